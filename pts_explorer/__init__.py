@@ -1,0 +1,1 @@
+"""PTS Outcomes Explorer: the importable core (no Streamlit imports outside ui.py)."""
