@@ -13,8 +13,10 @@ from datetime import date
 GENERATOR_VERSION = "1.0.0"
 DEFAULT_SEED = 20261124
 
-SITES = ("ivc", "common_iliac", "external_iliac", "common_femoral", "femoral")
-GRADES = ("<50%", "50-69%", "70-99%", "occlusion")
+from pts_explorer import vocab
+
+SITES = tuple(vocab.SITES)
+GRADES = tuple(vocab.GRADES)
 VILLALTA_ITEMS = (
     "v_pain", "v_cramps", "v_heaviness", "v_paresthesia", "v_pruritus",
     "v_edema", "v_induration", "v_hyperpigmentation", "v_redness", "v_ectasia", "v_calf_pain",

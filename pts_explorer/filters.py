@@ -1,0 +1,89 @@
+"""The shared cohort filter: from URL/widget values to bound SQL parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from pts_explorer import vocab
+
+LIST_FIELDS = ("study", "arm", "site", "grade", "band", "sex")
+VOCABULARIES = {
+    "arm": vocab.ARMS,
+    "site": vocab.SITES,
+    "grade": vocab.GRADES,
+    "band": vocab.BANDS,
+    "sex": vocab.SEXES,
+}
+
+
+def _known(values: Iterable[str] | str | None, allowed: Iterable[str]) -> tuple[str, ...]:
+    """Values that are in the allow-list, deduplicated, in the allow-list's order."""
+    if values is None:
+        return ()
+    chosen = {values} if isinstance(values, str) else set(values)
+    return tuple(v for v in allowed if v in chosen)
+
+
+def _age_range(value: object) -> tuple[int, int]:
+    try:
+        low, high = sorted(int(float(v)) for v in value)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        return vocab.AGE_MIN, vocab.AGE_MAX
+    return max(low, vocab.AGE_MIN), min(high, vocab.AGE_MAX)
+
+
+@dataclass(frozen=True)
+class CohortFilter:
+    """A cohort selection. An empty tuple means no restriction on that field."""
+
+    study: tuple[str, ...] = ()
+    arm: tuple[str, ...] = ()
+    site: tuple[str, ...] = ()
+    grade: tuple[str, ...] = ()
+    band: tuple[str, ...] = ()
+    sex: tuple[str, ...] = ()
+    age: tuple[int, int] = (vocab.AGE_MIN, vocab.AGE_MAX)
+    ulcer: str | None = None
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, object], studies: Iterable[str]) -> CohortFilter:
+        """Build from URL or widget values; unknown values are dropped, never passed on."""
+        known = {"study": _known(values.get("study"), studies)}  # type: ignore[arg-type]
+        for field, allowed in VOCABULARIES.items():
+            known[field] = _known(values.get(field), allowed)  # type: ignore[arg-type]
+        ulcer = values.get("ulcer")
+        ulcer = ulcer[-1] if isinstance(ulcer, list | tuple) and ulcer else ulcer
+        age = values.get("age")
+        return cls(
+            **known,
+            age=_age_range(age) if age is not None else (vocab.AGE_MIN, vocab.AGE_MAX),
+            ulcer=ulcer if ulcer in vocab.ULCER else None,
+        )
+
+    def as_params(self) -> dict[str, object]:
+        """Parameters for queries/cohort.sql (lists bind as DuckDB VARCHAR[])."""
+        params: dict[str, object] = {f: list(getattr(self, f)) for f in LIST_FIELDS}
+        params.update(age_min=self.age[0], age_max=self.age[1], ulcer=self.ulcer)
+        return params
+
+    def cache_key(self) -> tuple:
+        return (self.study, self.arm, self.site, self.grade, self.band, self.sex, self.age, self.ulcer)
+
+    def is_unrestricted(self) -> bool:
+        return self == CohortFilter()
+
+    def describe(self) -> str:
+        """One line a presenter can read aloud, e.g. 'Common iliac; 70-99%, Occlusion; age 18-59'."""
+        parts = []
+        if self.study:
+            parts.append(", ".join(self.study))
+        for field, vocabulary in VOCABULARIES.items():
+            chosen = getattr(self, field)
+            if chosen:
+                parts.append(", ".join(vocab.label(vocabulary, v) for v in chosen))
+        if self.age != (vocab.AGE_MIN, vocab.AGE_MAX):
+            parts.append(f"age {self.age[0]}-{self.age[1]}")
+        if self.ulcer:
+            parts.append(vocab.ULCER[self.ulcer].lower())
+        return "; ".join(parts) if parts else "All patients"

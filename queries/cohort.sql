@@ -1,0 +1,25 @@
+-- cohort: patients matching the shared sidebar filters, with their baseline-derived attributes.
+-- Every other query that reads `cohort` gets this statement as a CTE (pts_explorer/sql.py).
+-- params: $study, $arm, $site, $grade, $band, $sex  VARCHAR[] (empty list = no restriction)
+--         $age_min, $age_max                         INTEGER, inclusive
+--         $ulcer                                     'yes' / 'no' ulcer at baseline, NULL = any
+-- grain: patient_id
+SELECT *
+FROM (
+    SELECT
+        p.*,
+        b.pts_band AS baseline_band,
+        b.villalta_total AS baseline_villalta,
+        coalesce(b.ulcer_present, FALSE) AS baseline_ulcer
+    FROM patients AS p
+    LEFT JOIN visits AS b
+        ON b.patient_id = p.patient_id AND b.visit_month = 0
+) AS candidates
+WHERE (len($study::VARCHAR[]) = 0 OR list_contains($study::VARCHAR[], study_id))
+  AND (len($arm::VARCHAR[]) = 0 OR list_contains($arm::VARCHAR[], arm))
+  AND (len($site::VARCHAR[]) = 0 OR list_contains($site::VARCHAR[], obstruction_site))
+  AND (len($grade::VARCHAR[]) = 0 OR list_contains($grade::VARCHAR[], stenosis_grade))
+  AND (len($band::VARCHAR[]) = 0 OR list_contains($band::VARCHAR[], baseline_band))
+  AND (len($sex::VARCHAR[]) = 0 OR list_contains($sex::VARCHAR[], sex))
+  AND age_years BETWEEN $age_min AND $age_max
+  AND ($ulcer::VARCHAR IS NULL OR baseline_ulcer = ($ulcer::VARCHAR = 'yes'))
