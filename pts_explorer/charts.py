@@ -1,0 +1,163 @@
+"""Plotly figure builders. They take tidy aggregates and return figures; they never query."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from pts_explorer import vocab
+from pts_explorer.vocab import ARM_COLORS, BAND_COLORS, Outcome
+
+FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 14}
+ARM_ORDER = ("stent", "medical")
+# Horizontal nudge (months, as a share of the axis) so the two arms' CIs do not overlap.
+DODGE = {"stent": -0.012, "medical": 0.012}
+
+
+def _base_layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left"},
+        font=FONT,
+        height=height,
+        margin={"l": 60, "r": 20, "t": 110, "b": 50},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.08, "xanchor": "left", "x": 0},
+        hovermode="closest",
+        plot_bgcolor="white",
+    )
+    fig.update_xaxes(showgrid=True, gridcolor="#eeeeee", zeroline=False)
+    fig.update_yaxes(showgrid=True, gridcolor="#eeeeee", zeroline=False)
+    return fig
+
+
+def _groups(frame: pd.DataFrame) -> list[str]:
+    return sorted(frame["study_group"].unique()) if not frame.empty else ["All studies"]
+
+
+def trajectory_figure(
+    table: pd.DataFrame, outcome: Outcome, change: bool, sample: pd.DataFrame | None = None
+) -> go.Figure:
+    """Mean with 95% CI by arm at each visit month; one panel per study group.
+
+    table: output of analytics.trajectories.summary_table; sample: trajectory_sample rows.
+    """
+    groups = _groups(table)
+    fig = make_subplots(rows=1, cols=len(groups), subplot_titles=groups if len(groups) > 1 else None,
+                        shared_yaxes=True, horizontal_spacing=0.05)  # fmt: skip
+    value_col = "change" if change else "value"
+    for col, group in enumerate(groups, start=1):
+        if sample is not None and not sample.empty:
+            _add_individual_lines(fig, sample[sample.study_group == group], value_col, col)
+        in_group = table[table.study_group == group]
+        span = max(float(in_group.visit_month.max()) if not in_group.empty else 1.0, 1.0)
+        for arm in ARM_ORDER:
+            d = in_group[in_group.arm == arm]
+            if d.empty:
+                continue
+            x = d.visit_month + DODGE[arm] * span
+            fig.add_trace(
+                go.Scatter(
+                    x=x, y=d["mean"], mode="lines+markers", name=vocab.ARMS[arm],
+                    legendgroup=arm, showlegend=col == 1, line={"color": ARM_COLORS[arm], "width": 3},
+                    marker={"size": 8},
+                    error_y={"type": "data", "symmetric": False, "array": d.ci_high - d["mean"],
+                             "arrayminus": d["mean"] - d.ci_low, "thickness": 1.5, "width": 4},
+                    customdata=np.stack([d.visit_month, d.n, d.ci_low, d.ci_high], axis=-1),
+                    hovertemplate=(f"<b>{vocab.ARMS[arm]}</b> month %{{customdata[0]}}<br>mean %{{y:.2f}} "
+                                   "(95% CI %{customdata[2]:.2f} to %{customdata[3]:.2f})<br>n = %{customdata[1]}"
+                                   "<extra></extra>"),
+                ),  # fmt: skip
+                row=1,
+                col=col,
+            )
+        fig.update_xaxes(title_text="Month since enrollment", tickvals=sorted(in_group.visit_month.unique()),
+                         row=1, col=col)  # fmt: skip
+    if change:
+        fig.add_hline(y=0, line={"color": "#888888", "dash": "dot", "width": 1})
+    what = f"Change in {outcome.label}" if change else outcome.label
+    fig.update_yaxes(title_text=f"{what}, {outcome.unit}", row=1, col=1)
+    better = "higher" if outcome.higher_is_better else "lower"
+    return _base_layout(fig, f"{what} by arm: mean and 95% CI ({better} is better)", 480)
+
+
+def _add_individual_lines(fig: go.Figure, sample: pd.DataFrame, value_col: str, col: int) -> None:
+    """Light per-patient lines behind the means; one trace per arm (gaps separate patients)."""
+    for arm in ARM_ORDER:
+        d = sample[sample.arm == arm].dropna(subset=[value_col])
+        if d.empty:
+            continue
+        xs, ys = [], []
+        for _, patient in d.groupby("patient_id", sort=False):
+            xs.extend([*patient.visit_month, None])
+            ys.extend([*patient[value_col], None])
+        fig.add_trace(
+            go.Scatter(x=xs, y=ys, mode="lines", line={"color": ARM_COLORS[arm], "width": 1}, opacity=0.18,
+                       name=f"{vocab.ARMS[arm]}: individual patients", legendgroup=f"{arm}-ind",
+                       showlegend=col == 1, hoverinfo="skip"),  # fmt: skip
+            row=1,
+            col=col,
+        )
+
+
+def difference_figure(diff: pd.DataFrame, outcome: Outcome) -> go.Figure:
+    """Stent minus medical mean change at each visit with its Welch 95% CI."""
+    fig = go.Figure()
+    palette = ["#444444", "#7b3294", "#008837", "#e66101"]
+    for i, (group, d) in enumerate(diff.groupby("study_group", sort=True)):
+        fig.add_trace(
+            go.Scatter(
+                x=d.visit_month, y=d["diff"], mode="lines+markers", name=str(group),
+                line={"color": palette[i % len(palette)], "width": 2},
+                error_y={"type": "data", "symmetric": False, "array": d.ci_high - d["diff"],
+                         "arrayminus": d["diff"] - d.ci_low},
+                hovertemplate="month %{x}: %{y:.2f}<extra>" + str(group) + "</extra>",
+            )  # fmt: skip
+        )
+    fig.add_hline(y=0, line={"color": "#888888", "dash": "dot", "width": 1})
+    fig.update_xaxes(title_text="Month since enrollment", tickvals=sorted(diff.visit_month.unique()))
+    fig.update_yaxes(title_text=f"Stent − medical ({outcome.unit})")
+    return _base_layout(fig, f"Difference in mean change of {outcome.label} (Welch 95% CI)", 360)
+
+
+def band_figure(shares: pd.DataFrame) -> go.Figure:
+    """Stacked shares of PTS bands per visit month; one panel per arm (and study group)."""
+    groups = _groups(shares)
+    arms = [a for a in ARM_ORDER if a in set(shares.arm)]
+    titles = [f"{vocab.ARMS[a]}" + (f" · {g}" if len(groups) > 1 else "") for g in groups for a in arms]
+    fig = make_subplots(rows=len(groups), cols=max(len(arms), 1), subplot_titles=titles, shared_yaxes=True,
+                        vertical_spacing=0.12, horizontal_spacing=0.05)  # fmt: skip
+    for r, group in enumerate(groups, start=1):
+        for c, arm in enumerate(arms, start=1):
+            d = shares[(shares.study_group == group) & (shares.arm == arm)]
+            for band in vocab.BANDS:
+                b = d[d.pts_band == band]
+                fig.add_trace(
+                    go.Bar(
+                        x=b.visit_month.astype(str), y=100 * b.share, name=vocab.BANDS[band],
+                        marker_color=BAND_COLORS[band], legendgroup=band, showlegend=(r == 1 and c == 1),
+                        customdata=b.n, hovertemplate="month %{x}: %{y:.0f}% (n = %{customdata})<extra>"
+                        + vocab.BANDS[band] + "</extra>",
+                    ),  # fmt: skip
+                    row=r,
+                    col=c,
+                )
+            fig.update_xaxes(title_text="Month", type="category", row=r, col=c)
+        fig.update_yaxes(title_text="% of visits", range=[0, 100], row=r, col=1)
+    fig.update_layout(barmode="stack")
+    return _base_layout(fig, "PTS severity band (Villalta) at each visit", 300 + 200 * len(groups))
+
+
+def cohort_size_figure(sizes: pd.DataFrame) -> go.Figure:
+    """Patients per study and arm, horizontal bars labelled with the study design."""
+    fig = go.Figure()
+    sizes = sizes.assign(label=sizes.study_id + " (" + sizes.design + ")")
+    for arm in ARM_ORDER:
+        d = sizes[sizes.arm == arm]
+        fig.add_trace(
+            go.Bar(y=d.label, x=d.patients, name=vocab.ARMS[arm], orientation="h", marker_color=ARM_COLORS[arm],
+                   text=d.patients, textposition="auto", hovertemplate="%{y}: %{x:,} patients<extra></extra>")
+        )  # fmt: skip
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(title_text="Patients")
+    return _base_layout(fig, "Patients by study and arm", 120 + 80 * sizes.study_id.nunique())
