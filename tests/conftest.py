@@ -1,0 +1,38 @@
+"""Shared fixtures: generated databases in a temporary folder (never the demo file in data/)."""
+
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pts_explorer import synth
+from pts_explorer.synth_params import SynthParams
+
+SMALL_PARAMS = replace(SynthParams(), trial_patients=80, registry_patients=300)
+
+
+@pytest.fixture(scope="session")
+def small_db(tmp_path_factory) -> Path:
+    """A small generated database (80 trial + 300 registry patients), for query and page tests."""
+    return synth.write_db(tmp_path_factory.mktemp("small") / "small.duckdb", seed=7, params=SMALL_PARAMS)
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """The default demo cohort, exactly as `make demo-data` builds it."""
+    return synth.write_db(tmp_path_factory.mktemp("demo") / "pts_outcomes.duckdb")
+
+
+@pytest.fixture
+def small_con(small_db):
+    con = duckdb.connect(str(small_db), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="session")
+def demo_con(demo_db):
+    con = duckdb.connect(str(demo_db), read_only=True)
+    yield con
+    con.close()

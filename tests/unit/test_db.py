@@ -1,0 +1,54 @@
+"""Opening the database: clear problems for missing or malformed files; read-only access."""
+
+import duckdb
+import pytest
+
+from pts_explorer import db
+
+
+def test_missing_file_is_a_clear_problem(tmp_path):
+    with pytest.raises(db.DatabaseProblem, match="No outcomes database"):
+        db.open_read_only(tmp_path / "nope.duckdb")
+
+
+def test_folder_is_refused(tmp_path):
+    with pytest.raises(db.DatabaseProblem, match="folder"):
+        db.open_read_only(tmp_path)
+
+
+def test_file_that_is_not_duckdb_is_a_clear_problem(tmp_path):
+    bad = tmp_path / "bad.duckdb"
+    bad.write_text("patient_id,arm\nP1,stent\n")
+    with pytest.raises(db.DatabaseProblem, match="could not be opened"):
+        db.open_read_only(bad)
+    assert bad.read_text().startswith("patient_id")  # never modified
+
+
+def test_database_without_contract_tables_lists_what_is_missing(tmp_path):
+    path = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE patients (patient_id VARCHAR, arm VARCHAR)")
+    con.close()
+    with pytest.raises(db.DatabaseProblem) as info:
+        db.open_read_only(path)
+    details = "\n".join(info.value.details)
+    assert "missing table `visits`" in details
+    assert "table `patients` lacks column(s)" in details and "stenosis_grade" in details
+
+
+def test_connection_is_read_only(small_db):
+    con = db.open_read_only(small_db)
+    with pytest.raises(duckdb.Error):
+        con.execute("DELETE FROM patients")
+    con.close()
+
+
+def test_data_version_changes_when_the_file_is_replaced(tmp_path, small_db):
+    target = tmp_path / "x.duckdb"
+    target.write_bytes(small_db.read_bytes())
+    before = db.data_version(target)
+    replacement = tmp_path / "y.duckdb"
+    replacement.write_bytes(small_db.read_bytes() + b"")
+    replacement.replace(target)
+    assert db.data_version(target) != before
+    assert db.data_version(tmp_path / "missing.duckdb") == "missing"

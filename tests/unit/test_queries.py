@@ -1,0 +1,97 @@
+"""Every SQL file runs on a small generated database with the parameters it declares."""
+
+import pytest
+
+from pts_explorer import db, sql
+from pts_explorer.filters import CohortFilter
+
+SAMPLE_PARAMS = {**CohortFilter().as_params(), "outcome": "villalta_total", "by_study": True, "per_arm": 5}
+EXPECTED_COLUMNS = {
+    "cohort": {"patient_id", "arm", "stenosis_grade", "baseline_band", "baseline_villalta", "baseline_ulcer"},
+    "cohort_counts": {"arm", "total", "matching"},
+    "cohort_size_by_study_arm": {"study_id", "study_name", "design", "arm", "patients"},
+    "dataset_info": {"dataset_name", "synthetic", "patients", "visits"},
+    "studies": {"study_id", "study_name", "design", "visit_months"},
+    "baseline_continuous": {"arm", "variable", "patients", "n", "mean", "sd", "median", "q1", "q3"},
+    "baseline_categorical": {"arm", "variable", "level", "n"},
+    "trajectory_summary": {"study_group", "arm", "visit_month", "n", "mean", "sd", "n_change", "mean_change",
+                           "sd_change"},
+    "trajectory_sample": {"patient_id", "arm", "study_group", "visit_month", "value", "change"},
+    "band_distribution": {"study_group", "arm", "visit_month", "pts_band", "n"},
+}  # fmt: skip
+
+
+def test_every_query_file_has_expected_columns_listed():
+    assert set(sql.query_names()) == set(EXPECTED_COLUMNS)
+
+
+@pytest.mark.parametrize("name", sql.query_names())
+def test_query_runs_and_returns_documented_columns(small_con, name):
+    result = db.run_query(small_con, name, SAMPLE_PARAMS)
+    assert EXPECTED_COLUMNS[name] <= set(result.columns)
+    assert len(result) > 0
+
+
+@pytest.mark.parametrize("name", sql.query_names())
+def test_query_header_documents_its_parameters(name):
+    """Each $parameter a file uses appears in its header comment (cohort parameters via cohort.sql)."""
+    text = sql.load_sql(name)
+    header = "\n".join(line for line in text.splitlines() if line.startswith("--"))
+    for param in sql.param_names(text):
+        assert f"${param}" in header, f"{name}.sql does not document ${param}"
+
+
+def test_missing_parameter_is_an_error(small_con):
+    with pytest.raises(ValueError, match="outcome"):
+        db.run_query(small_con, "trajectory_summary", CohortFilter().as_params())
+
+
+def test_unknown_query_name_is_refused():
+    with pytest.raises(KeyError):
+        sql.load_sql("../app")
+
+
+def test_cohort_is_composed_into_queries_that_read_it():
+    composed = sql.compose("cohort_counts")
+    assert composed.startswith("WITH cohort AS (")
+    assert "list_contains($site::VARCHAR[], obstruction_site)" in composed
+    # A query that already has a WITH clause gets the cohort as its first CTE.
+    assert sql.compose("trajectory_summary").startswith("WITH cohort AS (")
+    assert sql.compose("studies") == sql.compose("studies").split("WITH")[0]
+
+
+def test_cohort_filter_restricts_rows(small_con):
+    everyone = db.run_query(small_con, "cohort", CohortFilter().as_params())
+    chosen = CohortFilter(site=("common_iliac",), grade=("70-99%", "occlusion"), age=(30, 60))
+    subset = db.run_query(small_con, "cohort", chosen.as_params())
+    assert 0 < len(subset) < len(everyone)
+    assert set(subset.obstruction_site) == {"common_iliac"}
+    assert set(subset.stenosis_grade) <= {"70-99%", "occlusion"}
+    assert subset.age_years.between(30, 60).all()
+
+
+def test_ulcer_filter_uses_the_baseline_visit(small_con):
+    with_ulcer = db.run_query(small_con, "cohort", CohortFilter(ulcer="yes").as_params())
+    without = db.run_query(small_con, "cohort", CohortFilter(ulcer="no").as_params())
+    total = db.run_query(small_con, "cohort", CohortFilter().as_params())
+    assert with_ulcer.baseline_ulcer.all() and not without.baseline_ulcer.any()
+    assert len(with_ulcer) + len(without) == len(total)
+    assert set(with_ulcer.baseline_band) == {"severe"}
+
+
+def test_cohort_counts_add_up(small_con):
+    counts = db.run_query(small_con, "cohort_counts", CohortFilter(sex=("female",)).as_params())
+    patients = small_con.execute("SELECT arm, count(*) AS n, count(*) FILTER (WHERE sex = 'female') AS f "
+                                 "FROM patients GROUP BY arm").df().set_index("arm")  # fmt: skip
+    for row in counts.itertuples():
+        assert row.total == patients.loc[row.arm, "n"]
+        assert row.matching == patients.loc[row.arm, "f"]
+
+
+def test_trajectory_sample_is_capped_and_stable(small_con):
+    params = {**SAMPLE_PARAMS, "per_arm": 3}
+    first = db.run_query(small_con, "trajectory_sample", params)
+    again = db.run_query(small_con, "trajectory_sample", params)
+    per_group = first.groupby(["study_group", "arm"]).patient_id.nunique()
+    assert (per_group <= 3).all() and (per_group == 3).any()
+    assert first.equals(again)
