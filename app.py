@@ -6,14 +6,22 @@ from pts_explorer import ui
 
 st.set_page_config(page_title="PTS Outcomes Explorer", page_icon=":material/ecg_heart:", layout="wide")
 
+overview = st.Page("views/overview.py", title="Overview", icon=":material/groups:", url_path="overview")
+trajectories = st.Page("views/trajectories.py", title="Trajectories", icon=":material/show_chart:",
+                       url_path="trajectories")  # fmt: skip
+
+
+def home() -> None:
+    # Streamlit serves the default page at "/" only; a hidden default page forwards to /overview so
+    # that /overview is a stable address (the URL contract) and "/" still works.
+    st.switch_page(overview, query_params={key: st.query_params.get_all(key) for key in st.query_params})
+
+
 page = st.navigation(
     {
-        "Cohort": [
-            st.Page("views/overview.py", title="Overview", icon=":material/groups:", url_path="overview", default=True),
-        ],
-        "Outcomes": [
-            st.Page("views/trajectories.py", title="Trajectories", icon=":material/show_chart:", url_path="trajectories"),
-        ],
+        "": [st.Page(home, title="Home", url_path="home", default=True, visibility="hidden")],
+        "Cohort": [overview],
+        "Outcomes": [trajectories],
     }
 )
 ui.require_database()

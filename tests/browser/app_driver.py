@@ -1,0 +1,56 @@
+"""Helpers that drive the app the way a person does, waiting on the app's own run token."""
+
+from playwright.sync_api import Page, expect
+
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def wait_idle(page: Page, timeout: float = 30_000) -> None:
+    page.wait_for_selector(IDLE, timeout=timeout)
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout)
+
+
+def run_token(page: Page) -> str:
+    return page.locator(".st-key-run_token").inner_text()
+
+
+def open_page(page: Page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector(".st-key-run_token", timeout=60_000)
+    wait_idle(page)
+
+
+def act_and_wait(page: Page, action, timeout: float = 30_000) -> None:
+    """Do something that triggers a rerun, then wait until a new run has finished."""
+    before = run_token(page)
+    action()
+    page.wait_for_function(
+        "([sel, prev]) => { const e = document.querySelector(sel); return e && e.innerText !== prev; }",
+        arg=[".st-key-run_token", before],
+        timeout=timeout,
+    )
+    wait_idle(page, timeout)
+
+
+def pick_option(page: Page, widget_label: str, option: str) -> None:
+    box = page.get_by_test_id("stMultiSelect").filter(has_text=widget_label)
+    box.locator("input").click()
+    act_and_wait(page, lambda: page.get_by_role("option", name=option, exact=True).click())
+    page.keyboard.press("Escape")
+
+
+def chips(page: Page, widget_label: str) -> list[str]:
+    box = page.get_by_test_id("stMultiSelect").filter(has_text=widget_label)
+    return [t.strip() for t in box.locator(".react-aria-ComboBox [data-tag] span[title]").all_inner_texts()]
+
+
+def cohort_total(page: Page) -> str:
+    return page.locator(".st-key-cohort_counts").get_by_text("patients").first.inner_text()
+
+
+def first_chart_data(page: Page) -> str:
+    """The first chart's y values as plotly.js holds them (typed arrays may stay base64-encoded)."""
+    return page.evaluate(
+        "() => JSON.stringify(document.querySelector('[data-testid=\"stPlotlyChart\"] .js-plotly-plot')"
+        ".data.map(t => [t.name, t.y]))"
+    )

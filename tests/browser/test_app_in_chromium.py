@@ -1,0 +1,47 @@
+"""The app served by `streamlit run`, used in Debian's Chromium as a person would."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.app_driver import act_and_wait, chips, cohort_total, first_chart_data, open_page, pick_option
+
+
+@pytest.mark.parametrize(("path", "title"), [("/overview", "Cohort overview"),
+                                             ("/trajectories", "Symptom and outcome trajectories")])  # fmt: skip
+def test_every_page_loads_with_a_chart(server, page, path, title):
+    open_page(page, server + path)
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
+    expect(page.get_by_text("Synthetic demo data.")).to_be_visible()
+    expect(page.locator("[data-testid='stPlotlyChart'] .js-plotly-plot").first).to_be_visible()
+    assert page.locator("[data-testid='stPlotlyChart'] .plot-container .trace").count() > 0
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def test_filter_change_updates_chart_counts_and_url(server, page):
+    open_page(page, server + "/trajectories")
+    before_total, before_chart = cohort_total(page), first_chart_data(page)
+    pick_option(page, "Obstruction site", "Common iliac")
+    assert re.search(r"[?&]site=common_iliac(&|$)", page.url)
+    assert cohort_total(page) != before_total
+    assert first_chart_data(page) != before_chart
+
+
+def test_link_with_filters_restores_them_on_another_page(server, page):
+    open_page(page, server + "/overview?site=common_iliac&grade=70-99%25&grade=occlusion&age=30&age=70")
+    assert chips(page, "Obstruction site") == ["Common iliac"]
+    assert chips(page, "Stenosis grade") == ["70-99%", "Occlusion"]
+    total = cohort_total(page)
+    act_and_wait(page, lambda: page.get_by_test_id("stSidebarNav").get_by_text("Trajectories").click())
+    assert "/trajectories" in page.url
+    for part in ("site=common_iliac", "grade=70-99%25", "grade=occlusion", "age=30", "age=70"):
+        assert part in page.url
+    assert chips(page, "Obstruction site") == ["Common iliac"]
+    assert cohort_total(page) == total
+
+
+def test_empty_cohort_is_shown_as_such(server, page):
+    open_page(page, server + "/trajectories?study=TRIAL&grade=%3C50%25")
+    expect(page.get_by_text("No patients match the current filters")).to_be_visible()
+    expect(page.get_by_test_id("stException")).to_have_count(0)
