@@ -74,7 +74,8 @@ WITH stented AS (
 ),
 first_loss AS (
     SELECT patient_id,
-           min(event_day) FILTER (WHERE event_type IN ('stent_thrombosis', 'restenosis', 'reintervention')) AS primary_day,
+           min(event_day) FILTER (
+               WHERE event_type IN ('stent_thrombosis', 'restenosis', 'reintervention')) AS primary_day,
            min(event_day) FILTER (WHERE event_type = 'stent_thrombosis'
                AND NOT EXISTS (SELECT 1 FROM events r WHERE r.patient_id = e.patient_id
                                AND r.event_type = 'patency_restored' AND r.event_day >= e.event_day)) AS secondary_day
@@ -98,7 +99,8 @@ def _effect(changes: pd.DataFrame) -> float:
 def _change_measures(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
     m6 = con.execute(CHANGE_SQL, {"month": 6}).df()
     trial = m6[m6.study_id == "TRIAL"]
-    high = m6.stenosis_grade.isin(["70-99%", "occlusion"]) & m6.obstruction_site.isin(["common_iliac", "common_femoral"])
+    high_grade = m6.stenosis_grade.isin(["70-99%", "occlusion"])
+    high = high_grade & m6.obstruction_site.isin(["common_iliac", "common_femoral"])
     mid = m6.stenosis_grade == "50-69%"
     out = {
         "trial_m6_change_stent": float(trial[trial.arm == "stent"].change.mean()),

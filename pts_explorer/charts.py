@@ -116,7 +116,7 @@ def difference_figure(diff: pd.DataFrame, outcome: Outcome) -> go.Figure:
         )
     fig.add_hline(y=0, line={"color": "#888888", "dash": "dot", "width": 1})
     fig.update_xaxes(title_text="Month since enrollment", tickvals=sorted(diff.visit_month.unique()))
-    fig.update_yaxes(title_text=f"Stent − medical ({outcome.unit})")
+    fig.update_yaxes(title_text=f"Stent − medical, {outcome.unit}")
     return _base_layout(fig, f"Difference in mean change of {outcome.label} (Welch 95% CI)", 360)
 
 
@@ -142,7 +142,9 @@ def band_figure(shares: pd.DataFrame) -> go.Figure:
                     row=r,
                     col=c,
                 )
-            fig.update_xaxes(title_text="Month", type="category", row=r, col=c)
+            months = sorted(shares.visit_month.unique())
+            fig.update_xaxes(title_text="Month", type="category", categoryorder="array",
+                             categoryarray=[str(m) for m in months], row=r, col=c)  # fmt: skip
         fig.update_yaxes(title_text="% of visits", range=[0, 100], row=r, col=1)
     fig.update_layout(barmode="stack")
     return _base_layout(fig, "PTS severity band (Villalta) at each visit", 300 + 200 * len(groups))

@@ -491,12 +491,13 @@ def _procedures_frame(rng: np.random.Generator, pt: dict) -> pd.DataFrame:
 def _patients_frame(rng: np.random.Generator, pt: dict, study: StudyDesign, p: SynthParams, centers: int):
     n = pt["age"].size
     span = (study.enrol_end - study.enrol_start).days
+    center = rng.integers(1, centers + 1, n)
     enrolled = pd.Timestamp(study.enrol_start) + pd.to_timedelta(np.sort(rng.integers(0, span + 1, n)), unit="D")
     return pd.DataFrame(
         {
             "patient_id": pt["patient_id"],
             "study_id": study.study_id,
-            "center_id": np.char.add(f"{study.study_id[0]}C", np.char.zfill(rng.integers(1, centers + 1, n).astype(str), 2)),
+            "center_id": np.char.add(f"{study.study_id[0]}C", np.char.zfill(center.astype(str), 2)),
             "arm": np.where(pt["stent"], "stent", "medical"),
             "enrolled_on": enrolled.date,
             "age_years": pt["age"].astype(np.int32),

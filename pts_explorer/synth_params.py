@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from pts_explorer import vocab
+
 GENERATOR_VERSION = "1.0.0"
 DEFAULT_SEED = 20261124
-
-from pts_explorer import vocab
 
 SITES = tuple(vocab.SITES)
 GRADES = tuple(vocab.GRADES)

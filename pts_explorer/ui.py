@@ -179,7 +179,8 @@ def _cohort_counts(cohort: CohortFilter) -> None:
     cols = st.columns(2)
     for col, arm in zip(cols, ("stent", "medical"), strict=True):
         row = counts.loc[arm] if arm in counts.index else pd.Series({"total": 0, "matching": 0})
-        col.metric(vocab.ARMS[arm], f"{int(row.matching):,}", f"of {int(row.total):,}", delta_color="off", delta_arrow="off")
+        col.metric(vocab.ARMS[arm], f"{int(row.matching):,}", f"of {int(row.total):,}",
+                   delta_color="off", delta_arrow="off")  # fmt: skip
 
 
 # ----------------------------------------------------------------------------------------------
@@ -216,8 +217,10 @@ def design_notice(sizes: pd.DataFrame, split_by_study: bool = False) -> None:
     """
     designs = dict(zip(sizes.study_id, sizes.design, strict=False))
     kinds = set(designs.values())
-    confounding = ("treatment was chosen by clinicians (stenting favoured for high-grade iliac lesions), "
-                   "so arm differences may reflect confounding; see the baseline SMDs on the Overview page.")  # fmt: skip
+    confounding = (
+        "treatment was chosen by clinicians (stenting favoured for high-grade iliac lesions), "
+        "so arm differences may reflect confounding; see the baseline SMDs on the Overview page."
+    )
     if kinds == {"randomized"}:
         st.success("**Randomized comparison**: trial patients analysed as randomized.", icon=":material/balance:")
     elif kinds == {"observational"}:

@@ -57,13 +57,14 @@ if diff.empty:
     st.info("Both arms are needed for a difference: the cohort has only one arm, or no follow-up visits.")
 else:
     st.plotly_chart(charts.difference_figure(diff, outcome), key="difference_chart")
+    diff["p_value"] = diff.p_value.map(trajectories.format_p)
     st.dataframe(
         diff if by_study else diff.drop(columns="study_group"),
         hide_index=True,
         column_config={
             **{c: st.column_config.NumberColumn(format="%.2f")
                for c in ("mean_change_stent", "mean_change_medical", "diff", "ci_low", "ci_high", "df")},
-            "p_value": st.column_config.NumberColumn("p (Welch)", format="%.4f"),
+            "p_value": st.column_config.TextColumn("p (Welch)"),
         },  # fmt: skip
         key="difference_table",
     )

@@ -75,6 +75,13 @@ def arm_differences(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def format_p(p: float) -> str:
+    """A p-value as a reader expects it: 3 significant digits, '<0.0001' below that."""
+    if p is None or np.isnan(p):
+        return "–"
+    return "<0.0001" if p < 0.0001 else f"{p:.4f}" if p < 0.001 else f"{p:.3f}"
+
+
 def band_shares(bands: pd.DataFrame) -> pd.DataFrame:
     """Share of attended visits in each PTS band, per study group, arm and visit month."""
     out = bands.copy()

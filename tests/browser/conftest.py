@@ -41,7 +41,7 @@ def server(demo_db):
     """Base URL of `streamlit run app.py` serving the default demo cohort."""
     port = _free_port()
     # Output goes to a file, not a pipe: a full pipe can block the server (Streamlit's own e2e note).
-    log = tempfile.NamedTemporaryFile(prefix="streamlit-", suffix=".log", delete=False)
+    log = tempfile.NamedTemporaryFile(prefix="streamlit-", suffix=".log", delete=False)  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],

@@ -42,7 +42,8 @@ def test_sizes_and_arms(small_con):
 
 
 def test_dataset_is_labelled_synthetic(small_con):
-    synthetic, version, seed = small_con.execute("SELECT synthetic, generator_version, seed FROM dataset_info").fetchone()
+    row = small_con.execute("SELECT synthetic, generator_version, seed FROM dataset_info").fetchone()
+    synthetic, version, seed = row
     assert synthetic is True and version and seed == 7
 
 
@@ -64,8 +65,10 @@ def test_visit_months_follow_the_study_schedule(small_con):
 
 def test_nothing_happens_after_last_contact(small_con):
     late = small_con.execute(
-        """SELECT (SELECT count(*) FROM visits v JOIN patients p USING (patient_id) WHERE v.visit_day > p.last_contact_day)
-                + (SELECT count(*) FROM events e JOIN patients p USING (patient_id) WHERE e.event_day > p.last_contact_day)"""
+        """SELECT (SELECT count(*) FROM visits v JOIN patients p USING (patient_id)
+                   WHERE v.visit_day > p.last_contact_day)
+                + (SELECT count(*) FROM events e JOIN patients p USING (patient_id)
+                   WHERE e.event_day > p.last_contact_day)"""
     ).fetchone()[0]
     assert late == 0
 
