@@ -9,6 +9,9 @@ st.set_page_config(page_title="PTS Outcomes Explorer", page_icon=":material/ecg_
 overview = st.Page("views/overview.py", title="Overview", icon=":material/groups:", url_path="overview")
 trajectories = st.Page("views/trajectories.py", title="Trajectories", icon=":material/show_chart:",
                        url_path="trajectories")  # fmt: skip
+effects = st.Page("views/effects.py", title="Effects", icon=":material/functions:", url_path="effects")
+subgroups = st.Page("views/subgroups.py", title="Subgroups", icon=":material/account_tree:", url_path="subgroups")
+responders = st.Page("views/responders.py", title="Responders", icon=":material/how_to_reg:", url_path="responders")
 
 
 def home() -> None:
@@ -21,7 +24,7 @@ page = st.navigation(
     {
         "": [st.Page(home, title="Home", url_path="home", default=True, visibility="hidden")],
         "Cohort": [overview],
-        "Outcomes": [trajectories],
+        "Outcomes": [trajectories, effects, subgroups, responders],
     }
 )
 ui.require_database()

@@ -163,3 +163,127 @@ def cohort_size_figure(sizes: pd.DataFrame) -> go.Figure:
     fig.update_layout(barmode="group")
     fig.update_xaxes(title_text="Patients")
     return _base_layout(fig, "Patients by study and arm", 120 + 80 * sizes.study_id.nunique())
+
+
+def effect_over_time_figure(effects: pd.DataFrame, outcome: Outcome, title: str) -> go.Figure:
+    """Adjusted stent minus medical difference per visit (MMRM), one line per study."""
+    fig = go.Figure()
+    palette = ["#444444", "#7b3294", "#008837", "#e66101"]
+    for i, (study, d) in enumerate(effects.groupby("study_group", sort=True)):
+        fig.add_trace(
+            go.Scatter(
+                x=d.visit_month, y=d.estimate, mode="lines+markers", name=str(study),
+                line={"color": palette[i % len(palette)], "width": 2.5}, marker={"size": 8},
+                error_y={"type": "data", "symmetric": False, "array": d.ci_high - d.estimate,
+                         "arrayminus": d.estimate - d.ci_low},
+                hovertemplate="month %{x}: %{y:.2f}<extra>" + str(study) + "</extra>",
+            )  # fmt: skip
+        )
+    fig.add_hline(y=0, line={"color": "#888888", "dash": "dot", "width": 1})
+    fig.update_xaxes(title_text="Month since enrollment", tickvals=sorted(effects.visit_month.unique()))
+    fig.update_yaxes(title_text=f"Stent − medical, {outcome.unit}")
+    return _base_layout(fig, title, 380)
+
+
+def forest_figure(rows: pd.DataFrame, outcome: Outcome, overall: float | None = None) -> go.Figure:
+    """Subgroup estimates with 95% CIs; rows not estimable are listed with a note instead of a dot.
+
+    rows: factor_label, level_label, estimate, ci_low, ci_high, n_stent, n_medical, estimable.
+    """
+    labels = [f"{r.factor_label}: {r.level_label}  (n {r.n_stent}/{r.n_medical})" for r in rows.itertuples()]
+    y = list(range(len(rows)))[::-1]
+    ok = rows.estimable.to_numpy()
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=rows.estimate[ok], y=np.array(y)[ok], mode="markers", marker={"size": 9, "color": "#1f77b4",
+                                                                            "symbol": "square"},
+            error_x={"type": "data", "symmetric": False, "array": (rows.ci_high - rows.estimate)[ok],
+                     "arrayminus": (rows.estimate - rows.ci_low)[ok], "thickness": 1.5},
+            customdata=np.stack([rows.ci_low[ok], rows.ci_high[ok]], axis=-1), name="Adjusted difference",
+            hovertemplate="%{x:.2f} (95% CI %{customdata[0]:.2f} to %{customdata[1]:.2f})<extra></extra>",
+        )  # fmt: skip
+    )
+    for yi, est in zip(y, ok, strict=True):
+        if not est:
+            fig.add_annotation(x=0, y=yi, text="too few patients to estimate", showarrow=False,
+                               font={"color": "#888888", "size": 12}, xanchor="left")  # fmt: skip
+    fig.add_vline(x=0, line={"color": "#888888", "width": 1})
+    if overall is not None:
+        fig.add_vline(x=overall, line={"color": "#d62728", "dash": "dash", "width": 1},
+                      annotation_text="overall", annotation_position="top")  # fmt: skip
+    fig.update_yaxes(tickvals=y, ticktext=labels, showgrid=False)
+    fig.update_xaxes(title_text=f"Stent − medical change, {outcome.unit} (← favours stent if lower is better)"
+                     if not outcome.higher_is_better else f"Stent − medical change, {outcome.unit}")  # fmt: skip
+    fig = _base_layout(fig, f"Adjusted treatment effect on {outcome.label} by subgroup", 140 + 26 * len(rows))
+    fig.update_layout(showlegend=False, margin={"l": 330})
+    return fig
+
+
+def symptom_heatmap(profile: pd.DataFrame, visit_month: int, item_labels: dict[str, str]) -> go.Figure:
+    """Mean item score (0-3; ulcer as a share) at baseline and at the visit, per arm."""
+    columns, z, text = [], [], []
+    items = list(item_labels)
+    for arm in ARM_ORDER:
+        d = profile[profile.arm == arm].set_index("item").reindex(items)
+        for col, name in (("mean_baseline", "baseline"), ("mean_visit", f"month {visit_month}")):
+            columns.append(f"{vocab.ARMS[arm]}<br>{name}")
+            z.append(d[col].to_numpy())
+            text.append([f"{v:.2f}" if pd.notna(v) else "" for v in d[col]])
+    fig = go.Figure(
+        go.Heatmap(
+            z=np.array(z).T, x=columns, y=[item_labels[i] for i in items], text=np.array(text).T,
+            texttemplate="%{text}", colorscale="OrRd", zmin=0, zmax=3, colorbar={"title": "mean"},
+            hovertemplate="%{y} · %{x}: %{z:.2f}<extra></extra>",
+        )  # fmt: skip
+    )
+    fig.update_yaxes(autorange="reversed")
+    return _base_layout(fig, f"Villalta items and ulcer: baseline and month {visit_month}", 520)
+
+
+def responder_figure(props: pd.DataFrame, label: str) -> go.Figure:
+    """Proportion of responders per arm at each visit, with Wilson 95% CIs."""
+    fig = go.Figure()
+    for arm in ARM_ORDER:
+        d = props[props.arm == arm]
+        if d.empty:
+            continue
+        fig.add_trace(
+            go.Bar(
+                x=d.visit_month.astype(str), y=100 * d.proportion, name=vocab.ARMS[arm],
+                marker_color=ARM_COLORS[arm],
+                error_y={"type": "data", "symmetric": False, "array": 100 * (d.ci_high - d.proportion),
+                         "arrayminus": 100 * (d.proportion - d.ci_low)},
+                customdata=np.stack([d.responders, d.n], axis=-1),
+                hovertemplate="month %{x}: %{y:.0f}% (%{customdata[0]}/%{customdata[1]})<extra></extra>",
+            )  # fmt: skip
+        )
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(title_text="Month since enrollment", type="category")
+    fig.update_yaxes(title_text="% responders", range=[0, 100])
+    return _base_layout(fig, f"Responders: {label}", 400)
+
+
+def band_shift_figure(shift: pd.DataFrame, visit_month: int) -> go.Figure:
+    """Baseline band (rows) to band at the visit (columns), % of each baseline row, per arm."""
+    bands = list(vocab.BANDS)
+    arms = [a for a in ARM_ORDER if a in set(shift.arm)]
+    fig = make_subplots(rows=1, cols=max(len(arms), 1), subplot_titles=[vocab.ARMS[a] for a in arms],
+                        horizontal_spacing=0.12)  # fmt: skip
+    for c, arm in enumerate(arms, start=1):
+        counts = shift[shift.arm == arm].pivot_table(index="baseline_band", columns="visit_band", values="n",
+                                                     aggfunc="sum")  # fmt: skip
+        table = counts.reindex(index=bands, columns=bands).fillna(0)
+        share = table.div(table.sum(axis=1).replace(0, np.nan), axis=0) * 100
+        text = [[f"{share.iloc[i, j]:.0f}%<br>({int(table.iloc[i, j])})" if table.iloc[i, j] else ""
+                 for j in range(len(bands))] for i in range(len(bands))]  # fmt: skip
+        fig.add_trace(
+            go.Heatmap(z=share.to_numpy(), x=[b.capitalize() for b in bands], y=[b.capitalize() for b in bands],
+                       text=text, texttemplate="%{text}", colorscale="Blues", zmin=0, zmax=100, showscale=c == 1,
+                       hovertemplate="baseline %{y} → %{x}: %{z:.0f}%<extra></extra>"),  # fmt: skip
+            row=1,
+            col=c,
+        )
+        fig.update_xaxes(title_text=f"Band at month {visit_month}", row=1, col=c)
+        fig.update_yaxes(title_text="Baseline band" if c == 1 else None, autorange="reversed", row=1, col=c)
+    return _base_layout(fig, f"PTS band shift from baseline to month {visit_month}", 420)

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from pts_explorer import config, db, vocab
+from pts_explorer.analytics import effects
 from pts_explorer.filters import LIST_FIELDS, CohortFilter
 
 FILTER_DEFAULTS: dict[str, object] = {
@@ -115,6 +116,11 @@ def url_choice(key: str, options: list, default: object) -> None:
     init_from_url(key, default, lambda raw: next((by_text[r] for r in reversed(raw) if r in by_text), default))
 
 
+def url_multi(key: str, options: list) -> None:
+    """Seed a multiselect from the URL: the repeated values that name one of `options`."""
+    init_from_url(key, [], lambda raw: [o for o in options if str(o) in raw])
+
+
 def publish_choices(defaults: dict[str, object]) -> None:
     """Write the page widgets' current values to the URL (after the widgets are drawn)."""
     for key, default in defaults.items():
@@ -184,6 +190,57 @@ def _cohort_counts(cohort: CohortFilter) -> None:
 
 
 # ----------------------------------------------------------------------------------------------
+# Analysis pages: shared controls and cached model fits
+# ----------------------------------------------------------------------------------------------
+
+MAX_MODEL_PATIENTS = 20_000
+
+
+def analysis_controls(cohort: CohortFilter, with_outcome: bool = True) -> dict:
+    """Outcome, visit and analysis-set controls shared by the Effects, Subgroups and Responders
+    pages, mirrored in the URL. Returns the query parameters of the analysis."""
+    defaults = {"outcome": "villalta_total", "visit": 6, "registry": False}
+    studies = query("studies")
+    url_choice("registry", [True, False], defaults["registry"])
+    cols = st.columns([2, 1.4, 2.2] if with_outcome else [1.4, 2.2], vertical_alignment="bottom")
+    if with_outcome:
+        url_choice("outcome", list(vocab.OUTCOMES), defaults["outcome"])
+        cols[0].selectbox("Outcome", list(vocab.OUTCOMES), format_func=lambda k: vocab.OUTCOMES[k].label,
+                          key="outcome")  # fmt: skip
+    include_registry = cols[-1].toggle(
+        "Include observational (registry) patients", key="registry",
+        help="Off: randomized patients only, the unconfounded comparison. On: registry patients are added and "
+        "the comparison becomes observational.",
+    )  # fmt: skip
+    eligible = studies if include_registry else studies[studies.design == "randomized"]
+    months = sorted({int(m) for months in eligible.visit_months for m in months if m > 0}) or [6]
+    url_choice("visit", months, 6 if 6 in months else months[0])
+    if st.session_state["visit"] not in months:
+        st.session_state["visit"] = 6 if 6 in months else months[0]
+    cols[-2].selectbox("Visit", months, key="visit", format_func=lambda m: f"Month {m}")
+    publish_choices(defaults if with_outcome else {k: v for k, v in defaults.items() if k != "outcome"})
+    return {
+        **cohort.as_params(),
+        "outcome": st.session_state.get("outcome", defaults["outcome"]) if with_outcome else "villalta_total",
+        "visit_month": st.session_state["visit"],
+        "randomized_only": not include_registry,
+        "max_patients": MAX_MODEL_PATIENTS,
+    }
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner="Fitting the repeated-measures model…")
+def _mmrm_fits(frozen_params: tuple, path: str, version: str) -> dict:
+    return effects.mmrm_by_study(_cached_query("analysis_long", frozen_params, path, version))
+
+
+def mmrm_fits(params: dict) -> dict:
+    """MMRM per study for the analysis set, cached by (parameters, data version)."""
+    path = config.db_path()
+    used = db.bind_params("analysis_long", params)[1]
+    return _mmrm_fits(_freeze(used), str(path), db.data_version(path))
+
+
+# ----------------------------------------------------------------------------------------------
 # Notices
 # ----------------------------------------------------------------------------------------------
 
@@ -207,6 +264,27 @@ def empty_cohort(cohort: CohortFilter) -> None:
         f"**No patients match the current filters** ({cohort.describe()}). "
         "Widen a filter in the sidebar or press *Reset filters*.",
         icon=":material/filter_alt_off:",
+    )
+
+
+def analysis_designs(params: dict) -> pd.DataFrame:
+    """study_id and design of the studies in an analysis set (cohort, randomized only or not)."""
+    sizes = query("cohort_size_by_study_arm", params)
+    if params.get("randomized_only"):
+        sizes = sizes[sizes.design == "randomized"]
+    return sizes[["study_id", "design"]].drop_duplicates()
+
+
+def no_analysis_data(cohort: CohortFilter, params: dict) -> None:
+    """Why an analysis set is empty: nobody matches the filters, or nobody has the visits needed."""
+    if int(query("cohort_counts", params).matching.sum()) == 0:
+        empty_cohort(cohort)
+        return
+    where = " among randomized patients" if params.get("randomized_only") else ""
+    st.info(
+        f"**No patient in this cohort has the outcome at baseline and month {params['visit_month']}{where}.** "
+        + ("Include observational (registry) patients, or choose another visit." if where else "Choose another visit."),
+        icon=":material/event_busy:",
     )
 
 
@@ -236,6 +314,19 @@ def design_notice(sizes: pd.DataFrame, split_by_study: bool = False) -> None:
             "Split by study to keep the trial's randomized contrast separate.",
             icon=":material/call_split:",
         )
+
+
+def how_computed(name: str, params: dict, method: str, snippet: str) -> None:
+    """The SQL that ran with its bound values, the method, and a snippet that reproduces it."""
+    text, bound = db.bind_params(name, params)
+    with st.expander("How this was computed", icon=":material/code:"):
+        st.markdown(f"**Method:** {method}")
+        st.markdown(f"**SQL**: `queries/{name}.sql`, with the shared cohort (`queries/cohort.sql`) as a CTE. "
+                    "Bound parameters:")  # fmt: skip
+        st.json(bound, expanded=False)
+        st.code(text, language="sql")
+        st.markdown("**Reproduce in Python** (pandas + statsmodels, straight from the DuckDB file):")
+        st.code(snippet, language="python")
 
 
 def run_token() -> None:

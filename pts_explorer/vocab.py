@@ -23,6 +23,13 @@ ULCER = {"yes": "Ulcer at baseline", "no": "No ulcer at baseline"}
 AGE_MIN, AGE_MAX = 18, 90
 DESIGNS = {"randomized": "Randomized", "observational": "Observational"}
 
+VILLALTA_ITEM_LABELS = {
+    "pain": "Pain", "cramps": "Cramps", "heaviness": "Heaviness", "paresthesia": "Paresthesia",
+    "pruritus": "Pruritus", "edema": "Pretibial edema", "induration": "Skin induration",
+    "hyperpigmentation": "Hyperpigmentation", "redness": "Redness", "ectasia": "Venous ectasia",
+    "calf_pain": "Pain on calf compression", "ulcer": "Open ulcer (share)",
+}  # fmt: skip
+
 ARM_COLORS = {"stent": "#1f77b4", "medical": "#d62728"}
 BAND_COLORS = {"none": "#9ecae1", "mild": "#fdd49e", "moderate": "#fc8d59", "severe": "#b30000"}
 

@@ -36,3 +36,10 @@ def demo_con(demo_db):
     con = duckdb.connect(str(demo_db), read_only=True)
     yield con
     con.close()
+
+
+@pytest.fixture(scope="session")
+def one_patient_db(tmp_path_factory) -> Path:
+    """A database with a single (registry) patient: every comparison is impossible."""
+    params = replace(SynthParams(), trial_patients=0, registry_patients=1)
+    return synth.write_db(tmp_path_factory.mktemp("one") / "one.duckdb", seed=3, params=params)

@@ -100,3 +100,25 @@ def table_one(cont: pd.DataFrame, cat: pd.DataFrame) -> pd.DataFrame:
 def arm_header(cont: pd.DataFrame) -> dict[str, str]:
     sizes = cont.groupby("arm")["patients"].max().to_dict()
     return {arm: f"{vocab.ARMS[arm]} (n = {sizes.get(arm, 0):,})" for arm in ("stent", "medical")}
+
+
+def analysis_set_smds(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """SMD (stent vs medical) of each column of a patient-level analysis set."""
+    stent, medical = data[data.arm == "stent"], data[data.arm == "medical"]
+    rows = []
+    for col in columns:
+        if pd.api.types.is_numeric_dtype(data[col]):
+            smd = smd_continuous(stent[col].mean(), stent[col].std(), medical[col].mean(), medical[col].std())
+        else:
+            levels = sorted(data[col].dropna().unique())
+            p_s = stent[col].value_counts(normalize=True).reindex(levels, fill_value=0).to_numpy()
+            p_m = medical[col].value_counts(normalize=True).reindex(levels, fill_value=0).to_numpy()
+            smd = smd_categorical(p_s, p_m) if len(levels) > 1 else np.nan
+        rows.append({"Characteristic": ANALYSIS_LABELS.get(col, col), "SMD": smd})
+    return pd.DataFrame(rows)
+
+
+ANALYSIS_LABELS = {
+    "baseline": "Baseline value of the outcome", "study_id": "Study", "age_years": "Age", "sex": "Sex",
+    "stenosis_grade": "Stenosis grade", "obstruction_site": "Obstruction site",
+}  # fmt: skip

@@ -4,7 +4,9 @@ import json
 
 import pytest
 
-PAGES = ["views/overview.py", "views/trajectories.py"]
+PAGES = ["views/overview.py", "views/trajectories.py", "views/effects.py", "views/subgroups.py",
+         "views/responders.py"]
+ANALYSIS_PAGES = PAGES[2:]
 EMPTY = {"study": "TRIAL", "site": "ivc", "grade": "<50%"}  # the trial enrolls >=50% only
 
 
@@ -118,3 +120,63 @@ def test_malformed_database_lists_the_problems(app_on, tmp_path):
     at = app_on(bad).run()
     assert not at.exception
     assert "could not be opened as a DuckDB database" in _texts(at)
+
+
+@pytest.mark.parametrize("page", ANALYSIS_PAGES)
+def test_analysis_page_with_one_patient_explains_itself(app_on, one_patient_db, page):
+    at = app_on(one_patient_db, {"registry": "True"}).run()
+    at.switch_page(page).run()
+    assert not at.exception
+    text = _texts(at)
+    assert any(s in text for s in ("Too few patients", "too few", "No patient in this cohort has the outcome",
+                                    "Both arms are needed")), text  # fmt: skip
+
+
+@pytest.mark.parametrize("page", ANALYSIS_PAGES)
+def test_analysis_pages_show_how_each_number_was_computed(app_on, small_db, page):
+    at = app_on(small_db).run()
+    at.switch_page(page).run()
+    assert not at.exception
+    assert any(e.label == "How this was computed" for e in at.expander)
+    assert any("duckdb.connect" in c.value for c in at.code)
+
+
+def test_effects_default_is_randomized_and_registry_makes_it_observational(app_on, demo_db):
+    at = app_on(demo_db).run()
+    at.switch_page("views/effects.py").run()
+    assert "Randomized comparison" in _texts(at)
+    assert _metric(at, "Patients (stent / medical)") == "112 / 111"
+    at.toggle(key="registry").set_value(True).run()
+    assert not at.exception
+    text = _texts(at)
+    assert "Pooled randomized and observational" in text
+    assert "Baseline imbalance the adjustment has to handle" in text
+    assert _url(at, "registry") == ["True"]
+
+
+def test_effects_adjusting_for_covariates_changes_the_model(app_on, demo_db):
+    at = app_on(demo_db).run()
+    at.switch_page("views/effects.py").run()
+    before = _metric(at, "Adjusted difference, points (0-33)")
+    at.multiselect(key="adjust").set_value(["stenosis_grade", "obstruction_site"]).run()
+    assert not at.exception
+    assert "C(stenosis_grade)" in _texts(at)
+    assert _metric(at, "Adjusted difference, points (0-33)") != before
+
+
+def test_registry_only_cohort_on_randomized_default_says_what_to_do(app_on, small_db):
+    at = app_on(small_db, {"study": "REGISTRY"}).run()
+    at.switch_page("views/effects.py").run()
+    assert not at.exception
+    assert "Include observational (registry) patients" in _texts(at)
+
+
+def test_responder_threshold_changes_the_proportions(app_on, demo_db):
+    at = app_on(demo_db).run()
+    at.switch_page("views/responders.py").run()
+    before = at.dataframe[0].value.copy()
+    at.number_input(key="threshold").set_value(8).run()
+    assert not at.exception
+    after = at.dataframe[0].value
+    assert (after.risk_difference != before.risk_difference).any()
+    assert "no validated responder threshold" in _texts(at).lower()

@@ -8,8 +8,10 @@ from playwright.sync_api import expect
 from tests.browser.app_driver import act_and_wait, chips, cohort_total, first_chart_data, open_page, pick_option
 
 
-@pytest.mark.parametrize(("path", "title"), [("/overview", "Cohort overview"),
-                                             ("/trajectories", "Symptom and outcome trajectories")])  # fmt: skip
+@pytest.mark.parametrize(("path", "title"), [
+    ("/overview", "Cohort overview"), ("/trajectories", "Symptom and outcome trajectories"),
+    ("/effects", "Treatment effects"), ("/subgroups", "Treatment effect by subgroup"), ("/responders", "Responders"),
+])  # fmt: skip
 def test_every_page_loads_with_a_chart(server, page, path, title):
     open_page(page, server + path)
     expect(page.get_by_role("heading", name=title)).to_be_visible()
@@ -45,3 +47,18 @@ def test_empty_cohort_is_shown_as_such(server, page):
     open_page(page, server + "/trajectories?study=TRIAL&grade=%3C50%25")
     expect(page.get_by_text("No patients match the current filters")).to_be_visible()
     expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def test_registry_toggle_on_effects_is_kept_in_the_link(server, page):
+    open_page(page, server + "/effects?site=common_iliac")
+    expect(page.get_by_text("Randomized comparison")).to_be_visible()
+    act_and_wait(page, lambda: page.get_by_text("Include observational (registry) patients").click())
+    assert "registry=True" in page.url and "site=common_iliac" in page.url
+    expect(page.get_by_text("Baseline imbalance the adjustment has to handle")).to_be_visible()
+
+
+def test_how_this_was_computed_shows_sql_and_python(server, page):
+    open_page(page, server + "/effects")
+    page.get_by_text("How this was computed").first.click()
+    expect(page.get_by_text("duckdb.connect").first).to_be_visible()
+    expect(page.get_by_text("list_contains($site::VARCHAR[], obstruction_site)").first).to_be_visible()

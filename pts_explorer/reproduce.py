@@ -1,0 +1,94 @@
+"""Python snippets that reproduce a number on screen from the DuckDB file with pandas and
+statsmodels, shown in each "How this was computed" expander and executed by the tests.
+
+Every snippet ends by binding `result`; tests/unit/test_reproduce.py runs them and compares.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pts_explorer import db
+from pts_explorer.analytics.effects import ARM_TERM, MMRM_FORMULA
+
+
+def _load(name: str, params: dict, path: Path) -> str:
+    text, bound = db.bind_params(name, params)
+    return (
+        "import duckdb\n\n"
+        f"con = duckdb.connect({str(path)!r}, read_only=True)\n"
+        f"params = {bound!r}\n"
+        f'data = con.execute("""\n{text}\n""", params).df()\n'
+    )
+
+
+def ancova(params: dict, path: Path, formula: str) -> str:
+    return _load("analysis_visit", params, path) + (
+        "\nimport statsmodels.formula.api as smf\n\n"
+        f"fit = smf.ols({formula!r}, data=data).fit()\n"
+        f"term = {ARM_TERM!r}\n"
+        "low, high = fit.conf_int().loc[term]\n"
+        'result = {"estimate": fit.params[term], "ci_low": low, "ci_high": high, "p_value": fit.pvalues[term]}\n'
+        "print(result)\n"
+    )
+
+
+def mmrm(params: dict, path: Path, study: str, covariance: str) -> str:
+    unstructured = covariance == "unstructured"
+    fit = (
+        "smf.mixedlm(formula, part, groups='patient_id', re_formula='0 + C(visit_month)')"
+        ".fit(reml=False, method=['lbfgs'])"
+        if unstructured
+        else "smf.mixedlm(formula, part, groups='patient_id').fit(reml=True)"
+    )
+    note = (
+        "# Same ML fit through statsmodels' general optimizer (the app uses a faster ECM algorithm);\n"
+        "# it can take a minute on large cohorts.\n"
+        if unstructured
+        else "# Fallback model: random intercept (compound symmetry), REML.\n"
+    )
+    return _load("analysis_long", params, path) + (
+        "\nimport statsmodels.formula.api as smf\n\n"
+        f"{note}"
+        f"formula = {MMRM_FORMULA!r}\n"
+        f"part = data[data.study_id == {study!r}]\n"
+        f"fit = {fit}\n"
+        "result = {m: fit.fe_params[f\"C(visit_month)[{m}]:" + ARM_TERM + "\"]\n"
+        "          for m in sorted(part.visit_month.unique())}\n"
+        "print(result)\n"
+    )
+
+
+def subgroups(params: dict, path: Path, factor: str) -> str:
+    return _load("analysis_visit", params, path) + (
+        "\nimport statsmodels.formula.api as smf\n"
+        "from statsmodels.stats.anova import anova_lm\n\n"
+        f"arm, term = \"C(arm, Treatment('medical'))\", {ARM_TERM!r}\n"
+        "result = {}\n"
+        f"for level, sub in data.groupby({factor!r}):\n"
+        "    if min((sub.arm == 'stent').sum(), (sub.arm == 'medical').sum()) < 3:\n"
+        "        continue  # not estimable\n"
+        "    study = ' + C(study_id)' if " + repr(factor) + " != 'study_id' and sub.study_id.nunique() > 1 else ''\n"
+        "    fit = smf.ols(f'change ~ {arm} + baseline{study}', data=sub).fit()\n"
+        "    result[level] = fit.params[term]\n"
+        "print(result)\n"
+    )
+
+
+def responders(params: dict, path: Path, definition: str, visit_month: int) -> str:
+    return _load("responders_by_visit", params, path) + (
+        "\nfrom statsmodels.stats.proportion import confint_proportions_2indep\n\n"
+        f"row = data[data.visit_month == {visit_month}].set_index('arm')\n"
+        f"x1, n1 = int(row.loc['stent', {definition!r}]), int(row.loc['stent', 'n'])\n"
+        f"x2, n2 = int(row.loc['medical', {definition!r}]), int(row.loc['medical', 'n'])\n"
+        "rd_ci = confint_proportions_2indep(x1, n1, x2, n2, method='newcomb', compare='diff')\n"
+        "rr_ci = confint_proportions_2indep(x1, n1, x2, n2, method='log', compare='ratio')\n"
+        'result = {"risk_difference": x1 / n1 - x2 / n2, "rd_ci": rd_ci,\n'
+        '          "risk_ratio": (x1 / n1) / (x2 / n2), "rr_ci": rr_ci}\n'
+        "print(result)\n"
+    )
+
+
+def table(name: str, params: dict, path: Path) -> str:
+    """For outputs that are the query result itself (band shift, symptom profile)."""
+    return _load(name, params, path) + "\nresult = data\nprint(result)\n"

@@ -1,0 +1,65 @@
+-- analysis_visit: one row per cohort patient with a baseline and a $visit_month value of the
+-- outcome: the analysis set of the ANCOVA, the subgroup models and their baseline balance.
+-- params: $outcome (as in trajectory_summary), $visit_month INTEGER,
+--         $randomized_only BOOLEAN (TRUE = patients of randomized studies only),
+--         $max_patients INTEGER (a stable pseudo-random sample above this size)
+-- grain: patient_id
+WITH
+
+eligible AS (
+    SELECT c.*
+    FROM cohort AS c
+    INNER JOIN studies AS s
+        ON s.study_id = c.study_id
+    WHERE s.design = 'randomized' OR NOT $randomized_only
+),
+
+measured AS (
+    SELECT
+        v.patient_id,
+        v.visit_month,
+        CASE $outcome
+            WHEN 'villalta_total' THEN v.villalta_total::DOUBLE
+            WHEN 'vcss' THEN v.vcss::DOUBLE
+            WHEN 'veines_qol' THEN v.veines_qol
+            WHEN 'veines_sym' THEN v.veines_sym
+            WHEN 'pain_vas' THEN v.pain_vas
+            WHEN 'calf_circumference_cm' THEN v.calf_circumference_cm
+            WHEN 'daily_steps' THEN v.daily_steps::DOUBLE
+        END AS value
+    FROM visits AS v
+    WHERE v.visit_month IN (0, $visit_month)
+),
+
+paired AS (
+    SELECT
+        e.patient_id,
+        e.study_id,
+        e.arm,
+        e.age_years,
+        CASE WHEN e.age_years < 50 THEN '<50' WHEN e.age_years < 65 THEN '50-64' ELSE '65+' END AS age_group,
+        e.sex,
+        e.obstruction_site,
+        e.stenosis_grade,
+        e.baseline_band,
+        CASE
+            WHEN e.stenosis_pct < 70 THEN 'below_70'
+            WHEN e.obstruction_site IN ('common_iliac', 'common_femoral') THEN 'high_grade_civ_cfv'
+            ELSE 'high_grade_other'
+        END AS lesion_group,
+        CASE WHEN e.baseline_ulcer THEN 'yes' ELSE 'no' END AS baseline_ulcer,
+        b.value AS baseline,
+        f.value AS value,
+        f.value - b.value AS change
+    FROM eligible AS e
+    INNER JOIN measured AS b
+        ON b.patient_id = e.patient_id AND b.visit_month = 0
+    INNER JOIN measured AS f
+        ON f.patient_id = e.patient_id AND f.visit_month = $visit_month
+    WHERE b.value IS NOT NULL AND f.value IS NOT NULL
+)
+
+SELECT *
+FROM paired
+ORDER BY hash(patient_id), patient_id
+LIMIT $max_patients

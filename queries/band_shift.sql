@@ -1,0 +1,18 @@
+-- band_shift: patients by baseline PTS band and band at $visit_month, per arm.
+-- params: $visit_month INTEGER, $randomized_only BOOLEAN as in analysis_visit
+-- grain: arm, baseline_band, visit_band
+SELECT
+    c.arm,
+    b.pts_band AS baseline_band,
+    f.pts_band AS visit_band,
+    count(*) AS n
+FROM cohort AS c
+INNER JOIN studies AS s
+    ON s.study_id = c.study_id
+INNER JOIN visits AS b
+    ON b.patient_id = c.patient_id AND b.visit_month = 0
+INNER JOIN visits AS f
+    ON f.patient_id = c.patient_id AND f.visit_month = $visit_month
+WHERE s.design = 'randomized' OR NOT $randomized_only
+GROUP BY ALL
+ORDER BY c.arm DESC, baseline_band, visit_band
