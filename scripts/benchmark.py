@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from pts_explorer import vocab  # noqa: E402
 
-PAGES = ["views/overview.py", "views/trajectories.py"]
+PAGES = ["views/overview.py", "views/trajectories.py", "views/effects.py", "views/subgroups.py",
+         "views/responders.py"]
 
 
 def main(db: str, runs: int) -> None:

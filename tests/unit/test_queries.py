@@ -5,7 +5,8 @@ import pytest
 from pts_explorer import db, sql
 from pts_explorer.filters import CohortFilter
 
-SAMPLE_PARAMS = {**CohortFilter().as_params(), "outcome": "villalta_total", "by_study": True, "per_arm": 5}
+SAMPLE_PARAMS = {**CohortFilter().as_params(), "outcome": "villalta_total", "by_study": True, "per_arm": 5,
+                 "visit_month": 6, "randomized_only": False, "max_patients": 20000, "threshold": 4.0}  # fmt: skip
 EXPECTED_COLUMNS = {
     "cohort": {"patient_id", "arm", "stenosis_grade", "baseline_band", "baseline_villalta", "baseline_ulcer"},
     "cohort_counts": {"arm", "total", "matching"},
@@ -18,6 +19,12 @@ EXPECTED_COLUMNS = {
                            "sd_change"},
     "trajectory_sample": {"patient_id", "arm", "study_group", "visit_month", "value", "change"},
     "band_distribution": {"study_group", "arm", "visit_month", "pts_band", "n"},
+    "analysis_visit": {"patient_id", "study_id", "arm", "age_group", "lesion_group", "baseline_ulcer", "baseline",
+                       "value", "change"},
+    "analysis_long": {"patient_id", "study_id", "arm", "baseline", "visit_month", "change"},
+    "responders_by_visit": {"arm", "visit_month", "n", "responders_points", "responders_band", "responders_either"},
+    "band_shift": {"arm", "baseline_band", "visit_band", "n"},
+    "symptom_profile": {"arm", "item", "n", "mean_baseline", "mean_visit", "mean_change"},
 }  # fmt: skip
 
 
@@ -95,3 +102,26 @@ def test_trajectory_sample_is_capped_and_stable(small_con):
     per_group = first.groupby(["study_group", "arm"]).patient_id.nunique()
     assert (per_group <= 3).all() and (per_group == 3).any()
     assert first.equals(again)
+
+
+def test_analysis_set_respects_randomized_only_and_the_sample_cap(small_con):
+    params = {**SAMPLE_PARAMS, "randomized_only": True}
+    randomized = db.run_query(small_con, "analysis_visit", params)
+    assert set(randomized.study_id) == {"TRIAL"}
+    capped = db.run_query(small_con, "analysis_visit", {**SAMPLE_PARAMS, "max_patients": 25})
+    assert len(capped) == 25
+    assert capped.equals(db.run_query(small_con, "analysis_visit", {**SAMPLE_PARAMS, "max_patients": 25}))
+
+
+def test_responders_count_improvement_of_at_least_the_threshold(small_con):
+    agg = db.run_query(small_con, "responders_by_visit", {**SAMPLE_PARAMS, "randomized_only": True})
+    raw = small_con.execute(
+        """SELECT p.arm, f.visit_month, count(*) AS n,
+                  count(*) FILTER (WHERE b.villalta_total - f.villalta_total >= 4) AS r
+           FROM patients p JOIN visits b ON b.patient_id = p.patient_id AND b.visit_month = 0
+           JOIN visits f ON f.patient_id = p.patient_id AND f.visit_month > 0
+           WHERE p.study_id = 'TRIAL' GROUP BY ALL"""
+    ).df().set_index(["arm", "visit_month"])
+    for row in agg.itertuples():
+        assert row.n == raw.loc[(row.arm, row.visit_month), "n"]
+        assert row.responders_points == raw.loc[(row.arm, row.visit_month), "r"]
