@@ -59,18 +59,26 @@ def mmrm(params: dict, path: Path, study: str, covariance: str) -> str:
     )
 
 
-def subgroups(params: dict, path: Path, factor: str) -> str:
+def subgroups(params: dict, path: Path, factors: list[str]) -> str:
     return _load("analysis_visit", params, path) + (
         "\nimport statsmodels.formula.api as smf\n"
         "from statsmodels.stats.anova import anova_lm\n\n"
         f"arm, term = \"C(arm, Treatment('medical'))\", {ARM_TERM!r}\n"
+        "\n\ndef estimable(sub):\n"
+        "    return min((sub.arm == 'stent').sum(), (sub.arm == 'medical').sum()) >= 3\n\n\n"
         "result = {}\n"
-        f"for level, sub in data.groupby({factor!r}):\n"
-        "    if min((sub.arm == 'stent').sum(), (sub.arm == 'medical').sum()) < 3:\n"
-        "        continue  # not estimable\n"
-        "    study = ' + C(study_id)' if " + repr(factor) + " != 'study_id' and sub.study_id.nunique() > 1 else ''\n"
-        "    fit = smf.ols(f'change ~ {arm} + baseline{study}', data=sub).fit()\n"
-        "    result[level] = fit.params[term]\n"
+        f"for factor in {factors!r}:\n"
+        "    for level, sub in data.groupby(factor):\n"
+        "        if estimable(sub):  # otherwise shown as 'too few patients to estimate'\n"
+        "            study = ' + C(study_id)' if factor != 'study_id' and sub.study_id.nunique() > 1 else ''\n"
+        "            result[(factor, level)] = smf.ols(f'change ~ {arm} + baseline{study}', sub).fit().params[term]\n"
+        "    # treatment-by-subgroup interaction over the levels estimable in both arms\n"
+        "    sub = data[data[factor].isin([lvl for lvl, s in data.groupby(factor) if estimable(s)])]\n"
+        "    if sub[factor].nunique() >= 2:\n"
+        "        study = ' + C(study_id)' if factor != 'study_id' and sub.study_id.nunique() > 1 else ''\n"
+        "        reduced = smf.ols(f'change ~ {arm} + C({factor}) + baseline{study}', sub).fit()\n"
+        "        full = smf.ols(f'change ~ {arm} * C({factor}) + baseline{study}', sub).fit()\n"
+        "        result[(factor, 'interaction p')] = anova_lm(reduced, full)['Pr(>F)'].iloc[1]\n"
         "print(result)\n"
     )
 

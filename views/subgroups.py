@@ -60,4 +60,4 @@ right.dataframe(
     column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("estimate", "ci_low", "ci_high")},
 )  # fmt: skip
 ui.how_computed("analysis_visit", params, effects.ANCOVA_METHOD + "; interaction by an F-test (statsmodels anova_lm)",
-                reproduce.subgroups(params, config.db_path(), "obstruction_site"))  # fmt: skip
+                reproduce.subgroups(params, config.db_path(), list(effects.SUBGROUP_FACTORS)))  # fmt: skip

@@ -42,12 +42,18 @@ def test_mmrm_fallback_snippet_runs(small_db, params):
 
 
 def test_subgroup_snippet(small_con, small_db, params):
+    params = {**params, "randomized_only": False}
     data = db.run_query(small_con, "analysis_visit", params)
-    shown = effects.subgroup_effects(data, "obstruction_site", sorted(data.obstruction_site.unique()))
-    result = _run(reproduce.subgroups(params, small_db, "obstruction_site"))
-    for row in shown[shown.estimable].itertuples():
-        assert result[row.level] == pytest.approx(row.estimate, abs=1e-10)
-    assert set(result) == set(shown[shown.estimable].level)
+    factors = list(effects.SUBGROUP_FACTORS)
+    result = _run(reproduce.subgroups(params, small_db, factors))
+    for factor in factors:
+        shown = effects.subgroup_effects(data, factor, sorted(data[factor].unique()))
+        for row in shown[shown.estimable].itertuples():
+            assert result[(factor, row.level)] == pytest.approx(row.estimate, abs=1e-10)
+        assert not any((factor, lvl) in result for lvl in shown[~shown.estimable].level)
+        p = effects.interaction_p(data, factor)
+        if p == p:  # not NaN
+            assert result[(factor, "interaction p")] == pytest.approx(p, abs=1e-12)
 
 
 @pytest.mark.parametrize("definition", list(responders.DEFINITIONS))
