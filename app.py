@@ -12,6 +12,8 @@ trajectories = st.Page("views/trajectories.py", title="Trajectories", icon=":mat
 effects = st.Page("views/effects.py", title="Effects", icon=":material/functions:", url_path="effects")
 subgroups = st.Page("views/subgroups.py", title="Subgroups", icon=":material/account_tree:", url_path="subgroups")
 responders = st.Page("views/responders.py", title="Responders", icon=":material/how_to_reg:", url_path="responders")
+durability = st.Page("views/durability.py", title="Durability", icon=":material/timeline:", url_path="durability")
+safety = st.Page("views/safety.py", title="Safety", icon=":material/health_and_safety:", url_path="safety")
 
 
 def home() -> None:
@@ -25,6 +27,7 @@ page = st.navigation(
         "": [st.Page(home, title="Home", url_path="home", default=True, visibility="hidden")],
         "Cohort": [overview],
         "Outcomes": [trajectories, effects, subgroups, responders],
+        "Stents over time": [durability, safety],
     }
 )
 ui.require_database()

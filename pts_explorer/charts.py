@@ -287,3 +287,80 @@ def band_shift_figure(shift: pd.DataFrame, visit_month: int) -> go.Figure:
         fig.update_xaxes(title_text=f"Band at month {visit_month}", row=1, col=c)
         fig.update_yaxes(title_text="Baseline band" if c == 1 else None, autorange="reversed", row=1, col=c)
     return _base_layout(fig, f"PTS band shift from baseline to month {visit_month}", 420)
+
+
+GROUP_PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#e377c2",
+                 "#7f7f7f", "#bcbd22"]
+
+
+def _group_color(group: str, i: int) -> str:
+    return ARM_COLORS.get(group, GROUP_PALETTE[i % len(GROUP_PALETTE)])
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def km_figure(curve: pd.DataFrame, risk: pd.DataFrame, title: str, y_label: str, labels: dict[str, str]) -> go.Figure:
+    """Kaplan-Meier step curves with 95% bands, and the number at risk under the plot.
+
+    curve: group, month, estimate, ci_low, ci_high; risk: groups x times (days) of counts at risk.
+    """
+    groups = list(risk.index)
+    table_share = min(0.12 + 0.04 * len(groups), 0.4)
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[1 - table_share, table_share],
+                        vertical_spacing=0.06)  # fmt: skip
+    for i, group in enumerate(groups):
+        d = curve[curve.group == group]
+        color = _group_color(group, i)
+        name = labels.get(group, group)
+        fig.add_trace(go.Scatter(x=d.month, y=d.ci_high, mode="lines", line={"width": 0, "shape": "hv"},
+                                 hoverinfo="skip", showlegend=False, legendgroup=group), row=1, col=1)  # fmt: skip
+        fig.add_trace(go.Scatter(x=d.month, y=d.ci_low, mode="lines", line={"width": 0, "shape": "hv"},
+                                 fill="tonexty", fillcolor=_rgba(color, 0.15), hoverinfo="skip", showlegend=False,
+                                 legendgroup=group), row=1, col=1)  # fmt: skip
+        fig.add_trace(
+            go.Scatter(x=d.month, y=d.estimate, mode="lines", name=name, legendgroup=group,
+                       line={"color": color, "width": 2.5, "shape": "hv"},
+                       customdata=np.stack([d.ci_low, d.ci_high], axis=-1),
+                       hovertemplate=f"<b>{name}</b> month %{{x:.1f}}: %{{y:.1%}} "
+                       "(95% CI %{customdata[0]:.1%} to %{customdata[1]:.1%})<extra></extra>"),  # fmt: skip
+            row=1, col=1,
+        )  # fmt: skip
+        months = [t / 30.4375 for t in risk.columns]
+        fig.add_trace(go.Scatter(x=months, y=[name] * len(months), mode="text", text=[str(v) for v in risk.loc[group]],
+                                 textfont={"color": color, "size": 12}, showlegend=False, hoverinfo="skip"),
+                      row=2, col=1)  # fmt: skip
+    ticks = [round(t / 30.4375) for t in risk.columns]
+    fig.update_xaxes(tickvals=ticks, row=1, col=1)
+    fig.update_xaxes(title_text="Months (number at risk below)", tickvals=ticks, row=2, col=1)
+    fig.update_yaxes(title_text=y_label, range=[0, 1.02], tickformat=".0%", row=1, col=1)
+    fig.update_yaxes(showgrid=False, autorange="reversed", row=2, col=1)
+    return _base_layout(fig, title, 520 + 20 * len(groups))
+
+
+def safety_timeline_figure(timeline: pd.DataFrame, labels: dict[str, str], windows: list[str]) -> go.Figure:
+    """When complications occur: events per time window since the procedure (enrollment), per arm.
+
+    timeline: arm, event_type, window, events."""
+    arms = [a for a in ARM_ORDER if a in set(timeline.arm)]
+    fig = make_subplots(rows=len(arms) or 1, cols=1, shared_xaxes=True, vertical_spacing=0.12,
+                        subplot_titles=[vocab.ARMS[a] for a in arms])  # fmt: skip
+    for r, arm in enumerate(arms, start=1):
+        d = timeline[timeline.arm == arm]
+        for i, (event, e) in enumerate(d.groupby("event_type", sort=True)):
+            fig.add_trace(
+                go.Bar(x=e.window, y=e.events, name=labels.get(event, event), legendgroup=event, showlegend=r == 1,
+                       marker_color=GROUP_PALETTE[list(labels).index(event) % len(GROUP_PALETTE)]
+                       if event in labels else GROUP_PALETTE[i % len(GROUP_PALETTE)],
+                       hovertemplate="%{x}: %{y} events<extra>" + labels.get(event, event) + "</extra>"),
+                row=r, col=1,
+            )  # fmt: skip
+        fig.update_yaxes(title_text="Events", row=r, col=1)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=windows)
+    fig.update_xaxes(title_text="Time since the index procedure (since enrollment in the medical arm)",
+                     row=len(arms) or 1, col=1)  # fmt: skip
+    fig = _base_layout(fig, "When complications occur", 300 + 220 * max(len(arms), 1))
+    fig.update_layout(barmode="stack", legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0})
+    return fig

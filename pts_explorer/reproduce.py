@@ -100,3 +100,45 @@ def responders(params: dict, path: Path, definition: str, visit_month: int) -> s
 def table(name: str, params: dict, path: Path) -> str:
     """For outputs that are the query result itself (band shift, symptom profile)."""
     return _load(name, params, path) + "\nresult = data\nprint(result)\n"
+
+
+def kaplan_meier(params: dict, path: Path, incidence: bool) -> str:
+    estimate = "1 - s" if incidence else "s"
+    return _load("km_counts", params, path) + (
+        "\nfrom lifelines import KaplanMeierFitter\n"
+        "from lifelines.statistics import multivariate_logrank_test\n\n"
+        "result = {}\n"
+        "for group, d in data.groupby('group_value'):\n"
+        "    kmf = KaplanMeierFitter().fit(d.duration_days, d.observed.astype(bool), weights=d.n)\n"
+        "    for years in (1, 2, 5, 10):\n"
+        "        t = years * 365.25\n"
+        "        if d.n[d.duration_days >= t].sum() > 0:  # otherwise nobody is at risk: shown as a dash\n"
+        "            s = kmf.survival_function_at_times(t).iloc[0]\n"
+        f"            result[(group, years)] = {estimate}\n"
+        "if data.group_value.nunique() > 1 and data.observed.any():\n"
+        "    test = multivariate_logrank_test(data.duration_days, data.group_value, data.observed.astype(bool),\n"
+        "                                     weights=data.n)\n"
+        "    result['log-rank p'] = test.p_value\n"
+        "print(result)\n"
+    )
+
+
+def cox(params: dict, path: Path, group: str, formula: str, columns: list[str]) -> str:
+    return _load("cox_data", params, path) + (
+        "\nfrom lifelines import CoxPHFitter\n\n"
+        f"frame = data[{['duration_days', 'observed', *columns]!r}].assign(observed=data.observed.astype(int))\n"
+        f"cph = CoxPHFitter().fit(frame, 'duration_days', 'observed', formula={formula!r})\n"
+        f"result = cph.summary['exp(coef)'].filter(like='C({group})[T.').to_dict()  # hazard ratios\n"
+        "print(cph.summary[['exp(coef)', 'exp(coef) lower 95%', 'exp(coef) upper 95%', 'p']])\n"
+    )
+
+
+def safety(params: dict, path: Path) -> str:
+    return _load("safety_events", params, path) + (
+        "\nfrom statsmodels.stats.proportion import proportion_confint\n\n"
+        "low, high = proportion_confint(data.patients_with, data.patients, method='beta')  # Clopper-Pearson\n"
+        "data['pct'] = 100 * data.patients_with / data.patients\n"
+        "data['ci_low'], data['ci_high'] = 100 * low, 100 * high\n"
+        "result = data.set_index(['arm', 'group_value', 'event_type', 'period'])[['pct', 'ci_low', 'ci_high']]\n"
+        "print(result)\n"
+    )

@@ -7,11 +7,15 @@ import re
 
 from pts_explorer.config import QUERIES_DIR
 
-COHORT_QUERY = "cohort"
+# Queries other queries may read as relations, in dependency order (a later one may read an earlier).
+SHARED_RELATIONS = ("cohort", "time_to_event")
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 _COMMENT_OR_STRING = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
 _LEADING_WITH = re.compile(r"^\s*with\s", re.IGNORECASE)
-_USES_COHORT = re.compile(r"\bfrom\s+cohort\b|\bjoin\s+cohort\b", re.IGNORECASE)
+
+
+def _reads(body: str, relation: str) -> bool:
+    return re.search(rf"\b(from|join)\s+{relation}\b", body, re.IGNORECASE) is not None
 
 
 def query_names() -> list[str]:
@@ -30,20 +34,27 @@ def _strip_comments(sql: str) -> str:
     return "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
 
 
+def _body(name: str) -> str:
+    return _strip_comments(load_sql(name)).strip().rstrip(";")
+
+
 @functools.cache
 def compose(name: str) -> str:
-    """The runnable SQL of a query: queries that read `cohort` get queries/cohort.sql as a CTE.
-
-    One cohort definition serves every query, so a filter means the same thing on every page.
-    """
-    body = _strip_comments(load_sql(name)).strip().rstrip(";")
-    if name == COHORT_QUERY or not _USES_COHORT.search(body):
+    """The runnable SQL of a query: the shared relations it reads (directly or through another
+    shared relation) are prepended as CTEs, so one cohort definition serves every query."""
+    body = _body(name)
+    needed: list[str] = []
+    texts = [body]
+    for relation in reversed(SHARED_RELATIONS):
+        if relation != name and any(_reads(t, relation) for t in texts):
+            needed.insert(0, relation)
+            texts.append(_body(relation))
+    if not needed:
         return body
-    cohort = _strip_comments(load_sql(COHORT_QUERY)).strip().rstrip(";")
-    cte = f"cohort AS (\n{cohort}\n)"
+    ctes = ",\n".join(f"{rel} AS (\n{_body(rel)}\n)" for rel in needed)
     if _LEADING_WITH.match(body):
-        return _LEADING_WITH.sub(f"WITH {cte},\n", body, count=1)
-    return f"WITH {cte}\n{body}"
+        return _LEADING_WITH.sub(lambda _: f"WITH {ctes},\n", body, count=1)
+    return f"WITH {ctes}\n{body}"
 
 
 def param_names(sql: str) -> set[str]:

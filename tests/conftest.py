@@ -7,6 +7,7 @@ import duckdb
 import pytest
 
 from pts_explorer import synth
+from pts_explorer.config import DUCKDB_CONFIG
 from pts_explorer.synth_params import SynthParams
 
 SMALL_PARAMS = replace(SynthParams(), trial_patients=80, registry_patients=300)
@@ -26,14 +27,15 @@ def demo_db(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def small_con(small_db):
-    con = duckdb.connect(str(small_db), read_only=True)
+    # Same settings as the app: DuckDB refuses a second in-process handle with other settings.
+    con = duckdb.connect(str(small_db), read_only=True, config=DUCKDB_CONFIG)
     yield con
     con.close()
 
 
 @pytest.fixture(scope="session")
 def demo_con(demo_db):
-    con = duckdb.connect(str(demo_db), read_only=True)
+    con = duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG)
     yield con
     con.close()
 

@@ -5,8 +5,8 @@ import json
 import pytest
 
 PAGES = ["views/overview.py", "views/trajectories.py", "views/effects.py", "views/subgroups.py",
-         "views/responders.py"]
-ANALYSIS_PAGES = PAGES[2:]
+         "views/responders.py", "views/durability.py", "views/safety.py"]
+ANALYSIS_PAGES = PAGES[2:5]
 EMPTY = {"study": "TRIAL", "site": "ivc", "grade": "<50%"}  # the trial enrolls >=50% only
 
 
@@ -180,3 +180,49 @@ def test_responder_threshold_changes_the_proportions(app_on, demo_db):
     after = at.dataframe[0].value
     assert (after.risk_difference != before.risk_difference).any()
     assert "no validated responder threshold" in _texts(at).lower()
+
+
+def test_durability_shows_patency_estimates_and_a_cox_model(app_on, demo_db):
+    at = app_on(demo_db, {"group": "obstruction_site", "endpoint": "secondary_patency"}).run()
+    at.switch_page("views/durability.py").run()
+    assert not at.exception
+    landmarks = at.dataframe[0].value
+    assert list(landmarks.columns[:4]) == ["1 year", "2 years", "5 years", "10 years"]
+    assert "Common iliac" in landmarks.index
+    assert "vs Common femoral" in at.dataframe[1].value.columns
+    assert "Log-rank p =" in _texts(at)
+
+
+def test_durability_when_nobody_is_eligible(app_on, demo_db):
+    at = app_on(demo_db, {"arm": "medical", "endpoint": "primary_patency"}).run()
+    at.switch_page("views/durability.py").run()
+    assert not at.exception
+    assert "Nobody in this cohort is eligible for primary patency" in _texts(at)
+
+
+def test_durability_when_nobody_has_the_endpoint(app_on, one_patient_db):
+    at = app_on(one_patient_db, {"endpoint": "freedom_from_recurrent_dvt"}).run()
+    at.switch_page("views/durability.py").run()
+    assert not at.exception
+    text = _texts(at)
+    assert "No freedom from recurrent dvt event in this cohort" in text
+    assert "A hazard ratio needs at least two groups and at least one event" in text
+
+
+def test_safety_table_and_split(app_on, demo_db):
+    at = app_on(demo_db).run()
+    at.switch_page("views/safety.py").run()
+    table = at.dataframe[0].value.set_index("Complication")
+    assert table.loc["Stent thrombosis (occlusion)", "Stent"].startswith("45 (2.9%")
+    assert table.loc["Stent thrombosis (occlusion)", "Medical"].startswith("0 (0.0%")
+    at.segmented_control(key="split").set_value("stenosis_grade").run()
+    assert not at.exception
+    assert "Subgroup" in at.dataframe[0].value.columns
+    assert _url(at, "split") == ["stenosis_grade"]
+
+
+def test_safety_with_no_events(app_on, one_patient_db):
+    at = app_on(one_patient_db).run()
+    at.switch_page("views/safety.py").run()
+    assert not at.exception
+    assert "No complication recorded in this cohort" in _texts(at)

@@ -11,6 +11,7 @@ from tests.browser.app_driver import act_and_wait, chips, cohort_total, first_ch
 @pytest.mark.parametrize(("path", "title"), [
     ("/overview", "Cohort overview"), ("/trajectories", "Symptom and outcome trajectories"),
     ("/effects", "Treatment effects"), ("/subgroups", "Treatment effect by subgroup"), ("/responders", "Responders"),
+    ("/durability", "Durability over 10 years"), ("/safety", "Safety and complications"),
 ])  # fmt: skip
 def test_every_page_loads_with_a_chart(server, page, path, title):
     open_page(page, server + path)
@@ -62,3 +63,13 @@ def test_how_this_was_computed_shows_sql_and_python(server, page):
     page.get_by_text("How this was computed").first.click()
     expect(page.get_by_text("duckdb.connect").first).to_be_visible()
     expect(page.get_by_text("list_contains($site::VARCHAR[], obstruction_site)").first).to_be_visible()
+
+
+def test_durability_endpoint_change_redraws_the_curves(server, page):
+    open_page(page, server + "/durability?group=stenosis_grade")
+    before = first_chart_data(page)
+    box = page.get_by_test_id("stSelectbox").filter(has_text="Endpoint")
+    box.click()
+    act_and_wait(page, lambda: page.get_by_role("option", name="Secondary patency").click())
+    assert "endpoint=secondary_patency" in page.url and "group=stenosis_grade" in page.url
+    assert first_chart_data(page) != before

@@ -6,7 +6,8 @@ from pts_explorer import db, sql
 from pts_explorer.filters import CohortFilter
 
 SAMPLE_PARAMS = {**CohortFilter().as_params(), "outcome": "villalta_total", "by_study": True, "per_arm": 5,
-                 "visit_month": 6, "randomized_only": False, "max_patients": 20000, "threshold": 4.0}  # fmt: skip
+                 "visit_month": 6, "randomized_only": False, "max_patients": 20000, "threshold": 4.0,
+                 "endpoint": "primary_patency", "group": "obstruction_site"}  # fmt: skip
 EXPECTED_COLUMNS = {
     "cohort": {"patient_id", "arm", "stenosis_grade", "baseline_band", "baseline_villalta", "baseline_ulcer"},
     "cohort_counts": {"arm", "total", "matching"},
@@ -25,6 +26,12 @@ EXPECTED_COLUMNS = {
     "responders_by_visit": {"arm", "visit_month", "n", "responders_points", "responders_band", "responders_either"},
     "band_shift": {"arm", "baseline_band", "visit_band", "n"},
     "symptom_profile": {"arm", "item", "n", "mean_baseline", "mean_visit", "mean_change"},
+    "time_to_event": {"patient_id", "arm", "age_group", "start_day", "duration_days", "observed"},
+    "km_counts": {"group_value", "duration_days", "observed", "n"},
+    "cox_data": {"patient_id", "arm", "obstruction_site", "duration_days", "observed"},
+    "safety_events": {"arm", "group_value", "event_type", "period", "events", "patients_with", "patients"},
+    "safety_denominators": {"arm", "group_value", "patients"},
+    "safety_timeline": {"arm", "event_type", "month", "events"},
 }  # fmt: skip
 
 

@@ -1,11 +1,22 @@
 """Each "How this was computed" snippet, run as written, reproduces the number the page shows."""
 
+import shutil
+
 import pandas as pd
 import pytest
 
 from pts_explorer import db, reproduce
 from pts_explorer.analytics import effects, responders
 from pts_explorer.filters import CohortFilter
+
+
+@pytest.fixture(scope="module")
+def snippet_db(small_db, tmp_path_factory):
+    """A byte copy of small_db: the snippets open it as a user would (plain read-only connect),
+    which DuckDB refuses in-process next to the fixtures' handle with the app's settings."""
+    copy = tmp_path_factory.mktemp("snippet") / "copy.duckdb"
+    shutil.copyfile(small_db, copy)
+    return copy
 
 
 def _run(snippet: str):
@@ -20,32 +31,32 @@ def params():
             "visit_month": 6, "randomized_only": True, "max_patients": 20000, "threshold": 4.0}  # fmt: skip
 
 
-def test_ancova_snippet(small_con, small_db, params):
+def test_ancova_snippet(small_con, snippet_db, params):
     shown = effects.ancova(db.run_query(small_con, "analysis_visit", params), ["study_id", "sex"])
-    result = _run(reproduce.ancova(params, small_db, shown.formula))
+    result = _run(reproduce.ancova(params, snippet_db, shown.formula))
     assert result["estimate"] == pytest.approx(shown.estimate, abs=1e-10)
     assert (result["ci_low"], result["ci_high"]) == pytest.approx((shown.ci_low, shown.ci_high), abs=1e-10)
     assert result["p_value"] == pytest.approx(shown.p_value, rel=1e-8)
 
 
-def test_mmrm_snippet(small_con, small_db, params, capsys):
+def test_mmrm_snippet(small_con, snippet_db, params, capsys):
     fits = effects.mmrm_by_study(db.run_query(small_con, "analysis_long", params))
     fit = fits["TRIAL"]
-    result = _run(reproduce.mmrm(params, small_db, "TRIAL", fit.covariance))
+    result = _run(reproduce.mmrm(params, snippet_db, "TRIAL", fit.covariance))
     for row in fit.effects.itertuples():
         assert result[row.visit_month] == pytest.approx(row.estimate, abs=5e-3)
 
 
-def test_mmrm_fallback_snippet_runs(small_db, params):
-    result = _run(reproduce.mmrm(params, small_db, "TRIAL", "compound symmetry (fallback)"))
+def test_mmrm_fallback_snippet_runs(snippet_db, params):
+    result = _run(reproduce.mmrm(params, snippet_db, "TRIAL", "compound symmetry (fallback)"))
     assert set(result) == {1, 3, 6, 12, 24}
 
 
-def test_subgroup_snippet(small_con, small_db, params):
+def test_subgroup_snippet(small_con, snippet_db, params):
     params = {**params, "randomized_only": False}
     data = db.run_query(small_con, "analysis_visit", params)
     factors = list(effects.SUBGROUP_FACTORS)
-    result = _run(reproduce.subgroups(params, small_db, factors))
+    result = _run(reproduce.subgroups(params, snippet_db, factors))
     for factor in factors:
         shown = effects.subgroup_effects(data, factor, sorted(data[factor].unique()))
         for row in shown[shown.estimable].itertuples():
@@ -57,16 +68,53 @@ def test_subgroup_snippet(small_con, small_db, params):
 
 
 @pytest.mark.parametrize("definition", list(responders.DEFINITIONS))
-def test_responder_snippet(small_con, small_db, params, definition):
+def test_responder_snippet(small_con, snippet_db, params, definition):
     shown = responders.compare_arms(db.run_query(small_con, "responders_by_visit", params), definition)
     row = shown.set_index("visit_month").loc[6]
-    result = _run(reproduce.responders(params, small_db, definition, 6))
+    result = _run(reproduce.responders(params, snippet_db, definition, 6))
     assert result["risk_difference"] == pytest.approx(row.risk_difference)
     assert result["rd_ci"] == pytest.approx((row.rd_ci_low, row.rd_ci_high))
     assert result["risk_ratio"] == pytest.approx(row.risk_ratio)
 
 
 @pytest.mark.parametrize("name", ["band_shift", "symptom_profile"])
-def test_table_snippets(small_con, small_db, params, name):
+def test_table_snippets(small_con, snippet_db, params, name):
     shown = db.run_query(small_con, name, params)
-    pd.testing.assert_frame_equal(_run(reproduce.table(name, params, small_db)), shown)
+    pd.testing.assert_frame_equal(_run(reproduce.table(name, params, snippet_db)), shown)
+
+
+@pytest.mark.parametrize(("endpoint", "group"), [("primary_patency", "obstruction_site"), ("ulcer_healing", "arm")])
+def test_kaplan_meier_snippet(small_con, snippet_db, endpoint, group):
+    from pts_explorer.analytics import survival
+
+    params = {**CohortFilter().as_params(), "endpoint": endpoint, "group": group}
+    counts = db.run_query(small_con, "km_counts", params)
+    incidence = endpoint in survival.INCIDENCE_ENDPOINTS
+    marks = survival.landmarks(survival.fit_km(counts), counts, incidence)
+    result = _run(reproduce.kaplan_meier(params, snippet_db, incidence))
+    for row in marks[marks.at_risk > 0].itertuples():
+        assert result[(row.group, row.years)] == pytest.approx(row.estimate, abs=1e-12)
+    assert result["log-rank p"] == pytest.approx(survival.logrank(counts), rel=1e-9)
+
+
+def test_cox_snippet(small_con, snippet_db):
+    from pts_explorer.analytics import survival
+
+    params = {**CohortFilter().as_params(), "endpoint": "freedom_from_recurrent_dvt", "group": "arm",
+              "max_patients": 20000}  # fmt: skip
+    data = db.run_query(small_con, "cox_data", params)
+    shown = survival.cox(data, "arm", ["age_years", "sex"])
+    result = _run(reproduce.cox(params, snippet_db, "arm", shown.formula, ["arm", "age_years", "sex"]))
+    assert result["C(arm)[T.stent]"] == pytest.approx(shown.hazard_ratios.set_index("level").loc["stent", "hr"])
+
+
+def test_safety_snippet(small_con, snippet_db):
+    from pts_explorer.analytics import safety
+
+    params = {**CohortFilter().as_params(), "group": "stenosis_grade"}
+    rates = safety.rates(db.run_query(small_con, "safety_events", params),
+                         db.run_query(small_con, "safety_denominators", params))  # fmt: skip
+    result = _run(reproduce.safety(params, snippet_db))
+    shown = rates.set_index(["arm", "group_value", "event_type", "period"])
+    for key, row in result.iterrows():
+        assert (row.pct, row.ci_low, row.ci_high) == pytest.approx(tuple(shown.loc[key, ["pct", "ci_low", "ci_high"]]))

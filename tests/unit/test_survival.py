@@ -1,0 +1,198 @@
+"""Endpoint derivations on hand-made patients, and KM / log-rank / Cox against textbook values."""
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from pts_explorer import db
+from pts_explorer.analytics import safety, survival
+from pts_explorer.config import SCHEMA_PATH
+from pts_explorer.filters import CohortFilter
+
+# Freireich et al. 1963 leukaemia remission data (6-MP vs placebo), as tabulated in Kleinbaum &
+# Klein, "Survival Analysis: A Self-Learning Text", chapter 2. Censored times marked 0 in *_e.
+MP_T = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
+MP_E = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+PL_T = [1, 1, 2, 2, 3, 4, 4, 5, 5, 8, 8, 8, 8, 11, 11, 12, 12, 15, 17, 22, 23]
+
+
+@pytest.fixture
+def gehan_counts():
+    d = pd.DataFrame({"duration_days": MP_T + PL_T, "observed": [bool(e) for e in MP_E] + [True] * 21,
+                      "group_value": ["6-MP"] * 21 + ["placebo"] * 21})  # fmt: skip
+    return d.groupby(["group_value", "duration_days", "observed"]).size().rename("n").reset_index()
+
+
+def test_kaplan_meier_matches_the_textbook_table(gehan_counts):
+    """Kleinbaum & Klein, 6-MP group: S(t) = .857, .807, .753, .690, .627, .538, .448."""
+    kmf = survival.fit_km(gehan_counts)["6-MP"]
+    got = kmf.survival_function_at_times([6, 7, 10, 13, 16, 22, 23]).to_numpy()
+    assert got == pytest.approx([0.857, 0.807, 0.753, 0.690, 0.627, 0.538, 0.448], abs=5e-4)
+
+
+def test_log_log_interval_matches_the_exponential_greenwood_formula(gehan_counts):
+    """Independent formula (Kalbfleisch & Prentice): exp(-exp(log(-log S) +- z * se)), with
+    se^2 = Greenwood variance / (S log S)^2. At t = 6 in the 6-MP group: S = 18/21."""
+    kmf = survival.fit_km(gehan_counts)["6-MP"]
+    s = 18 / 21
+    greenwood = 3 / (21 * 18)  # d / (n (n - d)) at the only event time up to 6
+    se = np.sqrt(greenwood) / abs(np.log(s))
+    z = stats.norm.ppf(0.975)
+    low, high = np.exp(-np.exp(np.log(-np.log(s)) + z * se)), np.exp(-np.exp(np.log(-np.log(s)) - z * se))
+    assert tuple(kmf.confidence_interval_.loc[6]) == pytest.approx((low, high), abs=1e-6)
+
+
+def test_log_rank_matches_r_survdiff(gehan_counts):
+    """R: survdiff(Surv(time, status) ~ group) on these data: Chisq = 16.8 on 1 df, p = 4.17e-05."""
+    assert survival.logrank(gehan_counts) == pytest.approx(stats.chi2.sf(16.7929, 1), rel=1e-3)
+    assert survival.logrank(gehan_counts) == pytest.approx(4.17e-05, rel=1e-2)
+
+
+def test_cox_hazard_ratio_matches_r_coxph():
+    """R: coxph(Surv(time, status) ~ group) (Efron ties): coef 1.572, exp(coef) 4.817, se 0.412."""
+    d = pd.DataFrame({"duration_days": MP_T + PL_T, "observed": MP_E + [1] * 21,
+                      "arm": ["a_6mp"] * 21 + ["placebo"] * 21})  # fmt: skip
+    result = survival.cox(d, "arm", [])
+    row = result.hazard_ratios.iloc[0]
+    assert row.level == "placebo" and result.reference == "a_6mp"
+    assert row.hr == pytest.approx(4.817, abs=1e-3)
+    assert np.log(row.ci_high / row.ci_low) / (2 * 1.959964) == pytest.approx(0.4124, abs=1e-3)
+
+
+def test_landmarks_show_a_dash_where_nobody_is_at_risk(gehan_counts):
+    fits = survival.fit_km(gehan_counts)
+    marks = survival.landmarks(fits, gehan_counts, incidence=False, years=(1,))  # day 365: no one left
+    assert (marks.at_risk == 0).all() and marks.estimate.isna().all()
+
+
+def test_medians_report_not_reached_as_nan(gehan_counts):
+    med = survival.medians(survival.fit_km(gehan_counts)).set_index("group")
+    assert med.loc["placebo", "median_months"] == pytest.approx(8 / survival.DAYS_PER_MONTH)
+    assert med.loc["6-MP", "median_months"] == pytest.approx(23 / survival.DAYS_PER_MONTH)
+
+
+def test_no_log_rank_or_cox_without_events():
+    counts = pd.DataFrame({"group_value": ["a", "b"], "duration_days": [10, 20], "observed": [False, False],
+                           "n": [3, 4]})  # fmt: skip
+    assert np.isnan(survival.logrank(counts))
+    data = pd.DataFrame({"duration_days": [10, 20, 30], "observed": [False] * 3, "arm": ["a", "b", "b"]})
+    assert survival.cox(data, "arm", []) is None
+
+
+# --- endpoint derivations on hand-made patients ----------------------------------------------
+
+HAND_MADE = {
+    # patient: (arm, last_contact_day, procedure_day, [(day, event_type)])
+    "REOPENED": ("stent", 1000, 10, [(110, "stent_thrombosis"), (115, "reintervention"),
+                                     (115, "patency_restored")]),
+    "OCCLUDED": ("stent", 900, 10, [(200, "stent_thrombosis"), (400, "restenosis")]),
+    "RESTENOSIS": ("stent", 800, 5, [(300, "restenosis"), (350, "reintervention")]),
+    "CENSORED": ("stent", 40, 10, []),
+    "DIED": ("stent", 500, 20, [(500, "death")]),
+    "QUIET": ("stent", 3000, 0, []),
+    "MEDICAL": ("medical", 700, None, [(60, "recurrent_dvt")]),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def hand_made_con(tmp_path_factory):
+    path = tmp_path_factory.mktemp("hand") / "hand.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(SCHEMA_PATH.read_text())
+    con.execute("INSERT INTO dataset_info VALUES ('hand-made', TRUE, NULL, NULL, now(), 'test')")
+    con.execute("INSERT INTO studies VALUES ('REGISTRY', 'r', 'observational', [0, 12], '')")
+    items = ", ".join(["1"] * 11)
+    for pid, (arm, last, proc, events) in HAND_MADE.items():
+        con.execute(f"INSERT INTO patients VALUES ('{pid}', 'REGISTRY', 'C1', '{arm}', DATE '2015-01-01', 50, "
+                    f"'female', 28, 'left', 12, 'common_iliac', 80, 60, 'C3', {last})")  # fmt: skip
+        con.execute(f"INSERT INTO visits VALUES ('{pid}', 0, 0, {items}, {pid == 'QUIET'}, 5, 50, 50, 4, 38, 5000, "
+                    "'daily')")  # fmt: skip
+        if proc is not None:
+            con.execute(f"INSERT INTO procedures VALUES ('{pid}', {proc}, TRUE, 1, 14, FALSE)")
+        for day, event in events:
+            con.execute(f"INSERT INTO events VALUES ('{pid}', {day}, '{event}', TRUE)")
+    con.close()
+    con = duckdb.connect(str(path), read_only=True)
+    yield con
+    con.close()
+
+
+def _endpoint(con, endpoint: str) -> pd.DataFrame:
+    params = {**CohortFilter().as_params(), "endpoint": endpoint, "max_patients": 100}
+    return db.run_query(con, "cox_data", params).set_index("patient_id")[["duration_days", "observed"]]
+
+
+@pytest.mark.parametrize(("endpoint", "expected"), [
+    ("primary_patency", {"REOPENED": (100, True), "OCCLUDED": (190, True), "RESTENOSIS": (295, True),
+                         "CENSORED": (30, False), "DIED": (480, False), "QUIET": (3000, False)}),
+    ("assisted_primary_patency", {"REOPENED": (100, True), "OCCLUDED": (190, True), "RESTENOSIS": (795, False),
+                                  "CENSORED": (30, False), "DIED": (480, False), "QUIET": (3000, False)}),
+    ("secondary_patency", {"REOPENED": (990, False), "OCCLUDED": (190, True), "RESTENOSIS": (795, False),
+                           "CENSORED": (30, False), "DIED": (480, False), "QUIET": (3000, False)}),
+    ("freedom_from_reintervention", {"REOPENED": (105, True), "OCCLUDED": (890, False), "RESTENOSIS": (345, True),
+                                     "CENSORED": (30, False), "DIED": (480, False), "QUIET": (3000, False)}),
+])  # fmt: skip
+def test_stent_endpoints_on_hand_made_patients(hand_made_con, endpoint, expected):
+    got = _endpoint(hand_made_con, endpoint)
+    assert set(got.index) == set(expected)  # the medical patient is not in stent endpoints
+    for pid, (days, observed) in expected.items():
+        assert (got.loc[pid, "duration_days"], bool(got.loc[pid, "observed"])) == (days, observed), pid
+
+
+def test_recurrent_dvt_covers_both_arms_from_enrollment(hand_made_con):
+    got = _endpoint(hand_made_con, "freedom_from_recurrent_dvt")
+    assert len(got) == len(HAND_MADE)
+    assert (got.loc["MEDICAL", "duration_days"], bool(got.loc["MEDICAL", "observed"])) == (60, True)
+    assert (got.loc["DIED", "duration_days"], bool(got.loc["DIED", "observed"])) == (500, False)
+
+
+def test_ulcer_healing_only_for_patients_with_an_ulcer_at_baseline(hand_made_con):
+    got = _endpoint(hand_made_con, "ulcer_healing")
+    assert list(got.index) == ["QUIET"] and not got.observed.any()
+
+
+# --- safety ----------------------------------------------------------------------------------
+
+
+def test_clopper_pearson_matches_the_beta_quantiles():
+    """Exact interval: Beta(x, n - x + 1) and Beta(x + 1, n - x) quantiles (Clopper & Pearson 1934)."""
+    events = pd.DataFrame({"arm": ["stent"], "group_value": ["all"], "event_type": ["stent_thrombosis"],
+                           "period": ["within 30 days"], "events": [4], "patients_with": [3]})  # fmt: skip
+    denominators = pd.DataFrame({"arm": ["stent", "medical"], "group_value": ["all", "all"], "patients": [97, 90]})
+    rates = safety.rates(events, denominators)
+    row = rates[(rates.arm == "stent") & (rates.event_type == "stent_thrombosis")
+                & (rates.period == "within 30 days")].iloc[0]  # fmt: skip
+    assert row.ci_low == pytest.approx(100 * stats.beta.ppf(0.025, 3, 95))
+    assert row.ci_high == pytest.approx(100 * stats.beta.ppf(0.975, 4, 94))
+    zero = rates[(rates.arm == "medical") & (rates.event_type == "death") & (rates.period == "any time")].iloc[0]
+    assert zero.patients_with == 0 and zero.ci_low == 0 and zero.ci_high == pytest.approx(100 * (1 - 0.025 ** (1 / 90)))
+
+
+def test_demo_safety_table_reproduces_the_generator_rates(demo_con, demo_db):
+    """Rates within 30 days of the procedure, stent arm, against the generator's parameters."""
+    from pts_explorer.synth_params import SynthParams
+
+    p = SynthParams()
+    params = {**CohortFilter().as_params(), "group": "none"}
+    rates = safety.rates(db.run_query(demo_con, "safety_events", params),
+                         db.run_query(demo_con, "safety_denominators", params))  # fmt: skip
+    early = rates[(rates.arm == "stent") & (rates.period == "within 30 days")].set_index("event_type")
+    n = int(early.patients.iloc[0])
+    for event, rate in (("stent_thrombosis", p.early_thrombosis * p.technical_success),
+                        ("access_site_bleeding", p.access_site_bleeding),
+                        ("major_bleeding", p.periprocedural_major_bleeding)):  # fmt: skip
+        observed = early.loc[event, "patients_with"]
+        assert stats.binomtest(int(observed), n, rate).pvalue > 0.01, (event, observed, n, rate)
+
+
+@pytest.mark.parametrize(("endpoint", "months", "target", "tolerance"), [
+    ("primary_patency", 12, 0.79, 0.04), ("secondary_patency", 12, 0.94, 0.04),
+    ("primary_patency", 72, 0.57, 0.06), ("secondary_patency", 72, 0.86, 0.06),
+])  # fmt: skip
+def test_demo_patency_on_the_durability_page_meets_the_contract(demo_con, endpoint, months, target, tolerance):
+    params = {**CohortFilter().as_params(), "endpoint": endpoint, "group": "arm"}
+    fits = survival.fit_km(db.run_query(demo_con, "km_counts", params))
+    value = float(fits["stent"].survival_function_at_times(months * survival.DAYS_PER_MONTH).iloc[0])
+    assert abs(value - target) <= tolerance, value

@@ -1,0 +1,98 @@
+"""Durability: how many stents stay open, how often patients need another procedure, ulcer healing."""
+
+import pandas as pd
+import streamlit as st
+
+from pts_explorer import charts, config, reproduce, ui, vocab
+from pts_explorer.analytics import survival, trajectories
+
+GROUP_LABELS = {
+    "arm": vocab.ARMS, "obstruction_site": vocab.SITES, "stenosis_grade": vocab.GRADES, "sex": vocab.SEXES,
+    "age_group": {"<50": "<50", "50-64": "50-64", "65+": "65+"}, "study_id": {},
+}  # fmt: skip
+
+cohort = ui.current_filter()
+st.title("Durability over 10 years")
+st.caption(f"Cohort: {cohort.describe()}")
+
+defaults = {"endpoint": "primary_patency", "group": "arm", "cox_adjust": []}
+ui.url_choice("endpoint", list(survival.ENDPOINTS), defaults["endpoint"])
+ui.url_choice("group", list(survival.GROUPINGS), defaults["group"])
+ui.url_multi("cox_adjust", list(survival.COX_ADJUSTMENTS))
+c1, c2, c3 = st.columns([2, 1.5, 2.5], vertical_alignment="bottom")
+endpoint = c1.selectbox("Endpoint", list(survival.ENDPOINTS), key="endpoint",
+                        format_func=lambda e: survival.ENDPOINTS[e][0])  # fmt: skip
+group = c2.selectbox("Compare by", list(survival.GROUPINGS), key="group", format_func=survival.GROUPINGS.get)
+adjust = c3.multiselect("Adjust the hazard ratio for", list(survival.COX_ADJUSTMENTS), key="cox_adjust",
+                        format_func=survival.COX_ADJUSTMENTS.get, placeholder="Unadjusted")  # fmt: skip
+ui.publish_choices({"endpoint": defaults["endpoint"], "group": defaults["group"]})
+ui.publish_to_url("cox_adjust", adjust, [])
+
+label, population = survival.ENDPOINTS[endpoint]
+incidence = endpoint in survival.INCIDENCE_ENDPOINTS
+who = {"stent": "stent-arm patients with a technically successful procedure, from the procedure",
+       "both": "both arms, from enrollment"}[population]  # fmt: skip
+if endpoint == "ulcer_healing":
+    who = "patients with an open ulcer at baseline, both arms, from enrollment"
+st.caption(f"**{label}**: {who}. Censored at last contact or death.")
+
+if population == "stent" and group == "arm":
+    st.caption("This endpoint concerns stented patients only: compare by site, grade, study, sex or age group.")
+params = {**cohort.as_params(), "endpoint": endpoint, "group": group, "max_patients": ui.MAX_MODEL_PATIENTS}
+counts = ui.query("km_counts", params)
+if counts.empty:
+    if int(ui.query("cohort_counts", params).matching.sum()) == 0:
+        ui.empty_cohort(cohort)
+    else:
+        st.info(f"**Nobody in this cohort is eligible for {label.lower()}**: it concerns {who.split(',')[0]}.",
+                icon=":material/event_busy:")  # fmt: skip
+    st.stop()
+if not counts.observed.any():
+    st.info(f"**No {label.lower()} event in this cohort**: the curve stays flat; there is nothing to compare.",
+            icon=":material/check_circle:")  # fmt: skip
+
+labels = GROUP_LABELS.get(group, {})
+fits = survival.fit_km(counts)
+risk = survival.at_risk(counts, survival.ticks_days(float(counts.duration_days.max())))
+y_label = f"{label}, share {'reached' if incidence else 'free of the event'}"
+st.plotly_chart(charts.km_figure(survival.curves(fits, incidence), risk, f"{label} by {survival.GROUPINGS[group].lower()}"
+                                 f" ({survival.KM_METHOD})", y_label, labels), key="km_chart")  # fmt: skip
+
+st.subheader("Estimates at 1, 2, 5 and 10 years")
+marks = survival.landmarks(fits, counts, incidence)
+marks["cell"] = marks.apply(lambda r: "–" if r.at_risk == 0 else
+                            f"{r.estimate:.1%} ({r.ci_low:.1%}-{r.ci_high:.1%})", axis=1)  # fmt: skip
+table = marks.pivot(index="group", columns="years", values="cell").rename(columns=lambda y: f"{y} year{'s' * (y > 1)}")
+med = survival.medians(fits).set_index("group")
+table["median, months (95% CI)"] = [
+    "not reached" if pd.isna(med.loc[g, "median_months"]) else
+    f"{med.loc[g, 'median_months']:.1f} ({med.loc[g, 'ci_low']:.1f}-"
+    + ("NR" if pd.isna(med.loc[g, "ci_high"]) else f"{med.loc[g, 'ci_high']:.1f}") + ")"
+    for g in table.index
+]  # fmt: skip
+table.index = [labels.get(g, g) for g in table.index]
+st.dataframe(table, key="landmark_table")
+p = survival.logrank(counts)
+st.caption(f"{survival.KM_METHOD}; a dash where nobody is still at risk. Log-rank p = {trajectories.format_p(p)}.")
+ui.how_computed("km_counts", params, f"{survival.KM_METHOD}; {survival.LOGRANK_METHOD}",
+                reproduce.kaplan_meier(params, config.db_path(), incidence))  # fmt: skip
+
+st.subheader("Hazard ratio (Cox)")
+data = ui.query("cox_data", params)
+result = survival.cox(data, group, adjust)
+if result is None:
+    st.info("A hazard ratio needs at least two groups and at least one event.")
+else:
+    hr = result.hazard_ratios.assign(level=lambda d: d.level.map(lambda v: labels.get(v, v)))
+    hr["p_value"] = hr.p_value.map(trajectories.format_p)
+    hr["ph_p_value"] = hr.ph_p_value.map(trajectories.format_p)
+    st.dataframe(hr.rename(columns={"level": f"vs {labels.get(result.reference, result.reference)}",
+                                    "hr": "HR", "p_value": "p", "ph_p_value": "PH check p"}), hide_index=True,
+                 column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("HR", "ci_low", "ci_high")})  # fmt: skip
+    st.caption(f"{survival.COX_METHOD}; model `{result.formula}`. {survival.PH_METHOD}: a small p suggests the "
+               "hazard ratio changes over time, so read it as an average.")  # fmt: skip
+    if len(data) >= ui.MAX_MODEL_PATIENTS:
+        st.caption(f"Fitted on a stable random sample of {ui.MAX_MODEL_PATIENTS:,} patients.")
+    columns = [group, *[a for a in adjust if a != group and data[a].nunique() > 1]]
+    ui.how_computed("cox_data", params, f"{survival.COX_METHOD}; {survival.PH_METHOD}",
+                    reproduce.cox(params, config.db_path(), group, result.formula, columns))  # fmt: skip
