@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 from pts_explorer import vocab  # noqa: E402
 
 PAGES = ["views/overview.py", "views/trajectories.py", "views/effects.py", "views/subgroups.py",
-         "views/responders.py"]
+         "views/responders.py", "views/durability.py", "views/safety.py"]
 
 
 def main(db: str, runs: int) -> None:
