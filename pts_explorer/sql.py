@@ -8,7 +8,7 @@ import re
 from pts_explorer.config import QUERIES_DIR
 
 # Queries other queries may read as relations, in dependency order (a later one may read an earlier).
-SHARED_RELATIONS = ("cohort", "time_to_event")
+SHARED_RELATIONS = ("cohort", "analysis_cohort", "outcome_values", "time_to_event")
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 _COMMENT_OR_STRING = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
 _LEADING_WITH = re.compile(r"^\s*with\s", re.IGNORECASE)
@@ -43,15 +43,16 @@ def compose(name: str) -> str:
     """The runnable SQL of a query: the shared relations it reads (directly or through another
     shared relation) are prepended as CTEs, so one cohort definition serves every query."""
     body = _body(name)
-    needed: list[str] = []
-    texts = [body]
-    for relation in reversed(SHARED_RELATIONS):
-        if relation != name and any(_reads(t, relation) for t in texts):
-            needed.insert(0, relation)
-            texts.append(_body(relation))
+    needed: set[str] = set()
+    grew = True
+    while grew:
+        texts = [body, *(_body(r) for r in needed)]
+        new = {r for r in SHARED_RELATIONS if r != name and r not in needed and any(_reads(t, r) for t in texts)}
+        needed |= new
+        grew = bool(new)
     if not needed:
         return body
-    ctes = ",\n".join(f"{rel} AS (\n{_body(rel)}\n)" for rel in needed)
+    ctes = ",\n".join(f"{rel} AS (\n{_body(rel)}\n)" for rel in SHARED_RELATIONS if rel in needed)
     if _LEADING_WITH.match(body):
         return _LEADING_WITH.sub(lambda _: f"WITH {ctes},\n", body, count=1)
     return f"WITH {ctes}\n{body}"

@@ -6,29 +6,10 @@
 -- grain: patient_id
 WITH
 
-eligible AS (
-    SELECT c.*
-    FROM cohort AS c
-    INNER JOIN studies AS s
-        ON s.study_id = c.study_id
-    WHERE s.design = 'randomized' OR NOT $randomized_only
-),
-
 measured AS (
-    SELECT
-        v.patient_id,
-        v.visit_month,
-        CASE $outcome
-            WHEN 'villalta_total' THEN v.villalta_total::DOUBLE
-            WHEN 'vcss' THEN v.vcss::DOUBLE
-            WHEN 'veines_qol' THEN v.veines_qol
-            WHEN 'veines_sym' THEN v.veines_sym
-            WHEN 'pain_vas' THEN v.pain_vas
-            WHEN 'calf_circumference_cm' THEN v.calf_circumference_cm
-            WHEN 'daily_steps' THEN v.daily_steps::DOUBLE
-        END AS value
-    FROM visits AS v
-    WHERE v.visit_month IN (0, $visit_month)
+    SELECT patient_id, visit_month, value
+    FROM outcome_values
+    WHERE visit_month IN (0, $visit_month)
 ),
 
 paired AS (
@@ -51,7 +32,7 @@ paired AS (
         b.value AS baseline,
         f.value AS value,
         f.value - b.value AS change
-    FROM eligible AS e
+    FROM analysis_cohort AS e
     INNER JOIN measured AS b
         ON b.patient_id = e.patient_id AND b.visit_month = 0
     INNER JOIN measured AS f

@@ -6,13 +6,10 @@ SELECT
     b.pts_band AS baseline_band,
     f.pts_band AS visit_band,
     count(*) AS n
-FROM cohort AS c
-INNER JOIN studies AS s
-    ON s.study_id = c.study_id
+FROM analysis_cohort AS c
 INNER JOIN visits AS b
     ON b.patient_id = c.patient_id AND b.visit_month = 0
 INNER JOIN visits AS f
     ON f.patient_id = c.patient_id AND f.visit_month = $visit_month
-WHERE s.design = 'randomized' OR NOT $randomized_only
 GROUP BY ALL
 ORDER BY c.arm DESC, baseline_band, visit_band

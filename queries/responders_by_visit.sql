@@ -5,14 +5,6 @@
 -- grain: arm, visit_month
 WITH
 
-eligible AS (
-    SELECT c.patient_id, c.arm
-    FROM cohort AS c
-    INNER JOIN studies AS s
-        ON s.study_id = c.study_id
-    WHERE s.design = 'randomized' OR NOT $randomized_only
-),
-
 ranked AS (
     SELECT
         patient_id,
@@ -28,7 +20,7 @@ paired AS (
         f.visit_month,
         (b.villalta_total - f.villalta_total) >= $threshold AS by_points,
         f.band_rank < b.band_rank AS by_band
-    FROM eligible AS e
+    FROM analysis_cohort AS e
     INNER JOIN ranked AS b
         ON b.patient_id = e.patient_id AND b.visit_month = 0
     INNER JOIN ranked AS f

@@ -19,14 +19,11 @@ paired AS (
         b.v_ectasia AS b_ectasia, f.v_ectasia AS f_ectasia,
         b.v_calf_pain AS b_calf_pain, f.v_calf_pain AS f_calf_pain,
         b.ulcer_present::INTEGER AS b_ulcer, f.ulcer_present::INTEGER AS f_ulcer
-    FROM cohort AS c
-    INNER JOIN studies AS s
-        ON s.study_id = c.study_id
+    FROM analysis_cohort AS c
     INNER JOIN visits AS b
         ON b.patient_id = c.patient_id AND b.visit_month = 0
     INNER JOIN visits AS f
         ON f.patient_id = c.patient_id AND f.visit_month = $visit_month
-    WHERE s.design = 'randomized' OR NOT $randomized_only
 ),
 
 long AS (

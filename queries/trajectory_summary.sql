@@ -11,17 +11,9 @@ measured AS (
         c.arm,
         CASE WHEN $by_study THEN c.study_id ELSE 'All studies' END AS study_group,
         v.visit_month,
-        CASE $outcome
-            WHEN 'villalta_total' THEN v.villalta_total::DOUBLE
-            WHEN 'vcss' THEN v.vcss::DOUBLE
-            WHEN 'veines_qol' THEN v.veines_qol
-            WHEN 'veines_sym' THEN v.veines_sym
-            WHEN 'pain_vas' THEN v.pain_vas
-            WHEN 'calf_circumference_cm' THEN v.calf_circumference_cm
-            WHEN 'daily_steps' THEN v.daily_steps::DOUBLE
-        END AS value
+        v.value
     FROM cohort AS c
-    INNER JOIN visits AS v
+    INNER JOIN outcome_values AS v
         ON v.patient_id = c.patient_id
 ),
 

@@ -32,6 +32,8 @@ EXPECTED_COLUMNS = {
     "safety_events": {"arm", "group_value", "event_type", "period", "events", "patients_with", "patients"},
     "safety_denominators": {"arm", "group_value", "patients"},
     "safety_timeline": {"arm", "event_type", "month", "events"},
+    "outcome_values": {"patient_id", "visit_month", "value"},
+    "analysis_cohort": {"patient_id", "arm", "study_id", "baseline_band"},
 }  # fmt: skip
 
 
@@ -132,3 +134,12 @@ def test_responders_count_improvement_of_at_least_the_threshold(small_con):
     for row in agg.itertuples():
         assert row.n == raw.loc[(row.arm, row.visit_month), "n"]
         assert row.responders_points == raw.loc[(row.arm, row.visit_month), "r"]
+
+
+def test_shared_relations_are_composed_transitively_and_in_order():
+    text = sql.compose("responders_by_visit")
+    assert text.index("cohort AS (") < text.index("analysis_cohort AS (")
+    composed = sql.compose("analysis_long")
+    assert all(f"{rel} AS (" in composed for rel in ("cohort", "analysis_cohort", "outcome_values"))
+    assert "time_to_event AS (" not in composed
+    assert "cohort AS (" in sql.compose("km_counts")  # through time_to_event
