@@ -128,14 +128,6 @@ def test_ceap_c6_means_an_ulcer_at_baseline(small_con):
     assert mismatched == 0
 
 
-def test_trial_inclusion_criteria(small_con):
-    violators = small_con.execute(
-        "SELECT count(*) FROM patients p JOIN visits b ON b.patient_id = p.patient_id AND b.visit_month = 0 "
-        "WHERE p.study_id = 'TRIAL' AND (p.stenosis_pct < 50 OR (b.villalta_total < 10 AND NOT b.ulcer_present))"
-    ).fetchone()[0]
-    assert violators == 0
-
-
 def test_check_constraints_reject_out_of_range_values(tmp_path):
     con = duckdb.connect(str(synth.write_db(tmp_path / "c.duckdb", seed=1, params=TINY)))
     with pytest.raises(duckdb.ConstraintException):
