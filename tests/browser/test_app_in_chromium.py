@@ -44,8 +44,10 @@ def test_link_with_filters_restores_them_on_another_page(server, page):
     assert cohort_total(page) == total
 
 
-def test_empty_cohort_is_shown_as_such(server, page):
-    open_page(page, server + "/trajectories?study=TRIAL&grade=%3C50%25")
+@pytest.mark.parametrize("path", ["/overview", "/trajectories", "/effects", "/subgroups", "/responders",
+                                  "/durability", "/safety"])  # fmt: skip
+def test_empty_cohort_is_shown_as_such(server, page, path):
+    open_page(page, server + path + "?study=TRIAL&grade=%3C50%25")
     expect(page.get_by_text("No patients match the current filters")).to_be_visible()
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
@@ -73,3 +75,9 @@ def test_durability_endpoint_change_redraws_the_curves(server, page):
     act_and_wait(page, lambda: page.get_by_role("option", name="Secondary patency").click())
     assert "endpoint=secondary_patency" in page.url and "group=stenosis_grade" in page.url
     assert first_chart_data(page) != before
+
+
+def test_durability_cohort_without_eligible_patients(server, page):
+    open_page(page, server + "/durability?arm=medical&endpoint=secondary_patency")
+    expect(page.get_by_text("Nobody in this cohort is eligible for secondary patency")).to_be_visible()
+    expect(page.get_by_test_id("stException")).to_have_count(0)
