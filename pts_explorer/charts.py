@@ -100,24 +100,27 @@ def _add_individual_lines(fig: go.Figure, sample: pd.DataFrame, value_col: str, 
         )
 
 
-def difference_figure(diff: pd.DataFrame, outcome: Outcome) -> go.Figure:
-    """Stent minus medical mean change at each visit with its Welch 95% CI."""
+def arm_difference_figure(frame: pd.DataFrame, value_col: str, outcome: Outcome, title: str) -> go.Figure:
+    """Stent minus medical difference at each visit with its 95% CI, one line per study group.
+
+    frame: study_group, visit_month, ci_low, ci_high and `value_col` (Welch `diff` or model `estimate`).
+    """
     fig = go.Figure()
     palette = ["#444444", "#7b3294", "#008837", "#e66101"]
-    for i, (group, d) in enumerate(diff.groupby("study_group", sort=True)):
+    for i, (group, d) in enumerate(frame.groupby("study_group", sort=True)):
         fig.add_trace(
             go.Scatter(
-                x=d.visit_month, y=d["diff"], mode="lines+markers", name=str(group),
-                line={"color": palette[i % len(palette)], "width": 2},
-                error_y={"type": "data", "symmetric": False, "array": d.ci_high - d["diff"],
-                         "arrayminus": d["diff"] - d.ci_low},
+                x=d.visit_month, y=d[value_col], mode="lines+markers", name=str(group),
+                line={"color": palette[i % len(palette)], "width": 2.5}, marker={"size": 8},
+                error_y={"type": "data", "symmetric": False, "array": d.ci_high - d[value_col],
+                         "arrayminus": d[value_col] - d.ci_low},
                 hovertemplate="month %{x}: %{y:.2f}<extra>" + str(group) + "</extra>",
             )  # fmt: skip
         )
     fig.add_hline(y=0, line={"color": "#888888", "dash": "dot", "width": 1})
-    fig.update_xaxes(title_text="Month since enrollment", tickvals=sorted(diff.visit_month.unique()))
+    fig.update_xaxes(title_text="Month since enrollment", tickvals=sorted(frame.visit_month.unique()))
     fig.update_yaxes(title_text=f"Stent − medical, {outcome.unit}")
-    return _base_layout(fig, f"Difference in mean change of {outcome.label} (Welch 95% CI)", 360)
+    return _base_layout(fig, title, 380)
 
 
 def band_figure(shares: pd.DataFrame) -> go.Figure:
@@ -163,26 +166,6 @@ def cohort_size_figure(sizes: pd.DataFrame) -> go.Figure:
     fig.update_layout(barmode="group")
     fig.update_xaxes(title_text="Patients")
     return _base_layout(fig, "Patients by study and arm", 120 + 80 * sizes.study_id.nunique())
-
-
-def effect_over_time_figure(effects: pd.DataFrame, outcome: Outcome, title: str) -> go.Figure:
-    """Adjusted stent minus medical difference per visit (MMRM), one line per study."""
-    fig = go.Figure()
-    palette = ["#444444", "#7b3294", "#008837", "#e66101"]
-    for i, (study, d) in enumerate(effects.groupby("study_group", sort=True)):
-        fig.add_trace(
-            go.Scatter(
-                x=d.visit_month, y=d.estimate, mode="lines+markers", name=str(study),
-                line={"color": palette[i % len(palette)], "width": 2.5}, marker={"size": 8},
-                error_y={"type": "data", "symmetric": False, "array": d.ci_high - d.estimate,
-                         "arrayminus": d.estimate - d.ci_low},
-                hovertemplate="month %{x}: %{y:.2f}<extra>" + str(study) + "</extra>",
-            )  # fmt: skip
-        )
-    fig.add_hline(y=0, line={"color": "#888888", "dash": "dot", "width": 1})
-    fig.update_xaxes(title_text="Month since enrollment", tickvals=sorted(effects.visit_month.unique()))
-    fig.update_yaxes(title_text=f"Stent − medical, {outcome.unit}")
-    return _base_layout(fig, title, 380)
 
 
 def forest_figure(rows: pd.DataFrame, outcome: Outcome, overall: float | None = None) -> go.Figure:
@@ -349,11 +332,10 @@ def safety_timeline_figure(timeline: pd.DataFrame, labels: dict[str, str], windo
                         subplot_titles=[vocab.ARMS[a] for a in arms])  # fmt: skip
     for r, arm in enumerate(arms, start=1):
         d = timeline[timeline.arm == arm]
-        for i, (event, e) in enumerate(d.groupby("event_type", sort=True)):
+        for event, e in d.groupby("event_type", sort=True):
             fig.add_trace(
                 go.Bar(x=e.window, y=e.events, name=labels.get(event, event), legendgroup=event, showlegend=r == 1,
-                       marker_color=GROUP_PALETTE[list(labels).index(event) % len(GROUP_PALETTE)]
-                       if event in labels else GROUP_PALETTE[i % len(GROUP_PALETTE)],
+                       marker_color=_group_color(event, list(labels).index(event) if event in labels else 0),
                        hovertemplate="%{x}: %{y} events<extra>" + labels.get(event, event) + "</extra>"),
                 row=r, col=1,
             )  # fmt: skip

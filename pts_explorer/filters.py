@@ -67,9 +67,6 @@ class CohortFilter:
         params.update(age_min=self.age[0], age_max=self.age[1], ulcer=self.ulcer)
         return params
 
-    def cache_key(self) -> tuple:
-        return (self.study, self.arm, self.site, self.grade, self.band, self.sex, self.age, self.ulcer)
-
     def is_unrestricted(self) -> bool:
         return self == CohortFilter()
 

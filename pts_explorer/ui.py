@@ -3,7 +3,6 @@ and the notices every page shows (synthetic data, empty cohort, database problem
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -48,10 +47,7 @@ def query(name: str, params: dict | None = None) -> pd.DataFrame:
     """Run a named query, cached by (query, parameters, data file version)."""
     path = config.db_path()
     used = db.bind_params(name, params or {})[1]
-    started = time.perf_counter()
-    result = _cached_query(name, _freeze(used), str(path), db.data_version(path))
-    st.session_state.setdefault("_query_ms", []).append((name, 1000 * (time.perf_counter() - started)))
-    return result
+    return _cached_query(name, _freeze(used), str(path), db.data_version(path))
 
 
 def require_database() -> None:

@@ -1,6 +1,5 @@
 """Durability: how many stents stay open, how often patients need another procedure, ulcer healing."""
 
-import pandas as pd
 import streamlit as st
 
 from pts_explorer import charts, config, reproduce, ui, vocab
@@ -64,12 +63,7 @@ marks["cell"] = marks.apply(lambda r: "–" if r.at_risk == 0 else
                             f"{r.estimate:.1%} ({r.ci_low:.1%}-{r.ci_high:.1%})", axis=1)  # fmt: skip
 table = marks.pivot(index="group", columns="years", values="cell").rename(columns=lambda y: f"{y} year{'s' * (y > 1)}")
 med = survival.medians(fits).set_index("group")
-table["median, months (95% CI)"] = [
-    "not reached" if pd.isna(med.loc[g, "median_months"]) else
-    f"{med.loc[g, 'median_months']:.1f} ({med.loc[g, 'ci_low']:.1f}-"
-    + ("NR" if pd.isna(med.loc[g, "ci_high"]) else f"{med.loc[g, 'ci_high']:.1f}") + ")"
-    for g in table.index
-]  # fmt: skip
+table["median, months (95% CI)"] = [survival.median_label(med.loc[g]) for g in table.index]
 table.index = [labels.get(g, g) for g in table.index]
 st.dataframe(table, key="landmark_table")
 p = survival.logrank(counts)

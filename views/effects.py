@@ -54,8 +54,8 @@ if not tables:
     st.info("Too few patients for the repeated-measures model: each arm needs at least 3 patients.")
 else:
     table = pd.concat(tables, ignore_index=True)
-    st.plotly_chart(charts.effect_over_time_figure(table, outcome, f"Adjusted difference in change of {outcome.label}"
-                                                   " by visit (MMRM, 95% CI)"), key="mmrm_chart")  # fmt: skip
+    st.plotly_chart(charts.arm_difference_figure(table, "estimate", outcome, f"Adjusted difference in change of "
+                                                 f"{outcome.label} by visit (MMRM, 95% CI)"), key="mmrm_chart")  # fmt: skip
     for study, fit in fits.items():
         if fit is None:
             st.caption(f"{study}: too few patients per arm for the model.")

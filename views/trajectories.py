@@ -56,7 +56,8 @@ diff = trajectories.arm_differences(summary)
 if diff.empty:
     st.info("Both arms are needed for a difference: the cohort has only one arm, or no follow-up visits.")
 else:
-    st.plotly_chart(charts.difference_figure(diff, outcome), key="difference_chart")
+    st.plotly_chart(charts.arm_difference_figure(diff, "diff", outcome, f"Difference in mean change of {outcome.label}"
+                                                 " (Welch 95% CI)"), key="difference_chart")  # fmt: skip
     diff["p_value"] = diff.p_value.map(trajectories.format_p)
     st.dataframe(
         diff if by_study else diff.drop(columns="study_group"),

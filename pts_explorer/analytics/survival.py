@@ -112,6 +112,14 @@ def medians(fits: dict[str, KaplanMeierFitter]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def median_label(row: pd.Series) -> str:
+    """'12.3 (9.8-15.1)' from a medians() row; 'not reached' / 'NR' where the curve stays above 50%."""
+    if pd.isna(row.median_months):
+        return "not reached"
+    high = "NR" if pd.isna(row.ci_high) else f"{row.ci_high:.1f}"
+    return f"{row.median_months:.1f} ({row.ci_low:.1f}-{high})"
+
+
 def logrank(counts: pd.DataFrame) -> float:
     """p-value of the log-rank test across groups; NaN with one group or no events."""
     if counts.group_value.nunique() < 2 or not counts.observed.any():

@@ -196,3 +196,10 @@ def test_demo_patency_on_the_durability_page_meets_the_contract(demo_con, endpoi
     fits = survival.fit_km(db.run_query(demo_con, "km_counts", params))
     value = float(fits["stent"].survival_function_at_times(months * survival.DAYS_PER_MONTH).iloc[0])
     assert abs(value - target) <= tolerance, value
+
+
+def test_median_label_reads_not_reached_and_open_upper_bounds():
+    assert survival.median_label(pd.Series({"median_months": np.nan, "ci_low": np.nan, "ci_high": np.nan})) == \
+        "not reached"
+    assert survival.median_label(pd.Series({"median_months": 12.34, "ci_low": 9.8, "ci_high": np.nan})) == \
+        "12.3 (9.8-NR)"
