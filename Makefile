@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 DB := data/pts_outcomes.duckdb
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+GENERATOR := $(wildcard pts_explorer/synthetic/*.py) pts_explorer/schema.sql pts_explorer/vocab.py
 
-.PHONY: help run test lint demo-data chromium clean
+.PHONY: help run test test-fast lint demo-data chromium clean
 
 help:                         ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -13,16 +14,22 @@ help:                         ## list the targets
 run: $(VENV)/.installed $(DB) ## serve the app on the demo data (builds the venv and the demo file if missing)
 	PTS_DB=$${PTS_DB:-$(DB)} $(BIN)/streamlit run app.py
 
-test: $(VENV)/.installed chromium lint ## run the whole suite: unit, AppTest and Chromium browser tests
+test: $(VENV)/.installed chromium lint ## the whole suite, what CI runs: lint, unit, AppTest and Chromium browser tests
 	$(BIN)/python -m pytest
 
-lint: $(VENV)/.installed      ## ruff: style and common bugs
+test-fast: $(VENV)/.installed ## the inner loop: unit and AppTest tests, no browser, no lint
+	$(BIN)/python -m pytest tests/unit tests/app
+
+lint: $(VENV)/.installed      ## ruff (style, format), mypy (types), import-linter (layers)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 demo-data: $(DB)              ## (re)build data/pts_outcomes.duckdb from the seeded generator
 
-$(DB): pts_explorer/synth.py pts_explorer/synth_params.py pts_explorer/schema.sql | $(VENV)/.installed
-	$(BIN)/python -m pts_explorer.synth --out $@
+$(DB): $(GENERATOR) | $(VENV)/.installed
+	$(BIN)/python -m pts_explorer.synthetic --out $@
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +39,8 @@ $(VENV)/.installed: requirements.txt
 
 # Playwright's own browser download does not work here: use Debian's Chromium.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 clean:                        ## remove the venv and the generated demo file
 	rm -rf $(VENV) $(DB)

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from pts_explorer import vocab
-from pts_explorer.vocab import ARM_COLORS, BAND_COLORS, Outcome
+from pts_explorer.vocab import ARM_COLORS, BAND_COLORS, DAYS_PER_MONTH, Outcome
 
 FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 14}
 ARM_ORDER = ("stent", "medical")
@@ -43,8 +43,13 @@ def trajectory_figure(
     table: output of analytics.trajectories.summary_table; sample: trajectory_sample rows.
     """
     groups = _groups(table)
-    fig = make_subplots(rows=1, cols=len(groups), subplot_titles=groups if len(groups) > 1 else None,
-                        shared_yaxes=True, horizontal_spacing=0.05)  # fmt: skip
+    fig = make_subplots(
+        rows=1,
+        cols=len(groups),
+        subplot_titles=groups if len(groups) > 1 else None,
+        shared_yaxes=True,
+        horizontal_spacing=0.05,
+    )
     value_col = "change" if change else "value"
     for col, group in enumerate(groups, start=1):
         if sample is not None and not sample.empty:
@@ -58,21 +63,35 @@ def trajectory_figure(
             x = d.visit_month + DODGE[arm] * span
             fig.add_trace(
                 go.Scatter(
-                    x=x, y=d["mean"], mode="lines+markers", name=vocab.ARMS[arm],
-                    legendgroup=arm, showlegend=col == 1, line={"color": ARM_COLORS[arm], "width": 3},
+                    x=x,
+                    y=d["mean"],
+                    mode="lines+markers",
+                    name=vocab.ARMS[arm],
+                    legendgroup=arm,
+                    showlegend=col == 1,
+                    line={"color": ARM_COLORS[arm], "width": 3},
                     marker={"size": 8},
-                    error_y={"type": "data", "symmetric": False, "array": d.ci_high - d["mean"],
-                             "arrayminus": d["mean"] - d.ci_low, "thickness": 1.5, "width": 4},
+                    error_y={
+                        "type": "data",
+                        "symmetric": False,
+                        "array": d.ci_high - d["mean"],
+                        "arrayminus": d["mean"] - d.ci_low,
+                        "thickness": 1.5,
+                        "width": 4,
+                    },
                     customdata=np.stack([d.visit_month, d.n, d.ci_low, d.ci_high], axis=-1),
-                    hovertemplate=(f"<b>{vocab.ARMS[arm]}</b> month %{{customdata[0]}}<br>mean %{{y:.2f}} "
-                                   "(95% CI %{customdata[2]:.2f} to %{customdata[3]:.2f})<br>n = %{customdata[1]}"
-                                   "<extra></extra>"),
-                ),  # fmt: skip
+                    hovertemplate=(
+                        f"<b>{vocab.ARMS[arm]}</b> month %{{customdata[0]}}<br>mean %{{y:.2f}} "
+                        "(95% CI %{customdata[2]:.2f} to %{customdata[3]:.2f})<br>n = %{customdata[1]}"
+                        "<extra></extra>"
+                    ),
+                ),
                 row=1,
                 col=col,
             )
-        fig.update_xaxes(title_text="Month since enrollment", tickvals=sorted(in_group.visit_month.unique()),
-                         row=1, col=col)  # fmt: skip
+        fig.update_xaxes(
+            title_text="Month since enrollment", tickvals=sorted(in_group.visit_month.unique()), row=1, col=col
+        )
     if change:
         fig.add_hline(y=0, line={"color": "#888888", "dash": "dot", "width": 1})
     what = f"Change in {outcome.label}" if change else outcome.label
@@ -92,9 +111,17 @@ def _add_individual_lines(fig: go.Figure, sample: pd.DataFrame, value_col: str, 
             xs.extend([*patient.visit_month, None])
             ys.extend([*patient[value_col], None])
         fig.add_trace(
-            go.Scatter(x=xs, y=ys, mode="lines", line={"color": ARM_COLORS[arm], "width": 1}, opacity=0.18,
-                       name=f"{vocab.ARMS[arm]}: individual patients", legendgroup=f"{arm}-ind",
-                       showlegend=col == 1, hoverinfo="skip"),  # fmt: skip
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={"color": ARM_COLORS[arm], "width": 1},
+                opacity=0.18,
+                name=f"{vocab.ARMS[arm]}: individual patients",
+                legendgroup=f"{arm}-ind",
+                showlegend=col == 1,
+                hoverinfo="skip",
+            ),
             row=1,
             col=col,
         )
@@ -110,12 +137,20 @@ def arm_difference_figure(frame: pd.DataFrame, value_col: str, outcome: Outcome,
     for i, (group, d) in enumerate(frame.groupby("study_group", sort=True)):
         fig.add_trace(
             go.Scatter(
-                x=d.visit_month, y=d[value_col], mode="lines+markers", name=str(group),
-                line={"color": palette[i % len(palette)], "width": 2.5}, marker={"size": 8},
-                error_y={"type": "data", "symmetric": False, "array": d.ci_high - d[value_col],
-                         "arrayminus": d[value_col] - d.ci_low},
+                x=d.visit_month,
+                y=d[value_col],
+                mode="lines+markers",
+                name=str(group),
+                line={"color": palette[i % len(palette)], "width": 2.5},
+                marker={"size": 8},
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": d.ci_high - d[value_col],
+                    "arrayminus": d[value_col] - d.ci_low,
+                },
                 hovertemplate="month %{x}: %{y:.2f}<extra>" + str(group) + "</extra>",
-            )  # fmt: skip
+            )
         )
     fig.add_hline(y=0, line={"color": "#888888", "dash": "dot", "width": 1})
     fig.update_xaxes(title_text="Month since enrollment", tickvals=sorted(frame.visit_month.unique()))
@@ -128,8 +163,14 @@ def band_figure(shares: pd.DataFrame) -> go.Figure:
     groups = _groups(shares)
     arms = [a for a in ARM_ORDER if a in set(shares.arm)]
     titles = [f"{vocab.ARMS[a]}" + (f" · {g}" if len(groups) > 1 else "") for g in groups for a in arms]
-    fig = make_subplots(rows=len(groups), cols=max(len(arms), 1), subplot_titles=titles, shared_yaxes=True,
-                        vertical_spacing=0.12, horizontal_spacing=0.05)  # fmt: skip
+    fig = make_subplots(
+        rows=len(groups),
+        cols=max(len(arms), 1),
+        subplot_titles=titles,
+        shared_yaxes=True,
+        vertical_spacing=0.12,
+        horizontal_spacing=0.05,
+    )
     for r, group in enumerate(groups, start=1):
         for c, arm in enumerate(arms, start=1):
             d = shares[(shares.study_group == group) & (shares.arm == arm)]
@@ -137,17 +178,29 @@ def band_figure(shares: pd.DataFrame) -> go.Figure:
                 b = d[d.pts_band == band]
                 fig.add_trace(
                     go.Bar(
-                        x=b.visit_month.astype(str), y=100 * b.share, name=vocab.BANDS[band],
-                        marker_color=BAND_COLORS[band], legendgroup=band, showlegend=(r == 1 and c == 1),
-                        customdata=b.n, hovertemplate="month %{x}: %{y:.0f}% (n = %{customdata})<extra>"
-                        + vocab.BANDS[band] + "</extra>",
-                    ),  # fmt: skip
+                        x=b.visit_month.astype(str),
+                        y=100 * b.share,
+                        name=vocab.BANDS[band],
+                        marker_color=BAND_COLORS[band],
+                        legendgroup=band,
+                        showlegend=(r == 1 and c == 1),
+                        customdata=b.n,
+                        hovertemplate="month %{x}: %{y:.0f}% (n = %{customdata})<extra>"
+                        + vocab.BANDS[band]
+                        + "</extra>",
+                    ),
                     row=r,
                     col=c,
                 )
             months = sorted(shares.visit_month.unique())
-            fig.update_xaxes(title_text="Month", type="category", categoryorder="array",
-                             categoryarray=[str(m) for m in months], row=r, col=c)  # fmt: skip
+            fig.update_xaxes(
+                title_text="Month",
+                type="category",
+                categoryorder="array",
+                categoryarray=[str(m) for m in months],
+                row=r,
+                col=c,
+            )
         fig.update_yaxes(title_text="% of visits", range=[0, 100], row=r, col=1)
     fig.update_layout(barmode="stack")
     return _base_layout(fig, "PTS severity band (Villalta) at each visit", 300 + 200 * len(groups))
@@ -160,9 +213,17 @@ def cohort_size_figure(sizes: pd.DataFrame) -> go.Figure:
     for arm in ARM_ORDER:
         d = sizes[sizes.arm == arm]
         fig.add_trace(
-            go.Bar(y=d.label, x=d.patients, name=vocab.ARMS[arm], orientation="h", marker_color=ARM_COLORS[arm],
-                   text=d.patients, textposition="auto", hovertemplate="%{y}: %{x:,} patients<extra></extra>")
-        )  # fmt: skip
+            go.Bar(
+                y=d.label,
+                x=d.patients,
+                name=vocab.ARMS[arm],
+                orientation="h",
+                marker_color=ARM_COLORS[arm],
+                text=d.patients,
+                textposition="auto",
+                hovertemplate="%{y}: %{x:,} patients<extra></extra>",
+            )
+        )
     fig.update_layout(barmode="group")
     fig.update_xaxes(title_text="Patients")
     return _base_layout(fig, "Patients by study and arm", 120 + 80 * sizes.study_id.nunique())
@@ -179,25 +240,46 @@ def forest_figure(rows: pd.DataFrame, outcome: Outcome, overall: float | None = 
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
-            x=rows.estimate[ok], y=np.array(y)[ok], mode="markers", marker={"size": 9, "color": "#1f77b4",
-                                                                            "symbol": "square"},
-            error_x={"type": "data", "symmetric": False, "array": (rows.ci_high - rows.estimate)[ok],
-                     "arrayminus": (rows.estimate - rows.ci_low)[ok], "thickness": 1.5},
-            customdata=np.stack([rows.ci_low[ok], rows.ci_high[ok]], axis=-1), name="Adjusted difference",
+            x=rows.estimate[ok],
+            y=np.array(y)[ok],
+            mode="markers",
+            marker={"size": 9, "color": "#1f77b4", "symbol": "square"},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": (rows.ci_high - rows.estimate)[ok],
+                "arrayminus": (rows.estimate - rows.ci_low)[ok],
+                "thickness": 1.5,
+            },
+            customdata=np.stack([rows.ci_low[ok], rows.ci_high[ok]], axis=-1),
+            name="Adjusted difference",
             hovertemplate="%{x:.2f} (95% CI %{customdata[0]:.2f} to %{customdata[1]:.2f})<extra></extra>",
-        )  # fmt: skip
+        )
     )
     for yi, est in zip(y, ok, strict=True):
         if not est:
-            fig.add_annotation(x=0, y=yi, text="too few patients to estimate", showarrow=False,
-                               font={"color": "#888888", "size": 12}, xanchor="left")  # fmt: skip
+            fig.add_annotation(
+                x=0,
+                y=yi,
+                text="too few patients to estimate",
+                showarrow=False,
+                font={"color": "#888888", "size": 12},
+                xanchor="left",
+            )
     fig.add_vline(x=0, line={"color": "#888888", "width": 1})
     if overall is not None:
-        fig.add_vline(x=overall, line={"color": "#d62728", "dash": "dash", "width": 1},
-                      annotation_text="overall", annotation_position="top")  # fmt: skip
+        fig.add_vline(
+            x=overall,
+            line={"color": "#d62728", "dash": "dash", "width": 1},
+            annotation_text="overall",
+            annotation_position="top",
+        )
     fig.update_yaxes(tickvals=y, ticktext=labels, showgrid=False)
-    fig.update_xaxes(title_text=f"Stent − medical change, {outcome.unit} (← favours stent if lower is better)"
-                     if not outcome.higher_is_better else f"Stent − medical change, {outcome.unit}")  # fmt: skip
+    fig.update_xaxes(
+        title_text=f"Stent − medical change, {outcome.unit} (← favours stent if lower is better)"
+        if not outcome.higher_is_better
+        else f"Stent − medical change, {outcome.unit}"
+    )
     fig = _base_layout(fig, f"Adjusted treatment effect on {outcome.label} by subgroup", 140 + 26 * len(rows))
     fig.update_layout(showlegend=False, margin={"l": 330})
     return fig
@@ -215,10 +297,17 @@ def symptom_heatmap(profile: pd.DataFrame, visit_month: int, item_labels: dict[s
             text.append([f"{v:.2f}" if pd.notna(v) else "" for v in d[col]])
     fig = go.Figure(
         go.Heatmap(
-            z=np.array(z).T, x=columns, y=[item_labels[i] for i in items], text=np.array(text).T,
-            texttemplate="%{text}", colorscale="OrRd", zmin=0, zmax=3, colorbar={"title": "mean"},
+            z=np.array(z).T,
+            x=columns,
+            y=[item_labels[i] for i in items],
+            text=np.array(text).T,
+            texttemplate="%{text}",
+            colorscale="OrRd",
+            zmin=0,
+            zmax=3,
+            colorbar={"title": "mean"},
             hovertemplate="%{y} · %{x}: %{z:.2f}<extra></extra>",
-        )  # fmt: skip
+        )
     )
     fig.update_yaxes(autorange="reversed")
     return _base_layout(fig, f"Villalta items and ulcer: baseline and month {visit_month}", 520)
@@ -233,13 +322,19 @@ def responder_figure(props: pd.DataFrame, label: str) -> go.Figure:
             continue
         fig.add_trace(
             go.Bar(
-                x=d.visit_month.astype(str), y=100 * d.proportion, name=vocab.ARMS[arm],
+                x=d.visit_month.astype(str),
+                y=100 * d.proportion,
+                name=vocab.ARMS[arm],
                 marker_color=ARM_COLORS[arm],
-                error_y={"type": "data", "symmetric": False, "array": 100 * (d.ci_high - d.proportion),
-                         "arrayminus": 100 * (d.proportion - d.ci_low)},
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": 100 * (d.ci_high - d.proportion),
+                    "arrayminus": 100 * (d.proportion - d.ci_low),
+                },
                 customdata=np.stack([d.responders, d.n], axis=-1),
                 hovertemplate="month %{x}: %{y:.0f}% (%{customdata[0]}/%{customdata[1]})<extra></extra>",
-            )  # fmt: skip
+            )
         )
     fig.update_layout(barmode="group")
     fig.update_xaxes(title_text="Month since enrollment", type="category")
@@ -251,19 +346,35 @@ def band_shift_figure(shift: pd.DataFrame, visit_month: int) -> go.Figure:
     """Baseline band (rows) to band at the visit (columns), % of each baseline row, per arm."""
     bands = list(vocab.BANDS)
     arms = [a for a in ARM_ORDER if a in set(shift.arm)]
-    fig = make_subplots(rows=1, cols=max(len(arms), 1), subplot_titles=[vocab.ARMS[a] for a in arms],
-                        horizontal_spacing=0.12)  # fmt: skip
+    fig = make_subplots(
+        rows=1, cols=max(len(arms), 1), subplot_titles=[vocab.ARMS[a] for a in arms], horizontal_spacing=0.12
+    )
     for c, arm in enumerate(arms, start=1):
-        counts = shift[shift.arm == arm].pivot_table(index="baseline_band", columns="visit_band", values="n",
-                                                     aggfunc="sum")  # fmt: skip
+        counts = shift[shift.arm == arm].pivot_table(
+            index="baseline_band", columns="visit_band", values="n", aggfunc="sum"
+        )
         table = counts.reindex(index=bands, columns=bands).fillna(0)
         share = table.div(table.sum(axis=1).replace(0, np.nan), axis=0) * 100
-        text = [[f"{share.iloc[i, j]:.0f}%<br>({int(table.iloc[i, j])})" if table.iloc[i, j] else ""
-                 for j in range(len(bands))] for i in range(len(bands))]  # fmt: skip
+        text = [
+            [
+                f"{share.iloc[i, j]:.0f}%<br>({int(table.iloc[i, j])})" if table.iloc[i, j] else ""
+                for j in range(len(bands))
+            ]
+            for i in range(len(bands))
+        ]
         fig.add_trace(
-            go.Heatmap(z=share.to_numpy(), x=[b.capitalize() for b in bands], y=[b.capitalize() for b in bands],
-                       text=text, texttemplate="%{text}", colorscale="Blues", zmin=0, zmax=100, showscale=c == 1,
-                       hovertemplate="baseline %{y} → %{x}: %{z:.0f}%<extra></extra>"),  # fmt: skip
+            go.Heatmap(
+                z=share.to_numpy(),
+                x=[b.capitalize() for b in bands],
+                y=[b.capitalize() for b in bands],
+                text=text,
+                texttemplate="%{text}",
+                colorscale="Blues",
+                zmin=0,
+                zmax=100,
+                showscale=c == 1,
+                hovertemplate="baseline %{y} → %{x}: %{z:.0f}%<extra></extra>",
+            ),
             row=1,
             col=c,
         )
@@ -272,8 +383,18 @@ def band_shift_figure(shift: pd.DataFrame, visit_month: int) -> go.Figure:
     return _base_layout(fig, f"PTS band shift from baseline to month {visit_month}", 420)
 
 
-GROUP_PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#e377c2",
-                 "#7f7f7f", "#bcbd22"]
+GROUP_PALETTE = [
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#8c564b",
+    "#17becf",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+]
 
 
 def _group_color(group: str, i: int) -> str:
@@ -281,8 +402,17 @@ def _group_color(group: str, i: int) -> str:
 
 
 def _rgba(hex_color: str, alpha: float) -> str:
-    r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r},{g},{b},{alpha})"
+
+
+def _step_band(x: pd.Series, low: pd.Series, high: pd.Series, color: str, group: str) -> list[go.Scatter]:
+    """A shaded step band between two curves (the upper edge, then the lower edge filled to it)."""
+    edge = {"mode": "lines", "hoverinfo": "skip", "showlegend": False, "legendgroup": group}
+    return [
+        go.Scatter(x=x, y=high, line={"width": 0, "shape": "hv"}, **edge),
+        go.Scatter(x=x, y=low, line={"width": 0, "shape": "hv"}, fill="tonexty", fillcolor=_rgba(color, 0.15), **edge),
+    ]
 
 
 def km_figure(curve: pd.DataFrame, risk: pd.DataFrame, title: str, y_label: str, labels: dict[str, str]) -> go.Figure:
@@ -292,30 +422,45 @@ def km_figure(curve: pd.DataFrame, risk: pd.DataFrame, title: str, y_label: str,
     """
     groups = list(risk.index)
     table_share = min(0.12 + 0.04 * len(groups), 0.4)
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[1 - table_share, table_share],
-                        vertical_spacing=0.06)  # fmt: skip
+    fig = make_subplots(
+        rows=2, cols=1, shared_xaxes=True, row_heights=[1 - table_share, table_share], vertical_spacing=0.06
+    )
     for i, group in enumerate(groups):
         d = curve[curve.group == group]
         color = _group_color(group, i)
         name = labels.get(group, group)
-        fig.add_trace(go.Scatter(x=d.month, y=d.ci_high, mode="lines", line={"width": 0, "shape": "hv"},
-                                 hoverinfo="skip", showlegend=False, legendgroup=group), row=1, col=1)  # fmt: skip
-        fig.add_trace(go.Scatter(x=d.month, y=d.ci_low, mode="lines", line={"width": 0, "shape": "hv"},
-                                 fill="tonexty", fillcolor=_rgba(color, 0.15), hoverinfo="skip", showlegend=False,
-                                 legendgroup=group), row=1, col=1)  # fmt: skip
+        for band in _step_band(d.month, d.ci_low, d.ci_high, color, group):
+            fig.add_trace(band, row=1, col=1)
         fig.add_trace(
-            go.Scatter(x=d.month, y=d.estimate, mode="lines", name=name, legendgroup=group,
-                       line={"color": color, "width": 2.5, "shape": "hv"},
-                       customdata=np.stack([d.ci_low, d.ci_high], axis=-1),
-                       hovertemplate=f"<b>{name}</b> month %{{x:.1f}}: %{{y:.1%}} "
-                       "(95% CI %{customdata[0]:.1%} to %{customdata[1]:.1%})<extra></extra>"),  # fmt: skip
-            row=1, col=1,
-        )  # fmt: skip
-        months = [t / 30.4375 for t in risk.columns]
-        fig.add_trace(go.Scatter(x=months, y=[name] * len(months), mode="text", text=[str(v) for v in risk.loc[group]],
-                                 textfont={"color": color, "size": 12}, showlegend=False, hoverinfo="skip"),
-                      row=2, col=1)  # fmt: skip
-    ticks = [round(t / 30.4375) for t in risk.columns]
+            go.Scatter(
+                x=d.month,
+                y=d.estimate,
+                mode="lines",
+                name=name,
+                legendgroup=group,
+                line={"color": color, "width": 2.5, "shape": "hv"},
+                customdata=np.stack([d.ci_low, d.ci_high], axis=-1),
+                hovertemplate=f"<b>{name}</b> month %{{x:.1f}}: %{{y:.1%}} "
+                "(95% CI %{customdata[0]:.1%} to %{customdata[1]:.1%})<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
+        months = [t / DAYS_PER_MONTH for t in risk.columns]
+        fig.add_trace(
+            go.Scatter(
+                x=months,
+                y=[name] * len(months),
+                mode="text",
+                text=[str(v) for v in risk.loc[group]],
+                textfont={"color": color, "size": 12},
+                showlegend=False,
+                hoverinfo="skip",
+            ),
+            row=2,
+            col=1,
+        )
+    ticks = [round(t / DAYS_PER_MONTH) for t in risk.columns]
     fig.update_xaxes(tickvals=ticks, row=1, col=1)
     fig.update_xaxes(title_text="Months (number at risk below)", tickvals=ticks, row=2, col=1)
     fig.update_yaxes(title_text=y_label, range=[0, 1.02], tickformat=".0%", row=1, col=1)
@@ -328,21 +473,34 @@ def safety_timeline_figure(timeline: pd.DataFrame, labels: dict[str, str], windo
 
     timeline: arm, event_type, window, events."""
     arms = [a for a in ARM_ORDER if a in set(timeline.arm)]
-    fig = make_subplots(rows=len(arms) or 1, cols=1, shared_xaxes=True, vertical_spacing=0.12,
-                        subplot_titles=[vocab.ARMS[a] for a in arms])  # fmt: skip
+    fig = make_subplots(
+        rows=len(arms) or 1,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.12,
+        subplot_titles=[vocab.ARMS[a] for a in arms],
+    )
     for r, arm in enumerate(arms, start=1):
         d = timeline[timeline.arm == arm]
         for event, e in d.groupby("event_type", sort=True):
             fig.add_trace(
-                go.Bar(x=e.window, y=e.events, name=labels.get(event, event), legendgroup=event, showlegend=r == 1,
-                       marker_color=_group_color(event, list(labels).index(event) if event in labels else 0),
-                       hovertemplate="%{x}: %{y} events<extra>" + labels.get(event, event) + "</extra>"),
-                row=r, col=1,
-            )  # fmt: skip
+                go.Bar(
+                    x=e.window,
+                    y=e.events,
+                    name=labels.get(event, event),
+                    legendgroup=event,
+                    showlegend=r == 1,
+                    marker_color=_group_color(event, list(labels).index(event) if event in labels else 0),
+                    hovertemplate="%{x}: %{y} events<extra>" + labels.get(event, event) + "</extra>",
+                ),
+                row=r,
+                col=1,
+            )
         fig.update_yaxes(title_text="Events", row=r, col=1)
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=windows)
-    fig.update_xaxes(title_text="Time since the index procedure (since enrollment in the medical arm)",
-                     row=len(arms) or 1, col=1)  # fmt: skip
+    fig.update_xaxes(
+        title_text="Time since the index procedure (since enrollment in the medical arm)", row=len(arms) or 1, col=1
+    )
     fig = _base_layout(fig, "When complications occur", 300 + 220 * max(len(arms), 1))
     fig.update_layout(barmode="stack", legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0})
     return fig

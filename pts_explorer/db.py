@@ -7,30 +7,56 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pts_explorer import sql
+from pts_explorer import sql, vocab
 from pts_explorer.config import DUCKDB_CONFIG
 
 REQUIRED_COLUMNS = {
     "dataset_info": {"dataset_name", "synthetic", "generator_version", "seed", "created_at", "description"},
     "studies": {"study_id", "study_name", "design", "visit_months", "description"},
     "patients": {
-        "patient_id", "study_id", "center_id", "arm", "enrolled_on", "age_years", "sex", "bmi",
-        "limb_side", "months_since_dvt", "obstruction_site", "stenosis_pct", "stenosis_grade",
-        "lesion_length_mm", "ceap_c", "last_contact_day",
+        "patient_id",
+        "study_id",
+        "center_id",
+        "arm",
+        "enrolled_on",
+        "age_years",
+        "sex",
+        "bmi",
+        "limb_side",
+        "months_since_dvt",
+        "obstruction_site",
+        "stenosis_pct",
+        "stenosis_grade",
+        "lesion_length_mm",
+        "ceap_c",
+        "last_contact_day",
     },
     "visits": {
-        "patient_id", "visit_month", "visit_day", "v_pain", "v_cramps", "v_heaviness",
-        "v_paresthesia", "v_pruritus", "v_edema", "v_induration", "v_hyperpigmentation",
-        "v_redness", "v_ectasia", "v_calf_pain", "ulcer_present", "villalta_total", "pts_band",
-        "vcss", "veines_qol", "veines_sym", "pain_vas", "calf_circumference_cm", "daily_steps",
+        "patient_id",
+        "visit_month",
+        "visit_day",
+        *vocab.VILLALTA_ITEMS,
+        "ulcer_present",
+        "villalta_total",
+        "pts_band",
+        "vcss",
+        "veines_qol",
+        "veines_sym",
+        "pain_vas",
+        "calf_circumference_cm",
+        "daily_steps",
         "compression_use",
     },
     "procedures": {
-        "patient_id", "procedure_day", "technical_success", "stents_placed",
-        "max_stent_diameter_mm", "below_inguinal_ligament",
+        "patient_id",
+        "procedure_day",
+        "technical_success",
+        "stents_placed",
+        "max_stent_diameter_mm",
+        "below_inguinal_ligament",
     },
     "events": {"patient_id", "event_day", "event_type", "serious"},
-}  # fmt: skip
+}
 
 
 class DatabaseProblem(Exception):
@@ -85,7 +111,7 @@ def schema_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
             elif missing := sorted(columns - present[table]):
                 problems.append(f"table `{table}` lacks column(s): {', '.join(missing)}")
         if not problems:
-            (n,) = cur.execute("SELECT count(*) FROM dataset_info").fetchone()
+            (n,) = cur.execute("SELECT count(*) FROM dataset_info").fetchall()[0]
             if n != 1:
                 problems.append(f"`dataset_info` must hold exactly one row (it has {n})")
         return problems

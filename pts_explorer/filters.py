@@ -26,8 +26,10 @@ def _known(values: Iterable[str] | str | None, allowed: Iterable[str]) -> tuple[
 
 
 def _age_range(value: object) -> tuple[int, int]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        return vocab.AGE_MIN, vocab.AGE_MAX
     try:
-        low, high = sorted(int(float(v)) for v in value)  # type: ignore[union-attr]
+        low, high = sorted(int(float(v)) for v in value)
     except (TypeError, ValueError):
         return vocab.AGE_MIN, vocab.AGE_MAX
     return max(low, vocab.AGE_MIN), min(high, vocab.AGE_MAX)
@@ -62,7 +64,7 @@ class CohortFilter:
         )
 
     def as_params(self) -> dict[str, object]:
-        """Parameters for queries/cohort.sql (lists bind as DuckDB VARCHAR[])."""
+        """Parameters for queries/shared/cohort.sql (lists bind as DuckDB VARCHAR[])."""
         params: dict[str, object] = {f: list(getattr(self, f)) for f in LIST_FIELDS}
         params.update(age_min=self.age[0], age_max=self.age[1], ulcer=self.ulcer)
         return params
@@ -84,3 +86,28 @@ class CohortFilter:
         if self.ulcer:
             parts.append(vocab.ULCER[self.ulcer].lower())
         return "; ".join(parts) if parts else "All patients"
+
+
+MAX_MODEL_PATIENTS = 20_000  # above this, models use a stable random sample (the page says so)
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """What the analysis pages analyse: the cohort, the outcome and visit, and the analysis set."""
+
+    cohort: CohortFilter
+    outcome: str = "villalta_total"
+    visit_month: int = 6
+    randomized_only: bool = True
+    max_patients: int = MAX_MODEL_PATIENTS
+
+    def as_params(self, **extra: object) -> dict[str, object]:
+        """Parameters for the analysis queries (plus any page-specific ones)."""
+        return {
+            **self.cohort.as_params(),
+            "outcome": self.outcome,
+            "visit_month": self.visit_month,
+            "randomized_only": self.randomized_only,
+            "max_patients": self.max_patients,
+            **extra,
+        }

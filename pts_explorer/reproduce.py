@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pts_explorer import db
 from pts_explorer.analytics.effects import ARM_TERM, MMRM_FORMULA
+from pts_explorer.vocab import DAYS_PER_YEAR
 
 
 def _load(name: str, params: dict, path: Path) -> str:
@@ -53,7 +54,7 @@ def mmrm(params: dict, path: Path, study: str, covariance: str) -> str:
         f"formula = {MMRM_FORMULA!r}\n"
         f"part = data[data.study_id == {study!r}]\n"
         f"fit = {fit}\n"
-        "result = {m: fit.fe_params[f\"C(visit_month)[{m}]:" + ARM_TERM + "\"]\n"
+        'result = {m: fit.fe_params[f"C(visit_month)[{m}]:' + ARM_TERM + '"]\n'
         "          for m in sorted(part.visit_month.unique())}\n"
         "print(result)\n"
     )
@@ -111,7 +112,7 @@ def kaplan_meier(params: dict, path: Path, incidence: bool) -> str:
         "for group, d in data.groupby('group_value'):\n"
         "    kmf = KaplanMeierFitter().fit(d.duration_days, d.observed.astype(bool), weights=d.n)\n"
         "    for years in (1, 2, 5, 10):\n"
-        "        t = years * 365.25\n"
+        f"        t = years * {DAYS_PER_YEAR}\n"
         "        if d.n[d.duration_days >= t].sum() > 0:  # otherwise nobody is at risk: shown as a dash\n"
         "            s = kmf.survival_function_at_times(t).iloc[0]\n"
         f"            result[(group, years)] = {estimate}\n"

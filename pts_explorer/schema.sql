@@ -107,7 +107,7 @@ CREATE TABLE events (
 );
 
 -- Baseline-derived patient attributes, for ad-hoc SQL; the app's queries derive the same in
--- queries/cohort.sql so that they also work where this view is missing.
+-- queries/shared/cohort.sql so that they also work where this view is missing.
 CREATE VIEW patient_baseline AS
 SELECT
     p.*,

@@ -1,33 +1,51 @@
-"""SQL files by name: loading, composing with the shared cohort, and their $parameters."""
+"""SQL files by name: loading, composing with the shared relations, and their $parameters.
+
+`queries/*.sql` are the statements pages run; `queries/shared/*.sql` are relations other
+statements read by name (`FROM cohort`). Composing a statement prepends every shared relation it
+reads, directly or through another shared relation, as a CTE, ordered by their dependencies.
+"""
 
 from __future__ import annotations
 
 import functools
+import graphlib
 import re
+from pathlib import Path
 
 from pts_explorer.config import QUERIES_DIR
 
-# Queries other queries may read as relations, in dependency order (a later one may read an earlier).
-SHARED_RELATIONS = ("cohort", "analysis_cohort", "outcome_values", "time_to_event")
+SHARED_DIR = QUERIES_DIR / "shared"
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 _COMMENT_OR_STRING = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
 _LEADING_WITH = re.compile(r"^\s*with\s", re.IGNORECASE)
 
 
-def _reads(body: str, relation: str) -> bool:
-    return re.search(rf"\b(from|join)\s+{relation}\b", body, re.IGNORECASE) is not None
+@functools.cache
+def _files() -> dict[str, Path]:
+    files = {p.stem: p for p in sorted(QUERIES_DIR.glob("*.sql"))}
+    for path in sorted(SHARED_DIR.glob("*.sql")):
+        if path.stem in files:
+            raise ValueError(f"query name {path.stem!r} is both a statement and a shared relation")
+        files[path.stem] = path
+    return files
 
 
 def query_names() -> list[str]:
-    return sorted(p.stem for p in QUERIES_DIR.glob("*.sql"))
+    """Every SQL file's name: the statements and the shared relations (which also run alone)."""
+    return sorted(_files())
+
+
+def shared_names() -> list[str]:
+    return sorted(p.stem for p in SHARED_DIR.glob("*.sql"))
 
 
 @functools.cache
 def load_sql(name: str) -> str:
-    """Text of queries/<name>.sql. `name` must be one of query_names(): never a user string."""
-    if name not in query_names():
+    """Text of the SQL file `name`. `name` must be one of query_names(): never a user string."""
+    files = _files()
+    if name not in files:
         raise KeyError(f"no query named {name!r}")
-    return (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    return files[name].read_text(encoding="utf-8")
 
 
 def _strip_comments(sql: str) -> str:
@@ -38,21 +56,37 @@ def _body(name: str) -> str:
     return _strip_comments(load_sql(name)).strip().rstrip(";")
 
 
+def _reads(body: str, relation: str) -> bool:
+    return re.search(rf"\b(from|join)\s+{relation}\b", body, re.IGNORECASE) is not None
+
+
+@functools.cache
+def dependencies(name: str) -> frozenset[str]:
+    """The shared relations a file reads directly."""
+    body = _body(name)
+    return frozenset(r for r in shared_names() if r != name and _reads(body, r))
+
+
+def _needed(name: str) -> set[str]:
+    needed: set[str] = set()
+    frontier = set(dependencies(name))
+    while frontier:
+        needed |= frontier
+        frontier = {d for r in frontier for d in dependencies(r)} - needed
+    return needed
+
+
 @functools.cache
 def compose(name: str) -> str:
-    """The runnable SQL of a query: the shared relations it reads (directly or through another
-    shared relation) are prepended as CTEs, so one cohort definition serves every query."""
+    """The runnable SQL of a file: the shared relations it needs are prepended as CTEs, each after
+    the relations it reads, so one cohort definition serves every query."""
     body = _body(name)
-    needed: set[str] = set()
-    grew = True
-    while grew:
-        texts = [body, *(_body(r) for r in needed)]
-        new = {r for r in SHARED_RELATIONS if r != name and r not in needed and any(_reads(t, r) for t in texts)}
-        needed |= new
-        grew = bool(new)
+    needed = _needed(name)
     if not needed:
         return body
-    ctes = ",\n".join(f"{rel} AS (\n{_body(rel)}\n)" for rel in SHARED_RELATIONS if rel in needed)
+    graph = {r: sorted(dependencies(r)) for r in sorted(needed)}  # sorted: the same text in every process
+    order = graphlib.TopologicalSorter(graph).static_order()
+    ctes = ",\n".join(f"{rel} AS (\n{_body(rel)}\n)" for rel in order)
     if _LEADING_WITH.match(body):
         return _LEADING_WITH.sub(lambda _: f"WITH {ctes},\n", body, count=1)
     return f"WITH {ctes}\n{body}"

@@ -1,4 +1,4 @@
-"""Controlled vocabularies of the data contract, with display labels.
+"""Controlled vocabularies of the data contract and every display label, in one place.
 
 These are the allow-lists: a value from the URL or a widget reaches SQL only if it is listed here
 (or, for studies, in the database's own `studies` table), and always as a bound parameter.
@@ -7,6 +7,9 @@ These are the allow-lists: a value from the URL or a widget reaches SQL only if 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+DAYS_PER_YEAR = 365.25
+DAYS_PER_MONTH = DAYS_PER_YEAR / 12  # 30.4375, the month every page and the generator use
 
 ARMS = {"stent": "Stent", "medical": "Medical"}
 SITES = {
@@ -19,16 +22,38 @@ SITES = {
 GRADES = {"<50%": "<50%", "50-69%": "50-69%", "70-99%": "70-99%", "occlusion": "Occlusion"}
 BANDS = {"none": "None (0-4)", "mild": "Mild (5-9)", "moderate": "Moderate (10-14)", "severe": "Severe (15+ or ulcer)"}
 SEXES = {"female": "Female", "male": "Male"}
+LIMB_SIDES = {"left": "Left", "right": "Right"}
 ULCER = {"yes": "Ulcer at baseline", "no": "No ulcer at baseline"}
+YES_NO = {"yes": "Yes", "no": "No"}
 AGE_MIN, AGE_MAX = 18, 90
 DESIGNS = {"randomized": "Randomized", "observational": "Observational"}
+# Age and lesion groups are computed in queries/shared/cohort.sql; these are their labels.
+AGE_GROUPS = {"<50": "<50", "50-64": "50-64", "65+": "65+"}
+LESION_GROUPS = {
+    "high_grade_civ_cfv": "70%+ common iliac or common femoral",
+    "high_grade_other": "70%+ other sites",
+    "below_70": "below 70%",
+}
 
+# The 11 Villalta item columns of `visits`: 5 patient-rated symptoms, then 6 clinician-rated signs.
+VILLALTA_ITEMS = tuple(f"v_{item}" for item in (
+    "pain", "cramps", "heaviness", "paresthesia", "pruritus",
+    "edema", "induration", "hyperpigmentation", "redness", "ectasia", "calf_pain",
+))  # fmt: skip
 VILLALTA_ITEM_LABELS = {
-    "pain": "Pain", "cramps": "Cramps", "heaviness": "Heaviness", "paresthesia": "Paresthesia",
-    "pruritus": "Pruritus", "edema": "Pretibial edema", "induration": "Skin induration",
-    "hyperpigmentation": "Hyperpigmentation", "redness": "Redness", "ectasia": "Venous ectasia",
-    "calf_pain": "Pain on calf compression", "ulcer": "Open ulcer (share)",
-}  # fmt: skip
+    "pain": "Pain",
+    "cramps": "Cramps",
+    "heaviness": "Heaviness",
+    "paresthesia": "Paresthesia",
+    "pruritus": "Pruritus",
+    "edema": "Pretibial edema",
+    "induration": "Skin induration",
+    "hyperpigmentation": "Hyperpigmentation",
+    "redness": "Redness",
+    "ectasia": "Venous ectasia",
+    "calf_pain": "Pain on calf compression",
+    "ulcer": "Open ulcer (share)",
+}
 
 ARM_COLORS = {"stent": "#1f77b4", "medical": "#d62728"}
 BAND_COLORS = {"none": "#9ecae1", "mild": "#fdd49e", "moderate": "#fc8d59", "severe": "#b30000"}
@@ -55,6 +80,85 @@ OUTCOMES = {
     )
 }
 
+# Durability endpoints: label and who is eligible ("stent": stented patients from the procedure;
+# "both": both arms from enrollment).
+ENDPOINTS = {
+    "primary_patency": ("Primary patency", "stent"),
+    "assisted_primary_patency": ("Assisted-primary patency", "stent"),
+    "secondary_patency": ("Secondary patency", "stent"),
+    "freedom_from_reintervention": ("Freedom from reintervention", "stent"),
+    "ulcer_healing": ("Ulcer healing", "both"),
+    "freedom_from_recurrent_dvt": ("Freedom from recurrent DVT", "both"),
+}
+SURVIVAL_GROUPINGS = {
+    "arm": "Arm",
+    "obstruction_site": "Obstruction site",
+    "stenosis_grade": "Stenosis grade",
+    "study_id": "Study",
+    "sex": "Sex",
+    "age_group": "Age group",
+}
+COX_ADJUSTMENTS = {
+    "age_years": "Age",
+    "sex": "Sex",
+    "stenosis_grade": "Stenosis grade",
+    "obstruction_site": "Obstruction site",
+}
+ANCOVA_COVARIATES = {
+    "study_id": "Study",
+    "age_years": "Age",
+    "sex": "Sex",
+    "stenosis_grade": "Stenosis grade",
+    "obstruction_site": "Obstruction site",
+}
+SUBGROUP_FACTORS = {
+    "lesion_group": "Lesion",
+    "obstruction_site": "Obstruction site",
+    "stenosis_grade": "Stenosis grade",
+    "baseline_band": "Baseline PTS band",
+    "sex": "Sex",
+    "age_group": "Age group",
+    "baseline_ulcer": "Ulcer at baseline",
+    "study_id": "Study",
+}
+RESPONDER_DEFINITIONS = {
+    "responders_points": "Villalta points",
+    "responders_band": "One PTS band down",
+    "responders_either": "Either",
+}
+SAFETY_SPLITS = {"none": "Arm only", "obstruction_site": "Obstruction site", "stenosis_grade": "Stenosis grade"}
+EVENT_LABELS = {
+    "stent_thrombosis": "Stent thrombosis (occlusion)",
+    "restenosis": "In-stent restenosis >50%",
+    "reintervention": "Reintervention",
+    "stent_migration": "Stent migration",
+    "access_site_bleeding": "Access-site bleeding",
+    "major_bleeding": "Major bleeding",
+    "recurrent_dvt": "Recurrent DVT",
+    "pulmonary_embolism": "Pulmonary embolism",
+    "ulcer_recurred": "Ulcer recurrence",
+    "death": "Death",
+}
+# Labels of the analysis-set columns whose baseline balance the Effects page shows.
+ANALYSIS_COLUMNS = {"baseline": "Baseline value of the outcome", **ANCOVA_COVARIATES}
+
+# The levels of every grouping a page can compare by; study levels come from the database.
+LEVELS: dict[str, dict[str, str]] = {
+    "arm": ARMS,
+    "obstruction_site": SITES,
+    "stenosis_grade": GRADES,
+    "baseline_band": BANDS,
+    "sex": SEXES,
+    "age_group": AGE_GROUPS,
+    "lesion_group": LESION_GROUPS,
+    "baseline_ulcer": YES_NO,
+}
+
 
 def label(vocabulary: dict[str, str], value: str) -> str:
     return vocabulary.get(value, value)
+
+
+def level_label(factor: str, value: str) -> str:
+    """Display label of one level of a grouping (a study id is its own label)."""
+    return LEVELS.get(factor, {}).get(value, value)

@@ -18,16 +18,12 @@ paired AS (
         e.study_id,
         e.arm,
         e.age_years,
-        CASE WHEN e.age_years < 50 THEN '<50' WHEN e.age_years < 65 THEN '50-64' ELSE '65+' END AS age_group,
+        e.age_group,
         e.sex,
         e.obstruction_site,
         e.stenosis_grade,
         e.baseline_band,
-        CASE
-            WHEN e.stenosis_pct < 70 THEN 'below_70'
-            WHEN e.obstruction_site IN ('common_iliac', 'common_femoral') THEN 'high_grade_civ_cfv'
-            ELSE 'high_grade_other'
-        END AS lesion_group,
+        e.lesion_group,
         CASE WHEN e.baseline_ulcer THEN 'yes' ELSE 'no' END AS baseline_ulcer,
         b.value AS baseline,
         f.value AS value,

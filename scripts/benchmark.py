@@ -20,9 +20,9 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from pts_explorer import vocab  # noqa: E402
+from pts_explorer.config import PAGES as CONFIG_PAGES  # noqa: E402
 
-PAGES = ["views/overview.py", "views/trajectories.py", "views/effects.py", "views/subgroups.py",
-         "views/responders.py", "views/durability.py", "views/safety.py"]
+PAGES = [p.script for p in CONFIG_PAGES]
 
 
 def main(db: str, runs: int) -> None:
@@ -43,10 +43,14 @@ def main(db: str, runs: int) -> None:
             times.append(1000 * (time.perf_counter() - started))
             assert not at.exception, at.exception
         q = statistics.quantiles(times, n=20)
-        print(f"{page:24s} runs={runs} p50={statistics.median(times):6.0f} ms  p95={q[18]:6.0f} ms  "
-              f"max={max(times):6.0f} ms")  # fmt: skip
+        print(
+            f"{page:24s} runs={runs} p50={statistics.median(times):6.0f} ms  p95={q[18]:6.0f} ms  "
+            f"max={max(times):6.0f} ms"
+        )
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else str(ROOT / "data" / "pts_outcomes.duckdb"),
-         int(sys.argv[2]) if len(sys.argv) > 2 else 20)  # fmt: skip
+    main(
+        sys.argv[1] if len(sys.argv) > 1 else str(ROOT / "data" / "pts_outcomes.duckdb"),
+        int(sys.argv[2]) if len(sys.argv) > 2 else 20,
+    )

@@ -6,9 +6,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pts_explorer import synth
 from pts_explorer.config import DUCKDB_CONFIG
-from pts_explorer.synth_params import SynthParams
+from pts_explorer.synthetic import generator
+from pts_explorer.synthetic.params import SynthParams
 
 SMALL_PARAMS = replace(SynthParams(), trial_patients=80, registry_patients=300)
 
@@ -16,13 +16,13 @@ SMALL_PARAMS = replace(SynthParams(), trial_patients=80, registry_patients=300)
 @pytest.fixture(scope="session")
 def small_db(tmp_path_factory) -> Path:
     """A small generated database (80 trial + 300 registry patients), for query and page tests."""
-    return synth.write_db(tmp_path_factory.mktemp("small") / "small.duckdb", seed=7, params=SMALL_PARAMS)
+    return generator.write_db(tmp_path_factory.mktemp("small") / "small.duckdb", seed=7, params=SMALL_PARAMS)
 
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> Path:
     """The default demo cohort, exactly as `make demo-data` builds it."""
-    return synth.write_db(tmp_path_factory.mktemp("demo") / "pts_outcomes.duckdb")
+    return generator.write_db(tmp_path_factory.mktemp("demo") / "pts_outcomes.duckdb")
 
 
 @pytest.fixture
@@ -44,4 +44,4 @@ def demo_con(demo_db):
 def one_patient_db(tmp_path_factory) -> Path:
     """A database with a single (registry) patient: every comparison is impossible."""
     params = replace(SynthParams(), trial_patients=0, registry_patients=1)
-    return synth.write_db(tmp_path_factory.mktemp("one") / "one.duckdb", seed=3, params=params)
+    return generator.write_db(tmp_path_factory.mktemp("one") / "one.duckdb", seed=3, params=params)

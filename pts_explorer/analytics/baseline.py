@@ -1,4 +1,4 @@
-"""Table 1: baseline characteristics by arm with standardized mean differences (SMD).
+"""Baseline balance: per-arm summaries and standardized mean differences (SMD).
 
 SMDs follow Yang & Dalton (2012), as R's tableone does: for a continuous variable
 (mean_s - mean_m) / sqrt((sd_s^2 + sd_m^2) / 2); for a categorical one the multivariate
@@ -13,25 +13,25 @@ import pandas as pd
 from pts_explorer import vocab
 
 SMD_METHOD = "standardized mean difference, stent vs medical (Yang & Dalton 2012)"
-
-CONTINUOUS = {
-    "age_years": "Age, years",
-    "bmi": "BMI, kg/m²",
-    "months_since_dvt": "Months since DVT",
-    "stenosis_pct": "Stenosis, %",
-    "villalta_total": "Villalta total",
-    "vcss": "VCSS",
-    "veines_qol": "VEINES-QOL",
-}
-CATEGORICAL = {
-    "study": ("Study", None),
-    "sex": ("Sex", vocab.SEXES),
-    "limb_side": ("Limb side", {"left": "Left", "right": "Right"}),
-    "obstruction_site": ("Obstruction site", vocab.SITES),
-    "stenosis_grade": ("Stenosis grade", vocab.GRADES),
-    "ceap_c": ("CEAP clinical class", None),
-    "baseline_band": ("Baseline PTS band", vocab.BANDS),
-    "baseline_ulcer": ("Ulcer at baseline", {"yes": "Yes", "no": "No"}),
+CONTINUOUS = (
+    "age_years",
+    "bmi",
+    "months_since_dvt",
+    "stenosis_pct",
+    "villalta_total",
+    "vcss",
+    "veines_qol",
+)
+# Categorical characteristics and the order of their levels (None: sorted as found).
+CATEGORICAL: dict[str, dict[str, str] | None] = {
+    "study": None,
+    "sex": vocab.SEXES,
+    "limb_side": vocab.LIMB_SIDES,
+    "obstruction_site": vocab.SITES,
+    "stenosis_grade": vocab.GRADES,
+    "ceap_c": None,
+    "baseline_band": vocab.BANDS,
+    "baseline_ulcer": vocab.YES_NO,
 }
 
 
@@ -53,57 +53,63 @@ def smd_categorical(p1: np.ndarray, p2: np.ndarray) -> float:
     return float(np.sqrt(value)) if value >= 0 else np.nan
 
 
-def _fmt_continuous(row: pd.Series | None) -> str:
-    if row is None or row.n == 0:
-        return "–"
-    return f"{row['mean']:.1f} ({row.sd:.1f})" if row.n > 1 else f"{row['mean']:.1f}"
+def arm_sizes(cont: pd.DataFrame) -> dict[str, int]:
+    """Patients per arm, from baseline_continuous rows."""
+    return {str(arm): int(n) for arm, n in cont.groupby("arm")["patients"].max().items()}
 
 
-def _continuous_rows(cont: pd.DataFrame) -> list[dict]:
-    rows = []
-    for variable, label in CONTINUOUS.items():
-        by_arm = {r.arm: r for r in cont[cont.variable == variable].itertuples()}
-        s, m = by_arm.get("stent"), by_arm.get("medical")
-        smd = smd_continuous(s.mean, s.sd, m.mean, m.sd) if s and m and s.n > 1 and m.n > 1 else np.nan
-        rows.append({"characteristic": f"{label}, mean (SD)", "stent": _fmt_continuous(s and pd.Series(s._asdict())),
-                     "medical": _fmt_continuous(m and pd.Series(m._asdict())), "smd": smd, "level": False})  # fmt: skip
-    return rows
+def continuous_summary(cont: pd.DataFrame) -> pd.DataFrame:
+    """Per continuous characteristic: n, mean and SD in each arm, and the SMD (NaN if n < 2).
+
+    cont: rows of baseline_continuous (arm, variable, n, mean, sd, ...).
+    """
+    wide = cont.pivot_table(index="variable", columns="arm", values=["n", "mean", "sd"], aggfunc="first")
+    out = pd.DataFrame({"variable": list(CONTINUOUS)})
+    for arm in ("stent", "medical"):
+        for stat in ("n", "mean", "sd"):
+            column = wide[(stat, arm)] if (stat, arm) in wide.columns else pd.Series(dtype=float)
+            out[f"{stat}_{arm}"] = out.variable.map(column).astype(float).to_numpy()
+    out[["n_stent", "n_medical"]] = out[["n_stent", "n_medical"]].fillna(0).astype(int)
+    out["smd"] = [
+        smd_continuous(r.mean_stent, r.sd_stent, r.mean_medical, r.sd_medical)
+        if r.n_stent > 1 and r.n_medical > 1
+        else np.nan
+        for r in out.itertuples()
+    ]
+    return out
 
 
-def _categorical_rows(cat: pd.DataFrame, arm_sizes: dict[str, int]) -> list[dict]:
-    rows = []
-    for variable, (label, labels) in CATEGORICAL.items():
+def _level_order(counts: pd.DataFrame, levels: dict[str, str] | None) -> list[str]:
+    return [lvl for lvl in (levels or {}) if lvl in counts.index] or sorted(counts.index)
+
+
+def categorical_summary(cat: pd.DataFrame, sizes: dict[str, int]) -> pd.DataFrame:
+    """Per categorical characteristic and level: n and share of each arm; the SMD of the
+    characteristic (over all its levels) on every row of it.
+
+    cat: rows of baseline_categorical (arm, variable, level, n); sizes: patients per arm.
+    """
+    frames = []
+    for variable, levels in CATEGORICAL.items():
         counts = cat[cat.variable == variable].pivot_table(index="level", columns="arm", values="n", aggfunc="sum")
         counts = counts.reindex(columns=["stent", "medical"]).fillna(0)
-        order = [lvl for lvl in (labels or {}) if lvl in counts.index] or sorted(counts.index)
-        counts = counts.reindex(order)
-        props = {arm: counts[arm] / arm_sizes[arm] if arm_sizes.get(arm) else None for arm in ("stent", "medical")}
-        both = props["stent"] is not None and props["medical"] is not None
-        smd = smd_categorical(props["stent"].values, props["medical"].values) if both else np.nan
-        rows.append({"characteristic": f"{label}, n (%)", "stent": "", "medical": "", "smd": smd, "level": False})
-        for level in order:
-            cells = {}
-            for arm in ("stent", "medical"):
-                n = int(counts.loc[level, arm])
-                cells[arm] = f"{n} ({100 * n / arm_sizes[arm]:.0f}%)" if arm_sizes.get(arm) else "–"
-            rows.append({"characteristic": f"    {vocab.label(labels or {}, level)}", **cells, "smd": np.nan,
-                         "level": True})  # fmt: skip
-    return rows
-
-
-def table_one(cont: pd.DataFrame, cat: pd.DataFrame) -> pd.DataFrame:
-    """Rows: characteristic, stent, medical, smd (nan where not computable), level (indented)."""
-    arm_sizes = cont.groupby("arm")["patients"].max().to_dict()
-    return pd.DataFrame(_continuous_rows(cont) + _categorical_rows(cat, arm_sizes))
-
-
-def arm_header(cont: pd.DataFrame) -> dict[str, str]:
-    sizes = cont.groupby("arm")["patients"].max().to_dict()
-    return {arm: f"{vocab.ARMS[arm]} (n = {sizes.get(arm, 0):,})" for arm in ("stent", "medical")}
+        counts = counts.reindex(_level_order(counts, levels))
+        shares = {
+            arm: counts[arm] / sizes[arm] if sizes.get(arm) else np.nan * counts[arm] for arm in ("stent", "medical")
+        }
+        both = all(sizes.get(arm) for arm in ("stent", "medical"))
+        smd = smd_categorical(shares["stent"].to_numpy(), shares["medical"].to_numpy()) if both else np.nan
+        frame = pd.DataFrame({"variable": variable, "level": counts.index.astype(str)})
+        for arm in ("stent", "medical"):
+            frame[f"n_{arm}"] = counts[arm].astype(int).to_numpy()
+            frame[f"share_{arm}"] = shares[arm].to_numpy()
+        frame["smd"] = smd
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
 
 
 def analysis_set_smds(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """SMD (stent vs medical) of each column of a patient-level analysis set."""
+    """SMD (stent vs medical) of each column of a patient-level analysis set: column, smd."""
     stent, medical = data[data.arm == "stent"], data[data.arm == "medical"]
     rows = []
     for col in columns:
@@ -114,11 +120,5 @@ def analysis_set_smds(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
             p_s = stent[col].value_counts(normalize=True).reindex(levels, fill_value=0).to_numpy()
             p_m = medical[col].value_counts(normalize=True).reindex(levels, fill_value=0).to_numpy()
             smd = smd_categorical(p_s, p_m) if len(levels) > 1 else np.nan
-        rows.append({"Characteristic": ANALYSIS_LABELS.get(col, col), "SMD": smd})
+        rows.append({"column": col, "smd": smd})
     return pd.DataFrame(rows)
-
-
-ANALYSIS_LABELS = {
-    "baseline": "Baseline value of the outcome", "study_id": "Study", "age_years": "Age", "sex": "Sex",
-    "stenosis_grade": "Stenosis grade", "obstruction_site": "Obstruction site",
-}  # fmt: skip

@@ -16,16 +16,11 @@ from patsy import dmatrices
 from scipy import stats
 from statsmodels.stats.anova import anova_lm
 
+from pts_explorer import vocab
+
 ARM_TERM = "C(arm, Treatment('medical'))[T.stent]"
 ARM = "C(arm, Treatment('medical'))"
 ANCOVA_METHOD = "ANCOVA (OLS) of change from baseline, adjusted for the baseline value; t-based 95% CI"
-COVARIATES = {
-    "study_id": "Study",
-    "age_years": "Age",
-    "sex": "Sex",
-    "stenosis_grade": "Stenosis grade",
-    "obstruction_site": "Obstruction site",
-}
 CATEGORICAL = {"study_id", "sex", "stenosis_grade", "obstruction_site"}
 MIN_PER_ARM = 3
 
@@ -47,7 +42,7 @@ def _term(covariate: str) -> str:
 
 def usable_covariates(data: pd.DataFrame, chosen: list[str]) -> list[str]:
     """Chosen covariates that vary in the data (a constant one cannot be adjusted for)."""
-    return [c for c in chosen if c in COVARIATES and data[c].nunique() > 1]
+    return [c for c in chosen if c in vocab.ANCOVA_COVARIATES and data[c].nunique() > 1]
 
 
 def ancova_formula(covariates: list[str]) -> str:
@@ -73,24 +68,12 @@ def ancova(data: pd.DataFrame, covariates: list[str] | None = None) -> Effect | 
         return None
     low, high = fit.conf_int().loc[ARM_TERM]
     n_s, n_m = arm_counts(data)
-    return Effect(float(fit.params[ARM_TERM]), float(low), float(high), float(fit.pvalues[ARM_TERM]), n_s, n_m,
-                  formula)  # fmt: skip
+    return Effect(float(fit.params[ARM_TERM]), float(low), float(high), float(fit.pvalues[ARM_TERM]), n_s, n_m, formula)
 
 
 # ----------------------------------------------------------------------------------------------
 # Subgroups
 # ----------------------------------------------------------------------------------------------
-
-SUBGROUP_FACTORS = {
-    "lesion_group": "Lesion",
-    "obstruction_site": "Obstruction site",
-    "stenosis_grade": "Stenosis grade",
-    "baseline_band": "Baseline PTS band",
-    "sex": "Sex",
-    "age_group": "Age group",
-    "baseline_ulcer": "Ulcer at baseline",
-    "study_id": "Study",
-}
 
 
 def subgroup_effects(data: pd.DataFrame, factor: str, levels: list[str]) -> pd.DataFrame:
@@ -101,11 +84,18 @@ def subgroup_effects(data: pd.DataFrame, factor: str, levels: list[str]) -> pd.D
         adjust = ["study_id"] if factor != "study_id" else []
         effect = ancova(sub, adjust)
         n_s, n_m = arm_counts(sub)
-        rows.append({"factor": factor, "level": level, "n_stent": n_s, "n_medical": n_m,
-                     "estimate": effect.estimate if effect else np.nan,
-                     "ci_low": effect.ci_low if effect else np.nan,
-                     "ci_high": effect.ci_high if effect else np.nan,
-                     "estimable": effect is not None})  # fmt: skip
+        rows.append(
+            {
+                "factor": factor,
+                "level": level,
+                "n_stent": n_s,
+                "n_medical": n_m,
+                "estimate": effect.estimate if effect else np.nan,
+                "ci_low": effect.ci_low if effect else np.nan,
+                "ci_high": effect.ci_high if effect else np.nan,
+                "estimable": effect is not None,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -139,18 +129,24 @@ class MmrmResult:
     note: str
 
 
+# (patient rows, observed visits, missing visits) per missingness pattern
+Patterns = list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+
 def _arm_columns(names: list[str], months: list[int]) -> dict[int, int]:
     return {m: names.index(f"C(visit_month)[{m}]:{ARM_TERM}") for m in months}
 
 
-def _pattern_groups(observed: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def _pattern_groups(observed: np.ndarray) -> Patterns:
     """(patient rows, observed visits, missing visits) for each missingness pattern."""
     patterns, inverse = np.unique(observed, axis=0, return_inverse=True)
-    return [(np.flatnonzero(inverse.ravel() == i), np.flatnonzero(pat), np.flatnonzero(~pat))
-            for i, pat in enumerate(patterns)]  # fmt: skip
+    return [
+        (np.flatnonzero(inverse.ravel() == i), np.flatnonzero(pat), np.flatnonzero(~pat))
+        for i, pat in enumerate(patterns)
+    ]
 
 
-def _gls(y_wide, x_wide, groups, sigma):
+def _gls(y_wide: np.ndarray, x_wide: np.ndarray, groups: Patterns, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """GLS estimate of beta and its covariance, one missingness pattern at a time."""
     p = x_wide.shape[2]
     xtx, xty = np.zeros((p, p)), np.zeros(p)
@@ -164,7 +160,7 @@ def _gls(y_wide, x_wide, groups, sigma):
     return cov @ xty, cov
 
 
-def _expected_cross_products(resid, groups, sigma, n_patients):
+def _expected_cross_products(resid: np.ndarray, groups: Patterns, sigma: np.ndarray, n_patients: int) -> np.ndarray:
     """E-step: expected residual cross-products, filling missing visits from the observed ones."""
     k = sigma.shape[0]
     total = np.zeros((k, k))
@@ -180,7 +176,7 @@ def _expected_cross_products(resid, groups, sigma, n_patients):
     return total / n_patients
 
 
-def _wide(long: pd.DataFrame, formula: str):
+def _wide(long: pd.DataFrame, formula: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], list[int]]:
     y, x = dmatrices(formula, long, return_type="dataframe")
     months = sorted(long.visit_month.unique())
     pid, p_index = np.unique(long.patient_id.to_numpy(), return_inverse=True)
@@ -194,7 +190,9 @@ def _wide(long: pd.DataFrame, formula: str):
     return y_wide, x_wide, observed, list(x.columns), months
 
 
-def mmrm_unstructured(long: pd.DataFrame, max_iter: int = 300, tol: float = 1e-6):
+def mmrm_unstructured(
+    long: pd.DataFrame, max_iter: int = 300, tol: float = 1e-6
+) -> tuple[np.ndarray, np.ndarray, list[str], list[int], np.ndarray, bool, int]:
     """ML fit of the MMRM with an unstructured covariance by ECM (GLS step for beta, EM step for
     the covariance). Returns (beta, cov_beta, names, months, sigma, converged, iterations)."""
     y_wide, x_wide, observed, names, months = _wide(long, MMRM_FORMULA)
@@ -214,15 +212,25 @@ def mmrm_unstructured(long: pd.DataFrame, max_iter: int = 300, tol: float = 1e-6
     return beta, cov, names, months, sigma, False, max_iter
 
 
-def _effects_table(beta, cov, names, months, long) -> pd.DataFrame:
+def _effects_table(
+    beta: np.ndarray, cov: np.ndarray, names: list[str], months: list[int], long: pd.DataFrame
+) -> pd.DataFrame:
     z = stats.norm.ppf(0.975)
     rows = []
     for month, j in _arm_columns(names, months).items():
         se = float(np.sqrt(cov[j, j]))
         arms = long[long.visit_month == month].arm.value_counts()
-        rows.append({"visit_month": month, "estimate": float(beta[j]), "ci_low": beta[j] - z * se,
-                     "ci_high": beta[j] + z * se, "p_value": float(2 * stats.norm.sf(abs(beta[j] / se))),
-                     "n_stent": int(arms.get("stent", 0)), "n_medical": int(arms.get("medical", 0))})  # fmt: skip
+        rows.append(
+            {
+                "visit_month": month,
+                "estimate": float(beta[j]),
+                "ci_low": beta[j] - z * se,
+                "ci_high": beta[j] + z * se,
+                "p_value": float(2 * stats.norm.sf(abs(beta[j] / se))),
+                "n_stent": int(arms.get("stent", 0)),
+                "n_medical": int(arms.get("medical", 0)),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -235,9 +243,14 @@ def _compound_symmetry(long: pd.DataFrame) -> MmrmResult:
     months = sorted(long.visit_month.unique())
     cov = fit.cov_params().loc[names, names].to_numpy()
     table = _effects_table(fe.to_numpy(), cov, names, months, long)
-    return MmrmResult(table, "compound symmetry (fallback)", bool(fit.converged), 0,
-                      "The unstructured covariance did not converge; a random-intercept model "
-                      "(compound symmetry, REML, statsmodels MixedLM) was fitted instead.")  # fmt: skip
+    return MmrmResult(
+        table,
+        "compound symmetry (fallback)",
+        bool(fit.converged),
+        0,
+        "The unstructured covariance did not converge; a random-intercept model "
+        "(compound symmetry, REML, statsmodels MixedLM) was fitted instead.",
+    )
 
 
 def mmrm(long: pd.DataFrame) -> MmrmResult | None:
@@ -250,8 +263,13 @@ def mmrm(long: pd.DataFrame) -> MmrmResult | None:
     except np.linalg.LinAlgError:
         converged, iterations = False, 0
     if converged:
-        return MmrmResult(_effects_table(beta, cov, names, months, long), "unstructured", True, iterations,
-                          f"Unstructured covariance converged in {iterations} ECM iterations.")  # fmt: skip
+        return MmrmResult(
+            _effects_table(beta, cov, names, months, long),
+            "unstructured",
+            True,
+            iterations,
+            f"Unstructured covariance converged in {iterations} ECM iterations.",
+        )
     try:
         return _compound_symmetry(long)
     except (np.linalg.LinAlgError, ValueError):

@@ -9,7 +9,8 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 RD_METHOD = "risk difference, Newcombe hybrid score 95% CI"
 RR_METHOD = "risk ratio, log (Katz) 95% CI"
 PROPORTION_METHOD = "Wilson score 95% CI"
-DEFINITIONS = {
+# What each responder definition (a column of responders_by_visit) counts, for chart titles.
+DESCRIPTIONS = {
     "responders_points": "Villalta improved by at least the threshold",
     "responders_band": "moved down at least one PTS band",
     "responders_either": "either",
@@ -41,9 +42,28 @@ def compare_arms(agg: pd.DataFrame, definition: str) -> pd.DataFrame:
             rr = (x1 / n1) / (x2 / n2)
         else:
             rr = rr_low = rr_high = np.nan
-        rows.append({"visit_month": month, "stent": f"{x1}/{n1}", "medical": f"{x2}/{n2}",
-                     "risk_difference": x1 / n1 - x2 / n2, "rd_ci_low": rd_low, "rd_ci_high": rd_high,
-                     "risk_ratio": rr, "rr_ci_low": rr_low, "rr_ci_high": rr_high})  # fmt: skip
-    columns = ["visit_month", "stent", "medical", "risk_difference", "rd_ci_low", "rd_ci_high",
-               "risk_ratio", "rr_ci_low", "rr_ci_high"]  # fmt: skip
+        rows.append(
+            {
+                "visit_month": month,
+                "stent": f"{x1}/{n1}",
+                "medical": f"{x2}/{n2}",
+                "risk_difference": x1 / n1 - x2 / n2,
+                "rd_ci_low": rd_low,
+                "rd_ci_high": rd_high,
+                "risk_ratio": rr,
+                "rr_ci_low": rr_low,
+                "rr_ci_high": rr_high,
+            }
+        )
+    columns = [
+        "visit_month",
+        "stent",
+        "medical",
+        "risk_difference",
+        "rd_ci_low",
+        "rd_ci_high",
+        "risk_ratio",
+        "rr_ci_low",
+        "rr_ci_high",
+    ]
     return pd.DataFrame(rows, columns=columns)

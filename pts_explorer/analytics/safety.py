@@ -5,19 +5,9 @@ from __future__ import annotations
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
+from pts_explorer import vocab
+
 METHOD = "patients with at least one event / patients in the arm, Clopper-Pearson exact 95% CI"
-EVENT_LABELS = {
-    "stent_thrombosis": "Stent thrombosis (occlusion)",
-    "restenosis": "In-stent restenosis >50%",
-    "reintervention": "Reintervention",
-    "stent_migration": "Stent migration",
-    "access_site_bleeding": "Access-site bleeding",
-    "major_bleeding": "Major bleeding",
-    "recurrent_dvt": "Recurrent DVT",
-    "pulmonary_embolism": "Pulmonary embolism",
-    "ulcer_recurred": "Ulcer recurrence",
-    "death": "Death",
-}
 PERIODS = ("within 30 days", "after 30 days", "any time")
 
 
@@ -27,11 +17,13 @@ def rates(events: pd.DataFrame, denominators: pd.DataFrame) -> pd.DataFrame:
     events: rows of safety_events; denominators: arm, group_value, patients (everyone, with or
     without events, so that an event-free arm still shows 0 of n).
     """
-    grid = denominators.merge(pd.DataFrame({"event_type": list(EVENT_LABELS)}), how="cross").merge(
-        pd.DataFrame({"period": list(PERIODS)}), how="cross")  # fmt: skip
+    grid = denominators.merge(pd.DataFrame({"event_type": list(vocab.EVENT_LABELS)}), how="cross").merge(
+        pd.DataFrame({"period": list(PERIODS)}), how="cross"
+    )
     keyed = events.drop(columns="patients", errors="ignore")
     out = grid.merge(keyed, on=["arm", "group_value", "event_type", "period"], how="left").fillna(
-        {"events": 0, "patients_with": 0})  # fmt: skip
+        {"events": 0, "patients_with": 0}
+    )
     out[["events", "patients_with"]] = out[["events", "patients_with"]].astype(int)
     out["pct"] = 100 * out.patients_with / out.patients
     low, high = proportion_confint(out.patients_with, out.patients, method="beta")
@@ -39,22 +31,15 @@ def rates(events: pd.DataFrame, denominators: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def display_table(rates_df: pd.DataFrame, period: str) -> pd.DataFrame:
-    """One row per complication (and group), a column per arm: 'patients (pct, CI) · events'."""
-    d = rates_df[rates_df.period == period].copy()
-    d["cell"] = d.apply(lambda r: f"{r.patients_with} ({r.pct:.1f}%, {r.ci_low:.1f}-{r.ci_high:.1f}) · "
-                                  f"{r.events} ev.", axis=1)  # fmt: skip
-    d["Complication"] = d.event_type.map(EVENT_LABELS)
-    index = ["Complication"] + (["group_value"] if d.group_value.nunique() > 1 else [])
-    wide = d.pivot_table(index=index, columns="arm", values="cell", aggfunc="first").reset_index()
-    order = {label: i for i, label in enumerate(EVENT_LABELS.values())}
-    wide = wide.sort_values(by=index, key=lambda s: s.map(order) if s.name == "Complication" else s)
-    arms = [a for a in ("stent", "medical") if a in wide.columns]
-    return wide[[*index, *arms]].rename(columns={"stent": "Stent", "medical": "Medical", "group_value": "Subgroup"})
-
-
-TIME_BINS = ((0, 1, "0-1 mo"), (1, 3, "1-3 mo"), (3, 6, "3-6 mo"), (6, 12, "6-12 mo"), (12, 24, "1-2 y"),
-             (24, 60, "2-5 y"), (60, 121, "5-10 y"))  # fmt: skip
+TIME_BINS = (
+    (0, 1, "0-1 mo"),
+    (1, 3, "1-3 mo"),
+    (3, 6, "3-6 mo"),
+    (6, 12, "6-12 mo"),
+    (12, 24, "1-2 y"),
+    (24, 60, "2-5 y"),
+    (60, 121, "5-10 y"),
+)
 
 
 def timeline_bins(timeline: pd.DataFrame) -> pd.DataFrame:

@@ -15,31 +15,14 @@ from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test, proportional_hazard_test
 from lifelines.utils import median_survival_times
 
-DAYS_PER_MONTH = 30.4375
+from pts_explorer.vocab import DAYS_PER_MONTH, DAYS_PER_YEAR
+
 KM_METHOD = "Kaplan-Meier, log-log (exponential Greenwood) 95% CI"
 LOGRANK_METHOD = "log-rank test (lifelines multivariate_logrank_test)"
 COX_METHOD = "Cox proportional hazards (lifelines CoxPHFitter, Efron ties), Wald 95% CI"
 PH_METHOD = "proportional-hazards check: Grambsch-Therneau test on rank-transformed time"
 
-ENDPOINTS = {
-    "primary_patency": ("Primary patency", "stent"),
-    "assisted_primary_patency": ("Assisted-primary patency", "stent"),
-    "secondary_patency": ("Secondary patency", "stent"),
-    "freedom_from_reintervention": ("Freedom from reintervention", "stent"),
-    "ulcer_healing": ("Ulcer healing", "both"),
-    "freedom_from_recurrent_dvt": ("Freedom from recurrent DVT", "both"),
-}
 INCIDENCE_ENDPOINTS = {"ulcer_healing"}  # plotted as the share who reached it, not who stayed free
-GROUPINGS = {
-    "arm": "Arm",
-    "obstruction_site": "Obstruction site",
-    "stenosis_grade": "Stenosis grade",
-    "study_id": "Study",
-    "sex": "Sex",
-    "age_group": "Age group",
-}
-COX_ADJUSTMENTS = {"age_years": "Age", "sex": "Sex", "stenosis_grade": "Stenosis grade",
-                   "obstruction_site": "Obstruction site"}  # fmt: skip
 LANDMARK_YEARS = (1, 2, 5, 10)
 
 
@@ -70,23 +53,41 @@ def curves(fits: dict[str, KaplanMeierFitter], incidence: bool) -> pd.DataFrame:
         low, high = ci.iloc[:, 0], ci.iloc[:, 1]
         if incidence:
             sf, low, high = 1 - sf, 1 - high, 1 - low
-        frames.append(pd.DataFrame({"group": group, "month": sf.index / DAYS_PER_MONTH, "estimate": sf.values,
-                                    "ci_low": low.values, "ci_high": high.values}))  # fmt: skip
+        frames.append(
+            pd.DataFrame(
+                {
+                    "group": group,
+                    "month": sf.index / DAYS_PER_MONTH,
+                    "estimate": sf.values,
+                    "ci_low": low.values,
+                    "ci_high": high.values,
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def landmarks(fits: dict[str, KaplanMeierFitter], counts: pd.DataFrame, incidence: bool,
-              years=LANDMARK_YEARS) -> pd.DataFrame:  # fmt: skip
+def landmarks(
+    fits: dict[str, KaplanMeierFitter], counts: pd.DataFrame, incidence: bool, years: tuple[int, ...] = LANDMARK_YEARS
+) -> pd.DataFrame:
     """Estimate and 95% CI at each landmark; NaN where nobody is still at risk."""
-    days = [y * 365.25 for y in years]
+    days = [y * DAYS_PER_YEAR for y in years]
     risk = at_risk(counts, days)
     rows = []
     for group, kmf in fits.items():
         for year, t in zip(years, days, strict=True):
             n = int(risk.loc[group, t])
             if n == 0:
-                rows.append({"group": group, "years": year, "at_risk": 0, "estimate": np.nan, "ci_low": np.nan,
-                             "ci_high": np.nan})  # fmt: skip
+                rows.append(
+                    {
+                        "group": group,
+                        "years": year,
+                        "at_risk": 0,
+                        "estimate": np.nan,
+                        "ci_low": np.nan,
+                        "ci_high": np.nan,
+                    }
+                )
                 continue
             s = float(kmf.survival_function_at_times(t).iloc[0])
             ci = kmf.confidence_interval_.loc[:t].iloc[-1]
@@ -112,20 +113,13 @@ def medians(fits: dict[str, KaplanMeierFitter]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def median_label(row: pd.Series) -> str:
-    """'12.3 (9.8-15.1)' from a medians() row; 'not reached' / 'NR' where the curve stays above 50%."""
-    if pd.isna(row.median_months):
-        return "not reached"
-    high = "NR" if pd.isna(row.ci_high) else f"{row.ci_high:.1f}"
-    return f"{row.median_months:.1f} ({row.ci_low:.1f}-{high})"
-
-
 def logrank(counts: pd.DataFrame) -> float:
     """p-value of the log-rank test across groups; NaN with one group or no events."""
     if counts.group_value.nunique() < 2 or not counts.observed.any():
         return np.nan
-    result = multivariate_logrank_test(counts.duration_days, counts.group_value, counts.observed.astype(bool),
-                                       weights=counts.n)  # fmt: skip
+    result = multivariate_logrank_test(
+        counts.duration_days, counts.group_value, counts.observed.astype(bool), weights=counts.n
+    )
     return float(result.p_value)
 
 
@@ -161,15 +155,21 @@ def cox(data: pd.DataFrame, group: str, adjust: list[str]) -> CoxResult | None:
     for term in summary.index:
         if not term.startswith(prefix):
             continue
-        rows.append({"level": term[len(prefix):-1], "hr": summary.loc[term, "exp(coef)"],
-                     "ci_low": summary.loc[term, "exp(coef) lower 95%"],
-                     "ci_high": summary.loc[term, "exp(coef) upper 95%"], "p_value": summary.loc[term, "p"],
-                     "ph_p_value": float(ph.get(term, np.nan))})  # fmt: skip
+        rows.append(
+            {
+                "level": term[len(prefix) : -1],
+                "hr": summary.loc[term, "exp(coef)"],
+                "ci_low": summary.loc[term, "exp(coef) lower 95%"],
+                "ci_high": summary.loc[term, "exp(coef) upper 95%"],
+                "p_value": summary.loc[term, "p"],
+                "ph_p_value": float(ph.get(term, np.nan)),
+            }
+        )
     reference = sorted(data[group].unique())[0]
     return CoxResult(pd.DataFrame(rows), formula, str(reference))
 
 
 def ticks_days(max_days: float) -> list[float]:
     """Times for the number-at-risk table: every 6 months up to 3 years, else every year."""
-    step = 6 * DAYS_PER_MONTH if max_days <= 3 * 365.25 else 365.25
+    step = 6 * DAYS_PER_MONTH if max_days <= 3 * DAYS_PER_YEAR else DAYS_PER_YEAR
     return [i * step for i in range(int(max_days // step) + 1)]

@@ -15,7 +15,7 @@ DIFF_METHOD = "Welch 95% CI (unequal variances, Satterthwaite df)"
 TABLE_COLUMNS = ["arm", "visit_month", "n", "mean", "sd", "ci_low", "ci_high"]
 
 
-def _t_interval(mean: pd.Series, sd: pd.Series, n: pd.Series, level: float = 0.95):
+def _t_interval(mean: pd.Series, sd: pd.Series, n: pd.Series, level: float = 0.95) -> tuple[pd.Series, pd.Series]:
     n = n.astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         half = stats.t.ppf(0.5 + level / 2, n - 1) * sd / np.sqrt(n)
@@ -43,7 +43,9 @@ def summary_table(summary: pd.DataFrame, change: bool) -> pd.DataFrame:
     return out[out.n > 0].reset_index(drop=True)
 
 
-def welch_difference(n1, mean1, sd1, n2, mean2, sd2, level: float = 0.95) -> dict[str, float]:
+def welch_difference(
+    n1: float, mean1: float, sd1: float, n2: float, mean2: float, sd2: float, level: float = 0.95
+) -> dict[str, float]:
     """Difference mean1 - mean2 with a Welch CI and two-sided p-value, from summary statistics."""
     if min(n1, n2) < 2:
         return {"diff": mean1 - mean2, "ci_low": np.nan, "ci_high": np.nan, "df": np.nan, "p_value": np.nan}
@@ -68,18 +70,31 @@ def arm_differences(summary: pd.DataFrame) -> pd.DataFrame:
             continue
         s, m = arms.loc["stent"], arms.loc["medical"]
         result = welch_difference(s.n, s["mean"], s.sd, m.n, m["mean"], m.sd)
-        rows.append({"study_group": group, "visit_month": month, "n_stent": int(s.n), "n_medical": int(m.n),
-                     "mean_change_stent": s["mean"], "mean_change_medical": m["mean"], **result})  # fmt: skip
-    columns = ["study_group", "visit_month", "n_stent", "n_medical", "mean_change_stent",
-               "mean_change_medical", "diff", "ci_low", "ci_high", "df", "p_value"]  # fmt: skip
+        rows.append(
+            {
+                "study_group": group,
+                "visit_month": month,
+                "n_stent": int(s.n),
+                "n_medical": int(m.n),
+                "mean_change_stent": s["mean"],
+                "mean_change_medical": m["mean"],
+                **result,
+            }
+        )
+    columns = [
+        "study_group",
+        "visit_month",
+        "n_stent",
+        "n_medical",
+        "mean_change_stent",
+        "mean_change_medical",
+        "diff",
+        "ci_low",
+        "ci_high",
+        "df",
+        "p_value",
+    ]
     return pd.DataFrame(rows, columns=columns)
-
-
-def format_p(p: float) -> str:
-    """A p-value as a reader expects it: 3 significant digits, '<0.0001' below that."""
-    if p is None or np.isnan(p):
-        return "–"
-    return "<0.0001" if p < 0.0001 else f"{p:.4f}" if p < 0.001 else f"{p:.3f}"
 
 
 def band_shares(bands: pd.DataFrame) -> pd.DataFrame:

@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-PAGES = ["views/overview.py", "views/trajectories.py", "views/effects.py", "views/subgroups.py",
-         "views/responders.py", "views/durability.py", "views/safety.py"]
+from pts_explorer.config import PAGES as CONFIG_PAGES
+
+PAGES = [p.script for p in CONFIG_PAGES]
 ANALYSIS_PAGES = PAGES[2:5]
 EMPTY = {"study": "TRIAL", "site": "ivc", "grade": "<50%"}  # the trial enrolls >=50% only
 
@@ -60,8 +61,9 @@ def test_overview_numbers_change_with_a_filter(app_on, demo_db):
 
 
 def test_url_parameters_restore_the_cohort(app_on, demo_db):
-    at = app_on(demo_db, {"site": ["common_iliac"], "grade": ["70-99%", "occlusion"], "age": ["18", "59"],
-                          "arm": ["nonsense"]}).run()  # fmt: skip
+    at = app_on(
+        demo_db, {"site": ["common_iliac"], "grade": ["70-99%", "occlusion"], "age": ["18", "59"], "arm": ["nonsense"]}
+    ).run()
     assert not at.exception
     assert at.multiselect(key="site").value == ["common_iliac"]
     assert at.multiselect(key="grade").value == ["70-99%", "occlusion"]
@@ -72,7 +74,7 @@ def test_url_parameters_restore_the_cohort(app_on, demo_db):
 
 def test_trajectory_chart_follows_outcome_and_scale(app_on, demo_db):
     at = app_on(demo_db, {"study": ["TRIAL"]}).run()
-    at.switch_page("views/trajectories.py").run()
+    at.switch_page("app_pages/trajectories.py").run()
     before = _figures(at)[0]
     assert "Villalta total" in before["layout"]["title"]["text"]
     at.selectbox(key="outcome").select("vcss").run()
@@ -86,7 +88,7 @@ def test_trajectory_chart_follows_outcome_and_scale(app_on, demo_db):
 
 def test_trajectory_table_has_the_documented_columns(app_on, demo_db):
     at = app_on(demo_db, {"by_study": "False"}).run()
-    at.switch_page("views/trajectories.py").run()
+    at.switch_page("app_pages/trajectories.py").run()
     table = at.dataframe[0].value  # the first table under the chart
     assert list(table.columns) == ["arm", "visit_month", "n", "mean", "sd", "ci_low", "ci_high"]
     assert "Pooled randomized and observational" in _texts(at)
@@ -102,7 +104,7 @@ def test_reset_restores_every_filter(app_on, small_db):
 
 def test_one_arm_cohort_explains_why_there_is_no_difference(app_on, small_db):
     at = app_on(small_db, {"arm": ["stent"]}).run()
-    at.switch_page("views/trajectories.py").run()
+    at.switch_page("app_pages/trajectories.py").run()
     assert not at.exception
     assert "Both arms are needed for a difference" in _texts(at)
 
@@ -128,8 +130,10 @@ def test_analysis_page_with_one_patient_explains_itself(app_on, one_patient_db, 
     at.switch_page(page).run()
     assert not at.exception
     text = _texts(at)
-    assert any(s in text for s in ("Too few patients", "too few", "No patient in this cohort has the outcome",
-                                    "Both arms are needed")), text  # fmt: skip
+    assert any(
+        s in text
+        for s in ("Too few patients", "too few", "No patient in this cohort has the outcome", "Both arms are needed")
+    ), text
 
 
 @pytest.mark.parametrize("page", ANALYSIS_PAGES)
@@ -143,7 +147,7 @@ def test_analysis_pages_show_how_each_number_was_computed(app_on, small_db, page
 
 def test_effects_default_is_randomized_and_registry_makes_it_observational(app_on, demo_db):
     at = app_on(demo_db).run()
-    at.switch_page("views/effects.py").run()
+    at.switch_page("app_pages/effects.py").run()
     assert "Randomized comparison" in _texts(at)
     assert _metric(at, "Patients (stent / medical)") == "112 / 111"
     at.toggle(key="registry").set_value(True).run()
@@ -156,7 +160,7 @@ def test_effects_default_is_randomized_and_registry_makes_it_observational(app_o
 
 def test_effects_adjusting_for_covariates_changes_the_model(app_on, demo_db):
     at = app_on(demo_db).run()
-    at.switch_page("views/effects.py").run()
+    at.switch_page("app_pages/effects.py").run()
     before = _metric(at, "Adjusted difference, points (0-33)")
     at.multiselect(key="adjust").set_value(["stenosis_grade", "obstruction_site"]).run()
     assert not at.exception
@@ -166,14 +170,14 @@ def test_effects_adjusting_for_covariates_changes_the_model(app_on, demo_db):
 
 def test_registry_only_cohort_on_randomized_default_says_what_to_do(app_on, small_db):
     at = app_on(small_db, {"study": "REGISTRY"}).run()
-    at.switch_page("views/effects.py").run()
+    at.switch_page("app_pages/effects.py").run()
     assert not at.exception
     assert "Include observational (registry) patients" in _texts(at)
 
 
 def test_responder_threshold_changes_the_proportions(app_on, demo_db):
     at = app_on(demo_db).run()
-    at.switch_page("views/responders.py").run()
+    at.switch_page("app_pages/responders.py").run()
     before = at.dataframe[0].value.copy()
     at.number_input(key="threshold").set_value(8).run()
     assert not at.exception
@@ -184,7 +188,7 @@ def test_responder_threshold_changes_the_proportions(app_on, demo_db):
 
 def test_durability_shows_patency_estimates_and_a_cox_model(app_on, demo_db):
     at = app_on(demo_db, {"group": "obstruction_site", "endpoint": "secondary_patency"}).run()
-    at.switch_page("views/durability.py").run()
+    at.switch_page("app_pages/durability.py").run()
     assert not at.exception
     landmarks = at.dataframe[0].value
     assert list(landmarks.columns[:4]) == ["1 year", "2 years", "5 years", "10 years"]
@@ -195,14 +199,14 @@ def test_durability_shows_patency_estimates_and_a_cox_model(app_on, demo_db):
 
 def test_durability_when_nobody_is_eligible(app_on, demo_db):
     at = app_on(demo_db, {"arm": "medical", "endpoint": "primary_patency"}).run()
-    at.switch_page("views/durability.py").run()
+    at.switch_page("app_pages/durability.py").run()
     assert not at.exception
     assert "Nobody in this cohort is eligible for primary patency" in _texts(at)
 
 
 def test_durability_when_nobody_has_the_endpoint(app_on, one_patient_db):
     at = app_on(one_patient_db, {"endpoint": "freedom_from_recurrent_dvt"}).run()
-    at.switch_page("views/durability.py").run()
+    at.switch_page("app_pages/durability.py").run()
     assert not at.exception
     text = _texts(at)
     assert "No freedom from recurrent dvt event in this cohort" in text
@@ -211,7 +215,7 @@ def test_durability_when_nobody_has_the_endpoint(app_on, one_patient_db):
 
 def test_safety_table_and_split(app_on, demo_db):
     at = app_on(demo_db).run()
-    at.switch_page("views/safety.py").run()
+    at.switch_page("app_pages/safety.py").run()
     table = at.dataframe[0].value.set_index("Complication")
     assert table.loc["Stent thrombosis (occlusion)", "Stent"].startswith("45 (2.9%")
     assert table.loc["Stent thrombosis (occlusion)", "Medical"].startswith("0 (0.0%")
@@ -223,6 +227,6 @@ def test_safety_table_and_split(app_on, demo_db):
 
 def test_safety_with_no_events(app_on, one_patient_db):
     at = app_on(one_patient_db).run()
-    at.switch_page("views/safety.py").run()
+    at.switch_page("app_pages/safety.py").run()
     assert not at.exception
     assert "No complication recorded in this cohort" in _texts(at)

@@ -4,10 +4,16 @@ import os
 import shutil
 
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--enable-unsafe-swiftshader",  # WebGL for plotly's scattergl in headless Chromium >= 144
-]  # fmt: skip
+]
 
 
 def chromium_path() -> str | None:

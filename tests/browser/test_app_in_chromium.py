@@ -8,11 +8,18 @@ from playwright.sync_api import expect
 from tests.browser.app_driver import act_and_wait, chips, cohort_total, first_chart_data, open_page, pick_option
 
 
-@pytest.mark.parametrize(("path", "title"), [
-    ("/overview", "Cohort overview"), ("/trajectories", "Symptom and outcome trajectories"),
-    ("/effects", "Treatment effects"), ("/subgroups", "Treatment effect by subgroup"), ("/responders", "Responders"),
-    ("/durability", "Durability over 10 years"), ("/safety", "Safety and complications"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [
+        ("/overview", "Cohort overview"),
+        ("/trajectories", "Symptom and outcome trajectories"),
+        ("/effects", "Treatment effects"),
+        ("/subgroups", "Treatment effect by subgroup"),
+        ("/responders", "Responders"),
+        ("/durability", "Durability over 10 years"),
+        ("/safety", "Safety and complications"),
+    ],
+)
 def test_every_page_loads_with_a_chart(server, page, path, title):
     open_page(page, server + path)
     expect(page.get_by_role("heading", name=title)).to_be_visible()
@@ -44,8 +51,9 @@ def test_link_with_filters_restores_them_on_another_page(server, page):
     assert cohort_total(page) == total
 
 
-@pytest.mark.parametrize("path", ["/overview", "/trajectories", "/effects", "/subgroups", "/responders",
-                                  "/durability", "/safety"])  # fmt: skip
+@pytest.mark.parametrize(
+    "path", ["/overview", "/trajectories", "/effects", "/subgroups", "/responders", "/durability", "/safety"]
+)
 def test_empty_cohort_is_shown_as_such(server, page, path):
     open_page(page, server + path + "?study=TRIAL&grade=%3C50%25")
     expect(page.get_by_text("No patients match the current filters")).to_be_visible()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pts_explorer import calibration
+from pts_explorer.synthetic import calibration
 
 
 @pytest.fixture(scope="module")

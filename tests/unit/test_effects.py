@@ -25,9 +25,16 @@ def _trial_like(n: int = 60, months=(1, 3, 6), missing: float = 0.0, seed: int =
             if k > 0 and rng.random() < missing:
                 continue
             effect = -4 * (k + 1) / len(months) if arm == "stent" else 0
-            rows.append({"patient_id": f"P{i:03d}", "study_id": "TRIAL", "arm": arm, "baseline": base,
-                         "visit_month": month,
-                         "change": -1 + effect - 0.2 * (base - 14) + patient + rng.normal(0, 1.5)})  # fmt: skip
+            rows.append(
+                {
+                    "patient_id": f"P{i:03d}",
+                    "study_id": "TRIAL",
+                    "arm": arm,
+                    "baseline": base,
+                    "visit_month": month,
+                    "change": -1 + effect - 0.2 * (base - 14) + patient + rng.normal(0, 1.5),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -71,7 +78,8 @@ def test_mmrm_with_missing_visits_matches_statsmodels_mixedlm():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = smf.mixedlm(effects.MMRM_FORMULA, d, groups="patient_id", re_formula="0 + C(visit_month)").fit(
-            reml=False, method=["lbfgs"])  # fmt: skip
+            reml=False, method=["lbfgs"]
+        )
     for month in ours.index:
         assert ours[month] == pytest.approx(ref.fe_params[f"C(visit_month)[{month}]:{effects.ARM_TERM}"], abs=2e-3)
 
@@ -116,8 +124,9 @@ def test_interaction_p_matches_a_nested_model_f_test():
 
 def test_risk_difference_matches_newcombe_1998_worked_example():
     """Newcombe, Stat Med 1998;17:873-890, example 56/70 vs 48/80, method 10: 0.0524 to 0.3339."""
-    agg = pd.DataFrame({"arm": ["stent", "medical"], "visit_month": [6, 6], "n": [70, 80],
-                        "responders_points": [56, 48]})  # fmt: skip
+    agg = pd.DataFrame(
+        {"arm": ["stent", "medical"], "visit_month": [6, 6], "n": [70, 80], "responders_points": [56, 48]}
+    )
     row = responders.compare_arms(agg, "responders_points").iloc[0]
     assert row.risk_difference == pytest.approx(0.8 - 0.6)
     assert (row.rd_ci_low, row.rd_ci_high) == pytest.approx((0.0524, 0.3339), abs=5e-5)
@@ -125,14 +134,16 @@ def test_risk_difference_matches_newcombe_1998_worked_example():
 
 def test_risk_ratio_matches_the_katz_log_formula():
     x1, n1, x2, n2 = 56, 70, 48, 80
-    agg = pd.DataFrame({"arm": ["stent", "medical"], "visit_month": [6, 6], "n": [n1, n2],
-                        "responders_points": [x1, x2]})  # fmt: skip
+    agg = pd.DataFrame(
+        {"arm": ["stent", "medical"], "visit_month": [6, 6], "n": [n1, n2], "responders_points": [x1, x2]}
+    )
     row = responders.compare_arms(agg, "responders_points").iloc[0]
     rr = (x1 / n1) / (x2 / n2)
     se = np.sqrt(1 / x1 - 1 / n1 + 1 / x2 - 1 / n2)
     assert row.risk_ratio == pytest.approx(rr)
-    assert (row.rr_ci_low, row.rr_ci_high) == pytest.approx((rr * np.exp(-1.959964 * se), rr * np.exp(1.959964 * se)),
-                                                            rel=1e-5)  # fmt: skip
+    assert (row.rr_ci_low, row.rr_ci_high) == pytest.approx(
+        (rr * np.exp(-1.959964 * se), rr * np.exp(1.959964 * se)), rel=1e-5
+    )
 
 
 def test_wilson_interval_of_a_proportion():
@@ -146,15 +157,19 @@ def test_wilson_interval_of_a_proportion():
 
 
 def test_no_risk_ratio_without_responders_in_an_arm():
-    agg = pd.DataFrame({"arm": ["stent", "medical"], "visit_month": [6, 6], "n": [10, 10],
-                        "responders_points": [4, 0]})  # fmt: skip
+    agg = pd.DataFrame({"arm": ["stent", "medical"], "visit_month": [6, 6], "n": [10, 10], "responders_points": [4, 0]})
     assert np.isnan(responders.compare_arms(agg, "responders_points").iloc[0].risk_ratio)
 
 
 @pytest.mark.parametrize("randomized_only", [True, False])
 def test_demo_benefit_is_largest_in_high_grade_common_iliac_and_femoral(demo_con, randomized_only):
-    params = {**CohortFilter().as_params(), "outcome": "villalta_total", "visit_month": 6,
-              "randomized_only": randomized_only, "max_patients": 20000}  # fmt: skip
+    params = {
+        **CohortFilter().as_params(),
+        "outcome": "villalta_total",
+        "visit_month": 6,
+        "randomized_only": randomized_only,
+        "max_patients": 20000,
+    }
     data = db.run_query(demo_con, "analysis_visit", params)
     table = effects.subgroup_effects(data, "lesion_group", ["high_grade_civ_cfv", "high_grade_other", "below_70"])
     est = table.set_index("level").estimate

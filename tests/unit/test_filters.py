@@ -7,10 +7,15 @@ STUDIES = ["TRIAL", "REGISTRY"]
 
 def test_unknown_values_are_dropped_not_passed_on():
     f = CohortFilter.from_mapping(
-        {"site": ["common_iliac", "'; DROP TABLE patients; --"], "arm": "stent", "grade": ["bogus"],
-         "study": ["TRIAL", "OTHER"], "ulcer": "maybe"},
+        {
+            "site": ["common_iliac", "'; DROP TABLE patients; --"],
+            "arm": "stent",
+            "grade": ["bogus"],
+            "study": ["TRIAL", "OTHER"],
+            "ulcer": "maybe",
+        },
         STUDIES,
-    )  # fmt: skip
+    )
     assert f.site == ("common_iliac",)
     assert f.arm == ("stent",)
     assert f.grade == ()
@@ -36,8 +41,17 @@ def test_values_keep_vocabulary_order_and_are_deduplicated():
 
 def test_params_bind_lists_and_scalars():
     params = CohortFilter(site=("femoral",), age=(20, 40), ulcer="no").as_params()
-    assert params == {"study": [], "arm": [], "site": ["femoral"], "grade": [], "band": [], "sex": [],
-                      "age_min": 20, "age_max": 40, "ulcer": "no"}  # fmt: skip
+    assert params == {
+        "study": [],
+        "arm": [],
+        "site": ["femoral"],
+        "grade": [],
+        "band": [],
+        "sex": [],
+        "age_min": 20,
+        "age_max": 40,
+        "ulcer": "no",
+    }
 
 
 def test_describe_reads_like_a_sentence():

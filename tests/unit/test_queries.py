@@ -1,13 +1,27 @@
 """Every SQL file runs on a small generated database with the parameters it declares."""
 
+import graphlib
+
+import pandas as pd
 import pytest
 
 from pts_explorer import db, sql
 from pts_explorer.filters import CohortFilter
+from pts_explorer.vocab import DAYS_PER_MONTH, OUTCOMES
 
-SAMPLE_PARAMS = {**CohortFilter().as_params(), "outcome": "villalta_total", "by_study": True, "per_arm": 5,
-                 "visit_month": 6, "randomized_only": False, "max_patients": 20000, "threshold": 4.0,
-                 "endpoint": "primary_patency", "group": "obstruction_site"}  # fmt: skip
+SAMPLE_PARAMS = {
+    **CohortFilter().as_params(),
+    "outcome": "villalta_total",
+    "by_study": True,
+    "per_arm": 5,
+    "visit_month": 6,
+    "randomized_only": False,
+    "max_patients": 20000,
+    "threshold": 4.0,
+    "endpoint": "primary_patency",
+    "group": "obstruction_site",
+    "days_per_month": DAYS_PER_MONTH,
+}
 EXPECTED_COLUMNS = {
     "cohort": {"patient_id", "arm", "stenosis_grade", "baseline_band", "baseline_villalta", "baseline_ulcer"},
     "cohort_counts": {"arm", "total", "matching"},
@@ -16,12 +30,30 @@ EXPECTED_COLUMNS = {
     "studies": {"study_id", "study_name", "design", "visit_months"},
     "baseline_continuous": {"arm", "variable", "patients", "n", "mean", "sd", "median", "q1", "q3"},
     "baseline_categorical": {"arm", "variable", "level", "n"},
-    "trajectory_summary": {"study_group", "arm", "visit_month", "n", "mean", "sd", "n_change", "mean_change",
-                           "sd_change"},
+    "trajectory_summary": {
+        "study_group",
+        "arm",
+        "visit_month",
+        "n",
+        "mean",
+        "sd",
+        "n_change",
+        "mean_change",
+        "sd_change",
+    },
     "trajectory_sample": {"patient_id", "arm", "study_group", "visit_month", "value", "change"},
     "band_distribution": {"study_group", "arm", "visit_month", "pts_band", "n"},
-    "analysis_visit": {"patient_id", "study_id", "arm", "age_group", "lesion_group", "baseline_ulcer", "baseline",
-                       "value", "change"},
+    "analysis_visit": {
+        "patient_id",
+        "study_id",
+        "arm",
+        "age_group",
+        "lesion_group",
+        "baseline_ulcer",
+        "baseline",
+        "value",
+        "change",
+    },
     "analysis_long": {"patient_id", "study_id", "arm", "baseline", "visit_month", "change"},
     "responders_by_visit": {"arm", "visit_month", "n", "responders_points", "responders_band", "responders_either"},
     "band_shift": {"arm", "baseline_band", "visit_band", "n"},
@@ -34,7 +66,7 @@ EXPECTED_COLUMNS = {
     "safety_timeline": {"arm", "event_type", "month", "events"},
     "outcome_values": {"patient_id", "visit_month", "value"},
     "analysis_cohort": {"patient_id", "arm", "study_id", "baseline_band"},
-}  # fmt: skip
+}
 
 
 def test_every_query_file_has_expected_columns_listed():
@@ -97,8 +129,13 @@ def test_ulcer_filter_uses_the_baseline_visit(small_con):
 
 def test_cohort_counts_add_up(small_con):
     counts = db.run_query(small_con, "cohort_counts", CohortFilter(sex=("female",)).as_params())
-    patients = small_con.execute("SELECT arm, count(*) AS n, count(*) FILTER (WHERE sex = 'female') AS f "
-                                 "FROM patients GROUP BY arm").df().set_index("arm")  # fmt: skip
+    patients = (
+        small_con.execute(
+            "SELECT arm, count(*) AS n, count(*) FILTER (WHERE sex = 'female') AS f FROM patients GROUP BY arm"
+        )
+        .df()
+        .set_index("arm")
+    )
     for row in counts.itertuples():
         assert row.total == patients.loc[row.arm, "n"]
         assert row.matching == patients.loc[row.arm, "f"]
@@ -124,13 +161,17 @@ def test_analysis_set_respects_randomized_only_and_the_sample_cap(small_con):
 
 def test_responders_count_improvement_of_at_least_the_threshold(small_con):
     agg = db.run_query(small_con, "responders_by_visit", {**SAMPLE_PARAMS, "randomized_only": True})
-    raw = small_con.execute(
-        """SELECT p.arm, f.visit_month, count(*) AS n,
+    raw = (
+        small_con.execute(
+            """SELECT p.arm, f.visit_month, count(*) AS n,
                   count(*) FILTER (WHERE b.villalta_total - f.villalta_total >= 4) AS r
            FROM patients p JOIN visits b ON b.patient_id = p.patient_id AND b.visit_month = 0
            JOIN visits f ON f.patient_id = p.patient_id AND f.visit_month > 0
            WHERE p.study_id = 'TRIAL' GROUP BY ALL"""
-    ).df().set_index(["arm", "visit_month"])
+        )
+        .df()
+        .set_index(["arm", "visit_month"])
+    )
     for row in agg.itertuples():
         assert row.n == raw.loc[(row.arm, row.visit_month), "n"]
         assert row.responders_points == raw.loc[(row.arm, row.visit_month), "r"]
@@ -143,3 +184,56 @@ def test_shared_relations_are_composed_transitively_and_in_order():
     assert all(f"{rel} AS (" in composed for rel in ("cohort", "analysis_cohort", "outcome_values"))
     assert "time_to_event AS (" not in composed
     assert "cohort AS (" in sql.compose("km_counts")  # through time_to_event
+
+
+def test_shared_relations_live_in_their_own_folder():
+    assert set(sql.shared_names()) == {"cohort", "analysis_cohort", "outcome_values", "time_to_event"}
+    assert all((sql.SHARED_DIR / f"{name}.sql").exists() for name in sql.shared_names())
+
+
+def _composer_on(monkeypatch, tmp_path, files: dict[str, str]):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    for name, text in files.items():
+        (shared if name.startswith("s_") else tmp_path).joinpath(f"{name}.sql").write_text(text)
+    monkeypatch.setattr(sql, "QUERIES_DIR", tmp_path)
+    monkeypatch.setattr(sql, "SHARED_DIR", shared)
+    for cached in (sql._files, sql.load_sql, sql.dependencies, sql.compose):
+        cached.cache_clear()
+
+
+@pytest.fixture
+def fresh_sql_caches():
+    yield
+    for cached in (sql._files, sql.load_sql, sql.dependencies, sql.compose):
+        cached.cache_clear()
+
+
+def test_composer_orders_shared_relations_by_their_dependencies(monkeypatch, tmp_path, fresh_sql_caches):
+    _composer_on(
+        monkeypatch,
+        tmp_path,
+        {
+            "s_top": "SELECT * FROM s_middle",  # alphabetically first, needed last
+            "s_middle": "SELECT * FROM s_base",
+            "s_base": "SELECT 1 AS x",
+            "page": "SELECT * FROM s_top",
+        },
+    )
+    text = sql.compose("page")
+    assert text.index("s_base AS (") < text.index("s_middle AS (") < text.index("s_top AS (")
+
+
+def test_composer_refuses_a_dependency_cycle(monkeypatch, tmp_path, fresh_sql_caches):
+    _composer_on(monkeypatch, tmp_path, {"s_a": "SELECT * FROM s_b", "s_b": "SELECT * FROM s_a", "page": "FROM s_a"})
+    with pytest.raises(graphlib.CycleError):
+        sql.compose("page")
+
+
+@pytest.mark.parametrize("outcome", list(OUTCOMES))
+def test_every_outcome_of_the_vocabulary_returns_values_through_the_allow_list(small_con, outcome):
+    values = db.run_query(small_con, "outcome_values", {"outcome": outcome})
+    column = small_con.execute(f"SELECT {outcome}::DOUBLE AS v FROM visits ORDER BY patient_id, visit_month").df()
+    ordered = values.sort_values(["patient_id", "visit_month"]).reset_index(drop=True)
+    assert ordered.value.notna().sum() > 0
+    pd.testing.assert_series_equal(ordered.value, column.v, check_names=False)

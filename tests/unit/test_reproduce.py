@@ -5,7 +5,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from pts_explorer import db, reproduce
+from pts_explorer import db, reproduce, vocab
 from pts_explorer.analytics import effects, responders
 from pts_explorer.filters import CohortFilter
 
@@ -27,8 +27,14 @@ def _run(snippet: str):
 
 @pytest.fixture
 def params():
-    return {**CohortFilter(grade=("70-99%", "occlusion", "50-69%")).as_params(), "outcome": "villalta_total",
-            "visit_month": 6, "randomized_only": True, "max_patients": 20000, "threshold": 4.0}  # fmt: skip
+    return {
+        **CohortFilter(grade=("70-99%", "occlusion", "50-69%")).as_params(),
+        "outcome": "villalta_total",
+        "visit_month": 6,
+        "randomized_only": True,
+        "max_patients": 20000,
+        "threshold": 4.0,
+    }
 
 
 def test_ancova_snippet(small_con, snippet_db, params):
@@ -55,7 +61,7 @@ def test_mmrm_fallback_snippet_runs(snippet_db, params):
 def test_subgroup_snippet(small_con, snippet_db, params):
     params = {**params, "randomized_only": False}
     data = db.run_query(small_con, "analysis_visit", params)
-    factors = list(effects.SUBGROUP_FACTORS)
+    factors = list(vocab.SUBGROUP_FACTORS)
     result = _run(reproduce.subgroups(params, snippet_db, factors))
     for factor in factors:
         shown = effects.subgroup_effects(data, factor, sorted(data[factor].unique()))
@@ -67,7 +73,7 @@ def test_subgroup_snippet(small_con, snippet_db, params):
             assert result[(factor, "interaction p")] == pytest.approx(p, abs=1e-12)
 
 
-@pytest.mark.parametrize("definition", list(responders.DEFINITIONS))
+@pytest.mark.parametrize("definition", list(responders.DESCRIPTIONS))
 def test_responder_snippet(small_con, snippet_db, params, definition):
     shown = responders.compare_arms(db.run_query(small_con, "responders_by_visit", params), definition)
     row = shown.set_index("visit_month").loc[6]
@@ -100,8 +106,12 @@ def test_kaplan_meier_snippet(small_con, snippet_db, endpoint, group):
 def test_cox_snippet(small_con, snippet_db):
     from pts_explorer.analytics import survival
 
-    params = {**CohortFilter().as_params(), "endpoint": "freedom_from_recurrent_dvt", "group": "arm",
-              "max_patients": 20000}  # fmt: skip
+    params = {
+        **CohortFilter().as_params(),
+        "endpoint": "freedom_from_recurrent_dvt",
+        "group": "arm",
+        "max_patients": 20000,
+    }
     data = db.run_query(small_con, "cox_data", params)
     shown = survival.cox(data, "arm", ["age_years", "sex"])
     result = _run(reproduce.cox(params, snippet_db, "arm", shown.formula, ["arm", "age_years", "sex"]))
@@ -112,8 +122,9 @@ def test_safety_snippet(small_con, snippet_db):
     from pts_explorer.analytics import safety
 
     params = {**CohortFilter().as_params(), "group": "stenosis_grade"}
-    rates = safety.rates(db.run_query(small_con, "safety_events", params),
-                         db.run_query(small_con, "safety_denominators", params))  # fmt: skip
+    rates = safety.rates(
+        db.run_query(small_con, "safety_events", params), db.run_query(small_con, "safety_denominators", params)
+    )
     result = _run(reproduce.safety(params, snippet_db))
     shown = rates.set_index(["arm", "group_value", "event_type", "period"])
     for key, row in result.iterrows():

@@ -6,6 +6,7 @@ import pytest
 from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 from tableone import TableOne
 
+from pts_explorer import display
 from pts_explorer.analytics import baseline, trajectories
 
 # R's documented Welch example, `t.test(extra ~ group, data = sleep)`:
@@ -45,17 +46,38 @@ def test_welch_needs_two_patients_per_arm():
 def test_t_interval_of_the_mean_matches_statsmodels():
     rng = np.random.default_rng(4)
     x = rng.normal(14, 4, 23)
-    summary = pd.DataFrame({"study_group": ["All"], "arm": ["stent"], "visit_month": [6], "n": [len(x)],
-                            "mean": [x.mean()], "sd": [x.std(ddof=1)], "n_change": [0], "mean_change": [np.nan],
-                            "sd_change": [np.nan]})  # fmt: skip
+    summary = pd.DataFrame(
+        {
+            "study_group": ["All"],
+            "arm": ["stent"],
+            "visit_month": [6],
+            "n": [len(x)],
+            "mean": [x.mean()],
+            "sd": [x.std(ddof=1)],
+            "n_change": [0],
+            "mean_change": [np.nan],
+            "sd_change": [np.nan],
+        }
+    )
     table = trajectories.summary_table(summary, change=False)
     low, high = DescrStatsW(x).tconfint_mean()
     assert (table.ci_low[0], table.ci_high[0]) == pytest.approx((low, high), abs=1e-10)
 
 
 def test_single_patient_has_no_interval():
-    summary = pd.DataFrame({"study_group": ["All"], "arm": ["stent"], "visit_month": [0], "n": [1], "mean": [12.0],
-                            "sd": [np.nan], "n_change": [1], "mean_change": [0.0], "sd_change": [np.nan]})  # fmt: skip
+    summary = pd.DataFrame(
+        {
+            "study_group": ["All"],
+            "arm": ["stent"],
+            "visit_month": [0],
+            "n": [1],
+            "mean": [12.0],
+            "sd": [np.nan],
+            "n_change": [1],
+            "mean_change": [0.0],
+            "sd_change": [np.nan],
+        }
+    )
     table = trajectories.summary_table(summary, change=False)
     assert np.isnan(table.ci_low[0]) and table["mean"][0] == 12.0
 
@@ -63,14 +85,21 @@ def test_single_patient_has_no_interval():
 @pytest.fixture
 def small_sample():
     rng = np.random.default_rng(1)
-    return pd.DataFrame({"arm": rng.choice(["stent", "medical"], 60), "age": rng.normal(50, 10, 60).round(),
-                         "site": rng.choice(["a", "b", "c"], 60), "sex": rng.choice(["f", "m"], 60)})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "arm": rng.choice(["stent", "medical"], 60),
+            "age": rng.normal(50, 10, 60).round(),
+            "site": rng.choice(["a", "b", "c"], 60),
+            "sex": rng.choice(["f", "m"], 60),
+        }
+    )
 
 
 def test_smds_match_the_tableone_package(small_sample):
     """Reference: the `tableone` package (Pollard et al.), which implements Yang & Dalton 2012."""
-    ref = TableOne(small_sample, columns=["age", "site", "sex"], categorical=["site", "sex"], groupby="arm",
-                   smd=True, pval=False).smd_table.iloc[:, 0]  # fmt: skip
+    ref = TableOne(
+        small_sample, columns=["age", "site", "sex"], categorical=["site", "sex"], groupby="arm", smd=True, pval=False
+    ).smd_table.iloc[:, 0]
     g = small_sample.groupby("arm")
     s, m = g.get_group("stent"), g.get_group("medical")
     ours_age = baseline.smd_continuous(s.age.mean(), s.age.std(), m.age.mean(), m.age.std())
@@ -90,12 +119,28 @@ def test_binary_smd_reduces_to_the_textbook_formula():
 
 
 def test_table_one_rows_from_query_shaped_input():
-    cont = pd.DataFrame({"arm": ["stent", "medical"], "variable": ["age_years"] * 2, "patients": [10, 8],
-                         "n": [10, 8], "mean": [50.0, 52.0], "sd": [10.0, 10.0], "median": [50.0, 52.0],
-                         "q1": [40.0, 45.0], "q3": [60.0, 59.0]})  # fmt: skip
-    cat = pd.DataFrame({"arm": ["stent", "stent", "medical", "medical"], "variable": ["sex"] * 4,
-                        "level": ["female", "male", "female", "male"], "n": [6, 4, 4, 4]})  # fmt: skip
-    table = baseline.table_one(cont, cat).set_index("characteristic")
+    cont = pd.DataFrame(
+        {
+            "arm": ["stent", "medical"],
+            "variable": ["age_years"] * 2,
+            "patients": [10, 8],
+            "n": [10, 8],
+            "mean": [50.0, 52.0],
+            "sd": [10.0, 10.0],
+            "median": [50.0, 52.0],
+            "q1": [40.0, 45.0],
+            "q3": [60.0, 59.0],
+        }
+    )
+    cat = pd.DataFrame(
+        {
+            "arm": ["stent", "stent", "medical", "medical"],
+            "variable": ["sex"] * 4,
+            "level": ["female", "male", "female", "male"],
+            "n": [6, 4, 4, 4],
+        }
+    )
+    table = display.table_one(cont, cat).set_index("characteristic")
     assert table.loc["Age, years, mean (SD)", "stent"] == "50.0 (10.0)"
     assert table.loc["Age, years, mean (SD)", "smd"] == pytest.approx(-0.2)
     assert table.loc["    Female", "stent"] == "6 (60%)"

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from pts_explorer import db
+from pts_explorer import db, display
 from pts_explorer.analytics import safety, survival
 from pts_explorer.config import SCHEMA_PATH
 from pts_explorer.filters import CohortFilter
@@ -20,8 +20,13 @@ PL_T = [1, 1, 2, 2, 3, 4, 4, 5, 5, 8, 8, 8, 8, 11, 11, 12, 12, 15, 17, 22, 23]
 
 @pytest.fixture
 def gehan_counts():
-    d = pd.DataFrame({"duration_days": MP_T + PL_T, "observed": [bool(e) for e in MP_E] + [True] * 21,
-                      "group_value": ["6-MP"] * 21 + ["placebo"] * 21})  # fmt: skip
+    d = pd.DataFrame(
+        {
+            "duration_days": MP_T + PL_T,
+            "observed": [bool(e) for e in MP_E] + [True] * 21,
+            "group_value": ["6-MP"] * 21 + ["placebo"] * 21,
+        }
+    )
     return d.groupby(["group_value", "duration_days", "observed"]).size().rename("n").reset_index()
 
 
@@ -52,8 +57,9 @@ def test_log_rank_matches_r_survdiff(gehan_counts):
 
 def test_cox_hazard_ratio_matches_r_coxph():
     """R: coxph(Surv(time, status) ~ group) (Efron ties): coef 1.572, exp(coef) 4.817, se 0.412."""
-    d = pd.DataFrame({"duration_days": MP_T + PL_T, "observed": MP_E + [1] * 21,
-                      "arm": ["a_6mp"] * 21 + ["placebo"] * 21})  # fmt: skip
+    d = pd.DataFrame(
+        {"duration_days": MP_T + PL_T, "observed": MP_E + [1] * 21, "arm": ["a_6mp"] * 21 + ["placebo"] * 21}
+    )
     result = survival.cox(d, "arm", [])
     row = result.hazard_ratios.iloc[0]
     assert row.level == "placebo" and result.reference == "a_6mp"
@@ -74,8 +80,9 @@ def test_medians_report_not_reached_as_nan(gehan_counts):
 
 
 def test_no_log_rank_or_cox_without_events():
-    counts = pd.DataFrame({"group_value": ["a", "b"], "duration_days": [10, 20], "observed": [False, False],
-                           "n": [3, 4]})  # fmt: skip
+    counts = pd.DataFrame(
+        {"group_value": ["a", "b"], "duration_days": [10, 20], "observed": [False, False], "n": [3, 4]}
+    )
     assert np.isnan(survival.logrank(counts))
     data = pd.DataFrame({"duration_days": [10, 20, 30], "observed": [False] * 3, "arm": ["a", "b", "b"]})
     assert survival.cox(data, "arm", []) is None
@@ -85,15 +92,14 @@ def test_no_log_rank_or_cox_without_events():
 
 HAND_MADE = {
     # patient: (arm, last_contact_day, procedure_day, [(day, event_type)])
-    "REOPENED": ("stent", 1000, 10, [(110, "stent_thrombosis"), (115, "reintervention"),
-                                     (115, "patency_restored")]),
+    "REOPENED": ("stent", 1000, 10, [(110, "stent_thrombosis"), (115, "reintervention"), (115, "patency_restored")]),
     "OCCLUDED": ("stent", 900, 10, [(200, "stent_thrombosis"), (400, "restenosis")]),
     "RESTENOSIS": ("stent", 800, 5, [(300, "restenosis"), (350, "reintervention")]),
     "CENSORED": ("stent", 40, 10, []),
     "DIED": ("stent", 500, 20, [(500, "death")]),
     "QUIET": ("stent", 3000, 0, []),
     "MEDICAL": ("medical", 700, None, [(60, "recurrent_dvt")]),
-}  # fmt: skip
+}
 
 
 @pytest.fixture(scope="module")
@@ -105,10 +111,13 @@ def hand_made_con(tmp_path_factory):
     con.execute("INSERT INTO studies VALUES ('REGISTRY', 'r', 'observational', [0, 12], '')")
     items = ", ".join(["1"] * 11)
     for pid, (arm, last, proc, events) in HAND_MADE.items():
-        con.execute(f"INSERT INTO patients VALUES ('{pid}', 'REGISTRY', 'C1', '{arm}', DATE '2015-01-01', 50, "
-                    f"'female', 28, 'left', 12, 'common_iliac', 80, 60, 'C3', {last})")  # fmt: skip
-        con.execute(f"INSERT INTO visits VALUES ('{pid}', 0, 0, {items}, {pid == 'QUIET'}, 5, 50, 50, 4, 38, 5000, "
-                    "'daily')")  # fmt: skip
+        con.execute(
+            f"INSERT INTO patients VALUES ('{pid}', 'REGISTRY', 'C1', '{arm}', DATE '2015-01-01', 50, "
+            f"'female', 28, 'left', 12, 'common_iliac', 80, 60, 'C3', {last})"
+        )
+        con.execute(
+            f"INSERT INTO visits VALUES ('{pid}', 0, 0, {items}, {pid == 'QUIET'}, 5, 50, 50, 4, 38, 5000, 'daily')"
+        )
         if proc is not None:
             con.execute(f"INSERT INTO procedures VALUES ('{pid}', {proc}, TRUE, 1, 14, FALSE)")
         for day, event in events:
@@ -124,16 +133,55 @@ def _endpoint(con, endpoint: str) -> pd.DataFrame:
     return db.run_query(con, "cox_data", params).set_index("patient_id")[["duration_days", "observed"]]
 
 
-@pytest.mark.parametrize(("endpoint", "expected"), [
-    ("primary_patency", {"REOPENED": (100, True), "OCCLUDED": (190, True), "RESTENOSIS": (295, True),
-                         "CENSORED": (30, False), "DIED": (480, False), "QUIET": (3000, False)}),
-    ("assisted_primary_patency", {"REOPENED": (100, True), "OCCLUDED": (190, True), "RESTENOSIS": (795, False),
-                                  "CENSORED": (30, False), "DIED": (480, False), "QUIET": (3000, False)}),
-    ("secondary_patency", {"REOPENED": (990, False), "OCCLUDED": (190, True), "RESTENOSIS": (795, False),
-                           "CENSORED": (30, False), "DIED": (480, False), "QUIET": (3000, False)}),
-    ("freedom_from_reintervention", {"REOPENED": (105, True), "OCCLUDED": (890, False), "RESTENOSIS": (345, True),
-                                     "CENSORED": (30, False), "DIED": (480, False), "QUIET": (3000, False)}),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("endpoint", "expected"),
+    [
+        (
+            "primary_patency",
+            {
+                "REOPENED": (100, True),
+                "OCCLUDED": (190, True),
+                "RESTENOSIS": (295, True),
+                "CENSORED": (30, False),
+                "DIED": (480, False),
+                "QUIET": (3000, False),
+            },
+        ),
+        (
+            "assisted_primary_patency",
+            {
+                "REOPENED": (100, True),
+                "OCCLUDED": (190, True),
+                "RESTENOSIS": (795, False),
+                "CENSORED": (30, False),
+                "DIED": (480, False),
+                "QUIET": (3000, False),
+            },
+        ),
+        (
+            "secondary_patency",
+            {
+                "REOPENED": (990, False),
+                "OCCLUDED": (190, True),
+                "RESTENOSIS": (795, False),
+                "CENSORED": (30, False),
+                "DIED": (480, False),
+                "QUIET": (3000, False),
+            },
+        ),
+        (
+            "freedom_from_reintervention",
+            {
+                "REOPENED": (105, True),
+                "OCCLUDED": (890, False),
+                "RESTENOSIS": (345, True),
+                "CENSORED": (30, False),
+                "DIED": (480, False),
+                "QUIET": (3000, False),
+            },
+        ),
+    ],
+)
 def test_stent_endpoints_on_hand_made_patients(hand_made_con, endpoint, expected):
     got = _endpoint(hand_made_con, endpoint)
     assert set(got.index) == set(expected)  # the medical patient is not in stent endpoints
@@ -158,12 +206,21 @@ def test_ulcer_healing_only_for_patients_with_an_ulcer_at_baseline(hand_made_con
 
 def test_clopper_pearson_matches_the_beta_quantiles():
     """Exact interval: Beta(x, n - x + 1) and Beta(x + 1, n - x) quantiles (Clopper & Pearson 1934)."""
-    events = pd.DataFrame({"arm": ["stent"], "group_value": ["all"], "event_type": ["stent_thrombosis"],
-                           "period": ["within 30 days"], "events": [4], "patients_with": [3]})  # fmt: skip
+    events = pd.DataFrame(
+        {
+            "arm": ["stent"],
+            "group_value": ["all"],
+            "event_type": ["stent_thrombosis"],
+            "period": ["within 30 days"],
+            "events": [4],
+            "patients_with": [3],
+        }
+    )
     denominators = pd.DataFrame({"arm": ["stent", "medical"], "group_value": ["all", "all"], "patients": [97, 90]})
     rates = safety.rates(events, denominators)
-    row = rates[(rates.arm == "stent") & (rates.event_type == "stent_thrombosis")
-                & (rates.period == "within 30 days")].iloc[0]  # fmt: skip
+    row = rates[
+        (rates.arm == "stent") & (rates.event_type == "stent_thrombosis") & (rates.period == "within 30 days")
+    ].iloc[0]
     assert row.ci_low == pytest.approx(100 * stats.beta.ppf(0.025, 3, 95))
     assert row.ci_high == pytest.approx(100 * stats.beta.ppf(0.975, 4, 94))
     zero = rates[(rates.arm == "medical") & (rates.event_type == "death") & (rates.period == "any time")].iloc[0]
@@ -172,25 +229,33 @@ def test_clopper_pearson_matches_the_beta_quantiles():
 
 def test_demo_safety_table_reproduces_the_generator_rates(demo_con, demo_db):
     """Rates within 30 days of the procedure, stent arm, against the generator's parameters."""
-    from pts_explorer.synth_params import SynthParams
+    from pts_explorer.synthetic.params import SynthParams
 
     p = SynthParams()
     params = {**CohortFilter().as_params(), "group": "none"}
-    rates = safety.rates(db.run_query(demo_con, "safety_events", params),
-                         db.run_query(demo_con, "safety_denominators", params))  # fmt: skip
+    rates = safety.rates(
+        db.run_query(demo_con, "safety_events", params), db.run_query(demo_con, "safety_denominators", params)
+    )
     early = rates[(rates.arm == "stent") & (rates.period == "within 30 days")].set_index("event_type")
     n = int(early.patients.iloc[0])
-    for event, rate in (("stent_thrombosis", p.early_thrombosis * p.technical_success),
-                        ("access_site_bleeding", p.access_site_bleeding),
-                        ("major_bleeding", p.periprocedural_major_bleeding)):  # fmt: skip
+    for event, rate in (
+        ("stent_thrombosis", p.early_thrombosis * p.technical_success),
+        ("access_site_bleeding", p.access_site_bleeding),
+        ("major_bleeding", p.periprocedural_major_bleeding),
+    ):
         observed = early.loc[event, "patients_with"]
         assert stats.binomtest(int(observed), n, rate).pvalue > 0.01, (event, observed, n, rate)
 
 
-@pytest.mark.parametrize(("endpoint", "months", "target", "tolerance"), [
-    ("primary_patency", 12, 0.79, 0.04), ("secondary_patency", 12, 0.94, 0.04),
-    ("primary_patency", 72, 0.57, 0.06), ("secondary_patency", 72, 0.86, 0.06),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("endpoint", "months", "target", "tolerance"),
+    [
+        ("primary_patency", 12, 0.79, 0.04),
+        ("secondary_patency", 12, 0.94, 0.04),
+        ("primary_patency", 72, 0.57, 0.06),
+        ("secondary_patency", 72, 0.86, 0.06),
+    ],
+)
 def test_demo_patency_on_the_durability_page_meets_the_contract(demo_con, endpoint, months, target, tolerance):
     params = {**CohortFilter().as_params(), "endpoint": endpoint, "group": "arm"}
     fits = survival.fit_km(db.run_query(demo_con, "km_counts", params))
@@ -199,7 +264,9 @@ def test_demo_patency_on_the_durability_page_meets_the_contract(demo_con, endpoi
 
 
 def test_median_label_reads_not_reached_and_open_upper_bounds():
-    assert survival.median_label(pd.Series({"median_months": np.nan, "ci_low": np.nan, "ci_high": np.nan})) == \
-        "not reached"
-    assert survival.median_label(pd.Series({"median_months": 12.34, "ci_low": 9.8, "ci_high": np.nan})) == \
-        "12.3 (9.8-NR)"
+    assert (
+        display.median_label(pd.Series({"median_months": np.nan, "ci_low": np.nan, "ci_high": np.nan})) == "not reached"
+    )
+    assert (
+        display.median_label(pd.Series({"median_months": 12.34, "ci_low": 9.8, "ci_high": np.nan})) == "12.3 (9.8-NR)"
+    )

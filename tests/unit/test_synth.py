@@ -6,8 +6,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pts_explorer import synth
-from pts_explorer.synth_params import SynthParams
+from pts_explorer.synthetic import generator
+from pts_explorer.synthetic.params import SynthParams
 
 TINY = replace(SynthParams(), trial_patients=40, registry_patients=120)
 
@@ -15,22 +15,24 @@ TINY = replace(SynthParams(), trial_patients=40, registry_patients=120)
 def _frames(path) -> dict[str, pd.DataFrame]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").df()
-                for t in ("patients", "visits", "procedures", "events", "studies")}  # fmt: skip
+        return {
+            t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").df()
+            for t in ("patients", "visits", "procedures", "events", "studies")
+        }
     finally:
         con.close()
 
 
 def test_same_seed_gives_identical_tables(tmp_path):
-    a = _frames(synth.write_db(tmp_path / "a.duckdb", seed=11, params=TINY))
-    b = _frames(synth.write_db(tmp_path / "b.duckdb", seed=11, params=TINY))
+    a = _frames(generator.write_db(tmp_path / "a.duckdb", seed=11, params=TINY))
+    b = _frames(generator.write_db(tmp_path / "b.duckdb", seed=11, params=TINY))
     for table in a:
         pd.testing.assert_frame_equal(a[table], b[table])
 
 
 def test_other_seed_gives_other_patients(tmp_path):
-    a = _frames(synth.write_db(tmp_path / "a.duckdb", seed=11, params=TINY))
-    b = _frames(synth.write_db(tmp_path / "b.duckdb", seed=12, params=TINY))
+    a = _frames(generator.write_db(tmp_path / "a.duckdb", seed=11, params=TINY))
+    b = _frames(generator.write_db(tmp_path / "b.duckdb", seed=12, params=TINY))
     assert not a["visits"].equals(b["visits"])
 
 
@@ -129,7 +131,7 @@ def test_ceap_c6_means_an_ulcer_at_baseline(small_con):
 
 
 def test_check_constraints_reject_out_of_range_values(tmp_path):
-    con = duckdb.connect(str(synth.write_db(tmp_path / "c.duckdb", seed=1, params=TINY)))
+    con = duckdb.connect(str(generator.write_db(tmp_path / "c.duckdb", seed=1, params=TINY)))
     with pytest.raises(duckdb.ConstraintException):
         con.execute("UPDATE patients SET arm = 'surgery' WHERE patient_id = (SELECT min(patient_id) FROM patients)")
     with pytest.raises(duckdb.ConstraintException):
@@ -138,15 +140,15 @@ def test_check_constraints_reject_out_of_range_values(tmp_path):
 
 
 def test_write_is_atomic_and_keeps_the_old_file_on_failure(tmp_path, monkeypatch):
-    target = synth.write_db(tmp_path / "keep.duckdb", seed=1, params=TINY)
+    target = generator.write_db(tmp_path / "keep.duckdb", seed=1, params=TINY)
     before = target.read_bytes()
 
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(synth, "_write_metadata", explode)
+    monkeypatch.setattr(generator, "_write_metadata", explode)
     with pytest.raises(RuntimeError):
-        synth.write_db(target, seed=2, params=TINY)
+        generator.write_db(target, seed=2, params=TINY)
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.duckdb"]
 
@@ -154,7 +156,7 @@ def test_write_is_atomic_and_keeps_the_old_file_on_failure(tmp_path, monkeypatch
 def test_chunked_generation_streams_large_cohorts(tmp_path):
     """Chunks of 50 patients produce the requested totals without holding everything at once."""
     params = replace(SynthParams(), trial_patients=30, registry_patients=230)
-    path = synth.write_db(tmp_path / "chunked.duckdb", seed=3, params=params, chunk_size=50)
+    path = generator.write_db(tmp_path / "chunked.duckdb", seed=3, params=params, chunk_size=50)
     con = duckdb.connect(str(path), read_only=True)
     n, unique = con.execute("SELECT count(*), count(DISTINCT patient_id) FROM patients").fetchone()
     con.close()
@@ -163,7 +165,7 @@ def test_chunked_generation_streams_large_cohorts(tmp_path):
 
 def test_cli_writes_the_requested_file(tmp_path, capsys):
     out = tmp_path / "cli.duckdb"
-    assert synth.main(["--out", str(out), "--trial-patients", "8", "--registry-patients", "20", "--seed", "5"]) == 0
+    assert generator.main(["--out", str(out), "--trial-patients", "8", "--registry-patients", "20", "--seed", "5"]) == 0
     assert "28 synthetic patients" in capsys.readouterr().out
     con = duckdb.connect(str(out), read_only=True)
     assert con.execute("SELECT count(*) FROM patients").fetchone()[0] == 28
@@ -172,4 +174,4 @@ def test_cli_writes_the_requested_file(tmp_path, capsys):
 
 def test_cli_rejects_negative_sizes(tmp_path):
     with pytest.raises(SystemExit):
-        synth.main(["--out", str(tmp_path / "x.duckdb"), "--trial-patients", "-1"])
+        generator.main(["--out", str(tmp_path / "x.duckdb"), "--trial-patients", "-1"])

@@ -27,8 +27,14 @@ def _random_filters(seed: int, n: int) -> list[CohortFilter]:
 
 def _pandas_cohort(patients: pd.DataFrame, f: CohortFilter) -> pd.DataFrame:
     keep = pd.Series(True, index=patients.index)
-    for field, column in (("study", "study_id"), ("arm", "arm"), ("site", "obstruction_site"),
-                          ("grade", "stenosis_grade"), ("band", "baseline_band"), ("sex", "sex")):  # fmt: skip
+    for field, column in (
+        ("study", "study_id"),
+        ("arm", "arm"),
+        ("site", "obstruction_site"),
+        ("grade", "stenosis_grade"),
+        ("band", "baseline_band"),
+        ("sex", "sex"),
+    ):
         if getattr(f, field):
             keep &= patients[column].isin(getattr(f, field))
     keep &= patients.age_years.between(*f.age)
@@ -67,8 +73,8 @@ def test_summary_and_differences_match_recomputation(demo_con, raw, f, outcome):
         assert summary.empty
         return
     shown = trajectories.summary_table(summary, change=True).set_index(["study_group", "arm", "visit_month"])
-    for (study, arm, month), group in v[v.visit_month > 0].dropna(subset=["change"]).groupby(
-        ["study_id", "arm", "visit_month"]
+    for (study, arm, month), group in (
+        v[v.visit_month > 0].dropna(subset=["change"]).groupby(["study_id", "arm", "visit_month"])
     ):
         row = shown.loc[(study, arm, month)]
         x = group.change.to_numpy()

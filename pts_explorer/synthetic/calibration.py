@@ -1,6 +1,6 @@
 """Measure the data contract's calibration targets straight from a database file.
 
-Used by tests/unit/test_calibration.py and by `python -m pts_explorer.calibration FILE`, which
+Used by tests/unit/test_calibration.py and by `python -m pts_explorer.synthetic.calibration FILE`, which
 prints each measured figure beside its target. Written independently of the app's query layer so
 that it cross-checks it.
 """
@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 from lifelines import KaplanMeierFitter
+
+from pts_explorer.vocab import DAYS_PER_MONTH
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ FROM stented s LEFT JOIN first_loss f USING (patient_id)
 
 def _km_at(durations: pd.Series, observed: pd.Series, months: float) -> float:
     kmf = KaplanMeierFitter().fit(durations, observed)
-    return float(kmf.survival_function_at_times(months * 30.4375).iloc[0])
+    return float(kmf.survival_function_at_times(months * DAYS_PER_MONTH).iloc[0])
 
 
 def _effect(changes: pd.DataFrame) -> float:
@@ -137,26 +139,26 @@ def _safety_measures(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
     FROM patients p JOIN procedures pr USING (patient_id) LEFT JOIN events e USING (patient_id)
     WHERE p.arm = 'stent'
     """
-    n, thromb, bleed = con.execute(sql).fetchone()
+    n, thromb, bleed = con.execute(sql).fetchall()[0]
     return {"early_thrombosis_pct": 100 * thromb / n, "major_bleeding_30d_pct": 100 * bleed / n}
 
 
 def _baseline_measures(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
     corr = con.execute(
         "SELECT corr(villalta_total, vcss), corr(villalta_total, veines_qol) FROM visits WHERE visit_month = 0"
-    ).fetchone()
+    ).fetchall()[0]
     trial = con.execute(
         "SELECT avg(villalta_total), stddev_samp(villalta_total) FROM visits JOIN patients USING (patient_id) "
         "WHERE visit_month = 0 AND study_id = 'TRIAL'"
-    ).fetchone()
+    ).fetchall()[0]
     demo = con.execute(
         "SELECT avg(age_years), 100 * avg((sex = 'female')::INT), 100 * avg((limb_side = 'left')::INT) FROM patients"
-    ).fetchone()
+    ).fetchall()[0]
     attendance = con.execute(
         """SELECT 100 * (SELECT count(*) FROM visits JOIN patients USING (patient_id) WHERE study_id = 'TRIAL')
                   / (SELECT count(*) * len(any_value(s.visit_months)) FROM patients p JOIN studies s USING (study_id)
                      WHERE p.study_id = 'TRIAL')"""
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     return {
         "baseline_corr_villalta_vcss": corr[0],
         "baseline_corr_villalta_qol": corr[1],

@@ -17,10 +17,7 @@ DEFAULT_SEED = 20261124
 
 SITES = tuple(vocab.SITES)
 GRADES = tuple(vocab.GRADES)
-VILLALTA_ITEMS = (
-    "v_pain", "v_cramps", "v_heaviness", "v_paresthesia", "v_pruritus",
-    "v_edema", "v_induration", "v_hyperpigmentation", "v_redness", "v_ectasia", "v_calf_pain",
-)  # fmt: skip
+VILLALTA_ITEMS = vocab.VILLALTA_ITEMS
 
 
 @dataclass(frozen=True)
@@ -104,14 +101,34 @@ class SynthParams:
     # --- change over time (Villalta points) --------------------------------------------------
     # Natural history under compression + medication, by month (interpolated in between).
     medical_change: dict[int, float] = field(
-        default_factory=lambda: {0: 0.0, 1: -0.8, 3: -1.3, 6: -1.7, 12: -1.9, 24: -2.0,
-                                 36: -2.0, 60: -1.8, 84: -1.6, 120: -1.4}
-    )  # fmt: skip
+        default_factory=lambda: {
+            0: 0.0,
+            1: -0.8,
+            3: -1.3,
+            6: -1.7,
+            12: -1.9,
+            24: -2.0,
+            36: -2.0,
+            60: -1.8,
+            84: -1.6,
+            120: -1.4,
+        }
+    )
     # Fraction of the full stent benefit reached, by month.
     stent_benefit_curve: dict[int, float] = field(
-        default_factory=lambda: {0: 0.0, 1: 0.75, 3: 0.92, 6: 1.0, 12: 1.08, 24: 1.12,
-                                 36: 1.12, 60: 1.10, 84: 1.08, 120: 1.05}
-    )  # fmt: skip
+        default_factory=lambda: {
+            0: 0.0,
+            1: 0.75,
+            3: 0.92,
+            6: 1.0,
+            12: 1.08,
+            24: 1.12,
+            36: 1.12,
+            60: 1.10,
+            84: 1.08,
+            120: 1.05,
+        }
+    )
     # Extra Villalta change with a stent at month 6, by stenosis grade, times a site multiplier.
     stent_effect_by_grade: tuple[float, ...] = (-0.6, -1.6, -6.1, -6.6)
     stent_effect_site_multiplier: tuple[float, ...] = (0.8, 1.3, 0.75, 1.25, 0.6)

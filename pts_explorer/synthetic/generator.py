@@ -1,7 +1,7 @@
 """Deterministic synthetic PTS outcomes cohort: a randomized trial and a 10-year registry.
 
-    python -m pts_explorer.synth                       # default demo -> data/pts_outcomes.duckdb
-    python -m pts_explorer.synth --registry-patients 1000000 --out /tmp/big.duckdb
+    python -m pts_explorer.synthetic                       # default demo -> data/pts_outcomes.duckdb
+    python -m pts_explorer.synthetic --registry-patients 1000000 --out /tmp/big.duckdb
 
 All draws are vectorised with numpy and written chunk by chunk, so a million patients stream
 through without Python row loops. The file is written to a temporary name and renamed over the
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from pts_explorer.config import DEFAULT_DB_PATH, SCHEMA_PATH
-from pts_explorer.synth_params import (
+from pts_explorer.synthetic.params import (
     DEFAULT_SEED,
     GENERATOR_VERSION,
     GRADES,
@@ -35,9 +35,8 @@ from pts_explorer.synth_params import (
     StudyDesign,
     SynthParams,
 )
+from pts_explorer.vocab import DAYS_PER_MONTH, DAYS_PER_YEAR
 
-DAYS_PER_MONTH = 30.4375
-DAYS_PER_YEAR = 365.25
 VISIT_WINDOW_DAYS = 45
 NO_EVENT = np.inf
 
@@ -126,9 +125,7 @@ def _draw_candidates(rng: np.random.Generator, n: int, study: StudyDesign, p: Sy
         "site": site,
         "grade": grade,
         "stenosis": stenosis,
-        "lesion_mm": np.rint(
-            np.array(p.lesion_length_median_mm)[site] * np.exp(rng.normal(0, 0.35, n))
-        ).astype(int)
+        "lesion_mm": np.rint(np.array(p.lesion_length_median_mm)[site] * np.exp(rng.normal(0, 0.35, n))).astype(int)
         + 5,
         "latent": latent,
         "ulcer0": ulcer,
@@ -225,9 +222,7 @@ def _stent_course(rng: np.random.Generator, pt: dict, p: SynthParams) -> dict:
     hr = np.where(occl, p.occlusion_hazard_ratio, 1.0) * np.where(below, p.below_ligament_hazard_ratio, 1.0)
 
     early = rng.random(n) < p.early_thrombosis * hr
-    late = 30 + _two_piece_exponential_days(
-        rng, p.thrombosis_rate_first_year, p.thrombosis_rate_later, 335, hr
-    )
+    late = 30 + _two_piece_exponential_days(rng, p.thrombosis_rate_first_year, p.thrombosis_rate_later, 335, hr)
     t_thromb = np.where(early, rng.integers(1, 31, n), late)
     t_resten = _two_piece_exponential_days(
         rng, p.restenosis_rate_first_year, p.restenosis_rate_later, 365, np.where(below, 1.2, 1.0)
@@ -252,11 +247,10 @@ def _stent_course(rng: np.random.Generator, pt: dict, p: SynthParams) -> dict:
         "stent_thrombosis": absolute(t_thromb),
         "restenosis": absolute(t_resten),
         "patency_restored": absolute(t_restore),
-        "reintervention": [absolute(t_restore), absolute(t_failed), absolute(t_resten_reint),
-                           absolute(t_migr + 2)],
+        "reintervention": [absolute(t_restore), absolute(t_failed), absolute(t_resten_reint), absolute(t_migr + 2)],
         "stent_migration": absolute(t_migr),
         "occluded_from": np.where(restored, NO_EVENT, absolute(t_thromb)),
-    }  # fmt: skip
+    }
 
 
 def _procedure_events(rng: np.random.Generator, pt: dict, p: SynthParams) -> dict:
@@ -297,11 +291,19 @@ def _background_events(rng: np.random.Generator, n: int, p: SynthParams) -> dict
 
 
 SERIOUS = {
-    "stent_thrombosis": True, "restenosis": False, "reintervention": True, "patency_restored": True,
-    "stent_migration": True, "access_site_bleeding": False, "major_bleeding": True,
-    "recurrent_dvt": True, "pulmonary_embolism": True, "ulcer_healed": False,
-    "ulcer_recurred": False, "death": True,
-}  # fmt: skip
+    "stent_thrombosis": True,
+    "restenosis": False,
+    "reintervention": True,
+    "patency_restored": True,
+    "stent_migration": True,
+    "access_site_bleeding": False,
+    "major_bleeding": True,
+    "recurrent_dvt": True,
+    "pulmonary_embolism": True,
+    "ulcer_healed": False,
+    "ulcer_recurred": False,
+    "death": True,
+}
 
 
 def _events_frame(ids: np.ndarray, last_contact: np.ndarray, event_days: dict) -> pd.DataFrame:
@@ -313,9 +315,13 @@ def _events_frame(ids: np.ndarray, last_contact: np.ndarray, event_days: dict) -
             if keep.any():
                 frames.append(
                     pd.DataFrame(
-                        {"patient_id": ids[keep], "event_day": days[keep].astype(np.int32),
-                         "event_type": event_type, "serious": SERIOUS[event_type]}
-                    )  # fmt: skip
+                        {
+                            "patient_id": ids[keep],
+                            "event_day": days[keep].astype(np.int32),
+                            "event_type": event_type,
+                            "serious": SERIOUS[event_type],
+                        }
+                    )
                 )
     if not frames:
         return pd.DataFrame({"patient_id": [], "event_day": [], "event_type": [], "serious": []})
@@ -338,12 +344,16 @@ def _ulcer_open(day: np.ndarray, pt: dict, ulcer: dict) -> np.ndarray:
     return first_open | ((day >= recur) & (day < heal2))
 
 
-def _compression(rng: np.random.Generator, adherence: np.ndarray, after_stent: np.ndarray, p: SynthParams):
+def _compression(
+    rng: np.random.Generator, adherence: np.ndarray, after_stent: np.ndarray, p: SynthParams
+) -> np.ndarray:
     score = adherence[:, None] + rng.normal(0, 0.6, after_stent.shape) + p.compression_stent_shift * after_stent
     return np.where(score > 0.0, 2, np.where(score > -0.8, 1, 0))
 
 
-def _visits(rng: np.random.Generator, pt: dict, study: StudyDesign, p: SynthParams, ulcer: dict, stent: dict):
+def _visits(
+    rng: np.random.Generator, pt: dict, study: StudyDesign, p: SynthParams, ulcer: dict, stent: dict
+) -> pd.DataFrame:
     n = pt["age"].size
     months = np.array(study.visit_months)
     k = months.size
@@ -389,27 +399,39 @@ def _visits(rng: np.random.Generator, pt: dict, study: StudyDesign, p: SynthPara
     comp_item = np.where(comp == 2, 2 + (rng.random((n, k)) < 0.3), comp)
     ulcer_points = ulcer_open * (4 + rng.integers(0, 4, (n, k)))
     vcss = (
-        p.vcss_intercept + p.vcss_per_villalta * total + ulcer_points + comp_item
-        + pt["vcss_re"][:, None] + rng.normal(0, p.vcss_visit_sd, (n, k))
-    )  # fmt: skip
+        p.vcss_intercept
+        + p.vcss_per_villalta * total
+        + ulcer_points
+        + comp_item
+        + pt["vcss_re"][:, None]
+        + rng.normal(0, p.vcss_visit_sd, (n, k))
+    )
     centre = p.trial_latent_mean + 1.5 if study.design == "randomized" else p.registry_latent_mean + 1.0
     qol = (
-        50 - p.qol_per_villalta * (total - centre) + p.qol_ulcer * ulcer_open
-        + pt["qol_re"][:, None] + rng.normal(0, p.qol_visit_sd, (n, k))
-    )  # fmt: skip
-    sym = (
-        50 - p.sym_per_villalta * (total - centre)
-        + pt["sym_re"][:, None] + rng.normal(0, p.sym_visit_sd, (n, k))
-    )  # fmt: skip
+        50
+        - p.qol_per_villalta * (total - centre)
+        + p.qol_ulcer * ulcer_open
+        + pt["qol_re"][:, None]
+        + rng.normal(0, p.qol_visit_sd, (n, k))
+    )
+    sym = 50 - p.sym_per_villalta * (total - centre) + pt["sym_re"][:, None] + rng.normal(0, p.sym_visit_sd, (n, k))
     pain = 0.4 + 0.32 * total + 0.5 * items[:, :, 0] + rng.normal(0, 1.1, (n, k))
     calf = (
-        37.5 + 0.35 * (pt["bmi"][:, None] - 30) + 0.7 * items[:, :, 5] + 1.5 * (~pt["female"])[:, None]
-        + pt["calf_re"][:, None] + rng.normal(0, 0.5, (n, k))
-    )  # fmt: skip
+        37.5
+        + 0.35 * (pt["bmi"][:, None] - 30)
+        + 0.7 * items[:, :, 5]
+        + 1.5 * (~pt["female"])[:, None]
+        + pt["calf_re"][:, None]
+        + rng.normal(0, 0.5, (n, k))
+    )
     steps = (
-        8200 - 130 * total - 45 * (pt["age"][:, None] - 50) - 70 * (pt["bmi"][:, None] - 30)
-        + pt["steps_re"][:, None] + rng.normal(0, 800, (n, k))
-    )  # fmt: skip
+        8200
+        - 130 * total
+        - 45 * (pt["age"][:, None] - 50)
+        - 70 * (pt["bmi"][:, None] - 30)
+        + pt["steps_re"][:, None]
+        + rng.normal(0, 800, (n, k))
+    )
 
     mask = attended.ravel()
     frame = {
@@ -453,9 +475,7 @@ def _add_treatment(rng: np.random.Generator, pt: dict, study: StudyDesign, p: Sy
     pt["technical_attempt"] = pt["stent"].copy()
     pt["technical_success"] = pt["stent"] & (rng.random(n) < p.technical_success)
     randomized = study.design == "randomized"
-    pt["procedure_day"] = np.where(
-        pt["stent"], rng.integers(3, 22, n) if randomized else rng.integers(0, 15, n), 0
-    )
+    pt["procedure_day"] = np.where(pt["stent"], rng.integers(3, 22, n) if randomized else rng.integers(0, 15, n), 0)
     femoral = np.isin(pt["site"], [3, 4])
     pt["below_ligament"] = pt["stent"] & (femoral | ((pt["site"] == 2) & (rng.random(n) < 0.25)))
 
@@ -488,7 +508,9 @@ def _procedures_frame(rng: np.random.Generator, pt: dict) -> pd.DataFrame:
     )
 
 
-def _patients_frame(rng: np.random.Generator, pt: dict, study: StudyDesign, p: SynthParams, centers: int):
+def _patients_frame(
+    rng: np.random.Generator, pt: dict, study: StudyDesign, p: SynthParams, centers: int
+) -> pd.DataFrame:
     n = pt["age"].size
     span = (study.enrol_end - study.enrol_start).days
     center = rng.integers(1, centers + 1, n)
@@ -575,9 +597,14 @@ def _write_metadata(con: duckdb.DuckDBPyConnection, seed: int, p: SynthParams) -
     for study in (TRIAL, REGISTRY):
         con.execute(
             "INSERT INTO studies VALUES ($id, $name, $design, $months, $description)",
-            {"id": study.study_id, "name": study.study_name, "design": study.design,
-             "months": list(study.visit_months), "description": study.description},
-        )  # fmt: skip
+            {
+                "id": study.study_id,
+                "name": study.study_name,
+                "design": study.design,
+                "months": list(study.visit_months),
+                "description": study.description,
+            },
+        )
     con.execute(
         "INSERT INTO dataset_info VALUES ($name, TRUE, $version, $seed, $created, $description)",
         {
@@ -587,15 +614,19 @@ def _write_metadata(con: duckdb.DuckDBPyConnection, seed: int, p: SynthParams) -
             "created": datetime.now(UTC).replace(tzinfo=None, microsecond=0),
             "description": (
                 f"Synthetic: {p.trial_patients:,} randomized trial and {p.registry_patients:,} registry "
-                "patients generated by pts_explorer.synth, calibrated to published figures "
+                "patients generated by pts_explorer.synthetic, calibrated to published figures "
                 "(see data/README.md). Not real patients."
             ),
         },
     )
 
 
-def populate(con: duckdb.DuckDBPyConnection, seed: int = DEFAULT_SEED, params: SynthParams | None = None,
-             chunk_size: int = 100_000) -> None:  # fmt: skip
+def populate(
+    con: duckdb.DuckDBPyConnection,
+    seed: int = DEFAULT_SEED,
+    params: SynthParams | None = None,
+    chunk_size: int = 100_000,
+) -> None:
     """Create the schema in an empty database and fill it with the synthetic cohort."""
     p = params or SynthParams()
     con.execute(SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -607,8 +638,9 @@ def populate(con: duckdb.DuckDBPyConnection, seed: int = DEFAULT_SEED, params: S
         _insert(con, "events", chunk.events)
 
 
-def write_db(path: Path, seed: int = DEFAULT_SEED, params: SynthParams | None = None,
-             chunk_size: int = 100_000) -> Path:  # fmt: skip
+def write_db(
+    path: Path, seed: int = DEFAULT_SEED, params: SynthParams | None = None, chunk_size: int = 100_000
+) -> Path:
     """Write the cohort to `path` atomically: build a temporary file, then rename it over `path`."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -629,7 +661,7 @@ def write_db(path: Path, seed: int = DEFAULT_SEED, params: SynthParams | None = 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pts_explorer.synth", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m pts_explorer.synthetic", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_DB_PATH, help="database file to (re)write")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--trial-patients", type=int, default=SynthParams.trial_patients)

@@ -2,12 +2,10 @@
 
 import streamlit as st
 
-from pts_explorer import charts, ui
+from pts_explorer import charts, display, ui
 from pts_explorer.analytics import baseline
 
-cohort = ui.current_filter()
-st.title("Cohort overview")
-st.caption(f"Cohort: {cohort.describe()}")
+cohort = ui.page_header("Cohort overview")
 
 params = cohort.as_params()
 sizes = ui.query("cohort_size_by_study_arm", params)
@@ -27,16 +25,22 @@ st.subheader("Baseline characteristics by arm (Table 1)")
 ui.design_notice(sizes)
 continuous = ui.query("baseline_continuous", params)
 categorical = ui.query("baseline_categorical", params)
-table = baseline.table_one(continuous, categorical)
-header = baseline.arm_header(continuous)
+table = display.table_one(continuous, categorical)
+header = display.arm_header(continuous)
 st.dataframe(
-    table.drop(columns="level").rename(columns={"characteristic": "Characteristic", "stent": header["stent"],
-                                                "medical": header["medical"], "smd": "SMD"}),
+    table.drop(columns="level").rename(
+        columns={
+            "characteristic": "Characteristic",
+            "stent": header["stent"],
+            "medical": header["medical"],
+            "smd": "SMD",
+        }
+    ),
     hide_index=True,
     height=35 * (len(table) + 1) + 3,
     column_config={"SMD": st.column_config.NumberColumn(format="%.2f", help=baseline.SMD_METHOD)},
     key="overview_table_one",
-)  # fmt: skip
+)
 st.caption(
     "Continuous: mean (SD); categorical: n (% of arm). SMD: standardized mean difference "
     "(Yang & Dalton; multi-level for categories). |SMD| above 0.1 is a common flag for imbalance."

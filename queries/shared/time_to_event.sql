@@ -50,7 +50,7 @@ framed AS (
         c.stenosis_grade,
         c.sex,
         c.age_years,
-        CASE WHEN c.age_years < 50 THEN '<50' WHEN c.age_years < 65 THEN '50-64' ELSE '65+' END AS age_group,
+        c.age_group,
         c.last_contact_day,
         CASE WHEN (SELECT yes FROM stent_endpoint) THEN pr.procedure_day ELSE 0 END AS start_day,
         CASE $endpoint

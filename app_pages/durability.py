@@ -1,0 +1,110 @@
+"""Durability: how many stents stay open, how often patients need another procedure, ulcer healing."""
+
+import streamlit as st
+
+from pts_explorer import charts, config, display, reproduce, ui, vocab
+from pts_explorer.analytics import survival
+from pts_explorer.filters import MAX_MODEL_PATIENTS
+
+cohort = ui.page_header("Durability over 10 years")
+
+c1, c2, c3 = st.columns([2, 1.5, 2.5], vertical_alignment="bottom")
+endpoint = ui.control(
+    "endpoint", c1.selectbox, "Endpoint", list(vocab.ENDPOINTS), format_func=lambda e: vocab.ENDPOINTS[e][0]
+)
+group = ui.control(
+    "group", c2.selectbox, "Compare by", list(vocab.SURVIVAL_GROUPINGS), format_func=vocab.SURVIVAL_GROUPINGS.get
+)
+adjust = ui.control(
+    "cox_adjust",
+    c3.multiselect,
+    "Adjust the hazard ratio for",
+    list(vocab.COX_ADJUSTMENTS),
+    format_func=vocab.COX_ADJUSTMENTS.get,
+    placeholder="Unadjusted",
+)
+
+label, population = vocab.ENDPOINTS[endpoint]
+incidence = endpoint in survival.INCIDENCE_ENDPOINTS
+who = {
+    "stent": "stent-arm patients with a technically successful procedure, from the procedure",
+    "both": "both arms, from enrollment",
+}[population]
+if endpoint == "ulcer_healing":
+    who = "patients with an open ulcer at baseline, both arms, from enrollment"
+st.caption(f"**{label}**: {who}. Censored at last contact or death.")
+
+if population == "stent" and group == "arm":
+    st.caption("This endpoint concerns stented patients only: compare by site, grade, study, sex or age group.")
+params = {**cohort.as_params(), "endpoint": endpoint, "group": group, "max_patients": MAX_MODEL_PATIENTS}
+counts = ui.query("km_counts", params)
+if counts.empty:
+    if int(ui.query("cohort_counts", params).matching.sum()) == 0:
+        ui.empty_cohort(cohort)
+    else:
+        st.info(
+            f"**Nobody in this cohort is eligible for {label.lower()}**: it concerns {who.split(',')[0]}.",
+            icon=":material/event_busy:",
+        )
+    st.stop()
+if not counts.observed.any():
+    st.info(
+        f"**No {label.lower()} event in this cohort**: the curve stays flat; there is nothing to compare.",
+        icon=":material/check_circle:",
+    )
+
+labels = vocab.LEVELS.get(group, {})
+fits = survival.fit_km(counts)
+risk = survival.at_risk(counts, survival.ticks_days(float(counts.duration_days.max())))
+y_label = f"{label}, share {'reached' if incidence else 'free of the event'}"
+title = f"{label} by {vocab.SURVIVAL_GROUPINGS[group].lower()} ({survival.KM_METHOD})"
+st.plotly_chart(charts.km_figure(survival.curves(fits, incidence), risk, title, y_label, labels), key="km_chart")
+
+st.subheader("Estimates at 1, 2, 5 and 10 years")
+marks = survival.landmarks(fits, counts, incidence)
+marks["cell"] = [
+    display.DASH if r.at_risk == 0 else display.estimate_with_ci(r.estimate, r.ci_low, r.ci_high)
+    for r in marks.itertuples()
+]
+table = marks.pivot(index="group", columns="years", values="cell").rename(columns=lambda y: f"{y} year{'s' * (y > 1)}")
+med = survival.medians(fits).set_index("group")
+table["median, months (95% CI)"] = [display.median_label(med.loc[g]) for g in table.index]
+table.index = [labels.get(g, g) for g in table.index]
+st.dataframe(table, key="landmark_table")
+p = survival.logrank(counts)
+st.caption(f"{survival.KM_METHOD}; a dash where nobody is still at risk. Log-rank p = {display.format_p(p)}.")
+ui.how_computed(
+    "km_counts",
+    params,
+    f"{survival.KM_METHOD}; {survival.LOGRANK_METHOD}",
+    reproduce.kaplan_meier(params, config.db_path(), incidence),
+)
+
+st.subheader("Hazard ratio (Cox)")
+data = ui.query("cox_data", params)
+result = survival.cox(data, group, adjust)
+if result is None:
+    st.info("A hazard ratio needs at least two groups and at least one event.")
+else:
+    hr = result.hazard_ratios.assign(level=lambda d: d.level.map(lambda v: labels.get(v, v)))
+    hr["p_value"] = hr.p_value.map(display.format_p)
+    hr["ph_p_value"] = hr.ph_p_value.map(display.format_p)
+    reference = labels.get(result.reference, result.reference)
+    st.dataframe(
+        hr.rename(columns={"level": f"vs {reference}", "hr": "HR", "p_value": "p", "ph_p_value": "PH check p"}),
+        hide_index=True,
+        column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("HR", "ci_low", "ci_high")},
+    )
+    st.caption(
+        f"{survival.COX_METHOD}; model `{result.formula}`. {survival.PH_METHOD}: a small p suggests the "
+        "hazard ratio changes over time, so read it as an average."
+    )
+    if len(data) >= MAX_MODEL_PATIENTS:
+        st.caption(f"Fitted on a stable random sample of {MAX_MODEL_PATIENTS:,} patients.")
+    columns = [group, *[a for a in adjust if a != group and data[a].nunique() > 1]]
+    ui.how_computed(
+        "cox_data",
+        params,
+        f"{survival.COX_METHOD}; {survival.PH_METHOD}",
+        reproduce.cox(params, config.db_path(), group, result.formula, columns),
+    )

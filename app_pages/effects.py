@@ -1,0 +1,98 @@
+"""Effects: how large is the stent effect once baseline severity (and more) is accounted for."""
+
+import pandas as pd
+import streamlit as st
+
+from pts_explorer import charts, config, display, reproduce, ui, vocab
+from pts_explorer.analytics import effects
+
+cohort = ui.page_header("Treatment effects")
+analysis = ui.analysis_controls(cohort)
+params = analysis.as_params()
+outcome = vocab.OUTCOMES[analysis.outcome]
+month = analysis.visit_month
+adjust = ui.control(
+    "adjust",
+    st.multiselect,
+    "Also adjust for",
+    list(vocab.ANCOVA_COVARIATES),
+    format_func=vocab.ANCOVA_COVARIATES.get,
+    help="The baseline value of the outcome is always adjusted for, and the study when patients of several "
+    "studies are pooled.",
+)
+
+data = ui.query("analysis_visit", params)
+if data.empty:
+    ui.no_analysis_data(analysis)
+    st.stop()
+
+ui.design_notice(ui.analysis_designs(analysis))
+if not analysis.randomized_only:
+    st.markdown("**Baseline imbalance the adjustment has to handle** (SMD, stent vs medical, analysis set):")
+    smd = display.analysis_set_smds(data, list(vocab.ANALYSIS_COLUMNS))
+    st.dataframe(smd, hide_index=True, column_config={"SMD": st.column_config.NumberColumn(format="%.2f")})
+if len(data) >= analysis.max_patients:
+    st.caption(f"The models use a stable random sample of {analysis.max_patients:,} patients of this cohort.")
+
+st.subheader(f"ANCOVA at month {month}")
+result = effects.ancova(data, ["study_id", *adjust])
+if result is None:
+    st.info("Too few patients to estimate: each arm needs at least 3 patients with both visits.")
+else:
+    cols = st.columns(4)
+    cols[0].metric(
+        f"Adjusted difference, {outcome.unit}",
+        f"{result.estimate:+.2f}",
+        help="Stent minus medical, change from baseline",
+    )
+    cols[1].metric("95% CI", f"{result.ci_low:+.2f} to {result.ci_high:+.2f}")
+    cols[2].metric("p-value", display.format_p(result.p_value))
+    cols[3].metric("Patients (stent / medical)", f"{result.n_stent} / {result.n_medical}")
+    better = "higher" if outcome.higher_is_better else "lower"
+    st.caption(f"Model: `{result.formula}`; {better} {outcome.label} is better.")
+    ui.how_computed(
+        "analysis_visit", params, effects.ANCOVA_METHOD, reproduce.ancova(params, config.db_path(), result.formula)
+    )
+
+st.subheader("Repeated-measures model over all visits (MMRM)")
+fits = ui.mmrm_fits(params)
+tables = [fit.effects.assign(study_group=study) for study, fit in fits.items() if fit is not None]
+if not tables:
+    st.info("Too few patients for the repeated-measures model: each arm needs at least 3 patients.")
+else:
+    table = pd.concat(tables, ignore_index=True)
+    title = f"Adjusted difference in change of {outcome.label} by visit (MMRM, 95% CI)"
+    st.plotly_chart(charts.arm_difference_figure(table, "estimate", outcome, title), key="mmrm_chart")
+    for study, fit in fits.items():
+        if fit is None:
+            st.caption(f"{study}: too few patients per arm for the model.")
+        else:
+            (st.caption if fit.covariance == "unstructured" else st.warning)(f"{study}: {fit.note}")
+    shown = table.assign(p_value=table.p_value.map(display.format_p))
+    columns = ["study_group", "visit_month", "n_stent", "n_medical", "estimate", "ci_low", "ci_high", "p_value"]
+    st.dataframe(
+        shown[columns],
+        hide_index=True,
+        column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("estimate", "ci_low", "ci_high")},
+    )
+    study, fit = next((s, f) for s, f in fits.items() if f is not None)
+    ui.how_computed(
+        "analysis_long", params, effects.MMRM_METHOD, reproduce.mmrm(params, config.db_path(), study, fit.covariance)
+    )
+
+st.subheader(f"Symptom profile: which Villalta items change by month {month}")
+profile = ui.query("symptom_profile", params)
+if profile.empty:
+    st.info(f"No patient was seen at both baseline and month {month}.")
+else:
+    st.plotly_chart(charts.symptom_heatmap(profile, month, vocab.VILLALTA_ITEM_LABELS), key="symptom_heatmap")
+    st.caption(
+        "Mean item score (0 = none to 3 = severe) among patients seen at both visits; the ulcer row "
+        "is the share with an open ulcer."
+    )
+    ui.how_computed(
+        "symptom_profile",
+        params,
+        "means per item and arm, computed in SQL",
+        reproduce.table("symptom_profile", params, config.db_path()),
+    )

@@ -1,0 +1,72 @@
+"""Responders: how many patients improve by a clinically meaningful amount in each arm."""
+
+import streamlit as st
+
+from pts_explorer import charts, config, reproduce, ui, vocab
+from pts_explorer.analytics import responders
+
+cohort = ui.page_header("Responders")
+analysis = ui.analysis_controls(cohort, with_outcome=False)
+month = analysis.visit_month
+
+c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
+threshold = ui.control("threshold", c1.number_input, "Improvement threshold, Villalta points", 1, 15, step=1)
+definition = ui.control(
+    "definition",
+    c2.segmented_control,
+    "Responder means",
+    list(vocab.RESPONDER_DEFINITIONS),
+    required=True,
+    format_func=vocab.RESPONDER_DEFINITIONS.get,
+)
+st.caption(
+    f"A responder improved by at least **{threshold} Villalta points** or moved down at least one PTS band, "
+    "as chosen. No validated responder threshold exists for the Villalta scale in PTS: the default of 4 "
+    "points is an assumption, not an established minimal clinically important difference."
+)
+params = analysis.as_params(threshold=float(threshold))
+
+agg = ui.query("responders_by_visit", params)
+if agg.empty:
+    ui.no_analysis_data(analysis)
+    st.stop()
+ui.design_notice(ui.analysis_designs(analysis))
+label = responders.DESCRIPTIONS[definition].replace("the threshold", f"{threshold} points")
+st.plotly_chart(charts.responder_figure(responders.proportions(agg, definition), label), key="responder_chart")
+
+st.subheader("Stent versus medical")
+comparison = responders.compare_arms(agg, definition)
+if comparison.empty:
+    st.info("Both arms are needed for a comparison.")
+else:
+    ratio_columns = [c for c in comparison.columns if c.startswith(("r", "rd", "rr")) and c not in ("stent", "medical")]
+    st.dataframe(
+        comparison,
+        hide_index=True,
+        column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ratio_columns},
+    )
+    st.caption(f"{responders.RD_METHOD}; {responders.RR_METHOD}. Responders/patients seen at baseline and the visit.")
+    if month in set(comparison.visit_month):
+        ui.how_computed(
+            "responders_by_visit",
+            params,
+            f"{responders.RD_METHOD}; {responders.RR_METHOD}",
+            reproduce.responders(params, config.db_path(), definition, month),
+        )
+
+st.subheader(f"Band shift from baseline to month {month}")
+shift = ui.query("band_shift", params)
+if shift.empty:
+    st.info(f"No patient was seen at both baseline and month {month}.")
+else:
+    st.plotly_chart(charts.band_shift_figure(shift, month), key="band_shift")
+    st.caption(
+        "Each row is a baseline band: the share (and number) of its patients in each band at the visit. "
+        "Cells below the diagonal moved down (improved)."
+    )
+    ui.how_computed(
+        "band_shift",
+        params,
+        "counts per arm, baseline band and visit band, computed in SQL",
+        reproduce.table("band_shift", params, config.db_path()),
+    )

@@ -1,0 +1,65 @@
+"""Subgroups: is the stent effect really largest in high-grade iliac and femoral obstruction?"""
+
+import pandas as pd
+import streamlit as st
+
+from pts_explorer import charts, config, display, reproduce, ui, vocab
+from pts_explorer.analytics import effects
+
+cohort = ui.page_header("Treatment effect by subgroup")
+analysis = ui.analysis_controls(cohort)
+params = analysis.as_params()
+outcome = vocab.OUTCOMES[analysis.outcome]
+month = analysis.visit_month
+
+data = ui.query("analysis_visit", params)
+if data.empty:
+    ui.no_analysis_data(analysis)
+    st.stop()
+ui.design_notice(ui.analysis_designs(analysis))
+
+overall = effects.ancova(data, ["study_id"])
+if overall is None:
+    st.info(
+        f"**Too few patients to estimate a treatment effect**: each arm needs at least {effects.MIN_PER_ARM} "
+        f"patients with the outcome at baseline and month {month}."
+    )
+    st.stop()
+
+studies = {s: s for s in ui.query("studies").study_id}
+rows, tests = [], []
+for factor, label in vocab.SUBGROUP_FACTORS.items():
+    levels = vocab.LEVELS.get(factor, studies)
+    part = effects.subgroup_effects(data, factor, list(levels))
+    part["factor_label"], part["level_label"] = label, part.level.map(levels)
+    rows.append(part)
+    p_value = display.format_p(effects.interaction_p(data, factor))
+    tests.append({"Subgroup factor": label, "Interaction p (F-test)": p_value})
+forest = pd.concat(rows, ignore_index=True)
+
+st.plotly_chart(charts.forest_figure(forest, outcome, overall.estimate), key="forest")
+st.caption(
+    f"Stent minus medical change from baseline to month {month}: ANCOVA within each subgroup, adjusted "
+    "for the baseline value (and study when studies are pooled). n = patients stent/medical. Subgroups with "
+    f"fewer than {effects.MIN_PER_ARM} patients in an arm are shown, not estimated."
+)
+
+left, right = st.columns([1, 2])
+left.dataframe(pd.DataFrame(tests), hide_index=True)
+left.caption(
+    "Treatment-by-subgroup interaction: F-test comparing ANCOVA models with and without the interaction "
+    "term, over the subgroups estimable in both arms. Many subgroups are tested: read with care."
+)
+right.dataframe(
+    forest[["factor_label", "level_label", "n_stent", "n_medical", "estimate", "ci_low", "ci_high"]].rename(
+        columns={"factor_label": "factor", "level_label": "subgroup"}
+    ),
+    hide_index=True,
+    column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("estimate", "ci_low", "ci_high")},
+)
+ui.how_computed(
+    "analysis_visit",
+    params,
+    effects.ANCOVA_METHOD + "; interaction by an F-test (statsmodels anova_lm)",
+    reproduce.subgroups(params, config.db_path(), list(vocab.SUBGROUP_FACTORS)),
+)

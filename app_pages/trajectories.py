@@ -1,0 +1,86 @@
+"""Trajectories: how each outcome evolves by arm over the visits, with 95% CIs."""
+
+import streamlit as st
+
+from pts_explorer import charts, display, settings, ui, vocab
+from pts_explorer.analytics import trajectories
+
+cohort = ui.page_header("Symptom and outcome trajectories")
+
+c1, c2, c3, c4 = st.columns([2, 2.2, 1.4, 1.8], vertical_alignment="bottom")
+outcome_key = ui.control(
+    "outcome", c1.selectbox, "Outcome", list(vocab.OUTCOMES), format_func=lambda k: vocab.OUTCOMES[k].label
+)
+scale = ui.control(
+    "scale",
+    c2.segmented_control,
+    "Scale",
+    ["value", "change"],
+    required=True,
+    format_func={"value": "Measured", "change": "Change from baseline"}.get,
+)
+by_study = ui.control(
+    "by_study",
+    c3.toggle,
+    "Split by study",
+    help="One panel per study: keeps the randomized trial and the observational registry apart.",
+)
+per_arm = ui.control(
+    "patients",
+    c4.select_slider,
+    "Individual patients per arm",
+    list(settings.SAMPLE_SIZES),
+    help="A fixed random sample of patients, drawn behind the means.",
+)
+outcome = vocab.OUTCOMES[outcome_key]
+change = scale == "change"
+
+params = {**cohort.as_params(), "outcome": outcome.column, "by_study": by_study, "per_arm": per_arm}
+sizes = ui.query("cohort_size_by_study_arm", params)
+summary = ui.query("trajectory_summary", params)
+if summary.empty:
+    ui.empty_cohort(cohort)
+    st.stop()
+
+ui.design_notice(sizes, by_study)
+table = trajectories.summary_table(summary, change=change)
+sample = ui.query("trajectory_sample", params) if per_arm else None
+st.plotly_chart(charts.trajectory_figure(table, outcome, change, sample), key="trajectory_chart")
+
+shown = table if by_study else table.drop(columns="study_group")
+what = "Change from baseline" if change else "Measured"
+st.markdown(f"**{what} {outcome.label}** by arm and visit ({trajectories.CI_METHOD})")
+st.dataframe(
+    shown,
+    hide_index=True,
+    column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("mean", "sd", "ci_low", "ci_high")},
+    key="trajectory_table",
+)
+
+st.subheader("Difference between arms in mean change from baseline")
+diff = trajectories.arm_differences(summary)
+if diff.empty:
+    st.info("Both arms are needed for a difference: the cohort has only one arm, or no follow-up visits.")
+else:
+    title = f"Difference in mean change of {outcome.label} (Welch 95% CI)"
+    st.plotly_chart(charts.arm_difference_figure(diff, "diff", outcome, title), key="difference_chart")
+    diff["p_value"] = diff.p_value.map(display.format_p)
+    number_columns = ("mean_change_stent", "mean_change_medical", "diff", "ci_low", "ci_high", "df")
+    st.dataframe(
+        diff if by_study else diff.drop(columns="study_group"),
+        hide_index=True,
+        column_config={
+            **{c: st.column_config.NumberColumn(format="%.2f") for c in number_columns},
+            "p_value": st.column_config.TextColumn("p (Welch)"),
+        },
+        key="difference_table",
+    )
+    st.caption(
+        f"Stent minus medical; {trajectories.DIFF_METHOD}. Patients with a baseline value and "
+        "that visit; unadjusted (adjusted estimates: Effects page)."
+    )
+
+st.subheader("PTS severity bands over time")
+bands = ui.query("band_distribution", params)
+st.plotly_chart(charts.band_figure(trajectories.band_shares(bands)), key="band_chart")
+st.caption("Share of attended visits in each Villalta band; an open ulcer makes the band severe.")

@@ -1,0 +1,161 @@
+"""Every URL parameter the app understands: how it is parsed, checked and written back.
+
+One registry for the shared cohort filters and the page settings alike, so a link is read the
+same way on every page and a value reaches SQL only after passing its allow-list. Parsing never
+raises: an unknown, malformed or hostile value gives the setting's default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from pts_explorer import vocab
+
+MAX_RAW_LENGTH = 200  # longer URL values are not ours: ignored before any parsing
+
+Value = object
+
+
+def _clean(raw: Iterable[str]) -> list[str]:
+    return [r for r in raw if isinstance(r, str) and 0 < len(r) <= MAX_RAW_LENGTH and "\x00" not in r]
+
+
+def _as_int(text: str) -> int | None:
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return int(number) if number == int(number) and abs(number) < 1e9 else None
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One URL parameter.
+
+    kind: "choice" (one of options), "choices" (several, repeated key), "flag" (True/False),
+    "number" (an integer within bounds, or one of options when given), "range" (two integers).
+    options: the static allow-list; empty where the page supplies it when it draws the control.
+    """
+
+    key: str
+    kind: str
+    default: Value
+    options: tuple = ()
+    bounds: tuple[int, int] = (-(10**6), 10**6)
+
+    def parse(self, raw: Iterable[str], options: Sequence | None = None) -> Value:
+        """The value a URL's raw strings stand for; the default when none is valid."""
+        allowed = tuple(options) if options is not None else self.options
+        values = _clean(raw)
+        parser: Callable[[list[str], tuple], Value] = getattr(self, f"_parse_{self.kind}")
+        return parser(values, allowed)
+
+    def _parse_choice(self, values: list[str], allowed: tuple) -> Value:
+        by_text = {str(o): o for o in allowed}
+        return next((by_text[v] for v in reversed(values) if v in by_text), self.default)
+
+    def _parse_choices(self, values: list[str], allowed: tuple) -> Value:
+        if not allowed:  # checked where the control is drawn, against the data's own values
+            return list(dict.fromkeys(values))
+        chosen = set(values)
+        return [o for o in allowed if str(o) in chosen]
+
+    def _parse_flag(self, values: list[str], allowed: tuple) -> Value:
+        flags = {"true": True, "false": False}
+        return next((flags[v.lower()] for v in reversed(values) if v.lower() in flags), self.default)
+
+    def _parse_number(self, values: list[str], allowed: tuple) -> Value:
+        for text in reversed(values):
+            number = _as_int(text)
+            if number is None or not self.bounds[0] <= number <= self.bounds[1]:
+                continue
+            if not allowed or number in allowed:
+                return number
+        return self.default
+
+    def _parse_range(self, values: list[str], allowed: tuple) -> Value:
+        numbers = [_as_int(v) for v in values]
+        if len(numbers) != 2 or None in numbers:
+            return self.default
+        low, high = sorted(n for n in numbers if n is not None)
+        low, high = max(low, self.bounds[0]), min(high, self.bounds[1])
+        return (low, high) if low <= high else self.default
+
+    def is_valid(self, value: Value, options: Sequence | None = None) -> bool:
+        """Whether a value (from the session, not the URL) is still allowed."""
+        allowed = tuple(options) if options is not None else self.options
+        if self.kind == "choices":
+            return isinstance(value, list | tuple) and all(v in allowed for v in value)
+        if self.kind in ("choice", "number") and allowed:
+            return value in allowed or (value is None and self.default is None)
+        return True
+
+    def encode(self, value: Value) -> list[str] | None:
+        """The URL strings for a value, or None at the default (an absent key means default)."""
+        if value == self.default or value is None or (self.kind == "choices" and not value):
+            return None
+        if isinstance(value, list | tuple):
+            return [str(v) for v in value]
+        return [str(value)]
+
+
+@dataclass(frozen=True)
+class Registry:
+    settings: dict[str, Setting] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Setting:
+        return self.settings[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.settings
+
+    def parse_all(self, query: dict[str, list[str]]) -> dict[str, Value]:
+        """Every known key of a URL query, parsed with its static allow-list; unknown keys dropped."""
+        return {key: self.settings[key].parse(raw) for key, raw in query.items() if key in self.settings}
+
+    def encode_all(self, values: dict[str, Value]) -> dict[str, list[str]]:
+        """The query of a set of values, in registry order, defaults left out."""
+        out = {}
+        for key, setting in self.settings.items():
+            if key in values and (encoded := setting.encode(values[key])) is not None:
+                out[key] = encoded
+        return out
+
+
+AGE_RANGE = (vocab.AGE_MIN, vocab.AGE_MAX)
+COHORT_KEYS = ("study", "arm", "site", "grade", "band", "sex", "age", "ulcer")
+SAMPLE_SIZES = (0, 10, 25, 50, 100)
+
+SETTINGS = Registry(
+    {
+        s.key: s
+        for s in (
+            # The shared cohort filters (the data contract's URL keys).
+            Setting("study", "choices", []),  # options: the database's studies
+            Setting("arm", "choices", [], tuple(vocab.ARMS)),
+            Setting("site", "choices", [], tuple(vocab.SITES)),
+            Setting("grade", "choices", [], tuple(vocab.GRADES)),
+            Setting("band", "choices", [], tuple(vocab.BANDS)),
+            Setting("sex", "choices", [], tuple(vocab.SEXES)),
+            Setting("age", "range", AGE_RANGE, bounds=AGE_RANGE),
+            Setting("ulcer", "choice", None, tuple(vocab.ULCER)),
+            # Analysis settings shared by several pages: one value across pages.
+            Setting("outcome", "choice", "villalta_total", tuple(vocab.OUTCOMES)),
+            Setting("visit", "number", 6, bounds=(1, 600)),  # options: the analysed studies' visits
+            Setting("registry", "flag", False),
+            Setting("threshold", "number", 4, tuple(range(1, 16))),
+            # Page settings.
+            Setting("scale", "choice", "value", ("value", "change")),
+            Setting("by_study", "flag", True),
+            Setting("patients", "number", 0, SAMPLE_SIZES),
+            Setting("adjust", "choices", [], tuple(vocab.ANCOVA_COVARIATES)),
+            Setting("definition", "choice", "responders_points", tuple(vocab.RESPONDER_DEFINITIONS)),
+            Setting("endpoint", "choice", "primary_patency", tuple(vocab.ENDPOINTS)),
+            Setting("group", "choice", "arm", tuple(vocab.SURVIVAL_GROUPINGS)),
+            Setting("cox_adjust", "choices", [], tuple(vocab.COX_ADJUSTMENTS)),
+            Setting("split", "choice", "none", tuple(vocab.SAFETY_SPLITS)),
+            Setting("period", "choice", "within 30 days", ("within 30 days", "after 30 days", "any time")),
+        )
+    }
+)

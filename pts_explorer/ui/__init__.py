@@ -1,0 +1,34 @@
+"""The page layer's toolkit, and the only part of pts_explorer that imports Streamlit.
+
+- data: cached, read-only queries and model fits
+- state: URL-bound controls whose values survive navigation (one call each)
+- filter_panel: the shared cohort filters; controls: the analysis controls
+- notices: what every page says around its numbers; frame: the frame around every page
+"""
+
+from pts_explorer.ui.controls import analysis_controls
+from pts_explorer.ui.data import mmrm_fits, query
+from pts_explorer.ui.filter_panel import cohort
+from pts_explorer.ui.notices import (
+    analysis_designs,
+    design_notice,
+    empty_cohort,
+    how_computed,
+    no_analysis_data,
+    page_header,
+)
+from pts_explorer.ui.state import control
+
+__all__ = [
+    "analysis_controls",
+    "analysis_designs",
+    "cohort",
+    "control",
+    "design_notice",
+    "empty_cohort",
+    "how_computed",
+    "mmrm_fits",
+    "no_analysis_data",
+    "page_header",
+    "query",
+]

@@ -1,0 +1,83 @@
+"""The cohort filter panel shared by every page, with live counts per arm."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from pts_explorer import vocab
+from pts_explorer.filters import CohortFilter
+from pts_explorer.settings import COHORT_KEYS, SETTINGS
+from pts_explorer.ui import state
+from pts_explorer.ui.data import query
+
+_COHORT = "_cohort"
+
+
+def _multiselect(key: str, label: str, options: dict[str, str], help_text: str | None) -> None:
+    state.control(
+        key,
+        st.multiselect,
+        label,
+        list(options),
+        valid=list(options),
+        format_func=lambda v: options.get(v, v),
+        placeholder="All",
+        help=help_text,
+    )
+
+
+def _reset_filters() -> None:
+    for key in COHORT_KEYS:
+        state.set_value(key, SETTINGS[key].default)
+
+
+def sidebar_filters() -> CohortFilter:
+    """Draw the filter panel, and parse the cohort once for this run (pages read cohort())."""
+    studies = query("studies")
+    with st.sidebar:
+        st.markdown("### Cohort")
+        counts_box = st.container(key="cohort_counts")
+        study_labels = dict(zip(studies.study_id, studies.study_id + " · " + studies.design, strict=True))
+        _multiselect("study", "Study", study_labels, "Randomized trial and/or observational registry.")
+        _multiselect("arm", "Arm", vocab.ARMS, "Stent (with angioplasty) or medical management.")
+        _multiselect("site", "Obstruction site", vocab.SITES, "Most proximal obstructed segment.")
+        _multiselect("grade", "Stenosis grade", vocab.GRADES, "Diameter reduction on venography.")
+        _multiselect("band", "Baseline PTS band", vocab.BANDS, "Villalta band at the month-0 visit.")
+        _multiselect("sex", "Sex", vocab.SEXES, None)
+        state.control("age", st.slider, "Age, years", vocab.AGE_MIN, vocab.AGE_MAX)
+        state.control(
+            "ulcer",
+            st.segmented_control,
+            "Ulcer at baseline",
+            list(vocab.ULCER),
+            format_func={"yes": "With ulcer", "no": "Without"}.get,
+        )
+        st.button("Reset filters", on_click=_reset_filters, icon=":material/restart_alt:", key="reset_filters")
+    chosen = {key: state.current(key) for key in COHORT_KEYS}
+    cohort = CohortFilter.from_mapping(chosen, studies.study_id.tolist())
+    st.session_state[_COHORT] = cohort
+    with counts_box:
+        _cohort_counts(cohort)
+    return cohort
+
+
+def cohort() -> CohortFilter:
+    """The cohort of this run, parsed once by the filter panel."""
+    return st.session_state.get(_COHORT, CohortFilter())
+
+
+def _cohort_counts(chosen: CohortFilter) -> None:
+    counts = query("cohort_counts", chosen.as_params()).set_index("arm")
+    total, matching = int(counts.total.sum()), int(counts.matching.sum())
+    st.markdown(f"**{matching:,}** of {total:,} patients")
+    cols = st.columns(2)
+    for col, arm in zip(cols, ("stent", "medical"), strict=True):
+        row = counts.loc[arm] if arm in counts.index else pd.Series({"total": 0, "matching": 0})
+        col.metric(
+            vocab.ARMS[arm],
+            f"{int(row.matching):,}",
+            f"of {int(row.total):,}",
+            delta_color="off",
+            delta_arrow="off",
+        )

@@ -1,0 +1,103 @@
+"""The architecture is enforced, not hoped for: each lint tool fails on the fault it guards against.
+
+Each test copies the project's code into a temporary folder, plants one fault, and runs the same
+command `make lint` runs there.
+"""
+
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from pts_explorer.config import PROJECT_ROOT
+
+BIN = Path(sys.executable).parent
+CODE = ("pts_explorer", "app_pages", "app.py", "pyproject.toml")
+
+
+@pytest.fixture(scope="module")
+def project_copy(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("project")
+    for name in CODE:
+        source = PROJECT_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, root / name)
+    return root
+
+
+def _run(tool: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / tool), *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def _planted(project_copy: Path, relative: str, text: str):
+    """Context: a file with a fault, removed afterwards so the other tests see clean code."""
+
+    class Planted:
+        def __enter__(self):
+            self.path = project_copy / relative
+            self.before = self.path.read_text() if self.path.exists() else None
+            self.path.write_text((self.before or "") + text)
+
+        def __exit__(self, *exc):
+            if self.before is None:
+                self.path.unlink()
+            else:
+                self.path.write_text(self.before)
+
+    return Planted()
+
+
+def test_clean_copy_passes_every_check(project_copy):
+    assert _run("lint-imports", cwd=project_copy).returncode == 0
+    assert _run("ruff", "format", "--check", ".", cwd=project_copy).returncode == 0
+
+
+def test_import_linter_refuses_a_page_that_imports_the_database(project_copy):
+    with _planted(project_copy, "app_pages/overview.py", "\nfrom pts_explorer import db  # noqa: E402,F401\n"):
+        result = _run("lint-imports", cwd=project_copy)
+    assert result.returncode != 0
+    assert "app_pages.overview -> pts_explorer.db" in result.stdout
+
+
+def test_import_linter_refuses_streamlit_in_the_core(project_copy):
+    with _planted(project_copy, "pts_explorer/analytics/trajectories.py", "\nimport streamlit  # noqa: E402,F401\n"):
+        result = _run("lint-imports", cwd=project_copy)
+    assert result.returncode != 0
+    assert "pts_explorer.analytics is not allowed to import streamlit" in result.stdout
+
+
+def test_mypy_refuses_a_type_error_in_the_core(project_copy):
+    fault = '\n\ndef _broken() -> int:\n    return "not a number"\n'
+    with _planted(project_copy, "pts_explorer/display.py", fault):
+        result = _run("mypy", "--cache-dir", str(project_copy / ".mypy_cache"), cwd=project_copy)
+    assert result.returncode != 0
+    assert 'Incompatible return value type (got "str", expected "int")' in result.stdout
+
+
+def test_ruff_format_refuses_unformatted_code(project_copy):
+    with _planted(project_copy, "pts_explorer/display.py", "\nUNFORMATTED = {'a':1,\n   'b' :2}\n"):
+        result = _run("ruff", "format", "--check", ".", cwd=project_copy)
+    assert result.returncode != 0
+    assert "1 file would be reformatted" in result.stdout and "pts_explorer/display.py" in result.stdout
+
+
+def test_no_pages_folder():
+    """Streamlit's legacy auto-discovery of pages/ takes over deep links on a fresh server even
+    with st.navigation; page scripts live in app_pages/."""
+    assert not (PROJECT_ROOT / "pages").exists()
+
+
+def test_every_core_module_is_held_to_the_no_streamlit_contract():
+    config = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
+    contract = next(c for c in config["tool"]["importlinter"]["contracts"] if "streamlit" in c["forbidden_modules"])
+    core = {
+        f"pts_explorer.{p.stem if p.is_file() else p.name}"
+        for p in (PROJECT_ROOT / "pts_explorer").iterdir()
+        if (p.suffix == ".py" and p.stem != "__init__") or (p.is_dir() and (p / "__init__.py").exists())
+    }
+    assert core - {"pts_explorer.ui"} == set(contract["source_modules"])

@@ -1,0 +1,188 @@
+"""Chart builders: the traces, axis titles and colours a reader relies on, from small tidy frames."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pts_explorer import charts, vocab
+from pts_explorer.analytics import survival
+
+VILLALTA = vocab.OUTCOMES["villalta_total"]
+
+
+def _trajectory_table(groups=("TRIAL",)) -> pd.DataFrame:
+    rows = []
+    for group in groups:
+        for arm, level in (("stent", 8.0), ("medical", 12.0)):
+            for month in (0, 6, 12):
+                rows.append(
+                    {
+                        "study_group": group,
+                        "arm": arm,
+                        "visit_month": month,
+                        "n": 20,
+                        "mean": level,
+                        "sd": 3.0,
+                        "ci_low": level - 1,
+                        "ci_high": level + 1,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def _traces(fig, **match):
+    return [t for t in fig.data if all(getattr(t, k) == v for k, v in match.items())]
+
+
+def test_trajectory_figure_has_one_trace_per_arm_in_the_arm_colours():
+    fig = charts.trajectory_figure(_trajectory_table(), VILLALTA, change=False)
+    stent, medical = _traces(fig, name="Stent"), _traces(fig, name="Medical")
+    assert len(stent) == len(medical) == 1
+    assert stent[0].line.color == vocab.ARM_COLORS["stent"] and medical[0].line.color == vocab.ARM_COLORS["medical"]
+    assert list(stent[0].error_y.array) == [1.0, 1.0, 1.0]
+    assert fig.layout.yaxis.title.text == "Villalta total, points (0-33)"
+    assert fig.layout.xaxis.title.text == "Month since enrollment"
+    assert "lower is better" in fig.layout.title.text
+
+
+def test_trajectory_figure_change_scale_says_so_and_draws_a_zero_line():
+    fig = charts.trajectory_figure(_trajectory_table(), VILLALTA, change=True)
+    assert fig.layout.title.text.startswith("Change in Villalta total")
+    assert any(shape.y0 == 0 for shape in fig.layout.shapes)
+
+
+def test_trajectory_figure_has_a_panel_per_study_and_one_legend_entry_per_arm():
+    fig = charts.trajectory_figure(_trajectory_table(("REGISTRY", "TRIAL")), VILLALTA, change=False)
+    assert [a.text for a in fig.layout.annotations] == ["REGISTRY", "TRIAL"]
+    assert sum(t.showlegend is not False for t in _traces(fig, name="Stent")) == 1
+
+
+def test_individual_patient_lines_are_faint_and_behind_the_means():
+    sample = pd.DataFrame(
+        {
+            "patient_id": ["a", "a", "b", "b"],
+            "arm": "stent",
+            "study_group": "TRIAL",
+            "visit_month": [0, 6, 0, 6],
+            "value": [14.0, 9.0, 12.0, 8.0],
+            "change": [0, -5, 0, -4],
+        }
+    )
+    fig = charts.trajectory_figure(_trajectory_table(), VILLALTA, change=False, sample=sample)
+    lines = _traces(fig, name="Stent: individual patients")
+    assert len(lines) == 1 and lines[0].opacity < 0.5
+    assert fig.data.index(lines[0]) < fig.data.index(_traces(fig, name="Stent")[0])
+    assert list(lines[0].y) == [14.0, 9.0, None, 12.0, 8.0, None]  # gaps separate patients
+
+
+def test_arm_difference_figure_has_a_line_per_study_and_a_zero_reference():
+    frame = pd.DataFrame(
+        {
+            "study_group": ["TRIAL", "TRIAL"],
+            "visit_month": [6, 12],
+            "diff": [-4.0, -3.0],
+            "ci_low": [-5.0, -4.5],
+            "ci_high": [-3.0, -1.5],
+        }
+    )
+    fig = charts.arm_difference_figure(frame, "diff", VILLALTA, "title")
+    assert [t.name for t in fig.data] == ["TRIAL"]
+    assert list(fig.data[0].error_y.arrayminus) == [1.0, 1.5]
+    assert fig.layout.yaxis.title.text == "Stent − medical, points (0-33)"
+    assert any(shape.y0 == 0 for shape in fig.layout.shapes)
+
+
+def test_band_figure_stacks_every_band_in_its_colour_to_100_percent():
+    shares = pd.DataFrame(
+        [
+            {"study_group": "All studies", "arm": arm, "visit_month": 0, "pts_band": band, "n": 5, "share": 0.25}
+            for arm in vocab.ARMS
+            for band in vocab.BANDS
+        ]
+    )
+    fig = charts.band_figure(shares)
+    assert fig.layout.barmode == "stack"
+    assert {t.marker.color for t in fig.data} == set(vocab.BAND_COLORS.values())
+    assert list(fig.layout.yaxis.range) == [0, 100]
+
+
+def test_cohort_size_figure_labels_each_study_with_its_design():
+    sizes = pd.DataFrame(
+        {"study_id": ["TRIAL", "TRIAL"], "design": "randomized", "arm": ["stent", "medical"], "patients": [120, 118]}
+    )
+    fig = charts.cohort_size_figure(sizes)
+    assert [t.name for t in fig.data] == ["Stent", "Medical"]
+    assert list(fig.data[0].y) == ["TRIAL (randomized)"]
+    assert fig.layout.xaxis.title.text == "Patients"
+
+
+def test_forest_figure_marks_subgroups_too_small_to_estimate():
+    rows = pd.DataFrame(
+        {
+            "factor_label": ["Sex", "Sex"],
+            "level_label": ["Female", "Male"],
+            "estimate": [-4.0, np.nan],
+            "ci_low": [-6.0, np.nan],
+            "ci_high": [-2.0, np.nan],
+            "n_stent": [30, 2],
+            "n_medical": [28, 1],
+            "estimable": [True, False],
+        }
+    )
+    fig = charts.forest_figure(rows, VILLALTA, overall=-4.5)
+    assert list(fig.data[0].x) == [-4.0]
+    assert "too few patients to estimate" in [a.text for a in fig.layout.annotations]
+    assert list(fig.layout.yaxis.ticktext) == ["Sex: Female  (n 30/28)", "Sex: Male  (n 2/1)"]
+
+
+def test_responder_figure_shows_percent_with_intervals_per_arm():
+    props = pd.DataFrame(
+        {
+            "arm": ["stent", "medical"],
+            "visit_month": [6, 6],
+            "n": [100, 100],
+            "responders": [60, 20],
+            "proportion": [0.6, 0.2],
+            "ci_low": [0.5, 0.13],
+            "ci_high": [0.69, 0.29],
+        }
+    )
+    fig = charts.responder_figure(props, "improved by 4 points")
+    assert [t.name for t in fig.data] == ["Stent", "Medical"]
+    assert fig.data[0].y[0] == pytest.approx(60)
+    assert fig.data[0].marker.color == vocab.ARM_COLORS["stent"]
+    assert fig.layout.yaxis.title.text == "% responders"
+
+
+def test_km_figure_draws_a_band_and_a_step_curve_per_group_and_the_numbers_at_risk():
+    counts = pd.DataFrame(
+        {
+            "group_value": ["stent"] * 3 + ["medical"] * 3,
+            "duration_days": [100, 200, 400] * 2,
+            "observed": [True, False, True] * 2,
+            "n": [5, 3, 2, 4, 4, 2],
+        }
+    )
+    fits = survival.fit_km(counts)
+    risk = survival.at_risk(counts, [0.0, 182.6, 365.25])
+    fig = charts.km_figure(survival.curves(fits, False), risk, "title", "Share free", vocab.ARMS)
+    curves = [t for t in fig.data if t.name in ("Stent", "Medical")]
+    assert [t.line.shape for t in curves] == ["hv", "hv"]
+    assert [t.line.color for t in curves] == [vocab.ARM_COLORS["medical"], vocab.ARM_COLORS["stent"]]
+    at_risk_rows = [t for t in fig.data if t.mode == "text"]
+    assert [list(t.text) for t in at_risk_rows] == [["10", "6", "2"], ["10", "5", "2"]]
+    assert fig.layout.yaxis.title.text == "Share free"
+
+
+def test_safety_timeline_has_a_panel_per_arm_and_the_complication_names():
+    timeline = pd.DataFrame(
+        {
+            "arm": ["stent", "medical"],
+            "event_type": ["stent_thrombosis", "recurrent_dvt"],
+            "window": ["0-1 mo", "1-2 y"],
+            "events": [3, 2],
+        }
+    )
+    fig = charts.safety_timeline_figure(timeline, vocab.EVENT_LABELS, ["0-1 mo", "1-2 y"])
+    assert [a.text for a in fig.layout.annotations] == ["Stent", "Medical"]
+    assert {t.name for t in fig.data} == {"Stent thrombosis (occlusion)", "Recurrent DVT"}
