@@ -8,6 +8,9 @@ from pts_explorer.ui import frame
 st.set_page_config(page_title="PTS Outcomes Explorer", page_icon=":material/ecg_heart:", layout="wide")
 
 pages = {p.name: st.Page(p.script, title=p.title, icon=f":material/{p.icon}:", url_path=p.name) for p in PAGES}
+sections: dict[str, list[st.Page]] = {}
+for spec in PAGES:
+    sections.setdefault(spec.section, []).append(pages[spec.name])
 
 
 def home() -> None:
@@ -16,13 +19,9 @@ def home() -> None:
     st.switch_page(pages["overview"], query_params={key: st.query_params.get_all(key) for key in st.query_params})
 
 
-sections: dict[str, list[st.Page]] = {
-    "": [st.Page(home, title="Home", url_path="home", default=True, visibility="hidden")]
-}
-for spec in PAGES:
-    sections.setdefault(spec.section, []).append(pages[spec.name])
-current = st.navigation(sections)
+home_page = st.Page(home, title="Home", url_path="home", default=True, visibility="hidden")
+current = st.navigation([home_page, *pages.values()], position="hidden")  # the menu: ui.frame
 if current.url_path == "home":
     current.run()
 else:
-    frame.run(current)
+    frame.run(current, sections)

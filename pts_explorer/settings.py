@@ -7,6 +7,7 @@ raises: an unknown, malformed or hostile value gives the setting's default.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -26,7 +27,9 @@ def _as_int(text: str) -> int | None:
         number = float(text)
     except ValueError:
         return None
-    return int(number) if number == int(number) and abs(number) < 1e9 else None
+    if not math.isfinite(number) or abs(number) >= 1e9 or number != int(number):
+        return None
+    return int(number)
 
 
 @dataclass(frozen=True)

@@ -1,22 +1,30 @@
-"""The frame around every page: settings state, database check, filter panel, notices, and one
-URL write at the end of the run (also when a page stops early)."""
+"""The frame around every page: settings state, database check, filter panel, notices, the page
+menu (drawn first, with the settings as this run starts), and one URL write at the end of the run
+(also when a page stops early)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import streamlit as st
 
 from pts_explorer.ui import filter_panel, notices, state
 
-_PAGE = "_page"
+
+def _page_menu(sections: dict[str, list[st.Page]]) -> None:
+    """Links to every page carrying the current query, so a page switch keeps the cohort and the
+    settings in the URL and adds one browser history entry (Streamlit's own menu clears the
+    query, which adds a second entry without it)."""
+    query = state.url_query()
+    for section, pages in sections.items():
+        st.caption(section)
+        for page in pages:
+            st.page_link(page, label=page.title, icon=page.icon or None, query_params=query)
 
 
-def run(page: Any) -> None:
-    """Run `page` (an st.navigation page) inside the shared frame."""
-    page_changed = st.session_state.get(_PAGE) not in (None, page.url_path)
-    st.session_state[_PAGE] = page.url_path
-    state.begin_run(page_changed)
+def run(page: st.Page, sections: dict[str, list[st.Page]]) -> None:
+    """Run `page` inside the shared frame; `sections` are the menu's pages by section."""
+    state.begin_run()
+    with st.sidebar.container(key="page_nav"):
+        _page_menu(sections)
     notices.require_database()
     filter_panel.sidebar_filters()
     notices.run_token()

@@ -1,14 +1,14 @@
 """Settings that stay put: URL-bound controls with one value per session, whatever the page.
 
 Where a setting's value comes from at the start of a run:
-- a URL the app did not write itself (a shared link, browser Back/Forward, an edited address):
+- a query the app did not write itself (a shared link, browser Back/Forward, an edited address):
   the URL, every key of it; an absent key means the default;
-- otherwise the session's store, which outlives the widgets (Streamlit deletes a widget's state
-  when the user navigates to a page without it).
+- otherwise the session's store, which the widgets are seeded from.
 
-The URL always holds the cohort and every setting away from its default, on every page, written
-once per run: the browser adds a history entry for each change of the query string, so one write
-per run gives one Back step per user action, and navigation leaves the query string unchanged.
+The URL holds the cohort and every setting away from its default, on every page, written once
+per run: the browser adds a history entry for each change of the query string, so one write per
+run gives one Back step per user action. The page menu (frame.py) links to each page with this
+same query, so navigating adds exactly one history entry and never clears the settings.
 """
 
 from __future__ import annotations
@@ -38,26 +38,26 @@ def _canonical(query: dict[str, list[str]]) -> tuple:
     return tuple(sorted((k, tuple(v)) for k, v in query.items()))
 
 
-def begin_run(page_changed: bool) -> None:
-    """Decide, once at the start of a run, whether this run's URL is the authority.
+def begin_run() -> None:
+    """Settle, once at the start of a run, where the settings come from.
 
-    In-app navigation arrives with an empty query (Streamlit clears it); the store then carries
-    the settings over. Any other query the app did not publish itself wins over the store.
+    A query that differs from the one the app wrote last (Back/Forward, a link, an edited
+    address) is the authority. Otherwise a widget the user just changed holds the newest value:
+    the store takes it now, so links drawn before the widget (the page menu) carry it.
     """
     st.session_state[_RUN] = st.session_state.get(_RUN, 0) + 1
     st.session_state[_NOTICES] = []
     query = _query()
     published = st.session_state.get(_PUBLISHED)
-    if _canonical(query) == published or (not query and page_changed):
-        return
-    if published is None and not query:
-        return  # a fresh session on a plain address: defaults
-    parsed = SETTINGS.parse_all(query)
     store = _store()
+    if _canonical(query) == published or (published is None and not query):
+        store.update({key: st.session_state[key] for key in SETTINGS.settings if key in st.session_state})
+        return
+    parsed = SETTINGS.parse_all(query)
     for key in list(store) + list(parsed):
         store[key] = parsed.get(key, SETTINGS[key].default)
     for key in SETTINGS.settings:
-        st.session_state.pop(key, None)  # widgets re-seed from the store below
+        st.session_state.pop(key, None)  # widgets re-seed from the store when drawn
 
 
 def current(key: str) -> Any:
@@ -100,7 +100,9 @@ def control(key: str, widget: Callable[..., Any], *args: Any, valid: Sequence | 
         st.session_state.pop(key, None)
     if key not in st.session_state:
         st.session_state[key] = list(value) if isinstance(value, list | tuple) and setting.kind == "choices" else value
-    result = widget(*args, key=key, **kwargs)
+    # persist_state="session": Streamlit would otherwise drop the widget's state on a page switch,
+    # after this function seeded it, and the widget would open at its first option.
+    result = widget(*args, key=key, persist_state="session", **kwargs)
     _store()[key] = result
     return result
 
@@ -116,9 +118,14 @@ def set_value(key: str, value: Any) -> None:
     st.session_state[key] = value
 
 
+def url_query() -> dict[str, list[str]]:
+    """The query that states this session's cohort and settings (defaults left out)."""
+    return SETTINGS.encode_all(_store())
+
+
 def publish() -> None:
     """Write the URL once for this run: the cohort and every setting away from its default."""
-    query = SETTINGS.encode_all(_store())
+    query = url_query()
     if _canonical(query) != _canonical(_query()):
         st.query_params.from_dict(query)
     st.session_state[_PUBLISHED] = _canonical(query)

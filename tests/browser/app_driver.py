@@ -54,3 +54,32 @@ def first_chart_data(page: Page) -> str:
         "() => JSON.stringify(document.querySelector('[data-testid=\"stPlotlyChart\"] .js-plotly-plot')"
         ".data.map(t => [t.name, t.y]))"
     )
+
+
+def selected(page: Page, label: str) -> str:
+    """The option a selectbox shows, read from its combobox (named by the widget's label)."""
+    return page.get_by_role("combobox", name=label, exact=True).input_value()
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick an option of a selectbox, then wait for the rerun."""
+    page.get_by_role("combobox", name=label, exact=True).click()
+    act_and_wait(page, lambda: page.get_by_role("option", name=option, exact=True).click())
+
+
+def go_to(page: Page, title: str) -> None:
+    """Open another page from the app's page menu."""
+    act_and_wait(page, lambda: page.locator(".st-key-page_nav").get_by_text(title, exact=True).click())
+
+
+def query(page: Page) -> dict[str, list[str]]:
+    """The current address's query parameters."""
+    from urllib.parse import parse_qs, urlparse
+
+    return parse_qs(urlparse(page.url).query)
+
+
+def path(page: Page) -> str:
+    from urllib.parse import urlparse
+
+    return urlparse(page.url).path

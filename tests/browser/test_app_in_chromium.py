@@ -43,7 +43,7 @@ def test_link_with_filters_restores_them_on_another_page(server, page):
     assert chips(page, "Obstruction site") == ["Common iliac"]
     assert chips(page, "Stenosis grade") == ["70-99%", "Occlusion"]
     total = cohort_total(page)
-    act_and_wait(page, lambda: page.get_by_test_id("stSidebarNav").get_by_text("Trajectories").click())
+    act_and_wait(page, lambda: page.locator(".st-key-page_nav").get_by_text("Trajectories", exact=True).click())
     assert "/trajectories" in page.url
     for part in ("site=common_iliac", "grade=70-99%25", "grade=occlusion", "age=30", "age=70"):
         assert part in page.url

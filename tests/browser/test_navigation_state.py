@@ -1,0 +1,70 @@
+"""Settings stay put across pages, and browser Back/Forward restore what was shown before."""
+
+from playwright.sync_api import expect
+
+from tests.browser.app_driver import act_and_wait, choose, go_to, open_page, path, query, selected
+
+
+def _shows(page, where: str, **expected: str) -> None:
+    assert path(page) == where, page.url
+    for label, value in expected.items():
+        assert selected(page, label.replace("_", " ").capitalize()) == value, (where, label)
+
+
+def test_settings_survive_navigation_and_back_restores_each_state(server, page):
+    open_page(page, server + "/effects")
+    choose(page, "Visit", "Month 12")
+    choose(page, "Outcome", "VCSS")
+    _shows(page, "/effects", visit="Month 12", outcome="VCSS")
+    assert query(page) == {"visit": ["12"], "outcome": ["vcss"]}
+
+    go_to(page, "Subgroups")
+    _shows(page, "/subgroups", visit="Month 12", outcome="VCSS")
+    assert query(page) == {"visit": ["12"], "outcome": ["vcss"]}
+
+    go_to(page, "Responders")
+    _shows(page, "/responders", visit="Month 12")
+    assert query(page)["visit"] == ["12"]
+
+    go_to(page, "Effects")
+    _shows(page, "/effects", visit="Month 12", outcome="VCSS")
+
+    go_to(page, "Trajectories")
+    _shows(page, "/trajectories", outcome="VCSS")
+    act_and_wait(page, lambda: page.get_by_role("radio", name="Change from baseline").click())
+    choose(page, "Outcome", "VEINES-QOL")
+    assert query(page) == {"visit": ["12"], "outcome": ["veines_qol"], "scale": ["change"]}
+
+    go_to(page, "Effects")
+    _shows(page, "/effects", visit="Month 12", outcome="VEINES-QOL")  # the outcome is shared by both pages
+
+    act_and_wait(page, page.go_back)
+    _shows(page, "/trajectories", outcome="VEINES-QOL")
+    expect(page.get_by_role("radio", name="Change from baseline")).to_be_checked()
+    assert query(page) == {"visit": ["12"], "outcome": ["veines_qol"], "scale": ["change"]}
+
+    act_and_wait(page, page.go_back)
+    _shows(page, "/trajectories", outcome="VCSS")  # before the outcome was changed there
+    expect(page.get_by_role("radio", name="Change from baseline")).to_be_checked()
+    assert query(page) == {"visit": ["12"], "outcome": ["vcss"], "scale": ["change"]}
+
+    act_and_wait(page, page.go_forward)
+    _shows(page, "/trajectories", outcome="VEINES-QOL")
+
+
+def test_trajectory_settings_are_restored_after_a_trip_to_another_page(server, page):
+    open_page(page, server + "/trajectories?outcome=veines_qol&scale=change&patients=25")
+    go_to(page, "Effects")
+    go_to(page, "Trajectories")
+    _shows(page, "/trajectories", outcome="VEINES-QOL")
+    expect(page.get_by_role("radio", name="Change from baseline")).to_be_checked()
+    assert query(page)["patients"] == ["25"]
+
+
+def test_a_visit_the_analysis_set_does_not_have_is_changed_visibly(server, page):
+    open_page(page, server + "/effects?registry=True&visit=120")
+    _shows(page, "/effects", visit="Month 120")
+    act_and_wait(page, lambda: page.get_by_text("Include observational (registry) patients").click())
+    expect(page.get_by_text("changed from Month 120 to Month 6")).to_be_visible()
+    _shows(page, "/effects", visit="Month 6")
+    assert "visit" not in query(page) and "registry" not in query(page)
