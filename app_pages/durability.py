@@ -1,9 +1,10 @@
 """Durability: how many stents stay open, how often patients need another procedure, ulcer healing."""
 
+import numpy as np
 import streamlit as st
 
 from pts_explorer import charts, config, display, reproduce, ui, vocab
-from pts_explorer.analytics import survival
+from pts_explorer.analytics import ph_test, survival
 from pts_explorer.filters import MAX_MODEL_PATIENTS
 
 cohort = ui.page_header("Durability over 10 years")
@@ -96,15 +97,30 @@ else:
         column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("HR", "ci_low", "ci_high")},
     )
     st.caption(
-        f"{survival.COX_METHOD}; model `{result.formula}`. {survival.PH_METHOD}: a small p suggests the "
-        "hazard ratio changes over time, so read it as an average."
+        f"{survival.COX_METHOD}; model `{result.formula}`. PH check p: {ph_test.PH_METHOD}, one test per "
+        "coefficient; a small p suggests the hazard ratio changes over time, so read it as an average."
     )
+    tests = result.ph_tests.rename(index={"GLOBAL": "Global (all terms)"}).rename(index=vocab.SURVIVAL_GROUPINGS)
+    tests = tests.rename(index=vocab.COX_ADJUSTMENTS).assign(p=lambda t: t.p.map(display.format_p))
+    st.dataframe(
+        tests.rename(columns={"chisq": "Chi-square", "df": "df"}).rename_axis("PH test per term"),
+        column_config={"Chi-square": st.column_config.NumberColumn(format="%.3f")},
+    )
+    with st.expander("Scaled Schoenfeld residuals: the hazard ratio over time"):
+        columns = result.design.terms[group]
+        points, smooth = ph_test.beta_over_time(result.zph, columns)
+        betas = dict(zip(columns, np.log(result.hazard_ratios.hr), strict=True))
+        names = {c: f"{labels.get(c[len(group) + 1 : -1], c[len(group) + 1 : -1])} vs {reference}" for c in columns}
+        st.plotly_chart(charts.schoenfeld_figure(points, smooth, betas, names), key="schoenfeld_chart")
+        st.caption(
+            "Each dot is an event; its scaled Schoenfeld residual estimates the log hazard ratio at that time "
+            "(Grambsch & Therneau 1994). A smooth that stays near the dashed line supports proportional hazards."
+        )
     if len(data) >= MAX_MODEL_PATIENTS:
         st.caption(f"Fitted on a stable random sample of {MAX_MODEL_PATIENTS:,} patients.")
-    columns = [group, *[a for a in adjust if a != group and data[a].nunique() > 1]]
     ui.how_computed(
         "cox_data",
         params,
-        f"{survival.COX_METHOD}; {survival.PH_METHOD}",
-        reproduce.cox(params, config.db_path(), group, result.formula, columns),
+        f"{survival.COX_METHOD}; {ph_test.PH_METHOD}",
+        reproduce.cox(params, config.db_path(), group, result.design.levels(), result.design.numeric()),
     )

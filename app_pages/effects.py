@@ -55,13 +55,24 @@ else:
     )
 
 st.subheader("Repeated-measures model over all visits (MMRM)")
-fits = ui.mmrm_fits(params)
+method = ui.control(
+    "mmrm",
+    st.segmented_control,
+    "Estimation",
+    list(vocab.MMRM_METHODS),
+    required=True,
+    format_func=vocab.MMRM_METHODS.get,
+    help="REML with Satterthwaite degrees of freedom and t-based intervals is what regulatory and published "
+    "trial analyses use; ML with Wald z intervals is shown for comparison.",
+)
+fits = ui.mmrm_fits(params, method)
 tables = [fit.effects.assign(study_group=study) for study, fit in fits.items() if fit is not None]
 if not tables:
     st.info("Too few patients for the repeated-measures model: each arm needs at least 3 patients.")
 else:
     table = pd.concat(tables, ignore_index=True)
-    title = f"Adjusted difference in change of {outcome.label} by visit (MMRM, 95% CI)"
+    interval = "Satterthwaite t 95% CI" if method == "reml" else "Wald z 95% CI"
+    title = f"Adjusted difference in change of {outcome.label} by visit (MMRM, {interval})"
     st.plotly_chart(charts.arm_difference_figure(table, "estimate", outcome, title), key="mmrm_chart")
     for study, fit in fits.items():
         if fit is None:
@@ -69,15 +80,30 @@ else:
         else:
             (st.caption if fit.covariance == "unstructured" else st.warning)(f"{study}: {fit.note}")
     shown = table.assign(p_value=table.p_value.map(display.format_p))
-    columns = ["study_group", "visit_month", "n_stent", "n_medical", "estimate", "ci_low", "ci_high", "p_value"]
+    columns = [
+        "study_group",
+        "visit_month",
+        "n_stent",
+        "n_medical",
+        "estimate",
+        "se",
+        "df",
+        "ci_low",
+        "ci_high",
+        "p_value",
+    ]
     st.dataframe(
         shown[columns],
         hide_index=True,
-        column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("estimate", "ci_low", "ci_high")},
+        column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("estimate", "se", "ci_low", "ci_high")}
+        | {"df": st.column_config.NumberColumn(format="%.1f")},
     )
     study, fit = next((s, f) for s, f in fits.items() if f is not None)
     ui.how_computed(
-        "analysis_long", params, effects.MMRM_METHOD, reproduce.mmrm(params, config.db_path(), study, fit.covariance)
+        "analysis_long",
+        params,
+        effects.mmrm_method(method),
+        reproduce.mmrm(params, config.db_path(), study, method, fit.covariance),
     )
 
 st.subheader(f"Symptom profile: which Villalta items change by month {month}")

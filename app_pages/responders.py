@@ -9,7 +9,7 @@ cohort = ui.page_header("Responders")
 analysis = ui.analysis_controls(cohort, with_outcome=False)
 month = analysis.visit_month
 
-c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
+c1, c2, c3 = st.columns([1, 1.6, 1.6], vertical_alignment="bottom")
 threshold = ui.control("threshold", c1.number_input, "Improvement threshold, Villalta points", 1, 15, step=1)
 definition = ui.control(
     "definition",
@@ -19,10 +19,27 @@ definition = ui.control(
     required=True,
     format_func=vocab.RESPONDER_DEFINITIONS.get,
 )
+imputation = ui.control(
+    "imputation",
+    c3.segmented_control,
+    "A missed visit counts as",
+    list(vocab.RESPONDER_IMPUTATIONS),
+    required=True,
+    format_func=vocab.RESPONDER_IMPUTATIONS.get,
+    help="Non-responder imputation (the default analysis): a patient due at the visit but not seen there is "
+    "not a responder. Complete cases (a sensitivity analysis) leaves such patients out.",
+)
+who = (
+    "all patients due at the visit (their study schedules it and the data cut-off had passed it); a patient not "
+    "seen there counts as a non-responder"
+    if imputation == "nri"
+    else "patients seen at baseline and at the visit (complete cases, a sensitivity analysis)"
+)
 st.caption(
     f"A responder improved by at least **{threshold} Villalta points** or moved down at least one PTS band, "
-    "as chosen. No validated responder threshold exists for the Villalta scale in PTS: the default of 4 "
-    "points is an assumption, not an established minimal clinically important difference."
+    f"as chosen; denominators: {who}. No validated responder threshold exists for the Villalta scale in PTS: "
+    "the default of 4 points is an assumption, not an established minimal clinically important difference; "
+    "the chart at the bottom shows how the comparison moves with it."
 )
 params = analysis.as_params(threshold=float(threshold))
 
@@ -32,10 +49,11 @@ if agg.empty:
     st.stop()
 ui.design_notice(ui.analysis_designs(analysis))
 label = responders.DESCRIPTIONS[definition].replace("the threshold", f"{threshold} points")
-st.plotly_chart(charts.responder_figure(responders.proportions(agg, definition), label), key="responder_chart")
+shares = responders.proportions(agg, definition, imputation)
+st.plotly_chart(charts.responder_figure(shares, label), key="responder_chart")
 
 st.subheader("Stent versus medical")
-comparison = responders.compare_arms(agg, definition)
+comparison = responders.compare_arms(agg, definition, imputation)
 if comparison.empty:
     st.info("Both arms are needed for a comparison.")
 else:
@@ -45,13 +63,13 @@ else:
         hide_index=True,
         column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ratio_columns},
     )
-    st.caption(f"{responders.RD_METHOD}; {responders.RR_METHOD}. Responders/patients seen at baseline and the visit.")
+    st.caption(f"{responders.RD_METHOD}; {responders.RR_METHOD}. Responders/patients: {who}.")
     if month in set(comparison.visit_month):
         ui.how_computed(
             "responders_by_visit",
             params,
             f"{responders.RD_METHOD}; {responders.RR_METHOD}",
-            reproduce.responders(params, config.db_path(), definition, month),
+            reproduce.responders(params, config.db_path(), definition, month, imputation),
         )
 
 st.subheader(f"Band shift from baseline to month {month}")
@@ -62,7 +80,7 @@ else:
     st.plotly_chart(charts.band_shift_figure(shift, month), key="band_shift")
     st.caption(
         "Each row is a baseline band: the share (and number) of its patients in each band at the visit. "
-        "Cells below the diagonal moved down (improved)."
+        "Cells below the diagonal moved down (improved). Patients seen at both visits."
     )
     ui.how_computed(
         "band_shift",
@@ -70,3 +88,19 @@ else:
         "counts per arm, baseline band and visit band, computed in SQL",
         reproduce.table("band_shift", params, config.db_path()),
     )
+
+st.subheader(f"How the comparison at month {month} moves with the threshold")
+by_points = "responders_points" if definition == "responders_band" else definition
+sweep = responders.compare_arms(ui.query("responder_thresholds", params), by_points, imputation, by="threshold")
+if sweep.empty:
+    st.info("Both arms are needed for a comparison.")
+else:
+    kind = "Villalta points" if by_points == "responders_points" else "points or one band down"
+    title = f"Risk difference in responders ({kind}) by threshold, month {month}"
+    st.plotly_chart(charts.threshold_sensitivity_figure(sweep, threshold, title), key="threshold_chart")
+    note = (
+        " The band-only definition has no threshold: shown for Villalta points."
+        if definition == "responders_band"
+        else ""
+    )
+    st.caption(f"Stent minus medical, {responders.RD_METHOD}, at every threshold from 1 to 15 points.{note}")

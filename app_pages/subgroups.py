@@ -37,6 +37,14 @@ for factor, label in vocab.SUBGROUP_FACTORS.items():
     tests.append({"Subgroup factor": label, "Interaction p (F-test)": p_value})
 forest = pd.concat(rows, ignore_index=True)
 
+n_tests = int(forest.estimable.sum())
+st.info(
+    f"**Subgroup estimates are exploratory.** {n_tests} subgroup effects are estimated here, so some will look "
+    "different from the overall effect by chance alone. Whether the effect really differs between the levels of "
+    "a factor is answered by its treatment-by-subgroup **interaction test** (table below), not by comparing the "
+    "subgroups' intervals; no correction for multiple testing is applied.",
+    icon=":material/warning:",
+)
 st.plotly_chart(charts.forest_figure(forest, outcome, overall.estimate), key="forest")
 st.caption(
     f"Stent minus medical change from baseline to month {month}: ANCOVA within each subgroup, adjusted "

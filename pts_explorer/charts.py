@@ -504,3 +504,90 @@ def safety_timeline_figure(timeline: pd.DataFrame, labels: dict[str, str], windo
     fig = _base_layout(fig, "When complications occur", 300 + 220 * max(len(arms), 1))
     fig.update_layout(barmode="stack", legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0})
     return fig
+
+
+def schoenfeld_figure(
+    points: pd.DataFrame, smooth: pd.DataFrame, betas: dict[str, float], labels: dict[str, str]
+) -> go.Figure:
+    """Scaled Schoenfeld residuals (log hazard ratio over time) per coefficient, with a lowess
+    smooth and the model's constant estimate: a flat smooth means proportional hazards.
+
+    points, smooth: column, time (days), value; betas: the fitted log hazard ratios.
+    """
+    columns = list(betas)
+    fig = make_subplots(rows=1, cols=len(columns), subplot_titles=[labels.get(c, c) for c in columns])
+    for i, column in enumerate(columns, start=1):
+        p, s = points[points.column == column], smooth[smooth.column == column]
+        fig.add_trace(
+            go.Scatter(
+                x=p.time / DAYS_PER_MONTH,
+                y=p.value,
+                mode="markers",
+                marker={"size": 4, "color": "#999999"},
+                name="scaled residual",
+                showlegend=i == 1,
+                hoverinfo="skip",
+            ),
+            row=1,
+            col=i,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=s.time / DAYS_PER_MONTH,
+                y=s.value,
+                mode="lines",
+                line={"color": "#000000", "width": 2.5},
+                name="smoothed log hazard ratio (lowess)",
+                showlegend=i == 1,
+            ),
+            row=1,
+            col=i,
+        )
+        fig.add_hline(y=betas[column], line={"dash": "dash", "color": "#d62728"}, row=1, col=i)
+        fig.update_xaxes(title_text="Months", row=1, col=i)
+    fig.update_yaxes(title_text="log hazard ratio, beta(t)", row=1, col=1)
+    return _base_layout(fig, "Is the hazard ratio constant over time? (dashed: the model's estimate)", 380)
+
+
+def threshold_sensitivity_figure(frame: pd.DataFrame, chosen: float, title: str) -> go.Figure:
+    """Risk difference (stent minus medical) with its 95% CI against the responder threshold.
+
+    frame: threshold, risk_difference, rd_ci_low, rd_ci_high (from responders.compare_arms).
+    """
+    fig = go.Figure()
+    x = frame.threshold
+    fig.add_trace(
+        go.Scatter(x=x, y=100 * frame.rd_ci_high, mode="lines", line={"width": 0}, hoverinfo="skip", showlegend=False)
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=100 * frame.rd_ci_low,
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor="rgba(68,68,68,0.18)",
+            name="95% CI (Newcombe)",
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=100 * frame.risk_difference,
+            mode="lines+markers",
+            line={"color": "#444444", "width": 2.5},
+            name="Stent − medical",
+            hovertemplate="threshold %{x}: %{y:.1f} percentage points<extra></extra>",
+        )
+    )
+    fig.add_hline(y=0, line={"color": "#888888", "dash": "dot", "width": 1})
+    fig.add_vline(
+        x=chosen,
+        line={"color": "#d62728", "dash": "dash", "width": 1},
+        annotation_text="chosen",
+        annotation_position="top",
+    )
+    fig.update_xaxes(title_text="Responder threshold, Villalta points improved", dtick=1)
+    fig.update_yaxes(title_text="Risk difference, percentage points")
+    return _base_layout(fig, title, 360)

@@ -109,5 +109,6 @@ class AnalysisSettings:
             "visit_month": self.visit_month,
             "randomized_only": self.randomized_only,
             "max_patients": self.max_patients,
+            "days_per_month": vocab.DAYS_PER_MONTH,
             **extra,
         }

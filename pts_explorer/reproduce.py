@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from pts_explorer import db
-from pts_explorer.analytics.effects import ARM_TERM, MMRM_FORMULA
+from pts_explorer.analytics.effects import ARM_TERM
+from pts_explorer.analytics.responders import IMPUTATIONS
 from pts_explorer.vocab import DAYS_PER_YEAR
 
 
@@ -34,29 +35,23 @@ def ancova(params: dict, path: Path, formula: str) -> str:
     )
 
 
-def mmrm(params: dict, path: Path, study: str, covariance: str) -> str:
-    unstructured = covariance == "unstructured"
-    fit = (
-        "smf.mixedlm(formula, part, groups='patient_id', re_formula='0 + C(visit_month)')"
-        ".fit(reml=False, method=['lbfgs'])"
-        if unstructured
-        else "smf.mixedlm(formula, part, groups='patient_id').fit(reml=True)"
-    )
-    note = (
-        "# Same ML fit through statsmodels' general optimizer (the app uses a faster ECM algorithm);\n"
-        "# it can take a minute on large cohorts.\n"
-        if unstructured
-        else "# Fallback model: random intercept (compound symmetry), REML.\n"
-    )
+def mmrm(params: dict, path: Path, study: str, method: str, covariance: str) -> str:
+    reml = method == "reml"
+    structure = "unstructured" if covariance == "unstructured" else "compound symmetry"
+    r_covariance = "us" if structure == "unstructured" else "cs"
     return _load("analysis_long", params, path) + (
-        "\nimport statsmodels.formula.api as smf\n\n"
-        f"{note}"
-        f"formula = {MMRM_FORMULA!r}\n"
+        "\n# No Python library fits this MMRM (unstructured covariance by REML with Satterthwaite df):\n"
+        "# statsmodels' MixedLM has random effects only. The app's implementation, tested against R, is\n"
+        "# pts_explorer.analytics.mmrm. The same model in R (package mmrm, then emmeans):\n"
+        f"#   fit <- mmrm::mmrm(change ~ arm * visit + baseline * visit + {r_covariance}(visit | patient_id),\n"
+        f"#                     data = transform(part, visit = factor(visit_month)), reml = {str(reml).upper()})\n"
+        "#   emmeans::emmeans(fit, pairwise ~ arm | visit)\n"
+        "from pts_explorer.analytics import mmrm\n\n"
         f"part = data[data.study_id == {study!r}]\n"
-        f"fit = {fit}\n"
-        'result = {m: fit.fe_params[f"C(visit_month)[{m}]:' + ARM_TERM + '"]\n'
-        "          for m in sorted(part.visit_month.unique())}\n"
-        "print(result)\n"
+        f"fit = mmrm.fit(part, reml={reml}, structure={structure!r})\n"
+        f"table = mmrm.visit_effects(fit, part, {'satterthwaite' if reml else 'asymptotic'!r})\n"
+        "result = table.set_index('visit_month')[['estimate', 'ci_low', 'ci_high', 'p_value']].to_dict('index')\n"
+        "print(table)\n"
     )
 
 
@@ -84,12 +79,15 @@ def subgroups(params: dict, path: Path, factors: list[str]) -> str:
     )
 
 
-def responders(params: dict, path: Path, definition: str, visit_month: int) -> str:
+def responders(params: dict, path: Path, definition: str, visit_month: int, imputation: str) -> str:
+    denominator = IMPUTATIONS[imputation]
+    note = "due at the visit (non-responder imputation)" if imputation == "nri" else "seen (complete cases)"
     return _load("responders_by_visit", params, path) + (
         "\nfrom statsmodels.stats.proportion import confint_proportions_2indep\n\n"
         f"row = data[data.visit_month == {visit_month}].set_index('arm')\n"
-        f"x1, n1 = int(row.loc['stent', {definition!r}]), int(row.loc['stent', 'n'])\n"
-        f"x2, n2 = int(row.loc['medical', {definition!r}]), int(row.loc['medical', 'n'])\n"
+        f"# denominators: patients {note}\n"
+        f"x1, n1 = int(row.loc['stent', {definition!r}]), int(row.loc['stent', {denominator!r}])\n"
+        f"x2, n2 = int(row.loc['medical', {definition!r}]), int(row.loc['medical', {denominator!r}])\n"
         "rd_ci = confint_proportions_2indep(x1, n1, x2, n2, method='newcomb', compare='diff')\n"
         "rr_ci = confint_proportions_2indep(x1, n1, x2, n2, method='log', compare='ratio')\n"
         'result = {"risk_difference": x1 / n1 - x2 / n2, "rd_ci": rd_ci,\n'
@@ -124,12 +122,21 @@ def kaplan_meier(params: dict, path: Path, incidence: bool) -> str:
     )
 
 
-def cox(params: dict, path: Path, group: str, formula: str, columns: list[str]) -> str:
+def cox(params: dict, path: Path, group: str, levels: dict[str, list[str]], numeric: list[str]) -> str:
+    """levels: each categorical term's levels, the reference first; numeric: continuous terms."""
     return _load("cox_data", params, path) + (
-        "\nfrom lifelines import CoxPHFitter\n\n"
-        f"frame = data[{['duration_days', 'observed', *columns]!r}].assign(observed=data.observed.astype(int))\n"
-        f"cph = CoxPHFitter().fit(frame, 'duration_days', 'observed', formula={formula!r})\n"
-        f"result = cph.summary['exp(coef)'].filter(like='C({group})[T.').to_dict()  # hazard ratios\n"
+        "\nimport pandas as pd\nfrom lifelines import CoxPHFitter\n\n"
+        f"levels = {levels!r}  # each factor's levels, the reference first\n"
+        "x = pd.DataFrame(index=data.index)\n"
+        "for term, order in levels.items():\n"
+        "    for level in order[1:]:\n"
+        "        x[f'{term}[{level}]'] = (data[term].astype(str) == level).astype(float)\n"
+        f"for term in {numeric!r}:\n"
+        "    x[term] = data[term].astype(float)\n"
+        "frame = x.assign(duration_days=data.duration_days, observed=data.observed.astype(int))\n"
+        "cph = CoxPHFitter().fit(frame, 'duration_days', 'observed',\n"
+        "                        fit_options={'precision': 1e-14, 'r_precision': 1e-14, 'max_steps': 200})\n"
+        f"result = cph.summary['exp(coef)'].filter(like={group + '['!r}).to_dict()  # hazard ratios\n"
         "print(cph.summary[['exp(coef)', 'exp(coef) lower 95%', 'exp(coef) upper 95%', 'p']])\n"
     )
 

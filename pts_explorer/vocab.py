@@ -126,6 +126,8 @@ RESPONDER_DEFINITIONS = {
     "responders_band": "One PTS band down",
     "responders_either": "Either",
 }
+MMRM_METHODS = {"reml": "REML, Satterthwaite df (default)", "ml": "ML, Wald z"}
+RESPONDER_IMPUTATIONS = {"nri": "Non-responder (default)", "complete": "Excluded (complete cases)"}
 SAFETY_SPLITS = {"none": "Arm only", "obstruction_site": "Obstruction site", "stenosis_grade": "Stenosis grade"}
 EVENT_LABELS = {
     "stent_thrombosis": "Stent thrombosis (occlusion)",

@@ -1,4 +1,10 @@
-"""Responder proportions per arm, with the risk difference and risk ratio between arms."""
+"""Responder proportions per arm, with the risk difference and risk ratio between arms.
+
+Inputs are the counts of queries/responders_by_visit.sql or responder_thresholds.sql: patients
+due at a visit (n_due), seen there (n) and responders by each definition. Under non-responder
+imputation (the default) a patient due but not seen is a non-responder: the denominator is
+n_due. Complete cases (a sensitivity analysis) use n.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,10 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 RD_METHOD = "risk difference, Newcombe hybrid score 95% CI"
 RR_METHOD = "risk ratio, log (Katz) 95% CI"
 PROPORTION_METHOD = "Wilson score 95% CI"
+IMPUTATIONS = {
+    "nri": "n_due",  # non-responder imputation
+    "complete": "n",  # complete cases
+}
 # What each responder definition (a column of responders_by_visit) counts, for chart titles.
 DESCRIPTIONS = {
     "responders_points": "Villalta improved by at least the threshold",
@@ -17,25 +27,31 @@ DESCRIPTIONS = {
 }
 
 
-def proportions(agg: pd.DataFrame, definition: str) -> pd.DataFrame:
-    """Per arm and visit: n, responders, proportion and its Wilson 95% CI."""
-    out = agg[["arm", "visit_month", "n"]].copy()
+def proportions(agg: pd.DataFrame, definition: str, imputation: str = "nri") -> pd.DataFrame:
+    """Per arm and visit: n (the denominator), responders, proportion and its Wilson 95% CI."""
+    out = agg[["arm", "visit_month"]].copy()
+    out["n"] = agg[IMPUTATIONS[imputation]].astype(int)
     out["responders"] = agg[definition].astype(int)
+    out = out[out.n > 0].reset_index(drop=True)
     out["proportion"] = out.responders / out.n
     low, high = proportion_confint(out.responders, out.n, method="wilson")
     out["ci_low"], out["ci_high"] = low, high
     return out
 
 
-def compare_arms(agg: pd.DataFrame, definition: str) -> pd.DataFrame:
-    """Stent vs medical at each visit: risk difference (Newcombe) and risk ratio (log) with 95% CIs."""
+def compare_arms(agg: pd.DataFrame, definition: str, imputation: str = "nri", by: str = "visit_month") -> pd.DataFrame:
+    """Stent vs medical at each visit (or threshold): risk difference (Newcombe) and risk ratio
+    (log) with 95% CIs."""
+    denominator = IMPUTATIONS[imputation]
     rows = []
-    wide = agg.set_index(["visit_month", "arm"])
-    for month in sorted(agg.visit_month.unique()):
-        if (month, "stent") not in wide.index or (month, "medical") not in wide.index:
+    wide = agg.set_index([by, "arm"])
+    for key in sorted(agg[by].unique()):
+        if (key, "stent") not in wide.index or (key, "medical") not in wide.index:
             continue
-        s, m = wide.loc[(month, "stent")], wide.loc[(month, "medical")]
-        x1, n1, x2, n2 = int(s[definition]), int(s.n), int(m[definition]), int(m.n)
+        s, m = wide.loc[(key, "stent")], wide.loc[(key, "medical")]
+        x1, n1, x2, n2 = int(s[definition]), int(s[denominator]), int(m[definition]), int(m[denominator])
+        if min(n1, n2) == 0:
+            continue
         rd_low, rd_high = confint_proportions_2indep(x1, n1, x2, n2, method="newcomb", compare="diff")
         if x1 > 0 and x2 > 0:
             rr_low, rr_high = confint_proportions_2indep(x1, n1, x2, n2, method="log", compare="ratio")
@@ -44,7 +60,7 @@ def compare_arms(agg: pd.DataFrame, definition: str) -> pd.DataFrame:
             rr = rr_low = rr_high = np.nan
         rows.append(
             {
-                "visit_month": month,
+                by: key,
                 "stent": f"{x1}/{n1}",
                 "medical": f"{x2}/{n2}",
                 "risk_difference": x1 / n1 - x2 / n2,
@@ -56,7 +72,7 @@ def compare_arms(agg: pd.DataFrame, definition: str) -> pd.DataFrame:
             }
         )
     columns = [
-        "visit_month",
+        by,
         "stent",
         "medical",
         "risk_difference",

@@ -12,15 +12,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter, KaplanMeierFitter
-from lifelines.statistics import multivariate_logrank_test, proportional_hazard_test
+from lifelines.statistics import multivariate_logrank_test
 from lifelines.utils import median_survival_times
 
+from pts_explorer import vocab
+from pts_explorer.analytics.ph_test import ZphResult, cox_zph
 from pts_explorer.vocab import DAYS_PER_MONTH, DAYS_PER_YEAR
 
 KM_METHOD = "Kaplan-Meier, log-log (exponential Greenwood) 95% CI"
 LOGRANK_METHOD = "log-rank test (lifelines multivariate_logrank_test)"
 COX_METHOD = "Cox proportional hazards (lifelines CoxPHFitter, Efron ties), Wald 95% CI"
-PH_METHOD = "proportional-hazards check: Grambsch-Therneau test on rank-transformed time"
 
 INCIDENCE_ENDPOINTS = {"ulcer_healing"}  # plotted as the share who reached it, not who stayed free
 LANDMARK_YEARS = (1, 2, 5, 10)
@@ -123,50 +124,104 @@ def logrank(counts: pd.DataFrame) -> float:
     return float(result.p_value)
 
 
+# The level each grouping is compared against: the control arm, the mildest grade, the youngest
+# age group, the first site in anatomical order (vocab order); unknown levels follow, sorted.
+_CLINICAL_ORDER = {"arm": ("medical", "stent"), **{k: tuple(v) for k, v in vocab.LEVELS.items() if k != "arm"}}
+# R's coxph converges to a relative change of 1e-9 in the log-likelihood; lifelines' default
+# stops earlier, which moves the PH test in its sixth decimal.
+_FIT_OPTIONS = {"precision": 1e-14, "r_precision": 1e-14, "max_steps": 200}
+
+
+def clinical_levels(column: str, values: pd.Series) -> list[str]:
+    """The levels present, in clinical order; the first one is the reference."""
+    present = set(values.dropna().astype(str))
+    known = [v for v in _CLINICAL_ORDER.get(column, ()) if v in present]
+    return known + sorted(present - set(known))
+
+
+@dataclass
+class CoxDesign:
+    x: pd.DataFrame  # one column per coefficient
+    terms: dict[str, list[str]]  # the columns of each model term
+    references: dict[str, str]  # reference level of each categorical term
+
+    def levels(self) -> dict[str, list[str]]:
+        """Each categorical term's levels, the reference first."""
+        return {
+            term: [self.references[term], *(c[len(term) + 1 : -1] for c in columns)]
+            for term, columns in self.terms.items()
+            if term in self.references
+        }
+
+    def numeric(self) -> list[str]:
+        return [term for term in self.terms if term not in self.references]
+
+
+def cox_design(data: pd.DataFrame, group: str, adjust: list[str]) -> CoxDesign:
+    """Treatment-coded design matrix: the group, then the adjustment covariates that vary."""
+    columns, terms, references = {}, {}, {}
+    for term in [group, *(a for a in adjust if a != group and data[a].nunique() > 1)]:
+        if term == "age_years":
+            columns[term] = data[term].astype(float)
+            terms[term] = [term]
+            continue
+        levels = clinical_levels(term, data[term])
+        references[term] = levels[0]
+        terms[term] = []
+        for level in levels[1:]:
+            name = f"{term}[{level}]"
+            columns[name] = (data[term].astype(str) == level).astype(float)
+            terms[term].append(name)
+    return CoxDesign(pd.DataFrame(columns, index=data.index), terms, references)
+
+
 @dataclass
 class CoxResult:
-    hazard_ratios: pd.DataFrame  # term, level, hr, ci_low, ci_high, p_value, ph_p_value
+    hazard_ratios: pd.DataFrame  # level, hr, ci_low, ci_high, p_value, ph_p_value (the group's levels)
+    ph_tests: pd.DataFrame  # per term and GLOBAL: chisq, df, p (R's cox.zph, terms = TRUE)
     formula: str
     reference: str
-
-
-def _term(column: str) -> str:
-    return f"C({column})" if column != "age_years" else column
+    design: CoxDesign
+    zph: ZphResult
 
 
 def cox(data: pd.DataFrame, group: str, adjust: list[str]) -> CoxResult | None:
-    """Hazard ratios of each group level against the first (alphabetical) level; None if the
-    model cannot be estimated (one group, or no events)."""
+    """Hazard ratio of each level of `group` against its clinical reference level, adjusted for
+    the covariates in `adjust` that vary, with the exact proportional-hazards test; None if the
+    model cannot be estimated (one group, no events, or a degenerate fit)."""
     if data[group].nunique() < 2 or not data.observed.any():
         return None
-    adjust = [a for a in adjust if a != group and data[a].nunique() > 1]
-    formula = " + ".join([_term(group), *(_term(a) for a in adjust)])
-    frame = data[["duration_days", "observed", group, *adjust]].assign(observed=data.observed.astype(int))
+    design = cox_design(data, group, adjust)
+    frame = design.x.assign(duration_days=data.duration_days, observed=data.observed.astype(int))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            cph = CoxPHFitter().fit(frame, "duration_days", "observed", formula=formula)
-            ph = proportional_hazard_test(cph, frame, time_transform="rank").summary["p"]
+            cph = CoxPHFitter().fit(frame, "duration_days", "observed", fit_options=_FIT_OPTIONS)
         except Exception:  # noqa: BLE001  lifelines raises several types on degenerate data
             return None
-    summary = cph.summary
-    prefix = f"C({group})[T."
-    rows = []
-    for term in summary.index:
-        if not term.startswith(prefix):
-            continue
-        rows.append(
-            {
-                "level": term[len(prefix) : -1],
-                "hr": summary.loc[term, "exp(coef)"],
-                "ci_low": summary.loc[term, "exp(coef) lower 95%"],
-                "ci_high": summary.loc[term, "exp(coef) upper 95%"],
-                "p_value": summary.loc[term, "p"],
-                "ph_p_value": float(ph.get(term, np.nan)),
-            }
-        )
-    reference = sorted(data[group].unique())[0]
-    return CoxResult(pd.DataFrame(rows), formula, str(reference))
+    summary = cph.summary.loc[list(design.x.columns)]
+    if not np.isfinite(summary["coef"]).all() or (summary["coef"].abs() > 20).any():
+        return None  # a group without events: the hazard ratio is not estimable
+    beta = summary["coef"].to_numpy()
+    time, event = data.duration_days.to_numpy(float), data.observed.to_numpy(int)
+    per_coefficient = cox_zph(time, event, design.x, beta)
+    per_term = cox_zph(time, event, design.x, beta, terms=design.terms).table
+    prefix = f"{group}["
+    rows = [
+        {
+            "level": column[len(prefix) : -1],
+            "hr": summary.loc[column, "exp(coef)"],
+            "ci_low": summary.loc[column, "exp(coef) lower 95%"],
+            "ci_high": summary.loc[column, "exp(coef) upper 95%"],
+            "p_value": summary.loc[column, "p"],
+            "ph_p_value": per_coefficient.table.loc[column, "p"],
+        }
+        for column in design.terms[group]
+    ]
+    formula = " + ".join(
+        f"{term} (vs {design.references[term]})" if term in design.references else term for term in design.terms
+    )
+    return CoxResult(pd.DataFrame(rows), per_term, formula, design.references[group], design, per_coefficient)
 
 
 def ticks_days(max_days: float) -> list[float]:

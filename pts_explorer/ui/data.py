@@ -55,10 +55,10 @@ def open_database() -> None:
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner="Fitting the repeated-measures model…")
-def _mmrm_fits(frozen_params: tuple, path: str, version: str) -> dict:
-    return effects.mmrm_by_study(_cached_query("analysis_long", frozen_params, path, version))
+def _mmrm_fits(frozen_params: tuple, path: str, version: str, method: str) -> dict:
+    return effects.mmrm_by_study(_cached_query("analysis_long", frozen_params, path, version), method)
 
 
-def mmrm_fits(params: dict[str, Any]) -> dict:
-    """MMRM per study for the analysis set, cached by (parameters, data version)."""
-    return _mmrm_fits(*_key("analysis_long", params))
+def mmrm_fits(params: dict[str, Any], method: str = "reml") -> dict:
+    """MMRM per study for the analysis set, cached by (parameters, data version, method)."""
+    return _mmrm_fits(*_key("analysis_long", params), method)

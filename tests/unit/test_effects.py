@@ -9,7 +9,7 @@ import statsmodels.formula.api as smf
 from scipy import stats
 
 from pts_explorer import db
-from pts_explorer.analytics import effects, responders
+from pts_explorer.analytics import effects, mmrm, responders
 from pts_explorer.filters import CohortFilter
 
 
@@ -60,24 +60,28 @@ def test_ancova_needs_three_patients_per_arm():
 
 
 def test_mmrm_on_complete_data_equals_per_visit_ancova():
-    """With complete data and visit-specific terms, ML-GLS with any covariance reduces to OLS per
-    visit (seemingly unrelated regressions with identical regressors)."""
+    """With complete data and visit-specific terms, GLS with any covariance reduces to OLS per
+    visit (seemingly unrelated regressions with identical regressors); the REML variance of each
+    visit is then a scaled chi-square on n - 3 df, so Satterthwaite's df are exactly n - 3 and the
+    interval is the per-visit ANCOVA's."""
     d = _trial_like(n=80, missing=0.0)
-    result = effects.mmrm(d)
-    assert result.covariance == "unstructured" and result.converged
+    result = effects.mmrm_effects(d)
+    assert result.covariance == "unstructured" and result.converged and result.method == "reml"
     for row in result.effects.itertuples():
         per_visit = effects.ancova(d[d.visit_month == row.visit_month])
         assert row.estimate == pytest.approx(per_visit.estimate, abs=1e-6)
+        assert row.df == pytest.approx(80 - 3, abs=1e-3)
+        assert (row.ci_low, row.ci_high) == pytest.approx((per_visit.ci_low, per_visit.ci_high), abs=1e-5)
 
 
-def test_mmrm_with_missing_visits_matches_statsmodels_mixedlm():
+def test_mmrm_ml_with_missing_visits_matches_statsmodels_mixedlm():
     """Reference: statsmodels MixedLM, ML, unstructured random effects over visits: the same
     marginal model (unstructured covariance), fitted by a general optimizer."""
     d = _trial_like(n=70, missing=0.25, seed=11)
-    ours = effects.mmrm(d).effects.set_index("visit_month").estimate
+    ours = effects.mmrm_effects(d, "ml").effects.set_index("visit_month").estimate
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ref = smf.mixedlm(effects.MMRM_FORMULA, d, groups="patient_id", re_formula="0 + C(visit_month)").fit(
+        ref = smf.mixedlm(mmrm.FORMULA, d, groups="patient_id", re_formula="0 + C(visit_month)").fit(
             reml=False, method=["lbfgs"]
         )
     for month in ours.index:
@@ -86,24 +90,23 @@ def test_mmrm_with_missing_visits_matches_statsmodels_mixedlm():
 
 def test_mmrm_falls_back_to_compound_symmetry_and_says_so(monkeypatch):
     d = _trial_like(n=40, missing=0.1)
+    original = mmrm.fit
 
-    original = effects.mmrm_unstructured
+    def unstructured_fails(long, reml=True, structure="unstructured"):
+        if structure == "unstructured":
+            raise np.linalg.LinAlgError("singular")
+        return original(long, reml=reml, structure=structure)
 
-    def not_converged(long, **kwargs):
-        out = list(original(long, **kwargs))
-        out[5] = False  # the `converged` flag
-        return tuple(out)
-
-    monkeypatch.setattr(effects, "mmrm_unstructured", not_converged)
-    result = effects.mmrm(d)
+    monkeypatch.setattr(mmrm, "fit", unstructured_fails)
+    result = effects.mmrm_effects(d)
     assert result.covariance == "compound symmetry (fallback)"
-    assert "did not converge" in result.note
+    assert "could not be estimated" in result.note
     assert len(result.effects) == 3
 
 
 def test_mmrm_is_none_with_one_arm():
     d = _trial_like(n=20)
-    assert effects.mmrm(d[d.arm == "stent"]) is None
+    assert effects.mmrm_effects(d[d.arm == "stent"]) is None
 
 
 def test_subgroups_flag_levels_that_cannot_be_estimated():
@@ -127,7 +130,7 @@ def test_risk_difference_matches_newcombe_1998_worked_example():
     agg = pd.DataFrame(
         {"arm": ["stent", "medical"], "visit_month": [6, 6], "n": [70, 80], "responders_points": [56, 48]}
     )
-    row = responders.compare_arms(agg, "responders_points").iloc[0]
+    row = responders.compare_arms(agg, "responders_points", "complete").iloc[0]
     assert row.risk_difference == pytest.approx(0.8 - 0.6)
     assert (row.rd_ci_low, row.rd_ci_high) == pytest.approx((0.0524, 0.3339), abs=5e-5)
 
@@ -137,7 +140,7 @@ def test_risk_ratio_matches_the_katz_log_formula():
     agg = pd.DataFrame(
         {"arm": ["stent", "medical"], "visit_month": [6, 6], "n": [n1, n2], "responders_points": [x1, x2]}
     )
-    row = responders.compare_arms(agg, "responders_points").iloc[0]
+    row = responders.compare_arms(agg, "responders_points", "complete").iloc[0]
     rr = (x1 / n1) / (x2 / n2)
     se = np.sqrt(1 / x1 - 1 / n1 + 1 / x2 - 1 / n2)
     assert row.risk_ratio == pytest.approx(rr)
@@ -149,7 +152,7 @@ def test_risk_ratio_matches_the_katz_log_formula():
 def test_wilson_interval_of_a_proportion():
     """Wilson 1927 score interval, written out."""
     agg = pd.DataFrame({"arm": ["stent"], "visit_month": [6], "n": [40], "responders_points": [12]})
-    row = responders.proportions(agg, "responders_points").iloc[0]
+    row = responders.proportions(agg, "responders_points", "complete").iloc[0]
     z, p, n = 1.959964, 12 / 40, 40
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
     half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
@@ -158,7 +161,7 @@ def test_wilson_interval_of_a_proportion():
 
 def test_no_risk_ratio_without_responders_in_an_arm():
     agg = pd.DataFrame({"arm": ["stent", "medical"], "visit_month": [6, 6], "n": [10, 10], "responders_points": [4, 0]})
-    assert np.isnan(responders.compare_arms(agg, "responders_points").iloc[0].risk_ratio)
+    assert np.isnan(responders.compare_arms(agg, "responders_points", "complete").iloc[0].risk_ratio)
 
 
 @pytest.mark.parametrize("randomized_only", [True, False])

@@ -2,6 +2,7 @@
 
 import graphlib
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -55,7 +56,17 @@ EXPECTED_COLUMNS = {
         "change",
     },
     "analysis_long": {"patient_id", "study_id", "arm", "baseline", "visit_month", "change"},
-    "responders_by_visit": {"arm", "visit_month", "n", "responders_points", "responders_band", "responders_either"},
+    "responders_by_visit": {
+        "arm",
+        "visit_month",
+        "n_due",
+        "n",
+        "responders_points",
+        "responders_band",
+        "responders_either",
+    },
+    "responder_pairs": {"patient_id", "arm", "visit_month", "seen", "improvement", "band_down"},
+    "responder_thresholds": {"arm", "threshold", "n_due", "n", "responders_points", "responders_either"},
     "band_shift": {"arm", "baseline_band", "visit_band", "n"},
     "symptom_profile": {"arm", "item", "n", "mean_baseline", "mean_visit", "mean_change"},
     "time_to_event": {"patient_id", "arm", "age_group", "start_day", "duration_days", "observed"},
@@ -187,7 +198,13 @@ def test_shared_relations_are_composed_transitively_and_in_order():
 
 
 def test_shared_relations_live_in_their_own_folder():
-    assert set(sql.shared_names()) == {"cohort", "analysis_cohort", "outcome_values", "time_to_event"}
+    assert set(sql.shared_names()) == {
+        "cohort",
+        "analysis_cohort",
+        "outcome_values",
+        "time_to_event",
+        "responder_pairs",
+    }
     assert all((sql.SHARED_DIR / f"{name}.sql").exists() for name in sql.shared_names())
 
 
@@ -237,3 +254,38 @@ def test_every_outcome_of_the_vocabulary_returns_values_through_the_allow_list(s
     ordered = values.sort_values(["patient_id", "visit_month"]).reset_index(drop=True)
     assert ordered.value.notna().sum() > 0
     pd.testing.assert_series_equal(ordered.value, column.v, check_names=False)
+
+
+def test_responders_are_counted_over_patients_due_at_the_visit(tmp_path):
+    """Non-responder imputation needs the patients who were due: scheduled by their study and
+    enrolled long enough before the study's data cut-off (its latest last contact, 2021-06-14)."""
+    from datetime import date
+
+    from tests import handmade
+
+    path = handmade.build(
+        tmp_path / "due.duckdb",
+        {
+            "SEEN": {"visits": {0: 14, 6: 8, 12: 12}, "last_contact_day": 530},  # improved 6, then 2
+            "MISSED": {"visits": {0: 14, 12: 13}, "last_contact_day": 530},  # due at 6, not seen
+            "LATE": {"enrolled_on": date(2021, 3, 1), "visits": {0: 14}, "last_contact_day": 90},  # not due yet
+            "NO_BASELINE": {"visits": {6: 3}, "last_contact_day": 400},
+            "CONTROL": {"arm": "medical", "visits": {0: 10, 6: 10}, "last_contact_day": 400},
+        },
+    )
+    con = duckdb.connect(str(path), read_only=True)
+    params = {
+        **CohortFilter().as_params(),
+        "threshold": 4.0,
+        "days_per_month": DAYS_PER_MONTH,
+        "randomized_only": True,
+        "visit_month": 6,
+    }
+    rows = db.run_query(con, "responders_by_visit", params).set_index(["arm", "visit_month"])
+    assert rows.loc[("stent", 6), ["n_due", "n", "responders_points"]].tolist() == [2, 1, 1]
+    assert rows.loc[("stent", 12), ["n_due", "n", "responders_points"]].tolist() == [2, 2, 0]
+    assert rows.loc[("medical", 6), ["n_due", "n", "responders_points"]].tolist() == [1, 1, 0]
+    sweep = db.run_query(con, "responder_thresholds", params).set_index(["arm", "threshold"])
+    assert sweep.loc[("stent", 6.0), "responders_points"] == 1 and sweep.loc[("stent", 7.0), "responders_points"] == 0
+    assert (sweep.n_due.loc["stent"] == 2).all()
+    con.close()

@@ -8,6 +8,7 @@ import pytest
 from pts_explorer import db, reproduce, vocab
 from pts_explorer.analytics import effects, responders
 from pts_explorer.filters import CohortFilter
+from pts_explorer.vocab import DAYS_PER_MONTH
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +35,7 @@ def params():
         "randomized_only": True,
         "max_patients": 20000,
         "threshold": 4.0,
+        "days_per_month": DAYS_PER_MONTH,
     }
 
 
@@ -45,16 +47,19 @@ def test_ancova_snippet(small_con, snippet_db, params):
     assert result["p_value"] == pytest.approx(shown.p_value, rel=1e-8)
 
 
-def test_mmrm_snippet(small_con, snippet_db, params, capsys):
-    fits = effects.mmrm_by_study(db.run_query(small_con, "analysis_long", params))
+@pytest.mark.parametrize("method", ["reml", "ml"])
+def test_mmrm_snippet(small_con, snippet_db, params, method):
+    fits = effects.mmrm_by_study(db.run_query(small_con, "analysis_long", params), method)
     fit = fits["TRIAL"]
-    result = _run(reproduce.mmrm(params, snippet_db, "TRIAL", fit.covariance))
+    result = _run(reproduce.mmrm(params, snippet_db, "TRIAL", method, fit.covariance))
     for row in fit.effects.itertuples():
-        assert result[row.visit_month] == pytest.approx(row.estimate, abs=5e-3)
+        shown = result[row.visit_month]
+        assert shown["estimate"] == pytest.approx(row.estimate, abs=1e-9)
+        assert (shown["ci_low"], shown["ci_high"]) == pytest.approx((row.ci_low, row.ci_high), abs=1e-9)
 
 
 def test_mmrm_fallback_snippet_runs(snippet_db, params):
-    result = _run(reproduce.mmrm(params, snippet_db, "TRIAL", "compound symmetry (fallback)"))
+    result = _run(reproduce.mmrm(params, snippet_db, "TRIAL", "reml", "compound symmetry (fallback)"))
     assert set(result) == {1, 3, 6, 12, 24}
 
 
@@ -73,11 +78,13 @@ def test_subgroup_snippet(small_con, snippet_db, params):
             assert result[(factor, "interaction p")] == pytest.approx(p, abs=1e-12)
 
 
+@pytest.mark.parametrize("imputation", list(responders.IMPUTATIONS))
 @pytest.mark.parametrize("definition", list(responders.DESCRIPTIONS))
-def test_responder_snippet(small_con, snippet_db, params, definition):
-    shown = responders.compare_arms(db.run_query(small_con, "responders_by_visit", params), definition)
+def test_responder_snippet(small_con, snippet_db, params, definition, imputation):
+    agg = db.run_query(small_con, "responders_by_visit", params)
+    shown = responders.compare_arms(agg, definition, imputation)
     row = shown.set_index("visit_month").loc[6]
-    result = _run(reproduce.responders(params, snippet_db, definition, 6))
+    result = _run(reproduce.responders(params, snippet_db, definition, 6, imputation))
     assert result["risk_difference"] == pytest.approx(row.risk_difference)
     assert result["rd_ci"] == pytest.approx((row.rd_ci_low, row.rd_ci_high))
     assert result["risk_ratio"] == pytest.approx(row.risk_ratio)
@@ -114,8 +121,8 @@ def test_cox_snippet(small_con, snippet_db):
     }
     data = db.run_query(small_con, "cox_data", params)
     shown = survival.cox(data, "arm", ["age_years", "sex"])
-    result = _run(reproduce.cox(params, snippet_db, "arm", shown.formula, ["arm", "age_years", "sex"]))
-    assert result["C(arm)[T.stent]"] == pytest.approx(shown.hazard_ratios.set_index("level").loc["stent", "hr"])
+    result = _run(reproduce.cox(params, snippet_db, "arm", shown.design.levels(), shown.design.numeric()))
+    assert result["arm[stent]"] == pytest.approx(shown.hazard_ratios.set_index("level").loc["stent", "hr"])
 
 
 def test_safety_snippet(small_con, snippet_db):
