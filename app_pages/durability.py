@@ -4,12 +4,12 @@ import numpy as np
 import streamlit as st
 
 from pts_explorer import charts, config, display, reproduce, ui, vocab
-from pts_explorer.analytics import ph_test, survival
+from pts_explorer.analytics import competing, ph_test, survival
 from pts_explorer.filters import MAX_MODEL_PATIENTS
 
 cohort = ui.page_header("Durability over 10 years")
 
-c1, c2, c3 = st.columns([2, 1.5, 2.5], vertical_alignment="bottom")
+c1, c2, c3, c4 = st.columns([2, 1.4, 2.2, 2], vertical_alignment="bottom")
 endpoint = ui.control(
     "endpoint", c1.selectbox, "Endpoint", list(vocab.ENDPOINTS), format_func=lambda e: vocab.ENDPOINTS[e][0]
 )
@@ -24,68 +24,106 @@ adjust = ui.control(
     format_func=vocab.COX_ADJUSTMENTS.get,
     placeholder="Unadjusted",
 )
+randomized_only = ui.control(
+    "randomized",
+    c4.toggle,
+    "Randomized patients only",
+    help="On: patients of randomized studies only (the trial's 2 years). Off: registry patients are included, "
+    "and comparisons between groups are observational.",
+)
 
 label, population = vocab.ENDPOINTS[endpoint]
-incidence = endpoint in survival.INCIDENCE_ENDPOINTS
+in_sentence = label[0].lower() + label[1:]  # "recurrent DVT", not "recurrent dvt"
+competing_risk = endpoint in vocab.COMPETING_ENDPOINTS
 who = {
     "stent": "stent-arm patients with a technically successful procedure, from the procedure",
     "both": "both arms, from enrollment",
 }[population]
 if endpoint == "ulcer_healing":
     who = "patients with an open ulcer at baseline, both arms, from enrollment"
-st.caption(f"**{label}**: {who}. Censored at last contact or death.")
+if competing_risk:
+    how = "Cumulative incidence, with death as a competing event (a patient who died can no longer reach it)."
+else:
+    how = "Kaplan-Meier, censored at last contact or death, as vascular reporting standards present patency."
+st.caption(f"**{label}**: {who}. {how}")
 
 if population == "stent" and group == "arm":
-    st.caption("This endpoint concerns stented patients only: compare by site, grade, study, sex or age group.")
-params = {**cohort.as_params(), "endpoint": endpoint, "group": group, "max_patients": MAX_MODEL_PATIENTS}
+    st.info(
+        "This endpoint concerns stented patients only, so there is one curve: compare by site, grade, study, "
+        "sex or age group to see differences.",
+        icon=":material/info:",
+    )
+params = {
+    **cohort.as_params(),
+    "endpoint": endpoint,
+    "group": group,
+    "max_patients": MAX_MODEL_PATIENTS,
+    "randomized_only": randomized_only,
+}
 counts = ui.query("km_counts", params)
 if counts.empty:
     if int(ui.query("cohort_counts", params).matching.sum()) == 0:
         ui.empty_cohort(cohort)
+    elif randomized_only and ui.study_designs(cohort, True).empty:
+        st.info(
+            "**No randomized patient in this cohort.** Switch off *Randomized patients only*.",
+            icon=":material/event_busy:",
+        )
     else:
         st.info(
-            f"**Nobody in this cohort is eligible for {label.lower()}**: it concerns {who.split(',')[0]}.",
+            f"**Nobody in this cohort is eligible for {in_sentence}**: it concerns {who.split(',')[0]}.",
             icon=":material/event_busy:",
         )
     st.stop()
+ui.design_notice(ui.study_designs(cohort, randomized_only), remedy="randomized")
 if not counts.observed.any():
     st.info(
-        f"**No {label.lower()} event in this cohort**: the curve stays flat; there is nothing to compare.",
+        f"**No {in_sentence} event in this cohort**: the curve stays flat; there is nothing to compare.",
         icon=":material/check_circle:",
     )
 
 labels = vocab.LEVELS.get(group, {})
-fits = survival.fit_km(counts)
 risk = survival.at_risk(counts, survival.ticks_days(float(counts.duration_days.max())))
-y_label = f"{label}, share {'reached' if incidence else 'free of the event'}"
-title = f"{label} by {vocab.SURVIVAL_GROUPINGS[group].lower()} ({survival.KM_METHOD})"
-st.plotly_chart(charts.km_figure(survival.curves(fits, incidence), risk, title, y_label, labels), key="km_chart")
+if competing_risk:
+    curves = competing.cumulative_incidence(counts)
+    marks = competing.landmarks(curves, counts)
+    chisq, df, p = competing.gray_test(counts)
+    method, test_name = competing.CIF_METHOD, "Gray's test"
+    y_label = f"{label}, cumulative incidence"
+else:
+    fits = survival.fit_km(counts)
+    curves = survival.curves(fits)
+    marks = survival.landmarks(fits, counts)
+    p = survival.logrank(counts)
+    method, test_name = survival.KM_METHOD, "Log-rank"
+    y_label = f"{label}, share free of the event"
+title = f"{label} by {vocab.SURVIVAL_GROUPINGS[group].lower()} ({method.split(',')[0]})"
+st.plotly_chart(charts.km_figure(curves, risk, title, y_label, labels), key="km_chart")
 
 st.subheader("Estimates at 1, 2, 5 and 10 years")
-marks = survival.landmarks(fits, counts, incidence)
 marks["cell"] = [
     display.DASH if r.at_risk == 0 else display.estimate_with_ci(r.estimate, r.ci_low, r.ci_high)
     for r in marks.itertuples()
 ]
 table = marks.pivot(index="group", columns="years", values="cell").rename(columns=lambda y: f"{y} year{'s' * (y > 1)}")
-med = survival.medians(fits).set_index("group")
-table["median, months (95% CI)"] = [display.median_label(med.loc[g]) for g in table.index]
+if not competing_risk:
+    med = survival.medians(fits).set_index("group")
+    table["median, months (95% CI)"] = [display.median_label(med.loc[g]) for g in table.index]
 table.index = [labels.get(g, g) for g in table.index]
 st.dataframe(table, key="landmark_table")
-p = survival.logrank(counts)
-st.caption(f"{survival.KM_METHOD}; a dash where nobody is still at risk. Log-rank p = {display.format_p(p)}.")
+st.caption(f"{display.sentence(method)}; a dash where nobody is still at risk. {test_name}: {display.p_clause(p)}.")
 ui.how_computed(
     "km_counts",
     params,
-    f"{survival.KM_METHOD}; {survival.LOGRANK_METHOD}",
-    reproduce.kaplan_meier(params, config.db_path(), incidence),
+    f"{method}; {competing.GRAY_METHOD if competing_risk else survival.LOGRANK_METHOD}",
+    reproduce.time_to_event(params, config.db_path(), competing_risk),
 )
 
-st.subheader("Hazard ratio (Cox)")
+st.subheader("Cause-specific hazard ratio (Cox)" if competing_risk else "Hazard ratio (Cox)")
 data = ui.query("cox_data", params)
 result = survival.cox(data, group, adjust)
 if result is None:
-    st.info("A hazard ratio needs at least two groups and at least one event.")
+    st.info("A hazard ratio needs at least two groups and at least one event in each.")
 else:
     hr = result.hazard_ratios.assign(level=lambda d: d.level.map(lambda v: labels.get(v, v)))
     hr["p_value"] = hr.p_value.map(display.format_p)
@@ -96,10 +134,23 @@ else:
         hide_index=True,
         column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("HR", "ci_low", "ci_high")},
     )
+    kind = "Cause-specific hazards (deaths censored) of a " if competing_risk else ""
     st.caption(
-        f"{survival.COX_METHOD}; model `{result.formula}`. PH check p: {ph_test.PH_METHOD}, one test per "
+        f"{kind}{survival.COX_METHOD}; model `{result.formula}`. PH check p: {ph_test.PH_METHOD}, one test per "
         "coefficient; a small p suggests the hazard ratio changes over time, so read it as an average."
     )
+    designs = ui.query("studies").set_index("study_id").design
+    observational = int((data.study_id.map(designs) == "observational").sum())
+    if observational:
+        adjusted = (
+            f"adjusted for {', '.join(vocab.COX_ADJUSTMENTS[a].lower() for a in adjust)}" if adjust else "unadjusted"
+        )
+        st.warning(
+            f"**Observational comparison**: {observational:,} of {len(data):,} patients in this model "
+            f"({observational / len(data):.0%}) come from the registry, where treatment was not randomized. The "
+            f"hazard ratio is {adjusted}; confounding by other factors may remain.",
+            icon=":material/visibility:",
+        )
     tests = result.ph_tests.rename(index={"GLOBAL": "Global (all terms)"}).rename(index=vocab.SURVIVAL_GROUPINGS)
     tests = tests.rename(index=vocab.COX_ADJUSTMENTS).assign(p=lambda t: t.p.map(display.format_p))
     st.dataframe(

@@ -26,7 +26,7 @@ if data.empty:
     ui.no_analysis_data(analysis)
     st.stop()
 
-ui.design_notice(ui.analysis_designs(analysis))
+ui.design_notice(ui.analysis_designs(analysis), remedy="registry")
 if not analysis.randomized_only:
     st.markdown("**Baseline imbalance the adjustment has to handle** (SMD, stent vs medical, analysis set):")
     smd = display.analysis_set_smds(data, list(vocab.ANALYSIS_COLUMNS))

@@ -47,7 +47,7 @@ agg = ui.query("responders_by_visit", params)
 if agg.empty:
     ui.no_analysis_data(analysis)
     st.stop()
-ui.design_notice(ui.analysis_designs(analysis))
+ui.design_notice(ui.analysis_designs(analysis), remedy="registry")
 label = responders.DESCRIPTIONS[definition].replace("the threshold", f"{threshold} points")
 shares = responders.proportions(agg, definition, imputation)
 st.plotly_chart(charts.responder_figure(shares, label), key="responder_chart")

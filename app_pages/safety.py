@@ -3,49 +3,63 @@
 import streamlit as st
 
 from pts_explorer import charts, config, display, reproduce, ui, vocab
-from pts_explorer.analytics import safety
+from pts_explorer.analytics import competing, safety, survival
 
 cohort = ui.page_header("Safety and complications")
 
-c1, c2 = st.columns([2, 2], vertical_alignment="bottom")
-split = ui.control(
-    "split",
-    c1.segmented_control,
-    "Split by",
-    list(vocab.SAFETY_SPLITS),
-    required=True,
-    format_func=vocab.SAFETY_SPLITS.get,
-)
+c1, c2, c3 = st.columns([3.2, 1.4, 1.6], vertical_alignment="bottom")
 period = ui.control(
-    "period", c2.segmented_control, "Period", list(safety.PERIODS), required=True, format_func=str.capitalize
+    "period", c1.segmented_control, "Period", list(safety.PERIODS), required=True, format_func=str.capitalize
+)
+split = ui.control("split", c2.selectbox, "Split by", list(vocab.SAFETY_SPLITS), format_func=vocab.SAFETY_SPLITS.get)
+randomized_only = ui.control(
+    "randomized",
+    c3.toggle,
+    "Randomized patients only",
+    help="On: patients of randomized studies only. Off: registry patients are included; their complication "
+    "rates are observational and follow-up is longer.",
 )
 
-params = {**cohort.as_params(), "group": split}
+params = {**cohort.as_params(), "group": split, "randomized_only": randomized_only}
 denominators = ui.query("safety_denominators", params)
 if denominators.empty:
-    ui.empty_cohort(cohort)
+    if randomized_only and int(ui.query("cohort_counts", params).matching.sum()) > 0:
+        st.info(
+            "**No randomized patient in this cohort.** Switch off *Randomized patients only*.",
+            icon=":material/event_busy:",
+        )
+    else:
+        ui.empty_cohort(cohort)
     st.stop()
-ui.design_notice(ui.query("cohort_size_by_study_arm", params))
+ui.design_notice(ui.study_designs(cohort, randomized_only), remedy="randomized")
 events = ui.query("safety_events", params)
-rates = safety.rates(events, denominators)
+rates = safety.rates(events, ui.query("safety_exposure", params))
 if events.empty:
-    st.info("**No complication recorded in this cohort.** Every rate below is 0 of n.", icon=":material/check_circle:")
+    st.info("**No complication recorded in this cohort.** Every rate below is 0.", icon=":material/check_circle:")
 
-st.markdown(
-    f"**Patients with at least one event, {period}** of the index procedure (of enrollment in the medical "
-    "arm): patients (% of the arm, exact 95% CI) · number of events."
-)
+st.markdown(f"**Complications {period}**: {safety.PERIOD_NOTES[period]}.")
 st.dataframe(display.safety_table(rates, period), hide_index=True, key="safety_table")
 sizes = denominators.groupby("arm").patients.sum()
 arm_sizes = ", ".join(f"{vocab.ARMS[a]} {int(n):,}" for a, n in sizes.items())
 st.caption(
-    f"{safety.METHOD}. Patients: {arm_sizes}. Medical-arm patients have no procedure, so procedural events "
-    "cannot occur there."
+    f"Patients: {arm_sizes}. *Patients*: {safety.PROPORTION_METHOD}. *Events, per 100 PY*: number of events and "
+    f"{safety.RATE_METHOD} (PY: patient-years); rates compare periods and arms with different follow-up, "
+    "proportions do not. Medical-arm patients have no procedure, so procedural complications cannot occur there."
 )
 ui.how_computed("safety_events", params, safety.METHOD, reproduce.safety(params, config.db_path()))
 
-timeline = ui.query("safety_timeline", {**params, "days_per_month": vocab.DAYS_PER_MONTH})
-if not timeline.empty:
-    windows = [label for *_, label in safety.TIME_BINS]
-    figure = charts.safety_timeline_figure(safety.timeline_bins(timeline), vocab.EVENT_LABELS, windows)
-    st.plotly_chart(figure, key="safety_timeline")
+st.subheader("Time to the first complication")
+counts = ui.query("complication_counts", params)
+if counts.status.eq(1).any():
+    curves = competing.cumulative_incidence(counts)
+    risk = survival.at_risk(counts, survival.ticks_days(float(counts.duration_days.max())))
+    title = "Any complication of the table, first one after the procedure (stent) or enrollment (medical)"
+    figure = charts.km_figure(curves, risk, title, "Cumulative incidence", vocab.ARMS)
+    st.plotly_chart(figure, key="complication_chart")
+    chisq, df, p = competing.gray_test(counts)
+    st.caption(
+        f"{display.sentence(competing.CIF_METHOD)}. Events before the procedure are not counted here. "
+        f"{competing.GRAY_METHOD}: {display.p_clause(p)}."
+    )
+else:
+    st.info("No complication after the procedure (stent arm) or enrollment (medical arm) in this cohort.")

@@ -16,7 +16,7 @@ data = ui.query("analysis_visit", params)
 if data.empty:
     ui.no_analysis_data(analysis)
     st.stop()
-ui.design_notice(ui.analysis_designs(analysis))
+ui.design_notice(ui.analysis_designs(analysis), remedy="registry")
 
 overall = effects.ancova(data, ["study_id"])
 if overall is None:

@@ -42,7 +42,7 @@ if summary.empty:
     ui.empty_cohort(cohort)
     st.stop()
 
-ui.design_notice(sizes, by_study)
+ui.design_notice(sizes, by_study, remedy="split")
 table = trajectories.summary_table(summary, change=change)
 sample = ui.query("trajectory_sample", params) if per_arm else None
 st.plotly_chart(charts.trajectory_figure(table, outcome, change, sample), key="trajectory_chart")

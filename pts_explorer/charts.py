@@ -468,44 +468,6 @@ def km_figure(curve: pd.DataFrame, risk: pd.DataFrame, title: str, y_label: str,
     return _base_layout(fig, title, 520 + 20 * len(groups))
 
 
-def safety_timeline_figure(timeline: pd.DataFrame, labels: dict[str, str], windows: list[str]) -> go.Figure:
-    """When complications occur: events per time window since the procedure (enrollment), per arm.
-
-    timeline: arm, event_type, window, events."""
-    arms = [a for a in ARM_ORDER if a in set(timeline.arm)]
-    fig = make_subplots(
-        rows=len(arms) or 1,
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.12,
-        subplot_titles=[vocab.ARMS[a] for a in arms],
-    )
-    for r, arm in enumerate(arms, start=1):
-        d = timeline[timeline.arm == arm]
-        for event, e in d.groupby("event_type", sort=True):
-            fig.add_trace(
-                go.Bar(
-                    x=e.window,
-                    y=e.events,
-                    name=labels.get(event, event),
-                    legendgroup=event,
-                    showlegend=r == 1,
-                    marker_color=_group_color(event, list(labels).index(event) if event in labels else 0),
-                    hovertemplate="%{x}: %{y} events<extra>" + labels.get(event, event) + "</extra>",
-                ),
-                row=r,
-                col=1,
-            )
-        fig.update_yaxes(title_text="Events", row=r, col=1)
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=windows)
-    fig.update_xaxes(
-        title_text="Time since the index procedure (since enrollment in the medical arm)", row=len(arms) or 1, col=1
-    )
-    fig = _base_layout(fig, "When complications occur", 300 + 220 * max(len(arms), 1))
-    fig.update_layout(barmode="stack", legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0})
-    return fig
-
-
 def schoenfeld_figure(
     points: pd.DataFrame, smooth: pd.DataFrame, betas: dict[str, float], labels: dict[str, str]
 ) -> go.Figure:

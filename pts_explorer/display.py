@@ -41,6 +41,19 @@ def format_p(p: float | None) -> str:
     return "<0.0001" if p < 0.0001 else f"{p:.4f}" if p < 0.001 else f"{p:.3f}"
 
 
+def p_clause(p: float | None) -> str:
+    """'p = 0.012', 'p < 0.0001' or 'p not computable', for running text."""
+    text = format_p(p)
+    if text == DASH:
+        return "p not computable"
+    return f"p < {text[1:]}" if text.startswith("<") else f"p = {text}"
+
+
+def sentence(text: str) -> str:
+    """A method name as the start of a sentence."""
+    return text[:1].upper() + text[1:]
+
+
 def median_label(row: pd.Series) -> str:
     """'12.3 (9.8-15.1)' from a survival.medians() row; 'not reached' / 'NR' where the curve
     stays above 50%."""
@@ -111,15 +124,28 @@ def analysis_set_smds(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 def safety_table(rates: pd.DataFrame, period: str) -> pd.DataFrame:
-    """One row per complication (and group), a column per arm: 'patients (pct, CI) · events'."""
+    """One row per complication (and subgroup); per arm, patients with at least one event
+    ('12 of 1,529 · 0.8% (0.4-1.4)') and events with their rate per 100 patient-years."""
     d = rates[rates.period == period].copy()
-    d["cell"] = [
-        f"{r.patients_with} ({r.pct:.1f}%, {r.ci_low:.1f}-{r.ci_high:.1f}) · {r.events} ev." for r in d.itertuples()
+    d["share"] = [
+        f"{r.patients_with} of {r.patients:,} · {r.pct:.1f}% ({r.ci_low:.1f}-{r.ci_high:.1f})" for r in d.itertuples()
+    ]
+    d["per_py"] = [
+        f"{r.events} · {r.rate:.2f} ({r.rate_low:.2f}-{r.rate_high:.2f})"
+        if r.patient_years > 0
+        else f"{r.events} · {DASH}"
+        for r in d.itertuples()
     ]
     d["Complication"] = d.event_type.map(vocab.EVENT_LABELS)
     index = ["Complication"] + (["group_value"] if d.group_value.nunique() > 1 else [])
-    wide = d.pivot_table(index=index, columns="arm", values="cell", aggfunc="first").reset_index()
+    wide = d.pivot_table(index=index, columns="arm", values=["share", "per_py"], aggfunc="first").reset_index()
+    columns = {}
+    for arm in ("stent", "medical"):
+        if ("share", arm) in wide.columns:
+            columns[("share", arm)] = f"{vocab.ARMS[arm]}: patients, % (95% CI)"
+            columns[("per_py", arm)] = f"{vocab.ARMS[arm]}: events, per 100 PY (95% CI)"
+    out = wide[[*[(c, "") for c in index], *columns]]
+    out.columns = [*index, *columns.values()]
     order = {label: i for i, label in enumerate(vocab.EVENT_LABELS.values())}
-    wide = wide.sort_values(by=index, key=lambda s: s.map(order) if s.name == "Complication" else s)
-    arms = [a for a in ("stent", "medical") if a in wide.columns]
-    return wide[[*index, *arms]].rename(columns={"stent": "Stent", "medical": "Medical", "group_value": "Subgroup"})
+    out = out.sort_values(by=index, key=lambda s: s.map(order) if s.name == "Complication" else s)
+    return out.rename(columns={"group_value": "Subgroup"}).reset_index(drop=True)

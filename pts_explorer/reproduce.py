@@ -14,14 +14,11 @@ from pts_explorer.analytics.responders import IMPUTATIONS
 from pts_explorer.vocab import DAYS_PER_YEAR
 
 
-def _load(name: str, params: dict, path: Path) -> str:
+def _load(name: str, params: dict, path: Path, var: str = "data", connect: bool = True) -> str:
+    """Code that runs queries/<name>.sql on the file into DataFrame `var` (connecting first)."""
     text, bound = db.bind_params(name, params)
-    return (
-        "import duckdb\n\n"
-        f"con = duckdb.connect({str(path)!r}, read_only=True)\n"
-        f"params = {bound!r}\n"
-        f'data = con.execute("""\n{text}\n""", params).df()\n'
-    )
+    opening = f"import duckdb\n\ncon = duckdb.connect({str(path)!r}, read_only=True)\n" if connect else ""
+    return opening + f"params = {bound!r}\n" + f'{var} = con.execute("""\n{text}\n""", params).df()\n'
 
 
 def ancova(params: dict, path: Path, formula: str) -> str:
@@ -101,19 +98,37 @@ def table(name: str, params: dict, path: Path) -> str:
     return _load(name, params, path) + "\nresult = data\nprint(result)\n"
 
 
-def kaplan_meier(params: dict, path: Path, incidence: bool) -> str:
-    estimate = "1 - s" if incidence else "s"
+def time_to_event(params: dict, path: Path, competing_risk: bool) -> str:
+    """Landmark estimates at 1, 2, 5 and 10 years and the test between groups: Kaplan-Meier and
+    log-rank (lifelines), or cumulative incidence (statsmodels, death competing) and Gray's test."""
+    landmarks = (
+        "for years in (1, 2, 5, 10):\n"
+        f"        t = years * {DAYS_PER_YEAR}\n"
+        "        if d.n[d.duration_days >= t].sum() > 0:  # otherwise nobody is at risk: shown as a dash\n"
+    )
+    if competing_risk:
+        return _load("km_counts", params, path) + (
+            "\nimport numpy as np\nfrom statsmodels.duration.survfunc import CumIncidenceRight\n\n"
+            "result = {}\n"
+            "for group, d in data.groupby('group_value'):\n"
+            "    time, status = np.repeat(d.duration_days, d.n), np.repeat(d.status, d.n)  # 1 event, 2 death first\n"
+            "    fit = CumIncidenceRight(time.to_numpy(float), status.to_numpy(int))\n"
+            f"    {landmarks}"
+            "            result[(group, years)] = fit.cinc[0][fit.times <= t][-1] if (fit.times <= t).any() else 0.0\n"
+            "# Gray's test (R cmprsk::cuminc) has no Python library; the app's implementation:\n"
+            "from pts_explorer.analytics.competing import gray_test\n\n"
+            "if data.group_value.nunique() > 1 and (data.status == 1).any():\n"
+            '    result["Gray\'s test p"] = gray_test(data)[2]\n'
+            "print(result)\n"
+        )
     return _load("km_counts", params, path) + (
         "\nfrom lifelines import KaplanMeierFitter\n"
         "from lifelines.statistics import multivariate_logrank_test\n\n"
         "result = {}\n"
         "for group, d in data.groupby('group_value'):\n"
         "    kmf = KaplanMeierFitter().fit(d.duration_days, d.observed.astype(bool), weights=d.n)\n"
-        "    for years in (1, 2, 5, 10):\n"
-        f"        t = years * {DAYS_PER_YEAR}\n"
-        "        if d.n[d.duration_days >= t].sum() > 0:  # otherwise nobody is at risk: shown as a dash\n"
-        "            s = kmf.survival_function_at_times(t).iloc[0]\n"
-        f"            result[(group, years)] = {estimate}\n"
+        f"    {landmarks}"
+        "            result[(group, years)] = kmf.survival_function_at_times(t).iloc[0]\n"
         "if data.group_value.nunique() > 1 and data.observed.any():\n"
         "    test = multivariate_logrank_test(data.duration_days, data.group_value, data.observed.astype(bool),\n"
         "                                     weights=data.n)\n"
@@ -142,11 +157,22 @@ def cox(params: dict, path: Path, group: str, levels: dict[str, list[str]], nume
 
 
 def safety(params: dict, path: Path) -> str:
-    return _load("safety_events", params, path) + (
-        "\nfrom statsmodels.stats.proportion import proportion_confint\n\n"
-        "low, high = proportion_confint(data.patients_with, data.patients, method='beta')  # Clopper-Pearson\n"
-        "data['pct'] = 100 * data.patients_with / data.patients\n"
-        "data['ci_low'], data['ci_high'] = 100 * low, 100 * high\n"
-        "result = data.set_index(['arm', 'group_value', 'event_type', 'period'])[['pct', 'ci_low', 'ci_high']]\n"
-        "print(result)\n"
+    return (
+        _load("safety_events", params, path, "events")
+        + _load("safety_exposure", params, path, "exposure", connect=False)
+        + (
+            "\nimport pandas as pd\n"
+            "from statsmodels.stats.proportion import proportion_confint\n"
+            "from statsmodels.stats.rates import confint_poisson\n\n"
+            "data = exposure.merge(events, on=['arm', 'group_value', 'period'])  # periods with events\n"
+            "low, high = proportion_confint(data.patients_with, data.patients, method='beta')  # Clopper-Pearson\n"
+            "data['pct'] = 100 * data.patients_with / data.patients\n"
+            "data['ci_low'], data['ci_high'] = 100 * low, 100 * high\n"
+            f"hundreds_of_years = data.follow_up_days / {DAYS_PER_YEAR} / 100\n"
+            "data['rate'] = data.events / hundreds_of_years  # events per 100 patient-years\n"
+            "data['rate_low'], data['rate_high'] = confint_poisson(data.events, hundreds_of_years, method='exact-c')\n"
+            "result = data.set_index(['arm', 'group_value', 'event_type', 'period'])[\n"
+            "    ['pct', 'ci_low', 'ci_high', 'rate', 'rate_low', 'rate_high']]\n"
+            "print(result)\n"
+        )
     )

@@ -156,11 +156,12 @@ SETTINGS = Registry(
             Setting("mmrm", "choice", "reml", tuple(vocab.MMRM_METHODS)),
             Setting("definition", "choice", "responders_points", tuple(vocab.RESPONDER_DEFINITIONS)),
             Setting("imputation", "choice", "nri", tuple(vocab.RESPONDER_IMPUTATIONS)),
-            Setting("endpoint", "choice", "primary_patency", tuple(vocab.ENDPOINTS)),
+            Setting("endpoint", "choice", "ulcer_healing", tuple(vocab.ENDPOINTS)),
+            Setting("randomized", "flag", False),
             Setting("group", "choice", "arm", tuple(vocab.SURVIVAL_GROUPINGS)),
             Setting("cox_adjust", "choices", [], tuple(vocab.COX_ADJUSTMENTS)),
             Setting("split", "choice", "none", tuple(vocab.SAFETY_SPLITS)),
-            Setting("period", "choice", "within 30 days", ("within 30 days", "after 30 days", "any time")),
+            Setting("period", "choice", "within 30 days", vocab.SAFETY_PERIODS),
         )
     }
 )

@@ -81,15 +81,17 @@ OUTCOMES = {
 }
 
 # Durability endpoints: label and who is eligible ("stent": stented patients from the procedure;
-# "both": both arms from enrollment).
+# "both": both arms from enrollment). Patency is shown as Kaplan-Meier survival (vascular reporting
+# standards); the others as cumulative incidence with death as a competing event.
 ENDPOINTS = {
     "primary_patency": ("Primary patency", "stent"),
     "assisted_primary_patency": ("Assisted-primary patency", "stent"),
     "secondary_patency": ("Secondary patency", "stent"),
-    "freedom_from_reintervention": ("Freedom from reintervention", "stent"),
+    "freedom_from_reintervention": ("Reintervention", "stent"),
     "ulcer_healing": ("Ulcer healing", "both"),
-    "freedom_from_recurrent_dvt": ("Freedom from recurrent DVT", "both"),
+    "freedom_from_recurrent_dvt": ("Recurrent DVT", "both"),
 }
+COMPETING_ENDPOINTS = ("freedom_from_reintervention", "ulcer_healing", "freedom_from_recurrent_dvt")
 SURVIVAL_GROUPINGS = {
     "arm": "Arm",
     "obstruction_site": "Obstruction site",
@@ -128,6 +130,7 @@ RESPONDER_DEFINITIONS = {
 }
 MMRM_METHODS = {"reml": "REML, Satterthwaite df (default)", "ml": "ML, Wald z"}
 RESPONDER_IMPUTATIONS = {"nri": "Non-responder (default)", "complete": "Excluded (complete cases)"}
+SAFETY_PERIODS = ("within 30 days", "after 30 days", "before the procedure", "any time")
 SAFETY_SPLITS = {"none": "Arm only", "obstruction_site": "Obstruction site", "stenosis_grade": "Stenosis grade"}
 EVENT_LABELS = {
     "stent_thrombosis": "Stent thrombosis (occlusion)",

@@ -1,8 +1,8 @@
--- km_counts: the time-to-event data of $endpoint aggregated to (group, time, event) counts, which
--- is all a Kaplan-Meier estimate, its number-at-risk table and a log-rank test need.
+-- km_counts: the time-to-event data of $endpoint aggregated to (group, time, status) counts, which
+-- is all a Kaplan-Meier or Aalen-Johansen estimate, the number at risk, a log-rank or Gray's test need.
 -- params: $endpoint as in time_to_event; $group one of arm, obstruction_site, stenosis_grade,
 --         study_id, sex, age_group
--- grain: group_value, duration_days, observed
+-- grain: group_value, duration_days, status (observed = status 1, the endpoint; 2 = death first)
 SELECT
     CASE $group
         WHEN 'arm' THEN arm
@@ -13,7 +13,8 @@ SELECT
         WHEN 'age_group' THEN age_group
     END AS group_value,
     duration_days,
-    observed,
+    status,
+    status = 1 AS observed,
     count(*) AS n
 FROM time_to_event
 GROUP BY ALL

@@ -1,50 +1,41 @@
--- safety_events: per arm (and $group value) and event type, events and patients with at least one,
--- within 30 days of the index procedure (of enrollment in the medical arm) and later.
--- params: $group one of none, obstruction_site, stenosis_grade
+-- safety_events: per arm (and $group value), event type and period, events and patients with at
+-- least one. An event before the index procedure is in "before the procedure", never in a window
+-- after it; "any time" counts every event from enrollment to last contact. Periods as in
+-- safety_exposure.
+-- params: $group as in safety_follow_up
 -- grain: arm, group_value, event_type, period
 WITH
 
-patients_in AS (
-    SELECT
-        c.patient_id,
-        c.arm,
-        CASE $group WHEN 'obstruction_site' THEN c.obstruction_site WHEN 'stenosis_grade' THEN c.stenosis_grade
-                    ELSE 'all' END AS group_value,
-        coalesce(pr.procedure_day, 0) AS anchor_day
-    FROM cohort AS c
-    LEFT JOIN procedures AS pr
-        ON pr.patient_id = c.patient_id
-),
-
-denominators AS (
-    SELECT arm, group_value, count(*) AS patients FROM patients_in GROUP BY ALL
-),
-
 dated AS (
     SELECT
-        p.arm,
-        p.group_value,
+        f.arm,
+        f.group_value,
         e.patient_id,
         e.event_type,
-        CASE WHEN e.event_day - p.anchor_day <= 30 THEN 'within 30 days' ELSE 'after 30 days' END AS period
+        CASE
+            WHEN e.event_day < f.anchor_day THEN 'before the procedure'
+            WHEN e.event_day - f.anchor_day <= 30 THEN 'within 30 days'
+            ELSE 'after 30 days'
+        END AS period
     FROM events AS e
-    INNER JOIN patients_in AS p
-        ON p.patient_id = e.patient_id
+    INNER JOIN safety_follow_up AS f
+        ON f.patient_id = e.patient_id
     WHERE e.event_type NOT IN ('patency_restored', 'ulcer_healed')
 ),
 
-counted AS (
-    SELECT arm, group_value, event_type, period, count(*) AS events, count(DISTINCT patient_id) AS patients_with
-    FROM dated
-    GROUP BY ALL
+both_ways AS (
+    SELECT arm, group_value, patient_id, event_type, period FROM dated
     UNION ALL
-    SELECT arm, group_value, event_type, 'any time' AS period, count(*), count(DISTINCT patient_id)
-    FROM dated
-    GROUP BY ALL
+    SELECT arm, group_value, patient_id, event_type, 'any time' FROM dated
 )
 
-SELECT c.*, d.patients
-FROM counted AS c
-INNER JOIN denominators AS d
-    ON d.arm = c.arm AND d.group_value = c.group_value
-ORDER BY c.event_type, c.arm DESC, c.group_value, c.period
+SELECT
+    arm,
+    group_value,
+    event_type,
+    period,
+    count(*) AS events,
+    count(DISTINCT patient_id) AS patients_with
+FROM both_ways
+GROUP BY arm, group_value, event_type, period
+ORDER BY event_type, arm DESC, group_value, period

@@ -23,7 +23,6 @@ KM_METHOD = "Kaplan-Meier, log-log (exponential Greenwood) 95% CI"
 LOGRANK_METHOD = "log-rank test (lifelines multivariate_logrank_test)"
 COX_METHOD = "Cox proportional hazards (lifelines CoxPHFitter, Efron ties), Wald 95% CI"
 
-INCIDENCE_ENDPOINTS = {"ulcer_healing"}  # plotted as the share who reached it, not who stayed free
 LANDMARK_YEARS = (1, 2, 5, 10)
 
 
@@ -45,15 +44,13 @@ def at_risk(counts: pd.DataFrame, days: list[float]) -> pd.DataFrame:
     return pd.DataFrame(rows, index=days).T
 
 
-def curves(fits: dict[str, KaplanMeierFitter], incidence: bool) -> pd.DataFrame:
-    """Step-curve points: group, month, estimate, ci_low, ci_high (1 - S for incidence endpoints)."""
+def curves(fits: dict[str, KaplanMeierFitter]) -> pd.DataFrame:
+    """Step-curve points: group, month, estimate, ci_low, ci_high."""
     frames = []
     for group, kmf in fits.items():
         sf = kmf.survival_function_.iloc[:, 0]
         ci = kmf.confidence_interval_
         low, high = ci.iloc[:, 0], ci.iloc[:, 1]
-        if incidence:
-            sf, low, high = 1 - sf, 1 - high, 1 - low
         frames.append(
             pd.DataFrame(
                 {
@@ -69,7 +66,7 @@ def curves(fits: dict[str, KaplanMeierFitter], incidence: bool) -> pd.DataFrame:
 
 
 def landmarks(
-    fits: dict[str, KaplanMeierFitter], counts: pd.DataFrame, incidence: bool, years: tuple[int, ...] = LANDMARK_YEARS
+    fits: dict[str, KaplanMeierFitter], counts: pd.DataFrame, years: tuple[int, ...] = LANDMARK_YEARS
 ) -> pd.DataFrame:
     """Estimate and 95% CI at each landmark; NaN where nobody is still at risk."""
     days = [y * DAYS_PER_YEAR for y in years]
@@ -93,8 +90,6 @@ def landmarks(
             s = float(kmf.survival_function_at_times(t).iloc[0])
             ci = kmf.confidence_interval_.loc[:t].iloc[-1]
             low, high = float(ci.iloc[0]), float(ci.iloc[1])
-            if incidence:
-                s, low, high = 1 - s, 1 - high, 1 - low
             rows.append({"group": group, "years": year, "at_risk": n, "estimate": s, "ci_low": low, "ci_high": high})
     return pd.DataFrame(rows)
 

@@ -16,6 +16,7 @@ from pts_explorer.ui.notices import (
     how_computed,
     no_analysis_data,
     page_header,
+    study_designs,
 )
 from pts_explorer.ui.state import control
 
@@ -30,5 +31,6 @@ __all__ = [
     "mmrm_fits",
     "no_analysis_data",
     "page_header",
+    "study_designs",
     "query",
 ]

@@ -79,12 +79,15 @@ def empty_cohort(cohort: CohortFilter) -> None:
     )
 
 
+def study_designs(cohort: CohortFilter, randomized_only: bool) -> pd.DataFrame:
+    """study_id, design and patients per arm of the studies in an analysis set."""
+    sizes = query("cohort_size_by_study_arm", cohort.as_params())
+    return sizes[sizes.design == "randomized"] if randomized_only else sizes
+
+
 def analysis_designs(settings: AnalysisSettings) -> pd.DataFrame:
     """study_id and design of the studies in an analysis set (cohort, randomized only or not)."""
-    sizes = query("cohort_size_by_study_arm", settings.cohort.as_params())
-    if settings.randomized_only:
-        sizes = sizes[sizes.design == "randomized"]
-    return sizes[["study_id", "design"]].drop_duplicates()
+    return study_designs(settings.cohort, settings.randomized_only)[["study_id", "design"]].drop_duplicates()
 
 
 def no_analysis_data(settings: AnalysisSettings) -> None:
@@ -100,10 +103,19 @@ def no_analysis_data(settings: AnalysisSettings) -> None:
     )
 
 
-def design_notice(sizes: pd.DataFrame, split_by_study: bool = False) -> None:
+POOLED_REMEDIES = {
+    "split": "Split by study to keep the trial's randomized contrast separate.",
+    "registry": "Switch off *Include observational (registry) patients* for the randomized contrast alone.",
+    "randomized": "Switch on *Randomized patients only* for the randomized contrast alone.",
+    "filter": "Choose one study in the sidebar for a single design.",
+}
+
+
+def design_notice(sizes: pd.DataFrame, split_by_study: bool = False, remedy: str = "filter") -> None:
     """Say whether the arm comparison on screen is randomized, observational, or a pooled mix.
 
-    sizes: rows of cohort_size_by_study_arm (study_id, design, ...).
+    sizes: rows of cohort_size_by_study_arm (study_id, design, ...); remedy: which control of
+    this page keeps the designs apart (a key of POOLED_REMEDIES).
     """
     designs = dict(zip(sizes.study_id, sizes.design, strict=False))
     kinds = set(designs.values())
@@ -123,7 +135,7 @@ def design_notice(sizes: pd.DataFrame, split_by_study: bool = False) -> None:
     elif kinds:
         st.warning(
             "**Pooled randomized and observational patients**: this is not a randomized comparison. "
-            "Split by study to keep the trial's randomized contrast separate.",
+            + POOLED_REMEDIES[remedy],
             icon=":material/call_split:",
         )
 

@@ -1,5 +1,6 @@
--- time_to_event: one row per cohort patient eligible for $endpoint, with the time to the endpoint
--- or to censoring (last contact, which is the death day for patients who died).
+-- time_to_event: one row per cohort patient eligible for $endpoint, with the time to the endpoint,
+-- to death (the competing event) or to censoring at last contact, whichever came first.
+-- status: 1 the endpoint, 2 death first (competing), 0 censored; observed = (status = 1).
 -- params: $endpoint one of
 --   primary_patency           lost at the first stent_thrombosis, restenosis or reintervention
 --   assisted_primary_patency  lost at the first stent_thrombosis
@@ -9,6 +10,7 @@
 --   ulcer_healing             first ulcer_healed; patients with an ulcer at baseline, both arms
 --   freedom_from_recurrent_dvt  first recurrent_dvt; both arms
 --     (these two: time from enrollment)
+-- $randomized_only as in analysis_cohort
 -- grain: patient_id
 WITH
 
@@ -20,7 +22,8 @@ first_events AS (
         min(event_day) FILTER (WHERE event_type = 'stent_thrombosis') AS assisted_loss_day,
         min(event_day) FILTER (WHERE event_type = 'reintervention') AS reintervention_day,
         min(event_day) FILTER (WHERE event_type = 'ulcer_healed') AS ulcer_healed_day,
-        min(event_day) FILTER (WHERE event_type = 'recurrent_dvt') AS recurrent_dvt_day
+        min(event_day) FILTER (WHERE event_type = 'recurrent_dvt') AS recurrent_dvt_day,
+        min(event_day) FILTER (WHERE event_type = 'death') AS death_day
     FROM events
     GROUP BY patient_id
 ),
@@ -60,8 +63,9 @@ framed AS (
             WHEN 'freedom_from_reintervention' THEN f.reintervention_day
             WHEN 'ulcer_healing' THEN f.ulcer_healed_day
             WHEN 'freedom_from_recurrent_dvt' THEN f.recurrent_dvt_day
-        END AS event_day
-    FROM cohort AS c
+        END AS event_day,
+        f.death_day
+    FROM analysis_cohort AS c
     LEFT JOIN procedures AS pr
         ON pr.patient_id = c.patient_id
     LEFT JOIN first_events AS f
@@ -73,10 +77,23 @@ framed AS (
         WHEN $endpoint = 'ulcer_healing' THEN c.baseline_ulcer
         ELSE TRUE
     END
+),
+
+ended AS (
+    SELECT
+        * EXCLUDE (event_day, death_day),
+        CASE
+            WHEN event_day <= last_contact_day AND (death_day IS NULL OR event_day <= death_day) THEN 1
+            WHEN death_day <= last_contact_day THEN 2
+            ELSE 0
+        END AS status,
+        least(coalesce(event_day, last_contact_day), coalesce(death_day, last_contact_day), last_contact_day)
+            AS end_day
+    FROM framed
 )
 
 SELECT
-    * EXCLUDE (event_day),
-    greatest(least(coalesce(event_day, last_contact_day), last_contact_day) - start_day, 0) AS duration_days,
-    coalesce(event_day <= last_contact_day, FALSE) AS observed
-FROM framed
+    * EXCLUDE (end_day),
+    greatest(end_day - start_day, 0) AS duration_days,
+    status = 1 AS observed
+FROM ended

@@ -194,7 +194,7 @@ def test_durability_shows_patency_estimates_and_a_cox_model(app_on, demo_db):
     assert list(landmarks.columns[:4]) == ["1 year", "2 years", "5 years", "10 years"]
     assert "Common iliac" in landmarks.index
     assert "vs IVC" in at.dataframe[1].value.columns  # the first site in anatomical order, not alphabetical
-    assert "Log-rank p =" in _texts(at)
+    assert "Log-rank: p" in _texts(at)
 
 
 def test_durability_when_nobody_is_eligible(app_on, demo_db):
@@ -209,7 +209,7 @@ def test_durability_when_nobody_has_the_endpoint(app_on, one_patient_db):
     at.switch_page("app_pages/durability.py").run()
     assert not at.exception
     text = _texts(at)
-    assert "No freedom from recurrent dvt event in this cohort" in text
+    assert "No recurrent DVT event in this cohort" in text
     assert "A hazard ratio needs at least two groups and at least one event" in text
 
 
@@ -217,9 +217,10 @@ def test_safety_table_and_split(app_on, demo_db):
     at = app_on(demo_db).run()
     at.switch_page("app_pages/safety.py").run()
     table = at.dataframe[0].value.set_index("Complication")
-    assert table.loc["Stent thrombosis (occlusion)", "Stent"].startswith("45 (2.9%")
-    assert table.loc["Stent thrombosis (occlusion)", "Medical"].startswith("0 (0.0%")
-    at.segmented_control(key="split").set_value("stenosis_grade").run()
+    stent, medical = (f"{arm}: patients, % (95% CI)" for arm in ("Stent", "Medical"))
+    assert table.loc["Stent thrombosis (occlusion)", stent].startswith("45 of 1,529 · 2.9%")
+    assert table.loc["Stent thrombosis (occlusion)", medical].startswith("0 of 1,111 · 0.0%")
+    at.selectbox(key="split").select("stenosis_grade").run()
     assert not at.exception
     assert "Subgroup" in at.dataframe[0].value.columns
     assert _url(at, "split") == ["stenosis_grade"]
@@ -230,3 +231,60 @@ def test_safety_with_no_events(app_on, one_patient_db):
     at.switch_page("app_pages/safety.py").run()
     assert not at.exception
     assert "No complication recorded in this cohort" in _texts(at)
+
+
+def test_durability_says_the_comparison_is_observational_and_can_be_restricted(app_on, demo_db):
+    at = app_on(demo_db, {"endpoint": "ulcer_healing", "group": "arm"}).run()
+    at.switch_page("app_pages/durability.py").run()
+    assert not at.exception
+    text = _texts(at)
+    assert "Pooled randomized and observational patients" in text
+    assert "Gray's test: p < 0.0001" in text and "Cause-specific hazards" in text
+    assert "come from the registry" in text  # the share of the hazard ratio resting on registry patients
+    at.toggle(key="randomized").set_value(True).run()
+    assert not at.exception
+    text = _texts(at)
+    assert "Randomized comparison" in text and "come from the registry" not in text
+    assert _url(at, "randomized") == ["True"]
+
+
+def test_safety_periods_include_events_before_the_procedure(app_on, demo_db):
+    at = app_on(demo_db, {"period": "before the procedure"}).run()
+    at.switch_page("app_pages/safety.py").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert "Stent: events, per 100 PY (95% CI)" in table.columns
+    assert not any(c.startswith("Medical") for c in table.columns)  # no procedure, no such period
+    assert "between enrollment and the index procedure" in _texts(at)
+    assert any(
+        json.loads(el.proto.spec)["layout"]["yaxis"]["title"]["text"] == "Cumulative incidence"
+        for el in at.get("plotly_chart")
+    )
+
+
+def test_effects_mmrm_method_is_reml_by_default_and_ml_on_request(app_on, demo_db):
+    at = app_on(demo_db).run()
+    at.switch_page("app_pages/effects.py").run()
+    assert "REML, Satterthwaite degrees of freedom" in _texts(at)
+    mmrm_table = next(df.value for df in at.dataframe if "df" in df.value.columns)
+    assert mmrm_table.df.between(150, 400).all()
+    at.segmented_control(key="mmrm").set_value("ml").run()
+    assert not at.exception
+    assert "ML, asymptotic Wald z" in _texts(at)
+    assert _url(at, "mmrm") == ["ml"]
+
+
+def test_responders_default_to_non_responder_imputation(app_on, demo_db):
+    at = app_on(demo_db).run()
+    at.switch_page("app_pages/responders.py").run()
+    nri = at.dataframe[0].value.set_index("visit_month")
+    assert "counts as a non-responder" in _texts(at)
+    at.segmented_control(key="imputation").set_value("complete").run()
+    complete = at.dataframe[0].value.set_index("visit_month")
+    n_nri = int(nri.loc[24, "stent"].split("/")[1])
+    n_complete = int(complete.loc[24, "stent"].split("/")[1])
+    assert n_nri > n_complete  # patients due at month 24 include those not seen there
+    assert any(
+        "threshold" in json.loads(el.proto.spec)["layout"]["xaxis"]["title"]["text"].lower()
+        for el in at.get("plotly_chart")
+    )

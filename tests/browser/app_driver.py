@@ -83,3 +83,8 @@ def path(page: Page) -> str:
     from urllib.parse import urlparse
 
     return urlparse(page.url).path
+
+
+def flip(page: Page, label: str) -> None:
+    """Click a toggle (the visible widget; its switch input is visually hidden), then wait."""
+    act_and_wait(page, lambda: page.get_by_test_id("stCheckbox").filter(has_text=label).click())

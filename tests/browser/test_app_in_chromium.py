@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.app_driver import act_and_wait, chips, cohort_total, first_chart_data, open_page, pick_option
+from tests.browser.app_driver import act_and_wait, chips, cohort_total, first_chart_data, flip, open_page, pick_option
 
 
 @pytest.mark.parametrize(
@@ -63,7 +63,7 @@ def test_empty_cohort_is_shown_as_such(server, page, path):
 def test_registry_toggle_on_effects_is_kept_in_the_link(server, page):
     open_page(page, server + "/effects?site=common_iliac")
     expect(page.get_by_text("Randomized comparison")).to_be_visible()
-    act_and_wait(page, lambda: page.get_by_text("Include observational (registry) patients").click())
+    flip(page, "Include observational (registry) patients")
     assert "registry=True" in page.url and "site=common_iliac" in page.url
     expect(page.get_by_text("Baseline imbalance the adjustment has to handle")).to_be_visible()
 

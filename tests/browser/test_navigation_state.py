@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from tests.browser.app_driver import act_and_wait, choose, go_to, open_page, path, query, selected
+from tests.browser.app_driver import act_and_wait, choose, flip, go_to, open_page, path, query, selected
 
 
 def _shows(page, where: str, **expected: str) -> None:
@@ -64,7 +64,7 @@ def test_trajectory_settings_are_restored_after_a_trip_to_another_page(server, p
 def test_a_visit_the_analysis_set_does_not_have_is_changed_visibly(server, page):
     open_page(page, server + "/effects?registry=True&visit=120")
     _shows(page, "/effects", visit="Month 120")
-    act_and_wait(page, lambda: page.get_by_text("Include observational (registry) patients").click())
+    flip(page, "Include observational (registry) patients")
     expect(page.get_by_text("changed from Month 120 to Month 6")).to_be_visible()
     _shows(page, "/effects", visit="Month 6")
     assert "visit" not in query(page) and "registry" not in query(page)

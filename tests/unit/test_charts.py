@@ -165,24 +165,10 @@ def test_km_figure_draws_a_band_and_a_step_curve_per_group_and_the_numbers_at_ri
     )
     fits = survival.fit_km(counts)
     risk = survival.at_risk(counts, [0.0, 182.6, 365.25])
-    fig = charts.km_figure(survival.curves(fits, False), risk, "title", "Share free", vocab.ARMS)
+    fig = charts.km_figure(survival.curves(fits), risk, "title", "Share free", vocab.ARMS)
     curves = [t for t in fig.data if t.name in ("Stent", "Medical")]
     assert [t.line.shape for t in curves] == ["hv", "hv"]
     assert [t.line.color for t in curves] == [vocab.ARM_COLORS["medical"], vocab.ARM_COLORS["stent"]]
     at_risk_rows = [t for t in fig.data if t.mode == "text"]
     assert [list(t.text) for t in at_risk_rows] == [["10", "6", "2"], ["10", "5", "2"]]
     assert fig.layout.yaxis.title.text == "Share free"
-
-
-def test_safety_timeline_has_a_panel_per_arm_and_the_complication_names():
-    timeline = pd.DataFrame(
-        {
-            "arm": ["stent", "medical"],
-            "event_type": ["stent_thrombosis", "recurrent_dvt"],
-            "window": ["0-1 mo", "1-2 y"],
-            "events": [3, 2],
-        }
-    )
-    fig = charts.safety_timeline_figure(timeline, vocab.EVENT_LABELS, ["0-1 mo", "1-2 y"])
-    assert [a.text for a in fig.layout.annotations] == ["Stent", "Medical"]
-    assert {t.name for t in fig.data} == {"Stent thrombosis (occlusion)", "Recurrent DVT"}

@@ -135,7 +135,13 @@ def test_demo_cohort_matches_the_r_values_quoted_in_the_issue(demo_con, group, e
     from pts_explorer import db
     from pts_explorer.filters import CohortFilter
 
-    params = {**CohortFilter().as_params(), "endpoint": "primary_patency", "group": group, "max_patients": 20000}
+    params = {
+        **CohortFilter().as_params(),
+        "endpoint": "primary_patency",
+        "group": group,
+        "max_patients": 20000,
+        "randomized_only": False,
+    }
     data = db.run_query(demo_con, "cox_data", params)
     result = survival.cox(data, group, [])
     rank = ph_test.cox_zph(

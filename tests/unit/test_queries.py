@@ -69,12 +69,14 @@ EXPECTED_COLUMNS = {
     "responder_thresholds": {"arm", "threshold", "n_due", "n", "responders_points", "responders_either"},
     "band_shift": {"arm", "baseline_band", "visit_band", "n"},
     "symptom_profile": {"arm", "item", "n", "mean_baseline", "mean_visit", "mean_change"},
-    "time_to_event": {"patient_id", "arm", "age_group", "start_day", "duration_days", "observed"},
-    "km_counts": {"group_value", "duration_days", "observed", "n"},
+    "time_to_event": {"patient_id", "arm", "age_group", "start_day", "duration_days", "status", "observed"},
+    "km_counts": {"group_value", "duration_days", "status", "observed", "n"},
     "cox_data": {"patient_id", "arm", "obstruction_site", "duration_days", "observed"},
-    "safety_events": {"arm", "group_value", "event_type", "period", "events", "patients_with", "patients"},
+    "safety_events": {"arm", "group_value", "event_type", "period", "events", "patients_with"},
+    "safety_exposure": {"arm", "group_value", "period", "patients", "follow_up_days"},
+    "safety_follow_up": {"patient_id", "arm", "group_value", "anchor_day", "last_contact_day"},
+    "complication_counts": {"group_value", "duration_days", "status", "n"},
     "safety_denominators": {"arm", "group_value", "patients"},
-    "safety_timeline": {"arm", "event_type", "month", "events"},
     "outcome_values": {"patient_id", "visit_month", "value"},
     "analysis_cohort": {"patient_id", "arm", "study_id", "baseline_band"},
 }
@@ -204,6 +206,7 @@ def test_shared_relations_live_in_their_own_folder():
         "outcome_values",
         "time_to_event",
         "responder_pairs",
+        "safety_follow_up",
     }
     assert all((sql.SHARED_DIR / f"{name}.sql").exists() for name in sql.shared_names())
 

@@ -96,18 +96,35 @@ def test_table_snippets(small_con, snippet_db, params, name):
     pd.testing.assert_frame_equal(_run(reproduce.table(name, params, snippet_db)), shown)
 
 
-@pytest.mark.parametrize(("endpoint", "group"), [("primary_patency", "obstruction_site"), ("ulcer_healing", "arm")])
-def test_kaplan_meier_snippet(small_con, snippet_db, endpoint, group):
+def test_kaplan_meier_snippet(small_con, snippet_db):
     from pts_explorer.analytics import survival
 
-    params = {**CohortFilter().as_params(), "endpoint": endpoint, "group": group}
+    params = {
+        **CohortFilter().as_params(),
+        "endpoint": "primary_patency",
+        "group": "obstruction_site",
+        "randomized_only": False,
+    }
     counts = db.run_query(small_con, "km_counts", params)
-    incidence = endpoint in survival.INCIDENCE_ENDPOINTS
-    marks = survival.landmarks(survival.fit_km(counts), counts, incidence)
-    result = _run(reproduce.kaplan_meier(params, snippet_db, incidence))
+    marks = survival.landmarks(survival.fit_km(counts), counts)
+    result = _run(reproduce.time_to_event(params, snippet_db, competing_risk=False))
     for row in marks[marks.at_risk > 0].itertuples():
         assert result[(row.group, row.years)] == pytest.approx(row.estimate, abs=1e-12)
     assert result["log-rank p"] == pytest.approx(survival.logrank(counts), rel=1e-9)
+
+
+@pytest.mark.parametrize("endpoint", ["ulcer_healing", "freedom_from_reintervention"])
+def test_cumulative_incidence_snippet(small_con, snippet_db, endpoint):
+    from pts_explorer.analytics import competing
+
+    group = "arm" if endpoint == "ulcer_healing" else "stenosis_grade"
+    params = {**CohortFilter().as_params(), "endpoint": endpoint, "group": group, "randomized_only": False}
+    counts = db.run_query(small_con, "km_counts", params)
+    marks = competing.landmarks(competing.cumulative_incidence(counts), counts)
+    result = _run(reproduce.time_to_event(params, snippet_db, competing_risk=True))
+    for row in marks[marks.at_risk > 0].itertuples():
+        assert result[(row.group, row.years)] == pytest.approx(row.estimate, abs=1e-12)
+    assert result["Gray's test p"] == pytest.approx(competing.gray_test(counts)[2], rel=1e-12)
 
 
 def test_cox_snippet(small_con, snippet_db):
@@ -118,6 +135,7 @@ def test_cox_snippet(small_con, snippet_db):
         "endpoint": "freedom_from_recurrent_dvt",
         "group": "arm",
         "max_patients": 20000,
+        "randomized_only": False,
     }
     data = db.run_query(small_con, "cox_data", params)
     shown = survival.cox(data, "arm", ["age_years", "sex"])
@@ -128,11 +146,13 @@ def test_cox_snippet(small_con, snippet_db):
 def test_safety_snippet(small_con, snippet_db):
     from pts_explorer.analytics import safety
 
-    params = {**CohortFilter().as_params(), "group": "stenosis_grade"}
+    params = {**CohortFilter().as_params(), "group": "stenosis_grade", "randomized_only": False}
     rates = safety.rates(
-        db.run_query(small_con, "safety_events", params), db.run_query(small_con, "safety_denominators", params)
+        db.run_query(small_con, "safety_events", params), db.run_query(small_con, "safety_exposure", params)
     )
     result = _run(reproduce.safety(params, snippet_db))
     shown = rates.set_index(["arm", "group_value", "event_type", "period"])
+    columns = ["pct", "ci_low", "ci_high", "rate", "rate_low", "rate_high"]
+    assert len(result) > 20
     for key, row in result.iterrows():
-        assert (row.pct, row.ci_low, row.ci_high) == pytest.approx(tuple(shown.loc[key, ["pct", "ci_low", "ci_high"]]))
+        assert tuple(row[columns]) == pytest.approx(tuple(shown.loc[key, columns]))

@@ -69,7 +69,7 @@ def test_cox_hazard_ratio_matches_r_coxph():
 
 def test_landmarks_show_a_dash_where_nobody_is_at_risk(gehan_counts):
     fits = survival.fit_km(gehan_counts)
-    marks = survival.landmarks(fits, gehan_counts, incidence=False, years=(1,))  # day 365: no one left
+    marks = survival.landmarks(fits, gehan_counts, years=(1,))  # day 365: no one left
     assert (marks.at_risk == 0).all() and marks.estimate.isna().all()
 
 
@@ -129,7 +129,7 @@ def hand_made_con(tmp_path_factory):
 
 
 def _endpoint(con, endpoint: str) -> pd.DataFrame:
-    params = {**CohortFilter().as_params(), "endpoint": endpoint, "max_patients": 100}
+    params = {**CohortFilter().as_params(), "endpoint": endpoint, "max_patients": 100, "randomized_only": False}
     return db.run_query(con, "cox_data", params).set_index("patient_id")[["duration_days", "observed"]]
 
 
@@ -216,8 +216,16 @@ def test_clopper_pearson_matches_the_beta_quantiles():
             "patients_with": [3],
         }
     )
-    denominators = pd.DataFrame({"arm": ["stent", "medical"], "group_value": ["all", "all"], "patients": [97, 90]})
-    rates = safety.rates(events, denominators)
+    exposure = pd.DataFrame(
+        {
+            "arm": ["stent", "medical", "medical"],
+            "group_value": "all",
+            "period": ["within 30 days", "within 30 days", "any time"],
+            "patients": [97, 90, 90],
+            "follow_up_days": [97 * 30, 90 * 30, 90 * 400],
+        }
+    )
+    rates = safety.rates(events, exposure)
     row = rates[
         (rates.arm == "stent") & (rates.event_type == "stent_thrombosis") & (rates.period == "within 30 days")
     ].iloc[0]
@@ -227,14 +235,42 @@ def test_clopper_pearson_matches_the_beta_quantiles():
     assert zero.patients_with == 0 and zero.ci_low == 0 and zero.ci_high == pytest.approx(100 * (1 - 0.025 ** (1 / 90)))
 
 
+def test_rate_per_100_patient_years_has_garwood_exact_poisson_limits():
+    """4 events in 97 x 30 days: chi-square(2k)/2 and chi-square(2k + 2)/2 limits (Garwood 1936)."""
+    events = pd.DataFrame(
+        {
+            "arm": ["stent"],
+            "group_value": ["all"],
+            "event_type": ["stent_thrombosis"],
+            "period": ["within 30 days"],
+            "events": [4],
+            "patients_with": [3],
+        }
+    )
+    exposure = pd.DataFrame(
+        {
+            "arm": ["stent"],
+            "group_value": ["all"],
+            "period": ["within 30 days"],
+            "patients": [97],
+            "follow_up_days": [97 * 30],
+        }
+    )
+    row = safety.rates(events, exposure).set_index("event_type").loc["stent_thrombosis"]
+    hundreds = 97 * 30 / 365.25 / 100
+    assert row.rate == pytest.approx(4 / hundreds)
+    assert row.rate_low == pytest.approx(stats.chi2.ppf(0.025, 8) / 2 / hundreds)
+    assert row.rate_high == pytest.approx(stats.chi2.ppf(0.975, 10) / 2 / hundreds)
+
+
 def test_demo_safety_table_reproduces_the_generator_rates(demo_con, demo_db):
     """Rates within 30 days of the procedure, stent arm, against the generator's parameters."""
     from pts_explorer.synthetic.params import SynthParams
 
     p = SynthParams()
-    params = {**CohortFilter().as_params(), "group": "none"}
+    params = {**CohortFilter().as_params(), "group": "none", "randomized_only": False}
     rates = safety.rates(
-        db.run_query(demo_con, "safety_events", params), db.run_query(demo_con, "safety_denominators", params)
+        db.run_query(demo_con, "safety_events", params), db.run_query(demo_con, "safety_exposure", params)
     )
     early = rates[(rates.arm == "stent") & (rates.period == "within 30 days")].set_index("event_type")
     n = int(early.patients.iloc[0])
@@ -257,7 +293,7 @@ def test_demo_safety_table_reproduces_the_generator_rates(demo_con, demo_db):
     ],
 )
 def test_demo_patency_on_the_durability_page_meets_the_contract(demo_con, endpoint, months, target, tolerance):
-    params = {**CohortFilter().as_params(), "endpoint": endpoint, "group": "arm"}
+    params = {**CohortFilter().as_params(), "endpoint": endpoint, "group": "arm", "randomized_only": False}
     fits = survival.fit_km(db.run_query(demo_con, "km_counts", params))
     value = float(fits["stent"].survival_function_at_times(months * survival.DAYS_PER_MONTH).iloc[0])
     assert abs(value - target) <= tolerance, value
@@ -270,3 +306,76 @@ def test_median_label_reads_not_reached_and_open_upper_bounds():
     assert (
         display.median_label(pd.Series({"median_months": 12.34, "ci_low": 9.8, "ci_high": np.nan})) == "12.3 (9.8-NR)"
     )
+
+
+def test_safety_windows_start_at_the_procedure_and_never_hold_earlier_events(tmp_path):
+    """Hand-made: PE on day 5 and the procedure on day 20 (before the procedure, never "within 30
+    days"); bleeding on day 40 = 20 days after it; restenosis 90 days after its procedure; a medical
+    patient's recurrent DVT on day 25 of enrollment."""
+    from tests import handmade
+
+    path = handmade.build(
+        tmp_path / "safety.duckdb",
+        {
+            "EARLY_PE": {
+                "procedure_day": 20,
+                "events": [(5, "pulmonary_embolism"), (40, "access_site_bleeding")],
+                "last_contact_day": 400,
+            },
+            "LATE": {"procedure_day": 10, "events": [(100, "restenosis")], "last_contact_day": 300},
+            "MED": {"arm": "medical", "events": [(25, "recurrent_dvt")], "last_contact_day": 200},
+        },
+    )
+    con = duckdb.connect(str(path), read_only=True)
+    params = {**CohortFilter().as_params(), "group": "none", "randomized_only": False}
+    events = db.run_query(con, "safety_events", params).set_index(["event_type", "period"])
+    assert set(events.loc["pulmonary_embolism"].index) == {"before the procedure", "any time"}
+    assert set(events.loc["access_site_bleeding"].index) == {"within 30 days", "any time"}
+    assert set(events.loc["restenosis"].index) == {"after 30 days", "any time"}
+    assert events.loc[("recurrent_dvt", "within 30 days"), "arm"] == "medical"
+    exposure = db.run_query(con, "safety_exposure", params).set_index(["arm", "period"]).follow_up_days
+    assert exposure[("stent", "before the procedure")] == 20 + 10
+    assert exposure[("stent", "within 30 days")] == 30 + 30 and exposure[("medical", "within 30 days")] == 30
+    assert exposure[("stent", "after 30 days")] == (400 - 20 - 30) + (300 - 10 - 30)
+    assert exposure[("medical", "any time")] == 200 and ("medical", "before the procedure") not in exposure.index
+    complications = db.run_query(con, "complication_counts", params).set_index("group_value")
+    assert sorted(complications.loc["stent"].duration_days) == [20, 90]  # first after the procedure: bleeding
+    con.close()
+
+
+def test_death_before_healing_is_a_competing_event(tmp_path):
+    """Hand-made, all with an open ulcer at baseline: one dies unhealed on day 30 (competing); one
+    heals on day 50 and dies on day 80 (the endpoint); one is censored unhealed on day 300.
+    Aalen-Johansen: (2/3)(1/2) = 1/3; 1 - Kaplan-Meier, counting the dead as if they could heal: 1/2."""
+    from tests import handmade
+
+    ulcer = {0: (12, True)}
+    path = handmade.build(
+        tmp_path / "ulcer.duckdb",
+        {
+            "HEALED": {"visits": ulcer, "events": [(50, "ulcer_healed"), (80, "death")], "last_contact_day": 80},
+            "DIED": {"visits": ulcer, "events": [(30, "death")], "last_contact_day": 30},
+            "CENSORED": {"visits": ulcer, "last_contact_day": 300},
+            "NO_ULCER": {"events": [(30, "death")], "last_contact_day": 30},
+        },
+    )
+    con = duckdb.connect(str(path), read_only=True)
+    params = {
+        **CohortFilter().as_params(),
+        "endpoint": "ulcer_healing",
+        "group": "arm",
+        "max_patients": 100,
+        "randomized_only": False,
+    }
+    rows = db.run_query(con, "cox_data", params).set_index("patient_id")
+    assert rows.loc[["HEALED", "DIED", "CENSORED"], "status"].tolist() == [1, 2, 0]
+    assert rows.loc[["HEALED", "DIED", "CENSORED"], "duration_days"].tolist() == [50, 30, 300]
+    assert "NO_ULCER" not in rows.index
+    counts = db.run_query(con, "km_counts", params)
+    from pts_explorer.analytics import competing
+
+    curve = competing.cumulative_incidence(counts).set_index("days")
+    assert curve.estimate.iloc[-1] == pytest.approx(1 / 3)
+    km = survival.fit_km(counts.assign(observed=counts.status == 1))["stent"]
+    assert 1 - km.survival_function_.iloc[-1, 0] == pytest.approx(1 / 2)
+    con.close()
