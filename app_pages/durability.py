@@ -27,7 +27,7 @@ adjust = ui.control(
 randomized_only = ui.control(
     "randomized",
     c4.toggle,
-    "Randomized patients only",
+    "Randomized only",
     help="On: patients of randomized studies only (the trial's 2 years). Off: registry patients are included, "
     "and comparisons between groups are observational.",
 )
@@ -66,7 +66,7 @@ if counts.empty:
         ui.empty_cohort(cohort)
     elif randomized_only and ui.study_designs(cohort, True).empty:
         st.info(
-            "**No randomized patient in this cohort.** Switch off *Randomized patients only*.",
+            "**No randomized patient in this cohort.** Switch off *Randomized only*.",
             icon=":material/event_busy:",
         )
     else:
@@ -110,7 +110,8 @@ if not competing_risk:
     med = survival.medians(fits).set_index("group")
     table["median, months (95% CI)"] = [display.median_label(med.loc[g]) for g in table.index]
 table.index = [labels.get(g, g) for g in table.index]
-st.dataframe(table, key="landmark_table")
+column = vocab.SURVIVAL_GROUPINGS[group]
+st.dataframe(table.rename_axis(column).reset_index(), hide_index=True, key="landmark_table")
 st.caption(f"{display.sentence(method)}; a dash where nobody is still at risk. {test_name}: {display.p_clause(p)}.")
 ui.how_computed(
     "km_counts",

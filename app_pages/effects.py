@@ -11,53 +11,20 @@ analysis = ui.analysis_controls(cohort)
 params = analysis.as_params()
 outcome = vocab.OUTCOMES[analysis.outcome]
 month = analysis.visit_month
-adjust = ui.control(
-    "adjust",
-    st.multiselect,
-    "Also adjust for",
-    list(vocab.ANCOVA_COVARIATES),
-    format_func=vocab.ANCOVA_COVARIATES.get,
-    help="The baseline value of the outcome is always adjusted for, and the study when patients of several "
-    "studies are pooled.",
-)
 
 data = ui.query("analysis_visit", params)
 if data.empty:
     ui.no_analysis_data(analysis)
     st.stop()
-
 ui.design_notice(ui.analysis_designs(analysis), remedy="registry")
-if not analysis.randomized_only:
-    st.markdown("**Baseline imbalance the adjustment has to handle** (SMD, stent vs medical, analysis set):")
-    smd = display.analysis_set_smds(data, list(vocab.ANALYSIS_COLUMNS))
-    st.dataframe(smd, hide_index=True, column_config={"SMD": st.column_config.NumberColumn(format="%.2f")})
 if len(data) >= analysis.max_patients:
     st.caption(f"The models use a stable random sample of {analysis.max_patients:,} patients of this cohort.")
 
-st.subheader(f"ANCOVA at month {month}")
-result = effects.ancova(data, ["study_id", *adjust])
-if result is None:
-    st.info("Too few patients to estimate: each arm needs at least 3 patients with both visits.")
-else:
-    cols = st.columns(4)
-    cols[0].metric(
-        f"Adjusted difference, {outcome.unit}",
-        f"{result.estimate:+.2f}",
-        help="Stent minus medical, change from baseline",
-    )
-    cols[1].metric("95% CI", f"{result.ci_low:+.2f} to {result.ci_high:+.2f}")
-    cols[2].metric("p-value", display.format_p(result.p_value))
-    cols[3].metric("Patients (stent / medical)", f"{result.n_stent} / {result.n_medical}")
-    better = "higher" if outcome.higher_is_better else "lower"
-    st.caption(f"Model: `{result.formula}`; {better} {outcome.label} is better.")
-    ui.how_computed(
-        "analysis_visit", params, effects.ANCOVA_METHOD, reproduce.ancova(params, config.db_path(), result.formula)
-    )
-
-st.subheader("Repeated-measures model over all visits (MMRM)")
+heading, choice = st.columns([3, 2], vertical_alignment="bottom")
+heading.subheader("Adjusted effect at every visit (MMRM)")
 method = ui.control(
     "mmrm",
-    st.segmented_control,
+    choice.segmented_control,
     "Estimation",
     list(vocab.MMRM_METHODS),
     required=True,
@@ -72,7 +39,7 @@ if not tables:
 else:
     table = pd.concat(tables, ignore_index=True)
     interval = "Satterthwaite t 95% CI" if method == "reml" else "Wald z 95% CI"
-    title = f"Adjusted difference in change of {outcome.label} by visit (MMRM, {interval})"
+    title = f"Stent − medical change in {outcome.label}, adjusted for baseline, by visit ({interval})"
     st.plotly_chart(charts.arm_difference_figure(table, "estimate", outcome, title), key="mmrm_chart")
     for study, fit in fits.items():
         if fit is None:
@@ -104,6 +71,38 @@ else:
         params,
         effects.mmrm_method(method),
         reproduce.mmrm(params, config.db_path(), study, method, fit.covariance),
+    )
+
+st.subheader(f"ANCOVA at month {month}")
+adjust = ui.control(
+    "adjust",
+    st.multiselect,
+    "Also adjust for",
+    list(vocab.ANCOVA_COVARIATES),
+    format_func=vocab.ANCOVA_COVARIATES.get,
+    help="The baseline value of the outcome is always adjusted for, and the study when patients of several "
+    "studies are pooled.",
+)
+if not analysis.randomized_only:
+    st.markdown("**Baseline imbalance the adjustment has to handle** (SMD, stent vs medical, analysis set):")
+    smd = display.analysis_set_smds(data, list(vocab.ANALYSIS_COLUMNS))
+    st.dataframe(smd, hide_index=True, column_config={"SMD": st.column_config.NumberColumn(format="%.2f")})
+result = effects.ancova(data, ["study_id", *adjust])
+if result is None:
+    st.info("Too few patients to estimate: each arm needs at least 3 patients with both visits.")
+else:
+    cols = st.columns(4)
+    cols[0].metric("Difference", f"{result.estimate:+.2f}", help=f"Stent minus medical change, {outcome.unit}")
+    cols[1].metric("95% CI", f"{result.ci_low:+.2f} to {result.ci_high:+.2f}")
+    cols[2].metric("p-value", display.format_p(result.p_value))
+    cols[3].metric("Patients", f"{result.n_stent} / {result.n_medical}", help="Stent / medical")
+    better = "higher" if outcome.higher_is_better else "lower"
+    st.caption(
+        f"Stent minus medical change from baseline, {outcome.unit}; model: `{result.formula}`; {better} "
+        f"{outcome.label} is better."
+    )
+    ui.how_computed(
+        "analysis_visit", params, effects.ANCOVA_METHOD, reproduce.ancova(params, config.db_path(), result.formula)
     )
 
 st.subheader(f"Symptom profile: which Villalta items change by month {month}")

@@ -9,8 +9,10 @@ cohort = ui.page_header("Responders")
 analysis = ui.analysis_controls(cohort, with_outcome=False)
 month = analysis.visit_month
 
-c1, c2, c3 = st.columns([1, 1.6, 1.6], vertical_alignment="bottom")
-threshold = ui.control("threshold", c1.number_input, "Improvement threshold, Villalta points", 1, 15, step=1)
+c1, c2, c3 = st.columns([1.1, 2.3, 1.6], vertical_alignment="bottom")
+threshold = ui.control(
+    "threshold", c1.number_input, "Threshold, points", 1, 15, step=1, help="Villalta points of improvement."
+)
 definition = ui.control(
     "definition",
     c2.segmented_control,
@@ -26,20 +28,18 @@ imputation = ui.control(
     list(vocab.RESPONDER_IMPUTATIONS),
     required=True,
     format_func=vocab.RESPONDER_IMPUTATIONS.get,
-    help="Non-responder imputation (the default analysis): a patient due at the visit but not seen there is "
-    "not a responder. Complete cases (a sensitivity analysis) leaves such patients out.",
+    help="Non-responder (non-responder imputation, the default analysis): a patient due at the visit but not "
+    "seen there is not a responder. Excluded (complete cases, a sensitivity analysis): such patients are left out.",
 )
 who = (
-    "all patients due at the visit (their study schedules it and the data cut-off had passed it); a patient not "
-    "seen there counts as a non-responder"
+    "patients due at the visit; a patient not seen there counts as a non-responder"
     if imputation == "nri"
-    else "patients seen at baseline and at the visit (complete cases, a sensitivity analysis)"
+    else "patients seen at baseline and the visit (complete cases, a sensitivity analysis)"
 )
 st.caption(
-    f"A responder improved by at least **{threshold} Villalta points** or moved down at least one PTS band, "
-    f"as chosen; denominators: {who}. No validated responder threshold exists for the Villalta scale in PTS: "
-    "the default of 4 points is an assumption, not an established minimal clinically important difference; "
-    "the chart at the bottom shows how the comparison moves with it."
+    f"Responder: Villalta **{threshold} points** better, or one PTS band down, as chosen; denominators: {who}. "
+    "No validated responder threshold exists: 4 points is an assumption (how the answer moves with it: bottom of "
+    "the page)."
 )
 params = analysis.as_params(threshold=float(threshold))
 

@@ -7,7 +7,7 @@ from pts_explorer.analytics import competing, safety, survival
 
 cohort = ui.page_header("Safety and complications")
 
-c1, c2, c3 = st.columns([3.2, 1.4, 1.6], vertical_alignment="bottom")
+c1, c2, c3 = st.columns([4.2, 1.3, 1.5], vertical_alignment="bottom")
 period = ui.control(
     "period", c1.segmented_control, "Period", list(safety.PERIODS), required=True, format_func=str.capitalize
 )
@@ -15,7 +15,7 @@ split = ui.control("split", c2.selectbox, "Split by", list(vocab.SAFETY_SPLITS),
 randomized_only = ui.control(
     "randomized",
     c3.toggle,
-    "Randomized patients only",
+    "Randomized only",
     help="On: patients of randomized studies only. Off: registry patients are included; their complication "
     "rates are observational and follow-up is longer.",
 )
@@ -25,7 +25,7 @@ denominators = ui.query("safety_denominators", params)
 if denominators.empty:
     if randomized_only and int(ui.query("cohort_counts", params).matching.sum()) > 0:
         st.info(
-            "**No randomized patient in this cohort.** Switch off *Randomized patients only*.",
+            "**No randomized patient in this cohort.** Switch off *Randomized only*.",
             icon=":material/event_busy:",
         )
     else:
@@ -36,17 +36,6 @@ events = ui.query("safety_events", params)
 rates = safety.rates(events, ui.query("safety_exposure", params))
 if events.empty:
     st.info("**No complication recorded in this cohort.** Every rate below is 0.", icon=":material/check_circle:")
-
-st.markdown(f"**Complications {period}**: {safety.PERIOD_NOTES[period]}.")
-st.dataframe(display.safety_table(rates, period), hide_index=True, key="safety_table")
-sizes = denominators.groupby("arm").patients.sum()
-arm_sizes = ", ".join(f"{vocab.ARMS[a]} {int(n):,}" for a, n in sizes.items())
-st.caption(
-    f"Patients: {arm_sizes}. *Patients*: {safety.PROPORTION_METHOD}. *Events, per 100 PY*: number of events and "
-    f"{safety.RATE_METHOD} (PY: patient-years); rates compare periods and arms with different follow-up, "
-    "proportions do not. Medical-arm patients have no procedure, so procedural complications cannot occur there."
-)
-ui.how_computed("safety_events", params, safety.METHOD, reproduce.safety(params, config.db_path()))
 
 st.subheader("Time to the first complication")
 counts = ui.query("complication_counts", params)
@@ -63,3 +52,15 @@ if counts.status.eq(1).any():
     )
 else:
     st.info("No complication after the procedure (stent arm) or enrollment (medical arm) in this cohort.")
+
+st.subheader(f"Complications {period}")
+st.caption(f"{safety.PERIOD_NOTES[period].capitalize()}.")
+st.dataframe(display.safety_table(rates, period), hide_index=True, key="safety_table")
+sizes = denominators.groupby("arm").patients.sum()
+arm_sizes = ", ".join(f"{vocab.ARMS[a]} {int(n):,}" for a, n in sizes.items())
+st.caption(
+    f"Patients: {arm_sizes}. *Patients*: {safety.PROPORTION_METHOD}. *Events, per 100 PY*: number of events and "
+    f"{safety.RATE_METHOD} (PY: patient-years); rates compare periods and arms with different follow-up, "
+    "proportions do not. Medical-arm patients have no procedure, so procedural complications cannot occur there."
+)
+ui.how_computed("safety_events", params, safety.METHOD, reproduce.safety(params, config.db_path()))

@@ -31,6 +31,7 @@ rows, tests = [], []
 for factor, label in vocab.SUBGROUP_FACTORS.items():
     levels = vocab.LEVELS.get(factor, studies)
     part = effects.subgroup_effects(data, factor, list(levels))
+    part = part[part.n_stent + part.n_medical > 0]  # levels the filters exclude are not listed
     part["factor_label"], part["level_label"] = label, part.level.map(levels)
     rows.append(part)
     p_value = display.format_p(effects.interaction_p(data, factor))
@@ -38,12 +39,10 @@ for factor, label in vocab.SUBGROUP_FACTORS.items():
 forest = pd.concat(rows, ignore_index=True)
 
 n_tests = int(forest.estimable.sum())
-st.info(
-    f"**Subgroup estimates are exploratory.** {n_tests} subgroup effects are estimated here, so some will look "
-    "different from the overall effect by chance alone. Whether the effect really differs between the levels of "
-    "a factor is answered by its treatment-by-subgroup **interaction test** (table below), not by comparing the "
-    "subgroups' intervals; no correction for multiple testing is applied.",
-    icon=":material/warning:",
+st.markdown(
+    f":orange-badge[:material/warning: Exploratory] {n_tests} subgroup effects: some will differ from the overall "
+    "effect by chance. Whether the effect differs between levels is answered by the **interaction test** below, "
+    "not by comparing intervals; no correction for multiple testing."
 )
 st.plotly_chart(charts.forest_figure(forest, outcome, overall.estimate), key="forest")
 st.caption(

@@ -7,7 +7,7 @@ from pts_explorer.analytics import trajectories
 
 cohort = ui.page_header("Symptom and outcome trajectories")
 
-c1, c2, c3, c4 = st.columns([2, 2.2, 1.4, 1.8], vertical_alignment="bottom")
+c1, c2, c3, c4 = st.columns([1.7, 2.6, 1.4, 1.6], vertical_alignment="bottom")
 outcome_key = ui.control(
     "outcome", c1.selectbox, "Outcome", list(vocab.OUTCOMES), format_func=lambda k: vocab.OUTCOMES[k].label
 )
@@ -62,7 +62,9 @@ diff = trajectories.arm_differences(summary)
 if diff.empty:
     st.info("Both arms are needed for a difference: the cohort has only one arm, or no follow-up visits.")
 else:
-    title = f"Difference in mean change of {outcome.label} (Welch 95% CI)"
+    title = f"Difference in mean change of {outcome.label}: stent − medical " + charts.interval_phrase(
+        diff.ci_low, "Welch 95% CI"
+    )
     st.plotly_chart(charts.arm_difference_figure(diff, "diff", outcome, title), key="difference_chart")
     diff["p_value"] = diff.p_value.map(display.format_p)
     number_columns = ("mean_change_stent", "mean_change_medical", "diff", "ci_low", "ci_high", "df")

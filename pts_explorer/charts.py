@@ -8,10 +8,24 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from pts_explorer import vocab
-from pts_explorer.vocab import ARM_COLORS, BAND_COLORS, DAYS_PER_MONTH, Outcome
+from pts_explorer.vocab import DAYS_PER_MONTH, Outcome
 
 FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 14}
 ARM_ORDER = ("stent", "medical")
+# The arms in Okabe & Ito's colour-blind-safe blue and vermillion, also told apart by marker and
+# line style, the same everywhere; other groupings never reuse these two colours.
+ARM_COLORS = {"stent": "#0072B2", "medical": "#D55E00"}
+ARM_MARKERS = {"stent": "circle", "medical": "square"}
+ARM_DASHES = {"stent": "solid", "medical": "dash"}
+ARM_PATTERNS = {"stent": "", "medical": "/"}
+# Paul Tol's "muted" qualitative scheme (colour-blind safe) for groupings other than the arm.
+GROUP_COLORS = ("#332288", "#117733", "#AA4499", "#44AA99", "#999933", "#882255", "#88CCEE", "#DDCC77", "#CC6677")
+GROUP_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+# PTS bands: ColorBrewer YlOrRd, ordered by lightness so the order survives colour-blindness.
+BAND_COLORS = {"none": "#FED976", "mild": "#FD8D3C", "moderate": "#E31A1C", "severe": "#800026"}
+ESTIMATE_COLOR = "#44AA99"  # a stent-minus-medical difference: neither arm's colour
+REFERENCE_COLOR = "#888888"  # zero and reference lines, readable on light and dark backgrounds
+GRID_COLOR = "rgba(128, 128, 128, 0.22)"
 # Horizontal nudge (months, as a share of the axis) so the two arms' CIs do not overlap.
 DODGE = {"stent": -0.012, "medical": 0.012}
 
@@ -21,14 +35,31 @@ def _base_layout(fig: go.Figure, title: str, height: int) -> go.Figure:
         title={"text": title, "x": 0, "xanchor": "left"},
         font=FONT,
         height=height,
-        margin={"l": 60, "r": 20, "t": 110, "b": 50},
+        margin={"l": 80, "r": 20, "t": 110, "b": 50},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.08, "xanchor": "left", "x": 0},
         hovermode="closest",
-        plot_bgcolor="white",
+        plot_bgcolor="rgba(0, 0, 0, 0)",  # transparent: the app's light or dark theme shows through
+        paper_bgcolor="rgba(0, 0, 0, 0)",
     )
-    fig.update_xaxes(showgrid=True, gridcolor="#eeeeee", zeroline=False)
-    fig.update_yaxes(showgrid=True, gridcolor="#eeeeee", zeroline=False)
+    fig.update_xaxes(showgrid=True, gridcolor=GRID_COLOR, zeroline=False)
+    fig.update_yaxes(showgrid=True, gridcolor=GRID_COLOR, zeroline=False)
     return fig
+
+
+def group_style(group: str, i: int) -> dict[str, str]:
+    """Colour, dash and marker of a curve: the arm's own style, or the i-th group style."""
+    if group in ARM_COLORS:
+        return {"color": ARM_COLORS[group], "dash": ARM_DASHES[group], "symbol": ARM_MARKERS[group]}
+    return {
+        "color": GROUP_COLORS[i % len(GROUP_COLORS)],
+        "dash": GROUP_DASHES[i % len(GROUP_DASHES)],
+        "symbol": "circle",
+    }
+
+
+def interval_phrase(low: pd.Series, name: str = "95% CI") -> str:
+    """'and 95% CI' when any interval could be computed; otherwise say why none is drawn."""
+    return f"and {name}" if low.notna().any() else f"({name} not computable: fewer than 2 patients)"
 
 
 def _groups(frame: pd.DataFrame) -> list[str]:
@@ -69,8 +100,8 @@ def trajectory_figure(
                     name=vocab.ARMS[arm],
                     legendgroup=arm,
                     showlegend=col == 1,
-                    line={"color": ARM_COLORS[arm], "width": 3},
-                    marker={"size": 8},
+                    line={"color": ARM_COLORS[arm], "width": 3, "dash": ARM_DASHES[arm]},
+                    marker={"size": 9, "symbol": ARM_MARKERS[arm]},
                     error_y={
                         "type": "data",
                         "symmetric": False,
@@ -93,11 +124,11 @@ def trajectory_figure(
             title_text="Month since enrollment", tickvals=sorted(in_group.visit_month.unique()), row=1, col=col
         )
     if change:
-        fig.add_hline(y=0, line={"color": "#888888", "dash": "dot", "width": 1})
+        fig.add_hline(y=0, line={"color": REFERENCE_COLOR, "dash": "dot", "width": 1})
     what = f"Change in {outcome.label}" if change else outcome.label
     fig.update_yaxes(title_text=f"{what}, {outcome.unit}", row=1, col=1)
     better = "higher" if outcome.higher_is_better else "lower"
-    return _base_layout(fig, f"{what} by arm: mean and 95% CI ({better} is better)", 480)
+    return _base_layout(fig, f"{what} by arm: mean {interval_phrase(table.ci_low)} ({better} is better)", 480)
 
 
 def _add_individual_lines(fig: go.Figure, sample: pd.DataFrame, value_col: str, col: int) -> None:
@@ -133,7 +164,6 @@ def arm_difference_figure(frame: pd.DataFrame, value_col: str, outcome: Outcome,
     frame: study_group, visit_month, ci_low, ci_high and `value_col` (Welch `diff` or model `estimate`).
     """
     fig = go.Figure()
-    palette = ["#444444", "#7b3294", "#008837", "#e66101"]
     for i, (group, d) in enumerate(frame.groupby("study_group", sort=True)):
         fig.add_trace(
             go.Scatter(
@@ -141,7 +171,11 @@ def arm_difference_figure(frame: pd.DataFrame, value_col: str, outcome: Outcome,
                 y=d[value_col],
                 mode="lines+markers",
                 name=str(group),
-                line={"color": palette[i % len(palette)], "width": 2.5},
+                line={
+                    "color": ESTIMATE_COLOR if i == 0 else GROUP_COLORS[i % len(GROUP_COLORS)],
+                    "width": 2.5,
+                    "dash": GROUP_DASHES[i % len(GROUP_DASHES)],
+                },
                 marker={"size": 8},
                 error_y={
                     "type": "data",
@@ -152,7 +186,7 @@ def arm_difference_figure(frame: pd.DataFrame, value_col: str, outcome: Outcome,
                 hovertemplate="month %{x}: %{y:.2f}<extra>" + str(group) + "</extra>",
             )
         )
-    fig.add_hline(y=0, line={"color": "#888888", "dash": "dot", "width": 1})
+    fig.add_hline(y=0, line={"color": REFERENCE_COLOR, "dash": "dot", "width": 1})
     fig.update_xaxes(title_text="Month since enrollment", tickvals=sorted(frame.visit_month.unique()))
     fig.update_yaxes(title_text=f"Stent − medical, {outcome.unit}")
     return _base_layout(fig, title, 380)
@@ -218,14 +252,20 @@ def cohort_size_figure(sizes: pd.DataFrame) -> go.Figure:
                 x=d.patients,
                 name=vocab.ARMS[arm],
                 orientation="h",
-                marker_color=ARM_COLORS[arm],
-                text=d.patients,
-                textposition="auto",
+                marker={"color": ARM_COLORS[arm], "pattern": {"shape": ARM_PATTERNS[arm]}},
+                text=[f"{v:,}" for v in d.patients],
+                textposition="outside",
+                textangle=0,
+                cliponaxis=False,
                 hovertemplate="%{y}: %{x:,} patients<extra></extra>",
             )
         )
     fig.update_layout(barmode="group")
-    fig.update_xaxes(title_text="Patients")
+    largest = int(sizes.patients.max()) if not sizes.empty else 1
+    # Whole patients only: small cohorts would otherwise get ticks at 0.2, 0.4, ...
+    fig.update_xaxes(
+        title_text="Patients", tickformat=",d", dtick=1 if largest < 8 else None, range=[0, largest * 1.15 + 0.5]
+    )
     return _base_layout(fig, "Patients by study and arm", 120 + 80 * sizes.study_id.nunique())
 
 
@@ -243,7 +283,7 @@ def forest_figure(rows: pd.DataFrame, outcome: Outcome, overall: float | None = 
             x=rows.estimate[ok],
             y=np.array(y)[ok],
             mode="markers",
-            marker={"size": 9, "color": "#1f77b4", "symbol": "square"},
+            marker={"size": 9, "color": ESTIMATE_COLOR, "symbol": "square"},
             error_x={
                 "type": "data",
                 "symmetric": False,
@@ -263,14 +303,14 @@ def forest_figure(rows: pd.DataFrame, outcome: Outcome, overall: float | None = 
                 y=yi,
                 text="too few patients to estimate",
                 showarrow=False,
-                font={"color": "#888888", "size": 12},
+                font={"color": REFERENCE_COLOR, "size": 12},
                 xanchor="left",
             )
-    fig.add_vline(x=0, line={"color": "#888888", "width": 1})
+    fig.add_vline(x=0, line={"color": REFERENCE_COLOR, "width": 1})
     if overall is not None:
         fig.add_vline(
             x=overall,
-            line={"color": "#d62728", "dash": "dash", "width": 1},
+            line={"color": GROUP_COLORS[2], "dash": "dash", "width": 1},
             annotation_text="overall",
             annotation_position="top",
         )
@@ -325,7 +365,7 @@ def responder_figure(props: pd.DataFrame, label: str) -> go.Figure:
                 x=d.visit_month.astype(str),
                 y=100 * d.proportion,
                 name=vocab.ARMS[arm],
-                marker_color=ARM_COLORS[arm],
+                marker={"color": ARM_COLORS[arm], "pattern": {"shape": ARM_PATTERNS[arm]}},
                 error_y={
                     "type": "data",
                     "symmetric": False,
@@ -383,24 +423,6 @@ def band_shift_figure(shift: pd.DataFrame, visit_month: int) -> go.Figure:
     return _base_layout(fig, f"PTS band shift from baseline to month {visit_month}", 420)
 
 
-GROUP_PALETTE = [
-    "#1f77b4",
-    "#d62728",
-    "#2ca02c",
-    "#9467bd",
-    "#ff7f0e",
-    "#8c564b",
-    "#17becf",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-]
-
-
-def _group_color(group: str, i: int) -> str:
-    return ARM_COLORS.get(group, GROUP_PALETTE[i % len(GROUP_PALETTE)])
-
-
 def _rgba(hex_color: str, alpha: float) -> str:
     r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r},{g},{b},{alpha})"
@@ -420,14 +442,16 @@ def km_figure(curve: pd.DataFrame, risk: pd.DataFrame, title: str, y_label: str,
 
     curve: group, month, estimate, ci_low, ci_high; risk: groups x times (days) of counts at risk.
     """
-    groups = list(risk.index)
+    ordered = [g for g in (*ARM_ORDER, *labels) if g in set(risk.index)]
+    groups = list(dict.fromkeys([*ordered, *risk.index]))  # the arms, then vocabulary order
     table_share = min(0.12 + 0.04 * len(groups), 0.4)
     fig = make_subplots(
         rows=2, cols=1, shared_xaxes=True, row_heights=[1 - table_share, table_share], vertical_spacing=0.06
     )
     for i, group in enumerate(groups):
         d = curve[curve.group == group]
-        color = _group_color(group, i)
+        style = group_style(group, i)
+        color = style["color"]
         name = labels.get(group, group)
         for band in _step_band(d.month, d.ci_low, d.ci_high, color, group):
             fig.add_trace(band, row=1, col=1)
@@ -438,7 +462,7 @@ def km_figure(curve: pd.DataFrame, risk: pd.DataFrame, title: str, y_label: str,
                 mode="lines",
                 name=name,
                 legendgroup=group,
-                line={"color": color, "width": 2.5, "shape": "hv"},
+                line={"color": color, "width": 2.5, "shape": "hv", "dash": style["dash"]},
                 customdata=np.stack([d.ci_low, d.ci_high], axis=-1),
                 hovertemplate=f"<b>{name}</b> month %{{x:.1f}}: %{{y:.1%}} "
                 "(95% CI %{customdata[0]:.1%} to %{customdata[1]:.1%})<extra></extra>",
@@ -461,8 +485,9 @@ def km_figure(curve: pd.DataFrame, risk: pd.DataFrame, title: str, y_label: str,
             col=1,
         )
     ticks = [round(t / DAYS_PER_MONTH) for t in risk.columns]
-    fig.update_xaxes(tickvals=ticks, row=1, col=1)
-    fig.update_xaxes(title_text="Months (number at risk below)", tickvals=ticks, row=2, col=1)
+    span = [0, max(max(ticks), float(curve.month.max()) if not curve.empty else 0) * 1.02 + 0.1]
+    fig.update_xaxes(tickvals=ticks, range=span, row=1, col=1)  # the axis spans the follow-up
+    fig.update_xaxes(title_text="Months (number at risk below)", tickvals=ticks, range=span, row=2, col=1)
     fig.update_yaxes(title_text=y_label, range=[0, 1.02], tickformat=".0%", row=1, col=1)
     fig.update_yaxes(showgrid=False, autorange="reversed", row=2, col=1)
     return _base_layout(fig, title, 520 + 20 * len(groups))
@@ -485,7 +510,7 @@ def schoenfeld_figure(
                 x=p.time / DAYS_PER_MONTH,
                 y=p.value,
                 mode="markers",
-                marker={"size": 4, "color": "#999999"},
+                marker={"size": 4, "color": REFERENCE_COLOR},
                 name="scaled residual",
                 showlegend=i == 1,
                 hoverinfo="skip",
@@ -498,14 +523,14 @@ def schoenfeld_figure(
                 x=s.time / DAYS_PER_MONTH,
                 y=s.value,
                 mode="lines",
-                line={"color": "#000000", "width": 2.5},
+                line={"color": ESTIMATE_COLOR, "width": 2.5},
                 name="smoothed log hazard ratio (lowess)",
                 showlegend=i == 1,
             ),
             row=1,
             col=i,
         )
-        fig.add_hline(y=betas[column], line={"dash": "dash", "color": "#d62728"}, row=1, col=i)
+        fig.add_hline(y=betas[column], line={"dash": "dash", "color": GROUP_COLORS[2]}, row=1, col=i)
         fig.update_xaxes(title_text="Months", row=1, col=i)
     fig.update_yaxes(title_text="log hazard ratio, beta(t)", row=1, col=1)
     return _base_layout(fig, "Is the hazard ratio constant over time? (dashed: the model's estimate)", 380)
@@ -528,7 +553,7 @@ def threshold_sensitivity_figure(frame: pd.DataFrame, chosen: float, title: str)
             mode="lines",
             line={"width": 0},
             fill="tonexty",
-            fillcolor="rgba(68,68,68,0.18)",
+            fillcolor="rgba(68, 170, 153, 0.2)",
             name="95% CI (Newcombe)",
             hoverinfo="skip",
         )
@@ -538,15 +563,15 @@ def threshold_sensitivity_figure(frame: pd.DataFrame, chosen: float, title: str)
             x=x,
             y=100 * frame.risk_difference,
             mode="lines+markers",
-            line={"color": "#444444", "width": 2.5},
+            line={"color": ESTIMATE_COLOR, "width": 2.5},
             name="Stent − medical",
             hovertemplate="threshold %{x}: %{y:.1f} percentage points<extra></extra>",
         )
     )
-    fig.add_hline(y=0, line={"color": "#888888", "dash": "dot", "width": 1})
+    fig.add_hline(y=0, line={"color": REFERENCE_COLOR, "dash": "dot", "width": 1})
     fig.add_vline(
         x=chosen,
-        line={"color": "#d62728", "dash": "dash", "width": 1},
+        line={"color": GROUP_COLORS[2], "dash": "dash", "width": 1},
         annotation_text="chosen",
         annotation_position="top",
     )

@@ -55,9 +55,6 @@ VILLALTA_ITEM_LABELS = {
     "ulcer": "Open ulcer (share)",
 }
 
-ARM_COLORS = {"stent": "#1f77b4", "medical": "#d62728"}
-BAND_COLORS = {"none": "#9ecae1", "mild": "#fdd49e", "moderate": "#fc8d59", "severe": "#b30000"}
-
 
 @dataclass(frozen=True)
 class Outcome:
@@ -129,7 +126,7 @@ RESPONDER_DEFINITIONS = {
     "responders_either": "Either",
 }
 MMRM_METHODS = {"reml": "REML, Satterthwaite df (default)", "ml": "ML, Wald z"}
-RESPONDER_IMPUTATIONS = {"nri": "Non-responder (default)", "complete": "Excluded (complete cases)"}
+RESPONDER_IMPUTATIONS = {"nri": "Non-responder", "complete": "Excluded"}
 SAFETY_PERIODS = ("within 30 days", "after 30 days", "before the procedure", "any time")
 SAFETY_SPLITS = {"none": "Arm only", "obstruction_site": "Obstruction site", "stenosis_grade": "Stenosis grade"}
 EVENT_LABELS = {

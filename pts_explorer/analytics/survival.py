@@ -219,7 +219,11 @@ def cox(data: pd.DataFrame, group: str, adjust: list[str]) -> CoxResult | None:
     return CoxResult(pd.DataFrame(rows), per_term, formula, design.references[group], design, per_coefficient)
 
 
-def ticks_days(max_days: float) -> list[float]:
-    """Times for the number-at-risk table: every 6 months up to 3 years, else every year."""
-    step = 6 * DAYS_PER_MONTH if max_days <= 3 * DAYS_PER_YEAR else DAYS_PER_YEAR
-    return [i * step for i in range(int(max_days // step) + 1)]
+def ticks_days(max_days: float, most: int = 10) -> list[float]:
+    """Times for the number-at-risk table: every 1, 3, 6 or 12 months, the finest step that gives
+    at most `most` ticks, always at least one step beyond 0 (a short follow-up keeps its axis)."""
+    for months in (1, 3, 6, 12, 24):
+        step = months * DAYS_PER_MONTH
+        if (max_days + 1) // step <= most:  # a day short of a tick still shows it
+            break
+    return [i * step for i in range(max(int((max_days + 1) // step), 1) + 1)]

@@ -81,3 +81,28 @@ def _cohort_counts(chosen: CohortFilter) -> None:
             delta_color="off",
             delta_arrow="off",
         )
+
+
+_CHIP_FIELDS = {"arm": vocab.ARMS, "site": vocab.SITES, "grade": vocab.GRADES, "band": vocab.BANDS, "sex": vocab.SEXES}
+
+
+def active_filters(chosen: CohortFilter) -> list[tuple[str, object, str]]:
+    """(key, value, label) of every restriction of the cohort, for one-click removal."""
+    chips: list[tuple[str, object, str]] = [("study", s, s) for s in chosen.study]
+    for key, labels in _CHIP_FIELDS.items():
+        prefix = "Baseline band: " if key == "band" else ""
+        chips += [(key, v, prefix + labels[v]) for v in getattr(chosen, key)]
+    if chosen.age != SETTINGS["age"].default:
+        chips.append(("age", chosen.age, f"Age {chosen.age[0]}-{chosen.age[1]}"))
+    if chosen.ulcer:
+        chips.append(("ulcer", chosen.ulcer, vocab.ULCER[chosen.ulcer]))
+    return chips
+
+
+def remove_filter(key: str, value: object) -> None:
+    """A chip's callback: drop one value of a filter (or reset a range or a single choice)."""
+    current = state.current(key)
+    if isinstance(current, list):
+        state.set_value(key, [v for v in current if v != value])
+    else:
+        state.set_value(key, SETTINGS[key].default)

@@ -22,6 +22,7 @@ def _page_menu(sections: dict[str, list[st.Page]]) -> None:
 
 def run(page: st.Page, sections: dict[str, list[st.Page]]) -> None:
     """Run `page` inside the shared frame; `sections` are the menu's pages by section."""
+    st.session_state["_page"] = page.url_path
     state.begin_run()
     with st.sidebar.container(key="page_nav"):
         _page_menu(sections)

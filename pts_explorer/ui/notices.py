@@ -5,19 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import config, db
+from pts_explorer import config, db, vocab
 from pts_explorer.filters import AnalysisSettings, CohortFilter
 from pts_explorer.ui import filter_panel, state
 from pts_explorer.ui.data import open_database, query
 
-CONFOUNDING = (
-    "treatment was chosen by clinicians (stenting favoured for high-grade iliac lesions), "
-    "so arm differences may reflect confounding; see the baseline SMDs on the Overview page."
-)
+CONFOUNDING = "treatment was chosen by clinicians, so arm differences may reflect confounding (Overview: SMDs)."
 
 
 def require_database() -> None:
@@ -52,16 +50,17 @@ The app is looking at `{path}`{from_env}.
 
 
 def dataset_banner() -> None:
-    """Dataset name, and the synthetic-data notice whenever the file says it is synthetic."""
+    """One line: the dataset, and the synthetic-data notice whenever the file says it is synthetic."""
     info = query("dataset_info").iloc[0]
-    if bool(info.synthetic):
-        st.warning(
-            f"**Synthetic demo data.** {info.dataset_name}: generated patients calibrated to "
-            "published figures, not real people. Do not use for clinical decisions.",
-            icon=":material/science:",
-        )
-    else:
-        st.caption(f"Dataset: **{info.dataset_name}** · {int(info.patients):,} patients")
+    with st.container(key="dataset_line"):
+        if bool(info.synthetic):
+            st.markdown(
+                ":orange-badge[:material/science: Synthetic demo data] "
+                f"**{info.dataset_name}**: generated patients calibrated to published figures, not real people; "
+                "not for clinical decisions."
+            )
+        else:
+            st.caption(f"Dataset: **{info.dataset_name}** · {int(info.patients):,} patients")
 
 
 def setting_notices() -> None:
@@ -86,8 +85,8 @@ def study_designs(cohort: CohortFilter, randomized_only: bool) -> pd.DataFrame:
 
 
 def analysis_designs(settings: AnalysisSettings) -> pd.DataFrame:
-    """study_id and design of the studies in an analysis set (cohort, randomized only or not)."""
-    return study_designs(settings.cohort, settings.randomized_only)[["study_id", "design"]].drop_duplicates()
+    """The studies of an analysis set (cohort, randomized only or not): study_id, design, arm, patients."""
+    return study_designs(settings.cohort, settings.randomized_only)
 
 
 def no_analysis_data(settings: AnalysisSettings) -> None:
@@ -106,7 +105,7 @@ def no_analysis_data(settings: AnalysisSettings) -> None:
 POOLED_REMEDIES = {
     "split": "Split by study to keep the trial's randomized contrast separate.",
     "registry": "Switch off *Include observational (registry) patients* for the randomized contrast alone.",
-    "randomized": "Switch on *Randomized patients only* for the randomized contrast alone.",
+    "randomized": "Switch on *Randomized only* for the randomized contrast alone.",
     "filter": "Choose one study in the sidebar for a single design.",
 }
 
@@ -117,26 +116,47 @@ def design_notice(sizes: pd.DataFrame, split_by_study: bool = False, remedy: str
     sizes: rows of cohort_size_by_study_arm (study_id, design, ...); remedy: which control of
     this page keeps the designs apart (a key of POOLED_REMEDIES).
     """
+    by_arm = sizes.groupby("arm").patients.sum() if "patients" in sizes else pd.Series(dtype=int)
+    present = [arm for arm in vocab.ARMS if by_arm.get(arm, 0) > 0]
+    if len(present) == 1:
+        st.info(
+            f"**One arm only**: this cohort holds {vocab.ARMS[present[0]].lower()} patients only "
+            f"(n = {int(by_arm[present[0]]):,}), so nothing is compared between arms.",
+            icon=":material/info:",
+        )
+        _small_cohort(by_arm)
+        return
+    _small_cohort(by_arm)
     designs = dict(zip(sizes.study_id, sizes.design, strict=False))
     kinds = set(designs.values())
     if kinds == {"randomized"}:
-        st.success("**Randomized comparison**: trial patients analysed as randomized.", icon=":material/balance:")
+        line = ":green-badge[:material/balance: Randomized comparison] trial patients analysed as randomized."
     elif kinds == {"observational"}:
-        st.warning(f"**Observational comparison**: {CONFOUNDING}", icon=":material/visibility:")
+        line = f":orange-badge[:material/visibility: Observational comparison] {CONFOUNDING}"
     elif split_by_study:
-        parts = [
-            f"**{sid}** is {'a randomized' if d == 'randomized' else 'an observational'} comparison"
-            for sid, d in sorted(designs.items())
-        ]
-        st.info(
-            f"One panel per study: {'; '.join(parts)}. In observational studies {CONFOUNDING}",
-            icon=":material/call_split:",
-        )
+        parts = ", ".join(f"**{sid}** {d}" for sid, d in sorted(designs.items()))
+        line = f":blue-badge[:material/call_split: One panel per study] {parts}; in observational studies {CONFOUNDING}"
     elif kinds:
+        line = (
+            ":orange-badge[:material/call_split: Pooled randomized and observational patients] "
+            f"Not a randomized comparison. {POOLED_REMEDIES[remedy]}"
+        )
+    else:
+        return
+    st.markdown(line)
+
+
+SMALL_ARM = 10  # below this many patients in an arm, every estimate is very imprecise
+
+
+def _small_cohort(by_arm: pd.Series) -> None:
+    small = {arm: int(n) for arm, n in by_arm.items() if 0 < n < SMALL_ARM}
+    if small:
+        sizes = ", ".join(f"{vocab.ARMS.get(str(arm), arm)} n = {n}" for arm, n in small.items())
         st.warning(
-            "**Pooled randomized and observational patients**: this is not a randomized comparison. "
-            + POOLED_REMEDIES[remedy],
-            icon=":material/call_split:",
+            f"**Very small cohort** ({sizes}): estimates are very imprecise; a mean needs 2 patients for an "
+            "interval and the models need 3 per arm. Widen the filters for a usable answer.",
+            icon=":material/warning:",
         )
 
 
@@ -162,8 +182,33 @@ def run_token() -> None:
 
 
 def page_header(title: str) -> CohortFilter:
-    """The page title and the cohort it shows; returns that cohort (parsed once per run)."""
+    """The page title, the cohort it shows (each restriction a chip that removes it) and a link
+    that reopens this view; returns the cohort (parsed once per run)."""
     cohort = filter_panel.cohort()
-    st.title(title)
-    st.caption(f"Cohort: {cohort.describe()}")
+    st.header(title, anchor=False)
+    left, right = st.columns([5, 1], vertical_alignment="center")
+    with left.container(horizontal=True, gap="small", key="active_filters", vertical_alignment="center"):
+        chips = filter_panel.active_filters(cohort)
+        st.caption("Cohort:" if chips else "Cohort: all patients", width="content")
+        for key, value, label in chips:
+            st.button(
+                f"{label} ×",
+                key=f"chip_{key}_{value}",
+                type="tertiary",
+                on_click=filter_panel.remove_filter,
+                args=(key, value),
+                help=f"Remove the filter: {label}",
+            )
+    with right:
+        share_link()
     return cohort
+
+
+def share_link() -> None:
+    """A button that shows this view's address, with a copy button, to paste into a message."""
+    query = urlencode(state.url_query(), doseq=True)
+    base = (st.context.url or "").rstrip("/")
+    address = f"{base}/{st.session_state.get('_page', '')}" + (f"?{query}" if query else "")
+    with st.popover("Link", icon=":material/link:", key="share_link", help="Copy a link to this view"):
+        st.caption("This address reopens this page with the same cohort and settings:")
+        st.code(address, language=None, wrap_lines=True)

@@ -69,7 +69,8 @@ def test_url_parameters_restore_the_cohort(app_on, demo_db):
     assert at.multiselect(key="grade").value == ["70-99%", "occlusion"]
     assert at.multiselect(key="arm").value == []  # unknown value ignored
     assert at.slider(key="age").value == (18, 59)
-    assert "Common iliac; 70-99%, Occlusion; age 18-59" in _texts(at)
+    chips = {b.label for b in at.button if b.key and b.key.startswith("chip_")}
+    assert chips == {"Common iliac ×", "70-99% ×", "Occlusion ×", "Age 18-59 ×"}
 
 
 def test_trajectory_chart_follows_outcome_and_scale(app_on, demo_db):
@@ -149,7 +150,7 @@ def test_effects_default_is_randomized_and_registry_makes_it_observational(app_o
     at = app_on(demo_db).run()
     at.switch_page("app_pages/effects.py").run()
     assert "Randomized comparison" in _texts(at)
-    assert _metric(at, "Patients (stent / medical)") == "112 / 111"
+    assert _metric(at, "Patients") == "112 / 111"
     at.toggle(key="registry").set_value(True).run()
     assert not at.exception
     text = _texts(at)
@@ -161,11 +162,11 @@ def test_effects_default_is_randomized_and_registry_makes_it_observational(app_o
 def test_effects_adjusting_for_covariates_changes_the_model(app_on, demo_db):
     at = app_on(demo_db).run()
     at.switch_page("app_pages/effects.py").run()
-    before = _metric(at, "Adjusted difference, points (0-33)")
+    before = _metric(at, "Difference")
     at.multiselect(key="adjust").set_value(["stenosis_grade", "obstruction_site"]).run()
     assert not at.exception
     assert "C(stenosis_grade)" in _texts(at)
-    assert _metric(at, "Adjusted difference, points (0-33)") != before
+    assert _metric(at, "Difference") != before
 
 
 def test_registry_only_cohort_on_randomized_default_says_what_to_do(app_on, small_db):
@@ -191,8 +192,8 @@ def test_durability_shows_patency_estimates_and_a_cox_model(app_on, demo_db):
     at.switch_page("app_pages/durability.py").run()
     assert not at.exception
     landmarks = at.dataframe[0].value
-    assert list(landmarks.columns[:4]) == ["1 year", "2 years", "5 years", "10 years"]
-    assert "Common iliac" in landmarks.index
+    assert list(landmarks.columns[:5]) == ["Obstruction site", "1 year", "2 years", "5 years", "10 years"]
+    assert "Common iliac" in set(landmarks["Obstruction site"])  # full labels in a column, not a cut index
     assert "vs IVC" in at.dataframe[1].value.columns  # the first site in anatomical order, not alphabetical
     assert "Log-rank: p" in _texts(at)
 
@@ -255,7 +256,7 @@ def test_safety_periods_include_events_before_the_procedure(app_on, demo_db):
     table = at.dataframe[0].value
     assert "Stent: events, per 100 PY (95% CI)" in table.columns
     assert not any(c.startswith("Medical") for c in table.columns)  # no procedure, no such period
-    assert "between enrollment and the index procedure" in _texts(at)
+    assert "between enrollment and the index procedure" in _texts(at).lower()
     assert any(
         json.loads(el.proto.spec)["layout"]["yaxis"]["title"]["text"] == "Cumulative incidence"
         for el in at.get("plotly_chart")
@@ -288,3 +289,13 @@ def test_responders_default_to_non_responder_imputation(app_on, demo_db):
         "threshold" in json.loads(el.proto.spec)["layout"]["xaxis"]["title"]["text"].lower()
         for el in at.get("plotly_chart")
     )
+
+
+def test_a_filter_chip_removes_its_filter(app_on, demo_db):
+    at = app_on(demo_db, {"site": ["common_iliac", "femoral"], "age": ["30", "60"]}).run()
+    at.button(key="chip_site_femoral").click().run()
+    assert not at.exception
+    assert at.multiselect(key="site").value == ["common_iliac"]
+    assert _url(at, "site") == ["common_iliac"] and _url(at, "age") == ["30", "60"]
+    at.button(key="chip_age_(30, 60)").click().run()
+    assert at.slider(key="age").value == (18, 90) and "age" not in at.query_params

@@ -23,7 +23,7 @@ from tests.browser.app_driver import act_and_wait, chips, cohort_total, first_ch
 def test_every_page_loads_with_a_chart(server, page, path, title):
     open_page(page, server + path)
     expect(page.get_by_role("heading", name=title)).to_be_visible()
-    expect(page.get_by_text("Synthetic demo data.")).to_be_visible()
+    expect(page.get_by_text("Synthetic demo data")).to_be_visible()
     expect(page.locator("[data-testid='stPlotlyChart'] .js-plotly-plot").first).to_be_visible()
     assert page.locator("[data-testid='stPlotlyChart'] .plot-container .trace").count() > 0
     expect(page.get_by_test_id("stException")).to_have_count(0)

@@ -68,3 +68,21 @@ def test_a_visit_the_analysis_set_does_not_have_is_changed_visibly(server, page)
     expect(page.get_by_text("changed from Month 120 to Month 6")).to_be_visible()
     _shows(page, "/effects", visit="Month 6")
     assert "visit" not in query(page) and "registry" not in query(page)
+
+
+def test_menu_and_buttons_have_names_without_icon_text(server, page):
+    """Screen readers hear "Trajectories", not "show_chart Trajectories" (icons are aria-hidden)."""
+    open_page(page, server + "/overview?site=femoral")
+    for title in ("Overview", "Trajectories", "Effects", "Subgroups", "Responders", "Durability", "Safety"):
+        expect(page.get_by_role("link", name=title, exact=True)).to_have_count(1)
+    expect(page.get_by_role("button", name="Reset filters", exact=True)).to_have_count(1)
+    expect(page.get_by_role("button", name="Femoral ×", exact=True)).to_have_count(1)
+
+
+def test_a_chip_removes_its_filter_and_the_link_states_the_view(server, page):
+    open_page(page, server + "/overview?site=femoral&site=common_iliac")
+    act_and_wait(page, lambda: page.get_by_role("button", name="Femoral ×", exact=True).click())
+    assert query(page) == {"site": ["common_iliac"]}
+    page.get_by_role("button", name="Link").click()
+    address = page.locator("[data-testid='stCode'] code").first.inner_text()
+    assert address.endswith("/overview?site=common_iliac"), address

@@ -38,7 +38,7 @@ def test_trajectory_figure_has_one_trace_per_arm_in_the_arm_colours():
     fig = charts.trajectory_figure(_trajectory_table(), VILLALTA, change=False)
     stent, medical = _traces(fig, name="Stent"), _traces(fig, name="Medical")
     assert len(stent) == len(medical) == 1
-    assert stent[0].line.color == vocab.ARM_COLORS["stent"] and medical[0].line.color == vocab.ARM_COLORS["medical"]
+    assert stent[0].line.color == charts.ARM_COLORS["stent"] and medical[0].line.color == charts.ARM_COLORS["medical"]
     assert list(stent[0].error_y.array) == [1.0, 1.0, 1.0]
     assert fig.layout.yaxis.title.text == "Villalta total, points (0-33)"
     assert fig.layout.xaxis.title.text == "Month since enrollment"
@@ -102,7 +102,7 @@ def test_band_figure_stacks_every_band_in_its_colour_to_100_percent():
     )
     fig = charts.band_figure(shares)
     assert fig.layout.barmode == "stack"
-    assert {t.marker.color for t in fig.data} == set(vocab.BAND_COLORS.values())
+    assert {t.marker.color for t in fig.data} == set(charts.BAND_COLORS.values())
     assert list(fig.layout.yaxis.range) == [0, 100]
 
 
@@ -150,7 +150,7 @@ def test_responder_figure_shows_percent_with_intervals_per_arm():
     fig = charts.responder_figure(props, "improved by 4 points")
     assert [t.name for t in fig.data] == ["Stent", "Medical"]
     assert fig.data[0].y[0] == pytest.approx(60)
-    assert fig.data[0].marker.color == vocab.ARM_COLORS["stent"]
+    assert fig.data[0].marker.color == charts.ARM_COLORS["stent"]
     assert fig.layout.yaxis.title.text == "% responders"
 
 
@@ -168,7 +168,7 @@ def test_km_figure_draws_a_band_and_a_step_curve_per_group_and_the_numbers_at_ri
     fig = charts.km_figure(survival.curves(fits), risk, "title", "Share free", vocab.ARMS)
     curves = [t for t in fig.data if t.name in ("Stent", "Medical")]
     assert [t.line.shape for t in curves] == ["hv", "hv"]
-    assert [t.line.color for t in curves] == [vocab.ARM_COLORS["medical"], vocab.ARM_COLORS["stent"]]
+    assert [t.line.color for t in curves] == [charts.ARM_COLORS["stent"], charts.ARM_COLORS["medical"]]  # fixed order
     at_risk_rows = [t for t in fig.data if t.mode == "text"]
-    assert [list(t.text) for t in at_risk_rows] == [["10", "6", "2"], ["10", "5", "2"]]
+    assert [list(t.text) for t in at_risk_rows] == [["10", "5", "2"], ["10", "6", "2"]]
     assert fig.layout.yaxis.title.text == "Share free"

@@ -379,3 +379,18 @@ def test_death_before_healing_is_a_competing_event(tmp_path):
     km = survival.fit_km(counts.assign(observed=counts.status == 1))["stent"]
     assert 1 - km.survival_function_.iloc[-1, 0] == pytest.approx(1 / 2)
     con.close()
+
+
+@pytest.mark.parametrize(
+    ("max_days", "months"),
+    [
+        (0, [0, 1]),
+        (45, [0, 1]),
+        (400, [0, 3, 6, 9, 12]),
+        (730, [0, 3, 6, 9, 12, 15, 18, 21, 24]),
+        (3652, [12 * y for y in range(11)]),
+    ],
+)
+def test_at_risk_ticks_keep_an_axis_for_short_follow_up(max_days, months):
+    ticks = survival.ticks_days(max_days)
+    assert [round(t / survival.DAYS_PER_MONTH) for t in ticks] == months

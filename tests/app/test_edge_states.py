@@ -1,0 +1,82 @@
+"""Small and odd cohorts: every page says what the data allow, and no title promises more."""
+
+import json
+
+import pytest
+
+from tests import handmade
+from tests.app.test_pages import _figures, _texts
+
+TWO = {
+    "S1": {
+        "arm": "stent",
+        "procedure_day": 10,
+        "visits": {0: 14, 6: 8, 12: 7},
+        "last_contact_day": 700,
+        "events": [(300, "restenosis")],
+    },
+    "M1": {"arm": "medical", "visits": {0: 13, 6: 12, 12: 12}, "age_years": 61, "last_contact_day": 700},
+}
+
+
+@pytest.fixture(scope="module")
+def two_patients(tmp_path_factory):
+    """One stented and one medical trial patient."""
+    return handmade.build(tmp_path_factory.mktemp("two") / "two.duckdb", TWO)
+
+
+def _page(app_on, db, page, query=None):
+    at = app_on(db, query).run()
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception
+    return at
+
+
+@pytest.mark.parametrize("page", ["overview", "trajectories", "safety"])
+def test_one_patient_per_arm_is_called_a_very_small_cohort(app_on, two_patients, page):
+    text = _texts(_page(app_on, two_patients, page))
+    assert "Very small cohort" in text and "Stent n = 1" in text
+
+
+def test_one_patient_per_arm_has_no_interval_and_says_so(app_on, two_patients):
+    at = _page(app_on, two_patients, "trajectories", {"scale": "change"})
+    titles = [f["layout"]["title"]["text"] for f in _figures(at)]
+    assert "95% CI not computable: fewer than 2 patients" in titles[0]
+    assert "and 95% CI" not in titles[0]
+    assert "Welch 95% CI not computable" in titles[1]
+
+
+@pytest.mark.parametrize("page", ["overview", "trajectories", "safety", "durability"])
+def test_one_arm_is_not_called_a_randomized_comparison(app_on, two_patients, page):
+    at = _page(app_on, two_patients, page, {"arm": "stent", "endpoint": "primary_patency", "group": "stenosis_grade"})
+    text = _texts(at)
+    assert "One arm only" in text
+    assert "Randomized comparison" not in text
+
+
+def test_overview_counts_whole_patients(app_on, two_patients):
+    sizes = _figures(_page(app_on, two_patients, "overview"))[0]
+    assert sizes["layout"]["xaxis"]["dtick"] == 1 and sizes["layout"]["xaxis"]["tickformat"] == ",d"
+
+
+def test_a_one_patient_survival_curve_spans_its_follow_up(app_on, two_patients):
+    at = _page(app_on, two_patients, "durability", {"endpoint": "primary_patency", "group": "stenosis_grade"})
+    km = _figures(at)[0]
+    follow_up_months = (300 - 10) / 30.4375  # restenosis 290 days after the procedure
+    assert km["layout"]["xaxis"]["range"][1] >= follow_up_months
+    assert len(km["layout"]["xaxis"]["tickvals"]) > 2
+
+
+def test_subgroups_the_filters_exclude_are_not_listed(app_on, demo_db):
+    at = _page(app_on, demo_db, "subgroups", {"site": "common_iliac", "registry": "True"})
+    labels = _figures(at)[0]["layout"]["yaxis"]["ticktext"]
+    assert any(label.startswith("Obstruction site: Common iliac") for label in labels)
+    assert not any(label.startswith("Obstruction site: Femoral") for label in labels)
+    assert not any("(n 0/0)" in label for label in labels)
+
+
+def test_a_subgroup_too_small_to_estimate_is_shown_as_such(app_on, demo_db):
+    at = _page(app_on, demo_db, "subgroups", {"study": "TRIAL", "age": ["70", "90"]})
+    figure = _figures(at)[0]
+    assert "too few patients to estimate" in [a["text"] for a in figure["layout"]["annotations"]]
+    assert json.dumps(figure).count("(n 0/0)") == 0
