@@ -98,7 +98,7 @@ else:
     method, test_name = survival.KM_METHOD, "Log-rank"
     y_label = f"{label}, share free of the event"
 title = f"{label} by {vocab.SURVIVAL_GROUPINGS[group].lower()} ({method.split(',')[0]})"
-st.plotly_chart(charts.km_figure(curves, risk, title, y_label, labels), key="km_chart")
+ui.chart(charts.km_figure(curves, risk, title, y_label, labels), "km_chart", display.summary_curves(marks, labels))
 
 st.subheader("Estimates at 1, 2, 5 and 10 years")
 marks["cell"] = [
@@ -108,7 +108,7 @@ marks["cell"] = [
 table = marks.pivot(index="group", columns="years", values="cell").rename(columns=lambda y: f"{y} year{'s' * (y > 1)}")
 if not competing_risk:
     med = survival.medians(fits).set_index("group")
-    table["median, months (95% CI)"] = [display.median_label(med.loc[g]) for g in table.index]
+    table["Median, months (95% CI)"] = [display.median_label(med.loc[g]) for g in table.index]
 table.index = [labels.get(g, g) for g in table.index]
 column = vocab.SURVIVAL_GROUPINGS[group]
 st.dataframe(table.rename_axis(column).reset_index(), hide_index=True, key="landmark_table")
@@ -126,15 +126,8 @@ result = survival.cox(data, group, adjust)
 if result is None:
     st.info("A hazard ratio needs at least two groups and at least one event in each.")
 else:
-    hr = result.hazard_ratios.assign(level=lambda d: d.level.map(lambda v: labels.get(v, v)))
-    hr["p_value"] = hr.p_value.map(display.format_p)
-    hr["ph_p_value"] = hr.ph_p_value.map(display.format_p)
     reference = labels.get(result.reference, result.reference)
-    st.dataframe(
-        hr.rename(columns={"level": f"vs {reference}", "hr": "HR", "p_value": "p", "ph_p_value": "PH check p"}),
-        hide_index=True,
-        column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("HR", "ci_low", "ci_high")},
-    )
+    ui.table(display.hazard_table(result.hazard_ratios, labels, result.reference))
     kind = "Cause-specific hazards (deaths censored) of a " if competing_risk else ""
     st.caption(
         f"{kind}{survival.COX_METHOD}; model `{result.formula}`. PH check p: {ph_test.PH_METHOD}, one test per "
@@ -152,18 +145,18 @@ else:
             f"hazard ratio is {adjusted}; confounding by other factors may remain.",
             icon=":material/visibility:",
         )
-    tests = result.ph_tests.rename(index={"GLOBAL": "Global (all terms)"}).rename(index=vocab.SURVIVAL_GROUPINGS)
-    tests = tests.rename(index=vocab.COX_ADJUSTMENTS).assign(p=lambda t: t.p.map(display.format_p))
-    st.dataframe(
-        tests.rename(columns={"chisq": "Chi-square", "df": "df"}).rename_axis("PH test per term"),
-        column_config={"Chi-square": st.column_config.NumberColumn(format="%.3f")},
-    )
+    term_names = {**vocab.SURVIVAL_GROUPINGS, **vocab.COX_ADJUSTMENTS}
+    ui.table(display.ph_term_table(result.ph_tests, term_names))
     with st.expander("Scaled Schoenfeld residuals: the hazard ratio over time"):
         columns = result.design.terms[group]
         points, smooth = ph_test.beta_over_time(result.zph, columns)
         betas = dict(zip(columns, np.log(result.hazard_ratios.hr), strict=True))
         names = {c: f"{labels.get(c[len(group) + 1 : -1], c[len(group) + 1 : -1])} vs {reference}" for c in columns}
-        st.plotly_chart(charts.schoenfeld_figure(points, smooth, betas, names), key="schoenfeld_chart")
+        ui.chart(
+            charts.schoenfeld_figure(points, smooth, betas, names),
+            "schoenfeld_chart",
+            "Scaled Schoenfeld residuals against time with a smooth, per coefficient; flat means proportional.",
+        )
         st.caption(
             "Each dot is an event; its scaled Schoenfeld residual estimates the log hazard ratio at that time "
             "(Grambsch & Therneau 1994). A smooth that stays near the dashed line supports proportional hazards."

@@ -40,31 +40,14 @@ else:
     table = pd.concat(tables, ignore_index=True)
     interval = "Satterthwaite t 95% CI" if method == "reml" else "Wald z 95% CI"
     title = f"Stent − medical change in {outcome.label}, adjusted for baseline, by visit ({interval})"
-    st.plotly_chart(charts.arm_difference_figure(table, "estimate", outcome, title), key="mmrm_chart")
+    figure = charts.arm_difference_figure(table, "estimate", outcome, title)
+    ui.chart(figure, "mmrm_chart", display.summary_differences(table, "estimate", outcome))
     for study, fit in fits.items():
         if fit is None:
             st.caption(f"{study}: too few patients per arm for the model.")
         else:
             (st.caption if fit.covariance == "unstructured" else st.warning)(f"{study}: {fit.note}")
-    shown = table.assign(p_value=table.p_value.map(display.format_p))
-    columns = [
-        "study_group",
-        "visit_month",
-        "n_stent",
-        "n_medical",
-        "estimate",
-        "se",
-        "df",
-        "ci_low",
-        "ci_high",
-        "p_value",
-    ]
-    st.dataframe(
-        shown[columns],
-        hide_index=True,
-        column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("estimate", "se", "ci_low", "ci_high")}
-        | {"df": st.column_config.NumberColumn(format="%.1f")},
-    )
+    ui.table(display.mmrm_table(table, outcome), key="mmrm_table")
     study, fit = next((s, f) for s, f in fits.items() if f is not None)
     ui.how_computed(
         "analysis_long",
@@ -86,7 +69,8 @@ adjust = ui.control(
 if not analysis.randomized_only:
     st.markdown("**Baseline imbalance the adjustment has to handle** (SMD, stent vs medical, analysis set):")
     smd = display.analysis_set_smds(data, list(vocab.ANALYSIS_COLUMNS))
-    st.dataframe(smd, hide_index=True, column_config={"SMD": st.column_config.NumberColumn(format="%.2f")})
+    ui.table(smd)
+    st.caption(f"{display.SMD_FLAG} |SMD| above 0.1.")
 result = effects.ancova(data, ["study_id", *adjust])
 if result is None:
     st.info("Too few patients to estimate: each arm needs at least 3 patients with both visits.")
@@ -110,7 +94,11 @@ profile = ui.query("symptom_profile", params)
 if profile.empty:
     st.info(f"No patient was seen at both baseline and month {month}.")
 else:
-    st.plotly_chart(charts.symptom_heatmap(profile, month, vocab.VILLALTA_ITEM_LABELS), key="symptom_heatmap")
+    ui.chart(
+        charts.symptom_heatmap(profile, month, vocab.VILLALTA_ITEM_LABELS),
+        "symptom_heatmap",
+        "Heat map of the mean score of each Villalta item, per arm, at baseline and at the visit.",
+    )
     st.caption(
         "Mean item score (0 = none to 3 = severe) among patients seen at both visits; the ulcer row "
         "is the share with an open ulcer."

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pts_explorer import charts, config, reproduce, ui, vocab
+from pts_explorer import charts, config, display, reproduce, ui, vocab
 from pts_explorer.analytics import responders
 
 cohort = ui.page_header("Responders")
@@ -50,19 +50,14 @@ if agg.empty:
 ui.design_notice(ui.analysis_designs(analysis), remedy="registry")
 label = responders.DESCRIPTIONS[definition].replace("the threshold", f"{threshold} points")
 shares = responders.proportions(agg, definition, imputation)
-st.plotly_chart(charts.responder_figure(shares, label), key="responder_chart")
+ui.chart(charts.responder_figure(shares, label), "responder_chart", display.summary_shares(shares))
 
 st.subheader("Stent versus medical")
 comparison = responders.compare_arms(agg, definition, imputation)
 if comparison.empty:
     st.info("Both arms are needed for a comparison.")
 else:
-    ratio_columns = [c for c in comparison.columns if c.startswith(("r", "rd", "rr")) and c not in ("stent", "medical")]
-    st.dataframe(
-        comparison,
-        hide_index=True,
-        column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ratio_columns},
-    )
+    ui.table(display.responder_table(comparison), note="no risk ratio where an arm has no responder")
     st.caption(f"{responders.RD_METHOD}; {responders.RR_METHOD}. Responders/patients: {who}.")
     if month in set(comparison.visit_month):
         ui.how_computed(
@@ -77,7 +72,11 @@ shift = ui.query("band_shift", params)
 if shift.empty:
     st.info(f"No patient was seen at both baseline and month {month}.")
 else:
-    st.plotly_chart(charts.band_shift_figure(shift, month), key="band_shift")
+    ui.chart(
+        charts.band_shift_figure(shift, month),
+        "band_shift",
+        "Heat map per arm: baseline band (rows) against the band at the visit (columns), % of each row.",
+    )
     st.caption(
         "Each row is a baseline band: the share (and number) of its patients in each band at the visit. "
         "Cells below the diagonal moved down (improved). Patients seen at both visits."
@@ -97,7 +96,12 @@ if sweep.empty:
 else:
     kind = "Villalta points" if by_points == "responders_points" else "points or one band down"
     title = f"Risk difference in responders ({kind}) by threshold, month {month}"
-    st.plotly_chart(charts.threshold_sensitivity_figure(sweep, threshold, title), key="threshold_chart")
+    ui.chart(
+        charts.threshold_sensitivity_figure(sweep, threshold, title),
+        "threshold_chart",
+        f"Risk difference {100 * sweep.risk_difference.iloc[0]:+.0f} percentage points at threshold 1, "
+        f"{100 * sweep.risk_difference.iloc[-1]:+.0f} at threshold 15.",
+    )
     note = (
         " The band-only definition has no threshold: shown for Villalta points."
         if definition == "responders_band"

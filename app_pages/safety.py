@@ -44,7 +44,8 @@ if counts.status.eq(1).any():
     risk = survival.at_risk(counts, survival.ticks_days(float(counts.duration_days.max())))
     title = "Any complication of the table, first one after the procedure (stent) or enrollment (medical)"
     figure = charts.km_figure(curves, risk, title, "Cumulative incidence", vocab.ARMS)
-    st.plotly_chart(figure, key="complication_chart")
+    marks = competing.landmarks(curves, counts, years=(1, 5))
+    ui.chart(figure, "complication_chart", display.summary_curves(marks, vocab.ARMS))
     chisq, df, p = competing.gray_test(counts)
     st.caption(
         f"{display.sentence(competing.CIF_METHOD)}. Events before the procedure are not counted here. "

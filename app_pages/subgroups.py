@@ -44,7 +44,11 @@ st.markdown(
     "effect by chance. Whether the effect differs between levels is answered by the **interaction test** below, "
     "not by comparing intervals; no correction for multiple testing."
 )
-st.plotly_chart(charts.forest_figure(forest, outcome, overall.estimate), key="forest")
+ui.chart(
+    charts.forest_figure(forest, outcome, overall.estimate),
+    "forest",
+    display.summary_forest(forest, overall.estimate, outcome),
+)
 st.caption(
     f"Stent minus medical change from baseline to month {month}: ANCOVA within each subgroup, adjusted "
     "for the baseline value (and study when studies are pooled). n = patients stent/medical. Subgroups with "
@@ -57,13 +61,8 @@ left.caption(
     "Treatment-by-subgroup interaction: F-test comparing ANCOVA models with and without the interaction "
     "term, over the subgroups estimable in both arms. Many subgroups are tested: read with care."
 )
-right.dataframe(
-    forest[["factor_label", "level_label", "n_stent", "n_medical", "estimate", "ci_low", "ci_high"]].rename(
-        columns={"factor_label": "factor", "level_label": "subgroup"}
-    ),
-    hide_index=True,
-    column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("estimate", "ci_low", "ci_high")},
-)
+with right:
+    ui.table(display.subgroup_table(forest, outcome), note="too few patients in an arm to estimate")
 ui.how_computed(
     "analysis_visit",
     params,

@@ -45,17 +45,15 @@ if summary.empty:
 ui.design_notice(sizes, by_study, remedy="split")
 table = trajectories.summary_table(summary, change=change)
 sample = ui.query("trajectory_sample", params) if per_arm else None
-st.plotly_chart(charts.trajectory_figure(table, outcome, change, sample), key="trajectory_chart")
+ui.chart(
+    charts.trajectory_figure(table, outcome, change, sample),
+    "trajectory_chart",
+    display.summary_trajectory(table, outcome),
+)
 
-shown = table if by_study else table.drop(columns="study_group")
 what = "Change from baseline" if change else "Measured"
 st.markdown(f"**{what} {outcome.label}** by arm and visit ({trajectories.CI_METHOD})")
-st.dataframe(
-    shown,
-    hide_index=True,
-    column_config={c: st.column_config.NumberColumn(format="%.2f") for c in ("mean", "sd", "ci_low", "ci_high")},
-    key="trajectory_table",
-)
+ui.table(display.trajectory_table(table, outcome, by_study), key="trajectory_table")
 
 st.subheader("Difference between arms in mean change from baseline")
 diff = trajectories.arm_differences(summary)
@@ -65,18 +63,9 @@ else:
     title = f"Difference in mean change of {outcome.label}: stent − medical " + charts.interval_phrase(
         diff.ci_low, "Welch 95% CI"
     )
-    st.plotly_chart(charts.arm_difference_figure(diff, "diff", outcome, title), key="difference_chart")
-    diff["p_value"] = diff.p_value.map(display.format_p)
-    number_columns = ("mean_change_stent", "mean_change_medical", "diff", "ci_low", "ci_high", "df")
-    st.dataframe(
-        diff if by_study else diff.drop(columns="study_group"),
-        hide_index=True,
-        column_config={
-            **{c: st.column_config.NumberColumn(format="%.2f") for c in number_columns},
-            "p_value": st.column_config.TextColumn("p (Welch)"),
-        },
-        key="difference_table",
-    )
+    figure = charts.arm_difference_figure(diff, "diff", outcome, title)
+    ui.chart(figure, "difference_chart", display.summary_differences(diff, "diff", outcome))
+    ui.table(display.difference_table(diff, outcome, by_study), key="difference_table")
     st.caption(
         f"Stent minus medical; {trajectories.DIFF_METHOD}. Patients with a baseline value and "
         "that visit; unadjusted (adjusted estimates: Effects page)."
@@ -84,5 +73,9 @@ else:
 
 st.subheader("PTS severity bands over time")
 bands = ui.query("band_distribution", params)
-st.plotly_chart(charts.band_figure(trajectories.band_shares(bands)), key="band_chart")
+ui.chart(
+    charts.band_figure(trajectories.band_shares(bands)),
+    "band_chart",
+    "Stacked bars: the share of visits in each PTS band, per arm and visit month.",
+)
 st.caption("Share of attended visits in each Villalta band; an open ulcer makes the band severe.")

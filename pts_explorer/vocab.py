@@ -62,6 +62,7 @@ class Outcome:
     label: str
     unit: str
     higher_is_better: bool
+    decimals: int = 1  # how a mean of this outcome is written
 
 
 OUTCOMES = {
@@ -73,7 +74,7 @@ OUTCOMES = {
         Outcome("veines_sym", "VEINES-Sym", "T-score", True),
         Outcome("pain_vas", "Pain VAS", "0-10", False),
         Outcome("calf_circumference_cm", "Calf circumference", "cm", False),
-        Outcome("daily_steps", "Daily steps", "steps/day", True),
+        Outcome("daily_steps", "Daily steps", "steps/day", True, decimals=0),
     )
 }
 

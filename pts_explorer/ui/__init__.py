@@ -11,18 +11,21 @@ from pts_explorer.ui.data import mmrm_fits, query
 from pts_explorer.ui.filter_panel import cohort
 from pts_explorer.ui.notices import (
     analysis_designs,
+    chart,
     design_notice,
     empty_cohort,
     how_computed,
     no_analysis_data,
     page_header,
     study_designs,
+    table,
 )
 from pts_explorer.ui.state import control
 
 __all__ = [
     "analysis_controls",
     "analysis_designs",
+    "chart",
     "cohort",
     "control",
     "design_notice",
@@ -32,5 +35,6 @@ __all__ = [
     "no_analysis_data",
     "page_header",
     "study_designs",
+    "table",
     "query",
 ]

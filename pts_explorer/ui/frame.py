@@ -4,9 +4,13 @@ menu (drawn first, with the settings as this run starts), and one URL write at t
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from pts_explorer.ui import filter_panel, notices, state
+
+STYLESHEET = Path(__file__).with_name("app.css")
 
 
 def _page_menu(sections: dict[str, list[st.Page]]) -> None:
@@ -22,6 +26,7 @@ def _page_menu(sections: dict[str, list[st.Page]]) -> None:
 
 def run(page: st.Page, sections: dict[str, list[st.Page]]) -> None:
     """Run `page` inside the shared frame; `sections` are the menu's pages by section."""
+    st.html(STYLESHEET)  # style only: takes no space on the page
     st.session_state["_page"] = page.url_path
     state.begin_run()
     with st.sidebar.container(key="page_nav"):

@@ -3,6 +3,7 @@ problems, empty cohorts, the design of the comparison, and how each number was c
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -10,7 +11,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import config, db, vocab
+from pts_explorer import config, db, display, vocab
 from pts_explorer.filters import AnalysisSettings, CohortFilter
 from pts_explorer.ui import filter_panel, state
 from pts_explorer.ui.data import open_database, query
@@ -212,3 +213,17 @@ def share_link() -> None:
     with st.popover("Link", icon=":material/link:", key="share_link", help="Copy a link to this view"):
         st.caption("This address reopens this page with the same cohort and settings:")
         st.code(address, language=None, wrap_lines=True)
+
+
+def table(frame: pd.DataFrame, key: str | None = None, note: str | None = None) -> None:
+    """A presented table, with a footnote for its dashes (values that cannot be computed)."""
+    st.dataframe(frame, hide_index=True, key=key)
+    if frame.astype(str).isin([display.DASH]).any().any():
+        st.caption(f"{display.DASH} {note or display.NOT_COMPUTABLE}.")
+
+
+def chart(figure: Any, key: str, summary: str) -> None:
+    """A chart with its text alternative: the title and a one-line summary, for screen readers."""
+    st.plotly_chart(figure, key=key)
+    title = figure.layout.title.text or ""
+    st.markdown(f'<p class="sr-only">Chart: {escape(title)}. {escape(summary)}</p>', unsafe_allow_html=True)

@@ -80,3 +80,24 @@ def test_a_subgroup_too_small_to_estimate_is_shown_as_such(app_on, demo_db):
     figure = _figures(at)[0]
     assert "too few patients to estimate" in [a["text"] for a in figure["layout"]["annotations"]]
     assert json.dumps(figure).count("(n 0/0)") == 0
+
+
+SNAKE_CASE = __import__("re").compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")
+PAGES = ["overview", "trajectories", "effects", "subgroups", "responders", "durability", "safety"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("cohort", ["demo", "two patients", "two patients, registry"])
+def test_tables_read_like_a_paper(app_on, demo_db, two_patients, page, cohort):
+    """No header in snake_case and no cell reading None or NaN, on full and tiny cohorts."""
+    db = demo_db if cohort == "demo" else two_patients
+    query = (
+        {"registry": "True", "endpoint": "primary_patency", "group": "stenosis_grade"} if "registry" in cohort else None
+    )
+    at = _page(app_on, db, page, query)
+    for frame in (df.value for df in at.dataframe):
+        headers = [str(c) for c in frame.columns]
+        assert not [h for h in headers if SNAKE_CASE.match(h)], (page, headers)
+        shown = frame.astype(object)
+        assert not shown.isna().any().any(), (page, headers, shown[shown.isna().any(axis=1)].head())
+        assert not shown.astype(str).isin(["None", "nan", "-0.00", "-0.0"]).any().any(), (page, headers)
