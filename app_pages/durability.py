@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from pts_explorer import charts, config, display, reproduce, ui, vocab
+from pts_explorer import charts, config, display, glossary, reproduce, ui, vocab
 from pts_explorer.analytics import competing, ph_test, survival
 from pts_explorer.filters import MAX_MODEL_PATIENTS
 
@@ -11,7 +11,12 @@ cohort = ui.page_header("Durability over 10 years")
 
 c1, c2, c3, c4 = st.columns([2, 1.4, 2.2, 2], vertical_alignment="bottom")
 endpoint = ui.control(
-    "endpoint", c1.selectbox, "Endpoint", list(vocab.ENDPOINTS), format_func=lambda e: vocab.ENDPOINTS[e][0]
+    "endpoint",
+    c1.selectbox,
+    "Endpoint",
+    list(vocab.ENDPOINTS),
+    format_func=lambda e: vocab.ENDPOINTS[e][0],
+    help=glossary.endpoint_tip(),
 )
 group = ui.control(
     "group", c2.selectbox, "Compare by", list(vocab.SURVIVAL_GROUPINGS), format_func=vocab.SURVIVAL_GROUPINGS.get
@@ -100,7 +105,9 @@ else:
 title = f"{label} by {vocab.SURVIVAL_GROUPINGS[group].lower()} ({method.split(',')[0]})"
 ui.chart(charts.km_figure(curves, risk, title, y_label, labels), "km_chart", display.summary_curves(marks, labels))
 
-st.subheader("Estimates at 1, 2, 5 and 10 years")
+st.subheader(
+    "Estimates at 1, 2, 5 and 10 years", help=glossary.tip("aalen_johansen" if competing_risk else "kaplan_meier")
+)
 marks["cell"] = [
     display.DASH if r.at_risk == 0 else display.estimate_with_ci(r.estimate, r.ci_low, r.ci_high)
     for r in marks.itertuples()
@@ -120,7 +127,7 @@ ui.how_computed(
     reproduce.time_to_event(params, config.db_path(), competing_risk),
 )
 
-st.subheader("Cause-specific hazard ratio (Cox)" if competing_risk else "Hazard ratio (Cox)")
+st.subheader("Cause-specific hazard ratio (Cox)" if competing_risk else "Hazard ratio (Cox)", help=glossary.tip("cox"))
 data = ui.query("cox_data", params)
 result = survival.cox(data, group, adjust)
 if result is None:

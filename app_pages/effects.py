@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import charts, config, display, reproduce, ui, vocab
+from pts_explorer import charts, config, display, glossary, reproduce, ui, vocab
 from pts_explorer.analytics import effects
 
 cohort = ui.page_header("Treatment effects")
@@ -21,7 +21,7 @@ if len(data) >= analysis.max_patients:
     st.caption(f"The models use a stable random sample of {analysis.max_patients:,} patients of this cohort.")
 
 heading, choice = st.columns([3, 2], vertical_alignment="bottom")
-heading.subheader("Adjusted effect at every visit (MMRM)")
+heading.subheader("Adjusted effect at every visit (MMRM)", help=glossary.tip("mmrm"))
 method = ui.control(
     "mmrm",
     choice.segmented_control,
@@ -56,7 +56,7 @@ else:
         reproduce.mmrm(params, config.db_path(), study, method, fit.covariance),
     )
 
-st.subheader(f"ANCOVA at month {month}")
+st.subheader(f"ANCOVA at month {month}", help=glossary.tip("ancova"))
 adjust = ui.control(
     "adjust",
     st.multiselect,
@@ -89,7 +89,7 @@ else:
         "analysis_visit", params, effects.ANCOVA_METHOD, reproduce.ancova(params, config.db_path(), result.formula)
     )
 
-st.subheader(f"Symptom profile: which Villalta items change by month {month}")
+st.subheader(f"Symptom profile: which Villalta items change by month {month}", help=glossary.tip("villalta"))
 profile = ui.query("symptom_profile", params)
 if profile.empty:
     st.info(f"No patient was seen at both baseline and month {month}.")

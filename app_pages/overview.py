@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pts_explorer import charts, display, ui
+from pts_explorer import charts, display, glossary, ui
 
 cohort = ui.page_header("Cohort overview")
 
@@ -20,12 +20,12 @@ cols[2].metric("Medical", f"{int(by_arm.get('medical', 0)):,}")
 cols[3].metric("Studies", f"{sizes.study_id.nunique()}")
 ui.chart(charts.cohort_size_figure(sizes), "overview_sizes", display.summary_sizes(sizes))
 
-st.subheader("Baseline characteristics by arm (Table 1)")
+st.subheader("Baseline characteristics by arm (Table 1)", help=glossary.tip("smd", "ceap"))
 ui.design_notice(sizes)
 continuous = ui.query("baseline_continuous", params)
 categorical = ui.query("baseline_categorical", params)
 table_one = display.presented_table_one(continuous, categorical)
-st.dataframe(table_one, hide_index=True, height=35 * (len(table_one) + 1) + 3, key="overview_table_one")
+ui.table(table_one, key="overview_table_one", rows=len(table_one))
 st.caption(
     "Continuous: mean (SD); categorical: n (% of arm). SMD: standardized mean difference, stent vs medical "
     f"(Yang & Dalton; multi-level for categories); {display.SMD_FLAG} |SMD| above 0.1, a common flag for imbalance; "

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pts_explorer import charts, config, display, reproduce, ui, vocab
+from pts_explorer import charts, config, display, glossary, reproduce, ui, vocab
 from pts_explorer.analytics import responders
 
 cohort = ui.page_header("Responders")
@@ -10,9 +10,7 @@ analysis = ui.analysis_controls(cohort, with_outcome=False)
 month = analysis.visit_month
 
 c1, c2, c3 = st.columns([1.1, 2.3, 1.6], vertical_alignment="bottom")
-threshold = ui.control(
-    "threshold", c1.number_input, "Threshold, points", 1, 15, step=1, help="Villalta points of improvement."
-)
+threshold = ui.control("threshold", c1.number_input, "Threshold, points", 1, 15, step=1, help=glossary.tip("responder"))
 definition = ui.control(
     "definition",
     c2.segmented_control,
@@ -52,7 +50,7 @@ label = responders.DESCRIPTIONS[definition].replace("the threshold", f"{threshol
 shares = responders.proportions(agg, definition, imputation)
 ui.chart(charts.responder_figure(shares, label), "responder_chart", display.summary_shares(shares))
 
-st.subheader("Stent versus medical")
+st.subheader("Stent versus medical", help=glossary.tip("wilson", "nri"))
 comparison = responders.compare_arms(agg, definition, imputation)
 if comparison.empty:
     st.info("Both arms are needed for a comparison.")
@@ -67,7 +65,7 @@ else:
             reproduce.responders(params, config.db_path(), definition, month, imputation),
         )
 
-st.subheader(f"Band shift from baseline to month {month}")
+st.subheader(f"Band shift from baseline to month {month}", help=glossary.tip("pts_band"))
 shift = ui.query("band_shift", params)
 if shift.empty:
     st.info(f"No patient was seen at both baseline and month {month}.")

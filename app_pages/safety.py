@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pts_explorer import charts, config, display, reproduce, ui, vocab
+from pts_explorer import charts, config, display, glossary, reproduce, ui, vocab
 from pts_explorer.analytics import competing, safety, survival
 
 cohort = ui.page_header("Safety and complications")
@@ -37,7 +37,7 @@ rates = safety.rates(events, ui.query("safety_exposure", params))
 if events.empty:
     st.info("**No complication recorded in this cohort.** Every rate below is 0.", icon=":material/check_circle:")
 
-st.subheader("Time to the first complication")
+st.subheader("Time to the first complication", help=glossary.tip("aalen_johansen"))
 counts = ui.query("complication_counts", params)
 if counts.status.eq(1).any():
     curves = competing.cumulative_incidence(counts)
@@ -54,7 +54,7 @@ if counts.status.eq(1).any():
 else:
     st.info("No complication after the procedure (stent arm) or enrollment (medical arm) in this cohort.")
 
-st.subheader(f"Complications {period}")
+st.subheader(f"Complications {period}", help=glossary.tip("clopper_pearson"))
 st.caption(f"{safety.PERIOD_NOTES[period].capitalize()}.")
 st.dataframe(display.safety_table(rates, period), hide_index=True, key="safety_table")
 sizes = denominators.groupby("arm").patients.sum()

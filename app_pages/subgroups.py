@@ -56,7 +56,8 @@ st.caption(
 )
 
 left, right = st.columns([1, 2])
-left.dataframe(pd.DataFrame(tests), hide_index=True)
+with left:
+    ui.table(pd.DataFrame(tests), key="interaction_tests")
 left.caption(
     "Treatment-by-subgroup interaction: F-test comparing ANCOVA models with and without the interaction "
     "term, over the subgroups estimable in both arms. Many subgroups are tested: read with care."

@@ -2,14 +2,19 @@
 
 import streamlit as st
 
-from pts_explorer import charts, display, settings, ui, vocab
+from pts_explorer import charts, display, glossary, settings, ui, vocab
 from pts_explorer.analytics import trajectories
 
 cohort = ui.page_header("Symptom and outcome trajectories")
 
 c1, c2, c3, c4 = st.columns([1.7, 2.6, 1.4, 1.6], vertical_alignment="bottom")
 outcome_key = ui.control(
-    "outcome", c1.selectbox, "Outcome", list(vocab.OUTCOMES), format_func=lambda k: vocab.OUTCOMES[k].label
+    "outcome",
+    c1.selectbox,
+    "Outcome",
+    list(vocab.OUTCOMES),
+    format_func=lambda k: vocab.OUTCOMES[k].label,
+    help=glossary.outcome_tip(),
 )
 scale = ui.control(
     "scale",
@@ -55,7 +60,7 @@ what = "Change from baseline" if change else "Measured"
 st.markdown(f"**{what} {outcome.label}** by arm and visit ({trajectories.CI_METHOD})")
 ui.table(display.trajectory_table(table, outcome, by_study), key="trajectory_table")
 
-st.subheader("Difference between arms in mean change from baseline")
+st.subheader("Difference between arms in mean change from baseline", help=glossary.tip("welch"))
 diff = trajectories.arm_differences(summary)
 if diff.empty:
     st.info("Both arms are needed for a difference: the cohort has only one arm, or no follow-up visits.")
@@ -71,7 +76,7 @@ else:
         "that visit; unadjusted (adjusted estimates: Effects page)."
     )
 
-st.subheader("PTS severity bands over time")
+st.subheader("PTS severity bands over time", help=glossary.tip("pts_band"))
 bands = ui.query("band_distribution", params)
 ui.chart(
     charts.band_figure(trajectories.band_shares(bands)),

@@ -23,24 +23,30 @@ def db_path() -> Path:
 
 @dataclass(frozen=True)
 class PageSpec:
-    """One page of the app: its script app_pages/<name>.py, served at /<name>."""
+    """One page of the app: its script app_pages/<name>.py, served at /<name> ("/" for home)."""
 
     name: str
     title: str
     icon: str  # a Material Symbols name
     section: str
+    blurb: str  # what the page answers, in one line, for the home page
+    key_chart: str = ""  # the widget key of the chart the page is for: it must start in the first screen
 
     @property
     def script(self) -> str:
         return f"app_pages/{self.name}.py"
 
 
+_S = PageSpec  # (name, title, Material icon, menu section, what the page answers, key chart)
 PAGES = (
-    PageSpec("overview", "Overview", "groups", "Cohort"),
-    PageSpec("trajectories", "Trajectories", "show_chart", "Outcomes"),
-    PageSpec("effects", "Effects", "functions", "Outcomes"),
-    PageSpec("subgroups", "Subgroups", "account_tree", "Outcomes"),
-    PageSpec("responders", "Responders", "how_to_reg", "Outcomes"),
-    PageSpec("durability", "Durability", "timeline", "Stents over time"),
-    PageSpec("safety", "Safety", "health_and_safety", "Stents over time"),
+    _S("home", "Home", "home", "Start", "What the app answers, the data loaded, and where to start."),
+    _S("overview", "Overview", "groups", "Cohort", "Who is in the cohort, by arm.", "overview_sizes"),
+    _S("trajectories", "Trajectories", "show_chart", "Outcomes", "Scores over time per arm.", "trajectory_chart"),
+    _S("effects", "Effects", "functions", "Outcomes", "The effect at a visit: ANCOVA and MMRM.", "mmrm_chart"),
+    _S("subgroups", "Subgroups", "account_tree", "Outcomes", "Does the effect differ by lesion or band?", "forest"),
+    _S("responders", "Responders", "how_to_reg", "Outcomes", "Who improves by a threshold.", "responder_chart"),
+    _S("durability", "Durability", "timeline", "Stents over time", "Patency and ulcer healing.", "km_chart"),
+    _S("safety", "Safety", "health_and_safety", "Stents over time", "Complications and rates.", "complication_chart"),
+    _S("glossary", "Glossary", "menu_book", "Reference", "Scores, lesions, endpoints and methods, sourced."),
 )
+ANALYSIS_PAGES = tuple(p for p in PAGES if p.key_chart)  # the pages that show data

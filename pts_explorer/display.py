@@ -35,6 +35,13 @@ CATEGORICAL_LABELS = {
 }
 
 
+def follow_up(years: float) -> str:
+    """A follow-up length in words: months below a year, whole years above."""
+    if years < 1:
+        return f"{round(years * 12)} months"
+    return f"{years:.0f} year{'s' * (round(years) != 1)}"
+
+
 def format_p(p: float | None) -> str:
     """A p-value as a reader expects it: 3 significant digits, '<0.0001' below that."""
     if p is None or math.isnan(p):

@@ -20,9 +20,9 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from pts_explorer import vocab  # noqa: E402
-from pts_explorer.config import PAGES as CONFIG_PAGES  # noqa: E402
+from pts_explorer.config import ANALYSIS_PAGES  # noqa: E402
 
-PAGES = [p.script for p in CONFIG_PAGES]
+PAGES = [p.script for p in ANALYSIS_PAGES]
 
 
 def main(db: str, runs: int) -> None:

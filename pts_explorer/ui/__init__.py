@@ -19,8 +19,9 @@ from pts_explorer.ui.notices import (
     page_header,
     study_designs,
     table,
+    veins_diagram,
 )
-from pts_explorer.ui.state import control
+from pts_explorer.ui.state import control, url_query
 
 __all__ = [
     "analysis_controls",
@@ -37,4 +38,6 @@ __all__ = [
     "study_designs",
     "table",
     "query",
+    "url_query",
+    "veins_diagram",
 ]

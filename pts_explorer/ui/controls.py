@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pts_explorer import vocab
+from pts_explorer import glossary, vocab
 from pts_explorer.filters import AnalysisSettings, CohortFilter
 from pts_explorer.ui import state
 from pts_explorer.ui.data import query
@@ -33,6 +33,7 @@ def analysis_controls(cohort: CohortFilter, with_outcome: bool = True) -> Analys
             "Outcome",
             list(vocab.OUTCOMES),
             format_func=lambda k: vocab.OUTCOMES[k].label,
+            help=glossary.outcome_tip(),
         )
     include_registry = state.control(
         "registry", cols[-1].toggle, "Include observational (registry) patients", help=REGISTRY_HELP

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import vocab
+from pts_explorer import glossary, vocab
 from pts_explorer.filters import CohortFilter
 from pts_explorer.settings import COHORT_KEYS, SETTINGS
 from pts_explorer.ui import state
@@ -39,11 +39,11 @@ def sidebar_filters() -> CohortFilter:
         st.markdown("### Cohort")
         counts_box = st.container(key="cohort_counts")
         study_labels = dict(zip(studies.study_id, studies.study_id + " · " + studies.design, strict=True))
-        _multiselect("study", "Study", study_labels, "Randomized trial and/or observational registry.")
-        _multiselect("arm", "Arm", vocab.ARMS, "Stent (with angioplasty) or medical management.")
-        _multiselect("site", "Obstruction site", vocab.SITES, "Most proximal obstructed segment.")
-        _multiselect("grade", "Stenosis grade", vocab.GRADES, "Diameter reduction on venography.")
-        _multiselect("band", "Baseline PTS band", vocab.BANDS, "Villalta band at the month-0 visit.")
+        _multiselect("study", "Study", study_labels, glossary.tip("randomized"))
+        _multiselect("arm", "Arm", vocab.ARMS, "Stent (with angioplasty), or medical management alone.")
+        _multiselect("site", "Obstruction site", vocab.SITES, glossary.tip("obstruction_site"))
+        _multiselect("grade", "Stenosis grade", vocab.GRADES, glossary.tip("stenosis_grade"))
+        _multiselect("band", "Baseline PTS band", vocab.BANDS, glossary.tip("pts_band"))
         _multiselect("sex", "Sex", vocab.SEXES, None)
         state.control("age", st.slider, "Age, years", vocab.AGE_MIN, vocab.AGE_MAX)
         state.control(
@@ -52,6 +52,7 @@ def sidebar_filters() -> CohortFilter:
             "Ulcer at baseline",
             list(vocab.ULCER),
             format_func={"yes": "With ulcer", "no": "Without"}.get,
+            help="An open venous ulcer at the month-0 visit (CEAP C6); it puts the PTS band at severe.",
         )
         st.button("Reset filters", on_click=_reset_filters, icon=":material/restart_alt:", key="reset_filters")
     chosen = {key: state.current(key) for key in COHORT_KEYS}

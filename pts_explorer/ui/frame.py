@@ -42,3 +42,8 @@ def run(page: st.Page, sections: dict[str, list[st.Page]]) -> None:
         state.publish()
         with changed_settings:
             notices.setting_notices()
+
+
+def opened_with_query() -> bool:
+    """True on the first run of a session opened from an address that carries settings."""
+    return state.run_number() == 0 and bool(state.opening_query())

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import config, db, display, vocab
+from pts_explorer import config, db, display, glossary, vocab
 from pts_explorer.filters import AnalysisSettings, CohortFilter
 from pts_explorer.ui import filter_panel, state
 from pts_explorer.ui.data import open_database, query
@@ -215,9 +215,13 @@ def share_link() -> None:
         st.code(address, language=None, wrap_lines=True)
 
 
-def table(frame: pd.DataFrame, key: str | None = None, note: str | None = None) -> None:
-    """A presented table, with a footnote for its dashes (values that cannot be computed)."""
-    st.dataframe(frame, hide_index=True, key=key)
+def table(frame: pd.DataFrame, key: str | None = None, note: str | None = None, rows: int | None = None) -> None:
+    """A presented table, with a footnote for its dashes (values that cannot be computed), and the
+    Glossary's words on any header that names a method; `rows`: show that many without scrolling."""
+    help_by_column = {c: glossary.tip(glossary.COLUMN_TERMS[c]) for c in frame.columns if c in glossary.COLUMN_TERMS}
+    config = {c: st.column_config.Column(help=text) for c, text in help_by_column.items()}
+    height: int | Literal["auto"] = 35 * (rows + 1) + 3 if rows else "auto"
+    st.dataframe(frame, hide_index=True, key=key, column_config=config, height=height)
     if frame.astype(str).isin([display.DASH]).any().any():
         st.caption(f"{display.DASH} {note or display.NOT_COMPUTABLE}.")
 
@@ -227,3 +231,16 @@ def chart(figure: Any, key: str, summary: str) -> None:
     st.plotly_chart(figure, key=key)
     title = figure.layout.title.text or ""
     st.markdown(f'<p class="sr-only">Chart: {escape(title)}. {escape(summary)}</p>', unsafe_allow_html=True)
+
+
+VEINS_DIAGRAM = Path(__file__).with_name("iliofemoral_veins.svg")
+
+
+def veins_diagram() -> None:
+    """The iliofemoral veins, with the five segments an obstruction site names."""
+    # Markdown, not st.html: st.html's sanitizer drops inline SVG.
+    st.markdown(f'<figure class="veins">{VEINS_DIAGRAM.read_text()}</figure>', unsafe_allow_html=True)
+    st.caption(
+        "The iliofemoral veins from the front. Blue: the five segments an obstruction site names; grey: branches "
+        "not recorded as sites; red: the right common iliac artery, which can compress the left common iliac vein."
+    )

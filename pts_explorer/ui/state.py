@@ -131,5 +131,10 @@ def publish() -> None:
     st.session_state[_PUBLISHED] = _canonical(query)
 
 
+def opening_query() -> dict[str, list[str]]:
+    """The address's query, keys of known settings only."""
+    return {k: v for k, v in _query().items() if k in SETTINGS.settings}
+
+
 def run_number() -> int:
     return int(st.session_state.get(_RUN, 0))

@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from pts_explorer.config import PAGES as CONFIG_PAGES
+from pts_explorer.config import ANALYSIS_PAGES as CONFIG_PAGES
 
-PAGES = [p.script for p in CONFIG_PAGES]
-ANALYSIS_PAGES = PAGES[2:5]
+PAGES = [p.script for p in CONFIG_PAGES]  # the pages that show data
+ANALYSIS_PAGES = [f"app_pages/{name}.py" for name in ("effects", "subgroups", "responders")]
 EMPTY = {"study": "TRIAL", "site": "ivc", "grade": "<50%"}  # the trial enrolls >=50% only
 
 
@@ -52,6 +52,7 @@ def test_page_shows_empty_cohort_as_a_normal_state(app_on, small_db, page):
 
 def test_overview_numbers_change_with_a_filter(app_on, demo_db):
     at = app_on(demo_db).run()
+    at.switch_page("app_pages/overview.py").run()
     assert _metric(at, "Patients") == "2,640"
     at.multiselect(key="site").set_value(["common_iliac"]).run()
     assert not at.exception

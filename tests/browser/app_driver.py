@@ -16,7 +16,7 @@ def run_token(page: Page) -> str:
 
 def open_page(page: Page, url: str) -> None:
     page.goto(url)
-    page.wait_for_selector(".st-key-run_token", timeout=60_000)
+    page.wait_for_selector(".st-key-run_token", state="attached", timeout=60_000)
     wait_idle(page)
 
 
@@ -34,7 +34,10 @@ def act_and_wait(page: Page, action, timeout: float = 30_000) -> None:
 
 def pick_option(page: Page, widget_label: str, option: str) -> None:
     box = page.get_by_test_id("stMultiSelect").filter(has_text=widget_label)
-    box.locator("input").click()
+    field = box.locator("input")
+    field.click()
+    if field.get_attribute("aria-expanded") != "true":
+        field.press("ArrowDown")  # a click that scrolled the sidebar first can leave the list closed
     act_and_wait(page, lambda: page.get_by_role("option", name=option, exact=True).click())
     page.keyboard.press("Escape")
 

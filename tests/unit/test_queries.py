@@ -8,7 +8,7 @@ import pytest
 
 from pts_explorer import db, sql
 from pts_explorer.filters import CohortFilter
-from pts_explorer.vocab import DAYS_PER_MONTH, OUTCOMES
+from pts_explorer.vocab import DAYS_PER_MONTH, DAYS_PER_YEAR, OUTCOMES
 
 SAMPLE_PARAMS = {
     **CohortFilter().as_params(),
@@ -22,6 +22,7 @@ SAMPLE_PARAMS = {
     "endpoint": "primary_patency",
     "group": "obstruction_site",
     "days_per_month": DAYS_PER_MONTH,
+    "days_per_year": DAYS_PER_YEAR,
 }
 EXPECTED_COLUMNS = {
     "cohort": {"patient_id", "arm", "stenosis_grade", "baseline_band", "baseline_villalta", "baseline_ulcer"},
@@ -29,6 +30,7 @@ EXPECTED_COLUMNS = {
     "cohort_size_by_study_arm": {"study_id", "study_name", "design", "arm", "patients"},
     "dataset_info": {"dataset_name", "synthetic", "patients", "visits"},
     "studies": {"study_id", "study_name", "design", "visit_months"},
+    "study_summary": {"study_id", "design", "patients", "stent", "medical", "max_follow_up_years"},
     "baseline_continuous": {"arm", "variable", "patients", "n", "mean", "sd", "median", "q1", "q3"},
     "baseline_categorical": {"arm", "variable", "level", "n"},
     "trajectory_summary": {

@@ -68,3 +68,13 @@ def test_validity_against_the_options_a_page_supplies():
     assert SETTINGS["visit"].is_valid(12, [1, 3, 6, 12, 24])
     assert not SETTINGS["visit"].is_valid(120, [1, 3, 6, 12, 24])
     assert SETTINGS["ulcer"].is_valid(None)
+
+
+def test_readme_documents_every_url_key_and_its_values():
+    from pts_explorer.config import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    for key, setting in SETTINGS.settings.items():
+        assert f"`{key}`" in readme, key
+        for value in setting.options if setting.kind in ("choice", "choices") else ():
+            assert f"`{value}`" in readme, (key, value)

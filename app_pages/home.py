@@ -1,0 +1,75 @@
+"""Home: what the app answers and for whom, the data loaded, and three ready-made starting points."""
+
+import streamlit as st
+
+from pts_explorer import display, ui, vocab
+from pts_explorer.config import PAGES
+
+# Ready-made cohorts: (title, why, page, query). Each link replaces the current cohort and settings.
+STARTING_POINTS = (
+    (
+        "High-grade common iliac or common femoral obstruction",
+        "Where the stent's benefit is expected to be largest: the effect on Villalta, adjusted.",
+        "effects",
+        {"site": ["common_iliac", "common_femoral"], "grade": ["70-99%", "occlusion"]},
+    ),
+    (
+        "Femoral obstruction only",
+        "Obstruction below the inguinal ligament: do symptoms move apart over time?",
+        "trajectories",
+        {"site": ["femoral"]},
+    ),
+    (
+        "Patients with an open ulcer",
+        "How soon ulcers heal in each arm, with death as a competing event.",
+        "durability",
+        {"ulcer": ["yes"], "endpoint": ["ulcer_healing"], "group": ["arm"]},
+    ),
+)
+PAGE_FILES = {p.name: p.script for p in PAGES}
+
+
+def _describe(study) -> str:
+    design = vocab.DESIGNS.get(study.design, study.design).lower()
+    if not study.patients:
+        return f"**{study.study_id}** ({design}, no patients)"
+    return (
+        f"**{study.study_id}** ({design}, {int(study.patients):,} patients: {int(study.stent):,} stent, "
+        f"{int(study.medical):,} medical; follow-up up to {display.follow_up(study.max_follow_up_years)})"
+    )
+
+
+st.header("PTS Outcomes Explorer", anchor=False)
+st.markdown(
+    "**Does an endovascular stent relieve post-thrombotic syndrome more than compression and medication, for "
+    "whom, for how long, and at what risk?** Built for vascular researchers, trialists and statisticians who slice "
+    "trial and registry cohorts by obstruction site, stenosis grade, PTS severity and demographics, and for "
+    "presenting the charts live."
+)
+
+studies = ui.query("study_summary", {"days_per_year": vocab.DAYS_PER_YEAR})
+total = int(studies.patients.sum())
+
+
+parts = [_describe(r) for r in studies.itertuples()]
+in_studies = f"{len(studies)} {'study' if len(studies) == 1 else 'studies'}"
+st.markdown(f"**Data loaded:** {total:,} patients in {in_studies}: " + "; ".join(parts) + ".")
+
+st.subheader("Start here", anchor=False)
+for column, (title, why, page, query) in zip(st.columns(3), STARTING_POINTS, strict=True):
+    with column.container(border=True, height="stretch"):
+        st.markdown(f"**{title}**  \n{why}")
+        st.page_link(
+            PAGE_FILES[page], label=f"Open {page.capitalize()}", icon=":material/arrow_forward:", query_params=query
+        )
+
+st.subheader("Every page", anchor=False)
+left, right = st.columns(2)
+for i, spec in enumerate(p for p in PAGES if p.name != "home"):
+    with left if i % 2 == 0 else right:
+        st.page_link(
+            spec.script,
+            label=f"**{spec.title}**: {spec.blurb}",
+            icon=f":material/{spec.icon}:",
+            query_params=ui.url_query(),  # keep the cohort chosen in the sidebar
+        )

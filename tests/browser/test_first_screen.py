@@ -1,0 +1,88 @@
+"""What a person sees first: the key chart in the first screen, a home page with ways in, and an
+app that works from the keyboard alone."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from pts_explorer.config import ANALYSIS_PAGES
+from tests.browser.app_driver import act_and_wait, open_page, path, query
+
+VISIBLE_PART = 120  # px of the key chart that must be on screen, not just its top edge
+
+
+@pytest.fixture
+def sized_page(browser, request):
+    width, height = request.param
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.mark.parametrize("sized_page", [(1400, 900), (1280, 720)], indirect=True, ids=["1400x900", "1280x720"])
+def test_every_pages_key_chart_starts_in_the_first_screen(server, sized_page: Page):
+    height = sized_page.viewport_size["height"]
+    tops = {}
+    for spec in ANALYSIS_PAGES:
+        open_page(sized_page, f"{server}/{spec.name}")
+        box = sized_page.locator(f".st-key-{spec.key_chart}").bounding_box()
+        assert box is not None, f"{spec.name}: no chart with key {spec.key_chart}"
+        tops[spec.name] = round(box["y"])
+    assert all(top + VISIBLE_PART <= height for top in tops.values()), (height, tops)
+
+
+def test_home_starting_point_opens_its_cohort(server, page: Page):
+    open_page(page, server + "/")
+    expect(page.get_by_role("heading", name="PTS Outcomes Explorer")).to_be_visible()
+    expect(page.get_by_text("Data loaded:")).to_be_visible()
+    act_and_wait(page, lambda: page.get_by_role("link", name="Open Effects").click())
+    assert path(page) == "/effects"
+    assert query(page) == {"site": ["common_iliac", "common_femoral"], "grade": ["70-99%", "occlusion"]}
+    expect(page.get_by_role("heading", name="Treatment effects")).to_be_visible()
+    expect(page.get_by_role("button", name="Common iliac ×")).to_be_visible()  # the cohort, as chips
+
+
+def test_an_old_link_to_the_root_still_opens_the_overview(server, page: Page):
+    open_page(page, server + "/?site=femoral&age=30&age=60")
+    expect(page.get_by_role("heading", name="Cohort overview")).to_be_visible()
+    assert path(page) == "/overview"
+    assert query(page) == {"site": ["femoral"], "age": ["30", "60"]}
+
+
+def _focused(page: Page) -> tuple[str, str, str]:
+    """What has keyboard focus: its widget's test id, its tag, and its text or accessible name."""
+    return tuple(
+        page.evaluate(
+            """() => {
+                const el = document.activeElement;
+                const widget = el.closest('[data-testid^="st"]');
+                const text = el.getAttribute('aria-label') || el.innerText || '';
+                return [widget ? widget.dataset.testid : '', el.tagName, text.replace(/\\s+/g, ' ').trim()];
+            }"""
+        )
+    )
+
+
+def _tab_to(page: Page, widget: str, tag: str, text: str, backwards: bool = False, limit: int = 80) -> None:
+    """Press Tab (or Shift+Tab) until the focus is on that control; fail if it never gets there."""
+    for _ in range(limit):
+        page.keyboard.press("Shift+Tab" if backwards else "Tab")
+        testid, focused_tag, focused_text = _focused(page)
+        if testid.startswith(widget) and focused_tag == tag and text in focused_text:
+            return
+    raise AssertionError(f"{text!r} not reachable by keyboard; focus ended on {_focused(page)!r}")
+
+
+def test_keyboard_alone_changes_a_filter_and_opens_another_page(server, page: Page):
+    open_page(page, server + "/overview")
+    _tab_to(page, "stMultiSelect", "INPUT", "Obstruction site")
+    page.keyboard.type("Common il")
+    act_and_wait(page, lambda: page.keyboard.press("Enter"))
+    page.keyboard.press("Escape")
+    assert query(page) == {"site": ["common_iliac"]}
+
+    _tab_to(page, "stPageLink", "A", "Trajectories", backwards=True)  # the page menu sits above the filters
+    act_and_wait(page, lambda: page.keyboard.press("Enter"))
+    assert path(page) == "/trajectories"
+    assert query(page) == {"site": ["common_iliac"]}  # the cohort came along
+    expect(page.get_by_role("heading", name="Symptom and outcome trajectories")).to_be_visible()
