@@ -32,11 +32,20 @@ DODGE = {"stent": -0.012, "medical": 0.012}
 
 def _base_layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"},
+        # Title and legend placed in pixels from the top (container coordinates), so a taller
+        # figure never pushes the legend into the title.
+        title={"text": title, "x": 0, "xanchor": "left", "yref": "container", "y": 1 - 12 / height, "yanchor": "top"},
         font=FONT,
         height=height,
         margin={"l": 80, "r": 20, "t": 110, "b": 50},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.08, "xanchor": "left", "x": 0},
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "y": 1 - 42 / height,
+            "yanchor": "top",
+            "xanchor": "left",
+            "x": 0,
+        },
         hovermode="closest",
         plot_bgcolor="rgba(0, 0, 0, 0)",  # transparent: the app's light or dark theme shows through
         paper_bgcolor="rgba(0, 0, 0, 0)",
@@ -478,6 +487,7 @@ def km_figure(curve: pd.DataFrame, risk: pd.DataFrame, title: str, y_label: str,
                 mode="text",
                 text=[str(v) for v in risk.loc[group]],
                 textfont={"color": color, "size": 12},
+                cliponaxis=False,  # the count at month 0 sits on the axis edge
                 showlegend=False,
                 hoverinfo="skip",
             ),
@@ -485,11 +495,13 @@ def km_figure(curve: pd.DataFrame, risk: pd.DataFrame, title: str, y_label: str,
             col=1,
         )
     ticks = [round(t / DAYS_PER_MONTH) for t in risk.columns]
-    span = [0, max(max(ticks), float(curve.month.max()) if not curve.empty else 0) * 1.02 + 0.1]
+    end = max(max(ticks), float(curve.month.max()) if not curve.empty else 0) * 1.02 + 0.1
+    span = [-0.03 * end, end]  # room left of month 0 for its number at risk
     fig.update_xaxes(tickvals=ticks, range=span, row=1, col=1)  # the axis spans the follow-up
     fig.update_xaxes(title_text="Months (number at risk below)", tickvals=ticks, range=span, row=2, col=1)
     fig.update_yaxes(title_text=y_label, range=[0, 1.02], tickformat=".0%", row=1, col=1)
-    fig.update_yaxes(showgrid=False, autorange="reversed", row=2, col=1)
+    # Categories at whole numbers, half a row of room above and below, first group on top.
+    fig.update_yaxes(showgrid=False, range=[len(groups) - 0.5, -0.5], row=2, col=1)
     return _base_layout(fig, title, 520 + 20 * len(groups))
 
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from pts_explorer import charts, vocab
@@ -172,3 +173,16 @@ def test_km_figure_draws_a_band_and_a_step_curve_per_group_and_the_numbers_at_ri
     at_risk_rows = [t for t in fig.data if t.mode == "text"]
     assert [list(t.text) for t in at_risk_rows] == [["10", "5", "2"], ["10", "6", "2"]]
     assert fig.layout.yaxis.title.text == "Share free"
+    # Every number at risk is drawn whole: half a row of room above and below, room left of month 0.
+    assert all(t.cliponaxis is False for t in at_risk_rows)
+    assert tuple(fig.layout.yaxis2.range) == (1.5, -0.5)
+    assert fig.layout.xaxis2.range[0] < 0
+
+
+def test_legend_sits_under_the_title_whatever_the_figure_height():
+    short, tall = (charts._base_layout(go.Figure(), "t", h) for h in (400, 900))
+    for fig in (short, tall):
+        assert fig.layout.legend.yref == fig.layout.title.yref == "container"
+        title_px = (1 - fig.layout.title.y) * fig.layout.height
+        legend_px = (1 - fig.layout.legend.y) * fig.layout.height
+        assert title_px < legend_px < fig.layout.margin.t - 40  # below the title, above the plot
