@@ -48,5 +48,6 @@ PAGES = (
     _S("durability", "Durability", "timeline", "Stents over time", "Patency and ulcer healing.", "km_chart"),
     _S("safety", "Safety", "health_and_safety", "Stents over time", "Complications and rates.", "complication_chart"),
     _S("glossary", "Glossary", "menu_book", "Reference", "Scores, lesions, endpoints and methods, sourced."),
+    _S("data_checks", "Data checks", "fact_check", "Reference", "The data contract's checks of the loaded file."),
 )
 ANALYSIS_PAGES = tuple(p for p in PAGES if p.key_chart)  # the pages that show data

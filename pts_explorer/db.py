@@ -7,65 +7,18 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pts_explorer import sql, vocab
+from pts_explorer import sql, validation
 from pts_explorer.config import DUCKDB_CONFIG
-
-REQUIRED_COLUMNS = {
-    "dataset_info": {"dataset_name", "synthetic", "generator_version", "seed", "created_at", "description"},
-    "studies": {"study_id", "study_name", "design", "visit_months", "description"},
-    "patients": {
-        "patient_id",
-        "study_id",
-        "center_id",
-        "arm",
-        "enrolled_on",
-        "age_years",
-        "sex",
-        "bmi",
-        "limb_side",
-        "months_since_dvt",
-        "obstruction_site",
-        "stenosis_pct",
-        "stenosis_grade",
-        "lesion_length_mm",
-        "ceap_c",
-        "last_contact_day",
-    },
-    "visits": {
-        "patient_id",
-        "visit_month",
-        "visit_day",
-        *vocab.VILLALTA_ITEMS,
-        "ulcer_present",
-        "villalta_total",
-        "pts_band",
-        "vcss",
-        "veines_qol",
-        "veines_sym",
-        "pain_vas",
-        "calf_circumference_cm",
-        "daily_steps",
-        "compression_use",
-    },
-    "procedures": {
-        "patient_id",
-        "procedure_day",
-        "technical_success",
-        "stents_placed",
-        "max_stent_diameter_mm",
-        "below_inguinal_ligament",
-    },
-    "events": {"patient_id", "event_day", "event_type", "serious"},
-}
 
 
 class DatabaseProblem(Exception):
     """The outcomes database is missing, unreadable, or does not follow the data contract."""
 
-    def __init__(self, message: str, details: list[str] | None = None):
+    def __init__(self, message: str, details: list[str] | None = None, report: validation.Report | None = None):
         super().__init__(message)
         self.message = message
         self.details = details or []
+        self.report = report
 
 
 def data_version(path: Path) -> str:
@@ -78,45 +31,33 @@ def data_version(path: Path) -> str:
 
 
 def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
-    """Open the database read-only and check it against the data contract."""
+    """Open the database read-only (no check of its contents: see open_checked)."""
     if not path.exists():
         raise DatabaseProblem(f"No outcomes database at {path}.")
     if path.is_dir():
         raise DatabaseProblem(f"{path} is a folder, not a DuckDB database file.")
     try:
-        con = duckdb.connect(str(path), read_only=True, config=DUCKDB_CONFIG)
+        return duckdb.connect(str(path), read_only=True, config=DUCKDB_CONFIG)
     except duckdb.Error as exc:
         raise DatabaseProblem(f"{path} could not be opened as a DuckDB database.", [str(exc).splitlines()[0]]) from exc
-    problems = schema_problems(con)
-    if problems:
+
+
+def open_checked(path: Path) -> tuple[duckdb.DuckDBPyConnection, validation.Report]:
+    """Open the database read-only and check it against the data contract.
+
+    Raises DatabaseProblem, listing every error with counts and examples, when the file breaks the
+    contract; returns the connection and the report (its warnings) otherwise.
+    """
+    con = open_read_only(path)
+    report = validation.validate(con)
+    if report.errors:
         con.close()
-        raise DatabaseProblem(f"{path} does not follow the PTS outcomes data contract.", problems)
-    return con
-
-
-def schema_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Missing tables or columns, and a dataset_info that is not exactly one row."""
-    cur = con.cursor()
-    try:
-        rows = cur.execute(
-            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'"
-        ).fetchall()
-        present: dict[str, set[str]] = {}
-        for table, column in rows:
-            present.setdefault(table, set()).add(column)
-        problems = []
-        for table, columns in REQUIRED_COLUMNS.items():
-            if table not in present:
-                problems.append(f"missing table `{table}`")
-            elif missing := sorted(columns - present[table]):
-                problems.append(f"table `{table}` lacks column(s): {', '.join(missing)}")
-        if not problems:
-            (n,) = cur.execute("SELECT count(*) FROM dataset_info").fetchall()[0]
-            if n != 1:
-                problems.append(f"`dataset_info` must hold exactly one row (it has {n})")
-        return problems
-    finally:
-        cur.close()
+        raise DatabaseProblem(
+            f"{path} does not follow the PTS outcomes data contract.",
+            [f.line() for f in report.errors],
+            report,
+        )
+    return con, report
 
 
 def bind_params(name: str, params: dict) -> tuple[str, dict]:

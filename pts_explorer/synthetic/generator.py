@@ -207,6 +207,9 @@ def _follow_up(rng: np.random.Generator, pt: dict, study: StudyDesign, p: SynthP
     death = np.where(peri_death, pt["procedure_day"] + rng.integers(1, 30, n), death)
     dropout_rate = p.trial_dropout_rate if study.design == "randomized" else p.registry_dropout_rate
     dropout = _exponential_days(rng, dropout_rate, n)
+    # A stented patient was in contact on the procedure day: neither dies nor drops out before it.
+    procedure = np.where(pt["stent"], pt["procedure_day"], 0)
+    death, dropout = np.maximum(death, procedure), np.maximum(dropout, procedure)
     last_contact = np.floor(np.minimum.reduce([death, dropout, np.full(n, admin_end)]))
     died = death <= np.minimum(dropout, admin_end)
     return {"death_day": np.where(died, np.floor(death), NO_EVENT), "last_contact": last_contact.astype(int)}

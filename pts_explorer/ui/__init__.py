@@ -8,12 +8,14 @@
 
 from pts_explorer.ui.controls import analysis_controls
 from pts_explorer.ui.data import mmrm_fits, query
+from pts_explorer.ui.data import open_database as data_report
 from pts_explorer.ui.filter_panel import cohort
 from pts_explorer.ui.notices import (
     analysis_designs,
     chart,
     design_notice,
     empty_cohort,
+    findings_table,
     how_computed,
     no_analysis_data,
     page_header,
@@ -30,7 +32,9 @@ __all__ = [
     "cohort",
     "control",
     "design_notice",
+    "data_report",
     "empty_cohort",
+    "findings_table",
     "how_computed",
     "mmrm_fits",
     "no_analysis_data",

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -10,18 +11,39 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import config, db
+from pts_explorer import config, db, validation
 from pts_explorer.analytics import effects
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
-def _connection(path: str, version: str) -> duckdb.DuckDBPyConnection:
-    """One read-only DuckDB instance per process and file version; queries take cursors from it.
+@dataclass(frozen=True)
+class Opened:
+    """A database file version: its connection and check report, or the problem that stops it."""
+
+    con: duckdb.DuckDBPyConnection | None
+    report: validation.Report | None
+    problem: db.DatabaseProblem | None
+
+
+@st.cache_resource(max_entries=2, show_spinner="Checking the data against the contract…")
+def _open(path: str, version: str) -> Opened:
+    """One read-only DuckDB instance per process and file version, checked once against the
+    contract (a broken file's problem is kept too, so it is not checked again on every run).
 
     A replaced file has a new version, so the next run opens it; the old handle is dropped from
     the cache, not closed, so queries still running on its cursors in other sessions finish.
     """
-    return db.open_read_only(Path(path))
+    try:
+        con, report = db.open_checked(Path(path))
+    except db.DatabaseProblem as problem:
+        return Opened(None, problem.report, problem)
+    return Opened(con, report, None)
+
+
+def _connection(path: str, version: str) -> duckdb.DuckDBPyConnection:
+    opened = _open(path, version)
+    if opened.problem is not None or opened.con is None:
+        raise opened.problem or db.DatabaseProblem("The database could not be opened.")
+    return opened.con
 
 
 def _freeze(params: dict[str, Any]) -> tuple:
@@ -48,10 +70,13 @@ def query(name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
     return _cached_query(name, *_key(name, params or {}))
 
 
-def open_database() -> None:
-    """Open (or reuse) the database; raises db.DatabaseProblem with what is wrong."""
+def open_database() -> validation.Report:
+    """Open (or reuse) the checked database; raises db.DatabaseProblem with what is wrong, and
+    returns the check report (its warnings) otherwise."""
     path = config.db_path()
+    opened = _open(str(path), db.data_version(path))
     _connection(str(path), db.data_version(path))
+    return opened.report or validation.Report()
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner="Fitting the repeated-measures model…")

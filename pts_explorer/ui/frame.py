@@ -31,10 +31,11 @@ def run(page: st.Page, sections: dict[str, list[st.Page]]) -> None:
     state.begin_run()
     with st.sidebar.container(key="page_nav"):
         _page_menu(sections)
-    notices.require_database()
+    notices.run_token()  # hidden; drawn before anything can stop the page (tests wait on it)
+    report = notices.require_database()
     filter_panel.sidebar_filters()
-    notices.run_token()
     notices.dataset_banner()
+    notices.data_warnings(report)
     changed_settings = st.container()
     try:
         page.run()

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import config, db, display, glossary, vocab
+from pts_explorer import config, db, display, glossary, validation, vocab
 from pts_explorer.filters import AnalysisSettings, CohortFilter
 from pts_explorer.ui import filter_panel, state
 from pts_explorer.ui.data import open_database, query
@@ -19,20 +19,45 @@ from pts_explorer.ui.data import open_database, query
 CONFOUNDING = "treatment was chosen by clinicians, so arm differences may reflect confounding (Overview: SMDs)."
 
 
-def require_database() -> None:
-    """Open the database, or show what is wrong and how to fix it, and stop the page."""
+def require_database() -> validation.Report:
+    """Open the checked database, or show what is wrong and how to fix it, and stop the page;
+    returns the check report (its warnings)."""
     try:
-        open_database()
+        return open_database()
     except db.DatabaseProblem as problem:
         _database_problem_page(config.db_path(), problem)
         st.stop()
+        raise  # st.stop() ends the run; this line only tells the type checker
+
+
+def findings_table(findings: list[validation.Finding]) -> None:
+    """Problems as plain text in a table (values from the file are never read as Markdown)."""
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Severity": [f.severity.capitalize() for f in findings],
+                "Problem": [f.message.replace("`", "") for f in findings],
+                "Rows": [f"{f.count:,}" if f.examples else "" for f in findings],
+                "Examples": ["; ".join(f.examples) for f in findings],
+                "Rule": [f.rule for f in findings],
+            }
+        ),
+        hide_index=True,
+        key="findings_table",
+    )
 
 
 def _database_problem_page(path: Path, problem: db.DatabaseProblem) -> None:
     st.title("PTS Outcomes Explorer")
     st.error(f"**The outcomes database cannot be used.** {problem.message}", icon=":material/error:")
-    if problem.details:
-        st.markdown("\n".join(f"- {d}" for d in problem.details))
+    if problem.report is not None:
+        st.markdown(
+            f"{len(problem.report.errors)} problem(s) found by {problem.report.rules_checked} checks of the data "
+            "contract; no page shows numbers from this file until they are fixed."
+        )
+        findings_table(problem.report.findings)
+    elif problem.details:
+        st.text("\n".join(problem.details))
     from_env = " (from $PTS_DB)" if path != config.DEFAULT_DB_PATH else ""
     st.markdown(
         f"""
@@ -48,6 +73,20 @@ make demo-data        # or: python -m pts_explorer.synthetic --out {config.DEFAU
 The app is looking at `{path}`{from_env}.
 """
     )
+
+
+def data_warnings(report: validation.Report) -> None:
+    """One line when the data break a warning rule, with a link to the list."""
+    if not report.warnings:
+        return
+    rows = sum(f.count for f in report.warnings)
+    with st.container(horizontal=True, vertical_alignment="center", gap="small", key="data_warnings"):
+        st.markdown(
+            f":orange-badge[:material/warning: Data warnings] {rows:,} row(s) break {len(report.warnings)} "
+            "check(s) of the data contract; the numbers include them.",
+            width="content",
+        )
+        st.page_link("app_pages/data_checks.py", label="See the data checks", query_params=state.url_query())
 
 
 def dataset_banner() -> None:

@@ -30,7 +30,7 @@ def test_database_without_contract_tables_lists_what_is_missing(tmp_path):
     con.execute("CREATE TABLE patients (patient_id VARCHAR, arm VARCHAR)")
     con.close()
     with pytest.raises(db.DatabaseProblem) as info:
-        db.open_read_only(path)
+        db.open_checked(path)
     details = "\n".join(info.value.details)
     assert "missing table `visits`" in details
     assert "table `patients` lacks column(s)" in details and "stenosis_grade" in details
