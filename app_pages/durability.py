@@ -1,6 +1,7 @@
 """Durability: how many stents stay open, how often patients need another procedure, ulcer healing."""
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from pts_explorer import charts, config, display, glossary, reproduce, ui, vocab
@@ -88,7 +89,9 @@ if not counts.observed.any():
     )
 
 labels = vocab.LEVELS.get(group, {})
+shield = ui.protection()
 risk = survival.at_risk(counts, survival.ticks_days(float(counts.duration_days.max())))
+shown_risk = risk.apply(lambda column: column.map(shield.count)) if shield.active else risk
 if competing_risk:
     curves = competing.cumulative_incidence(counts)
     marks = competing.landmarks(curves, counts)
@@ -103,13 +106,18 @@ else:
     method, test_name = survival.KM_METHOD, "Log-rank"
     y_label = f"{label}, share free of the event"
 title = f"{label} by {vocab.SURVIVAL_GROUPINGS[group].lower()} ({method.split(',')[0]})"
-ui.chart(charts.km_figure(curves, risk, title, y_label, labels), "km_chart", display.summary_curves(marks, labels))
+marks.loc[marks.at_risk.map(shield.too_few), ["estimate", "ci_low", "ci_high"]] = np.nan
+ui.chart(
+    charts.km_figure(display.protect_curves(curves, counts, shield), shown_risk, title, y_label, labels),
+    "km_chart",
+    display.summary_curves(marks, labels),
+)
 
 st.subheader(
     "Estimates at 1, 2, 5 and 10 years", help=glossary.tip("aalen_johansen" if competing_risk else "kaplan_meier")
 )
 marks["cell"] = [
-    display.DASH if r.at_risk == 0 else display.estimate_with_ci(r.estimate, r.ci_low, r.ci_high)
+    display.DASH if r.at_risk == 0 or pd.isna(r.estimate) else display.estimate_with_ci(r.estimate, r.ci_low, r.ci_high)
     for r in marks.itertuples()
 ]
 table = marks.pivot(index="group", columns="years", values="cell").rename(columns=lambda y: f"{y} year{'s' * (y > 1)}")
@@ -119,7 +127,8 @@ if not competing_risk:
 table.index = [labels.get(g, g) for g in table.index]
 column = vocab.SURVIVAL_GROUPINGS[group]
 st.dataframe(table.rename_axis(column).reset_index(), hide_index=True, key="landmark_table")
-st.caption(f"{display.sentence(method)}; a dash where nobody is still at risk. {test_name}: {display.p_clause(p)}.")
+few = f"fewer than {shield.k} patients are" if shield.active else "nobody is"
+st.caption(f"{display.sentence(method)}; a dash where {few} still at risk. {test_name}: {display.p_clause(p)}.")
 ui.how_computed(
     "km_counts",
     params,
@@ -146,10 +155,12 @@ else:
         adjusted = (
             f"adjusted for {', '.join(vocab.COX_ADJUSTMENTS[a].lower() for a in adjust)}" if adjust else "unadjusted"
         )
+        share = f"{observational:,} of {len(data):,} patients in this model ({observational / len(data):.0%})"
+        if any(shield.mask([observational, len(data) - observational])):
+            share = "Some patients in this model"  # the split would show a count below k
         st.warning(
-            f"**Observational comparison**: {observational:,} of {len(data):,} patients in this model "
-            f"({observational / len(data):.0%}) come from the registry, where treatment was not randomized. The "
-            f"hazard ratio is {adjusted}; confounding by other factors may remain.",
+            f"**Observational comparison**: {share} come from the registry, where treatment was not randomized. "
+            f"The hazard ratio is {adjusted}; confounding by other factors may remain.",
             icon=":material/visibility:",
         )
     term_names = {**vocab.SURVIVAL_GROUPINGS, **vocab.COX_ADJUSTMENTS}
@@ -159,6 +170,8 @@ else:
         points, smooth = ph_test.beta_over_time(result.zph, columns)
         betas = dict(zip(columns, np.log(result.hazard_ratios.hr), strict=True))
         names = {c: f"{labels.get(c[len(group) + 1 : -1], c[len(group) + 1 : -1])} vs {reference}" for c in columns}
+        if shield.active:  # each dot is one patient's event
+            points = points.iloc[0:0]
         ui.chart(
             charts.schoenfeld_figure(points, smooth, betas, names),
             "schoenfeld_chart",

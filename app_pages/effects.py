@@ -17,6 +17,7 @@ if data.empty:
     ui.no_analysis_data(analysis)
     st.stop()
 ui.design_notice(ui.analysis_designs(analysis), remedy="registry")
+shield = ui.protection()
 if len(data) >= analysis.max_patients:
     st.caption(f"The models use a stable random sample of {analysis.max_patients:,} patients of this cohort.")
 
@@ -37,7 +38,11 @@ tables = [fit.effects.assign(study_group=study) for study, fit in fits.items() i
 if not tables:
     st.info("Too few patients for the repeated-measures model: each arm needs at least 3 patients.")
 else:
-    table = pd.concat(tables, ignore_index=True)
+    table = shield.protect_stats(
+        pd.concat(tables, ignore_index=True),
+        ["n_stent", "n_medical"],
+        ["estimate", "se", "df", "ci_low", "ci_high", "p_value"],
+    )
     interval = "Satterthwaite t 95% CI" if method == "reml" else "Wald z 95% CI"
     title = f"Stent − medical change in {outcome.label}, adjusted for baseline, by visit ({interval})"
     figure = charts.arm_difference_figure(table, "estimate", outcome, title)
@@ -47,7 +52,7 @@ else:
             st.caption(f"{study}: too few patients per arm for the model.")
         else:
             (st.caption if fit.covariance == "unstructured" else st.warning)(f"{study}: {fit.note}")
-    ui.table(display.mmrm_table(table, outcome), key="mmrm_table")
+    ui.table(display.mmrm_table(table, outcome), key="mmrm_table", note=ui.dash_note(shield))
     study, fit = next((s, f) for s, f in fits.items() if f is not None)
     ui.how_computed(
         "analysis_long",
@@ -66,7 +71,9 @@ adjust = ui.control(
     help="The baseline value of the outcome is always adjusted for, and the study when patients of several "
     "studies are pooled.",
 )
-if not analysis.randomized_only:
+arm_sizes = data.arm.value_counts()
+small_arm = any(shield.too_few(arm_sizes.get(arm, 0)) for arm in vocab.ARMS)
+if not analysis.randomized_only and not small_arm:
     st.markdown("**Baseline imbalance the adjustment has to handle** (SMD, stent vs medical, analysis set):")
     smd = display.analysis_set_smds(data, list(vocab.ANALYSIS_COLUMNS))
     ui.table(smd)
@@ -74,6 +81,8 @@ if not analysis.randomized_only:
 result = effects.ancova(data, ["study_id", *adjust])
 if result is None:
     st.info("Too few patients to estimate: each arm needs at least 3 patients with both visits.")
+elif small_arm:
+    st.info(f"Not shown: an arm has fewer than {shield.k} patients with both visits (small cells hidden).")
 else:
     cols = st.columns(4)
     cols[0].metric("Difference", f"{result.estimate:+.2f}", help=f"Stent minus medical change, {outcome.unit}")
@@ -95,7 +104,7 @@ if profile.empty:
     st.info(f"No patient was seen at both baseline and month {month}.")
 else:
     ui.chart(
-        charts.symptom_heatmap(profile, month, vocab.VILLALTA_ITEM_LABELS),
+        charts.symptom_heatmap(display.protect_profile(profile, shield), month, vocab.VILLALTA_ITEM_LABELS),
         "symptom_heatmap",
         "Heat map of the mean score of each Villalta item, per arm, at baseline and at the visit.",
     )

@@ -1,8 +1,10 @@
 """Home: what the app answers and for whom, the data loaded, and three ready-made starting points."""
 
+from typing import Any
+
 import streamlit as st
 
-from pts_explorer import display, ui, vocab
+from pts_explorer import display, privacy, ui, vocab
 from pts_explorer.config import PAGES
 
 # Ready-made cohorts: (title, why, page, query). Each link replaces the current cohort and settings.
@@ -29,14 +31,24 @@ STARTING_POINTS = (
 PAGE_FILES = {p.name: p.script for p in PAGES}
 
 
-def _describe(study) -> str:
+def _describe(study: Any, arm_text: dict[str, str], shield: privacy.Protection) -> str:  # a study_summary row
     design = vocab.DESIGNS.get(study.design, study.design).lower()
     if not study.patients:
         return f"**{study.study_id}** ({design}, no patients)"
     return (
-        f"**{study.study_id}** ({design}, {int(study.patients):,} patients: {int(study.stent):,} stent, "
-        f"{int(study.medical):,} medical; follow-up up to {display.follow_up(study.max_follow_up_years)})"
+        f"**{study.study_id}** ({design}, {shield.count(study.patients)} patients: {arm_text['stent']} stent, "
+        f"{arm_text['medical']} medical; follow-up up to {display.follow_up(study.max_follow_up_years)})"
     )
+
+
+def _arm_texts(studies: Any, shield: privacy.Protection) -> dict[str, dict[str, str]]:
+    """Per study, each arm's count as shown: the arms add up to the study, the studies to the arm."""
+    long = studies.melt(id_vars="study_id", value_vars=["stent", "medical"], var_name="arm", value_name="n")
+    long["hidden"] = shield.mask_frame(long, "n", [["study_id"], ["arm"]])
+    texts: dict[str, dict[str, str]] = {}
+    for r in long.itertuples():
+        texts.setdefault(r.study_id, {})[r.arm] = shield.count(r.n, r.hidden)
+    return texts
 
 
 st.header("PTS Outcomes Explorer", anchor=False)
@@ -51,9 +63,11 @@ studies = ui.query("study_summary", {"days_per_year": vocab.DAYS_PER_YEAR})
 total = int(studies.patients.sum())
 
 
-parts = [_describe(r) for r in studies.itertuples()]
+shield = ui.protection()
+arm_texts = _arm_texts(studies, shield)
+parts = [_describe(r, arm_texts[r.study_id], shield) for r in studies.itertuples()]
 in_studies = f"{len(studies)} {'study' if len(studies) == 1 else 'studies'}"
-st.markdown(f"**Data loaded:** {total:,} patients in {in_studies}: " + "; ".join(parts) + ".")
+st.markdown(f"**Data loaded:** {shield.count(total)} patients in {in_studies}: " + "; ".join(parts) + ".")
 
 st.subheader("Start here", anchor=False)
 for column, (title, why, page, query) in zip(st.columns(3), STARTING_POINTS, strict=True):

@@ -12,19 +12,22 @@ if sizes.empty:
     ui.empty_cohort(cohort)
     st.stop()
 
-by_arm = sizes.groupby("arm").patients.sum()
+shield = ui.protection()
+by_arm = sizes.groupby("arm").patients.sum().reindex(["stent", "medical"], fill_value=0)
+arm_hidden = shield.mask(by_arm.tolist())  # the arms add up to the cohort
 cols = st.columns(4)
-cols[0].metric("Patients", f"{int(sizes.patients.sum()):,}")
-cols[1].metric("Stent", f"{int(by_arm.get('stent', 0)):,}")
-cols[2].metric("Medical", f"{int(by_arm.get('medical', 0)):,}")
+cols[0].metric("Patients", shield.count(int(sizes.patients.sum())))
+cols[1].metric("Stent", shield.count(by_arm["stent"], arm_hidden[0]))
+cols[2].metric("Medical", shield.count(by_arm["medical"], arm_hidden[1]))
 cols[3].metric("Studies", f"{sizes.study_id.nunique()}")
-ui.chart(charts.cohort_size_figure(sizes), "overview_sizes", display.summary_sizes(sizes))
+sizes["hidden"] = shield.mask_frame(sizes, "patients", [["study_id"], ["arm"]])
+ui.chart(charts.cohort_size_figure(sizes, shield.label), "overview_sizes", display.summary_sizes(sizes, shield.label))
 
 st.subheader("Baseline characteristics by arm (Table 1)", help=glossary.tip("smd", "ceap"))
 ui.design_notice(sizes)
 continuous = ui.query("baseline_continuous", params)
 categorical = ui.query("baseline_categorical", params)
-table_one = display.presented_table_one(continuous, categorical)
+table_one = display.presented_table_one(continuous, categorical, shield)
 ui.table(table_one, key="overview_table_one", rows=len(table_one))
 st.caption(
     "Continuous: mean (SD); categorical: n (% of arm). SMD: standardized mean difference, stent vs medical "

@@ -47,15 +47,19 @@ if agg.empty:
     st.stop()
 ui.design_notice(ui.analysis_designs(analysis), remedy="registry")
 label = responders.DESCRIPTIONS[definition].replace("the threshold", f"{threshold} points")
-shares = responders.proportions(agg, definition, imputation)
+shield = ui.protection()
+shares = display.protect_shares(responders.proportions(agg, definition, imputation), shield)
 ui.chart(charts.responder_figure(shares, label), "responder_chart", display.summary_shares(shares))
 
 st.subheader("Stent versus medical", help=glossary.tip("wilson", "nri"))
-comparison = responders.compare_arms(agg, definition, imputation)
+comparison = display.protect_comparison(responders.compare_arms(agg, definition, imputation), shield)
 if comparison.empty:
     st.info("Both arms are needed for a comparison.")
 else:
-    ui.table(display.responder_table(comparison), note="no risk ratio where an arm has no responder")
+    note = "no risk ratio where an arm has no responder" + (
+        f"; not shown where an arm has fewer than {shield.k} responders, non-responders or patients" * shield.active
+    )
+    ui.table(display.responder_table(comparison), note=note)
     st.caption(f"{responders.RD_METHOD}; {responders.RR_METHOD}. Responders/patients: {who}.")
     if month in set(comparison.visit_month):
         ui.how_computed(
@@ -70,8 +74,10 @@ shift = ui.query("band_shift", params)
 if shift.empty:
     st.info(f"No patient was seen at both baseline and month {month}.")
 else:
+    lines = [["arm", "baseline_band"], ["arm", "visit_band"]]  # rows and columns add up to their totals
+    shift = shift.assign(hidden=shield.mask_frame(shift, "n", lines))
     ui.chart(
-        charts.band_shift_figure(shift, month),
+        charts.band_shift_figure(shift, month, shield.label),
         "band_shift",
         "Heat map per arm: baseline band (rows) against the band at the visit (columns), % of each row.",
     )
@@ -88,7 +94,9 @@ else:
 
 st.subheader(f"How the comparison at month {month} moves with the threshold")
 by_points = "responders_points" if definition == "responders_band" else definition
-sweep = responders.compare_arms(ui.query("responder_thresholds", params), by_points, imputation, by="threshold")
+sweep = display.protect_comparison(
+    responders.compare_arms(ui.query("responder_thresholds", params), by_points, imputation, by="threshold"), shield
+)
 if sweep.empty:
     st.info("Both arms are needed for a comparison.")
 else:
@@ -97,8 +105,8 @@ else:
     ui.chart(
         charts.threshold_sensitivity_figure(sweep, threshold, title),
         "threshold_chart",
-        f"Risk difference {100 * sweep.risk_difference.iloc[0]:+.0f} percentage points at threshold 1, "
-        f"{100 * sweep.risk_difference.iloc[-1]:+.0f} at threshold 15.",
+        f"Risk difference {display.number(100 * sweep.risk_difference.iloc[0], 0, signed=True)} percentage points "
+        f"at threshold 1, {display.number(100 * sweep.risk_difference.iloc[-1], 0, signed=True)} at threshold 15.",
     )
     note = (
         " The band-only definition has no threshold: shown for Villalta points."

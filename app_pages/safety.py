@@ -38,13 +38,17 @@ if events.empty:
     st.info("**No complication recorded in this cohort.** Every rate below is 0.", icon=":material/check_circle:")
 
 st.subheader("Time to the first complication", help=glossary.tip("aalen_johansen"))
+shield = ui.protection()
 counts = ui.query("complication_counts", params)
 if counts.status.eq(1).any():
     curves = competing.cumulative_incidence(counts)
     risk = survival.at_risk(counts, survival.ticks_days(float(counts.duration_days.max())))
+    shown_risk = risk.apply(lambda column: column.map(shield.count)) if shield.active else risk
     title = "Any complication of the table, first one after the procedure (stent) or enrollment (medical)"
-    figure = charts.km_figure(curves, risk, title, "Cumulative incidence", vocab.ARMS)
+    shown_curves = display.protect_curves(curves, counts, shield)
+    figure = charts.km_figure(shown_curves, shown_risk, title, "Cumulative incidence", vocab.ARMS)
     marks = competing.landmarks(curves, counts, years=(1, 5))
+    marks.loc[marks.at_risk.map(shield.too_few), ["estimate", "ci_low", "ci_high"]] = float("nan")
     ui.chart(figure, "complication_chart", display.summary_curves(marks, vocab.ARMS))
     chisq, df, p = competing.gray_test(counts)
     st.caption(
@@ -56,9 +60,12 @@ else:
 
 st.subheader(f"Complications {period}", help=glossary.tip("clopper_pearson"))
 st.caption(f"{safety.PERIOD_NOTES[period].capitalize()}.")
-st.dataframe(display.safety_table(rates, period), hide_index=True, key="safety_table")
+st.dataframe(display.safety_table(rates, period, shield), hide_index=True, key="safety_table")
 sizes = denominators.groupby("arm").patients.sum()
-arm_sizes = ", ".join(f"{vocab.ARMS[a]} {int(n):,}" for a, n in sizes.items())
+hidden = shield.mask(sizes.tolist())
+arm_sizes = ", ".join(
+    f"{vocab.ARMS[a]} {shield.count(n, hide)}" for (a, n), hide in zip(sizes.items(), hidden, strict=True)
+)
 st.caption(
     f"Patients: {arm_sizes}. *Patients*: {safety.PROPORTION_METHOD}. *Events, per 100 PY*: number of events and "
     f"{safety.RATE_METHOD} (PY: patient-years); rates compare periods and arms with different follow-up, "

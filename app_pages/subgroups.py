@@ -36,7 +36,7 @@ for factor, label in vocab.SUBGROUP_FACTORS.items():
     rows.append(part)
     p_value = display.format_p(effects.interaction_p(data, factor))
     tests.append({"Subgroup factor": label, "Interaction p (F-test)": p_value})
-forest = pd.concat(rows, ignore_index=True)
+forest = display.protect_forest(pd.concat(rows, ignore_index=True), ui.protection())
 
 n_tests = int(forest.estimable.sum())
 st.markdown(

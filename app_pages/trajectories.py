@@ -48,8 +48,14 @@ if summary.empty:
     st.stop()
 
 ui.design_notice(sizes, by_study, remedy="split")
-table = trajectories.summary_table(summary, change=change)
+shield = ui.protection()
+stats = ["mean", "sd", "ci_low", "ci_high"]
+table = shield.protect_stats(trajectories.summary_table(summary, change=change), ["n"], stats)
 sample = ui.query("trajectory_sample", params) if per_arm else None
+if sample is not None and shield.active:  # no individual lines from a group of fewer than k patients
+    largest = table.groupby(["study_group", "arm"]).n.max()
+    groups = zip(sample.study_group, sample.arm, strict=True)
+    sample = sample[[not shield.small(largest.get(group, 0)) for group in groups]]
 ui.chart(
     charts.trajectory_figure(table, outcome, change, sample),
     "trajectory_chart",
@@ -58,10 +64,14 @@ ui.chart(
 
 what = "Change from baseline" if change else "Measured"
 st.markdown(f"**{what} {outcome.label}** by arm and visit ({trajectories.CI_METHOD})")
-ui.table(display.trajectory_table(table, outcome, by_study), key="trajectory_table")
+ui.table(display.trajectory_table(table, outcome, by_study), key="trajectory_table", note=ui.dash_note(shield))
 
 st.subheader("Difference between arms in mean change from baseline", help=glossary.tip("welch"))
-diff = trajectories.arm_differences(summary)
+diff = shield.protect_stats(
+    trajectories.arm_differences(summary),
+    ["n_stent", "n_medical"],
+    ["mean_change_stent", "mean_change_medical", "diff", "ci_low", "ci_high", "df", "p_value"],
+)
 if diff.empty:
     st.info("Both arms are needed for a difference: the cohort has only one arm, or no follow-up visits.")
 else:
@@ -70,7 +80,7 @@ else:
     )
     figure = charts.arm_difference_figure(diff, "diff", outcome, title)
     ui.chart(figure, "difference_chart", display.summary_differences(diff, "diff", outcome))
-    ui.table(display.difference_table(diff, outcome, by_study), key="difference_table")
+    ui.table(display.difference_table(diff, outcome, by_study), key="difference_table", note=ui.dash_note(shield))
     st.caption(
         f"Stent minus medical; {trajectories.DIFF_METHOD}. Patients with a baseline value and "
         "that visit; unadjusted (adjusted estimates: Effects page)."
@@ -78,8 +88,9 @@ else:
 
 st.subheader("PTS severity bands over time", help=glossary.tip("pts_band"))
 bands = ui.query("band_distribution", params)
+hidden_bands = shield.mask_frame(bands, "n", [["study_group", "arm", "visit_month"]])  # bands add up to n
 ui.chart(
-    charts.band_figure(trajectories.band_shares(bands)),
+    charts.band_figure(trajectories.band_shares(bands, hidden_bands, shield.label)),
     "band_chart",
     "Stacked bars: the share of visits in each PTS band, per arm and visit month.",
 )

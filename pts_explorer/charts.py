@@ -22,7 +22,15 @@ ARM_PATTERNS = {"stent": "", "medical": "/"}
 GROUP_COLORS = ("#332288", "#117733", "#AA4499", "#44AA99", "#999933", "#882255", "#88CCEE", "#DDCC77", "#CC6677")
 GROUP_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 # PTS bands: ColorBrewer YlOrRd, ordered by lightness so the order survives colour-blindness.
-BAND_COLORS = {"none": "#FED976", "mild": "#FD8D3C", "moderate": "#E31A1C", "severe": "#800026"}
+BAND_COLORS = {
+    "none": "#FED976",
+    "mild": "#FD8D3C",
+    "moderate": "#E31A1C",
+    "severe": "#800026",
+    "hidden": "#BBBBBB",  # small-cell protection: the bands whose counts are hidden, together
+}
+HIDDEN_BAND = "hidden"
+BAND_LABELS = {**vocab.BANDS, HIDDEN_BAND: "Hidden (small counts)"}
 ESTIMATE_COLOR = "#44AA99"  # a stent-minus-medical difference: neither arm's colour
 REFERENCE_COLOR = "#888888"  # zero and reference lines, readable on light and dark backgrounds
 GRID_COLOR = "rgba(128, 128, 128, 0.22)"
@@ -119,7 +127,7 @@ def trajectory_figure(
                         "thickness": 1.5,
                         "width": 4,
                     },
-                    customdata=np.stack([d.visit_month, d.n, d.ci_low, d.ci_high], axis=-1),
+                    customdata=np.stack([d.visit_month, d.get("n_text", d.n), d.ci_low, d.ci_high], axis=-1),
                     hovertemplate=(
                         f"<b>{vocab.ARMS[arm]}</b> month %{{customdata[0]}}<br>mean %{{y:.2f}} "
                         "(95% CI %{customdata[2]:.2f} to %{customdata[3]:.2f})<br>n = %{customdata[1]}"
@@ -214,27 +222,31 @@ def band_figure(shares: pd.DataFrame) -> go.Figure:
         vertical_spacing=0.12,
         horizontal_spacing=0.05,
     )
+    in_legend: set[str] = set()
     for r, group in enumerate(groups, start=1):
         for c, arm in enumerate(arms, start=1):
             d = shares[(shares.study_group == group) & (shares.arm == arm)]
-            for band in vocab.BANDS:
+            for band in (*vocab.BANDS, HIDDEN_BAND):
                 b = d[d.pts_band == band]
+                if band == HIDDEN_BAND and b.empty:
+                    continue
                 fig.add_trace(
                     go.Bar(
                         x=b.visit_month.astype(str),
                         y=100 * b.share,
-                        name=vocab.BANDS[band],
+                        name=BAND_LABELS[band],
                         marker_color=BAND_COLORS[band],
                         legendgroup=band,
-                        showlegend=(r == 1 and c == 1),
-                        customdata=b.n,
+                        showlegend=band not in in_legend,
+                        customdata=b.get("n_text", b.n),
                         hovertemplate="month %{x}: %{y:.0f}% (n = %{customdata})<extra>"
-                        + vocab.BANDS[band]
+                        + BAND_LABELS[band]
                         + "</extra>",
                     ),
                     row=r,
                     col=c,
                 )
+                in_legend.add(band)
             months = sorted(shares.visit_month.unique())
             fig.update_xaxes(
                 title_text="Month",
@@ -249,28 +261,37 @@ def band_figure(shares: pd.DataFrame) -> go.Figure:
     return _base_layout(fig, "PTS severity band (Villalta) at each visit", 300 + 200 * len(groups))
 
 
-def cohort_size_figure(sizes: pd.DataFrame) -> go.Figure:
-    """Patients per study and arm, horizontal bars labelled with the study design."""
+def cohort_size_figure(sizes: pd.DataFrame, hidden_label: str = "") -> go.Figure:
+    """Patients per study and arm, horizontal bars labelled with the study design.
+
+    sizes: study_id, design, arm, patients, and optionally `hidden` (small-cell protection: no
+    bar, the label `hidden_label` instead of the count).
+    """
     fig = go.Figure()
-    sizes = sizes.assign(label=sizes.study_id + " (" + sizes.design + ")")
+    hidden = sizes["hidden"] if "hidden" in sizes else pd.Series(False, index=sizes.index)
+    sizes = sizes.assign(
+        label=sizes.study_id + " (" + sizes.design + ")",
+        length=sizes.patients.where(~hidden, 0),
+        text=[hidden_label if h else f"{v:,}" for v, h in zip(sizes.patients, hidden, strict=True)],
+    )
     for arm in ARM_ORDER:
         d = sizes[sizes.arm == arm]
         fig.add_trace(
             go.Bar(
                 y=d.label,
-                x=d.patients,
+                x=d.length,
                 name=vocab.ARMS[arm],
                 orientation="h",
                 marker={"color": ARM_COLORS[arm], "pattern": {"shape": ARM_PATTERNS[arm]}},
-                text=[f"{v:,}" for v in d.patients],
+                text=d.text,
                 textposition="outside",
                 textangle=0,
                 cliponaxis=False,
-                hovertemplate="%{y}: %{x:,} patients<extra></extra>",
+                hovertemplate="%{y}: %{text} patients<extra></extra>",
             )
         )
     fig.update_layout(barmode="group")
-    largest = int(sizes.patients.max()) if not sizes.empty else 1
+    largest = int(sizes.length.max()) if not sizes.empty else 1
     # Whole patients only: small cohorts would otherwise get ticks at 0.2, 0.4, ...
     fig.update_xaxes(
         title_text="Patients", tickformat=",d", dtick=1 if largest < 8 else None, range=[0, largest * 1.15 + 0.5]
@@ -283,7 +304,11 @@ def forest_figure(rows: pd.DataFrame, outcome: Outcome, overall: float | None = 
 
     rows: factor_label, level_label, estimate, ci_low, ci_high, n_stent, n_medical, estimable.
     """
-    labels = [f"{r.factor_label}: {r.level_label}  (n {r.n_stent}/{r.n_medical})" for r in rows.itertuples()]
+    n_stent, n_medical = (rows.get(f"{c}_text", rows[c]) for c in ("n_stent", "n_medical"))
+    labels = [
+        f"{factor}: {level}  (n {s}/{m})"
+        for factor, level, s, m in zip(rows.factor_label, rows.level_label, n_stent, n_medical, strict=True)
+    ]
     y = list(range(len(rows)))[::-1]
     ok = rows.estimable.to_numpy()
     fig = go.Figure()
@@ -381,7 +406,7 @@ def responder_figure(props: pd.DataFrame, label: str) -> go.Figure:
                     "array": 100 * (d.ci_high - d.proportion),
                     "arrayminus": 100 * (d.proportion - d.ci_low),
                 },
-                customdata=np.stack([d.responders, d.n], axis=-1),
+                customdata=np.stack([d.get("responders_text", d.responders), d.get("n_text", d.n)], axis=-1),
                 hovertemplate="month %{x}: %{y:.0f}% (%{customdata[0]}/%{customdata[1]})<extra></extra>",
             )
         )
@@ -391,22 +416,35 @@ def responder_figure(props: pd.DataFrame, label: str) -> go.Figure:
     return _base_layout(fig, f"Responders: {label}", 400)
 
 
-def band_shift_figure(shift: pd.DataFrame, visit_month: int) -> go.Figure:
-    """Baseline band (rows) to band at the visit (columns), % of each baseline row, per arm."""
+def band_shift_figure(shift: pd.DataFrame, visit_month: int, hidden_label: str = "") -> go.Figure:
+    """Baseline band (rows) to band at the visit (columns), % of each baseline row, per arm.
+
+    shift: arm, baseline_band, visit_band, n, and optionally `hidden` (small-cell protection: the
+    cell shows `hidden_label`, without its share).
+    """
     bands = list(vocab.BANDS)
     arms = [a for a in ARM_ORDER if a in set(shift.arm)]
     fig = make_subplots(
         rows=1, cols=max(len(arms), 1), subplot_titles=[vocab.ARMS[a] for a in arms], horizontal_spacing=0.12
     )
+    shift = shift if "hidden" in shift else shift.assign(hidden=False)
     for c, arm in enumerate(arms, start=1):
-        counts = shift[shift.arm == arm].pivot_table(
-            index="baseline_band", columns="visit_band", values="n", aggfunc="sum"
+        in_arm = shift[shift.arm == arm]
+        counts = in_arm.pivot_table(index="baseline_band", columns="visit_band", values="n", aggfunc="sum")
+        secret = in_arm.assign(hidden=in_arm.hidden.astype(int)).pivot_table(
+            index="baseline_band", columns="visit_band", values="hidden", aggfunc="max"
         )
         table = counts.reindex(index=bands, columns=bands).fillna(0)
+        hidden = secret.reindex(index=bands, columns=bands).fillna(0).astype(bool)
         share = table.div(table.sum(axis=1).replace(0, np.nan), axis=0) * 100
+        share = share.where(~hidden)
         text = [
             [
-                f"{share.iloc[i, j]:.0f}%<br>({int(table.iloc[i, j])})" if table.iloc[i, j] else ""
+                hidden_label
+                if hidden.iloc[i, j]
+                else f"{share.iloc[i, j]:.0f}%<br>({int(table.iloc[i, j])})"
+                if table.iloc[i, j]
+                else ""
                 for j in range(len(bands))
             ]
             for i in range(len(bands))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,33 @@ DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "pts_outcomes.duckdb"
 # DuckDB settings used on every read-only open; one dict so every open matches (DuckDB refuses a
 # second handle on the same file with a different configuration).
 DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {"threads": "2", "memory_limit": "4GB"}
+
+
+SETTINGS_FILE = PROJECT_ROOT / "pts_explorer.toml"
+DEFAULT_MIN_CELL_COUNT = 5
+
+
+def _settings_file() -> dict:
+    path = Path(os.environ.get("PTS_CONFIG") or SETTINGS_FILE)
+    try:
+        return tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def small_cells() -> tuple[int, bool]:
+    """(k, everywhere): the small-cell threshold, and whether every page applies it (otherwise
+    presenter mode and exports only). $PTS_MIN_CELL_COUNT and $PTS_PROTECT_SMALL_CELLS override
+    the [privacy] table of pts_explorer.toml."""
+    section = _settings_file().get("privacy", {})
+    k = section.get("min_cell_count", DEFAULT_MIN_CELL_COUNT)
+    everywhere = section.get("protect_everywhere", False)
+    if raw := os.environ.get("PTS_MIN_CELL_COUNT"):
+        k = int(raw) if raw.strip().isdigit() else k
+    if raw := os.environ.get("PTS_PROTECT_SMALL_CELLS"):
+        everywhere = raw.strip().lower() in ("1", "true", "yes", "on")
+    k = k if isinstance(k, int) and 0 <= k <= 1000 else DEFAULT_MIN_CELL_COUNT
+    return k, bool(everywhere)
 
 
 def db_path() -> Path:

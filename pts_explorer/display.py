@@ -12,8 +12,10 @@ import pandas as pd
 
 from pts_explorer import vocab
 from pts_explorer.analytics import baseline
+from pts_explorer.privacy import OFF, Protection
 
 DASH = "–"
+ARMS = ("stent", "medical")
 CONTINUOUS_LABELS = {
     "age_years": "Age, years",
     "bmi": "BMI, kg/m²",
@@ -76,43 +78,64 @@ def estimate_with_ci(estimate: float, low: float, high: float) -> str:
     return f"{estimate:.1%} ({low:.1%}-{high:.1%})"
 
 
-def _mean_sd(n: int, mean: float, sd: float) -> str:
+def _mean_sd(n: int, mean: float, sd: float, shield: Protection = OFF) -> str:
     if n == 0:
         return DASH
+    if shield.too_few(n):
+        return f"n {shield.label}"
     return f"{mean:.1f} ({sd:.1f})" if n > 1 else f"{mean:.1f}"
 
 
-def _count_share(n: int, share: float) -> str:
-    return DASH if pd.isna(share) else f"{n} ({100 * share:.0f}%)"
+def _count_share(n: int, share: float, with_share: bool = True) -> str:
+    if pd.isna(share):
+        return DASH
+    return f"{n:,} ({100 * share:.0f}%)" if with_share else f"{n:,}"
 
 
-def table_one(cont: pd.DataFrame, cat: pd.DataFrame) -> pd.DataFrame:
+def _hidden_levels(summary: pd.DataFrame, shield: Protection, hidden_arms: list[str]) -> pd.DataFrame:
+    """Which level counts of each characteristic to hide, per arm: the levels add up to the arm's
+    n, so a line keeps 0 or 2+ hidden counts, and 1+ where the arm's n is itself hidden."""
+    long = summary.melt(id_vars=["variable", "level"], value_vars=["n_stent", "n_medical"], var_name="arm")
+    secret = [(variable, f"n_{arm}") for variable in summary.variable.unique() for arm in hidden_arms]
+    long["hidden"] = shield.mask_frame(long, "value", [["variable", "arm"]], secret)
+    return long.pivot_table(index=["variable", "level"], columns="arm", values="hidden", aggfunc="first", sort=False)
+
+
+def table_one(cont: pd.DataFrame, cat: pd.DataFrame, shield: Protection = OFF) -> pd.DataFrame:
     """Table 1 as shown: characteristic, stent, medical, smd (NaN where not computable) and
-    level (True for an indented category level)."""
+    level (True for an indented category level). With small-cell protection, counts below k
+    show as <k and statistics of fewer than k patients are not shown."""
     rows = []
     for r in baseline.continuous_summary(cont).itertuples():
         rows.append(
             {
                 "characteristic": f"{CONTINUOUS_LABELS[r.variable]}, mean (SD)",
-                "stent": _mean_sd(r.n_stent, r.mean_stent, r.sd_stent),
-                "medical": _mean_sd(r.n_medical, r.mean_medical, r.sd_medical),
-                "smd": r.smd,
+                "stent": _mean_sd(r.n_stent, r.mean_stent, r.sd_stent, shield),
+                "medical": _mean_sd(r.n_medical, r.mean_medical, r.sd_medical, shield),
+                "smd": np.nan if shield.too_few(r.n_stent) or shield.too_few(r.n_medical) else r.smd,
                 "level": False,
             }
         )
-    summary = baseline.categorical_summary(cat, baseline.arm_sizes(cont))
+    sizes = baseline.arm_sizes(cont)
+    summary = baseline.categorical_summary(cat, sizes)
+    arms_hidden = dict(zip(ARMS, shield.mask([sizes.get(arm, 0) for arm in ARMS]), strict=True))
+    hidden = _hidden_levels(summary, shield, [arm for arm, h in arms_hidden.items() if h])
+    small_arm = any(shield.too_few(sizes.get(arm, 0)) for arm in ARMS)
     for variable, levels in summary.groupby("variable", sort=False):
         label = CATEGORICAL_LABELS[variable]
-        rows.append(
-            {"characteristic": f"{label}, n (%)", "stent": "", "medical": "", "smd": levels.smd.iloc[0], "level": False}
-        )
+        smd_value = np.nan if small_arm else levels.smd.iloc[0]
+        rows.append({"characteristic": f"{label}, n (%)", "stent": "", "medical": "", "smd": smd_value, "level": False})
         vocabulary = baseline.CATEGORICAL[variable] or {}
         for r in levels.itertuples():
+            cells = {}
+            for arm in ("stent", "medical"):
+                n, share = getattr(r, f"n_{arm}"), getattr(r, f"share_{arm}")
+                shown = _count_share(n, share, with_share=not arms_hidden[arm])  # a share would give n away
+                cells[arm] = shield.label if hidden.loc[(variable, r.level), f"n_{arm}"] else shown
             rows.append(
                 {
                     "characteristic": f"    {vocab.label(vocabulary, r.level)}",
-                    "stent": _count_share(r.n_stent, r.share_stent),
-                    "medical": _count_share(r.n_medical, r.share_medical),
+                    **cells,
                     "smd": float("nan"),
                     "level": True,
                 }
@@ -120,9 +143,14 @@ def table_one(cont: pd.DataFrame, cat: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def arm_header(cont: pd.DataFrame) -> dict[str, str]:
+def arm_header(cont: pd.DataFrame, shield: Protection = OFF) -> dict[str, str]:
     sizes = baseline.arm_sizes(cont)
-    return {arm: f"{vocab.ARMS[arm]} (n = {sizes.get(arm, 0):,})" for arm in ("stent", "medical")}
+    counts = [sizes.get(arm, 0) for arm in ARMS]
+    hidden = shield.mask(counts)  # the arms add up to the cohort, shown above the table
+    return {
+        arm: f"{vocab.ARMS[arm]} (n = {shield.count(n, hide)})"
+        for arm, n, hide in zip(ARMS, counts, hidden, strict=True)
+    }
 
 
 def analysis_set_smds(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -131,19 +159,33 @@ def analysis_set_smds(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({"Characteristic": smds.column.map(vocab.ANALYSIS_COLUMNS), "SMD": smds.smd.map(smd)})
 
 
-def safety_table(rates: pd.DataFrame, period: str) -> pd.DataFrame:
+def _safety_cells(r: object, shield: Protection, n_hidden: bool) -> tuple[str, str]:
+    """A complication's two cells for one arm: patients with it of n (share, CI), and events
+    (rate per 100 PY, CI); with small-cell protection, no count below k and no share or rate
+    that would give one away."""
+    n, x, events = int(r.patients), int(r.patients_with), int(r.events)  # type: ignore[attr-defined]
+    if n_hidden or shield.small(x) or shield.small(n - x):  # x and n - x add up to n
+        share = f"{shield.label if x else 0} of {shield.count(n, n_hidden)}"
+    else:
+        share = f"{x:,} of {n:,} · {r.pct:.1f}% ({r.ci_low:.1f}-{r.ci_high:.1f})"  # type: ignore[attr-defined]
+    if shield.small(events) or n_hidden:
+        per_py = f"{shield.count(events, True)} · {DASH}" if events else f"0 · {DASH}"
+    elif r.patient_years > 0:  # type: ignore[attr-defined]
+        per_py = f"{events:,} · {r.rate:.2f} ({r.rate_low:.2f}-{r.rate_high:.2f})"  # type: ignore[attr-defined]
+    else:
+        per_py = f"{events:,} · {DASH}"
+    return share, per_py
+
+
+def safety_table(rates: pd.DataFrame, period: str, shield: Protection = OFF) -> pd.DataFrame:
     """One row per complication (and subgroup); per arm, patients with at least one event
     ('12 of 1,529 · 0.8% (0.4-1.4)') and events with their rate per 100 patient-years."""
     d = rates[rates.period == period].copy()
-    d["share"] = [
-        f"{r.patients_with} of {r.patients:,} · {r.pct:.1f}% ({r.ci_low:.1f}-{r.ci_high:.1f})" for r in d.itertuples()
-    ]
-    d["per_py"] = [
-        f"{r.events} · {r.rate:.2f} ({r.rate_low:.2f}-{r.rate_high:.2f})"
-        if r.patient_years > 0
-        else f"{r.events} · {DASH}"
-        for r in d.itertuples()
-    ]
+    # The subgroups' patients add up to the arm's: a second n is hidden where one is.
+    n_hidden = shield.mask_frame(d, "patients", [["arm", "event_type"]])
+    cells = [_safety_cells(r, shield, hide) for r, hide in zip(d.itertuples(), n_hidden, strict=True)]
+    d["share"] = [share for share, _ in cells]
+    d["per_py"] = [per_py for _, per_py in cells]
     d["Complication"] = d.event_type.map(vocab.EVENT_LABELS)
     index = ["Complication"] + (["group_value"] if d.group_value.nunique() > 1 else [])
     wide = d.pivot_table(index=index, columns="arm", values=["share", "per_py"], aggfunc="first").reset_index()
@@ -166,6 +208,94 @@ def safety_table(rates: pd.DataFrame, period: str) -> pd.DataFrame:
 
 NOT_COMPUTABLE = "not computable (fewer than 2 patients, or no event)"
 SMD_FLAG = "▲"  # |SMD| above 0.1
+
+
+def protect_profile(profile: pd.DataFrame, shield: Protection) -> pd.DataFrame:
+    """The symptom profile without the means of too-small arms, nor an ulcer share that would give
+    away a small count of patients with (or without) an ulcer."""
+    out = profile.copy()
+    means = ["mean_baseline", "mean_visit"]
+    out.loc[out.n.map(shield.too_few), means] = np.nan
+    for column in means:
+        with_ulcer = (out[column] * out.n).round()
+        small = (out.item == "ulcer") & (with_ulcer.map(shield.small) | (out.n - with_ulcer).map(shield.small))
+        out.loc[small, column] = np.nan
+    return out
+
+
+def protect_forest(forest: pd.DataFrame, shield: Protection) -> pd.DataFrame:
+    """Subgroup rows with their small counts hidden: the levels of a factor add up to the arm, so
+    a second count is hidden where one is; no estimate for a level with fewer than k in an arm."""
+    if not shield.active:
+        return forest
+    out = forest.copy()
+    long = out.melt(
+        id_vars=["factor", "level"], value_vars=["n_stent", "n_medical"], var_name="arm", ignore_index=False
+    )
+    long["hidden"] = shield.mask_frame(long.reset_index(drop=True), "value", [["factor", "arm"]]).to_numpy()
+    for arm in ("n_stent", "n_medical"):
+        hidden = long[long.arm == arm].hidden.reindex(out.index)
+        out[f"{arm}_text"] = [shield.label if h else f"{int(n):,}" for n, h in zip(out[arm], hidden, strict=True)]
+    small = out.n_stent.map(shield.too_few) | out.n_medical.map(shield.too_few)
+    out.loc[small, ["estimate", "ci_low", "ci_high"]] = np.nan
+    out.loc[small, "estimable"] = False
+    return out
+
+
+def protect_shares(shares: pd.DataFrame, shield: Protection) -> pd.DataFrame:
+    """Responder proportions without those whose responders, non-responders or n are too few;
+    `responders_text` and `n_text` to show."""
+    out = shares.copy()
+    small = out.n.map(shield.small) | out.responders.map(shield.small) | (out.n - out.responders).map(shield.small)
+    out.loc[small, ["proportion", "ci_low", "ci_high"]] = np.nan
+    out["responders_text"] = [shield.label if h else f"{int(x):,}" for x, h in zip(out.responders, small, strict=True)]
+    out["n_text"] = out.n.map(shield.count)
+    return out
+
+
+def protect_comparison(comparison: pd.DataFrame, shield: Protection) -> pd.DataFrame:
+    """Stent-versus-medical rows ("x/n" per arm) without the effects of an arm whose responders,
+    non-responders or n are too few; such x (and a too-small n) are written <k."""
+    if not shield.active or comparison.empty:
+        return comparison
+    out = comparison.copy()
+    hidden = pd.Series(False, index=out.index)
+    for arm in ("stent", "medical"):
+        texts = []
+        for i, cell in out[arm].items():
+            x, n = (int(v) for v in cell.split("/"))
+            small = shield.small(n) or shield.small(x) or shield.small(n - x)
+            hidden[i] = hidden[i] or small
+            texts.append(f"{shield.label if small else x}/{shield.count(n)}")
+        out[arm] = texts
+    effects = ["risk_difference", "rd_ci_low", "rd_ci_high", "risk_ratio", "rr_ci_low", "rr_ci_high"]
+    out.loc[hidden, effects] = np.nan
+    return out
+
+
+def protect_curves(curves: pd.DataFrame, counts: pd.DataFrame, shield: Protection) -> pd.DataFrame:
+    """Survival or incidence curves cut where fewer than k patients of the group are still at risk
+    (a curve's tail would otherwise follow single patients)."""
+    if not shield.active or curves.empty:
+        return curves
+    out = curves.copy()
+    days = (out.month * vocab.DAYS_PER_MONTH).round(6)
+    at_risk = np.zeros(len(out))
+    for group, d in counts.groupby("group_value", sort=False):
+        order = np.argsort(d.duration_days.to_numpy())
+        durations = d.duration_days.to_numpy()[order]
+        remaining = np.cumsum(d.n.to_numpy()[order][::-1])[::-1]  # at risk from each duration on
+        rows = (out.group == str(group)).to_numpy()
+        first = np.searchsorted(durations, days[rows].to_numpy() - 1e-6, side="left")
+        at_risk[rows] = np.where(first < len(durations), remaining[np.minimum(first, len(durations) - 1)], 0)
+    small = at_risk < shield.k
+    out.loc[small, ["estimate", "ci_low", "ci_high"]] = np.nan
+    return out
+
+
+def counts(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A count column as shown: its small-cell-protected text when there is one, else the numbers."""
+    return frame.get(f"{column}_text", frame[column])
 
 
 def number(value: object, decimals: int = 2, signed: bool = False) -> str:
@@ -200,7 +330,7 @@ def trajectory_table(table: pd.DataFrame, outcome: vocab.Outcome, with_study: bo
             **_study(table, with_study),
             "Arm": table.arm.map(vocab.ARMS),
             "Visit (month)": table.visit_month,
-            "n": table.n,
+            "n": counts(table, "n"),
             f"Mean, {outcome.unit}": [number(v, d) for v in table["mean"]],
             "SD": [number(v, d) for v in table.sd],
             "95% CI": [interval(lo, hi, d) for lo, hi in zip(table.ci_low, table.ci_high, strict=True)],
@@ -215,8 +345,8 @@ def difference_table(diff: pd.DataFrame, outcome: vocab.Outcome, with_study: boo
         {
             **_study(diff, with_study),
             "Visit (month)": diff.visit_month,
-            "n stent": diff.n_stent,
-            "n medical": diff.n_medical,
+            "n stent": counts(diff, "n_stent"),
+            "n medical": counts(diff, "n_medical"),
             "Mean change, stent": [number(v, d, signed=True) for v in diff.mean_change_stent],
             "Mean change, medical": [number(v, d, signed=True) for v in diff.mean_change_medical],
             f"Difference, {outcome.unit}": [number(v, d + 1, signed=True) for v in diff["diff"]],
@@ -234,8 +364,8 @@ def mmrm_table(table: pd.DataFrame, outcome: vocab.Outcome) -> pd.DataFrame:
         {
             "Study": table.study_group,
             "Visit (month)": table.visit_month,
-            "n stent": table.n_stent,
-            "n medical": table.n_medical,
+            "n stent": counts(table, "n_stent"),
+            "n medical": counts(table, "n_medical"),
             f"Difference, {outcome.unit}": [number(v, d, signed=True) for v in table.estimate],
             "SE": [number(v, d) for v in table.se],
             "df": [number(v, 1) if np.isfinite(v) else "∞ (Wald z)" for v in table.df],
@@ -251,8 +381,8 @@ def subgroup_table(forest: pd.DataFrame, outcome: vocab.Outcome) -> pd.DataFrame
         {
             "Factor": forest.factor_label,
             "Subgroup": forest.level_label,
-            "n stent": forest.n_stent,
-            "n medical": forest.n_medical,
+            "n stent": counts(forest, "n_stent"),
+            "n medical": counts(forest, "n_medical"),
             f"Difference, {outcome.unit}": [number(v, d, signed=True) for v in forest.estimate],
             "95% CI": [interval(lo, hi, d) for lo, hi in zip(forest.ci_low, forest.ci_high, strict=True)],
         }
@@ -263,8 +393,10 @@ def responder_table(comparison: pd.DataFrame) -> pd.DataFrame:
     """Responders per arm, the risk difference (percentage points) and the risk ratio, with CIs."""
 
     def share(text: str) -> str:
-        x, n = (int(v) for v in text.split("/"))
-        return f"{x:,} of {n:,} ({100 * x / n:.1f}%)"
+        x, n = text.split("/")
+        if not (x.isdigit() and n.replace(",", "").isdigit()):  # a count hidden by small-cell protection
+            return f"{x} of {n}"
+        return f"{int(x):,} of {int(n):,} ({100 * int(x) / int(n):.1f}%)"
 
     return pd.DataFrame(
         {
@@ -307,10 +439,10 @@ def ph_term_table(tests: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     )
 
 
-def presented_table_one(cont: pd.DataFrame, cat: pd.DataFrame) -> pd.DataFrame:
+def presented_table_one(cont: pd.DataFrame, cat: pd.DataFrame, shield: Protection = OFF) -> pd.DataFrame:
     """Table 1 with its arm headers and flagged SMDs (blank on category levels)."""
-    table = table_one(cont, cat)
-    header = arm_header(cont)
+    table = table_one(cont, cat, shield)
+    header = arm_header(cont, shield)
     return pd.DataFrame(
         {
             "Characteristic": table.characteristic,
@@ -348,9 +480,11 @@ def summary_differences(frame: pd.DataFrame, column: str, outcome: vocab.Outcome
     return f"Stent minus medical, {outcome.unit}: " + "; ".join(parts) + "."
 
 
-def summary_sizes(sizes: pd.DataFrame) -> str:
+def summary_sizes(sizes: pd.DataFrame, hidden_label: str = "") -> str:
+    hidden = sizes["hidden"] if "hidden" in sizes else pd.Series(False, index=sizes.index)
+    text = {i: hidden_label if hidden[i] else f"{int(n):,}" for i, n in sizes.patients.items()}
     parts = [
-        f"{study} ({d.design.iloc[0]}): " + _arms({r.arm: f"{int(r.patients):,}" for r in d.itertuples()})
+        f"{study} ({d.design.iloc[0]}): " + _arms({r.arm: text[i] for i, r in d.iterrows()})
         for study, d in sizes.groupby("study_id", sort=True)
     ]
     return "Patients: " + "; ".join(parts) + "."
@@ -368,7 +502,7 @@ def summary_forest(forest: pd.DataFrame, overall: float, outcome: vocab.Outcome)
 
 def summary_shares(props: pd.DataFrame) -> str:
     parts = [
-        f"month {int(month)}: " + _arms({r.arm: f"{100 * r.proportion:.0f}%" for r in d.itertuples()})
+        f"month {int(month)}: " + _arms({r.arm: f"{number(100 * r.proportion, 0)}%" for r in d.itertuples()})
         for month, d in props.groupby("visit_month", sort=True)
     ]
     return "Share of responders, " + "; ".join(parts) + "."

@@ -97,9 +97,22 @@ def arm_differences(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def band_shares(bands: pd.DataFrame) -> pd.DataFrame:
-    """Share of attended visits in each PTS band, per study group, arm and visit month."""
+def band_shares(bands: pd.DataFrame, hidden: pd.Series | None = None, hidden_label: str = "") -> pd.DataFrame:
+    """Share of attended visits in each PTS band, per study group, arm and visit month.
+
+    hidden: rows whose counts small-cell protection hides; they are pooled into one "hidden"
+    band per bar, whose count is not shown.
+    """
     out = bands.copy()
     totals = out.groupby(["study_group", "arm", "visit_month"])["n"].transform("sum")
     out["share"] = out["n"] / totals
-    return out
+    if hidden is None or not hidden.any():
+        return out
+    out["n_text"] = out["n"].map(lambda n: f"{int(n):,}")
+    pooled = (
+        out[hidden]
+        .groupby(["study_group", "arm", "visit_month"], as_index=False)[["n", "share"]]
+        .sum()
+        .assign(pts_band="hidden", n_text=hidden_label)
+    )
+    return pd.concat([out[~hidden], pooled], ignore_index=True)

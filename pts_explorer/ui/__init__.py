@@ -13,6 +13,7 @@ from pts_explorer.ui.filter_panel import cohort
 from pts_explorer.ui.notices import (
     analysis_designs,
     chart,
+    dash_note,
     design_notice,
     empty_cohort,
     findings_table,
@@ -23,13 +24,14 @@ from pts_explorer.ui.notices import (
     table,
     veins_diagram,
 )
-from pts_explorer.ui.state import control, url_query
+from pts_explorer.ui.state import control, protection, url_query
 
 __all__ = [
     "analysis_controls",
     "analysis_designs",
     "chart",
     "cohort",
+    "dash_note",
     "control",
     "design_notice",
     "data_report",
@@ -41,6 +43,7 @@ __all__ = [
     "page_header",
     "study_designs",
     "table",
+    "protection",
     "query",
     "url_query",
     "veins_diagram",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from pts_explorer import glossary, vocab
@@ -69,16 +68,17 @@ def cohort() -> CohortFilter:
 
 
 def _cohort_counts(chosen: CohortFilter) -> None:
-    counts = query("cohort_counts", chosen.as_params()).set_index("arm")
+    counts = query("cohort_counts", chosen.as_params()).set_index("arm").reindex(["stent", "medical"], fill_value=0)
+    shield = state.protection()
+    hidden = shield.mask(counts.matching.tolist())  # the arms add up to the cohort shown above them
     total, matching = int(counts.total.sum()), int(counts.matching.sum())
-    st.markdown(f"**{matching:,}** of {total:,} patients")
+    st.markdown(f"**{shield.count(matching)}** of {shield.count(total)} patients")
     cols = st.columns(2)
-    for col, arm in zip(cols, ("stent", "medical"), strict=True):
-        row = counts.loc[arm] if arm in counts.index else pd.Series({"total": 0, "matching": 0})
+    for col, arm, hide in zip(cols, ("stent", "medical"), hidden, strict=True):
         col.metric(
             vocab.ARMS[arm],
-            f"{int(row.matching):,}",
-            f"of {int(row.total):,}",
+            shield.count(counts.matching[arm], hide),
+            f"of {shield.count(counts.total[arm])}",
             delta_color="off",
             delta_arrow="off",
         )

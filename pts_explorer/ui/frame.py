@@ -32,13 +32,17 @@ def run(page: st.Page, sections: dict[str, list[st.Page]]) -> None:
     with st.sidebar.container(key="page_nav"):
         _page_menu(sections)
     notices.run_token()  # hidden; drawn before anything can stop the page (tests wait on it)
-    report = notices.require_database()
-    filter_panel.sidebar_filters()
-    notices.dataset_banner()
-    notices.data_warnings(report)
     changed_settings = st.container()
     try:
+        report = notices.require_database()
+        filter_panel.sidebar_filters()
+        notices.dataset_banner()
+        notices.data_warnings(report)
+        notices.small_cell_notice()
+        changed_settings = st.container()
         page.run()
+    except Exception:  # st.stop and st.rerun are BaseExceptions and pass through
+        notices.unexpected_error(page.title)
     finally:
         state.publish()
         with changed_settings:

@@ -3,6 +3,8 @@ problems, empty cohorts, the design of the comparison, and how each number was c
 
 from __future__ import annotations
 
+import logging
+import secrets
 from html import escape
 from pathlib import Path
 from typing import Any, Literal
@@ -11,12 +13,33 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import config, db, display, glossary, validation, vocab
+from pts_explorer import config, db, display, glossary, privacy, validation, vocab
 from pts_explorer.filters import AnalysisSettings, CohortFilter
 from pts_explorer.ui import filter_panel, state
 from pts_explorer.ui.data import open_database, query
 
+LOG = logging.getLogger("pts_explorer")
 CONFOUNDING = "treatment was chosen by clinicians, so arm differences may reflect confounding (Overview: SMDs)."
+
+
+def small_cell_notice() -> None:
+    """Say that small cells are hidden, and what k is, whenever they are."""
+    shield = state.protection()
+    if shield.active:
+        st.markdown(f":violet-badge[:material/shield: Small cells hidden] {shield.notice()}")
+
+
+def unexpected_error(page_title: str) -> None:
+    """The error boundary: a short message with a reference the server log also holds; the
+    traceback (with any SQL, file path or stack frame) stays in the log."""
+    reference = f"E-{secrets.token_hex(4).upper()}"
+    LOG.exception("unexpected error %s on page %r", reference, page_title)
+    st.error(
+        f"**Something went wrong on this page** (reference {reference}). The details are in the server's log "
+        "under that reference; nothing was changed. Try another setting, *Reset filters*, or reload the page; "
+        "if it happens again, send the reference to whoever runs this app.",
+        icon=":material/report:",
+    )
 
 
 def require_database() -> validation.Report:
@@ -263,6 +286,13 @@ def table(frame: pd.DataFrame, key: str | None = None, note: str | None = None, 
     st.dataframe(frame, hide_index=True, key=key, column_config=config, height=height)
     if frame.astype(str).isin([display.DASH]).any().any():
         st.caption(f"{display.DASH} {note or display.NOT_COMPUTABLE}.")
+
+
+def dash_note(shield: privacy.Protection) -> str:
+    """The footnote of a table's dashes when small-cell protection may have made some."""
+    if not shield.active:
+        return display.NOT_COMPUTABLE
+    return f"not shown: fewer than {shield.k} patients (small cells hidden), or {display.NOT_COMPUTABLE}"
 
 
 def chart(figure: Any, key: str, summary: str) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import streamlit as st
 
+from pts_explorer import config, privacy
 from pts_explorer.settings import SETTINGS
 
 _STORE = "_settings"  # key -> value, for every setting this session has seen
@@ -134,6 +135,13 @@ def publish() -> None:
 def opening_query() -> dict[str, list[str]]:
     """The address's query, keys of known settings only."""
     return {k: v for k, v in _query().items() if k in SETTINGS.settings}
+
+
+def protection() -> privacy.Protection:
+    """The small-cell protection of this run: on every page when the operator turned it on
+    (presenter mode and exports apply it too)."""
+    k, everywhere = config.small_cells()
+    return privacy.Protection(k) if everywhere else privacy.OFF
 
 
 def run_number() -> int:

@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import pytest
 
 from pts_explorer import charts, vocab
-from pts_explorer.analytics import survival
+from pts_explorer.analytics import survival, trajectories
 
 VILLALTA = vocab.OUTCOMES["villalta_total"]
 
@@ -103,8 +103,20 @@ def test_band_figure_stacks_every_band_in_its_colour_to_100_percent():
     )
     fig = charts.band_figure(shares)
     assert fig.layout.barmode == "stack"
-    assert {t.marker.color for t in fig.data} == set(charts.BAND_COLORS.values())
+    assert {t.marker.color for t in fig.data} == {charts.BAND_COLORS[b] for b in vocab.BANDS}
     assert list(fig.layout.yaxis.range) == [0, 100]
+
+
+def test_band_figure_pools_hidden_bands_without_their_count():
+    bands = pd.DataFrame(
+        {"study_group": "All", "arm": "stent", "visit_month": 0, "pts_band": list(vocab.BANDS), "n": [2, 3, 40, 55]}
+    )
+    hidden = pd.Series([True, True, False, False])
+    shares = trajectories.band_shares(bands, hidden, "hidden")
+    fig = charts.band_figure(shares)
+    pooled = next(t for t in fig.data if t.marker.color == charts.BAND_COLORS["hidden"])
+    assert list(pooled.y) == [5.0] and list(pooled.customdata) == ["hidden"]  # 2 + 3 of 100, no count
+    assert {t.name for t in fig.data} >= {"Hidden (small counts)", "Severe (15+ or ulcer)"}
 
 
 def test_cohort_size_figure_labels_each_study_with_its_design():

@@ -1,0 +1,144 @@
+"""Small-cell protection: counts from 1 to k-1, and statistics of groups that small, are not shown.
+
+Primary suppression hides every count in 1..k-1 (zero is shown: it identifies nobody). Where
+counts add up to a total that is shown (the arms of a cohort, the levels of a characteristic,
+the rows and columns of a cross-table), complementary suppression hides the next smallest count
+of any line left with exactly one hidden cell, so no hidden count can be recovered by
+subtraction. Applied to raw counts, before any rounding or percentage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Protection:
+    """k = 0: off (every count shown); k >= 2: counts 1..k-1 hidden."""
+
+    k: int = 0
+
+    @property
+    def active(self) -> bool:
+        return self.k >= 2
+
+    def small(self, n: float | int | None) -> bool:
+        """A count (or a group size) that must not be shown: 1..k-1."""
+        return self.active and n is not None and not np.isnan(n) and 0 < n < self.k
+
+    def too_few(self, n: float | int | None) -> bool:
+        """A group too small for its statistics (mean, SD, share) to be shown."""
+        return self.small(n)
+
+    @property
+    def label(self) -> str:
+        """How a hidden count is written: the same for a small count and for its complement, so
+        the page does not tell which of two hidden counts is the small one."""
+        return "hidden"
+
+    def count(self, n: float | int | None, hidden: bool | None = None) -> str:
+        """A count as text: the number, or "hidden" when it (or its complement) is hidden."""
+        if n is None or (isinstance(n, float) and np.isnan(n)):
+            return ""
+        if hidden if hidden is not None else self.small(n):
+            return self.label
+        return f"{int(n):,}"
+
+    def mask(self, counts: Sequence[float | int]) -> list[bool]:
+        """Which of a line of counts that add up to a shown total to hide (primary and complementary)."""
+        return [bool(v) for v in self.mask_table([list(counts)])[0]]
+
+    def mask_table(self, table: Sequence[Sequence[float | int]], columns_add_up: bool = True) -> np.ndarray:
+        """Which cells of a cross-table to hide, when each row (and, if columns_add_up, each column)
+        adds up to a total that is shown: no line may be left with exactly one hidden cell."""
+        values = np.asarray(table, dtype=float)
+        hidden = np.zeros(values.shape, dtype=bool)
+        if not self.active or values.size == 0:
+            return hidden
+        hidden |= (values > 0) & (values < self.k)
+        lines = [("row", i) for i in range(values.shape[0])]
+        if columns_add_up:
+            lines += [("col", j) for j in range(values.shape[1])]
+        changed = True
+        while changed:
+            changed = False
+            for axis, index in lines:
+                cells = hidden[index, :] if axis == "row" else hidden[:, index]
+                line = values[index, :] if axis == "row" else values[:, index]
+                if cells.sum() != 1:
+                    continue
+                candidates = [(line[i], i) for i in range(line.size) if not cells[i] and line[i] > 0]
+                if not candidates:
+                    continue  # the other cells are zero: the hidden one equals the total, itself hidden
+                _, pick = min(candidates)
+                if axis == "row":
+                    hidden[index, pick] = True
+                else:
+                    hidden[pick, index] = True
+                changed = True
+        return hidden
+
+    def mask_frame(
+        self,
+        frame: pd.DataFrame,
+        count: str,
+        lines: Sequence[Sequence[str]],
+        hidden_totals: Sequence[Sequence[object]] = (),
+    ) -> pd.Series:
+        """Which rows' `count` to hide, in long format.
+
+        Each entry of `lines` names the columns whose shared values make one additive line (e.g.
+        ["study_id"]: the arms of a study add up to the study; []: all rows add up to one total).
+        A line whose total is shown must not keep exactly one hidden cell; a line whose total is
+        itself hidden (its key, for the first entry of `lines`, in `hidden_totals`) must keep at
+        least one, or the visible cells would add up to it.
+        """
+        values = frame[count].astype(float).fillna(0)
+        hidden = ((values > 0) & (values < self.k)) if self.active else pd.Series(False, index=frame.index)
+        if not self.active or frame.empty:
+            return hidden.astype(bool)
+        secret = {tuple(key) for key in hidden_totals}
+        specs = []
+        for n, cols in enumerate(lines):
+            groups = frame.groupby(list(cols), sort=False).groups if cols else {(): frame.index}
+            for key, index in groups.items():
+                key = key if isinstance(key, tuple) else (key,)
+                specs.append((index, n == 0 and key in secret))
+        changed = True
+        while changed:
+            changed = False
+            for index, total_hidden in specs:
+                cells = hidden.loc[index]
+                line = values.loc[index]
+                others = line[~cells & (line > 0)]
+                needs_one_more = cells.sum() == 0 if total_hidden else cells.sum() == 1
+                if needs_one_more and not others.empty:
+                    hidden.loc[others.idxmin()] = True
+                    changed = True
+        return hidden.astype(bool)
+
+    def protect_stats(self, frame: pd.DataFrame, counts: Sequence[str], stats: Sequence[str]) -> pd.DataFrame:
+        """A copy of a summary table with the statistics of too-small groups blanked (NaN), a
+        `hidden` column saying where, and `<count>_text` columns to show for each count."""
+        out = frame.copy()
+        hidden = pd.Series(False, index=out.index)
+        for column in counts:
+            hidden |= out[column].map(self.small).astype(bool)
+            out[f"{column}_text"] = out[column].map(self.count)
+        for column in stats:
+            out[column] = out[column].where(~hidden)
+        out["hidden"] = hidden
+        return out
+
+    def notice(self) -> str:
+        return (
+            f"Counts from 1 to {self.k - 1} are *hidden*, and so are statistics of groups that small; where counts "
+            "add up to a total, a second count is hidden too, so none can be worked out by subtraction."
+        )
+
+
+OFF = Protection(0)
