@@ -412,6 +412,8 @@ def responder_figure(props: pd.DataFrame, label: str) -> go.Figure:
         )
     fig.update_layout(barmode="group")
     fig.update_xaxes(title_text="Month since enrollment", type="category")
+    months = [str(m) for m in sorted(props.visit_month.unique())]  # in time order, whatever is drawn
+    fig.update_xaxes(categoryorder="array", categoryarray=months)
     fig.update_yaxes(title_text="% responders", range=[0, 100])
     return _base_layout(fig, f"Responders: {label}", 400)
 

@@ -54,7 +54,8 @@ class Protection:
 
     def mask_table(self, table: Sequence[Sequence[float | int]], columns_add_up: bool = True) -> np.ndarray:
         """Which cells of a cross-table to hide, when each row (and, if columns_add_up, each column)
-        adds up to a total that is shown: no line may be left with exactly one hidden cell."""
+        adds up to a total that is shown: no line may be left with exactly one hidden cell, unless
+        every other cell of it is zero (its total is then that cell: mask the margins too)."""
         values = np.asarray(table, dtype=float)
         hidden = np.zeros(values.shape, dtype=bool)
         if not self.active or values.size == 0:

@@ -181,10 +181,11 @@ def design_notice(sizes: pd.DataFrame, split_by_study: bool = False, remedy: str
     """
     by_arm = sizes.groupby("arm").patients.sum() if "patients" in sizes else pd.Series(dtype=int)
     present = [arm for arm in vocab.ARMS if by_arm.get(arm, 0) > 0]
+    shield = state.protection()
     if len(present) == 1:
         st.info(
             f"**One arm only**: this cohort holds {vocab.ARMS[present[0]].lower()} patients only "
-            f"(n = {int(by_arm[present[0]]):,}), so nothing is compared between arms.",
+            f"(n = {shield.count(int(by_arm[present[0]]))}), so nothing is compared between arms.",
             icon=":material/info:",
         )
         _small_cohort(by_arm)
@@ -215,7 +216,12 @@ SMALL_ARM = 10  # below this many patients in an arm, every estimate is very imp
 def _small_cohort(by_arm: pd.Series) -> None:
     small = {arm: int(n) for arm, n in by_arm.items() if 0 < n < SMALL_ARM}
     if small:
-        sizes = ", ".join(f"{vocab.ARMS.get(str(arm), arm)} n = {n}" for arm, n in small.items())
+        shield = state.protection()
+        arms = by_arm.reindex(list(vocab.ARMS), fill_value=0)
+        hidden = dict(zip(arms.index, shield.mask(arms.tolist()), strict=True))  # the arms add up to the cohort
+        sizes = ", ".join(
+            f"{vocab.ARMS.get(str(arm), arm)} n = {shield.count(n, hidden.get(arm))}" for arm, n in small.items()
+        )
         st.warning(
             f"**Very small cohort** ({sizes}): estimates are very imprecise; a mean needs 2 patients for an "
             "interval and the models need 3 per arm. Widen the filters for a usable answer.",

@@ -1,0 +1,88 @@
+"""Small-cell protection: every count in 1..k-1 hidden, and no hidden count recoverable by
+subtraction from a shown total (property-based over random tables)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pts_explorer import config
+from pts_explorer.privacy import OFF, Protection
+
+K5 = Protection(5)
+counts = st.integers(min_value=0, max_value=60) | st.integers(min_value=0, max_value=6)
+
+
+def test_off_shows_everything_and_k_hides_one_to_k_minus_one():
+    assert not OFF.active and OFF.count(3) == "3" and OFF.mask([1, 2]) == [False, False]
+    assert [K5.small(n) for n in (0, 1, 4, 5, 1000)] == [False, True, True, False, False]
+    assert K5.count(4) == "hidden" and K5.count(0) == "0" and K5.count(1234) == "1,234"
+    assert K5.count(50, hidden=True) == "hidden"  # a complementary cell reads the same as a small one
+
+
+def test_one_small_arm_hides_the_other_too():
+    assert K5.mask([3, 40]) == [True, True]
+    assert K5.mask([3, 0]) == [True, False]  # nothing else to hide: the total (3) is itself hidden
+    assert K5.mask([3, 2, 50]) == [True, True, False]  # two hidden already: neither is recoverable
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    st.lists(st.lists(counts, min_size=2, max_size=5), min_size=1, max_size=5).filter(
+        lambda t: len({len(r) for r in t}) == 1
+    )
+)
+def test_no_line_of_a_table_keeps_exactly_one_hidden_cell(table):
+    hidden = K5.mask_table(table)
+    values = np.asarray(table)
+    assert hidden[(values > 0) & (values < 5)].all()  # every small count hidden
+    assert not hidden[values == 0].any()  # zero identifies nobody
+    for line, cells in [*zip(values, hidden, strict=True), *zip(values.T, hidden.T, strict=True)]:
+        # One hidden cell is allowed only when every other cell is zero: the line's total is then that
+        # cell, which the margins (masked by the same rule where shown) hide as well.
+        if cells.sum() == 1:
+            assert (line[~cells] == 0).all()
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.sampled_from("ABC"), st.sampled_from("xyz"), counts), min_size=1, max_size=12))
+def test_long_format_lines_and_hidden_totals(rows):
+    frame = pd.DataFrame(rows, columns=["variable", "arm", "n"]).drop_duplicates(["variable", "arm"])
+    secret = [("A", "x")]  # the total of variable A in arm x is itself hidden
+    hidden = K5.mask_frame(frame, "n", [["variable", "arm"]], secret)
+    assert hidden[frame.n.between(1, 4)].all()
+    for (variable, arm), line in frame.groupby(["variable", "arm"]):
+        cells, values = hidden[line.index], line.n
+        if (variable, arm) in secret:
+            assert cells.any() or (values == 0).all()  # the visible cells must not add up to the hidden total
+        elif cells.sum() == 1:
+            assert (values[~cells] == 0).all()
+
+
+def test_statistics_of_small_groups_are_blanked_with_text_to_show():
+    table = pd.DataFrame({"n": [3, 30, 0], "mean": [1.0, 2.0, np.nan], "sd": [0.5, 0.6, np.nan]})
+    out = K5.protect_stats(table, ["n"], ["mean", "sd"])
+    assert out.hidden.tolist() == [True, False, False]
+    assert np.isnan(out["mean"][0]) and out["mean"][1] == 2.0
+    assert out.n_text.tolist() == ["hidden", "30", "0"]
+    assert table["mean"][0] == 1.0  # the input is not changed
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [({}, (5, False)), ({"PTS_PROTECT_SMALL_CELLS": "1"}, (5, True)), ({"PTS_MIN_CELL_COUNT": "11"}, (11, False))],
+)
+def test_k_comes_from_the_settings_file_and_the_environment(monkeypatch, tmp_path, environment, expected):
+    monkeypatch.delenv("PTS_PROTECT_SMALL_CELLS", raising=False)
+    monkeypatch.delenv("PTS_MIN_CELL_COUNT", raising=False)
+    for key, value in environment.items():
+        monkeypatch.setenv(key, value)
+    assert config.small_cells() == expected
+    settings_file = tmp_path / "pts.toml"
+    settings_file.write_text("[privacy]\nmin_cell_count = 10\nprotect_everywhere = true\n")
+    monkeypatch.setenv("PTS_CONFIG", str(settings_file))
+    k, everywhere = config.small_cells()
+    assert k == int(environment.get("PTS_MIN_CELL_COUNT", 10)) and everywhere == (
+        environment.get("PTS_PROTECT_SMALL_CELLS", "1") == "1"
+    )
