@@ -5,29 +5,8 @@ from typing import Any
 import streamlit as st
 
 from pts_explorer import display, privacy, ui, vocab
-from pts_explorer.config import PAGES
+from pts_explorer.config import PAGES, STARTING_POINTS
 
-# Ready-made cohorts: (title, why, page, query). Each link replaces the current cohort and settings.
-STARTING_POINTS = (
-    (
-        "High-grade common iliac or common femoral obstruction",
-        "Where the stent's benefit is expected to be largest: the effect on Villalta, adjusted.",
-        "effects",
-        {"site": ["common_iliac", "common_femoral"], "grade": ["70-99%", "occlusion"]},
-    ),
-    (
-        "Femoral obstruction only",
-        "Obstruction below the inguinal ligament: do symptoms move apart over time?",
-        "trajectories",
-        {"site": ["femoral"]},
-    ),
-    (
-        "Patients with an open ulcer",
-        "How soon ulcers heal in each arm, with death as a competing event.",
-        "durability",
-        {"ulcer": ["yes"], "endpoint": ["ulcer_healing"], "group": ["arm"]},
-    ),
-)
 PAGE_FILES = {p.name: p.script for p in PAGES}
 
 

@@ -79,3 +79,25 @@ PAGES = (
     _S("data_checks", "Data checks", "fact_check", "Reference", "The data contract's checks of the loaded file."),
 )
 ANALYSIS_PAGES = tuple(p for p in PAGES if p.key_chart)  # the pages that show data
+
+# Ready-made cohorts: (title, why, page, query). Each link replaces the current cohort and settings.
+STARTING_POINTS = (
+    (
+        "High-grade common iliac or common femoral obstruction",
+        "Where the stent's benefit is expected to be largest: the effect on Villalta, adjusted.",
+        "effects",
+        {"site": ["common_iliac", "common_femoral"], "grade": ["70-99%", "occlusion"]},
+    ),
+    (
+        "Femoral obstruction only",
+        "Obstruction below the inguinal ligament: do symptoms move apart over time?",
+        "trajectories",
+        {"site": ["femoral"]},
+    ),
+    (
+        "Patients with an open ulcer",
+        "How soon ulcers heal in each arm, with death as a competing event.",
+        "durability",
+        {"ulcer": ["yes"], "endpoint": ["ulcer_healing"], "group": ["arm"]},
+    ),
+)

@@ -4,7 +4,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from app_pages.home import STARTING_POINTS
+from pts_explorer.config import STARTING_POINTS
 from tests.app.test_pages import _texts
 
 
