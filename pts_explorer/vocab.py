@@ -36,10 +36,22 @@ LESION_GROUPS = {
 }
 
 # The 11 Villalta item columns of `visits`: 5 patient-rated symptoms, then 6 clinician-rated signs.
-VILLALTA_ITEMS = tuple(f"v_{item}" for item in (
-    "pain", "cramps", "heaviness", "paresthesia", "pruritus",
-    "edema", "induration", "hyperpigmentation", "redness", "ectasia", "calf_pain",
-))  # fmt: skip
+VILLALTA_ITEMS = tuple(
+    f"v_{item}"
+    for item in (
+        "pain",
+        "cramps",
+        "heaviness",
+        "paresthesia",
+        "pruritus",
+        "edema",
+        "induration",
+        "hyperpigmentation",
+        "redness",
+        "ectasia",
+        "calf_pain",
+    )
+)
 VILLALTA_ITEM_LABELS = {
     "pain": "Pain",
     "cramps": "Cramps",

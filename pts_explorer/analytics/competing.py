@@ -54,10 +54,12 @@ def cumulative_incidence(counts: pd.DataFrame) -> pd.DataFrame:
         else:  # without a competing event the cumulative incidence is 1 - Kaplan-Meier
             days, estimate, se = _one_minus_km(time, status == 1)
         low, high = _log_log_interval(estimate, se)
-        frame = pd.DataFrame({"group": str(group), "days": days, "estimate": estimate, "se": se,
-                              "ci_low": low, "ci_high": high})  # fmt: skip
-        start = pd.DataFrame({"group": [str(group)], "days": [0.0], "estimate": [0.0], "se": [0.0],
-                              "ci_low": [0.0], "ci_high": [0.0]})  # fmt: skip
+        frame = pd.DataFrame(
+            {"group": str(group), "days": days, "estimate": estimate, "se": se, "ci_low": low, "ci_high": high}
+        )
+        start = pd.DataFrame(
+            {"group": [str(group)], "days": [0.0], "estimate": [0.0], "se": [0.0], "ci_low": [0.0], "ci_high": [0.0]}
+        )
         frames.append(pd.concat([start, frame[frame.days > 0]], ignore_index=True))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["group", "days"])
     out["month"] = out.days / DAYS_PER_MONTH
@@ -86,10 +88,16 @@ def landmarks(curves: pd.DataFrame, counts: pd.DataFrame, years: tuple[int, ...]
             at_risk = int(part.n[part.duration_days >= day].sum())
             upto = curve[curve.days <= day].iloc[-1]
             shown = at_risk > 0
-            rows.append({"group": group, "years": year, "at_risk": at_risk,
-                         "estimate": upto.estimate if shown else np.nan,
-                         "ci_low": upto.ci_low if shown else np.nan,
-                         "ci_high": upto.ci_high if shown else np.nan})  # fmt: skip
+            rows.append(
+                {
+                    "group": group,
+                    "years": year,
+                    "at_risk": at_risk,
+                    "estimate": upto.estimate if shown else np.nan,
+                    "ci_low": upto.ci_low if shown else np.nan,
+                    "ci_high": upto.ci_high if shown else np.nan,
+                }
+            )
     return pd.DataFrame(rows)
 
 

@@ -8,9 +8,24 @@ from pts_explorer import analytics, glossary
 
 # Method names as the pages' method lines spell them (analytics *_METHOD constants).
 METHOD_NAMES = (
-    "Welch", "ANCOVA", "MMRM", "REML", "Satterthwaite", "Kaplan-Meier", "log-rank", "Cox", "Aalen-Johansen", "Gray",
-    "Clopper-Pearson", "Garwood", "Newcombe", "Wilson", "Katz", "standardized mean difference", "t-distribution",
-)  # fmt: skip
+    "Welch",
+    "ANCOVA",
+    "MMRM",
+    "REML",
+    "Satterthwaite",
+    "Kaplan-Meier",
+    "log-rank",
+    "Cox",
+    "Aalen-Johansen",
+    "Gray",
+    "Clopper-Pearson",
+    "Garwood",
+    "Newcombe",
+    "Wilson",
+    "Katz",
+    "standardized mean difference",
+    "t-distribution",
+)
 
 
 def _method_lines() -> str:
