@@ -6,7 +6,7 @@ DB := data/pts_outcomes.duckdb
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 GENERATOR := $(wildcard pts_explorer/synthetic/*.py) pts_explorer/schema.sql pts_explorer/vocab.py
 
-.PHONY: help run test test-fast lint demo-data chromium clean
+.PHONY: help run test test-fast lint load demo-data chromium clean
 
 help:                         ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -25,6 +25,9 @@ lint: $(VENV)/.installed      ## ruff (style, format), mypy (types), import-lint
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+load: $(VENV)/.installed chromium $(DB) ## 30 and 60 concurrent Chromium sessions changing filters (not in CI)
+	$(BIN)/python scripts/load.py --sessions 30 60
 
 demo-data: $(DB)              ## (re)build data/pts_outcomes.duckdb from the seeded generator
 
