@@ -30,16 +30,41 @@ def data_version(path: Path) -> str:
     return f"{st.st_mtime_ns}-{st.st_size}-{st.st_ino}"
 
 
+ATTACHED = "outcomes"  # the catalog name of the attached outcomes file
+
+
 def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
-    """Open the database read-only (no check of its contents: see open_checked)."""
+    """Open the database read-only (no check of its contents: see open_checked).
+
+    The file is attached read-only to a new in-memory DuckDB instance whose own catalog holds one
+    view per table of the file, so queries name tables plainly. A new instance per open matters:
+    `duckdb.connect(path)` returns the instance already open for that path, which keeps reading
+    the old file after it was replaced (shared/reference/import.md §3.5).
+    """
     if not path.exists():
         raise DatabaseProblem(f"No outcomes database at {path}.")
     if path.is_dir():
         raise DatabaseProblem(f"{path} is a folder, not a DuckDB database file.")
+    con = duckdb.connect(":memory:", config=DUCKDB_CONFIG)
     try:
-        return duckdb.connect(str(path), read_only=True, config=DUCKDB_CONFIG)
+        con.execute(f"ATTACH $path AS {ATTACHED} (READ_ONLY)", {"path": str(path)})
+        _expose_tables(con)
     except duckdb.Error as exc:
+        con.close()
         raise DatabaseProblem(f"{path} could not be opened as a DuckDB database.", [str(exc).splitlines()[0]]) from exc
+    return con
+
+
+def _expose_tables(con: duckdb.DuckDBPyConnection) -> None:
+    names = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = $db AND schema_name = 'main' "
+        "UNION SELECT view_name FROM duckdb_views() WHERE database_name = $db AND schema_name = 'main' "
+        "AND NOT internal ORDER BY 1",
+        {"db": ATTACHED},
+    ).fetchall()
+    for (name,) in names:  # names from the file's own catalog, quoted as identifiers
+        quoted = '"' + name.replace('"', '""') + '"'
+        con.execute(f"CREATE VIEW {quoted} AS SELECT * FROM {ATTACHED}.main.{quoted}")
 
 
 def open_checked(path: Path) -> tuple[duckdb.DuckDBPyConnection, validation.Report]:

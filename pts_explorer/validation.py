@@ -48,14 +48,23 @@ class Column:
 
 @dataclass(frozen=True)
 class Rule:
-    """One check. `bad_rows` is a query returning the offending rows (their key and values)."""
+    """One check. `source` is a FROM clause whose rows break the rule: the checked table is aliased
+    `t` (so a caller can add its columns, e.g. the importer's file and line), followed by any join
+    and WHERE or QUALIFY. `shown` are the expressions that name and show an offending row; a rule
+    that is not `row_level` (a count over the table) has aggregates there instead."""
 
     id: str
     table: str
     columns: tuple[str, ...]
     severity: str
     message: str  # what is wrong, in words: "{n} rows ..." is prefixed with the count
-    bad_rows: str
+    shown: tuple[str, ...]
+    source: str
+    row_level: bool = True
+
+    @property
+    def bad_rows(self) -> str:
+        return f"SELECT {', '.join(self.shown)} {self.source}"
 
 
 @dataclass(frozen=True)
@@ -156,10 +165,13 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _row_rule(rule_id: str, table: str, columns: tuple[str, ...], severity: str, message: str, bad: str) -> Rule:
-    shown = tuple(dict.fromkeys((*ROW_KEYS[table], *columns)))
-    select = ", ".join(_q(c) for c in shown)
-    return Rule(rule_id, table, columns, severity, message, f"SELECT {select} FROM {_q(table)} WHERE {bad}")
+def _row_rule(
+    rule_id: str, table: str, columns: tuple[str, ...], severity: str, message: str, where: str, joins: str = ""
+) -> Rule:
+    """A rule whose offending rows are the checked table's rows matching `where` (or a QUALIFY)."""
+    shown = tuple(f"t.{_q(c)}" for c in dict.fromkeys((*ROW_KEYS[table], *columns)))
+    clause = where if where.startswith("QUALIFY") else f"WHERE {where}"
+    return Rule(rule_id, table, columns, severity, message, shown, f"FROM {_q(table)} AS t {joins}{clause}")
 
 
 def contract_rules() -> list[Rule]:
@@ -176,7 +188,7 @@ def contract_rules() -> list[Rule]:
                         (col.name,),
                         ERROR,
                         f"`{table}.{col.name}` is empty (NULL) where the contract requires a value",
-                        f"{_q(col.name)} IS NULL",
+                        f"t.{_q(col.name)} IS NULL",
                     )
                 )
             if col.generated:
@@ -187,7 +199,7 @@ def contract_rules() -> list[Rule]:
                         (col.name,),
                         ERROR,
                         f"`{table}.{col.name}` differs from its definition ({_DERIVED.get(col.name, 'schema.sql')})",
-                        f"{_q(col.name)} IS DISTINCT FROM ({col.generated})",
+                        f"t.{_q(col.name)} IS DISTINCT FROM ({col.generated})",
                     )
                 )
     for table, column, expression in c.checks:
@@ -202,27 +214,26 @@ def contract_rules() -> list[Rule]:
             )
         )
     for table, key in c.primary_keys:
-        key_list = ", ".join(_q(k) for k in key)
         rules.append(
-            Rule(
+            _row_rule(
                 f"unique:{table}",
                 table,
                 key,
                 ERROR,
-                f"`{table}` has rows with the same {' and '.join(key)} (each must be unique)",
-                f"SELECT {key_list}, count(*) AS copies FROM {_q(table)} GROUP BY ALL HAVING count(*) > 1",
+                f"`{table}` has rows that share their {' and '.join(key)} (each must be unique)",
+                f"QUALIFY count(*) OVER (PARTITION BY {', '.join(f't.{_q(k)}' for k in key)}) > 1",
             )
         )
     for table, column, parent, parent_column in c.foreign_keys:
         rules.append(
-            Rule(
+            _row_rule(
                 f"reference:{table}.{column}",
                 table,
                 (column,),
                 ERROR,
                 f"`{table}.{column}` names a {parent_column} that is not in `{parent}`",
-                f"SELECT DISTINCT t.{_q(column)} FROM {_q(table)} AS t ANTI JOIN {_q(parent)} AS p "
-                f"ON p.{_q(parent_column)} = t.{_q(column)} WHERE t.{_q(column)} IS NOT NULL",
+                f"t.{_q(column)} IS NOT NULL",
+                f"ANTI JOIN {_q(parent)} AS p ON p.{_q(parent_column)} = t.{_q(column)} ",
             )
         )
     return rules
@@ -233,10 +244,13 @@ _DERIVED = {
     "pts_band": "the band from the Villalta total, severe with an ulcer",
     "stenosis_grade": "the grade from stenosis_pct",
 }
+_PATIENT = "JOIN patients AS p ON p.patient_id = t.patient_id "
+VISIT_WINDOW_DAYS = 120  # how far an attended visit may lie from its scheduled month (30.44 days each)
 
 
 def app_rules() -> list[Rule]:
-    """Rules the DDL cannot state, which the app's numbers rely on."""
+    """Rules the DDL cannot state: the app's numbers rely on the errors; the warnings are the
+    temporal and clinical-consistency checks of shared/reference/import.md §3.3."""
     return [
         Rule(
             "rows:dataset_info",
@@ -244,71 +258,119 @@ def app_rules() -> list[Rule]:
             (),
             ERROR,
             "`dataset_info` must hold exactly one row",
-            "SELECT count(*) AS rows FROM dataset_info HAVING count(*) <> 1",
+            ("count(*) AS rows",),
+            "FROM dataset_info AS t HAVING count(*) <> 1",
+            row_level=False,
         ),
-        Rule(
+        _row_rule(
             "unique:procedures",
             "procedures",
             ("patient_id",),
             ERROR,
             "patients with more than one index procedure in `procedures` (one per patient)",
-            "SELECT patient_id, count(*) AS procedures FROM procedures GROUP BY ALL HAVING count(*) > 1",
+            "QUALIFY count(*) OVER (PARTITION BY t.patient_id) > 1",
         ),
-        Rule(
+        _row_rule(
             "arm:procedures",
             "procedures",
             ("patient_id",),
             WARNING,
             "medical-arm patients with a stent procedure (the app counts them as medical)",
-            "SELECT pr.patient_id FROM procedures AS pr JOIN patients AS p USING (patient_id) WHERE p.arm = 'medical'",
+            "p.arm = 'medical'",
+            _PATIENT,
         ),
-        Rule(
+        _row_rule(
             "schedule:visits",
             "visits",
             ("visit_month",),
             WARNING,
             "visits at a month outside their study's schedule (`studies.visit_months`); they are shown at "
             "their own month",
-            "SELECT v.patient_id, v.visit_month FROM visits AS v JOIN patients AS p USING (patient_id) "
-            "JOIN studies AS s USING (study_id) WHERE NOT list_contains(s.visit_months, v.visit_month)",
+            "NOT list_contains(s.visit_months, t.visit_month)",
+            _PATIENT + "JOIN studies AS s ON s.study_id = p.study_id ",
         ),
-        Rule(
+        _row_rule(
             "baseline:visits",
-            "visits",
-            ("visit_month",),
+            "patients",
+            ("patient_id",),
             WARNING,
             "patients without a month-0 visit: they have no baseline band or score and drop out of "
             "baseline filters and change from baseline",
-            "SELECT p.patient_id FROM patients AS p ANTI JOIN visits AS v "
-            "ON v.patient_id = p.patient_id AND v.visit_month = 0",
+            "TRUE",
+            "ANTI JOIN visits AS v ON v.patient_id = t.patient_id AND v.visit_month = 0 ",
         ),
-        Rule(
+        _row_rule(
+            "window:visits",
+            "visits",
+            ("visit_day",),
+            WARNING,
+            f"visits held more than {VISIT_WINDOW_DAYS} days from their scheduled month (30.44 days a month)",
+            f"abs(t.visit_day - 30.44 * t.visit_month) > {VISIT_WINDOW_DAYS}",
+        ),
+        _row_rule(
             "after_contact:visits",
             "visits",
             ("visit_day",),
             WARNING,
             "visits after the patient's last contact (`visit_day` > `last_contact_day`)",
-            "SELECT v.patient_id, v.visit_month, v.visit_day, p.last_contact_day FROM visits AS v "
-            "JOIN patients AS p USING (patient_id) WHERE v.visit_day > p.last_contact_day",
+            "t.visit_day > p.last_contact_day",
+            _PATIENT,
         ),
-        Rule(
+        _row_rule(
             "after_contact:events",
             "events",
             ("event_day",),
             WARNING,
             "events after the patient's last contact; survival analyses censor at last contact, so these "
             "are not counted there",
-            "SELECT e.patient_id, e.event_type, e.event_day, p.last_contact_day FROM events AS e "
-            "JOIN patients AS p USING (patient_id) WHERE e.event_day > p.last_contact_day",
+            "t.event_day > p.last_contact_day",
+            _PATIENT,
         ),
-        Rule(
+        _row_rule(
             "after_contact:procedures",
             "procedures",
             ("procedure_day",),
             WARNING,
             "procedures after the patient's last contact",
-            "SELECT pr.patient_id, pr.procedure_day, p.last_contact_day FROM procedures AS pr "
-            "JOIN patients AS p USING (patient_id) WHERE pr.procedure_day > p.last_contact_day",
+            "t.procedure_day > p.last_contact_day",
+            _PATIENT,
+        ),
+        _row_rule(
+            "death:events",
+            "events",
+            ("event_day",),
+            WARNING,
+            "deaths on another day than the patient's last contact (`last_contact_day` is the death day)",
+            "t.event_type = 'death' AND t.event_day <> p.last_contact_day",
+            _PATIENT,
+        ),
+        _row_rule(
+            "stents:procedures",
+            "procedures",
+            ("stents_placed",),
+            WARNING,
+            "procedures whose stent count contradicts their technical success (0 stents if and only if it failed)",
+            "(t.stents_placed = 0) = t.technical_success",
+        ),
+        _row_rule(
+            "restored:events",
+            "events",
+            ("event_type",),
+            WARNING,
+            "`patency_restored` without a `reintervention` on the same day (it records the reintervention "
+            "that reopened the stent)",
+            "t.event_type = 'patency_restored'",
+            "ANTI JOIN events AS r ON r.patient_id = t.patient_id AND r.event_day = t.event_day "
+            "AND r.event_type = 'reintervention' ",
+        ),
+        _row_rule(
+            "ceap:patients",
+            "patients",
+            ("ceap_c",),
+            WARNING,
+            "CEAP class C6 (open ulcer) that disagrees with the ulcer recorded at the month-0 visit",
+            "(t.ceap_c = 'C6') <> b.ulcer_present",
+            "JOIN visits AS b ON b.patient_id = t.patient_id AND b.visit_month = 0 ",
         ),
     ]
 

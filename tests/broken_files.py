@@ -139,6 +139,38 @@ CORPUS = (
         "arm:procedures",
         "warning",
     ),
+    Broken(
+        "death before the last contact",
+        "UPDATE events SET event_day = event_day - 1 WHERE event_type = 'death' AND event_day > 0",
+        "death:events",
+        "warning",
+    ),
+    Broken(
+        "stents placed in a failed procedure",
+        "UPDATE procedures SET technical_success = FALSE WHERE rowid IN (SELECT rowid FROM procedures LIMIT 2)",
+        "stents:procedures",
+        "warning",
+    ),
+    Broken(
+        "patency restored without a reintervention",
+        "DELETE FROM events WHERE event_type = 'reintervention' AND (patient_id, event_day) IN "
+        "(SELECT (patient_id, event_day) FROM events WHERE event_type = 'patency_restored' LIMIT 1)",
+        "restored:events",
+        "warning",
+    ),
+    Broken(
+        "CEAP C6 without an ulcer",
+        "UPDATE patients SET ceap_c = 'C6' WHERE patient_id IN (SELECT patient_id FROM visits "
+        "WHERE visit_month = 0 AND NOT ulcer_present LIMIT 2)",
+        "ceap:patients",
+        "warning",
+    ),
+    Broken(
+        "visit a year off its schedule",
+        f"UPDATE visits SET visit_day = visit_day + 365 WHERE visit_month = 6 AND patient_id IN {SOME_PATIENTS}",
+        "window:visits",
+        "warning",
+    ),
 )
 ERRORS = [b for b in CORPUS if b.severity == "error"]
 WARNINGS = [b for b in CORPUS if b.severity == "warning"]

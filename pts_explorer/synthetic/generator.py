@@ -11,7 +11,6 @@ target, so a reader never sees a half-written database.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from pts_explorer.atomic import write_atomically
 from pts_explorer.config import DEFAULT_DB_PATH, SCHEMA_PATH
 from pts_explorer.synthetic.params import (
     DEFAULT_SEED,
@@ -644,23 +644,17 @@ def populate(
 def write_db(
     path: Path, seed: int = DEFAULT_SEED, params: SynthParams | None = None, chunk_size: int = 100_000
 ) -> Path:
-    """Write the cohort to `path` atomically: build a temporary file, then rename it over `path`."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
-    try:
+    """Write the cohort to `path` atomically: build a new file beside it, then rename it over `path`."""
+
+    def build(tmp: Path) -> None:
         con = duckdb.connect(str(tmp))
         try:
             populate(con, seed, params, chunk_size)
             con.execute("CHECKPOINT")
         finally:
             con.close()
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-        Path(f"{tmp}.wal").unlink(missing_ok=True)
-    return path
+
+    return write_atomically(Path(path), build)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -52,3 +52,19 @@ def test_data_version_changes_when_the_file_is_replaced(tmp_path, small_db):
     replacement.replace(target)
     assert db.data_version(target) != before
     assert db.data_version(tmp_path / "missing.duckdb") == "missing"
+
+
+def test_a_replaced_file_is_read_anew_while_the_old_handle_stays_open(tmp_path, small_db, one_patient_db):
+    """DuckDB reuses an open instance per path, which kept the replaced file (import.md §3.5)."""
+    live = tmp_path / "live.duckdb"
+    live.write_bytes(small_db.read_bytes())
+    old = db.open_read_only(live)
+    (before,) = old.execute("SELECT count(*) FROM patients").fetchone()
+    replacement = tmp_path / "new.duckdb"
+    replacement.write_bytes(one_patient_db.read_bytes())
+    replacement.replace(live)
+    new = db.open_read_only(live)
+    assert new.execute("SELECT count(*) FROM patients").fetchone() == (1,)
+    assert old.cursor().execute("SELECT count(*) FROM patients").fetchone() == (before,)  # in-flight readers finish
+    old.close()
+    new.close()
