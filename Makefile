@@ -6,7 +6,7 @@ DB := data/pts_outcomes.duckdb
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 GENERATOR := $(wildcard pts_explorer/synthetic/*.py) pts_explorer/schema.sql pts_explorer/vocab.py
 
-.PHONY: help run test test-fast lint load demo-data chromium clean
+.PHONY: help run test test-fast lint load demo-data example-exports chromium clean
 
 help:                         ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -30,6 +30,9 @@ load: $(VENV)/.installed chromium $(DB) ## 30 and 60 concurrent Chromium session
 	$(BIN)/python scripts/load.py --sessions 30 60
 
 demo-data: $(DB)              ## (re)build data/pts_outcomes.duckdb from the seeded generator
+
+example-exports: $(VENV)/.installed $(DB) ## the demo cohort in each import profile's format, in data/examples/
+	$(BIN)/python -m pts_explorer.importer.examples --db $(DB) --out data/examples
 
 $(DB): $(GENERATOR) | $(VENV)/.installed
 	$(BIN)/python -m pts_explorer.synthetic --out $@

@@ -1,0 +1,162 @@
+"""Checks of an import, all problems in one pass: types, then every rule of the contract (the same
+rule set that checks any database the app opens, pts_explorer.validation), each offending row
+recorded with its file and line; plus direct identifiers and reconciliation of given totals."""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+from pts_explorer import validation
+from pts_explorer.importer.issues import ERROR, Issue, Issues
+from pts_explorer.importer.mappers import TABLES, contract_columns, generated_columns
+from pts_explorer.importer.profiles import Profile
+from pts_explorer.importer.readers import Staged
+
+# Column names that look like direct identifiers (names, dates of birth, contact details, record
+# numbers, free text), matched whole against the lower-cased name.
+IDENTIFIER_NAMES = re.compile(
+    r"(patient_|first_?|last_?|given_?|family_?|full_?|sur|maiden_?)?name|initials|dob|brthdtc?|birth_?date|"
+    r"date_?of_?birth|birth_?day|address\d?|street|postcode|zip_?code|phone\d?|telephone|mobile|e_?mail|mrn|"
+    r"ssn|nhs_?(number|no)|insurance_?(number|no)|comments?|notes?|free_?text|remarks?"
+)
+_TYPE_WORDS = {
+    "integer": "a whole number in range",
+    "number": "a number",
+    "date": "a date (YYYY-MM-DD)",
+    "boolean": "true or false",
+    "timestamp": "a date and time",
+    "integer[]": "a list of whole numbers like [0, 6, 12]",
+}
+
+
+def identifier_columns(staged: list[Staged], profile: Profile, issues: Issues) -> None:
+    """Refuse columns that look like direct identifiers unless the profile allows them by name."""
+    for src in staged:
+        for column in src.columns:
+            lowered = column.lower()
+            if IDENTIFIER_NAMES.fullmatch(lowered) and lowered not in profile.allow_columns:
+                issues.add(
+                    Issue.file_level(
+                        ERROR,
+                        "privacy:identifier",
+                        src.file,
+                        f"column {column!r} looks like a direct identifier (a name, birth date, contact detail or "
+                        "free text): remove it, or allow it by name in [privacy] allow_columns of a copy of the "
+                        "profile",
+                        1,
+                    )
+                )
+
+
+def cast(column: str, dtype: str, decimal_separator: str = ".") -> str:
+    """The text column as the contract's type; NULL where the text is not of that type."""
+    family = validation.type_family(dtype)
+    if family == "integer":
+        number = f"try_cast({column} AS DOUBLE)"
+        return f"(CASE WHEN {number} = trunc({number}) THEN try_cast({number} AS {dtype}) END)"
+    if family == "number":
+        text = f"replace({column}, ',', '.')" if decimal_separator == "," else column
+        return f"try_cast({text} AS {dtype})"
+    return f"try_cast({column} AS {dtype})" if family != "text" else column
+
+
+def type_tables(con: duckdb.DuckDBPyConnection, issues: Issues, decimal_separator: str) -> None:
+    """Each raw_<table> as <table> with the contract's types and its generated columns; every value
+    that is not of its column's type is an error at its line."""
+    columns = validation.contract().columns
+    for table in TABLES:
+        typed = []
+        for name in contract_columns(table):
+            expr = cast(f"r.{name}", columns[table][name].type, decimal_separator)
+            typed.append(f"{expr} AS {name}")
+            what = _TYPE_WORDS.get(validation.type_family(columns[table][name].type), columns[table][name].type)
+            con.execute(
+                f"INSERT INTO issues SELECT 'error', $rule, r._file, r._line, {_record(table, 'r')}, $column, "
+                f"r.{name}, $message FROM raw_{table} AS r WHERE r.{name} IS NOT NULL AND {expr} IS NULL",
+                {"rule": f"type:{table}.{name}", "column": name, "message": f"{table}.{name} must be {what}"},
+            )
+        given = [c for c in _raw_columns(con, table) if c.startswith("_given_")]
+        generated = ", ".join(f"({expr}) AS {name}" for name, expr in generated_columns(table).items())
+        con.execute(
+            f"CREATE OR REPLACE TABLE {table} AS SELECT *{', ' + generated if generated else ''} FROM "
+            f"(SELECT {', '.join(typed)}, r._file, r._line{''.join(', r.' + g for g in given)} FROM raw_{table} AS r)"
+        )
+        for column in given:
+            _reconcile(con, table, column.removeprefix("_given_"), column)
+
+
+def _raw_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [d[0] for d in con.execute(f"SELECT * FROM raw_{table} LIMIT 0").description]
+
+
+def _reconcile(con: duckdb.DuckDBPyConnection, table: str, name: str, given: str) -> None:
+    """A total, band or grade the source gives beside the items: a disagreement is worth knowing."""
+    con.execute(
+        f"INSERT INTO issues SELECT 'warning', $rule, _file, _line, {_record(table, table)}, $column, "
+        f"{given}, $message FROM {table} WHERE {given} IS NOT NULL AND lower(CAST({given} AS VARCHAR)) IS DISTINCT "
+        f"FROM lower(CAST({name} AS VARCHAR)) AND NOT (try_cast({given} AS DOUBLE) IS NOT NULL AND "
+        f"try_cast({given} AS DOUBLE) = try_cast(CAST({name} AS VARCHAR) AS DOUBLE))",
+        {
+            "rule": f"reconcile:{table}.{name}",
+            "column": name,
+            "message": f"the given `{name}` differs from the one derived from the data (the derived one is used)",
+        },
+    )
+
+
+def _record(table: str, alias: str) -> str:
+    keys = validation.ROW_KEYS[table]
+    return "concat_ws(' / ', " + ", ".join(f"CAST({alias}.{k} AS VARCHAR)" for k in keys) + ")"
+
+
+def contract_rules(con: duckdb.DuckDBPyConnection, issues: Issues) -> None:
+    """Every rule of pts_explorer.validation on the typed tables, each offending row an issue."""
+    empty = _empty_required(con, issues)
+    for rule in (*validation.contract_rules(), *validation.app_rules()):
+        if rule.id in empty:
+            continue
+        if not rule.row_level:
+            (bad,) = con.execute(f"SELECT count(*) FROM ({rule.bad_rows})").fetchone() or (0,)
+            if bad:
+                issues.add(Issue.file_level(rule.severity, rule.id, rule.table, rule.message.replace("`", "")))
+            continue
+        column = rule.columns[0] if rule.columns else ""
+        value = f"CAST(t.{column} AS VARCHAR)" if column else "''"
+        con.execute(
+            f"INSERT INTO issues SELECT $severity, $rule, t._file, t._line, {_record(rule.table, 't')}, $column, "
+            f"{value}, $message {rule.source}",
+            {"severity": rule.severity, "rule": rule.id, "column": column, "message": rule.message.replace("`", "")},
+        )
+    # A value that is not of its type is empty after typing: report it once, as the type error.
+    con.execute(
+        "DELETE FROM issues AS i WHERE i.rule LIKE 'required:%' AND EXISTS (SELECT 1 FROM issues AS t WHERE "
+        "t.rule LIKE 'type:%' AND t.file = i.file AND t.line = i.line AND t.column_name = i.column_name)"
+    )
+
+
+def _empty_required(con: duckdb.DuckDBPyConnection, issues: Issues) -> set[str]:
+    """Required columns empty in every row of a table with rows: one error each, not one per row."""
+    skipped = set()
+    for table, columns in validation.contract().columns.items():
+        for column in (c for c in columns.values() if c.not_null and not c.generated):
+            rows, filled, file = con.execute(
+                f"SELECT count(*), count({column.name}), min(_file) FROM {table}"
+            ).fetchone() or (0, 0, "")
+            if rows and not filled:
+                rule = f"required:{table}.{column.name}"
+                skipped.add(rule)
+                (typed_away,) = con.execute(
+                    "SELECT count(*) FROM issues WHERE rule = $rule", {"rule": f"type:{table}.{column.name}"}
+                ).fetchone() or (0,)
+                if not typed_away:
+                    issues.add(
+                        Issue.file_level(
+                            ERROR,
+                            rule,
+                            file,
+                            f"{table}.{column.name} is empty in every row; the contract requires a value",
+                        )
+                    )
+    return skipped

@@ -1,0 +1,123 @@
+"""Mapping profiles: versioned TOML files that say how a source layout maps onto the contract.
+
+Built-ins live beside this module (contract, adam, redcap); a user edits a copy and passes its path.
+Everything a profile names reaches SQL either as a bound value or, for column names of the source,
+as an identifier checked here against a strict pattern and quoted.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+BUILTIN_DIR = Path(__file__).with_name("profiles")
+FORMATS = ("contract", "adam", "redcap")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_ENCODINGS = ("utf-8", "latin-1", "utf-16")
+
+
+class ProfileError(ValueError):
+    """A profile file that cannot be used, with what is wrong in words."""
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    delimiter: str = ","
+    quote: str = '"'
+    escape: str = '"'
+    encoding: str = "utf-8"
+    decimal_separator: str = "."
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    version: int
+    format: str
+    description: str
+    path: Path
+    csv: CsvDialect
+    sections: dict[str, Any] = field(default_factory=dict)  # the format's own tables, as read
+    allow_columns: frozenset[str] = frozenset()
+
+    def section(self, name: str) -> dict[str, Any]:
+        value = self.sections.get(name, {})
+        return value if isinstance(value, dict) else {}
+
+    def values(self, column: str) -> dict[str, str]:
+        """The value map for a contract column (source value or label -> contract value)."""
+        return {str(k): str(v) for k, v in self.section("values").get(column, {}).items()}
+
+    def variable(self, section: str, column: str) -> str | None:
+        """The source column a contract column comes from, checked as an identifier."""
+        name = self.section(section).get(column)
+        return identifier(name, f"[{section}] {column}") if name else None
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+def identifier(name: object, where: str) -> str:
+    if not isinstance(name, str) or not _IDENTIFIER.match(name):
+        raise ProfileError(f"{where}: {name!r} is not a plain column name (letters, digits and _)")
+    return name
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.stem for p in BUILTIN_DIR.glob("*.toml"))
+
+
+def load(name_or_path: str | Path) -> Profile:
+    """A built-in profile by name, or a profile file by path."""
+    path = Path(name_or_path)
+    if str(name_or_path) in builtin_names():
+        path = BUILTIN_DIR / f"{name_or_path}.toml"
+    elif not path.is_file():
+        raise ProfileError(f"no profile {str(name_or_path)!r}: use one of {', '.join(builtin_names())} or a .toml path")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ProfileError(f"{path.name} is not a readable TOML file: {exc}") from exc
+    return _parse(data, path)
+
+
+def _parse(data: dict[str, Any], path: Path) -> Profile:
+    head = data.get("profile", {})
+    fmt = head.get("format")
+    if fmt not in FORMATS:
+        raise ProfileError(f"{path.name}: [profile] format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    version = head.get("version")
+    if not isinstance(version, int) or version < 1:
+        raise ProfileError(f"{path.name}: [profile] version must be a whole number of at least 1")
+    csv = data.get("csv", {})
+    dialect = CsvDialect(**{k: str(v) for k, v in csv.items() if k in CsvDialect.__dataclass_fields__})
+    if dialect.encoding.lower() not in _ENCODINGS:
+        raise ProfileError(f"{path.name}: [csv] encoding must be one of {', '.join(_ENCODINGS)}")
+    if any(len(c) != 1 for c in (dialect.delimiter, dialect.quote, dialect.escape, dialect.decimal_separator)):
+        raise ProfileError(f"{path.name}: [csv] delimiter, quote, escape and decimal_separator are one character each")
+    allowed = data.get("privacy", {}).get("allow_columns", [])
+    sections = {k: v for k, v in data.items() if k not in ("profile", "csv", "privacy")}
+    profile = Profile(
+        name=str(head.get("name") or path.stem),
+        version=version,
+        format=fmt,
+        description=str(head.get("description", "")),
+        path=path,
+        csv=dialect,
+        sections=sections,
+        allow_columns=frozenset(str(c).lower() for c in allowed),
+    )
+    _check_names(profile)
+    return profile
+
+
+def _check_names(profile: Profile) -> None:
+    """Every source column a profile names must be a plain identifier (it becomes quoted SQL)."""
+    for section in ("tables", "adsl", "fields", "ae", "adverse_events"):
+        for key, value in profile.section(section).items():
+            if section != "adverse_events" or key != "instrument":
+                identifier(value, f"[{section}] {key}")

@@ -1,0 +1,367 @@
+"""Readers: every source file becomes a staging table of text with its file name and line.
+
+- CSV/TSV: DuckDB's reader with the profile's explicit dialect (never the automatic sniffer),
+  rejected lines kept with their line numbers; the header is read here, so duplicate or empty
+  column names and a wrong delimiter are reported in words.
+- Parquet: DuckDB's reader, values turned into text.
+- XLSX: openpyxl (no DuckDB extension to download: hospital machines are often offline); each
+  sheet is a table.
+- SAS transport (.xpt), .sas7bdat, SPSS and Stata files: pyreadstat, streamed in chunks.
+
+`_line` is where a person finds the row: the line of a CSV file and the row of a sheet (the header
+is line 1), the record number in Parquet and SAS files. A quoted value that spans lines shifts the
+CSV line numbers after it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from pts_explorer.importer.issues import Issue, Issues
+from pts_explorer.importer.profiles import CsvDialect
+
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+STAT_SUFFIXES = (".xpt", ".sas7bdat", ".sav", ".dta")
+SUFFIXES = (*CSV_SUFFIXES, ".parquet", ".xlsx", *STAT_SUFFIXES)
+CHUNK_ROWS = 200_000
+
+
+def staged_name(position: int) -> str:
+    """The staging column of a source's column at `position` (0-based): source names never reach SQL."""
+    return f"c{position + 1}"
+
+
+@dataclass
+class Staged:
+    """A table read from a source: its staging table and what it holds."""
+
+    name: str  # the table's name in the source: the file stem, or a workbook's sheet
+    file: str  # what the report calls it: file name, or "book.xlsx [sheet]"
+    table: str  # the staging table: text columns c1, c2, ... in the source's order, plus _file and _line
+    columns: list[str] = field(default_factory=list)  # the source's own column names
+    rows: int = 0
+
+    def ref(self, column: str) -> str | None:
+        """The staging column holding the source column `column` (matched without case), or None."""
+        wanted = column.lower()
+        for i, name in enumerate(self.columns):
+            if name.lower() == wanted:
+                return f"{self.table}.{staged_name(i)}"
+        return None
+
+    def has(self, column: str) -> bool:
+        return self.ref(column) is not None
+
+
+def expand_zips(paths: list[Path], into: Path) -> list[Path]:
+    """The sources, with every .zip replaced by the files it holds (folders inside flattened)."""
+    out: list[Path] = []
+    for path in paths:
+        if path.suffix.lower() != ".zip":
+            out.append(path)
+            continue
+        with zipfile.ZipFile(path) as archive:
+            for member in archive.infolist():
+                name = Path(member.filename).name
+                if member.is_dir() or not name or name.startswith((".", "__MACOSX")):
+                    continue
+                target = into / name
+                target.write_bytes(archive.read(member))
+                out.append(target)
+    return out
+
+
+class Reader:
+    """Stages source files into one DuckDB connection, collecting file-level issues."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, dialect: CsvDialect, issues: Issues):
+        self.con = con
+        self.dialect = dialect
+        self.issues = issues
+        self._count = 0
+
+    def stage(self, path: Path) -> list[Staged]:
+        suffix = path.suffix.lower()
+        if path.stat().st_size == 0:
+            self.issues.add(Issue.file_level("error", "file:empty", path.name, "the file is empty (0 bytes)"))
+            return []
+        if suffix in CSV_SUFFIXES:
+            staged = self._csv(path)
+            return [staged] if staged else []
+        if suffix == ".parquet":
+            return [self._parquet(path)]
+        if suffix == ".xlsx":
+            return self._xlsx(path)
+        if suffix in STAT_SUFFIXES:
+            return [self._stat(path)]
+        self.issues.add(
+            Issue.file_level(
+                "warning", "file:unknown", path.name, f"not read: files of type {suffix or '(none)'} are not sources"
+            )
+        )
+        return []
+
+    def _new_table(self) -> str:
+        self._count += 1
+        return f"src_{self._count}"
+
+    # --- CSV ---------------------------------------------------------------------------------
+
+    def _header(self, path: Path, delimiter: str) -> list[str] | None:
+        encoding = "utf-8-sig" if self.dialect.encoding.lower() == "utf-8" else self.dialect.encoding
+        try:
+            with path.open(encoding=encoding, newline="") as handle:
+                first = handle.readline()
+        except UnicodeDecodeError:
+            self.issues.add(
+                Issue.file_level(
+                    "error",
+                    "file:encoding",
+                    path.name,
+                    f"the file is not {self.dialect.encoding} text: set [csv] encoding in a copy of the profile "
+                    "(for example latin-1) or save it as UTF-8",
+                    line=1,
+                )
+            )
+            return None
+        if path.read_bytes()[:3] == b"\xef\xbb\xbf":
+            self.issues.add(
+                Issue.file_level("warning", "file:bom", path.name, "a UTF-8 byte-order mark was removed", line=1)
+            )
+        row = next(csv.reader([first], delimiter=delimiter, quotechar=self.dialect.quote), [])
+        return [c.strip() for c in row]
+
+    def _csv(self, path: Path) -> Staged | None:
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else self.dialect.delimiter
+        columns = self._header(path, delimiter)
+        if columns is None:
+            return None
+        if not self._usable_header(path.name, columns, delimiter):
+            return None
+        table = self._new_table()
+        scan, rejects = f"{table}_scan", f"{table}_rejects"
+        options = {
+            "path": str(path),
+            "columns": {staged_name(i): "VARCHAR" for i in range(len(columns))},
+            "delim": delimiter,
+            "quote": self.dialect.quote,
+            "escape": self.dialect.escape,
+            "encoding": self.dialect.encoding.lower(),
+        }
+        try:
+            self.con.execute(
+                f"CREATE TABLE {table} AS SELECT * FROM read_csv($path, header = true, auto_detect = false, "
+                f"columns = $columns, delim = $delim, quote = $quote, escape = $escape, encoding = $encoding, "
+                f"strict_mode = true, null_padding = false, store_rejects = true, rejects_scan = '{scan}', "
+                f"rejects_table = '{rejects}')",
+                options,
+            )
+        except duckdb.Error as exc:
+            message = f"the file could not be read: {_first(exc)}"
+            self.issues.add(Issue.file_level("error", "file:parse", path.name, message))
+            return None
+        self._csv_rejects(path.name, rejects, columns)
+        self.con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT *, row_number() OVER () AS _rec FROM {table}")
+        return self._finish(table, path.stem, path.name, columns, self._csv_lines(table, rejects))
+
+    def _usable_header(self, file: str, columns: list[str], delimiter: str) -> bool:
+        if not any(columns):
+            self.issues.add(Issue.file_level("error", "file:header", file, "the first line holds no column names", 1))
+            return False
+        if len(columns) == 1:
+            for other in (";", "\t", "|", ","):
+                if other != delimiter and other in columns[0]:
+                    shown = "tab" if other == "\t" else repr(other)
+                    self.issues.add(
+                        Issue.file_level(
+                            "error",
+                            "file:delimiter",
+                            file,
+                            f"the header is one column {columns[0][:60]!r}: the file seems separated by {shown}, "
+                            f"not {delimiter!r}; set [csv] delimiter (and decimal_separator) in a copy of the profile",
+                            1,
+                        )
+                    )
+                    return False
+        seen: set[str] = set()
+        for name in columns:
+            key = name.lower()
+            if not name or key in seen:
+                self.issues.add(
+                    Issue.file_level(
+                        "error", "file:header", file, f"the header has an empty or repeated column name {name!r}", 1
+                    )
+                )
+                return False
+            seen.add(key)
+        return True
+
+    def _csv_rejects(self, file: str, rejects: str, columns: list[str]) -> None:
+        rows = self.con.execute(
+            f"SELECT line, any_value(column_name ORDER BY column_idx), any_value(error_type ORDER BY column_idx), "
+            f"any_value(csv_line), string_agg(DISTINCT error_message, '; ') FROM {rejects} GROUP BY line ORDER BY line"
+        ).fetchall()
+        names = {staged_name(i): name for i, name in enumerate(columns)}
+        for line, column, kind, text, message in rows:
+            rule = "file:encoding" if kind == "INVALID ENCODING" else "file:parse"
+            hint = (
+                "; set [csv] encoding in a copy of the profile (for example latin-1)" if rule == "file:encoding" else ""
+            )
+            self.issues.add(
+                Issue(
+                    "error",
+                    rule,
+                    file,
+                    int(line),
+                    "",
+                    names.get(column or "", ""),
+                    (text or "")[:80].strip(),
+                    f"{kind.lower()}: {message}{hint}",
+                )
+            )
+
+    def _csv_lines(self, table: str, rejects: str) -> str:
+        """The line of each accepted record (numbered `_rec`): shifted past the rejected lines before it."""
+        (rejected,) = self.con.execute(f"SELECT count(DISTINCT line) FROM {rejects}").fetchone() or (0,)
+        if not rejected:
+            return "_rec + 1"
+        (accepted,) = self.con.execute(f"SELECT count(*) FROM {table}").fetchone() or (0,)
+        self.con.execute(
+            f"CREATE TABLE {table}_lines AS SELECT row_number() OVER (ORDER BY l) AS rec, l FROM range(2, "
+            f"{int(accepted) + int(rejected) + 2}) AS r(l) WHERE l NOT IN (SELECT line FROM {rejects})"
+        )
+        return f"(SELECT x.l FROM {table}_lines AS x WHERE x.rec = _rec)"
+
+    # --- Parquet, XLSX, SAS ---------------------------------------------------------------------
+
+    def _parquet(self, path: Path) -> Staged:
+        table = self._new_table()
+        try:
+            self.con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet($path)", {"path": str(path)})
+        except duckdb.Error as exc:
+            self.issues.add(
+                Issue.file_level("error", "file:parse", path.name, f"not a readable Parquet file: {_first(exc)}")
+            )
+            return Staged(path.stem, path.name, "", [])
+        columns = [d[0] for d in self.con.execute(f"SELECT * FROM {table} LIMIT 0").description]
+        text = ", ".join(f"CAST(#{i + 1} AS VARCHAR) AS {staged_name(i)}" for i in range(len(columns)))
+        self.con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {text} FROM {table}")
+        return self._finish(table, path.stem, path.name, columns, "row_number() OVER ()")
+
+    def _xlsx(self, path: Path) -> list[Staged]:
+        import openpyxl  # imported here: only workbooks need it
+
+        try:
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises several kinds for a file that is not a workbook
+            self.issues.add(
+                Issue.file_level("error", "file:parse", path.name, f"not a readable .xlsx workbook: {_first(exc)}")
+            )
+            return []
+        staged = []
+        try:
+            for sheet in book.worksheets:
+                rows = sheet.iter_rows(values_only=True)
+                header = next(rows, None)
+                file = f"{path.name} [{sheet.title}]"
+                if header is None:
+                    continue
+                columns = ["" if c is None else str(c).strip() for c in header]
+                while columns and not columns[-1]:
+                    columns.pop()
+                if not self._usable_header(file, columns, ","):
+                    continue
+                frames = _chunks((r[: len(columns)] for r in rows), columns)
+                staged.append(self._from_frames(frames, sheet.title, file, columns, "row_number() OVER () + 1"))
+        finally:
+            book.close()
+        return staged
+
+    def _stat(self, path: Path) -> Staged:
+        import pyreadstat  # imported here: only SAS, SPSS and Stata files need it
+
+        readers: dict[str, Any] = {
+            ".xpt": pyreadstat.read_xport,
+            ".sas7bdat": pyreadstat.read_sas7bdat,
+            ".sav": pyreadstat.read_sav,
+            ".dta": pyreadstat.read_dta,
+        }
+        reader = readers[path.suffix.lower()]
+        try:
+            _, meta = reader(str(path), metadataonly=True)
+            chunks = pyreadstat.read_file_in_chunks(reader, str(path), chunksize=CHUNK_ROWS)
+            frames = (_as_text(frame) for frame, _ in chunks)
+            return self._from_frames(frames, path.stem, path.name, list(meta.column_names), "row_number() OVER ()")
+        except Exception as exc:  # pyreadstat raises its own ReadstatError and others for a broken file
+            self.issues.add(Issue.file_level("error", "file:parse", path.name, f"not a readable file: {_first(exc)}"))
+            return Staged(path.stem, path.name, "", [])
+
+    def _from_frames(
+        self, frames: Iterator[pd.DataFrame], name: str, file: str, columns: list[str], line: str
+    ) -> Staged:
+        table = self._new_table()
+        names = [staged_name(i) for i in range(len(columns))]
+        self.con.execute(f"CREATE TABLE {table} ({', '.join(f'{n} VARCHAR' for n in names)})")
+        for frame in frames:
+            frame.columns = names
+            self.con.register("incoming_chunk", frame)
+            self.con.execute(f"INSERT INTO {table} SELECT * FROM incoming_chunk")
+            self.con.unregister("incoming_chunk")
+        return self._finish(table, name, file, columns, line)
+
+    def _finish(self, table: str, name: str, file: str, columns: list[str], line: str) -> Staged:
+        """Blank values become NULL; each row gets its file and line."""
+        names = (staged_name(i) for i in range(len(columns)))
+        cleaned = ", ".join(f"nullif(trim({n}), '') AS {n}" for n in names)
+        self.con.execute(
+            f"CREATE OR REPLACE TABLE {table} AS SELECT {cleaned}, $file AS _file, "
+            f"CAST({line} AS BIGINT) AS _line FROM {table}",
+            {"file": file},
+        )
+        (rows,) = self.con.execute(f"SELECT count(*) FROM {table}").fetchone() or (0,)
+        return Staged(name, file, table, columns, int(rows))
+
+
+def _chunks(rows: Iterator[tuple], columns: list[str]) -> Iterator[pd.DataFrame]:
+    batch: list[tuple] = []
+    for row in rows:
+        batch.append(tuple(_cell(v) for v in row) + (None,) * (len(columns) - len(row)))
+        if len(batch) >= CHUNK_ROWS:
+            yield pd.DataFrame(batch, columns=columns, dtype="object")
+            batch = []
+    yield pd.DataFrame(batch, columns=columns, dtype="object")
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.apply(lambda col: col.map(_cell)).astype("object")
+
+
+def _cell(value: object) -> str | None:
+    """A cell as text the contract's types read back exactly: ISO dates, integral numbers without '.0'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    if pd.isna(value) if not isinstance(value, str | int | float) else False:
+        return None
+    return str(value)
+
+
+def _first(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]

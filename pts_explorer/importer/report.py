@@ -1,0 +1,159 @@
+"""The import report, after cBioPortal's validator: per file the rows read, with errors and with
+warnings; then one line per rule and file with its count, the first lines and the values seen;
+and every issue as one row (CSV). Printed by the command line, shown on the Import page, and
+downloadable as CSV and as one self-contained HTML file."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pts_explorer.importer.issues import ERROR, ISSUE_COLUMNS, WARNING
+
+FIRST_LINES = 5
+VALUES_SEEN = 6
+CSV_ROWS = 100_000  # the issues CSV holds at most this many rows (the counts are always complete)
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    file: str
+    rows: int
+    rows_with_errors: int
+    rows_with_warnings: int
+
+
+@dataclass(frozen=True)
+class RuleSummary:
+    severity: str
+    rule: str
+    file: str
+    count: int
+    lines: tuple[int, ...]
+    values: tuple[str, ...]
+    message: str
+
+    def lines_text(self) -> str:
+        if not self.lines:
+            return ""
+        more = self.count - len(self.lines)
+        shown = ", ".join(str(n) for n in self.lines)
+        return f"{shown} ({more:,} more)" if more > 0 else shown
+
+
+@dataclass
+class ImportReport:
+    profile: str
+    sources: list[str]
+    files: list[FileSummary] = field(default_factory=list)
+    rules: list[RuleSummary] = field(default_factory=list)
+    issues: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(ISSUE_COLUMNS)))
+    tables: dict[str, int] = field(default_factory=dict)  # rows per contract table
+    outcome: str = ""  # what happened, in one sentence
+    imported: bool = False
+    seconds: float = 0.0
+
+    @property
+    def errors(self) -> int:
+        return sum(r.count for r in self.rules if r.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(r.count for r in self.rules if r.severity == WARNING)
+
+    def rule_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "Severity": [r.severity.capitalize() for r in self.rules],
+                "Rule": [r.rule for r in self.rules],
+                "File": [r.file for r in self.rules],
+                "Count": [r.count for r in self.rules],
+                "Lines": [r.lines_text() for r in self.rules],
+                "Values seen": [", ".join(r.values) for r in self.rules],
+                "What is wrong, and what to do": [r.message for r in self.rules],
+            }
+        )
+
+    def file_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "File": [f.file for f in self.files],
+                "Rows read": [f.rows for f in self.files],
+                "Rows with errors": [f.rows_with_errors for f in self.files],
+                "Rows with warnings": [f.rows_with_warnings for f in self.files],
+            }
+        )
+
+    def csv(self) -> bytes:
+        return self.issues.to_csv(index=False).encode("utf-8")
+
+    def text(self) -> str:
+        lines = [f"Import with profile {self.profile}: {self.outcome}"]
+        for f in self.files:
+            lines.append(
+                f"  {f.file}: read {f.rows:,} rows. Rows with errors: {f.rows_with_errors:,}. "
+                f"Rows with warnings: {f.rows_with_warnings:,}."
+            )
+        for r in self.rules:
+            where = f" lines {r.lines_text()}:" if r.lines else ""
+            seen = f"; values encountered: {', '.join(r.values)}" if r.values else ""
+            lines.append(f"  {r.severity.upper()}: {r.file}:{where} {r.message} [{r.rule}, {r.count:,}]{seen}")
+        return "\n".join(lines)
+
+    def html(self) -> str:
+        """One self-contained page: no script, no stylesheet or font from the network."""
+
+        def table(frame: pd.DataFrame) -> str:
+            head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+            body = "".join(
+                "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+                for row in frame.itertuples(index=False)
+            )
+            return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+        rules = table(self.rule_frame()) if self.rules else "<p>No problems found.</p>"
+        return (
+            "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>PTS import report</title><style>"
+            "body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;"
+            "margin:1rem 0}th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}"
+            "th{background:#f3f3f3}</style></head><body>"
+            f"<h1>Import report</h1><p><b>Profile:</b> {html.escape(self.profile)}<br><b>Sources:</b> "
+            f"{html.escape(', '.join(self.sources))}<br><b>Result:</b> {html.escape(self.outcome)}</p>"
+            f"<h2>Files</h2>{table(self.file_frame())}<h2>Rules</h2>{rules}</body></html>"
+        )
+
+
+def summarise(con: duckdb.DuckDBPyConnection, report: ImportReport, rows_by_file: dict[str, int]) -> None:
+    """Fill the report's file and rule summaries and its issue rows from the issues table."""
+    per_file = dict.fromkeys(rows_by_file, (0, 0))
+    for file, errors, warnings in con.execute(
+        "SELECT file, count(DISTINCT line) FILTER (WHERE severity = 'error' AND line IS NOT NULL), "
+        "count(DISTINCT line) FILTER (WHERE severity = 'warning' AND line IS NOT NULL) FROM issues GROUP BY file"
+    ).fetchall():
+        if file in per_file:
+            per_file[file] = (int(errors), int(warnings))
+    report.files = [FileSummary(f, rows_by_file[f], *per_file[f]) for f in rows_by_file]
+    rows = con.execute(
+        f"SELECT severity, rule, file, count(*), list(line ORDER BY line) FILTER (WHERE line IS NOT NULL)"
+        f"[1:{FIRST_LINES}], list(DISTINCT value) FILTER (WHERE value IS NOT NULL AND value <> '')[1:{VALUES_SEEN}], "
+        "min(message) FROM issues GROUP BY ALL ORDER BY severity, file, rule"
+    ).fetchall()
+    report.rules = [
+        RuleSummary(sev, rule, file, int(n), tuple(lines or ()), tuple(sorted(map(str, values or ()))), msg)
+        for sev, rule, file, n, lines, values, msg in rows
+    ]
+    report.issues = con.execute(
+        f"SELECT severity, rule, file, line, record, column_name AS column, value, message FROM issues "
+        f"ORDER BY severity, file, line, rule LIMIT {CSV_ROWS}"
+    ).df()
+
+
+def write_files(report: ImportReport, csv_path: Path | None, html_path: Path | None) -> None:
+    if csv_path:
+        csv_path.write_bytes(report.csv())
+    if html_path:
+        html_path.write_text(report.html(), encoding="utf-8")
