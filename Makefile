@@ -3,10 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DB := data/pts_outcomes.duckdb
+LARGE := data/pts_1m.duckdb
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-GENERATOR := $(wildcard pts_explorer/synthetic/*.py) pts_explorer/schema.sql pts_explorer/vocab.py
+GENERATOR := $(wildcard pts_explorer/synthetic/*.py queries/derived/*.sql) pts_explorer/schema.sql pts_explorer/vocab.py pts_explorer/derived.py
 
-.PHONY: help run test test-fast lint load demo-data example-exports chromium clean
+.PHONY: help run test test-fast lint load bench bench-import demo-data example-exports chromium clean
 
 help:                         ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -29,6 +30,12 @@ lint: $(VENV)/.installed      ## ruff (style, format), mypy (types), import-lint
 load: $(VENV)/.installed chromium $(DB) ## 30 and 60 concurrent Chromium sessions changing filters (not in CI)
 	$(BIN)/python scripts/load.py --sessions 30 60
 
+bench: $(VENV)/.installed chromium $(DB) $(LARGE) ## page times, query floors and browser timings on the demo and 1M patients (not in CI)
+	$(BIN)/python scripts/benchmark.py
+
+bench-import: $(VENV)/.installed $(LARGE) ## import time and memory for 1M patients from Parquet and CSV (not in CI)
+	$(BIN)/python scripts/bench_import.py --db $(LARGE)
+
 demo-data: $(DB)              ## (re)build data/pts_outcomes.duckdb from the seeded generator
 
 example-exports: $(VENV)/.installed $(DB) ## the demo cohort in each import profile's format, in data/examples/
@@ -36,6 +43,9 @@ example-exports: $(VENV)/.installed $(DB) ## the demo cohort in each import prof
 
 $(DB): $(GENERATOR) | $(VENV)/.installed
 	$(BIN)/python -m pts_explorer.synthetic --out $@
+
+$(LARGE): $(GENERATOR) | $(VENV)/.installed
+	$(BIN)/python -m pts_explorer.synthetic --out $@ --registry-patients 1000000
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,5 +58,5 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-clean:                        ## remove the venv and the generated demo file
-	rm -rf $(VENV) $(DB)
+clean:                        ## remove the venv and the generated files
+	rm -rf $(VENV) $(DB) $(LARGE) data/examples

@@ -8,7 +8,7 @@ from pts_explorer.ui import frame, state
 st.set_page_config(page_title="PTS Outcomes Explorer", page_icon=":material/ecg_heart:", layout="wide")
 
 pages = {
-    p.name: st.Page(p.script, title=p.title, icon=f":material/{p.icon}:", url_path=p.name, default=p.name == "home")
+    p.name: st.Page(p.script, title=p.title, icon=f":material/{p.icon}:", url_path=p.url_path, default=p.name == "home")
     for p in PAGES
 }
 sections: dict[str, list[st.Page]] = {}
@@ -20,4 +20,5 @@ if current is pages["home"] and frame.opened_with_query():
     # A link to "/" that carries a cohort (links made before the home page existed) opens the
     # cohort's overview, as it always did; /overview stays the stable address of that view.
     st.switch_page(pages["overview"], query_params=state.opening_query())
-frame.run(current, sections)
+spec = next(p for p in PAGES if pages[p.name] is current)
+frame.run(current, sections, needs_data=spec.needs_data)

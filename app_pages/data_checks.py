@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import ui, validation
+from pts_explorer import ui, validation, vocab
+from pts_explorer.filters import CohortFilter
 
 st.header("Data checks", anchor=False)
 report = ui.data_report()
@@ -17,6 +18,32 @@ if report.findings:
     ui.findings_table(report.findings)
 else:
     st.success("Every check passed.", icon=":material/task_alt:")
+
+endpoints = ui.query("sponsor_endpoints")
+if not endpoints.empty:
+    st.subheader("Reconciliation with the sponsor's ADTTE", anchor=False)
+    st.caption(
+        "Each endpoint the imported ADTTE reports, against the app's own derivation from the events, patient by "
+        "patient (every patient, whatever the filters). A difference means the definitions differ: the sponsor's "
+        "derivation, windows or censoring rules are in its analysis plan; this app's are in the Glossary."
+    )
+    rows = []
+    for e in endpoints.itertuples():
+        params = {**CohortFilter().as_params(), "endpoint": e.endpoint, "randomized_only": False}
+        found = ui.query("adtte_reconciliation", params)
+        if not found.empty:
+            r = found.iloc[0]
+            rows.append(
+                {
+                    "Endpoint": f"{vocab.ENDPOINTS[e.endpoint][0]} ({e.paramcd})",
+                    "Patients (sponsor / app / both)": f"{r.sponsor_patients:,} / {r.app_patients:,} / "
+                    f"{r.both_patients:,}",
+                    "Events (sponsor / app)": f"{r.sponsor_events:,} / {r.app_events:,}",
+                    "Event status differs": int(r.status_differs),
+                    "Time differs by more than a day": int(r.time_differs),
+                }
+            )
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="adtte_reconciliation")
 
 st.subheader("What is checked", anchor=False)
 rules = [*validation.contract_rules(), *validation.app_rules()]

@@ -34,3 +34,5 @@ st.caption(
     f"(Yang & Dalton; multi-level for categories); {display.SMD_FLAG} |SMD| above 0.1, a common flag for imbalance; "
     f"{display.DASH} not computable (fewer than 2 patients in an arm)."
 )
+
+ui.dataset_provenance()

@@ -44,3 +44,16 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def restore_previous(target: Path) -> None:
+    """Serve the file that `keep_previous` kept again; the replaced one becomes the previous."""
+    previous = target.with_name(f"{target.stem}.previous{target.suffix}")
+    swap = target.with_name(f".{target.name}.swap-{os.getpid()}")
+    os.link(target, swap)
+    try:
+        os.replace(previous, target)
+        os.replace(swap, previous)
+        _fsync(target.parent)
+    finally:
+        swap.unlink(missing_ok=True)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import functools
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -36,6 +40,39 @@ REFERENCE_COLOR = "#888888"  # zero and reference lines, readable on light and d
 GRID_COLOR = "rgba(128, 128, 128, 0.22)"
 # Horizontal nudge (months, as a share of the axis) so the two arms' CIs do not overlap.
 DODGE = {"stent": -0.012, "medical": 0.012}
+
+
+# Figures are built with plotly's per-property validation off (its Figure-level `_validate` flag,
+# plotly.py#2403): building them is the costliest Python of a page run. The tests build every
+# chart with VALIDATE on too and require the same figure.
+VALIDATE = False
+
+
+def _figure() -> go.Figure:
+    return go.Figure(_validate=VALIDATE)
+
+
+@functools.lru_cache(maxsize=64)
+def _subplot_template(arguments: tuple) -> tuple[dict, Any, Any]:
+    grid = make_subplots(**dict(arguments))
+    layout = grid.layout.to_plotly_json()
+    layout.pop("template", None)  # a new figure takes the default (Streamlit's) template cheaply
+    return layout, grid._grid_ref, grid._grid_str
+
+
+def _subplots(**arguments: Any) -> go.Figure:
+    """make_subplots(**arguments) as an unvalidated figure; the grid is computed once per shape
+    (its layout, and the grid reference that add_trace(row=, col=) reads)."""
+    frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in arguments.items()))
+    layout, grid_ref, grid_str = _subplot_template(frozen)
+    fig = go.Figure(layout=copy.deepcopy(layout), _validate=VALIDATE)
+    fig._grid_ref, fig._grid_str = grid_ref, grid_str
+    return fig
+
+
+def _trace(kind: str, **properties: Any) -> Any:
+    """A trace as plotly's own class would build it (validated when VALIDATE is on)."""
+    return {"type": kind, **properties} if not VALIDATE else go.Figure(data=[{"type": kind, **properties}]).data[0]
 
 
 def _base_layout(fig: go.Figure, title: str, height: int) -> go.Figure:
@@ -91,7 +128,7 @@ def trajectory_figure(
     table: output of analytics.trajectories.summary_table; sample: trajectory_sample rows.
     """
     groups = _groups(table)
-    fig = make_subplots(
+    fig = _subplots(
         rows=1,
         cols=len(groups),
         subplot_titles=groups if len(groups) > 1 else None,
@@ -110,7 +147,8 @@ def trajectory_figure(
                 continue
             x = d.visit_month + DODGE[arm] * span
             fig.add_trace(
-                go.Scatter(
+                _trace(
+                    "scatter",
                     x=x,
                     y=d["mean"],
                     mode="lines+markers",
@@ -159,7 +197,8 @@ def _add_individual_lines(fig: go.Figure, sample: pd.DataFrame, value_col: str, 
             xs.extend([*patient.visit_month, None])
             ys.extend([*patient[value_col], None])
         fig.add_trace(
-            go.Scatter(
+            _trace(
+                "scatter",
                 x=xs,
                 y=ys,
                 mode="lines",
@@ -180,10 +219,11 @@ def arm_difference_figure(frame: pd.DataFrame, value_col: str, outcome: Outcome,
 
     frame: study_group, visit_month, ci_low, ci_high and `value_col` (Welch `diff` or model `estimate`).
     """
-    fig = go.Figure()
+    fig = _figure()
     for i, (group, d) in enumerate(frame.groupby("study_group", sort=True)):
         fig.add_trace(
-            go.Scatter(
+            _trace(
+                "scatter",
                 x=d.visit_month,
                 y=d[value_col],
                 mode="lines+markers",
@@ -213,25 +253,31 @@ def band_figure(shares: pd.DataFrame) -> go.Figure:
     """Stacked shares of PTS bands per visit month; one panel per arm (and study group)."""
     groups = _groups(shares)
     arms = [a for a in ARM_ORDER if a in set(shares.arm)]
+    cols = max(len(arms), 1)
     titles = [f"{vocab.ARMS[a]}" + (f" · {g}" if len(groups) > 1 else "") for g in groups for a in arms]
-    fig = make_subplots(
+    fig = _subplots(
         rows=len(groups),
-        cols=max(len(arms), 1),
+        cols=cols,
         subplot_titles=titles,
         shared_yaxes=True,
         vertical_spacing=0.12,
         horizontal_spacing=0.05,
     )
+    months = [str(m) for m in sorted(shares.visit_month.unique())]
+    traces: list[dict] = []
+    axes: dict[str, dict[str, Any]] = {}
     in_legend: set[str] = set()
     for r, group in enumerate(groups, start=1):
         for c, arm in enumerate(arms, start=1):
+            x_axis, y_axis = _cell_axes(r, c, cols)
             d = shares[(shares.study_group == group) & (shares.arm == arm)]
             for band in (*vocab.BANDS, HIDDEN_BAND):
                 b = d[d.pts_band == band]
                 if band == HIDDEN_BAND and b.empty:
                     continue
-                fig.add_trace(
-                    go.Bar(
+                traces.append(
+                    _trace(
+                        "bar",
                         x=b.visit_month.astype(str),
                         y=100 * b.share,
                         name=BAND_LABELS[band],
@@ -242,23 +288,33 @@ def band_figure(shares: pd.DataFrame) -> go.Figure:
                         hovertemplate="month %{x}: %{y:.0f}% (n = %{customdata})<extra>"
                         + BAND_LABELS[band]
                         + "</extra>",
-                    ),
-                    row=r,
-                    col=c,
+                        xaxis=x_axis,
+                        yaxis=y_axis,
+                    )
                 )
                 in_legend.add(band)
-            months = sorted(shares.visit_month.unique())
-            fig.update_xaxes(
-                title_text="Month",
-                type="category",
-                categoryorder="array",
-                categoryarray=[str(m) for m in months],
-                row=r,
-                col=c,
-            )
-        fig.update_yaxes(title_text="% of visits", range=[0, 100], row=r, col=1)
-    fig.update_layout(barmode="stack")
+            axes[_layout_key(x_axis)] = {
+                "title": {"text": "Month"},
+                "type": "category",
+                "categoryorder": "array",
+                "categoryarray": months,
+            }
+            if c == 1:
+                axes[_layout_key(y_axis)] = {"title": {"text": "% of visits"}, "range": [0, 100]}
+    fig.add_traces(traces)
+    fig.update_layout(barmode="stack", **axes)
     return _base_layout(fig, "PTS severity band (Villalta) at each visit", 300 + 200 * len(groups))
+
+
+def _cell_axes(row: int, col: int, cols: int) -> tuple[str, str]:
+    """The axes of a make_subplots grid cell (numbered row by row from the top left): 'x', 'x2', ..."""
+    n = (row - 1) * cols + col
+    return ("x", "y") if n == 1 else (f"x{n}", f"y{n}")
+
+
+def _layout_key(axis: str) -> str:
+    """'x2' -> 'xaxis2': the layout key of an axis a trace names."""
+    return f"{axis[0]}axis{axis[1:]}"
 
 
 def cohort_size_figure(sizes: pd.DataFrame, hidden_label: str = "") -> go.Figure:
@@ -267,7 +323,7 @@ def cohort_size_figure(sizes: pd.DataFrame, hidden_label: str = "") -> go.Figure
     sizes: study_id, design, arm, patients, and optionally `hidden` (small-cell protection: no
     bar, the label `hidden_label` instead of the count).
     """
-    fig = go.Figure()
+    fig = _figure()
     hidden = sizes["hidden"] if "hidden" in sizes else pd.Series(False, index=sizes.index)
     sizes = sizes.assign(
         label=sizes.study_id + " (" + sizes.design + ")",
@@ -277,7 +333,8 @@ def cohort_size_figure(sizes: pd.DataFrame, hidden_label: str = "") -> go.Figure
     for arm in ARM_ORDER:
         d = sizes[sizes.arm == arm]
         fig.add_trace(
-            go.Bar(
+            _trace(
+                "bar",
                 y=d.label,
                 x=d.length,
                 name=vocab.ARMS[arm],
@@ -311,9 +368,10 @@ def forest_figure(rows: pd.DataFrame, outcome: Outcome, overall: float | None = 
     ]
     y = list(range(len(rows)))[::-1]
     ok = rows.estimable.to_numpy()
-    fig = go.Figure()
+    fig = _figure()
     fig.add_trace(
-        go.Scatter(
+        _trace(
+            "scatter",
             x=rows.estimate[ok],
             y=np.array(y)[ok],
             mode="markers",
@@ -370,7 +428,8 @@ def symptom_heatmap(profile: pd.DataFrame, visit_month: int, item_labels: dict[s
             z.append(d[col].to_numpy())
             text.append([f"{v:.2f}" if pd.notna(v) else "" for v in d[col]])
     fig = go.Figure(
-        go.Heatmap(
+        _trace(
+            "heatmap",
             z=np.array(z).T,
             x=columns,
             y=[item_labels[i] for i in items],
@@ -389,13 +448,14 @@ def symptom_heatmap(profile: pd.DataFrame, visit_month: int, item_labels: dict[s
 
 def responder_figure(props: pd.DataFrame, label: str) -> go.Figure:
     """Proportion of responders per arm at each visit, with Wilson 95% CIs."""
-    fig = go.Figure()
+    fig = _figure()
     for arm in ARM_ORDER:
         d = props[props.arm == arm]
         if d.empty:
             continue
         fig.add_trace(
-            go.Bar(
+            _trace(
+                "bar",
                 x=d.visit_month.astype(str),
                 y=100 * d.proportion,
                 name=vocab.ARMS[arm],
@@ -426,7 +486,7 @@ def band_shift_figure(shift: pd.DataFrame, visit_month: int, hidden_label: str =
     """
     bands = list(vocab.BANDS)
     arms = [a for a in ARM_ORDER if a in set(shift.arm)]
-    fig = make_subplots(
+    fig = _subplots(
         rows=1, cols=max(len(arms), 1), subplot_titles=[vocab.ARMS[a] for a in arms], horizontal_spacing=0.12
     )
     shift = shift if "hidden" in shift else shift.assign(hidden=False)
@@ -452,7 +512,8 @@ def band_shift_figure(shift: pd.DataFrame, visit_month: int, hidden_label: str =
             for i in range(len(bands))
         ]
         fig.add_trace(
-            go.Heatmap(
+            _trace(
+                "heatmap",
                 z=share.to_numpy(),
                 x=[b.capitalize() for b in bands],
                 y=[b.capitalize() for b in bands],
@@ -477,12 +538,20 @@ def _rgba(hex_color: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def _step_band(x: pd.Series, low: pd.Series, high: pd.Series, color: str, group: str) -> list[go.Scatter]:
+def _step_band(x: pd.Series, low: pd.Series, high: pd.Series, color: str, group: str) -> list[dict]:
     """A shaded step band between two curves (the upper edge, then the lower edge filled to it)."""
     edge = {"mode": "lines", "hoverinfo": "skip", "showlegend": False, "legendgroup": group}
     return [
-        go.Scatter(x=x, y=high, line={"width": 0, "shape": "hv"}, **edge),
-        go.Scatter(x=x, y=low, line={"width": 0, "shape": "hv"}, fill="tonexty", fillcolor=_rgba(color, 0.15), **edge),
+        _trace("scatter", x=x, y=high, line={"width": 0, "shape": "hv"}, **edge),
+        _trace(
+            "scatter",
+            x=x,
+            y=low,
+            line={"width": 0, "shape": "hv"},
+            fill="tonexty",
+            fillcolor=_rgba(color, 0.15),
+            **edge,
+        ),
     ]
 
 
@@ -494,7 +563,7 @@ def km_figure(curve: pd.DataFrame, risk: pd.DataFrame, title: str, y_label: str,
     ordered = [g for g in (*ARM_ORDER, *labels) if g in set(risk.index)]
     groups = list(dict.fromkeys([*ordered, *risk.index]))  # the arms, then vocabulary order
     table_share = min(0.12 + 0.04 * len(groups), 0.4)
-    fig = make_subplots(
+    fig = _subplots(
         rows=2, cols=1, shared_xaxes=True, row_heights=[1 - table_share, table_share], vertical_spacing=0.06
     )
     for i, group in enumerate(groups):
@@ -505,7 +574,8 @@ def km_figure(curve: pd.DataFrame, risk: pd.DataFrame, title: str, y_label: str,
         for band in _step_band(d.month, d.ci_low, d.ci_high, color, group):
             fig.add_trace(band, row=1, col=1)
         fig.add_trace(
-            go.Scatter(
+            _trace(
+                "scatter",
                 x=d.month,
                 y=d.estimate,
                 mode="lines",
@@ -521,7 +591,8 @@ def km_figure(curve: pd.DataFrame, risk: pd.DataFrame, title: str, y_label: str,
         )
         months = [t / DAYS_PER_MONTH for t in risk.columns]
         fig.add_trace(
-            go.Scatter(
+            _trace(
+                "scatter",
                 x=months,
                 y=[name] * len(months),
                 mode="text",
@@ -554,11 +625,12 @@ def schoenfeld_figure(
     points, smooth: column, time (days), value; betas: the fitted log hazard ratios.
     """
     columns = list(betas)
-    fig = make_subplots(rows=1, cols=len(columns), subplot_titles=[labels.get(c, c) for c in columns])
+    fig = _subplots(rows=1, cols=len(columns), subplot_titles=[labels.get(c, c) for c in columns])
     for i, column in enumerate(columns, start=1):
         p, s = points[points.column == column], smooth[smooth.column == column]
         fig.add_trace(
-            go.Scatter(
+            _trace(
+                "scatter",
                 x=p.time / DAYS_PER_MONTH,
                 y=p.value,
                 mode="markers",
@@ -571,7 +643,8 @@ def schoenfeld_figure(
             col=i,
         )
         fig.add_trace(
-            go.Scatter(
+            _trace(
+                "scatter",
                 x=s.time / DAYS_PER_MONTH,
                 y=s.value,
                 mode="lines",
@@ -593,13 +666,22 @@ def threshold_sensitivity_figure(frame: pd.DataFrame, chosen: float, title: str)
 
     frame: threshold, risk_difference, rd_ci_low, rd_ci_high (from responders.compare_arms).
     """
-    fig = go.Figure()
+    fig = _figure()
     x = frame.threshold
     fig.add_trace(
-        go.Scatter(x=x, y=100 * frame.rd_ci_high, mode="lines", line={"width": 0}, hoverinfo="skip", showlegend=False)
+        _trace(
+            "scatter",
+            x=x,
+            y=100 * frame.rd_ci_high,
+            mode="lines",
+            line={"width": 0},
+            hoverinfo="skip",
+            showlegend=False,
+        )
     )
     fig.add_trace(
-        go.Scatter(
+        _trace(
+            "scatter",
             x=x,
             y=100 * frame.rd_ci_low,
             mode="lines",
@@ -611,7 +693,8 @@ def threshold_sensitivity_figure(frame: pd.DataFrame, chosen: float, title: str)
         )
     )
     fig.add_trace(
-        go.Scatter(
+        _trace(
+            "scatter",
             x=x,
             y=100 * frame.risk_difference,
             mode="lines+markers",

@@ -44,6 +44,20 @@ def small_cells() -> tuple[int, bool]:
     return k, bool(everywhere)
 
 
+def import_in_app() -> bool:
+    """Whether the Import page may replace the served database ([import] in_app, $PTS_IMPORT_IN_APP).
+    On by default for a single user on this machine; turn it off before serving a team."""
+    allowed = _settings_file().get("import", {}).get("in_app", True)
+    if raw := os.environ.get("PTS_IMPORT_IN_APP"):
+        allowed = raw.strip().lower() in ("1", "true", "yes", "on")
+    return bool(allowed)
+
+
+def user_profiles_dir() -> Path:
+    """Edited copies of the import profiles, beside the outcomes database."""
+    return db_path().parent / "profiles"
+
+
 def db_path() -> Path:
     """The outcomes database the app reads: $PTS_DB, or the demo file."""
     return Path(os.environ.get("PTS_DB") or DEFAULT_DB_PATH)
@@ -59,6 +73,12 @@ class PageSpec:
     section: str
     blurb: str  # what the page answers, in one line, for the home page
     key_chart: str = ""  # the widget key of the chart the page is for: it must start in the first screen
+    url: str = ""  # its address, when not its name
+    needs_data: bool = True  # False: the page works without a usable outcomes database (import)
+
+    @property
+    def url_path(self) -> str:
+        return self.url or self.name
 
     @property
     def script(self) -> str:
@@ -76,8 +96,18 @@ PAGES = (
     _S("durability", "Durability", "timeline", "Stents over time", "Patency and ulcer healing.", "km_chart"),
     _S("safety", "Safety", "health_and_safety", "Stents over time", "Complications and rates.", "complication_chart"),
     _S("glossary", "Glossary", "menu_book", "Reference", "Scores, lesions, endpoints and methods, sourced."),
-    _S("data_checks", "Data checks", "fact_check", "Reference", "The data contract's checks of the loaded file."),
+    _S("data_checks", "Data checks", "fact_check", "Data", "The data contract's checks of the loaded file."),
+    _S(
+        "import_data",
+        "Import",
+        "upload_file",
+        "Data",
+        "Bring your own trial or registry export in.",
+        url="import",
+        needs_data=False,
+    ),
 )
+DATA_PAGES = tuple(p for p in PAGES if p.needs_data)
 ANALYSIS_PAGES = tuple(p for p in PAGES if p.key_chart)  # the pages that show data
 
 # Ready-made cohorts: (title, why, page, query). Each link replaces the current cohort and settings.

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pts_explorer import sql, validation
+from pts_explorer import derived, sql, validation
 from pts_explorer.config import DUCKDB_CONFIG
 
 
@@ -31,6 +31,17 @@ def data_version(path: Path) -> str:
 
 
 ATTACHED = "outcomes"  # the catalog name of the attached outcomes file
+
+# Tables an import adds (pts_explorer.importer). A file without them gets an empty view of the same
+# shape, so the queries that read them run on every file.
+OPTIONAL_TABLES = {
+    "import_info": "NULL::VARCHAR AS profile, NULL::INTEGER AS profile_version, NULL::VARCHAR AS importer_version, "
+    "NULL::TIMESTAMP AS imported_at, NULL::BIGINT AS warnings",
+    "import_manifest": "NULL::VARCHAR AS file, NULL::BIGINT AS bytes, NULL::VARCHAR AS sha256, NULL::BIGINT AS rows",
+    "sponsor_adtte": "NULL::VARCHAR AS usubjid, NULL::VARCHAR AS paramcd, NULL::VARCHAR AS param, NULL::VARCHAR AS "
+    "aval, NULL::VARCHAR AS cnsr, NULL::VARCHAR AS startdt, NULL::VARCHAR AS adt, NULL::VARCHAR AS evntdesc, "
+    "NULL::VARCHAR AS cnsdtdsc, NULL::VARCHAR AS endpoint",
+}
 
 
 def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
@@ -65,6 +76,15 @@ def _expose_tables(con: duckdb.DuckDBPyConnection) -> None:
     for (name,) in names:  # names from the file's own catalog, quoted as identifiers
         quoted = '"' + name.replace('"', '""') + '"'
         con.execute(f"CREATE VIEW {quoted} AS SELECT * FROM {ATTACHED}.main.{quoted}")
+    for name, columns in OPTIONAL_TABLES.items():
+        if (name,) not in names:
+            con.execute(f"CREATE VIEW {name} AS SELECT {columns} WHERE FALSE")
+
+
+def has_derived(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the file's derived tables are current (pts_explorer.derived): queries may then run
+    their fast twins."""
+    return derived.usable(con)
 
 
 def open_checked(path: Path) -> tuple[duckdb.DuckDBPyConnection, validation.Report]:
@@ -85,9 +105,10 @@ def open_checked(path: Path) -> tuple[duckdb.DuckDBPyConnection, validation.Repo
     return con, report
 
 
-def bind_params(name: str, params: dict) -> tuple[str, dict]:
-    """The composed SQL of a query and the subset of params it uses; a missing one is an error."""
-    text = sql.compose(name)
+def bind_params(name: str, params: dict, fast: bool = False) -> tuple[str, dict]:
+    """The composed SQL of a query (its fast twin with `fast`) and the subset of params it uses; a
+    missing one is an error."""
+    text = sql.compose(name, fast)
     wanted = sql.param_names(text)
     missing = wanted - params.keys()
     if missing:
@@ -95,9 +116,12 @@ def bind_params(name: str, params: dict) -> tuple[str, dict]:
     return text, {k: params[k] for k in wanted}
 
 
-def run_query(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pd.DataFrame:
-    """Run queries/<name>.sql on a fresh cursor (sessions run on different threads)."""
-    text, bound = bind_params(name, params or {})
+def run_query(
+    con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, fast: bool = False
+) -> pd.DataFrame:
+    """Run queries/<name>.sql on a fresh cursor (sessions run on different threads); `fast`: its
+    fast twin, for a file with current derived tables (has_derived)."""
+    text, bound = bind_params(name, params or {}, fast)
     cur = con.cursor()
     try:
         return cur.execute(text, bound).df()

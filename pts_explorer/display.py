@@ -37,6 +37,14 @@ CATEGORICAL_LABELS = {
 }
 
 
+def file_size(size: int) -> str:
+    """Bytes as a person reads them: 512 B, 14.2 kB, 3.1 MB."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} B"
+
+
 def follow_up(years: float) -> str:
     """A follow-up length in words: months below a year, whole years above."""
     if years < 1:

@@ -3,6 +3,11 @@
 `queries/*.sql` are the statements pages run; `queries/shared/*.sql` are relations other
 statements read by name (`FROM cohort`). Composing a statement prepends every shared relation it
 reads, directly or through another shared relation, as a CTE, ordered by their dependencies.
+
+`queries/fast/<name>.sql` answers the statement or relation `<name>` from the derived tables a file
+may hold (pts_explorer/derived.py): the same columns and rows, from pre-aggregated cells or the
+denormalised patient-visit table. Composing with `fast=True` takes each file's fast twin where
+there is one.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from pathlib import Path
 from pts_explorer.config import QUERIES_DIR
 
 SHARED_DIR = QUERIES_DIR / "shared"
+FAST_DIR = QUERIES_DIR / "fast"
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 _COMMENT_OR_STRING = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
 _LEADING_WITH = re.compile(r"^\s*with\s", re.IGNORECASE)
@@ -39,21 +45,28 @@ def shared_names() -> list[str]:
     return sorted(p.stem for p in SHARED_DIR.glob("*.sql"))
 
 
+def fast_names() -> list[str]:
+    """The statements and relations with a fast twin in queries/fast/."""
+    return sorted(p.stem for p in FAST_DIR.glob("*.sql"))
+
+
 @functools.cache
-def load_sql(name: str) -> str:
-    """Text of the SQL file `name`. `name` must be one of query_names(): never a user string."""
+def load_sql(name: str, fast: bool = False) -> str:
+    """Text of the SQL file `name` (its fast twin if asked and there is one). `name` must be one of
+    query_names(): never a user string."""
     files = _files()
     if name not in files:
         raise KeyError(f"no query named {name!r}")
-    return files[name].read_text(encoding="utf-8")
+    twin = FAST_DIR / f"{name}.sql"
+    return (twin if fast and twin.exists() else files[name]).read_text(encoding="utf-8")
 
 
 def _strip_comments(sql: str) -> str:
     return "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
 
 
-def _body(name: str) -> str:
-    return _strip_comments(load_sql(name)).strip().rstrip(";")
+def _body(name: str, fast: bool = False) -> str:
+    return _strip_comments(load_sql(name, fast)).strip().rstrip(";")
 
 
 def _reads(body: str, relation: str) -> bool:
@@ -61,32 +74,33 @@ def _reads(body: str, relation: str) -> bool:
 
 
 @functools.cache
-def dependencies(name: str) -> frozenset[str]:
-    """The shared relations a file reads directly."""
-    body = _body(name)
+def dependencies(name: str, fast: bool = False) -> frozenset[str]:
+    """The shared relations a file (or its fast twin) reads directly."""
+    body = _body(name, fast)
     return frozenset(r for r in shared_names() if r != name and _reads(body, r))
 
 
-def _needed(name: str) -> set[str]:
+def _needed(name: str, fast: bool) -> set[str]:
     needed: set[str] = set()
-    frontier = set(dependencies(name))
+    frontier = set(dependencies(name, fast))
     while frontier:
         needed |= frontier
-        frontier = {d for r in frontier for d in dependencies(r)} - needed
+        frontier = {d for r in frontier for d in dependencies(r, fast)} - needed
     return needed
 
 
 @functools.cache
-def compose(name: str) -> str:
+def compose(name: str, fast: bool = False) -> str:
     """The runnable SQL of a file: the shared relations it needs are prepended as CTEs, each after
-    the relations it reads, so one cohort definition serves every query."""
-    body = _body(name)
-    needed = _needed(name)
+    the relations it reads, so one cohort definition serves every query. `fast`: every file's
+    fast twin where there is one."""
+    body = _body(name, fast)
+    needed = _needed(name, fast)
     if not needed:
         return body
-    graph = {r: sorted(dependencies(r)) for r in sorted(needed)}  # sorted: the same text in every process
+    graph = {r: sorted(dependencies(r, fast)) for r in sorted(needed)}  # sorted: the same text in every process
     order = graphlib.TopologicalSorter(graph).static_order()
-    ctes = ",\n".join(f"{rel} AS (\n{_body(rel)}\n)" for rel in order)
+    ctes = ",\n".join(f"{rel} AS (\n{_body(rel, fast)}\n)" for rel in order)
     if _LEADING_WITH.match(body):
         return _LEADING_WITH.sub(lambda _: f"WITH {ctes},\n", body, count=1)
     return f"WITH {ctes}\n{body}"

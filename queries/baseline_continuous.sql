@@ -33,10 +33,7 @@ SELECT
     any_value(arm_size.patients) AS patients,
     count(long.value) AS n,
     avg(long.value) AS mean,
-    stddev_samp(long.value) AS sd,
-    quantile_cont(long.value, 0.5) AS median,
-    quantile_cont(long.value, 0.25) AS q1,
-    quantile_cont(long.value, 0.75) AS q3
+    stddev_samp(long.value) AS sd
 FROM long
 INNER JOIN arm_size
     ON arm_size.arm = long.arm

@@ -1,71 +1,235 @@
-"""Server time of a filter change: a full script run (AppTest, no browser) per page, cold caches.
+"""The benchmark: server time of a filter change on every page, the trajectory query against the
+plain-SQL floor and the naive pandas pattern, and what a browser waits for. `make bench` runs it.
 
-    python scripts/benchmark.py [DB_FILE] [RUNS]
+    python scripts/benchmark.py [--db FILE ...] [--runs 12] [--no-browser] [--json data/bench.json]
 
-Each run picks a new random cohort (so every query misses the cache), changes one sidebar filter
-and times the rerun. Prints the one-off cost of the contract checks, then p50 / p95 / max in
-milliseconds per page.
+Per database (default: the demo and the 1M-patient file):
+- every page's server time for a filter change (a full script run in Streamlit's AppTest), cold
+  (caches cleared, a new cohort each run, so every query runs) and warm (the same cohorts again);
+- the contract checks' one-off cost when a file version is first opened.
+At the largest database: the trajectory query as the app runs it (pre-aggregated cells), over the
+contract tables, as the best plain SQL, and as the naive pandas pattern, filtered and unfiltered.
+In Chromium (headless): cold start to the first chart, new-tab time to chart, and the server's
+peak memory after visiting every page. Prints one table and writes JSON.
 """
 
+from __future__ import annotations
+
+import argparse
+import json
 import logging
 import os
+import platform
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from pts_explorer import vocab  # noqa: E402
+from pts_explorer import db, vocab  # noqa: E402
 from pts_explorer.config import ANALYSIS_PAGES  # noqa: E402
-from pts_explorer.db import open_read_only  # noqa: E402
-from pts_explorer.validation import validate  # noqa: E402
+from pts_explorer.filters import CohortFilter  # noqa: E402
 
-PAGES = [p.script for p in ANALYSIS_PAGES]
+DEMO = ROOT / "data" / "pts_outcomes.duckdb"
+LARGE = ROOT / "data" / "pts_1m.duckdb"
+PLAIN_TRAJECTORY = """
+WITH cohort_patients AS (
+    SELECT p.patient_id, p.arm
+    FROM patients AS p
+    WHERE (len($site::VARCHAR[]) = 0 OR list_contains($site::VARCHAR[], p.obstruction_site))
+),
+values_by_visit AS (
+    SELECT v.patient_id, v.visit_month, v.villalta_total::DOUBLE AS value FROM visits AS v
+)
+SELECT c.arm, m.visit_month, count(m.value) AS n, avg(m.value) AS mean, stddev_samp(m.value) AS sd,
+    count(m.value - b.value) AS n_change, avg(m.value - b.value) AS mean_change
+FROM cohort_patients AS c
+JOIN values_by_visit AS m ON m.patient_id = c.patient_id
+LEFT JOIN values_by_visit AS b ON b.patient_id = c.patient_id AND b.visit_month = 0
+GROUP BY c.arm, m.visit_month
+"""
 
 
-def contract_check_cost(db: str) -> None:
-    """The one-off cost of checking a file against the contract (cached per file version)."""
-    con = open_read_only(Path(db))
-    report = validate(con)
+def _quantiles(times: list[float]) -> dict[str, float]:
+    q = statistics.quantiles(times, n=20) if len(times) >= 2 else [times[0]] * 19
+    return {"p50": round(statistics.median(times)), "p95": round(q[18]), "max": round(max(times))}
+
+
+def contract_checks(path: Path) -> float:
+    from pts_explorer import validation
+
+    con = db.open_read_only(path)
+    seconds = validation.validate(con).seconds
     con.close()
-    print(
-        f"contract checks: {report.rules_checked} rules in {report.seconds:.2f} s, once per file version "
-        f"({len(report.errors)} errors, {len(report.warnings)} warnings)"
-    )
+    return round(seconds, 2)
 
 
-def main(db: str, runs: int) -> None:
-    logging.getLogger("streamlit").setLevel(logging.ERROR)
-    os.environ["PTS_DB"] = db
-    contract_check_cost(db)
-    rng = np.random.default_rng(0)
-    for page in PAGES:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-        at.switch_page(str(ROOT / page)).run()
-        times = []
-        for _ in range(runs):
-            st.cache_data.clear()
-            sites = list(rng.choice(list(vocab.SITES), size=rng.integers(1, 4), replace=False))
-            low = int(rng.integers(18, 50))
-            at.slider(key="age").set_value((low, int(rng.integers(low + 10, 91))))
-            started = time.perf_counter()
-            at.multiselect(key="site").set_value(sites).run()
-            times.append(1000 * (time.perf_counter() - started))
-            assert not at.exception, at.exception
-        q = statistics.quantiles(times, n=20)
-        print(
-            f"{page:24s} runs={runs} p50={statistics.median(times):6.0f} ms  p95={q[18]:6.0f} ms  "
-            f"max={max(times):6.0f} ms"
+def page_times(path: Path, runs: int) -> dict[str, dict]:
+    """Cold: caches cleared and a new cohort each run; warm: the same cohorts again."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["PTS_DB"] = str(path)
+    out = {}
+    for page in ANALYSIS_PAGES:
+        rng = np.random.default_rng(0)
+        cohorts = [
+            (
+                list(rng.choice(list(vocab.SITES), size=int(rng.integers(1, 4)), replace=False)),
+                int(rng.integers(18, 50)),
+            )
+            for _ in range(runs)
+        ]
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
+        at.switch_page(str(ROOT / page.script)).run()
+        cold, warm = [], []
+        for kind, times in (("cold", cold), ("warm", warm)):
+            for sites, low in cohorts:
+                if kind == "cold":
+                    st.cache_data.clear()
+                at.slider(key="age").set_value((low, 90))
+                started = time.perf_counter()
+                at.multiselect(key="site").set_value(sites).run()
+                times.append(1000 * (time.perf_counter() - started))
+                assert not at.exception, at.exception
+        out[page.name] = {"cold": _quantiles(cold), "warm": _quantiles(warm)}
+        cold_p50, warm_p50 = out[page.name]["cold"]["p50"], out[page.name]["warm"]["p50"]
+        print(f"  {page.name:13s} cold p50 {cold_p50:5d} ms   warm p50 {warm_p50:4d} ms")
+    return out
+
+
+def _timed(run, repeat: int = 5) -> float:
+    run()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        times.append(1000 * (time.perf_counter() - started))
+    return round(min(times))
+
+
+def trajectory_query(path: Path) -> dict[str, dict]:
+    """The trajectory summary four ways, filtered (two sites) and unfiltered."""
+    con = db.open_read_only(path)
+    out: dict[str, dict] = {}
+    for label, cohort in (("filtered", CohortFilter(site=("common_iliac", "femoral"))), ("unfiltered", CohortFilter())):
+        params = {**cohort.as_params(), "outcome": "villalta_total", "by_study": False}
+        out.setdefault("app (pre-aggregated cells)", {})[label] = _timed(
+            lambda p=params: db.run_query(con, "trajectory_summary", p, fast=True)
         )
+        out.setdefault("over the contract tables", {})[label] = _timed(
+            lambda p=params: db.run_query(con, "trajectory_summary", p)
+        )
+        out.setdefault("plain SQL floor", {})[label] = _timed(
+            lambda p=params: con.cursor().execute(PLAIN_TRAJECTORY, {"site": p["site"]}).df()
+        )
+    started = time.perf_counter()
+    patients = con.execute("SELECT patient_id, arm, obstruction_site FROM patients").df()
+    visits = con.execute("SELECT patient_id, visit_month, villalta_total FROM visits").df()
+    load = round(1000 * (time.perf_counter() - started))
+
+    def naive(sites: list[str]) -> None:
+        kept = patients[patients.obstruction_site.isin(sites)] if sites else patients
+        merged = visits.merge(kept, on="patient_id")
+        base = merged[merged.visit_month == 0][["patient_id", "villalta_total"]].rename(columns={"villalta_total": "b"})
+        merged = merged.merge(base, on="patient_id", how="left").assign(change=lambda d: d.villalta_total - d.b)
+        merged.groupby(["arm", "visit_month"]).agg(n=("villalta_total", "count"), mean=("villalta_total", "mean"))
+
+    out[f"naive pandas (after a load of {load} ms)"] = {
+        "filtered": _timed(lambda: naive(["common_iliac", "femoral"]), 2),
+        "unfiltered": _timed(lambda: naive([]), 2),
+    }
+    con.close()
+    return out
+
+
+def browser(path: Path, new_tabs: int) -> dict[str, object]:
+    """Cold start to the first chart, new-tab time to chart, the server's peak memory."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.app_driver import open_page
+    from tests.browser.chromium import launch_args
+    from tests.browser.conftest import _free_port, _wait_healthy
+
+    port = _free_port()
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],
+        cwd=ROOT,
+        env={**os.environ, "PTS_DB": str(path)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    chart = "[data-testid='stPlotlyChart'] .js-plotly-plot .main-svg"
+    try:
+        _wait_healthy(url, proc, timeout=120)
+        with sync_playwright() as pw:
+            chromium = pw.chromium.launch(**launch_args())
+            page = chromium.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(f"{url}/trajectories")
+            page.wait_for_selector(chart, timeout=180_000)
+            cold_start = time.perf_counter() - started
+            tabs = []
+            for _ in range(new_tabs):
+                context = chromium.new_context(viewport={"width": 1400, "height": 900})
+                tab = context.new_page()
+                begun = time.perf_counter()
+                tab.goto(f"{url}/trajectories")
+                tab.wait_for_selector(chart, timeout=60_000)
+                tabs.append(1000 * (time.perf_counter() - begun))
+                context.close()
+            for spec in ANALYSIS_PAGES:  # every page once, for the memory peak
+                open_page(page, f"{url}/{spec.url_path}")
+            chromium.close()
+        peak = next(
+            int(line.split()[1]) / 1024
+            for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines()
+            if line.startswith("VmHWM:")
+        )
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return {"cold_start_to_chart_s": round(cold_start, 2), "new_tab_ms": _quantiles(tabs), "peak_rss_mb": round(peak)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, nargs="+", default=[DEMO, LARGE])
+    parser.add_argument("--runs", type=int, default=12)
+    parser.add_argument("--tabs", type=int, default=10)
+    parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--json", type=Path, default=ROOT / "data" / "bench.json")
+    args = parser.parse_args()
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    result: dict[str, object] = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "databases": {},
+    }
+    for path in args.db:
+        con = db.open_read_only(path)
+        patients, visits = con.execute(
+            "SELECT (SELECT count(*) FROM patients), (SELECT count(*) FROM visits)"
+        ).fetchone()
+        con.close()
+        print(f"{path.name}: {patients:,} patients, {visits:,} visits")
+        entry: dict[str, object] = {"patients": patients, "visits": visits, "contract_checks_s": contract_checks(path)}
+        entry["pages"] = page_times(path, args.runs)
+        if not args.no_browser:
+            entry["browser"] = browser(path, args.tabs)
+            print(f"  browser: {entry['browser']}")
+        result["databases"][path.name] = entry  # type: ignore[index]
+    largest = max(args.db, key=lambda p: p.stat().st_size)
+    result["trajectory_query_ms"] = {"database": largest.name, **trajectory_query(largest)}
+    for way, times in result["trajectory_query_ms"].items():  # type: ignore[union-attr]
+        print(f"  trajectory query, {way}: {times}")
+    args.json.write_text(json.dumps(result, indent=2))
+    print(f"wrote {args.json}")
 
 
 if __name__ == "__main__":
-    main(
-        sys.argv[1] if len(sys.argv) > 1 else str(ROOT / "data" / "pts_outcomes.duckdb"),
-        int(sys.argv[2]) if len(sys.argv) > 2 else 20,
-    )
+    main()

@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from pts_explorer.config import DEFAULT_DB_PATH, PROJECT_ROOT
+from pts_explorer.config import DEFAULT_DB_PATH, DUCKDB_CONFIG, PROJECT_ROOT
 from pts_explorer.importer.mappers import TABLES, contract_columns
 from pts_explorer.importer.profiles import Profile, load
 
@@ -33,7 +33,7 @@ REDCAP_STUDY_DESIGN = "observational"
 
 
 def write_examples(db: Path, out: Path) -> dict[str, Path]:
-    con = duckdb.connect(str(db), read_only=True)
+    con = duckdb.connect(str(db), read_only=True, config=DUCKDB_CONFIG)  # the app's settings: it may hold it open
     try:
         folders = {"contract": out / "contract", "adam": out / "adam", "redcap": out / "redcap"}
         for folder in folders.values():

@@ -470,10 +470,16 @@ class AdamMapper(Mapper):
         self.create("events", select, f"FROM ({' UNION ALL '.join(parts)}) AS e", b)
 
     def _adtte(self, adtte: Staged) -> None:
-        """ADTTE kept as given, in the CDISC names, for a reconciliation with the app's own endpoints."""
+        """ADTTE kept as given, in the CDISC names, with the app's endpoint each PARAMCD stands for
+        ([adtte] of the profile), for a reconciliation with the app's own derivation."""
         names = ("USUBJID", "PARAMCD", "PARAM", "AVAL", "CNSR", "STARTDT", "ADT", "EVNTDESC", "CNSDTDSC")
         cols = ", ".join(f"{_ref(adtte, n)} AS {n.lower()}" for n in names)
-        self.con.execute(f"CREATE OR REPLACE TABLE extra_sponsor_adtte AS SELECT {cols} FROM {adtte.table}")
+        endpoints = {str(k): str(v) for k, v in self.profile.section("adtte").items()}
+        self.con.execute(
+            f"CREATE OR REPLACE TABLE extra_sponsor_adtte AS SELECT {cols}, list_extract($endpoints, "
+            f"list_position($codes, {_ref(adtte, 'PARAMCD')})) AS endpoint FROM {adtte.table}",
+            {"endpoints": list(endpoints.values()), "codes": list(endpoints)},
+        )
 
 
 def _villalta_items() -> tuple[str, ...]:

@@ -20,6 +20,7 @@ import duckdb
 
 from pts_explorer.atomic import keep_previous, write_atomically
 from pts_explorer.config import SCHEMA_PATH
+from pts_explorer.derived import write_derived
 from pts_explorer.importer import checks
 from pts_explorer.importer.issues import ERROR, Issue, Issues
 from pts_explorer.importer.mappers import MAPPERS, TABLES, DatasetFacts, contract_columns
@@ -178,6 +179,9 @@ def _build(con: duckdb.DuckDBPyConnection, tmp: Path, profile: Profile, manifest
             cols = ", ".join(contract_columns(table))
             con.execute(f"INSERT INTO build.main.{table} ({cols}) SELECT {cols} FROM {table}")
         _import_tables(con, profile, manifest)
+        con.execute("USE build")
+        write_derived(con)
+        con.execute("USE staging")
         con.execute("COMMIT")
         con.execute("CHECKPOINT build")
     except BaseException:

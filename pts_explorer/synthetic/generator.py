@@ -24,6 +24,7 @@ import pandas as pd
 
 from pts_explorer.atomic import write_atomically
 from pts_explorer.config import DEFAULT_DB_PATH, SCHEMA_PATH
+from pts_explorer.derived import write_derived
 from pts_explorer.synthetic.params import (
     DEFAULT_SEED,
     GENERATOR_VERSION,
@@ -639,6 +640,7 @@ def populate(
         _insert(con, "visits", chunk.visits)
         _insert(con, "procedures", chunk.procedures)
         _insert(con, "events", chunk.events)
+    write_derived(con)
 
 
 def write_db(

@@ -4,16 +4,19 @@
 - state: URL-bound controls whose values survive navigation (one call each)
 - filter_panel: the shared cohort filters; controls: the analysis controls
 - notices: what every page says around its numbers; frame: the frame around every page
+- importing: the Import page's parts
 """
 
 from pts_explorer.ui.controls import analysis_controls
 from pts_explorer.ui.data import mmrm_fits, query
 from pts_explorer.ui.data import open_database as data_report
 from pts_explorer.ui.filter_panel import cohort
+from pts_explorer.ui.importing import import_profiles, import_report, restore_previous, save_uploads
 from pts_explorer.ui.notices import (
     analysis_designs,
     chart,
     dash_note,
+    dataset_provenance,
     design_notice,
     empty_cohort,
     findings_table,
@@ -32,12 +35,15 @@ __all__ = [
     "chart",
     "cohort",
     "dash_note",
+    "dataset_provenance",
     "control",
     "design_notice",
     "data_report",
     "empty_cohort",
     "findings_table",
     "how_computed",
+    "import_profiles",
+    "import_report",
     "mmrm_fits",
     "no_analysis_data",
     "page_header",
@@ -45,6 +51,8 @@ __all__ = [
     "table",
     "protection",
     "query",
+    "restore_previous",
+    "save_uploads",
     "url_query",
     "veins_diagram",
 ]

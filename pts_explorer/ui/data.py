@@ -12,7 +12,6 @@ import pandas as pd
 import streamlit as st
 
 from pts_explorer import config, db, validation
-from pts_explorer.analytics import effects
 
 
 @dataclass(frozen=True)
@@ -22,6 +21,7 @@ class Opened:
     con: duckdb.DuckDBPyConnection | None
     report: validation.Report | None
     problem: db.DatabaseProblem | None
+    fast: bool = False  # the file holds current derived tables: queries run their fast twins
 
 
 @st.cache_resource(max_entries=2, show_spinner="Checking the data against the contract…")
@@ -36,7 +36,7 @@ def _open(path: str, version: str) -> Opened:
         con, report = db.open_checked(Path(path))
     except db.DatabaseProblem as problem:
         return Opened(None, problem.report, problem)
-    return Opened(con, report, None)
+    return Opened(con, report, None, db.has_derived(con))
 
 
 def _connection(path: str, version: str) -> duckdb.DuckDBPyConnection:
@@ -56,7 +56,8 @@ def _thaw(frozen: tuple) -> dict[str, Any]:
 
 @st.cache_data(max_entries=512, ttl=3600, show_spinner=False)
 def _cached_query(name: str, frozen_params: tuple, path: str, version: str) -> pd.DataFrame:
-    return db.run_query(_connection(path, version), name, _thaw(frozen_params))
+    con = _connection(path, version)
+    return db.run_query(con, name, _thaw(frozen_params), fast=_open(path, version).fast)
 
 
 def _key(name: str, params: dict[str, Any]) -> tuple[tuple, str, str]:
@@ -79,8 +80,16 @@ def open_database() -> validation.Report:
     return opened.report or validation.Report()
 
 
+def data_is_fast() -> bool:
+    """Whether the served file's derived tables are current: queries run their fast twins."""
+    path = config.db_path()
+    return _open(str(path), db.data_version(path)).fast
+
+
 @st.cache_data(max_entries=64, ttl=3600, show_spinner="Fitting the repeated-measures model…")
 def _mmrm_fits(frozen_params: tuple, path: str, version: str, method: str) -> dict:
+    from pts_explorer.analytics import effects  # here: statsmodels' formula API takes a second to import
+
     return effects.mmrm_by_study(_cached_query("analysis_long", frozen_params, path, version), method)
 
 

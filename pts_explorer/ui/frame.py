@@ -24,8 +24,9 @@ def _page_menu(sections: dict[str, list[st.Page]]) -> None:
             st.page_link(page, label=page.title, icon=page.icon or None, query_params=query)
 
 
-def run(page: st.Page, sections: dict[str, list[st.Page]]) -> None:
-    """Run `page` inside the shared frame; `sections` are the menu's pages by section."""
+def run(page: st.Page, sections: dict[str, list[st.Page]], needs_data: bool = True) -> None:
+    """Run `page` inside the shared frame; `sections` are the menu's pages by section. A page that
+    does not need data (Import) runs without the database check and the cohort filters."""
     st.html(STYLESHEET)  # style only: takes no space on the page
     st.session_state["_page"] = page.url_path
     state.begin_run()
@@ -34,11 +35,12 @@ def run(page: st.Page, sections: dict[str, list[st.Page]]) -> None:
     notices.run_token()  # hidden; drawn before anything can stop the page (tests wait on it)
     changed_settings = st.container()
     try:
-        report = notices.require_database()
-        filter_panel.sidebar_filters()
-        notices.dataset_banner()
-        notices.data_warnings(report)
-        notices.small_cell_notice()
+        if needs_data:
+            report = notices.require_database()
+            filter_panel.sidebar_filters()
+            notices.dataset_banner()
+            notices.data_warnings(report)
+            notices.small_cell_notice()
         changed_settings = st.container()
         page.run()
     except Exception:  # st.stop and st.rerun are BaseExceptions and pass through

@@ -3,7 +3,7 @@ never numbers from a file that breaks the contract."""
 
 import pytest
 
-from pts_explorer.config import PAGES
+from pts_explorer.config import DATA_PAGES
 from tests import broken_files
 from tests.app.test_pages import _texts
 from tests.broken_files import ERRORS, WARNINGS
@@ -40,7 +40,7 @@ def test_a_broken_file_stops_with_the_list_of_problems(app_on, corpus, broken, p
         assert any(r.startswith(broken.expect) for r in rules), rules
 
 
-@pytest.mark.parametrize("page", [p.name for p in PAGES])
+@pytest.mark.parametrize("page", [p.name for p in DATA_PAGES])
 def test_every_page_stops_on_a_broken_file(app_on, corpus, page):
     at = _open(app_on, corpus["duplicated patients"], page)
     assert "The outcomes database cannot be used" in _texts(at)

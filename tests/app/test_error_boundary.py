@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from pts_explorer import charts, db
-from pts_explorer.config import PAGES
+from pts_explorer.config import DATA_PAGES
 from tests.app.test_pages import _texts
 
 LEAKS = re.compile(r"SELECT|FROM |Traceback|File \"|/work/|/data/|\.py\b|\.sql\b|[Dd]uck[Dd][Bb]|Binder")
@@ -31,7 +31,7 @@ def test_a_failing_chart_shows_a_reference_and_logs_the_traceback(app_on, small_
     assert reference in logged and "plotly refused" in caplog.text
 
 
-@pytest.mark.parametrize("page", [p.name for p in PAGES])
+@pytest.mark.parametrize("page", [p.name for p in DATA_PAGES])
 def test_a_database_error_on_any_page_leaks_no_sql_or_path(app_on, small_db, monkeypatch, page):
     def failing(con, name, params=None):
         raise duckdb.BinderError(f"Binder Error: SELECT secret FROM /data/{name}.sql")

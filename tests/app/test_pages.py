@@ -302,3 +302,13 @@ def test_a_filter_chip_removes_its_filter(app_on, demo_db):
     assert _url(at, "site") == ["common_iliac"] and _url(at, "age") == ["30", "60"]
     at.button(key="chip_age_(30, 60)").click().run()
     assert at.slider(key="age").value == (18, 90) and "age" not in at.query_params
+
+
+def test_the_schoenfeld_residual_plot_is_drawn_on_request(app_on, demo_db):
+    at = app_on(demo_db).run()
+    at.switch_page("app_pages/durability.py").run()
+    assert len(at.get("plotly_chart")) == 1  # the curves only: the residuals cost a second at scale
+    at.session_state["schoenfeld_open"] = True  # the reader opens the expander
+    at.run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 2

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from pts_explorer.config import PAGES
+from pts_explorer.config import DATA_PAGES
 from tests.app.test_pages import _texts
 
 K = 5
@@ -76,7 +76,7 @@ def protected(monkeypatch):
 
 
 @pytest.mark.parametrize("cohort", list(COHORTS))
-@pytest.mark.parametrize("page", [p.name for p in PAGES])
+@pytest.mark.parametrize("page", [p.name for p in DATA_PAGES])
 def test_no_page_shows_a_count_below_k(app_on, demo_db, protected, page, cohort):
     at = app_on(demo_db, COHORTS[cohort]).run()
     at.switch_page(f"app_pages/{page}.py").run()

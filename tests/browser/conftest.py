@@ -1,5 +1,6 @@
 """A real `streamlit run` server and Debian's Chromium driven by Playwright."""
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -7,6 +8,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -36,9 +38,9 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None
     raise TimeoutError(f"streamlit at {url} not healthy after {timeout} s")
 
 
-@pytest.fixture(scope="session")
-def server(demo_db):
-    """Base URL of `streamlit run app.py` serving the default demo cohort."""
+@contextlib.contextmanager
+def serving(db: Path):
+    """`streamlit run app.py` on `db`; yields its base URL."""
     port = _free_port()
     # Output goes to a file, not a pipe: a full pipe can block the server (Streamlit's own e2e note).
     log = tempfile.NamedTemporaryFile(prefix="streamlit-", suffix=".log", delete=False)  # noqa: SIM115
@@ -61,7 +63,7 @@ def server(demo_db):
             "none",
         ],
         cwd=PROJECT_ROOT,
-        env={**os.environ, "PTS_DB": str(demo_db)},
+        env={**os.environ, "PTS_DB": str(db)},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -78,6 +80,13 @@ def server(demo_db):
         if "Traceback" in output:
             print(output)
         os.unlink(log.name)
+
+
+@pytest.fixture(scope="session")
+def server(demo_db):
+    """Base URL of `streamlit run app.py` serving the default demo cohort."""
+    with serving(demo_db) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -46,7 +46,7 @@ def live(small_db, tmp_path) -> Path:
 
 
 def _rows(path: Path, table: str, design: str | None) -> list[tuple]:
-    con = duckdb.connect(str(path), read_only=True)
+    con = db.open_read_only(path)
     try:
         if table == "studies":
             where = "WHERE $design IS NULL OR design = $design"

@@ -31,7 +31,7 @@ EXPECTED_COLUMNS = {
     "dataset_info": {"dataset_name", "synthetic", "patients", "visits"},
     "studies": {"study_id", "study_name", "design", "visit_months"},
     "study_summary": {"study_id", "design", "patients", "stent", "medical", "max_follow_up_years"},
-    "baseline_continuous": {"arm", "variable", "patients", "n", "mean", "sd", "median", "q1", "q3"},
+    "baseline_continuous": {"arm", "variable", "patients", "n", "mean", "sd"},
     "baseline_categorical": {"arm", "variable", "level", "n"},
     "trajectory_summary": {
         "study_group",
@@ -81,7 +81,33 @@ EXPECTED_COLUMNS = {
     "safety_denominators": {"arm", "group_value", "patients"},
     "outcome_values": {"patient_id", "visit_month", "value"},
     "analysis_cohort": {"patient_id", "arm", "study_id", "baseline_band"},
+    "import_info": {"profile", "profile_version", "importer_version", "imported_at", "warnings", "source_files"},
+    "import_manifest": {"file", "bytes", "sha256", "rows"},
+    "sponsor_endpoints": {"endpoint", "paramcd", "param"},
+    "adtte_reconciliation": {"sponsor_patients", "app_patients", "both_patients", "sponsor_events", "app_events"},
 }
+EXPECTED_COLUMNS |= {
+    "patient_cells": {"study_id", "arm", "age_years", "patients", "stat_age_years", "ceap_c_c6"},
+    "visit_cells": {"study_id", "arm", "visit_month", "visits", "stat_villalta_total", "band_severe"},
+    "analysis_visits": {"patient_id", "visit_month", "study_id", "b_villalta_total", "b_pts_band"},
+}
+# These read the tables an import adds: they run on an imported file (and on any other file as an
+# empty view of the same shape, see db.OPTIONAL_TABLES).
+IMPORT_QUERIES = {"import_info", "import_manifest", "sponsor_endpoints", "adtte_reconciliation"}
+
+
+@pytest.fixture(scope="module")
+def imported_con(small_db, tmp_path_factory):
+    from pts_explorer.importer import run_import
+    from pts_explorer.importer.examples import write_examples
+
+    folder = tmp_path_factory.mktemp("imported")
+    write_examples(small_db, folder)
+    out = folder / "adam.duckdb"
+    run_import("adam", sorted((folder / "adam").iterdir()), out, progress=lambda _: None)
+    con = db.open_read_only(out)
+    yield con
+    con.close()
 
 
 def test_every_query_file_has_expected_columns_listed():
@@ -89,10 +115,20 @@ def test_every_query_file_has_expected_columns_listed():
 
 
 @pytest.mark.parametrize("name", sql.query_names())
-def test_query_runs_and_returns_documented_columns(small_con, name):
-    result = db.run_query(small_con, name, SAMPLE_PARAMS)
-    assert EXPECTED_COLUMNS[name] <= set(result.columns)
-    assert len(result) > 0
+def test_query_runs_and_returns_documented_columns(small_con, imported_con, name):
+    con = imported_con if name in IMPORT_QUERIES else small_con
+    for fast in (False, True):  # the contract tables, and the derived tables (queries/fast/)
+        result = db.run_query(con, name, SAMPLE_PARAMS, fast)
+        assert EXPECTED_COLUMNS[name] <= set(result.columns)
+        assert len(result) > 0
+
+
+@pytest.mark.parametrize("name", sorted(IMPORT_QUERIES))
+def test_import_queries_run_on_a_file_without_import_tables(small_db, name):
+    con = db.open_read_only(small_db)
+    result = db.run_query(con, name, SAMPLE_PARAMS)
+    con.close()
+    assert EXPECTED_COLUMNS[name] <= set(result.columns) and result.empty
 
 
 @pytest.mark.parametrize("name", sql.query_names())
@@ -209,6 +245,9 @@ def test_shared_relations_live_in_their_own_folder():
         "time_to_event",
         "responder_pairs",
         "safety_follow_up",
+        "patient_cells",
+        "visit_cells",
+        "analysis_visits",
     }
     assert all((sql.SHARED_DIR / f"{name}.sql").exists() for name in sql.shared_names())
 

@@ -1,0 +1,104 @@
+"""Import: bring a trial or registry export in, see every problem at once, and open it when clean."""
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from pts_explorer import config, importer, ui
+from pts_explorer.importer.readers import SUFFIXES
+
+UPLOAD_TYPES = [s.lstrip(".") for s in (*SUFFIXES, ".zip", ".toml")]
+PROFILE_HELP = {
+    "contract": "one CSV/TSV, Parquet or Excel file (or sheet) per table, with the contract's column names",
+    "adam": "CDISC ADaM: ADSL, ADQS (and/or ADVS), ADAE and optional ADTTE, as .xpt, .sas7bdat, CSV or Parquet",
+    "redcap": "a REDCap flat export of raw values plus the project's data dictionary CSV",
+}
+
+st.header("Import your data", anchor=False)
+target = config.db_path()
+st.markdown(
+    "Bring a trial or registry export into the data contract. Every file is checked against every rule at once; "
+    "you get one report of every problem (file, line, record, column, value, rule) and the database the app "
+    f"serves (`{target.name}`) is replaced only when nothing is wrong."
+)
+EXAMPLE_SOURCES = {
+    "contract": "studies.csv patients.csv visits.csv procedures.csv events.csv",
+    "adam": "adsl.xpt adqs.xpt adae.xpt adtte.xpt",
+    "redcap": "registry_export.csv data_dictionary.csv",
+}
+
+
+def command_line(profile: str) -> str:
+    sources = EXAMPLE_SOURCES.get(Path(profile).stem, "SOURCES...")
+    return (
+        f"python -m pts_explorer.importer --profile {profile} --out {target} \\\n"
+        f"    {sources} --report-html report.html"
+    )
+
+
+if not config.import_in_app():
+    st.info(
+        "**Importing in the browser is switched off on this server** (`[import] in_app` in pts_explorer.toml). "
+        "Whoever runs the app imports from the command line:",
+        icon=":material/lock:",
+    )
+    st.code(command_line("contract"), language="bash")
+    st.stop()
+
+profiles = ui.import_profiles()
+left, right = st.columns([1, 1.4], vertical_alignment="bottom")
+profile = left.selectbox(
+    "Profile",
+    list(profiles),
+    format_func=lambda p: Path(p).stem if p.endswith(".toml") else p,
+    help="How the files map onto the contract. Edited copies of a profile go in the `profiles` folder beside "
+    "the database.",
+    key="import_profile",
+)
+name = right.text_input(
+    "Dataset name",
+    max_chars=120,
+    placeholder="shown in the app header; a dataset.toml or dataset_info table can name it too",
+    key="import_name",
+)
+st.caption(f"**{Path(profile).stem}**: {PROFILE_HELP.get(Path(profile).stem, profiles[profile])}.")
+uploads = st.file_uploader(
+    "Files, workbooks or one .zip",
+    type=UPLOAD_TYPES,
+    accept_multiple_files=True,
+    key="import_files",
+)
+limit = st.get_option("server.maxUploadSize")
+st.caption(
+    f"Up to {limit} MB per file in the browser. Large registries import faster and without an upload from the "
+    "command line:"
+)
+st.code(command_line(profile), language="bash")
+
+check_col, import_col, _ = st.columns([1, 1.3, 3])
+check = check_col.button("Check", icon=":material/fact_check:", disabled=not uploads, key="import_check")
+run = import_col.button(
+    "Import and replace", icon=":material/upload:", type="primary", disabled=not uploads, key="import_run"
+)
+
+if (check or run) and uploads:
+    progress = st.empty()  # the steps while it runs; the report below says how it ended
+    with (
+        tempfile.TemporaryDirectory(prefix="pts-upload-") as folder,
+        progress.status("Importing…", expanded=True) as status,
+    ):
+        sources = ui.save_uploads(uploads, Path(folder))
+        options = importer.Options(name=name.strip() or None, check_only=check, keep_previous=True)
+        st.session_state["import_report"] = importer.run_import(profile, sources, target, options, status.write)
+    progress.empty()
+
+if (shown := st.session_state.get("import_report")) is not None:
+    ui.import_report(shown)
+
+if (previous := target.with_name(f"{target.stem}.previous{target.suffix}")).exists():
+    with st.expander("Undo the last import", icon=":material/undo:"):
+        st.caption(f"The file the last import replaced is kept as `{previous.name}`.")
+        if st.button("Restore it", key="import_restore"):
+            ui.restore_previous(target)
+            st.success("The previous dataset is served again.", icon=":material/undo:")

@@ -1,0 +1,20 @@
+-- patient_cohort: every patient with the baseline-derived attributes and groupings of
+-- queries/shared/cohort.sql, stored (same columns, same order), so the fast twin of `cohort` is a
+-- filtered scan instead of a join with the visits. Written with the data (pts_explorer/derived.py).
+-- grain: patient_id
+CREATE TABLE patient_cohort AS
+SELECT
+    p.*,
+    b.pts_band AS baseline_band,
+    b.villalta_total AS baseline_villalta,
+    coalesce(b.ulcer_present, FALSE) AS baseline_ulcer,
+    CASE WHEN p.age_years < 50 THEN '<50' WHEN p.age_years < 65 THEN '50-64' ELSE '65+' END AS age_group,
+    CASE
+        WHEN p.stenosis_pct < 70 THEN 'below_70'
+        WHEN p.obstruction_site IN ('common_iliac', 'common_femoral') THEN 'high_grade_civ_cfv'
+        ELSE 'high_grade_other'
+    END AS lesion_group
+FROM patients AS p
+LEFT JOIN visits AS b
+    ON b.patient_id = p.patient_id AND b.visit_month = 0
+ORDER BY p.study_id, p.patient_id

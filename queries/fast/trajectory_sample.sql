@@ -1,0 +1,55 @@
+-- trajectory_sample (fast): the same rows as queries/trajectory_sample.sql, from the visit rows
+-- that carry their patient's baseline (no self-join).
+-- params: $outcome, $by_study, $per_arm as in trajectory_sample
+-- grain: patient_id, visit_month
+WITH
+
+picked AS (
+    SELECT patient_id, arm, study_group
+    FROM (
+        SELECT
+            patient_id,
+            arm,
+            CASE WHEN $by_study THEN study_id ELSE 'All studies' END AS study_group,
+            row_number() OVER (PARTITION BY arm, study_group ORDER BY hash(patient_id), patient_id) AS pick
+        FROM cohort
+    ) AS ranked
+    WHERE pick <= $per_arm
+),
+
+valued AS (
+    SELECT
+        patient_id,
+        visit_month,
+        CASE $outcome
+            WHEN 'villalta_total' THEN villalta_total::DOUBLE
+            WHEN 'vcss' THEN vcss::DOUBLE
+            WHEN 'veines_qol' THEN veines_qol
+            WHEN 'veines_sym' THEN veines_sym
+            WHEN 'pain_vas' THEN pain_vas
+            WHEN 'calf_circumference_cm' THEN calf_circumference_cm
+            WHEN 'daily_steps' THEN daily_steps::DOUBLE
+        END AS value,
+        CASE $outcome
+            WHEN 'villalta_total' THEN b_villalta_total::DOUBLE
+            WHEN 'vcss' THEN b_vcss::DOUBLE
+            WHEN 'veines_qol' THEN b_veines_qol
+            WHEN 'veines_sym' THEN b_veines_sym
+            WHEN 'pain_vas' THEN b_pain_vas
+            WHEN 'calf_circumference_cm' THEN b_calf_circumference_cm
+            WHEN 'daily_steps' THEN b_daily_steps::DOUBLE
+        END AS baseline
+    FROM patient_visits
+)
+
+SELECT
+    p.patient_id,
+    p.arm,
+    p.study_group,
+    v.visit_month,
+    v.value,
+    v.value - v.baseline AS change
+FROM picked AS p
+INNER JOIN valued AS v
+    ON v.patient_id = p.patient_id
+ORDER BY p.arm DESC, p.patient_id, v.visit_month

@@ -1,0 +1,4 @@
+-- import_manifest: the source files of an import, with their size, SHA-256 and rows read.
+SELECT file, bytes, sha256, rows
+FROM import_manifest
+ORDER BY file

@@ -1,0 +1,6 @@
+-- sponsor_endpoints: the endpoints of an imported ADTTE that the app also derives (empty otherwise).
+SELECT DISTINCT endpoint, paramcd, any_value(param) AS param
+FROM sponsor_adtte
+WHERE endpoint IS NOT NULL
+GROUP BY ALL
+ORDER BY endpoint
