@@ -713,3 +713,29 @@ def threshold_sensitivity_figure(frame: pd.DataFrame, chosen: float, title: str)
     fig.update_xaxes(title_text="Responder threshold, Villalta points improved", dtick=1)
     fig.update_yaxes(title_text="Risk difference, percentage points")
     return _base_layout(fig, title, 360)
+
+
+# Presenter mode: read from the back of a room at 1280x720, the whole chart in the first screen.
+PRESENTER_FONT = 18
+PRESENTER_TITLE = 26
+PRESENTER_TICKS = 16
+PRESENTER_HEIGHT = 500
+
+
+def presenter_figure(fig: go.Figure, height: int = PRESENTER_HEIGHT) -> go.Figure:
+    """A copy of `fig` for a projector: larger title, labels, ticks and legend; title and legend
+    re-placed in pixels for the larger type; a height that fits under the presenter's cohort line."""
+    big = go.Figure(fig, _validate=VALIDATE)
+    top = 12 + PRESENTER_TITLE + 14  # the legend starts under the title
+    big.update_layout(
+        height=height,
+        font={"size": PRESENTER_FONT},
+        title={"font": {"size": PRESENTER_TITLE}, "y": 1 - 12 / height},
+        legend={"font": {"size": PRESENTER_FONT}, "y": 1 - top / height},
+        margin={"t": top + 2 * PRESENTER_FONT + 16},
+    )
+    big.update_xaxes(tickfont={"size": PRESENTER_TICKS}, title={"font": {"size": PRESENTER_FONT}})
+    big.update_yaxes(tickfont={"size": PRESENTER_TICKS}, title={"font": {"size": PRESENTER_FONT}})
+    for annotation in big.layout.annotations:  # subplot titles, risk tables, reference labels
+        annotation.font.size = max(annotation.font.size or 0, PRESENTER_TICKS)
+    return big

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,13 @@ DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "pts_outcomes.duckdb"
 
 # DuckDB settings used on every read-only open; one dict so every open matches (DuckDB refuses a
 # second handle on the same file with a different configuration).
-DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {"threads": "2", "memory_limit": "4GB"}
+# A modest memory limit keeps the server small on a million patients (the derived tables answer
+# the pages); a query that needs more spills to the temporary folder instead of failing.
+DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "threads": "2",
+    "memory_limit": os.environ.get("PTS_DUCKDB_MEMORY", "256MB"),
+    "temp_directory": str(Path(tempfile.gettempdir()) / "pts_explorer_duckdb"),
+}
 
 
 SETTINGS_FILE = PROJECT_ROOT / "pts_explorer.toml"

@@ -214,6 +214,9 @@ def contract_rules() -> list[Rule]:
             )
         )
     for table, key in c.primary_keys:
+        keys = ", ".join(_q(k) for k in key)
+        # Duplicated keys found by an aggregate (which spills to disk) rather than a window over
+        # every row: a million-patient file is checked in little memory.
         rules.append(
             _row_rule(
                 f"unique:{table}",
@@ -221,7 +224,9 @@ def contract_rules() -> list[Rule]:
                 key,
                 ERROR,
                 f"`{table}` has rows that share their {' and '.join(key)} (each must be unique)",
-                f"QUALIFY count(*) OVER (PARTITION BY {', '.join(f't.{_q(k)}' for k in key)}) > 1",
+                "TRUE",
+                f"SEMI JOIN (SELECT {keys} FROM {_q(table)} GROUP BY {keys} HAVING count(*) > 1) AS d "
+                f"ON {' AND '.join(f'd.{_q(k)} = t.{_q(k)}' for k in key)} ",
             )
         )
     for table, column, parent, parent_column in c.foreign_keys:
@@ -268,7 +273,9 @@ def app_rules() -> list[Rule]:
             ("patient_id",),
             ERROR,
             "patients with more than one index procedure in `procedures` (one per patient)",
-            "QUALIFY count(*) OVER (PARTITION BY t.patient_id) > 1",
+            "TRUE",
+            "SEMI JOIN (SELECT patient_id FROM procedures GROUP BY patient_id HAVING count(*) > 1) AS d "
+            "ON d.patient_id = t.patient_id ",
         ),
         _row_rule(
             "arm:procedures",

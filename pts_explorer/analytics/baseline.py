@@ -90,9 +90,11 @@ def categorical_summary(cat: pd.DataFrame, sizes: dict[str, int]) -> pd.DataFram
     cat: rows of baseline_categorical (arm, variable, level, n); sizes: patients per arm.
     """
     frames = []
+    by_level = cat.groupby(["variable", "level", "arm"])["n"].sum().unstack("arm")  # one pass for all
+    by_level = by_level.reindex(columns=["stent", "medical"]).fillna(0)
+    present = set(by_level.index.get_level_values("variable"))
     for variable, levels in CATEGORICAL.items():
-        counts = cat[cat.variable == variable].pivot_table(index="level", columns="arm", values="n", aggfunc="sum")
-        counts = counts.reindex(columns=["stent", "medical"]).fillna(0)
+        counts = by_level.loc[variable] if variable in present else by_level.iloc[0:0].droplevel("variable")
         counts = counts.reindex(_level_order(counts, levels))
         shares = {
             arm: counts[arm] / sizes[arm] if sizes.get(arm) else np.nan * counts[arm] for arm in ("stent", "medical")

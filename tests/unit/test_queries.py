@@ -90,6 +90,10 @@ EXPECTED_COLUMNS |= {
     "patient_cells": {"study_id", "arm", "age_years", "patients", "stat_age_years", "ceap_c_c6"},
     "visit_cells": {"study_id", "arm", "visit_month", "visits", "stat_villalta_total", "band_severe"},
     "analysis_visits": {"patient_id", "visit_month", "study_id", "b_villalta_total", "b_pts_band"},
+    "export_patients": {"patient_id", "study_id", "arm", "stenosis_grade", "last_contact_day"},
+    "export_visits": {"patient_id", "visit_month", "v_pain", "villalta_total", "pts_band"},
+    "export_procedures": {"patient_id", "procedure_day", "technical_success"},
+    "export_events": {"patient_id", "event_day", "event_type", "serious"},
 }
 # These read the tables an import adds: they run on an imported file (and on any other file as an
 # empty view of the same shape, see db.OPTIONAL_TABLES).

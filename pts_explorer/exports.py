@@ -1,0 +1,349 @@
+"""Exports of what a page shows: chart images, a self-contained HTML report, the cohort's
+patient-level rows, and a reproducibility bundle. Built on demand (the page hands callables to its
+download buttons), never while the page runs; nothing here imports Streamlit.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.metadata
+import io
+import json
+import os
+import platform
+import shutil
+import textwrap
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import plotly.io as pio
+
+from pts_explorer import db, derived
+from pts_explorer.config import PROJECT_ROOT
+
+SLIDE = {"width": 1600, "height": 900, "scale": 1.2}  # a 1920 x 1080 PNG
+VERSIONED = ("duckdb", "pandas", "numpy", "scipy", "statsmodels", "lifelines", "plotly", "streamlit")
+EXPORT_TABLES = ("patients", "visits", "procedures", "events")
+# What the reproducibility script imports besides the published libraries (no Python library fits
+# the MMRM or Gray's test as the app does): copied into the bundle.
+BUNDLED_MODULES = ("__init__.py", "vocab.py", "analytics/__init__.py", "analytics/mmrm.py", "analytics/competing.py")
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    title: str
+    summary: str
+    figure: dict  # the plotly figure as shown
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: str
+    frame: pd.DataFrame
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Method:
+    """A "How this was computed" entry: the query that ran, its parameters, the method and the
+    snippet that recomputes the number from the DuckDB file."""
+
+    query: str
+    params: dict
+    method: str
+    snippet: str
+
+
+@dataclass
+class PageExport:
+    """Everything a page showed in one run, in order."""
+
+    page: str
+    cohort: str  # the cohort in words
+    query: dict[str, list[str]]  # the cohort and settings as the URL states them
+    dataset: str
+    synthetic: bool
+    fingerprint: str
+    protection: str  # small-cell protection, in words ("" when off)
+    note: str = ""  # a saved cohort's note
+    charts: list[Chart] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    methods: list[Method] = field(default_factory=list)
+
+    @property
+    def stem(self) -> str:
+        return "pts_" + "".join(c if c.isalnum() else "_" for c in self.page.lower()).strip("_")
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in VERSIONED:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+# --- chart images -----------------------------------------------------------------------------------
+
+
+def chart_image(figure: dict, fmt: str) -> bytes:
+    """The chart as PNG (1920 x 1080, a slide) or SVG, rendered by kaleido in the machine's Chromium."""
+    if fmt not in ("png", "svg"):
+        raise ValueError(f"unknown image format {fmt!r}")
+    if not os.environ.get("BROWSER_PATH"):
+        found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+        if found:
+            os.environ["BROWSER_PATH"] = found  # kaleido's own download needs the internet
+    options = SLIDE if fmt == "png" else {"width": SLIDE["width"], "height": SLIDE["height"]}
+    return pio.to_image(figure, format=fmt, **options)
+
+
+# --- the HTML report ------------------------------------------------------------------------------
+
+REPORT_CSS = """
+body{font:15px/1.5 system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:1000px;color:#222}
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem}
+.notice{background:#fff3e0;border-left:4px solid #e65100;padding:.5rem .8rem;margin:1rem 0}
+.meta{color:#555;font-size:.9rem}table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}
+th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}th{background:#f3f3f3}
+pre{background:#f7f7f7;padding:.6rem;overflow-x:auto;font-size:.8rem;white-space:pre-wrap}
+.chart,.table,.method{break-inside:avoid;page-break-inside:avoid;margin-bottom:1.2rem}
+@media print{body{margin:0;max-width:none}.chart{width:100%}details{display:block}details>summary{display:none}}
+"""
+
+
+def _frame_html(frame: pd.DataFrame) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape('' if pd.isna(v) else str(v))}</td>" for v in row) + "</tr>"
+        for row in frame.itertuples(index=False)
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def report_html(page: PageExport) -> str:
+    """One self-contained page: interactive charts (plotly.js inlined once, no request to the
+    network), tables, the cohort, methods with their SQL and bound values, versions, the dataset."""
+    made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{html.escape(page.page)}: PTS Outcomes Explorer</title><style>{REPORT_CSS}</style></head><body>",
+        f"<h1>{html.escape(page.page)}</h1>",
+        f"<p class='meta'>PTS Outcomes Explorer report, {made}. Dataset <b>{html.escape(page.dataset)}</b> "
+        f"(fingerprint <code>{html.escape(page.fingerprint)}</code>).</p>",
+    ]
+    if page.synthetic:
+        parts.append(
+            "<p class='notice'><b>Synthetic data.</b> Generated patients calibrated to published figures, not real "
+            "people; not for clinical decisions.</p>"
+        )
+    parts.append(f"<p><b>Cohort:</b> {html.escape(page.cohort)}</p>")
+    if page.note:
+        parts.append(f"<p><b>Note:</b> {html.escape(page.note)}</p>")
+    if page.protection:
+        parts.append(f"<p class='meta'>{html.escape(page.protection)}</p>")
+    for i, chart in enumerate(page.charts):
+        figure = pio.to_html(
+            chart.figure,
+            full_html=False,
+            include_plotlyjs=i == 0,  # inlined once: the report opens offline
+            config={"displaylogo": False, "responsive": True},
+        )
+        parts.append(f"<div class='chart'>{figure}<p class='meta'>{html.escape(chart.summary)}</p></div>")
+    for table in page.tables:
+        note = f"<p class='meta'>{html.escape(table.note)}</p>" if table.note else ""
+        parts.append(f"<div class='table'><h2>{html.escape(table.title)}</h2>{_frame_html(table.frame)}{note}</div>")
+    if page.methods:
+        parts.append("<h2>Methods</h2>")
+        for method in page.methods:
+            text, bound = db.bind_params(method.query, method.params)
+            parts.append(
+                f"<div class='method'><p><b>{html.escape(method.method)}</b></p>"
+                f"<details><summary>SQL: queries/{html.escape(method.query)}.sql with its bound values</summary>"
+                f"<pre>{html.escape(json.dumps(bound, default=str))}</pre><pre>{html.escape(text)}</pre>"
+                f"<p>Python that recomputes it from the DuckDB file:</p><pre>{html.escape(method.snippet)}</pre>"
+                "</details></div>"
+            )
+    versions_table = pd.DataFrame(sorted(versions().items()), columns=["Software", "Version"])
+    parts.append(f"<h2>Software</h2>{_frame_html(versions_table)}")
+    parts.append(
+        f"<p class='meta'>The view's address (cohort and settings): "
+        f"<code>{html.escape(json.dumps(page.query))}</code></p></body></html>"
+    )
+    return "".join(parts)
+
+
+# --- the cohort's patient rows --------------------------------------------------------------------
+
+
+class TooFewPatients(ValueError):
+    """A patient-level export of a cohort smaller than the small-cell threshold."""
+
+
+def cohort_rows(con: duckdb.DuckDBPyConnection, params: dict, fmt: str, page: PageExport, k: int) -> bytes:
+    """A zip of the cohort's patients, visits, procedures and events (CSV or Parquet), with a data
+    dictionary and the filter that defined the cohort. Refused for fewer than k patients (k > 0)."""
+    frames = {table: db.run_query(con, f"export_{table}", params) for table in EXPORT_TABLES}
+    patients = len(frames["patients"])
+    if k and patients < k:
+        raise TooFewPatients(
+            f"the cohort has fewer than {k} patients: small-cell protection forbids a patient-level export"
+        )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for table, frame in frames.items():
+            if fmt == "csv":
+                archive.writestr(f"{table}.csv", frame.to_csv(index=False))
+            else:
+                archive.writestr(f"{table}.parquet", _parquet(frame))
+        archive.writestr("data_dictionary.csv", data_dictionary().to_csv(index=False))
+        archive.writestr("cohort.json", json.dumps(_cohort_json(page, patients), indent=2))
+        archive.writestr("README.txt", _rows_readme(page, fmt, patients))
+    return buffer.getvalue()
+
+
+def _parquet(frame: pd.DataFrame) -> bytes:
+    out = io.BytesIO()
+    frame.to_parquet(out, index=False)
+    return out.getvalue()
+
+
+def data_dictionary() -> pd.DataFrame:
+    """Table, column, type and whether it is required, from the contract's DDL."""
+    from pts_explorer import validation
+
+    rows = []
+    for table in EXPORT_TABLES:
+        for column in validation.contract().columns[table].values():
+            kind = "derived from the other columns" if column.generated else ("required" if column.not_null else "")
+            rows.append({"table": table, "column": column.name, "type": column.type, "note": kind})
+    return pd.DataFrame(rows)
+
+
+def _cohort_json(page: PageExport, patients: int) -> dict[str, Any]:
+    return {
+        "cohort": page.cohort,
+        "url_query": page.query,
+        "patients": patients,
+        "dataset": page.dataset,
+        "synthetic": page.synthetic,
+        "fingerprint": page.fingerprint,
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "note": page.note,
+    }
+
+
+def _rows_readme(page: PageExport, fmt: str, patients: int) -> str:
+    synthetic = "SYNTHETIC DATA: generated patients, not real people.\n\n" if page.synthetic else ""
+    return synthetic + textwrap.dedent(
+        f"""\
+        PTS Outcomes Explorer: the patient-level rows of one cohort ({fmt.upper()}).
+
+        Cohort: {page.cohort} ({patients:,} patients)
+        Dataset: {page.dataset} (fingerprint {page.fingerprint})
+
+        patients, visits, procedures, events: the contract tables, restricted to the cohort's patients.
+        data_dictionary.csv: every column with its type; the data contract is in the project's data/README.md.
+        cohort.json: the filter that defined the cohort (the app's URL parameters).
+        """
+    )
+
+
+# --- the reproducibility bundle --------------------------------------------------------------------
+
+
+def bundle(page: PageExport, database: Path) -> bytes:
+    """A zip that recomputes the page's numbers elsewhere: the filter, every SQL file with its bound
+    parameters, a script (`python reproduce.py [DB_FILE]`), the modules it needs, pinned
+    requirements and the dataset's fingerprint, which the script checks."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("filter.json", json.dumps({"cohort": page.cohort, "url_query": page.query}, indent=2))
+        for i, method in enumerate(page.methods, start=1):
+            text, bound = db.bind_params(method.query, method.params)
+            archive.writestr(f"queries/{i:02d}_{method.query}.sql", text + "\n")
+            archive.writestr(f"queries/{i:02d}_{method.query}.params.json", json.dumps(bound, indent=2, default=str))
+        archive.writestr("reproduce.py", reproduce_script(page, database))
+        archive.writestr("requirements.txt", _pinned_requirements())
+        for module in BUNDLED_MODULES:
+            archive.write(PROJECT_ROOT / "pts_explorer" / module, f"pts_explorer/{module}")
+        archive.writestr("README.txt", _bundle_readme(page))
+    return buffer.getvalue()
+
+
+def reproduce_script(page: PageExport, database: Path) -> str:
+    """Each number of the page as a function (the "How this was computed" snippets, verbatim but
+    for the file they read), run in turn; results go to results.json."""
+    functions = []
+    for i, method in enumerate(page.methods, start=1):
+        snippet = method.snippet.replace(repr(str(database)), "DB")
+        body = textwrap.indent(snippet, "    ")
+        functions.append(f'def number_{i:02d}():\n    """{method.method}"""\n{body}\n    return result\n')
+    calls = ", ".join(f"number_{i:02d}" for i in range(1, len(page.methods) + 1))
+    return (
+        f'"""Recompute the numbers of "{page.page}" (PTS Outcomes Explorer) from the DuckDB file.\n\n'
+        "    python reproduce.py [DB_FILE]\n\n"
+        f"Cohort: {page.cohort}\n"
+        f"Dataset: {page.dataset} (fingerprint {page.fingerprint}); the script checks it first.\n"
+        '"""\n\n'
+        "import json\nimport sys\n\nimport duckdb\n\n"
+        f"DB = sys.argv[1] if len(sys.argv) > 1 else {str(database)!r}\n"
+        f"FINGERPRINT = {page.fingerprint!r}\n"
+        f"FINGERPRINT_SQL = {derived.FINGERPRINT!r}\n\n\n" + "\n\n".join(functions) + "\n\ndef main():\n"
+        "    con = duckdb.connect(DB, read_only=True)\n"
+        "    (found,) = con.execute(FINGERPRINT_SQL).fetchone()\n"
+        "    con.close()\n"
+        "    if found != FINGERPRINT:\n"
+        "        print(f'warning: {DB} is not the file this page was computed on (fingerprint {found})')\n"
+        f"    results = {{f.__name__: _plain(f()) for f in ({calls}{',' if len(page.methods) == 1 else ''})}}\n"
+        "    with open('results.json', 'w') as handle:\n"
+        "        json.dump(results, handle, indent=2)\n"
+        "    print('wrote results.json')\n\n\n"
+        "def _plain(value):\n"
+        "    if isinstance(value, dict):\n"
+        "        return {str(k): _plain(v) for k, v in value.items()}\n"
+        "    if isinstance(value, (list, tuple)):\n"
+        "        return [_plain(v) for v in value]\n"
+        "    try:\n"
+        "        return float(value)\n"
+        "    except (TypeError, ValueError):\n"
+        "        return str(value)\n\n\n"
+        "if __name__ == '__main__':\n    main()\n"
+    )
+
+
+def _pinned_requirements() -> str:
+    wanted = ("duckdb", "pandas", "numpy", "scipy", "statsmodels", "patsy", "lifelines", "pyarrow")
+    lines = []
+    for line in (PROJECT_ROOT / "requirements.txt").read_text().splitlines():
+        if line.split("==")[0].strip() in wanted:
+            lines.append(line)
+    if not any(line.startswith("patsy") for line in lines):
+        lines.append(f"patsy=={importlib.metadata.version('patsy')}")
+    return "\n".join(lines) + "\n"
+
+
+def _bundle_readme(page: PageExport) -> str:
+    synthetic = "SYNTHETIC DATA: generated patients, not real people.\n\n" if page.synthetic else ""
+    return synthetic + textwrap.dedent(
+        f"""\
+        Reproduce "{page.page}" of PTS Outcomes Explorer.
+
+        1. python -m venv .venv && .venv/bin/pip install -r requirements.txt
+        2. .venv/bin/python reproduce.py /path/to/the/outcomes.duckdb
+
+        reproduce.py recomputes each number of the page and writes results.json. It first checks that the
+        file is the one the page was computed on (dataset {page.dataset}, fingerprint {page.fingerprint}).
+        queries/: every SQL file as it ran, with its bound parameters. filter.json: the cohort and settings.
+        pts_explorer/: the app's own MMRM and Gray's test (no published Python library fits them the same way).
+        """
+    )
