@@ -21,4 +21,4 @@ if current is pages["home"] and frame.opened_with_query():
     # cohort's overview, as it always did; /overview stays the stable address of that view.
     st.switch_page(pages["overview"], query_params=state.opening_query())
 spec = next(p for p in PAGES if pages[p.name] is current)
-frame.run(current, sections, needs_data=spec.needs_data)
+frame.run(current, sections, spec)

@@ -165,26 +165,30 @@ else:
         )
     term_names = {**vocab.SURVIVAL_GROUPINGS, **vocab.COX_ADJUSTMENTS}
     ui.table(display.ph_term_table(result.ph_tests, term_names))
-    residuals = st.expander(
-        "Scaled Schoenfeld residuals: the hazard ratio over time", on_change="rerun", key="schoenfeld_open"
-    )
-    if residuals.open:  # drawn on request: the smooth costs a second on a large cohort
-        with residuals:
-            columns = result.design.terms[group]
-            points, smooth = ph_test.beta_over_time(result.zph, columns)
-            betas = dict(zip(columns, np.log(result.hazard_ratios.hr), strict=True))
-            names = {c: f"{labels.get(c[len(group) + 1 : -1], c[len(group) + 1 : -1])} vs {reference}" for c in columns}
-            if shield.active:  # each dot is one patient's event
-                points = points.iloc[0:0]
-            ui.chart(
-                charts.schoenfeld_figure(points, smooth, betas, names),
-                "schoenfeld_chart",
-                "Scaled Schoenfeld residuals against time with a smooth, per coefficient; flat means proportional.",
-            )
-            st.caption(
-                "Each dot is an event; its scaled Schoenfeld residual estimates the log hazard ratio at that time "
-                "(Grambsch & Therneau 1994). A smooth that stays near the dashed line supports proportional hazards."
-            )
+    if not ui.presenting():  # an expander, drawn on request: not on a projector
+        residuals = st.expander(
+            "Scaled Schoenfeld residuals: the hazard ratio over time", on_change="rerun", key="schoenfeld_open"
+        )
+        if residuals.open:  # drawn on request: the smooth costs a second on a large cohort
+            with residuals:
+                columns = result.design.terms[group]
+                points, smooth = ph_test.beta_over_time(result.zph, columns)
+                betas = dict(zip(columns, np.log(result.hazard_ratios.hr), strict=True))
+                names = {
+                    c: f"{labels.get(c[len(group) + 1 : -1], c[len(group) + 1 : -1])} vs {reference}" for c in columns
+                }
+                if shield.active:  # each dot is one patient's event
+                    points = points.iloc[0:0]
+                ui.chart(
+                    charts.schoenfeld_figure(points, smooth, betas, names),
+                    "schoenfeld_chart",
+                    "Scaled Schoenfeld residuals against time with a smooth, per coefficient; flat means proportional.",
+                )
+                st.caption(
+                    "Each dot is an event; its scaled Schoenfeld residual estimates the log hazard ratio at that "
+                    "time (Grambsch & Therneau 1994). A smooth that stays near the dashed line supports proportional "
+                    "hazards."
+                )
     if len(data) >= MAX_MODEL_PATIENTS:
         st.caption(f"Fitted on a stable random sample of {MAX_MODEL_PATIENTS:,} patients.")
     ui.how_computed(

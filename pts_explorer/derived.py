@@ -42,10 +42,11 @@ def write_derived(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def usable(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the file's derived tables are of this version and computed from its current rows."""
+def usable(con: duckdb.DuckDBPyConnection, current: str | None = None) -> bool:
+    """Whether the file's derived tables are of this version and computed from its current rows
+    (`current`: the rows' fingerprint, when the caller has it already)."""
     try:
         row = con.execute("SELECT version, fingerprint FROM derived_info").fetchone()
     except duckdb.Error:
         return False
-    return row is not None and row[0] == DERIVED_VERSION and row[1] == fingerprint(con)
+    return row is not None and row[0] == DERIVED_VERSION and row[1] == (current or fingerprint(con))

@@ -61,6 +61,14 @@ class Method:
     snippet: str
 
 
+@dataclass(frozen=True)
+class Query:
+    """A query the page ran, with the parameters it used."""
+
+    name: str
+    params: dict
+
+
 @dataclass
 class PageExport:
     """Everything a page showed in one run, in order."""
@@ -76,6 +84,7 @@ class PageExport:
     charts: list[Chart] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     methods: list[Method] = field(default_factory=list)
+    queries: list[Query] = field(default_factory=list)
 
     @property
     def stem(self) -> str:
@@ -173,6 +182,14 @@ def report_html(page: PageExport) -> str:
                 f"<p>Python that recomputes it from the DuckDB file:</p><pre>{html.escape(method.snippet)}</pre>"
                 "</details></div>"
             )
+    if page.queries:
+        parts.append("<h2>The SQL that ran</h2>")
+        for query in page.queries:
+            text, bound = db.bind_params(query.name, query.params)
+            parts.append(
+                f"<details class='method'><summary>queries/{html.escape(query.name)}.sql</summary>"
+                f"<pre>{html.escape(json.dumps(bound, default=str))}</pre><pre>{html.escape(text)}</pre></details>"
+            )
     versions_table = pd.DataFrame(sorted(versions().items()), columns=["Software", "Version"])
     parts.append(f"<h2>Software</h2>{_frame_html(versions_table)}")
     parts.append(
@@ -268,10 +285,11 @@ def bundle(page: PageExport, database: Path) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("filter.json", json.dumps({"cohort": page.cohort, "url_query": page.query}, indent=2))
-        for i, method in enumerate(page.methods, start=1):
-            text, bound = db.bind_params(method.query, method.params)
-            archive.writestr(f"queries/{i:02d}_{method.query}.sql", text + "\n")
-            archive.writestr(f"queries/{i:02d}_{method.query}.params.json", json.dumps(bound, indent=2, default=str))
+        ran = [(m.query, m.params) for m in page.methods] + [(q.name, q.params) for q in page.queries]
+        for i, (name, params) in enumerate(ran, start=1):
+            text, bound = db.bind_params(name, params)
+            archive.writestr(f"queries/{i:02d}_{name}.sql", text + "\n")
+            archive.writestr(f"queries/{i:02d}_{name}.params.json", json.dumps(bound, indent=2, default=str))
         archive.writestr("reproduce.py", reproduce_script(page, database))
         archive.writestr("requirements.txt", _pinned_requirements())
         for module in BUNDLED_MODULES:
@@ -309,6 +327,8 @@ def reproduce_script(page: PageExport, database: Path) -> str:
         "        json.dump(results, handle, indent=2)\n"
         "    print('wrote results.json')\n\n\n"
         "def _plain(value):\n"
+        "    if hasattr(value, 'to_dict'):  # a pandas table or series\n"
+        "        value = value.to_dict(orient='list') if hasattr(value, 'columns') else value.to_dict()\n"
         "    if isinstance(value, dict):\n"
         "        return {str(k): _plain(v) for k, v in value.items()}\n"
         "    if isinstance(value, (list, tuple)):\n"

@@ -46,6 +46,7 @@ class Setting:
     default: Value
     options: tuple = ()
     bounds: tuple[int, int] = (-(10**6), 10**6)
+    true_text: str = "True"  # how a flag that is on is written in the URL
 
     def parse(self, raw: Iterable[str], options: Sequence | None = None) -> Value:
         """The value a URL's raw strings stand for; the default when none is valid."""
@@ -65,7 +66,7 @@ class Setting:
         return [o for o in allowed if str(o) in chosen]
 
     def _parse_flag(self, values: list[str], allowed: tuple) -> Value:
-        flags = {"true": True, "false": False}
+        flags = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False}
         return next((flags[v.lower()] for v in reversed(values) if v.lower() in flags), self.default)
 
     def _parse_number(self, values: list[str], allowed: tuple) -> Value:
@@ -100,6 +101,8 @@ class Setting:
             return None
         if isinstance(value, list | tuple):
             return [str(v) for v in value]
+        if self.kind == "flag":
+            return [self.true_text if value else "False"]
         return [str(value)]
 
 
@@ -162,6 +165,8 @@ SETTINGS = Registry(
             Setting("cox_adjust", "choices", [], tuple(vocab.COX_ADJUSTMENTS)),
             Setting("split", "choice", "none", tuple(vocab.SAFETY_SPLITS)),
             Setting("period", "choice", "within 30 days", vocab.SAFETY_PERIODS),
+            # Presenter mode: the page alone, large type, no controls (`present=1`).
+            Setting("present", "flag", False, true_text="1"),
         )
     }
 )

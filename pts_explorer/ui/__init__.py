@@ -27,7 +27,7 @@ from pts_explorer.ui.notices import (
     table,
     veins_diagram,
 )
-from pts_explorer.ui.state import control, protection, url_query
+from pts_explorer.ui.state import control, presenting, protection, url_query
 
 __all__ = [
     "analysis_controls",
@@ -49,6 +49,7 @@ __all__ = [
     "page_header",
     "study_designs",
     "table",
+    "presenting",
     "protection",
     "query",
     "restore_previous",

@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import config, db, validation
+from pts_explorer import config, db, derived, validation
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class Opened:
     report: validation.Report | None
     problem: db.DatabaseProblem | None
     fast: bool = False  # the file holds current derived tables: queries run their fast twins
+    fingerprint: str = ""  # a digest of the patient and visit rows (exports name the data by it)
 
 
 @st.cache_resource(max_entries=2, show_spinner="Checking the data against the contract…")
@@ -36,7 +37,8 @@ def _open(path: str, version: str) -> Opened:
         con, report = db.open_checked(Path(path))
     except db.DatabaseProblem as problem:
         return Opened(None, problem.report, problem)
-    return Opened(con, report, None, db.has_derived(con))
+    fingerprint = derived.fingerprint(con)
+    return Opened(con, report, None, derived.usable(con, fingerprint), fingerprint)
 
 
 def _connection(path: str, version: str) -> duckdb.DuckDBPyConnection:
@@ -68,7 +70,11 @@ def _key(name: str, params: dict[str, Any]) -> tuple[tuple, str, str]:
 
 def query(name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
     """Run a named query, cached by (query, parameters, data file version)."""
-    return _cached_query(name, *_key(name, params or {}))
+    from pts_explorer.ui import exporting  # the exports list the SQL a page ran
+
+    key = _key(name, params or {})
+    exporting.add_query(name, _thaw(key[0]))
+    return _cached_query(name, *key)
 
 
 def open_database() -> validation.Report:
@@ -80,10 +86,24 @@ def open_database() -> validation.Report:
     return opened.report or validation.Report()
 
 
+def _opened() -> Opened:
+    path = config.db_path()
+    return _open(str(path), db.data_version(path))
+
+
 def data_is_fast() -> bool:
     """Whether the served file's derived tables are current: queries run their fast twins."""
+    return _opened().fast
+
+
+def data_fingerprint() -> str:
+    return _opened().fingerprint
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """The served file's connection (for an export built on its own thread: a cursor per query)."""
     path = config.db_path()
-    return _open(str(path), db.data_version(path)).fast
+    return _connection(str(path), db.data_version(path))
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner="Fitting the repeated-measures model…")

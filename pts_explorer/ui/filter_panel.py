@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from pts_explorer import glossary, vocab
@@ -32,33 +33,46 @@ def _reset_filters() -> None:
 
 
 def sidebar_filters() -> CohortFilter:
-    """Draw the filter panel, and parse the cohort once for this run (pages read cohort())."""
+    """Draw the filter panel, and parse the cohort once for this run (pages read cohort()). In
+    presenter mode nothing is drawn: the filters keep their values."""
     studies = query("studies")
+    if state.presenting():
+        _filter_controls(studies)
+        return _parsed(studies)
     with st.sidebar:
         st.markdown("### Cohort")
         counts_box = st.container(key="cohort_counts")
-        study_labels = dict(zip(studies.study_id, studies.study_id + " · " + studies.design, strict=True))
-        _multiselect("study", "Study", study_labels, glossary.tip("randomized"))
-        _multiselect("arm", "Arm", vocab.ARMS, "Stent (with angioplasty), or medical management alone.")
-        _multiselect("site", "Obstruction site", vocab.SITES, glossary.tip("obstruction_site"))
-        _multiselect("grade", "Stenosis grade", vocab.GRADES, glossary.tip("stenosis_grade"))
-        _multiselect("band", "Baseline PTS band", vocab.BANDS, glossary.tip("pts_band"))
-        _multiselect("sex", "Sex", vocab.SEXES, None)
-        state.control("age", st.slider, "Age, years", vocab.AGE_MIN, vocab.AGE_MAX)
-        state.control(
-            "ulcer",
-            st.segmented_control,
-            "Ulcer at baseline",
-            list(vocab.ULCER),
-            format_func={"yes": "With ulcer", "no": "Without"}.get,
-            help="An open venous ulcer at the month-0 visit (CEAP C6); it puts the PTS band at severe.",
-        )
+        _filter_controls(studies)
         st.button("Reset filters", on_click=_reset_filters, icon=":material/restart_alt:", key="reset_filters")
+    cohort = _parsed(studies)
+    with counts_box:
+        _cohort_counts(cohort)
+    return cohort
+
+
+def _filter_controls(studies: pd.DataFrame) -> None:
+    study_labels = dict(zip(studies.study_id, studies.study_id + " · " + studies.design, strict=True))
+    _multiselect("study", "Study", study_labels, glossary.tip("randomized"))
+    _multiselect("arm", "Arm", vocab.ARMS, "Stent (with angioplasty), or medical management alone.")
+    _multiselect("site", "Obstruction site", vocab.SITES, glossary.tip("obstruction_site"))
+    _multiselect("grade", "Stenosis grade", vocab.GRADES, glossary.tip("stenosis_grade"))
+    _multiselect("band", "Baseline PTS band", vocab.BANDS, glossary.tip("pts_band"))
+    _multiselect("sex", "Sex", vocab.SEXES, None)
+    state.control("age", st.slider, "Age, years", vocab.AGE_MIN, vocab.AGE_MAX)
+    state.control(
+        "ulcer",
+        st.segmented_control,
+        "Ulcer at baseline",
+        list(vocab.ULCER),
+        format_func={"yes": "With ulcer", "no": "Without"}.get,
+        help="An open venous ulcer at the month-0 visit (CEAP C6); it puts the PTS band at severe.",
+    )
+
+
+def _parsed(studies: pd.DataFrame) -> CohortFilter:
     chosen = {key: state.current(key) for key in COHORT_KEYS}
     cohort = CohortFilter.from_mapping(chosen, studies.study_id.tolist())
     st.session_state[_COHORT] = cohort
-    with counts_box:
-        _cohort_counts(cohort)
     return cohort
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from pts_explorer.ui import filter_panel, notices, state
+from pts_explorer.config import PageSpec
+from pts_explorer.ui import exporting, filter_panel, notices, presenter, state
 
 STYLESHEET = Path(__file__).with_name("app.css")
 
@@ -24,31 +25,44 @@ def _page_menu(sections: dict[str, list[st.Page]]) -> None:
             st.page_link(page, label=page.title, icon=page.icon or None, query_params=query)
 
 
-def run(page: st.Page, sections: dict[str, list[st.Page]], needs_data: bool = True) -> None:
+def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> None:
     """Run `page` inside the shared frame; `sections` are the menu's pages by section. A page that
-    does not need data (Import) runs without the database check and the cohort filters."""
+    does not need data (Import) runs without the database check and the cohort filters; in
+    presenter mode the page runs alone, under one line that states its cohort."""
     st.html(STYLESHEET)  # style only: takes no space on the page
     st.session_state["_page"] = page.url_path
     state.begin_run()
-    with st.sidebar.container(key="page_nav"):
-        _page_menu(sections)
+    exporting.begin()
+    presenting = state.presenting() and spec.needs_data
+    if presenting:
+        presenter.style()
+    else:
+        with st.sidebar.container(key="page_nav"):
+            _page_menu(sections)
     notices.run_token()  # hidden; drawn before anything can stop the page (tests wait on it)
     changed_settings = st.container()
+    failed = False
     try:
-        if needs_data:
+        if spec.needs_data:
             report = notices.require_database()
-            filter_panel.sidebar_filters()
-            notices.dataset_banner()
-            notices.data_warnings(report)
-            notices.small_cell_notice()
+            cohort = filter_panel.sidebar_filters()
+            if presenting:
+                presenter.cohort_line(spec, cohort)
+            else:
+                notices.dataset_banner()
+                notices.data_warnings(report)
+                notices.small_cell_notice()
         changed_settings = st.container()
         page.run()
     except Exception:  # st.stop and st.rerun are BaseExceptions and pass through
+        failed = True
         notices.unexpected_error(page.title)
     finally:
         state.publish()
         with changed_settings:
             notices.setting_notices()
+        if spec.needs_data and not failed:  # also after st.stop: an empty cohort can be exported as such
+            exporting.fill(spec.title, filter_panel.cohort())
 
 
 def opened_with_query() -> bool:

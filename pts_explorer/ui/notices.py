@@ -13,9 +13,9 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import config, db, display, glossary, privacy, sql, validation, vocab
+from pts_explorer import charts, config, db, display, glossary, privacy, sql, validation, vocab
 from pts_explorer.filters import AnalysisSettings, CohortFilter
-from pts_explorer.ui import filter_panel, state
+from pts_explorer.ui import exporting, filter_panel, state
 from pts_explorer.ui.data import data_is_fast, open_database, query
 
 LOG = logging.getLogger("pts_explorer")
@@ -132,6 +132,8 @@ def dataset_banner() -> None:
 def dataset_provenance() -> None:
     """Where the loaded data come from: the description, and for an import its profile, when, and
     every source file with its size and SHA-256, so a number can be traced to the files behind it."""
+    if state.presenting():
+        return
     info = query("dataset_info").iloc[0]
     imported = query("import_info")
     with st.expander("About this dataset", icon=":material/info:"):
@@ -264,7 +266,11 @@ def _small_cohort(by_arm: pd.Series) -> None:
 
 
 def how_computed(name: str, params: dict[str, Any], method: str, snippet: str) -> None:
-    """The SQL that ran with its bound values, the method, and a snippet that reproduces it."""
+    """The SQL that ran with its bound values, the method, and a snippet that reproduces it (not
+    in presenter mode; always in the page's exports)."""
+    exporting.add_method(name, params, method, snippet)
+    if state.presenting():
+        return
     text, bound = db.bind_params(name, params)
     with st.expander("How this was computed", icon=":material/code:"):
         st.markdown(f"**Method:** {method}")
@@ -291,12 +297,27 @@ def run_token() -> None:
 
 
 def page_header(title: str) -> CohortFilter:
-    """The page title, the cohort it shows (each restriction a chip that removes it) and a link
-    that reopens this view; returns the cohort (parsed once per run)."""
+    """The page title, the cohort it shows (each restriction a chip that removes it), a link that
+    reopens this view, the presenter view and the exports; returns the cohort (parsed once per
+    run). In presenter mode the frame's cohort line stands for all of it."""
     cohort = filter_panel.cohort()
-    st.header(title, anchor=False)
-    left, right = st.columns([5, 1], vertical_alignment="center")
-    with left.container(horizontal=True, gap="small", key="active_filters", vertical_alignment="center"):
+    if state.presenting():
+        return cohort
+    heading, actions = st.columns([3, 2], vertical_alignment="bottom")
+    heading.header(title, anchor=False)
+    with actions.container(horizontal=True, gap="small", horizontal_alignment="right", key="page_actions"):
+        share_link()
+        st.page_link(
+            f"app_pages/{st.session_state.get('_page', 'overview')}.py",
+            label="Present",
+            icon=":material/co_present:",
+            # "on", not the canonical "1": the app then writes the address itself (a link to the page
+            # one is on loses its query in the browser otherwise).
+            query_params={**state.url_query(), "present": ["on"]},
+            help="This page alone, in large type, for an audience (present=1 in the address)",
+        )
+        exporting.menu()
+    with st.container(horizontal=True, gap="small", key="active_filters", vertical_alignment="center"):
         chips = filter_panel.active_filters(cohort)
         st.caption("Cohort:" if chips else "Cohort: all patients", width="content")
         for key, value, label in chips:
@@ -308,8 +329,12 @@ def page_header(title: str) -> CohortFilter:
                 args=(key, value),
                 help=f"Remove the filter: {label}",
             )
-    with right:
-        share_link()
+    if exporting.exporting():
+        k, _ = config.small_cells()
+        st.markdown(
+            f":violet-badge[:material/download: Export view] counts below {k} are hidden, as in the files; "
+            "open **Export** for the downloads."
+        )
     return cohort
 
 
@@ -318,7 +343,7 @@ def share_link() -> None:
     query = urlencode(state.url_query(), doseq=True)
     base = (st.context.url or "").rstrip("/")
     address = f"{base}/{st.session_state.get('_page', '')}" + (f"?{query}" if query else "")
-    with st.popover("Link", icon=":material/link:", key="share_link", help="Copy a link to this view"):
+    with st.popover("Link", icon=":material/link:", key="share_link", help="Copy a link to this view", type="tertiary"):
         st.caption("This address reopens this page with the same cohort and settings:")
         st.code(address, language=None, wrap_lines=True)
 
@@ -329,6 +354,7 @@ def table(frame: pd.DataFrame, key: str | None = None, note: str | None = None, 
     help_by_column = {c: glossary.tip(glossary.COLUMN_TERMS[c]) for c in frame.columns if c in glossary.COLUMN_TERMS}
     config = {c: st.column_config.Column(help=text) for c, text in help_by_column.items()}
     height: int | Literal["auto"] = 35 * (rows + 1) + 3 if rows else "auto"
+    exporting.add_table(frame, key, note)
     st.dataframe(frame, hide_index=True, key=key, column_config=config, height=height)
     if frame.astype(str).isin([display.DASH]).any().any():
         st.caption(f"{display.DASH} {note or display.NOT_COMPUTABLE}.")
@@ -342,7 +368,11 @@ def dash_note(shield: privacy.Protection) -> str:
 
 
 def chart(figure: Any, key: str, summary: str) -> None:
-    """A chart with its text alternative: the title and a one-line summary, for screen readers."""
+    """A chart with its text alternative: the title and a one-line summary, for screen readers;
+    large for an audience in presenter mode; collected for the page's exports."""
+    if state.presenting():
+        figure = charts.presenter_figure(figure)
+    exporting.add_chart(figure, key, summary)
     st.plotly_chart(figure, key=key)
     title = figure.layout.title.text or ""
     st.markdown(f'<p class="sr-only">Chart: {escape(title)}. {escape(summary)}</p>', unsafe_allow_html=True)

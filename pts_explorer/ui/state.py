@@ -99,6 +99,9 @@ def control(key: str, widget: Callable[..., Any], *args: Any, valid: Sequence | 
             )
         value = replacement
         st.session_state.pop(key, None)
+    if presenting() and key != "present":  # no controls on a projector: the value, undrawn
+        _store()[key] = value
+        return value
     if key not in st.session_state:
         st.session_state[key] = list(value) if isinstance(value, list | tuple) and setting.kind == "choices" else value
     # persist_state="session": Streamlit would otherwise drop the widget's state on a page switch,
@@ -137,11 +140,24 @@ def opening_query() -> dict[str, list[str]]:
     return {k: v for k, v in _query().items() if k in SETTINGS.settings}
 
 
+def presenting() -> bool:
+    """Presenter mode: the page alone for an audience, large type, no controls (`present=1`)."""
+    return bool(current("present"))
+
+
+EXPORTING = "_exporting"
+
+
+def exporting() -> bool:
+    """The page is drawn as its exports hold it (small cells hidden), with the downloads."""
+    return bool(st.session_state.get(EXPORTING, False))
+
+
 def protection() -> privacy.Protection:
-    """The small-cell protection of this run: on every page when the operator turned it on
-    (presenter mode and exports apply it too)."""
+    """The small-cell protection of this run: on every page when the operator turned it on, and
+    always in presenter mode and for exports."""
     k, everywhere = config.small_cells()
-    return privacy.Protection(k) if everywhere else privacy.OFF
+    return privacy.Protection(k) if everywhere or presenting() or exporting() else privacy.OFF
 
 
 def run_number() -> int:

@@ -1,8 +1,11 @@
 """Chart builders: the traces, axis titles and colours a reader relies on, from small tidy frames."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 
 from pts_explorer import charts, vocab
@@ -198,3 +201,54 @@ def test_legend_sits_under_the_title_whatever_the_figure_height():
         title_px = (1 - fig.layout.title.y) * fig.layout.height
         legend_px = (1 - fig.layout.legend.y) * fig.layout.height
         assert title_px < legend_px < fig.layout.margin.t - 40  # below the title, above the plot
+
+
+def _every_chart() -> dict[str, go.Figure]:
+    """One figure from each builder a page's key chart comes from, on small frames."""
+    sizes = pd.DataFrame(
+        {"study_id": ["TRIAL", "TRIAL"], "design": "randomized", "arm": ["stent", "medical"], "patients": [12, 11]}
+    )
+    shares = pd.DataFrame(
+        [
+            {"study_group": g, "arm": a, "visit_month": m, "pts_band": b, "share": 0.25, "n": 10}
+            for g in ("A", "B")
+            for a in ("stent", "medical")
+            for m in (0, 6)
+            for b in vocab.BANDS
+        ]
+    )
+    table = _trajectory_table(("A", "B"))
+    diff = table[table.arm == "stent"].assign(diff=-2.0)
+    return {
+        "trajectory": charts.trajectory_figure(table, VILLALTA, change=False),
+        "difference": charts.arm_difference_figure(diff, "diff", VILLALTA, "t"),
+        "bands": charts.band_figure(shares),
+        "sizes": charts.cohort_size_figure(sizes),
+    }
+
+
+def _json(fig) -> dict:
+    return json.loads(pio.to_json(fig, validate=False))
+
+
+def test_charts_built_without_validation_are_the_figures_plotly_validates(monkeypatch):
+    fast = _every_chart()
+    monkeypatch.setattr(charts, "VALIDATE", True)
+    charts._subplot_template.cache_clear()
+    checked = {name: _json(fig) for name, fig in _every_chart().items()}
+    for name, fig in fast.items():
+        assert _json(go.Figure(fig.to_plotly_json())) == checked[name], name  # valid, and the same figure
+    charts._subplot_template.cache_clear()
+
+
+def test_presenter_figures_are_large_and_leave_the_original_alone():
+    for name, fig in _every_chart().items():
+        before = _json(fig)
+        big = charts.presenter_figure(fig)
+        assert _json(fig) == before, name
+        assert big.layout.title.font.size >= 22 and big.layout.font.size >= 16, name
+        assert all(axis.tickfont.size >= 16 for axis in big.select_xaxes()), name
+        assert big.layout.height == charts.PRESENTER_HEIGHT, name
+        title_px = (1 - big.layout.title.y) * big.layout.height
+        legend_px = (1 - big.layout.legend.y) * big.layout.height
+        assert title_px + 22 <= legend_px < big.layout.margin.t, name  # the larger title still clears the legend

@@ -1,0 +1,165 @@
+"""Exports in the page frame: what a page draws is collected as it runs (charts, tables, methods)
+and offered, at the end of the run, in the page's Export menu: chart images, an HTML report, the
+cohort's patient rows and a reproducibility bundle, each built only when its button is pressed.
+
+Every export hides small cells (counts below k): preparing the exports redraws the page with
+small-cell protection on, so what a file holds is what the page shows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import streamlit as st
+
+from pts_explorer import config, exports
+from pts_explorer.filters import CohortFilter
+from pts_explorer.ui import state
+from pts_explorer.ui.data import connection, data_fingerprint, query
+
+_ITEMS = "_export_items"
+_SLOT = "_export_slot"
+exporting = state.exporting
+
+
+def begin() -> None:
+    st.session_state[_ITEMS] = {"charts": [], "tables": [], "methods": [], "queries": {}}
+    st.session_state.pop(_SLOT, None)
+
+
+def add_chart(figure: Any, key: str, summary: str) -> None:
+    items = st.session_state.get(_ITEMS)
+    if items is not None:
+        title = figure.layout.title.text or key.replace("_", " ").capitalize()
+        items["charts"].append(exports.Chart(key, title, summary, figure.to_plotly_json()))
+
+
+def add_table(frame: Any, key: str | None, note: str | None) -> None:
+    items = st.session_state.get(_ITEMS)
+    if items is not None:
+        title = (key or "table").replace("_", " ").capitalize()
+        items["tables"].append(exports.Table(key or title, title, frame.copy(), note or ""))
+
+
+def add_query(name: str, params: dict) -> None:
+    """A query the page ran, for the report's and the bundle's SQL (each once)."""
+    items = st.session_state.get(_ITEMS)
+    if items is not None:
+        items["queries"].setdefault((name, repr(sorted(params.items()))), exports.Query(name, dict(params)))
+
+
+def add_method(name: str, params: dict, method: str, snippet: str) -> None:
+    items = st.session_state.get(_ITEMS)
+    if items is not None:
+        items["methods"].append(exports.Method(name, dict(params), method, snippet))
+
+
+def menu() -> None:
+    """The Export menu (drawn in the page header; its downloads are added at the end of the run)."""
+    with st.popover(
+        "Export", icon=":material/download:", key="export_menu", help="Download what this page shows", type="tertiary"
+    ):
+        if not exporting():
+            k, _ = config.small_cells()
+            st.caption(
+                f"Exports hide counts below {k} (small-cell protection). Preparing them redraws this page as the "
+                "files will hold it."
+            )
+            st.button("Prepare exports", key="export_prepare", on_click=_set, args=(True,), icon=":material/tune:")
+        else:
+            st.session_state[_SLOT] = st.container()
+            st.button("Back to the full view", key="export_done", on_click=_set, args=(False,))
+
+
+def _set(value: bool) -> None:
+    st.session_state[state.EXPORTING] = value
+
+
+def fill(page_title: str, cohort: CohortFilter) -> None:
+    """The downloads of this run, into the Export menu."""
+    slot = st.session_state.get(_SLOT)
+    items = st.session_state.get(_ITEMS)
+    if slot is None or items is None:
+        return
+    page = _page_export(page_title, cohort, items)
+    path, con = config.db_path(), connection()  # taken here: the downloads run on their own threads
+    k, _ = config.small_cells()
+    with slot:
+        st.markdown("**This page**")
+        _download("Report (HTML)", lambda: exports.report_html(page), f"{page.stem}.html", "text/html", "export_html")
+        _download(
+            "Reproduce (zip)",
+            lambda: exports.bundle(page, path),
+            f"{page.stem}_reproduce.zip",
+            "application/zip",
+            "export_bundle",
+        )
+        patients = int(query("cohort_counts", cohort.as_params()).matching.sum())
+        st.markdown("**The cohort's patients** (every row of the four tables)")
+        too_few = bool(k) and patients < k
+        params = cohort.as_params()
+        for fmt, mime in (("csv", "application/zip"), ("parquet", "application/zip")):
+            _download(
+                f"Patient rows ({fmt.upper()}, zip)",
+                partial(exports.cohort_rows, con, params, fmt, page, k),
+                f"{page.stem}_cohort_{fmt}.zip",
+                mime,
+                f"export_rows_{fmt}",
+                disabled=too_few,
+                help_text=f"Fewer than {k} patients: no patient-level export" if too_few else None,
+            )
+        if page.charts:
+            st.markdown("**Charts** (PNG 1920 × 1080 for slides, SVG for print)")
+        for i, chart in enumerate(page.charts):
+            st.caption(chart.title)
+            left, right = st.columns(2)
+            with left:
+                _download(
+                    "PNG",
+                    partial(exports.chart_image, chart.figure, "png"),
+                    f"{chart.key}.png",
+                    "image/png",
+                    f"export_png_{i}",
+                )
+            with right:
+                _download(
+                    "SVG",
+                    partial(exports.chart_image, chart.figure, "svg"),
+                    f"{chart.key}.svg",
+                    "image/svg+xml",
+                    f"export_svg_{i}",
+                )
+
+
+def _download(
+    label: str,
+    build: Callable[[], bytes | str],
+    name: str,
+    mime: str,
+    key: str,
+    disabled: bool = False,
+    help_text: str | None = None,
+) -> None:
+    """A download built on demand, on its own thread, when the button is pressed."""
+    st.download_button(
+        label, build, file_name=name, mime=mime, key=key, on_click="ignore", disabled=disabled, help=help_text
+    )
+
+
+def _page_export(page_title: str, cohort: CohortFilter, items: dict) -> exports.PageExport:
+    info = query("dataset_info").iloc[0]
+    shield = state.protection()
+    return exports.PageExport(
+        page=page_title,
+        cohort=cohort.describe(),
+        query=state.url_query(),
+        dataset=str(info.dataset_name),
+        synthetic=bool(info.synthetic),
+        fingerprint=data_fingerprint(),
+        protection=shield.notice() if shield.active else "",
+        charts=list(items["charts"]),
+        tables=list(items["tables"]),
+        methods=list(items["methods"]),
+        queries=list(items["queries"].values()),
+    )
