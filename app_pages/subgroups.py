@@ -36,6 +36,13 @@ for factor, label in vocab.SUBGROUP_FACTORS.items():
     rows.append(part)
     p_value = display.format_p(effects.interaction_p(data, factor))
     tests.append({"Subgroup factor": label, "Interaction p (F-test)": p_value})
+tests.append({"Subgroup factor": "Named subgroups (they overlap)", "Interaction p (F-test)": display.DASH})
+for group in ui.named_subgroups():  # they may overlap: estimated one by one, no interaction test
+    inside = data[group.members(data)].assign(named=group.name)
+    part = effects.subgroup_effects(inside, "named", [group.name])
+    part = part[part.n_stent + part.n_medical > 0]
+    part["factor_label"], part["level_label"] = "Named subgroup", group.label
+    rows.append(part)
 forest = display.protect_forest(pd.concat(rows, ignore_index=True), ui.protection())
 
 n_tests = int(forest.estimable.sum())

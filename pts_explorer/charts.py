@@ -175,9 +175,7 @@ def trajectory_figure(
                 row=1,
                 col=col,
             )
-        fig.update_xaxes(
-            title_text="Month since enrollment", tickvals=sorted(in_group.visit_month.unique()), row=1, col=col
-        )
+        fig.update_xaxes(title_text="Month since enrollment", **visit_ticks(in_group.visit_month), row=1, col=col)
     if change:
         fig.add_hline(y=0, line={"color": REFERENCE_COLOR, "dash": "dot", "width": 1})
     what = f"Change in {outcome.label}" if change else outcome.label
@@ -244,7 +242,7 @@ def arm_difference_figure(frame: pd.DataFrame, value_col: str, outcome: Outcome,
             )
         )
     fig.add_hline(y=0, line={"color": REFERENCE_COLOR, "dash": "dot", "width": 1})
-    fig.update_xaxes(title_text="Month since enrollment", tickvals=sorted(frame.visit_month.unique()))
+    fig.update_xaxes(title_text="Month since enrollment", **visit_ticks(frame.visit_month))
     fig.update_yaxes(title_text=f"Stent − medical, {outcome.unit}")
     return _base_layout(fig, title, 380)
 
@@ -739,3 +737,67 @@ def presenter_figure(fig: go.Figure, height: int = PRESENTER_HEIGHT) -> go.Figur
     for annotation in big.layout.annotations:  # subplot titles, risk tables, reference labels
         annotation.font.size = max(annotation.font.size or 0, PRESENTER_TICKS)
     return big
+
+
+# Two cohorts side by side (Compare page): a colour per cohort (never an arm's), the arm's dash.
+COHORT_COLORS = {"A": GROUP_COLORS[0], "B": GROUP_COLORS[1]}  # as the Kaplan-Meier curves draw groups A and B
+
+
+def visit_ticks(months: pd.Series) -> dict:
+    """A tick at every visit, labelled where the labels do not crowd (months 1 and 3 beside 0 on a
+    ten-year axis would overlap, and plotly would then tilt every label)."""
+    visits = sorted(int(m) for m in pd.unique(months))
+    span = (visits[-1] - visits[0]) if visits else 0
+    texts, last = [], None
+    for month in visits:
+        keep = last is None or month - last >= span / 25
+        texts.append(str(month) if keep else "")
+        last = month if keep else last
+    return {"tickvals": visits, "ticktext": texts, "tickangle": 0}
+
+
+def cohort_pair_figure(table: pd.DataFrame, outcome: Outcome, change: bool, labels: dict[str, str]) -> go.Figure:
+    """Mean with 95% CI at each visit, one line per cohort and arm.
+
+    table: cohort ("A"/"B"), arm, visit_month, n, mean, ci_low, ci_high (analytics.trajectories.summary_table
+    rows of each cohort).
+    """
+    fig = _figure()
+    traces = []
+    span = max(float(table.visit_month.max()) if not table.empty else 1.0, 1.0)
+    for cohort, color in COHORT_COLORS.items():
+        for arm in ARM_ORDER:
+            d = table[(table.cohort == cohort) & (table.arm == arm)]
+            if d.empty:
+                continue
+            name = f"{labels.get(cohort, cohort)}, {vocab.ARMS[arm].lower()}"
+            shift = (-0.005 if cohort == "A" else 0.005) * span
+            traces.append(
+                _trace(
+                    "scatter",
+                    x=d.visit_month + shift,
+                    y=d["mean"],
+                    mode="lines+markers",
+                    name=name,
+                    line={"color": color, "width": 3, "dash": ARM_DASHES[arm]},
+                    marker={"size": 9, "symbol": ARM_MARKERS[arm]},
+                    error_y={
+                        "type": "data",
+                        "symmetric": False,
+                        "array": d.ci_high - d["mean"],
+                        "arrayminus": d["mean"] - d.ci_low,
+                        "thickness": 1.5,
+                        "width": 4,
+                    },
+                    customdata=np.stack([d.visit_month, d.get("n_text", d.n)], axis=-1),
+                    hovertemplate=f"<b>{name}</b> month %{{customdata[0]}}: %{{y:.2f}} (n = %{{customdata[1]}})"
+                    "<extra></extra>",
+                )
+            )
+    fig.add_traces(traces)
+    if change:
+        fig.add_hline(y=0, line={"color": REFERENCE_COLOR, "dash": "dot", "width": 1})
+    what = f"Change in {outcome.label}" if change else outcome.label
+    fig.update_xaxes(title_text="Month since enrollment", **visit_ticks(table.visit_month))
+    fig.update_yaxes(title_text=f"{what}, {outcome.unit}")
+    return _base_layout(fig, f"{what}: cohort A and cohort B, mean {interval_phrase(table.ci_low)}", 480)

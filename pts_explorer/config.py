@@ -65,6 +65,11 @@ def user_profiles_dir() -> Path:
     return db_path().parent / "profiles"
 
 
+def workspace_path() -> Path:
+    """Saved cohorts ($PTS_WORKSPACE, or pts_workspace.sqlite beside the outcomes database)."""
+    return Path(os.environ.get("PTS_WORKSPACE") or db_path().parent / "pts_workspace.sqlite")
+
+
 def db_path() -> Path:
     """The outcomes database the app reads: $PTS_DB, or the demo file."""
     return Path(os.environ.get("PTS_DB") or DEFAULT_DB_PATH)
@@ -100,6 +105,8 @@ PAGES = (
     _S("effects", "Effects", "functions", "Outcomes", "The effect at a visit: ANCOVA and MMRM.", "mmrm_chart"),
     _S("subgroups", "Subgroups", "account_tree", "Outcomes", "Does the effect differ by lesion or band?", "forest"),
     _S("responders", "Responders", "how_to_reg", "Outcomes", "Who improves by a threshold.", "responder_chart"),
+    _S("compare", "Compare", "compare_arrows", "Cohorts", "Two cohorts side by side.", "compare_chart"),
+    _S("cohorts", "Saved cohorts", "bookmarks", "Cohorts", "Cohorts saved under a name, with their links."),
     _S("durability", "Durability", "timeline", "Stents over time", "Patency and ulcer healing.", "km_chart"),
     _S("safety", "Safety", "health_and_safety", "Stents over time", "Complications and rates.", "complication_chart"),
     _S("glossary", "Glossary", "menu_book", "Reference", "Scores, lesions, endpoints and methods, sourced."),

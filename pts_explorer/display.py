@@ -524,3 +524,74 @@ def summary_curves(marks: pd.DataFrame, labels: dict[str, str]) -> str:
     at = shown[shown.years == year]
     parts = [f"{labels.get(r.group, r.group)} {r.estimate:.0%}" for r in at.itertuples()]
     return f"At {year} year{'s' * (year > 1)}: " + ", ".join(parts) + "."
+
+
+# ----------------------------------------------------------------------------------------------
+# Two cohorts side by side (Compare page).
+# ----------------------------------------------------------------------------------------------
+
+
+def pair_table(pair: pd.DataFrame, shield: Protection = OFF) -> pd.DataFrame:
+    """Table 1 of cohort A against cohort B, with the SMD between the cohorts."""
+    rows = []
+    for r in pair.itertuples():
+        if r.level is None and r.variable in CONTINUOUS_LABELS:
+            rows.append(
+                {
+                    "Characteristic": f"{CONTINUOUS_LABELS[r.variable]}, mean (SD)",
+                    "Cohort A": _mean_sd(int(r.n_a), r.mean_a, r.sd_a, shield),
+                    "Cohort B": _mean_sd(int(r.n_b), r.mean_b, r.sd_b, shield),
+                    "SMD": smd(r.smd),
+                }
+            )
+        elif r.level is None:
+            rows.append(
+                {
+                    "Characteristic": f"{CATEGORICAL_LABELS[r.variable]}, n (%)",
+                    "Cohort A": "",
+                    "Cohort B": "",
+                    "SMD": smd(r.smd),
+                }
+            )
+        else:
+            vocabulary = baseline.CATEGORICAL[r.variable] or {}
+            cells = {}
+            for side in ("a", "b"):
+                n, share = int(getattr(r, f"n_{side}")), getattr(r, f"share_{side}")
+                cells[f"Cohort {side.upper()}"] = shield.label if shield.small(n) else _count_share(n, share)
+            rows.append({"Characteristic": f"    {vocab.label(vocabulary, r.level)}", **cells, "SMD": ""})
+    return pd.DataFrame(rows, columns=["Characteristic", "Cohort A", "Cohort B", "SMD"])
+
+
+def pair_difference_table(diff: pd.DataFrame, outcome: vocab.Outcome) -> pd.DataFrame:
+    """Cohort A minus cohort B in mean change, per arm and visit, with Welch's CI and p."""
+    d = outcome.decimals
+    return pd.DataFrame(
+        {
+            "Arm": diff.arm.map(vocab.ARMS),
+            "Visit (month)": diff.visit_month,
+            "n A": counts(diff, "n_a"),
+            "n B": counts(diff, "n_b"),
+            "Mean change, A": [number(v, d, signed=True) for v in diff.mean_change_a],
+            "Mean change, B": [number(v, d, signed=True) for v in diff.mean_change_b],
+            f"A − B, {outcome.unit}": [number(v, d + 1, signed=True) for v in diff["diff"]],
+            "Welch 95% CI": [interval(lo, hi, d + 1) for lo, hi in zip(diff.ci_low, diff.ci_high, strict=True)],
+            "p": diff.p_value.map(format_p),
+        }
+    )
+
+
+def pair_responder_table(rates: pd.DataFrame, shield: Protection = OFF) -> pd.DataFrame:
+    """Each cohort's share of responders per arm, with its Wilson interval."""
+    rows = []
+    for r in rates.sort_values(["arm", "cohort"], ascending=[False, True]).itertuples():
+        small = shield.small(int(r.n)) or shield.small(int(r.responders))
+        rows.append(
+            {
+                "Cohort": r.cohort,
+                "Arm": vocab.ARMS[r.arm],
+                "Responders / due": shield.label if small else f"{int(r.responders):,} / {int(r.n):,}",
+                "Share (Wilson 95% CI)": DASH if small else estimate_with_ci(r.proportion, r.ci_low, r.ci_high),
+            }
+        )
+    return pd.DataFrame(rows, columns=["Cohort", "Arm", "Responders / due", "Share (Wilson 95% CI)"])

@@ -72,6 +72,25 @@ class CohortFilter:
     def is_unrestricted(self) -> bool:
         return self == CohortFilter()
 
+    @property
+    def is_nobody(self) -> bool:
+        """A filter that no patient can meet (two filters that exclude each other)."""
+        return self.age[0] > self.age[1]
+
+    def intersect(self, other: CohortFilter) -> CohortFilter:
+        """The patients in both cohorts: each field's allowed values in both."""
+        fields: dict[str, tuple[str, ...]] = {}
+        for field in LIST_FIELDS:
+            mine, theirs = getattr(self, field), getattr(other, field)
+            both = tuple(v for v in mine if v in theirs) if mine and theirs else (mine or theirs)
+            if mine and theirs and not both:
+                return NOBODY
+            fields[field] = both
+        low, high = max(self.age[0], other.age[0]), min(self.age[1], other.age[1])
+        if low > high or (self.ulcer and other.ulcer and self.ulcer != other.ulcer):
+            return NOBODY
+        return CohortFilter(**fields, age=(low, high), ulcer=self.ulcer or other.ulcer)
+
     def describe(self) -> str:
         """One line a presenter can read aloud, e.g. 'Common iliac; 70-99%, Occlusion; age 18-59'."""
         parts = []
@@ -85,7 +104,12 @@ class CohortFilter:
             parts.append(f"age {self.age[0]}-{self.age[1]}")
         if self.ulcer:
             parts.append(vocab.ULCER[self.ulcer].lower())
+        if self.is_nobody:
+            return "Nobody (the filters exclude each other)"
         return "; ".join(parts) if parts else "All patients"
+
+
+NOBODY = CohortFilter(age=(1, 0))  # age from 1 to 0: no patient, in SQL as in words
 
 
 MAX_MODEL_PATIENTS = 20_000  # above this, models use a stable random sample (the page says so)

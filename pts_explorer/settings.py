@@ -8,12 +8,14 @@ raises: an unknown, malformed or hostile value gives the setting's default.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from pts_explorer import vocab
 
 MAX_RAW_LENGTH = 200  # longer URL values are not ours: ignored before any parsing
+SLUG = re.compile(r"[a-z0-9]{8}", re.ASCII)
 
 Value = object
 
@@ -78,6 +80,17 @@ class Setting:
                 return number
         return self.default
 
+    def _parse_slug(self, values: list[str], allowed: tuple) -> Value:
+        """A saved cohort's short name: eight lower-case letters or digits (looked up elsewhere)."""
+        return next((v for v in reversed(values) if SLUG.fullmatch(v)), self.default)
+
+    def _parse_cohort_ref(self, values: list[str], allowed: tuple) -> Value:
+        """A cohort to compare: the sidebar's filters, a named subgroup, or a saved cohort."""
+        for v in reversed(values):
+            if v == "current" or SLUG.fullmatch(v) or (v.startswith("sub:") and v[4:].isidentifier() and v.isascii()):
+                return v
+        return self.default
+
     def _parse_range(self, values: list[str], allowed: tuple) -> Value:
         numbers = [_as_int(v) for v in values]
         if len(numbers) != 2 or None in numbers:
@@ -91,7 +104,7 @@ class Setting:
         allowed = tuple(options) if options is not None else self.options
         if self.kind == "choices":
             return isinstance(value, list | tuple) and all(v in allowed for v in value)
-        if self.kind in ("choice", "number") and allowed:
+        if self.kind in ("choice", "number", "cohort_ref") and allowed:
             return value in allowed or (value is None and self.default is None)
         return True
 
@@ -146,11 +159,13 @@ SETTINGS = Registry(
             Setting("sex", "choices", [], tuple(vocab.SEXES)),
             Setting("age", "range", AGE_RANGE, bounds=AGE_RANGE),
             Setting("ulcer", "choice", None, tuple(vocab.ULCER)),
+            # A saved cohort (workspace): its short name stands for the filters above.
+            Setting("cohort", "slug", None),
             # Analysis settings shared by several pages: one value across pages.
             Setting("outcome", "choice", "villalta_total", tuple(vocab.OUTCOMES)),
             Setting("visit", "number", 6, bounds=(1, 600)),  # options: the analysed studies' visits
             Setting("registry", "flag", False),
-            Setting("threshold", "number", 4, tuple(range(1, 16))),
+            Setting("threshold", "number", vocab.DEFAULT_THRESHOLD, tuple(range(1, 16))),
             # Page settings.
             Setting("scale", "choice", "value", ("value", "change")),
             Setting("by_study", "flag", True),
@@ -165,6 +180,10 @@ SETTINGS = Registry(
             Setting("cox_adjust", "choices", [], tuple(vocab.COX_ADJUSTMENTS)),
             Setting("split", "choice", "none", tuple(vocab.SAFETY_SPLITS)),
             Setting("period", "choice", "within 30 days", vocab.SAFETY_PERIODS),
+            # Compare: two cohorts ("current", "sub:<name>" or a saved cohort's slug), and the arm.
+            Setting("a", "cohort_ref", "current"),
+            Setting("b", "cohort_ref", "sub:high_grade_civ_cfv"),
+            Setting("compare_arm", "choice", "both", tuple(vocab.COMPARE_ARMS)),
             # Presenter mode: the page alone, large type, no controls (`present=1`).
             Setting("present", "flag", False, true_text="1"),
         )

@@ -133,6 +133,8 @@ SUBGROUP_FACTORS = {
     "baseline_ulcer": "Ulcer at baseline",
     "study_id": "Study",
 }
+COMPARE_ARMS = {"both": "Both arms", "stent": "Stent", "medical": "Medical"}
+DEFAULT_THRESHOLD = 4  # Villalta points: the responder threshold the pages start from (an assumption)
 RESPONDER_DEFINITIONS = {
     "responders_points": "Villalta points",
     "responders_band": "One PTS band down",

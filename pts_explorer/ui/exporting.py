@@ -15,7 +15,7 @@ import streamlit as st
 
 from pts_explorer import config, exports
 from pts_explorer.filters import CohortFilter
-from pts_explorer.ui import state
+from pts_explorer.ui import cohorts, state
 from pts_explorer.ui.data import connection, data_fingerprint, query
 
 _ITEMS = "_export_items"
@@ -150,9 +150,11 @@ def _download(
 def _page_export(page_title: str, cohort: CohortFilter, items: dict) -> exports.PageExport:
     info = query("dataset_info").iloc[0]
     shield = state.protection()
+    saved = cohorts.active()
     return exports.PageExport(
         page=page_title,
-        cohort=cohort.describe(),
+        cohort=f"{saved.name}: {cohort.describe()}" if saved else cohort.describe(),
+        note=saved.note if saved else "",
         query=state.url_query(),
         dataset=str(info.dataset_name),
         synthetic=bool(info.synthetic),

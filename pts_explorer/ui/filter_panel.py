@@ -8,7 +8,7 @@ import streamlit as st
 from pts_explorer import glossary, vocab
 from pts_explorer.filters import CohortFilter
 from pts_explorer.settings import COHORT_KEYS, SETTINGS
-from pts_explorer.ui import state
+from pts_explorer.ui import cohorts, state
 from pts_explorer.ui.data import query
 
 _COHORT = "_cohort"
@@ -44,9 +44,12 @@ def sidebar_filters() -> CohortFilter:
         counts_box = st.container(key="cohort_counts")
         _filter_controls(studies)
         st.button("Reset filters", on_click=_reset_filters, icon=":material/restart_alt:", key="reset_filters")
+        saved_box = st.container()
     cohort = _parsed(studies)
     with counts_box:
         _cohort_counts(cohort)
+    with saved_box:
+        cohorts.sidebar_panel(cohort)
     return cohort
 
 

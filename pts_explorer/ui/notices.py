@@ -15,7 +15,7 @@ import streamlit as st
 
 from pts_explorer import charts, config, db, display, glossary, privacy, sql, validation, vocab
 from pts_explorer.filters import AnalysisSettings, CohortFilter
-from pts_explorer.ui import exporting, filter_panel, state
+from pts_explorer.ui import cohorts, exporting, filter_panel, state
 from pts_explorer.ui.data import data_is_fast, open_database, query
 
 LOG = logging.getLogger("pts_explorer")
@@ -317,9 +317,12 @@ def page_header(title: str) -> CohortFilter:
             help="This page alone, in large type, for an audience (present=1 in the address)",
         )
         exporting.menu()
+    saved = cohorts.active()
     with st.container(horizontal=True, gap="small", key="active_filters", vertical_alignment="center"):
         chips = filter_panel.active_filters(cohort)
         st.caption("Cohort:" if chips else "Cohort: all patients", width="content")
+        if saved:
+            st.markdown(f":blue-badge[:material/bookmark: {saved.name}]", width="content", help=saved.note or None)
         for key, value, label in chips:
             st.button(
                 f"{label} ×",
@@ -329,6 +332,10 @@ def page_header(title: str) -> CohortFilter:
                 args=(key, value),
                 help=f"Remove the filter: {label}",
             )
+    if saved and saved.note:
+        st.caption(f"**{saved.name}**: {saved.note}")
+    if saved and cohorts.other_data(saved):
+        cohorts.saved_on_other_data_notice(saved)
     if exporting.exporting():
         k, _ = config.small_cells()
         st.markdown(

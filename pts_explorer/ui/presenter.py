@@ -12,7 +12,7 @@ import streamlit as st
 from pts_explorer import vocab
 from pts_explorer.config import ANALYSIS_PAGES, PageSpec
 from pts_explorer.filters import CohortFilter
-from pts_explorer.ui import state
+from pts_explorer.ui import cohorts, state
 from pts_explorer.ui.data import query
 
 STYLESHEET = Path(__file__).with_name("presenter.css")
@@ -52,10 +52,14 @@ def cohort_line(spec: PageSpec, cohort: CohortFilter) -> None:
     info = query("dataset_info").iloc[0]
     synthetic = " · :orange-badge[:material/science: synthetic data]" if bool(info.synthetic) else ""
     protected = f" · small cells hidden (k = {shield.k})" if shield.active else ""
+    saved = cohorts.active()
+    named = f"**{saved.name}**: " if saved else ""
+    note = f"  \n{saved.note}" if saved and saved.note else ""
     previous, following = _neighbours(spec)
     with st.container(key="presenter_line", horizontal=True, vertical_alignment="center", gap="small"):
         st.markdown(
-            f"**{spec.title}** · {cohort.describe()} · n = {arms} · {_design(sizes)}{synthetic}{protected}",
+            f"**{spec.title}** · {named}{cohort.describe()} · n = {arms} · {_design(sizes)}{synthetic}{protected}"
+            + note,
             width="stretch",
         )
         here = state.url_query()

@@ -18,8 +18,8 @@ from typing import Any
 
 import streamlit as st
 
-from pts_explorer import config, privacy
-from pts_explorer.settings import SETTINGS
+from pts_explorer import config, privacy, workspace
+from pts_explorer.settings import COHORT_KEYS, SETTINGS
 
 _STORE = "_settings"  # key -> value, for every setting this session has seen
 _PUBLISHED = "_published_query"  # the query string the app wrote last
@@ -57,8 +57,66 @@ def begin_run() -> None:
     parsed = SETTINGS.parse_all(query)
     for key in list(store) + list(parsed):
         store[key] = parsed.get(key, SETTINGS[key].default)
+    if store.get("cohort"):
+        open_saved(store["cohort"])
     for key in SETTINGS.settings:
         st.session_state.pop(key, None)  # widgets re-seed from the store when drawn
+
+
+_SAVED = "_saved_cohort"  # the saved cohort this session opened: (slug, its filters as URL parameters)
+
+
+def open_saved(slug: str) -> bool:
+    """Apply a saved cohort's filters (a `cohort=<slug>` link, or the sidebar); False, with a
+    notice, when no cohort is saved under that name."""
+    store = _store()
+    try:
+        saved = workspace.Workspace(config.workspace_path()).get(slug)
+    except workspace.WorkspaceError as problem:
+        st.session_state[_NOTICES].append(str(problem))
+        saved = None
+    if saved is None:
+        st.session_state[_NOTICES].append(
+            f"No saved cohort is called **{slug}** here (deleted, or saved in another workspace): the link's "
+            "other settings apply."
+        )
+        store["cohort"] = None
+        st.session_state.pop(_SAVED, None)
+        return False
+    parsed = SETTINGS.parse_all(saved.query)
+    for key in COHORT_KEYS:
+        store[key] = parsed.get(key, SETTINGS[key].default)
+    store["cohort"] = slug
+    st.session_state[_SAVED] = (slug, saved.query)
+    return True
+
+
+def notice(text: str) -> None:
+    """A notice for the top of this run's page."""
+    st.session_state.setdefault(_NOTICES, []).append(text)
+
+
+def saved_slug() -> str | None:
+    """The saved cohort on screen: the one opened, while its filters are unchanged."""
+    opened = st.session_state.get(_SAVED)
+    if not opened or current("cohort") != opened[0]:
+        return None
+    return opened[0] if _cohort_query(_store()) == opened[1] else None
+
+
+def _cohort_query(values: dict[str, Any]) -> dict[str, list[str]]:
+    return SETTINGS.encode_all({k: v for k, v in values.items() if k in COHORT_KEYS})
+
+
+def cohort_query() -> dict[str, list[str]]:
+    """The cohort filters of this run, as URL parameters."""
+    return _cohort_query(_store())
+
+
+def reseed_cohort_widgets() -> None:
+    """After the store's cohort changed outside the widgets (a saved cohort opened)."""
+    for key in COHORT_KEYS:
+        st.session_state.pop(key, None)
 
 
 def current(key: str) -> Any:
@@ -123,8 +181,14 @@ def set_value(key: str, value: Any) -> None:
 
 
 def url_query() -> dict[str, list[str]]:
-    """The query that states this session's cohort and settings (defaults left out)."""
-    return SETTINGS.encode_all(_store())
+    """The query that states this session's cohort and settings (defaults left out). A saved
+    cohort whose filters are unchanged is written as `cohort=<slug>` alone."""
+    values = dict(_store())
+    if saved_slug():
+        values |= {key: SETTINGS[key].default for key in COHORT_KEYS}
+    else:
+        values["cohort"] = None
+    return SETTINGS.encode_all(values)
 
 
 def publish() -> None:

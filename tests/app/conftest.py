@@ -20,7 +20,15 @@ def fresh_caches():
 
 
 @pytest.fixture
-def app_on(monkeypatch):
+def workspace_file(tmp_path, monkeypatch):
+    """Each test's saved cohorts in a workspace of its own."""
+    path = tmp_path / "workspace.sqlite"
+    monkeypatch.setenv("PTS_WORKSPACE", str(path))
+    return path
+
+
+@pytest.fixture
+def app_on(monkeypatch, workspace_file):
     """Build an AppTest of the entry script on the given database, optionally with URL parameters."""
 
     def build(db_path, query: dict | None = None) -> AppTest:

@@ -38,9 +38,12 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None
     raise TimeoutError(f"streamlit at {url} not healthy after {timeout} s")
 
 
+_WORKSPACE = Path(tempfile.mkdtemp(prefix="pts-browser-")) / "workspace.sqlite"
+
+
 @contextlib.contextmanager
-def serving(db: Path):
-    """`streamlit run app.py` on `db`; yields its base URL."""
+def serving(db: Path, workspace: Path = _WORKSPACE):
+    """`streamlit run app.py` on `db`, saved cohorts in `workspace`; yields its base URL."""
     port = _free_port()
     # Output goes to a file, not a pipe: a full pipe can block the server (Streamlit's own e2e note).
     log = tempfile.NamedTemporaryFile(prefix="streamlit-", suffix=".log", delete=False)  # noqa: SIM115
@@ -63,7 +66,7 @@ def serving(db: Path):
             "none",
         ],
         cwd=PROJECT_ROOT,
-        env={**os.environ, "PTS_DB": str(db)},
+        env={**os.environ, "PTS_DB": str(db), "PTS_WORKSPACE": str(workspace)},
         stdout=log,
         stderr=subprocess.STDOUT,
     )

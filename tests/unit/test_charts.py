@@ -252,3 +252,11 @@ def test_presenter_figures_are_large_and_leave_the_original_alone():
         title_px = (1 - big.layout.title.y) * big.layout.height
         legend_px = (1 - big.layout.legend.y) * big.layout.height
         assert title_px + 22 <= legend_px < big.layout.margin.t, name  # the larger title still clears the legend
+
+
+def test_visit_ticks_leave_out_labels_that_would_crowd_and_never_tilt():
+    ticks = charts.visit_ticks(pd.Series([0, 1, 3, 6, 12, 24, 36, 60, 84, 120, 120]))
+    assert ticks["tickvals"] == [0, 1, 3, 6, 12, 24, 36, 60, 84, 120]
+    assert ticks["ticktext"] == ["0", "", "", "6", "12", "24", "36", "60", "84", "120"]
+    assert ticks["tickangle"] == 0
+    assert charts.visit_ticks(pd.Series([0, 1, 3, 6, 12, 24]))["ticktext"] == ["0", "1", "3", "6", "12", "24"]

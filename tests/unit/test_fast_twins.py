@@ -39,6 +39,7 @@ def _random_params(rng: random.Random, studies: list[str]) -> dict:
     return {
         **SAMPLE_PARAMS,
         **_random_cohort(rng, studies).as_params(),
+        **{f"b_{key}": value for key, value in _random_cohort(rng, studies).as_params().items()},
         "outcome": rng.choice(list(vocab.OUTCOMES)),
         "by_study": rng.random() < 0.5,
         "visit_month": rng.choice([1, 3, 6, 12, 24, 60]),
@@ -109,6 +110,17 @@ def test_the_stored_tables_are_filtered_exactly_as_the_cohort():
     cohort = _where("cohort")
     assert _where("patient_cells") == _where("visit_cells") == _where("cohort", fast=True) == cohort
     assert re.sub(r"\bv\.", "", _where("analysis_visits")).endswith(cohort.removeprefix("WHERE "))
+
+
+def test_cohort_b_is_the_cohort_with_its_parameters_prefixed():
+    """Compare's second cohort must select exactly as the first: the same text but for the b_ prefix."""
+    for fast in (False, True):
+        assert _where("cohort_b", fast).replace("$b_", "$") == _where("cohort", fast)
+    body = sql.load_sql("cohort_b")
+    assert (
+        body[body.index("SELECT") :].replace("$b_", "$")
+        == sql.load_sql("cohort")[sql.load_sql("cohort").index("SELECT") :]
+    )
 
 
 def test_generated_files_have_current_derived_tables(small_db):

@@ -12,6 +12,7 @@ from pts_explorer.vocab import DAYS_PER_MONTH, DAYS_PER_YEAR, OUTCOMES
 
 SAMPLE_PARAMS = {
     **CohortFilter().as_params(),
+    **{f"b_{key}": value for key, value in CohortFilter(arm=("stent",)).as_params().items()},
     "outcome": "villalta_total",
     "by_study": True,
     "per_arm": 5,
@@ -94,6 +95,8 @@ EXPECTED_COLUMNS |= {
     "export_visits": {"patient_id", "visit_month", "v_pain", "villalta_total", "pts_band"},
     "export_procedures": {"patient_id", "procedure_day", "technical_success"},
     "export_events": {"patient_id", "event_day", "event_type", "serious"},
+    "cohort_b": {"patient_id", "arm", "stenosis_grade", "baseline_band", "baseline_villalta", "baseline_ulcer"},
+    "cohort_overlap": {"arm", "in_a", "in_b", "in_both"},
 }
 # These read the tables an import adds: they run on an imported file (and on any other file as an
 # empty view of the same shape, see db.OPTIONAL_TABLES).
@@ -252,6 +255,7 @@ def test_shared_relations_live_in_their_own_folder():
         "patient_cells",
         "visit_cells",
         "analysis_visits",
+        "cohort_b",
     }
     assert all((sql.SHARED_DIR / f"{name}.sql").exists() for name in sql.shared_names())
 

@@ -1,0 +1,186 @@
+"""Saved cohorts and named subgroups in the page layer: the workspace of this server, the choices
+a page offers (the current filters, each named subgroup, each saved cohort), and what a choice
+stands for (a cohort filter, a label, a note, and whether it was saved on other data)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import streamlit as st
+
+from pts_explorer import config, subgroups, workspace
+from pts_explorer.filters import CohortFilter
+from pts_explorer.settings import SETTINGS
+from pts_explorer.ui import state
+from pts_explorer.ui.data import data_fingerprint, query
+
+CURRENT = "current"
+SUBGROUP = "sub:"
+
+
+def store() -> workspace.Workspace:
+    return workspace.Workspace(config.workspace_path())
+
+
+def saved_cohorts() -> list[workspace.SavedCohort]:
+    """Every saved cohort; none, with a notice, when the workspace cannot be read."""
+    try:
+        return store().cohorts()
+    except workspace.WorkspaceError as problem:
+        state.notice(str(problem))
+        return []
+
+
+def named_subgroups() -> tuple[subgroups.Subgroup, ...]:
+    """The built-in definitions and the operator's (subgroups.toml beside the outcomes file); the
+    built-ins alone, with a notice, when the operator's file cannot be used."""
+    found, problem = _loaded_subgroups(config.db_path().parent / "subgroups.toml")
+    if problem:
+        state.notice(f"The named subgroups of the operator's file are not used: {problem}")
+    return found
+
+
+@cache
+def _loaded_subgroups(extra: Path) -> tuple[tuple[subgroups.Subgroup, ...], str]:
+    try:
+        return tuple(subgroups.load(extra=extra)), ""
+    except subgroups.SubgroupError as problem:
+        return tuple(subgroups.load()), str(problem)
+
+
+def arms_text(values: dict[str, int]) -> str:
+    """'120 stent / 98 medical', small counts hidden where the app hides them."""
+    shield = state.protection()
+    return " / ".join(f"{shield.count(int(values.get(arm, 0)))} {arm}" for arm in ("stent", "medical"))
+
+
+@dataclass(frozen=True)
+class Choice:
+    ref: str  # "current", "sub:<name>" or a saved cohort's slug
+    label: str
+    cohort: CohortFilter
+    note: str = ""
+    saved: workspace.SavedCohort | None = None
+
+
+def studies() -> list[str]:
+    return query("studies").study_id.tolist()
+
+
+def filter_of(url_query: dict[str, list[str]]) -> CohortFilter:
+    return CohortFilter.from_mapping(SETTINGS.parse_all(url_query), studies())
+
+
+def choices(current: CohortFilter) -> dict[str, Choice]:
+    """What a cohort can be: the sidebar's filters, a named subgroup, or a saved cohort."""
+    out = {CURRENT: Choice(CURRENT, f"The sidebar's filters ({current.describe()})", current)}
+    for group in named_subgroups():
+        out[SUBGROUP + group.name] = Choice(SUBGROUP + group.name, group.label, filter_of(group.query), group.why)
+    for saved in saved_cohorts():
+        out[saved.slug] = Choice(saved.slug, f"Saved: {saved.name}", filter_of(saved.query), saved.note, saved)
+    return out
+
+
+def other_data(saved: workspace.SavedCohort) -> bool:
+    """Whether a saved cohort was made on another dataset than the one served."""
+    return bool(saved.fingerprint) and saved.fingerprint != data_fingerprint()
+
+
+def active() -> workspace.SavedCohort | None:
+    """The saved cohort on screen: opened, and its filters unchanged since."""
+    slug = state.saved_slug()
+    try:
+        return store().get(slug) if slug else None
+    except workspace.WorkspaceError:
+        return None
+
+
+def counts(cohort: CohortFilter) -> dict[str, int]:
+    """Patients per arm of a cohort on the served data."""
+    rows = query("cohort_counts", cohort.as_params())
+    return {str(r.arm): int(r.matching) for r in rows.itertuples()}
+
+
+def saved_on_other_data_notice(saved: workspace.SavedCohort) -> None:
+    """Say that a saved cohort comes from other data, and how its counts differ here."""
+    now = counts(filter_of(saved.query))
+    shield = state.protection()
+
+    def arms(values: dict[str, int]) -> str:
+        return ", ".join(f"{shield.count(int(values.get(arm, 0)))} {arm}" for arm in ("stent", "medical"))
+
+    st.warning(
+        f"**{saved.name}** was saved on other data (**{saved.dataset_name}**, fingerprint "
+        f"`{saved.fingerprint[:16]}…`): it held {arms(saved.counts)} patients there; its filters select "
+        f"{arms(now)} patients in the data served now.",
+        icon=":material/dataset:",
+    )
+
+
+def sidebar_panel(cohort: CohortFilter) -> None:
+    """Save the sidebar's filters under a name, or open a saved cohort."""
+    saved = saved_cohorts()
+    with st.popover("Saved cohorts", icon=":material/bookmarks:", width="stretch", key="saved_cohorts_menu"):
+        if saved:
+            by_slug = {c.slug: c for c in saved}
+            st.selectbox(
+                "Open",
+                list(by_slug),
+                index=None,
+                placeholder="Choose a saved cohort",
+                format_func=lambda slug: by_slug[slug].name,
+                key="saved_open",
+                on_change=_open_chosen,
+            )
+        groups = {group.name: group for group in named_subgroups()}
+        st.selectbox(
+            "Apply a named subgroup",
+            list(groups),
+            index=None,
+            placeholder="Choose a ready-made cohort",
+            format_func=lambda name: f"{groups[name].label} ({arms_text(counts(filter_of(groups[name].query)))})",
+            key="subgroup_apply",
+            on_change=_apply_subgroup,
+            help="Versioned definitions (subgroups.toml), with the patients per arm each holds in the data served",
+        )
+        with st.form("save_cohort", clear_on_submit=True, border=False):
+            # No max_chars: a browser would cut a long pasted name silently; the workspace refuses it in words.
+            name = st.text_input("Save these filters as", placeholder="a name")
+            note = st.text_area("Note (optional)", height=68)
+            if st.form_submit_button("Save", icon=":material/bookmark_add:"):
+                _save(name, note, cohort)
+        st.page_link("app_pages/cohorts.py", label="Manage saved cohorts", icon=":material/bookmarks:")
+
+
+def _apply_subgroup() -> None:
+    """Replace the filters (the arm chosen stays) by a named subgroup's definition."""
+    name = st.session_state.get("subgroup_apply")
+    group = next((g for g in named_subgroups() if g.name == name), None)
+    st.session_state["subgroup_apply"] = None
+    if group is None:
+        return
+    parsed = SETTINGS.parse_all(group.query)
+    for key in subgroups.FILTER_KEYS:
+        state.set_value(key, parsed.get(key, SETTINGS[key].default))
+
+
+def _open_chosen() -> None:
+    slug = st.session_state.get("saved_open")
+    if slug and state.open_saved(slug):
+        state.reseed_cohort_widgets()
+    st.session_state["saved_open"] = None
+
+
+def _save(name: str, note: str, cohort: CohortFilter) -> None:
+    info = query("dataset_info").iloc[0]
+    try:
+        saved = store().save(
+            name, state.cohort_query(), str(info.dataset_name), data_fingerprint(), counts(cohort), note
+        )
+    except workspace.WorkspaceError as problem:
+        st.error(str(problem), icon=":material/error:")
+        return
+    state.open_saved(saved.slug)
+    st.success(f"Saved as **{saved.name}**; its link opens it on any page.", icon=":material/bookmark_added:")

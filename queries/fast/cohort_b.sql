@@ -1,0 +1,14 @@
+-- cohort_b (fast): the same patients and columns as queries/shared/cohort_b.sql, from the stored
+-- patient_cohort table.
+-- params: $b_study, $b_arm, $b_site, $b_grade, $b_band, $b_sex, $b_age_min, $b_age_max, $b_ulcer as in cohort_b.sql
+-- grain: patient_id
+SELECT *
+FROM patient_cohort
+WHERE (len($b_study::VARCHAR[]) = 0 OR list_contains($b_study::VARCHAR[], study_id))
+  AND (len($b_arm::VARCHAR[]) = 0 OR list_contains($b_arm::VARCHAR[], arm))
+  AND (len($b_site::VARCHAR[]) = 0 OR list_contains($b_site::VARCHAR[], obstruction_site))
+  AND (len($b_grade::VARCHAR[]) = 0 OR list_contains($b_grade::VARCHAR[], stenosis_grade))
+  AND (len($b_band::VARCHAR[]) = 0 OR list_contains($b_band::VARCHAR[], baseline_band))
+  AND (len($b_sex::VARCHAR[]) = 0 OR list_contains($b_sex::VARCHAR[], sex))
+  AND age_years BETWEEN $b_age_min AND $b_age_max
+  AND ($b_ulcer::VARCHAR IS NULL OR baseline_ulcer = ($b_ulcer::VARCHAR = 'yes'))

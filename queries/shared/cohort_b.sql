@@ -1,0 +1,30 @@
+-- cohort_b: a second cohort beside `cohort` (the Compare page): the same relation, with every
+-- parameter prefixed b_ (a test keeps the two filters the same text).
+-- params: $b_study, $b_arm, $b_site, $b_grade, $b_band, $b_sex VARCHAR[]; $b_age_min, $b_age_max INTEGER;
+--         $b_ulcer as $ulcer in cohort.sql
+-- grain: patient_id
+SELECT *
+FROM (
+    SELECT
+        p.*,
+        b.pts_band AS baseline_band,
+        b.villalta_total AS baseline_villalta,
+        coalesce(b.ulcer_present, FALSE) AS baseline_ulcer,
+        CASE WHEN p.age_years < 50 THEN '<50' WHEN p.age_years < 65 THEN '50-64' ELSE '65+' END AS age_group,
+        CASE
+            WHEN p.stenosis_pct < 70 THEN 'below_70'
+            WHEN p.obstruction_site IN ('common_iliac', 'common_femoral') THEN 'high_grade_civ_cfv'
+            ELSE 'high_grade_other'
+        END AS lesion_group
+    FROM patients AS p
+    LEFT JOIN visits AS b
+        ON b.patient_id = p.patient_id AND b.visit_month = 0
+) AS candidates
+WHERE (len($b_study::VARCHAR[]) = 0 OR list_contains($b_study::VARCHAR[], study_id))
+  AND (len($b_arm::VARCHAR[]) = 0 OR list_contains($b_arm::VARCHAR[], arm))
+  AND (len($b_site::VARCHAR[]) = 0 OR list_contains($b_site::VARCHAR[], obstruction_site))
+  AND (len($b_grade::VARCHAR[]) = 0 OR list_contains($b_grade::VARCHAR[], stenosis_grade))
+  AND (len($b_band::VARCHAR[]) = 0 OR list_contains($b_band::VARCHAR[], baseline_band))
+  AND (len($b_sex::VARCHAR[]) = 0 OR list_contains($b_sex::VARCHAR[], sex))
+  AND age_years BETWEEN $b_age_min AND $b_age_max
+  AND ($b_ulcer::VARCHAR IS NULL OR baseline_ulcer = ($b_ulcer::VARCHAR = 'yes'))

@@ -1,0 +1,249 @@
+"""The Compare page's numbers (analytics.compare.compare_cohorts, which the page shows) equal an
+independent recomputation from the file's rows with pandas, numpy, scipy and statsmodels: sizes
+and overlap, means and CIs per visit, SMDs, the Welch difference in mean change, responder rates
+and Kaplan-Meier primary patency at 1 and 5 years."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
+
+from pts_explorer import db, vocab
+from pts_explorer.analytics import compare, survival
+from pts_explorer.filters import CohortFilter
+from tests.unit.test_trajectory_recompute import _pandas_cohort
+
+THRESHOLD = 4.0
+PAIRS = {
+    # disjoint: the seed's question, high-grade common iliac / common femoral against the femoral vein
+    "disjoint": (
+        CohortFilter(site=("common_iliac", "common_femoral"), grade=("70-99%", "occlusion")),
+        CohortFilter(site=("femoral",)),
+        ["stent", "medical"],
+    ),
+    # overlapping: under 60 against an ulcer at baseline (patients in both count in both)
+    "overlapping": (CohortFilter(age=(18, 59)), CohortFilter(ulcer="yes"), ["stent", "medical"]),
+    # nested, within the stent arm: everyone against women with severe PTS
+    "nested_stent": (CohortFilter(), CohortFilter(sex=("female",), band=("severe",)), ["stent"]),
+    # overlapping within the medical arm: moderate or severe PTS against age 50 and over
+    "overlapping_medical": (
+        CohortFilter(band=("moderate", "severe")),
+        CohortFilter(age=(50, 90)),
+        ["medical"],
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def raw(demo_con):
+    patients = demo_con.execute("SELECT * FROM patients").df()
+    visits = demo_con.execute("SELECT * FROM visits").df()
+    base = visits[visits.visit_month == 0].set_index("patient_id")
+    patients["baseline_band"] = patients.patient_id.map(base.pts_band)
+    patients["baseline_ulcer"] = patients.patient_id.map(base.ulcer_present).fillna(False).astype(bool)
+    tables = {name: demo_con.execute(f"SELECT * FROM {name}").df() for name in ("procedures", "events", "studies")}
+    return patients, visits, tables
+
+
+@pytest.fixture(scope="module", params=sorted(PAIRS))
+def case(request, demo_con, raw):
+    a, b, arms = PAIRS[request.param]
+    shown = compare.compare_cohorts(
+        lambda name, params: db.run_query(demo_con, name, params), a, b, arms, "villalta_total", THRESHOLD
+    )
+    patients = raw[0][raw[0].arm.isin(arms)]
+    return shown, _pandas_cohort(patients, a), _pandas_cohort(patients, b), arms, raw
+
+
+def test_sizes_and_overlap(case):
+    shown, a, b, arms, _ = case
+    sizes = shown.sizes.set_index("arm")
+    for arm in arms:
+        ids_a, ids_b = set(a[a.arm == arm].patient_id), set(b[b.arm == arm].patient_id)
+        assert sizes.loc[arm, "in_a"] == len(ids_a)
+        assert sizes.loc[arm, "in_b"] == len(ids_b)
+        assert sizes.loc[arm, "in_both"] == len(ids_a & ids_b)
+    assert len(a) >= 30 and len(b) >= 30  # real cohorts, so the comparisons below mean something
+
+
+def test_the_overlapping_pairs_do_overlap(demo_con):
+    for name in ("overlapping", "overlapping_medical", "nested_stent"):
+        a, b, arms = PAIRS[name]
+        shown = compare.compare_cohorts(
+            lambda n, p: db.run_query(demo_con, n, p), a, b, arms, "villalta_total", THRESHOLD
+        )
+        assert shown.sizes.in_both.sum() > 0, name
+    a, b, arms = PAIRS["disjoint"]
+    shown = compare.compare_cohorts(lambda n, p: db.run_query(demo_con, n, p), a, b, arms, "villalta_total", THRESHOLD)
+    assert shown.sizes.in_both.sum() == 0
+
+
+def _visits(raw, cohort: pd.DataFrame) -> pd.DataFrame:
+    v = raw[1].merge(cohort[["patient_id", "arm"]], on="patient_id")
+    v["value"] = v.villalta_total.astype(float)
+    v["change"] = v.value - v.patient_id.map(v[v.visit_month == 0].set_index("patient_id").value)
+    return v
+
+
+def test_means_and_t_intervals_per_visit(case):
+    shown, a, b, _, raw = case
+    table = shown.trajectories.set_index(["cohort", "arm", "visit_month"])
+    checked = 0
+    for name, cohort in (("A", a), ("B", b)):
+        for (arm, month), group in _visits(raw, cohort).dropna(subset=["value"]).groupby(["arm", "visit_month"]):
+            x = group.value.to_numpy()
+            row = table.loc[(name, arm, month)]
+            assert row.n == len(x)
+            assert row["mean"] == pytest.approx(x.mean(), abs=1e-9)
+            if len(x) > 1:
+                low, high = stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=stats.sem(x))
+                assert (row.ci_low, row.ci_high) == pytest.approx((low, high), abs=1e-9)
+            checked += 1
+    assert checked >= 10
+    assert len(table) == checked  # nothing shown that the rows do not have
+
+
+def test_difference_in_mean_change_is_welch(case):
+    shown, a, b, _, raw = case
+    va, vb = _visits(raw, a), _visits(raw, b)
+    change = shown.change.set_index(["arm", "visit_month"])
+    assert not change.empty
+    for (arm, month), row in change.iterrows():
+        x = va[(va.arm == arm) & (va.visit_month == month)].change.dropna().to_numpy()
+        y = vb[(vb.arm == arm) & (vb.visit_month == month)].change.dropna().to_numpy()
+        assert (row.n_a, row.n_b) == (len(x), len(y))
+        assert row["diff"] == pytest.approx(x.mean() - y.mean(), abs=1e-9)
+        if min(len(x), len(y)) < 2:
+            continue
+        means = CompareMeans(DescrStatsW(x), DescrStatsW(y))
+        assert (row.ci_low, row.ci_high) == pytest.approx(means.tconfint_diff(usevar="unequal"), abs=1e-9)
+        assert row.p_value == pytest.approx(stats.ttest_ind(x, y, equal_var=False).pvalue, rel=1e-6, abs=1e-12)
+
+
+def _smd_continuous(x: np.ndarray, y: np.ndarray) -> float:
+    return (x.mean() - y.mean()) / np.sqrt((x.var(ddof=1) + y.var(ddof=1)) / 2)
+
+
+def _smd_categorical(x: pd.Series, y: pd.Series, levels: list[str]) -> float:
+    """Yang & Dalton's multi-level SMD, written out from the paper's formula."""
+    p = np.array([(x == lvl).mean() for lvl in levels])[1:]
+    q = np.array([(y == lvl).mean() for lvl in levels])[1:]
+    s = (np.diag(p) - np.outer(p, p) + np.diag(q) - np.outer(q, q)) / 2
+    d = p - q
+    return float(np.sqrt(d @ np.linalg.pinv(s) @ d)) if d.any() else 0.0
+
+
+def test_baseline_smds_between_the_cohorts(case):
+    shown, a, b, _, raw = case
+    base = raw[1][raw[1].visit_month == 0].set_index("patient_id")
+    table = shown.table_one
+    header = table[table.level.isna()].set_index("variable")
+
+    def column(cohort: pd.DataFrame, variable: str) -> pd.Series:
+        if variable in cohort.columns:
+            return cohort[variable]
+        return cohort.patient_id.map(base[variable])
+
+    for variable in ("age_years", "bmi", "stenosis_pct", "villalta_total", "veines_qol"):
+        x, y = column(a, variable).dropna().astype(float), column(b, variable).dropna().astype(float)
+        row = header.loc[variable]
+        assert (row.mean_a, row.sd_a) == pytest.approx((x.mean(), x.std()), abs=1e-9)
+        assert (row.mean_b, row.sd_b) == pytest.approx((y.mean(), y.std()), abs=1e-9)
+        assert row.smd == pytest.approx(_smd_continuous(x.to_numpy(), y.to_numpy()), abs=1e-9)
+    for variable, column_name, levels in (
+        ("sex", "sex", list(vocab.SEXES)),
+        ("obstruction_site", "obstruction_site", list(vocab.SITES)),
+        ("stenosis_grade", "stenosis_grade", list(vocab.GRADES)),
+    ):
+        present = [lvl for lvl in levels if lvl in set(a[column_name]) | set(b[column_name])]
+        expected = _smd_categorical(a[column_name], b[column_name], present)
+        assert header.loc[variable, "smd"] == pytest.approx(expected, abs=1e-9), variable
+        rows = table[(table.variable == variable) & table.level.notna()].set_index("level")
+        for level in present:
+            assert rows.loc[level, "n_a"] == (a[column_name] == level).sum()
+            assert rows.loc[level, "share_b"] == pytest.approx((b[column_name] == level).mean(), abs=1e-12)
+
+
+def _due(raw, cohort: pd.DataFrame, month: int) -> pd.DataFrame:
+    """Patients with a baseline Villalta whose study schedules `month` and who were enrolled long
+    enough before the study's data cut-off to reach it."""
+    patients, visits, tables = raw
+    studies = tables["studies"].set_index("study_id")
+    enrolled = pd.to_datetime(patients.enrolled_on)
+    cut_off = (enrolled + pd.to_timedelta(patients.last_contact_day, unit="D")).groupby(patients.study_id).max()
+    c = cohort.copy()
+    c["enrolled"] = pd.to_datetime(c.enrolled_on)
+    scheduled = c.study_id.map(lambda s: month in list(studies.loc[s, "visit_months"]))
+    reached = c.enrolled + pd.Timedelta(days=round(month * vocab.DAYS_PER_MONTH)) <= c.study_id.map(cut_off)
+    with_baseline = c.patient_id.isin(visits[(visits.visit_month == 0) & visits.villalta_total.notna()].patient_id)
+    return c[scheduled & reached & with_baseline]
+
+
+def test_responder_rates_with_wilson_intervals(case):
+    shown, a, b, arms, raw = case
+    visits = raw[1]
+    rates = shown.responders.set_index(["cohort", "arm", "visit_month"])
+    for name, cohort in (("A", a), ("B", b)):
+        for month in (6, 12):
+            due = _due(raw, cohort, month)
+            at = visits[visits.visit_month == month].set_index("patient_id").villalta_total
+            base = visits[visits.visit_month == 0].set_index("patient_id").villalta_total
+            for arm in arms:
+                d = due[due.arm == arm].patient_id
+                improved = int(((d.map(base) - d.map(at)) >= THRESHOLD).sum())
+                row = rates.loc[(name, arm, month)]
+                assert (row.n, row.responders) == (len(d), improved), (name, arm, month)
+                low, high = proportion_confint(improved, len(d), method="wilson")
+                assert (row.ci_low, row.ci_high) == pytest.approx((low, high), abs=1e-12)
+
+
+def _primary_patency(raw, cohort: pd.DataFrame) -> pd.DataFrame:
+    """Stented patients with a technically successful procedure: days from the procedure to the
+    first thrombosis, restenosis or reintervention, censored at death or last contact."""
+    _, _, tables = raw
+    proc = tables["procedures"]
+    stented = cohort[cohort.arm == "stent"].merge(proc[proc.technical_success], on="patient_id")
+    events = tables["events"]
+    loss = events[events.event_type.isin(["stent_thrombosis", "restenosis", "reintervention"])]
+    loss_day = stented.patient_id.map(loss.groupby("patient_id").event_day.min())
+    death_day = stented.patient_id.map(events[events.event_type == "death"].groupby("patient_id").event_day.min())
+    last = stented.last_contact_day
+    observed = (loss_day <= last) & (death_day.isna() | (loss_day <= death_day))
+    end = pd.concat([loss_day.fillna(last), death_day.fillna(last), last], axis=1).min(axis=1)
+    return pd.DataFrame({"days": (end - stented.procedure_day).clip(lower=0), "observed": observed})
+
+
+def _product_limit(days: np.ndarray, observed: np.ndarray, t: float) -> tuple[float, float, float]:
+    """Kaplan-Meier at t with the log-log (exponential Greenwood) 95% CI, written out."""
+    s, greenwood = 1.0, 0.0
+    for time in np.unique(days[observed & (days <= t)]):
+        at_risk = (days >= time).sum()
+        d = (observed & (days == time)).sum()
+        s *= 1 - d / at_risk
+        greenwood += d / (at_risk * (at_risk - d))
+    if s in (0.0, 1.0):
+        return s, np.nan, np.nan
+    z = stats.norm.ppf(0.975)
+    se = np.sqrt(greenwood) / abs(np.log(s))
+    return s, s ** np.exp(z * se), s ** np.exp(-z * se)
+
+
+def test_kaplan_meier_patency_at_one_and_five_years(case):
+    shown, a, b, arms, raw = case
+    if "stent" not in arms:
+        assert shown.patency.empty  # patency concerns the stent arm only
+        return
+    fits = survival.fit_km(shown.patency)
+    marks = survival.landmarks(fits, shown.patency, years=(1, 5)).set_index(["group", "years"])
+    for name, cohort in (("A", a), ("B", b)):
+        rows = _primary_patency(raw, cohort)
+        assert shown.patency[shown.patency.group_value == name].n.sum() == len(rows)
+        for years in (1, 5):
+            t = years * vocab.DAYS_PER_YEAR
+            estimate, low, high = _product_limit(rows.days.to_numpy(), rows.observed.to_numpy(), t)
+            row = marks.loc[(name, years)]
+            assert row.at_risk == (rows.days >= t).sum()
+            assert row.estimate == pytest.approx(estimate, abs=1e-9)
+            assert (row.ci_low, row.ci_high) == pytest.approx((low, high), abs=1e-6)
