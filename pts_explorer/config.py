@@ -87,6 +87,7 @@ class PageSpec:
     key_chart: str = ""  # the widget key of the chart the page is for: it must start in the first screen
     url: str = ""  # its address, when not its name
     needs_data: bool = True  # False: the page works without a usable outcomes database (import)
+    example: str = ""  # a query that gives the page something to show (a page that starts empty)
 
     @property
     def url_path(self) -> str:
@@ -107,6 +108,15 @@ PAGES = (
     _S("responders", "Responders", "how_to_reg", "Outcomes", "Who improves by a threshold.", "responder_chart"),
     _S("compare", "Compare", "compare_arrows", "Cohorts", "Two cohorts side by side.", "compare_chart"),
     _S("cohorts", "Saved cohorts", "bookmarks", "Cohorts", "Cohorts saved under a name, with their links."),
+    _S(
+        "candidate",
+        "Candidate",
+        "person_search",
+        "Cohorts",
+        "Patients like one candidate, by arm.",
+        "candidate_chart",
+        example="c_site=common_iliac&c_stenosis=100&c_villalta=17&c_ulcer=yes&c_age=45&c_sex=female",
+    ),
     _S("durability", "Durability", "timeline", "Stents over time", "Patency and ulcer healing.", "km_chart"),
     _S("safety", "Safety", "health_and_safety", "Stents over time", "Complications and rates.", "complication_chart"),
     _S("glossary", "Glossary", "menu_book", "Reference", "Scores, lesions, endpoints and methods, sourced."),

@@ -595,3 +595,111 @@ def pair_responder_table(rates: pd.DataFrame, shield: Protection = OFF) -> pd.Da
             }
         )
     return pd.DataFrame(rows, columns=["Cohort", "Arm", "Responders / due", "Share (Wilson 95% CI)"])
+
+
+# ----------------------------------------------------------------------------------------------
+# One candidate against the patients like them (Candidate page).
+# ----------------------------------------------------------------------------------------------
+
+CANDIDATE_ROWS = {  # candidate_baseline variable: (label, Profile attribute, unit, a share?)
+    "age_years": ("Age, years", "age", False),
+    "stenosis_pct": ("Stenosis, %", "stenosis", False),
+    "lesion_length_mm": ("Lesion length, mm", "length", False),
+    "months_since_dvt": ("Months since DVT", "months", False),
+    "villalta_total": ("Villalta, points (0-33)", "villalta_total", False),
+    "vcss": ("VCSS, points (0-30)", "vcss", False),
+    "female": ("Sex (matched: % female)", "sex", True),
+    "left_limb": ("Limb (matched: % left)", "side", True),
+    "ulcer": ("Open ulcer (matched: % with one)", "ulcer", True),
+}
+_CANDIDATE_VALUES = {"sex": vocab.SEXES, "side": vocab.LIMB_SIDES, "ulcer": vocab.YES_NO}
+
+
+def candidate_similarity(profile: object, baseline: pd.DataFrame, shield: Protection = OFF) -> pd.DataFrame:
+    """The candidate beside the matched patients of each arm: mean (SD) or share."""
+    rows = []
+    for variable, (label, attribute, share) in CANDIDATE_ROWS.items():
+        value = getattr(profile, attribute)
+        mine = "not given" if value is None else _CANDIDATE_VALUES.get(attribute, {}).get(str(value), str(value))
+        row = {"Characteristic": label, "This patient": mine}
+        for arm in ARMS:
+            r = baseline[(baseline.arm == arm) & (baseline.variable == variable)]
+            n = int(r.n.iloc[0]) if len(r) else 0
+            if n == 0:
+                text = DASH
+            elif shield.too_few(n):
+                text = f"n {shield.label}"
+            elif share:
+                text = f"{100 * float(r['mean'].iloc[0]):.0f}%"
+            else:
+                text = _mean_sd(n, float(r["mean"].iloc[0]), float(r.sd.fillna(0).iloc[0]))
+            row[f"Matched {vocab.ARMS[arm].lower()}"] = text
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def candidate_estimates(model: list, matched: pd.DataFrame) -> pd.DataFrame:
+    """The model-based and the matched-patients estimates of stent − medical change, per visit."""
+    rows = []
+    for m in model:
+        rows.append(
+            {
+                "Visit (month)": m.visit_month,
+                "Estimate from": f"Model, randomized patients (lesion group {m.n_stent} / {m.n_medical})",
+                "Stent − medical, points": number(m.diff, 1, signed=True),
+                "95% CI": interval(m.ci_low, m.ci_high, 1),
+                "95% prediction interval, one patient per arm": interval(m.pi_low, m.pi_high, 1),
+            }
+        )
+    for r in matched.itertuples():
+        rows.append(
+            {
+                "Visit (month)": int(r.visit_month),
+                "Estimate from": f"Matched patients ({int(r.n_stent)} / {int(r.n_medical)}), Welch",
+                "Stent − medical, points": number(r.diff, 1, signed=True),
+                "95% CI": interval(r.ci_low, r.ci_high, 1),
+                "95% prediction interval, one patient per arm": "",
+            }
+        )
+    columns = [
+        "Visit (month)",
+        "Estimate from",
+        "Stent − medical, points",
+        "95% CI",
+        "95% prediction interval, one patient per arm",
+    ]
+    return pd.DataFrame(rows, columns=columns).sort_values("Visit (month)", kind="stable").reset_index(drop=True)
+
+
+def candidate_responders(rates: pd.DataFrame, shield: Protection = OFF) -> pd.DataFrame:
+    """Per arm and visit: improved by the threshold, and one band down (Wilson CIs)."""
+    rows = []
+    for r in rates.sort_values(["visit_month", "arm"], ascending=[True, False]).itertuples():
+        small = shield.small(int(r.n)) or shield.small(int(r.responders))
+        rows.append(
+            {
+                "Visit (month)": int(r.visit_month),
+                "Arm": vocab.ARMS[r.arm],
+                "Responded": r.definition,
+                "Patients / due": shield.label if small else f"{int(r.responders):,} / {int(r.n):,}",
+                "Share (Wilson 95% CI)": DASH if small else estimate_with_ci(r.proportion, r.ci_low, r.ci_high),
+            }
+        )
+    columns = ["Visit (month)", "Arm", "Responded", "Patients / due", "Share (Wilson 95% CI)"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def candidate_landmarks(marks: pd.DataFrame, what: str, shield: Protection = OFF) -> pd.DataFrame:
+    """Estimates at landmarks per arm (Kaplan-Meier or cumulative incidence) with their CIs."""
+    rows = []
+    for r in marks.itertuples():
+        hidden = shield.too_few(int(r.at_risk)) or not np.isfinite(r.estimate)
+        rows.append(
+            {
+                "Arm": vocab.ARMS.get(str(r.group), str(r.group)),
+                "Years": int(r.years),
+                what: DASH if hidden else estimate_with_ci(r.estimate, r.ci_low, r.ci_high),
+                "At risk": shield.count(int(r.at_risk)),
+            }
+        )
+    return pd.DataFrame(rows, columns=["Arm", "Years", what, "At risk"])

@@ -16,6 +16,7 @@ from pts_explorer import vocab
 
 MAX_RAW_LENGTH = 200  # longer URL values are not ours: ignored before any parsing
 SLUG = re.compile(r"[a-z0-9]{8}", re.ASCII)
+ITEMS = re.compile(r"[0-3x]{11}", re.ASCII)
 
 Value = object
 
@@ -39,7 +40,8 @@ class Setting:
     """One URL parameter.
 
     kind: "choice" (one of options), "choices" (several, repeated key), "flag" (True/False),
-    "number" (an integer within bounds, or one of options when given), "range" (two integers).
+    "number" (an integer within bounds, or one of options when given), "range" (two integers),
+    "slug" (a saved cohort), "cohort_ref" (a cohort to compare), "items" (11 Villalta items).
     options: the static allow-list; empty where the page supplies it when it draws the control.
     """
 
@@ -90,6 +92,10 @@ class Setting:
             if v == "current" or SLUG.fullmatch(v) or (v.startswith("sub:") and v[4:].isidentifier() and v.isascii()):
                 return v
         return self.default
+
+    def _parse_items(self, values: list[str], allowed: tuple) -> Value:
+        """The 11 Villalta items as 11 characters, each 0-3 or x (not scored), e.g. 2132x100010."""
+        return next((v for v in reversed(values) if ITEMS.fullmatch(v) and set(v) != {"x"}), self.default)
 
     def _parse_range(self, values: list[str], allowed: tuple) -> Value:
         numbers = [_as_int(v) for v in values]
@@ -184,6 +190,21 @@ SETTINGS = Registry(
             Setting("a", "cohort_ref", "current"),
             Setting("b", "cohort_ref", "sub:high_grade_civ_cfv"),
             Setting("compare_arm", "choice", "both", tuple(vocab.COMPARE_ARMS)),
+            # Candidate: one patient's profile (every field optional; numbers are checked for what is
+            # possible by pts_explorer.candidate, which says so in words) and the patients per arm.
+            Setting("c_site", "choice", None, tuple(vocab.SITES)),
+            Setting("c_stenosis", "number", None),
+            Setting("c_grade", "choice", None, tuple(vocab.GRADES)),
+            Setting("c_length", "number", None),
+            Setting("c_side", "choice", None, tuple(vocab.LIMB_SIDES)),
+            Setting("c_villalta", "number", None),
+            Setting("c_items", "items", None),
+            Setting("c_ulcer", "choice", None, tuple(vocab.YES_NO)),
+            Setting("c_vcss", "number", None),
+            Setting("c_age", "number", None),
+            Setting("c_sex", "choice", None, tuple(vocab.SEXES)),
+            Setting("c_months", "number", None),
+            Setting("c_k", "number", 100, (25, 50, 100, 200)),
             # Presenter mode: the page alone, large type, no controls (`present=1`).
             Setting("present", "flag", False, true_text="1"),
         )

@@ -8,6 +8,12 @@ reads, directly or through another shared relation, as a CTE, ordered by their d
 may hold (pts_explorer/derived.py): the same columns and rows, from pre-aggregated cells or the
 denormalised patient-visit table. Composing with `fast=True` takes each file's fast twin where
 there is one.
+
+`<name>@<population>` runs a statement over another population than the sidebar's cohort: the
+relation `<population>` (one of POPULATIONS) stands in for `cohort`, so the Candidate page's
+matched patients go through the same trajectory, responder and survival statements as every page.
+Only the population relation may then use its fast twin (the other twins read cells aggregated
+over the cohort filter's dimensions, which a list of patients is not).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ FAST_DIR = QUERIES_DIR / "fast"
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 _COMMENT_OR_STRING = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
 _LEADING_WITH = re.compile(r"^\s*with\s", re.IGNORECASE)
+POPULATIONS = ("matched_cohort",)  # relations that may stand in for `cohort`
 
 
 @functools.cache
@@ -80,27 +87,43 @@ def dependencies(name: str, fast: bool = False) -> frozenset[str]:
     return frozenset(r for r in shared_names() if r != name and _reads(body, r))
 
 
-def _needed(name: str, fast: bool) -> set[str]:
-    needed: set[str] = set()
-    frontier = set(dependencies(name, fast))
-    while frontier:
-        needed |= frontier
-        frontier = {d for r in frontier for d in dependencies(r, fast)} - needed
-    return needed
+def split_name(name: str) -> tuple[str, str | None]:
+    """A query name and the population it runs over (None: the cohort); unknown ones refused."""
+    base, _, population = name.partition("@")
+    if population and population not in POPULATIONS:
+        raise KeyError(f"no population named {population!r}")
+    return base, population or None
 
 
 @functools.cache
 def compose(name: str, fast: bool = False) -> str:
     """The runnable SQL of a file: the shared relations it needs are prepended as CTEs, each after
     the relations it reads, so one cohort definition serves every query. `fast`: every file's
-    fast twin where there is one."""
-    body = _body(name, fast)
-    needed = _needed(name, fast)
+    fast twin where there is one. `name@population`: see the module's docstring."""
+    base, population = split_name(name)
+    load_sql(base)  # an unknown name is refused before anything else
+
+    def source(relation: str) -> str:
+        return population if population and relation == "cohort" else relation
+
+    def twin(relation: str) -> bool:
+        return fast and (population is None or relation == population)
+
+    def reads(relation: str) -> frozenset[str]:
+        found = dependencies(source(relation), twin(source(relation)))
+        return frozenset(r for r in found if r != relation)
+
+    body = _body(base, twin(base))
+    needed: set[str] = set()
+    frontier = set(dependencies(base, twin(base)))
+    while frontier:
+        needed |= frontier
+        frontier = {d for r in frontier for d in reads(r)} - needed
     if not needed:
         return body
-    graph = {r: sorted(dependencies(r, fast)) for r in sorted(needed)}  # sorted: the same text in every process
+    graph = {r: sorted(reads(r)) for r in sorted(needed)}  # sorted: the same text in every process
     order = graphlib.TopologicalSorter(graph).static_order()
-    ctes = ",\n".join(f"{rel} AS (\n{_body(rel, fast)}\n)" for rel in order)
+    ctes = ",\n".join(f"{rel} AS (\n{_body(source(rel), twin(source(rel)))}\n)" for rel in order)
     if _LEADING_WITH.match(body):
         return _LEADING_WITH.sub(lambda _: f"WITH {ctes},\n", body, count=1)
     return f"WITH {ctes}\n{body}"

@@ -10,7 +10,7 @@
 from pts_explorer.ui.cohorts import choices as cohort_choices
 from pts_explorer.ui.cohorts import named_subgroups, saved_on_other_data_notice
 from pts_explorer.ui.cohorts import other_data as saved_on_other_data
-from pts_explorer.ui.controls import analysis_controls, visit_months
+from pts_explorer.ui.controls import analysis_controls, candidate_profile, visit_months
 from pts_explorer.ui.data import mmrm_fits, query
 from pts_explorer.ui.data import open_database as data_report
 from pts_explorer.ui.filter_panel import cohort
@@ -34,6 +34,7 @@ from pts_explorer.ui.state import control, presenting, protection, url_query
 
 __all__ = [
     "analysis_controls",
+    "candidate_profile",
     "cohort_choices",
     "named_subgroups",
     "saved_on_other_data",

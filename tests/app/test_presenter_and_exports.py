@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import zipfile
+from urllib.parse import parse_qsl
 
 import pandas as pd
 import pytest
@@ -31,7 +32,8 @@ def test_present_is_a_url_setting_written_as_1():
 
 @pytest.mark.parametrize("page", [p.name for p in ANALYSIS_PAGES])
 def test_presenter_mode_shows_the_page_alone_in_large_type(app_on, demo_db, page):
-    at = _open(app_on, demo_db, page, {"present": "1", "site": ["common_iliac", "femoral"]})
+    example = dict(parse_qsl(next(p.example for p in ANALYSIS_PAGES if p.name == page)))
+    at = _open(app_on, demo_db, page, {"present": "1", "site": ["common_iliac", "femoral"], **example})
     assert not at.multiselect and not at.selectbox and not at.slider and not at.toggle  # no controls
     assert not at.expander and not at.header  # no expanders; the cohort line names the page
     line = _texts(at)

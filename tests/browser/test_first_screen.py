@@ -24,7 +24,7 @@ def test_every_pages_key_chart_starts_in_the_first_screen(server, sized_page: Pa
     height = sized_page.viewport_size["height"]
     tops = {}
     for spec in ANALYSIS_PAGES:
-        open_page(sized_page, f"{server}/{spec.name}")
+        open_page(sized_page, f"{server}/{spec.name}?{spec.example}")
         box = sized_page.locator(f".st-key-{spec.key_chart}").bounding_box()
         assert box is not None, f"{spec.name}: no chart with key {spec.key_chart}"
         tops[spec.name] = round(box["y"])

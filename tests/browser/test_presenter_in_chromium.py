@@ -23,7 +23,7 @@ def sized_page(browser, request):
 def test_every_page_in_presenter_mode_shows_its_key_chart_whole(server, sized_page: Page, tmp_path):
     height = sized_page.viewport_size["height"]
     for spec in ANALYSIS_PAGES:
-        open_page(sized_page, f"{server}/{spec.name}?present=1&site=common_iliac&site=femoral")
+        open_page(sized_page, f"{server}/{spec.name}?present=1&site=common_iliac&site=femoral&{spec.example}")
         box = sized_page.locator(f".st-key-{spec.key_chart}").bounding_box()
         assert box is not None, spec.name
         assert box["y"] >= 0 and box["y"] + box["height"] <= height, (spec.name, box, height)  # no scrolling

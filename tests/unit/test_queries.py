@@ -24,6 +24,11 @@ SAMPLE_PARAMS = {
     "group": "obstruction_site",
     "days_per_month": DAYS_PER_MONTH,
     "days_per_year": DAYS_PER_YEAR,
+    # the Candidate page: an occluded common iliac vein, severe PTS, a woman of 45
+    **{"c_site": "common_iliac", "c_grade": "occlusion", "c_region": "iliocaval", "c_grade_group": "high"},
+    **{"c_age": 45.0, "c_villalta": 17.0, "c_vcss": None, "c_months": None, "c_length": 80.0, "c_stenosis": 100.0},
+    **{"c_sex": "female", "c_side": None, "c_ulcer": True, "level": 2, "match_per_arm": 50},
+    "matched_ids": [f"R-{i:07d}" for i in range(1, 400)] + [f"T-{i:04d}" for i in range(1, 200)],
 }
 EXPECTED_COLUMNS = {
     "cohort": {"patient_id", "arm", "stenosis_grade", "baseline_band", "baseline_villalta", "baseline_ulcer"},
@@ -97,6 +102,11 @@ EXPECTED_COLUMNS |= {
     "export_events": {"patient_id", "event_day", "event_type", "serious"},
     "cohort_b": {"patient_id", "arm", "stenosis_grade", "baseline_band", "baseline_villalta", "baseline_ulcer"},
     "cohort_overlap": {"arm", "in_a", "in_b", "in_both"},
+    "candidate_pool": {"patient_id", "arm", "region", "grade_group", "baseline_vcss", "in_level_0", "in_level_2"},
+    "candidate_levels": {"arm", "level_0", "level_1", "level_2"},
+    "candidate_match": {"patient_id", "study_id", "arm", "distance"},
+    "candidate_baseline": {"arm", "variable", "n", "mean", "sd"},
+    "matched_cohort": {"patient_id", "arm", "stenosis_grade", "baseline_band", "baseline_villalta", "lesion_group"},
 }
 # These read the tables an import adds: they run on an imported file (and on any other file as an
 # empty view of the same shape, see db.OPTIONAL_TABLES).
@@ -256,6 +266,8 @@ def test_shared_relations_live_in_their_own_folder():
         "visit_cells",
         "analysis_visits",
         "cohort_b",
+        "candidate_pool",
+        "matched_cohort",
     }
     assert all((sql.SHARED_DIR / f"{name}.sql").exists() for name in sql.shared_names())
 

@@ -1,0 +1,207 @@
+"""Candidate: patients like this one. A lesion seen on venography and a clinic visit, matched to the
+loaded data's patients of the same anatomy (widened when too few), what happened to them by arm,
+and a model-based estimate of the stent's benefit for this profile. Evidence from the data, not advice."""
+
+import pandas as pd
+import streamlit as st
+
+from pts_explorer import candidate, charts, display, glossary, ui, vocab
+from pts_explorer.analytics import candidate as estimate
+from pts_explorer.analytics import competing, responders, safety, survival, trajectories
+from pts_explorer.filters import MAX_MODEL_PATIENTS
+
+cohort = ui.page_header("Patients like this one")
+st.caption(
+    "Evidence from the loaded data about patients who resemble one candidate, not a recommendation: the choice "
+    "of treatment rests with the clinician and the patient."
+)
+profile, problems, per_arm = ui.candidate_profile()
+for problem in problems:
+    st.warning(problem, icon=":material/error:")
+if profile.empty:
+    st.info(
+        "Enter what venography and the clinic show: every field is optional, and the address keeps the profile so "
+        "the case can be shared. For example an [occluded common iliac vein with severe PTS]"
+        "(/candidate?c_site=common_iliac&c_stenosis=100&c_villalta=17&c_ulcer=yes&c_age=45&c_sex=female), "
+        "or a [mild femoral stenosis with mild PTS](/candidate?c_site=femoral&c_stenosis=40&c_villalta=7&c_age=58).",
+        icon=":material/person_search:",
+    )
+    st.stop()
+
+# Patients like this: exact anatomy at the narrowest widening that holds enough, nearest first.
+pool = {**cohort.as_params(), **profile.pool_params()}
+level, enough = estimate.choose_level(ui.query("candidate_levels", pool))
+match = ui.query("candidate_match", {**cohort.as_params(), **profile.match_params(level, per_arm)})
+shield = ui.protection()
+st.subheader(f"Patients like this: {profile.describe()}", anchor=False)
+if match.empty:
+    st.info(
+        "**No patient of the cohort matches this anatomy**, even widened to "
+        f"{candidate.LEVELS[max(candidate.LEVELS)]}. Remove a filter in the sidebar or a field of the profile.",
+        icon=":material/person_off:",
+    )
+    st.stop()
+ids = match.patient_id.tolist()
+matched = {"matched_ids": ids}
+by_arm = match.groupby("arm").size().reindex(list(vocab.ARMS), fill_value=0)
+rule = (
+    f"Exact match on {candidate.LEVELS[level]}, then the {per_arm} nearest patients of each arm by a standardized "
+    f"distance over {', '.join(profile.distance_fields()) or 'no other field (all of the anatomy group are kept)'} "
+    "(each difference divided by its SD among these patients; 1 for each differing category; a missing value counts "
+    f"as 1 SD). Matched from the sidebar's cohort ({cohort.describe()})."
+)
+if level > 0 or not enough:
+    widened = f"widened to {candidate.LEVELS[level]}" if level > 0 else "not widened"
+    st.warning(
+        f"Fewer than {candidate.MIN_PER_ARM} patients per arm share {candidate.LEVELS[0]}: the match is {widened}."
+        + ("" if enough else f" Even so an arm holds fewer than {candidate.MIN_PER_ARM}: read the numbers with care."),
+        icon=":material/zoom_out_map:",
+    )
+one_arm = [arm for arm in vocab.ARMS if by_arm[arm] == 0]
+if one_arm:
+    st.warning(
+        f"**No {vocab.ARMS[one_arm[0]].lower()} patient matches this profile**: what happened to the others is shown, "
+        "but nothing compares the arms.",
+        icon=":material/warning:",
+    )
+sizes = ui.query("cohort_size_by_study_arm@matched_cohort", matched)
+designs = set(sizes.design)
+if designs == {"observational"}:
+    st.warning(
+        "**Only observational (registry) patients match**: treatment was chosen by clinicians, so the arms may differ "
+        "in ways the match does not capture.",
+        icon=":material/visibility:",
+    )
+cols = st.columns(4)
+cols[0].metric("Matched, stent", shield.count(int(by_arm["stent"])), help=rule)
+cols[1].metric("Matched, medical", shield.count(int(by_arm["medical"])), help=rule)
+cols[2].metric("Median distance", display.number(float(match.distance.median()), 2), help=rule)
+cols[3].metric("Largest distance", display.number(float(match.distance.max()), 2), help=rule)
+
+# What happened to them, by arm: the Villalta trajectory first, then the rest.
+outcome = vocab.OUTCOMES["villalta_total"]
+summary = ui.query("trajectory_summary@matched_cohort", {**matched, "outcome": outcome.column, "by_study": False})
+table = shield.protect_stats(
+    trajectories.summary_table(summary, change=False), ["n"], ["mean", "sd", "ci_low", "ci_high"]
+)
+ui.chart(
+    charts.trajectory_figure(table, outcome, change=False),
+    "candidate_chart",
+    display.summary_trajectory(table, outcome),
+)
+st.caption(f"Villalta total of the matched patients at each visit, {trajectories.CI_METHOD}.")
+
+st.subheader("Who they are", anchor=False)
+st.caption(rule)
+left, right = st.columns([3, 2])
+with left:
+    ui.table(
+        display.candidate_similarity(profile, ui.query("candidate_baseline@matched_cohort", matched), shield),
+        key="candidate_similarity",
+        rows=len(display.CANDIDATE_ROWS),
+    )
+with right:
+    per_study = sizes.pivot_table(index=["study_id", "design"], columns="arm", values="patients", aggfunc="sum")
+    per_study = per_study.reindex(columns=list(vocab.ARMS), fill_value=0).fillna(0).astype(int).reset_index()
+    shown = per_study.rename(columns={"study_id": "Study", "design": "Design", "stent": "Stent", "medical": "Medical"})
+    for arm in ("Stent", "Medical"):
+        shown[arm] = shown[arm].map(shield.count)
+    ui.table(shown, key="candidate_studies")
+
+st.subheader("What happened to them", anchor=False, help=glossary.tip("villalta"))
+threshold = vocab.DEFAULT_THRESHOLD
+params = {**matched, "threshold": float(threshold), "randomized_only": False, "days_per_month": vocab.DAYS_PER_MONTH}
+agg = ui.query("responders_by_visit@matched_cohort", params)
+rates = [
+    responders.proportions(agg, definition, "nri").assign(definition=text)
+    for definition, text in (("responders_points", f"Villalta down {threshold}+"), ("responders_band", "One band down"))
+]
+rates_at = [r[r.visit_month.isin([6, 12])] for r in rates]
+st.markdown(f"**Responders at 6 and 12 months** ({responders.PROPORTION_METHOD})")
+ui.table(display.candidate_responders(pd.concat(rates_at), shield), key="candidate_responders")
+st.caption("A patient due at the visit but not seen counts as not improved.")
+
+by_arm_params = {**matched, "group": "arm", "randomized_only": False}
+left, right = st.columns(2)
+with left:
+    counts = ui.query("km_counts@matched_cohort", {**by_arm_params, "endpoint": "ulcer_healing"})
+    st.markdown(f"**Ulcer healing** ({competing.CIF_METHOD})")
+    if counts.empty:
+        st.caption("No matched patient had an open ulcer at baseline.")
+    else:
+        healed = competing.landmarks(competing.cumulative_incidence(counts), counts, years=(1, 5))
+        ui.table(display.candidate_landmarks(healed, "Healed (95% CI)", shield), key="candidate_healing")
+        st.caption("Matched patients with an open ulcer at baseline; death before healing is a competing event.")
+with right:
+    km = ui.query("km_counts@matched_cohort", {**by_arm_params, "endpoint": "primary_patency"})
+    st.markdown(f"**Primary patency of the stented** ({survival.KM_METHOD})")
+    if km.empty:
+        st.caption("No matched patient had a successful stent procedure.")
+    else:
+        marks = survival.landmarks(survival.fit_km(km), km, years=(1, 5))
+        ui.table(display.candidate_landmarks(marks, "Patent (95% CI)", shield), key="candidate_patency")
+
+safety_params = {**matched, "group": "none", "randomized_only": False}
+events = ui.query("safety_events@matched_cohort", safety_params)
+exposure = ui.query("safety_exposure@matched_cohort", safety_params)
+st.markdown(f"**Complications within 30 days of the procedure, stented patients** ({safety.PROPORTION_METHOD})")
+if exposure[exposure.arm == "stent"].empty:
+    st.caption("No matched patient was stented.")
+else:
+    stented = safety.rates(events, exposure)
+    stented = stented[(stented.arm == "stent") & (stented.period == "within 30 days") & (stented.patients_with > 0)]
+    if stented.empty:
+        st.caption("None recorded among the stented matched patients.")
+    else:
+        ui.table(display.safety_table(stented, "within 30 days", shield), key="candidate_safety")
+
+# A model-based estimate for this profile, beside the matched patients' own difference.
+st.subheader("Expected benefit of a stent for this profile", anchor=False, help=glossary.tip("ancova"))
+models, fitted_on = [], None
+for month in (6, 12):
+    data = ui.query(
+        "analysis_visit",
+        {
+            **cohort.as_params(),
+            "outcome": outcome.column,
+            "visit_month": month,
+            "randomized_only": True,
+            "max_patients": MAX_MODEL_PATIENTS,
+        },
+    )
+    fitted_on = data if fitted_on is None else fitted_on
+    if profile.lesion_group is not None and not data.empty:
+        fit = estimate.model_estimate(data, profile.lesion_group, profile.villalta_total, month)
+        if fit is not None:
+            models.append(fit)
+differences = estimate.matched_differences(summary, (6, 12))
+cautions = estimate.extrapolation(profile, fitted_on) if fitted_on is not None and not fitted_on.empty else []
+if profile.lesion_group is None:
+    cautions.insert(0, "the model needs the obstruction site and the stenosis (or its grade) to place the lesion")
+elif not models:
+    cautions.insert(0, "too few randomized patients of this lesion group in an arm for a model estimate")
+if designs == {"observational"}:
+    cautions.append("only observational patients match, so the matched estimate is not a randomized comparison")
+if ui.query("dataset_info").synthetic.iloc[0]:
+    cautions.append("the data are synthetic: generated patients calibrated to published figures, not real people")
+if models:
+    for col, model in zip(st.columns(len(models)), models, strict=True):
+        col.metric(
+            f"Expected stent − medical change at month {model.visit_month}",
+            f"{display.number(model.diff, 1, signed=True)} points",
+            help=f"95% CI {display.interval(model.ci_low, model.ci_high, 1)}; prediction interval for one patient "
+            f"per arm {display.interval(model.pi_low, model.pi_high, 1)}",
+        )
+if cautions:
+    st.warning("**Read with care:** " + "; ".join(cautions) + ".", icon=":material/warning:")
+ui.table(display.candidate_estimates(models, differences), key="candidate_estimates")
+baseline_note = ""
+if models and models[0].baseline_assumed:
+    baseline_note = (
+        f" No Villalta was given: the randomized patients' mean baseline ({models[0].baseline:.1f}) is used."
+    )
+st.caption(
+    f"Negative: more improvement with a stent. {display.sentence(estimate.MODEL_METHOD)}. "
+    f"Formula: `{estimate.FORMULA}`.{baseline_note} Matched: {trajectories.DIFF_METHOD}, stent minus medical mean "
+    "change among the matched patients."
+)

@@ -1,0 +1,38 @@
+-- candidate_baseline: per arm, the baseline of the patients the Candidate page matched (run as
+-- candidate_baseline@matched_cohort), in the fields a candidate is described by: mean and SD of the
+-- numbers, the share of each category.
+-- grain: arm, variable
+WITH
+
+described AS (
+    SELECT
+        c.arm,
+        c.age_years::DOUBLE AS age_years,
+        c.stenosis_pct::DOUBLE AS stenosis_pct,
+        c.lesion_length_mm::DOUBLE AS lesion_length_mm,
+        c.months_since_dvt::DOUBLE AS months_since_dvt,
+        c.baseline_villalta::DOUBLE AS villalta_total,
+        v.vcss::DOUBLE AS vcss,
+        CASE WHEN c.sex = 'female' THEN 1.0 ELSE 0.0 END AS female,
+        CASE WHEN c.limb_side = 'left' THEN 1.0 ELSE 0.0 END AS left_limb,
+        CASE WHEN c.baseline_ulcer THEN 1.0 ELSE 0.0 END AS ulcer
+    FROM cohort AS c
+    LEFT JOIN visits AS v
+        ON v.patient_id = c.patient_id AND v.visit_month = 0
+),
+
+long AS (
+    UNPIVOT described
+    ON age_years, stenosis_pct, lesion_length_mm, months_since_dvt, villalta_total, vcss, female, left_limb, ulcer
+    INTO NAME variable VALUE value
+)
+
+SELECT
+    arm,
+    variable,
+    count(value) AS n,
+    avg(value) AS mean,
+    stddev_samp(value) AS sd
+FROM long
+GROUP BY arm, variable
+ORDER BY arm DESC, variable
