@@ -72,11 +72,17 @@ if designs == {"observational"}:
         "in ways the match does not capture.",
         icon=":material/visibility:",
     )
-cols = st.columns(4)
-cols[0].metric("Matched, stent", shield.count(int(by_arm["stent"])), help=rule)
-cols[1].metric("Matched, medical", shield.count(int(by_arm["medical"])), help=rule)
-cols[2].metric("Median distance", display.number(float(match.distance.median()), 2), help=rule)
-cols[3].metric("Largest distance", display.number(float(match.distance.max()), 2), help=rule)
+if ui.presenting():  # one line instead of the metrics: the chart stays whole on a projector
+    st.markdown(
+        f"Matched: **{shield.count(int(by_arm['stent']))} stent**, **{shield.count(int(by_arm['medical']))} medical** "
+        f"(median distance {display.number(float(match.distance.median()), 2)})"
+    )
+else:
+    cols = st.columns(4)
+    cols[0].metric("Matched, stent", shield.count(int(by_arm["stent"])), help=rule)
+    cols[1].metric("Matched, medical", shield.count(int(by_arm["medical"])), help=rule)
+    cols[2].metric("Median distance", display.number(float(match.distance.median()), 2), help=rule)
+    cols[3].metric("Largest distance", display.number(float(match.distance.max()), 2), help=rule)
 
 # What happened to them, by arm: the Villalta trajectory first, then the rest.
 outcome = vocab.OUTCOMES["villalta_total"]

@@ -11,8 +11,7 @@ current = ui.page_header("Compare two cohorts")
 options = ui.cohort_choices(current)
 refs = list(options)
 
-c1, c2 = st.columns(2)
-c3, c4, _ = st.columns([1.3, 1, 0.7], vertical_alignment="bottom")
+c1, c2, c3, c4 = st.columns([2.4, 2.4, 1.1, 1.5], vertical_alignment="bottom")
 
 
 def label(ref: str) -> str:
@@ -23,10 +22,9 @@ ref_a = ui.control("a", c1.selectbox, "Cohort A", refs, valid=refs, format_func=
 ref_b = ui.control("b", c2.selectbox, "Cohort B", refs, valid=refs, format_func=label)
 arm_choice = ui.control(
     "compare_arm",
-    c3.segmented_control,
+    c3.selectbox,
     "Arm",
     list(vocab.COMPARE_ARMS),
-    required=True,
     format_func=vocab.COMPARE_ARMS.get,
 )
 outcome_key = ui.control(
@@ -43,25 +41,31 @@ a, b = options[ref_a], options[ref_b]
 for choice in (a, b):
     if choice.saved is not None and ui.saved_on_other_data(choice.saved):
         ui.saved_on_other_data_notice(choice.saved)
-    if choice.note:
-        st.caption(f"**{choice.label}**: {choice.note}")
 if ref_a == ref_b:
     st.info("Cohort A and cohort B are the same: choose another cohort for B.", icon=":material/compare_arrows:")
     st.stop()
 
 
+def _about(choice: ui.CohortChoice) -> str:
+    """A cohort's label, filters and note, for its metric's help."""
+    return f"{choice.label}: {choice.cohort.describe()}" + (f". {choice.note}" if choice.note else "")
+
+
 shield = ui.protection()
 result = compare.compare_cohorts(ui.query, a.cohort, b.cohort, arms, outcome.column, vocab.DEFAULT_THRESHOLD)
 sizes = result.sizes
+overlap_note = (
+    "Patients in both cohorts are counted in each: the two cohorts are not independent samples, so the "
+    "differences' confidence intervals below are too narrow and their p-values too small."
+)
 cols = st.columns(3)
-cols[0].metric("Cohort A", shield.count(int(sizes.in_a.sum())), help=a.label)
-cols[1].metric("Cohort B", shield.count(int(sizes.in_b.sum())), help=b.label)
-cols[2].metric("In both", shield.count(int(sizes.in_both.sum())), help="Patients who meet both cohorts' filters")
-if int(sizes.in_both.sum()):
-    st.caption(
-        "Patients in both cohorts are counted in each: the two cohorts are not independent samples, so the "
-        "differences' confidence intervals below are too narrow and their p-values too small."
-    )
+cols[0].metric("Cohort A", shield.count(int(sizes.in_a.sum())), help=_about(a))
+cols[1].metric("Cohort B", shield.count(int(sizes.in_b.sum())), help=_about(b))
+cols[2].metric(
+    "In both",
+    shield.count(int(sizes.in_both.sum())),
+    help="Patients who meet both cohorts' filters. " + (overlap_note if int(sizes.in_both.sum()) else ""),
+)
 if result.empty:
     ui.empty_cohort(compare.within_arms(a.cohort if not int(sizes.in_a.sum()) else b.cohort, arms))
     st.stop()
@@ -73,6 +77,10 @@ ui.chart(
     "compare_chart",
     f"Mean {outcome.label} at each visit for cohort A and cohort B, per arm.",
 )
+notes = [
+    f"**{n}**: {c.label} ({c.cohort.describe()})" + (f". {c.note}" if c.note else "") for n, c in (("A", a), ("B", b))
+]
+st.caption("  \n".join(notes + ([overlap_note] if int(sizes.in_both.sum()) else [])))
 
 st.subheader("Baseline: cohort A against cohort B", help=glossary.tip("smd"))
 ui.table(display.pair_table(result.table_one, shield), key="compare_table_one", rows=len(result.table_one))

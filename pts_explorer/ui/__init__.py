@@ -7,6 +7,7 @@
 - importing: the Import page's parts
 """
 
+from pts_explorer.ui.cohorts import Choice as CohortChoice
 from pts_explorer.ui.cohorts import choices as cohort_choices
 from pts_explorer.ui.cohorts import named_subgroups, saved_on_other_data_notice
 from pts_explorer.ui.cohorts import other_data as saved_on_other_data
@@ -35,6 +36,7 @@ from pts_explorer.ui.state import control, presenting, protection, url_query
 __all__ = [
     "analysis_controls",
     "candidate_profile",
+    "CohortChoice",
     "cohort_choices",
     "named_subgroups",
     "saved_on_other_data",

@@ -85,3 +85,22 @@ def test_presenter_mode_shows_the_numbers_without_the_form(app_on, demo_db):
     assert not at.number_input and not at.selectbox
     assert "**Candidate** ·" in _texts(at)
     assert at.get("plotly_chart")
+
+
+def test_the_exports_hold_the_candidate_tables_and_the_sql_over_the_matched_patients(app_on, demo_db):
+    import io
+    import zipfile
+
+    from pts_explorer import exports
+    from tests.app.test_presenter_and_exports import _page_export
+
+    at = _candidate(app_on, demo_db, SEVERE)
+    at.button(key="export_prepare").click().run()
+    assert not at.exception, at.exception
+    page = _page_export(at, "Candidate", demo_db)
+    report = exports.report_html(page)
+    assert "Model, randomized patients" in report and "<div class='chart'>" in report
+    with zipfile.ZipFile(io.BytesIO(exports.bundle(page, demo_db))) as archive:
+        names = archive.namelist()
+    assert any(n.endswith("candidate_match.sql") for n in names)
+    assert any(n.endswith("trajectory_summary@matched_cohort.sql") for n in names)

@@ -142,17 +142,28 @@ def test_unknown_or_hostile_slugs_find_nothing(space):
 
 def test_processes_saving_at_the_same_moment_all_succeed(tmp_path):
     """Two server processes on one workspace file: SQLite's lock serialises them."""
-    import multiprocessing
+    import subprocess
+    import sys
+
+    from pts_explorer.config import PROJECT_ROOT
 
     path = tmp_path / "ws.sqlite"
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(2) as pool:
-        pool.starmap(_save_in_process, [(str(path), f"process {i}") for i in range(6)])
-    assert sorted(c.name for c in Workspace(path).cohorts()) == [f"process {i}" for i in range(6)]
-
-
-def _save_in_process(path: str, name: str) -> None:
-    Workspace(path).save(name, {"sex": ["female"]}, "demo", "fp", {"stent": 1})
+    go = tmp_path / "go"
+    script = (
+        "import sys, time, pathlib\n"
+        "from pts_explorer.workspace import Workspace\n"
+        "go = pathlib.Path(sys.argv[2])\n"
+        "while not go.exists(): time.sleep(0.01)\n"
+        "for i in range(3):\n"
+        "    Workspace(sys.argv[1]).save(f'process {sys.argv[3]}.{i}', {'sex': ['female']}, 'demo', 'fp', {})\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, str(path), str(go), str(n)], cwd=PROJECT_ROOT) for n in range(2)
+    ]
+    go.touch()  # both start saving at the same moment
+    assert [p.wait(timeout=60) for p in procs] == [0, 0]
+    names = sorted(c.name for c in Workspace(path).cohorts())
+    assert names == [f"process {n}.{i}" for n in range(2) for i in range(3)]
 
 
 def test_reading_an_absent_workspace_creates_nothing(tmp_path):
