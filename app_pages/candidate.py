@@ -26,11 +26,15 @@ if profile.empty:
         "or a [mild femoral stenosis with mild PTS](/candidate?c_site=femoral&c_stenosis=40&c_villalta=7&c_age=58).",
         icon=":material/person_search:",
     )
-    st.stop()
+    ui.stop()
 
 # Patients like this: exact anatomy at the narrowest widening that holds enough, nearest first.
 pool = {**cohort.as_params(), **profile.pool_params()}
-level, enough = estimate.choose_level(ui.query("candidate_levels", pool))
+levels = ui.query("candidate_levels", pool)
+if levels.empty:  # every cohort patient is in the pool: nobody there means an empty cohort
+    ui.empty_cohort(cohort)
+    ui.stop()
+level, enough = estimate.choose_level(levels)
 match = ui.query("candidate_match", {**cohort.as_params(), **profile.match_params(level, per_arm)})
 shield = ui.protection()
 st.subheader(f"Patients like this: {profile.describe()}", anchor=False)
@@ -40,7 +44,7 @@ if match.empty:
         f"{candidate.LEVELS[max(candidate.LEVELS)]}. Remove a filter in the sidebar or a field of the profile.",
         icon=":material/person_off:",
     )
-    st.stop()
+    ui.stop()
 ids = match.patient_id.tolist()
 matched = {"matched_ids": ids}
 by_arm = match.groupby("arm").size().reindex(list(vocab.ARMS), fill_value=0)

@@ -43,7 +43,7 @@ for choice in (a, b):
         ui.saved_on_other_data_notice(choice.saved)
 if ref_a == ref_b:
     st.info("Cohort A and cohort B are the same: choose another cohort for B.", icon=":material/compare_arrows:")
-    st.stop()
+    ui.stop()
 
 
 def _about(choice: ui.CohortChoice) -> str:
@@ -68,7 +68,7 @@ cols[2].metric(
 )
 if result.empty:
     ui.empty_cohort(compare.within_arms(a.cohort if not int(sizes.in_a.sum()) else b.cohort, arms))
-    st.stop()
+    ui.stop()
 
 labels = {"A": "A", "B": "B"}
 table = shield.protect_stats(result.trajectories, ["n"], ["mean", "sd", "ci_low", "ci_high"])
@@ -120,11 +120,11 @@ st.caption(f"Non-responder imputation (due but not seen counts as not improved);
 st.subheader("Primary patency: cohort A against cohort B", help=glossary.tip("kaplan_meier"))
 if "stent" not in arms:
     st.info("Patency concerns stented patients: choose both arms or the stent arm.", icon=":material/info:")
-    st.stop()
+    ui.stop()
 km = result.patency
 if km.empty or km.group_value.nunique() < 2:
     st.info("One of the cohorts has no stented patient with a successful procedure.", icon=":material/info:")
-    st.stop()
+    ui.stop()
 fits = survival.fit_km(km)
 risk = survival.at_risk(km, survival.ticks_days(float(km.duration_days.max())))
 shown_risk = risk.apply(lambda column: column.map(shield.count)) if shield.active else risk

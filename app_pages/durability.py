@@ -80,7 +80,7 @@ if counts.empty:
             f"**Nobody in this cohort is eligible for {in_sentence}**: it concerns {who.split(',')[0]}.",
             icon=":material/event_busy:",
         )
-    st.stop()
+    ui.stop()
 ui.design_notice(ui.study_designs(cohort, randomized_only), remedy="randomized")
 if not counts.observed.any():
     st.info(

@@ -15,7 +15,7 @@ month = analysis.visit_month
 data = ui.query("analysis_visit", params)
 if data.empty:
     ui.no_analysis_data(analysis)
-    st.stop()
+    ui.stop()
 ui.design_notice(ui.analysis_designs(analysis), remedy="registry")
 shield = ui.protection()
 if len(data) >= analysis.max_patients:

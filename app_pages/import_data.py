@@ -44,7 +44,7 @@ if not config.import_in_app():
         icon=":material/lock:",
     )
     st.code(command_line("contract"), language="bash")
-    st.stop()
+    ui.stop()
 
 profiles = ui.import_profiles()
 left, right = st.columns([1, 1.4], vertical_alignment="bottom")

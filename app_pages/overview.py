@@ -10,7 +10,7 @@ params = cohort.as_params()
 sizes = ui.query("cohort_size_by_study_arm", params)
 if sizes.empty:
     ui.empty_cohort(cohort)
-    st.stop()
+    ui.stop()
 
 shield = ui.protection()
 by_arm = sizes.groupby("arm").patients.sum().reindex(["stent", "medical"], fill_value=0)

@@ -44,7 +44,7 @@ params = analysis.as_params(threshold=float(threshold))
 agg = ui.query("responders_by_visit", params)
 if agg.empty:
     ui.no_analysis_data(analysis)
-    st.stop()
+    ui.stop()
 ui.design_notice(ui.analysis_designs(analysis), remedy="registry")
 label = responders.DESCRIPTIONS[definition].replace("the threshold", f"{threshold} points")
 shield = ui.protection()

@@ -30,7 +30,7 @@ if denominators.empty:
         )
     else:
         ui.empty_cohort(cohort)
-    st.stop()
+    ui.stop()
 ui.design_notice(ui.study_designs(cohort, randomized_only), remedy="randomized")
 events = ui.query("safety_events", params)
 rates = safety.rates(events, ui.query("safety_exposure", params))

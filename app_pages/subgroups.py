@@ -15,7 +15,7 @@ month = analysis.visit_month
 data = ui.query("analysis_visit", params)
 if data.empty:
     ui.no_analysis_data(analysis)
-    st.stop()
+    ui.stop()
 ui.design_notice(ui.analysis_designs(analysis), remedy="registry")
 
 overall = effects.ancova(data, ["study_id"])
@@ -24,7 +24,7 @@ if overall is None:
         f"**Too few patients to estimate a treatment effect**: each arm needs at least {effects.MIN_PER_ARM} "
         f"patients with the outcome at baseline and month {month}."
     )
-    st.stop()
+    ui.stop()
 
 studies = {s: s for s in ui.query("studies").study_id}
 rows, tests = [], []

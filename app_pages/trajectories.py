@@ -45,7 +45,7 @@ sizes = ui.query("cohort_size_by_study_arm", params)
 summary = ui.query("trajectory_summary", params)
 if summary.empty:
     ui.empty_cohort(cohort)
-    st.stop()
+    ui.stop()
 
 ui.design_notice(sizes, by_study, remedy="split")
 shield = ui.protection()

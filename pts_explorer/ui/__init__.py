@@ -31,7 +31,7 @@ from pts_explorer.ui.notices import (
     table,
     veins_diagram,
 )
-from pts_explorer.ui.state import control, presenting, protection, url_query
+from pts_explorer.ui.state import control, presenting, protection, stop, url_query
 
 __all__ = [
     "analysis_controls",
@@ -58,6 +58,7 @@ __all__ = [
     "mmrm_fits",
     "no_analysis_data",
     "page_header",
+    "stop",
     "study_designs",
     "table",
     "presenting",

@@ -54,6 +54,8 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
                 notices.small_cell_notice()
         changed_settings = st.container()
         page.run()
+    except state.PageStop:
+        pass
     except Exception:  # st.stop and st.rerun are BaseExceptions and pass through
         failed = True
         notices.unexpected_error(page.title)

@@ -49,8 +49,7 @@ def require_database() -> validation.Report:
         return open_database()
     except db.DatabaseProblem as problem:
         _database_problem_page(config.db_path(), problem)
-        st.stop()
-        raise  # st.stop() ends the run; this line only tells the type checker
+        state.stop()
 
 
 def findings_table(findings: list[validation.Finding]) -> None:

@@ -14,7 +14,7 @@ same query, so navigating adds exactly one history entry and never clears the se
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import streamlit as st
 
@@ -189,6 +189,16 @@ def url_query() -> dict[str, list[str]]:
     else:
         values["cohort"] = None
     return SETTINGS.encode_all(values)
+
+
+class PageStop(BaseException):
+    """Ends a page's own script early. Unlike st.stop(), which keeps the run stopped at every later
+    Streamlit call, it lets the frame finish the run (write the URL, fill the Export menu)."""
+
+
+def stop() -> NoReturn:
+    """End the page here; the frame around it still completes the run."""
+    raise PageStop
 
 
 def publish() -> None:

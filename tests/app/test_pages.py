@@ -1,12 +1,14 @@
 """Every page renders on the demo cohort and on an empty cohort; filters change the numbers."""
 
 import json
+from urllib.parse import parse_qs
 
 import pytest
 
 from pts_explorer.config import ANALYSIS_PAGES as CONFIG_PAGES
 
 PAGES = [p.script for p in CONFIG_PAGES]  # the pages that show data
+EXAMPLES = {p.script: parse_qs(p.example) for p in CONFIG_PAGES}  # what a page that starts empty needs
 ANALYSIS_PAGES = [f"app_pages/{name}.py" for name in ("effects", "subgroups", "responders")]
 EMPTY = {"study": "TRIAL", "site": "ivc", "grade": "<50%"}  # the trial enrolls >=50% only
 
@@ -34,7 +36,7 @@ def _figures(at) -> list[dict]:
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_on_demo_cohort(app_on, demo_db, page):
-    at = app_on(demo_db).run()
+    at = app_on(demo_db, EXAMPLES[page]).run()
     at.switch_page(page).run()
     assert not at.exception
     assert "Synthetic demo data" in _texts(at)
@@ -43,11 +45,12 @@ def test_page_renders_on_demo_cohort(app_on, demo_db, page):
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_shows_empty_cohort_as_a_normal_state(app_on, small_db, page):
-    at = app_on(small_db, EMPTY).run()
+    at = app_on(small_db, {**EMPTY, **EXAMPLES[page]}).run()
     at.switch_page(page).run()
     assert not at.exception
     assert "No patients match the current filters" in _texts(at)
     assert _metric(at, "Stent") == "0"
+    assert _url(at, "site") == ["ivc"], "the address states the empty cohort too (the run completed after the stop)"
 
 
 def test_overview_numbers_change_with_a_filter(app_on, demo_db):
