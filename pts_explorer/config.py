@@ -22,6 +22,10 @@ DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "memory_limit": os.environ.get("PTS_DUCKDB_MEMORY", "256MB"),
     "temp_directory": str(Path(tempfile.gettempdir()) / "pts_explorer_duckdb"),
 }
+# A directory of Parquet tables has no derived tables: the pages aggregate the contract tables, and
+# quantiles over a million patients cannot spill, so its limit is higher (measured: 256 MB fails at
+# 1M patients, 1 GB holds).
+DUCKDB_PARQUET_CONFIG = {**DUCKDB_CONFIG, "memory_limit": os.environ.get("PTS_DUCKDB_MEMORY", "1GB")}
 
 
 SETTINGS_FILE = PROJECT_ROOT / "pts_explorer.toml"
@@ -71,8 +75,23 @@ def workspace_path() -> Path:
 
 
 def db_path() -> Path:
-    """The outcomes database the app reads: $PTS_DB, or the demo file."""
+    """The outcomes database the app reads: $PTS_DB (a DuckDB file, or a directory of Parquet
+    tables written by `make export-parquet`), or the demo file."""
     return Path(os.environ.get("PTS_DB") or DEFAULT_DB_PATH)
+
+
+ENGINES = ("duckdb", "spark")
+
+
+def engine() -> str:
+    """Where the pages' queries run: "duckdb" (embedded, the default) or "spark" ($PTS_ENGINE)."""
+    return (os.environ.get("PTS_ENGINE") or "duckdb").strip().lower()
+
+
+def spark_database() -> str | None:
+    """A Spark catalog database holding the outcomes tables ($PTS_SPARK_DATABASE), instead of the
+    Parquet directory."""
+    return os.environ.get("PTS_SPARK_DATABASE") or None
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any, Protocol
 
 import duckdb
 import pandas as pd
 
 from pts_explorer import derived, sql, validation
-from pts_explorer.config import DUCKDB_CONFIG
+from pts_explorer.config import DUCKDB_CONFIG, DUCKDB_PARQUET_CONFIG
+
+
+class Engine(Protocol):
+    """Another engine the composed, bound statements run on (pts_explorer.spark)."""
+
+    def run(self, text: str, bound: dict[str, Any]) -> pd.DataFrame: ...
 
 
 class DatabaseProblem(Exception):
@@ -22,11 +30,15 @@ class DatabaseProblem(Exception):
 
 
 def data_version(path: Path) -> str:
-    """A token that changes whenever the file is replaced (the generator renames a new file in)."""
+    """A token that changes whenever the file is replaced (the generator renames a new file in), or
+    any Parquet file of a directory is added, removed or rewritten."""
     try:
         st = path.stat()
     except FileNotFoundError:
         return "missing"
+    if path.is_dir():
+        files = sorted((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in path.rglob("*.parquet"))
+        return f"dir-{hash(tuple(files))}"
     return f"{st.st_mtime_ns}-{st.st_size}-{st.st_ino}"
 
 
@@ -55,7 +67,7 @@ def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     if not path.exists():
         raise DatabaseProblem(f"No outcomes database at {path}.")
     if path.is_dir():
-        raise DatabaseProblem(f"{path} is a folder, not a DuckDB database file.")
+        return open_parquet(path)
     con = duckdb.connect(":memory:", config=DUCKDB_CONFIG)
     try:
         con.execute(f"ATTACH $path AS {ATTACHED} (READ_ONLY)", {"path": str(path)})
@@ -64,6 +76,68 @@ def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
         con.close()
         raise DatabaseProblem(f"{path} could not be opened as a DuckDB database.", [str(exc).splitlines()[0]]) from exc
     return con
+
+
+COLUMN_ORDER_FILE = "columns.json"  # each table's columns in the source's order (pts_explorer.parquet)
+
+
+def column_order(folder: Path) -> dict[str, list[str]]:
+    """The column order a Parquet directory records, or none."""
+    try:
+        found = json.loads((folder / COLUMN_ORDER_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    ok = isinstance(found, dict) and all(
+        isinstance(v, list) and all(isinstance(c, str) for c in v) for v in found.values()
+    )
+    return found if ok else {}
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def open_parquet(folder: Path) -> duckdb.DuckDBPyConnection:
+    """A directory of Parquet tables (pts_explorer.parquet's layout: <table>/ or <table>.parquet,
+    partitions as key=value folders) served through one view per table: the same SQL runs on it.
+    Parquet files are read-only by nature; the directory has no derived tables, so the queries run
+    on the contract tables."""
+    tables = parquet_tables(folder)
+    if not tables:
+        raise DatabaseProblem(
+            f"{folder} is a folder without Parquet tables: point PTS_DB at a DuckDB file, or at a folder "
+            "written by `make export-parquet` (one folder or file per table)."
+        )
+    order = column_order(folder)
+    con = duckdb.connect(":memory:", config=DUCKDB_PARQUET_CONFIG)
+    try:
+        for name, pattern in tables.items():
+            # The folder comes from the operator's configuration; it is quoted as a string literal.
+            literal = "'" + pattern.replace("'", "''") + "'"
+            hive = ", hive_partitioning = true, hive_types_autocast = false" if pattern.endswith("**/*.parquet") else ""
+            columns = ", ".join(_quoted(c) for c in order[name]) if name in order else "*"
+            con.execute(f"CREATE VIEW {_quoted(name)} AS SELECT {columns} FROM read_parquet({literal}{hive})")
+        for name, columns in OPTIONAL_TABLES.items():
+            if name not in tables:
+                con.execute(f"CREATE VIEW {name} AS SELECT {columns} WHERE FALSE")
+    except duckdb.Error as exc:
+        con.close()
+        raise DatabaseProblem(f"{folder} could not be read as Parquet tables.", [str(exc).splitlines()[0]]) from exc
+    return con
+
+
+def parquet_tables(folder: Path) -> dict[str, str]:
+    """Each table of a Parquet directory and the glob that reads it (table names are identifiers)."""
+    found = {}
+    for entry in sorted(folder.iterdir()):
+        name = entry.name.removesuffix(".parquet")
+        if not name.isidentifier():
+            continue
+        if entry.is_file() and entry.suffix == ".parquet":
+            found[name] = str(entry)
+        elif entry.is_dir() and any(entry.rglob("*.parquet")):
+            found[name] = str(entry / "**" / "*.parquet")
+    return found
 
 
 def _expose_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -117,10 +191,13 @@ def bind_params(name: str, params: dict, fast: bool = False) -> tuple[str, dict]
 
 
 def run_query(
-    con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, fast: bool = False
+    con: duckdb.DuckDBPyConnection | Engine, name: str, params: dict | None = None, fast: bool = False
 ) -> pd.DataFrame:
     """Run queries/<name>.sql on a fresh cursor (sessions run on different threads); `fast`: its
-    fast twin, for a file with current derived tables (has_derived)."""
+    fast twin, for a file with current derived tables (has_derived). On another engine the
+    statement runs as composed from the contract tables (derived tables are DuckDB's own)."""
+    if not isinstance(con, duckdb.DuckDBPyConnection):
+        return con.run(*bind_params(name, params or {}))
     text, bound = bind_params(name, params or {}, fast)
     cur = con.cursor()
     try:

@@ -17,7 +17,7 @@ import duckdb
 
 from pts_explorer.config import QUERIES_DIR
 
-DERIVED_VERSION = 3
+DERIVED_VERSION = 4
 DERIVED_DIR = QUERIES_DIR / "derived"
 DERIVED_TABLES = ("agg_patient_cells", "agg_visit_cells", "patient_cohort", "patient_visits", "patient_events")
 FINGERPRINT = (

@@ -10,7 +10,7 @@ sampled AS (
     INNER JOIN outcome_values AS b
         ON b.patient_id = e.patient_id AND b.visit_month = 0
     WHERE b.value IS NOT NULL
-    ORDER BY hash(e.patient_id), e.patient_id
+    ORDER BY e.sample_key, e.patient_id
     LIMIT $max_patients
 )
 

@@ -24,6 +24,7 @@ paired AS (
         e.stenosis_grade,
         e.baseline_band,
         e.lesion_group,
+        e.sample_key,
         CASE WHEN e.baseline_ulcer THEN 'yes' ELSE 'no' END AS baseline_ulcer,
         b.value AS baseline,
         f.value AS value,
@@ -38,5 +39,5 @@ paired AS (
 
 SELECT *
 FROM paired
-ORDER BY hash(patient_id), patient_id
+ORDER BY sample_key, patient_id
 LIMIT $max_patients

@@ -17,9 +17,11 @@ baseline AS (
 ),
 
 long AS (
-    UNPIVOT baseline
-    ON study, sex, limb_side, obstruction_site, stenosis_grade, ceap_c, baseline_band, baseline_ulcer
-    INTO NAME variable VALUE level
+    SELECT arm, variable, level
+    FROM baseline
+    UNPIVOT (level FOR variable IN (
+        study, sex, limb_side, obstruction_site, stenosis_grade, ceap_c, baseline_band, baseline_ulcer
+    ))
 )
 
 SELECT

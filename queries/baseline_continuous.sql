@@ -22,9 +22,9 @@ arm_size AS (
 ),
 
 long AS (
-    UNPIVOT baseline
-    ON age_years, bmi, months_since_dvt, stenosis_pct, villalta_total, vcss, veines_qol
-    INTO NAME variable VALUE value
+    SELECT arm, variable, value
+    FROM baseline
+    UNPIVOT (value FOR variable IN (age_years, bmi, months_since_dvt, stenosis_pct, villalta_total, vcss, veines_qol))
 )
 
 SELECT

@@ -22,9 +22,11 @@ described AS (
 ),
 
 long AS (
-    UNPIVOT described
-    ON age_years, stenosis_pct, lesion_length_mm, months_since_dvt, villalta_total, vcss, female, left_limb, ulcer
-    INTO NAME variable VALUE value
+    SELECT arm, variable, value
+    FROM described
+    UNPIVOT (value FOR variable IN (
+        age_years, stenosis_pct, lesion_length_mm, months_since_dvt, villalta_total, vcss, female, left_limb, ulcer
+    ))
 )
 
 SELECT

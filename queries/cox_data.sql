@@ -4,5 +4,5 @@
 -- grain: patient_id
 SELECT *
 FROM time_to_event
-ORDER BY hash(patient_id), patient_id
+ORDER BY sample_key, patient_id
 LIMIT $max_patients

@@ -27,13 +27,15 @@ paired AS (
 ),
 
 long AS (
-    UNPIVOT paired
-    ON (b_pain, f_pain) AS pain, (b_cramps, f_cramps) AS cramps, (b_heaviness, f_heaviness) AS heaviness,
-       (b_paresthesia, f_paresthesia) AS paresthesia, (b_pruritus, f_pruritus) AS pruritus,
-       (b_edema, f_edema) AS edema, (b_induration, f_induration) AS induration,
-       (b_hyperpigmentation, f_hyperpigmentation) AS hyperpigmentation, (b_redness, f_redness) AS redness,
-       (b_ectasia, f_ectasia) AS ectasia, (b_calf_pain, f_calf_pain) AS calf_pain, (b_ulcer, f_ulcer) AS ulcer
-    INTO NAME item VALUE baseline, visit
+    SELECT arm, item, baseline, visit
+    FROM paired
+    UNPIVOT ((baseline, visit) FOR item IN (
+        (b_pain, f_pain) AS pain, (b_cramps, f_cramps) AS cramps, (b_heaviness, f_heaviness) AS heaviness,
+        (b_paresthesia, f_paresthesia) AS paresthesia, (b_pruritus, f_pruritus) AS pruritus,
+        (b_edema, f_edema) AS edema, (b_induration, f_induration) AS induration,
+        (b_hyperpigmentation, f_hyperpigmentation) AS hyperpigmentation, (b_redness, f_redness) AS redness,
+        (b_ectasia, f_ectasia) AS ectasia, (b_calf_pain, f_calf_pain) AS calf_pain, (b_ulcer, f_ulcer) AS ulcer
+    ))
 )
 
 SELECT

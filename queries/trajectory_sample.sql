@@ -10,9 +10,16 @@ picked AS (
         SELECT
             patient_id,
             arm,
-            CASE WHEN $by_study THEN study_id ELSE 'All studies' END AS study_group,
-            row_number() OVER (PARTITION BY arm, study_group ORDER BY hash(patient_id), patient_id) AS pick
-        FROM cohort
+            study_group,
+            row_number() OVER (PARTITION BY arm, study_group ORDER BY sample_key, patient_id) AS pick
+        FROM (
+            SELECT
+                patient_id,
+                arm,
+                sample_key,
+                CASE WHEN $by_study THEN study_id ELSE 'All studies' END AS study_group
+            FROM cohort
+        ) AS grouped
     ) AS ranked
     WHERE pick <= $per_arm
 ),

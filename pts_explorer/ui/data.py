@@ -48,6 +48,29 @@ def _connection(path: str, version: str) -> duckdb.DuckDBPyConnection:
     return opened.con
 
 
+@st.cache_resource(max_entries=2, show_spinner="Starting Spark…")
+def _engine(path: str, version: str) -> db.Engine | None:
+    """The engine the pages' queries run on when it is not the embedded DuckDB (PTS_ENGINE)."""
+    chosen = config.engine()
+    if chosen == "duckdb":
+        return None
+    if chosen not in config.ENGINES:
+        raise db.DatabaseProblem(f"PTS_ENGINE={chosen!r} is not an engine this app knows: use duckdb or spark.")
+    from pts_explorer import spark
+
+    folder = Path(path)
+    database = config.spark_database()
+    if database is None and not folder.is_dir():
+        raise db.DatabaseProblem(
+            f"PTS_ENGINE=spark reads a directory of Parquet tables, and {folder} is not one: run "
+            "`make export-parquet` and point PTS_DB at data/parquet (or name a catalog in PTS_SPARK_DATABASE)."
+        )
+    try:
+        return spark.connect(folder=folder if database is None else None, database=database)
+    except spark.SparkUnavailable as problem:
+        raise db.DatabaseProblem(str(problem)) from problem
+
+
 def _freeze(params: dict[str, Any]) -> tuple:
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
 
@@ -58,6 +81,9 @@ def _thaw(frozen: tuple) -> dict[str, Any]:
 
 @st.cache_data(max_entries=512, ttl=3600, show_spinner=False)
 def _cached_query(name: str, frozen_params: tuple, path: str, version: str) -> pd.DataFrame:
+    other = _engine(path, version)
+    if other is not None:
+        return db.run_query(other, name, _thaw(frozen_params))
     con = _connection(path, version)
     return db.run_query(con, name, _thaw(frozen_params), fast=_open(path, version).fast)
 
@@ -83,6 +109,7 @@ def open_database() -> validation.Report:
     path = config.db_path()
     opened = _open(str(path), db.data_version(path))
     _connection(str(path), db.data_version(path))
+    _engine(str(path), db.data_version(path))  # a missing Java or pyspark is said here, once
     return opened.report or validation.Report()
 
 
@@ -94,6 +121,18 @@ def _opened() -> Opened:
 def data_is_fast() -> bool:
     """Whether the served file's derived tables are current: queries run their fast twins."""
     return _opened().fast
+
+
+def engine_description() -> str:
+    """Which engine runs the pages' queries, on what (the About this dataset expander says it)."""
+    path = config.db_path()
+    other = _engine(str(path), db.data_version(path))
+    if other is not None:
+        source = Path(str(getattr(other, "source", path))).name  # a folder's name, not the server's paths
+        return f"Spark SQL (tables from {source}), translated from DuckDB's dialect by sqlglot"
+    if path.is_dir():
+        return f"DuckDB over the Parquet tables in {path.name}/"
+    return "DuckDB" + (" (the file's derived tables)" if _opened().fast else "")
 
 
 def data_fingerprint() -> str:

@@ -13,7 +13,8 @@ SELECT
         WHEN p.stenosis_pct < 70 THEN 'below_70'
         WHEN p.obstruction_site IN ('common_iliac', 'common_femoral') THEN 'high_grade_civ_cfv'
         ELSE 'high_grade_other'
-    END AS lesion_group
+    END AS lesion_group,
+    md5(p.patient_id) AS sample_key
 FROM patients AS p
 LEFT JOIN visits AS b
     ON b.patient_id = p.patient_id AND b.visit_month = 0

@@ -15,6 +15,7 @@ SELECT
     c.baseline_ulcer,
     c.age_group,
     c.lesion_group,
+    c.sample_key,
     c.enrolled_on,
     v.patient_id,
     v.visit_month,

@@ -13,6 +13,7 @@ valued AS (
         sex,
         obstruction_site,
         stenosis_grade,
+        sample_key,
         visit_month,
         CASE $outcome
             WHEN 'villalta_total' THEN b_villalta_total::DOUBLE
@@ -39,7 +40,7 @@ sampled AS (
     SELECT patient_id
     FROM valued
     WHERE visit_month = 0 AND baseline IS NOT NULL
-    ORDER BY hash(patient_id), patient_id
+    ORDER BY sample_key, patient_id
     LIMIT $max_patients
 )
 

@@ -16,6 +16,7 @@ paired AS (
         stenosis_grade,
         baseline_band,
         lesion_group,
+        sample_key,
         CASE WHEN baseline_ulcer THEN 'yes' ELSE 'no' END AS baseline_ulcer,
         CASE $outcome
             WHEN 'villalta_total' THEN b_villalta_total::DOUBLE
@@ -42,5 +43,5 @@ paired AS (
 SELECT *, value - baseline AS change
 FROM paired
 WHERE baseline IS NOT NULL AND value IS NOT NULL
-ORDER BY hash(patient_id), patient_id
+ORDER BY sample_key, patient_id
 LIMIT $max_patients

@@ -15,16 +15,17 @@ FROM (
             WHEN p.stenosis_pct < 70 THEN 'below_70'
             WHEN p.obstruction_site IN ('common_iliac', 'common_femoral') THEN 'high_grade_civ_cfv'
             ELSE 'high_grade_other'
-        END AS lesion_group
+        END AS lesion_group,
+        md5(p.patient_id) AS sample_key
     FROM patients AS p
     LEFT JOIN visits AS b
         ON b.patient_id = p.patient_id AND b.visit_month = 0
 ) AS candidates
-WHERE (len($b_study::VARCHAR[]) = 0 OR list_contains($b_study::VARCHAR[], study_id))
-  AND (len($b_arm::VARCHAR[]) = 0 OR list_contains($b_arm::VARCHAR[], arm))
-  AND (len($b_site::VARCHAR[]) = 0 OR list_contains($b_site::VARCHAR[], obstruction_site))
-  AND (len($b_grade::VARCHAR[]) = 0 OR list_contains($b_grade::VARCHAR[], stenosis_grade))
-  AND (len($b_band::VARCHAR[]) = 0 OR list_contains($b_band::VARCHAR[], baseline_band))
-  AND (len($b_sex::VARCHAR[]) = 0 OR list_contains($b_sex::VARCHAR[], sex))
+WHERE (array_length($b_study::VARCHAR[]) = 0 OR list_contains($b_study::VARCHAR[], study_id))
+  AND (array_length($b_arm::VARCHAR[]) = 0 OR list_contains($b_arm::VARCHAR[], arm))
+  AND (array_length($b_site::VARCHAR[]) = 0 OR list_contains($b_site::VARCHAR[], obstruction_site))
+  AND (array_length($b_grade::VARCHAR[]) = 0 OR list_contains($b_grade::VARCHAR[], stenosis_grade))
+  AND (array_length($b_band::VARCHAR[]) = 0 OR list_contains($b_band::VARCHAR[], baseline_band))
+  AND (array_length($b_sex::VARCHAR[]) = 0 OR list_contains($b_sex::VARCHAR[], sex))
   AND age_years BETWEEN $b_age_min AND $b_age_max
   AND ($b_ulcer::VARCHAR IS NULL OR baseline_ulcer = ($b_ulcer::VARCHAR = 'yes'))

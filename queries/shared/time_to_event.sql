@@ -55,6 +55,7 @@ framed AS (
         c.age_years,
         c.age_group,
         c.last_contact_day,
+        c.sample_key,
         CASE WHEN (SELECT yes FROM stent_endpoint) THEN pr.procedure_day ELSE 0 END AS start_day,
         CASE $endpoint
             WHEN 'primary_patency' THEN f.primary_loss_day

@@ -42,8 +42,9 @@ _WORKSPACE = Path(tempfile.mkdtemp(prefix="pts-browser-")) / "workspace.sqlite"
 
 
 @contextlib.contextmanager
-def serving(db: Path, workspace: Path = _WORKSPACE):
-    """`streamlit run app.py` on `db`, saved cohorts in `workspace`; yields its base URL."""
+def serving(db: Path, workspace: Path = _WORKSPACE, env: dict[str, str] | None = None, timeout: float = 60):
+    """`streamlit run app.py` on `db`, saved cohorts in `workspace`, with `env` added to the
+    environment; yields its base URL."""
     port = _free_port()
     # Output goes to a file, not a pipe: a full pipe can block the server (Streamlit's own e2e note).
     log = tempfile.NamedTemporaryFile(prefix="streamlit-", suffix=".log", delete=False)  # noqa: SIM115
@@ -66,13 +67,13 @@ def serving(db: Path, workspace: Path = _WORKSPACE):
             "none",
         ],
         cwd=PROJECT_ROOT,
-        env={**os.environ, "PTS_DB": str(db), "PTS_WORKSPACE": str(workspace)},
+        env={**os.environ, "PTS_DB": str(db), "PTS_WORKSPACE": str(workspace), **(env or {})},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, proc)
+        _wait_healthy(url, proc, timeout)
         yield url
     finally:
         proc.terminate()
