@@ -127,7 +127,7 @@ def table_one(cont: pd.DataFrame, cat: pd.DataFrame, shield: Protection = OFF) -
     sizes = baseline.arm_sizes(cont)
     summary = baseline.categorical_summary(cat, sizes)
     arms_hidden = dict(zip(ARMS, shield.mask([sizes.get(arm, 0) for arm in ARMS]), strict=True))
-    hidden = _hidden_levels(summary, shield, [arm for arm, h in arms_hidden.items() if h])
+    hidden = _hidden_levels(summary, shield, [arm for arm, h in arms_hidden.items() if h]).to_dict("index")
     small_arm = any(shield.too_few(sizes.get(arm, 0)) for arm in ARMS)
     for variable, levels in summary.groupby("variable", sort=False):
         label = CATEGORICAL_LABELS[variable]
@@ -139,7 +139,7 @@ def table_one(cont: pd.DataFrame, cat: pd.DataFrame, shield: Protection = OFF) -
             for arm in ("stent", "medical"):
                 n, share = getattr(r, f"n_{arm}"), getattr(r, f"share_{arm}")
                 shown = _count_share(n, share, with_share=not arms_hidden[arm])  # a share would give n away
-                cells[arm] = shield.label if hidden.loc[(variable, r.level), f"n_{arm}"] else shown
+                cells[arm] = shield.label if hidden[(variable, r.level)][f"n_{arm}"] else shown
             rows.append(
                 {
                     "characteristic": f"    {vocab.label(vocabulary, r.level)}",
