@@ -406,7 +406,7 @@ def forest_figure(rows: pd.DataFrame, outcome: Outcome, overall: float | None = 
         )
     fig.update_yaxes(tickvals=y, ticktext=labels, showgrid=False)
     fig.update_xaxes(
-        title_text=f"Stent − medical change, {outcome.unit} (← favours stent if lower is better)"
+        title_text=f"Stent − medical change, {outcome.unit} · ← favours stent"
         if not outcome.higher_is_better
         else f"Stent − medical change, {outcome.unit}"
     )
@@ -720,6 +720,18 @@ PRESENTER_TICKS = 16
 PRESENTER_HEIGHT = 500
 
 
+MIN_ROW_FONT = 10  # px: the smallest label a row of a crowded axis gets
+
+
+def _row_font(axis: Any, height: int, margin: Any) -> int:
+    """The font size at which an axis's row labels (explicit tick texts) stay apart at this height."""
+    rows = len(axis.ticktext or ())
+    if rows < 2:
+        return PRESENTER_TICKS
+    plot_px = height - (margin.t or 0) - (margin.b or 0)
+    return max(MIN_ROW_FONT, min(PRESENTER_TICKS, int(0.8 * plot_px / rows)))
+
+
 def presenter_figure(fig: go.Figure, height: int = PRESENTER_HEIGHT) -> go.Figure:
     """A copy of `fig` for a projector: larger title, labels, ticks and legend; title and legend
     re-placed in pixels for the larger type; a height that fits under the presenter's cohort line."""
@@ -734,6 +746,10 @@ def presenter_figure(fig: go.Figure, height: int = PRESENTER_HEIGHT) -> go.Figur
     )
     big.update_xaxes(tickfont={"size": PRESENTER_TICKS}, title={"font": {"size": PRESENTER_FONT}})
     big.update_yaxes(tickfont={"size": PRESENTER_TICKS}, title={"font": {"size": PRESENTER_FONT}})
+    for axis in big.select_yaxes():  # one label per row (a forest plot): the rows must not overlap
+        size = _row_font(axis, height, big.layout.margin)
+        if size < PRESENTER_TICKS:
+            axis.tickfont.size = size
     for annotation in big.layout.annotations:  # subplot titles, risk tables, reference labels
         annotation.font.size = max(annotation.font.size or 0, PRESENTER_TICKS)
     return big

@@ -260,3 +260,24 @@ def test_visit_ticks_leave_out_labels_that_would_crowd_and_never_tilt():
     assert ticks["ticktext"] == ["0", "", "", "6", "12", "24", "36", "60", "84", "120"]
     assert ticks["tickangle"] == 0
     assert charts.visit_ticks(pd.Series([0, 1, 3, 6, 12, 24]))["ticktext"] == ["0", "1", "3", "6", "12", "24"]
+
+
+def test_presenter_forest_rows_keep_apart():
+    """A forest plot's row labels shrink in presenter mode until the rows no longer overlap."""
+    rows = pd.DataFrame(
+        {
+            "factor_label": ["Site"] * 24,
+            "level_label": [f"level {i}" for i in range(24)],
+            "estimate": np.linspace(-6, -2, 24),
+            "ci_low": np.linspace(-8, -4, 24),
+            "ci_high": np.linspace(-4, 0, 24),
+            "n_stent": [30] * 24,
+            "n_medical": [30] * 24,
+            "estimable": [True] * 24,
+        }
+    )
+    big = charts.presenter_figure(charts.forest_figure(rows, vocab.OUTCOMES["villalta_total"], -4.0))
+    plot_px = big.layout.height - big.layout.margin.t - big.layout.margin.b
+    assert big.layout.yaxis.tickfont.size <= 0.8 * plot_px / 24 or big.layout.yaxis.tickfont.size == charts.MIN_ROW_FONT
+    few = charts.presenter_figure(charts.forest_figure(rows.head(4), vocab.OUTCOMES["villalta_total"], -4.0))
+    assert few.layout.yaxis.tickfont.size == charts.PRESENTER_TICKS
