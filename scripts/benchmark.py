@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import numpy as np
 
@@ -104,7 +105,10 @@ def page_times(path: Path, runs: int) -> dict[str, dict]:
             )
             for _ in range(runs)
         ]
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+        for key, values in parse_qs(page.example).items():  # a page that starts empty gets its example
+            at.query_params[key] = values
+        at.run()
         at.switch_page(str(ROOT / page.script)).run()
         times: dict[str, list[float]] = {"cold": [], "warm": [], "cold_round_trip": [], "warm_round_trip": []}
         for kind in ("cold", "warm"):
@@ -205,7 +209,7 @@ def browser(path: Path, new_tabs: int) -> dict[str, object]:
                 tabs.append(1000 * (time.perf_counter() - begun))
                 context.close()
             for spec in ANALYSIS_PAGES:  # every page once, for the memory peak
-                open_page(page, f"{url}/{spec.url_path}")
+                open_page(page, f"{url}/{spec.url_path}?{spec.example}")
             chromium.close()
         peak = next(
             int(line.split()[1]) / 1024
