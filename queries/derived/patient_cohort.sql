@@ -1,5 +1,5 @@
 -- patient_cohort: every patient with the baseline-derived attributes and groupings of
--- queries/shared/cohort.sql, stored (same columns, same order), so the fast twin of `cohort` is a
+-- queries/shared/patient_attributes.sql, stored (same columns, same order), so the fast twin of `cohort` is a
 -- filtered scan instead of a join with the visits. Written with the data (pts_explorer/derived.py).
 -- grain: patient_id
 CREATE TABLE patient_cohort AS

@@ -4,23 +4,7 @@
 --         $b_ulcer as $ulcer in cohort.sql
 -- grain: patient_id
 SELECT *
-FROM (
-    SELECT
-        p.*,
-        b.pts_band AS baseline_band,
-        b.villalta_total AS baseline_villalta,
-        coalesce(b.ulcer_present, FALSE) AS baseline_ulcer,
-        CASE WHEN p.age_years < 50 THEN '<50' WHEN p.age_years < 65 THEN '50-64' ELSE '65+' END AS age_group,
-        CASE
-            WHEN p.stenosis_pct < 70 THEN 'below_70'
-            WHEN p.obstruction_site IN ('common_iliac', 'common_femoral') THEN 'high_grade_civ_cfv'
-            ELSE 'high_grade_other'
-        END AS lesion_group,
-        md5(p.patient_id) AS sample_key
-    FROM patients AS p
-    LEFT JOIN visits AS b
-        ON b.patient_id = p.patient_id AND b.visit_month = 0
-) AS candidates
+FROM patient_attributes
 WHERE (array_length($b_study::VARCHAR[]) = 0 OR list_contains($b_study::VARCHAR[], study_id))
   AND (array_length($b_arm::VARCHAR[]) = 0 OR list_contains($b_arm::VARCHAR[], arm))
   AND (array_length($b_site::VARCHAR[]) = 0 OR list_contains($b_site::VARCHAR[], obstruction_site))

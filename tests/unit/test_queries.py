@@ -1,6 +1,7 @@
 """Every SQL file runs on a small generated database with the parameters it declares."""
 
 import graphlib
+import re
 
 import duckdb
 import pandas as pd
@@ -107,6 +108,7 @@ EXPECTED_COLUMNS |= {
     "candidate_match": {"patient_id", "study_id", "arm", "distance"},
     "candidate_baseline": {"arm", "variable", "n", "mean", "sd"},
     "matched_cohort": {"patient_id", "arm", "stenosis_grade", "baseline_band", "baseline_villalta", "lesion_group"},
+    "patient_attributes": {"patient_id", "baseline_band", "baseline_ulcer", "age_group", "lesion_group", "sample_key"},
 }
 # These read the tables an import adds: they run on an imported file (and on any other file as an
 # empty view of the same shape, see db.OPTIONAL_TABLES).
@@ -167,12 +169,16 @@ def test_unknown_query_name_is_refused():
         sql.load_sql("../app")
 
 
+def _ctes(composed: str) -> list[str]:
+    return re.findall(r"(?m)^(?:WITH )?(\w+) AS \($", composed)
+
+
 def test_cohort_is_composed_into_queries_that_read_it():
     composed = sql.compose("cohort_counts")
-    assert composed.startswith("WITH cohort AS (")
+    assert _ctes(composed) == ["patient_attributes", "cohort"]  # cohort after the relation it filters
     assert "list_contains($site::VARCHAR[], obstruction_site)" in composed
-    # A query that already has a WITH clause gets the cohort as its first CTE.
-    assert sql.compose("trajectory_summary").startswith("WITH cohort AS (")
+    # A query that already has a WITH clause gets the shared relations before its own CTEs.
+    assert _ctes(sql.compose("trajectory_summary"))[:3] == ["patient_attributes", "outcome_values", "cohort"]
     assert sql.compose("studies") == sql.compose("studies").split("WITH")[0]
 
 
@@ -256,6 +262,7 @@ def test_shared_relations_are_composed_transitively_and_in_order():
 
 def test_shared_relations_live_in_their_own_folder():
     assert set(sql.shared_names()) == {
+        "patient_attributes",
         "cohort",
         "analysis_cohort",
         "outcome_values",
