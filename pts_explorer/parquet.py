@@ -19,10 +19,10 @@ from pathlib import Path
 
 import duckdb
 
-from pts_explorer import db
+from pts_explorer import db, vocab
 
-TABLES = ("dataset_info", "studies", "patients", "visits", "procedures", "events")
-OPTIONAL = ("import_info", "import_manifest", "sponsor_adtte")
+TABLES = vocab.CONTRACT_TABLES
+OPTIONAL = tuple(db.OPTIONAL_TABLES)
 PARTITIONS = {"patients": ("study_id", "center_id")}
 ORDER = {
     "patients": "patient_id",

@@ -14,6 +14,7 @@ parameters scalar or list literals.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import threading
@@ -24,8 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-TABLES = ("dataset_info", "studies", "patients", "visits", "procedures", "events")
-OPTIONAL = ("import_info", "import_manifest", "sponsor_adtte")
+from pts_explorer import vocab
 
 
 class SparkUnavailable(RuntimeError):
@@ -50,6 +50,7 @@ def check_available() -> None:
         )
 
 
+@functools.lru_cache(maxsize=512)  # the statements are few: each is parsed and translated once
 def translate(text: str) -> str:
     """DuckDB SQL (a composed statement) as Spark SQL."""
     import sqlglot
@@ -90,6 +91,8 @@ def connect(folder: Path | None = None, database: str | None = None, master: str
     check_available()
     from pyspark.sql import SparkSession
 
+    from pts_explorer.db import OPTIONAL_TABLES, column_order, parquet_tables
+
     with _LOCK:
         session = (
             SparkSession.builder.appName("pts-explorer")
@@ -105,14 +108,12 @@ def connect(folder: Path | None = None, database: str | None = None, master: str
         )
         session.sparkContext.setLogLevel("ERROR")
         if database:
-            for table in TABLES + OPTIONAL:
+            for table in vocab.CONTRACT_TABLES + tuple(OPTIONAL_TABLES):
                 if session.catalog.tableExists(f"{database}.{table}"):
                     session.table(f"{database}.{table}").createOrReplaceTempView(table)
             return SparkConnection(session, database)
         if folder is None:
             raise SparkUnavailable("PTS_ENGINE=spark needs PTS_DB to name a Parquet directory or PTS_SPARK_DATABASE.")
-        from pts_explorer.db import OPTIONAL_TABLES, column_order, parquet_tables
-
         found, order = parquet_tables(folder), column_order(folder)
         for table, pattern in found.items():
             frame = session.read.parquet(pattern.removesuffix("/**/*.parquet"))

@@ -179,3 +179,7 @@ def label(vocabulary: dict[str, str], value: str) -> str:
 def level_label(factor: str, value: str) -> str:
     """Display label of one level of a grouping (a study id is its own label)."""
     return LEVELS.get(factor, {}).get(value, value)
+
+
+# The data contract's tables, in the order they are written and read.
+CONTRACT_TABLES = ("dataset_info", "studies", "patients", "visits", "procedures", "events")

@@ -14,12 +14,12 @@ from typing import Any
 
 import duckdb
 
-from pts_explorer import validation
+from pts_explorer import validation, vocab
 from pts_explorer.importer.issues import ERROR, WARNING, Issue, Issues
 from pts_explorer.importer.profiles import Profile
 from pts_explorer.importer.readers import Staged
 
-TABLES = ("dataset_info", "studies", "patients", "visits", "procedures", "events")
+TABLES = vocab.CONTRACT_TABLES
 
 
 def contract_columns(table: str) -> list[str]:
