@@ -3,6 +3,8 @@
 - agg_patient_cells, agg_visit_cells: for every combination of the sidebar filter's dimensions
   (study, arm, site, grade, baseline band, sex, exact age, baseline ulcer), the sufficient
   statistics the Overview and Trajectories need (counts, sums, sums of squares);
+- agg_responder_cells: the same dimensions with visit month and responder outcome, for the
+  responder counts;
 - patient_cohort: the cohort relation's columns, stored; patient_visits: every visit with its
   patient's dimensions and month-0 values, so the analysis queries need no self-join.
 
@@ -16,10 +18,18 @@ from __future__ import annotations
 import duckdb
 
 from pts_explorer.config import QUERIES_DIR
+from pts_explorer.vocab import DAYS_PER_MONTH
 
-DERIVED_VERSION = 4
+DERIVED_VERSION = 5
 DERIVED_DIR = QUERIES_DIR / "derived"
-DERIVED_TABLES = ("agg_patient_cells", "agg_visit_cells", "patient_cohort", "patient_visits", "patient_events")
+DERIVED_TABLES = (  # in order: a table may read those before it
+    "agg_patient_cells",
+    "agg_visit_cells",
+    "patient_cohort",
+    "patient_visits",
+    "patient_events",
+    "agg_responder_cells",
+)
 FINGERPRINT = (
     "SELECT (SELECT count(*) FROM patients) || ':' || (SELECT coalesce(sum(hash(p)), 0) FROM patients AS p) || ':' "
     "|| (SELECT count(*) FROM visits) || ':' || (SELECT coalesce(sum(hash(v)), 0) FROM visits AS v)"
@@ -34,8 +44,9 @@ def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
 
 def write_derived(con: duckdb.DuckDBPyConnection) -> None:
     """Create the derived tables in the connection's current database, from its contract tables."""
-    for name in DERIVED_TABLES:  # patient_visits reads patient_cohort
-        con.execute((DERIVED_DIR / f"{name}.sql").read_text(encoding="utf-8"))
+    for name in DERIVED_TABLES:
+        text = (DERIVED_DIR / f"{name}.sql").read_text(encoding="utf-8")
+        con.execute(text, {"days_per_month": DAYS_PER_MONTH} if "$days_per_month" in text else None)
     con.execute(
         "CREATE TABLE derived_info AS SELECT $version AS version, $fingerprint AS fingerprint",
         {"version": DERIVED_VERSION, "fingerprint": fingerprint(con)},

@@ -116,59 +116,64 @@ def gray_test(counts: pd.DataFrame, cause: int = 1) -> tuple[float, int, float]:
 
 def gray_score(counts: pd.DataFrame, groups: list[str], cause: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """The score (observed minus expected subdistribution events) of every group but the last, and
-    its estimated covariance, following Gray (1988) and R cmprsk's crstm."""
+    its estimated covariance, following Gray (1988) and R cmprsk's crstm.
+
+    crstm walks the distinct times in order; its recursions (the groups' survival and cumulative
+    incidence, F, and the matrix c) are running sums and products, so every time is computed at
+    once from cumulative sums over the times with an event."""
     other = 3 - cause if cause in (1, 2) else None
     k = len(groups)
     index = {g: i for i, g in enumerate(groups)}
     data = counts.assign(g=counts.group_value.astype(str).map(index))
     table = data.pivot_table(index="duration_days", columns=["status", "g"], values="n", aggfunc="sum", fill_value=0)
-    times = table.index.to_numpy(float)
 
     def per_group(status: int) -> np.ndarray:
         columns = [(status, j) for j in range(k)]
         return table.reindex(columns=columns, fill_value=0).to_numpy(float)
 
-    d1, d2, d0 = per_group(cause), (per_group(other) if other else np.zeros((times.size, k))), per_group(0)
-    leaving = d0 + d1 + d2
-    at_risk = leaving[::-1].cumsum(axis=0)[::-1]
-    score, v = np.zeros(k - 1), np.zeros((k - 1, k - 1))
-    c, v2, v3 = np.zeros((k, k)), np.zeros((k - 1, k)), np.zeros(k)
-    skmm, f1m, fm = np.ones(k), np.zeros(k), 0.0
-    for row in range(times.size):
-        rs, e1, e2 = at_risk[row], d1[row], d2[row]
-        n1, n2 = e1.sum(), e2.sum()
-        live = rs > 0
-        skm, f1 = skmm.copy(), f1m.copy()
-        if n1 > 0 or n2 > 0:
-            skm[live] = skmm[live] * (rs[live] - e1[live] - e2[live]) / rs[live]
-            f1[live] = f1m[live] + skmm[live] * e1[live] / rs[live]
-            weight = np.where(live, rs / np.where(live, skmm, 1.0), 0.0)  # R_j / S_j(t-)
-            tr = weight.sum()
-            tq = (weight * (1 - f1m)).sum()
-            f = fm + n1 / tr
-            a = -np.outer(weight, weight) / tr
-            a[np.diag_indices(k)] = weight * (1 - weight / tr)
-            c += a * n1 / (tr * (1 - fm))
-            score += (e1 - n1 * weight * (1 - f1m) / tq)[: k - 1]
-            if n1 > 0:
-                for j in np.flatnonzero(live):
-                    t4 = 1 - (1 - f) / skm[j] if skm[j] > 0 else 1.0
-                    t5 = 1 - (n1 - 1) / (tr * skmm[j] - 1) if n1 > 1 else 1.0
-                    t3 = t5 * skmm[j] * n1 / (tr * rs[j])
-                    v3[j] += t4 * t4 * t3
-                    t1 = a[: k - 1, j] - t4 * c[: k - 1, j]
-                    v2[:, j] += t1 * t4 * t3
-                    v += np.outer(t1, t1) * t3
-            for j in np.flatnonzero(live & (e2 > 0) & (skm > 0)):
-                t4 = (1 - f) / skm[j]
-                t5 = 1 - (e2[j] - 1) / (rs[j] - 1) if e2[j] > 1 else 1.0
-                t3 = t5 * skmm[j] ** 2 * e2[j] / rs[j] ** 2
-                v3[j] += t4 * t4 * t3
-                t1 = t4 * c[: k - 1, j]
-                v2[:, j] -= t1 * t4 * t3
-                v += np.outer(t1, t1) * t3
-            fm = f
-        skmm, f1m = skm, f1
-    cc = c[: k - 1]
+    d1, d2, d0 = per_group(cause), (per_group(other) if other else np.zeros((len(table), k))), per_group(0)
+    at_risk = (d0 + d1 + d2)[::-1].cumsum(axis=0)[::-1]
+    events = (d1 + d2).sum(axis=1) > 0  # times without an event change nothing
+    rs, e1, e2 = at_risk[events], d1[events], d2[events]
+    n1 = e1.sum(axis=1)
+    live = rs > 0
+    safe_rs = np.where(live, rs, 1.0)
+
+    def before(running: np.ndarray, start: float) -> np.ndarray:  # the value just before each time
+        return np.concatenate([np.full((1, *running.shape[1:]), start), running[:-1]])
+
+    skm = np.cumprod(np.where(live, (rs - e1 - e2) / safe_rs, 1.0), axis=0)  # each group's S(t)
+    skmm = before(skm, 1.0)
+    f1m = before(np.cumsum(np.where(live, skmm * e1 / safe_rs, 0.0), axis=0), 0.0)
+    weight = np.where(live, rs / np.where(live, skmm, 1.0), 0.0)  # R_j / S_j(t-)
+    tr = weight.sum(axis=1)
+    tq = (weight * (1 - f1m)).sum(axis=1)
+    f = np.cumsum(n1 / tr)  # the pooled cumulative incidence F(t), and F(t-)
+    fm = before(f, 0.0)
+    a = -weight[:, :, None] * weight[:, None, :] / tr[:, None, None]
+    diagonal = np.arange(k)
+    a[:, diagonal, diagonal] = weight * (1 - weight / tr[:, None])
+    c = np.cumsum(a * (n1 / (tr * (1 - fm)))[:, None, None], axis=0)
+    score = (e1 - n1[:, None] * weight * (1 - f1m) / tq[:, None]).sum(axis=0)[: k - 1]
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # The cause's events, in every group at risk.
+        cause_rows = live & (n1 > 0)[:, None]
+        t4 = np.where(skm > 0, 1 - (1 - f[:, None]) / skm, 1.0)
+        t5 = np.where((n1 > 1)[:, None], 1 - (n1[:, None] - 1) / (tr[:, None] * skmm - 1), 1.0)
+        t3 = np.where(cause_rows, t5 * skmm * n1[:, None] / (tr[:, None] * safe_rs), 0.0)
+        t1 = a[:, : k - 1, :] - t4[:, None, :] * c[:, : k - 1, :]
+        # The competing events, in the groups where they happen.
+        other_rows = live & (e2 > 0) & (skm > 0)
+        t4_other = np.where(other_rows, (1 - f[:, None]) / skm, 0.0)
+        t5_other = np.where(e2 > 1, 1 - (e2 - 1) / (rs - 1), 1.0)
+        t3_other = np.where(other_rows, t5_other * skmm**2 * e2 / safe_rs**2, 0.0)
+        t1_other = t4_other[:, None, :] * c[:, : k - 1, :]
+    t1, t1_other = np.where(cause_rows[:, None, :], t1, 0.0), np.where(other_rows[:, None, :], t1_other, 0.0)
+    t4 = np.where(cause_rows, t4, 0.0)
+    v3 = (t4**2 * t3).sum(axis=0) + (t4_other**2 * t3_other).sum(axis=0)
+    v2 = np.einsum("tij,tj->ij", t1, t4 * t3) - np.einsum("tij,tj->ij", t1_other, t4_other * t3_other)
+    v = np.einsum("tij,tlj,tj->il", t1, t1, t3) + np.einsum("tij,tlj,tj->il", t1_other, t1_other, t3_other)
+    cc = c[-1, : k - 1] if len(c) else np.zeros((k - 1, k))
     v += (cc * v3) @ cc.T + cc @ v2.T + v2 @ cc.T
     return score, v

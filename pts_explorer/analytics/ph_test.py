@@ -31,6 +31,12 @@ class ZphResult:
     time: np.ndarray  # event times, in time order
     transformed: np.ndarray  # g(t) at those times, before centring
     scaled_residuals: pd.DataFrame  # one row per event, one column per coefficient: beta(t) estimates
+    score: np.ndarray  # U of the extended model (2p)
+    information: np.ndarray  # I of the extended model (2p x 2p)
+
+    def by_terms(self, terms: dict[str, list[str]]) -> pd.DataFrame:
+        """The table again with other terms (columns tested together), from the same U and I."""
+        return _term_table(self.score, self.information, list(self.scaled_residuals.columns), terms)
 
 
 def _km_left_continuous(time: np.ndarray, event: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -60,48 +66,65 @@ def _score_and_information(
     time: np.ndarray, event: np.ndarray, x: np.ndarray, eta: np.ndarray, weights: np.ndarray, g: np.ndarray, efron: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """U (2p), I (2p x 2p) of the model extended with g(t)*x at (beta, 0), and the Schoenfeld
-    residuals (events in time order x p), accumulating risk sets backwards in time."""
+    residuals (events in time order x p).
+
+    Risk sets accumulate backwards in time: at each distinct time the censored rows join, then
+    the tied deaths, all at once (Breslow) or a 1/d share at a time (Efron: d steps). Every step is
+    computed at once from cumulative sums over the distinct times, not in a loop over them."""
     n, p = x.shape
     x = x - x.mean(axis=0)  # centring leaves U and I unchanged and keeps the sums stable
     risk = np.exp(eta - eta.max()) * weights  # a constant factor cancels in every ratio
-    u, info = np.zeros(2 * p), np.zeros((2 * p, 2 * p))
-    denom, a, cmat = 0.0, np.zeros(p), np.zeros((p, p))
-    residuals: list[np.ndarray] = []
-    order = np.lexsort((-event, -time))  # by time descending
-    boundaries = np.flatnonzero(np.diff(time[order])) + 1
-    for block in np.split(order, boundaries):  # each distinct time, latest first
-        dead, alive = block[event[block] == 1], block[event[block] == 0]
-        r_alive = risk[alive]
-        denom += r_alive.sum()
-        a += r_alive @ x[alive]
-        cmat += (x[alive] * r_alive[:, None]).T @ x[alive]
-        if dead.size == 0:
-            continue
-        xd, rd, wd = x[dead], risk[dead], weights[dead]
-        gt = g[dead[0]]
-        u[:p] += wd @ xd
-        u[p:] += gt * (wd @ xd)
-        denom2, a2, cmat2 = rd.sum(), rd @ xd, (xd * rd[:, None]).T @ xd
-        # Efron: the tied deaths enter the risk set a 1/d share at a time (d terms); Breslow: at once.
-        steps = [1 / dead.size] * dead.size if efron else [1.0]
-        share = wd.sum() * steps[0]
-        means = []
-        for step in steps:
-            denom += denom2 * step
-            a += a2 * step
-            cmat += cmat2 * step
-            mean = a / denom
-            means.append(mean)
-            u[:p] -= share * mean
-            u[p:] -= gt * share * mean
-            block_info = share * (cmat / denom - np.outer(mean, mean))
-            info[:p, :p] += block_info
-            info[:p, p:] += gt * block_info
-            info[p:, p:] += gt * gt * block_info
-        residuals.extend(xd - np.mean(means, axis=0))
+    order = np.lexsort((-event, -time))  # by time descending, deaths first within a time
+    xs, rs, ds, ws = x[order], risk[order], event[order] == 1, weights[order]
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(time[order])) + 1])
+    block = np.repeat(np.arange(starts.size), np.diff(np.append(starts, n)))
+
+    def by_block(values: np.ndarray, rows: np.ndarray) -> np.ndarray:  # sums per distinct time
+        return np.add.reduceat(values * rows.reshape(-1, *[1] * (values.ndim - 1)), starts, axis=0)
+
+    outer = xs[:, :, None] * xs[:, None, :] * rs[:, None, None]
+    alive, dead = ~ds, ds
+    cum = [np.cumsum(by_block(v, alive), axis=0) for v in (rs, xs * rs[:, None], outer)]
+    dead_sums = [by_block(v, dead) for v in (rs, xs * rs[:, None], outer)]
+    deaths = np.bincount(block[dead], minlength=starts.size)
+    with_deaths = np.flatnonzero(deaths)
+    # Before a time's deaths join: every later time's deaths in full, and the censored up to it.
+    before = [c + np.cumsum(s, axis=0) - s for c, s in zip(cum, dead_sums, strict=True)]
+
+    steps_per_block = deaths[with_deaths] if efron else np.ones(with_deaths.size, int)
+    step_block = np.repeat(with_deaths, steps_per_block)
+    step_rank = np.arange(step_block.size) - np.repeat(np.cumsum(steps_per_block) - steps_per_block, steps_per_block)
+    fraction = (step_rank + 1) / np.repeat(steps_per_block, steps_per_block)
+    denom, a, cmat = (
+        b[step_block] + s[step_block] * fraction.reshape(-1, *[1] * (b.ndim - 1))
+        for b, s in zip(before, dead_sums, strict=True)
+    )
+    mean = a / denom[:, None]
+    dead_weight = by_block(ws, dead)
+    share = dead_weight[step_block] / np.repeat(steps_per_block, steps_per_block)
+    gt = g[order][starts][step_block]  # g(t) of the time's deaths (one time, one value)
+    block_info = share[:, None, None] * (cmat / denom[:, None, None] - mean[:, :, None] * mean[:, None, :])
+
+    weighted_x = by_block(xs * ws[:, None], dead)[with_deaths]
+    g_block = g[order][starts][with_deaths]
+    u = np.concatenate(
+        [
+            weighted_x.sum(axis=0) - (share[:, None] * mean).sum(axis=0),
+            (g_block[:, None] * weighted_x).sum(axis=0) - (gt[:, None] * share[:, None] * mean).sum(axis=0),
+        ]
+    )
+    info = np.zeros((2 * p, 2 * p))
+    info[:p, :p] = block_info.sum(axis=0)
+    info[:p, p:] = (gt[:, None, None] * block_info).sum(axis=0)
+    info[p:, p:] = (gt[:, None, None] ** 2 * block_info).sum(axis=0)
     info[p:, :p] = info[:p, p:].T
-    schoenfeld = np.array(residuals[::-1]).reshape(-1, p)  # back into time order
-    return u, info, schoenfeld
+
+    step_means = np.zeros((starts.size, p))  # a death's expected covariates: the mean over its time's steps
+    step_means[with_deaths] = np.add.reduceat(mean, np.cumsum(steps_per_block) - steps_per_block, axis=0)
+    step_means[with_deaths] /= steps_per_block[:, None]
+    dead_rows = np.flatnonzero(dead)
+    residuals = xs[dead_rows] - step_means[block[dead_rows]]
+    return u, info, residuals[::-1].reshape(-1, p)  # back into time order
 
 
 def cox_zph(
@@ -139,7 +162,24 @@ def cox_zph(
     transformed = _time_transform(time, event, weights, transform)
     g = transformed - transformed[event == 1].mean()
     u, info, schoenfeld = _score_and_information(time, event, design, design @ beta, weights, g, ties == "efron")
-    terms = terms or {c: [c] for c in columns}
+    table = _term_table(u, info, columns, terms or {c: [c] for c in columns})
+
+    event_order = np.argsort(time[event == 1], kind="stable")
+    n_events = int(event.sum())
+    scaled = schoenfeld @ np.linalg.inv(info[:p, :p] / n_events) + beta
+    return ZphResult(
+        table=table,
+        time=time[event == 1][event_order],
+        transformed=transformed[event == 1][event_order],
+        scaled_residuals=pd.DataFrame(scaled, columns=columns),
+        score=u,
+        information=info,
+    )
+
+
+def _term_table(u: np.ndarray, info: np.ndarray, columns: list[str], terms: dict[str, list[str]]) -> pd.DataFrame:
+    """Chi-square, df and p per term (its columns' g(t) terms added together) and GLOBAL."""
+    p = len(columns)
     rows = {}
     for name, term_columns in terms.items():
         idx = [columns.index(c) for c in term_columns]
@@ -152,16 +192,7 @@ def cox_zph(
     table = pd.DataFrame(rows, index=["chisq", "df"]).T
     table["df"] = table["df"].astype(int)
     table["p"] = stats.chi2.sf(table.chisq, table.df)
-
-    event_order = np.argsort(time[event == 1], kind="stable")
-    n_events = int(event.sum())
-    scaled = schoenfeld @ np.linalg.inv(info[:p, :p] / n_events) + beta
-    return ZphResult(
-        table=table,
-        time=time[event == 1][event_order],
-        transformed=transformed[event == 1][event_order],
-        scaled_residuals=pd.DataFrame(scaled, columns=columns),
-    )
+    return table
 
 
 def beta_over_time(zph: ZphResult, columns: list[str], frac: float = 2 / 3) -> tuple[pd.DataFrame, pd.DataFrame]:

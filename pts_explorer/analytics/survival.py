@@ -184,14 +184,14 @@ def cox(data: pd.DataFrame, group: str, adjust: list[str]) -> CoxResult | None:
     """Hazard ratio of each level of `group` against its clinical reference level, adjusted for
     the covariates in `adjust` that vary, with the exact proportional-hazards test; None if the
     model cannot be estimated (one group, no events, or a degenerate fit)."""
-    if data[group].nunique() < 2 or not data.observed.any():
-        return None
+    if data[group].nunique() < 2 or not data.groupby(group)["observed"].any().all():
+        return None  # a group without events has no finite hazard ratio: do not wait for the fit to say so
     design = cox_design(data, group, adjust)
     frame = design.x.assign(duration_days=data.duration_days, observed=data.observed.astype(int))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            cph = CoxPHFitter().fit(frame, "duration_days", "observed", fit_options=_FIT_OPTIONS)
+            cph = CoxPHFitter().fit(frame, "duration_days", "observed", fit_options=_FIT_OPTIONS, batch_mode=True)
         except Exception:  # noqa: BLE001  lifelines raises several types on degenerate data
             return None
     summary = cph.summary.loc[list(design.x.columns)]
@@ -200,7 +200,7 @@ def cox(data: pd.DataFrame, group: str, adjust: list[str]) -> CoxResult | None:
     beta = summary["coef"].to_numpy()
     time, event = data.duration_days.to_numpy(float), data.observed.to_numpy(int)
     per_coefficient = cox_zph(time, event, design.x, beta)
-    per_term = cox_zph(time, event, design.x, beta, terms=design.terms).table
+    per_term = per_coefficient.by_terms(design.terms)
     prefix = f"{group}["
     rows = [
         {

@@ -102,6 +102,93 @@ def test_gray_statistic_does_not_depend_on_which_group_is_left_out():
     assert df == 2 and 0 < p < 1
 
 
+def _loop_gray_score(counts: pd.DataFrame, groups: list[str], cause: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """competing.gray_score written as cmprsk's crstm walks the times: one distinct time after
+    another, updating its recursions in place."""
+    other = 3 - cause if cause in (1, 2) else None
+    k = len(groups)
+    index = {g: i for i, g in enumerate(groups)}
+    data = counts.assign(g=counts.group_value.astype(str).map(index))
+    table = data.pivot_table(index="duration_days", columns=["status", "g"], values="n", aggfunc="sum", fill_value=0)
+    times = table.index.to_numpy(float)
+
+    def per_group(status: int) -> np.ndarray:
+        columns = [(status, j) for j in range(k)]
+        return table.reindex(columns=columns, fill_value=0).to_numpy(float)
+
+    d1, d2, d0 = per_group(cause), (per_group(other) if other else np.zeros((times.size, k))), per_group(0)
+    leaving = d0 + d1 + d2
+    at_risk = leaving[::-1].cumsum(axis=0)[::-1]
+    score, v = np.zeros(k - 1), np.zeros((k - 1, k - 1))
+    c, v2, v3 = np.zeros((k, k)), np.zeros((k - 1, k)), np.zeros(k)
+    skmm, f1m, fm = np.ones(k), np.zeros(k), 0.0
+    for row in range(times.size):
+        rs, e1, e2 = at_risk[row], d1[row], d2[row]
+        n1, n2 = e1.sum(), e2.sum()
+        live = rs > 0
+        skm, f1 = skmm.copy(), f1m.copy()
+        if n1 > 0 or n2 > 0:
+            skm[live] = skmm[live] * (rs[live] - e1[live] - e2[live]) / rs[live]
+            f1[live] = f1m[live] + skmm[live] * e1[live] / rs[live]
+            weight = np.where(live, rs / np.where(live, skmm, 1.0), 0.0)  # R_j / S_j(t-)
+            tr = weight.sum()
+            tq = (weight * (1 - f1m)).sum()
+            f = fm + n1 / tr
+            a = -np.outer(weight, weight) / tr
+            a[np.diag_indices(k)] = weight * (1 - weight / tr)
+            c += a * n1 / (tr * (1 - fm))
+            score += (e1 - n1 * weight * (1 - f1m) / tq)[: k - 1]
+            if n1 > 0:
+                for j in np.flatnonzero(live):
+                    t4 = 1 - (1 - f) / skm[j] if skm[j] > 0 else 1.0
+                    t5 = 1 - (n1 - 1) / (tr * skmm[j] - 1) if n1 > 1 else 1.0
+                    t3 = t5 * skmm[j] * n1 / (tr * rs[j])
+                    v3[j] += t4 * t4 * t3
+                    t1 = a[: k - 1, j] - t4 * c[: k - 1, j]
+                    v2[:, j] += t1 * t4 * t3
+                    v += np.outer(t1, t1) * t3
+            for j in np.flatnonzero(live & (e2 > 0) & (skm > 0)):
+                t4 = (1 - f) / skm[j]
+                t5 = 1 - (e2[j] - 1) / (rs[j] - 1) if e2[j] > 1 else 1.0
+                t3 = t5 * skmm[j] ** 2 * e2[j] / rs[j] ** 2
+                v3[j] += t4 * t4 * t3
+                t1 = t4 * c[: k - 1, j]
+                v2[:, j] -= t1 * t4 * t3
+                v += np.outer(t1, t1) * t3
+            fm = f
+        skmm, f1m = skm, f1
+    cc = c[: k - 1]
+    v += (cc * v3) @ cc.T + cc @ v2.T + v2 @ cc.T
+    return score, v
+
+
+@pytest.mark.parametrize("cause", [1, 2])
+@pytest.mark.parametrize(("n", "k", "days"), [(40, 2, 12), (400, 3, 60), (3000, 5, 900)])
+def test_gray_score_equals_the_walk_over_distinct_times(cause, n, k, days):
+    """Same score and covariance as crstm's loop, with tied times, tied events of both kinds and a
+    group whose follow-up ends before the others'."""
+    rng = np.random.default_rng(n + k + cause)
+    frames = []
+    for j in range(k):
+        ends = days if j else days // 3  # group g0 leaves the risk set early
+        frames.append(
+            pd.DataFrame(
+                {
+                    "group_value": f"g{j}",
+                    "duration_days": rng.integers(1, ends, n // k),
+                    "status": rng.choice([0, 1, 2], n // k, p=[0.35, 0.4, 0.25]),
+                }
+            )
+        )
+    rows = pd.concat(frames)
+    counts = rows.groupby(["group_value", "duration_days", "status"]).size().rename("n").reset_index()
+    groups = sorted(counts.group_value.unique())
+    score, variance = competing.gray_score(counts, groups, cause)
+    want_score, want_variance = _loop_gray_score(counts, groups, cause)
+    assert np.allclose(score, want_score, rtol=1e-10, atol=1e-12)
+    assert np.allclose(variance, want_variance, rtol=1e-9, atol=1e-12)
+
+
 def test_landmarks_show_nothing_where_nobody_is_at_risk():
     counts = _counts(SMALL)
     marks = competing.landmarks(competing.cumulative_incidence(counts), counts, years=(1,))

@@ -75,7 +75,8 @@ def test_the_twins_are_the_expected_ones():
         "baseline_categorical",
         "analysis_visit",
         "analysis_long",
-        "responder_pairs",
+        "responders_by_visit",
+        "responder_thresholds",
     }
     assert set(sql.fast_names()) <= set(sql.query_names())  # a twin always has its original
 
@@ -109,6 +110,8 @@ def _where(name: str, fast: bool = False) -> str:
 def test_the_stored_tables_are_filtered_exactly_as_the_cohort():
     cohort = _where("cohort")
     assert _where("patient_cells") == _where("visit_cells") == _where("cohort", fast=True) == cohort
+    responder_filter = re.sub(r"\br\.", "", _where("responder_cells"))
+    assert responder_filter == f"{cohort} AND (s.design = 'randomized' OR NOT $randomized_only)"  # as analysis_cohort
     assert re.sub(r"\bv\.", "", _where("analysis_visits")).endswith(cohort.removeprefix("WHERE "))
 
 

@@ -91,6 +91,84 @@ def test_score_and_information_equal_numerical_derivatives(lung, ties):
     assert np.allclose(info, expected_info, rtol=1e-4, atol=1e-4)
 
 
+def _loop_score_and_information(
+    time: np.ndarray, event: np.ndarray, x: np.ndarray, eta: np.ndarray, weights: np.ndarray, g: np.ndarray, efron: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The direct form of ph_test._score_and_information: one distinct time after another,
+    latest first, as survival's C code accumulates them."""
+    n, p = x.shape
+    x = x - x.mean(axis=0)  # centring leaves U and I unchanged and keeps the sums stable
+    risk = np.exp(eta - eta.max()) * weights  # a constant factor cancels in every ratio
+    u, info = np.zeros(2 * p), np.zeros((2 * p, 2 * p))
+    denom, a, cmat = 0.0, np.zeros(p), np.zeros((p, p))
+    residuals: list[np.ndarray] = []
+    order = np.lexsort((-event, -time))  # by time descending
+    boundaries = np.flatnonzero(np.diff(time[order])) + 1
+    for block in np.split(order, boundaries):  # each distinct time, latest first
+        dead, alive = block[event[block] == 1], block[event[block] == 0]
+        r_alive = risk[alive]
+        denom += r_alive.sum()
+        a += r_alive @ x[alive]
+        cmat += (x[alive] * r_alive[:, None]).T @ x[alive]
+        if dead.size == 0:
+            continue
+        xd, rd, wd = x[dead], risk[dead], weights[dead]
+        gt = g[dead[0]]
+        u[:p] += wd @ xd
+        u[p:] += gt * (wd @ xd)
+        denom2, a2, cmat2 = rd.sum(), rd @ xd, (xd * rd[:, None]).T @ xd
+        # Efron: the tied deaths enter the risk set a 1/d share at a time (d terms); Breslow: at once.
+        steps = [1 / dead.size] * dead.size if efron else [1.0]
+        share = wd.sum() * steps[0]
+        means = []
+        for step in steps:
+            denom += denom2 * step
+            a += a2 * step
+            cmat += cmat2 * step
+            mean = a / denom
+            means.append(mean)
+            u[:p] -= share * mean
+            u[p:] -= gt * share * mean
+            block_info = share * (cmat / denom - np.outer(mean, mean))
+            info[:p, :p] += block_info
+            info[:p, p:] += gt * block_info
+            info[p:, p:] += gt * gt * block_info
+        residuals.extend(xd - np.mean(means, axis=0))
+    info[p:, :p] = info[:p, p:].T
+    schoenfeld = np.array(residuals[::-1]).reshape(-1, p)  # back into time order
+    return u, info, schoenfeld
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+@pytest.mark.parametrize(("n", "p", "weighted"), [(60, 1, False), (500, 3, False), (3000, 6, True)])
+def test_score_and_information_equal_the_loop_over_distinct_times(ties, n, p, weighted):
+    """The vectorised sums give the loop's U, I and Schoenfeld residuals, ties of deaths and of
+    censored times included (few distinct times, so most times are tied)."""
+    rng = np.random.default_rng(n + p)
+    time = rng.integers(1, n // 4 + 2, n).astype(float)
+    event = (rng.random(n) < 0.55).astype(float)
+    x = rng.normal(size=(n, p))
+    weights = rng.uniform(0.5, 2, n) if weighted else np.ones(n)
+    g_raw = ph_test._time_transform(time, event, weights, "km")
+    g = g_raw - g_raw[event == 1].mean()
+    eta = x @ rng.normal(scale=0.3, size=p)
+    expected = _loop_score_and_information(time, event, x, eta, weights, g, ties == "efron")
+    got = ph_test._score_and_information(time, event, x, eta, weights, g, ties == "efron")
+    for name, want, have in zip(("U", "I", "residuals"), expected, got, strict=True):
+        assert have.shape == want.shape, name
+        assert np.allclose(have, want, rtol=1e-10, atol=1e-10), name
+
+
+def test_tables_by_term_reuse_the_score_and_information(lung):
+    x = pd.get_dummies(lung["ph.ecog"].astype(int), prefix="ecog", drop_first=True, dtype=float)
+    x["age"] = lung.age.astype(float)
+    beta = _fit(lung, x)
+    terms = {"ph.ecog": [c for c in x.columns if c.startswith("ecog")], "age": ["age"]}
+    direct = ph_test.cox_zph(lung.time, lung.event, x, beta, terms=terms).table
+    reused = ph_test.cox_zph(lung.time, lung.event, x, beta).by_terms(terms)
+    pd.testing.assert_frame_equal(reused, direct)
+
+
 def test_a_factor_is_tested_with_all_its_columns_together(lung):
     x = pd.get_dummies(lung["ph.ecog"].astype(int), prefix="ecog", drop_first=True, dtype=float)
     x["age"] = lung.age.astype(float)

@@ -14,7 +14,7 @@ from pts_explorer import db, parquet, sql
 from pts_explorer.filters import CohortFilter
 from tests.unit.test_queries import SAMPLE_PARAMS
 
-DERIVED_ONLY = {"patient_cells", "visit_cells", "analysis_visits"}  # read DuckDB's derived tables
+DERIVED_ONLY = {"patient_cells", "visit_cells", "responder_cells", "analysis_visits"}  # read DuckDB's derived tables
 POPULATION_RUNS = ("trajectory_summary", "km_counts", "responders_by_visit", "safety_events", "candidate_baseline")
 PARAMETER_SETS = {
     "everyone": SAMPLE_PARAMS,
