@@ -3,8 +3,9 @@
 - agg_patient_cells, agg_visit_cells: for every combination of the sidebar filter's dimensions
   (study, arm, site, grade, baseline band, sex, exact age, baseline ulcer), the sufficient
   statistics the Overview and Trajectories need (counts, sums, sums of squares);
-- agg_responder_cells: the same dimensions with visit month and responder outcome, for the
-  responder counts;
+- agg_responder_cells, agg_safety_event_cells, agg_safety_exposure_cells: the same dimensions
+  with visit month and responder outcome, or with adverse event and period, for the responder
+  counts and the safety rates;
 - patient_cohort: the cohort relation's columns, stored; patient_visits: every visit with its
   patient's dimensions and month-0 values, so the analysis queries need no self-join.
 
@@ -20,7 +21,7 @@ import duckdb
 from pts_explorer.config import QUERIES_DIR
 from pts_explorer.vocab import DAYS_PER_MONTH
 
-DERIVED_VERSION = 5
+DERIVED_VERSION = 6
 DERIVED_DIR = QUERIES_DIR / "derived"
 DERIVED_TABLES = (  # in order: a table may read those before it
     "agg_patient_cells",
@@ -29,6 +30,8 @@ DERIVED_TABLES = (  # in order: a table may read those before it
     "patient_visits",
     "patient_events",
     "agg_responder_cells",
+    "agg_safety_event_cells",
+    "agg_safety_exposure_cells",
 )
 FINGERPRINT = (
     "SELECT (SELECT count(*) FROM patients) || ':' || (SELECT coalesce(sum(hash(p)), 0) FROM patients AS p) || ':' "

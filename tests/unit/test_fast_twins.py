@@ -47,6 +47,7 @@ def _random_params(rng: random.Random, studies: list[str]) -> dict:
         "max_patients": rng.choice([20, 20_000]),  # a real sample, and everyone
         "per_arm": rng.choice([1, 5]),
         "threshold": float(rng.randint(1, 10)),
+        "group": rng.choice(["arm", "obstruction_site", "stenosis_grade"]),  # Durability's and Safety's groupings
     }
 
 
@@ -77,6 +78,8 @@ def test_the_twins_are_the_expected_ones():
         "analysis_long",
         "responders_by_visit",
         "responder_thresholds",
+        "safety_events",
+        "safety_exposure",
     }
     assert set(sql.fast_names()) <= set(sql.query_names())  # a twin always has its original
 
@@ -110,8 +113,10 @@ def _where(name: str, fast: bool = False) -> str:
 def test_the_stored_tables_are_filtered_exactly_as_the_cohort():
     cohort = _where("cohort")
     assert _where("patient_cells") == _where("visit_cells") == _where("cohort", fast=True) == cohort
-    responder_filter = re.sub(r"\br\.", "", _where("responder_cells"))
-    assert responder_filter == f"{cohort} AND (s.design = 'randomized' OR NOT $randomized_only)"  # as analysis_cohort
+    for cells in ("responder_cells", "safety_event_cells", "safety_exposure_cells"):
+        cell_filter = re.sub(r"\br\.", "", _where(cells))
+        as_analysis_cohort = f"{cohort} AND (s.design = 'randomized' OR NOT $randomized_only)"
+        assert cell_filter == as_analysis_cohort, cells
     assert re.sub(r"\bv\.", "", _where("analysis_visits")).endswith(cohort.removeprefix("WHERE "))
 
 

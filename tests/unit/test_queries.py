@@ -96,6 +96,8 @@ EXPECTED_COLUMNS = {
 EXPECTED_COLUMNS |= {
     "patient_cells": {"study_id", "arm", "age_years", "patients", "stat_age_years", "ceap_c_c6"},
     "visit_cells": {"study_id", "arm", "visit_month", "visits", "stat_villalta_total", "band_severe"},
+    "safety_event_cells": {"study_id", "arm", "event_type", "period", "events", "patients_with", "group_value"},
+    "safety_exposure_cells": {"study_id", "arm", "period", "patients", "follow_up_days", "group_value"},
     "responder_cells": {"study_id", "arm", "age_years", "visit_month", "seen", "improvement", "band_down", "patients"},
     "analysis_visits": {"patient_id", "visit_month", "study_id", "b_villalta_total", "b_pts_band"},
     "export_patients": {"patient_id", "study_id", "arm", "stenosis_grade", "last_contact_day"},
@@ -273,6 +275,8 @@ def test_shared_relations_live_in_their_own_folder():
         "patient_cells",
         "visit_cells",
         "responder_cells",
+        "safety_event_cells",
+        "safety_exposure_cells",
         "analysis_visits",
         "cohort_b",
         "candidate_pool",

@@ -14,7 +14,14 @@ from pts_explorer import db, parquet, sql
 from pts_explorer.filters import CohortFilter
 from tests.unit.test_queries import SAMPLE_PARAMS
 
-DERIVED_ONLY = {"patient_cells", "visit_cells", "responder_cells", "analysis_visits"}  # read DuckDB's derived tables
+DERIVED_ONLY = {  # read DuckDB's derived tables
+    "patient_cells",
+    "visit_cells",
+    "responder_cells",
+    "safety_event_cells",
+    "safety_exposure_cells",
+    "analysis_visits",
+}
 POPULATION_RUNS = ("trajectory_summary", "km_counts", "responders_by_visit", "safety_events", "candidate_baseline")
 PARAMETER_SETS = {
     "everyone": SAMPLE_PARAMS,
