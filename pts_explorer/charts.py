@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import plotly.colors
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -38,44 +40,142 @@ BAND_LABELS = {**vocab.BANDS, HIDDEN_BAND: "Hidden (small counts)"}
 ESTIMATE_COLOR = "#44AA99"  # a stent-minus-medical difference: neither arm's colour
 REFERENCE_COLOR = "#888888"  # zero and reference lines, readable on light and dark backgrounds
 GRID_COLOR = "rgba(128, 128, 128, 0.22)"
+# Sequential ColorBrewer scales for heatmaps, as the lists plotly.js draws (it knows no "OrRd").
+ORANGE_RED = plotly.colors.get_colorscale("OrRd")
+BLUES = plotly.colors.get_colorscale("Blues")
 # Horizontal nudge (months, as a share of the axis) so the two arms' CIs do not overlap.
 DODGE = {"stent": -0.012, "medical": 0.012}
 
 
-# Figures are built with plotly's per-property validation off (its Figure-level `_validate` flag,
-# plotly.py#2403): building them is the costliest Python of a page run. The tests build every
-# chart with VALIDATE on too and require the same figure.
+# Figures are drafted as plain dicts (Draft) and made into a plotly Figure once, with plotly's
+# per-property validation off (its Figure-level `_validate` flag, plotly.py#2403): plotly's own
+# update_layout / update_xaxes / add_hline parse every property path on each call, which cost more
+# than the rest of a page run. The tests build every chart through plotly's API with VALIDATE on too
+# and require the same figure.
 VALIDATE = False
 
 
-def _figure() -> go.Figure:
-    return go.Figure(_validate=VALIDATE)
+_NESTED = frozenset({"title", "font", "tickfont", "legend", "margin", "line", "marker"})  # `plot_bgcolor` is one key
+
+
+def _merge(target: dict, updates: dict) -> dict:
+    """plotly's update semantics on plain dicts: nested dicts merge, other values replace, None
+    removes; `title_text` and the like are plotly's "magic underscore" paths (title: {text: ...})."""
+    for key, value in updates.items():
+        head, _, rest = key.partition("_")
+        if rest and head in _NESTED:
+            key, value = head, {rest: value}
+        if value is None:
+            target.pop(key, None)
+        elif isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = _merge({}, value) if isinstance(value, dict) else value
+    return target
+
+
+class Draft:
+    """The part of plotly's Figure API the builders use, on a plain data list and layout dict."""
+
+    def __init__(self, layout: dict | None = None, grid_ref: Any = None) -> None:
+        self.data: list[dict] = []
+        self.layout: dict = layout or {}
+        self._grid_ref = grid_ref
+
+    def _cell(self, row: int | None, col: int | None) -> Any:
+        if row is None or col is None or self._grid_ref is None:
+            return None
+        return self._grid_ref[row - 1][col - 1][0]
+
+    def add_trace(self, trace: dict, row: int | None = None, col: int | None = None) -> None:
+        cell = self._cell(row, col)
+        self.data.append({**trace, **cell.trace_kwargs} if cell else trace)
+
+    def add_traces(self, traces: list[dict]) -> None:
+        self.data.extend(traces)
+
+    def update_layout(self, **properties: Any) -> None:
+        _merge(self.layout, properties)
+
+    def _axes(self, letter: str, row: int | None, col: int | None) -> list[str]:
+        cell = self._cell(row, col)
+        if cell:
+            return [cell.layout_keys[0 if letter == "x" else 1]]
+        keys = sorted((k for k in self.layout if re.fullmatch(f"{letter}axis[0-9]*", k)), key=lambda k: int(k[5:] or 1))
+        return keys or [f"{letter}axis"]
+
+    def update_xaxes(self, row: int | None = None, col: int | None = None, **properties: Any) -> None:
+        for key in self._axes("x", row, col):
+            _merge(self.layout.setdefault(key, {}), properties)
+
+    def update_yaxes(self, row: int | None = None, col: int | None = None, **properties: Any) -> None:
+        for key in self._axes("y", row, col):
+            _merge(self.layout.setdefault(key, {}), properties)
+
+    def _subplots_with_data(self) -> list[Any]:
+        if self._grid_ref is None:
+            return [None]
+        used = {(t.get("xaxis", "x"), t.get("yaxis", "y")) for t in self.data}
+        cells = [cell[0] for row in self._grid_ref for cell in row]
+        return [c for c in cells if (c.trace_kwargs["xaxis"], c.trace_kwargs["yaxis"]) in used]
+
+    def _line(self, along: str, value: float, line: dict, row: int | None, col: int | None) -> None:
+        """A reference line across a subplot (add_hline along x, add_vline along y), on every
+        subplot with data unless one is named, as plotly draws it."""
+        cells = [self._cell(row, col)] if row is not None else self._subplots_with_data()
+        for cell in cells:
+            x, y = (cell.trace_kwargs["xaxis"], cell.trace_kwargs["yaxis"]) if cell else ("x", "y")
+            if along == "x":
+                shape = {"x0": 0, "x1": 1, "xref": f"{x} domain", "y0": value, "y1": value, "yref": y}
+            else:
+                shape = {"x0": value, "x1": value, "xref": x, "y0": 0, "y1": 1, "yref": f"{y} domain"}
+            self.layout.setdefault("shapes", []).append({"line": dict(line), "type": "line", **shape})
+        self.layout.setdefault("annotations", [])  # as plotly's add_hline leaves the layout
+
+    def add_hline(self, y: float, line: dict, row: int | None = None, col: int | None = None) -> None:
+        self._line("x", y, line, row, col)
+
+    def add_vline(self, x: float, line: dict, annotation_text: str | None = None) -> None:
+        """A vertical line; labelled above the plot (plotly's annotation_position="top")."""
+        self._line("y", x, line, None, None)
+        if annotation_text is not None:
+            label = {"showarrow": False, "text": annotation_text, "x": x, "xanchor": "center", "xref": "x"}
+            self.add_annotation(**label, y=1, yanchor="bottom", yref="y domain")
+
+    def add_annotation(self, **properties: Any) -> None:
+        self.layout.setdefault("annotations", []).append(properties)
+
+    def figure(self) -> go.Figure:
+        return go.Figure(data=self.data, layout=self.layout, _validate=VALIDATE)
+
+
+def _figure() -> Draft:
+    return Draft()
 
 
 @functools.lru_cache(maxsize=64)
-def _subplot_template(arguments: tuple) -> tuple[dict, Any, Any]:
+def _subplot_template(arguments: tuple) -> tuple[dict, Any]:
     grid = make_subplots(**dict(arguments))
     layout = grid.layout.to_plotly_json()
     layout.pop("template", None)  # a new figure takes the default (Streamlit's) template cheaply
-    return layout, grid._grid_ref, grid._grid_str
+    return layout, grid._grid_ref
 
 
-def _subplots(**arguments: Any) -> go.Figure:
-    """make_subplots(**arguments) as an unvalidated figure; the grid is computed once per shape
-    (its layout, and the grid reference that add_trace(row=, col=) reads)."""
+def _subplots(**arguments: Any) -> Draft:
+    """make_subplots(**arguments) as a draft; the grid is computed once per shape (its layout, and
+    the grid reference that add_trace(row=, col=) reads)."""
     frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in arguments.items()))
-    layout, grid_ref, grid_str = _subplot_template(frozen)
-    fig = go.Figure(layout=copy.deepcopy(layout), _validate=VALIDATE)
-    fig._grid_ref, fig._grid_str = grid_ref, grid_str
-    return fig
+    layout, grid_ref = _subplot_template(frozen)
+    return Draft(copy.deepcopy(layout), grid_ref)
 
 
-def _trace(kind: str, **properties: Any) -> Any:
-    """A trace as plotly's own class would build it (validated when VALIDATE is on)."""
-    return {"type": kind, **properties} if not VALIDATE else go.Figure(data=[{"type": kind, **properties}]).data[0]
+def _trace(kind: str, **properties: Any) -> dict:
+    """A trace as a dict (as plotly's own class validates it when VALIDATE is on)."""
+    trace = {"type": kind, **properties}
+    return go.Figure(data=[trace]).data[0].to_plotly_json() if VALIDATE else trace
 
 
-def _base_layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+def _base_layout(fig: Draft, title: str, height: int) -> Draft:
     fig.update_layout(
         # Title and legend placed in pixels from the top (container coordinates), so a taller
         # figure never pushes the legend into the title.
@@ -181,10 +281,10 @@ def trajectory_figure(
     what = f"Change in {outcome.label}" if change else outcome.label
     fig.update_yaxes(title_text=f"{what}, {outcome.unit}", row=1, col=1)
     better = "higher" if outcome.higher_is_better else "lower"
-    return _base_layout(fig, f"{what} by arm: mean {interval_phrase(table.ci_low)} ({better} is better)", 480)
+    return _base_layout(fig, f"{what} by arm: mean {interval_phrase(table.ci_low)} ({better} is better)", 480).figure()
 
 
-def _add_individual_lines(fig: go.Figure, sample: pd.DataFrame, value_col: str, col: int) -> None:
+def _add_individual_lines(fig: Draft, sample: pd.DataFrame, value_col: str, col: int) -> None:
     """Light per-patient lines behind the means; one trace per arm (gaps separate patients)."""
     for arm in ARM_ORDER:
         d = sample[sample.arm == arm].dropna(subset=[value_col])
@@ -244,7 +344,7 @@ def arm_difference_figure(frame: pd.DataFrame, value_col: str, outcome: Outcome,
     fig.add_hline(y=0, line={"color": REFERENCE_COLOR, "dash": "dot", "width": 1})
     fig.update_xaxes(title_text="Month since enrollment", **visit_ticks(frame.visit_month))
     fig.update_yaxes(title_text=f"Stent − medical, {outcome.unit}")
-    return _base_layout(fig, title, 380)
+    return _base_layout(fig, title, 380).figure()
 
 
 def band_figure(shares: pd.DataFrame) -> go.Figure:
@@ -301,7 +401,7 @@ def band_figure(shares: pd.DataFrame) -> go.Figure:
                 axes[_layout_key(y_axis)] = {"title": {"text": "% of visits"}, "range": [0, 100]}
     fig.add_traces(traces)
     fig.update_layout(barmode="stack", **axes)
-    return _base_layout(fig, "PTS severity band (Villalta) at each visit", 300 + 200 * len(groups))
+    return _base_layout(fig, "PTS severity band (Villalta) at each visit", 300 + 200 * len(groups)).figure()
 
 
 def _cell_axes(row: int, col: int, cols: int) -> tuple[str, str]:
@@ -351,7 +451,7 @@ def cohort_size_figure(sizes: pd.DataFrame, hidden_label: str = "") -> go.Figure
     fig.update_xaxes(
         title_text="Patients", tickformat=",d", dtick=1 if largest < 8 else None, range=[0, largest * 1.15 + 0.5]
     )
-    return _base_layout(fig, "Patients by study and arm", 120 + 80 * sizes.study_id.nunique())
+    return _base_layout(fig, "Patients by study and arm", 120 + 80 * sizes.study_id.nunique()).figure()
 
 
 def forest_figure(rows: pd.DataFrame, outcome: Outcome, overall: float | None = None) -> go.Figure:
@@ -402,7 +502,6 @@ def forest_figure(rows: pd.DataFrame, outcome: Outcome, overall: float | None = 
             x=overall,
             line={"color": GROUP_COLORS[2], "dash": "dash", "width": 1},
             annotation_text="overall",
-            annotation_position="top",
         )
     fig.update_yaxes(tickvals=y, ticktext=labels, showgrid=False)
     fig.update_xaxes(
@@ -412,7 +511,7 @@ def forest_figure(rows: pd.DataFrame, outcome: Outcome, overall: float | None = 
     )
     fig = _base_layout(fig, f"Adjusted treatment effect on {outcome.label} by subgroup", 140 + 26 * len(rows))
     fig.update_layout(showlegend=False, margin={"l": 330})
-    return fig
+    return fig.figure()
 
 
 def symptom_heatmap(profile: pd.DataFrame, visit_month: int, item_labels: dict[str, str]) -> go.Figure:
@@ -425,7 +524,8 @@ def symptom_heatmap(profile: pd.DataFrame, visit_month: int, item_labels: dict[s
             columns.append(f"{vocab.ARMS[arm]}<br>{name}")
             z.append(d[col].to_numpy())
             text.append([f"{v:.2f}" if pd.notna(v) else "" for v in d[col]])
-    fig = go.Figure(
+    fig = _figure()
+    fig.add_trace(
         _trace(
             "heatmap",
             z=np.array(z).T,
@@ -433,15 +533,15 @@ def symptom_heatmap(profile: pd.DataFrame, visit_month: int, item_labels: dict[s
             y=[item_labels[i] for i in items],
             text=np.array(text).T,
             texttemplate="%{text}",
-            colorscale="OrRd",
+            colorscale=ORANGE_RED,
             zmin=0,
             zmax=3,
-            colorbar={"title": "mean"},
+            colorbar={"title": {"text": "mean"}},
             hovertemplate="%{y} · %{x}: %{z:.2f}<extra></extra>",
         )
     )
     fig.update_yaxes(autorange="reversed")
-    return _base_layout(fig, f"Villalta items and ulcer: baseline and month {visit_month}", 520)
+    return _base_layout(fig, f"Villalta items and ulcer: baseline and month {visit_month}", 520).figure()
 
 
 def responder_figure(props: pd.DataFrame, label: str) -> go.Figure:
@@ -473,7 +573,7 @@ def responder_figure(props: pd.DataFrame, label: str) -> go.Figure:
     months = [str(m) for m in sorted(props.visit_month.unique())]  # in time order, whatever is drawn
     fig.update_xaxes(categoryorder="array", categoryarray=months)
     fig.update_yaxes(title_text="% responders", range=[0, 100])
-    return _base_layout(fig, f"Responders: {label}", 400)
+    return _base_layout(fig, f"Responders: {label}", 400).figure()
 
 
 def band_shift_figure(shift: pd.DataFrame, visit_month: int, hidden_label: str = "") -> go.Figure:
@@ -517,7 +617,7 @@ def band_shift_figure(shift: pd.DataFrame, visit_month: int, hidden_label: str =
                 y=[b.capitalize() for b in bands],
                 text=text,
                 texttemplate="%{text}",
-                colorscale="Blues",
+                colorscale=BLUES,
                 zmin=0,
                 zmax=100,
                 showscale=c == 1,
@@ -528,7 +628,7 @@ def band_shift_figure(shift: pd.DataFrame, visit_month: int, hidden_label: str =
         )
         fig.update_xaxes(title_text=f"Band at month {visit_month}", row=1, col=c)
         fig.update_yaxes(title_text="Baseline band" if c == 1 else None, autorange="reversed", row=1, col=c)
-    return _base_layout(fig, f"PTS band shift from baseline to month {visit_month}", 420)
+    return _base_layout(fig, f"PTS band shift from baseline to month {visit_month}", 420).figure()
 
 
 def _rgba(hex_color: str, alpha: float) -> str:
@@ -611,7 +711,7 @@ def km_figure(curve: pd.DataFrame, risk: pd.DataFrame, title: str, y_label: str,
     fig.update_yaxes(title_text=y_label, range=[0, 1.02], tickformat=".0%", row=1, col=1)
     # Categories at whole numbers, half a row of room above and below, first group on top.
     fig.update_yaxes(showgrid=False, range=[len(groups) - 0.5, -0.5], row=2, col=1)
-    return _base_layout(fig, title, 520 + 20 * len(groups))
+    return _base_layout(fig, title, 520 + 20 * len(groups)).figure()
 
 
 def schoenfeld_figure(
@@ -656,7 +756,7 @@ def schoenfeld_figure(
         fig.add_hline(y=betas[column], line={"dash": "dash", "color": GROUP_COLORS[2]}, row=1, col=i)
         fig.update_xaxes(title_text="Months", row=1, col=i)
     fig.update_yaxes(title_text="log hazard ratio, beta(t)", row=1, col=1)
-    return _base_layout(fig, "Is the hazard ratio constant over time? (dashed: the model's estimate)", 380)
+    return _base_layout(fig, "Is the hazard ratio constant over time? (dashed: the model's estimate)", 380).figure()
 
 
 def threshold_sensitivity_figure(frame: pd.DataFrame, chosen: float, title: str) -> go.Figure:
@@ -706,11 +806,10 @@ def threshold_sensitivity_figure(frame: pd.DataFrame, chosen: float, title: str)
         x=chosen,
         line={"color": GROUP_COLORS[2], "dash": "dash", "width": 1},
         annotation_text="chosen",
-        annotation_position="top",
     )
     fig.update_xaxes(title_text="Responder threshold, Villalta points improved", dtick=1)
     fig.update_yaxes(title_text="Risk difference, percentage points")
-    return _base_layout(fig, title, 360)
+    return _base_layout(fig, title, 360).figure()
 
 
 # Presenter mode: read from the back of a room at 1280x720, the whole chart in the first screen.
@@ -816,4 +915,4 @@ def cohort_pair_figure(table: pd.DataFrame, outcome: Outcome, change: bool, labe
     what = f"Change in {outcome.label}" if change else outcome.label
     fig.update_xaxes(title_text="Month since enrollment", **visit_ticks(table.visit_month))
     fig.update_yaxes(title_text=f"{what}, {outcome.unit}")
-    return _base_layout(fig, f"{what}: cohort A and cohort B, mean {interval_phrase(table.ci_low)}", 480)
+    return _base_layout(fig, f"{what}: cohort A and cohort B, mean {interval_phrase(table.ci_low)}", 480).figure()

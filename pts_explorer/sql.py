@@ -12,8 +12,9 @@ there is one.
 `<name>@<population>` runs a statement over another population than the sidebar's cohort: the
 relation `<population>` (one of POPULATIONS) stands in for `cohort`, so the Candidate page's
 matched patients go through the same trajectory, responder and survival statements as every page.
-Only the population relation may then use its fast twin (the other twins read cells aggregated
-over the cohort filter's dimensions, which a list of patients is not).
+Only the population relation and the patient-level twins (PATIENT_LEVEL_TWINS) may then use their
+fast twin: the other twins read cells aggregated over the cohort filter's dimensions, which a list
+of patients is not.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 _COMMENT_OR_STRING = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
 _LEADING_WITH = re.compile(r"^\s*with\s", re.IGNORECASE)
 POPULATIONS = ("matched_cohort",)  # relations that may stand in for `cohort`
+# Twins that read the patients through `cohort` (or analysis_cohort) joined by patient id, with
+# per-patient derived tables: they answer for any population.
+PATIENT_LEVEL_TWINS = frozenset({"time_to_event", "trajectory_sample", "responder_pairs"})
 
 
 @functools.cache
@@ -107,7 +111,7 @@ def compose(name: str, fast: bool = False) -> str:
         return population if population and relation == "cohort" else relation
 
     def twin(relation: str) -> bool:
-        return fast and (population is None or relation == population)
+        return fast and (population is None or relation == population or relation in PATIENT_LEVEL_TWINS)
 
     def reads(relation: str) -> frozenset[str]:
         found = dependencies(source(relation), twin(source(relation)))

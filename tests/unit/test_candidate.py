@@ -224,6 +224,8 @@ def test_a_statement_over_the_matched_patients_equals_it_over_the_same_cohort(de
         ("trajectory_summary", {"outcome": "villalta_total", "by_study": False}),
         ("km_counts", {"endpoint": "primary_patency", "group": "arm", "randomized_only": False}),
         ("cohort_size_by_study_arm", {}),
+        ("responders_by_visit", {"threshold": 4.0, "randomized_only": False, "days_per_month": vocab.DAYS_PER_MONTH}),
+        ("trajectory_sample", {"outcome": "villalta_total", "by_study": True, "per_arm": 5}),
     ):
         for fast in (False, True):
             over_cohort = db.run_query(demo_con, name, {**cohort.as_params(), **extra}, fast)
@@ -233,6 +235,13 @@ def test_a_statement_over_the_matched_patients_equals_it_over_the_same_cohort(de
                 over_ids.sort_values(list(over_ids.columns)).reset_index(drop=True),
                 check_dtype=False,
             )
+
+
+def test_patient_level_twins_serve_a_population_and_read_no_cells():
+    for name in sql.PATIENT_LEVEL_TWINS:
+        fast = sql.compose(f"{name}@matched_cohort", fast=True)
+        assert fast != sql.compose(f"{name}@matched_cohort")  # the twin is used
+        assert "$site" not in fast and "_cells" not in fast, name
 
 
 def test_an_unknown_population_is_refused():

@@ -195,7 +195,7 @@ def test_km_figure_draws_a_band_and_a_step_curve_per_group_and_the_numbers_at_ri
 
 
 def test_legend_sits_under_the_title_whatever_the_figure_height():
-    short, tall = (charts._base_layout(go.Figure(), "t", h) for h in (400, 900))
+    short, tall = (charts._base_layout(charts._figure(), "t", h).figure() for h in (400, 900))
     for fig in (short, tall):
         assert fig.layout.legend.yref == fig.layout.title.yref == "container"
         title_px = (1 - fig.layout.title.y) * fig.layout.height
@@ -239,6 +239,44 @@ def test_charts_built_without_validation_are_the_figures_plotly_validates(monkey
     for name, fig in fast.items():
         assert _json(go.Figure(fig.to_plotly_json())) == checked[name], name  # valid, and the same figure
     charts._subplot_template.cache_clear()
+
+
+def _draw(fig, grid: bool) -> None:
+    """The figure operations the builders use, in the order they use them."""
+    line = {"color": "#888888", "dash": "dot", "width": 1}
+    for col in (1, 3) if grid else (None,):
+        cell = {"row": 1, "col": col} if grid else {}
+        fig.add_trace({"type": "scatter", "x": [0, 6], "y": [1, 2], "name": f"c{col}"}, **cell)
+        fig.update_xaxes(title_text="Month", tickvals=[0, 6], **cell)
+    fig.add_traces([{"type": "bar", "x": ["a"], "y": [1], "marker_color": "#FED976"}])
+    fig.add_hline(y=0, line=line)
+    fig.update_yaxes(title_text="Score", range=[0, 3], **({"row": 1, "col": 1} if grid else {}))
+    fig.update_layout(barmode="stack", margin={"l": 80, "t": 110}, legend={"x": 0})
+    fig.update_layout(margin={"l": 330}, title={"text": "t"}, plot_bgcolor="rgba(0, 0, 0, 0)")
+    fig.update_xaxes(showgrid=True, gridcolor="#ccc", zeroline=False)
+    fig.update_yaxes(title_text=None)
+    if not grid:
+        fig.add_vline(x=1.5, line=line)
+        position = {} if isinstance(fig, charts.Draft) else {"annotation_position": "top"}  # the Draft's only one
+        fig.add_vline(x=2.5, line=line, annotation_text="chosen", **position)
+        fig.add_annotation(x=0, y=1, text="note", showarrow=False, xanchor="left")
+
+
+@pytest.mark.parametrize("grid", [False, True])
+def test_a_draft_makes_the_figure_plotly_api_makes(grid):
+    """Draft applies the builders' operations as plotly's Figure does: updates merge, magic
+    underscores, reference lines on every subplot with data, row/col cells, None removes."""
+    from plotly.subplots import make_subplots
+
+    shape = {"rows": 1, "cols": 3, "shared_yaxes": True, "subplot_titles": ["a", "b", "c"]}
+    reference = make_subplots(**shape) if grid else go.Figure()
+    draft = charts._subplots(**shape) if grid else charts._figure()
+    _draw(reference, grid)
+    _draw(draft, grid)
+    expected, drafted = _json(reference), _json(draft.figure())
+    for figure in (expected, drafted):
+        figure["layout"].pop("template", None)
+    assert drafted == expected
 
 
 def test_presenter_figures_are_large_and_leave_the_original_alone():
