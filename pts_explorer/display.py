@@ -100,13 +100,21 @@ def _count_share(n: int, share: float, with_share: bool = True) -> str:
     return f"{n:,} ({100 * share:.0f}%)" if with_share else f"{n:,}"
 
 
-def _hidden_levels(summary: pd.DataFrame, shield: Protection, hidden_arms: list[str]) -> pd.DataFrame:
-    """Which level counts of each characteristic to hide, per arm: the levels add up to the arm's
-    n, so a line keeps 0 or 2+ hidden counts, and 1+ where the arm's n is itself hidden."""
+def _hidden_levels(
+    summary: pd.DataFrame, shield: Protection, hidden_arms: list[str]
+) -> dict[tuple[str, str], dict[str, bool]]:
+    """Which level counts of each characteristic to hide, per arm (n_stent, n_medical): the levels
+    add up to the arm's n, so a line keeps 0 or 2+ hidden counts, and 1+ where the arm's n is
+    itself hidden."""
+    hidden = {key: {"n_stent": False, "n_medical": False} for key in zip(summary.variable, summary.level, strict=True)}
+    if not shield.active:
+        return hidden
     long = summary.melt(id_vars=["variable", "level"], value_vars=["n_stent", "n_medical"], var_name="arm")
     secret = [(variable, f"n_{arm}") for variable in summary.variable.unique() for arm in hidden_arms]
-    long["hidden"] = shield.mask_frame(long, "value", [["variable", "arm"]], secret)
-    return long.pivot_table(index=["variable", "level"], columns="arm", values="hidden", aggfunc="first", sort=False)
+    flags = shield.mask_frame(long, "value", [["variable", "arm"]], secret)
+    for variable, level, arm, flag in zip(long.variable, long.level, long.arm, flags, strict=True):
+        hidden[(variable, level)][arm] = bool(flag)
+    return hidden
 
 
 def table_one(cont: pd.DataFrame, cat: pd.DataFrame, shield: Protection = OFF) -> pd.DataFrame:
@@ -127,7 +135,7 @@ def table_one(cont: pd.DataFrame, cat: pd.DataFrame, shield: Protection = OFF) -
     sizes = baseline.arm_sizes(cont)
     summary = baseline.categorical_summary(cat, sizes)
     arms_hidden = dict(zip(ARMS, shield.mask([sizes.get(arm, 0) for arm in ARMS]), strict=True))
-    hidden = _hidden_levels(summary, shield, [arm for arm, h in arms_hidden.items() if h]).to_dict("index")
+    hidden = _hidden_levels(summary, shield, [arm for arm, h in arms_hidden.items() if h])
     small_arm = any(shield.too_few(sizes.get(arm, 0)) for arm in ARMS)
     for variable, levels in summary.groupby("variable", sort=False):
         label = CATEGORICAL_LABELS[variable]

@@ -39,7 +39,7 @@ class Chart:
     key: str
     title: str
     summary: str
-    figure: dict  # the plotly figure as shown
+    figure: Any  # the plotly figure as shown (not copied: a drawn figure is not changed afterwards)
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def versions() -> dict[str, str]:
 # --- chart images -----------------------------------------------------------------------------------
 
 
-def chart_image(figure: dict, fmt: str) -> bytes:
+def chart_image(figure: Any, fmt: str) -> bytes:
     """The chart as PNG (1920 x 1080, a slide) or SVG, rendered by kaleido in the machine's Chromium."""
     if fmt not in ("png", "svg"):
         raise ValueError(f"unknown image format {fmt!r}")

@@ -98,29 +98,28 @@ class Protection:
         itself hidden (its key, for the first entry of `lines`, in `hidden_totals`) must keep at
         least one, or the visible cells would add up to it.
         """
-        values = frame[count].astype(float).fillna(0)
-        hidden = ((values > 0) & (values < self.k)) if self.active else pd.Series(False, index=frame.index)
+        values = np.nan_to_num(frame[count].to_numpy(dtype=float), nan=0.0)
+        hidden = (values > 0) & (values < self.k) if self.active else np.zeros(len(frame), dtype=bool)
         if not self.active or frame.empty:
-            return hidden.astype(bool)
+            return pd.Series(hidden, index=frame.index)
         secret = {tuple(key) for key in hidden_totals}
-        specs = []
+        specs = []  # each line: its rows' positions, and whether its total is hidden
         for n, cols in enumerate(lines):
-            groups = frame.groupby(list(cols), sort=False).groups if cols else {(): frame.index}
-            for key, index in groups.items():
+            groups = frame.groupby(list(cols), sort=False).indices if cols else {(): np.arange(len(frame))}
+            for key, positions in groups.items():
                 key = key if isinstance(key, tuple) else (key,)
-                specs.append((index, n == 0 and key in secret))
+                specs.append((positions, n == 0 and key in secret))
         changed = True
         while changed:
             changed = False
-            for index, total_hidden in specs:
-                cells = hidden.loc[index]
-                line = values.loc[index]
-                others = line[~cells & (line > 0)]
+            for positions, total_hidden in specs:
+                cells, line = hidden[positions], values[positions]
+                open_cells = np.flatnonzero(~cells & (line > 0))
                 needs_one_more = cells.sum() == 0 if total_hidden else cells.sum() == 1
-                if needs_one_more and not others.empty:
-                    hidden.loc[others.idxmin()] = True
+                if needs_one_more and open_cells.size:
+                    hidden[positions[open_cells[np.argmin(line[open_cells])]]] = True  # the smallest, first
                     changed = True
-        return hidden.astype(bool)
+        return pd.Series(hidden, index=frame.index)
 
     def protect_stats(self, frame: pd.DataFrame, counts: Sequence[str], stats: Sequence[str]) -> pd.DataFrame:
         """A copy of a summary table with the statistics of too-small groups blanked (NaN), a

@@ -63,24 +63,20 @@ def continuous_summary(cont: pd.DataFrame) -> pd.DataFrame:
 
     cont: rows of baseline_continuous (arm, variable, n, mean, sd, ...).
     """
-    wide = cont.pivot_table(index="variable", columns="arm", values=["n", "mean", "sd"], aggfunc="first")
-    out = pd.DataFrame({"variable": list(CONTINUOUS)})
-    for arm in ("stent", "medical"):
-        for stat in ("n", "mean", "sd"):
-            column = wide[(stat, arm)] if (stat, arm) in wide.columns else pd.Series(dtype=float)
-            out[f"{stat}_{arm}"] = out.variable.map(column).astype(float).to_numpy()
-    out[["n_stent", "n_medical"]] = out[["n_stent", "n_medical"]].fillna(0).astype(int)
-    out["smd"] = [
-        smd_continuous(r.mean_stent, r.sd_stent, r.mean_medical, r.sd_medical)
-        if r.n_stent > 1 and r.n_medical > 1
-        else np.nan
-        for r in out.itertuples()
-    ]
-    return out
-
-
-def _level_order(counts: pd.DataFrame, levels: dict[str, str] | None) -> list[str]:
-    return [lvl for lvl in (levels or {}) if lvl in counts.index] or sorted(counts.index)
+    found: dict[tuple, tuple] = {}
+    for variable, arm, n, mean, sd in zip(cont.variable, cont.arm, cont.n, cont["mean"], cont.sd, strict=True):
+        found.setdefault((variable, arm), (n, mean, sd))  # the first row, as a pivot's "first"
+    rows = []
+    for variable in CONTINUOUS:
+        row: dict[str, object] = {"variable": variable}
+        for arm in ("stent", "medical"):
+            n, mean, sd = found.get((variable, arm), (0, np.nan, np.nan))
+            row |= {f"n_{arm}": 0 if pd.isna(n) else int(n), f"mean_{arm}": float(mean), f"sd_{arm}": float(sd)}
+        both = row["n_stent"] > 1 and row["n_medical"] > 1  # type: ignore[operator]
+        args = (row["mean_stent"], row["sd_stent"], row["mean_medical"], row["sd_medical"])
+        row["smd"] = smd_continuous(*args) if both else np.nan  # type: ignore[arg-type]
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def categorical_summary(cat: pd.DataFrame, sizes: dict[str, int]) -> pd.DataFrame:
@@ -89,25 +85,25 @@ def categorical_summary(cat: pd.DataFrame, sizes: dict[str, int]) -> pd.DataFram
 
     cat: rows of baseline_categorical (arm, variable, level, n); sizes: patients per arm.
     """
-    frames = []
-    by_level = cat.groupby(["variable", "level", "arm"])["n"].sum().unstack("arm")  # one pass for all
-    by_level = by_level.reindex(columns=["stent", "medical"]).fillna(0)
-    present = set(by_level.index.get_level_values("variable"))
+    counts: dict[str, dict[str, dict[str, float]]] = {}  # variable -> level -> arm -> n, in one pass
+    for variable, level, arm, n in zip(cat.variable, cat.level, cat.arm, cat.n, strict=True):
+        by_arm = counts.setdefault(variable, {}).setdefault(level, {})
+        by_arm[arm] = by_arm.get(arm, 0) + n
+    both = all(sizes.get(arm) for arm in ("stent", "medical"))
+    rows = []
     for variable, levels in CATEGORICAL.items():
-        counts = by_level.loc[variable] if variable in present else by_level.iloc[0:0].droplevel("variable")
-        counts = counts.reindex(_level_order(counts, levels))
-        shares = {
-            arm: counts[arm] / sizes[arm] if sizes.get(arm) else np.nan * counts[arm] for arm in ("stent", "medical")
-        }
-        both = all(sizes.get(arm) for arm in ("stent", "medical"))
-        smd = smd_categorical(shares["stent"].to_numpy(), shares["medical"].to_numpy()) if both else np.nan
-        frame = pd.DataFrame({"variable": variable, "level": counts.index.astype(str)})
-        for arm in ("stent", "medical"):
-            frame[f"n_{arm}"] = counts[arm].astype(int).to_numpy()
-            frame[f"share_{arm}"] = shares[arm].to_numpy()
-        frame["smd"] = smd
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+        found = counts.get(variable, {})
+        order = [lvl for lvl in (levels or {}) if lvl in found] or sorted(found)
+        n = {arm: np.array([found[lvl].get(arm, 0) for lvl in order], dtype=float) for arm in ("stent", "medical")}
+        shares = {arm: n[arm] / sizes[arm] if sizes.get(arm) else n[arm] * np.nan for arm in n}
+        smd = smd_categorical(shares["stent"], shares["medical"]) if both else np.nan
+        for i, level in enumerate(order):
+            row: dict[str, object] = {"variable": variable, "level": str(level)}
+            for arm in ("stent", "medical"):
+                row |= {f"n_{arm}": int(n[arm][i]), f"share_{arm}": shares[arm][i]}
+            rows.append({**row, "smd": smd})
+    columns = ["variable", "level", "n_stent", "share_stent", "n_medical", "share_medical", "smd"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def analysis_set_smds(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

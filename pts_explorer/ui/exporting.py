@@ -32,7 +32,7 @@ def add_chart(figure: Any, key: str, summary: str) -> None:
     items = st.session_state.get(_ITEMS)
     if items is not None:
         title = figure.layout.title.text or key.replace("_", " ").capitalize()
-        items["charts"].append(exports.Chart(key, title, summary, figure.to_plotly_json()))
+        items["charts"].append(exports.Chart(key, title, summary, figure))
 
 
 def add_table(frame: Any, key: str | None, note: str | None) -> None:
