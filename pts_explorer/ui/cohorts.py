@@ -120,9 +120,16 @@ def saved_on_other_data_notice(saved: workspace.SavedCohort) -> None:
 
 
 def sidebar_panel(cohort: CohortFilter) -> None:
-    """Save the sidebar's filters under a name, or open a saved cohort."""
-    saved = saved_cohorts()
-    with st.popover("Saved cohorts", icon=":material/bookmarks:", width="stretch", key="saved_cohorts_menu"):
+    """Save the sidebar's filters under a name, or open a saved cohort. The menu is drawn when it is
+    opened (a rerun): its subgroup counts are not computed on every run of every page."""
+    saved = saved_cohorts()  # an unreadable workspace or subgroups file is noticed on every page
+    groups = {group.name: group for group in named_subgroups()}
+    menu = st.popover(
+        "Saved cohorts", icon=":material/bookmarks:", width="stretch", key="saved_cohorts_menu", on_change="rerun"
+    )
+    if not menu.open:
+        return
+    with menu:
         if saved:
             by_slug = {c.slug: c for c in saved}
             st.selectbox(
@@ -134,7 +141,6 @@ def sidebar_panel(cohort: CohortFilter) -> None:
                 key="saved_open",
                 on_change=_open_chosen,
             )
-        groups = {group.name: group for group in named_subgroups()}
         st.selectbox(
             "Apply a named subgroup",
             list(groups),

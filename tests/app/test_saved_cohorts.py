@@ -13,7 +13,14 @@ from tests.app.test_pages import _texts
 FILTERS = {"site": ["common_iliac", "common_femoral"], "grade": ["70-99%", "occlusion"]}
 
 
+def _open_menu(at):
+    """Open the sidebar's Saved cohorts menu (drawn when open, as a reader's click reruns it)."""
+    at.session_state["saved_cohorts_menu"] = True
+    return at.run()
+
+
 def _save_in_sidebar(at, name: str, note: str = ""):
+    at = _open_menu(at)
     field = next(w for w in at.text_input if w.label == "Save these filters as")
     field.set_value(name)
     if note:
@@ -203,7 +210,7 @@ def test_an_unreadable_workspace_is_a_notice_not_a_traceback(app_on, demo_db, wo
 
 def test_a_named_subgroup_applies_its_filters_and_shows_n_per_arm(app_on, demo_db):
     at = app_on(demo_db, {"arm": "stent", "sex": "male"}).run()
-    picker = next(w for w in at.selectbox if w.label == "Apply a named subgroup")
+    picker = next(w for w in _open_menu(at).selectbox if w.label == "Apply a named subgroup")
     shown = picker.options  # as the user reads them
     assert any(o.startswith("70%+ obstruction of the common iliac or common femoral vein (") for o in shown), shown
     assert all(" stent / " in o and o.endswith(" medical)") for o in shown)
@@ -229,7 +236,7 @@ def test_a_broken_operator_subgroups_file_is_a_notice_and_the_builtins_stay(app_
     at = app_on(db).run()
     assert not at.exception, at.exception
     assert "named subgroups of the operator's file are not used" in _texts(at)
-    picker = next(w for w in at.selectbox if w.label == "Apply a named subgroup")
+    picker = next(w for w in _open_menu(at).selectbox if w.label == "Apply a named subgroup")
     assert picker.options[0].startswith("70%+ obstruction of the common iliac") and "X" not in picker.options
 
 
