@@ -5,6 +5,7 @@ import streamlit as st
 
 from pts_explorer import ui, validation, vocab
 from pts_explorer.filters import CohortFilter
+from pts_explorer.rows import each_row
 
 st.header("Data checks", anchor=False)
 report = ui.data_report()
@@ -28,7 +29,7 @@ if not endpoints.empty:
         "derivation, windows or censoring rules are in its analysis plan; this app's are in the Glossary."
     )
     rows = []
-    for e in endpoints.itertuples():
+    for e in each_row(endpoints):
         params = {**CohortFilter().as_params(), "endpoint": e.endpoint, "randomized_only": False}
         found = ui.query("adtte_reconciliation", params)
         if not found.empty:

@@ -7,6 +7,7 @@ import streamlit as st
 from pts_explorer import charts, config, display, glossary, reproduce, ui, vocab
 from pts_explorer.analytics import competing, ph_test, survival
 from pts_explorer.filters import MAX_MODEL_PATIENTS
+from pts_explorer.rows import each_row
 
 cohort = ui.page_header("Durability over 10 years")
 
@@ -118,7 +119,7 @@ st.subheader(
 )
 marks["cell"] = [
     display.DASH if r.at_risk == 0 or pd.isna(r.estimate) else display.estimate_with_ci(r.estimate, r.ci_low, r.ci_high)
-    for r in marks.itertuples()
+    for r in each_row(marks)
 ]
 table = marks.pivot(index="group", columns="years", values="cell").rename(columns=lambda y: f"{y} year{'s' * (y > 1)}")
 if not competing_risk:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from pts_explorer import display, privacy, ui, vocab
 from pts_explorer.config import PAGES, STARTING_POINTS
+from pts_explorer.rows import each_row
 
 PAGE_FILES = {p.name: p.script for p in PAGES}
 
@@ -25,7 +26,7 @@ def _arm_texts(studies: Any, shield: privacy.Protection) -> dict[str, dict[str, 
     long = studies.melt(id_vars="study_id", value_vars=["stent", "medical"], var_name="arm", value_name="n")
     long["hidden"] = shield.mask_frame(long, "n", [["study_id"], ["arm"]])
     texts: dict[str, dict[str, str]] = {}
-    for r in long.itertuples():
+    for r in each_row(long):
         texts.setdefault(r.study_id, {})[r.arm] = shield.count(r.n, r.hidden)
     return texts
 
@@ -44,7 +45,7 @@ total = int(studies.patients.sum())
 
 shield = ui.protection()
 arm_texts = _arm_texts(studies, shield)
-parts = [_describe(r, arm_texts[r.study_id], shield) for r in studies.itertuples()]
+parts = [_describe(r, arm_texts[r.study_id], shield) for r in each_row(studies)]
 in_studies = f"{len(studies)} {'study' if len(studies) == 1 else 'studies'}"
 st.markdown(f"**Data loaded:** {shield.count(total)} patients in {in_studies}: " + "; ".join(parts) + ".")
 

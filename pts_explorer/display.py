@@ -13,6 +13,7 @@ import pandas as pd
 from pts_explorer import vocab
 from pts_explorer.analytics import baseline
 from pts_explorer.privacy import OFF, Protection
+from pts_explorer.rows import each_row
 
 DASH = "–"
 ARMS = ("stent", "medical")
@@ -122,7 +123,7 @@ def table_one(cont: pd.DataFrame, cat: pd.DataFrame, shield: Protection = OFF) -
     level (True for an indented category level). With small-cell protection, counts below k
     show as <k and statistics of fewer than k patients are not shown."""
     rows = []
-    for r in baseline.continuous_summary(cont).itertuples():
+    for r in each_row(baseline.continuous_summary(cont)):
         rows.append(
             {
                 "characteristic": f"{CONTINUOUS_LABELS[r.variable]}, mean (SD)",
@@ -142,7 +143,7 @@ def table_one(cont: pd.DataFrame, cat: pd.DataFrame, shield: Protection = OFF) -
         smd_value = np.nan if small_arm else levels.smd.iloc[0]
         rows.append({"characteristic": f"{label}, n (%)", "stent": "", "medical": "", "smd": smd_value, "level": False})
         vocabulary = baseline.CATEGORICAL[variable] or {}
-        for r in levels.itertuples():
+        for r in each_row(levels):
             cells = {}
             for arm in ("stent", "medical"):
                 n, share = getattr(r, f"n_{arm}"), getattr(r, f"share_{arm}")
@@ -199,7 +200,7 @@ def safety_table(rates: pd.DataFrame, period: str, shield: Protection = OFF) -> 
     d = rates[rates.period == period].copy()
     # The subgroups' patients add up to the arm's: a second n is hidden where one is.
     n_hidden = shield.mask_frame(d, "patients", [["arm", "event_type"]])
-    cells = [_safety_cells(r, shield, hide) for r, hide in zip(d.itertuples(), n_hidden, strict=True)]
+    cells = [_safety_cells(r, shield, hide) for r, hide in zip(each_row(d), n_hidden, strict=True)]
     d["share"] = [share for share, _ in cells]
     d["per_py"] = [per_py for _, per_py in cells]
     d["Complication"] = d.event_type.map(vocab.EVENT_LABELS)
@@ -482,7 +483,7 @@ def summary_trajectory(table: pd.DataFrame, outcome: vocab.Outcome) -> str:
     parts = []
     for group, d in table.groupby("study_group", sort=True):
         last = d[d.visit_month == d.visit_month.max()]
-        means = {r.arm: number(r.mean, outcome.decimals) for r in last.itertuples()}
+        means = {r.arm: number(r.mean, outcome.decimals) for r in each_row(last)}
         parts.append(f"{group} month {int(d.visit_month.max())}: {_arms(means)}")
     return f"Mean {outcome.label} at the last visit: " + "; ".join(parts) + "."
 
@@ -491,7 +492,7 @@ def summary_differences(frame: pd.DataFrame, column: str, outcome: vocab.Outcome
     parts = [
         f"month {int(r.visit_month)} {number(getattr(r, column), outcome.decimals + 1, signed=True)}"
         f" ({interval(r.ci_low, r.ci_high, outcome.decimals + 1)})"
-        for r in frame.itertuples()
+        for r in each_row(frame)
     ]
     return f"Stent minus medical, {outcome.unit}: " + "; ".join(parts) + "."
 
@@ -518,7 +519,7 @@ def summary_forest(forest: pd.DataFrame, overall: float, outcome: vocab.Outcome)
 
 def summary_shares(props: pd.DataFrame) -> str:
     parts = [
-        f"month {int(month)}: " + _arms({r.arm: f"{number(100 * r.proportion, 0)}%" for r in d.itertuples()})
+        f"month {int(month)}: " + _arms({r.arm: f"{number(100 * r.proportion, 0)}%" for r in each_row(d)})
         for month, d in props.groupby("visit_month", sort=True)
     ]
     return "Share of responders, " + "; ".join(parts) + "."
@@ -530,7 +531,7 @@ def summary_curves(marks: pd.DataFrame, labels: dict[str, str]) -> str:
         return "Nobody is followed for a year."
     year = int(shown.years.max() if (shown.years == 5).sum() == 0 else 5)
     at = shown[shown.years == year]
-    parts = [f"{labels.get(r.group, r.group)} {r.estimate:.0%}" for r in at.itertuples()]
+    parts = [f"{labels.get(r.group, r.group)} {r.estimate:.0%}" for r in each_row(at)]
     return f"At {year} year{'s' * (year > 1)}: " + ", ".join(parts) + "."
 
 
@@ -542,7 +543,7 @@ def summary_curves(marks: pd.DataFrame, labels: dict[str, str]) -> str:
 def pair_table(pair: pd.DataFrame, shield: Protection = OFF) -> pd.DataFrame:
     """Table 1 of cohort A against cohort B, with the SMD between the cohorts."""
     rows = []
-    for r in pair.itertuples():
+    for r in each_row(pair):
         if r.level is None and r.variable in CONTINUOUS_LABELS:
             rows.append(
                 {
@@ -592,7 +593,7 @@ def pair_difference_table(diff: pd.DataFrame, outcome: vocab.Outcome) -> pd.Data
 def pair_responder_table(rates: pd.DataFrame, shield: Protection = OFF) -> pd.DataFrame:
     """Each cohort's share of responders per arm, with its Wilson interval."""
     rows = []
-    for r in rates.sort_values(["arm", "cohort"], ascending=[False, True]).itertuples():
+    for r in each_row(rates.sort_values(["arm", "cohort"], ascending=[False, True])):
         small = shield.small(int(r.n)) or shield.small(int(r.responders))
         rows.append(
             {
@@ -659,7 +660,7 @@ def candidate_estimates(model: list, matched: pd.DataFrame) -> pd.DataFrame:
                 "95% prediction interval, one patient per arm": interval(m.pi_low, m.pi_high, 1),
             }
         )
-    for r in matched.itertuples():
+    for r in each_row(matched):
         rows.append(
             {
                 "Visit (month)": int(r.visit_month),
@@ -682,7 +683,7 @@ def candidate_estimates(model: list, matched: pd.DataFrame) -> pd.DataFrame:
 def candidate_responders(rates: pd.DataFrame, shield: Protection = OFF) -> pd.DataFrame:
     """Per arm and visit: improved by the threshold, and one band down (Wilson CIs)."""
     rows = []
-    for r in rates.sort_values(["visit_month", "arm"], ascending=[True, False]).itertuples():
+    for r in each_row(rates.sort_values(["visit_month", "arm"], ascending=[True, False])):
         small = shield.small(int(r.n)) or shield.small(int(r.responders))
         rows.append(
             {
@@ -700,7 +701,7 @@ def candidate_responders(rates: pd.DataFrame, shield: Protection = OFF) -> pd.Da
 def candidate_landmarks(marks: pd.DataFrame, what: str, shield: Protection = OFF) -> pd.DataFrame:
     """Estimates at landmarks per arm (Kaplan-Meier or cumulative incidence) with their CIs."""
     rows = []
-    for r in marks.itertuples():
+    for r in each_row(marks):
         hidden = shield.too_few(int(r.at_risk)) or not np.isfinite(r.estimate)
         rows.append(
             {

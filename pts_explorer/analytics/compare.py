@@ -14,6 +14,7 @@ from pts_explorer import vocab
 from pts_explorer.analytics import responders, trajectories
 from pts_explorer.analytics.baseline import CATEGORICAL, CONTINUOUS, smd_categorical, smd_continuous
 from pts_explorer.filters import CohortFilter
+from pts_explorer.rows import each_row
 
 # A query runner: a statement's name and parameters to its result (ui.query on the page, the
 # database directly in tests), so what the page shows and what the tests check are one computation.
@@ -177,7 +178,7 @@ def change_difference(traj_a: pd.DataFrame, traj_b: pd.DataFrame) -> pd.DataFram
     columns = keys + ["n_change", "mean_change", "sd_change"]
     merged = traj_a[columns].merge(traj_b[columns], on=keys, suffixes=("_a", "_b"))
     rows = []
-    for r in merged[merged.visit_month > 0].itertuples():
+    for r in each_row(merged[merged.visit_month > 0]):
         welch = trajectories.welch_difference(
             r.n_change_a, r.mean_change_a, r.sd_change_a, r.n_change_b, r.mean_change_b, r.sd_change_b
         )

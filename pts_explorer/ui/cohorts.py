@@ -12,6 +12,7 @@ import streamlit as st
 
 from pts_explorer import config, subgroups, workspace
 from pts_explorer.filters import CohortFilter
+from pts_explorer.rows import each_row
 from pts_explorer.settings import SETTINGS
 from pts_explorer.ui import state
 from pts_explorer.ui.data import data_fingerprint, query
@@ -100,7 +101,7 @@ def active() -> workspace.SavedCohort | None:
 def counts(cohort: CohortFilter) -> dict[str, int]:
     """Patients per arm of a cohort on the served data."""
     rows = query("cohort_counts", cohort.as_params())
-    return {str(r.arm): int(r.matching) for r in rows.itertuples()}
+    return {str(r.arm): int(r.matching) for r in each_row(rows)}
 
 
 def saved_on_other_data_notice(saved: workspace.SavedCohort) -> None:
