@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import tomllib
 from dataclasses import dataclass
@@ -15,17 +16,31 @@ DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "pts_outcomes.duckdb"
 
 # DuckDB settings used on every read-only open; one dict so every open matches (DuckDB refuses a
 # second handle on the same file with a different configuration).
-# A modest memory limit keeps the server small on a million patients (the derived tables answer
-# the pages); a query that needs more spills to the temporary folder instead of failing.
+# A small memory limit keeps the server small on a million patients (the derived tables answer the
+# pages with small reads: measured, 128 MB holds every page at 1M). A query that needs more spills
+# to the temporary folder; one that cannot (sorts and windows over a million rows of a file without
+# current derived tables) is run again with the limit raised to DUCKDB_MEMORY_CEILING
+# (pts_explorer.memory), instead of failing.
+_MEMORY = r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)"
+
+
+def _memory_setting(name: str, default: str) -> str:
+    value = os.environ.get(name, default).strip()
+    if not re.fullmatch(_MEMORY, value, re.IGNORECASE):
+        raise ValueError(f"{name}={value!r} is not a memory size such as 256MB or 1GB")
+    return value
+
+
+DUCKDB_MEMORY_CEILING = _memory_setting("PTS_DUCKDB_MEMORY_MAX", "1GB")
 DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "threads": "2",
-    "memory_limit": os.environ.get("PTS_DUCKDB_MEMORY", "256MB"),
+    "memory_limit": _memory_setting("PTS_DUCKDB_MEMORY", "128MB"),
     "temp_directory": str(Path(tempfile.gettempdir()) / "pts_explorer_duckdb"),
 }
 # A directory of Parquet tables has no derived tables: the pages aggregate the contract tables, and
 # quantiles over a million patients cannot spill, so its limit is higher (measured: 256 MB fails at
 # 1M patients, 1 GB holds).
-DUCKDB_PARQUET_CONFIG = {**DUCKDB_CONFIG, "memory_limit": os.environ.get("PTS_DUCKDB_MEMORY", "1GB")}
+DUCKDB_PARQUET_CONFIG = {**DUCKDB_CONFIG, "memory_limit": _memory_setting("PTS_DUCKDB_MEMORY", "1GB")}
 
 
 SETTINGS_FILE = PROJECT_ROOT / "pts_explorer.toml"

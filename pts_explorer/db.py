@@ -9,7 +9,7 @@ from typing import Any, Protocol
 import duckdb
 import pandas as pd
 
-from pts_explorer import derived, sql, validation
+from pts_explorer import derived, memory, sql, validation
 from pts_explorer.config import DUCKDB_CONFIG, DUCKDB_PARQUET_CONFIG
 
 
@@ -201,6 +201,6 @@ def run_query(
     text, bound = bind_params(name, params or {}, fast)
     cur = con.cursor()
     try:
-        return cur.execute(text, bound).df()
+        return memory.with_headroom(con, lambda: cur.execute(text, bound).df())
     finally:
         cur.close()

@@ -21,6 +21,7 @@ from functools import lru_cache
 
 import duckdb
 
+from pts_explorer import memory
 from pts_explorer.config import SCHEMA_PATH
 
 ERROR, WARNING = "error", "warning"
@@ -446,7 +447,8 @@ def _run(con: duckdb.DuckDBPyConnection, rule: Rule) -> Finding | str | None:
     """The rule's finding, None when it holds, or the reason it could not be run."""
     cur = con.cursor()
     try:
-        (count,) = cur.execute(f"SELECT count(*) FROM ({rule.bad_rows})").fetchone() or (0,)
+        counted = memory.with_headroom(con, lambda: cur.execute(f"SELECT count(*) FROM ({rule.bad_rows})").fetchone())
+        (count,) = counted or (0,)
         if not count:
             return None
         result = cur.execute(f"{rule.bad_rows} LIMIT {EXAMPLES}")

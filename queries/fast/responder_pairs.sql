@@ -1,5 +1,6 @@
 -- responder_pairs (fast): the same rows as queries/shared/responder_pairs.sql; the baseline comes
--- with the cohort (stored patient_cohort) instead of a join with the visits.
+-- with the cohort (stored patient_cohort) instead of a join with the visits. Read for a population
+-- (the Candidate page's matched patients): the counts over the sidebar's cohort come from cells.
 -- params: $days_per_month, $randomized_only as in responder_pairs
 -- grain: patient_id, visit_month
 WITH
@@ -12,11 +13,13 @@ band_ranked AS (
         CASE pts_band WHEN 'none' THEN 0 WHEN 'mild' THEN 1 WHEN 'moderate' THEN 2 ELSE 3 END AS band_rank
     FROM patient_visits
     WHERE visit_month > 0
+      AND patient_id IN (SELECT patient_id FROM analysis_cohort)  -- only the population's visits are read
 ),
 
 scheduled AS (
     SELECT DISTINCT visit_month
-    FROM band_ranked
+    FROM patient_visits
+    WHERE visit_month > 0
 ),
 
 cut_off AS (

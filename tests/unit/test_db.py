@@ -1,6 +1,7 @@
 """Opening the database: clear problems for missing or malformed files; read-only access."""
 
 import duckdb
+import pandas as pd
 import pytest
 
 from pts_explorer import db
@@ -68,3 +69,40 @@ def test_a_replaced_file_is_read_anew_while_the_old_handle_stays_open(tmp_path, 
     assert old.cursor().execute("SELECT count(*) FROM patients").fetchone() == (before,)  # in-flight readers finish
     old.close()
     new.close()
+
+
+HEAVY = "SELECT count(DISTINCT i::VARCHAR) FROM range(3000000) AS t(i)"  # cannot spill: needs ~100 MB
+
+
+def test_a_statement_out_of_memory_runs_again_with_the_ceiling(monkeypatch):
+    from pts_explorer import memory
+
+    con = duckdb.connect(":memory:", config={"memory_limit": "4MB", "threads": "2"})
+    with pytest.raises(duckdb.OutOfMemoryException):
+        con.execute(HEAVY).fetchone()  # the limit is real
+    assert memory.with_headroom(con, lambda: con.execute(HEAVY).fetchone()) == (3_000_000,)
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    assert limit.replace(" ", "").upper().startswith(("1.0GB", "1GB", "953.6MIB", "1.0GIB", "1GIB")), limit
+
+
+def _limit(con) -> str:
+    return con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+
+def test_queries_and_contract_checks_at_a_tiny_limit_answer_as_at_the_default(small_db, monkeypatch):
+    """Statements that outgrow the limit are run again with the ceiling: the same answers, and no
+    contract check reported as unreadable (a false 'broken file')."""
+    from pts_explorer import config, validation
+    from tests.unit.test_queries import SAMPLE_PARAMS
+
+    normal = db.open_read_only(small_db)
+    monkeypatch.setitem(config.DUCKDB_CONFIG, "memory_limit", "6MB")
+    tiny = db.open_read_only(small_db)
+    start = _limit(tiny)
+    params = {**SAMPLE_PARAMS, "max_patients": 20_000}
+    for name in ("trajectory_summary", "km_counts", "cox_data", "baseline_categorical", "analysis_long"):
+        got, expected = db.run_query(tiny, name, params), db.run_query(normal, name, params)
+        pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-9)  # sums in another order
+    assert _limit(tiny) != start  # a statement did outgrow 4 MB, and was run again
+    checked = db.open_read_only(small_db)
+    assert validation.validate(checked).errors == [] and _limit(checked) != start

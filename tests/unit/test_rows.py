@@ -17,6 +17,7 @@ def test_rows_equal_itertuples_with_the_same_field_names():
         }
     )
     got, expected = list(each_row(frame)), list(frame.itertuples(index=False))
+
     def plain(r):
         return tuple(None if v is pd.NA or (isinstance(v, float) and np.isnan(v)) else v for v in r)
 
