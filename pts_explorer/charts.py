@@ -379,24 +379,32 @@ def band_figure(shares: pd.DataFrame) -> go.Figure:
     traces: list[dict] = []
     axes: dict[str, dict[str, Any]] = {}
     in_legend: set[str] = set()
-    by_cell = dict(tuple(shares.groupby(["study_group", "arm", "pts_band"], sort=False))) if len(shares) else {}
+    # One pass over the rows: each bar's months, percentages and counts as lists.
+    bars: dict[tuple, tuple[list, list, list]] = {}
+    counts = shares["n_text"] if "n_text" in shares else shares["n"]
+    columns = (shares.study_group, shares.arm, shares.pts_band, shares.visit_month, 100 * shares.share, counts)
+    for group, arm, band, month, percent, n in zip(*columns, strict=True):
+        x, y, text = bars.setdefault((group, arm, band), ([], [], []))
+        x.append(str(month))
+        y.append(percent)
+        text.append(n)
     for r, group in enumerate(groups, start=1):
         for c, arm in enumerate(arms, start=1):
             x_axis, y_axis = _cell_axes(r, c, cols)
             for band in (*vocab.BANDS, HIDDEN_BAND):
-                b = by_cell.get((group, arm, band), shares.iloc[0:0])
-                if band == HIDDEN_BAND and b.empty:
+                x, y, text = bars.get((group, arm, band), ([], [], []))
+                if band == HIDDEN_BAND and not x:
                     continue
                 traces.append(
                     _trace(
                         "bar",
-                        x=b.visit_month.astype(str),
-                        y=100 * b.share,
+                        x=x,
+                        y=y,
                         name=BAND_LABELS[band],
-                        marker_color=BAND_COLORS[band],
+                        marker={"color": BAND_COLORS[band]},
                         legendgroup=band,
                         showlegend=band not in in_legend,
-                        customdata=b.get("n_text", b.n),
+                        customdata=text,
                         hovertemplate="month %{x}: %{y:.0f}% (n = %{customdata})<extra>"
                         + BAND_LABELS[band]
                         + "</extra>",
