@@ -171,7 +171,8 @@ def _subplots(**arguments: Any) -> Draft:
 
 # Arrays up to this length go to the browser as JSON lists: plotly's binary encoding of an array
 # costs more per array than a short list costs to write (a figure's serialisation 4-6 times faster).
-PLAIN_MAX = 2_000
+# Longer ones (survival curves) stay arrays: plotly's Figure deep-copies a list element by element.
+PLAIN_MAX = 100
 
 
 def _plain(value: Any) -> Any:
@@ -609,23 +610,27 @@ def band_shift_figure(shift: pd.DataFrame, visit_month: int, hidden_label: str =
     fig = _subplots(
         rows=1, cols=max(len(arms), 1), subplot_titles=[vocab.ARMS[a] for a in arms], horizontal_spacing=0.12
     )
-    shift = shift if "hidden" in shift else shift.assign(hidden=False)
+    position = {band: i for i, band in enumerate(bands)}
+    cells = {arm: (np.zeros((len(bands), len(bands))), np.zeros((len(bands), len(bands)), bool)) for arm in arms}
+    hidden_rows = shift["hidden"] if "hidden" in shift else [False] * len(shift)
+    for arm, before, after, n, secret in zip(
+        shift.arm, shift.baseline_band, shift.visit_band, shift.n, hidden_rows, strict=True
+    ):
+        if arm in cells and before in position and after in position:  # a count per baseline x visit band
+            counts, hidden = cells[arm]
+            counts[position[before], position[after]] += n
+            hidden[position[before], position[after]] |= bool(secret)
     for c, arm in enumerate(arms, start=1):
-        in_arm = shift[shift.arm == arm]
-        counts = in_arm.pivot_table(index="baseline_band", columns="visit_band", values="n", aggfunc="sum")
-        secret = in_arm.assign(hidden=in_arm.hidden.astype(int)).pivot_table(
-            index="baseline_band", columns="visit_band", values="hidden", aggfunc="max"
-        )
-        table = counts.reindex(index=bands, columns=bands).fillna(0)
-        hidden = secret.reindex(index=bands, columns=bands).fillna(0).astype(bool)
-        share = table.div(table.sum(axis=1).replace(0, np.nan), axis=0) * 100
-        share = share.where(~hidden)
+        table, hidden = cells[arm]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = table / np.where(table.sum(axis=1) > 0, table.sum(axis=1), np.nan)[:, None] * 100
+        share = np.where(hidden, np.nan, share)
         text = [
             [
                 hidden_label
-                if hidden.iloc[i, j]
-                else f"{share.iloc[i, j]:.0f}%<br>({int(table.iloc[i, j])})"
-                if table.iloc[i, j]
+                if hidden[i, j]
+                else f"{share[i, j]:.0f}%<br>({int(table[i, j])})"
+                if table[i, j]
                 else ""
                 for j in range(len(bands))
             ]
@@ -634,7 +639,7 @@ def band_shift_figure(shift: pd.DataFrame, visit_month: int, hidden_label: str =
         fig.add_trace(
             _trace(
                 "heatmap",
-                z=share.to_numpy(),
+                z=share,
                 x=[b.capitalize() for b in bands],
                 y=[b.capitalize() for b in bands],
                 text=text,
