@@ -627,11 +627,7 @@ def band_shift_figure(shift: pd.DataFrame, visit_month: int, hidden_label: str =
         share = np.where(hidden, np.nan, share)
         text = [
             [
-                hidden_label
-                if hidden[i, j]
-                else f"{share[i, j]:.0f}%<br>({int(table[i, j])})"
-                if table[i, j]
-                else ""
+                hidden_label if hidden[i, j] else f"{share[i, j]:.0f}%<br>({int(table[i, j])})" if table[i, j] else ""
                 for j in range(len(bands))
             ]
             for i in range(len(bands))

@@ -90,16 +90,21 @@ def compare_cohorts(
 def pooled_continuous(cont: pd.DataFrame, arms: list[str]) -> pd.DataFrame:
     """variable, n, mean, sd over the chosen arms, from baseline_continuous rows (per arm n, mean,
     sd): exact pooling of the arms' means and variances."""
+    by_variable: dict[str, list[tuple[float, float, float]]] = {}
+    for variable, arm, n, mean, sd in zip(cont.variable, cont.arm, cont.n, cont["mean"], cont.sd, strict=True):
+        if arm in arms and n > 0:
+            by_variable.setdefault(variable, []).append((float(n), float(mean), 0.0 if pd.isna(sd) else float(sd)))
     rows = []
     for variable in CONTINUOUS:
-        d = cont[(cont.variable == variable) & cont.arm.isin(arms) & (cont.n > 0)]
-        n = float(d.n.sum())
+        groups = np.array(by_variable.get(variable, []), dtype=float).reshape(-1, 3)
+        n = float(groups[:, 0].sum())
         if n == 0:
             rows.append({"variable": variable, "n": 0, "mean": np.nan, "sd": np.nan})
             continue
-        mean = float((d.n * d["mean"]).sum() / n)
-        within = ((d.n - 1) * d.sd.fillna(0) ** 2).sum()
-        between = (d.n * (d["mean"] - mean) ** 2).sum()
+        sizes, means, sds = groups.T
+        mean = float((sizes * means).sum() / n)
+        within = ((sizes - 1) * sds**2).sum()
+        between = (sizes * (means - mean) ** 2).sum()
         sd = float(np.sqrt((within + between) / (n - 1))) if n > 1 else np.nan
         rows.append({"variable": variable, "n": int(n), "mean": mean, "sd": sd})
     return pd.DataFrame(rows)
@@ -121,29 +126,30 @@ def table_one_pair(
     """
     a, b = pooled_continuous(cont_a, arms), pooled_continuous(cont_b, arms)
     rows = []
-    for (_, ra), (_, rb) in zip(a.iterrows(), b.iterrows(), strict=True):
-        smd = smd_continuous(ra["mean"], ra.sd, rb["mean"], rb.sd) if ra.n > 1 and rb.n > 1 else np.nan
+    for ra, rb in zip(each_row(a), each_row(b), strict=True):
+        smd = smd_continuous(ra.mean, ra.sd, rb.mean, rb.sd) if ra.n > 1 and rb.n > 1 else np.nan
         rows.append(
             {
                 "variable": ra.variable,
                 "level": None,
                 "n_a": ra.n,
-                "mean_a": ra["mean"],
+                "mean_a": ra.mean,
                 "sd_a": ra.sd,
                 "n_b": rb.n,
-                "mean_b": rb["mean"],
+                "mean_b": rb.mean,
                 "sd_b": rb.sd,
                 "smd": smd,
             }
         )
     size_a = _patients(cont_a, arms)
     size_b = _patients(cont_b, arms)
-    ca, cb = pooled_categorical(cat_a, arms), pooled_categorical(cat_b, arms)
+    ca, cb = _level_counts(cat_a, arms), _level_counts(cat_b, arms)
     for variable, vocabulary in CATEGORICAL.items():
-        levels = sorted(set(ca[ca.variable == variable].level) | set(cb[cb.variable == variable].level))
+        found_a, found_b = ca.get(variable, {}), cb.get(variable, {})
+        levels = sorted(set(found_a) | set(found_b))
         order = [lvl for lvl in (vocabulary or {}) if lvl in levels] or levels
-        counts_a = ca[ca.variable == variable].set_index("level").n.reindex(order, fill_value=0)
-        counts_b = cb[cb.variable == variable].set_index("level").n.reindex(order, fill_value=0)
+        counts_a = pd.Series([found_a.get(lvl, 0) for lvl in order], index=order, dtype="int64")
+        counts_b = pd.Series([found_b.get(lvl, 0) for lvl in order], index=order, dtype="int64")
         share_a = counts_a / size_a if size_a else counts_a * np.nan
         share_b = counts_b / size_b if size_b else counts_b * np.nan
         smd = (
@@ -163,6 +169,16 @@ def table_one_pair(
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _level_counts(cat: pd.DataFrame, arms: list[str]) -> dict[str, dict[str, int]]:
+    """pooled_categorical as lookups: variable -> level -> n over the chosen arms."""
+    counts: dict[str, dict[str, int]] = {}
+    for variable, level, arm, n in zip(cat.variable, cat.level, cat.arm, cat.n, strict=True):
+        if arm in arms:
+            levels = counts.setdefault(variable, {})
+            levels[level] = levels.get(level, 0) + int(n)
+    return counts
 
 
 def _patients(cont: pd.DataFrame, arms: list[str]) -> int:
