@@ -120,6 +120,19 @@ def test_the_stored_tables_are_filtered_exactly_as_the_cohort():
     assert re.sub(r"\bv\.", "", _where("analysis_visits")).endswith(cohort.removeprefix("WHERE "))
 
 
+def test_the_overlap_of_two_cohorts_filters_cells_as_each_cohort():
+    """The fast cohort_overlap flags each cell with cohort A's and cohort B's filters: both are the
+    cohort's filter text (B's with its parameters prefixed b_)."""
+    text = re.sub(r"\s+", " ", sql.load_sql("cohort_overlap", fast=True))
+    cohort = _where("cohort").removeprefix("WHERE ")
+    conditions = cohort.split(" AND ")
+    flags = re.findall(r"\( (\(array_length.*?) \) IS TRUE AS in_(a|b)", text)
+    assert [flag for _, flag in flags] == ["a", "b"]
+    for body, flag in flags:
+        expected = " AND ".join(conditions) if flag == "a" else " AND ".join(conditions).replace("$", "$b_")
+        assert body == expected, flag
+
+
 def test_cohort_b_is_the_cohort_with_its_parameters_prefixed():
     """Compare's second cohort must select exactly as the first: the same text but for the b_ prefix."""
     for fast in (False, True):
