@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -38,6 +39,26 @@ CREATE TABLE IF NOT EXISTS saved_cohorts (
     updated_at TEXT NOT NULL
 )
 """
+
+
+BUSY_SECONDS = 30  # how long a writer waits for another session's or process's write to finish
+
+
+def _prepare(con: sqlite3.Connection) -> None:
+    """WAL mode and the schema, on a new file too. SQLite answers "database is locked" at once,
+    without waiting its busy timeout, when two connections set up the same new file at the same
+    moment (each holds a read lock the other's change waits for): the loser tries again."""
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                con.execute("PRAGMA journal_mode=WAL")
+            con.execute(SCHEMA)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 class WorkspaceError(ValueError):
@@ -107,11 +128,9 @@ class Workspace:
     @contextmanager
     def _opened(self, write: bool) -> Iterator[sqlite3.Connection]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        con = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
         try:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute("PRAGMA busy_timeout=30000")
-            con.execute(SCHEMA)
+            _prepare(con)
             if write:
                 con.execute("BEGIN IMMEDIATE")  # one writer at a time; the others wait their turn
             yield con
