@@ -110,12 +110,6 @@ def pooled_continuous(cont: pd.DataFrame, arms: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def pooled_categorical(cat: pd.DataFrame, arms: list[str]) -> pd.DataFrame:
-    """variable, level, n over the chosen arms, from baseline_categorical rows."""
-    chosen = cat[cat.arm.isin(arms)]
-    return chosen.groupby(["variable", "level"], as_index=False)["n"].sum()
-
-
 def table_one_pair(
     cont_a: pd.DataFrame, cat_a: pd.DataFrame, cont_b: pd.DataFrame, cat_b: pd.DataFrame, arms: list[str]
 ) -> pd.DataFrame:
@@ -172,7 +166,7 @@ def table_one_pair(
 
 
 def _level_counts(cat: pd.DataFrame, arms: list[str]) -> dict[str, dict[str, int]]:
-    """pooled_categorical as lookups: variable -> level -> n over the chosen arms."""
+    """Level counts over the chosen arms, from baseline_categorical rows: variable -> level -> n."""
     counts: dict[str, dict[str, int]] = {}
     for variable, level, arm, n in zip(cat.variable, cat.level, cat.arm, cat.n, strict=True):
         if arm in arms:
