@@ -1,5 +1,8 @@
 """Compare: two cohorts side by side (saved cohorts, named subgroups or the sidebar's filters),
-within one arm or both: sizes and overlap, baseline balance, trajectories, change, responders, patency."""
+within one arm or both: sizes and overlap, baseline balance, trajectories, change, responders, patency.
+Patients in both cohorts are left out of the cohort that also holds others by default (B against the
+rest of A, or A only against B only), so no patient counts twice; counted in each, every result says
+what they do to it. Each result says where its patients come from (randomized, observational, pooled)."""
 
 import numpy as np
 import streamlit as st
@@ -47,57 +50,135 @@ if ref_a == ref_b:
 
 
 def _about(choice: ui.CohortChoice) -> str:
-    """A cohort's label, filters and note, for its metric's help."""
-    return f"{choice.label}: {choice.cohort.describe()}" + (f". {choice.note}" if choice.note else "")
+    """A cohort's label, its filters (unless the label states them already) and its note."""
+    text = choice.label if choice.ref == "current" else f"{choice.label} ({choice.cohort.describe()})"
+    return text + (f". {choice.note}" if choice.note else "")
 
 
 shield = ui.protection()
-result = compare.compare_cohorts(ui.query, a.cohort, b.cohort, arms, outcome.column, vocab.DEFAULT_THRESHOLD)
-sizes = result.sizes
-overlap_note = (
-    "Patients in both cohorts are counted in each: the two cohorts are not independent samples, so the "
-    "differences' confidence intervals below are too narrow and their p-values too small."
+relation = compare.relation_of(compare.overlap(ui.query, a.cohort, b.cohort, arms))
+SHARING = {  # the relation of the two cohorts: (left apart, counted in each)
+    compare.B_IN_A: ("B against the rest of A", "B against all of A (B's patients on both sides)"),
+    compare.A_IN_B: ("A against the rest of B", "A against all of B (A's patients on both sides)"),
+    compare.OVERLAP: ("A only against B only", "A against B (patients in both on both sides)"),
+}
+cols = st.columns([1, 1, 1, 2.4], vertical_alignment="bottom")
+apart = True
+if relation in SHARING:
+    apart = (
+        ui.control(
+            "shared",
+            cols[3].selectbox,
+            "Compare",
+            ["apart", "counted"],
+            format_func=dict(zip(["apart", "counted"], SHARING[relation], strict=True)).get,
+            help="Patients in both cohorts: left out of the cohort that also holds others (no patient counts "
+            "twice), or counted in each (the intervals and tests below then do not hold as they would; the "
+            "page says how beside each result).",
+        )
+        == "apart"
+    )
+result = compare.compare_cohorts(
+    ui.query, a.cohort, b.cohort, arms, outcome.column, vocab.DEFAULT_THRESHOLD, apart=apart
 )
-cols = st.columns(3)
+sizes = result.sizes
+shared = result.shared
 cols[0].metric("Cohort A", shield.count(int(sizes.in_a.sum())), help=_about(a))
 cols[1].metric("Cohort B", shield.count(int(sizes.in_b.sum())), help=_about(b))
-cols[2].metric(
-    "In both",
-    shield.count(int(sizes.in_both.sum())),
-    help="Patients who meet both cohorts' filters. " + (overlap_note if int(sizes.in_both.sum()) else ""),
-)
+cols[2].metric("In both", shield.count(shared), help="Patients who meet both cohorts' filters (within the arm chosen).")
 if result.empty:
     ui.empty_cohort(compare.within_arms(a.cohort if not int(sizes.in_a.sum()) else b.cohort, arms))
     ui.stop()
+if relation == compare.SAME:
+    st.info(
+        f"Cohorts A and B hold the same {shield.count(shared)} patients in this arm choice: nothing to compare. "
+        "Choose another cohort for B.",
+        icon=":material/compare_arrows:",
+    )
+    ui.stop()
 
-labels = {"A": "A", "B": "B"}
+labels = result.labels
+counted = result.shared_in_results  # some patients count on both sides of the results below
+n_a, n_b = (shield.count(result.compared[side]) for side in ("A", "B"))
+COMPARED = {
+    (compare.DISJOINT, True): "No patient is in both cohorts: A against B.",
+    (compare.B_IN_A, True): f"Every patient of B is also in A: B ({n_b} with a baseline value) against the rest of A "
+    f"(**A without B**, {n_a}), so no patient counts twice.",
+    (compare.A_IN_B, True): f"Every patient of A is also in B: A ({n_a} with a baseline value) against the rest of B "
+    f"(**B without A**, {n_b}), so no patient counts twice.",
+    (compare.OVERLAP, True): f"The {shield.count(shared)} patients in both cohorts are left out: **A only** ({n_a} "
+    f"with a baseline value) against **B only** ({n_b}), so no patient counts twice.",
+}
+compared = COMPARED.get(
+    (relation, True),
+    f"The {shield.count(shared)} patients in both cohorts count on both sides: each result below says what that "
+    "does to it.",
+)
 table = shield.protect_stats(result.trajectories, ["n"], ["mean", "sd", "ci_low", "ci_high"])
 ui.chart(
     charts.cohort_pair_figure(table, outcome, change=False, labels=labels),
     "compare_chart",
-    f"Mean {outcome.label} at each visit for cohort A and cohort B, per arm.",
+    f"Mean {outcome.label} at each visit for {labels['A']} and {labels['B']}, per arm.",
 )
-notes = [
-    f"**{n}**: {c.label} ({c.cohort.describe()})" + (f". {c.note}" if c.note else "") for n, c in (("A", a), ("B", b))
-]
-st.caption("  \n".join(notes + ([overlap_note] if int(sizes.in_both.sum()) else [])))
+notes = [f"**{n}**: " + _about(c) for n, c in (("A", a), ("B", b))]
+if counted:
+    notes.append(
+        "Each cohort's means and intervals hold for that cohort; the patients in both count in both curves, so "
+        "the curves are closer than those of the patients who differ."
+        if relation in (compare.B_IN_A, compare.A_IN_B)
+        else "Each cohort's means and intervals hold for that cohort; the patients in both count in both curves."
+    )
+st.caption("  \n".join([*notes, compared]))
+ui.cohort_design_notice("Mean trajectories", result.designs("trajectories"), labels)
 
-st.subheader("Baseline: cohort A against cohort B", help=glossary.tip("smd"))
-ui.table(display.pair_table(result.table_one, shield), key="compare_table_one", rows=len(result.table_one))
+st.subheader(f"Baseline: {labels['A']} against {labels['B']}", help=glossary.tip("smd"))
+ui.table(display.pair_table(result.table_one, shield, labels), key="compare_table_one", rows=len(result.table_one))
 st.caption(
-    "Continuous: mean (SD); categorical: n (% of the cohort). SMD: standardized mean difference, cohort A vs "
-    f"cohort B; {display.SMD_FLAG} above 0.1."
+    f"Continuous: mean (SD); categorical: n (% of the cohort). SMD: standardized mean difference, {labels['A']} vs "
+    f"{labels['B']}; {display.SMD_FLAG} above 0.1."
+    + (" The patients in both count on both sides, which makes the SMDs smaller." if counted else "")
 )
 
-st.subheader(f"Change in {outcome.label} from baseline: A minus B", help=glossary.tip("welch"))
+st.subheader(f"Change in {outcome.label} from baseline: {labels['A']} minus {labels['B']}", help=glossary.tip("welch"))
 difference = shield.protect_stats(
     result.change, ["n_a", "n_b"], ["mean_change_a", "mean_change_b", "diff", "ci_low", "ci_high", "df", "p_value"]
 )
 if difference.empty:
-    st.info("No visit after baseline has patients in both cohorts.", icon=":material/event_busy:")
+    st.info("No visit after baseline has patients on both sides.", icon=":material/event_busy:")
 else:
-    ui.table(display.pair_difference_table(difference, outcome), key="compare_difference", rows=len(difference))
-    st.caption(f"{trajectories.DIFF_METHOD}; cohort A minus cohort B, within each arm.")
+    row_designs = {}
+    for arm, month in zip(difference.arm, difference.visit_month, strict=True):
+        found = result.designs("change", [arm], int(month))
+        row_designs[(str(arm), int(month))] = (set(found["A"].values()), set(found["B"].values()))
+    ui.table(
+        display.pair_difference_table(difference, outcome, labels, row_designs),
+        key="compare_difference",
+        rows=len(difference),
+    )
+    if not counted:
+        overlap_words = "The two sides share no patient, as Welch's interval assumes."
+    elif relation in (compare.B_IN_A, compare.A_IN_B):
+        inner = "B" if relation == compare.B_IN_A else "A"
+        outer = "A" if inner == "B" else "B"
+        overlap_words = (
+            f"**{inner}'s patients are also in {outer}**: the difference is diluted (it is the difference between "
+            f"{inner} and the rest of {outer}, times the share of {outer}'s patients not in {inner}), and Welch's "
+            "interval, which assumes independent samples, is too wide and its p too large, because the shared "
+            f"patients make the two means move together. Choose *{SHARING[relation][0]}* for the difference "
+            "that answers how they differ."
+        )
+    else:
+        overlap_words = (
+            "**The patients in both count on both sides**: they enter both means, so the difference is not the "
+            "difference between the patients who differ, and Welch's interval, which assumes independent samples, "
+            "is too wide and its p too large, because the shared patients make the two means move together. "
+            f"Choose *{SHARING[relation][0]}* for groups that share no patient."
+        )
+    st.caption(
+        f"{trajectories.DIFF_METHOD}; {labels['A']} minus {labels['B']}, within each arm. "
+        "Patients: the design of the studies each side's patients come from at that visit. " + overlap_words
+    )
+    ui.cohort_design_notice("Change from baseline", result.designs("change"), labels)
 
 visit = int(
     ui.control(
@@ -114,10 +195,22 @@ st.subheader(
     help=glossary.tip("wilson"),
 )
 rates = result.responders[result.responders.visit_month == visit]
-ui.table(display.pair_responder_table(rates, shield), key="compare_responders")
-st.caption(f"Non-responder imputation (due but not seen counts as not improved); {responders.PROPORTION_METHOD}.")
+ui.table(display.pair_responder_table(rates, shield, labels), key="compare_responders")
+responder_words = [
+    "Non-responder imputation: every patient due at the visit (enrolled long enough before the data cut-off, in a "
+    "study that schedules it) who was not seen there (lost to follow-up, dead or a missed visit) counts as not "
+    "improved, so no share can exceed the share seen (*Seen / due*): where few were seen, the share mostly measures "
+    f"who was still followed, not who improved; {responders.PROPORTION_METHOD}."
+]
+if counted:
+    responder_words.append(
+        "Each share and interval hold for its cohort; the patients in both count in both shares, which brings the "
+        "shares closer, and the two intervals overstate how uncertain the gap between them is."
+    )
+st.caption(" ".join(responder_words))
+ui.cohort_design_notice(f"Responders at month {visit}", result.designs("responders", visit=visit), labels)
 
-st.subheader("Primary patency: cohort A against cohort B", help=glossary.tip("kaplan_meier"))
+st.subheader(f"Primary patency: {labels['A']} against {labels['B']}", help=glossary.tip("kaplan_meier"))
 if "stent" not in arms:
     st.info("Patency concerns stented patients: choose both arms or the stent arm.", icon=":material/info:")
     ui.stop()
@@ -130,16 +223,25 @@ risk = survival.at_risk(km, survival.ticks_days(float(km.duration_days.max())))
 shown_risk = risk.apply(lambda column: column.map(shield.count)) if shield.active else risk
 marks = survival.landmarks(fits, km)
 marks.loc[marks.at_risk.map(shield.too_few), ["estimate", "ci_low", "ci_high"]] = np.nan
-p = survival.logrank(km)
 ui.chart(
     charts.km_figure(
         display.protect_curves(survival.curves(fits), km, shield),
         shown_risk,
-        "Primary patency, cohort A and cohort B (Kaplan-Meier)",
+        f"Primary patency, {labels['A']} and {labels['B']} (Kaplan-Meier)",
         "Primary patency",
         labels,
     ),
     "compare_km",
     display.summary_curves(marks, labels),
 )
-st.caption(f"{survival.KM_METHOD}; {survival.LOGRANK_METHOD}: {display.p_clause(p)}.")
+stented_in_both = int(sizes.loc[sizes.arm == "stent", "in_both"].sum())
+if counted and stented_in_both:
+    st.caption(
+        f"{survival.KM_METHOD}. No log-rank test: the {shield.count(stented_in_both)} stented patients in both "
+        "cohorts would count twice, and the test assumes each patient once. Each curve holds for its cohort. "
+        f"Choose *{SHARING[relation][0]}* for a test."
+    )
+else:
+    p = survival.logrank(km)
+    st.caption(f"{survival.KM_METHOD}; {survival.LOGRANK_METHOD}: {display.p_clause(p)}.")
+ui.cohort_design_notice("Primary patency", result.designs("patency"), labels)

@@ -938,4 +938,5 @@ def cohort_pair_figure(table: pd.DataFrame, outcome: Outcome, change: bool, labe
     what = f"Change in {outcome.label}" if change else outcome.label
     fig.update_xaxes(title_text="Month since enrollment", **visit_ticks(table.visit_month))
     fig.update_yaxes(title_text=f"{what}, {outcome.unit}")
-    return _base_layout(fig, f"{what}: cohort A and cohort B, mean {interval_phrase(table.ci_low)}", 480).figure()
+    sides = [f"cohort {c}" if labels.get(c, c) == c else labels[c] for c in ("A", "B")]
+    return _base_layout(fig, f"{what}: {sides[0]} and {sides[1]}, mean {interval_phrase(table.ci_low)}", 480).figure()

@@ -540,16 +540,26 @@ def summary_curves(marks: pd.DataFrame, labels: dict[str, str]) -> str:
 # ----------------------------------------------------------------------------------------------
 
 
-def pair_table(pair: pd.DataFrame, shield: Protection = OFF) -> pd.DataFrame:
+SIDES = {"A": "A", "B": "B"}
+
+
+def side_name(labels: dict[str, str], side: str) -> str:
+    """A side's column header: "Cohort A", or what it holds when that is not the whole cohort."""
+    label = labels.get(side, side)
+    return f"Cohort {side}" if label == side else label
+
+
+def pair_table(pair: pd.DataFrame, shield: Protection = OFF, labels: dict[str, str] = SIDES) -> pd.DataFrame:
     """Table 1 of cohort A against cohort B, with the SMD between the cohorts."""
+    col_a, col_b = side_name(labels, "A"), side_name(labels, "B")
     rows = []
     for r in each_row(pair):
         if r.level is None and r.variable in CONTINUOUS_LABELS:
             rows.append(
                 {
                     "Characteristic": f"{CONTINUOUS_LABELS[r.variable]}, mean (SD)",
-                    "Cohort A": _mean_sd(int(r.n_a), r.mean_a, r.sd_a, shield),
-                    "Cohort B": _mean_sd(int(r.n_b), r.mean_b, r.sd_b, shield),
+                    col_a: _mean_sd(int(r.n_a), r.mean_a, r.sd_a, shield),
+                    col_b: _mean_sd(int(r.n_b), r.mean_b, r.sd_b, shield),
                     "SMD": smd(r.smd),
                 }
             )
@@ -557,53 +567,89 @@ def pair_table(pair: pd.DataFrame, shield: Protection = OFF) -> pd.DataFrame:
             rows.append(
                 {
                     "Characteristic": f"{CATEGORICAL_LABELS[r.variable]}, n (%)",
-                    "Cohort A": "",
-                    "Cohort B": "",
+                    col_a: "",
+                    col_b: "",
                     "SMD": smd(r.smd),
                 }
             )
         else:
             vocabulary = baseline.CATEGORICAL[r.variable] or {}
             cells = {}
-            for side in ("a", "b"):
+            for side, column in (("a", col_a), ("b", col_b)):
                 n, share = int(getattr(r, f"n_{side}")), getattr(r, f"share_{side}")
-                cells[f"Cohort {side.upper()}"] = shield.label if shield.small(n) else _count_share(n, share)
+                cells[column] = shield.label if shield.small(n) else _count_share(n, share)
             rows.append({"Characteristic": f"    {vocab.label(vocabulary, r.level)}", **cells, "SMD": ""})
-    return pd.DataFrame(rows, columns=["Characteristic", "Cohort A", "Cohort B", "SMD"])
+    return pd.DataFrame(rows, columns=["Characteristic", col_a, col_b, "SMD"])
 
 
-def pair_difference_table(diff: pd.DataFrame, outcome: vocab.Outcome) -> pd.DataFrame:
-    """Cohort A minus cohort B in mean change, per arm and visit, with Welch's CI and p."""
+DESIGN_WORDS = {
+    frozenset({"randomized"}): "randomized",
+    frozenset({"observational"}): "observational",
+    frozenset({"randomized", "observational"}): "pooled",
+}
+
+
+def design_word(designs: set[str]) -> str:
+    """randomized, observational or pooled (both), for the studies a number counts patients from."""
+    return DESIGN_WORDS.get(frozenset(designs), ", ".join(sorted(designs)) or DASH)
+
+
+def pair_difference_table(
+    diff: pd.DataFrame,
+    outcome: vocab.Outcome,
+    labels: dict[str, str] = SIDES,
+    designs: dict[tuple[str, int], tuple[set[str], set[str]]] | None = None,
+) -> pd.DataFrame:
+    """Cohort A minus cohort B in mean change, per arm and visit, with Welch's CI and p; `designs`:
+    per (arm, visit), the designs of the studies each side's patients come from."""
     d = outcome.decimals
-    return pd.DataFrame(
+    a, b = labels.get("A", "A"), labels.get("B", "B")
+    table = pd.DataFrame(
         {
             "Arm": diff.arm.map(vocab.ARMS),
             "Visit (month)": diff.visit_month,
-            "n A": counts(diff, "n_a"),
-            "n B": counts(diff, "n_b"),
-            "Mean change, A": [number(v, d, signed=True) for v in diff.mean_change_a],
-            "Mean change, B": [number(v, d, signed=True) for v in diff.mean_change_b],
-            f"A − B, {outcome.unit}": [number(v, d + 1, signed=True) for v in diff["diff"]],
+            f"n {a}": counts(diff, "n_a"),
+            f"n {b}": counts(diff, "n_b"),
+            f"Mean change, {a}": [number(v, d, signed=True) for v in diff.mean_change_a],
+            f"Mean change, {b}": [number(v, d, signed=True) for v in diff.mean_change_b],
+            f"{a} − {b}, {outcome.unit}": [number(v, d + 1, signed=True) for v in diff["diff"]],
             "Welch 95% CI": [interval(lo, hi, d + 1) for lo, hi in zip(diff.ci_low, diff.ci_high, strict=True)],
             "p": diff.p_value.map(format_p),
         }
     )
+    if designs is not None:
+        words = []
+        for arm, month in zip(diff.arm, diff.visit_month, strict=True):
+            side_a, side_b = designs.get((arm, int(month)), (set(), set()))
+            wa, wb = design_word(side_a), design_word(side_b)
+            words.append(wa if wa == wb else f"{a}: {wa}; {b}: {wb}")
+        table["Patients"] = words
+    return table
 
 
-def pair_responder_table(rates: pd.DataFrame, shield: Protection = OFF) -> pd.DataFrame:
-    """Each cohort's share of responders per arm, with its Wilson interval."""
+def pair_responder_table(rates: pd.DataFrame, shield: Protection = OFF, labels: dict[str, str] = SIDES) -> pd.DataFrame:
+    """Each cohort's share of responders per arm, with its Wilson interval, and how many of the
+    patients due at the visit were seen there (when `rates` has them)."""
+    columns = ["Cohort", "Arm", "Responders / due", "Share (Wilson 95% CI)"]
+    seen = "seen" in rates.columns
+    if seen:
+        columns.append("Seen / due")
     rows = []
     for r in each_row(rates.sort_values(["arm", "cohort"], ascending=[False, True])):
         small = shield.small(int(r.n)) or shield.small(int(r.responders))
-        rows.append(
-            {
-                "Cohort": r.cohort,
-                "Arm": vocab.ARMS[r.arm],
-                "Responders / due": shield.label if small else f"{int(r.responders):,} / {int(r.n):,}",
-                "Share (Wilson 95% CI)": DASH if small else estimate_with_ci(r.proportion, r.ci_low, r.ci_high),
-            }
-        )
-    return pd.DataFrame(rows, columns=["Cohort", "Arm", "Responders / due", "Share (Wilson 95% CI)"])
+        row = {
+            "Cohort": labels.get(r.cohort, r.cohort),
+            "Arm": vocab.ARMS[r.arm],
+            "Responders / due": shield.label if small else f"{int(r.responders):,} / {int(r.n):,}",
+            "Share (Wilson 95% CI)": DASH if small else estimate_with_ci(r.proportion, r.ci_low, r.ci_high),
+        }
+        if seen:
+            hidden = small or shield.small(int(r.seen)) or shield.small(int(r.due) - int(r.seen))
+            row["Seen / due"] = (
+                shield.label if hidden else f"{int(r.seen):,} / {int(r.due):,} ({number(100 * r.seen / r.due, 0)}%)"
+            )
+        rows.append(row)
+    return pd.DataFrame(rows, columns=columns)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -190,6 +190,7 @@ SETTINGS = Registry(
             Setting("a", "cohort_ref", "current"),
             Setting("b", "cohort_ref", "sub:high_grade_civ_cfv"),
             Setting("compare_arm", "choice", "both", tuple(vocab.COMPARE_ARMS)),
+            Setting("shared", "choice", "apart", ("apart", "counted")),  # patients in both: left out, or in each
             # Candidate: one patient's profile (every field optional; numbers are checked for what is
             # possible by pts_explorer.candidate, which says so in words) and the patients per arm.
             Setting("c_site", "choice", None, tuple(vocab.SITES)),

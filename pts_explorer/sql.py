@@ -11,7 +11,8 @@ there is one.
 
 `<name>@<population>` runs a statement over another population than the sidebar's cohort: the
 relation `<population>` (one of POPULATIONS) stands in for `cohort`, so the Candidate page's
-matched patients go through the same trajectory, responder and survival statements as every page.
+matched patients go through the same trajectory, responder and survival statements as every page
+(and Compare's cohort without the patients of the other cohort).
 Only the population relation and the patient-level twins (PATIENT_LEVEL_TWINS) may then use their
 fast twin: the other twins read cells aggregated over the cohort filter's dimensions, which a list
 of patients is not.
@@ -31,7 +32,7 @@ FAST_DIR = QUERIES_DIR / "fast"
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 _COMMENT_OR_STRING = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
 _LEADING_WITH = re.compile(r"^\s*with\s", re.IGNORECASE)
-POPULATIONS = ("matched_cohort",)  # relations that may stand in for `cohort`
+POPULATIONS = ("matched_cohort", "cohort_without_b")  # relations that may stand in for `cohort`
 # Twins that read the patients through `cohort` (or analysis_cohort) joined by patient id, with
 # per-patient derived tables: they answer for any population.
 PATIENT_LEVEL_TWINS = frozenset({"time_to_event", "trajectory_sample", "responder_pairs"})

@@ -1,11 +1,19 @@
 """Two cohorts side by side: their baseline balance (standardised mean differences between the
 cohorts, not the arms), the difference in mean change (Welch), responder rates (Wilson) and
-survival (Kaplan-Meier, log-rank). Each function takes the query results of both cohorts."""
+survival (Kaplan-Meier, log-rank). Each function takes the query results of both cohorts.
+
+Patients can be in both cohorts. Counted in each, they make the two cohorts' means positively
+correlated (Welch's interval, which assumes independent samples, is then too wide and its p too
+large), they dilute the difference (when one cohort contains the other, A - B is (1 - nB/nA) times
+the difference between B and the rest of A), and a log-rank test over patients listed twice is not
+valid. `compare_cohorts(..., apart=True)` compares groups that share no patient instead: B against
+the rest of A when A contains B (and the other way round), A only against B only when they partly
+overlap (queries/shared/cohort_without_b.sql)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -20,22 +28,98 @@ from pts_explorer.rows import each_row
 # database directly in tests), so what the page shows and what the tests check are one computation.
 Query = Callable[[str, dict], pd.DataFrame]
 COHORTS = ("A", "B")
+WITHOUT = "@cohort_without_b"  # a statement over one cohort's patients that the other does not hold
+
+# How the two cohorts' patients relate (within the chosen arms).
+DISJOINT, B_IN_A, A_IN_B, OVERLAP, SAME = "disjoint", "b_in_a", "a_in_b", "overlap", "same"
+
+
+def relation_of(sizes: pd.DataFrame) -> str:
+    """DISJOINT, B_IN_A (every patient of B is in A, A holds more), A_IN_B, OVERLAP (some in both,
+    each holds patients the other does not) or SAME (the same patients), from cohort_overlap rows."""
+    in_a, in_b, both = (int(sizes[c].sum()) for c in ("in_a", "in_b", "in_both"))
+    if not both:
+        return DISJOINT
+    if both == in_a == in_b:
+        return SAME
+    if both == in_b:
+        return B_IN_A
+    if both == in_a:
+        return A_IN_B
+    return OVERLAP
+
+
+def side_labels(relation: str, apart: bool) -> dict[str, str]:
+    """What each side of the comparison holds, in words a reader takes at face value."""
+    if not apart:
+        return {"A": "A", "B": "B"}
+    return {
+        B_IN_A: {"A": "A without B", "B": "B"},
+        A_IN_B: {"A": "A", "B": "B without A"},
+        OVERLAP: {"A": "A only", "B": "B only"},
+    }.get(relation, {"A": "A", "B": "B"})
+
+
+@dataclass(frozen=True)
+class Side:
+    """The patients of one side: a cohort's filter, less the patients of `without` (if any)."""
+
+    cohort: CohortFilter
+    without: CohortFilter | None = None
+
+    def run(self, query: Query, name: str, extra: Mapping[str, object], study: str | None = None) -> pd.DataFrame:
+        """`name` over this side's patients (within one study if given)."""
+        cohort = self.cohort if study is None else self.cohort.intersect(CohortFilter(study=(study,)))
+        params = {**cohort.as_params(), **extra}
+        if self.without is None:
+            return query(name, params)
+        b_params = {f"b_{key}": value for key, value in self.without.as_params().items()}
+        return query(name + WITHOUT, {**params, **b_params})
 
 
 @dataclass(frozen=True)
 class Comparison:
     """Everything the Compare page shows, before small cells are hidden."""
 
-    sizes: pd.DataFrame  # arm (the chosen arms), in_a, in_b, in_both
+    sizes: pd.DataFrame  # arm (the chosen arms), in_a, in_b, in_both: the cohorts as chosen
     trajectories: pd.DataFrame  # summary_table rows (arm, visit_month, n, mean, sd, ci_low, ci_high) + cohort
     table_one: pd.DataFrame  # table_one_pair
     change: pd.DataFrame  # change_difference
     responders: pd.DataFrame  # responder_pair, every visit
     patency: pd.DataFrame  # km_counts of primary patency, group_value A or B (stented patients)
+    relation: str = DISJOINT  # relation_of(sizes)
+    apart: bool = False  # the patients in both are left out of the side(s) that share them
+    labels: dict[str, str] = field(default_factory=lambda: {"A": "A", "B": "B"})  # side_labels
+    # Where each side's patients come from, per result: cohort, result, arm, visit_month (NaN for
+    # patency), study_id, design, n (patients that result counts from that study).
+    sources: pd.DataFrame = field(default_factory=pd.DataFrame)
+    compared: dict[str, int] = field(default_factory=dict)  # patients per side, within the arms
 
     @property
     def empty(self) -> bool:
         return not int(self.sizes.in_a.sum()) or not int(self.sizes.in_b.sum())
+
+    @property
+    def shared(self) -> int:
+        """Patients of the cohorts as chosen who are in both."""
+        return int(self.sizes.in_both.sum())
+
+    @property
+    def shared_in_results(self) -> bool:
+        """Whether the results below count some patients on both sides."""
+        return self.shared > 0 and not (self.apart and self.relation != SAME)
+
+    def designs(self, result: str, arms: Iterable[str] | None = None, visit: int | None = None) -> dict[str, dict]:
+        """Per side, the design of each study whose patients `result` counts: {side: {study: design}}."""
+        rows = self.sources[self.sources.result == result] if not self.sources.empty else self.sources
+        if arms is not None and not rows.empty:
+            rows = rows[rows.arm.isin(list(arms))]
+        if visit is not None and not rows.empty:
+            rows = rows[rows.visit_month == visit]
+        out: dict[str, dict] = {side: {} for side in COHORTS}
+        for r in each_row(rows[rows.n > 0]) if not rows.empty else []:
+            out[r.cohort][r.study_id] = r.design
+        return out
 
 
 def within_arms(cohort: CohortFilter, arms: list[str]) -> CohortFilter:
@@ -43,40 +127,70 @@ def within_arms(cohort: CohortFilter, arms: list[str]) -> CohortFilter:
     return cohort if set(arms) >= set(vocab.ARMS) else cohort.intersect(CohortFilter(arm=tuple(arms)))
 
 
-def compare_cohorts(
-    query: Query, a: CohortFilter, b: CohortFilter, arms: list[str], outcome: str, threshold: float
-) -> Comparison:
-    """Cohorts A and B, each within `arms`, side by side on `outcome` (a vocab.OUTCOMES key)."""
+def sides_of(a: CohortFilter, b: CohortFilter, relation: str, apart: bool) -> dict[str, Side]:
+    """The patients each side holds: with `apart`, B against the rest of A when A contains B (and
+    the other way round), A only against B only when they partly overlap."""
+    if not apart or relation in (DISJOINT, SAME):
+        return {"A": Side(a), "B": Side(b)}
+    return {
+        "A": Side(a, b) if relation in (B_IN_A, OVERLAP) else Side(a),
+        "B": Side(b, a) if relation in (A_IN_B, OVERLAP) else Side(b),
+    }
+
+
+def overlap(query: Query, a: CohortFilter, b: CohortFilter, arms: list[str]) -> pd.DataFrame:
+    """cohort_overlap of A and B within `arms`: arm, in_a, in_b, in_both (a row per chosen arm)."""
     a, b = within_arms(a, arms), within_arms(b, arms)
     b_params = {f"b_{key}": value for key, value in b.as_params().items()}
     sizes = query("cohort_overlap", {**a.as_params(), **b_params}).set_index("arm")
-    sizes = sizes.reindex(arms, fill_value=0).rename_axis("arm").reset_index()
-    cohorts = dict(zip(COHORTS, (a, b), strict=True))
-    summaries = {
-        name: query("trajectory_summary", {**c.as_params(), "outcome": outcome, "by_study": False})
-        for name, c in cohorts.items()
-    }
+    return sizes.reindex(arms, fill_value=0).rename_axis("arm").reset_index()
+
+
+def compare_cohorts(
+    query: Query, a: CohortFilter, b: CohortFilter, arms: list[str], outcome: str, threshold: float, apart: bool = False
+) -> Comparison:
+    """Cohorts A and B, each within `arms`, side by side on `outcome` (a vocab.OUTCOMES key);
+    `apart`: without the patients in both where they are shared (sides_of)."""
+    sizes = overlap(query, a, b, arms)
+    a, b = within_arms(a, arms), within_arms(b, arms)
+    relation = relation_of(sizes)
+    sides = sides_of(a, b, relation, apart)
+    studies = query("studies", {})
+    design = dict(zip(studies.study_id, studies.design, strict=True))
+    summaries, by_study = {}, []
+    for name, side in sides.items():
+        summaries[name] = side.run(query, "trajectory_summary", {"outcome": outcome, "by_study": False})
+        per_study = side.run(query, "trajectory_summary", {"outcome": outcome, "by_study": True})
+        by_study.append(per_study.assign(cohort=name))
     summaries = {name: s[s.arm.isin(arms)] for name, s in summaries.items()}
     shown = [trajectories.summary_table(s, change=False).assign(cohort=name) for name, s in summaries.items()]
     table_one = table_one_pair(
-        query("baseline_continuous", a.as_params()),
-        query("baseline_categorical", a.as_params()),
-        query("baseline_continuous", b.as_params()),
-        query("baseline_categorical", b.as_params()),
+        sides["A"].run(query, "baseline_continuous", {}),
+        sides["A"].run(query, "baseline_categorical", {}),
+        sides["B"].run(query, "baseline_continuous", {}),
+        sides["B"].run(query, "baseline_categorical", {}),
         arms,
     )
     responder_params = {"threshold": float(threshold), "randomized_only": False, "days_per_month": vocab.DAYS_PER_MONTH}
     rates = responder_pair(
-        query("responders_by_visit", {**a.as_params(), **responder_params}),
-        query("responders_by_visit", {**b.as_params(), **responder_params}),
+        sides["A"].run(query, "responders_by_visit", responder_params),
+        sides["B"].run(query, "responders_by_visit", responder_params),
         "responders_points",
         "nri",
     )
-    patency_params = {"endpoint": "primary_patency", "group": "arm", "randomized_only": False}
+    responders_by_study = [
+        side.run(query, "responders_by_visit", responder_params, study=study).assign(cohort=name, study_id=study)
+        for name, side in sides.items()
+        for study in design
+    ]
+    patency_params = {"endpoint": "primary_patency", "group": "study_id", "randomized_only": False}
+    patency_by_study = {name: side.run(query, "km_counts", patency_params) for name, side in sides.items()}
     patency = pd.concat(
-        [query("km_counts", {**c.as_params(), **patency_params}).assign(group_value=n) for n, c in cohorts.items()],
+        [_pooled_counts(counts).assign(group_value=name) for name, counts in patency_by_study.items()],
         ignore_index=True,
     )
+    patency = patency[["group_value", "duration_days", "status", "observed", "n"]]
+    sources = _sources(by_study, responders_by_study, patency_by_study, design, arms)
     return Comparison(
         sizes=sizes,
         trajectories=pd.concat(shown, ignore_index=True),
@@ -84,7 +198,50 @@ def compare_cohorts(
         change=change_difference(summaries["A"], summaries["B"]),
         responders=rates[rates.arm.isin(arms)].reset_index(drop=True),
         patency=patency,
+        relation=relation,
+        apart=apart,
+        labels=side_labels(relation, apart),
+        sources=sources,
+        compared={name: _patients_at_baseline(s) for name, s in summaries.items()},
     )
+
+
+def _pooled_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """km_counts rows of several groups as one group: counts at the same time and status added."""
+    keys = ["duration_days", "status", "observed"]
+    if counts.empty:
+        return pd.DataFrame(columns=[*keys, "n"])
+    return counts.groupby(keys, as_index=False, sort=True).n.sum()
+
+
+def _patients_at_baseline(summary: pd.DataFrame) -> int:
+    """Patients with the outcome at baseline (trajectory_summary rows), over the arms shown."""
+    return int(summary[summary.visit_month == 0].n.sum())
+
+
+def _sources(
+    by_study: list[pd.DataFrame],
+    responders_by_study: list[pd.DataFrame],
+    patency_by_study: dict[str, pd.DataFrame],
+    design: dict[str, str],
+    arms: list[str],
+) -> pd.DataFrame:
+    """Which studies each side's results count patients from (see Comparison.sources)."""
+    frames = []
+    for rows in by_study:
+        rows = rows[rows.arm.isin(arms)]
+        measured = rows.assign(result="trajectories", study_id=rows.study_group, n=rows.n)
+        changed = rows[rows.visit_month > 0].assign(result="change", study_id=rows.study_group, n=rows.n_change)
+        frames += [measured, changed]
+    for rows in responders_by_study:
+        frames.append(rows[rows.arm.isin(arms)].assign(result="responders", n=rows.n_due))
+    for name, counts in patency_by_study.items():
+        per_study = counts.groupby("group_value", as_index=False).n.sum()
+        frames.append(per_study.assign(result="patency", cohort=name, study_id=per_study.group_value, arm="stent"))
+    columns = ["cohort", "result", "arm", "visit_month", "study_id", "n"]
+    out = pd.concat([f.reindex(columns=columns) for f in frames], ignore_index=True)
+    out["design"] = out.study_id.map(design)
+    return out[out.n > 0].reset_index(drop=True)
 
 
 def pooled_continuous(cont: pd.DataFrame, arms: list[str]) -> pd.DataFrame:
@@ -183,7 +340,8 @@ def _patients(cont: pd.DataFrame, arms: list[str]) -> int:
 def change_difference(traj_a: pd.DataFrame, traj_b: pd.DataFrame) -> pd.DataFrame:
     """Per arm and post-baseline visit: cohort A minus cohort B in mean change from baseline, with
     Welch's 95% CI and p (trajectory_summary rows of each cohort; NaN where a side has n < 2).
-    Patients in both cohorts count in both: the two samples then overlap and the CI is too narrow."""
+    Welch assumes independent samples: patients in both cohorts make the two means positively
+    correlated, and the interval is then too wide (see the module's docstring)."""
     keys = ["arm", "visit_month"]
     columns = keys + ["n_change", "mean_change", "sd_change"]
     merged = traj_a[columns].merge(traj_b[columns], on=keys, suffixes=("_a", "_b"))
@@ -210,7 +368,16 @@ RESULT = ("diff", "ci_low", "ci_high", "df", "p_value")
 
 
 def responder_pair(agg_a: pd.DataFrame, agg_b: pd.DataFrame, definition: str, imputation: str) -> pd.DataFrame:
-    """Each cohort's responder share per arm and visit (responders_by_visit rows), Wilson 95% CIs."""
-    a = responders.proportions(agg_a, definition, imputation).assign(cohort="A")
-    b = responders.proportions(agg_b, definition, imputation).assign(cohort="B")
-    return pd.concat([a, b], ignore_index=True)
+    """Each cohort's responder share per arm and visit (responders_by_visit rows), Wilson 95% CIs,
+    with the patients due and seen at the visit."""
+    sides = zip(COHORTS, (agg_a, agg_b), strict=True)
+    return pd.concat(
+        [_with_seen(agg, definition, imputation).assign(cohort=name) for name, agg in sides], ignore_index=True
+    )
+
+
+def _with_seen(agg: pd.DataFrame, definition: str, imputation: str) -> pd.DataFrame:
+    """responders.proportions, with the patients due (`due`) and seen at the visit (`seen`)."""
+    shares = responders.proportions(agg, definition, imputation)
+    counts = agg[["arm", "visit_month", "n_due", "n"]].rename(columns={"n_due": "due", "n": "seen"})
+    return shares.merge(counts.astype({"due": int, "seen": int}), on=["arm", "visit_month"], how="left")

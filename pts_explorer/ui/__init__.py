@@ -19,6 +19,7 @@ from pts_explorer.ui.importing import import_profiles, import_report, restore_pr
 from pts_explorer.ui.notices import (
     analysis_designs,
     chart,
+    cohort_design_notice,
     dash_note,
     dataset_provenance,
     design_notice,
@@ -45,6 +46,7 @@ __all__ = [
     "analysis_designs",
     "chart",
     "cohort",
+    "cohort_design_notice",
     "dash_note",
     "dataset_provenance",
     "control",

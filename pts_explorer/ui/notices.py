@@ -4,6 +4,7 @@ problems, empty cohorts, the design of the comparison, and how each number was c
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from html import escape
 from pathlib import Path
@@ -244,6 +245,43 @@ def design_notice(sizes: pd.DataFrame, split_by_study: bool = False, remedy: str
     else:
         return
     st.markdown(line)
+
+
+COHORT_DESIGNS = {
+    "randomized": "randomized trial patients",
+    "observational": "observational (registry) patients",
+}
+
+
+def _plain(text: str) -> str:
+    """Text from the data (a study's id) shown as itself in Markdown."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))
+
+
+def cohort_design_notice(result: str, designs: dict[str, dict[str, str]], labels: dict[str, str]) -> None:
+    """Compare's design notice, beside one result: where each cohort's patients in that result
+    come from (randomized trial, observational registry, or both pooled), and that cohorts are not
+    randomized against each other.
+
+    designs: per side ("A", "B"), the design of each study the result counts patients from
+    (analytics.compare.Comparison.designs); labels: what each side holds ("A without B"...).
+    """
+    parts = []
+    for side, studies in designs.items():
+        kinds = sorted(set(studies.values()))
+        named = {kind: ", ".join(_plain(s) for s, d in sorted(studies.items()) if d == kind) for kind in kinds}
+        if not studies:
+            what = "no patients"
+        elif len(kinds) == 1:
+            what = f"{COHORT_DESIGNS.get(kinds[0], kinds[0] + ' patients')} only ({named[kinds[0]]})"
+        else:
+            what = "pooled " + " and ".join(f"{k} ({named[k]})" for k in kinds) + " patients"
+        parts.append(f"**{_plain(labels.get(side, side))}**: {what}")
+    st.markdown(
+        f":orange-badge[:material/call_split: Cohort against cohort, not randomized] {result}: "
+        + "; ".join(parts)
+        + ". Patients are not randomized between cohorts: they may differ in more than their filters (Table 1)."
+    )
 
 
 SMALL_ARM = 10  # below this many patients in an arm, every estimate is very imprecise
