@@ -3,6 +3,8 @@ independent recomputation from the file's rows with pandas, numpy, scipy and sta
 and overlap, means and CIs per visit, SMDs, the Welch difference in mean change, responder rates
 and Kaplan-Meier primary patency at 1 and 5 years."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +12,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
-from pts_explorer import db, vocab
+from pts_explorer import db, sql, vocab
 from pts_explorer.analytics import compare, survival
 from pts_explorer.filters import CohortFilter
 from tests.unit.test_trajectory_recompute import _pandas_cohort
@@ -247,3 +249,151 @@ def test_kaplan_meier_patency_at_one_and_five_years(case):
             assert row.at_risk == (rows.days >= t).sum()
             assert row.estimate == pytest.approx(estimate, abs=1e-9)
             assert (row.ci_low, row.ci_high) == pytest.approx((low, high), abs=1e-6)
+
+
+# ----------------------------------------------------------------------------------------------
+# Patients in both cohorts (issue 22, item 6a): the comparison without them, and what they do.
+# ----------------------------------------------------------------------------------------------
+
+EVERYONE, HIGH_GRADE_ILIOFEMORAL = (
+    CohortFilter(),
+    CohortFilter(site=("common_iliac", "common_femoral"), grade=("70-99%", "occlusion")),
+)
+
+
+def _run(demo_con, a, b, arms, apart):
+    return compare.compare_cohorts(
+        lambda n, p: db.run_query(demo_con, n, p, True), a, b, arms, "villalta_total", THRESHOLD, apart=apart
+    )
+
+
+def _change_at(raw, cohort: pd.DataFrame, arm: str, month: int) -> pd.Series:
+    v = _visits(raw, cohort)
+    return v[(v.arm == arm) & (v.visit_month == month)].set_index("patient_id").change.dropna()
+
+
+def test_the_relation_of_two_cohorts_is_read_from_their_patients(demo_con):
+    expected = {"disjoint": compare.DISJOINT, "overlapping": compare.OVERLAP, "nested_stent": compare.B_IN_A}
+    for name, relation in expected.items():
+        a, b, arms = PAIRS[name]
+        assert _run(demo_con, a, b, arms, True).relation == relation, name
+    a, b, arms = PAIRS["nested_stent"]
+    assert _run(demo_con, b, a, arms, True).relation == compare.A_IN_B
+    assert _run(demo_con, a, a.intersect(CohortFilter(arm=("stent",))), arms, True).relation == compare.SAME
+
+
+def test_nested_cohorts_compare_b_with_the_rest_of_a(demo_con, raw):
+    """Everyone against the high-grade iliofemoral subgroup, stent arm: by default B is set against
+    the patients of A who are not in B, recomputed here from the patients' rows."""
+    patients = raw[0][raw[0].arm == "stent"]
+    a, b = _pandas_cohort(patients, EVERYONE), _pandas_cohort(patients, HIGH_GRADE_ILIOFEMORAL)
+    rest = a[~a.patient_id.isin(b.patient_id)]
+    assert len(rest) == len(a) - len(b) > 0 and b.patient_id.isin(a.patient_id).all()
+    shown = _run(demo_con, EVERYONE, HIGH_GRADE_ILIOFEMORAL, ["stent"], apart=True)
+    assert shown.labels == {"A": "A without B", "B": "B"}
+    assert shown.compared == {"A": len(rest), "B": len(b)}  # every patient has a baseline Villalta
+    change = shown.change.set_index(["arm", "visit_month"])
+    assert len(change) == 9
+    for (arm, month), row in change.iterrows():
+        x, y = _change_at(raw, rest, arm, month).to_numpy(), _change_at(raw, b, arm, month).to_numpy()
+        assert (row.n_a, row.n_b) == (len(x), len(y))
+        means = CompareMeans(DescrStatsW(x), DescrStatsW(y))
+        assert row["diff"] == pytest.approx(x.mean() - y.mean(), abs=1e-9)
+        assert (row.ci_low, row.ci_high) == pytest.approx(means.tconfint_diff(usevar="unequal"), abs=1e-9)
+    rates = shown.responders.set_index(["cohort", "arm", "visit_month"])
+    for name, cohort in (("A", rest), ("B", b)):
+        due = _due(raw, cohort, 6)
+        seen = due.patient_id.isin(raw[1][(raw[1].visit_month == 6) & raw[1].villalta_total.notna()].patient_id)
+        row = rates.loc[(name, "stent", 6)]
+        assert (row.due, row.seen, row.n) == (len(due), int(seen.sum()), len(due))
+    for name, cohort in (("A", rest), ("B", b)):
+        assert shown.patency[shown.patency.group_value == name].n.sum() == len(_primary_patency(raw, cohort))
+
+
+def test_counted_in_both_the_difference_is_diluted_and_welch_too_wide(demo_con, raw):
+    """Counted in each cohort, B's patients dilute A - B by exactly (1 - nB/nA) and make the two
+    means positively correlated: Welch's standard error (which assumes independent samples) is
+    larger than the one that allows for the shared patients, computed here from the patients'
+    changes (each disjoint group's variance, weighted by its patients' coefficients in A - B)."""
+    patients = raw[0][raw[0].arm == "stent"]
+    a, b = _pandas_cohort(patients, EVERYONE), _pandas_cohort(patients, HIGH_GRADE_ILIOFEMORAL)
+    counted = _run(demo_con, EVERYONE, HIGH_GRADE_ILIOFEMORAL, ["stent"], apart=False)
+    apart = _run(demo_con, EVERYONE, HIGH_GRADE_ILIOFEMORAL, ["stent"], apart=True)
+    assert not apart.shared_in_results and counted.shared_in_results
+    both = counted.change.set_index("visit_month")
+    without = apart.change.set_index("visit_month")
+    for month, row in both.iterrows():
+        x = _change_at(raw, a, "stent", month)
+        y = _change_at(raw, b, "stent", month)
+        rest = x[~x.index.isin(y.index)]
+        assert y.index.isin(x.index).all()
+        assert row["diff"] == pytest.approx((1 - len(y) / len(x)) * without.loc[month, "diff"], abs=1e-9)
+        welch_se = np.sqrt(x.var(ddof=1) / len(x) + y.var(ddof=1) / len(y))
+        shown_se = (row.ci_high - row.ci_low) / 2 / stats.t.ppf(0.975, row.df)
+        assert shown_se == pytest.approx(welch_se, rel=1e-9)
+        coef_rest, coef_b = 1 / len(x), 1 / len(x) - 1 / len(y)
+        overlap_se = np.sqrt(len(rest) * coef_rest**2 * rest.var(ddof=1) + len(y) * coef_b**2 * y.var(ddof=1))
+        assert overlap_se < shown_se, month
+        if month == 6:  # the figures of the issue
+            assert (round(shown_se, 3), round(overlap_se, 3)) == (0.195, 0.110)
+
+
+def test_partly_overlapping_cohorts_compare_a_only_with_b_only(demo_con, raw):
+    a_filter, b_filter, arms = PAIRS["overlapping"]
+    patients = raw[0]
+    a, b = _pandas_cohort(patients, a_filter), _pandas_cohort(patients, b_filter)
+    a_only, b_only = a[~a.patient_id.isin(b.patient_id)], b[~b.patient_id.isin(a.patient_id)]
+    shown = _run(demo_con, a_filter, b_filter, arms, apart=True)
+    assert shown.relation == compare.OVERLAP and shown.labels == {"A": "A only", "B": "B only"}
+    table = shown.trajectories.set_index(["cohort", "arm", "visit_month"])
+    for name, cohort in (("A", a_only), ("B", b_only)):
+        v = _visits(raw, cohort).dropna(subset=["value"])
+        for (arm, month), group in v.groupby(["arm", "visit_month"]):
+            row = table.loc[(name, arm, month)]
+            assert (row.n, row["mean"]) == (len(group), pytest.approx(group.value.mean(), abs=1e-9))
+        assert shown.patency[shown.patency.group_value == name].n.sum() == len(_primary_patency(raw, cohort))
+        header = shown.table_one[shown.table_one.level.isna()].set_index("variable")
+        assert header.loc["age_years", f"mean_{name.lower()}"] == pytest.approx(cohort.age_years.mean(), abs=1e-9)
+    change = shown.change.set_index(["arm", "visit_month"])
+    for (arm, month), row in change.iterrows():
+        x, y = _change_at(raw, a_only, arm, month), _change_at(raw, b_only, arm, month)
+        assert (row.n_a, row.n_b) == (len(x), len(y))
+        assert row.p_value == pytest.approx(stats.ttest_ind(x, y, equal_var=False).pvalue, rel=1e-6, abs=1e-12)
+
+
+def test_each_result_names_the_studies_its_patients_come_from(demo_con, raw):
+    """Comparison.designs: per side and result, the studies (and their design) that result counts
+    patients from, recomputed from the rows: trial-only visits, pooled ones, registry-only ones."""
+    patients, _, tables = raw
+    design = tables["studies"].set_index("study_id").design
+    shown = _run(demo_con, EVERYONE, HIGH_GRADE_ILIOFEMORAL, ["stent"], apart=True)
+    stent = patients[patients.arm == "stent"]
+    a, b = _pandas_cohort(stent, EVERYONE), _pandas_cohort(stent, HIGH_GRADE_ILIOFEMORAL)
+    sides = {"A": a[~a.patient_id.isin(b.patient_id)], "B": b}
+    kinds = set()
+    for month in sorted(shown.change.visit_month):
+        found = shown.designs("change", ["stent"], month)
+        for name, cohort in sides.items():
+            changed = _change_at(raw, cohort, "stent", month).index
+            studies = set(cohort[cohort.patient_id.isin(changed)].study_id)
+            assert found[name] == {s: design[s] for s in studies}, (name, month)
+            kinds.add(frozenset(found[name].values()))
+        due = {name: set(_due(raw, cohort, month).study_id) for name, cohort in sides.items()}
+        assert {n: set(d) for n, d in shown.designs("responders", visit=month).items()} == due
+    assert kinds == {frozenset({"randomized"}), frozenset({"observational"}), frozenset(design.unique())}
+    for name, cohort in sides.items():
+        rows = _primary_patency(raw, cohort)
+        assert rows.days.notna().all()
+        assert set(shown.designs("patency")[name]) == set(
+            cohort.merge(tables["procedures"], on="patient_id").pipe(lambda c: c[c.technical_success]).study_id
+        )
+
+
+def test_cohort_without_b_is_the_cohort_text_less_cohort_b():
+    """The population of the rest of A selects exactly as cohort.sql does, then drops cohort B."""
+    for fast in (False, True):
+        text = sql.load_sql("cohort_without_b", fast)
+        cohort = sql.load_sql("cohort", fast)
+        body = re.sub(r"\s+", " ", text[text.index("SELECT") :]).strip()
+        expected = re.sub(r"\s+", " ", cohort[cohort.index("SELECT") :]).strip()
+        assert body == expected + " AND patient_id NOT IN (SELECT patient_id FROM cohort_b)"

@@ -111,6 +111,7 @@ EXPECTED_COLUMNS |= {
     "candidate_match": {"patient_id", "study_id", "arm", "distance"},
     "candidate_baseline": {"arm", "variable", "n", "mean", "sd"},
     "matched_cohort": {"patient_id", "arm", "stenosis_grade", "baseline_band", "baseline_villalta", "lesion_group"},
+    "cohort_without_b": {"patient_id", "arm", "stenosis_grade", "baseline_band", "baseline_villalta", "lesion_group"},
     "patient_attributes": {"patient_id", "baseline_band", "baseline_ulcer", "age_group", "lesion_group", "sample_key"},
 }
 # These read the tables an import adds: they run on an imported file (and on any other file as an
@@ -281,6 +282,7 @@ def test_shared_relations_live_in_their_own_folder():
         "cohort_b",
         "candidate_pool",
         "matched_cohort",
+        "cohort_without_b",
     }
     assert all((sql.SHARED_DIR / f"{name}.sql").exists() for name in sql.shared_names())
 

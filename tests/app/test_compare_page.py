@@ -1,0 +1,219 @@
+"""The Compare page as a reader gets it (issue 22, item 6): which patients each side holds when the
+cohorts share patients, what the shared patients do to each result, where each result's patients
+come from, how many due patients were seen, and captions that say each cohort's filters once. The
+numbers read off the page are recomputed here from the database's rows with pandas, scipy,
+statsmodels and lifelines, not with the app's code."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines.statistics import logrank_test
+from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
+
+from pts_explorer import vocab
+from pts_explorer.filters import CohortFilter
+from tests.unit.test_compare import _due, _primary_patency, _visits
+from tests.unit.test_trajectory_recompute import _pandas_cohort
+
+HIGH_GRADE_ILIOFEMORAL = CohortFilter(site=("common_iliac", "common_femoral"), grade=("70-99%", "occlusion"))
+NESTED = {"a": "current", "b": "sub:high_grade_civ_cfv", "compare_arm": "stent"}  # everyone contains B
+OVERLAPPING = {"a": "current", "sex": "female", "b": "sub:open_ulcer", "compare_arm": "both"}  # women, ulcers
+CHANGE = "A without B − B, points (0-33)"
+
+
+@pytest.fixture(scope="module")
+def raw(demo_con):
+    patients = demo_con.execute("SELECT * FROM patients").df()
+    visits = demo_con.execute("SELECT * FROM visits").df()
+    base = visits[visits.visit_month == 0].set_index("patient_id")
+    patients["baseline_band"] = patients.patient_id.map(base.pts_band)
+    patients["baseline_ulcer"] = patients.patient_id.map(base.ulcer_present).fillna(False).astype(bool)
+    tables = {name: demo_con.execute(f"SELECT * FROM {name}").df() for name in ("procedures", "events", "studies")}
+    return patients, visits, tables
+
+
+def _compare_page(app_on, demo_db, query):
+    at = app_on(demo_db, query).run()
+    at.switch_page("app_pages/compare.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _table(at, column: str) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def _captions(at) -> list[str]:
+    return [c.value for c in at.caption]
+
+
+def _notice(at, result: str) -> str:
+    found = [m.value for m in at.markdown if f"not randomized] {result}:" in m.value]
+    assert len(found) == 1, [m.value for m in at.markdown]
+    return found[0]
+
+
+def _signed(v: float) -> str:
+    return f"{round(v, 2):+.2f}"
+
+
+def _design_words(studies: pd.Series, design: pd.Series) -> str:
+    kinds = sorted(set(design[sorted(set(studies))]))
+    named = {k: ", ".join(s for s in sorted(set(studies)) if design[s] == k) for k in kinds}
+    words = {"randomized": "randomized trial patients", "observational": "observational (registry) patients"}
+    if len(kinds) == 1:
+        return f"{words[kinds[0]]} only ({named[kinds[0]]})"
+    return "pooled " + " and ".join(f"{k} ({named[k]})" for k in kinds) + " patients"
+
+
+def _expected_notice(result: str, sides: dict[str, pd.Series], design: pd.Series) -> str:
+    parts = "; ".join(f"**{label}**: {_design_words(studies, design)}" for label, studies in sides.items())
+    return (
+        f":orange-badge[:material/call_split: Cohort against cohort, not randomized] {result}: {parts}. "
+        "Patients are not randomized between cohorts: they may differ in more than their filters (Table 1)."
+    )
+
+
+def _changed(raw, cohort: pd.DataFrame, month: int) -> pd.Series:
+    """The patients of a cohort with a change from baseline at `month`."""
+    v = _visits(raw, cohort)
+    return v[v.visit_month == month].dropna(subset=["change"]).patient_id
+
+
+def _nested(raw):
+    stent = raw[0][raw[0].arm == "stent"]
+    a, b = _pandas_cohort(stent, CohortFilter()), _pandas_cohort(stent, HIGH_GRADE_ILIOFEMORAL)
+    return a, b, a[~a.patient_id.isin(b.patient_id)]
+
+
+def _change(raw, cohort: pd.DataFrame, month: int) -> np.ndarray:
+    v = _visits(raw, cohort)
+    return v[v.visit_month == month].change.dropna().to_numpy()
+
+
+def test_nested_cohorts_set_b_against_the_rest_of_a_by_default(app_on, demo_db, raw):
+    at = _compare_page(app_on, demo_db, NESTED)
+    shared = at.selectbox(key="shared")
+    assert shared.value == "apart" and shared.options == [
+        "B against the rest of A",
+        "B against all of A (B's patients on both sides)",
+    ]
+    a, b, rest = _nested(raw)
+    shown = _table(at, CHANGE)
+    assert shown["Visit (month)"].tolist() == [1, 3, 6, 12, 24, 36, 60, 84, 120]
+    design = raw[2]["studies"].set_index("study_id").design
+    words = {frozenset({"randomized"}): "randomized", frozenset({"observational"}): "observational"}
+    for _, row in shown.iterrows():
+        month = int(row["Visit (month)"])
+        x, y = _change(raw, rest, month), _change(raw, b, month)
+        low, high = CompareMeans(DescrStatsW(x), DescrStatsW(y)).tconfint_diff(usevar="unequal")
+        assert (row["n A without B"], row["n B"]) == (f"{len(x):,}", f"{len(y):,}")
+        assert row[CHANGE] == _signed(x.mean() - y.mean())
+        assert row["Welch 95% CI"] == f"{round(low, 2):.2f} to {round(high, 2):.2f}"
+        studies = [set(design[c[c.patient_id.isin(_changed(raw, c, month))].study_id]) for c in (rest, b)]
+        assert studies[0] == studies[1]
+        assert row["Patients"] == words.get(frozenset(studies[0]), "pooled")
+    assert shown.loc[shown["Visit (month)"] == 6, CHANGE].item() == "+3.00"  # diluted to +1.55 when counted twice
+    captions = _captions(at)
+    note = next(c for c in captions if c.startswith("**A**:"))
+    assert note.split("  \n") == [
+        "**A**: The sidebar's filters (All patients)",
+        "**B**: 70%+ obstruction of the common iliac or common femoral vein (Common iliac, Common femoral; 70-99%, "
+        "Occlusion). Where the stent's benefit is expected to be largest (clinical.md).",
+        f"Every patient of B is also in A: B ({len(b)} with a baseline value) against the rest of A "
+        f"(**A without B**, {len(rest)}), so no patient counts twice.",
+    ]
+    assert not any("too narrow" in c for c in captions)
+    km = next(c for c in captions if c.startswith("Kaplan-Meier"))
+    rows = {name: _primary_patency(raw, c) for name, c in (("A", rest), ("B", b))}
+    p = logrank_test(rows["A"].days, rows["B"].days, rows["A"].observed, rows["B"].observed).p_value
+    assert km.endswith(f"log-rank test (lifelines multivariate_logrank_test): p = {p:.3f}.")
+
+
+def test_counted_in_each_the_page_says_what_the_shared_patients_do(app_on, demo_db, raw):
+    at = _compare_page(app_on, demo_db, {**NESTED, "shared": "counted"})
+    a, b, _ = _nested(raw)
+    shown = _table(at, "A − B, points (0-33)")
+    row = shown[shown["Visit (month)"] == 6].iloc[0]
+    x, y = _change(raw, a, 6), _change(raw, b, 6)
+    low, high = CompareMeans(DescrStatsW(x), DescrStatsW(y)).tconfint_diff(usevar="unequal")
+    assert (row["A − B, points (0-33)"], row["Welch 95% CI"]) == ("+1.55", f"{low:.2f} to {high:.2f}")
+    captions = _captions(at)
+    change = next(c for c in captions if c.startswith("Welch 95% CI"))
+    assert change.endswith(
+        "**B's patients are also in A**: the difference is diluted (it is the difference between B and the rest "
+        "of A, times the share of A's patients not in B), and Welch's interval, which assumes independent samples, "
+        "is too wide and its p too large, because the shared patients make the two means move together. Choose "
+        "*B against the rest of A* for the difference that answers how they differ."
+    )
+    km = next(c for c in captions if c.startswith("Kaplan-Meier"))
+    stented_in_both = len(b.merge(raw[2]["procedures"], on="patient_id"))  # every stented patient has a procedure
+    assert km == (
+        f"Kaplan-Meier, log-log (exponential Greenwood) 95% CI. No log-rank test: the {stented_in_both:,} stented "
+        "patients in both cohorts would count twice, and the test assumes each patient once. Each curve holds for "
+        "its cohort. Choose *B against the rest of A* for a test."
+    )
+    assert "p =" not in km
+
+
+def test_partly_overlapping_cohorts_set_a_only_against_b_only(app_on, demo_db, raw):
+    at = _compare_page(app_on, demo_db, {**OVERLAPPING, "visit": "36"})
+    assert at.selectbox(key="shared").options[0] == "A only against B only"
+    patients, visits, tables = raw
+    a = _pandas_cohort(patients, CohortFilter(sex=("female",)))
+    b = _pandas_cohort(patients, CohortFilter(ulcer="yes"))
+    assert 0 < a.patient_id.isin(b.patient_id).sum() < min(len(a), len(b))
+    sides = {"A only": a[~a.patient_id.isin(b.patient_id)], "B only": b[~b.patient_id.isin(a.patient_id)]}
+    shown = _table(at, "Seen / due").set_index(["Cohort", "Arm"])
+    seen_at = set(visits[(visits.visit_month == 36) & visits.villalta_total.notna()].patient_id)
+    base = visits[visits.visit_month == 0].set_index("patient_id").villalta_total
+    at36 = visits[visits.visit_month == 36].set_index("patient_id").villalta_total
+    for label, cohort in sides.items():
+        due = _due(raw, cohort, 36)
+        for arm in ("stent", "medical"):
+            d = due[due.arm == arm].patient_id
+            improved = int(((d.map(base) - d.map(at36)) >= vocab.DEFAULT_THRESHOLD).sum())
+            seen = int(d.isin(seen_at).sum())
+            low, high = proportion_confint(improved, len(d), method="wilson")
+            row = shown.loc[(label, vocab.ARMS[arm])]
+            assert row["Responders / due"] == f"{improved:,} / {len(d):,}"
+            assert row["Share (Wilson 95% CI)"] == f"{improved / len(d):.1%} ({low:.1%}-{high:.1%})"
+            assert row["Seen / due"] == f"{seen:,} / {len(d):,} ({round(100 * seen / len(d))}%)"
+    design = tables["studies"].set_index("study_id").design
+    expected = {label: _due(raw, cohort, 36).study_id for label, cohort in sides.items()}
+    assert _notice(at, "Responders at month 36") == _expected_notice("Responders at month 36", expected, design)
+    assert "observational (registry) patients only (REGISTRY)" in _notice(at, "Responders at month 36")
+    caption = next(c for c in _captions(at) if c.startswith("Non-responder imputation"))
+    assert "mostly measures who was still followed, not who improved" in caption
+    note = next(c for c in _captions(at) if c.startswith("**A**:")).split("  \n")
+    assert note[0] == "**A**: The sidebar's filters (Female)"  # once, not twice
+    assert note[-1] == (
+        f"The {a.patient_id.isin(b.patient_id).sum():,} patients in both cohorts are left out: **A only** "
+        f"({len(sides['A only']):,} with a baseline value) against **B only** ({len(sides['B only']):,}), "
+        "so no patient counts twice."
+    )
+
+
+def test_every_result_says_where_its_patients_come_from(app_on, demo_db, raw):
+    at = _compare_page(app_on, demo_db, NESTED)
+    a, b, rest = _nested(raw)
+    design = raw[2]["studies"].set_index("study_id").design
+    sides = {"A without B": rest, "B": b}
+    with_change = {
+        label: c[
+            c.patient_id.isin(_visits(raw, c).pipe(lambda v: v[v.visit_month > 0]).dropna(subset=["change"]).patient_id)
+        ]
+        for label, c in sides.items()
+    }
+    expected = {
+        "Mean trajectories": {label: c.study_id for label, c in sides.items()},
+        "Change from baseline": {label: c.study_id for label, c in with_change.items()},
+        "Responders at month 6": {label: _due(raw, c, 6).study_id for label, c in sides.items()},
+        "Primary patency": {
+            label: c.merge(raw[2]["procedures"].query("technical_success"), on="patient_id").study_id
+            for label, c in sides.items()
+        },
+    }
+    for result, studies in expected.items():
+        assert _notice(at, result) == _expected_notice(result, studies, design), result
