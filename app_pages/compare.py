@@ -202,6 +202,18 @@ responder_words = [
     "improved, so no share can exceed the share seen (*Seen / due*): where few were seen, the share mostly measures "
     f"who was still followed, not who improved; {responders.PROPORTION_METHOD}."
 ]
+shown_seen = [
+    r.seen / r.due
+    for r in rates.itertuples()
+    if r.due and not (shield.small(int(r.seen)) or shield.small(int(r.due) - int(r.seen)) or shield.small(int(r.due)))
+]
+if shown_seen:
+    low, high = (f"{100 * v:.0f}%" for v in (min(shown_seen), max(shown_seen)))
+    responder_words.append(
+        f"At month {visit}, {low} of the patients due were seen."
+        if low == high
+        else f"At month {visit}, {low} to {high} of the patients due were seen, by cohort and arm."
+    )
 if counted:
     responder_words.append(
         "Each share and interval hold for its cohort; the patients in both count in both shares, which brings the "

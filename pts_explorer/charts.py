@@ -938,5 +938,6 @@ def cohort_pair_figure(table: pd.DataFrame, outcome: Outcome, change: bool, labe
     what = f"Change in {outcome.label}" if change else outcome.label
     fig.update_xaxes(title_text="Month since enrollment", **visit_ticks(table.visit_month))
     fig.update_yaxes(title_text=f"{what}, {outcome.unit}")
-    sides = [f"cohort {c}" if labels.get(c, c) == c else labels[c] for c in ("A", "B")]
+    whole = all(labels.get(c, c) == c for c in ("A", "B"))  # both cohorts as chosen
+    sides = [f"cohort {c}" if whole else labels.get(c, c) for c in ("A", "B")]
     return _base_layout(fig, f"{what}: {sides[0]} and {sides[1]}, mean {interval_phrase(table.ci_low)}", 480).figure()

@@ -623,7 +623,7 @@ def pair_difference_table(
             side_a, side_b = designs.get((arm, int(month)), (set(), set()))
             wa, wb = design_word(side_a), design_word(side_b)
             words.append(wa if wa == wb else f"{a}: {wa}; {b}: {wb}")
-        table["Patients"] = words
+        table.insert(2, "Patients", words)
     return table
 
 

@@ -169,12 +169,14 @@ def test_partly_overlapping_cohorts_set_a_only_against_b_only(app_on, demo_db, r
     seen_at = set(visits[(visits.visit_month == 36) & visits.villalta_total.notna()].patient_id)
     base = visits[visits.visit_month == 0].set_index("patient_id").villalta_total
     at36 = visits[visits.visit_month == 36].set_index("patient_id").villalta_total
+    seen_shares = []
     for label, cohort in sides.items():
         due = _due(raw, cohort, 36)
         for arm in ("stent", "medical"):
             d = due[due.arm == arm].patient_id
             improved = int(((d.map(base) - d.map(at36)) >= vocab.DEFAULT_THRESHOLD).sum())
             seen = int(d.isin(seen_at).sum())
+            seen_shares.append(seen / len(d))
             low, high = proportion_confint(improved, len(d), method="wilson")
             row = shown.loc[(label, vocab.ARMS[arm])]
             assert row["Responders / due"] == f"{improved:,} / {len(d):,}"
@@ -185,7 +187,14 @@ def test_partly_overlapping_cohorts_set_a_only_against_b_only(app_on, demo_db, r
     assert _notice(at, "Responders at month 36") == _expected_notice("Responders at month 36", expected, design)
     assert "observational (registry) patients only (REGISTRY)" in _notice(at, "Responders at month 36")
     caption = next(c for c in _captions(at) if c.startswith("Non-responder imputation"))
-    assert "mostly measures who was still followed, not who improved" in caption
+    low, high = (f"{100 * v:.0f}%" for v in (min(seen_shares), max(seen_shares)))
+    assert caption == (
+        "Non-responder imputation: every patient due at the visit (enrolled long enough before the data cut-off, in "
+        "a study that schedules it) who was not seen there (lost to follow-up, dead or a missed visit) counts as not "
+        "improved, so no share can exceed the share seen (*Seen / due*): where few were seen, the share mostly "
+        "measures who was still followed, not who improved; Wilson score 95% CI. "
+        f"At month 36, {low} to {high} of the patients due were seen, by cohort and arm."
+    )
     note = next(c for c in _captions(at) if c.startswith("**A**:")).split("  \n")
     assert note[0] == "**A**: The sidebar's filters (Female)"  # once, not twice
     assert note[-1] == (
