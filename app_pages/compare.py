@@ -160,9 +160,10 @@ else:
     elif relation in (compare.B_IN_A, compare.A_IN_B):
         inner = "B" if relation == compare.B_IN_A else "A"
         outer = "A" if inner == "B" else "B"
+        exact = "the rest of A − B" if inner == "B" else "A − the rest of B"
         overlap_words = (
-            f"**{inner}'s patients are also in {outer}**: the difference is diluted (it is the difference between "
-            f"{inner} and the rest of {outer}, times the share of {outer}'s patients not in {inner}), and Welch's "
+            f"**{inner}'s patients are also in {outer}**: the difference is diluted (it equals {exact}, times the "
+            f"share of {outer}'s patients measured at the visit who are not in {inner}), and Welch's "
             "interval, which assumes independent samples, is too wide and its p too large, because the shared "
             f"patients make the two means move together. Choose *{SHARING[relation][0]}* for the difference "
             "that answers how they differ."

@@ -128,7 +128,10 @@ def test_nested_cohorts_set_b_against_the_rest_of_a_by_default(app_on, demo_db, 
     km = next(c for c in captions if c.startswith("Kaplan-Meier"))
     rows = {name: _primary_patency(raw, c) for name, c in (("A", rest), ("B", b))}
     p = logrank_test(rows["A"].days, rows["B"].days, rows["A"].observed, rows["B"].observed).p_value
-    assert km.endswith(f"log-rank test (lifelines multivariate_logrank_test): p = {p:.3f}.")
+    assert km == (
+        "Kaplan-Meier, log-log (exponential Greenwood) 95% CI; log-rank test (lifelines multivariate_logrank_test): "
+        f"p = {p:.3f}."
+    )
 
 
 def test_counted_in_each_the_page_says_what_the_shared_patients_do(app_on, demo_db, raw):
@@ -141,11 +144,13 @@ def test_counted_in_each_the_page_says_what_the_shared_patients_do(app_on, demo_
     assert (row["A − B, points (0-33)"], row["Welch 95% CI"]) == ("+1.55", f"{low:.2f} to {high:.2f}")
     captions = _captions(at)
     change = next(c for c in captions if c.startswith("Welch 95% CI"))
-    assert change.endswith(
-        "**B's patients are also in A**: the difference is diluted (it is the difference between B and the rest "
-        "of A, times the share of A's patients not in B), and Welch's interval, which assumes independent samples, "
-        "is too wide and its p too large, because the shared patients make the two means move together. Choose "
-        "*B against the rest of A* for the difference that answers how they differ."
+    assert change == (
+        "Welch 95% CI (unequal variances, Satterthwaite df); A minus B, within each arm. Patients: the design of the "
+        "studies each side's patients come from at that visit. "
+        "**B's patients are also in A**: the difference is diluted (it equals the rest of A − B, times the share of "
+        "A's patients measured at the visit who are not in B), and Welch's interval, which assumes independent "
+        "samples, is too wide and its p too large, because the shared patients make the two means move together. "
+        "Choose *B against the rest of A* for the difference that answers how they differ."
     )
     km = next(c for c in captions if c.startswith("Kaplan-Meier"))
     stented_in_both = len(b.merge(raw[2]["procedures"], on="patient_id"))  # every stented patient has a procedure
