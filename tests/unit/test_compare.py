@@ -5,6 +5,7 @@ and Kaplan-Meier primary patency at 1 and 5 years."""
 
 import re
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -397,3 +398,43 @@ def test_cohort_without_b_is_the_cohort_text_less_cohort_b():
         body = re.sub(r"\s+", " ", text[text.index("SELECT") :]).strip()
         expected = re.sub(r"\s+", " ", cohort[cohort.index("SELECT") :]).strip()
         assert body == expected + " AND patient_id NOT IN (SELECT patient_id FROM cohort_b)"
+
+
+def test_six_patients_worked_out_on_paper(tmp_path):
+    """Six stented patients written by hand, Villalta 12 at baseline. B (common femoral): month 6 at
+    6, 7, 8 (changes -6, -5, -4: mean -5, SD 1). The rest of A (common iliac): 10, 11, 12 (changes
+    -2, -1, 0: mean -1, SD 1). Apart: -1 - (-5) = +4, Welch SE sqrt(1/3 + 1/3) = 0.8165 on 4 df.
+    Counted in each: A's mean -3, so A - B = +2 = (1 - 3/6) x 4; Welch's SE sqrt(5.6/6 + 1/3) =
+    1.1255, while allowing for the three shared patients (coefficients 1/6 and 1/6 - 1/3) it is
+    sqrt(3/36 + 3/36) = 0.4082. One rest patient is a registry patient: the rest of A is pooled."""
+    from tests import handmade
+
+    patients = {}
+    for i, (site, month6) in enumerate(
+        [("common_femoral", v) for v in (6, 7, 8)] + [("common_iliac", v) for v in (10, 11, 12)]
+    ):
+        patients[f"P{i}"] = {
+            "obstruction_site": site,
+            "visits": {0: 12, 6: month6},
+            "study_id": "REGISTRY" if i == 5 else "TRIAL",
+        }
+    con = duckdb.connect(str(handmade.build(tmp_path / "six.duckdb", patients)), read_only=True)
+    query = lambda n, p: db.run_query(con, n, p)  # noqa: E731
+    a, b = CohortFilter(), CohortFilter(site=("common_femoral",))
+    apart = compare.compare_cohorts(query, a, b, ["stent"], "villalta_total", THRESHOLD, apart=True)
+    counted = compare.compare_cohorts(query, a, b, ["stent"], "villalta_total", THRESHOLD, apart=False)
+    con.close()
+    assert apart.relation == compare.B_IN_A and apart.compared == {"A": 3, "B": 3}
+    row = apart.change.iloc[0]
+    half = stats.t.ppf(0.975, 4) * np.sqrt(2 / 3)
+    assert (row.visit_month, row.n_a, row.n_b, row["diff"], row.df) == (6, 3, 3, pytest.approx(4.0), pytest.approx(4.0))
+    assert (row.ci_low, row.ci_high) == pytest.approx((4 - half, 4 + half))
+    row = counted.change.iloc[0]
+    assert (row.n_a, row.n_b, row["diff"]) == (6, 3, pytest.approx(2.0))
+    shown_se = (row.ci_high - row.ci_low) / 2 / stats.t.ppf(0.975, row.df)
+    assert shown_se == pytest.approx(np.sqrt(5.6 / 6 + 1 / 3))
+    assert shown_se > np.sqrt(3 / 36 + 3 / 36)  # Welch too wide: the shared patients' SE is 0.408
+    assert apart.designs("change", ["stent"], 6) == {
+        "A": {"TRIAL": "randomized", "REGISTRY": "observational"},
+        "B": {"TRIAL": "randomized"},
+    }
