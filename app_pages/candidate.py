@@ -9,6 +9,7 @@ from pts_explorer import candidate, charts, display, glossary, ui, vocab
 from pts_explorer.analytics import candidate as estimate
 from pts_explorer.analytics import competing, responders, safety, survival, trajectories
 from pts_explorer.filters import MAX_MODEL_PATIENTS
+from pts_explorer.rows import each_row
 
 cohort = ui.page_header("Patients like this one")
 st.caption(
@@ -69,12 +70,28 @@ if one_arm:
         icon=":material/warning:",
     )
 sizes = ui.query("cohort_size_by_study_arm@matched_cohort", matched)
-designs = set(sizes.design)
-if designs == {"observational"}:
+mix = estimate.design_mix(sizes)
+if mix.observational_dominates:
+    amount = "Only" if mix.randomized == 0 else f"Mostly ({100 * mix.share:.0f}%)"
     st.warning(
-        "**Only observational (registry) patients match**: treatment was chosen by clinicians, so the arms may differ "
-        "in ways the match does not capture.",
+        f"**{amount} observational (registry) patients match**: treatment was chosen by clinicians, so the arms may "
+        "differ in ways the match does not capture, and the matched arms' comparison is observational.",
         icon=":material/visibility:",
+    )
+elif mix.observational:
+    st.info(
+        f"**{100 * mix.share:.0f}% of the matched patients come from the registry**, pooled with trial "
+        "patients: the matched arms' comparison is not randomized.",
+        icon=":material/visibility:",
+    )
+agreement = estimate.agreement(profile, match)
+missed = estimate.unhonoured(agreement)
+if missed:
+    st.warning(
+        "**The match could not honour every field of the profile**: " + "; ".join(missed) + ". "
+        f"A field counts as honoured when at least {100 * estimate.HONOURED_SHARE:.0f}% of each arm's matched "
+        "patients agree with the profile on it.",
+        icon=":material/rule:",
     )
 if ui.presenting():  # one line instead of the metrics: the chart stays whole on a projector
     st.markdown(
@@ -103,6 +120,12 @@ st.caption(f"Villalta total of the matched patients at each visit, {trajectories
 
 st.subheader("Who they are", anchor=False)
 st.caption(rule)
+if not agreement.empty:
+    st.caption(
+        "Matched patients who agree with the profile: "
+        + "; ".join(f"{r.field}, {r.agreement}: {estimate.agreement_shares(r)}" for r in each_row(agreement))
+        + "."
+    )
 left, right = st.columns([3, 2])
 with left:
     ui.table(
@@ -166,11 +189,15 @@ else:
         ui.table(display.safety_table(stented, "within 30 days", shield), key="candidate_safety")
 
 # A model-based estimate for this profile, beside the matched patients' own difference.
-st.subheader("Expected benefit of a stent for this profile", anchor=False, help=glossary.tip("ancova"))
+st.subheader(
+    "Expected Villalta change for this profile, with and without a stent (lower is better)",
+    anchor=False,
+    help=glossary.tip("ancova"),
+)
 models, fitted_on = [], None
 for month in (6, 12):
     data = ui.query(
-        "analysis_visit",
+        "candidate_model",
         {
             **cohort.as_params(),
             "outcome": outcome.column,
@@ -179,39 +206,40 @@ for month in (6, 12):
             "max_patients": MAX_MODEL_PATIENTS,
         },
     )
-    fitted_on = data if fitted_on is None else fitted_on
-    if profile.lesion_group is not None and not data.empty:
-        fit = estimate.model_estimate(data, profile.lesion_group, profile.villalta_total, month)
-        if fit is not None:
-            models.append(fit)
+    fitted_on = data.dropna(subset=["baseline", "change"]) if fitted_on is None else fitted_on
+    fit = estimate.model_estimate(data, profile, month) if not data.empty else None
+    if fit is not None:
+        models.append(fit)
 differences = estimate.matched_differences(summary, (6, 12))
 cautions = estimate.extrapolation(profile, fitted_on) if fitted_on is not None and not fitted_on.empty else []
 if profile.lesion_group is None:
     cautions.insert(0, "the model needs the obstruction site and the stenosis (or its grade) to place the lesion")
 elif not models:
     cautions.insert(0, "too few randomized patients of this lesion group in an arm for a model estimate")
-if designs == {"observational"}:
-    cautions.append("only observational patients match, so the matched estimate is not a randomized comparison")
+if mix.randomized == 0:
+    cautions.append("only observational patients match, so the matched difference is not a randomized comparison")
+elif mix.observational_dominates:
+    cautions.append(
+        f"most matched patients ({100 * mix.share:.0f}%) come from the registry, so the matched difference is an "
+        "observational comparison, not a randomized one"
+    )
 if ui.query("dataset_info").synthetic.iloc[0]:
     cautions.append("the data are synthetic: generated patients calibrated to published figures, not real people")
 if models:
     for col, model in zip(st.columns(len(models)), models, strict=True):
         col.metric(
-            f"Expected stent − medical change at month {model.visit_month}",
+            f"Stent − medical change at month {model.visit_month}",
             f"{display.number(model.diff, 1, signed=True)} points",
-            help=f"95% CI {display.interval(model.ci_low, model.ci_high, 1)}; prediction interval for one patient "
-            f"per arm {display.interval(model.pi_low, model.pi_high, 1)}",
+            help=f"Expected Villalta change with a stent minus without, for this lesion group: 95% CI "
+            f"{display.interval(model.ci_low, model.ci_high, 1)}. Negative: more improvement with a stent.",
         )
 if cautions:
     st.warning("**Read with care:** " + "; ".join(cautions) + ".", icon=":material/warning:")
-ui.table(display.candidate_estimates(models, differences), key="candidate_estimates")
-baseline_note = ""
-if models and models[0].baseline_assumed:
-    baseline_note = (
-        f" No Villalta was given: the randomized patients' mean baseline ({models[0].baseline:.1f}) is used."
-    )
+ui.table(display.candidate_estimates(models, differences, mix.label()), key="candidate_estimates")
+if models:
+    st.caption(estimate.READING)
+    st.caption(estimate.model_description(models, profile))
 st.caption(
-    f"Negative: more improvement with a stent. {display.sentence(estimate.MODEL_METHOD)}. "
-    f"Formula: `{estimate.FORMULA}`.{baseline_note} Matched: {trajectories.DIFF_METHOD}, stent minus medical mean "
-    "change among the matched patients."
+    f"{display.sentence(estimate.MODEL_METHOD)}. Matched: {trajectories.DIFF_METHOD}, stent minus medical mean "
+    f"change among the matched patients ({mix.label()})." + (f" Formula: `{models[0].formula}`." if models else "")
 )
