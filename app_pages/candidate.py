@@ -240,6 +240,8 @@ if models:
     st.caption(estimate.READING)
     st.caption(estimate.model_description(models, profile))
 st.caption(
-    f"{display.sentence(estimate.MODEL_METHOD)}. Matched: {trajectories.DIFF_METHOD}, stent minus medical mean "
-    f"change among the matched patients ({mix.label()})." + (f" Formula: `{models[0].formula}`." if models else "")
+    f"{display.sentence(estimate.MODEL_METHOD)}."
+    + (f" Formula: `{models[0].formula}`." if models else "")
+    + f" Matched ({mix.label()}): {trajectories.DIFF_METHOD}, stent minus medical mean "
+    "change among the matched patients."
 )

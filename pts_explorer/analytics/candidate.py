@@ -128,6 +128,7 @@ class ModelEstimate:
     n_small_groups: int  # left out: their lesion group has too few patients in an arm
     df_resid: float
     formula: str
+    profile_row: dict[str, object]  # the model's columns for this profile (add the arm to predict)
 
 
 def _terms(covariates: list[Covariate]) -> str:
@@ -243,6 +244,7 @@ def model_estimate(data: pd.DataFrame, profile: Profile, visit_month: int) -> Mo
         n_small_groups=len(complete) - len(fitted),
         df_resid=float(fit.df_resid),
         formula=formula,
+        profile_row=new.drop(columns="arm").iloc[0].to_dict(),
     )
 
 
