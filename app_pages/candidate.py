@@ -9,7 +9,6 @@ from pts_explorer import candidate, charts, display, glossary, ui, vocab
 from pts_explorer.analytics import candidate as estimate
 from pts_explorer.analytics import competing, responders, safety, survival, trajectories
 from pts_explorer.filters import MAX_MODEL_PATIENTS
-from pts_explorer.rows import each_row
 
 cohort = ui.page_header("Patients like this one")
 st.caption(
@@ -85,7 +84,7 @@ elif mix.observational:
         icon=":material/visibility:",
     )
 agreement = estimate.agreement(profile, match)
-missed = estimate.unhonoured(agreement)
+missed = estimate.unhonoured(agreement, shield.too_few)
 if missed:
     st.warning(
         "**The match could not honour every field of the profile**: " + "; ".join(missed) + ". "
@@ -120,12 +119,6 @@ st.caption(f"Villalta total of the matched patients at each visit, {trajectories
 
 st.subheader("Who they are", anchor=False)
 st.caption(rule)
-if not agreement.empty:
-    st.caption(
-        "Matched patients who agree with the profile: "
-        + "; ".join(f"{r.field}, {r.agreement}: {estimate.agreement_shares(r)}" for r in each_row(agreement))
-        + "."
-    )
 left, right = st.columns([3, 2])
 with left:
     ui.table(
@@ -140,6 +133,12 @@ with right:
     for arm in ("Stent", "Medical"):
         shown[arm] = shown[arm].map(shield.count)
     ui.table(shown, key="candidate_studies")
+if not agreement.empty:
+    st.markdown(
+        f"**How many matched patients agree with the profile** (honoured: {100 * estimate.HONOURED_SHARE:.0f}% "
+        "or more of each arm)"
+    )
+    ui.table(display.candidate_agreement(agreement, shield), key="candidate_agreement")
 
 st.subheader("What happened to them", anchor=False, help=glossary.tip("villalta"))
 threshold = vocab.DEFAULT_THRESHOLD

@@ -647,10 +647,25 @@ def candidate_similarity(profile: object, baseline: pd.DataFrame, shield: Protec
     return pd.DataFrame(rows)
 
 
+def candidate_agreement(table: pd.DataFrame, shield: Protection = OFF) -> pd.DataFrame:
+    """Per field the profile gives: when a matched patient agrees with it, the share of each arm's
+    matched patients that do, and whether the match honours it (analytics.candidate.agreement)."""
+    rows = []
+    for r in each_row(table):
+        row = {"Field": r.field, "Agrees when": r.agreement}
+        for arm in ARMS:
+            share, n = getattr(r, arm), getattr(r, f"n_{arm}")
+            hidden = shield.too_few(n) or pd.isna(share)
+            row[f"Matched {vocab.ARMS[arm].lower()}"] = DASH if hidden else f"{100 * float(share):.0f}%"
+        row["Honoured"] = "yes" if r.honoured else "no"
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["Field", "Agrees when", "Matched stent", "Matched medical", "Honoured"])
+
+
 CANDIDATE_ESTIMATE_COLUMNS = [
     "Visit (month)",
     "Estimate",
-    "Villalta change, points (lower is better)",
+    "Change, points (lower is better)",
     "95% CI",
     "95% range for one new patient",
 ]
@@ -662,13 +677,12 @@ def candidate_estimates(model: list, matched: pd.DataFrame, matched_design: str 
     patients' own difference in mean change, named by its design (`matched_design`)."""
     rows = []
     for m in model:
-        group = f"randomized, lesion group {m.n_stent} / {m.n_medical}"
-        for what, p in (("With a stent", m.stent), ("With medical treatment", m.medical)):
+        for what, p in (("with a stent", m.stent), ("with medical treatment", m.medical)):
             rows.append(
                 {
                     "Visit (month)": m.visit_month,
-                    "Estimate": f"Model: expected change {what.lower()}",
-                    "Villalta change, points (lower is better)": number(p.expected, 1, signed=True),
+                    "Estimate": f"Model: {what}",
+                    "Change, points (lower is better)": number(p.expected, 1, signed=True),
                     "95% CI": interval(p.ci_low, p.ci_high, 1),
                     "95% range for one new patient": interval(p.pi_low, p.pi_high, 1),
                 }
@@ -676,8 +690,8 @@ def candidate_estimates(model: list, matched: pd.DataFrame, matched_design: str 
         rows.append(
             {
                 "Visit (month)": m.visit_month,
-                "Estimate": f"Model: stent − medical ({group})",
-                "Villalta change, points (lower is better)": number(m.diff, 1, signed=True),
+                "Estimate": f"Model: stent − medical (randomized {m.n_stent} / {m.n_medical})",
+                "Change, points (lower is better)": number(m.diff, 1, signed=True),
                 "95% CI": interval(m.ci_low, m.ci_high, 1),
                 "95% range for one new patient": "",
             }
@@ -687,8 +701,8 @@ def candidate_estimates(model: list, matched: pd.DataFrame, matched_design: str 
         rows.append(
             {
                 "Visit (month)": int(r.visit_month),
-                "Estimate": f"Matched patients: stent − medical ({int(r.n_stent)} / {int(r.n_medical)}, Welch{design})",
-                "Villalta change, points (lower is better)": number(r.diff, 1, signed=True),
+                "Estimate": f"Matched: stent − medical ({int(r.n_stent)} / {int(r.n_medical)}, Welch{design})",
+                "Change, points (lower is better)": number(r.diff, 1, signed=True),
                 "95% CI": interval(r.ci_low, r.ci_high, 1),
                 "95% range for one new patient": "",
             }

@@ -13,7 +13,9 @@ cannot support one), and the page says so. tests/reference/candidate_model.R hol
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -358,12 +360,12 @@ class DesignMix:
         """What the matched comparison is, in words: randomized only when every patient is."""
         percent = f"{100 * self.share:.0f}%"
         if self.observational == 0:
-            return "randomized patients only"
+            return "randomized only"
         if self.randomized == 0:
-            return "observational: registry patients only"
+            return "observational: registry only"
         if self.observational_dominates:
-            return f"observational: {percent} registry patients"
-        return f"not randomized: {percent} registry patients pooled with trial patients"
+            return f"observational: {percent} registry"
+        return f"not randomized: {percent} registry"
 
 
 def design_mix(sizes: pd.DataFrame) -> DesignMix:
@@ -393,7 +395,9 @@ AGREEMENT = (
 def agreement(profile: Profile, match: pd.DataFrame) -> pd.DataFrame:
     """Per field the profile gives and per arm, the share of matched patients (candidate_match
     rows) that agree with it (AGREEMENT; a missing value does not agree), and whether the field is
-    honoured: at least HONOURED_SHARE in every arm that has matched patients."""
+    honoured: at least HONOURED_SHARE in every arm that has matched patients. n_<arm>: the arm's
+    matched patients."""
+    sizes = {f"n_{arm}": int((match.arm == arm).sum()) for arm in vocab.ARMS}
     rows = []
     for column, attribute, label, words, tolerance in AGREEMENT:
         value = getattr(profile, attribute)
@@ -401,7 +405,7 @@ def agreement(profile: Profile, match: pd.DataFrame) -> pd.DataFrame:
             continue
         if attribute == "ulcer":
             value = value == "yes"
-        row: dict[str, object] = {"field": label, "agreement": words}
+        row: dict[str, object] = {"field": label, "agreement": words, **sizes}
         for arm in vocab.ARMS:
             cells = match.loc[match.arm == arm, column]
             if cells.empty:
@@ -412,23 +416,30 @@ def agreement(profile: Profile, match: pd.DataFrame) -> pd.DataFrame:
         shares = [row[arm] for arm in vocab.ARMS if not pd.isna(row[arm])]
         row["honoured"] = all(float(s) >= HONOURED_SHARE for s in shares)  # type: ignore[arg-type]
         rows.append(row)
-    return pd.DataFrame(rows, columns=["field", "agreement", *vocab.ARMS, "honoured"])
+    columns = ["field", "agreement", *vocab.ARMS, "honoured", *sizes]
+    return pd.DataFrame(rows, columns=columns)
 
 
-def agreement_shares(row: object) -> str:
-    """'18% of the matched stent and 8% of the matched medical patients' for an agreement() row."""
+def _no_one_hidden(n: int) -> bool:
+    return False
+
+
+def agreement_shares(row: Any, hidden: Callable[[int], bool] = _no_one_hidden) -> str:
+    """'18% of the matched stent and 8% of the matched medical patients' for an agreement() row;
+    `hidden(n)`: an arm of n matched patients whose share is not shown."""
     parts = [
-        f"{100 * float(getattr(row, arm)):.0f}% of the matched {arm}"
+        ("a hidden share" if hidden(getattr(row, f"n_{arm}")) else f"{100 * float(getattr(row, arm)):.0f}%")
+        + f" of the matched {arm}"
         for arm in vocab.ARMS
         if not pd.isna(getattr(row, arm))
     ]
     return " and ".join(parts) + " patients"
 
 
-def unhonoured(table: pd.DataFrame) -> list[str]:
+def unhonoured(table: pd.DataFrame, hidden: Callable[[int], bool] = _no_one_hidden) -> list[str]:
     """The fields the match could not honour, in words: 'Open ulcer (the same ulcer status): 18%
     of the matched stent and 8% of the matched medical patients'."""
-    return [f"{r.field} ({r.agreement}): {agreement_shares(r)}" for r in each_row(table) if not r.honoured]
+    return [f"{r.field} ({r.agreement}): {agreement_shares(r, hidden)}" for r in each_row(table) if not r.honoured]
 
 
 def matched_differences(summary: pd.DataFrame, visits: tuple[int, ...]) -> pd.DataFrame:

@@ -321,11 +321,11 @@ def test_the_design_mix_is_named_by_what_dominates():
         sizes = pd.DataFrame({"design": ["randomized", "observational"], "patients": [randomized, observational]})
         return estimate.design_mix(sizes)
 
-    assert mix(24, 149).label() == "observational: 86% registry patients"
+    assert mix(24, 149).label() == "observational: 86% registry"
     assert mix(24, 149).observational_dominates
-    assert mix(0, 40).label() == "observational: registry patients only"
-    assert mix(40, 0).label() == "randomized patients only" and not mix(40, 0).observational_dominates
-    assert mix(30, 10).label() == "not randomized: 25% registry patients pooled with trial patients"
+    assert mix(0, 40).label() == "observational: registry only"
+    assert mix(40, 0).label() == "randomized only" and not mix(40, 0).observational_dominates
+    assert mix(30, 10).label() == "not randomized: 25% registry"
     assert not mix(20, 20).observational_dominates  # half is not a majority
 
 
