@@ -665,9 +665,9 @@ def candidate_agreement(table: pd.DataFrame, shield: Protection = OFF) -> pd.Dat
 CANDIDATE_ESTIMATE_COLUMNS = [
     "Visit (month)",
     "Estimate",
-    "Change, points (lower is better)",
+    "Points (lower is better)",
     "95% CI",
-    "95% range for one new patient",
+    "95% range, new patient",
 ]
 
 
@@ -682,29 +682,29 @@ def candidate_estimates(model: list, matched: pd.DataFrame, matched_design: str 
                 {
                     "Visit (month)": m.visit_month,
                     "Estimate": f"Model: {what}",
-                    "Change, points (lower is better)": number(p.expected, 1, signed=True),
+                    "Points (lower is better)": number(p.expected, 1, signed=True),
                     "95% CI": interval(p.ci_low, p.ci_high, 1),
-                    "95% range for one new patient": interval(p.pi_low, p.pi_high, 1),
+                    "95% range, new patient": interval(p.pi_low, p.pi_high, 1),
                 }
             )
         rows.append(
             {
                 "Visit (month)": m.visit_month,
-                "Estimate": f"Model: stent − medical (randomized {m.n_stent} / {m.n_medical})",
-                "Change, points (lower is better)": number(m.diff, 1, signed=True),
+                "Estimate": f"Model: stent − medical ({m.n_stent} / {m.n_medical} randomized)",
+                "Points (lower is better)": number(m.diff, 1, signed=True),
                 "95% CI": interval(m.ci_low, m.ci_high, 1),
-                "95% range for one new patient": "",
+                "95% range, new patient": "",
             }
         )
-    design = f"; {matched_design}" if matched_design else ""
+    design = f", {matched_design}" if matched_design else ""
     for r in each_row(matched):
         rows.append(
             {
                 "Visit (month)": int(r.visit_month),
-                "Estimate": f"Matched: stent − medical ({int(r.n_stent)} / {int(r.n_medical)}, Welch{design})",
-                "Change, points (lower is better)": number(r.diff, 1, signed=True),
+                "Estimate": f"Matched {int(r.n_stent)} / {int(r.n_medical)}: stent − medical{design}",
+                "Points (lower is better)": number(r.diff, 1, signed=True),
                 "95% CI": interval(r.ci_low, r.ci_high, 1),
-                "95% range for one new patient": "",
+                "95% range, new patient": "",
             }
         )
     frame = pd.DataFrame(rows, columns=CANDIDATE_ESTIMATE_COLUMNS)

@@ -170,6 +170,11 @@ def choose_covariates(data: pd.DataFrame, profile: Profile) -> tuple[list[Covari
             reason = f"fewer than {MIN_PER_CATEGORY} randomized patients have one of its two answers"
         elif not covariate.binary and values.nunique() < 2:
             reason = "it does not vary among the randomized patients"
+        elif profile.lesion_group not in set(_groups_with_both_arms(trial).lesion_group):
+            reason = (
+                f"without the patients missing it, this lesion group has fewer than {MIN_MODEL_PER_ARM} patients "
+                "in an arm"
+            )
         else:
             rank, width = _design_rank(_groups_with_both_arms(trial), [*chosen, covariate])
             if rank < width:
@@ -194,6 +199,8 @@ def model_estimate(data: pd.DataFrame, profile: Profile, visit_month: int) -> Mo
     if group is None:
         return None
     seen = data.dropna(subset=["baseline", "change"])
+    if group not in set(_groups_with_both_arms(seen).lesion_group):
+        return None
     covariates, left_out = choose_covariates(seen, profile)
     complete = seen.dropna(subset=[c.column for c in covariates])
     fitted = _groups_with_both_arms(complete)
@@ -254,8 +261,9 @@ READING = (
     "How to read this: the Villalta score falls as PTS improves, so a lower (more negative) change is better. "
     "Expected change: the model's average change from baseline for patients with this profile under each "
     "treatment, with the 95% CI of that average. The 95% range for one new patient (a prediction interval) is "
-    "where a single new patient with this profile is expected to land under that treatment, 95 times in 100; the "
-    "two ranges are wide and overlap because patients vary. Neither range, nor their difference, is the range of "
+    "where a single new patient with this profile is expected to land under that treatment, 95 times in 100: the "
+    "ranges are wide because patients vary, and they can overlap even when the average benefit is clear. Neither "
+    "range, nor their difference, is the range of "
     "this patient's own benefit: each patient is seen under one treatment only, so the data give the average "
     "benefit of a stent (stent − medical, with its 95% CI), not one person's."
 )

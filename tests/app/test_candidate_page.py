@@ -108,7 +108,7 @@ def test_the_exports_hold_the_candidate_tables_and_the_sql_over_the_matched_pati
     assert not at.exception, at.exception
     page = _page_export(at, "Candidate", demo_db)
     report = exports.report_html(page)
-    assert "Model: stent − medical (randomized " in report and "<div class='chart'>" in report
+    assert "Model: stent − medical (" in report and "<div class='chart'>" in report
     with zipfile.ZipFile(io.BytesIO(exports.bundle(page, demo_db))) as archive:
         names = archive.namelist()
     assert any(n.endswith("candidate_match.sql") for n in names)
@@ -145,17 +145,17 @@ def test_two_very_different_profiles_of_one_lesion_group_get_their_own_expected_
             rows = table[table["Visit (month)"] == month].set_index("Estimate")
             for what, arm in (("with a stent", "stent"), ("with medical treatment", "medical")):
                 row = rows.loc[f"Model: {what}"]
-                assert row["Change, points (lower is better)"] == _signed(ref[arm])
+                assert row["Points (lower is better)"] == _signed(ref[arm])
                 assert row["95% CI"] == _range(ref[f"{arm}_ci_low"], ref[f"{arm}_ci_high"])
-                assert row["95% range for one new patient"] == _range(ref[f"{arm}_pi_low"], ref[f"{arm}_pi_high"])
+                assert row["95% range, new patient"] == _range(ref[f"{arm}_pi_low"], ref[f"{arm}_pi_high"])
             contrast = rows[rows.index.str.startswith("Model: stent − medical")].iloc[0]
-            assert contrast["Change, points (lower is better)"] == _signed(ref["diff"])
+            assert contrast["Points (lower is better)"] == _signed(ref["diff"])
             assert contrast["95% CI"] == _range(ref.ci_low, ref.ci_high)
             shown[name, month] = rows
     for month in (6, 12):
         severe, older = shown["severe_iliac", month], shown["older_iliac", month]
         stent = "Model: with a stent"
-        value = "Change, points (lower is better)"
+        value = "Points (lower is better)"
         assert severe.loc[stent, value] != older.loc[stent, value]
         assert severe.iloc[2].tolist() == older.iloc[2].tolist()  # the same stent − medical row
 
@@ -198,9 +198,7 @@ def test_a_mostly_registry_match_is_labelled_observational_and_so_is_its_differe
     ) in warnings
     n = match[match.seen_6].groupby("arm").size()
     matched_row = _estimates(at).query("`Visit (month)` == 6").Estimate.iloc[-1]
-    assert matched_row == (
-        f"Matched: stent − medical ({n['stent']} / {n['medical']}, Welch; observational: {percent} registry)"
-    )
+    assert matched_row == (f"Matched {n['stent']} / {n['medical']}: stent − medical, observational: {percent} registry")
 
 
 def test_a_profile_with_an_ulcer_names_the_fields_the_match_could_not_honour(app_on, demo_db):

@@ -303,6 +303,23 @@ def test_a_field_the_data_cannot_support_is_left_out_and_named(trial):
     )
 
 
+def test_a_field_that_would_empty_the_lesion_group_stays_out_and_too_few_patients_give_no_estimate(trial):
+    data = trial[(trial.visit_month == 6)].dropna(subset=["change"]).copy()
+    group = data.lesion_group == "high_grade_civ_cfv"
+    keep = ~group | (data.groupby(["lesion_group", "arm"]).cumcount() < 5)  # 5 per arm in the profile's group
+    data = data[keep].copy()
+    first_stent = data.index[(data.lesion_group == "high_grade_civ_cfv") & (data.arm == "stent")][0]
+    data.loc[first_stent, "lesion_length_mm"] = np.nan  # 1 of 150 missing: allowed, but the group drops to 4
+    profile, _ = candidate.from_settings({"c_site": "common_iliac", "c_stenosis": 100, "c_length": 80, "c_age": 50})
+    shown = estimate.model_estimate(data, profile, 6)
+    assert shown is not None and (shown.n_stent, shown.n_medical) == (5, 5)
+    assert shown.used == ("age 50 years",)
+    assert shown.not_used == (
+        "lesion length (without the patients missing it, this lesion group has fewer than 5 patients in an arm)",
+    )
+    assert estimate.model_estimate(data.drop(first_stent), profile, 6) is None  # 4 stented: no estimate
+
+
 def test_the_seed_extremes_differ_clearly_and_the_mild_one_is_flagged(demo_con):
     data = _model_rows(demo_con, 6)
     severe, _ = candidate.from_settings(OCCLUDED_CIV_SEVERE)
