@@ -69,12 +69,28 @@ if one_arm:
         icon=":material/warning:",
     )
 sizes = ui.query("cohort_size_by_study_arm@matched_cohort", matched)
-designs = set(sizes.design)
-if designs == {"observational"}:
+mix = estimate.design_mix(sizes)
+if mix.observational_dominates:
+    amount = "Only" if mix.randomized == 0 else f"Mostly ({100 * mix.share:.0f}%)"
     st.warning(
-        "**Only observational (registry) patients match**: treatment was chosen by clinicians, so the arms may differ "
-        "in ways the match does not capture.",
+        f"**{amount} observational (registry) patients match**: treatment was chosen by clinicians, so the arms may "
+        "differ in ways the match does not capture, and the matched arms' comparison is observational.",
         icon=":material/visibility:",
+    )
+elif mix.observational:
+    st.info(
+        f"**{100 * mix.share:.0f}% of the matched patients come from the registry**, pooled with trial "
+        "patients: the matched arms' comparison is not randomized.",
+        icon=":material/visibility:",
+    )
+agreement = estimate.agreement(profile, match)
+missed = estimate.unhonoured(agreement, shield.too_few)
+if missed:
+    st.warning(
+        "**The match could not honour every field of the profile**: " + "; ".join(missed) + ". "
+        f"A field counts as honoured when at least {100 * estimate.HONOURED_SHARE:.0f}% of each arm's matched "
+        "patients agree with the profile on it.",
+        icon=":material/rule:",
     )
 if ui.presenting():  # one line instead of the metrics: the chart stays whole on a projector
     st.markdown(
@@ -117,6 +133,12 @@ with right:
     for arm in ("Stent", "Medical"):
         shown[arm] = shown[arm].map(shield.count)
     ui.table(shown, key="candidate_studies")
+if not agreement.empty:
+    st.markdown(
+        f"**How many matched patients agree with the profile** (honoured: {100 * estimate.HONOURED_SHARE:.0f}% "
+        "or more of each arm)"
+    )
+    ui.table(display.candidate_agreement(agreement, shield), key="candidate_agreement")
 
 st.subheader("What happened to them", anchor=False, help=glossary.tip("villalta"))
 threshold = vocab.DEFAULT_THRESHOLD
@@ -166,11 +188,15 @@ else:
         ui.table(display.safety_table(stented, "within 30 days", shield), key="candidate_safety")
 
 # A model-based estimate for this profile, beside the matched patients' own difference.
-st.subheader("Expected benefit of a stent for this profile", anchor=False, help=glossary.tip("ancova"))
+st.subheader(
+    "Expected Villalta change for this profile, with and without a stent (lower is better)",
+    anchor=False,
+    help=glossary.tip("ancova"),
+)
 models, fitted_on = [], None
 for month in (6, 12):
     data = ui.query(
-        "analysis_visit",
+        "candidate_model",
         {
             **cohort.as_params(),
             "outcome": outcome.column,
@@ -179,39 +205,42 @@ for month in (6, 12):
             "max_patients": MAX_MODEL_PATIENTS,
         },
     )
-    fitted_on = data if fitted_on is None else fitted_on
-    if profile.lesion_group is not None and not data.empty:
-        fit = estimate.model_estimate(data, profile.lesion_group, profile.villalta_total, month)
-        if fit is not None:
-            models.append(fit)
+    fitted_on = data.dropna(subset=["baseline", "change"]) if fitted_on is None else fitted_on
+    fit = estimate.model_estimate(data, profile, month) if not data.empty else None
+    if fit is not None:
+        models.append(fit)
 differences = estimate.matched_differences(summary, (6, 12))
 cautions = estimate.extrapolation(profile, fitted_on) if fitted_on is not None and not fitted_on.empty else []
 if profile.lesion_group is None:
     cautions.insert(0, "the model needs the obstruction site and the stenosis (or its grade) to place the lesion")
 elif not models:
     cautions.insert(0, "too few randomized patients of this lesion group in an arm for a model estimate")
-if designs == {"observational"}:
-    cautions.append("only observational patients match, so the matched estimate is not a randomized comparison")
+if mix.randomized == 0:
+    cautions.append("only observational patients match, so the matched difference is not a randomized comparison")
+elif mix.observational_dominates:
+    cautions.append(
+        f"most matched patients ({100 * mix.share:.0f}%) come from the registry, so the matched difference is an "
+        "observational comparison, not a randomized one"
+    )
 if ui.query("dataset_info").synthetic.iloc[0]:
     cautions.append("the data are synthetic: generated patients calibrated to published figures, not real people")
 if models:
     for col, model in zip(st.columns(len(models)), models, strict=True):
         col.metric(
-            f"Expected stent − medical change at month {model.visit_month}",
+            f"Stent − medical change at month {model.visit_month}",
             f"{display.number(model.diff, 1, signed=True)} points",
-            help=f"95% CI {display.interval(model.ci_low, model.ci_high, 1)}; prediction interval for one patient "
-            f"per arm {display.interval(model.pi_low, model.pi_high, 1)}",
+            help=f"Expected Villalta change with a stent minus without, for this lesion group: 95% CI "
+            f"{display.interval(model.ci_low, model.ci_high, 1)}. Negative: more improvement with a stent.",
         )
 if cautions:
     st.warning("**Read with care:** " + "; ".join(cautions) + ".", icon=":material/warning:")
-ui.table(display.candidate_estimates(models, differences), key="candidate_estimates")
-baseline_note = ""
-if models and models[0].baseline_assumed:
-    baseline_note = (
-        f" No Villalta was given: the randomized patients' mean baseline ({models[0].baseline:.1f}) is used."
-    )
+ui.table(display.candidate_estimates(models, differences, mix.label()), key="candidate_estimates")
+if models:
+    st.caption(estimate.READING)
+    st.caption(estimate.model_description(models, profile))
 st.caption(
-    f"Negative: more improvement with a stent. {display.sentence(estimate.MODEL_METHOD)}. "
-    f"Formula: `{estimate.FORMULA}`.{baseline_note} Matched: {trajectories.DIFF_METHOD}, stent minus medical mean "
+    f"{display.sentence(estimate.MODEL_METHOD)}."
+    + (f" Formula: `{models[0].formula}`." if models else "")
+    + f" Matched ({mix.label()}): {trajectories.DIFF_METHOD}, stent minus medical mean "
     "change among the matched patients."
 )

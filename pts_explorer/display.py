@@ -693,37 +693,68 @@ def candidate_similarity(profile: object, baseline: pd.DataFrame, shield: Protec
     return pd.DataFrame(rows)
 
 
-def candidate_estimates(model: list, matched: pd.DataFrame) -> pd.DataFrame:
-    """The model-based and the matched-patients estimates of stent − medical change, per visit."""
+def candidate_agreement(table: pd.DataFrame, shield: Protection = OFF) -> pd.DataFrame:
+    """Per field the profile gives: when a matched patient agrees with it, the share of each arm's
+    matched patients that do, and whether the match honours it (analytics.candidate.agreement)."""
+    rows = []
+    for r in each_row(table):
+        row = {"Field": r.field, "Agrees when": r.agreement}
+        for arm in ARMS:
+            share, n = getattr(r, arm), getattr(r, f"n_{arm}")
+            hidden = shield.too_few(n) or pd.isna(share)
+            row[f"Matched {vocab.ARMS[arm].lower()}"] = DASH if hidden else f"{100 * float(share):.0f}%"
+        row["Honoured"] = "yes" if r.honoured else "no"
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["Field", "Agrees when", "Matched stent", "Matched medical", "Honoured"])
+
+
+CANDIDATE_ESTIMATE_COLUMNS = [
+    "Visit (month)",
+    "Estimate",
+    "Points (lower is better)",
+    "95% CI",
+    "95% range, new patient",
+]
+
+
+def candidate_estimates(model: list, matched: pd.DataFrame, matched_design: str = "") -> pd.DataFrame:
+    """Per visit: the model's expected change with each treatment for the profile (95% CI, and the
+    95% prediction interval for one new patient), their stent − medical difference, and the matched
+    patients' own difference in mean change, named by its design (`matched_design`)."""
     rows = []
     for m in model:
+        for what, p in (("with a stent", m.stent), ("with medical treatment", m.medical)):
+            rows.append(
+                {
+                    "Visit (month)": m.visit_month,
+                    "Estimate": f"Model: {what}",
+                    "Points (lower is better)": number(p.expected, 1, signed=True),
+                    "95% CI": interval(p.ci_low, p.ci_high, 1),
+                    "95% range, new patient": interval(p.pi_low, p.pi_high, 1),
+                }
+            )
         rows.append(
             {
                 "Visit (month)": m.visit_month,
-                "Estimate from": f"Model, randomized patients (lesion group {m.n_stent} / {m.n_medical})",
-                "Stent − medical, points": number(m.diff, 1, signed=True),
+                "Estimate": f"Model: stent − medical ({m.n_stent} / {m.n_medical} randomized)",
+                "Points (lower is better)": number(m.diff, 1, signed=True),
                 "95% CI": interval(m.ci_low, m.ci_high, 1),
-                "95% prediction interval, one patient per arm": interval(m.pi_low, m.pi_high, 1),
+                "95% range, new patient": "",
             }
         )
+    design = f", {matched_design}" if matched_design else ""
     for r in each_row(matched):
         rows.append(
             {
                 "Visit (month)": int(r.visit_month),
-                "Estimate from": f"Matched patients ({int(r.n_stent)} / {int(r.n_medical)}), Welch",
-                "Stent − medical, points": number(r.diff, 1, signed=True),
+                "Estimate": f"Matched {int(r.n_stent)} / {int(r.n_medical)}: stent − medical{design}",
+                "Points (lower is better)": number(r.diff, 1, signed=True),
                 "95% CI": interval(r.ci_low, r.ci_high, 1),
-                "95% prediction interval, one patient per arm": "",
+                "95% range, new patient": "",
             }
         )
-    columns = [
-        "Visit (month)",
-        "Estimate from",
-        "Stent − medical, points",
-        "95% CI",
-        "95% prediction interval, one patient per arm",
-    ]
-    return pd.DataFrame(rows, columns=columns).sort_values("Visit (month)", kind="stable").reset_index(drop=True)
+    frame = pd.DataFrame(rows, columns=CANDIDATE_ESTIMATE_COLUMNS)
+    return frame.sort_values("Visit (month)", kind="stable").reset_index(drop=True)
 
 
 def candidate_responders(rates: pd.DataFrame, shield: Protection = OFF) -> pd.DataFrame:

@@ -4,7 +4,8 @@
 -- among the patients of the same anatomy (a missing value counts as 1 SD), and 1 for each
 -- differing sex, limb side or ulcer status. The $match_per_arm nearest of each arm are kept, with every
 -- patient tied with the last one (so a candidate who gives no other field matches the whole
--- anatomy group).
+-- anatomy group). Each matched patient comes with the fields a profile gives, so the page can say
+-- how many agree with the candidate on each.
 -- params: as in candidate_pool; $level INTEGER 0-2; $match_per_arm INTEGER;
 --         $c_age, $c_villalta, $c_vcss, $c_months, $c_length, $c_stenosis DOUBLE (NULL = not used);
 --         $c_sex, $c_side VARCHAR and $c_ulcer BOOLEAN (NULL = not used)
@@ -33,6 +34,17 @@ scored AS (
         pool.patient_id,
         pool.study_id,
         pool.arm,
+        pool.obstruction_site,
+        pool.stenosis_grade,
+        pool.stenosis_pct,
+        pool.lesion_length_mm,
+        pool.limb_side,
+        pool.baseline_villalta,
+        pool.baseline_ulcer,
+        pool.baseline_vcss,
+        pool.age_years,
+        pool.sex,
+        pool.months_since_dvt,
         sqrt(
             CASE WHEN $c_age::DOUBLE IS NULL THEN 0
                 ELSE coalesce(((age_years - $c_age::DOUBLE) / sd_age) ^ 2, 1) END
@@ -60,7 +72,22 @@ ranked AS (
     FROM scored
 )
 
-SELECT patient_id, study_id, arm, distance
+SELECT
+    patient_id,
+    study_id,
+    arm,
+    distance,
+    obstruction_site,
+    stenosis_grade,
+    stenosis_pct,
+    lesion_length_mm,
+    limb_side,
+    baseline_villalta,
+    baseline_ulcer,
+    baseline_vcss,
+    age_years,
+    sex,
+    months_since_dvt
 FROM ranked
 WHERE place <= $match_per_arm
 ORDER BY arm DESC, distance, patient_id

@@ -3,11 +3,12 @@ independent pandas selection (exact anatomy at each widening, standardized dista
 arm with ties); the model estimate equals statsmodels fitted directly; a statement run over the
 matched patients equals the same statement over a cohort filter that selects them."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
-from scipy import stats
 
 from pts_explorer import candidate, db, sql, vocab
 from pts_explorer.analytics import candidate as estimate
@@ -139,32 +140,30 @@ def test_widening_takes_the_narrowest_level_that_holds_enough():
     assert estimate.choose_level(levels.assign(level_0=[20, 20])) == (0, True)
 
 
-def _randomized_changes(demo_con, month: int) -> pd.DataFrame:
-    """Villalta change at `month` of the randomized patients, from the tables."""
-    rows = demo_con.execute(
-        """
-        SELECT p.patient_id, p.arm, p.obstruction_site, p.stenosis_pct, b.villalta_total AS baseline,
-               f.villalta_total - b.villalta_total AS change
-        FROM patients p JOIN studies s USING (study_id)
-        JOIN visits b ON b.patient_id = p.patient_id AND b.visit_month = 0
-        JOIN visits f ON f.patient_id = p.patient_id AND f.visit_month = $month
-        WHERE s.design = 'randomized'
-        """,
-        {"month": month},
-    ).df()
-    high = rows.stenosis_pct >= 70
-    civ_cfv = rows.obstruction_site.isin(["common_iliac", "common_femoral"])
-    rows["lesion_group"] = np.where(~high, "below_70", np.where(civ_cfv, "high_grade_civ_cfv", "high_grade_other"))
-    return rows
+REFERENCE = Path(__file__).resolve().parents[1] / "reference"
+MODEL_COLUMNS = [
+    "baseline",
+    "change",
+    "ulcer",
+    "vcss",
+    "age_years",
+    "female",
+    "months_since_dvt",
+    "lesion_length_mm",
+    "left_limb",
+]
 
 
-@pytest.mark.parametrize("month", [6, 12])
-@pytest.mark.parametrize("settings", [OCCLUDED_CIV_SEVERE, MILD_FEMORAL, {"c_site": "ivc", "c_grade": "70-99%"}])
-def test_the_model_estimate_equals_statsmodels_fitted_directly(demo_con, month, settings):
-    profile, _ = candidate.from_settings(settings)
-    data = db.run_query(
+@pytest.fixture(scope="module")
+def trial() -> pd.DataFrame:
+    """The randomized patients of the demo cohort at months 6 and 12, as R read them."""
+    return pd.read_csv(REFERENCE / "candidate_model_trial.csv")
+
+
+def _model_rows(demo_con, month: int) -> pd.DataFrame:
+    return db.run_query(
         demo_con,
-        "analysis_visit",
+        "candidate_model",
         {
             **CohortFilter().as_params(),
             "outcome": "villalta_total",
@@ -173,48 +172,209 @@ def test_the_model_estimate_equals_statsmodels_fitted_directly(demo_con, month, 
             "max_patients": MAX_MODEL_PATIENTS,
         },
     )
-    shown = estimate.model_estimate(data, profile.lesion_group, profile.villalta_total, month)
+
+
+def _randomized_changes(demo_con, month: int) -> pd.DataFrame:
+    """The randomized patients with their baseline fields and Villalta change at `month`, from the
+    contract tables (a patient without the visit keeps a row with no change)."""
+    rows = demo_con.execute(
+        """
+        SELECT p.patient_id, p.arm, p.obstruction_site, p.stenosis_pct, b.villalta_total AS baseline,
+               f.villalta_total - b.villalta_total AS change, b.ulcer_present, b.vcss, p.age_years, p.sex,
+               p.months_since_dvt, p.lesion_length_mm, p.limb_side
+        FROM patients p JOIN studies s USING (study_id)
+        JOIN visits b ON b.patient_id = p.patient_id AND b.visit_month = 0
+        LEFT JOIN visits f ON f.patient_id = p.patient_id AND f.visit_month = $month
+        WHERE s.design = 'randomized'
+        """,
+        {"month": month},
+    ).df()
+    high = rows.stenosis_pct >= 70
+    civ_cfv = rows.obstruction_site.isin(["common_iliac", "common_femoral"])
+    rows["lesion_group"] = np.where(~high, "below_70", np.where(civ_cfv, "high_grade_civ_cfv", "high_grade_other"))
+    rows["ulcer"] = rows.ulcer_present.astype(float)
+    rows["female"] = (rows.sex == "female").astype(float)
+    rows["left_limb"] = (rows.limb_side == "left").astype(float)
+    return rows
+
+
+@pytest.mark.parametrize("month", [6, 12])
+def test_the_r_reference_data_are_the_pages_model_rows_and_the_tables(demo_con, trial, month):
+    """R was fed what the page fits on, and that equals the contract tables read by hand."""
+    shown = _model_rows(demo_con, month).sort_values("patient_id").reset_index(drop=True)
+    saved = trial[trial.visit_month == month].sort_values("patient_id").reset_index(drop=True)
+    direct = _randomized_changes(demo_con, month).sort_values("patient_id").reset_index(drop=True)
+    columns = ["patient_id", "arm", "lesion_group", *MODEL_COLUMNS]
+    for other in (saved, direct):
+        pd.testing.assert_frame_equal(shown[columns], other[columns], check_dtype=False)
+    assert shown.change.notna().sum() == {6: 223, 12: 208}[month]  # the complete cases
+
+
+def _reference_rows() -> list[tuple[str, int]]:
+    table = pd.read_csv(REFERENCE / "candidate_model_reference.csv")
+    return [(r.profile, int(r.visit_month)) for r in table.itertuples()]
+
+
+def _reference_profile(name: str) -> candidate.Profile:
+    table = pd.read_csv(REFERENCE / "candidate_model_profiles.csv", dtype=str).set_index("profile")
+    settings = {key: value for key, value in table.loc[name].items() if isinstance(value, str)}
+    numbers = {key: int(settings[key]) for key in settings if key in {v[0] for v in candidate.LIMITS.values()}}
+    profile, problems = candidate.from_settings({**settings, **numbers})
+    assert problems == []
+    return profile
+
+
+@pytest.mark.parametrize(("name", "month"), _reference_rows())
+def test_the_model_equals_r_lm_and_predict(trial, name, month):
+    """Every number of tests/reference/candidate_model_reference.csv (R lm + predict, see
+    candidate_model.R) to 1e-6: the adjustment set, the contrast, the expected changes, their CIs
+    and the prediction intervals."""
+    ref = pd.read_csv(REFERENCE / "candidate_model_reference.csv", keep_default_na=False)
+    ref = ref[(ref.profile == name) & (ref.visit_month == month)].iloc[0]
+    shown = estimate.model_estimate(trial[trial.visit_month == month], _reference_profile(name), month)
     assert shown is not None
-    # The same model with this profile's lesion group as the reference: the arm's coefficient is
-    # then the difference itself.
-    direct = _randomized_changes(demo_con, month)
-    assert len(direct) == shown.n_model
-    group = profile.lesion_group
+    assert shown.formula.split(" + ")[1:] == ["baseline", *str(ref.covariates).split()]
+    assert shown.not_used == ()
+    assert (shown.lesion_group, shown.n_model, shown.df_resid) == (ref.lesion_group, ref.n, ref.df_resid)
+    tol = 1e-6
+    assert shown.baseline == pytest.approx(ref.baseline, abs=tol)
+    assert (shown.diff, shown.se, shown.ci_low, shown.ci_high) == pytest.approx(
+        (ref["diff"], ref.se, ref.ci_low, ref.ci_high), abs=tol
+    )
+    for arm, p in (("stent", shown.stent), ("medical", shown.medical)):
+        assert (p.expected, p.ci_low, p.ci_high, p.pi_low, p.pi_high) == pytest.approx(
+            tuple(ref[f"{arm}{suffix}"] for suffix in ("", "_ci_low", "_ci_high", "_pi_low", "_pi_high")), abs=tol
+        )
+    # Stent minus medical is the difference of the two predictions: nothing else differs by arm.
+    assert shown.stent.expected - shown.medical.expected == pytest.approx(shown.diff, abs=1e-9)
+
+
+def test_two_very_different_profiles_get_different_predictions_and_the_contrast_the_model_gives(trial):
+    data = trial[trial.visit_month == 6]
+    severe = estimate.model_estimate(data, _reference_profile("severe_iliac"), 6)
+    older = estimate.model_estimate(data, _reference_profile("older_iliac"), 6)
+    femoral = estimate.model_estimate(data, _reference_profile("femoral_partial"), 6)
+    assert severe is not None and older is not None and femoral is not None
+    # Same lesion group and adjustment set: the model has one stent − medical difference for both,
+    # while the expected changes move with the fields (about -8.4 against -4.8 with a stent).
+    assert severe.formula == older.formula and severe.diff == older.diff
+    assert abs(severe.stent.expected - older.stent.expected) > 2
+    assert abs(severe.medical.expected - older.medical.expected) > 2
+    assert femoral.diff > severe.diff + 2  # another lesion group, another contrast
+
+
+def test_a_field_the_data_cannot_support_is_left_out_and_named(trial):
+    """A hand-edited copy: VCSS lost for a third of the patients, the ulcer kept by 6, every lesion
+    1 mm long; what is left is the model of the remaining fields."""
+    data = trial[trial.visit_month == 6].copy().reset_index(drop=True)
+    data.loc[data.index % 3 == 0, "vcss"] = np.nan
+    data["ulcer"] = 0.0
+    data.loc[:5, "ulcer"] = 1.0
+    data["lesion_length_mm"] = 1.0
+    profile = _reference_profile("severe_iliac")
+    shown = estimate.model_estimate(data, profile, 6)
+    seen = int(data.change.notna().sum())
+    missing = int((data.vcss.isna() & data.change.notna()).sum())
+    assert shown.not_used == (
+        "open ulcer (fewer than 10 randomized patients have one of its two answers)",
+        f"VCSS (missing for {missing} of the {seen} randomized patients with the visit)",
+        "lesion length (it does not vary among the randomized patients)",
+    )
+    assert shown.used == ("age 45 years", "sex: female", "months since DVT 30", "limb: left")
+    kept = data.dropna(subset=["change"])
     fit = smf.ols(
-        f"change ~ C(arm, Treatment('medical')) * C(lesion_group, Treatment('{group}')) + baseline", data=direct
+        "change ~ C(arm, Treatment('medical')) * C(lesion_group, Treatment('high_grade_civ_cfv')) + baseline"
+        " + age_years + female + months_since_dvt + left_limb",
+        data=kept,
     ).fit()
-    term = "C(arm, Treatment('medical'))[T.stent]"
-    assert shown.diff == pytest.approx(fit.params[term], abs=1e-9)
-    low, high = fit.conf_int().loc[term]
-    assert (shown.ci_low, shown.ci_high) == pytest.approx((low, high), abs=1e-9)
-    half = stats.t.ppf(0.975, fit.df_resid) * np.sqrt(fit.bse[term] ** 2 + 2 * fit.scale)
-    assert (shown.pi_low, shown.pi_high) == pytest.approx((fit.params[term] - half, fit.params[term] + half), abs=1e-9)
-    baseline = float(profile.villalta_total if profile.villalta_total is not None else direct.baseline.mean())
-    new = pd.DataFrame({"arm": ["stent", "medical"], "lesion_group": group, "baseline": baseline})
-    assert (shown.stent, shown.medical) == pytest.approx(tuple(fit.predict(new)), abs=1e-9)
-    assert shown.baseline_assumed == (profile.villalta_total is None)
+    assert shown.diff == pytest.approx(fit.params["C(arm, Treatment('medical'))[T.stent]"], abs=1e-9)
+    # Few patients: the fields are offered in order until 10 patients per coefficient are used up.
+    few = kept.groupby(["arm", "lesion_group"]).head(15)  # 90 patients: at most 9 coefficients
+    assert len(few) == 90
+    small = estimate.model_estimate(few, profile, 6)
+    assert small.used == ("age 45 years", "sex: female")  # arm × group (6), baseline, age, sex: 9 coefficients
+    too_many = "(90 randomized patients support at most 9 coefficients, at 10 patients each)"
+    assert small.not_used == (
+        "open ulcer (fewer than 10 randomized patients have one of its two answers)",
+        f"VCSS (missing for {int(few.vcss.isna().sum())} of the 90 randomized patients with the visit)",
+        f"months since DVT {too_many}",
+        "lesion length (it does not vary among the randomized patients)",
+        f"limb {too_many}",
+    )
+
+
+def test_a_field_that_would_empty_the_lesion_group_stays_out_and_too_few_patients_give_no_estimate(trial):
+    data = trial[(trial.visit_month == 6)].dropna(subset=["change"]).copy()
+    group = data.lesion_group == "high_grade_civ_cfv"
+    keep = ~group | (data.groupby(["lesion_group", "arm"]).cumcount() < 5)  # 5 per arm in the profile's group
+    data = data[keep].copy()
+    first_stent = data.index[(data.lesion_group == "high_grade_civ_cfv") & (data.arm == "stent")][0]
+    data.loc[first_stent, "lesion_length_mm"] = np.nan  # 1 of 150 missing: allowed, but the group drops to 4
+    profile, _ = candidate.from_settings({"c_site": "common_iliac", "c_stenosis": 100, "c_length": 80, "c_age": 50})
+    shown = estimate.model_estimate(data, profile, 6)
+    assert shown is not None and (shown.n_stent, shown.n_medical) == (5, 5)
+    assert shown.used == ("age 50 years",)
+    assert shown.not_used == (
+        "lesion length (without the patients missing it, this lesion group has fewer than 5 patients in an arm)",
+    )
+    assert estimate.model_estimate(data.drop(first_stent), profile, 6) is None  # 4 stented: no estimate
 
 
 def test_the_seed_extremes_differ_clearly_and_the_mild_one_is_flagged(demo_con):
-    data = db.run_query(
-        demo_con,
-        "analysis_visit",
-        {
-            **CohortFilter().as_params(),
-            "outcome": "villalta_total",
-            "visit_month": 6,
-            "randomized_only": True,
-            "max_patients": MAX_MODEL_PATIENTS,
-        },
-    )
+    data = _model_rows(demo_con, 6)
     severe, _ = candidate.from_settings(OCCLUDED_CIV_SEVERE)
     mild, _ = candidate.from_settings(MILD_FEMORAL)
-    big = estimate.model_estimate(data, severe.lesion_group, severe.villalta_total, 6)
-    small = estimate.model_estimate(data, mild.lesion_group, mild.villalta_total, 6)
+    big = estimate.model_estimate(data, severe, 6)
+    small = estimate.model_estimate(data, mild, 6)
     assert big.diff < -5 and big.ci_high < 0  # a clear benefit where the evidence expects it
-    assert big.diff < small.diff - 2  # clearly larger than for the mild profile (about -5.9 against -2.7)
-    assert estimate.extrapolation(severe, data) == []
-    assert any("grade <50%" in note for note in estimate.extrapolation(mild, data))  # the trial enrolled 50%+
+    assert big.diff < small.diff - 2  # clearly larger than for the mild profile (about -5.9 against -2.9)
+    seen = data.dropna(subset=["change"])
+    assert estimate.extrapolation(severe, seen) == []
+    assert any("grade <50%" in note for note in estimate.extrapolation(mild, seen))  # the trial enrolled 50%+
+
+
+def test_the_design_mix_is_named_by_what_dominates():
+    def mix(randomized: int, observational: int) -> estimate.DesignMix:
+        sizes = pd.DataFrame({"design": ["randomized", "observational"], "patients": [randomized, observational]})
+        return estimate.design_mix(sizes)
+
+    assert mix(24, 149).label() == "observational: 86% registry"
+    assert mix(24, 149).observational_dominates
+    assert mix(0, 40).label() == "observational: registry only"
+    assert mix(40, 0).label() == "randomized only" and not mix(40, 0).observational_dominates
+    assert mix(30, 10).label() == "not randomized: 25% registry"
+    assert not mix(20, 20).observational_dominates  # half is not a majority
+
+
+def test_the_agreement_of_each_field_is_counted_by_hand():
+    """Five matched patients per arm written out; the shares worked out on paper."""
+    match = pd.DataFrame(
+        {
+            "arm": ["stent"] * 5 + ["medical"] * 5,
+            "obstruction_site": ["common_iliac"] * 10,
+            "stenosis_grade": ["occlusion"] * 10,
+            "stenosis_pct": [100] * 10,
+            "baseline_ulcer": [True, False, False, False, False, True, True, True, False, False],
+            "age_years": [45, 50, 51, 39, 40, 45, 45, 45, 45, 45],
+            "lesion_length_mm": [80, 100, 101, None, 60, 80, 80, 80, 80, 80],
+            "sex": ["female"] * 10,
+            "limb_side": ["left"] * 10,
+            "baseline_villalta": [17] * 10,
+            "baseline_vcss": [10] * 10,
+            "months_since_dvt": [30] * 10,
+        }
+    )
+    profile, _ = candidate.from_settings(
+        {"c_site": "common_iliac", "c_stenosis": 100, "c_ulcer": "yes", "c_age": 45, "c_length": 80}
+    )
+    table = estimate.agreement(profile, match).set_index("field")
+    assert table.loc["Open ulcer", "stent"] == 0.2 and table.loc["Open ulcer", "medical"] == 0.6
+    assert table.loc["Age", "stent"] == 0.6  # 45, 50 and 40 are within 5 years; 51 and 39 are not
+    assert table.loc["Lesion length", "stent"] == 0.6  # 80, 100, 60 within 20 mm; 101 and a missing one not
+    assert list(table.index[~table.honoured]) == ["Open ulcer"]
+    assert estimate.unhonoured(table.reset_index()) == [
+        "Open ulcer (the same ulcer status): 20% of the matched stent and 60% of the matched medical patients"
+    ]
 
 
 def test_a_statement_over_the_matched_patients_equals_it_over_the_same_cohort(demo_con):
