@@ -5,7 +5,7 @@ and a model-based estimate of the stent's benefit for this profile. Evidence fro
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import candidate, charts, display, glossary, ui, vocab
+from pts_explorer import candidate, charts, config, display, glossary, reproduce, ui, vocab
 from pts_explorer.analytics import candidate as estimate
 from pts_explorer.analytics import competing, responders, safety, survival, trajectories
 from pts_explorer.filters import MAX_MODEL_PATIENTS
@@ -214,4 +214,27 @@ st.caption(
     f"Negative: more improvement with a stent. {display.sentence(estimate.MODEL_METHOD)}. "
     f"Formula: `{estimate.FORMULA}`.{baseline_note} Matched: {trajectories.DIFF_METHOD}, stent minus medical mean "
     "change among the matched patients."
+)
+model_params = {
+    m.visit_month: {
+        **cohort.as_params(),
+        "outcome": outcome.column,
+        "visit_month": m.visit_month,
+        "randomized_only": True,
+        "max_patients": MAX_MODEL_PATIENTS,
+    }
+    for m in models
+}
+ui.how_computed(
+    "trajectory_summary@matched_cohort",
+    {**matched, "outcome": outcome.column, "by_study": False},
+    f"matched patients counted per arm; their mean Villalta per visit, {trajectories.CI_METHOD}; "
+    f"expected benefit: {estimate.MODEL_METHOD}",
+    reproduce.candidate(
+        matched,
+        model_params,
+        estimate.FORMULA,
+        {"lesion_group": profile.lesion_group, "baseline": models[0].baseline} if models else {},
+        config.db_path(),
+    ),
 )

@@ -4,7 +4,7 @@ within one arm or both: sizes and overlap, baseline balance, trajectories, chang
 import numpy as np
 import streamlit as st
 
-from pts_explorer import charts, display, glossary, ui, vocab
+from pts_explorer import charts, config, display, glossary, reproduce, ui, vocab
 from pts_explorer.analytics import compare, responders, survival, trajectories
 
 current = ui.page_header("Compare two cohorts")
@@ -116,6 +116,14 @@ st.subheader(
 rates = result.responders[result.responders.visit_month == visit]
 ui.table(display.pair_responder_table(rates, shield), key="compare_responders")
 st.caption(f"Non-responder imputation (due but not seen counts as not improved); {responders.PROPORTION_METHOD}.")
+
+ui.how_computed(
+    "trajectory_summary",
+    {**a.cohort.as_params(), "outcome": outcome.column, "by_study": False},
+    f"patients of each cohort counted per arm; {trajectories.CI_METHOD}; "
+    f"A minus B mean change, {trajectories.DIFF_METHOD}",
+    reproduce.compare(a.cohort.as_params(), b.cohort.as_params(), arms, outcome.column, config.db_path()),
+)
 
 st.subheader("Primary patency: cohort A against cohort B", help=glossary.tip("kaplan_meier"))
 if "stent" not in arms:
