@@ -21,6 +21,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import plotly.graph_objects as go
 import plotly.io as pio
 
 from pts_explorer import db, derived
@@ -62,6 +63,16 @@ class Method:
 
 
 @dataclass(frozen=True)
+class Design:
+    """A page's statement of the design behind a comparison it shows, and the patients per arm of
+    that analysis set as the page shows them (counts below k already hidden in an export)."""
+
+    kind: str  # "randomized", "observational", "pooled randomized and observational", ...
+    statement: str  # the sentence the page shows, as plain text
+    arms: str  # "46 stent, 44 medical"
+
+
+@dataclass(frozen=True)
 class Query:
     """A query the page ran, with the parameters it used."""
 
@@ -85,6 +96,7 @@ class PageExport:
     tables: list[Table] = field(default_factory=list)
     methods: list[Method] = field(default_factory=list)
     queries: list[Query] = field(default_factory=list)
+    designs: list[Design] = field(default_factory=list)
 
     @property
     def stem(self) -> str:
@@ -104,10 +116,52 @@ def versions() -> dict[str, str]:
 # --- chart images -----------------------------------------------------------------------------------
 
 
-def chart_image(figure: Any, fmt: str) -> bytes:
-    """The chart as PNG (1920 x 1080, a slide) or SVG, rendered by kaleido in the machine's Chromium."""
+def caption(page: PageExport) -> list[str]:
+    """The lines under an exported chart, so a slide made from it says what it shows: the page and
+    its cohort, then the patients per arm, the design and, when the file says so, synthetic data."""
+    first = f"{page.page} · {page.cohort}"
+    if page.designs:
+        sets = list(dict.fromkeys((d.arms, d.kind) for d in page.designs))  # each analysis set once
+        second = "; ".join(f"n = {arms} · {kind}" for arms, kind in sets)
+    else:
+        second = "design not stated on this page"
+    if page.synthetic:
+        second += " · synthetic demo data, not real patients"
+    return [first, f"{second} · {page.dataset}"]
+
+
+CAPTION_LINE_PX = 26
+
+
+def captioned(figure: Any, lines: list[str]) -> Any:
+    """A copy of the figure with the lines as a caption under the plot (text, never markup)."""
+    out = go.Figure(figure)
+    bottom = (out.layout.margin.b if out.layout.margin.b is not None else 80) + CAPTION_LINE_PX * len(lines) + 10
+    out.update_layout(margin={"b": bottom})
+    out.add_annotation(
+        text="<br>".join(html.escape(line, quote=False) for line in lines),
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=0,
+        yshift=-(bottom - 10),
+        xanchor="left",
+        yanchor="bottom",
+        align="left",
+        showarrow=False,
+        font={"size": 14, "color": "#444"},
+        name="export_caption",
+    )
+    return out
+
+
+def chart_image(figure: Any, fmt: str, lines: list[str] | None = None) -> bytes:
+    """The chart as PNG (1920 x 1080, a slide) or SVG, rendered by kaleido in the machine's
+    Chromium; `lines`: a caption under it (see caption())."""
     if fmt not in ("png", "svg"):
         raise ValueError(f"unknown image format {fmt!r}")
+    if lines:
+        figure = captioned(figure, lines)
     if not os.environ.get("BROWSER_PATH"):
         found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
         if found:

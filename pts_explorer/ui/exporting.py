@@ -20,11 +20,12 @@ from pts_explorer.ui.data import connection, data_fingerprint, query
 
 _ITEMS = "_export_items"
 _SLOT = "_export_slot"
+PAGE = "_export_page"
 exporting = state.exporting
 
 
 def begin() -> None:
-    st.session_state[_ITEMS] = {"charts": [], "tables": [], "methods": [], "queries": {}}
+    st.session_state[_ITEMS] = {"charts": [], "tables": [], "methods": [], "queries": {}, "designs": []}
     st.session_state.pop(_SLOT, None)
 
 
@@ -40,6 +41,14 @@ def add_table(frame: Any, key: str | None, note: str | None) -> None:
     if items is not None:
         title = (key or "table").replace("_", " ").capitalize()
         items["tables"].append(exports.Table(key or title, title, frame.copy(), note or ""))
+
+
+def add_design(kind: str, statement: str, arms: str) -> None:
+    """The design the page states for a comparison it shows, with that analysis set's patients per
+    arm as shown: for the report and the caption of every exported image."""
+    items = st.session_state.get(_ITEMS)
+    if items is not None:
+        items["designs"].append(exports.Design(kind, statement, arms))
 
 
 def add_query(name: str, params: dict) -> None:
@@ -83,6 +92,8 @@ def fill(page_title: str, cohort: CohortFilter) -> None:
     if slot is None or items is None:
         return
     page = _page_export(page_title, cohort, items)
+    st.session_state[PAGE] = page  # what the downloads below are built from (the tests read it)
+    lines = exports.caption(page)
     path, con = config.db_path(), connection()  # taken here: the downloads run on their own threads
     k, _ = config.small_cells()
     with slot:
@@ -117,7 +128,7 @@ def fill(page_title: str, cohort: CohortFilter) -> None:
             with left:
                 _download(
                     "PNG",
-                    partial(exports.chart_image, chart.figure, "png"),
+                    partial(exports.chart_image, chart.figure, "png", lines),
                     f"{chart.key}.png",
                     "image/png",
                     f"export_png_{i}",
@@ -125,7 +136,7 @@ def fill(page_title: str, cohort: CohortFilter) -> None:
             with right:
                 _download(
                     "SVG",
-                    partial(exports.chart_image, chart.figure, "svg"),
+                    partial(exports.chart_image, chart.figure, "svg", lines),
                     f"{chart.key}.svg",
                     "image/svg+xml",
                     f"export_svg_{i}",
@@ -164,4 +175,5 @@ def _page_export(page_title: str, cohort: CohortFilter, items: dict) -> exports.
         tables=list(items["tables"]),
         methods=list(items["methods"]),
         queries=list(items["queries"].values()),
+        designs=list(items["designs"]),
     )

@@ -4,6 +4,7 @@ problems, empty cohorts, the design of the comparison, and how each number was c
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from html import escape
 from pathlib import Path
@@ -201,6 +202,7 @@ def no_analysis_data(settings: AnalysisSettings) -> None:
     )
 
 
+POOLED = "pooled randomized and observational, not a randomized comparison"
 POOLED_REMEDIES = {
     "split": "Split by study to keep the trial's randomized contrast separate.",
     "registry": "Switch off *Include observational (registry) patients* for the randomized contrast alone.",
@@ -219,11 +221,12 @@ def design_notice(sizes: pd.DataFrame, split_by_study: bool = False, remedy: str
     present = [arm for arm in vocab.ARMS if by_arm.get(arm, 0) > 0]
     shield = state.protection()
     if len(present) == 1:
-        st.info(
+        one_arm = (
             f"**One arm only**: this cohort holds {vocab.ARMS[present[0]].lower()} patients only "
-            f"(n = {shield.count(int(by_arm[present[0]]))}), so nothing is compared between arms.",
-            icon=":material/info:",
+            f"(n = {shield.count(int(by_arm[present[0]]))}), so nothing is compared between arms."
         )
+        st.info(one_arm, icon=":material/info:")
+        _record_design("one arm only, no comparison", one_arm, by_arm)
         _small_cohort(by_arm)
         return
     _small_cohort(by_arm)
@@ -244,6 +247,23 @@ def design_notice(sizes: pd.DataFrame, split_by_study: bool = False, remedy: str
     else:
         return
     st.markdown(line)
+    if len(kinds) == 1:
+        kind = f"{next(iter(kinds))} comparison"
+    else:
+        kind = "one panel per study, randomized and observational" if split_by_study else POOLED
+    _record_design(kind, line, by_arm)
+
+
+def _record_design(kind: str, line: str, by_arm: pd.Series) -> None:
+    """The design statement as plain text, with the analysis set's patients per arm as shown."""
+    shield = state.protection()
+    arms = by_arm.reindex(list(vocab.ARMS), fill_value=0)
+    hidden = shield.mask(arms.tolist())  # the arms add up to the cohort
+    counts = ", ".join(
+        f"{shield.count(int(n), h)} {vocab.ARMS[arm].lower()}" for (arm, n), h in zip(arms.items(), hidden, strict=True)
+    )
+    text = re.sub(r":[a-z]+-badge\[(?::material/[a-z_]+: )?([^\]]*)\] ", r"\1: ", line).replace("**", "")
+    exporting.add_design(kind, text, counts)
 
 
 SMALL_ARM = 10  # below this many patients in an arm, every estimate is very imprecise
