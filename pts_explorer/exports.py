@@ -214,6 +214,8 @@ def report_html(page: PageExport) -> str:
         parts.append(f"<p><b>Note:</b> {html.escape(page.note)}</p>")
     if page.protection:
         parts.append(f"<p class='meta'>{html.escape(page.protection)}</p>")
+    for statement, arms in dict.fromkeys((d.statement, d.arms) for d in page.designs):
+        parts.append(f"<p class='design'><b>Design:</b> {html.escape(statement)} (n = {html.escape(arms)})</p>")
     for i, chart in enumerate(page.charts):
         figure = pio.to_html(
             chart.figure,

@@ -29,6 +29,30 @@ def begin() -> None:
     st.session_state.pop(_SLOT, None)
 
 
+# The titles of the tables the pages draw under a widget key without passing one: each is the
+# heading the page shows above the table, so the report reads as the page does.
+TABLE_TITLES = {
+    "overview_table_one": "Baseline characteristics by arm (Table 1)",
+    "trajectory_table": "Outcome by arm and visit: mean and 95% CI",
+    "difference_table": "Difference between arms in mean change from baseline",
+    "mmrm_table": "Adjusted effect at every visit (MMRM)",
+    "interaction_tests": "Treatment-by-subgroup interaction tests",
+    "compare_table_one": "Baseline: cohort A against cohort B",
+    "compare_difference": "Change from baseline: cohort A minus cohort B",
+    "compare_responders": "Responders: cohort A against cohort B",
+    "candidate_similarity": "Who they are: this patient against the matched patients",
+    "candidate_studies": "Matched patients by study and design",
+    "candidate_responders": "Responders at 6 and 12 months",
+    "candidate_healing": "Ulcer healing of the matched patients",
+    "candidate_patency": "Primary patency of the stented matched patients",
+    "candidate_safety": "Complications within 30 days of the procedure, stented matched patients",
+    "candidate_estimates": "Expected benefit of a stent for this profile",
+    "findings_table": "Problems found by the data checks",
+    "import_manifest": "Source files of the import",
+}
+UNTITLED = "Untitled table"  # a table drawn with neither a title nor a key of TABLE_TITLES (the tests refuse it)
+
+
 def add_chart(figure: Any, key: str, summary: str) -> None:
     items = st.session_state.get(_ITEMS)
     if items is not None:
@@ -36,11 +60,11 @@ def add_chart(figure: Any, key: str, summary: str) -> None:
         items["charts"].append(exports.Chart(key, title, summary, figure))
 
 
-def add_table(frame: Any, key: str | None, note: str | None) -> None:
+def add_table(frame: Any, key: str | None, note: str | None, title: str | None = None) -> None:
     items = st.session_state.get(_ITEMS)
     if items is not None:
-        title = (key or "table").replace("_", " ").capitalize()
-        items["tables"].append(exports.Table(key or title, title, frame.copy(), note or ""))
+        title = title or TABLE_TITLES.get(key or "", UNTITLED)
+        items["tables"].append(exports.Table(key or "", title, frame.copy(), note or ""))
 
 
 def add_design(kind: str, statement: str, arms: str) -> None:

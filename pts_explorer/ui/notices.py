@@ -55,7 +55,7 @@ def require_database() -> validation.Report:
 
 def findings_table(findings: list[validation.Finding]) -> None:
     """Problems as plain text in a table (values from the file are never read as Markdown)."""
-    st.dataframe(
+    table(
         pd.DataFrame(
             {
                 "Severity": [f.severity.capitalize() for f in findings],
@@ -65,7 +65,6 @@ def findings_table(findings: list[validation.Finding]) -> None:
                 "Rule": [f.rule for f in findings],
             }
         ),
-        hide_index=True,
         key="findings_table",
     )
 
@@ -149,7 +148,7 @@ def dataset_provenance() -> None:
             f"(importer {row.importer_version}); {int(row.warnings):,} warning(s) stored, listed on Data checks."
         )
         manifest = query("import_manifest")
-        st.dataframe(
+        table(
             pd.DataFrame(
                 {
                     "Source file": manifest.file,
@@ -158,7 +157,6 @@ def dataset_provenance() -> None:
                     "SHA-256": manifest.sha256,
                 }
             ),
-            hide_index=True,
             key="import_manifest",
         )
 
@@ -375,13 +373,21 @@ def share_link() -> None:
         st.code(address, language=None, wrap_lines=True)
 
 
-def table(frame: pd.DataFrame, key: str | None = None, note: str | None = None, rows: int | None = None) -> None:
+def table(
+    frame: pd.DataFrame,
+    key: str | None = None,
+    note: str | None = None,
+    rows: int | None = None,
+    title: str | None = None,
+) -> None:
     """A presented table, with a footnote for its dashes (values that cannot be computed), and the
-    Glossary's words on any header that names a method; `rows`: show that many without scrolling."""
+    Glossary's words on any header that names a method; `rows`: show that many without scrolling;
+    `title`: its heading in the page's report (the page's own heading above it; without one, the
+    title exporting.TABLE_TITLES gives its key)."""
     help_by_column = {c: glossary.tip(glossary.COLUMN_TERMS[c]) for c in frame.columns if c in glossary.COLUMN_TERMS}
     config = {c: st.column_config.Column(help=text) for c, text in help_by_column.items()}
     height: int | Literal["auto"] = 35 * (rows + 1) + 3 if rows else "auto"
-    exporting.add_table(frame, key, note)
+    exporting.add_table(frame, key, note, title)
     st.dataframe(frame, hide_index=True, key=key, column_config=config, height=height)
     if frame.astype(str).isin([display.DASH]).any().any():
         st.caption(f"{display.DASH} {note or display.NOT_COMPUTABLE}.")
