@@ -193,6 +193,12 @@ def _frame_html(frame: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
+def _sql_file(name: str) -> str:
+    """The file a query name stands for: 'queries/x.sql', or 'queries/x.sql over <population>'."""
+    base, _, population = name.partition("@")
+    return f"queries/{base}.sql" + (f" over queries/shared/{population}.sql" if population else "")
+
+
 def report_html(page: PageExport) -> str:
     """One self-contained page: interactive charts (plotly.js inlined once, no request to the
     network), tables, the cohort, methods with their SQL and bound values, versions, the dataset."""
@@ -233,7 +239,7 @@ def report_html(page: PageExport) -> str:
             text, bound = db.bind_params(method.query, method.params)
             parts.append(
                 f"<div class='method'><p><b>{html.escape(method.method)}</b></p>"
-                f"<details><summary>SQL: queries/{html.escape(method.query)}.sql with its bound values</summary>"
+                f"<details><summary>SQL: {html.escape(_sql_file(method.query))} with its bound values</summary>"
                 f"<pre>{html.escape(json.dumps(bound, default=str))}</pre><pre>{html.escape(text)}</pre>"
                 f"<p>Python that recomputes it from the DuckDB file:</p><pre>{html.escape(method.snippet)}</pre>"
                 "</details></div>"
@@ -243,7 +249,7 @@ def report_html(page: PageExport) -> str:
         for query in page.queries:
             text, bound = db.bind_params(query.name, query.params)
             parts.append(
-                f"<details class='method'><summary>queries/{html.escape(query.name)}.sql</summary>"
+                f"<details class='method'><summary>{html.escape(_sql_file(query.name))}</summary>"
                 f"<pre>{html.escape(json.dumps(bound, default=str))}</pre><pre>{html.escape(text)}</pre></details>"
             )
     versions_table = pd.DataFrame(sorted(versions().items()), columns=["Software", "Version"])

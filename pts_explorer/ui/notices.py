@@ -292,10 +292,13 @@ def how_computed(name: str, params: dict[str, Any], method: str, snippet: str) -
     text, bound = db.bind_params(name, params)
     with st.expander("How this was computed", icon=":material/code:"):
         st.markdown(f"**Method:** {method}")
-        st.markdown(
-            f"**SQL**: `queries/{name}.sql`, with the shared cohort (`queries/shared/cohort.sql`) as a CTE. "
-            "Bound parameters:"
+        base, population = sql.split_name(name)
+        shared = (
+            f"the patients of `queries/shared/{population}.sql` in place of the cohort"
+            if population
+            else "the shared cohort (`queries/shared/cohort.sql`)"
         )
+        st.markdown(f"**SQL**: `queries/{base}.sql`, with {shared} as a CTE. Bound parameters:")
         if data_is_fast() and sql.compose(name, fast=True) != sql.compose(name):
             st.caption(
                 "This file holds derived tables (pre-aggregated cells, a denormalised visit table), so the app ran "
