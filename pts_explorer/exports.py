@@ -131,10 +131,12 @@ def caption(page: PageExport) -> list[str]:
 
 
 CAPTION_LINE_PX = 26
+CAPTION_CHARS = 170  # a line of 14 px text that fits the 1600 px image
 
 
 def captioned(figure: Any, lines: list[str]) -> Any:
     """A copy of the figure with the lines as a caption under the plot (text, never markup)."""
+    lines = [part for line in lines for part in textwrap.wrap(line, CAPTION_CHARS) or [""]]  # within the width
     out = go.Figure(figure)
     bottom = (out.layout.margin.b if out.layout.margin.b is not None else 80) + CAPTION_LINE_PX * len(lines) + 10
     out.update_layout(margin={"b": bottom})

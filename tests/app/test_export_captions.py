@@ -72,3 +72,15 @@ def test_the_png_is_still_a_1920_by_1080_slide_with_its_caption(app_on, demo_db)
     page = at.session_state["_export_page"]
     png = exports.chart_image(page.charts[0].figure, "png", exports.caption(page))
     assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (1920, 1080)
+
+
+def test_a_long_caption_line_is_wrapped_not_cut():
+    import plotly.graph_objects as go
+
+    lines = ["Effects · " + "; ".join(f"filter number {i}" for i in range(30)), "n = 1 stent, 2 medical · randomized"]
+    svg = exports.chart_image(go.Figure(go.Scatter(x=[1], y=[1])), "svg", lines)
+    root = ElementTree.fromstring(svg)
+    (text,) = [t for t in root.iter(f"{SVG}text") if t.get("class") == "annotation-text"]
+    shown = [span.text for span in text.iter(f"{SVG}tspan")]
+    assert len(shown) > 2 and all(len(line) <= exports.CAPTION_CHARS for line in shown)
+    assert " ".join(shown[:-1]) == lines[0] and shown[-1] == lines[1]
