@@ -5,7 +5,7 @@ and a model-based estimate of the stent's benefit for this profile. Evidence fro
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import candidate, charts, display, glossary, ui, vocab
+from pts_explorer import candidate, charts, config, display, glossary, reproduce, ui, vocab
 from pts_explorer.analytics import candidate as estimate
 from pts_explorer.analytics import competing, responders, safety, survival, trajectories
 from pts_explorer.filters import MAX_MODEL_PATIENTS
@@ -72,17 +72,24 @@ sizes = ui.query("cohort_size_by_study_arm@matched_cohort", matched)
 mix = estimate.design_mix(sizes)
 if mix.observational_dominates:
     amount = "Only" if mix.randomized == 0 else f"Mostly ({100 * mix.share:.0f}%)"
-    st.warning(
+    design_line = (
         f"**{amount} observational (registry) patients match**: treatment was chosen by clinicians, so the arms may "
-        "differ in ways the match does not capture, and the matched arms' comparison is observational.",
-        icon=":material/visibility:",
+        "differ in ways the match does not capture, and the matched arms' comparison is observational."
     )
+    st.warning(design_line, icon=":material/visibility:")
 elif mix.observational:
-    st.info(
+    design_line = (
         f"**{100 * mix.share:.0f}% of the matched patients come from the registry**, pooled with trial "
-        "patients: the matched arms' comparison is not randomized.",
-        icon=":material/visibility:",
+        "patients: the matched arms' comparison is not randomized."
     )
+    st.info(design_line, icon=":material/visibility:")
+else:
+    design_line = (
+        ":green-badge[:material/balance: Randomized patients only] every matched patient comes from a randomized "
+        "trial; the matched arms are still selected by the match, not by the randomization."
+    )
+    st.markdown(design_line)
+ui.record_design(f"matched patients, {mix.label()}", design_line, by_arm)
 agreement = estimate.agreement(profile, match)
 missed = estimate.unhonoured(agreement, shield.too_few)
 if missed:
@@ -243,4 +250,26 @@ st.caption(
     + (f" Formula: `{models[0].formula}`." if models else "")
     + f" Matched ({mix.label()}): {trajectories.DIFF_METHOD}, stent minus medical mean "
     "change among the matched patients."
+)
+model_params = {
+    m.visit_month: {
+        **cohort.as_params(),
+        "outcome": outcome.column,
+        "visit_month": m.visit_month,
+        "randomized_only": True,
+        "max_patients": MAX_MODEL_PATIENTS,
+    }
+    for m in models
+}
+ui.how_computed(
+    "trajectory_summary@matched_cohort",
+    {**matched, "outcome": outcome.column, "by_study": False},
+    f"matched patients counted per arm; their mean Villalta per visit, {trajectories.CI_METHOD}; "
+    f"expected benefit: {estimate.MODEL_METHOD}",
+    reproduce.candidate(
+        matched,
+        {m.visit_month: (model_params[m.visit_month], m.formula, m.profile_row) for m in models},
+        estimate.MIN_MODEL_PER_ARM,
+        config.db_path(),
+    ),
 )

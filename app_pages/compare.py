@@ -7,7 +7,7 @@ what they do to it. Each result says where its patients come from (randomized, o
 import numpy as np
 import streamlit as st
 
-from pts_explorer import charts, display, glossary, ui, vocab
+from pts_explorer import charts, config, display, glossary, reproduce, ui, vocab
 from pts_explorer.analytics import compare, responders, survival, trajectories
 
 current = ui.page_header("Compare two cohorts")
@@ -100,6 +100,7 @@ if relation == compare.SAME:
 labels = result.labels
 counted = result.shared_in_results  # some patients count on both sides of the results below
 n_a, n_b = (shield.count(result.compared[side]) for side in ("A", "B"))
+side_counts = f"{labels['A']} {n_a}, {labels['B']} {n_b} with a baseline value"
 COMPARED = {
     (compare.DISJOINT, True): "No patient is in both cohorts: A against B.",
     (compare.B_IN_A, True): f"Every patient of B is also in A: B ({n_b} with a baseline value) against the rest of A "
@@ -129,10 +130,15 @@ if counted:
         else "Each cohort's means and intervals hold for that cohort; the patients in both count in both curves."
     )
 st.caption("  \n".join([*notes, compared]))
-ui.cohort_design_notice("Mean trajectories", result.designs("trajectories"), labels)
+ui.cohort_design_notice("Mean trajectories", result.designs("trajectories"), labels, side_counts)
 
 st.subheader(f"Baseline: {labels['A']} against {labels['B']}", help=glossary.tip("smd"))
-ui.table(display.pair_table(result.table_one, shield, labels), key="compare_table_one", rows=len(result.table_one))
+ui.table(
+    display.pair_table(result.table_one, shield, labels),
+    key="compare_table_one",
+    rows=len(result.table_one),
+    title=f"Baseline: {labels['A']} against {labels['B']}",
+)
 st.caption(
     f"Continuous: mean (SD); categorical: n (% of the cohort). SMD: standardized mean difference, {labels['A']} vs "
     f"{labels['B']}; {display.SMD_FLAG} above 0.1."
@@ -153,6 +159,7 @@ else:
     ui.table(
         display.pair_difference_table(difference, outcome, labels, row_designs),
         key="compare_difference",
+        title=f"Change from baseline: {labels['A']} minus {labels['B']}",
         rows=len(difference),
     )
     if not counted:
@@ -179,7 +186,7 @@ else:
         f"{trajectories.DIFF_METHOD}; {labels['A']} minus {labels['B']}, within each arm. "
         "Patients: the design of the studies each side's patients come from at that visit. " + overlap_words
     )
-    ui.cohort_design_notice("Change from baseline", result.designs("change"), labels)
+    ui.cohort_design_notice("Change from baseline", result.designs("change"), labels, side_counts)
 
 visit = int(
     ui.control(
@@ -196,7 +203,11 @@ st.subheader(
     help=glossary.tip("wilson"),
 )
 rates = result.responders[result.responders.visit_month == visit]
-ui.table(display.pair_responder_table(rates, shield, labels), key="compare_responders")
+ui.table(
+    display.pair_responder_table(rates, shield, labels),
+    key="compare_responders",
+    title=f"Responders at month {visit}: {labels['A']} against {labels['B']}",
+)
 responder_words = [
     "Non-responder imputation: every patient due at the visit (enrolled long enough before the data cut-off, in a "
     "study that schedules it) who was not seen there (lost to follow-up, dead or a missed visit) counts as not "
@@ -221,7 +232,22 @@ if counted:
         "shares closer, and the two intervals overstate how uncertain the gap between them is."
     )
 st.caption(" ".join(responder_words))
-ui.cohort_design_notice(f"Responders at month {visit}", result.designs("responders", visit=visit), labels)
+ui.cohort_design_notice(f"Responders at month {visit}", result.designs("responders", visit=visit), labels, side_counts)
+
+ui.how_computed(
+    "trajectory_summary",
+    {**a.cohort.as_params(), "outcome": outcome.column, "by_study": False},
+    f"patients of each cohort counted per arm; {trajectories.CI_METHOD}; "
+    f"{labels['A']} minus {labels['B']} mean change, {trajectories.DIFF_METHOD}",
+    reproduce.compare(
+        a.cohort.as_params(),
+        b.cohort.as_params(),
+        result.statements("trajectory_summary", {"outcome": outcome.column, "by_study": False}),
+        arms,
+        outcome.column,
+        config.db_path(),
+    ),
+)
 
 st.subheader(f"Primary patency: {labels['A']} against {labels['B']}", help=glossary.tip("kaplan_meier"))
 if "stent" not in arms:
@@ -257,4 +283,4 @@ if counted and stented_in_both:
 else:
     p = survival.logrank(km)
     st.caption(f"{survival.KM_METHOD}; {survival.LOGRANK_METHOD}: {display.p_clause(p)}.")
-ui.cohort_design_notice("Primary patency", result.designs("patency"), labels)
+ui.cohort_design_notice("Primary patency", result.designs("patency"), labels, side_counts)

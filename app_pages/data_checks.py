@@ -44,7 +44,7 @@ if not endpoints.empty:
                     "Time differs by more than a day": int(r.time_differs),
                 }
             )
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="adtte_reconciliation")
+    ui.table(pd.DataFrame(rows), key="adtte_reconciliation", title="Sponsor's ADTTE endpoints against the app's")
 
 st.subheader("What is checked", anchor=False)
 rules = [*validation.contract_rules(), *validation.app_rules()]
@@ -53,7 +53,7 @@ st.caption(
     "and ranges, unique keys, references between tables, and the derived columns; plus the rules the DDL cannot "
     "state (one procedure per patient, the visit schedule, temporal order)."
 )
-st.dataframe(
+ui.table(
     pd.DataFrame(
         {
             "Rule": [r.id for r in rules],
@@ -61,6 +61,6 @@ st.dataframe(
             "What it finds": [r.message.replace("`", "") for r in rules],
         }
     ),
-    hide_index=True,
     key="rules_table",
+    title="What is checked",
 )

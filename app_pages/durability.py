@@ -127,7 +127,7 @@ if not competing_risk:
     table["Median, months (95% CI)"] = [display.median_label(med.loc[g]) for g in table.index]
 table.index = [labels.get(g, g) for g in table.index]
 column = vocab.SURVIVAL_GROUPINGS[group]
-st.dataframe(table.rename_axis(column).reset_index(), hide_index=True, key="landmark_table")
+ui.table(table.rename_axis(column).reset_index(), key="landmark_table", title="Estimates at 1, 2, 5 and 10 years")
 few = f"fewer than {shield.k} patients are" if shield.active else "nobody is"
 st.caption(f"{display.sentence(method)}; a dash where {few} still at risk. {test_name}: {display.p_clause(p)}.")
 ui.how_computed(
@@ -144,7 +144,7 @@ if result is None:
     st.info("A hazard ratio needs at least two groups and at least one event in each.")
 else:
     reference = labels.get(result.reference, result.reference)
-    ui.table(display.hazard_table(result.hazard_ratios, labels, result.reference))
+    ui.table(display.hazard_table(result.hazard_ratios, labels, result.reference), title="Hazard ratio (Cox)")
     kind = "Cause-specific hazards (deaths censored) of a " if competing_risk else ""
     st.caption(
         f"{kind}{survival.COX_METHOD}; model `{result.formula}`. PH check p: {ph_test.PH_METHOD}, one test per "
@@ -165,7 +165,7 @@ else:
             icon=":material/visibility:",
         )
     term_names = {**vocab.SURVIVAL_GROUPINGS, **vocab.COX_ADJUSTMENTS}
-    ui.table(display.ph_term_table(result.ph_tests, term_names))
+    ui.table(display.ph_term_table(result.ph_tests, term_names), title="Proportional hazards check, per term")
     if not ui.presenting():  # an expander, drawn on request: not on a projector
         residuals = st.expander(
             "Scaled Schoenfeld residuals: the hazard ratio over time", on_change="rerun", key="schoenfeld_open"

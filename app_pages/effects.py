@@ -76,7 +76,7 @@ small_arm = any(shield.too_few(arm_sizes.get(arm, 0)) for arm in vocab.ARMS)
 if not analysis.randomized_only and not small_arm:
     st.markdown("**Baseline imbalance the adjustment has to handle** (SMD, stent vs medical, analysis set):")
     smd = display.analysis_set_smds(data, list(vocab.ANALYSIS_COLUMNS))
-    ui.table(smd)
+    ui.table(smd, title="Baseline imbalance the adjustment has to handle (SMD, analysis set)")
     st.caption(f"{display.SMD_FLAG} |SMD| above 0.1.")
 result = effects.ancova(data, ["study_id", *adjust])
 if result is None:

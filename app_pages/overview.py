@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from pts_explorer import charts, display, glossary, ui
+from pts_explorer import charts, config, display, glossary, reproduce, ui
+from pts_explorer.analytics import baseline
 
 cohort = ui.page_header("Cohort overview")
 
@@ -33,6 +34,12 @@ st.caption(
     "Continuous: mean (SD); categorical: n (% of arm). SMD: standardized mean difference, stent vs medical "
     f"(Yang & Dalton; multi-level for categories); {display.SMD_FLAG} |SMD| above 0.1, a common flag for imbalance; "
     f"{display.DASH} not computable (fewer than 2 patients in an arm)."
+)
+ui.how_computed(
+    "export_patients",
+    params,
+    f"patients counted per arm and study; Table 1: mean and SD (n − 1) per arm, n (% of arm); {baseline.SMD_METHOD}",
+    reproduce.overview(params, config.db_path()),
 )
 
 ui.dataset_provenance()

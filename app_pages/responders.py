@@ -59,7 +59,7 @@ else:
     note = "no risk ratio where an arm has no responder" + (
         f"; not shown where an arm has fewer than {shield.k} responders, non-responders or patients" * shield.active
     )
-    ui.table(display.responder_table(comparison), note=note)
+    ui.table(display.responder_table(comparison), note=note, title="Responders: stent versus medical")
     st.caption(f"{responders.RD_METHOD}; {responders.RR_METHOD}. Responders/patients: {who}.")
     if month in set(comparison.visit_month):
         ui.how_computed(

@@ -60,7 +60,7 @@ else:
 
 st.subheader(f"Complications {period}", help=glossary.tip("clopper_pearson"))
 st.caption(f"{safety.PERIOD_NOTES[period].capitalize()}.")
-st.dataframe(display.safety_table(rates, period, shield), hide_index=True, key="safety_table")
+ui.table(display.safety_table(rates, period, shield), key="safety_table", title=f"Complications {period}")
 sizes = denominators.groupby("arm").patients.sum()
 hidden = shield.mask(sizes.tolist())
 arm_sizes = ", ".join(

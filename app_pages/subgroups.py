@@ -70,7 +70,8 @@ left.caption(
     "term, over the subgroups estimable in both arms. Many subgroups are tested: read with care."
 )
 with right:
-    ui.table(display.subgroup_table(forest, outcome), note="too few patients in an arm to estimate")
+    note = "too few patients in an arm to estimate"
+    ui.table(display.subgroup_table(forest, outcome), note=note, title="Effect by subgroup")
 ui.how_computed(
     "analysis_visit",
     params,

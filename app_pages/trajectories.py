@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pts_explorer import charts, display, glossary, settings, ui, vocab
+from pts_explorer import charts, config, display, glossary, reproduce, settings, ui, vocab
 from pts_explorer.analytics import trajectories
 
 cohort = ui.page_header("Symptom and outcome trajectories")
@@ -95,3 +95,10 @@ ui.chart(
     "Stacked bars: the share of visits in each PTS band, per arm and visit month.",
 )
 st.caption("Share of attended visits in each Villalta band; an open ulcer makes the band severe.")
+ui.how_computed(
+    "trajectory_summary",
+    params,
+    f"{trajectories.CI_METHOD}, per arm and visit; "
+    f"stent − medical mean change from baseline, {trajectories.DIFF_METHOD}",
+    reproduce.trajectories(params, config.db_path(), change),
+)

@@ -21,6 +21,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import plotly.graph_objects as go
 import plotly.io as pio
 
 from pts_explorer import db, derived
@@ -62,6 +63,16 @@ class Method:
 
 
 @dataclass(frozen=True)
+class Design:
+    """A page's statement of the design behind a comparison it shows, and the patients per arm of
+    that analysis set as the page shows them (counts below k already hidden in an export)."""
+
+    kind: str  # "randomized", "observational", "pooled randomized and observational", ...
+    statement: str  # the sentence the page shows, as plain text
+    arms: str  # "46 stent, 44 medical"
+
+
+@dataclass(frozen=True)
 class Query:
     """A query the page ran, with the parameters it used."""
 
@@ -85,6 +96,7 @@ class PageExport:
     tables: list[Table] = field(default_factory=list)
     methods: list[Method] = field(default_factory=list)
     queries: list[Query] = field(default_factory=list)
+    designs: list[Design] = field(default_factory=list)
 
     @property
     def stem(self) -> str:
@@ -104,10 +116,54 @@ def versions() -> dict[str, str]:
 # --- chart images -----------------------------------------------------------------------------------
 
 
-def chart_image(figure: Any, fmt: str) -> bytes:
-    """The chart as PNG (1920 x 1080, a slide) or SVG, rendered by kaleido in the machine's Chromium."""
+def caption(page: PageExport) -> list[str]:
+    """The lines under an exported chart, so a slide made from it says what it shows: the page and
+    its cohort, then the patients per arm, the design and, when the file says so, synthetic data."""
+    first = f"{page.page} · {page.cohort}"
+    if page.designs:
+        sets = list(dict.fromkeys((d.arms, d.kind) for d in page.designs))  # each analysis set once
+        second = "; ".join(f"n = {arms} · {kind}" for arms, kind in sets)
+    else:
+        second = "design not stated on this page"
+    if page.synthetic:
+        second += " · synthetic demo data, not real patients"
+    return [first, f"{second} · {page.dataset}"]
+
+
+CAPTION_LINE_PX = 26
+CAPTION_CHARS = 170  # a line of 14 px text that fits the 1600 px image
+
+
+def captioned(figure: Any, lines: list[str]) -> Any:
+    """A copy of the figure with the lines as a caption under the plot (text, never markup)."""
+    lines = [part for line in lines for part in textwrap.wrap(line, CAPTION_CHARS) or [""]]  # within the width
+    out = go.Figure(figure)
+    bottom = (out.layout.margin.b if out.layout.margin.b is not None else 80) + CAPTION_LINE_PX * len(lines) + 10
+    out.update_layout(margin={"b": bottom})
+    out.add_annotation(
+        text="<br>".join(html.escape(line, quote=False) for line in lines),
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=0,
+        yshift=-(bottom - 10),
+        xanchor="left",
+        yanchor="bottom",
+        align="left",
+        showarrow=False,
+        font={"size": 14, "color": "#444"},
+        name="export_caption",
+    )
+    return out
+
+
+def chart_image(figure: Any, fmt: str, lines: list[str] | None = None) -> bytes:
+    """The chart as PNG (1920 x 1080, a slide) or SVG, rendered by kaleido in the machine's
+    Chromium; `lines`: a caption under it (see caption())."""
     if fmt not in ("png", "svg"):
         raise ValueError(f"unknown image format {fmt!r}")
+    if lines:
+        figure = captioned(figure, lines)
     if not os.environ.get("BROWSER_PATH"):
         found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
         if found:
@@ -139,6 +195,12 @@ def _frame_html(frame: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
+def _sql_file(name: str) -> str:
+    """The file a query name stands for: 'queries/x.sql', or 'queries/x.sql over <population>'."""
+    base, _, population = name.partition("@")
+    return f"queries/{base}.sql" + (f" over queries/shared/{population}.sql" if population else "")
+
+
 def report_html(page: PageExport) -> str:
     """One self-contained page: interactive charts (plotly.js inlined once, no request to the
     network), tables, the cohort, methods with their SQL and bound values, versions, the dataset."""
@@ -160,6 +222,8 @@ def report_html(page: PageExport) -> str:
         parts.append(f"<p><b>Note:</b> {html.escape(page.note)}</p>")
     if page.protection:
         parts.append(f"<p class='meta'>{html.escape(page.protection)}</p>")
+    for statement, arms in dict.fromkeys((d.statement, d.arms) for d in page.designs):
+        parts.append(f"<p class='design'><b>Design:</b> {html.escape(statement)} (n = {html.escape(arms)})</p>")
     for i, chart in enumerate(page.charts):
         figure = pio.to_html(
             chart.figure,
@@ -177,7 +241,7 @@ def report_html(page: PageExport) -> str:
             text, bound = db.bind_params(method.query, method.params)
             parts.append(
                 f"<div class='method'><p><b>{html.escape(method.method)}</b></p>"
-                f"<details><summary>SQL: queries/{html.escape(method.query)}.sql with its bound values</summary>"
+                f"<details><summary>SQL: {html.escape(_sql_file(method.query))} with its bound values</summary>"
                 f"<pre>{html.escape(json.dumps(bound, default=str))}</pre><pre>{html.escape(text)}</pre>"
                 f"<p>Python that recomputes it from the DuckDB file:</p><pre>{html.escape(method.snippet)}</pre>"
                 "</details></div>"
@@ -187,7 +251,7 @@ def report_html(page: PageExport) -> str:
         for query in page.queries:
             text, bound = db.bind_params(query.name, query.params)
             parts.append(
-                f"<details class='method'><summary>queries/{html.escape(query.name)}.sql</summary>"
+                f"<details class='method'><summary>{html.escape(_sql_file(query.name))}</summary>"
                 f"<pre>{html.escape(json.dumps(bound, default=str))}</pre><pre>{html.escape(text)}</pre></details>"
             )
     versions_table = pd.DataFrame(sorted(versions().items()), columns=["Software", "Version"])
@@ -322,13 +386,19 @@ def reproduce_script(page: PageExport, database: Path) -> str:
         "    con.close()\n"
         "    if found != FINGERPRINT:\n"
         "        print(f'warning: {DB} is not the file this page was computed on (fingerprint {found})')\n"
-        f"    results = {{f.__name__: _plain(f()) for f in ({calls}{',' if len(page.methods) == 1 else ''})}}\n"
+        f"    numbers = ({calls}{',' if len(page.methods) == 1 else ''})\n"
+        "    if not numbers:  # a view that showed no number (an empty cohort): nothing to reproduce\n"
+        "        sys.exit('nothing to reproduce: this view of the page computed no number')\n"
+        "    results = {f.__name__: _plain(f()) for f in numbers}\n"
         "    with open('results.json', 'w') as handle:\n"
         "        json.dump(results, handle, indent=2)\n"
         "    print('wrote results.json')\n\n\n"
         "def _plain(value):\n"
-        "    if hasattr(value, 'to_dict'):  # a pandas table or series\n"
-        "        value = value.to_dict(orient='list') if hasattr(value, 'columns') else value.to_dict()\n"
+        "    if hasattr(value, 'columns'):  # a pandas table: its index (what each row is) as columns\n"
+        "        named = any(name is not None for name in value.index.names)\n"
+        "        value = (value.reset_index() if named else value).to_dict(orient='list')\n"
+        "    elif hasattr(value, 'to_dict'):  # a pandas series\n"
+        "        value = value.to_dict()\n"
         "    if isinstance(value, dict):\n"
         "        return {str(k): _plain(v) for k, v in value.items()}\n"
         "    if isinstance(value, (list, tuple)):\n"

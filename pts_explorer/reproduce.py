@@ -7,6 +7,7 @@ Every snippet ends by binding `result`; tests/unit/test_reproduce.py runs them a
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pts_explorer import db
 from pts_explorer.analytics.effects import ARM_TERM
@@ -172,7 +173,142 @@ def safety(params: dict, path: Path) -> str:
             "data['rate'] = data.events / hundreds_of_years  # events per 100 patient-years\n"
             "data['rate_low'], data['rate_high'] = confint_poisson(data.events, hundreds_of_years, method='exact-c')\n"
             "result = data.set_index(['arm', 'group_value', 'event_type', 'period'])[\n"
-            "    ['pct', 'ci_low', 'ci_high', 'rate', 'rate_low', 'rate_high']]\n"
+            "    ['patients_with', 'patients', 'pct', 'ci_low', 'ci_high', 'events', 'rate', 'rate_low',\n"
+            "     'rate_high']]\n"
             "print(result)\n"
         )
+    )
+
+
+# The pages whose numbers are descriptive (Overview, Trajectories) or built from several queries
+# (Compare, Candidate): each snippet recomputes the page's key numbers with pandas from the rows.
+
+_WELCH = (
+    "\nfrom scipy import stats\n\n\n"
+    "def welch(n1, m1, s1, n2, m2, s2):\n"
+    '    """Difference m1 - m2 with Welch\'s 95% CI (Satterthwaite df) and two-sided p."""\n'
+    "    v1, v2 = s1**2 / n1, s2**2 / n2\n"
+    "    se = (v1 + v2) ** 0.5\n"
+    "    df = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))\n"
+    "    half = stats.t.ppf(0.975, df) * se\n"
+    "    p = 2 * stats.t.sf(abs(m1 - m2) / se, df)\n"
+    '    return {"diff": m1 - m2, "ci_low": m1 - m2 - half, "ci_high": m1 - m2 + half, "p_value": p}\n'
+)
+
+
+def overview(params: dict, path: Path) -> str:
+    """Patients per arm and study, and Table 1's continuous characteristics (mean, SD, SMD), from
+    the cohort's patient rows and baseline visits."""
+    return (
+        _load("export_patients", params, path, "patients")
+        + _load("export_visits", params, path, "visits", connect=False)
+        + (
+            "\nimport numpy as np\n\n"
+            "baseline = visits[visits.visit_month == 0].set_index('patient_id')[['villalta_total', 'vcss', "
+            "'veines_qol']]\n"
+            "data = patients.set_index('patient_id').join(baseline)\n"
+            "result = {'patients': len(data), 'per arm': data.arm.value_counts().to_dict(),\n"
+            "          'per study and arm': data.groupby(['study_id', 'arm']).size().to_dict()}\n"
+            "for column in ['age_years', 'bmi', 'months_since_dvt', 'stenosis_pct', 'villalta_total', 'vcss',"
+            " 'veines_qol']:\n"
+            "    x = data.groupby('arm')[column].agg(['count', 'mean', 'std']).astype(float)  # std: n - 1\n"
+            "    row = {f'{stat} {arm}': x.loc[arm, stat] for arm in x.index for stat in x.columns}\n"
+            "    if {'stent', 'medical'} <= set(x.index):  # standardized mean difference (Yang & Dalton)\n"
+            "        pooled = np.sqrt((x.loc['stent', 'std'] ** 2 + x.loc['medical', 'std'] ** 2) / 2)\n"
+            "        row['smd'] = (x.loc['stent', 'mean'] - x.loc['medical', 'mean']) / pooled\n"
+            "    result[column] = row\n"
+            "print(result)\n"
+        )
+    )
+
+
+def trajectories(params: dict, path: Path, change: bool) -> str:
+    """Each arm's mean (t-based 95% CI) per visit, and the Welch difference in mean change."""
+    column = "change" if change else "value"
+    suffix = "_change" if change else ""
+    return (
+        _load("trajectory_summary", params, path)
+        + _WELCH
+        + (
+            f"\n# {column} from baseline: n{suffix}, mean{suffix}, sd{suffix}\n"
+            "result = {}\n"
+            "for r in data.itertuples():\n"
+            f"    n, mean, sd = r.n{suffix}, r.mean{suffix}, r.sd{suffix}\n"
+            f"    if n > 0{' and r.visit_month > 0' if change else ''}:\n"
+            "        half = stats.t.ppf(0.975, n - 1) * sd / n**0.5 if n > 1 else float('nan')\n"
+            "        result[(r.study_group, r.arm, r.visit_month)] = {'n': n, 'mean': mean, 'ci_low': mean - half,\n"
+            "                                                         'ci_high': mean + half}\n"
+            "stent, medical = data[data.arm == 'stent'], data[data.arm == 'medical']\n"
+            "pairs = stent.merge(medical, on=['study_group', 'visit_month'], suffixes=('_s', '_m'))\n"
+            "for r in pairs[pairs.visit_month > 0].itertuples():  # stent minus medical mean change\n"
+            "    if min(r.n_change_s, r.n_change_m) >= 2:\n"
+            "        result[(r.study_group, 'difference', r.visit_month)] = welch(\n"
+            "            r.n_change_s, r.mean_change_s, r.sd_change_s, r.n_change_m, r.mean_change_m, r.sd_change_m)\n"
+            "print(result)\n"
+        )
+    )
+
+
+def compare(a: dict, b: dict, sides: dict[str, tuple[str, dict]], arms: list[str], outcome: str, path: Path) -> str:
+    """Cohort sizes and overlap from the two cohorts' patient rows; each side's mean per arm and
+    visit; side A minus side B in mean change (Welch). sides: per side ("A", "B"), the statement and
+    parameters of trajectory_summary over the patients that side holds (the cohort, or the cohort
+    without the patients of the other: Comparison.statements)."""
+    loads = _load("export_patients", a, path, "patients_a") + _load(
+        "export_patients", b, path, "patients_b", connect=False
+    )
+    for side, (name, params) in sides.items():
+        loads += _load(name, params, path, f"summary_{side.lower()}", connect=False)
+    return (
+        loads
+        + _WELCH
+        + (
+            f"\narms = {arms!r}\n"
+            "a = patients_a[patients_a.arm.isin(arms)]\n"
+            "b = patients_b[patients_b.arm.isin(arms)]\n"
+            "both = a[a.patient_id.isin(b.patient_id)]\n"
+            "result = {'in A': len(a), 'in B': len(b), 'in both': len(both)}\n"
+            "for name, s in (('A', summary_a), ('B', summary_b)):\n"
+            "    for r in s[s.arm.isin(arms) & (s.n > 0)].itertuples():\n"
+            "        result[(name, r.arm, r.visit_month)] = r.mean\n"
+            "pairs = summary_a.merge(summary_b, on=['arm', 'visit_month'], suffixes=('_a', '_b'))\n"
+            "for r in pairs[pairs.arm.isin(arms) & (pairs.visit_month > 0)].itertuples():  # A minus B, mean change\n"
+            "    if min(r.n_change_a, r.n_change_b) >= 2:\n"
+            "        result[('A - B', r.arm, r.visit_month)] = welch(\n"
+            "            r.n_change_a, r.mean_change_a, r.sd_change_a, r.n_change_b, r.mean_change_b, r.sd_change_b)\n"
+            "print(result)\n"
+        )
+    )
+
+
+def candidate(matched: dict, models: dict[int, tuple[dict, str, dict[str, Any]]], min_per_arm: int, path: Path) -> str:
+    """The matched patients per arm and their mean Villalta per visit; the model's expected stent −
+    medical difference for the profile at each month. models: per month, the candidate_model
+    parameters, the model's formula and the profile's row of the model's columns (no arm);
+    min_per_arm: a lesion group enters the model with at least this many complete patients per arm."""
+    summary = {**matched, "outcome": "villalta_total", "by_study": False}
+    loads = _load("export_patients@matched_cohort", matched, path, "patients")
+    loads += _load("trajectory_summary@matched_cohort", summary, path, "summary", connect=False)
+    fits = []
+    for month, (params, formula, row) in models.items():
+        loads += _load("candidate_model", params, path, f"month_{month}", connect=False)
+        fits.append(f"    {month}: (month_{month}, {formula!r}, {row!r}),\n")
+    return loads + (
+        "\nimport pandas as pd\nimport statsmodels.formula.api as smf\n\n"
+        "# $matched_ids: the patients the page matched (queries/candidate_match.sql)\n"
+        "result = {'matched': patients.arm.value_counts().to_dict()}\n"
+        "for r in summary[summary.n > 0].itertuples():\n"
+        "    result[(r.arm, r.visit_month)] = r.mean\n"
+        "# randomized patients with the visit and every covariate (complete cases), in the lesion groups\n"
+        f"# with at least {min_per_arm} such patients in each arm\n"
+        "models = {\n" + "".join(fits) + "}\n"
+        "for month, (data, formula, row) in models.items():\n"
+        "    complete = data.dropna(subset=sorted(set(row) | {'change', 'arm'}))\n"
+        "    per_arm = complete.groupby(['lesion_group', 'arm']).size().unstack(fill_value=0)\n"
+        "    per_arm = per_arm.reindex(columns=['stent', 'medical'], fill_value=0)\n"
+        f"    kept = per_arm.index[(per_arm >= {min_per_arm}).all(axis=1)]\n"
+        "    fit = smf.ols(formula, data=complete[complete.lesion_group.isin(kept)]).fit()\n"
+        "    stent, medical = fit.predict(pd.DataFrame([{**row, 'arm': 'stent'}, {**row, 'arm': 'medical'}]))\n"
+        "    result[('expected stent - medical', month)] = stent - medical\n"
+        "print(result)\n"
     )

@@ -67,14 +67,18 @@ class Side:
     cohort: CohortFilter
     without: CohortFilter | None = None
 
-    def run(self, query: Query, name: str, extra: Mapping[str, object], study: str | None = None) -> pd.DataFrame:
-        """`name` over this side's patients (within one study if given)."""
+    def statement(self, name: str, extra: Mapping[str, object], study: str | None = None) -> tuple[str, dict]:
+        """The statement and parameters of `name` over this side's patients (within one study if given)."""
         cohort = self.cohort if study is None else self.cohort.intersect(CohortFilter(study=(study,)))
         params = {**cohort.as_params(), **extra}
         if self.without is None:
-            return query(name, params)
+            return name, params
         b_params = {f"b_{key}": value for key, value in self.without.as_params().items()}
-        return query(name + WITHOUT, {**params, **b_params})
+        return name + WITHOUT, {**params, **b_params}
+
+    def run(self, query: Query, name: str, extra: Mapping[str, object], study: str | None = None) -> pd.DataFrame:
+        """`name` over this side's patients (within one study if given)."""
+        return query(*self.statement(name, extra, study))
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,7 @@ class Comparison:
     # patency), study_id, design, n (patients that result counts from that study).
     sources: pd.DataFrame = field(default_factory=pd.DataFrame)
     compared: dict[str, int] = field(default_factory=dict)  # patients per side, within the arms
+    sides: dict[str, Side] = field(default_factory=dict)  # sides_of: the patients each side holds
 
     @property
     def empty(self) -> bool:
@@ -108,6 +113,10 @@ class Comparison:
     def shared_in_results(self) -> bool:
         """Whether the results below count some patients on both sides."""
         return self.shared > 0 and not (self.apart and self.relation != SAME)
+
+    def statements(self, name: str, extra: Mapping[str, object]) -> dict[str, tuple[str, dict]]:
+        """Per side, the statement and parameters of `name` over that side's patients."""
+        return {side: patients.statement(name, extra) for side, patients in self.sides.items()}
 
     def designs(self, result: str, arms: Iterable[str] | None = None, visit: int | None = None) -> dict[str, dict]:
         """Per side, the design of each study whose patients `result` counts: {side: {study: design}}."""
@@ -203,6 +212,7 @@ def compare_cohorts(
         labels=side_labels(relation, apart),
         sources=sources,
         compared={name: _patients_at_baseline(s) for name, s in summaries.items()},
+        sides=sides,
     )
 
 

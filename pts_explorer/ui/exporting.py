@@ -20,12 +20,38 @@ from pts_explorer.ui.data import connection, data_fingerprint, query
 
 _ITEMS = "_export_items"
 _SLOT = "_export_slot"
+PAGE = "_export_page"
 exporting = state.exporting
 
 
 def begin() -> None:
-    st.session_state[_ITEMS] = {"charts": [], "tables": [], "methods": [], "queries": {}}
+    st.session_state[_ITEMS] = {"charts": [], "tables": [], "methods": [], "queries": {}, "designs": []}
     st.session_state.pop(_SLOT, None)
+
+
+# The titles of the tables the pages draw under a widget key without passing one: each is the
+# heading the page shows above the table, so the report reads as the page does.
+TABLE_TITLES = {
+    "overview_table_one": "Baseline characteristics by arm (Table 1)",
+    "trajectory_table": "Outcome by arm and visit: mean and 95% CI",
+    "difference_table": "Difference between arms in mean change from baseline",
+    "mmrm_table": "Adjusted effect at every visit (MMRM)",
+    "interaction_tests": "Treatment-by-subgroup interaction tests",
+    "compare_table_one": "Baseline: cohort A against cohort B",
+    "compare_difference": "Change from baseline: cohort A minus cohort B",
+    "compare_responders": "Responders: cohort A against cohort B",
+    "candidate_similarity": "Who they are: this patient against the matched patients",
+    "candidate_studies": "Matched patients by study and design",
+    "candidate_responders": "Responders at 6 and 12 months",
+    "candidate_healing": "Ulcer healing of the matched patients",
+    "candidate_patency": "Primary patency of the stented matched patients",
+    "candidate_safety": "Complications within 30 days of the procedure, stented matched patients",
+    "candidate_estimates": "Expected benefit of a stent for this profile",
+    "candidate_agreement": "How many matched patients agree with the profile, per field",
+    "findings_table": "Problems found by the data checks",
+    "import_manifest": "Source files of the import",
+}
+UNTITLED = "Untitled table"  # a table drawn with neither a title nor a key of TABLE_TITLES (the tests refuse it)
 
 
 def add_chart(figure: Any, key: str, summary: str) -> None:
@@ -35,11 +61,19 @@ def add_chart(figure: Any, key: str, summary: str) -> None:
         items["charts"].append(exports.Chart(key, title, summary, figure))
 
 
-def add_table(frame: Any, key: str | None, note: str | None) -> None:
+def add_table(frame: Any, key: str | None, note: str | None, title: str | None = None) -> None:
     items = st.session_state.get(_ITEMS)
     if items is not None:
-        title = (key or "table").replace("_", " ").capitalize()
-        items["tables"].append(exports.Table(key or title, title, frame.copy(), note or ""))
+        title = title or TABLE_TITLES.get(key or "", UNTITLED)
+        items["tables"].append(exports.Table(key or "", title, frame.copy(), note or ""))
+
+
+def add_design(kind: str, statement: str, arms: str) -> None:
+    """The design the page states for a comparison it shows, with that analysis set's patients per
+    arm as shown: for the report and the caption of every exported image."""
+    items = st.session_state.get(_ITEMS)
+    if items is not None:
+        items["designs"].append(exports.Design(kind, statement, arms))
 
 
 def add_query(name: str, params: dict) -> None:
@@ -83,6 +117,8 @@ def fill(page_title: str, cohort: CohortFilter) -> None:
     if slot is None or items is None:
         return
     page = _page_export(page_title, cohort, items)
+    st.session_state[PAGE] = page  # what the downloads below are built from (the tests read it)
+    lines = exports.caption(page)
     path, con = config.db_path(), connection()  # taken here: the downloads run on their own threads
     k, _ = config.small_cells()
     with slot:
@@ -117,7 +153,7 @@ def fill(page_title: str, cohort: CohortFilter) -> None:
             with left:
                 _download(
                     "PNG",
-                    partial(exports.chart_image, chart.figure, "png"),
+                    partial(exports.chart_image, chart.figure, "png", lines),
                     f"{chart.key}.png",
                     "image/png",
                     f"export_png_{i}",
@@ -125,7 +161,7 @@ def fill(page_title: str, cohort: CohortFilter) -> None:
             with right:
                 _download(
                     "SVG",
-                    partial(exports.chart_image, chart.figure, "svg"),
+                    partial(exports.chart_image, chart.figure, "svg", lines),
                     f"{chart.key}.svg",
                     "image/svg+xml",
                     f"export_svg_{i}",
@@ -164,4 +200,5 @@ def _page_export(page_title: str, cohort: CohortFilter, items: dict) -> exports.
         tables=list(items["tables"]),
         methods=list(items["methods"]),
         queries=list(items["queries"].values()),
+        designs=list(items["designs"]),
     )

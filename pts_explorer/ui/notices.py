@@ -55,7 +55,7 @@ def require_database() -> validation.Report:
 
 def findings_table(findings: list[validation.Finding]) -> None:
     """Problems as plain text in a table (values from the file are never read as Markdown)."""
-    st.dataframe(
+    table(
         pd.DataFrame(
             {
                 "Severity": [f.severity.capitalize() for f in findings],
@@ -65,7 +65,6 @@ def findings_table(findings: list[validation.Finding]) -> None:
                 "Rule": [f.rule for f in findings],
             }
         ),
-        hide_index=True,
         key="findings_table",
     )
 
@@ -149,7 +148,7 @@ def dataset_provenance() -> None:
             f"(importer {row.importer_version}); {int(row.warnings):,} warning(s) stored, listed on Data checks."
         )
         manifest = query("import_manifest")
-        st.dataframe(
+        table(
             pd.DataFrame(
                 {
                     "Source file": manifest.file,
@@ -158,7 +157,6 @@ def dataset_provenance() -> None:
                     "SHA-256": manifest.sha256,
                 }
             ),
-            hide_index=True,
             key="import_manifest",
         )
 
@@ -202,6 +200,7 @@ def no_analysis_data(settings: AnalysisSettings) -> None:
     )
 
 
+POOLED = "pooled randomized and observational, not a randomized comparison"
 POOLED_REMEDIES = {
     "split": "Split by study to keep the trial's randomized contrast separate.",
     "registry": "Switch off *Include observational (registry) patients* for the randomized contrast alone.",
@@ -220,11 +219,12 @@ def design_notice(sizes: pd.DataFrame, split_by_study: bool = False, remedy: str
     present = [arm for arm in vocab.ARMS if by_arm.get(arm, 0) > 0]
     shield = state.protection()
     if len(present) == 1:
-        st.info(
+        one_arm = (
             f"**One arm only**: this cohort holds {vocab.ARMS[present[0]].lower()} patients only "
-            f"(n = {shield.count(int(by_arm[present[0]]))}), so nothing is compared between arms.",
-            icon=":material/info:",
+            f"(n = {shield.count(int(by_arm[present[0]]))}), so nothing is compared between arms."
         )
+        st.info(one_arm, icon=":material/info:")
+        record_design("one arm only, no comparison", one_arm, by_arm)
         _small_cohort(by_arm)
         return
     _small_cohort(by_arm)
@@ -245,6 +245,27 @@ def design_notice(sizes: pd.DataFrame, split_by_study: bool = False, remedy: str
     else:
         return
     st.markdown(line)
+    if len(kinds) == 1:
+        kind = f"{next(iter(kinds))} comparison"
+    else:
+        kind = "one panel per study, randomized and observational" if split_by_study else POOLED
+    record_design(kind, line, by_arm)
+
+
+def record_design(kind: str, line: str, by_arm: pd.Series | None = None, counts: str | None = None) -> None:
+    """The design statement a page showed (Markdown, badges allowed) as plain text, with the
+    analysis set's patients per arm as shown (or `counts`, in words), for the report and the
+    exported images' captions."""
+    if counts is None:
+        shield = state.protection()
+        arms = (pd.Series(dtype=int) if by_arm is None else by_arm).reindex(list(vocab.ARMS), fill_value=0)
+        hidden = shield.mask(arms.tolist())  # the arms add up to the cohort
+        counts = ", ".join(
+            f"{shield.count(int(n), h)} {vocab.ARMS[arm].lower()}"
+            for (arm, n), h in zip(arms.items(), hidden, strict=True)
+        )
+    text = re.sub(r":[a-z]+-badge\[(?::material/[a-z_]+: )?([^\]]*)\] ", r"\1: ", line).replace("**", "")
+    exporting.add_design(kind, re.sub(r"\\(.)", r"\1", text), counts)
 
 
 COHORT_DESIGNS = {
@@ -258,13 +279,14 @@ def _plain(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))
 
 
-def cohort_design_notice(result: str, designs: dict[str, dict[str, str]], labels: dict[str, str]) -> None:
+def cohort_design_notice(result: str, designs: dict[str, dict[str, str]], labels: dict[str, str], counts: str) -> None:
     """Compare's design notice, beside one result: where each cohort's patients in that result
     come from (randomized trial, observational registry, or both pooled), and that cohorts are not
     randomized against each other.
 
     designs: per side ("A", "B"), the design of each study the result counts patients from
-    (analytics.compare.Comparison.designs); labels: what each side holds ("A without B"...).
+    (analytics.compare.Comparison.designs); labels: what each side holds ("A without B"...);
+    counts: the patients of each side, in words (for the report).
     """
     parts = []
     for side, studies in designs.items():
@@ -277,11 +299,13 @@ def cohort_design_notice(result: str, designs: dict[str, dict[str, str]], labels
         else:
             what = "pooled " + " and ".join(f"{k} ({named[k]})" for k in kinds) + " patients"
         parts.append(f"**{_plain(labels.get(side, side))}**: {what}")
-    st.markdown(
+    line = (
         f":orange-badge[:material/call_split: Cohort against cohort, not randomized] {result}: "
         + "; ".join(parts)
         + ". Patients are not randomized between cohorts: they may differ in more than their filters (Table 1)."
     )
+    st.markdown(line)
+    record_design("cohort against cohort, not randomized", line, counts=counts)
 
 
 SMALL_ARM = 10  # below this many patients in an arm, every estimate is very imprecise
@@ -312,10 +336,13 @@ def how_computed(name: str, params: dict[str, Any], method: str, snippet: str) -
     text, bound = db.bind_params(name, params)
     with st.expander("How this was computed", icon=":material/code:"):
         st.markdown(f"**Method:** {method}")
-        st.markdown(
-            f"**SQL**: `queries/{name}.sql`, with the shared cohort (`queries/shared/cohort.sql`) as a CTE. "
-            "Bound parameters:"
+        base, population = sql.split_name(name)
+        shared = (
+            f"the patients of `queries/shared/{population}.sql` in place of the cohort"
+            if population
+            else "the shared cohort (`queries/shared/cohort.sql`)"
         )
+        st.markdown(f"**SQL**: `queries/{base}.sql`, with {shared} as a CTE. Bound parameters:")
         if data_is_fast() and sql.compose(name, fast=True) != sql.compose(name):
             st.caption(
                 "This file holds derived tables (pre-aggregated cells, a denormalised visit table), so the app ran "
@@ -393,13 +420,21 @@ def share_link() -> None:
         st.code(address, language=None, wrap_lines=True)
 
 
-def table(frame: pd.DataFrame, key: str | None = None, note: str | None = None, rows: int | None = None) -> None:
+def table(
+    frame: pd.DataFrame,
+    key: str | None = None,
+    note: str | None = None,
+    rows: int | None = None,
+    title: str | None = None,
+) -> None:
     """A presented table, with a footnote for its dashes (values that cannot be computed), and the
-    Glossary's words on any header that names a method; `rows`: show that many without scrolling."""
+    Glossary's words on any header that names a method; `rows`: show that many without scrolling;
+    `title`: its heading in the page's report (the page's own heading above it; without one, the
+    title exporting.TABLE_TITLES gives its key)."""
     help_by_column = {c: glossary.tip(glossary.COLUMN_TERMS[c]) for c in frame.columns if c in glossary.COLUMN_TERMS}
     config = {c: st.column_config.Column(help=text) for c, text in help_by_column.items()}
     height: int | Literal["auto"] = 35 * (rows + 1) + 3 if rows else "auto"
-    exporting.add_table(frame, key, note)
+    exporting.add_table(frame, key, note, title)
     st.dataframe(frame, hide_index=True, key=key, column_config=config, height=height)
     if frame.astype(str).isin([display.DASH]).any().any():
         st.caption(f"{display.DASH} {note or display.NOT_COMPUTABLE}.")

@@ -196,8 +196,11 @@ def _close(got, want, where):
 
 
 def _plain(value):
-    if hasattr(value, "to_dict"):  # as the bundle's script does
-        value = value.to_dict(orient="list") if hasattr(value, "columns") else value.to_dict()
+    if hasattr(value, "columns"):  # as the bundle's script does
+        named = any(name is not None for name in value.index.names)
+        value = (value.reset_index() if named else value).to_dict(orient="list")
+    elif hasattr(value, "to_dict"):
+        value = value.to_dict()
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

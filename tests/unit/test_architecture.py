@@ -101,3 +101,45 @@ def test_every_core_module_is_held_to_the_no_streamlit_contract():
         if (p.suffix == ".py" and p.stem != "__init__") or (p.is_dir() and (p / "__init__.py").exists())
     }
     assert core - {"pts_explorer.ui"} == set(contract["source_modules"])
+
+
+@pytest.mark.parametrize(
+    "call", ["st.dataframe(pd.DataFrame())", "st.plotly_chart(None)", "st.table(pd.DataFrame())", "st.stop()"]
+)
+def test_ruff_refuses_drawing_past_the_exports_in_a_page(project_copy, call):
+    """A table or chart a page draws itself never reaches its report: pages go through ui.table and
+    ui.chart (app_pages/ruff.toml), as they go through ui.stop."""
+    with _planted(project_copy, "app_pages/overview.py", f"\n{call}\n"):
+        result = _run("ruff", "check", "app_pages/overview.py", cwd=project_copy)
+    assert result.returncode != 0
+    name = call.split("(")[0].replace("st.", "streamlit.")
+    assert f"TID251 `{name}` is banned" in result.stdout
+
+
+def test_ruff_still_allows_them_in_the_ui_layer(project_copy):
+    with _planted(project_copy, "pts_explorer/ui/notices.py", "\n\ndef _probe() -> None:\n    st.dataframe(None)\n"):
+        result = _run("ruff", "check", "pts_explorer/ui/notices.py", cwd=project_copy)
+    assert result.returncode == 0, result.stdout
+
+
+def test_no_page_draws_a_table_or_chart_on_a_container():
+    """`left.dataframe(...)` on a column escapes the banned-api rule (it bans module attributes):
+    no page calls a table or chart method on anything but ui."""
+    import ast
+
+    drawn = {"dataframe", "plotly_chart", "table", "data_editor"}
+    found = []
+    for path in sorted((PROJECT_ROOT / "app_pages").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        ours = {  # pts_explorer's modules (ui.table, reproduce.table): not Streamlit
+            alias.asname or alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("pts_explorer")
+            for alias in node.names
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in drawn:
+                owner = node.func.value
+                if not (isinstance(owner, ast.Name) and owner.id in ours):
+                    found.append(f"{path.name}:{node.lineno}")
+    assert not found
