@@ -27,7 +27,8 @@ imputation = ui.control(
     required=True,
     format_func=vocab.RESPONDER_IMPUTATIONS.get,
     help="Non-responder (non-responder imputation, the default analysis): a patient due at the visit but not "
-    "seen there is not a responder. Excluded (complete cases, a sensitivity analysis): such patients are left out.",
+    "seen there, also one who died or left the study, is not a responder. Excluded (complete cases, a sensitivity "
+    "analysis): such patients are left out.",
 )
 who = (
     "patients due at the visit; a patient not seen there counts as a non-responder"
@@ -39,6 +40,8 @@ st.caption(
     "No validated responder threshold exists: 4 points is an assumption (how the answer moves with it: bottom of "
     "the page)."
 )
+if imputation == "nri":
+    st.caption(responders.NRI_ESTIMATES)
 params = analysis.as_params(threshold=float(threshold))
 
 agg = ui.query("responders_by_visit", params)
