@@ -24,22 +24,23 @@ ARM_COLORS = {"stent": "#0072B2", "medical": "#D55E00"}
 ARM_MARKERS = {"stent": "circle", "medical": "square"}
 ARM_DASHES = {"stent": "solid", "medical": "dash"}
 ARM_PATTERNS = {"stent": "", "medical": "/"}
-# Charts are drawn on a transparent background: the app's white (light) or near-black #0E1117 (dark)
-# theme shows through, as the system chooses. Every colour below that draws data has a WCAG contrast
-# of at least 3:1 against both (relative luminance between 0.117 and 0.30), so one palette serves
-# both themes and the exports (tests/unit/test_palette.py).
-# Groupings other than the arm: Paul Tol's colour-blind-safe schemes, the colours of his "muted"
-# and "bright" sets that keep 3:1 on both backgrounds (his indigo, wine, cyan and sand do not).
-GROUP_COLORS = ("#AA3377", "#117733", "#999933", "#CC6677", "#AA4499")
+# Charts are drawn on a transparent background: Streamlit's white (light) or #171614 (dark) theme
+# shows through, as the system chooses. Every colour below that draws data has a WCAG contrast of
+# at least 3:1 against both (relative luminance between 0.124 and 0.30), so one palette serves both
+# themes and the exports (tests/unit/test_palette.py; the browser test reads both backgrounds).
+# Groupings other than the arm: Paul Tol's colour-blind-safe schemes at a lightness that keeps 3:1
+# on both: his muted green, olive and rose as they are; his bright purple a little lighter; his
+# muted cyan darker (his indigo, wine and sand cannot be).
+GROUP_COLORS = ("#AE3C7D", "#117733", "#999933", "#CC6677", "#6598B1")
 GROUP_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
-# PTS bands: yellow to red to purple as in ColorBrewer's YlOrRd (dark goldenrod; ColorBrewer's
-# #D6604D and #D73027; Tol's purple), at the lightness 3:1 on both themes allows, ordered by
-# lightness so the order survives colour-blindness.
+# PTS bands: yellow to red to purple, as ColorBrewer's YlOrRd runs (dark goldenrod; ColorBrewer's
+# #D6604D and #D73027; Tol's purple lightened), at the lightness 3:1 on both themes allows, ordered
+# by lightness so the order survives colour-blindness.
 BAND_COLORS = {
     "none": "#B8860B",
     "mild": "#D6604D",
     "moderate": "#D73027",
-    "severe": "#AA3377",
+    "severe": "#AE3C7D",
     "hidden": "#888888",  # small-cell protection: the bands whose counts are hidden, together
 }
 HIDDEN_BAND = "hidden"

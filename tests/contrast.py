@@ -1,7 +1,7 @@
 """WCAG 2 contrast of chart colours, and the colours a plotly figure (as JSON) draws.
 
 The app's charts have a transparent background, so what a colour is seen against is the page:
-Streamlit's light theme (white) or its dark theme (#0E1117), whichever the system asks for (the
+Streamlit's light theme (white) or its dark theme (#171614), whichever the system asks for (the
 app sets no `base`). tests/browser/test_chart_contrast_in_chromium.py reads both off the page.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-BACKGROUNDS = {"light": "#FFFFFF", "dark": "#0E1117"}
+BACKGROUNDS = {"light": "#FFFFFF", "dark": "#171614"}  # Streamlit 1.67's themes, as Chromium shows them
 MIN_CONTRAST = 3.0  # WCAG 2.1, 1.4.11 non-text contrast (graphical objects)
 
 _RGB = re.compile(r"rgba?\(\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)\s*(?:,\s*([\d.]+)\s*)?\)")
