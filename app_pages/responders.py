@@ -40,8 +40,6 @@ st.caption(
     "No validated responder threshold exists: 4 points is an assumption (how the answer moves with it: bottom of "
     "the page)."
 )
-if imputation == "nri":
-    st.caption(responders.NRI_ESTIMATES)
 params = analysis.as_params(threshold=float(threshold))
 
 agg = ui.query("responders_by_visit", params)
@@ -53,6 +51,8 @@ label = responders.DESCRIPTIONS[definition].replace("the threshold", f"{threshol
 shield = ui.protection()
 shares = display.protect_shares(responders.proportions(agg, definition, imputation), shield)
 ui.chart(charts.responder_figure(shares, label), "responder_chart", display.summary_shares(shares))
+if imputation == "nri":
+    st.caption(responders.NRI_ESTIMATES)
 
 st.subheader("Stent versus medical", help=glossary.tip("wilson", "nri"))
 comparison = display.protect_comparison(responders.compare_arms(agg, definition, imputation), shield)
