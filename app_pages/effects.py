@@ -31,7 +31,8 @@ method = ui.control(
     required=True,
     format_func=vocab.MMRM_METHODS.get,
     help="REML with Satterthwaite degrees of freedom and t-based intervals is what regulatory and published "
-    "trial analyses use; ML with Wald z intervals is shown for comparison.",
+    "trial analyses use; ML with Wald z intervals is shown for comparison (its standard errors carry nlme's "
+    "N/(N − p) factor, as the R reference reports them).",
 )
 fits = ui.mmrm_fits(params, method)
 tables = [fit.effects.assign(study_group=study) for study, fit in fits.items() if fit is not None]
@@ -53,6 +54,9 @@ else:
         else:
             (st.caption if fit.covariance == "unstructured" else st.warning)(f"{study}: {fit.note}")
     ui.table(display.mmrm_table(table, outcome), key="mmrm_table", note=ui.dash_note(shield))
+    st.caption(effects.MMRM_REFERENCE)
+    if method == "ml":
+        st.caption(effects.ML_SE_FACTOR)
     study, fit = next((s, f) for s, f in fits.items() if f is not None)
     ui.how_computed(
         "analysis_long",
@@ -94,6 +98,7 @@ else:
         f"Stent minus medical change from baseline, {outcome.unit}; model: `{result.formula}`; {better} "
         f"{outcome.label} is better."
     )
+    st.caption(effects.complete_cases(month))
     ui.how_computed(
         "analysis_visit", params, effects.ANCOVA_METHOD, reproduce.ancova(params, config.db_path(), result.formula)
     )

@@ -27,7 +27,8 @@ imputation = ui.control(
     required=True,
     format_func=vocab.RESPONDER_IMPUTATIONS.get,
     help="Non-responder (non-responder imputation, the default analysis): a patient due at the visit but not "
-    "seen there is not a responder. Excluded (complete cases, a sensitivity analysis): such patients are left out.",
+    "seen there, also one who died or left the study, is not a responder. Excluded (complete cases, a sensitivity "
+    "analysis): such patients are left out.",
 )
 who = (
     "patients due at the visit; a patient not seen there counts as a non-responder"
@@ -50,6 +51,8 @@ label = responders.DESCRIPTIONS[definition].replace("the threshold", f"{threshol
 shield = ui.protection()
 shares = display.protect_shares(responders.proportions(agg, definition, imputation), shield)
 ui.chart(charts.responder_figure(shares, label), "responder_chart", display.summary_shares(shares))
+if imputation == "nri":
+    st.caption(responders.NRI_ESTIMATES)
 
 st.subheader("Stent versus medical", help=glossary.tip("wilson", "nri"))
 comparison = display.protect_comparison(responders.compare_arms(agg, definition, imputation), shield)

@@ -61,6 +61,7 @@ st.caption(
     "for the baseline value (and study when studies are pooled). n = patients stent/medical. Subgroups with "
     f"fewer than {effects.MIN_PER_ARM} patients in an arm are shown, not estimated."
 )
+st.caption(effects.complete_cases(month))
 
 left, right = st.columns([1, 2])
 with left:

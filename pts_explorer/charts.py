@@ -24,20 +24,28 @@ ARM_COLORS = {"stent": "#0072B2", "medical": "#D55E00"}
 ARM_MARKERS = {"stent": "circle", "medical": "square"}
 ARM_DASHES = {"stent": "solid", "medical": "dash"}
 ARM_PATTERNS = {"stent": "", "medical": "/"}
-# Paul Tol's "muted" qualitative scheme (colour-blind safe) for groupings other than the arm.
-GROUP_COLORS = ("#332288", "#117733", "#AA4499", "#44AA99", "#999933", "#882255", "#88CCEE", "#DDCC77", "#CC6677")
+# Charts are drawn on a transparent background: Streamlit's white (light) or #171614 (dark) theme
+# shows through, as the system chooses. Every colour below that draws data has a WCAG contrast of
+# at least 3:1 against both (relative luminance between 0.124 and 0.30), so one palette serves both
+# themes and the exports (tests/unit/test_palette.py; the browser test reads both backgrounds).
+# Groupings other than the arm: Paul Tol's colour-blind-safe schemes at a lightness that keeps 3:1
+# on both: his muted green, olive and rose as they are; his bright purple a little lighter; his
+# muted cyan darker (his indigo, wine and sand cannot be).
+GROUP_COLORS = ("#AE3C7D", "#117733", "#999933", "#CC6677", "#6598B1")
 GROUP_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
-# PTS bands: ColorBrewer YlOrRd, ordered by lightness so the order survives colour-blindness.
+# PTS bands: yellow to red to purple, as ColorBrewer's YlOrRd runs (dark goldenrod; ColorBrewer's
+# #D6604D and #D73027; Tol's purple lightened), at the lightness 3:1 on both themes allows, ordered
+# by lightness so the order survives colour-blindness.
 BAND_COLORS = {
-    "none": "#FED976",
-    "mild": "#FD8D3C",
-    "moderate": "#E31A1C",
-    "severe": "#800026",
-    "hidden": "#BBBBBB",  # small-cell protection: the bands whose counts are hidden, together
+    "none": "#B8860B",
+    "mild": "#D6604D",
+    "moderate": "#D73027",
+    "severe": "#AE3C7D",
+    "hidden": "#888888",  # small-cell protection: the bands whose counts are hidden, together
 }
 HIDDEN_BAND = "hidden"
 BAND_LABELS = {**vocab.BANDS, HIDDEN_BAND: "Hidden (small counts)"}
-ESTIMATE_COLOR = "#44AA99"  # a stent-minus-medical difference: neither arm's colour
+ESTIMATE_COLOR = "#009988"  # a stent-minus-medical difference: neither arm's colour (Tol's "vibrant" teal)
 REFERENCE_COLOR = "#888888"  # zero and reference lines, readable on light and dark backgrounds
 GRID_COLOR = "rgba(128, 128, 128, 0.22)"
 # Sequential ColorBrewer scales for heatmaps, as the lists plotly.js draws (it knows no "OrRd").
@@ -808,7 +816,7 @@ def threshold_sensitivity_figure(frame: pd.DataFrame, chosen: float, title: str)
             mode="lines",
             line={"width": 0},
             fill="tonexty",
-            fillcolor="rgba(68, 170, 153, 0.2)",
+            fillcolor=_rgba(ESTIMATE_COLOR, 0.2),
             name="95% CI (Newcombe)",
             hoverinfo="skip",
         )

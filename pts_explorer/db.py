@@ -62,7 +62,7 @@ def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     The file is attached read-only to a new in-memory DuckDB instance whose own catalog holds one
     view per table of the file, so queries name tables plainly. A new instance per open matters:
     `duckdb.connect(path)` returns the instance already open for that path, which keeps reading
-    the old file after it was replaced (shared/reference/import.md §3.5).
+    the old file after it was replaced (docs/import.md §3).
     """
     if not path.exists():
         raise DatabaseProblem(f"No outcomes database at {path}.")

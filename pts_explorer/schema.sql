@@ -1,4 +1,4 @@
--- PTS Outcomes Explorer: the data contract as DDL (see shared/reference/data-contract.md).
+-- PTS Outcomes Explorer: the data contract as DDL (the data dictionary: data/README.md).
 -- Run by the generator and the importer on a new, empty database file.
 
 CREATE TABLE dataset_info (

@@ -6,7 +6,7 @@ pts_explorer.parquet, or from a Spark catalog database (PTS_SPARK_DATABASE).
 Spark is an optional extra (requirements-spark.txt, Java 17): without it the app never imports
 this module's dependencies, and asking for it says what is missing.
 
-Portability rules the queries keep (tests/unit/test_portability.py guards them; scale-out.md 5.4):
+Portability rules the queries keep (tests/unit/test_portability.py guards them; docs/scale-out.md §3):
 array_length() not len(); standard UNPIVOT; no lateral column alias in a window; samples ordered by
 sample_key (md5 of the patient id), the same on every engine; quantiles via quantile_cont only;
 parameters scalar or list literals.

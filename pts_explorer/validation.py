@@ -256,7 +256,7 @@ VISIT_WINDOW_DAYS = 120  # how far an attended visit may lie from its scheduled 
 
 def app_rules() -> list[Rule]:
     """Rules the DDL cannot state: the app's numbers rely on the errors; the warnings are the
-    temporal and clinical-consistency checks of shared/reference/import.md §3.3."""
+    temporal and clinical-consistency checks of docs/import.md §1."""
     return [
         Rule(
             "rows:dataset_info",

@@ -1,4 +1,4 @@
-"""The malformed-file set of shared/reference/import.md §3.6 (and a few more), made from a valid
+"""The malformed-file set of docs/import.md §4, made from a valid
 example export: each case edits a copy of one profile's folder and names the rule that must
 catch it. Errors must leave the live database untouched; warnings import, with the warning stored."""
 

@@ -19,6 +19,29 @@ from pts_explorer.analytics import mmrm
 ARM_TERM = "C(arm, Treatment('medical'))[T.stent]"
 ARM = "C(arm, Treatment('medical'))"
 ANCOVA_METHOD = "ANCOVA (OLS) of change from baseline, adjusted for the baseline value; t-based 95% CI"
+# What the MMRM was checked against (tests/reference, tests/unit/test_mmrm.py), as the page says it.
+MMRM_REFERENCE = (
+    "Checked against R (nlme 3.1-162 and emmeans 1.8.4-1) on the demo trial: the estimates and standard errors "
+    "equal nlme::gls with an unstructured covariance (corSymm + varIdent) and emmeans contrasts to 5 decimals. "
+    "The degrees of freedom are exact Satterthwaite, computed as R's mmrm package and SAS compute them (not "
+    "checked against either); they differ from emmeans' approximate Satterthwaite df by up to 3.5%, the CIs and "
+    "p-values by at most 0.001."
+)
+ML_SE_FACTOR = (
+    "ML standard errors carry nlme::gls's factor: the covariance of the estimates is multiplied by N/(N − p), "
+    "N observations and p fixed effects, as in the R reference; plain ML standard errors are smaller by the "
+    "square root of that factor."
+)
+
+
+def complete_cases(month: int) -> str:
+    """What the ANCOVA leaves out: it is a complete-case analysis."""
+    return (
+        f"Complete-case analysis: only patients with the outcome at baseline and at month {month}; patients who "
+        "missed that visit, died or left the study before it are left out, not imputed."
+    )
+
+
 CATEGORICAL = {"study_id", "sex", "stenosis_grade", "obstruction_site"}
 MIN_PER_ARM = 3
 

@@ -14,6 +14,14 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 
 RD_METHOD = "risk difference, Newcombe hybrid score 95% CI"
 RR_METHOD = "risk ratio, log (Katz) 95% CI"
+# What non-responder imputation estimates (queries/shared/responder_pairs.sql: every patient due at a visit
+# by the data cut-off is in the denominator, whether alive, followed or not).
+NRI_ESTIMATES = (
+    "Non-responder imputation estimates a composite: the share of patients due at the visit who were alive, "
+    "still followed, seen there and improved. Deaths, losses to follow-up and missed visits all count as "
+    "non-responders, so an arm that loses more patients shows fewer responders even if those seen improved as "
+    "much."
+)
 PROPORTION_METHOD = "Wilson score 95% CI"
 IMPUTATIONS = {
     "nri": "n_due",  # non-responder imputation

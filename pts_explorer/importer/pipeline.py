@@ -168,7 +168,7 @@ def _sha256(path: Path) -> str:
 def _build(con: duckdb.DuckDBPyConnection, tmp: Path, profile: Profile, manifest: list[dict[str, Any]]) -> None:
     """The new database: the contract's schema, the typed tables, and what the import knows about
     itself (manifest, profile, warnings), in one explicit transaction (DuckDB 2.0 commits each
-    statement of a batch on its own, shared/reference/import.md §3.4)."""
+    statement of a batch on its own, docs/import.md §2)."""
     con.execute("ATTACH $path AS build", {"path": str(tmp)})
     try:
         con.execute("USE build")

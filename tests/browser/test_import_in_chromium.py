@@ -1,6 +1,6 @@
 """The Import page in Chromium: a malformed upload is rejected with its rule and the live file keeps
 its bytes; a clean one replaces the served data; and a file replaced while the server runs is what
-the next page load shows (DuckDB would otherwise keep reading the old file, import.md §3.5)."""
+the next page load shows (DuckDB would otherwise keep reading the old file, docs/import.md §3)."""
 
 import hashlib
 import shutil

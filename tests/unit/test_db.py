@@ -56,7 +56,7 @@ def test_data_version_changes_when_the_file_is_replaced(tmp_path, small_db):
 
 
 def test_a_replaced_file_is_read_anew_while_the_old_handle_stays_open(tmp_path, small_db, one_patient_db):
-    """DuckDB reuses an open instance per path, which kept the replaced file (import.md §3.5)."""
+    """DuckDB reuses an open instance per path, which kept the replaced file (docs/import.md §3)."""
     live = tmp_path / "live.duckdb"
     live.write_bytes(small_db.read_bytes())
     old = db.open_read_only(live)

@@ -1,4 +1,4 @@
-"""The portability rules of scale-out.md 5.4, checked on every SQL file the app runs, so a query that
+"""The portability rules of docs/scale-out.md §3, checked on every SQL file the app runs, so a query that
 would break on Spark fails here before the DuckDB-vs-Spark comparison (tests/unit/test_spark.py)."""
 
 import re

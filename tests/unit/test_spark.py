@@ -1,4 +1,4 @@
-"""Every query gives identical results on DuckDB and on Spark local mode (scale-out.md 5.4): the
+"""Every query gives identical results on DuckDB and on Spark local mode (docs/scale-out.md §3): the
 same composed, bound statement, translated by pts_explorer.spark, over the same data written as
 Parquet by pts_explorer.parquet; floats to 1e-9, the same sampled patients. Needs the optional
 Spark extra (make test installs it; PTS_REQUIRE_SPARK=1 makes its absence a failure)."""

@@ -1,0 +1,42 @@
+"""What the pages really draw: every opaque colour of every chart, read from the figures the pages
+send to the browser, has a WCAG contrast of at least 3:1 against the light and the dark theme's
+background, and every chart is transparent, so that background is what it is seen against."""
+
+import json
+from urllib.parse import parse_qs
+
+import pytest
+
+from pts_explorer.config import ANALYSIS_PAGES
+from tests.contrast import BACKGROUNDS, MIN_CONTRAST, contrast, drawn_colours, parse
+
+# Each analysis page as it opens, and the settings that draw the other colours: groups (Durability by
+# site: five curves), individual patients (Trajectories), a split by site (Safety).
+VIEWS = [(p.name, parse_qs(p.example)) for p in ANALYSIS_PAGES] + [
+    ("durability", {"endpoint": ["primary_patency"], "group": ["obstruction_site"]}),
+    ("trajectories", {"patients": ["10"], "by_study": ["False"]}),
+    ("safety", {"split": ["obstruction_site"]}),
+    ("compare", {"compare_arm": ["stent"]}),
+]
+
+
+@pytest.mark.parametrize(("page", "query"), VIEWS, ids=[f"{p}-{'&'.join(q)}" for p, q in VIEWS])
+def test_every_colour_a_page_draws_has_3_to_1_on_both_themes(app_on, demo_db, page, query):
+    at = app_on(demo_db, query).run()
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception
+    figures = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    assert figures, "the page draws a chart"
+    failures, seen = [], set()
+    for n, figure in enumerate(figures):
+        layout = figure["layout"]
+        for key in ("paper_bgcolor", "plot_bgcolor"):
+            assert parse(layout[key])[1] == 0, f"chart {n}: {key} {layout[key]} hides the theme's background"
+        for where, colour in drawn_colours(figure):
+            seen.add(colour)
+            for theme, background in BACKGROUNDS.items():
+                ratio = contrast(colour, background)
+                if ratio < MIN_CONTRAST:
+                    failures.append(f"chart {n} {where} {colour}: {ratio:.2f}:1 on {theme}")
+    assert seen, "the charts draw colours this check reads"
+    assert not failures, "\n".join(sorted(set(failures)))
