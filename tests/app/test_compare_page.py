@@ -120,7 +120,7 @@ def test_nested_cohorts_set_b_against_the_rest_of_a_by_default(app_on, demo_db, 
     assert note.split("  \n") == [
         "**A**: The sidebar's filters (All patients)",
         "**B**: 70%+ obstruction of the common iliac or common femoral vein (Common iliac, Common femoral; 70-99%, "
-        "Occlusion). Where the stent's benefit is expected to be largest (clinical.md).",
+        "Occlusion). Where the stent's benefit is expected to be largest (docs/clinical.md).",
         f"Every patient of B is also in A: B ({len(b)} with a baseline value) against the rest of A "
         f"(**A without B**, {len(rest)}), so no patient counts twice.",
     ]
