@@ -52,7 +52,7 @@ st.markdown(
     "not by comparing intervals; no correction for multiple testing."
 )
 ui.chart(
-    charts.forest_figure(forest, outcome, overall.estimate),
+    charts.forest_figure(forest, outcome, month, overall.estimate),
     "forest",
     display.summary_forest(forest, overall.estimate, outcome),
 )
