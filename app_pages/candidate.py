@@ -69,6 +69,7 @@ if one_arm:
         icon=":material/warning:",
     )
 sizes = ui.query("cohort_size_by_study_arm@matched_cohort", matched)
+ui.analysis_set(sizes.groupby("arm").patients.sum(), sizes.study_id, "matched to this profile")
 mix = estimate.design_mix(sizes)
 if mix.observational_dominates:
     amount = "Only" if mix.randomized == 0 else f"Mostly ({100 * mix.share:.0f}%)"

@@ -83,6 +83,13 @@ if counts.empty:
         )
     ui.stop()
 ui.design_notice(ui.study_designs(cohort, randomized_only), remedy="randomized")
+ui.analysis_set(
+    ui.query("km_counts", {**params, "group": "arm"}).groupby("group_value").n.sum(),
+    ui.query("km_counts", {**params, "group": "study_id"}).group_value,
+    {"ulcer_healing": "with an open ulcer at baseline"}.get(
+        endpoint, "with a technically successful stent procedure" if population == "stent" else "from enrollment"
+    ),
+)
 if not counts.observed.any():
     st.info(
         f"**No {in_sentence} event in this cohort**: the curve stays flat; there is nothing to compare.",

@@ -47,6 +47,13 @@ if agg.empty:
     ui.no_analysis_data(analysis)
     ui.stop()
 ui.design_notice(ui.analysis_designs(analysis), remedy="registry")
+at_visit = agg[agg.visit_month == month].set_index("arm")
+scheduled = {s.study_id for s in ui.query("studies").itertuples() if month in s.visit_months}
+ui.analysis_set(
+    at_visit.n_due if imputation == "nri" else at_visit.n,
+    scheduled & set(ui.analysis_designs(analysis).study_id),
+    f"due at month {month}" if imputation == "nri" else f"seen at baseline and month {month}",
+)
 label = responders.DESCRIPTIONS[definition].replace("the threshold", f"{threshold} points")
 shield = ui.protection()
 shares = display.protect_shares(responders.proportions(agg, definition, imputation), shield)

@@ -17,6 +17,7 @@ if data.empty:
     ui.no_analysis_data(analysis)
     ui.stop()
 ui.design_notice(ui.analysis_designs(analysis), remedy="registry")
+ui.analysis_set(data.arm.value_counts(), data.study_id, f"with {outcome.label} at baseline and month {month}")
 
 overall = effects.ancova(data, ["study_id"])
 if overall is None:
@@ -52,7 +53,7 @@ st.markdown(
     "not by comparing intervals; no correction for multiple testing."
 )
 ui.chart(
-    charts.forest_figure(forest, outcome, overall.estimate),
+    charts.forest_figure(forest, outcome, month, overall.estimate),
     "forest",
     display.summary_forest(forest, overall.estimate, outcome),
 )

@@ -485,8 +485,9 @@ def cohort_size_figure(sizes: pd.DataFrame, hidden_label: str = "") -> go.Figure
     return _base_layout(fig, "Patients by study and arm", 120 + 80 * sizes.study_id.nunique()).figure()
 
 
-def forest_figure(rows: pd.DataFrame, outcome: Outcome, overall: float | None = None) -> go.Figure:
-    """Subgroup estimates with 95% CIs; rows not estimable are listed with a note instead of a dot.
+def forest_figure(rows: pd.DataFrame, outcome: Outcome, visit_month: int, overall: float | None = None) -> go.Figure:
+    """Subgroup estimates with 95% CIs at one visit (named in the title); rows not estimable are listed
+    with a note instead of a dot.
 
     rows: factor_label, level_label, estimate, ci_low, ci_high, n_stent, n_medical, estimable.
     """
@@ -540,7 +541,8 @@ def forest_figure(rows: pd.DataFrame, outcome: Outcome, overall: float | None = 
         if not outcome.higher_is_better
         else f"Stent − medical change, {outcome.unit}"
     )
-    fig = _base_layout(fig, f"Adjusted treatment effect on {outcome.label} by subgroup", 140 + 26 * len(rows))
+    title = f"Adjusted treatment effect on {outcome.label} at month {visit_month} by subgroup"
+    fig = _base_layout(fig, title, 140 + 26 * len(rows))
     fig.update_layout(showlegend=False, margin={"l": 330})
     return fig.figure()
 

@@ -33,6 +33,7 @@ from pts_explorer.ui.notices import (
     table,
     veins_diagram,
 )
+from pts_explorer.ui.presenter import analysis_set
 from pts_explorer.ui.state import control, presenting, protection, stop, url_query
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "saved_on_other_data_notice",
     "visit_months",
     "analysis_designs",
+    "analysis_set",
     "chart",
     "cohort",
     "cohort_design_notice",

@@ -34,6 +34,7 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
     state.begin_run()
     exporting.begin()
     presenting = state.presenting() and spec.needs_data
+    presenter.begin()
     if presenting:
         presenter.style()
     else:
@@ -42,12 +43,13 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
     notices.run_token()  # hidden; drawn before anything can stop the page (tests wait on it)
     changed_settings = st.container()
     failed = False
+    line = None  # presenter mode: the line above the slide, filled once the page said what it shows
     try:
         if spec.needs_data:
             report = notices.require_database()
-            cohort = filter_panel.sidebar_filters()
+            filter_panel.sidebar_filters()
             if presenting:
-                presenter.cohort_line(spec, cohort)
+                line = st.container()
             else:
                 notices.dataset_banner()
                 notices.data_warnings(report)
@@ -60,6 +62,11 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
         failed = True
         notices.unexpected_error(page.title)
     finally:
+        if line is not None:
+            if failed:  # what the page said it shows may be half-made: the line states the cohort
+                presenter.begin()
+            with line:
+                presenter.cohort_line(spec, filter_panel.cohort())
         state.publish()
         with changed_settings:
             notices.setting_notices()

@@ -410,11 +410,24 @@ def page_header(title: str) -> CohortFilter:
     return cohort
 
 
+def view_address(page_url: str | None, page_path: str, query: dict[str, list[str]]) -> str:
+    """The address that reopens a view: the app's root as the browser reached it, the page's path
+    and the query.
+
+    page_url: `st.context.url`, the browser's address of the page without its query: the app's root
+    (with any --server.baseUrlPath or proxy prefix) followed by `/<page_path>`, or the root alone on
+    the home page (path ""); None without a browser (AppTest), which gives a root-relative address.
+    """
+    root = (page_url or "").rstrip("/")
+    if page_path and root.endswith(f"/{page_path}"):
+        root = root.removesuffix(f"/{page_path}")  # the page's path once, never twice
+    encoded = urlencode(query, doseq=True)
+    return f"{root}/{page_path}" + (f"?{encoded}" if encoded else "")
+
+
 def share_link() -> None:
     """A button that shows this view's address, with a copy button, to paste into a message."""
-    query = urlencode(state.url_query(), doseq=True)
-    base = (st.context.url or "").rstrip("/")
-    address = f"{base}/{st.session_state.get('_page', '')}" + (f"?{query}" if query else "")
+    address = view_address(st.context.url, st.session_state.get("_page", ""), state.url_query())
     with st.popover("Link", icon=":material/link:", key="share_link", help="Copy a link to this view", type="tertiary"):
         st.caption("This address reopens this page with the same cohort and settings:")
         st.code(address, language=None, wrap_lines=True)

@@ -4,6 +4,7 @@ through the pages with the same cohort; charts are drawn large; no sidebar, cont
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -16,14 +17,14 @@ from pts_explorer.ui import cohorts, state
 from pts_explorer.ui.data import query
 
 STYLESHEET = Path(__file__).with_name("presenter.css")
+_SET = "_presented_set"  # what this run's page said its slide shows (analysis_set)
 
 
 def style() -> None:
     st.html(STYLESHEET)
 
 
-def _design(sizes: pd.DataFrame) -> str:
-    kinds = set(sizes.design)
+def _design(kinds: set[str]) -> str:
     if kinds == {"randomized"}:
         return "randomized"
     if kinds == {"observational"}:
@@ -39,16 +40,48 @@ def _neighbours(spec: PageSpec) -> tuple[PageSpec | None, PageSpec | None]:
     return (ANALYSIS_PAGES[i - 1] if i > 0 else None), (ANALYSIS_PAGES[i + 1] if i + 1 < len(names) else None)
 
 
-def cohort_line(spec: PageSpec, cohort: CohortFilter) -> None:
-    """The one line above the page's charts, and the links to move on or leave."""
-    sizes = query("cohort_size_by_study_arm", cohort.as_params())
+def begin() -> None:
+    """Forget the analysis set of the previous run."""
+    st.session_state.pop(_SET, None)
+
+
+def analysis_set(n_by_arm: Mapping[str, int] | pd.Series, studies: Iterable[str], who: str) -> None:
+    """Say which patients the page's slide shows, for the presenter line above it: its n per arm,
+    the studies they come from (their designs name the comparison) and who they are, e.g. "with
+    Villalta at baseline and month 6". A page whose numbers come from part of the cohort calls it
+    once the part is known; without it the line states the whole cohort."""
+    counts = {arm: int(n_by_arm.get(arm, 0)) for arm in vocab.ARMS}
+    st.session_state[_SET] = (counts, sorted({str(s) for s in studies}), who)
+
+
+def _arm_counts(by_arm: pd.Series) -> str:
     shield = state.protection()
-    by_arm = sizes.groupby("arm").patients.sum().reindex(list(vocab.ARMS), fill_value=0)
+    by_arm = by_arm.reindex(list(vocab.ARMS), fill_value=0)
     hidden = shield.mask(by_arm.tolist())
-    arms = ", ".join(
+    return ", ".join(
         f"{shield.count(int(n), h)} {vocab.ARMS[arm].lower()}"
         for (arm, n), h in zip(by_arm.items(), hidden, strict=True)
     )
+
+
+def cohort_line(spec: PageSpec, cohort: CohortFilter) -> None:
+    """The one line above the page's charts (the analysis set the page declared, else the cohort),
+    and the links to move on or leave. Drawn after the page ran, into a container above it."""
+    shown = st.session_state.get(_SET)
+    if shown is None:
+        sizes = query("cohort_size_by_study_arm", cohort.as_params())
+        sizes = sizes[sizes.patients > 0]
+        by_arm = sizes.groupby("arm").patients.sum()
+        kinds, who = set(sizes.design), ""
+    else:
+        counts, studies, who = shown
+        by_arm = pd.Series(counts)
+        table = query("studies")
+        designs = dict(zip(table.study_id, table.design, strict=True))
+        kinds = {designs[s] for s in studies if s in designs} if sum(counts.values()) else set()
+        who = f" {who}"
+    arms = _arm_counts(by_arm)
+    shield = state.protection()
     info = query("dataset_info").iloc[0]
     synthetic = " · :orange-badge[:material/science: synthetic data]" if bool(info.synthetic) else ""
     protected = f" · small cells hidden (k = {shield.k})" if shield.active else ""
@@ -58,7 +91,7 @@ def cohort_line(spec: PageSpec, cohort: CohortFilter) -> None:
     previous, following = _neighbours(spec)
     with st.container(key="presenter_line", horizontal=True, vertical_alignment="center", gap="small"):
         st.markdown(
-            f"**{spec.title}** · {named}{cohort.describe()} · n = {arms} · {_design(sizes)}{synthetic}{protected}"
+            f"**{spec.title}** · {named}{cohort.describe()} · n = {arms}{who} · {_design(kinds)}{synthetic}{protected}"
             + note,
             width="stretch",
         )

@@ -160,10 +160,13 @@ def control(key: str, widget: Callable[..., Any], *args: Any, valid: Sequence | 
     if presenting() and key != "present":  # no controls on a projector: the value, undrawn
         _store()[key] = value
         return value
-    if key not in st.session_state:
-        st.session_state[key] = list(value) if isinstance(value, list | tuple) and setting.kind == "choices" else value
-    # persist_state="session": Streamlit would otherwise drop the widget's state on a page switch,
-    # after this function seeded it, and the widget would open at its first option.
+    # Seeded on every run, not only when the key is missing: a widget gets a new id on each page
+    # (Streamlit hashes the page into it), and on the run it first appears under that id it ignores
+    # the value st.session_state still shows for the key (the old id's) and opens at its first
+    # option, e.g. Visit at month 1 after a page switch. The value here is the widget's own newest
+    # value whenever the user just changed it (begin_run took it into the store).
+    st.session_state[key] = list(value) if isinstance(value, list | tuple) and setting.kind == "choices" else value
+    # persist_state="session": Streamlit would otherwise drop the widget's state on a page switch.
     result = widget(*args, key=key, persist_state="session", **kwargs)
     _store()[key] = result
     return result

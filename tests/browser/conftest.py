@@ -42,9 +42,11 @@ _WORKSPACE = Path(tempfile.mkdtemp(prefix="pts-browser-")) / "workspace.sqlite"
 
 
 @contextlib.contextmanager
-def serving(db: Path, workspace: Path = _WORKSPACE, env: dict[str, str] | None = None, timeout: float = 60):
+def serving(
+    db: Path, workspace: Path = _WORKSPACE, env: dict[str, str] | None = None, timeout: float = 60, base_path: str = ""
+):
     """`streamlit run app.py` on `db`, saved cohorts in `workspace`, with `env` added to the
-    environment; yields its base URL."""
+    environment, under `base_path` (--server.baseUrlPath) when given; yields its base URL."""
     port = _free_port()
     # Output goes to a file, not a pipe: a full pipe can block the server (Streamlit's own e2e note).
     log = tempfile.NamedTemporaryFile(prefix="streamlit-", suffix=".log", delete=False)  # noqa: SIM115
@@ -65,13 +67,15 @@ def serving(db: Path, workspace: Path = _WORKSPACE, env: dict[str, str] | None =
             "false",
             "--server.fileWatcherType",
             "none",
+            "--server.baseUrlPath",
+            base_path,
         ],
         cwd=PROJECT_ROOT,
         env={**os.environ, "PTS_DB": str(db), "PTS_WORKSPACE": str(workspace), **(env or {})},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}" + (f"/{base_path}" if base_path else "")
     try:
         _wait_healthy(url, proc, timeout)
         yield url

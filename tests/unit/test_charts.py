@@ -145,7 +145,8 @@ def test_forest_figure_marks_subgroups_too_small_to_estimate():
             "estimable": [True, False],
         }
     )
-    fig = charts.forest_figure(rows, VILLALTA, overall=-4.5)
+    fig = charts.forest_figure(rows, VILLALTA, 12, overall=-4.5)
+    assert fig.layout.title.text == f"Adjusted treatment effect on {VILLALTA.label} at month 12 by subgroup"
     assert list(fig.data[0].x) == [-4.0]
     assert "too few patients to estimate" in [a.text for a in fig.layout.annotations]
     assert list(fig.layout.yaxis.ticktext) == ["Sex: Female  (n 30/28)", "Sex: Male  (n 2/1)"]
@@ -314,8 +315,8 @@ def test_presenter_forest_rows_keep_apart():
             "estimable": [True] * 24,
         }
     )
-    big = charts.presenter_figure(charts.forest_figure(rows, vocab.OUTCOMES["villalta_total"], -4.0))
+    big = charts.presenter_figure(charts.forest_figure(rows, vocab.OUTCOMES["villalta_total"], 6, -4.0))
     plot_px = big.layout.height - big.layout.margin.t - big.layout.margin.b
     assert big.layout.yaxis.tickfont.size <= 0.8 * plot_px / 24 or big.layout.yaxis.tickfont.size == charts.MIN_ROW_FONT
-    few = charts.presenter_figure(charts.forest_figure(rows.head(4), vocab.OUTCOMES["villalta_total"], -4.0))
+    few = charts.presenter_figure(charts.forest_figure(rows.head(4), vocab.OUTCOMES["villalta_total"], 6, -4.0))
     assert few.layout.yaxis.tickfont.size == charts.PRESENTER_TICKS
