@@ -35,8 +35,10 @@ method = ui.control(
 )
 fits = ui.mmrm_fits(params, method)
 tables = [fit.effects.assign(study_group=study) for study, fit in fits.items() if fit is not None]
+failures = ui.mmrm_failures(params, method, shield.k) if len(tables) < len(fits) else {}
 if not tables:
-    st.info("Too few patients for the repeated-measures model: each arm needs at least 3 patients.")
+    reasons = "; ".join(f"{study}: {reason}" for study, reason in failures.items())
+    st.info(f"The repeated-measures model cannot be fitted: {reasons or 'no patient has a follow-up visit'}.")
 else:
     table = shield.protect_stats(
         pd.concat(tables, ignore_index=True),
@@ -49,7 +51,7 @@ else:
     ui.chart(figure, "mmrm_chart", display.summary_differences(table, "estimate", outcome))
     for study, fit in fits.items():
         if fit is None:
-            st.caption(f"{study}: too few patients per arm for the model.")
+            st.caption(f"{study}: the model cannot be fitted: {failures.get(study, 'no estimate')}.")
         else:
             (st.caption if fit.covariance == "unstructured" else st.warning)(f"{study}: {fit.note}")
     ui.table(display.mmrm_table(table, outcome), key="mmrm_table", note=ui.dash_note(shield))

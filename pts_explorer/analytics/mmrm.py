@@ -24,6 +24,8 @@ import pandas as pd
 from patsy import dmatrices
 from scipy import optimize, stats
 
+from pts_explorer.privacy import OFF, Protection
+
 ARM_TERM = "C(arm, Treatment('medical'))[T.stent]"
 FORMULA = "change ~ 0 + C(visit_month) + C(visit_month):C(arm, Treatment('medical')) + C(visit_month):baseline"
 METHODS = {
@@ -253,6 +255,40 @@ def satterthwaite_df(fit: MmrmFit, weights: np.ndarray, step: float = 1e-5) -> f
 def _ml_scale(data: Patterns, reml: bool) -> float:
     """nlme::gls (the reference) scales the ML fixed-effect covariance by N / (N - p)."""
     return 1.0 if reml else data.n_obs / (data.n_obs - len(data.names))
+
+
+PER_VISIT_TERMS = 3  # each visit's mean, treatment effect and baseline slope
+
+
+def design_problem(long: pd.DataFrame, formula: str = FORMULA, shield: Protection = OFF) -> str | None:
+    """Why the model's fixed effects cannot be estimated from these data, in words (None: they can):
+    a visit where an arm has nobody, a visit with fewer patients than its terms and a variance
+    need, or columns of the design that are linear combinations of the others. Counts are written
+    by `shield` (small cells hidden)."""
+    counts = long.groupby(["visit_month", "arm"]).patient_id.nunique().unstack(fill_value=0)
+    for month, row in counts.iterrows():
+        stent, medical = int(row.get("stent", 0)), int(row.get("medical", 0))
+        hide = shield.mask([stent, medical])
+        seen = (
+            f"month {month} has {shield.count(stent + medical, any(hide))} patient(s) (stent "
+            f"{shield.count(stent, hide[0])}, medical {shield.count(medical, hide[1])})"
+        )
+        if not stent or not medical:
+            return f"{seen}: the stent − medical difference at that visit cannot be estimated"
+        if stent + medical <= PER_VISIT_TERMS:
+            return (
+                f"{seen}: a visit needs at least {PER_VISIT_TERMS + 1} for its mean, treatment effect, baseline "
+                "slope and variance"
+            )
+    _, x = dmatrices(formula, long, return_type="dataframe")
+    rank = np.linalg.matrix_rank(x.to_numpy())
+    if rank < x.shape[1]:
+        # the columns a least-squares basis leaves out are those the others already span
+        _, r = np.linalg.qr(x.to_numpy())
+        weak = [name for name, d in zip(x.columns, np.abs(np.diag(r)), strict=True) if d < 1e-8 * np.abs(r).max()]
+        named = ", ".join(weak[:3]) or "some columns"
+        return f"the design matrix is singular (rank {rank} of {x.shape[1]}: {named} depend on the other columns)"
+    return None
 
 
 def fit(long: pd.DataFrame, reml: bool = True, structure: str = "unstructured") -> MmrmFit:
