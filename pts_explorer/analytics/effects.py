@@ -171,7 +171,12 @@ def mmrm_failure(long: pd.DataFrame, method: str = "reml", shield: Protection = 
             f"each arm needs at least {MIN_PER_ARM} patients with a follow-up visit (stent "
             f"{shield.count(stent, hide[0])}, medical {shield.count(medical, hide[1])})"
         )
-    problem = mmrm.design_problem(long, shield=shield)
+
+    def counts(stent: int, medical: int) -> tuple[str, str, str]:
+        hide = shield.mask([stent, medical])
+        return shield.count(stent + medical, any(hide)), shield.count(stent, hide[0]), shield.count(medical, hide[1])
+
+    problem = mmrm.design_problem(long, counts=counts)
     if problem is not None:
         return problem
     reasons = [

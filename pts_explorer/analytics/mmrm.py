@@ -24,8 +24,6 @@ import pandas as pd
 from patsy import dmatrices
 from scipy import optimize, stats
 
-from pts_explorer.privacy import OFF, Protection
-
 ARM_TERM = "C(arm, Treatment('medical'))[T.stent]"
 FORMULA = "change ~ 0 + C(visit_month) + C(visit_month):C(arm, Treatment('medical')) + C(visit_month):baseline"
 METHODS = {
@@ -260,25 +258,31 @@ def _ml_scale(data: Patterns, reml: bool) -> float:
 PER_VISIT_TERMS = 3  # each visit's mean, treatment effect and baseline slope
 
 
-def design_problem(long: pd.DataFrame, formula: str = FORMULA, shield: Protection = OFF) -> str | None:
+def _plain_counts(stent: int, medical: int) -> tuple[str, str, str]:
+    return f"{stent + medical:,}", f"{stent:,}", f"{medical:,}"
+
+
+def design_problem(
+    long: pd.DataFrame,
+    formula: str = FORMULA,
+    counts: Callable[[int, int], tuple[str, str, str]] = _plain_counts,
+) -> str | None:
     """Why the model's fixed effects cannot be estimated from these data, in words (None: they can):
-    a visit where an arm has nobody, a visit with fewer patients than its terms and a variance
-    need, or columns of the design that are linear combinations of the others. Counts are written
-    by `shield` (small cells hidden)."""
-    counts = long.groupby(["visit_month", "arm"]).patient_id.nunique().unstack(fill_value=0)
-    for month, row in counts.iterrows():
+    a visit where an arm has nobody, a visit with fewer patients than its own terms, or columns of
+    the design that are linear combinations of the others. `counts` writes a
+    visit's patients (both arms, stent, medical), e.g. with small cells hidden. This module stands
+    alone (reproduce bundles copy it): it imports nothing of the app."""
+    by_visit = long.groupby(["visit_month", "arm"]).patient_id.nunique().unstack(fill_value=0)
+    for month, row in by_visit.iterrows():
         stent, medical = int(row.get("stent", 0)), int(row.get("medical", 0))
-        hide = shield.mask([stent, medical])
-        seen = (
-            f"month {month} has {shield.count(stent + medical, any(hide))} patient(s) (stent "
-            f"{shield.count(stent, hide[0])}, medical {shield.count(medical, hide[1])})"
-        )
+        total, shown_stent, shown_medical = counts(stent, medical)
+        seen = f"month {month} has {total} patient(s) (stent {shown_stent}, medical {shown_medical})"
         if not stent or not medical:
             return f"{seen}: the stent − medical difference at that visit cannot be estimated"
-        if stent + medical <= PER_VISIT_TERMS:
+        if stent + medical < PER_VISIT_TERMS:
             return (
-                f"{seen}: a visit needs at least {PER_VISIT_TERMS + 1} for its mean, treatment effect, baseline "
-                "slope and variance"
+                f"{seen}: its mean, treatment effect and baseline slope need at least {PER_VISIT_TERMS} patients "
+                "at that visit"
             )
     _, x = dmatrices(formula, long, return_type="dataframe")
     rank = np.linalg.matrix_rank(x.to_numpy())
@@ -287,7 +291,8 @@ def design_problem(long: pd.DataFrame, formula: str = FORMULA, shield: Protectio
         _, r = np.linalg.qr(x.to_numpy())
         weak = [name for name, d in zip(x.columns, np.abs(np.diag(r)), strict=True) if d < 1e-8 * np.abs(r).max()]
         named = ", ".join(weak[:3]) or "some columns"
-        return f"the design matrix is singular (rank {rank} of {x.shape[1]}: {named} depend on the other columns)"
+        verb = "depends" if len(weak) == 1 else "depend"
+        return f"the design matrix is singular (rank {rank} of {x.shape[1]}: {named} {verb} on the other columns)"
     return None
 
 

@@ -98,6 +98,17 @@ def test_an_off_schedule_visit_in_a_file_built_elsewhere_is_counted_and_not_anal
     ]
     assert patient in row.Examples.iloc[0]
     assert (findings.Rule == "derived:stale").any() == (derived_tables == "stale")
+    con = duckdb.connect(str(edited), read_only=True)
+    (day,) = con.execute("SELECT visit_day FROM visits WHERE visit_month = 5").fetchone()
+    con.close()
+    rows = 1 + (abs(day - 30.44 * 5) > 120)  # moved to month 5, it may also lie outside its window
+    stale = " The derived tables are stale: pages read the contract tables (same numbers, slower)."
+    banner = [m.value for m in checks.markdown if "Data warnings" in m.value]
+    assert banner == [
+        f":orange-badge[:material/warning: Data warnings] {rows} row(s) break {rows} check(s) of the data "
+        "contract; the numbers leave out the 1 visit(s) outside the schedule and include the rest."
+        + (stale if derived_tables == "stale" else "")
+    ]
 
 
 def test_a_model_that_cannot_be_fitted_says_why(app_on, small_db, tmp_path):
