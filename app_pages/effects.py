@@ -81,7 +81,13 @@ if not analysis.randomized_only and not small_arm:
     ui.table(smd)
     st.caption(f"{display.SMD_FLAG} |SMD| above 0.1.")
 result = effects.ancova(data, ["study_id", *adjust])
-if result is None:
+if result is None and effects.estimable(data):
+    st.info(
+        "The ANCOVA cannot be estimated with these covariates: once patients with a missing covariate are left "
+        "out, no residual degree of freedom remains or the treatment term cannot be separated from a covariate. "
+        "Adjust for fewer characteristics."
+    )
+elif result is None:
     st.info("Too few patients to estimate: each arm needs at least 3 patients with both visits.")
 elif small_arm:
     st.info(f"Not shown: an arm has fewer than {shield.k} patients with both visits (small cells hidden).")
