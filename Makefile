@@ -6,7 +6,7 @@ DB := data/pts_outcomes.duckdb
 LARGE := data/pts_1m.duckdb
 PARQUET := data/parquet
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-GENERATOR := $(wildcard pts_explorer/synthetic/*.py queries/derived/*.sql) pts_explorer/schema.sql pts_explorer/vocab.py pts_explorer/derived.py
+GENERATOR := $(wildcard pts_explorer/synthetic/*.py queries/derived/*.sql) queries/shared/scheduled_visits.sql pts_explorer/schema.sql pts_explorer/vocab.py pts_explorer/derived.py
 
 .PHONY: help run test test-fast lint load bench bench-import bench-engines demo-data example-exports export-parquet \
 	spark-extra java chromium clean

@@ -37,8 +37,10 @@ method = ui.control(
 )
 fits = ui.mmrm_fits(params, method)
 tables = [fit.effects.assign(study_group=study) for study, fit in fits.items() if fit is not None]
+failures = ui.mmrm_failures(params, method, shield.k) if len(tables) < len(fits) else {}
 if not tables:
-    st.info("Too few patients for the repeated-measures model: each arm needs at least 3 patients.")
+    reasons = "; ".join(f"{study}: {reason}" for study, reason in failures.items())
+    st.info(f"The repeated-measures model cannot be fitted: {reasons or 'no patient has a follow-up visit'}.")
 else:
     table = shield.protect_stats(
         pd.concat(tables, ignore_index=True),
@@ -51,7 +53,7 @@ else:
     ui.chart(figure, "mmrm_chart", display.summary_differences(table, "estimate", outcome))
     for study, fit in fits.items():
         if fit is None:
-            st.caption(f"{study}: too few patients per arm for the model.")
+            st.caption(f"{study}: the model cannot be fitted: {failures.get(study, 'no estimate')}.")
         else:
             (st.caption if fit.covariance == "unstructured" else st.warning)(f"{study}: {fit.note}")
     ui.table(display.mmrm_table(table, outcome), key="mmrm_table", note=ui.dash_note(shield))
@@ -84,7 +86,13 @@ if not analysis.randomized_only and not small_arm:
     ui.table(smd, title="Baseline imbalance the adjustment has to handle (SMD, analysis set)")
     st.caption(f"{display.SMD_FLAG} |SMD| above 0.1.")
 result = effects.ancova(data, ["study_id", *adjust])
-if result is None:
+if result is None and effects.estimable(data):
+    st.info(
+        "The ANCOVA cannot be estimated with these covariates: once patients with a missing covariate are left "
+        "out, no residual degree of freedom remains or the treatment term cannot be separated from a covariate. "
+        "Adjust for fewer characteristics."
+    )
+elif result is None:
     st.info("Too few patients to estimate: each arm needs at least 3 patients with both visits.")
 elif small_arm:
     st.info(f"Not shown: an arm has fewer than {shield.k} patients with both visits (small cells hidden).")

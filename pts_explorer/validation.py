@@ -292,8 +292,8 @@ def app_rules() -> list[Rule]:
             "visits",
             ("visit_month",),
             WARNING,
-            "visits at a month outside their study's schedule (`studies.visit_months`); they are shown at "
-            "their own month",
+            "visits at a month outside their study's schedule (`studies.visit_months`): they are not analysed "
+            "(no page, model or derived table reads them; an import does not import them)",
             "NOT list_contains(s.visit_months, t.visit_month)",
             _PATIENT + "JOIN studies AS s ON s.study_id = p.study_id ",
         ),
@@ -381,6 +381,18 @@ def app_rules() -> list[Rule]:
             "JOIN visits AS b ON b.patient_id = t.patient_id AND b.visit_month = 0 ",
         ),
     ]
+
+
+def stale_derived(reason: str) -> Finding:
+    """The finding for a file whose derived tables do not describe its rows (pts_explorer.derived)."""
+    return Finding(
+        "derived:stale",
+        WARNING,
+        "derived_info",
+        f"{reason[0].upper()}{reason[1:]}: every page answers from the contract tables instead (same numbers, "
+        "slower on a large file); `python -m pts_explorer.derived FILE` writes them again",
+        1,
+    )
 
 
 # --- running them ------------------------------------------------------------------------------

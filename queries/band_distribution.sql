@@ -8,7 +8,7 @@ SELECT
     v.pts_band,
     count(*) AS n
 FROM cohort AS c
-INNER JOIN visits AS v
+INNER JOIN scheduled_visits AS v
     ON v.patient_id = c.patient_id
 GROUP BY ALL
 ORDER BY study_group, c.arm DESC, v.visit_month, v.pts_band

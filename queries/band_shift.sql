@@ -7,9 +7,9 @@ SELECT
     f.pts_band AS visit_band,
     count(*) AS n
 FROM analysis_cohort AS c
-INNER JOIN visits AS b
+INNER JOIN scheduled_visits AS b
     ON b.patient_id = c.patient_id AND b.visit_month = 0
-INNER JOIN visits AS f
+INNER JOIN scheduled_visits AS f
     ON f.patient_id = c.patient_id AND f.visit_month = $visit_month
 GROUP BY ALL
 ORDER BY c.arm DESC, baseline_band, visit_band

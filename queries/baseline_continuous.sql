@@ -13,7 +13,7 @@ baseline AS (
         v.vcss::DOUBLE AS vcss,
         v.veines_qol::DOUBLE AS veines_qol
     FROM cohort AS c
-    LEFT JOIN visits AS v
+    LEFT JOIN scheduled_visits AS v
         ON v.patient_id = c.patient_id AND v.visit_month = 0
 ),
 

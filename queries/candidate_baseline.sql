@@ -17,7 +17,7 @@ described AS (
         CASE WHEN c.limb_side = 'left' THEN 1.0 ELSE 0.0 END AS left_limb,
         CASE WHEN c.baseline_ulcer THEN 1.0 ELSE 0.0 END AS ulcer
     FROM cohort AS c
-    LEFT JOIN visits AS v
+    LEFT JOIN scheduled_visits AS v
         ON v.patient_id = c.patient_id AND v.visit_month = 0
 ),
 

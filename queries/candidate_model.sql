@@ -32,7 +32,7 @@ SELECT
     f.value AS value,
     f.value - b.value AS change
 FROM analysis_cohort AS e
-LEFT JOIN visits AS v
+LEFT JOIN scheduled_visits AS v
     ON v.patient_id = e.patient_id AND v.visit_month = 0
 LEFT JOIN measured AS b
     ON b.patient_id = e.patient_id AND b.visit_month = 0

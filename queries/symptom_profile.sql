@@ -20,9 +20,9 @@ paired AS (
         b.v_calf_pain AS b_calf_pain, f.v_calf_pain AS f_calf_pain,
         b.ulcer_present::INTEGER AS b_ulcer, f.ulcer_present::INTEGER AS f_ulcer
     FROM analysis_cohort AS c
-    INNER JOIN visits AS b
+    INNER JOIN scheduled_visits AS b
         ON b.patient_id = c.patient_id AND b.visit_month = 0
-    INNER JOIN visits AS f
+    INNER JOIN scheduled_visits AS f
         ON f.patient_id = c.patient_id AND f.visit_month = $visit_month
 ),
 

@@ -15,6 +15,7 @@ from statsmodels.stats.anova import anova_lm
 
 from pts_explorer import vocab
 from pts_explorer.analytics import mmrm
+from pts_explorer.privacy import OFF, Protection
 
 ARM_TERM = "C(arm, Treatment('medical'))[T.stent]"
 ARM = "C(arm, Treatment('medical'))"
@@ -148,12 +149,15 @@ class MmrmResult:
     note: str
 
 
-def _fit_converged(long: pd.DataFrame, reml: bool, structure: str) -> mmrm.MmrmFit | None:
+def _fit_converged(long: pd.DataFrame, reml: bool, structure: str) -> mmrm.MmrmFit | str:
+    """The converged fit, or why there is none, in words."""
     try:
         result = mmrm.fit(long, reml=reml, structure=structure)
-    except (np.linalg.LinAlgError, ValueError):
-        return None
-    return result if result.converged else None
+    except np.linalg.LinAlgError as exc:
+        return f"the fit met a singular matrix ({str(exc).splitlines()[0] if str(exc) else 'numpy'})"
+    except ValueError as exc:
+        return f"the fit failed ({str(exc).splitlines()[0] if str(exc) else 'a value error'})"
+    return result if result.converged else "the estimation of the covariance did not converge"
 
 
 def mmrm_effects(long: pd.DataFrame, method: str = "reml") -> MmrmResult | None:
@@ -165,17 +169,45 @@ def mmrm_effects(long: pd.DataFrame, method: str = "reml") -> MmrmResult | None:
     reml = method == "reml"
     df_method = "satterthwaite" if reml else "asymptotic"
     fitted = _fit_converged(long, reml, "unstructured")
-    if fitted is not None:
+    if not isinstance(fitted, str):
         table = mmrm.visit_effects(fitted, long, df_method)
         return MmrmResult(table, "unstructured", True, method, f"Unstructured covariance; {mmrm.METHODS[method]}.")
+    why = fitted
     fitted = _fit_converged(long, reml, "compound symmetry")
-    if fitted is None:
+    if isinstance(fitted, str):
         return None
     note = (
-        "The unstructured covariance could not be estimated (too few patients at some visits); a compound-"
-        f"symmetry covariance was fitted instead; {mmrm.METHODS[method]}."
+        f"The unstructured covariance could not be estimated ({why}); a compound-symmetry covariance was "
+        f"fitted instead; {mmrm.METHODS[method]}."
     )
     return MmrmResult(mmrm.visit_effects(fitted, long, df_method), "compound symmetry (fallback)", True, method, note)
+
+
+def mmrm_failure(long: pd.DataFrame, method: str = "reml", shield: Protection = OFF) -> str:
+    """Why mmrm_effects found no estimate for these data, in words a reader can act on (counts
+    written by `shield`)."""
+    by_arm = long.groupby("arm").patient_id.nunique()
+    stent, medical = int(by_arm.get("stent", 0)), int(by_arm.get("medical", 0))
+    if long.empty or min(stent, medical) < MIN_PER_ARM:
+        hide = shield.mask([stent, medical])
+        return (
+            f"each arm needs at least {MIN_PER_ARM} patients with a follow-up visit (stent "
+            f"{shield.count(stent, hide[0])}, medical {shield.count(medical, hide[1])})"
+        )
+
+    def counts(stent: int, medical: int) -> tuple[str, str, str]:
+        hide = shield.mask([stent, medical])
+        return shield.count(stent + medical, any(hide)), shield.count(stent, hide[0]), shield.count(medical, hide[1])
+
+    problem = mmrm.design_problem(long, counts=counts)
+    if problem is not None:
+        return problem
+    reasons = [
+        f"{structure}: {fitted}"
+        for structure in ("unstructured", "compound symmetry")
+        if isinstance(fitted := _fit_converged(long, method == "reml", structure), str)
+    ]
+    return "neither covariance could be estimated (" + "; ".join(reasons) + ")"
 
 
 def mmrm_by_study(long: pd.DataFrame, method: str = "reml") -> dict[str, MmrmResult | None]:

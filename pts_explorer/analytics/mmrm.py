@@ -255,6 +255,47 @@ def _ml_scale(data: Patterns, reml: bool) -> float:
     return 1.0 if reml else data.n_obs / (data.n_obs - len(data.names))
 
 
+PER_VISIT_TERMS = 3  # each visit's mean, treatment effect and baseline slope
+
+
+def _plain_counts(stent: int, medical: int) -> tuple[str, str, str]:
+    return f"{stent + medical:,}", f"{stent:,}", f"{medical:,}"
+
+
+def design_problem(
+    long: pd.DataFrame,
+    formula: str = FORMULA,
+    counts: Callable[[int, int], tuple[str, str, str]] = _plain_counts,
+) -> str | None:
+    """Why the model's fixed effects cannot be estimated from these data, in words (None: they can):
+    a visit where an arm has nobody, a visit with fewer patients than its own terms, or columns of
+    the design that are linear combinations of the others. `counts` writes a
+    visit's patients (both arms, stent, medical), e.g. with small cells hidden. This module stands
+    alone (reproduce bundles copy it): it imports nothing of the app."""
+    by_visit = long.groupby(["visit_month", "arm"]).patient_id.nunique().unstack(fill_value=0)
+    for month, row in by_visit.iterrows():
+        stent, medical = int(row.get("stent", 0)), int(row.get("medical", 0))
+        total, shown_stent, shown_medical = counts(stent, medical)
+        seen = f"month {month} has {total} patient(s) (stent {shown_stent}, medical {shown_medical})"
+        if not stent or not medical:
+            return f"{seen}: the stent − medical difference at that visit cannot be estimated"
+        if stent + medical < PER_VISIT_TERMS:
+            return (
+                f"{seen}: its mean, treatment effect and baseline slope need at least {PER_VISIT_TERMS} patients "
+                "at that visit"
+            )
+    _, x = dmatrices(formula, long, return_type="dataframe")
+    rank = np.linalg.matrix_rank(x.to_numpy())
+    if rank < x.shape[1]:
+        # the columns a least-squares basis leaves out are those the others already span
+        _, r = np.linalg.qr(x.to_numpy())
+        weak = [name for name, d in zip(x.columns, np.abs(np.diag(r)), strict=True) if d < 1e-8 * np.abs(r).max()]
+        named = ", ".join(weak[:3]) or "some columns"
+        verb = "depends" if len(weak) == 1 else "depend"
+        return f"the design matrix is singular (rank {rank} of {x.shape[1]}: {named} {verb} on the other columns)"
+    return None
+
+
 def fit(long: pd.DataFrame, reml: bool = True, structure: str = "unstructured") -> MmrmFit:
     """Fit the MMRM; raises np.linalg.LinAlgError or ValueError when it cannot be estimated."""
     data = patterns(long)

@@ -111,6 +111,28 @@ def _record(table: str, alias: str) -> str:
     return "concat_ws(' / ', " + ", ".join(f"CAST({alias}.{k} AS VARCHAR)" for k in keys) + ")"
 
 
+UNSCHEDULED = (
+    "FROM visits AS t JOIN patients AS p ON p.patient_id = t.patient_id JOIN studies AS s ON s.study_id = p.study_id "
+    "WHERE NOT list_contains(s.visit_months, t.visit_month)"
+)
+
+
+def unscheduled_visits(con: duckdb.DuckDBPyConnection, issues: Issues) -> int:
+    """Drop the visits at a month that is not in their study's schedule (studies.visit_months), each
+    a warning at its line: the app analyses scheduled visits only (queries/shared/scheduled_visits.sql),
+    so such a record is not imported, whatever the profile. Returns how many were dropped."""
+    con.execute(
+        f"INSERT INTO issues SELECT 'warning', 'schedule:visits', t._file, t._line, {_record('visits', 't')}, "
+        "'visit_month', CAST(t.visit_month AS VARCHAR), 'visit at month ' || t.visit_month || ', not in the "
+        "schedule of study ' || s.study_id || ' (' || CAST(s.visit_months AS VARCHAR) || '): record not imported "
+        f"(the app analyses scheduled visits only)' {UNSCHEDULED}"
+    )
+    (dropped,) = con.execute(f"SELECT count(*) {UNSCHEDULED}").fetchone() or (0,)
+    if dropped:
+        con.execute(f"DELETE FROM visits WHERE rowid IN (SELECT t.rowid {UNSCHEDULED})")
+    return int(dropped)
+
+
 def contract_rules(con: duckdb.DuckDBPyConnection, issues: Issues) -> None:
     """Every rule of pts_explorer.validation on the typed tables, each offending row an issue."""
     empty = _empty_required(con, issues)

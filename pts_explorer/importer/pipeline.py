@@ -71,6 +71,7 @@ def run_import(
         MAPPERS[chosen.format](con, staged, chosen, issues).map(facts)
         progress("checking every rule")
         checks.type_tables(con, issues, chosen.csv.decimal_separator)
+        checks.unscheduled_visits(con, issues)
         checks.contract_rules(con, issues)
         report.tables = {t: _count(con, t) for t in TABLES}
         if issues.has_errors():

@@ -12,7 +12,7 @@ from pts_explorer.ui.cohorts import choices as cohort_choices
 from pts_explorer.ui.cohorts import named_subgroups, saved_on_other_data_notice
 from pts_explorer.ui.cohorts import other_data as saved_on_other_data
 from pts_explorer.ui.controls import analysis_controls, candidate_profile, visit_months
-from pts_explorer.ui.data import mmrm_fits, query
+from pts_explorer.ui.data import mmrm_failures, mmrm_fits, query
 from pts_explorer.ui.data import open_database as data_report
 from pts_explorer.ui.filter_panel import cohort
 from pts_explorer.ui.importing import import_profiles, import_report, restore_previous, save_uploads
@@ -60,6 +60,7 @@ __all__ = [
     "how_computed",
     "import_profiles",
     "import_report",
+    "mmrm_failures",
     "mmrm_fits",
     "no_analysis_data",
     "page_header",

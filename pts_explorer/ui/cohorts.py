@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pts_explorer import config, subgroups, workspace
+from pts_explorer import config, derived, subgroups, workspace
 from pts_explorer.filters import CohortFilter
 from pts_explorer.rows import each_row
 from pts_explorer.settings import SETTINGS
@@ -114,7 +114,7 @@ def saved_on_other_data_notice(saved: workspace.SavedCohort) -> None:
 
     st.warning(
         f"**{saved.name}** was saved on other data (**{saved.dataset_name}**, fingerprint "
-        f"`{saved.fingerprint[:16]}…`): it held {arms(saved.counts)} patients there; its filters select "
+        f"`{derived.short(saved.fingerprint)}`): it held {arms(saved.counts)} patients there; its filters select "
         f"{arms(now)} patients in the data served now.",
         icon=":material/dataset:",
     )

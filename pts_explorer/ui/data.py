@@ -22,7 +22,7 @@ class Opened:
     report: validation.Report | None
     problem: db.DatabaseProblem | None
     fast: bool = False  # the file holds current derived tables: queries run their fast twins
-    fingerprint: str = ""  # a digest of the patient and visit rows (exports name the data by it)
+    fingerprint: str = ""  # a digest of every contract table's rows (exports and saved cohorts name the data by it)
 
 
 @st.cache_resource(max_entries=2, show_spinner="Checking the data against the contract…")
@@ -38,7 +38,10 @@ def _open(path: str, version: str) -> Opened:
     except db.DatabaseProblem as problem:
         return Opened(None, problem.report, problem)
     fingerprint = derived.fingerprint(con)
-    return Opened(con, report, None, derived.usable(con, fingerprint), fingerprint)
+    fast = derived.usable(con, fingerprint)
+    if not fast and (reason := derived.stale_reason(con, fingerprint)):
+        report.findings.append(validation.stale_derived(reason))
+    return Opened(con, report, None, fast, fingerprint)
 
 
 def _connection(path: str, version: str) -> duckdb.DuckDBPyConnection:
@@ -155,3 +158,23 @@ def _mmrm_fits(frozen_params: tuple, path: str, version: str, method: str) -> di
 def mmrm_fits(params: dict[str, Any], method: str = "reml") -> dict:
     """MMRM per study for the analysis set, cached by (parameters, data version, method)."""
     return _mmrm_fits(*_key("analysis_long", params), method)
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def _mmrm_failures(frozen_params: tuple, path: str, version: str, method: str, k: int) -> dict[str, str]:
+    from pts_explorer.analytics import effects
+    from pts_explorer.privacy import Protection
+
+    long = _cached_query("analysis_long", frozen_params, path, version)
+    fits = _mmrm_fits(frozen_params, path, version, method)
+    return {
+        str(study): effects.mmrm_failure(part, method, Protection(k))
+        for study, part in long.groupby("study_id", sort=True)
+        if fits.get(study) is None
+    }
+
+
+def mmrm_failures(params: dict[str, Any], method: str = "reml", k: int = 0) -> dict[str, str]:
+    """Why the MMRM of each study without a fit (mmrm_fits) could not be fitted, in words; counts
+    1..k-1 hidden (k: the page's small-cell protection, 0 when off)."""
+    return _mmrm_failures(*_key("analysis_long", params), method, k)

@@ -104,13 +104,19 @@ def data_warnings(report: validation.Report) -> None:
     """One line when the data break a warning rule, with a link to the list."""
     if not report.warnings:
         return
-    rows = sum(f.count for f in report.warnings)
+    broken = [f for f in report.warnings if f.rule != "derived:stale"]  # a file-level finding, not rows
+    rows = sum(f.count for f in broken)
+    unscheduled = sum(f.count for f in broken if f.rule == "schedule:visits")
+    effect = (
+        f"the numbers leave out the {unscheduled:,} visit(s) outside the schedule and include the rest"
+        if unscheduled
+        else "the numbers include them"
+    )
+    text = f"{rows:,} row(s) break {len(broken)} check(s) of the data contract; {effect}." if broken else ""
+    if len(broken) < len(report.warnings):
+        text += " The derived tables are stale: pages read the contract tables (same numbers, slower)."
     with st.container(horizontal=True, vertical_alignment="center", gap="small", key="data_warnings"):
-        st.markdown(
-            f":orange-badge[:material/warning: Data warnings] {rows:,} row(s) break {len(report.warnings)} "
-            "check(s) of the data contract; the numbers include them.",
-            width="content",
-        )
+        st.markdown(f":orange-badge[:material/warning: Data warnings] {text.strip()}", width="content")
         st.page_link("app_pages/data_checks.py", label="See the data checks", query_params=state.url_query())
 
 

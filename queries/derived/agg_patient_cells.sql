@@ -15,7 +15,7 @@ with_baseline AS (
         b.vcss::DOUBLE AS vcss,
         b.veines_qol AS veines_qol
     FROM patients AS p
-    LEFT JOIN visits AS b
+    LEFT JOIN scheduled_visits AS b
         ON b.patient_id = p.patient_id AND b.visit_month = 0
 )
 

@@ -1,7 +1,8 @@
--- agg_visit_cells: attended visits per combination of the cohort filter's dimensions (as in
--- agg_patient_cells) and visit month, with each outcome's n, sum and sum of squares, measured and
--- as change from the patient's own baseline (visits of patients with a baseline value), and the
--- visits per PTS band. Written with the data (pts_explorer/derived.py).
+-- agg_visit_cells: analysed visits (queries/shared/scheduled_visits.sql) per combination of the
+-- cohort filter's dimensions (as in agg_patient_cells) and visit month, with each outcome's n, sum
+-- and sum of squares, measured and as change from the patient's own baseline (visits of patients
+-- with a baseline value), and the visits per PTS band. Written with the data
+-- (pts_explorer/derived.py).
 -- grain: one row per non-empty combination of the dimensions and visit_month
 CREATE TABLE agg_visit_cells AS
 WITH
@@ -18,7 +19,7 @@ dimensions AS (
         p.age_years,
         coalesce(b.ulcer_present, FALSE) AS baseline_ulcer
     FROM patients AS p
-    LEFT JOIN visits AS b
+    LEFT JOIN scheduled_visits AS b
         ON b.patient_id = p.patient_id AND b.visit_month = 0
 ),
 
@@ -41,8 +42,8 @@ changes AS (
         v.calf_circumference_cm - b.calf_circumference_cm AS calf_circumference_cm_change,
         v.daily_steps::DOUBLE AS daily_steps,
         v.daily_steps::DOUBLE - b.daily_steps::DOUBLE AS daily_steps_change
-    FROM visits AS v
-    LEFT JOIN visits AS b
+    FROM scheduled_visits AS v
+    LEFT JOIN scheduled_visits AS b
         ON b.patient_id = v.patient_id AND b.visit_month = 0
 )
 

@@ -16,6 +16,6 @@ SELECT
     END AS lesion_group,
     md5(p.patient_id) AS sample_key
 FROM patients AS p
-LEFT JOIN visits AS b
+LEFT JOIN scheduled_visits AS b
     ON b.patient_id = p.patient_id AND b.visit_month = 0
 ORDER BY p.study_id, p.patient_id

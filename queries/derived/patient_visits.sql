@@ -1,7 +1,8 @@
--- patient_visits: every attended visit with its patient's filter dimensions and groupings and the
--- patient's own month-0 values (b_*), denormalised, so the analysis queries' fast twins need no
--- join with the patients and no self-join for the baseline. Sorted by visit month: a query for one
--- visit reads only that part of the table. Written with the data (pts_explorer/derived.py).
+-- patient_visits: every analysed visit (queries/shared/scheduled_visits.sql) with its patient's
+-- filter dimensions and groupings and the patient's own month-0 values (b_*), denormalised, so the
+-- analysis queries' fast twins need no join with the patients and no self-join for the baseline.
+-- Sorted by visit month: a query for one visit reads only that part of the table. Written with the
+-- data (pts_explorer/derived.py).
 -- grain: patient_id, visit_month
 CREATE TABLE patient_visits AS
 SELECT
@@ -44,9 +45,9 @@ SELECT
     b.pain_vas AS b_pain_vas,
     b.calf_circumference_cm AS b_calf_circumference_cm,
     b.daily_steps AS b_daily_steps
-FROM visits AS v
+FROM scheduled_visits AS v
 INNER JOIN patient_cohort AS c
     ON c.patient_id = v.patient_id
-LEFT JOIN visits AS b
+LEFT JOIN scheduled_visits AS b
     ON b.patient_id = v.patient_id AND b.visit_month = 0
 ORDER BY v.visit_month, c.study_id, v.patient_id

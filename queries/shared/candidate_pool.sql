@@ -29,7 +29,7 @@ described AS (
         CASE WHEN c.obstruction_site IN ('common_femoral', 'femoral') THEN 'femoral' ELSE 'iliocaval' END AS region,
         CASE WHEN c.stenosis_grade IN ('70-99%', 'occlusion') THEN 'high' ELSE 'low' END AS grade_group
     FROM cohort AS c
-    LEFT JOIN visits AS v
+    LEFT JOIN scheduled_visits AS v
         ON v.patient_id = c.patient_id AND v.visit_month = 0
 )
 

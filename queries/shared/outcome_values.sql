@@ -1,5 +1,5 @@
--- outcome_values: the chosen outcome at every attended visit, as one DOUBLE column. Composed into
--- the queries that read `outcome_values` (pts_explorer/sql.py).
+-- outcome_values: the chosen outcome at every analysed (scheduled) visit, as one DOUBLE column.
+-- Composed into the queries that read `outcome_values` (pts_explorer/sql.py).
 -- params: $outcome one of villalta_total, vcss, veines_qol, veines_sym, pain_vas,
 --         calf_circumference_cm, daily_steps (also checked against an allow-list in Python)
 -- grain: patient_id, visit_month
@@ -15,4 +15,4 @@ SELECT
         WHEN 'calf_circumference_cm' THEN calf_circumference_cm
         WHEN 'daily_steps' THEN daily_steps::DOUBLE
     END AS value
-FROM visits
+FROM scheduled_visits

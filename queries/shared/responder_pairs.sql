@@ -13,12 +13,12 @@ band_ranked AS (
         visit_month,
         villalta_total,
         CASE pts_band WHEN 'none' THEN 0 WHEN 'mild' THEN 1 WHEN 'moderate' THEN 2 ELSE 3 END AS band_rank
-    FROM visits
+    FROM scheduled_visits
 ),
 
 scheduled AS (
     SELECT DISTINCT visit_month
-    FROM visits
+    FROM scheduled_visits
     WHERE visit_month > 0
 ),
 

@@ -11,6 +11,7 @@ from scipy import stats
 from pts_explorer import db
 from pts_explorer.analytics import effects, mmrm, responders
 from pts_explorer.filters import CohortFilter
+from pts_explorer.privacy import Protection
 
 
 def _trial_like(n: int = 60, months=(1, 3, 6), missing: float = 0.0, seed: int = 5) -> pd.DataFrame:
@@ -178,3 +179,46 @@ def test_demo_benefit_is_largest_in_high_grade_common_iliac_and_femoral(demo_con
     est = table.set_index("level").estimate
     assert est["high_grade_civ_cfv"] <= -5
     assert est["high_grade_civ_cfv"] < est["high_grade_other"] < est["below_70"]
+
+
+def _with_extra_visit(d: pd.DataFrame, month: int, patients: list[str]) -> pd.DataFrame:
+    extra = d[(d.visit_month == d.visit_month.min()) & d.patient_id.isin(patients)].assign(visit_month=month)
+    return pd.concat([d, extra], ignore_index=True)
+
+
+def test_an_mmrm_without_an_arm_at_one_visit_names_that_visit():
+    d = _trial_like(n=60)
+    stent = sorted(d[d.arm == "stent"].patient_id.unique())
+    odd = _with_extra_visit(d, 5, stent[:1])
+    assert effects.mmrm_effects(odd) is None
+    assert effects.mmrm_failure(odd) == (
+        "month 5 has 1 patient(s) (stent 1, medical 0): the stent − medical difference at that visit cannot be "
+        "estimated"
+    )
+
+
+def test_an_mmrm_with_too_few_patients_at_one_visit_says_how_many_a_visit_needs():
+    d = _trial_like(n=60)
+    stent, medical = (sorted(d[d.arm == arm].patient_id.unique()) for arm in ("stent", "medical"))
+    odd = _with_extra_visit(d, 5, [stent[0], medical[0]])
+    assert effects.mmrm_effects(odd) is None
+    assert effects.mmrm_failure(odd) == (
+        "month 5 has 2 patient(s) (stent 1, medical 1): its mean, treatment effect and baseline slope need at "
+        "least 3 patients at that visit"
+    )
+    three = _with_extra_visit(d, 5, [*stent[:2], medical[0]])  # estimable: the model runs, no reason is made up
+    assert effects.mmrm_effects(three) is not None
+
+
+def test_an_mmrm_with_a_singular_design_says_so_and_counts_are_protected():
+    d = _trial_like(n=60)
+    d.loc[d.visit_month == 3, "baseline"] = 14.0  # the month-3 baseline slope is the month-3 mean again
+    assert effects.mmrm_effects(d) is None
+    assert effects.mmrm_failure(d) == (
+        "the design matrix is singular (rank 8 of 9: C(visit_month)[3]:baseline depends on the other columns)"
+    )
+    two = d[d.arm == "stent"].patient_id.unique()[:2]
+    few = d[d.patient_id.isin([*two, *d[d.arm == "medical"].patient_id.unique()[:1]])]
+    assert effects.mmrm_failure(few, shield=Protection(5)) == (
+        "each arm needs at least 3 patients with a follow-up visit (stent hidden, medical hidden)"
+    )

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from pts_explorer import db
+from pts_explorer.config import PROJECT_ROOT
 from pts_explorer.importer import Options, run_import
 from pts_explorer.importer.__main__ import main
 from pts_explorer.importer.examples import write_examples
@@ -261,3 +262,25 @@ def test_line_numbers_stay_right_after_a_rejected_line(small_examples, live, tmp
     parse = report.issues[report.issues.rule == "file:parse"]
     assert list(parse.line) == [4]  # the short row
     assert list(report.issues[report.issues.rule == "allowed:patients.sex"].line) == [10]
+
+
+def test_every_profile_drops_visits_outside_the_study_schedule(small_examples, tmp_path):
+    """A REDCap profile whose study schedule leaves out month 12 (edited by hand in a copy): the
+    month-12 records are dropped like any unscheduled visit of the contract profile, each named."""
+    profile = tmp_path / "my_redcap.toml"
+    text = (PROJECT_ROOT / "pts_explorer" / "importer" / "profiles" / "redcap.toml").read_text(encoding="utf-8")
+    assert "visit_months = [0, 6, 12, 24, 36, 60, 84, 120]" in text
+    profile.write_text(text.replace("visit_months = [0, 6, 12, 24", "visit_months = [0, 6, 24"), encoding="utf-8")
+    sources = sorted((small_examples / "redcap").iterdir())
+    export = pd.read_csv(small_examples / "redcap" / "registry_export.csv", dtype=str)
+    due = export[(export.redcap_event_name == "month_12_arm_1") & export.redcap_repeat_instrument.isna()]
+    due = due[due.visit_date.notna()]
+    out = tmp_path / "redcap.duckdb"
+    report = run_import(profile, sources, out, progress=lambda _: None)
+    assert report.imported
+    dropped = report.issues[report.issues.rule == "schedule:visits"]
+    assert sorted(dropped.record) == sorted(f"{r} / 12" for r in due.record_id)
+    assert set(dropped.severity) == {"warning"} and set(dropped.value) == {"12"}
+    con = duckdb.connect(str(out), read_only=True)
+    assert con.execute("SELECT count(*) FROM visits WHERE visit_month = 12").fetchone() == (0,)
+    con.close()

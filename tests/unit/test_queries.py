@@ -114,6 +114,7 @@ EXPECTED_COLUMNS |= {
     "matched_cohort": {"patient_id", "arm", "stenosis_grade", "baseline_band", "baseline_villalta", "lesion_group"},
     "cohort_without_b": {"patient_id", "arm", "stenosis_grade", "baseline_band", "baseline_villalta", "lesion_group"},
     "patient_attributes": {"patient_id", "baseline_band", "baseline_ulcer", "age_group", "lesion_group", "sample_key"},
+    "scheduled_visits": {"patient_id", "visit_month", "visit_day", "villalta_total", "pts_band"},
 }
 # These read the tables an import adds: they run on an imported file (and on any other file as an
 # empty view of the same shape, see db.OPTIONAL_TABLES).
@@ -180,10 +181,15 @@ def _ctes(composed: str) -> list[str]:
 
 def test_cohort_is_composed_into_queries_that_read_it():
     composed = sql.compose("cohort_counts")
-    assert _ctes(composed) == ["patient_attributes", "cohort"]  # cohort after the relation it filters
+    assert _ctes(composed) == ["scheduled_visits", "patient_attributes", "cohort"]  # each after what it reads
     assert "list_contains($site::VARCHAR[], obstruction_site)" in composed
     # A query that already has a WITH clause gets the shared relations before its own CTEs.
-    assert _ctes(sql.compose("trajectory_summary"))[:3] == ["patient_attributes", "outcome_values", "cohort"]
+    assert _ctes(sql.compose("trajectory_summary"))[:4] == [
+        "scheduled_visits",
+        "outcome_values",
+        "patient_attributes",
+        "cohort",
+    ]
     assert sql.compose("studies") == sql.compose("studies").split("WITH")[0]
 
 
@@ -284,6 +290,7 @@ def test_shared_relations_live_in_their_own_folder():
         "candidate_pool",
         "matched_cohort",
         "cohort_without_b",
+        "scheduled_visits",
     }
     assert all((sql.SHARED_DIR / f"{name}.sql").exists() for name in sql.shared_names())
 
@@ -369,3 +376,16 @@ def test_responders_are_counted_over_patients_due_at_the_visit(tmp_path):
     assert sweep.loc[("stent", 6.0), "responders_points"] == 1 and sweep.loc[("stent", 7.0), "responders_points"] == 0
     assert (sweep.n_due.loc["stent"] == 2).all()
     con.close()
+
+
+def test_only_the_schedule_rule_reads_the_visits_table():
+    """One rule for which visits are analysed: every query and derived table reads them through
+    scheduled_visits; only the row export and the file's row count read the table itself."""
+    from pts_explorer.config import QUERIES_DIR
+
+    readers = {
+        str(path.relative_to(QUERIES_DIR))
+        for path in QUERIES_DIR.rglob("*.sql")
+        if re.search(r"(?i)\b(from|join)\s+visits\b", sql._strip_comments(path.read_text(encoding="utf-8")))
+    }
+    assert readers == {"shared/scheduled_visits.sql", "export_visits.sql", "dataset_info.sql"}
