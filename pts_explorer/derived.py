@@ -21,7 +21,7 @@ import duckdb
 from pts_explorer.config import QUERIES_DIR
 from pts_explorer.vocab import DAYS_PER_MONTH
 
-DERIVED_VERSION = 6
+DERIVED_VERSION = 7  # 7: safety exposure in calendar days, patients followed in each period
 DERIVED_DIR = QUERIES_DIR / "derived"
 DERIVED_TABLES = (  # in order: a table may read those before it
     "agg_patient_cells",
