@@ -65,6 +65,7 @@ else:
             x_unit="days" if within else "months",
             x_title=safety.CURVE_AXES[period],
             styles={"stent_related": {"color": charts.ARM_COLORS["stent"], "dash": "dot", "symbol": "diamond"}},
+            y_max=safety.axis_top(float(curves.ci_high.max())),
         )
         marks = competing.at_day(curves, counts, 30) if within else competing.landmarks(curves, counts, years=(1, 5))
         marks.loc[marks.at_risk.map(shield.too_few), ["estimate", "ci_low", "ci_high"]] = float("nan")

@@ -685,12 +685,14 @@ def km_figure(
     x_unit: str = "months",
     x_title: str | None = None,
     styles: dict[str, dict[str, str]] | None = None,
+    y_max: float = 1.02,
 ) -> go.Figure:
     """Kaplan-Meier step curves with 95% bands, and the number at risk under the plot.
 
     curve: group, month (and days, for x_unit "days"), estimate, ci_low, ci_high; risk: groups x
     times (days) of counts at risk; x_title: the time axis's title (its origin), "Months" by
-    default; styles: a group's colour, dash and symbol where group_style's would not do.
+    default; styles: a group's colour, dash and symbol where group_style's would not do; y_max:
+    the top of the y axis (a low cumulative incidence is drawn on an axis that shows it).
     """
     in_days = x_unit == "days"
     ordered = [g for g in (*ARM_ORDER, *labels) if g in set(risk.index)]
@@ -704,7 +706,7 @@ def km_figure(
         style = (styles or {}).get(group) or group_style(group, i)
         color = style["color"]
         name = labels.get(group, group)
-        for band in _step_band(d.month, d.ci_low, d.ci_high, color, group):
+        for band in _step_band(d.days if in_days else d.month, d.ci_low, d.ci_high, color, group):
             fig.add_trace(band, row=1, col=1)
         fig.add_trace(
             _trace(
@@ -745,7 +747,7 @@ def km_figure(
     fig.update_xaxes(tickvals=ticks, range=span, row=1, col=1)  # the axis spans the follow-up
     axis = x_title or ("Days" if in_days else "Months")
     fig.update_xaxes(title_text=f"{axis} (number at risk below)", tickvals=ticks, range=span, row=2, col=1)
-    fig.update_yaxes(title_text=y_label, range=[0, 1.02], tickformat=".0%", row=1, col=1)
+    fig.update_yaxes(title_text=y_label, range=[0, y_max], tickformat=".0%", row=1, col=1)
     # Categories at whole numbers, half a row of room above and below, first group on top.
     fig.update_yaxes(showgrid=False, range=[len(groups) - 0.5, -0.5], row=2, col=1)
     return _base_layout(fig, title, 520 + 20 * len(groups)).figure()

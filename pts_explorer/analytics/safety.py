@@ -52,6 +52,14 @@ CURVE_WINDOWS = {
 }
 
 
+def axis_top(highest: float) -> float:
+    """The top of a cumulative incidence axis: the next 5% above the highest upper confidence
+    bound, at most 100% (a 30-day incidence of a few percent is not drawn flat on a 0-100% axis)."""
+    if not np.isfinite(highest) or highest <= 0:
+        return 0.05
+    return min(float(np.ceil(highest * 20 + 1e-9) / 20), 1.0) + 0.005
+
+
 def _listed(event_types: tuple[str, ...]) -> str:
     labels = [vocab.EVENT_LABELS[e][0].lower() + vocab.EVENT_LABELS[e][1:] for e in event_types]
     return ", ".join(labels[:-1]) + " or " + labels[-1]

@@ -213,6 +213,8 @@ def test_safety_first_complication_chart_follows_the_period_like_with_like(app_o
         assert _at_risk(figure)[name] == expected, name
     if in_days:
         assert ticks == [0, 5, 10, 15, 20, 25, 30]
+    highest, top = max(float(np.nanmax(y)) for _, y in curves.values()), figure["layout"]["yaxis"]["range"][1]
+    assert highest < top <= highest + 0.1  # a low incidence is drawn on an axis that shows it, not on 0-100%
     assert figure["layout"]["xaxis2"]["title"]["text"] == (
         "Days since the procedure (stent) or enrollment (medical) (number at risk below)"
         if in_days
