@@ -313,3 +313,10 @@ def test_the_chart_kinds_are_the_vocabulary_kinds():
     assert {e for e in vocab.EVENT_LABELS if f"'{e}'" in shared_line} == set(vocab.SHARED_COMPLICATIONS) == SHARED
     assert set(vocab.STENT_COMPLICATIONS) == STENT_ONLY
     assert SHARED | STENT_ONLY | {"death"} == set(vocab.EVENT_LABELS)
+
+
+def test_safety_subgroups_are_labelled_in_their_natural_order(app_on, demo_db):
+    at = _page(app_on, demo_db, "safety", {"split": "stenosis_grade"})
+    table = at.dataframe[0].value
+    shown = list(table[table.Complication == "Major bleeding"].Subgroup)
+    assert shown == ["<50%", "50-69%", "70-99%", "Occlusion"]  # not "50-69%, 70-99%, <50%, occlusion"
