@@ -54,12 +54,6 @@ else:
     how = "Kaplan-Meier, censored at last contact or death, as vascular reporting standards present patency."
 st.caption(f"**{label}**: {who}. {how}")
 
-if population == "stent" and group == "arm":
-    st.info(
-        "This endpoint concerns stented patients only, so there is one curve: compare by site, grade, study, "
-        "sex or age group to see differences.",
-        icon=":material/info:",
-    )
 params = {
     **cohort.as_params(),
     "endpoint": endpoint,
@@ -82,9 +76,22 @@ if counts.empty:
             icon=":material/event_busy:",
         )
     ui.stop()
-ui.design_notice(ui.study_designs(cohort, randomized_only), remedy="randomized")
+labels = vocab.LEVELS.get(group, {})
+groups = display.natural_order(group, counts.group_value)  # vocabulary order: tables, legend, at-risk rows
+compared = len(groups) > 1  # one curve (a stent-only endpoint by arm, a filter to one level): no comparison
+designs = ui.study_designs(cohort, randomized_only)
+by_arm = ui.query("km_counts", {**params, "group": "arm"}).groupby("group_value").n.sum()  # the analysis set
+if compared:
+    ui.design_notice(designs, remedy="randomized")
+else:  # what the single curve pools, without notes about a comparison that is not made
+    arms = {"stent": ["stent"], "both": list(vocab.ARMS)}[population]
+    if group == "arm":
+        arms = [a for a in arms if a in groups]
+    pooled = display.pooled_designs(designs[designs.arm.isin(arms)])
+    st.caption(pooled)
+    ui.record_design("one curve, no comparison", pooled, by_arm)
 ui.analysis_set(
-    ui.query("km_counts", {**params, "group": "arm"}).groupby("group_value").n.sum(),
+    by_arm,
     ui.query("km_counts", {**params, "group": "study_id"}).group_value,
     {"ulcer_healing": "with an open ulcer at baseline"}.get(
         endpoint, "with a technically successful stent procedure" if population == "stent" else "from enrollment"
@@ -92,29 +99,31 @@ ui.analysis_set(
 )
 if not counts.observed.any():
     st.info(
-        f"**No {in_sentence} event in this cohort**: the curve stays flat; there is nothing to compare.",
+        f"**No {in_sentence} event in this cohort**: the curve stays flat"
+        + ("; there is nothing to compare." if compared else "."),
         icon=":material/check_circle:",
     )
 
-labels = vocab.LEVELS.get(group, {})
 shield = ui.protection()
-risk = survival.at_risk(counts, survival.ticks_days(float(counts.duration_days.max())))
+risk = survival.at_risk(counts, survival.ticks_days(float(counts.duration_days.max()))).reindex(groups)
 shown_risk = risk.apply(lambda column: column.map(shield.count)) if shield.active else risk
 if competing_risk:
     curves = competing.cumulative_incidence(counts)
     marks = competing.landmarks(curves, counts)
     chisq, df, p = competing.gray_test(counts)
-    method, test_name = competing.CIF_METHOD, "Gray's test"
+    method, test_name, overall = competing.CIF_METHOD, "Gray's test", "Gray's test"
     y_label = f"{label}, cumulative incidence"
 else:
     fits = survival.fit_km(counts)
     curves = survival.curves(fits)
     marks = survival.landmarks(fits, counts)
     p = survival.logrank(counts)
-    method, test_name = survival.KM_METHOD, "Log-rank"
+    method, test_name, overall = survival.KM_METHOD, "Log-rank", "the log-rank test"
     y_label = f"{label}, share free of the event"
-title = f"{label} by {vocab.SURVIVAL_GROUPINGS[group].lower()} ({method.split(',')[0]})"
+shown_as = f"by {vocab.SURVIVAL_GROUPINGS[group].lower()}" if compared else f"{labels.get(groups[0], groups[0])} only"
+title = f"{label} {shown_as} ({method.split(',')[0]})" if compared else f"{label}, {shown_as} ({method.split(',')[0]})"
 marks.loc[marks.at_risk.map(shield.too_few), ["estimate", "ci_low", "ci_high"]] = np.nan
+marks = marks.sort_values("group", key=lambda g: g.map(groups.index), kind="stable").reset_index(drop=True)
 ui.chart(
     charts.km_figure(display.protect_curves(curves, counts, shield), shown_risk, title, y_label, labels),
     "km_chart",
@@ -129,6 +138,7 @@ marks["cell"] = [
     for r in each_row(marks)
 ]
 table = marks.pivot(index="group", columns="years", values="cell").rename(columns=lambda y: f"{y} year{'s' * (y > 1)}")
+table = table.reindex(groups)
 if not competing_risk:
     med = survival.medians(fits).set_index("group")
     table["Median, months (95% CI)"] = [display.median_label(med.loc[g]) for g in table.index]
@@ -136,7 +146,8 @@ table.index = [labels.get(g, g) for g in table.index]
 column = vocab.SURVIVAL_GROUPINGS[group]
 ui.table(table.rename_axis(column).reset_index(), key="landmark_table", title="Estimates at 1, 2, 5 and 10 years")
 few = f"fewer than {shield.k} patients are" if shield.active else "nobody is"
-st.caption(f"{display.sentence(method)}; a dash where {few} still at risk. {test_name}: {display.p_clause(p)}.")
+test_clause = f" {test_name}: {display.p_clause(p)}." if compared else ""
+st.caption(f"{display.sentence(method)}; a dash where {few} still at risk.{test_clause}")
 ui.how_computed(
     "km_counts",
     params,
@@ -144,11 +155,13 @@ ui.how_computed(
     reproduce.time_to_event(params, config.db_path(), competing_risk),
 )
 
+if not compared:
+    ui.stop()  # one group: no hazard ratio to estimate, and no note about it
 st.subheader("Cause-specific hazard ratio (Cox)" if competing_risk else "Hazard ratio (Cox)", help=glossary.tip("cox"))
 data = ui.query("cox_data", params)
 result = survival.cox(data, group, adjust)
 if result is None:
-    st.info("A hazard ratio needs at least two groups and at least one event in each.")
+    st.info("A hazard ratio needs at least one event in each group.")
 else:
     reference = labels.get(result.reference, result.reference)
     ui.table(display.hazard_table(result.hazard_ratios, labels, result.reference), title="Hazard ratio (Cox)")
@@ -173,6 +186,7 @@ else:
         )
     term_names = {**vocab.SURVIVAL_GROUPINGS, **vocab.COX_ADJUSTMENTS}
     ui.table(display.ph_term_table(result.ph_tests, term_names), title="Proportional hazards check, per term")
+    st.caption(display.multiplicity_note(overall, len(groups), reference, len(result.ph_tests)))
     if not ui.presenting():  # an expander, drawn on request: not on a projector
         residuals = st.expander(
             "Scaled Schoenfeld residuals: the hazard ratio over time", on_change="rerun", key="schoenfeld_open"

@@ -37,37 +37,65 @@ rates = safety.rates(events, ui.query("safety_exposure", params))
 if events.empty:
     st.info("**No complication recorded in this cohort.** Every rate below is 0.", icon=":material/check_circle:")
 
-st.subheader("Time to the first complication", help=glossary.tip("aalen_johansen"))
+st.subheader(f"Time to the first complication, {period}", help=glossary.tip("aalen_johansen"))
 shield = ui.protection()
-counts = ui.query("complication_counts", params)
-if counts.status.eq(1).any():
-    curves = competing.cumulative_incidence(counts)
-    risk = survival.at_risk(counts, survival.ticks_days(float(counts.duration_days.max())))
-    shown_risk = risk.apply(lambda column: column.map(shield.count)) if shield.active else risk
-    title = "Any complication of the table, first one after the procedure (stent) or enrollment (medical)"
-    shown_curves = display.protect_curves(curves, counts, shield)
-    figure = charts.km_figure(shown_curves, shown_risk, title, "Cumulative incidence", vocab.ARMS)
-    marks = competing.landmarks(curves, counts, years=(1, 5))
-    marks.loc[marks.at_risk.map(shield.too_few), ["estimate", "ci_low", "ci_high"]] = float("nan")
-    ui.chart(figure, "complication_chart", display.summary_curves(marks, vocab.ARMS))
-    chisq, df, p = competing.gray_test(counts)
-    st.caption(
-        f"{display.sentence(competing.CIF_METHOD)}. Events before the procedure are not counted here. "
-        f"{competing.GRAY_METHOD}: {display.p_clause(p)}."
+if period == "before the procedure":
+    st.info(
+        "**No curve before the procedure.** Only stented patients have this window, from enrollment to the day "
+        "before their procedure, and medical patients have no procedure, so no curve could be set against it. "
+        "The table below counts its complications.",
+        icon=":material/info:",
     )
 else:
-    st.info("No complication after the procedure (stent arm) or enrollment (medical arm) in this cohort.")
+    counts = ui.query("complication_counts", {**params, "period": period})
+    if counts.status.eq(1).any():
+        curves = competing.cumulative_incidence(counts)
+        groups = [g for g in safety.CURVES if g in set(counts.group_value)]
+        within = period == "within 30 days"
+        longest = float(counts.duration_days.max())
+        ticks = [float(d) for d in range(0, 31, 5)] if within else survival.ticks_days(longest)
+        risk = survival.at_risk(counts, ticks).reindex(groups)
+        shown_risk = risk.apply(lambda column: column.map(shield.count)) if shield.active else risk
+        figure = charts.km_figure(
+            display.protect_curves(curves, counts, shield),
+            shown_risk,
+            f"First complication, {period}: like with like by arm, and stent-related (stent arm only)",
+            "Cumulative incidence",
+            safety.CURVES,
+            x_unit="days" if within else "months",
+            x_title=safety.CURVE_AXES[period],
+            styles={"stent_related": {"color": charts.ARM_COLORS["stent"], "dash": "dot", "symbol": "diamond"}},
+            y_max=safety.axis_top(float(curves.ci_high.max())),
+        )
+        marks = competing.at_day(curves, counts, 30) if within else competing.landmarks(curves, counts, years=(1, 5))
+        marks.loc[marks.at_risk.map(shield.too_few), ["estimate", "ci_low", "ci_high"]] = float("nan")
+        ui.chart(figure, "complication_chart", display.summary_complications(marks, safety.CURVES, groups))
+        shared = counts[counts.group_value.isin(list(vocab.ARMS))]
+        p = competing.gray_test(shared)[2]
+        test = f" {competing.GRAY_METHOD}, Stent against Medical on these: {display.p_clause(p)}."
+        test = test if shared.group_value.nunique() == 2 else ""
+        st.caption(
+            f"{display.sentence(competing.CIF_METHOD)}. {safety.CURVE_WINDOWS[period]} {safety.LIKE_WITH_LIKE}{test} "
+            f"{safety.STENT_RELATED}"
+        )
+    else:
+        st.info(f"No complication {period} in this cohort: no curve to draw.", icon=":material/check_circle:")
 
 st.subheader(f"Complications {period}", help=glossary.tip("clopper_pearson"))
 st.caption(f"{safety.PERIOD_NOTES[period].capitalize()}.")
 ui.table(display.safety_table(rates, period, shield), key="safety_table", title=f"Complications {period}")
+in_period = rates[rates.period == period].drop_duplicates(["arm", "group_value"]).groupby("arm").patients.sum()
 sizes = denominators.groupby("arm").patients.sum()
-hidden = shield.mask(sizes.tolist())
+arms = [a for a in vocab.ARMS if a in in_period.index]
+hidden = shield.mask([int(sizes[a]) for a in arms])
+hidden_in = shield.mask([int(in_period[a]) for a in arms])
 arm_sizes = ", ".join(
-    f"{vocab.ARMS[a]} {shield.count(n, hide)}" for (a, n), hide in zip(sizes.items(), hidden, strict=True)
+    f"{vocab.ARMS[a]} {shield.count(int(in_period[a]), hide_in)} of {shield.count(int(sizes[a]), hide)}"
+    for a, hide, hide_in in zip(arms, hidden, hidden_in, strict=True)
 )
 st.caption(
-    f"Patients: {arm_sizes}. *Patients*: {safety.PROPORTION_METHOD}. *Events, per 100 PY*: number of events and "
+    f"Patients followed in this period (at least one of its days), of the arm's: {arm_sizes}. "
+    f"*Patients*: {safety.PROPORTION_METHOD}. *Events, per 100 PY*: number of events and "
     f"{safety.RATE_METHOD} (PY: patient-years); rates compare periods and arms with different follow-up, "
     "proportions do not. Medical-arm patients have no procedure, so procedural complications cannot occur there."
 )

@@ -686,11 +686,25 @@ def _step_band(x: pd.Series, low: pd.Series, high: pd.Series, color: str, group:
     ]
 
 
-def km_figure(curve: pd.DataFrame, risk: pd.DataFrame, title: str, y_label: str, labels: dict[str, str]) -> go.Figure:
+def km_figure(
+    curve: pd.DataFrame,
+    risk: pd.DataFrame,
+    title: str,
+    y_label: str,
+    labels: dict[str, str],
+    x_unit: str = "months",
+    x_title: str | None = None,
+    styles: dict[str, dict[str, str]] | None = None,
+    y_max: float = 1.02,
+) -> go.Figure:
     """Kaplan-Meier step curves with 95% bands, and the number at risk under the plot.
 
-    curve: group, month, estimate, ci_low, ci_high; risk: groups x times (days) of counts at risk.
+    curve: group, month (and days, for x_unit "days"), estimate, ci_low, ci_high; risk: groups x
+    times (days) of counts at risk; x_title: the time axis's title (its origin), "Months" by
+    default; styles: a group's colour, dash and symbol where group_style's would not do; y_max:
+    the top of the y axis (a low cumulative incidence is drawn on an axis that shows it).
     """
+    in_days = x_unit == "days"
     ordered = [g for g in (*ARM_ORDER, *labels) if g in set(risk.index)]
     groups = list(dict.fromkeys([*ordered, *risk.index]))  # the arms, then vocabulary order
     table_share = min(0.12 + 0.04 * len(groups), 0.4)
@@ -699,28 +713,28 @@ def km_figure(curve: pd.DataFrame, risk: pd.DataFrame, title: str, y_label: str,
     )
     for i, group in enumerate(groups):
         d = curve[curve.group == group]
-        style = group_style(group, i)
+        style = (styles or {}).get(group) or group_style(group, i)
         color = style["color"]
         name = labels.get(group, group)
-        for band in _step_band(d.month, d.ci_low, d.ci_high, color, group):
+        for band in _step_band(d.days if in_days else d.month, d.ci_low, d.ci_high, color, group):
             fig.add_trace(band, row=1, col=1)
         fig.add_trace(
             _trace(
                 "scatter",
-                x=d.month,
+                x=d.days if in_days else d.month,
                 y=d.estimate,
                 mode="lines",
                 name=name,
                 legendgroup=group,
                 line={"color": color, "width": 2.5, "shape": "hv", "dash": style["dash"]},
                 customdata=np.stack([d.ci_low, d.ci_high], axis=-1),
-                hovertemplate=f"<b>{name}</b> month %{{x:.1f}}: %{{y:.1%}} "
+                hovertemplate=f"<b>{name}</b> {'day %{x:.0f}' if in_days else 'month %{x:.1f}'}: %{{y:.1%}} "
                 "(95% CI %{customdata[0]:.1%} to %{customdata[1]:.1%})<extra></extra>",
             ),
             row=1,
             col=1,
         )
-        months = [t / DAYS_PER_MONTH for t in risk.columns]
+        months = [t if in_days else t / DAYS_PER_MONTH for t in risk.columns]
         fig.add_trace(
             _trace(
                 "scatter",
@@ -736,12 +750,14 @@ def km_figure(curve: pd.DataFrame, risk: pd.DataFrame, title: str, y_label: str,
             row=2,
             col=1,
         )
-    ticks = [round(t / DAYS_PER_MONTH) for t in risk.columns]
-    end = max(max(ticks), float(curve.month.max()) if not curve.empty else 0) * 1.02 + 0.1
+    ticks = [round(t if in_days else t / DAYS_PER_MONTH) for t in risk.columns]
+    last = (curve.days if in_days else curve.month).max() if not curve.empty else 0
+    end = max(max(ticks), float(last)) * 1.02 + 0.1
     span = [-0.03 * end, end]  # room left of month 0 for its number at risk
     fig.update_xaxes(tickvals=ticks, range=span, row=1, col=1)  # the axis spans the follow-up
-    fig.update_xaxes(title_text="Months (number at risk below)", tickvals=ticks, range=span, row=2, col=1)
-    fig.update_yaxes(title_text=y_label, range=[0, 1.02], tickformat=".0%", row=1, col=1)
+    axis = x_title or ("Days" if in_days else "Months")
+    fig.update_xaxes(title_text=f"{axis} (number at risk below)", tickvals=ticks, range=span, row=2, col=1)
+    fig.update_yaxes(title_text=y_label, range=[0, y_max], tickformat=".0%", row=1, col=1)
     # Categories at whole numbers, half a row of room above and below, first group on top.
     fig.update_yaxes(showgrid=False, range=[len(groups) - 0.5, -0.5], row=2, col=1)
     return _base_layout(fig, title, 520 + 20 * len(groups)).figure()

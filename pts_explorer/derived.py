@@ -32,7 +32,9 @@ from pts_explorer.atomic import write_atomically
 from pts_explorer.config import QUERIES_DIR
 from pts_explorer.vocab import CONTRACT_TABLES, DAYS_PER_MONTH
 
-DERIVED_VERSION = 7
+DERIVED_VERSION = (
+    8  # 8: fingerprint of every contract table; 7: safety exposure in calendar days, patients followed in each period
+)
 DERIVED_DIR = QUERIES_DIR / "derived"
 DERIVED_TABLES = (  # in order: a table may read those before it
     "agg_patient_cells",

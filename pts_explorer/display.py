@@ -53,6 +53,31 @@ def follow_up(years: float) -> str:
     return f"{years:.0f} year{'s' * (round(years) != 1)}"
 
 
+def natural_order(grouping: str, values: pd.Series | list[str]) -> list[str]:
+    """The groups present in their natural order: the vocabulary's (the stent arm first, grades
+    from mild to occlusion, sites in anatomical order), then any other value sorted; the one order
+    of every table, legend and number-at-risk row of a grouping."""
+    present = {str(v) for v in values if not pd.isna(v)}
+    known = [v for v in vocab.LEVELS.get(grouping, {}) if v in present]
+    return known + sorted(present - set(known))
+
+
+def pooled_designs(sizes: pd.DataFrame) -> str:
+    """Which study designs the patients of one curve or estimate come from (no comparison is made):
+    sizes are rows of cohort_size_by_study_arm (study_id, design, arm, patients)."""
+    kinds = set(sizes.design[sizes.patients > 0]) if "patients" in sizes else set(sizes.design)
+    if kinds == {"randomized"}:
+        return "Design: patients of randomized studies only."
+    if kinds == {"observational"}:
+        return "Design: patients of observational (registry) studies only."
+    if kinds:
+        return (
+            "Design: patients of randomized and observational (registry) studies pooled; registry patients "
+            "are followed longer. *Randomized only* keeps the trial's patients alone."
+        )
+    return ""
+
+
 def format_p(p: float | None) -> str:
     """A p-value as a reader expects it: 3 significant digits, '<0.0001' below that."""
     if p is None or math.isnan(p):
@@ -181,7 +206,9 @@ def _safety_cells(r: object, shield: Protection, n_hidden: bool) -> tuple[str, s
     (rate per 100 PY, CI); with small-cell protection, no count below k and no share or rate
     that would give one away."""
     n, x, events = int(r.patients), int(r.patients_with), int(r.events)  # type: ignore[attr-defined]
-    if n_hidden or shield.small(x) or shield.small(n - x):  # x and n - x add up to n
+    if n == 0:  # nobody of this arm (or subgroup) followed in the period
+        share = f"0 of 0 · {DASH}"
+    elif n_hidden or shield.small(x) or shield.small(n - x):  # x and n - x add up to n
         share = f"{shield.label if x else 0} of {shield.count(n, n_hidden)}"
     else:
         share = f"{x:,} of {n:,} · {r.pct:.1f}% ({r.ci_low:.1f}-{r.ci_high:.1f})"  # type: ignore[attr-defined]
@@ -214,7 +241,13 @@ def safety_table(rates: pd.DataFrame, period: str, shield: Protection = OFF) -> 
     out = wide[[*[(c, "") for c in index], *columns]]
     out.columns = [*index, *columns.values()]
     order = {label: i for i, label in enumerate(vocab.EVENT_LABELS.values())}
-    out = out.sort_values(by=index, key=lambda s: s.map(order) if s.name == "Complication" else s)
+    levels = {**vocab.SITES, **vocab.GRADES}  # the subgroups of a split, in their natural order
+    rank = {code: i for i, code in enumerate(levels)}
+    out = out.sort_values(
+        by=index, key=lambda s: s.map(order) if s.name == "Complication" else s.map(lambda v: rank.get(v, len(rank)))
+    )
+    if "group_value" in out:
+        out["group_value"] = out.group_value.map(lambda v: levels.get(v, v))
     return out.rename(columns={"group_value": "Subgroup"}).reset_index(drop=True)
 
 
@@ -445,6 +478,27 @@ def hazard_table(hazards: pd.DataFrame, labels: dict[str, str], reference: str) 
     )
 
 
+def multiplicity_note(overall: str, groups: int, reference: str, ph_checks: int) -> str:
+    """How many p-values Durability shows side by side, and that none is adjusted for multiplicity.
+
+    overall: the name of the test across all groups ("the log-rank test", "Gray's test")."""
+    pairwise = groups - 1
+    tests = (
+        f"{1 + pairwise} p-values compare the groups ({overall} across all {groups} groups, and {pairwise} "
+        f"hazard-ratio Wald test{'s' * (pairwise > 1)} against {reference})"
+    )
+    checks = f"{pairwise + ph_checks} more check proportional hazards (per coefficient, per term and global)"
+    if pairwise > 1:
+        caution = (
+            f"with {pairwise} pairwise comparisons, a p below 0.05 is likelier than 5% to arise by chance when no "
+            f"group differs. {sentence(overall)} is the one test of any difference; a Bonferroni reading compares "
+            f"each pairwise p with 0.05 / {pairwise} = {0.05 / pairwise:.3g}"
+        )
+    else:
+        caution = f"with two groups, the hazard ratio's p and {overall} ask the same question"
+    return f"Multiplicity: {tests}; {checks}. None is adjusted for multiple testing: {caution}."
+
+
 def ph_term_table(tests: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -523,6 +577,21 @@ def summary_shares(props: pd.DataFrame) -> str:
         for month, d in props.groupby("visit_month", sort=True)
     ]
     return "Share of responders, " + "; ".join(parts) + "."
+
+
+def summary_complications(marks: pd.DataFrame, labels: dict[str, str], order: list[str]) -> str:
+    """The text alternative of Safety's first chart: each curve's cumulative incidence at 30 days
+    (marks without years) or at 1 and 5 years, in the order drawn."""
+    shown = marks[(marks.at_risk > 0) & marks.estimate.notna()]
+    if shown.empty:
+        return "Too few patients are followed to the first landmark to give an estimate."
+    parts = []
+    for years in [int(y) for y in shown.years.unique()] if "years" in shown else [None]:
+        at = shown if years is None else shown[shown.years == years]
+        at = at.assign(rank=at.group.map(order.index)).sort_values("rank")
+        when = "At 30 days" if years is None else f"At {years} year{'s' * (years > 1)}"
+        parts.append(f"{when}: " + ", ".join(f"{labels.get(r.group, r.group)} {r.estimate:.1%}" for r in each_row(at)))
+    return "; ".join(parts) + "."
 
 
 def summary_curves(marks: pd.DataFrame, labels: dict[str, str]) -> str:

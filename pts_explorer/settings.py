@@ -180,7 +180,7 @@ SETTINGS = Registry(
             Setting("mmrm", "choice", "reml", tuple(vocab.MMRM_METHODS)),
             Setting("definition", "choice", "responders_points", tuple(vocab.RESPONDER_DEFINITIONS)),
             Setting("imputation", "choice", "nri", tuple(vocab.RESPONDER_IMPUTATIONS)),
-            Setting("endpoint", "choice", "ulcer_healing", tuple(vocab.ENDPOINTS)),
+            Setting("endpoint", "choice", "primary_patency", tuple(vocab.ENDPOINTS)),
             Setting("randomized", "flag", False),
             Setting("group", "choice", "arm", tuple(vocab.SURVIVAL_GROUPINGS)),
             Setting("cox_adjust", "choices", [], tuple(vocab.COX_ADJUSTMENTS)),

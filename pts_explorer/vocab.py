@@ -156,6 +156,10 @@ EVENT_LABELS = {
     "ulcer_recurred": "Ulcer recurrence",
     "death": "Death",
 }
+# Complications either arm can have, and those that need a stent or its procedure (stent arm
+# only): Safety compares the arms on the first, like with like (queries/complication_counts.sql).
+SHARED_COMPLICATIONS = ("major_bleeding", "recurrent_dvt", "pulmonary_embolism", "ulcer_recurred")
+STENT_COMPLICATIONS = ("stent_thrombosis", "restenosis", "reintervention", "stent_migration", "access_site_bleeding")
 # Labels of the analysis-set columns whose baseline balance the Effects page shows.
 ANALYSIS_COLUMNS = {"baseline": "Baseline value of the outcome", **ANCOVA_COVARIATES}
 

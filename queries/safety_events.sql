@@ -1,7 +1,8 @@
 -- safety_events: per arm (and $group value), event type and period, events and patients with at
 -- least one. An event before the index procedure is in "before the procedure", never in a window
--- after it; "any time" counts every event from enrollment to last contact. Periods as in
--- safety_exposure.
+-- after it; "within 30 days" is days 0-30 from the anchor (day 0, the procedure or enrollment day,
+-- included: 31 days, as safety_exposure counts them); "any time" counts every event from
+-- enrollment to last contact. Periods as in safety_exposure.
 -- params: $group as in safety_follow_up
 -- grain: arm, group_value, event_type, period
 WITH

@@ -80,25 +80,34 @@ def _one_minus_km(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.n
 
 def landmarks(curves: pd.DataFrame, counts: pd.DataFrame, years: tuple[int, ...] = LANDMARK_YEARS) -> pd.DataFrame:
     """Cumulative incidence and 95% CI at each landmark; NaN where nobody is still at risk."""
+    frames = [at_day(curves, counts, year * DAYS_PER_YEAR).assign(years=year) for year in years]
+    columns = ["group", "years", "at_risk", "estimate", "ci_low", "ci_high"]
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    order = {g: i for i, g in enumerate(sorted(out.group.unique()))}
+    return out.sort_values(["group", "years"], key=lambda c: c.map(order) if c.name == "group" else c)[
+        columns
+    ].reset_index(drop=True)
+
+
+def at_day(curves: pd.DataFrame, counts: pd.DataFrame, day: float) -> pd.DataFrame:
+    """Per group: the cumulative incidence and 95% CI at `day` (events on that day included) and
+    the patients still at risk then; NaN where nobody is."""
     rows = []
     for group, curve in curves.groupby("group", sort=True):
         part = counts[counts.group_value.astype(str) == group]
-        for year in years:
-            day = year * DAYS_PER_YEAR
-            at_risk = int(part.n[part.duration_days >= day].sum())
-            upto = curve[curve.days <= day].iloc[-1]
-            shown = at_risk > 0
-            rows.append(
-                {
-                    "group": group,
-                    "years": year,
-                    "at_risk": at_risk,
-                    "estimate": upto.estimate if shown else np.nan,
-                    "ci_low": upto.ci_low if shown else np.nan,
-                    "ci_high": upto.ci_high if shown else np.nan,
-                }
-            )
-    return pd.DataFrame(rows)
+        at_risk = int(part.n[part.duration_days >= day].sum())
+        upto = curve[curve.days <= day].iloc[-1]
+        shown = at_risk > 0
+        rows.append(
+            {
+                "group": group,
+                "at_risk": at_risk,
+                "estimate": upto.estimate if shown else np.nan,
+                "ci_low": upto.ci_low if shown else np.nan,
+                "ci_high": upto.ci_high if shown else np.nan,
+            }
+        )
+    return pd.DataFrame(rows, columns=["group", "at_risk", "estimate", "ci_low", "ci_high"])
 
 
 def gray_test(counts: pd.DataFrame, cause: int = 1) -> tuple[float, int, float]:

@@ -46,7 +46,7 @@ def test_one_patient_per_arm_has_no_interval_and_says_so(app_on, two_patients):
     assert "Welch 95% CI not computable" in titles[1]
 
 
-@pytest.mark.parametrize("page", ["overview", "trajectories", "safety", "durability"])
+@pytest.mark.parametrize("page", ["overview", "trajectories", "safety"])  # Durability: one curve, no notes
 def test_one_arm_is_not_called_a_randomized_comparison(app_on, two_patients, page):
     at = _page(app_on, two_patients, page, {"arm": "stent", "endpoint": "primary_patency", "group": "stenosis_grade"})
     text = _texts(at)

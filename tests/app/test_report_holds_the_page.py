@@ -52,7 +52,7 @@ def test_the_report_states_the_design_the_page_states(app_on, demo_db, name):
     at, page, report = _report(app_on, demo_db, name)
     lines = _design_lines(report)
     assert lines, "no design statement in the report"
-    shown = " ".join(e.value for kind in (at.markdown, at.info, at.warning) for e in kind)
+    shown = " ".join(e.value for kind in (at.markdown, at.info, at.warning, at.caption) for e in kind)
     for line, design in zip(lines, dict.fromkeys((d.statement, d.arms) for d in page.designs), strict=True):
         statement, arms = design
         assert line == f"{html.escape(statement)} (n = {html.escape(arms)})"

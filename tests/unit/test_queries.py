@@ -23,6 +23,7 @@ SAMPLE_PARAMS = {
     "threshold": 4.0,
     "endpoint": "primary_patency",
     "group": "obstruction_site",
+    "period": "within 30 days",
     "days_per_month": DAYS_PER_MONTH,
     "days_per_year": DAYS_PER_YEAR,
     # the Candidate page: an occluded common iliac vein, severe PTS, a woman of 45

@@ -334,12 +334,27 @@ def test_safety_windows_start_at_the_procedure_and_never_hold_earlier_events(tmp
     assert set(events.loc["restenosis"].index) == {"after 30 days", "any time"}
     assert events.loc[("recurrent_dvt", "within 30 days"), "arm"] == "medical"
     exposure = db.run_query(con, "safety_exposure", params).set_index(["arm", "period"]).follow_up_days
+    # Calendar days, as events are counted: days 0-30 are 31 days; day 0 and the last contact count.
     assert exposure[("stent", "before the procedure")] == 20 + 10
-    assert exposure[("stent", "within 30 days")] == 30 + 30 and exposure[("medical", "within 30 days")] == 30
+    assert exposure[("stent", "within 30 days")] == 31 + 31 and exposure[("medical", "within 30 days")] == 31
     assert exposure[("stent", "after 30 days")] == (400 - 20 - 30) + (300 - 10 - 30)
-    assert exposure[("medical", "any time")] == 200 and ("medical", "before the procedure") not in exposure.index
-    complications = db.run_query(con, "complication_counts", params).set_index("group_value")
-    assert sorted(complications.loc["stent"].duration_days) == [20, 90]  # first after the procedure: bleeding
+    assert exposure[("medical", "any time")] == 201 and ("medical", "before the procedure") not in exposure.index
+    within = db.run_query(con, "complication_counts", {**params, "period": "within 30 days"})
+    rows = {(r.group_value, r.duration_days, r.status) for r in within.itertuples()}
+    # EARLY_PE bleeds 20 days after its procedure (stent-related); LATE is censored at day 30; the
+    # PE came before the procedure, outside the window; MED's recurrent DVT on day 25 is shared.
+    assert rows == {("stent_related", 20, 1), ("stent_related", 30, 0), ("stent", 30, 0), ("medical", 25, 1)}
+    after = db.run_query(con, "complication_counts", {**params, "period": "after 30 days"})
+    rows = {(r.group_value, r.duration_days, r.status) for r in after.itertuples()}
+    # From day 30 after the anchor: LATE's restenosis on day 100 is 60 days later; MED, followed to
+    # day 200, is censored 170 days later.
+    assert rows == {
+        ("stent_related", 60, 1),
+        ("stent_related", 350, 0),
+        ("stent", 350, 0),
+        ("stent", 260, 0),
+        ("medical", 170, 0),
+    }
     con.close()
 
 
