@@ -240,6 +240,7 @@ if models:
             help=f"Expected Villalta change with a stent minus without, for this lesion group: 95% CI "
             f"{display.interval(model.ci_low, model.ci_high, 1)}. Negative: more improvement with a stent.",
         )
+    st.caption(estimate.group_difference_note(models[0].lesion_group))
 if cautions:
     st.warning("**Read with care:** " + "; ".join(cautions) + ".", icon=":material/warning:")
 ui.table(display.candidate_estimates(models, differences, mix.label()), key="candidate_estimates")

@@ -111,7 +111,7 @@ COMPARED = {
     f"with a baseline value) against **B only** ({n_b}), so no patient counts twice.",
 }
 compared = COMPARED.get(
-    (relation, True),
+    (relation, not counted),
     f"The {shield.count(shared)} patients in both cohorts count on both sides: each result below says what that "
     "does to it.",
 )

@@ -57,7 +57,7 @@ else:
         else:
             (st.caption if fit.covariance == "unstructured" else st.warning)(f"{study}: {fit.note}")
     ui.table(display.mmrm_table(table, outcome), key="mmrm_table", note=ui.dash_note(shield))
-    st.caption(effects.MMRM_REFERENCE)
+    st.caption(effects.MMRM_REFERENCE if method == "reml" else effects.MMRM_ML_REFERENCE)
     if method == "ml":
         st.caption(effects.ML_SE_FACTOR)
     study, fit = next((s, f) for s, f in fits.items() if f is not None)

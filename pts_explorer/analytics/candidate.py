@@ -257,6 +257,16 @@ def model_estimate(data: pd.DataFrame, profile: Profile, visit_month: int) -> Mo
     )
 
 
+def group_difference_note(lesion_group: str) -> str:
+    """What the headline difference is: the lesion group's, the same for every profile in it."""
+    return (
+        f"The stent − medical difference is the lesion group's ({vocab.LESION_GROUPS.get(lesion_group, lesion_group)}"
+        "), not this patient's own: the model lets the stent's benefit vary with the lesion group only, so every "
+        "profile in this group gets the same difference. The profile's other fields move the expected change with "
+        "and without a stent (the table below), not the difference between them."
+    )
+
+
 READING = (
     "How to read this: the Villalta score falls as PTS improves, so a lower (more negative) change is better. "
     "Expected change: the model's average change from baseline for patients with this profile under each "

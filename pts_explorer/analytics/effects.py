@@ -21,12 +21,18 @@ ARM_TERM = "C(arm, Treatment('medical'))[T.stent]"
 ARM = "C(arm, Treatment('medical'))"
 ANCOVA_METHOD = "ANCOVA (OLS) of change from baseline, adjusted for the baseline value; t-based 95% CI"
 # What the MMRM was checked against (tests/reference, tests/unit/test_mmrm.py), as the page says it.
-MMRM_REFERENCE = (
+MMRM_ESTIMATES_REFERENCE = (
     "Checked against R (nlme 3.1-162 and emmeans 1.8.4-1) on the demo trial: the estimates and standard errors "
-    "equal nlme::gls with an unstructured covariance (corSymm + varIdent) and emmeans contrasts to 5 decimals. "
-    "The degrees of freedom are exact Satterthwaite, computed as R's mmrm package and SAS compute them (not "
-    "checked against either); they differ from emmeans' approximate Satterthwaite df by up to 3.5%, the CIs and "
-    "p-values by at most 0.001."
+    "equal nlme::gls with an unstructured covariance (corSymm + varIdent) and emmeans contrasts to 5 decimals."
+)
+MMRM_REFERENCE = (  # REML, Satterthwaite t
+    MMRM_ESTIMATES_REFERENCE + " The degrees of freedom are exact Satterthwaite, computed as R's mmrm package and "
+    "SAS compute them (not checked against either); they differ from emmeans' approximate Satterthwaite df by up "
+    "to 3.5%, the CIs and p-values by at most 0.001."
+)
+MMRM_ML_REFERENCE = (  # ML, Wald z: no degrees of freedom
+    MMRM_ESTIMATES_REFERENCE + " Intervals and p-values use the normal distribution (Wald z, emmeans' asymptotic "
+    "mode): no degrees of freedom enter them."
 )
 ML_SE_FACTOR = (
     "ML standard errors carry nlme::gls's factor: the covariance of the estimates is multiplied by N/(N − p), "

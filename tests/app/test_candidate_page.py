@@ -139,7 +139,15 @@ def test_two_very_different_profiles_of_one_lesion_group_get_their_own_expected_
     reference = pd.read_csv(REFERENCE / "candidate_model_reference.csv").set_index(["profile", "visit_month"])
     shown = {}
     for name in ("severe_iliac", "older_iliac"):
-        table = _estimates(_candidate(app_on, demo_db, _reference_settings(name)))
+        at = _candidate(app_on, demo_db, _reference_settings(name))
+        table = _estimates(at)
+        # The headline difference is said to be the lesion group's, the same for both patients.
+        assert (
+            "The stent − medical difference is the lesion group's (70%+ common iliac or common femoral), not this "
+            "patient's own: the model lets the stent's benefit vary with the lesion group only, so every profile in "
+            "this group gets the same difference. The profile's other fields move the expected change with and "
+            "without a stent (the table below), not the difference between them."
+        ) in [c.value for c in at.caption]
         for month in (6, 12):
             ref = reference.loc[(name, month)]
             rows = table[table["Visit (month)"] == month].set_index("Estimate")

@@ -160,6 +160,11 @@ def test_counted_in_each_the_page_says_what_the_shared_patients_do(app_on, demo_
         "its cohort. Choose *B against the rest of A* for a test."
     )
     assert "p =" not in km
+    note = next(c for c in captions if c.startswith("**A**:")).split("  \n")
+    shared = len(a.merge(b, on="patient_id"))
+    assert note[-1] == (
+        f"The {shared:,} patients in both cohorts count on both sides: each result below says what that does to it."
+    )  # not "B against the rest of A ... so no patient counts twice", which holds only when left apart
 
 
 def test_partly_overlapping_cohorts_set_a_only_against_b_only(app_on, demo_db, raw):
