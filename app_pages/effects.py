@@ -97,17 +97,29 @@ elif result is None:
 elif small_arm:
     st.info(f"Not shown: an arm has fewer than {shield.k} patients with both visits (small cells hidden).")
 else:
+    shown = {
+        "Difference": f"{result.estimate:+.2f}",
+        "95% CI": f"{result.ci_low:+.2f} to {result.ci_high:+.2f}",
+        "p-value": display.format_p(result.p_value),
+        "Patients": f"{result.n_stent} / {result.n_medical}",
+    }
     cols = st.columns(4)
-    cols[0].metric("Difference", f"{result.estimate:+.2f}", help=f"Stent minus medical change, {outcome.unit}")
-    cols[1].metric("95% CI", f"{result.ci_low:+.2f} to {result.ci_high:+.2f}")
-    cols[2].metric("p-value", display.format_p(result.p_value))
-    cols[3].metric("Patients", f"{result.n_stent} / {result.n_medical}", help="Stent / medical")
+    cols[0].metric("Difference", shown["Difference"], help=f"Stent minus medical change, {outcome.unit}")
+    cols[1].metric("95% CI", shown["95% CI"])
+    cols[2].metric("p-value", shown["p-value"])
+    cols[3].metric("Patients", shown["Patients"], help="Stent / medical")
     better = "higher" if outcome.higher_is_better else "lower"
-    st.caption(
+    about = (
         f"Stent minus medical change from baseline, {outcome.unit}; model: `{result.formula}`; {better} "
         f"{outcome.label} is better."
     )
+    st.caption(about)
     st.caption(effects.complete_cases(month))
+    ui.record_result(
+        f"ANCOVA at month {month}",
+        {("Patients (stent / medical)" if label == "Patients" else label): v for label, v in shown.items()},
+        f"{about.replace('`', '')} {effects.complete_cases(month)}",
+    )
     ui.how_computed(
         "analysis_visit", params, effects.ANCOVA_METHOD, reproduce.ancova(params, config.db_path(), result.formula)
     )

@@ -73,6 +73,16 @@ class Design:
 
 
 @dataclass(frozen=True)
+class Result:
+    """A result the page shows as key numbers (metrics), not as a table: its title, each number
+    under its label as shown, and the words beside it (method, what the analysis leaves out)."""
+
+    title: str
+    values: dict[str, str]
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Query:
     """A query the page ran, with the parameters it used."""
 
@@ -97,6 +107,7 @@ class PageExport:
     methods: list[Method] = field(default_factory=list)
     queries: list[Query] = field(default_factory=list)
     designs: list[Design] = field(default_factory=list)
+    results: list[Result] = field(default_factory=list)
 
     @property
     def stem(self) -> str:
@@ -232,6 +243,10 @@ def report_html(page: PageExport) -> str:
             config={"displaylogo": False, "responsive": True},
         )
         parts.append(f"<div class='chart'>{figure}<p class='meta'>{html.escape(chart.summary)}</p></div>")
+    for result in page.results:
+        note = f"<p class='meta'>{html.escape(result.note)}</p>" if result.note else ""
+        frame = pd.DataFrame([result.values])
+        parts.append(f"<div class='table'><h2>{html.escape(result.title)}</h2>{_frame_html(frame)}{note}</div>")
     for table in page.tables:
         note = f"<p class='meta'>{html.escape(table.note)}</p>" if table.note else ""
         parts.append(f"<div class='table'><h2>{html.escape(table.title)}</h2>{_frame_html(table.frame)}{note}</div>")

@@ -25,7 +25,7 @@ exporting = state.exporting
 
 
 def begin() -> None:
-    st.session_state[_ITEMS] = {"charts": [], "tables": [], "methods": [], "queries": {}, "designs": []}
+    st.session_state[_ITEMS] = {"charts": [], "tables": [], "methods": [], "queries": {}, "designs": [], "results": []}
     st.session_state.pop(_SLOT, None)
 
 
@@ -74,6 +74,13 @@ def add_design(kind: str, statement: str, arms: str) -> None:
     items = st.session_state.get(_ITEMS)
     if items is not None:
         items["designs"].append(exports.Design(kind, statement, arms))
+
+
+def add_result(title: str, values: dict[str, str], note: str = "") -> None:
+    """A result the page shows as key numbers (metrics), with the words beside it: for the report."""
+    items = st.session_state.get(_ITEMS)
+    if items is not None:
+        items["results"].append(exports.Result(title, dict(values), note))
 
 
 def add_query(name: str, params: dict) -> None:
@@ -201,4 +208,5 @@ def _page_export(page_title: str, cohort: CohortFilter, items: dict) -> exports.
         methods=list(items["methods"]),
         queries=list(items["queries"].values()),
         designs=list(items["designs"]),
+        results=list(items.get("results", [])),
     )

@@ -274,6 +274,11 @@ def record_design(kind: str, line: str, by_arm: pd.Series | None = None, counts:
     exporting.add_design(kind, re.sub(r"\\(.)", r"\1", text), counts)
 
 
+def record_result(title: str, values: dict[str, str], note: str = "") -> None:
+    """A result the page showed as key numbers (metrics), with the words beside it, for the report."""
+    exporting.add_result(title, values, note)
+
+
 COHORT_DESIGNS = {
     "randomized": "randomized trial patients",
     "observational": "observational (registry) patients",

@@ -58,3 +58,22 @@ def test_the_report_states_the_design_the_page_states(app_on, demo_db, name):
         assert line == f"{html.escape(statement)} (n = {html.escape(arms)})"
         assert any(word in statement.lower() for word in DESIGNS + ("one arm only",)), statement
         assert statement.split(": ", 1)[1] in shown.replace("**", "")  # the words the page showed
+
+
+def test_the_report_holds_the_effects_ancova_its_numbers_and_what_it_leaves_out(app_on, demo_db):
+    """The ANCOVA is drawn as key numbers, not a table: the report holds it all the same, under its
+    title, with the numbers the page shows and the complete-case statement beside them."""
+    at, page, report = _report(app_on, demo_db, "effects")
+    month = at.session_state["visit"]
+    shown = {m.label: m.value for m in at.metric}
+    (result,) = [r for r in page.results if r.title == f"ANCOVA at month {month}"]
+    assert result.values == {
+        "Difference": shown["Difference"],
+        "95% CI": shown["95% CI"],
+        "p-value": shown["p-value"],
+        "Patients (stent / medical)": shown["Patients"],
+    }
+    complete_case = next(c.value for c in at.caption if c.value.startswith("Complete-case analysis"))
+    assert result.note.endswith(complete_case)
+    assert f"<h2>ANCOVA at month {month}</h2>" in report
+    assert html.escape(complete_case) in report
