@@ -8,6 +8,7 @@ import duckdb
 import pytest
 
 from pts_explorer import exports
+from pts_explorer.config import DUCKDB_CONFIG
 from tests.app.test_presenter_and_exports import _prepared
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -24,7 +25,7 @@ def svg_caption(svg: bytes) -> list[str]:
 
 
 def _per_arm(db_path, where: str) -> str:
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = duckdb.connect(str(db_path), read_only=True, config=DUCKDB_CONFIG)
     rows = dict(
         con.execute(
             "SELECT p.arm, count(*) FROM patients p JOIN studies s USING (study_id) "

@@ -7,7 +7,7 @@ import re
 import duckdb
 import pytest
 
-from pts_explorer.config import PAGES
+from pts_explorer.config import DUCKDB_CONFIG, PAGES
 
 TITLES = {p.name: p.title for p in PAGES}
 DESIGNS = "randomized|observational|pooled randomized and observational"
@@ -56,7 +56,7 @@ def test_the_presenter_line_states_the_analysis_set(app_on, demo_db, name):
     at.run()
     at.switch_page(f"app_pages/{name}.py").run()
     assert not at.exception
-    with duckdb.connect(str(demo_db), read_only=True) as con:
+    with duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG) as con:
         rows = con.execute(sql).fetchall()
     n = {arm: count for arm, count, _ in rows}
     designs = tuple(sorted({d for *_, ds in rows for d in ds}))
