@@ -70,6 +70,32 @@ if one_arm:
     )
 sizes = ui.query("cohort_size_by_study_arm@matched_cohort", matched)
 ui.analysis_set(sizes.groupby("arm").patients.sum(), sizes.study_id, "matched to this profile")
+if ui.presenting():  # one line instead of the metrics: the chart stays whole on a projector
+    st.markdown(
+        f"Matched: **{shield.count(int(by_arm['stent']))} stent**, **{shield.count(int(by_arm['medical']))} medical** "
+        f"(median distance {display.number(float(match.distance.median()), 2)})"
+    )
+else:
+    cols = st.columns(4)
+    cols[0].metric("Matched, stent", shield.count(int(by_arm["stent"])), help=rule)
+    cols[1].metric("Matched, medical", shield.count(int(by_arm["medical"])), help=rule)
+    cols[2].metric("Median distance", display.number(float(match.distance.median()), 2), help=rule)
+    cols[3].metric("Largest distance", display.number(float(match.distance.max()), 2), help=rule)
+
+# What happened to them, by arm: the Villalta trajectory first, then the rest.
+outcome = vocab.OUTCOMES["villalta_total"]
+summary = ui.query("trajectory_summary@matched_cohort", {**matched, "outcome": outcome.column, "by_study": False})
+table = shield.protect_stats(
+    trajectories.summary_table(summary, change=False), ["n"], ["mean", "sd", "ci_low", "ci_high"]
+)
+ui.chart(
+    charts.trajectory_figure(table, outcome, change=False),
+    "candidate_chart",
+    display.summary_trajectory(table, outcome),
+)
+st.caption(f"Villalta total of the matched patients at each visit, {trajectories.CI_METHOD}.")
+# Where the matched patients come from and what the match could not honour: under the chart, which
+# stays in the first screen at 1280x720.
 mix = estimate.design_mix(sizes)
 if mix.observational_dominates:
     amount = "Only" if mix.randomized == 0 else f"Mostly ({100 * mix.share:.0f}%)"
@@ -100,30 +126,6 @@ if missed:
         "patients agree with the profile on it.",
         icon=":material/rule:",
     )
-if ui.presenting():  # one line instead of the metrics: the chart stays whole on a projector
-    st.markdown(
-        f"Matched: **{shield.count(int(by_arm['stent']))} stent**, **{shield.count(int(by_arm['medical']))} medical** "
-        f"(median distance {display.number(float(match.distance.median()), 2)})"
-    )
-else:
-    cols = st.columns(4)
-    cols[0].metric("Matched, stent", shield.count(int(by_arm["stent"])), help=rule)
-    cols[1].metric("Matched, medical", shield.count(int(by_arm["medical"])), help=rule)
-    cols[2].metric("Median distance", display.number(float(match.distance.median()), 2), help=rule)
-    cols[3].metric("Largest distance", display.number(float(match.distance.max()), 2), help=rule)
-
-# What happened to them, by arm: the Villalta trajectory first, then the rest.
-outcome = vocab.OUTCOMES["villalta_total"]
-summary = ui.query("trajectory_summary@matched_cohort", {**matched, "outcome": outcome.column, "by_study": False})
-table = shield.protect_stats(
-    trajectories.summary_table(summary, change=False), ["n"], ["mean", "sd", "ci_low", "ci_high"]
-)
-ui.chart(
-    charts.trajectory_figure(table, outcome, change=False),
-    "candidate_chart",
-    display.summary_trajectory(table, outcome),
-)
-st.caption(f"Villalta total of the matched patients at each visit, {trajectories.CI_METHOD}.")
 
 st.subheader("Who they are", anchor=False)
 st.caption(rule)
