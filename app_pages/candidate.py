@@ -69,7 +69,7 @@ if one_arm:
         icon=":material/warning:",
     )
 sizes = ui.query("cohort_size_by_study_arm@matched_cohort", matched)
-ui.analysis_set(sizes.groupby("arm").patients.sum(), sizes.study_id, "matched to this profile")
+ui.analysis_set(sizes.groupby("arm").patients.sum(), sizes.study_id, "matched")
 if ui.presenting():  # one line instead of the metrics: the chart stays whole on a projector
     st.markdown(
         f"Matched: **{shield.count(int(by_arm['stent']))} stent**, **{shield.count(int(by_arm['medical']))} medical** "

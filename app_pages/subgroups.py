@@ -17,7 +17,7 @@ if data.empty:
     ui.no_analysis_data(analysis)
     ui.stop()
 ui.design_notice(ui.analysis_designs(analysis), remedy="registry")
-ui.analysis_set(data.arm.value_counts(), data.study_id, f"with {outcome.label} at baseline and month {month}")
+ui.analysis_set(data.arm.value_counts(), data.study_id, f"seen at baseline and month {month}")
 
 overall = effects.ancova(data, ["study_id"])
 if overall is None:

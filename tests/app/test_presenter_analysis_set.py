@@ -34,8 +34,8 @@ STENTED = """
 """
 DESIGN = {("randomized",): "randomized", ("observational",): "observational"}
 CASES = {
-    "effects": ({}, SEEN_AT_6, "with Villalta total at baseline and month 6"),
-    "subgroups": ({}, SEEN_AT_6, "with Villalta total at baseline and month 6"),
+    "effects": ({}, SEEN_AT_6, "seen at baseline and month 6"),
+    "subgroups": ({}, SEEN_AT_6, "seen at baseline and month 6"),
     "responders": ({"imputation": "complete"}, SEEN_AT_6, "seen at baseline and month 6"),
     "durability": ({"endpoint": "primary_patency"}, STENTED, "with a technically successful stent procedure"),
 }
