@@ -70,12 +70,8 @@ if one_arm:
     )
 sizes = ui.query("cohort_size_by_study_arm@matched_cohort", matched)
 ui.analysis_set(sizes.groupby("arm").patients.sum(), sizes.study_id, "matched")
-if ui.presenting():  # one line instead of the metrics: the chart stays whole on a projector
-    st.markdown(
-        f"Matched: **{shield.count(int(by_arm['stent']))} stent**, **{shield.count(int(by_arm['medical']))} medical** "
-        f"(median distance {display.number(float(match.distance.median()), 2)})"
-    )
-else:
+# On a projector the presenter line states the matched patients per arm: no metrics, the chart stays whole.
+if not ui.presenting():
     cols = st.columns(4)
     cols[0].metric("Matched, stent", shield.count(int(by_arm["stent"])), help=rule)
     cols[1].metric("Matched, medical", shield.count(int(by_arm["medical"])), help=rule)
