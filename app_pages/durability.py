@@ -88,7 +88,8 @@ else:  # what the single curve pools, without notes about a comparison that is n
     if group == "arm":
         arms = [a for a in arms if a in groups]
     pooled = display.pooled_designs(designs[designs.arm.isin(arms)])
-    st.caption(pooled)
+    if not ui.presenting():  # on a projector the presenter line states the design: the chart stays whole
+        st.caption(pooled)
     ui.record_design("one curve, no comparison", pooled, by_arm)
 ui.analysis_set(
     by_arm,
