@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from pts_explorer import config, db, derived, validation
+from pts_explorer.ui import recorder
 
 
 @dataclass(frozen=True)
@@ -99,10 +100,8 @@ def _key(name: str, params: dict[str, Any]) -> tuple[tuple, str, str]:
 
 def query(name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
     """Run a named query, cached by (query, parameters, data file version)."""
-    from pts_explorer.ui import exporting  # the exports list the SQL a page ran
-
     key = _key(name, params or {})
-    exporting.add_query(name, _thaw(key[0]))
+    recorder.add_query(name, _thaw(key[0]))  # the exports list the SQL a page ran
     return _cached_query(name, *key)
 
 

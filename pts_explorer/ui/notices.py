@@ -16,7 +16,7 @@ import streamlit as st
 
 from pts_explorer import charts, config, db, display, glossary, privacy, sql, validation, vocab
 from pts_explorer.filters import AnalysisSettings, CohortFilter
-from pts_explorer.ui import cohorts, exporting, filter_panel, state
+from pts_explorer.ui import cohorts, exporting, filter_panel, recorder, state
 from pts_explorer.ui.data import data_is_fast, engine_description, open_database, query
 
 LOG = logging.getLogger("pts_explorer")
@@ -271,12 +271,12 @@ def record_design(kind: str, line: str, by_arm: pd.Series | None = None, counts:
             for (arm, n), h in zip(arms.items(), hidden, strict=True)
         )
     text = re.sub(r":[a-z]+-badge\[(?::material/[a-z_]+: )?([^\]]*)\] ", r"\1: ", line).replace("**", "")
-    exporting.add_design(kind, re.sub(r"\\(.)", r"\1", text), counts)
+    recorder.add_design(kind, re.sub(r"\\(.)", r"\1", text), counts)
 
 
 def record_result(title: str, values: dict[str, str], note: str = "") -> None:
     """A result the page showed as key numbers (metrics), with the words beside it, for the report."""
-    exporting.add_result(title, values, note)
+    recorder.add_result(title, values, note)
 
 
 COHORT_DESIGNS = {
@@ -341,7 +341,7 @@ def _small_cohort(by_arm: pd.Series) -> None:
 def how_computed(name: str, params: dict[str, Any], method: str, snippet: str) -> None:
     """The SQL that ran with its bound values, the method, and a snippet that reproduces it (not
     in presenter mode; always in the page's exports)."""
-    exporting.add_method(name, params, method, snippet)
+    recorder.add_method(name, params, method, snippet)
     if state.presenting():
         return
     text, bound = db.bind_params(name, params)
@@ -454,11 +454,11 @@ def table(
     """A presented table, with a footnote for its dashes (values that cannot be computed), and the
     Glossary's words on any header that names a method; `rows`: show that many without scrolling;
     `title`: its heading in the page's report (the page's own heading above it; without one, the
-    title exporting.TABLE_TITLES gives its key)."""
+    title recorder.TABLE_TITLES gives its key)."""
     help_by_column = {c: glossary.tip(glossary.COLUMN_TERMS[c]) for c in frame.columns if c in glossary.COLUMN_TERMS}
     config = {c: st.column_config.Column(help=text) for c, text in help_by_column.items()}
     height: int | Literal["auto"] = 35 * (rows + 1) + 3 if rows else "auto"
-    exporting.add_table(frame, key, note, title)
+    recorder.add_table(frame, key, note, title)
     st.dataframe(frame, hide_index=True, key=key, column_config=config, height=height)
     if frame.astype(str).isin([display.DASH]).any().any():
         st.caption(f"{display.DASH} {note or display.NOT_COMPUTABLE}.")
@@ -476,7 +476,7 @@ def chart(figure: Any, key: str, summary: str) -> None:
     large for an audience in presenter mode; collected for the page's exports."""
     if state.presenting():
         figure = charts.presenter_figure(figure)
-    exporting.add_chart(figure, key, summary)
+    recorder.add_chart(figure, key, summary)
     st.plotly_chart(figure, key=key)
     title = figure.layout.title.text or ""
     st.markdown(f'<p class="sr-only">Chart: {escape(title)}. {escape(summary)}</p>', unsafe_allow_html=True)

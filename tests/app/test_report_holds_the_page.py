@@ -8,7 +8,7 @@ import pytest
 
 from pts_explorer import exports
 from pts_explorer.config import ANALYSIS_PAGES
-from pts_explorer.ui import exporting
+from pts_explorer.ui import recorder
 from tests.app.test_presenter_and_exports import _prepared
 
 PAGES = {p.name: p for p in ANALYSIS_PAGES}
@@ -39,7 +39,7 @@ def test_the_report_holds_every_chart_and_table_under_its_title(app_on, demo_db,
     assert len(page.tables) == len(drawn_tables), [t.title for t in page.tables]
     for table, drawn in zip(page.tables, drawn_tables, strict=True):
         assert list(table.frame.columns) == list(drawn.columns) and len(table.frame) == len(drawn)
-        assert table.title not in (exporting.UNTITLED, _machine_title(table.key), ""), table.key
+        assert table.title not in (recorder.UNTITLED, _machine_title(table.key), ""), table.key
         assert f"<h2>{html.escape(table.title)}</h2>" in report
 
 

@@ -71,6 +71,16 @@ def test_import_linter_refuses_streamlit_in_the_core(project_copy):
     assert "pts_explorer.analytics is not allowed to import streamlit" in result.stdout
 
 
+def test_import_linter_refuses_a_cycle_between_sibling_modules(project_copy):
+    """ui.data records each query in ui.recorder; the recorder importing ui.data back is a cycle."""
+    with _planted(
+        project_copy, "pts_explorer/ui/recorder.py", "\nfrom pts_explorer.ui import data  # noqa: E402,F401\n"
+    ):
+        result = _run("lint-imports", cwd=project_copy)
+    assert result.returncode != 0
+    assert "No cycles are allowed in pts_explorer.ui" in result.stdout
+
+
 def test_mypy_refuses_a_type_error_in_the_core(project_copy):
     fault = '\n\ndef _broken() -> int:\n    return "not a number"\n'
     with _planted(project_copy, "pts_explorer/display.py", fault):
