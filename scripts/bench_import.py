@@ -21,7 +21,7 @@ import duckdb
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from pts_explorer.importer.mappers import TABLES, contract_columns  # noqa: E402
+from pts_explorer.importer.formats.base import TABLES, contract_columns  # noqa: E402
 
 
 def ensure_db(path: Path, patients: int) -> Path:

@@ -9,8 +9,8 @@ import re
 import duckdb
 
 from pts_explorer import validation
+from pts_explorer.importer.formats.base import TABLES, contract_columns, generated_columns
 from pts_explorer.importer.issues import ERROR, Issue, Issues
-from pts_explorer.importer.mappers import TABLES, contract_columns, generated_columns
 from pts_explorer.importer.profiles import Profile
 from pts_explorer.importer.readers import Staged
 

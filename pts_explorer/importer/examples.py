@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 
 from pts_explorer.config import DEFAULT_DB_PATH, DUCKDB_CONFIG, PROJECT_ROOT
-from pts_explorer.importer.mappers import TABLES, contract_columns
+from pts_explorer.importer.formats.base import TABLES, contract_columns
 from pts_explorer.importer.profiles import Profile, load
 
 DEFAULT_OUT = PROJECT_ROOT / "data" / "examples"

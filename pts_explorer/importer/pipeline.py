@@ -22,8 +22,9 @@ from pts_explorer.atomic import keep_previous, write_atomically
 from pts_explorer.config import SCHEMA_PATH
 from pts_explorer.derived import write_derived
 from pts_explorer.importer import checks
+from pts_explorer.importer.formats import MAPPERS
+from pts_explorer.importer.formats.base import TABLES, DatasetFacts, contract_columns
 from pts_explorer.importer.issues import ERROR, Issue, Issues
-from pts_explorer.importer.mappers import MAPPERS, TABLES, DatasetFacts, contract_columns
 from pts_explorer.importer.profiles import Profile, ProfileError, load
 from pts_explorer.importer.readers import SUFFIXES, Reader, Staged, expand_zips
 from pts_explorer.importer.report import ImportReport, summarise

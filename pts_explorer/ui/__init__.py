@@ -3,7 +3,9 @@
 - data: cached, read-only queries and model fits
 - state: URL-bound controls whose values survive navigation (one call each)
 - filter_panel: the shared cohort filters; controls: the analysis controls
+- elements: the presented table and chart (recorded for the exports), the veins diagram
 - notices: what every page says around its numbers; frame: the frame around every page
+- recorder: what a page draws, for its exports; exporting: the Export menu
 - importing: the Import page's parts
 """
 
@@ -14,13 +16,12 @@ from pts_explorer.ui.cohorts import other_data as saved_on_other_data
 from pts_explorer.ui.controls import analysis_controls, candidate_profile, visit_months
 from pts_explorer.ui.data import mmrm_failures, mmrm_fits, query
 from pts_explorer.ui.data import open_database as data_report
+from pts_explorer.ui.elements import chart, dash_note, table, veins_diagram
 from pts_explorer.ui.filter_panel import cohort
 from pts_explorer.ui.importing import import_profiles, import_report, restore_previous, save_uploads
 from pts_explorer.ui.notices import (
     analysis_designs,
-    chart,
     cohort_design_notice,
-    dash_note,
     dataset_provenance,
     design_notice,
     empty_cohort,
@@ -31,8 +32,6 @@ from pts_explorer.ui.notices import (
     record_design,
     record_result,
     study_designs,
-    table,
-    veins_diagram,
 )
 from pts_explorer.ui.presenter import analysis_set
 from pts_explorer.ui.state import control, presenting, protection, stop, url_query

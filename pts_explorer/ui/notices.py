@@ -6,18 +6,18 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from html import escape
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import charts, config, db, display, glossary, privacy, sql, validation, vocab
+from pts_explorer import config, db, display, sql, validation, vocab
 from pts_explorer.filters import AnalysisSettings, CohortFilter
 from pts_explorer.ui import cohorts, exporting, filter_panel, recorder, state
 from pts_explorer.ui.data import data_is_fast, engine_description, open_database, query
+from pts_explorer.ui.elements import table
 
 LOG = logging.getLogger("pts_explorer")
 CONFOUNDING = "treatment was chosen by clinicians, so arm differences may reflect confounding (Overview: SMDs)."
@@ -442,54 +442,3 @@ def share_link() -> None:
     with st.popover("Link", icon=":material/link:", key="share_link", help="Copy a link to this view", type="tertiary"):
         st.caption("This address reopens this page with the same cohort and settings:")
         st.code(address, language=None, wrap_lines=True)
-
-
-def table(
-    frame: pd.DataFrame,
-    key: str | None = None,
-    note: str | None = None,
-    rows: int | None = None,
-    title: str | None = None,
-) -> None:
-    """A presented table, with a footnote for its dashes (values that cannot be computed), and the
-    Glossary's words on any header that names a method; `rows`: show that many without scrolling;
-    `title`: its heading in the page's report (the page's own heading above it; without one, the
-    title recorder.TABLE_TITLES gives its key)."""
-    help_by_column = {c: glossary.tip(glossary.COLUMN_TERMS[c]) for c in frame.columns if c in glossary.COLUMN_TERMS}
-    config = {c: st.column_config.Column(help=text) for c, text in help_by_column.items()}
-    height: int | Literal["auto"] = 35 * (rows + 1) + 3 if rows else "auto"
-    recorder.add_table(frame, key, note, title)
-    st.dataframe(frame, hide_index=True, key=key, column_config=config, height=height)
-    if frame.astype(str).isin([display.DASH]).any().any():
-        st.caption(f"{display.DASH} {note or display.NOT_COMPUTABLE}.")
-
-
-def dash_note(shield: privacy.Protection) -> str:
-    """The footnote of a table's dashes when small-cell protection may have made some."""
-    if not shield.active:
-        return display.NOT_COMPUTABLE
-    return f"not shown: fewer than {shield.k} patients (small cells hidden), or {display.NOT_COMPUTABLE}"
-
-
-def chart(figure: Any, key: str, summary: str) -> None:
-    """A chart with its text alternative: the title and a one-line summary, for screen readers;
-    large for an audience in presenter mode; collected for the page's exports."""
-    if state.presenting():
-        figure = charts.presenter_figure(figure)
-    recorder.add_chart(figure, key, summary)
-    st.plotly_chart(figure, key=key)
-    title = figure.layout.title.text or ""
-    st.markdown(f'<p class="sr-only">Chart: {escape(title)}. {escape(summary)}</p>', unsafe_allow_html=True)
-
-
-VEINS_DIAGRAM = Path(__file__).with_name("iliofemoral_veins.svg")
-
-
-def veins_diagram() -> None:
-    """The iliofemoral veins, with the five segments an obstruction site names."""
-    # Markdown, not st.html: st.html's sanitizer drops inline SVG.
-    st.markdown(f'<figure class="veins">{VEINS_DIAGRAM.read_text()}</figure>', unsafe_allow_html=True)
-    st.caption(
-        "The iliofemoral veins from the front. Blue: the five segments an obstruction site names; grey: branches "
-        "not recorded as sites; red: the right common iliac artery, which can compress the left common iliac vein."
-    )

@@ -127,8 +127,8 @@ def test_ruff_refuses_drawing_past_the_exports_in_a_page(project_copy, call):
 
 
 def test_ruff_still_allows_them_in_the_ui_layer(project_copy):
-    with _planted(project_copy, "pts_explorer/ui/notices.py", "\n\ndef _probe() -> None:\n    st.dataframe(None)\n"):
-        result = _run("ruff", "check", "pts_explorer/ui/notices.py", cwd=project_copy)
+    with _planted(project_copy, "pts_explorer/ui/elements.py", "\n\ndef _probe() -> None:\n    st.dataframe(None)\n"):
+        result = _run("ruff", "check", "pts_explorer/ui/elements.py", cwd=project_copy)
     assert result.returncode == 0, result.stdout
 
 

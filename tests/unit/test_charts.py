@@ -10,6 +10,7 @@ import pytest
 
 from pts_explorer import charts, vocab
 from pts_explorer.analytics import survival, trajectories
+from pts_explorer.charts import draft, style
 
 VILLALTA = vocab.OUTCOMES["villalta_total"]
 
@@ -196,7 +197,7 @@ def test_km_figure_draws_a_band_and_a_step_curve_per_group_and_the_numbers_at_ri
 
 
 def test_legend_sits_under_the_title_whatever_the_figure_height():
-    short, tall = (charts._base_layout(charts._figure(), "t", h).figure() for h in (400, 900))
+    short, tall = (style._base_layout(draft._figure(), "t", h).figure() for h in (400, 900))
     for fig in (short, tall):
         assert fig.layout.legend.yref == fig.layout.title.yref == "container"
         title_px = (1 - fig.layout.title.y) * fig.layout.height
@@ -234,12 +235,12 @@ def _json(fig) -> dict:
 
 def test_charts_built_without_validation_are_the_figures_plotly_validates(monkeypatch):
     fast = _every_chart()
-    monkeypatch.setattr(charts, "VALIDATE", True)
-    charts._subplot_template.cache_clear()
+    monkeypatch.setattr(draft, "VALIDATE", True)
+    draft._subplot_template.cache_clear()
     checked = {name: _json(fig) for name, fig in _every_chart().items()}
     for name, fig in fast.items():
         assert _json(go.Figure(fig.to_plotly_json())) == checked[name], name  # valid, and the same figure
-    charts._subplot_template.cache_clear()
+    draft._subplot_template.cache_clear()
 
 
 def _draw(fig, grid: bool) -> None:
@@ -271,10 +272,10 @@ def test_a_draft_makes_the_figure_plotly_api_makes(grid):
 
     shape = {"rows": 1, "cols": 3, "shared_yaxes": True, "subplot_titles": ["a", "b", "c"]}
     reference = make_subplots(**shape) if grid else go.Figure()
-    draft = charts._subplots(**shape) if grid else charts._figure()
+    sketch = draft._subplots(**shape) if grid else draft._figure()
     _draw(reference, grid)
-    _draw(draft, grid)
-    expected, drafted = _json(reference), _json(draft.figure())
+    _draw(sketch, grid)
+    expected, drafted = _json(reference), _json(sketch.figure())
     for figure in (expected, drafted):
         figure["layout"].pop("template", None)
     assert drafted == expected

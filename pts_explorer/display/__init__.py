@@ -1,0 +1,133 @@
+"""Numbers into text a reader expects: p-values, medians, table cells and presented tables.
+
+Analytics modules return numbers; this package decides how they are written. No Streamlit here.
+By topic, with the same names as analytics and charts (baseline, trajectories, mmrm, effects,
+responders, survival, safety, compare, candidate), beside the shared number formats (text).
+Every name is importable from here (`display.format_p`, `display.table_one`)."""
+
+from __future__ import annotations
+
+from pts_explorer.display.baseline import (
+    ARMS,
+    CATEGORICAL_LABELS,
+    CONTINUOUS_LABELS,
+    analysis_set_smds,
+    arm_header,
+    presented_table_one,
+    summary_sizes,
+    table_one,
+)
+from pts_explorer.display.candidate import (
+    CANDIDATE_ESTIMATE_COLUMNS,
+    CANDIDATE_ROWS,
+    candidate_agreement,
+    candidate_estimates,
+    candidate_landmarks,
+    candidate_responders,
+    candidate_similarity,
+)
+from pts_explorer.display.compare import (
+    DESIGN_WORDS,
+    SIDES,
+    design_word,
+    pair_difference_table,
+    pair_responder_table,
+    pair_table,
+    side_name,
+)
+from pts_explorer.display.effects import protect_forest, protect_profile, subgroup_table, summary_forest
+from pts_explorer.display.mmrm import mmrm_table
+from pts_explorer.display.responders import protect_comparison, protect_shares, responder_table, summary_shares
+from pts_explorer.display.safety import safety_table, summary_complications
+from pts_explorer.display.survival import (
+    hazard_table,
+    median_label,
+    multiplicity_note,
+    ph_term_table,
+    protect_curves,
+    summary_curves,
+)
+from pts_explorer.display.text import (
+    DASH,
+    NOT_COMPUTABLE,
+    SMD_FLAG,
+    counts,
+    estimate_with_ci,
+    file_size,
+    follow_up,
+    format_p,
+    interval,
+    natural_order,
+    number,
+    p_clause,
+    pooled_designs,
+    sentence,
+    smd,
+)
+from pts_explorer.display.trajectories import (
+    difference_table,
+    summary_differences,
+    summary_trajectory,
+    trajectory_table,
+)
+
+__all__ = [
+    "ARMS",
+    "CANDIDATE_ESTIMATE_COLUMNS",
+    "CANDIDATE_ROWS",
+    "CATEGORICAL_LABELS",
+    "CONTINUOUS_LABELS",
+    "DASH",
+    "DESIGN_WORDS",
+    "NOT_COMPUTABLE",
+    "SIDES",
+    "SMD_FLAG",
+    "analysis_set_smds",
+    "arm_header",
+    "candidate_agreement",
+    "candidate_estimates",
+    "candidate_landmarks",
+    "candidate_responders",
+    "candidate_similarity",
+    "counts",
+    "design_word",
+    "difference_table",
+    "estimate_with_ci",
+    "file_size",
+    "follow_up",
+    "format_p",
+    "hazard_table",
+    "interval",
+    "median_label",
+    "mmrm_table",
+    "multiplicity_note",
+    "natural_order",
+    "number",
+    "p_clause",
+    "pair_difference_table",
+    "pair_responder_table",
+    "pair_table",
+    "ph_term_table",
+    "pooled_designs",
+    "presented_table_one",
+    "protect_comparison",
+    "protect_curves",
+    "protect_forest",
+    "protect_profile",
+    "protect_shares",
+    "responder_table",
+    "safety_table",
+    "sentence",
+    "side_name",
+    "smd",
+    "subgroup_table",
+    "summary_complications",
+    "summary_curves",
+    "summary_differences",
+    "summary_forest",
+    "summary_shares",
+    "summary_sizes",
+    "summary_trajectory",
+    "table_one",
+    "trajectory_table",
+]

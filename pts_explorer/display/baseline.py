@@ -1,0 +1,111 @@
+"""Who is in the cohort, as presented: Table 1 by arm, the arms' headers, SMDs, patients per study."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pts_explorer import vocab
+from pts_explorer.analytics import baseline
+from pts_explorer.display.text import ARMS, CATEGORICAL_LABELS, CONTINUOUS_LABELS, _arms, _count_share, _mean_sd, smd
+from pts_explorer.privacy import OFF, Protection
+from pts_explorer.rows import each_row
+
+
+def _hidden_levels(
+    summary: pd.DataFrame, shield: Protection, hidden_arms: list[str]
+) -> dict[tuple[str, str], dict[str, bool]]:
+    """Which level counts of each characteristic to hide, per arm (n_stent, n_medical): the levels
+    add up to the arm's n, so a line keeps 0 or 2+ hidden counts, and 1+ where the arm's n is
+    itself hidden."""
+    hidden = {key: {"n_stent": False, "n_medical": False} for key in zip(summary.variable, summary.level, strict=True)}
+    if not shield.active:
+        return hidden
+    long = summary.melt(id_vars=["variable", "level"], value_vars=["n_stent", "n_medical"], var_name="arm")
+    secret = [(variable, f"n_{arm}") for variable in summary.variable.unique() for arm in hidden_arms]
+    flags = shield.mask_frame(long, "value", [["variable", "arm"]], secret)
+    for variable, level, arm, flag in zip(long.variable, long.level, long.arm, flags, strict=True):
+        hidden[(variable, level)][arm] = bool(flag)
+    return hidden
+
+
+def table_one(cont: pd.DataFrame, cat: pd.DataFrame, shield: Protection = OFF) -> pd.DataFrame:
+    """Table 1 as shown: characteristic, stent, medical, smd (NaN where not computable) and
+    level (True for an indented category level). With small-cell protection, counts below k
+    show as <k and statistics of fewer than k patients are not shown."""
+    rows = []
+    for r in each_row(baseline.continuous_summary(cont)):
+        rows.append(
+            {
+                "characteristic": f"{CONTINUOUS_LABELS[r.variable]}, mean (SD)",
+                "stent": _mean_sd(r.n_stent, r.mean_stent, r.sd_stent, shield),
+                "medical": _mean_sd(r.n_medical, r.mean_medical, r.sd_medical, shield),
+                "smd": np.nan if shield.too_few(r.n_stent) or shield.too_few(r.n_medical) else r.smd,
+                "level": False,
+            }
+        )
+    sizes = baseline.arm_sizes(cont)
+    summary = baseline.categorical_summary(cat, sizes)
+    arms_hidden = dict(zip(ARMS, shield.mask([sizes.get(arm, 0) for arm in ARMS]), strict=True))
+    hidden = _hidden_levels(summary, shield, [arm for arm, h in arms_hidden.items() if h])
+    small_arm = any(shield.too_few(sizes.get(arm, 0)) for arm in ARMS)
+    for variable, levels in summary.groupby("variable", sort=False):
+        label = CATEGORICAL_LABELS[variable]
+        smd_value = np.nan if small_arm else levels.smd.iloc[0]
+        rows.append({"characteristic": f"{label}, n (%)", "stent": "", "medical": "", "smd": smd_value, "level": False})
+        vocabulary = baseline.CATEGORICAL[variable] or {}
+        for r in each_row(levels):
+            cells = {}
+            for arm in ("stent", "medical"):
+                n, share = getattr(r, f"n_{arm}"), getattr(r, f"share_{arm}")
+                shown = _count_share(n, share, with_share=not arms_hidden[arm])  # a share would give n away
+                cells[arm] = shield.label if hidden[(variable, r.level)][f"n_{arm}"] else shown
+            rows.append(
+                {
+                    "characteristic": f"    {vocab.label(vocabulary, r.level)}",
+                    **cells,
+                    "smd": float("nan"),
+                    "level": True,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def arm_header(cont: pd.DataFrame, shield: Protection = OFF) -> dict[str, str]:
+    sizes = baseline.arm_sizes(cont)
+    counts = [sizes.get(arm, 0) for arm in ARMS]
+    hidden = shield.mask(counts)  # the arms add up to the cohort, shown above the table
+    return {
+        arm: f"{vocab.ARMS[arm]} (n = {shield.count(n, hide)})"
+        for arm, n, hide in zip(ARMS, counts, hidden, strict=True)
+    }
+
+
+def analysis_set_smds(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The SMD table of an analysis set, with readable characteristic names."""
+    smds = baseline.analysis_set_smds(data, columns)
+    return pd.DataFrame({"Characteristic": smds.column.map(vocab.ANALYSIS_COLUMNS), "SMD": smds.smd.map(smd)})
+
+
+def presented_table_one(cont: pd.DataFrame, cat: pd.DataFrame, shield: Protection = OFF) -> pd.DataFrame:
+    """Table 1 with its arm headers and flagged SMDs (blank on category levels)."""
+    table = table_one(cont, cat, shield)
+    header = arm_header(cont, shield)
+    return pd.DataFrame(
+        {
+            "Characteristic": table.characteristic,
+            header["stent"]: table.stent,
+            header["medical"]: table.medical,
+            "SMD": ["" if level else smd(v) for v, level in zip(table.smd, table.level, strict=True)],
+        }
+    )
+
+
+def summary_sizes(sizes: pd.DataFrame, hidden_label: str = "") -> str:
+    hidden = sizes["hidden"] if "hidden" in sizes else pd.Series(False, index=sizes.index)
+    text = {i: hidden_label if hidden[i] else f"{int(n):,}" for i, n in sizes.patients.items()}
+    parts = [
+        f"{study} ({d.design.iloc[0]}): " + _arms({r.arm: text[i] for i, r in d.iterrows()})
+        for study, d in sizes.groupby("study_id", sort=True)
+    ]
+    return "Patients: " + "; ".join(parts) + "."

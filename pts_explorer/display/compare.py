@@ -1,0 +1,134 @@
+"""Two saved cohorts side by side (Compare page), as presented."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pts_explorer import vocab
+from pts_explorer.analytics import baseline
+from pts_explorer.display.text import (
+    CATEGORICAL_LABELS,
+    CONTINUOUS_LABELS,
+    DASH,
+    _count_share,
+    _mean_sd,
+    counts,
+    estimate_with_ci,
+    format_p,
+    interval,
+    number,
+    smd,
+)
+from pts_explorer.privacy import OFF, Protection
+from pts_explorer.rows import each_row
+
+SIDES = {"A": "A", "B": "B"}
+
+
+def side_name(labels: dict[str, str], side: str) -> str:
+    """A side's column header: "Cohort A", or what it holds when that is not the whole cohort."""
+    label = labels.get(side, side)
+    return f"Cohort {side}" if label == side else label
+
+
+def pair_table(pair: pd.DataFrame, shield: Protection = OFF, labels: dict[str, str] = SIDES) -> pd.DataFrame:
+    """Table 1 of cohort A against cohort B, with the SMD between the cohorts."""
+    col_a, col_b = side_name(labels, "A"), side_name(labels, "B")
+    rows = []
+    for r in each_row(pair):
+        if r.level is None and r.variable in CONTINUOUS_LABELS:
+            rows.append(
+                {
+                    "Characteristic": f"{CONTINUOUS_LABELS[r.variable]}, mean (SD)",
+                    col_a: _mean_sd(int(r.n_a), r.mean_a, r.sd_a, shield),
+                    col_b: _mean_sd(int(r.n_b), r.mean_b, r.sd_b, shield),
+                    "SMD": smd(r.smd),
+                }
+            )
+        elif r.level is None:
+            rows.append(
+                {
+                    "Characteristic": f"{CATEGORICAL_LABELS[r.variable]}, n (%)",
+                    col_a: "",
+                    col_b: "",
+                    "SMD": smd(r.smd),
+                }
+            )
+        else:
+            vocabulary = baseline.CATEGORICAL[r.variable] or {}
+            cells = {}
+            for side, column in (("a", col_a), ("b", col_b)):
+                n, share = int(getattr(r, f"n_{side}")), getattr(r, f"share_{side}")
+                cells[column] = shield.label if shield.small(n) else _count_share(n, share)
+            rows.append({"Characteristic": f"    {vocab.label(vocabulary, r.level)}", **cells, "SMD": ""})
+    return pd.DataFrame(rows, columns=["Characteristic", col_a, col_b, "SMD"])
+
+
+DESIGN_WORDS = {
+    frozenset({"randomized"}): "randomized",
+    frozenset({"observational"}): "observational",
+    frozenset({"randomized", "observational"}): "pooled",
+}
+
+
+def design_word(designs: set[str]) -> str:
+    """randomized, observational or pooled (both), for the studies a number counts patients from."""
+    return DESIGN_WORDS.get(frozenset(designs), ", ".join(sorted(designs)) or DASH)
+
+
+def pair_difference_table(
+    diff: pd.DataFrame,
+    outcome: vocab.Outcome,
+    labels: dict[str, str] = SIDES,
+    designs: dict[tuple[str, int], tuple[set[str], set[str]]] | None = None,
+) -> pd.DataFrame:
+    """Cohort A minus cohort B in mean change, per arm and visit, with Welch's CI and p; `designs`:
+    per (arm, visit), the designs of the studies each side's patients come from."""
+    d = outcome.decimals
+    a, b = labels.get("A", "A"), labels.get("B", "B")
+    table = pd.DataFrame(
+        {
+            "Arm": diff.arm.map(vocab.ARMS),
+            "Visit (month)": diff.visit_month,
+            f"n {a}": counts(diff, "n_a"),
+            f"n {b}": counts(diff, "n_b"),
+            f"Mean change, {a}": [number(v, d, signed=True) for v in diff.mean_change_a],
+            f"Mean change, {b}": [number(v, d, signed=True) for v in diff.mean_change_b],
+            f"{a} − {b}, {outcome.unit}": [number(v, d + 1, signed=True) for v in diff["diff"]],
+            "Welch 95% CI": [interval(lo, hi, d + 1) for lo, hi in zip(diff.ci_low, diff.ci_high, strict=True)],
+            "p": diff.p_value.map(format_p),
+        }
+    )
+    if designs is not None:
+        words = []
+        for arm, month in zip(diff.arm, diff.visit_month, strict=True):
+            side_a, side_b = designs.get((arm, int(month)), (set(), set()))
+            wa, wb = design_word(side_a), design_word(side_b)
+            words.append(wa if wa == wb else f"{a}: {wa}; {b}: {wb}")
+        table.insert(2, "Patients", words)
+    return table
+
+
+def pair_responder_table(rates: pd.DataFrame, shield: Protection = OFF, labels: dict[str, str] = SIDES) -> pd.DataFrame:
+    """Each cohort's share of responders per arm, with its Wilson interval, and how many of the
+    patients due at the visit were seen there (when `rates` has them)."""
+    columns = ["Cohort", "Arm", "Responders / due", "Share (Wilson 95% CI)"]
+    seen = "seen" in rates.columns
+    if seen:
+        columns.append("Seen / due")
+    rows = []
+    for r in each_row(rates.sort_values(["arm", "cohort"], ascending=[False, True])):
+        small = shield.small(int(r.n)) or shield.small(int(r.responders))
+        row = {
+            "Cohort": labels.get(r.cohort, r.cohort),
+            "Arm": vocab.ARMS[r.arm],
+            "Responders / due": shield.label if small else f"{int(r.responders):,} / {int(r.n):,}",
+            "Share (Wilson 95% CI)": DASH if small else estimate_with_ci(r.proportion, r.ci_low, r.ci_high),
+        }
+        if seen:
+            hidden = small or shield.small(int(r.seen)) or shield.small(int(r.due) - int(r.seen))
+            row["Seen / due"] = (
+                shield.label if hidden else f"{int(r.seen):,} / {int(r.due):,} ({number(100 * r.seen / r.due, 0)}%)"
+            )
+        rows.append(row)
+    return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,62 @@
+"""Outcomes over visits, as presented: means by arm and visit, differences between arms."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pts_explorer import vocab
+from pts_explorer.display.text import _arms, _study, counts, format_p, interval, number
+from pts_explorer.rows import each_row
+
+
+def trajectory_table(table: pd.DataFrame, outcome: vocab.Outcome, with_study: bool) -> pd.DataFrame:
+    """Per arm and visit: n, mean, SD and the t-based 95% CI."""
+    d = outcome.decimals
+    return pd.DataFrame(
+        {
+            **_study(table, with_study),
+            "Arm": table.arm.map(vocab.ARMS),
+            "Visit (month)": table.visit_month,
+            "n": counts(table, "n"),
+            f"Mean, {outcome.unit}": [number(v, d) for v in table["mean"]],
+            "SD": [number(v, d) for v in table.sd],
+            "95% CI": [interval(lo, hi, d) for lo, hi in zip(table.ci_low, table.ci_high, strict=True)],
+        }
+    )
+
+
+def difference_table(diff: pd.DataFrame, outcome: vocab.Outcome, with_study: bool) -> pd.DataFrame:
+    """Stent minus medical mean change per visit, with its Welch CI, df and p."""
+    d = outcome.decimals
+    return pd.DataFrame(
+        {
+            **_study(diff, with_study),
+            "Visit (month)": diff.visit_month,
+            "n stent": counts(diff, "n_stent"),
+            "n medical": counts(diff, "n_medical"),
+            "Mean change, stent": [number(v, d, signed=True) for v in diff.mean_change_stent],
+            "Mean change, medical": [number(v, d, signed=True) for v in diff.mean_change_medical],
+            f"Difference, {outcome.unit}": [number(v, d + 1, signed=True) for v in diff["diff"]],
+            "Welch 95% CI": [interval(lo, hi, d + 1) for lo, hi in zip(diff.ci_low, diff.ci_high, strict=True)],
+            "df": [number(v, 1) for v in diff.df],
+            "p": diff.p_value.map(format_p),
+        }
+    )
+
+
+def summary_trajectory(table: pd.DataFrame, outcome: vocab.Outcome) -> str:
+    parts = []
+    for group, d in table.groupby("study_group", sort=True):
+        last = d[d.visit_month == d.visit_month.max()]
+        means = {r.arm: number(r.mean, outcome.decimals) for r in each_row(last)}
+        parts.append(f"{group} month {int(d.visit_month.max())}: {_arms(means)}")
+    return f"Mean {outcome.label} at the last visit: " + "; ".join(parts) + "."
+
+
+def summary_differences(frame: pd.DataFrame, column: str, outcome: vocab.Outcome) -> str:
+    parts = [
+        f"month {int(r.visit_month)} {number(getattr(r, column), outcome.decimals + 1, signed=True)}"
+        f" ({interval(r.ci_low, r.ci_high, outcome.decimals + 1)})"
+        for r in each_row(frame)
+    ]
+    return f"Stent minus medical, {outcome.unit}: " + "; ".join(parts) + "."

@@ -1,0 +1,194 @@
+"""What every format's mapper builds on. A mapper goes from staged source tables to one text table
+per contract table (`raw_<table>`), each row carrying the file and line it came from. What the
+contract cannot hold is reported, never guessed.
+
+Values reach SQL as bound parameters; source columns as the staging names c1, c2, ... (readers.py).
+Each format's mapper lives in its own module beside this one (contract, adam, redcap).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from pts_explorer import validation, vocab
+from pts_explorer.importer.issues import ERROR, Issue, Issues
+from pts_explorer.importer.profiles import Profile
+from pts_explorer.importer.readers import Staged
+
+TABLES = vocab.CONTRACT_TABLES
+
+
+def contract_columns(table: str) -> list[str]:
+    """The columns an import fills: every column of the contract table but the generated ones."""
+    return [c.name for c in validation.contract().columns[table].values() if not c.generated]
+
+
+def generated_columns(table: str) -> dict[str, str]:
+    return {c.name: c.generated for c in validation.contract().columns[table].values() if c.generated}
+
+
+class Bind:
+    """Collects the bound values of one statement: `b(value)` returns its placeholder."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, Any] = {}
+
+    def __call__(self, value: Any) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f"${name}"
+
+
+@dataclass(frozen=True)
+class DatasetFacts:
+    """What names the dataset when no dataset_info table comes with the sources."""
+
+    name: str
+    synthetic: bool
+    description: str
+    studies: dict[str, dict[str, Any]] = field(default_factory=dict)  # study id -> name, description
+
+
+class Mapper:
+    """Shared steps of every profile's mapping."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, staged: list[Staged], profile: Profile, issues: Issues):
+        self.con = con
+        self.staged = [s for s in staged if s.table]
+        self.profile = profile
+        self.issues = issues
+
+    def run(self, facts: DatasetFacts) -> None:
+        raise NotImplementedError
+
+    def map(self, facts: DatasetFacts) -> None:
+        """raw_<table> for every contract table, described by `facts` where the sources do not."""
+        self.run(facts)
+        # The contract: generator_version and seed are null for imported data.
+        self.con.execute("UPDATE raw_dataset_info SET generator_version = NULL, seed = NULL")
+        for study_id, given in facts.studies.items():
+            for column in ("study_name", "description"):
+                if isinstance(given, dict) and isinstance(given.get(column), str):
+                    self.con.execute(
+                        f"UPDATE raw_studies SET {column} = $value WHERE study_id = $id",
+                        {"value": given[column], "id": str(study_id)},
+                    )
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def find(self, name: str, required: bool, what: str) -> Staged | None:
+        found = [s for s in self.staged if s.name.lower() == name.lower()]
+        if len(found) > 1:
+            files = ", ".join(s.file for s in found)
+            self.issues.add(Issue.file_level(ERROR, "file:duplicate", files, f"two sources for {what}: {files}"))
+        if not found and required:
+            seen = ", ".join(sorted({s.name for s in self.staged})) or "none"
+            self.issues.add(
+                Issue.file_level(
+                    ERROR,
+                    "file:missing",
+                    name,
+                    f"no file or sheet named {name!r} ({what}); it is required (tables found: {seen})",
+                )
+            )
+        if found and required and not found[0].rows and what.startswith("table"):
+            self.issues.add(
+                Issue.file_level(ERROR, "file:no_rows", found[0].file, f"{what} has a header but no rows", 1)
+            )
+        return found[0] if found else None
+
+    def create(self, table: str, select: dict[str, str], source: str, bind: Bind, extra: str = "") -> None:
+        """raw_<table> from `select` (contract column -> text expression) over `source`."""
+        columns = contract_columns(table)
+        exprs = [f"CAST({select[c]} AS VARCHAR) AS {c}" if c in select else f"NULL::VARCHAR AS {c}" for c in columns]
+        exprs += [f"{expr} AS {name}" for name, expr in select.items() if name.startswith("_")]
+        self.con.execute(
+            f"CREATE OR REPLACE TABLE raw_{table} AS SELECT {', '.join(exprs)} {source} {extra}", bind.params
+        )
+
+    def create_empty(self, table: str) -> None:
+        cols = ", ".join(f"NULL::VARCHAR AS {c}" for c in contract_columns(table))
+        self.con.execute(
+            f"CREATE OR REPLACE TABLE raw_{table} AS SELECT {cols}, '' AS _file, 0::BIGINT AS _line LIMIT 0"
+        )
+
+    def mapped(self, expr: str, column: str, bind: Bind, values: dict[str, str] | None = None) -> str:
+        """`expr` through the profile's value map for `column`; values not in the map pass unchanged,
+        so the contract's checks name them."""
+        mapping = self.profile.values(column) if values is None else values
+        if not mapping:
+            return expr
+        sources, targets = bind(list(mapping)), bind(list(mapping.values()))
+        return f"coalesce(list_extract({targets}, list_position({sources}, {expr})), {expr})"
+
+    def add_dataset_info(self, facts: DatasetFacts) -> None:
+        b = Bind()
+        select = {
+            "dataset_name": b(facts.name),
+            "synthetic": b("true" if facts.synthetic else "false"),
+            "generator_version": "NULL",
+            "seed": "NULL",
+            "created_at": "strftime(now()::TIMESTAMP, '%Y-%m-%d %H:%M:%S')",
+            "description": b(facts.description),
+            "_file": b("(import)"),
+            "_line": "NULL::BIGINT",
+        }
+        self.create("dataset_info", select, "", b)
+
+    def add_studies(self, ids_sql: str, section: dict[str, Any], file: str, bind: Bind | None = None) -> None:
+        """One studies row per study id found by `ids_sql` (its values bound in `bind`), described by
+        a profile section."""
+        b = bind or Bind()
+        months = section.get("visit_months", [0])
+        select = {
+            "study_id": "study_id",
+            "study_name": f"coalesce({b(section.get('study_name'))}, study_id)",
+            "design": b(section.get("design", "observational")),
+            "visit_months": b(str([int(m) for m in months])),
+            "description": b(section.get("description", "")),
+            "_file": b(file),
+            "_line": "NULL::BIGINT",
+        }
+        self.create("studies", select, f"FROM ({ids_sql}) AS ids", b)
+
+    def check_dates(self, src: Staged, variables: list[str | None]) -> None:
+        """Source dates that are not dates: the days computed from them would silently be empty."""
+        for variable in filter(None, variables):
+            ref = src.ref(variable)
+            if ref is None:
+                continue
+            b = Bind()
+            self.con.execute(
+                f"INSERT INTO issues SELECT 'error', {b('type:' + src.name + '.' + variable)}, _file, _line, '', "
+                f"{b(variable)}, {ref}, {b(f'{variable} is not a date (YYYY-MM-DD)')} FROM {src.table} "
+                f"WHERE {ref} IS NOT NULL AND try_cast({ref} AS DATE) IS NULL",
+                b.params,
+            )
+
+    def require_columns(self, src: Staged, wanted: Mapping[str, str | None], what: str) -> bool:
+        """Every named source column is present; the missing ones are one error."""
+        missing = [v for v in wanted.values() if v and not src.has(v)]
+        if missing:
+            self.issues.add(
+                Issue.file_level(
+                    ERROR,
+                    f"columns:{src.name}",
+                    src.file,
+                    f"{what} lacks column(s) {', '.join(missing)} that the profile maps "
+                    f"(edit a copy of profile {self.profile.name!r} if the names differ)",
+                    1,
+                )
+            )
+        return not missing
+
+
+def day_between(start: str, end: str) -> str:
+    return f"date_diff('day', try_cast({start} AS DATE), try_cast({end} AS DATE))"
+
+
+def _ref(staged: Staged, column: str | None) -> str:
+    return (staged.ref(column) if column else None) or "NULL"

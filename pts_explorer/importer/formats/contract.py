@@ -1,0 +1,70 @@
+"""The contract's own layout: one file (or sheet) per table, with the contract's column names."""
+
+from __future__ import annotations
+
+from pts_explorer import validation
+from pts_explorer.importer.formats.base import TABLES, Bind, DatasetFacts, Mapper, contract_columns, generated_columns
+from pts_explorer.importer.issues import ERROR, WARNING, Issue
+from pts_explorer.importer.readers import Staged
+
+
+class ContractMapper(Mapper):
+    """One source per table, contract column names; generated columns, if given, are compared."""
+
+    def run(self, facts: DatasetFacts) -> None:
+        names = self.profile.section("tables")
+        for table in TABLES:
+            required = table not in ("dataset_info", "procedures", "events")  # a cohort may have neither
+            src = self.find(str(names.get(table, table)), required, f"table {table}")
+            if src is None:
+                if table == "dataset_info":
+                    self.add_dataset_info(facts)
+                else:
+                    self.create_empty(table)
+                if table in ("procedures", "events"):
+                    self.issues.add(
+                        Issue.file_level(WARNING, "file:missing", table, f"no {table} file: the {table} table is empty")
+                    )
+                continue
+            self._map_table(table, src)
+
+    def _map_table(self, table: str, src: Staged) -> None:
+        required = {c.name for c in validation.contract().columns[table].values() if c.not_null and not c.generated}
+        columns = contract_columns(table)
+        missing = [c for c in columns if not src.has(c)]
+        generated = generated_columns(table)
+        unknown = [c for c in src.columns if c.lower() not in {*columns, *generated}]
+        if missing_required := [c for c in missing if c in required]:
+            self.issues.add(
+                Issue.file_level(
+                    ERROR,
+                    f"columns:{table}",
+                    src.file,
+                    f"`{table}` lacks required column(s): {', '.join(missing_required)}",
+                    1,
+                )
+            )
+        if missing_optional := [c for c in missing if c not in required]:
+            self.issues.add(
+                Issue.file_level(
+                    WARNING,
+                    f"columns:{table}",
+                    src.file,
+                    f"`{table}` lacks optional column(s), left empty: {', '.join(missing_optional)}",
+                    1,
+                )
+            )
+        if unknown:
+            self.issues.add(
+                Issue.file_level(
+                    WARNING,
+                    f"unknown:{table}",
+                    src.file,
+                    f"column(s) not in the contract, not imported: {', '.join(unknown)}",
+                    1,
+                )
+            )
+        select = {c: ref for c in columns if (ref := src.ref(c))}
+        select |= {f"_given_{c}": ref for c in generated if (ref := src.ref(c))}
+        select |= {"_file": "_file", "_line": "_line"}
+        self.create(table, select, f"FROM {src.table}", Bind())
