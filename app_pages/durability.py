@@ -194,12 +194,11 @@ else:
         )
         if residuals.open:  # drawn on request: the smooth costs a second on a large cohort
             with residuals:
-                columns = result.design.terms[group]
+                coefficients = result.design.coefficients[group]
+                columns = [c.column for c in coefficients]
                 points, smooth = ph_test.beta_over_time(result.zph, columns)
                 betas = dict(zip(columns, np.log(result.hazard_ratios.hr), strict=True))
-                names = {
-                    c: f"{labels.get(c[len(group) + 1 : -1], c[len(group) + 1 : -1])} vs {reference}" for c in columns
-                }
+                names = {c.column: f"{labels.get(str(c.level), str(c.level))} vs {reference}" for c in coefficients}
                 if shield.active:  # each dot is one patient's event
                     points = points.iloc[0:0]
                 ui.chart(

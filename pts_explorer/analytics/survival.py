@@ -134,40 +134,59 @@ def clinical_levels(column: str, values: pd.Series) -> list[str]:
     return known + sorted(present - set(known))
 
 
+@dataclass(frozen=True)
+class Coefficient:
+    """One coefficient of a Cox model: its term (a covariate) and, for a categorical term, the level
+    it sets against the term's reference (None for a numeric term)."""
+
+    term: str
+    level: str | None = None
+
+    @property
+    def column(self) -> str:
+        """Its column in the design matrix (and lifelines' summary): `term[level]`, or the term."""
+        return self.term if self.level is None else f"{self.term}[{self.level}]"
+
+
 @dataclass
 class CoxDesign:
     x: pd.DataFrame  # one column per coefficient
-    terms: dict[str, list[str]]  # the columns of each model term
+    coefficients: dict[str, list[Coefficient]]  # the coefficients of each model term
     references: dict[str, str]  # reference level of each categorical term
+
+    @property
+    def terms(self) -> dict[str, list[str]]:
+        """The columns of each model term."""
+        return {term: [c.column for c in coefficients] for term, coefficients in self.coefficients.items()}
 
     def levels(self) -> dict[str, list[str]]:
         """Each categorical term's levels, the reference first."""
         return {
-            term: [self.references[term], *(c[len(term) + 1 : -1] for c in columns)]
-            for term, columns in self.terms.items()
+            term: [self.references[term], *(str(c.level) for c in coefficients)]
+            for term, coefficients in self.coefficients.items()
             if term in self.references
         }
 
     def numeric(self) -> list[str]:
-        return [term for term in self.terms if term not in self.references]
+        return [term for term in self.coefficients if term not in self.references]
 
 
 def cox_design(data: pd.DataFrame, group: str, adjust: list[str]) -> CoxDesign:
     """Treatment-coded design matrix: the group, then the adjustment covariates that vary."""
-    columns, terms, references = {}, {}, {}
+    columns: dict[str, pd.Series] = {}
+    coefficients: dict[str, list[Coefficient]] = {}
+    references: dict[str, str] = {}
     for term in [group, *(a for a in adjust if a != group and data[a].nunique() > 1)]:
         if term == "age_years":
             columns[term] = data[term].astype(float)
-            terms[term] = [term]
+            coefficients[term] = [Coefficient(term)]
             continue
         levels = clinical_levels(term, data[term])
         references[term] = levels[0]
-        terms[term] = []
-        for level in levels[1:]:
-            name = f"{term}[{level}]"
-            columns[name] = (data[term].astype(str) == level).astype(float)
-            terms[term].append(name)
-    return CoxDesign(pd.DataFrame(columns, index=data.index), terms, references)
+        coefficients[term] = [Coefficient(term, level) for level in levels[1:]]
+        for coefficient in coefficients[term]:
+            columns[coefficient.column] = (data[term].astype(str) == coefficient.level).astype(float)
+    return CoxDesign(pd.DataFrame(columns, index=data.index), coefficients, references)
 
 
 @dataclass
@@ -201,20 +220,19 @@ def cox(data: pd.DataFrame, group: str, adjust: list[str]) -> CoxResult | None:
     time, event = data.duration_days.to_numpy(float), data.observed.to_numpy(int)
     per_coefficient = cox_zph(time, event, design.x, beta)
     per_term = per_coefficient.by_terms(design.terms)
-    prefix = f"{group}["
     rows = [
         {
-            "level": column[len(prefix) : -1],
-            "hr": summary.loc[column, "exp(coef)"],
-            "ci_low": summary.loc[column, "exp(coef) lower 95%"],
-            "ci_high": summary.loc[column, "exp(coef) upper 95%"],
-            "p_value": summary.loc[column, "p"],
-            "ph_p_value": per_coefficient.table.loc[column, "p"],
+            "level": c.level,
+            "hr": summary.loc[c.column, "exp(coef)"],
+            "ci_low": summary.loc[c.column, "exp(coef) lower 95%"],
+            "ci_high": summary.loc[c.column, "exp(coef) upper 95%"],
+            "p_value": summary.loc[c.column, "p"],
+            "ph_p_value": per_coefficient.table.loc[c.column, "p"],
         }
-        for column in design.terms[group]
+        for c in design.coefficients[group]
     ]
     formula = " + ".join(
-        f"{term} (vs {design.references[term]})" if term in design.references else term for term in design.terms
+        f"{term} (vs {design.references[term]})" if term in design.references else term for term in design.coefficients
     )
     return CoxResult(pd.DataFrame(rows), per_term, formula, design.references[group], design, per_coefficient)
 

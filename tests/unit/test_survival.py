@@ -67,6 +67,25 @@ def test_cox_hazard_ratio_matches_r_coxph():
     assert np.log(row.ci_high / row.ci_low) / (2 * 1.959964) == pytest.approx(0.4124, abs=1e-3)
 
 
+def test_cox_coefficients_are_records_of_term_and_level():
+    """Each coefficient carries its term and level (no "term[level]" name to decode): a level with
+    brackets in it keeps them, and the design's levels are the term's levels, the reference first."""
+    d = pd.DataFrame(
+        {
+            "duration_days": MP_T + PL_T,
+            "observed": MP_E + [1] * 21,
+            "arm": ["a[6mp]"] * 14 + ["b]"] * 7 + ["placebo[x"] * 21,
+            "age_years": np.linspace(30, 70, 42),
+        }
+    )
+    result = survival.cox(d, "arm", ["age_years"])
+    assert [(c.term, c.level) for c in result.design.coefficients["arm"]] == [("arm", "b]"), ("arm", "placebo[x")]
+    assert list(result.hazard_ratios.level) == ["b]", "placebo[x"] and result.reference == "a[6mp]"
+    assert result.design.levels() == {"arm": ["a[6mp]", "b]", "placebo[x"]}
+    assert result.design.numeric() == ["age_years"]
+    assert list(result.design.x.columns) == [c.column for cs in result.design.coefficients.values() for c in cs]
+
+
 def test_landmarks_show_a_dash_where_nobody_is_at_risk(gehan_counts):
     fits = survival.fit_km(gehan_counts)
     marks = survival.landmarks(fits, gehan_counts, years=(1,))  # day 365: no one left
