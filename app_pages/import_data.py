@@ -9,11 +9,6 @@ from pts_explorer import config, importer, ui
 from pts_explorer.importer.readers import SUFFIXES
 
 UPLOAD_TYPES = [s.lstrip(".") for s in (*SUFFIXES, ".zip", ".toml")]
-PROFILE_HELP = {
-    "contract": "one CSV/TSV, Parquet or Excel file (or sheet) per table, with the contract's column names",
-    "adam": "CDISC ADaM: ADSL, ADQS (and/or ADVS), ADAE and optional ADTTE, as .xpt, .sas7bdat, CSV or Parquet",
-    "redcap": "a REDCap flat export of raw values plus the project's data dictionary CSV",
-}
 
 st.header("Import your data", anchor=False)
 target = config.db_path()
@@ -22,15 +17,11 @@ st.markdown(
     "you get one report of every problem (file, line, record, column, value, rule) and the database the app "
     f"serves (`{target.name}`) is replaced only when nothing is wrong."
 )
-EXAMPLE_SOURCES = {
-    "contract": "studies.csv patients.csv visits.csv procedures.csv events.csv",
-    "adam": "adsl.xpt adqs.xpt adae.xpt adtte.xpt",
-    "redcap": "registry_export.csv data_dictionary.csv",
-}
 
 
 def command_line(profile: str) -> str:
-    sources = EXAMPLE_SOURCES.get(Path(profile).stem, "SOURCES...")
+    fmt = importer.FORMATS.get(Path(profile).stem)
+    sources = fmt.example_sources if fmt else "SOURCES..."
     return (
         f"python -m pts_explorer.importer --profile {profile} --out {target} \\\n"
         f"    {sources} --report-html report.html"
@@ -62,7 +53,8 @@ name = right.text_input(
     placeholder="shown in the app header; a dataset.toml or dataset_info table can name it too",
     key="import_name",
 )
-st.caption(f"**{Path(profile).stem}**: {PROFILE_HELP.get(Path(profile).stem, profiles[profile])}.")
+chosen = importer.FORMATS.get(Path(profile).stem)
+st.caption(f"**{Path(profile).stem}**: {chosen.help if chosen else profiles[profile]}.")
 uploads = st.file_uploader(
     "Files, workbooks or one .zip",
     type=UPLOAD_TYPES,

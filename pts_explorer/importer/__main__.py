@@ -12,8 +12,8 @@ import sys
 import traceback
 from pathlib import Path
 
+from pts_explorer.importer.formats import builtin_names
 from pts_explorer.importer.pipeline import Options, run_import
-from pts_explorer.importer.profiles import builtin_names
 from pts_explorer.importer.report import write_files
 
 

@@ -22,10 +22,10 @@ from pts_explorer.atomic import keep_previous, write_atomically
 from pts_explorer.config import SCHEMA_PATH
 from pts_explorer.derived import write_derived
 from pts_explorer.importer import checks
-from pts_explorer.importer.formats import MAPPERS
+from pts_explorer.importer.formats import FORMATS, load
 from pts_explorer.importer.formats.base import TABLES, DatasetFacts, contract_columns
 from pts_explorer.importer.issues import ERROR, Issue, Issues
-from pts_explorer.importer.profiles import Profile, ProfileError, load
+from pts_explorer.importer.profiles import Profile, ProfileError
 from pts_explorer.importer.readers import SUFFIXES, Reader, Staged, expand_zips
 from pts_explorer.importer.report import ImportReport, summarise
 
@@ -69,7 +69,7 @@ def run_import(
         rows_by_file = {s.file: s.rows for s in staged}
         checks.identifier_columns(staged, chosen, issues)
         progress("mapping onto the data contract")
-        MAPPERS[chosen.format](con, staged, chosen, issues).map(facts)
+        FORMATS[chosen.format].mapper(con, staged, chosen, issues).map(facts)
         progress("checking every rule")
         checks.type_tables(con, issues, chosen.csv.decimal_separator)
         checks.unscheduled_visits(con, issues)

@@ -1,6 +1,7 @@
 """Mapping profiles: versioned TOML files that say how a source layout maps onto the contract.
 
-Built-ins live beside this module (contract, adam, redcap); a user edits a copy and passes its path.
+The built-ins live beside their formats (formats/<name>.toml; formats.load finds them by name); a
+user edits a copy and passes its path.
 Everything a profile names reaches SQL either as a bound value or, for column names of the source,
 as an identifier checked here against a strict pattern and quoted.
 """
@@ -13,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-BUILTIN_DIR = Path(__file__).with_name("profiles")
-FORMATS = ("contract", "adam", "redcap")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _ENCODINGS = ("utf-8", "latin-1", "utf-16")
 
@@ -67,29 +66,20 @@ def identifier(name: object, where: str) -> str:
     return name
 
 
-def builtin_names() -> list[str]:
-    return sorted(p.stem for p in BUILTIN_DIR.glob("*.toml"))
-
-
-def load(name_or_path: str | Path) -> Profile:
-    """A built-in profile by name, or a profile file by path."""
-    path = Path(name_or_path)
-    if str(name_or_path) in builtin_names():
-        path = BUILTIN_DIR / f"{name_or_path}.toml"
-    elif not path.is_file():
-        raise ProfileError(f"no profile {str(name_or_path)!r}: use one of {', '.join(builtin_names())} or a .toml path")
+def read(path: Path, formats: tuple[str, ...]) -> Profile:
+    """A profile file, for one of these formats."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ProfileError(f"{path.name} is not a readable TOML file: {exc}") from exc
-    return _parse(data, path)
+    return _parse(data, path, formats)
 
 
-def _parse(data: dict[str, Any], path: Path) -> Profile:
+def _parse(data: dict[str, Any], path: Path, formats: tuple[str, ...]) -> Profile:
     head = data.get("profile", {})
     fmt = head.get("format")
-    if fmt not in FORMATS:
-        raise ProfileError(f"{path.name}: [profile] format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if fmt not in formats:
+        raise ProfileError(f"{path.name}: [profile] format must be one of {', '.join(formats)}, not {fmt!r}")
     version = head.get("version")
     if not isinstance(version, int) or version < 1:
         raise ProfileError(f"{path.name}: [profile] version must be a whole number of at least 1")

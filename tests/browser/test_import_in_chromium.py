@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from pts_explorer.atomic import write_atomically
 from pts_explorer.config import DUCKDB_CONFIG
-from pts_explorer.importer.examples import write_contract
+from pts_explorer.importer.formats.contract import write_contract
 from tests.browser.app_driver import act_and_wait, cohort_total, open_page, wait_idle
 from tests.browser.conftest import serving
 from tests.malformed_sources import CASES

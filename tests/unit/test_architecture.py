@@ -83,17 +83,17 @@ def test_import_linter_refuses_a_cycle_between_sibling_modules(project_copy):
 
 def test_mypy_refuses_a_type_error_in_the_core(project_copy):
     fault = '\n\ndef _broken() -> int:\n    return "not a number"\n'
-    with _planted(project_copy, "pts_explorer/display.py", fault):
+    with _planted(project_copy, "pts_explorer/display/text.py", fault):
         result = _run("mypy", "--cache-dir", str(project_copy / ".mypy_cache"), cwd=project_copy)
     assert result.returncode != 0
     assert 'Incompatible return value type (got "str", expected "int")' in result.stdout
 
 
 def test_ruff_format_refuses_unformatted_code(project_copy):
-    with _planted(project_copy, "pts_explorer/display.py", "\nUNFORMATTED = {'a':1,\n   'b' :2}\n"):
+    with _planted(project_copy, "pts_explorer/display/text.py", "\nUNFORMATTED = {'a':1,\n   'b' :2}\n"):
         result = _run("ruff", "format", "--check", ".", cwd=project_copy)
     assert result.returncode != 0
-    assert "1 file would be reformatted" in result.stdout and "pts_explorer/display.py" in result.stdout
+    assert "1 file would be reformatted" in result.stdout and "pts_explorer/display/text.py" in result.stdout
 
 
 def test_no_pages_folder():

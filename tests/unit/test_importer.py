@@ -16,7 +16,8 @@ from pts_explorer.config import PROJECT_ROOT
 from pts_explorer.importer import Options, run_import
 from pts_explorer.importer.__main__ import main
 from pts_explorer.importer.examples import write_examples
-from pts_explorer.importer.profiles import ProfileError, load
+from pts_explorer.importer.formats import load
+from pts_explorer.importer.profiles import ProfileError
 from tests.malformed_sources import CASES, build
 
 DESIGN_OF_PROFILE = {"contract": None, "adam": "randomized", "redcap": "observational"}
@@ -268,7 +269,7 @@ def test_every_profile_drops_visits_outside_the_study_schedule(small_examples, t
     """A REDCap profile whose study schedule leaves out month 12 (edited by hand in a copy): the
     month-12 records are dropped like any unscheduled visit of the contract profile, each named."""
     profile = tmp_path / "my_redcap.toml"
-    text = (PROJECT_ROOT / "pts_explorer" / "importer" / "profiles" / "redcap.toml").read_text(encoding="utf-8")
+    text = (PROJECT_ROOT / "pts_explorer" / "importer" / "formats" / "redcap.toml").read_text(encoding="utf-8")
     assert "visit_months = [0, 6, 12, 24, 36, 60, 84, 120]" in text
     profile.write_text(text.replace("visit_months = [0, 6, 12, 24", "visit_months = [0, 6, 24"), encoding="utf-8")
     sources = sorted((small_examples / "redcap").iterdir())
@@ -284,3 +285,16 @@ def test_every_profile_drops_visits_outside_the_study_schedule(small_examples, t
     con = duckdb.connect(str(out), read_only=True)
     assert con.execute("SELECT count(*) FROM visits WHERE visit_month = 12").fetchone() == (0,)
     con.close()
+
+
+def test_each_import_format_is_one_registry_entry_beside_its_profile(tmp_path):
+    """One place per format: every built-in profile file is a FORMATS entry of its own format,
+    whose module holds the mapper, help text and example writer the pipeline, page and examples use."""
+    from pts_explorer.importer.formats import FORMATS
+
+    folder = PROJECT_ROOT / "pts_explorer" / "importer" / "formats"
+    assert {p.stem for p in folder.glob("*.toml")} == set(FORMATS)
+    for name, fmt in FORMATS.items():
+        assert fmt.name == name and load(name).format == name and fmt.profile.parent == folder
+        assert fmt.help and fmt.example_sources and callable(fmt.mapper) and callable(fmt.write_example)
+        assert sys.modules[fmt.mapper.__module__] is sys.modules[fmt.write_example.__module__]

@@ -1,14 +1,34 @@
-"""The import formats, one module each: the contract's own layout (contract), CDISC ADaM (adam)
-and REDCap (redcap), on what every mapper builds on (base). A new format (SDTM) is a module
-beside them, named in MAPPERS."""
+"""The import formats: one module each, holding everything about that format (its mapper onto
+the contract, its help text, its example writer) beside its built-in profile (<name>.toml):
+the contract's own layout (contract), CDISC ADaM (adam) and REDCap (redcap), on what they all
+build on (base). FORMATS lists them; the pipeline, the CLI, the examples and the Import page read
+it. A new format (SDTM) is a module and a profile beside them, named in FORMATS.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from pathlib import Path
 
-from pts_explorer.importer.formats.adam import AdamMapper
-from pts_explorer.importer.formats.base import Mapper
-from pts_explorer.importer.formats.contract import ContractMapper
-from pts_explorer.importer.formats.redcap import RedcapMapper
+from pts_explorer.importer.formats import adam, contract, redcap
+from pts_explorer.importer.formats.base import Format
+from pts_explorer.importer.profiles import Profile, ProfileError, read
 
-MAPPERS: dict[str, Callable[..., Mapper]] = {"contract": ContractMapper, "adam": AdamMapper, "redcap": RedcapMapper}
+FORMATS: dict[str, Format] = {f.name: f for f in (contract.FORMAT, adam.FORMAT, redcap.FORMAT)}
+
+
+def builtin_names() -> list[str]:
+    """The built-in profiles' names: one per format."""
+    return sorted(FORMATS)
+
+
+def load(name_or_path: str | Path) -> Profile:
+    """A built-in profile by name, or a profile file by path."""
+    path = Path(name_or_path)
+    if str(name_or_path) in FORMATS:
+        path = FORMATS[str(name_or_path)].profile
+    elif not path.is_file():
+        raise ProfileError(f"no profile {str(name_or_path)!r}: use one of {', '.join(builtin_names())} or a .toml path")
+    return read(path, tuple(FORMATS))
+
+
+__all__ = ["FORMATS", "Format", "builtin_names", "load"]

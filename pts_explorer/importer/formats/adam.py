@@ -1,11 +1,29 @@
-"""CDISC ADaM: ADSL, ADQS (and/or ADVS), ADAE and optional ADTTE onto the contract."""
+"""The CDISC ADaM format: ADSL, ADQS (and/or ADVS), ADAE and optional ADTTE onto the contract, its
+help text, and its example (the demo's randomized trial as SAS transport files). Its built-in
+profile is adam.toml beside this module."""
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
 from typing import Any
 
-from pts_explorer.importer.formats.base import TABLES, Bind, DatasetFacts, Mapper, _ref, day_between
+import duckdb
+import pandas as pd
+
+from pts_explorer.importer.formats.base import (
+    TABLES,
+    Bind,
+    DatasetFacts,
+    Format,
+    Mapper,
+    _ref,
+    day_after,
+    day_between,
+    write_sidecar,
+)
 from pts_explorer.importer.issues import ERROR, Issue
+from pts_explorer.importer.profiles import Profile
 from pts_explorer.importer.readers import Staged
 
 
@@ -245,3 +263,163 @@ def _villalta_items() -> tuple[str, ...]:
 
 def _upper_keys(mapping: dict[str, str]) -> dict[str, str]:
     return {k.upper(): v for k, v in mapping.items()}
+
+
+# --- the example: the trial as SAS transport files --------------------------------------------
+
+
+ADAM_STUDY_DESIGN = "randomized"
+
+
+def _inverse(profile: Profile, column: str) -> dict[str, str]:
+    return {v: k for k, v in profile.values(column).items()}
+
+
+def write_adam(con: duckdb.DuckDBPyConnection, folder: Path, profile: Profile) -> None:
+    import pyreadstat  # imported here: only the ADaM example needs it
+
+    patients = con.execute(
+        "SELECT p.*, pr.procedure_day, pr.technical_success, pr.stents_placed, pr.max_stent_diameter_mm, "
+        "pr.below_inguinal_ligament, d.event_day AS death_day FROM patients AS p JOIN studies AS s USING (study_id) "
+        "LEFT JOIN procedures AS pr USING (patient_id) LEFT JOIN events AS d ON d.patient_id = p.patient_id AND "
+        "d.event_type = 'death' WHERE s.design = $design ORDER BY p.patient_id",
+        {"design": ADAM_STUDY_DESIGN},
+    ).df()
+    start = dict(zip(patients.patient_id, patients.enrolled_on.dt.date, strict=True))
+    v = profile.section("adsl")
+    flag = _inverse(profile, "flag")
+    adsl = pd.DataFrame(
+        {
+            v["study_id"]: patients.study_id,
+            v["patient_id"]: patients.patient_id,
+            v["center_id"]: patients.center_id,
+            v["arm"]: patients.arm.map(_inverse(profile, "arm")),
+            "TRT01A": patients.arm.map(_inverse(profile, "arm")),
+            v["enrolled_on"]: patients.enrolled_on.dt.date,
+            v["age_years"]: patients.age_years.astype(float),
+            v["sex"]: patients.sex.map(_inverse(profile, "sex")),
+            v["bmi"]: patients.bmi,
+            v["limb_side"]: patients.limb_side.map(_inverse(profile, "limb_side")),
+            v["months_since_dvt"]: patients.months_since_dvt.astype(float),
+            v["obstruction_site"]: patients.obstruction_site.map(_inverse(profile, "obstruction_site")),
+            v["stenosis_pct"]: patients.stenosis_pct.astype(float),
+            v["lesion_length_mm"]: patients.lesion_length_mm.astype(float),
+            v["ceap_c"]: patients.ceap_c,
+            v["last_contact_date"]: [
+                day_after(start[p], d) for p, d in zip(patients.patient_id, patients.last_contact_day, strict=True)
+            ],
+            v["death_date"]: [
+                day_after(start[p], d) for p, d in zip(patients.patient_id, patients.death_day, strict=True)
+            ],
+            v["procedure_date"]: [
+                day_after(start[p], d) for p, d in zip(patients.patient_id, patients.procedure_day, strict=True)
+            ],
+            v["technical_success"]: patients.technical_success.map(_flag(flag)),
+            v["stents_placed"]: patients.stents_placed.astype(float),
+            v["max_stent_diameter_mm"]: patients.max_stent_diameter_mm.astype(float),
+            v["below_inguinal_ligament"]: patients.below_inguinal_ligament.map(_flag(flag)),
+        }
+    )
+    pyreadstat.write_xport(adsl, str(folder / "adsl.xpt"), table_name="ADSL", file_format_version=5)
+    pyreadstat.write_xport(
+        _adqs(con, profile, start), str(folder / "adqs.xpt"), table_name="ADQS", file_format_version=5
+    )
+    pyreadstat.write_xport(
+        _adae(con, profile, start), str(folder / "adae.xpt"), table_name="ADAE", file_format_version=5
+    )
+    pyreadstat.write_xport(_adtte(con, start), str(folder / "adtte.xpt"), table_name="ADTTE", file_format_version=5)
+    write_sidecar(con, folder, ADAM_STUDY_DESIGN)
+
+
+def _flag(inverse: dict[str, str]) -> Any:
+    return lambda value: None if pd.isna(value) else inverse["true" if value else "false"]
+
+
+def _adqs(con: duckdb.DuckDBPyConnection, profile: Profile, start: dict[str, date]) -> pd.DataFrame:
+    visits = con.execute(
+        "SELECT v.* FROM visits AS v JOIN patients USING (patient_id) JOIN studies AS s USING (study_id) "
+        "WHERE s.design = $design ORDER BY patient_id, visit_month",
+        {"design": ADAM_STUDY_DESIGN},
+    ).df()
+    avisit = {m: k for k, m in profile.section("visits")["AVISIT"].items()}
+    compression = _inverse(profile, "compression_use")
+    records = []
+    for column, code in profile.section("paramcd").items():
+        values = visits[column]
+        keep = values.notna()
+        part = visits.loc[keep, ["patient_id", "visit_month", "visit_day"]].copy()
+        if column == "compression_use":
+            part["AVAL"], part["AVALC"] = float("nan"), values[keep].map(compression)
+        else:
+            part["AVAL"], part["AVALC"] = values[keep].astype(float), None
+        part["PARAMCD"] = code
+        records.append(part)
+    long = pd.concat(records, ignore_index=True)
+    return pd.DataFrame(
+        {
+            "USUBJID": long.patient_id,
+            "PARAMCD": long.PARAMCD,
+            "AVISIT": long.visit_month.map(avisit),
+            "AVISITN": long.visit_month.astype(float),
+            "ADT": [day_after(start[p], d) for p, d in zip(long.patient_id, long.visit_day, strict=True)],
+            "ADY": long.visit_day.astype(float) + 1,  # ADaM study days have no day 0
+            "AVAL": long.AVAL,
+            "AVALC": long.AVALC,
+            "ANL01FL": "Y",
+        }
+    )
+
+
+def _adae(con: duckdb.DuckDBPyConnection, profile: Profile, start: dict[str, date]) -> pd.DataFrame:
+    events = con.execute(
+        "SELECT e.* FROM events AS e JOIN patients USING (patient_id) JOIN studies AS s USING (study_id) "
+        "WHERE s.design = $design AND e.event_type <> 'death' ORDER BY patient_id, event_day, event_type",
+        {"design": ADAM_STUDY_DESIGN},
+    ).df()
+    terms, flag = _inverse(profile, "event_type"), _inverse(profile, "flag")
+    return pd.DataFrame(
+        {
+            "USUBJID": events.patient_id,
+            "AEDECOD": events.event_type.map(terms),
+            "ASTDT": [day_after(start[p], d) for p, d in zip(events.patient_id, events.event_day, strict=True)],
+            "ASTDY": events.event_day.astype(float) + 1,
+            "AESER": events.serious.map(_flag(flag)),
+        }
+    )
+
+
+def _adtte(con: duckdb.DuckDBPyConnection, start: dict[str, date]) -> pd.DataFrame:
+    """Primary patency as a sponsor would derive it: days from the procedure, CNSR 0 = loss of patency."""
+    rows = con.execute(
+        "SELECT p.patient_id, pr.procedure_day, min(e.event_day) FILTER (WHERE e.event_type IN "
+        "('stent_thrombosis', 'restenosis', 'reintervention') AND e.event_day >= pr.procedure_day) AS lost, "
+        "p.last_contact_day FROM patients AS p JOIN studies AS s USING (study_id) JOIN procedures AS pr USING "
+        "(patient_id) LEFT JOIN events AS e USING (patient_id) WHERE s.design = $design AND pr.technical_success "
+        "GROUP BY ALL ORDER BY 1",
+        {"design": ADAM_STUDY_DESIGN},
+    ).fetchall()
+    out = []
+    for patient, procedure_day, lost, last in rows:
+        end = lost if lost is not None else last
+        out.append(
+            {
+                "USUBJID": patient,
+                "PARAMCD": "PRIMPAT",
+                "PARAM": "Time to loss of primary patency (days)",
+                "AVAL": float(end - procedure_day),
+                "CNSR": 0.0 if lost is not None else 1.0,
+                "STARTDT": day_after(start[patient], procedure_day),
+                "ADT": day_after(start[patient], end),
+                "EVNTDESC": "LOSS OF PRIMARY PATENCY" if lost is not None else "",
+            }
+        )
+    return pd.DataFrame(out)
+
+
+FORMAT = Format(
+    name="adam",
+    help="CDISC ADaM: ADSL, ADQS (and/or ADVS), ADAE and optional ADTTE, as .xpt, .sas7bdat, CSV or Parquet",
+    example_sources="adsl.xpt adqs.xpt adae.xpt adtte.xpt",
+    mapper=AdamMapper,
+    write_example=write_adam,
+)

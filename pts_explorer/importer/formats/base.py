@@ -1,18 +1,23 @@
-"""What every format's mapper builds on. A mapper goes from staged source tables to one text table
-per contract table (`raw_<table>`), each row carrying the file and line it came from. What the
-contract cannot hold is reported, never guessed.
+"""What every import format builds on: the Format record, the mapper's base and the example
+writers' shared parts.
 
-Values reach SQL as bound parameters; source columns as the staging names c1, c2, ... (readers.py).
-Each format's mapper lives in its own module beside this one (contract, adam, redcap).
+A mapper goes from staged source tables to one text table per contract table (`raw_<table>`),
+each row carrying the file and line it came from. What the contract cannot hold is reported, never
+guessed. Values reach SQL as bound parameters; source columns as the staging names c1, c2, ...
+(readers.py). Each format (its mapper, help text and example writer) lives in its own module
+beside this one (contract, adam, redcap), its built-in profile beside that (<name>.toml).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from pts_explorer import validation, vocab
 from pts_explorer.importer.issues import ERROR, Issue, Issues
@@ -192,3 +197,56 @@ def day_between(start: str, end: str) -> str:
 
 def _ref(staged: Staged, column: str | None) -> str:
     return (staged.ref(column) if column else None) or "NULL"
+
+
+@dataclass(frozen=True)
+class Format:
+    """An import format: its name (its profile's `format` and the built-in profile's name), what
+    its sources are (the Import page's help), the files of its example (for the command line the
+    page shows), its mapper, and the writer of its example from a contract database."""
+
+    name: str
+    help: str
+    example_sources: str
+    mapper: Callable[..., Mapper]
+    write_example: Callable[[duckdb.DuckDBPyConnection, Path, Profile], None]
+
+    @property
+    def profile(self) -> Path:
+        """The built-in profile, beside the format's module."""
+        return Path(__file__).with_name(f"{self.name}.toml")
+
+
+# --- what every example writer builds on ------------------------------------------------------
+
+
+def write_sidecar(con: duckdb.DuckDBPyConnection, folder: Path, design: str | None) -> None:
+    """The example's dataset.toml: the dataset's name, whether it is synthetic, its studies."""
+    name, synthetic, description = con.execute(
+        "SELECT dataset_name, synthetic, description FROM dataset_info"
+    ).fetchone() or ("", False, "")
+    studies = con.execute(
+        "SELECT study_id, study_name, description FROM studies WHERE $design IS NULL OR design = $design",
+        {"design": design},
+    ).fetchall()
+    lines = [
+        f"name = {_toml(name)}",
+        f"synthetic = {'true' if synthetic else 'false'}",
+        f"description = {_toml(description)}",
+    ]
+    for study_id, study_name, study_description in studies:
+        lines += [
+            "",
+            f"[studies.{study_id}]",
+            f"study_name = {_toml(study_name)}",
+            f"description = {_toml(study_description)}",
+        ]
+    (folder / "dataset.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _toml(text: object) -> str:
+    return '"' + str(text or "").replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def day_after(start: date, day: Any) -> date | None:
+    return None if pd.isna(day) else start + timedelta(days=int(day))

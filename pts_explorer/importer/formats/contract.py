@@ -1,10 +1,25 @@
-"""The contract's own layout: one file (or sheet) per table, with the contract's column names."""
+"""The contract's own layout: one file (or sheet) per table, with the contract's column names; its
+help text and its example (every table as a CSV). Its built-in profile is contract.toml beside
+this module."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import duckdb
+
 from pts_explorer import validation
-from pts_explorer.importer.formats.base import TABLES, Bind, DatasetFacts, Mapper, contract_columns, generated_columns
+from pts_explorer.importer.formats.base import (
+    TABLES,
+    Bind,
+    DatasetFacts,
+    Format,
+    Mapper,
+    contract_columns,
+    generated_columns,
+)
 from pts_explorer.importer.issues import ERROR, WARNING, Issue
+from pts_explorer.importer.profiles import Profile
 from pts_explorer.importer.readers import Staged
 
 
@@ -68,3 +83,22 @@ class ContractMapper(Mapper):
         select |= {f"_given_{c}": ref for c in generated if (ref := src.ref(c))}
         select |= {"_file": "_file", "_line": "_line"}
         self.create(table, select, f"FROM {src.table}", Bind())
+
+
+# --- the example: every table as a CSV --------------------------------------------------------
+
+
+def write_contract(con: duckdb.DuckDBPyConnection, folder: Path, profile: Profile | None = None) -> None:
+    """Every table as a CSV with the contract's columns (the profile names no column of its own)."""
+    for table in TABLES:
+        cols = ", ".join(contract_columns(table))
+        con.execute(f"COPY (SELECT {cols} FROM {table}) TO '{folder / table}.csv' (HEADER, DELIMITER ',')")
+
+
+FORMAT = Format(
+    name="contract",
+    help="one CSV/TSV, Parquet or Excel file (or sheet) per table, with the contract's column names",
+    example_sources="studies.csv patients.csv visits.csv procedures.csv events.csv",
+    mapper=ContractMapper,
+    write_example=write_contract,
+)

@@ -1,21 +1,33 @@
-"""REDCap: a flat export of raw values and the project's data dictionary onto the contract."""
+"""The REDCap format: a flat export of raw values and the project's data dictionary onto the
+contract, its help text, and its example (the demo's registry as an export and its dictionary).
+Its built-in profile is redcap.toml beside this module."""
 
 from __future__ import annotations
 
 import csv
 import io
 from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
 
 from pts_explorer.importer.formats.base import (
     TABLES,
     Bind,
     DatasetFacts,
+    Format,
     Mapper,
     _ref,
     contract_columns,
+    day_after,
     day_between,
+    write_sidecar,
 )
 from pts_explorer.importer.issues import ERROR, Issue
+from pts_explorer.importer.profiles import Profile
 from pts_explorer.importer.readers import Staged
 
 DICTIONARY_FIRST_COLUMN = "Variable / Field Name"
@@ -231,3 +243,200 @@ def _choices(text: str) -> dict[str, str]:
         if code.strip():
             out[code.strip()] = label.strip()
     return out
+
+
+# --- the example: the registry as an export and its dictionary --------------------------------
+
+
+REDCAP_STUDY_DESIGN = "observational"
+
+
+_CODED = {  # contract column -> REDCap field type; choices come from the profile's label maps
+    "arm": "radio",
+    "sex": "radio",
+    "limb_side": "radio",
+    "obstruction_site": "dropdown",
+    "ceap_c": "dropdown",
+    "compression_use": "dropdown",
+    "event_type": "dropdown",
+}
+_YESNO = ("ulcer_present", "technical_success", "below_inguinal_ligament", "serious")
+CEAP = ("C3", "C4a", "C4b", "C4c", "C5", "C6")
+
+
+def _codes(profile: Profile, column: str) -> dict[str, str]:
+    """contract value -> raw code, numbered in the profile's label order (ceap_c: its classes)."""
+    labels = profile.values(column) or {c: c for c in CEAP}
+    return {value: str(i) for i, value in enumerate(labels.values(), start=1)}
+
+
+def write_redcap(con: duckdb.DuckDBPyConnection, folder: Path, profile: Profile) -> None:
+    f = {k: str(v) for k, v in profile.section("fields").items()}
+    ae = {k: str(v) for k, v in profile.section("adverse_events").items()}
+    month_event = {int(m): e for e, m in profile.section("events").items()}
+    patients = con.execute(
+        "SELECT p.*, pr.procedure_day, pr.technical_success, pr.stents_placed, pr.max_stent_diameter_mm, "
+        "pr.below_inguinal_ligament, d.event_day AS death_day FROM patients AS p JOIN studies AS s USING (study_id) "
+        "LEFT JOIN procedures AS pr USING (patient_id) LEFT JOIN events AS d ON d.patient_id = p.patient_id AND "
+        "d.event_type = 'death' WHERE s.design = $design ORDER BY p.patient_id",
+        {"design": REDCAP_STUDY_DESIGN},
+    ).df()
+    visits = con.execute(
+        "SELECT v.* FROM visits AS v JOIN patients USING (patient_id) JOIN studies AS s USING (study_id) "
+        "WHERE s.design = $design ORDER BY patient_id, visit_month",
+        {"design": REDCAP_STUDY_DESIGN},
+    ).df()
+    events = con.execute(
+        "SELECT e.* FROM events AS e JOIN patients USING (patient_id) JOIN studies AS s USING (study_id) "
+        "WHERE s.design = $design AND e.event_type <> 'death' ORDER BY patient_id, event_day, event_type",
+        {"design": REDCAP_STUDY_DESIGN},
+    ).df()
+    start = dict(zip(patients.patient_id, patients.enrolled_on.dt.date, strict=True))
+    rows: list[dict[str, Any]] = []
+    by_patient = visits.groupby("patient_id")
+    visit_columns = [
+        c for c in contract_columns("visits") if c in f and c not in ("patient_id", "visit_month", "visit_day")
+    ]
+    for p in patients.itertuples():
+        for visit in by_patient.get_group(p.patient_id).itertuples() if p.patient_id in by_patient.groups else ():
+            row = {
+                "record_id": p.patient_id,
+                "redcap_event_name": month_event[visit.visit_month],
+                "redcap_data_access_group": p.center_id,
+            }
+            row[f["visit_date"]] = day_after(start[p.patient_id], visit.visit_day)
+            for column in visit_columns:
+                row[f[column]] = _raw(profile, column, getattr(visit, column))
+            if visit.visit_month == 0:
+                row |= _patient_fields(profile, f, p, start[p.patient_id])
+            rows.append(row)
+    for instance, e in enumerate(events.itertuples(), start=1):
+        rows.append(
+            {
+                "record_id": e.patient_id,
+                "redcap_event_name": month_event[0],
+                "redcap_repeat_instrument": ae["instrument"],
+                "redcap_repeat_instance": instance,
+                "redcap_data_access_group": patients.set_index("patient_id").center_id[e.patient_id],
+                ae["event_type"]: _raw(profile, "event_type", e.event_type),
+                ae["event_date"]: day_after(start[e.patient_id], e.event_day),
+                ae["serious"]: _raw(profile, "serious", e.serious),
+            }
+        )
+    fields = [
+        "record_id",
+        "redcap_event_name",
+        "redcap_repeat_instrument",
+        "redcap_repeat_instance",
+        "redcap_data_access_group",
+    ]
+    fields += [v for k, v in f.items() if k != "patient_id"] + [ae["event_type"], ae["event_date"], ae["serious"]]
+    frame = pd.DataFrame(rows, columns=fields, dtype=object)
+    frame["redcap_repeat_instance"] = frame["redcap_repeat_instance"].astype("Int64")
+    frame.to_csv(folder / "registry_export.csv", index=False)
+    _dictionary(profile, f, ae, folder / "data_dictionary.csv")
+    write_sidecar(con, folder, REDCAP_STUDY_DESIGN)
+
+
+def _patient_fields(profile: Profile, f: dict[str, str], p: Any, start: date) -> dict[str, Any]:
+    row = {
+        f[c]: _raw(profile, c, getattr(p, c))
+        for c in (
+            "arm",
+            "age_years",
+            "sex",
+            "bmi",
+            "limb_side",
+            "months_since_dvt",
+            "obstruction_site",
+            "stenosis_pct",
+            "lesion_length_mm",
+            "ceap_c",
+        )
+    }
+    row[f["enrolled_on"]] = start
+    row[f["last_contact_date"]] = day_after(start, p.last_contact_day)
+    row[f["death_date"]] = day_after(start, p.death_day)
+    row[f["procedure_date"]] = day_after(start, p.procedure_day)
+    for c in ("technical_success", "stents_placed", "max_stent_diameter_mm", "below_inguinal_ligament"):
+        row[f[c]] = _raw(profile, c, getattr(p, c))
+    return row
+
+
+def _raw(profile: Profile, column: str, value: Any) -> Any:
+    """A contract value as REDCap stores it raw: a code for coded fields, 1/0 for yes/no."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if column in _YESNO:
+        return 1 if value else 0
+    if column in _CODED:
+        return _codes(profile, column)[value]
+    if (
+        isinstance(value, float)
+        and value.is_integer()
+        and column not in ("bmi", "veines_qol", "veines_sym", "pain_vas", "calf_circumference_cm")
+    ):
+        return int(value)
+    return value
+
+
+def _dictionary(profile: Profile, f: dict[str, str], ae: dict[str, str], path: Path) -> None:
+    header = [
+        "Variable / Field Name",
+        "Form Name",
+        "Section Header",
+        "Field Type",
+        "Field Label",
+        "Choices, Calculations, OR Slider Labels",
+        "Field Note",
+        "Text Validation Type OR Show Slider Number",
+        "Text Validation Min",
+        "Text Validation Max",
+        "Identifier?",
+        "Branching Logic (Show field only if...)",
+        "Required Field?",
+        "Custom Alignment",
+        "Question Number (surveys only)",
+        "Matrix Group Name",
+        "Matrix Ranking?",
+        "Field Annotation",
+    ]
+    rows = [["record_id", "enrollment", "", "text", "Record ID"] + [""] * 13]
+    fields = {
+        **{c: v for c, v in f.items() if c != "patient_id"},
+        "event_type": ae["event_type"],
+        "ae_date": ae["event_date"],
+        "serious": ae["serious"],
+    }
+    for column, name in fields.items():
+        form = (
+            "adverse_events"
+            if name in ae.values()
+            else "visit"
+            if column in contract_columns("visits") or column == "visit_date"
+            else "enrollment"
+        )
+        kind, choices, validation = "text", "", ""
+        if column in _CODED:
+            labels = profile.values(column) or {c: c for c in CEAP}
+            codes = _codes(profile, column)
+            kind = _CODED[column]
+            choices = " | ".join(f"{codes[value]}, {label}" for label, value in labels.items())
+        elif column in _YESNO:
+            kind = "yesno"
+        elif "date" in column or column == "enrolled_on":
+            validation = "date_ymd"
+        rows.append([name, form, "", kind, column.replace("_", " ").capitalize(), choices, "", validation] + [""] * 10)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+FORMAT = Format(
+    name="redcap",
+    help="a REDCap flat export of raw values plus the project's data dictionary CSV",
+    example_sources="registry_export.csv data_dictionary.csv",
+    mapper=RedcapMapper,
+    write_example=write_redcap,
+)
