@@ -3,7 +3,11 @@
 Analytics modules return numbers; this package decides how they are written. No Streamlit here.
 By topic, with the same names as analytics and charts (baseline, trajectories, mmrm, effects,
 responders, survival, safety, compare, candidate), beside the shared number formats (text).
-Every name is importable from here (`display.format_p`, `display.table_one`)."""
+Every name is importable from here (`display.format_p`, `display.table_one`).
+
+Tables as a paper prints them: labelled headers with units, CIs as "low to high", a dash (with a
+footnote on the page) where a value cannot be computed, no negative zero. The summary_* functions
+are one-line summaries of charts: their text alternative for screen readers."""
 
 from __future__ import annotations
 
