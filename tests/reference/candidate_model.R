@@ -3,7 +3,9 @@
 # Written independently of the app: the lesion group is coded from the site and stenosis here, the
 # adjustment set is every field the profile gives (all are supported by these data), the contrast
 # is the arm coefficient with the profile's lesion group as the reference level.
+# Packages: R 4.2.2, stats 4.2.2 (base R: lm, predict, confint; tests/reference/R-versions.txt).
 # Run from the repository root: Rscript tests/reference/candidate_model.R
+# Input: tests/reference/candidate_model_trial.csv, tests/reference/candidate_model_profiles.csv
 # Output: tests/reference/candidate_model_reference.csv
 dir <- "tests/reference"
 trial <- read.csv(file.path(dir, "candidate_model_trial.csv"), stringsAsFactors = FALSE)
