@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from pts_explorer.config import PAGES, PROJECT_ROOT
-from pts_explorer.importer import profiles
+from pts_explorer.importer import formats
 from pts_explorer.settings import SETTINGS
 
 README = PROJECT_ROOT / "README.md"
@@ -77,7 +77,7 @@ def _readme_profiles(text: str | None = None) -> set[str]:
 
 
 def test_import_profile_table_lists_exactly_the_built_in_profiles():
-    assert _readme_profiles() == set(profiles.builtin_names())
+    assert _readme_profiles() == set(formats.builtin_names())
 
 
 def _makefile_targets() -> set[str]:
