@@ -11,11 +11,14 @@ asymptotic Wald z intervals.
 
 No maintained Python library fits this model: statsmodels' MixedLM is a random-effects model
 without an unstructured residual covariance or small-sample degrees of freedom, and pymer4 needs
-an R installation. Missing visits are handled by grouping patients by their pattern of visits.
+an R installation. Missing visits are handled by grouping patients by their pattern of visits, each
+pattern held as the sums of its patients' cross-products (Patterns), so a likelihood evaluation does
+not grow with the number of patients.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -35,12 +38,44 @@ MIN_PER_ARM = 3
 
 @dataclass
 class Patterns:
-    """Patients grouped by the visits they attended: design and outcome per group."""
+    """The patients grouped by the visits they attended (g patterns over k visits), held as the sums
+    the likelihood needs, so that an evaluation costs the same for a hundred patients as for twenty
+    thousand, with a few array operations over all patterns at once.
 
-    groups: list[tuple[np.ndarray, np.ndarray, np.ndarray]]  # (observed visits, X n*o*p, y n*o)
+    x_i, a patient's design row at visit i, is non-zero only in a few columns (the visit's mean,
+    treatment and baseline terms): `columns[i]` are those (q of them, padded with a zero-weight
+    column), z_i = x_i[columns[i]]; the sums are over the patients of each pattern."""
+
+    observed: np.ndarray  # g x k: the visits of each pattern
+    n: np.ndarray  # g: patients per pattern
+    columns: np.ndarray  # k x q: the design columns a visit's row can use
+    zz: np.ndarray  # g x k x k x q x q: sum of z_i' z_j
+    zy: np.ndarray  # g x k x k x q: sum of z_i' y_j
+    yy: np.ndarray  # g x k x k: sum of y_i y_j
     months: list[int]
     names: list[str]
     n_obs: int
+
+    @functools.cached_property
+    def pair_mask(self) -> np.ndarray:
+        return self.observed[:, :, None] & self.observed[:, None, :]
+
+    def scatter(self, per_visit: np.ndarray) -> np.ndarray:
+        """A k x k x q x q array of blocks (visit i's columns by visit j's) summed into p x p."""
+        p = len(self.names)
+        out = np.zeros((p, p))
+        np.add.at(out, (self.columns[:, None, :, None], self.columns[None, :, None, :]), per_visit)
+        return out
+
+    def gather(self, matrix: np.ndarray) -> np.ndarray:
+        """The k x k x q x q blocks of a p x p matrix."""
+        return matrix[self.columns[:, None, :, None], self.columns[None, :, None, :]]
+
+    def residual_products(self, beta: np.ndarray) -> np.ndarray:
+        """Sum over each pattern's patients of r_i r_j, r = y - x beta: g x k x k."""
+        b = beta[self.columns]  # k x q
+        zy_b = np.einsum("gija,ia->gij", self.zy, b)
+        return self.yy - zy_b - zy_b.transpose(0, 2, 1) + np.einsum("gijab,ia,jb->gij", self.zz, b, b, optimize=True)
 
 
 def patterns(long: pd.DataFrame, formula: str = FORMULA) -> Patterns:
@@ -48,18 +83,31 @@ def patterns(long: pd.DataFrame, formula: str = FORMULA) -> Patterns:
     months = sorted(int(m) for m in long.visit_month.unique())
     patient, p_index = np.unique(long.patient_id.to_numpy(), return_inverse=True)
     v_index = np.searchsorted(months, long.visit_month.to_numpy())
-    n, k, p = patient.size, len(months), x_frame.shape[1]
-    y, x = np.zeros((n, k)), np.zeros((n, k, p))
+    n, k = patient.size, len(months)
+    design = x_frame.to_numpy()
+    used = [np.flatnonzero(np.any(design[v_index == i] != 0, axis=0)) for i in range(k)]
+    q = max(1, *(u.size for u in used))
+    columns = np.zeros((k, q), dtype=int)
+    z = np.zeros((n, k, q))
+    y = np.zeros((n, k))
     observed = np.zeros((n, k), dtype=bool)
+    for i, cols in enumerate(used):
+        columns[i, : cols.size] = cols
+        rows = v_index == i
+        z[p_index[rows], i, : cols.size] = design[np.ix_(rows, cols)]
     y[p_index, v_index] = y_frame.to_numpy()[:, 0]
-    x[p_index, v_index] = x_frame.to_numpy()
     observed[p_index, v_index] = True
     shapes, inverse = np.unique(observed, axis=0, return_inverse=True)
-    groups = []
-    for i, shape in enumerate(shapes):
-        rows, visits = np.flatnonzero(inverse.ravel() == i), np.flatnonzero(shape)
-        groups.append((visits, x[np.ix_(rows, visits)], y[np.ix_(rows, visits)]))
-    return Patterns(groups, months, list(x_frame.columns), int(observed.sum()))
+    inverse = inverse.ravel()
+    g = shapes.shape[0]
+    zz, zy, yy = np.zeros((g, k, k, q, q)), np.zeros((g, k, k, q)), np.zeros((g, k, k))
+    for j in range(g):  # once per fit
+        zs, ys = z[inverse == j], y[inverse == j]
+        zz[j] = np.einsum("nia,njb->ijab", zs, zs, optimize=True)
+        zy[j] = np.einsum("nia,nj->ija", zs, ys, optimize=True)
+        yy[j] = ys.T @ ys
+    counts = np.bincount(inverse, minlength=g)
+    return Patterns(shapes, counts, columns, zz, zy, yy, months, list(x_frame.columns), int(observed.sum()))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -125,35 +173,38 @@ STRUCTURES = {
 # ----------------------------------------------------------------------------------------------
 
 
-def _information(data: Patterns, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
-    """X' V^-1 X, X' V^-1 y and the inverse covariance blocks of each pattern."""
-    p = len(data.names)
-    xtvx, xtvy, inverses = np.zeros((p, p)), np.zeros(p), []
-    for visits, x, y in data.groups:
-        inv = np.linalg.inv(sigma[np.ix_(visits, visits)])
-        inverses.append(inv)
-        weighted = np.einsum("ij,njq->niq", inv, x)
-        xtvx += np.einsum("nip,niq->pq", x, weighted)
-        xtvy += np.einsum("niq,ni->q", weighted, y)
-    return xtvx, xtvy, inverses
+def _pattern_inverses(data: Patterns, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each pattern's inverse covariance of its visits (zero at the visits it lacks), g x k x k, and
+    the log-determinant of its covariance, g."""
+    k = sigma.shape[0]
+    missing = ~data.observed
+    blocks = np.where(data.pair_mask, sigma, 0.0)
+    blocks[:, np.arange(k), np.arange(k)] += missing  # 1 on a missing visit's diagonal: det and inverse unchanged
+    sign, logdet = np.linalg.slogdet(blocks)
+    return np.linalg.inv(blocks) * data.pair_mask, logdet
+
+
+def _information(data: Patterns, inverses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """X' V^-1 X and X' V^-1 y."""
+    xtvx = data.scatter(np.einsum("gij,gijab->ijab", inverses, data.zz, optimize=True))
+    xtvy = np.zeros(len(data.names))
+    np.add.at(xtvy, data.columns, np.einsum("gij,gija->ia", inverses, data.zy, optimize=True))
+    return xtvx, xtvy
 
 
 def loglik(theta: np.ndarray, data: Patterns, structure: Structure, reml: bool) -> tuple[float, np.ndarray]:
     """The (restricted) log-likelihood and its gradient in theta."""
     k = len(data.months)
     sigma = structure.sigma(theta, k)
-    xtvx, xtvy, inverses = _information(data, sigma)
+    inverses, logdet = _pattern_inverses(data, sigma)
+    xtvx, xtvy = _information(data, inverses)
     cov_beta = np.linalg.inv(xtvx)
     beta = cov_beta @ xtvy
-    value, grad_sigma = 0.0, np.zeros((k, k))
-    for (visits, x, y), inv in zip(data.groups, inverses, strict=True):
-        resid = y - x @ beta
-        sign, logdet = np.linalg.slogdet(sigma[np.ix_(visits, visits)])
-        value -= 0.5 * (len(resid) * logdet + np.einsum("ni,ij,nj->", resid, inv, resid))
-        outer = resid.T @ resid
-        if reml:
-            outer = outer + np.einsum("nip,pq,njq->ij", x, cov_beta, x)
-        grad_sigma[np.ix_(visits, visits)] += 0.5 * (inv @ outer @ inv - len(resid) * inv)
+    outer = data.residual_products(beta)
+    value = -0.5 * (float(data.n @ logdet) + float(np.sum(inverses * outer)))
+    if reml:
+        outer = outer + np.einsum("gijab,ijab->gij", data.zz, data.gather(cov_beta), optimize=True)
+    grad_sigma = 0.5 * np.sum(inverses @ outer @ inverses - data.n[:, None, None] * inverses, axis=0)
     n_params = len(data.names) if reml else 0
     value -= 0.5 * (data.n_obs - n_params) * np.log(2 * np.pi)
     if reml:
@@ -164,14 +215,12 @@ def loglik(theta: np.ndarray, data: Patterns, structure: Structure, reml: bool) 
 def _start(data: Patterns) -> np.ndarray:
     """A positive definite moment estimate: OLS residuals, pairwise covariances, shrunk."""
     k = len(data.months)
-    xtx = sum(np.einsum("nip,niq->pq", x, x) for _, x, _ in data.groups)
-    xty = sum(np.einsum("nip,ni->p", x, y) for _, x, y in data.groups)
+    xtx = data.scatter(np.einsum("gijab->ijab", data.zz * np.eye(k)[None, :, :, None, None]))
+    xty = np.zeros(len(data.names))
+    np.add.at(xty, data.columns, np.einsum("giia->ia", data.zy))
     beta = np.linalg.lstsq(xtx, xty, rcond=None)[0]
-    sums, counts = np.zeros((k, k)), np.zeros((k, k))
-    for visits, x, y in data.groups:
-        r = y - x @ beta
-        sums[np.ix_(visits, visits)] += r.T @ r
-        counts[np.ix_(visits, visits)] += len(r)
+    sums = data.residual_products(beta).sum(axis=0)
+    counts = np.einsum("g,gij->ij", data.n, data.pair_mask.astype(float))
     cov = sums / np.maximum(counts, 1)
     scale = np.sqrt(np.clip(np.diag(cov), 1e-6, None))
     corr = cov / np.outer(scale, scale)
@@ -202,7 +251,15 @@ class MmrmFit:
 
     def cov_beta_at(self, theta: np.ndarray) -> np.ndarray:
         sigma = STRUCTURES[self.structure].sigma(theta, len(self.months))
-        return np.linalg.inv(_information(self.data, sigma)[0]) * _ml_scale(self.data, self.reml)
+        return np.linalg.inv(_information(self.data, _pattern_inverses(self.data, sigma)[0])[0]) * _ml_scale(
+            self.data, self.reml
+        )
+
+    @functools.cached_property
+    def cov_beta_jacobian(self) -> np.ndarray:
+        """d cov(beta) / d theta_i by central differences (theta x p x p): computed once, it serves the
+        Satterthwaite df of every contrast."""
+        return np.stack([_central_difference(self.cov_beta_at, self.theta, i) for i in range(self.theta.size)])
 
     def contrast(self, weights: np.ndarray, df_method: str = "satterthwaite") -> dict[str, float]:
         """Estimate, SE, df, 95% CI and p of weights' beta; df = inf for "asymptotic"."""
@@ -231,22 +288,22 @@ def _hessian(function: Callable[[np.ndarray], np.ndarray], theta: np.ndarray, st
     n = theta.size
     hess = np.zeros((n, n))
     for i in range(n):
-        e = np.zeros(n)
-        e[i] = step * max(1.0, abs(theta[i]))
-        hess[:, i] = (function(theta + e) - function(theta - e)) / (2 * e[i])
+        hess[:, i] = _central_difference(function, theta, i, step)
     return (hess + hess.T) / 2
 
 
-def satterthwaite_df(fit: MmrmFit, weights: np.ndarray, step: float = 1e-5) -> float:
+def _central_difference(
+    function: Callable[[np.ndarray], np.ndarray], theta: np.ndarray, i: int, step: float = 1e-5
+) -> np.ndarray:
+    e = np.zeros(theta.size)
+    e[i] = step * max(1.0, abs(theta[i]))
+    return (function(theta + e) - function(theta - e)) / (2 * e[i])
+
+
+def satterthwaite_df(fit: MmrmFit, weights: np.ndarray) -> float:
     """df = 2 (w' C w)^2 / (g' A g), g the gradient of w' C(theta) w, A the covariance of theta."""
     variance = float(weights @ fit.cov_beta @ weights)
-    grad = np.zeros(fit.theta.size)
-    for i in range(fit.theta.size):
-        e = np.zeros(fit.theta.size)
-        e[i] = step * max(1.0, abs(fit.theta[i]))
-        up = weights @ fit.cov_beta_at(fit.theta + e) @ weights
-        down = weights @ fit.cov_beta_at(fit.theta - e) @ weights
-        grad[i] = (up - down) / (2 * e[i])
+    grad = fit.cov_beta_jacobian @ weights @ weights
     return float(2 * variance**2 / (grad @ fit.theta_cov @ grad))
 
 
@@ -313,7 +370,7 @@ def fit(long: pd.DataFrame, reml: bool = True, structure: str = "unstructured") 
     result = optimize.minimize(objective, theta0, jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": 2000})
     theta = result.x
     sigma = kind.sigma(theta, len(data.months))
-    xtvx, xtvy, _ = _information(data, sigma)
+    xtvx, xtvy = _information(data, _pattern_inverses(data, sigma)[0])
     cov_beta = np.linalg.inv(xtvx)
     beta = cov_beta @ xtvy
     cov_beta = cov_beta * _ml_scale(data, reml)

@@ -1,11 +1,23 @@
 """Helpers that drive the app the way a person does, waiting on the app's own run token."""
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+# How long a page run may take before a test calls the app stuck. Every wait ends as soon as the
+# app's run token says the run is over, so the budget costs nothing when the app is quick; it is
+# sized for a 2-core machine with both cores busy (stress-ng --cpu 2 beside the suite), where a
+# cold page's first run (imports, first queries, model fits) took up to a minute.
+RUN_BUDGET = 180_000  # ms
 
 
-def wait_idle(page: Page, timeout: float = 30_000) -> None:
+def new_context(browser: Browser, **options) -> BrowserContext:
+    """A fresh browser context whose clicks and navigation wait for a busy server (RUN_BUDGET)."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(RUN_BUDGET)
+    return context
+
+
+def wait_idle(page: Page, timeout: float = RUN_BUDGET) -> None:
     page.wait_for_selector(IDLE, timeout=timeout)
     expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout)
 
@@ -16,11 +28,11 @@ def run_token(page: Page) -> str:
 
 def open_page(page: Page, url: str) -> None:
     page.goto(url)
-    page.wait_for_selector(".st-key-run_token", state="attached", timeout=60_000)
+    page.wait_for_selector(".st-key-run_token", state="attached", timeout=RUN_BUDGET)
     wait_idle(page)
 
 
-def act_and_wait(page: Page, action, timeout: float = 30_000) -> None:
+def act_and_wait(page: Page, action, timeout: float = RUN_BUDGET) -> None:
     """Do something that triggers a rerun, then wait until a new run has finished."""
     before = run_token(page)
     action()

@@ -11,10 +11,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from pts_explorer.config import PROJECT_ROOT
+from tests.browser.app_driver import new_context
 from tests.browser.chromium import chromium_path, launch_args
+
+# Assertions on what a finished run drew: the browser may still be rendering it on a busy machine.
+expect.set_options(timeout=30_000)
 
 
 def _free_port() -> int:
@@ -23,7 +27,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -43,7 +47,7 @@ _WORKSPACE = Path(tempfile.mkdtemp(prefix="pts-browser-")) / "workspace.sqlite"
 
 @contextlib.contextmanager
 def serving(
-    db: Path, workspace: Path = _WORKSPACE, env: dict[str, str] | None = None, timeout: float = 60, base_path: str = ""
+    db: Path, workspace: Path = _WORKSPACE, env: dict[str, str] | None = None, timeout: float = 120, base_path: str = ""
 ):
     """`streamlit run app.py` on `db`, saved cohorts in `workspace`, with `env` added to the
     environment, under `base_path` (--server.baseUrlPath) when given; yields its base URL."""
@@ -109,7 +113,7 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = new_context(browser, viewport={"width": 1400, "height": 1000})
     p = context.new_page()
     errors: list[str] = []
     p.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -3,7 +3,7 @@ address, opened in a fresh browser context, reopens the same profile and the sam
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.app_driver import act_and_wait, open_page, query
+from tests.browser.app_driver import act_and_wait, new_context, open_page, query
 
 
 def _numbers(page: Page) -> dict[str, str]:
@@ -35,7 +35,7 @@ def test_a_shared_candidate_link_reopens_the_same_profile_and_numbers(server, br
     page.screenshot(path=str(tmp_path / "candidate_top.png"))
     link = page.url
 
-    fresh = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    fresh = new_context(browser, viewport={"width": 1400, "height": 1000}).new_page()
     open_page(fresh, link)
     assert _numbers(fresh) == first
     assert query(fresh) == query(page)

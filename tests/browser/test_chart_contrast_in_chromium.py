@@ -4,7 +4,7 @@ line, marker and bar plotly draws keeps a WCAG contrast of at least 3:1 against 
 
 import pytest
 
-from tests.browser.app_driver import wait_idle
+from tests.browser.app_driver import new_context, wait_idle
 from tests.contrast import BACKGROUNDS, MIN_CONTRAST, contrast, parse
 
 # Every opaque stroke and fill of the traces, with the opacity it is drawn with (its own and its
@@ -53,7 +53,7 @@ def _hex(css: str) -> str:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_charts_keep_3_to_1_against_the_page_in_both_colour_schemes(browser, server, scheme):
-    context = browser.new_context(viewport={"width": 1280, "height": 720}, color_scheme=scheme)
+    context = new_context(browser, viewport={"width": 1280, "height": 720}, color_scheme=scheme)
     page = context.new_page()
     try:
         checked = 0

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from pts_explorer.config import ANALYSIS_PAGES
-from tests.browser.app_driver import act_and_wait, open_page, path, query
+from tests.browser.app_driver import act_and_wait, new_context, open_page, path, query
 
 VISIBLE_PART = 120  # px of the key chart that must be on screen, not just its top edge
 
@@ -13,7 +13,7 @@ VISIBLE_PART = 120  # px of the key chart that must be on screen, not just its t
 @pytest.fixture
 def sized_page(browser, request):
     width, height = request.param
-    context = browser.new_context(viewport={"width": width, "height": height})
+    context = new_context(browser, viewport={"width": width, "height": height})
     page = context.new_page()
     yield page
     context.close()

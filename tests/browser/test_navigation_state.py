@@ -62,14 +62,14 @@ def test_trajectory_settings_are_restored_after_a_trip_to_another_page(server, p
 
 
 def test_a_visit_the_analysis_set_does_not_have_is_changed_visibly(server, page):
-    # On Responders (counts in SQL), not Effects: opened with the registry, Effects first fits the
-    # repeated-measures model to 10 years of registry visits, which on a busy machine outlasted
-    # the wait for the page to settle (the failures were that wait, not the fallback).
-    open_page(page, server + "/responders?registry=True&visit=120")
-    _shows(page, "/responders", visit="Month 120")
+    # Effects opened with the registry fits the repeated-measures model to 10 years of registry
+    # visits first (2 s since the model works on each visit pattern's sums; 90-215 s on a busy
+    # machine before, which outlasted the wait for the page to settle).
+    open_page(page, server + "/effects?registry=True&visit=120")
+    _shows(page, "/effects", visit="Month 120")
     flip(page, "Include observational (registry) patients")
     expect(page.get_by_text("changed from Month 120 to Month 6")).to_be_visible()
-    _shows(page, "/responders", visit="Month 6")
+    _shows(page, "/effects", visit="Month 6")
     assert "visit" not in query(page) and "registry" not in query(page)
 
 

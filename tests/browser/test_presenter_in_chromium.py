@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from pts_explorer.config import ANALYSIS_PAGES
-from tests.browser.app_driver import act_and_wait, open_page, path, query, wait_idle
+from tests.browser.app_driver import act_and_wait, new_context, open_page, path, query, wait_idle
 
 SIZES = [(1280, 720), (1920, 1080)]
 
@@ -13,7 +13,7 @@ SIZES = [(1280, 720), (1920, 1080)]
 @pytest.fixture
 def sized_page(browser, request):
     width, height = request.param
-    context = browser.new_context(viewport={"width": width, "height": height})
+    context = new_context(browser, viewport={"width": width, "height": height})
     page = context.new_page()
     yield page
     context.close()
@@ -60,7 +60,7 @@ def test_the_html_report_opens_offline_with_its_charts(server, browser, page: Pa
         report_button.click()
     report = tmp_path / "report.html"
     download.value.save_as(report)
-    context = browser.new_context(offline=True)
+    context = new_context(browser, offline=True)
     offline = context.new_page()
     requests: list[str] = []
     offline.on(

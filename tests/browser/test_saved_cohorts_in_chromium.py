@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from pts_explorer import workspace
-from tests.browser.app_driver import act_and_wait, chips, open_page, pick_option, query, wait_idle
+from tests.browser.app_driver import act_and_wait, chips, new_context, open_page, pick_option, query, wait_idle
 from tests.browser.conftest import serving
 
 
@@ -16,7 +16,7 @@ def space_file(tmp_path):
 
 
 def _fresh(browser) -> Page:
-    return browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    return new_context(browser, viewport={"width": 1400, "height": 1000}).new_page()
 
 
 def _save(page: Page, name: str, note: str = "") -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from pts_explorer.config import PAGES
 from pts_explorer.settings import SETTINGS
-from tests.browser.app_driver import open_page
+from tests.browser.app_driver import new_context, open_page
 from tests.browser.conftest import serving
 
 COHORT = {"site": ["common_iliac", "common_femoral"], "age": ["30", "80"]}
@@ -59,7 +59,7 @@ def _link_address(page) -> str:
 def _round_trip(browser, root: str, name: str) -> None:
     spec = next(p for p in PAGES if p.name == name)
     query = COHORT | SETTINGS_BY_PAGE[name]
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = new_context(browser, viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     open_page(page, f"{root}/{spec.url_path}?{urlencode(query, doseq=True)}")
     before = _view(page)
@@ -72,7 +72,7 @@ def _round_trip(browser, root: str, name: str) -> None:
     assert parse_qs(urlparse(address).query) == before["query"]
     context.close()
 
-    fresh = browser.new_context(viewport={"width": 1400, "height": 1000})
+    fresh = new_context(browser, viewport={"width": 1400, "height": 1000})
     reopened = fresh.new_page()
     open_page(reopened, address)
     assert _view(reopened) == before

@@ -1,7 +1,9 @@
-"""The architecture is enforced, not hoped for: each lint tool fails on the fault it guards against.
+"""The architecture is enforced, not hoped for: the project's own rules (import-linter contracts,
+the ruff bans of app_pages/ruff.toml) fail on the fault each guards against.
 
 Each test copies the project's code into a temporary folder, plants one fault, and runs the same
-command `make lint` runs there.
+command `make lint` runs there. The tools themselves (mypy, ruff format) are not tested here:
+`make lint` runs them on the real code.
 """
 
 import shutil
@@ -52,11 +54,6 @@ def _planted(project_copy: Path, relative: str, text: str):
     return Planted()
 
 
-def test_clean_copy_passes_every_check(project_copy):
-    assert _run("lint-imports", cwd=project_copy).returncode == 0
-    assert _run("ruff", "format", "--check", ".", cwd=project_copy).returncode == 0
-
-
 def test_import_linter_refuses_a_page_that_imports_the_database(project_copy):
     with _planted(project_copy, "app_pages/overview.py", "\nfrom pts_explorer import db  # noqa: E402,F401\n"):
         result = _run("lint-imports", cwd=project_copy)
@@ -79,21 +76,6 @@ def test_import_linter_refuses_a_cycle_between_sibling_modules(project_copy):
         result = _run("lint-imports", cwd=project_copy)
     assert result.returncode != 0
     assert "No cycles are allowed in pts_explorer.ui" in result.stdout
-
-
-def test_mypy_refuses_a_type_error_in_the_core(project_copy):
-    fault = '\n\ndef _broken() -> int:\n    return "not a number"\n'
-    with _planted(project_copy, "pts_explorer/display/text.py", fault):
-        result = _run("mypy", "--cache-dir", str(project_copy / ".mypy_cache"), cwd=project_copy)
-    assert result.returncode != 0
-    assert 'Incompatible return value type (got "str", expected "int")' in result.stdout
-
-
-def test_ruff_format_refuses_unformatted_code(project_copy):
-    with _planted(project_copy, "pts_explorer/display/text.py", "\nUNFORMATTED = {'a':1,\n   'b' :2}\n"):
-        result = _run("ruff", "format", "--check", ".", cwd=project_copy)
-    assert result.returncode != 0
-    assert "1 file would be reformatted" in result.stdout and "pts_explorer/display/text.py" in result.stdout
 
 
 def test_no_pages_folder():
