@@ -16,6 +16,15 @@ matched patients go through the same trajectory, responder and survival statemen
 Only the population relation and the patient-level twins (PATIENT_LEVEL_TWINS) may then use their
 fast twin: the other twins read cells aggregated over the cohort filter's dimensions, which a list
 of patients is not.
+
+Two facts are written once and put in place when a file is loaded (load_sql), so no file repeats them:
+- `cohort_filter()`: the sidebar's cohort filter, queries/fragments/cohort_filter.sql, over the
+  columns of the relation the file reads; `cohort_filter(b_)`: the same filter with every parameter
+  prefixed b_ (Compare's cohort B).
+- `outcome_value()`: the column the parameter $outcome names, as DOUBLE, by a CASE over the outcome
+  columns of vocab.OUTCOMES (the allow-list); `outcome_value(b_)`: of the columns named b_<outcome>
+  (the patient's month-0 values in patient_visits); `outcome_stat()`: of stat_<outcome> (the
+  sufficient statistics of agg_visit_cells).
 """
 
 from __future__ import annotations
@@ -26,9 +35,14 @@ import re
 from pathlib import Path
 
 from pts_explorer.config import QUERIES_DIR
+from pts_explorer.vocab import OUTCOMES
 
 SHARED_DIR = QUERIES_DIR / "shared"
 FAST_DIR = QUERIES_DIR / "fast"
+FRAGMENTS_DIR = QUERIES_DIR / "fragments"
+_COHORT_FILTER = re.compile(r"\bcohort_filter\(\s*(\w*)\s*\)")
+_OUTCOME_VALUE = re.compile(r"\boutcome_value\(\s*(\w*)\s*\)")
+_OUTCOME_STAT = re.compile(r"\boutcome_stat\(\s*\)")
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 _COMMENT_OR_STRING = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
 _LEADING_WITH = re.compile(r"^\s*with\s", re.IGNORECASE)
@@ -62,15 +76,53 @@ def fast_names() -> list[str]:
     return sorted(p.stem for p in FAST_DIR.glob("*.sql"))
 
 
+def cohort_filter(prefix: str = "", indent: str = "") -> str:
+    """The sidebar's cohort filter (queries/fragments/cohort_filter.sql), its parameters prefixed."""
+    body = _strip_comments((FRAGMENTS_DIR / "cohort_filter.sql").read_text(encoding="utf-8")).strip()
+    lines = _PARAM.sub(lambda m: f"${prefix}{m.group(1)}", body).splitlines()
+    return _block("(", lines, ")", indent)
+
+
+def outcome_value(prefix: str = "", indent: str = "", cast: str = "::DOUBLE") -> str:
+    """The outcome column $outcome names (one of vocab.OUTCOMES), of the columns named prefix+outcome,
+    each cast to DOUBLE (the value's type whichever outcome is chosen)."""
+    lines = [f"WHEN '{column}' THEN {prefix}{column}{cast}" for column in OUTCOMES]
+    return _block("CASE $outcome", lines, "END", indent)
+
+
+def outcome_stat(indent: str = "") -> str:
+    """The sufficient statistics of the outcome $outcome names: agg_visit_cells' stat_<outcome>."""
+    return outcome_value("stat_", indent, cast="")
+
+
+def _block(first: str, lines: list[str], last: str, indent: str) -> str:
+    return "\n".join([first, *(f"{indent}    {line.strip()}" for line in lines), f"{indent}{last}"])
+
+
+def _expand_line(line: str) -> str:
+    if line.lstrip().startswith("--"):
+        return line
+    indent = line[: len(line) - len(line.lstrip())]
+    line = _COHORT_FILTER.sub(lambda m: cohort_filter(m.group(1), indent), line)
+    line = _OUTCOME_STAT.sub(lambda m: outcome_stat(indent), line)
+    return _OUTCOME_VALUE.sub(lambda m: outcome_value(m.group(1), indent), line)
+
+
+def expand(text: str) -> str:
+    """A file's text with cohort_filter(...), outcome_value(...) and outcome_stat() written out,
+    outside comment lines (module docstring)."""
+    return "\n".join(_expand_line(line) for line in text.split("\n"))
+
+
 @functools.cache
 def load_sql(name: str, fast: bool = False) -> str:
-    """Text of the SQL file `name` (its fast twin if asked and there is one). `name` must be one of
-    query_names(): never a user string."""
+    """Text of the SQL file `name` (its fast twin if asked and there is one), with the filter and the
+    outcome written out (expand). `name` must be one of query_names(): never a user string."""
     files = _files()
     if name not in files:
         raise KeyError(f"no query named {name!r}")
     twin = FAST_DIR / f"{name}.sql"
-    return (twin if fast and twin.exists() else files[name]).read_text(encoding="utf-8")
+    return expand((twin if fast and twin.exists() else files[name]).read_text(encoding="utf-8"))
 
 
 def _strip_comments(sql: str) -> str:

@@ -1,4 +1,5 @@
 -- dataset_info: the one row describing the loaded dataset, with its size.
+-- grain: one row (the dataset)
 SELECT
     d.*,
     (SELECT count(*) FROM patients) AS patients,

@@ -18,24 +18,8 @@ paired AS (
         lesion_group,
         sample_key,
         CASE WHEN baseline_ulcer THEN 'yes' ELSE 'no' END AS baseline_ulcer,
-        CASE $outcome
-            WHEN 'villalta_total' THEN b_villalta_total::DOUBLE
-            WHEN 'vcss' THEN b_vcss::DOUBLE
-            WHEN 'veines_qol' THEN b_veines_qol
-            WHEN 'veines_sym' THEN b_veines_sym
-            WHEN 'pain_vas' THEN b_pain_vas
-            WHEN 'calf_circumference_cm' THEN b_calf_circumference_cm
-            WHEN 'daily_steps' THEN b_daily_steps::DOUBLE
-        END AS baseline,
-        CASE $outcome
-            WHEN 'villalta_total' THEN villalta_total::DOUBLE
-            WHEN 'vcss' THEN vcss::DOUBLE
-            WHEN 'veines_qol' THEN veines_qol
-            WHEN 'veines_sym' THEN veines_sym
-            WHEN 'pain_vas' THEN pain_vas
-            WHEN 'calf_circumference_cm' THEN calf_circumference_cm
-            WHEN 'daily_steps' THEN daily_steps::DOUBLE
-        END AS value
+        outcome_value(b_) AS baseline,
+        outcome_value() AS value
     FROM analysis_visits
     WHERE visit_month = $visit_month
 )

@@ -4,11 +4,4 @@
 -- grain: patient_id
 SELECT *
 FROM patient_cohort
-WHERE (array_length($b_study::VARCHAR[]) = 0 OR list_contains($b_study::VARCHAR[], study_id))
-  AND (array_length($b_arm::VARCHAR[]) = 0 OR list_contains($b_arm::VARCHAR[], arm))
-  AND (array_length($b_site::VARCHAR[]) = 0 OR list_contains($b_site::VARCHAR[], obstruction_site))
-  AND (array_length($b_grade::VARCHAR[]) = 0 OR list_contains($b_grade::VARCHAR[], stenosis_grade))
-  AND (array_length($b_band::VARCHAR[]) = 0 OR list_contains($b_band::VARCHAR[], baseline_band))
-  AND (array_length($b_sex::VARCHAR[]) = 0 OR list_contains($b_sex::VARCHAR[], sex))
-  AND age_years BETWEEN $b_age_min AND $b_age_max
-  AND ($b_ulcer::VARCHAR IS NULL OR baseline_ulcer = ($b_ulcer::VARCHAR = 'yes'))
+WHERE cohort_filter(b_)

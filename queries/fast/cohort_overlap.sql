@@ -1,7 +1,7 @@
 -- cohort_overlap (fast): the same rows as queries/cohort_overlap.sql, from the pre-aggregated
 -- patient cells: a cell holds patients alike on every filter dimension, so it is wholly in a
--- cohort or wholly out, and the patients in both are the cells both filters keep (a test keeps
--- the two filters the text of queries/shared/cohort.sql and cohort_b.sql).
+-- cohort or wholly out, and the patients in both are the cells both filters keep (cohort_filter()
+-- and cohort_filter(b_), as in queries/shared/cohort.sql and cohort_b.sql).
 -- params: the cohort's and cohort B's ($b_) filters, as in cohort.sql and cohort_b.sql
 -- grain: arm
 WITH
@@ -10,26 +10,8 @@ flagged AS (
     SELECT
         arm,
         patients,
-        (
-            (array_length($study::VARCHAR[]) = 0 OR list_contains($study::VARCHAR[], study_id))
-            AND (array_length($arm::VARCHAR[]) = 0 OR list_contains($arm::VARCHAR[], arm))
-            AND (array_length($site::VARCHAR[]) = 0 OR list_contains($site::VARCHAR[], obstruction_site))
-            AND (array_length($grade::VARCHAR[]) = 0 OR list_contains($grade::VARCHAR[], stenosis_grade))
-            AND (array_length($band::VARCHAR[]) = 0 OR list_contains($band::VARCHAR[], baseline_band))
-            AND (array_length($sex::VARCHAR[]) = 0 OR list_contains($sex::VARCHAR[], sex))
-            AND age_years BETWEEN $age_min AND $age_max
-            AND ($ulcer::VARCHAR IS NULL OR baseline_ulcer = ($ulcer::VARCHAR = 'yes'))
-        ) IS TRUE AS in_a,
-        (
-            (array_length($b_study::VARCHAR[]) = 0 OR list_contains($b_study::VARCHAR[], study_id))
-            AND (array_length($b_arm::VARCHAR[]) = 0 OR list_contains($b_arm::VARCHAR[], arm))
-            AND (array_length($b_site::VARCHAR[]) = 0 OR list_contains($b_site::VARCHAR[], obstruction_site))
-            AND (array_length($b_grade::VARCHAR[]) = 0 OR list_contains($b_grade::VARCHAR[], stenosis_grade))
-            AND (array_length($b_band::VARCHAR[]) = 0 OR list_contains($b_band::VARCHAR[], baseline_band))
-            AND (array_length($b_sex::VARCHAR[]) = 0 OR list_contains($b_sex::VARCHAR[], sex))
-            AND age_years BETWEEN $b_age_min AND $b_age_max
-            AND ($b_ulcer::VARCHAR IS NULL OR baseline_ulcer = ($b_ulcer::VARCHAR = 'yes'))
-        ) IS TRUE AS in_b
+        cohort_filter() IS TRUE AS in_a,
+        cohort_filter(b_) IS TRUE AS in_b
     FROM agg_patient_cells
 )
 

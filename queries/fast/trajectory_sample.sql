@@ -28,24 +28,8 @@ valued AS (
     SELECT
         patient_id,
         visit_month,
-        CASE $outcome
-            WHEN 'villalta_total' THEN villalta_total::DOUBLE
-            WHEN 'vcss' THEN vcss::DOUBLE
-            WHEN 'veines_qol' THEN veines_qol
-            WHEN 'veines_sym' THEN veines_sym
-            WHEN 'pain_vas' THEN pain_vas
-            WHEN 'calf_circumference_cm' THEN calf_circumference_cm
-            WHEN 'daily_steps' THEN daily_steps::DOUBLE
-        END AS value,
-        CASE $outcome
-            WHEN 'villalta_total' THEN b_villalta_total::DOUBLE
-            WHEN 'vcss' THEN b_vcss::DOUBLE
-            WHEN 'veines_qol' THEN b_veines_qol
-            WHEN 'veines_sym' THEN b_veines_sym
-            WHEN 'pain_vas' THEN b_pain_vas
-            WHEN 'calf_circumference_cm' THEN b_calf_circumference_cm
-            WHEN 'daily_steps' THEN b_daily_steps::DOUBLE
-        END AS baseline
+        outcome_value() AS value,
+        outcome_value(b_) AS baseline
     FROM patient_visits
 )
 

@@ -9,15 +9,7 @@ picked AS (
         CASE WHEN $by_study THEN study_id ELSE 'All studies' END AS study_group,
         arm,
         visit_month,
-        CASE $outcome
-            WHEN 'villalta_total' THEN stat_villalta_total
-            WHEN 'vcss' THEN stat_vcss
-            WHEN 'veines_qol' THEN stat_veines_qol
-            WHEN 'veines_sym' THEN stat_veines_sym
-            WHEN 'pain_vas' THEN stat_pain_vas
-            WHEN 'calf_circumference_cm' THEN stat_calf_circumference_cm
-            WHEN 'daily_steps' THEN stat_daily_steps
-        END AS stat
+        outcome_stat() AS stat
     FROM visit_cells
 ),
 

@@ -3,7 +3,6 @@ tables, on many random cohorts and settings; a file whose rows changed after its
 were written is answered from the contract tables."""
 
 import random
-import re
 import shutil
 
 import duckdb
@@ -103,45 +102,6 @@ def test_queries_that_read_a_twin_run_fast_too(small_con):
     for name in ("time_to_event", "km_counts", "responders_by_visit", "safety_events"):
         assert sql.compose(name, fast=True) != sql.compose(name)
         _same(db.run_query(small_con, name, SAMPLE_PARAMS), db.run_query(small_con, name, SAMPLE_PARAMS, True), name)
-
-
-def _where(name: str, fast: bool = False) -> str:
-    text = sql.load_sql(name, fast)
-    return re.sub(r"\s+", " ", text[text.index("WHERE") :]).strip()
-
-
-def test_the_stored_tables_are_filtered_exactly_as_the_cohort():
-    cohort = _where("cohort")
-    assert _where("patient_cells") == _where("visit_cells") == _where("cohort", fast=True) == cohort
-    for cells in ("responder_cells", "safety_event_cells", "safety_exposure_cells"):
-        cell_filter = re.sub(r"\br\.", "", _where(cells))
-        as_analysis_cohort = f"{cohort} AND (s.design = 'randomized' OR NOT $randomized_only)"
-        assert cell_filter == as_analysis_cohort, cells
-    assert re.sub(r"\bv\.", "", _where("analysis_visits")).endswith(cohort.removeprefix("WHERE "))
-
-
-def test_the_overlap_of_two_cohorts_filters_cells_as_each_cohort():
-    """The fast cohort_overlap flags each cell with cohort A's and cohort B's filters: both are the
-    cohort's filter text (B's with its parameters prefixed b_)."""
-    text = re.sub(r"\s+", " ", sql.load_sql("cohort_overlap", fast=True))
-    cohort = _where("cohort").removeprefix("WHERE ")
-    conditions = cohort.split(" AND ")
-    flags = re.findall(r"\( (\(array_length.*?) \) IS TRUE AS in_(a|b)", text)
-    assert [flag for _, flag in flags] == ["a", "b"]
-    for body, flag in flags:
-        expected = " AND ".join(conditions) if flag == "a" else " AND ".join(conditions).replace("$", "$b_")
-        assert body == expected, flag
-
-
-def test_cohort_b_is_the_cohort_with_its_parameters_prefixed():
-    """Compare's second cohort must select exactly as the first: the same text but for the b_ prefix."""
-    for fast in (False, True):
-        assert _where("cohort_b", fast).replace("$b_", "$") == _where("cohort", fast)
-    body = sql.load_sql("cohort_b")
-    assert (
-        body[body.index("SELECT") :].replace("$b_", "$")
-        == sql.load_sql("cohort")[sql.load_sql("cohort").index("SELECT") :]
-    )
 
 
 def test_generated_files_have_current_derived_tables(small_db):

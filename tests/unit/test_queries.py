@@ -166,6 +166,18 @@ def test_query_header_documents_its_parameters(name):
         assert f"${param}" in header, f"{name}.sql does not document ${param}"
 
 
+SQL_FILES = sorted(p.relative_to(sql.QUERIES_DIR).as_posix() for p in sql.QUERIES_DIR.rglob("*.sql"))
+
+
+@pytest.mark.parametrize("path", SQL_FILES)
+def test_sql_header_names_its_grain(path):
+    """Each SQL file (statements, shared relations, fast twins, derived tables, fragments) says in its
+    header what one row is: `-- grain: ...`, with something after the colon."""
+    lines = (sql.QUERIES_DIR / path).read_text(encoding="utf-8").splitlines()
+    header = lines[: next(i for i, line in enumerate(lines) if not line.startswith("--"))]
+    assert [line for line in header if re.match(r"-- grain: \S", line)], f"{path} has no '-- grain:' header line"
+
+
 def test_missing_parameter_is_an_error(small_con):
     with pytest.raises(ValueError, match="outcome"):
         db.run_query(small_con, "trajectory_summary", CohortFilter().as_params())
