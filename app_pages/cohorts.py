@@ -67,7 +67,7 @@ else:
             try:
                 space.update(picked.slug, name, note)
             except workspace.WorkspaceError as problem:
-                st.error(str(problem), icon=":material/error:")
+                st.error(escape.markdown(problem), icon=":material/error:")
             else:
                 st.rerun()
     with right:
@@ -75,7 +75,7 @@ else:
             try:
                 copy = space.duplicate(picked.slug)
             except workspace.WorkspaceError as problem:
-                st.error(str(problem), icon=":material/error:")
+                st.error(escape.markdown(problem), icon=":material/error:")
             else:
                 st.success(f"Saved a copy as **{escape.markdown(copy.name)}**.")
         confirm = st.checkbox(f"Yes, delete {escape.markdown(picked.name)}", key="confirm_delete")
@@ -83,7 +83,7 @@ else:
             try:
                 space.delete(picked.slug)
             except workspace.WorkspaceError as problem:
-                st.error(str(problem), icon=":material/error:")
+                st.error(escape.markdown(problem), icon=":material/error:")
             else:
                 st.rerun()
 
@@ -97,6 +97,6 @@ if upload is not None and right.button("Import", key="import_cohorts_run"):
     try:
         added, notes = space.import_json(upload.getvalue())
     except workspace.WorkspaceError as problem:
-        right.error(str(problem), icon=":material/error:")
+        right.error(escape.markdown(problem), icon=":material/error:")
     else:
-        right.success(f"Imported {added} saved cohort(s)." + ("".join(f"  \n{n}" for n in notes)))
+        right.success(f"Imported {added} saved cohort(s)." + "".join(f"  \n{escape.markdown(n)}" for n in notes))

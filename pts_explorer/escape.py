@@ -10,16 +10,22 @@ from __future__ import annotations
 import html as _html
 import re
 
-# The characters Markdown reads as markup (emphasis, code, links and images, headings and lists,
-# tables, HTML and entities, setext underlines), each backslash-escaped as CommonMark allows for any
+# The characters Markdown reads as markup anywhere in a line (emphasis, code, links and images,
+# tables, HTML and entities, strikethrough), each backslash-escaped as CommonMark allows for any
 # ASCII punctuation; Streamlit's Markdown also reads `:colour[...]`, `:material/icon:` and LaTeX
 # `$...$`, so the colon and the dollar are escaped too.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>:~$&=])")
+_INLINE = re.compile(r"([\\`*_{}\[\]()|<>:~$&])")
+# Markers that are markup only at the start of a line: a heading, a list item, a quote, a setext
+# underline or a thematic break (a name or a note may hold several lines).
+_LINE_START = re.compile(r"^([ \t]*)([-+#=>]|\d+[.)])", re.MULTILINE)
 
 
 def markdown(text: object) -> str:
-    """Text shown literally inside Streamlit Markdown (st.markdown, captions, alerts, badges, labels)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    """Text shown literally inside Streamlit Markdown (st.markdown, captions, alerts, badges,
+    labels, help): it reads as the characters it holds, never as an image, a link, a colour or
+    an icon; ordinary names ("High-grade CIV/CFV", "Registry 2025.1") keep their Markdown source."""
+    escaped = _INLINE.sub(r"\\\1", str(text))
+    return _LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], escaped)
 
 
 def plotly(text: object) -> str:

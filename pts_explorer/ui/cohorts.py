@@ -188,7 +188,7 @@ def _save(name: str, note: str, cohort: CohortFilter) -> None:
             name, state.cohort_query(), str(info.dataset_name), data_fingerprint(), counts(cohort), note
         )
     except workspace.WorkspaceError as problem:
-        st.error(str(problem), icon=":material/error:")
+        st.error(escape.markdown(problem), icon=":material/error:")  # it quotes the name typed
         return
     state.open_saved(saved.slug)
     st.success(
