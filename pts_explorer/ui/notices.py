@@ -287,11 +287,6 @@ COHORT_DESIGNS = {
 }
 
 
-def _plain(text: str) -> str:
-    """Text from the data (a study's id) shown as itself in Markdown."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))
-
-
 def cohort_design_notice(result: str, designs: dict[str, dict[str, str]], labels: dict[str, str], counts: str) -> None:
     """Compare's design notice, beside one result: where each cohort's patients in that result
     come from (randomized trial, observational registry, or both pooled), and that cohorts are not
@@ -304,14 +299,14 @@ def cohort_design_notice(result: str, designs: dict[str, dict[str, str]], labels
     parts = []
     for side, studies in designs.items():
         kinds = sorted(set(studies.values()))
-        named = {kind: ", ".join(_plain(s) for s, d in sorted(studies.items()) if d == kind) for kind in kinds}
+        named = {kind: ", ".join(escape.markdown(s) for s, d in sorted(studies.items()) if d == kind) for kind in kinds}
         if not studies:
             what = "no patients"
         elif len(kinds) == 1:
             what = f"{COHORT_DESIGNS.get(kinds[0], kinds[0] + ' patients')} only ({named[kinds[0]]})"
         else:
             what = "pooled " + " and ".join(f"{k} ({named[k]})" for k in kinds) + " patients"
-        parts.append(f"**{_plain(labels.get(side, side))}**: {what}")
+        parts.append(f"**{escape.markdown(labels.get(side, side))}**: {what}")
     line = (
         f":orange-badge[:material/call_split: Cohort against cohort, not randomized] {result}: "
         + "; ".join(parts)
