@@ -5,7 +5,7 @@ and a model-based estimate of the stent's benefit for this profile. Evidence fro
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import candidate, charts, config, display, glossary, reproduce, ui, vocab
+from pts_explorer import candidate, charts, config, display, escape, glossary, reproduce, ui, vocab
 from pts_explorer.analytics import candidate as estimate
 from pts_explorer.analytics import competing, responders, safety, survival, trajectories
 from pts_explorer.filters import MAX_MODEL_PATIENTS
@@ -52,7 +52,7 @@ rule = (
     f"Exact match on {candidate.LEVELS[level]}, then the {per_arm} nearest patients of each arm by a standardized "
     f"distance over {', '.join(profile.distance_fields()) or 'no other field (all of the anatomy group are kept)'} "
     "(each difference divided by its SD among these patients; 1 for each differing category; a missing value counts "
-    f"as 1 SD). Matched from the sidebar's cohort ({cohort.describe()})."
+    f"as 1 SD). Matched from the sidebar's cohort ({cohort.describe(escape.markdown)})."
 )
 if level > 0 or not enough:
     widened = f"widened to {candidate.LEVELS[level]}" if level > 0 else "not widened"

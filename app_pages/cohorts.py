@@ -6,7 +6,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import ui, workspace
+from pts_explorer import escape, ui, workspace
 from pts_explorer.ui import cohorts
 
 ui.page_header("Saved cohorts")
@@ -54,7 +54,10 @@ else:
         ui.saved_on_other_data_notice(picked)
     opened = {**ui.url_query(), "cohort": [picked.slug]}
     st.page_link(
-        "app_pages/overview.py", label=f"Open {picked.name}", icon=":material/open_in_new:", query_params=opened
+        "app_pages/overview.py",
+        label=f"Open {escape.markdown(picked.name)}",
+        icon=":material/open_in_new:",
+        query_params=opened,
     )
     left, right = st.columns(2)
     with left.form("rename_cohort", border=True):
@@ -64,7 +67,7 @@ else:
             try:
                 space.update(picked.slug, name, note)
             except workspace.WorkspaceError as problem:
-                st.error(str(problem), icon=":material/error:")
+                st.error(escape.markdown(problem), icon=":material/error:")
             else:
                 st.rerun()
     with right:
@@ -72,15 +75,15 @@ else:
             try:
                 copy = space.duplicate(picked.slug)
             except workspace.WorkspaceError as problem:
-                st.error(str(problem), icon=":material/error:")
+                st.error(escape.markdown(problem), icon=":material/error:")
             else:
-                st.success(f"Saved a copy as **{copy.name}**.")
-        confirm = st.checkbox(f"Yes, delete {picked.name}", key="confirm_delete")
+                st.success(f"Saved a copy as **{escape.markdown(copy.name)}**.")
+        confirm = st.checkbox(f"Yes, delete {escape.markdown(picked.name)}", key="confirm_delete")
         if st.button("Delete", icon=":material/delete:", disabled=not confirm, key="delete_cohort"):
             try:
                 space.delete(picked.slug)
             except workspace.WorkspaceError as problem:
-                st.error(str(problem), icon=":material/error:")
+                st.error(escape.markdown(problem), icon=":material/error:")
             else:
                 st.rerun()
 
@@ -94,6 +97,6 @@ if upload is not None and right.button("Import", key="import_cohorts_run"):
     try:
         added, notes = space.import_json(upload.getvalue())
     except workspace.WorkspaceError as problem:
-        right.error(str(problem), icon=":material/error:")
+        right.error(escape.markdown(problem), icon=":material/error:")
     else:
-        right.success(f"Imported {added} saved cohort(s)." + ("".join(f"  \n{n}" for n in notes)))
+        right.success(f"Imported {added} saved cohort(s)." + "".join(f"  \n{escape.markdown(n)}" for n in notes))

@@ -7,7 +7,7 @@ what they do to it. Each result says where its patients come from (randomized, o
 import numpy as np
 import streamlit as st
 
-from pts_explorer import charts, config, display, glossary, reproduce, ui, vocab
+from pts_explorer import charts, config, display, escape, glossary, reproduce, ui, vocab
 from pts_explorer.analytics import compare, responders, survival, trajectories
 
 current = ui.page_header("Compare two cohorts")
@@ -51,8 +51,13 @@ if ref_a == ref_b:
 
 def _about(choice: ui.CohortChoice) -> str:
     """A cohort's label, its filters (unless the label states them already) and its note."""
-    text = choice.label if choice.ref == "current" else f"{choice.label} ({choice.cohort.describe()})"
-    return text + (f". {choice.note}" if choice.note else "")
+    filters = choice.cohort.describe(escape.markdown)  # study ids, a saved cohort's name and note: text
+    if choice.ref == "current":
+        return f"The sidebar's filters ({filters})"
+    if choice.saved is None:  # a named subgroup: the app's and the operator's words
+        return f"{choice.label} ({filters})" + (f". {choice.note}" if choice.note else "")
+    note = f". {escape.markdown(choice.note)}" if choice.note else ""
+    return f"Saved: {escape.markdown(choice.saved.name)} ({filters}){note}"
 
 
 shield = ui.protection()

@@ -1,10 +1,12 @@
 """Durability: how many stents stay open, how often patients need another procedure, ulcer healing."""
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import charts, config, display, glossary, reproduce, ui, vocab
+from pts_explorer import charts, config, display, escape, glossary, reproduce, ui, vocab
 from pts_explorer.analytics import competing, ph_test, survival
 from pts_explorer.filters import MAX_MODEL_PATIENTS
 from pts_explorer.rows import each_row
@@ -77,6 +79,13 @@ if counts.empty:
         )
     ui.stop()
 labels = vocab.LEVELS.get(group, {})
+
+
+def shown(value: str, text: Callable[[object], str]) -> str:
+    """A group's label: the vocabulary's, or the value of the data (a study id) escaped by `text`."""
+    return labels[value] if value in labels else text(value)
+
+
 groups = display.natural_order(group, counts.group_value)  # vocabulary order: tables, legend, at-risk rows
 compared = len(groups) > 1  # one curve (a stent-only endpoint by arm, a filter to one level): no comparison
 designs = ui.study_designs(cohort, randomized_only)
@@ -121,7 +130,7 @@ else:
     p = survival.logrank(counts)
     method, test_name, overall = survival.KM_METHOD, "Log-rank", "the log-rank test"
     y_label = f"{label}, share free of the event"
-shown_as = f"by {vocab.SURVIVAL_GROUPINGS[group].lower()}" if compared else f"{labels.get(groups[0], groups[0])} only"
+shown_as = f"by {vocab.SURVIVAL_GROUPINGS[group].lower()}" if compared else f"{shown(groups[0], escape.plotly)} only"
 title = f"{label} {shown_as} ({method.split(',')[0]})" if compared else f"{label}, {shown_as} ({method.split(',')[0]})"
 marks.loc[marks.at_risk.map(shield.too_few), ["estimate", "ci_low", "ci_high"]] = np.nan
 marks = marks.sort_values("group", key=lambda g: g.map(groups.index), kind="stable").reset_index(drop=True)
@@ -164,7 +173,6 @@ result = survival.cox(data, group, adjust)
 if result is None:
     st.info("A hazard ratio needs at least one event in each group.")
 else:
-    reference = labels.get(result.reference, result.reference)
     ui.table(display.hazard_table(result.hazard_ratios, labels, result.reference), title="Hazard ratio (Cox)")
     kind = "Cause-specific hazards (deaths censored) of a " if competing_risk else ""
     st.caption(
@@ -187,7 +195,10 @@ else:
         )
     term_names = {**vocab.SURVIVAL_GROUPINGS, **vocab.COX_ADJUSTMENTS}
     ui.table(display.ph_term_table(result.ph_tests, term_names), title="Proportional hazards check, per term")
-    st.caption(display.multiplicity_note(overall, len(groups), reference, len(result.ph_tests)))
+    note = display.multiplicity_note(
+        overall, len(groups), shown(result.reference, escape.markdown), len(result.ph_tests)
+    )
+    st.caption(note)
     if not ui.presenting():  # an expander, drawn on request: not on a projector
         residuals = st.expander(
             "Scaled Schoenfeld residuals: the hazard ratio over time", on_change="rerun", key="schoenfeld_open"
@@ -198,7 +209,10 @@ else:
                 columns = [c.column for c in coefficients]
                 points, smooth = ph_test.beta_over_time(result.zph, columns)
                 betas = dict(zip(columns, np.log(result.hazard_ratios.hr), strict=True))
-                names = {c.column: f"{labels.get(str(c.level), str(c.level))} vs {reference}" for c in coefficients}
+                names = {
+                    c.column: f"{shown(str(c.level), escape.plotly)} vs {shown(result.reference, escape.plotly)}"
+                    for c in coefficients
+                }
                 if shield.active:  # each dot is one patient's event
                     points = points.iloc[0:0]
                 ui.chart(

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import charts, config, display, glossary, reproduce, ui, vocab
+from pts_explorer import charts, config, display, escape, glossary, reproduce, ui, vocab
 from pts_explorer.analytics import effects
 
 cohort = ui.page_header("Treatment effects")
@@ -52,6 +52,7 @@ else:
     figure = charts.arm_difference_figure(table, "estimate", outcome, title)
     ui.chart(figure, "mmrm_chart", display.summary_differences(table, "estimate", outcome))
     for study, fit in fits.items():
+        study = escape.markdown(study)  # a study id: text, not Markdown
         if fit is None:
             st.caption(f"{study}: the model cannot be fitted: {failures.get(study, 'no estimate')}.")
         else:

@@ -4,7 +4,7 @@ from typing import Any
 
 import streamlit as st
 
-from pts_explorer import display, privacy, ui, vocab
+from pts_explorer import display, escape, privacy, ui, vocab
 from pts_explorer.config import PAGES, STARTING_POINTS
 from pts_explorer.rows import each_row
 
@@ -13,10 +13,11 @@ PAGE_FILES = {p.name: p.script for p in PAGES}
 
 def _describe(study: Any, arm_text: dict[str, str], shield: privacy.Protection) -> str:  # a study_summary row
     design = vocab.DESIGNS.get(study.design, study.design).lower()
+    name = escape.markdown(study.study_id)  # a value of the data: text, not Markdown
     if not study.patients:
-        return f"**{study.study_id}** ({design}, no patients)"
+        return f"**{name}** ({design}, no patients)"
     return (
-        f"**{study.study_id}** ({design}, {shield.count(study.patients)} patients: {arm_text['stent']} stent, "
+        f"**{name}** ({design}, {shield.count(study.patients)} patients: {arm_text['stent']} stent, "
         f"{arm_text['medical']} medical; follow-up up to {display.follow_up(study.max_follow_up_years)})"
     )
 

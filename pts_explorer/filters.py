@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from pts_explorer import vocab
@@ -91,11 +91,12 @@ class CohortFilter:
             return NOBODY
         return CohortFilter(**fields, age=(low, high), ulcer=self.ulcer or other.ulcer)
 
-    def describe(self) -> str:
-        """One line a presenter can read aloud, e.g. 'Common iliac; 70-99%, Occlusion; age 18-59'."""
+    def describe(self, study_text: Callable[[str], str] = str) -> str:
+        """One line a presenter can read aloud, e.g. 'Common iliac; 70-99%, Occlusion; age 18-59'.
+        study_text: how a study id (text from the data) is written, e.g. escaped for Markdown."""
         parts = []
         if self.study:
-            parts.append(", ".join(self.study))
+            parts.append(", ".join(study_text(s) for s in self.study))
         for field, vocabulary in VOCABULARIES.items():
             chosen = getattr(self, field)
             if chosen:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from pts_explorer import vocab
+from pts_explorer import escape, vocab
 from pts_explorer.charts.draft import _figure, _trace
 from pts_explorer.charts.style import ARM_COLORS, ARM_ORDER, ARM_PATTERNS, _base_layout
 
@@ -19,7 +19,7 @@ def cohort_size_figure(sizes: pd.DataFrame, hidden_label: str = "") -> go.Figure
     fig = _figure()
     hidden = sizes["hidden"] if "hidden" in sizes else pd.Series(False, index=sizes.index)
     sizes = sizes.assign(
-        label=sizes.study_id + " (" + sizes.design + ")",
+        label=sizes.study_id.map(escape.plotly) + " (" + sizes.design + ")",  # study ids: text, not markup
         length=sizes.patients.where(~hidden, 0),
         text=[hidden_label if h else f"{v:,}" for v, h in zip(sizes.patients, hidden, strict=True)],
     )

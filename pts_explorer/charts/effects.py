@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from pts_explorer import vocab
+from pts_explorer import escape, vocab
 from pts_explorer.charts.draft import _figure, _trace
 from pts_explorer.charts.style import ARM_ORDER, ESTIMATE_COLOR, GROUP_COLORS, ORANGE_RED, REFERENCE_COLOR, _base_layout
 from pts_explorer.vocab import Outcome
@@ -19,8 +19,8 @@ def forest_figure(rows: pd.DataFrame, outcome: Outcome, visit_month: int, overal
     rows: factor_label, level_label, estimate, ci_low, ci_high, n_stent, n_medical, estimable.
     """
     n_stent, n_medical = (rows.get(f"{c}_text", rows[c]) for c in ("n_stent", "n_medical"))
-    labels = [
-        f"{factor}: {level}  (n {s}/{m})"
+    labels = [  # a level may be a value of the data (a study id): text, not markup
+        f"{factor}: {escape.plotly(level)}  (n {s}/{m})"
         for factor, level, s, m in zip(rows.factor_label, rows.level_label, n_stent, n_medical, strict=True)
     ]
     y = list(range(len(rows)))[::-1]

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from pts_explorer import escape
 from pts_explorer.charts.draft import _subplots, _trace
 from pts_explorer.charts.style import (
     ARM_ORDER,
@@ -65,7 +66,7 @@ def km_figure(
         d = curve[curve.group == group]
         style = (styles or {}).get(group) or group_style(group, i)
         color = style["color"]
-        name = labels.get(group, group)
+        name = labels[group] if group in labels else escape.plotly(group)  # a value of the data: text
         for band in _step_band(d.days if in_days else d.month, d.ci_low, d.ci_high, color, group):
             fig.add_trace(band, row=1, col=1)
         fig.add_trace(

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from pts_explorer import vocab
+from pts_explorer import escape, vocab
 from pts_explorer.charts.draft import Draft, _figure, _subplots, _trace
 from pts_explorer.charts.style import (
     ARM_COLORS,
@@ -46,7 +46,7 @@ def trajectory_figure(
     fig = _subplots(
         rows=1,
         cols=len(groups),
-        subplot_titles=groups if len(groups) > 1 else None,
+        subplot_titles=[escape.plotly(g) for g in groups] if len(groups) > 1 else None,  # study ids: text
         shared_yaxes=True,
         horizontal_spacing=0.05,
     )
@@ -140,7 +140,7 @@ def arm_difference_figure(frame: pd.DataFrame, value_col: str, outcome: Outcome,
                 x=d.visit_month,
                 y=d[value_col],
                 mode="lines+markers",
-                name=str(group),
+                name=escape.plotly(group),  # a study id: text
                 line={
                     "color": ESTIMATE_COLOR if i == 0 else GROUP_COLORS[i % len(GROUP_COLORS)],
                     "width": 2.5,
@@ -153,7 +153,7 @@ def arm_difference_figure(frame: pd.DataFrame, value_col: str, outcome: Outcome,
                     "array": d.ci_high - d[value_col],
                     "arrayminus": d[value_col] - d.ci_low,
                 },
-                hovertemplate="month %{x}: %{y:.2f}<extra>" + str(group) + "</extra>",
+                hovertemplate="month %{x}: %{y:.2f}<extra>" + escape.plotly(group) + "</extra>",
             )
         )
     fig.add_hline(y=0, line={"color": REFERENCE_COLOR, "dash": "dot", "width": 1})
@@ -167,7 +167,7 @@ def band_figure(shares: pd.DataFrame) -> go.Figure:
     groups = _groups(shares)
     arms = [a for a in ARM_ORDER if a in set(shares.arm)]
     cols = max(len(arms), 1)
-    titles = [f"{vocab.ARMS[a]}" + (f" · {g}" if len(groups) > 1 else "") for g in groups for a in arms]
+    titles = [f"{vocab.ARMS[a]}" + (f" · {escape.plotly(g)}" if len(groups) > 1 else "") for g in groups for a in arms]
     fig = _subplots(
         rows=len(groups),
         cols=cols,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pts_explorer import config, derived, subgroups, workspace
+from pts_explorer import config, derived, escape, subgroups, workspace
 from pts_explorer.filters import CohortFilter
 from pts_explorer.rows import each_row
 from pts_explorer.settings import SETTINGS
@@ -112,8 +112,9 @@ def saved_on_other_data_notice(saved: workspace.SavedCohort) -> None:
     def arms(values: dict[str, int]) -> str:
         return ", ".join(f"{shield.count(int(values.get(arm, 0)))} {arm}" for arm in ("stent", "medical"))
 
+    name, dataset = escape.markdown(saved.name), escape.markdown(saved.dataset_name)  # users' and data's text
     st.warning(
-        f"**{saved.name}** was saved on other data (**{saved.dataset_name}**, fingerprint "
+        f"**{name}** was saved on other data (**{dataset}**, fingerprint "
         f"`{derived.short(saved.fingerprint)}`): it held {arms(saved.counts)} patients there; its filters select "
         f"{arms(now)} patients in the data served now.",
         icon=":material/dataset:",
@@ -187,7 +188,9 @@ def _save(name: str, note: str, cohort: CohortFilter) -> None:
             name, state.cohort_query(), str(info.dataset_name), data_fingerprint(), counts(cohort), note
         )
     except workspace.WorkspaceError as problem:
-        st.error(str(problem), icon=":material/error:")
+        st.error(escape.markdown(problem), icon=":material/error:")  # it quotes the name typed
         return
     state.open_saved(saved.slug)
-    st.success(f"Saved as **{saved.name}**; its link opens it on any page.", icon=":material/bookmark_added:")
+    st.success(
+        f"Saved as **{escape.markdown(saved.name)}**; its link opens it on any page.", icon=":material/bookmark_added:"
+    )

@@ -4,14 +4,13 @@ recorded for the page's exports; and the iliofemoral veins diagram."""
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import charts, display, glossary, privacy
+from pts_explorer import charts, display, escape, glossary, privacy
 from pts_explorer.ui import recorder, state
 
 
@@ -50,7 +49,9 @@ def chart(figure: Any, key: str, summary: str) -> None:
     recorder.add_chart(figure, key, summary)
     st.plotly_chart(figure, key=key)
     title = figure.layout.title.text or ""
-    st.markdown(f'<p class="sr-only">Chart: {escape(title)}. {escape(summary)}</p>', unsafe_allow_html=True)
+    # The summary names studies and groups (values of the data): text, in HTML inside Markdown.
+    text = f"Chart: {escape.html_in_markdown(title)}. {escape.html_in_markdown(summary)}"
+    st.markdown(f'<p class="sr-only">{text}</p>', unsafe_allow_html=True)
 
 
 VEINS_DIAGRAM = Path(__file__).with_name("iliofemoral_veins.svg")

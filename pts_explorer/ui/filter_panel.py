@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import glossary, vocab
+from pts_explorer import escape, glossary, vocab
 from pts_explorer.filters import CohortFilter
 from pts_explorer.settings import COHORT_KEYS, SETTINGS
 from pts_explorer.ui import cohorts, state
@@ -106,7 +106,7 @@ _CHIP_FIELDS = {"arm": vocab.ARMS, "site": vocab.SITES, "grade": vocab.GRADES, "
 
 def active_filters(chosen: CohortFilter) -> list[tuple[str, object, str]]:
     """(key, value, label) of every restriction of the cohort, for one-click removal."""
-    chips: list[tuple[str, object, str]] = [("study", s, s) for s in chosen.study]
+    chips: list[tuple[str, object, str]] = [("study", s, escape.markdown(s)) for s in chosen.study]  # labels: Markdown
     for key, labels in _CHIP_FIELDS.items():
         prefix = "Baseline band: " if key == "band" else ""
         chips += [(key, v, prefix + labels[v]) for v in getattr(chosen, key)]

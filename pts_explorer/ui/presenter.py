@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import vocab
+from pts_explorer import escape, vocab
 from pts_explorer.config import ANALYSIS_PAGES, PageSpec
 from pts_explorer.filters import CohortFilter
 from pts_explorer.ui import cohorts, state
@@ -86,13 +86,13 @@ def cohort_line(spec: PageSpec, cohort: CohortFilter) -> None:
     synthetic = " · :orange-badge[:material/science: synthetic data]" if bool(info.synthetic) else ""
     protected = f" · small cells hidden (k = {shield.k})" if shield.active else ""
     saved = cohorts.active()
-    named = f"**{saved.name}**: " if saved else ""
-    note = f"  \n{saved.note}" if saved and saved.note else ""
+    named = f"**{escape.markdown(saved.name)}**: " if saved else ""
+    note = f"  \n{escape.markdown(saved.note)}" if saved and saved.note else ""
     previous, following = _neighbours(spec)
     with st.container(key="presenter_line", horizontal=True, vertical_alignment="center", gap="small"):
         st.markdown(
-            f"**{spec.title}** · {named}{cohort.describe()} · n = {arms}{who} · {_design(kinds)}{synthetic}{protected}"
-            + note,
+            f"**{spec.title}** · {named}{cohort.describe(escape.markdown)} · n = {arms}{who} · {_design(kinds)}"
+            + f"{synthetic}{protected}{note}",
             width="stretch",
         )
         here = state.url_query()

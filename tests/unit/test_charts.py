@@ -153,6 +153,24 @@ def test_forest_figure_marks_subgroups_too_small_to_estimate():
     assert list(fig.layout.yaxis.ticktext) == ["Sex: Female  (n 30/28)", "Sex: Male  (n 2/1)"]
 
 
+def test_forest_figure_shows_a_study_id_as_text_not_markup():
+    study = '<a href="http://evil.example">S1</a>'  # a value of the data file (issue 24, item 5)
+    rows = pd.DataFrame(
+        {
+            "factor_label": ["Study"],
+            "level_label": [study],
+            "estimate": [-4.0],
+            "ci_low": [-6.0],
+            "ci_high": [-2.0],
+            "n_stent": [30],
+            "n_medical": [28],
+            "estimable": [True],
+        }
+    )
+    [tick] = charts.forest_figure(rows, VILLALTA, 12).layout.yaxis.ticktext
+    assert tick == 'Study: &lt;a href="http://evil.example"&gt;S1&lt;/a&gt;  (n 30/28)'
+
+
 def test_responder_figure_shows_percent_with_intervals_per_arm():
     props = pd.DataFrame(
         {
