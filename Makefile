@@ -2,6 +2,15 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# uv installs .venv from uv.lock (every version pinned, with hashes). It is fetched from PyPI by pip into a
+# venv of its own, .uv/, so the project's venv holds exactly the lock; UV=... uses another uv.
+UV_VERSION := 0.13.9
+UV ?= .uv/bin/uv
+ifeq ($(UV),.uv/bin/uv)
+GET_UV := $(UV)
+endif
+# --frozen: install the lock as it is, never re-resolve; the interpreter is $(PYTHON), never a download.
+SYNC := $(UV) sync --frozen --python $(PYTHON) --no-python-downloads --quiet
 DB := data/pts_outcomes.duckdb
 LARGE := data/pts_1m.duckdb
 PARQUET := data/parquet
@@ -23,25 +32,26 @@ RUN_NEEDS := $(DB)
 RUN_DB := $(DB)
 endif
 
-run: $(VENV)/.installed $(RUN_NEEDS) ## serve the app on the demo data (builds the venv and the demo file if missing)
+run: $(VENV)/.installed $(RUN_NEEDS) ## serve the app on the demo data (installs the runtime from uv.lock and builds the demo file if missing)
 	PTS_DB=$${PTS_DB:-$(RUN_DB)} $(BIN)/streamlit run app.py
 
-test: $(VENV)/.installed $(VENV)/.spark chromium java lint ## the whole suite, what CI runs: lint, unit, AppTest, Spark and Chromium tests
-	PTS_REQUIRE_SPARK=1 $(BIN)/python -m pytest
+test: $(VENV)/.all chromium java ## what CI runs: the whole lock (runtime, spark extra, test and lint groups), lint, then every test (browser, Spark, slow), full Hypothesis profile
+	$(MAKE) --no-print-directory lint
+	PTS_REQUIRE_SPARK=1 HYPOTHESIS_PROFILE=full $(BIN)/python -m pytest
 
-test-fast: $(VENV)/.installed ## the inner loop: unit and AppTest tests, no browser, no lint
-	$(BIN)/python -m pytest tests/unit tests/app
+test-fast: $(VENV)/.test      ## the inner loop (runtime, test and lint groups): unit and AppTest tests but the spark and slow ones, quick Hypothesis profile, no lint
+	HYPOTHESIS_PROFILE=quick $(BIN)/python -m pytest tests/unit tests/app -m "not browser and not spark and not slow"
 
-lint: $(VENV)/.installed      ## ruff (style, format), mypy (types), import-linter (layers)
+lint: $(VENV)/.lint           ## ruff (style, format), mypy (types), import-linter (layers): the lint group
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-load: $(VENV)/.installed chromium $(DB) ## 30 and 60 concurrent Chromium sessions changing filters (not in CI)
+load: $(VENV)/.test chromium $(DB) ## 30 and 60 concurrent Chromium sessions changing filters (not in CI)
 	$(BIN)/python scripts/load.py --sessions 30 60
 
-bench: $(VENV)/.installed chromium $(DB) $(LARGE) ## page times, query floors and browser timings on the demo and 1M patients (not in CI)
+bench: $(VENV)/.test chromium $(DB) $(LARGE) ## page times, query floors and browser timings on the demo and 1M patients (not in CI)
 	$(BIN)/python scripts/benchmark.py
 
 bench-import: $(VENV)/.installed $(LARGE) ## import time and memory for 1M patients from Parquet and CSV (not in CI)
@@ -57,7 +67,7 @@ export-parquet: $(PARQUET)    ## data/parquet: the demo's tables as Parquet (pat
 $(PARQUET): $(DB) pts_explorer/parquet.py | $(VENV)/.installed
 	$(BIN)/python -m pts_explorer.parquet $(DB) $@
 
-spark-extra: $(VENV)/.spark java ## the optional Spark engine: pyspark and sqlglot in the venv, and a Java 17 runtime
+spark-extra: $(VENV)/.spark java ## the optional Spark engine: the spark extra (pyspark, sqlglot) in the venv, and a Java 17 runtime
 
 example-exports: $(VENV)/.installed $(DB) ## the demo cohort in each import profile's format, in data/examples/
 	$(BIN)/python -m pts_explorer.importer.examples --db $(DB) --out data/examples
@@ -68,15 +78,33 @@ $(DB): $(GENERATOR) | $(VENV)/.installed
 $(LARGE): $(GENERATOR) | $(VENV)/.installed
 	$(BIN)/python -m pts_explorer.synthetic --out $@ --registry-patients 1000000
 
-$(VENV)/.installed: requirements.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+ifdef GET_UV
+$(UV):
+	$(PYTHON) -m venv .uv
+	.uv/bin/python -m pip install --quiet uv==$(UV_VERSION)
+endif
+
+# Each stamp is one part of the lock: the runtime (make run), the test and lint groups, the Spark extra.
+# A part is added --inexact (what else is installed stays); $(VENV)/.all installs the whole lock exactly.
+$(VENV)/.installed: pyproject.toml uv.lock | $(GET_UV)
+	$(SYNC) --inexact
 	touch $@
 
-$(VENV)/.spark: requirements-spark.txt | $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -r requirements-spark.txt
+$(VENV)/.test: pyproject.toml uv.lock | $(VENV)/.installed
+	$(SYNC) --inexact --group test --group lint
+	touch $@ $(VENV)/.lint
+
+$(VENV)/.lint: pyproject.toml uv.lock | $(VENV)/.installed
+	$(SYNC) --inexact --group lint
 	touch $@
+
+$(VENV)/.spark: pyproject.toml uv.lock | $(VENV)/.installed
+	$(SYNC) --inexact --extra spark
+	touch $@
+
+$(VENV)/.all: pyproject.toml uv.lock | $(VENV)/.installed
+	$(SYNC) --all-extras --all-groups
+	touch $@ $(VENV)/.test $(VENV)/.lint $(VENV)/.spark
 
 # Spark 4 runs on Java 17: Debian's runtime, when the machine has no java.
 java:
@@ -88,5 +116,5 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-clean:                        ## remove the venv and the generated files
-	rm -rf $(VENV) $(DB) $(LARGE) $(PARQUET) data/examples
+clean:                        ## remove the venvs (.venv, .uv) and the generated files
+	rm -rf $(VENV) .uv $(DB) $(LARGE) $(PARQUET) data/examples

@@ -426,15 +426,13 @@ def reproduce_script(page: PageExport, database: Path) -> str:
     )
 
 
+BUNDLED_REQUIREMENTS = ("duckdb", "pandas", "numpy", "scipy", "statsmodels", "patsy", "lifelines", "pyarrow")
+
+
 def _pinned_requirements() -> str:
-    wanted = ("duckdb", "pandas", "numpy", "scipy", "statsmodels", "patsy", "lifelines", "pyarrow")
-    lines = []
-    for line in (PROJECT_ROOT / "requirements.txt").read_text().splitlines():
-        if line.split("==")[0].strip() in wanted:
-            lines.append(line)
-    if not any(line.startswith("patsy") for line in lines):
-        lines.append(f"patsy=={importlib.metadata.version('patsy')}")
-    return "\n".join(lines) + "\n"
+    """The libraries reproduce.py needs, at the versions that computed the page (those of uv.lock
+    when the venv was installed by make)."""
+    return "".join(f"{name}=={importlib.metadata.version(name)}\n" for name in BUNDLED_REQUIREMENTS)
 
 
 def _bundle_readme(page: PageExport) -> str:

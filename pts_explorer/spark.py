@@ -3,7 +3,7 @@ from DuckDB's dialect by sqlglot plus the few fixes below, and run with its para
 Spark (`:name` markers, lists as arrays). Tables come from a Parquet directory written by
 pts_explorer.parquet, or from a Spark catalog database (PTS_SPARK_DATABASE).
 
-Spark is an optional extra (requirements-spark.txt, Java 17): without it the app never imports
+Spark is an optional extra (pyproject.toml's `spark` extra, Java 17): without it the app never imports
 this module's dependencies, and asking for it says what is missing.
 
 Portability rules the queries keep (tests/unit/test_portability.py guards them; docs/scale-out.md §3):
@@ -40,7 +40,7 @@ def check_available() -> None:
     except ImportError as exc:
         raise SparkUnavailable(
             f"PTS_ENGINE=spark needs the optional Spark extra ({exc.name} is not installed): run "
-            "`make spark-extra` (pip install -r requirements-spark.txt), or unset PTS_ENGINE to use DuckDB."
+            "`make spark-extra` (uv sync --extra spark), or unset PTS_ENGINE to use DuckDB."
         ) from exc
     java_home = os.environ.get("JAVA_HOME")
     if not shutil.which("java") and not (java_home and (Path(java_home) / "bin" / "java").exists()):

@@ -1,4 +1,5 @@
-"""Shared fixtures: generated databases in a temporary folder (never the demo file in data/)."""
+"""Shared fixtures: generated databases in a temporary folder (never the demo file in data/). The
+test tiers (markers browser, spark, slow) and the Hypothesis profile: tests/tiers.py."""
 
 from dataclasses import replace
 from pathlib import Path
@@ -9,8 +10,15 @@ import pytest
 from pts_explorer.config import DUCKDB_CONFIG
 from pts_explorer.synthetic import generator
 from pts_explorer.synthetic.params import SynthParams
+from tests.tiers import tiers  # importing it loads the Hypothesis profile HYPOTHESIS_PROFILE names
 
 SMALL_PARAMS = replace(SynthParams(), trial_patients=80, registry_patients=300)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for marker in sorted(tiers(item.nodeid)):
+            item.add_marker(marker)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,8 @@ path, and the address the app writes back holds known keys with allowed values o
 
 Property-based (hypothesis): injection payloads, unicode, 100 kB strings, NUL bytes, huge and
 negative numbers, repeated and empty keys, for known and unknown keys alike. About 1,100 cases
-in all (HOSTILE_EXAMPLES per page).
+in all (HOSTILE_EXAMPLES per page) under the full Hypothesis profile, a tenth under the quick one
+(tests/tiers.py).
 """
 
 import re
@@ -15,8 +16,9 @@ from hypothesis import strategies as st
 from pts_explorer import settings as url_settings
 from pts_explorer.config import PAGES
 from tests.app.test_pages import _texts
+from tests.tiers import examples
 
-HOSTILE_EXAMPLES = 1_100 // len(PAGES)  # about 1,100 cases in all, however many pages there are
+HOSTILE_EXAMPLES = examples(1_100 // len(PAGES))  # about 1,100 cases in all, however many pages there are
 PAYLOADS = [
     "'; DROP TABLE patients; --",
     "1 OR 1=1",

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from pts_explorer import config
 from pts_explorer.privacy import OFF, Protection
+from tests.tiers import examples
 
 K5 = Protection(5)
 counts = st.integers(min_value=0, max_value=60) | st.integers(min_value=0, max_value=6)
@@ -27,7 +28,7 @@ def test_one_small_arm_hides_the_other_too():
     assert K5.mask([3, 2, 50]) == [True, True, False]  # two hidden already: neither is recoverable
 
 
-@settings(max_examples=300, deadline=None, derandomize=True)
+@settings(max_examples=examples(300))
 @given(
     st.lists(st.lists(counts, min_size=2, max_size=5), min_size=1, max_size=5).filter(
         lambda t: len({len(r) for r in t}) == 1
@@ -45,7 +46,7 @@ def test_no_line_of_a_table_keeps_exactly_one_hidden_cell(table):
             assert (line[~cells] == 0).all()
 
 
-@settings(max_examples=200, deadline=None, derandomize=True)
+@settings(max_examples=examples(200))
 @given(st.lists(st.tuples(st.sampled_from("ABC"), st.sampled_from("xyz"), counts), min_size=1, max_size=12))
 def test_long_format_lines_and_hidden_totals(rows):
     frame = pd.DataFrame(rows, columns=["variable", "arm", "n"]).drop_duplicates(["variable", "arm"])

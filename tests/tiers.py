@@ -1,0 +1,55 @@
+"""The test tiers: which tests `make test-fast` leaves out, and how many examples a property test runs.
+
+Markers (registered in pyproject.toml, applied by tests/conftest.py):
+- browser: everything under tests/browser (a real `streamlit run` and Debian's Chromium);
+- spark: the test modules named test_spark* (Spark local mode: the Spark extra and Java 17);
+- slow: each test in SLOW, one that took more than 20 s on its own on this project's 2-core machine.
+`make test-fast` runs `-m "not browser and not spark and not slow"`; `make test` runs every test.
+
+Hypothesis profiles, chosen by HYPOTHESIS_PROFILE (the Makefile sets it): `full`, what `make test` and
+CI run, every property test at the number of examples it names; `quick`, the inner loop, a tenth of
+them (never fewer than 10). Both are derandomized: the same cases on every run, so a failure is
+reproducible.
+"""
+
+import os
+from pathlib import PurePosixPath
+
+from hypothesis import settings
+
+SLOW_SECONDS = 20
+# "path::test" (every parameter of the test), with the time it took alone (pytest --durations, 2 cores).
+SLOW = {
+    "tests/app/test_settings_walk.py::test_every_path_of_three_pages_keeps_every_setting": "about 5 min",
+}
+
+
+def tiers(nodeid: str) -> set[str]:
+    """The markers a test gets from where it lives (its pytest node id)."""
+    path = PurePosixPath(nodeid.split("::")[0])
+    found = set()
+    if path.parts[:2] == ("tests", "browser"):
+        found.add("browser")
+    if path.name.startswith("test_spark"):
+        found.add("spark")
+    if nodeid.split("[")[0] in SLOW:
+        found.add("slow")
+    return found
+
+
+SHARE = {"full": 1.0, "quick": 0.1}
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or "full"
+if PROFILE not in SHARE:
+    raise ValueError(f"HYPOTHESIS_PROFILE={PROFILE!r}: the profiles are {', '.join(SHARE)}")
+
+
+def examples(full: int) -> int:
+    """The number of examples a property test runs: `full` under the full profile, its share under
+    the quick one (never fewer than 10)."""
+    return max(10, round(full * SHARE[PROFILE]))
+
+
+for _name, _share in SHARE.items():
+    # A property test that names no number gets the same share of Hypothesis's own default, 100.
+    settings.register_profile(_name, max_examples=max(10, round(100 * _share)), deadline=None, derandomize=True)
+settings.load_profile(PROFILE)

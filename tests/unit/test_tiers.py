@@ -1,0 +1,86 @@
+"""The test tiers of tests/tiers.py: each marker is registered, each slow test named there exists,
+every test that needs Spark is in the spark tier, and HYPOTHESIS_PROFILE picks the number of examples."""
+
+import ast
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from pts_explorer.config import PROJECT_ROOT
+from tests.tiers import SLOW, tiers
+
+TESTS = PROJECT_ROOT / "tests"
+
+
+def test_every_tier_is_a_registered_marker_and_make_test_fast_leaves_each_out():
+    config = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
+    registered = {m.split(":")[0] for m in config["tool"]["pytest"]["ini_options"]["markers"]}
+    assert registered == {"browser", "spark", "slow"}
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    assert '-m "not browser and not spark and not slow"' in makefile
+
+
+@pytest.mark.parametrize("nodeid", list(SLOW))
+def test_each_slow_test_exists(nodeid):
+    path, name = nodeid.split("::")
+    tree = ast.parse((PROJECT_ROOT / path).read_text())
+    assert name in {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}, nodeid
+    assert tiers(f"{nodeid}[a parameter]") >= {"slow"}
+
+
+def test_every_test_module_that_starts_spark_is_in_the_spark_tier():
+    starting = [
+        p.relative_to(PROJECT_ROOT).as_posix()
+        for p in TESTS.rglob("test_*.py")
+        if p != Path(__file__) and ("spark.check_available()" in p.read_text() or "import pyspark" in p.read_text())
+    ]
+    assert len(starting) >= 2  # the query comparison and the app on Spark in Chromium
+    assert all("spark" in tiers(f"{path}::test") for path in starting), starting
+
+
+def test_only_those_are_in_the_spark_tier():
+    portability = "tests/unit/test_portability.py::test_the_portability_rules_hold"  # sqlglot only: the inner loop
+    assert tiers(portability) == set()
+    assert tiers("tests/browser/test_spark_in_chromium.py::test_x[overview]") == {"browser", "spark"}
+    assert tiers("tests/browser/test_first_screen.py::test_x") == {"browser"}
+
+
+def _examples(profile: str) -> subprocess.CompletedProcess:
+    code = "from hypothesis import settings; from tests.tiers import examples; "
+    code += "print(examples(300), settings().max_examples)"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT_ROOT,
+        env={"HYPOTHESIS_PROFILE": profile, "PATH": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(("profile", "shown"), [("full", "300 100"), ("quick", "30 10"), ("", "300 100")])
+def test_the_hypothesis_profile_sets_the_number_of_examples(profile, shown):
+    result = _examples(profile)
+    assert result.stdout.split() == shown.split(), result.stderr
+
+
+def test_an_unknown_profile_is_refused():
+    result = _examples("fast")
+    assert result.returncode != 0 and "HYPOTHESIS_PROFILE='fast': the profiles are full, quick" in result.stderr
+
+
+def test_conftest_marks_the_collected_tests():
+    """The markers reach the tests pytest collects: `-m spark` keeps test_spark's tests only."""
+    files = ["tests/unit/test_spark.py", "tests/unit/test_portability.py"]
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "-m", "spark", *files],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    collected = [line.split("::")[0] for line in result.stdout.splitlines() if "::" in line]
+    assert collected and set(collected) == {"tests/unit/test_spark.py"}, result.stdout + result.stderr
