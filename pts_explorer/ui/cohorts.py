@@ -30,7 +30,7 @@ def saved_cohorts() -> list[workspace.SavedCohort]:
     try:
         return store().cohorts()
     except workspace.WorkspaceError as problem:
-        state.notice(str(problem))
+        state.notice(escape.markdown(str(problem)))  # its text may quote the file: shown as text
         return []
 
 
