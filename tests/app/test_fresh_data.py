@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from pts_explorer import db, derived, workspace
+from pts_explorer import db, derived, escape, workspace
 from tests.app.test_saved_cohorts import _space
 
 ARMS = {"stent": "Stent", "medical": "Medical"}
@@ -258,7 +258,8 @@ def test_an_edited_dataset_name_changes_the_identity_and_a_saved_cohort_says_so(
     assert _fingerprint(edited) != original_fingerprint
     at = _open(app_on, edited, "overview", {"cohort": saved.slug})
     description = _tables_info(edited)
-    assert f"**Renamed by hand**: {description}" in [m.value for m in at.markdown]
+    # The description is the file's text, shown as text: its Markdown source is escaped.
+    assert f"**Renamed by hand**: {escape.markdown(description)}" in [m.value for m in at.markdown]
     warning = [w.value for w in at.warning if "was saved on other data" in w.value]
     assert len(warning) == 1 and f"`{derived.short(original_fingerprint)}`" in warning[0]
     assert isinstance(saved, workspace.SavedCohort)
