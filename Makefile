@@ -9,8 +9,9 @@ UV ?= .uv/bin/uv
 ifeq ($(UV),.uv/bin/uv)
 GET_UV := $(UV)
 endif
-# --frozen: install the lock as it is, never re-resolve; the interpreter is $(PYTHON), never a download.
-SYNC := $(UV) sync --frozen --python $(PYTHON) --no-python-downloads --quiet
+# --frozen: install the lock as it is, never re-resolve; the interpreter is $(PYTHON), never a download;
+# modules compiled at install, as pip does.
+SYNC := $(UV) sync --frozen --python $(PYTHON) --no-python-downloads --compile-bytecode --quiet
 DB := data/pts_outcomes.duckdb
 LARGE := data/pts_1m.duckdb
 PARQUET := data/parquet
