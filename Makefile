@@ -9,8 +9,9 @@ UV ?= .uv/bin/uv
 ifeq ($(UV),.uv/bin/uv)
 GET_UV := $(UV)
 endif
-# --frozen: install the lock as it is, never re-resolve; the interpreter is $(PYTHON), never a download.
-SYNC := $(UV) sync --frozen --python $(PYTHON) --no-python-downloads --quiet
+# --frozen: install the lock as it is, never re-resolve; the interpreter is $(PYTHON), never a download;
+# modules compiled at install, as pip does.
+SYNC := $(UV) sync --frozen --python $(PYTHON) --no-python-downloads --compile-bytecode --quiet
 DB := data/pts_outcomes.duckdb
 LARGE := data/pts_1m.duckdb
 PARQUET := data/parquet
@@ -39,8 +40,11 @@ test: $(VENV)/.all chromium java ## what CI runs: the whole lock (runtime, spark
 	$(MAKE) --no-print-directory lint
 	PTS_REQUIRE_SPARK=1 HYPOTHESIS_PROFILE=full $(BIN)/python -m pytest
 
-test-fast: $(VENV)/.test      ## the inner loop (runtime, test and lint groups): unit and AppTest tests but the spark and slow ones, quick Hypothesis profile, no lint
-	HYPOTHESIS_PROFILE=quick $(BIN)/python -m pytest tests/unit tests/app -m "not browser and not spark and not slow"
+# pytest-xdist workers for test-fast: one per core (WORKERS=0 runs in one process).
+WORKERS ?= auto
+
+test-fast: $(VENV)/.test      ## the inner loop (runtime, test and lint groups): unit and AppTest tests but the spark and slow ones, one worker per core, quick Hypothesis profile, no lint
+	HYPOTHESIS_PROFILE=quick $(BIN)/python -m pytest tests/unit tests/app -m "not browser and not spark and not slow" -n $(WORKERS)
 
 lint: $(VENV)/.lint           ## ruff (style, format), mypy (types), import-linter (layers): the lint group
 	$(BIN)/ruff check .

@@ -18,9 +18,12 @@ from pathlib import PurePosixPath
 from hypothesis import settings
 
 SLOW_SECONDS = 20
-# "path::test" (every parameter of the test), with the time it took alone (pytest --durations, 2 cores).
+# "path::test" (every parameter of the test), with what it took alone: CPU seconds of the test's own call
+# (with its subprocesses), measured file by file under the quick profile, the machine being shared.
 SLOW = {
     "tests/app/test_settings_walk.py::test_every_path_of_three_pages_keeps_every_setting": "about 5 min",
+    "tests/unit/test_architecture.py::test_mypy_refuses_a_type_error_in_the_core": "64 s: mypy over a cold copy",
+    "tests/app/test_pages.py::test_effects_default_is_randomized_and_registry_makes_it_observational": "22-27 s",
 }
 
 
