@@ -22,8 +22,6 @@ SLOW_SECONDS = 20
 # (with its subprocesses), measured file by file under the quick profile, the machine being shared.
 SLOW = {
     "tests/app/test_settings_walk.py::test_every_path_of_three_pages_keeps_every_setting": "about 5 min",
-    "tests/unit/test_architecture.py::test_mypy_refuses_a_type_error_in_the_core": "64 s: mypy over a cold copy",
-    "tests/app/test_pages.py::test_effects_default_is_randomized_and_registry_makes_it_observational": "22-27 s",
 }
 
 
