@@ -92,3 +92,11 @@ def test_the_reproducibility_bundle_pins_the_locked_versions():
     for line in pinned:
         name, version = line.split("==")
         assert locked[canonicalize_name(name)] == {version}, f"{line}: the venv is not the lock (run make)"
+
+
+def test_requirements_txt_lists_exactly_the_runtime_pins():
+    """requirements.txt (the plain runtime list) holds the same pinned requirements as pyproject's
+    [project.dependencies], line for line in the same order: an edit of one without the other fails."""
+    lines = (PROJECT_ROOT / "requirements.txt").read_text().splitlines()
+    listed = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    assert listed == PYPROJECT["project"]["dependencies"]
