@@ -47,3 +47,39 @@ class Issues:
 
     def has_errors(self) -> bool:
         return self.count(ERROR) > 0
+
+
+FUNNEL_TABLE = (
+    "CREATE TABLE IF NOT EXISTS funnel (ord INTEGER, file VARCHAR, step VARCHAR, records BIGINT, loss BOOLEAN)"
+)
+
+
+class Funnel:
+    """Where each source's records went: per file, the records each rule set aside, in the order the
+    rules apply (a record counts at the first rule that drops it). A `loss` step drops records the
+    import was meant to keep (an analysis flag, a visit the map does not know, a population filter);
+    the other steps set aside what the contract does not hold (a parameter or AE term the profile
+    does not map). Kept in the staging database's `funnel` table; the report shows it and
+    checks.coverage turns a funnel that loses most of a source into an error."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+        con.execute(FUNNEL_TABLE)
+
+    def drop(self, file: str, step: str, records: int, *, loss: bool = True) -> None:
+        """`records` of `file` set aside by `step` (nothing is written for 0)."""
+        if records:
+            self.con.execute(
+                "INSERT INTO funnel SELECT coalesce(max(ord), 0) + 1, $file, $step, $records, $loss FROM funnel",
+                {"file": file, "step": step, "records": int(records), "loss": loss},
+            )
+
+    def drop_where(
+        self, table: str, file_column: str, step: str, where: str, params: dict | None = None, *, loss: bool = True
+    ) -> None:
+        """Count, per file, the rows of `table` matching `where` as dropped by `step`."""
+        rows = self.con.execute(
+            f"SELECT {file_column}, count(*) FROM {table} WHERE {where} GROUP BY 1 ORDER BY 1", params or {}
+        ).fetchall()
+        for file, n in rows:
+            self.drop(str(file), step, int(n), loss=loss)

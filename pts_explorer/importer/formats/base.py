@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from pts_explorer import validation, vocab
-from pts_explorer.importer.issues import ERROR, Issue, Issues
+from pts_explorer.importer.issues import ERROR, Funnel, Issue, Issues
 from pts_explorer.importer.profiles import Profile
 from pts_explorer.importer.readers import Staged
 
@@ -66,6 +66,7 @@ class Mapper:
         self.staged = [s for s in staged if s.table]
         self.profile = profile
         self.issues = issues
+        self.funnel = Funnel(con)  # where each source's records went (issues.Funnel)
 
     def run(self, facts: DatasetFacts) -> None:
         raise NotImplementedError
