@@ -53,6 +53,15 @@ name = right.text_input(
     placeholder="shown in the app header; a dataset.toml or dataset_info table can name it too",
     key="import_name",
 )
+SYNTHETIC = {"As the files say": None, "Real patients": False, "Synthetic (simulated)": True}
+said = st.radio(
+    "Are these data synthetic?",
+    list(SYNTHETIC),
+    horizontal=True,
+    help="Every page marks synthetic data. Files without a dataset.toml or dataset_info table do not say, and are "
+    "refused until you answer here.",
+    key="import_synthetic",
+)
 chosen = importer.FORMATS.get(Path(profile).stem)
 st.caption(f"**{Path(profile).stem}**: {chosen.help if chosen else profiles[profile]}.")
 uploads = st.file_uploader(
@@ -81,7 +90,9 @@ if (check or run) and uploads:
         progress.status("Importing…", expanded=True) as status,
     ):
         sources = ui.save_uploads(uploads, Path(folder))
-        options = importer.Options(name=name.strip() or None, check_only=check, keep_previous=True)
+        options = importer.Options(
+            name=name.strip() or None, check_only=check, keep_previous=True, synthetic=SYNTHETIC[said]
+        )
         st.session_state["import_report"] = importer.run_import(profile, sources, target, options, status.write)
     progress.empty()
 

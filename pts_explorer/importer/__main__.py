@@ -25,6 +25,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", required=True, help=f"{', '.join(builtin_names())}, or a profile .toml path")
     parser.add_argument("--out", required=True, type=Path, help="the database file to write (replaced atomically)")
     parser.add_argument("--name", help="the dataset's name, when no dataset_info table or dataset.toml gives one")
+    said = parser.add_mutually_exclusive_group()
+    said.add_argument(
+        "--real",
+        dest="synthetic",
+        action="store_false",
+        default=None,
+        help="the data are real patients' (needed when no dataset_info table or dataset.toml says)",
+    )
+    said.add_argument("--synthetic", dest="synthetic", action="store_true", help="the data are synthetic (simulated)")
     parser.add_argument("--check", action="store_true", help="check the sources only; write nothing")
     parser.add_argument("--report-csv", type=Path, help="write every issue as CSV here")
     parser.add_argument("--report-html", type=Path, help="write the report as one self-contained HTML file here")
@@ -38,7 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     progress = (lambda _: None) if args.quiet else (lambda line: print(f"… {line}", file=sys.stderr))
     try:
-        report = run_import(args.profile, args.sources, args.out, Options(args.name, args.check), progress)
+        report = run_import(
+            args.profile, args.sources, args.out, Options(args.name, args.check, synthetic=args.synthetic), progress
+        )
         write_files(report, args.report_csv, args.report_html)
     except Exception as exc:
         logging.getLogger(__name__).debug("internal failure", exc_info=True)

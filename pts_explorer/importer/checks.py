@@ -10,7 +10,7 @@ import duckdb
 
 from pts_explorer import validation
 from pts_explorer.importer.formats.base import TABLES, contract_columns, generated_columns
-from pts_explorer.importer.issues import ERROR, Issue, Issues
+from pts_explorer.importer.issues import ERROR, Funnel, Issue, Issues
 from pts_explorer.importer.profiles import Profile
 from pts_explorer.importer.readers import Staged
 
@@ -128,6 +128,12 @@ def unscheduled_visits(con: duckdb.DuckDBPyConnection, issues: Issues) -> int:
         f"(the app analyses scheduled visits only)' {UNSCHEDULED}"
     )
     (dropped,) = con.execute(f"SELECT count(*) {UNSCHEDULED}").fetchone() or (0,)
+    Funnel(con).drop_where(
+        f"(SELECT t._file {UNSCHEDULED})",
+        "_file",
+        "visit month not in the study's schedule ([study] visit_months)",
+        "TRUE",
+    )
     if dropped:
         con.execute(f"DELETE FROM visits WHERE rowid IN (SELECT t.rowid {UNSCHEDULED})")
     return int(dropped)
@@ -156,6 +162,11 @@ def contract_rules(con: duckdb.DuckDBPyConnection, issues: Issues) -> None:
         "DELETE FROM issues AS i WHERE i.rule LIKE 'required:%' AND EXISTS (SELECT 1 FROM issues AS t WHERE "
         "t.rule LIKE 'type:%' AND t.file = i.file AND t.line = i.line AND t.column_name = i.column_name)"
     )
+    # Nobody said whether the data are synthetic: that is one error, the question (synthetic_stated).
+    con.execute(
+        "DELETE FROM issues WHERE rule = 'required:dataset_info.synthetic' AND EXISTS (SELECT 1 FROM issues "
+        "WHERE rule = 'dataset:synthetic')"
+    )
 
 
 def _empty_required(con: duckdb.DuckDBPyConnection, issues: Issues) -> set[str]:
@@ -182,3 +193,77 @@ def _empty_required(con: duckdb.DuckDBPyConnection, issues: Issues) -> set[str]:
                         )
                     )
     return skipped
+
+
+def synthetic_stated(con: duckdb.DuckDBPyConnection, issues: Issues) -> None:
+    """Data without a dataset_info table or a dataset.toml must say whether they are synthetic: the
+    app marks synthetic data on every page, and real data must never carry that mark (nor lack it)."""
+    (unstated,) = con.execute("SELECT count(*) FROM dataset_info WHERE synthetic IS NULL").fetchone() or (0,)
+    if unstated:
+        issues.add(
+            Issue.file_level(
+                ERROR,
+                "dataset:synthetic",
+                "(import)",
+                "say whether these data are synthetic: on the command line add --real or --synthetic; on the "
+                "Import page answer 'Are these data synthetic?'; or put a dataset.toml with synthetic = true or "
+                "false beside the sources",
+            )
+        )
+
+
+MOST = 0.5  # a funnel that loses more than this share of what a source meant to give is an error
+
+
+def coverage(con: duckdb.DuckDBPyConnection, issues: Issues, rows_by_file: dict[str, int]) -> None:
+    """An import that keeps no visits, a baseline for fewer than half the patients, or loses most
+    of a source's records to its rules is an error, not a success with warnings: each message says
+    where the records went (the funnel) and which profile key to look at."""
+    steps: dict[str, list[tuple[str, int, bool]]] = {}
+    for file, step, records, loss in con.execute(
+        "SELECT file, step, records, loss FROM funnel ORDER BY ord"
+    ).fetchall():
+        steps.setdefault(file, []).append((step, int(records), bool(loss)))
+    for file, dropped in steps.items():
+        read = rows_by_file.get(file, 0)
+        meant = read - sum(n for _, n, loss in dropped if not loss)
+        lost = [(step, n) for step, n, loss in dropped if loss]
+        if meant > 0 and sum(n for _, n in lost) > MOST * meant:
+            where = "; ".join(f"{step}: {n:,}" for step, n in lost)
+            issues.add(
+                Issue.file_level(
+                    ERROR,
+                    "funnel:most_dropped",
+                    file,
+                    f"{sum(n for _, n in lost):,} of the {meant:,} records meant for import were set aside ({where}). "
+                    "Check the profile keys named there (the visit map, the analysis flag) in a copy of the profile",
+                )
+            )
+    (patients,) = con.execute("SELECT count(*) FROM patients").fetchone() or (0,)
+    (visits,) = con.execute("SELECT count(*) FROM visits").fetchone() or (0,)
+    (baselines,) = con.execute(
+        "SELECT count(DISTINCT patient_id) FROM visits WHERE visit_month = 0 AND patient_id IN "
+        "(SELECT patient_id FROM patients)"
+    ).fetchone() or (0,)
+    if patients and not visits:
+        issues.add(
+            Issue.file_level(
+                ERROR,
+                "coverage:no_visits",
+                "visits",
+                f"no visit record was kept for the {patients:,} patients: every page would be empty. The funnel of "
+                "each source shows where the records went; check the visit map and the parameter or field names "
+                "of the profile",
+            )
+        )
+    elif patients and baselines < MOST * patients:
+        issues.add(
+            Issue.file_level(
+                ERROR,
+                "coverage:baselines",
+                "visits",
+                f"only {baselines:,} of {patients:,} patients have a baseline (month 0) visit; the analyses compare "
+                "change from baseline. Map the baseline visit to month 0 (ADaM: ABLFL or the [visits] map; REDCap: "
+                "[events]) in a copy of the profile",
+            )
+        )

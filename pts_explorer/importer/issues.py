@@ -37,6 +37,7 @@ class Issues:
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con = con
         con.execute(CREATE_TABLE)
+        con.execute(FUNNEL_TABLE)
 
     def add(self, issue: Issue) -> None:
         self.con.execute("INSERT INTO issues VALUES (?, ?, ?, ?, ?, ?, ?, ?)", list(astuple(issue)))

@@ -27,7 +27,7 @@ from pts_explorer.importer.formats.base import TABLES, DatasetFacts, contract_co
 from pts_explorer.importer.issues import ERROR, Issue, Issues
 from pts_explorer.importer.profiles import Profile, ProfileError
 from pts_explorer.importer.readers import SUFFIXES, Reader, Staged, expand_zips
-from pts_explorer.importer.report import ImportReport, summarise
+from pts_explorer.importer.report import ImportReport, funnel_rows, summarise
 
 IMPORTER_VERSION = "1.0.0"
 SIDECAR = "dataset.toml"  # optional: names the dataset and its studies, says whether it is synthetic
@@ -45,6 +45,7 @@ class Options:
     name: str | None = None  # the dataset's name when no dataset_info or sidecar names it
     check_only: bool = False
     keep_previous: bool = False  # keep the replaced file as <name>.previous.duckdb
+    synthetic: bool | None = None  # whether the data are synthetic, when no dataset_info or sidecar says
 
 
 def run_import(
@@ -72,8 +73,10 @@ def run_import(
         FORMATS[chosen.format].mapper(con, staged, chosen, issues).map(facts)
         progress("checking every rule")
         checks.type_tables(con, issues, chosen.csv.decimal_separator)
+        checks.synthetic_stated(con, issues)
         checks.unscheduled_visits(con, issues)
         checks.contract_rules(con, issues)
+        checks.coverage(con, issues, rows_by_file)
         report.tables = {t: _count(con, t) for t in TABLES}
         if issues.has_errors():
             return _finish(con, report, rows_by_file, started, f"rejected: {out.name} was not changed")
@@ -114,9 +117,20 @@ def _stage(
         for table in reader.stage(path):
             staged.append(table)
             progress(f"read {table.file}: {table.rows:,} rows in {time.perf_counter() - began:.1f} s")
+    given = sidecar.get("synthetic")
+    if isinstance(given, bool) and options.synthetic is not None and given != options.synthetic:
+        issues.add(
+            Issue.file_level(
+                ERROR,
+                "dataset:synthetic",
+                SIDECAR,
+                f"{SIDECAR} says synthetic = {str(given).lower()}, but the import was told the data are "
+                f"{'synthetic' if options.synthetic else 'real'}: correct one of them",
+            )
+        )
     facts = DatasetFacts(
         name=str(sidecar.get("name") or options.name or f"Imported data ({profile.name} profile)"),
-        synthetic=sidecar.get("synthetic") is True,
+        synthetic=sidecar["synthetic"] if isinstance(sidecar.get("synthetic"), bool) else options.synthetic,
         description=str(sidecar.get("description") or f"Imported with profile {profile.label}."),
         studies=studies if isinstance(studies := sidecar.get("studies"), dict) else {},
     )
@@ -143,6 +157,7 @@ def _finish(
     con: duckdb.DuckDBPyConnection, report: ImportReport, rows_by_file: dict[str, int], started: float, outcome: str
 ) -> ImportReport:
     summarise(con, report, rows_by_file)
+    report.funnel = funnel_rows(con, rows_by_file)
     report.seconds = time.perf_counter() - started
     report.outcome = f"{outcome} ({report.errors:,} errors, {report.warnings:,} warnings, {report.seconds:.1f} s)"
     return report

@@ -20,7 +20,7 @@ import datetime as dt
 import math
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,7 @@ class Staged:
     table: str  # the staging table: text columns c1, c2, ... in the source's order, plus _file and _line
     columns: list[str] = field(default_factory=list)  # the source's own column names
     rows: int = 0
+    aliases: tuple[str, ...] = ()  # other names it answers to: a SAS transport file's member name
 
     def ref(self, column: str) -> str | None:
         """The staging column holding the source column `column` (matched without case), or None."""
@@ -301,7 +302,9 @@ class Reader:
             _, meta = reader(str(path), metadataonly=True)
             chunks = pyreadstat.read_file_in_chunks(reader, str(path), chunksize=CHUNK_ROWS)
             frames = (_as_text(frame) for frame, _ in chunks)
-            return self._from_frames(frames, path.stem, path.name, list(meta.column_names), "row_number() OVER ()")
+            staged = self._from_frames(frames, path.stem, path.name, list(meta.column_names), "row_number() OVER ()")
+            member = str(getattr(meta, "table_name", "") or "")
+            return replace(staged, aliases=(member,)) if member and member.lower() != path.stem.lower() else staged
         except Exception as exc:  # pyreadstat raises its own ReadstatError and others for a broken file
             self.issues.add(Issue.file_level("error", "file:parse", path.name, f"not a readable file: {_first(exc)}"))
             return Staged(path.stem, path.name, "", [])
@@ -348,8 +351,8 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _cell(value: object) -> str | None:
     """A cell as text the contract's types read back exactly: ISO dates, integral numbers without '.0'."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None  # NaT (a missing SAS DATETIME, DATE or TIME) is a datetime instance: test it first
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.datetime):

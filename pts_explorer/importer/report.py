@@ -45,6 +45,16 @@ class RuleSummary:
         return f"{shown} ({more:,} more)" if more > 0 else shown
 
 
+@dataclass(frozen=True)
+class FunnelRow:
+    """One step of a source's funnel: `read`, each rule that set records aside, then `kept`."""
+
+    file: str
+    step: str
+    records: int
+    loss: bool = False  # the rule dropped records the import was meant to keep
+
+
 @dataclass
 class ImportReport:
     profile: str
@@ -53,6 +63,7 @@ class ImportReport:
     rules: list[RuleSummary] = field(default_factory=list)
     issues: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(ISSUE_COLUMNS)))
     tables: dict[str, int] = field(default_factory=dict)  # rows per contract table
+    funnel: list[FunnelRow] = field(default_factory=list)  # per source: read, set aside by each rule, kept
     outcome: str = ""  # what happened, in one sentence
     imported: bool = False
     seconds: float = 0.0
@@ -88,6 +99,16 @@ class ImportReport:
             }
         )
 
+    def funnel_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "File": [f.file for f in self.funnel],
+                "Step": [f.step for f in self.funnel],
+                "Records": [f.records for f in self.funnel],
+                "Lost": ["yes" if f.loss else "" for f in self.funnel],
+            }
+        )
+
     def csv(self) -> bytes:
         return self.issues.to_csv(index=False).encode("utf-8")
 
@@ -98,6 +119,10 @@ class ImportReport:
                 f"  {f.file}: read {f.rows:,} rows. Rows with errors: {f.rows_with_errors:,}. "
                 f"Rows with warnings: {f.rows_with_warnings:,}."
             )
+        for file in dict.fromkeys(f.file for f in self.funnel):
+            steps = [f for f in self.funnel if f.file == file]
+            middle = "".join(f", {f.step}: -{f.records:,}" for f in steps[1:-1])
+            lines.append(f"  {file}: read {steps[0].records:,}{middle}, kept {steps[-1].records:,}")
         for r in self.rules:
             where = f" lines {r.lines_text()}:" if r.lines else ""
             seen = f"; values encountered: {', '.join(r.values)}" if r.values else ""
@@ -123,7 +148,8 @@ class ImportReport:
             "th{background:#f3f3f3}</style></head><body>"
             f"<h1>Import report</h1><p><b>Profile:</b> {html.escape(self.profile)}<br><b>Sources:</b> "
             f"{html.escape(', '.join(self.sources))}<br><b>Result:</b> {html.escape(self.outcome)}</p>"
-            f"<h2>Files</h2>{table(self.file_frame())}<h2>Rules</h2>{rules}</body></html>"
+            f"<h2>Files</h2>{table(self.file_frame())}<h2>Where the records went</h2>{table(self.funnel_frame())}"
+            f"<h2>Rules</h2>{rules}</body></html>"
         )
 
 
@@ -150,6 +176,25 @@ def summarise(con: duckdb.DuckDBPyConnection, report: ImportReport, rows_by_file
         f"SELECT severity, rule, file, line, record, column_name AS column, value, message FROM issues "
         f"ORDER BY severity, file, line, rule LIMIT {CSV_ROWS}"
     ).df()
+
+
+def funnel_rows(con: duckdb.DuckDBPyConnection, rows_by_file: dict[str, int]) -> list[FunnelRow]:
+    """Per source file: the records read, those each rule set aside (in the order the rules apply),
+    and those kept."""
+    steps: dict[str, list[FunnelRow]] = {}
+    for file, step, records, loss in con.execute(
+        "SELECT file, step, records, loss FROM funnel ORDER BY ord"
+    ).fetchall():
+        steps.setdefault(file, []).append(FunnelRow(file, step, int(records), bool(loss)))
+    rows = []
+    for file, read in rows_by_file.items():
+        dropped = steps.get(file, [])
+        rows += [
+            FunnelRow(file, "read", read),
+            *dropped,
+            FunnelRow(file, "kept", read - sum(d.records for d in dropped)),
+        ]
+    return rows
 
 
 def write_files(report: ImportReport, csv_path: Path | None, html_path: Path | None) -> None:

@@ -56,6 +56,14 @@ def import_report(report: ImportReport) -> None:
     st.markdown("**Files**")
     counts = {c: st.column_config.NumberColumn(format="localized") for c in report.file_frame().columns[1:]}
     st.dataframe(report.file_frame(), hide_index=True, key="import_files_table", column_config=counts)
+    if report.funnel:
+        st.markdown("**Where the records went**: per file, the records read, those each rule set aside, those kept")
+        st.dataframe(
+            report.funnel_frame(),
+            hide_index=True,
+            key="import_funnel_table",
+            column_config={"Records": st.column_config.NumberColumn(format="localized")},
+        )
     if report.rules:
         st.markdown("**Problems, one line per rule and file** (the first lines and the values seen)")
         wide = {"What is wrong, and what to do": st.column_config.TextColumn(width="large")}

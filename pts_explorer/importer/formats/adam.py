@@ -4,6 +4,7 @@ profile is adam.toml beside this module."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,18 @@ from pts_explorer.importer.formats.base import (
     Format,
     Mapper,
     _ref,
+    contract_columns,
     day_after,
     day_between,
     write_sidecar,
 )
-from pts_explorer.importer.issues import ERROR, Issue
-from pts_explorer.importer.profiles import Profile
+from pts_explorer.importer.issues import ERROR, WARNING, Issue
+from pts_explorer.importer.profiles import Profile, identifier
 from pts_explorer.importer.readers import Staged
+
+BDS_FLAGS = {"baseline_flag": "ABLFL", "analysis_flag": "ANL01FL", "derived": "DTYPE"}  # [bds] defaults
+POPULATION_STEP = "outside the population: [population]"
+DERIVED_STEP = "derived record (DTYPE LOCF, WOCF...)"
 
 
 class AdamMapper(Mapper):
@@ -55,26 +61,107 @@ class AdamMapper(Mapper):
     )
 
     def run(self, facts: DatasetFacts) -> None:
-        datasets = self.profile.section("datasets")
-        found = {name: self.find(name, bool(need), f"ADaM dataset {name.upper()}") for name, need in datasets.items()}
-        adsl = found.get("adsl")
+        found = {role: self.find_role(role, spec) for role, spec in self.profile.section("datasets").items()}
+        adsl = next(iter(found.get("adsl") or []), None)
         self.add_dataset_info(facts)
         self.v = {k: self.profile.variable("adsl", k) for k in self.ADSL_COLUMNS}
-        if adsl is None or not self.require_columns(adsl, self.v, "ADSL"):
+        if adsl is None:
             for table in TABLES[1:]:
                 self.create_empty(table)
             return
+        # Every dataset is checked even when ADSL lacks columns: a missing column maps to empty.
+        self.require_adsl_columns(adsl)
         self.check_dates(
             adsl, [self.v[k] for k in ("enrolled_on", "last_contact_date", "death_date", "procedure_date")]
         )
+        adsl = self._population(adsl)
         study_ids = f"SELECT DISTINCT {self.adsl(adsl, 'study_id')} AS study_id FROM {adsl.table}"
         self.add_studies(study_ids, self.profile.section("study"), adsl.file)
         self._patients(adsl)
         self._procedures(adsl)
-        self._visits(adsl, [s for s in (found.get("adqs"), found.get("advs")) if s is not None])
-        self._events(adsl, found.get("adae"))
-        if (adtte := found.get("adtte")) is not None:
-            self._adtte(adtte)
+        self._visits(adsl, [s for role in ("adqs", "advs") for s in found.get(role) or []])
+        adae = found.get("adae") or []
+        self._events(adsl, adae[0] if adae else None)
+        for extra in adae[1:]:
+            self.issues.add(Issue.file_level(ERROR, "file:duplicate", extra.file, "more than one ADAE dataset"))
+        if adtte := found.get("adtte"):
+            self._adtte(adtte[0])
+
+    def require_adsl_columns(self, adsl: Staged) -> None:
+        """ADSL variables the profile maps but the file lacks: an error for a column the contract
+        requires, a warning (imported empty) for an optional one; each names the profile key."""
+        required = {c for c in contract_columns("patients") if _required("patients", c)} | {
+            "enrolled_on",
+            "last_contact_date",
+        }
+        missing = {c: v for c, v in self.v.items() if v and not adsl.has(v)}
+        for needed, severity in ((True, ERROR), (False, WARNING)):
+            names = [f"{v} ([adsl] {c})" for c, v in missing.items() if (c in required) == needed]
+            if not names:
+                continue
+            what = "required" if needed else "optional: imported empty"
+            fix = "set each key to the ADSL variable that holds it" + ("" if needed else ', or to "" to leave it out')
+            self.issues.add(
+                Issue.file_level(
+                    severity,
+                    "columns:adsl" if needed else "columns:adsl_optional",
+                    adsl.file,
+                    f"ADSL lacks {', '.join(names)} ({what}); in a copy of profile {self.profile.name!r}, {fix} "
+                    f"(ADSL has: {', '.join(adsl.columns[:40])})",
+                    1,
+                )
+            )
+
+    def _population(self, adsl: Staged) -> Staged:
+        """ADSL restricted to the analysis population: [population] require (ADSL variable = value
+        or list of values, e.g. ITTFL = "Y") and exclude_arms (arm values left out, e.g. a third
+        arm). The records of the subjects left out are set aside in every dataset, counted in the
+        funnel."""
+        section = self.profile.section("population")
+        require = section.get("require", {}) if isinstance(section.get("require"), dict) else {}
+        b = Bind()
+        keep = ["TRUE"]
+        for variable, wanted in require.items():
+            name = identifier(variable, f"[population] require {variable}")
+            values = [str(v).upper() for v in (wanted if isinstance(wanted, list) else [wanted])]
+            if not adsl.has(name):
+                self.issues.add(
+                    Issue.file_level(
+                        ERROR,
+                        "population:column",
+                        adsl.file,
+                        f"[population] require names {name}, which ADSL lacks (ADSL has: "
+                        f"{', '.join(adsl.columns[:40])}); fix the key in a copy of the profile",
+                        1,
+                    )
+                )
+                continue
+            keep.append(f"list_contains({b(values)}, upper(coalesce({_ref(adsl, name)}, '')))")
+        excluded = [str(a).upper() for a in section.get("exclude_arms", [])]
+        arm = f"upper(coalesce({self.adsl(adsl, 'arm')}, ''))"
+        self.con.execute(
+            f"CREATE OR REPLACE TABLE adsl_population AS SELECT *, ({' AND '.join(keep)}) AS _in_population, "
+            f"list_contains({b(excluded)}, {arm}) AS _arm_left_out FROM {adsl.table}",
+            b.params,
+        )
+        self.funnel.drop_where("adsl_population", "_file", POPULATION_STEP, "NOT _in_population", loss=False)
+        self.funnel.drop_where(
+            "adsl_population",
+            "_file",
+            "arm left out: [population] exclude_arms",
+            "_in_population AND _arm_left_out",
+            loss=False,
+        )
+        subject = self.adsl(adsl, "patient_id").replace(adsl.table + ".", "")
+        self.con.execute(
+            f"CREATE OR REPLACE TABLE adsl_left_out AS SELECT DISTINCT {subject} AS subject, _in_population "
+            f"FROM adsl_population WHERE NOT (_in_population AND NOT _arm_left_out) AND {subject} IS NOT NULL"
+        )
+        self.con.execute(
+            "CREATE OR REPLACE TABLE adsl_kept AS SELECT * EXCLUDE (_in_population, _arm_left_out) "
+            "FROM adsl_population WHERE _in_population AND NOT _arm_left_out"
+        )
+        return replace(adsl, table="adsl_kept")
 
     def adsl(self, adsl: Staged, column: str) -> str:
         """The ADSL column the profile maps `column` to, or NULL when it maps none."""
@@ -95,9 +182,10 @@ class AdamMapper(Mapper):
             "enrolled_on",
         )
         select = {c: self.adsl(adsl, c) for c in plain}
-        for column in ("arm", "sex", "limb_side", "obstruction_site"):
-            values = _upper_keys(self.profile.values(column))
-            select[column] = self.mapped(f"upper({self.adsl(adsl, column)})", column, b, values)
+        for column in ("arm", "sex", "limb_side", "obstruction_site", *plain):
+            # A coded column (one with a [values.<column>] map) is matched without case.
+            if (values := _upper_keys(self.profile.values(column))) or column not in plain:
+                select[column] = self.mapped(f"upper({self.adsl(adsl, column)})", column, b, values)
         select["last_contact_day"] = day_between(self.adsl(adsl, "enrolled_on"), self.adsl(adsl, "last_contact_date"))
         select |= {"_file": "_file", "_line": "_line"}
         self.create("patients", select, f"FROM {adsl.table}", b)
@@ -123,13 +211,14 @@ class AdamMapper(Mapper):
 
     def _visits(self, adsl: Staged, records: list[Staged]) -> None:
         codes = {k: str(c) for k, c in self.profile.section("paramcd").items()}
-        visit_map = {str(k).upper(): int(m) for k, m in self.profile.section("visits").get("AVISIT", {}).items()}
-        parts = [p for src in records if (p := self._bds_records(src, visit_map))]
+        parts = [p for src in records if (p := self._bds_records(src))]
         if not parts:
             self.create_empty("visits")
             return
         union = " UNION ALL BY NAME ".join(sql for sql, _ in parts)
-        self.con.execute(f"CREATE OR REPLACE TABLE bds AS {union}", {k: v for _, p in parts for k, v in p.items()})
+        params = {k: v for _, p in parts for k, v in p.items()}
+        self.con.execute(f"CREATE OR REPLACE TABLE bds_read AS {union}", params)
+        self._bds_funnel(codes)
         self._bds_problems(codes)
         b = Bind()
         enrolled = self.adsl(adsl, "enrolled_on")
@@ -143,52 +232,119 @@ class AdamMapper(Mapper):
         for column, code in codes.items():
             if column == "villalta_total":
                 select["_given_villalta_total"] = f"min(bds.aval) FILTER (WHERE bds.paramcd = {b(code)})"
-            elif column == "compression_use":
-                picked = f"upper(min(bds.avalc) FILTER (WHERE bds.paramcd = {b(code)}))"
-                select[column] = self.mapped(picked, column, b, _upper_keys(self.profile.values(column)))
+                continue
+            values = _upper_keys(self.profile.values(column))
+            if column == "compression_use" or values:
+                # A coded parameter: AVALC (AVAL where AVALC is empty) through the profile's value map.
+                picked = f"upper(min(coalesce(bds.avalc, bds.aval)) FILTER (WHERE bds.paramcd = {b(code)}))"
+                select[column] = self.mapped(picked, column, b, values)
             else:
                 select[column] = f"min(bds.aval) FILTER (WHERE bds.paramcd = {b(code)})"
         select |= {"_file": "min(bds._file)", "_line": "min(bds._line)"}
         subject = self.adsl(adsl, "patient_id")
-        source = f"FROM bds LEFT JOIN {adsl.table} ON {subject} = bds.subject WHERE bds.month IS NOT NULL"
+        source = f"FROM bds LEFT JOIN {adsl.table} ON {subject} = bds.subject"
         self.create("visits", select, source, b, "GROUP BY bds.subject, bds.month")
 
-    def _bds_records(self, src: Staged, visit_map: dict[str, int]) -> tuple[str, dict[str, Any]] | None:
-        """The analysis records of one BDS dataset (ANL01FL = Y, no derived DTYPE), with their month."""
-        needed: dict[str, str | None] = {c: c for c in ("USUBJID", "PARAMCD", "AVISIT", "AVAL")}
+    def _bds_records(self, src: Staged) -> tuple[str, dict[str, Any]] | None:
+        """Every record of one BDS dataset with the month of its visit: 0 for the flagged baseline
+        ([bds] baseline_flag, ABLFL = "Y", whatever the analysis flag says), else by the profile's
+        AVISIT map, else by its AVISITN map; NULL for a visit neither knows, or one outside [study]
+        visit_months. The flags and DTYPE come along for the funnel."""
+        visit = "AVISIT" if src.has("AVISIT") or not src.has("AVISITN") else "AVISITN"
+        needed: dict[str, str | None] = {c: c for c in ("USUBJID", "PARAMCD", visit, "AVAL")}
         if not self.require_columns(src, needed, src.name.upper()):
             return None
-        keep = []
-        if src.has("ANL01FL"):
-            keep.append(f"coalesce({_ref(src, 'ANL01FL')}, '') = 'Y'")
-        if src.has("DTYPE"):
-            keep.append(f"{_ref(src, 'DTYPE')} IS NULL")
-        where = f"WHERE {' AND '.join(keep)}" if keep else ""
-        avisit = _ref(src, "AVISIT")
-        prefix = src.table  # the parameters of several datasets meet in one statement
-        month = f"list_extract(${prefix}_months, list_position(${prefix}_visits, upper({avisit})))"
-        sql = (
-            f"SELECT {_ref(src, 'USUBJID')} AS subject, {_ref(src, 'PARAMCD')} AS paramcd, {avisit} AS avisit, "
-            f"{month} AS month, {_ref(src, 'AVAL')} AS aval, {_ref(src, 'AVALC')} AS avalc, {_ref(src, 'ADT')} AS adt, "
-            f"{_ref(src, 'ADY')} AS ady, _file, _line FROM {src.table} {where}"
+        flags = {k: str(self.profile.section("bds").get(k, default)) for k, default in BDS_FLAGS.items()}
+        visits = self.profile.section("visits")
+        by_text = {str(k).upper(): int(m) for k, m in visits.get("AVISIT", {}).items()}
+        by_number = {float(k): int(m) for k, m in visits.get("AVISITN", {}).items()}
+        schedule = [int(m) for m in self.profile.section("study").get("visit_months", [])]
+        p = src.table  # the parameters of several datasets meet in one statement
+        avisitn = f"try_cast({_ref(src, 'AVISITN')} AS DOUBLE)"
+        mapped = (
+            f"coalesce(list_extract(${p}_text_months, list_position(${p}_texts, upper({_ref(src, 'AVISIT')}))), "
+            f"list_extract(${p}_number_months, list_position(${p}_numbers, {avisitn})))"
         )
-        return sql, {f"{prefix}_months": list(visit_map.values()), f"{prefix}_visits": list(visit_map)}
+        baseline = _flag_is_y(src, flags["baseline_flag"])
+        month = f"CASE WHEN {baseline} THEN 0 ELSE {mapped} END"
+        scheduled = f"CASE WHEN len(${p}_schedule) = 0 OR list_contains(${p}_schedule, {month}) THEN {month} END"
+        analysis = _ref(src, flags["analysis_flag"] or None)
+        sql = (
+            f"SELECT {_ref(src, 'USUBJID')} AS subject, {_ref(src, 'PARAMCD')} AS paramcd, "
+            f"coalesce({_ref(src, 'AVISIT')}, {_ref(src, 'AVISITN')}) AS avisit, {scheduled} AS month, "
+            f"{baseline} AS baseline_flagged, {_flag_is_y(src, flags['analysis_flag'])} AS analysis_flagged, "
+            f"{analysis} IS NOT NULL AS analysis_flag_given, {_ref(src, flags['derived'] or None)} AS dtype, "
+            f"{_ref(src, 'AVAL')} AS aval, {_ref(src, 'AVALC')} AS avalc, {_ref(src, 'ADT')} AS adt, "
+            f"{_ref(src, 'ADY')} AS ady, _file, _line FROM {src.table}"
+        )
+        return sql, {
+            f"{p}_text_months": list(by_text.values()),
+            f"{p}_texts": list(by_text),
+            f"{p}_number_months": list(by_number.values()),
+            f"{p}_numbers": list(by_number),
+            f"{p}_schedule": schedule,
+        }
 
-    def _bds_problems(self, codes: dict[str, str]) -> None:
-        """Unscheduled records (dropped), conflicting duplicates, and items the contract needs but
-        the data lack (a Villalta total alone cannot be imported)."""
+    def _bds_funnel(self, codes: dict[str, str]) -> None:
+        """Each record's fate: the first rule that sets it aside, in this order: its subject is
+        outside the population; its PARAMCD is not in [paramcd]; it is derived (DTYPE); it is not
+        flagged for analysis (in a file that uses the flag at all; the flagged baseline is kept
+        whatever the flag says); its visit is not in the map or the schedule; it is a month-0
+        record beside the flagged baseline. The kept records become `bds`."""
+        analysis = str(self.profile.section("bds").get("analysis_flag", BDS_FLAGS["analysis_flag"]))
+        unused = [
+            f
+            for (f,) in self.con.execute(
+                "SELECT _file FROM bds_read GROUP BY _file HAVING NOT bool_or(analysis_flagged) ORDER BY 1"
+            ).fetchall()
+        ]
+        for file in unused if analysis else []:
+            self.issues.add(
+                Issue.file_level(
+                    WARNING,
+                    "adam:analysis_flag",
+                    file,
+                    f"no record has {analysis} = 'Y', so the flag does not select records in this file (set "
+                    '[bds] analysis_flag = "" in a copy of the profile to say the data have none)',
+                )
+            )
+        self.con.execute(
+            "CREATE OR REPLACE TABLE bds_fate AS SELECT *, CASE "
+            "WHEN subject IN (SELECT subject FROM adsl_left_out) THEN 'population' "
+            "WHEN NOT list_contains($codes, paramcd) THEN 'parameter' "
+            "WHEN dtype IS NOT NULL THEN 'derived' "
+            "WHEN NOT analysis_flagged AND NOT baseline_flagged AND NOT list_contains($unused, _file) "
+            "THEN 'analysis_flag' "
+            "WHEN month IS NULL THEN 'visit' "
+            "WHEN month = 0 AND NOT baseline_flagged AND bool_or(baseline_flagged AND month = 0) OVER "
+            "(PARTITION BY subject, paramcd) THEN 'baseline_other' END AS fate FROM bds_read",
+            {"codes": list(codes.values()), "unused": unused},
+        )
+        for fate, step, loss in (
+            ("population", POPULATION_STEP, False),
+            ("parameter", "PARAMCD not in [paramcd]", False),
+            ("derived", DERIVED_STEP, False),
+            ("analysis_flag", f"not flagged for analysis ({analysis})", True),
+            ("visit", "visit not in the [visits] map or [study] visit_months", True),
+            ("baseline_other", "month-0 record beside the flagged baseline", False),
+        ):
+            self.funnel.drop_where("bds_fate", "_file", step, "fate = $fate", {"fate": fate}, loss=loss)
+        self.con.execute("CREATE OR REPLACE TABLE bds AS SELECT * FROM bds_fate WHERE fate IS NULL")
         self.con.execute(
             "INSERT INTO issues SELECT 'warning', 'adam:unscheduled', _file, _line, subject, 'AVISIT', avisit, "
-            "'visit not in the profile''s AVISIT map (unscheduled or unwindowed): record not imported' "
-            "FROM bds WHERE month IS NULL"
+            "'visit not in the profile''s [visits] AVISIT or AVISITN map, or not in [study] visit_months "
+            "(unscheduled or unwindowed): record not imported' FROM bds_fate WHERE fate = 'visit'"
         )
+
+    def _bds_problems(self, codes: dict[str, str]) -> None:
+        """Conflicting duplicates, and items the contract needs but the data lack (a Villalta total
+        alone cannot be imported)."""
         self.con.execute(
             "INSERT INTO issues SELECT 'error', 'adam:duplicate', _file, _line, subject || ' / ' || avisit, "
             "'PARAMCD', paramcd, 'more than one analysis value for this subject, visit and parameter' FROM bds "
-            "WHERE month IS NOT NULL QUALIFY count(DISTINCT coalesce(aval, avalc)) OVER "
-            "(PARTITION BY subject, month, paramcd) > 1"
+            "QUALIFY count(DISTINCT coalesce(aval, avalc)) OVER (PARTITION BY subject, month, paramcd) > 1"
         )
-        present = {r[0] for r in self.con.execute("SELECT DISTINCT paramcd FROM bds").fetchall()}
+        present = {r[0] for r in self.con.execute("SELECT DISTINCT paramcd FROM bds_read").fetchall()}
         items = {c: codes[c] for c in (*_villalta_items(), "ulcer_present") if c in codes}
         absent = [f"{code} ({column})" for column, code in items.items() if code not in present]
         if absent:
@@ -228,6 +384,20 @@ class AdamMapper(Mapper):
                 f"events only)' FROM {adae.table} WHERE NOT list_contains($terms, upper({term}))",
                 {"term": ae["term"], "terms": list(terms)},
             )
+            self.funnel.drop_where(
+                adae.table, "_file", POPULATION_STEP, f"{subject} IN (SELECT subject FROM adsl_left_out)", loss=False
+            )
+            left_out = f"{subject} IN (SELECT subject FROM adsl_left_out)"
+            in_adsl = f"{subject} IN (SELECT {self.adsl(adsl, 'patient_id')} FROM {adsl.table})"
+            self.funnel.drop_where(adae.table, "_file", "USUBJID not in ADSL", f"NOT {left_out} AND NOT {in_adsl}")
+            self.funnel.drop_where(
+                adae.table,
+                "_file",
+                "AE term not in [values.event_type] (not a PTS event the contract holds)",
+                f"{in_adsl} AND NOT list_contains($terms, upper(coalesce({term}, '')))",
+                {"terms": list(terms)},
+                loss=False,
+            )
             flags = _upper_keys(self.profile.values("flag"))
             parts.append(
                 f"SELECT {subject} AS patient_id, {day_between(enrolled, start)} AS event_day, "
@@ -259,6 +429,18 @@ def _villalta_items() -> tuple[str, ...]:
     from pts_explorer.vocab import VILLALTA_ITEMS
 
     return VILLALTA_ITEMS
+
+
+def _flag_is_y(src: Staged, column: str) -> str:
+    """SQL: the flag column (by name) holds "Y" (FALSE when the file or the profile has none)."""
+    ref = src.ref(column) if column else None
+    return f"(upper(coalesce({ref}, '')) = 'Y')" if ref else "FALSE"
+
+
+def _required(table: str, column: str) -> bool:
+    from pts_explorer import validation
+
+    return validation.contract().columns[table][column].not_null
 
 
 def _upper_keys(mapping: dict[str, str]) -> dict[str, str]:
@@ -419,7 +601,7 @@ def _adtte(con: duckdb.DuckDBPyConnection, start: dict[str, date]) -> pd.DataFra
 FORMAT = Format(
     name="adam",
     help="CDISC ADaM: ADSL, ADQS (and/or ADVS), ADAE and optional ADTTE, as .xpt, .sas7bdat, CSV or Parquet",
-    example_sources="adsl.xpt adqs.xpt adae.xpt adtte.xpt",
+    example_sources="adsl.xpt adqs.xpt adae.xpt adtte.xpt dataset.toml",
     mapper=AdamMapper,
     write_example=write_adam,
 )

@@ -53,7 +53,7 @@ class DatasetFacts:
     """What names the dataset when no dataset_info table comes with the sources."""
 
     name: str
-    synthetic: bool
+    synthetic: bool | None  # None: nobody said (checks.synthetic_stated refuses the import)
     description: str
     studies: dict[str, dict[str, Any]] = field(default_factory=dict)  # study id -> name, description
 
@@ -64,6 +64,8 @@ class Mapper:
     def __init__(self, con: duckdb.DuckDBPyConnection, staged: list[Staged], profile: Profile, issues: Issues):
         self.con = con
         self.staged = [s for s in staged if s.table]
+        # Sources that could not be read: already an error, never also reported as missing.
+        self.unreadable = {n.lower() for s in staged if not s.table for n in (s.name, *s.aliases)}
         self.profile = profile
         self.issues = issues
         self.funnel = Funnel(con)  # where each source's records went (issues.Funnel)
@@ -86,12 +88,46 @@ class Mapper:
 
     # --- helpers ---------------------------------------------------------------------------------
 
+    def find_role(self, role: str, spec: object) -> list[Staged]:
+        """The sources of one role of [datasets]: `role = true` (required) or `false` (optional)
+        looks for a file, sheet or transport member named like the role; `role = { names = [...],
+        required = true }` for other names, or several datasets in one role (ADQS split by
+        instrument: ADQSADAS, ADQSCIBC...)."""
+        names = [role]
+        required = bool(spec)
+        if isinstance(spec, dict):
+            names = [str(n) for n in spec.get("names", [role])]
+            required = bool(spec.get("required", False))
+        wanted = {n.lower() for n in names}
+        found = [s for s in self.staged if {n.lower() for n in (s.name, *s.aliases)} & wanted]
+        for name in wanted:
+            same = [s for s in found if name in {n.lower() for n in (s.name, *s.aliases)}]
+            if len(same) > 1:
+                files = ", ".join(s.file for s in same)
+                self.issues.add(
+                    Issue.file_level(ERROR, "file:duplicate", files, f"two sources for dataset {name.upper()}: {files}")
+                )
+        if not found and required and not wanted & self.unreadable:
+            seen = ", ".join(sorted({s.name for s in self.staged})) or "none"
+            shown = " or ".join(n.upper() for n in names)
+            self.issues.add(
+                Issue.file_level(
+                    ERROR,
+                    "file:missing",
+                    shown,
+                    f"no dataset named {shown} (role {role}, required); the sources hold: {seen}. If it has "
+                    f'another name, set [datasets] {role} = {{ names = ["..."], required = true }} in a copy of '
+                    "the profile",
+                )
+            )
+        return found
+
     def find(self, name: str, required: bool, what: str) -> Staged | None:
         found = [s for s in self.staged if s.name.lower() == name.lower()]
         if len(found) > 1:
             files = ", ".join(s.file for s in found)
             self.issues.add(Issue.file_level(ERROR, "file:duplicate", files, f"two sources for {what}: {files}"))
-        if not found and required:
+        if not found and required and name.lower() not in self.unreadable:
             seen = ", ".join(sorted({s.name for s in self.staged})) or "none"
             self.issues.add(
                 Issue.file_level(
@@ -135,7 +171,7 @@ class Mapper:
         b = Bind()
         select = {
             "dataset_name": b(facts.name),
-            "synthetic": b("true" if facts.synthetic else "false"),
+            "synthetic": b(None if facts.synthetic is None else "true" if facts.synthetic else "false"),
             "generator_version": "NULL",
             "seed": "NULL",
             "created_at": "strftime(now()::TIMESTAMP, '%Y-%m-%d %H:%M:%S')",

@@ -98,7 +98,7 @@ def write_contract(con: duckdb.DuckDBPyConnection, folder: Path, profile: Profil
 FORMAT = Format(
     name="contract",
     help="one CSV/TSV, Parquet or Excel file (or sheet) per table, with the contract's column names",
-    example_sources="studies.csv patients.csv visits.csv procedures.csv events.csv",
+    example_sources="dataset_info.csv studies.csv patients.csv visits.csv procedures.csv events.csv",
     mapper=ContractMapper,
     write_example=write_contract,
 )

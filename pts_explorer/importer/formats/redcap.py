@@ -436,7 +436,7 @@ def _dictionary(profile: Profile, f: dict[str, str], ae: dict[str, str], path: P
 FORMAT = Format(
     name="redcap",
     help="a REDCap flat export of raw values plus the project's data dictionary CSV",
-    example_sources="registry_export.csv data_dictionary.csv",
+    example_sources="registry_export.csv data_dictionary.csv dataset.toml",
     mapper=RedcapMapper,
     write_example=write_redcap,
 )

@@ -1,0 +1,454 @@
+"""ADaM the way a sponsor's programmer writes it, not the way our example writer does: mixed-case
+arm labels and a screen failure in ADSL, an ITT flag, CEAP in upper case, a DATETIME with missing
+values, ADQS split by instrument (ADQSVIL, ADQSVCSS) with baselines flagged by ABLFL and a blank
+ANL01FL, LOCF rows (DTYPE), an unscheduled visit, a retest flagged out, ulcer status as AVALC Y/N,
+MedDRA AE terms most of which are not PTS events. Every expectation is computed in this file from
+the fixture rows, never by the importer's code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyreadstat
+import pytest
+
+from pts_explorer.importer import Options, run_import
+from pts_explorer.importer.formats import FORMATS
+
+ITEMS = (
+    "VILPAIN",
+    "VILCRAMP",
+    "VILHEAVY",
+    "VILPARES",
+    "VILPRUR",
+    "VILEDEMA",
+    "VILINDUR",
+    "VILHYPER",
+    "VILRED",
+    "VILECTAS",
+    "VILCALF",
+)
+CONTRACT_ITEMS = (
+    "v_pain",
+    "v_cramps",
+    "v_heaviness",
+    "v_paresthesia",
+    "v_pruritus",
+    "v_edema",
+    "v_induration",
+    "v_hyperpigmentation",
+    "v_redness",
+    "v_ectasia",
+    "v_calf_pain",
+)
+VISITS = {"Baseline": (0, 0.0), "Month 1": (1, 1.0), "Month 3": (3, 3.0), "Month 6": (6, 6.0), "Month 12": (12, 12.0)}
+START = dt.date(2022, 1, 10)
+
+# USUBJID, ARM, ITTFL, SEX, age, site text, stenosis, CEAP, randomised day offset, last contact day
+SUBJECTS = [
+    ("VS301-001-001", "Endovascular stent", "Y", "F", 54, "Common iliac vein", 80, "C4A", 0, 400),
+    ("VS301-001-002", "Standard care", "Y", "M", 61, "Common femoral vein", 70, "C3", 3, 390),
+    ("VS301-002-001", "Endovascular stent", "Y", "M", 47, "External iliac vein", 100, "C6", 7, 380),
+    ("VS301-002-002", "Standard care", "Y", "F", 70, "Femoral vein", 60, "C5", 9, 200),
+    ("VS301-003-001", "Endovascular stent", "Y", "F", 39, "Common iliac vein", 90, "C4B", 12, 410),
+    ("VS301-003-002", "Standard care", "Y", "M", 58, "Common iliac vein", 75, "C4C", 15, 395),
+    ("VS301-003-003", "Endovascular stent", "N", "F", 66, "Femoral vein", 55, "C3", 20, 100),  # not ITT
+    ("VS301-004-001", "Screen Failure", "N", "M", 50, "", None, "C3", None, None),  # screen failure
+]
+
+
+def _adsl() -> pd.DataFrame:
+    rows = []
+    for usubjid, arm, itt, sex, age, site, stenosis, ceap, offset, last in SUBJECTS:
+        randdt = None if offset is None else START + dt.timedelta(days=offset)
+        stent = arm == "Endovascular stent"
+        rows.append(
+            {
+                "STUDYID": "VS301",
+                "USUBJID": usubjid,
+                "SUBJID": usubjid[-3:],
+                "SITEID": usubjid[6:9],
+                "ARM": arm,
+                "TRT01P": arm,
+                "ITTFL": itt,
+                "SAFFL": itt,
+                "AGE": float(age),
+                "SEX": sex,
+                "RANDDT": randdt,
+                # treated subjects have a start datetime; the screen failure's is missing (NaT)
+                "TRTSDTM": None if randdt is None else dt.datetime.combine(randdt, dt.time(9, 30)),
+                "INDEXLAT": "Left" if age % 2 else "Right",
+                "DVTMON": 14.0,
+                "OBSTSITE": site,
+                "STENPCT": None if stenosis is None else float(stenosis),
+                "CEAPBL": ceap,
+                "LSTALVDT": None if randdt is None else randdt + dt.timedelta(days=last),
+                "DTHDT": None,
+                "PROCDT": randdt + dt.timedelta(days=2) if stent and randdt else None,
+                "TECHSFL": "Y" if stent and randdt else "",
+                "NSTENTS": 1.0 if stent else None,
+                "BELOWIL": "N" if stent else "",
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame["TRTSDTM"] = pd.to_datetime(frame["TRTSDTM"])
+    return frame
+
+
+def _item_score(subject_index: int, item_index: int, month: int) -> int:
+    """A plausible item score that falls after baseline (a hand-written table would do the same)."""
+    base = (subject_index + item_index) % 4
+    return max(0, base - (1 if month >= 3 else 0) - (1 if month >= 12 and subject_index % 2 == 0 else 0))
+
+
+def _bds_rows(subject_index: int, usubjid: str, randdt: dt.date, last: int) -> tuple[list[dict], list[dict]]:
+    """ADQSVIL and ADQSVCSS records of one subject, with the sponsor's flags."""
+    vil, vcss = [], []
+    for avisit, (month, avisitn) in VISITS.items():
+        day = month * 30
+        if day > last:
+            continue
+        adt = randdt + dt.timedelta(days=day)
+        flags = {"ABLFL": "Y", "ANL01FL": ""} if month == 0 else {"ABLFL": "", "ANL01FL": "Y"}
+        common = {
+            "STUDYID": "VS301",
+            "USUBJID": usubjid,
+            "AVISIT": avisit,
+            "AVISITN": avisitn,
+            "ADT": adt,
+            "ADY": float(day + 1),
+            "DTYPE": "",
+            **flags,
+        }
+        scores = [_item_score(subject_index, i, month) for i in range(11)]
+        for code, score in zip(ITEMS, scores, strict=True):
+            vil.append({**common, "PARAMCD": code, "PARAM": f"Villalta {code}", "AVAL": float(score), "AVALC": ""})
+        vil.append({**common, "PARAMCD": "VILTOT", "PARAM": "Villalta total", "AVAL": float(sum(scores)), "AVALC": ""})
+        ulcer = "Y" if subject_index == 2 and month < 6 else "N"
+        vcss.append({**common, "PARAMCD": "ULCER", "PARAM": "Active venous ulcer", "AVAL": None, "AVALC": ulcer})
+        vcss.append({**common, "PARAMCD": "VCSS", "PARAM": "VCSS total", "AVAL": float(10 - month // 3), "AVALC": ""})
+    return vil, vcss
+
+
+def _adqs() -> tuple[pd.DataFrame, pd.DataFrame]:
+    vil, vcss = [], []
+    for i, (usubjid, _arm, _itt, *_rest, offset, last) in enumerate(SUBJECTS):
+        if offset is None:
+            continue
+        v, c = _bds_rows(i, usubjid, START + dt.timedelta(days=offset), last)
+        vil += v
+        vcss += c
+    # A retest at month 3 for subject 1: the sponsor keeps the first and flags the retest out.
+    retest = next(
+        r for r in vil if r["USUBJID"] == SUBJECTS[0][0] and r["AVISIT"] == "Month 3" and r["PARAMCD"] == "VILPAIN"
+    )
+    vil.append({**retest, "AVAL": 3.0, "ANL01FL": "", "ADT": retest["ADT"] + dt.timedelta(days=2)})
+    # An unscheduled visit with a decimal AVISITN, not flagged for analysis.
+    unscheduled = {
+        "STUDYID": "VS301",
+        "USUBJID": SUBJECTS[1][0],
+        "AVISIT": "Unscheduled 1.1",
+        "AVISITN": 1.1,
+        "ADT": START + dt.timedelta(days=50),
+        "ADY": 48.0,
+        "DTYPE": "",
+        "ABLFL": "",
+        "ANL01FL": "",
+    }
+    vil += [{**unscheduled, "PARAMCD": code, "PARAM": code, "AVAL": 2.0, "AVALC": ""} for code in ITEMS]
+    # LOCF rows for subject 4, who left after month 6: carried forward to month 12, DTYPE = LOCF.
+    last_obs = [r for r in vil if r["USUBJID"] == SUBJECTS[3][0] and r["AVISIT"] == "Month 6"]
+    vil += [{**r, "AVISIT": "Month 12", "AVISITN": 12.0, "DTYPE": "LOCF", "ANL01FL": "Y"} for r in last_obs]
+    return pd.DataFrame(vil), pd.DataFrame(vcss)
+
+
+AE_ROWS = [  # USUBJID, AEDECOD, day after randomisation (None: partial date, ASTDT missing), AESER
+    ("VS301-001-001", "Vascular access site haemorrhage", 2, "N"),
+    ("VS301-001-001", "Headache", 5, "N"),
+    ("VS301-001-002", "Nasopharyngitis", 40, "N"),
+    ("VS301-002-001", "Stent thrombosis", 95, "Y"),
+    ("VS301-002-001", "Back pain", None, "N"),
+    ("VS301-003-001", "Nausea", 3, "N"),
+    ("VS301-003-002", "Deep vein thrombosis", 150, "Y"),
+]
+
+
+def _adae() -> pd.DataFrame:
+    randdt = {s[0]: START + dt.timedelta(days=s[8]) for s in SUBJECTS if s[8] is not None}
+    rows = [
+        {
+            "STUDYID": "VS301",
+            "USUBJID": u,
+            "AEDECOD": term,
+            "AETERM": term.lower(),
+            "AESER": ser,
+            "ASTDT": None if day is None else randdt[u] + dt.timedelta(days=day),
+        }
+        for u, term, day, ser in AE_ROWS
+    ]
+    return pd.DataFrame(rows)
+
+
+SPONSOR_PROFILE = """
+[profile]
+name = "venstent301"
+version = 1
+format = "adam"
+description = "VENSTENT-301 ADaM as delivered by the sponsor."
+
+[datasets]
+adsl = true
+adqs = { names = ["ADQSVIL", "ADQSVCSS"], required = true }
+adae = false
+
+[population]
+require = { ITTFL = "Y" }
+
+[study]
+design = "randomized"
+visit_months = [0, 1, 3, 6, 12]
+
+[adsl]
+patient_id = "USUBJID"
+study_id = "STUDYID"
+center_id = "SITEID"
+arm = "TRT01P"
+enrolled_on = "RANDDT"
+age_years = "AGE"
+sex = "SEX"
+limb_side = "INDEXLAT"
+months_since_dvt = "DVTMON"
+obstruction_site = "OBSTSITE"
+stenosis_pct = "STENPCT"
+ceap_c = "CEAPBL"
+last_contact_date = "LSTALVDT"
+death_date = "DTHDT"
+procedure_date = "PROCDT"
+technical_success = "TECHSFL"
+stents_placed = "NSTENTS"
+below_inguinal_ligament = "BELOWIL"
+
+[values.arm]
+"Endovascular stent" = "stent"
+"Standard care" = "medical"
+
+[values.sex]
+M = "male"
+F = "female"
+
+[values.limb_side]
+LEFT = "left"
+RIGHT = "right"
+
+[values.obstruction_site]
+"Common iliac vein" = "common_iliac"
+"External iliac vein" = "external_iliac"
+"Common femoral vein" = "common_femoral"
+"Femoral vein" = "femoral"
+
+[values.ceap_c]
+C3 = "C3"
+C4A = "C4a"
+C4B = "C4b"
+C4C = "C4c"
+C5 = "C5"
+C6 = "C6"
+
+[values.flag]
+Y = "true"
+N = "false"
+
+[values.ulcer_present]
+Y = "true"
+N = "false"
+
+[visits.AVISITN]
+"0" = 0
+"1" = 1
+"3" = 3
+"6" = 6
+"12" = 12
+
+[paramcd]
+v_pain = "VILPAIN"
+v_cramps = "VILCRAMP"
+v_heaviness = "VILHEAVY"
+v_paresthesia = "VILPARES"
+v_pruritus = "VILPRUR"
+v_edema = "VILEDEMA"
+v_induration = "VILINDUR"
+v_hyperpigmentation = "VILHYPER"
+v_redness = "VILRED"
+v_ectasia = "VILECTAS"
+v_calf_pain = "VILCALF"
+ulcer_present = "ULCER"
+vcss = "VCSS"
+villalta_total = "VILTOT"
+
+[ae]
+term = "AEDECOD"
+start_date = "ASTDT"
+serious = "AESER"
+
+[values.event_type]
+"STENT THROMBOSIS" = "stent_thrombosis"
+"VASCULAR ACCESS SITE HAEMORRHAGE" = "access_site_bleeding"
+"DEEP VEIN THROMBOSIS" = "recurrent_dvt"
+"""
+
+
+@pytest.fixture
+def sponsor(tmp_path) -> tuple[Path, list[Path]]:
+    folder = tmp_path / "delivery"
+    folder.mkdir()
+    vil, vcss = _adqs()
+    for name, frame in (("ADSL", _adsl()), ("ADQSVIL", vil), ("ADQSVCSS", vcss), ("ADAE", _adae())):
+        pyreadstat.write_xport(frame, str(folder / f"{name.lower()}.xpt"), table_name=name, file_format_version=5)
+    profile = tmp_path / "venstent301.toml"
+    profile.write_text(SPONSOR_PROFILE, encoding="utf-8")
+    tomllib.loads(SPONSOR_PROFILE)  # the fixture's own profile is valid TOML
+    return profile, sorted(folder.iterdir())
+
+
+def _tables(path: Path) -> dict[str, pd.DataFrame]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").df() for t in ("patients", "visits", "events")}
+    finally:
+        con.close()
+
+
+def test_a_sponsor_delivery_imports_every_itt_patient_baseline_and_event(sponsor, tmp_path):
+    profile, sources = sponsor
+    out = tmp_path / "out.duckdb"
+    report = run_import(profile, sources, out, Options(synthetic=False), progress=lambda _: None)
+    assert report.imported, report.text()
+    got = _tables(out)
+
+    itt = [s for s in SUBJECTS if s[2] == "Y"]
+    assert sorted(got["patients"].patient_id) == sorted(s[0] for s in itt)
+    arms = {"Endovascular stent": "stent", "Standard care": "medical"}
+    assert dict(zip(got["patients"].patient_id, got["patients"].arm, strict=True)) == {s[0]: arms[s[1]] for s in itt}
+    ceap = {"C4A": "C4a", "C4B": "C4b", "C4C": "C4c"}
+    assert dict(zip(got["patients"].patient_id, got["patients"].ceap_c, strict=True)) == {
+        s[0]: ceap.get(s[7], s[7]) for s in itt
+    }
+
+    # Visits: every scheduled visit observed before last contact; no LOCF, retest or unscheduled row.
+    expected_visits = {}
+    for i, s in enumerate(SUBJECTS):
+        if s[2] != "Y":
+            continue
+        for month, _n in VISITS.values():
+            if month * 30 <= s[9]:
+                expected_visits[(s[0], month)] = tuple(_item_score(i, k, month) for k in range(11))
+    visits = got["visits"]
+    got_visits = {
+        (r.patient_id, int(r.visit_month)): tuple(int(getattr(r, c)) for c in CONTRACT_ITEMS)
+        for r in visits.itertuples()
+    }
+    assert got_visits == expected_visits
+    # Every ITT patient has a baseline, although ANL01FL is blank on every baseline record.
+    assert set(visits.loc[visits.visit_month == 0, "patient_id"]) == {s[0] for s in itt}
+    # Ulcer from AVALC Y/N: subject index 2 has an ulcer before month 6, nobody else.
+    ulcer = {(r.patient_id, int(r.visit_month)): bool(r.ulcer_present) for r in visits.itertuples()}
+    assert ulcer == {k: (k[0] == SUBJECTS[2][0] and k[1] < 6) for k in expected_visits}
+
+    # Events: the three AEs that are PTS events, on their day after randomisation.
+    events = {(r.patient_id, r.event_type, int(r.event_day), bool(r.serious)) for r in got["events"].itertuples()}
+    terms = {
+        "Vascular access site haemorrhage": "access_site_bleeding",
+        "Stent thrombosis": "stent_thrombosis",
+        "Deep vein thrombosis": "recurrent_dvt",
+    }
+    assert events == {(u, terms[t], d, s == "Y") for u, t, d, s in AE_ROWS if t in terms}
+
+
+def test_the_report_shows_where_every_record_went(sponsor, tmp_path):
+    profile, sources = sponsor
+    report = run_import(profile, sources, tmp_path / "out.duckdb", Options(synthetic=False), progress=lambda _: None)
+    funnel = {(f.file, f.step): f.records for f in report.funnel}
+    vil, vcss = _adqs()
+    not_itt = {s[0] for s in SUBJECTS if s[2] != "Y"}
+    assert funnel[("adsl.xpt", "read")] == len(SUBJECTS)
+    assert funnel[("adsl.xpt", "kept")] == len(SUBJECTS) - len(not_itt)
+    in_pop = vil[~vil.USUBJID.isin(not_itt)]
+    assert funnel[("adqsvil.xpt", "read")] == len(vil)
+    assert funnel[("adqsvil.xpt", "outside the population: [population]")] == len(vil) - len(in_pop)
+    assert funnel[("adqsvil.xpt", "derived record (DTYPE LOCF, WOCF...)")] == int((in_pop.DTYPE == "LOCF").sum())
+    flagged_out = in_pop[(in_pop.DTYPE == "") & (in_pop.ANL01FL != "Y") & (in_pop.ABLFL != "Y")]
+    assert funnel[("adqsvil.xpt", "not flagged for analysis (ANL01FL)")] == len(flagged_out)  # retest, unscheduled
+    kept_vil = len(in_pop) - int((in_pop.DTYPE == "LOCF").sum()) - len(flagged_out)
+    assert funnel[("adqsvil.xpt", "kept")] == kept_vil
+    assert funnel[("adqsvcss.xpt", "kept")] == int((~vcss.USUBJID.isin(not_itt)).sum())
+    ae_pop = [r for r in AE_ROWS if r[0] not in not_itt]
+    assert funnel[("adae.xpt", "kept")] == sum(
+        t in {"Vascular access site haemorrhage", "Stent thrombosis", "Deep vein thrombosis"}
+        for _u, t, _d, _s in ae_pop
+    )
+    text = report.text()
+    assert "adqsvil.xpt: read" in text
+
+
+def test_a_missing_datetime_reads_as_missing_not_as_an_unreadable_file(sponsor, tmp_path):
+    _profile, sources = sponsor
+    report = run_import("adam", sources, tmp_path / "out.duckdb", Options(check_only=True), progress=lambda _: None)
+    rules = {r.rule for r in report.rules}
+    assert "file:parse" not in rules
+    assert "file:missing" not in {r.rule for r in report.rules if "adsl" in r.file.lower()}
+
+
+def test_the_shipped_adam_profile_maps_baselines_by_ablfl(tmp_path):
+    """The built-in profile states the flags it uses; a copy of it can switch them."""
+    text = FORMATS["adam"].profile.read_text(encoding="utf-8")
+    bds = tomllib.loads(text)["bds"]
+    assert bds == {"baseline_flag": "ABLFL", "analysis_flag": "ANL01FL", "derived": "DTYPE"}
+
+
+def _with(profile: Path, extra: str) -> Path:
+    edited = profile.with_name("edited.toml")
+    edited.write_text(profile.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    return edited
+
+
+def test_without_the_baseline_flag_the_import_is_refused_for_lack_of_baselines(sponsor, tmp_path):
+    """The sponsor's baselines carry ABLFL only: told not to use it, the import keeps no baseline and
+    must say so, not succeed with empty change-from-baseline pages."""
+    profile, sources = sponsor
+    edited = _with(profile, '\n[bds]\nbaseline_flag = ""\n')
+    report = run_import(edited, sources, tmp_path / "out.duckdb", Options(synthetic=False), progress=lambda _: None)
+    assert not report.imported
+    itt = sum(s[2] == "Y" for s in SUBJECTS)
+    messages = {r.rule: r.message for r in report.rules}
+    assert messages["coverage:baselines"].startswith(f"only 0 of {itt} patients have a baseline (month 0) visit;")
+    assert not (tmp_path / "out.duckdb").exists()
+
+
+def test_a_visit_map_that_matches_nothing_is_an_error_naming_the_key(sponsor, tmp_path):
+    profile, sources = sponsor
+    text = profile.read_text(encoding="utf-8")
+    cut = text[: text.index("[visits.AVISITN]")] + text[text.index("[paramcd]") :]
+    edited = profile.with_name("no_visits.toml")
+    edited.write_text(cut, encoding="utf-8")
+    report = run_import(edited, sources, tmp_path / "out.duckdb", Options(synthetic=False), progress=lambda _: None)
+    assert not report.imported
+    most = [r for r in report.rules if r.rule == "funnel:most_dropped"]
+    assert sorted(r.file for r in most) == ["adqsvcss.xpt", "adqsvil.xpt"]
+    assert all("visit not in the [visits] map or [study] visit_months" in r.message for r in most)
+
+
+def test_data_that_do_not_say_whether_they_are_synthetic_are_asked(sponsor, tmp_path):
+    profile, sources = sponsor
+    report = run_import(profile, sources, tmp_path / "out.duckdb", Options(), progress=lambda _: None)
+    assert not report.imported
+    assert [r.rule for r in report.rules if r.severity == "error"] == ["dataset:synthetic"]
+    report = run_import(profile, sources, tmp_path / "out.duckdb", Options(synthetic=True), progress=lambda _: None)
+    con = duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True)
+    try:
+        assert con.execute("SELECT synthetic FROM dataset_info").fetchall() == [(True,)]
+    finally:
+        con.close()
