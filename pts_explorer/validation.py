@@ -210,7 +210,7 @@ def contract_rules() -> list[Rule]:
                 table,
                 (column,),
                 ERROR,
-                f"`{table}.{column}` has values the contract does not allow: `{expression.strip('()')}`",
+                f"`{table}.{column}` has values the contract does not allow: `{_unwrap(expression)}`",
                 f"NOT coalesce({expression}, TRUE)",
             )
         )
@@ -496,3 +496,10 @@ def validate(con: duckdb.DuckDBPyConnection) -> Report:
         names = ", ".join(f"`{t}`" for t in dict.fromkeys(t for t, _ in failures))
         findings.append(Finding("readable", ERROR, failures[0][0], f"{names} could not be read: {failures[0][1]}", 1))
     return Report(findings, len(rules) + len(contract().columns), time.perf_counter() - started)
+
+
+def _unwrap(expression: str) -> str:
+    """A CHECK expression without its one outer pair of parentheses (strip would also eat the last
+    parenthesis of an IN list)."""
+    text = expression.strip()
+    return text[1:-1] if text.startswith("(") and text.endswith(")") else text

@@ -267,3 +267,36 @@ def coverage(con: duckdb.DuckDBPyConnection, issues: Issues, rows_by_file: dict[
                 "[events]) in a copy of the profile",
             )
         )
+
+
+_FIX_HINTS = {
+    "allowed": " Source column {where}: map each source value onto the contract's in [values.{column}] of a "
+    "copy of the profile.",
+    "type": " Source column {where}: check that it holds this, or give a [values.{column}] map.",
+    "required": " Source column {where}: check that the profile names the source column that holds it.",
+}
+
+
+def name_the_fix(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
+    """Each value problem of a contract column the profile maps from a source column also names
+    that column and the profile key that fixes it (the contract's rule alone names neither)."""
+    for column, where in _mapped_from(profile).items():
+        for kind, hint in _FIX_HINTS.items():
+            con.execute(
+                "UPDATE issues SET message = message || CASE WHEN message LIKE '%.' THEN '' ELSE '.' END || $hint "
+                "WHERE rule LIKE $kind || ':%' AND "
+                "(rule LIKE '%.' || $column)",
+                {"hint": hint.format(where=where, column=column), "kind": kind, "column": column},
+            )
+
+
+def _mapped_from(profile: Profile) -> dict[str, str]:
+    """Contract column -> where the profile maps it from, e.g. "TRT01P ([adsl] arm)"."""
+    columns = {c for table in TABLES for c in contract_columns(table)}
+    found: dict[str, str] = {}
+    for section, entries in profile.sections.items():
+        if isinstance(entries, dict):
+            for key, value in entries.items():
+                if key in columns and isinstance(value, str) and value and key not in found:
+                    found[key] = f"{value} ([{section}] {key})"
+    return found

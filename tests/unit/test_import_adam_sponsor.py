@@ -452,3 +452,20 @@ def test_data_that_do_not_say_whether_they_are_synthetic_are_asked(sponsor, tmp_
         assert con.execute("SELECT synthetic FROM dataset_info").fetchall() == [(True,)]
     finally:
         con.close()
+
+
+def test_a_screen_failure_left_in_is_refused_with_the_column_and_key_that_fix_it(sponsor, tmp_path):
+    """Without the population filter the screen failure comes in: its arm is named with the ADSL
+    variable it came from and the profile keys that fix it; every dataset is still checked."""
+    profile, sources = sponsor
+    text = profile.read_text(encoding="utf-8").replace('require = { ITTFL = "Y" }', "require = {}")
+    edited = profile.with_name("everyone.toml")
+    edited.write_text(text, encoding="utf-8")
+    report = run_import(edited, sources, tmp_path / "out.duckdb", Options(synthetic=False), progress=lambda _: None)
+    assert not report.imported
+    arm = next(r for r in report.rules if r.rule == "allowed:patients.arm")
+    assert arm.values == ("SCREEN FAILURE",)
+    assert arm.message == (
+        "patients.arm has values the contract does not allow: arm IN ('stent', 'medical'). Source column TRT01P "
+        "([adsl] arm): map each source value onto the contract's in [values.arm] of a copy of the profile."
+    )
