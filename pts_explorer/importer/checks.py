@@ -59,6 +59,8 @@ def cast(column: str, dtype: str, decimal_separator: str = ".") -> str:
     if family == "number":
         text = f"replace({column}, ',', '.')" if decimal_separator == "," else column
         return f"try_cast({text} AS {dtype})"
+    if family == "date":
+        return f"pts_date({column})"  # ISO, the profile's [dates] formats, partial dates (formats.base.date_macro)
     return f"try_cast({column} AS {dtype})" if family != "text" else column
 
 

@@ -106,8 +106,9 @@ def _parse(data: dict[str, Any], path: Path, formats: tuple[str, ...]) -> Profil
 
 
 def _check_names(profile: Profile) -> None:
-    """Every source column a profile names must be a plain identifier (it becomes quoted SQL)."""
+    """Every source column a profile names must be a plain identifier (it becomes quoted SQL); ""
+    maps nothing (the contract column stays empty, or comes from elsewhere)."""
     for section in ("tables", "adsl", "fields", "ae", "adverse_events"):
         for key, value in profile.section(section).items():
-            if section != "adverse_events" or key != "instrument":
+            if (section != "adverse_events" or key != "instrument") and value != "":
                 identifier(value, f"[{section}] {key}")

@@ -469,3 +469,71 @@ def test_a_screen_failure_left_in_is_refused_with_the_column_and_key_that_fix_it
         "patients.arm has values the contract does not allow: arm IN ('stent', 'medical'). Source column TRT01P "
         "([adsl] arm): map each source value onto the contract's in [values.arm] of a copy of the profile."
     )
+
+
+def _date9(value: object) -> str:
+    return "" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%d%b%Y").upper()
+
+
+def test_a_csv_delivery_with_date9_text_partial_dates_and_a_dvt_date(tmp_path):
+    """The same trial as CSV files a data manager exported from SAS: dates as DATE9. text
+    ("10JAN2022"), an AE start known only to the month ("2022-04"), and the DVT's date instead of
+    the months since it."""
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    adsl = _adsl().drop(columns=["DVTMON", "TRTSDTM"])
+    randdt = {s[0]: START + dt.timedelta(days=s[8]) for s in SUBJECTS if s[8] is not None}
+    adsl["DVTDT"] = [
+        _date9(randdt[u] - dt.timedelta(days=430 + 31 * i)) if u in randdt else "" for i, u in enumerate(adsl.USUBJID)
+    ]
+    for column in ("RANDDT", "LSTALVDT", "DTHDT", "PROCDT"):
+        adsl[column] = adsl[column].map(_date9)
+    vil, vcss = _adqs()
+    adae = _adae()
+    partial = adae.AEDECOD == "Stent thrombosis"
+    adae["ASTDT"] = adae.ASTDT.map(_date9)
+    adae.loc[partial, "ASTDT"] = "2022-04"
+    for name, frame in (("adsl", adsl), ("adqsvil", vil), ("adqsvcss", vcss), ("adae", adae)):
+        if "ADT" in frame:
+            frame = frame.assign(ADT=frame.ADT.map(_date9))
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    text = SPONSOR_PROFILE.replace('months_since_dvt = "DVTMON"', 'months_since_dvt = ""\ndvt_date = "DVTDT"')
+    text += '\n[dates]\nformats = ["%d%b%Y"]\npartial = "first"\n'
+    profile = tmp_path / "csv.toml"
+    profile.write_text(text, encoding="utf-8")
+
+    out = tmp_path / "out.duckdb"
+    report = run_import(profile, sorted(folder.iterdir()), out, Options(synthetic=False), progress=lambda _: None)
+    assert report.imported, report.text()
+    got = _tables(out)
+    itt = [(i, s) for i, s in enumerate(SUBJECTS) if s[2] == "Y"]
+    assert dict(zip(got["patients"].patient_id, got["patients"].months_since_dvt, strict=True)) == {
+        s[0]: (430 + 31 * i) * 10_000 // 304_375 for i, s in itt
+    }
+    thrombosis = got["events"][got["events"].event_type == "stent_thrombosis"]
+    subject = next(u for u, t, _d, _s in AE_ROWS if t == "Stent thrombosis")
+    assert list(zip(thrombosis.patient_id, thrombosis.event_day, strict=True)) == [
+        (subject, (dt.date(2022, 4, 1) - randdt[subject]).days)
+    ]
+    warned = [r for r in report.rules if r.rule == "partial:adae.ASTDT"]
+    assert [(r.count, r.values) for r in warned] == [(1, ("2022-04",))]
+
+
+def test_a_partial_date_is_refused_unless_the_profile_completes_it(tmp_path, sponsor):
+    profile, sources = sponsor
+    adae = _adae()
+    adae["ASTDT"] = adae.ASTDT.map(lambda d: "" if d is None else d.isoformat())
+    adae.loc[adae.AEDECOD == "Stent thrombosis", "ASTDT"] = "2022-04"
+    folder = sources[0].parent
+    (folder / "adae.xpt").unlink()
+    adae.to_csv(folder / "adae.csv", index=False)
+    report = run_import(
+        profile, sorted(folder.iterdir()), tmp_path / "o.duckdb", Options(synthetic=False), progress=lambda _: None
+    )
+    assert not report.imported
+    refused = next(r for r in report.rules if r.rule == "type:adae.ASTDT")
+    assert (refused.count, refused.values) == (1, ("2022-04",))
+    assert refused.message == (
+        "ASTDT is a partial date (no day): the contract needs the day. Complete it in the source, or set [dates] "
+        'partial = "first" (or "middle") in a copy of the profile to complete it and count each as a warning'
+    )

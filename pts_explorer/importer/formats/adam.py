@@ -71,9 +71,8 @@ class AdamMapper(Mapper):
             return
         # Every dataset is checked even when ADSL lacks columns: a missing column maps to empty.
         self.require_adsl_columns(adsl)
-        self.check_dates(
-            adsl, [self.v[k] for k in ("enrolled_on", "last_contact_date", "death_date", "procedure_date")]
-        )
+        dates = ("enrolled_on", "last_contact_date", "death_date", "procedure_date")
+        self.check_dates(adsl, [*(self.v[k] for k in dates), self.profile.variable("adsl", "dvt_date")])
         adsl = self._population(adsl)
         study_ids = f"SELECT DISTINCT {self.adsl(adsl, 'study_id')} AS study_id FROM {adsl.table}"
         self.add_studies(study_ids, self.profile.section("study"), adsl.file)
@@ -182,6 +181,12 @@ class AdamMapper(Mapper):
             "enrolled_on",
         )
         select = {c: self.adsl(adsl, c) for c in plain}
+        if dvt := self.profile.variable("adsl", "dvt_date"):
+            # Months since the DVT from its date, when the data give the date rather than the months.
+            days = day_between(_ref(adsl, dvt), self.adsl(adsl, "enrolled_on"))
+            select["months_since_dvt"] = (
+                f"coalesce({select['months_since_dvt']}, CAST(floor({days} / 30.4375) AS INTEGER))"
+            )
         for column in ("arm", "sex", "limb_side", "obstruction_site", *plain):
             # A coded column (one with a [values.<column>] map) is matched without case.
             if (values := _upper_keys(self.profile.values(column))) or column not in plain:

@@ -10,6 +10,7 @@ beside this one (contract, adam, redcap), its built-in profile beside that (<nam
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -21,7 +22,7 @@ import pandas as pd
 
 from pts_explorer import validation, vocab
 from pts_explorer.importer.issues import ERROR, Funnel, Issue, Issues
-from pts_explorer.importer.profiles import Profile
+from pts_explorer.importer.profiles import Profile, ProfileError
 from pts_explorer.importer.readers import Staged
 
 TABLES = vocab.CONTRACT_TABLES
@@ -69,6 +70,7 @@ class Mapper:
         self.profile = profile
         self.issues = issues
         self.funnel = Funnel(con)  # where each source's records went (issues.Funnel)
+        date_macro(con, profile)
 
     def run(self, facts: DatasetFacts) -> None:
         raise NotImplementedError
@@ -198,18 +200,30 @@ class Mapper:
         self.create("studies", select, f"FROM ({ids_sql}) AS ids", b)
 
     def check_dates(self, src: Staged, variables: list[str | None]) -> None:
-        """Source dates that are not dates: the days computed from them would silently be empty."""
+        """Source dates that are not dates: the days computed from them would silently be empty. A
+        partial date is refused unless [dates] partial completes it, and then counted as a warning."""
+        partial = str(self.profile.section("dates").get("partial", "refuse"))
         for variable in filter(None, variables):
             ref = src.ref(variable)
             if ref is None:
                 continue
             b = Bind()
+            is_partial = f"(regexp_matches({ref}, '{_MONTH_ONLY}') OR regexp_matches({ref}, '{_YEAR_ONLY}'))"
             self.con.execute(
                 f"INSERT INTO issues SELECT 'error', {b('type:' + src.name + '.' + variable)}, _file, _line, '', "
-                f"{b(variable)}, {ref}, {b(f'{variable} is not a date (YYYY-MM-DD)')} FROM {src.table} "
-                f"WHERE {ref} IS NOT NULL AND try_cast({ref} AS DATE) IS NULL",
+                f"{b(variable)}, {ref}, CASE WHEN {is_partial} THEN {b(PARTIAL_MESSAGE.format(variable=variable))} "
+                f"ELSE {b(DATE_MESSAGE.format(variable=variable))} END FROM {src.table} "
+                f"WHERE {ref} IS NOT NULL AND pts_date({ref}) IS NULL",
                 b.params,
             )
+            if partial != "refuse":
+                b = Bind()
+                self.con.execute(
+                    f"INSERT INTO issues SELECT 'warning', {b('partial:' + src.name + '.' + variable)}, _file, _line, "
+                    f"'', {b(variable)}, {ref}, {b(f'partial date completed to the {partial} day ([dates] partial)')} "
+                    f"FROM {src.table} WHERE {ref} IS NOT NULL AND {is_partial}",
+                    b.params,
+                )
 
     def require_columns(self, src: Staged, wanted: Mapping[str, str | None], what: str) -> bool:
         """Every named source column is present; the missing ones are one error."""
@@ -228,8 +242,51 @@ class Mapper:
         return not missing
 
 
+DATE_MESSAGE = (
+    "{variable} is not a date: ISO 8601 (2021-12-09) is read, and any format listed in [dates] formats of a copy "
+    'of the profile (e.g. "%d%b%Y" for 09DEC2021)'
+)
+PARTIAL_MESSAGE = (
+    "{variable} is a partial date (no day): the contract needs the day. Complete it in the source, or set [dates] "
+    'partial = "first" (or "middle") in a copy of the profile to complete it and count each as a warning'
+)
+
+
 def day_between(start: str, end: str) -> str:
-    return f"date_diff('day', try_cast({start} AS DATE), try_cast({end} AS DATE))"
+    return f"date_diff('day', pts_date({start}), pts_date({end}))"
+
+
+_DATE_FORMAT = re.compile(r"^(%[dmbByYjHMS]|[-/.: T])+$")
+PARTIAL_DATES = {"refuse": None, "first": ("-01", "-01-01"), "middle": ("-15", "-07-01")}
+_MONTH_ONLY, _YEAR_ONLY = r"^\d{4}-\d{2}$", r"^\d{4}$"
+
+
+def date_macro(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
+    """`pts_date(text)`: a source date as a DATE. ISO 8601 (with or without a time), then the
+    profile's [dates] formats (strptime codes, e.g. "%d%b%Y" for SAS DATE9. text "09DEC2021"),
+    then, when [dates] partial is "first" or "middle", a partial ISO date ("2021-03", "2021")
+    completed to that day; else NULL, which the mappers' date checks report."""
+    section = profile.section("dates")
+    formats = [str(f) for f in section.get("formats", [])]
+    for fmt in formats:
+        if not _DATE_FORMAT.match(fmt):
+            raise ProfileError(f"[dates] formats: {fmt!r} is not a date format (strptime codes such as %d%b%Y)")
+    partial = str(section.get("partial", "refuse"))
+    if partial not in PARTIAL_DATES:
+        raise ProfileError(f"[dates] partial must be one of {', '.join(PARTIAL_DATES)}, not {partial!r}")
+    parts = [
+        "try_cast(x AS DATE)",
+        "CASE WHEN regexp_matches(x, '^\\d{4}-\\d{2}-\\d{2}[T ]') THEN try_cast(left(x, 10) AS DATE) END",
+    ]
+    if formats:
+        listed = ", ".join("'" + f + "'" for f in formats)  # checked above: no quote can occur
+        parts.append(f"CAST(try_strptime(x, [{listed}]) AS DATE)")
+    if fill := PARTIAL_DATES[partial]:
+        parts.append(
+            f"CASE WHEN regexp_matches(x, '{_MONTH_ONLY}') THEN try_cast(x || '{fill[0]}' AS DATE) "
+            f"WHEN regexp_matches(x, '{_YEAR_ONLY}') THEN try_cast(x || '{fill[1]}' AS DATE) END"
+        )
+    con.execute(f"CREATE OR REPLACE MACRO pts_date(x) AS coalesce({', '.join(parts)})")
 
 
 def _ref(staged: Staged, column: str | None) -> str:
