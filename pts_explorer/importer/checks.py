@@ -302,3 +302,37 @@ def _mapped_from(profile: Profile) -> dict[str, str]:
                 if key in columns and isinstance(value, str) and value and key not in found:
                     found[key] = f"{value} ([{section}] {key})"
     return found
+
+
+HEALED = (
+    "WITH seq AS (SELECT patient_id, visit_month, visit_day, ulcer_present, lag(ulcer_present) OVER "
+    "(PARTITION BY patient_id ORDER BY visit_month) AS before, lag(visit_day) OVER (PARTITION BY patient_id "
+    "ORDER BY visit_month) AS day_before FROM visits) "
+    "SELECT patient_id, visit_month, visit_day, day_before FROM seq WHERE before AND NOT ulcer_present"
+)
+
+
+def ulcer_healing(con: duckdb.DuckDBPyConnection, issues: Issues, profile: Profile) -> None:
+    """Trials keep ulcer healing in the visits (ulcer status per visit) more often than as an event.
+    With [derive] ulcer_healed = true an ulcer_healed event is added at each visit that finds healed
+    an ulcer the visit before had (on that visit's day: the healing happened by then); without it,
+    visits that show healing with no healing event between the two visits are a warning naming the
+    key, so Durability's healing curve is never silently empty."""
+    derive = profile.section("derive").get("ulcer_healed") is True
+    if derive:
+        con.execute(
+            f"INSERT INTO events BY NAME SELECT h.patient_id, h.visit_day AS event_day, 'ulcer_healed' AS event_type, "
+            f"FALSE AS serious, '(derived from visits)' AS _file, NULL::BIGINT AS _line FROM ({HEALED}) AS h"
+        )
+        return
+    con.execute(
+        f"INSERT INTO issues SELECT 'warning', 'events:healing', '(visits)', NULL, h.patient_id || ' / month ' || "
+        f"h.visit_month, 'ulcer_present', 'false', $message FROM ({HEALED}) AS h WHERE NOT EXISTS (SELECT 1 FROM "
+        "events AS e WHERE e.patient_id = h.patient_id AND e.event_type = 'ulcer_healed' AND e.event_day > "
+        "h.day_before AND e.event_day <= h.visit_day)",
+        {
+            "message": "the visits show this ulcer healed, but no ulcer_healed event lies between the two visits: "
+            "map the healing event (an AE term, parameter or field), or set [derive] ulcer_healed = true in a copy "
+            "of the profile to derive it from the visits' ulcer status"
+        },
+    )

@@ -75,6 +75,7 @@ def run_import(
         checks.type_tables(con, issues, chosen.csv.decimal_separator)
         checks.synthetic_stated(con, issues)
         checks.unscheduled_visits(con, issues)
+        checks.ulcer_healing(con, issues, chosen)
         checks.contract_rules(con, issues)
         checks.coverage(con, issues, rows_by_file)
         checks.name_the_fix(con, chosen)

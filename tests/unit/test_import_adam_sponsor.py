@@ -537,3 +537,22 @@ def test_a_partial_date_is_refused_unless_the_profile_completes_it(tmp_path, spo
         "ASTDT is a partial date (no day): the contract needs the day. Complete it in the source, or set [dates] "
         'partial = "first" (or "middle") in a copy of the profile to complete it and count each as a warning'
     )
+
+
+def test_healing_shown_by_the_visits_is_warned_or_derived(sponsor, tmp_path):
+    """Subject 3's ulcer is present to month 3 and gone at month 6, and ADAE holds no healing (trials
+    keep it in the visits): a warning names the key; with it, the event is derived on the month-6 day."""
+    profile, sources = sponsor
+    healed = SUBJECTS[2][0]
+    report = run_import(profile, sources, tmp_path / "a.duckdb", Options(synthetic=False), progress=lambda _: None)
+    warned = [r for r in report.rules if r.rule == "events:healing"]
+    assert [(r.count, r.severity) for r in warned] == [(1, "warning")]
+    assert report.issues.loc[report.issues.rule == "events:healing", "record"].tolist() == [f"{healed} / month 6"]
+
+    edited = _with(profile, "\n[derive]\nulcer_healed = true\n")
+    out = tmp_path / "b.duckdb"
+    report = run_import(edited, sources, out, Options(synthetic=False), progress=lambda _: None)
+    assert report.imported and not [r for r in report.rules if r.rule == "events:healing"]
+    events = _tables(out)["events"]
+    got = events[events.event_type == "ulcer_healed"]
+    assert list(zip(got.patient_id, got.event_day, strict=True)) == [(healed, 6 * 30)]
