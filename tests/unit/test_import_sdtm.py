@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pyreadstat
+import pytest
 
 from pts_explorer import db
 from pts_explorer.config import PROJECT_ROOT
@@ -66,6 +67,9 @@ VEN301,DM,VEN301-102-0003,,,OBSTSITE,Most Proximal Obstruction,EXTERNAL ILIAC VE
 VEN301,DM,VEN301-102-0003,,,STENPCT,Stenosis (%),100
 VEN301,DM,VEN301-102-0003,,,LESLENMM,Lesion Length (mm),140
 VEN301,DM,VEN301-102-0003,,,CEAPBL,Baseline CEAP Clinical Class,C6
+VEN301,DM,VEN301-101-0001,,,ITT,Intent to Treat Population Flag,Y
+VEN301,DM,VEN301-101-0002,,,ITT,Intent to Treat Population Flag,Y
+VEN301,DM,VEN301-102-0003,,,ITT,Intent to Treat Population Flag,Y
 VEN301,DM,VEN301-102-0004,,,BMI,Body Mass Index,29.0
 VEN301,DM,VEN301-102-0004,,,INDEXLAT,Index Limb Laterality,LEFT
 """
@@ -191,14 +195,30 @@ def _datasets() -> dict[str, pd.DataFrame]:
     return {name: _frame(text) for name, text in texts.items()} | {"QS": _qs()}
 
 
-def _write(datasets: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
+def _write(datasets: dict[str, pd.DataFrame], folder: Path, kind: str = "xpt") -> list[Path]:
+    """The datasets as SAS transport files, or as the CSV files a SAS export writes."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, frame in datasets.items():
-        path = folder / f"{name.lower()}.xpt"
-        pyreadstat.write_xport(frame, str(path), table_name=name, file_format_version=5)
+        path = folder / f"{name.lower()}.{kind}"
+        if kind == "xpt":
+            pyreadstat.write_xport(frame, str(path), table_name=name, file_format_version=5)
+        else:
+            frame.to_csv(path, index=False)
         paths.append(path)
     return paths
+
+
+def _profile(tmp_path: Path, **edits: str) -> Path:
+    """A copy of the built-in sdtm profile with lines replaced (old line start -> new line)."""
+    lines = FORMATS["sdtm"].profile.read_text(encoding="utf-8").splitlines()
+    for old, new in edits.items():
+        hits = [i for i, line in enumerate(lines) if line.startswith(old)]
+        assert len(hits) == 1, old
+        lines[hits[0]] = new
+    path = tmp_path / "my_sdtm.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def _rows(path: Path, sql: str) -> list[tuple]:
@@ -299,10 +319,11 @@ PATIENT_COLUMNS = (
 VISIT_COLUMNS = f"patient_id, visit_month, visit_day, {', '.join(ITEMS)}, ulcer_present, vcss"
 
 
-def test_a_pts_trial_in_sdtm_imports_faithfully(tmp_path):
+@pytest.mark.parametrize("kind", ["xpt", "csv"])
+def test_a_pts_trial_in_sdtm_imports_faithfully(kind, tmp_path):
     sets = _datasets()
     out = tmp_path / "trial.duckdb"
-    report = run_import("sdtm", _write(sets, tmp_path / "sdtm"), out, progress=lambda _: None)
+    report = run_import("sdtm", _write(sets, tmp_path / "sdtm", kind), out, progress=lambda _: None)
     assert report.imported and report.errors == 0, report.text()
     expected = _expected(sets)
     assert _rows(out, f"SELECT {PATIENT_COLUMNS} FROM patients ORDER BY ALL") == expected["patients"]
@@ -324,17 +345,21 @@ def test_a_pts_trial_in_sdtm_imports_faithfully(tmp_path):
     ]
     warnings = report.issues[report.issues.severity == "warning"]
     unscheduled = warnings[warnings.rule == "sdtm:unscheduled"]
-    # 11 items and the ulcer each: 0001's screening sheet (not flagged), 0003's unscheduled visit
+    # 11 items and the ulcer each: 0001's screening sheet (not flagged), 0003's unscheduled visit, with
+    # VISITNUM as the source gives it (a transport file's 0 is read as 0; pandas writes 0.0 in CSV)
+    text = (lambda x: f"{x:g}") if kind == "xpt" else str
     assert (
         sorted(zip(unscheduled.record, unscheduled.value, strict=True))
-        == [("VEN301-101-0001", "SCREENING (VISITNUM 0)")] * 12
+        == [("VEN301-101-0001", f"SCREENING (VISITNUM {text(0.0)})")] * 12
         + [("VEN301-102-0003", "UNSCHEDULED 1.1 (VISITNUM 3.1)")] * 12
     )
     assert list(warnings[warnings.rule == "sdtm:ae_term"].value) == ["HEADACHE", "NASOPHARYNGITIS"]
     retest = warnings[warnings.rule == "sdtm:retest"]
-    assert list(zip(retest.record, retest.value, strict=True)) == [("VEN301-102-0003 / MONTH 6", "VILPAIN = 1")]
+    assert list(zip(retest.record, retest.value, strict=True)) == [
+        ("VEN301-102-0003 / MONTH 6", f"VILPAIN = {text(1.0)}")
+    ]
     population = warnings[warnings.rule == "sdtm:population"]
-    assert list(population.value) == ["Screen Failure"] and list(population.file) == ["dm.xpt"]
+    assert list(population.value) == ["Screen Failure"] and list(population.file) == [f"dm.{kind}"]
 
 
 def _funnel(sources: list[Path], profile: str = "sdtm") -> list[tuple]:
@@ -352,6 +377,8 @@ def test_every_record_set_aside_is_counted_in_the_funnel(tmp_path):
     funnel = _funnel(_write(_datasets(), tmp_path))
     assert funnel == [
         ("dm.xpt", "population: arm left out ([population] exclude_arms)", 1, True),
+        ("suppdm.xpt", "subject left out of the population", 2, True),
+        ("suppdm.xpt", "QNAM not mapped ([qualifiers])", 3, False),  # the ITT flags
         # QS of the screen failure: its sheet (11 items, ulcer, total).
         ("qs.xpt", "subject left out of the population", 13, True),
         ("qs.xpt", "test not mapped ([qs.testcd])", 2, False),  # EQ-5D
@@ -498,4 +525,76 @@ def test_the_cdisc_pilot_alzheimer_study_is_refused_naming_what_a_pts_study_need
     assert list(left_out.message) == [
         f"{n:,} subject(s) left out of the population (arm in [population] exclude_arms, or no RFSTDTC with "
         "[population] exclude_blank_reference_date); their records in other datasets are not imported"
+    ]
+
+
+def _months(start: str, end: str) -> int:
+    """Whole months from one ISO date to another."""
+    a, b = date.fromisoformat(start), date.fromisoformat(end[:10])
+    return (b.year - a.year) * 12 + b.month - a.month - (b.day < a.day)
+
+
+def test_profile_keys_for_population_flag_dvt_date_visit_text_and_an_early_baseline(tmp_path):
+    sets = _datasets()
+    supp = sets["SUPPDM"]
+    supp.loc[(supp.USUBJID == "VEN301-101-0002") & (supp.QNAM == "ITT"), "QVAL"] = "N"
+    dvt = {"VEN301-101-0001": "2019-08-14", "VEN301-101-0002": "2018-03-30", "VEN301-102-0003": "2020-08-21"}
+    supp.loc[supp.QNAM == "DVTMON", "QVAL"] = supp.loc[supp.QNAM == "DVTMON", "USUBJID"].map(dvt)
+    supp.loc[supp.QNAM == "DVTMON", "QNAM"] = "DVTDTC"
+    qs = sets["QS"]
+    early = (qs.USUBJID == "VEN301-101-0001") & (qs.VISIT == "BASELINE")
+    qs.loc[early, "QSDTC"] = "2021-02-28"  # two days before RFSTDTC
+    sources = _write(sets, tmp_path / "sdtm")
+    report = run_import("sdtm", sources, tmp_path / "refused.duckdb", progress=lambda _: None)
+    refused = report.issues[report.issues.rule == "sdtm:baseline_day"]
+    assert (
+        not report.imported and sorted(set(refused.value)) == ["2021-02-28"] and len(refused) == 13
+    )  # 11 items, ulcer, VCSS
+    assert set(refused.message) == {
+        "baseline record dated before the reference date RFSTDTC (a negative study day): set [dates] "
+        'baseline_before_reference = "day0" in a copy of the profile to hold it on day 0'
+    }
+    profile = _profile(
+        tmp_path,
+        **{
+            "# flag_qnam": 'flag_qnam = "ITT"',
+            "months_since_dvt =": "",
+            "# dvt_date": 'dvt_date = "DVTDTC"',
+            "baseline_before_reference =": 'baseline_before_reference = "day0"',
+            "VISITNUM =": 'VISIT = { "BASELINE" = 0, "MONTH 1" = 1, "MONTH 3" = 3, "MONTH 6" = 6 }',
+        },
+    )
+    out = tmp_path / "trial.duckdb"
+    report = run_import(profile, sources, out, progress=lambda _: None)
+    assert report.imported, report.text()
+    dm = sets["DM"].set_index("USUBJID").RFSTDTC
+    kept = ["VEN301-101-0001", "VEN301-102-0003"]  # 0002 is not ITT, 0004 a screen failure
+    assert _rows(out, "SELECT patient_id, months_since_dvt FROM patients ORDER BY 1") == [
+        (p, _months(dvt[p], dm[p])) for p in kept
+    ]
+    assert _rows(out, "SELECT patient_id, visit_month, visit_day FROM visits WHERE visit_month = 0 ORDER BY 1") == [
+        ("VEN301-101-0001", 0, 0),
+        ("VEN301-102-0003", 0, 0),
+    ]
+    held = report.issues[report.issues.rule == "sdtm:baseline_day"]
+    assert list(held.message) == [
+        '13 baseline record(s) dated before RFSTDTC held on day 0 ([dates] baseline_before_reference = "day0")'
+    ]
+    population = report.issues[report.issues.rule == "sdtm:population"]
+    assert list(population.value) == ["COMPRESSION + ANTICOAGULATION, Screen Failure"]
+
+
+def test_a_death_date_in_dm_that_disagrees_with_ds_is_refused(tmp_path):
+    sets = _datasets()
+    sets["DM"].loc[sets["DM"].USUBJID == "VEN301-101-0002", "DTHDTC"] = "2021-11-01"
+    report = run_import("sdtm", _write(sets, tmp_path), tmp_path / "out.duckdb", progress=lambda _: None)
+    assert not report.imported
+    death = report.issues[report.issues.rule == "sdtm:death_date"]
+    assert list(zip(death.record, death.value, death.message, strict=True)) == [
+        (
+            "VEN301-101-0002",
+            "2021-11-01 / 2021-11-02",
+            "DM.DTHDTC ([dm] death_date) differs from the death date in DS (DS.DSSTDTC ([ds] date)): correct one "
+            "of them",
+        )
     ]

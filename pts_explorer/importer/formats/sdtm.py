@@ -342,20 +342,31 @@ class SdtmMapper(Mapper):
         population = self.profile.section("population")
         excluded = [str(a).upper() for a in population.get("exclude_arms", [])]
         blank = bool(population.get("exclude_blank_reference_date", False))
+        flag = str(population["flag_qnam"]).upper() if population.get("flag_qnam") else None
+        reference = self.names["dm"].get("enrolled_on", "reference date")
         self._check_dates("dm", "enrolled_on")
         self.con.execute(
             "CREATE OR REPLACE TABLE sdtm_dm AS SELECT *, CASE WHEN list_contains($arms, upper(arm)) THEN 1 "
-            "WHEN $blank AND enrolled_on IS NULL THEN 2 END AS step FROM sdtm_dm",
-            {"arms": excluded, "blank": blank},
+            "WHEN $blank AND enrolled_on IS NULL THEN 2 WHEN $flag IS NOT NULL AND patient_id NOT IN (SELECT "
+            "subject FROM sdtm_suppdm WHERE upper(qnam) = $flag AND upper(qval) = 'Y') THEN 3 END AS step FROM sdtm_dm",
+            {"arms": excluded, "blank": blank, "flag": flag},
         )
         self._drop_steps(
             "sdtm_dm",
-            [("population: arm left out ([population] exclude_arms)", True), ("population: no RFSTDTC", True)],
+            [
+                ("population: arm left out ([population] exclude_arms)", True),
+                (f"population: no {reference} ([population] exclude_blank_reference_date)", True),
+                (f"population: {self.labels['suppdm']} QNAM {flag} is not Y ([population] flag_qnam)", True),
+            ],
         )
         for file, arms, n in self.con.execute(
             "SELECT _file, string_agg(DISTINCT coalesce(arm, '(blank)'), ', ' ORDER BY coalesce(arm, '(blank)')), "
             "count(*) FROM sdtm_dm WHERE step IS NOT NULL GROUP BY 1 ORDER BY 1"
         ).fetchall():
+            rules = (
+                f"arm in [population] exclude_arms, or no {reference} with [population] exclude_blank_reference_date"
+            )
+            rules += f", or QNAM {flag} not Y with [population] flag_qnam" if flag else ""
             self.issues.add(
                 Issue(
                     WARNING,
@@ -365,9 +376,8 @@ class SdtmMapper(Mapper):
                     "",
                     self.names["dm"].get("arm", ""),
                     str(arms),
-                    f"{n:,} subject(s) left out of the population (arm in [population] exclude_arms, or no "
-                    f"{self.names['dm'].get('enrolled_on', 'reference date')} with [population] "
-                    "exclude_blank_reference_date); their records in other datasets are not imported",
+                    f"{n:,} subject(s) left out of the population ({rules}); their records in other datasets are "
+                    "not imported",
                 )
             )
         self.con.execute(
@@ -448,8 +458,25 @@ class SdtmMapper(Mapper):
             joins.append("LEFT JOIN sdtm_quals AS s ON s.subject = d.patient_id")
         return select, " ".join(joins)
 
+    def _supp_funnel(self, role: str, qnams: list[str], key: str) -> None:
+        """The SUPP-- records no rule reads, counted: those of subjects left out, and QNAMs not mapped."""
+        self.con.execute(
+            f"CREATE OR REPLACE TABLE sdtm_{role}_steps AS SELECT _file, CASE WHEN subject IN (SELECT patient_id "
+            "FROM sdtm_left_out) THEN 1 WHEN NOT list_contains($qnams, upper(qnam)) THEN 2 END AS step "
+            f"FROM sdtm_{role}",
+            {"qnams": [q.upper() for q in qnams]},
+        )
+        self._drop_steps(
+            f"sdtm_{role}_steps",
+            [("subject left out of the population", True), (f"QNAM not mapped ({key})", False)],
+        )
+
     def _patients(self, suppdm: bool) -> None:
         quals, joins = self._qualifiers(suppdm)
+        if suppdm:
+            qnams = [str(v) for v in self.profile.section("qualifiers").values() if "." not in str(v)]
+            flag = self.profile.section("population").get("flag_qnam")
+            self._supp_funnel("suppdm", [*qnams, str(flag)] if flag else qnams, "[qualifiers]")
         self.con.execute(
             f"CREATE OR REPLACE TABLE sdtm_patients AS SELECT d.*, "
             f"{', '.join(f'{expr} AS q_{c}' for c, expr in quals.items()) or 'NULL AS q_none'} "
@@ -578,7 +605,8 @@ class SdtmMapper(Mapper):
             "WHERE step IS NOT NULL"
         )
         self.con.execute(
-            "UPDATE sdtm_qsr SET step = CASE WHEN value = kept_value THEN 7 ELSE 8 END "
+            "UPDATE sdtm_qsr SET step = CASE WHEN coalesce(try_cast(value AS DOUBLE) = try_cast(kept_value AS DOUBLE), "
+            "value = kept_value) THEN 7 ELSE 8 END "
             "WHERE step IS NULL AND latest > 1"
         )
         if retest != "last":
@@ -646,6 +674,18 @@ class SdtmMapper(Mapper):
             f"CREATE OR REPLACE TABLE sdtm_qsr AS SELECT q.*, date_diff('day', {self._date('s.enrolled_on')}, "
             "q.on_date) AS day FROM sdtm_qsr AS q LEFT JOIN sdtm_subjects AS s ON s.patient_id = q.subject"
         )
+        self._issues(
+            ERROR,
+            "sdtm:visit_date",
+            "sdtm_qsr",
+            "subject || ' / ' || coalesce(visit, visitnum, '')",
+            "qs",
+            "date",
+            "test_code",
+            f"no date for this record: {self._var('qs', 'date')} is blank and no SV record of the visit gives "
+            "one ([sv] date)",
+            "step IS NULL AND on_date IS NULL",
+        )
         early = "step IS NULL AND month = 0 AND day < 0"
         if rule == "day0":
             for file, n in self.con.execute(
@@ -700,6 +740,8 @@ class SdtmMapper(Mapper):
             f"FROM {source} GROUP BY ALL",
             b.params,
         )
+        if supppr:
+            self._supp_funnel("supppr", list(fields.values()), "[procedure]")
         b = Bind()
         flags = self._upper_values("flag")
         enrolled = self._date("s.enrolled_on")
@@ -715,7 +757,8 @@ class SdtmMapper(Mapper):
             else:
                 select[column] = f"q.{column}"
         join = (
-            "LEFT JOIN sdtm_prq AS q ON q.subject = p.subject AND (q.idvarval IS NULL OR q.idvarval = p.sequence) "
+            "LEFT JOIN sdtm_prq AS q ON q.subject = p.subject AND (q.idvarval IS NULL OR q.idvarval = p.sequence OR "
+            "try_cast(q.idvarval AS DOUBLE) = try_cast(p.sequence AS DOUBLE)) "
             "LEFT JOIN sdtm_subjects AS s ON s.patient_id = p.subject"
         )
         self.create("procedures", select, f"FROM sdtm_prr AS p {join} WHERE p.step IS NULL AND p.is_index", b)
