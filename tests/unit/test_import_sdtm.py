@@ -598,3 +598,39 @@ def test_a_death_date_in_dm_that_disagrees_with_ds_is_refused(tmp_path):
             "of them",
         )
     ]
+
+
+def test_a_value_outside_a_value_map_is_named_with_its_map(tmp_path):
+    """A third arm and a bilateral index limb: the contract cannot hold them, the profile can say
+    where they go (or leave the arm out)."""
+    sets = _datasets()
+    dm, supp = sets["DM"], sets["SUPPDM"]
+    dm.loc[dm.USUBJID == "VEN301-102-0003", "ARM"] = "CATHETER-DIRECTED THROMBOLYSIS"
+    supp.loc[(supp.USUBJID == "VEN301-101-0002") & (supp.QNAM == "INDEXLAT"), "QVAL"] = "BILATERAL"
+    report = run_import("sdtm", _write(sets, tmp_path), tmp_path / "out.duckdb", progress=lambda _: None)
+    assert not report.imported
+    named = report.issues[report.issues.rule.isin(["sdtm:values.arm", "sdtm:values.limb_side"])]
+    assert sorted(zip(named.file, named.record, named.column, named.value, named.message, strict=True)) == [
+        (
+            "dm.xpt",
+            "VEN301-101-0002",
+            "INDEXLAT",
+            "BILATERAL",
+            "SUPPDM.INDEXLAT ([qualifiers] limb_side): the value is not in [values.limb_side] (it maps LEFT, RIGHT); "
+            "add it there in a copy of the profile",
+        ),
+        (
+            "dm.xpt",
+            "VEN301-102-0003",
+            "ARM",
+            "CATHETER-DIRECTED THROMBOLYSIS",
+            "DM.ARM ([dm] arm): the value is not in [values.arm] (it maps PTA + STENT, COMPRESSION + "
+            "ANTICOAGULATION); add it there in a copy of the profile (stent or medical), or leave the arm out with "
+            "[population] exclude_arms",
+        ),
+    ]
+    profile = _profile(
+        tmp_path, **{"exclude_arms =": 'exclude_arms = ["SCREEN FAILURE", "CATHETER-DIRECTED THROMBOLYSIS"]'}
+    )
+    report = run_import(profile, _write(sets, tmp_path), tmp_path / "out.duckdb", progress=lambda _: None)
+    assert list(report.issues[report.issues.rule.str.startswith("sdtm:values")].value) == ["BILATERAL"]

@@ -204,7 +204,8 @@ class SdtmMapper(Mapper):
 
     def _var(self, role: str, key: str) -> str:
         """How a message names a variable: DATASET.VARIABLE ([section] key)."""
-        return f"{self.labels[role]}.{self.names[role].get(key, '?')} ([{ROLE_KEYS[role][0]}] {key})"
+        section = ROLE_KEYS[role][0] if role in ROLE_KEYS else role
+        return f"{self.labels[role]}.{self.names[role].get(key, '?')} ([{section}] {key})"
 
     def _issues(
         self,
@@ -330,7 +331,8 @@ class SdtmMapper(Mapper):
             key,
             expr,
             f"{self._var(role, key) if key in self.names[role] else key}: the value is not in [values.{column}] "
-            f"(it maps {', '.join(mapping) or 'nothing'}); add it there in a copy of the profile",
+            f"(it maps {', '.join(mapping) or 'nothing'}); add it there in a copy of the profile"
+            + (" (stent or medical), or leave the arm out with [population] exclude_arms" if column == "arm" else ""),
             f"{only} AND {expr} IS NOT NULL AND NOT list_contains($keys, upper({expr}))",
             {"keys": list(mapping)} | ({"only_column": column} if "$only_column" in only else {}),
         )
@@ -420,6 +422,16 @@ class SdtmMapper(Mapper):
                     f"LEFT JOIN (SELECT {src.ref(subject)} AS subject, min({src.ref(variable)}) AS value FROM "
                     f"{src.table} GROUP BY 1) AS x{i} ON x{i}.subject = d.patient_id"
                 )
+                self.con.execute(
+                    f"INSERT INTO issues SELECT 'error', 'sdtm:qualifier_conflict', min(_file), min(_line), "
+                    f"{src.ref(subject)}, $variable, string_agg(DISTINCT {src.ref(variable)}, ', '), $message FROM "
+                    f"{src.table} GROUP BY {src.ref(subject)} HAVING count(DISTINCT {src.ref(variable)}) > 1",
+                    {
+                        "variable": variable,
+                        "message": f"more than one value of {source} for this subject "
+                        f"([qualifiers] {column} reads one per subject)",
+                    },
+                )
                 select[column] = f"x{i}.value"
                 continue
             b_params[f"q{i}"] = source.upper()
@@ -451,9 +463,9 @@ class SdtmMapper(Mapper):
             )
             self.con.execute(
                 "INSERT INTO issues SELECT 'error', 'sdtm:qualifier_conflict', min(_file), min(_line), subject, "
-                f"'QVAL', string_agg(DISTINCT qnam, ', '), 'more than one QVAL for one QNAM of this subject in "
-                f"{self.labels['suppdm']}' FROM sdtm_suppdm GROUP BY subject HAVING {conflicts}",
-                b_params,
+                "'QVAL', string_agg(DISTINCT qnam, ', '), $message FROM sdtm_suppdm GROUP BY subject "
+                f"HAVING {conflicts}",
+                b_params | {"message": f"more than one QVAL for one QNAM of this subject in {self.labels['suppdm']}"},
             )
             joins.append("LEFT JOIN sdtm_quals AS s ON s.subject = d.patient_id")
         return select, " ".join(joins)
@@ -473,6 +485,8 @@ class SdtmMapper(Mapper):
 
     def _patients(self, suppdm: bool) -> None:
         quals, joins = self._qualifiers(suppdm)
+        self.names["qualifiers"] = {str(k): str(v) for k, v in self.profile.section("qualifiers").items()}
+        self.labels["qualifiers"] = self.labels["suppdm"]
         if suppdm:
             qnams = [str(v) for v in self.profile.section("qualifiers").values() if "." not in str(v)]
             flag = self.profile.section("population").get("flag_qnam")
@@ -491,7 +505,7 @@ class SdtmMapper(Mapper):
         for column in ("limb_side", "obstruction_site", "ceap_c"):
             if column in quals:
                 select[column] = self.mapped(f"upper(q_{column})", column, b, self._upper_values(column))
-                self._unmapped("sdtm_patients", "patient_id", "dm", column, f"q_{column}", column)
+                self._unmapped("sdtm_patients", "patient_id", "qualifiers", column, f"q_{column}", column)
         for column in ("bmi", "stenosis_pct", "lesion_length_mm", "months_since_dvt"):
             if column in quals:
                 select[column] = f"q_{column}"
