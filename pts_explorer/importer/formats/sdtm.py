@@ -142,7 +142,8 @@ class SdtmMapper(Mapper):
 
     def _sources(self, role: str) -> list[Staged]:
         spec = self.profile.section("datasets").get(role, {})
-        names = [str(n).lower() for n in spec.get("names", [role])] if isinstance(spec, dict) else [role]
+        given = spec.get("names", [role]) if isinstance(spec, dict) else [role]
+        names = [str(n).lower() for n in ([given] if isinstance(given, str) else given)]
         required = bool(spec.get("required", False)) if isinstance(spec, dict) else False
         found = [s for s in self.staged if s.name.lower() in names]
         if not found and required:
@@ -563,8 +564,16 @@ class SdtmMapper(Mapper):
             return
         section = self.profile.section("qs")
         visits = self.profile.section("visits")
-        by_num = {float(k): int(m) for k, m in visits.get("VISITNUM", {}).items()}
-        by_name = {str(k).upper(): int(m) for k, m in visits.get("VISIT", {}).items()}
+        try:
+            by_num = {float(k): int(m) for k, m in visits.get("VISITNUM", {}).items()}
+            by_name = {str(k).upper(): int(m) for k, m in visits.get("VISIT", {}).items()}
+        except (TypeError, ValueError, AttributeError):
+            self._error(
+                "sdtm:profile",
+                self.profile.name,
+                '[visits] VISITNUM maps visit numbers to whole months ("4" = 6), VISIT visit names to months',
+            )
+            by_num, by_name = {}, {}
         coded = [c for c in codes if self.profile.values(c)]
         retest = str(section.get("retest", "refuse"))
         for key in ("date",):
@@ -736,6 +745,15 @@ class SdtmMapper(Mapper):
         index_terms = [str(t).upper() for t in section.get("index_terms", [])]
         events = self._upper_values("pr_event")
         if not pr:
+            self.issues.add(
+                Issue.file_level(
+                    WARNING,
+                    "sdtm:no_procedures",
+                    self.labels["pr"],
+                    f"no {self.labels['pr']} dataset ([datasets] pr): no index stent procedure and no "
+                    "reintervention imported (patency and procedure analyses will be empty)",
+                )
+            )
             self.create_empty("procedures")
             return
         self._check_dates("pr", "start_date")
