@@ -634,3 +634,38 @@ def test_a_value_outside_a_value_map_is_named_with_its_map(tmp_path):
     )
     report = run_import(profile, _write(sets, tmp_path), tmp_path / "out.duckdb", progress=lambda _: None)
     assert list(report.issues[report.issues.rule.str.startswith("sdtm:values")].value) == ["BILATERAL"]
+
+
+def test_visit_dates_from_sv_and_a_reintervention_in_ae_and_pr_imported_once(tmp_path):
+    sets = _datasets()
+    qs = sets["QS"]
+    qs.loc[(qs.USUBJID == "VEN301-101-0002") & (qs.VISIT == "MONTH 1"), "QSDTC"] = ""  # SV dates the visit
+    ae = sets["AE"]
+    ae.loc[len(ae)] = ["VEN301", "AE", "VEN301-101-0001", 3.0, "STENT RE-OCCLUSION TREATED", "VENOUS STENT "
+                       "REINTERVENTION", "2021-09-20", "Y"]  # fmt: skip
+    profile = _profile(tmp_path, **{"[values.event_type]": '[values.event_type]\n"VENOUS STENT REINTERVENTION" = '
+                                    '"reintervention"'})  # fmt: skip
+    sources = _write(sets, tmp_path / "sdtm")
+    out = tmp_path / "trial.duckdb"
+    report = run_import(profile, sources, out, progress=lambda _: None)
+    assert report.imported, report.text()
+    sv = sets["SV"]
+    month_1 = sv[(sv.USUBJID == "VEN301-101-0002") & (sv.VISIT == "MONTH 1")].SVSTDTC.item()
+    assert _rows(out, "SELECT visit_day FROM visits WHERE patient_id = 'VEN301-101-0002' AND visit_month = 1") == [
+        (_day("2021-04-12", month_1),)
+    ]
+    assert _rows(out, "SELECT patient_id, event_day, serious FROM events WHERE event_type = 'reintervention'") == [
+        ("VEN301-101-0001", _day("2021-03-02", "2021-09-20"), True)
+    ]
+    funnel = _funnel(sources, str(profile))
+    assert [step for step in funnel if step[0] == "pr.xpt"] == [
+        ("pr.xpt", "procedure neither [pr] index_terms nor [values.pr_event]", 1, False),
+        ("pr.xpt", "procedure event also recorded in AE (imported once)", 1, False),
+    ]
+    # Without SV, the undated visit is refused by name.
+    report = run_import(profile, [s for s in sources if s.name != "sv.xpt"], out, progress=lambda _: None)
+    undated = report.issues[report.issues.rule == "sdtm:visit_date"]
+    assert not report.imported and set(undated.record) == {"VEN301-101-0002 / MONTH 1"} and len(undated) == 12
+    assert set(undated.message) == {
+        "no date for this record: QS.QSDTC ([qs] date) is blank and no SV record of the visit gives one ([sv] date)"
+    }
