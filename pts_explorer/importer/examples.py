@@ -7,6 +7,7 @@ its own (formats/<name>.py); this module runs them all.
 - contract/: one CSV per table, every patient;
 - adam/: ADSL, ADQS, ADAE and ADTTE as SAS transport files, randomized-trial patients (ADaM
   datasets describe one trial);
+- sdtm/: DM, SUPPDM, SV, QS, AE, PR, SUPPPR and DS as SAS transport files, randomized-trial patients;
 - redcap/: a flat export of raw values and its data dictionary, registry patients.
 
 Each folder holds a dataset.toml that names the data and says whether it is synthetic.

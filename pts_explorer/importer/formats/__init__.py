@@ -1,19 +1,19 @@
 """The import formats: one module each, holding everything about that format (its mapper onto
 the contract, its help text, its example writer) beside its built-in profile (<name>.toml):
-the contract's own layout (contract), CDISC ADaM (adam) and REDCap (redcap), on what they all
-build on (base). FORMATS lists them; the pipeline, the CLI, the examples and the Import page read
-it. A new format (SDTM) is a module and a profile beside them, named in FORMATS.
+the contract's own layout (contract), CDISC ADaM (adam), CDISC SDTM (sdtm) and REDCap (redcap), on
+what they all build on (base). FORMATS lists them; the pipeline, the CLI, the examples and the Import page read
+it. A new format is a module and a profile beside them, named in FORMATS.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pts_explorer.importer.formats import adam, contract, redcap
+from pts_explorer.importer.formats import adam, contract, redcap, sdtm
 from pts_explorer.importer.formats.base import Format
 from pts_explorer.importer.profiles import Profile, ProfileError, read
 
-FORMATS: dict[str, Format] = {f.name: f for f in (contract.FORMAT, adam.FORMAT, redcap.FORMAT)}
+FORMATS: dict[str, Format] = {f.name: f for f in (contract.FORMAT, adam.FORMAT, redcap.FORMAT, sdtm.FORMAT)}
 
 
 def builtin_names() -> list[str]:

@@ -1,0 +1,1126 @@
+"""The CDISC SDTM format: DM (+ SUPPDM), SV, QS, AE, PR (+ SUPPPR) and DS onto the contract, its help
+text, and its example (the demo's randomized trial as SDTM transport files). Its built-in profile is
+sdtm.toml beside this module: every dataset, variable, test code, visit and term is named there.
+
+Each role (dm, qs, ...) is first gathered from its dataset(s) into one table of fixed names
+(sdtm_<role>), so that every rule after it reads the same shape whatever the sponsor called things.
+Dates are ISO 8601 --DTC text: a date-time keeps its date; a partial date is refused or imputed by
+the rule [dates] partial names (and counted). Every record a rule sets aside is counted in the
+import's funnel (issues.Funnel) under the rule's name.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from pts_explorer import validation
+from pts_explorer.importer.formats.base import (
+    TABLES,
+    Bind,
+    DatasetFacts,
+    Format,
+    Mapper,
+    contract_columns,
+    day_after,
+    write_sidecar,
+)
+from pts_explorer.importer.issues import ERROR, WARNING, Issue
+from pts_explorer.importer.profiles import Profile
+from pts_explorer.importer.readers import Staged
+from pts_explorer.vocab import VILLALTA_ITEMS
+
+PARTIAL_RULES = ("refuse", "first", "middle")
+IMPUTED = {"first": "first day of the month or year", "middle": "the 15th of the month, or 1 July"}
+# The latest record first: by date, then sequence number, then line.
+LATEST = (
+    "(PARTITION BY subject, month, col ORDER BY on_date DESC NULLS LAST, try_cast(sequence AS DOUBLE) DESC NULLS "
+    "LAST, _line DESC)"
+)
+# ISO 8601 shapes: a full date (with or without a time), a year and month, a year.
+FULL, MONTH, YEAR = r"\d{4}-\d{2}-\d{2}([T ].*)?", r"\d{4}-\d{2}", r"\d{4}"
+
+# The keys of the profile's sections that name contract columns (they become SQL names: no others).
+QUALIFIER_COLUMNS = (
+    "bmi",
+    "limb_side",
+    "months_since_dvt",
+    "dvt_date",
+    "obstruction_site",
+    "stenosis_pct",
+    "lesion_length_mm",
+    "ceap_c",
+)
+PROCEDURE_COLUMNS = ("technical_success", "stents_placed", "max_stent_diameter_mm", "below_inguinal_ligament")
+VISIT_COLUMNS = (*contract_columns("visits")[3:], "villalta_total")
+
+# role -> (profile section, the keys it reads, the keys that may be absent from the dataset)
+SUPP_KEYS = ("subject", "idvarval", "qnam", "qval")
+ROLE_KEYS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    "dm": (
+        "dm",
+        (
+            "patient_id",
+            "study_id",
+            "center_id",
+            "arm",
+            "enrolled_on",
+            "age_years",
+            "sex",
+            "last_contact_date",
+            "death_date",
+        ),
+        ("death_date",),
+    ),
+    "suppdm": ("supp", SUPP_KEYS, ("idvarval",)),
+    "sv": ("sv", ("subject", "visitnum", "date"), ()),
+    "qs": (
+        "qs",
+        (
+            "subject",
+            "test_code",
+            "numeric_result",
+            "coded_result",
+            "original_result",
+            "visitnum",
+            "visit",
+            "date",
+            "baseline_flag",
+            "derived_flag",
+            "status",
+            "sequence",
+        ),
+        (
+            "coded_result",
+            "original_result",
+            "visitnum",
+            "visit",
+            "date",
+            "baseline_flag",
+            "derived_flag",
+            "status",
+            "sequence",
+        ),
+    ),
+    "ae": ("ae", ("subject", "term", "start_date", "serious"), ()),
+    "pr": ("pr", ("subject", "term", "start_date", "sequence"), ("sequence",)),
+    "supppr": ("supp", SUPP_KEYS, ()),
+    "ds": ("ds", ("subject", "term", "date"), ()),
+}
+
+
+class SdtmMapper(Mapper):
+    """DM + SUPPDM -> studies and patients; QS (+ SV dates) -> visits; PR + SUPPPR -> procedures;
+    AE, PR, DS and DM -> events."""
+
+    def run(self, facts: DatasetFacts) -> None:
+        self.add_dataset_info(facts)
+        self.partial = str(self.profile.section("dates").get("partial", "refuse"))
+        if self.partial not in PARTIAL_RULES:
+            self._error("sdtm:profile", self.profile.name, f"[dates] partial must be one of {PARTIAL_RULES}")
+            self.partial = "refuse"
+        self.names: dict[str, dict[str, str]] = {}  # role -> key -> the source variable
+        self.labels: dict[str, str] = {}  # role -> the dataset name(s) the messages show
+        usable = {role: self._gather(role) for role in ROLE_KEYS}
+        if not usable["dm"]:
+            for table in TABLES[1:]:
+                self.create_empty(table)
+            self._qs_items(usable["qs"])  # a study that is not a PTS study is named even without DM
+            return
+        self._population()
+        self.add_studies("SELECT DISTINCT study_id FROM sdtm_subjects", self.profile.section("study"), self._file("dm"))
+        self._patients(usable["suppdm"])
+        self._visits(usable["qs"], usable["sv"])
+        self._procedures(usable["pr"], usable["supppr"])
+        self._events(usable["ae"], usable["pr"], usable["ds"])
+
+    # --- gathering --------------------------------------------------------------------------------
+
+    def _sources(self, role: str) -> list[Staged]:
+        spec = self.profile.section("datasets").get(role, {})
+        given = spec.get("names", [role]) if isinstance(spec, dict) else [role]
+        names = [str(n).lower() for n in ([given] if isinstance(given, str) else given)]
+        required = bool(spec.get("required", False)) if isinstance(spec, dict) else False
+        found = [s for s in self.staged if s.name.lower() in names]
+        if not found and required:
+            seen = ", ".join(sorted({s.name for s in self.staged})) or "none"
+            self._error(
+                "file:missing",
+                "/".join(names).upper(),
+                f"no dataset named {' or '.join(n.upper() for n in names)} ({role.upper()} role, required); "
+                f"datasets found: {seen}; name it in [datasets] {role} of a copy of the profile",
+            )
+        return found
+
+    def _gather(self, role: str) -> bool:
+        """sdtm_<role>: the records of every dataset of the role, in the profile's key names."""
+        section, keys, optional = ROLE_KEYS[role]
+        names = {k: str(v) for k in keys if (v := self.profile.section(section).get(k))}
+        self.names[role] = names
+        sources = self._sources(role)
+        self.labels[role] = "/".join(s.name.upper() for s in sources) or role.upper()
+        parts = []
+        for src in sources:
+            missing = [k for k in keys if k not in optional and not (k in names and src.has(names[k]))]
+            if missing:
+                wanted = ", ".join(f"{names.get(k, '(none)')} ([{section}] {k})" for k in missing)
+                extra = [k for k in optional if k in names and not src.has(names[k])]
+                note = f"; optional, absent: {', '.join(names[k] for k in extra)}" if extra else ""
+                self.issues.add(
+                    Issue.file_level(
+                        ERROR,
+                        f"columns:{src.name}",
+                        src.file,
+                        f"{src.name.upper()} lacks variable(s) {wanted}: name the variable in a copy of the "
+                        f"profile{note}",
+                        1,
+                    )
+                )
+                continue
+            cols = ", ".join(
+                f"{src.ref(names[k]) if k in names and src.has(names[k]) else 'NULL'} AS {k}" for k in keys
+            )
+            parts.append(f"SELECT {cols}, _file, _line FROM {src.table}")
+        if not parts:
+            cols = ", ".join(f"NULL::VARCHAR AS {k}" for k in keys)
+            self.con.execute(
+                f"CREATE OR REPLACE TABLE sdtm_{role} AS SELECT {cols}, '' AS _file, 0::BIGINT AS _line LIMIT 0"
+            )
+            return False
+        self.con.execute(f"CREATE OR REPLACE TABLE sdtm_{role} AS {' UNION ALL '.join(parts)}")
+        return True
+
+    # --- messages and dates -----------------------------------------------------------------------
+
+    def _error(self, rule: str, file: str, message: str) -> None:
+        self.issues.add(Issue.file_level(ERROR, rule, file, message))
+
+    def _file(self, role: str) -> str:
+        (file,) = self.con.execute(f"SELECT coalesce(min(_file), '') FROM sdtm_{role}").fetchone() or ("",)
+        return str(file) or self.labels.get(role, role.upper())
+
+    def _var(self, role: str, key: str) -> str:
+        """How a message names a variable: DATASET.VARIABLE ([section] key)."""
+        section = ROLE_KEYS[role][0] if role in ROLE_KEYS else role
+        return f"{self.labels[role]}.{self.names[role].get(key, '?')} ([{section}] {key})"
+
+    def _issues(
+        self,
+        severity: str,
+        rule: str,
+        table: str,
+        record: str,
+        role: str,
+        key: str,
+        value: str,
+        message: str,
+        where: str,
+        params: dict[str, Any] | None = None,
+    ) -> None:
+        """One issue per row of `table` matching `where`, at its file and line."""
+        self.con.execute(
+            f"INSERT INTO issues SELECT $severity, $rule, _file, _line, {record}, $column, CAST({value} AS VARCHAR), "
+            f"$message FROM {table} WHERE {where}",
+            {"severity": severity, "rule": rule, "column": self.names[role].get(key, key), "message": message}
+            | (params or {}),
+        )
+
+    def _date(self, expr: str) -> str:
+        """The date an ISO 8601 --DTC text stands for; a partial one imputed by [dates] partial (or NULL)."""
+        month, year = {"first": ("'-01'", "'-01-01'"), "middle": ("'-15'", "'-07-01'")}.get(self.partial, ("", ""))
+        partial = (
+            f"WHEN regexp_full_match({expr}, '{MONTH}') THEN try_cast({expr} || {month} AS DATE) "
+            f"WHEN regexp_full_match({expr}, '{YEAR}') THEN try_cast({expr} || {year} AS DATE) "
+            if month
+            else ""
+        )
+        return f"(CASE WHEN regexp_full_match({expr}, '{FULL}') THEN try_cast(left({expr}, 10) AS DATE) {partial}END)"
+
+    def _check_dates(self, role: str, key: str, table: str | None = None) -> None:
+        """Dates that are not ISO 8601 are errors; partial ones are refused (errors) or imputed (one
+        warning with the count per file), as [dates] partial says."""
+        if key not in self.names[role]:
+            return
+        table = table or f"sdtm_{role}"
+        var = self._var(role, key)
+        record = "subject" if role != "dm" else "patient_id"
+        is_partial = f"(regexp_full_match({key}, '{MONTH}') OR regexp_full_match({key}, '{YEAR}'))"
+        self._issues(
+            ERROR,
+            f"sdtm:date.{key}",
+            table,
+            record,
+            role,
+            key,
+            key,
+            f"{var} is not an ISO 8601 date (YYYY-MM-DD, or a partial YYYY-MM or YYYY)",
+            f"{key} IS NOT NULL AND NOT {is_partial} AND {self._date(key)} IS NULL",
+        )
+        if self.partial == "refuse":
+            self._issues(
+                ERROR,
+                f"sdtm:partial_date.{key}",
+                table,
+                record,
+                role,
+                key,
+                key,
+                f"{var} is a partial date: complete it in the source, or impute it with [dates] partial = "
+                '"first" or "middle" in a copy of the profile',
+                f"{key} IS NOT NULL AND {is_partial}",
+            )
+            return
+        rows = self.con.execute(
+            f"SELECT _file, count(*), min({key}) FROM {table} WHERE {key} IS NOT NULL AND {is_partial} "
+            "GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        for file, n, example in rows:
+            self.issues.add(
+                Issue(
+                    WARNING,
+                    f"sdtm:imputed_date.{key}",
+                    str(file),
+                    None,
+                    "",
+                    self.names[role][key],
+                    str(example),
+                    f'{n:,} partial {var} date(s) imputed by [dates] partial = "{self.partial}" '
+                    f"({IMPUTED[self.partial]})",
+                )
+            )
+
+    def _drop_steps(self, table: str, steps: list[tuple[str, bool]]) -> None:
+        """The funnel of `table`, whose `step` column numbers the rule (1-based in `steps`) that set a
+        record aside."""
+        rows = self.con.execute(
+            f"SELECT _file, step, count(*) FROM {table} WHERE step IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"
+        ).fetchall()
+        for file, step, n in rows:
+            name, loss = steps[int(step) - 1]
+            self.funnel.drop(str(file), name, int(n), loss=loss)
+
+    def _known(self, section: str, allowed: tuple[str, ...]) -> dict[str, str]:
+        """A section's contract column -> source name entries; a key that is not one of `allowed` is an error."""
+        entries = {str(k): v for k, v in self.profile.section(section).items() if not isinstance(v, dict)}
+        unknown = [k for k in entries if k not in allowed]
+        if unknown:
+            self._error(
+                "sdtm:profile",
+                self.profile.name,
+                f"[{section}] {', '.join(unknown)}: not a column this section fills (it fills {', '.join(allowed)})",
+            )
+        return {k: str(v) for k, v in entries.items() if k in allowed}
+
+    def _upper_values(self, column: str) -> dict[str, str]:
+        return {k.upper(): v for k, v in self.profile.values(column).items()}
+
+    def _unmapped(
+        self, table: str, record: str, role: str, key: str, expr: str, column: str, only: str = "TRUE"
+    ) -> None:
+        """Values of a coded column that its value map does not hold: an error naming the map."""
+        mapping = self._upper_values(column)
+        self._issues(
+            ERROR,
+            f"sdtm:values.{column}",
+            table,
+            record,
+            role,
+            key,
+            expr,
+            f"{self._var(role, key) if key in self.names[role] else key}: the value is not in [values.{column}] "
+            f"(it maps {', '.join(mapping) or 'nothing'}); add it there in a copy of the profile"
+            + (" (stent or medical), or leave the arm out with [population] exclude_arms" if column == "arm" else ""),
+            f"{only} AND {expr} IS NOT NULL AND NOT list_contains($keys, upper({expr}))",
+            {"keys": list(mapping)} | ({"only_column": column} if "$only_column" in only else {}),
+        )
+
+    # --- DM: the population and the patients ----------------------------------------------------
+
+    def _population(self) -> None:
+        """sdtm_subjects: the DM records kept; the others counted (screen failures, arms left out)."""
+        population = self.profile.section("population")
+        excluded = [str(a).upper() for a in population.get("exclude_arms", [])]
+        blank = bool(population.get("exclude_blank_reference_date", False))
+        flag = str(population["flag_qnam"]).upper() if population.get("flag_qnam") else None
+        reference = self.names["dm"].get("enrolled_on", "reference date")
+        self._check_dates("dm", "enrolled_on")
+        self.con.execute(
+            "CREATE OR REPLACE TABLE sdtm_dm AS SELECT *, CASE WHEN list_contains($arms, upper(arm)) THEN 1 "
+            "WHEN $blank AND enrolled_on IS NULL THEN 2 WHEN $flag IS NOT NULL AND patient_id NOT IN (SELECT "
+            "subject FROM sdtm_suppdm WHERE upper(qnam) = $flag AND upper(qval) = 'Y') THEN 3 END AS step FROM sdtm_dm",
+            {"arms": excluded, "blank": blank, "flag": flag},
+        )
+        self._drop_steps(
+            "sdtm_dm",
+            [
+                ("population: arm left out ([population] exclude_arms)", True),
+                (f"population: no {reference} ([population] exclude_blank_reference_date)", True),
+                (f"population: {self.labels['suppdm']} QNAM {flag} is not Y ([population] flag_qnam)", True),
+            ],
+        )
+        for file, arms, n in self.con.execute(
+            "SELECT _file, string_agg(DISTINCT coalesce(arm, '(blank)'), ', ' ORDER BY coalesce(arm, '(blank)')), "
+            "count(*) FROM sdtm_dm WHERE step IS NOT NULL GROUP BY 1 ORDER BY 1"
+        ).fetchall():
+            rules = (
+                f"arm in [population] exclude_arms, or no {reference} with [population] exclude_blank_reference_date"
+            )
+            rules += f", or QNAM {flag} not Y with [population] flag_qnam" if flag else ""
+            self.issues.add(
+                Issue(
+                    WARNING,
+                    "sdtm:population",
+                    str(file),
+                    None,
+                    "",
+                    self.names["dm"].get("arm", ""),
+                    str(arms),
+                    f"{n:,} subject(s) left out of the population ({rules}); their records in other datasets are "
+                    "not imported",
+                )
+            )
+        self.con.execute(
+            "CREATE OR REPLACE TABLE sdtm_subjects AS SELECT * EXCLUDE (step) FROM sdtm_dm WHERE step IS NULL"
+        )
+        self.con.execute(
+            "CREATE OR REPLACE TABLE sdtm_left_out AS SELECT DISTINCT patient_id FROM sdtm_dm WHERE step IS NOT NULL"
+        )
+        self._unmapped("sdtm_subjects", "patient_id", "dm", "arm", "arm", "arm")
+        self._unmapped("sdtm_subjects", "patient_id", "dm", "sex", "sex", "sex")
+        for key in ("last_contact_date", "death_date"):
+            self._check_dates("dm", key, "sdtm_subjects")
+
+    def _qualifiers(self, suppdm: bool) -> tuple[dict[str, str], str]:
+        """The select expressions of the [qualifiers] columns, and the joins they need."""
+        quals = self._known("qualifiers", QUALIFIER_COLUMNS)
+        optional = {c.name for c in validation.contract().columns["patients"].values() if not c.not_null}
+        b_params: dict[str, Any] = {}
+        pivots, joins, select = [], [], {}
+        present = (
+            {r[0] for r in self.con.execute("SELECT DISTINCT upper(qnam) FROM sdtm_suppdm").fetchall()}
+            if suppdm
+            else set()
+        )
+        for i, (column, source) in enumerate(quals.items()):
+            if "." in source:
+                dataset, variable = source.split(".", 1)
+                src = next((s for s in self.staged if s.name.lower() == dataset.lower()), None)
+                subject = self.names["dm"].get("patient_id", "USUBJID")
+                if src is None or not src.has(variable) or not src.has(subject):
+                    self._error(
+                        "sdtm:qualifier",
+                        dataset,
+                        f"[qualifiers] {column} = {source!r}: no dataset {dataset.upper()} with variables "
+                        f"{subject} and {variable}; name another in a copy of the profile",
+                    )
+                    select[column] = "NULL"
+                    continue
+                joins.append(
+                    f"LEFT JOIN (SELECT {src.ref(subject)} AS subject, min({src.ref(variable)}) AS value FROM "
+                    f"{src.table} GROUP BY 1) AS x{i} ON x{i}.subject = d.patient_id"
+                )
+                self.con.execute(
+                    f"INSERT INTO issues SELECT 'error', 'sdtm:qualifier_conflict', min(_file), min(_line), "
+                    f"{src.ref(subject)}, $variable, string_agg(DISTINCT {src.ref(variable)}, ', '), $message FROM "
+                    f"{src.table} GROUP BY {src.ref(subject)} HAVING count(DISTINCT {src.ref(variable)}) > 1",
+                    {
+                        "variable": variable,
+                        "message": f"more than one value of {source} for this subject "
+                        f"([qualifiers] {column} reads one per subject)",
+                    },
+                )
+                select[column] = f"x{i}.value"
+                continue
+            b_params[f"q{i}"] = source.upper()
+            pivots.append(f"max(qval) FILTER (WHERE upper(qnam) = $q{i}) AS {column}")
+            select[column] = f"s.{column}"
+            if source.upper() not in present and suppdm:
+                found = ", ".join(sorted(p for p in present if p)[:20]) or "none"
+                severity = WARNING if column in optional or column == "dvt_date" else ERROR
+                self.issues.add(
+                    Issue.file_level(
+                        severity,
+                        "sdtm:qnam",
+                        self._file("suppdm"),
+                        f"{self.labels['suppdm']} has no record with QNAM = {source!r} ([qualifiers] {column}"
+                        f"{', optional' if severity == WARNING else ', required by the contract'}); "
+                        f"QNAMs found: {found}",
+                    )
+                )
+        if pivots:
+            self.con.execute(
+                f"CREATE OR REPLACE TABLE sdtm_quals AS SELECT subject, {', '.join(pivots)} FROM sdtm_suppdm "
+                "GROUP BY subject",
+                b_params,
+            )
+            conflicts = " OR ".join(
+                f"count(DISTINCT qval) FILTER (WHERE upper(qnam) = $q{i}) > 1"
+                for i in range(len(quals))
+                if f"q{i}" in b_params
+            )
+            self.con.execute(
+                "INSERT INTO issues SELECT 'error', 'sdtm:qualifier_conflict', min(_file), min(_line), subject, "
+                "'QVAL', string_agg(DISTINCT qnam, ', '), $message FROM sdtm_suppdm GROUP BY subject "
+                f"HAVING {conflicts}",
+                b_params | {"message": f"more than one QVAL for one QNAM of this subject in {self.labels['suppdm']}"},
+            )
+            joins.append("LEFT JOIN sdtm_quals AS s ON s.subject = d.patient_id")
+        return select, " ".join(joins)
+
+    def _supp_funnel(self, role: str, qnams: list[str], key: str) -> None:
+        """The SUPP-- records no rule reads, counted: those of subjects left out, and QNAMs not mapped."""
+        self.con.execute(
+            f"CREATE OR REPLACE TABLE sdtm_{role}_steps AS SELECT _file, CASE WHEN subject IN (SELECT patient_id "
+            "FROM sdtm_left_out) THEN 1 WHEN NOT list_contains($qnams, upper(qnam)) THEN 2 END AS step "
+            f"FROM sdtm_{role}",
+            {"qnams": [q.upper() for q in qnams]},
+        )
+        self._drop_steps(
+            f"sdtm_{role}_steps",
+            [("subject left out of the population", True), (f"QNAM not mapped ({key})", False)],
+        )
+
+    def _patients(self, suppdm: bool) -> None:
+        quals, joins = self._qualifiers(suppdm)
+        self.names["qualifiers"] = {str(k): str(v) for k, v in self.profile.section("qualifiers").items()}
+        self.labels["qualifiers"] = self.labels["suppdm"]
+        if suppdm:
+            qnams = [str(v) for v in self.profile.section("qualifiers").values() if "." not in str(v)]
+            flag = self.profile.section("population").get("flag_qnam")
+            self._supp_funnel("suppdm", [*qnams, str(flag)] if flag else qnams, "[qualifiers]")
+        self.con.execute(
+            f"CREATE OR REPLACE TABLE sdtm_patients AS SELECT d.*, "
+            f"{', '.join(f'{expr} AS q_{c}' for c, expr in quals.items()) or 'NULL AS q_none'} "
+            f"FROM sdtm_subjects AS d {joins}"
+        )
+        b = Bind()
+        enrolled = self._date("enrolled_on")
+        select = {c: c for c in ("patient_id", "study_id", "center_id", "age_years")}
+        select["enrolled_on"] = f"CAST({enrolled} AS VARCHAR)"
+        for column in ("arm", "sex"):
+            select[column] = self.mapped(f"upper({column})", column, b, self._upper_values(column))
+        for column in ("limb_side", "obstruction_site", "ceap_c"):
+            if column in quals:
+                select[column] = self.mapped(f"upper(q_{column})", column, b, self._upper_values(column))
+                self._unmapped("sdtm_patients", "patient_id", "qualifiers", column, f"q_{column}", column)
+        for column in ("bmi", "stenosis_pct", "lesion_length_mm", "months_since_dvt"):
+            if column in quals:
+                select[column] = f"q_{column}"
+        if "months_since_dvt" not in quals and "dvt_date" in quals:
+            dvt = self._date("q_dvt_date")
+            select["months_since_dvt"] = f"date_sub('month', {dvt}, {enrolled})"
+        select["last_contact_day"] = f"date_diff('day', {enrolled}, {self._date('last_contact_date')})"
+        select |= {"_file": "_file", "_line": "_line"}
+        self.create("patients", select, "FROM sdtm_patients", b)
+
+    # --- QS: the visits ---------------------------------------------------------------------------
+
+    def _qs_items(self, usable: bool) -> dict[str, str]:
+        """The contract columns the profile maps to QSTESTCDs; an error when QS lacks the Villalta
+        items (and a plain statement when it holds none: not a PTS study)."""
+        given = self.profile.section("qs").get("testcd", {})
+        unknown = [str(k) for k in given if k not in VISIT_COLUMNS]
+        if unknown:
+            self._error("sdtm:profile", self.profile.name, f"[qs.testcd] {', '.join(unknown)}: not a visits column")
+        codes = {str(k): str(v).upper() for k, v in given.items() if k in VISIT_COLUMNS}
+        if not usable:
+            return codes
+        present = {r[0] for r in self.con.execute("SELECT DISTINCT upper(test_code) FROM sdtm_qs").fetchall()}
+        needed = {c: codes.get(c) for c in (*VILLALTA_ITEMS, "ulcer_present")}
+        absent = [f"{code} ([qs.testcd] {column})" for column, code in needed.items() if code not in present]
+        if not absent:
+            return codes
+        found = ", ".join(sorted(p for p in present if p)[:15]) or "none"
+        if all(code not in present for code in (codes.get(c) for c in VILLALTA_ITEMS)):
+            message = (
+                f"{self.labels['qs']} holds no Villalta item (QSTESTCDs found: {found}): this does not look like a "
+                "post-thrombotic syndrome study. A PTS study needs, per visit, the 11 Villalta items and ulcer status "
+                "in QS (QSTESTCDs named in [qs.testcd]: "
+                f"{', '.join(f'{c} = {codes.get(c)!r}' for c in (*VILLALTA_ITEMS, 'ulcer_present'))}), DM arms "
+                "mapped to stent or medical ([values.arm]), and the baseline anatomy in SUPPDM ([qualifiers]: index "
+                "limb, obstruction site, stenosis %, months since DVT, CEAP class)"
+            )
+        elif codes.get("villalta_total") in present and len(absent) >= len(VILLALTA_ITEMS):
+            message = (
+                f"{self.labels['qs']} holds a Villalta total but not the 11 items; the contract needs every item "
+                "(a total alone cannot be split into items)"
+            )
+        else:
+            message = (
+                f"{self.labels['qs']}.{self.names['qs'].get('test_code')}: test(s) {', '.join(absent)} not found; "
+                f"name the sponsor's codes in [qs.testcd] of a copy of the profile (QSTESTCDs found: {found})"
+            )
+        self._error("sdtm:items", self._file("qs"), message)
+        return codes
+
+    def _visits(self, qs: bool, sv: bool) -> None:
+        codes = self._qs_items(qs)
+        if not qs:
+            self.create_empty("visits")
+            return
+        section = self.profile.section("qs")
+        visits = self.profile.section("visits")
+        try:
+            by_num = {float(k): int(m) for k, m in visits.get("VISITNUM", {}).items()}
+            by_name = {str(k).upper(): int(m) for k, m in visits.get("VISIT", {}).items()}
+        except (TypeError, ValueError, AttributeError):
+            self._error(
+                "sdtm:profile",
+                self.profile.name,
+                '[visits] VISITNUM maps visit numbers to whole months ("4" = 6), VISIT visit names to months',
+            )
+            by_num, by_name = {}, {}
+        coded = [c for c in codes if self.profile.values(c)]
+        retest = str(section.get("retest", "refuse"))
+        for key in ("date",):
+            self._check_dates("qs", key)
+        if sv:
+            self._check_dates("sv", "date")
+            sv_dates = (
+                f"LEFT JOIN (SELECT subject, try_cast(visitnum AS DOUBLE) AS vn, min({self._date('date')}) AS d "
+                "FROM sdtm_sv GROUP BY ALL) AS sv ON sv.subject = q.subject AND sv.vn = try_cast(q.visitnum AS DOUBLE)"
+            )
+        else:
+            sv_dates = "LEFT JOIN (SELECT NULL AS d) AS sv ON false"
+        b = Bind()
+        col = f"list_extract({b(list(codes))}, list_position({b(list(codes.values()))}, upper(q.test_code)))"
+        coded_value = "upper(coalesce(coded_result, original_result))"
+        value = f"CASE WHEN list_contains({b(coded)}, col) THEN {coded_value} ELSE numeric_result END"
+        scheduled = (
+            f"coalesce(list_extract({b(list(by_num.values()))}, list_position({b(list(by_num))}::DOUBLE[], "
+            f"try_cast(q.visitnum AS DOUBLE))), list_extract({b(list(by_name.values()))}, "
+            f"list_position({b(list(by_name))}::VARCHAR[], upper(q.visit))))"
+        )
+        self.con.execute(
+            f"CREATE OR REPLACE TABLE sdtm_qsr AS SELECT *, {value} AS value, CASE WHEN baseline THEN 0 ELSE scheduled "
+            f"END AS month FROM (SELECT q.*, {col} AS col, {scheduled} AS scheduled, coalesce(upper(q.baseline_flag), "
+            f"'') = 'Y' AS baseline, coalesce({self._date('q.date')}, sv.d) AS on_date, "
+            f"q.subject IN (SELECT patient_id FROM sdtm_left_out) AS left_out FROM sdtm_qs AS q {sv_dates})",
+            b.params,
+        )
+        # The rules, in order: a record counts at the first that sets it aside.
+        steps = [
+            ("subject left out of the population", True),
+            ("test not mapped ([qs.testcd])", False),
+            ("derived record (QSDRVFL = Y)", True),
+            ("no result (QSSTAT NOT DONE or blank)", True),
+            ("visit not in [visits] (unscheduled or unmapped)", True),
+            ("baseline: another record of the test is flagged", False),
+            ("repeated record with the same result", False),
+            ("retest: an earlier result at the same visit", False),
+        ]
+        self.con.execute(
+            "CREATE OR REPLACE TABLE sdtm_qsr AS SELECT *, CASE WHEN left_out THEN 1 WHEN col IS NULL THEN 2 "
+            "WHEN coalesce(upper(derived_flag), '') = 'Y' THEN 3 WHEN value IS NULL THEN 4 WHEN month IS NULL THEN 5 "
+            "END AS step FROM sdtm_qsr"
+        )
+        self.con.execute(
+            "UPDATE sdtm_qsr AS r SET step = 6 WHERE step IS NULL AND NOT baseline AND month = 0 AND EXISTS (SELECT 1 "
+            "FROM sdtm_qsr AS f WHERE f.step IS NULL AND f.baseline AND f.subject = r.subject AND f.col = r.col)"
+        )
+        self.con.execute(
+            f"CREATE OR REPLACE TABLE sdtm_qsr AS SELECT *, row_number() OVER {LATEST} AS latest, first(value) OVER "
+            f"{LATEST} AS kept_value FROM sdtm_qsr WHERE step IS NULL UNION ALL BY NAME SELECT * FROM sdtm_qsr "
+            "WHERE step IS NOT NULL"
+        )
+        self.con.execute(
+            "UPDATE sdtm_qsr SET step = CASE WHEN coalesce(try_cast(value AS DOUBLE) = try_cast(kept_value AS DOUBLE), "
+            "value = kept_value) THEN 7 ELSE 8 END "
+            "WHERE step IS NULL AND latest > 1"
+        )
+        if retest != "last":
+            self._issues(
+                ERROR,
+                "sdtm:retest",
+                "sdtm_qsr",
+                "subject || ' / ' || coalesce(visit, visitnum, '')",
+                "qs",
+                "test_code",
+                "test_code",
+                f"more than one result for this subject, visit and test in {self.labels['qs']}: keep one in the "
+                'source, or set [qs] retest = "last" in a copy of the profile to keep the latest',
+                "step = 8",
+            )
+        else:
+            self._issues(
+                WARNING,
+                "sdtm:retest",
+                "sdtm_qsr",
+                "subject || ' / ' || coalesce(visit, visitnum, '')",
+                "qs",
+                "test_code",
+                "test_code || ' = ' || coalesce(value, '')",
+                f"an earlier result of a retested test ({self.labels['qs']}): not imported, the latest is kept "
+                '([qs] retest = "last")',
+                "step = 8",
+            )
+        self._issues(
+            WARNING,
+            "sdtm:unscheduled",
+            "sdtm_qsr",
+            "subject",
+            "qs",
+            "visit",
+            "coalesce(visit, '') || ' (VISITNUM ' || coalesce(visitnum, '') || ')'",
+            f"visit in neither [visits] VISITNUM nor VISIT of the profile (unscheduled or unmapped): record of "
+            f"{self.labels['qs']} not imported",
+            "step = 5",
+        )
+        for column in coded:
+            self._unmapped(
+                "sdtm_qsr", "subject", "qs", "coded_result", "value", column, "step IS NULL AND col = $only_column"
+            )
+        self._drop_steps("sdtm_qsr", steps)
+        self._visit_days()
+        b = Bind()
+        select: dict[str, str] = {"patient_id": "subject", "visit_month": "month", "visit_day": "min(day)"}
+        for column in codes:
+            picked = f"min(value) FILTER (WHERE col = {b(column)})"
+            if column == "villalta_total":
+                select["_given_villalta_total"] = picked
+            elif column in coded:
+                select[column] = self.mapped(picked, column, b, self._upper_values(column))
+            else:
+                select[column] = picked
+        select |= {"_file": "min(_file)", "_line": "min(_line)"}
+        self.create("visits", select, "FROM sdtm_qsr WHERE step IS NULL", b, "GROUP BY subject, month")
+
+    def _visit_days(self) -> None:
+        """Each kept record's study day from RFSTDTC; a baseline dated before it is refused or held on
+        day 0, as [dates] baseline_before_reference says."""
+        rule = str(self.profile.section("dates").get("baseline_before_reference", "refuse"))
+        self.con.execute(
+            f"CREATE OR REPLACE TABLE sdtm_qsr AS SELECT q.*, date_diff('day', {self._date('s.enrolled_on')}, "
+            "q.on_date) AS day FROM sdtm_qsr AS q LEFT JOIN sdtm_subjects AS s ON s.patient_id = q.subject"
+        )
+        self._issues(
+            ERROR,
+            "sdtm:visit_date",
+            "sdtm_qsr",
+            "subject || ' / ' || coalesce(visit, visitnum, '')",
+            "qs",
+            "date",
+            "test_code",
+            f"no date for this record: {self._var('qs', 'date')} is blank and no SV record of the visit gives "
+            "one ([sv] date)",
+            "step IS NULL AND on_date IS NULL",
+        )
+        early = "step IS NULL AND month = 0 AND day < 0"
+        if rule == "day0":
+            for file, n in self.con.execute(
+                f"SELECT _file, count(*) FROM sdtm_qsr WHERE {early} GROUP BY 1"
+            ).fetchall():
+                self.issues.add(
+                    Issue.file_level(
+                        WARNING,
+                        "sdtm:baseline_day",
+                        str(file),
+                        f"{n:,} baseline record(s) dated before RFSTDTC held on day 0 "
+                        '([dates] baseline_before_reference = "day0")',
+                    )
+                )
+            self.con.execute(f"UPDATE sdtm_qsr SET day = 0 WHERE {early}")
+        else:
+            self._issues(
+                ERROR,
+                "sdtm:baseline_day",
+                "sdtm_qsr",
+                "subject",
+                "qs",
+                "date",
+                "CAST(on_date AS VARCHAR)",
+                "baseline record dated before the reference date RFSTDTC (a negative study day): set [dates] "
+                'baseline_before_reference = "day0" in a copy of the profile to hold it on day 0',
+                early,
+            )
+
+    # --- PR: the index procedure ------------------------------------------------------------------
+
+    def _procedures(self, pr: bool, supppr: bool) -> None:
+        section = self.profile.section("pr")
+        index_terms = [str(t).upper() for t in section.get("index_terms", [])]
+        events = self._upper_values("pr_event")
+        if not pr:
+            self.issues.add(
+                Issue.file_level(
+                    WARNING,
+                    "sdtm:no_procedures",
+                    self.labels["pr"],
+                    f"no {self.labels['pr']} dataset ([datasets] pr): no index stent procedure and no "
+                    "reintervention imported (patency and procedure analyses will be empty)",
+                )
+            )
+            self.create_empty("procedures")
+            return
+        self._check_dates("pr", "start_date")
+        self.con.execute(
+            "CREATE OR REPLACE TABLE sdtm_prr AS SELECT *, CASE WHEN subject IN (SELECT patient_id FROM sdtm_left_out) "
+            "THEN 1 WHEN NOT list_contains($index, upper(term)) AND NOT list_contains($events, upper(term)) THEN 2 END "
+            "AS step, list_contains($index, upper(term)) AS is_index FROM sdtm_pr",
+            {"index": index_terms, "events": list(events)},
+        )
+        fields = {k: v.upper() for k, v in self._known("procedure", PROCEDURE_COLUMNS).items()}
+        b = Bind()
+        pivots = ", ".join(f"max(qval) FILTER (WHERE upper(qnam) = {b(q)}) AS {c}" for c, q in fields.items())
+        source = "sdtm_supppr" if supppr else "(SELECT NULL AS subject, NULL AS idvarval, NULL AS qnam, NULL AS qval)"
+        self.con.execute(
+            f"CREATE OR REPLACE TABLE sdtm_prq AS SELECT subject, idvarval{', ' + pivots if pivots else ''} "
+            f"FROM {source} GROUP BY ALL",
+            b.params,
+        )
+        if supppr:
+            self._supp_funnel("supppr", list(fields.values()), "[procedure]")
+        b = Bind()
+        flags = self._upper_values("flag")
+        enrolled = self._date("s.enrolled_on")
+        select = {
+            "patient_id": "p.subject",
+            "procedure_day": f"date_diff('day', {enrolled}, {self._date('p.start_date')})",
+            "_file": "p._file",
+            "_line": "p._line",
+        }
+        for column in fields:
+            if column in ("technical_success", "below_inguinal_ligament"):
+                select[column] = self.mapped(f"upper(q.{column})", "flag", b, flags)
+            else:
+                select[column] = f"q.{column}"
+        join = (
+            "LEFT JOIN sdtm_prq AS q ON q.subject = p.subject AND (q.idvarval IS NULL OR q.idvarval = p.sequence OR "
+            "try_cast(q.idvarval AS DOUBLE) = try_cast(p.sequence AS DOUBLE)) "
+            "LEFT JOIN sdtm_subjects AS s ON s.patient_id = p.subject"
+        )
+        self.create("procedures", select, f"FROM sdtm_prr AS p {join} WHERE p.step IS NULL AND p.is_index", b)
+
+    # --- events: AE, PR, DS and DM ----------------------------------------------------------------
+
+    def _events(self, ae: bool, pr: bool, ds: bool) -> None:
+        b = Bind()
+        flags = self._upper_values("flag")
+        enrolled = self._date("s.enrolled_on")
+        parts = []
+        left_out = "subject IN (SELECT patient_id FROM sdtm_left_out)"
+        if ds:
+            self._check_dates("ds", "date")
+            deaths = [str(t).upper() for t in self.profile.section("ds").get("death_terms", [])]
+            self.con.execute(
+                f"CREATE OR REPLACE TABLE sdtm_dsr AS SELECT *, CASE WHEN {left_out} THEN 1 WHEN NOT "
+                "list_contains($deaths, upper(term)) THEN 2 END AS step FROM sdtm_ds",
+                {"deaths": deaths},
+            )
+            self._drop_steps(
+                "sdtm_dsr", [("subject left out of the population", True), ("not a death ([ds] death_terms)", False)]
+            )
+            parts.append(
+                f"SELECT d.subject AS patient_id, date_diff('day', {enrolled}, {self._date('d.date')}) AS event_day, "
+                "'death' AS event_type, 'true' AS serious, d._file, d._line, 0 AS source FROM sdtm_dsr AS d LEFT JOIN "
+                "sdtm_subjects AS s ON s.patient_id = d.subject WHERE d.step IS NULL"
+            )
+            dm_death = "AND s.patient_id NOT IN (SELECT subject FROM sdtm_dsr WHERE step IS NULL)"
+            self.con.execute(
+                "INSERT INTO issues SELECT 'error', 'sdtm:death_date', s._file, s._line, s.patient_id, $column, "
+                f"s.death_date || ' / ' || d.date, $message FROM sdtm_subjects AS s JOIN sdtm_dsr AS d ON "
+                f"d.subject = s.patient_id AND d.step IS NULL WHERE s.death_date IS NOT NULL AND "
+                f"{self._date('s.death_date')} IS DISTINCT FROM {self._date('d.date')}",
+                {
+                    "column": self.names["dm"].get("death_date", ""),
+                    "message": f"{self._var('dm', 'death_date')} differs from the death date in "
+                    f"{self.labels['ds']} ({self._var('ds', 'date')}): correct one of them",
+                },
+            )
+        else:
+            dm_death = ""
+        if "death_date" in self.names["dm"]:
+            parts.append(
+                f"SELECT s.patient_id, date_diff('day', {enrolled}, {self._date('s.death_date')}), 'death', 'true', "
+                f"s._file, s._line, 0 FROM sdtm_subjects AS s WHERE s.death_date IS NOT NULL {dm_death}"
+            )
+        if ae:
+            self._check_dates("ae", "start_date")
+            terms = self._upper_values("event_type")
+            self.con.execute(
+                f"CREATE OR REPLACE TABLE sdtm_aer AS SELECT *, CASE WHEN {left_out} THEN 1 WHEN NOT "
+                "list_contains($terms, upper(term)) THEN 2 END AS step FROM sdtm_ae",
+                {"terms": list(terms)},
+            )
+            self._issues(
+                WARNING,
+                "sdtm:ae_term",
+                "sdtm_aer",
+                "subject",
+                "ae",
+                "term",
+                "term",
+                "term not in the profile's [values.event_type]: not imported (the contract holds the listed "
+                "clinical events only)",
+                "step = 2",
+            )
+            self._drop_steps(
+                "sdtm_aer",
+                [("subject left out of the population", True), ("term not in [values.event_type]", False)],
+            )
+            parts.append(
+                f"SELECT a.subject, date_diff('day', {enrolled}, {self._date('a.start_date')}), "
+                f"{self.mapped('upper(a.term)', 'event_type', b, terms)}, "
+                f"{self.mapped('upper(a.serious)', 'flag', b, flags)}, a._file, a._line, 1 FROM sdtm_aer AS a "
+                "LEFT JOIN sdtm_subjects AS s ON s.patient_id = a.subject WHERE a.step IS NULL"
+            )
+        if pr:
+            events = self._upper_values("pr_event")
+            serious = flags.get(str(self.profile.section("pr").get("event_serious", "")).upper())
+            if events and serious is None:
+                self._error(
+                    "sdtm:profile",
+                    self.profile.name,
+                    "[pr] event_serious must be a key of [values.flag] (PR holds no seriousness)",
+                )
+            self._drop_steps(
+                "sdtm_prr",
+                [
+                    ("subject left out of the population", True),
+                    ("procedure neither [pr] index_terms nor [values.pr_event]", False),
+                ],
+            )
+            parts.append(
+                f"SELECT p.subject, date_diff('day', {enrolled}, {self._date('p.start_date')}), "
+                f"{self.mapped('upper(p.term)', 'pr_event', b, events)}, {b(serious)}, p._file, p._line, 2 FROM "
+                "sdtm_prr AS p LEFT JOIN sdtm_subjects AS s ON s.patient_id = p.subject WHERE p.step IS NULL AND "
+                "NOT p.is_index"
+            )
+        if not parts:
+            self.create_empty("events")
+            return
+        union = " UNION ALL ".join(parts)
+        # A reintervention both in AE and in PR is one event: the PR record is counted, not imported twice.
+        self.con.execute(
+            f"CREATE OR REPLACE TABLE sdtm_events AS SELECT *, source = 2 AND count(*) FILTER (WHERE source = 1) OVER "
+            f"(PARTITION BY patient_id, event_day, event_type) > 0 AS twice FROM ({union}) AS e(patient_id, event_day, "
+            "event_type, serious, _file, _line, source)",
+            b.params,
+        )
+        for file, n in self.con.execute("SELECT _file, count(*) FROM sdtm_events WHERE twice GROUP BY 1").fetchall():
+            self.funnel.drop(str(file), "procedure event also recorded in AE (imported once)", int(n), loss=False)
+        select = {c: c for c in ("patient_id", "event_day", "event_type", "serious", "_file", "_line")}
+        self.create("events", select, "FROM sdtm_events WHERE NOT twice", Bind())
+
+
+# --- the example: the trial as SDTM transport files -----------------------------------------
+
+
+SDTM_STUDY_DESIGN = "randomized"
+
+
+def _inverse(profile: Profile, column: str) -> dict[str, str]:
+    return {v: k for k, v in profile.values(column).items()}
+
+
+def _iso(start: date, day: Any) -> str:
+    when = day_after(start, day)
+    return when.isoformat() if when else ""
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return ""
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def write_sdtm(con: duckdb.DuckDBPyConnection, folder: Path, profile: Profile) -> None:
+    """The randomized trial as DM, SUPPDM, SV, QS, AE, PR, SUPPPR and DS transport files."""
+    import pyreadstat  # imported here: only the SDTM example needs it
+
+    def xpt(frame: pd.DataFrame, name: str) -> None:
+        pyreadstat.write_xport(frame, str(folder / f"{name.lower()}.xpt"), table_name=name, file_format_version=5)
+
+    patients = con.execute(
+        "SELECT p.*, d.event_day AS death_day FROM patients AS p JOIN studies AS s USING (study_id) LEFT JOIN events "
+        "AS d ON d.patient_id = p.patient_id AND d.event_type = 'death' WHERE s.design = $design ORDER BY p.patient_id",
+        {"design": SDTM_STUDY_DESIGN},
+    ).df()
+    start = dict(zip(patients.patient_id, patients.enrolled_on.dt.date, strict=True))
+    dm_vars, quals = profile.section("dm"), profile.section("qualifiers")
+    dm = pd.DataFrame(
+        {
+            dm_vars["study_id"]: patients.study_id,
+            "DOMAIN": "DM",
+            dm_vars["patient_id"]: patients.patient_id,
+            dm_vars["enrolled_on"]: [d.isoformat() for d in patients.enrolled_on.dt.date],
+            dm_vars["last_contact_date"]: [
+                _iso(start[p], d) for p, d in zip(patients.patient_id, patients.last_contact_day, strict=True)
+            ],
+            dm_vars["death_date"]: [
+                _iso(start[p], d) for p, d in zip(patients.patient_id, patients.death_day, strict=True)
+            ],
+            dm_vars["center_id"]: patients.center_id,
+            dm_vars["age_years"]: patients.age_years.astype(float),
+            dm_vars["sex"]: patients.sex.map(_inverse(profile, "sex")),
+            dm_vars["arm"]: patients.arm.map(_inverse(profile, "arm")),
+        }
+    )
+    xpt(dm, "DM")
+    supp = profile.section("supp")
+    rows = []
+    for column, qnam in quals.items():
+        inverse = _inverse(profile, column) if profile.values(column) else {}
+        for patient, value in zip(patients.patient_id, patients[column], strict=True):
+            if not pd.isna(value):
+                rows.append((patient, qnam, inverse.get(value, _text(value))))
+    xpt(_supp(rows, supp, "DM", patients.study_id.iloc[0]), "SUPPDM")
+    _findings(con, profile, start, xpt)
+    _interventions_and_events(con, profile, start, xpt, patients.study_id.iloc[0])
+    write_sidecar(con, folder, SDTM_STUDY_DESIGN)
+
+
+def _supp(rows: list[tuple], supp: dict[str, Any], domain: str, study: str, idvar: str = "") -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "STUDYID": study,
+            "RDOMAIN": domain,
+            supp["subject"]: [r[0] for r in rows],
+            "IDVAR": idvar,
+            supp["idvarval"]: [r[3] if len(r) > 3 else "" for r in rows],
+            supp["qnam"]: [r[1] for r in rows],
+            supp["qval"]: [r[2] for r in rows],
+        }
+    )
+
+
+def _findings(con: duckdb.DuckDBPyConnection, profile: Profile, start: dict[str, date], xpt: Any) -> None:
+    visits = con.execute(
+        "SELECT v.* FROM visits AS v JOIN patients USING (patient_id) JOIN studies AS s USING (study_id) "
+        "WHERE s.design = $design ORDER BY patient_id, visit_month",
+        {"design": SDTM_STUDY_DESIGN},
+    ).df()
+    visitnum = {m: float(k) for k, m in profile.section("visits")["VISITNUM"].items()}
+    qs, codes = profile.section("qs"), profile.section("qs")["testcd"]
+    sv = profile.section("sv")
+    dates = [_iso(start[p], d) for p, d in zip(visits.patient_id, visits.visit_day, strict=True)]
+    xpt(
+        pd.DataFrame(
+            {
+                sv["subject"]: visits.patient_id,
+                "DOMAIN": "SV",
+                sv["visitnum"]: visits.visit_month.map(visitnum),
+                "VISIT": [f"MONTH {m}" if m else "BASELINE" for m in visits.visit_month],
+                sv["date"]: dates,
+            }
+        ),
+        "SV",
+    )
+    records = []
+    for column, code in codes.items():
+        values = visits["villalta_total"] if column == "villalta_total" else visits[column]
+        inverse = _inverse(profile, column) if profile.values(column) else None
+        for i in values.index[values.notna()]:
+            value = values[i]
+            key = str(bool(value)).lower() if values.dtype == bool else str(value)
+            text = inverse[key] if inverse else _text(value)
+            records.append(
+                {
+                    qs["subject"]: visits.patient_id[i],
+                    "DOMAIN": "QS",
+                    qs["test_code"]: code,
+                    "QSCAT": "VILLALTA" if column.startswith("v") else "PTS",
+                    qs["original_result"]: text,
+                    qs["coded_result"]: text,
+                    qs["numeric_result"]: float("nan") if inverse else float(value),
+                    qs["baseline_flag"]: "Y" if visits.visit_month[i] == 0 else "",
+                    qs["visitnum"]: visitnum[int(visits.visit_month[i])],
+                    qs["visit"]: f"MONTH {visits.visit_month[i]}" if visits.visit_month[i] else "BASELINE",
+                    qs["date"]: dates[i],
+                }
+            )
+    frame = pd.DataFrame(records)
+    frame.insert(1, qs["sequence"], frame.groupby(qs["subject"]).cumcount().astype(float) + 1)
+    xpt(frame, "QS")
+
+
+def _interventions_and_events(
+    con: duckdb.DuckDBPyConnection, profile: Profile, start: dict[str, date], xpt: Any, study: str
+) -> None:
+    design = {"design": SDTM_STUDY_DESIGN}
+    procedures = con.execute(
+        "SELECT pr.* FROM procedures AS pr JOIN patients USING (patient_id) JOIN studies AS s USING (study_id) "
+        "WHERE s.design = $design ORDER BY patient_id",
+        design,
+    ).df()
+    events = con.execute(
+        "SELECT e.* FROM events AS e JOIN patients USING (patient_id) JOIN studies AS s USING (study_id) "
+        "WHERE s.design = $design ORDER BY patient_id, event_day, event_type",
+        design,
+    ).df()
+    pr, ae, ds = profile.section("pr"), profile.section("ae"), profile.section("ds")
+    flag, pr_events = _inverse(profile, "flag"), _inverse(profile, "pr_event")
+    index_term = pr["index_terms"][0]
+    reinterventions = events[events.event_type.isin(pr_events)]
+    pr_rows = [
+        (p, index_term, _iso(start[p], d)) for p, d in zip(procedures.patient_id, procedures.procedure_day, strict=True)
+    ]
+    pr_rows += [
+        (p, pr_events[t], _iso(start[p], d))
+        for p, t, d in zip(
+            reinterventions.patient_id, reinterventions.event_type, reinterventions.event_day, strict=True
+        )
+    ]
+    pr_frame = pd.DataFrame(pr_rows, columns=[pr["subject"], pr["term"], pr["start_date"]]).sort_values(
+        [pr["subject"], pr["start_date"]], kind="stable"
+    )
+    pr_frame.insert(1, pr["sequence"], pr_frame.groupby(pr["subject"]).cumcount().astype(float) + 1)
+    pr_frame.insert(1, "DOMAIN", "PR")
+    xpt(pr_frame.reset_index(drop=True), "PR")
+    sequence = {
+        p: s
+        for p, t, s in zip(pr_frame[pr["subject"]], pr_frame[pr["term"]], pr_frame[pr["sequence"]], strict=True)
+        if t == index_term
+    }
+    rows = []
+    for column, qnam in profile.section("procedure").items():
+        for p, value in zip(procedures.patient_id, procedures[column], strict=True):
+            if not pd.isna(value):
+                text = flag["true" if value else "false"] if isinstance(value, bool) else _text(value)
+                rows.append((p, qnam, text, _text(sequence[p])))
+    xpt(_supp(rows, profile.section("supp"), "PR", study, pr["sequence"]), "SUPPPR")
+    terms = _inverse(profile, "event_type")
+    adverse = events[events.event_type.isin(terms)]
+    xpt(
+        pd.DataFrame(
+            {
+                ae["subject"]: adverse.patient_id,
+                "DOMAIN": "AE",
+                ae["term"]: adverse.event_type.map(terms),
+                ae["start_date"]: [
+                    _iso(start[p], d) for p, d in zip(adverse.patient_id, adverse.event_day, strict=True)
+                ],
+                ae["serious"]: adverse.serious.map(lambda s: flag["true" if s else "false"]),
+            }
+        ),
+        "AE",
+    )
+    deaths = events[events.event_type == "death"]
+    xpt(
+        pd.DataFrame(
+            {
+                ds["subject"]: deaths.patient_id,
+                "DOMAIN": "DS",
+                ds["term"]: ds["death_terms"][0],
+                ds["date"]: [_iso(start[p], d) for p, d in zip(deaths.patient_id, deaths.event_day, strict=True)],
+            }
+        ),
+        "DS",
+    )
+
+
+FORMAT = Format(
+    name="sdtm",
+    help="CDISC SDTM: DM + SUPPDM, QS, optional SV, AE, PR + SUPPPR and DS, as .xpt, .sas7bdat, CSV or Parquet",
+    example_sources="dm.xpt suppdm.xpt sv.xpt qs.xpt ae.xpt pr.xpt supppr.xpt ds.xpt",
+    mapper=SdtmMapper,
+    write_example=write_sdtm,
+)
