@@ -766,3 +766,74 @@ def test_a_visit_field_coded_as_visit_numbers_is_refused_with_the_key(tmp_path, 
             'copy of the profile (e.g. "1" = ...)',
         )
     ]
+
+
+def _recode(export: str, column: str, recode) -> str:
+    """The export with `column` recoded cell by cell (`recode(record_id, instance, value)`)."""
+    rows = _csv(export)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        if row[column]:
+            row[column] = recode(row["record_id"], row["redcap_repeat_instance"], row[column])
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def test_a_yes_no_radio_coded_1_2_is_read_by_its_labels_and_not_assessed_is_skipped(tmp_path, funnel):
+    """Ulcer as a radio "1, Yes | 2, No | 9, Not assessed": 2 is no (not true, not a type error); a
+    visit whose ulcer was not assessed cannot be imported (the contract requires it): skipped with a
+    warning and counted as lost in the funnel."""
+    dictionary = CLASSIC_DICTIONARY.replace(
+        'ulcer,visit,,yesno,"Venous ulcer",,', 'ulcer,visit,,radio,"Venous ulcer","1, Yes | 2, No | 9, Not assessed",'
+    )
+    assert dictionary != CLASSIC_DICTIONARY
+    export = _recode(
+        CLASSIC_EXPORT,
+        "ulcer",
+        lambda rid, instance, v: "9" if (rid, instance) == ("105", "3") else {"0": "2"}.get(v, v),
+    )
+    profile = HEAD.format(name="classic") + BY_MONTH_FIELD + CLASSIC_FIELDS
+    report, out = _import(tmp_path, profile, {"classic_export.csv": export, "classic_dictionary.csv": dictionary})
+    assert report.imported and report.errors == 0, report.text()
+    expected = _classic_expected(by_windows=False)
+    expected["visits"] = [v for v in expected["visits"] if v[:2] != ("105", 12)]
+    _assert_tables(out, expected)
+    assert sum(v[14] for v in expected["visits"]) == 1  # patient 103's month-6 ulcer, read as true
+    skipped = report.issues[(report.issues.rule == "redcap:unmapped") & (report.issues.column == "ulcer")]
+    assert skipped[["record", "value", "message"]].values.tolist() == [
+        [
+            "105",
+            "9",
+            "choice 9 (Not assessed) of 'ulcer' has no value in visits.ulcer_present: visit not imported; map it in "
+            '[values.ulcer_present] of a copy of the profile (e.g. "9" = "true or false")',
+        ]
+    ]
+    assert ("classic_export.csv", "visit with an unmapped choice", 1, True) in funnel
+
+
+def test_a_redcap_arm_left_out_of_arms_leaves_its_patients_out_with_a_warning_each(tmp_path, funnel):
+    profile = HEAD.format(name="long").split("[study]")[0] + LONG_PROFILE.replace('2 = "medical"\n', "")
+    files = {"long_export.csv": LONG_EXPORT, "long_dictionary.csv": LONG_DICTIONARY}
+    report, out = _import(tmp_path, profile, files)
+    assert report.imported and report.errors == 0, report.text()
+    arm_2 = [r for r in _csv(LONG_EXPORT) if r["redcap_event_name"].endswith("_arm_2")]
+    assert {r["record_id"] for r in arm_2} == {"203", "204"}
+    assert _table(out, "SELECT patient_id, arm FROM patients ORDER BY 1") == [("201", "stent"), ("202", "stent")]
+    assert _table(out, "SELECT DISTINCT patient_id FROM visits ORDER BY 1") == [("201",), ("202",)]
+    left_out = report.issues[report.issues.column == "redcap_event_name"]
+    event = "event not in the profile's [events] map: row not imported (add the event with its month to [events] "
+    assert sorted(left_out[["record", "value", "message"]].values.tolist()) == [
+        ["201", "unscheduled_arm_1", event + "of a copy of the profile)"],
+        *(
+            [
+                rid,
+                "2",
+                "choice 2 (arm_2) of 'redcap_event_name' has no value in patients.arm: patient not imported (nor "
+                'any of its rows); map it in [arms] of a copy of the profile (e.g. "2" = "one of stent, medical")',
+            ]
+            for rid in ("203", "204")
+        ),
+    ]
+    assert ("long_export.csv", "patient with an unmapped choice", len(arm_2), True) in funnel

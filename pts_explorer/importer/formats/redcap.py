@@ -81,6 +81,7 @@ class Decoded:
     unmapped: str | None = None
     shown: str = "NULL"
     label: str = "NULL"
+    key: str = ""  # the profile key that maps a choice: [values.<column>] unless said
 
 
 class RedcapMapper(Mapper):
@@ -97,7 +98,8 @@ class RedcapMapper(Mapper):
             self._refuse("profile", self.profile.path.name, str(exc))
             return self._empty()
         dictionary = next((s for s in self.staged if s.columns and s.columns[0] == DICTIONARY_FIRST_COLUMN), None)
-        export = self._export(fields.get("patient_id") or "record_id", dictionary)
+        record_id = fields["patient_id"] = fields.get("patient_id") or "record_id"
+        export = self._export(record_id, dictionary)
         if dictionary is None:
             checkbox = [c for c in (export.columns if export else []) if "___" in c]
             shown = f"; its checkbox columns ({', '.join(checkbox[:4])}) need it" if checkbox else ""
@@ -117,7 +119,7 @@ class RedcapMapper(Mapper):
         self._identifiers(dictionary, export)
         if not self._require(export, fields, ae, visits):
             return self._empty()
-        self._check_raw(export, [*fields.values(), *ae.values(), *visits.values()])
+        self._check_raw(export, record_id, [*fields.values(), *ae.values(), *visits.values()])
         self.check_dates(
             export,
             [fields.get(k) for k in ("enrolled_on", "last_contact_date", "death_date", "procedure_date", "visit_date")]
@@ -235,7 +237,7 @@ class RedcapMapper(Mapper):
             )
         return not missing
 
-    def _check_raw(self, export: Staged, variables: list[str | None]) -> None:
+    def _check_raw(self, export: Staged, record_id: str, variables: list[str | None]) -> None:
         """A label export where raw codes were expected: decoding would turn every value into an error."""
         for variable in filter(None, variables):
             codes = self.coded.get(variable.lower())
@@ -244,7 +246,7 @@ class RedcapMapper(Mapper):
                 continue
             b = Bind()
             self.con.execute(
-                f"INSERT INTO issues SELECT 'error', 'redcap:labels', _file, _line, {export.ref('record_id')}, "
+                f"INSERT INTO issues SELECT 'error', 'redcap:labels', _file, _line, {_ref(export, record_id)}, "
                 f"{b(variable)}, {ref}, {b('a label where the raw code was expected: export the records as raw data')} "
                 f"FROM {export.table} WHERE list_contains({b(list(codes.values()))}, {ref}) AND NOT "
                 f"list_contains({b(list(codes))}, {ref})",
@@ -279,7 +281,7 @@ class RedcapMapper(Mapper):
         label = f"list_extract({b(list(codes.values()))}, list_position({b(list(codes))}, {ref}))"
         if not unmapped:
             return Decoded(column, field, expr)
-        hit = f"list_contains({b(unmapped)}, {ref})"
+        hit = f"coalesce(list_contains({b(unmapped)}, {ref}), false)"
         return Decoded(column, field, f"CASE WHEN {hit} THEN NULL ELSE {expr} END", hit, ref, label)
 
     def _target(self, table: str, column: str, field: str, code: str, label: str) -> str | None:
@@ -341,7 +343,7 @@ class RedcapMapper(Mapper):
         any_unmapped = " OR ".join(ticked[c] for c in unmapped)
         shown = "CASE " + " ".join(f"WHEN {ticked[c]} THEN {b(_checkbox_column(field, c))}" for c in unmapped) + " END"
         label = "CASE " + " ".join(f"WHEN {ticked[c]} THEN {b(codes[c])}" for c in unmapped) + " END"
-        return Decoded(column, field, expr, f"({expr} IS NULL AND ({any_unmapped}))", shown, label)
+        return Decoded(column, field, expr, f"coalesce({expr} IS NULL AND ({any_unmapped}), false)", shown, label)
 
     def _check_codes(self, column: str, field: str | None, months: list[int]) -> None:
         """Numeric codes kept as values must be what they claim: a score item's codes its scores
@@ -521,8 +523,8 @@ class RedcapMapper(Mapper):
                 continue
             required = validation.contract().columns[table][d.column].not_null
             what = WHAT_IS_SKIPPED[table] if required else "value left empty"
-            before = f" has no value in {table}.{d.column}: {what}; map it in [values.{d.column}] of a copy of the "
-            before += 'profile (e.g. "'
+            key = d.key or f"[values.{d.column}]"
+            before = f' has no value in {table}.{d.column}: {what}; map it in {key} of a copy of the profile (e.g. "'
             after = f'" = "{_hint(table, d.column)}")'
             self._run(
                 f"INSERT INTO issues SELECT 'warning', 'redcap:unmapped', _file, _line, _id, {b(d.field)}, {d.shown}, "
@@ -577,7 +579,7 @@ class RedcapMapper(Mapper):
         allowed = _vocabulary("patients", "arm") or []
         good = {k: v for k, v in arms.items() if v in allowed}
         expr = f"list_extract({b(list(good.values()))}, list_position({b(list(good))}, {number}))"
-        return Decoded("arm", "redcap_event_name", expr, f"({expr}) IS NULL", f"'arm_' || {number}", "NULL")
+        return Decoded("arm", "redcap_event_name", expr, f"({expr}) IS NULL", number, f"'arm_' || {number}", "[arms]")
 
     def _patients(self, rc: Staged, f: dict[str, str | None], study_id: str, longitudinal: bool) -> None:
         b = Bind()
