@@ -837,3 +837,22 @@ def test_a_redcap_arm_left_out_of_arms_leaves_its_patients_out_with_a_warning_ea
         ),
     ]
     assert ("long_export.csv", "patient with an unmapped choice", len(arm_2), True) in funnel
+
+
+def test_a_longitudinal_profile_without_a_month_0_event_is_refused_with_the_events_found(tmp_path, funnel):
+    """Events named for another project: no baseline event, so no patient row; refused, listing the
+    export's events (not an import with no patients)."""
+    profile = HEAD.format(name="long").split("[study]")[0] + LONG_PROFILE.replace("baseline_arm_", "enrolment_arm_")
+    files = {"long_export.csv": LONG_EXPORT, "long_dictionary.csv": LONG_DICTIONARY}
+    report, _ = _import(tmp_path, profile, files)
+    assert not report.imported
+    events = sorted({r["redcap_event_name"] for r in _csv(LONG_EXPORT)})
+    assert _errors(report) == [
+        (
+            "redcap:events",
+            "long_export.csv",
+            "no row of the export is at a month-0 event of [events] (enrolment_arm_1, enrolment_arm_2), where "
+            "patient fields are read: map the baseline event(s) to 0 in [events] (events in the export: "
+            f"{', '.join(events)})",
+        )
+    ]

@@ -405,16 +405,16 @@ class RedcapMapper(Mapper):
                 "[visits] month, or give [visits.windows] (month = [first day, last day] after the enrolment date) "
                 f"to place each visit by its date ([fields] visit_date = {f.get('visit_date')!r})",
             )
+        events = {str(k): int(m) for k, m in self.profile.section("events").items()}
         if self.refused:
             return
         b = Bind()
-        events = {str(k): int(m) for k, m in self.profile.section("events").items()}
         plain = f"{instrument} IS NULL" if instrument else "true"
         event_month = "NULL::INTEGER"
+        event = _ref(export, "redcap_event_name")
         if longitudinal and events:
-            event = _ref(export, "redcap_event_name")
             event_month = f"list_extract({b(list(events.values()))}, list_position({b(list(events))}, {event}))"
-        record = f"({plain} AND {event_month} = 0)" if longitudinal else plain
+        record = f"coalesce({plain} AND {event_month} = 0, false)" if longitudinal else plain
         if visit_instrument and instrument:
             visit = f"coalesce({instrument} = {b(visit_instrument)}, false)"
         elif longitudinal:
@@ -432,6 +432,22 @@ class RedcapMapper(Mapper):
         )
         rc = replace(export, table="rc")
         file = export.file
+        if longitudinal and not self._count("_record"):
+            found = [
+                r[0]
+                for r in self.con.execute(
+                    f"SELECT DISTINCT {_ref(rc, 'redcap_event_name')} FROM rc ORDER BY 1"
+                ).fetchall()
+            ]
+            baseline = [e for e, m in events.items() if m == 0]
+            self._refuse(
+                "redcap:events",
+                file,
+                f"no row of the export is at a month-0 event of [events] ({', '.join(baseline) or 'none'}), where "
+                "patient fields are read: map the baseline event(s) to 0 in [events] (events in the export: "
+                f"{', '.join(map(str, found[:12]))})",
+            )
+            return
         if longitudinal:
             self.con.execute(
                 f"INSERT INTO issues SELECT 'warning', 'redcap:event', _file, _line, _id, 'redcap_event_name', "
