@@ -856,3 +856,44 @@ def test_a_longitudinal_profile_without_a_month_0_event_is_refused_with_the_even
             f"{', '.join(events)})",
         )
     ]
+
+
+API_HEADER = (
+    '"field_name","form_name","section_header","field_type","field_label","select_choices_or_calculations",'
+    '"field_note","text_validation_type_or_show_slider_number","text_validation_min","text_validation_max",'
+    '"identifier","branching_logic","required_field","custom_alignment","question_number","matrix_group_name",'
+    '"matrix_ranking","field_annotation"'
+)
+
+
+def test_a_dictionary_exported_through_the_api_imports_the_same(tmp_path, funnel):
+    """The metadata as the API exports it (PyCap, redcapAPI, REDCapR): snake_case column names."""
+    lines = CLASSIC_DICTIONARY.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith('"Variable / Field Name"')
+    dictionary = "\n".join([API_HEADER, *lines[1:]]) + "\n"
+    profile = HEAD.format(name="classic") + BY_MONTH_FIELD + CLASSIC_FIELDS
+    report, out = _import(tmp_path, profile, {"classic_export.csv": CLASSIC_EXPORT, "metadata.csv": dictionary})
+    assert report.imported and report.errors == 0, report.text()
+    _assert_tables(out, _classic_expected(by_windows=False))
+
+
+def test_fields_the_export_lacks_are_refused_by_key_the_optional_ones_marked(tmp_path, funnel):
+    """A profile naming fields the project does not have: each is named with its key, the optional
+    ones marked as such (their keys can be left out)."""
+    profile = HEAD.format(name="classic") + BY_MONTH_FIELD + CLASSIC_FIELDS
+    profile = profile.replace('age_years = "age"', 'age_years = "age_years"')
+    profile = profile.replace('vcss = "vcss"\n', 'vcss = "vcss"\nveines_qol = "veines_qol"\n')
+    profile = profile.replace('obstruction_site = "obst"', 'obstruction_site = "segments"')
+    files = {"classic_export.csv": CLASSIC_EXPORT, "classic_dictionary.csv": CLASSIC_DICTIONARY}
+    report, _ = _import(tmp_path, profile, files)
+    assert not report.imported
+    assert _errors(report) == [
+        (
+            "columns:classic_export",
+            "classic_export.csv",
+            "the export lacks column(s) 'age_years' ([fields] age_years); 'segments' ([fields] obstruction_site); "
+            "and optional column(s) 'veines_qol' ([fields] veines_qol): leave their keys out if the project has no "
+            "such field; the profile maps them: set each key to the field's name in a copy of profile 'classic', or "
+            "export the field",
+        )
+    ]

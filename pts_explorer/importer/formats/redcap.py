@@ -41,6 +41,14 @@ from pts_explorer.importer.profiles import Profile, ProfileError, identifier
 from pts_explorer.importer.readers import Staged
 
 DICTIONARY_FIRST_COLUMN = "Variable / Field Name"
+# The dictionary's columns as the Online Designer's download names them, and as the API's metadata
+# export (PyCap, redcapAPI, REDCapR) names them.
+DICTIONARY_COLUMNS = {
+    "name": (DICTIONARY_FIRST_COLUMN, "field_name"),
+    "type": ("Field Type", "field_type"),
+    "choices": ("Choices, Calculations, OR Slider Labels", "select_choices_or_calculations"),
+    "identifier": ("Identifier?", "identifier"),
+}
 CODED_TYPES = ("radio", "dropdown", "yesno", "truefalse", "checkbox")
 TICKED = ("1", "Checked")  # a checkbox column's value when its choice is ticked (raw, label export)
 # A score item's label words and the score they stand for: a radio whose codes disagree is refused.
@@ -60,6 +68,22 @@ PATIENT_COLUMNS = (
     "ceap_c",
 )
 VISIT_COLUMNS = tuple(c for c in contract_columns("visits") if c not in ("patient_id", "visit_month", "visit_day"))
+# [fields] keys a project may leave out: the contract's optional columns; deaths and procedures (a
+# project without them has none); the arm and centre, which other keys can give ([arms], [study]).
+OPTIONAL_KEYS = {
+    c.name
+    for table in ("patients", "visits", "procedures")
+    for c in validation.contract().columns[table].values()
+    if not c.not_null and not c.generated
+} | {
+    "death_date",
+    "procedure_date",
+    "technical_success",
+    "stents_placed",
+    "below_inguinal_ligament",
+    "center_id",
+    "arm",
+}
 PROCEDURE_COLUMNS = ("technical_success", "stents_placed", "max_stent_diameter_mm", "below_inguinal_ligament")
 WHAT_IS_SKIPPED = {
     "patients": "patient not imported (nor any of its rows)",
@@ -97,7 +121,10 @@ class RedcapMapper(Mapper):
         except ProfileError as exc:
             self._refuse("profile", self.profile.path.name, str(exc))
             return self._empty()
-        dictionary = next((s for s in self.staged if s.columns and s.columns[0] == DICTIONARY_FIRST_COLUMN), None)
+        dictionary = next(
+            (s for s in self.staged if s.columns and s.columns[0] in DICTIONARY_COLUMNS["name"] and _column(s, "type")),
+            None,
+        )
         record_id = fields["patient_id"] = fields.get("patient_id") or "record_id"
         export = self._export(record_id, dictionary)
         if dictionary is None:
@@ -161,8 +188,7 @@ class RedcapMapper(Mapper):
 
     def _coded_fields(self, dictionary: Staged) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
         """Field -> {raw code: label} for every coded field of the dictionary, and field -> type."""
-        name, kind = dictionary.ref(DICTIONARY_FIRST_COLUMN), dictionary.ref("Field Type")
-        choices = dictionary.ref("Choices, Calculations, OR Slider Labels")
+        name, kind, choices = (_column(dictionary, c) for c in ("name", "type", "choices"))
         if not (name and kind):
             return {}, {}
         rows = self.con.execute(f"SELECT {name}, lower({kind}), {choices or 'NULL'} FROM {dictionary.table}").fetchall()
@@ -182,7 +208,7 @@ class RedcapMapper(Mapper):
         return coded, kinds
 
     def _identifiers(self, dictionary: Staged, export: Staged) -> None:
-        flag, name = dictionary.ref("Identifier?"), dictionary.ref(DICTIONARY_FIRST_COLUMN)
+        flag, name = _column(dictionary, "identifier"), _column(dictionary, "name")
         if not flag:
             return
         query = f"SELECT {name} FROM {dictionary.table} WHERE lower({flag}) = 'y'"
@@ -215,27 +241,34 @@ class RedcapMapper(Mapper):
             ).fetchone() or (0,)
             if n:
                 wanted |= {f"[adverse_events] {k}": v for k, v in ae.items()}
-        missing = []
+        missing: list[str] = []
+        optional: list[str] = []
         for key, field in wanted.items():
-            if self.kinds.get(field.lower()) == "checkbox":
-                columns = [_checkbox_column(field, code) for code in self.coded.get(field.lower(), {})]
-                gone = [c for c in columns if not export.has(c)]
-                if gone or not columns:
-                    missing.append(f"{', '.join(gone) or field + '___<code>'} (checkbox {field!r}, {key})")
-            elif not export.has(field):
-                missing.append(f"{field!r} ({key})")
-        if missing:
+            found = [field + "___<code>"] if self.kinds.get(field.lower()) == "checkbox" else [field]
+            if found != [field]:
+                found = [_checkbox_column(field, code) for code in self.coded.get(field.lower(), {})] or found
+            gone = [c for c in found if not export.has(c)]
+            if gone:
+                shown = f"{', '.join(gone)} (checkbox {field!r}, {key})" if found != [field] else f"{field!r} ({key})"
+                (optional if key.split()[-1] in OPTIONAL_KEYS else missing).append(shown)
+        if missing or optional:
+            parts = [f"the export lacks column(s) {'; '.join(missing)}"] if missing else []
+            if optional:
+                parts.append(
+                    f"{'and ' if missing else 'the export lacks '}optional column(s) {'; '.join(optional)}: leave "
+                    "their keys out if the project has no such field"
+                )
             self.issues.add(
                 Issue.file_level(
                     ERROR,
                     f"columns:{export.name}",
                     export.file,
-                    f"the export lacks column(s) {'; '.join(missing)} that the profile maps: set each key to the "
-                    f"field's name in a copy of profile {self.profile.name!r}, or export the field",
+                    f"{'; '.join(parts)}; the profile maps them: set each key to the field's name in a copy of "
+                    f"profile {self.profile.name!r}, or export the field",
                     1,
                 )
             )
-        return not missing
+        return not (missing or optional)
 
     def _check_raw(self, export: Staged, record_id: str, variables: list[str | None]) -> None:
         """A label export where raw codes were expected: decoding would turn every value into an error."""
@@ -732,6 +765,11 @@ def _choices(text: str) -> dict[str, str]:
         if code.strip():
             out[code.strip()] = label.strip()
     return out
+
+
+def _column(dictionary: Staged, role: str) -> str | None:
+    """The staging column of one of the dictionary's columns, by either of its names."""
+    return next((r for r in map(dictionary.ref, DICTIONARY_COLUMNS[role]) if r), None)
 
 
 def _checkbox_column(field: str, code: str) -> str:
