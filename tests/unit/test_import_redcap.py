@@ -897,3 +897,21 @@ def test_fields_the_export_lacks_are_refused_by_key_the_optional_ones_marked(tmp
             "export the field",
         )
     ]
+
+
+def test_a_value_map_left_out_is_refused_not_an_import_without_patients(tmp_path, funnel):
+    """Without [values.sex] no sex code has a contract value: that is a missing map, not "Other";
+    skipping every patient would import nothing, so the import is refused naming the key."""
+    profile = (HEAD.format(name="classic") + BY_MONTH_FIELD + CLASSIC_FIELDS).replace('0 = "female"\n1 = "male"\n', "")
+    files = {"classic_export.csv": CLASSIC_EXPORT, "classic_dictionary.csv": CLASSIC_DICTIONARY}
+    report, _ = _import(tmp_path, profile, files)
+    assert not report.imported
+    records = [r for r in _csv(CLASSIC_EXPORT) if not r["redcap_repeat_instrument"]]
+    assert _errors(report) == [
+        (
+            "redcap:unmapped",
+            "classic_export.csv",
+            f"{len(records)} of {len(records)} records hold choices of 'sex' with no value in patients.sex "
+            "(0 (Female), 1 (Male)): map them in [values.sex] of a copy of the profile (each to one of female, male)",
+        )
+    ]

@@ -582,6 +582,26 @@ class RedcapMapper(Mapper):
                 f"FROM {rows} WHERE {where} AND {d.unmapped}",
                 b,
             )
+            if required and table in ("patients", "visits"):
+                self._most_unmapped(table, d, where, b, rows, key)
+
+    def _most_unmapped(self, table: str, d: Decoded, where: str, b: Bind, rows: str, key: str) -> None:
+        """Choices with no contract value in most rows are a value map that is missing, not "Other":
+        refused, rather than an import that leaves out most patients or visits."""
+        sql = (
+            f"SELECT count(*), count(*) FILTER (WHERE {d.unmapped}), string_agg(DISTINCT CASE WHEN {d.unmapped} "
+            f"THEN {d.shown} || coalesce(' (' || {d.label} || ')', '') END, ', ' ORDER BY CASE WHEN {d.unmapped} "
+            f"THEN {d.shown} || coalesce(' (' || {d.label} || ')', '') END) FROM {rows} WHERE {where}"
+        )
+        total, hit, shown = self.con.execute(sql, _used(b, sql).params).fetchone() or (0, 0, "")
+        if hit and 2 * hit > total:
+            self._refuse(
+                "redcap:unmapped",
+                self.export_file,
+                f"{hit:,} of {total:,} {'records' if table == 'patients' else 'visits'} hold choices of {d.field!r} "
+                f"with no value in {table}.{d.column} ({shown}): map them in {key} of a copy of the profile "
+                f"(each to {_hint(table, d.column)})",
+            )
 
     def _run(self, sql: str, b: Bind) -> None:
         """`sql` with the values of `b` it uses (a Bind may hold more: DuckDB refuses unused ones)."""
