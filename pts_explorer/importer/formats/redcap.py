@@ -1,12 +1,21 @@
 """The REDCap format: a flat export of raw values and the project's data dictionary onto the
 contract, its help text, and its example (the demo's registry as an export and its dictionary).
-Its built-in profile is redcap.toml beside this module."""
+Its built-in profile is redcap.toml beside this module.
+
+Longitudinal projects (a `redcap_event_name` column) map events to months ([events]); classic
+projects keep one row per record and their visits as a repeating instrument ([visits]), the month
+from a field or from the visit date by windows. A coded field's raw code becomes its contract value
+through the profile's value map (keyed by the raw code or the dictionary's label); score fields
+keep their numeric codes; a choice with no contract value is skipped with a warning; a checkbox is
+reduced to the first ticked choice in the profile's order. Every row set aside is counted in the
+import funnel."""
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import replace
+import re
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,6 +23,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from pts_explorer import validation
 from pts_explorer.importer.formats.base import (
     TABLES,
     Bind,
@@ -26,12 +36,76 @@ from pts_explorer.importer.formats.base import (
     day_between,
     write_sidecar,
 )
-from pts_explorer.importer.issues import ERROR, Issue
-from pts_explorer.importer.profiles import Profile
+from pts_explorer.importer.issues import ERROR, WARNING, Issue
+from pts_explorer.importer.profiles import Profile, ProfileError, identifier
 from pts_explorer.importer.readers import Staged
 
 DICTIONARY_FIRST_COLUMN = "Variable / Field Name"
+# The dictionary's columns as the Online Designer's download names them, and as the API's metadata
+# export (PyCap, redcapAPI, REDCapR) names them.
+DICTIONARY_COLUMNS = {
+    "name": (DICTIONARY_FIRST_COLUMN, "field_name"),
+    "type": ("Field Type", "field_type"),
+    "choices": ("Choices, Calculations, OR Slider Labels", "select_choices_or_calculations"),
+    "identifier": ("Identifier?", "identifier"),
+}
 CODED_TYPES = ("radio", "dropdown", "yesno", "truefalse", "checkbox")
+TICKED = ("1", "Checked")  # a checkbox column's value when its choice is ticked (raw, label export)
+# A score item's label words and the score they stand for: a radio whose codes disagree is refused.
+SCORE_WORDS = {"absent": 0, "none": 0, "mild": 1, "moderate": 2, "severe": 3}
+# Labels that read as a boolean where the field is not a REDCap yesno/truefalse field.
+BOOLEAN_WORDS = {"yes": "true", "true": "true", "y": "true", "no": "false", "false": "false", "n": "false"}
+PATIENT_COLUMNS = (
+    "arm",
+    "age_years",
+    "sex",
+    "bmi",
+    "limb_side",
+    "months_since_dvt",
+    "obstruction_site",
+    "stenosis_pct",
+    "lesion_length_mm",
+    "ceap_c",
+)
+VISIT_COLUMNS = tuple(c for c in contract_columns("visits") if c not in ("patient_id", "visit_month", "visit_day"))
+# [fields] keys a project may leave out: the contract's optional columns; deaths and procedures (a
+# project without them has none); the arm and centre, which other keys can give ([arms], [study]).
+OPTIONAL_KEYS = {
+    c.name
+    for table in ("patients", "visits", "procedures")
+    for c in validation.contract().columns[table].values()
+    if not c.not_null and not c.generated
+} | {
+    "death_date",
+    "procedure_date",
+    "technical_success",
+    "stents_placed",
+    "below_inguinal_ligament",
+    "center_id",
+    "arm",
+}
+PROCEDURE_COLUMNS = ("technical_success", "stents_placed", "max_stent_diameter_mm", "below_inguinal_ligament")
+WHAT_IS_SKIPPED = {
+    "patients": "patient not imported (nor any of its rows)",
+    "visits": "visit not imported",
+    "procedures": "procedure not imported",
+    "events": "event not imported",
+}
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A source field as a contract column: `expr` its value as text (NULL for a choice with no
+    contract value); `unmapped` true where the row holds such a choice, `shown` and `label` what the
+    warning names."""
+
+    column: str
+    field: str
+    expr: str
+    unmapped: str | None = None
+    shown: str = "NULL"
+    label: str = "NULL"
+    key: str = ""  # the profile key that maps a choice: [values.<column>] unless said
 
 
 class RedcapMapper(Mapper):
@@ -39,15 +113,20 @@ class RedcapMapper(Mapper):
 
     def run(self, facts: DatasetFacts) -> None:
         self.add_dataset_info(facts)
-        fields = {k: self.profile.variable("fields", k) for k in self.profile.section("fields")}
-        export = next((s for s in self.staged if s.has("redcap_event_name")), None)
-        dictionary = next((s for s in self.staged if s.columns and s.columns[0] == DICTIONARY_FIRST_COLUMN), None)
-        if export is None:
-            self.issues.add(
-                Issue.file_level(
-                    ERROR, "redcap:export", "(sources)", "no REDCap flat export (a CSV with redcap_event_name) found"
-                )
-            )
+        self.refused = False
+        try:
+            fields = {k: self.profile.variable("fields", k) for k in self.profile.section("fields")}
+            ae = self._names("adverse_events", ("event_type", "event_date", "serious"))
+            visits = self._names("visits", ("month",))
+        except ProfileError as exc:
+            self._refuse("profile", self.profile.path.name, str(exc))
+            return self._empty()
+        dictionary = next(
+            (s for s in self.staged if s.columns and s.columns[0] in DICTIONARY_COLUMNS["name"] and _column(s, "type")),
+            None,
+        )
+        record_id = fields["patient_id"] = fields.get("patient_id") or "record_id"
+        export = self._export(record_id, dictionary)
         if dictionary is None:
             checkbox = [c for c in (export.columns if export else []) if "___" in c]
             shown = f"; its checkbox columns ({', '.join(checkbox[:4])}) need it" if checkbox else ""
@@ -59,34 +138,77 @@ class RedcapMapper(Mapper):
                     f"the project's data dictionary CSV is required to decode coded fields{shown}",
                 )
             )
-        if export is None or dictionary is None or not self.require_columns(export, fields, export.file):
-            for table in TABLES[1:]:
-                self.create_empty(table)
-            return
-        self.coded = self._coded_fields(dictionary)
+        if export is None or dictionary is None:
+            return self._empty()
+        self.export_file = export.file
+        self.dictionary_file = dictionary.file
+        self.coded, self.kinds = self._coded_fields(dictionary)
         self._identifiers(dictionary, export)
-        self._check_raw(export, fields)
-        self._map(export, fields)
+        if not self._require(export, fields, ae, visits):
+            return self._empty()
+        self._check_raw(export, record_id, [*fields.values(), *ae.values(), *visits.values()])
+        self.check_dates(
+            export,
+            [fields.get(k) for k in ("enrolled_on", "last_contact_date", "death_date", "procedure_date", "visit_date")]
+            + [ae.get("event_date")],
+        )
+        self._map(export, fields, ae, visits)
+        if self.refused:
+            return self._empty()
 
-    def _coded_fields(self, dictionary: Staged) -> dict[str, dict[str, str]]:
-        """Field -> {raw code: label} for every coded field of the dictionary."""
-        name, kind = dictionary.ref(DICTIONARY_FIRST_COLUMN), dictionary.ref("Field Type")
-        choices = dictionary.ref("Choices, Calculations, OR Slider Labels")
+    def _empty(self) -> None:
+        for table in TABLES[1:]:
+            self.create_empty(table)
+
+    def _refuse(self, rule: str, file: str, message: str) -> None:
+        self.refused = True
+        self.issues.add(Issue.file_level(ERROR, rule, file, message))
+
+    def _names(self, section: str, keys: tuple[str, ...]) -> dict[str, str]:
+        """The source fields a section names (checked as plain names)."""
+        given = self.profile.section(section)
+        return {k: identifier(given[k], f"[{section}] {k}") for k in keys if given.get(k)}
+
+    def _export(self, record_id: str, dictionary: Staged | None) -> Staged | None:
+        """The flat export: the source that is not the dictionary and has the record id column."""
+        candidates = [s for s in self.staged if s is not dictionary and s.has(record_id)]
+        found = next((s for s in candidates if s.has("redcap_event_name")), None) or next(iter(candidates), None)
+        if found is None:
+            seen = ", ".join(s.file for s in self.staged if s is not dictionary) or "none"
+            self.issues.add(
+                Issue.file_level(
+                    ERROR,
+                    "redcap:export",
+                    "(sources)",
+                    f"no REDCap flat export found: no file has the record id column {record_id!r} ([fields] "
+                    f"patient_id names it; files read: {seen})",
+                )
+            )
+        return found
+
+    def _coded_fields(self, dictionary: Staged) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+        """Field -> {raw code: label} for every coded field of the dictionary, and field -> type."""
+        name, kind, choices = (_column(dictionary, c) for c in ("name", "type", "choices"))
         if not (name and kind):
-            return {}
+            return {}, {}
         rows = self.con.execute(f"SELECT {name}, lower({kind}), {choices or 'NULL'} FROM {dictionary.table}").fetchall()
         coded: dict[str, dict[str, str]] = {}
+        kinds: dict[str, str] = {}
         for variable, field_type, text in rows:
+            if not variable:
+                continue
+            variable = str(variable).lower()
+            kinds[variable] = str(field_type or "")
             if field_type == "yesno":
                 coded[variable] = {"1": "Yes", "0": "No"}
             elif field_type == "truefalse":
                 coded[variable] = {"1": "True", "0": "False"}
             elif field_type in CODED_TYPES and text:
                 coded[variable] = _choices(text)
-        return coded
+        return coded, kinds
 
     def _identifiers(self, dictionary: Staged, export: Staged) -> None:
-        flag, name = dictionary.ref("Identifier?"), dictionary.ref(DICTIONARY_FIRST_COLUMN)
+        flag, name = _column(dictionary, "identifier"), _column(dictionary, "name")
         if not flag:
             return
         query = f"SELECT {name} FROM {dictionary.table} WHERE lower({flag}) = 'y'"
@@ -104,135 +226,555 @@ class RedcapMapper(Mapper):
                     )
                 )
 
-    def _check_raw(self, export: Staged, fields: dict[str, str | None]) -> None:
+    def _require(
+        self, export: Staged, fields: dict[str, str | None], ae: dict[str, str], visits: dict[str, str]
+    ) -> bool:
+        """Every field the profile names is in the export (a checkbox as its field___code columns),
+        each missing one an error naming the profile key."""
+        wanted = {f"[fields] {k}": v for k, v in fields.items() if v}
+        wanted |= {f"[visits] {k}": v for k, v in visits.items()}
+        instrument = export.ref("redcap_repeat_instrument")
+        if ae and instrument:
+            (n,) = self.con.execute(
+                f"SELECT count(*) FROM {export.table} WHERE {instrument} = $i",
+                {"i": str(self.profile.section("adverse_events").get("instrument", "adverse_events"))},
+            ).fetchone() or (0,)
+            if n:
+                wanted |= {f"[adverse_events] {k}": v for k, v in ae.items()}
+        missing: list[str] = []
+        optional: list[str] = []
+        for key, field in wanted.items():
+            found = [field + "___<code>"] if self.kinds.get(field.lower()) == "checkbox" else [field]
+            if found != [field]:
+                found = [_checkbox_column(field, code) for code in self.coded.get(field.lower(), {})] or found
+            gone = [c for c in found if not export.has(c)]
+            if gone:
+                shown = f"{', '.join(gone)} (checkbox {field!r}, {key})" if found != [field] else f"{field!r} ({key})"
+                (optional if key.split()[-1] in OPTIONAL_KEYS else missing).append(shown)
+        if missing or optional:
+            parts = [f"the export lacks column(s) {'; '.join(missing)}"] if missing else []
+            if optional:
+                parts.append(
+                    f"{'and ' if missing else 'the export lacks '}optional column(s) {'; '.join(optional)}: leave "
+                    "their keys out if the project has no such field"
+                )
+            self.issues.add(
+                Issue.file_level(
+                    ERROR,
+                    f"columns:{export.name}",
+                    export.file,
+                    f"{'; '.join(parts)}; the profile maps them: set each key to the field's name in a copy of "
+                    f"profile {self.profile.name!r}, or export the field",
+                    1,
+                )
+            )
+        return not (missing or optional)
+
+    def _check_raw(self, export: Staged, record_id: str, variables: list[str | None]) -> None:
         """A label export where raw codes were expected: decoding would turn every value into an error."""
-        for variable in filter(None, fields.values()):
-            codes = self.coded.get(variable)
+        for variable in filter(None, variables):
+            codes = self.coded.get(variable.lower())
             ref = export.ref(variable)
-            if not codes or ref is None:
+            if not codes or ref is None or self.kinds.get(variable.lower()) == "checkbox":
                 continue
             b = Bind()
             self.con.execute(
-                f"INSERT INTO issues SELECT 'error', 'redcap:labels', _file, _line, {export.ref('record_id')}, "
+                f"INSERT INTO issues SELECT 'error', 'redcap:labels', _file, _line, {_ref(export, record_id)}, "
                 f"{b(variable)}, {ref}, {b('a label where the raw code was expected: export the records as raw data')} "
                 f"FROM {export.table} WHERE list_contains({b(list(codes.values()))}, {ref}) AND NOT "
                 f"list_contains({b(list(codes))}, {ref})",
                 b.params,
             )
 
-    def _map(self, export: Staged, f: dict[str, str | None]) -> None:
-        events = {str(k): int(m) for k, m in self.profile.section("events").items()}
+    # --- decoding --------------------------------------------------------------------------------
+
+    def decode(self, src: Staged, table: str, column: str, field: str | None, b: Bind) -> Decoded:
+        """A source field as the contract column `table.column`.
+
+        Coded fields: the profile's [values.<column>] maps a raw code (or else the dictionary's
+        label) onto the contract's value; without an entry a yes/no field gives true/false, a
+        numeric column keeps the numeric code (a score item's code is its score), and any other
+        column takes the label. A choice whose value the contract cannot hold is `unmapped`; a raw
+        value that is no choice of the dictionary passes unchanged, so the contract's checks name it.
+        Text fields pass through the value map."""
+        if not field:
+            return Decoded(column, "", "NULL")
+        codes = self.coded.get(field.lower())
+        if self.kinds.get(field.lower()) == "checkbox" and codes:
+            return self._checkbox(src, table, column, field, codes, b)
+        ref = _ref(src, field)
+        if not codes:
+            return Decoded(column, field, self.mapped(ref, column, b))
+        targets = {code: self._target(table, column, field, code, label) for code, label in codes.items()}
+        mapped = {code: value for code, value in targets.items() if value is not None}
+        unmapped = [code for code, value in targets.items() if value is None]
+        expr = ref
+        if mapped:
+            expr = f"coalesce(list_extract({b(list(mapped.values()))}, list_position({b(list(mapped))}, {ref})), {ref})"
+        label = f"list_extract({b(list(codes.values()))}, list_position({b(list(codes))}, {ref}))"
+        if not unmapped:
+            return Decoded(column, field, expr)
+        hit = f"coalesce(list_contains({b(unmapped)}, {ref}), false)"
+        return Decoded(column, field, f"CASE WHEN {hit} THEN NULL ELSE {expr} END", hit, ref, label)
+
+    def _target(self, table: str, column: str, field: str, code: str, label: str) -> str | None:
+        """The contract value of one choice, or None when the contract cannot hold it."""
+        values = self.profile.values(column)
+        family = validation.type_family(validation.contract().columns[table][column].type)
+        kind = self.kinds.get(field.lower())
+        if code in values:
+            value: str | None = values[code]
+        elif label in values:
+            value = values[label]
+        elif family == "boolean":
+            value = {"1": "true", "0": "false"}.get(code) if kind in ("yesno", "truefalse") else None
+            value = value or BOOLEAN_WORDS.get(label.strip().lower())
+        elif family in ("integer", "number"):
+            value = code
+        else:
+            value = label
+        if not value:
+            return None
+        if family == "boolean":
+            return BOOLEAN_WORDS.get(value.lower(), {"1": "true", "0": "false"}.get(value))
+        if family in ("integer", "number"):
+            return value if _number(value) else None
+        allowed = _vocabulary(table, column)
+        return value if allowed is None or value in allowed else None
+
+    def _checkbox(self, src: Staged, table: str, column: str, field: str, codes: dict[str, str], b: Bind) -> Decoded:
+        """A checkbox as one value: the first ticked choice in the profile's [checkbox_order] for the
+        column (for obstruction sites: the most proximal segment)."""
+        order = self.profile.section("checkbox_order").get(column)
+        targets = {code: self._target(table, column, field, code, label) for code, label in codes.items()}
+        mapped = {code: value for code, value in targets.items() if value is not None}
+        if not isinstance(order, list) or not order:
+            self._refuse(
+                "redcap:checkbox",
+                self.dictionary_file,
+                f"field {field!r} is a checkbox (columns {', '.join(_checkbox_column(field, c) for c in codes)}) "
+                f"mapped to {table}.{column}, which holds one value: give the order that picks one ticked choice in "
+                f"[checkbox_order] {column} = [{', '.join(repr(v) for v in dict.fromkeys(mapped.values()))}] "
+                "(the first ticked in that order is kept)",
+            )
+            return Decoded(column, field, "NULL")
+        order = [str(v) for v in order]
+        left_out = sorted(set(mapped.values()) - set(order))
+        if left_out:
+            self._refuse(
+                "redcap:checkbox",
+                self.dictionary_file,
+                f"[checkbox_order] {column} lacks {', '.join(left_out)}, a value of checkbox {field!r}'s choices: "
+                "add it where it belongs in the order",
+            )
+        ticked = {code: f"{_ref(src, _checkbox_column(field, code))} IN {TICKED}" for code in codes}
+        whens = [f"WHEN {ticked[c]} THEN {b(v)}" for value in order for c, v in mapped.items() if v == value]
+        expr = f"(CASE {' '.join(whens)} END)" if whens else "NULL"
+        unmapped = [code for code in codes if code not in mapped]
+        if not unmapped:
+            return Decoded(column, field, expr)
+        any_unmapped = " OR ".join(ticked[c] for c in unmapped)
+        shown = "CASE " + " ".join(f"WHEN {ticked[c]} THEN {b(_checkbox_column(field, c))}" for c in unmapped) + " END"
+        label = "CASE " + " ".join(f"WHEN {ticked[c]} THEN {b(codes[c])}" for c in unmapped) + " END"
+        return Decoded(column, field, expr, f"coalesce({expr} IS NULL AND ({any_unmapped}), false)", shown, label)
+
+    def _check_codes(self, column: str, field: str | None, months: list[int]) -> None:
+        """Numeric codes kept as values must be what they claim: a score item's codes its scores
+        (labels such as "Absent" or "Severe" agree with the code), a visit month field's codes
+        months of the study's schedule."""
+        codes = self.coded.get((field or "").lower())
+        values = self.profile.values(column)
+        if not field or not codes or self.kinds.get(field.lower()) == "checkbox":
+            return
+        kept = {c: lab for c, lab in codes.items() if c not in values and lab not in values}
+        if column == "visit_month":
+            wrong = {c: lab for c, lab in kept.items() if not (c.isdigit() and int(c) in months)}
+            what = f"months of [study] visit_months {months}"
+        elif column in _villalta_items():
+            wrong = {
+                c: lab
+                for c, lab in kept.items()
+                if c not in ("0", "1", "2", "3") or SCORE_WORDS.get(_first_word(lab), int(c)) != int(c)
+            }
+            what = "Villalta scores 0-3 (0 Absent, 1 Mild, 2 Moderate, 3 Severe)"
+        else:
+            return
+        if wrong:
+            shown = " | ".join(f"{c}, {lab}" for c, lab in wrong.items())
+            example = next(iter(wrong))
+            self._refuse(
+                "redcap:codes",
+                self.dictionary_file,
+                f"field {field!r} ({column}) has choices {shown} whose codes are not {what}: map each code to its "
+                f'value in [values.{column}] of a copy of the profile (e.g. "{example}" = ...)',
+            )
+
+    # --- mapping ---------------------------------------------------------------------------------
+
+    def _map(self, export: Staged, f: dict[str, str | None], ae: dict[str, str], visits: dict[str, str]) -> None:
         study = self.profile.section("study")
+        months = [int(m) for m in study.get("visit_months", [0])]
+        for column in (*_villalta_items(), "visit_month"):
+            self._check_codes(column, visits.get("month") if column == "visit_month" else f.get(column), months)
+        rid = _ref(export, f["patient_id"])
+        longitudinal = export.has("redcap_event_name")
+        instrument = export.ref("redcap_repeat_instrument")
+        visit_instrument = str(self.profile.section("visits").get("instrument") or "")
+        ae_instrument = str(self.profile.section("adverse_events").get("instrument") or "adverse_events")
+        windows = self._windows()
+        if not longitudinal and not visit_instrument:
+            found = self._instruments(export)
+            self._refuse(
+                "redcap:classic",
+                export.file,
+                f"a classic project (no redcap_event_name column): name the repeating instrument that holds the "
+                f"visits in [visits] instrument (repeating instruments in the export: {', '.join(found) or 'none'})",
+            )
+        if not longitudinal and not visits.get("month") and windows is None:
+            self._refuse(
+                "redcap:classic",
+                export.file,
+                "a classic project (no redcap_event_name column): name the field holding each visit's month in "
+                "[visits] month, or give [visits.windows] (month = [first day, last day] after the enrolment date) "
+                f"to place each visit by its date ([fields] visit_date = {f.get('visit_date')!r})",
+            )
+        events = {str(k): int(m) for k, m in self.profile.section("events").items()}
+        if self.refused:
+            return
         b = Bind()
-        event, repeat = export.ref("redcap_event_name"), export.ref("redcap_repeat_instrument")
+        plain = f"{instrument} IS NULL" if instrument else "true"
+        event_month = "NULL::INTEGER"
+        event = _ref(export, "redcap_event_name")
+        if longitudinal and events:
+            event_month = f"list_extract({b(list(events.values()))}, list_position({b(list(events))}, {event}))"
+        record = f"coalesce({plain} AND {event_month} = 0, false)" if longitudinal else plain
+        if visit_instrument and instrument:
+            visit = f"coalesce({instrument} = {b(visit_instrument)}, false)"
+        elif longitudinal:
+            visit = f"({plain} AND {event_month} IS NOT NULL)"
+        else:
+            visit = "false"
+        is_ae = f"coalesce({instrument} = {b(ae_instrument)}, false)" if instrument else "false"
+        other = f"(NOT {plain} AND NOT {visit} AND NOT {is_ae})"
+        unmapped_event = f"({plain} AND {event_month} IS NULL)" if longitudinal else "false"
         self.con.execute(
-            f"CREATE OR REPLACE TABLE rc AS SELECT *, list_extract({b(list(events.values()))}, "
-            f"list_position({b(list(events))}, {event})) AS month, {repeat or 'NULL'} IS NULL AS plain "
-            f"FROM {export.table}",
+            f"CREATE OR REPLACE TABLE rc AS SELECT *, {rid} AS _id, {event_month} AS _event_month, "
+            f"{record} AS _record, {visit} AS _visit, {is_ae} AS _ae, {other} AS _other, "
+            f"{unmapped_event} AS _unmapped_event, false AS _skip FROM {export.table}",
             b.params,
         )
         rc = replace(export, table="rc")
+        file = export.file
+        if longitudinal and not self._count("_record"):
+            found = [
+                r[0]
+                for r in self.con.execute(
+                    f"SELECT DISTINCT {_ref(rc, 'redcap_event_name')} FROM rc ORDER BY 1"
+                ).fetchall()
+            ]
+            baseline = [e for e, m in events.items() if m == 0]
+            self._refuse(
+                "redcap:events",
+                file,
+                f"no row of the export is at a month-0 event of [events] ({', '.join(baseline) or 'none'}), where "
+                "patient fields are read: map the baseline event(s) to 0 in [events] (events in the export: "
+                f"{', '.join(map(str, found[:12]))})",
+            )
+            return
+        if longitudinal:
+            self.con.execute(
+                f"INSERT INTO issues SELECT 'warning', 'redcap:event', _file, _line, _id, 'redcap_event_name', "
+                f"{rc.ref('redcap_event_name')}, 'event not in the profile''s [events] map: row not imported (add "
+                "the event with its month to [events] of a copy of the profile)' FROM rc WHERE _unmapped_event"
+            )
+        self.funnel.drop(file, "event not in [events]", self._count("_unmapped_event"), loss=True)
+        for name, n in self.con.execute(
+            f"SELECT {_ref(rc, 'redcap_repeat_instrument')}, count(*) FROM rc WHERE _other GROUP BY 1 ORDER BY 1"
+        ).fetchall():
+            self.issues.add(
+                Issue.file_level(
+                    WARNING,
+                    "redcap:instrument",
+                    file,
+                    f"{n:,} rows of the repeating instrument {name!r} not imported: the profile reads the visits "
+                    f"instrument ([visits] instrument = {visit_instrument or '(none)'!r}) and the adverse events "
+                    f"instrument ([adverse_events] instrument = {ae_instrument!r})",
+                )
+            )
+            self.funnel.drop(file, f"repeating instrument {name} not in the profile", n, loss=False)
         self.con.execute(
-            f"INSERT INTO issues SELECT 'warning', 'redcap:event', _file, _line, {rc.ref(f['patient_id'] or '')}, "
-            f"'redcap_event_name', {rc.ref('redcap_event_name')}, 'event not in the profile''s [events] map: row "
-            "not imported' FROM rc WHERE month IS NULL AND plain"
+            f"CREATE OR REPLACE TABLE baseline AS SELECT _id AS id, {_ref(rc, f.get('enrolled_on'))} AS enrolled_on "
+            "FROM rc WHERE _record QUALIFY row_number() OVER (PARTITION BY _id ORDER BY _line) = 1"
         )
-        b = Bind()
         study_id = str(study.get("study_id", "REGISTRY"))
-        self.add_studies(f"SELECT {b(study_id)} AS study_id", study, export.file, b)
-        self.con.execute(
-            f"CREATE OR REPLACE TABLE baseline AS SELECT {_ref(rc, f['patient_id'])} AS id, "
-            f"{_ref(rc, f.get('enrolled_on'))} AS enrolled_on FROM rc WHERE month = 0 AND plain"
-        )
-        self._patients(rc, f, study_id)
-        self._visits(rc, f)
-        self._procedures(rc, f)
-        self._events(rc, f)
-
-    def decoded(self, rc: Staged, field: str | None, column: str, b: Bind) -> str:
-        """A coded field's raw code as its contract value: code -> dictionary label -> value map."""
-        ref = _ref(rc, field)
-        codes = self.coded.get(field or "")
-        if ref == "NULL" or not codes:
-            return ref
-        if set(codes) <= {"0", "1"}:
-            return ref  # yes/no and true/false fields: 1/0 read as booleans
-        label = f"coalesce(list_extract({b(list(codes.values()))}, list_position({b(list(codes))}, {ref})), {ref})"
-        return self.mapped(label, column, b)
-
-    def _patients(self, rc: Staged, f: dict[str, str | None], study_id: str) -> None:
         b = Bind()
-        coded = (
-            "arm",
-            "age_years",
-            "sex",
-            "bmi",
-            "limb_side",
-            "months_since_dvt",
-            "obstruction_site",
-            "stenosis_pct",
-            "lesion_length_mm",
-            "ceap_c",
+        self.add_studies(f"SELECT {b(study_id)} AS study_id", study, export.file, b)
+        self._patients(rc, f, study_id, longitudinal)
+        if self.refused:
+            return
+        self._visits(rc, f, visits, windows)
+        self._procedures(rc, f)
+        self._events(rc, f, ae)
+
+    def _count(self, where: str, table: str = "rc", b: Bind | None = None) -> int:
+        sql = f"SELECT count(*) FROM {table} WHERE {where}"
+        (n,) = self.con.execute(sql, _used(b or Bind(), sql).params).fetchone() or (0,)
+        return int(n)
+
+    def _instruments(self, export: Staged) -> list[str]:
+        ref = export.ref("redcap_repeat_instrument")
+        if not ref:
+            return []
+        rows = self.con.execute(f"SELECT DISTINCT {ref} FROM {export.table} WHERE {ref} IS NOT NULL ORDER BY 1")
+        return [str(r[0]) for r in rows.fetchall()]
+
+    def _windows(self) -> list[tuple[int, int, int]] | None:
+        """[visits.windows] as (month, first day, last day), checked: whole numbers, no overlap."""
+        given = self.profile.section("visits").get("windows")
+        if given is None:
+            return None
+        out = []
+        for month, window in given.items() if isinstance(given, dict) else []:
+            ok = (
+                str(month).isdigit()
+                and isinstance(window, list)
+                and len(window) == 2
+                and all(isinstance(d, int) for d in window)
+                and window[0] <= window[1]
+            )
+            if not ok:
+                self._refuse(
+                    "profile",
+                    self.profile.path.name,
+                    f"[visits.windows] {month} = {window!r}: each window is month = [first day, last day] after the "
+                    "enrolment date, in whole days (e.g. 6 = [152, 213])",
+                )
+                continue
+            out.append((int(month), int(window[0]), int(window[1])))
+        out.sort(key=lambda w: w[1])
+        for (m1, _, last), (m2, first, _) in zip(out, out[1:], strict=False):
+            if first <= last:
+                self._refuse(
+                    "profile",
+                    self.profile.path.name,
+                    f"[visits.windows] months {m1} and {m2} overlap (day {first} is in both): a visit must fall in "
+                    "one window",
+                )
+        if not out and not self.refused:
+            self._refuse("profile", self.profile.path.name, "[visits.windows] is empty: give month = [first, last]")
+        return out
+
+    def _warn_unmapped(self, table: str, decoded: list[Decoded], where: str, b: Bind, rows: str = "rc") -> None:
+        """One warning per row holding a choice the contract cannot hold, naming the profile key (`b`
+        holds the values the decoded expressions use)."""
+        for d in decoded:
+            if d.unmapped is None:
+                continue
+            required = validation.contract().columns[table][d.column].not_null
+            what = WHAT_IS_SKIPPED[table] if required else "value left empty"
+            key = d.key or f"[values.{d.column}]"
+            before = f' has no value in {table}.{d.column}: {what}; map it in {key} of a copy of the profile (e.g. "'
+            after = f'" = "{_hint(table, d.column)}")'
+            self._run(
+                f"INSERT INTO issues SELECT 'warning', 'redcap:unmapped', _file, _line, _id, {b(d.field)}, {d.shown}, "
+                f"'choice ' || {d.shown} || coalesce(' (' || {d.label} || ')', '') || {b(' of ' + repr(d.field))} || "
+                f"{b(before)} || {d.shown} || {b(after)} "
+                f"FROM {rows} WHERE {where} AND {d.unmapped}",
+                b,
+            )
+            if required and table in ("patients", "visits"):
+                self._most_unmapped(table, d, where, b, rows, key)
+
+    def _most_unmapped(self, table: str, d: Decoded, where: str, b: Bind, rows: str, key: str) -> None:
+        """Choices with no contract value in most rows are a value map that is missing, not "Other":
+        refused, rather than an import that leaves out most patients or visits."""
+        sql = (
+            f"SELECT count(*), count(*) FILTER (WHERE {d.unmapped}), string_agg(DISTINCT CASE WHEN {d.unmapped} "
+            f"THEN {d.shown} || coalesce(' (' || {d.label} || ')', '') END, ', ' ORDER BY CASE WHEN {d.unmapped} "
+            f"THEN {d.shown} || coalesce(' (' || {d.label} || ')', '') END) FROM {rows} WHERE {where}"
         )
-        select = {c: self.decoded(rc, f.get(c), c, b) for c in coded}
+        total, hit, shown = self.con.execute(sql, _used(b, sql).params).fetchone() or (0, 0, "")
+        if hit and 2 * hit > total:
+            self._refuse(
+                "redcap:unmapped",
+                self.export_file,
+                f"{hit:,} of {total:,} {'records' if table == 'patients' else 'visits'} hold choices of {d.field!r} "
+                f"with no value in {table}.{d.column} ({shown}): map them in {key} of a copy of the profile "
+                f"(each to {_hint(table, d.column)})",
+            )
+
+    def _run(self, sql: str, b: Bind) -> None:
+        """`sql` with the values of `b` it uses (a Bind may hold more: DuckDB refuses unused ones)."""
+        self.con.execute(sql, _used(b, sql).params)
+
+    def _split(self, table: str, decoded: list[Decoded]) -> tuple[str, str]:
+        """SQL conditions: a required column's choice unmapped (the row is skipped), an optional one's."""
+        required = validation.contract().columns[table]
+        hard = [d.unmapped for d in decoded if d.unmapped and required[d.column].not_null]
+        soft = [d.unmapped for d in decoded if d.unmapped and not required[d.column].not_null]
+        return (" OR ".join(hard) or "false"), (" OR ".join(soft) or "false")
+
+    def _center(self, rc: Staged, f: dict[str, str | None], b: Bind) -> Decoded:
+        """The centre: a site field ([fields] center_id), one centre ([study] center_id), or the data
+        access group."""
+        fixed = self.profile.section("study").get("center_id")
+        if f.get("center_id"):
+            return self.decode(rc, "patients", "center_id", f["center_id"], b)
+        if fixed:
+            return Decoded("center_id", "", b(str(fixed)))
+        if rc.has("redcap_data_access_group"):
+            return Decoded("center_id", "redcap_data_access_group", _ref(rc, "redcap_data_access_group"))
+        self._refuse(
+            "redcap:center",
+            rc.file,
+            "no centre: the export has no redcap_data_access_group column; name the site field in [fields] "
+            'center_id, or give the one centre in [study] center_id (e.g. center_id = "LEEDS")',
+        )
+        return Decoded("center_id", "", "NULL")
+
+    def _arm(self, rc: Staged, f: dict[str, str | None], b: Bind) -> Decoded:
+        """The arm: a field ([fields] arm), or the REDCap arm of the baseline event ([arms])."""
+        arms = {str(k): str(v) for k, v in self.profile.section("arms").items()}
+        if f.get("arm") or not arms:
+            if not f.get("arm"):
+                self._refuse(
+                    "redcap:arm",
+                    rc.file,
+                    "no arm: name the arm field in [fields] arm, or map the project's REDCap arms in [arms] "
+                    '(e.g. 1 = "stent" for events ending in _arm_1)',
+                )
+            return self.decode(rc, "patients", "arm", f.get("arm"), b)
+        number = f"regexp_extract({_ref(rc, 'redcap_event_name')}, '_arm_([0-9]+)$', 1)"
+        allowed = _vocabulary("patients", "arm") or []
+        good = {k: v for k, v in arms.items() if v in allowed}
+        expr = f"list_extract({b(list(good.values()))}, list_position({b(list(good))}, {number}))"
+        return Decoded("arm", "redcap_event_name", expr, f"({expr}) IS NULL", number, f"'arm_' || {number}", "[arms]")
+
+    def _patients(self, rc: Staged, f: dict[str, str | None], study_id: str, longitudinal: bool) -> None:
+        b = Bind()
+        decoded = [self.decode(rc, "patients", c, f.get(c), b) for c in PATIENT_COLUMNS if c != "arm"]
+        decoded += [self._arm(rc, f, b), self._center(rc, f, b)]
+        if self.refused:
+            return
+        self._warn_unmapped("patients", decoded, "_record", b)
+        hard, _ = self._split("patients", decoded)
+        self._run(f"UPDATE rc SET _skip = true WHERE _id IN (SELECT _id FROM rc WHERE _record AND ({hard}))", b)
+        self.funnel.drop(
+            rc.file, "patient with an unmapped choice", self._count("_skip AND NOT _unmapped_event AND NOT _other")
+        )
+        select = {d.column: d.expr for d in decoded}
         select |= {
-            "patient_id": _ref(rc, f["patient_id"]),
+            "patient_id": "_id",
             "study_id": b(study_id),
-            "center_id": _ref(rc, "redcap_data_access_group"),
             "enrolled_on": _ref(rc, f.get("enrolled_on")),
             "last_contact_day": day_between(_ref(rc, f.get("enrolled_on")), _ref(rc, f.get("last_contact_date"))),
             "_file": "_file",
             "_line": "_line",
         }
-        self.create("patients", select, "FROM rc WHERE month = 0 AND plain", b)
+        self.create("patients", select, "FROM rc WHERE _record AND NOT _skip", _used(b, *select.values()))
 
-    def _visits(self, rc: Staged, f: dict[str, str | None]) -> None:
+    def _visits(
+        self, rc: Staged, f: dict[str, str | None], visits: dict[str, str], windows: list[tuple[int, int, int]] | None
+    ) -> None:
+        """The visit rows, each with its month (event, month field or window) and day; set aside with a
+        warning: no date, no month, a required choice with no contract value."""
         b = Bind()
-        select = {c: self.decoded(rc, f.get(c), c, b) for c in contract_columns("visits") if c in f}
+        date = _ref(rc, f.get("visit_date"))
+        day = day_between("baseline.enrolled_on", date)
+        if visits.get("month"):
+            month_expr = self.decode(rc, "visits", "visit_month", visits["month"], b).expr
+            why = f"no visit month ([visits] month = {visits['month']!r} is empty or not a month)"
+        elif windows is not None:
+            whens = " ".join(f"WHEN {day} BETWEEN {lo} AND {hi} THEN {m}" for m, lo, hi in windows)
+            month_expr = f"CASE {whens} END"
+            why = (
+                "the visit's day after enrolment falls in no window of [visits.windows] (or the enrolment date is "
+                "missing)"
+            )
+        else:
+            month_expr, why = "_event_month", "no visit month"
+        hard, _ = self._split("visits", [self.decode(rc, "visits", c, f.get(c), b) for c in f if c in VISIT_COLUMNS])
+        self._run(
+            f"CREATE OR REPLACE TABLE rv AS SELECT rc.*, {month_expr} AS _month, {day} AS _day, CASE WHEN {date} IS "
+            f"NULL THEN 'date' WHEN {month_expr} IS NULL THEN 'month' WHEN {hard} THEN 'unmapped' END AS _drop FROM rc "
+            "LEFT JOIN baseline ON baseline.id = rc._id WHERE _visit AND NOT _skip",
+            b,
+        )
+        rv = replace(rc, table="rv")
+        date_key = f"[fields] visit_date = {f.get('visit_date')!r}"
+        for drop, message, step in (
+            ("date", f"visit without a date ({date_key}): not imported", "visit without a date"),
+            ("month", f"{why}: visit not imported", "visit without a month"),
+        ):
+            b = Bind()
+            self._run(
+                f"INSERT INTO issues SELECT 'warning', 'redcap:visit', _file, _line, _id, "
+                f"{b(visits.get('month') or f.get('visit_date') or '')}, coalesce({_ref(rv, visits.get('month'))}, "
+                f"{_ref(rv, f.get('visit_date'))}), {b(message)} FROM rv WHERE _drop = {b(drop)}",
+                b,
+            )
+            self.funnel.drop(rc.file, step, self._count(f"_drop = '{drop}'", "rv"), loss=True)
+        b = Bind()
+        decoded = [self.decode(rv, "visits", c, f.get(c), b) for c in f if c in VISIT_COLUMNS]
+        self._warn_unmapped("visits", decoded, "(_drop IS NULL OR _drop = 'unmapped')", b, "rv")
+        self.funnel.drop(rc.file, "visit with an unmapped choice", self._count("_drop = 'unmapped'", "rv"), loss=True)
+        select = {d.column: d.expr for d in decoded}
         select |= {
-            "patient_id": _ref(rc, f["patient_id"]),
-            "visit_month": "month",
-            "visit_day": day_between("baseline.enrolled_on", _ref(rc, f.get("visit_date"))),
+            "patient_id": "_id",
+            "visit_month": "_month",
+            "visit_day": "_day",
             "_file": "_file",
             "_line": "_line",
         }
-        source = (
-            f"FROM rc LEFT JOIN baseline ON baseline.id = {_ref(rc, f['patient_id'])} WHERE month IS NOT NULL "
-            f"AND plain AND {_ref(rc, f.get('visit_date'))} IS NOT NULL"
-        )
-        self.create("visits", select, source, b)
+        self.create("visits", select, "FROM rv WHERE _drop IS NULL", _used(b, *select.values()))
 
     def _procedures(self, rc: Staged, f: dict[str, str | None]) -> None:
         b = Bind()
-        columns = ("technical_success", "stents_placed", "max_stent_diameter_mm", "below_inguinal_ligament")
-        select = {c: self.decoded(rc, f.get(c), c, b) for c in columns}
+        decoded = [self.decode(rc, "procedures", c, f.get(c), b) for c in PROCEDURE_COLUMNS]
+        hard, _ = self._split("procedures", decoded)
+        where = f"_record AND NOT _skip AND {_ref(rc, f.get('procedure_date'))} IS NOT NULL"
+        self._warn_unmapped("procedures", decoded, where, b)
+        select = {d.column: d.expr for d in decoded}
         select |= {
-            "patient_id": _ref(rc, f["patient_id"]),
+            "patient_id": "_id",
             "procedure_day": day_between(_ref(rc, f.get("enrolled_on")), _ref(rc, f.get("procedure_date"))),
             "_file": "_file",
             "_line": "_line",
         }
-        source = f"FROM rc WHERE month = 0 AND plain AND {_ref(rc, f.get('procedure_date'))} IS NOT NULL"
-        self.create("procedures", select, source, b)
+        source = f"FROM rc WHERE {where} AND NOT ({hard})"
+        self.create("procedures", select, source, _used(b, *select.values(), source))
 
-    def _events(self, rc: Staged, f: dict[str, str | None]) -> None:
-        ae = self.profile.section("adverse_events")
+    def _events(self, rc: Staged, f: dict[str, str | None], ae: dict[str, str]) -> None:
         b = Bind()
-        rid = _ref(rc, f["patient_id"])
+        death = _ref(rc, f.get("death_date"))
         deaths = (
-            f"SELECT {rid} AS patient_id, {day_between(_ref(rc, f.get('enrolled_on')), _ref(rc, f.get('death_date')))} "
-            f"AS event_day, 'death' AS event_type, 'true' AS serious, _file, _line FROM rc WHERE month = 0 AND plain "
-            f"AND {_ref(rc, f.get('death_date'))} IS NOT NULL"
+            f"SELECT _id AS patient_id, {day_between(_ref(rc, f.get('enrolled_on')), death)} AS event_day, 'death' AS "
+            f"event_type, 'true' AS serious, _file, _line FROM rc WHERE _record AND NOT _skip AND {death} IS NOT NULL"
+        )
+        decoded = [self.decode(rc, "events", c, ae.get(c), b) for c in ("event_type", "serious")]
+        hard, _ = self._split("events", decoded)
+        self._warn_unmapped("events", decoded, "_ae AND NOT _skip", b)
+        self.funnel.drop(
+            rc.file,
+            "adverse event with an unmapped choice",
+            self._count(f"_ae AND NOT _skip AND ({hard})", "rc", b),
+            loss=False,
         )
         events = (
-            f"SELECT {rid} AS patient_id, {day_between('baseline.enrolled_on', _ref(rc, ae.get('event_date')))} "
-            f"AS event_day, {self.decoded(rc, ae.get('event_type'), 'event_type', b)} AS event_type, "
-            f"{self.decoded(rc, ae.get('serious'), 'serious', b)} AS serious, _file, _line FROM rc LEFT JOIN "
-            f"baseline ON baseline.id = {rid} WHERE NOT plain AND {_ref(rc, 'redcap_repeat_instrument')} = "
-            f"{b(str(ae.get('instrument', 'adverse_events')))}"
+            f"SELECT _id AS patient_id, {day_between('baseline.enrolled_on', _ref(rc, ae.get('event_date')))} "
+            f"AS event_day, {decoded[0].expr} AS event_type, {decoded[1].expr} AS serious, _file, _line FROM rc LEFT "
+            f"JOIN baseline ON baseline.id = _id WHERE _ae AND NOT _skip AND NOT ({hard})"
         )
         select = {c: c for c in ("patient_id", "event_day", "event_type", "serious", "_file", "_line")}
-        self.create("events", select, f"FROM ({deaths} UNION ALL {events}) AS e", b)
+        self.create("events", select, f"FROM ({deaths} UNION ALL {events}) AS e", _used(b, events))
+
+
+def _used(b: Bind, *sql: str) -> Bind:
+    """The values of `b` that `sql` refers to."""
+    used = set(re.findall(r"\$(p[0-9]+)\b", " ".join(sql)))
+    out = Bind()
+    out.params = {k: v for k, v in b.params.items() if k in used}
+    return out
 
 
 def _choices(text: str) -> dict[str, str]:
@@ -243,6 +785,51 @@ def _choices(text: str) -> dict[str, str]:
         if code.strip():
             out[code.strip()] = label.strip()
     return out
+
+
+def _column(dictionary: Staged, role: str) -> str | None:
+    """The staging column of one of the dictionary's columns, by either of its names."""
+    return next((r for r in map(dictionary.ref, DICTIONARY_COLUMNS[role]) if r), None)
+
+
+def _checkbox_column(field: str, code: str) -> str:
+    """The export column of one checkbox choice: field___code (REDCap writes a minus sign as _)."""
+    return f"{field}___{code.replace('-', '_')}".lower()
+
+
+def _vocabulary(table: str, column: str) -> list[str] | None:
+    """The values the contract allows in a text column, from its CHECK (... IN (...)), or None."""
+    for t, c, expression in validation.contract().checks:
+        if t == table and c == column and " IN (" in expression:
+            return re.findall(r"'([^']*)'", expression)
+    return None
+
+
+def _hint(table: str, column: str) -> str:
+    """What a value of the contract column may be, for a message."""
+    family = validation.type_family(validation.contract().columns[table][column].type)
+    allowed = _vocabulary(table, column)
+    if allowed:
+        return "one of " + ", ".join(allowed)
+    return {"boolean": "true or false", "integer": "a whole number", "number": "a number"}.get(family, "a value")
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _first_word(label: str) -> str:
+    return (re.findall(r"[a-z]+", label.lower()) or [""])[0]
+
+
+def _villalta_items() -> tuple[str, ...]:
+    from pts_explorer.vocab import VILLALTA_ITEMS
+
+    return tuple(VILLALTA_ITEMS)
 
 
 # --- the example: the registry as an export and its dictionary --------------------------------
