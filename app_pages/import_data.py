@@ -37,6 +37,7 @@ if not config.import_in_app():
     st.code(command_line("contract"), language="bash")
     ui.stop()
 
+assisted_check = ui.apply_assistant_choice()  # the mapping assistant saved a profile: select it, check again
 profiles = ui.import_profiles()
 left, right = st.columns([1, 1.4], vertical_alignment="bottom")
 profile = left.selectbox(
@@ -83,6 +84,7 @@ run = import_col.button(
     "Import and replace", icon=":material/upload:", type="primary", disabled=not uploads, key="import_run"
 )
 
+check = check or (assisted_check and bool(uploads))
 if (check or run) and uploads:
     progress = st.empty()  # the steps while it runs; the report below says how it ended
     with (
@@ -94,10 +96,12 @@ if (check or run) and uploads:
             name=name.strip() or None, check_only=check, keep_previous=True, synthetic=SYNTHETIC[said]
         )
         st.session_state["import_report"] = importer.run_import(profile, sources, target, options, status.write)
+        st.session_state["import_report_profile"] = profile
     progress.empty()
 
 if (shown := st.session_state.get("import_report")) is not None:
     ui.import_report(shown)
+    ui.mapping_assistant(shown, st.session_state.get("import_report_profile", profile))
 
 if (previous := target.with_name(f"{target.stem}.previous{target.suffix}")).exists():
     with st.expander("Undo the last import", icon=":material/undo:"):

@@ -68,6 +68,7 @@ def run_import(
         files = expand_zips([Path(p) for p in sources], scratch)
         staged, facts = _stage(con, files, chosen, issues, options, progress)
         rows_by_file = {s.file: s.rows for s in staged}
+        report.source_columns = {s.file: list(s.columns) for s in staged}
         checks.identifier_columns(staged, chosen, issues)
         progress("mapping onto the data contract")
         FORMATS[chosen.format].mapper(con, staged, chosen, issues).map(facts)

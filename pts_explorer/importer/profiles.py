@@ -102,7 +102,23 @@ def _parse(data: dict[str, Any], path: Path, formats: tuple[str, ...]) -> Profil
         allow_columns=frozenset(str(c).lower() for c in allowed),
     )
     _check_names(profile)
+    _check_dates(profile)
     return profile
+
+
+_DATE_FORMAT = re.compile(r"^(%[dmbByYjHMS]|[-/.: T])+$")
+PARTIAL_DATE_RULES = ("refuse", "first", "middle")
+
+
+def _check_dates(profile: Profile) -> None:
+    """[dates] formats are strptime codes and separators only (they become SQL literals); partial is
+    one of the rules."""
+    section = profile.section("dates")
+    for fmt in section.get("formats", []):
+        if not isinstance(fmt, str) or not _DATE_FORMAT.match(fmt):
+            raise ProfileError(f"[dates] formats: {fmt!r} is not a date format (strptime codes such as %d%b%Y)")
+    if (partial := section.get("partial", "refuse")) not in PARTIAL_DATE_RULES:
+        raise ProfileError(f"[dates] partial must be one of {', '.join(PARTIAL_DATE_RULES)}, not {partial!r}")
 
 
 def _check_names(profile: Profile) -> None:

@@ -64,6 +64,7 @@ class ImportReport:
     issues: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(ISSUE_COLUMNS)))
     tables: dict[str, int] = field(default_factory=dict)  # rows per contract table
     funnel: list[FunnelRow] = field(default_factory=list)  # per source: read, set aside by each rule, kept
+    source_columns: dict[str, list[str]] = field(default_factory=dict)  # per source file: its column names
     outcome: str = ""  # what happened, in one sentence
     imported: bool = False
     seconds: float = 0.0

@@ -18,7 +18,14 @@ from pts_explorer.ui.data import mmrm_failures, mmrm_fits, query
 from pts_explorer.ui.data import open_database as data_report
 from pts_explorer.ui.elements import chart, dash_note, table, veins_diagram
 from pts_explorer.ui.filter_panel import cohort
-from pts_explorer.ui.importing import import_profiles, import_report, restore_previous, save_uploads
+from pts_explorer.ui.importing import (
+    apply_assistant_choice,
+    import_profiles,
+    import_report,
+    mapping_assistant,
+    restore_previous,
+    save_uploads,
+)
 from pts_explorer.ui.notices import (
     analysis_designs,
     cohort_design_notice,
@@ -58,8 +65,10 @@ __all__ = [
     "empty_cohort",
     "findings_table",
     "how_computed",
+    "apply_assistant_choice",
     "import_profiles",
     "import_report",
+    "mapping_assistant",
     "mmrm_failures",
     "mmrm_fits",
     "no_analysis_data",

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
-from pts_explorer import atomic, config
-from pts_explorer.importer import ImportReport, builtin_names
+from pts_explorer import atomic, config, escape
+from pts_explorer.importer import ImportReport, assistant, builtin_names
+from pts_explorer.importer.formats import load
+from pts_explorer.importer.profiles import ProfileError
 
 
 def import_profiles() -> dict[str, str]:
@@ -75,3 +79,107 @@ def import_report(report: ImportReport) -> None:
 
 def restore_previous(target: Path) -> None:
     atomic.restore_previous(target)
+
+
+ASSIST_PROFILE = "import_profile_next"  # the profile the next run selects (a widget's state is set before it draws)
+ASSIST_CHECK = "import_check_next"  # the next run checks the uploads with it
+LEAVE = "(leave it unmapped)"
+UNMAPPED = "(no contract value)"
+MAX_VALUES = 40  # source values offered per coded column
+
+
+def apply_assistant_choice() -> bool:
+    """Before the profile picker draws: select the profile the assistant saved; True when the
+    uploads are to be checked with it now."""
+    if (path := st.session_state.pop(ASSIST_PROFILE, None)) is not None:
+        st.session_state["import_profile"] = path
+    return bool(st.session_state.pop(ASSIST_CHECK, False))
+
+
+def mapping_assistant(report: ImportReport, profile_ref: str) -> None:
+    """After a refusal: each contract field the profile maps and whether a source holds it, a choice
+    for each one that is missing (its look-alike columns first) and for each source value the
+    contract does not allow; the edited profile to download, or to save beside the database (it is
+    then offered in the picker) and check at once. The same file works on the command line."""
+    if report.imported or not report.errors:
+        return
+    try:
+        profile = load(profile_ref)
+    except ProfileError:
+        return
+    fields = assistant.field_rows(profile, report.source_columns)
+    values = assistant.value_rows(report.issues)
+    missing = [f for f in fields if not f.found]
+    if not missing and not values:
+        return
+    with st.expander("Fix the mapping here", expanded=True, icon=":material/tune:"):
+        st.caption(
+            f"What profile **{escape.markdown(profile.label)}** maps, and the choices that would fix what it could "
+            "not. Saved, the edited profile is offered in the picker above and works on the command line too "
+            "(`--profile profiles/NAME.toml`)."
+        )
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Contract field": [f.key for f in fields],
+                    "Profile key": [f"[{f.section}] {f.key}" for f in fields],
+                    "Source column": [f.column for f in fields],
+                    "In the sources": ["yes" if f.found else "no" for f in fields],
+                    "Required": ["yes" if f.required else "optional" for f in fields],
+                }
+            ),
+            hide_index=True,
+            key="assist_fields_table",
+        )
+        every = sorted({c for cols in report.source_columns.values() for c in cols}, key=str.lower)
+        chosen_fields: dict[tuple[str, str], str] = {}
+        if missing:
+            st.markdown("**Fields the sources do not have**: pick the column that holds each")
+        for f in missing:
+            options = [*f.candidates, *(c for c in every if c not in f.candidates)]
+            if not f.required:
+                options = [LEAVE, *options]
+            pick = st.selectbox(
+                f"{f.key} ({'required' if f.required else 'optional'}): no source has {escape.markdown(f.column)}",
+                options,
+                index=None if f.required else 0,
+                placeholder="choose a source column",
+                key=f"assist_field_{f.section}_{f.key}",
+            )
+            if pick is not None:
+                chosen_fields[(f.section, f.key)] = assistant.NOT_MAPPED if pick == LEAVE else pick
+        chosen_values: dict[str, dict[str, str]] = {}
+        for row in values:
+            st.markdown(f"**{row.column}**: source values the contract does not allow; map each onto one of its values")
+            if len(row.values) > MAX_VALUES:
+                st.caption(f"The first {MAX_VALUES} of {len(row.values)} values.")
+            cols = st.columns(3)
+            for i, value in enumerate(row.values[:MAX_VALUES]):
+                pick = cols[i % 3].selectbox(
+                    escape.markdown(value),
+                    [UNMAPPED, *row.vocabulary],
+                    key=f"assist_value_{row.column}_{i}",
+                )
+                if pick != UNMAPPED:
+                    chosen_values.setdefault(row.column, {})[value] = pick
+        data = assistant.edited(profile, chosen_fields, chosen_values)
+        text = assistant.dumps(data, header=f"Profile {profile.name} v{profile.version + 1}: edited on the Import page")
+        left, right = st.columns([2, 3], vertical_alignment="bottom")
+        name = left.text_input("Save as", value=f"{profile.name}-edited", max_chars=60, key="assist_name")
+        stem = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "edited"
+        buttons = right.columns(2)
+        buttons[0].download_button(
+            "Download the profile (TOML)", text, f"{stem}.toml", "application/toml", icon=":material/download:"
+        )
+        if buttons[1].button("Save and check again", icon=":material/fact_check:", key="assist_save"):
+            folder = config.user_profiles_dir()
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{stem}.toml"
+            atomic.write_atomically(path, lambda tmp: _write_text(tmp, text))
+            st.session_state[ASSIST_PROFILE] = str(path)
+            st.session_state[ASSIST_CHECK] = True
+            st.rerun()
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")

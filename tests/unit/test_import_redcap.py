@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pts_explorer.importer import run_import
+from pts_explorer.importer import Options, run_import
 from pts_explorer.importer.issues import Funnel
 
 ITEMS = (
@@ -386,7 +386,7 @@ def _import(tmp_path: Path, profile: str, files: dict[str, str]):
         (tmp_path / name).write_text(text, encoding="utf-8")
         sources.append(tmp_path / name)
     out = tmp_path / "imported.duckdb"
-    report = run_import(tmp_path / "profile.toml", sources, out, progress=lambda _: None)
+    report = run_import(tmp_path / "profile.toml", sources, out, Options(synthetic=False), progress=lambda _: None)
     return report, out
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from pts_explorer import db
 from pts_explorer.config import PROJECT_ROOT
-from pts_explorer.importer import run_import
+from pts_explorer.importer import Options, run_import
 from pts_explorer.importer.formats import FORMATS, load
 from pts_explorer.importer.formats.base import DatasetFacts
 from pts_explorer.importer.issues import Issues
@@ -323,7 +323,9 @@ VISIT_COLUMNS = f"patient_id, visit_month, visit_day, {', '.join(ITEMS)}, ulcer_
 def test_a_pts_trial_in_sdtm_imports_faithfully(kind, tmp_path):
     sets = _datasets()
     out = tmp_path / "trial.duckdb"
-    report = run_import("sdtm", _write(sets, tmp_path / "sdtm", kind), out, progress=lambda _: None)
+    report = run_import(
+        "sdtm", _write(sets, tmp_path / "sdtm", kind), out, Options(synthetic=False), progress=lambda _: None
+    )
     assert report.imported and report.errors == 0, report.text()
     expected = _expected(sets)
     assert _rows(out, f"SELECT {PATIENT_COLUMNS} FROM patients ORDER BY ALL") == expected["patients"]
@@ -399,7 +401,7 @@ def test_a_partial_date_is_refused_or_imputed_as_the_profile_says(tmp_path):
     ae = sets["AE"]
     ae.loc[ae.AEDECOD == "STENT THROMBOSIS", "AESTDTC"] = "2021-09"
     sources = _write(sets, tmp_path / "sdtm")
-    report = run_import("sdtm", sources, tmp_path / "refused.duckdb", progress=lambda _: None)
+    report = run_import("sdtm", sources, tmp_path / "refused.duckdb", Options(synthetic=False), progress=lambda _: None)
     assert not report.imported
     refused = report.issues[report.issues.rule == "sdtm:partial_date.start_date"]
     assert list(zip(refused.file, refused.record, refused.column, refused.value, strict=True)) == [
@@ -412,7 +414,7 @@ def test_a_partial_date_is_refused_or_imputed_as_the_profile_says(tmp_path):
     profile = tmp_path / "my_sdtm.toml"
     profile.write_text(FORMATS["sdtm"].profile.read_text().replace('partial = "refuse"', 'partial = "first"'))
     out = tmp_path / "imputed.duckdb"
-    report = run_import(profile, sources, out, progress=lambda _: None)
+    report = run_import(profile, sources, out, Options(synthetic=False), progress=lambda _: None)
     assert report.imported, report.text()
     imputed = report.issues[report.issues.rule == "sdtm:imputed_date.start_date"]
     assert list(imputed.message) == [
@@ -427,7 +429,9 @@ def test_a_partial_date_is_refused_or_imputed_as_the_profile_says(tmp_path):
 def test_a_test_code_the_profile_does_not_know_is_named_with_its_profile_key(tmp_path):
     sets = _datasets()
     sets["QS"].loc[sets["QS"].QSTESTCD == "VILPAIN", "QSTESTCD"] = "VIL01"
-    report = run_import("sdtm", _write(sets, tmp_path), tmp_path / "out.duckdb", progress=lambda _: None)
+    report = run_import(
+        "sdtm", _write(sets, tmp_path), tmp_path / "out.duckdb", Options(synthetic=False), progress=lambda _: None
+    )
     assert not report.imported
     items = report.issues[report.issues.rule == "sdtm:items"]
     found = "EQ5D0101, ULCER, VCSS, VIL01, VILCALF, VILCRAMP, VILECTAS, VILEDEMA, VILHEAVY, VILHYPER, VILINDUR, "
@@ -495,7 +499,7 @@ def test_the_cdisc_pilot_alzheimer_study_is_refused_naming_what_a_pts_study_need
     qs = tmp_path / "qs.xpt"
     pyreadstat.write_xport(_adas_cog_qs(dm), str(qs), table_name="QS", file_format_version=5)
     out = tmp_path / "pilot.duckdb"
-    report = run_import("sdtm", [*sources, qs], out, progress=lambda _: None)
+    report = run_import("sdtm", [*sources, qs], out, Options(synthetic=False), progress=lambda _: None)
     assert not report.imported and not out.exists()
     errors = report.issues[report.issues.severity == "error"]
     codes = ", ".join(f"ACITM{i:02d}" for i in range(1, 15))
@@ -545,7 +549,7 @@ def test_profile_keys_for_population_flag_dvt_date_visit_text_and_an_early_basel
     early = (qs.USUBJID == "VEN301-101-0001") & (qs.VISIT == "BASELINE")
     qs.loc[early, "QSDTC"] = "2021-02-28"  # two days before RFSTDTC
     sources = _write(sets, tmp_path / "sdtm")
-    report = run_import("sdtm", sources, tmp_path / "refused.duckdb", progress=lambda _: None)
+    report = run_import("sdtm", sources, tmp_path / "refused.duckdb", Options(synthetic=False), progress=lambda _: None)
     refused = report.issues[report.issues.rule == "sdtm:baseline_day"]
     assert (
         not report.imported and sorted(set(refused.value)) == ["2021-02-28"] and len(refused) == 13
@@ -565,7 +569,7 @@ def test_profile_keys_for_population_flag_dvt_date_visit_text_and_an_early_basel
         },
     )
     out = tmp_path / "trial.duckdb"
-    report = run_import(profile, sources, out, progress=lambda _: None)
+    report = run_import(profile, sources, out, Options(synthetic=False), progress=lambda _: None)
     assert report.imported, report.text()
     dm = sets["DM"].set_index("USUBJID").RFSTDTC
     kept = ["VEN301-101-0001", "VEN301-102-0003"]  # 0002 is not ITT, 0004 a screen failure
@@ -587,7 +591,9 @@ def test_profile_keys_for_population_flag_dvt_date_visit_text_and_an_early_basel
 def test_a_death_date_in_dm_that_disagrees_with_ds_is_refused(tmp_path):
     sets = _datasets()
     sets["DM"].loc[sets["DM"].USUBJID == "VEN301-101-0002", "DTHDTC"] = "2021-11-01"
-    report = run_import("sdtm", _write(sets, tmp_path), tmp_path / "out.duckdb", progress=lambda _: None)
+    report = run_import(
+        "sdtm", _write(sets, tmp_path), tmp_path / "out.duckdb", Options(synthetic=False), progress=lambda _: None
+    )
     assert not report.imported
     death = report.issues[report.issues.rule == "sdtm:death_date"]
     assert list(zip(death.record, death.value, death.message, strict=True)) == [
@@ -607,7 +613,9 @@ def test_a_value_outside_a_value_map_is_named_with_its_map(tmp_path):
     dm, supp = sets["DM"], sets["SUPPDM"]
     dm.loc[dm.USUBJID == "VEN301-102-0003", "ARM"] = "CATHETER-DIRECTED THROMBOLYSIS"
     supp.loc[(supp.USUBJID == "VEN301-101-0002") & (supp.QNAM == "INDEXLAT"), "QVAL"] = "BILATERAL"
-    report = run_import("sdtm", _write(sets, tmp_path), tmp_path / "out.duckdb", progress=lambda _: None)
+    report = run_import(
+        "sdtm", _write(sets, tmp_path), tmp_path / "out.duckdb", Options(synthetic=False), progress=lambda _: None
+    )
     assert not report.imported
     named = report.issues[report.issues.rule.isin(["sdtm:values.arm", "sdtm:values.limb_side"])]
     assert sorted(zip(named.file, named.record, named.column, named.value, named.message, strict=True)) == [
@@ -632,7 +640,9 @@ def test_a_value_outside_a_value_map_is_named_with_its_map(tmp_path):
     profile = _profile(
         tmp_path, **{"exclude_arms =": 'exclude_arms = ["SCREEN FAILURE", "CATHETER-DIRECTED THROMBOLYSIS"]'}
     )
-    report = run_import(profile, _write(sets, tmp_path), tmp_path / "out.duckdb", progress=lambda _: None)
+    report = run_import(
+        profile, _write(sets, tmp_path), tmp_path / "out.duckdb", Options(synthetic=False), progress=lambda _: None
+    )
     assert list(report.issues[report.issues.rule.str.startswith("sdtm:values")].value) == ["BILATERAL"]
 
 
@@ -647,7 +657,7 @@ def test_visit_dates_from_sv_and_a_reintervention_in_ae_and_pr_imported_once(tmp
                                     '"reintervention"'})  # fmt: skip
     sources = _write(sets, tmp_path / "sdtm")
     out = tmp_path / "trial.duckdb"
-    report = run_import(profile, sources, out, progress=lambda _: None)
+    report = run_import(profile, sources, out, Options(synthetic=False), progress=lambda _: None)
     assert report.imported, report.text()
     sv = sets["SV"]
     month_1 = sv[(sv.USUBJID == "VEN301-101-0002") & (sv.VISIT == "MONTH 1")].SVSTDTC.item()
@@ -663,7 +673,9 @@ def test_visit_dates_from_sv_and_a_reintervention_in_ae_and_pr_imported_once(tmp
         ("pr.xpt", "procedure event also recorded in AE (imported once)", 1, False),
     ]
     # Without SV, the undated visit is refused by name.
-    report = run_import(profile, [s for s in sources if s.name != "sv.xpt"], out, progress=lambda _: None)
+    report = run_import(
+        profile, [s for s in sources if s.name != "sv.xpt"], out, Options(synthetic=False), progress=lambda _: None
+    )
     undated = report.issues[report.issues.rule == "sdtm:visit_date"]
     assert not report.imported and set(undated.record) == {"VEN301-101-0002 / MONTH 1"} and len(undated) == 12
     assert set(undated.message) == {

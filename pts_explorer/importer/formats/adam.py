@@ -609,4 +609,5 @@ FORMAT = Format(
     example_sources="adsl.xpt adqs.xpt adae.xpt adtte.xpt dataset.toml",
     mapper=AdamMapper,
     write_example=write_adam,
+    column_sections=("adsl",),
 )

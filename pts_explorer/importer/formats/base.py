@@ -10,7 +10,6 @@ beside this one (contract, adam, redcap), its built-in profile beside that (<nam
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -22,7 +21,7 @@ import pandas as pd
 
 from pts_explorer import validation, vocab
 from pts_explorer.importer.issues import ERROR, Funnel, Issue, Issues
-from pts_explorer.importer.profiles import Profile, ProfileError
+from pts_explorer.importer.profiles import Profile
 from pts_explorer.importer.readers import Staged
 
 TABLES = vocab.CONTRACT_TABLES
@@ -256,7 +255,6 @@ def day_between(start: str, end: str) -> str:
     return f"date_diff('day', pts_date({start}), pts_date({end}))"
 
 
-_DATE_FORMAT = re.compile(r"^(%[dmbByYjHMS]|[-/.: T])+$")
 PARTIAL_DATES = {"refuse": None, "first": ("-01", "-01-01"), "middle": ("-15", "-07-01")}
 _MONTH_ONLY, _YEAR_ONLY = r"^\d{4}-\d{2}$", r"^\d{4}$"
 
@@ -266,14 +264,9 @@ def date_macro(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
     profile's [dates] formats (strptime codes, e.g. "%d%b%Y" for SAS DATE9. text "09DEC2021"),
     then, when [dates] partial is "first" or "middle", a partial ISO date ("2021-03", "2021")
     completed to that day; else NULL, which the mappers' date checks report."""
-    section = profile.section("dates")
+    section = profile.section("dates")  # checked when the profile was read (profiles.check_dates)
     formats = [str(f) for f in section.get("formats", [])]
-    for fmt in formats:
-        if not _DATE_FORMAT.match(fmt):
-            raise ProfileError(f"[dates] formats: {fmt!r} is not a date format (strptime codes such as %d%b%Y)")
     partial = str(section.get("partial", "refuse"))
-    if partial not in PARTIAL_DATES:
-        raise ProfileError(f"[dates] partial must be one of {', '.join(PARTIAL_DATES)}, not {partial!r}")
     parts = [
         "try_cast(x AS DATE)",
         "CASE WHEN regexp_matches(x, '^\\d{4}-\\d{2}-\\d{2}[T ]') THEN try_cast(left(x, 10) AS DATE) END",
@@ -304,6 +297,7 @@ class Format:
     example_sources: str
     mapper: Callable[..., Mapper]
     write_example: Callable[[duckdb.DuckDBPyConnection, Path, Profile], None]
+    column_sections: tuple[str, ...] = ()  # profile tables of `contract column = "source column"` (the assistant)
 
     @property
     def profile(self) -> Path:

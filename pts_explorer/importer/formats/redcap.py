@@ -1026,4 +1026,5 @@ FORMAT = Format(
     example_sources="registry_export.csv data_dictionary.csv dataset.toml",
     mapper=RedcapMapper,
     write_example=write_redcap,
+    column_sections=("fields",),
 )

@@ -230,15 +230,9 @@ class SdtmMapper(Mapper):
         )
 
     def _date(self, expr: str) -> str:
-        """The date an ISO 8601 --DTC text stands for; a partial one imputed by [dates] partial (or NULL)."""
-        month, year = {"first": ("'-01'", "'-01-01'"), "middle": ("'-15'", "'-07-01'")}.get(self.partial, ("", ""))
-        partial = (
-            f"WHEN regexp_full_match({expr}, '{MONTH}') THEN try_cast({expr} || {month} AS DATE) "
-            f"WHEN regexp_full_match({expr}, '{YEAR}') THEN try_cast({expr} || {year} AS DATE) "
-            if month
-            else ""
-        )
-        return f"(CASE WHEN regexp_full_match({expr}, '{FULL}') THEN try_cast(left({expr}, 10) AS DATE) {partial}END)"
+        """The date an ISO 8601 --DTC text stands for; a partial one completed by [dates] partial (or NULL):
+        the importer's one date rule (formats.base.date_macro)."""
+        return f"pts_date({expr})"
 
     def _check_dates(self, role: str, key: str, table: str | None = None) -> None:
         """Dates that are not ISO 8601 are errors; partial ones are refused (errors) or imputed (one
@@ -1120,7 +1114,8 @@ def _interventions_and_events(
 FORMAT = Format(
     name="sdtm",
     help="CDISC SDTM: DM + SUPPDM, QS, optional SV, AE, PR + SUPPPR and DS, as .xpt, .sas7bdat, CSV or Parquet",
-    example_sources="dm.xpt suppdm.xpt sv.xpt qs.xpt ae.xpt pr.xpt supppr.xpt ds.xpt",
+    example_sources="dm.xpt suppdm.xpt sv.xpt qs.xpt ae.xpt pr.xpt supppr.xpt ds.xpt dataset.toml",
     mapper=SdtmMapper,
     write_example=write_sdtm,
+    column_sections=("dm",),
 )
