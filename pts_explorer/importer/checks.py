@@ -226,7 +226,10 @@ def coverage(con: duckdb.DuckDBPyConnection, issues: Issues, rows_by_file: dict[
         "SELECT file, step, records, loss FROM funnel ORDER BY ord"
     ).fetchall():
         steps.setdefault(file, []).append((step, int(records), bool(loss)))
+    named = {f for (f,) in con.execute("SELECT DISTINCT file FROM issues WHERE severity = 'error'").fetchall()}
     for file, dropped in steps.items():
+        if file in named:
+            continue  # an error already names this file's problem (say, the value map it lacks)
         read = rows_by_file.get(file, 0)
         meant = read - sum(n for _, n, loss in dropped if not loss)
         lost = [(step, n) for step, n, loss in dropped if loss]
@@ -237,17 +240,29 @@ def coverage(con: duckdb.DuckDBPyConnection, issues: Issues, rows_by_file: dict[
                     ERROR,
                     "funnel:most_dropped",
                     file,
-                    f"{sum(n for _, n in lost):,} of the {meant:,} records meant for import were set aside ({where}). "
-                    "Check the profile keys named there (the visit map, the analysis flag) in a copy of the profile",
+                    f"{sum(n for _, n in lost):,} of the {meant:,} records meant for import were set aside ({where}): "
+                    "check the rule or profile key each step names in a copy of the profile",
                 )
             )
+    if issues.has_errors():
+        return  # already refused: an empty table after a refused source says nothing more
     (patients,) = con.execute("SELECT count(*) FROM patients").fetchone() or (0,)
     (visits,) = con.execute("SELECT count(*) FROM visits").fetchone() or (0,)
     (baselines,) = con.execute(
         "SELECT count(DISTINCT patient_id) FROM visits WHERE visit_month = 0 AND patient_id IN "
         "(SELECT patient_id FROM patients)"
     ).fetchone() or (0,)
-    if patients and not visits:
+    if not patients:
+        issues.add(
+            Issue.file_level(
+                ERROR,
+                "coverage:no_patients",
+                "patients",
+                "no patient was kept: every page would be empty. The funnel of each source shows which rule set "
+                "them aside (a population filter, an arm left out); check those keys in a copy of the profile",
+            )
+        )
+    elif not visits:
         issues.add(
             Issue.file_level(
                 ERROR,
@@ -279,6 +294,12 @@ _FIX_HINTS = {
 }
 
 
+ARM_LEFT_OUT = (
+    " Patients of an arm the contract does not hold (a third arm, screen failures) can instead be left out: "
+    '[population] exclude_arms, or require (e.g. ITTFL = "Y").'
+)
+
+
 def name_the_fix(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
     """Each value problem of a contract column the profile maps from a source column also names
     that column and the profile key that fixes it (the contract's rule alone names neither)."""
@@ -290,6 +311,10 @@ def name_the_fix(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
                 "(rule LIKE '%.' || $column)",
                 {"hint": hint.format(where=where, column=column), "kind": kind, "column": column},
             )
+    if "population" in profile.sections:  # a format that can leave patients out (ADaM, SDTM)
+        con.execute(
+            "UPDATE issues SET message = message || $hint WHERE rule = 'allowed:patients.arm'", {"hint": ARM_LEFT_OUT}
+        )
 
 
 def _mapped_from(profile: Profile) -> dict[str, str]:
@@ -307,8 +332,8 @@ def _mapped_from(profile: Profile) -> dict[str, str]:
 HEALED = (
     "WITH seq AS (SELECT patient_id, visit_month, visit_day, ulcer_present, lag(ulcer_present) OVER "
     "(PARTITION BY patient_id ORDER BY visit_month) AS before, lag(visit_day) OVER (PARTITION BY patient_id "
-    "ORDER BY visit_month) AS day_before FROM visits) "
-    "SELECT patient_id, visit_month, visit_day, day_before FROM seq WHERE before AND NOT ulcer_present"
+    "ORDER BY visit_month) AS day_before, _file, _line FROM visits) "
+    "SELECT patient_id, visit_month, visit_day, day_before, _file, _line FROM seq WHERE before AND NOT ulcer_present"
 )
 
 
@@ -326,7 +351,7 @@ def ulcer_healing(con: duckdb.DuckDBPyConnection, issues: Issues, profile: Profi
         )
         return
     con.execute(
-        f"INSERT INTO issues SELECT 'warning', 'events:healing', '(visits)', NULL, h.patient_id || ' / month ' || "
+        f"INSERT INTO issues SELECT 'warning', 'events:healing', h._file, h._line, h.patient_id || ' / month ' || "
         f"h.visit_month, 'ulcer_present', 'false', $message FROM ({HEALED}) AS h WHERE NOT EXISTS (SELECT 1 FROM "
         "events AS e WHERE e.patient_id = h.patient_id AND e.event_type = 'ulcer_healed' AND e.event_day > "
         "h.day_before AND e.event_day <= h.visit_day)",

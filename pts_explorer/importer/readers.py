@@ -298,6 +298,18 @@ class Reader:
             ".dta": pyreadstat.read_dta,
         }
         reader = readers[path.suffix.lower()]
+        if path.suffix.lower() == ".xpt" and path.stat().st_size % 80:
+            # A transport file is 80-byte records; pyreadstat reads a cut one without a word.
+            self.issues.add(
+                Issue.file_level(
+                    "error",
+                    "file:truncated",
+                    path.name,
+                    f"the file is cut short ({path.stat().st_size:,} bytes, not whole 80-byte transport records): "
+                    "copy or export it again",
+                )
+            )
+            return Staged(path.stem, path.name, "", [])
         try:
             _, meta = reader(str(path), metadataonly=True)
             chunks = pyreadstat.read_file_in_chunks(reader, str(path), chunksize=CHUNK_ROWS)

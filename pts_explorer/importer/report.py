@@ -82,10 +82,10 @@ class ImportReport:
             {
                 "Severity": [r.severity.capitalize() for r in self.rules],
                 "File": [r.file for r in self.rules],
+                "What is wrong, and what to do": [r.message for r in self.rules],
                 "Count": [r.count for r in self.rules],
                 "Lines": [r.lines_text() for r in self.rules],
                 "Values seen": [", ".join(r.values) for r in self.rules],
-                "What is wrong, and what to do": [r.message for r in self.rules],
                 "Rule": [r.rule for r in self.rules],
             }
         )

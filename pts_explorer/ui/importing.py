@@ -62,6 +62,11 @@ def import_report(report: ImportReport) -> None:
     st.dataframe(report.file_frame(), hide_index=True, key="import_files_table", column_config=counts)
     if report.funnel:
         st.markdown("**Where the records went**: per file, the records read, those each rule set aside, those kept")
+        st.caption(
+            "*Lost*: records the profile meant to import that a rule set aside (an analysis flag, a visit the map "
+            "does not know); an import that loses most of a file is refused. The other steps "
+            "set aside what the contract does not hold by design (a parameter or AE term the profile does not map)."
+        )
         st.dataframe(
             report.funnel_frame(),
             hide_index=True,

@@ -406,7 +406,7 @@ def test_the_shipped_adam_profile_maps_baselines_by_ablfl(tmp_path):
     """The built-in profile states the flags it uses; a copy of it can switch them."""
     text = FORMATS["adam"].profile.read_text(encoding="utf-8")
     bds = tomllib.loads(text)["bds"]
-    assert bds == {"baseline_flag": "ABLFL", "analysis_flag": "ANL01FL", "derived": "DTYPE"}
+    assert bds == {"baseline_flag": "ABLFL", "analysis_flag": "ANL01FL", "derived": "DTYPE", "early_baseline": "day0"}
 
 
 def _with(profile: Path, extra: str) -> Path:
@@ -467,7 +467,9 @@ def test_a_screen_failure_left_in_is_refused_with_the_column_and_key_that_fix_it
     assert arm.values == ("SCREEN FAILURE",)
     assert arm.message == (
         "patients.arm has values the contract does not allow: arm IN ('stent', 'medical'). Source column TRT01P "
-        "([adsl] arm): map each source value onto the contract's in [values.arm] of a copy of the profile."
+        "([adsl] arm): map each source value onto the contract's in [values.arm] of a copy of the profile. Patients "
+        "of an arm the contract does not hold (a third arm, screen failures) can instead be left out: [population] "
+        'exclude_arms, or require (e.g. ITTFL = "Y").'
     )
 
 
@@ -556,3 +558,88 @@ def test_healing_shown_by_the_visits_is_warned_or_derived(sponsor, tmp_path):
     events = _tables(out)["events"]
     got = events[events.event_type == "ulcer_healed"]
     assert list(zip(got.patient_id, got.event_day, strict=True)) == [(healed, 6 * 30)]
+
+
+# --- what an outside reviewer found: each was imported silently, or refused without the fix -----
+
+
+def _run(profile: Path, sources: list[Path], tmp_path: Path, name: str = "out.duckdb"):
+    return run_import(profile, sources, tmp_path / name, Options(synthetic=False), progress=lambda _: None)
+
+
+def _edited_text(profile: Path, old: str, new: str) -> Path:
+    text = profile.read_text(encoding="utf-8")
+    assert old in text
+    edited = profile.with_name("reviewed.toml")
+    edited.write_text(text.replace(old, new), encoding="utf-8")
+    return edited
+
+
+def test_a_population_filter_that_keeps_nobody_is_refused(sponsor, tmp_path):
+    profile, sources = sponsor
+    report = _run(_edited_text(profile, 'require = { ITTFL = "Y" }', 'require = { ITTFL = "YES" }'), sources, tmp_path)
+    assert not report.imported
+    assert [r.rule for r in report.rules if r.severity == "error"] == ["coverage:no_patients"]
+
+
+def test_a_misspelled_dataset_name_of_a_role_is_named_not_dropped(sponsor, tmp_path):
+    profile, sources = sponsor
+    report = _run(_edited_text(profile, '"ADQSVCSS"]', '"ADQSVCS"]'), sources, tmp_path)
+    assert not report.imported
+    missing = next(r for r in report.rules if r.rule == "file:missing")
+    assert missing.file == "ADQSVCS"
+    assert missing.message.startswith("no dataset named ADQSVCS, listed in [datasets] adqs; the sources hold: ")
+    unused = next(r for r in report.rules if r.rule == "file:unused")
+    assert unused.file == "adqsvcss.xpt"
+    assert {(f.step, f.records) for f in report.funnel if f.file == "adqsvcss.xpt"} >= {("kept", 0)}
+
+
+def test_an_optional_parameter_code_that_matches_nothing_is_warned(sponsor, tmp_path):
+    profile, sources = sponsor
+    report = _run(_edited_text(profile, 'vcss = "VCSS"', 'vcss = "VCSSTOT"'), sources, tmp_path)
+    absent = [r for r in report.rules if r.rule == "adam:parameter_absent"]
+    assert [r.severity for r in absent] == ["warning"]
+    assert absent[0].message.startswith("no record has PARAMCD VCSSTOT ([paramcd] vcss): vcss is imported empty.")
+
+
+def test_a_baseline_assessed_before_randomisation_is_held_on_day_0(sponsor, tmp_path):
+    profile, sources = sponsor
+    folder = sources[0].parent
+    vil, vcss = _adqs()
+    early = (SUBJECTS[0][0] == vil.USUBJID) & (vil.AVISIT == "Baseline")
+    vil.loc[early, "ADT"] = vil.loc[early, "ADT"].map(lambda d: d - dt.timedelta(days=2))
+    pyreadstat.write_xport(vil, str(folder / "adqsvil.xpt"), table_name="ADQSVIL", file_format_version=5)
+    out = tmp_path / "out.duckdb"
+    report = run_import(profile, sources, out, Options(synthetic=False), progress=lambda _: None)
+    assert report.imported, report.text()
+    assert [(r.rule, r.count) for r in report.rules if r.rule == "adam:early_baseline"] == [("adam:early_baseline", 1)]
+    visits = _tables(out)["visits"]
+    assert visits.loc[(visits.patient_id == SUBJECTS[0][0]) & (visits.visit_month == 0), "visit_day"].tolist() == [0]
+
+
+def test_a_transport_file_cut_short_is_refused(sponsor, tmp_path):
+    profile, sources = sponsor
+    cut = next(p for p in sources if p.name == "adqsvcss.xpt")
+    cut.write_bytes(cut.read_bytes()[:3000])
+    report = _run(profile, sources, tmp_path)
+    assert not report.imported
+    truncated = next(r for r in report.rules if r.rule == "file:truncated")
+    assert (truncated.file, truncated.message) == (
+        "adqsvcss.xpt",
+        "the file is cut short (3,000 bytes, not whole 80-byte transport records): copy or export it again",
+    )
+    assert "file:missing" not in {r.rule for r in report.rules}
+
+
+def test_a_code_written_as_a_number_matches_its_key(tmp_path):
+    """pandas and R write a coded 1 as "1.0" in CSV: the value map's key "1" still matches."""
+    from pts_explorer.importer.formats import load as load_profile
+    from pts_explorer.importer.formats.base import Bind, Mapper
+    from pts_explorer.importer.issues import Issues
+
+    con = duckdb.connect()
+    mapper = Mapper(con, [], load_profile("adam"), Issues(con))
+    b = Bind()
+    expr = mapper.mapped("v", "sex", b, {"1": "male", "2": "female"})
+    got = con.execute(f"SELECT {expr} FROM (VALUES ('1'), ('2.0'), ('1.00'), ('3.0'), ('12')) AS t(v)", b.params)
+    assert [r[0] for r in got.fetchall()] == ["male", "female", "male", "3.0", "12"]

@@ -630,6 +630,8 @@ def test_a_longitudinal_project_with_two_arms_and_one_centre(tmp_path, funnel):
     assert _issues(report) == {
         ("warning", "redcap:event", "201", "redcap_event_name", "unscheduled_arm_1"),
         ("warning", "redcap:unmapped", "202", "ae_type", "98"),
+        # 202's ulcer is gone at month 12 and the project records no healing (checks.ulcer_healing)
+        ("warning", "events:healing", "202 / month 12", "ulcer_present", "false"),
     }
     assert sorted(funnel) == [
         ("long_export.csv", "adverse event with an unmapped choice", 1, False),

@@ -378,19 +378,19 @@ def _funnel(sources: list[Path], profile: str = "sdtm") -> list[tuple]:
 def test_every_record_set_aside_is_counted_in_the_funnel(tmp_path):
     funnel = _funnel(_write(_datasets(), tmp_path))
     assert funnel == [
-        ("dm.xpt", "population: arm left out ([population] exclude_arms)", 1, True),
-        ("suppdm.xpt", "subject left out of the population", 2, True),
+        ("dm.xpt", "population: arm left out ([population] exclude_arms)", 1, False),
+        ("suppdm.xpt", "subject left out of the population", 2, False),
         ("suppdm.xpt", "QNAM not mapped ([qualifiers])", 3, False),  # the ITT flags
         # QS of the screen failure: its sheet (11 items, ulcer, total).
-        ("qs.xpt", "subject left out of the population", 13, True),
+        ("qs.xpt", "subject left out of the population", 13, False),
         ("qs.xpt", "test not mapped ([qs.testcd])", 2, False),  # EQ-5D
-        ("qs.xpt", "derived record (QSDRVFL = Y)", 13, True),  # the totals of the 13 kept sheets
+        ("qs.xpt", "derived record (QSDRVFL = Y)", 13, False),  # the totals of the 13 kept sheets
         ("qs.xpt", "no result (QSSTAT NOT DONE or blank)", 1, True),
         ("qs.xpt", "visit not in [visits] (unscheduled or unmapped)", 24, True),  # screening 0001, unscheduled 0003
         ("qs.xpt", "retest: an earlier result at the same visit", 1, False),
-        ("ds.xpt", "subject left out of the population", 1, True),
+        ("ds.xpt", "subject left out of the population", 1, False),
         ("ds.xpt", "not a death ([ds] death_terms)", 2, False),
-        ("ae.xpt", "subject left out of the population", 1, True),
+        ("ae.xpt", "subject left out of the population", 1, False),
         ("ae.xpt", "term not in [values.event_type]", 2, False),
         ("pr.xpt", "procedure neither [pr] index_terms nor [values.pr_event]", 1, False),
     ]

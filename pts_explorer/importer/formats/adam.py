@@ -249,18 +249,42 @@ class AdamMapper(Mapper):
         subject = self.adsl(adsl, "patient_id")
         source = f"FROM bds LEFT JOIN {adsl.table} ON {subject} = bds.subject"
         self.create("visits", select, source, b, "GROUP BY bds.subject, bds.month")
+        self._early_baselines()
+
+    def _early_baselines(self) -> None:
+        """A baseline assessed before the reference date (screening, day -2) is normal in ADaM:
+        [bds] early_baseline = "day0" holds it on day 0, each a warning; "refuse" makes it an error."""
+        early = "visit_month = '0' AND try_cast(visit_day AS INTEGER) < 0"
+        rule = str(self.profile.section("bds").get("early_baseline", "day0"))
+        day0 = rule == "day0"
+        self.con.execute(
+            f"INSERT INTO issues SELECT $severity, 'adam:early_baseline', _file, _line, patient_id, 'visit_day', "
+            f"visit_day, $message FROM raw_visits WHERE {early}",
+            {
+                "severity": WARNING if day0 else ERROR,
+                "message": "baseline assessed before the reference date ([adsl] enrolled_on): held on day 0 ([bds] "
+                "early_baseline)"
+                if day0
+                else "baseline assessed before the reference date ([adsl] enrolled_on): set [bds] early_baseline = "
+                '"day0" in a copy of the profile to hold it on day 0',
+            },
+        )
+        if day0:
+            self.con.execute(f"UPDATE raw_visits SET visit_day = '0' WHERE {early}")
 
     def _bds_records(self, src: Staged) -> tuple[str, dict[str, Any]] | None:
         """Every record of one BDS dataset with the month of its visit: 0 for the flagged baseline
         ([bds] baseline_flag, ABLFL = "Y", whatever the analysis flag says), else by the profile's
         AVISIT map, else by its AVISITN map; NULL for a visit neither knows, or one outside [study]
         visit_months. The flags and DTYPE come along for the funnel."""
-        visit = "AVISIT" if src.has("AVISIT") or not src.has("AVISITN") else "AVISITN"
-        needed: dict[str, str | None] = {c: c for c in ("USUBJID", "PARAMCD", visit, "AVAL")}
-        if not self.require_columns(src, needed, src.name.upper()):
+        visits = self.profile.section("visits")
+        needed: dict[str, str | None] = {c: c for c in ("USUBJID", "PARAMCD", "AVAL")}
+        keys: dict[str, str | None] = {c: c for c in ("AVISIT", "AVISITN") if visits.get(c)}  # the visit keys mapped
+        if not self.require_columns(src, needed, src.name.upper()) or not self.require_columns(
+            src, keys, src.name.upper(), "visits"
+        ):
             return None
         flags = {k: str(self.profile.section("bds").get(k, default)) for k, default in BDS_FLAGS.items()}
-        visits = self.profile.section("visits")
         by_text = {str(k).upper(): int(m) for k, m in visits.get("AVISIT", {}).items()}
         by_number = {float(k): int(m) for k, m in visits.get("AVISITN", {}).items()}
         schedule = [int(m) for m in self.profile.section("study").get("visit_months", [])]
@@ -276,7 +300,7 @@ class AdamMapper(Mapper):
         analysis = _ref(src, flags["analysis_flag"] or None)
         sql = (
             f"SELECT {_ref(src, 'USUBJID')} AS subject, {_ref(src, 'PARAMCD')} AS paramcd, "
-            f"coalesce({_ref(src, 'AVISIT')}, {_ref(src, 'AVISITN')}) AS avisit, {scheduled} AS month, "
+            f"concat_ws(' / AVISITN ', {_ref(src, 'AVISIT')}, {_ref(src, 'AVISITN')}) AS avisit, {scheduled} AS month, "
             f"{baseline} AS baseline_flagged, {_flag_is_y(src, flags['analysis_flag'])} AS analysis_flagged, "
             f"{analysis} IS NOT NULL AS analysis_flag_given, {_ref(src, flags['derived'] or None)} AS dtype, "
             f"{_ref(src, 'AVAL')} AS aval, {_ref(src, 'AVALC')} AS avalc, {_ref(src, 'ADT')} AS adt, "
@@ -350,6 +374,33 @@ class AdamMapper(Mapper):
             "QUALIFY count(DISTINCT coalesce(aval, avalc)) OVER (PARTITION BY subject, month, paramcd) > 1"
         )
         present = {r[0] for r in self.con.execute("SELECT DISTINCT paramcd FROM bds_read").fetchall()}
+        found = ", ".join(sorted(p for p in present if p)[:20])
+        for file, codes_seen in self.con.execute(
+            "SELECT _file, list_sort(list(DISTINCT paramcd))[1:20] FROM bds_fate GROUP BY _file "
+            "HAVING bool_and(fate IN ('parameter', 'population')) AND bool_or(fate = 'parameter') ORDER BY 1"
+        ).fetchall():
+            self.issues.add(
+                Issue.file_level(
+                    ERROR,
+                    "adam:parameters",
+                    file,
+                    f"no record has a PARAMCD the profile maps, so nothing of this file is imported (PARAMCDs here: "
+                    f"{', '.join(map(str, codes_seen))}); name them in [paramcd] of a copy of the profile",
+                )
+            )
+        optional = {c: code for c, code in codes.items() if c not in (*_villalta_items(), "ulcer_present")}
+        for column, code in optional.items():
+            if code not in present:
+                self.issues.add(
+                    Issue.file_level(
+                        WARNING,
+                        "adam:parameter_absent",
+                        "ADQS",
+                        f"no record has PARAMCD {code} ([paramcd] {column}): {column} is imported empty. If the data "
+                        f"hold it under another code, set it in a copy of the profile (PARAMCDs found: {found}); "
+                        f'set it to "" if the data have none',
+                    )
+                )
         items = {c: codes[c] for c in (*_villalta_items(), "ulcer_present") if c in codes}
         absent = [f"{code} ({column})" for column, code in items.items() if code not in present]
         if absent:
@@ -374,7 +425,7 @@ class AdamMapper(Mapper):
                 f"'death' AS event_type, 'true' AS serious, _file, _line FROM {adsl.table} WHERE {death} IS NOT NULL"
             )
         ae = {k: str(v) for k, v in self.profile.section("ae").items()}
-        if adae is not None and self.require_columns(adae, {**ae, "id": "USUBJID"}, "ADAE"):
+        if adae is not None and self.require_columns(adae, {**ae, "subject": "USUBJID"}, "ADAE", "ae"):
             term, start, serious = (
                 _ref(adae, ae["term"]),
                 _ref(adae, ae["start_date"]),
@@ -386,7 +437,8 @@ class AdamMapper(Mapper):
             self.con.execute(
                 f"INSERT INTO issues SELECT 'warning', 'adam:ae_term', _file, _line, {subject}, $term, {term}, "
                 "'term not in the profile''s event map: not imported (the contract holds the listed clinical "
-                f"events only)' FROM {adae.table} WHERE NOT list_contains($terms, upper({term}))",
+                f"events only)' FROM {adae.table} WHERE NOT list_contains($terms, upper(coalesce({term}, ''))) AND "
+                f"{subject} IN (SELECT {self.adsl(adsl, 'patient_id')} FROM {adsl.table})",
                 {"term": ae["term"], "terms": list(terms)},
             )
             self.funnel.drop_where(
@@ -404,8 +456,11 @@ class AdamMapper(Mapper):
                 loss=False,
             )
             flags = _upper_keys(self.profile.values("flag"))
+            study_day = f"try_cast({_ref(adae, 'ASTDY')} AS DOUBLE)"  # when the date is absent: day 1 is day 0
+            event_day = f"coalesce({day_between(enrolled, start)}, CASE WHEN {study_day} >= 1 THEN {study_day} - 1 "
+            event_day += f"ELSE {study_day} END)"
             parts.append(
-                f"SELECT {subject} AS patient_id, {day_between(enrolled, start)} AS event_day, "
+                f"SELECT {subject} AS patient_id, {event_day} AS event_day, "
                 f"{self.mapped(f'upper({term})', 'event_type', b, terms)} AS event_type, "
                 f"{self.mapped(f'upper({serious})', 'flag', b, flags)} AS serious, {adae.table}._file, "
                 f"{adae.table}._line FROM {adae.table} JOIN {adsl.table} ON {self.adsl(adsl, 'patient_id')} = "

@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from pts_explorer import validation, vocab
-from pts_explorer.importer.issues import ERROR, Funnel, Issue, Issues
+from pts_explorer.importer.issues import ERROR, WARNING, Funnel, Issue, Issues
 from pts_explorer.importer.profiles import Profile
 from pts_explorer.importer.readers import Staged
 
@@ -66,6 +66,7 @@ class Mapper:
         self.staged = [s for s in staged if s.table]
         # Sources that could not be read: already an error, never also reported as missing.
         self.unreadable = {n.lower() for s in staged if not s.table for n in (s.name, *s.aliases)}
+        self.used: set[str] = set()  # the sources a role took (find, find_role); see unused_sources
         self.profile = profile
         self.issues = issues
         self.funnel = Funnel(con)  # where each source's records went (issues.Funnel)
@@ -77,6 +78,7 @@ class Mapper:
     def map(self, facts: DatasetFacts) -> None:
         """raw_<table> for every contract table, described by `facts` where the sources do not."""
         self.run(facts)
+        self.unused_sources()
         # The contract: generator_version and seed are null for imported data.
         self.con.execute("UPDATE raw_dataset_info SET generator_version = NULL, seed = NULL")
         for study_id, given in facts.studies.items():
@@ -101,6 +103,8 @@ class Mapper:
             required = bool(spec.get("required", False))
         wanted = {n.lower() for n in names}
         found = [s for s in self.staged if {n.lower() for n in (s.name, *s.aliases)} & wanted]
+        self.used |= {s.file for s in found}
+        seen = ", ".join(sorted({n for s in self.staged for n in (s.name, *s.aliases)})) or "none"
         for name in wanted:
             same = [s for s in found if name in {n.lower() for n in (s.name, *s.aliases)}]
             if len(same) > 1:
@@ -108,8 +112,18 @@ class Mapper:
                 self.issues.add(
                     Issue.file_level(ERROR, "file:duplicate", files, f"two sources for dataset {name.upper()}: {files}")
                 )
+            if not same and found and name not in self.unreadable:
+                # One of several names the profile lists is absent: that dataset's data would be silently missing.
+                self.issues.add(
+                    Issue.file_level(
+                        ERROR if required else WARNING,
+                        "file:missing",
+                        name.upper(),
+                        f"no dataset named {name.upper()}, listed in [datasets] {role}; the sources hold: {seen}. "
+                        "Correct the name in a copy of the profile, or add the file",
+                    )
+                )
         if not found and required and not wanted & self.unreadable:
-            seen = ", ".join(sorted({s.name for s in self.staged})) or "none"
             shown = " or ".join(n.upper() for n in names)
             self.issues.add(
                 Issue.file_level(
@@ -123,8 +137,29 @@ class Mapper:
             )
         return found
 
+    def unused_sources(self) -> None:
+        """Sources no role took, when the format finds its sources by role: each a warning and a
+        funnel step, never a file that silently reads as "kept"."""
+        if not self.used:
+            return
+        for src in self.staged:
+            if src.file not in self.used:
+                self.funnel.drop(
+                    src.file, "not read: no role of the profile names it ([datasets])", src.rows, loss=False
+                )
+                self.issues.add(
+                    Issue.file_level(
+                        WARNING,
+                        "file:unused",
+                        src.file,
+                        f"not imported: no role of the profile names {src.name!r}; if it holds data for the "
+                        "contract, add its name to a role in [datasets] of a copy of the profile",
+                    )
+                )
+
     def find(self, name: str, required: bool, what: str) -> Staged | None:
         found = [s for s in self.staged if s.name.lower() == name.lower()]
+        self.used |= {s.file for s in found}
         if len(found) > 1:
             files = ", ".join(s.file for s in found)
             self.issues.add(Issue.file_level(ERROR, "file:duplicate", files, f"two sources for {what}: {files}"))
@@ -166,7 +201,12 @@ class Mapper:
         if not mapping:
             return expr
         sources, targets = bind(list(mapping)), bind(list(mapping.values()))
-        return f"coalesce(list_extract({targets}, list_position({sources}, {expr})), {expr})"
+        # A code written as a number by pandas or R ("1.0") matches the key "1".
+        whole = f"regexp_replace({expr}, '^(-?[0-9]+)\\.0+$', '\\1')"
+        return (
+            f"coalesce(list_extract({targets}, list_position({sources}, {expr})), "
+            f"list_extract({targets}, list_position({sources}, {whole})), {expr})"
+        )
 
     def add_dataset_info(self, facts: DatasetFacts) -> None:
         b = Bind()
@@ -224,17 +264,21 @@ class Mapper:
                     b.params,
                 )
 
-    def require_columns(self, src: Staged, wanted: Mapping[str, str | None], what: str) -> bool:
-        """Every named source column is present; the missing ones are one error."""
-        missing = [v for v in wanted.values() if v and not src.has(v)]
+    def require_columns(
+        self, src: Staged, wanted: Mapping[str, str | None], what: str, section: str | None = None
+    ) -> bool:
+        """Every named source column is present; the missing ones are one error, naming the profile
+        key of each (`[section] key`) and the columns the source has."""
+        missing = [(k, v) for k, v in wanted.items() if v and not src.has(v)]
         if missing:
+            names = ", ".join(f"{v} ([{section}] {k})" if section else v for k, v in missing)
             self.issues.add(
                 Issue.file_level(
                     ERROR,
                     f"columns:{src.name}",
                     src.file,
-                    f"{what} lacks column(s) {', '.join(missing)} that the profile maps "
-                    f"(edit a copy of profile {self.profile.name!r} if the names differ)",
+                    f"{what} lacks column(s) {names} that the profile maps; if the names differ, set them in a copy "
+                    f"of profile {self.profile.name!r} ({what} has: {', '.join(src.columns[:40])})",
                     1,
                 )
             )

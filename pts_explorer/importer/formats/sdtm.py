@@ -351,9 +351,9 @@ class SdtmMapper(Mapper):
         self._drop_steps(
             "sdtm_dm",
             [
-                ("population: arm left out ([population] exclude_arms)", True),
-                (f"population: no {reference} ([population] exclude_blank_reference_date)", True),
-                (f"population: {self.labels['suppdm']} QNAM {flag} is not Y ([population] flag_qnam)", True),
+                ("population: arm left out ([population] exclude_arms)", False),
+                (f"population: no {reference} ([population] exclude_blank_reference_date)", False),
+                (f"population: {self.labels['suppdm']} QNAM {flag} is not Y ([population] flag_qnam)", False),
             ],
         )
         for file, arms, n in self.con.execute(
@@ -475,7 +475,7 @@ class SdtmMapper(Mapper):
         )
         self._drop_steps(
             f"sdtm_{role}_steps",
-            [("subject left out of the population", True), (f"QNAM not mapped ({key})", False)],
+            [("subject left out of the population", False), (f"QNAM not mapped ({key})", False)],
         )
 
     def _patients(self, suppdm: bool) -> None:
@@ -598,9 +598,9 @@ class SdtmMapper(Mapper):
         )
         # The rules, in order: a record counts at the first that sets it aside.
         steps = [
-            ("subject left out of the population", True),
+            ("subject left out of the population", False),
             ("test not mapped ([qs.testcd])", False),
-            ("derived record (QSDRVFL = Y)", True),
+            ("derived record (QSDRVFL = Y)", False),
             ("no result (QSSTAT NOT DONE or blank)", True),
             ("visit not in [visits] (unscheduled or unmapped)", True),
             ("baseline: another record of the test is flagged", False),
@@ -806,7 +806,7 @@ class SdtmMapper(Mapper):
                 {"deaths": deaths},
             )
             self._drop_steps(
-                "sdtm_dsr", [("subject left out of the population", True), ("not a death ([ds] death_terms)", False)]
+                "sdtm_dsr", [("subject left out of the population", False), ("not a death ([ds] death_terms)", False)]
             )
             parts.append(
                 f"SELECT d.subject AS patient_id, date_diff('day', {enrolled}, {self._date('d.date')}) AS event_day, "
@@ -854,7 +854,7 @@ class SdtmMapper(Mapper):
             )
             self._drop_steps(
                 "sdtm_aer",
-                [("subject left out of the population", True), ("term not in [values.event_type]", False)],
+                [("subject left out of the population", False), ("term not in [values.event_type]", False)],
             )
             parts.append(
                 f"SELECT a.subject, date_diff('day', {enrolled}, {self._date('a.start_date')}), "
@@ -874,7 +874,7 @@ class SdtmMapper(Mapper):
             self._drop_steps(
                 "sdtm_prr",
                 [
-                    ("subject left out of the population", True),
+                    ("subject left out of the population", False),
                     ("procedure neither [pr] index_terms nor [values.pr_event]", False),
                 ],
             )
