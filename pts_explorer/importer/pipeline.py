@@ -160,7 +160,7 @@ def _finish(
     con: duckdb.DuckDBPyConnection, report: ImportReport, rows_by_file: dict[str, int], started: float, outcome: str
 ) -> ImportReport:
     summarise(con, report, rows_by_file)
-    report.funnel = funnel_rows(con, rows_by_file)
+    report.funnel = funnel_rows(con, rows_by_file, "kept" if report.imported else "would be kept (nothing imported)")
     report.seconds = time.perf_counter() - started
     report.outcome = f"{outcome} ({report.errors:,} errors, {report.warnings:,} warnings, {report.seconds:.1f} s)"
     return report

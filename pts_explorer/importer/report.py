@@ -179,9 +179,9 @@ def summarise(con: duckdb.DuckDBPyConnection, report: ImportReport, rows_by_file
     ).df()
 
 
-def funnel_rows(con: duckdb.DuckDBPyConnection, rows_by_file: dict[str, int]) -> list[FunnelRow]:
+def funnel_rows(con: duckdb.DuckDBPyConnection, rows_by_file: dict[str, int], kept: str = "kept") -> list[FunnelRow]:
     """Per source file: the records read, those each rule set aside (in the order the rules apply),
-    and those kept."""
+    and those kept (`kept` names the last step: "would be kept" when nothing was imported)."""
     steps: dict[str, list[FunnelRow]] = {}
     for file, step, records, loss in con.execute(
         "SELECT file, step, records, loss FROM funnel ORDER BY ord"
@@ -193,7 +193,7 @@ def funnel_rows(con: duckdb.DuckDBPyConnection, rows_by_file: dict[str, int]) ->
         rows += [
             FunnelRow(file, "read", read),
             *dropped,
-            FunnelRow(file, "kept", read - sum(d.records for d in dropped)),
+            FunnelRow(file, kept, read - sum(d.records for d in dropped)),
         ]
     return rows
 

@@ -71,7 +71,11 @@ def import_report(report: ImportReport) -> None:
             report.funnel_frame(),
             hide_index=True,
             key="import_funnel_table",
-            column_config={"Records": st.column_config.NumberColumn(format="localized")},
+            column_config={
+                "Step": st.column_config.TextColumn(width="large"),
+                "Records": st.column_config.NumberColumn(format="localized", width="small"),
+                "Lost": st.column_config.TextColumn(width="small"),
+            },
         )
     if report.rules:
         st.markdown("**Problems, one line per rule and file** (the first lines and the values seen)")
