@@ -634,3 +634,54 @@ def test_a_code_written_as_a_number_matches_its_key(tmp_path):
     expr = mapper.mapped("v", "sex", b, {"1": "male", "2": "female"})
     got = con.execute(f"SELECT {expr} FROM (VALUES ('1'), ('2.0'), ('1.00'), ('3.0'), ('12')) AS t(v)", b.params)
     assert [r[0] for r in got.fetchall()] == ["male", "female", "male", "3.0", "12"]
+
+
+def test_reinterventions_come_from_the_procedures_dataset(sponsor, tmp_path):
+    """Trials keep procedures in ADPR, not ADAE: a reintervention there is an event on its day; the
+    index stent placement (ADSL's PROCDT) and other procedures are set aside by term, counted."""
+    profile, sources = sponsor
+    folder = sources[0].parent
+    randdt = START + dt.timedelta(days=SUBJECTS[2][8])
+    adpr = pd.DataFrame(
+        [
+            {
+                "STUDYID": "VS301",
+                "USUBJID": SUBJECTS[2][0],
+                "PRDECOD": "Venous stent placement",
+                "ASTDT": randdt + dt.timedelta(days=2),
+            },
+            {
+                "STUDYID": "VS301",
+                "USUBJID": SUBJECTS[2][0],
+                "PRDECOD": "Venous stent reintervention",
+                "ASTDT": randdt + dt.timedelta(days=200),
+            },
+            {
+                "STUDYID": "VS301",
+                "USUBJID": SUBJECTS[6][0],
+                "PRDECOD": "Venous stent reintervention",
+                "ASTDT": START + dt.timedelta(days=SUBJECTS[6][8] + 50),
+            },  # not ITT: left out
+        ]
+    )
+    pyreadstat.write_xport(adpr, str(folder / "adpr.xpt"), table_name="ADPR", file_format_version=5)
+    edited = _edited_text(profile, "adae = false\n", "adae = false\nadpr = true\n")
+    edited.write_text(
+        edited.read_text(encoding="utf-8")
+        + '\n[pr]\nterm = "PRDECOD"\nstart_date = "ASTDT"\n\n[values.pr_event]\n'
+        + '"VENOUS STENT REINTERVENTION" = "reintervention"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.duckdb"
+    report = run_import(edited, sorted(folder.iterdir()), out, Options(synthetic=False), progress=lambda _: None)
+    assert report.imported, report.text()
+    events = _tables(out)["events"]
+    got = events[events.event_type == "reintervention"]
+    assert list(zip(got.patient_id, got.event_day, got.serious, strict=True)) == [(SUBJECTS[2][0], 200, False)]
+    funnel = [(f.step, f.records) for f in report.funnel if f.file == "adpr.xpt"]
+    assert funnel == [
+        ("read", 3),
+        ("outside the population: [population]", 1),
+        ("term not in [values.pr_event] (not a PTS event the contract holds)", 1),
+        ("kept", 1),
+    ]

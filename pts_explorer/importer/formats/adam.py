@@ -31,6 +31,8 @@ from pts_explorer.importer.readers import Staged
 BDS_FLAGS = {"baseline_flag": "ABLFL", "analysis_flag": "ANL01FL", "derived": "DTYPE"}  # [bds] defaults
 POPULATION_STEP = "outside the population: [population]"
 DERIVED_STEP = "derived record (DTYPE LOCF, WOCF...)"
+# Datasets of events: role -> (profile section of its variables, value map of its terms, its name).
+EVENT_SOURCES = {"adae": ("ae", "event_type", "ADAE"), "adpr": ("pr", "pr_event", "ADPR")}
 
 
 class AdamMapper(Mapper):
@@ -79,10 +81,7 @@ class AdamMapper(Mapper):
         self._patients(adsl)
         self._procedures(adsl)
         self._visits(adsl, [s for role in ("adqs", "advs") for s in found.get(role) or []])
-        adae = found.get("adae") or []
-        self._events(adsl, adae[0] if adae else None)
-        for extra in adae[1:]:
-            self.issues.add(Issue.file_level(ERROR, "file:duplicate", extra.file, "more than one ADAE dataset"))
+        self._events(adsl, [(src, EVENT_SOURCES[role]) for role in EVENT_SOURCES for src in found.get(role) or []])
         if adtte := found.get("adtte"):
             self._adtte(adtte[0])
 
@@ -414,7 +413,9 @@ class AdamMapper(Mapper):
             )
             self.issues.add(Issue.file_level(ERROR, "adam:items", "ADQS", message))
 
-    def _events(self, adsl: Staged, adae: Staged | None) -> None:
+    def _events(self, adsl: Staged, sources: list[tuple[Staged, tuple[str, str, str]]]) -> None:
+        """Deaths from ADSL, and the events of each (dataset, (profile section, value map, label)):
+        ADAE's terms through [values.event_type], ADPR's procedures through [values.pr_event]."""
         b = Bind()
         enrolled = self.adsl(adsl, "enrolled_on")
         parts = []
@@ -424,53 +425,65 @@ class AdamMapper(Mapper):
                 f"SELECT {self.adsl(adsl, 'patient_id')} AS patient_id, {day_between(enrolled, death)} AS event_day, "
                 f"'death' AS event_type, 'true' AS serious, _file, _line FROM {adsl.table} WHERE {death} IS NOT NULL"
             )
-        ae = {k: str(v) for k, v in self.profile.section("ae").items()}
-        if adae is not None and self.require_columns(adae, {**ae, "subject": "USUBJID"}, "ADAE", "ae"):
-            term, start, serious = (
-                _ref(adae, ae["term"]),
-                _ref(adae, ae["start_date"]),
-                _ref(adae, ae["serious"]),
-            )
-            subject = _ref(adae, "USUBJID")
-            self.check_dates(adae, [ae["start_date"]])
-            terms = _upper_keys(self.profile.values("event_type"))
-            self.con.execute(
-                f"INSERT INTO issues SELECT 'warning', 'adam:ae_term', _file, _line, {subject}, $term, {term}, "
-                "'term not in the profile''s event map: not imported (the contract holds the listed clinical "
-                f"events only)' FROM {adae.table} WHERE NOT list_contains($terms, upper(coalesce({term}, ''))) AND "
-                f"{subject} IN (SELECT {self.adsl(adsl, 'patient_id')} FROM {adsl.table})",
-                {"term": ae["term"], "terms": list(terms)},
-            )
-            self.funnel.drop_where(
-                adae.table, "_file", POPULATION_STEP, f"{subject} IN (SELECT subject FROM adsl_left_out)", loss=False
-            )
-            left_out = f"{subject} IN (SELECT subject FROM adsl_left_out)"
-            in_adsl = f"{subject} IN (SELECT {self.adsl(adsl, 'patient_id')} FROM {adsl.table})"
-            self.funnel.drop_where(adae.table, "_file", "USUBJID not in ADSL", f"NOT {left_out} AND NOT {in_adsl}")
-            self.funnel.drop_where(
-                adae.table,
-                "_file",
-                "AE term not in [values.event_type] (not a PTS event the contract holds)",
-                f"{in_adsl} AND NOT list_contains($terms, upper(coalesce({term}, '')))",
-                {"terms": list(terms)},
-                loss=False,
-            )
-            flags = _upper_keys(self.profile.values("flag"))
-            study_day = f"try_cast({_ref(adae, 'ASTDY')} AS DOUBLE)"  # when the date is absent: day 1 is day 0
-            event_day = f"coalesce({day_between(enrolled, start)}, CASE WHEN {study_day} >= 1 THEN {study_day} - 1 "
-            event_day += f"ELSE {study_day} END)"
-            parts.append(
-                f"SELECT {subject} AS patient_id, {event_day} AS event_day, "
-                f"{self.mapped(f'upper({term})', 'event_type', b, terms)} AS event_type, "
-                f"{self.mapped(f'upper({serious})', 'flag', b, flags)} AS serious, {adae.table}._file, "
-                f"{adae.table}._line FROM {adae.table} JOIN {adsl.table} ON {self.adsl(adsl, 'patient_id')} = "
-                f"{subject} WHERE list_contains({b(list(terms))}, upper({term}))"
-            )
+        for src, (section, values, label) in sources:
+            if (part := self._event_part(adsl, src, section, values, label, b)) is not None:
+                parts.append(part)
         if not parts:
             self.create_empty("events")
             return
         select = {c: c for c in ("patient_id", "event_day", "event_type", "serious", "_file", "_line")}
         self.create("events", select, f"FROM ({' UNION ALL '.join(parts)}) AS e", b)
+
+    def _event_part(self, adsl: Staged, src: Staged, section: str, values: str, label: str, b: Bind) -> str | None:
+        """The events of one dataset of records with a term and a start date (ADAE, ADPR): each term
+        through the profile's value map `values`; the records of subjects left out, not in ADSL, or
+        with a term the map does not hold are counted in the funnel (and the last warned)."""
+        keys = {k: str(v) for k, v in self.profile.section(section).items()}
+        if not self.require_columns(src, {**keys, "subject": "USUBJID"}, label, section):
+            return None
+        term, start = _ref(src, keys.get("term")), _ref(src, keys.get("start_date"))
+        subject = _ref(src, "USUBJID")
+        enrolled = self.adsl(adsl, "enrolled_on")
+        self.check_dates(src, [keys.get("start_date")])
+        terms = _upper_keys(self.profile.values(values))
+        left_out = f"{subject} IN (SELECT subject FROM adsl_left_out)"
+        in_adsl = f"{subject} IN (SELECT {self.adsl(adsl, 'patient_id')} FROM {adsl.table})"
+        unmapped = f"NOT list_contains($terms, upper(coalesce({term}, '')))"
+        self.con.execute(
+            f"INSERT INTO issues SELECT 'warning', $rule, _file, _line, {subject}, $term, {term}, $message "
+            f"FROM {src.table} WHERE {unmapped} AND {in_adsl}",
+            {
+                "rule": f"adam:{section}_term",
+                "term": keys.get("term", ""),
+                "terms": list(terms),
+                "message": f"term not in the profile's [values.{values}]: not imported (the contract holds the listed "
+                "clinical events only)",
+            },
+        )
+        self.funnel.drop_where(src.table, "_file", POPULATION_STEP, left_out, loss=False)
+        self.funnel.drop_where(src.table, "_file", "USUBJID not in ADSL", f"NOT {left_out} AND NOT {in_adsl}")
+        self.funnel.drop_where(
+            src.table,
+            "_file",
+            f"term not in [values.{values}] (not a PTS event the contract holds)",
+            f"{in_adsl} AND {unmapped}",
+            {"terms": list(terms)},
+            loss=False,
+        )
+        study_day = f"try_cast({_ref(src, 'ASTDY')} AS DOUBLE)"  # when the date is absent: day 1 is day 0
+        event_day = f"coalesce({day_between(enrolled, start)}, CASE WHEN {study_day} >= 1 THEN {study_day} - 1 "
+        event_day += f"ELSE {study_day} END)"
+        serious = "'false'"
+        if keys.get("serious"):
+            serious = self.mapped(
+                f"upper({_ref(src, keys['serious'])})", "flag", b, _upper_keys(self.profile.values("flag"))
+            )
+        return (
+            f"SELECT {subject} AS patient_id, {event_day} AS event_day, "
+            f"{self.mapped(f'upper({term})', values, b, terms)} AS event_type, {serious} AS serious, "
+            f"{src.table}._file, {src.table}._line FROM {src.table} JOIN {adsl.table} "
+            f"ON {self.adsl(adsl, 'patient_id')} = {subject} WHERE list_contains({b(list(terms))}, upper({term}))"
+        )
 
     def _adtte(self, adtte: Staged) -> None:
         """ADTTE kept as given, in the CDISC names, with the app's endpoint each PARAMCD stands for
@@ -660,7 +673,7 @@ def _adtte(con: duckdb.DuckDBPyConnection, start: dict[str, date]) -> pd.DataFra
 
 FORMAT = Format(
     name="adam",
-    help="CDISC ADaM: ADSL, ADQS (and/or ADVS), ADAE and optional ADTTE, as .xpt, .sas7bdat, CSV or Parquet",
+    help="CDISC ADaM: ADSL, ADQS (and/or ADVS), ADAE, optional ADPR and ADTTE, as .xpt, .sas7bdat, CSV or Parquet",
     example_sources="adsl.xpt adqs.xpt adae.xpt adtte.xpt dataset.toml",
     mapper=AdamMapper,
     write_example=write_adam,
