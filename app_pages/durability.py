@@ -107,6 +107,13 @@ ui.analysis_set(
         endpoint, "with a technically successful stent procedure" if population == "stent" else "from enrollment"
     ),
 )
+if endpoint == "ulcer_healing" and len(unrecorded := ui.query("import_warnings", {"rule": "events:healing"})):
+    st.warning(
+        f"**The import found {int(unrecorded.warnings.iloc[0]):,} ulcer healing(s) in the visits with no healing "
+        "event recorded**: this curve counts recorded events only. Import again with `[derive] ulcer_healed = true` "
+        "in the profile to derive them from the visits (README, Your own data).",
+        icon=":material/warning:",
+    )
 if not counts.observed.any():
     st.info(
         f"**No {in_sentence} event in this cohort**: the curve stays flat"

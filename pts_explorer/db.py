@@ -50,6 +50,8 @@ OPTIONAL_TABLES = {
     "import_info": "NULL::VARCHAR AS profile, NULL::INTEGER AS profile_version, NULL::VARCHAR AS importer_version, "
     "NULL::TIMESTAMP AS imported_at, NULL::BIGINT AS warnings",
     "import_manifest": "NULL::VARCHAR AS file, NULL::BIGINT AS bytes, NULL::VARCHAR AS sha256, NULL::BIGINT AS rows",
+    "import_issues": "NULL::VARCHAR AS severity, NULL::VARCHAR AS rule, NULL::VARCHAR AS file, NULL::BIGINT AS line, "
+    "NULL::VARCHAR AS record, NULL::VARCHAR AS column_name, NULL::VARCHAR AS value, NULL::VARCHAR AS message",
     "sponsor_adtte": "NULL::VARCHAR AS usubjid, NULL::VARCHAR AS paramcd, NULL::VARCHAR AS param, NULL::VARCHAR AS "
     "aval, NULL::VARCHAR AS cnsr, NULL::VARCHAR AS startdt, NULL::VARCHAR AS adt, NULL::VARCHAR AS evntdesc, "
     "NULL::VARCHAR AS cnsdtdsc, NULL::VARCHAR AS endpoint",

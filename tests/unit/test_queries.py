@@ -91,6 +91,7 @@ EXPECTED_COLUMNS = {
     "analysis_cohort": {"patient_id", "arm", "study_id", "baseline_band"},
     "import_info": {"profile", "profile_version", "importer_version", "imported_at", "warnings", "source_files"},
     "import_manifest": {"file", "bytes", "sha256", "rows"},
+    "import_warnings": {"rule", "warnings"},
     "sponsor_endpoints": {"endpoint", "paramcd", "param"},
     "adtte_reconciliation": {"sponsor_patients", "app_patients", "both_patients", "sponsor_events", "app_events"},
 }
@@ -119,7 +120,7 @@ EXPECTED_COLUMNS |= {
 }
 # These read the tables an import adds: they run on an imported file (and on any other file as an
 # empty view of the same shape, see db.OPTIONAL_TABLES).
-IMPORT_QUERIES = {"import_info", "import_manifest", "sponsor_endpoints", "adtte_reconciliation"}
+IMPORT_QUERIES = {"import_info", "import_manifest", "import_warnings", "sponsor_endpoints", "adtte_reconciliation"}
 
 
 @pytest.fixture(scope="module")
