@@ -268,6 +268,17 @@ def app_rules() -> list[Rule]:
             "FROM dataset_info AS t HAVING count(*) <> 1",
             row_level=False,
         ),
+        Rule(
+            "rows:visits",
+            "visits",
+            (),
+            ERROR,
+            "the dataset has patients but no visits: no page can show a Villalta score, trajectory or effect "
+            "(an import refuses such data; import the visit records, README: Your own data)",
+            ("count(*) AS rows",),
+            "FROM visits AS t HAVING count(*) = 0 AND (SELECT count(*) FROM patients) > 0",
+            row_level=False,
+        ),
         _row_rule(
             "unique:procedures",
             "procedures",

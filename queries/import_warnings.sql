@@ -1,4 +1,6 @@
--- import_warnings: the warnings the import recorded, counted by rule (no row for a file built elsewhere).
+-- import_warnings: how many warnings of one rule the import recorded (no row when none, or for a file
+-- built elsewhere).
+-- params: $rule an import rule, e.g. events:healing
 -- grain: rule
 SELECT rule, count(*) AS warnings
 FROM import_issues

@@ -124,7 +124,7 @@ def _check_dates(profile: Profile) -> None:
 def _check_names(profile: Profile) -> None:
     """Every source column a profile names must be a plain identifier (it becomes quoted SQL); ""
     maps nothing (the contract column stays empty, or comes from elsewhere)."""
-    for section in ("tables", "adsl", "fields", "ae", "pr", "adverse_events"):
+    for section in ("tables", "adsl", "fields", "ae", "adverse_events"):
         for key, value in profile.section(section).items():
             if (section != "adverse_events" or key != "instrument") and value != "":
                 identifier(value, f"[{section}] {key}")

@@ -23,6 +23,7 @@ SAMPLE_PARAMS = {
     "threshold": 4.0,
     "endpoint": "primary_patency",
     "group": "obstruction_site",
+    "rule": "events:healing",
     "period": "within 30 days",
     "days_per_month": DAYS_PER_MONTH,
     "days_per_year": DAYS_PER_YEAR,
@@ -120,6 +121,7 @@ EXPECTED_COLUMNS |= {
 }
 # These read the tables an import adds: they run on an imported file (and on any other file as an
 # empty view of the same shape, see db.OPTIONAL_TABLES).
+NONE_ON_A_CLEAN_IMPORT = {"import_warnings"}  # the example import has no warning of the rule asked
 IMPORT_QUERIES = {"import_info", "import_manifest", "import_warnings", "sponsor_endpoints", "adtte_reconciliation"}
 
 
@@ -147,7 +149,7 @@ def test_query_runs_and_returns_documented_columns(small_con, imported_con, name
     for fast in (False, True):  # the contract tables, and the derived tables (queries/fast/)
         result = db.run_query(con, name, SAMPLE_PARAMS, fast)
         assert EXPECTED_COLUMNS[name] <= set(result.columns)
-        assert len(result) > 0
+        assert len(result) > 0 or name in NONE_ON_A_CLEAN_IMPORT
 
 
 @pytest.mark.parametrize("name", sorted(IMPORT_QUERIES))
