@@ -89,6 +89,7 @@ class Protection:
         count: str,
         lines: Sequence[Sequence[str]],
         hidden_totals: Sequence[Sequence[object]] = (),
+        also: Sequence[bool] | np.ndarray | None = None,
     ) -> pd.Series:
         """Which rows' `count` to hide, in long format.
 
@@ -96,10 +97,12 @@ class Protection:
         ["study_id"]: the arms of a study add up to the study; []: all rows add up to one total).
         A line whose total is shown must not keep exactly one hidden cell; a line whose total is
         itself hidden (its key, for the first entry of `lines`, in `hidden_totals`) must keep at
-        least one, or the visible cells would add up to it.
+        least one, or the visible cells would add up to it. `also` marks cells to hide besides.
         """
         values = np.nan_to_num(frame[count].to_numpy(dtype=float), nan=0.0)
         hidden = (values > 0) & (values < self.k) if self.active else np.zeros(len(frame), dtype=bool)
+        if also is not None and self.active:
+            hidden |= np.asarray(also, dtype=bool)  # cells hidden for a reason outside these lines
         if not self.active or frame.empty:
             return pd.Series(hidden, index=frame.index)
         secret = {tuple(key) for key in hidden_totals}

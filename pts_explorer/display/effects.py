@@ -24,6 +24,23 @@ def protect_profile(profile: pd.DataFrame, shield: Protection) -> pd.DataFrame:
     return out
 
 
+def _mask_across_factors(long: pd.DataFrame, shield: Protection) -> np.ndarray:
+    """Which (factor, level, arm) counts to hide. Within a factor the levels add up to the arm
+    (complementary suppression); and one group can stand in two factors (a named subgroup that is a
+    level of another factor, "Femoral obstruction" and "Obstruction site: Femoral"), so a count
+    hidden in one factor is hidden wherever the same count of that arm appears, and the lines are
+    balanced again, until nothing changes. Equal counts of different groups are hidden too: more
+    than needed, never less."""
+    also = np.zeros(len(long), dtype=bool)
+    while True:
+        hidden = shield.mask_frame(long, "value", [["factor", "arm"]], also=also).to_numpy()
+        secret = {(arm, value) for arm, value, h in zip(long.arm, long.value, hidden, strict=True) if h}
+        more = np.array([(a, v) in secret for a, v in zip(long.arm, long.value, strict=True)]) & ~hidden
+        if not more.any():
+            return hidden
+        also = hidden | more
+
+
 def protect_forest(forest: pd.DataFrame, shield: Protection) -> pd.DataFrame:
     """Subgroup rows with their small counts hidden: the levels of a factor add up to the arm, so
     a second count is hidden where one is; no estimate for a level with fewer than k in an arm."""
@@ -33,7 +50,7 @@ def protect_forest(forest: pd.DataFrame, shield: Protection) -> pd.DataFrame:
     long = out.melt(
         id_vars=["factor", "level"], value_vars=["n_stent", "n_medical"], var_name="arm", ignore_index=False
     )
-    long["hidden"] = shield.mask_frame(long.reset_index(drop=True), "value", [["factor", "arm"]]).to_numpy()
+    long["hidden"] = _mask_across_factors(long.reset_index(drop=True), shield)
     for arm in ("n_stent", "n_medical"):
         hidden = long[long.arm == arm].hidden.reindex(out.index)
         out[f"{arm}_text"] = [shield.label if h else f"{int(n):,}" for n, h in zip(out[arm], hidden, strict=True)]
