@@ -180,7 +180,14 @@ def chart_image(figure: Any, fmt: str, lines: list[str] | None = None) -> bytes:
         if found:
             os.environ["BROWSER_PATH"] = found  # kaleido's own download needs the internet
     options = SLIDE if fmt == "png" else {"width": SLIDE["width"], "height": SLIDE["height"]}
-    return pio.to_image(figure, format=fmt, **options)
+    try:
+        return pio.to_image(figure, format=fmt, **options)
+    except Exception as exc:  # kaleido raises its own JavascriptError
+        # Kaleido 1.5 can call into its tab before the page's script has defined kaleido_scopes when
+        # the machine is busy (seen once under load); a second call gets a ready tab.
+        if "kaleido_scopes is not defined" not in str(exc):
+            raise
+        return pio.to_image(figure, format=fmt, **options)
 
 
 # --- the HTML report ------------------------------------------------------------------------------

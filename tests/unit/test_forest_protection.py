@@ -31,6 +31,11 @@ def test_a_count_hidden_in_one_factor_is_hidden_where_the_same_group_stands_in_a
     assert shown["ivc"] == "hidden" and shown["femoral"] == "hidden"
     assert shown["Femoral obstruction"] == "hidden"
     # Every visible stent count of the site factor plus the study total: the hidden two cannot be split.
-    assert [shown[k] for k in ("TRIAL", "common_iliac", "external_iliac", "common_femoral")] == ["112", "45", "28", "20"]
+    assert [shown[k] for k in ("TRIAL", "common_iliac", "external_iliac", "common_femoral")] == [
+        "112",
+        "45",
+        "28",
+        "20",
+    ]
     # The named subgroup is one row (a line of its own): once hidden it needs no partner.
     assert shown["TRIAL"] == "112"
