@@ -215,6 +215,14 @@ for month in (6, 12):
     fit = estimate.model_estimate(data, profile, month) if not data.empty else None
     if fit is not None:
         models.append(fit)
+if models:  # the headline is the randomized model's: the presenter line names its patients beside the matched
+    ui.analysis_set(
+        sizes.groupby("arm").patients.sum(),
+        sizes.study_id,
+        f"matched; the expected change from {shield.count(models[0].n_stent)} stent, "
+        f"{shield.count(models[0].n_medical)} medical randomized patients of the lesion group (month "
+        f"{models[0].visit_month}, complete-case)",
+    )
 differences = estimate.matched_differences(summary, (6, 12))
 cautions = estimate.extrapolation(profile, fitted_on) if fitted_on is not None and not fitted_on.empty else []
 if profile.lesion_group is None:

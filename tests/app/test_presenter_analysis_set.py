@@ -78,5 +78,53 @@ def test_candidate_line_states_the_matched_patients(app_on, demo_db):
     analyst.switch_page("app_pages/candidate.py").run()
     metrics = {m.label: m.value for m in analyst.metric}
     line = _line(at, "candidate")
-    assert (line[1], line[2], line[3]) == (metrics["Matched, stent"], metrics["Matched, medical"], "matched")
+    assert (line[1], line[2]) == (metrics["Matched, stent"], metrics["Matched, medical"])
+    assert line[3].split(";")[0] == "matched"  # then the model's patients (the next test)
     assert not [m for m in at.metric if m.label.startswith("Matched")]  # on a projector the line states them
+
+
+CANDIDATE = {
+    "c_site": "common_iliac",
+    "c_stenosis": "100",
+    "c_villalta": "17",
+    "c_ulcer": "yes",
+    "c_age": "45",
+    "c_sex": "female",
+}
+
+
+def test_candidates_presenter_line_names_the_model_patients_beside_the_matched(app_on, demo_db):
+    """Candidate's headline is the randomized model's estimate, not the matched patients': the
+    presenter line gives both sets (an outside review found only the matched one)."""
+    from pts_explorer import db
+    from pts_explorer.analytics import candidate as estimate
+    from pts_explorer.candidate import from_settings
+    from pts_explorer.filters import MAX_MODEL_PATIENTS, CohortFilter
+
+    at = app_on(demo_db, {"present": "1", **CANDIDATE})
+    at.run()
+    at.switch_page("app_pages/candidate.py").run()
+    assert not at.exception
+    line = _line(at, "candidate")
+    con = db.open_read_only(demo_db)
+    try:
+        data = db.run_query(
+            con,
+            "candidate_model",
+            {
+                **CohortFilter().as_params(),
+                "outcome": "villalta_total",
+                "visit_month": 6,
+                "randomized_only": True,
+                "max_patients": MAX_MODEL_PATIENTS,
+            },
+        )
+    finally:
+        con.close()
+    typed = {k: int(v) if v.isdigit() else v for k, v in CANDIDATE.items()}
+    fit = estimate.model_estimate(data, from_settings(typed)[0], 6)
+    assert fit is not None
+    assert line.group(3) == (
+        f"matched; the expected change from {fit.n_stent} stent, {fit.n_medical} medical randomized patients of the "
+        "lesion group (month 6, complete-case)"
+    )
