@@ -413,7 +413,10 @@ def test_without_the_baseline_flag_the_import_is_refused_for_lack_of_baselines(s
     assert not report.imported
     itt = sum(s[2] == "Y" for s in SUBJECTS)
     messages = {r.rule: r.message for r in report.rules}
-    assert messages["coverage:baselines"].startswith(f"only 0 of {itt} patients have a baseline (month 0) visit;")
+    assert messages["coverage:baselines"] == (
+        f"only 0 of {itt} patients have a baseline (month 0) visit; the analyses compare change from baseline. Map "
+        "the baseline visit to month 0 (ADaM: ABLFL or the [visits] map; REDCap: [events]) in a copy of the profile"
+    )
     assert not (tmp_path / "out.duckdb").exists()
 
 
@@ -577,7 +580,10 @@ def test_a_misspelled_dataset_name_of_a_role_is_named_not_dropped(sponsor, tmp_p
     assert not report.imported
     missing = next(r for r in report.rules if r.rule == "file:missing")
     assert missing.file == "ADQSVCS"
-    assert missing.message.startswith("no dataset named ADQSVCS, listed in [datasets] adqs; the sources hold: ")
+    assert missing.message == (
+        "no dataset named ADQSVCS, listed in [datasets] adqs; the sources hold: adae, adqsvcss, adqsvil, adsl. "
+        "Correct the name in a copy of the profile, or add the file"
+    )
     unused = next(r for r in report.rules if r.rule == "file:unused")
     assert unused.file == "adqsvcss.xpt"
     assert {(f.step, f.records) for f in report.funnel if f.file == "adqsvcss.xpt"} >= {
@@ -590,7 +596,11 @@ def test_an_optional_parameter_code_that_matches_nothing_is_warned(sponsor, tmp_
     report = _run(_edited_text(profile, 'vcss = "VCSS"', 'vcss = "VCSSTOT"'), sources, tmp_path)
     absent = [r for r in report.rules if r.rule == "adam:parameter_absent"]
     assert [r.severity for r in absent] == ["warning"]
-    assert absent[0].message.startswith("no record has PARAMCD VCSSTOT ([paramcd] vcss): vcss is imported empty.")
+    found = ", ".join(sorted({*ITEMS, "VILTOT", "ULCER", "VCSS"}))
+    assert absent[0].message == (
+        "no record has PARAMCD VCSSTOT ([paramcd] vcss): vcss is imported empty. If the data hold it under another "
+        f'code, set it in a copy of the profile (PARAMCDs found: {found}); set it to "" if the data have none'
+    )
 
 
 def test_a_baseline_assessed_before_randomisation_is_held_on_day_0(sponsor, tmp_path):
