@@ -76,9 +76,21 @@ def selected(page: Page, label: str) -> str:
     return page.get_by_role("combobox", name=label, exact=True).input_value()
 
 
+def open_list(page: Page, label: str) -> None:
+    """Open a selectbox's option list, named by the widget's label. The box is scrolled into view
+    before the click, and if the list is still closed (a click that scrolled the page or sidebar
+    can land while the popover is being placed, seen under load in CI), ArrowDown opens it."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.scroll_into_view_if_needed()
+    box.click()
+    if box.get_attribute("aria-expanded") != "true":
+        box.press("ArrowDown")
+    expect(box).to_have_attribute("aria-expanded", "true")
+
+
 def choose(page: Page, label: str, option: str) -> None:
     """Pick an option of a selectbox, then wait for the rerun."""
-    page.get_by_role("combobox", name=label, exact=True).click()
+    open_list(page, label)
     act_and_wait(page, lambda: page.get_by_role("option", name=option, exact=True).click())
 
 

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from pts_explorer.config import PROJECT_ROOT
-from tests.browser.app_driver import act_and_wait, choose, open_page, wait_idle
+from tests.browser.app_driver import act_and_wait, choose, open_list, open_page, wait_idle
 from tests.browser.conftest import serving
 from tests.unit.test_import_assistant import builders_project
 
@@ -59,7 +59,7 @@ def test_a_refused_redcap_project_becomes_an_import_by_choices_in_the_page(
 
     # The assistant names the missing field; its look-alike column is offered first.
     field = "arm (required): no source has treatment"
-    page.get_by_role("combobox", name=field, exact=True).click()
+    open_list(page, field)
     expect(page.get_by_role("option").first).to_have_text("study_arm")
     act_and_wait(page, lambda: page.get_by_role("option", name="study_arm", exact=True).click())
     _save_and_check(page)

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from pts_explorer import workspace
-from tests.browser.app_driver import act_and_wait, chips, new_context, open_page, pick_option, query, wait_idle
+from tests.browser.app_driver import act_and_wait, chips, choose, new_context, open_page, pick_option, query, wait_idle
 from tests.browser.conftest import serving
 
 
@@ -79,8 +79,7 @@ def test_rename_and_delete_on_the_saved_cohorts_page(demo_db, browser, space_fil
         assert space.get(kept.slug).name == "Femoral vein"
         page.screenshot(path=str(tmp_path / "saved_cohorts_page.png"), full_page=True)
 
-        page.get_by_role("combobox", name="Cohort", exact=True).click()
-        act_and_wait(page, lambda: page.get_by_role("option", name="Ulcer", exact=True).click())
+        choose(page, "Cohort", "Ulcer")
         act_and_wait(page, lambda: page.get_by_text("Yes, delete Ulcer").click())
         act_and_wait(page, lambda: page.get_by_role("button", name="Delete").click())
         assert space.get(gone.slug) is None and [c.name for c in space.cohorts()] == ["Femoral vein"]
