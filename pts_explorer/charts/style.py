@@ -23,8 +23,9 @@ ARM_PATTERNS = {"stent": "", "medical": "/"}
 # themes and the exports (tests/unit/test_palette.py; the browser test reads both backgrounds).
 # Groupings other than the arm: Paul Tol's colour-blind-safe schemes at a lightness that keeps 3:1
 # on both: his muted green, olive and rose as they are; his bright purple a little lighter; his
-# muted cyan darker (his indigo, wine and sand cannot be).
-GROUP_COLORS = ("#AE3C7D", "#117733", "#999933", "#CC6677", "#6598B1")
+# muted cyan darker (his indigo, wine and sand cannot be). Ordered so that the first four (the
+# stenosis grades, the obstruction sites) differ in hue: the rose, nearest the purple, comes last.
+GROUP_COLORS = ("#AE3C7D", "#117733", "#999933", "#6598B1", "#CC6677")
 GROUP_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 # PTS bands: yellow to red to purple, as ColorBrewer's YlOrRd runs (dark goldenrod; ColorBrewer's
 # #D6604D and #D73027; Tol's purple lightened), at the lightness 3:1 on both themes allows, ordered
@@ -65,6 +66,7 @@ def _base_layout(fig: Draft, title: str, height: int) -> Draft:
             "x": 0,
         },
         hovermode="closest",
+        colorway=list(GROUP_COLORS),  # a trace given no colour takes the palette's, never plotly's default
         plot_bgcolor="rgba(0, 0, 0, 0)",  # transparent: the app's light or dark theme shows through
         paper_bgcolor="rgba(0, 0, 0, 0)",
     )

@@ -2,10 +2,13 @@
 light theme and in the dark one (issue 22, item 15). The charts are transparent, so that page is the
 theme's background (tests/contrast.py; the browser test reads both backgrounds off the page)."""
 
+import itertools
+import math
+
 import pytest
 
 from pts_explorer import charts
-from tests.contrast import BACKGROUNDS, MIN_CONTRAST, contrast, luminance
+from tests.contrast import BACKGROUNDS, MIN_CONTRAST, contrast, luminance, parse
 
 PALETTE = {
     **{f"arm {k}": v for k, v in charts.ARM_COLORS.items()},
@@ -43,3 +46,46 @@ def test_groups_never_take_an_arm_colour_and_are_distinct():
     groups = [c.upper() for c in charts.GROUP_COLORS]
     assert len(set(groups)) == len(groups)
     assert not {c.upper() for c in charts.ARM_COLORS.values()} & {*groups, charts.ESTIMATE_COLOR.upper()}
+
+
+def _lab(color: str) -> tuple[float, float, float]:
+    """CIE L*a*b* (D65) of an sRGB colour, as the CIE defines it."""
+    (r8, g8, b8), _ = parse(color)
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(v / 255) for v in (r8, g8, b8))
+    x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > 216 / 24389 else (24389 / 27 * t + 16) / 116
+
+    return 116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))
+
+
+def test_the_first_four_group_colours_are_told_apart():
+    """Four groups (the stenosis grades, the obstruction sites) are drawn in the first four group
+    colours: each pair differs by a CIE76 colour difference of at least 40 (the review found '<50%'
+    and 'Occlusion' in a rose-purple and a rose 27 apart, taken for one group)."""
+    first = charts.GROUP_COLORS[:4]
+    close = {
+        (a, b): round(math.dist(_lab(a), _lab(b)), 1)
+        for a, b in itertools.combinations(first, 2)
+        if math.dist(_lab(a), _lab(b)) < 40
+    }
+    assert close == {}
+    assert math.dist(_lab("#FFFFFF"), _lab("#000000")) == pytest.approx(100.0, abs=0.01)
+
+
+def test_a_trace_given_no_colour_takes_the_palette_not_the_theme():
+    """Streamlit's dark theme would colour such a trace from its own colourway (its purple #6D3FC0
+    is 2.69:1 on the dark page); every figure carries the app's palette as its colourway."""
+    from pts_explorer.charts.draft import _figure
+    from pts_explorer.charts.style import _base_layout
+
+    figure = _base_layout(_figure(), "A title", 300).figure()
+    assert tuple(figure.layout.colorway) == charts.GROUP_COLORS
+    assert contrast("#6D3FC0", BACKGROUNDS["dark"]) == pytest.approx(2.69, abs=0.005)
