@@ -94,7 +94,7 @@ st.caption(f"Villalta total of the matched patients at each visit, {trajectories
 # stays in the first screen at 1280x720.
 mix = estimate.design_mix(sizes)
 if mix.observational_dominates:
-    amount = "Only" if mix.randomized == 0 else f"Mostly ({100 * mix.share:.0f}%)"
+    amount = "Only" if mix.randomized == 0 else f"Mostly ({display.percent(mix.share)})"
     design_line = (
         f"**{amount} observational (registry) patients match**: treatment was chosen by clinicians, so the arms may "
         "differ in ways the match does not capture, and the matched arms' comparison is observational."
@@ -102,7 +102,7 @@ if mix.observational_dominates:
     st.warning(design_line, icon=":material/visibility:")
 elif mix.observational:
     design_line = (
-        f"**{100 * mix.share:.0f}% of the matched patients come from the registry**, pooled with trial "
+        f"**{display.percent(mix.share)} of the matched patients come from the registry**, pooled with trial "
         "patients: the matched arms' comparison is not randomized."
     )
     st.info(design_line, icon=":material/visibility:")
@@ -233,7 +233,7 @@ if mix.randomized == 0:
     cautions.append("only observational patients match, so the matched difference is not a randomized comparison")
 elif mix.observational_dominates:
     cautions.append(
-        f"most matched patients ({100 * mix.share:.0f}%) come from the registry, so the matched difference is an "
+        f"most matched patients ({display.percent(mix.share)}) come from the registry, so the matched difference is an "
         "observational comparison, not a randomized one"
     )
 if ui.query("dataset_info").synthetic.iloc[0]:

@@ -19,6 +19,7 @@ from pts_explorer.charts.style import (
     _base_layout,
     _rgba,
 )
+from pts_explorer.numbers import half_up
 
 
 def responder_figure(props: pd.DataFrame, label: str) -> go.Figure:
@@ -81,7 +82,11 @@ def band_shift_figure(shift: pd.DataFrame, visit_month: int, hidden_label: str =
         share = np.where(hidden, np.nan, share)
         text = [
             [
-                hidden_label if hidden[i, j] else f"{share[i, j]:.0f}%<br>({int(table[i, j])})" if table[i, j] else ""
+                hidden_label
+                if hidden[i, j]
+                else f"{half_up(share[i, j], 0):.0f}%<br>({int(table[i, j])})"
+                if table[i, j]
+                else ""
                 for j in range(len(bands))
             ]
             for i in range(len(bands))

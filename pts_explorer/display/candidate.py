@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from pts_explorer import vocab
-from pts_explorer.display.text import ARMS, DASH, _mean_sd, estimate_with_ci, interval, number
+from pts_explorer.display.text import ARMS, DASH, _mean_sd, estimate_with_ci, interval, number, percent
 from pts_explorer.privacy import OFF, Protection
 from pts_explorer.rows import each_row
 
@@ -40,7 +40,7 @@ def candidate_similarity(profile: object, baseline: pd.DataFrame, shield: Protec
             elif shield.too_few(n):
                 text = f"n {shield.label}"
             elif share:
-                text = f"{100 * float(r['mean'].iloc[0]):.0f}%"
+                text = percent(float(r["mean"].iloc[0]))
             else:
                 text = _mean_sd(n, float(r["mean"].iloc[0]), float(r.sd.fillna(0).iloc[0]))
             row[f"Matched {vocab.ARMS[arm].lower()}"] = text
@@ -57,7 +57,7 @@ def candidate_agreement(table: pd.DataFrame, shield: Protection = OFF) -> pd.Dat
         for arm in ARMS:
             share, n = getattr(r, arm), getattr(r, f"n_{arm}")
             hidden = shield.too_few(n) or pd.isna(share)
-            row[f"Matched {vocab.ARMS[arm].lower()}"] = DASH if hidden else f"{100 * float(share):.0f}%"
+            row[f"Matched {vocab.ARMS[arm].lower()}"] = DASH if hidden else percent(float(share))
         row["Honoured"] = "yes" if r.honoured else "no"
         rows.append(row)
     return pd.DataFrame(rows, columns=["Field", "Agrees when", "Matched stent", "Matched medical", "Honoured"])

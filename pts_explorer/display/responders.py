@@ -48,7 +48,7 @@ def responder_table(comparison: pd.DataFrame) -> pd.DataFrame:
         x, n = text.split("/")
         if not (x.isdigit() and n.replace(",", "").isdigit()):  # a count hidden by small-cell protection
             return f"{x} of {n}"
-        return f"{int(x):,} of {int(n):,} ({100 * int(x) / int(n):.1f}%)"
+        return f"{int(x):,} of {int(n):,} ({number(100 * int(x) / int(n), 1)}%)"
 
     return pd.DataFrame(
         {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pts_explorer import vocab
-from pts_explorer.display.text import DASH
+from pts_explorer.display.text import DASH, number, percent
 from pts_explorer.privacy import OFF, Protection
 from pts_explorer.rows import each_row
 
@@ -20,11 +20,11 @@ def _safety_cells(r: object, shield: Protection, n_hidden: bool) -> tuple[str, s
     elif n_hidden or shield.small(x) or shield.small(n - x):  # x and n - x add up to n
         share = f"{shield.label if x else 0} of {shield.count(n, n_hidden)}"
     else:
-        share = f"{x:,} of {n:,} · {r.pct:.1f}% ({r.ci_low:.1f}-{r.ci_high:.1f})"  # type: ignore[attr-defined]
+        share = f"{x:,} of {n:,} · {number(r.pct, 1)}% ({number(r.ci_low, 1)}-{number(r.ci_high, 1)})"  # type: ignore[attr-defined]
     if shield.small(events) or n_hidden:
         per_py = f"{shield.count(events, True)} · {DASH}" if events else f"0 · {DASH}"
     elif r.patient_years > 0:  # type: ignore[attr-defined]
-        per_py = f"{events:,} · {r.rate:.2f} ({r.rate_low:.2f}-{r.rate_high:.2f})"  # type: ignore[attr-defined]
+        per_py = f"{events:,} · {number(r.rate)} ({number(r.rate_low)}-{number(r.rate_high)})"  # type: ignore[attr-defined]
     else:
         per_py = f"{events:,} · {DASH}"
     return share, per_py
@@ -71,5 +71,6 @@ def summary_complications(marks: pd.DataFrame, labels: dict[str, str], order: li
         at = shown if years is None else shown[shown.years == years]
         at = at.assign(rank=at.group.map(order.index)).sort_values("rank")
         when = "At 30 days" if years is None else f"At {years} year{'s' * (years > 1)}"
-        parts.append(f"{when}: " + ", ".join(f"{labels.get(r.group, r.group)} {r.estimate:.1%}" for r in each_row(at)))
+        shares = ", ".join(f"{labels.get(r.group, r.group)} {percent(r.estimate, 1)}" for r in each_row(at))
+        parts.append(f"{when}: {shares}")
     return "; ".join(parts) + "."

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from pts_explorer import vocab
-from pts_explorer.display.text import format_p, interval, number, sentence
+from pts_explorer.display.text import format_p, interval, number, percent, sentence
 from pts_explorer.privacy import Protection
 from pts_explorer.rows import each_row
 
@@ -17,8 +17,8 @@ def median_label(row: pd.Series) -> str:
     stays above 50%."""
     if pd.isna(row.median_months):
         return "not reached"
-    high = "NR" if pd.isna(row.ci_high) else f"{row.ci_high:.1f}"
-    return f"{row.median_months:.1f} ({row.ci_low:.1f}-{high})"
+    high = "NR" if pd.isna(row.ci_high) else number(row.ci_high, 1)
+    return f"{number(row.median_months, 1)} ({number(row.ci_low, 1)}-{high})"
 
 
 def protect_curves(curves: pd.DataFrame, counts: pd.DataFrame, shield: Protection) -> pd.DataFrame:
@@ -91,5 +91,5 @@ def summary_curves(marks: pd.DataFrame, labels: dict[str, str]) -> str:
         return "Nobody is followed for a year."
     year = int(shown.years.max() if (shown.years == 5).sum() == 0 else 5)
     at = shown[shown.years == year]
-    parts = [f"{labels.get(r.group, r.group)} {r.estimate:.0%}" for r in each_row(at)]
+    parts = [f"{labels.get(r.group, r.group)} {percent(r.estimate)}" for r in each_row(at)]
     return f"At {year} year{'s' * (year > 1)}: " + ", ".join(parts) + "."

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from pts_explorer import vocab
+from pts_explorer.numbers import half_up
 from pts_explorer.privacy import OFF, Protection
 
 DASH = "–"
@@ -96,7 +97,7 @@ def sentence(text: str) -> str:
 
 def estimate_with_ci(estimate: float, low: float, high: float) -> str:
     """'81.2% (76.0%-85.5%)' for a share with its interval."""
-    return f"{estimate:.1%} ({low:.1%}-{high:.1%})"
+    return f"{percent(estimate, 1)} ({percent(low, 1)}-{percent(high, 1)})"
 
 
 def _mean_sd(n: int, mean: float, sd: float, shield: Protection = OFF) -> str:
@@ -104,13 +105,13 @@ def _mean_sd(n: int, mean: float, sd: float, shield: Protection = OFF) -> str:
         return DASH
     if shield.too_few(n):
         return f"n {shield.label}"
-    return f"{mean:.1f} ({sd:.1f})" if n > 1 else f"{mean:.1f}"
+    return f"{number(mean, 1)} ({number(sd, 1)})" if n > 1 else number(mean, 1)
 
 
 def _count_share(n: int, share: float, with_share: bool = True) -> str:
     if pd.isna(share):
         return DASH
-    return f"{n:,} ({100 * share:.0f}%)" if with_share else f"{n:,}"
+    return f"{n:,} ({percent(share)})" if with_share else f"{n:,}"
 
 
 NOT_COMPUTABLE = "not computable (fewer than 2 patients, or no event)"
@@ -123,11 +124,17 @@ def counts(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def number(value: object, decimals: int = 2, signed: bool = False) -> str:
-    """A number to `decimals` places; a dash for a missing one; never '-0.00'."""
+    """A number to `decimals` places (half away from zero); a dash for a missing one; never '-0.00'."""
     if value is None or not isinstance(value, int | float | np.integer | np.floating) or not np.isfinite(value):
         return DASH
-    rounded = round(float(value), decimals) or 0.0  # -0.0 becomes 0.0
+    rounded = half_up(float(value), decimals) or 0.0  # -0.0 becomes 0.0
     return f"{rounded:+.{decimals}f}" if signed and rounded != 0 else f"{rounded:.{decimals}f}"
+
+
+def percent(share: object, decimals: int = 0) -> str:
+    """A share (0-1) as a percentage to `decimals` places, half away from zero: '32.5%' or '33%'."""
+    text = number(100 * share if isinstance(share, int | float | np.integer | np.floating) else None, decimals)
+    return text if text == DASH else f"{text}%"
 
 
 def interval(low: object, high: object, decimals: int = 2) -> str:
