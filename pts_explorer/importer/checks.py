@@ -70,35 +70,54 @@ def type_tables(con: duckdb.DuckDBPyConnection, issues: Issues, decimal_separato
     columns = validation.contract().columns
     for table in TABLES:
         typed = []
+        raw = _raw_columns(con, table)
         for name in contract_columns(table):
             expr = cast(f"r.{name}", columns[table][name].type, decimal_separator)
             typed.append(f"{expr} AS {name}")
             what = _TYPE_WORDS.get(validation.type_family(columns[table][name].type), columns[table][name].type)
             con.execute(
-                f"INSERT INTO issues SELECT 'error', $rule, r._file, r._line, {_record(table, 'r')}, $column, "
-                f"r.{name}, $message FROM raw_{table} AS r WHERE r.{name} IS NOT NULL AND {expr} IS NULL",
+                f"INSERT INTO issues SELECT 'error', $rule, {_located(raw, name, 'r')}, {_record(table, 'r')}, "
+                f"$column, r.{name}, $message FROM raw_{table} AS r WHERE r.{name} IS NOT NULL AND {expr} IS NULL",
                 {"rule": f"type:{table}.{name}", "column": name, "message": f"{table}.{name} must be {what}"},
             )
-        given = [c for c in _raw_columns(con, table) if c.startswith("_given_")]
+        given = [c for c in raw if c.startswith(("_given_", "_file_", "_line_"))]
         generated = ", ".join(f"({expr}) AS {name}" for name, expr in generated_columns(table).items())
         con.execute(
             f"CREATE OR REPLACE TABLE {table} AS SELECT *{', ' + generated if generated else ''} FROM "
             f"(SELECT {', '.join(typed)}, r._file, r._line{''.join(', r.' + g for g in given)} FROM raw_{table} AS r)"
         )
         for column in given:
-            _reconcile(con, table, column.removeprefix("_given_"), column)
+            if column.startswith("_given_"):
+                _reconcile(con, table, column.removeprefix("_given_"), column)
+
+
+def _located(columns: list[str], column: str, alias: str) -> str:
+    """File and line of a value of `column`: its own (`_file_<column>`, `_line_<column>`, written by
+    a mapper whose row joins records of several files, an ADaM visit from split datasets), else the
+    row's."""
+    if f"_file_{column}" in columns:
+        return (
+            f"coalesce({alias}._file_{column}, {alias}._file), "
+            f"CASE WHEN {alias}._file_{column} IS NULL THEN {alias}._line ELSE {alias}._line_{column} END"
+        )
+    return f"{alias}._file, {alias}._line"
 
 
 def _raw_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [d[0] for d in con.execute(f"SELECT * FROM raw_{table} LIMIT 0").description]
+    return _typed_columns(con, f"raw_{table}")
+
+
+def _typed_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
 
 
 def _reconcile(con: duckdb.DuckDBPyConnection, table: str, name: str, given: str) -> None:
     """A total, band or grade the source gives beside the items: a disagreement is worth knowing."""
     con.execute(
-        f"INSERT INTO issues SELECT 'warning', $rule, _file, _line, {_record(table, table)}, $column, "
-        f"{given}, $message FROM {table} WHERE {given} IS NOT NULL AND lower(CAST({given} AS VARCHAR)) IS DISTINCT "
-        f"FROM lower(CAST({name} AS VARCHAR)) AND NOT (try_cast({given} AS DOUBLE) IS NOT NULL AND "
+        f"INSERT INTO issues SELECT 'warning', $rule, {_located(_typed_columns(con, table), name, table)}, "
+        f"{_record(table, table)}, $column, {given}, $message FROM {table} WHERE {given} IS NOT NULL AND "
+        f"lower(CAST({given} AS VARCHAR)) IS DISTINCT FROM lower(CAST({name} AS VARCHAR)) AND NOT "
+        f"(try_cast({given} AS DOUBLE) IS NOT NULL AND "
         f"try_cast({given} AS DOUBLE) = try_cast(CAST({name} AS VARCHAR) AS DOUBLE))",
         {
             "rule": f"reconcile:{table}.{name}",
@@ -154,8 +173,9 @@ def contract_rules(con: duckdb.DuckDBPyConnection, issues: Issues) -> None:
             continue
         column = rule.columns[0] if rule.columns else ""
         value = f"CAST(t.{column} AS VARCHAR)" if column else "''"
+        at = _located(_typed_columns(con, rule.table), column, "t") if column else "t._file, t._line"
         con.execute(
-            f"INSERT INTO issues SELECT $severity, $rule, t._file, t._line, {_record(rule.table, 't')}, $column, "
+            f"INSERT INTO issues SELECT $severity, $rule, {at}, {_record(rule.table, 't')}, $column, "
             f"{value}, $message {rule.source}",
             {"severity": rule.severity, "rule": rule.id, "column": column, "message": rule.message.replace("`", "")},
         )

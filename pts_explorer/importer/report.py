@@ -1,5 +1,5 @@
 """The import report, after cBioPortal's validator: per file the rows read, with errors and with
-warnings; then one line per rule and file with its count, the first lines and the values seen;
+warnings; then one line per rule, file and field with its count, the first lines and the values seen;
 and every issue as one row (CSV). Printed by the command line, shown on the Import page, and
 downloadable as CSV and as one self-contained HTML file."""
 
@@ -36,6 +36,7 @@ class RuleSummary:
     lines: tuple[int, ...]
     values: tuple[str, ...]
     message: str
+    column: str = ""  # the field whose values are shown: one summary per rule, file and field
 
     def lines_text(self) -> str:
         if not self.lines:
@@ -82,6 +83,7 @@ class ImportReport:
             {
                 "Severity": [r.severity.capitalize() for r in self.rules],
                 "File": [r.file for r in self.rules],
+                "Field": [r.column for r in self.rules],
                 "What is wrong, and what to do": [r.message for r in self.rules],
                 "Count": [r.count for r in self.rules],
                 "Lines": [r.lines_text() for r in self.rules],
@@ -126,7 +128,8 @@ class ImportReport:
             lines.append(f"  {file}: read {steps[0].records:,}{middle}, kept {steps[-1].records:,}")
         for r in self.rules:
             where = f" lines {r.lines_text()}:" if r.lines else ""
-            seen = f"; values encountered: {', '.join(r.values)}" if r.values else ""
+            field = f" in {r.column}" if r.column else ""
+            seen = f"; values encountered{field}: {', '.join(r.values)}" if r.values else ""
             lines.append(f"  {r.severity.upper()}: {r.file}:{where} {r.message} [{r.rule}, {r.count:,}]{seen}")
         return "\n".join(lines)
 
@@ -167,11 +170,14 @@ def summarise(con: duckdb.DuckDBPyConnection, report: ImportReport, rows_by_file
     rows = con.execute(
         f"SELECT severity, rule, file, count(*), list(line ORDER BY line) FILTER (WHERE line IS NOT NULL)"
         f"[1:{FIRST_LINES}], list(DISTINCT value) FILTER (WHERE value IS NOT NULL AND value <> '')[1:{VALUES_SEEN}], "
-        "min(message) FROM issues GROUP BY ALL ORDER BY severity, file, rule"
+        "min(message), column_name FROM issues GROUP BY severity, rule, file, column_name "
+        "ORDER BY severity, file, rule, column_name"
     ).fetchall()
     report.rules = [
-        RuleSummary(sev, rule, file, int(n), tuple(lines or ()), tuple(sorted(map(str, values or ()))), msg)
-        for sev, rule, file, n, lines, values, msg in rows
+        RuleSummary(
+            sev, rule, file, int(n), tuple(lines or ()), tuple(sorted(map(str, values or ()))), msg, column or ""
+        )
+        for sev, rule, file, n, lines, values, msg, column in rows
     ]
     report.issues = con.execute(
         f"SELECT severity, rule, file, line, record, column_name AS column, value, message FROM issues "

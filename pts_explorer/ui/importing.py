@@ -78,7 +78,7 @@ def import_report(report: ImportReport) -> None:
             },
         )
     if report.rules:
-        st.markdown("**Problems, one line per rule and file** (the first lines and the values seen)")
+        st.markdown("**Problems, one line per rule, file and field** (the first lines and the values seen)")
         wide = {"What is wrong, and what to do": st.column_config.TextColumn(width="large")}
         st.dataframe(report.rule_frame(), hide_index=True, key="import_rules_table", column_config=wide)
     left, right, _ = st.columns([1, 1, 3])

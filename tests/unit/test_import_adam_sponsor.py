@@ -695,3 +695,21 @@ def test_reinterventions_come_from_the_procedures_dataset(sponsor, tmp_path):
         ("term not in [values.pr_event] (not a PTS event the contract holds)", 1),
         ("kept", 1),
     ]
+
+
+def test_a_bad_value_of_a_split_dataset_is_reported_at_its_own_file_and_record(sponsor, tmp_path):
+    """A visit joins the records of ADQSVIL (Villalta items) and ADQSVCSS (VCSS, ulcer): an item
+    scored 7 is reported at ADQSVIL's record, not at the first file of the visit (review finding 5:
+    every visit error pointed at adqsvcss.xpt, the alphabetically first file)."""
+    profile, sources = sponsor
+    vil_path = next(p for p in sources if p.name == "adqsvil.xpt")
+    vil, _vcss = _adqs()
+    bad = vil.index[(vil.USUBJID.eq(SUBJECTS[2][0])) & (vil.AVISIT == "Month 6") & (vil.PARAMCD == "VILCRAMP")]
+    assert len(bad) == 1
+    vil.loc[bad, "AVAL"] = 7.0
+    pyreadstat.write_xport(vil, str(vil_path), table_name="ADQSVIL", file_format_version=5)
+    report = _run(profile, sources, tmp_path)
+    issues = report.issues
+    shown = issues[issues.column == "v_cramps"][["file", "line", "record", "column", "value"]]
+    found = [tuple(r) for r in shown.itertuples(index=False)]
+    assert found == [("adqsvil.xpt", int(bad[0]) + 1, f"{SUBJECTS[2][0]} / 6", "v_cramps", "7")]

@@ -917,3 +917,25 @@ def test_a_value_map_left_out_is_refused_not_an_import_without_patients(tmp_path
             "(0 (Female), 1 (Male)): map them in [values.sex] of a copy of the profile (each to one of female, male)",
         )
     ]
+
+
+def test_the_report_shows_the_values_seen_per_field_not_mixed_across_fields(tmp_path, funnel):
+    """One rule (a choice with no contract value) met in three fields of one export: one line per
+    field, each with its own values and message (they were one line with '3, 4, 99' and the
+    message of one of them)."""
+    profile = HEAD.format(name="classic") + BY_MONTH_FIELD + CLASSIC_FIELDS
+    files = {"classic_export.csv": CLASSIC_EXPORT, "classic_dictionary.csv": CLASSIC_DICTIONARY}
+    report, _out = _import(tmp_path, profile, files)
+    frame = report.rule_frame()
+    unmapped = frame[frame.Rule == "redcap:unmapped"][["File", "Field", "Count", "Values seen"]]
+    assert [tuple(r) for r in unmapped.itertuples(index=False)] == [
+        ("classic_export.csv", "ae_type", 1, "99"),
+        ("classic_export.csv", "compression", 1, "4"),
+        ("classic_export.csv", "treatment", 1, "3"),
+    ]
+    text = [line for line in report.text().splitlines() if "redcap:unmapped" in line]
+    assert [line.rsplit("; values encountered ", 1)[1] for line in text] == [
+        "in ae_type: 99",
+        "in compression: 4",
+        "in treatment: 3",
+    ]

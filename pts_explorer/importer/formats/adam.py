@@ -234,6 +234,10 @@ class AdamMapper(Mapper):
             f"min(CASE WHEN {study_day} >= 1 THEN {study_day} - 1 ELSE {study_day} END))",
         }
         for column, code in codes.items():
+            # Where this column's value was read: the datasets of a visit may be several files
+            # (ADQS split by instrument), and a bad value is reported at its own file and record.
+            for part in ("file", "line"):
+                select[f"_{part}_{column}"] = f"min(bds._{part}) FILTER (WHERE bds.paramcd = {b(code)})"
             if column == "villalta_total":
                 select["_given_villalta_total"] = f"min(bds.aval) FILTER (WHERE bds.paramcd = {b(code)})"
                 continue
