@@ -22,6 +22,7 @@ from pts_explorer.importer.formats.base import (
     contract_columns,
     day_after,
     day_between,
+    source_columns,
     write_sidecar,
 )
 from pts_explorer.importer.issues import ERROR, WARNING, Issue
@@ -38,29 +39,9 @@ EVENT_SOURCES = {"adae": ("ae", "event_type", "ADAE"), "adpr": ("pr", "pr_event"
 class AdamMapper(Mapper):
     """ADSL -> studies, patients, procedures and deaths; ADQS/ADVS -> visits; ADAE -> events."""
 
-    ADSL_COLUMNS = (
-        "patient_id",
-        "study_id",
-        "center_id",
-        "arm",
-        "enrolled_on",
-        "age_years",
-        "sex",
-        "bmi",
-        "limb_side",
-        "months_since_dvt",
-        "obstruction_site",
-        "stenosis_pct",
-        "lesion_length_mm",
-        "ceap_c",
-        "last_contact_date",
-        "death_date",
-        "procedure_date",
-        "technical_success",
-        "stents_placed",
-        "max_stent_diameter_mm",
-        "below_inguinal_ligament",
-    )
+    # ADSL holds the patients' and the procedure's columns (dates where the contract has days), and
+    # the death date the events table is given.
+    ADSL_COLUMNS = (*source_columns("patients"), "death_date", *source_columns("procedures", but=("patient_id",)))
 
     def run(self, facts: DatasetFacts) -> None:
         found = {role: self.find_role(role, spec) for role, spec in self.profile.section("datasets").items()}

@@ -32,6 +32,14 @@ def contract_columns(table: str) -> list[str]:
     return [c.name for c in validation.contract().columns[table].values() if not c.generated]
 
 
+def source_columns(table: str, but: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The contract columns of `table` as a subject-level source holds them: a day column
+    (`procedure_day`, days from enrolment) is read as its date (`procedure_date`), from which the
+    import counts the days."""
+    kept = [c for c in contract_columns(table) if c not in but]
+    return tuple(c.removesuffix("_day") + "_date" if c.endswith("_day") else c for c in kept)
+
+
 def generated_columns(table: str) -> dict[str, str]:
     return {c.name: c.generated for c in validation.contract().columns[table].values() if c.generated}
 
