@@ -1,6 +1,7 @@
 """Helpers that drive the app the way a person does, waiting on the app's own run token."""
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 # How long a page run may take before a test calls the app stuck. Every wait ends as soon as the
@@ -8,6 +9,7 @@ IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 # sized for a 2-core machine with both cores busy (stress-ng --cpu 2 beside the suite), where a
 # cold page's first run (imports, first queries, model fits) took up to a minute.
 RUN_BUDGET = 180_000  # ms
+LIST_WAIT = 30_000  # ms: an open option list that shows no option in this time was closed under the click
 
 
 def new_context(browser: Browser, **options) -> BrowserContext:
@@ -88,10 +90,40 @@ def open_list(page: Page, label: str) -> None:
     expect(box).to_have_attribute("aria-expanded", "true")
 
 
+def listed(page: Page, label: str) -> list[str]:
+    """The options a selectbox offers, in its order, read from its open list (opened again if a
+    late layout closed it, as in choose); the list is closed again after."""
+    for _ in range(3):
+        open_list(page, label)
+        try:
+            page.get_by_role("option").first.wait_for(timeout=LIST_WAIT)
+            texts = page.get_by_role("option").all_inner_texts()
+        except PlaywrightTimeoutError:
+            continue
+        page.keyboard.press("Escape")
+        return [t.strip() for t in texts]
+    raise AssertionError(f"the list of {label!r} never stayed open")
+
+
 def choose(page: Page, label: str, option: str) -> None:
-    """Pick an option of a selectbox, then wait for the rerun."""
-    open_list(page, label)
-    act_and_wait(page, lambda: page.get_by_role("option", name=option, exact=True).click())
+    """Pick an option of a selectbox, then wait for the rerun.
+
+    An open list closes when the page scrolls or resizes under it (react-aria's popover does, as a
+    person sees it do): a full-page screenshot just before, or a chart laid out late on a busy
+    machine, can close it between the opening and the click, and the option is then detached
+    from the page. As a person would, the list is opened again (at most three times)."""
+
+    def pick() -> None:
+        for attempt in range(3):
+            open_list(page, label)
+            try:
+                page.get_by_role("option", name=option, exact=True).click(timeout=LIST_WAIT)
+                return
+            except PlaywrightTimeoutError:
+                if attempt == 2:
+                    raise
+
+    act_and_wait(page, pick)
 
 
 def go_to(page: Page, title: str) -> None:

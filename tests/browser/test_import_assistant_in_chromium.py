@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from pts_explorer.config import PROJECT_ROOT
-from tests.browser.app_driver import act_and_wait, choose, open_list, open_page, wait_idle
+from tests.browser.app_driver import act_and_wait, choose, listed, open_page, wait_idle
 from tests.browser.conftest import serving
 from tests.unit.test_import_assistant import builders_project
 
@@ -59,9 +59,8 @@ def test_a_refused_redcap_project_becomes_an_import_by_choices_in_the_page(
 
     # The assistant names the missing field; its look-alike column is offered first.
     field = "arm (required): no source has treatment"
-    open_list(page, field)
-    expect(page.get_by_role("option").first).to_have_text("study_arm")
-    act_and_wait(page, lambda: page.get_by_role("option", name="study_arm", exact=True).click())
+    assert listed(page, field)[0] == "study_arm"
+    choose(page, field, "study_arm")
     _save_and_check(page)
     expect(page.get_by_text("Rejected:").first).to_be_visible()
     assert page.get_by_role("combobox", name="Profile", exact=True).input_value() == "redcap-edited"
