@@ -59,7 +59,7 @@ if sample is not None and shield.active:  # no individual lines from a group of 
 ui.chart(
     charts.trajectory_figure(table, outcome, change, sample),
     "trajectory_chart",
-    display.summary_trajectory(table, outcome),
+    display.summary_trajectory(table, outcome, change),
 )
 
 what = "Change from baseline" if change else "Measured"

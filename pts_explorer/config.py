@@ -32,6 +32,40 @@ def _memory_setting(name: str, default: str) -> str:
 
 
 DUCKDB_MEMORY_CEILING = _memory_setting("PTS_DUCKDB_MEMORY_MAX", "1GB")
+_UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4}
+_UNITS |= {"kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}
+
+
+def _positive(name: str, default: str, size: bool = False) -> int:
+    """A positive whole number (or, with `size`, a size such as 4GB) from the environment."""
+    value = os.environ.get(name, default).strip()
+    match = re.fullmatch(r"(\d+)\s*([a-z]*)", value, re.IGNORECASE)
+    unit = match.group(2).lower() if match else ""
+    if not match or unit not in _UNITS or (unit and not size) or int(match.group(1)) == 0:
+        raise ValueError(f"{name}={value!r} is not {'a size such as 4GB' if size else 'a positive whole number'}")
+    return int(match.group(1)) * _UNITS[unit]
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """What an import unpacks from a .zip at most: the files it may hold, their unpacked size
+    together, and how many times a file may grow as it is unpacked (text compresses about 5-20
+    times; a zip bomb a thousand times or more)."""
+
+    members: int
+    total_bytes: int
+    ratio: int
+
+
+def archive_limits() -> ArchiveLimits:
+    """The limits, each settable from the environment (read at each import)."""
+    return ArchiveLimits(
+        members=_positive("PTS_ZIP_MAX_FILES", "200"),
+        total_bytes=_positive("PTS_ZIP_MAX_UNPACKED", "4GB", size=True),
+        ratio=_positive("PTS_ZIP_MAX_RATIO", "200"),
+    )
+
+
 DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "threads": "2",
     "memory_limit": _memory_setting("PTS_DUCKDB_MEMORY", "128MB"),

@@ -44,13 +44,15 @@ def difference_table(diff: pd.DataFrame, outcome: vocab.Outcome, with_study: boo
     )
 
 
-def summary_trajectory(table: pd.DataFrame, outcome: vocab.Outcome) -> str:
+def summary_trajectory(table: pd.DataFrame, outcome: vocab.Outcome, change: bool = False) -> str:
+    """The chart in words: each group's mean (or mean change from baseline) at its last visit."""
     parts = []
     for group, d in table.groupby("study_group", sort=True):
         last = d[d.visit_month == d.visit_month.max()]
         means = {r.arm: number(r.mean, outcome.decimals) for r in each_row(last)}
         parts.append(f"{group} month {int(d.visit_month.max())}: {_arms(means)}")
-    return f"Mean {outcome.label} at the last visit: " + "; ".join(parts) + "."
+    what = f"Mean change from baseline in {outcome.label}" if change else f"Mean {outcome.label}"
+    return f"{what} at the last visit: " + "; ".join(parts) + "."
 
 
 def summary_differences(frame: pd.DataFrame, column: str, outcome: vocab.Outcome) -> str:

@@ -80,7 +80,7 @@ def type_tables(con: duckdb.DuckDBPyConnection, issues: Issues, decimal_separato
                 f"$column, r.{name}, $message FROM raw_{table} AS r WHERE r.{name} IS NOT NULL AND {expr} IS NULL",
                 {"rule": f"type:{table}.{name}", "column": name, "message": f"{table}.{name} must be {what}"},
             )
-        given = [c for c in raw if c.startswith(("_given_", "_file_", "_line_"))]
+        given = [c for c in raw if c.startswith(("_given_", "_file_", "_line_")) or c == "_records"]
         generated = ", ".join(f"({expr}) AS {name}" for name, expr in generated_columns(table).items())
         con.execute(
             f"CREATE OR REPLACE TABLE {table} AS SELECT *{', ' + generated if generated else ''} FROM "
@@ -149,12 +149,17 @@ def unscheduled_visits(con: duckdb.DuckDBPyConnection, issues: Issues) -> int:
         f"(the app analyses scheduled visits only)' {UNSCHEDULED}"
     )
     (dropped,) = con.execute(f"SELECT count(*) {UNSCHEDULED}").fetchone() or (0,)
-    Funnel(con).drop_where(
-        f"(SELECT t._file {UNSCHEDULED})",
-        "_file",
-        "visit month not in the study's schedule ([study] visit_months)",
-        "TRUE",
-    )
+    step = "visit month not in the study's schedule ([study] visit_months)"
+    if "_records" in _typed_columns(con, "visits"):
+        # A visit joins several records (one per parameter of a BDS or QS dataset, maybe of several
+        # files): the funnel counts the records, per file they came from, not the visits.
+        for file, records in con.execute(
+            f"SELECT e.key, sum(e.value) FROM (SELECT unnest(map_entries(t._records)) AS e {UNSCHEDULED}) "
+            "GROUP BY ALL ORDER BY 1"
+        ).fetchall():
+            Funnel(con).drop(str(file), step, int(records))
+    else:
+        Funnel(con).drop_where(f"(SELECT t._file {UNSCHEDULED})", "_file", step, "TRUE")
     if dropped:
         con.execute(f"DELETE FROM visits WHERE rowid IN (SELECT t.rowid {UNSCHEDULED})")
     return int(dropped)

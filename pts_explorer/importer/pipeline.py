@@ -65,7 +65,9 @@ def run_import(
             issues.add(Issue.file_level(ERROR, "profile", Path(str(profile)).name, str(exc)))
             return _finish(con, report, {}, started, "rejected: the profile cannot be used")
         report.profile = chosen.label
-        files = expand_zips([Path(p) for p in sources], scratch)
+        files = expand_zips([Path(p) for p in sources], scratch, issues)
+        if issues.has_errors():  # an archive refused: nothing of this upload is read
+            return _finish(con, report, {}, started, f"rejected: {out.name} was not changed")
         staged, facts = _stage(con, files, chosen, issues, options, progress)
         rows_by_file = {s.file: s.rows for s in staged}
         report.source_columns = {s.file: list(s.columns) for s in staged}

@@ -27,6 +27,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from pts_explorer import config
+from pts_explorer.config import ArchiveLimits
 from pts_explorer.importer.issues import Issue, Issues
 from pts_explorer.importer.profiles import CsvDialect
 
@@ -34,6 +36,7 @@ CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 STAT_SUFFIXES = (".xpt", ".sas7bdat", ".sav", ".dta")
 SUFFIXES = (*CSV_SUFFIXES, ".parquet", ".xlsx", *STAT_SUFFIXES)
 CHUNK_ROWS = 200_000
+HEADER_LIMIT = 1 << 20  # characters of a CSV's first line read at most
 
 
 def staged_name(position: int) -> str:
@@ -64,22 +67,112 @@ class Staged:
         return self.ref(column) is not None
 
 
-def expand_zips(paths: list[Path], into: Path) -> list[Path]:
-    """The sources, with every .zip replaced by the files it holds (folders inside flattened)."""
+COPY_CHUNK = 1 << 20  # bytes read from an archive member at a time: unpacking never holds a file in memory
+RATIO_SLACK = 1 << 20  # a member may unpack to this much whatever its ratio (a tiny file compresses well)
+
+
+class ArchiveRefused(Exception):
+    """An archive not unpacked, with the reason and what to change."""
+
+
+def expand_zips(paths: list[Path], into: Path, issues: Issues, limits: ArchiveLimits | None = None) -> list[Path]:
+    """The sources, with every .zip replaced by the files it holds (folders inside flattened),
+    each streamed to disk. An archive beyond the limits (config.archive_limits: files, unpacked
+    size, growth ratio), or one with two files of one name, is refused as a whole: an error names
+    the limit and the setting that raises it, and none of its files is read."""
+    limits = limits or config.archive_limits()
     out: list[Path] = []
+    unpacked = 0
     for path in paths:
         if path.suffix.lower() != ".zip":
             out.append(path)
             continue
-        with zipfile.ZipFile(path) as archive:
-            for member in archive.infolist():
-                name = Path(member.filename).name
-                if member.is_dir() or not name or name.startswith((".", "__MACOSX")):
-                    continue
-                target = into / name
-                target.write_bytes(archive.read(member))
-                out.append(target)
+        written: list[Path] = []
+        try:
+            with zipfile.ZipFile(path) as archive:
+                members = [
+                    m
+                    for m in archive.infolist()
+                    if not m.is_dir()
+                    and Path(m.filename).name
+                    and not Path(m.filename).name.startswith((".", "__MACOSX"))
+                ]
+                _check_archive(path.name, members, limits, unpacked)
+                for member in members:
+                    target = into / Path(member.filename).name
+                    written.append(target)
+                    unpacked += _unpack(archive, member, target, limits, limits.total_bytes - unpacked, path.name)
+        except ArchiveRefused as refused:
+            for target in written:
+                target.unlink(missing_ok=True)
+            issues.add(Issue.file_level("error", "file:archive", path.name, str(refused)))
+            continue
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError) as exc:
+            for target in written:
+                target.unlink(missing_ok=True)
+            issues.add(Issue.file_level("error", "file:archive", path.name, f"not a readable .zip archive ({exc})"))
+            continue
+        out += written
     return out
+
+
+def _check_archive(name: str, members: list[zipfile.ZipInfo], limits: ArchiveLimits, unpacked: int) -> None:
+    """What the archive's directory declares, checked before a byte is unpacked."""
+    if len(members) > limits.members:
+        raise ArchiveRefused(
+            f"the archive holds {len(members):,} files, more than the {limits.members:,} an import unpacks: "
+            "import fewer files at once, or raise PTS_ZIP_MAX_FILES"
+        )
+    names = [Path(m.filename).name for m in members]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ArchiveRefused(
+            f"the archive holds two or more files named {', '.join(twice)} (in different folders); each would "
+            "replace the other: rename them, or import each folder on its own"
+        )
+    declared = unpacked + sum(m.file_size for m in members)
+    if declared > limits.total_bytes:
+        raise ArchiveRefused(
+            f"the archive unpacks to {_size(declared)}, more than the {_size(limits.total_bytes)} an import unpacks: "
+            "upload the files themselves (CSV, Parquet or SAS), or raise PTS_ZIP_MAX_UNPACKED"
+        )
+    for m in members:
+        if m.file_size > RATIO_SLACK and m.file_size > limits.ratio * max(m.compress_size, 1):
+            raise ArchiveRefused(_ratio_message(m, m.file_size, limits))
+
+
+def _unpack(
+    archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, limits: ArchiveLimits, room: int, name: str
+) -> int:
+    """Stream one member to `target`, counting what it really unpacks to (a directory can lie)."""
+    done = 0
+    with archive.open(member) as source, target.open("wb") as sink:
+        while chunk := source.read(COPY_CHUNK):
+            done += len(chunk)
+            if done > room:
+                raise ArchiveRefused(
+                    f"the archive unpacks to more than the {_size(limits.total_bytes)} an import unpacks: upload the "
+                    "files themselves (CSV, Parquet or SAS), or raise PTS_ZIP_MAX_UNPACKED"
+                )
+            if done > RATIO_SLACK and done > limits.ratio * max(member.compress_size, 1):
+                raise ArchiveRefused(_ratio_message(member, done, limits))
+            sink.write(chunk)
+    return done
+
+
+def _ratio_message(member: zipfile.ZipInfo, size: int, limits: ArchiveLimits) -> str:
+    return (
+        f"{Path(member.filename).name} grows from {_size(member.compress_size)} to {_size(size)} or more as it is "
+        f"unpacked, more than {limits.ratio:,} times (an archive built to exhaust the server looks like this): "
+        "upload the file itself, or raise PTS_ZIP_MAX_RATIO"
+    )
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GB", 1000**3), ("MB", 1000**2), ("kB", 1000)):
+        if n >= scale:
+            return f"{n / scale:,.1f} {unit}"
+    return f"{n:,} bytes"
 
 
 class Reader:
@@ -122,7 +215,7 @@ class Reader:
         encoding = "utf-8-sig" if self.dialect.encoding.lower() == "utf-8" else self.dialect.encoding
         try:
             with path.open(encoding=encoding, newline="") as handle:
-                first = handle.readline()
+                first = handle.readline(HEADER_LIMIT)  # a file of one endless line is not read whole
         except UnicodeDecodeError:
             self.issues.add(
                 Issue.file_level(
@@ -135,10 +228,24 @@ class Reader:
                 )
             )
             return None
-        if path.read_bytes()[:3] == b"\xef\xbb\xbf":
+        with path.open("rb") as raw:
+            bom = raw.read(3) == b"\xef\xbb\xbf"
+        if bom:
             self.issues.add(
                 Issue.file_level("warning", "file:bom", path.name, "a UTF-8 byte-order mark was removed", line=1)
             )
+        if len(first) == HEADER_LIMIT and not first.endswith(("\n", "\r")):
+            self.issues.add(
+                Issue.file_level(
+                    "error",
+                    "file:header",
+                    path.name,
+                    f"the first line is longer than {HEADER_LIMIT:,} characters: not a table with a header row "
+                    "(save it as CSV with one header row, or check the file is the one meant)",
+                    line=1,
+                )
+            )
+            return None
         row = next(csv.reader([first], delimiter=delimiter, quotechar=self.dialect.quote), [])
         return [c.strip() for c in row]
 

@@ -131,3 +131,36 @@ def test_glossary_says_what_the_methods_are(app_on, demo_db):
         "continuous outcome at one visit. It is a complete-case analysis: only patients with the outcome at baseline "
         "and at that visit are in it; those who missed the visit, died or left are left out, not imputed."
     ) in texts
+
+
+def test_trajectories_in_change_says_the_summary_is_a_change_from_baseline(app_on, demo_db):
+    """The chart's text alternative named the mean change "Mean Villalta total" (outside review of
+    #23: "stent -10.0" read as a Villalta total below zero)."""
+    import json
+
+    at = _open(app_on, demo_db, "trajectories", {"scale": "change", "by_study": "False"})
+    con = duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG)
+    rows = con.execute(
+        """
+        WITH changes AS (
+            SELECT p.arm, v.visit_month, v.villalta_total - b.villalta_total AS change
+            FROM visits AS v
+            JOIN visits AS b ON b.patient_id = v.patient_id AND b.visit_month = 0
+            JOIN patients AS p ON p.patient_id = v.patient_id
+            WHERE v.visit_month > 0 AND v.villalta_total IS NOT NULL AND b.villalta_total IS NOT NULL
+        )
+        SELECT arm, avg(change) FROM changes WHERE visit_month = (SELECT max(visit_month) FROM changes)
+        GROUP BY arm ORDER BY arm DESC
+        """
+    ).fetchall()
+    (last,) = con.execute("SELECT max(visit_month) FROM visits").fetchone()
+    con.close()
+    from pts_explorer.display import number
+
+    means = ", ".join(f"{arm} {number(mean, 1)}" for arm, mean in rows)
+    summary = f"Mean change from baseline in Villalta total at the last visit: All studies month {last}: {means}."
+    title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+    shown = [m.value for m in at.markdown if m.value.startswith('<p class="sr-only">')]
+    from pts_explorer.escape import html_in_markdown
+
+    assert shown[0] == f'<p class="sr-only">Chart: {html_in_markdown(title)}. {html_in_markdown(summary)}</p>'

@@ -229,7 +229,8 @@ class AdamMapper(Mapper):
                 select[column] = self.mapped(picked, column, b, values)
             else:
                 select[column] = f"min(bds.aval) FILTER (WHERE bds.paramcd = {b(code)})"
-        select |= {"_file": "min(bds._file)", "_line": "min(bds._line)"}
+        # The records each visit joins, per file: the funnel counts records, not visits.
+        select |= {"_file": "min(bds._file)", "_line": "min(bds._line)", "_records": "histogram(bds._file)"}
         subject = self.adsl(adsl, "patient_id")
         source = f"FROM bds LEFT JOIN {adsl.table} ON {subject} = bds.subject"
         self.create("visits", select, source, b, "GROUP BY bds.subject, bds.month")
