@@ -184,10 +184,11 @@ def contract_rules(con: duckdb.DuckDBPyConnection, issues: Issues) -> None:
             f"{value}, $message {rule.source}",
             {"severity": rule.severity, "rule": rule.id, "column": column, "message": rule.message.replace("`", "")},
         )
-    # A value that is not of its type is empty after typing: report it once, as the type error.
+    # A value that is not of its type (or a formula with no value) is empty after typing: report it once.
     con.execute(
         "DELETE FROM issues AS i WHERE i.rule LIKE 'required:%' AND EXISTS (SELECT 1 FROM issues AS t WHERE "
-        "t.rule LIKE 'type:%' AND t.file = i.file AND t.line = i.line AND t.column_name = i.column_name)"
+        "(t.rule LIKE 'type:%' OR t.rule = 'file:formula') AND t.file = i.file AND t.line = i.line AND "
+        "t.column_name = i.column_name)"
     )
     # Nobody said whether the data are synthetic: that is one error, the question (synthetic_stated).
     con.execute(

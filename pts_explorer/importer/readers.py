@@ -371,6 +371,9 @@ class Reader:
 
         try:
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            # The same cells as written: a formula's text, to tell a formula the workbook holds no
+            # computed value for (saved by a program that does not calculate) from an empty cell.
+            written = openpyxl.load_workbook(path, read_only=True, data_only=False)
         except Exception as exc:  # openpyxl raises several kinds for a file that is not a workbook
             self.issues.add(
                 Issue.file_level("error", "file:parse", path.name, f"not a readable .xlsx workbook: {_first(exc)}")
@@ -378,7 +381,7 @@ class Reader:
             return []
         staged = []
         try:
-            for sheet in book.worksheets:
+            for sheet, as_written in zip(book.worksheets, written.worksheets, strict=True):
                 rows = sheet.iter_rows(values_only=True)
                 header = next(rows, None)
                 file = f"{path.name} [{sheet.title}]"
@@ -389,11 +392,39 @@ class Reader:
                     columns.pop()
                 if not self._usable_header(file, columns, ","):
                     continue
-                frames = _chunks((r[: len(columns)] for r in rows), columns)
+                formulas = as_written.iter_rows(min_row=2, values_only=True)
+                cells = self._computed(zip(rows, formulas, strict=True), columns, file)
+                frames = _chunks(cells, columns)
                 staged.append(self._from_frames(frames, sheet.title, file, columns, "row_number() OVER () + 1"))
         finally:
             book.close()
+            written.close()
         return staged
+
+    def _computed(self, rows: Iterator[tuple[tuple, tuple]], columns: list[str], file: str) -> Iterator[tuple]:
+        """Each row's values; a formula cell with no stored value is an error at its line and column
+        (it would otherwise read as empty: a required column "empty", an optional one lost)."""
+        width = len(columns)
+        for line, (values, formulas) in enumerate(rows, start=2):
+            values = values[:width]
+            for column, value, formula in zip(columns, values, formulas[:width], strict=False):
+                text = getattr(formula, "text", formula)  # an array formula keeps its text in .text
+                if value is None and isinstance(text, str) and text.startswith("="):
+                    self.issues.add(
+                        Issue(
+                            "error",
+                            "file:formula",
+                            file,
+                            line,
+                            "",
+                            column,
+                            text,
+                            "the cell holds a formula with no computed value (the workbook was saved by a program "
+                            "that does not calculate): open and save it in Excel or LibreOffice, or export the "
+                            "sheet as CSV",
+                        )
+                    )
+            yield values
 
     def _stat(self, path: Path) -> Staged:
         import pyreadstat  # imported here: only SAS, SPSS and Stata files need it
