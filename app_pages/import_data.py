@@ -1,11 +1,12 @@
 """Import: bring a trial or registry export in, see every problem at once, and open it when clean."""
 
+import os
 import tempfile
 from pathlib import Path
 
 import streamlit as st
 
-from pts_explorer import config, importer, ui
+from pts_explorer import atomic, config, importer, ui
 from pts_explorer.importer.readers import SUFFIXES
 
 UPLOAD_TYPES = [s.lstrip(".") for s in (*SUFFIXES, ".zip", ".toml")]
@@ -88,7 +89,7 @@ check = check or (assisted_check and bool(uploads))
 if (check or run) and uploads:
     progress = st.empty()  # the steps while it runs; the report below says how it ended
     with (
-        tempfile.TemporaryDirectory(prefix="pts-upload-") as folder,
+        tempfile.TemporaryDirectory(prefix=f"upload-{os.getpid()}-", dir=atomic.private_dir()) as folder,
         progress.status("Importing…", expanded=True) as status,
     ):
         sources = ui.save_uploads(uploads, Path(folder))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import shutil
-import tempfile
 import time
 import tomllib
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from pts_explorer.atomic import keep_previous, write_atomically
+from pts_explorer.atomic import keep_previous, sweep_leftovers, work_dir, write_atomically
 from pts_explorer.config import SCHEMA_PATH
 from pts_explorer.derived import write_derived
 from pts_explorer.importer import checks
@@ -55,7 +54,8 @@ def run_import(
     only when the report has no error (and `check_only` is off)."""
     started = time.perf_counter()
     report = ImportReport(profile=str(profile), sources=[p.name for p in sources])
-    scratch = Path(tempfile.mkdtemp(prefix="pts-import-"))
+    sweep_leftovers(Path(out).parent)  # what an import killed before this one left behind
+    scratch = work_dir("import")
     con = duckdb.connect(str(scratch / "staging.duckdb"), config=STAGING_CONFIG)
     try:
         issues = Issues(con)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from pts_explorer import atomic, config
 from pts_explorer.config import PageSpec
 from pts_explorer.ui import exporting, filter_panel, notices, presenter, state
 
@@ -25,11 +26,19 @@ def _page_menu(sections: dict[str, list[st.Page]]) -> None:
             st.page_link(page, label=page.title, icon=page.icon or None, query_params=query)
 
 
+@st.cache_resource(show_spinner=False)
+def _swept_at_start() -> int:
+    """Once per server process: remove what an import killed mid-way (kill -9, a power cut) left
+    in the private work folder and beside the data file (atomic.sweep_leftovers)."""
+    return len(atomic.sweep_leftovers(config.db_path().parent))
+
+
 def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> None:
     """Run `page` inside the shared frame; `sections` are the menu's pages by section. A page that
     does not need data (Import) runs without the database check and the cohort filters; in
     presenter mode the page runs alone, under one line that states its cohort."""
     st.html(STYLESHEET)  # style only: takes no space on the page
+    _swept_at_start()
     st.session_state["_page"] = page.url_path
     state.begin_run()
     exporting.begin()
