@@ -54,7 +54,7 @@ if competing_risk:
     how = "Cumulative incidence, with death as a competing event (a patient who died can no longer reach it)."
 else:
     how = "Kaplan-Meier, censored at last contact or death, as vascular reporting standards present patency."
-st.caption(f"**{label}**: {who}. {how}")
+ui.note(f"**{label}**: {who}. {how}")
 
 params = {
     **cohort.as_params(),
@@ -145,6 +145,7 @@ ui.chart(
     charts.km_figure(display.protect_curves(curves, counts, shield), shown_risk, title, y_label, labels),
     "km_chart",
     display.summary_curves(marks, labels),
+    patients=by_arm,
 )
 
 st.subheader(
@@ -164,7 +165,7 @@ column = vocab.SURVIVAL_GROUPINGS[group]
 ui.table(table.rename_axis(column).reset_index(), key="landmark_table", title="Estimates at 1, 2, 5 and 10 years")
 few = f"fewer than {shield.k} patients are" if shield.active else "nobody is"
 test_clause = f" {test_name}: {display.p_clause(p)}." if compared else ""
-st.caption(f"{display.sentence(method)}; a dash where {few} still at risk.{test_clause}")
+ui.note(f"{display.sentence(method)}; a dash where {few} still at risk.{test_clause}")
 ui.how_computed(
     "km_counts",
     params,
@@ -182,7 +183,7 @@ if result is None:
 else:
     ui.table(display.hazard_table(result.hazard_ratios, labels, result.reference), title="Hazard ratio (Cox)")
     kind = "Cause-specific hazards (deaths censored) of a " if competing_risk else ""
-    st.caption(
+    ui.note(
         f"{kind}{survival.COX_METHOD}; model `{result.formula}`. PH check p: {ph_test.PH_METHOD}, one test per "
         "coefficient; a small p suggests the hazard ratio changes over time, so read it as an average."
     )
@@ -195,9 +196,10 @@ else:
         share = f"{observational:,} of {len(data):,} patients in this model ({observational / len(data):.0%})"
         if any(shield.mask([observational, len(data) - observational])):
             share = "Some patients in this model"  # the split would show a count below k
-        st.warning(
+        ui.note(
             f"**Observational comparison**: {share} come from the registry, where treatment was not randomized. "
             f"The hazard ratio is {adjusted}; confounding by other factors may remain.",
+            st.warning,
             icon=":material/visibility:",
         )
     term_names = {**vocab.SURVIVAL_GROUPINGS, **vocab.COX_ADJUSTMENTS}
@@ -205,7 +207,7 @@ else:
     note = display.multiplicity_note(
         overall, len(groups), shown(result.reference, escape.markdown), len(result.ph_tests)
     )
-    st.caption(note)
+    ui.note(note)
     if not ui.presenting():  # an expander, drawn on request: not on a projector
         residuals = st.expander(
             "Scaled Schoenfeld residuals: the hazard ratio over time", on_change="rerun", key="schoenfeld_open"
@@ -226,14 +228,15 @@ else:
                     charts.schoenfeld_figure(points, smooth, betas, names),
                     "schoenfeld_chart",
                     "Scaled Schoenfeld residuals against time with a smooth, per coefficient; flat means proportional.",
+                    patients=data.arm.value_counts(),  # the Cox model's patients
                 )
-                st.caption(
+                ui.note(
                     "Each dot is an event; its scaled Schoenfeld residual estimates the log hazard ratio at that "
                     "time (Grambsch & Therneau 1994). A smooth that stays near the dashed line supports proportional "
                     "hazards."
                 )
     if len(data) >= MAX_MODEL_PATIENTS:
-        st.caption(f"Fitted on a stable random sample of {MAX_MODEL_PATIENTS:,} patients.")
+        ui.note(f"Fitted on a stable random sample of {MAX_MODEL_PATIENTS:,} patients.")
     ui.how_computed(
         "cox_data",
         params,

@@ -20,7 +20,7 @@ ui.design_notice(ui.analysis_designs(analysis), remedy="registry")
 ui.analysis_set(data.arm.value_counts(), data.study_id, f"seen at baseline and month {month}")
 shield = ui.protection()
 if len(data) >= analysis.max_patients:
-    st.caption(f"The models use a stable random sample of {analysis.max_patients:,} patients of this cohort.")
+    ui.note(f"The models use a stable random sample of {analysis.max_patients:,} patients of this cohort.")
 
 heading, choice = st.columns([3, 2], vertical_alignment="bottom")
 heading.subheader("Adjusted effect at every visit (MMRM)", help=glossary.tip("mmrm"))
@@ -50,17 +50,25 @@ else:
     interval = "Satterthwaite t 95% CI" if method == "reml" else "Wald z 95% CI"
     title = f"Stent − medical change in {outcome.label}, adjusted for baseline, by visit ({interval})"
     figure = charts.arm_difference_figure(table, "estimate", outcome, title)
-    ui.chart(figure, "mmrm_chart", display.summary_differences(table, "estimate", outcome))
+    per_visit = table.rename(columns={"n_stent": "stent", "n_medical": "medical"}).melt(  # each point's patients
+        value_vars=["stent", "medical"], var_name="arm", value_name="n"
+    )
+    ui.chart(
+        figure,
+        "mmrm_chart",
+        display.summary_differences(table, "estimate", outcome),
+        patients=ui.arm_ranges(per_visit, "visit"),
+    )
     for study, fit in fits.items():
         study = escape.markdown(study)  # a study id: text, not Markdown
         if fit is None:
-            st.caption(f"{study}: the model cannot be fitted: {failures.get(study, 'no estimate')}.")
+            ui.note(f"{study}: the model cannot be fitted: {failures.get(study, 'no estimate')}.")
         else:
-            (st.caption if fit.covariance == "unstructured" else st.warning)(f"{study}: {fit.note}")
+            ui.note(f"{study}: {fit.note}", st.caption if fit.covariance == "unstructured" else st.warning)
     ui.table(display.mmrm_table(table, outcome), key="mmrm_table", note=ui.dash_note(shield))
-    st.caption(effects.MMRM_REFERENCE if method == "reml" else effects.MMRM_ML_REFERENCE)
+    ui.note(effects.MMRM_REFERENCE if method == "reml" else effects.MMRM_ML_REFERENCE)
     if method == "ml":
-        st.caption(effects.ML_SE_FACTOR)
+        ui.note(effects.ML_SE_FACTOR)
     study, fit = next((s, f) for s, f in fits.items() if f is not None)
     ui.how_computed(
         "analysis_long",
@@ -134,8 +142,9 @@ else:
         charts.symptom_heatmap(display.protect_profile(profile, shield), month, vocab.VILLALTA_ITEM_LABELS),
         "symptom_heatmap",
         "Heat map of the mean score of each Villalta item, per arm, at baseline and at the visit.",
+        patients=ui.arm_ranges(profile, "item"),  # those seen at both visits with the item scored
     )
-    st.caption(
+    ui.note(
         "Mean item score (0 = none to 3 = severe) among patients seen at both visits; the ulcer row "
         "is the share with an open ulcer."
     )

@@ -69,7 +69,12 @@ else:
         )
         marks = competing.at_day(curves, counts, 30) if within else competing.landmarks(curves, counts, years=(1, 5))
         marks.loc[marks.at_risk.map(shield.too_few), ["estimate", "ci_low", "ci_high"]] = float("nan")
-        ui.chart(figure, "complication_chart", display.summary_complications(marks, safety.CURVES, groups))
+        ui.chart(
+            figure,
+            "complication_chart",
+            display.summary_complications(marks, safety.CURVES, groups),
+            patients=counts[counts.group_value.isin(list(vocab.ARMS))].groupby("group_value").n.sum(),  # the window's
+        )
         shared = counts[counts.group_value.isin(list(vocab.ARMS))]
         p = competing.gray_test(shared)[2]
         test = f" {competing.GRAY_METHOD}, Stent against Medical on these: {display.p_clause(p)}."

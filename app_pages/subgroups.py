@@ -56,6 +56,7 @@ ui.chart(
     charts.forest_figure(forest, outcome, month, overall.estimate),
     "forest",
     display.summary_forest(forest, overall.estimate, outcome),
+    patients=data.arm.value_counts(),  # seen at baseline and the month, not the whole cohort
 )
 st.caption(
     f"Stent minus medical change from baseline to month {month}: ANCOVA within each subgroup, adjusted "

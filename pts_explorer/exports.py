@@ -11,6 +11,7 @@ import io
 import json
 import os
 import platform
+import re
 import shutil
 import textwrap
 import zipfile
@@ -41,6 +42,7 @@ class Chart:
     title: str
     summary: str
     figure: Any  # the plotly figure as shown (not copied: a drawn figure is not changed afterwards)
+    arms: str = ""  # the patients per arm the chart draws, in words ("112 stent, 111 medical"); "": the design's
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,7 @@ class PageExport:
     queries: list[Query] = field(default_factory=list)
     designs: list[Design] = field(default_factory=list)
     results: list[Result] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # the page's words beside its numbers, as plain text
 
     @property
     def stem(self) -> str:
@@ -127,13 +130,20 @@ def versions() -> dict[str, str]:
 # --- chart images -----------------------------------------------------------------------------------
 
 
-def caption(page: PageExport) -> list[str]:
+def caption(page: PageExport, chart: Chart | None = None) -> list[str]:
     """The lines under an exported chart, so a slide made from it says what it shows: the page and
-    its cohort, then the patients per arm, the design and, when the file says so, synthetic data."""
+    its cohort, then the patients per arm the chart draws (the analysis set's when the chart states
+    none of its own), the design and, when the file says so, synthetic data."""
     first = f"{page.page} · {page.cohort}"
     if page.designs:
         sets = list(dict.fromkeys((d.arms, d.kind) for d in page.designs))  # each analysis set once
-        second = "; ".join(f"n = {arms} · {kind}" for arms, kind in sets)
+        if chart is not None and chart.arms:
+            kinds = " / ".join(dict.fromkeys(kind for _, kind in sets))
+            second = f"n = {chart.arms} · {kinds}"
+        else:
+            second = "; ".join(f"n = {arms} · {kind}" for arms, kind in sets)
+    elif chart is not None and chart.arms:
+        second = f"n = {chart.arms} · design not stated on this page"
     else:
         second = "design not stated on this page"
     if page.synthetic:
@@ -145,10 +155,25 @@ CAPTION_LINE_PX = 26
 CAPTION_CHARS = 170  # a line of 14 px text that fits the 1600 px image
 
 
+TITLE_PAD_PX = 24  # between the image's left edge and its title
+
+
+def for_export(figure: Any) -> Any:
+    """A copy of the figure laid out for a file: axis labels and ticks get the margin they need
+    (a fixed margin cuts long tick labels at the image's edge) and the title, placed at the left
+    edge of the figure as the page's column places it, keeps a margin from the image's edge."""
+    out = go.Figure(figure)
+    out.update_xaxes(automargin=True)
+    out.update_yaxes(automargin=True)
+    if out.layout.title.text:
+        out.update_layout(title_pad_l=TITLE_PAD_PX)
+    return out
+
+
 def captioned(figure: Any, lines: list[str]) -> Any:
     """A copy of the figure with the lines as a caption under the plot (text, never markup)."""
     lines = [part for line in lines for part in textwrap.wrap(line, CAPTION_CHARS) or [""]]  # within the width
-    out = go.Figure(figure)
+    out = for_export(figure)
     bottom = (out.layout.margin.b if out.layout.margin.b is not None else 80) + CAPTION_LINE_PX * len(lines) + 10
     out.update_layout(margin={"b": bottom})
     out.add_annotation(
@@ -173,8 +198,7 @@ def chart_image(figure: Any, fmt: str, lines: list[str] | None = None) -> bytes:
     Chromium; `lines`: a caption under it (see caption())."""
     if fmt not in ("png", "svg"):
         raise ValueError(f"unknown image format {fmt!r}")
-    if lines:
-        figure = captioned(figure, lines)
+    figure = captioned(figure, lines) if lines else for_export(figure)
     if not os.environ.get("BROWSER_PATH"):
         found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
         if found:
@@ -213,6 +237,12 @@ def _frame_html(frame: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
+def plotly_text(text: str) -> str:
+    """The text a plotly title shows: its line breaks as spaces, its other tags (bold, sub- and
+    superscript) dropped and its entities (how a value of the data is written there) decoded."""
+    return html.unescape(re.sub(r"<[^>]*>", "", re.sub(r"<br\s*/?>", " ", text, flags=re.IGNORECASE)))
+
+
 def _sql_file(name: str) -> str:
     """The file a query name stands for: 'queries/x.sql', or 'queries/x.sql over <population>'."""
     base, _, population = name.partition("@")
@@ -241,15 +271,21 @@ def report_html(page: PageExport) -> str:
     if page.protection:
         parts.append(f"<p class='meta'>{html.escape(page.protection)}</p>")
     for statement, arms in dict.fromkeys((d.statement, d.arms) for d in page.designs):
+        statement = statement.removeprefix("Design: ")  # a statement that names itself, under its label once
         parts.append(f"<p class='design'><b>Design:</b> {html.escape(statement)} (n = {html.escape(arms)})</p>")
     for i, chart in enumerate(page.charts):
-        figure = pio.to_html(
-            chart.figure,
+        figure = for_export(chart.figure)
+        figure.update_layout(title_text="")  # the heading above it is its title
+        drawn = pio.to_html(
+            figure,
             full_html=False,
             include_plotlyjs=i == 0,  # inlined once: the report opens offline
             config={"displaylogo": False, "responsive": True},
         )
-        parts.append(f"<div class='chart'>{figure}<p class='meta'>{html.escape(chart.summary)}</p></div>")
+        parts.append(
+            f"<div class='chart'><h2>{html.escape(plotly_text(chart.title))}</h2>{drawn}"
+            f"<p class='meta'>{html.escape(chart.summary)}</p></div>"
+        )
     for result in page.results:
         note = f"<p class='meta'>{html.escape(result.note)}</p>" if result.note else ""
         frame = pd.DataFrame([result.values])
@@ -257,6 +293,9 @@ def report_html(page: PageExport) -> str:
     for table in page.tables:
         note = f"<p class='meta'>{html.escape(table.note)}</p>" if table.note else ""
         parts.append(f"<div class='table'><h2>{html.escape(table.title)}</h2>{_frame_html(table.frame)}{note}</div>")
+    if page.notes:
+        parts.append("<h2>Notes</h2>")
+        parts.extend(f"<p class='note'>{html.escape(note)}</p>" for note in dict.fromkeys(page.notes))
     if page.methods:
         parts.append("<h2>Methods</h2>")
         for method in page.methods:

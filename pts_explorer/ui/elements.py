@@ -4,13 +4,14 @@ recorded for the page's exports; and the iliofemoral veins diagram."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import charts, display, escape, glossary, privacy
+from pts_explorer import charts, display, escape, glossary, privacy, vocab
 from pts_explorer.ui import recorder, state
 
 
@@ -41,12 +42,42 @@ def dash_note(shield: privacy.Protection) -> str:
     return f"not shown: fewer than {shield.k} patients (small cells hidden), or {display.NOT_COMPUTABLE}"
 
 
-def chart(figure: Any, key: str, summary: str) -> None:
+def arm_counts(by_arm: Mapping[str, int] | pd.Series | None) -> str:
+    """Patients per arm in words ("112 stent, 111 medical"), as this run shows counts: below k
+    hidden, and a second arm hidden with it where the arms add up to a shown total."""
+    shield = state.protection()
+    arms = pd.Series({} if by_arm is None else dict(by_arm), dtype=int).reindex(list(vocab.ARMS), fill_value=0)
+    hidden = shield.mask(arms.tolist())
+    return ", ".join(
+        f"{shield.count(int(n), h)} {vocab.ARMS[arm].lower()}" for (arm, n), h in zip(arms.items(), hidden, strict=True)
+    )
+
+
+def arm_ranges(counts: pd.DataFrame, per: str) -> str:
+    """Patients per arm in words for a chart whose points have different patients (a visit, an
+    item): `counts` has one row per point, arm and n. One number per arm where every point has
+    the same, else the smallest and the largest ("100 to 114 stent, 97 to 114 medical per visit");
+    counts below k hidden as this run hides them."""
+    shield = state.protection()
+    parts, ranged = [], False
+    for arm, label in vocab.ARMS.items():
+        n = counts.n[counts.arm == arm].astype(int)
+        low, high = (int(n.min()), int(n.max())) if len(n) else (0, 0)
+        ranged |= low != high
+        shown = shield.count(low) if low == high else f"{shield.count(low)} to {shield.count(high)}"
+        parts.append(f"{shown} {label.lower()}")
+    return ", ".join(parts) + (f" per {per}" if ranged else "")
+
+
+def chart(figure: Any, key: str, summary: str, patients: Mapping[str, int] | pd.Series | str | None = None) -> None:
     """A chart with its text alternative: the title and a one-line summary, for screen readers;
-    large for an audience in presenter mode; collected for the page's exports."""
+    large for an audience in presenter mode; collected for the page's exports. `patients`: the
+    patients per arm it draws (or those counts in words), when not the analysis set's of the
+    page's design statement: its exported image's caption states them."""
     if state.presenting():
         figure = charts.presenter_figure(figure)
-    recorder.add_chart(figure, key, summary)
+    arms = patients if isinstance(patients, str) else "" if patients is None else arm_counts(patients)
+    recorder.add_chart(figure, key, summary, arms)
     st.plotly_chart(figure, key=key)
     title = figure.layout.title.text or ""
     # The summary names studies and groups (values of the data): text, in HTML inside Markdown.
@@ -65,3 +96,11 @@ def veins_diagram() -> None:
         "The iliofemoral veins from the front. Blue: the five segments an obstruction site names; grey: branches "
         "not recorded as sites; red: the right common iliac artery, which can compress the left common iliac vein."
     )
+
+
+def note(text: str, draw: Callable[..., Any] = st.caption, **options: Any) -> None:
+    """Words the page shows beside its numbers (Markdown; values of the data through
+    escape.markdown), drawn by `draw` (a caption, a warning) and recorded for the report as the
+    text they read as."""
+    draw(text, **options)
+    recorder.add_note(escape.markdown_text(text))

@@ -12,7 +12,7 @@ from functools import partial
 
 import streamlit as st
 
-from pts_explorer import config, exports
+from pts_explorer import config, escape, exports
 from pts_explorer.filters import CohortFilter
 from pts_explorer.ui import cohorts, recorder, state
 from pts_explorer.ui.data import connection, data_fingerprint, query
@@ -57,7 +57,6 @@ def fill(page_title: str, cohort: CohortFilter) -> None:
         return
     page = _page_export(page_title, cohort, items)
     st.session_state[PAGE] = page  # what the downloads below are built from (the tests read it)
-    lines = exports.caption(page)
     path, con = config.db_path(), connection()  # taken here: the downloads run on their own threads
     k, _ = config.small_cells()
     with slot:
@@ -92,7 +91,7 @@ def fill(page_title: str, cohort: CohortFilter) -> None:
             with left:
                 _download(
                     "PNG",
-                    partial(exports.chart_image, chart.figure, "png", lines),
+                    partial(exports.chart_image, chart.figure, "png", exports.caption(page, chart)),
                     f"{chart.key}.png",
                     "image/png",
                     f"export_png_{i}",
@@ -100,7 +99,7 @@ def fill(page_title: str, cohort: CohortFilter) -> None:
             with right:
                 _download(
                     "SVG",
-                    partial(exports.chart_image, chart.figure, "svg", lines),
+                    partial(exports.chart_image, chart.figure, "svg", exports.caption(page, chart)),
                     f"{chart.key}.svg",
                     "image/svg+xml",
                     f"export_svg_{i}",
@@ -134,11 +133,12 @@ def _page_export(page_title: str, cohort: CohortFilter, items: dict) -> exports.
         dataset=str(info.dataset_name),
         synthetic=bool(info.synthetic),
         fingerprint=data_fingerprint(),
-        protection=shield.notice() if shield.active else "",
+        protection=escape.markdown_text(shield.notice()) if shield.active else "",
         charts=list(items["charts"]),
         tables=list(items["tables"]),
         methods=list(items["methods"]),
         queries=list(items["queries"].values()),
         designs=list(items["designs"]),
         results=list(items.get("results", [])),
+        notes=list(items.get("notes", [])),
     )

@@ -17,7 +17,7 @@ from pts_explorer import config, db, display, escape, sql, validation, vocab
 from pts_explorer.filters import AnalysisSettings, CohortFilter
 from pts_explorer.ui import cohorts, exporting, filter_panel, recorder, state
 from pts_explorer.ui.data import data_is_fast, engine_description, open_database, query
-from pts_explorer.ui.elements import table
+from pts_explorer.ui.elements import arm_counts, table
 
 LOG = logging.getLogger("pts_explorer")
 CONFOUNDING = "treatment was chosen by clinicians, so arm differences may reflect confounding (Overview: SMDs)."
@@ -265,15 +265,9 @@ def record_design(kind: str, line: str, by_arm: pd.Series | None = None, counts:
     analysis set's patients per arm as shown (or `counts`, in words), for the report and the
     exported images' captions."""
     if counts is None:
-        shield = state.protection()
-        arms = (pd.Series(dtype=int) if by_arm is None else by_arm).reindex(list(vocab.ARMS), fill_value=0)
-        hidden = shield.mask(arms.tolist())  # the arms add up to the cohort
-        counts = ", ".join(
-            f"{shield.count(int(n), h)} {vocab.ARMS[arm].lower()}"
-            for (arm, n), h in zip(arms.items(), hidden, strict=True)
-        )
-    text = re.sub(r":[a-z]+-badge\[(?::material/[a-z_]+: )?([^\]]*)\] ", r"\1: ", line).replace("**", "")
-    recorder.add_design(kind, re.sub(r"\\(.)", r"\1", text), counts)
+        counts = arm_counts(by_arm)
+    text = re.sub(r":[a-z]+-badge\[(?::material/[a-z_]+: )?([^\]]*)\] ", r"\1: ", line)  # "Badge: the rest"
+    recorder.add_design(kind, escape.markdown_text(text), counts)
 
 
 def record_result(title: str, values: dict[str, str], note: str = "") -> None:

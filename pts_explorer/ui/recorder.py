@@ -14,7 +14,15 @@ ITEMS = "_export_items"  # the session key of this run's items (ui.exporting rea
 
 
 def begin() -> None:
-    st.session_state[ITEMS] = {"charts": [], "tables": [], "methods": [], "queries": {}, "designs": [], "results": []}
+    st.session_state[ITEMS] = {
+        "charts": [],
+        "tables": [],
+        "methods": [],
+        "queries": {},
+        "designs": [],
+        "results": [],
+        "notes": [],
+    }
 
 
 # The titles of the tables the pages draw under a widget key without passing one: each is the
@@ -42,11 +50,20 @@ TABLE_TITLES = {
 UNTITLED = "Untitled table"  # a table drawn with neither a title nor a key of TABLE_TITLES (the tests refuse it)
 
 
-def add_chart(figure: Any, key: str, summary: str) -> None:
+def add_chart(figure: Any, key: str, summary: str, arms: str = "") -> None:
+    """A chart as drawn; `arms`: the patients per arm it draws, in words, when they are not the
+    analysis set's of the page's design statement (its exported image's caption states them)."""
     items = st.session_state.get(ITEMS)
     if items is not None:
         title = figure.layout.title.text or key.replace("_", " ").capitalize()
-        items["charts"].append(exports.Chart(key, title, summary, figure))
+        items["charts"].append(exports.Chart(key, title, summary, figure, arms))
+
+
+def add_note(text: str) -> None:
+    """Words the page shows beside its numbers (a test's result, a caution), as plain text."""
+    items = st.session_state.get(ITEMS)
+    if items is not None:
+        items["notes"].append(text)
 
 
 def add_table(frame: Any, key: str | None, note: str | None, title: str | None = None) -> None:

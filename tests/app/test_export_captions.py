@@ -85,3 +85,161 @@ def test_a_long_caption_line_is_wrapped_not_cut():
     shown = [span.text for span in text.iter(f"{SVG}tspan")]
     assert len(shown) > 2 and all(len(line) <= exports.CAPTION_CHARS for line in shown)
     assert " ".join(shown[:-1]) == lines[0] and shown[-1] == lines[1]
+
+
+# --- each chart's caption states the patients that chart draws, not the cohort's ------------------
+
+# The visits a chart reads: at a month of the patient's study's schedule (data/README.md).
+SCHEDULED = (
+    "SELECT v.* FROM visits v JOIN patients p USING (patient_id) JOIN studies s USING (study_id) "
+    "WHERE list_contains(s.visit_months, v.visit_month)"
+)
+
+
+def _query(db_path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(db_path), read_only=True, config=DUCKDB_CONFIG)
+    rows = con.execute(sql).fetchall()
+    con.close()
+    return rows
+
+
+def _arms_words(counts: dict[str, list[int]], per: str) -> str:
+    """Patients per arm as a caption states them: one number, or the smallest and largest."""
+    words, ranged = [], False
+    for arm in ("stent", "medical"):
+        low, high = min(counts.get(arm, [0])), max(counts.get(arm, [0]))
+        ranged |= low != high
+        words.append(f"{low:,} {arm}" if low == high else f"{low:,} to {high:,} {arm}")
+    return ", ".join(words) + (f" per {per}" if ranged else "")
+
+
+def _chart_caption(at, key: str) -> list[str]:
+    page = at.session_state["_export_page"]
+    (chart,) = [c for c in page.charts if c.key == key]
+    return svg_caption(exports.chart_image(chart.figure, "svg", exports.caption(page, chart)))
+
+
+def test_the_symptom_heat_maps_image_states_the_patients_seen_at_both_visits(app_on, demo_db):
+    """The heat map averages each item over the randomized patients seen at baseline and at month 6
+    (the contract requires every item of a visit): fewer than the cohort's randomized patients."""
+    at = _prepared(app_on, demo_db, "effects")
+    assert at.session_state["visit"] == 6 and at.toggle(key="registry").value is False
+    seen = dict(
+        _query(
+            demo_db,
+            f"SELECT p.arm, count(*) FROM patients p JOIN studies s USING (study_id) "
+            f"JOIN ({SCHEDULED}) b ON b.patient_id = p.patient_id AND b.visit_month = 0 "
+            f"JOIN ({SCHEDULED}) f ON f.patient_id = p.patient_id AND f.visit_month = 6 "
+            "WHERE s.design = 'randomized' GROUP BY p.arm",
+        )
+    )
+    cohort, dataset = _per_arm(demo_db, "s.design = 'randomized'")
+    arms = f"{seen['stent']:,} stent, {seen['medical']:,} medical"
+    assert arms != cohort  # some randomized patients missed month 6: the cohort's n would be wrong here
+    assert _chart_caption(at, "symptom_heatmap") == [
+        "Effects · All patients",
+        f"n = {arms} · randomized comparison · synthetic demo data, not real patients · {dataset}",
+    ]
+
+
+def test_the_mmrm_image_states_each_visits_patients(app_on, demo_db):
+    at = _prepared(app_on, demo_db, "effects")
+    per_visit: dict[str, list[int]] = {}
+    ((months,),) = _query(demo_db, "SELECT visit_months FROM studies WHERE design = 'randomized'")
+    for month in (m for m in months if m > 0):
+        rows = _query(
+            demo_db,
+            f"SELECT p.arm, count(*) FROM patients p JOIN studies s USING (study_id) "
+            f"JOIN ({SCHEDULED}) b ON b.patient_id = p.patient_id AND b.visit_month = 0 "
+            f"JOIN ({SCHEDULED}) f ON f.patient_id = p.patient_id AND f.visit_month = {month} "
+            "WHERE s.design = 'randomized' AND b.villalta_total IS NOT NULL AND f.villalta_total IS NOT NULL "
+            "GROUP BY p.arm",
+        )
+        for arm, n in rows:
+            per_visit.setdefault(arm, []).append(n)
+    ((dataset,),) = _query(demo_db, "SELECT dataset_name FROM dataset_info")
+    assert _chart_caption(at, "mmrm_chart")[1] == (
+        f"n = {_arms_words(per_visit, 'visit')} · randomized comparison · synthetic demo data, not real patients · "
+        f"{dataset}"
+    )
+
+
+def test_the_ulcer_healing_curves_image_states_the_patients_with_an_ulcer(app_on, demo_db):
+    at = _prepared(app_on, demo_db, "durability", {"endpoint": "ulcer_healing", "group": "arm"})
+    arms, dataset = _per_arm(demo_db, "b.ulcer_present")
+    assert _chart_caption(at, "km_chart") == [
+        "Durability · All patients",
+        f"n = {arms} · pooled randomized and observational, not a randomized comparison · synthetic demo data, "
+        f"not real patients · {dataset}",
+    ]
+
+
+EDGE_PX = 8  # an image's outer strip in which nothing is drawn: a title or a label there is cut
+
+
+@pytest.mark.parametrize(
+    ("page_name", "query"),
+    [("effects", {}), ("trajectories", {}), ("durability", {"endpoint": "ulcer_healing", "group": "arm"})],
+)
+def test_nothing_of_an_exported_png_touches_its_edges(app_on, demo_db, page_name, query):
+    """The title and the axis labels of every chart of the page lie inside the 1920 x 1080 PNG: its
+    outer strip is empty (transparent), where a title at the figure's edge or a long tick label
+    beyond a fixed margin would be cut (the MMRM title and the heat map's item names were)."""
+    import io
+
+    from PIL import Image
+
+    at = _prepared(app_on, demo_db, page_name, query)
+    page = at.session_state["_export_page"]
+    for chart in page.charts:
+        image = Image.open(io.BytesIO(exports.chart_image(chart.figure, "png", exports.caption(page))))
+        alpha = image.getchannel("A")
+        width, height = image.size
+        for side, box in {
+            "left": (0, 0, EDGE_PX, height),
+            "top": (0, 0, width, EDGE_PX),
+            "right": (width - EDGE_PX, 0, width, height),
+            "bottom": (0, height - EDGE_PX, width, height),
+        }.items():
+            assert alpha.crop(box).getextrema()[1] == 0, f"{chart.key}: something drawn at the {side} edge"
+
+
+def test_the_forests_image_states_the_patients_seen_at_the_month(app_on, demo_db):
+    at = _prepared(app_on, demo_db, "subgroups")
+    assert at.session_state["visit"] == 6
+    seen = dict(
+        _query(
+            demo_db,
+            f"SELECT p.arm, count(*) FROM patients p JOIN studies s USING (study_id) "
+            f"JOIN ({SCHEDULED}) b ON b.patient_id = p.patient_id AND b.visit_month = 0 "
+            f"JOIN ({SCHEDULED}) f ON f.patient_id = p.patient_id AND f.visit_month = 6 "
+            "WHERE s.design = 'randomized' AND b.villalta_total IS NOT NULL AND f.villalta_total IS NOT NULL "
+            "GROUP BY p.arm",
+        )
+    )
+    ((dataset,),) = _query(demo_db, "SELECT dataset_name FROM dataset_info")
+    assert _chart_caption(at, "forest")[1] == (
+        f"n = {seen['stent']:,} stent, {seen['medical']:,} medical · randomized comparison · synthetic demo data, "
+        f"not real patients · {dataset}"
+    )
+
+
+def test_the_safety_curves_image_after_30_days_states_the_patients_followed_past_day_30(app_on, demo_db):
+    """After 30 days, the curves start at day 31 from the procedure (stent) or enrollment (medical):
+    a patient last seen before then is not in them."""
+    at = _prepared(app_on, demo_db, "safety", {"period": "after 30 days"})
+    followed = dict(
+        _query(
+            demo_db,
+            "SELECT p.arm, count(*) FROM patients p LEFT JOIN procedures pr USING (patient_id) "
+            "WHERE p.last_contact_day >= CASE WHEN p.arm = 'stent' THEN coalesce(pr.procedure_day, 0) ELSE 0 END + 31 "
+            "GROUP BY p.arm",
+        )
+    )
+    cohort, dataset = _per_arm(demo_db, "TRUE")
+    arms = f"{followed['stent']:,} stent, {followed['medical']:,} medical"
+    assert arms != cohort  # some patients were last seen within 30 days
+    assert _chart_caption(at, "complication_chart")[1] == (
+        f"n = {arms} · pooled randomized and observational, not a randomized comparison · synthetic demo data, "
+        f"not real patients · {dataset}"
+    )

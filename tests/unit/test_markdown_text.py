@@ -1,0 +1,43 @@
+"""escape.markdown_text: the plain text a line of the app's Markdown reads as, for the report and
+the image captions; values of the data (escaped by escape.markdown) come back as written."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pts_explorer import escape
+
+
+def test_the_apps_emphasis_code_and_badges_read_as_their_words():
+    assert escape.markdown_text("Switch on *Randomized only* for the randomized contrast alone.") == (
+        "Switch on Randomized only for the randomized contrast alone."
+    )
+    assert escape.markdown_text("Counts from 1 to 4 are *hidden*, and **so** are `model` __terms__.") == (
+        "Counts from 1 to 4 are hidden, and so are model terms."
+    )
+    assert escape.markdown_text(":orange-badge[:material/call_split: Pooled patients] Not :red[randomized].") == (
+        "Pooled patients Not randomized."
+    )
+    assert escape.markdown_text("age_years and snake_case stay whole") == "age_years and snake_case stay whole"
+
+
+def test_a_code_span_keeps_its_characters():
+    assert escape.markdown_text("model `change ~ a*b + c_d`") == "model change ~ a*b + c_d"
+
+
+HOSTILE = [
+    "*bold?* _it_ `code` [link](http://x) ![img](y) :red[colour] :material/home: $x$ <b>&amp;",
+    "\\ back\\slash \\* escaped",
+    "# heading\n- item\n1. one\n> quote",
+    "A*B_C D**E",
+    "Registry 2025.1 (High-grade CIV/CFV)",
+]
+
+
+def test_a_value_of_the_data_reads_back_as_written():
+    for value in HOSTILE:
+        assert escape.markdown_text(f"**Study** {escape.markdown(value)}: *pooled*") == f"Study {value}: pooled"
+
+
+@given(st.text(alphabet=st.characters(codec="ascii"), max_size=40))
+def test_any_ascii_value_reads_back_as_written(value):
+    assert escape.markdown_text(escape.markdown(value)) == value
