@@ -49,14 +49,14 @@ if ref_a == ref_b:
     ui.stop()
 
 
-def _about(choice: ui.CohortChoice) -> str:
+def _about(choice: ui.CohortChoice, with_note: bool = True) -> str:
     """A cohort's label, its filters (unless the label states them already) and its note."""
     filters = choice.cohort.describe(escape.markdown)  # study ids, a saved cohort's name and note: text
     if choice.ref == "current":
         return f"The sidebar's filters ({filters})"
     if choice.saved is None:  # a named subgroup: the app's and the operator's words
-        return f"{choice.label} ({filters})" + (f". {choice.note}" if choice.note else "")
-    note = f". {escape.markdown(choice.note)}" if choice.note else ""
+        return f"{choice.label} ({filters})" + (f". {choice.note}" if choice.note and with_note else "")
+    note = f". {escape.markdown(choice.note)}" if choice.note and with_note else ""
     return f"Saved: {escape.markdown(choice.saved.name)} ({filters}){note}"
 
 
@@ -119,6 +119,21 @@ compared = COMPARED.get(
     (relation, not counted),
     f"The {shield.count(shared)} patients in both cohorts count on both sides: each result below says what that "
     "does to it.",
+)
+at_baseline = result.trajectories[result.trajectories.visit_month == 0]
+baseline_studies = result.designs("trajectories", visit=0)
+ui.compared_groups(  # presenter mode: the line above the slide states these two groups, not the sidebar's cohort
+    [
+        ui.PresentedGroup(
+            labels[side],
+            {arm: int(at_baseline[(at_baseline.cohort == side) & (at_baseline.arm == arm)].n.sum()) for arm in arms},
+            list(baseline_studies[side]),
+        )
+        for side in ("A", "B")
+    ],
+    f"patients with a baseline {outcome.label}"
+    + (f"; the {shield.count(shared)} patients in both count on both sides" if counted else ""),
+    f"**A**: {_about(a, with_note=False)}; **B**: {_about(b, with_note=False)}",
 )
 table = shield.protect_stats(result.trajectories, ["n"], ["mean", "sd", "ci_low", "ci_high"])
 ui.chart(

@@ -236,3 +236,82 @@ def test_every_result_says_where_its_patients_come_from(app_on, demo_db, raw):
     }
     for result, studies in expected.items():
         assert _notice(at, result) == _expected_notice(result, studies, design), result
+
+
+# Presenter mode (issue 22, item 5, found by the outside review): the line above the Compare slide
+# stated the sidebar's whole cohort ("All patients · n = 1,529 stent, 1,111 medical · pooled")
+# while the slide compares two groups. Recomputed here in SQL from the contract tables: each
+# group's patients with a baseline Villalta total, per arm, and the designs of their studies.
+GROUPS_SQL = """
+    WITH a AS (SELECT patient_id FROM patients WHERE {a}),
+    b AS (SELECT patient_id FROM patients WHERE {b}),
+    sides AS (
+        SELECT 'A' AS side, patient_id FROM a WHERE {a_only}
+        UNION ALL
+        SELECT 'B' AS side, patient_id FROM b WHERE {b_only}
+    )
+    SELECT sides.side, p.arm, count(*) AS n, list(DISTINCT s.design ORDER BY s.design) AS designs
+    FROM sides
+    JOIN patients AS p USING (patient_id)
+    JOIN studies AS s USING (study_id)
+    JOIN visits AS v ON v.patient_id = p.patient_id AND v.visit_month = 0 AND v.villalta_total IS NOT NULL
+    WHERE p.arm IN ({arms})
+    GROUP BY ALL
+"""
+HIGH_GRADE_SQL = "obstruction_site IN ('common_iliac', 'common_femoral') AND stenosis_grade IN ('70-99%', 'occlusion')"
+HIGH_GRADE_WORDS = (
+    "70%+ obstruction of the common iliac or common femoral vein (Common iliac, Common femoral; 70-99%, Occlusion)"
+)
+PRESENTED = {
+    # the sidebar holds the trial; B the high-grade lesions of both studies: A only is randomized, B only not
+    "overlap": (
+        {"present": "1", "study": "TRIAL", "a": "current", "b": "sub:high_grade_civ_cfv", "compare_arm": "both"},
+        {
+            "a": "study_id = 'TRIAL'",
+            "b": HIGH_GRADE_SQL,
+            "a_only": "patient_id NOT IN (SELECT patient_id FROM b)",
+            "b_only": "patient_id NOT IN (SELECT patient_id FROM a)",
+            "arms": "'stent', 'medical'",
+        },
+        ("A only", "B only"),
+        "TRIAL",
+        "",
+    ),
+    "counted": (
+        {"present": "1", **NESTED, "shared": "counted"},
+        {"a": "TRUE", "b": HIGH_GRADE_SQL, "a_only": "TRUE", "b_only": "TRUE", "arms": "'stent'"},
+        ("A", "B"),
+        "All patients",
+        "; the {shared} patients in both count on both sides",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(PRESENTED))
+def test_presenter_line_states_the_two_groups_the_slide_compares(app_on, demo_db, case):
+    import duckdb
+
+    from pts_explorer.config import DUCKDB_CONFIG
+
+    query, parts, names, sidebar, counted = PRESENTED[case]
+    at = _compare_page(app_on, demo_db, query)
+    with duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG) as con:
+        rows = con.execute(GROUPS_SQL.format(**parts)).fetchall()
+        shared = con.execute(f"SELECT count(*) FROM patients WHERE {HIGH_GRADE_SQL} AND arm = 'stent'").fetchone()[0]
+    arms = ("stent", "medical") if "medical" in parts["arms"] else ("stent",)
+    words = {("randomized",): "randomized", ("observational",): "observational"}
+    groups = []
+    for side, name in zip(("A", "B"), names, strict=True):
+        n = {arm: count for s, arm, count, _ in rows if s == side}
+        designs = tuple(sorted({d for s, *_, ds in rows if s == side for d in ds}))
+        counts = ", ".join(f"{n.get(arm, 0):,} {arm}" for arm in arms)
+        groups.append(f"**{name}** (n = {counts}; {words.get(designs, 'pooled randomized and observational')})")
+    if case == "overlap":
+        assert groups[0].endswith("; randomized)") and groups[1].endswith("; observational)")
+    lines = [m.value for m in at.markdown if m.value.startswith("**Compare** · ")]
+    assert lines == [
+        f"**Compare** · {groups[0]} against {groups[1]}, patients with a baseline Villalta total"
+        + counted.format(shared=f"{shared:,}")
+        + f" · **A**: The sidebar's filters ({sidebar}); **B**: {HIGH_GRADE_WORDS}"
+        " · :orange-badge[:material/science: synthetic data] · small cells hidden (k = 5)"
+    ]
