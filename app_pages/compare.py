@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from pts_explorer import charts, config, display, escape, glossary, reproduce, ui, vocab
-from pts_explorer.analytics import compare, responders, survival, trajectories
+from pts_explorer.analytics import compare, designs, responders, survival, trajectories
 
 current = ui.page_header("Compare two cohorts")
 options = ui.cohort_choices(current)
@@ -49,15 +49,23 @@ if ref_a == ref_b:
     ui.stop()
 
 
-def _about(choice: ui.CohortChoice, with_note: bool = True) -> str:
+def _about(choice: ui.CohortChoice) -> str:
     """A cohort's label, its filters (unless the label states them already) and its note."""
     filters = choice.cohort.describe(escape.markdown)  # study ids, a saved cohort's name and note: text
     if choice.ref == "current":
         return f"The sidebar's filters ({filters})"
     if choice.saved is None:  # a named subgroup: the app's and the operator's words
-        return f"{choice.label} ({filters})" + (f". {choice.note}" if choice.note and with_note else "")
-    note = f". {escape.markdown(choice.note)}" if choice.note and with_note else ""
+        return f"{choice.label} ({filters})" + (f". {choice.note}" if choice.note else "")
+    note = f". {escape.markdown(choice.note)}" if choice.note else ""
     return f"Saved: {escape.markdown(choice.saved.name)} ({filters}){note}"
+
+
+def _named(choice: ui.CohortChoice) -> str:
+    """A cohort in a few words, for the presenter line: the sidebar's filters, a named subgroup's
+    label or a saved cohort's name."""
+    if choice.ref == "current":
+        return f"the sidebar's filters ({choice.cohort.describe(escape.markdown)})"
+    return escape.markdown(choice.label) if choice.saved is None else f"saved {escape.markdown(choice.saved.name)}"
 
 
 shield = ui.protection()
@@ -88,9 +96,12 @@ result = compare.compare_cohorts(
 )
 sizes = result.sizes
 shared = result.shared
-cols[0].metric("Cohort A", shield.count(int(sizes.in_a.sum())), help=_about(a))
-cols[1].metric("Cohort B", shield.count(int(sizes.in_b.sum())), help=_about(b))
-cols[2].metric("In both", shield.count(shared), help="Patients who meet both cohorts' filters (within the arm chosen).")
+if not ui.presenting():  # on a projector the presenter line states the two groups compared: the chart stays whole
+    cols[0].metric("Cohort A", shield.count(int(sizes.in_a.sum())), help=_about(a))
+    cols[1].metric("Cohort B", shield.count(int(sizes.in_b.sum())), help=_about(b))
+    cols[2].metric(
+        "In both", shield.count(shared), help="Patients who meet both cohorts' filters (within the arm chosen)."
+    )
 if result.empty:
     ui.empty_cohort(compare.within_arms(a.cohort if not int(sizes.in_a.sum()) else b.cohort, arms))
     ui.stop()
@@ -133,13 +144,49 @@ ui.compared_groups(  # presenter mode: the line above the slide states these two
     ],
     f"patients with a baseline {outcome.label}"
     + (f"; the {shield.count(shared)} patients in both count on both sides" if counted else ""),
-    f"**A**: {_about(a, with_note=False)}; **B**: {_about(b, with_note=False)}",
+    f"**A**: {_named(a)}; **B**: {_named(b)}",
 )
 table = shield.protect_stats(result.trajectories, ["n"], ["mean", "sd", "ci_low", "ci_high"])
+# At each visit, which designs each curve's patients come from: a pooled curve steps where the trial's
+# visits (months 1, 3) or the registry's (36 on) begin or end, because other patients are measured.
+measured = result.sources[result.sources.result == "trajectories"]
+per_curve = designs.visit_designs(measured, ["cohort", "arm"])
+if not per_curve.empty:
+    at_point = per_curve.assign(cohort=[c for c, _ in per_curve.lane], arm=[m for _, m in per_curve.lane])
+    table = table.merge(
+        at_point.assign(design=display.point_designs(per_curve))[["cohort", "arm", "visit_month", "design"]],
+        on=["cohort", "arm", "visit_month"],
+        how="left",
+    ).fillna({"design": ""})
+lanes = designs.visit_designs(measured, ["cohort", "arm"], fold="arm")
+lane_names = {
+    lane: ", ".join([labels[lane[0]], *(vocab.ARMS[arm].lower() for arm in lane[1:])]) for lane in set(lanes.lane)
+}
+lanes = lanes.iloc[  # A before B, stent before medical, then by visit
+    sorted(
+        range(len(lanes)),
+        key=lambda i: (lanes.lane.iat[i][0], [arms.index(a) for a in lanes.lane.iat[i][1:]], lanes.visit_month.iat[i]),
+    )
+]
+design_words = display.visit_design_words(lanes, lane_names)
 ui.chart(
-    charts.cohort_pair_figure(table, outcome, change=False, labels=labels),
+    charts.cohort_pair_figure(
+        table, outcome, change=False, labels=labels, strip=display.design_strip(lanes, lane_names, shield)
+    ),
     "compare_chart",
-    f"Mean {outcome.label} at each visit for {labels['A']} and {labels['B']}, per arm.",
+    f"Mean {outcome.label} at each visit for {labels['A']} and {labels['B']}, per arm. Patients at each visit: "
+    + design_words.replace("**", ""),
+)
+steps = any(lanes[lanes.lane == lane].kind.nunique() > 1 for lane in lane_names)
+st.caption(
+    "Marks under the chart: the designs of the studies whose patients are measured at each visit. "
+    + design_words
+    + (
+        " Where the designs change from one visit to the next, a curve can step because other patients are "
+        "measured there, not because time passed."
+        if steps
+        else ""
+    )
 )
 notes = [f"**{n}**: " + _about(c) for n, c in (("A", a), ("B", b))]
 if counted:
