@@ -43,3 +43,23 @@ def test_arms_from_other_designs_at_a_visit_keep_a_lane_each():
 
 def test_no_patient_measured_gives_no_lane():
     assert visit_designs(_rows(ROWS[4:5]), ["cohort", "arm"], fold="arm").empty
+
+
+def test_the_hover_hides_small_study_counts_and_their_complement():
+    from pts_explorer.display.designs import design_hover
+    from pts_explorer.privacy import Protection
+
+    rows = [("A", "stent", 0, "TRIAL", "randomized", 3), ("A", "stent", 0, "REG", "observational", 100)]
+    strip = visit_designs(_rows(rows), ["cohort", "arm"], fold="arm")
+    names = {("A",): "A only"}
+    assert design_hover(strip, names, Protection(k=5)) == [
+        "A only, month 0: pooled randomized and observational, n = 103 (REG (observational) hidden, TRIAL "
+        "(randomized) hidden)"
+    ]  # 103 - 100 would give the 3 away
+    assert design_hover(strip, names, Protection()) == [
+        "A only, month 0: pooled randomized and observational, n = 103 (REG (observational) 100, TRIAL (randomized) 3)"
+    ]
+    small = visit_designs(_rows(rows[:1]), ["cohort", "arm"], fold="arm")
+    assert design_hover(small, names, Protection(k=5)) == [
+        "A only, month 0: randomized only, n = hidden (TRIAL (randomized) hidden)"
+    ]
