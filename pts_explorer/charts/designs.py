@@ -54,6 +54,7 @@ def add_design_strip(fig: Draft, strip: pd.DataFrame, row: int) -> None:
             "yref": "container",
             "y": 0,
             "yanchor": "bottom",
+            "font": {"size": 13},
         }
     )
     fig.update_yaxes(
