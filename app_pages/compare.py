@@ -174,20 +174,27 @@ ui.chart(
         table, outcome, change=False, labels=labels, strip=display.design_strip(lanes, lane_names, shield)
     ),
     "compare_chart",
-    f"Mean {outcome.label} at each visit for {labels['A']} and {labels['B']}, per arm. Patients at each visit: "
-    + design_words.replace("**", ""),
-)
-steps = any(lanes[lanes.lane == lane].kind.nunique() > 1 for lane in lane_names)
-st.caption(
-    "Marks under the chart: the designs of the studies whose patients are measured at each visit. "
-    + design_words
+    f"Mean {outcome.label} at each visit for {labels['A']} and {labels['B']}, per arm."
     + (
-        " Where the designs change from one visit to the next, a curve can step because other patients are "
-        "measured there, not because time passed."
-        if steps
+        f" Patients at each visit: {display.visit_design_words(lanes, lane_names, markdown=False)}"
+        if design_words
         else ""
-    )
+    ),
 )
+kinds_of: dict[tuple, set[str]] = {}
+for lane, kind in zip(lanes.lane, lanes.kind, strict=True):
+    kinds_of.setdefault(lane, set()).add(kind)
+if kinds_of:  # no patient measured: no marks, nothing to say of them
+    st.caption(
+        "Marks under the chart: the designs of the studies whose patients are measured at each visit. "
+        + design_words
+        + (
+            " Where the designs change from one visit to the next, a curve can step because other patients are "
+            "measured there, not because time passed."
+            if any(len(kinds) > 1 for kinds in kinds_of.values())
+            else ""
+        )
+    )
 notes = [f"**{n}**: " + _about(c) for n, c in (("A", a), ("B", b))]
 if counted:
     notes.append(

@@ -35,9 +35,12 @@ def _months(months: list[int]) -> str:
     return ("month " if len(months) == 1 else "months ") + ", ".join(str(m) for m in months)
 
 
-def visit_design_words(strip: pd.DataFrame, names: dict) -> str:
-    """Per lane (Markdown, names bold): at which visits its patients are randomized only,
-    observational only or pooled, and the studies of each; lanes described alike are named together."""
+def visit_design_words(strip: pd.DataFrame, names: dict, markdown: bool = True) -> str:
+    """Per lane (Markdown, names bold; plain text without `markdown`): at which visits its patients
+    are randomized only, observational only or pooled, and the studies of each; lanes described
+    alike are named together."""
+    text = escape.markdown if markdown else str
+    bold = "**" if markdown else ""
     described: dict[str, list[str]] = {}
     for lane, d in strip.groupby("lane", sort=False):
         parts = []
@@ -47,8 +50,8 @@ def visit_design_words(strip: pd.DataFrame, names: dict) -> str:
                 continue
             studies = sorted({s for row in rows.studies for s, *_ in row})
             where = "at every visit" if len(rows) == len(d) else f"at {_months([int(m) for m in rows.visit_month])}"
-            parts.append(f"{KIND_WORDS[kind]} {where} ({', '.join(escape.markdown(s) for s in studies)})")
-        described.setdefault("; ".join(parts), []).append(f"**{escape.markdown(names[lane])}**")
+            parts.append(f"{KIND_WORDS[kind]} {where} ({', '.join(text(s) for s in studies)})")
+        described.setdefault("; ".join(parts), []).append(f"{bold}{text(names[lane])}{bold}")
     return " ".join(f"{' and '.join(lanes)}: {text}." for text, lanes in described.items())
 
 
