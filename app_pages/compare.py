@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from pts_explorer import charts, config, display, escape, glossary, reproduce, ui, vocab
-from pts_explorer.analytics import compare, responders, survival, trajectories
+from pts_explorer.analytics import compare, designs, responders, survival, trajectories
 
 current = ui.page_header("Compare two cohorts")
 options = ui.cohort_choices(current)
@@ -60,6 +60,14 @@ def _about(choice: ui.CohortChoice) -> str:
     return f"Saved: {escape.markdown(choice.saved.name)} ({filters}){note}"
 
 
+def _named(choice: ui.CohortChoice) -> str:
+    """A cohort in a few words, for the presenter line: the sidebar's filters, a named subgroup's
+    label or a saved cohort's name."""
+    if choice.ref == "current":
+        return f"the sidebar's filters ({choice.cohort.describe(escape.markdown)})"
+    return escape.markdown(choice.label) if choice.saved is None else f"saved {escape.markdown(choice.saved.name)}"
+
+
 shield = ui.protection()
 relation = compare.relation_of(compare.overlap(ui.query, a.cohort, b.cohort, arms))
 SHARING = {  # the relation of the two cohorts: (left apart, counted in each)
@@ -88,9 +96,12 @@ result = compare.compare_cohorts(
 )
 sizes = result.sizes
 shared = result.shared
-cols[0].metric("Cohort A", shield.count(int(sizes.in_a.sum())), help=_about(a))
-cols[1].metric("Cohort B", shield.count(int(sizes.in_b.sum())), help=_about(b))
-cols[2].metric("In both", shield.count(shared), help="Patients who meet both cohorts' filters (within the arm chosen).")
+if not ui.presenting():  # on a projector the presenter line states the two groups compared: the chart stays whole
+    cols[0].metric("Cohort A", shield.count(int(sizes.in_a.sum())), help=_about(a))
+    cols[1].metric("Cohort B", shield.count(int(sizes.in_b.sum())), help=_about(b))
+    cols[2].metric(
+        "In both", shield.count(shared), help="Patients who meet both cohorts' filters (within the arm chosen)."
+    )
 if result.empty:
     ui.empty_cohort(compare.within_arms(a.cohort if not int(sizes.in_a.sum()) else b.cohort, arms))
     ui.stop()
@@ -120,12 +131,70 @@ compared = COMPARED.get(
     f"The {shield.count(shared)} patients in both cohorts count on both sides: each result below says what that "
     "does to it.",
 )
-table = shield.protect_stats(result.trajectories, ["n"], ["mean", "sd", "ci_low", "ci_high"])
-ui.chart(
-    charts.cohort_pair_figure(table, outcome, change=False, labels=labels),
-    "compare_chart",
-    f"Mean {outcome.label} at each visit for {labels['A']} and {labels['B']}, per arm.",
+at_baseline = result.trajectories[result.trajectories.visit_month == 0]
+baseline_studies = result.designs("trajectories", visit=0)
+ui.compared_groups(  # presenter mode: the line above the slide states these two groups, not the sidebar's cohort
+    [
+        ui.PresentedGroup(
+            labels[side],
+            {arm: int(at_baseline[(at_baseline.cohort == side) & (at_baseline.arm == arm)].n.sum()) for arm in arms},
+            list(baseline_studies[side]),
+        )
+        for side in ("A", "B")
+    ],
+    f"patients with a baseline {outcome.label}"
+    + (f"; the {shield.count(shared)} patients in both count on both sides" if counted else ""),
+    f"**A**: {_named(a)}; **B**: {_named(b)}",
 )
+table = shield.protect_stats(result.trajectories, ["n"], ["mean", "sd", "ci_low", "ci_high"])
+# At each visit, which designs each curve's patients come from: a pooled curve steps where the trial's
+# visits (months 1, 3) or the registry's (36 on) begin or end, because other patients are measured.
+measured = result.sources[result.sources.result == "trajectories"]
+per_curve = designs.visit_designs(measured, ["cohort", "arm"])
+if not per_curve.empty:
+    at_point = per_curve.assign(cohort=[c for c, _ in per_curve.lane], arm=[m for _, m in per_curve.lane])
+    table = table.merge(
+        at_point.assign(design=display.point_designs(per_curve))[["cohort", "arm", "visit_month", "design"]],
+        on=["cohort", "arm", "visit_month"],
+        how="left",
+    ).fillna({"design": ""})
+lanes = designs.visit_designs(measured, ["cohort", "arm"], fold="arm")
+lane_names = {
+    lane: ", ".join([labels[lane[0]], *(vocab.ARMS[arm].lower() for arm in lane[1:])]) for lane in set(lanes.lane)
+}
+lanes = lanes.iloc[  # A before B, stent before medical, then by visit
+    sorted(
+        range(len(lanes)),
+        key=lambda i: (lanes.lane.iat[i][0], [arms.index(a) for a in lanes.lane.iat[i][1:]], lanes.visit_month.iat[i]),
+    )
+]
+design_words = display.visit_design_words(lanes, lane_names)
+ui.chart(
+    charts.cohort_pair_figure(
+        table, outcome, change=False, labels=labels, strip=display.design_strip(lanes, lane_names, shield)
+    ),
+    "compare_chart",
+    f"Mean {outcome.label} at each visit for {labels['A']} and {labels['B']}, per arm."
+    + (
+        f" Patients at each visit: {display.visit_design_words(lanes, lane_names, markdown=False)}"
+        if design_words
+        else ""
+    ),
+)
+kinds_of: dict[tuple, set[str]] = {}
+for lane, kind in zip(lanes.lane, lanes.kind, strict=True):
+    kinds_of.setdefault(lane, set()).add(kind)
+if kinds_of:  # no patient measured: no marks, nothing to say of them
+    st.caption(
+        "Marks under the chart: the designs of the studies whose patients are measured at each visit. "
+        + design_words
+        + (
+            " Where the designs change from one visit to the next, a curve can step because other patients are "
+            "measured there, not because time passed."
+            if any(len(kinds) > 1 for kinds in kinds_of.values())
+            else ""
+        )
+    )
 notes = [f"**{n}**: " + _about(c) for n, c in (("A", a), ("B", b))]
 if counted:
     notes.append(

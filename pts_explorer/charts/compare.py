@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from pts_explorer import vocab
-from pts_explorer.charts.draft import _figure, _trace
+from pts_explorer import escape, vocab
+from pts_explorer.charts.designs import STRIP_LEGEND_PX, add_design_strip
+from pts_explorer.charts.draft import _figure, _subplots, _trace
 from pts_explorer.charts.style import (
     ARM_DASHES,
     ARM_MARKERS,
@@ -24,13 +25,26 @@ from pts_explorer.vocab import Outcome
 COHORT_COLORS = {"A": GROUP_COLORS[0], "B": GROUP_COLORS[1]}  # as the Kaplan-Meier curves draw groups A and B
 
 
-def cohort_pair_figure(table: pd.DataFrame, outcome: Outcome, change: bool, labels: dict[str, str]) -> go.Figure:
-    """Mean with 95% CI at each visit, one line per cohort and arm.
+def cohort_pair_figure(
+    table: pd.DataFrame, outcome: Outcome, change: bool, labels: dict[str, str], strip: pd.DataFrame | None = None
+) -> go.Figure:
+    """Mean with 95% CI at each visit, one line per cohort and arm; with `strip`, a mark under the
+    chart at each visit of the designs each curve's patients come from (charts.designs).
 
     table: cohort ("A"/"B"), arm, visit_month, n, mean, ci_low, ci_high (analytics.trajectories.summary_table
-    rows of each cohort).
+    rows of each cohort), optionally design (words for the hover: the designs at that visit).
+    strip: as add_design_strip takes it.
     """
-    fig = _figure()
+    strip = strip if strip is not None and not strip.empty else None
+    with_strip = strip is not None
+    lanes = strip["name"].nunique() if strip is not None else 0
+    share = min(0.1 + 0.05 * lanes, 0.3)
+    fig = (
+        _subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[1 - share, share], vertical_spacing=0.05)
+        if with_strip
+        else _figure()
+    )
+    where = {"row": 1, "col": 1} if with_strip else {}
     traces = []
     span = max(float(table.visit_month.max()) if not table.empty else 1.0, 1.0)
     for cohort, color in COHORT_COLORS.items():
@@ -57,17 +71,37 @@ def cohort_pair_figure(table: pd.DataFrame, outcome: Outcome, change: bool, labe
                         "thickness": 1.5,
                         "width": 4,
                     },
-                    customdata=np.stack([d.visit_month, d.get("n_text", d.n)], axis=-1),
+                    customdata=np.stack(
+                        [
+                            d.visit_month,
+                            d.get("n_text", d.n),
+                            d.get("design", pd.Series("", index=d.index)).map(escape.plotly),
+                        ],
+                        axis=-1,
+                    ),
                     hovertemplate=f"<b>{name}</b> month %{{customdata[0]}}: %{{y:.2f}} (n = %{{customdata[1]}})"
-                    "<extra></extra>",
+                    + ("; %{customdata[2]}" if "design" in d else "")
+                    + "<extra></extra>",
                 )
             )
-    fig.add_traces(traces)
+    for trace in traces:
+        fig.add_trace(trace, **where)
     if change:
-        fig.add_hline(y=0, line={"color": REFERENCE_COLOR, "dash": "dot", "width": 1})
+        fig.add_hline(y=0, line={"color": REFERENCE_COLOR, "dash": "dot", "width": 1}, **where)
     what = f"Change in {outcome.label}" if change else outcome.label
-    fig.update_xaxes(title_text="Month since enrollment", **visit_ticks(table.visit_month))
-    fig.update_yaxes(title_text=f"{what}, {outcome.unit}")
+    ticks = visit_ticks(table.visit_month)
+    if strip is not None:
+        add_design_strip(fig, strip, row=2)
+        fig.update_xaxes(**ticks, row=1, col=1)
+        fig.update_xaxes(title_text="Month since enrollment", **ticks, row=2, col=1)
+        fig.update_yaxes(title_text=f"{what}, {outcome.unit}", row=1, col=1)
+    else:
+        fig.update_xaxes(title_text="Month since enrollment", **ticks)
+        fig.update_yaxes(title_text=f"{what}, {outcome.unit}")
     whole = all(labels.get(c, c) == c for c in ("A", "B"))  # both cohorts as chosen
     sides = [f"cohort {c}" if whole else labels.get(c, c) for c in ("A", "B")]
-    return _base_layout(fig, f"{what}: {sides[0]} and {sides[1]}, mean {interval_phrase(table.ci_low)}", 480).figure()
+    height = 480 + (STRIP_LEGEND_PX + 30 * lanes if with_strip else 0)
+    figure = _base_layout(fig, f"{what}: {sides[0]} and {sides[1]}, mean {interval_phrase(table.ci_low)}", height)
+    if with_strip:
+        figure.update_layout(margin={"b": 50 + STRIP_LEGEND_PX})
+    return figure.figure()

@@ -39,6 +39,8 @@ def presenter_figure(fig: go.Figure, height: int = PRESENTER_HEIGHT) -> go.Figur
         legend={"font": {"size": PRESENTER_FONT}, "y": 1 - top / height},
         margin={"t": top + 2 * PRESENTER_FONT + 16},
     )
+    if any(getattr(trace, "legend", None) == "legend2" for trace in big.data):  # a second legend (design marks)
+        big.update_layout(legend2={"font": {"size": PRESENTER_TICKS}})
     big.update_xaxes(tickfont={"size": PRESENTER_TICKS}, title={"font": {"size": PRESENTER_FONT}})
     big.update_yaxes(tickfont={"size": PRESENTER_TICKS}, title={"font": {"size": PRESENTER_FONT}})
     for axis in big.select_yaxes():  # one label per row (a forest plot): the rows must not overlap

@@ -40,7 +40,8 @@ from pts_explorer.ui.notices import (
     record_result,
     study_designs,
 )
-from pts_explorer.ui.presenter import analysis_set
+from pts_explorer.ui.presenter import Group as PresentedGroup
+from pts_explorer.ui.presenter import analysis_set, compared_groups
 from pts_explorer.ui.state import control, presenting, protection, stop, url_query
 
 __all__ = [
@@ -55,6 +56,8 @@ __all__ = [
     "analysis_designs",
     "analysis_set",
     "arm_ranges",
+    "compared_groups",
+    "PresentedGroup",
     "chart",
     "cohort",
     "cohort_design_notice",

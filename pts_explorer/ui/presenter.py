@@ -4,7 +4,8 @@ through the pages with the same cohort; charts are drawn large; no sidebar, cont
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -54,9 +55,26 @@ def analysis_set(n_by_arm: Mapping[str, int] | pd.Series, studies: Iterable[str]
     st.session_state[_SET] = (counts, sorted({str(s) for s in studies}), who)
 
 
-def _arm_counts(by_arm: pd.Series) -> str:
+@dataclass(frozen=True)
+class Group:
+    """One group a slide compares with another (Compare: "A without B" against "B"): its name, its
+    patients per arm and the studies they come from, as the slide's results count them."""
+
+    name: str  # the page's words for the group, e.g. "A without B"
+    n_by_arm: Mapping[str, int]  # only the arms the slide compares
+    studies: Sequence[str]  # the studies of the group's patients (their designs are the group's)
+
+
+def compared_groups(groups: Sequence[Group], who: str, about: str) -> None:
+    """Say that the slide compares `groups` rather than one cohort: the presenter line then gives
+    each group's n per arm and design, `who` they are ("with a baseline Villalta total") and
+    `about` (Markdown: what each group is drawn from, e.g. the cohorts' filters)."""
+    st.session_state[_SET] = (list(groups), who, about)
+
+
+def _arm_counts(by_arm: pd.Series, arms: Sequence[str] = tuple(vocab.ARMS)) -> str:
     shield = state.protection()
-    by_arm = by_arm.reindex(list(vocab.ARMS), fill_value=0)
+    by_arm = by_arm.reindex(list(arms), fill_value=0)
     hidden = shield.mask(by_arm.tolist())
     return ", ".join(
         f"{shield.count(int(n), h)} {vocab.ARMS[arm].lower()}"
@@ -68,6 +86,9 @@ def cohort_line(spec: PageSpec, cohort: CohortFilter) -> None:
     """The one line above the page's charts (the analysis set the page declared, else the cohort),
     and the links to move on or leave. Drawn after the page ran, into a container above it."""
     shown = st.session_state.get(_SET)
+    if shown is not None and isinstance(shown[0], list):
+        _groups_line(spec, *shown)
+        return
     if shown is None:
         sizes = query("cohort_size_by_study_arm", cohort.as_params())
         sizes = sizes[sizes.patients > 0]
@@ -81,20 +102,41 @@ def cohort_line(spec: PageSpec, cohort: CohortFilter) -> None:
         kinds = {designs[s] for s in studies if s in designs} if sum(counts.values()) else set()
         who = f" {who}"
     arms = _arm_counts(by_arm)
+    saved = cohorts.active()
+    named = f"**{escape.markdown(saved.name)}**: " if saved else ""
+    note = f"  \n{escape.markdown(saved.note)}" if saved and saved.note else ""
+    _draw_line(
+        spec,
+        f"**{spec.title}** · {named}{cohort.describe(escape.markdown)} · n = {arms}{who} · {_design(kinds)}"
+        + f"{_data_badges()}{note}",
+    )
+
+
+def _data_badges() -> str:
+    """Whether the data are synthetic and whether small cells are hidden, for the end of the line."""
     shield = state.protection()
     info = query("dataset_info").iloc[0]
     synthetic = " · :orange-badge[:material/science: synthetic data]" if bool(info.synthetic) else ""
     protected = f" · small cells hidden (k = {shield.k})" if shield.active else ""
-    saved = cohorts.active()
-    named = f"**{escape.markdown(saved.name)}**: " if saved else ""
-    note = f"  \n{escape.markdown(saved.note)}" if saved and saved.note else ""
+    return synthetic + protected
+
+
+def _groups_line(spec: PageSpec, groups: list[Group], who: str, about: str) -> None:
+    """The line above a slide that compares groups: each group's n per arm and design."""
+    table = query("studies")
+    designs = dict(zip(table.study_id, table.design, strict=True))
+    parts = []
+    for group in groups:
+        kinds = {designs[s] for s in group.studies if s in designs} if sum(group.n_by_arm.values()) else set()
+        arms = _arm_counts(pd.Series(dict(group.n_by_arm), dtype="int64"), list(group.n_by_arm))
+        parts.append(f"**{escape.markdown(group.name)}** (n = {arms}; {_design(kinds)})")
+    _draw_line(spec, f"**{spec.title}** · {' against '.join(parts)}, {who} · {about}{_data_badges()}")
+
+
+def _draw_line(spec: PageSpec, text: str) -> None:
     previous, following = _neighbours(spec)
     with st.container(key="presenter_line", horizontal=True, vertical_alignment="center", gap="small"):
-        st.markdown(
-            f"**{spec.title}** · {named}{cohort.describe(escape.markdown)} · n = {arms}{who} · {_design(kinds)}"
-            + f"{synthetic}{protected}{note}",
-            width="stretch",
-        )
+        st.markdown(text, width="stretch")
         here = state.url_query()
         if previous:
             st.page_link(previous.script, label=previous.title, icon=":material/arrow_back:", query_params=here)

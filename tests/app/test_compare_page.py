@@ -236,3 +236,162 @@ def test_every_result_says_where_its_patients_come_from(app_on, demo_db, raw):
     }
     for result, studies in expected.items():
         assert _notice(at, result) == _expected_notice(result, studies, design), result
+
+
+# Presenter mode (issue 22, item 5, found by the outside review): the line above the Compare slide
+# stated the sidebar's whole cohort ("All patients · n = 1,529 stent, 1,111 medical · pooled")
+# while the slide compares two groups. Recomputed here in SQL from the contract tables: each
+# group's patients with a baseline Villalta total, per arm, and the designs of their studies.
+GROUPS_SQL = """
+    WITH a AS (SELECT patient_id FROM patients WHERE {a}),
+    b AS (SELECT patient_id FROM patients WHERE {b}),
+    sides AS (
+        SELECT 'A' AS side, patient_id FROM a WHERE {a_only}
+        UNION ALL
+        SELECT 'B' AS side, patient_id FROM b WHERE {b_only}
+    )
+    SELECT sides.side, p.arm, count(*) AS n, list(DISTINCT s.design ORDER BY s.design) AS designs
+    FROM sides
+    JOIN patients AS p USING (patient_id)
+    JOIN studies AS s USING (study_id)
+    JOIN visits AS v ON v.patient_id = p.patient_id AND v.visit_month = 0 AND v.villalta_total IS NOT NULL
+    WHERE p.arm IN ({arms})
+    GROUP BY ALL
+"""
+HIGH_GRADE_SQL = "obstruction_site IN ('common_iliac', 'common_femoral') AND stenosis_grade IN ('70-99%', 'occlusion')"
+HIGH_GRADE_WORDS = "70%+ obstruction of the common iliac or common femoral vein"
+PRESENTED = {
+    # the sidebar holds the trial; B the high-grade lesions of both studies: A only is randomized, B only not
+    "overlap": (
+        {"present": "1", "study": "TRIAL", "a": "current", "b": "sub:high_grade_civ_cfv", "compare_arm": "both"},
+        {
+            "a": "study_id = 'TRIAL'",
+            "b": HIGH_GRADE_SQL,
+            "a_only": "patient_id NOT IN (SELECT patient_id FROM b)",
+            "b_only": "patient_id NOT IN (SELECT patient_id FROM a)",
+            "arms": "'stent', 'medical'",
+        },
+        ("A only", "B only"),
+        "TRIAL",
+        "",
+    ),
+    "counted": (
+        {"present": "1", **NESTED, "shared": "counted"},
+        {"a": "TRUE", "b": HIGH_GRADE_SQL, "a_only": "TRUE", "b_only": "TRUE", "arms": "'stent'"},
+        ("A", "B"),
+        "All patients",
+        "; the {shared} patients in both count on both sides",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(PRESENTED))
+def test_presenter_line_states_the_two_groups_the_slide_compares(app_on, demo_db, case):
+    import duckdb
+
+    from pts_explorer.config import DUCKDB_CONFIG
+
+    query, parts, names, sidebar, counted = PRESENTED[case]
+    at = _compare_page(app_on, demo_db, query)
+    with duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG) as con:
+        rows = con.execute(GROUPS_SQL.format(**parts)).fetchall()
+        shared = con.execute(f"SELECT count(*) FROM patients WHERE {HIGH_GRADE_SQL} AND arm = 'stent'").fetchone()[0]
+    arms = ("stent", "medical") if "medical" in parts["arms"] else ("stent",)
+    words = {("randomized",): "randomized", ("observational",): "observational"}
+    groups = []
+    for side, name in zip(("A", "B"), names, strict=True):
+        n = {arm: count for s, arm, count, _ in rows if s == side}
+        designs = tuple(sorted({d for s, *_, ds in rows if s == side for d in ds}))
+        counts = ", ".join(f"{n.get(arm, 0):,} {arm}" for arm in arms)
+        groups.append(f"**{name}** (n = {counts}; {words.get(designs, 'pooled randomized and observational')})")
+    if case == "overlap":
+        assert groups[0].endswith("; randomized)") and groups[1].endswith("; observational)")
+    assert not at.metric  # the cohorts as chosen (2,640 / 1,065 / in both): the line states what is compared
+    lines = [m.value for m in at.markdown if m.value.startswith("**Compare** · ")]
+    assert lines == [
+        f"**Compare** · {groups[0]} against {groups[1]}, patients with a baseline Villalta total"
+        + counted.format(shared=f"{shared:,}")
+        + f" · **A**: the sidebar's filters ({sidebar}); **B**: {HIGH_GRADE_WORDS}"
+        " · :orange-badge[:material/science: synthetic data] · small cells hidden (k = 5)"
+    ]
+
+
+# The pooled chart's step at months 1 and 3 (outside review): only the trial sees patients there, the
+# registry from month 36 on. The strip under the chart marks, per curve and visit, which designs the
+# patients measured come from; recomputed in SQL from the contract tables.
+MEASURED_SQL = """
+    WITH a AS (SELECT patient_id FROM patients),
+    b AS (SELECT patient_id FROM patients WHERE {high_grade}),
+    sides AS (
+        SELECT 'A without B' AS side, patient_id FROM a WHERE patient_id NOT IN (SELECT patient_id FROM b)
+        UNION ALL
+        SELECT 'B' AS side, patient_id FROM b
+    )
+    SELECT sides.side, p.arm, v.visit_month, p.study_id, s.design, count(*) AS n
+    FROM sides
+    JOIN patients AS p USING (patient_id)
+    JOIN studies AS s USING (study_id)
+    JOIN visits AS v ON v.patient_id = p.patient_id AND v.villalta_total IS NOT NULL
+    GROUP BY ALL
+"""
+
+
+def test_the_pooled_chart_marks_the_designs_at_each_visit(app_on, demo_db):
+    import json
+
+    import duckdb
+
+    from pts_explorer.config import DUCKDB_CONFIG
+
+    at = _compare_page(app_on, demo_db, {"a": "current", "b": "sub:high_grade_civ_cfv", "compare_arm": "both"})
+    with duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG) as con:
+        measured = con.execute(MEASURED_SQL.format(high_grade=HIGH_GRADE_SQL)).df()
+    assert measured.n.min() >= 5  # no count here is a small cell: every one is shown
+    kind_of = {("randomized",): "randomized only", ("observational",): "observational only"}
+    kinds = {  # per curve (side, arm) and visit: the designs of the patients measured
+        key: kind_of.get(tuple(sorted(set(d.design))), "pooled")
+        for key, d in measured.groupby(["side", "arm", "visit_month"])
+    }
+    # both arms of a side come from the same designs at every visit: one lane per side
+    assert all(kinds[(s, "stent", m)] == kinds[(s, "medical", m)] for s, _, m in kinds)
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    strip = [t for t in figure["data"] if t.get("legend") == "legend2"]
+    marks = {(y, x): t["name"] for t in strip for x, y in zip(t["x"], t["y"], strict=True)}
+    assert marks == {(s, m): kind for (s, arm, m), kind in kinds.items() if arm == "stent"}
+    assert {k: marks[k] for k in (("B", 0), ("B", 1), ("B", 3), ("B", 36))} == {
+        ("B", 0): "pooled",
+        ("B", 1): "randomized only",
+        ("B", 3): "randomized only",
+        ("B", 36): "observational only",
+    }
+    hovers = {(y, x): h for t in strip for x, y, h in zip(t["x"], t["y"], t["customdata"], strict=True)}
+    words = {"pooled": "pooled randomized and observational"}
+    for (side, month), hover in hovers.items():
+        d = measured[(measured.side == side) & (measured.visit_month == month)]
+        by_study = d.groupby(["study_id", "design"]).n.sum().sort_index()
+        studies = ", ".join(f"{study} ({design}) {n:,}" for (study, design), n in by_study.items())
+        kind = marks[(side, month)]
+        assert hover == f"{side}, month {month}: {words.get(kind, kind)}, n = {by_study.sum():,} ({studies})"
+    # each point of a curve names its designs in its hover
+    for trace in figure["data"]:
+        if trace.get("legend") == "legend2":
+            continue
+        side, arm = trace["name"].rsplit(", ", 1)
+        for month, _, design in trace["customdata"]:
+            d = measured[(measured.side == side) & (measured.arm == arm) & (measured.visit_month == int(month))]
+            kind = kinds[(side, arm, int(month))]
+            assert design == f"{words.get(kind, kind)} ({', '.join(sorted(set(d.study_id)))})"
+
+    def months(side: str, kind: str) -> str:
+        found = sorted(m for (s, arm, m), k in kinds.items() if s == side and arm == "stent" and k == kind)
+        return ", ".join(str(m) for m in found)
+
+    assert months("A without B", "randomized only") == "1, 3" and months("B", "observational only") == "36, 60, 84, 120"
+    caption = next(c.value for c in at.caption if c.value.startswith("Marks under the chart"))
+    assert caption == (
+        "Marks under the chart: the designs of the studies whose patients are measured at each visit. "
+        f"**A without B** and **B**: randomized only at months {months('B', 'randomized only')} (TRIAL); "
+        f"observational only at months {months('B', 'observational only')} (REGISTRY); pooled randomized and "
+        f"observational at months {months('B', 'pooled')} (REGISTRY, TRIAL). Where the designs change from one visit "
+        "to the next, a curve can step because other patients are measured there, not because time passed."
+    )

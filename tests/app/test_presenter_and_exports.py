@@ -38,7 +38,12 @@ def test_presenter_mode_shows_the_page_alone_in_large_type(app_on, demo_db, page
     assert not at.expander and not at.header  # no expanders; the cohort line names the page
     line = _texts(at)
     title = next(p.title for p in ANALYSIS_PAGES if p.name == page)
-    assert f"**{title}** · Common iliac, Femoral · n = " in line
+    if page == "compare":  # the two groups the slide compares (whole line: test_compare_page)
+        assert (
+            f"**{title}** · **A only** (n = " in line and "**A**: the sidebar's filters (Common iliac, Femoral)" in line
+        )
+    else:
+        assert f"**{title}** · Common iliac, Femoral · n = " in line
     assert "synthetic data" in line and "small cells hidden (k = 5)" in line
     charts = at.get("plotly_chart")
     assert charts
