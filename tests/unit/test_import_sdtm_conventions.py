@@ -271,7 +271,9 @@ def _start() -> dict[str, str]:
 
 
 def _issues(report, rule: str) -> list[tuple]:
-    found = report.issues[report.issues.rule == rule]
+    """The issues of a rule (or of every rule under it, "rule.*"), whole."""
+    issues = report.issues
+    found = issues[issues.rule.str.startswith(rule[:-1])] if rule.endswith("*") else issues[issues.rule == rule]
     lines = [None if pd.isna(line) else int(line) for line in found.line]
     return list(zip(found.file, lines, found.record, found.column, found.value, found.message, strict=True))
 
@@ -395,16 +397,7 @@ def test_a_short_profile_extending_sdtm_imports_the_delivery_faithfully(tmp_path
 
 def test_keys_the_format_does_not_read_are_warnings_naming_key_and_section(tmp_path):
     report = _import(_profile(tmp_path), _write(tmp_path / "sdtm"), tmp_path / "out.duckdb")
-    assert _issues(report, "sdtm:profile_key") == [
-        (
-            "my_sdtm.toml",
-            None,
-            "",
-            "",
-            "",
-            "[study] bogus_key_xyz is not a key of [study] in an sdtm profile: ignored (its keys: design, "
-            "visit_months, description, study_name)",
-        ),
+    assert _issues(report, "sdtm:profile_key.*") == [
         (
             "my_sdtm.toml",
             None,
@@ -413,6 +406,15 @@ def test_keys_the_format_does_not_read_are_warnings_naming_key_and_section(tmp_p
             "",
             "[pr] seq is not a key of [pr] in an sdtm profile: ignored (did you mean sequence? its keys: subject, "
             "term, start_date, sequence, index_terms, event_serious)",
+        ),
+        (
+            "my_sdtm.toml",
+            None,
+            "",
+            "",
+            "",
+            "[study] bogus_key_xyz is not a key of [study] in an sdtm profile: ignored (its keys: design, "
+            "visit_months, description, study_name)",
         ),
     ]
 
@@ -635,3 +637,24 @@ def test_extends_names_a_builtin_profile_of_the_same_format(tmp_path):
     assert short.section("visits") == {"VISITNUM": {"1": 0, "2": 1}}  # [visits] is taken whole
     assert short.values("arm") == {"Venous stent + best medical therapy": "stent", "Best medical therapy": "medical"}
     assert short.values("ulcer_present") == builtin.values("ulcer_present")
+
+
+def test_a_profile_that_names_no_character_result_variable_is_told_which(tmp_path):
+    """The reviewer's profile said character_result = "QSSTRESC" (not a key): the ulcer's Y/N then
+    has nowhere to come from, and the refusal says which key to set, beside the unknown key."""
+    profile = _full(
+        tmp_path,
+        drop=('coded_result = "QSSTRESC"', 'original_result = "QSORRES"'),
+        **{"numeric_result =": 'numeric_result = "QSSTRESN"\ncharacter_result = "QSSTRESC"'},
+    )
+    report = _import(profile, _on_time(tmp_path / "sdtm"), tmp_path / "out.duckdb")
+    assert not report.imported
+    assert [i[5] for i in _issues(report, "sdtm:profile.coded_result")] == [
+        "[qs] coded_result is not set: the character results of VILULCER, COMPRESS ([qs.testcd] ulcer_present, "
+        "compression_use) are read from it (QSSTRESC); set it in a copy of the profile"
+    ]
+    assert [i[5] for i in _issues(report, "sdtm:profile_key.qs.character_result")] == [
+        "[qs] character_result is not a key of [qs] in an sdtm profile: ignored (did you mean coded_result? its "
+        "keys: subject, test_code, numeric_result, coded_result, original_result, visitnum, visit, date, "
+        "baseline_flag, derived_flag, status, sequence, retest, early_baseline, testcd)"
+    ]

@@ -37,7 +37,6 @@ from pts_explorer.importer.readers import Staged
 from pts_explorer.vocab import VILLALTA_ITEMS
 
 PARTIAL_RULES = ("refuse", "first", "middle")
-BEFORE_REFERENCE = "before the reference date (RFSTDTC): not treatment-emergent"
 IMPUTED = {"first": "first day of the month or year", "middle": "the 15th of the month, or 1 July"}
 # The latest record first: by date, then sequence number, then line.
 LATEST = (
@@ -187,19 +186,21 @@ class SdtmMapper(Mapper):
             if known is None:
                 near = difflib.get_close_matches(section, PROFILE_KEYS, n=1, cutoff=0.5)
                 hint = f" (did you mean [{near[0]}]?)" if near else ""
-                self._profile_warning(f"[{section}] is not a section of an sdtm profile: ignored{hint}")
+                self._profile_warning(section, f"[{section}] is not a section of an sdtm profile: ignored{hint}")
                 continue
             for key in value if isinstance(value, dict) else {}:
                 if key not in known:
                     near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.5)
                     hint = f"did you mean {near[0]}? " if near else ""
                     self._profile_warning(
+                        f"{section}.{key}",
                         f"[{section}] {key} is not a key of [{section}] in an sdtm profile: ignored ({hint}its keys: "
-                        f"{', '.join(known)})"
+                        f"{', '.join(known)})",
                     )
 
-    def _profile_warning(self, message: str) -> None:
-        self.issues.add(Issue.file_level(WARNING, "sdtm:profile_key", self.profile.path.name, message))
+    def _profile_warning(self, where: str, message: str) -> None:
+        """One warning per key (its own rule, so that a summary by rule shows each)."""
+        self.issues.add(Issue.file_level(WARNING, f"sdtm:profile_key.{where}", self.profile.path.name, message))
 
     # --- gathering --------------------------------------------------------------------------------
 
@@ -669,6 +670,14 @@ class SdtmMapper(Mapper):
                 '[visits] VISITNUM maps visit numbers to whole months ("4" = 6), VISIT visit names to months',
             )
             by_num, by_name = {}, {}
+        if not {"visitnum", "visit"} & set(self.names["qs"]):
+            self._error(
+                "sdtm:profile.visit",
+                self.profile.path.name,
+                "[qs] visitnum and [qs] visit are not set: no QS record can be placed on a visit of [visits]; set "
+                'visitnum = "VISITNUM" (or visit = "VISIT") in the profile'
+                + ("" if self.profile.extends else ', or add extends = "sdtm" under [profile]'),
+            )
         # Coded tests: those with a value map, and those the contract holds as true/false or words
         # (ulcer Y/N): SDTM gives their result as text in QSSTRESC, QSSTRESN blank.
         numeric = ("SMALLINT", "INTEGER", "DOUBLE")
@@ -677,7 +686,7 @@ class SdtmMapper(Mapper):
         ]
         if coded and not {"coded_result", "original_result"} & set(self.names["qs"]):
             self._error(
-                "sdtm:profile",
+                "sdtm:profile.coded_result",
                 self.profile.path.name,
                 f"[qs] coded_result is not set: the character results of {', '.join(codes[c] for c in coded)} "
                 f"([qs.testcd] {', '.join(coded)}) are read from it (QSSTRESC); set it in a copy of the profile",
@@ -775,7 +784,8 @@ class SdtmMapper(Mapper):
             "subject",
             "qs",
             "visit",
-            "coalesce(visit, '') || ' (VISITNUM ' || coalesce(visitnum, '') || ')'",
+            "CASE WHEN visit IS NULL AND visitnum IS NULL THEN '(VISIT and VISITNUM blank)' ELSE coalesce(visit, '') "
+            "|| ' (VISITNUM ' || coalesce(visitnum, 'blank') || ')' END",
             f"visit in neither [visits] VISITNUM nor VISIT of the profile (unscheduled or unmapped): record of "
             f"{self.labels['qs']} not imported",
             "step = 5",
@@ -990,6 +1000,9 @@ class SdtmMapper(Mapper):
 
     # --- events: AE, PR, DS and DM ----------------------------------------------------------------
 
+    def _before_step(self) -> str:
+        return f"before the reference date ({self.names['dm'].get('enrolled_on', '')}): not treatment-emergent"
+
     def _before_reference(self, start: str) -> str:
         """An event dated before the subject's reference date (s.enrolled_on, RFSTDTC)."""
         return f"coalesce({self._date(start)} < {self._date('s.enrolled_on')}, false)"
@@ -1077,7 +1090,7 @@ class SdtmMapper(Mapper):
                 [
                     ("subject left out of the population", False),
                     ("term not in [values.event_type]", False),
-                    (BEFORE_REFERENCE, False),
+                    (self._before_step(), False),
                 ],
             )
             parts.append(
@@ -1100,7 +1113,7 @@ class SdtmMapper(Mapper):
                 [
                     ("subject left out of the population", False),
                     ("procedure neither [pr] index_terms nor [values.pr_event]", False),
-                    (BEFORE_REFERENCE, False),
+                    (self._before_step(), False),
                 ],
             )
             parts.append(
