@@ -41,6 +41,7 @@ class Profile:
     csv: CsvDialect
     sections: dict[str, Any] = field(default_factory=dict)  # the format's own tables, as read
     allow_columns: frozenset[str] = frozenset()
+    extends: str | None = None  # the built-in profile whose keys this one takes where it sets none
 
     def section(self, name: str) -> dict[str, Any]:
         value = self.sections.get(name, {})
@@ -66,13 +67,46 @@ def identifier(name: object, where: str) -> str:
     return name
 
 
-def read(path: Path, formats: tuple[str, ...]) -> Profile:
-    """A profile file, for one of these formats."""
+def read(path: Path, formats: tuple[str, ...], bases: dict[str, Path] | None = None) -> Profile:
+    """A profile file, for one of these formats; with [profile] extends = "<built-in>", the keys it
+    does not set come from that built-in profile (`bases`: built-in name -> its file)."""
+    data = _toml(path)
+    base = data.get("profile", {}).get("extends")
+    if base is not None:
+        if base not in (bases or {}):
+            raise ProfileError(
+                f"{path.name}: [profile] extends must name a built-in profile "
+                f"({', '.join(sorted(bases or {}))}), not {base!r}"
+            )
+        parent = _toml((bases or {})[base])
+        data = extend(parent, data)
+        if data["profile"]["format"] != parent.get("profile", {}).get("format"):
+            raise ProfileError(f"{path.name}: [profile] format differs from the format of {base!r}, which it extends")
+    return _parse(data, path, formats)
+
+
+def _toml(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ProfileError(f"{path.name} is not a readable TOML file: {exc}") from exc
-    return _parse(data, path, formats)
+
+
+WHOLE_SECTIONS = ("visits",)  # a profile that gives one of these gives all of it (VISITNUM or VISIT)
+
+
+def extend(base: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    """A profile's tables over its base's, key by key: a key the profile sets replaces the base's
+    value whole (a value map, [qs.testcd], [datasets] dm); [profile] name, version and description
+    are the profile's own."""
+    merged = {k: dict(v) if isinstance(v, dict) else v for k, v in base.items()}
+    merged["profile"] = {"format": base.get("profile", {}).get("format")}
+    for section, value in own.items():
+        if isinstance(value, dict) and isinstance(merged.get(section), dict) and section not in WHOLE_SECTIONS:
+            merged[section] = merged[section] | value
+        else:
+            merged[section] = value
+    return merged
 
 
 def _parse(data: dict[str, Any], path: Path, formats: tuple[str, ...]) -> Profile:
@@ -100,6 +134,7 @@ def _parse(data: dict[str, Any], path: Path, formats: tuple[str, ...]) -> Profil
         csv=dialect,
         sections=sections,
         allow_columns=frozenset(str(c).lower() for c in allowed),
+        extends=str(head["extends"]) if head.get("extends") else None,
     )
     _check_names(profile)
     _check_dates(profile)

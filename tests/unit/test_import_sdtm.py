@@ -509,11 +509,12 @@ def test_the_cdisc_pilot_alzheimer_study_is_refused_naming_what_a_pts_study_need
         "'VILHYPER', v_redness = 'VILRED', v_ectasia = 'VILECTAS', v_calf_pain = 'VILCALF', ulcer_present = 'ULCER'"
     )
     assert list(errors[errors.rule == "sdtm:items"].message) == [
-        f"QS holds no Villalta item (QSTESTCDs found: {codes}): "
-        "this does not look like a post-thrombotic syndrome study. A PTS study needs, per visit, the 11 Villalta "
-        f"items and ulcer status in QS (QSTESTCDs named in [qs.testcd]: {needed}), DM arms mapped to stent or "
-        "medical ([values.arm]), and the baseline anatomy in SUPPDM ([qualifiers]: index limb, obstruction site, "
-        "stenosis %, months since DVT, CEAP class)"
+        "QS.QSTESTCD ([qs] test_code): no test the profile names for the Villalta items is in QS (QSTESTCDs found: "
+        f"{codes}): name the sponsor's codes in [qs.testcd] of a copy of the profile (now {needed}). If QS holds no "
+        "Villalta item, this does not look like a post-thrombotic syndrome study: a PTS study needs, per visit, the "
+        "11 Villalta items and ulcer status in QS, DM arms mapped to stent or medical ([values.arm]), and the "
+        "baseline anatomy in SUPPDM ([qualifiers]: index limb, obstruction site, stenosis %, months since DVT, CEAP "
+        "class)"
     ]
     arms = errors[errors.rule == "sdtm:values.arm"]
     expected_arms = dm[(dm.ARM != "Screen Failure") & (dm.RFSTDTC != "")].ARM
@@ -549,14 +550,15 @@ def test_profile_keys_for_population_flag_dvt_date_visit_text_and_an_early_basel
     early = (qs.USUBJID == "VEN301-101-0001") & (qs.VISIT == "BASELINE")
     qs.loc[early, "QSDTC"] = "2021-02-28"  # two days before RFSTDTC
     sources = _write(sets, tmp_path / "sdtm")
-    report = run_import("sdtm", sources, tmp_path / "refused.duckdb", Options(synthetic=False), progress=lambda _: None)
+    refuse = _profile(tmp_path, **{"early_baseline =": 'early_baseline = "refuse"'})
+    report = run_import(refuse, sources, tmp_path / "refused.duckdb", Options(synthetic=False), progress=lambda _: None)
     refused = report.issues[report.issues.rule == "sdtm:baseline_day"]
     assert (
         not report.imported and sorted(set(refused.value)) == ["2021-02-28"] and len(refused) == 13
     )  # 11 items, ulcer, VCSS
     assert set(refused.message) == {
-        "baseline record dated before the reference date RFSTDTC (a negative study day): set [dates] "
-        'baseline_before_reference = "day0" in a copy of the profile to hold it on day 0'
+        "baseline record dated before the reference date DM.RFSTDTC ([dm] enrolled_on) (a negative study day): set "
+        '[qs] early_baseline = "day0" in a copy of the profile to hold it on day 0'
     }
     profile = _profile(
         tmp_path,
@@ -564,7 +566,6 @@ def test_profile_keys_for_population_flag_dvt_date_visit_text_and_an_early_basel
             "# flag_qnam": 'flag_qnam = "ITT"',
             "months_since_dvt =": "",
             "# dvt_date": 'dvt_date = "DVTDTC"',
-            "baseline_before_reference =": 'baseline_before_reference = "day0"',
             "VISITNUM =": 'VISIT = { "BASELINE" = 0, "MONTH 1" = 1, "MONTH 3" = 3, "MONTH 6" = 6 }',
         },
     )
@@ -581,8 +582,12 @@ def test_profile_keys_for_population_flag_dvt_date_visit_text_and_an_early_basel
         ("VEN301-102-0003", 0, 0),
     ]
     held = report.issues[report.issues.rule == "sdtm:baseline_day"]
-    assert list(held.message) == [
-        '13 baseline record(s) dated before RFSTDTC held on day 0 ([dates] baseline_before_reference = "day0")'
+    assert list(zip(held.value, held.message, strict=True)) == [
+        (
+            "VEN301-101-0001",
+            "13 baseline record(s) of 1 subject(s) dated before the reference date DM.RFSTDTC ([dm] enrolled_on) "
+            'held on day 0 ([qs] early_baseline = "day0"; "refuse" makes each an error)',
+        )
     ]
     population = report.issues[report.issues.rule == "sdtm:population"]
     assert list(population.value) == ["COMPRESSION + ANTICOAGULATION, Screen Failure"]
@@ -624,17 +629,17 @@ def test_a_value_outside_a_value_map_is_named_with_its_map(tmp_path):
             "VEN301-101-0002",
             "INDEXLAT",
             "BILATERAL",
-            "SUPPDM.INDEXLAT ([qualifiers] limb_side): the value is not in [values.limb_side] (it maps LEFT, RIGHT); "
-            "add it there in a copy of the profile",
+            "SUPPDM.INDEXLAT ([qualifiers] limb_side): the value is neither in [values.limb_side] (it maps LEFT, "
+            "RIGHT) nor one of the contract's (left, right); map it there in a copy of the profile",
         ),
         (
             "dm.xpt",
             "VEN301-102-0003",
             "ARM",
             "CATHETER-DIRECTED THROMBOLYSIS",
-            "DM.ARM ([dm] arm): the value is not in [values.arm] (it maps PTA + STENT, COMPRESSION + "
-            "ANTICOAGULATION); add it there in a copy of the profile (stent or medical), or leave the arm out with "
-            "[population] exclude_arms",
+            "DM.ARM ([dm] arm): the value is neither in [values.arm] (it maps PTA + STENT, COMPRESSION + "
+            "ANTICOAGULATION) nor one of the contract's (stent, medical); map it there in a copy of the profile, or "
+            "leave the arm out with [population] exclude_arms",
         ),
     ]
     profile = _profile(

@@ -28,7 +28,7 @@ def load(name_or_path: str | Path) -> Profile:
         path = FORMATS[str(name_or_path)].profile
     elif not path.is_file():
         raise ProfileError(f"no profile {str(name_or_path)!r}: use one of {', '.join(builtin_names())} or a .toml path")
-    return read(path, tuple(FORMATS))
+    return read(path, tuple(FORMATS), {name: f.profile for name, f in FORMATS.items()})
 
 
 __all__ = ["FORMATS", "Format", "builtin_names", "load"]

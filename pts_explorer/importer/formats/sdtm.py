@@ -11,6 +11,8 @@ import's funnel (issues.Funnel) under the rule's name.
 
 from __future__ import annotations
 
+import difflib
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -59,7 +61,7 @@ PROCEDURE_COLUMNS = ("technical_success", "stents_placed", "max_stent_diameter_m
 VISIT_COLUMNS = (*contract_columns("visits")[3:], "villalta_total")
 
 # role -> (profile section, the keys it reads, the keys that may be absent from the dataset)
-SUPP_KEYS = ("subject", "idvarval", "qnam", "qval")
+SUPP_KEYS = ("subject", "idvar", "idvarval", "qnam", "qval")
 ROLE_KEYS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "dm": (
         "dm",
@@ -76,7 +78,7 @@ ROLE_KEYS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         ),
         ("death_date",),
     ),
-    "suppdm": ("supp", SUPP_KEYS, ("idvarval",)),
+    "suppdm": ("supp", SUPP_KEYS, ("idvar", "idvarval")),
     "sv": ("sv", ("subject", "visitnum", "date"), ()),
     "qs": (
         "qs",
@@ -108,9 +110,46 @@ ROLE_KEYS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     ),
     "ae": ("ae", ("subject", "term", "start_date", "serious"), ()),
     "pr": ("pr", ("subject", "term", "start_date", "sequence"), ("sequence",)),
-    "supppr": ("supp", SUPP_KEYS, ()),
+    "supppr": ("supp", SUPP_KEYS, ("idvar",)),
     "ds": ("ds", ("subject", "term", "date"), ()),
 }
+
+# section -> the keys an sdtm profile may set in it (None: any key, checked where it is read); a key
+# not listed is a warning naming it (a misspelt key would otherwise be silently ignored).
+VALUE_MAPS = ("arm", "sex", "limb_side", "obstruction_site", "ceap_c", "flag", "event_type", "pr_event")
+PROFILE_KEYS: dict[str, tuple[str, ...]] = {
+    "datasets": tuple(ROLE_KEYS),
+    "study": ("design", "visit_months", "description", "study_name"),
+    "dm": ROLE_KEYS["dm"][1],
+    "supp": SUPP_KEYS,
+    "qualifiers": QUALIFIER_COLUMNS,
+    "population": ("exclude_arms", "exclude_blank_reference_date", "flag_qnam"),
+    "values": (*VALUE_MAPS, *VISIT_COLUMNS),
+    "dates": ("partial", "formats", "baseline_before_reference"),  # the last: [qs] early_baseline's old name
+    "visits": ("VISITNUM", "VISIT"),
+    "qs": (*ROLE_KEYS["qs"][1], "retest", "early_baseline", "testcd"),
+    "sv": ROLE_KEYS["sv"][1],
+    "ae": ROLE_KEYS["ae"][1],
+    "pr": (*ROLE_KEYS["pr"][1], "index_terms", "event_serious"),
+    "procedure": PROCEDURE_COLUMNS,
+    "ds": (*ROLE_KEYS["ds"][1], "death_terms"),
+    "derive": ("ulcer_healed",),
+}
+
+
+def vocabulary(column: str) -> list[str]:
+    """The values the contract holds for a coded column (a value map's targets), in its spelling."""
+    if column == "flag":
+        return ["true", "false"]
+    contract = validation.contract()
+    table, name = ("events", "event_type") if column in ("event_type", "pr_event") else ("", column)
+    table = table or next(t for t in ("patients", "visits") if column in contract.columns[t])
+    if contract.columns[table][name].type == "BOOLEAN":
+        return ["true", "false"]
+    for t, c, expression in contract.checks:
+        if t == table and c == name and " IN (" in expression:
+            return re.findall(r"'([^']*)'", expression)
+    return []
 
 
 class SdtmMapper(Mapper):
@@ -119,11 +158,13 @@ class SdtmMapper(Mapper):
 
     def run(self, facts: DatasetFacts) -> None:
         self.add_dataset_info(facts)
+        self._check_keys()
         self.partial = str(self.profile.section("dates").get("partial", "refuse"))
         if self.partial not in PARTIAL_RULES:
             self._error("sdtm:profile", self.profile.name, f"[dates] partial must be one of {PARTIAL_RULES}")
             self.partial = "refuse"
         self.names: dict[str, dict[str, str]] = {}  # role -> key -> the source variable
+        self.sources: dict[str, list[Staged]] = {}  # role -> its datasets
         self.labels: dict[str, str] = {}  # role -> the dataset name(s) the messages show
         usable = {role: self._gather(role) for role in ROLE_KEYS}
         if not usable["dm"]:
@@ -137,6 +178,29 @@ class SdtmMapper(Mapper):
         self._visits(usable["qs"], usable["sv"])
         self._procedures(usable["pr"], usable["supppr"])
         self._events(usable["ae"], usable["pr"], usable["ds"])
+
+    def _check_keys(self) -> None:
+        """A section or key an sdtm profile does not have: a warning naming it (and the closest key)."""
+        for section, value in self.profile.sections.items():
+            known = PROFILE_KEYS.get(section)
+            if known is None:
+                near = difflib.get_close_matches(section, PROFILE_KEYS, n=1, cutoff=0.5)
+                hint = f" (did you mean [{near[0]}]?)" if near else ""
+                self._profile_warning(section, f"[{section}] is not a section of an sdtm profile: ignored{hint}")
+                continue
+            for key in value if isinstance(value, dict) else {}:
+                if key not in known:
+                    near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.5)
+                    hint = f"did you mean {near[0]}? " if near else ""
+                    self._profile_warning(
+                        f"{section}.{key}",
+                        f"[{section}] {key} is not a key of [{section}] in an sdtm profile: ignored ({hint}its keys: "
+                        f"{', '.join(known)})",
+                    )
+
+    def _profile_warning(self, where: str, message: str) -> None:
+        """One warning per key (its own rule, so that a summary by rule shows each)."""
+        self.issues.add(Issue.file_level(WARNING, f"sdtm:profile_key.{where}", self.profile.path.name, message))
 
     # --- gathering --------------------------------------------------------------------------------
 
@@ -162,14 +226,22 @@ class SdtmMapper(Mapper):
         names = {k: str(v) for k in keys if (v := self.profile.section(section).get(k))}
         self.names[role] = names
         sources = self._sources(role)
+        self.sources[role] = sources
         self.labels[role] = "/".join(s.name.upper() for s in sources) or role.upper()
         parts = []
         for src in sources:
             missing = [k for k in keys if k not in optional and not (k in names and src.has(names[k]))]
             if missing:
-                wanted = ", ".join(f"{names.get(k, '(none)')} ([{section}] {k})" for k in missing)
+                wanted = ", ".join(
+                    f"{names[k]} ([{section}] {k})" if k in names else f"([{section}] {k} not set)" for k in missing
+                )
                 extra = [k for k in optional if k in names and not src.has(names[k])]
                 note = f"; optional, absent: {', '.join(names[k] for k in extra)}" if extra else ""
+                if any(k not in names for k in missing) and not self.profile.extends:
+                    note += (
+                        '; or add extends = "sdtm" under [profile] to take the keys this profile does not set '
+                        "from the built-in sdtm profile"
+                    )
                 self.issues.add(
                     Issue.file_level(
                         ERROR,
@@ -312,11 +384,27 @@ class SdtmMapper(Mapper):
     def _upper_values(self, column: str) -> dict[str, str]:
         return {k.upper(): v for k, v in self.profile.values(column).items()}
 
+    def _map(self, raw: str, column: str, b: Bind, values: dict[str, str] | None = None) -> str:
+        """`raw` through the value map of `column` (its keys compared in upper case); a value the map
+        does not hold passes as the file writes it, so the contract's checks quote it unchanged."""
+        mapping = self._upper_values(column) if values is None else values
+        if not mapping:
+            return raw
+        sources, targets = b(list(mapping)), b(list(mapping.values()))
+        # A code written as a number by pandas or R ("1.0") matches the key "1" (as Mapper.mapped).
+        whole = f"regexp_replace(upper({raw}), '^(-?[0-9]+)\\.0+$', '\\1')"
+        return (
+            f"coalesce(list_extract({targets}, list_position({sources}, upper({raw}))), "
+            f"list_extract({targets}, list_position({sources}, {whole})), {raw})"
+        )
+
     def _unmapped(
         self, table: str, record: str, role: str, key: str, expr: str, column: str, only: str = "TRUE"
     ) -> None:
-        """Values of a coded column that its value map does not hold: an error naming the map."""
+        """Values of a coded column that its value map does not hold and that are not already in the
+        contract's spelling (C4a, true): an error naming the map, quoting the value as the file has it."""
         mapping = self._upper_values(column)
+        allowed = vocabulary(column)
         self._issues(
             ERROR,
             f"sdtm:values.{column}",
@@ -325,11 +413,13 @@ class SdtmMapper(Mapper):
             role,
             key,
             expr,
-            f"{self._var(role, key) if key in self.names[role] else key}: the value is not in [values.{column}] "
-            f"(it maps {', '.join(mapping) or 'nothing'}); add it there in a copy of the profile"
-            + (" (stent or medical), or leave the arm out with [population] exclude_arms" if column == "arm" else ""),
-            f"{only} AND {expr} IS NOT NULL AND NOT list_contains($keys, upper({expr}))",
-            {"keys": list(mapping)} | ({"only_column": column} if "$only_column" in only else {}),
+            f"{self._var(role, key) if key in self.names[role] else key}: the value is neither in "
+            f"[values.{column}] (it maps {', '.join(self.profile.values(column)) or 'nothing'}) nor one of the "
+            f"contract's ({', '.join(allowed)}); map it there in a copy of the profile"
+            + (", or leave the arm out with [population] exclude_arms" if column == "arm" else ""),
+            f"{only} AND {expr} IS NOT NULL AND NOT list_contains($keys, upper({expr})) AND NOT "
+            f"list_contains($allowed, CAST({expr} AS VARCHAR))",
+            {"keys": list(mapping), "allowed": allowed} | ({"only_column": column} if "$only_column" in only else {}),
         )
 
     # --- DM: the population and the patients ----------------------------------------------------
@@ -432,6 +522,10 @@ class SdtmMapper(Mapper):
             b_params[f"q{i}"] = source.upper()
             pivots.append(f"max(qval) FILTER (WHERE upper(qnam) = $q{i}) AS {column}")
             select[column] = f"s.{column}"
+            # months since DVT, or the DVT date: one of the two is enough
+            other = {"months_since_dvt": "dvt_date", "dvt_date": "months_since_dvt"}.get(column)
+            if other and other in quals and "." not in quals[other] and quals[other].upper() in present:
+                continue
             if source.upper() not in present and suppdm:
                 found = ", ".join(sorted(p for p in present if p)[:20]) or "none"
                 severity = WARNING if column in optional or column == "dvt_date" else ERROR
@@ -496,17 +590,21 @@ class SdtmMapper(Mapper):
         select = {c: c for c in ("patient_id", "study_id", "center_id", "age_years")}
         select["enrolled_on"] = f"CAST({enrolled} AS VARCHAR)"
         for column in ("arm", "sex"):
-            select[column] = self.mapped(f"upper({column})", column, b, self._upper_values(column))
+            select[column] = self._map(column, column, b)
         for column in ("limb_side", "obstruction_site", "ceap_c"):
             if column in quals:
-                select[column] = self.mapped(f"upper(q_{column})", column, b, self._upper_values(column))
+                select[column] = self._map(f"q_{column}", column, b)
                 self._unmapped("sdtm_patients", "patient_id", "qualifiers", column, f"q_{column}", column)
         for column in ("bmi", "stenosis_pct", "lesion_length_mm", "months_since_dvt"):
             if column in quals:
                 select[column] = f"q_{column}"
-        if "months_since_dvt" not in quals and "dvt_date" in quals:
-            dvt = self._date("q_dvt_date")
-            select["months_since_dvt"] = f"date_sub('month', {dvt}, {enrolled})"
+        if "dvt_date" in quals:  # whole months from the DVT date, where no months are given
+            dvt = f"date_sub('month', {self._date('q_dvt_date')}, {enrolled})"
+            select["months_since_dvt"] = (
+                f"coalesce(CAST({select['months_since_dvt']} AS VARCHAR), CAST({dvt} AS VARCHAR))"
+                if "months_since_dvt" in quals
+                else dvt
+            )
         select["last_contact_day"] = f"date_diff('day', {enrolled}, {self._date('last_contact_date')})"
         select |= {"_file": "_file", "_line": "_line"}
         self.create("patients", select, "FROM sdtm_patients", b)
@@ -528,15 +626,19 @@ class SdtmMapper(Mapper):
         absent = [f"{code} ([qs.testcd] {column})" for column, code in needed.items() if code not in present]
         if not absent:
             return codes
-        found = ", ".join(sorted(p for p in present if p)[:15]) or "none"
+        seen = self.con.execute("SELECT DISTINCT test_code FROM sdtm_qs WHERE test_code IS NOT NULL").fetchall()
+        found = ", ".join(sorted(str(r[0]) for r in seen)[:15]) or "none"  # as the file writes them
         if all(code not in present for code in (codes.get(c) for c in VILLALTA_ITEMS)):
+            # The fix first (the sponsor may code the items otherwise), then what a PTS study needs.
             message = (
-                f"{self.labels['qs']} holds no Villalta item (QSTESTCDs found: {found}): this does not look like a "
-                "post-thrombotic syndrome study. A PTS study needs, per visit, the 11 Villalta items and ulcer status "
-                "in QS (QSTESTCDs named in [qs.testcd]: "
-                f"{', '.join(f'{c} = {codes.get(c)!r}' for c in (*VILLALTA_ITEMS, 'ulcer_present'))}), DM arms "
-                "mapped to stent or medical ([values.arm]), and the baseline anatomy in SUPPDM ([qualifiers]: index "
-                "limb, obstruction site, stenosis %, months since DVT, CEAP class)"
+                f"{self._var('qs', 'test_code')}: no test the profile names for the Villalta items is in "
+                f"{self.labels['qs']} (QSTESTCDs found: {found}): name the sponsor's codes in [qs.testcd] of a copy "
+                "of the profile (now "
+                f"{', '.join(f'{c} = {codes.get(c)!r}' for c in (*VILLALTA_ITEMS, 'ulcer_present'))}). If "
+                f"{self.labels['qs']} holds no Villalta item, this does not look like a post-thrombotic syndrome "
+                "study: a PTS study needs, per visit, the 11 Villalta items and ulcer status in QS, DM arms mapped to "
+                "stent or medical ([values.arm]), and the baseline anatomy in SUPPDM ([qualifiers]: index limb, "
+                "obstruction site, stenosis %, months since DVT, CEAP class)"
             )
         elif codes.get("villalta_total") in present and len(absent) >= len(VILLALTA_ITEMS):
             message = (
@@ -568,7 +670,27 @@ class SdtmMapper(Mapper):
                 '[visits] VISITNUM maps visit numbers to whole months ("4" = 6), VISIT visit names to months',
             )
             by_num, by_name = {}, {}
-        coded = [c for c in codes if self.profile.values(c)]
+        if not {"visitnum", "visit"} & set(self.names["qs"]):
+            self._error(
+                "sdtm:profile.visit",
+                self.profile.path.name,
+                "[qs] visitnum and [qs] visit are not set: no QS record can be placed on a visit of [visits]; set "
+                'visitnum = "VISITNUM" (or visit = "VISIT") in the profile'
+                + ("" if self.profile.extends else ', or add extends = "sdtm" under [profile]'),
+            )
+        # Coded tests: those with a value map, and those the contract holds as true/false or words
+        # (ulcer Y/N): SDTM gives their result as text in QSSTRESC, QSSTRESN blank.
+        numeric = ("SMALLINT", "INTEGER", "DOUBLE")
+        coded = [
+            c for c in codes if self.profile.values(c) or validation.contract().columns["visits"][c].type not in numeric
+        ]
+        if coded and not {"coded_result", "original_result"} & set(self.names["qs"]):
+            self._error(
+                "sdtm:profile.coded_result",
+                self.profile.path.name,
+                f"[qs] coded_result is not set: the character results of {', '.join(codes[c] for c in coded)} "
+                f"([qs.testcd] {', '.join(coded)}) are read from it (QSSTRESC); set it in a copy of the profile",
+            )
         retest = str(section.get("retest", "refuse"))
         for key in ("date",):
             self._check_dates("qs", key)
@@ -582,8 +704,11 @@ class SdtmMapper(Mapper):
             sv_dates = "LEFT JOIN (SELECT NULL AS d) AS sv ON false"
         b = Bind()
         col = f"list_extract({b(list(codes))}, list_position({b(list(codes.values()))}, upper(q.test_code)))"
-        coded_value = "upper(coalesce(coded_result, original_result))"
-        value = f"CASE WHEN list_contains({b(coded)}, col) THEN {coded_value} ELSE numeric_result END"
+        # A numeric test's result: QSSTRESN, or its text in QSSTRESC when QSSTRESN is blank.
+        value = (
+            f"CASE WHEN list_contains({b(coded)}, col) THEN coalesce(coded_result, original_result) "
+            "ELSE coalesce(CAST(numeric_result AS VARCHAR), coded_result) END"
+        )
         scheduled = (
             f"coalesce(list_extract({b(list(by_num.values()))}, list_position({b(list(by_num))}::DOUBLE[], "
             f"try_cast(q.visitnum AS DOUBLE))), list_extract({b(list(by_name.values()))}, "
@@ -659,7 +784,8 @@ class SdtmMapper(Mapper):
             "subject",
             "qs",
             "visit",
-            "coalesce(visit, '') || ' (VISITNUM ' || coalesce(visitnum, '') || ')'",
+            "CASE WHEN visit IS NULL AND visitnum IS NULL THEN '(VISIT and VISITNUM blank)' ELSE coalesce(visit, '') "
+            "|| ' (VISITNUM ' || coalesce(visitnum, 'blank') || ')' END",
             f"visit in neither [visits] VISITNUM nor VISIT of the profile (unscheduled or unmapped): record of "
             f"{self.labels['qs']} not imported",
             "step = 5",
@@ -677,16 +803,23 @@ class SdtmMapper(Mapper):
             if column == "villalta_total":
                 select["_given_villalta_total"] = picked
             elif column in coded:
-                select[column] = self.mapped(picked, column, b, self._upper_values(column))
+                select[column] = self._map(picked, column, b)
             else:
                 select[column] = picked
         select |= {"_file": "min(_file)", "_line": "min(_line)"}
         self.create("visits", select, "FROM sdtm_qsr WHERE step IS NULL", b, "GROUP BY subject, month")
 
     def _visit_days(self) -> None:
-        """Each kept record's study day from RFSTDTC; a baseline dated before it is refused or held on
-        day 0, as [dates] baseline_before_reference says."""
-        rule = str(self.profile.section("dates").get("baseline_before_reference", "refuse"))
+        """Each kept record's study day from RFSTDTC; a baseline dated before it (screening) is held on
+        day 0 with a warning, or refused, as [qs] early_baseline says (ADaM's [bds] early_baseline)."""
+        rule = str(
+            self.profile.section("qs").get(
+                "early_baseline", self.profile.section("dates").get("baseline_before_reference", "day0")
+            )
+        )
+        if rule not in ("day0", "refuse"):
+            self._error("sdtm:profile", self.profile.path.name, '[qs] early_baseline must be "day0" or "refuse"')
+            rule = "refuse"
         self.con.execute(
             f"CREATE OR REPLACE TABLE sdtm_qsr AS SELECT q.*, date_diff('day', {self._date('s.enrolled_on')}, "
             "q.on_date) AS day FROM sdtm_qsr AS q LEFT JOIN sdtm_subjects AS s ON s.patient_id = q.subject"
@@ -704,17 +837,23 @@ class SdtmMapper(Mapper):
             "step IS NULL AND on_date IS NULL",
         )
         early = "step IS NULL AND month = 0 AND day < 0"
+        reference = self._var("dm", "enrolled_on")
         if rule == "day0":
-            for file, n in self.con.execute(
-                f"SELECT _file, count(*) FROM sdtm_qsr WHERE {early} GROUP BY 1"
+            for file, n, subjects, shown in self.con.execute(
+                f"SELECT _file, count(*), count(DISTINCT subject), string_agg(DISTINCT subject, ', ' ORDER BY "
+                f"subject) FROM sdtm_qsr WHERE {early} GROUP BY 1 ORDER BY 1"
             ).fetchall():
                 self.issues.add(
-                    Issue.file_level(
+                    Issue(
                         WARNING,
                         "sdtm:baseline_day",
                         str(file),
-                        f"{n:,} baseline record(s) dated before RFSTDTC held on day 0 "
-                        '([dates] baseline_before_reference = "day0")',
+                        None,
+                        "",
+                        self.names["qs"].get("subject", ""),
+                        str(shown),
+                        f"{n:,} baseline record(s) of {subjects:,} subject(s) dated before the reference date "
+                        f'{reference} held on day 0 ([qs] early_baseline = "day0"; "refuse" makes each an error)',
                     )
                 )
             self.con.execute(f"UPDATE sdtm_qsr SET day = 0 WHERE {early}")
@@ -727,8 +866,8 @@ class SdtmMapper(Mapper):
                 "qs",
                 "date",
                 "CAST(on_date AS VARCHAR)",
-                "baseline record dated before the reference date RFSTDTC (a negative study day): set [dates] "
-                'baseline_before_reference = "day0" in a copy of the profile to hold it on day 0',
+                f"baseline record dated before the reference date {reference} (a negative study day): set [qs] "
+                'early_baseline = "day0" in a copy of the profile to hold it on day 0',
                 early,
             )
 
@@ -752,22 +891,26 @@ class SdtmMapper(Mapper):
             return
         self._check_dates("pr", "start_date")
         self.con.execute(
-            "CREATE OR REPLACE TABLE sdtm_prr AS SELECT *, CASE WHEN subject IN (SELECT patient_id FROM sdtm_left_out) "
-            "THEN 1 WHEN NOT list_contains($index, upper(term)) AND NOT list_contains($events, upper(term)) THEN 2 END "
-            "AS step, list_contains($index, upper(term)) AS is_index FROM sdtm_pr",
+            "CREATE OR REPLACE TABLE sdtm_prr AS SELECT p.*, CASE WHEN p.subject IN (SELECT patient_id FROM "
+            "sdtm_left_out) THEN 1 WHEN NOT list_contains($index, upper(p.term)) AND NOT list_contains($events, "
+            "upper(p.term)) THEN 2 WHEN NOT list_contains($index, upper(p.term)) AND "
+            f"{self._before_reference('p.start_date')} THEN 3 END AS step, list_contains($index, upper(p.term)) AS "
+            "is_index FROM sdtm_pr AS p LEFT JOIN sdtm_subjects AS s ON s.patient_id = p.subject",
             {"index": index_terms, "events": list(events)},
         )
+        self._pre_treatment("sdtm_prr", "pr")
         fields = {k: v.upper() for k, v in self._known("procedure", PROCEDURE_COLUMNS).items()}
+        self._supppr_links(list(fields.values()))
         b = Bind()
-        pivots = ", ".join(f"max(qval) FILTER (WHERE upper(qnam) = {b(q)}) AS {c}" for c, q in fields.items())
-        source = "sdtm_supppr" if supppr else "(SELECT NULL AS subject, NULL AS idvarval, NULL AS qnam, NULL AS qval)"
+        pivots = "".join(f", max(q.qval) FILTER (WHERE upper(q.qnam) = {b(q)}) AS {c}" for c, q in fields.items())
+        # The qualifiers of each index procedure: the SUPPPR records linked to it, and the subject's
+        # subject-level ones (IDVAR and IDVARVAL blank).
         self.con.execute(
-            f"CREATE OR REPLACE TABLE sdtm_prq AS SELECT subject, idvarval{', ' + pivots if pivots else ''} "
-            f"FROM {source} GROUP BY ALL",
+            f"CREATE OR REPLACE TABLE sdtm_prq AS SELECT p._file AS p_file, p._line AS p_line{pivots} FROM sdtm_prr "
+            "AS p JOIN sdtm_supppr_links AS q ON q.subject = p.subject AND (q.link IS NULL OR (q.p_file = p._file AND "
+            "q.p_line = p._line)) WHERE p.step IS NULL AND p.is_index GROUP BY ALL",
             b.params,
         )
-        if supppr:
-            self._supp_funnel("supppr", list(fields.values()), "[procedure]")
         b = Bind()
         flags = self._upper_values("flag")
         enrolled = self._date("s.enrolled_on")
@@ -779,17 +922,105 @@ class SdtmMapper(Mapper):
         }
         for column in fields:
             if column in ("technical_success", "below_inguinal_ligament"):
-                select[column] = self.mapped(f"upper(q.{column})", "flag", b, flags)
+                select[column] = self._map(f"q.{column}", "flag", b, flags)
             else:
                 select[column] = f"q.{column}"
         join = (
-            "LEFT JOIN sdtm_prq AS q ON q.subject = p.subject AND (q.idvarval IS NULL OR q.idvarval = p.sequence OR "
-            "try_cast(q.idvarval AS DOUBLE) = try_cast(p.sequence AS DOUBLE)) "
+            "LEFT JOIN sdtm_prq AS q ON q.p_file = p._file AND q.p_line = p._line "
             "LEFT JOIN sdtm_subjects AS s ON s.patient_id = p.subject"
         )
         self.create("procedures", select, f"FROM sdtm_prr AS p {join} WHERE p.step IS NULL AND p.is_index", b)
 
+    def _supppr_links(self, qnams: list[str]) -> None:
+        """sdtm_supppr_links: each SUPPPR record with the PR record it qualifies, by the standard link:
+        IDVAR names a PR variable (PRSEQ, PRSPID...) and IDVARVAL its value in that record; IDVARVAL
+        without IDVAR is read as a [pr] sequence; both blank, a subject-level qualifier (link NULL).
+        A record whose link finds no PR record is an error naming it; each record set aside is counted."""
+        sequence = self.names["pr"].get("sequence", "").upper()
+        link = (
+            "coalesce(nullif(upper(trim(CAST(q.idvar AS VARCHAR))), ''), CASE WHEN nullif(trim(CAST(q.idvarval AS "
+            "VARCHAR)), '') IS NOT NULL THEN nullif($sequence, '') END)"
+        )
+        self.con.execute(
+            f"CREATE OR REPLACE TABLE sdtm_supppr_named AS SELECT q.*, {link} AS link, trim(CAST(q.idvarval AS "
+            "VARCHAR)) AS key FROM sdtm_supppr AS q",
+            {"sequence": sequence},
+        )
+        variables = [str(v) for (v,) in self.con.execute(
+            "SELECT DISTINCT link FROM sdtm_supppr_named WHERE link IS NOT NULL ORDER BY 1"
+        ).fetchall()]  # fmt: skip
+        keys = ["SELECT NULL::VARCHAR AS subject, NULL::VARCHAR AS idvar, NULL::VARCHAR AS value, NULL AS _file, "
+                "NULL::BIGINT AS _line"]  # fmt: skip
+        subject = self.names["pr"].get("subject", "")
+        b = Bind()
+        for src in self.sources.get("pr", []):
+            for variable in variables:
+                if src.has(variable) and src.has(subject):
+                    keys.append(
+                        f"SELECT CAST({src.ref(subject)} AS VARCHAR), {b(variable)}, CAST({src.ref(variable)} AS "
+                        f"VARCHAR), _file, _line FROM {src.table}"
+                    )
+        self.con.execute(f"CREATE OR REPLACE TABLE sdtm_pr_keys AS {' UNION ALL '.join(keys)}", b.params)
+        self.con.execute(
+            "CREATE OR REPLACE TABLE sdtm_supppr_links AS SELECT q.*, k._file AS p_file, k._line AS p_line FROM "
+            "sdtm_supppr_named AS q LEFT JOIN sdtm_pr_keys AS k ON k.subject = q.subject AND k.idvar = q.link AND "
+            "(trim(k.value) = q.key OR try_cast(k.value AS DOUBLE) = try_cast(q.key AS DOUBLE))"
+        )
+        self.con.execute(
+            "CREATE OR REPLACE TABLE sdtm_supppr_steps AS SELECT q._file, q._line, q.subject, q.link, q.key, "
+            "CASE WHEN q.subject IN (SELECT patient_id FROM sdtm_left_out) THEN 1 WHEN NOT list_contains($qnams, "
+            "upper(q.qnam)) THEN 2 WHEN q.link IS NOT NULL AND q.p_file IS NULL THEN 3 WHEN q.link IS NOT NULL AND "
+            "NOT coalesce(p.is_index AND p.step IS NULL, false) THEN 4 END AS step FROM sdtm_supppr_links AS q "
+            "LEFT JOIN sdtm_prr AS p ON p._file = q.p_file AND p._line = q.p_line",
+            {"qnams": [q.upper() for q in qnams]},
+        )
+        pr = self.labels["pr"]
+        self._issues(
+            ERROR,
+            "sdtm:supp_link",
+            "sdtm_supppr_steps",
+            "subject",
+            "supppr",
+            "idvarval",
+            "link || ' = ' || key",
+            f"no {pr} record of this subject has this IDVAR variable and IDVARVAL value: the qualifier cannot be "
+            f"attached to its procedure (correct IDVAR/IDVARVAL in {self.labels['supppr']}, or leave both blank for "
+            "a qualifier of the subject's index procedure)",
+            "step = 3",
+        )
+        self._drop_steps(
+            "sdtm_supppr_steps",
+            [
+                ("subject left out of the population", False),
+                ("QNAM not mapped ([procedure])", False),
+                (f"no {pr} record with this IDVAR = IDVARVAL", True),
+                ("qualifies a procedure other than the index one", False),
+            ],
+        )
+
     # --- events: AE, PR, DS and DM ----------------------------------------------------------------
+
+    def _before_step(self) -> str:
+        return f"before the reference date ({self.names['dm'].get('enrolled_on', '')}): not treatment-emergent"
+
+    def _before_reference(self, start: str) -> str:
+        """An event dated before the subject's reference date (s.enrolled_on, RFSTDTC)."""
+        return f"coalesce({self._date(start)} < {self._date('s.enrolled_on')}, false)"
+
+    def _pre_treatment(self, table: str, role: str) -> None:
+        """A warning for each record of `table` set aside at step 3: it starts before the reference date."""
+        self._issues(
+            WARNING,
+            f"sdtm:{role}_before_reference",
+            table,
+            "subject || ' / ' || coalesce(term, '')",
+            role,
+            "start_date",
+            "start_date",
+            f"{self._var(role, 'start_date')} is before the reference date {self._var('dm', 'enrolled_on')}: a "
+            "pre-treatment event (medical history, not treatment-emergent), not imported",
+            "step = 3",
+        )
 
     def _events(self, ae: bool, pr: bool, ds: bool) -> None:
         b = Bind()
@@ -836,10 +1067,12 @@ class SdtmMapper(Mapper):
             self._check_dates("ae", "start_date")
             terms = self._upper_values("event_type")
             self.con.execute(
-                f"CREATE OR REPLACE TABLE sdtm_aer AS SELECT *, CASE WHEN {left_out} THEN 1 WHEN NOT "
-                "list_contains($terms, upper(term)) THEN 2 END AS step FROM sdtm_ae",
+                f"CREATE OR REPLACE TABLE sdtm_aer AS SELECT a.*, CASE WHEN a.{left_out} THEN 1 WHEN NOT "
+                f"list_contains($terms, upper(a.term)) THEN 2 WHEN {self._before_reference('a.start_date')} THEN 3 "
+                "END AS step FROM sdtm_ae AS a LEFT JOIN sdtm_subjects AS s ON s.patient_id = a.subject",
                 {"terms": list(terms)},
             )
+            self._pre_treatment("sdtm_aer", "ae")
             self._issues(
                 WARNING,
                 "sdtm:ae_term",
@@ -854,12 +1087,16 @@ class SdtmMapper(Mapper):
             )
             self._drop_steps(
                 "sdtm_aer",
-                [("subject left out of the population", False), ("term not in [values.event_type]", False)],
+                [
+                    ("subject left out of the population", False),
+                    ("term not in [values.event_type]", False),
+                    (self._before_step(), False),
+                ],
             )
             parts.append(
                 f"SELECT a.subject, date_diff('day', {enrolled}, {self._date('a.start_date')}), "
-                f"{self.mapped('upper(a.term)', 'event_type', b, terms)}, "
-                f"{self.mapped('upper(a.serious)', 'flag', b, flags)}, a._file, a._line, 1 FROM sdtm_aer AS a "
+                f"{self._map('a.term', 'event_type', b, terms)}, "
+                f"{self._map('a.serious', 'flag', b, flags)}, a._file, a._line, 1 FROM sdtm_aer AS a "
                 "LEFT JOIN sdtm_subjects AS s ON s.patient_id = a.subject WHERE a.step IS NULL"
             )
         if pr:
@@ -876,11 +1113,12 @@ class SdtmMapper(Mapper):
                 [
                     ("subject left out of the population", False),
                     ("procedure neither [pr] index_terms nor [values.pr_event]", False),
+                    (self._before_step(), False),
                 ],
             )
             parts.append(
                 f"SELECT p.subject, date_diff('day', {enrolled}, {self._date('p.start_date')}), "
-                f"{self.mapped('upper(p.term)', 'pr_event', b, events)}, {b(serious)}, p._file, p._line, 2 FROM "
+                f"{self._map('p.term', 'pr_event', b, events)}, {b(serious)}, p._file, p._line, 2 FROM "
                 "sdtm_prr AS p LEFT JOIN sdtm_subjects AS s ON s.patient_id = p.subject WHERE p.step IS NULL AND "
                 "NOT p.is_index"
             )
