@@ -806,7 +806,8 @@ class SdtmMapper(Mapper):
                 select[column] = self._map(picked, column, b)
             else:
                 select[column] = picked
-        select |= {"_file": "min(_file)", "_line": "min(_line)"}
+        # The records each visit joins, per file: the funnel counts records, not visits.
+        select |= {"_file": "min(_file)", "_line": "min(_line)", "_records": "histogram(_file)"}
         self.create("visits", select, "FROM sdtm_qsr WHERE step IS NULL", b, "GROUP BY subject, month")
 
     def _visit_days(self) -> None:
