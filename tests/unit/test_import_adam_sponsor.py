@@ -8,6 +8,7 @@ the fixture rows, never by the importer's code."""
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import tomllib
 from pathlib import Path
 
@@ -713,3 +714,38 @@ def test_a_bad_value_of_a_split_dataset_is_reported_at_its_own_file_and_record(s
     shown = issues[issues.column == "v_cramps"][["file", "line", "record", "column", "value"]]
     found = [tuple(r) for r in shown.itertuples(index=False)]
     assert found == [("adqsvil.xpt", int(bad[0]) + 1, f"{SUBJECTS[2][0]} / 6", "v_cramps", "7")]
+
+
+def test_an_adverse_event_before_the_reference_date_is_set_aside_as_pre_treatment(sponsor, tmp_path, monkeypatch):
+    """A deep vein thrombosis three days before randomisation (the qualifying event's extension, found
+    at screening) is not treatment-emergent: set aside with a warning naming subject and term, and a
+    funnel step; it was a contract error ("event_day >= 0") naming no subject (SDTM helper's note)."""
+    profile, sources = sponsor
+    early = ("VS301-001-002", "Deep vein thrombosis", -3, "N")
+    line = len(AE_ROWS) + 1  # the last record of the file
+    monkeypatch.setattr(sys.modules[__name__], "AE_ROWS", [*AE_ROWS, early])
+    adae = next(p for p in sources if p.name == "adae.xpt")
+    pyreadstat.write_xport(_adae(), str(adae), table_name="ADAE", file_format_version=5)
+    report = _run(profile, sources, tmp_path)
+    assert report.imported, report.text()
+    warned = report.issues[report.issues.rule == "adam:adae_before_reference"]
+    randdt = next(START + dt.timedelta(days=s[8]) for s in SUBJECTS if s[0] == early[0])
+    assert [
+        tuple(r) for r in warned[["file", "line", "record", "column", "value", "message"]].itertuples(index=False)
+    ] == [
+        (
+            "adae.xpt",
+            line,
+            "VS301-001-002 / Deep vein thrombosis",
+            "ASTDT",
+            str(randdt - dt.timedelta(days=3)),
+            "ASTDT is before the reference date RANDDT: a pre-treatment event (medical history, not "
+            "treatment-emergent), not imported",
+        )
+    ]
+    steps = [(f.step, f.records) for f in report.funnel if f.file == "adae.xpt"]
+    assert ("before the reference date (RANDDT): not treatment-emergent", 1) in steps
+    con = duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True)
+    days = con.execute("SELECT event_day FROM events WHERE patient_id = 'VS301-001-002' ORDER BY 1").fetchall()
+    con.close()
+    assert all(d >= 0 for (d,) in days)

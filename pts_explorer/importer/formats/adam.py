@@ -459,6 +459,7 @@ class AdamMapper(Mapper):
         study_day = f"try_cast({_ref(src, 'ASTDY')} AS DOUBLE)"  # when the date is absent: day 1 is day 0
         event_day = f"coalesce({day_between(enrolled, start)}, CASE WHEN {study_day} >= 1 THEN {study_day} - 1 "
         event_day += f"ELSE {study_day} END)"
+        self._pre_treatment(adsl, src, keys, event_day, terms, label)
         serious = "'false'"
         if keys.get("serious"):
             serious = self.mapped(
@@ -468,7 +469,42 @@ class AdamMapper(Mapper):
             f"SELECT {subject} AS patient_id, {event_day} AS event_day, "
             f"{self.mapped(f'upper({term})', values, b, terms)} AS event_type, {serious} AS serious, "
             f"{src.table}._file, {src.table}._line FROM {src.table} JOIN {adsl.table} "
-            f"ON {self.adsl(adsl, 'patient_id')} = {subject} WHERE list_contains({b(list(terms))}, upper({term}))"
+            f"ON {self.adsl(adsl, 'patient_id')} = {subject} WHERE list_contains({b(list(terms))}, upper({term})) "
+            f"AND coalesce(({event_day}) >= 0, true)"
+        )
+
+    def _pre_treatment(
+        self, adsl: Staged, src: Staged, keys: dict[str, str], event_day: str, terms: dict[str, str], label: str
+    ) -> None:
+        """An event that starts before the reference date ([adsl] enrolled_on) is not treatment-emergent
+        (medical history, a screening finding): set aside, each a warning naming subject and term, and
+        a funnel step, not a contract error without a subject."""
+        subject, term = _ref(src, "USUBJID"), _ref(src, keys.get("term"))
+        before = (
+            f"SELECT {src.table}._file AS _file, {src.table}._line AS _line, {subject} AS subject, {term} AS term, "
+            f"CAST({_ref(src, keys.get('start_date'))} AS VARCHAR) AS start FROM {src.table} JOIN {adsl.table} "
+            f"ON {self.adsl(adsl, 'patient_id')} = {subject} WHERE list_contains($terms, upper({term})) "
+            f"AND ({event_day}) < 0"
+        )
+        reference = self.profile.variable("adsl", "enrolled_on") or "[adsl] enrolled_on"
+        self.con.execute(
+            f"INSERT INTO issues SELECT 'warning', $rule, _file, _line, subject || ' / ' || coalesce(term, ''), "
+            f"$column, start, $message FROM ({before})",
+            {
+                "terms": list(terms),
+                "rule": f"adam:{label.lower()}_before_reference",
+                "column": keys.get("start_date", ""),
+                "message": f"{keys.get('start_date', '')} is before the reference date {reference}: a pre-treatment "
+                "event (medical history, not treatment-emergent), not imported",
+            },
+        )
+        self.funnel.drop_where(
+            f"({before})",
+            "_file",
+            f"before the reference date ({reference}): not treatment-emergent",
+            "TRUE",
+            {"terms": list(terms)},
+            loss=False,
         )
 
     def _adtte(self, adtte: Staged) -> None:
