@@ -88,6 +88,7 @@ ui.chart(
     charts.trajectory_figure(table, outcome, change=False),
     "candidate_chart",
     display.summary_trajectory(table, outcome),
+    patients=ui.arm_ranges(table.groupby(["arm", "visit_month"], as_index=False).n.sum(), "visit"),
 )
 st.caption(f"Villalta total of the matched patients at each visit, {trajectories.CI_METHOD}.")
 # Where the matched patients come from and what the match could not honour: under the chart, which

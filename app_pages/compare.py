@@ -346,6 +346,10 @@ ui.chart(
     ),
     "compare_km",
     display.summary_curves(marks, labels),
+    patients=", ".join(  # stented patients with a successful procedure, per cohort: not the cohorts' arms
+        f"{shield.count(int(km.n[km.group_value == side].sum()))} {labels[side]}" for side in ("A", "B")
+    )
+    + ", stented",
 )
 stented_in_both = int(sizes.loc[sizes.arm == "stent", "in_both"].sum())
 if counted and stented_in_both:

@@ -57,7 +57,13 @@ ui.analysis_set(
 label = responders.DESCRIPTIONS[definition].replace("the threshold", f"{threshold} points")
 shield = ui.protection()
 shares = display.protect_shares(responders.proportions(agg, definition, imputation), shield)
-ui.chart(charts.responder_figure(shares, label), "responder_chart", display.summary_shares(shares))
+denominators = agg.assign(n=agg.n_due if imputation == "nri" else agg.n)  # each bar's patients
+ui.chart(
+    charts.responder_figure(shares, label),
+    "responder_chart",
+    display.summary_shares(shares),
+    patients=ui.arm_ranges(denominators, "visit"),
+)
 if imputation == "nri":
     st.caption(responders.NRI_ESTIMATES)
 
@@ -90,6 +96,7 @@ else:
         charts.band_shift_figure(shift, month, shield.label),
         "band_shift",
         "Heat map per arm: baseline band (rows) against the band at the visit (columns), % of each row.",
+        patients=shift.groupby("arm").n.sum(),  # seen at baseline and at the month, whatever the imputation
     )
     st.caption(
         "Each row is a baseline band: the share (and number) of its patients in each band at the visit. "

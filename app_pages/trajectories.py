@@ -1,5 +1,6 @@
 """Trajectories: how each outcome evolves by arm over the visits, with 95% CIs."""
 
+import pandas as pd
 import streamlit as st
 
 from pts_explorer import charts, config, display, glossary, reproduce, settings, ui, vocab
@@ -56,10 +57,12 @@ if sample is not None and shield.active:  # no individual lines from a group of 
     largest = table.groupby(["study_group", "arm"]).n.max()
     groups = zip(sample.study_group, sample.arm, strict=True)
     sample = sample[[not shield.small(largest.get(group, 0)) for group in groups]]
+per_visit = table.groupby(["arm", "visit_month"], as_index=False).n.sum()  # the patients at each point
 ui.chart(
     charts.trajectory_figure(table, outcome, change, sample),
     "trajectory_chart",
     display.summary_trajectory(table, outcome, change),
+    patients=ui.arm_ranges(per_visit, "visit"),
 )
 
 what = "Change from baseline" if change else "Measured"
@@ -79,7 +82,17 @@ else:
         diff.ci_low, "Welch 95% CI"
     )
     figure = charts.arm_difference_figure(diff, "diff", outcome, title)
-    ui.chart(figure, "difference_chart", display.summary_differences(diff, "diff", outcome))
+    compared = (
+        pd.concat([diff.assign(arm=arm, n=diff[f"n_{arm}"]) for arm in ("stent", "medical")])
+        .groupby(["arm", "visit_month"], as_index=False)
+        .n.sum()
+    )
+    ui.chart(
+        figure,
+        "difference_chart",
+        display.summary_differences(diff, "diff", outcome),
+        patients=ui.arm_ranges(compared, "visit"),
+    )
     ui.table(display.difference_table(diff, outcome, by_study), key="difference_table", note=ui.dash_note(shield))
     st.caption(
         f"Stent minus medical; {trajectories.DIFF_METHOD}. Patients with a baseline value and "
@@ -100,6 +113,7 @@ ui.chart(
     charts.band_figure(trajectories.band_shares(bands, hidden_bands, shield.label)),
     "band_chart",
     "Stacked bars: the share of visits in each PTS band, per arm and visit month.",
+    patients=ui.arm_ranges(bands.groupby(["arm", "visit_month"], as_index=False).n.sum(), "visit"),
 )
 st.caption("Share of attended visits in each Villalta band; an open ulcer makes the band severe.")
 ui.how_computed(

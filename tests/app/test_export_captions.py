@@ -243,3 +243,33 @@ def test_the_safety_curves_image_after_30_days_states_the_patients_followed_past
         f"n = {arms} · pooled randomized and observational, not a randomized comparison · synthetic demo data, "
         f"not real patients · {dataset}"
     )
+
+
+def test_the_trajectory_image_states_each_visits_patients(app_on, demo_db):
+    """Trajectories' mean curves have other patients at each visit (the trial's months 1 and 3, the
+    registry's to month 120): the caption gives the range per arm, not the cohort (#22 item 12)."""
+    at = _prepared(app_on, demo_db, "trajectories")
+    rows = _query(
+        demo_db,
+        f"SELECT p.arm, v.visit_month, count(v.villalta_total) FROM patients p JOIN ({SCHEDULED}) v "
+        "ON v.patient_id = p.patient_id GROUP BY ALL",
+    )
+    per_visit: dict[str, list[int]] = {}
+    for arm, _month, n in rows:
+        per_visit.setdefault(arm, []).append(n)
+    cohort, dataset = _per_arm(demo_db, "TRUE")
+    arms = _arms_words(per_visit, "visit")
+    assert arms != cohort
+    page = at.session_state["_export_page"]
+    (chart,) = [c for c in page.charts if c.key == "trajectory_chart"]
+    root = ElementTree.fromstring(exports.chart_image(chart.figure, "svg", exports.caption(page, chart)))
+    texts = [t for t in root.iter(f"{SVG}text") if t.get("class") == "annotation-text"]
+    (lines,) = [
+        lines
+        for t in texts
+        if (lines := [s.text or "" for s in t.iter(f"{SVG}tspan")])[:1] == ["Trajectories · All patients"]
+    ]
+    assert " ".join(lines[1:]) == (  # a long line is wrapped at a space
+        f"n = {arms} · one panel per study, randomized and observational · synthetic demo data, not real patients "
+        f"· {dataset}"
+    )
