@@ -183,8 +183,16 @@ if result is None:
 else:
     ui.table(display.hazard_table(result.hazard_ratios, labels, result.reference), title="Hazard ratio (Cox)")
     kind = "Cause-specific hazards (deaths censored) of a " if competing_risk else ""
+    term_names = {**vocab.SURVIVAL_GROUPINGS, **vocab.COX_ADJUSTMENTS}
+    model = " + ".join(  # the model's terms as the page names them (not the columns' names)
+        f"{term_names.get(t, t).lower()} (reference: "
+        f"{shown(str(ref), escape.markdown) if t == group else escape.markdown(str(ref))})"
+        if (ref := result.design.references.get(t)) is not None
+        else term_names.get(t, t).lower()
+        for t in result.design.coefficients
+    )
     ui.note(
-        f"{kind}{survival.COX_METHOD}; model `{result.formula}`. PH check p: {ph_test.PH_METHOD}, one test per "
+        f"{kind}{survival.COX_METHOD}; model: {model}. PH check p: {ph_test.PH_METHOD}, one test per "
         "coefficient; a small p suggests the hazard ratio changes over time, so read it as an average."
     )
     designs = ui.query("studies").set_index("study_id").design
@@ -202,7 +210,6 @@ else:
             st.warning,
             icon=":material/visibility:",
         )
-    term_names = {**vocab.SURVIVAL_GROUPINGS, **vocab.COX_ADJUSTMENTS}
     ui.table(display.ph_term_table(result.ph_tests, term_names), title="Proportional hazards check, per term")
     note = display.multiplicity_note(
         overall, len(groups), shown(result.reference, escape.markdown), len(result.ph_tests)

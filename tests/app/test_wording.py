@@ -164,3 +164,27 @@ def test_trajectories_in_change_says_the_summary_is_a_change_from_baseline(app_o
     from pts_explorer.escape import html_in_markdown
 
     assert shown[0] == f'<p class="sr-only">Chart: {html_in_markdown(title)}. {html_in_markdown(summary)}</p>'
+
+
+def test_the_cox_caption_names_the_models_terms_as_the_page_does(app_on, demo_db):
+    """The caption printed the model's column names (`stenosis_grade (vs <50%) + sex (vs female)`);
+    it names each term as the page's controls do, with its reference level (#22 outside review)."""
+    from pts_explorer.analytics import ph_test, survival
+
+    at = _open(
+        app_on,
+        demo_db,
+        "durability",
+        {"endpoint": "primary_patency", "group": "stenosis_grade", "cox_adjust": ["sex", "age_years"]},
+    )
+    con = duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG)
+    (first_grade,) = con.execute("SELECT min(stenosis_pct) FROM patients").fetchone()
+    con.close()
+    assert first_grade < 50  # the lowest grade, the reference, is present
+    caption = (
+        f"{survival.COX_METHOD}; model: stenosis grade (reference: <50%) + age + sex (reference: female). PH check "
+        f"p: {ph_test.PH_METHOD}, one test per coefficient; a small p suggests the hazard ratio changes over time, "
+        "so read it as an average."
+    )
+    (shown,) = [c for c in _captions(at) if "model:" in c]
+    assert shown == caption
