@@ -582,25 +582,31 @@ class RedcapMapper(Mapper):
                 f"FROM {rows} WHERE {where} AND {d.unmapped}",
                 b,
             )
-            if required and table in ("patients", "visits"):
-                self._most_unmapped(table, d, where, b, rows, key)
+            if table in ("patients", "visits", "procedures"):
+                self._most_unmapped(table, d, where, b, rows, key, required)
 
-    def _most_unmapped(self, table: str, d: Decoded, where: str, b: Bind, rows: str, key: str) -> None:
+    def _most_unmapped(
+        self, table: str, d: Decoded, where: str, b: Bind, rows: str, key: str, required: bool = True
+    ) -> None:
         """Choices with no contract value in most rows are a value map that is missing, not "Other":
-        refused, rather than an import that leaves out most patients or visits."""
+        refused, rather than an import that leaves out most patients or visits, or (an optional
+        column) empties the column. An optional column counts the rows that hold a value."""
+        held = "true" if required else f"({d.expr} IS NOT NULL OR {d.unmapped})"
         sql = (
-            f"SELECT count(*), count(*) FILTER (WHERE {d.unmapped}), string_agg(DISTINCT CASE WHEN {d.unmapped} "
-            f"THEN {d.shown} || coalesce(' (' || {d.label} || ')', '') END, ', ' ORDER BY CASE WHEN {d.unmapped} "
-            f"THEN {d.shown} || coalesce(' (' || {d.label} || ')', '') END) FROM {rows} WHERE {where}"
+            f"SELECT count(*) FILTER (WHERE {held}), count(*) FILTER (WHERE {d.unmapped}), string_agg(DISTINCT "
+            f"CASE WHEN {d.unmapped} THEN {d.shown} || coalesce(' (' || {d.label} || ')', '') END, ', ' ORDER BY "
+            f"CASE WHEN {d.unmapped} THEN {d.shown} || coalesce(' (' || {d.label} || ')', '') END) FROM {rows} "
+            f"WHERE {where}"
         )
         total, hit, shown = self.con.execute(sql, _used(b, sql).params).fetchone() or (0, 0, "")
         if hit and 2 * hit > total:
+            what = {"patients": "records", "visits": "visits", "procedures": "procedures"}[table]
+            leave = "" if required else f", or leave the optional field out ([fields] {d.column} = \"\")"
             self._refuse(
                 "redcap:unmapped",
                 self.export_file,
-                f"{hit:,} of {total:,} {'records' if table == 'patients' else 'visits'} hold choices of {d.field!r} "
-                f"with no value in {table}.{d.column} ({shown}): map them in {key} of a copy of the profile "
-                f"(each to {_hint(table, d.column)})",
+                f"{hit:,} of {total:,} {what} hold choices of {d.field!r} with no value in {table}.{d.column} "
+                f"({shown}): map them in {key} of a copy of the profile (each to {_hint(table, d.column)}){leave}",
             )
 
     def _run(self, sql: str, b: Bind) -> None:
