@@ -880,8 +880,8 @@ def test_a_dictionary_exported_through_the_api_imports_the_same(tmp_path, funnel
 
 
 def test_fields_the_export_lacks_are_refused_by_key_the_optional_ones_marked(tmp_path, funnel):
-    """A profile naming fields the project does not have: each is named with its key, the optional
-    ones marked as such (their keys can be left out)."""
+    """A profile naming fields the project does not have: each is named with its key; a missing
+    optional one is a warning of its own (imported without it), not part of the refusal."""
     profile = HEAD.format(name="classic") + BY_MONTH_FIELD + CLASSIC_FIELDS
     profile = profile.replace('age_years = "age"', 'age_years = "age_years"')
     profile = profile.replace('vcss = "vcss"\n', 'vcss = "vcss"\nveines_qol = "veines_qol"\n')
@@ -894,10 +894,15 @@ def test_fields_the_export_lacks_are_refused_by_key_the_optional_ones_marked(tmp
             "columns:classic_export",
             "classic_export.csv",
             "the export lacks column(s) 'age_years' ([fields] age_years); 'segments' ([fields] obstruction_site); "
-            "and optional column(s) 'veines_qol' ([fields] veines_qol): leave their keys out if the project has no "
-            "such field; the profile maps them: set each key to the field's name in a copy of profile 'classic', or "
-            "export the field",
+            "the profile maps them: set each key to the field's name in a copy of profile 'classic', or export the "
+            "field",
         )
+    ]
+    warnings = report.issues[(report.issues.severity == "warning") & (report.issues.rule == "columns:classic_export")]
+    assert list(warnings.message) == [
+        "the export lacks optional column(s) 'veines_qol' ([fields] veines_qol): imported without them (left "
+        "empty); set each key to the field's name in a copy of profile 'classic', or to \"\" if the project has "
+        "no such field"
     ]
 
 

@@ -84,6 +84,39 @@ OPTIONAL_KEYS = {
     "center_id",
     "arm",
 }
+# Keys of [fields] and [adverse_events] that name a date field (the contract holds days after enrolment).
+DATE_KEYS = ("last_contact_date", "death_date", "procedure_date", "visit_date", "event_date")
+
+
+def optional_keys(profile: Profile, columns: list[str]) -> set[str]:
+    """The [fields] keys a project may leave out, given the export's columns: OPTIONAL_KEYS, the
+    arm only when [arms] gives it, the centre only when [study] center_id or data access groups do.
+    The importer (a missing optional field is a warning) and the mapping assistant both use it."""
+    out = OPTIONAL_KEYS - {"arm", "center_id"}
+    if profile.section("arms"):
+        out |= {"arm"}
+    if profile.section("study").get("center_id") or "redcap_data_access_group" in {c.lower() for c in columns}:
+        out |= {"center_id"}
+    return out
+
+
+def assistant_columns(source_columns: dict[str, list[str]]) -> dict[str, list[str]]:
+    """What the mapping assistant offers as a project's fields, per file: the export's columns with
+    a checkbox's field___code columns as its one field, without REDCap's own columns (redcap_...,
+    a form's <form>_complete status); the data dictionary's header is no field."""
+    out: dict[str, list[str]] = {}
+    for file, columns in source_columns.items():
+        if columns and columns[0].lstrip("\ufeff") in DICTIONARY_COLUMNS["name"]:
+            continue
+        fields = [re.sub(r"___[A-Za-z0-9_]+$", "", c) for c in columns]
+        out[file] = list(
+            dict.fromkeys(
+                c for c in fields if not c.lower().startswith("redcap_") and not c.lower().endswith("_complete")
+            )
+        )
+    return out
+
+
 PROCEDURE_COLUMNS = ("technical_success", "stents_placed", "max_stent_diameter_mm", "below_inguinal_ligament")
 WHAT_IS_SKIPPED = {
     "patients": "patient not imported (nor any of its rows)",
@@ -243,6 +276,7 @@ class RedcapMapper(Mapper):
                 wanted |= {f"[adverse_events] {k}": v for k, v in ae.items()}
         missing: list[str] = []
         optional: list[str] = []
+        may_lack = optional_keys(self.profile, export.columns)
         for key, field in wanted.items():
             found = [field + "___<code>"] if self.kinds.get(field.lower()) == "checkbox" else [field]
             if found != [field]:
@@ -250,25 +284,36 @@ class RedcapMapper(Mapper):
             gone = [c for c in found if not export.has(c)]
             if gone:
                 shown = f"{', '.join(gone)} (checkbox {field!r}, {key})" if found != [field] else f"{field!r} ({key})"
-                (optional if key.split()[-1] in OPTIONAL_KEYS else missing).append(shown)
-        if missing or optional:
-            parts = [f"the export lacks column(s) {'; '.join(missing)}"] if missing else []
-            if optional:
-                parts.append(
-                    f"{'and ' if missing else 'the export lacks '}optional column(s) {'; '.join(optional)}: leave "
-                    "their keys out if the project has no such field"
-                )
+                section, name = key[1:].split("] ")
+                if section == "fields" and name in may_lack:
+                    optional.append(shown)
+                    fields[name] = None  # imported without it: its contract column stays empty
+                else:
+                    missing.append(shown)
+        if missing:
             self.issues.add(
                 Issue.file_level(
                     ERROR,
                     f"columns:{export.name}",
                     export.file,
-                    f"{'; '.join(parts)}; the profile maps them: set each key to the field's name in a copy of "
-                    f"profile {self.profile.name!r}, or export the field",
+                    f"the export lacks column(s) {'; '.join(missing)}; the profile maps them: set each key to the "
+                    f"field's name in a copy of profile {self.profile.name!r}, or export the field",
                     1,
                 )
             )
-        return not (missing or optional)
+        if optional:
+            self.issues.add(
+                Issue.file_level(
+                    WARNING,
+                    f"columns:{export.name}",
+                    export.file,
+                    f"the export lacks optional column(s) {'; '.join(optional)}: imported without them (left empty); "
+                    f'set each key to the field\'s name in a copy of profile {self.profile.name!r}, or to "" if the '
+                    "project has no such field",
+                    1,
+                )
+            )
+        return not missing
 
     def _check_raw(self, export: Staged, record_id: str, variables: list[str | None]) -> None:
         """A label export where raw codes were expected: decoding would turn every value into an error."""
@@ -374,7 +419,7 @@ class RedcapMapper(Mapper):
         if not unmapped:
             return Decoded(column, field, expr)
         any_unmapped = " OR ".join(ticked[c] for c in unmapped)
-        shown = "CASE " + " ".join(f"WHEN {ticked[c]} THEN {b(_checkbox_column(field, c))}" for c in unmapped) + " END"
+        shown = "CASE " + " ".join(f"WHEN {ticked[c]} THEN {b(c)}" for c in unmapped) + " END"  # the code: a map key
         label = "CASE " + " ".join(f"WHEN {ticked[c]} THEN {b(codes[c])}" for c in unmapped) + " END"
         return Decoded(column, field, expr, f"coalesce({expr} IS NULL AND ({any_unmapped}), false)", shown, label)
 
@@ -601,7 +646,7 @@ class RedcapMapper(Mapper):
         total, hit, shown = self.con.execute(sql, _used(b, sql).params).fetchone() or (0, 0, "")
         if hit and 2 * hit > total:
             what = {"patients": "records", "visits": "visits", "procedures": "procedures"}[table]
-            leave = "" if required else f", or leave the optional field out ([fields] {d.column} = \"\")"
+            leave = "" if required else f', or leave the optional field out ([fields] {d.column} = "")'
             self._refuse(
                 "redcap:unmapped",
                 self.export_file,
