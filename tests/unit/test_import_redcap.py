@@ -910,7 +910,9 @@ def test_a_value_map_left_out_is_refused_not_an_import_without_patients(tmp_path
     """Without [values.sex] no sex code has a contract value: that is a missing map, not "Other";
     skipping every patient would import nothing, so the import is refused naming the key."""
     profile = (HEAD.format(name="classic") + BY_MONTH_FIELD + CLASSIC_FIELDS).replace('0 = "female"\n1 = "male"\n', "")
-    files = {"classic_export.csv": CLASSIC_EXPORT, "classic_dictionary.csv": CLASSIC_DICTIONARY}
+    # Labels that are no contract term (a label "Female" is the term female but for case).
+    dictionary = CLASSIC_DICTIONARY.replace('"0, Female | 1, Male"', '"0, Woman | 1, Man"')
+    files = {"classic_export.csv": CLASSIC_EXPORT, "classic_dictionary.csv": dictionary}
     report, _ = _import(tmp_path, profile, files)
     assert not report.imported
     records = [r for r in _csv(CLASSIC_EXPORT) if not r["redcap_repeat_instrument"]]
@@ -919,7 +921,7 @@ def test_a_value_map_left_out_is_refused_not_an_import_without_patients(tmp_path
             "redcap:unmapped",
             "classic_export.csv",
             f"{len(records)} of {len(records)} records hold choices of 'sex' with no value in patients.sex "
-            "(0 (Female), 1 (Male)): map them in [values.sex] of a copy of the profile (each to one of female, male)",
+            "(0 (Woman), 1 (Man)): map them in [values.sex] of a copy of the profile (each to one of female, male)",
         )
     ]
 

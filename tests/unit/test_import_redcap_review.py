@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import re
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -135,10 +136,8 @@ def test_v4_project_the_assistant_offers_every_field_and_a_missing_optional_one_
     assert sorted(got) == kept
 
 
-def test_a_missing_optional_field_imports_with_a_warning_not_an_error(tmp_path):
-    """Finding 3: after the assistant's round the only problem was an optional field the project
-    does not have (death_date): that is a warning naming the key, and the import goes ahead."""
-    files = ("v4_records_raw.csv", "v4_dictionary.csv")
+def _v4_profile(tmp_path: Path) -> Path:
+    """The built-in profile with the v4 project's field names (as the assistant's choices write it)."""
     text = (HERE.parent.parent.parent / "pts_explorer/importer/formats/redcap.toml").read_text(encoding="utf-8")
     for old, new in (
         ('"enroll_date"', '"enrol_date"'),
@@ -169,7 +168,14 @@ def test_a_missing_optional_field_imports_with_a_warning_not_an_error(tmp_path):
     for key in ("veines_qol", "veines_sym", "pain_vas", "calf_circumference_cm", "daily_steps"):
         text = re.sub(rf'^{key} = ".*"$', f'{key} = ""', text, flags=re.M)
     (tmp_path / "v4.toml").write_text(text, encoding="utf-8")
-    report, _ = _import(tmp_path, tmp_path / "v4.toml", *files)
+    return tmp_path / "v4.toml"
+
+
+def test_a_missing_optional_field_imports_with_a_warning_not_an_error(tmp_path):
+    """Finding 3: after the assistant's round the only problem was an optional field the project
+    does not have (death_date): that is a warning naming the key, and the import goes ahead."""
+    files = ("v4_records_raw.csv", "v4_dictionary.csv")
+    report, _ = _import(tmp_path, _v4_profile(tmp_path), *files)
     assert _errors(report) == []
     warnings = report.issues[report.issues.rule == "columns:v4_records_raw"]
     assert [(r.severity, r.message) for r in warnings.itertuples()] == [
@@ -248,3 +254,26 @@ def test_a_refusal_for_choices_without_a_value_gets_value_choices_and_imports(tm
     got = con.execute("SELECT patient_id, arm FROM patients ORDER BY patient_id").fetchall()
     con.close()
     assert sorted(got) == want
+
+
+def test_a_death_adverse_event_labelled_death_is_the_contracts_death_event(tmp_path):
+    """Finding 9: the AE choice "8, Death" has no entry in [values.event_type]; its label is the
+    contract's `death` term but for case, so it is a death event (it was dropped with a warning)."""
+    report, out = _import(tmp_path, _v4_profile(tmp_path), "v4_records_raw.csv", "v4_dictionary.csv", check=False)
+    assert report.imported, report.text()
+    export = _rows("v4_records_raw.csv")
+    records = [r for r in export if r["redcap_event_name"] == "baseline_arm_1" and not r["redcap_repeat_instrument"]]
+    enrolled = {r["record_id"]: r["enrol_date"] for r in records}
+    kept = {r["record_id"] for r in records if r["treatment"] != "3"}
+    codes = _choices("v4_dictionary.csv", "ae_type")
+    death = next(c for c, label in codes.items() if label == "Death")
+    want = sorted(
+        (r["record_id"], (date.fromisoformat(r["ae_date"]) - date.fromisoformat(enrolled[r["record_id"]])).days)
+        for r in export
+        if r["redcap_repeat_instrument"] == "adverse_events" and r["ae_type"] == death and r["record_id"] in kept
+    )
+    assert want
+    con = duckdb.connect(str(out), read_only=True)
+    got = con.execute("SELECT patient_id, event_day FROM events WHERE event_type = 'death' ORDER BY ALL").fetchall()
+    con.close()
+    assert got == want

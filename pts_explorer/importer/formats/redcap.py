@@ -377,7 +377,7 @@ class RedcapMapper(Mapper):
         elif family in ("integer", "number"):
             value = code
         else:
-            value = label
+            value = _term(table, column, label)
         if not value:
             return None
         if family == "boolean":
@@ -854,6 +854,13 @@ def _vocabulary(table: str, column: str) -> list[str] | None:
         if t == table and c == column and " IN (" in expression:
             return re.findall(r"'([^']*)'", expression)
     return None
+
+
+def _term(table: str, column: str, label: str) -> str:
+    """A choice's label as the contract's term when it is one but for case, spaces and hyphens
+    ("Death" -> death, "Major bleeding" -> major_bleeding); otherwise the label itself."""
+    spelled = re.sub(r"[\s-]+", "_", label.strip().lower())
+    return spelled if spelled in (_vocabulary(table, column) or ()) else label
 
 
 def _hint(table: str, column: str) -> str:
