@@ -180,7 +180,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str) -> None:
             labels = row.labels or ("",) * len(row.values)
             for i, (value, label) in enumerate(zip(row.values[:MAX_VALUES], labels, strict=False)):
                 pick = cols[i % 3].selectbox(
-                    escape.markdown(f"{value} ({label})" if label else value),
+                    f"{escape.markdown(value)} ({escape.markdown(label)})" if label else escape.markdown(value),
                     [UNMAPPED, *row.vocabulary],
                     key=f"assist_value_{row.column}_{i}",
                 )

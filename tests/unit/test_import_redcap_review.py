@@ -216,8 +216,8 @@ def test_a_refusal_for_choices_without_a_value_gets_value_choices_and_imports(tm
     """Finding 5: "16 of 16 records hold choices of 'treatment' with no value in patients.arm" is
     refused; the assistant offers each treatment code with its label beside the arm vocabulary;
     with 1 -> stent, 2 -> medical and 3 (Other) skipped, the files import: the arms are the codes'
-    and the Other patient is left out (the IVC checkbox choice, mapped too, keeps its patient; the
-    stockings choices of the next refusal are offered and mapped the same way)."""
+    and the Other patient is left out (the stockings choices of the next refusal are offered and
+    mapped the same way)."""
     mine = HERE / "redcap-mine.toml"
     report, _ = _import(tmp_path, mine, "records_raw_v2.csv", "dictionary.csv")
     assert [m for _, _, m in _errors(report)][0].startswith("16 of 16 records hold choices of 'treatment'")
@@ -228,9 +228,8 @@ def test_a_refusal_for_choices_without_a_value_gets_value_choices_and_imports(tm
         tuple(labels[c] for c in sorted(labels)),
         ("stent", "medical"),
     )
-    segments = _choices("dictionary.csv", "segment")
-    assert (rows["obstruction_site"].values, rows["obstruction_site"].labels) == (("1",), (segments["1"],))
-    values = {"arm": {"1": "stent", "2": "medical"}, "obstruction_site": {"1": "ivc"}}
+    assert sorted(rows) == ["arm"]  # the checkbox choice "1, IVC" is the term ivc but for case
+    values = {"arm": {"1": "stent", "2": "medical"}}
     profile = _assist(str(mine), report, {}, values, tmp_path)
     report, _ = _import(tmp_path, profile, "records_raw_v2.csv", "dictionary.csv")
     # The next refusal (finding 2, the stockings labels): its choices offered the same way.
@@ -277,3 +276,50 @@ def test_a_death_adverse_event_labelled_death_is_the_contracts_death_event(tmp_p
     got = con.execute("SELECT patient_id, event_day FROM events WHERE event_type = 'death' ORDER BY ALL").fetchall()
     con.close()
     assert got == want
+
+
+def _stockings_mapped(tmp_path: Path, events: str = "") -> Path:
+    """The reviewer's redcap-values profile with the stockings labels mapped (and `events` added)."""
+    text = (HERE / "redcap-values.toml").read_text(encoding="utf-8")
+    text = text.replace('None = "none"\nIntermittent = "intermittent"\nDaily = "daily"\n', "")
+    text = text.replace(
+        "[values.compression_use]\n", '[values.compression_use]\n0 = "none"\n1 = "intermittent"\n2 = "daily"\n'
+    )
+    text = text.replace("month_12_arm_1 = 12\n", f"month_12_arm_1 = 12\n{events}")
+    (tmp_path / "values.toml").write_text(text, encoding="utf-8")
+    return tmp_path / "values.toml"
+
+
+def test_a_follow_up_form_on_its_own_event_gives_the_last_contact_once_per_patient(tmp_path):
+    """Finding 8: the last contact date is on a follow-up form at event end_of_study_arm_1, which
+    [events] does not map. It is read from that event (it was "patients.last_contact_day is empty
+    in every row"), each record one patient; mapping that event to 0 as well is refused naming
+    the events (it made every patient twice: 181 errors)."""
+    export = _rows("records_raw.csv")
+    report, out = _import(tmp_path, _stockings_mapped(tmp_path), "records_raw.csv", "dictionary.csv", check=False)
+    assert report.imported, report.text()
+    plain = [r for r in export if not r["redcap_repeat_instrument"]]
+    enrolled = {r["record_id"]: r for r in plain if r["redcap_event_name"] == "enrolment_arm_1"}
+    last = {r["record_id"]: r["fu_last_date"] for r in plain if r["redcap_event_name"] == "end_of_study_arm_1"}
+    want = sorted(
+        (rid, (date.fromisoformat(last[rid]) - date.fromisoformat(r["enrol_date"])).days)
+        for rid, r in enrolled.items()
+        if r["treatment"] != "3"
+    )
+    con = duckdb.connect(str(out), read_only=True)
+    got = con.execute("SELECT patient_id, last_contact_day FROM patients ORDER BY ALL").fetchall()
+    con.close()
+    assert sorted(got) == want
+
+    profile = _stockings_mapped(tmp_path, "end_of_study_arm_1 = 0\n")
+    report, _ = _import(tmp_path, profile, "records_raw.csv", "dictionary.csv")
+    assert _errors(report) == [
+        (
+            "redcap:events",
+            "records_raw.csv",
+            "records have rows at several month-0 events of [events] (end_of_study_arm_1, enrolment_arm_1): each "
+            "would be a patient twice. Map only the baseline event to 0 ([events] maps enrolment_arm_1, "
+            "end_of_study_arm_1 to 0); patient fields at other events (a follow-up form's last contact date) are read "
+            "from whichever event holds them",
+        )
+    ]

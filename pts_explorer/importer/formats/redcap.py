@@ -505,7 +505,7 @@ class RedcapMapper(Mapper):
         self.con.execute(
             f"CREATE OR REPLACE TABLE rc AS SELECT *, {rid} AS _id, {event_month} AS _event_month, "
             f"{record} AS _record, {visit} AS _visit, {is_ae} AS _ae, {other} AS _other, "
-            f"{unmapped_event} AS _unmapped_event, false AS _skip FROM {export.table}",
+            f"{unmapped_event} AS _unmapped_event, false AS _skip, false AS _lent FROM {export.table}",
             b.params,
         )
         rc = replace(export, table="rc")
@@ -527,6 +527,9 @@ class RedcapMapper(Mapper):
             )
             return
         if longitudinal:
+            self._patient_fields_elsewhere(rc, f, events)
+            if self.refused:
+                return
             self.con.execute(
                 f"INSERT INTO issues SELECT 'warning', 'redcap:event', _file, _line, _id, 'redcap_event_name', "
                 f"{rc.ref('redcap_event_name')}, 'event not in the profile''s [events] map: row not imported (add "
@@ -560,6 +563,66 @@ class RedcapMapper(Mapper):
         self._visits(rc, f, visits, windows)
         self._procedures(rc, f)
         self._events(rc, f, ae)
+
+    def _patient_fields_elsewhere(self, rc: Staged, f: dict[str, str | None], events: dict[str, int]) -> None:
+        """Patient fields are read at the month-0 event; a form on an event of its own (a follow-up
+        form's last contact date at end_of_study_arm_1) is read from whichever row of the record
+        holds it (the first by line). Such a row of an event not in [events] is no lost row. One
+        record with rows at several month-0 events would be several patients: refused."""
+        event = _ref(rc, "redcap_event_name")
+        doubled = self.con.execute(
+            "SELECT count(*), string_agg(DISTINCT ev, ', ' ORDER BY ev) FROM (SELECT _id, "
+            f"{event} AS ev, count(*) OVER (PARTITION BY _id) AS n FROM rc WHERE _record) WHERE n > 1"
+        ).fetchone()
+        if doubled and doubled[0]:
+            zero = ", ".join(e for e, m in events.items() if m == 0)
+            self._refuse(
+                "redcap:events",
+                rc.file,
+                f"records have rows at several month-0 events of [events] ({doubled[1]}): each would be a patient "
+                f"twice. Map only the baseline event to 0 ([events] maps {zero} to 0); patient fields at other "
+                "events (a follow-up form's last contact date) are read from whichever event holds them",
+            )
+            return
+        plain = f"{_ref(rc, 'redcap_repeat_instrument')} IS NULL" if rc.has("redcap_repeat_instrument") else "true"
+        keys = (*PATIENT_COLUMNS, "center_id", "enrolled_on", "last_contact_date", "death_date", "procedure_date")
+        refs = {
+            f[k]: ref
+            for k in (*keys, *PROCEDURE_COLUMNS)
+            if f.get(k) and (ref := rc.ref(str(f[k]))) is not None and self.kinds.get(str(f[k]).lower()) != "checkbox"
+        }
+        visit_refs = [r for c in VISIT_COLUMNS if f.get(c) and (r := rc.ref(str(f[c]))) is not None]
+        for ref in refs.values():
+            self.con.execute(
+                f"UPDATE rc SET {ref.split('.')[-1]} = lent.v FROM (SELECT _id AS id, first({ref} ORDER BY _line) AS v "
+                f"FROM rc WHERE {plain} AND NOT _record AND {ref} IS NOT NULL GROUP BY _id) AS lent "
+                f"WHERE rc._id = lent.id AND rc._record AND {ref} IS NULL"
+            )
+        found = [
+            str(r[0]) for r in self.con.execute(f"SELECT DISTINCT {event} FROM rc WHERE {plain} ORDER BY 1").fetchall()
+        ]
+        for key in (k for k in keys if k not in OPTIONAL_KEYS):  # no deaths is no missing field
+            ref = refs.get(str(f.get(key)))
+            if ref is not None and not self._count(f"{plain} AND {ref} IS NOT NULL"):
+                self.issues.add(
+                    Issue.file_level(
+                        WARNING,
+                        "redcap:empty",
+                        rc.file,
+                        f"field {f[key]!r} ([fields] {key}) is empty in every record at every event of the export "
+                        f"({', '.join(found[:12])}): name the field that holds it in [fields] {key} of a copy of the "
+                        "profile",
+                    )
+                )
+        if not refs:
+            return
+        holds = " OR ".join(f"{r} IS NOT NULL" for r in refs.values())
+        no_visit = " AND ".join(f"{r} IS NULL" for r in visit_refs) or "true"
+        lent = f"_unmapped_event AND ({holds}) AND {no_visit}"
+        n = self._count(lent)
+        if n:
+            self.con.execute(f"UPDATE rc SET _unmapped_event = false, _lent = true WHERE {lent}")
+            self.funnel.drop(rc.file, "patient fields read at an event of their own", n, loss=False)
 
     def _count(self, where: str, table: str = "rc", b: Bind | None = None) -> int:
         sql = f"SELECT count(*) FROM {table} WHERE {where}"
@@ -711,7 +774,9 @@ class RedcapMapper(Mapper):
         hard, _ = self._split("patients", decoded)
         self._run(f"UPDATE rc SET _skip = true WHERE _id IN (SELECT _id FROM rc WHERE _record AND ({hard}))", b)
         self.funnel.drop(
-            rc.file, "patient with an unmapped choice", self._count("_skip AND NOT _unmapped_event AND NOT _other")
+            rc.file,
+            "patient with an unmapped choice",
+            self._count("_skip AND NOT _unmapped_event AND NOT _other AND NOT _lent"),
         )
         select = {d.column: d.expr for d in decoded}
         select |= {
