@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import re
+import tomllib
 from datetime import date
 from pathlib import Path
 
@@ -323,3 +324,30 @@ def test_a_follow_up_form_on_its_own_event_gives_the_last_contact_once_per_patie
             "from whichever event holds them",
         )
     ]
+
+
+def test_a_label_export_is_refused_once_per_row_not_once_per_cell(tmp_path):
+    """Finding 12: the records exported as labels (raw headers) are refused with one error per row
+    that holds a label where a code was expected (it was one per cell: 694 errors for 57 rows)."""
+    report, _ = _import(tmp_path, HERE / "redcap-values.toml", "records_label_rawheaders.csv", "dictionary.csv")
+    profile = tomllib.loads((HERE / "redcap-values.toml").read_text(encoding="utf-8"))
+    mapped = {v for v in profile["fields"].values() if v} | {
+        profile["adverse_events"][k] for k in ("event_type", "serious")
+    }
+    dictionary = {r["Variable / Field Name"]: r for r in _rows("dictionary.csv")}
+    coded = {}
+    for name in mapped & set(dictionary):
+        kind = dictionary[name]["Field Type"]
+        if kind in ("radio", "dropdown"):
+            coded[name] = _choices("dictionary.csv", name)
+        elif kind == "yesno":
+            coded[name] = {"1": "Yes", "0": "No"}
+    rows = [
+        r
+        for r in _rows("records_label_rawheaders.csv")
+        if any(r.get(f) in codes.values() and r.get(f) not in codes for f, codes in coded.items())
+    ]
+    labels = report.issues[report.issues.rule == "redcap:labels"]
+    assert len(labels) == len(rows) == len({(r.file, r.line) for r in labels.itertuples()})
+    summary = [r for r in report.rules if r.rule == "redcap:labels"]
+    assert [r.count for r in summary] == [len(rows)]

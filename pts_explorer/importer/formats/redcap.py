@@ -316,20 +316,31 @@ class RedcapMapper(Mapper):
         return not missing
 
     def _check_raw(self, export: Staged, record_id: str, variables: list[str | None]) -> None:
-        """A label export where raw codes were expected: decoding would turn every value into an error."""
-        for variable in filter(None, variables):
+        """A label export where raw codes were expected: decoding would turn every value into an
+        error. One error per row (not per cell), its value the first field holding a label."""
+        b = Bind()
+        hits = []
+        for variable in dict.fromkeys(filter(None, variables)):
             codes = self.coded.get(variable.lower())
             ref = export.ref(variable)
             if not codes or ref is None or self.kinds.get(variable.lower()) == "checkbox":
                 continue
-            b = Bind()
-            self.con.execute(
-                f"INSERT INTO issues SELECT 'error', 'redcap:labels', _file, _line, {_ref(export, record_id)}, "
-                f"{b(variable)}, {ref}, {b('a label where the raw code was expected: export the records as raw data')} "
-                f"FROM {export.table} WHERE list_contains({b(list(codes.values()))}, {ref}) AND NOT "
-                f"list_contains({b(list(codes))}, {ref})",
-                b.params,
+            hits.append(
+                f"CASE WHEN list_contains({b(list(codes.values()))}, {ref}) AND NOT list_contains({b(list(codes))}, "
+                f"{ref}) THEN {b(variable)} END"
             )
+        if not hits:
+            return
+        first = f"coalesce({', '.join(hits)})"
+        message = (
+            "a label where the raw code was expected (the value seen: the row's first coded field holding a label): "
+            "export the records as raw data"
+        )
+        self._run(
+            f"INSERT INTO issues SELECT 'error', 'redcap:labels', _file, _line, {_ref(export, record_id)}, "
+            f"'(coded fields)', {first}, {b(message)} FROM {export.table} WHERE {first} IS NOT NULL",
+            b,
+        )
 
     # --- decoding --------------------------------------------------------------------------------
 
