@@ -160,7 +160,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str) -> None:
             if not f.required:
                 options = [LEAVE, *options]
             pick = st.selectbox(
-                f"{f.key} ({'required' if f.required else 'optional'}): no source has {escape.markdown(f.column)}",
+                f"{f.key} ({'required' if f.required else 'optional'}): no source has {_name(f.column)}",
                 options,
                 index=None if f.required else 0,
                 placeholder="choose a source column",
@@ -224,6 +224,13 @@ def _save(
         st.session_state[ASSIST_PROFILE] = str(path)
         st.session_state[ASSIST_CHECK] = True
         st.rerun()
+
+
+def _name(identifier: str) -> str:
+    """A source column's name (letters, digits, _) in a label: as it is, so the label a screen
+    reader says has no backslashes; escaped only where an underscore could start or end emphasis."""
+    inner = identifier.strip("_") == identifier and all(c.isalnum() or c == "_" for c in identifier)
+    return identifier if inner else escape.markdown(identifier)
 
 
 def _write_text(path: Path, text: str) -> None:

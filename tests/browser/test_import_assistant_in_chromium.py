@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from pts_explorer.config import PROJECT_ROOT
+from pts_explorer.importer import Options, run_import
 from tests.browser.app_driver import act_and_wait, choose, listed, open_page, selected, wait_idle
 from tests.browser.conftest import serving
 from tests.unit.test_import_assistant import builders_project
@@ -131,17 +132,26 @@ def test_a_project_with_other_field_names_imports_by_choices_and_save_as_replace
     files = [REVIEW / "v4_records_raw.csv", REVIEW / "v4_dictionary.csv"]
     open_page(page, f"{live_server}/import")
     choose(page, "Profile", "redcap")
+    act_and_wait(page, lambda: page.get_by_text("Synthetic (simulated)").click())
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([str(f) for f in files])
     expect(page.get_by_text(files[-1].name).first).to_be_visible(timeout=30_000)
     wait_idle(page)
     act_and_wait(page, lambda: page.get_by_role("button", name="Check").click(), timeout=240_000)
     expect(page.get_by_text("Rejected:").first).to_be_visible()
 
-    # Each message in full, as text (the table cuts long ones).
+    # Each message in full, as text (the table cuts long ones): the messages the importer gives.
+    checked = run_import(
+        "redcap", files, tmp_path / "cli.duckdb", Options(check_only=True, synthetic=True), progress=lambda _: None
+    )
     page.get_by_text("Each problem's message in full").click()
-    expect(
-        page.get_by_text("the export lacks optional column(s) 'lesion_length_mm'", exact=False).first
-    ).to_be_visible()
+    full = page.get_by_test_id("stExpander").filter(has_text="Each problem's message in full").get_by_role("listitem")
+    expect(full).to_have_count(len(checked.rules))
+    assert full.all_inner_texts() == [
+        f"{r.severity.capitalize()} ({r.file}, {r.column}): {r.message}"
+        if r.column
+        else f"{r.severity.capitalize()} ({r.file}): {r.message}"
+        for r in checked.rules
+    ]
 
     header = next(csv.reader(files[1].open(encoding="utf-8")))
     site = listed(page, "obstruction_site (required): no source has obstruction_site")
@@ -164,6 +174,9 @@ def test_a_project_with_other_field_names_imports_by_choices_and_save_as_replace
         "v_hyperpigmentation": ("vil_hyperpigmentation", "vil_hyperpig"),
         "v_calf_pain": ("vil_calf_pain", "vil_calfpain"),
         "ulcer_present": ("ulcer_present", "ulcer"),
+        "technical_success": ("technical_success", "proc_success"),
+        "stents_placed": ("stents_placed", "stents_n"),
+        "below_inguinal_ligament": ("below_inguinal_ligament", "below_il"),
     }
     for key, (expected, column) in required.items():
         choose(page, f"{key} (required): no source has {expected}", column)

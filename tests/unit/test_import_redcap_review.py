@@ -110,13 +110,17 @@ def test_v4_project_the_assistant_offers_every_field_and_a_missing_optional_one_
     # optional ones the project has; the others left at "the project has no such field".
     optional_choices = {
         "lesion_length_mm": "lesion_mm",
-        "technical_success": "proc_success",
-        "stents_placed": "stents_n",
         "max_stent_diameter_mm": "stent_diam",
-        "below_inguinal_ligament": "below_il",
         "vcss": "vcss_total",
         "compression_use": "stockings",
     }
+    # A procedure date is mapped: the procedure's columns the contract requires are required.
+    procedure = ("technical_success", "stents_placed", "below_inguinal_ligament")
+    assert [(missing[k].required, missing[k].candidates[0]) for k in procedure] == [
+        (True, "proc_success"),
+        (True, "stents_n"),
+        (True, "below_il"),
+    ]
     assert {k: missing[k].candidates[0] for k in optional_choices} == optional_choices
     choices = {("fields", k): f.candidates[0] for k, f in missing.items() if f.required}
     left_out = assistant.NOT_MAPPED

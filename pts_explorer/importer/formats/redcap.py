@@ -90,9 +90,12 @@ DATE_KEYS = ("last_contact_date", "death_date", "procedure_date", "visit_date", 
 
 def optional_keys(profile: Profile, columns: list[str]) -> set[str]:
     """The [fields] keys a project may leave out, given the export's columns: OPTIONAL_KEYS, the
-    arm only when [arms] gives it, the centre only when [study] center_id or data access groups do.
+    arm only when [arms] gives it, the centre only when [study] center_id or data access groups do,
+    the procedure's required columns only when no procedure date is mapped (no procedures).
     The importer (a missing optional field is a warning) and the mapping assistant both use it."""
     out = OPTIONAL_KEYS - {"arm", "center_id"}
+    if profile.section("fields").get("procedure_date"):  # procedures come: the contract requires these
+        out -= {"technical_success", "stents_placed", "below_inguinal_ligament"}
     if profile.section("arms"):
         out |= {"arm"}
     if profile.section("study").get("center_id") or "redcap_data_access_group" in {c.lower() for c in columns}:
