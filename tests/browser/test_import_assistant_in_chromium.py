@@ -64,9 +64,12 @@ def test_a_refused_redcap_project_becomes_an_import_by_choices_in_the_page(
     assert listed(page, field)[0] == "study_arm"
     choose(page, field, "study_arm")
     _save_and_check(page)
+    # Saved under the profile's and the upload's name (a second project never replaces it), and
+    # checked with it (the rerun after the save selects it).
+    profile = page.get_by_role("combobox", name="Profile", exact=True)
+    expect(profile).to_have_value("redcap-registry_export", timeout=240_000)
+    wait_idle(page)
     expect(page.get_by_text("Rejected:").first).to_be_visible()
-    # Saved under the profile's and the upload's name (a second project never replaces it).
-    assert page.get_by_role("combobox", name="Profile", exact=True).input_value() == "redcap-registry_export"
 
     # Now the sex codes: each, shown with its label, mapped onto the contract's value.
     choose(page, "1 (Woman)", "female")
@@ -191,8 +194,8 @@ def test_a_project_with_other_field_names_imports_by_choices_and_save_as_replace
     expect(page.get_by_role("button", name="Save and check again")).to_be_disabled()
     act_and_wait(page, lambda: (name.fill("redcap-v4"), name.press("Enter")))
     _save_and_check(page)
-    expect(page.get_by_text("Checked: no errors").first).to_be_visible()
-    assert page.get_by_role("combobox", name="Profile", exact=True).input_value() == "redcap-v4"
+    expect(page.get_by_role("combobox", name="Profile", exact=True)).to_have_value("redcap-v4", timeout=240_000)
+    expect(page.get_by_text("Checked: no errors").first).to_be_visible(timeout=240_000)
     assert other.read_bytes() == before
     act_and_wait(page, lambda: page.get_by_role("button", name="Import and replace").click(), timeout=240_000)
     expect(page.get_by_text("Imported ").first).to_be_visible()
