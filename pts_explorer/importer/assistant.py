@@ -15,13 +15,15 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from pts_explorer import validation, vocab
-from pts_explorer.importer.formats import FORMATS
+from pts_explorer.importer.formats import FORMATS, redcap
 from pts_explorer.importer.profiles import Profile
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -45,6 +47,7 @@ class ValueRow:
     column: str  # the contract column
     values: tuple[str, ...]  # source values the contract does not allow
     vocabulary: tuple[str, ...]  # the values the contract allows
+    labels: tuple[str, ...] = ()  # what each source value means (a REDCap choice's label), or ""
 
 
 def contract_columns() -> dict[str, bool]:
@@ -57,11 +60,50 @@ def contract_columns() -> dict[str, bool]:
     return out
 
 
-def field_rows(profile: Profile, source_columns: dict[str, list[str]]) -> list[FieldRow]:
-    """Each profile entry `<contract column> = "<source column>"`, with whether a source holds it
-    (matched without case, as the importer does) and the candidates."""
+# Words a source column for a contract field often holds, best first (the field's own words are
+# tried after these). A word here is not a clue to any other field: `site` is a centre, not an
+# obstruction site.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "center_id": ("site", "centre", "center", "hospital"),
+    "arm": ("arm", "treatment", "group", "randomi"),
+    "sex": ("sex", "gender"),
+    "limb_side": ("limb", "leg", "side", "laterality"),
+    "obstruction_site": ("segment", "obst", "occlu", "lesion_loc", "location"),
+    "enrolled_on": ("enrol", "enroll", "consent", "inclusion", "baseline_date"),
+    "last_contact_date": ("last_contact", "last", "contact", "follow"),
+    "death_date": ("death", "died", "dth", "dod"),
+    "procedure_date": ("proc", "operation", "surgery", "interv"),
+    "months_since_dvt": ("dvt",),
+    "ulcer_present": ("ulcer",),
+    "compression_use": ("compression", "stocking"),
+}
+
+
+def source_fields(profile: Profile, source_columns: dict[str, list[str]]) -> list[str]:
+    """The source columns a field can be mapped to, as the format reads them (a REDCap checkbox is
+    its one field, not its field___code columns; a data dictionary's header is no column)."""
+    if profile.format == "redcap":
+        source_columns = redcap.assistant_columns(source_columns)
+    return sorted({c for cols in source_columns.values() for c in cols}, key=str.lower)
+
+
+def _fields(profile: Profile, columns: list[str]) -> dict[str, bool]:
+    """The keys the assistant offers -> whether the format requires them (as the importer says)."""
     known = contract_columns()
-    columns = sorted({c for cols in source_columns.values() for c in cols}, key=str.lower)
+    if profile.format == "redcap":
+        optional = redcap.optional_keys(profile, columns)
+        keys = {*known, *redcap.DATE_KEYS}
+        return {k: k not in optional for k in keys}
+    return known
+
+
+def field_rows(profile: Profile, source_columns: dict[str, list[str]]) -> list[FieldRow]:
+    """Each profile entry `<contract column> = "<source column>"` (and a format's date fields, e.g.
+    REDCap's [fields] death_date), with whether a source holds it (matched without case, as the
+    importer does), whether the format requires it, and the candidates."""
+    every = [c for cols in source_columns.values() for c in cols]
+    columns = source_fields(profile, source_columns)
+    known = _fields(profile, every)
     lowered = {c.lower() for c in columns}
     entries = [
         (section, key, value)
@@ -79,12 +121,15 @@ def field_rows(profile: Profile, source_columns: dict[str, list[str]]) -> list[F
 
 
 def _candidates(key: str, value: str, columns: list[str], taken: set[str], n: int = 6) -> tuple[str, ...]:
-    """Source columns no other field uses, most alike first: those holding a word of the contract
-    column's name (arm -> study_arm), then those close to the name the profile expected, then to the
-    contract column's name."""
+    """Source columns no other field uses, most alike first: those holding a word the field is
+    known by (SYNONYMS: obstruction_site -> segment), then a word of the contract column's name
+    that is no other field's word (arm -> study_arm), then those close to the name the profile
+    expected, then to the contract column's name."""
     by_lower = {c.lower(): c for c in columns if c.lower() not in taken}
-    words = [w for w in re.split(r"[_\W]+", key.lower()) if len(w) >= 3]
-    ranked = [c for c in by_lower if any(w in c for w in words)]
+    others = {w for k, words in SYNONYMS.items() if k != key for w in words}
+    ranked = [c for word in SYNONYMS.get(key, ()) for c in by_lower if word in c]
+    words = [w for w in re.split(r"[_\W]+", key.lower()) if len(w) >= 3 and w not in others]
+    ranked += [c for c in by_lower if any(w in re.split(r"[_\W]+", c) or w in c for w in words)]
     ranked += difflib.get_close_matches(value.lower(), list(by_lower), n=n, cutoff=0.6)
     ranked += difflib.get_close_matches(key.lower(), list(by_lower), n=n, cutoff=0.6)
     return tuple(dict.fromkeys(by_lower[c] for c in ranked))[:n]
@@ -92,22 +137,38 @@ def _candidates(key: str, value: str, columns: list[str], taken: set[str], n: in
 
 def value_rows(issues: pd.DataFrame) -> list[ValueRow]:
     """Coded columns with source values outside the contract's vocabulary, from an import's issues:
-    the contract's allowed-values and boolean type rules, and a format's unmapped choices."""
+    the contract's allowed-values and boolean type rules, and a format's choices with no contract
+    value (REDCap's "choice 1 (Venous stent) of 'treatment' has no value in patients.arm ... map it
+    in [values.arm]": the raw code, its label, the contract column)."""
     allowed = _vocabularies()
     booleans = _booleans()
-    rows: list[ValueRow] = []
+    found: dict[str, dict[str, str]] = {}  # contract column -> {source value: what it means, or ""}
     if issues.empty:
-        return rows
-    kind = issues["rule"].astype(str).str.partition(":")[0]
-    coded = issues[(kind == "allowed") | (kind == "type") | issues["rule"].astype(str).str.endswith(":unmapped")]
-    for column, group in coded.groupby("column", sort=True):
-        column = str(column)
-        if column not in allowed and column not in booleans:
-            continue
-        values = tuple(sorted({str(v) for v in group["value"].dropna() if str(v) != ""}))
-        if values:
-            rows.append(ValueRow(column, values, allowed.get(column, ("true", "false"))))
-    return rows
+        return []
+    rule = issues["rule"].astype(str)
+    kind = rule.str.partition(":")[0]
+    for row in issues[(kind == "allowed") | (kind == "type") | rule.str.endswith(":unmapped")].itertuples():
+        value = "" if pd.isna(row.value) else str(row.value)
+        column, label = str(row.column), ""
+        if (hit := _UNMAPPED.match(str(row.message))) is not None:
+            if hit["code"] != value:
+                continue
+            column, label = hit["column"], hit["label"] or ""
+        if value and (column in allowed or column in booleans):
+            found.setdefault(column, {}).setdefault(value, label)
+    return [
+        ValueRow(
+            column, tuple(sorted(seen)), allowed.get(column, ("true", "false")), tuple(seen[v] for v in sorted(seen))
+        )
+        for column, seen in sorted(found.items())
+    ]
+
+
+# A format's choice with no contract value, as REDCap's importer words it.
+_UNMAPPED = re.compile(
+    r"^choice (?P<code>.*?)(?: \((?P<label>.*)\))? of '[^']*' has no value in \w+\.(?P<column>\w+): .*"
+    r"map it in \[values\.(?P=column)\]"
+)
 
 
 def _vocabularies() -> dict[str, tuple[str, ...]]:
@@ -128,14 +189,60 @@ def _booleans() -> set[str]:
     }
 
 
-def edited(profile: Profile, fields: dict[tuple[str, str], str], values: dict[str, dict[str, str]]) -> dict[str, Any]:
+def stem(name: str) -> str:
+    """A profile's file name (without .toml) from what a user typed: letters, digits, - and _."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "edited"
+
+
+def default_name(profile: Profile, profile_ref: str, source_columns: dict[str, list[str]], folder: Path) -> str:
+    """The name "Save as" offers: an edited copy in `folder` keeps its own name (it is edited
+    again); a built-in profile's copy is named after it and the first data file, made unique in
+    `folder` (-2, -3...), so a second project never replaces the first's profile."""
+    ref = Path(profile_ref)
+    if ref.suffix == ".toml" and ref.parent.resolve() == folder.resolve():
+        return ref.stem
+    files = list(redcap.assistant_columns(source_columns)) if profile.format == "redcap" else list(source_columns)
+    upload = stem(Path(files[0]).stem) if files else "edited"
+    base = stem(f"{profile.name}-{upload}")
+    name, n = base, 1
+    while (folder / f"{name}.toml").exists():
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def overwrites(profile_ref: str, target: Path) -> bool:
+    """Saving to `target` would replace a profile other than the one edited."""
+    return target.exists() and target.resolve() != Path(profile_ref).resolve()
+
+
+def next_version(profile: Profile, target: Path) -> int:
+    """The edited profile's version: one above the profile edited and above the file it replaces,
+    so a version never goes backwards."""
+    version = profile.version
+    if target.exists():
+        try:
+            found = tomllib.loads(target.read_text(encoding="utf-8")).get("profile", {}).get("version", 0)
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            found = 0
+        if isinstance(found, int):
+            version = max(version, found)
+    return version + 1
+
+
+def edited(
+    profile: Profile,
+    fields: dict[tuple[str, str], str],
+    values: dict[str, dict[str, str]],
+    version: int | None = None,
+) -> dict[str, Any]:
     """The profile's whole data with the chosen source columns ((section, key) -> column, "" for
     none) and value maps (contract column -> {source value: contract value}) put in; its version
-    goes up by one, so a report names which edit it used."""
+    goes up by one (or is `version`), so a report names which edit it used."""
     data: dict[str, Any] = {
         "profile": {
             "name": profile.name,
-            "version": profile.version + 1,
+            "version": profile.version + 1 if version is None else version,
             "format": profile.format,
             "description": profile.description,
         },

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import streamlit as st
 from pts_explorer import atomic, config, escape
 from pts_explorer.importer import ImportReport, assistant, builtin_names
 from pts_explorer.importer.formats import load
-from pts_explorer.importer.profiles import ProfileError
+from pts_explorer.importer.profiles import Profile, ProfileError
 
 
 def import_profiles() -> dict[str, str]:
@@ -81,6 +80,12 @@ def import_report(report: ImportReport) -> None:
         st.markdown("**Problems, one line per rule, file and field** (the first lines and the values seen)")
         wide = {"What is wrong, and what to do": st.column_config.TextColumn(width="large")}
         st.dataframe(report.rule_frame(), hide_index=True, key="import_rules_table", column_config=wide)
+        with st.expander("Each problem's message in full", icon=":material/notes:"):
+            for i, r in enumerate(report.rules, start=1):
+                where = f"{r.file}, {r.column}" if r.column else r.file
+                st.markdown(
+                    f"{i}. **{r.severity.capitalize()}** ({escape.markdown(where)}): {escape.markdown(r.message)}"
+                )
     left, right, _ = st.columns([1, 1, 3])
     left.download_button("Issues (CSV)", report.csv(), "import_issues.csv", "text/csv", icon=":material/download:")
     right.download_button("Report (HTML)", report.html(), "import_report.html", "text/html", icon=":material/download:")
@@ -92,8 +97,8 @@ def restore_previous(target: Path) -> None:
 
 ASSIST_PROFILE = "import_profile_next"  # the profile the next run selects (a widget's state is set before it draws)
 ASSIST_CHECK = "import_check_next"  # the next run checks the uploads with it
-LEAVE = "(leave it unmapped)"
-UNMAPPED = "(no contract value)"
+LEAVE = "(the project has no such field)"
+UNMAPPED = "(skip: no contract value)"
 MAX_VALUES = 40  # source values offered per coded column
 
 
@@ -107,9 +112,10 @@ def apply_assistant_choice() -> bool:
 
 def mapping_assistant(report: ImportReport, profile_ref: str) -> None:
     """After a refusal: each contract field the profile maps and whether a source holds it, a choice
-    for each one that is missing (its look-alike columns first) and for each source value the
-    contract does not allow; the edited profile to download, or to save beside the database (it is
-    then offered in the picker) and check at once. The same file works on the command line."""
+    for each one that is missing (its look-alike columns first) and for each source value with no
+    contract value; the edited profile to download, or to save beside the database (it is then
+    offered in the picker) and check at once. The same file works on the command line. Shown for
+    every refusal, so it never disappears while a problem is left."""
     if report.imported or not report.errors:
         return
     try:
@@ -119,7 +125,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str) -> None:
     fields = assistant.field_rows(profile, report.source_columns)
     values = assistant.value_rows(report.issues)
     missing = [f for f in fields if not f.found]
-    if not missing and not values:
+    if not fields and not values:
         return
     with st.expander("Fix the mapping here", expanded=True, icon=":material/tune:"):
         st.caption(
@@ -140,7 +146,12 @@ def mapping_assistant(report: ImportReport, profile_ref: str) -> None:
             hide_index=True,
             key="assist_fields_table",
         )
-        every = sorted({c for cols in report.source_columns.values() for c in cols}, key=str.lower)
+        if not missing and not values:
+            st.caption(
+                "Every field the profile maps is in the sources and no value needs a map: the problems above are "
+                "not ones a choice here can fix (their messages name the profile key to edit)."
+            )
+        every = assistant.source_fields(profile, report.source_columns)
         chosen_fields: dict[tuple[str, str], str] = {}
         if missing:
             st.markdown("**Fields the sources do not have**: pick the column that holds each")
@@ -149,7 +160,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str) -> None:
             if not f.required:
                 options = [LEAVE, *options]
             pick = st.selectbox(
-                f"{f.key} ({'required' if f.required else 'optional'}): no source has {escape.markdown(f.column)}",
+                f"{f.key} ({'required' if f.required else 'optional'}): no source has {_name(f.column)}",
                 options,
                 index=None if f.required else 0,
                 placeholder="choose a source column",
@@ -159,35 +170,67 @@ def mapping_assistant(report: ImportReport, profile_ref: str) -> None:
                 chosen_fields[(f.section, f.key)] = assistant.NOT_MAPPED if pick == LEAVE else pick
         chosen_values: dict[str, dict[str, str]] = {}
         for row in values:
-            st.markdown(f"**{row.column}**: source values the contract does not allow; map each onto one of its values")
+            st.markdown(
+                f"**{row.column}**: source values with no value in the contract; map each onto one of its values "
+                "(or skip it: its record, visit or event is not imported)"
+            )
             if len(row.values) > MAX_VALUES:
                 st.caption(f"The first {MAX_VALUES} of {len(row.values)} values.")
             cols = st.columns(3)
-            for i, value in enumerate(row.values[:MAX_VALUES]):
+            labels = row.labels or ("",) * len(row.values)
+            for i, (value, label) in enumerate(zip(row.values[:MAX_VALUES], labels, strict=False)):
                 pick = cols[i % 3].selectbox(
-                    escape.markdown(value),
+                    f"{escape.markdown(value)} ({escape.markdown(label)})" if label else escape.markdown(value),
                     [UNMAPPED, *row.vocabulary],
                     key=f"assist_value_{row.column}_{i}",
                 )
                 if pick != UNMAPPED:
                     chosen_values.setdefault(row.column, {})[value] = pick
-        data = assistant.edited(profile, chosen_fields, chosen_values)
-        text = assistant.dumps(data, header=f"Profile {profile.name} v{profile.version + 1}: edited on the Import page")
-        left, right = st.columns([2, 3], vertical_alignment="bottom")
-        name = left.text_input("Save as", value=f"{profile.name}-edited", max_chars=60, key="assist_name")
-        stem = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "edited"
-        buttons = right.columns(2)
-        buttons[0].download_button(
-            "Download the profile (TOML)", text, f"{stem}.toml", "application/toml", icon=":material/download:"
+        _save(profile, profile_ref, report, chosen_fields, chosen_values)
+
+
+def _save(
+    profile: Profile,
+    profile_ref: str,
+    report: ImportReport,
+    chosen_fields: dict[tuple[str, str], str],
+    chosen_values: dict[str, dict[str, str]],
+) -> None:
+    """Save as: a name of the chosen profile and the upload (an edited copy keeps its own); another
+    profile of that name is replaced only when the user says so; the version never goes back."""
+    folder = config.user_profiles_dir()
+    default = assistant.default_name(profile, profile_ref, report.source_columns, folder)
+    left, right = st.columns([2, 3], vertical_alignment="bottom")
+    name = left.text_input("Save as", value=default, max_chars=60, key=f"assist_name:{profile_ref}:{default}")
+    stem = assistant.stem(name)
+    path = folder / f"{stem}.toml"
+    version = assistant.next_version(profile, path)
+    data = assistant.edited(profile, chosen_fields, chosen_values, version)
+    text = assistant.dumps(data, header=f"Profile {profile.name} v{version}: edited on the Import page")
+    replace = True
+    if assistant.overwrites(profile_ref, path):
+        st.warning(
+            f"`profiles/{stem}.toml` is another profile already: choose another name, or tick below to replace it.",
+            icon=":material/warning:",
         )
-        if buttons[1].button("Save and check again", icon=":material/fact_check:", key="assist_save"):
-            folder = config.user_profiles_dir()
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"{stem}.toml"
-            atomic.write_atomically(path, lambda tmp: _write_text(tmp, text))
-            st.session_state[ASSIST_PROFILE] = str(path)
-            st.session_state[ASSIST_CHECK] = True
-            st.rerun()
+        replace = st.checkbox(f"Replace profiles/{stem}.toml", key=f"assist_replace:{stem}")
+    buttons = right.columns(2)
+    buttons[0].download_button(
+        "Download the profile (TOML)", text, f"{stem}.toml", "application/toml", icon=":material/download:"
+    )
+    if buttons[1].button("Save and check again", icon=":material/fact_check:", key="assist_save", disabled=not replace):
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic.write_atomically(path, lambda tmp: _write_text(tmp, text))
+        st.session_state[ASSIST_PROFILE] = str(path)
+        st.session_state[ASSIST_CHECK] = True
+        st.rerun()
+
+
+def _name(identifier: str) -> str:
+    """A source column's name (letters, digits, _) in a label: as it is, so the label a screen
+    reader says has no backslashes; escaped only where an underscore could start or end emphasis."""
+    inner = identifier.strip("_") == identifier and all(c.isalnum() or c == "_" for c in identifier)
+    return identifier if inner else escape.markdown(identifier)
 
 
 def _write_text(path: Path, text: str) -> None:

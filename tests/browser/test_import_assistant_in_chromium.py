@@ -4,6 +4,7 @@ page (the arm's column, then each sex code's contract value) turn the refusal in
 profile downloaded from the page imports the same files from the command line into the same
 tables as the page's import."""
 
+import csv
 import shutil
 import subprocess
 import sys
@@ -14,7 +15,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from pts_explorer.config import PROJECT_ROOT
-from tests.browser.app_driver import act_and_wait, choose, listed, open_page, wait_idle
+from pts_explorer.importer import Options, run_import
+from tests.browser.app_driver import act_and_wait, choose, listed, open_page, selected, wait_idle
 from tests.browser.conftest import serving
 from tests.unit.test_import_assistant import builders_project
 
@@ -62,12 +64,16 @@ def test_a_refused_redcap_project_becomes_an_import_by_choices_in_the_page(
     assert listed(page, field)[0] == "study_arm"
     choose(page, field, "study_arm")
     _save_and_check(page)
+    # Saved under the profile's and the upload's name (a second project never replaces it), and
+    # checked with it (the rerun after the save selects it).
+    profile = page.get_by_role("combobox", name="Profile", exact=True)
+    expect(profile).to_have_value("redcap-registry_export", timeout=240_000)
+    wait_idle(page)
     expect(page.get_by_text("Rejected:").first).to_be_visible()
-    assert page.get_by_role("combobox", name="Profile", exact=True).input_value() == "redcap-edited"
 
-    # Now the sex codes: each mapped onto the contract's value.
-    choose(page, "1", "female")
-    choose(page, "2", "male")
+    # Now the sex codes: each, shown with its label, mapped onto the contract's value.
+    choose(page, "1 (Woman)", "female")
+    choose(page, "2 (Man)", "male")
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the profile (TOML)").click()
     downloaded = tmp_path / "downloaded.toml"
@@ -107,3 +113,97 @@ def test_a_refused_redcap_project_becomes_an_import_by_choices_in_the_page(
     ).fetchall()
     con.close()
     assert [(p[0], p[3], p[6]) for p in served["patients"]] == registry
+
+
+REVIEW = PROJECT_ROOT / "tests" / "fixtures" / "redcap_review23"
+
+
+def test_a_project_with_other_field_names_imports_by_choices_and_save_as_replaces_nothing(
+    live_server, live_db, page, tmp_path
+):
+    """The reviewer's second REDCap build (tests/fixtures/redcap_review23/v4_*: other field names, no
+    death date field, the obstruction site a radio `obst_site`): every missing field is offered,
+    required or optional as the importer says, death_date defaulting to "the project has no such
+    field"; no checkbox column or dictionary header is offered; "Save as" offers a new name beside
+    another project's profile of the same name, and refuses to replace it unasked; with the
+    choices made, the files import (findings 3, 4, 10, 11, 12)."""
+    folder = live_db.parent / "profiles"
+    folder.mkdir(exist_ok=True)
+    other = folder / "redcap-v4_records_raw.toml"
+    other.write_text((PROJECT_ROOT / "pts_explorer/importer/formats/redcap.toml").read_text("utf-8"), "utf-8")
+    before = other.read_bytes()
+    files = [REVIEW / "v4_records_raw.csv", REVIEW / "v4_dictionary.csv"]
+    open_page(page, f"{live_server}/import")
+    choose(page, "Profile", "redcap")
+    act_and_wait(page, lambda: page.get_by_text("Synthetic (simulated)").click())
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([str(f) for f in files])
+    expect(page.get_by_text(files[-1].name).first).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    act_and_wait(page, lambda: page.get_by_role("button", name="Check").click(), timeout=240_000)
+    expect(page.get_by_text("Rejected:").first).to_be_visible()
+
+    # Each message in full, as text (the table cuts long ones): the messages the importer gives.
+    checked = run_import(
+        "redcap", files, tmp_path / "cli.duckdb", Options(check_only=True, synthetic=True), progress=lambda _: None
+    )
+    page.get_by_text("Each problem's message in full").click()
+    full = page.get_by_test_id("stExpander").filter(has_text="Each problem's message in full").get_by_role("listitem")
+    expect(full).to_have_count(len(checked.rules))
+    assert full.all_inner_texts() == [
+        f"{r.severity.capitalize()} ({r.file}, {r.column}): {r.message}"
+        if r.column
+        else f"{r.severity.capitalize()} ({r.file}): {r.message}"
+        for r in checked.rules
+    ]
+
+    header = next(csv.reader(files[1].open(encoding="utf-8")))
+    site = listed(page, "obstruction_site (required): no source has obstruction_site")
+    assert site[0] == "obst_site"
+    assert [c for c in site if "___" in c or c in header] == []
+    assert selected(page, "death_date (optional): no source has death_date") == "(the project has no such field)"
+    required = {
+        "enrolled_on": ("enroll_date", "enrol_date"),
+        "sex": ("sex", "gender"),
+        "limb_side": ("index_limb", "index_leg"),
+        "months_since_dvt": ("months_since_dvt", "dvt_months"),
+        "obstruction_site": ("obstruction_site", "obst_site"),
+        "stenosis_pct": ("stenosis_pct", "stenosis"),
+        "ceap_c": ("ceap_c", "ceap"),
+        "v_heaviness": ("vil_heaviness", "vil_heavy"),
+        "v_paresthesia": ("vil_paresthesia", "vil_paraes"),
+        "v_pruritus": ("vil_pruritus", "vil_prur"),
+        "v_edema": ("vil_edema", "vil_oedema"),
+        "v_induration": ("vil_induration", "vil_indur"),
+        "v_hyperpigmentation": ("vil_hyperpigmentation", "vil_hyperpig"),
+        "v_calf_pain": ("vil_calf_pain", "vil_calfpain"),
+        "ulcer_present": ("ulcer_present", "ulcer"),
+        "technical_success": ("technical_success", "proc_success"),
+        "stents_placed": ("stents_placed", "stents_n"),
+        "below_inguinal_ligament": ("below_inguinal_ligament", "below_il"),
+    }
+    for key, (expected, column) in required.items():
+        choose(page, f"{key} (required): no source has {expected}", column)
+    choose(page, "compression_use (optional): no source has compression_use", "stockings")
+
+    name = page.get_by_role("textbox", name="Save as")
+    assert name.input_value() == "redcap-v4_records_raw-2"
+    act_and_wait(page, lambda: (name.fill("redcap-v4_records_raw"), name.press("Enter")))
+    expect(
+        page.get_by_text("profiles/redcap-v4_records_raw.toml is another profile already", exact=False)
+    ).to_be_visible()
+    expect(page.get_by_role("button", name="Save and check again")).to_be_disabled()
+    act_and_wait(page, lambda: (name.fill("redcap-v4"), name.press("Enter")))
+    _save_and_check(page)
+    expect(page.get_by_role("combobox", name="Profile", exact=True)).to_have_value("redcap-v4", timeout=240_000)
+    expect(page.get_by_text("Checked: no errors").first).to_be_visible(timeout=240_000)
+    assert other.read_bytes() == before
+    act_and_wait(page, lambda: page.get_by_role("button", name="Import and replace").click(), timeout=240_000)
+    expect(page.get_by_text("Imported ").first).to_be_visible()
+    export = list(csv.DictReader(files[0].open(encoding="utf-8")))
+    kept = sorted(
+        r["record_id"]
+        for r in export
+        if r["redcap_event_name"] == "baseline_arm_1" and not r["redcap_repeat_instrument"] and r["treatment"] != "3"
+    )
+    served = sorted(str(p[0]) for p in _rows(live_db)["patients"])
+    assert served == kept

@@ -107,3 +107,23 @@ def test_awkward_keys_and_values_survive_the_round_trip(tmp_path):
         "visits": {"AVISIT": {"MONTH 1": 1}, "list": [0, 1.5, True, "x"]},
     }
     assert tomllib.loads(assistant.dumps(data)) == data
+
+
+def test_save_as_names_a_new_profile_per_project_and_never_lowers_the_version(tmp_path):
+    """Finding 11: a second project's "Save as" defaulted to redcap-edited and replaced the first
+    project's profile, its version going from 3 back to 2. The default is the profile's and the
+    upload's name, unique in the folder; an edited copy keeps its own name; saving over a file
+    takes a version above both."""
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    profile = load("redcap")
+    sources = {"data_dictionary.csv": ["Variable / Field Name", "Form Name"], "v4_records_raw.csv": ["record_id"]}
+    assert assistant.default_name(profile, "redcap", sources, folder) == "redcap-v4_records_raw"
+    first = folder / "redcap-v4_records_raw.toml"
+    first.write_text(assistant.dumps(assistant.edited(profile, {}, {}, version=3)), encoding="utf-8")
+    assert assistant.default_name(profile, "redcap", sources, folder) == "redcap-v4_records_raw-2"
+    assert assistant.default_name(load(str(first)), str(first), sources, folder) == "redcap-v4_records_raw"
+    assert assistant.overwrites("redcap", first) is True
+    assert assistant.overwrites(str(first), first) is False
+    assert assistant.next_version(profile, first) == 4
+    assert assistant.next_version(profile, folder / "new.toml") == profile.version + 1

@@ -880,8 +880,8 @@ def test_a_dictionary_exported_through_the_api_imports_the_same(tmp_path, funnel
 
 
 def test_fields_the_export_lacks_are_refused_by_key_the_optional_ones_marked(tmp_path, funnel):
-    """A profile naming fields the project does not have: each is named with its key, the optional
-    ones marked as such (their keys can be left out)."""
+    """A profile naming fields the project does not have: each is named with its key; a missing
+    optional one is a warning of its own (imported without it), not part of the refusal."""
     profile = HEAD.format(name="classic") + BY_MONTH_FIELD + CLASSIC_FIELDS
     profile = profile.replace('age_years = "age"', 'age_years = "age_years"')
     profile = profile.replace('vcss = "vcss"\n', 'vcss = "vcss"\nveines_qol = "veines_qol"\n')
@@ -894,10 +894,15 @@ def test_fields_the_export_lacks_are_refused_by_key_the_optional_ones_marked(tmp
             "columns:classic_export",
             "classic_export.csv",
             "the export lacks column(s) 'age_years' ([fields] age_years); 'segments' ([fields] obstruction_site); "
-            "and optional column(s) 'veines_qol' ([fields] veines_qol): leave their keys out if the project has no "
-            "such field; the profile maps them: set each key to the field's name in a copy of profile 'classic', or "
-            "export the field",
+            "the profile maps them: set each key to the field's name in a copy of profile 'classic', or export the "
+            "field",
         )
+    ]
+    warnings = report.issues[(report.issues.severity == "warning") & (report.issues.rule == "columns:classic_export")]
+    assert list(warnings.message) == [
+        "the export lacks optional column(s) 'veines_qol' ([fields] veines_qol): imported without them (left "
+        "empty); set each key to the field's name in a copy of profile 'classic', or to \"\" if the project has "
+        "no such field"
     ]
 
 
@@ -905,7 +910,9 @@ def test_a_value_map_left_out_is_refused_not_an_import_without_patients(tmp_path
     """Without [values.sex] no sex code has a contract value: that is a missing map, not "Other";
     skipping every patient would import nothing, so the import is refused naming the key."""
     profile = (HEAD.format(name="classic") + BY_MONTH_FIELD + CLASSIC_FIELDS).replace('0 = "female"\n1 = "male"\n', "")
-    files = {"classic_export.csv": CLASSIC_EXPORT, "classic_dictionary.csv": CLASSIC_DICTIONARY}
+    # Labels that are no contract term (a label "Female" is the term female but for case).
+    dictionary = CLASSIC_DICTIONARY.replace('"0, Female | 1, Male"', '"0, Woman | 1, Man"')
+    files = {"classic_export.csv": CLASSIC_EXPORT, "classic_dictionary.csv": dictionary}
     report, _ = _import(tmp_path, profile, files)
     assert not report.imported
     records = [r for r in _csv(CLASSIC_EXPORT) if not r["redcap_repeat_instrument"]]
@@ -914,7 +921,7 @@ def test_a_value_map_left_out_is_refused_not_an_import_without_patients(tmp_path
             "redcap:unmapped",
             "classic_export.csv",
             f"{len(records)} of {len(records)} records hold choices of 'sex' with no value in patients.sex "
-            "(0 (Female), 1 (Male)): map them in [values.sex] of a copy of the profile (each to one of female, male)",
+            "(0 (Woman), 1 (Man)): map them in [values.sex] of a copy of the profile (each to one of female, male)",
         )
     ]
 

@@ -84,6 +84,42 @@ OPTIONAL_KEYS = {
     "center_id",
     "arm",
 }
+# Keys of [fields] and [adverse_events] that name a date field (the contract holds days after enrolment).
+DATE_KEYS = ("last_contact_date", "death_date", "procedure_date", "visit_date", "event_date")
+
+
+def optional_keys(profile: Profile, columns: list[str]) -> set[str]:
+    """The [fields] keys a project may leave out, given the export's columns: OPTIONAL_KEYS, the
+    arm only when [arms] gives it, the centre only when [study] center_id or data access groups do,
+    the procedure's required columns only when no procedure date is mapped (no procedures).
+    The importer (a missing optional field is a warning) and the mapping assistant both use it."""
+    out = OPTIONAL_KEYS - {"arm", "center_id"}
+    if profile.section("fields").get("procedure_date"):  # procedures come: the contract requires these
+        out -= {"technical_success", "stents_placed", "below_inguinal_ligament"}
+    if profile.section("arms"):
+        out |= {"arm"}
+    if profile.section("study").get("center_id") or "redcap_data_access_group" in {c.lower() for c in columns}:
+        out |= {"center_id"}
+    return out
+
+
+def assistant_columns(source_columns: dict[str, list[str]]) -> dict[str, list[str]]:
+    """What the mapping assistant offers as a project's fields, per file: the export's columns with
+    a checkbox's field___code columns as its one field, without REDCap's own columns (redcap_...,
+    a form's <form>_complete status); the data dictionary's header is no field."""
+    out: dict[str, list[str]] = {}
+    for file, columns in source_columns.items():
+        if columns and columns[0].lstrip("\ufeff") in DICTIONARY_COLUMNS["name"]:
+            continue
+        fields = [re.sub(r"___[A-Za-z0-9_]+$", "", c) for c in columns]
+        out[file] = list(
+            dict.fromkeys(
+                c for c in fields if not c.lower().startswith("redcap_") and not c.lower().endswith("_complete")
+            )
+        )
+    return out
+
+
 PROCEDURE_COLUMNS = ("technical_success", "stents_placed", "max_stent_diameter_mm", "below_inguinal_ligament")
 WHAT_IS_SKIPPED = {
     "patients": "patient not imported (nor any of its rows)",
@@ -243,6 +279,7 @@ class RedcapMapper(Mapper):
                 wanted |= {f"[adverse_events] {k}": v for k, v in ae.items()}
         missing: list[str] = []
         optional: list[str] = []
+        may_lack = optional_keys(self.profile, export.columns)
         for key, field in wanted.items():
             found = [field + "___<code>"] if self.kinds.get(field.lower()) == "checkbox" else [field]
             if found != [field]:
@@ -250,41 +287,63 @@ class RedcapMapper(Mapper):
             gone = [c for c in found if not export.has(c)]
             if gone:
                 shown = f"{', '.join(gone)} (checkbox {field!r}, {key})" if found != [field] else f"{field!r} ({key})"
-                (optional if key.split()[-1] in OPTIONAL_KEYS else missing).append(shown)
-        if missing or optional:
-            parts = [f"the export lacks column(s) {'; '.join(missing)}"] if missing else []
-            if optional:
-                parts.append(
-                    f"{'and ' if missing else 'the export lacks '}optional column(s) {'; '.join(optional)}: leave "
-                    "their keys out if the project has no such field"
-                )
+                section, name = key[1:].split("] ")
+                if section == "fields" and name in may_lack:
+                    optional.append(shown)
+                    fields[name] = None  # imported without it: its contract column stays empty
+                else:
+                    missing.append(shown)
+        if missing:
             self.issues.add(
                 Issue.file_level(
                     ERROR,
                     f"columns:{export.name}",
                     export.file,
-                    f"{'; '.join(parts)}; the profile maps them: set each key to the field's name in a copy of "
-                    f"profile {self.profile.name!r}, or export the field",
+                    f"the export lacks column(s) {'; '.join(missing)}; the profile maps them: set each key to the "
+                    f"field's name in a copy of profile {self.profile.name!r}, or export the field",
                     1,
                 )
             )
-        return not (missing or optional)
+        if optional:
+            self.issues.add(
+                Issue.file_level(
+                    WARNING,
+                    f"columns:{export.name}",
+                    export.file,
+                    f"the export lacks optional column(s) {'; '.join(optional)}: imported without them (left empty); "
+                    f'set each key to the field\'s name in a copy of profile {self.profile.name!r}, or to "" if the '
+                    "project has no such field",
+                    1,
+                )
+            )
+        return not missing
 
     def _check_raw(self, export: Staged, record_id: str, variables: list[str | None]) -> None:
-        """A label export where raw codes were expected: decoding would turn every value into an error."""
-        for variable in filter(None, variables):
+        """A label export where raw codes were expected: decoding would turn every value into an
+        error. One error per row (not per cell), its value the first field holding a label."""
+        b = Bind()
+        hits = []
+        for variable in dict.fromkeys(filter(None, variables)):
             codes = self.coded.get(variable.lower())
             ref = export.ref(variable)
             if not codes or ref is None or self.kinds.get(variable.lower()) == "checkbox":
                 continue
-            b = Bind()
-            self.con.execute(
-                f"INSERT INTO issues SELECT 'error', 'redcap:labels', _file, _line, {_ref(export, record_id)}, "
-                f"{b(variable)}, {ref}, {b('a label where the raw code was expected: export the records as raw data')} "
-                f"FROM {export.table} WHERE list_contains({b(list(codes.values()))}, {ref}) AND NOT "
-                f"list_contains({b(list(codes))}, {ref})",
-                b.params,
+            hits.append(
+                f"CASE WHEN list_contains({b(list(codes.values()))}, {ref}) AND NOT list_contains({b(list(codes))}, "
+                f"{ref}) THEN {b(variable)} END"
             )
+        if not hits:
+            return
+        first = f"coalesce({', '.join(hits)})"
+        message = (
+            "a label where the raw code was expected (the value seen: the row's first coded field holding a label): "
+            "export the records as raw data"
+        )
+        self._run(
+            f"INSERT INTO issues SELECT 'error', 'redcap:labels', _file, _line, {_ref(export, record_id)}, "
+            f"'(coded fields)', {first}, {b(message)} FROM {export.table} WHERE {first} IS NOT NULL",
+            b,
+        )
 
     # --- decoding --------------------------------------------------------------------------------
 
@@ -332,7 +391,7 @@ class RedcapMapper(Mapper):
         elif family in ("integer", "number"):
             value = code
         else:
-            value = label
+            value = _term(table, column, label)
         if not value:
             return None
         if family == "boolean":
@@ -374,7 +433,7 @@ class RedcapMapper(Mapper):
         if not unmapped:
             return Decoded(column, field, expr)
         any_unmapped = " OR ".join(ticked[c] for c in unmapped)
-        shown = "CASE " + " ".join(f"WHEN {ticked[c]} THEN {b(_checkbox_column(field, c))}" for c in unmapped) + " END"
+        shown = "CASE " + " ".join(f"WHEN {ticked[c]} THEN {b(c)}" for c in unmapped) + " END"  # the code: a map key
         label = "CASE " + " ".join(f"WHEN {ticked[c]} THEN {b(codes[c])}" for c in unmapped) + " END"
         return Decoded(column, field, expr, f"coalesce({expr} IS NULL AND ({any_unmapped}), false)", shown, label)
 
@@ -460,7 +519,7 @@ class RedcapMapper(Mapper):
         self.con.execute(
             f"CREATE OR REPLACE TABLE rc AS SELECT *, {rid} AS _id, {event_month} AS _event_month, "
             f"{record} AS _record, {visit} AS _visit, {is_ae} AS _ae, {other} AS _other, "
-            f"{unmapped_event} AS _unmapped_event, false AS _skip FROM {export.table}",
+            f"{unmapped_event} AS _unmapped_event, false AS _skip, false AS _lent FROM {export.table}",
             b.params,
         )
         rc = replace(export, table="rc")
@@ -482,6 +541,9 @@ class RedcapMapper(Mapper):
             )
             return
         if longitudinal:
+            self._patient_fields_elsewhere(rc, f, events)
+            if self.refused:
+                return
             self.con.execute(
                 f"INSERT INTO issues SELECT 'warning', 'redcap:event', _file, _line, _id, 'redcap_event_name', "
                 f"{rc.ref('redcap_event_name')}, 'event not in the profile''s [events] map: row not imported (add "
@@ -515,6 +577,66 @@ class RedcapMapper(Mapper):
         self._visits(rc, f, visits, windows)
         self._procedures(rc, f)
         self._events(rc, f, ae)
+
+    def _patient_fields_elsewhere(self, rc: Staged, f: dict[str, str | None], events: dict[str, int]) -> None:
+        """Patient fields are read at the month-0 event; a form on an event of its own (a follow-up
+        form's last contact date at end_of_study_arm_1) is read from whichever row of the record
+        holds it (the first by line). Such a row of an event not in [events] is no lost row. One
+        record with rows at several month-0 events would be several patients: refused."""
+        event = _ref(rc, "redcap_event_name")
+        doubled = self.con.execute(
+            "SELECT count(*), string_agg(DISTINCT ev, ', ' ORDER BY ev) FROM (SELECT _id, "
+            f"{event} AS ev, count(*) OVER (PARTITION BY _id) AS n FROM rc WHERE _record) WHERE n > 1"
+        ).fetchone()
+        if doubled and doubled[0]:
+            zero = ", ".join(e for e, m in events.items() if m == 0)
+            self._refuse(
+                "redcap:events",
+                rc.file,
+                f"records have rows at several month-0 events of [events] ({doubled[1]}): each would be a patient "
+                f"twice. Map only the baseline event to 0 ([events] maps {zero} to 0); patient fields at other "
+                "events (a follow-up form's last contact date) are read from whichever event holds them",
+            )
+            return
+        plain = f"{_ref(rc, 'redcap_repeat_instrument')} IS NULL" if rc.has("redcap_repeat_instrument") else "true"
+        keys = (*PATIENT_COLUMNS, "center_id", "enrolled_on", "last_contact_date", "death_date", "procedure_date")
+        refs = {
+            f[k]: ref
+            for k in (*keys, *PROCEDURE_COLUMNS)
+            if f.get(k) and (ref := rc.ref(str(f[k]))) is not None and self.kinds.get(str(f[k]).lower()) != "checkbox"
+        }
+        visit_refs = [r for c in VISIT_COLUMNS if f.get(c) and (r := rc.ref(str(f[c]))) is not None]
+        for ref in refs.values():
+            self.con.execute(
+                f"UPDATE rc SET {ref.split('.')[-1]} = lent.v FROM (SELECT _id AS id, first({ref} ORDER BY _line) AS v "
+                f"FROM rc WHERE {plain} AND NOT _record AND {ref} IS NOT NULL GROUP BY _id) AS lent "
+                f"WHERE rc._id = lent.id AND rc._record AND {ref} IS NULL"
+            )
+        found = [
+            str(r[0]) for r in self.con.execute(f"SELECT DISTINCT {event} FROM rc WHERE {plain} ORDER BY 1").fetchall()
+        ]
+        for key in (k for k in keys if k not in OPTIONAL_KEYS):  # no deaths is no missing field
+            ref = refs.get(str(f.get(key)))
+            if ref is not None and not self._count(f"{plain} AND {ref} IS NOT NULL"):
+                self.issues.add(
+                    Issue.file_level(
+                        WARNING,
+                        "redcap:empty",
+                        rc.file,
+                        f"field {f[key]!r} ([fields] {key}) is empty in every record at every event of the export "
+                        f"({', '.join(found[:12])}): name the field that holds it in [fields] {key} of a copy of the "
+                        "profile",
+                    )
+                )
+        if not refs:
+            return
+        holds = " OR ".join(f"{r} IS NOT NULL" for r in refs.values())
+        no_visit = " AND ".join(f"{r} IS NULL" for r in visit_refs) or "true"
+        lent = f"_unmapped_event AND ({holds}) AND {no_visit}"
+        n = self._count(lent)
+        if n:
+            self.con.execute(f"UPDATE rc SET _unmapped_event = false, _lent = true WHERE {lent}")
+            self.funnel.drop(rc.file, "patient fields read at an event of their own", n, loss=False)
 
     def _count(self, where: str, table: str = "rc", b: Bind | None = None) -> int:
         sql = f"SELECT count(*) FROM {table} WHERE {where}"
@@ -582,25 +704,31 @@ class RedcapMapper(Mapper):
                 f"FROM {rows} WHERE {where} AND {d.unmapped}",
                 b,
             )
-            if required and table in ("patients", "visits"):
-                self._most_unmapped(table, d, where, b, rows, key)
+            if table in ("patients", "visits", "procedures"):
+                self._most_unmapped(table, d, where, b, rows, key, required)
 
-    def _most_unmapped(self, table: str, d: Decoded, where: str, b: Bind, rows: str, key: str) -> None:
+    def _most_unmapped(
+        self, table: str, d: Decoded, where: str, b: Bind, rows: str, key: str, required: bool = True
+    ) -> None:
         """Choices with no contract value in most rows are a value map that is missing, not "Other":
-        refused, rather than an import that leaves out most patients or visits."""
+        refused, rather than an import that leaves out most patients or visits, or (an optional
+        column) empties the column. An optional column counts the rows that hold a value."""
+        held = "true" if required else f"({d.expr} IS NOT NULL OR {d.unmapped})"
         sql = (
-            f"SELECT count(*), count(*) FILTER (WHERE {d.unmapped}), string_agg(DISTINCT CASE WHEN {d.unmapped} "
-            f"THEN {d.shown} || coalesce(' (' || {d.label} || ')', '') END, ', ' ORDER BY CASE WHEN {d.unmapped} "
-            f"THEN {d.shown} || coalesce(' (' || {d.label} || ')', '') END) FROM {rows} WHERE {where}"
+            f"SELECT count(*) FILTER (WHERE {held}), count(*) FILTER (WHERE {d.unmapped}), string_agg(DISTINCT "
+            f"CASE WHEN {d.unmapped} THEN {d.shown} || coalesce(' (' || {d.label} || ')', '') END, ', ' ORDER BY "
+            f"CASE WHEN {d.unmapped} THEN {d.shown} || coalesce(' (' || {d.label} || ')', '') END) FROM {rows} "
+            f"WHERE {where}"
         )
         total, hit, shown = self.con.execute(sql, _used(b, sql).params).fetchone() or (0, 0, "")
         if hit and 2 * hit > total:
+            what = {"patients": "records", "visits": "visits", "procedures": "procedures"}[table]
+            leave = "" if required else f', or leave the optional field out ([fields] {d.column} = "")'
             self._refuse(
                 "redcap:unmapped",
                 self.export_file,
-                f"{hit:,} of {total:,} {'records' if table == 'patients' else 'visits'} hold choices of {d.field!r} "
-                f"with no value in {table}.{d.column} ({shown}): map them in {key} of a copy of the profile "
-                f"(each to {_hint(table, d.column)})",
+                f"{hit:,} of {total:,} {what} hold choices of {d.field!r} with no value in {table}.{d.column} "
+                f"({shown}): map them in {key} of a copy of the profile (each to {_hint(table, d.column)}){leave}",
             )
 
     def _run(self, sql: str, b: Bind) -> None:
@@ -660,7 +788,9 @@ class RedcapMapper(Mapper):
         hard, _ = self._split("patients", decoded)
         self._run(f"UPDATE rc SET _skip = true WHERE _id IN (SELECT _id FROM rc WHERE _record AND ({hard}))", b)
         self.funnel.drop(
-            rc.file, "patient with an unmapped choice", self._count("_skip AND NOT _unmapped_event AND NOT _other")
+            rc.file,
+            "patient with an unmapped choice",
+            self._count("_skip AND NOT _unmapped_event AND NOT _other AND NOT _lent"),
         )
         select = {d.column: d.expr for d in decoded}
         select |= {
@@ -803,6 +933,13 @@ def _vocabulary(table: str, column: str) -> list[str] | None:
         if t == table and c == column and " IN (" in expression:
             return re.findall(r"'([^']*)'", expression)
     return None
+
+
+def _term(table: str, column: str, label: str) -> str:
+    """A choice's label as the contract's term when it is one but for case, spaces and hyphens
+    ("Death" -> death, "Major bleeding" -> major_bleeding); otherwise the label itself."""
+    spelled = re.sub(r"[\s-]+", "_", label.strip().lower())
+    return spelled if spelled in (_vocabulary(table, column) or ()) else label
 
 
 def _hint(table: str, column: str) -> str:
