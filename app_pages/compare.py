@@ -185,7 +185,7 @@ kinds_of: dict[tuple, set[str]] = {}
 for lane, kind in zip(lanes.lane, lanes.kind, strict=True):
     kinds_of.setdefault(lane, set()).add(kind)
 if kinds_of:  # no patient measured: no marks, nothing to say of them
-    st.caption(
+    ui.note(
         "Marks under the chart: the designs of the studies whose patients are measured at each visit. "
         + design_words
         + (
@@ -203,7 +203,7 @@ if counted:
         if relation in (compare.B_IN_A, compare.A_IN_B)
         else "Each cohort's means and intervals hold for that cohort; the patients in both count in both curves."
     )
-st.caption("  \n".join([*notes, compared]))
+ui.note("  \n".join([*notes, compared]))
 ui.cohort_design_notice("Mean trajectories", result.designs("trajectories"), labels, side_counts)
 
 st.subheader(f"Baseline: {labels['A']} against {labels['B']}", help=glossary.tip("smd"))
@@ -213,7 +213,7 @@ ui.table(
     rows=len(result.table_one),
     title=f"Baseline: {labels['A']} against {labels['B']}",
 )
-st.caption(
+ui.note(
     f"Continuous: mean (SD); categorical: n (% of the cohort). SMD: standardized mean difference, {labels['A']} vs "
     f"{labels['B']}; {display.SMD_FLAG} above 0.1."
     + (" The patients in both count on both sides, which makes the SMDs smaller." if counted else "")
@@ -256,7 +256,7 @@ else:
             "is too wide and its p too large, because the shared patients make the two means move together. "
             f"Choose *{SHARING[relation][0]}* for groups that share no patient."
         )
-    st.caption(
+    ui.note(
         f"{trajectories.DIFF_METHOD}; {labels['A']} minus {labels['B']}, within each arm. "
         "Patients: the design of the studies each side's patients come from at that visit. " + overlap_words
     )
@@ -305,7 +305,7 @@ if counted:
         "Each share and interval hold for its cohort; the patients in both count in both shares, which brings the "
         "shares closer, and the two intervals overstate how uncertain the gap between them is."
     )
-st.caption(" ".join(responder_words))
+ui.note(" ".join(responder_words))
 ui.cohort_design_notice(f"Responders at month {visit}", result.designs("responders", visit=visit), labels, side_counts)
 
 ui.how_computed(
@@ -353,12 +353,12 @@ ui.chart(
 )
 stented_in_both = int(sizes.loc[sizes.arm == "stent", "in_both"].sum())
 if counted and stented_in_both:
-    st.caption(
+    ui.note(
         f"{survival.KM_METHOD}. No log-rank test: the {shield.count(stented_in_both)} stented patients in both "
         "cohorts would count twice, and the test assumes each patient once. Each curve holds for its cohort. "
         f"Choose *{SHARING[relation][0]}* for a test."
     )
 else:
     p = survival.logrank(km)
-    st.caption(f"{survival.KM_METHOD}; {survival.LOGRANK_METHOD}: {display.p_clause(p)}.")
+    ui.note(f"{survival.KM_METHOD}; {survival.LOGRANK_METHOD}: {display.p_clause(p)}.")
 ui.cohort_design_notice("Primary patency", result.designs("patency"), labels, side_counts)

@@ -35,7 +35,7 @@ who = (
     if imputation == "nri"
     else "patients seen at baseline and the visit (complete cases, a sensitivity analysis)"
 )
-st.caption(
+ui.note(
     f"Responder: Villalta **{threshold} points** better, or one PTS band down, as chosen; denominators: {who}. "
     "No validated responder threshold exists: 4 points is an assumption (how the answer moves with it: bottom of "
     "the page)."
@@ -65,7 +65,7 @@ ui.chart(
     patients=ui.arm_ranges(denominators, "visit"),
 )
 if imputation == "nri":
-    st.caption(responders.NRI_ESTIMATES)
+    ui.note(responders.NRI_ESTIMATES)
 
 st.subheader("Stent versus medical", help=glossary.tip("wilson", "nri"))
 comparison = display.protect_comparison(responders.compare_arms(agg, definition, imputation), shield)
@@ -76,7 +76,7 @@ else:
         f"; not shown where an arm has fewer than {shield.k} responders, non-responders or patients" * shield.active
     )
     ui.table(display.responder_table(comparison), note=note, title="Responders: stent versus medical")
-    st.caption(f"{responders.RD_METHOD}; {responders.RR_METHOD}. Responders/patients: {who}.")
+    ui.note(f"{responders.RD_METHOD}; {responders.RR_METHOD}. Responders/patients: {who}.")
     if month in set(comparison.visit_month):
         ui.how_computed(
             "responders_by_visit",
@@ -98,7 +98,7 @@ else:
         "Heat map per arm: baseline band (rows) against the band at the visit (columns), % of each row.",
         patients=shift.groupby("arm").n.sum(),  # seen at baseline and at the month, whatever the imputation
     )
-    st.caption(
+    ui.note(
         "Each row is a baseline band: the share (and number) of its patients in each band at the visit. "
         "Cells below the diagonal moved down (improved). Patients seen at both visits."
     )
@@ -130,4 +130,4 @@ else:
         if definition == "responders_band"
         else ""
     )
-    st.caption(f"Stent minus medical, {responders.RD_METHOD}, at every threshold from 1 to 15 points.{note}")
+    ui.note(f"Stent minus medical, {responders.RD_METHOD}, at every threshold from 1 to 15 points.{note}")

@@ -57,17 +57,16 @@ if sample is not None and shield.active:  # no individual lines from a group of 
     largest = table.groupby(["study_group", "arm"]).n.max()
     groups = zip(sample.study_group, sample.arm, strict=True)
     sample = sample[[not shield.small(largest.get(group, 0)) for group in groups]]
-per_visit = table.groupby(["arm", "visit_month"], as_index=False).n.sum()  # the patients at each point
 ui.chart(
     charts.trajectory_figure(table, outcome, change, sample),
     "trajectory_chart",
     display.summary_trajectory(table, outcome, change),
-    patients=ui.arm_ranges(per_visit, "visit"),
+    patients=ui.arm_ranges(table, "visit"),  # the patients of each point (a study's, when split)
 )
 
 what = "Change from baseline" if change else "Measured"
 st.markdown(f"**{what} {outcome.label}** by arm and visit ({trajectories.CI_METHOD})")
-ui.table(display.trajectory_table(table, outcome, by_study), key="trajectory_table", note=ui.dash_note(shield))
+ui.table(display.trajectory_table(table, outcome, by_study, change), key="trajectory_table", note=ui.dash_note(shield))
 
 st.subheader("Difference between arms in mean change from baseline", help=glossary.tip("welch"))
 diff = shield.protect_stats(
@@ -82,11 +81,7 @@ else:
         diff.ci_low, "Welch 95% CI"
     )
     figure = charts.arm_difference_figure(diff, "diff", outcome, title)
-    compared = (
-        pd.concat([diff.assign(arm=arm, n=diff[f"n_{arm}"]) for arm in ("stent", "medical")])
-        .groupby(["arm", "visit_month"], as_index=False)
-        .n.sum()
-    )
+    compared = pd.concat([diff.assign(arm=arm, n=diff[f"n_{arm}"]) for arm in ("stent", "medical")])
     ui.chart(
         figure,
         "difference_chart",
@@ -94,13 +89,13 @@ else:
         patients=ui.arm_ranges(compared, "visit"),
     )
     ui.table(display.difference_table(diff, outcome, by_study), key="difference_table", note=ui.dash_note(shield))
-    st.caption(
+    ui.note(
         f"Stent minus medical; {trajectories.DIFF_METHOD}. Patients with a baseline value and "
         "that visit; unadjusted (adjusted estimates: Effects page)."
     )
     shown = int(diff.p_value.notna().sum())
     if shown > 1:
-        st.caption(
+        ui.note(
             f"Multiplicity: {shown} visit comparisons are shown side by side, each with its own 95% CI and p-value, "
             "with no adjustment for multiple comparisons; at 5% each, some can look significant by chance alone, "
             "so read the pattern over the visits rather than a single visit."
@@ -113,9 +108,9 @@ ui.chart(
     charts.band_figure(trajectories.band_shares(bands, hidden_bands, shield.label)),
     "band_chart",
     "Stacked bars: the share of visits in each PTS band, per arm and visit month.",
-    patients=ui.arm_ranges(bands.groupby(["arm", "visit_month"], as_index=False).n.sum(), "visit"),
+    patients=ui.arm_ranges(bands.groupby(["study_group", "arm", "visit_month"], as_index=False).n.sum(), "visit"),
 )
-st.caption("Share of attended visits in each Villalta band; an open ulcer makes the band severe.")
+ui.note("Share of attended visits in each Villalta band; an open ulcer makes the band severe.")
 ui.how_computed(
     "trajectory_summary",
     params,

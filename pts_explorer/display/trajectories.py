@@ -9,16 +9,19 @@ from pts_explorer.display.text import _arms, _study, counts, format_p, interval,
 from pts_explorer.rows import each_row
 
 
-def trajectory_table(table: pd.DataFrame, outcome: vocab.Outcome, with_study: bool) -> pd.DataFrame:
-    """Per arm and visit: n, mean, SD and the t-based 95% CI."""
+def trajectory_table(
+    table: pd.DataFrame, outcome: vocab.Outcome, with_study: bool, change: bool = False
+) -> pd.DataFrame:
+    """Per arm and visit: n, mean (or mean change from baseline), SD and the t-based 95% CI."""
     d = outcome.decimals
+    mean = "Mean change from baseline, points" if change else f"Mean, {outcome.unit}"
     return pd.DataFrame(
         {
             **_study(table, with_study),
             "Arm": table.arm.map(vocab.ARMS),
             "Visit (month)": table.visit_month,
             "n": counts(table, "n"),
-            f"Mean, {outcome.unit}": [number(v, d) for v in table["mean"]],
+            mean: [number(v, d) for v in table["mean"]],
             "SD": [number(v, d) for v in table.sd],
             "95% CI": [interval(lo, hi, d) for lo, hi in zip(table.ci_low, table.ci_high, strict=True)],
         }
@@ -56,9 +59,15 @@ def summary_trajectory(table: pd.DataFrame, outcome: vocab.Outcome, change: bool
 
 
 def summary_differences(frame: pd.DataFrame, column: str, outcome: vocab.Outcome) -> str:
-    parts = [
-        f"month {int(r.visit_month)} {number(getattr(r, column), outcome.decimals + 1, signed=True)}"
-        f" ({interval(r.ci_low, r.ci_high, outcome.decimals + 1)})"
-        for r in each_row(frame)
-    ]
+    """Each visit's difference with its CI; per study, named, when the frame holds several."""
+    groups = frame.groupby("study_group", sort=True) if "study_group" in frame else [(None, frame)]
+    named = "study_group" in frame and frame.study_group.nunique() > 1
+    parts = []
+    for group, d in groups:
+        visits = "; ".join(
+            f"month {int(r.visit_month)} {number(getattr(r, column), outcome.decimals + 1, signed=True)}"
+            f" ({interval(r.ci_low, r.ci_high, outcome.decimals + 1)})"
+            for r in each_row(d)
+        )
+        parts.append(f"{group}: {visits}" if named else visits)
     return f"Stent minus medical, {outcome.unit}: " + "; ".join(parts) + "."

@@ -247,15 +247,16 @@ def test_the_safety_curves_image_after_30_days_states_the_patients_followed_past
 
 def test_the_trajectory_image_states_each_visits_patients(app_on, demo_db):
     """Trajectories' mean curves have other patients at each visit (the trial's months 1 and 3, the
-    registry's to month 120): the caption gives the range per arm, not the cohort (#22 item 12)."""
+    registry's to month 120): the caption gives the range of the points' patients per arm, not the
+    cohort, and not two studies' patients added up (#22 item 12; outside review)."""
     at = _prepared(app_on, demo_db, "trajectories")
     rows = _query(
         demo_db,
-        f"SELECT p.arm, v.visit_month, count(v.villalta_total) FROM patients p JOIN ({SCHEDULED}) v "
+        f"SELECT p.arm, p.study_id, v.visit_month, count(v.villalta_total) FROM patients p JOIN ({SCHEDULED}) v "
         "ON v.patient_id = p.patient_id GROUP BY ALL",
     )
-    per_visit: dict[str, list[int]] = {}
-    for arm, _month, n in rows:
+    per_visit: dict[str, list[int]] = {}  # each point's patients: one panel per study (the page's default)
+    for arm, _study, _month, n in rows:
         per_visit.setdefault(arm, []).append(n)
     cohort, dataset = _per_arm(demo_db, "TRUE")
     arms = _arms_words(per_visit, "visit")

@@ -114,10 +114,11 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked_and_memory_stays_small(tmp_
         "itself, or raise PTS_ZIP_MAX_RATIO [file:archive, 1]"
     )
     assert refusal in done.stdout.splitlines()  # the refusal, a whole line as the command line prints it
-    # The importer process (Python, DuckDB, pandas) stayed small: nothing was unpacked. The old code
-    # read the member whole, twice (about 540 MB here, 2.2 GB for the reviewer's 1 GiB).
+    # The importer process (Python, DuckDB, pandas) stayed small: nothing was unpacked. Measured 165 MiB
+    # on a quiet machine and 314 MiB once in a busy run (DuckDB's staging database); the old code read
+    # the member whole, twice, on top of that (about 540 MB more here, 2.2 GB for the reviewer's 1 GiB).
     (peak,) = [int(line.split()[1]) for line in done.stdout.splitlines() if line.startswith("PEAK_KIB ")]
-    assert peak < 300 * 1024, f"peak {peak / 1024:.0f} MiB"
+    assert peak < 450 * 1024, f"peak {peak / 1024:.0f} MiB"
     private = tmp_path / f"pts_explorer-{os.getuid()}"  # the importer's own folder (atomic.private_dir)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bomb.zip", private.name]
     assert list(private.iterdir()) == []  # no staging folder or unpacked file left
