@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 
 from pts_explorer import derived, memory, sql, validation
-from pts_explorer.config import DUCKDB_CONFIG, DUCKDB_PARQUET_CONFIG
+from pts_explorer.config import DUCKDB_CONFIG, DUCKDB_MEMORY_CEILING, DUCKDB_PARQUET_CONFIG
 
 
 class Engine(Protocol):
@@ -72,12 +72,26 @@ def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
         return open_parquet(path)
     con = duckdb.connect(":memory:", config=DUCKDB_CONFIG)
     try:
-        con.execute(f"ATTACH $path AS {ATTACHED} (READ_ONLY)", {"path": str(path)})
-        _expose_tables(con)
+        _within_ceiling(con, lambda: con.execute(f"ATTACH $path AS {ATTACHED} (READ_ONLY)", {"path": str(path)}))
+        _within_ceiling(con, lambda: _expose_tables(con))
     except duckdb.Error as exc:
         con.close()
         raise DatabaseProblem(f"{path} could not be opened as a DuckDB database.", [str(exc).splitlines()[0]]) from exc
     return con
+
+
+def _within_ceiling(con: duckdb.DuckDBPyConnection, step: Any) -> None:
+    """Run one step of opening the file; if the memory limit is too tight for it (reading the
+    catalog took more than 6 MB once with both cores busy), run it again within the ceiling
+    (PTS_DUCKDB_MEMORY_MAX) and return to the limit: a tight limit is not a broken file."""
+    try:
+        step()
+    except duckdb.OutOfMemoryException:
+        con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_CEILING}'")
+        try:
+            step()
+        finally:
+            con.execute(f"SET memory_limit = '{DUCKDB_CONFIG['memory_limit']}'")
 
 
 COLUMN_ORDER_FILE = "columns.json"  # each table's columns in the source's order (pts_explorer.parquet)

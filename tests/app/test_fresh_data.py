@@ -9,6 +9,7 @@ change with every edit, and the Data checks page must say the derived tables wer
 
 import re
 import shutil
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
@@ -81,8 +82,11 @@ def _trajectory_expected(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     n, mean, sd = grouped.count(), grouped.mean(), grouped.std(ddof=1)
     half = stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n)
 
-    def f(v: float) -> str:
-        return f"{round(float(v), 1) or 0.0:.1f}" if np.isfinite(v) else "—"
+    def f(v: float) -> str:  # to one decimal, a half away from zero, as the number reads (14.25 -> 14.3)
+        if not np.isfinite(v):
+            return "—"
+        rounded = Decimal(repr(float(v))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return f"{float(rounded) or 0.0:.1f}"
 
     rows = [
         {

@@ -106,3 +106,16 @@ def test_queries_and_contract_checks_at_a_tiny_limit_answer_as_at_the_default(sm
     assert _limit(tiny) != start  # a statement did outgrow 4 MB, and was run again
     checked = db.open_read_only(small_db)
     assert validation.validate(checked).errors == [] and _limit(checked) != start
+
+
+def test_a_limit_too_tight_to_read_the_catalog_still_opens_the_file(small_db, monkeypatch):
+    """Opening reads the file's catalog; at a limit too small for that (a 6 MB limit failed so once
+    with both cores busy, "could not be opened as a DuckDB database"), the open runs within the
+    ceiling and then serves within the limit again."""
+    from pts_explorer import config
+
+    monkeypatch.setitem(config.DUCKDB_CONFIG, "memory_limit", "256KB")
+    con = db.open_read_only(small_db)  # raised DatabaseProblem before
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "250.0 KiB"
+    con.execute(f"SET memory_limit = '{config.DUCKDB_MEMORY_CEILING}'")
+    assert con.execute("SELECT count(*) FROM studies").fetchone()[0] > 0  # its tables are there
