@@ -59,7 +59,8 @@ def multiplicity_note(overall: str, groups: int, reference: str, ph_checks: int)
     overall: the name of the test across all groups ("the log-rank test", "Gray's test")."""
     pairwise = groups - 1
     tests = (
-        f"{1 + pairwise} p-values compare the groups ({overall} across all {groups} groups, and {pairwise} "
+        f"{1 + pairwise} p-values compare the groups ({overall} across {'both' if groups == 2 else f'all {groups}'} "
+        f"groups, and {pairwise} "
         f"hazard-ratio Wald test{'s' * (pairwise > 1)} against {reference})"
     )
     checks = f"{pairwise + ph_checks} more check proportional hazards (per coefficient, per term and global)"

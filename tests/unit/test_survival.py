@@ -428,3 +428,15 @@ def test_death_before_healing_is_a_competing_event(tmp_path):
 def test_at_risk_ticks_keep_an_axis_for_short_follow_up(max_days, months):
     ticks = survival.ticks_days(max_days)
     assert [round(t / survival.DAYS_PER_MONTH) for t in ticks] == months
+
+
+def test_the_multiplicity_note_says_both_groups_not_all_2():
+    """'Gray's test across all 2 groups' read oddly (outside review of #22)."""
+    from pts_explorer.display.survival import multiplicity_note
+
+    two = multiplicity_note("Gray's test", 2, "Medical", 3)
+    assert two.startswith(
+        "Multiplicity: 2 p-values compare the groups (Gray's test across both groups, and 1 hazard-ratio Wald test "
+        "against Medical)"
+    )
+    assert "across all 4 groups" in multiplicity_note("the log-rank test", 4, "<50%", 5)
