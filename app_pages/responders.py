@@ -1,5 +1,6 @@
 """Responders: how many patients improve by a clinically meaningful amount in each arm."""
 
+import pandas as pd
 import streamlit as st
 
 from pts_explorer import charts, config, display, glossary, reproduce, ui, vocab
@@ -122,8 +123,13 @@ else:
     ui.chart(
         charts.threshold_sensitivity_figure(sweep, threshold, title),
         "threshold_chart",
-        f"Risk difference {display.number(100 * sweep.risk_difference.iloc[0], 0, signed=True)} percentage points "
-        f"at threshold 1, {display.number(100 * sweep.risk_difference.iloc[-1], 0, signed=True)} at threshold 15.",
+        "Risk difference at each threshold, percentage points: "
+        + ", ".join(
+            f"{int(t)}: {display.number(100 * rd, 0, signed=True) if pd.notna(rd) else 'not computable'}"
+            for t, rd in zip(sweep.threshold, sweep.risk_difference, strict=True)
+            if int(t) in (1, threshold, 15)
+        )
+        + ".",
     )
     note = (
         " The band-only definition has no threshold: shown for Villalta points."
