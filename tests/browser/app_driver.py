@@ -1,6 +1,7 @@
 """Helpers that drive the app the way a person does, waiting on the app's own run token."""
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
@@ -115,11 +116,17 @@ def choose(page: Page, label: str, option: str) -> None:
 
     def pick() -> None:
         for attempt in range(3):
-            open_list(page, label)
+            try:
+                open_list(page, label)
+            except PlaywrightError:  # the box itself was replaced by a rerun: find it again
+                if attempt == 2:
+                    raise
+                wait_idle(page)
+                continue
             try:
                 page.get_by_role("option", name=option, exact=True).click(timeout=LIST_WAIT)
                 return
-            except PlaywrightTimeoutError:
+            except PlaywrightError:  # closed under the click (a timeout), or the list was replaced
                 if attempt == 2:
                     raise
 

@@ -77,6 +77,10 @@ def test_rename_and_delete_on_the_saved_cohorts_page(demo_db, browser, space_fil
         page.get_by_label("Name", exact=True).fill("Femoral vein")
         act_and_wait(page, lambda: page.get_by_role("button", name="Save name and note").click())
         assert space.get(kept.slug).name == "Femoral vein"
+        # The save reruns the page (st.rerun): a second run replaces the widgets after the first ended.
+        # Done means the picker shows the new name.
+        expect(page.get_by_role("combobox", name="Cohort", exact=True)).to_have_value("Femoral vein")
+        wait_idle(page)
         page.screenshot(path=str(tmp_path / "saved_cohorts_page.png"), full_page=True)
 
         choose(page, "Cohort", "Ulcer")
