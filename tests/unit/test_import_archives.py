@@ -84,11 +84,8 @@ PEAK = (
 )
 
 
-def test_a_zip_bomb_is_refused_before_it_is_unpacked_and_memory_stays_small(tmp_path):
-    bomb = _bomb(tmp_path / "bomb.zip")
-    with zipfile.ZipFile(bomb) as z:
-        (member,) = z.infolist()
-    assert member.file_size == (256 << 20) + 20 and 1000 < member.compress_size < 1_000_000
+def _measured(archive: Path, folder: Path) -> tuple[subprocess.CompletedProcess, int]:
+    """The command-line import of `archive` (its temporary folder in `folder`) and its peak memory, KiB."""
     done = subprocess.run(
         [
             sys.executable,
@@ -98,15 +95,25 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked_and_memory_stays_small(tmp_
             "contract",
             "--synthetic",
             "--out",
-            str(tmp_path / "out.duckdb"),
-            str(bomb),
+            str(folder / "out.duckdb"),
+            str(archive),
         ],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, "TMPDIR": str(tmp_path)},
+        env={**os.environ, "TMPDIR": str(folder)},
     )
+    (peak,) = [int(line.split()[1]) for line in done.stdout.splitlines() if line.startswith("PEAK_KIB ")]
+    return done, peak
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked_and_memory_stays_small(tmp_path):
+    bomb = _bomb(tmp_path / "bomb.zip")
+    with zipfile.ZipFile(bomb) as z:
+        (member,) = z.infolist()
+    assert member.file_size == (256 << 20) + 20 and 1000 < member.compress_size < 1_000_000
+    done, peak = _measured(bomb, tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
     assert not (tmp_path / "out.duckdb").exists()
     refusal = (
@@ -118,30 +125,11 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked_and_memory_stays_small(tmp_
     # Unpacking added nothing to the importer's memory: its peak equals (within 100 MiB) that of the same
     # command on a tiny archive, measured beside it (the absolute peak varies: 165 MiB alone, 570 MiB in a
     # full test run). The old code read the member whole, twice: about 540 MB more here.
-    (peak,) = [int(line.split()[1]) for line in done.stdout.splitlines() if line.startswith("PEAK_KIB ")]
     tiny = tmp_path / "tiny" / "tiny.zip"
     tiny.parent.mkdir()
     with zipfile.ZipFile(tiny, "w") as z:
         z.writestr("patients.csv", "patient_id,study_id\n")
-    base = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            PEAK,
-            "--profile",
-            "contract",
-            "--synthetic",
-            "--out",
-            str(tiny.parent / "o.duckdb"),
-            str(tiny),
-        ],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "TMPDIR": str(tiny.parent)},
-    )
-    (floor,) = [int(line.split()[1]) for line in base.stdout.splitlines() if line.startswith("PEAK_KIB ")]
+    _, floor = _measured(tiny, tiny.parent)
     assert peak - floor < 100 * 1024, f"peak {peak / 1024:.0f} MiB against {floor / 1024:.0f} MiB"
     shutil.rmtree(tiny.parent)
     private = tmp_path / f"pts_explorer-{os.getuid()}"  # the importer's own folder (atomic.private_dir)
