@@ -225,7 +225,11 @@ def test_a_refusal_for_choices_without_a_value_gets_value_choices_and_imports(tm
     mapped the same way)."""
     mine = HERE / "redcap-mine.toml"
     report, _ = _import(tmp_path, mine, "records_raw_v2.csv", "dictionary.csv")
-    assert [m for _, _, m in _errors(report)][0].startswith("16 of 16 records hold choices of 'treatment'")
+    assert [m for _, _, m in _errors(report)][0] == (
+        "16 of 16 records hold choices of 'treatment' with no value in patients.arm (1 (Venous stent), "
+        "2 (Conservative (compression + anticoagulation)), 3 (Other)): map them in [values.arm] of a copy of the "
+        "profile (each to one of stent, medical)"
+    )
     labels = _choices("dictionary.csv", "treatment")
     rows = {r.column: r for r in assistant.value_rows(report.issues)}
     assert (rows["arm"].values, rows["arm"].labels, rows["arm"].vocabulary) == (
