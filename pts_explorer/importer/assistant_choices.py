@@ -469,6 +469,9 @@ def partial_dates(profile: Profile, rules: list[str]) -> list[Choice]:
     ]
 
 
+NOT_AN_EVENT_VISIT = "not a visit (patient fields on it are still read; its other rows are not imported)"
+
+
 def event_choices(profile: Profile, found: Survey) -> list[Choice]:
     """Each event of a REDCap export that [events] does not map: its month, or not a visit."""
     if profile.format != "redcap":
@@ -484,7 +487,9 @@ def event_choices(profile: Profile, found: Survey) -> list[Choice]:
         if re.search(r"base|enrol|screen|consent|inclu", name, re.I):
             order = sorted(months, key=lambda m: (m != 0, m))
         options = [Option(f"month {m}", ((("events", name), m),)) for m in order]
-        options.append(Option("not a visit (patient fields on it are still read; its other rows are not imported)"))
+        options.append(Option(NOT_AN_EVENT_VISIT))
+        if re.search(r"unsched|unplan|adverse|end_of|eos|withdraw", name, re.I):
+            options.insert(0, options.pop())
         out.append(
             Choice(
                 "Events: the month of each REDCap event",
