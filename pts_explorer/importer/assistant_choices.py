@@ -390,13 +390,14 @@ def visit_choices(profile: Profile, found: Survey) -> list[Choice]:
 
 
 def _said_month(label: str) -> int | None:
-    """The month a visit's name says: BASELINE/SCREENING 0, MONTH 6 6, WEEK 26 6; -1 unscheduled."""
+    """The month a visit's or event's name says: BASELINE/SCREENING 0, MONTH 6 or M6 6, WEEK 26 6;
+    -1 for unscheduled (or end of study, adverse events); None when it says none."""
     text = label.upper()
-    if "UNSCHED" in text or "UNPLAN" in text:
+    if re.search(r"UNSCHED|UNPLAN|END OF STUDY|\bEOS\b|WITHDRAW|ADVERSE", text):
         return -1
-    if re.search(r"BASE|SCREEN|ENROL|RANDOM|DAY 1\b", text):
+    if re.search(r"BASE|SCREEN|ENROL|RANDOM|CONSENT|INCLU|DAY 1\b", text):
         return 0
-    if hit := re.search(r"(MONTH|MO|M)\s*(\d+)", text):
+    if hit := re.search(r"\b(MONTH|MO|M)\s*(\d+)", text):
         return int(hit[2])
     if hit := re.search(r"WEEK\s*(\d+)", text):
         return round(int(hit[1]) * 12 / 52)
@@ -482,14 +483,10 @@ def event_choices(profile: Profile, found: Survey) -> list[Choice]:
     for name, _, n in found.values.get("events", ()):
         if name in events:
             continue
-        guess = re.search(r"(\d+)", name)
-        order = sorted(months, key=lambda m: (guess is None or int(guess[1]) != m, m))
-        if re.search(r"base|enrol|screen|consent|inclu", name, re.I):
-            order = sorted(months, key=lambda m: (m != 0, m))
-        options = [Option(f"month {m}", ((("events", name), m),)) for m in order]
+        said = _said_month(re.sub(r"_arm_\d+$", "", name).replace("_", " "))  # a suggestion, first
+        options = [Option(f"month {m}", ((("events", name), m),)) for m in months]
         options.append(Option(NOT_AN_EVENT_VISIT))
-        if re.search(r"unsched|unplan|adverse|end_of|eos|withdraw", name, re.I):
-            options.insert(0, options.pop())
+        options.sort(key=lambda o: o.text != (NOT_AN_EVENT_VISIT if said == -1 else f"month {said}"))
         out.append(
             Choice(
                 "Events: the month of each REDCap event",
