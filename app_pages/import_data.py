@@ -98,11 +98,14 @@ if (check or run) and uploads:
         )
         st.session_state["import_report"] = importer.run_import(profile, sources, target, options, status.write)
         st.session_state["import_report_profile"] = profile
+        st.session_state["import_survey"] = ui.survey_uploads(st.session_state["import_report"], profile, sources)
     progress.empty()
 
 if (shown := st.session_state.get("import_report")) is not None:
     ui.import_report(shown)
-    ui.mapping_assistant(shown, st.session_state.get("import_report_profile", profile))
+    ui.mapping_assistant(
+        shown, st.session_state.get("import_report_profile", profile), st.session_state.get("import_survey")
+    )
 
 if (previous := target.with_name(f"{target.stem}.previous{target.suffix}")).exists():
     with st.expander("Undo the last import", icon=":material/undo:"):

@@ -4,8 +4,11 @@ and a profile edited by the user's choices, written back as TOML that the comman
 - `field_rows`: each contract field a profile maps from a source column, whether a source has that
   column, and the source columns that look like it (the candidates).
 - `value_rows`: each coded contract column whose source values the contract does not allow (the
-  import's `allowed:` and boolean `type:` issues), with those values and the contract's vocabulary.
-- `edited` and `dumps`: the profile's data with the chosen columns and value maps, and its TOML.
+  import's `allowed:` and boolean `type:` issues, SDTM's values outside a [values.*] map and AE
+  terms it does not map), with those values and the contract's vocabulary.
+- `edited` and `dumps`: the profile's data with the chosen columns, value maps and other choices
+  (assistant_choices: SDTM names, REDCap events), and its TOML; `extending` writes an SDTM
+  profile as `extends = "sdtm"` with only what differs from the built-in.
 
 No Streamlit here (the Import page draws it: pts_explorer/ui/importing.py).
 """
@@ -24,7 +27,7 @@ import pandas as pd
 
 from pts_explorer import validation, vocab
 from pts_explorer.importer.formats import FORMATS, redcap
-from pts_explorer.importer.profiles import Profile
+from pts_explorer.importer.profiles import WHOLE_SECTIONS, Profile
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -147,9 +150,13 @@ def value_rows(issues: pd.DataFrame) -> list[ValueRow]:
         return []
     rule = issues["rule"].astype(str)
     kind = rule.str.partition(":")[0]
-    for row in issues[(kind == "allowed") | (kind == "type") | rule.str.endswith(":unmapped")].itertuples():
+    sdtm_rule = rule.str.startswith("sdtm:values.") | (rule == "sdtm:ae_term")
+    chosen = (kind == "allowed") | (kind == "type") | rule.str.endswith(":unmapped") | sdtm_rule
+    for row in issues[chosen].itertuples():
         value = "" if pd.isna(row.value) else str(row.value)
         column, label = str(row.column), ""
+        if str(row.rule).startswith("sdtm:"):  # SDTM names the variable; the rule names the map
+            column = "event_type" if row.rule == "sdtm:ae_term" else str(row.rule).removeprefix("sdtm:values.")
         if (hit := _UNMAPPED.match(str(row.message))) is not None:
             if hit["code"] != value:
                 continue
@@ -235,10 +242,12 @@ def edited(
     fields: dict[tuple[str, str], str],
     values: dict[str, dict[str, str]],
     version: int | None = None,
+    writes: list[tuple[tuple[str, ...], Any]] | tuple[()] = (),
 ) -> dict[str, Any]:
     """The profile's whole data with the chosen source columns ((section, key) -> column, "" for
-    none) and value maps (contract column -> {source value: contract value}) put in; its version
-    goes up by one (or is `version`), so a report names which edit it used."""
+    none), value maps (contract column -> {source value: contract value}) and other choices (`writes`:
+    key path -> value, None removing the key; assistant_choices) put in; its version goes up by one
+    (or is `version`), so a report names which edit it used."""
     data: dict[str, Any] = {
         "profile": {
             "name": profile.name,
@@ -259,8 +268,35 @@ def edited(
         data.setdefault(section, {})[key] = column
     for column, mapping in values.items():
         data.setdefault("values", {}).setdefault(column, {}).update({k: v for k, v in mapping.items() if v})
+    for path, value in writes:
+        table = data
+        for part in path[:-1]:
+            table = table.setdefault(part, {})
+        if value is None:
+            table.pop(path[-1], None)
+        else:
+            table[path[-1]] = value
     data["privacy"] = {"allow_columns": sorted(profile.allow_columns)}
     return data
+
+
+def extending(data: dict[str, Any], base: str) -> dict[str, Any]:
+    """Profile data as a profile that extends the built-in `base`: [profile] with extends = base,
+    and of the other tables only the keys whose values differ from the built-in's (a key's value
+    whole, as profiles.extend takes it; a table taken whole, such as [visits], whole)."""
+    parent = tomllib.loads(FORMATS[base].profile.read_text(encoding="utf-8"))
+    out: dict[str, Any] = {"profile": {**data["profile"], "extends": base}}
+    for section, value in data.items():
+        if section == "profile":
+            continue
+        have = parent.get(section)
+        if isinstance(value, dict) and isinstance(have, dict) and section not in WHOLE_SECTIONS:
+            differ = {k: v for k, v in value.items() if k not in have or have[k] != v}
+            if differ:
+                out[section] = differ
+        elif value != have:
+            out[section] = value
+    return out
 
 
 def dumps(data: dict[str, Any], header: str = "") -> str:

@@ -25,6 +25,7 @@ from pts_explorer.ui.importing import (
     mapping_assistant,
     restore_previous,
     save_uploads,
+    survey_uploads,
 )
 from pts_explorer.ui.notices import (
     analysis_designs,
@@ -73,6 +74,7 @@ __all__ = [
     "import_profiles",
     "import_report",
     "mapping_assistant",
+    "survey_uploads",
     "mmrm_failures",
     "mmrm_fits",
     "no_analysis_data",

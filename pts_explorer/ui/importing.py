@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from pts_explorer import atomic, config, escape
-from pts_explorer.importer import ImportReport, assistant, builtin_names
+from pts_explorer.importer import ImportReport, assistant, assistant_choices, builtin_names
 from pts_explorer.importer.formats import load
 from pts_explorer.importer.profiles import Profile, ProfileError
 
@@ -110,7 +110,18 @@ def apply_assistant_choice() -> bool:
     return bool(st.session_state.pop(ASSIST_CHECK, False))
 
 
-def mapping_assistant(report: ImportReport, profile_ref: str) -> None:
+def survey_uploads(report: ImportReport, profile_ref: str, sources: list[Path]) -> assistant_choices.Survey | None:
+    """After a refusal, what the assistant's SDTM and REDCap event choices need from the uploads
+    (read again while they are on disk); nothing for an import that went through."""
+    if report.imported or not report.errors:
+        return None
+    try:
+        return assistant_choices.survey(load(profile_ref), sources)
+    except ProfileError:
+        return None
+
+
+def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_choices.Survey | None = None) -> None:
     """After a refusal: each contract field the profile maps and whether a source holds it, a choice
     for each one that is missing (its look-alike columns first) and for each source value with no
     contract value; the edited profile to download, or to save beside the database (it is then
@@ -122,10 +133,17 @@ def mapping_assistant(report: ImportReport, profile_ref: str) -> None:
         profile = load(profile_ref)
     except ProfileError:
         return
-    fields = assistant.field_rows(profile, report.source_columns)
+    found = found or assistant_choices.Survey()
+    # SDTM names datasets, variables, QNAMs, test codes and visits: its choices replace the field rows.
+    fields = [] if profile.format == "sdtm" else assistant.field_rows(profile, report.source_columns)
     values = assistant.value_rows(report.issues)
+    choices = [
+        *assistant_choices.sdtm_choices(profile, found),
+        *assistant_choices.partial_dates(profile, [str(r) for r in report.issues["rule"]]),
+        *assistant_choices.event_choices(profile, found),
+    ]
     missing = [f for f in fields if not f.found]
-    if not fields and not values:
+    if not fields and not values and not choices:
         return
     with st.expander("Fix the mapping here", expanded=True, icon=":material/tune:"):
         st.caption(
@@ -133,20 +151,21 @@ def mapping_assistant(report: ImportReport, profile_ref: str) -> None:
             "not. Saved, the edited profile is offered in the picker above and works on the command line too "
             "(`--profile profiles/NAME.toml`)."
         )
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Contract field": [f.key for f in fields],
-                    "Profile key": [f"[{f.section}] {f.key}" for f in fields],
-                    "Source column": [f.column for f in fields],
-                    "In the sources": ["yes" if f.found else "no" for f in fields],
-                    "Required": ["yes" if f.required else "optional" for f in fields],
-                }
-            ),
-            hide_index=True,
-            key="assist_fields_table",
-        )
-        if not missing and not values:
+        if fields:
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "Contract field": [f.key for f in fields],
+                        "Profile key": [f"[{f.section}] {f.key}" for f in fields],
+                        "Source column": [f.column for f in fields],
+                        "In the sources": ["yes" if f.found else "no" for f in fields],
+                        "Required": ["yes" if f.required else "optional" for f in fields],
+                    }
+                ),
+                hide_index=True,
+                key="assist_fields_table",
+            )
+        if not missing and not values and not choices:
             st.caption(
                 "Every field the profile maps is in the sources and no value needs a map: the problems above are "
                 "not ones a choice here can fix (their messages name the profile key to edit)."
@@ -186,7 +205,25 @@ def mapping_assistant(report: ImportReport, profile_ref: str) -> None:
                 )
                 if pick != UNMAPPED:
                     chosen_values.setdefault(row.column, {})[value] = pick
-        _save(profile, profile_ref, report, chosen_fields, chosen_values)
+        writes = assistant_choices.schedule(profile, _choices(choices))
+        _save(profile, profile_ref, report, chosen_fields, chosen_values, writes)
+
+
+def _choices(choices: list[assistant_choices.Choice]) -> list[assistant_choices.Write]:
+    """A select box per choice, under its group's heading; what the chosen options write."""
+    writes: list[assistant_choices.Write] = []
+    group = None
+    for c in choices:
+        if c.group != group:
+            group = c.group
+            st.markdown(f"**{escape.markdown(group)}**")
+        texts = [o.text for o in c.options]
+        pick = st.selectbox(
+            escape.markdown(c.label), texts, index=c.default, placeholder="choose", key=f"assist_choice_{c.key}"
+        )
+        if pick is not None:
+            writes += c.options[texts.index(pick)].writes
+    return writes
 
 
 def _save(
@@ -195,9 +232,11 @@ def _save(
     report: ImportReport,
     chosen_fields: dict[tuple[str, str], str],
     chosen_values: dict[str, dict[str, str]],
+    writes: list[assistant_choices.Write] | None = None,
 ) -> None:
     """Save as: a name of the chosen profile and the upload (an edited copy keeps its own); another
-    profile of that name is replaced only when the user says so; the version never goes back."""
+    profile of that name is replaced only when the user says so; the version never goes back. An
+    SDTM profile is written as extends = "sdtm" with only what differs; the page shows the TOML."""
     folder = config.user_profiles_dir()
     default = assistant.default_name(profile, profile_ref, report.source_columns, folder)
     left, right = st.columns([2, 3], vertical_alignment="bottom")
@@ -205,8 +244,12 @@ def _save(
     stem = assistant.stem(name)
     path = folder / f"{stem}.toml"
     version = assistant.next_version(profile, path)
-    data = assistant.edited(profile, chosen_fields, chosen_values, version)
+    data = assistant.edited(profile, chosen_fields, chosen_values, version, writes or [])
+    if profile.format == "sdtm":
+        data = assistant.extending(data, "sdtm")
     text = assistant.dumps(data, header=f"Profile {profile.name} v{version}: edited on the Import page")
+    with st.expander(f"The profile to be saved: profiles/{stem}.toml", icon=":material/description:"):
+        st.code(text, language="toml")
     replace = True
     if assistant.overwrites(profile_ref, path):
         st.warning(

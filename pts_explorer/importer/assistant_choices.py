@@ -1,0 +1,509 @@
+"""The mapping assistant's choices beyond one source column per contract field: what an SDTM
+delivery names otherwise (a dataset, a variable, a SUPP-- QNAM, a QSTESTCD, a VISITNUM's month, the
+index procedure's PR term) and a REDCap export's events (event -> visit month), each read from a
+survey of the uploaded sources.
+
+- `survey`: the sources read again (only after a refusal): each dataset's variables and the
+  distinct values the choices need (QSTESTCD with QSTEST, VISITNUM with VISIT, QNAM with QLABEL,
+  PR terms, REDCap event names), each with its record count.
+- `sdtm_choices`, `event_choices`: a Choice per name the profile gives that the sources do not
+  hold; each Option says what it writes into the profile (`writes`: key path -> value, None
+  removes the key).
+- `schedule`: the writes plus [study] visit_months grown by any month a choice maps a visit to.
+
+No Streamlit here (the Import page draws them: pts_explorer/ui/importing.py).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pts_explorer import validation
+from pts_explorer.importer.formats import sdtm
+from pts_explorer.importer.issues import Issues
+from pts_explorer.importer.profiles import Profile
+from pts_explorer.importer.readers import SUFFIXES, Reader, Staged, expand_zips
+from pts_explorer.vocab import VILLALTA_ITEMS
+
+Path_ = tuple[str, ...]  # a key path in the profile: ("qs", "testcd", "v_pain")
+Write = tuple[Path_, Any]
+MONTHS = (0, 1, 3, 6, 12, 18, 24, 36, 48, 60, 84, 120)  # visit months offered beside the study's own
+MAX_VALUES = 200  # distinct values read per surveyed variable
+
+
+@dataclass(frozen=True)
+class Option:
+    text: str  # what the page shows
+    writes: tuple[Write, ...] = ()  # what choosing it puts into the profile
+
+
+@dataclass(frozen=True)
+class Choice:
+    group: str  # the heading it is shown under
+    key: str  # unique on the page (the widget's key)
+    label: str  # the question: what the profile names and the sources lack
+    options: tuple[Option, ...]
+    default: int | None = None  # the option chosen until the user chooses (None: none)
+
+
+@dataclass(frozen=True)
+class Survey:
+    """What the sources hold, as the assistant needs it."""
+
+    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # dataset name -> its variables
+    values: dict[str, tuple[tuple[str, str, int], ...]] = field(default_factory=dict)  # what -> (value, label, n)
+
+
+def survey(profile: Profile, sources: list[Path]) -> Survey:
+    """The uploaded sources read again into a scratch database (zips unpacked as the import does),
+    and what the format's choices need from them; a source that cannot be read is left out (the
+    import's report already names it)."""
+    if profile.format not in ("sdtm", "redcap"):
+        return Survey()
+    scratch = Path(tempfile.mkdtemp(prefix="assistant-"))
+    con = duckdb.connect()
+    try:
+        issues = Issues(con)
+        files = expand_zips(list(sources), scratch, issues)
+        reader = Reader(con, profile.csv, issues)
+        staged: list[Staged] = []
+        for path in files:
+            if path.suffix.lower() in SUFFIXES:
+                try:
+                    staged += reader.stage(path)
+                except (duckdb.Error, OSError, ValueError):
+                    continue
+        columns = {s.name: tuple(s.columns) for s in staged}
+        if profile.format == "redcap":
+            return Survey(columns, _redcap_values(con, staged))
+        return Survey(columns, _sdtm_values(con, staged, profile))
+    finally:
+        con.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _distinct(
+    con: duckdb.DuckDBPyConnection, sources: list[Staged], value: str, label: str | None = None
+) -> tuple[tuple[str, str, int], ...]:
+    """The distinct values of a variable over the datasets that have it, with a label variable's
+    first value beside each (QSTEST beside QSTESTCD) and the records holding it."""
+    parts = []
+    for s in sources:
+        ref = s.ref(value)
+        if ref is None:
+            continue
+        lab = s.ref(label) if label else None
+        parts.append(f"SELECT trim({ref}) AS v, {lab or 'NULL'} AS l FROM {s.table}")
+    if not parts:
+        return ()
+    rows = con.execute(
+        f"SELECT v, coalesce(min(l), ''), count(*) FROM ({' UNION ALL '.join(parts)}) WHERE v IS NOT NULL AND v <> '' "
+        f"GROUP BY v ORDER BY v LIMIT {MAX_VALUES}"
+    ).fetchall()
+    return tuple((str(v), str(lab), int(n)) for v, lab, n in rows)
+
+
+def _role(profile: Profile, staged: list[Staged], role: str) -> list[Staged]:
+    spec = profile.section("datasets").get(role, {})
+    given = spec.get("names", [role]) if isinstance(spec, dict) else [role]
+    names = {str(n).lower() for n in ([given] if isinstance(given, str) else given)}
+    return [s for s in staged if s.name.lower() in names]
+
+
+def _sdtm_values(con: duckdb.DuckDBPyConnection, staged: list[Staged], profile: Profile) -> dict[str, Any]:
+    qs, pr = profile.section("qs"), profile.section("pr")
+    supp = profile.section("supp")
+    out: dict[str, Any] = {}
+    test_code = str(qs.get("test_code") or "QSTESTCD")
+    qs_sources = _role(profile, staged, "qs")
+    out["qs.test_code"] = _distinct(con, qs_sources, test_code, re.sub(r"CD$", "", test_code, flags=re.I))
+    visitnum, visit = str(qs.get("visitnum") or ""), str(qs.get("visit") or "")
+    if visitnum:
+        rows = _distinct(con, qs_sources, visitnum, visit or None)
+        merged: dict[str, tuple[str, int]] = {}
+        for num, label, n in rows:  # "1" and "1.0" are one visit number
+            key = _number(num)
+            old = merged.get(key, (label, 0))
+            merged[key] = (old[0] or label, old[1] + n)
+        out["qs.visitnum"] = tuple(sorted(((k, v[0], v[1]) for k, v in merged.items()), key=lambda r: _sort(r[0])))
+    qnam = str(supp.get("qnam") or "QNAM")
+    out["suppdm.qnam"] = _distinct(con, _role(profile, staged, "suppdm"), qnam, "QLABEL")
+    out["supppr.qnam"] = _distinct(con, _role(profile, staged, "supppr"), qnam, "QLABEL")
+    if pr.get("term"):
+        out["pr.term"] = _distinct(con, _role(profile, staged, "pr"), str(pr["term"]))
+    return out
+
+
+def _redcap_values(con: duckdb.DuckDBPyConnection, staged: list[Staged]) -> dict[str, Any]:
+    export = next((s for s in staged if s.has("redcap_event_name")), None)
+    return {"events": _distinct(con, [export], "redcap_event_name") if export else ()}
+
+
+def _number(text: str) -> str:
+    """A visit number as a profile key: "1.0" -> "1", "1.1" stays."""
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _sort(text: str) -> tuple[int, float, str]:
+    try:
+        return (0, float(text), "")
+    except ValueError:
+        return (1, 0.0, text)
+
+
+def _ranked(wanted: str, words: tuple[str, ...], offered: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """`offered` (value, label) with those whose label or value holds more of `words` first, then
+    those whose value is close to the name the profile expected, then the rest as found."""
+
+    def hits(value: str, label: str) -> int:
+        return _hits(words, value, label)
+
+    close = difflib.get_close_matches(wanted.upper(), [v.upper() for v, _ in offered], n=len(offered), cutoff=0.6)
+    order = {v: i for i, v in enumerate(close)}
+    return sorted(offered, key=lambda o: (-hits(*o), order.get(o[0].upper(), len(order))))
+
+
+def _hits(words: tuple[str, ...], value: str, label: str) -> int:
+    text = re.split(r"[\W_]+", f"{value} {label}".lower())
+    return sum(1 for w in words if w in text)
+
+
+def _words(key: str) -> tuple[str, ...]:
+    words = [w for w in key.lower().split("_") if w not in ("v", "pct", "mm", "c", "id")]
+    extra = {"months_since_dvt": ("dvt",), "limb_side": ("limb", "leg", "lat"), "ceap_c": ("ceap",)}
+    return (*words, *extra.get(key, ()))
+
+
+def _shown(value: str, label: str, n: int | None = None) -> str:
+    parts = [p for p in (label, f"{n:,} records" if n is not None else "") if p]
+    return f"{value} ({', '.join(parts)})" if parts else value
+
+
+LEAVE = "(none: the study has no such {what})"
+
+
+def _required(columns: tuple[str, ...]) -> dict[str, bool]:
+    contract = validation.contract().columns
+    return {c: any(c in contract[t] and contract[t][c].not_null for t in ("patients", "procedures")) for c in columns}
+
+
+def sdtm_choices(profile: Profile, found: Survey) -> list[Choice]:
+    """Each dataset, variable, QNAM, test code, visit number and index procedure term the profile
+    names that the sources lack, with what could take its place."""
+    if profile.format != "sdtm" or not found.columns:
+        return []
+    choices: list[Choice] = []
+    by_name = {n.lower(): n for n in found.columns}
+    roles: dict[str, list[str]] = {}
+    taken: set[str] = set()
+    for role, spec in profile.section("datasets").items():
+        names = spec.get("names", [role]) if isinstance(spec, dict) else [role]
+        roles[str(role)] = [by_name[str(n).lower()] for n in names if str(n).lower() in by_name]
+        taken |= {n.lower() for n in roles[str(role)]}
+    for role, spec in profile.section("datasets").items():
+        if roles[str(role)]:
+            continue
+        required = bool(spec.get("required", False)) if isinstance(spec, dict) else bool(spec)
+        names = spec.get("names", [role]) if isinstance(spec, dict) else [role]
+        free = [n for n in found.columns if n.lower() not in taken]
+        ranked = [v for v, _ in _ranked(str(role), (str(role).lower(),), [(n, "") for n in free])]
+        options = [Option(n, ((("datasets", str(role)), {"names": [n], "required": required}),)) for n in ranked]
+        if not required:
+            options.insert(0, Option(LEAVE.format(what="dataset")))
+        choices.append(
+            Choice(
+                "Datasets",
+                f"sdtm_dataset_{role}",
+                f"{str(role).upper()} ({'required' if required else 'optional'}): no dataset named "
+                f"{' or '.join(str(n).upper() for n in names)}",
+                tuple(options),
+                None if required else 0,
+            )
+        )
+    choices += _variables(profile, found, roles)
+    choices += _qnams(profile, found, "suppdm", "qualifiers", sdtm.QUALIFIER_COLUMNS)
+    choices += _qnams(profile, found, "supppr", "procedure", sdtm.PROCEDURE_COLUMNS)
+    choices += _test_codes(profile, found)
+    choices += visit_choices(profile, found)
+    choices += _index_term(profile, found)
+    return choices
+
+
+def _variables(profile: Profile, found: Survey, roles: dict[str, list[str]]) -> list[Choice]:
+    out: list[Choice] = []
+    seen: set[tuple[str, str]] = set()
+    for role, (section, keys, optional) in sdtm.ROLE_KEYS.items():
+        datasets = roles.get(role, [])
+        if not datasets:
+            continue
+        have = [found.columns[d] for d in datasets]
+        common = [c for c in have[0] if all(c.lower() in {x.lower() for x in cols} for cols in have)]
+        names = profile.section(section)
+        for key in keys:
+            if key in optional or (section, key) in seen:
+                continue
+            given = str(names.get(key) or "")
+            if given and given.lower() in {c.lower() for c in common}:
+                continue
+            seen.add((section, key))
+            ranked = [v for v, _ in _ranked(given or key, _words(key), [(c, "") for c in common])]
+            out.append(
+                Choice(
+                    f"{'/'.join(datasets).upper()} variables",
+                    f"sdtm_var_{section}_{key}",
+                    f"[{section}] {key} (required): {'/'.join(datasets).upper()} has no variable "
+                    f"{given or '(not set)'}",
+                    tuple(Option(c, (((section, key), c),)) for c in ranked),
+                )
+            )
+    return out
+
+
+def _qnams(profile: Profile, found: Survey, role: str, section: str, columns: tuple[str, ...]) -> list[Choice]:
+    qnams = found.values.get(f"{role}.qnam", ())
+    if not qnams:
+        return []
+    present = {q.upper() for q, _, _ in qnams}
+    given = {str(k): str(v) for k, v in profile.section(section).items() if isinstance(v, str) and "." not in v}
+    required = _required(columns)
+    used = {v.upper() for v in given.values() if v.upper() in present}
+    out: list[Choice] = []
+    for column, qnam in given.items():
+        if column not in columns or qnam.upper() in present or not qnam:
+            continue
+        if column == "dvt_date":
+            continue  # offered with months_since_dvt
+        if column == "months_since_dvt" and given.get("dvt_date", "").upper() in present:
+            continue
+        free = [(q, label) for q, label, _ in qnams if q.upper() not in used]
+        ranked = _ranked(qnam, _words(column), free)
+        options = [Option(_shown(q, label), (((section, column), q),)) for q, label in ranked]
+        if column == "months_since_dvt":  # or the DVT's date: months counted from it to the reference date
+            options += [
+                Option(
+                    f"{_shown(q, label)}: the DVT's date (whole months to RFSTDTC)",
+                    (((section, "dvt_date"), q), ((section, column), "")),
+                )
+                for q, label in ranked
+            ]
+            options.sort(key=lambda o: "date" not in o.text.lower() and "dtc" not in o.text.lower())
+        need = required.get(column, False) or column == "months_since_dvt"
+        if not need:
+            options.insert(0, Option(LEAVE.format(what="qualifier"), (((section, column), ""),)))
+        out.append(
+            Choice(
+                f"{role.upper()} qualifiers (QNAM)",
+                f"sdtm_qnam_{section}_{column}",
+                f"[{section}] {column} ({'required' if need else 'optional'}): {role.upper()} has no QNAM {qnam}",
+                tuple(options),
+                None if need else 0,
+            )
+        )
+    return out
+
+
+def _test_codes(profile: Profile, found: Survey) -> list[Choice]:
+    codes = found.values.get("qs.test_code", ())
+    if not codes:
+        return []
+    present = {c.upper() for c, _, _ in codes}
+    given = {str(k): str(v) for k, v in profile.section("qs").get("testcd", {}).items()}
+    used = {v.upper() for v in given.values() if v.upper() in present}
+    free = [(c, label) for c, label, _ in codes if c.upper() not in used]
+    counts = {c: n for c, _, n in codes}
+    needed = (*VILLALTA_ITEMS, "ulcer_present")
+    out = []
+    for column in (*needed, *(c for c in given if c not in needed)):
+        code = given.get(column, "")
+        if code.upper() in present or (column not in needed and (not free or not code)):
+            continue
+        need = column in needed
+        ranked = _ranked(code or column, _words(column), free)
+        if not need and not _hits(_words(column), *ranked[0]):
+            continue  # an optional test no code of QS looks like: not in this study
+        options = [Option(_shown(c, label, counts[c]), ((("qs", "testcd", column), c),)) for c, label in ranked]
+        if not need:
+            options.insert(0, Option(f"(keep {code}: the study has no such test)"))
+        out.append(
+            Choice(
+                "QS test codes",
+                f"sdtm_testcd_{column}",
+                f"[qs.testcd] {column} ({'required' if need else 'optional'}): QS has no test {code or '(not set)'}",
+                tuple(options),
+                None if need else 0,
+            )
+        )
+    return out
+
+
+NOT_A_VISIT = "not a scheduled visit: its records are not imported"
+
+
+def _months(profile: Profile) -> list[int]:
+    months = profile.section("study").get("visit_months", [])
+    return sorted({int(m) for m in months if isinstance(m, int)} | set(MONTHS))
+
+
+def visit_choices(profile: Profile, found: Survey) -> list[Choice]:
+    """Every visit number of QS, its month as the profile maps it (chosen), once any of them has none."""
+    visits = found.values.get("qs.visitnum", ())
+    section = profile.section("visits")
+    try:
+        by_num = {_number(str(k)): int(m) for k, m in section.get("VISITNUM", {}).items()}
+        by_name = {str(k).upper(): int(m) for k, m in section.get("VISIT", {}).items()}
+    except (TypeError, ValueError, AttributeError):
+        by_num, by_name = {}, {}
+    current = {num: by_num.get(num, by_name.get(label.upper())) for num, label, _ in visits}
+    if all(m is not None for m in current.values()):
+        return []
+    months = _months(profile)
+    out = []
+    for num, label, n in visits:
+        options = [Option(f"month {m}", ((("visits", "VISITNUM", num), m),)) for m in months]
+        options.append(Option(NOT_A_VISIT, ((("visits", "VISITNUM", num), None),)))
+        month = current[num]
+        said = _said_month(label)  # what the visit's name says first (a suggestion, never chosen for the user)
+        options.sort(key=lambda o: o.text != (NOT_A_VISIT if said == -1 else f"month {said}"))
+        out.append(
+            Choice(
+                "Visits: the month of each VISITNUM",
+                f"sdtm_visit_{num}",
+                f"VISITNUM {_shown(num, label, n)}"
+                + (f": month {month} in the profile" if month is not None else ": no month in the profile"),
+                tuple(options),
+                [o.text for o in options].index(f"month {month}") if month in months else None,
+            )
+        )
+    return out
+
+
+def _said_month(label: str) -> int | None:
+    """The month a visit's or event's name says: BASELINE/SCREENING 0, MONTH 6 or M6 6, WEEK 26 6;
+    -1 for unscheduled (or end of study, adverse events); None when it says none."""
+    text = label.upper()
+    if re.search(r"UNSCHED|UNPLAN|END OF STUDY|\bEOS\b|WITHDRAW|ADVERSE", text):
+        return -1
+    if re.search(r"BASE|SCREEN|ENROL|RANDOM|CONSENT|INCLU|DAY 1\b", text):
+        return 0
+    if hit := re.search(r"\b(MONTH|MO|M)\s*(\d+)", text):
+        return int(hit[2])
+    if hit := re.search(r"WEEK\s*(\d+)", text):
+        return round(int(hit[1]) * 12 / 52)
+    return None
+
+
+def _index_term(profile: Profile, found: Survey) -> list[Choice]:
+    terms = found.values.get("pr.term", ())
+    section = profile.section("pr")
+    index = {str(t).upper() for t in section.get("index_terms", [])}
+    if not terms:
+        return []
+    events = {str(k).upper() for k in profile.section("values").get("pr_event", {})}
+    counts = {t: n for t, _, n in terms}
+    out = pr_events(profile, [t for t, _, _ in terms if t.upper() not in index | events], counts)
+    if index & {t.upper() for t, _, _ in terms}:
+        return out
+    ranked = _ranked("STENT", ("stent", "stenting", "placement"), [(t, "") for t, _, _ in terms])
+    return [
+        *out,
+        Choice(
+            "PR: the index procedure",
+            "sdtm_pr_index",
+            f"[pr] index_terms: no PR record has the index procedure's term ({', '.join(sorted(index)) or 'none'}); "
+            "the term of the index stent procedure",
+            tuple(Option(_shown(t, "", counts[t]), ((("pr", "index_terms"), [t]),)) for t, _ in ranked),
+        ),
+    ]
+
+
+def pr_events(profile: Profile, terms: list[str], counts: dict[str, int]) -> list[Choice]:
+    """PR terms neither the index procedure nor mapped by [values.pr_event]: an event type each, or
+    not an event (the default: the import counts them as procedures the contract does not hold)."""
+    kinds = sdtm.vocabulary("pr_event")
+    return [
+        Choice(
+            "PR: other procedures",
+            f"sdtm_pr_event_{i}",
+            f"PR term {_shown(term, '', counts[term])}: not in [values.pr_event]",
+            (
+                Option("not an event (not imported)"),
+                *(Option(k, ((("values", "pr_event", term), k),)) for k in kinds),
+            ),
+            0,
+        )
+        for i, term in enumerate(terms)
+    ]
+
+
+PARTIAL = {
+    "refuse": "refuse (each record an error)",
+    "first": "first day of the month or year",
+    "middle": "the 15th of the month, or 1 July",
+}
+
+
+def partial_dates(profile: Profile, rules: list[str]) -> list[Choice]:
+    """When a refusal holds partial dates (an SDTM --DTC such as 2021-11): what they become."""
+    if profile.format != "sdtm" or not any(r.startswith("sdtm:partial_date") for r in rules):
+        return []
+    now = str(profile.section("dates").get("partial", "refuse"))
+    return [
+        Choice(
+            "Dates",
+            "sdtm_partial_dates",
+            f"[dates] partial: the sources hold partial dates (now {now!r}); each imputation is a warning",
+            tuple(Option(text, ((("dates", "partial"), key),)) for key, text in PARTIAL.items()),
+            list(PARTIAL).index(now) if now in PARTIAL else None,
+        )
+    ]
+
+
+NOT_AN_EVENT_VISIT = "not a visit (patient fields on it are still read; its other rows are not imported)"
+
+
+def event_choices(profile: Profile, found: Survey) -> list[Choice]:
+    """Each event of a REDCap export that [events] does not map: its month, or not a visit."""
+    if profile.format != "redcap":
+        return []
+    events = {str(k) for k in profile.section("events")}
+    months = _months(profile)
+    out = []
+    for name, _, n in found.values.get("events", ()):
+        if name in events:
+            continue
+        said = _said_month(re.sub(r"_arm_\d+$", "", name).replace("_", " "))  # a suggestion, first
+        options = [Option(f"month {m}", ((("events", name), m),)) for m in months]
+        options.append(Option(NOT_AN_EVENT_VISIT))
+        options.sort(key=lambda o: o.text != (NOT_AN_EVENT_VISIT if said == -1 else f"month {said}"))
+        out.append(
+            Choice(
+                "Events: the month of each REDCap event",
+                f"redcap_event_{name}",
+                f"event {_shown(name, '', n)}: not in [events]",
+                tuple(options),
+            )
+        )
+    return out
+
+
+def schedule(profile: Profile, writes: list[Write]) -> list[Write]:
+    """The writes, and [study] visit_months with every month a visit or event is mapped to."""
+    months = profile.section("study").get("visit_months", [])
+    chosen = {
+        v for path, v in writes if path[0] in ("visits", "events") and isinstance(v, int) and not isinstance(v, bool)
+    }
+    if chosen <= set(months):
+        return writes
+    return [*writes, (("study", "visit_months"), sorted(set(months) | chosen))]

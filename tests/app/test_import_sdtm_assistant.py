@@ -1,0 +1,221 @@
+"""The mapping assistant for SDTM on the Import page (issue #23, review finding 6): a sponsor's SDTM
+delivery whose names differ from the built-in `sdtm` profile (tests/fixtures/sdtm_assistant, see
+its README: QSTESTCD VIL01-VIL11, SUPPDM QNAMs INDLIMB/CEAPC/DVTDTC, VISITNUM 11-14 that no month map
+knows, RFENDTC, PRTRT, SUPPPR NSTENT, its own arm labels and AE terms, a partial AE date) is refused;
+only the choices the page offers turn it into an import; the profile the page hands out is
+`extends = "sdtm"` with only the differences, and the command line imports the same files with it
+into the same tables. What the page imported is compared with the CSV files, read here."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
+
+from pts_explorer.config import PROJECT_ROOT
+
+HERE = PROJECT_ROOT / "tests" / "fixtures" / "sdtm_assistant"
+FILES = sorted(HERE.glob("*.csv"))
+TABLES = ("patients", "visits", "procedures", "events")
+ITEMS = (
+    "pain",
+    "cramps",
+    "heaviness",
+    "paresthesia",
+    "pruritus",
+    "edema",
+    "induration",
+    "hyperpigmentation",
+    "redness",
+    "ectasia",
+    "calf_pain",
+)
+# What a data manager who knows the study picks, by what each select box asks (its label's start).
+PICKS = {
+    "[dm] last_contact_date": "RFENDTC",
+    "[pr] term": "PRTRT",
+    "[qualifiers] limb_side": "INDLIMB (Index Limb)",
+    "[qualifiers] months_since_dvt": "DVTDTC (Date of Index DVT): the DVT's date (whole months to RFSTDTC)",
+    "[qualifiers] lesion_length_mm": "LESLEN (Lesion Length (mm))",
+    "[qualifiers] ceap_c": "CEAPC (CEAP Clinical Class)",
+    "[procedure] stents_placed": "NSTENT (Number of Stents Placed)",
+    "[qs.testcd] ulcer_present": "VILULCER (Villalta-Venous Ulcer, 46 records)",
+    "[qs.testcd] vcss": "VCSSTOT (VCSS-Total Score, 46 records)",
+    "VISITNUM 11 ": "month 0",
+    "VISITNUM 11.1 ": "not a scheduled visit: its records are not imported",
+    "VISITNUM 12 ": "month 1",
+    "VISITNUM 13 ": "month 6",
+    "VISITNUM 14 ": "month 12",
+    "[pr] index_terms": "VENOUS STENT PLACEMENT (6 records)",
+    "PR term IN-STENT ANGIOPLASTY": "reintervention",
+    "PR term STENT THROMBECTOMY AND ANGIOPLASTY": "reintervention",
+    "[dates] partial": "first day of the month or year",
+}
+VALUES = {
+    "Venous stent + best medical therapy": "stent",
+    "Best medical therapy": "medical",
+    "Device occlusion": "stent_thrombosis",
+    "Gastrointestinal haemorrhage": "major_bleeding",
+    "In-stent stenosis": "restenosis",
+    "Vascular access site haematoma": "access_site_bleeding",
+}
+
+
+def _csv(name: str) -> list[dict[str, str]]:
+    with (HERE / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _rows(path: Path) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict[str, bytes]:
+    """What each download button hands the browser, by file name."""
+    handed: dict[str, bytes] = {}
+    add = MediaFileManager.add
+
+    def recording(self, path_or_data, mimetype, coordinates, file_name=None, is_for_static_download=False):
+        if file_name and isinstance(path_or_data, bytes | str):
+            handed[file_name] = path_or_data.encode() if isinstance(path_or_data, str) else path_or_data
+        return add(self, path_or_data, mimetype, coordinates, file_name, is_for_static_download)
+
+    monkeypatch.setattr(MediaFileManager, "add", recording)
+    return handed
+
+
+def _pick(at) -> list[str]:
+    """Every choice of the assistant made as PICKS and VALUES say; the labels of those it left."""
+    unknown = []
+    for box in at.selectbox:
+        key = box.key or ""
+        label = box.label.replace("\\", "")  # the page escapes Markdown in what the files name
+        if key.startswith("assist_choice_"):
+            want = next((v for k, v in PICKS.items() if label.startswith(k)), None)
+            if want is None and label.startswith("[qs.testcd] v_"):
+                item = label.split()[1].removeprefix("v_")
+                want = next(o for o in box.options if o.startswith(f"VIL{ITEMS.index(item) + 1:02d} "))
+            if want is None:
+                if box.value is None:
+                    unknown.append(label)
+                continue
+            box.set_value(want)
+        elif key.startswith("assist_value_"):
+            if label in VALUES:
+                box.set_value(VALUES[label])
+            elif label != "Headache":  # not a PTS event: left "skip"
+                unknown.append(label)
+    return unknown
+
+
+def test_a_refused_sdtm_delivery_becomes_an_import_by_the_assistants_choices(app_on, small_db, tmp_path, downloads):
+    served = tmp_path / "served" / "pts_outcomes.duckdb"
+    served.parent.mkdir()
+    shutil.copyfile(small_db, served)
+    at = app_on(served).run()
+    at.switch_page("app_pages/import_data.py").run()
+    at.selectbox(key="import_profile").set_value("sdtm")
+    at.radio(key="import_synthetic").set_value("Synthetic (simulated)")
+    at.file_uploader(key="import_files").set_value([(f.name, f.read_bytes(), "text/csv") for f in FILES])
+    at.run()
+    at.button(key="import_check").click().run()
+    assert not at.exception, at.exception
+    outcomes = [e.value for e in at.error]
+    assert outcomes and outcomes[0].startswith("**Rejected: ")
+
+    # Rounds of choices, each saved and checked again, until the check finds nothing wrong.
+    for _ in range(4):
+        if any(i.value.startswith("**Checked: no errors") for i in at.info):
+            break
+        assert _pick(at) == []
+        at.run()
+        at.button(key="assist_save").click().run()
+        assert not at.exception, at.exception
+    assert [i.value for i in at.info][0].startswith("**Checked: no errors")
+    saved = Path(at.selectbox(key="import_profile").value)
+    assert saved.parent == served.parent / "profiles"
+
+    # The profile handed out: the built-in's differences only.
+    profile = tomllib.loads(saved.read_text(encoding="utf-8"))
+    assert profile["profile"]["extends"] == "sdtm"
+    assert profile["qs"]["testcd"] == {
+        **{f"v_{item}": f"VIL{i:02d}" for i, item in enumerate(ITEMS, start=1)},
+        "ulcer_present": "VILULCER",
+        "vcss": "VCSSTOT",
+        "veines_qol": "VEINQOL",
+        "veines_sym": "VEINSYM",
+        "pain_vas": "PAINVAS",
+        "calf_circumference_cm": "CALFCIRC",
+        "daily_steps": "STEPS",
+        "compression_use": "COMPRESS",
+        "villalta_total": "VILTOT",
+    }
+    assert {k: profile["visits"]["VISITNUM"].get(k) for k in ("11", "11.1", "12", "13", "14")} == {
+        "11": 0,
+        "11.1": None,
+        "12": 1,
+        "13": 6,
+        "14": 12,
+    }
+    assert profile["dm"] == {"last_contact_date": "RFENDTC"}
+    assert profile["qualifiers"] == {
+        "limb_side": "INDLIMB",
+        "months_since_dvt": "",
+        "dvt_date": "DVTDTC",
+        "lesion_length_mm": "LESLEN",
+        "ceap_c": "CEAPC",
+    }
+    assert "datasets" not in profile and "supp" not in profile and "ae" not in profile  # as the built-in's
+
+    at.button(key="import_run").click().run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success][0].startswith("**Imported ")
+    page = _rows(served)
+
+    # What the page imported, against the CSV files.
+    dm = [r for r in _csv("dm.csv") if r["ARM"] != "Screen Failure"]
+    arms = {r["USUBJID"]: VALUES[r["ARM"]] for r in dm}
+    assert {p[0]: p[3] for p in page["patients"]} == arms
+    qs = _csv("qs.csv")
+    months = {"11": 0, "12": 1, "13": 6, "14": 12}
+    visits = {(r["USUBJID"], months[r["VISITNUM"]]) for r in qs if r["VISITNUM"] in months and r["USUBJID"] in arms}
+    assert {(v[0], v[1]) for v in page["visits"]} == visits
+    pain = {
+        (r["USUBJID"], months[r["VISITNUM"]]): int(r["QSSTRESN"])
+        for r in qs
+        if r["QSTESTCD"] == "VIL01" and r["VISITNUM"] in months and r["USUBJID"] in arms
+    }
+    columns = [c[0] for c in duckdb.connect(str(served), read_only=True).execute("DESCRIBE visits").fetchall()]
+    at_pain = columns.index("v_pain")
+    assert {(v[0], v[1]): v[at_pain] for v in page["visits"]} == pain
+    stented = {r["USUBJID"] for r in _csv("pr.csv") if r["PRTRT"] == "VENOUS STENT PLACEMENT"}
+    assert {p[0] for p in page["procedures"]} == stented & set(arms)
+
+    # The download is the saved profile, and the command line imports the same files with it.
+    handed = downloads[saved.name]
+    assert handed.decode("utf-8") == saved.read_text(encoding="utf-8")
+    downloaded = tmp_path / "downloaded.toml"
+    downloaded.write_bytes(handed)
+    out = tmp_path / "cli.duckdb"
+    done = subprocess.run(
+        [sys.executable, "-m", "pts_explorer.importer", "--profile", str(downloaded), "--out", str(out)]
+        + ["--synthetic", "--quiet", *map(str, FILES)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _rows(out) == page
