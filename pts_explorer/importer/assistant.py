@@ -201,15 +201,19 @@ def stem(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "edited"
 
 
+DOMAIN_NAMED = ("sdtm", "adam")  # formats whose files are named by their domain, not by the project
+
+
 def default_name(profile: Profile, profile_ref: str, source_columns: dict[str, list[str]], folder: Path) -> str:
     """The name "Save as" offers: an edited copy in `folder` keeps its own name (it is edited
     again); a built-in profile's copy is named after it and the first data file, made unique in
-    `folder` (-2, -3...), so a second project never replaces the first's profile."""
+    `folder` (-2, -3...), so a second project never replaces the first's profile. SDTM and ADaM
+    files are named by their domain (ae.csv, adsl.xpt), which names no project: "edited" instead."""
     ref = Path(profile_ref)
     if ref.suffix == ".toml" and ref.parent.resolve() == folder.resolve():
         return ref.stem
     files = list(redcap.assistant_columns(source_columns)) if profile.format == "redcap" else list(source_columns)
-    upload = stem(Path(files[0]).stem) if files else "edited"
+    upload = stem(Path(files[0]).stem) if files and profile.format not in DOMAIN_NAMED else "edited"
     base = stem(f"{profile.name}-{upload}")
     name, n = base, 1
     while (folder / f"{name}.toml").exists():

@@ -127,3 +127,7 @@ def test_save_as_names_a_new_profile_per_project_and_never_lowers_the_version(tm
     assert assistant.overwrites(str(first), first) is False
     assert assistant.next_version(profile, first) == 4
     assert assistant.next_version(profile, folder / "new.toml") == profile.version + 1
+    domains = {"ae.csv": ["STUDYID"], "dm.csv": ["STUDYID"], "qs.csv": ["STUDYID"]}  # named by domain, not project
+    assert assistant.default_name(load("sdtm"), "sdtm", domains, folder) == "sdtm-edited"
+    (folder / "sdtm-edited.toml").write_text("", encoding="utf-8")
+    assert assistant.default_name(load("sdtm"), "sdtm", domains, folder) == "sdtm-edited-2"
