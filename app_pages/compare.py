@@ -68,6 +68,14 @@ def _named(choice: ui.CohortChoice) -> str:
     return escape.markdown(choice.label) if choice.saved is None else f"saved {escape.markdown(choice.saved.name)}"
 
 
+def _plain(choice: ui.CohortChoice) -> str:
+    """A cohort in plain words for the exports (an image's caption, the report): what it is and its filters."""
+    filters = choice.cohort.describe()
+    if choice.ref == "current":
+        return f"the sidebar's filters ({filters})"
+    return f"{choice.label} ({filters})" if choice.saved is None else f"saved cohort {choice.saved.name} ({filters})"
+
+
 shield = ui.protection()
 relation = compare.relation_of(compare.overlap(ui.query, a.cohort, b.cohort, arms))
 SHARING = {  # the relation of the two cohorts: (left apart, counted in each)
@@ -117,6 +125,19 @@ labels = result.labels
 counted = result.shared_in_results  # some patients count on both sides of the results below
 n_a, n_b = (shield.count(result.compared[side]) for side in ("A", "B"))
 side_counts = f"{labels['A']} {n_a}, {labels['B']} {n_b} with a baseline value"
+
+
+def per_side(counts: dict[str, list[int]], who: str) -> str:
+    """Each side's patients in a result, in words ("A without B 101 to 1,040, B 31 to 329 per
+    visit"): one number where every point has the same, else the smallest and the largest."""
+    words = []
+    for side in ("A", "B"):
+        low, high = (shield.count(int(f(counts[side]))) for f in (min, max)) if counts[side] else ("0", "0")
+        words.append(f"{labels[side]} {low}" if low == high else f"{labels[side]} {low} to {high}")
+    return f"{', '.join(words)} {who}"
+
+
+ui.export_cohort(f"A: {_plain(a)}; B: {_plain(b)}")  # the exports' words for the two groups, not the sidebar's
 COMPARED = {
     (compare.DISJOINT, True): "No patient is in both cohorts: A against B.",
     (compare.B_IN_A, True): f"Every patient of B is also in A: B ({n_b} with a baseline value) against the rest of A "
@@ -180,6 +201,7 @@ ui.chart(
         if design_words
         else ""
     ),
+    patients=side_counts,
 )
 kinds_of: dict[tuple, set[str]] = {}
 for lane, kind in zip(lanes.lane, lanes.kind, strict=True):
@@ -260,7 +282,16 @@ else:
         f"{trajectories.DIFF_METHOD}; {labels['A']} minus {labels['B']}, within each arm. "
         "Patients: the design of the studies each side's patients come from at that visit. " + overlap_words
     )
-    ui.cohort_design_notice("Change from baseline", result.designs("change"), labels, side_counts)
+    by_visit = result.change.groupby("visit_month")[["n_a", "n_b"]].sum()  # each visit's patients, over the arms
+    ui.cohort_design_notice(
+        "Change from baseline",
+        result.designs("change"),
+        labels,
+        per_side(
+            {"A": by_visit.n_a.tolist(), "B": by_visit.n_b.tolist()},
+            "per visit with a baseline value and the visit's",
+        ),
+    )
 
 visit = int(
     ui.control(
@@ -306,7 +337,12 @@ if counted:
         "shares closer, and the two intervals overstate how uncertain the gap between them is."
     )
 ui.note(" ".join(responder_words))
-ui.cohort_design_notice(f"Responders at month {visit}", result.designs("responders", visit=visit), labels, side_counts)
+ui.cohort_design_notice(
+    f"Responders at month {visit}",
+    result.designs("responders", visit=visit),
+    labels,
+    per_side({side: [int(rates[rates.cohort == side].due.sum())] for side in ("A", "B")}, f"due at month {visit}"),
+)
 
 ui.how_computed(
     "trajectory_summary",
@@ -361,4 +397,12 @@ if counted and stented_in_both:
 else:
     p = survival.logrank(km)
     ui.note(f"{survival.KM_METHOD}; {survival.LOGRANK_METHOD}: {display.p_clause(p)}.")
-ui.cohort_design_notice("Primary patency", result.designs("patency"), labels, side_counts)
+ui.cohort_design_notice(
+    "Primary patency",
+    result.designs("patency"),
+    labels,
+    per_side(
+        {side: [int(km.n[km.group_value == side].sum())] for side in ("A", "B")},
+        "stented with a successful procedure",
+    ),
+)

@@ -91,7 +91,7 @@ compared = len(groups) > 1  # one curve (a stent-only endpoint by arm, a filter 
 designs = ui.study_designs(cohort, randomized_only)
 by_arm = ui.query("km_counts", {**params, "group": "arm"}).groupby("group_value").n.sum()  # the analysis set
 if compared:
-    ui.design_notice(designs, remedy="randomized")
+    ui.design_notice(designs, remedy="randomized", analysed=by_arm)
 else:  # what the single curve pools, without notes about a comparison that is not made
     arms = {"stent": ["stent"], "both": list(vocab.ARMS)}[population]
     if group == "arm":
@@ -175,13 +175,14 @@ ui.how_computed(
 
 if not compared:
     ui.stop()  # one group: no hazard ratio to estimate, and no note about it
-st.subheader("Cause-specific hazard ratio (Cox)" if competing_risk else "Hazard ratio (Cox)", help=glossary.tip("cox"))
+hazard_heading = "Cause-specific hazard ratio (Cox)" if competing_risk else "Hazard ratio (Cox)"
+st.subheader(hazard_heading, help=glossary.tip("cox"))
 data = ui.query("cox_data", params)
 result = survival.cox(data, group, adjust)
 if result is None:
     st.info("A hazard ratio needs at least one event in each group.")
 else:
-    ui.table(display.hazard_table(result.hazard_ratios, labels, result.reference), title="Hazard ratio (Cox)")
+    ui.table(display.hazard_table(result.hazard_ratios, labels, result.reference), title=hazard_heading)
     kind = "Cause-specific hazards (deaths censored) of a " if competing_risk else ""
     term_names = {**vocab.SURVIVAL_GROUPINGS, **vocab.COX_ADJUSTMENTS}
     model = " + ".join(  # the model's terms as the page names them (not the columns' names)

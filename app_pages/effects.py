@@ -16,7 +16,7 @@ data = ui.query("analysis_visit", params)
 if data.empty:
     ui.no_analysis_data(analysis)
     ui.stop()
-ui.design_notice(ui.analysis_designs(analysis), remedy="registry")
+ui.design_notice(ui.analysis_designs(analysis), remedy="registry", analysed=data.arm.value_counts())
 ui.analysis_set(data.arm.value_counts(), data.study_id, f"seen at baseline and month {month}")
 shield = ui.protection()
 if len(data) >= analysis.max_patients:
@@ -66,6 +66,8 @@ else:
         else:
             ui.note(f"{study}: {fit.note}", st.caption if fit.covariance == "unstructured" else st.warning)
     ui.table(display.mmrm_table(table, outcome), key="mmrm_table", note=ui.dash_note(shield))
+    if (p_values := int(table.p_value.notna().sum())) > 1:  # the p-values the table shows, side by side
+        ui.note(display.visit_multiplicity_note(p_values))
     ui.note(effects.MMRM_REFERENCE if method == "reml" else effects.MMRM_ML_REFERENCE)
     if method == "ml":
         ui.note(effects.ML_SE_FACTOR)
@@ -110,7 +112,7 @@ else:
         "Difference": f"{result.estimate:+.2f}",
         "95% CI": f"{result.ci_low:+.2f} to {result.ci_high:+.2f}",
         "p-value": display.format_p(result.p_value),
-        "Patients": f"{result.n_stent} / {result.n_medical}",
+        "Patients": f"{result.n_stent:,} / {result.n_medical:,}",
     }
     cols = st.columns(4)
     cols[0].metric("Difference", shown["Difference"], help=f"Stent minus medical change, {outcome.unit}")

@@ -47,8 +47,10 @@ agg = ui.query("responders_by_visit", params)
 if agg.empty:
     ui.no_analysis_data(analysis)
     ui.stop()
-ui.design_notice(ui.analysis_designs(analysis), remedy="registry")
 at_visit = agg[agg.visit_month == month].set_index("arm")
+ui.design_notice(
+    ui.analysis_designs(analysis), remedy="registry", analysed=at_visit.n_due if imputation == "nri" else at_visit.n
+)
 scheduled = {s.study_id for s in ui.query("studies").itertuples() if month in s.visit_months}
 ui.analysis_set(
     at_visit.n_due if imputation == "nri" else at_visit.n,

@@ -16,7 +16,7 @@ data = ui.query("analysis_visit", params)
 if data.empty:
     ui.no_analysis_data(analysis)
     ui.stop()
-ui.design_notice(ui.analysis_designs(analysis), remedy="registry")
+ui.design_notice(ui.analysis_designs(analysis), remedy="registry", analysed=data.arm.value_counts())
 ui.analysis_set(data.arm.value_counts(), data.study_id, f"seen at baseline and month {month}")
 
 overall = effects.ancova(data, ["study_id"])

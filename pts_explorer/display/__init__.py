@@ -69,6 +69,7 @@ from pts_explorer.display.text import (
     pooled_designs,
     sentence,
     smd,
+    visit_multiplicity_note,
 )
 from pts_explorer.display.trajectories import (
     difference_table,
@@ -119,6 +120,7 @@ __all__ = [
     "pair_table",
     "ph_term_table",
     "pooled_designs",
+    "visit_multiplicity_note",
     "presented_table_one",
     "protect_comparison",
     "protect_curves",

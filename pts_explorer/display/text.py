@@ -75,6 +75,16 @@ def pooled_designs(sizes: pd.DataFrame) -> str:
     return ""
 
 
+def visit_multiplicity_note(shown: int) -> str:
+    """The caution beside per-visit comparisons shown side by side, each with its own interval and
+    p-value (Trajectories' unadjusted differences, Effects' MMRM): `shown` p-values, none adjusted."""
+    return (
+        f"Multiplicity: {shown} visit comparisons are shown side by side, each with its own 95% CI and p-value, "
+        "with no adjustment for multiple comparisons; at 5% each, some can look significant by chance alone, "
+        "so read the pattern over the visits rather than a single visit."
+    )
+
+
 def format_p(p: float | None) -> str:
     """A p-value as a reader expects it: 3 significant digits, '<0.0001' below that."""
     if p is None or math.isnan(p):

@@ -43,6 +43,7 @@ from pts_explorer.ui.notices import (
 )
 from pts_explorer.ui.presenter import Group as PresentedGroup
 from pts_explorer.ui.presenter import analysis_set, compared_groups
+from pts_explorer.ui.recorder import set_cohort as export_cohort
 from pts_explorer.ui.state import control, presenting, protection, stop, url_query
 
 __all__ = [
@@ -68,6 +69,7 @@ __all__ = [
     "design_notice",
     "data_report",
     "empty_cohort",
+    "export_cohort",
     "findings_table",
     "how_computed",
     "apply_assistant_choice",

@@ -127,7 +127,7 @@ def _page_export(page_title: str, cohort: CohortFilter, items: dict) -> exports.
     saved = cohorts.active()
     return exports.PageExport(
         page=page_title,
-        cohort=f"{saved.name}: {cohort.describe()}" if saved else cohort.describe(),
+        cohort=items.get("cohort") or (f"{saved.name}: {cohort.describe()}" if saved else cohort.describe()),
         note=saved.note if saved else "",
         query=state.url_query(),
         dataset=str(info.dataset_name),

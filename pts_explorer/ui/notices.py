@@ -217,13 +217,18 @@ POOLED_REMEDIES = {
 }
 
 
-def design_notice(sizes: pd.DataFrame, split_by_study: bool = False, remedy: str = "filter") -> None:
+def design_notice(
+    sizes: pd.DataFrame, split_by_study: bool = False, remedy: str = "filter", analysed: pd.Series | None = None
+) -> None:
     """Say whether the arm comparison on screen is randomized, observational, or a pooled mix.
 
     sizes: rows of cohort_size_by_study_arm (study_id, design, ...); remedy: which control of
-    this page keeps the designs apart (a key of POOLED_REMEDIES).
+    this page keeps the designs apart (a key of POOLED_REMEDIES); analysed: the patients per arm
+    of the analysis set the page's results use, when fewer than the cohort's (those seen at the
+    visit, those with an ulcer at baseline): the n the report and the image captions give.
     """
     by_arm = sizes.groupby("arm").patients.sum() if "patients" in sizes else pd.Series(dtype=int)
+    recorded = by_arm if analysed is None else analysed
     present = [arm for arm in vocab.ARMS if by_arm.get(arm, 0) > 0]
     shield = state.protection()
     if len(present) == 1:
@@ -232,7 +237,7 @@ def design_notice(sizes: pd.DataFrame, split_by_study: bool = False, remedy: str
             f"(n = {shield.count(int(by_arm[present[0]]))}), so nothing is compared between arms."
         )
         st.info(one_arm, icon=":material/info:")
-        record_design("one arm only, no comparison", one_arm, by_arm)
+        record_design("one arm only, no comparison", one_arm, recorded)
         _small_cohort(by_arm)
         return
     _small_cohort(by_arm)
@@ -257,7 +262,7 @@ def design_notice(sizes: pd.DataFrame, split_by_study: bool = False, remedy: str
         kind = f"{next(iter(kinds))} comparison"
     else:
         kind = "one panel per study, randomized and observational" if split_by_study else POOLED
-    record_design(kind, line, by_arm)
+    record_design(kind, line, recorded)
 
 
 def record_design(kind: str, line: str, by_arm: pd.Series | None = None, counts: str | None = None) -> None:

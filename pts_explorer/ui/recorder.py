@@ -81,6 +81,14 @@ def add_design(kind: str, statement: str, arms: str) -> None:
         items["designs"].append(exports.Design(kind, statement, arms))
 
 
+def set_cohort(words: str) -> None:
+    """What the exports call the page's patients, in place of the sidebar's cohort: for a page
+    whose results are not the sidebar's cohort (Compare: cohort A against cohort B), as plain text."""
+    items = st.session_state.get(ITEMS)
+    if items is not None:
+        items["cohort"] = words
+
+
 def add_result(title: str, values: dict[str, str], note: str = "") -> None:
     """A result the page shows as key numbers (metrics), with the words beside it: for the report."""
     items = st.session_state.get(ITEMS)

@@ -45,11 +45,22 @@ def test_effects_image_names_the_randomized_set_it_shows(app_on, demo_db, fmt):
     page = at.session_state["_export_page"]
     chart = page.charts[0]
     image = exports.chart_image(chart.figure, fmt, exports.caption(page))
-    arms, dataset = _per_arm(
-        demo_db,
+    where = (
         "s.design = 'randomized' AND p.obstruction_site IN ('common_iliac', 'femoral') "
-        "AND (p.stenosis_pct < 50 OR p.stenosis_pct >= 100)",
+        "AND (p.stenosis_pct < 50 OR p.stenosis_pct >= 100)"
     )
+    cohort, dataset = _per_arm(demo_db, where)
+    seen = dict(  # the analysis set the page states: seen at baseline and month 6 (not the cohort)
+        _query(
+            demo_db,
+            f"SELECT p.arm, count(*) FROM patients p JOIN studies s USING (study_id) "
+            f"JOIN ({SCHEDULED}) b ON b.patient_id = p.patient_id AND b.visit_month = 0 "
+            f"JOIN ({SCHEDULED}) f ON f.patient_id = p.patient_id AND f.visit_month = 6 "
+            f"WHERE {where} AND b.villalta_total IS NOT NULL AND f.villalta_total IS NOT NULL GROUP BY p.arm",
+        )
+    )
+    arms = f"{seen.get('stent', 0)} stent, {seen.get('medical', 0)} medical"
+    assert arms != cohort
     assert svg_caption(image) == [
         "Effects · Common iliac, Femoral; <50%, Occlusion",
         f"n = {arms} · randomized comparison · synthetic demo data, not real patients · {dataset}",

@@ -439,3 +439,30 @@ def test_the_multiplicity_note_says_both_groups_not_all_2():
         "against Medical); 4 more check proportional hazards (per coefficient, per term and global). None is "
         "adjusted for multiple testing: with two groups, the hazard ratio's p and Gray's test ask the same question."
     )
+
+
+@pytest.mark.parametrize(
+    ("groups", "words"),
+    [
+        (
+            2,
+            "2 p-values compare the groups (the log-rank test across both groups, and 1 hazard-ratio Wald test against "
+            "Medical); 2 more check proportional hazards (per coefficient, per term and global). None is adjusted for "
+            "multiple testing: with two groups, the hazard ratio's p and the log-rank test ask the same question.",
+        ),
+        (
+            4,
+            "4 p-values compare the groups (the log-rank test across all 4 groups, and 3 hazard-ratio Wald tests "
+            "against <50%); 4 more check proportional hazards (per coefficient, per term and global). None is "
+            "adjusted for multiple testing: with 3 pairwise comparisons, a p below 0.05 is likelier than 5% to arise "
+            "by chance when no group differs. The log-rank test is the one test of any difference; a Bonferroni "
+            "reading compares each pairwise p with 0.05 / 3 = 0.0167.",
+        ),
+    ],
+)
+def test_the_multiplicity_note_names_two_groups_plainly_and_counts_more(groups, words):
+    """Two groups: 'across both groups', never 'all 2'; three or more: 'across all k groups'."""
+    from pts_explorer.display.survival import multiplicity_note
+
+    reference = "Medical" if groups == 2 else "<50%"
+    assert multiplicity_note("the log-rank test", groups, reference, 1) == f"Multiplicity: {words}"
