@@ -102,3 +102,33 @@ def test_lines_are_listed_once_and_blank_values_say_blank():
         "  WARNING: adsl.csv: line 4: one line [single, 1]",
     ]
     assert report.rule_frame().Lines.tolist() == ["2, 7", "4"]
+
+
+def test_one_record_of_choices_without_a_value_is_singular(tmp_path):
+    """The reviewer's REDCap export cut to its first record, with the reviewer's profile that has no
+    value map for the arm: "1 of 1 record holds choices", not "1 of 1 records hold"."""
+    review = HERE.parent / "redcap_review23"
+    with (review / "records_raw_v2.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    first = rows[1][0]
+    one = [rows[0], *[r for r in rows[1:] if r[0] == first]]
+    with (tmp_path / "records_raw.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(one)
+    record = dict(zip(one[0], one[1], strict=True))
+    labels = next(r for r in _rows(review / "dictionary.csv") if r["Variable / Field Name"] == "treatment")
+    choices = dict(
+        (code.strip(), label.strip())
+        for code, _, label in (p.partition(",") for p in labels["Choices, Calculations, OR Slider Labels"].split("|"))
+    )
+    report = run_import(
+        review / "redcap-mine.toml",
+        [tmp_path / "records_raw.csv", review / "dictionary.csv"],
+        tmp_path / "out.duckdb",
+        Options(synthetic=True, check_only=True),
+        progress=lambda _: None,
+    )
+    code = record["treatment"]
+    assert [r.message for r in report.rules if r.rule == "redcap:unmapped" and r.severity == "error"] == [
+        f"1 of 1 record holds choices of 'treatment' with no value in patients.arm ({code} ({choices[code]})): map "
+        "them in [values.arm] of a copy of the profile (each to one of stent, medical)"
+    ]

@@ -722,12 +722,13 @@ class RedcapMapper(Mapper):
         )
         total, hit, shown = self.con.execute(sql, _used(b, sql).params).fetchone() or (0, 0, "")
         if hit and 2 * hit > total:
-            what = {"patients": "records", "visits": "visits", "procedures": "procedures"}[table]
+            what = {"patients": "record", "visits": "visit", "procedures": "procedure"}[table]
             leave = "" if required else f', or leave the optional field out ([fields] {d.column} = "")'
             self._refuse(
                 "redcap:unmapped",
                 self.export_file,
-                f"{hit:,} of {total:,} {what} hold choices of {d.field!r} with no value in {table}.{d.column} "
+                f"{hit:,} of {counted(total, what)} {'holds' if total == 1 else 'hold'} choices of {d.field!r} with no "
+                f"value in {table}.{d.column} "
                 f"({shown}): map them in {key} of a copy of the profile (each to {_hint(table, d.column)}){leave}",
             )
 
