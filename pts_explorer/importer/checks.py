@@ -10,7 +10,7 @@ import duckdb
 
 from pts_explorer import validation
 from pts_explorer.importer.formats.base import TABLES, contract_columns, generated_columns
-from pts_explorer.importer.issues import ERROR, Funnel, Issue, Issues
+from pts_explorer.importer.issues import ERROR, Funnel, Issue, Issues, counted
 from pts_explorer.importer.profiles import Profile
 from pts_explorer.importer.readers import Staged
 
@@ -80,7 +80,7 @@ def type_tables(con: duckdb.DuckDBPyConnection, issues: Issues, decimal_separato
                 f"$column, r.{name}, $message FROM raw_{table} AS r WHERE r.{name} IS NOT NULL AND {expr} IS NULL",
                 {"rule": f"type:{table}.{name}", "column": name, "message": f"{table}.{name} must be {what}"},
             )
-        given = [c for c in raw if c.startswith(("_given_", "_file_", "_line_")) or c == "_records"]
+        given = [c for c in raw if c.startswith(("_given_", "_file_", "_line_")) or c in ("_records", DEATH_SOURCE)]
         generated = ", ".join(f"({expr}) AS {name}" for name, expr in generated_columns(table).items())
         con.execute(
             f"CREATE OR REPLACE TABLE {table} AS SELECT *{', ' + generated if generated else ''} FROM "
@@ -240,6 +240,45 @@ def synthetic_stated(con: duckdb.DuckDBPyConnection, issues: Issues) -> None:
         )
 
 
+DEATH_SOURCE = "_death_source"  # raw_events: 0 a death date, 1 an adverse event, 2 a procedure record
+_DEATH_WHAT = (
+    "CASE {rank} WHEN 0 THEN 'the death date' WHEN 1 THEN 'an adverse event' WHEN 2 THEN 'a procedure record' "
+    "ELSE 'a death event' END"
+)
+_DEATH_DATE = "coalesce(strftime(p.enrolled_on + {day}, '%Y-%m-%d'), 'day ' || {day}, 'no date')"
+DEATH_TWICE_STEP = "a second record of the patient's death (one death imported)"
+
+
+def one_death(con: duckdb.DuckDBPyConnection, issues: Issues) -> int:
+    """A patient dies once. A death date (ADSL DTHDT, DM/DS, a REDCap death date field) and an
+    adverse event whose term maps to death (a REDCap choice "Death", an AE term) give one death
+    event, at the death date; without a death date (the contract's events file), the death on the
+    last contact day, else the earliest. Each other death record is counted in the funnel and not
+    imported; one on another date is a warning naming the patient and both dates. Returns how many
+    were set aside."""
+    rank = f"e.{DEATH_SOURCE}" if DEATH_SOURCE in _typed_columns(con, "events") else "NULL::INTEGER"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE death_records AS SELECT e.rowid AS id, e.patient_id, e.event_day, e._file, "
+        f"e._line, {_DEATH_WHAT.format(rank=rank)} AS what, {_DEATH_DATE.format(day='e.event_day')} AS at, "
+        f"row_number() OVER (PARTITION BY e.patient_id ORDER BY coalesce({rank}, 0), e.event_day IS NOT DISTINCT "
+        "FROM p.last_contact_day DESC, e.event_day NULLS LAST, e._file, e._line) AS n FROM events AS e LEFT JOIN "
+        "(SELECT patient_id, any_value(enrolled_on) AS enrolled_on, any_value(last_contact_day) AS last_contact_day "
+        "FROM patients GROUP BY 1) AS p USING (patient_id) WHERE e.event_type = 'death'"
+    )
+    twice = "FROM death_records AS d JOIN death_records AS k ON k.patient_id = d.patient_id AND k.n = 1 WHERE d.n > 1"
+    con.execute(
+        "INSERT INTO issues SELECT 'warning', 'events:death_twice', d._file, d._line, d.patient_id, 'event_day', "
+        "k.at || ' / ' || d.at, 'patient ' || d.patient_id || ' has two death records, ' || k.what || ' (' || k.at "
+        "|| ') and ' || d.what || ' (' || d.at || '): one death is imported, on ' || k.at || ' (a patient dies "
+        f"once); correct the date that is wrong' {twice} AND d.event_day IS DISTINCT FROM k.event_day"
+    )
+    Funnel(con).drop_where(f"(SELECT d._file {twice})", "_file", DEATH_TWICE_STEP, "TRUE", loss=False)
+    (n,) = con.execute(f"SELECT count(*) {twice}").fetchone() or (0,)
+    if n:
+        con.execute(f"DELETE FROM events WHERE rowid IN (SELECT d.id {twice})")
+    return int(n)
+
+
 MOST = 0.5  # a funnel that loses more than this share of what a source meant to give is an error
 
 
@@ -266,8 +305,8 @@ def coverage(con: duckdb.DuckDBPyConnection, issues: Issues, rows_by_file: dict[
                     ERROR,
                     "funnel:most_dropped",
                     file,
-                    f"{sum(n for _, n in lost):,} of the {meant:,} records meant for import were set aside ({where}): "
-                    "check the rule or profile key each step names in a copy of the profile",
+                    f"{sum(n for _, n in lost):,} of the {counted(meant, 'record')} meant for import were set "
+                    f"aside ({where}): check the rule or profile key each step names in a copy of the profile",
                 )
             )
     if issues.has_errors():
@@ -294,9 +333,9 @@ def coverage(con: duckdb.DuckDBPyConnection, issues: Issues, rows_by_file: dict[
                 ERROR,
                 "coverage:no_visits",
                 "visits",
-                f"no visit record was kept for the {patients:,} patients: every page would be empty. The funnel of "
-                "each source shows where the records went; check the visit map and the parameter or field names "
-                "of the profile",
+                f"no visit record was kept for the {counted(patients, 'patient')}: every page would be empty. "
+                "The funnel of each source shows where the records went; check the visit map and the parameter or "
+                "field names of the profile",
             )
         )
     elif patients and baselines < MOST * patients:
@@ -305,9 +344,9 @@ def coverage(con: duckdb.DuckDBPyConnection, issues: Issues, rows_by_file: dict[
                 ERROR,
                 "coverage:baselines",
                 "visits",
-                f"only {baselines:,} of {patients:,} patients have a baseline (month 0) visit; the analyses compare "
-                "change from baseline. Map the baseline visit to month 0 (ADaM: ABLFL or the [visits] map; REDCap: "
-                "[events]) in a copy of the profile",
+                f"only {baselines:,} of {counted(patients, 'patient')} {'has' if patients == 1 else 'have'} a "
+                "baseline (month 0) visit; the analyses compare change from baseline. Map the baseline visit to "
+                "month 0 (ADaM: ABLFL or the [visits] map; REDCap: [events]) in a copy of the profile",
             )
         )
 

@@ -15,6 +15,11 @@ CREATE_TABLE = (
 )
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """`n` and its noun, singular for one: "1 row", "2 rows", "1,200 records"."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 @dataclass(frozen=True)
 class Issue:
     severity: str

@@ -26,7 +26,7 @@ from pts_explorer.importer.formats.base import TABLES, DatasetFacts, contract_co
 from pts_explorer.importer.issues import ERROR, Issue, Issues
 from pts_explorer.importer.profiles import Profile, ProfileError
 from pts_explorer.importer.readers import SUFFIXES, Reader, Staged, expand_zips
-from pts_explorer.importer.report import ImportReport, funnel_rows, summarise
+from pts_explorer.importer.report import ImportReport, counted, funnel_rows, summarise
 
 IMPORTER_VERSION = "1.0.0"
 SIDECAR = "dataset.toml"  # optional: names the dataset and its studies, says whether it is synthetic
@@ -78,6 +78,7 @@ def run_import(
         checks.type_tables(con, issues, chosen.csv.decimal_separator)
         checks.synthetic_stated(con, issues)
         checks.unscheduled_visits(con, issues)
+        checks.one_death(con, issues)
         checks.ulcer_healing(con, issues, chosen)
         checks.contract_rules(con, issues)
         checks.coverage(con, issues, rows_by_file)
@@ -94,7 +95,7 @@ def run_import(
         write_atomically(out, lambda tmp: _build(con, tmp, chosen, manifest))
         report.imported = True
         n = report.tables.get("patients", 0)
-        return _finish(con, report, rows_by_file, started, f"imported {n:,} patients into {out}")
+        return _finish(con, report, rows_by_file, started, f"imported {counted(n, 'patient')} into {out}")
     finally:
         con.close()
         shutil.rmtree(scratch, ignore_errors=True)
@@ -121,7 +122,7 @@ def _stage(
         began = time.perf_counter()
         for table in reader.stage(path):
             staged.append(table)
-            progress(f"read {table.file}: {table.rows:,} rows in {time.perf_counter() - began:.1f} s")
+            progress(f"read {table.file}: {counted(table.rows, 'row')} in {time.perf_counter() - began:.1f} s")
     given = sidecar.get("synthetic")
     if isinstance(given, bool) and options.synthetic is not None and given != options.synthetic:
         issues.add(
@@ -164,7 +165,9 @@ def _finish(
     summarise(con, report, rows_by_file)
     report.funnel = funnel_rows(con, rows_by_file, "kept" if report.imported else "would be kept (nothing imported)")
     report.seconds = time.perf_counter() - started
-    report.outcome = f"{outcome} ({report.errors:,} errors, {report.warnings:,} warnings, {report.seconds:.1f} s)"
+    report.outcome = (
+        f"{outcome} ({counted(report.errors, 'error')}, {counted(report.warnings, 'warning')}, {report.seconds:.1f} s)"
+    )
     return report
 
 

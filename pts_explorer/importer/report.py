@@ -12,11 +12,19 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pts_explorer.importer.issues import ERROR, ISSUE_COLUMNS, WARNING
+from pts_explorer.importer.issues import ERROR, ISSUE_COLUMNS, WARNING, counted
 
 FIRST_LINES = 5
 VALUES_SEEN = 6
 CSV_ROWS = 100_000  # the issues CSV holds at most this many rows (the counts are always complete)
+
+
+def shown_value(value: str) -> str:
+    """A source value as the report shows it: its spaces trimmed, a blank one as (blank)."""
+    return " ".join(str(value).split()) or BLANK
+
+
+BLANK = "(blank)"
 
 
 @dataclass(frozen=True)
@@ -33,17 +41,25 @@ class RuleSummary:
     rule: str
     file: str
     count: int
-    lines: tuple[int, ...]
+    lines: tuple[int, ...]  # the first distinct lines
     values: tuple[str, ...]
     message: str
     column: str = ""  # the field whose values are shown: one summary per rule, file and field
+    line_count: int = -1  # how many distinct lines (-1: as many as `lines`)
 
     def lines_text(self) -> str:
+        """The first lines and how many more: "2, 5, 9 (12 more)"."""
         if not self.lines:
             return ""
-        more = self.count - len(self.lines)
+        more = max(self.line_count, len(self.lines)) - len(self.lines)
         shown = ", ".join(str(n) for n in self.lines)
         return f"{shown} ({more:,} more)" if more > 0 else shown
+
+    def where(self) -> str:
+        """ "line 6" or "lines 2, 5 (3 more)"; empty for a problem of no line."""
+        if not self.lines:
+            return ""
+        return f"{'line' if max(self.line_count, len(self.lines)) == 1 else 'lines'} {self.lines_text()}"
 
 
 @dataclass(frozen=True)
@@ -119,7 +135,7 @@ class ImportReport:
         lines = [f"Import with profile {self.profile}: {self.outcome}"]
         for f in self.files:
             lines.append(
-                f"  {f.file}: read {f.rows:,} rows. Rows with errors: {f.rows_with_errors:,}. "
+                f"  {f.file}: read {counted(f.rows, 'row')}. Rows with errors: {f.rows_with_errors:,}. "
                 f"Rows with warnings: {f.rows_with_warnings:,}."
             )
         for file in dict.fromkeys(f.file for f in self.funnel):
@@ -127,7 +143,7 @@ class ImportReport:
             middle = "".join(f", {f.step}: -{f.records:,}" for f in steps[1:-1])
             lines.append(f"  {file}: read {steps[0].records:,}{middle}, kept {steps[-1].records:,}")
         for r in self.rules:
-            where = f" lines {r.lines_text()}:" if r.lines else ""
+            where = f" {r.where()}:" if r.lines else ""
             field = f" in {r.column}" if r.column else ""
             seen = f"; values encountered{field}: {', '.join(r.values)}" if r.values else ""
             lines.append(f"  {r.severity.upper()}: {r.file}:{where} {r.message} [{r.rule}, {r.count:,}]{seen}")
@@ -168,16 +184,24 @@ def summarise(con: duckdb.DuckDBPyConnection, report: ImportReport, rows_by_file
             per_file[file] = (int(errors), int(warnings))
     report.files = [FileSummary(f, rows_by_file[f], *per_file[f]) for f in rows_by_file]
     rows = con.execute(
-        f"SELECT severity, rule, file, count(*), list(line ORDER BY line) FILTER (WHERE line IS NOT NULL)"
+        f"SELECT severity, rule, file, count(*), list(DISTINCT line ORDER BY line) FILTER (WHERE line IS NOT NULL)"
         f"[1:{FIRST_LINES}], list(DISTINCT value) FILTER (WHERE value IS NOT NULL AND value <> '')[1:{VALUES_SEEN}], "
-        "min(message), column_name FROM issues GROUP BY severity, rule, file, column_name "
+        "min(message), column_name, count(DISTINCT line) FROM issues GROUP BY severity, rule, file, column_name "
         "ORDER BY severity, file, rule, column_name"
     ).fetchall()
     report.rules = [
         RuleSummary(
-            sev, rule, file, int(n), tuple(lines or ()), tuple(sorted(map(str, values or ()))), msg, column or ""
+            sev,
+            rule,
+            file,
+            int(n),
+            tuple(lines or ()),
+            tuple(sorted({shown_value(v) for v in values or ()})),
+            msg,
+            (column or "").strip(),
+            int(distinct),
         )
-        for sev, rule, file, n, lines, values, msg, column in rows
+        for sev, rule, file, n, lines, values, msg, column, distinct in rows
     ]
     report.issues = con.execute(
         f"SELECT severity, rule, file, line, record, column_name AS column, value, message FROM issues "

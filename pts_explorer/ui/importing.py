@@ -78,8 +78,10 @@ def import_report(report: ImportReport) -> None:
         )
     if report.rules:
         st.markdown("**Problems, one line per rule, file and field** (the first lines and the values seen)")
-        wide = {"What is wrong, and what to do": st.column_config.TextColumn(width="large")}
-        st.dataframe(report.rule_frame(), hide_index=True, key="import_rules_table", column_config=wide)
+        # Each message whole, wrapped in its cell (a data grid cuts a cell at the column's width): a
+        # static table, every cell escaped so that it reads as the text it is (st.table reads Markdown).
+        rules = report.rule_frame().assign(Count=lambda f: f.Count.map("{:,}".format))
+        st.table(rules.astype(str).map(escape.markdown), hide_index=True)
         with st.expander("Each problem's message in full", icon=":material/notes:"):
             for i, r in enumerate(report.rules, start=1):
                 where = f"{r.file}, {r.column}" if r.column else r.file

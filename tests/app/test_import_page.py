@@ -58,3 +58,31 @@ def test_an_imported_file_shows_where_it_came_from(app_on, small_db, tmp_path):
     at.switch_page("app_pages/data_checks.py").run()
     reconciliation = at.dataframe[0].value  # no finding: the first table is the reconciliation
     assert list(reconciliation["Event status differs"]) == [0]  # the sponsor's patency equals the app's
+
+
+def test_the_problems_table_shows_each_message_whole(app_on, small_db, tmp_path):
+    """Review finding 12: the Problems table cut long messages at the column's width (the whole text
+    only in the expander and the CSV). Each cell now holds the whole message, wrapped; the table is
+    Markdown, so the cell is the message escaped, and reads (without its escapes) as the message."""
+    import re
+
+    from pts_explorer.importer import Options, run_import
+
+    folder = Path(__file__).resolve().parents[1] / "fixtures" / "deaths" / "contract"
+    report = run_import(
+        "contract",
+        sorted(folder.glob("*.csv")),
+        tmp_path / "checked.duckdb",
+        Options(synthetic=True, name="wording", check_only=True),
+        progress=lambda _: None,
+    )
+    assert [len(r.message) > 150 for r in report.rules] == [True]  # longer than a grid cell of 400 px shows
+    at = app_on(small_db).run()
+    at.switch_page("app_pages/import_data.py").run()
+    at.session_state["import_report"] = report
+    at.run()
+    assert not at.exception, at.exception
+    (table,) = [t.value for t in at.table]
+    shown = [re.sub(r"\\(.)", r"\1", cell) for cell in table["What is wrong, and what to do"]]
+    assert shown == [r.message for r in report.rules]
+    assert list(table["Count"]) == [f"{r.count:,}" for r in report.rules]

@@ -87,7 +87,7 @@ def test_a_clean_upload_replaces_the_served_data(live_server, fresh_live, contra
     assert cohort_total(page).startswith("380 of 380")
     open_page(page, f"{live_server}/import")
     _upload_and_import(page, sorted(contract_examples["one"].iterdir()))
-    expect(page.get_by_text("Imported 1 patients").first).to_be_visible()
+    expect(page.get_by_text("Imported 1 patient into").first).to_be_visible()
     open_page(page, f"{live_server}/overview")
     assert cohort_total(page).startswith("1 of 1")
     assert fresh_live.with_name("pts_outcomes.previous.duckdb").exists()  # the replaced file is kept

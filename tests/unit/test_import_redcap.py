@@ -531,7 +531,7 @@ def test_a_classic_project_with_a_repeating_visit_instrument_imports_faithfully(
         "choice 4 (Other) of 'compression' has no value in visits.compression_use: value left empty;"
     )
     assert messages["redcap:instrument"] == (
-        "1 rows of the repeating instrument 'medications' not imported: the profile reads the visits instrument "
+        "1 row of the repeating instrument 'medications' not imported: the profile reads the visits instrument "
         "([visits] instrument = 'visit') and the adverse events instrument ([adverse_events] instrument = "
         "'adverse_events')"
     )

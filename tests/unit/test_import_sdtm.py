@@ -418,7 +418,7 @@ def test_a_partial_date_is_refused_or_imputed_as_the_profile_says(tmp_path):
     assert report.imported, report.text()
     imputed = report.issues[report.issues.rule == "sdtm:imputed_date.start_date"]
     assert list(imputed.message) == [
-        '1 partial AE.AESTDTC ([ae] start_date) date(s) imputed by [dates] partial = "first" '
+        '1 partial AE.AESTDTC ([ae] start_date) date imputed by [dates] partial = "first" '
         "(first day of the month or year)"
     ]
     assert _rows(out, "SELECT event_day FROM events WHERE event_type = 'stent_thrombosis'") == [
@@ -528,8 +528,8 @@ def test_the_cdisc_pilot_alzheimer_study_is_refused_naming_what_a_pts_study_need
     left_out = report.issues[report.issues.rule == "sdtm:population"]
     n = int(((dm.ARM == "Screen Failure") | (dm.RFSTDTC == "")).sum())
     assert list(left_out.message) == [
-        f"{n:,} subject(s) left out of the population (arm in [population] exclude_arms, or no RFSTDTC with "
-        "[population] exclude_blank_reference_date); their records in other datasets are not imported"
+        f"{n:,} subject{'' if n == 1 else 's'} left out of the population (arm in [population] exclude_arms, or no "
+        "RFSTDTC with [population] exclude_blank_reference_date); their records in other datasets are not imported"
     ]
 
 
@@ -585,7 +585,7 @@ def test_profile_keys_for_population_flag_dvt_date_visit_text_and_an_early_basel
     assert list(zip(held.value, held.message, strict=True)) == [
         (
             "VEN301-101-0001",
-            "13 baseline record(s) of 1 subject(s) dated before the reference date DM.RFSTDTC ([dm] enrolled_on) "
+            "13 baseline records of 1 subject dated before the reference date DM.RFSTDTC ([dm] enrolled_on) "
             'held on day 0 ([qs] early_baseline = "day0"; "refuse" makes each an error)',
         )
     ]

@@ -558,7 +558,8 @@ def test_a_screening_baseline_is_held_on_day_0_by_default_and_refused_on_request
             "",
             "USUBJID",
             ", ".join(early),
-            f"{13 * len(early)} baseline record(s) of {len(early)} subject(s) dated before the reference date "
+            f"{13 * len(early)} baseline records of {len(early)} subject{'' if len(early) == 1 else 's'} dated "
+            "before the reference date "
             'DM.RFSTDTC ([dm] enrolled_on) held on day 0 ([qs] early_baseline = "day0"; "refuse" makes each an '
             "error)",
         )

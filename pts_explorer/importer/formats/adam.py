@@ -409,7 +409,8 @@ class AdamMapper(Mapper):
             death = self.adsl(adsl, "death_date")
             parts.append(
                 f"SELECT {self.adsl(adsl, 'patient_id')} AS patient_id, {day_between(enrolled, death)} AS event_day, "
-                f"'death' AS event_type, 'true' AS serious, _file, _line FROM {adsl.table} WHERE {death} IS NOT NULL"
+                f"'death' AS event_type, 'true' AS serious, _file, _line, 0 AS _death_source FROM {adsl.table} WHERE "
+                f"{death} IS NOT NULL"
             )
         for src, (section, values, label) in sources:
             if (part := self._event_part(adsl, src, section, values, label, b)) is not None:
@@ -418,6 +419,7 @@ class AdamMapper(Mapper):
             self.create_empty("events")
             return
         select = {c: c for c in ("patient_id", "event_day", "event_type", "serious", "_file", "_line")}
+        select["_death_source"] = "_death_source"  # ADSL's death date, an ADAE death: one death (checks.one_death)
         self.create("events", select, f"FROM ({' UNION ALL '.join(parts)}) AS e", b)
 
     def _event_part(self, adsl: Staged, src: Staged, section: str, values: str, label: str, b: Bind) -> str | None:
@@ -468,7 +470,8 @@ class AdamMapper(Mapper):
         return (
             f"SELECT {subject} AS patient_id, {event_day} AS event_day, "
             f"{self.mapped(f'upper({term})', values, b, terms)} AS event_type, {serious} AS serious, "
-            f"{src.table}._file, {src.table}._line FROM {src.table} JOIN {adsl.table} "
+            f"{src.table}._file, {src.table}._line, {1 if section == 'ae' else 2} AS _death_source FROM {src.table} "
+            f"JOIN {adsl.table} "
             f"ON {self.adsl(adsl, 'patient_id')} = {subject} WHERE list_contains({b(list(terms))}, upper({term})) "
             f"AND coalesce(({event_day}) >= 0, true)"
         )

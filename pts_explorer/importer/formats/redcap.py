@@ -36,7 +36,7 @@ from pts_explorer.importer.formats.base import (
     day_between,
     write_sidecar,
 )
-from pts_explorer.importer.issues import ERROR, WARNING, Issue
+from pts_explorer.importer.issues import ERROR, WARNING, Issue, counted
 from pts_explorer.importer.profiles import Profile, ProfileError, identifier
 from pts_explorer.importer.readers import Staged
 
@@ -558,9 +558,9 @@ class RedcapMapper(Mapper):
                     WARNING,
                     "redcap:instrument",
                     file,
-                    f"{n:,} rows of the repeating instrument {name!r} not imported: the profile reads the visits "
-                    f"instrument ([visits] instrument = {visit_instrument or '(none)'!r}) and the adverse events "
-                    f"instrument ([adverse_events] instrument = {ae_instrument!r})",
+                    f"{counted(n, 'row')} of the repeating instrument {name!r} not imported: the profile reads "
+                    f"the visits instrument ([visits] instrument = {visit_instrument or '(none)'!r}) and the "
+                    f"adverse events instrument ([adverse_events] instrument = {ae_instrument!r})",
                 )
             )
             self.funnel.drop(file, f"repeating instrument {name} not in the profile", n, loss=False)
@@ -722,12 +722,13 @@ class RedcapMapper(Mapper):
         )
         total, hit, shown = self.con.execute(sql, _used(b, sql).params).fetchone() or (0, 0, "")
         if hit and 2 * hit > total:
-            what = {"patients": "records", "visits": "visits", "procedures": "procedures"}[table]
+            what = {"patients": "record", "visits": "visit", "procedures": "procedure"}[table]
             leave = "" if required else f', or leave the optional field out ([fields] {d.column} = "")'
             self._refuse(
                 "redcap:unmapped",
                 self.export_file,
-                f"{hit:,} of {total:,} {what} hold choices of {d.field!r} with no value in {table}.{d.column} "
+                f"{hit:,} of {counted(total, what)} {'holds' if total == 1 else 'hold'} choices of {d.field!r} with no "
+                f"value in {table}.{d.column} "
                 f"({shown}): map them in {key} of a copy of the profile (each to {_hint(table, d.column)}){leave}",
             )
 
@@ -879,7 +880,8 @@ class RedcapMapper(Mapper):
         death = _ref(rc, f.get("death_date"))
         deaths = (
             f"SELECT _id AS patient_id, {day_between(_ref(rc, f.get('enrolled_on')), death)} AS event_day, 'death' AS "
-            f"event_type, 'true' AS serious, _file, _line FROM rc WHERE _record AND NOT _skip AND {death} IS NOT NULL"
+            f"event_type, 'true' AS serious, _file, _line, 0 AS _death_source FROM rc WHERE _record AND NOT _skip AND "
+            f"{death} IS NOT NULL"
         )
         decoded = [self.decode(rc, "events", c, ae.get(c), b) for c in ("event_type", "serious")]
         hard, _ = self._split("events", decoded)
@@ -892,10 +894,12 @@ class RedcapMapper(Mapper):
         )
         events = (
             f"SELECT _id AS patient_id, {day_between('baseline.enrolled_on', _ref(rc, ae.get('event_date')))} "
-            f"AS event_day, {decoded[0].expr} AS event_type, {decoded[1].expr} AS serious, _file, _line FROM rc LEFT "
+            f"AS event_day, {decoded[0].expr} AS event_type, {decoded[1].expr} AS serious, _file, _line, 1 AS "
+            "_death_source FROM rc LEFT "
             f"JOIN baseline ON baseline.id = _id WHERE _ae AND NOT _skip AND NOT ({hard})"
         )
         select = {c: c for c in ("patient_id", "event_day", "event_type", "serious", "_file", "_line")}
+        select["_death_source"] = "_death_source"  # a death date and a Death AE are one death (checks.one_death)
         self.create("events", select, f"FROM ({deaths} UNION ALL {events}) AS e", _used(b, events))
 
 

@@ -31,7 +31,7 @@ from pts_explorer.importer.formats.base import (
     day_after,
     write_sidecar,
 )
-from pts_explorer.importer.issues import ERROR, WARNING, Issue
+from pts_explorer.importer.issues import ERROR, WARNING, Issue, counted
 from pts_explorer.importer.profiles import Profile
 from pts_explorer.importer.readers import Staged
 from pts_explorer.vocab import VILLALTA_ITEMS
@@ -354,7 +354,7 @@ class SdtmMapper(Mapper):
                     "",
                     self.names[role][key],
                     str(example),
-                    f'{n:,} partial {var} date(s) imputed by [dates] partial = "{self.partial}" '
+                    f'{counted(n, f"partial {var} date")} imputed by [dates] partial = "{self.partial}" '
                     f"({IMPUTED[self.partial]})",
                 )
             )
@@ -463,8 +463,8 @@ class SdtmMapper(Mapper):
                     "",
                     self.names["dm"].get("arm", ""),
                     str(arms),
-                    f"{n:,} subject(s) left out of the population ({rules}); their records in other datasets are "
-                    "not imported",
+                    f"{counted(n, 'subject')} left out of the population ({rules}); their records in other "
+                    "datasets are not imported",
                 )
             )
         self.con.execute(
@@ -772,7 +772,7 @@ class SdtmMapper(Mapper):
                 "subject || ' / ' || coalesce(visit, visitnum, '')",
                 "qs",
                 "test_code",
-                "test_code || ' = ' || coalesce(value, '')",
+                "test_code || ' = ' || coalesce(nullif(trim(value), ''), '(blank)')",
                 f"an earlier result of a retested test ({self.labels['qs']}): not imported, the latest is kept "
                 '([qs] retest = "last")',
                 "step = 8",
@@ -784,8 +784,9 @@ class SdtmMapper(Mapper):
             "subject",
             "qs",
             "visit",
-            "CASE WHEN visit IS NULL AND visitnum IS NULL THEN '(VISIT and VISITNUM blank)' ELSE coalesce(visit, '') "
-            "|| ' (VISITNUM ' || coalesce(visitnum, 'blank') || ')' END",
+            "CASE WHEN nullif(trim(visit), '') IS NULL AND nullif(trim(visitnum), '') IS NULL THEN "
+            "'(VISIT and VISITNUM blank)' ELSE coalesce(nullif(trim(visit), ''), '(blank)') || ' (VISITNUM ' || "
+            "coalesce(nullif(trim(visitnum), ''), '(blank)') || ')' END",
             f"visit in neither [visits] VISITNUM nor VISIT of the profile (unscheduled or unmapped): record of "
             f"{self.labels['qs']} not imported",
             "step = 5",
@@ -853,8 +854,9 @@ class SdtmMapper(Mapper):
                         "",
                         self.names["qs"].get("subject", ""),
                         str(shown),
-                        f"{n:,} baseline record(s) of {subjects:,} subject(s) dated before the reference date "
-                        f'{reference} held on day 0 ([qs] early_baseline = "day0"; "refuse" makes each an error)',
+                        f"{counted(n, 'baseline record')} of {counted(subjects, 'subject')} dated before the "
+                        f'reference date {reference} held on day 0 ([qs] early_baseline = "day0"; "refuse" makes '
+                        "each an error)",
                     )
                 )
             self.con.execute(f"UPDATE sdtm_qsr SET day = 0 WHERE {early}")
@@ -1137,6 +1139,7 @@ class SdtmMapper(Mapper):
         for file, n in self.con.execute("SELECT _file, count(*) FROM sdtm_events WHERE twice GROUP BY 1").fetchall():
             self.funnel.drop(str(file), "procedure event also recorded in AE (imported once)", int(n), loss=False)
         select = {c: c for c in ("patient_id", "event_day", "event_type", "serious", "_file", "_line")}
+        select["_death_source"] = "source"  # DS/DM's death and an AE death are one death (checks.one_death)
         self.create("events", select, "FROM sdtm_events WHERE NOT twice", Bind())
 
 
