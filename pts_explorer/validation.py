@@ -290,6 +290,17 @@ def app_rules() -> list[Rule]:
             "ON d.patient_id = t.patient_id ",
         ),
         _row_rule(
+            "unique_death:events",
+            "events",
+            ("event_type",),
+            ERROR,
+            "patients with more than one `death` event (a patient dies once: Safety and Durability would count "
+            "the death twice; keep the one on the death day)",
+            "t.event_type = 'death'",
+            "SEMI JOIN (SELECT patient_id FROM events WHERE event_type = 'death' GROUP BY patient_id "
+            "HAVING count(*) > 1) AS d ON d.patient_id = t.patient_id ",
+        ),
+        _row_rule(
             "arm:procedures",
             "procedures",
             ("patient_id",),

@@ -97,6 +97,12 @@ CORPUS = (
     ),
     Broken("NULL event type", "UPDATE events SET event_type = NULL", "required:events.event_type"),
     Broken("two procedures for a patient", "INSERT INTO procedures SELECT * FROM procedures LIMIT 1", "unique:proc"),
+    Broken(
+        "two deaths for a patient",
+        "INSERT INTO events SELECT * REPLACE (event_day - 1 AS event_day) FROM events "
+        "WHERE event_type = 'death' AND event_day > 0 LIMIT 1",
+        "unique_death:events",
+    ),
     Broken("study design 'cohort'", "UPDATE studies SET design = 'cohort'", "allowed:studies.design"),
     Broken(
         "ulcer flag as text",
