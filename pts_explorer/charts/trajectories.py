@@ -94,7 +94,8 @@ def trajectory_figure(
     if change:
         fig.add_hline(y=0, line={"color": REFERENCE_COLOR, "dash": "dot", "width": 1})
     what = f"Change in {outcome.label}" if change else outcome.label
-    fig.update_yaxes(title_text=f"{what}, {outcome.unit}", row=1, col=1)
+    unit = outcome.change_unit if change else outcome.unit
+    fig.update_yaxes(title_text=f"{what}, {unit}", row=1, col=1)
     better = "higher" if outcome.higher_is_better else "lower"
     return _base_layout(fig, f"{what} by arm: mean {interval_phrase(table.ci_low)} ({better} is better)", 480).figure()
 
@@ -158,7 +159,7 @@ def arm_difference_figure(frame: pd.DataFrame, value_col: str, outcome: Outcome,
         )
     fig.add_hline(y=0, line={"color": REFERENCE_COLOR, "dash": "dot", "width": 1})
     fig.update_xaxes(title_text="Month since enrollment", **visit_ticks(frame.visit_month))
-    fig.update_yaxes(title_text=f"Stent − medical, {outcome.unit}")
+    fig.update_yaxes(title_text=f"Stent − medical, {outcome.change_unit}")
     return _base_layout(fig, title, 380).figure()
 
 
