@@ -52,7 +52,7 @@ def forest_figure(rows: pd.DataFrame, outcome: Outcome, visit_month: int, overal
                 y=yi,
                 text="too few patients to estimate",
                 showarrow=False,
-                font={"color": REFERENCE_COLOR, "size": 12},
+                font={"size": 12},  # text: the theme's colour (4.5:1), not the reference grey (3:1)
                 xanchor="left",
             )
     fig.add_vline(x=0, line={"color": REFERENCE_COLOR, "width": 1})
