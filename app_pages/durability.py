@@ -69,7 +69,8 @@ if counts.empty:
         ui.empty_cohort(cohort)
     elif randomized_only and ui.study_designs(cohort, True).empty:
         st.info(
-            "**No randomized patient in this cohort.** Switch off *Randomized only*.",
+            "**No randomized patient in this cohort.**"
+            + ("" if ui.presenting() else " Switch off *Randomized only*."),  # no control on a projector
             icon=":material/event_busy:",
         )
     else:

@@ -115,13 +115,13 @@ else:
         "Patients": f"{result.n_stent:,} / {result.n_medical:,}",
     }
     cols = st.columns(4)
-    cols[0].metric("Difference", shown["Difference"], help=f"Stent minus medical change, {outcome.unit}")
+    cols[0].metric("Difference", shown["Difference"], help=f"Stent minus medical change, {outcome.change_unit}")
     cols[1].metric("95% CI", shown["95% CI"])
     cols[2].metric("p-value", shown["p-value"])
     cols[3].metric("Patients", shown["Patients"], help="Stent / medical")
     better = "higher" if outcome.higher_is_better else "lower"
     about = (
-        f"Stent minus medical change from baseline, {outcome.unit}; model: `{result.formula}`; {better} "
+        f"Stent minus medical change from baseline, {outcome.change_unit}; model: `{result.formula}`; {better} "
         f"{outcome.label} is better."
     )
     st.caption(about)

@@ -114,9 +114,10 @@ else:
 
 st.subheader(f"How the comparison at month {month} moves with the threshold")
 by_points = "responders_points" if definition == "responders_band" else definition
-sweep = display.protect_comparison(
-    responders.compare_arms(ui.query("responder_thresholds", params), by_points, imputation, by="threshold"), shield
-)
+computed = responders.compare_arms(ui.query("responder_thresholds", params), by_points, imputation, by="threshold")
+sweep = display.protect_comparison(computed, shield)
+# A difference small-cell protection hides was computed: say it is hidden, not that it cannot be computed.
+computable = dict(zip(computed.threshold, computed.risk_difference.notna(), strict=True))
 if sweep.empty:
     st.info("Both arms are needed for a comparison.")
 else:
@@ -127,7 +128,14 @@ else:
         "threshold_chart",
         "Risk difference at each threshold, percentage points: "
         + ", ".join(
-            f"{int(t)}: {display.number(100 * rd, 0, signed=True) if pd.notna(rd) else 'not computable'}"
+            f"{int(t)}: "
+            + (
+                display.number(100 * rd, 0, signed=True)
+                if pd.notna(rd)
+                else "hidden (small cells)"
+                if computable.get(t)
+                else "not computable"
+            )
             for t, rd in zip(sweep.threshold, sweep.risk_difference, strict=True)
             if int(t) in (1, threshold, 15)
         )

@@ -6,6 +6,7 @@ These are the allow-lists: a value from the URL or a widget reaches SQL only if 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 DAYS_PER_YEAR = 365.25
@@ -75,6 +76,14 @@ class Outcome:
     unit: str
     higher_is_better: bool
     decimals: int = 1  # how a mean of this outcome is written
+
+    @property
+    def change_unit(self) -> str:
+        """The unit of a change from baseline or a difference: the scale's range (0-33) bounds the
+        measured value, not a change (-33 to 33) nor a difference, so it is left out."""
+        if re.fullmatch(r"\d+-\d+", self.unit):  # a bare range ("0-10"): the points of that scale
+            return "points"
+        return re.sub(r"\s*\(\d+-\d+\)$", "", self.unit)
 
 
 OUTCOMES = {

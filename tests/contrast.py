@@ -82,3 +82,32 @@ def drawn_colours(figure: dict) -> Iterator[tuple[str, str]]:
         for where, colour in walk(layout.get(part, []), f"layout.{part}"):
             if parse(colour)[1] == 1:
                 yield where, colour
+
+
+MIN_TEXT_CONTRAST = 4.5  # WCAG 2.1, 1.4.3 contrast (minimum) of text; charts' numbers are text
+FONT_KEYS = {"font", "textfont", "insidetextfont", "outsidetextfont", "tickfont"}
+
+
+def text_colours(figure: dict) -> Iterator[tuple[str, str]]:
+    """(where, colour) for every colour a figure sets on text: a trace's printed values (the numbers
+    at risk), annotations, titles and ticks. Text given no colour takes the theme's text colour,
+    which the browser test reads off the page."""
+
+    def walk(node, where: str) -> Iterator[tuple[str, str]]:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                # Streamlit's theme replaces the template; a hover label has a box of its own.
+                if key in ("template", "hoverlabel"):
+                    continue
+                if key in FONT_KEYS and isinstance(value, dict) and "color" in value:
+                    colours = value["color"] if isinstance(value["color"], list) else [value["color"]]
+                    yield from ((f"{where}.{key}.color", c) for c in colours if isinstance(c, str))
+                if isinstance(value, dict | list):
+                    yield from walk(value, f"{where}.{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                yield from walk(value, f"{where}[{i}]")
+
+    for i, trace in enumerate(figure.get("data", [])):
+        yield from walk(trace, f"data[{i}]({trace.get('name', '')})")
+    yield from walk(figure.get("layout", {}), "layout")

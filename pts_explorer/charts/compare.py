@@ -89,15 +89,16 @@ def cohort_pair_figure(
     if change:
         fig.add_hline(y=0, line={"color": REFERENCE_COLOR, "dash": "dot", "width": 1}, **where)
     what = f"Change in {outcome.label}" if change else outcome.label
+    unit = outcome.change_unit if change else outcome.unit  # a change is not bounded by the scale's range
     ticks = visit_ticks(table.visit_month)
     if strip is not None:
         add_design_strip(fig, strip, row=2)
         fig.update_xaxes(**ticks, row=1, col=1)
         fig.update_xaxes(title_text="Month since enrollment", **ticks, row=2, col=1)
-        fig.update_yaxes(title_text=f"{what}, {outcome.unit}", row=1, col=1)
+        fig.update_yaxes(title_text=f"{what}, {unit}", row=1, col=1)
     else:
         fig.update_xaxes(title_text="Month since enrollment", **ticks)
-        fig.update_yaxes(title_text=f"{what}, {outcome.unit}")
+        fig.update_yaxes(title_text=f"{what}, {unit}")
     whole = all(labels.get(c, c) == c for c in ("A", "B"))  # both cohorts as chosen
     sides = [f"cohort {c}" if whole else labels.get(c, c) for c in ("A", "B")]
     height = 480 + (STRIP_LEGEND_PX + 30 * lanes if with_strip else 0)

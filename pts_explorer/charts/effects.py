@@ -52,7 +52,7 @@ def forest_figure(rows: pd.DataFrame, outcome: Outcome, visit_month: int, overal
                 y=yi,
                 text="too few patients to estimate",
                 showarrow=False,
-                font={"color": REFERENCE_COLOR, "size": 12},
+                font={"size": 12},  # text: the theme's colour (4.5:1), not the reference grey (3:1)
                 xanchor="left",
             )
     fig.add_vline(x=0, line={"color": REFERENCE_COLOR, "width": 1})
@@ -64,9 +64,9 @@ def forest_figure(rows: pd.DataFrame, outcome: Outcome, visit_month: int, overal
         )
     fig.update_yaxes(tickvals=y, ticktext=labels, showgrid=False)
     fig.update_xaxes(
-        title_text=f"Stent − medical change, {outcome.unit} · ← favours stent"
+        title_text=f"Stent − medical change, {outcome.change_unit} · ← favours stent"
         if not outcome.higher_is_better
-        else f"Stent − medical change, {outcome.unit}"
+        else f"Stent − medical change, {outcome.change_unit}"
     )
     title = f"Adjusted treatment effect on {outcome.label} at month {visit_month} by subgroup"
     fig = _base_layout(fig, title, 140 + 26 * len(rows))

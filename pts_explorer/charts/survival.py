@@ -93,7 +93,9 @@ def km_figure(
                 y=[name] * len(months),
                 mode="text",
                 text=[str(v) for v in risk.loc[group]],
-                textfont={"color": color, "size": 12},
+                # The theme's text colour (4.5:1 on its background, as text needs; no one colour has
+                # it on both themes): the row's label names its group, as the legend does the curve.
+                textfont={"size": 12},
                 cliponaxis=False,  # the count at month 0 sits on the axis edge
                 showlegend=False,
                 hoverinfo="skip",

@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from pts_explorer import escape, vocab
+from pts_explorer.charts.designs import STRIP_LEGEND_PX, add_design_strip
 from pts_explorer.charts.draft import Draft, _figure, _subplots, _trace
 from pts_explorer.charts.style import (
     ARM_COLORS,
@@ -36,20 +37,33 @@ def _groups(frame: pd.DataFrame) -> list[str]:
 
 
 def trajectory_figure(
-    table: pd.DataFrame, outcome: Outcome, change: bool, sample: pd.DataFrame | None = None
+    table: pd.DataFrame,
+    outcome: Outcome,
+    change: bool,
+    sample: pd.DataFrame | None = None,
+    strip: pd.DataFrame | None = None,
 ) -> go.Figure:
-    """Mean with 95% CI by arm at each visit month; one panel per study group.
+    """Mean with 95% CI by arm at each visit month; one panel per study group. With `strip` (one
+    panel only: the studies pooled), a mark under the chart at each visit of the designs each
+    curve's patients come from (charts.designs), as Compare draws it.
 
-    table: output of analytics.trajectories.summary_table; sample: trajectory_sample rows.
+    table: output of analytics.trajectories.summary_table (optionally a `design` column: words
+    for the hover); sample: trajectory_sample rows; strip: as add_design_strip takes it.
     """
     groups = _groups(table)
-    fig = _subplots(
-        rows=1,
-        cols=len(groups),
-        subplot_titles=[escape.plotly(g) for g in groups] if len(groups) > 1 else None,  # study ids: text
-        shared_yaxes=True,
-        horizontal_spacing=0.05,
-    )
+    strip = strip if strip is not None and not strip.empty and len(groups) == 1 else None
+    lanes = strip["name"].nunique() if strip is not None else 0
+    if strip is not None:
+        share = min(0.1 + 0.05 * lanes, 0.3)
+        fig = _subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[1 - share, share], vertical_spacing=0.05)
+    else:
+        fig = _subplots(
+            rows=1,
+            cols=len(groups),
+            subplot_titles=[escape.plotly(g) for g in groups] if len(groups) > 1 else None,  # study ids: text
+            shared_yaxes=True,
+            horizontal_spacing=0.05,
+        )
     value_col = "change" if change else "value"
     for col, group in enumerate(groups, start=1):
         if sample is not None and not sample.empty:
@@ -80,23 +94,44 @@ def trajectory_figure(
                         "thickness": 1.5,
                         "width": 4,
                     },
-                    customdata=np.stack([d.visit_month, d.get("n_text", d.n), d.ci_low, d.ci_high], axis=-1),
+                    customdata=np.stack(
+                        [
+                            d.visit_month,
+                            d.get("n_text", d.n),
+                            d.ci_low,
+                            d.ci_high,
+                            d.get("design", pd.Series("", index=d.index)).map(escape.plotly),
+                        ],
+                        axis=-1,
+                    ),
                     hovertemplate=(
                         f"<b>{vocab.ARMS[arm]}</b> month %{{customdata[0]}}<br>mean %{{y:.2f}} "
                         "(95% CI %{customdata[2]:.2f} to %{customdata[3]:.2f})<br>n = %{customdata[1]}"
-                        "<extra></extra>"
+                        + ("; %{customdata[4]}" if "design" in d else "")
+                        + "<extra></extra>"
                     ),
                 ),
                 row=1,
                 col=col,
             )
-        fig.update_xaxes(title_text="Month since enrollment", **visit_ticks(in_group.visit_month), row=1, col=col)
+        if strip is None:
+            fig.update_xaxes(title_text="Month since enrollment", **visit_ticks(in_group.visit_month), row=1, col=col)
+    if strip is not None:
+        add_design_strip(fig, strip, row=2)
+        fig.update_xaxes(**visit_ticks(table.visit_month), row=1, col=1)
+        fig.update_xaxes(title_text="Month since enrollment", **visit_ticks(table.visit_month), row=2, col=1)
     if change:
-        fig.add_hline(y=0, line={"color": REFERENCE_COLOR, "dash": "dot", "width": 1})
+        where = {"row": 1, "col": 1} if strip is not None else {}
+        fig.add_hline(y=0, line={"color": REFERENCE_COLOR, "dash": "dot", "width": 1}, **where)
     what = f"Change in {outcome.label}" if change else outcome.label
-    fig.update_yaxes(title_text=f"{what}, {outcome.unit}", row=1, col=1)
+    unit = outcome.change_unit if change else outcome.unit
+    fig.update_yaxes(title_text=f"{what}, {unit}", row=1, col=1)
     better = "higher" if outcome.higher_is_better else "lower"
-    return _base_layout(fig, f"{what} by arm: mean {interval_phrase(table.ci_low)} ({better} is better)", 480).figure()
+    height = 480 + (STRIP_LEGEND_PX + 30 * lanes if strip is not None else 0)
+    figure = _base_layout(fig, f"{what} by arm: mean {interval_phrase(table.ci_low)} ({better} is better)", height)
+    if strip is not None:
+        figure.update_layout(margin={"b": 50 + STRIP_LEGEND_PX})
+    return figure.figure()
 
 
 def _add_individual_lines(fig: Draft, sample: pd.DataFrame, value_col: str, col: int) -> None:
@@ -158,7 +193,7 @@ def arm_difference_figure(frame: pd.DataFrame, value_col: str, outcome: Outcome,
         )
     fig.add_hline(y=0, line={"color": REFERENCE_COLOR, "dash": "dot", "width": 1})
     fig.update_xaxes(title_text="Month since enrollment", **visit_ticks(frame.visit_month))
-    fig.update_yaxes(title_text=f"Stent − medical, {outcome.unit}")
+    fig.update_yaxes(title_text=f"Stent − medical, {outcome.change_unit}")
     return _base_layout(fig, title, 380).figure()
 
 

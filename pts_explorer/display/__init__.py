@@ -39,7 +39,7 @@ from pts_explorer.display.compare import (
     pair_table,
     side_name,
 )
-from pts_explorer.display.designs import design_strip, point_designs, visit_design_words
+from pts_explorer.display.designs import design_marks_note, design_strip, point_designs, visit_design_words
 from pts_explorer.display.effects import protect_forest, protect_profile, subgroup_table, summary_forest
 from pts_explorer.display.mmrm import mmrm_table
 from pts_explorer.display.responders import protect_comparison, protect_shares, responder_table, summary_shares
@@ -97,6 +97,7 @@ __all__ = [
     "candidate_responders",
     "candidate_similarity",
     "counts",
+    "design_marks_note",
     "design_strip",
     "design_word",
     "point_designs",

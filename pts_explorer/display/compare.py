@@ -94,7 +94,7 @@ def pair_difference_table(
             f"n {b}": counts(diff, "n_b"),
             f"Mean change, {a}": [number(v, d, signed=True) for v in diff.mean_change_a],
             f"Mean change, {b}": [number(v, d, signed=True) for v in diff.mean_change_b],
-            f"{a} − {b}, {outcome.unit}": [number(v, d + 1, signed=True) for v in diff["diff"]],
+            f"{a} − {b}, {outcome.change_unit}": [number(v, d + 1, signed=True) for v in diff["diff"]],
             "Welch 95% CI": [interval(lo, hi, d + 1) for lo, hi in zip(diff.ci_low, diff.ci_high, strict=True)],
             "p": diff.p_value.map(format_p),
         }

@@ -78,3 +78,22 @@ def point_designs(per_curve: pd.DataFrame) -> pd.Series:
         index=per_curve.index,
         dtype="object",
     )
+
+
+def design_marks_note(strip: pd.DataFrame, names: dict) -> str:
+    """The note under a chart with a strip of design marks (Markdown): what the marks are, where
+    each curve's patients come from, and, where the designs change from one visit to the next, that
+    a curve can step for that reason; "" when no patient is measured (no marks)."""
+    if strip.empty:
+        return ""
+    changes = any(d.kind.nunique() > 1 for _, d in strip.groupby("lane", sort=False))
+    return (
+        "Marks under the chart: the designs of the studies whose patients are measured at each visit. "
+        + visit_design_words(strip, names)
+        + (
+            " Where the designs change from one visit to the next, a curve can step because other patients are "
+            "measured there, not because time passed."
+            if changes
+            else ""
+        )
+    )

@@ -68,7 +68,7 @@ def subgroup_table(forest: pd.DataFrame, outcome: vocab.Outcome) -> pd.DataFrame
             "Subgroup": forest.level_label,
             "n stent": counts(forest, "n_stent"),
             "n medical": counts(forest, "n_medical"),
-            f"Difference, {outcome.unit}": [number(v, d, signed=True) for v in forest.estimate],
+            f"Difference, {outcome.change_unit}": [number(v, d, signed=True) for v in forest.estimate],
             "95% CI": [interval(lo, hi, d) for lo, hi in zip(forest.ci_low, forest.ci_high, strict=True)],
         }
     )
@@ -76,7 +76,7 @@ def subgroup_table(forest: pd.DataFrame, outcome: vocab.Outcome) -> pd.DataFrame
 
 def summary_forest(forest: pd.DataFrame, overall: float, outcome: vocab.Outcome) -> str:
     shown = forest[forest.estimable]
-    text = f"Overall adjusted difference {number(overall, 2, signed=True)} {outcome.unit}"
+    text = f"Overall adjusted difference {number(overall, 2, signed=True)} {outcome.change_unit}"
     if shown.empty:
         return text + "; no subgroup estimable."
     best = shown.loc[shown.estimate.idxmin() if not outcome.higher_is_better else shown.estimate.idxmax()]

@@ -18,7 +18,7 @@ def mmrm_table(table: pd.DataFrame, outcome: vocab.Outcome) -> pd.DataFrame:
             "Visit (month)": table.visit_month,
             "n stent": counts(table, "n_stent"),
             "n medical": counts(table, "n_medical"),
-            f"Difference, {outcome.unit}": [number(v, d, signed=True) for v in table.estimate],
+            f"Difference, {outcome.change_unit}": [number(v, d, signed=True) for v in table.estimate],
             "SE": [number(v, d) for v in table.se],
             "df": [number(v, 1) if np.isfinite(v) else "∞ (Wald z)" for v in table.df],
             "95% CI": [interval(lo, hi, d) for lo, hi in zip(table.ci_low, table.ci_high, strict=True)],

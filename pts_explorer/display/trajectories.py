@@ -14,7 +14,7 @@ def trajectory_table(
 ) -> pd.DataFrame:
     """Per arm and visit: n, mean (or mean change from baseline), SD and the t-based 95% CI."""
     d = outcome.decimals
-    mean = "Mean change from baseline, points" if change else f"Mean, {outcome.unit}"
+    mean = f"Mean change from baseline, {outcome.change_unit}" if change else f"Mean, {outcome.unit}"
     return pd.DataFrame(
         {
             **_study(table, with_study),
@@ -39,7 +39,7 @@ def difference_table(diff: pd.DataFrame, outcome: vocab.Outcome, with_study: boo
             "n medical": counts(diff, "n_medical"),
             "Mean change, stent": [number(v, d, signed=True) for v in diff.mean_change_stent],
             "Mean change, medical": [number(v, d, signed=True) for v in diff.mean_change_medical],
-            f"Difference, {outcome.unit}": [number(v, d + 1, signed=True) for v in diff["diff"]],
+            f"Difference, {outcome.change_unit}": [number(v, d + 1, signed=True) for v in diff["diff"]],
             "Welch 95% CI": [interval(lo, hi, d + 1) for lo, hi in zip(diff.ci_low, diff.ci_high, strict=True)],
             "df": [number(v, 1) for v in diff.df],
             "p": diff.p_value.map(format_p),
@@ -70,4 +70,4 @@ def summary_differences(frame: pd.DataFrame, column: str, outcome: vocab.Outcome
             for r in each_row(d)
         )
         parts.append(f"{group}: {visits}" if named else visits)
-    return f"Stent minus medical, {outcome.unit}: " + "; ".join(parts) + "."
+    return f"Stent minus medical, {outcome.change_unit}: " + "; ".join(parts) + "."

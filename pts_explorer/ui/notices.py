@@ -217,15 +217,25 @@ POOLED_REMEDIES = {
 }
 
 
+def pooled_studies(designs: dict[str, str]) -> str:
+    """The studies a pooled comparison draws on, with their designs, as a statement: what presenter
+    mode says in place of a remedy, whose control it hides ("Studies: REGISTRY (observational) and
+    TRIAL (randomized).")."""
+    parts = [f"{escape.markdown(sid)} ({design})" for sid, design in sorted(designs.items())]
+    return "Studies: " + (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]) + "."
+
+
 def design_notice(
     sizes: pd.DataFrame, split_by_study: bool = False, remedy: str = "filter", analysed: pd.Series | None = None
 ) -> None:
     """Say whether the arm comparison on screen is randomized, observational, or a pooled mix.
 
     sizes: rows of cohort_size_by_study_arm (study_id, design, ...); remedy: which control of
-    this page keeps the designs apart (a key of POOLED_REMEDIES); analysed: the patients per arm
-    of the analysis set the page's results use, when fewer than the cohort's (those seen at the
-    visit, those with an ulcer at baseline): the n the report and the image captions give.
+    this page keeps the designs apart (a key of POOLED_REMEDIES); in presenter mode, where no
+    control is shown, the pooled studies and their designs are named instead; analysed: the
+    patients per arm of the analysis set the page's results use, when fewer than the cohort's
+    (those seen at the visit, those with an ulcer at baseline): the n the report and the image
+    captions give.
     """
     by_arm = sizes.groupby("arm").patients.sum() if "patients" in sizes else pd.Series(dtype=int)
     recorded = by_arm if analysed is None else analysed
@@ -253,7 +263,7 @@ def design_notice(
     elif kinds:
         line = (
             ":orange-badge[:material/call_split: Pooled randomized and observational patients] "
-            f"Not a randomized comparison. {POOLED_REMEDIES[remedy]}"
+            f"Not a randomized comparison. {pooled_studies(designs) if state.presenting() else POOLED_REMEDIES[remedy]}"
         )
     else:
         return

@@ -5,7 +5,7 @@ line, marker and bar plotly draws keeps a WCAG contrast of at least 3:1 against 
 import pytest
 
 from tests.browser.app_driver import new_context, wait_idle
-from tests.contrast import BACKGROUNDS, MIN_CONTRAST, contrast, parse
+from tests.contrast import BACKGROUNDS, MIN_CONTRAST, MIN_TEXT_CONTRAST, contrast, parse
 
 # Every opaque stroke and fill of the traces, with the opacity it is drawn with (its own and its
 # ancestors' within the chart), and the chart's own backgrounds.
@@ -79,5 +79,46 @@ def test_charts_keep_3_to_1_against_the_page_in_both_colour_schemes(browser, ser
                 assert not low, f"{chart} on {scheme}: {low}"
                 checked += len(opaque)
         assert checked >= 10  # arms, estimate, four bands and hidden or not, five sites
+    finally:
+        context.close()
+
+
+# The numbers at risk under the Kaplan-Meier curves: each printed count's colour as drawn.
+AT_RISK = """
+(chart) => {
+  const root = document.querySelector(`.st-key-${chart} .js-plotly-plot`);
+  return {
+    texts: [...root.querySelectorAll('.scatterlayer .trace .textpoint text')].map(
+      (el) => [el.textContent, getComputedStyle(el).fill]),
+    app: getComputedStyle(document.querySelector('[data-testid="stApp"]')).backgroundColor,
+  };
+}
+"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_numbers_at_risk_keep_4_5_to_1_as_text_in_both_colour_schemes(browser, server, scheme):
+    """Text needs 4.5:1 (WCAG 1.4.3): the stent row's blue was 3.49:1 on the dark theme."""
+    context = new_context(browser, viewport={"width": 1280, "height": 720}, color_scheme=scheme)
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/durability?endpoint=primary_patency&group=obstruction_site")
+        page.wait_for_selector(".st-key-run_token", state="attached", timeout=120_000)
+        wait_idle(page, timeout=120_000)
+        page.wait_for_function(
+            "() => { const r = document.querySelector('.st-key-km_chart .js-plotly-plot');"
+            " return r && r.querySelectorAll('.textpoint text').length > 0; }",
+            timeout=60_000,
+        )
+        drawn = page.evaluate(AT_RISK, "km_chart")
+        background = _hex(drawn["app"])
+        assert background == BACKGROUNDS[scheme]
+        assert len(drawn["texts"]) >= 5 * 6  # five sites, a count at each tick
+        low = {
+            (text, _hex(fill)): round(contrast(_hex(fill), background), 2)
+            for text, fill in drawn["texts"]
+            if contrast(_hex(fill), background) < MIN_TEXT_CONTRAST
+        }
+        assert not low, f"numbers at risk on {scheme}: {low}"
     finally:
         context.close()
