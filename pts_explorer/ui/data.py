@@ -38,7 +38,12 @@ def _open(path: str, version: str) -> Opened:
         con, report = db.open_checked(Path(path))
     except db.DatabaseProblem as problem:
         return Opened(None, problem.report, problem)
-    fingerprint = derived.fingerprint(con)
+    try:
+        fingerprint = derived.fingerprint(con)
+    except duckdb.Error as exc:
+        if db.is_damage(exc):
+            return Opened(None, None, db.damaged(Path(path), exc))
+        raise
     fast = derived.usable(con, fingerprint)
     if not fast and (reason := derived.stale_reason(con, fingerprint)):
         report.findings.append(validation.stale_derived(reason))
