@@ -41,6 +41,15 @@ class DamagedFile(DatabaseProblem):
 DAMAGE_SIGNS = ("Corrupt database file", "Could not read enough bytes from file")
 
 
+class FileInUse(DatabaseProblem):
+    """Another process holds the file open for writing: a passing state, so it is not kept as the
+    file's verdict (the next run tries again)."""
+
+
+# How DuckDB says that another process holds the file open for writing (its lock conflicts).
+LOCKED_SIGN = "Could not set lock on file"
+
+
 def is_damage(exc: BaseException | None) -> bool:
     """Whether an exception (or one it was raised from) is DuckDB saying the file is damaged."""
     seen = 0
@@ -125,6 +134,15 @@ def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
         con.close()
         if is_damage(exc) or _starts_blank(path):
             raise damaged(path, exc) from exc
+        if LOCKED_SIGN in str(exc):
+            holder = re.search(r"held in (.+?) \(PID (\d+)\)", str(exc))
+            said = [f"The program holding it: {Path(holder[1]).name} (process {holder[2]})."] if holder else []
+            raise FileInUse(
+                f"{shown_name(path)} is in use by another program, which holds it open for writing (DuckDB lets "
+                "no other process read a file while one writes to it). Close that program's connection (a DuckDB "
+                "shell, a notebook, a script), or have it open the file read-only, then reload this page.",
+                said,
+            ) from exc
         raise DatabaseProblem(
             f"{shown_name(path)} could not be opened as a DuckDB database.", [_without_path(path, exc)]
         ) from exc

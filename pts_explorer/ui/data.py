@@ -36,6 +36,8 @@ def _open(path: str, version: str) -> Opened:
     """
     try:
         con, report = db.open_checked(Path(path))
+    except db.FileInUse:
+        raise  # not cached: the next run tries again once the other program lets go
     except db.DatabaseProblem as problem:
         return Opened(None, problem.report, problem)
     try:
