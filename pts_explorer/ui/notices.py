@@ -61,6 +61,8 @@ def damaged_file_page(problem: db.DamagedFile, cause: BaseException | None = Non
     does not match, a file cut short), at the check on opening or in a page's query: what happened
     and what to do; DuckDB's own message goes to the log, never a number from the file."""
     reference = f"E-{secrets.token_hex(4).upper()}"
+    served = config.db_path()
+    previous = f"{served.stem}.previous{served.suffix}"
     LOG.error(
         "damaged data file %s: %s %s", reference, problem.message, " ".join(problem.details), exc_info=cause or problem
     )
@@ -68,12 +70,13 @@ def damaged_file_page(problem: db.DamagedFile, cause: BaseException | None = Non
     st.error(f"**{escape.markdown(problem.message)}**", icon=":material/broken_image:")
     st.markdown(
         "Some of its bytes are not the ones DuckDB wrote (each block of the file carries a checksum, and one does "
-        "not match): a disk fault, a copy cut short or an edit in place. No page shows numbers from it, and "
+        "not match): a disk fault, a copy cut short or an edit in place. Every page stops here, and "
         "nothing was changed.\n\n"
         "**What to do**: whoever runs the app restores the file from a backup, or imports the source files "
         "again (the Import page, or `python -m pts_explorer.importer`); the synthetic demo is rebuilt with "
-        "`make demo-data`. An import keeps the file it replaced as `NAME.previous.duckdb` beside it, which the "
-        f"Import page can restore. The server's log has DuckDB's message under reference {reference}."
+        "`make demo-data`. An import keeps the file it replaced as "
+        f"{escape.markdown(previous)} beside it, which the Import page can restore. The server's log has DuckDB's "
+        f"message under reference {reference}."
     )
     st.page_link("app_pages/import_data.py", label="Open the Import page", icon=":material/upload_file:")
 

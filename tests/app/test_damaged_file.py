@@ -66,3 +66,26 @@ def test_every_page_names_the_damaged_file(app_on, damaged, which, page):
     assert str(damaged[which].parent) not in text  # no server path
     assert not at.get("plotly_chart") and not at.metric and not at.dataframe  # no number from this file
     assert "Synthetic demo data" not in text
+
+
+def test_a_damaged_block_met_by_a_page_query_shows_the_same_page(app_on, demo_db, monkeypatch):
+    """Damage the check on opening did not meet (the file damaged while served, its blocks already
+    checked): a query raises DuckDB's corruption error, and the page says the file is damaged
+    instead of the generic error box."""
+    import duckdb
+
+    from pts_explorer import db
+
+    at = app_on(demo_db).run()
+    assert not at.exception and not at.error
+
+    def damaged_query(*args, **kwargs):
+        raise duckdb.Error(
+            "Corrupt database file: computed checksum 5381 does not match stored checksum 0 in block at location 536576"
+        )
+
+    monkeypatch.setattr(db, "run_query", damaged_query)
+    at.switch_page("app_pages/responders.py").run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [EXPECTED.format(name=demo_db.name.replace("_", "\\_"))]
+    assert "Something went wrong" not in _texts(at)
