@@ -73,7 +73,7 @@ def _engine(path: str, version: str) -> db.Engine | None:
     database = config.spark_database()
     if database is None and not folder.is_dir():
         raise db.DatabaseProblem(
-            f"PTS_ENGINE=spark reads a directory of Parquet tables, and {folder} is not one: run "
+            f"PTS_ENGINE=spark reads a directory of Parquet tables, and {db.shown_name(folder)} is not one: run "
             "`make export-parquet` and point PTS_DB at data/parquet (or name a catalog in PTS_SPARK_DATABASE)."
         )
     try:

@@ -188,3 +188,18 @@ def test_a_full_disk_while_saving_the_upload_is_said(app_on, demo_db, small_db, 
     [error] = [e.value for e in at.error]
     assert error.startswith("**The disk is full: the import stopped, and ")
     assert "There is no space left in the server's temporary folder (`$TMPDIR`, where uploads" in error
+
+
+def test_the_spark_engine_message_names_no_server_path(app_on, demo_db, tmp_path, monkeypatch):
+    served = tmp_path / "served.duckdb"
+    shutil.copyfile(demo_db, served)
+    monkeypatch.setenv("PTS_ENGINE", "spark")
+    monkeypatch.delenv("PTS_SPARK_DATABASE", raising=False)
+    at = app_on(served).run()
+    assert not at.exception, at.exception
+    [error] = [e.value for e in at.error]
+    assert error.startswith(
+        "**The outcomes database cannot be used.** PTS_ENGINE=spark reads a directory of Parquet tables, and "
+        "served.duckdb is not one: run "
+    )
+    assert _paths_in(_texts(at), tmp_path) == []
