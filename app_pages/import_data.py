@@ -8,6 +8,7 @@ import streamlit as st
 
 from pts_explorer import atomic, config, importer, ui
 from pts_explorer.importer.readers import SUFFIXES
+from pts_explorer.ui import importing
 
 UPLOAD_TYPES = [s.lstrip(".") for s in (*SUFFIXES, ".zip", ".toml")]
 
@@ -20,11 +21,21 @@ st.markdown(
 )
 
 
+def out_argument() -> str:
+    """The --out to type: the file relative to the project folder (where `make run` starts), else
+    $PTS_DB, which names it; never the server's absolute path."""
+    try:
+        return target.resolve().relative_to(config.PROJECT_ROOT).as_posix()
+    except ValueError:
+        return '"$PTS_DB"'
+
+
 def command_line(profile: str) -> str:
     fmt = importer.FORMATS.get(Path(profile).stem)
     sources = fmt.example_sources if fmt else "SOURCES..."
+    shown = profile if not profile.endswith(".toml") else f"profiles/{Path(profile).name}"
     return (
-        f"python -m pts_explorer.importer --profile {profile} --out {target} \\\n"
+        f"python -m pts_explorer.importer --profile {shown} --out {out_argument()} \\\n"
         f"    {sources} --report-html report.html"
     )
 
@@ -72,11 +83,7 @@ uploads = st.file_uploader(
     accept_multiple_files=True,
     key="import_files",
 )
-limit = st.get_option("server.maxUploadSize")
-st.caption(
-    f"Up to {limit} MB per file in the browser. Large registries import faster and without an upload from the "
-    "command line:"
-)
+st.caption(importing.upload_limit_note(st.get_option("server.maxUploadSize")))
 st.code(command_line(profile), language="bash")
 
 check_col, import_col, _ = st.columns([1, 1.3, 3])
@@ -88,17 +95,25 @@ run = import_col.button(
 check = check or (assisted_check and bool(uploads))
 if (check or run) and uploads:
     progress = st.empty()  # the steps while it runs; the report below says how it ended
-    with (
-        tempfile.TemporaryDirectory(prefix=f"upload-{os.getpid()}-", dir=atomic.private_dir()) as folder,
-        progress.status("Importing…", expanded=True) as status,
-    ):
-        sources = ui.save_uploads(uploads, Path(folder))
-        options = importer.Options(
-            name=name.strip() or None, check_only=check, keep_previous=True, synthetic=SYNTHETIC[said]
-        )
-        st.session_state["import_report"] = importer.run_import(profile, sources, target, options, status.write)
-        st.session_state["import_report_profile"] = profile
-        st.session_state["import_survey"] = ui.survey_uploads(st.session_state["import_report"], profile, sources)
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix=f"upload-{os.getpid()}-", dir=atomic.private_dir()) as folder,
+            progress.status("Importing…", expanded=True) as status,
+        ):
+            sources = ui.save_uploads(uploads, Path(folder))
+            options = importer.Options(
+                name=name.strip() or None, check_only=check, keep_previous=True, synthetic=SYNTHETIC[said]
+            )
+            st.session_state["import_report"] = importer.run_import(profile, sources, target, options, status.write)
+            st.session_state["import_report_profile"] = profile
+            st.session_state["import_survey"] = ui.survey_uploads(st.session_state["import_report"], profile, sources)
+    except Exception as exc:
+        if not importing.disk_full(exc):
+            raise  # the frame's error box, with a reference in the log
+        progress.empty()
+        st.session_state.pop("import_report", None)
+        st.error(importing.disk_full_message(exc, target), icon=":material/hard_drive:")
+        ui.stop()
     progress.empty()
 
 if (shown := st.session_state.get("import_report")) is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,6 +28,61 @@ class DatabaseProblem(Exception):
         self.message = message
         self.details = details or []
         self.report = report
+
+
+class DamagedFile(DatabaseProblem):
+    """The file's bytes are damaged: a block's checksum does not match what DuckDB stored with it,
+    or the file ends before its last block (a disk fault, a copy cut short, an edit in place)."""
+
+
+# How DuckDB says that a file's bytes are damaged (DuckDB 1.x-2.x): a block whose checksum does not
+# match raises `duckdb.Error` "Corrupt database file: computed checksum ... in block at location N";
+# a file cut short raises `duckdb.IOException` "Could not read enough bytes from file ...".
+DAMAGE_SIGNS = ("Corrupt database file", "Could not read enough bytes from file")
+
+
+class FileInUse(DatabaseProblem):
+    """Another process holds the file open for writing: a passing state, so it is not kept as the
+    file's verdict (the next run tries again)."""
+
+
+# How DuckDB says that another process holds the file open for writing (its lock conflicts).
+LOCKED_SIGN = "Could not set lock on file"
+
+
+def is_damage(exc: BaseException | None) -> bool:
+    """Whether an exception (or one it was raised from) is DuckDB saying the file is damaged."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, DamagedFile) or (
+            isinstance(exc, duckdb.Error) and any(sign in str(exc) for sign in DAMAGE_SIGNS)
+        ):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def shown_name(path: Path) -> str:
+    """A file's name as the pages say it: relative to the data folder when it is inside it, else
+    its file name alone (never the server's absolute path)."""
+    from pts_explorer import config
+
+    try:
+        return Path(path).resolve().relative_to(config.DEFAULT_DB_PATH.parent.resolve()).as_posix()
+    except (ValueError, OSError):
+        return Path(path).name
+
+
+def damaged(path: Path, exc: BaseException | None = None) -> DamagedFile:
+    """The problem a damaged file is reported as (the log keeps DuckDB's own message)."""
+    where = re.search(r"location (\d+)", str(exc or ""))
+    detail = [f"DuckDB found a damaged block at byte {int(where.group(1)):,} of the file."] if where else []
+    return DamagedFile(f"The data file {shown_name(path)} is damaged.", detail)
+
+
+def _without_path(path: Path, exc: duckdb.Error) -> str:
+    """DuckDB's first line without the file's path (its messages name the path it was given)."""
+    return str(exc).splitlines()[0].replace(f'"{path}"', shown_name(path)).replace(str(path), shown_name(path))
 
 
 def data_version(path: Path) -> str:
@@ -67,7 +123,7 @@ def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     the old file after it was replaced (docs/import.md §3).
     """
     if not path.exists():
-        raise DatabaseProblem(f"No outcomes database at {path}.")
+        raise DatabaseProblem(f"No outcomes database at {shown_name(path)}.")
     if path.is_dir():
         return open_parquet(path)
     con = duckdb.connect(":memory:", config=DUCKDB_CONFIG)
@@ -76,8 +132,49 @@ def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
         _within_ceiling(con, lambda: _expose_tables(con))
     except duckdb.Error as exc:
         con.close()
-        raise DatabaseProblem(f"{path} could not be opened as a DuckDB database.", [str(exc).splitlines()[0]]) from exc
+        if is_damage(exc) or _starts_blank(path):
+            raise damaged(path, exc) from exc
+        if LOCKED_SIGN in str(exc):
+            holder = re.search(r"held in (.+?) \(PID (\d+)\)", str(exc))
+            said = [f"The program holding it: {Path(holder[1]).name} (process {holder[2]})."] if holder else []
+            raise FileInUse(
+                f"{shown_name(path)} is in use by another program, which holds it open for writing (DuckDB lets "
+                "no other process read a file while one writes to it). Close that program's connection (a DuckDB "
+                "shell, a notebook, a script), or have it open the file read-only, then reload this page.",
+                said,
+            ) from exc
+        raise DatabaseProblem(
+            f"{shown_name(path)} could not be opened as a DuckDB database.", [_without_path(path, exc)]
+        ) from exc
     return con
+
+
+def _starts_blank(path: Path) -> bool:
+    """A file whose first 4 KiB are zeros (its header overwritten) is a damaged file, not another format."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return len(head) == 4096 and not head.strip(b"\0")
+
+
+def verify_blocks(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Read every column of every table of the attached file once, so DuckDB checks the checksum of
+    each block the tables use; raises DamagedFile on the first damaged one. A streaming aggregate
+    (one hash per column), so memory stays flat whatever the file's size."""
+    tables = con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = $db ORDER BY 1, 2", {"db": ATTACHED}
+    ).fetchall()
+    for schema, name in tables:  # names from the file's own catalog, quoted as identifiers
+        try:
+            con.execute(
+                f"SELECT bit_xor(hash(COLUMNS(*))) FROM {ATTACHED}.{_quoted(schema)}.{_quoted(name)}"
+            ).fetchall()
+        except duckdb.Error as exc:
+            if is_damage(exc):
+                raise damaged(path, exc) from exc
+            raise
 
 
 def _within_ceiling(con: duckdb.DuckDBPyConnection, step: Any) -> None:
@@ -121,7 +218,7 @@ def open_parquet(folder: Path) -> duckdb.DuckDBPyConnection:
     tables = parquet_tables(folder)
     if not tables:
         raise DatabaseProblem(
-            f"{folder} is a folder without Parquet tables: point PTS_DB at a DuckDB file, or at a folder "
+            f"{shown_name(folder)} is a folder without Parquet tables: point PTS_DB at a DuckDB file, or at a folder "
             "written by `make export-parquet` (one folder or file per table)."
         )
     order = column_order(folder)
@@ -138,7 +235,9 @@ def open_parquet(folder: Path) -> duckdb.DuckDBPyConnection:
                 con.execute(f"CREATE VIEW {name} AS SELECT {columns} WHERE FALSE")
     except duckdb.Error as exc:
         con.close()
-        raise DatabaseProblem(f"{folder} could not be read as Parquet tables.", [str(exc).splitlines()[0]]) from exc
+        raise DatabaseProblem(
+            f"{shown_name(folder)} could not be read as Parquet tables.", [_without_path(folder, exc)]
+        ) from exc
     return con
 
 
@@ -184,11 +283,17 @@ def open_checked(path: Path) -> tuple[duckdb.DuckDBPyConnection, validation.Repo
     contract; returns the connection and the report (its warnings) otherwise.
     """
     con = open_read_only(path)
+    if not path.is_dir():
+        try:
+            verify_blocks(con, path)
+        except BaseException:
+            con.close()
+            raise
     report = validation.validate(con)
     if report.errors:
         con.close()
         raise DatabaseProblem(
-            f"{path} does not follow the PTS outcomes data contract.",
+            f"{shown_name(path)} does not follow the PTS outcomes data contract.",
             [f.line() for f in report.errors],
             report,
         )

@@ -428,18 +428,18 @@ def reproduce_script(page: PageExport, database: Path) -> str:
     for the file they read), run in turn; results go to results.json."""
     functions = []
     for i, method in enumerate(page.methods, start=1):
-        snippet = method.snippet.replace(repr(str(database)), "DB")
+        snippet = method.snippet.replace(repr(Path(database).name), "DB")
         body = textwrap.indent(snippet, "    ")
         functions.append(f'def number_{i:02d}():\n    """{method.method}"""\n{body}\n    return result\n')
     calls = ", ".join(f"number_{i:02d}" for i in range(1, len(page.methods) + 1))
     return (
         f'"""Recompute the numbers of "{page.page}" (PTS Outcomes Explorer) from the DuckDB file.\n\n'
-        "    python reproduce.py [DB_FILE]\n\n"
+        f"    python reproduce.py [DB_FILE]   (default: $PTS_DB, else {database.name} beside this script)\n\n"
         f"Cohort: {page.cohort}\n"
         f"Dataset: {page.dataset} (fingerprint {page.fingerprint}); the script checks it first.\n"
         '"""\n\n'
-        "import json\nimport sys\n\nimport duckdb\n\n"
-        f"DB = sys.argv[1] if len(sys.argv) > 1 else {str(database)!r}\n"
+        "import json\nimport os\nimport sys\n\nimport duckdb\n\n"
+        f"DB = sys.argv[1] if len(sys.argv) > 1 else os.environ.get('PTS_DB') or {repr(Path(database).name)}\n"
         f"FINGERPRINT = {page.fingerprint!r}\n"
         f"FINGERPRINT_SQL = {derived.FINGERPRINT!r}\n\n\n" + "\n\n".join(functions) + "\n\ndef main():\n"
         "    con = duckdb.connect(DB, read_only=True)\n"

@@ -15,10 +15,16 @@ from pts_explorer.analytics.responders import IMPUTATIONS
 from pts_explorer.vocab import DAYS_PER_YEAR
 
 
+def file_literal(path: Path) -> str:
+    """How a snippet names the data file: its file name alone, as a Python string (a copy of the file
+    beside the script, never the server's own path); reproduce.py puts its DB_FILE argument there."""
+    return repr(Path(path).name)
+
+
 def _load(name: str, params: dict, path: Path, var: str = "data", connect: bool = True) -> str:
     """Code that runs queries/<name>.sql on the file into DataFrame `var` (connecting first)."""
     text, bound = db.bind_params(name, params)
-    opening = f"import duckdb\n\ncon = duckdb.connect({str(path)!r}, read_only=True)\n" if connect else ""
+    opening = f"import duckdb\n\ncon = duckdb.connect({file_literal(path)}, read_only=True)\n" if connect else ""
     return opening + f"params = {bound!r}\n" + f'{var} = con.execute("""\n{text}\n""", params).df()\n'
 
 

@@ -108,6 +108,11 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _reason(exc: BaseException) -> str:
+    """Why the workspace failed, without the file's path (an OSError's text names it)."""
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+
+
 class Workspace:
     """Saved cohorts in `path` (created on first use)."""
 
@@ -121,8 +126,8 @@ class Workspace:
                 yield con
         except (sqlite3.Error, OSError) as exc:
             raise WorkspaceError(
-                f"The saved cohorts' workspace ({self.path}) cannot be used: {exc}. Nothing was changed; ask the "
-                "operator to check the file or set PTS_WORKSPACE to a writable place."
+                f"The saved cohorts' workspace ({self.path.name}) cannot be used: {_reason(exc)}. Nothing was "
+                "changed; ask the operator to check the file or set PTS_WORKSPACE to a writable place."
             ) from exc
 
     @contextmanager

@@ -88,14 +88,14 @@ def run_import(
             return _finish(con, report, rows_by_file, started, f"rejected: {out.name} was not changed")
         if options.check_only:
             return _finish(con, report, rows_by_file, started, "checked: no errors (nothing written)")
-        progress(f"writing {out}")
+        progress(f"writing {out.name}")
         manifest = _manifest(files, staged)
         if options.keep_previous:
             keep_previous(out)
         write_atomically(out, lambda tmp: _build(con, tmp, chosen, manifest))
         report.imported = True
         n = report.tables.get("patients", 0)
-        return _finish(con, report, rows_by_file, started, f"imported {counted(n, 'patient')} into {out}")
+        return _finish(con, report, rows_by_file, started, f"imported {counted(n, 'patient')} into {out.name}")
     finally:
         con.close()
         shutil.rmtree(scratch, ignore_errors=True)

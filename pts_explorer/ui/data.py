@@ -36,9 +36,16 @@ def _open(path: str, version: str) -> Opened:
     """
     try:
         con, report = db.open_checked(Path(path))
+    except db.FileInUse:
+        raise  # not cached: the next run tries again once the other program lets go
     except db.DatabaseProblem as problem:
         return Opened(None, problem.report, problem)
-    fingerprint = derived.fingerprint(con)
+    try:
+        fingerprint = derived.fingerprint(con)
+    except duckdb.Error as exc:
+        if db.is_damage(exc):
+            return Opened(None, None, db.damaged(Path(path), exc))
+        raise
     fast = derived.usable(con, fingerprint)
     if not fast and (reason := derived.stale_reason(con, fingerprint)):
         report.findings.append(validation.stale_derived(reason))
@@ -66,7 +73,7 @@ def _engine(path: str, version: str) -> db.Engine | None:
     database = config.spark_database()
     if database is None and not folder.is_dir():
         raise db.DatabaseProblem(
-            f"PTS_ENGINE=spark reads a directory of Parquet tables, and {folder} is not one: run "
+            f"PTS_ENGINE=spark reads a directory of Parquet tables, and {db.shown_name(folder)} is not one: run "
             "`make export-parquet` and point PTS_DB at data/parquet (or name a catalog in PTS_SPARK_DATABASE)."
         )
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pts_explorer import atomic, config
+from pts_explorer import atomic, config, db
 from pts_explorer.config import PageSpec
 from pts_explorer.ui import exporting, filter_panel, notices, presenter, state
 
@@ -67,9 +67,12 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
         page.run()
     except state.PageStop:
         pass
-    except Exception:  # st.stop and st.rerun are BaseExceptions and pass through
+    except Exception as exc:  # st.stop and st.rerun are BaseExceptions and pass through
         failed = True
-        notices.unexpected_error(page.title)
+        if db.is_damage(exc):  # a damaged block a page's query met: the same page as at opening
+            notices.damaged_file_page(db.damaged(config.db_path(), exc), exc)
+        else:
+            notices.unexpected_error(page.title)
     finally:
         if line is not None:
             if failed:  # what the page said it shows may be half-made: the line states the cohort

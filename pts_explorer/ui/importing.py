@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import atomic, config, escape
+from pts_explorer import atomic, config, db, escape
 from pts_explorer.importer import ImportReport, assistant, assistant_choices, builtin_names
 from pts_explorer.importer.formats import load
 from pts_explorer.importer.profiles import Profile, ProfileError
@@ -280,3 +281,50 @@ def _name(identifier: str) -> str:
 
 def _write_text(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
+
+
+NO_SPACE = "No space left on device"  # how the system (and DuckDB, quoting it) says a disk is full
+
+
+def disk_full(exc: BaseException | None) -> bool:
+    """Whether an import failed because a disk is full: an OSError ENOSPC (writing an upload) or
+    DuckDB quoting it (writing the staging database or the new file)."""
+    for _ in range(10):
+        if exc is None:
+            return False
+        if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or NO_SPACE in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def disk_full_message(exc: BaseException, target: Path) -> str:
+    """What to free, and where, named relative to the data folder (never the server's path)."""
+    said = str(getattr(exc, "filename", None) or "") or str(exc)
+    beside = str(target.resolve().parent)
+    if beside in said:
+        where = (
+            f"the data folder, beside `{db.shown_name(target)}`: an import writes the new file there before it "
+            f"replaces the old one, so it needs about as much free space as the new file. Old copies such as "
+            f"`{target.stem}.previous{target.suffix}` (the last import's undo) can go"
+        )
+    else:
+        where = (
+            "the server's temporary folder (`$TMPDIR`, where uploads and the import's staging database are "
+            "written while it runs): the import needs about twice the size of the uploaded files there"
+        )
+    return (
+        f"**The disk is full: the import stopped, and {escape.markdown(db.shown_name(target))} was not changed.** "
+        f"There is no space left in {where}. Whoever runs the app frees space there and imports again; "
+        "the command line says the same (`No space left on device`)."
+    )
+
+
+def upload_limit_note(limit_mb: int) -> str:
+    """The upload limit and the setting that raises it: a file over it is refused in the browser
+    (only a red note under the file), so the page says it before anything is uploaded."""
+    return (
+        f"Up to {limit_mb} MB per file in the browser: a larger file is refused before it reaches the server (a red "
+        f"note under it). Whoever runs the app can raise the limit with `server.maxUploadSize` (in MB) in "
+        f"`.streamlit/config.toml`, or import large files from the command line, faster and without an upload:"
+    )

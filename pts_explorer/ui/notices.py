@@ -48,9 +48,37 @@ def require_database() -> validation.Report:
     returns the check report (its warnings)."""
     try:
         return open_database()
+    except db.DamagedFile as problem:
+        damaged_file_page(problem)
+        state.stop()
     except db.DatabaseProblem as problem:
         _database_problem_page(config.db_path(), problem)
         state.stop()
+
+
+def damaged_file_page(problem: db.DamagedFile, cause: BaseException | None = None) -> None:
+    """The one page every page shows when DuckDB finds the data file damaged (a block whose checksum
+    does not match, a file cut short), at the check on opening or in a page's query: what happened
+    and what to do; DuckDB's own message goes to the log, never a number from the file."""
+    reference = f"E-{secrets.token_hex(4).upper()}"
+    served = config.db_path()
+    previous = f"{served.stem}.previous{served.suffix}"
+    LOG.error(
+        "damaged data file %s: %s %s", reference, problem.message, " ".join(problem.details), exc_info=cause or problem
+    )
+    st.title("PTS Outcomes Explorer")
+    st.error(f"**{escape.markdown(problem.message)}**", icon=":material/broken_image:")
+    st.markdown(
+        "Some of its bytes are not the ones DuckDB wrote (each block of the file carries a checksum, and one does "
+        "not match): a disk fault, a copy cut short or an edit in place. Every page stops here, and "
+        "nothing was changed.\n\n"
+        "**What to do**: whoever runs the app restores the file from a backup, or imports the source files "
+        "again (the Import page, or `python -m pts_explorer.importer`); the synthetic demo is rebuilt with "
+        "`make demo-data`. An import keeps the file it replaced as "
+        f"{escape.markdown(previous)} beside it, which the Import page can restore. The server's log has DuckDB's "
+        f"message under reference {reference}."
+    )
+    st.page_link("app_pages/import_data.py", label="Open the Import page", icon=":material/upload_file:")
 
 
 def findings_table(findings: list[validation.Finding]) -> None:
@@ -82,19 +110,20 @@ def _database_problem_page(path: Path, problem: db.DatabaseProblem) -> None:
     elif problem.details:
         st.text("\n".join(problem.details))
     from_env = " (from $PTS_DB)" if path != config.DEFAULT_DB_PATH else ""
+    demo = config.DEFAULT_DB_PATH.relative_to(config.PROJECT_ROOT).as_posix()  # as the project's folder names it
     st.markdown(
         f"""
 **To explore the synthetic demo cohort**, build it (a few seconds) and reload this page:
 
 ```
-make demo-data        # or: python -m pts_explorer.synthetic --out {config.DEFAULT_DB_PATH}
+make demo-data        # or: python -m pts_explorer.synthetic --out {demo}
 ```
 
 **To explore your own data**, import a trial or registry export (CSV, Excel, Parquet, CDISC ADaM or
 REDCap) on the Import page or with `python -m pts_explorer.importer`, or point the app at a DuckDB
 file that follows the data contract (see `data/README.md`): `PTS_DB=/path/to/outcomes.duckdb make run`.
 
-The app is looking at `{path}`{from_env}.
+The app is looking at `{db.shown_name(path)}`{from_env}.
 """
     )
     st.page_link("app_pages/import_data.py", label="Open the Import page", icon=":material/upload_file:")

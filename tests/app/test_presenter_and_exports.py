@@ -180,7 +180,7 @@ def test_the_bundle_reproduces_the_page_in_a_fresh_folder(app_on, demo_db, tmp_p
         namespace: dict = {}
         # The page's own number, on the copy: this process may hold the demo file open with the
         # app's configuration, and DuckDB refuses a second handle with another one.
-        snippet = method.snippet.replace(str(demo_db), str(copy))
+        snippet = method.snippet.replace(repr(demo_db.name), repr(str(copy)))  # a snippet names the file alone
         exec(compile(snippet, "<snippet>", "exec"), namespace)
         _close(results[f"number_{i:02d}"], _plain(namespace["result"]), method.method)
 

@@ -288,3 +288,29 @@ def test_a_bundle_with_nothing_to_reproduce_fails(demo_db, tmp_path):
     assert done.returncode != 0
     assert "nothing to reproduce" in done.stderr
     assert not (tmp_path / "bundle" / "results.json").exists()
+
+
+def test_the_bundle_names_no_server_path_and_runs_beside_the_file(app_on, demo_db, tmp_path):
+    """reproduce.py reads DB_FILE, else $PTS_DB, else the file's name beside it; nothing in the bundle
+    (script, queries, README) holds the server's path to the file (#24 item 9)."""
+    at = _prepared(app_on, demo_db, "overview")
+    page = _page_export(at, "Overview", demo_db)
+    folder = tmp_path / "clean"
+    folder.mkdir()
+    with zipfile.ZipFile(io.BytesIO(exports.bundle(page, demo_db))) as archive:
+        archive.extractall(folder)
+        texts = {n: archive.read(n).decode("utf-8") for n in archive.namelist()}
+    for name, text in texts.items():
+        assert str(demo_db.parent) not in text, name
+    line = "DB = sys.argv[1] if len(sys.argv) > 1 else os.environ.get('PTS_DB') or 'pts_outcomes.duckdb'"
+    assert line in texts["reproduce.py"].splitlines()
+    shutil.copyfile(demo_db, folder / "pts_outcomes.duckdb")
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(folder)}
+    done = subprocess.run(
+        [sys.executable, "-E", "-s", "reproduce.py"], cwd=folder, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "warning" not in done.stdout  # the fingerprint matched: it read the copy beside it
+    assert done.stdout.splitlines()[-1] == "wrote results.json"
+    patients = json.loads((folder / "results.json").read_text())["number_01"]["patients"]
+    assert int(patients) == int(_metrics(at)["Patients"].pop().replace(",", ""))

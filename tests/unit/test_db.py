@@ -119,3 +119,36 @@ def test_a_limit_too_tight_to_read_the_catalog_still_opens_the_file(small_db, mo
     assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "250.0 KiB"
     con.execute(f"SET memory_limit = '{config.DUCKDB_MEMORY_CEILING}'")
     assert con.execute("SELECT count(*) FROM studies").fetchone()[0] > 0  # its tables are there
+
+
+def test_damage_is_named_and_a_foreign_file_is_not(small_db, tmp_path):
+    """A file cut short, or whose header is zeros, is damaged; a CSV is not a DuckDB file (#24 item 8)."""
+    cut = tmp_path / "cut.duckdb"
+    cut.write_bytes(small_db.read_bytes()[:20000])
+    with pytest.raises(db.DamagedFile) as info:
+        db.open_checked(cut)
+    assert info.value.message == "The data file cut.duckdb is damaged."
+    blank = tmp_path / "blank.duckdb"
+    blank.write_bytes(b"\0" * 4096 + small_db.read_bytes()[4096:])
+    with pytest.raises(db.DamagedFile):
+        db.open_checked(blank)
+    foreign = tmp_path / "table.duckdb"
+    foreign.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(db.DatabaseProblem) as other:
+        db.open_checked(foreign)
+    assert not isinstance(other.value, db.DamagedFile)
+    assert other.value.message == "table.duckdb could not be opened as a DuckDB database."
+    said = "IO Error: The file table.duckdb exists, but it is not a valid DuckDB database file!"
+    assert other.value.details == [said]
+
+
+def test_is_damage_follows_the_cause():
+    raised = duckdb.Error("Corrupt database file: computed checksum 1 does not match stored checksum 2 in block")
+    try:
+        try:
+            raise raised
+        except duckdb.Error as exc:
+            raise RuntimeError("a page's query failed") from exc
+    except RuntimeError as outer:
+        assert db.is_damage(outer)
+    assert not db.is_damage(duckdb.Error("Binder Error: no such column"))

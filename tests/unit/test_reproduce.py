@@ -20,6 +20,19 @@ def snippet_db(small_db, tmp_path_factory):
     return copy
 
 
+@pytest.fixture(autouse=True)
+def beside_the_file(snippet_db, monkeypatch):
+    """A snippet names the file by its name alone (never the server's path): it runs beside it."""
+    monkeypatch.chdir(snippet_db.parent)
+
+
+def test_a_snippet_names_the_file_not_the_servers_path(snippet_db, params):
+    snippet = reproduce.table("band_shift", params, snippet_db)
+    opening = snippet.splitlines()[:3]
+    assert opening == ["import duckdb", "", "con = duckdb.connect('copy.duckdb', read_only=True)"]
+    assert str(snippet_db.parent) not in snippet
+
+
 def _run(snippet: str):
     namespace: dict = {}
     exec(compile(snippet, "<snippet>", "exec"), namespace)  # the user's copy-paste, verbatim
