@@ -34,6 +34,24 @@ def saved_cohorts() -> list[workspace.SavedCohort]:
         return []
 
 
+def saved_count() -> int:
+    """How many cohorts are saved; 0, with a notice, when the workspace cannot be read."""
+    try:
+        return store().count()
+    except workspace.WorkspaceError as problem:
+        state.notice(escape.markdown(str(problem)))
+        return 0
+
+
+def saved_page(page: int) -> list[workspace.SavedCohort]:
+    """One page (from 1) of the saved cohorts by name, workspace.PAGE_SIZE to a page."""
+    try:
+        return store().cohorts(offset=(page - 1) * workspace.PAGE_SIZE, limit=workspace.PAGE_SIZE)
+    except workspace.WorkspaceError as problem:
+        state.notice(escape.markdown(str(problem)))
+        return []
+
+
 def named_subgroups() -> tuple[subgroups.Subgroup, ...]:
     """The built-in definitions and the operator's (subgroups.toml beside the outcomes file); the
     built-ins alone, with a notice, when the operator's file cannot be used."""
