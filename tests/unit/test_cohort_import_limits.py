@@ -234,3 +234,20 @@ def test_a_hand_written_file_imports_exactly(space, tmp_path):
     assert (imported.created_at, imported.version) == ("2025-03-01T08:00:00+00:00", 1)
     rows = sqlite3.connect(space.path).execute("SELECT count(*) FROM saved_cohorts").fetchone()[0]
     assert rows == 2
+
+
+def test_the_readme_names_the_limits_the_workspace_applies():
+    from pts_explorer import workspace
+    from pts_explorer.config import PROJECT_ROOT
+
+    readme = " ".join((PROJECT_ROOT / "README.md").read_text().split())
+    assert (
+        f"at most {workspace.MAX_IMPORT_BYTES // 1_000_000} MB and {workspace.MAX_IMPORT_COHORTS} cohorts "
+        f"(and {workspace.MAX_STORED} in the workspace), nested at most {workspace.MAX_DEPTH} deep"
+    ) in readme
+    assert (
+        f"(names at most {workspace.MAX_NAME} characters, notes {workspace.MAX_NOTE:,}, other text "
+        f"{workspace.MAX_TEXT}, no lone surrogates or control characters, patients per arm whole numbers up to "
+        f"{workspace.MAX_COUNT:,})"
+    ) in readme
+    assert f"lists them {workspace.PAGE_SIZE} to a page" in readme
