@@ -70,7 +70,8 @@ def _conflict(picked: workspace.SavedCohort) -> None:
     st.error(escape.markdown(conflict), icon=":material/sync_problem:")
     mine_col, theirs_col = st.columns(2)
     with theirs_col:
-        st.markdown(f"**Saved by someone else** (version {theirs.version}, {escape.markdown(theirs.updated_at)})")
+        when = escape.markdown(workspace.when(theirs.updated_at))
+        st.markdown(f"**Saved by someone else** (version {theirs.version}, {when})")
         st.text(f"Name: {theirs.name}")
         st.text(f"Note: {theirs.note or '(none)'}")
     with mine_col:
@@ -111,7 +112,8 @@ else:
     if st.session_state.get("cohorts_page", 1) > pages:  # cohorts were deleted since
         st.session_state["cohorts_page"] = pages
     if pages > 1:
-        page = int(st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key="cohorts_page"))
+        pager, _ = st.columns([1, 3])
+        page = int(pager.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key="cohorts_page"))
     saved = cohorts.saved_page(page)
     first = (page - 1) * workspace.PAGE_SIZE + 1
     st.caption(f"Saved cohorts {first:,}-{first + len(saved) - 1:,} of {total:,}, by name.")
@@ -169,7 +171,6 @@ else:
     with left:
         if problem := st.session_state.pop("_cohort_problem", None):
             st.error(escape.markdown(problem), icon=":material/error:")
-        _conflict(picked)
     with right:
         if st.button("Duplicate", icon=":material/content_copy:", key="duplicate_cohort"):
             try:
@@ -186,6 +187,7 @@ else:
                 st.error(escape.markdown(problem), icon=":material/error:")
             else:
                 st.rerun()
+    _conflict(picked)  # under both columns: the two texts side by side need the width
 
 st.subheader("Share a set of saved cohorts", anchor=False)
 left, right = st.columns(2)

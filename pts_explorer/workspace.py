@@ -95,7 +95,7 @@ class CohortConflict(WorkspaceError):
     def __init__(self, current: SavedCohort, started: int):
         self.current, self.started = current, started
         super().__init__(
-            f"{current.name!r} was changed by someone else (at {current.updated_at}) after you opened it: "
+            f"{current.name!r} was changed by someone else (at {when(current.updated_at)}) after you opened it: "
             f"your change was not saved. Read their text, then load it or save yours over it."
         )
 
@@ -142,6 +142,14 @@ def _note(note: object) -> str:
     if len(text) > MAX_NOTE:
         raise WorkspaceError(f"The note is {len(text):,} characters long; a note has at most {MAX_NOTE:,}.")
     return text
+
+
+def when(stamp: str) -> str:
+    """A stored time as people read it, e.g. 2026-01-31 09:30:00 UTC."""
+    try:
+        return datetime.fromisoformat(stamp).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (TypeError, ValueError):
+        return str(stamp)
 
 
 def _now() -> str:

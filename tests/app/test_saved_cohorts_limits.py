@@ -5,6 +5,7 @@ with the other's text, and nothing is lost."""
 
 import json
 import time
+from datetime import datetime
 
 import pytest
 
@@ -13,6 +14,10 @@ from pts_explorer.workspace import Workspace
 
 DO = "Nothing was imported: correct the file (or export the cohorts again from the app) and import it again."
 SITES = ["femoral", "common_iliac", "common_femoral", "external_iliac", "ivc"]
+
+
+def _utc(stamp: str) -> str:
+    return datetime.fromisoformat(stamp).strftime("%Y-%m-%d %H:%M:%S") + " UTC"  # stored in UTC
 
 
 def _cohorts_page(app_on, db):
@@ -129,7 +134,7 @@ def test_two_sessions_editing_one_note_the_second_is_told_and_nothing_is_lost(ap
     _edit(ben, "Ben's note", name="Femoral vein")
     assert [e.value for e in ben.error] == [
         escape.markdown(
-            f"'Femoral' was changed by someone else (at {after_ann.updated_at}) after you opened it: your change "
+            f"'Femoral' was changed by someone else (at {_utc(after_ann.updated_at)}) after you opened it: your change "
             "was not saved. Read their text, then load it or save yours over it."
         )
     ]

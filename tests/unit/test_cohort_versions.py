@@ -6,11 +6,16 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import datetime
 
 import pytest
 
 from pts_explorer.config import PROJECT_ROOT
 from pts_explorer.workspace import CohortConflict, Workspace, WorkspaceError
+
+
+def _utc(stamp: str) -> str:
+    return datetime.fromisoformat(stamp).strftime("%Y-%m-%d %H:%M:%S") + " UTC"  # stored in UTC
 
 
 @pytest.fixture
@@ -34,7 +39,7 @@ def test_the_second_of_two_edits_from_one_version_is_refused_with_the_first_text
         2,
     )
     assert str(conflict.value) == (
-        f"'Femoral' was changed by someone else (at {saved.updated_at}) after you opened it: your change was "
+        f"'Femoral' was changed by someone else (at {_utc(saved.updated_at)}) after you opened it: your change was "
         "not saved. Read their text, then load it or save yours over it."
     )
     kept = Workspace(path).get(first.slug)
