@@ -144,6 +144,13 @@ def _note(note: object) -> str:
     return text
 
 
+def _label(text: object) -> str:
+    """A dataset's name or fingerprint as a saved cohort keeps it: within what an import accepts
+    (control characters as spaces, a longer name visibly cut), so an export always imports again."""
+    clean = _CONTROL.sub(" ", str(text))
+    return clean if len(clean) <= MAX_TEXT else clean[: MAX_TEXT - 1] + "…"
+
+
 def when(stamp: str) -> str:
     """A stored time as people read it, e.g. 2026-01-31 09:30:00 UTC."""
     try:
@@ -238,8 +245,8 @@ class Workspace:
                     clean_name,
                     clean_note,
                     json.dumps(clean_query(query), sort_keys=True),
-                    str(dataset_name),
-                    str(fingerprint),
+                    _label(dataset_name),
+                    _label(fingerprint),
                     json.dumps({k: int(v) for k, v in counts.items()}, sort_keys=True),
                     now,
                     now,

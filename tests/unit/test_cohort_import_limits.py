@@ -251,3 +251,15 @@ def test_the_readme_names_the_limits_the_workspace_applies():
         f"{workspace.MAX_COUNT:,})"
     ) in readme
     assert f"lists them {workspace.PAGE_SIZE} to a page" in readme
+
+
+def test_a_cohort_saved_on_data_with_a_long_odd_name_exports_and_imports_again(tmp_path):
+    """The dataset's name comes from the data, which sets no length: the export must still import."""
+    source = Workspace(tmp_path / "a.sqlite")
+    long_name = "Registry\x07 " + "r" * 400
+    source.save("From a long-named dataset", {"sex": ["female"]}, long_name, "f" * 64, {"stent": 5})
+    kept = source.cohorts()[0].dataset_name
+    assert kept == ("Registry  " + "r" * 400)[:199] + "…" and len(kept) == 200
+    target = Workspace(tmp_path / "b.sqlite")
+    assert target.import_json(source.export_json()) == (1, [])
+    assert target.cohorts()[0].dataset_name == kept
