@@ -37,7 +37,8 @@ MAX_IMPORT_BYTES = 1_000_000
 MAX_STORED = 500  # saved cohorts in one workspace
 MAX_IMPORT_COHORTS = 200  # cohorts in one imported file
 MAX_DEPTH = 8  # nesting of an imported file (an export nests 5 deep), checked before it is parsed
-MAX_TEXT = 200  # dataset name, fingerprint, dates and each filter value of an imported cohort
+MAX_TEXT = 200  # dataset name, dates and each filter value of an imported cohort
+MAX_FINGERPRINT = 1000  # a dataset's fingerprint: per contract table, its rows and a sum of row hashes
 MAX_COUNT = 10_000_000  # patients per arm
 PAGE_SIZE = 25  # saved cohorts per page on the Saved cohorts page
 _SURROGATE = re.compile("[\\ud800-\\udfff]")  # a lone surrogate: SQLite cannot store it
@@ -144,11 +145,11 @@ def _note(note: object) -> str:
     return text
 
 
-def _label(text: object) -> str:
+def _label(text: object, limit: int = MAX_TEXT) -> str:
     """A dataset's name or fingerprint as a saved cohort keeps it: within what an import accepts
     (control characters as spaces, a longer name visibly cut), so an export always imports again."""
     clean = _CONTROL.sub(" ", str(text))
-    return clean if len(clean) <= MAX_TEXT else clean[: MAX_TEXT - 1] + "…"
+    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
 
 
 def when(stamp: str) -> str:
@@ -246,7 +247,7 @@ class Workspace:
                     clean_note,
                     json.dumps(clean_query(query), sort_keys=True),
                     _label(dataset_name),
-                    _label(fingerprint),
+                    _label(fingerprint, MAX_FINGERPRINT),
                     json.dumps({k: int(v) for k, v in counts.items()}, sort_keys=True),
                     now,
                     now,
@@ -554,7 +555,7 @@ _FIELDS: dict[str, Any] = {  # the keys of an exported cohort and how each is ch
     "note": lambda v: _text_problem(v, MAX_NOTE),
     "query": _query_problems,
     "dataset_name": lambda v: _text_problem(v, MAX_TEXT),
-    "fingerprint": lambda v: _text_problem(v, MAX_TEXT),
+    "fingerprint": lambda v: _text_problem(v, MAX_FINGERPRINT),
     "counts": _counts_problems,
     "created_at": _date_problem,
     "updated_at": _date_problem,

@@ -246,7 +246,8 @@ def test_the_readme_names_the_limits_the_workspace_applies():
         f"(and {workspace.MAX_STORED} in the workspace), nested at most {workspace.MAX_DEPTH} deep"
     ) in readme
     assert (
-        f"(names at most {workspace.MAX_NAME} characters, notes {workspace.MAX_NOTE:,}, other text "
+        f"(names at most {workspace.MAX_NAME} characters, notes {workspace.MAX_NOTE:,}, a dataset's fingerprint "
+        f"{workspace.MAX_FINGERPRINT:,}, other text "
         f"{workspace.MAX_TEXT}, no lone surrogates or control characters, patients per arm whole numbers up to "
         f"{workspace.MAX_COUNT:,})"
     ) in readme
@@ -263,3 +264,18 @@ def test_a_cohort_saved_on_data_with_a_long_odd_name_exports_and_imports_again(t
     target = Workspace(tmp_path / "b.sqlite")
     assert target.import_json(source.export_json()) == (1, [])
     assert target.cohorts()[0].dataset_name == kept
+
+
+def test_a_real_fingerprint_survives_export_and_import(tmp_path):
+    """A fingerprint is every contract table's rows and hash sum: 216 characters on the demo data."""
+    fingerprint = (
+        "dataset_info:1:479493674251034941|studies:2:14997794586346401264|patients:2640:24393039203917341070323|"
+        "visits:14792:136591463773613607266282|procedures:1529:13978885487477292176724|"
+        "events:2612:24172747385754092626701"
+    )
+    assert len(fingerprint) == 216
+    source = Workspace(tmp_path / "a.sqlite")
+    source.save("Demo", {}, "PTS demo", fingerprint, {"stent": 1})
+    target = Workspace(tmp_path / "b.sqlite")
+    assert target.import_json(source.export_json()) == (1, [])
+    assert target.cohorts()[0].fingerprint == fingerprint
