@@ -593,6 +593,8 @@ def check_import(text: str | bytes) -> list[dict[str, Any]]:
         if isinstance(exc, WorkspaceError):
             raise
         raise _refuse(f"The file is not JSON ({exc}).") from exc
+    except RecursionError as exc:  # not reached past _check_depth; kept so no parse can end in a traceback
+        raise _refuse(f"The file nests lists or objects more than {MAX_DEPTH} levels deep.") from exc
     shaped = isinstance(data, dict) and data.get("pts_saved_cohorts") == 1 and isinstance(data.get("cohorts"), list)
     if not shaped:
         raise _refuse(

@@ -88,8 +88,9 @@ def studies() -> list[str]:
     return query("studies").study_id.tolist()
 
 
-def filter_of(url_query: dict[str, list[str]]) -> CohortFilter:
-    return CohortFilter.from_mapping(SETTINGS.parse_all(url_query), studies())
+def filter_of(url_query: dict[str, list[str]], known: list[str] | None = None) -> CohortFilter:
+    """The cohort filter of a query; `known`: the data's studies, when the caller has them already."""
+    return CohortFilter.from_mapping(SETTINGS.parse_all(url_query), studies() if known is None else known)
 
 
 def choices(current: CohortFilter) -> dict[str, Choice]:
@@ -97,8 +98,9 @@ def choices(current: CohortFilter) -> dict[str, Choice]:
     out = {CURRENT: Choice(CURRENT, f"The sidebar's filters ({current.describe()})", current)}
     for group in named_subgroups():
         out[SUBGROUP + group.name] = Choice(SUBGROUP + group.name, group.label, filter_of(group.query), group.why)
+    known = studies()  # once, not once per saved cohort (a workspace holds up to 500)
     for saved in saved_cohorts():
-        out[saved.slug] = Choice(saved.slug, f"Saved: {saved.name}", filter_of(saved.query), saved.note, saved)
+        out[saved.slug] = Choice(saved.slug, f"Saved: {saved.name}", filter_of(saved.query, known), saved.note, saved)
     return out
 
 
