@@ -1,7 +1,10 @@
 """Saved cohorts: every cohort saved under a name, its link, and what it holds in the data served
-now; open, rename, note, duplicate, delete; share a set as JSON."""
+now, a page of them at a time; open, rename, note, duplicate, delete; share a set as JSON. A change
+of name or note carries the version it started from: when someone else saved in between, the page
+shows their text and lets the reader load it or save theirs over it deliberately."""
 
 import hashlib
+import math
 
 import pandas as pd
 import streamlit as st
@@ -9,17 +12,111 @@ import streamlit as st
 from pts_explorer import escape, ui, workspace
 from pts_explorer.ui import cohorts
 
+CONFLICT = "_cohort_conflict"
+
+
+def _keys(slug: str) -> tuple[str, str, str]:
+    """The name and note fields of one cohort's form, and the version they started from."""
+    return f"edit_name_{slug}", f"edit_note_{slug}", f"_edit_base_{slug}"
+
+
+def _seed(picked: workspace.SavedCohort) -> None:
+    """Fill the form with the stored name and note, and remember their version: on first showing,
+    and again when the stored cohort moved on while the reader has not changed the form."""
+    name_key, note_key, base_key = _keys(picked.slug)
+    base = st.session_state.get(base_key)
+    if name_key not in st.session_state or note_key not in st.session_state or base is None:
+        _load(picked)  # first shown (or its fields were not on the last run)
+    elif base[0] != picked.version and (st.session_state[name_key], st.session_state[note_key]) == base[1:]:
+        _load(picked)  # changed elsewhere while the reader changed nothing here
+
+
+def _load(saved: workspace.SavedCohort) -> None:
+    name_key, note_key, base_key = _keys(saved.slug)
+    st.session_state[name_key], st.session_state[note_key] = saved.name, saved.note
+    st.session_state[base_key] = (saved.version, saved.name, saved.note)
+
+
+def _save(slug: str, name: str, note: str, version: int) -> None:
+    """Save a name and note from `version`; a conflict is kept to be shown with both texts."""
+    st.session_state.pop(CONFLICT, None)
+    try:
+        saved = cohorts.store().update(slug, name, note, version)
+    except workspace.CohortConflict as conflict:
+        st.session_state[CONFLICT] = (slug, conflict, name, note)
+    except workspace.WorkspaceError as problem:
+        st.session_state["_cohort_problem"] = str(problem)
+    else:
+        _load(saved)
+
+
+def _load_theirs(slug: str) -> None:
+    _, conflict, _, _ = st.session_state.pop(CONFLICT)
+    _load(conflict.current)
+
+
+def _overwrite(slug: str) -> None:
+    """Save the reader's text over the version they have now read (refused again if it moved on)."""
+    _, conflict, name, note = st.session_state[CONFLICT]
+    _save(slug, name, note, conflict.current.version)
+
+
+def _conflict(picked: workspace.SavedCohort) -> None:
+    found = st.session_state.get(CONFLICT)
+    if not found or found[0] != picked.slug:
+        return
+    _, conflict, name, note = found
+    theirs = conflict.current
+    st.error(escape.markdown(conflict), icon=":material/sync_problem:")
+    mine_col, theirs_col = st.columns(2)
+    with theirs_col:
+        when = escape.markdown(workspace.when(theirs.updated_at))
+        st.markdown(f"**Saved by someone else** (version {theirs.version}, {when})")
+        st.text(f"Name: {theirs.name}")
+        st.text(f"Note: {theirs.note or '(none)'}")
+    with mine_col:
+        st.markdown(f"**Yours** (started from version {conflict.started})")
+        st.text(f"Name: {name}")
+        st.text(f"Note: {note or '(none)'}")
+    load, overwrite = st.columns(2)
+    load.button(
+        "Load their version (drop mine)",
+        key="conflict_load",
+        icon=":material/refresh:",
+        on_click=_load_theirs,
+        args=(picked.slug,),
+    )
+    overwrite.button(
+        "Save mine over theirs",
+        key="conflict_overwrite",
+        icon=":material/save_as:",
+        on_click=_overwrite,
+        args=(picked.slug,),
+    )
+
+
 ui.page_header("Saved cohorts")
 space = cohorts.store()
-saved = cohorts.saved_cohorts()
+total = cohorts.saved_count()
 st.markdown(
     "A saved cohort keeps the sidebar's filters under a name, with a note. Its link (`?cohort=` and its short "
     "name) opens it on any page, also after a restart. Save one from **Saved cohorts** in the sidebar. They are "
-    f"kept in a small database of their own beside the outcomes file (`{space.path.name}`)."
+    f"kept in a small database of their own beside the outcomes file (`{space.path.name}`), at most "
+    f"{workspace.MAX_STORED:,}."
 )
-if not saved:
+if not total:
     st.info("No cohort is saved yet.", icon=":material/bookmarks:")
 else:
+    pages = math.ceil(total / workspace.PAGE_SIZE)
+    page = 1
+    if st.session_state.get("cohorts_page", 1) > pages:  # cohorts were deleted since
+        st.session_state["cohorts_page"] = pages
+    if pages > 1:
+        pager, _ = st.columns([1, 3])
+        page = int(pager.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key="cohorts_page"))
+    saved = cohorts.saved_page(page)
+    first = (page - 1) * workspace.PAGE_SIZE + 1
+    st.caption(f"Saved cohorts {first:,}-{first + len(saved) - 1:,} of {total:,}, by name.")
     shield = ui.protection()
     rows = []
     for c in saved:
@@ -47,6 +144,7 @@ else:
         index=slugs.index(last) if last in slugs else 0,
         format_func=lambda slug: by_slug[slug].name,
         key=f"manage_cohort_{hashlib.sha1(names.encode()).hexdigest()[:8]}",
+        help="The cohorts of this page",
     )
     st.session_state["_managed_cohort"] = chosen
     picked = by_slug[chosen]
@@ -60,16 +158,19 @@ else:
         query_params=opened,
     )
     left, right = st.columns(2)
+    _seed(picked)
+    name_key, note_key, base_key = _keys(picked.slug)
     with left.form("rename_cohort", border=True):
-        name = st.text_input("Name", value=picked.name)
-        note = st.text_area("Note", value=picked.note, height=90)
-        if st.form_submit_button("Save name and note"):
-            try:
-                space.update(picked.slug, name, note)
-            except workspace.WorkspaceError as problem:
-                st.error(escape.markdown(problem), icon=":material/error:")
-            else:
-                st.rerun()
+        st.text_input("Name", key=name_key)
+        st.text_area("Note", key=note_key, height=90)
+        started = st.session_state[base_key][0]
+        st.form_submit_button(
+            "Save name and note",
+            on_click=lambda: _save(picked.slug, st.session_state[name_key], st.session_state[note_key], started),
+        )
+    with left:
+        if problem := st.session_state.pop("_cohort_problem", None):
+            st.error(escape.markdown(problem), icon=":material/error:")
     with right:
         if st.button("Duplicate", icon=":material/content_copy:", key="duplicate_cohort"):
             try:
@@ -86,11 +187,16 @@ else:
                 st.error(escape.markdown(problem), icon=":material/error:")
             else:
                 st.rerun()
+    _conflict(picked)  # under both columns: the two texts side by side need the width
 
 st.subheader("Share a set of saved cohorts", anchor=False)
 left, right = st.columns(2)
 left.download_button(
     "Export all as JSON", space.export_json, "pts_saved_cohorts.json", "application/json", icon=":material/download:"
+)
+right.caption(
+    f"A file of at most {workspace.MAX_IMPORT_COHORTS:,} cohorts ({workspace.MAX_IMPORT_BYTES // 1_000_000} MB), "
+    "in the form the export writes; a file with any problem is refused whole, naming the cohort and the field."
 )
 upload = right.file_uploader("Import a JSON export", type=["json"], key="import_cohorts")
 if upload is not None and right.button("Import", key="import_cohorts_run"):

@@ -4,12 +4,20 @@ sessions (threads, or several server processes) can save at the same moment.
 
 A saved cohort is a name, an optional note, the cohort filter as URL parameters, and the dataset it
 was made on (name, fingerprint and patients per arm then), under a short stable slug: a link
-`?cohort=<slug>` opens it on any page, also after a restart.
+`?cohort=<slug>` opens it on any page, also after a restart. Each has a version, raised by every
+change of its name or note: a change carries the version it started from and is refused
+(`CohortConflict`, with the stored text) when someone else saved in between, so no edit is lost.
+
+An imported set (JSON) is checked whole against a schema with limits before anything is written
+(`check_import`): its size, nesting depth, number of cohorts, known keys and their types, text
+lengths, numbers' ranges, and filter values from the filters' allow-lists; a refusal names the
+cohort and the field, and nothing of the file is stored.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import sqlite3
 import time
@@ -20,11 +28,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pts_explorer.settings import COHORT_KEYS, SETTINGS, SLUG
+from pts_explorer import vocab
+from pts_explorer.settings import COHORT_KEYS, MAX_RAW_LENGTH, SETTINGS, SLUG
 
 MAX_NAME = 120
 MAX_NOTE = 2000
 MAX_IMPORT_BYTES = 1_000_000
+MAX_STORED = 500  # saved cohorts in one workspace
+MAX_IMPORT_COHORTS = 200  # cohorts in one imported file
+MAX_DEPTH = 8  # nesting of an imported file (an export nests 5 deep), checked before it is parsed
+MAX_TEXT = 200  # dataset name, dates and each filter value of an imported cohort
+MAX_FINGERPRINT = 1000  # a dataset's fingerprint: per contract table, its rows and a sum of row hashes
+MAX_COUNT = 10_000_000  # patients per arm
+PAGE_SIZE = 25  # saved cohorts per page on the Saved cohorts page
+_SURROGATE = re.compile("[\\ud800-\\udfff]")  # a lone surrogate: SQLite cannot store it
+_CONTROL = re.compile("[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]")  # newline and tab are allowed
 _ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no look-alikes (l/1, o/0)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS saved_cohorts (
@@ -36,9 +54,11 @@ CREATE TABLE IF NOT EXISTS saved_cohorts (
     fingerprint TEXT NOT NULL,
     counts TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    version INTEGER NOT NULL DEFAULT 1
 )
 """
+COLUMNS = "slug, name, note, query, dataset_name, fingerprint, counts, created_at, updated_at, version"
 
 
 BUSY_SECONDS = 30  # how long a writer waits for another session's or process's write to finish
@@ -54,8 +74,12 @@ def _prepare(con: sqlite3.Connection) -> None:
             if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 con.execute("PRAGMA journal_mode=WAL")
             con.execute(SCHEMA)
+            if "version" not in {row[1] for row in con.execute("PRAGMA table_info(saved_cohorts)")}:
+                con.execute("ALTER TABLE saved_cohorts ADD COLUMN version INTEGER NOT NULL DEFAULT 1")  # older files
             return
         except sqlite3.OperationalError as exc:
+            if "duplicate column" in str(exc):  # another connection added it at the same moment
+                continue
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.02)
@@ -63,6 +87,18 @@ def _prepare(con: sqlite3.Connection) -> None:
 
 class WorkspaceError(ValueError):
     """A request the workspace refuses, with what to do in words; nothing was changed."""
+
+
+class CohortConflict(WorkspaceError):
+    """A change started from a version that someone else has since replaced: `current` is the stored
+    cohort now (its name, note and version), `started` the version the change started from."""
+
+    def __init__(self, current: SavedCohort, started: int):
+        self.current, self.started = current, started
+        super().__init__(
+            f"{current.name!r} was changed by someone else (at {when(current.updated_at)}) after you opened it: "
+            f"your change was not saved. Read their text, then load it or save yours over it."
+        )
 
 
 @dataclass(frozen=True)
@@ -76,6 +112,7 @@ class SavedCohort:
     counts: dict[str, int]  # patients per arm when it was saved
     created_at: str
     updated_at: str
+    version: int = 1  # raised by every change of the name or note
 
 
 def clean_query(query: dict[str, Any]) -> dict[str, list[str]]:
@@ -92,6 +129,8 @@ def _name(name: object) -> str:
     if not isinstance(name, str) or not name.strip():
         raise WorkspaceError("A saved cohort needs a name.")
     text = " ".join(name.split())
+    if problem := _SURROGATE.search(text) or _CONTROL.search(text):
+        raise WorkspaceError(f"The name holds {problem.group()!r}, which is not a printable character: remove it.")
     if len(text) > MAX_NAME:
         raise WorkspaceError(f"The name is {len(text):,} characters long; a name has at most {MAX_NAME}.")
     return text
@@ -99,9 +138,26 @@ def _name(name: object) -> str:
 
 def _note(note: object) -> str:
     text = str(note or "").strip()
+    if problem := _SURROGATE.search(text) or _CONTROL.search(text):
+        raise WorkspaceError(f"The note holds {problem.group()!r}, which is not a printable character: remove it.")
     if len(text) > MAX_NOTE:
         raise WorkspaceError(f"The note is {len(text):,} characters long; a note has at most {MAX_NOTE:,}.")
     return text
+
+
+def _label(text: object, limit: int = MAX_TEXT) -> str:
+    """A dataset's name or fingerprint as a saved cohort keeps it: within what an import accepts
+    (control characters as spaces, a longer name visibly cut), so an export always imports again."""
+    clean = _CONTROL.sub(" ", str(text))
+    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
+
+
+def when(stamp: str) -> str:
+    """A stored time as people read it, e.g. 2026-01-31 09:30:00 UTC."""
+    try:
+        return datetime.fromisoformat(stamp).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (TypeError, ValueError):
+        return str(stamp)
 
 
 def _now() -> str:
@@ -148,18 +204,28 @@ class Workspace:
         finally:
             con.close()
 
-    def cohorts(self) -> list[SavedCohort]:
+    def cohorts(self, offset: int = 0, limit: int = -1) -> list[SavedCohort]:
+        """The saved cohorts by name; `limit` of them from `offset` (a page), or all."""
         if not self.path.exists():  # reading never creates the file
             return []
         with self._connect() as con:
-            rows = con.execute("SELECT * FROM saved_cohorts ORDER BY name COLLATE NOCASE").fetchall()
+            rows = con.execute(
+                f"SELECT {COLUMNS} FROM saved_cohorts ORDER BY name COLLATE NOCASE, slug LIMIT ? OFFSET ?",
+                (int(limit), max(0, int(offset))),
+            ).fetchall()
         return [self._row(r) for r in rows]
+
+    def count(self) -> int:
+        if not self.path.exists():
+            return 0
+        with self._connect() as con:
+            return int(con.execute("SELECT count(*) FROM saved_cohorts").fetchone()[0])
 
     def get(self, slug: str) -> SavedCohort | None:
         if not isinstance(slug, str) or not SLUG.fullmatch(slug) or not self.path.exists():
             return None
         with self._connect() as con:
-            row = con.execute("SELECT * FROM saved_cohorts WHERE slug = ?", (slug,)).fetchone()
+            row = con.execute(f"SELECT {COLUMNS} FROM saved_cohorts WHERE slug = ?", (slug,)).fetchone()
         return self._row(row) if row else None
 
     def save(
@@ -176,16 +242,17 @@ class Workspace:
         with self._connect(write=True) as con:
             if con.execute("SELECT 1 FROM saved_cohorts WHERE name = ? COLLATE NOCASE", (clean_name,)).fetchone():
                 raise WorkspaceError(f"A saved cohort is already called {clean_name!r}: choose another name.")
+            self._room_for(con, 1)
             slug = self._new_slug(con)
             con.execute(
-                "INSERT INTO saved_cohorts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO saved_cohorts ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
                 (
                     slug,
                     clean_name,
                     clean_note,
                     json.dumps(clean_query(query), sort_keys=True),
-                    str(dataset_name),
-                    str(fingerprint),
+                    _label(dataset_name),
+                    _label(fingerprint, MAX_FINGERPRINT),
                     json.dumps({k: int(v) for k, v in counts.items()}, sort_keys=True),
                     now,
                     now,
@@ -195,24 +262,30 @@ class Workspace:
         assert saved is not None
         return saved
 
-    def rename(self, slug: str, name: str) -> SavedCohort:
-        return self.update(slug, name, self._got(slug).note)
+    def rename(self, slug: str, name: str, version: int) -> SavedCohort:
+        got = self._got(slug)
+        return self.update(slug, name, got.note, version)
 
-    def set_note(self, slug: str, note: str) -> SavedCohort:
-        return self.update(slug, self._got(slug).name, note)
+    def set_note(self, slug: str, note: str, version: int) -> SavedCohort:
+        got = self._got(slug)
+        return self.update(slug, got.name, note, version)
 
-    def update(self, slug: str, name: str, note: str) -> SavedCohort:
-        """A new name and note together: both are checked before either is written."""
+    def update(self, slug: str, name: str, note: str, version: int) -> SavedCohort:
+        """A new name and note together, from the cohort at `version`: both are checked before either
+        is written, and the change is refused (CohortConflict) when the stored version moved on."""
         clean_name, clean_note = _name(name), _note(note)
         with self._connect(write=True) as con:
             self._require(con, slug)
+            stored = con.execute(f"SELECT {COLUMNS} FROM saved_cohorts WHERE slug = ?", (slug,)).fetchone()
+            if stored[-1] != version:
+                raise CohortConflict(self._row(stored), version)
             clash = con.execute(
                 "SELECT 1 FROM saved_cohorts WHERE name = ? COLLATE NOCASE AND slug <> ?", (clean_name, slug)
             ).fetchone()
             if clash:
                 raise WorkspaceError(f"A saved cohort is already called {clean_name!r}: choose another name.")
             con.execute(
-                "UPDATE saved_cohorts SET name = ?, note = ?, updated_at = ? WHERE slug = ?",
+                "UPDATE saved_cohorts SET name = ?, note = ?, updated_at = ?, version = version + 1 WHERE slug = ?",
                 (clean_name, clean_note, _now(), slug),
             )
         return self._got(slug)
@@ -238,14 +311,16 @@ class Workspace:
         return json.dumps({"pts_saved_cohorts": 1, "cohorts": [asdict(c) for c in self.cohorts()]}, indent=2)
 
     def import_json(self, text: str | bytes) -> tuple[int, list[str]]:
-        """Add the cohorts of an export (a name already used gets ' (imported)'); all or nothing.
+        """Add the cohorts of an export (a name already used gets ' (imported)'); all or nothing: the
+        whole file is checked first (check_import) and written in one transaction.
         Returns how many were added and what was skipped or renamed, in words."""
-        entries = self._parse_import(text)
+        entries = check_import(text)
         notes, added = [], 0
         with self._connect(write=True) as con:
+            self._room_for(con, len(entries), importing=True)
             taken = {r[0].lower() for r in con.execute("SELECT name FROM saved_cohorts").fetchall()}
             for entry in entries:
-                name = _name(entry.get("name"))
+                name = _name(entry["name"])
                 if name.lower() in taken:
                     renamed = _name(f"{name[: MAX_NAME - 12]} (imported)")
                     if renamed.lower() in taken:
@@ -256,16 +331,16 @@ class Workspace:
                 taken.add(name.lower())
                 now = _now()
                 con.execute(
-                    "INSERT INTO saved_cohorts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    f"INSERT INTO saved_cohorts ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
                     (
                         self._new_slug(con),
                         name,
                         _note(entry.get("note", "")),
-                        json.dumps(clean_query(entry.get("query") or {}), sort_keys=True),
-                        str(entry.get("dataset_name", "")),
-                        str(entry.get("fingerprint", "")),
-                        json.dumps({str(k): int(v) for k, v in (entry.get("counts") or {}).items()}, sort_keys=True),
-                        str(entry.get("created_at") or now),
+                        json.dumps(clean_query(entry.get("query", {})), sort_keys=True),
+                        entry.get("dataset_name", ""),
+                        entry.get("fingerprint", ""),
+                        json.dumps(entry.get("counts", {}), sort_keys=True),
+                        entry.get("created_at") or now,
                         now,
                     ),
                 )
@@ -273,28 +348,19 @@ class Workspace:
         return added, notes
 
     @staticmethod
-    def _parse_import(text: str | bytes) -> list[dict]:
-        if len(text) > MAX_IMPORT_BYTES:
-            raise WorkspaceError("The file is larger than a set of saved cohorts can be (1 MB).")
-        try:
-            data = json.loads(text)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise WorkspaceError(f"The file is not JSON ({exc}); export saved cohorts to get the right form.") from exc
-        shaped = isinstance(data, dict) and data.get("pts_saved_cohorts") == 1 and isinstance(data.get("cohorts"), list)
-        if not shaped:
-            raise WorkspaceError("The file is JSON but not an export of saved cohorts (no 'pts_saved_cohorts': 1).")
-        entries = data["cohorts"]
-        if not all(isinstance(e, dict) for e in entries):
-            raise WorkspaceError("Every cohort of the file must be an object with a name and a query.")
-        for entry in entries:  # every entry checked before anything is written
-            _name(entry.get("name"))
-            _note(entry.get("note", ""))
-            if not isinstance(entry.get("query", {}), dict):
-                raise WorkspaceError(f"The cohort {entry.get('name')!r} has no query object.")
-            counts = entry.get("counts") or {}
-            if not isinstance(counts, dict) or not all(isinstance(v, int) for v in counts.values()):
-                raise WorkspaceError(f"The cohort {entry.get('name')!r} has counts that are not whole numbers.")
-        return entries
+    def _room_for(con: sqlite3.Connection, more: int, importing: bool = False) -> None:
+        stored = int(con.execute("SELECT count(*) FROM saved_cohorts").fetchone()[0])
+        if stored + more <= MAX_STORED:
+            return
+        if importing:
+            raise WorkspaceError(
+                f"The file holds {more:,} cohorts and {stored:,} are saved already; a workspace holds at most "
+                f"{MAX_STORED:,}. Nothing was imported: delete saved cohorts you no longer need, or import a "
+                "smaller file."
+            )
+        raise WorkspaceError(
+            f"{stored:,} cohorts are saved, the most a workspace holds: delete one you no longer need first."
+        )
 
     @staticmethod
     def _new_slug(con: sqlite3.Connection) -> str:
@@ -316,7 +382,245 @@ class Workspace:
 
     @staticmethod
     def _row(row: tuple) -> SavedCohort:
-        slug, name, note, query, dataset_name, fingerprint, counts, created, updated = row
-        return SavedCohort(
-            slug, name, note, json.loads(query), dataset_name, fingerprint, json.loads(counts), created, updated
+        slug, name, note, query, dataset_name, fingerprint, counts, created, updated, version = row
+        query_, counts_ = json.loads(query), json.loads(counts)
+        return SavedCohort(slug, name, note, query_, dataset_name, fingerprint, counts_, created, updated, version)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The schema of an imported set, checked whole before anything is written.
+
+_TOP_KEYS = {"pts_saved_cohorts", "cohorts"}
+_COUNT_KEYS = tuple(vocab.ARMS)
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*+"?|[\[\]{}]', re.DOTALL)  # a string (even unterminated), or a bracket
+_DO = "Nothing was imported: correct the file (or export the cohorts again from the app) and import it again."
+
+
+class _Huge:
+    """An integer in the file with too many digits to be a count (kept as text, never converted)."""
+
+    def __init__(self, digits: str):
+        self.digits = digits
+
+
+def _refuse(problem: str) -> WorkspaceError:
+    return WorkspaceError(f"{problem} {_DO}")
+
+
+def _decoded(text: str | bytes) -> str:
+    if len(text) > MAX_IMPORT_BYTES:
+        raise _refuse(f"The file is {len(text):,} bytes; a set of saved cohorts is at most {MAX_IMPORT_BYTES:,}.")
+    if isinstance(text, bytes):
+        try:
+            return text.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise _refuse(
+                f"The file is not JSON: it is not UTF-8 text (byte {exc.start + 1:,} is {text[exc.start]:#04x})."
+            ) from exc
+    return text
+
+
+def _check_depth(text: str) -> None:
+    """Refuse deep nesting before the parser sees it (Python's parser recurses per level)."""
+    depth = 0
+    for token in _TOKENS.finditer(text):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _refuse(
+                    f"The file nests lists or objects more than {MAX_DEPTH} levels deep (at character "
+                    f"{token.start() + 1:,}); an export of saved cohorts nests 5 deep."
+                )
+        elif mark in "]}":
+            depth -= 1
+
+
+def _no_constant(name: str) -> None:
+    raise _refuse(f"The file is not strict JSON: it holds {name}, which JSON does not allow as a number.")
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _refuse(f"The file gives the key {_shown(key)} twice in one object; JSON keys are given once.")
+        out[key] = value
+    return out
+
+
+def _parse_int(digits: str) -> int | _Huge:
+    return int(digits) if len(digits.lstrip("-")) <= 15 else _Huge(digits)
+
+
+def _shown(value: object, limit: int = 40) -> str:
+    """A value of the file as it may be quoted in a message: short, escaped (repr)."""
+    if isinstance(value, _Huge):
+        return f"a number of {len(value.digits.lstrip('-')):,} digits"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, _Huge):
+        return _shown(value)
+    kinds = {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list", dict: "an object"}
+    return "null" if value is None else kinds.get(type(value), type(value).__name__)
+
+
+def _text_problem(value: object, limit: int, required: bool = False) -> str | None:
+    if not isinstance(value, str):
+        return f"is {_kind(value)}, not text"
+    if required and not value.strip():
+        return "is empty; a saved cohort needs a name"
+    if len(value) > limit:
+        return f"is {len(value):,} characters long; at most {limit:,} are allowed"
+    if found := _SURROGATE.search(value):
+        return (
+            f"holds a lone UTF-16 surrogate (\\u{ord(found.group()):04x} at character {found.start() + 1:,}), "
+            "which is not a character: the file was damaged or written by a faulty tool; remove it"
         )
+    if found := _CONTROL.search(value):
+        return f"holds a control character (\\x{ord(found.group()):02x} at character {found.start() + 1:,}); remove it"
+    return None
+
+
+def _whole_problem(value: object, low: int, high: int) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | _Huge):
+        shown = f" ({_shown(value)})" if isinstance(value, float) else ""
+        return f"is {_kind(value)}{shown}, not a whole number"
+    if isinstance(value, _Huge) or not low <= value <= high:
+        return f"is {_shown(value)}; it must be a whole number from {low:,} to {high:,}"
+    return None
+
+
+def _date_problem(value: object) -> str | None:
+    if problem := _text_problem(value, MAX_TEXT):
+        return problem
+    try:
+        datetime.fromisoformat(str(value))
+    except ValueError:
+        return f"is {_shown(value)}, not a date and time like 2026-01-31T09:30:00+00:00"
+    return None
+
+
+def _counts_problems(value: object) -> list[tuple[str, str]]:
+    if not isinstance(value, dict):
+        return [("counts", f'is {_kind(value)}, not an object of patients per arm like {{"stent": 40, "medical": 38}}')]
+    out = []
+    for arm, count in value.items():
+        if arm not in _COUNT_KEYS:
+            out.append((f"counts.{arm}", f"is not an arm; the arms are {', '.join(_COUNT_KEYS)}"))
+        elif problem := _whole_problem(count, 0, MAX_COUNT):
+            out.append((f"counts.{arm}", problem))
+    return out
+
+
+def _filter_problem(key: str, values: object) -> str | None:
+    """A filter's values must be a list of text values its allow-list (or its range) accepts."""
+    setting = SETTINGS[key]
+    if not isinstance(values, list):
+        return f"is {_kind(values)}, not a list of values like [{_shown(str(next(iter(setting.options), '18')))}]"
+    if len(values) > 50:
+        return f"holds {len(values):,} values; a filter holds at most 50"
+    for value in values:
+        if problem := _text_problem(value, MAX_RAW_LENGTH):
+            return f"value {_shown(value)} {problem}"
+    if setting.kind == "range":
+        low, high = setting.bounds
+        whole = [int(v) for v in values if re.fullmatch(r"[0-9]{1,3}", v)]
+        if len(values) != 2 or len(whole) != 2 or not all(low <= n <= high for n in whole):
+            return f'is {_shown(values)}; an age range is two whole numbers from {low} to {high}, like ["18", "59"]'
+        return None
+    if setting.kind == "choice" and len(values) != 1:
+        return f"holds {len(values)} values; this filter takes one of {', '.join(map(str, setting.options))}"
+    if setting.options:
+        allowed = {str(o) for o in setting.options}
+        for value in values:
+            if value not in allowed:
+                return f"value {_shown(value)} is not allowed; the values are {', '.join(sorted(allowed))}"
+    return None
+
+
+def _query_problems(value: object) -> list[tuple[str, str]]:
+    if not isinstance(value, dict):
+        return [("query", f'is {_kind(value)}, not an object of filters like {{"site": ["femoral"]}}')]
+    out = []
+    for key, values in value.items():
+        if key not in COHORT_KEYS:
+            out.append((f"query.{key}", f"is not a filter; the filters are {', '.join(COHORT_KEYS)}"))
+        elif problem := _filter_problem(key, values):
+            out.append((f"query.{key}", problem))
+    return out
+
+
+_FIELDS: dict[str, Any] = {  # the keys of an exported cohort and how each is checked
+    "slug": lambda v: _text_problem(v, MAX_TEXT),  # not kept: an imported cohort gets a link of its own
+    "name": lambda v: _text_problem(v, MAX_NAME, required=True),
+    "note": lambda v: _text_problem(v, MAX_NOTE),
+    "query": _query_problems,
+    "dataset_name": lambda v: _text_problem(v, MAX_TEXT),
+    "fingerprint": lambda v: _text_problem(v, MAX_FINGERPRINT),
+    "counts": _counts_problems,
+    "created_at": _date_problem,
+    "updated_at": _date_problem,
+    "version": lambda v: _whole_problem(v, 1, 2**53),
+}
+
+
+def _entry_problems(entry: object) -> list[tuple[str, str]]:
+    if not isinstance(entry, dict):
+        return [("", f"is {_kind(entry)}, not an object with a name and a query")]
+    out: list[tuple[str, str]] = []
+    if "name" not in entry:
+        out.append(("name", "is missing; a saved cohort needs a name"))
+    for key, value in entry.items():
+        check = _FIELDS.get(key)
+        if check is None:
+            out.append((key, f"is not a field of a saved cohort; the fields are {', '.join(_FIELDS)}"))
+            continue
+        found = check(value)
+        if isinstance(found, str):
+            out.append((key, found))
+        elif found:
+            out.extend(found)
+    return out
+
+
+def check_import(text: str | bytes) -> list[dict[str, Any]]:
+    """The cohorts of an exported set, checked whole against the schema and its limits; the first
+    problems found (naming the cohort and the field) are raised as one WorkspaceError."""
+    decoded = _decoded(text)
+    _check_depth(decoded)
+    try:
+        data = json.loads(decoded, object_pairs_hook=_pairs, parse_int=_parse_int, parse_constant=_no_constant)
+    except ValueError as exc:
+        if isinstance(exc, WorkspaceError):
+            raise
+        raise _refuse(f"The file is not JSON ({exc}).") from exc
+    except RecursionError as exc:  # not reached past _check_depth; kept so no parse can end in a traceback
+        raise _refuse(f"The file nests lists or objects more than {MAX_DEPTH} levels deep.") from exc
+    shaped = isinstance(data, dict) and data.get("pts_saved_cohorts") == 1 and isinstance(data.get("cohorts"), list)
+    if not shaped:
+        raise _refuse(
+            'The file is JSON but not an export of saved cohorts: it needs "pts_saved_cohorts": 1 and a list "cohorts".'
+        )
+    if unknown := sorted(set(data) - _TOP_KEYS):
+        raise _refuse(f"The file has keys an export does not have: {', '.join(map(_shown, unknown[:5]))}.")
+    entries = data["cohorts"]
+    if len(entries) > MAX_IMPORT_COHORTS:
+        raise _refuse(
+            f"The file holds {len(entries):,} cohorts; one file imports at most {MAX_IMPORT_COHORTS:,} (split it)."
+        )
+    problems = []
+    for number, entry in enumerate(entries, start=1):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        who = f"Cohort {number} of {len(entries)}" + (f" ({_shown(name)})" if isinstance(name, str) else "")
+        problems += [
+            f"{who}, {f'field {_shown(field, 60)}' if field else 'the cohort'} {what}."
+            for field, what in _entry_problems(entry)
+        ]
+    if problems:
+        more = f" ({len(problems) - 5:,} more problems not listed)" if len(problems) > 5 else ""
+        raise _refuse(" ".join(problems[:5]) + more)
+    return entries

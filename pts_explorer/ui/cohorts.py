@@ -34,6 +34,24 @@ def saved_cohorts() -> list[workspace.SavedCohort]:
         return []
 
 
+def saved_count() -> int:
+    """How many cohorts are saved; 0, with a notice, when the workspace cannot be read."""
+    try:
+        return store().count()
+    except workspace.WorkspaceError as problem:
+        state.notice(escape.markdown(str(problem)))
+        return 0
+
+
+def saved_page(page: int) -> list[workspace.SavedCohort]:
+    """One page (from 1) of the saved cohorts by name, workspace.PAGE_SIZE to a page."""
+    try:
+        return store().cohorts(offset=(page - 1) * workspace.PAGE_SIZE, limit=workspace.PAGE_SIZE)
+    except workspace.WorkspaceError as problem:
+        state.notice(escape.markdown(str(problem)))
+        return []
+
+
 def named_subgroups() -> tuple[subgroups.Subgroup, ...]:
     """The built-in definitions and the operator's (subgroups.toml beside the outcomes file); the
     built-ins alone, with a notice, when the operator's file cannot be used."""
@@ -70,8 +88,9 @@ def studies() -> list[str]:
     return query("studies").study_id.tolist()
 
 
-def filter_of(url_query: dict[str, list[str]]) -> CohortFilter:
-    return CohortFilter.from_mapping(SETTINGS.parse_all(url_query), studies())
+def filter_of(url_query: dict[str, list[str]], known: list[str] | None = None) -> CohortFilter:
+    """The cohort filter of a query; `known`: the data's studies, when the caller has them already."""
+    return CohortFilter.from_mapping(SETTINGS.parse_all(url_query), studies() if known is None else known)
 
 
 def choices(current: CohortFilter) -> dict[str, Choice]:
@@ -79,8 +98,9 @@ def choices(current: CohortFilter) -> dict[str, Choice]:
     out = {CURRENT: Choice(CURRENT, f"The sidebar's filters ({current.describe()})", current)}
     for group in named_subgroups():
         out[SUBGROUP + group.name] = Choice(SUBGROUP + group.name, group.label, filter_of(group.query), group.why)
+    known = studies()  # once, not once per saved cohort (a workspace holds up to 500)
     for saved in saved_cohorts():
-        out[saved.slug] = Choice(saved.slug, f"Saved: {saved.name}", filter_of(saved.query), saved.note, saved)
+        out[saved.slug] = Choice(saved.slug, f"Saved: {saved.name}", filter_of(saved.query, known), saved.note, saved)
     return out
 
 

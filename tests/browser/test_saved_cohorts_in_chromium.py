@@ -129,3 +129,51 @@ def test_the_report_of_a_saved_cohort_carries_its_name_and_note(demo_db, browser
         assert "<b>Cohort:</b> Occluded femoral: Femoral; Occlusion" in text
         assert "<b>Note:</b> Ask about C6" in text
         page.context.close()
+
+
+def test_two_people_editing_one_note_and_paging_through_61_cohorts(demo_db, browser, space_file, tmp_path):
+    """Ann and Ben open the same cohort; Ann saves her note first; Ben's save is refused with Ann's
+    text beside his, and he saves his over it deliberately. Then Ben pages to the last page."""
+    import json
+
+    space = workspace.Workspace(space_file)
+    target = space.save("A femoral", {"site": ["femoral"]}, "demo", "x", {"stent": 1}, note="original")
+    others = [{"name": f"Cohort {i:02d}", "query": {"sex": ["female" if i % 2 else "male"]}} for i in range(60)]
+    space.import_json(json.dumps({"pts_saved_cohorts": 1, "cohorts": others}))
+    with serving(demo_db, space_file) as url:
+        ann, ben = (new_context(browser, viewport={"width": 1280, "height": 720}).new_page() for _ in range(2))
+        for page in (ann, ben):
+            open_page(page, f"{url}/cohorts")
+        ann.get_by_label("Note", exact=True).fill("Ann's note")
+        act_and_wait(ann, lambda: ann.get_by_role("button", name="Save name and note").click())
+        assert space.get(target.slug).note == "Ann's note"
+
+        ben.get_by_label("Note", exact=True).fill("Ben's note")
+        act_and_wait(ben, lambda: ben.get_by_role("button", name="Save name and note").click())
+        conflict = ben.get_by_text("'A femoral' was changed by someone else")
+        expect(conflict).to_be_visible()
+        expect(ben.get_by_text("Note: Ann's note", exact=True)).to_be_visible()
+        expect(ben.get_by_text("Note: Ben's note", exact=True)).to_be_visible()
+        assert (space.get(target.slug).note, space.get(target.slug).version) == ("Ann's note", 2)
+        alert = ben.get_by_test_id("stAlert").filter(has_text="changed by someone else")
+        alert.evaluate("e => e.scrollIntoView({block: 'center'})")  # the message, both texts and the buttons
+        wait_idle(ben)
+        ben.screenshot(path=str(tmp_path / "saved_cohorts_conflict.png"))
+
+        act_and_wait(ben, lambda: ben.get_by_role("button", name="Save mine over theirs").click())
+        expect(conflict).to_have_count(0)
+        assert (space.get(target.slug).note, space.get(target.slug).version) == ("Ben's note", 3)
+
+        pager = ben.get_by_label("Page (of 3)")
+        pager.fill("3")
+        act_and_wait(ben, lambda: pager.press("Enter"))
+        expect(ben.get_by_text("Saved cohorts 51-61 of 61, by name.", exact=True)).to_be_visible()
+        expect(ben.get_by_role("combobox", name="Cohort", exact=True)).to_have_value(
+            "Cohort 49"
+        )  # after A femoral and Cohort 00-48
+        ben.evaluate("window.scrollTo(0, 0)")
+        ben.locator("[data-testid='stMain']").evaluate("e => e.scrollTo(0, 0)")
+        wait_idle(ben)
+        ben.screenshot(path=str(tmp_path / "saved_cohorts_paging.png"))
+        for page in (ann, ben):
+            page.context.close()

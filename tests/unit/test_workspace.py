@@ -49,7 +49,7 @@ def test_only_cohort_filters_and_allowed_values_are_kept(space):
 
 def test_rename_duplicate_delete(space):
     saved = _save(space)
-    renamed = space.rename(saved.slug, "  Iliac   high grade ")
+    renamed = space.rename(saved.slug, "  Iliac   high grade ", saved.version)
     assert renamed.name == "Iliac high grade" and renamed.slug == saved.slug
     copy = space.duplicate(saved.slug)
     assert copy.name == "Iliac high grade (copy)" and copy.query == saved.query and copy.slug != saved.slug
@@ -74,10 +74,10 @@ def test_bad_names_are_refused_and_change_nothing(space, name, why):
 def test_renaming_to_a_taken_name_or_a_deleted_cohort_is_refused(space):
     a, b = _save(space, "A"), _save(space, "B")
     with pytest.raises(WorkspaceError, match="already called"):
-        space.rename(b.slug, "a")
+        space.rename(b.slug, "a", b.version)
     space.delete(a.slug)
     with pytest.raises(WorkspaceError, match="no longer exists"):
-        space.rename(a.slug, "C")
+        space.rename(a.slug, "C", a.version)
 
 
 def test_export_and_import_round_trip_and_rename_clashes(space, tmp_path):
@@ -99,8 +99,14 @@ def test_export_and_import_round_trip_and_rename_clashes(space, tmp_path):
         ("{not json", "not JSON"),
         ('{"cohorts": []}', "not an export of saved cohorts"),
         ('{"pts_saved_cohorts": 1, "cohorts": [{"name": ""}]}', "needs a name"),
-        ('{"pts_saved_cohorts": 1, "cohorts": [{"name": "ok"}, {"name": "x", "query": "site=femoral"}]}', "no query"),
-        ('{"pts_saved_cohorts": 1, "cohorts": [{"name": "y", "counts": {"stent": "many"}}]}', "whole numbers"),
+        (
+            '{"pts_saved_cohorts": 1, "cohorts": [{"name": "ok"}, {"name": "x", "query": "site=femoral"}]}',
+            "field 'query' is text, not an object",
+        ),
+        (
+            '{"pts_saved_cohorts": 1, "cohorts": [{"name": "y", "counts": {"stent": "many"}}]}',
+            "field 'counts.stent' is text, not a whole number",
+        ),
     ],
 )
 def test_a_malformed_import_is_refused_and_imports_nothing(space, text, why):
@@ -189,7 +195,7 @@ def test_a_corrupt_or_unwritable_workspace_is_refused_in_words(tmp_path):
 def test_a_name_and_note_change_is_all_or_nothing(space):
     saved = _save(space, note="first note")
     with pytest.raises(WorkspaceError, match="at most"):
-        space.update(saved.slug, "A new name", "x" * 5000)
+        space.update(saved.slug, "A new name", "x" * 5000, saved.version)
     assert space.get(saved.slug).name == saved.name and space.get(saved.slug).note == "first note"
-    updated = space.update(saved.slug, "A new name", "second note")
+    updated = space.update(saved.slug, "A new name", "second note", saved.version)
     assert (updated.name, updated.note, updated.query) == ("A new name", "second note", saved.query)
