@@ -108,7 +108,7 @@ if (check or run) and uploads:
             st.session_state["import_report_profile"] = profile
             st.session_state["import_survey"] = ui.survey_uploads(st.session_state["import_report"], profile, sources)
     except Exception as exc:
-        if not importing.disk_full(exc):
+        if not atomic.disk_full(exc):
             raise  # the frame's error box, with a reference in the log
         progress.empty()
         st.session_state.pop("import_report", None)

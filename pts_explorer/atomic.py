@@ -4,6 +4,7 @@ where a process killed mid-import leaves nothing that the next start or import d
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
@@ -116,3 +117,18 @@ def restore_previous(target: Path) -> None:
         _fsync(target.parent)
     finally:
         swap.unlink(missing_ok=True)
+
+
+NO_SPACE = "No space left on device"  # how the system (and DuckDB, quoting it) says a disk is full
+
+
+def disk_full(exc: BaseException | None) -> bool:
+    """Whether an import failed because a disk is full: an OSError ENOSPC (writing an upload) or
+    DuckDB quoting it (writing the staging database or the new file)."""
+    for _ in range(10):
+        if exc is None:
+            return False
+        if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or NO_SPACE in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False

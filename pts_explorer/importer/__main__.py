@@ -12,6 +12,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from pts_explorer import atomic
 from pts_explorer.importer.formats import builtin_names
 from pts_explorer.importer.pipeline import Options, run_import
 from pts_explorer.importer.report import write_files
@@ -52,6 +53,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         write_files(report, args.report_csv, args.report_html)
     except Exception as exc:
+        if atomic.disk_full(exc):  # the machine's state, not a failure of the importer: say what to free
+            print(
+                f"failed: the disk is full (No space left on device) in the folder of {args.out.name} or in the "
+                "temporary folder ($TMPDIR): free space there and import again.",
+                file=sys.stderr,
+            )
+            print(f"{args.out} was not changed.", file=sys.stderr)
+            return 2
         logging.getLogger(__name__).debug("internal failure", exc_info=True)
         print(f"internal failure: {type(exc).__name__}: {exc}", file=sys.stderr)
         if args.debug:

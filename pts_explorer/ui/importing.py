@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 from pathlib import Path
 from typing import Any
 
@@ -281,21 +280,6 @@ def _name(identifier: str) -> str:
 
 def _write_text(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
-
-
-NO_SPACE = "No space left on device"  # how the system (and DuckDB, quoting it) says a disk is full
-
-
-def disk_full(exc: BaseException | None) -> bool:
-    """Whether an import failed because a disk is full: an OSError ENOSPC (writing an upload) or
-    DuckDB quoting it (writing the staging database or the new file)."""
-    for _ in range(10):
-        if exc is None:
-            return False
-        if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or NO_SPACE in str(exc):
-            return True
-        exc = exc.__cause__ or exc.__context__
-    return False
 
 
 def disk_full_message(exc: BaseException, target: Path) -> str:

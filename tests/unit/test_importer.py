@@ -194,6 +194,33 @@ def test_a_failure_while_writing_leaves_the_live_file_and_no_temporary_file(smal
     assert _digest(live) == before and sorted(p.name for p in live.parent.iterdir()) == [live.name]
 
 
+def test_a_full_disk_is_said_as_such_on_the_command_line(small_examples, live, monkeypatch, capsys):
+    """What DuckDB raised on a 2 MiB tmpfs (tried by hand) is the disk's state, named with what to
+    free, not an "internal failure"; the live file keeps its bytes."""
+    import duckdb
+
+    from pts_explorer.importer import pipeline
+
+    def full(con, tmp, *args):
+        raise duckdb.IOException(
+            f'IO Error: Checkpoint failed for database "build". Original error: Could not write file "{tmp}": '
+            "No space left on device"
+        )
+
+    monkeypatch.setattr(pipeline, "_build", full)
+    before = _digest(live)
+    code = main(
+        ["--quiet", "--profile", "contract", "--out", str(live), *map(str, (small_examples / "contract").iterdir())]
+    )
+    assert code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"failed: the disk is full (No space left on device) in the folder of {live.name} or in the temporary "
+        "folder ($TMPDIR): free space there and import again.",
+        f"{live} was not changed.",
+    ]
+    assert _digest(live) == before
+
+
 def test_check_only_writes_nothing(small_examples, live):
     before = _digest(live)
     report = run_import(
