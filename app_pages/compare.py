@@ -203,20 +203,8 @@ ui.chart(
     ),
     patients=side_counts,
 )
-kinds_of: dict[tuple, set[str]] = {}
-for lane, kind in zip(lanes.lane, lanes.kind, strict=True):
-    kinds_of.setdefault(lane, set()).add(kind)
-if kinds_of:  # no patient measured: no marks, nothing to say of them
-    ui.note(
-        "Marks under the chart: the designs of the studies whose patients are measured at each visit. "
-        + design_words
-        + (
-            " Where the designs change from one visit to the next, a curve can step because other patients are "
-            "measured there, not because time passed."
-            if any(len(kinds) > 1 for kinds in kinds_of.values())
-            else ""
-        )
-    )
+if marks_note := display.design_marks_note(lanes, lane_names):  # no patient measured: nothing to say
+    ui.note(marks_note)
 notes = [f"**{n}**: " + _about(c) for n, c in (("A", a), ("B", b))]
 if counted:
     notes.append(

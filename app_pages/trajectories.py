@@ -131,11 +131,7 @@ else:
     )
     shown = int(diff.p_value.notna().sum())
     if shown > 1:
-        ui.note(
-            f"Multiplicity: {shown} visit comparisons are shown side by side, each with its own 95% CI and p-value, "
-            "with no adjustment for multiple comparisons; at 5% each, some can look significant by chance alone, "
-            "so read the pattern over the visits rather than a single visit."
-        )
+        ui.note(display.visit_multiplicity_note(shown))
 
 st.subheader("PTS severity bands over time", help=glossary.tip("pts_band"))
 bands = ui.query("band_distribution", params)
