@@ -101,7 +101,9 @@ def cohort_line(spec: PageSpec, cohort: CohortFilter) -> None:
         designs = dict(zip(table.study_id, table.design, strict=True))
         kinds = {designs[s] for s in studies if s in designs} if sum(counts.values()) else set()
         who = f" {who}"
-    arms = _arm_counts(by_arm)
+        if by_arm.sum() > 0:  # a one-arm set (patency: stented patients) names its arm, not "0 medical"
+            by_arm = by_arm[by_arm > 0]
+    arms = _arm_counts(by_arm, list(by_arm.index) if shown is not None else tuple(vocab.ARMS))
     saved = cohorts.active()
     named = f"**{escape.markdown(saved.name)}**: " if saved else ""
     note = f"  \n{escape.markdown(saved.note)}" if saved and saved.note else ""

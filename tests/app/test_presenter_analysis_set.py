@@ -11,7 +11,7 @@ from pts_explorer.config import DUCKDB_CONFIG, PAGES
 
 TITLES = {p.name: p.title for p in PAGES}
 DESIGNS = "randomized|observational|pooled randomized and observational"
-LINE = re.compile(rf"n = ([\d,]+) stent, ([\d,]+) medical (.+) · ({DESIGNS})")
+LINE = re.compile(rf"n = ((?:[\d,]+ (?:stent|medical)(?:, )?)+) (.+) · ({DESIGNS})")
 
 # Patients of randomized studies with the Villalta total at baseline and at month 6.
 SEEN_AT_6 = """
@@ -61,9 +61,10 @@ def test_the_presenter_line_states_the_analysis_set(app_on, demo_db, name):
     n = {arm: count for arm, count, _ in rows}
     designs = tuple(sorted({d for *_, ds in rows for d in ds}))
     line = _line(at, name)
-    assert (line[1], line[2]) == (f"{n.get('stent', 0):,}", f"{n.get('medical', 0):,}")
-    assert line[3] == who
-    assert line[4] == DESIGN.get(designs, "pooled randomized and observational")
+    # the arms of the set, "0 medical" left out of a stent-only set (patency)
+    assert line[1] == ", ".join(f"{n[arm]:,} {arm}" for arm in ("stent", "medical") if n.get(arm, 0) > 0)
+    assert line[2] == who
+    assert line[3] == DESIGN.get(designs, "pooled randomized and observational")
 
 
 def test_candidate_line_states_the_matched_patients(app_on, demo_db):
@@ -78,8 +79,8 @@ def test_candidate_line_states_the_matched_patients(app_on, demo_db):
     analyst.switch_page("app_pages/candidate.py").run()
     metrics = {m.label: m.value for m in analyst.metric}
     line = _line(at, "candidate")
-    assert (line[1], line[2]) == (metrics["Matched, stent"], metrics["Matched, medical"])
-    assert line[3].split(";")[0] == "matched"  # then the model's patients (the next test)
+    assert line[1] == f"{metrics['Matched, stent']} stent, {metrics['Matched, medical']} medical"
+    assert line[2].split(";")[0] == "matched"  # then the model's patients (the next test)
     assert not [m for m in at.metric if m.label.startswith("Matched")]  # on a projector the line states them
 
 
@@ -124,7 +125,7 @@ def test_candidates_presenter_line_names_the_model_patients_beside_the_matched(a
     typed = {k: int(v) if v.isdigit() else v for k, v in CANDIDATE.items()}
     fit = estimate.model_estimate(data, from_settings(typed)[0], 6)
     assert fit is not None
-    assert line.group(3) == (
+    assert line.group(2) == (
         f"matched; the expected change from {fit.n_stent} stent, {fit.n_medical} medical randomized patients of the "
         "lesion group (month 6, complete-case)"
     )
