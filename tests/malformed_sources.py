@@ -146,6 +146,25 @@ def identifier_column(folder: Path) -> None:
     _write(folder / "patients.csv", rows)
 
 
+def blank_identifier_column(folder: Path) -> None:
+    """SDTM's DM.BRTHDTC as sponsors often deliver it: the column is there, every cell empty (here in
+    the contract's patients.csv, with blanks of several kinds)."""
+    rows = _rows(folder / "patients.csv")
+    rows[0].append("BRTHDTC")
+    for i, r in enumerate(rows[1:]):
+        r.append(("", " ", "")[i % 3])
+    _write(folder / "patients.csv", rows)
+
+
+def one_birth_date(folder: Path) -> None:
+    """The same column blank but for one patient: that one date is an identifier."""
+    rows = _rows(folder / "patients.csv")
+    rows[0].append("BRTHDTC")
+    for i, r in enumerate(rows[1:]):
+        r.append("1961-04-02" if i == 5 else "")
+    _write(folder / "patients.csv", rows)
+
+
 def missing_required_column(folder: Path) -> None:
     rows = _rows(folder / "patients.csv")
     drop = rows[0].index("arm")
@@ -246,6 +265,8 @@ CASES = (
     Case("ADaM records at an UNSCHEDULED visit", "adam", unscheduled, "adam:unscheduled", "warning"),
     Case("a date-of-birth column", "contract", identifier_column, "privacy:identifier"),
     Case("a birth date in ADSL", "adam", adsl_birth_date, "privacy:identifier"),
+    Case("a blank BRTHDTC column", "contract", blank_identifier_column, "privacy:identifier_blank", "warning"),
+    Case("a BRTHDTC column with one date", "contract", one_birth_date, "privacy:identifier"),
     Case("a required column missing", "contract", missing_required_column, "columns:patients"),
     Case("a repeated column name", "contract", repeated_column, "file:header"),
     Case("a .parquet file that is not Parquet", "contract", not_parquet, "file:parse"),

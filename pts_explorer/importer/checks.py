@@ -10,7 +10,7 @@ import duckdb
 
 from pts_explorer import validation
 from pts_explorer.importer.formats.base import TABLES, contract_columns, generated_columns
-from pts_explorer.importer.issues import ERROR, Funnel, Issue, Issues, counted
+from pts_explorer.importer.issues import ERROR, WARNING, Funnel, Issue, Issues, counted
 from pts_explorer.importer.profiles import Profile
 from pts_explorer.importer.readers import Staged
 
@@ -31,23 +31,39 @@ _TYPE_WORDS = {
 }
 
 
-def identifier_columns(staged: list[Staged], profile: Profile, issues: Issues) -> None:
-    """Refuse columns that look like direct identifiers unless the profile allows them by name."""
+def identifier_columns(con: duckdb.DuckDBPyConnection, staged: list[Staged], profile: Profile, issues: Issues) -> None:
+    """Refuse columns that look like direct identifiers unless the profile allows them by name. A
+    column blank in every row holds no identifier (SDTM's DM.BRTHDTC is often delivered empty): a
+    warning says it was seen and holds nothing."""
     for src in staged:
         for column in src.columns:
             lowered = column.lower()
-            if IDENTIFIER_NAMES.fullmatch(lowered) and lowered not in profile.allow_columns:
+            if not IDENTIFIER_NAMES.fullmatch(lowered) or lowered in profile.allow_columns:
+                continue
+            ref = src.ref(column)
+            blank = f"SELECT count(*) = 0 FROM {src.table} WHERE trim(coalesce({ref}, '')) <> ''"
+            if ref is not None and (con.execute(blank).fetchone() or (False,))[0]:
                 issues.add(
                     Issue.file_level(
-                        ERROR,
-                        "privacy:identifier",
+                        WARNING,
+                        "privacy:identifier_blank",
                         src.file,
-                        f"column {column!r} looks like a direct identifier (a name, birth date, contact detail or "
-                        "free text): remove it, or allow it by name in [privacy] allow_columns of a copy of the "
-                        "profile",
-                        1,
+                        f"column {column!r} is named like a direct identifier but is blank in every row: nothing of "
+                        "it is read",
                     )
                 )
+                continue
+            issues.add(
+                Issue.file_level(
+                    ERROR,
+                    "privacy:identifier",
+                    src.file,
+                    f"column {column!r} looks like a direct identifier (a name, birth date, contact detail or "
+                    "free text): remove it, or allow it by name in [privacy] allow_columns of a copy of the "
+                    "profile",
+                    1,
+                )
+            )
 
 
 def cast(column: str, dtype: str, decimal_separator: str = ".") -> str:

@@ -71,7 +71,7 @@ def run_import(
         staged, facts = _stage(con, files, chosen, issues, options, progress)
         rows_by_file = {s.file: s.rows for s in staged}
         report.source_columns = {s.file: list(s.columns) for s in staged}
-        checks.identifier_columns(staged, chosen, issues)
+        checks.identifier_columns(con, staged, chosen, issues)
         progress("mapping onto the data contract")
         FORMATS[chosen.format].mapper(con, staged, chosen, issues).map(facts)
         progress("checking every rule")
