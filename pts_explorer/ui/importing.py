@@ -247,9 +247,12 @@ def _save(
     path = folder / f"{stem}.toml"
     version = assistant.next_version(profile, path)
     data = assistant.edited(profile, chosen_fields, chosen_values, version, writes or [])
+    data["profile"]["name"] = stem  # reports and dataset_info say "profile <stem> vN", not the built-in's name
     if profile.format == "sdtm":
         data = assistant.extending(data, "sdtm")
-    text = assistant.dumps(data, header=f"Profile {profile.name} v{version}: edited on the Import page")
+    text = assistant.dumps(
+        data, header=f"Profile {stem} v{version}: edited on the Import page from {profile.name} v{profile.version}"
+    )
     with st.expander(f"The profile to be saved: profiles/{stem}.toml", icon=":material/description:"):
         st.code(text, language="toml")
     replace = True

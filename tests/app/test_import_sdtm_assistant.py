@@ -206,6 +206,10 @@ def test_a_refused_sdtm_delivery_becomes_an_import_by_the_assistants_choices(app
     # The download is the saved profile, and the command line imports the same files with it.
     handed = downloads[saved.name]
     assert handed.decode("utf-8") == saved.read_text(encoding="utf-8")
+    # The edited profile carries its own name, so the served file says which edit built it (not "sdtm").
+    assert tomllib.loads(handed.decode("utf-8"))["profile"]["name"] == saved.stem
+    with duckdb.connect(str(served), read_only=True) as con:
+        assert con.execute("SELECT profile FROM import_info").fetchall() == [(saved.stem,)]
     downloaded = tmp_path / "downloaded.toml"
     downloaded.write_bytes(handed)
     out = tmp_path / "cli.duckdb"
