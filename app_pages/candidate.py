@@ -49,7 +49,7 @@ ids = match.patient_id.tolist()
 matched = {"matched_ids": ids}
 by_arm = match.groupby("arm").size().reindex(list(vocab.ARMS), fill_value=0)
 rule = (
-    f"Exact match on {candidate.LEVELS[level]}, then the {per_arm} nearest patients of each arm by a standardized "
+    f"Exact match on {candidate.LEVELS[level]}, then up to {per_arm} nearest patients of each arm by a standardized "
     f"distance over {', '.join(profile.distance_fields()) or 'no other field (all of the anatomy group are kept)'} "
     "(each difference divided by its SD among these patients; 1 for each differing category; a missing value counts "
     f"as 1 SD). Matched from the sidebar's cohort ({cohort.describe(escape.markdown)})."

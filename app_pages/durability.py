@@ -25,13 +25,15 @@ endpoint = ui.control(
 group = ui.control(
     "group", c2.selectbox, "Compare by", list(vocab.SURVIVAL_GROUPINGS), format_func=vocab.SURVIVAL_GROUPINGS.get
 )
+one_curve = vocab.ENDPOINTS[endpoint][1] == "stent" and group == "arm"  # a stent-only endpoint by arm: no ratio
 adjust = ui.control(
     "cox_adjust",
     c3.multiselect,
     "Adjust the hazard ratio for",
     list(vocab.COX_ADJUSTMENTS),
     format_func=vocab.COX_ADJUSTMENTS.get,
-    placeholder="Unadjusted",
+    placeholder="No hazard ratio: one curve" if one_curve else "Unadjusted",
+    disabled=one_curve,
 )
 randomized_only = ui.control(
     "randomized",
@@ -199,13 +201,20 @@ else:
     )
     designs = ui.query("studies").set_index("study_id").design
     observational = int((data.study_id.map(designs) == "observational").sum())
-    if observational:
-        adjusted = (
-            f"adjusted for {', '.join(vocab.COX_ADJUSTMENTS[a].lower() for a in adjust)}" if adjust else "unadjusted"
+    adjusted = f"adjusted for {', '.join(vocab.COX_ADJUSTMENTS[a].lower() for a in adjust)}" if adjust else "unadjusted"
+    share = f"{observational:,} of {len(data):,} patients in this model ({observational / len(data):.0%})"
+    if any(shield.mask([observational, len(data) - observational])):
+        share = "Some patients in this model"  # the split would show a count below k
+    if group != "arm":  # no study assigns a grade, a site, a sex or an age at random: observational in any design
+        registry = f" {share} come from the registry." if observational else ""
+        ui.note(
+            f"**Observational comparison**: no study assigns {vocab.SURVIVAL_GROUPINGS[group].lower()} at random, "
+            f"so the groups may differ in other ways.{registry} The hazard ratio is {adjusted}; confounding by other "
+            "factors may remain.",
+            st.warning,
+            icon=":material/visibility:",
         )
-        share = f"{observational:,} of {len(data):,} patients in this model ({observational / len(data):.0%})"
-        if any(shield.mask([observational, len(data) - observational])):
-            share = "Some patients in this model"  # the split would show a count below k
+    elif observational:
         ui.note(
             f"**Observational comparison**: {share} come from the registry, where treatment was not randomized. "
             f"The hazard ratio is {adjusted}; confounding by other factors may remain.",
