@@ -16,8 +16,18 @@ data = ui.query("analysis_visit", params)
 if data.empty:
     ui.no_analysis_data(analysis)
     ui.stop()
-ui.design_notice(ui.analysis_designs(analysis), remedy="registry", analysed=data.arm.value_counts())
-ui.analysis_set(data.arm.value_counts(), data.study_id, f"seen at baseline and month {month}")
+# Two analysis sets: the MMRM's (a baseline and at least one later visit) and the ANCOVA's (seen at
+# baseline and at the month); the page's n names both, the MMRM's first as its chart comes first.
+modelled = ui.query("analysis_long", params)
+mmrm_n = modelled.groupby("arm").patient_id.nunique()
+ancova_n = data.arm.value_counts()
+both = f"{ui.arm_counts(mmrm_n)} in the MMRM; {ui.arm_counts(ancova_n)} seen at month {month} in the ANCOVA"
+ui.design_notice(ui.analysis_designs(analysis), remedy="registry", analysed=mmrm_n, counts=both)
+ui.analysis_set(
+    mmrm_n,
+    modelled.study_id,
+    f"with a baseline and a later visit (MMRM; ANCOVA at month {month}: {ui.arm_counts(ancova_n)})",
+)
 shield = ui.protection()
 if len(data) >= analysis.max_patients:
     ui.note(f"The models use a stable random sample of {analysis.max_patients:,} patients of this cohort.")

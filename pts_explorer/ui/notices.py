@@ -255,7 +255,11 @@ def pooled_studies(designs: dict[str, str]) -> str:
 
 
 def design_notice(
-    sizes: pd.DataFrame, split_by_study: bool = False, remedy: str = "filter", analysed: pd.Series | None = None
+    sizes: pd.DataFrame,
+    split_by_study: bool = False,
+    remedy: str = "filter",
+    analysed: pd.Series | None = None,
+    counts: str | None = None,
 ) -> None:
     """Say whether the arm comparison on screen is randomized, observational, or a pooled mix.
 
@@ -264,7 +268,7 @@ def design_notice(
     control is shown, the pooled studies and their designs are named instead; analysed: the
     patients per arm of the analysis set the page's results use, when fewer than the cohort's
     (those seen at the visit, those with an ulcer at baseline): the n the report and the image
-    captions give.
+    captions give; counts: those patients in words, when the page has two analysis sets.
     """
     by_arm = sizes.groupby("arm").patients.sum() if "patients" in sizes else pd.Series(dtype=int)
     recorded = by_arm if analysed is None else analysed
@@ -276,7 +280,7 @@ def design_notice(
             f"(n = {shield.count(int(by_arm[present[0]]))}), so nothing is compared between arms."
         )
         st.info(one_arm, icon=":material/info:")
-        record_design("one arm only, no comparison", one_arm, recorded)
+        record_design("one arm only, no comparison", one_arm, recorded, counts)
         _small_cohort(by_arm)
         return
     _small_cohort(by_arm)
@@ -301,7 +305,7 @@ def design_notice(
         kind = f"{next(iter(kinds))} comparison"
     else:
         kind = "one panel per study, randomized and observational" if split_by_study else POOLED
-    record_design(kind, line, recorded)
+    record_design(kind, line, recorded, counts)
 
 
 def record_design(kind: str, line: str, by_arm: pd.Series | None = None, counts: str | None = None) -> None:

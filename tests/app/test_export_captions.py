@@ -19,9 +19,9 @@ def svg_caption(svg: bytes) -> list[str]:
     root = ElementTree.fromstring(svg)
     texts = [t for t in root.iter(f"{SVG}text") if t.get("class") == "annotation-text"]
     captions = [[span.text or "" for span in t.iter(f"{SVG}tspan")] for t in texts]
-    found = [lines for lines in captions if len(lines) == 2 and lines[1].startswith("n = ")]
+    found = [lines for lines in captions if len(lines) >= 2 and lines[1].startswith("n = ")]
     assert len(found) == 1, captions
-    return found[0]
+    return [found[0][0], " ".join(found[0][1:])]  # the n line as written, wrapped to the width at spaces
 
 
 def _per_arm(db_path, where: str) -> str:
@@ -59,11 +59,22 @@ def test_effects_image_names_the_randomized_set_it_shows(app_on, demo_db, fmt):
             f"WHERE {where} AND b.villalta_total IS NOT NULL AND f.villalta_total IS NOT NULL GROUP BY p.arm",
         )
     )
+    modelled = dict(  # the MMRM's set: a baseline and at least one later visit
+        _query(
+            demo_db,
+            f"SELECT p.arm, count(DISTINCT p.patient_id) FROM patients p JOIN studies s USING (study_id) "
+            f"JOIN ({SCHEDULED}) b ON b.patient_id = p.patient_id AND b.visit_month = 0 "
+            f"JOIN ({SCHEDULED}) f ON f.patient_id = p.patient_id AND f.visit_month > 0 "
+            f"WHERE {where} AND b.villalta_total IS NOT NULL AND f.villalta_total IS NOT NULL GROUP BY p.arm",
+        )
+    )
     arms = f"{seen.get('stent', 0)} stent, {seen.get('medical', 0)} medical"
+    mmrm = f"{modelled.get('stent', 0)} stent, {modelled.get('medical', 0)} medical"
     assert arms != cohort
     assert svg_caption(image) == [
         "Effects · Common iliac, Femoral; <50%, Occlusion",
-        f"n = {arms} · randomized comparison · synthetic demo data, not real patients · {dataset}",
+        f"n = {mmrm} in the MMRM; {arms} seen at month 6 in the ANCOVA · randomized comparison · synthetic demo "
+        f"data, not real patients · {dataset}",
     ]
 
 

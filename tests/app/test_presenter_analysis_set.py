@@ -23,6 +23,16 @@ SEEN_AT_6 = """
     WHERE s.design = 'randomized'
     GROUP BY p.arm
 """
+# Patients of randomized studies with the Villalta total at baseline and at a later visit (the MMRM's).
+MODELLED = """
+    SELECT p.arm, count(DISTINCT p.patient_id) AS n, list(DISTINCT s.design) AS designs
+    FROM patients AS p
+    JOIN studies AS s USING (study_id)
+    JOIN visits AS b ON b.patient_id = p.patient_id AND b.visit_month = 0 AND b.villalta_total IS NOT NULL
+    JOIN visits AS f ON f.patient_id = p.patient_id AND f.visit_month > 0 AND f.villalta_total IS NOT NULL
+    WHERE s.design = 'randomized'
+    GROUP BY p.arm
+"""
 # Stent-arm patients of any study with a technically successful procedure (primary patency).
 STENTED = """
     SELECT p.arm, count(DISTINCT p.patient_id) AS n, list(DISTINCT s.design) AS designs
@@ -34,7 +44,11 @@ STENTED = """
 """
 DESIGN = {("randomized",): "randomized", ("observational",): "observational"}
 CASES = {
-    "effects": ({}, SEEN_AT_6, "seen at baseline and month 6"),
+    "effects": (
+        {},
+        MODELLED,
+        "with a baseline and a later visit (MMRM; ANCOVA at month 6: {seen})",
+    ),
     "subgroups": ({}, SEEN_AT_6, "seen at baseline and month 6"),
     "responders": ({"imputation": "complete"}, SEEN_AT_6, "seen at baseline and month 6"),
     "durability": ({"endpoint": "primary_patency"}, STENTED, "with a technically successful stent procedure"),
@@ -63,6 +77,10 @@ def test_the_presenter_line_states_the_analysis_set(app_on, demo_db, name):
     line = _line(at, name)
     # the arms of the set, "0 medical" left out of a stent-only set (patency)
     assert line[1] == ", ".join(f"{n[arm]:,} {arm}" for arm in ("stent", "medical") if n.get(arm, 0) > 0)
+    if "{seen}" in who:  # Effects: the ANCOVA's set beside the MMRM's
+        with duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG) as con:
+            seen = {arm: count for arm, count, _ in con.execute(SEEN_AT_6).fetchall()}
+        who = who.format(seen=f"{seen['stent']:,} stent, {seen['medical']:,} medical")
     assert line[2] == who
     assert line[3] == DESIGN.get(designs, "pooled randomized and observational")
 

@@ -68,6 +68,19 @@ def _seen_at(db_path, month: int, where: str = "s.design = 'randomized'") -> str
     )
 
 
+def _modelled(db_path, where: str = "s.design = 'randomized'") -> str:
+    """The MMRM's patients per arm: a baseline value and at least one later scheduled visit's."""
+    return _arms(
+        _sql(
+            db_path,
+            f"SELECT p.arm, count(DISTINCT p.patient_id) FROM patients p JOIN studies s USING (study_id) "
+            f"JOIN ({SCHEDULED}) b ON b.patient_id = p.patient_id AND b.visit_month = 0 "
+            f"JOIN ({SCHEDULED}) f ON f.patient_id = p.patient_id AND f.visit_month > 0 "
+            f"WHERE {where} AND b.villalta_total IS NOT NULL AND f.villalta_total IS NOT NULL GROUP BY p.arm",
+        )
+    )
+
+
 def _cohort(db_path, where: str) -> str:
     return _arms(
         _sql(
@@ -114,13 +127,23 @@ def test_durabilitys_patency_design_gives_the_stented_patients_it_follows(app_on
     ]
 
 
-@pytest.mark.parametrize("page", ["effects", "subgroups"])
-def test_the_ancova_pages_design_gives_the_patients_seen_at_the_visit(app_on, demo_db, page):
-    at, _, report = _exported(app_on, demo_db, page)
+def test_the_subgroups_design_gives_the_patients_seen_at_the_visit(app_on, demo_db):
+    at, _, report = _exported(app_on, demo_db, "subgroups")
     assert at.session_state["visit"] == 6
     seen = _seen_at(demo_db, 6)
     assert seen != _cohort(demo_db, "s.design = 'randomized'")
     assert _design_lines(report) == [f"{RANDOMIZED} (n = {seen})"]
+
+
+def test_the_effects_design_gives_the_mmrms_and_the_ancovas_patients(app_on, demo_db):
+    """Effects shows two analyses of two sets: the MMRM (its chart first) models every patient with a
+    baseline and a later visit; the ANCOVA those seen at the month. The design line names both (an
+    outside review read the ANCOVA's 112/111 as the MMRM's, which has 119/119)."""
+    at, _, report = _exported(app_on, demo_db, "effects")
+    assert at.session_state["visit"] == 6
+    modelled, seen = _modelled(demo_db), _seen_at(demo_db, 6)
+    assert modelled != seen
+    assert _design_lines(report) == [f"{RANDOMIZED} (n = {modelled} in the MMRM; {seen} seen at month 6 in the ANCOVA)"]
 
 
 def test_effects_design_with_the_registry_gives_the_pooled_patients_seen_at_month_12(app_on, demo_db):
@@ -128,7 +151,8 @@ def test_effects_design_with_the_registry_gives_the_pooled_patients_seen_at_mont
     assert at.session_state["visit"] == 12
     assert _design_lines(report) == [
         f"{POOLED} Switch off Include observational (registry) patients for the randomized contrast alone. "
-        f"(n = {_seen_at(demo_db, 12, 'TRUE')})"
+        f"(n = {_modelled(demo_db, 'TRUE')} in the MMRM; {_seen_at(demo_db, 12, 'TRUE')} seen at month 12 in the "
+        "ANCOVA)"
     ]
     # the ANCOVA's own count, as the page shows it, is the same analysis set
     (ancova,) = [r for r in at.session_state["_export_page"].results if r.title == "ANCOVA at month 12"]
