@@ -435,7 +435,7 @@ def pr_events(profile: Profile, terms: list[str], counts: dict[str, int]) -> lis
     return [
         Choice(
             "PR: other procedures",
-            f"sdtm_pr_event_{i}",
+            f"sdtm_pr_event_{term}",  # keyed by the term: a box never takes another term's choice
             f"PR term {_shown(term, '', counts[term])}: not in [values.pr_event]",
             (
                 Option("not an event (not imported)"),
@@ -443,7 +443,7 @@ def pr_events(profile: Profile, terms: list[str], counts: dict[str, int]) -> lis
             ),
             0,
         )
-        for i, term in enumerate(terms)
+        for term in terms
     ]
 
 
