@@ -306,3 +306,35 @@ def test_a_box_of_the_next_round_holds_only_what_the_user_chose(app_on, small_db
         **builtin["values"]["pr_event"],
         "IN-STENT ANGIOPLASTY": "reintervention",
     }
+
+
+def test_a_months_since_dvt_naming_dates_is_offered_again_on_the_page(app_on, small_db, tmp_path):
+    """Review 5 finding 2: a profile whose months_since_dvt names a QNAM of dates (IDVTDT, in the
+    reviewer's delivery tests/fixtures/sdtm_review5) is refused, and the page offers the choice again:
+    that QNAM read as the DVT's date, first; never as months."""
+    served = tmp_path / "served" / "pts_outcomes.duckdb"
+    (served.parent / "profiles").mkdir(parents=True)
+    shutil.copyfile(small_db, served)
+    mine = served.parent / "profiles" / "r5.toml"
+    mine.write_text(
+        '[profile]\nname = "r5"\nversion = 1\nformat = "sdtm"\nextends = "sdtm"\n\n'
+        '[qualifiers]\nmonths_since_dvt = "IDVTDT"\n',
+        encoding="utf-8",
+    )
+    files = sorted((HERE.parent / "sdtm_review5").glob("*.csv"))
+    at = app_on(served).run()
+    at.switch_page("app_pages/import_data.py").run()
+    at.selectbox(key="import_profile").set_value(str(mine))
+    at.radio(key="import_synthetic").set_value("Synthetic (simulated)")
+    at.file_uploader(key="import_files").set_value([(f.name, f.read_bytes(), "text/csv") for f in files])
+    at.run()
+    at.button(key="import_check").click().run()
+    assert not at.exception, at.exception
+    assert at.error[0].value.startswith("**Rejected: ")
+    box = at.selectbox(key="assist_choice_sdtm_qnam_qualifiers_months_since_dvt")
+    assert box.label.replace("\\", "") == (
+        "[qualifiers] months_since_dvt (required): QNAM IDVTDT of SUPPDM holds dates, not months"
+    )
+    assert box.value is None
+    assert box.options[0] == "IDVTDT (Date of index DVT diagnosis): the DVT's date (whole months to RFSTDTC)"
+    assert [o for o in box.options if o.startswith("IDVTDT")] == [box.options[0]]
