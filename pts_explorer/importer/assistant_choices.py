@@ -134,12 +134,77 @@ def _sdtm_values(con: duckdb.DuckDBPyConnection, staged: list[Staged], profile: 
             old = merged.get(key, (label, 0))
             merged[key] = (old[0] or label, old[1] + n)
         out["qs.visitnum"] = tuple(sorted(((k, v[0], v[1]) for k, v in merged.items()), key=lambda r: _sort(r[0])))
+        out["qs.visitday"] = _visit_days(con, qs_sources, _role(profile, staged, "dm"), profile)
     qnam = str(supp.get("qnam") or "QNAM")
     out["suppdm.qnam"] = _distinct(con, _role(profile, staged, "suppdm"), qnam, "QLABEL")
+    out["suppdm.kind"] = _kinds(con, _role(profile, staged, "suppdm"), qnam, str(supp.get("qval") or "QVAL"))
     out["supppr.qnam"] = _distinct(con, _role(profile, staged, "supppr"), qnam, "QLABEL")
     if pr.get("term"):
         out["pr.term"] = _distinct(con, _role(profile, staged, "pr"), str(pr["term"]))
     return out
+
+
+def _kinds(
+    con: duckdb.DuckDBPyConnection, sources: list[Staged], qnam: str, qval: str
+) -> tuple[tuple[str, str, int], ...]:
+    """Each QNAM's values as the import reads them: (QNAM, "date" when every value is an ISO 8601
+    date (a YYYY-MM-DD, YYYY-MM or YYYY, at least one with a month), "number" when every value is a
+    number, else "text", the values read)."""
+    parts = []
+    for s in sources:
+        q, v = s.ref(qnam), s.ref(qval)
+        if q and v:
+            parts.append(f"SELECT upper(trim({q})) AS q, trim({v}) AS v FROM {s.table}")
+    if not parts:
+        return ()
+    full, month, year = sdtm.FULL, sdtm.MONTH, sdtm.YEAR
+    rows = con.execute(
+        f"""SELECT q,
+            bool_and(regexp_full_match(v, '{full}') OR regexp_full_match(v, '{month}')
+                     OR regexp_full_match(v, '{year}'))
+              AND bool_or(regexp_full_match(v, '{full}') OR regexp_full_match(v, '{month}')),
+            bool_and(try_cast(v AS DOUBLE) IS NOT NULL), count(*)
+        FROM ({" UNION ALL ".join(parts)}) WHERE q IS NOT NULL AND q <> '' AND v IS NOT NULL AND v <> ''
+        GROUP BY q ORDER BY q LIMIT {MAX_VALUES}"""
+    ).fetchall()
+    return tuple((str(q), "date" if date else "number" if number else "text", int(n)) for q, date, number, n in rows)
+
+
+def _visit_days(
+    con: duckdb.DuckDBPyConnection, qs: list[Staged], dm: list[Staged], profile: Profile
+) -> tuple[tuple[str, str, int], ...]:
+    """Each visit number's records in days after the reference date (day 0, as the import counts):
+    QSDY when QS has it (SDTM's day 1 is the reference date), else the record's date (QSDTC) minus
+    DM RFSTDTC, full dates only; (visit number, median day, records with a day)."""
+    names, dm_names = profile.section("qs"), profile.section("dm")
+    visitnum, subject = str(names.get("visitnum") or ""), str(names.get("subject") or "USUBJID")
+    date, dm_subject = str(names.get("date") or ""), str(dm_names.get("patient_id") or "USUBJID")
+    start = str(dm_names.get("enrolled_on") or "RFSTDTC")
+    reference = [(d.ref(dm_subject), d.ref(start), d.table) for d in dm if d.ref(dm_subject) and d.ref(start)]
+    parts = []
+    for s in qs:
+        num = s.ref(visitnum)
+        if num is None:
+            continue
+        if dy := s.ref(re.sub(r"DTC$", "DY", date, flags=re.I) if date else "QSDY"):
+            day = f"try_cast({dy} AS DOUBLE)"
+            parts.append(
+                f"SELECT trim({num}) AS v, CASE WHEN {day} > 0 THEN {day} - 1 ELSE {day} END AS d FROM {s.table}"
+            )
+        elif (on := s.ref(date) if date else None) and (who := s.ref(subject)) and reference:
+            ref_subject, ref_start, ref_table = reference[0]
+            parts.append(
+                f"SELECT trim({num}) AS v, date_diff('day', try_cast(left(trim({ref_start}), 10) AS DATE), "
+                f"try_cast(left(trim({on}), 10) AS DATE)) AS d FROM {s.table} "
+                f"JOIN {ref_table} ON trim({ref_subject}) = trim({who})"
+            )
+    if not parts:
+        return ()
+    rows = con.execute(
+        f"SELECT coalesce(CAST(try_cast(v AS DOUBLE) AS VARCHAR), v), median(d), count(d) "
+        f"FROM ({' UNION ALL '.join(parts)}) WHERE v IS NOT NULL AND v <> '' AND d IS NOT NULL GROUP BY 1"
+    ).fetchall()
+    return tuple((_number(str(v)), f"{float(d):g}", int(n)) for v, d, n in rows)
 
 
 def _redcap_values(con: duckdb.DuckDBPyConnection, staged: list[Staged]) -> dict[str, Any]:
@@ -276,29 +341,44 @@ def _qnams(profile: Profile, found: Survey, role: str, section: str, columns: tu
     if not qnams:
         return []
     present = {q.upper() for q, _, _ in qnams}
+    kinds = {q.upper(): kind for q, kind, _ in found.values.get(f"{role}.kind", ())}
     given = {str(k): str(v) for k, v in profile.section(section).items() if isinstance(v, str) and "." not in v}
     required = _required(columns)
-    used = {v.upper() for v in given.values() if v.upper() in present}
     out: list[Choice] = []
     for column, qnam in given.items():
-        if column not in columns or qnam.upper() in present or not qnam:
+        if column not in columns or not qnam or column == "dvt_date":  # dvt_date: offered with months_since_dvt
             continue
-        if column == "dvt_date":
-            continue  # offered with months_since_dvt
-        if column == "months_since_dvt" and given.get("dvt_date", "").upper() in present:
+        note = f"{role.upper()} has no QNAM {qnam}"
+        if column == "months_since_dvt":
+            dvt = given.get("dvt_date", "").upper()
+            if dvt in present and kinds.get(dvt, "date") == "date":
+                continue
+            if qnam.upper() in present and kinds.get(qnam.upper()) == "date":
+                note = f"QNAM {qnam} of {role.upper()} holds dates, not months"  # the check refuses them
+            elif qnam.upper() in present:
+                continue
+        elif qnam.upper() in present:
             continue
+        own = {qnam.upper(), given.get("dvt_date", "").upper()} if column == "months_since_dvt" else {qnam.upper()}
+        used = {v.upper() for v in given.values() if v.upper() in present and v.upper() not in own}
         free = [(q, label) for q, label, _ in qnams if q.upper() not in used]
         ranked = _ranked(qnam, _words(column), free)
-        options = [Option(_shown(q, label), (((section, column), q),)) for q, label in ranked]
-        if column == "months_since_dvt":  # or the DVT's date: months counted from it to the reference date
-            options += [
+        if column == "months_since_dvt":  # months (numbers), or the DVT's date (whole months from it to RFSTDTC)
+            options = [
                 Option(
                     f"{_shown(q, label)}: the DVT's date (whole months to RFSTDTC)",
                     (((section, "dvt_date"), q), ((section, column), "")),
                 )
                 for q, label in ranked
+                if kinds.get(q.upper()) == "date"
             ]
-            options.sort(key=lambda o: "date" not in o.text.lower() and "dtc" not in o.text.lower())
+            options += [
+                Option(_shown(q, label), (((section, column), q),))
+                for q, label in ranked
+                if kinds.get(q.upper(), "number") == "number"
+            ]
+        else:
+            options = [Option(_shown(q, label), (((section, column), q),)) for q, label in ranked]
         need = required.get(column, False) or column == "months_since_dvt"
         if not need:
             options.insert(0, Option(LEAVE.format(what="qualifier"), (((section, column), ""),)))
@@ -306,7 +386,7 @@ def _qnams(profile: Profile, found: Survey, role: str, section: str, columns: tu
             Choice(
                 f"{role.upper()} qualifiers (QNAM)",
                 f"sdtm_qnam_{section}_{column}",
-                f"[{section}] {column} ({'required' if need else 'optional'}): {role.upper()} has no QNAM {qnam}",
+                f"[{section}] {column} ({'required' if need else 'optional'}): {note}",
                 tuple(options),
                 None if need else 0,
             )
@@ -356,37 +436,61 @@ def _months(profile: Profile) -> list[int]:
     return sorted({int(m) for m in months if isinstance(m, int)} | set(MONTHS))
 
 
+DAYS_PER_MONTH = 365.25 / 12
+
+
 def visit_choices(profile: Profile, found: Survey) -> list[Choice]:
-    """Every visit number of QS, its month as the profile maps it (chosen), once any of them has none."""
+    """Every visit number of QS, once any of them has no month in the profile or its records' days
+    say another month: the month its records' median study day is nearest to first (else the month
+    its name says), chosen for the user only when the profile's month agrees with the days (or, with
+    no days, with the name)."""
     visits = found.values.get("qs.visitnum", ())
+    days = {num: float(d) for num, d, _ in found.values.get("qs.visitday", ())}
     section = profile.section("visits")
     try:
         by_num = {_number(str(k)): int(m) for k, m in section.get("VISITNUM", {}).items()}
         by_name = {str(k).upper(): int(m) for k, m in section.get("VISIT", {}).items()}
     except (TypeError, ValueError, AttributeError):
         by_num, by_name = {}, {}
-    current = {num: by_num.get(num, by_name.get(label.upper())) for num, label, _ in visits}
-    if all(m is not None for m in current.values()):
-        return []
     months = _months(profile)
+    current = {num: by_num.get(num, by_name.get(label.upper())) for num, label, _ in visits}
+    said = {num: _said_month(label) for num, label, _ in visits}
+    by_days = {num: _nearest(months, d / DAYS_PER_MONTH) for num, d in days.items()}
+    agree = {
+        num: month is not None and (by_days[num] == month if num in by_days else said[num] == month)
+        for num, month in current.items()
+    }
+    if all(m is not None and (agree[num] or said[num] == -1) for num, m in current.items()):
+        return []
     out = []
     for num, label, n in visits:
         options = [Option(f"month {m}", ((("visits", "VISITNUM", num), m),)) for m in months]
         options.append(Option(NOT_A_VISIT, ((("visits", "VISITNUM", num), None),)))
         month = current[num]
-        said = _said_month(label)  # what the visit's name says first (a suggestion, never chosen for the user)
-        options.sort(key=lambda o: o.text != (NOT_A_VISIT if said == -1 else f"month {said}"))
+        # A suggestion first, never chosen for the user: an unscheduled visit by its name, else the month
+        # its records' days are nearest to, else the month its name says.
+        first = NOT_A_VISIT if said[num] == -1 else f"month {by_days.get(num, said[num])}"
+        options.sort(key=lambda o: o.text != first)
+        text = f"VISITNUM {_shown(num, label, n)}" + (
+            f": month {month} in the profile" if month is not None else ": no month in the profile"
+        )
+        if num in by_days:
+            text += f"; its records' median study day is {days[num]:g} (day 0 = RFSTDTC): month {by_days[num]}"
         out.append(
             Choice(
                 "Visits: the month of each VISITNUM",
                 f"sdtm_visit_{num}",
-                f"VISITNUM {_shown(num, label, n)}"
-                + (f": month {month} in the profile" if month is not None else ": no month in the profile"),
+                text,
                 tuple(options),
-                [o.text for o in options].index(f"month {month}") if month in months else None,
+                [o.text for o in options].index(f"month {month}") if month in months and agree[num] else None,
             )
         )
     return out
+
+
+def _nearest(months: list[int], month: float) -> int:
+    """The month offered nearest to `month` (the earlier of two as near)."""
+    return min(months, key=lambda m: (abs(m - month), m))
 
 
 def _said_month(label: str) -> int | None:
@@ -435,7 +539,7 @@ def pr_events(profile: Profile, terms: list[str], counts: dict[str, int]) -> lis
     return [
         Choice(
             "PR: other procedures",
-            f"sdtm_pr_event_{i}",
+            f"sdtm_pr_event_{term}",  # keyed by the term: a box never takes another term's choice
             f"PR term {_shown(term, '', counts[term])}: not in [values.pr_event]",
             (
                 Option("not an event (not imported)"),
@@ -443,7 +547,7 @@ def pr_events(profile: Profile, terms: list[str], counts: dict[str, int]) -> lis
             ),
             0,
         )
-        for i, term in enumerate(terms)
+        for term in terms
     ]
 
 

@@ -200,10 +200,12 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
             cols = st.columns(3)
             labels = row.labels or ("",) * len(row.values)
             for i, (value, label) in enumerate(zip(row.values[:MAX_VALUES], labels, strict=False)):
+                # Keyed by the value it maps, never by its position: after "Save and check again" the
+                # rows are fewer, and a box keyed by position would take the choice made for another value.
                 pick = cols[i % 3].selectbox(
                     f"{escape.markdown(value)} ({escape.markdown(label)})" if label else escape.markdown(value),
                     [UNMAPPED, *row.vocabulary],
-                    key=f"assist_value_{row.column}_{i}",
+                    key=f"assist_value_{row.column}:{value!r}",
                 )
                 if pick != UNMAPPED:
                     chosen_values.setdefault(row.column, {})[value] = pick

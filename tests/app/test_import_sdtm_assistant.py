@@ -223,3 +223,122 @@ def test_a_refused_sdtm_delivery_becomes_an_import_by_the_assistants_choices(app
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert _rows(out) == page
+
+
+def _round(at) -> dict[str, str | None]:
+    """Every value and PR-event box of the assistant: its label -> the value it shows."""
+    return {
+        box.label.replace("\\", ""): box.value
+        for box in at.selectbox
+        if (box.key or "").startswith("assist_value_event_type") or box.label.startswith("PR term ")
+    }
+
+
+STENT_THROMBECTOMY = "PR term STENT THROMBECTOMY AND ANGIOPLASTY (1 records): not in [values.pr_event]"
+
+
+def _names(at) -> None:
+    """The choices of names (datasets, variables, QNAMs, tests, visits, the index term) as PICKS says,
+    but [qs.testcd] ulcer_present and the PR terms' events."""
+    for box in at.selectbox:
+        label = box.label.replace("\\", "")
+        if (box.key or "").startswith("assist_choice_") and not label.startswith("[qs.testcd] ulcer_present"):
+            want = next((v for k, v in PICKS.items() if label.startswith(k)), None)
+            if want is None and label.startswith("[qs.testcd] v_"):
+                item = label.split()[1].removeprefix("v_")
+                want = next(o for o in box.options if o.startswith(f"VIL{ITEMS.index(item) + 1:02d} "))
+            if want is not None and not label.startswith("PR term "):
+                box.set_value(want)
+
+
+def test_a_box_of_the_next_round_holds_only_what_the_user_chose(app_on, small_db, tmp_path):
+    """Review 5 finding 1: after "Save and check again" the boxes of the next round are fewer; a box
+    left at its default (AE term Headache, PR term STENT THROMBECTOMY AND ANGIOPLASTY) must not take the
+    value a box at its position held in the round before ("death", "reintervention"), and the profile
+    saved holds only what was chosen: each section compared whole."""
+    served = tmp_path / "served" / "pts_outcomes.duckdb"
+    served.parent.mkdir()
+    shutil.copyfile(small_db, served)
+    at = app_on(served).run()
+    at.switch_page("app_pages/import_data.py").run()
+    at.selectbox(key="import_profile").set_value("sdtm")
+    at.radio(key="import_synthetic").set_value("Synthetic (simulated)")
+    at.file_uploader(key="import_files").set_value([(f.name, f.read_bytes(), "text/csv") for f in FILES])
+    at.run()
+    at.button(key="import_check").click().run()
+    assert not at.exception, at.exception
+
+    # Rounds: the names the delivery lacks, but [qs.testcd] ulcer_present (so that every round is refused),
+    # until the AE terms and PR terms are asked.
+    for _ in range(3):
+        if "Headache" in _round(at):
+            break
+        _names(at)
+        at.run()
+        at.button(key="assist_save").click().run()
+        assert not at.exception, at.exception
+
+    # The next round: the AE terms but Headache, one PR term of two, the index term; nothing else.
+    chosen_ae = {k: v for k, v in VALUES.items() if v not in ("stent", "medical")}
+    first = _round(at)
+    assert "Headache" in first and STENT_THROMBECTOMY in first, first
+    for box in at.selectbox:
+        label = box.label.replace("\\", "")
+        if (box.key or "").startswith("assist_value_event_type") and label in chosen_ae:
+            box.set_value(chosen_ae[label])
+        elif label.startswith("PR term IN-STENT ANGIOPLASTY"):
+            box.set_value("reintervention")
+        elif label.startswith("[pr] index_terms"):
+            box.set_value(PICKS["[pr] index_terms"])
+    at.run()
+    at.button(key="assist_save").click().run()
+    assert not at.exception, at.exception
+    assert at.error and at.error[0].value.startswith("**Rejected: "), "the next round must still be refused"
+
+    # The round after: what is left is at its default.
+    assert _round(at) == {
+        "Headache": "(skip: no contract value)",
+        STENT_THROMBECTOMY: "not an event (not imported)",
+    }
+    at.button(key="assist_save").click().run()
+    assert not at.exception, at.exception
+    saved = Path(at.selectbox(key="import_profile").value)
+    profile = tomllib.loads(saved.read_text(encoding="utf-8"))
+    builtin = tomllib.loads((PROJECT_ROOT / "pts_explorer/importer/formats/sdtm.toml").read_text(encoding="utf-8"))
+    assert profile["values"]["event_type"] == {**builtin["values"]["event_type"], **chosen_ae}
+    assert profile["values"]["pr_event"] == {
+        **builtin["values"]["pr_event"],
+        "IN-STENT ANGIOPLASTY": "reintervention",
+    }
+
+
+def test_a_months_since_dvt_naming_dates_is_offered_again_on_the_page(app_on, small_db, tmp_path):
+    """Review 5 finding 2: a profile whose months_since_dvt names a QNAM of dates (IDVTDT, in the
+    reviewer's delivery tests/fixtures/sdtm_review5) is refused, and the page offers the choice again:
+    that QNAM read as the DVT's date, first; never as months."""
+    served = tmp_path / "served" / "pts_outcomes.duckdb"
+    (served.parent / "profiles").mkdir(parents=True)
+    shutil.copyfile(small_db, served)
+    mine = served.parent / "profiles" / "r5.toml"
+    mine.write_text(
+        '[profile]\nname = "r5"\nversion = 1\nformat = "sdtm"\nextends = "sdtm"\n\n'
+        '[qualifiers]\nmonths_since_dvt = "IDVTDT"\n',
+        encoding="utf-8",
+    )
+    files = sorted((HERE.parent / "sdtm_review5").glob("*.csv"))
+    at = app_on(served).run()
+    at.switch_page("app_pages/import_data.py").run()
+    at.selectbox(key="import_profile").set_value(str(mine))
+    at.radio(key="import_synthetic").set_value("Synthetic (simulated)")
+    at.file_uploader(key="import_files").set_value([(f.name, f.read_bytes(), "text/csv") for f in files])
+    at.run()
+    at.button(key="import_check").click().run()
+    assert not at.exception, at.exception
+    assert at.error[0].value.startswith("**Rejected: ")
+    box = at.selectbox(key="assist_choice_sdtm_qnam_qualifiers_months_since_dvt")
+    assert box.label.replace("\\", "") == (
+        "[qualifiers] months_since_dvt (required): QNAM IDVTDT of SUPPDM holds dates, not months"
+    )
+    assert box.value is None
+    assert box.options[0] == "IDVTDT (Date of index DVT diagnosis): the DVT's date (whole months to RFSTDTC)"
+    assert [o for o in box.options if o.startswith("IDVTDT")] == [box.options[0]]
