@@ -121,9 +121,15 @@ else:
     ui.chart(
         figure,
         "difference_chart",
-        display.summary_differences(diff, "diff", outcome),
+        display.summary_differences(diff, "diff", outcome) + described,
         patients=ui.arm_ranges(compared, "visit"),
     )
+    if marks_note:  # pooled designs: each visit's difference is as randomized as the patients measured there
+        ui.note(
+            "Each visit's difference compares the patients measured there, from the designs marked under the "
+            f"chart above: {display.visit_design_words(lanes, lane_names)} Only a visit of randomized patients alone "
+            "is a randomized comparison."
+        )
     ui.table(display.difference_table(diff, outcome, by_study), key="difference_table", note=ui.dash_note(shield))
     ui.note(
         f"Stent minus medical; {trajectories.DIFF_METHOD}. Patients with a baseline value and "

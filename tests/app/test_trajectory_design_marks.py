@@ -72,6 +72,17 @@ def test_the_pooled_chart_marks_the_designs_at_each_visit(app_on, demo_db, demo_
         f"({', '.join(sorted(set(measured.study_id)))}). Where the designs change from one visit "
         "to the next, a curve can step because other patients are measured there, not because time passed."
     ]
+    # the difference chart below compares the same patients per visit: its note says so, in the same words
+    words = (
+        f"**Both arms**: randomized only at months {months('randomized only')} ({studies['randomized']}); "
+        f"observational only at months {months('observational only')} ({studies['observational']}); "
+        f"pooled randomized and observational at months {months('pooled')} "
+        f"({', '.join(sorted(set(measured.study_id)))})."
+    )
+    assert [c.value for c in at.caption if c.value.startswith("Each visit's difference")] == [
+        "Each visit's difference compares the patients measured there, from the designs marked under the chart "
+        f"above: {words} Only a visit of randomized patients alone is a randomized comparison."
+    ]
 
 
 @pytest.mark.parametrize(
