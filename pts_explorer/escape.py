@@ -20,11 +20,22 @@ _INLINE = re.compile(r"([\\`*_{}\[\]()|<>:~$&])")
 _LINE_START = re.compile(r"^([ \t]*)([-+#=>]|\d+[.)])", re.MULTILINE)
 
 
+# Streamlit's Markdown links bare addresses and e-mail addresses in the text it shows, after the
+# escapes are read (GFM autolink literals: mdast-util-gfm-autolink-literal finds
+# /(https?:\/\/|www(?=\.))([-.\w]+).../ and /...@([-\w]+(?:\.[-\w]+)+)/ in text nodes), so no
+# backslash can stop it: an invisible word joiner (U+2060) after "http", "https", "www" and "@"
+# breaks the pattern and the text still reads the same.
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?i)(https?(?=:)|\bwww(?=\.)|@)")
+
+
 def markdown(text: object) -> str:
     """Text shown literally inside Streamlit Markdown (st.markdown, captions, alerts, badges,
-    labels, help): it reads as the characters it holds, never as an image, a link, a colour or
-    an icon; ordinary names ("High-grade CIV/CFV", "Registry 2025.1") keep their Markdown source."""
-    escaped = _INLINE.sub(r"\\\1", str(text))
+    labels, help): it reads as the characters it holds, never as an image, a link (a bare address
+    included), a colour or an icon; ordinary names ("High-grade CIV/CFV", "Registry 2025.1") keep
+    their Markdown source."""
+    unlinked = _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, str(text))
+    escaped = _INLINE.sub(r"\\\1", unlinked)
     return _LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], escaped)
 
 
@@ -77,4 +88,4 @@ def markdown_text(markdown: str) -> str:
             return markdown_text(match["label"])
         return ""
 
-    return _MARKDOWN_TOKEN.sub(token, markdown)
+    return _MARKDOWN_TOKEN.sub(token, markdown).replace(WORD_JOINER, "")

@@ -1,6 +1,8 @@
 """escape.markdown_text: the plain text a line of the app's Markdown reads as, for the report and
 the image captions; values of the data (escaped by escape.markdown) come back as written."""
 
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -41,3 +43,27 @@ def test_a_value_of_the_data_reads_back_as_written():
 @given(st.text(alphabet=st.characters(codec="ascii"), max_size=40))
 def test_any_ascii_value_reads_back_as_written(value):
     assert escape.markdown_text(escape.markdown(value)) == value
+
+
+# What Streamlit's Markdown (mdast-util-gfm-autolink-literal, in its frontend bundle) turns into a
+# link in a text node, that is, after the backslash escapes are read: an address and an e-mail.
+GFM_ADDRESS = re.compile(r"(https?://|www(?=\.))([-.\w]+)([^ \t\r\n]*)", re.IGNORECASE)
+GFM_EMAIL = re.compile(r"([-.\w+]+)@([-\w]+(?:\.[-\w]+)+)")
+ADDRESSES = [
+    "see http://evil.example now",
+    "HTTPS://127.0.0.1:9/pix.png",
+    "www.evil.example/path",
+    "mail me: someone@evil.example",
+    "note\nhttps://a.b/c?d=e",
+]
+
+
+def test_a_bare_address_in_the_data_is_not_a_link_and_reads_as_written():
+    """An outside review found http://evil.example in a saved cohort's note shown as a link on every
+    viewer's slide: the escapes cannot stop an autolink literal, so the text node must not hold one."""
+    for value in ADDRESSES:
+        shown = escape.markdown(value)
+        text_node = re.sub(r"\\(.)", r"\1", shown)  # the text the Markdown parser hands to the autolinker
+        assert GFM_ADDRESS.search(text_node) is None and GFM_EMAIL.search(text_node) is None, value
+        assert text_node.replace(escape.WORD_JOINER, "") == value  # the same characters, to the reader
+        assert escape.markdown_text(f"Note: {shown}") == f"Note: {value}"
