@@ -25,22 +25,18 @@ def store() -> workspace.Workspace:
     return workspace.Workspace(config.workspace_path())
 
 
+PAGE = "cohorts"  # the Saved cohorts page's url_path: it says itself, once, that the workspace cannot be used
+
+
 def saved_cohorts() -> list[workspace.SavedCohort]:
-    """Every saved cohort; none, with a notice, when the workspace cannot be read."""
+    """Every saved cohort; none, with a notice (on the Saved cohorts page, the page's own error),
+    when the workspace cannot be read."""
     try:
         return store().cohorts()
     except workspace.WorkspaceError as problem:
-        state.notice(escape.markdown(str(problem)))  # its text may quote the file: shown as text
+        if st.session_state.get("_page") != PAGE:
+            state.notice(escape.markdown(str(problem)))  # its text may quote the file: shown as text
         return []
-
-
-def saved_count() -> int:
-    """How many cohorts are saved; 0, with a notice, when the workspace cannot be read."""
-    try:
-        return store().count()
-    except workspace.WorkspaceError as problem:
-        state.notice(escape.markdown(str(problem)))
-        return 0
 
 
 def saved_page(page: int) -> list[workspace.SavedCohort]:
