@@ -114,6 +114,22 @@ def active() -> workspace.SavedCohort | None:
         return None
 
 
+def unmatched_study_notice(studies: list[str]) -> None:
+    """A saved cohort just opened whose study filter names a study the data served do not hold (the
+    file was replaced since it was saved, or it comes from other data): the filter cannot apply and is
+    left out when the widgets are drawn, so say so instead of silently showing more patients."""
+    saved = active()
+    unknown = [s for s in state.current("study") or [] if s not in studies] if saved else []
+    if not saved or not unknown:
+        return
+    listed = ", ".join(f"'{escape.markdown(s)}'" for s in unknown)
+    state.notice(
+        f"The saved cohort **{escape.markdown(saved.name)}** filters Study by {listed}, which is not a study of the "
+        "data served now: that filter matches nobody here and is left out, so this page does not show the saved "
+        "cohort but the patients of its other filters."
+    )
+
+
 def counts(cohort: CohortFilter) -> dict[str, int]:
     """Patients per arm of a cohort on the served data."""
     rows = query("cohort_counts", cohort.as_params())
