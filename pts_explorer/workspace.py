@@ -10,7 +10,8 @@ change of its name or note: a change carries the version it started from and is 
 
 An imported set (JSON) is checked whole against a schema with limits before anything is written
 (`check_import`): its size, nesting depth, number of cohorts, known keys and their types, text
-lengths, numbers' ranges, and filter values from the filters' allow-lists; a refusal names the
+lengths, numbers' ranges, a name and a query in every cohort, and filter values from the filters'
+allow-lists (a study from the studies of the data served, when given); a refusal names the
 cohort and the field, and nothing of the file is stored.
 """
 
