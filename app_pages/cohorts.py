@@ -95,15 +95,37 @@ def _conflict(picked: workspace.SavedCohort) -> None:
     )
 
 
+IMPORTED = "_cohorts_imported"  # what the last import said: ("success" | "error", its text)
+
+
+def _import() -> None:
+    """Import the uploaded file before the page is drawn (a button's callback), so the list below
+    already holds what was imported; what it said is shown under the button."""
+    upload = st.session_state.get("import_cohorts")
+    if upload is None:
+        return
+    try:
+        added, notes = cohorts.store().import_json(upload.getvalue(), studies=cohorts.studies())
+    except workspace.WorkspaceError as problem:
+        st.session_state[IMPORTED] = ("error", escape.markdown(problem))
+    else:
+        said = f"Imported {added} saved cohort(s)." + "".join(f"  \n{escape.markdown(n)}" for n in notes)
+        st.session_state[IMPORTED] = ("success", said)
+
+
 ui.page_header("Saved cohorts")
 space = cohorts.store()
-total = cohorts.saved_count()
 st.markdown(
     "A saved cohort keeps the sidebar's filters under a name, with a note. Its link (`?cohort=` and its short "
     "name) opens it on any page, also after a restart. Save one from **Saved cohorts** in the sidebar. They are "
     f"kept in a small database of their own beside the outcomes file (`{space.path.name}`), at most "
     f"{workspace.MAX_STORED:,}."
 )
+try:
+    total = space.count()
+except workspace.WorkspaceError as unusable:  # said once, as an error: no list, no export or import
+    st.error(escape.markdown(unusable), icon=":material/error:")
+    ui.stop()
 if not total:
     st.info("No cohort is saved yet.", icon=":material/bookmarks:")
 else:
@@ -199,10 +221,11 @@ right.caption(
     "in the form the export writes; a file with any problem is refused whole, naming the cohort and the field."
 )
 upload = right.file_uploader("Import a JSON export", type=["json"], key="import_cohorts")
-if upload is not None and right.button("Import", key="import_cohorts_run"):
-    try:
-        added, notes = space.import_json(upload.getvalue())
-    except workspace.WorkspaceError as problem:
-        right.error(escape.markdown(problem), icon=":material/error:")
+if upload is not None:
+    right.button("Import", key="import_cohorts_run", on_click=_import)
+if said := st.session_state.pop(IMPORTED, None):
+    kind, text = said
+    if kind == "error":
+        right.error(text, icon=":material/error:")
     else:
-        right.success(f"Imported {added} saved cohort(s)." + "".join(f"  \n{escape.markdown(n)}" for n in notes))
+        right.success(text)

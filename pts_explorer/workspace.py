@@ -10,7 +10,8 @@ change of its name or note: a change carries the version it started from and is 
 
 An imported set (JSON) is checked whole against a schema with limits before anything is written
 (`check_import`): its size, nesting depth, number of cohorts, known keys and their types, text
-lengths, numbers' ranges, and filter values from the filters' allow-lists; a refusal names the
+lengths, numbers' ranges, a name and a query in every cohort, and filter values from the filters'
+allow-lists (a study from the studies of the data served, when given); a refusal names the
 cohort and the field, and nothing of the file is stored.
 """
 
@@ -310,11 +311,12 @@ class Workspace:
     def export_json(self) -> str:
         return json.dumps({"pts_saved_cohorts": 1, "cohorts": [asdict(c) for c in self.cohorts()]}, indent=2)
 
-    def import_json(self, text: str | bytes) -> tuple[int, list[str]]:
+    def import_json(self, text: str | bytes, studies: list[str] | None = None) -> tuple[int, list[str]]:
         """Add the cohorts of an export (a name already used gets ' (imported)'); all or nothing: the
-        whole file is checked first (check_import) and written in one transaction.
+        whole file is checked first (check_import; its study filters against `studies`, the studies
+        of the data served, when given) and written in one transaction.
         Returns how many were added and what was skipped or renamed, in words."""
-        entries = check_import(text)
+        entries = check_import(text, studies)
         notes, added = [], 0
         with self._connect(write=True) as con:
             self._room_for(con, len(entries), importing=True)
@@ -516,8 +518,9 @@ def _counts_problems(value: object) -> list[tuple[str, str]]:
     return out
 
 
-def _filter_problem(key: str, values: object) -> str | None:
-    """A filter's values must be a list of text values its allow-list (or its range) accepts."""
+def _filter_problem(key: str, values: object, studies: list[str] | None = None) -> str | None:
+    """A filter's values must be a list of text values its allow-list (or its range) accepts; a
+    study, one of `studies` (the data served), when they are given."""
     setting = SETTINGS[key]
     if not isinstance(values, list):
         return f"is {_kind(values)}, not a list of values like [{_shown(str(next(iter(setting.options), '18')))}]"
@@ -539,17 +542,24 @@ def _filter_problem(key: str, values: object) -> str | None:
         for value in values:
             if value not in allowed:
                 return f"value {_shown(value)} is not allowed; the values are {', '.join(sorted(allowed))}"
+    if key == "study" and studies is not None:
+        for value in values:
+            if value not in studies:
+                listed = ", ".join(map(_shown, studies[:10])) + (
+                    f" and {len(studies) - 10:,} more" if len(studies) > 10 else ""
+                )
+                return f"value {_shown(value)} is not a study of the data served; its studies are {listed or 'none'}"
     return None
 
 
-def _query_problems(value: object) -> list[tuple[str, str]]:
+def _query_problems(value: object, studies: list[str] | None = None) -> list[tuple[str, str]]:
     if not isinstance(value, dict):
         return [("query", f'is {_kind(value)}, not an object of filters like {{"site": ["femoral"]}}')]
     out = []
     for key, values in value.items():
         if key not in COHORT_KEYS:
             out.append((f"query.{key}", f"is not a filter; the filters are {', '.join(COHORT_KEYS)}"))
-        elif problem := _filter_problem(key, values):
+        elif problem := _filter_problem(key, values, studies):
             out.append((f"query.{key}", problem))
     return out
 
@@ -568,18 +578,20 @@ _FIELDS: dict[str, Any] = {  # the keys of an exported cohort and how each is ch
 }
 
 
-def _entry_problems(entry: object) -> list[tuple[str, str]]:
+def _entry_problems(entry: object, studies: list[str] | None = None) -> list[tuple[str, str]]:
     if not isinstance(entry, dict):
         return [("", f"is {_kind(entry)}, not an object with a name and a query")]
     out: list[tuple[str, str]] = []
     if "name" not in entry:
         out.append(("name", "is missing; a saved cohort needs a name"))
+    if "query" not in entry:  # not read as "no filter": a cohort of every patient is written "query": {}
+        out.append(("query", 'is missing; a saved cohort needs its filters (write "query": {} for every patient)'))
     for key, value in entry.items():
         check = _FIELDS.get(key)
         if check is None:
             out.append((key, f"is not a field of a saved cohort; the fields are {', '.join(_FIELDS)}"))
             continue
-        found = check(value)
+        found = _query_problems(value, studies) if key == "query" else check(value)
         if isinstance(found, str):
             out.append((key, found))
         elif found:
@@ -587,9 +599,10 @@ def _entry_problems(entry: object) -> list[tuple[str, str]]:
     return out
 
 
-def check_import(text: str | bytes) -> list[dict[str, Any]]:
-    """The cohorts of an exported set, checked whole against the schema and its limits; the first
-    problems found (naming the cohort and the field) are raised as one WorkspaceError."""
+def check_import(text: str | bytes, studies: list[str] | None = None) -> list[dict[str, Any]]:
+    """The cohorts of an exported set, checked whole against the schema and its limits (a study
+    filter against `studies`, the data served, when given); the first problems found (naming the
+    cohort and the field) are raised as one WorkspaceError."""
     decoded = _decoded(text)
     _check_depth(decoded)
     try:
@@ -618,7 +631,7 @@ def check_import(text: str | bytes) -> list[dict[str, Any]]:
         who = f"Cohort {number} of {len(entries)}" + (f" ({_shown(name)})" if isinstance(name, str) else "")
         problems += [
             f"{who}, {f'field {_shown(field, 60)}' if field else 'the cohort'} {what}."
-            for field, what in _entry_problems(entry)
+            for field, what in _entry_problems(entry, studies)
         ]
     if problems:
         more = f" ({len(problems) - 5:,} more problems not listed)" if len(problems) > 5 else ""

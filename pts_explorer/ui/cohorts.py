@@ -25,22 +25,18 @@ def store() -> workspace.Workspace:
     return workspace.Workspace(config.workspace_path())
 
 
+PAGE = "cohorts"  # the Saved cohorts page's url_path: it says itself, once, that the workspace cannot be used
+
+
 def saved_cohorts() -> list[workspace.SavedCohort]:
-    """Every saved cohort; none, with a notice, when the workspace cannot be read."""
+    """Every saved cohort; none, with a notice (on the Saved cohorts page, the page's own error),
+    when the workspace cannot be read."""
     try:
         return store().cohorts()
     except workspace.WorkspaceError as problem:
-        state.notice(escape.markdown(str(problem)))  # its text may quote the file: shown as text
+        if st.session_state.get("_page") != PAGE:
+            state.notice(escape.markdown(str(problem)))  # its text may quote the file: shown as text
         return []
-
-
-def saved_count() -> int:
-    """How many cohorts are saved; 0, with a notice, when the workspace cannot be read."""
-    try:
-        return store().count()
-    except workspace.WorkspaceError as problem:
-        state.notice(escape.markdown(str(problem)))
-        return 0
 
 
 def saved_page(page: int) -> list[workspace.SavedCohort]:
@@ -116,6 +112,22 @@ def active() -> workspace.SavedCohort | None:
         return store().get(slug) if slug else None
     except workspace.WorkspaceError:
         return None
+
+
+def unmatched_study_notice(studies: list[str]) -> None:
+    """A saved cohort just opened whose study filter names a study the data served do not hold (the
+    file was replaced since it was saved, or it comes from other data): the filter cannot apply and is
+    left out when the widgets are drawn, so say so instead of silently showing more patients."""
+    saved = active()
+    unknown = [s for s in state.current("study") or [] if s not in studies] if saved else []
+    if not saved or not unknown:
+        return
+    listed = ", ".join(f"'{escape.markdown(s)}'" for s in unknown)
+    state.notice(
+        f"The saved cohort **{escape.markdown(saved.name)}** filters Study by {listed}, which is not a study of the "
+        "data served now: that filter matches nobody here and is left out, so this page does not show the saved "
+        "cohort but the patients of its other filters."
+    )
 
 
 def counts(cohort: CohortFilter) -> dict[str, int]:

@@ -36,6 +36,7 @@ def sidebar_filters() -> CohortFilter:
     """Draw the filter panel, and parse the cohort once for this run (pages read cohort()). In
     presenter mode nothing is drawn: the filters keep their values."""
     studies = query("studies")
+    cohorts.unmatched_study_notice(studies.study_id.tolist())  # before the study control drops them
     if state.presenting():
         _filter_controls(studies)
         return _parsed(studies)

@@ -98,7 +98,8 @@ def findings_table(findings: list[validation.Finding]) -> None:
 
 
 def _database_problem_page(path: Path, problem: db.DatabaseProblem) -> None:
-    """What is wrong with the file, and the two ways forward: the demo, or an import."""
+    """What is wrong with the file, and the two ways forward: the demo, or an import; for a file
+    another program holds open, only what fits: close it, or wait, then reload."""
     st.title("PTS Outcomes Explorer")
     st.error(f"**The outcomes database cannot be used.** {problem.message}", icon=":material/error:")
     if problem.report is not None:
@@ -110,6 +111,12 @@ def _database_problem_page(path: Path, problem: db.DatabaseProblem) -> None:
     elif problem.details:
         st.text("\n".join(problem.details))
     from_env = " (from $PTS_DB)" if path != config.DEFAULT_DB_PATH else ""
+    if isinstance(problem, db.FileInUse):  # a passing state of a sound file: no demo, no import, no other file
+        st.markdown(
+            "Nothing is wrong with the file itself. Once the other program has closed it (or finished writing), "
+            f"reload this page. The app is looking at `{db.shown_name(path)}`{from_env}."
+        )
+        return
     demo = config.DEFAULT_DB_PATH.relative_to(config.PROJECT_ROOT).as_posix()  # as the project's folder names it
     st.markdown(
         f"""

@@ -64,6 +64,13 @@ def test_a_file_held_open_for_writing_is_said_to_be_in_use(app_on, demo_db, tmp_
         said = "\n".join(t.value for t in at.text)
         assert said == f"The program holding it: {holder_name()} (process {holder.pid})."
         assert "not a DuckDB database" not in _texts(at) and "could not be opened" not in _texts(at)
+        # Only what fits a file in use: no demo to build, no import, no other file to point at.
+        assert [m.value for m in at.markdown] == [
+            "Nothing is wrong with the file itself. Once the other program has closed it (or finished writing), "
+            "reload this page. The app is looking at `held.duckdb` (from $PTS_DB)."
+        ]
+        assert [c.value for c in at.code] == []
+        assert "Open the Import page" not in [link.proto.label for link in at.get("page_link")]
         assert _paths_in(_texts(at) + said, tmp_path) == []
     finally:
         holder.stdin.close()

@@ -48,16 +48,18 @@ def _import(at, content: bytes):
             "nests 5 deep.",
         ),
         (
-            b'{"pts_saved_cohorts": 1, "cohorts": [{"name": "\\ud800"}]}',
+            b'{"pts_saved_cohorts": 1, "cohorts": [{"name": "\\ud800", "query": {}}]}',
             "Cohort 1 of 1 ('\\ud800'), field 'name' holds a lone UTF-16 surrogate (\\ud800 at character 1), which "
             "is not a character: the file was damaged or written by a faulty tool; remove it.",
         ),
         (
-            b'{"pts_saved_cohorts": 1, "cohorts": [{"name": "Obj", "note": {"a": 1}}]}',
+            b'{"pts_saved_cohorts": 1, "cohorts": [{"name": "Obj", "query": {}, "note": {"a": 1}}]}',
             "Cohort 1 of 1 ('Obj'), field 'note' is an object, not text.",
         ),
         (
-            b'{"pts_saved_cohorts": 1, "cohorts": [{"name": "Big", "counts": {"stent": 1' + b"0" * 30 + b"}}]}",
+            b'{"pts_saved_cohorts": 1, "cohorts": [{"name": "Big", "query": {}, "counts": {"stent": 1'
+            + b"0" * 30
+            + b"}}]}",
             "Cohort 1 of 1 ('Big'), field 'counts.stent' is a number of 31 digits; it must be a whole number from 0 "
             "to 10,000,000.",
         ),

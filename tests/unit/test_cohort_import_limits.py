@@ -20,7 +20,8 @@ def space(tmp_path):
 
 
 def _file(*cohorts: dict, **top) -> str:
-    return json.dumps({"pts_saved_cohorts": 1, "cohorts": list(cohorts), **top})
+    """An export of these cohorts, each of every patient ("query": {}) unless it gives its filters."""
+    return json.dumps({"pts_saved_cohorts": 1, "cohorts": [{**c, "query": c.get("query", {})} for c in cohorts], **top})
 
 
 def _refused(space: Workspace, text: str | bytes) -> str:
@@ -71,7 +72,10 @@ def test_brackets_inside_text_are_not_nesting(space):
 
 
 def test_a_lone_surrogate_is_refused_with_its_place(space):
-    text = '{"pts_saved_cohorts": 1, "cohorts": [{"name": "ok"}, {"name": "Iliac", "note": "see \\ud800 here"}]}'
+    text = (
+        '{"pts_saved_cohorts": 1, "cohorts": [{"name": "ok", "query": {}}, '
+        '{"name": "Iliac", "query": {}, "note": "see \\ud800 here"}]}'
+    )
     assert _refused(space, text) == (
         "Cohort 2 of 2 ('Iliac'), field 'note' holds a lone UTF-16 surrogate (\\ud800 at character 5), which is "
         f"not a character: the file was damaged or written by a faulty tool; remove it. {DO}"
@@ -103,7 +107,7 @@ def test_wrong_types_are_refused_not_stored_as_text(space):
     ],
 )
 def test_huge_or_negative_counts_are_refused(space, count, shown):
-    text = '{"pts_saved_cohorts": 1, "cohorts": [{"name": "Big", "counts": {"medical": ' + count + "}}]}"
+    text = '{"pts_saved_cohorts": 1, "cohorts": [{"name": "Big", "query": {}, "counts": {"medical": ' + count + "}}]}"
     assert _refused(space, text) == (
         f"Cohort 1 of 1 ('Big'), field 'counts.medical' {shown}; it must be a whole number from 0 to 10,000,000. {DO}"
     )
@@ -118,7 +122,7 @@ def test_huge_or_negative_counts_are_refused(space, count, shown):
     ],
 )
 def test_counts_that_are_not_whole_numbers_are_refused(space, count, message):
-    text = '{"pts_saved_cohorts": 1, "cohorts": [{"name": "Odd", "counts": {"stent": ' + count + "}}]}"
+    text = '{"pts_saved_cohorts": 1, "cohorts": [{"name": "Odd", "query": {}, "counts": {"stent": ' + count + "}}]}"
     assert _refused(space, text) == f"Cohort 1 of 1 ('Odd'), field 'counts.stent' {message}. {DO}"
 
 
@@ -279,3 +283,37 @@ def test_a_real_fingerprint_survives_export_and_import(tmp_path):
     target = Workspace(tmp_path / "b.sqlite")
     assert target.import_json(source.export_json()) == (1, [])
     assert target.cohorts()[0].fingerprint == fingerprint
+
+
+def test_a_cohort_without_its_query_is_refused_not_read_as_every_patient(space):
+    """An export always writes "query" ({} for every patient): without it the cohort means nothing."""
+    text = (
+        '{"pts_saved_cohorts": 1, "cohorts": [{"slug": "ycptza68", "name": "noquery", "note": "first note", '
+        '"dataset_name": "PTS demo cohort (synthetic)", "fingerprint": "fp", "counts": {"medical": 73, "stent": 203}, '
+        '"created_at": "2026-12-05T18:43:51+00:00", "updated_at": "2026-12-05T18:43:51+00:00", "version": 1}]}'
+    )
+    assert _refused(space, text) == (
+        "Cohort 1 of 1 ('noquery'), field 'query' is missing; a saved cohort needs its filters "
+        f'(write "query": {{}} for every patient). {DO}'
+    )
+    assert _refused(space, '{"pts_saved_cohorts": 1, "cohorts": [{"note": "n"}]}') == (
+        "Cohort 1 of 1, field 'name' is missing; a saved cohort needs a name. Cohort 1 of 1, field 'query' is "
+        f'missing; a saved cohort needs its filters (write "query": {{}} for every patient). {DO}'
+    )
+
+
+def test_a_study_the_served_data_does_not_hold_is_refused_as_text(space):
+    hostile = "<img src=x onerror=alert(1)>"
+    text = '{"pts_saved_cohorts": 1, "cohorts": [{"name": "study hostile", "query": {"study": ["' + hostile + '"]}}]}'
+    space_studies = ["REGISTRY", "TRIAL"]
+    with pytest.raises(WorkspaceError) as refused:
+        space.import_json(text, studies=space_studies)
+    assert str(refused.value) == (
+        "Cohort 1 of 1 ('study hostile'), field 'query.study' value '<img src=x onerror=alert(1)>' is not a study "
+        f"of the data served; its studies are 'REGISTRY', 'TRIAL'. {DO}"
+    )
+    assert space.import_json(text.replace(hostile, "TRIAL"), studies=space_studies) == (1, [])
+    assert [(c.name, c.query) for c in space.cohorts()] == [
+        ("Before", {"sex": ["male"]}),
+        ("study hostile", {"study": ["TRIAL"]}),
+    ]
