@@ -18,12 +18,13 @@ def _page(app_on, demo_db, page: str, query: dict):
 
 
 def _titles(at) -> list[tuple[str, str]]:
-    """(x title, y title) of the first axes of every chart the page draws, in order."""
+    """(x title, y title) of the first axes of every chart the page draws, in order; the x title is
+    the one the chart shows under its x axes (under a strip of design marks when pooled: xaxis2)."""
     out = []
     for element in at.get("plotly_chart"):
         layout = json.loads(element.proto.spec)["layout"]
-        title = [layout.get(axis, {}).get("title", {}).get("text", "") for axis in ("xaxis", "yaxis")]
-        out.append((title[0], title[1]))
+        xs = [layout[a].get("title", {}).get("text", "") for a in sorted(layout) if a.startswith("xaxis")]
+        out.append((next((x for x in xs if x), ""), layout.get("yaxis", {}).get("title", {}).get("text", "")))
     return out
 
 

@@ -59,7 +59,8 @@ def test_the_profile_is_the_address(app_on, demo_db):
     at.number_input(key="c_vcss").set_value(12).run()
     assert not at.exception, at.exception
     assert at.query_params["c_vcss"] in ("12", ["12"])
-    assert "VCSS" in _texts(at).split("then the")[1].split("(each")[0]  # the distance now uses it
+    distance = _texts(at).split("nearest patients of each arm by a standardized distance over ")[1].split(" (each")[0]
+    assert "VCSS" in distance.split(", ")  # the distance now uses it
 
 
 def test_nothing_entered_shows_how_to_start(app_on, demo_db):

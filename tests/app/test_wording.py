@@ -2,6 +2,8 @@
 MMRM was checked against, the ML standard errors' N/(N - p) factor, complete-case ANCOVA, what
 non-responder imputation estimates, and the multiplicity note beside per-visit comparisons."""
 
+import html
+
 import duckdb
 import pytest
 
@@ -163,7 +165,10 @@ def test_trajectories_in_change_says_the_summary_is_a_change_from_baseline(app_o
     shown = [m.value for m in at.markdown if m.value.startswith('<p class="sr-only">')]
     from pts_explorer.escape import html_in_markdown
 
-    assert shown[0] == f'<p class="sr-only">Chart: {html_in_markdown(title)}. {html_in_markdown(summary)}</p>'
+    # pooled over the trial and the registry, the text alternative goes on with the designs at each
+    # visit (as the marks under the chart say): the summary comes first, whole
+    assert shown[0].startswith(f'<p class="sr-only">Chart: {html_in_markdown(title)}. {html_in_markdown(summary)} ')
+    assert "Patients at each visit: Both arms: randomized only at months 1, 3 (TRIAL)" in html.unescape(shown[0])
 
 
 def test_the_cox_caption_names_the_models_terms_as_the_page_does(app_on, demo_db):
