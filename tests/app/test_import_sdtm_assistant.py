@@ -20,10 +20,10 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 
 from pts_explorer.config import PROJECT_ROOT
+from tests.databases import table_rows
 
 HERE = PROJECT_ROOT / "tests" / "fixtures" / "sdtm_assistant"
 FILES = sorted(HERE.glob("*.csv"))
-TABLES = ("patients", "visits", "procedures", "events")
 ITEMS = (
     "pain",
     "cramps",
@@ -71,14 +71,6 @@ VALUES = {
 def _csv(name: str) -> list[dict[str, str]]:
     with (HERE / name).open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
-
-
-def _rows(path: Path) -> dict[str, list[tuple]]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}
-    finally:
-        con.close()
 
 
 @pytest.fixture
@@ -182,7 +174,7 @@ def test_a_refused_sdtm_delivery_becomes_an_import_by_the_assistants_choices(app
     at.button(key="import_run").click().run()
     assert not at.exception, at.exception
     assert [s.value for s in at.success][0].startswith("**Imported ")
-    page = _rows(served)
+    page = table_rows(served)
 
     # What the page imported, against the CSV files.
     dm = [r for r in _csv("dm.csv") if r["ARM"] != "Screen Failure"]
@@ -222,7 +214,7 @@ def test_a_refused_sdtm_delivery_becomes_an_import_by_the_assistants_choices(app
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert _rows(out) == page
+    assert table_rows(out) == page
 
 
 def _round(at) -> dict[str, str | None]:

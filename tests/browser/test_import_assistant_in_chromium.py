@@ -18,9 +18,8 @@ from pts_explorer.config import PROJECT_ROOT
 from pts_explorer.importer import Options, run_import
 from tests.browser.app_driver import act_and_wait, choose, listed, open_page, selected, wait_idle
 from tests.browser.conftest import serving
+from tests.databases import table_rows
 from tests.unit.test_import_assistant import builders_project
-
-TABLES = ("patients", "visits", "procedures", "events")
 
 
 @pytest.fixture(scope="module")
@@ -33,14 +32,6 @@ def live_server(live_db, small_db):
     shutil.copyfile(small_db, live_db)
     with serving(live_db) as url:
         yield url
-
-
-def _rows(path: Path) -> dict[str, list[tuple]]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}
-    finally:
-        con.close()
 
 
 def _save_and_check(page: Page) -> None:
@@ -82,7 +73,7 @@ def test_a_refused_redcap_project_becomes_an_import_by_choices_in_the_page(
     expect(page.get_by_text("Checked: no errors").first).to_be_visible()
     act_and_wait(page, lambda: page.get_by_role("button", name="Import and replace").click(), timeout=240_000)
     expect(page.get_by_text("Imported ").first).to_be_visible()
-    served = _rows(live_db)
+    served = table_rows(live_db)
 
     # The downloaded profile imports the same files from the command line into the same tables.
     out = tmp_path / "cli.duckdb"
@@ -104,7 +95,7 @@ def test_a_refused_redcap_project_becomes_an_import_by_choices_in_the_page(
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert _rows(out) == served
+    assert table_rows(out) == served
     assert len(served["patients"]) > 0
     con = duckdb.connect(str(small_db), read_only=True)
     registry = con.execute(
@@ -205,5 +196,5 @@ def test_a_project_with_other_field_names_imports_by_choices_and_save_as_replace
         for r in export
         if r["redcap_event_name"] == "baseline_arm_1" and not r["redcap_repeat_instrument"] and r["treatment"] != "3"
     )
-    served = sorted(str(p[0]) for p in _rows(live_db)["patients"])
+    served = sorted(str(p[0]) for p in table_rows(live_db)["patients"])
     assert served == kept

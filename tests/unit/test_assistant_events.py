@@ -10,24 +10,14 @@ import csv
 import tomllib
 from pathlib import Path
 
-import duckdb
-
 from pts_explorer.importer import Options, assistant, assistant_choices, run_import
 from pts_explorer.importer.formats import load
+from tests.databases import table_rows
 from tests.unit.test_import_redcap_review import HERE as REVIEW
 from tests.unit.test_import_redcap_review import _v4_profile
 
 HERE = Path(__file__).resolve().parents[1] / "fixtures" / "redcap_events"
 FILES = [HERE / "records_raw.csv", HERE / "dictionary.csv"]
-TABLES = ("patients", "visits", "procedures", "events")
-
-
-def _rows(path: Path) -> dict[str, list[tuple]]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}
-    finally:
-        con.close()
 
 
 def _run(profile: Path, files: list[Path], out: Path, check: bool = False):
@@ -77,8 +67,8 @@ def test_unknown_redcap_events_are_offered_a_month_and_the_mapped_profile_import
     # The same tables as the export with the profile's own event names.
     want = tmp_path / "original.duckdb"
     assert _run(base, [REVIEW / "v4_records_raw.csv", REVIEW / "v4_dictionary.csv"], want).imported
-    assert _rows(out) == _rows(want)
-    assert _rows(want)["visits"]
+    assert table_rows(out) == table_rows(want)
+    assert table_rows(want)["visits"]
 
 
 def test_each_event_is_offered_what_its_name_says_first(tmp_path):

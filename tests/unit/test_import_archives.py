@@ -18,6 +18,7 @@ from pts_explorer.importer import Options, run_import
 from pts_explorer.importer.examples import write_examples
 from pts_explorer.importer.issues import Issues
 from pts_explorer.importer.readers import expand_zips
+from tests.databases import table_rows
 
 TABLES = ("studies", "patients", "visits", "procedures", "events")
 GIB = 1 << 30
@@ -28,14 +29,6 @@ def contract_files(small_db, tmp_path_factory) -> list[Path]:
     out = tmp_path_factory.mktemp("archive_examples")
     write_examples(small_db, out)
     return sorted((out / "contract").iterdir())
-
-
-def _rows(path: Path) -> dict[str, list[tuple]]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}
-    finally:
-        con.close()
 
 
 def _import(sources: list[Path], out: Path):
@@ -57,7 +50,7 @@ def test_a_zip_of_a_delivery_imports_as_its_files_do(contract_files, tmp_path):
     loose = _import(contract_files, tmp_path / "loose.duckdb")
     zipped = _import([archive], tmp_path / "zipped.duckdb")
     assert loose.imported and zipped.imported, zipped.text()
-    assert _rows(tmp_path / "zipped.duckdb") == _rows(tmp_path / "loose.duckdb")
+    assert table_rows(tmp_path / "zipped.duckdb", TABLES) == table_rows(tmp_path / "loose.duckdb", TABLES)
 
 
 def _bomb(path: Path, size: int = 256 << 20) -> Path:
