@@ -9,7 +9,7 @@ import shutil
 import tomllib
 
 from pts_explorer.importer import Options, run_import
-from tests.app.test_import_sdtm_assistant import _rows
+from tests.databases import table_rows
 from tests.unit.test_assistant_events import FILES, REVIEW
 from tests.unit.test_import_redcap_review import _v4_profile
 
@@ -59,5 +59,5 @@ def test_a_refused_export_with_other_event_names_imports_by_event_choices_in_the
     want = tmp_path / "original.duckdb"
     original = [REVIEW / "v4_records_raw.csv", REVIEW / "v4_dictionary.csv"]
     assert run_import(_v4_profile(tmp_path), original, want, Options(synthetic=True), progress=lambda _: None).imported
-    assert _rows(served) == _rows(want)
-    assert _rows(want)["visits"]
+    assert table_rows(served) == table_rows(want)
+    assert table_rows(want)["visits"]
