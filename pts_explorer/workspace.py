@@ -405,6 +405,18 @@ class _Huge:
         self.digits = digits
 
 
+class _Written(float):
+    """A number of the file with a fraction or an exponent, kept with its text for messages (1e400 reads as
+    infinity, 1e3 as 1000.0: a message quotes what the file holds)."""
+
+    text: str
+
+    def __new__(cls, text: str) -> _Written:
+        value = super().__new__(cls, text)
+        value.text = text
+        return value
+
+
 def _refuse(problem: str) -> WorkspaceError:
     return WorkspaceError(f"{problem} {_DO}")
 
@@ -459,14 +471,22 @@ def _shown(value: object, limit: int = 40) -> str:
     """A value of the file as it may be quoted in a message: short, escaped (repr)."""
     if isinstance(value, _Huge):
         return f"a number of {len(value.digits.lstrip('-')):,} digits"
-    text = repr(value)
+    text = value.text if isinstance(value, _Written) else repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _kind(value: object) -> str:
     if isinstance(value, _Huge):
         return _shown(value)
-    kinds = {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list", dict: "an object"}
+    kinds = {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        _Written: "a number",
+        str: "text",
+        list: "a list",
+        dict: "an object",
+    }
     return "null" if value is None else kinds.get(type(value), type(value).__name__)
 
 
@@ -488,6 +508,8 @@ def _text_problem(value: object, limit: int, required: bool = False) -> str | No
 
 
 def _whole_problem(value: object, low: int, high: int) -> str | None:
+    if isinstance(value, _Written):
+        return f"is written {_shown(value)}; write a whole number from {low:,} to {high:,}, digits only"
     if isinstance(value, bool) or not isinstance(value, int | _Huge):
         shown = f" ({_shown(value)})" if isinstance(value, float) else ""
         return f"is {_kind(value)}{shown}, not a whole number"
@@ -606,7 +628,9 @@ def check_import(text: str | bytes, studies: list[str] | None = None) -> list[di
     decoded = _decoded(text)
     _check_depth(decoded)
     try:
-        data = json.loads(decoded, object_pairs_hook=_pairs, parse_int=_parse_int, parse_constant=_no_constant)
+        data = json.loads(
+            decoded, object_pairs_hook=_pairs, parse_int=_parse_int, parse_float=_Written, parse_constant=_no_constant
+        )
     except ValueError as exc:
         if isinstance(exc, WorkspaceError):
             raise

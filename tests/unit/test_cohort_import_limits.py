@@ -117,8 +117,9 @@ def test_huge_or_negative_counts_are_refused(space, count, shown):
     ("count", "message"),
     [
         ("true", "is true/false, not a whole number"),
-        ("2.5", "is a number (2.5), not a whole number"),
-        ("1e400", "is a number (inf), not a whole number"),
+        ("2.5", "is written 2.5; write a whole number from 0 to 10,000,000, digits only"),
+        ("1e400", "is written 1e400; write a whole number from 0 to 10,000,000, digits only"),
+        ("1e3", "is written 1e3; write a whole number from 0 to 10,000,000, digits only"),
     ],
 )
 def test_counts_that_are_not_whole_numbers_are_refused(space, count, message):
