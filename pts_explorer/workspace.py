@@ -65,10 +65,24 @@ COLUMNS = "slug, name, note, query, dataset_name, fingerprint, counts, created_a
 BUSY_SECONDS = 30  # how long a writer waits for another session's or process's write to finish
 
 
+_DIGITS = re.compile(r"(\d+)")
+
+
+def _name_key(name: str) -> list[tuple[int, int | str]]:
+    """A name as people sort it: case-blind, runs of digits by their value ("bulk 2" before "bulk 10")."""
+    return [(0, int(part)) if part.isdigit() else (1, part) for part in _DIGITS.split(name.casefold()) if part]
+
+
+def _natural(a: str, b: str) -> int:
+    key_a, key_b = _name_key(a), _name_key(b)
+    return (key_a > key_b) - (key_a < key_b)
+
+
 def _prepare(con: sqlite3.Connection) -> None:
     """WAL mode and the schema, on a new file too. SQLite answers "database is locked" at once,
     without waiting its busy timeout, when two connections set up the same new file at the same
     moment (each holds a read lock the other's change waits for): the loser tries again."""
+    con.create_collation("names_as_read", _natural)
     deadline = time.monotonic() + BUSY_SECONDS
     while True:
         try:
@@ -206,12 +220,13 @@ class Workspace:
             con.close()
 
     def cohorts(self, offset: int = 0, limit: int = -1) -> list[SavedCohort]:
-        """The saved cohorts by name; `limit` of them from `offset` (a page), or all."""
+        """The saved cohorts by name as people sort names (case-blind, "bulk 2" before "bulk 10");
+        `limit` of them from `offset` (a page), or all."""
         if not self.path.exists():  # reading never creates the file
             return []
         with self._connect() as con:
             rows = con.execute(
-                f"SELECT {COLUMNS} FROM saved_cohorts ORDER BY name COLLATE NOCASE, slug LIMIT ? OFFSET ?",
+                f"SELECT {COLUMNS} FROM saved_cohorts ORDER BY name COLLATE names_as_read, slug LIMIT ? OFFSET ?",
                 (int(limit), max(0, int(offset))),
             ).fetchall()
         return [self._row(r) for r in rows]

@@ -199,3 +199,11 @@ def test_a_name_and_note_change_is_all_or_nothing(space):
     assert space.get(saved.slug).name == saved.name and space.get(saved.slug).note == "first note"
     updated = space.update(saved.slug, "A new name", "second note", saved.version)
     assert (updated.name, updated.note, updated.query) == ("A new name", "second note", saved.query)
+
+
+def test_the_list_sorts_names_as_people_do_and_pages_in_that_order(space):
+    for name in ("bulk 10", "Bulk 2", "bulk 1", "Zeta", "alpha", "2024 review", "bulk 2b"):
+        _save(space, name=name)
+    want = ["2024 review", "alpha", "bulk 1", "Bulk 2", "bulk 2b", "bulk 10", "Zeta"]
+    assert [c.name for c in space.cohorts()] == want
+    assert [c.name for c in space.cohorts(offset=3, limit=3)] == want[3:6]
