@@ -1,0 +1,320 @@
+"""Who benefits: the stent's effect compared between cohorts, and along a continuous modifier.
+
+- Between cohorts (disjoint groups of patients): the effect in each cohort (ANCOVA of change from
+  baseline adjusted for the baseline value, and for study when studies are pooled: the Effects
+  page's model, fitted in each cohort alone), and the difference in effect between each cohort and
+  the reference cohort from ONE model with a cohort x arm term, with its t-based 95% CI; the F-test
+  of all the cohort x arm terms together is the interaction test.
+- Along a continuous modifier (stenosis %, lesion length, baseline score, age, months since DVT):
+  the stent - medical difference as a natural cubic spline of the modifier interacted with arm
+  (R's `ns(x, knots = <tertiles>, Boundary.knots = range(x))`), evaluated on a grid with pointwise
+  t-based 95% CIs; the F-test of the arm x spline terms says whether the effect changes along it.
+- Time to event: the hazard ratio (stent vs medical) in each cohort, and the ratio of hazard ratios
+  between each cohort and the reference from one Cox model with a cohort x arm term (Efron ties),
+  with its Wald 95% CI; the joint Wald test of the interaction terms. Pooled studies enter the
+  ANCOVA models as a covariate (study indicators) and the Cox models as strata (a baseline hazard
+  per study).
+
+Each design matrix is built here column by column (no names decoded from formula strings), so a
+cohort may be named anything. The numbers are checked against R (tests/reference/heterogeneity.R).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import patsy
+import statsmodels.api as sm
+from lifelines import CoxPHFitter
+from scipy import stats
+
+from pts_explorer.analytics import effects
+
+DIFFERENCE_METHOD = (
+    "Difference in effect: one ANCOVA of change from baseline with a cohort × arm term, adjusted for the baseline "
+    "value (and study when studies are pooled); t-based 95% CI; interaction F-test"
+)
+CURVE_METHOD = (
+    "Effect along {modifier}: ANCOVA with arm × natural cubic spline of {modifier} (knots at its tertiles, "
+    "boundary knots at its range), adjusted for the baseline value; pointwise t-based 95% CI; F-test of the "
+    "arm × spline terms"
+)
+HR_RATIO_METHOD = (
+    "Ratio of hazard ratios: one Cox model with a cohort × arm term, stratified by study when studies are pooled "
+    "(lifelines CoxPHFitter, Efron ties); Wald 95% CI; joint Wald test of the interaction"
+)
+MIN_PER_ARM = effects.MIN_PER_ARM
+CURVE_POINTS = 50
+_FIT_OPTIONS = {"precision": 1e-14, "r_precision": 1e-14, "max_steps": 200}
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Effect (or log hazard ratio) in `level` minus that in `reference`, from the interaction model."""
+
+    level: str
+    reference: str
+    estimate: float  # points of change (ANCOVA) or a ratio of hazard ratios (Cox)
+    ci_low: float
+    ci_high: float
+    p_value: float
+
+
+@dataclass(frozen=True)
+class BetweenCohorts:
+    effects: pd.DataFrame  # per cohort: level, n_stent, n_medical, estimate, ci_low, ci_high, p_value
+    differences: list[Difference]  # each cohort after the first against the first
+    interaction_p: float  # all cohort x arm terms at once (F-test; Wald chi-square for Cox)
+    interaction_df: int
+    residual_df: float  # the t and F tests' denominator degrees of freedom (nan for Cox)
+    adjusted_for_study: bool
+
+
+@dataclass(frozen=True)
+class Curve:
+    modifier: str
+    knots: tuple[float, ...]  # interior knots (the tertiles)
+    boundary: tuple[float, float]
+    points: pd.DataFrame  # x, estimate, ci_low, ci_high
+    interaction_p: float
+    interaction_df: int
+    residual_df: float
+    n_stent: int
+    n_medical: int
+
+
+def usable_levels(data: pd.DataFrame, factor: str, levels: list[str]) -> list[str]:
+    """The levels with at least MIN_PER_ARM patients in each arm (the others cannot be compared)."""
+    return [level for level in levels if effects.estimable(data[data[factor] == level])]
+
+
+def _study_columns(data: pd.DataFrame) -> pd.DataFrame:
+    """Indicator columns of every study after the first (alphabetical), when studies are pooled."""
+    studies = sorted(data.study_id.unique())
+    return pd.DataFrame({f"study {s}": (data.study_id == s).astype(float) for s in studies[1:]}, index=data.index)
+
+
+def _cohort_design(data: pd.DataFrame, factor: str, levels: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """arm, cohort indicators (against levels[0]) and their products with arm: the interaction columns."""
+    stent = (data.arm == "stent").astype(float)
+    columns = {"stent": stent}
+    interactions = []
+    for number, level in enumerate(levels[1:], start=1):
+        member = (data[factor] == level).astype(float)
+        columns[f"cohort {number}"] = member
+        columns[f"stent x cohort {number}"] = stent * member
+        interactions.append(f"stent x cohort {number}")
+    return pd.DataFrame(columns, index=data.index), interactions
+
+
+def _per_cohort_effects(data: pd.DataFrame, factor: str, levels: list[str], study: bool) -> pd.DataFrame:
+    rows = []
+    for level in levels:
+        sub = data[data[factor] == level]
+        effect = effects.ancova(sub, ["study_id"] if study else [])
+        n_stent, n_medical = effects.arm_counts(sub)
+        rows.append(
+            {
+                "level": level,
+                "n_stent": n_stent,
+                "n_medical": n_medical,
+                "estimate": effect.estimate if effect else np.nan,
+                "ci_low": effect.ci_low if effect else np.nan,
+                "ci_high": effect.ci_high if effect else np.nan,
+                "p_value": effect.p_value if effect else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _wald_rows(fit: sm.regression.linear_model.RegressionResultsWrapper, names: list[str]) -> np.ndarray:
+    return np.array([[1.0 if column == name else 0.0 for column in fit.params.index] for name in names])
+
+
+def between_cohorts(data: pd.DataFrame, factor: str, levels: list[str]) -> BetweenCohorts | None:
+    """The effect in each of `levels` of `factor` (disjoint cohorts, one column of the analysis set)
+    and the difference in effect of each against levels[0]; None if fewer than two levels have
+    MIN_PER_ARM patients in each arm (those without are left out of the model)."""
+    kept = usable_levels(data, factor, levels)
+    if len(kept) < 2:
+        return None
+    rows = data[data[factor].isin(kept)]
+    study = rows.study_id.nunique() > 1
+    design, interactions = _cohort_design(rows, factor, kept)
+    x = pd.concat([design, rows[["baseline"]].astype(float), *([_study_columns(rows)] if study else [])], axis=1)
+    fit = sm.OLS(rows.change.astype(float), sm.add_constant(x, has_constant="add")).fit()
+    if fit.df_resid < 1:
+        return None
+    ci = fit.conf_int()
+    differences = [
+        Difference(
+            level,
+            kept[0],
+            float(fit.params[name]),
+            float(ci.loc[name, 0]),
+            float(ci.loc[name, 1]),
+            float(fit.pvalues[name]),
+        )
+        for level, name in zip(kept[1:], interactions, strict=True)
+    ]
+    joint = fit.f_test(_wald_rows(fit, interactions))
+    return BetweenCohorts(
+        _per_cohort_effects(data, factor, kept, study),
+        differences,
+        float(joint.pvalue),
+        len(interactions),
+        float(fit.df_resid),
+        study,
+    )
+
+
+def tertile_knots(values: pd.Series) -> tuple[tuple[float, ...], tuple[float, float]]:
+    """R's `ns(x, df = 3)` knots: the 1/3 and 2/3 quantiles (R's type 7) inside the range."""
+    x = values.astype(float).to_numpy()
+    return tuple(float(q) for q in np.quantile(x, [1 / 3, 2 / 3])), (float(x.min()), float(x.max()))
+
+
+def effect_curve(data: pd.DataFrame, modifier: str, points: int = CURVE_POINTS) -> Curve | None:
+    """The stent - medical difference along `modifier`; None when an arm has fewer than MIN_PER_ARM
+    patients, or the modifier takes fewer than 4 distinct values (a spline with 2 interior knots
+    needs them)."""
+    rows = data.dropna(subset=[modifier, "baseline", "change"])
+    n_stent, n_medical = effects.arm_counts(rows)
+    if min(n_stent, n_medical) < MIN_PER_ARM or rows[modifier].nunique() < 4:
+        return None
+    knots, boundary = tertile_knots(rows[modifier])
+    if len(set(knots) | set(boundary)) < 4:
+        return None  # tied tertiles: the spline's knots would coincide
+    design = spline_design(rows[modifier], knots, boundary)
+    spline = pd.DataFrame(np.asarray(_basis(design, rows[modifier])), index=rows.index)
+    basis = [f"s{j}" for j in range(spline.shape[1])]
+    spline.columns = basis
+    stent = (rows.arm == "stent").astype(float)
+    products = spline.mul(stent, axis=0).add_prefix("stent x ")
+    study = rows.study_id.nunique() > 1
+    covariates = [rows[["baseline"]].astype(float)] if modifier != "baseline" else []
+    x = pd.concat(
+        [stent.rename("stent"), spline, products, *covariates, *([_study_columns(rows)] if study else [])], axis=1
+    )
+    fit = sm.OLS(rows.change.astype(float), sm.add_constant(x, has_constant="add")).fit()
+    if fit.df_resid < 1:
+        return None
+    grid = np.linspace(boundary[0], boundary[1], points)
+    at = _basis(design, pd.Series(grid))
+    contrast = np.zeros((points, len(fit.params)))
+    position = {name: i for i, name in enumerate(fit.params.index)}
+    contrast[:, position["stent"]] = 1.0
+    for j, name in enumerate(basis):
+        contrast[:, position[f"stent x {name}"]] = at[:, j]
+    estimate = contrast @ fit.params.to_numpy()
+    se = np.sqrt(np.einsum("ij,jk,ik->i", contrast, fit.cov_params().to_numpy(), contrast))
+    t = stats.t.ppf(0.975, fit.df_resid)
+    joint = fit.f_test(_wald_rows(fit, list(products.columns)))
+    return Curve(
+        modifier,
+        knots,
+        boundary,
+        pd.DataFrame({"x": grid, "estimate": estimate, "ci_low": estimate - t * se, "ci_high": estimate + t * se}),
+        float(joint.pvalue),
+        len(basis),
+        float(fit.df_resid),
+        n_stent,
+        n_medical,
+    )
+
+
+def spline_design(values: pd.Series, knots: tuple[float, ...], boundary: tuple[float, float]) -> patsy.DesignInfo:
+    """A natural cubic spline basis (patsy's `cr`, centred on `values` so the model's intercept stays
+    identifiable; it spans what R's `ns` spans with the same knots, plus the constant)."""
+    formula = (
+        f"cr(x, knots={tuple(knots)!r}, lower_bound={boundary[0]!r}, upper_bound={boundary[1]!r}, "
+        "constraints='center') - 1"
+    )
+    return patsy.dmatrix(formula, {"x": values.astype(float).to_numpy()}).design_info
+
+
+def _basis(design: patsy.DesignInfo, values: pd.Series) -> np.ndarray:
+    return np.asarray(patsy.build_design_matrices([design], {"x": values.astype(float).to_numpy()})[0])
+
+
+def _cox(frame: pd.DataFrame) -> CoxPHFitter | None:
+    strata = ["study"] if "study" in frame else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return CoxPHFitter(strata=strata).fit(
+                frame, "duration_days", "observed", fit_options=_FIT_OPTIONS, batch_mode=True
+            )
+        except Exception:  # noqa: BLE001  lifelines raises several types on degenerate data
+            return None
+
+
+def _survival_frame(rows: pd.DataFrame, design: pd.DataFrame, study: bool) -> pd.DataFrame:
+    """The Cox model's columns: the design, time and event, and the study (a stratum) when pooled."""
+    frame = design.assign(duration_days=rows.duration_days, observed=rows.observed.astype(int))
+    return frame.assign(study=rows.study_id.astype(str)) if study else frame
+
+
+def _events_in_both_arms(data: pd.DataFrame) -> bool:
+    return bool(data.groupby("arm")["observed"].any().reindex(["stent", "medical"], fill_value=False).all())
+
+
+def hazard_ratios_between(data: pd.DataFrame, factor: str, levels: list[str]) -> BetweenCohorts | None:
+    """Hazard ratio stent vs medical in each cohort (Cox with arm, stratified by study when pooled,
+    in that cohort), and the ratio of hazard ratios of each cohort against levels[0] from one Cox
+    model with cohort, arm and cohort x arm; cohorts without an event in each arm are left out
+    (no finite hazard ratio)."""
+    kept = [level for level in levels if _events_in_both_arms(data[data[factor] == level])]
+    if len(kept) < 2:
+        return None
+    rows = data[data[factor].isin(kept)]
+    study = rows.study_id.nunique() > 1
+    design, interactions = _cohort_design(rows, factor, kept)
+    cph = _cox(_survival_frame(rows, design, study))
+    if cph is None or not np.isfinite(cph.params_).all() or (cph.params_.abs() > 20).any():
+        return None
+    summary = cph.summary
+    differences = [
+        Difference(
+            level,
+            kept[0],
+            float(summary.loc[name, "exp(coef)"]),
+            float(summary.loc[name, "exp(coef) lower 95%"]),
+            float(summary.loc[name, "exp(coef) upper 95%"]),
+            float(summary.loc[name, "p"]),
+        )
+        for level, name in zip(kept[1:], interactions, strict=True)
+    ]
+    beta = cph.params_[interactions].to_numpy()
+    covariance = cph.variance_matrix_.loc[interactions, interactions].to_numpy()
+    chisq = float(beta @ np.linalg.solve(covariance, beta))
+    per_cohort = []
+    for level in kept:
+        sub = rows[rows[factor] == level]
+        arm = pd.DataFrame({"stent": (sub.arm == "stent").astype(float)}, index=sub.index)
+        fit = _cox(_survival_frame(sub, arm, study and sub.study_id.nunique() > 1))
+        line = fit.summary.loc["stent"] if fit is not None else None
+        per_cohort.append(
+            {
+                "level": level,
+                "n_stent": int((sub.arm == "stent").sum()),
+                "n_medical": int((sub.arm == "medical").sum()),
+                "events_stent": int(sub.observed[sub.arm == "stent"].sum()),
+                "events_medical": int(sub.observed[sub.arm == "medical"].sum()),
+                "estimate": float(line["exp(coef)"]) if line is not None else np.nan,
+                "ci_low": float(line["exp(coef) lower 95%"]) if line is not None else np.nan,
+                "ci_high": float(line["exp(coef) upper 95%"]) if line is not None else np.nan,
+                "p_value": float(line["p"]) if line is not None else np.nan,
+            }
+        )
+    return BetweenCohorts(
+        pd.DataFrame(per_cohort),
+        differences,
+        float(stats.chi2.sf(chisq, len(interactions))),
+        len(interactions),
+        np.nan,
+        study,
+    )
