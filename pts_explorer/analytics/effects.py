@@ -121,6 +121,7 @@ def subgroup_effects(data: pd.DataFrame, factor: str, levels: list[str]) -> pd.D
                 "estimate": effect.estimate if effect else np.nan,
                 "ci_low": effect.ci_low if effect else np.nan,
                 "ci_high": effect.ci_high if effect else np.nan,
+                "p_value": effect.p_value if effect else np.nan,
                 "estimable": effect is not None,
             }
         )

@@ -47,6 +47,7 @@ HR_RATIO_METHOD = (
     "(lifelines CoxPHFitter, Efron ties); Wald 95% CI; joint Wald test of the interaction"
 )
 MIN_PER_ARM = effects.MIN_PER_ARM
+_EFFECT_COLUMNS = ["n_stent", "n_medical", "estimate", "ci_low", "ci_high", "p_value"]
 CURVE_POINTS = 50
 _FIT_OPTIONS = {"precision": 1e-14, "r_precision": 1e-14, "max_steps": 200}
 
@@ -66,6 +67,7 @@ class Difference:
 @dataclass(frozen=True)
 class BetweenCohorts:
     effects: pd.DataFrame  # per cohort: level, n_stent, n_medical, estimate, ci_low, ci_high, p_value
+    # (Cox: hazard ratios, and events_stent, events_medical)
     differences: list[Difference]  # each cohort after the first against the first
     interaction_p: float  # all cohort x arm terms at once (F-test; Wald chi-square for Cox)
     interaction_df: int
@@ -110,26 +112,6 @@ def _cohort_design(data: pd.DataFrame, factor: str, levels: list[str]) -> tuple[
     return pd.DataFrame(columns, index=data.index), interactions
 
 
-def _per_cohort_effects(data: pd.DataFrame, factor: str, levels: list[str], study: bool) -> pd.DataFrame:
-    rows = []
-    for level in levels:
-        sub = data[data[factor] == level]
-        effect = effects.ancova(sub, ["study_id"] if study else [])
-        n_stent, n_medical = effects.arm_counts(sub)
-        rows.append(
-            {
-                "level": level,
-                "n_stent": n_stent,
-                "n_medical": n_medical,
-                "estimate": effect.estimate if effect else np.nan,
-                "ci_low": effect.ci_low if effect else np.nan,
-                "ci_high": effect.ci_high if effect else np.nan,
-                "p_value": effect.p_value if effect else np.nan,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
 def _wald_rows(fit: sm.regression.linear_model.RegressionResultsWrapper, names: list[str]) -> np.ndarray:
     return np.array([[1.0 if column == name else 0.0 for column in fit.params.index] for name in names])
 
@@ -162,7 +144,7 @@ def between_cohorts(data: pd.DataFrame, factor: str, levels: list[str]) -> Betwe
     ]
     joint = fit.f_test(_wald_rows(fit, interactions))
     return BetweenCohorts(
-        _per_cohort_effects(data, factor, kept, study),
+        effects.subgroup_effects(data, factor, kept)[["level", *_EFFECT_COLUMNS]],
         differences,
         float(joint.pvalue),
         len(interactions),
