@@ -1,5 +1,6 @@
 -- analysis_visit: one row per cohort patient with a baseline and a $visit_month value of the
--- outcome: the analysis set of the ANCOVA, the subgroup models and their baseline balance.
+-- outcome: the analysis set of the ANCOVA, the subgroup models and their baseline balance, with
+-- the continuous effect modifiers (stenosis %, lesion length, months since DVT, age, baseline).
 -- params: $outcome (as in trajectory_summary), $visit_month INTEGER,
 --         $randomized_only BOOLEAN (TRUE = patients of randomized studies only),
 --         $max_patients INTEGER (a stable pseudo-random sample above this size)
@@ -24,6 +25,9 @@ paired AS (
         e.stenosis_grade,
         e.baseline_band,
         e.lesion_group,
+        e.stenosis_pct,
+        e.lesion_length_mm,
+        e.months_since_dvt,
         e.sample_key,
         CASE WHEN e.baseline_ulcer THEN 'yes' ELSE 'no' END AS baseline_ulcer,
         b.value AS baseline,
