@@ -25,6 +25,7 @@ paired AS (
         e.stenosis_grade,
         e.baseline_band,
         e.lesion_group,
+        e.high_grade_site,
         e.stenosis_pct,
         e.lesion_length_mm,
         e.months_since_dvt,

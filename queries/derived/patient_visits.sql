@@ -16,6 +16,7 @@ SELECT
     c.baseline_ulcer,
     c.age_group,
     c.lesion_group,
+    c.high_grade_site,
     c.stenosis_pct,
     c.lesion_length_mm,
     c.months_since_dvt,

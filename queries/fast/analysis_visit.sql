@@ -16,6 +16,7 @@ paired AS (
         stenosis_grade,
         baseline_band,
         lesion_group,
+        high_grade_site,
         stenosis_pct,
         lesion_length_mm,
         months_since_dvt,

@@ -14,6 +14,7 @@ SELECT
         WHEN p.obstruction_site IN ('common_iliac', 'common_femoral') THEN 'high_grade_civ_cfv'
         ELSE 'high_grade_other'
     END AS lesion_group,
+    CASE WHEN p.stenosis_pct >= 70 THEN p.obstruction_site ELSE 'below_70' END AS high_grade_site,
     md5(p.patient_id) AS sample_key
 FROM patients AS p
 LEFT JOIN scheduled_visits AS b

@@ -61,6 +61,7 @@ EXPECTED_COLUMNS = {
         "arm",
         "age_group",
         "lesion_group",
+        "high_grade_site",
         "stenosis_pct",
         "lesion_length_mm",
         "months_since_dvt",
