@@ -106,7 +106,7 @@ def grouping_notice(grouping: str, sizes: pd.DataFrame) -> str:
     elif kinds == {"observational"}:
         where = "; every patient here comes from an observational (registry) study."
     else:
-        where = ", in randomized and observational studies alike; the patients here are pooled from both."
+        where = ", in randomized and observational studies alike."
     studies = sorted(
         {(str(s), str(d)) for s, d, n in zip(sizes.study_id, sizes.design, sizes.patients, strict=True) if n > 0}
     )

@@ -85,7 +85,7 @@ def test_a_pooled_comparison_of_grades_is_called_observational_and_offers_no_ran
     assert " and " in studies  # the demo pools a trial and a registry
     assert _notices(at) == [
         f":orange-badge[:material/visibility: Observational comparison] {what}, so the groups may differ in other "
-        "ways, in randomized and observational studies alike; the patients here are pooled from both. "
+        "ways, in randomized and observational studies alike. "
         f"Studies: {studies}."
     ]
 

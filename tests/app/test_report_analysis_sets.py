@@ -133,7 +133,7 @@ def test_durabilitys_patency_design_gives_the_stented_patients_it_follows(app_on
     studies = ", ".join(parts[:-1]) + " and " + parts[-1]
     assert _design_lines(report) == [
         "Observational comparison: No study assigns stenosis grade at random, so the groups may differ in other "
-        "ways, in randomized and observational studies alike; the patients here are pooled from both. Studies: "
+        "ways, in randomized and observational studies alike. Studies: "
         f"{studies}. (n = {stented})"
     ]
 
