@@ -7,7 +7,7 @@ import streamlit as st
 
 from pts_explorer import candidate, charts, config, display, escape, glossary, reproduce, ui, vocab
 from pts_explorer.analytics import candidate as estimate
-from pts_explorer.analytics import competing, responders, safety, survival, trajectories
+from pts_explorer.analytics import competing, designs, responders, safety, survival, trajectories
 from pts_explorer.filters import MAX_MODEL_PATIENTS
 
 cohort = ui.page_header("Patients like this one")
@@ -84,13 +84,48 @@ summary = ui.query("trajectory_summary@matched_cohort", {**matched, "outcome": o
 table = shield.protect_stats(
     trajectories.summary_table(summary, change=False), ["n"], ["mean", "sd", "ci_low", "ci_high"]
 )
+# Matched from a trial and a registry, a mean curve can step where one design's visits begin or end
+# (the trial's months 1 and 3, the registry's from 36 on): as on Trajectories and Compare, a mark
+# under the chart at each visit says which designs the patients measured there come from.
+strip, marks_note, described = None, "", ""
+if set(sizes.design[sizes.patients > 0]) >= {"randomized", "observational"}:
+    per_study = ui.query("trajectory_summary@matched_cohort", {**matched, "outcome": outcome.column, "by_study": True})
+    design_of = dict(zip(sizes.study_id, sizes.design, strict=False))
+    measured = per_study.assign(
+        curve="Both arms", study_id=per_study.study_group, design=per_study.study_group.map(design_of)
+    )
+    per_curve = designs.visit_designs(measured, ["arm"])
+    if not per_curve.empty:
+        at_point = per_curve.assign(arm=[arm for (arm,) in per_curve.lane])
+        table = table.merge(
+            at_point.assign(design=display.point_designs(per_curve))[["arm", "visit_month", "design"]],
+            on=["arm", "visit_month"],
+            how="left",
+        ).fillna({"design": ""})
+    lanes = designs.visit_designs(measured, ["curve", "arm"], fold="arm")
+    lanes = lanes.iloc[  # stent before medical, then by visit
+        sorted(
+            range(len(lanes)),
+            key=lambda i: (
+                list(vocab.ARMS).index(lanes.lane.iat[i][-1]) if len(lanes.lane.iat[i]) > 1 else 0,
+                lanes.visit_month.iat[i],
+            ),
+        )
+    ]
+    lane_names = {lane: vocab.ARMS[lane[1]] if len(lane) > 1 else lane[0] for lane in set(lanes.lane)}
+    strip = display.design_strip(lanes, lane_names, shield)
+    marks_note = display.design_marks_note(lanes, lane_names)
+    if marks_note:
+        described = f" Patients at each visit: {display.visit_design_words(lanes, lane_names, markdown=False)}"
 ui.chart(
-    charts.trajectory_figure(table, outcome, change=False),
+    charts.trajectory_figure(table, outcome, change=False, strip=strip),
     "candidate_chart",
-    display.summary_trajectory(table, outcome),
+    display.summary_trajectory(table, outcome) + described,
     patients=ui.arm_ranges(table.groupby(["arm", "visit_month"], as_index=False).n.sum(), "visit"),
 )
 st.caption(f"Villalta total of the matched patients at each visit, {trajectories.CI_METHOD}.")
+if marks_note:
+    ui.note(marks_note)
 # Where the matched patients come from and what the match could not honour: under the chart, which
 # stays in the first screen at 1280x720.
 mix = estimate.design_mix(sizes)

@@ -89,14 +89,47 @@ def shown(value: str, text: Callable[[object], str]) -> str:
     return labels[value] if value in labels else text(value)
 
 
+def grouping_notice(grouping: str, sizes: pd.DataFrame) -> str:
+    """The design statement of a comparison that is not stent against medical (Markdown): no study
+    assigns a grade, a site, a sex, an age or a study at random, so it is observational whatever
+    the studies' designs; those designs say where the patients come from, and *Randomized only*
+    would not make it randomized. sizes: cohort_size_by_study_arm rows of the curves' arms."""
+    kinds = set(sizes.design[sizes.patients > 0])
+    what = vocab.SURVIVAL_GROUPINGS[grouping].lower()
+    why = (
+        "Patients are not assigned to a study at random"
+        if grouping == "study_id"
+        else f"No study assigns {what} at random"
+    )
+    if kinds == {"randomized"}:
+        where = f", trial patients included: their randomization assigned the arm, not the {what}."
+    elif kinds == {"observational"}:
+        where = "; every patient here comes from an observational (registry) study."
+    else:
+        where = ", in randomized and observational studies alike."
+    studies = sorted(
+        {(str(s), str(d)) for s, d, n in zip(sizes.study_id, sizes.design, sizes.patients, strict=True) if n > 0}
+    )
+    named = [f"{escape.markdown(s)} ({d})" for s, d in studies]
+    listed = ", ".join(named[:-1]) + " and " + named[-1] if len(named) > 1 else "".join(named)
+    return (
+        f":orange-badge[:material/visibility: Observational comparison] {why}, so the groups may differ in other "
+        f"ways{where} Studies: {listed}."
+    )
+
+
 groups = display.natural_order(group, counts.group_value)  # vocabulary order: tables, legend, at-risk rows
 compared = len(groups) > 1  # one curve (a stent-only endpoint by arm, a filter to one level): no comparison
 designs = ui.study_designs(cohort, randomized_only)
 by_arm = ui.query("km_counts", {**params, "group": "arm"}).groupby("group_value").n.sum()  # the analysis set
-if compared:
+arms = {"stent": ["stent"], "both": list(vocab.ARMS)}[population]  # the arms whose patients the curves hold
+if compared and group == "arm":  # stent against medical: randomized in the trial, so Randomized only helps
     ui.design_notice(designs, remedy="randomized", analysed=by_arm)
+elif compared:  # a grade, a site, a sex, an age, a study: assigned at random in no design
+    line = grouping_notice(group, designs[designs.arm.isin(arms)])
+    st.markdown(line)
+    ui.record_design(f"observational comparison of {vocab.SURVIVAL_GROUPINGS[group].lower()}", line, by_arm)
 else:  # what the single curve pools, without notes about a comparison that is not made
-    arms = {"stent": ["stent"], "both": list(vocab.ARMS)}[population]
     if group == "arm":
         arms = [a for a in arms if a in groups]
     pooled = display.pooled_designs(designs[designs.arm.isin(arms)])

@@ -27,6 +27,17 @@ def _row_font(axis: Any, height: int, margin: Any) -> int:
     return max(MIN_ROW_FONT, min(PRESENTER_TICKS, int(0.8 * plot_px / rows)))
 
 
+def _text_row_font(fig: go.Figure, trace: Any, height: int) -> int:
+    """The font size of a row of text drawn as a trace (Kaplan-Meier's numbers at risk, one row per
+    group in a band of the chart): the presenter's tick size, smaller only where the rows would
+    touch at this height."""
+    key = "yaxis" + (trace.yaxis or "y").removeprefix("y")
+    rows = {str(y) for t in fig.data if t.mode == "text" and (t.yaxis or "y") == (trace.yaxis or "y") for y in t.y}
+    low, high = fig.layout[key].domain or (0, 1)
+    plot_px = height - (fig.layout.margin.t or 0) - (fig.layout.margin.b or 0)
+    return max(MIN_ROW_FONT, min(PRESENTER_TICKS, int(0.8 * plot_px * (high - low) / max(len(rows), 1))))
+
+
 def presenter_figure(fig: go.Figure, height: int = PRESENTER_HEIGHT) -> go.Figure:
     """A copy of `fig` for a projector: larger title, labels, ticks and legend; title and legend
     re-placed in pixels for the larger type; a height that fits under the presenter's cohort line."""
@@ -47,6 +58,9 @@ def presenter_figure(fig: go.Figure, height: int = PRESENTER_HEIGHT) -> go.Figur
         size = _row_font(axis, height, big.layout.margin)
         if size < PRESENTER_TICKS:
             axis.tickfont.size = size
+    for trace in big.data:  # numbers drawn as text (the numbers at risk): as large as the ticks, rows apart
+        if trace.type == "scatter" and trace.mode == "text":
+            trace.textfont.size = max(trace.textfont.size or 0, _text_row_font(big, trace, height))
     for annotation in big.layout.annotations:  # subplot titles, risk tables, reference labels
         annotation.font.size = max(annotation.font.size or 0, PRESENTER_TICKS)
     return big

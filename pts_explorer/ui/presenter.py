@@ -137,14 +137,21 @@ def _groups_line(spec: PageSpec, groups: list[Group], who: str, about: str) -> N
 
 def _draw_line(spec: PageSpec, text: str) -> None:
     previous, following = _neighbours(spec)
-    with st.container(key="presenter_line", horizontal=True, vertical_alignment="center", gap="small"):
+    # The line's words wrap in the room the links leave; the links keep one row of their own, at
+    # the right (presenter.css keeps each label on one line), at 1280x720 as at 1920x1080.
+    with st.container(key="presenter_line", horizontal=True, vertical_alignment="center", gap="small", wrap=False):
         st.markdown(text, width="stretch")
         here = state.url_query()
-        if previous:
-            st.page_link(previous.script, label=previous.title, icon=":material/arrow_back:", query_params=here)
-        if following:
-            st.page_link(following.script, label=following.title, icon=":material/arrow_forward:", query_params=here)
-        # present=0, not an absent key: the app then writes the address itself (a link to the page
-        # one is on loses its query in the browser otherwise).
-        leave = {**{k: v for k, v in here.items() if k != "present"}, "present": ["0"]}
-        st.page_link(spec.script, label="Exit presenter view", icon=":material/close_fullscreen:", query_params=leave)
+        with st.container(key="presenter_steps", horizontal=True, width="content", gap="small", wrap=False):
+            if previous:
+                st.page_link(previous.script, label=previous.title, icon=":material/arrow_back:", query_params=here)
+            if following:
+                st.page_link(
+                    following.script, label=following.title, icon=":material/arrow_forward:", query_params=here
+                )
+            # present=0, not an absent key: the app then writes the address itself (a link to the page
+            # one is on loses its query in the browser otherwise).
+            leave = {**{k: v for k, v in here.items() if k != "present"}, "present": ["0"]}
+            st.page_link(
+                spec.script, label="Exit presenter view", icon=":material/close_fullscreen:", query_params=leave
+            )

@@ -11,7 +11,7 @@ from markdown_it import MarkdownIt
 
 BADGE = ":orange-badge[:material/call_split: Pooled randomized and observational patients] Not a randomized comparison."
 VIEWS = {
-    "durability": {"endpoint": "primary_patency", "group": "obstruction_site"},
+    "durability": {"endpoint": "ulcer_healing", "group": "arm"},  # stent against medical: the remedy applies
     "trajectories": {"by_study": "False"},
 }
 

@@ -122,8 +122,19 @@ def test_durabilitys_patency_design_gives_the_stented_patients_it_follows(app_on
             "WHERE p.arm = 'stent' AND r.technical_success GROUP BY 1",
         )
     )
+    parts = [  # a grade comparison is observational in any design: no Randomized only is offered
+        f"{study} ({design})"
+        for study, design in _sql(
+            demo_db,
+            "SELECT DISTINCT s.study_id, s.design FROM patients p JOIN studies s USING (study_id) "
+            "JOIN procedures r USING (patient_id) WHERE p.arm = 'stent' AND r.technical_success ORDER BY 1",
+        )
+    ]
+    studies = ", ".join(parts[:-1]) + " and " + parts[-1]
     assert _design_lines(report) == [
-        f"{POOLED} Switch on Randomized only for the randomized contrast alone. (n = {stented})"
+        "Observational comparison: No study assigns stenosis grade at random, so the groups may differ in other "
+        "ways, in randomized and observational studies alike. Studies: "
+        f"{studies}. (n = {stented})"
     ]
 
 

@@ -73,3 +73,61 @@ def test_the_html_report_opens_offline_with_its_charts(server, browser, page: Pa
     assert requests == []  # nothing fetched: the report is self-contained
     context.close()
     wait_idle(page)
+
+
+def _boxes(page: Page, selector: str) -> list[dict]:
+    return page.evaluate(
+        "(s) => [...document.querySelectorAll(s)].map(e => { const r = e.getBoundingClientRect();"
+        " return {text: e.textContent, x: r.x, y: r.y, right: r.right, bottom: r.bottom,"
+        " size: parseFloat(getComputedStyle(e).fontSize)}; })",
+        selector,
+    )
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return a["x"] < b["right"] and b["x"] < a["right"] and a["y"] < b["bottom"] and b["y"] < a["bottom"]
+
+
+@pytest.mark.parametrize("sized_page", SIZES, indirect=True, ids=["1280x720", "1920x1080"])
+def test_the_step_links_share_one_row(server, sized_page: Page):
+    """Outside review of #22: on Responders at 1280x720 the presenter line's words pushed Next and
+    Exit onto a second row. The links now keep one row beside the words, each label on one line:
+    on Responders, and on the pages with the longest lines (Durability's and Candidate's analysis
+    sets are named in words)."""
+    for spec in [s for s in ANALYSIS_PAGES if s.name in ("responders", "durability", "candidate")]:
+        open_page(sized_page, f"{server}/{spec.name}?present=1&{spec.example}")
+        links = _boxes(sized_page, ".st-key-presenter_line [data-testid='stPageLink']")
+        assert "Exit presenter view" in [link["text"].strip() for link in links][-1], (spec.name, links)
+        assert len(links) == (2 if spec in (ANALYSIS_PAGES[0], ANALYSIS_PAGES[-1]) else 3), (spec.name, links)
+        top, bottom = max(link["y"] for link in links), min(link["bottom"] for link in links)
+        assert top < bottom, (spec.name, links)  # every link's box spans one shared row
+        heights = [link["bottom"] - link["y"] for link in links]
+        assert max(heights) < 2 * min(heights) and max(heights) < 48, (spec.name, links)  # no label on two lines
+        words = _boxes(sized_page, ".st-key-presenter_line > .stElementContainer [data-testid='stMarkdownContainer']")
+        assert len(words) == 1 and not any(_overlap(words[0], link) for link in links), (spec.name, words, links)
+        assert all(link["right"] <= sized_page.viewport_size["width"] for link in links), (spec.name, links)
+
+
+@pytest.mark.parametrize("sized_page", SIZES, indirect=True, ids=["1280x720", "1920x1080"])
+@pytest.mark.parametrize(
+    "view", ["endpoint=ulcer_healing&group=arm", "endpoint=primary_patency&group=obstruction_site"], ids=["2", "5"]
+)
+def test_the_numbers_at_risk_are_presenter_sized_and_apart(server, sized_page: Page, view: str):
+    """Outside review of #22: the numbers at risk under the Kaplan-Meier chart stayed 12 px on a
+    projector. They are drawn as large as the chart's ticks (16 px), none touching another or a
+    row's label, for two rows (the arms) and five (the obstruction sites)."""
+    open_page(sized_page, f"{server}/durability?present=1&{view}")
+    chart = ".st-key-km_chart"
+    sized_page.wait_for_selector(f"{chart} .textpoint text")
+    numbers = _boxes(sized_page, f"{chart} .textpoint text")
+    ticks = _boxes(sized_page, f"{chart} .yaxislayer-above text")
+    rows = {t["text"] for t in ticks if not t["text"].endswith("%")}
+    assert len(rows) == (2 if "arm" in view else 5)
+    assert len(numbers) >= 2 * len(rows)
+    assert {n["size"] for n in numbers} == {16.0}  # charts.presenter.PRESENTER_TICKS, as the tick labels
+    clashes = [(a["text"], b["text"]) for i, a in enumerate(numbers) for b in numbers[i + 1 :] if _overlap(a, b)]
+    assert clashes == []
+    labels = [t for t in ticks if t["text"] in rows]
+    assert [(n["text"], t["text"]) for n in numbers for t in labels if _overlap(n, t)] == []
+    height = sized_page.viewport_size["height"]
+    assert all(n["y"] >= 0 and n["bottom"] <= height for n in numbers)  # on the first screen

@@ -339,3 +339,33 @@ def test_presenter_forest_rows_keep_apart():
     assert big.layout.yaxis.tickfont.size <= 0.8 * plot_px / 24 or big.layout.yaxis.tickfont.size == charts.MIN_ROW_FONT
     few = charts.presenter_figure(charts.forest_figure(rows.head(4), vocab.OUTCOMES["villalta_total"], 6, -4.0))
     assert few.layout.yaxis.tickfont.size == charts.PRESENTER_TICKS
+
+
+@pytest.mark.parametrize("groups", [2, 5, 16])
+def test_presenter_numbers_at_risk_are_tick_sized_unless_their_rows_would_touch(groups):
+    """Presenter mode draws the numbers at risk as large as the ticks (16 px); only where a row of the
+    risk table is shorter than 20 px at the presenter's height does the text shrink, to 80% of a row,
+    never below the analyst view's own size (12 px)."""
+    from pts_explorer.charts import presenter
+
+    values = [f"g{i}" for i in range(groups)]
+    counts = pd.DataFrame(
+        {
+            "group_value": np.repeat(values, 3),
+            "duration_days": [100, 200, 400] * groups,
+            "observed": [True, False, True] * groups,
+            "n": [5, 3, 2] * groups,
+        }
+    )
+    fits = survival.fit_km(counts)
+    risk = survival.at_risk(counts, [0.0, 182.6, 365.25])
+    big = charts.presenter_figure(charts.km_figure(survival.curves(fits), risk, "title", "Share free", {}))
+    rows = [t for t in big.data if t.mode == "text"]
+    assert len(rows) == groups
+    low, high = big.layout.yaxis2.domain
+    row_px = (presenter.PRESENTER_HEIGHT - big.layout.margin.t - big.layout.margin.b) * (high - low) / groups
+    expected = presenter.PRESENTER_TICKS if 0.8 * row_px >= presenter.PRESENTER_TICKS else int(0.8 * row_px)
+    own = charts.km_figure(survival.curves(fits), risk, "title", "Share free", {}).data[-1].textfont.size
+    assert own == 12
+    assert {t.textfont.size for t in rows} == {max(expected, own)}
+    assert (expected == presenter.PRESENTER_TICKS) == (groups < 16)
