@@ -17,8 +17,11 @@ SMALL_PARAMS = replace(SynthParams(), trial_patients=80, registry_patients=300)
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        for marker in sorted(tiers(item.nodeid)):
+        found = tiers(item.nodeid)
+        for marker in sorted(found):
             item.add_marker(marker)
+        if "spark" in found:  # one worker runs every Spark test (`--dist loadgroup`): one JVM at a time
+            item.add_marker(pytest.mark.xdist_group("spark"))
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,28 @@ def test_every_tier_is_a_registered_marker_and_make_test_fast_leaves_each_out():
     assert '-m "not browser and not spark and not slow"' in makefile
 
 
+def test_make_test_spreads_every_test_over_the_workers_with_the_spark_tests_on_one():
+    """`make test` runs on one pytest-xdist worker per core; `--dist loadgroup` keeps each
+    xdist_group on one worker, and conftest puts every Spark test in the group "spark"."""
+    recipe = (PROJECT_ROOT / "Makefile").read_text().split("\ntest:")[1].split("\n\n")[0]
+    assert "-m pytest -n $(WORKERS) --dist loadgroup" in recipe
+    code = (
+        "import pytest\n"
+        "class Groups:\n"
+        "    def pytest_collection_finish(self, session):\n"
+        "        for item in session.items:\n"
+        "            marker = item.get_closest_marker('xdist_group')\n"
+        "            print('GROUP', item.nodeid.split('::')[0], marker.args[0] if marker else None)\n"
+        "pytest.main(['--collect-only', '-q', '-p', 'no:cacheprovider', "
+        "'tests/unit/test_spark.py', 'tests/unit/test_portability.py'], plugins=[Groups()])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    groups = {tuple(line.split()[1:]) for line in result.stdout.splitlines() if line.startswith("GROUP ")}
+    assert groups == {("tests/unit/test_spark.py", "spark"), ("tests/unit/test_portability.py", "None")}, (
+        result.stdout + result.stderr
+    )
+
+
 @pytest.mark.parametrize("nodeid", list(SLOW))
 def test_each_slow_test_exists(nodeid):
     path, name = nodeid.split("::")
