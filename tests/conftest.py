@@ -10,18 +10,17 @@ import pytest
 from pts_explorer.config import DUCKDB_CONFIG
 from pts_explorer.synthetic import generator
 from pts_explorer.synthetic.params import SynthParams
-from tests.tiers import tiers  # importing it loads the Hypothesis profile HYPOTHESIS_PROFILE names
+from tests.tiers import group, tiers  # importing it loads the Hypothesis profile HYPOTHESIS_PROFILE names
 
 SMALL_PARAMS = replace(SynthParams(), trial_patients=80, registry_patients=300)
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        found = tiers(item.nodeid)
-        for marker in sorted(found):
+        for marker in sorted(tiers(item.nodeid)):
             item.add_marker(marker)
-        if "spark" in found:  # one worker runs every Spark test (`--dist loadgroup`): one JVM at a time
-            item.add_marker(pytest.mark.xdist_group("spark"))
+        if name := group(item.nodeid):  # one worker runs the group (`--dist loadgroup`): tests/tiers.py
+            item.add_marker(pytest.mark.xdist_group(name))
 
 
 @pytest.fixture(scope="session")

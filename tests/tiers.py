@@ -25,6 +25,21 @@ SLOW = {
 }
 
 
+# Modules whose tests pytest-xdist hands out one by one: each test starts from nothing of its own module.
+# Every other module runs whole on one worker (`--dist loadgroup`, the group being its path), so a
+# module- or session-scoped fixture of it is built once per run, not once per worker; the Spark tests
+# all run on one worker (the group "spark"), so one Spark JVM runs at a time.
+SPREAD = {"tests/app/test_settings_walk.py", "tests/app/test_hostile_urls.py"}
+
+
+def group(nodeid: str) -> str | None:
+    """The xdist group of a test (its pytest node id): the tests of a group run on one worker."""
+    path = nodeid.split("::")[0]
+    if "spark" in tiers(nodeid):
+        return "spark"
+    return None if path in SPREAD else path
+
+
 def tiers(nodeid: str) -> set[str]:
     """The markers a test gets from where it lives (its pytest node id)."""
     path = PurePosixPath(nodeid.split("::")[0])
