@@ -3,7 +3,8 @@
 Markers (registered in pyproject.toml, applied by tests/conftest.py):
 - browser: everything under tests/browser (a real `streamlit run` and Debian's Chromium);
 - spark: the test modules named test_spark* (Spark local mode: the Spark extra and Java 17);
-- slow: each test in SLOW, one that took more than 20 s on its own on this project's 2-core machine.
+- slow: each test in SLOW, one that took more than 20 s on its own (all its parameters together) on this
+  project's 2-core machine.
 `make test-fast` runs `-m "not browser and not spark and not slow"`; `make test` runs every test.
 
 Hypothesis profiles, chosen by HYPOTHESIS_PROFILE (the Makefile sets it): `full`, what `make test` and
@@ -22,6 +23,11 @@ SLOW_SECONDS = 20
 # (with its subprocesses), measured file by file under the quick profile, the machine being shared.
 SLOW = {
     "tests/app/test_settings_walk.py::test_every_path_of_three_pages_keeps_every_setting": "about 5 min",
+    # 56 AppTest page runs (4 hostile queries x 14 pages); the inner loop keeps the parser's own property
+    # test (tests/unit/test_hostile_url_values.py). 3 min with -n 2 at load 5-8.
+    "tests/app/test_hostile_urls.py::test_hostile_urls_never_break_a_page": "about 3 min",
+    # the demo's export in every import profile's format (about 90 s to write), then one import of each
+    "tests/unit/test_importer.py::test_each_example_export_imports_back_into_identical_tables": "about 2 min",
 }
 
 
