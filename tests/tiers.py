@@ -28,6 +28,13 @@ SLOW = {
     "tests/app/test_hostile_urls.py::test_hostile_urls_never_break_a_page": "about 3 min",
     # the demo's export in every import profile's format (about 90 s to write), then one import of each
     "tests/unit/test_importer.py::test_each_example_export_imports_back_into_identical_tables": "about 2 min",
+    # Measured in one AppTest run with -n 2 at load 15-22 (wall seconds of all parameters, about five times
+    # the CPU seconds the test takes alone; the settings walk took 890 s so, 220 s alone).
+    "tests/app/test_reproduce_bundles.py::test_the_bundle_reproduces_the_numbers_on_the_page": "712 s at load 20",
+    "tests/app/test_small_cells.py::test_no_page_shows_a_count_below_k": "361 s at load 20",
+    "tests/app/test_edge_states.py::test_tables_read_like_a_paper": "242 s at load 20",
+    "tests/app/test_import_sdtm_assistant.py::"
+    "test_a_refused_sdtm_delivery_becomes_an_import_by_the_assistants_choices": "108 s at load 20",
 }
 
 
