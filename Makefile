@@ -36,15 +36,17 @@ endif
 run: $(VENV)/.installed $(RUN_NEEDS) ## serve the app on the demo data (installs the runtime from uv.lock and builds the demo file if missing)
 	PTS_DB=$${PTS_DB:-$(RUN_DB)} $(BIN)/streamlit run app.py
 
-test: $(VENV)/.all chromium java ## what CI runs: the whole lock (runtime, spark extra, test and lint groups), lint, then every test (browser, Spark, slow), full Hypothesis profile
-	$(MAKE) --no-print-directory lint
-	PTS_REQUIRE_SPARK=1 HYPOTHESIS_PROFILE=full $(BIN)/python -m pytest
-
-# pytest-xdist workers for test-fast: one per core (WORKERS=0 runs in one process).
+# pytest-xdist workers for test and test-fast: one per core (WORKERS=0 runs in one process). Each worker
+# starts its own servers on free ports; --dist loadgroup runs each module on one worker, and every Spark test
+# on one (tests/tiers.py).
 WORKERS ?= auto
 
+test: $(VENV)/.all chromium java ## what CI runs: the whole lock (runtime, spark extra, test and lint groups), lint, then every test (browser, Spark, slow) on one worker per core, full Hypothesis profile
+	$(MAKE) --no-print-directory lint
+	PTS_REQUIRE_SPARK=1 HYPOTHESIS_PROFILE=full $(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup
+
 test-fast: $(VENV)/.test      ## the inner loop (runtime, test and lint groups): unit and AppTest tests but the spark and slow ones, one worker per core, quick Hypothesis profile, no lint
-	HYPOTHESIS_PROFILE=quick $(BIN)/python -m pytest tests/unit tests/app -m "not browser and not spark and not slow" -n $(WORKERS)
+	HYPOTHESIS_PROFILE=quick $(BIN)/python -m pytest tests/unit tests/app -m "not browser and not spark and not slow" -n $(WORKERS) --dist loadgroup
 
 lint: $(VENV)/.lint           ## ruff (style, format), mypy (types), import-linter (layers): the lint group
 	$(BIN)/ruff check .

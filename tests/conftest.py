@@ -10,7 +10,7 @@ import pytest
 from pts_explorer.config import DUCKDB_CONFIG
 from pts_explorer.synthetic import generator
 from pts_explorer.synthetic.params import SynthParams
-from tests.tiers import tiers  # importing it loads the Hypothesis profile HYPOTHESIS_PROFILE names
+from tests.tiers import group, tiers  # importing it loads the Hypothesis profile HYPOTHESIS_PROFILE names
 
 SMALL_PARAMS = replace(SynthParams(), trial_patients=80, registry_patients=300)
 
@@ -19,6 +19,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         for marker in sorted(tiers(item.nodeid)):
             item.add_marker(marker)
+        if name := group(item.nodeid):  # one worker runs the group (`--dist loadgroup`): tests/tiers.py
+            item.add_marker(pytest.mark.xdist_group(name))
 
 
 @pytest.fixture(scope="session")

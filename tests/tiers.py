@@ -3,7 +3,8 @@
 Markers (registered in pyproject.toml, applied by tests/conftest.py):
 - browser: everything under tests/browser (a real `streamlit run` and Debian's Chromium);
 - spark: the test modules named test_spark* (Spark local mode: the Spark extra and Java 17);
-- slow: each test in SLOW, one that took more than 20 s on its own on this project's 2-core machine.
+- slow: each test in SLOW, one that took more than 20 s on its own (all its parameters together) on this
+  project's 2-core machine.
 `make test-fast` runs `-m "not browser and not spark and not slow"`; `make test` runs every test.
 
 Hypothesis profiles, chosen by HYPOTHESIS_PROFILE (the Makefile sets it): `full`, what `make test` and
@@ -22,7 +23,34 @@ SLOW_SECONDS = 20
 # (with its subprocesses), measured file by file under the quick profile, the machine being shared.
 SLOW = {
     "tests/app/test_settings_walk.py::test_every_path_of_three_pages_keeps_every_setting": "about 5 min",
+    # 56 AppTest page runs (4 hostile queries x 14 pages); the inner loop keeps the parser's own property
+    # test (tests/unit/test_hostile_url_values.py). 3 min with -n 2 at load 5-8.
+    "tests/app/test_hostile_urls.py::test_hostile_urls_never_break_a_page": "about 3 min",
+    # the demo's export in every import profile's format (about 90 s to write), then one import of each
+    "tests/unit/test_importer.py::test_each_example_export_imports_back_into_identical_tables": "about 2 min",
+    # Measured in one AppTest run with -n 2 at load 15-22 (wall seconds of all parameters, about five times
+    # the CPU seconds the test takes alone; the settings walk took 890 s so, 220 s alone).
+    "tests/app/test_reproduce_bundles.py::test_the_bundle_reproduces_the_numbers_on_the_page": "712 s at load 20",
+    "tests/app/test_small_cells.py::test_no_page_shows_a_count_below_k": "361 s at load 20",
+    "tests/app/test_edge_states.py::test_tables_read_like_a_paper": "242 s at load 20",
+    "tests/app/test_import_sdtm_assistant.py::"
+    "test_a_refused_sdtm_delivery_becomes_an_import_by_the_assistants_choices": "108 s at load 20",
 }
+
+
+# Modules whose tests pytest-xdist hands out one by one: each test starts from nothing of its own module.
+# Every other module runs whole on one worker (`--dist loadgroup`, the group being its path), so a
+# module- or session-scoped fixture of it is built once per run, not once per worker; the Spark tests
+# all run on one worker (the group "spark"), so one Spark JVM runs at a time.
+SPREAD = {"tests/app/test_settings_walk.py", "tests/app/test_hostile_urls.py"}
+
+
+def group(nodeid: str) -> str | None:
+    """The xdist group of a test (its pytest node id): the tests of a group run on one worker."""
+    path = nodeid.split("::")[0]
+    if "spark" in tiers(nodeid):
+        return "spark"
+    return None if path in SPREAD else path
 
 
 def tiers(nodeid: str) -> set[str]:

@@ -2,12 +2,13 @@
 never numbers from a file that breaks the contract.
 
 That each rule catches its fault is tests/unit/test_validation.py's job (every file of the corpus);
-here one file with an error is opened on every page, and one with a warning on Overview and Data
-checks: what the page does with a report is the same whichever rule wrote it."""
+here one file with an error is opened on three pages (the check that stops them is the frame's, the
+same for every page), and one with a warning on Overview and Data checks: what the page does with a
+report is the same whichever rule wrote it."""
 
 import pytest
 
-from pts_explorer.config import DATA_PAGES
+from pts_explorer.config import DATA_PAGES, PAGES, PROJECT_ROOT
 from tests import broken_files
 from tests.app.test_pages import _texts
 from tests.broken_files import ERRORS, WARNINGS
@@ -44,8 +45,16 @@ def test_a_broken_file_stops_with_the_list_of_problems(app_on, corpus):
     assert any(r.startswith(ERROR.expect) for r in rules), rules
 
 
-@pytest.mark.parametrize("page", [p.name for p in DATA_PAGES])
-def test_every_page_stops_on_a_broken_file(app_on, corpus, page):
+def test_only_the_import_page_runs_without_a_usable_database():
+    """Every page runs inside pts_explorer.ui.frame.run (app.py), which checks the database before
+    any page that needs data: that check is what stops them all, so two pages through AppTest (and
+    Overview above) stand for the thirteen."""
+    assert {p.name for p in PAGES} - {p.name for p in DATA_PAGES} == {"import_data"}
+    assert "frame.run(current, sections, spec)" in (PROJECT_ROOT / "app.py").read_text()
+
+
+@pytest.mark.parametrize("page", ["home", "data_checks"])
+def test_other_pages_stop_on_a_broken_file(app_on, corpus, page):
     at = _open(app_on, corpus[ERROR.name], page)
     assert "The outcomes database cannot be used" in _texts(at)
     assert not at.get("plotly_chart") and not at.metric

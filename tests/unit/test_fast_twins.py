@@ -12,9 +12,10 @@ import pytest
 
 from pts_explorer import db, derived, sql, vocab
 from pts_explorer.filters import CohortFilter
+from tests.tiers import examples
 from tests.unit.test_queries import SAMPLE_PARAMS
 
-COHORTS = 30
+COHORTS = examples(30)  # random cohorts per twin: 10 under the quick profile (tests/tiers.py)
 
 
 def _random_cohort(rng: random.Random, studies: list[str]) -> CohortFilter:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pts_explorer.config import PROJECT_ROOT
-from tests.tiers import SLOW, tiers
+from tests.tiers import SLOW, SPREAD, tiers
 
 TESTS = PROJECT_ROOT / "tests"
 
@@ -21,6 +21,35 @@ def test_every_tier_is_a_registered_marker_and_make_test_fast_leaves_each_out():
     assert registered == {"browser", "spark", "slow"}
     makefile = (PROJECT_ROOT / "Makefile").read_text()
     assert '-m "not browser and not spark and not slow"' in makefile
+
+
+def test_make_test_spreads_the_modules_over_the_workers_with_the_spark_tests_on_one():
+    """`make test` and `make test-fast` run on one pytest-xdist worker per core; `--dist loadgroup`
+    keeps each xdist_group on one worker: a module's tests (its fixtures built once), every Spark
+    test, and no group for the modules in SPREAD, whose tests go out one by one."""
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    for target in ("test", "test-fast"):
+        recipe = makefile.split(f"\n{target}:")[1].split("\n\n")[0]
+        assert "-n $(WORKERS) --dist loadgroup" in recipe, target
+    code = (
+        "import pytest\n"
+        "class Groups:\n"
+        "    def pytest_collection_finish(self, session):\n"
+        "        for item in session.items:\n"
+        "            marker = item.get_closest_marker('xdist_group')\n"
+        "            print('GROUP', item.nodeid.split('::')[0], marker.args[0] if marker else None)\n"
+        "pytest.main(['--collect-only', '-q', '-p', 'no:cacheprovider', "
+        "'tests/unit/test_spark.py', 'tests/unit/test_portability.py', 'tests/app/test_settings_walk.py'], "
+        "plugins=[Groups()])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    groups = {tuple(line.split()[1:]) for line in result.stdout.splitlines() if line.startswith("GROUP ")}
+    assert groups == {
+        ("tests/unit/test_spark.py", "spark"),
+        ("tests/unit/test_portability.py", "tests/unit/test_portability.py"),
+        ("tests/app/test_settings_walk.py", "None"),
+    }, result.stdout + result.stderr
+    assert all((PROJECT_ROOT / path).is_file() for path in SPREAD)
 
 
 @pytest.mark.parametrize("nodeid", list(SLOW))
