@@ -58,7 +58,7 @@ def summary_benefit(groups: pd.DataFrame, differences: pd.DataFrame, interaction
 
 def reading(differences: pd.DataFrame, interaction_p: float, randomized: bool, unit: str) -> list[str]:
     """What a reviewer asks of a heterogeneity claim, answered from these numbers."""
-    lines = []
+    lines: list[str] = []
     if differences.empty:
         return lines
     lines.append(
