@@ -83,6 +83,25 @@ def subgroups(params: dict, path: Path, factors: list[str]) -> str:
     )
 
 
+def benefit(params: dict, path: Path, by: str, groups: list[str]) -> str:
+    """The differences in effect between groups: one OLS with a group × arm term (R: lm(change ~ arm *
+    group + baseline [+ study_id])); each interaction coefficient is a group's difference from the first."""
+    return _load("analysis_visit", params, path) + (
+        "\nimport statsmodels.formula.api as smf\n\n"
+        f"groups = {groups!r}  # the groups estimable in both arms; differences are against the first\n"
+        f"part = data[data[{by!r}].isin(groups)]\n"
+        "study = ' + C(study_id)' if part.study_id.nunique() > 1 else ''\n"
+        f'arm, group = "C(arm, Treatment(\'medical\'))", f"C({by}, Treatment({{groups[0]!r}}))"\n'
+        "fit = smf.ols(f'change ~ {arm} * {group} + baseline{study}', data=part).fit()\n"
+        "result = {}\n"
+        "for level in groups[1:]:\n"
+        "    term = f'{arm}[T.stent]:{group}[T.{level}]'\n"
+        "    low, high = fit.conf_int().loc[term]\n"
+        '    result[level] = {"estimate": fit.params[term], "ci_low": low, "ci_high": high, "p": fit.pvalues[term]}\n'
+        "print(result)\n"
+    )
+
+
 def responders(params: dict, path: Path, definition: str, visit_month: int, imputation: str) -> str:
     denominator = IMPUTATIONS[imputation]
     note = "due at the visit (non-responder imputation)" if imputation == "nri" else "seen (complete cases)"

@@ -186,6 +186,11 @@ SETTINGS = Registry(
             Setting("cox_adjust", "choices", [], tuple(vocab.COX_ADJUSTMENTS)),
             Setting("split", "choice", "none", tuple(vocab.SAFETY_SPLITS)),
             Setting("period", "choice", "within 30 days", vocab.SAFETY_PERIODS),
+            # Who benefits: the grouping whose effects are compared, its groups (the data's levels), and
+            # the continuous modifier the effect is drawn along.
+            Setting("by", "choice", "high_grade_site", tuple(vocab.BENEFIT_SPLITS)),
+            Setting("groups", "choices", []),  # options: the grouping's levels present in the analysis set
+            Setting("modifier", "choice", "stenosis_pct", tuple(vocab.BENEFIT_MODIFIERS)),
             # Compare: two cohorts ("current", "sub:<name>" or a saved cohort's slug), and the arm.
             Setting("a", "cohort_ref", "current"),
             Setting("b", "cohort_ref", "sub:high_grade_civ_cfv"),

@@ -142,6 +142,32 @@ SUBGROUP_FACTORS = {
     "baseline_ulcer": "Ulcer at baseline",
     "study_id": "Study",
 }
+# Who benefits: the groupings whose effects the page compares, and the continuous effect modifiers.
+HIGH_GRADE_SITES = {  # high_grade_site (queries/shared/patient_attributes.sql)
+    "ivc": "IVC, 70%+",
+    "common_iliac": "Common iliac, 70%+",
+    "external_iliac": "External iliac, 70%+",
+    "common_femoral": "Common femoral, 70%+",
+    "femoral": "Femoral, 70%+",
+    "below_70": "Below 70%, any site",
+}
+BENEFIT_SPLITS = {
+    "high_grade_site": "Site of a high-grade obstruction",
+    "lesion_group": "Lesion",
+    "obstruction_site": "Obstruction site",
+    "stenosis_grade": "Stenosis grade",
+    "baseline_band": "Baseline PTS band",
+    "baseline_ulcer": "Ulcer at baseline",
+    "sex": "Sex",
+    "age_group": "Age group",
+}
+BENEFIT_MODIFIERS = {
+    "stenosis_pct": "Stenosis, %",
+    "lesion_length_mm": "Lesion length, mm",
+    "baseline": "Baseline score",
+    "age_years": "Age, years",
+    "months_since_dvt": "Months since the DVT",
+}
 COMPARE_ARMS = {"both": "Both arms", "stent": "Stent", "medical": "Medical"}
 DEFAULT_THRESHOLD = 4  # Villalta points: the responder threshold the pages start from (an assumption)
 RESPONDER_DEFINITIONS = {
@@ -181,6 +207,7 @@ LEVELS: dict[str, dict[str, str]] = {
     "sex": SEXES,
     "age_group": AGE_GROUPS,
     "lesion_group": LESION_GROUPS,
+    "high_grade_site": HIGH_GRADE_SITES,
     "baseline_ulcer": YES_NO,
 }
 

@@ -8,6 +8,7 @@ importable from here (`charts.km_figure`, `charts.ARM_COLORS`)."""
 from __future__ import annotations
 
 from pts_explorer.charts.baseline import cohort_size_figure
+from pts_explorer.charts.benefit import benefit_figure, modifier_figure
 from pts_explorer.charts.compare import COHORT_COLORS, cohort_pair_figure
 from pts_explorer.charts.draft import Draft
 from pts_explorer.charts.effects import forest_figure, symptom_heatmap
@@ -46,6 +47,8 @@ from pts_explorer.charts.survival import km_figure, schoenfeld_figure
 from pts_explorer.charts.trajectories import arm_difference_figure, band_figure, trajectory_figure
 
 __all__ = [
+    "benefit_figure",
+    "modifier_figure",
     "ARM_COLORS",
     "ARM_DASHES",
     "ARM_MARKERS",

@@ -21,6 +21,14 @@ from pts_explorer.display.baseline import (
     summary_sizes,
     table_one,
 )
+from pts_explorer.display.benefit import (
+    benefit_differences,
+    benefit_groups,
+    difference_label,
+    reading,
+    summary_benefit,
+    summary_curve,
+)
 from pts_explorer.display.candidate import (
     CANDIDATE_ESTIMATE_COLUMNS,
     CANDIDATE_ROWS,
@@ -79,6 +87,12 @@ from pts_explorer.display.trajectories import (
 )
 
 __all__ = [
+    "benefit_differences",
+    "benefit_groups",
+    "difference_label",
+    "reading",
+    "summary_benefit",
+    "summary_curve",
     "ARMS",
     "CANDIDATE_ESTIMATE_COLUMNS",
     "CANDIDATE_ROWS",

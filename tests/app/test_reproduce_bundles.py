@@ -241,7 +241,23 @@ def check_safety(at, results, compared):
                 compared.append((event, arm))
 
 
+def check_benefit(at, results, compared):
+    (r,) = results["analysis_visit"]
+    labels = vocab.LEVELS["high_grade_site"]  # the page's default grouping
+    table = _frame(at, "Difference in effect")
+    diff_column = next(c for c in table.columns if c.startswith("Difference,"))
+    for row in table.to_dict("records"):
+        shown, reference = row["Difference in effect"].split(" − ")
+        level = next(code for code, label in labels.items() if label == shown)
+        got = r[level]
+        assert row[diff_column] == _fmt(got["estimate"], 2, signed=True), row
+        assert row["95% CI"] == _ci(got["ci_low"], got["ci_high"], 2), row
+        assert row["p (interaction)"] == display.format_p(got["p"]), row
+        compared.append(row)
+
+
 CHECKS = {
+    "benefit": check_benefit,
     "overview": check_overview,
     "trajectories": check_trajectories,
     "effects": check_effects,

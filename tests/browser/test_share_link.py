@@ -17,6 +17,7 @@ SETTINGS_BY_PAGE = {
     "trajectories": {"outcome": ["vcss"], "scale": ["change"], "patients": ["25"]},
     "effects": {"outcome": ["vcss"], "visit": ["12"], "mmrm": ["ml"], "adjust": ["age_years"]},
     "subgroups": {"outcome": ["veines_qol"], "visit": ["3"]},
+    "benefit": {"visit": ["12"], "groups": ["common_iliac", "common_femoral"], "modifier": ["baseline"]},
     "responders": {"visit": ["12"], "threshold": ["5"], "definition": ["responders_band"], "imputation": ["complete"]},
     "compare": {"outcome": ["vcss"], "visit": ["12"], "compare_arm": ["stent"]},
     "cohorts": {},

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from pts_explorer import db, reproduce, vocab
-from pts_explorer.analytics import effects, responders
+from pts_explorer.analytics import effects, heterogeneity, responders
 from pts_explorer.filters import CohortFilter
 from pts_explorer.vocab import DAYS_PER_MONTH
 
@@ -74,6 +74,21 @@ def test_mmrm_snippet(small_con, snippet_db, params, method):
 def test_mmrm_fallback_snippet_runs(snippet_db, params):
     result = _run(reproduce.mmrm(params, snippet_db, "TRIAL", "reml", "compound symmetry (fallback)"))
     assert set(result) == {1, 3, 6, 12, 24}
+
+
+@pytest.mark.parametrize("by", ["high_grade_site", "stenosis_grade"])
+def test_who_benefits_snippet_gives_the_differences_in_effect(small_con, snippet_db, params, by):
+    params = {**params, "randomized_only": False}  # pooled: the snippet adjusts for study as the page does
+    data = db.run_query(small_con, "analysis_visit", params)
+    groups = heterogeneity.usable_levels(data, by, list(vocab.LEVELS[by]))
+    assert len(groups) >= 3
+    shown = heterogeneity.between_cohorts(data, by, groups)
+    result = _run(reproduce.benefit(params, snippet_db, by, groups))
+    assert list(result) == [d.level for d in shown.differences] == groups[1:]
+    for difference in shown.differences:
+        got = result[difference.level]
+        want = (difference.estimate, difference.ci_low, difference.ci_high, difference.p_value)
+        assert (got["estimate"], got["ci_low"], got["ci_high"], got["p"]) == pytest.approx(want, rel=1e-9, abs=1e-12)
 
 
 def test_subgroup_snippet(small_con, snippet_db, params):
