@@ -84,17 +84,46 @@ class SparkConnection:
 
 _LOCK = threading.Lock()
 
+# Spark settings for a few thousand patients on one machine (the tests): one shuffle partition,
+# no generated Java code (whole-stage or per expression: compiling it costs more than it saves on
+# small data), no adaptive execution (its re-planning between stages, likewise). Five queries of
+# the parity test took 27 s of CPU with them, 37 s without. Wrong for a cluster's large tables, so
+# never the default: PTS_SPARK_CONF (or connect's `conf`) applies them.
+SMALL_DATA = {
+    "spark.sql.shuffle.partitions": "1",
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+    "spark.sql.adaptive.enabled": "false",
+}
 
-def connect(folder: Path | None = None, database: str | None = None, master: str | None = None) -> SparkConnection:
+
+def settings(text: str) -> dict[str, str]:
+    """PTS_SPARK_CONF's Spark settings: `key=value` pairs separated by spaces."""
+    out = {}
+    for pair in text.split():
+        key, sep, value = pair.partition("=")
+        if not (sep and key.startswith("spark.") and value):
+            raise SparkUnavailable(f"PTS_SPARK_CONF: {pair!r} is not a Spark setting written key=value (spark.…=…).")
+        out[key] = value
+    return out
+
+
+def connect(
+    folder: Path | None = None,
+    database: str | None = None,
+    master: str | None = None,
+    conf: dict[str, str] | None = None,
+) -> SparkConnection:
     """A Spark session (local mode unless PTS_SPARK_MASTER says otherwise) reading the outcomes
-    tables from a Parquet directory, or from the tables of a catalog database."""
+    tables from a Parquet directory, or from the tables of a catalog database; PTS_SPARK_CONF's
+    settings, then `conf`, over the defaults."""
     check_available()
     from pyspark.sql import SparkSession
 
     from pts_explorer.db import OPTIONAL_TABLES, column_order, parquet_tables
 
     with _LOCK:
-        session = (
+        builder = (
             SparkSession.builder.appName("pts-explorer")
             .master(master or os.environ.get("PTS_SPARK_MASTER", "local[2]"))
             .config("spark.ui.enabled", "false")
@@ -104,8 +133,10 @@ def connect(folder: Path | None = None, database: str | None = None, master: str
             .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.driver.memory", os.environ.get("PTS_SPARK_MEMORY", "2g"))
-            .getOrCreate()
         )
+        for key, value in {**settings(os.environ.get("PTS_SPARK_CONF", "")), **(conf or {})}.items():
+            builder = builder.config(key, value)
+        session = builder.getOrCreate()
         session.sparkContext.setLogLevel("ERROR")
         if database:
             for table in vocab.CONTRACT_TABLES + tuple(OPTIONAL_TABLES):

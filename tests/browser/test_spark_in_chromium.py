@@ -38,7 +38,8 @@ def spark_server(demo_db, tmp_path_factory):
         pytest.skip(str(problem))
     folder = tmp_path_factory.mktemp("spark") / "parquet"
     parquet.export(demo_db, folder)
-    with serving(folder, env={"PTS_ENGINE": "spark"}, timeout=120) as url:
+    small_data = " ".join(f"{key}={value}" for key, value in spark.SMALL_DATA.items())
+    with serving(folder, env={"PTS_ENGINE": "spark", "PTS_SPARK_CONF": small_data}, timeout=120) as url:
         yield url
 
 
