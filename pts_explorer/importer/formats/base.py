@@ -10,7 +10,7 @@ beside this one (contract, adam, redcap), its built-in profile beside that (<nam
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -78,10 +78,19 @@ class Mapper:
         self.profile = profile
         self.issues = issues
         self.funnel = Funnel(con)  # where each source's records went (issues.Funnel)
+        con.execute(ABSENT_TABLE)
         date_macro(con, profile)
 
     def run(self, facts: DatasetFacts) -> None:
         raise NotImplementedError
+
+    def absent(self, file: str | None, columns: Iterable[tuple[str, str]]) -> None:
+        """Contract columns (table, column) left empty in the records of `file` (None: of any file)
+        because the source column the profile names for them is absent, which is already an error
+        naming it. The checks go on without the column; its empty values are that error's
+        consequence, not reported again (checks.contract_rules)."""
+        for table, column in columns:
+            self.con.execute("INSERT INTO absent_columns VALUES ($f, $t, $c)", {"f": file, "t": table, "c": column})
 
     def map(self, facts: DatasetFacts) -> None:
         """raw_<table> for every contract table, described by `facts` where the sources do not."""
@@ -292,6 +301,10 @@ class Mapper:
             )
         return not missing
 
+
+# Contract columns a mapper left empty because their source column is absent (Mapper.absent).
+ABSENT_TABLE = "CREATE TABLE IF NOT EXISTS absent_columns (file VARCHAR, table_name VARCHAR, column_name VARCHAR)"
+LATER = "its values are checked once it is named"  # what a missing column's error says of the checks it holds back
 
 DATE_MESSAGE = (
     "{variable} is not a date: ISO 8601 (2021-12-09) is read, and any format listed in [dates] formats of a copy "

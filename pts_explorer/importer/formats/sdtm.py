@@ -25,6 +25,7 @@ from pts_explorer.importer.formats.base import (
     TABLES,
     Bind,
     DatasetFacts,
+    LATER,
     Format,
     Mapper,
     contract_columns,
@@ -114,6 +115,43 @@ ROLE_KEYS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "ds": ("ds", ("subject", "term", "date"), ()),
 }
 
+# The keys without which a role's records cannot be read at all (the subject, what a record is); a
+# dataset lacking another key is still read and checked, that key's contract columns left empty.
+ESSENTIAL: dict[str, tuple[str, ...]] = {
+    "dm": ("patient_id",),
+    "suppdm": SUPP_KEYS,
+    "sv": ROLE_KEYS["sv"][1],
+    "qs": ("subject", "test_code", "numeric_result"),
+    "ae": ("subject", "term"),
+    "pr": ("subject", "term"),
+    "supppr": SUPP_KEYS,
+    "ds": ("subject", "term"),
+}
+# role.key -> the contract columns (table, column) a missing variable leaves empty; None: in the
+# records of every file (the reference date dates every record), else in the role's own.
+ABSENT: dict[str, tuple[bool, tuple[tuple[str, str], ...]]] = {
+    "dm.study_id": (False, (("patients", "study_id"), ("studies", "study_id"))),
+    "dm.center_id": (False, (("patients", "center_id"),)),
+    "dm.arm": (False, (("patients", "arm"),)),
+    "dm.age_years": (False, (("patients", "age_years"),)),
+    "dm.sex": (False, (("patients", "sex"),)),
+    "dm.last_contact_date": (False, (("patients", "last_contact_day"),)),
+    "dm.enrolled_on": (
+        True,
+        (
+            ("patients", "enrolled_on"),
+            ("patients", "last_contact_day"),
+            ("visits", "visit_day"),
+            ("procedures", "procedure_day"),
+            ("events", "event_day"),
+        ),
+    ),
+    "ae.start_date": (False, (("events", "event_day"),)),
+    "ae.serious": (False, (("events", "serious"),)),
+    "pr.start_date": (False, (("procedures", "procedure_day"), ("events", "event_day"))),
+    "ds.date": (False, (("events", "event_day"),)),
+}
+
 # section -> the keys an sdtm profile may set in it (None: any key, checked where it is read); a key
 # not listed is a warning naming it (a misspelt key would otherwise be silently ignored).
 VALUE_MAPS = ("arm", "sex", "limb_side", "obstruction_site", "ceap_c", "flag", "event_type", "pr_event")
@@ -166,6 +204,7 @@ class SdtmMapper(Mapper):
         self.names: dict[str, dict[str, str]] = {}  # role -> key -> the source variable
         self.sources: dict[str, list[Staged]] = {}  # role -> its datasets
         self.labels: dict[str, str] = {}  # role -> the dataset name(s) the messages show
+        self.unread: set[str] = set()  # roles with a dataset that lacks an essential variable (_gather)
         usable = {role: self._gather(role) for role in ROLE_KEYS}
         if not usable["dm"]:
             for table in TABLES[1:]:
@@ -242,17 +281,31 @@ class SdtmMapper(Mapper):
                         '; or add extends = "sdtm" under [profile] to take the keys this profile does not set '
                         "from the built-in sdtm profile"
                     )
+                # All problems at once: without an essential key nothing of the dataset can be read, else
+                # it is read and checked without the missing ones, and the message says which wait.
+                blocked = [k for k in missing if k in ESSENTIAL[role]]
+                if blocked:
+                    later = f"nothing else of {src.name.upper()} is checked until it is named" + (
+                        " (nor any other dataset: DM gives the subjects)" if role == "dm" else ""
+                    )
+                else:
+                    later = f"{src.name.upper()} is checked without it; {LATER}"
                 self.issues.add(
                     Issue.file_level(
                         ERROR,
                         f"columns:{src.name}",
                         src.file,
                         f"{src.name.upper()} lacks variable(s) {wanted}: name the variable in a copy of the "
-                        f"profile{note}",
+                        f"profile{note}; {later}",
                         1,
                     )
                 )
-                continue
+                if blocked:
+                    self.unread.add(role)
+                    continue
+                for key in missing:
+                    every, columns = ABSENT.get(f"{role}.{key}", (False, ()))
+                    self.absent(None if every else src.file, columns)
             cols = ", ".join(
                 f"{src.ref(names[k]) if k in names and src.has(names[k]) else 'NULL'} AS {k}" for k in keys
             )
@@ -529,6 +582,8 @@ class SdtmMapper(Mapper):
             if source.upper() not in present and suppdm:
                 found = ", ".join(sorted(p for p in present if p)[:20]) or "none"
                 severity = WARNING if column in optional or column == "dvt_date" else ERROR
+                if severity == ERROR:
+                    self.absent(self._file("dm"), [("patients", column)])
                 self.issues.add(
                     Issue.file_level(
                         severity,
@@ -536,7 +591,7 @@ class SdtmMapper(Mapper):
                         self._file("suppdm"),
                         f"{self.labels['suppdm']} has no record with QNAM = {source!r} ([qualifiers] {column}"
                         f"{', optional' if severity == WARNING else ', required by the contract'}); "
-                        f"QNAMs found: {found}",
+                        f"QNAMs found: {found}" + (f"; {LATER}" if severity == ERROR else ""),
                     )
                 )
         if pivots:
@@ -638,8 +693,10 @@ class SdtmMapper(Mapper):
                 f"{self.labels['qs']} holds no Villalta item, this does not look like a post-thrombotic syndrome "
                 "study: a PTS study needs, per visit, the 11 Villalta items and ulcer status in QS, DM arms mapped to "
                 "stent or medical ([values.arm]), and the baseline anatomy in SUPPDM ([qualifiers]: index limb, "
-                "obstruction site, stenosis %, months since DVT, CEAP class)"
+                "obstruction site, stenosis %, months since DVT, CEAP class). The results and visits of "
+                f"{self.labels['qs']} are checked once its tests are named"
             )
+            self.qs_stopped = True
         elif codes.get("villalta_total") in present and len(absent) >= len(VILLALTA_ITEMS):
             message = (
                 f"{self.labels['qs']} holds a Villalta total but not the 11 items; the contract needs every item "
@@ -654,7 +711,14 @@ class SdtmMapper(Mapper):
         return codes
 
     def _visits(self, qs: bool, sv: bool) -> None:
+        self.qs_stopped = "qs" in self.unread
         codes = self._qs_items(qs)
+        self._qs_visits(qs, sv, codes)
+        (n,) = self.con.execute("SELECT count(*) FROM raw_visits").fetchone() or (0,)
+        if self.qs_stopped and not n:  # the error that stops QS says it all: not also "no visits"
+            self.absent(None, [("visits", "*")])
+
+    def _qs_visits(self, qs: bool, sv: bool, codes: dict[str, str]) -> None:
         if not qs:
             self.create_empty("visits")
             return
@@ -880,6 +944,9 @@ class SdtmMapper(Mapper):
         section = self.profile.section("pr")
         index_terms = [str(t).upper() for t in section.get("index_terms", [])]
         events = self._upper_values("pr_event")
+        if not pr and "pr" in self.unread:  # PR is there, but lacks a variable: that error says so
+            self.create_empty("procedures")
+            return
         if not pr:
             self.issues.add(
                 Issue.file_level(
