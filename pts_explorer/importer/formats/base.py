@@ -40,6 +40,17 @@ def source_columns(table: str, but: tuple[str, ...] = ()) -> tuple[str, ...]:
     return tuple(c.removesuffix("_day") + "_date" if c.endswith("_day") else c for c in kept)
 
 
+def filled_by(key: str) -> list[tuple[str, str]]:
+    """The contract columns (table, column) a subject-level source column fills, by the profile key
+    that names it: the column of its name, or the day column of a date (procedure_date ->
+    procedure_day, death_date -> the death event's day); the enrolment date dates every record."""
+    if key == "enrolled_on":
+        days = [(t, c) for t in TABLES for c in contract_columns(t) if c.endswith("_day")]
+        return [("patients", "enrolled_on"), *days]
+    day = {"death_date": "event_day"}.get(key, key.removesuffix("_date") + "_day")
+    return [(t, c) for t in TABLES for c in contract_columns(t) if c in (key, day)]
+
+
 def generated_columns(table: str) -> dict[str, str]:
     return {c.name: c.generated for c in validation.contract().columns[table].values() if c.generated}
 
@@ -282,10 +293,10 @@ class Mapper:
                 )
 
     def require_columns(
-        self, src: Staged, wanted: Mapping[str, str | None], what: str, section: str | None = None
+        self, src: Staged, wanted: Mapping[str, str | None], what: str, section: str | None = None, later: str = ""
     ) -> bool:
         """Every named source column is present; the missing ones are one error, naming the profile
-        key of each (`[section] key`) and the columns the source has."""
+        key of each (`[section] key`) and the columns the source has, and (`later`) which checks wait."""
         missing = [(k, v) for k, v in wanted.items() if v and not src.has(v)]
         if missing:
             names = ", ".join(f"{v} ([{section}] {k})" if section else v for k, v in missing)
@@ -295,7 +306,8 @@ class Mapper:
                     f"columns:{src.name}",
                     src.file,
                     f"{what} lacks column(s) {names} that the profile maps; if the names differ, set them in a copy "
-                    f"of profile {self.profile.name!r} ({what} has: {', '.join(src.columns[:40])})",
+                    f"of profile {self.profile.name!r} ({what} has: {', '.join(src.columns[:40])})"
+                    + (f"; {later}" if later else ""),
                     1,
                 )
             )
@@ -304,7 +316,8 @@ class Mapper:
 
 # Contract columns a mapper left empty because their source column is absent (Mapper.absent).
 ABSENT_TABLE = "CREATE TABLE IF NOT EXISTS absent_columns (file VARCHAR, table_name VARCHAR, column_name VARCHAR)"
-LATER = "its values are checked once it is named"  # what a missing column's error says of the checks it holds back
+# What a missing column's error says of the checks it holds back.
+LATER = "the values of a missing column are checked once it is named"
 
 DATE_MESSAGE = (
     "{variable} is not a date: ISO 8601 (2021-12-09) is read, and any format listed in [dates] formats of a copy "

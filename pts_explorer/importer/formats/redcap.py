@@ -25,6 +25,7 @@ import pandas as pd
 
 from pts_explorer import validation
 from pts_explorer.importer.formats.base import (
+    LATER,
     TABLES,
     Bind,
     DatasetFacts,
@@ -34,6 +35,7 @@ from pts_explorer.importer.formats.base import (
     contract_columns,
     day_after,
     day_between,
+    filled_by,
     write_sidecar,
 )
 from pts_explorer.importer.issues import ERROR, WARNING, Issue, counted
@@ -279,6 +281,7 @@ class RedcapMapper(Mapper):
                 wanted |= {f"[adverse_events] {k}": v for k, v in ae.items()}
         missing: list[str] = []
         optional: list[str] = []
+        stopped = False  # a [visits] or [adverse_events] field lacks: no visit or event can be read
         may_lack = optional_keys(self.profile, export.columns)
         for key, field in wanted.items():
             found = [field + "___<code>"] if self.kinds.get(field.lower()) == "checkbox" else [field]
@@ -293,6 +296,11 @@ class RedcapMapper(Mapper):
                     fields[name] = None  # imported without it: its contract column stays empty
                 else:
                     missing.append(shown)
+                    if section == "fields":  # refused, but every other field is still checked
+                        fields[name] = None
+                        self.absent(export.file, filled_by(name))
+                    else:
+                        stopped = True
         if missing:
             self.issues.add(
                 Issue.file_level(
@@ -300,7 +308,12 @@ class RedcapMapper(Mapper):
                     f"columns:{export.name}",
                     export.file,
                     f"the export lacks column(s) {'; '.join(missing)}; the profile maps them: set each key to the "
-                    f"field's name in a copy of profile {self.profile.name!r}, or export the field",
+                    f"field's name in a copy of profile {self.profile.name!r}, or export the field"
+                    + (
+                        "; nothing else of the export is checked until then"
+                        if stopped
+                        else f"; the export is checked without them; {LATER}"
+                    ),
                     1,
                 )
             )
@@ -316,7 +329,7 @@ class RedcapMapper(Mapper):
                     1,
                 )
             )
-        return not missing
+        return not stopped
 
     def _check_raw(self, export: Staged, record_id: str, variables: list[str | None]) -> None:
         """A label export where raw codes were expected: decoding would turn every value into an

@@ -22,10 +22,10 @@ import pandas as pd
 
 from pts_explorer import validation
 from pts_explorer.importer.formats.base import (
+    LATER,
     TABLES,
     Bind,
     DatasetFacts,
-    LATER,
     Format,
     Mapper,
     contract_columns,
