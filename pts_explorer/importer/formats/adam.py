@@ -451,6 +451,8 @@ class AdamMapper(Mapper):
         enrolled = self.adsl(adsl, "enrolled_on")
         self.check_dates(src, [keys.get("start_date")])
         terms = _upper_keys(self.profile.values(values))
+        if section == "ae":  # the term Death is the contract's death event (ADSL's death date wins: one_death)
+            terms = {"DEATH": "death"} | terms
         left_out = f"{subject} IN (SELECT subject FROM adsl_left_out)"
         in_adsl = f"{subject} IN (SELECT {self.adsl(adsl, 'patient_id')} FROM {adsl.table})"
         unmapped = f"NOT list_contains($terms, upper(coalesce({term}, '')))"

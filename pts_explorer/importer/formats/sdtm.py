@@ -109,7 +109,11 @@ ROLE_KEYS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
             "sequence",
         ),
     ),
-    "ae": ("ae", ("subject", "term", "start_date", "serious"), ()),
+    "ae": (
+        "ae",
+        ("subject", "term", "start_date", "serious", "outcome", "death_flag", "end_date"),
+        ("outcome", "death_flag", "end_date"),
+    ),
     "pr": ("pr", ("subject", "term", "start_date", "sequence"), ("sequence",)),
     "supppr": ("supp", SUPP_KEYS, ("idvar",)),
     "ds": ("ds", ("subject", "term", "date"), ()),
@@ -1092,6 +1096,65 @@ class SdtmMapper(Mapper):
             "step = 3",
         )
 
+    def _fatal(self, terms: dict[str, str], enrolled: str, ds: bool) -> list[str]:
+        """An AE whose outcome is death (AEOUT = FATAL, AESDTH = Y) under another term (a haemorrhage):
+        the subject died. DM's or DS's death date is the death (checks.one_death); without one, the
+        AE's end date (AEENDTC) is, with a warning; without that either, an error: the death would be
+        silently missing."""
+        if not {"outcome", "death_flag"} & set(self.names["ae"]):
+            return []
+        self.con.execute(
+            "CREATE OR REPLACE TABLE sdtm_fatal AS SELECT a.* FROM sdtm_aer AS a WHERE coalesce(a.step, 2) = 2 AND "
+            "(upper(trim(coalesce(a.outcome, ''))) = 'FATAL' OR upper(trim(coalesce(a.death_flag, ''))) = 'Y') AND "
+            "list_extract($targets, list_position($terms, upper(a.term))) IS DISTINCT FROM 'death'",
+            {"terms": list(terms), "targets": list(terms.values())},
+        )
+        dm_death = self._date("s.death_date") + " IS NOT NULL" if "death_date" in self.names["dm"] else "false"
+        ds_death = "a.subject IN (SELECT subject FROM sdtm_dsr WHERE step IS NULL)" if ds else "false"
+        self.con.execute(
+            "CREATE OR REPLACE TABLE sdtm_fatal AS SELECT a.*, coalesce("
+            + dm_death
+            + " OR "
+            + ds_death
+            + ", false) AS "
+            "dated FROM sdtm_fatal AS a LEFT JOIN sdtm_subjects AS s ON s.patient_id = a.subject"
+        )
+        said = " or ".join(
+            f"{self._var('ae', key)} = {value}"
+            for key, value in (("outcome", "FATAL"), ("death_flag", "Y"))
+            if key in self.names["ae"]
+        )
+        self._issues(
+            WARNING,
+            "sdtm:fatal_ae",
+            "sdtm_fatal",
+            "subject || ' / ' || coalesce(term, '')",
+            "ae",
+            "end_date",
+            "end_date",
+            f"the AE's outcome is death ({said}) and neither DM nor DS dates the death: the death is imported on "
+            f"the AE's end date {self._var('ae', 'end_date')}; give DM's death date if it differs",
+            f"NOT dated AND {self._date('end_date')} IS NOT NULL",
+        )
+        self._issues(
+            ERROR,
+            "sdtm:fatal_ae",
+            "sdtm_fatal",
+            "subject || ' / ' || coalesce(term, '')",
+            "ae",
+            "outcome",
+            "coalesce(outcome, death_flag)",
+            f"the AE's outcome is death ({said}), but neither DM nor DS dates the death and the AE has no end date "
+            f"({self._var('ae', 'end_date')}): give the death date in DM ({self._var('dm', 'death_date')}), or "
+            'set [ae] outcome = "" and death_flag = "" in a copy of the profile to import no death from AE',
+            f"NOT dated AND {self._date('end_date')} IS NULL",
+        )
+        return [
+            f"SELECT a.subject, date_diff('day', {enrolled}, {self._date('a.end_date')}), 'death', 'true', a._file, "
+            "a._line, 1 FROM sdtm_fatal AS a LEFT JOIN sdtm_subjects AS s ON s.patient_id = a.subject WHERE NOT "
+            f"a.dated AND {self._date('a.end_date')} IS NOT NULL"
+        ]
+
     def _events(self, ae: bool, pr: bool, ds: bool) -> None:
         b = Bind()
         flags = self._upper_values("flag")
@@ -1135,7 +1198,9 @@ class SdtmMapper(Mapper):
             )
         if ae:
             self._check_dates("ae", "start_date")
-            terms = self._upper_values("event_type")
+            self._check_dates("ae", "end_date")
+            # The term Death is the contract's death event (as REDCap's "Death" label), unless mapped otherwise.
+            terms = {"DEATH": "death"} | self._upper_values("event_type")
             self.con.execute(
                 f"CREATE OR REPLACE TABLE sdtm_aer AS SELECT a.*, CASE WHEN a.{left_out} THEN 1 WHEN NOT "
                 f"list_contains($terms, upper(a.term)) THEN 2 WHEN {self._before_reference('a.start_date')} THEN 3 "
@@ -1169,6 +1234,7 @@ class SdtmMapper(Mapper):
                 f"{self._map('a.serious', 'flag', b, flags)}, a._file, a._line, 1 FROM sdtm_aer AS a "
                 "LEFT JOIN sdtm_subjects AS s ON s.patient_id = a.subject WHERE a.step IS NULL"
             )
+            parts += self._fatal(terms, enrolled, ds)
         if pr:
             events = self._upper_values("pr_event")
             serious = flags.get(str(self.profile.section("pr").get("event_serious", "")).upper())
