@@ -12,6 +12,7 @@ import io
 
 import pandas as pd
 import pyreadstat
+import pytest
 
 from pts_explorer.importer import Options, run_import
 from pts_explorer.importer.examples import write_examples
@@ -196,11 +197,15 @@ def test_adam_a_missing_adsl_and_adae_column_do_not_stop_the_other_checks(tmp_pa
 # --- REDCap -------------------------------------------------------------------------------------
 
 
-def test_redcap_a_missing_field_does_not_stop_the_checks_of_the_others(tmp_path):
-    """A required field the export lacks (age) and sex choices no value map covers: both in the
-    first check (before, the missing field stopped the import before any value was read)."""
+@pytest.mark.parametrize("key, field", [("age_years", "age"), ("arm", "treatment"), ("visit_date", "visit_date")])
+def test_redcap_a_missing_field_does_not_stop_the_checks_of_the_others(tmp_path, key, field):
+    """A profile written for a later version of the project names a field the export lacks (age, the
+    arm, the visit date), and the sex choices have no value map: both in the first check (before, the
+    missing field stopped the import before any value was read; a missing arm or visit date was also
+    reported a second time, as "no arm" or as a visit without a date at every visit)."""
     profile = redcap.HEAD.format(name="classic") + redcap.BY_MONTH_FIELD + redcap.CLASSIC_FIELDS
-    profile = profile.replace('age_years = "age"', 'age_years = "age_years"').replace('0 = "female"\n1 = "male"\n', "")
+    assert profile.count(f'{key} = "{field}"') == 1
+    profile = profile.replace(f'{key} = "{field}"', f'{key} = "{field}_v2"').replace('0 = "female"\n1 = "male"\n', "")
     dictionary = redcap.CLASSIC_DICTIONARY.replace('"0, Female | 1, Male"', '"0, Woman | 1, Man"')
     files = {"classic_export.csv": redcap.CLASSIC_EXPORT, "classic_dictionary.csv": dictionary}
     report, _ = redcap._import(tmp_path, profile, files)
@@ -210,7 +215,7 @@ def test_redcap_a_missing_field_does_not_stop_the_checks_of_the_others(tmp_path)
         (
             "columns:classic_export",
             "classic_export.csv",
-            "the export lacks column(s) 'age_years' ([fields] age_years); the profile maps them: set each key to the "
+            f"the export lacks column(s) '{field}_v2' ([fields] {key}); the profile maps them: set each key to the "
             "field's name in a copy of profile 'classic', or export the field; the export is checked without them; "
             f"{LATER}",
         ),
@@ -221,6 +226,7 @@ def test_redcap_a_missing_field_does_not_stop_the_checks_of_the_others(tmp_path)
             "(0 (Woman), 1 (Man)): map them in [values.sex] of a copy of the profile (each to one of female, male)",
         ),
     ]
+    assert "redcap:visit" not in set(report.issues.rule)  # no visit is "without a date" for want of the field
 
 
 # --- the contract's own CSV layout ----------------------------------------------------------------

@@ -152,6 +152,7 @@ class RedcapMapper(Mapper):
     def run(self, facts: DatasetFacts) -> None:
         self.add_dataset_info(facts)
         self.refused = False
+        self.lacking: set[str] = set()  # required [fields] keys whose field the export lacks (_require)
         try:
             fields = {k: self.profile.variable("fields", k) for k in self.profile.section("fields")}
             ae = self._names("adverse_events", ("event_type", "event_date", "serious"))
@@ -298,6 +299,7 @@ class RedcapMapper(Mapper):
                     missing.append(shown)
                     if section == "fields":  # refused, but every other field is still checked
                         fields[name] = None
+                        self.lacking.add(name)
                         self.absent(export.file, filled_by(name))
                     else:
                         stopped = True
@@ -762,6 +764,8 @@ class RedcapMapper(Mapper):
         fixed = self.profile.section("study").get("center_id")
         if f.get("center_id"):
             return self.decode(rc, "patients", "center_id", f["center_id"], b)
+        if "center_id" in self.lacking:  # already an error naming the field
+            return Decoded("center_id", "", "NULL")
         if fixed:
             return Decoded("center_id", "", b(str(fixed)))
         if rc.has("redcap_data_access_group"):
@@ -778,7 +782,7 @@ class RedcapMapper(Mapper):
         """The arm: a field ([fields] arm), or the REDCap arm of the baseline event ([arms])."""
         arms = {str(k): str(v) for k, v in self.profile.section("arms").items()}
         if f.get("arm") or not arms:
-            if not f.get("arm"):
+            if not f.get("arm") and "arm" not in self.lacking:  # a lacking field is already an error
                 self._refuse(
                     "redcap:arm",
                     rc.file,
@@ -840,7 +844,7 @@ class RedcapMapper(Mapper):
         hard, _ = self._split("visits", [self.decode(rc, "visits", c, f.get(c), b) for c in f if c in VISIT_COLUMNS])
         self._run(
             f"CREATE OR REPLACE TABLE rv AS SELECT rc.*, {month_expr} AS _month, {day} AS _day, CASE WHEN {date} IS "
-            f"NULL THEN 'date' WHEN {month_expr} IS NULL THEN 'month' WHEN {hard} THEN 'unmapped' END AS _drop FROM rc "
+            f"NULL AND {'visit_date' not in self.lacking} THEN 'date' WHEN {month_expr} IS NULL THEN 'month' WHEN {hard} THEN 'unmapped' END AS _drop FROM rc "
             "LEFT JOIN baseline ON baseline.id = rc._id WHERE _visit AND NOT _skip",
             b,
         )
