@@ -135,6 +135,29 @@ def test_sdtm_every_problem_of_every_dataset_in_the_first_check(tmp_path):
     ]
 
 
+def test_sdtm_dm_without_its_reference_date_is_still_checked_and_leaves_nobody_out(tmp_path):
+    """DM's RFSTDTC under another name: one error, and the arms are still checked; the built-in
+    profile's [population] exclude_blank_reference_date does not take every subject for one never
+    randomized (which would have set every record of every dataset aside)."""
+    dm = sdtm.DM.replace(",RFSTDTC,", ",RFICDTC,").replace(
+        "1002,2021-02-24,2022-02-28,01,51,YEARS,M,BMT,Best medical therapy",
+        "1002,2021-02-24,2022-02-28,01,51,YEARS,M,BMT,Best care",
+    )
+    report = sdtm._import(sdtm._profile(tmp_path), sdtm._on_time(tmp_path / "d", dm=dm), tmp_path / "out.duckdb")
+    line = _line(dm, "USUBJID", "PTS-STENT-01-1002")
+    assert [(rule, file, line, value) for rule, file, line, value, _ in _issues(report, "error")] == [
+        ("columns:dm", "dm.csv", 1, ""),
+        ("allowed:patients.arm", "dm.csv", line, "Best care"),
+        ("sdtm:values.arm", "dm.csv", line, "Best care"),
+    ]
+    assert _issues(report, "error")[0][4] == (
+        "DM lacks variable(s) RFSTDTC ([dm] enrolled_on): name the variable in a copy of the profile; DM is checked "
+        f"without it; {LATER}"
+    )
+    left_out = report.issues[report.issues.rule == "sdtm:population"]
+    assert list(left_out.value) == ["Screen Failure"]  # the screen failure only, by its arm
+
+
 # --- ADaM ---------------------------------------------------------------------------------------
 
 

@@ -844,7 +844,8 @@ class RedcapMapper(Mapper):
         hard, _ = self._split("visits", [self.decode(rc, "visits", c, f.get(c), b) for c in f if c in VISIT_COLUMNS])
         self._run(
             f"CREATE OR REPLACE TABLE rv AS SELECT rc.*, {month_expr} AS _month, {day} AS _day, CASE WHEN {date} IS "
-            f"NULL AND {'visit_date' not in self.lacking} THEN 'date' WHEN {month_expr} IS NULL THEN 'month' WHEN {hard} THEN 'unmapped' END AS _drop FROM rc "
+            f"NULL AND {'visit_date' not in self.lacking} THEN 'date' WHEN {month_expr} IS NULL THEN 'month' "
+            f"WHEN {hard} THEN 'unmapped' END AS _drop FROM rc "
             "LEFT JOIN baseline ON baseline.id = rc._id WHERE _visit AND NOT _skip",
             b,
         )

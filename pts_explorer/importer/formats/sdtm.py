@@ -209,6 +209,7 @@ class SdtmMapper(Mapper):
         self.sources: dict[str, list[Staged]] = {}  # role -> its datasets
         self.labels: dict[str, str] = {}  # role -> the dataset name(s) the messages show
         self.unread: set[str] = set()  # roles with a dataset that lacks an essential variable (_gather)
+        self.lacking: dict[str, set[str]] = {}  # role -> the other keys a dataset of it lacks (read as empty)
         usable = {role: self._gather(role) for role in ROLE_KEYS}
         if not usable["dm"]:
             for table in TABLES[1:]:
@@ -307,6 +308,7 @@ class SdtmMapper(Mapper):
                 if blocked:
                     self.unread.add(role)
                     continue
+                self.lacking.setdefault(role, set()).update(missing)
                 for key in missing:
                     every, columns = ABSENT.get(f"{role}.{key}", (False, ()))
                     self.absent(None if every else src.file, columns)
@@ -485,7 +487,10 @@ class SdtmMapper(Mapper):
         """sdtm_subjects: the DM records kept; the others counted (screen failures, arms left out)."""
         population = self.profile.section("population")
         excluded = [str(a).upper() for a in population.get("exclude_arms", [])]
+        # Without the reference date variable every subject would look never randomized: not applied
+        # (the missing variable is already an error).
         blank = bool(population.get("exclude_blank_reference_date", False))
+        blank = blank and "enrolled_on" not in self.lacking.get("dm", set())
         flag = str(population["flag_qnam"]).upper() if population.get("flag_qnam") else None
         reference = self.names["dm"].get("enrolled_on", "reference date")
         self._check_dates("dm", "enrolled_on")
@@ -657,6 +662,8 @@ class SdtmMapper(Mapper):
         for column in ("bmi", "stenosis_pct", "lesion_length_mm", "months_since_dvt"):
             if column in quals:
                 select[column] = f"q_{column}"
+        if "dvt_date" in quals and "enrolled_on" in self.lacking.get("dm", set()):
+            self.absent(self._file("dm"), [("patients", "months_since_dvt")])  # months to a date DM lacks
         if "dvt_date" in quals:  # whole months from the DVT date, where no months are given
             dvt = f"date_sub('month', {self._date('q_dvt_date')}, {enrolled})"
             select["months_since_dvt"] = (
