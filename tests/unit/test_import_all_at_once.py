@@ -276,3 +276,24 @@ def test_contract_csv_a_missing_column_is_one_error_and_the_other_tables_are_che
     assert errors[0][4] == (
         f"`patients` lacks required column(s): arm; the other columns and tables are checked without them; {LATER}"
     )
+
+
+def test_sdtm_pr_without_the_index_procedures_term_is_refused_not_imported_without_procedures(tmp_path):
+    """PR holds the stent procedures under a term [pr] index_terms does not name: before, the import
+    succeeded with no procedure at all (each PR record counted as "neither index nor event"), and the
+    assistant, shown only after a refusal, never asked for the term."""
+    pr = sdtm.PR.replace("VENOUS STENT PLACEMENT", "ILIAC VEIN STENTING")
+    report = sdtm._import(sdtm._profile(tmp_path), sdtm._on_time(tmp_path / "d", pr=pr), tmp_path / "out.duckdb")
+    assert not report.imported
+    terms = sorted({r["PRTRT"] for r in csv.DictReader(io.StringIO(pr))})
+    assert _issues(report, "error") == [
+        (
+            "sdtm:index_term",
+            "pr.csv",
+            None,
+            "",
+            "no PR record has the index procedure's term ([pr] index_terms = VENOUS STENT PLACEMENT): name the "
+            f"term of the index stent procedure in a copy of the profile (terms in PR.PRTRT ([pr] term): "
+            f"{', '.join(terms)})",
+        )
+    ]

@@ -980,6 +980,18 @@ class SdtmMapper(Mapper):
             {"index": index_terms, "events": list(events)},
         )
         self._pre_treatment("sdtm_prr", "pr")
+        (indexed, seen) = self.con.execute(
+            "SELECT count(*) FILTER (WHERE is_index), string_agg(DISTINCT term, ', ' ORDER BY term) FROM sdtm_prr "
+            "WHERE coalesce(step, 0) <> 1"
+        ).fetchone() or (0, None)
+        if seen and not indexed:  # else every stent procedure would be silently left out
+            self._error(
+                "sdtm:index_term",
+                self._file("pr"),
+                f"no {self.labels['pr']} record has the index procedure's term ([pr] index_terms = "
+                f"{', '.join(index_terms) or 'none'}): name the term of the index stent procedure in a copy of the "
+                f"profile (terms in {self._var('pr', 'term')}: {seen})",
+            )
         fields = {k: v.upper() for k, v in self._known("procedure", PROCEDURE_COLUMNS).items()}
         self._supppr_links(list(fields.values()))
         b = Bind()
