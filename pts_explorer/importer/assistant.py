@@ -171,6 +171,15 @@ def value_rows(issues: pd.DataFrame) -> list[ValueRow]:
     ]
 
 
+def suggested(column: str, value: str) -> str | None:
+    """The contract value a source value is pre-selected with, when its words say it beyond doubt:
+    an event term naming a death ("Sudden death", "Death NOS", "Died") is the death event; for
+    anything else the user chooses."""
+    if column == "event_type" and re.search(r"\b(death|died)\b", value, re.IGNORECASE):
+        return "death"
+    return None
+
+
 # A format's choice with no contract value, as REDCap's importer words it.
 _UNMAPPED = re.compile(
     r"^choice (?P<code>.*?)(?: \((?P<label>.*)\))? of '[^']*' has no value in \w+\.(?P<column>\w+): .*"

@@ -9,7 +9,7 @@ import re
 import duckdb
 
 from pts_explorer import validation
-from pts_explorer.importer.formats.base import TABLES, contract_columns, generated_columns
+from pts_explorer.importer.formats.base import ABSENT_TABLE, TABLES, contract_columns, generated_columns
 from pts_explorer.importer.issues import ERROR, WARNING, Funnel, Issue, Issues, counted
 from pts_explorer.importer.profiles import Profile
 from pts_explorer.importer.readers import Staged
@@ -183,9 +183,13 @@ def unscheduled_visits(con: duckdb.DuckDBPyConnection, issues: Issues) -> int:
 
 def contract_rules(con: duckdb.DuckDBPyConnection, issues: Issues) -> None:
     """Every rule of pts_explorer.validation on the typed tables, each offending row an issue."""
+    con.execute(ABSENT_TABLE)
     empty = _empty_required(con, issues)
+    # A table a mapper left empty because an earlier error stops its records (Mapper.absent(..., "*")):
+    # its rules would only repeat that error.
+    stopped = {t for (t,) in con.execute("SELECT table_name FROM absent_columns WHERE column_name = '*'").fetchall()}
     for rule in (*validation.contract_rules(), *validation.app_rules()):
-        if rule.id in empty:
+        if rule.id in empty or rule.id.partition(":")[2] in stopped:
             continue
         if not rule.row_level:
             (bad,) = con.execute(f"SELECT count(*) FROM ({rule.bad_rows})").fetchone() or (0,)
@@ -206,6 +210,17 @@ def contract_rules(con: duckdb.DuckDBPyConnection, issues: Issues) -> None:
         "(t.rule LIKE 'type:%' OR t.rule = 'file:formula') AND t.file = i.file AND t.line = i.line AND "
         "t.column_name = i.column_name)"
     )
+    # A source date that is not a date (or a partial one refused) is the error; the empty day it gives is not another.
+    con.execute(
+        "DELETE FROM issues AS i WHERE i.rule LIKE 'required:%' AND EXISTS (SELECT 1 FROM issues AS t WHERE "
+        "t.severity = 'error' AND (t.rule LIKE 'sdtm:date.%' OR t.rule LIKE 'sdtm:partial_date.%') AND t.file = "
+        "i.file AND t.line = i.line)"
+    )
+    # A column the source lacks is one error (the mapper's, naming its profile key), not one per empty value.
+    con.execute(
+        "DELETE FROM issues AS i WHERE i.rule LIKE 'required:%' AND EXISTS (SELECT 1 FROM absent_columns AS a WHERE "
+        "i.rule = 'required:' || a.table_name || '.' || a.column_name AND (a.file IS NULL OR a.file = i.file))"
+    )
     # Nobody said whether the data are synthetic: that is one error, the question (synthetic_stated).
     con.execute(
         "DELETE FROM issues WHERE rule = 'required:dataset_info.synthetic' AND EXISTS (SELECT 1 FROM issues "
@@ -218,11 +233,18 @@ def _empty_required(con: duckdb.DuckDBPyConnection, issues: Issues) -> set[str]:
     skipped = set()
     for table, columns in validation.contract().columns.items():
         for column in (c for c in columns.values() if c.not_null and not c.generated):
-            rows, filled, file = con.execute(
-                f"SELECT count(*), count({column.name}), min(_file) FROM {table}"
-            ).fetchone() or (0, 0, "")
+            # The rows whose value is empty because the source lacks the column are left out (Mapper.absent).
+            rows, filled, file, covered = con.execute(
+                f"SELECT count(*) FILTER (WHERE NOT absent), count({column.name}) FILTER (WHERE NOT absent), "
+                f"min(_file) FILTER (WHERE NOT absent), count(*) FILTER (WHERE absent) FROM (SELECT *, EXISTS (SELECT "
+                "1 FROM absent_columns AS a WHERE a.table_name = $table AND a.column_name = $column AND (a.file IS "
+                f"NULL OR a.file = t._file)) AS absent FROM {table} AS t)",
+                {"table": table, "column": column.name},
+            ).fetchone() or (0, 0, "", 0)
+            rule = f"required:{table}.{column.name}"
+            if covered and not rows:
+                skipped.add(rule)
             if rows and not filled:
-                rule = f"required:{table}.{column.name}"
                 skipped.add(rule)
                 (typed_away,) = con.execute(
                     "SELECT count(*) FROM issues WHERE rule = $rule", {"rule": f"type:{table}.{column.name}"}

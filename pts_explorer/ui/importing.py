@@ -202,9 +202,12 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
             for i, (value, label) in enumerate(zip(row.values[:MAX_VALUES], labels, strict=False)):
                 # Keyed by the value it maps, never by its position: after "Save and check again" the
                 # rows are fewer, and a box keyed by position would take the choice made for another value.
+                offered = [UNMAPPED, *row.vocabulary]
+                hint = assistant.suggested(row.column, f"{value} {label}")
                 pick = cols[i % 3].selectbox(
                     f"{escape.markdown(value)} ({escape.markdown(label)})" if label else escape.markdown(value),
-                    [UNMAPPED, *row.vocabulary],
+                    offered,
+                    index=offered.index(hint) if hint in offered else 0,
                     key=f"assist_value_{row.column}:{value!r}",
                 )
                 if pick != UNMAPPED:

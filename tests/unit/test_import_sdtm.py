@@ -514,7 +514,7 @@ def test_the_cdisc_pilot_alzheimer_study_is_refused_naming_what_a_pts_study_need
         "Villalta item, this does not look like a post-thrombotic syndrome study: a PTS study needs, per visit, the "
         "11 Villalta items and ulcer status in QS, DM arms mapped to stent or medical ([values.arm]), and the "
         "baseline anatomy in SUPPDM ([qualifiers]: index limb, obstruction site, stenosis %, months since DVT, CEAP "
-        "class)"
+        "class). The results and visits of QS are checked once its tests are named"
     ]
     arms = errors[errors.rule == "sdtm:values.arm"]
     expected_arms = dm[(dm.ARM != "Screen Failure") & (dm.RFSTDTC != "")].ARM

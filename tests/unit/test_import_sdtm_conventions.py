@@ -433,7 +433,8 @@ def test_a_short_profile_without_extends_is_told_how_to_take_the_builtin_keys(tm
             "DM lacks variable(s) ([dm] patient_id not set), ([dm] study_id not set), ([dm] center_id not set), "
             "([dm] arm not set), ([dm] enrolled_on not set), ([dm] age_years not set), ([dm] sex not set): name the "
             'variable in a copy of the profile; or add extends = "sdtm" under [profile] to take the keys this '
-            "profile does not set from the built-in sdtm profile",
+            "profile does not set from the built-in sdtm profile; nothing else of DM is checked until it is named "
+            "(nor any other dataset: DM gives the subjects)",
         )
     ]
 
@@ -618,7 +619,7 @@ def test_villalta_codes_the_profile_does_not_know_are_refused_naming_the_fix_fir
         "holds no Villalta item, this does not look like a post-thrombotic syndrome study: a PTS study needs, per "
         "visit, the 11 Villalta items and ulcer status in QS, DM arms mapped to stent or medical ([values.arm]), and "
         "the baseline anatomy in SUPPDM ([qualifiers]: index limb, obstruction site, stenosis %, months since DVT, "
-        "CEAP class)"
+        "CEAP class). The results and visits of QS are checked once its tests are named"
     ]
 
 

@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 
 from pts_explorer.importer.formats.base import (
+    LATER,
     TABLES,
     Bind,
     DatasetFacts,
@@ -22,6 +23,7 @@ from pts_explorer.importer.formats.base import (
     contract_columns,
     day_after,
     day_between,
+    filled_by,
     source_columns,
     write_sidecar,
 )
@@ -74,19 +76,22 @@ class AdamMapper(Mapper):
             "last_contact_date",
         }
         missing = {c: v for c, v in self.v.items() if v and not adsl.has(v)}
+        for column in missing:  # the other datasets are checked; the empty columns are this error's
+            self.absent(adsl.file, filled_by(column))
         for needed, severity in ((True, ERROR), (False, WARNING)):
             names = [f"{v} ([adsl] {c})" for c, v in missing.items() if (c in required) == needed]
             if not names:
                 continue
             what = "required" if needed else "optional: imported empty"
             fix = "set each key to the ADSL variable that holds it" + ("" if needed else ', or to "" to leave it out')
+            later = f"; ADSL and the other datasets are checked without it; {LATER}" if needed else ""
             self.issues.add(
                 Issue.file_level(
                     severity,
                     "columns:adsl" if needed else "columns:adsl_optional",
                     adsl.file,
                     f"ADSL lacks {', '.join(names)} ({what}); in a copy of profile {self.profile.name!r}, {fix} "
-                    f"(ADSL has: {', '.join(adsl.columns[:40])})",
+                    f"(ADSL has: {', '.join(adsl.columns[:40])}){later}",
                     1,
                 )
             )
@@ -265,8 +270,9 @@ class AdamMapper(Mapper):
         visits = self.profile.section("visits")
         needed: dict[str, str | None] = {c: c for c in ("USUBJID", "PARAMCD", "AVAL")}
         keys: dict[str, str | None] = {c: c for c in ("AVISIT", "AVISITN") if visits.get(c)}  # the visit keys mapped
-        if not self.require_columns(src, needed, src.name.upper()) or not self.require_columns(
-            src, keys, src.name.upper(), "visits"
+        stopped = f"nothing else of {src.name.upper()} is checked until it is named"
+        if not self.require_columns(src, needed, src.name.upper(), later=stopped) or not self.require_columns(
+            src, keys, src.name.upper(), "visits", later=stopped
         ):
             return None
         flags = {k: str(self.profile.section("bds").get(k, default)) for k, default in BDS_FLAGS.items()}
@@ -427,13 +433,26 @@ class AdamMapper(Mapper):
         through the profile's value map `values`; the records of subjects left out, not in ADSL, or
         with a term the map does not hold are counted in the funnel (and the last warned)."""
         keys = {k: str(v) for k, v in self.profile.section(section).items()}
-        if not self.require_columns(src, {**keys, "subject": "USUBJID"}, label, section):
+        # All problems at once: without the subject or the term no record can be read; without its
+        # date or seriousness the dataset is still checked (its terms, its subjects), that column empty.
+        essential = {k: v for k, v in {**keys, "subject": "USUBJID"}.items() if k in ("subject", "term")}
+        if not self.require_columns(
+            src, essential, label, section, later=f"nothing else of {label} is checked until it is named"
+        ):
             return None
+        lacking = [k for k, v in keys.items() if v and not src.has(v)]
+        if not self.require_columns(src, keys, label, section, later=f"{label} is checked without it; {LATER}"):
+            for key in lacking:
+                column = {"start_date": "event_day", "serious": "serious"}.get(key)
+                self.absent(src.file, [("events", column)] if column else [])
+                keys[key] = ""  # read as empty, never as a value it does not have
         term, start = _ref(src, keys.get("term")), _ref(src, keys.get("start_date"))
         subject = _ref(src, "USUBJID")
         enrolled = self.adsl(adsl, "enrolled_on")
         self.check_dates(src, [keys.get("start_date")])
         terms = _upper_keys(self.profile.values(values))
+        if section == "ae":  # the term Death is the contract's death event (ADSL's death date wins: one_death)
+            terms = {"DEATH": "death"} | terms
         left_out = f"{subject} IN (SELECT subject FROM adsl_left_out)"
         in_adsl = f"{subject} IN (SELECT {self.adsl(adsl, 'patient_id')} FROM {adsl.table})"
         unmapped = f"NOT list_contains($terms, upper(coalesce({term}, '')))"
@@ -462,7 +481,7 @@ class AdamMapper(Mapper):
         event_day = f"coalesce({day_between(enrolled, start)}, CASE WHEN {study_day} >= 1 THEN {study_day} - 1 "
         event_day += f"ELSE {study_day} END)"
         self._pre_treatment(adsl, src, keys, event_day, terms, label)
-        serious = "'false'"
+        serious = "NULL" if "serious" in lacking else "'false'"  # named but absent: empty, never "not serious"
         if keys.get("serious"):
             serious = self.mapped(
                 f"upper({_ref(src, keys['serious'])})", "flag", b, _upper_keys(self.profile.values("flag"))

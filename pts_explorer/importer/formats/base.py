@@ -10,7 +10,7 @@ beside this one (contract, adam, redcap), its built-in profile beside that (<nam
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -38,6 +38,17 @@ def source_columns(table: str, but: tuple[str, ...] = ()) -> tuple[str, ...]:
     import counts the days."""
     kept = [c for c in contract_columns(table) if c not in but]
     return tuple(c.removesuffix("_day") + "_date" if c.endswith("_day") else c for c in kept)
+
+
+def filled_by(key: str) -> list[tuple[str, str]]:
+    """The contract columns (table, column) a subject-level source column fills, by the profile key
+    that names it: the column of its name, or the day column of a date (procedure_date ->
+    procedure_day, death_date -> the death event's day); the enrolment date dates every record."""
+    if key == "enrolled_on":
+        days = [(t, c) for t in TABLES for c in contract_columns(t) if c.endswith("_day")]
+        return [("patients", "enrolled_on"), *days]
+    day = {"death_date": "event_day"}.get(key, key.removesuffix("_date") + "_day")
+    return [(t, c) for t in TABLES for c in contract_columns(t) if c in (key, day)]
 
 
 def generated_columns(table: str) -> dict[str, str]:
@@ -78,10 +89,19 @@ class Mapper:
         self.profile = profile
         self.issues = issues
         self.funnel = Funnel(con)  # where each source's records went (issues.Funnel)
+        con.execute(ABSENT_TABLE)
         date_macro(con, profile)
 
     def run(self, facts: DatasetFacts) -> None:
         raise NotImplementedError
+
+    def absent(self, file: str | None, columns: Iterable[tuple[str, str]]) -> None:
+        """Contract columns (table, column) left empty in the records of `file` (None: of any file)
+        because the source column the profile names for them is absent, which is already an error
+        naming it. The checks go on without the column; its empty values are that error's
+        consequence, not reported again (checks.contract_rules)."""
+        for table, column in columns:
+            self.con.execute("INSERT INTO absent_columns VALUES ($f, $t, $c)", {"f": file, "t": table, "c": column})
 
     def map(self, facts: DatasetFacts) -> None:
         """raw_<table> for every contract table, described by `facts` where the sources do not."""
@@ -273,10 +293,10 @@ class Mapper:
                 )
 
     def require_columns(
-        self, src: Staged, wanted: Mapping[str, str | None], what: str, section: str | None = None
+        self, src: Staged, wanted: Mapping[str, str | None], what: str, section: str | None = None, later: str = ""
     ) -> bool:
         """Every named source column is present; the missing ones are one error, naming the profile
-        key of each (`[section] key`) and the columns the source has."""
+        key of each (`[section] key`) and the columns the source has, and (`later`) which checks wait."""
         missing = [(k, v) for k, v in wanted.items() if v and not src.has(v)]
         if missing:
             names = ", ".join(f"{v} ([{section}] {k})" if section else v for k, v in missing)
@@ -286,12 +306,18 @@ class Mapper:
                     f"columns:{src.name}",
                     src.file,
                     f"{what} lacks column(s) {names} that the profile maps; if the names differ, set them in a copy "
-                    f"of profile {self.profile.name!r} ({what} has: {', '.join(src.columns[:40])})",
+                    f"of profile {self.profile.name!r} ({what} has: {', '.join(src.columns[:40])})"
+                    + (f"; {later}" if later else ""),
                     1,
                 )
             )
         return not missing
 
+
+# Contract columns a mapper left empty because their source column is absent (Mapper.absent).
+ABSENT_TABLE = "CREATE TABLE IF NOT EXISTS absent_columns (file VARCHAR, table_name VARCHAR, column_name VARCHAR)"
+# What a missing column's error says of the checks it holds back.
+LATER = "the values of a missing column are checked once it is named"
 
 DATE_MESSAGE = (
     "{variable} is not a date: ISO 8601 (2021-12-09) is read, and any format listed in [dates] formats of a copy "

@@ -10,6 +10,7 @@ import duckdb
 
 from pts_explorer import validation
 from pts_explorer.importer.formats.base import (
+    LATER,
     TABLES,
     Bind,
     DatasetFacts,
@@ -55,10 +56,12 @@ class ContractMapper(Mapper):
                     ERROR,
                     f"columns:{table}",
                     src.file,
-                    f"`{table}` lacks required column(s): {', '.join(missing_required)}",
+                    f"`{table}` lacks required column(s): {', '.join(missing_required)}; the other columns and "
+                    f"tables are checked without them; {LATER}",
                     1,
                 )
             )
+            self.absent(src.file, [(table, c) for c in missing_required])
         if missing_optional := [c for c in missing if c not in required]:
             self.issues.add(
                 Issue.file_level(

@@ -25,6 +25,7 @@ import pandas as pd
 
 from pts_explorer import validation
 from pts_explorer.importer.formats.base import (
+    LATER,
     TABLES,
     Bind,
     DatasetFacts,
@@ -34,6 +35,7 @@ from pts_explorer.importer.formats.base import (
     contract_columns,
     day_after,
     day_between,
+    filled_by,
     write_sidecar,
 )
 from pts_explorer.importer.issues import ERROR, WARNING, Issue, counted
@@ -150,6 +152,7 @@ class RedcapMapper(Mapper):
     def run(self, facts: DatasetFacts) -> None:
         self.add_dataset_info(facts)
         self.refused = False
+        self.lacking: set[str] = set()  # required [fields] keys whose field the export lacks (_require)
         try:
             fields = {k: self.profile.variable("fields", k) for k in self.profile.section("fields")}
             ae = self._names("adverse_events", ("event_type", "event_date", "serious"))
@@ -279,6 +282,7 @@ class RedcapMapper(Mapper):
                 wanted |= {f"[adverse_events] {k}": v for k, v in ae.items()}
         missing: list[str] = []
         optional: list[str] = []
+        stopped = False  # a [visits] or [adverse_events] field lacks: no visit or event can be read
         may_lack = optional_keys(self.profile, export.columns)
         for key, field in wanted.items():
             found = [field + "___<code>"] if self.kinds.get(field.lower()) == "checkbox" else [field]
@@ -293,6 +297,12 @@ class RedcapMapper(Mapper):
                     fields[name] = None  # imported without it: its contract column stays empty
                 else:
                     missing.append(shown)
+                    if section == "fields":  # refused, but every other field is still checked
+                        fields[name] = None
+                        self.lacking.add(name)
+                        self.absent(export.file, filled_by(name))
+                    else:
+                        stopped = True
         if missing:
             self.issues.add(
                 Issue.file_level(
@@ -300,7 +310,12 @@ class RedcapMapper(Mapper):
                     f"columns:{export.name}",
                     export.file,
                     f"the export lacks column(s) {'; '.join(missing)}; the profile maps them: set each key to the "
-                    f"field's name in a copy of profile {self.profile.name!r}, or export the field",
+                    f"field's name in a copy of profile {self.profile.name!r}, or export the field"
+                    + (
+                        "; nothing else of the export is checked until then"
+                        if stopped
+                        else f"; the export is checked without them; {LATER}"
+                    ),
                     1,
                 )
             )
@@ -316,7 +331,7 @@ class RedcapMapper(Mapper):
                     1,
                 )
             )
-        return not missing
+        return not stopped
 
     def _check_raw(self, export: Staged, record_id: str, variables: list[str | None]) -> None:
         """A label export where raw codes were expected: decoding would turn every value into an
@@ -749,6 +764,8 @@ class RedcapMapper(Mapper):
         fixed = self.profile.section("study").get("center_id")
         if f.get("center_id"):
             return self.decode(rc, "patients", "center_id", f["center_id"], b)
+        if "center_id" in self.lacking:  # already an error naming the field
+            return Decoded("center_id", "", "NULL")
         if fixed:
             return Decoded("center_id", "", b(str(fixed)))
         if rc.has("redcap_data_access_group"):
@@ -765,7 +782,7 @@ class RedcapMapper(Mapper):
         """The arm: a field ([fields] arm), or the REDCap arm of the baseline event ([arms])."""
         arms = {str(k): str(v) for k, v in self.profile.section("arms").items()}
         if f.get("arm") or not arms:
-            if not f.get("arm"):
+            if not f.get("arm") and "arm" not in self.lacking:  # a lacking field is already an error
                 self._refuse(
                     "redcap:arm",
                     rc.file,
@@ -827,7 +844,8 @@ class RedcapMapper(Mapper):
         hard, _ = self._split("visits", [self.decode(rc, "visits", c, f.get(c), b) for c in f if c in VISIT_COLUMNS])
         self._run(
             f"CREATE OR REPLACE TABLE rv AS SELECT rc.*, {month_expr} AS _month, {day} AS _day, CASE WHEN {date} IS "
-            f"NULL THEN 'date' WHEN {month_expr} IS NULL THEN 'month' WHEN {hard} THEN 'unmapped' END AS _drop FROM rc "
+            f"NULL AND {'visit_date' not in self.lacking} THEN 'date' WHEN {month_expr} IS NULL THEN 'month' "
+            f"WHEN {hard} THEN 'unmapped' END AS _drop FROM rc "
             "LEFT JOIN baseline ON baseline.id = rc._id WHERE _visit AND NOT _skip",
             b,
         )

@@ -22,6 +22,7 @@ import pandas as pd
 
 from pts_explorer import validation
 from pts_explorer.importer.formats.base import (
+    LATER,
     TABLES,
     Bind,
     DatasetFacts,
@@ -108,10 +109,51 @@ ROLE_KEYS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
             "sequence",
         ),
     ),
-    "ae": ("ae", ("subject", "term", "start_date", "serious"), ()),
+    "ae": (
+        "ae",
+        ("subject", "term", "start_date", "serious", "outcome", "death_flag", "end_date"),
+        ("outcome", "death_flag", "end_date"),
+    ),
     "pr": ("pr", ("subject", "term", "start_date", "sequence"), ("sequence",)),
     "supppr": ("supp", SUPP_KEYS, ("idvar",)),
     "ds": ("ds", ("subject", "term", "date"), ()),
+}
+
+# The keys without which a role's records cannot be read at all (the subject, what a record is); a
+# dataset lacking another key is still read and checked, that key's contract columns left empty.
+ESSENTIAL: dict[str, tuple[str, ...]] = {
+    "dm": ("patient_id",),
+    "suppdm": SUPP_KEYS,
+    "sv": ROLE_KEYS["sv"][1],
+    "qs": ("subject", "test_code", "numeric_result"),
+    "ae": ("subject", "term"),
+    "pr": ("subject", "term"),
+    "supppr": SUPP_KEYS,
+    "ds": ("subject", "term"),
+}
+# role.key -> the contract columns (table, column) a missing variable leaves empty; None: in the
+# records of every file (the reference date dates every record), else in the role's own.
+ABSENT: dict[str, tuple[bool, tuple[tuple[str, str], ...]]] = {
+    "dm.study_id": (False, (("patients", "study_id"), ("studies", "study_id"))),
+    "dm.center_id": (False, (("patients", "center_id"),)),
+    "dm.arm": (False, (("patients", "arm"),)),
+    "dm.age_years": (False, (("patients", "age_years"),)),
+    "dm.sex": (False, (("patients", "sex"),)),
+    "dm.last_contact_date": (False, (("patients", "last_contact_day"),)),
+    "dm.enrolled_on": (
+        True,
+        (
+            ("patients", "enrolled_on"),
+            ("patients", "last_contact_day"),
+            ("visits", "visit_day"),
+            ("procedures", "procedure_day"),
+            ("events", "event_day"),
+        ),
+    ),
+    "ae.start_date": (False, (("events", "event_day"),)),
+    "ae.serious": (False, (("events", "serious"),)),
+    "pr.start_date": (False, (("procedures", "procedure_day"), ("events", "event_day"))),
+    "ds.date": (False, (("events", "event_day"),)),
 }
 
 # section -> the keys an sdtm profile may set in it (None: any key, checked where it is read); a key
@@ -166,6 +208,8 @@ class SdtmMapper(Mapper):
         self.names: dict[str, dict[str, str]] = {}  # role -> key -> the source variable
         self.sources: dict[str, list[Staged]] = {}  # role -> its datasets
         self.labels: dict[str, str] = {}  # role -> the dataset name(s) the messages show
+        self.unread: set[str] = set()  # roles with a dataset that lacks an essential variable (_gather)
+        self.lacking: dict[str, set[str]] = {}  # role -> the other keys a dataset of it lacks (read as empty)
         usable = {role: self._gather(role) for role in ROLE_KEYS}
         if not usable["dm"]:
             for table in TABLES[1:]:
@@ -242,17 +286,32 @@ class SdtmMapper(Mapper):
                         '; or add extends = "sdtm" under [profile] to take the keys this profile does not set '
                         "from the built-in sdtm profile"
                     )
+                # All problems at once: without an essential key nothing of the dataset can be read, else
+                # it is read and checked without the missing ones, and the message says which wait.
+                blocked = [k for k in missing if k in ESSENTIAL[role]]
+                if blocked:
+                    later = f"nothing else of {src.name.upper()} is checked until it is named" + (
+                        " (nor any other dataset: DM gives the subjects)" if role == "dm" else ""
+                    )
+                else:
+                    later = f"{src.name.upper()} is checked without it; {LATER}"
                 self.issues.add(
                     Issue.file_level(
                         ERROR,
                         f"columns:{src.name}",
                         src.file,
                         f"{src.name.upper()} lacks variable(s) {wanted}: name the variable in a copy of the "
-                        f"profile{note}",
+                        f"profile{note}; {later}",
                         1,
                     )
                 )
-                continue
+                if blocked:
+                    self.unread.add(role)
+                    continue
+                self.lacking.setdefault(role, set()).update(missing)
+                for key in missing:
+                    every, columns = ABSENT.get(f"{role}.{key}", (False, ()))
+                    self.absent(None if every else src.file, columns)
             cols = ", ".join(
                 f"{src.ref(names[k]) if k in names and src.has(names[k]) else 'NULL'} AS {k}" for k in keys
             )
@@ -428,7 +487,10 @@ class SdtmMapper(Mapper):
         """sdtm_subjects: the DM records kept; the others counted (screen failures, arms left out)."""
         population = self.profile.section("population")
         excluded = [str(a).upper() for a in population.get("exclude_arms", [])]
+        # Without the reference date variable every subject would look never randomized: not applied
+        # (the missing variable is already an error).
         blank = bool(population.get("exclude_blank_reference_date", False))
+        blank = blank and "enrolled_on" not in self.lacking.get("dm", set())
         flag = str(population["flag_qnam"]).upper() if population.get("flag_qnam") else None
         reference = self.names["dm"].get("enrolled_on", "reference date")
         self._check_dates("dm", "enrolled_on")
@@ -529,6 +591,8 @@ class SdtmMapper(Mapper):
             if source.upper() not in present and suppdm:
                 found = ", ".join(sorted(p for p in present if p)[:20]) or "none"
                 severity = WARNING if column in optional or column == "dvt_date" else ERROR
+                if severity == ERROR:
+                    self.absent(self._file("dm"), [("patients", column)])
                 self.issues.add(
                     Issue.file_level(
                         severity,
@@ -536,7 +600,7 @@ class SdtmMapper(Mapper):
                         self._file("suppdm"),
                         f"{self.labels['suppdm']} has no record with QNAM = {source!r} ([qualifiers] {column}"
                         f"{', optional' if severity == WARNING else ', required by the contract'}); "
-                        f"QNAMs found: {found}",
+                        f"QNAMs found: {found}" + (f"; {LATER}" if severity == ERROR else ""),
                     )
                 )
         if pivots:
@@ -598,6 +662,8 @@ class SdtmMapper(Mapper):
         for column in ("bmi", "stenosis_pct", "lesion_length_mm", "months_since_dvt"):
             if column in quals:
                 select[column] = f"q_{column}"
+        if "dvt_date" in quals and "enrolled_on" in self.lacking.get("dm", set()):
+            self.absent(self._file("dm"), [("patients", "months_since_dvt")])  # months to a date DM lacks
         if "dvt_date" in quals:  # whole months from the DVT date, where no months are given
             dvt = f"date_sub('month', {self._date('q_dvt_date')}, {enrolled})"
             select["months_since_dvt"] = (
@@ -638,8 +704,10 @@ class SdtmMapper(Mapper):
                 f"{self.labels['qs']} holds no Villalta item, this does not look like a post-thrombotic syndrome "
                 "study: a PTS study needs, per visit, the 11 Villalta items and ulcer status in QS, DM arms mapped to "
                 "stent or medical ([values.arm]), and the baseline anatomy in SUPPDM ([qualifiers]: index limb, "
-                "obstruction site, stenosis %, months since DVT, CEAP class)"
+                "obstruction site, stenosis %, months since DVT, CEAP class). The results and visits of "
+                f"{self.labels['qs']} are checked once its tests are named"
             )
+            self.qs_stopped = True
         elif codes.get("villalta_total") in present and len(absent) >= len(VILLALTA_ITEMS):
             message = (
                 f"{self.labels['qs']} holds a Villalta total but not the 11 items; the contract needs every item "
@@ -654,7 +722,14 @@ class SdtmMapper(Mapper):
         return codes
 
     def _visits(self, qs: bool, sv: bool) -> None:
+        self.qs_stopped = "qs" in self.unread
         codes = self._qs_items(qs)
+        self._qs_visits(qs, sv, codes)
+        (n,) = self.con.execute("SELECT count(*) FROM raw_visits").fetchone() or (0,)
+        if self.qs_stopped and not n:  # the error that stops QS says it all: not also "no visits"
+            self.absent(None, [("visits", "*")])
+
+    def _qs_visits(self, qs: bool, sv: bool, codes: dict[str, str]) -> None:
         if not qs:
             self.create_empty("visits")
             return
@@ -880,6 +955,9 @@ class SdtmMapper(Mapper):
         section = self.profile.section("pr")
         index_terms = [str(t).upper() for t in section.get("index_terms", [])]
         events = self._upper_values("pr_event")
+        if not pr and "pr" in self.unread:  # PR is there, but lacks a variable: that error says so
+            self.create_empty("procedures")
+            return
         if not pr:
             self.issues.add(
                 Issue.file_level(
@@ -902,6 +980,18 @@ class SdtmMapper(Mapper):
             {"index": index_terms, "events": list(events)},
         )
         self._pre_treatment("sdtm_prr", "pr")
+        (indexed, seen) = self.con.execute(
+            "SELECT count(*) FILTER (WHERE is_index), string_agg(DISTINCT term, ', ' ORDER BY term) FROM sdtm_prr "
+            "WHERE coalesce(step, 0) <> 1"
+        ).fetchone() or (0, None)
+        if seen and not indexed:  # else every stent procedure would be silently left out
+            self._error(
+                "sdtm:index_term",
+                self._file("pr"),
+                f"no {self.labels['pr']} record has the index procedure's term ([pr] index_terms = "
+                f"{', '.join(index_terms) or 'none'}): name the term of the index stent procedure in a copy of the "
+                f"profile (terms in {self._var('pr', 'term')}: {seen})",
+            )
         fields = {k: v.upper() for k, v in self._known("procedure", PROCEDURE_COLUMNS).items()}
         self._supppr_links(list(fields.values()))
         b = Bind()
@@ -1025,6 +1115,65 @@ class SdtmMapper(Mapper):
             "step = 3",
         )
 
+    def _fatal(self, terms: dict[str, str], enrolled: str, ds: bool) -> list[str]:
+        """An AE whose outcome is death (AEOUT = FATAL, AESDTH = Y) under another term (a haemorrhage):
+        the subject died. DM's or DS's death date is the death (checks.one_death); without one, the
+        AE's end date (AEENDTC) is, with a warning; without that either, an error: the death would be
+        silently missing."""
+        if not {"outcome", "death_flag"} & set(self.names["ae"]):
+            return []
+        self.con.execute(
+            "CREATE OR REPLACE TABLE sdtm_fatal AS SELECT a.* FROM sdtm_aer AS a WHERE coalesce(a.step, 2) = 2 AND "
+            "(upper(trim(coalesce(a.outcome, ''))) = 'FATAL' OR upper(trim(coalesce(a.death_flag, ''))) = 'Y') AND "
+            "list_extract($targets, list_position($terms, upper(a.term))) IS DISTINCT FROM 'death'",
+            {"terms": list(terms), "targets": list(terms.values())},
+        )
+        dm_death = self._date("s.death_date") + " IS NOT NULL" if "death_date" in self.names["dm"] else "false"
+        ds_death = "a.subject IN (SELECT subject FROM sdtm_dsr WHERE step IS NULL)" if ds else "false"
+        self.con.execute(
+            "CREATE OR REPLACE TABLE sdtm_fatal AS SELECT a.*, coalesce("
+            + dm_death
+            + " OR "
+            + ds_death
+            + ", false) AS "
+            "dated FROM sdtm_fatal AS a LEFT JOIN sdtm_subjects AS s ON s.patient_id = a.subject"
+        )
+        said = " or ".join(
+            f"{self._var('ae', key)} = {value}"
+            for key, value in (("outcome", "FATAL"), ("death_flag", "Y"))
+            if key in self.names["ae"]
+        )
+        self._issues(
+            WARNING,
+            "sdtm:fatal_ae",
+            "sdtm_fatal",
+            "subject || ' / ' || coalesce(term, '')",
+            "ae",
+            "end_date",
+            "end_date",
+            f"the AE's outcome is death ({said}) and neither DM nor DS dates the death: the death is imported on "
+            f"the AE's end date {self._var('ae', 'end_date')}; give DM's death date if it differs",
+            f"NOT dated AND {self._date('end_date')} IS NOT NULL",
+        )
+        self._issues(
+            ERROR,
+            "sdtm:fatal_ae",
+            "sdtm_fatal",
+            "subject || ' / ' || coalesce(term, '')",
+            "ae",
+            "outcome",
+            "coalesce(outcome, death_flag)",
+            f"the AE's outcome is death ({said}), but neither DM nor DS dates the death and the AE has no end date "
+            f"({self._var('ae', 'end_date')}): give the death date in DM ({self._var('dm', 'death_date')}), or "
+            'set [ae] outcome = "" and death_flag = "" in a copy of the profile to import no death from AE',
+            f"NOT dated AND {self._date('end_date')} IS NULL",
+        )
+        return [
+            f"SELECT a.subject, date_diff('day', {enrolled}, {self._date('a.end_date')}), 'death', 'true', a._file, "
+            "a._line, 1 FROM sdtm_fatal AS a LEFT JOIN sdtm_subjects AS s ON s.patient_id = a.subject WHERE NOT "
+            f"a.dated AND {self._date('a.end_date')} IS NOT NULL"
+        ]
+
     def _events(self, ae: bool, pr: bool, ds: bool) -> None:
         b = Bind()
         flags = self._upper_values("flag")
@@ -1068,7 +1217,9 @@ class SdtmMapper(Mapper):
             )
         if ae:
             self._check_dates("ae", "start_date")
-            terms = self._upper_values("event_type")
+            self._check_dates("ae", "end_date")
+            # The term Death is the contract's death event (as REDCap's "Death" label), unless mapped otherwise.
+            terms = {"DEATH": "death"} | self._upper_values("event_type")
             self.con.execute(
                 f"CREATE OR REPLACE TABLE sdtm_aer AS SELECT a.*, CASE WHEN a.{left_out} THEN 1 WHEN NOT "
                 f"list_contains($terms, upper(a.term)) THEN 2 WHEN {self._before_reference('a.start_date')} THEN 3 "
@@ -1102,6 +1253,7 @@ class SdtmMapper(Mapper):
                 f"{self._map('a.serious', 'flag', b, flags)}, a._file, a._line, 1 FROM sdtm_aer AS a "
                 "LEFT JOIN sdtm_subjects AS s ON s.patient_id = a.subject WHERE a.step IS NULL"
             )
+            parts += self._fatal(terms, enrolled, ds)
         if pr:
             events = self._upper_values("pr_event")
             serious = flags.get(str(self.profile.section("pr").get("event_serious", "")).upper())
