@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from pts_explorer import charts, config, display, glossary, reproduce, settings, ui, vocab
-from pts_explorer.analytics import designs, trajectories
+from pts_explorer.analytics import trajectories
 
 cohort = ui.page_header("Symptom and outcome trajectories")
 
@@ -60,37 +60,12 @@ if sample is not None and shield.active:  # no individual lines from a group of 
 # Pooled over a trial and a registry, a mean curve can step where one design's visits begin or end
 # (the trial's months 1 and 3, the registry's from 36 on): as on Compare, a mark under the chart
 # at each visit says which designs the arm's patients measured there come from.
-strip, marks_note, described = None, "", ""
+marks = display.TrajectoryMarks(table)
 if not by_study and set(sizes.design[sizes.patients > 0]) >= {"randomized", "observational"}:
     per_study = ui.query("trajectory_summary", {**params, "by_study": True})
     design_of = dict(zip(sizes.study_id, sizes.design, strict=False))
-    measured = per_study.assign(
-        curve="Both arms", study_id=per_study.study_group, design=per_study.study_group.map(design_of)
-    )
-    measured = measured.assign(n=measured.n_change if change else measured.n)
-    per_curve = designs.visit_designs(measured, ["arm"])
-    if not per_curve.empty:
-        at_point = per_curve.assign(arm=[arm for (arm,) in per_curve.lane])
-        table = table.merge(
-            at_point.assign(design=display.point_designs(per_curve))[["arm", "visit_month", "design"]],
-            on=["arm", "visit_month"],
-            how="left",
-        ).fillna({"design": ""})
-    lanes = designs.visit_designs(measured, ["curve", "arm"], fold="arm")
-    lanes = lanes.iloc[  # stent before medical, then by visit
-        sorted(
-            range(len(lanes)),
-            key=lambda i: (
-                list(vocab.ARMS).index(lanes.lane.iat[i][-1]) if len(lanes.lane.iat[i]) > 1 else 0,
-                lanes.visit_month.iat[i],
-            ),
-        )
-    ]
-    lane_names = {lane: vocab.ARMS[lane[1]] if len(lane) > 1 else lane[0] for lane in set(lanes.lane)}
-    strip = display.design_strip(lanes, lane_names, shield)
-    marks_note = display.design_marks_note(lanes, lane_names)
-    if marks_note:
-        described = f" Patients at each visit: {display.visit_design_words(lanes, lane_names, markdown=False)}"
+    marks = display.trajectory_marks(per_study, design_of, table, shield, "n_change" if change else "n")
+table, strip, marks_note, described = marks.table, marks.strip, marks.note, marks.described
 ui.chart(
     charts.trajectory_figure(table, outcome, change, sample, strip),
     "trajectory_chart",
@@ -127,7 +102,7 @@ else:
     if marks_note:  # pooled designs: each visit's difference is as randomized as the patients measured there
         ui.note(
             "Each visit's difference compares the patients measured there, from the designs marked under the "
-            f"chart above: {display.visit_design_words(lanes, lane_names)} Only a visit of randomized patients alone "
+            f"chart above: {marks.words} Only a visit of randomized patients alone "
             "is a randomized comparison."
         )
     ui.table(display.difference_table(diff, outcome, by_study), key="difference_table", note=ui.dash_note(shield))

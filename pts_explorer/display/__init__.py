@@ -47,7 +47,14 @@ from pts_explorer.display.compare import (
     pair_table,
     side_name,
 )
-from pts_explorer.display.designs import design_marks_note, design_strip, point_designs, visit_design_words
+from pts_explorer.display.designs import (
+    TrajectoryMarks,
+    design_marks_note,
+    design_strip,
+    point_designs,
+    trajectory_marks,
+    visit_design_words,
+)
 from pts_explorer.display.effects import protect_forest, protect_profile, subgroup_table, summary_forest
 from pts_explorer.display.mmrm import mmrm_table
 from pts_explorer.display.responders import protect_comparison, protect_shares, responder_table, summary_shares
@@ -87,6 +94,7 @@ from pts_explorer.display.trajectories import (
 )
 
 __all__ = [
+    "TrajectoryMarks",
     "benefit_differences",
     "benefit_groups",
     "difference_label",
@@ -115,6 +123,7 @@ __all__ = [
     "design_strip",
     "design_word",
     "point_designs",
+    "trajectory_marks",
     "visit_design_words",
     "difference_table",
     "estimate_with_ci",

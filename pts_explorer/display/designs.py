@@ -4,9 +4,12 @@ pooled."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
-from pts_explorer import escape
+from pts_explorer import escape, vocab
+from pts_explorer.analytics import designs
 from pts_explorer.privacy import Protection
 
 KIND_WORDS = {
@@ -97,3 +100,51 @@ def design_marks_note(strip: pd.DataFrame, names: dict) -> str:
             else ""
         )
     )
+
+
+@dataclass(frozen=True)
+class TrajectoryMarks:
+    """A pooled trajectory chart's design marks: the table with each point's designs (column
+    `design`, for the hover), the strip under the chart (None when nothing is pooled), its note and
+    the words the text alternative adds."""
+
+    table: pd.DataFrame
+    strip: pd.DataFrame | None = None
+    note: str = ""
+    described: str = ""
+    words: str = ""  # the designs per visit in Markdown, for a note on a chart drawn from the same patients
+
+
+def trajectory_marks(
+    per_study: pd.DataFrame, design_of: dict[str, str], table: pd.DataFrame, shield: Protection, count: str = "n"
+) -> TrajectoryMarks:
+    """Marks for a trajectory chart whose arms pool studies of different designs (Trajectories,
+    Candidate): per_study is trajectory_summary by study (study_group, arm, visit_month and the
+    patients measured in `count`); design_of maps a study to its design."""
+    measured = per_study.assign(
+        curve="Both arms", study_id=per_study.study_group, design=per_study.study_group.map(design_of)
+    )
+    measured = measured.assign(n=measured[count])
+    per_curve = designs.visit_designs(measured, ["arm"])
+    if not per_curve.empty:
+        at_point = per_curve.assign(arm=[arm for (arm,) in per_curve.lane])
+        table = table.merge(
+            at_point.assign(design=point_designs(per_curve))[["arm", "visit_month", "design"]],
+            on=["arm", "visit_month"],
+            how="left",
+        ).fillna({"design": ""})
+    lanes = designs.visit_designs(measured, ["curve", "arm"], fold="arm")
+    lanes = lanes.iloc[  # stent before medical, then by visit
+        sorted(
+            range(len(lanes)),
+            key=lambda i: (
+                list(vocab.ARMS).index(lanes.lane.iat[i][-1]) if len(lanes.lane.iat[i]) > 1 else 0,
+                lanes.visit_month.iat[i],
+            ),
+        )
+    ]
+    names = {lane: vocab.ARMS[lane[1]] if len(lane) > 1 else lane[0] for lane in set(lanes.lane)}
+    note = design_marks_note(lanes, names)
+    described = f" Patients at each visit: {visit_design_words(lanes, names, markdown=False)}" if note else ""
+    words = visit_design_words(lanes, names) if note else ""
+    return TrajectoryMarks(table, design_strip(lanes, names, shield), note, described, words)
