@@ -84,15 +84,17 @@ def subgroups(params: dict, path: Path, factors: list[str]) -> str:
 
 
 def benefit(params: dict, path: Path, by: str, groups: list[str]) -> str:
-    """The differences in effect between groups: one OLS with a group × arm term (R: lm(change ~ arm *
-    group + baseline [+ study_id])); each interaction coefficient is a group's difference from the first."""
+    """The differences in effect between groups: the groups' ANCOVAs in one OLS (R: lm(change ~ arm * group
+    + baseline * group [+ study_id * group])); each arm x group coefficient is a group's difference from
+    groups[0], the group compared with."""
     return _load("analysis_visit", params, path) + (
         "\nimport statsmodels.formula.api as smf\n\n"
-        f"groups = {groups!r}  # the groups estimable in both arms; differences are against the first\n"
+        f"groups = {groups!r}  # the groups estimable in both arms, the one compared with first\n"
         f"part = data[data[{by!r}].isin(groups)]\n"
-        "study = ' + C(study_id)' if part.study_id.nunique() > 1 else ''\n"
         f'arm, group = "C(arm, Treatment(\'medical\'))", f"C({by}, Treatment({{groups[0]!r}}))"\n'
-        "fit = smf.ols(f'change ~ {arm} * {group} + baseline{study}', data=part).fit()\n"
+        "# the groups' ANCOVAs in one model: the baseline (and study, when pooled) within each group\n"
+        "study = f' + C(study_id) * {group}' if part.study_id.nunique() > 1 else ''\n"
+        "fit = smf.ols(f'change ~ {arm} * {group} + baseline * {group}{study}', data=part).fit()\n"
         "result = {}\n"
         "for level in groups[1:]:\n"
         "    term = f'{arm}[T.stent]:{group}[T.{level}]'\n"

@@ -190,6 +190,12 @@ SETTINGS = Registry(
             # the continuous modifier the effect is drawn along.
             Setting("by", "choice", "high_grade_site", tuple(vocab.BENEFIT_SPLITS)),
             Setting("groups", "choices", []),  # options: the grouping's levels present in the analysis set
+            Setting(  # "largest": the largest group (the default), else a level of `by`
+                "reference",
+                "choice",
+                "largest",
+                ("largest", *dict.fromkeys(k for f in vocab.BENEFIT_SPLITS for k in vocab.LEVELS[f])),
+            ),
             Setting("modifier", "choice", "stenosis_pct", tuple(vocab.BENEFIT_MODIFIERS)),
             # Compare: two cohorts ("current", "sub:<name>" or a saved cohort's slug), and the arm.
             Setting("a", "cohort_ref", "current"),

@@ -3,8 +3,10 @@
 - Between cohorts (disjoint groups of patients): the effect in each cohort (ANCOVA of change from
   baseline adjusted for the baseline value, and for study when studies are pooled: the Effects
   page's model, fitted in each cohort alone), and the difference in effect between each cohort and
-  the reference cohort from ONE model with a cohort x arm term, with its t-based 95% CI; the F-test
-  of all the cohort x arm terms together is the interaction test.
+  the reference cohort from ONE model holding those ANCOVAs (cohort x arm, cohort x baseline,
+  cohort x study), so a difference is exactly the difference of the effects shown, with a t-based
+  95% CI from the pooled residual variance; the F-test of all the cohort x arm terms together is
+  the interaction test.
 - Along a continuous modifier (stenosis %, lesion length, baseline score, age, months since DVT):
   the stent - medical difference as a natural cubic spline of the modifier interacted with arm
   (R's `ns(x, knots = <tertiles>, Boundary.knots = range(x))`), evaluated on a grid with pointwise
@@ -34,8 +36,9 @@ from scipy import stats
 from pts_explorer.analytics import effects
 
 DIFFERENCE_METHOD = (
-    "Difference in effect: one ANCOVA of change from baseline with a cohort × arm term, adjusted for the baseline "
-    "value (and study when studies are pooled); t-based 95% CI; interaction F-test"
+    "Difference in effect: the groups' ANCOVAs in one model (change from baseline on arm, the baseline value and, "
+    "where a group pools studies, study, all within each group), so each difference is that of the groups' "
+    "effects; its t-based 95% CI from the pooled residual variance; interaction F-test of the group × arm terms"
 )
 CURVE_METHOD = (
     "Effect along {modifier}: ANCOVA with arm × natural cubic spline of {modifier} (knots at its tertiles, "
@@ -49,6 +52,7 @@ HR_RATIO_METHOD = (
 MIN_PER_ARM = effects.MIN_PER_ARM
 _EFFECT_COLUMNS = ["n_stent", "n_medical", "estimate", "ci_low", "ci_high", "p_value"]
 CURVE_POINTS = 50
+MIN_CURVE_PER_ARM = 10  # patients per arm for the 8-parameter spline model (with 4+ distinct values in each arm)
 _FIT_OPTIONS = {"precision": 1e-14, "r_precision": 1e-14, "max_steps": 200}
 
 
@@ -116,19 +120,36 @@ def _wald_rows(fit: sm.regression.linear_model.RegressionResultsWrapper, names: 
     return np.array([[1.0 if column == name else 0.0 for column in fit.params.index] for name in names])
 
 
-def between_cohorts(data: pd.DataFrame, factor: str, levels: list[str]) -> BetweenCohorts | None:
+def _within_cohorts(rows: pd.DataFrame, factor: str, levels: list[str]) -> pd.DataFrame:
+    """The baseline value, and study indicators where a cohort pools studies, each within its own
+    cohort: the model is the per-cohort ANCOVAs in one, so its differences are those of their effects."""
+    columns = {}
+    for number, level in enumerate(levels):
+        member = rows[factor] == level
+        columns[f"baseline in cohort {number}"] = rows.baseline.astype(float).where(member, 0.0)
+        for study in sorted(rows.study_id[member].unique())[1:]:
+            columns[f"study {study} in cohort {number}"] = ((rows.study_id == study) & member).astype(float)
+    return pd.DataFrame(columns, index=rows.index)
+
+
+def between_cohorts(
+    data: pd.DataFrame, factor: str, levels: list[str], reference: str | None = None
+) -> BetweenCohorts | None:
     """The effect in each of `levels` of `factor` (disjoint cohorts, one column of the analysis set)
-    and the difference in effect of each against levels[0]; None if fewer than two levels have
-    MIN_PER_ARM patients in each arm (those without are left out of the model)."""
+    and the difference in effect of each against `reference` (levels[0] when not given or not
+    estimable); None if fewer than two levels have MIN_PER_ARM patients in each arm (those without
+    are left out of the model)."""
     kept = usable_levels(data, factor, levels)
     if len(kept) < 2:
         return None
+    if reference in kept:
+        kept = [reference, *(level for level in kept if level != reference)]
     rows = data[data[factor].isin(kept)]
     study = rows.study_id.nunique() > 1
     design, interactions = _cohort_design(rows, factor, kept)
-    x = pd.concat([design, rows[["baseline"]].astype(float), *([_study_columns(rows)] if study else [])], axis=1)
+    x = pd.concat([design, _within_cohorts(rows, factor, kept)], axis=1)
     fit = sm.OLS(rows.change.astype(float), sm.add_constant(x, has_constant="add")).fit()
-    if fit.df_resid < 1:
+    if fit.df_resid < 1 or np.linalg.matrix_rank(fit.model.exog) < fit.model.exog.shape[1]:
         return None
     ci = fit.conf_int()
     differences = [
@@ -160,13 +181,15 @@ def tertile_knots(values: pd.Series) -> tuple[tuple[float, ...], tuple[float, fl
 
 
 def effect_curve(data: pd.DataFrame, modifier: str, points: int = CURVE_POINTS) -> Curve | None:
-    """The stent - medical difference along `modifier`; None when an arm has fewer than MIN_PER_ARM
-    patients, or the modifier takes fewer than 4 distinct values (a spline with 2 interior knots
-    needs them)."""
+    """The stent - medical difference along `modifier`; None when an arm has fewer than
+    MIN_CURVE_PER_ARM patients or fewer than 4 distinct values of the modifier (a spline with 2
+    interior knots needs them), or the model is not of full rank."""
     rows = data.dropna(subset=[modifier, "baseline", "change"])
     n_stent, n_medical = effects.arm_counts(rows)
-    if min(n_stent, n_medical) < MIN_PER_ARM or rows[modifier].nunique() < 4:
+    if min(n_stent, n_medical) < MIN_CURVE_PER_ARM:
         return None
+    if min(rows[modifier][rows.arm == arm].nunique() for arm in ("stent", "medical")) < 4:
+        return None  # an arm's values too few to draw its spline: the arm x spline terms are not estimable
     knots, boundary = tertile_knots(rows[modifier])
     if len(set(knots) | set(boundary)) < 4:
         return None  # tied tertiles: the spline's knots would coincide
@@ -182,8 +205,8 @@ def effect_curve(data: pd.DataFrame, modifier: str, points: int = CURVE_POINTS) 
         [stent.rename("stent"), spline, products, *covariates, *([_study_columns(rows)] if study else [])], axis=1
     )
     fit = sm.OLS(rows.change.astype(float), sm.add_constant(x, has_constant="add")).fit()
-    if fit.df_resid < 1:
-        return None
+    if fit.df_resid < 1 or np.linalg.matrix_rank(fit.model.exog) < fit.model.exog.shape[1]:
+        return None  # a rank-deficient fit has no unique curve: never drawn from arbitrary numbers
     grid = np.linspace(boundary[0], boundary[1], points)
     at = _basis(design, pd.Series(grid))
     contrast = np.zeros((points, len(fit.params)))

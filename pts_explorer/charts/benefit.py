@@ -128,16 +128,17 @@ def modifier_figure(
     high = float(max(points.ci_high.max(), 0.0))
     step = (high - low) * 0.06 or 1.0
     for i, arm in enumerate(("stent", "medical")):
-        values = rug.value[rug.arm == arm]
+        counted = rug.value[rug.arm == arm].value_counts().sort_index()  # a tick per value, its patients in the hover
         fig.add_trace(
             _trace(
                 "scatter",
-                x=values,
-                y=np.full(len(values), low - step * (1.2 + i)),
+                x=counted.index.to_numpy(float),
+                y=np.full(len(counted), low - step * (1.2 + i)),
                 mode="markers",
                 marker={"symbol": "line-ns-open", "size": 9, "color": ARM_COLORS[arm], "line": {"width": 1}},
+                customdata=counted.to_numpy(int),
                 name=f"Patients, {arm}",
-                hoverinfo="skip",
+                hovertemplate=f"{arm}: %{{customdata}} patients at %{{x}}<extra></extra>",
             )
         )
     fig.add_hline(y=0, line={"color": REFERENCE_COLOR, "dash": "dot", "width": 1})

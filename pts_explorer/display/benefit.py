@@ -42,22 +42,31 @@ def difference_label(level: str, reference: str) -> str:
     return f"{level} − {reference}"
 
 
-def summary_benefit(groups: pd.DataFrame, differences: pd.DataFrame, interaction_p: float, unit: str) -> str:
+def summary_benefit(
+    groups: pd.DataFrame, differences: pd.DataFrame, interaction_p: float, unit: str, decimals: int = 2
+) -> str:
     """The key chart in one sentence: each group's effect, each difference, the interaction test."""
     shown = groups[groups.estimable]
-    parts = [f"{row.label} {number(row.estimate, 2, signed=True)}" for row in shown.itertuples()]
+    parts = [f"{row.label} {number(row.estimate, decimals, signed=True)}" for row in shown.itertuples()]
     text = f"Effect (stent − medical, {unit}) by group: " + ("; ".join(parts) if parts else "none estimable")
     if not differences.empty:
         text += ". Differences in effect: " + "; ".join(
-            f"{row.label} {number(row.estimate, 2, signed=True)} ({interval(row.ci_low, row.ci_high)})"
+            f"{row.label} {number(row.estimate, decimals, signed=True)} ({interval(row.ci_low, row.ci_high, decimals)})"
             for row in differences.itertuples()
         )
         text += f". Interaction test {p_clause(interaction_p)}."
     return text
 
 
-def reading(differences: pd.DataFrame, interaction_p: float, randomized: bool, unit: str) -> list[str]:
-    """What a reviewer asks of a heterogeneity claim, answered from these numbers."""
+def _direction(estimate: float, level: str, reference: str, higher_is_better: bool) -> str:
+    """A difference in the stent's effect in words: where the benefit is larger."""
+    larger = (estimate > 0) == higher_is_better
+    return f"the stent's benefit is {'larger' if larger else 'smaller'} in {level} than in {reference}"
+
+
+def reading(differences: pd.DataFrame, interaction_p: float, randomized: bool, outcome: vocab.Outcome) -> list[str]:
+    """What a reviewer asks of a heterogeneity claim, answered from these numbers: the design, each
+    difference's direction, and whether it holds once the differences shown are adjusted (Holm)."""
     lines: list[str] = []
     if differences.empty:
         return lines
@@ -68,33 +77,42 @@ def reading(differences: pd.DataFrame, interaction_p: float, randomized: bool, u
         else "Registry patients included: the arms were not randomized, so each group's effect, and the difference "
         "between groups, is observational."
     )
+    d, unit, several = outcome.decimals + 1, outcome.change_unit, len(differences) > 1
     for row in differences.itertuples():
+        level, reference = row.label.split(" − ", 1)
+        size = f"{number(abs(row.estimate), d)} {unit} (95% CI {interval(row.ci_low, row.ci_high, d)})"
         excludes_zero = row.ci_low > 0 or row.ci_high < 0
-        width = row.ci_high - row.ci_low
-        lines.append(
-            f"{row.label}: {number(row.estimate, 2, signed=True)} {unit}"
-            + (
-                "; its 95% CI excludes no difference."
-                if excludes_zero
-                else f"; its 95% CI ({interval(row.ci_low, row.ci_high)}, {number(width, 1)} {unit} wide) includes no "
-                "difference: these data cannot tell whether the effect differs between these groups."
+        if not excludes_zero:
+            verdict = "the CI includes 0: these data cannot tell whether the effect differs between these groups"
+        elif several and row.p_holm >= 0.05:
+            verdict = (
+                f"the CI excludes 0 before adjustment, but not once the {len(differences)} differences shown are "
+                f"adjusted (Holm p = {format_p(row.p_holm)}): not conclusive"
             )
-        )
-    if len(differences) > 1:
+        else:
+            verdict = "the CI excludes 0" + (f" and Holm p = {format_p(row.p_holm)}" if several else "")
+        lines.append(f"{_direction(row.estimate, level, reference, outcome.higher_is_better)} by {size}; {verdict}.")
+    lines[1:] = [line[:1].upper() + line[1:] for line in lines[1:]]
+    if several:
         lines.append(
-            f"One test of whether the effect differs between any of the groups (F-test of all cohort × arm terms): "
+            f"One test of whether the effect differs between any of the groups (F-test of all group × arm terms): "
             f"{p_clause(interaction_p)}."
         )
     return lines
 
 
 def summary_curve(
-    points: pd.DataFrame, boundary: tuple[float, float], interaction_p: float, modifier: str, unit: str
+    points: pd.DataFrame,
+    boundary: tuple[float, float],
+    interaction_p: float,
+    modifier: str,
+    unit: str,
+    decimals: int = 2,
 ) -> str:
     """The curve in one sentence: the effect at both ends of the modifier's range, and the test."""
     first, last = points.estimate.iloc[0], points.estimate.iloc[-1]
     return (
-        f"Stent − medical along {modifier.lower()}: {number(first, 2, signed=True)} {unit} at "
-        f"{number(boundary[0], 0)}, {number(last, 2, signed=True)} {unit} at {number(boundary[1], 0)}; "
+        f"Stent − medical along {modifier}: {number(first, decimals, signed=True)} {unit} at "
+        f"{number(boundary[0], 0)}, {number(last, decimals, signed=True)} {unit} at {number(boundary[1], 0)}; "
         f"interaction {p_clause(interaction_p)}."
     )

@@ -33,7 +33,8 @@ def _expected(demo_db) -> str:
     for site in ("common_iliac", "femoral"):
         fit = smf.ols(f"change ~ {ARM} + baseline", part[part.site == site]).fit()
         effects.append(fit.params[f"{ARM}[T.stent]"])
-    joint = smf.ols(f"change ~ {ARM} * C(site, Treatment('common_iliac')) + baseline", part).fit()
+    group = "C(site, Treatment('common_iliac'))"  # the largest group: the page's default reference
+    joint = smf.ols(f"change ~ {ARM} * {group} + baseline * {group}", part).fit()
     term = f"{ARM}[T.stent]:C(site, Treatment('common_iliac'))[T.femoral]"
     low, high = joint.conf_int().loc[term]
     p = joint.pvalues[term]

@@ -9,8 +9,9 @@
 #
 # Rows (analysis, data, term):
 #   ancova_cohort      per cohort: lm(change ~ arm + baseline [+ study_id]) in that cohort alone; the arm term
-#   ancova_difference  one lm(change ~ arm * lesion + baseline [+ study_id]); each arm:lesion term (the
-#                      difference in effect against the first cohort) with confint and its t-test p
+#   ancova_difference  one lm(change ~ arm * lesion + baseline * lesion [+ study_id * lesion]): the
+#                      cohorts' ANCOVAs in one model; each arm:lesion term (the difference in effect
+#                      against the first cohort) with confint and its t-test p
 #   ancova_interaction anova(lm without the arm:lesion terms, the model above): F-test p, numerator df
 #   curve              lm(change ~ arm * ns(x, knots = tertiles, Boundary.knots = range) + baseline
 #                      [+ study_id]; no separate baseline term when x is the baseline);
@@ -54,8 +55,10 @@ between <- function(rows, name, levels, cox = FALSE) {
     add("ancova_cohort", name, level, coef(f)[["armstent"]], ci[[1]], ci[[2]],
         summary(f)$coefficients["armstent", "Pr(>|t|)"], df.residual(f))
   }
-  full <- lm(as.formula(paste0("change ~ arm * lesion + baseline", study)), data = rows)
-  reduced <- lm(as.formula(paste0("change ~ arm + lesion + baseline", study)), data = rows)
+  # The groups' ANCOVAs in one model: baseline (and study, where pooled) within each group.
+  within <- paste0(" + baseline * lesion", if (pooled) " + study_id * lesion" else "")
+  full <- lm(as.formula(paste0("change ~ arm * lesion", within)), data = rows)
+  reduced <- lm(as.formula(paste0("change ~ arm + lesion", within)), data = rows)
   table <- summary(full)$coefficients
   for (level in levels[-1]) {
     term <- paste0("armstent:lesion", level)

@@ -172,3 +172,22 @@ def test_the_input_is_the_demo_databases_rows(demo_db):
     for column in ("study_id", "arm", "lesion", "stenosis_pct", "age_years", "baseline", "change", "observed"):
         assert got[column].tolist() == expected[column].tolist(), column
     assert got.duration_days.tolist() == expected.duration_days.astype(int).tolist()
+
+
+def test_each_difference_is_the_difference_of_the_effects_shown():
+    rows, levels = DATA["pooled, three cohorts"]
+    result = heterogeneity.between_cohorts(rows, "lesion", levels)
+    effect = dict(zip(result.effects.level, result.effects.estimate, strict=True))
+    assert [d.estimate for d in result.differences] == pytest.approx(
+        [effect[d.level] - effect[d.reference] for d in result.differences], abs=1e-9
+    )
+
+
+def test_the_reference_cohort_can_be_chosen_and_an_unestimable_one_is_not_used():
+    rows, levels = DATA["trial, three cohorts"]
+    result = heterogeneity.between_cohorts(rows, "lesion", levels, reference="other")
+    assert [(d.level, d.reference) for d in result.differences] == [(levels[0], "other"), (levels[1], "other")]
+    femoral_stent = (rows.lesion == levels[1]) & (rows.arm == "stent")
+    tiny = pd.concat([rows[~femoral_stent], rows[femoral_stent].head(2)])
+    again = heterogeneity.between_cohorts(tiny, "lesion", levels, reference=levels[1])
+    assert [(d.level, d.reference) for d in again.differences] == [(levels[2], levels[0])]

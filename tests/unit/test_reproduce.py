@@ -82,9 +82,11 @@ def test_who_benefits_snippet_gives_the_differences_in_effect(small_con, snippet
     data = db.run_query(small_con, "analysis_visit", params)
     groups = heterogeneity.usable_levels(data, by, list(vocab.LEVELS[by]))
     assert len(groups) >= 3
-    shown = heterogeneity.between_cohorts(data, by, groups)
-    result = _run(reproduce.benefit(params, snippet_db, by, groups))
-    assert list(result) == [d.level for d in shown.differences] == groups[1:]
+    reference = groups[-1]  # not the first: the snippet compares with the group the page compares with
+    shown = heterogeneity.between_cohorts(data, by, groups, reference)
+    order = [reference, *(g for g in groups if g != reference)]
+    result = _run(reproduce.benefit(params, snippet_db, by, order))
+    assert list(result) == [d.level for d in shown.differences] == order[1:]
     for difference in shown.differences:
         got = result[difference.level]
         want = (difference.estimate, difference.ci_low, difference.ci_high, difference.p_value)
