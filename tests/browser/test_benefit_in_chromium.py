@@ -3,7 +3,6 @@ obstruction, randomized patients, month 6) asked from a shared link in a fresh b
 difference in effect, its CI and the interaction p are read off the page (the key chart's text
 alternative) and recomputed from the contract tables with pandas and a statsmodels formula."""
 
-import duckdb
 import numpy as np
 import statsmodels.formula.api as smf
 from playwright.sync_api import Page
@@ -13,13 +12,9 @@ from tests.browser.app_driver import new_context, open_page
 ARM = "C(arm, Treatment('medical'))"
 
 
-def _expected(demo_db) -> str:
-    con = duckdb.connect(str(demo_db), read_only=True)
-    try:
-        patients, visits = con.table("patients").df(), con.table("visits").df()
-        trial = set(con.execute("SELECT study_id FROM studies WHERE design = 'randomized'").df().study_id)
-    finally:
-        con.close()
+def _expected(con) -> str:
+    patients, visits = con.table("patients").df(), con.table("visits").df()
+    trial = set(con.execute("SELECT study_id FROM studies WHERE design = 'randomized'").df().study_id)
     score = visits.pivot_table(index="patient_id", columns="visit_month", values="villalta_total", aggfunc="max")
     both = score[[0, 6]].dropna()
     rows = patients.set_index("patient_id").loc[both.index]
@@ -56,7 +51,7 @@ def _link_address(page: Page) -> str:
     return code.inner_text().strip()
 
 
-def test_the_seed_question_from_a_shared_link(server, browser, demo_db):
+def test_the_seed_question_from_a_shared_link(server, browser, demo_con):
     first = new_context(browser, viewport={"width": 1280, "height": 720}).new_page()
     open_page(first, f"{server}/benefit?groups=common_iliac&groups=femoral")
     address = _link_address(first)
@@ -64,7 +59,7 @@ def test_the_seed_question_from_a_shared_link(server, browser, demo_db):
 
     fresh = new_context(browser, viewport={"width": 1280, "height": 720}).new_page()
     open_page(fresh, address)
-    assert _chart_text(fresh) == _expected(demo_db)
+    assert _chart_text(fresh) == _expected(demo_con)
     box = fresh.locator(".st-key-benefit_chart").bounding_box()
     assert box is not None and box["y"] < 720  # the key chart starts in the first screen
     fresh.context.close()

@@ -5,7 +5,6 @@ in tests/reference/heterogeneity_input.csv; the values were written by tests/ref
 
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -145,13 +144,10 @@ def test_the_demo_shows_the_larger_benefit_in_high_grade_common_iliac_obstructio
     assert effect["common iliac, high grade"] < effect["femoral, high grade"] < effect["other"] < 0
 
 
-def test_the_input_is_the_demo_databases_rows(demo_db):
-    """Rebuilt from the contract tables with pandas (not the SQL that wrote it)."""
-    con = duckdb.connect(str(demo_db), read_only=True)
-    try:
-        patients, visits, events = (con.table(t).df() for t in ("patients", "visits", "events"))
-    finally:
-        con.close()
+def test_the_input_is_the_demo_databases_rows(demo_con):
+    """Rebuilt from the contract tables with pandas (not the SQL that wrote it); through the suite's
+    connection (DuckDB refuses a second one to the file with other settings in the same process)."""
+    patients, visits, events = (demo_con.table(t).df() for t in ("patients", "visits", "events"))
     score = visits.pivot_table(index="patient_id", columns="visit_month", values="villalta_total", aggfunc="max")
     both = score[[0, 6]].dropna()
     dvt = events[events.event_type == "recurrent_dvt"].groupby("patient_id").event_day.min()
