@@ -189,7 +189,10 @@ SETTINGS = Registry(
             # Who benefits: the grouping whose effects are compared, its groups (the data's levels), and
             # the continuous modifier the effect is drawn along.
             Setting("by", "choice", "high_grade_site", tuple(vocab.BENEFIT_SPLITS)),
-            Setting("groups", "choices", []),  # options: the grouping's levels present in the analysis set
+            # groups: any grouping's levels (the page keeps those of `by` present in the analysis set)
+            Setting(
+                "groups", "choices", [], tuple(dict.fromkeys(k for f in vocab.BENEFIT_SPLITS for k in vocab.LEVELS[f]))
+            ),
             Setting(  # "largest": the largest group (the default), else a level of `by`
                 "reference",
                 "choice",
