@@ -1,15 +1,17 @@
 """Who benefits: is the stent's effect larger in some patients than in others? The effect in each
 group, the difference in effect between groups from one model, and the effect along a measure."""
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from statsmodels.stats.multitest import multipletests
 
 from pts_explorer import charts, config, display, escape, reproduce, ui, vocab
-from pts_explorer.analytics import effects, heterogeneity
+from pts_explorer.analytics import compare, effects, heterogeneity
 
 cohort = ui.page_header("Who benefits")
 analysis = ui.analysis_controls(cohort)
+COHORTS = "cohorts"  # the grouping that compares two cohorts (Compare's A and B) rather than a split
 params = analysis.as_params()
 outcome = vocab.OUTCOMES[analysis.outcome]
 month = analysis.visit_month
@@ -22,21 +24,6 @@ by = ui.control(
     list(vocab.BENEFIT_SPLITS),
     format_func=vocab.BENEFIT_SPLITS.get,
 )
-data = ui.query("analysis_visit", params)
-if data.empty:
-    ui.no_analysis_data(analysis)
-    ui.stop()
-levels = vocab.LEVELS[by]
-present = [level for level in levels if (data[by] == level).any()]
-chosen = ui.control(
-    "groups",
-    groups_column.multiselect,
-    "Groups (every group when none is chosen)",
-    present,
-    valid=present,
-    format_func=levels.get,
-)
-groups = [level for level in present if level in chosen] or present  # in the grouping's own order
 modifier = ui.control(
     "modifier",
     along_column.selectbox,
@@ -44,32 +31,92 @@ modifier = ui.control(
     list(vocab.BENEFIT_MODIFIERS),
     format_func=vocab.BENEFIT_MODIFIERS.get,
 )
-analysed = data[data[by].isin(groups)]
+extras = {key: value for key, value in params.items() if key not in cohort.as_params()}  # not the cohort's
+sides: dict[str, tuple[str, dict]] = {}  # two cohorts: per side, the statement and parameters of its patients
+if by == COHORTS:  # two cohorts (as on Compare), made disjoint: a patient in both is in one side only
+    options = ui.cohort_choices(cohort)
+    refs = list(options)
+
+    def cohort_label(ref: str) -> str:
+        return options[ref].label if ref in options else f"{ref} (no longer saved)"
+
+    ref_a = ui.control("a", groups_column.selectbox, "Cohort A", refs, valid=refs, format_func=cohort_label)
+    ref_b = ui.control("b", reference_column.selectbox, "Cohort B", refs, valid=refs, format_func=cohort_label)
+    a, b = options[ref_a], options[ref_b]
+    for choice in (a, b):
+        if choice.saved is not None and ui.saved_on_other_data(choice.saved):
+            ui.saved_on_other_data_notice(choice.saved)
+    if ref_a == ref_b:
+        st.info("Cohort A and cohort B are the same: choose another cohort for B.", icon=":material/compare_arrows:")
+        ui.stop()
+    relation = compare.relation_of(compare.overlap(ui.query, a.cohort, b.cohort, list(vocab.ARMS)))
+    if relation == compare.SAME:
+        st.info(
+            "Cohorts A and B hold the same patients: there is nothing to compare. Choose another cohort for B.",
+            icon=":material/compare_arrows:",
+        )
+        ui.stop()
+    levels = compare.side_labels(relation, apart=True)
+    side_patients = compare.sides_of(a.cohort, b.cohort, relation, apart=True)
+    sides = {side: patients.statement("analysis_visit", extras) for side, patients in side_patients.items()}
+    data = pd.concat([ui.query(*statement).assign(cohort=side) for side, statement in sides.items()], ignore_index=True)
+    apart = {  # what each side holds: the groups of one model share no patient
+        compare.DISJOINT: "The two cohorts share no patient.",
+        compare.B_IN_A: "Every patient of B is in A: B is compared with the rest of A (A without B).",
+        compare.A_IN_B: "Every patient of A is in B: A is compared with the rest of B (B without A).",
+        compare.OVERLAP: "Patients in both cohorts are left out of both sides (A only against B only): the groups "
+        "of one model share no patient.",
+    }
+    st.caption(f"**A**: {a.about().rstrip('.')}. **B**: {b.about().rstrip('.')}. {apart[relation]}")
+else:
+    data = ui.query("analysis_visit", params)
+    levels = vocab.LEVELS[by]
+factor = "cohort" if sides else by  # the analysis set's column that holds the groups
+if data.empty:
+    ui.no_analysis_data(analysis)
+    ui.stop()
+present = [level for level in levels if (data[factor] == level).any()]
+if sides:
+    groups = present
+else:
+    chosen = ui.control(
+        "groups",
+        groups_column.multiselect,
+        "Groups (every group when none is chosen)",
+        present,
+        valid=present,
+        format_func=levels.get,
+    )
+    groups = [level for level in present if level in chosen] or present  # in the grouping's own order
+analysed = data[data[factor].isin(groups)]
 ui.design_notice(ui.analysis_designs(analysis), remedy="registry", analysed=analysed.arm.value_counts())
-ui.analysis_set(analysed.arm.value_counts(), analysed.study_id, f"seen at baseline and month {month}")
+set_words = f"seen at baseline and month {month}"
+ui.analysis_set(analysed.arm.value_counts(), analysed.study_id, set_words)
 if len(data) >= analysis.max_patients:
     ui.note(f"The models use a stable random sample of {analysis.max_patients:,} patients of this cohort.")
 
 # ---- the effect in each group and the differences between groups ----------------------------------------------
 shield = ui.protection()
-rows = effects.subgroup_effects(analysed, by, groups).assign(factor=by)
+rows = effects.subgroup_effects(analysed, factor, groups).assign(factor=factor)
 rows = display.protect_forest(rows, shield)
 comparable = [g for g, ok in zip(rows.level, rows.estimable, strict=True) if ok]  # protected groups never enter
 reference = None
-if len(comparable) >= 2:  # the group the others are compared with: the user's, else the largest
-    largest = max(comparable, key=lambda g: int((analysed[by] == g).sum()))
-    options = ["largest", *comparable]
+if sides:  # A minus B, as on Compare
+    reference = "B"
+elif len(comparable) >= 2:  # the group the others are compared with: the user's, else the largest
+    largest = max(comparable, key=lambda g: int((analysed[factor] == g).sum()))
+    references = ["largest", *comparable]
     chosen_reference = ui.control(
         "reference",
         reference_column.selectbox,
         "Compared with",
-        options,
-        valid=options,
+        references,
+        valid=references,
         format_func=lambda g: f"{levels[largest]} (the largest)" if g == "largest" else levels[g],
         help="Each difference is a group's effect minus this group's effect.",
     )
     reference = largest if chosen_reference == "largest" else chosen_reference
-result = heterogeneity.between_cohorts(analysed[analysed[by].isin(comparable)], by, comparable, reference)
+result = heterogeneity.between_cohorts(analysed[analysed[factor].isin(comparable)], factor, comparable, reference)
 rows["label"] = rows.level.map(levels)
 differences = pd.DataFrame(columns=["label", "estimate", "ci_low", "ci_high", "p_value", "p_holm"])
 if result is not None:
@@ -84,8 +131,11 @@ if result is not None:
     )
     differences["p_holm"] = multipletests(differences.p_value, method="holm")[1]
 
-split = vocab.BENEFIT_SPLITS[by]
-if len(groups) < 2:
+split = "Cohort" if sides else vocab.BENEFIT_SPLITS[by]
+if len(groups) < 2 and sides:
+    missing = next(side for side in levels if side not in groups)
+    st.info(f"**Only one group to compare**: {levels[missing]} has nobody {set_words}.")
+elif len(groups) < 2:
     st.info(f"**Only one group to compare**: this cohort has only {levels[groups[0]]} in {split.lower()}.")
 ui.chart(
     charts.benefit_figure(rows, differences, outcome, month, split),
@@ -130,6 +180,31 @@ if result is not None:
         tests + f"interaction F-test on {result.interaction_df} and {result.residual_df:.0f} degrees of freedom, "
         f"{display.p_clause(result.interaction_p)}."
     )
+
+# ---- the MMRM in each group ---------------------------------------------------------------------------------------
+if reference is not None:
+    sources = (
+        {side: patients.statement("analysis_long", extras) for side, patients in side_patients.items()}
+        if sides
+        else {"all": ("analysis_long", params)}
+    )
+    fitted = ui.mmrm_groups(sources, factor, comparable, reference, month)
+    shown = display.protect_forest(fitted.effects.assign(factor=fitted.effects.study_id), shield)
+    hidden = {(r.level, r.study_id) for r in shown.itertuples() if not np.isfinite(r.estimate)}
+    mmrm_differences = fitted.differences[
+        [
+            (level, study) not in hidden and (reference, study) not in hidden
+            for level, study in zip(fitted.differences.level, fitted.differences.study_id, strict=True)
+        ]
+    ]
+    ui.table(
+        display.benefit_mmrm(shown, mmrm_differences, levels, reference, outcome),
+        key="benefit_mmrm",
+        title=f"Effect in each group at month {month}, MMRM (every visit)",
+        note=f"too few patients to estimate (fewer than {effects.MIN_PER_ARM} in an arm, or hidden small cells)",
+    )
+    st.caption(heterogeneity.MMRM_DIFFERENCE_METHOD + ".")
+
 reading = display.reading(
     differences, result.interaction_p if result else float("nan"), analysis.randomized_only, outcome
 )
@@ -174,12 +249,13 @@ else:
         + (f"; values fewer than {shield.k} patients of an arm share are not drawn." if shield.active else ".")
     )
 
+shown_sql, shown_params = sides["A"] if sides else ("analysis_visit", params)  # two cohorts: A's statement
 ui.how_computed(
-    "analysis_visit",
-    params,
+    shown_sql,
+    shown_params,
     heterogeneity.DIFFERENCE_METHOD
     + "; "
     + heterogeneity.CURVE_METHOD.format(modifier=named)
     + (f" ({' and '.join(display.number(k, 1) for k in curve.knots)})" if curve is not None else ""),
-    reproduce.benefit(params, config.db_path(), by, sorted(comparable, key=lambda g: g != reference)),
+    reproduce.benefit(params, config.db_path(), factor, sorted(comparable, key=lambda g: g != reference), sides),
 )

@@ -49,17 +49,6 @@ if ref_a == ref_b:
     ui.stop()
 
 
-def _about(choice: ui.CohortChoice) -> str:
-    """A cohort's label, its filters (unless the label states them already) and its note."""
-    filters = choice.cohort.describe(escape.markdown)  # study ids, a saved cohort's name and note: text
-    if choice.ref == "current":
-        return f"The sidebar's filters ({filters})"
-    if choice.saved is None:  # a named subgroup: the app's and the operator's words
-        return f"{choice.label} ({filters})" + (f". {choice.note}" if choice.note else "")
-    note = f". {escape.markdown(choice.note)}" if choice.note else ""
-    return f"Saved: {escape.markdown(choice.saved.name)} ({filters}){note}"
-
-
 def _named(choice: ui.CohortChoice) -> str:
     """A cohort in a few words, for the presenter line: the sidebar's filters, a named subgroup's
     label or a saved cohort's name."""
@@ -105,8 +94,8 @@ result = compare.compare_cohorts(
 sizes = result.sizes
 shared = result.shared
 if not ui.presenting():  # on a projector the presenter line states the two groups compared: the chart stays whole
-    cols[0].metric("Cohort A", shield.count(int(sizes.in_a.sum())), help=_about(a))
-    cols[1].metric("Cohort B", shield.count(int(sizes.in_b.sum())), help=_about(b))
+    cols[0].metric("Cohort A", shield.count(int(sizes.in_a.sum())), help=a.about())
+    cols[1].metric("Cohort B", shield.count(int(sizes.in_b.sum())), help=b.about())
     cols[2].metric(
         "In both", shield.count(shared), help="Patients who meet both cohorts' filters (within the arm chosen)."
     )
@@ -205,7 +194,7 @@ ui.chart(
 )
 if marks_note := display.design_marks_note(lanes, lane_names):  # no patient measured: nothing to say
     ui.note(marks_note)
-notes = [f"**{n}**: " + _about(c) for n, c in (("A", a), ("B", b))]
+notes = [f"**{n}**: " + c.about() for n, c in (("A", a), ("B", b))]
 if counted:
     notes.append(
         "Each cohort's means and intervals hold for that cohort; the patients in both count in both curves, so "

@@ -83,11 +83,25 @@ def subgroups(params: dict, path: Path, factors: list[str]) -> str:
     )
 
 
-def benefit(params: dict, path: Path, by: str, groups: list[str]) -> str:
+def benefit(
+    params: dict, path: Path, by: str, groups: list[str], sides: dict[str, tuple[str, dict]] | None = None
+) -> str:
     """The differences in effect between groups: the groups' ANCOVAs in one OLS (R: lm(change ~ arm * group
     + baseline * group [+ study_id * group])); each arm x group coefficient is a group's difference from
-    groups[0], the group compared with."""
-    return _load("analysis_visit", params, path) + (
+    groups[0], the group compared with. sides: two cohorts instead of a column of one analysis set: per
+    side ("A", "B"), the statement and parameters of analysis_visit over that side's patients (the
+    cohort, or the cohort without the other's patients); `by` is then the column naming the side."""
+    if sides:
+        loads = "".join(
+            _load(name, side_params, path, f"side_{side.lower()}", connect=number == 0)
+            for number, (side, (name, side_params)) in enumerate(sides.items())
+        )
+        loads += "\nimport pandas as pd\n\ndata = pd.concat(["
+        loads += ", ".join(f"side_{side.lower()}.assign({by}={side!r})" for side in sides)
+        loads += "], ignore_index=True)\n"
+    else:
+        loads = _load("analysis_visit", params, path)
+    return loads + (
         "\nimport statsmodels.formula.api as smf\n\n"
         f"groups = {groups!r}  # the groups estimable in both arms, the one compared with first\n"
         f"part = data[data[{by!r}].isin(groups)]\n"

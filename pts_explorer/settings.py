@@ -191,13 +191,16 @@ SETTINGS = Registry(
             Setting("by", "choice", "high_grade_site", tuple(vocab.BENEFIT_SPLITS)),
             # groups: any grouping's levels (the page keeps those of `by` present in the analysis set)
             Setting(
-                "groups", "choices", [], tuple(dict.fromkeys(k for f in vocab.BENEFIT_SPLITS for k in vocab.LEVELS[f]))
+                "groups",
+                "choices",
+                [],
+                tuple(dict.fromkeys(k for f in vocab.BENEFIT_SPLITS for k in vocab.LEVELS.get(f, {}))),
             ),
             Setting(  # "largest": the largest group (the default), else a level of `by`
                 "reference",
                 "choice",
                 "largest",
-                ("largest", *dict.fromkeys(k for f in vocab.BENEFIT_SPLITS for k in vocab.LEVELS[f])),
+                ("largest", *dict.fromkeys(k for f in vocab.BENEFIT_SPLITS for k in vocab.LEVELS.get(f, {}))),
             ),
             Setting("modifier", "choice", "stenosis_pct", tuple(vocab.BENEFIT_MODIFIERS)),
             # Compare: two cohorts ("current", "sub:<name>" or a saved cohort's slug), and the arm.

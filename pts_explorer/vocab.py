@@ -160,6 +160,7 @@ BENEFIT_SPLITS = {
     "baseline_ulcer": "Ulcer at baseline",
     "sex": "Sex",
     "age_group": "Age group",
+    "cohorts": "Two cohorts (A and B)",
 }
 BENEFIT_MODIFIERS = {
     "stenosis_pct": "Stenosis, %",

@@ -1,5 +1,5 @@
 -- analysis_long: every post-baseline visit of cohort patients with a baseline value: the data of
--- the repeated-measures model (MMRM).
+-- the repeated-measures model (MMRM), with the groupings Who benefits splits it by.
 -- params: $outcome, $randomized_only, $max_patients as in analysis_visit
 -- grain: patient_id, visit_month
 WITH
@@ -22,6 +22,11 @@ SELECT
     s.sex,
     s.obstruction_site,
     s.stenosis_grade,
+    s.baseline_band,
+    s.lesion_group,
+    s.high_grade_site,
+    s.age_group,
+    CASE WHEN s.baseline_ulcer THEN 'yes' ELSE 'no' END AS baseline_ulcer,
     s.baseline,
     m.visit_month,
     m.value - s.baseline AS change

@@ -323,3 +323,94 @@ def hazard_ratios_between(data: pd.DataFrame, factor: str, levels: list[str]) ->
         np.nan,
         study,
     )
+
+
+MMRM_DIFFERENCE_METHOD = (
+    "MMRM per group (and per study when studies are pooled), as on Effects; difference in effect between two "
+    "groups, which share no patient, as the difference of their independent estimates: SE the root of the sum of "
+    "the squared SEs, degrees of freedom by the Welch-Satterthwaite formula from each estimate's own (normal "
+    "quantiles for ML's Wald z)"
+)
+
+
+@dataclass(frozen=True)
+class MmrmGroups:
+    """The MMRM's effect at one visit in each group, and each group's difference from a reference."""
+
+    effects: pd.DataFrame  # level, study_id, n_stent, n_medical, estimate, se, df, ci_low, ci_high, p_value
+    differences: pd.DataFrame  # level, reference, study_id, estimate, se, df, ci_low, ci_high, p_value
+    failed: list[tuple[str, str]]  # (level, study_id) whose model could not be fitted
+
+
+def independent_difference(first: pd.Series, second: pd.Series) -> dict[str, float]:
+    """first - second for two estimates from disjoint patients (independent): SE from the sum of
+    variances; Welch-Satterthwaite degrees of freedom from each estimate's SE and df (infinite when
+    both are Wald z)."""
+    v1, v2 = float(first.se) ** 2, float(second.se) ** 2
+    estimate = float(first.estimate) - float(second.estimate)
+    se = float(np.sqrt(v1 + v2))
+    shares = sum(v**2 / df for v, df in ((v1, float(first.df)), (v2, float(second.df))) if np.isfinite(df))
+    df = (v1 + v2) ** 2 / shares if shares > 0 else np.inf
+    quantile = stats.norm.ppf(0.975) if np.isinf(df) else stats.t.ppf(0.975, df)
+    p = 2 * (stats.norm.sf(abs(estimate) / se) if np.isinf(df) else stats.t.sf(abs(estimate) / se, df))
+    return {
+        "estimate": estimate,
+        "se": se,
+        "df": df,
+        "ci_low": estimate - quantile * se,
+        "ci_high": estimate + quantile * se,
+        "p_value": float(p),
+    }
+
+
+def mmrm_between(
+    long: pd.DataFrame, factor: str, levels: list[str], reference: str, visit_month: int, method: str = "reml"
+) -> MmrmGroups:
+    """The Effects page's MMRM (one per study) fitted in each group of `factor` alone, its stent -
+    medical difference at `visit_month`, and each group's difference from `reference` within the
+    same study (disjoint groups: independent estimates)."""
+    rows, failed = [], []
+    for level in levels:
+        for study, part in long[long[factor] == level].groupby("study_id", sort=True):
+            result = effects.mmrm_effects(part, method)
+            at = result.effects[result.effects.visit_month == visit_month] if result is not None else None
+            if at is None or at.empty:
+                failed.append((level, str(study)))
+                continue
+            row = at.iloc[0]
+            rows.append(
+                {
+                    "level": level,
+                    "study_id": str(study),
+                    **{key: float(row[key]) for key in ("estimate", "se", "df", "ci_low", "ci_high", "p_value")},
+                    "n_stent": int(row.n_stent),
+                    "n_medical": int(row.n_medical),
+                }
+            )
+    found = pd.DataFrame(
+        rows,
+        columns=["level", "study_id", "estimate", "se", "df", "ci_low", "ci_high", "p_value", "n_stent", "n_medical"],
+    )
+    differences = []
+    for study, part in found.groupby("study_id", sort=True):
+        by_level = part.set_index("level")
+        if reference not in by_level.index:
+            continue
+        for level in levels:
+            if level != reference and level in by_level.index:
+                differences.append(
+                    {
+                        "level": level,
+                        "reference": reference,
+                        "study_id": study,
+                        **independent_difference(by_level.loc[level], by_level.loc[reference]),
+                    }
+                )
+    return MmrmGroups(
+        found,
+        pd.DataFrame(
+            differences,
+            columns=["level", "reference", "study_id", "estimate", "se", "df", "ci_low", "ci_high", "p_value"],
+        ),
+        failed,
+    )

@@ -24,6 +24,7 @@ from pts_explorer.display.baseline import (
 from pts_explorer.display.benefit import (
     benefit_differences,
     benefit_groups,
+    benefit_mmrm,
     difference_label,
     reading,
     summary_benefit,
@@ -96,6 +97,7 @@ from pts_explorer.display.trajectories import (
 __all__ = [
     "TrajectoryMarks",
     "benefit_differences",
+    "benefit_mmrm",
     "benefit_groups",
     "difference_label",
     "reading",

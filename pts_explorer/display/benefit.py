@@ -116,3 +116,45 @@ def summary_curve(
         f"{number(boundary[0], 0)}, {number(last, decimals, signed=True)} {unit} at {number(boundary[1], 0)}; "
         f"interaction {p_clause(interaction_p)}."
     )
+
+
+def benefit_mmrm(
+    effects: pd.DataFrame, differences: pd.DataFrame, names: dict[str, str], reference: str, outcome: vocab.Outcome
+) -> pd.DataFrame:
+    """The MMRM's effect at the visit in each group (per study when several), beside its difference
+    from the reference group. effects: level, study_id, n_stent(_text), n_medical(_text), estimate,
+    ci_low, ci_high, p_value (hidden small cells: NaN); differences: level, study_id, estimate,
+    ci_low, ci_high, p_value."""
+    d = outcome.decimals + 1
+    against = differences.set_index(["level", "study_id"]) if not differences.empty else None
+
+    def difference(level: str, study: str, column: str) -> float:
+        if against is None or (level, study) not in against.index:
+            return float("nan")
+        return float(against.loc[(level, study), column])
+
+    keys = list(zip(effects.level, effects.study_id, strict=True))
+    table = {
+        "Group": [names[level] for level in effects.level],
+        "Study": effects.study_id.tolist(),
+        "n stent": counts(effects, "n_stent"),
+        "n medical": counts(effects, "n_medical"),
+        f"Effect, {outcome.change_unit}": [number(v, d, signed=True) for v in effects.estimate],
+        "95% CI": [interval(lo, hi, d) for lo, hi in zip(effects.ci_low, effects.ci_high, strict=True)],
+        "p": [format_p(p) for p in effects.p_value],
+        f"Difference from {names[reference]}": [
+            "reference" if level == reference else number(difference(level, study, "estimate"), d, signed=True)
+            for level, study in keys
+        ],
+        "95% CI of the difference": [
+            ""
+            if level == reference
+            else interval(difference(level, study, "ci_low"), difference(level, study, "ci_high"), d)
+            for level, study in keys
+        ],
+        "p (difference)": [
+            "" if level == reference else format_p(difference(level, study, "p_value")) for level, study in keys
+        ],
+    }
+    out = pd.DataFrame(table)
+    return out if effects.study_id.nunique() > 1 else out.drop(columns="Study")

@@ -79,6 +79,17 @@ class Choice:
     note: str = ""
     saved: workspace.SavedCohort | None = None
 
+    def about(self) -> str:
+        """Markdown: the cohort's label, its filters (unless the label states them already) and its
+        note; the study ids, a saved cohort's name and note are text, escaped."""
+        filters = self.cohort.describe(escape.markdown)
+        if self.ref == CURRENT:
+            return f"The sidebar's filters ({filters})"
+        if self.saved is None:  # a named subgroup: the app's and the operator's words
+            return f"{self.label} ({filters})" + (f". {self.note}" if self.note else "")
+        note = f". {escape.markdown(self.note)}" if self.note else ""
+        return f"Saved: {escape.markdown(self.saved.name)} ({filters}){note}"
+
 
 def studies() -> list[str]:
     return query("studies").study_id.tolist()

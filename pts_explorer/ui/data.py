@@ -166,6 +166,35 @@ def mmrm_fits(params: dict[str, Any], method: str = "reml") -> dict:
     return _mmrm_fits(*_key("analysis_long", params), method)
 
 
+@st.cache_data(max_entries=64, ttl=3600, show_spinner="Fitting the repeated-measures model in each group…")
+def _mmrm_groups(
+    sources: tuple, path: str, version: str, factor: str, levels: tuple, reference: str, visit: int, method: str
+) -> Any:
+    from pts_explorer.analytics import heterogeneity
+
+    frames = [_cached_query(name, frozen, path, version).assign(cohort=side) for side, name, frozen in sources]
+    long = pd.concat(frames, ignore_index=True)
+    return heterogeneity.mmrm_between(long, factor, list(levels), reference, visit, method)
+
+
+def mmrm_groups(
+    sources: dict[str, tuple[str, dict[str, Any]]],
+    factor: str,
+    levels: list[str],
+    reference: str,
+    visit: int,
+    method: str = "reml",
+) -> Any:
+    """heterogeneity.mmrm_between over the rows of the sources' statements (analysis_long, or one per
+    cohort: the source's name is the row's `cohort`), cached by (statements, data version, settings)."""
+    keys = []
+    for side, (name, params) in sources.items():
+        frozen, path, version = _key(name, params)
+        recorder.add_query(name, _thaw(frozen))
+        keys.append((side, name, frozen))
+    return _mmrm_groups(tuple(keys), path, version, factor, tuple(levels), reference, visit, method)
+
+
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
 def _mmrm_failures(frozen_params: tuple, path: str, version: str, method: str, k: int) -> dict[str, str]:
     from pts_explorer.analytics import effects

@@ -182,3 +182,148 @@ def test_the_curve_along_stenosis_equals_the_spline_model(app_on, demo_db, demo_
         f"Patients, {arm}": data.stenosis_pct[data.arm == arm].astype(float).value_counts().to_dict()
         for arm in ("stent", "medical")
     }
+
+
+HIGH_GRADE_CIV_CFV = {"site": ["common_iliac", "common_femoral"], "grade": ["70-99%", "occlusion"]}
+
+
+def _joint_difference(part: pd.DataFrame, column: str, reference: str, level: str) -> list[str]:
+    """The difference in effect of `level` against `reference` from the groups' ANCOVAs in one model."""
+    group = f"C({column}, Treatment({reference!r}))"
+    study = f" + C(study_id) * {group}" if part.study_id.nunique() > 1 else ""
+    fit = smf.ols(f"change ~ {ARM} * {group} + baseline * {group}{study}", part).fit()
+    term = f"{ARM}[T.stent]:{group}[T.{level}]"
+    low, high = fit.conf_int().loc[term]
+    return [_signed(fit.params[term]), _interval(low, high), _p(fit.pvalues[term])]
+
+
+def test_two_cohorts_one_inside_the_other_set_b_against_the_rest_of_a(app_on, demo_db, demo_con):
+    """The sidebar's cohort (everyone) against the named subgroup of high-grade common iliac or femoral
+    obstruction: B is inside A, so A's side is A without B's patients, and the difference is A - B."""
+    data = _analysis_set(demo_con)
+    in_b = data.obstruction_site.isin(HIGH_GRADE_CIV_CFV["site"]) & data.stenosis_grade.isin(
+        HIGH_GRADE_CIV_CFV["grade"]
+    )
+    data["side"] = np.where(in_b, "B", "A")
+    at = _page(app_on, demo_db, {"by": "cohorts"})
+
+    groups = _table(at, "Group")
+    want = []
+    for side, label in (("A", "A without B"), ("B", "B")):
+        sub = data[data.side == side]
+        fit = smf.ols(f"change ~ {ARM} + baseline", sub).fit()
+        low, high = fit.conf_int().loc[f"{ARM}[T.stent]"]
+        want.append(
+            [
+                label,
+                f"{(sub.arm == 'stent').sum():,}",
+                f"{(sub.arm == 'medical').sum():,}",
+                _signed(fit.params[f"{ARM}[T.stent]"]),
+                _interval(low, high),
+                _p(fit.pvalues[f"{ARM}[T.stent]"]),
+            ]
+        )
+    assert groups.astype(str).values.tolist() == want
+    difference = _joint_difference(data, "side", "B", "A")
+    assert _table(at, "Difference in effect").astype(str).values.tolist() == [
+        ["A without B − B", *difference, difference[-1]]
+    ]
+    where = next(c.value for c in at.caption if c.value.startswith("**A**"))
+    assert where.endswith("Every patient of B is in A: B is compared with the rest of A (A without B).")
+
+
+def test_two_overlapping_cohorts_leave_the_patients_in_both_out(app_on, demo_db, demo_con):
+    """Femoral obstruction against high-grade obstruction at another site (the femoral vein among them):
+    high-grade femoral patients are in both, so each side holds only the patients of its own cohort."""
+    data = _analysis_set(demo_con, randomized=False)
+    femoral = data.obstruction_site.eq("femoral")
+    other = data.obstruction_site.isin(["ivc", "external_iliac", "femoral"]) & data.stenosis_grade.isin(
+        ["70-99%", "occlusion"]
+    )
+    assert (femoral & other).any() and (femoral & ~other).any() and (other & ~femoral).any()  # a partial overlap
+    data["side"] = np.where(femoral & ~other, "A", np.where(other & ~femoral, "B", "both"))
+    at = _page(
+        app_on, demo_db, {"by": "cohorts", "a": "sub:femoral_only", "b": "sub:high_grade_other", "registry": "True"}
+    )
+    groups = _table(at, "Group")
+    assert groups[["Group", "n stent", "n medical"]].astype(str).values.tolist() == [
+        [
+            label,
+            f"{((data.side == side) & (data.arm == 'stent')).sum():,}",
+            f"{((data.side == side) & (data.arm == 'medical')).sum():,}",
+        ]
+        for side, label in (("A", "A only"), ("B", "B only"))
+    ]
+    part = data[data.side != "both"]
+    difference = _joint_difference(part, "side", "B", "A")
+    assert _table(at, "Difference in effect").astype(str).values.tolist() == [
+        ["A only − B only", *difference, difference[-1]]
+    ]
+
+
+def _long(con, randomized: bool = True) -> pd.DataFrame:
+    """Every scheduled post-baseline Villalta of patients with a baseline one, with its change."""
+    patients = con.table("patients").df()
+    visits = con.table("visits").df()
+    studies = con.table("studies").df().set_index("study_id")
+    scheduled = visits[
+        [
+            m in studies.visit_months[s]
+            for m, s in zip(
+                visits.visit_month, visits.patient_id.map(patients.set_index("patient_id").study_id), strict=True
+            )
+        ]
+    ]
+    score = scheduled.dropna(subset=["villalta_total"])
+    base = score[score.visit_month == 0].set_index("patient_id").villalta_total
+    later = score[(score.visit_month > 0) & score.patient_id.isin(base.index)]
+    rows = later[["patient_id", "visit_month", "villalta_total"]].merge(patients, on="patient_id")
+    if randomized:
+        rows = rows[rows.study_id.isin(studies.index[studies.design == "randomized"])]
+    rows["baseline"] = rows.patient_id.map(base)
+    rows["change"] = rows.villalta_total - rows.baseline
+    rows["site"] = np.where(rows.stenosis_pct >= 70, rows.obstruction_site, "below_70")
+    return rows.sort_values(["patient_id", "visit_month"]).reset_index(drop=True)
+
+
+def test_the_mmrm_in_each_group_and_the_difference_of_independent_estimates(app_on, demo_db, demo_con):
+    from scipy import stats
+
+    from pts_explorer.analytics import effects  # the MMRM itself is checked against R in tests/unit
+
+    long = _long(demo_con)
+    at = _page(app_on, demo_db, SEED)
+    fits = {}
+    for site in SEED["groups"]:
+        result = effects.mmrm_effects(long[long.site == site])
+        fits[site] = result.effects.set_index("visit_month").loc[6]
+    femoral, iliac = fits["femoral"], fits["common_iliac"]
+    estimate = femoral.estimate - iliac.estimate
+    se = np.sqrt(femoral.se**2 + iliac.se**2)
+    df = (femoral.se**2 + iliac.se**2) ** 2 / (femoral.se**4 / femoral.df + iliac.se**4 / iliac.df)
+    t = stats.t.ppf(0.975, df)
+    table = _table(at, "Difference from Common iliac, 70%+")
+    assert table.astype(str).values.tolist() == [
+        [
+            "Common iliac, 70%+",
+            f"{int(iliac.n_stent):,}",
+            f"{int(iliac.n_medical):,}",
+            _signed(iliac.estimate),
+            _interval(iliac.ci_low, iliac.ci_high),
+            _p(iliac.p_value),
+            "reference",
+            "",
+            "",
+        ],
+        [
+            "Femoral, 70%+",
+            f"{int(femoral.n_stent):,}",
+            f"{int(femoral.n_medical):,}",
+            _signed(femoral.estimate),
+            _interval(femoral.ci_low, femoral.ci_high),
+            _p(femoral.p_value),
+            _signed(estimate),
+            _interval(estimate - t * se, estimate + t * se),
+            _p(2 * stats.t.sf(abs(estimate) / se, df)),
+        ],
+    ]
