@@ -33,6 +33,7 @@ modifier = ui.control(
 )
 extras = {key: value for key, value in params.items() if key not in cohort.as_params()}  # not the cohort's
 sides: dict[str, tuple[str, dict]] = {}  # two cohorts: per side, the statement and parameters of its patients
+side_patients: dict[str, compare.Side] = {}
 if by == COHORTS:  # two cohorts (as on Compare), made disjoint: a patient in both is in one side only
     options = ui.cohort_choices(cohort)
     refs = list(options)
@@ -211,6 +212,65 @@ reading = display.reading(
 if reading:
     ui.note("\n".join(f"- {escape.markdown(line)}" for line in reading), draw=st.markdown)
 ui.note("Groups chosen on this page are exploratory unless the trial's protocol named them before the data were seen.")
+
+# ---- time to event: the hazard ratio in each group, and the ratio of hazard ratios ---------------------------------
+st.subheader("Time to event", anchor=False)
+event = ui.control(
+    "event",
+    st.selectbox,
+    "Endpoint",
+    list(vocab.BENEFIT_EVENTS),
+    format_func=lambda e: vocab.ENDPOINTS[e][0],
+    help="The endpoints both arms can reach (patency and reinterventions concern stented patients only).",
+)
+event_extras = {**extras, "endpoint": event}
+event_rows = (
+    pd.concat(
+        [
+            ui.query(*patients.statement("cox_data", event_extras)).assign(cohort=side)
+            for side, patients in side_patients.items()
+        ],
+        ignore_index=True,
+    )
+    if sides
+    else ui.query("cox_data", {**params, "endpoint": event})
+)
+event_rows = event_rows[event_rows[factor].isin(comparable)]
+if shield.active:  # a group with fewer than k patients in an arm never enters the model
+    sizes = (
+        event_rows.groupby([factor, "arm"]).size().unstack(fill_value=0).reindex(columns=list(vocab.ARMS), fill_value=0)
+    )
+    event_rows = event_rows[
+        event_rows[factor].isin([g for g in sizes.index if not sizes.loc[g].map(shield.too_few).any()])
+    ]
+ordered = sorted((g for g in comparable if (event_rows[factor] == g).any()), key=lambda g: g != reference)
+hazards = heterogeneity.hazard_ratios_between(event_rows, factor, ordered) if reference in ordered else None
+event_name = vocab.ENDPOINTS[event][0].lower()
+if hazards is None:
+    st.info(
+        f"**No ratio of hazard ratios for {event_name}**: it needs two or more groups, each with an event in both "
+        "arms" + (f" and {shield.k} or more patients in each arm (small-cell protection)." if shield.active else ".")
+    )
+else:
+    ui.table(
+        display.benefit_hazards(hazards.effects, hazards.differences, levels, ordered[0], shield),
+        key="benefit_hazards",
+        title=f"{vocab.ENDPOINTS[event][0]}: hazard ratio (stent vs medical) in each group",
+    )
+    ui.note(
+        f"{heterogeneity.HR_RATIO_METHOD}; the hazard ratio in each group from a Cox model of that group alone. "
+        f"A ratio {'above' if event == 'ulcer_healing' else 'below'} 1: the stent "
+        + ("speeds healing" if event == "ulcer_healing" else "lowers the hazard of a recurrent DVT")
+        + f" more in that group than in {levels[ordered[0]]}. Joint test of the group × arm terms on "
+        f"{hazards.interaction_df} degrees of freedom: {display.p_clause(hazards.interaction_p)}."
+    )
+left_out = [levels[g] for g in comparable if hazards is None or g not in set(hazards.effects.level)]
+if hazards is not None and left_out:
+    ui.note(
+        f"Left out, without {event_name} in both arms"
+        + (f" or with fewer than {shield.k} patients in an arm" if shield.active else "")
+        + f": {', '.join(left_out)}."
+    )
 
 # ---- the effect along a continuous modifier ---------------------------------------------------------------------
 label = vocab.BENEFIT_MODIFIERS[modifier]

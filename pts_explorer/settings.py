@@ -203,6 +203,7 @@ SETTINGS = Registry(
                 ("largest", *dict.fromkeys(k for f in vocab.BENEFIT_SPLITS for k in vocab.LEVELS.get(f, {}))),
             ),
             Setting("modifier", "choice", "stenosis_pct", tuple(vocab.BENEFIT_MODIFIERS)),
+            Setting("event", "choice", vocab.BENEFIT_EVENTS[0], vocab.BENEFIT_EVENTS),  # the hazard ratios' endpoint
             # Compare: two cohorts ("current", "sub:<name>" or a saved cohort's slug), and the arm.
             Setting("a", "cohort_ref", "current"),
             Setting("b", "cohort_ref", "sub:high_grade_civ_cfv"),

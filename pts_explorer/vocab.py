@@ -162,6 +162,7 @@ BENEFIT_SPLITS = {
     "age_group": "Age group",
     "cohorts": "Two cohorts (A and B)",
 }
+BENEFIT_EVENTS = ("freedom_from_recurrent_dvt", "ulcer_healing")  # the endpoints of ENDPOINTS in both arms
 BENEFIT_MODIFIERS = {
     "stenosis_pct": "Stenosis, %",
     "lesion_length_mm": "Lesion length, mm",

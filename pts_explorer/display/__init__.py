@@ -24,6 +24,7 @@ from pts_explorer.display.baseline import (
 from pts_explorer.display.benefit import (
     benefit_differences,
     benefit_groups,
+    benefit_hazards,
     benefit_mmrm,
     difference_label,
     reading,
@@ -99,6 +100,7 @@ __all__ = [
     "benefit_differences",
     "benefit_mmrm",
     "benefit_groups",
+    "benefit_hazards",
     "difference_label",
     "reading",
     "summary_benefit",

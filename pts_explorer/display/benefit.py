@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 
 from pts_explorer import vocab
-from pts_explorer.display.text import counts, format_p, interval, number, p_clause
+from pts_explorer.display.text import DASH, counts, format_p, interval, number, p_clause
+from pts_explorer.privacy import Protection
 
 
 def benefit_groups(groups: pd.DataFrame, outcome: vocab.Outcome) -> pd.DataFrame:
@@ -158,3 +159,39 @@ def benefit_mmrm(
     }
     out = pd.DataFrame(table)
     return out if effects.study_id.nunique() > 1 else out.drop(columns="Study")
+
+
+def benefit_hazards(
+    effects: pd.DataFrame, differences: list, names: dict[str, str], reference: str, shield: Protection
+) -> pd.DataFrame:
+    """The hazard ratio (stent vs medical) in each group beside its ratio to the reference group's.
+    effects: level, n_stent, n_medical, events_stent, events_medical, estimate, ci_low, ci_high,
+    p_value; differences: heterogeneity.Difference (ratios of hazard ratios). A group with fewer
+    than k patients in an arm has its counts and estimates hidden (small-cell protection)."""
+    by_level = {d.level: d for d in differences}
+    rows = []
+    for r in effects.itertuples():
+        hidden = shield.too_few(r.n_stent) or shield.too_few(r.n_medical)
+        ratio = by_level.get(r.level)
+        rows.append(
+            {
+                "Group": names[r.level],
+                "Patients, stent": shield.count(r.n_stent),
+                "Patients, medical": shield.count(r.n_medical),
+                "Events, stent": shield.count(r.events_stent),
+                "Events, medical": shield.count(r.events_medical),
+                "Hazard ratio": DASH if hidden else number(r.estimate, 2),
+                "95% CI": DASH if hidden else interval(r.ci_low, r.ci_high, 2),
+                "p": DASH if hidden else format_p(r.p_value),
+                f"Ratio to {names[reference]}": "reference"
+                if r.level == reference
+                else DASH
+                if hidden or ratio is None
+                else number(ratio.estimate, 2),
+                "95% CI of the ratio": ""
+                if r.level == reference or hidden or ratio is None
+                else interval(ratio.ci_low, ratio.ci_high, 2),
+                "p (interaction)": "" if r.level == reference or hidden or ratio is None else format_p(ratio.p_value),
+            }
+        )
+    return pd.DataFrame(rows)
