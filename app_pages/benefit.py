@@ -209,6 +209,34 @@ if reference is not None:
 reading = display.reading(
     differences, result.interaction_p if result else float("nan"), analysis.randomized_only, outcome
 )
+if result is not None:  # is each difference consistent across the visits and the other outcomes?
+    long = pd.concat([ui.query(*source).assign(cohort=side) for side, source in sources.items()], ignore_index=True)
+    by_visit = heterogeneity.differences_by(dict(iter(long.groupby("visit_month"))), factor, comparable, reference)
+    other_outcomes = {}
+    for column in vocab.OUTCOMES:
+        if column == analysis.outcome:
+            continue
+        if sides:
+            other_outcomes[column] = pd.concat(
+                [
+                    ui.query(*patients.statement("analysis_visit", {**extras, "outcome": column})).assign(cohort=side)
+                    for side, patients in side_patients.items()
+                ],
+                ignore_index=True,
+            )
+        else:
+            other_outcomes[column] = ui.query("analysis_visit", {**params, "outcome": column})
+    by_outcome = heterogeneity.differences_by(other_outcomes, factor, comparable, reference)
+    for d in result.differences:
+        reading += display.consistency(
+            levels[d.level],
+            levels[reference],
+            d.estimate,
+            by_visit[by_visit.level == d.level],
+            by_outcome[by_outcome.level == d.level],
+            outcome,
+            month,
+        )
 if reading:
     ui.note("\n".join(f"- {escape.markdown(line)}" for line in reading), draw=st.markdown)
 ui.note("Groups chosen on this page are exploratory unless the trial's protocol named them before the data were seen.")

@@ -414,3 +414,26 @@ def mmrm_between(
         ),
         failed,
     )
+
+
+def differences_by(parts: dict[object, pd.DataFrame], factor: str, levels: list[str], reference: str) -> pd.DataFrame:
+    """The difference in effect of each level against `reference` (between_cohorts) in each part of
+    the data (a visit's rows, an outcome's rows): key, level, estimate, ci_low, ci_high, p_value; a
+    part where the difference cannot be estimated has no row."""
+    rows = []
+    for key, part in parts.items():
+        result = between_cohorts(part, factor, levels, reference) if not part.empty else None
+        if result is None or result.differences[0].reference != reference:
+            continue
+        for d in result.differences:
+            rows.append(
+                {
+                    "key": key,
+                    "level": d.level,
+                    "estimate": d.estimate,
+                    "ci_low": d.ci_low,
+                    "ci_high": d.ci_high,
+                    "p_value": d.p_value,
+                }
+            )
+    return pd.DataFrame(rows, columns=["key", "level", "estimate", "ci_low", "ci_high", "p_value"])

@@ -195,3 +195,55 @@ def benefit_hazards(
             }
         )
     return pd.DataFrame(rows)
+
+
+def _months(months: list[int]) -> str:
+    return "month " + str(months[0]) if len(months) == 1 else "months " + ", ".join(str(m) for m in months)
+
+
+def consistency(
+    level: str,
+    reference: str,
+    estimate: float,
+    visits: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    outcome: vocab.Outcome,
+    month: int,
+) -> list[str]:
+    """Is a difference in effect (`estimate`, on `outcome` at `month`) consistent? How many other
+    visits, and other outcomes at that month, point the same way, and where the CI excludes 0, in
+    words. visits: key (month), estimate, ci_low, ci_high of this level's difference (the chosen
+    month among them); outcomes: key (an outcome's column), the same."""
+    larger_here = (estimate > 0) == outcome.higher_is_better
+    way = f"{'larger' if larger_here else 'smaller'} in {level} than in {reference}"
+    lines = []
+    others = visits[visits.key != month]
+    if not others.empty:
+        same = [
+            int(r.key) for r in others.itertuples() if ((r.estimate > 0) == outcome.higher_is_better) == larger_here
+        ]
+        clear = [int(r.key) for r in others.itertuples() if r.ci_low > 0 or r.ci_high < 0]
+        lines.append(
+            f"Across visits ({outcome.label}): the stent's benefit is {way}, as at month {month}, at "
+            f"{len(same)} of the {len(others)} other visits with an estimate"
+            + (f" ({_months(same)})" if same and len(same) < len(others) else "")
+            + (f"; the CI excludes 0 at {_months(clear)}" if clear else "; the CI includes 0 at each of them")
+            + "."
+        )
+    if not outcomes.empty:
+        same_names, other_names, clear_names = [], [], []
+        for r in outcomes.itertuples():
+            other = vocab.OUTCOMES[str(r.key)]
+            (same_names if ((r.estimate > 0) == other.higher_is_better) == larger_here else other_names).append(
+                other.label
+            )
+            if r.ci_low > 0 or r.ci_high < 0:
+                clear_names.append(other.label)
+        lines.append(
+            f"Across outcomes at month {month}: the stent's benefit is {way} on {len(same_names)} of the "
+            f"{len(outcomes)} other outcomes with an estimate"
+            + (f" (not on {', '.join(other_names)})" if other_names and same_names else "")
+            + (f"; the CI excludes 0 on {', '.join(clear_names)}" if clear_names else "; the CI includes 0 on each")
+            + "."
+        )
+    return lines

@@ -396,3 +396,62 @@ def test_hazard_ratios_in_each_group_and_their_ratio_equal_cox_models_of_the_con
             _p(ratio["p"]),
         ]
     assert table.astype(str).values.tolist() == want
+
+
+def test_the_reading_says_whether_the_difference_holds_at_other_visits_and_on_other_outcomes(app_on, demo_db, demo_con):
+    """The seed's difference (femoral against common iliac, Villalta at month 6), recomputed at every
+    other visit from the contract tables and on every other outcome at month 6, counted by direction."""
+    from pts_explorer import vocab
+
+    at = _page(app_on, demo_db, SEED)
+    long = _long(demo_con)
+    part = long[long.site.isin(SEED["groups"])]
+    month6 = _analysis_set(demo_con)
+    main = float(_joint_difference(month6[month6.site.isin(SEED["groups"])], "site", "common_iliac", "femoral")[0])
+    smaller = main > 0  # Villalta: lower is better, so a positive difference is a smaller benefit in femoral
+    way = f"{'smaller' if smaller else 'larger'} in Femoral, 70%+ than in Common iliac, 70%+"
+    same, clear, visits = [], [], sorted(m for m in part.visit_month.unique() if m != 6)
+    for month in visits:
+        estimate, interval, _ = _joint_difference(part[part.visit_month == month], "site", "common_iliac", "femoral")
+        if (float(estimate) > 0) == smaller:
+            same.append(month)
+        low, high = (float(v) for v in interval.split(" to "))
+        if low > 0 or high < 0:
+            clear.append(month)
+    months = lambda ms: ("month " if len(ms) == 1 else "months ") + ", ".join(str(m) for m in ms)  # noqa: E731
+    visit_line = (
+        f"- Across visits (Villalta total): the stent's benefit is {way}, as at month 6, at {len(same)} of the "
+        f"{len(visits)} other visits with an estimate"
+        + (f" ({months(same)})" if same and len(same) < len(visits) else "")
+        + (f"; the CI excludes 0 at {months(clear)}" if clear else "; the CI includes 0 at each of them")
+        + "."
+    )
+    patients = demo_con.table("patients").df().set_index("patient_id")
+    visits_table = demo_con.table("visits").df()
+    same_outcomes, other_outcomes, clear_outcomes = [], [], []
+    for column, spec in vocab.OUTCOMES.items():
+        if column == "villalta_total":
+            continue
+        score = visits_table.pivot_table(index="patient_id", columns="visit_month", values=column, aggfunc="max")
+        both = score[[0, 6]].dropna()
+        rows = patients.loc[both.index].assign(baseline=both[0], change=both[6] - both[0])
+        rows = rows[rows.study_id.isin(month6.study_id.unique())]
+        rows["site"] = np.where(rows.stenosis_pct >= 70, rows.obstruction_site, "below_70")
+        rows = rows[rows.site.isin(SEED["groups"])]
+        estimate, interval, _ = _joint_difference(rows, "site", "common_iliac", "femoral")
+        (same_outcomes if ((float(estimate) > 0) == spec.higher_is_better) == (not smaller) else other_outcomes).append(
+            spec.label
+        )
+        low, high = (float(v) for v in interval.split(" to "))
+        if low > 0 or high < 0:
+            clear_outcomes.append(spec.label)
+    n = len(same_outcomes) + len(other_outcomes)
+    outcome_line = (
+        f"- Across outcomes at month 6: the stent's benefit is {way} on {len(same_outcomes)} of the {n} other "
+        "outcomes with an estimate"
+        + (f" (not on {', '.join(other_outcomes)})" if other_outcomes and same_outcomes else "")
+        + (f"; the CI excludes 0 on {', '.join(clear_outcomes)}" if clear_outcomes else "; the CI includes 0 on each")
+        + "."
+    )
+    bullets = escape.markdown_text(next(m.value for m in at.markdown if m.value.startswith("- "))).split("\n")
+    assert bullets[2:] == [visit_line, outcome_line]
