@@ -209,7 +209,9 @@ if reference is not None:
 reading = display.reading(
     differences, result.interaction_p if result else float("nan"), analysis.randomized_only, outcome
 )
-if result is not None:  # is each difference consistent across the visits and the other outcomes?
+if (
+    result is not None and reference is not None
+):  # is each difference consistent across the visits and the other outcomes?
     long = pd.concat([ui.query(*source).assign(cohort=side) for side, source in sources.items()], ignore_index=True)
     by_visit = heterogeneity.differences_by(dict(iter(long.groupby("visit_month"))), factor, comparable, reference)
     other_outcomes = {}

@@ -24,7 +24,9 @@ cohort may be named anything. The numbers are checked against R (tests/reference
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -416,7 +418,7 @@ def mmrm_between(
     )
 
 
-def differences_by(parts: dict[object, pd.DataFrame], factor: str, levels: list[str], reference: str) -> pd.DataFrame:
+def differences_by(parts: Mapping[Any, pd.DataFrame], factor: str, levels: list[str], reference: str) -> pd.DataFrame:
     """The difference in effect of each level against `reference` (between_cohorts) in each part of
     the data (a visit's rows, an outcome's rows): key, level, estimate, ci_low, ci_high, p_value; a
     part where the difference cannot be estimated has no row."""

@@ -231,7 +231,9 @@ def consistency(
             + "."
         )
     if not outcomes.empty:
-        same_names, other_names, clear_names = [], [], []
+        same_names: list[str] = []
+        other_names: list[str] = []
+        clear_names: list[str] = []
         for r in outcomes.itertuples():
             other = vocab.OUTCOMES[str(r.key)]
             (same_names if ((r.estimate > 0) == other.higher_is_better) == larger_here else other_names).append(
