@@ -241,7 +241,21 @@ if (
         )
 if reading:
     ui.note("\n".join(f"- {escape.markdown(line)}" for line in reading), draw=st.markdown)
-ui.note("Groups chosen on this page are exploratory unless the trial's protocol named them before the data were seen.")
+named = [(side, choice) for side, choice in (("A", a), ("B", b)) if choice.prespecified] if sides else []
+if named:  # the operator's subgroups file says where these were specified (text from a file: escaped)
+    ui.note(
+        " ".join(
+            f"{side} ({escape.markdown(choice.label)}) was specified before the data were seen: "
+            f"{escape.markdown(choice.prespecified)}."
+            for side, choice in named
+        )
+        + " This comparison is confirmatory only if the protocol named it, with its outcome and visit; otherwise it "
+        "is exploratory."
+    )
+else:
+    ui.note(
+        "Groups chosen on this page are exploratory unless the trial's protocol named them before the data were seen."
+    )
 
 # ---- time to event: the hazard ratio in each group, and the ratio of hazard ratios ---------------------------------
 st.subheader("Time to event", anchor=False)

@@ -36,6 +36,7 @@ class Subgroup:
     label: str
     why: str
     query: dict[str, list[str]]  # the definition as URL parameters
+    prespecified: str = ""  # where it was named before the data were seen (a protocol or SAP section), if it was
 
     def members(self, rows: pd.DataFrame) -> pd.Series:
         """Which patient rows (of analysis_visit: obstruction_site, stenosis_grade, baseline_band,
@@ -79,7 +80,7 @@ def _definition(entry: dict[str, Any], file: str) -> Subgroup:
     name, label = entry.get("name"), entry.get("label")
     if not (isinstance(name, str) and name.isidentifier() and isinstance(label, str) and label):
         raise SubgroupError(f"{file}: every subgroup needs a `name` (letters, digits, _) and a `label`")
-    unknown = set(entry) - {"name", "label", "why", *FILTER_KEYS}
+    unknown = set(entry) - {"name", "label", "why", "prespecified", *FILTER_KEYS}
     if unknown:
         raise SubgroupError(
             f"{file}: subgroup {name!r} uses {', '.join(sorted(unknown))}; allowed: {', '.join(FILTER_KEYS)}"
@@ -95,4 +96,10 @@ def _definition(entry: dict[str, Any], file: str) -> Subgroup:
         query[key] = raw
     if not query:
         raise SubgroupError(f"{file}: subgroup {name!r} restricts nothing")
-    return Subgroup(name, label, str(entry.get("why", "")), query)
+    prespecified = entry.get("prespecified", "")
+    if not isinstance(prespecified, str):
+        raise SubgroupError(
+            f"{file}: subgroup {name!r}: `prespecified` names where the subgroup was specified before the data were "
+            'seen, as text (e.g. prespecified = "SAP v1.0, section 9.4")'
+        )
+    return Subgroup(name, label, str(entry.get("why", "")), query, prespecified.strip())

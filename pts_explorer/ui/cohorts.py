@@ -78,6 +78,7 @@ class Choice:
     cohort: CohortFilter
     note: str = ""
     saved: workspace.SavedCohort | None = None
+    prespecified: str = ""  # a named subgroup's protocol or SAP reference, when its file gives one
 
     def about(self) -> str:
         """Markdown: the cohort's label, its filters (unless the label states them already) and its
@@ -104,7 +105,9 @@ def choices(current: CohortFilter) -> dict[str, Choice]:
     """What a cohort can be: the sidebar's filters, a named subgroup, or a saved cohort."""
     out = {CURRENT: Choice(CURRENT, f"The sidebar's filters ({current.describe()})", current)}
     for group in named_subgroups():
-        out[SUBGROUP + group.name] = Choice(SUBGROUP + group.name, group.label, filter_of(group.query), group.why)
+        out[SUBGROUP + group.name] = Choice(
+            SUBGROUP + group.name, group.label, filter_of(group.query), group.why, prespecified=group.prespecified
+        )
     known = studies()  # once, not once per saved cohort (a workspace holds up to 500)
     for saved in saved_cohorts():
         out[saved.slug] = Choice(saved.slug, f"Saved: {saved.name}", filter_of(saved.query, known), saved.note, saved)

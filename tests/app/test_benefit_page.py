@@ -455,3 +455,26 @@ def test_the_reading_says_whether_the_difference_holds_at_other_visits_and_on_ot
     )
     bullets = escape.markdown_text(next(m.value for m in at.markdown if m.value.startswith("- "))).split("\n")
     assert bullets[2:] == [visit_line, outcome_line]
+
+
+def test_a_prespecified_subgroup_is_named_with_where_it_was_specified(app_on, demo_db, tmp_path):
+    """The operator's subgroups file (beside the outcomes file) says where a subgroup was specified; its
+    text is shown as text (a Markdown star stays a star)."""
+    import shutil
+
+    served = tmp_path / "pts_outcomes.duckdb"
+    shutil.copy(demo_db, served)
+    (tmp_path / "subgroups.toml").write_text(
+        'version = 1\n[[subgroup]]\nname = "civ_high"\nlabel = "High-grade *common iliac*"\n'
+        'site = ["common_iliac"]\ngrade = ["70-99%", "occlusion"]\nprespecified = "SAP v1.0, section 9.4"\n',
+        encoding="utf-8",
+    )
+    at = _page(app_on, served, {"by": "cohorts", "b": "sub:civ_high"})
+    notes = [c.value for c in at.caption if "specified before the data" in c.value]
+    assert notes == [
+        "B (High-grade \\*common iliac\\*) was specified before the data were seen: SAP v1.0, section 9.4. This "
+        "comparison is confirmatory only if the protocol named it, with its outcome and visit; otherwise it is "
+        "exploratory."
+    ]
+    exploratory = [c.value for c in at.caption if c.value.startswith("Groups chosen on this page")]
+    assert exploratory == []

@@ -54,6 +54,7 @@ def _write(tmp_path, body: str):
         ('[[subgroup]]\nname = "drop table"\nlabel = "X"\nsex = ["male"]\n', "needs a `name`"),
         ('[[subgroup]]\nname = "x"\nlabel = "X"\nage = ["18", "300"]\n', "does not know"),
         ("[[subgroup]\n", "not a readable TOML file"),
+        ('[[subgroup]]\nname = "x"\nlabel = "X"\nsex = ["male"]\nprespecified = true\n', "as text"),
     ],
 )
 def test_a_definition_outside_the_allow_lists_is_refused(tmp_path, body, message):
@@ -79,3 +80,14 @@ def test_an_operator_file_adds_and_replaces_definitions(tmp_path):
     assert found["below_70"].label == "Below 70% (ours)" and found["below_70"].query == {"grade": ["<50%"]}
     assert "high_grade_civ_cfv" in found
     assert SETTINGS.parse_all(found["older_women"].query)["age"] == (65, 90)
+
+
+def test_an_operator_file_says_where_a_subgroup_was_prespecified(tmp_path):
+    path = _write(
+        tmp_path,
+        '[[subgroup]]\nname = "civ"\nlabel = "Common iliac"\nsite = ["common_iliac"]\n'
+        'prespecified = " SAP v1.0, section 9.4 "\n',
+    )
+    found = {g.name: g for g in subgroups.load(extra=path)}
+    assert found["civ"].prespecified == "SAP v1.0, section 9.4"
+    assert found["below_70"].prespecified == ""  # the built-ins say nothing of the kind
