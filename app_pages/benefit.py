@@ -241,13 +241,13 @@ if (
         )
 if reading:
     ui.note("\n".join(f"- {escape.markdown(line)}" for line in reading), draw=st.markdown)
-named = [(side, choice) for side, choice in (("A", a), ("B", b)) if choice.prespecified] if sides else []
-if named:  # the operator's subgroups file says where these were specified (text from a file: escaped)
+prespecified = [(side, choice) for side, choice in (("A", a), ("B", b)) if choice.prespecified] if sides else []
+if prespecified:  # the operator's subgroups file says where these were specified (text from a file: escaped)
     ui.note(
         " ".join(
             f"{side} ({escape.markdown(choice.label)}) was specified before the data were seen: "
             f"{escape.markdown(choice.prespecified)}."
-            for side, choice in named
+            for side, choice in prespecified
         )
         + " This comparison is confirmatory only if the protocol named it, with its outcome and visit; otherwise it "
         "is exploratory."
