@@ -138,6 +138,8 @@ if len(groups) < 2 and sides:
     st.info(f"**Only one group to compare**: {levels[missing]} has nobody {set_words}.")
 elif len(groups) < 2:
     st.info(f"**Only one group to compare**: this cohort has only {levels[groups[0]]} in {split.lower()}.")
+rows["numbers"] = display.estimates_text(rows, outcome.decimals + 1)
+differences["numbers"] = display.estimates_text(differences, outcome.decimals + 1)
 ui.chart(
     charts.benefit_figure(rows, differences, outcome, month, split),
     "benefit_chart",
@@ -163,6 +165,7 @@ if result is None and len(groups) >= 2:
         f"**No difference in effect can be estimated**: at least two groups need {effects.MIN_PER_ARM} or more "
         "patients in each arm."
     )
+st.markdown(f"**ANCOVA at month {month}**: the effect in each group, and the difference in effect")
 ui.table(
     display.benefit_groups(rows, outcome),
     key="benefit_groups",
@@ -198,6 +201,7 @@ if reference is not None:
             for level, study in zip(fitted.differences.level, fitted.differences.study_id, strict=True)
         ]
     ]
+    st.markdown(f"**MMRM (every visit), at month {month}**: the effect in each group, and its difference")
     ui.table(
         display.benefit_mmrm(shown, mmrm_differences, levels, reference, outcome),
         key="benefit_mmrm",

@@ -47,8 +47,9 @@ def benefit_figure(
     """The stent − medical effect in each group (squares) and each group's difference in effect
     from the reference group (diamonds, below), with 95% CIs, on one axis of points.
 
-    groups: label (text), estimate, ci_low, ci_high, estimable (a group not estimable is listed with a note).
-    differences: label, estimate, ci_low, ci_high.
+    groups: label (text), estimate, ci_low, ci_high, numbers (the estimate and CI as written beside the
+    interval), estimable (a group not estimable is listed with a note).
+    differences: label, estimate, ci_low, ci_high, numbers.
     """
     n_groups, n_differences = len(groups), len(differences)
     # Top to bottom: the groups, a gap, the differences.
@@ -71,12 +72,16 @@ def benefit_figure(
         if not estimable:
             fig.add_annotation(x=0, y=yi, text="too few patients to estimate", showarrow=False, xanchor="left")
     fig.add_vline(x=0, line={"color": REFERENCE_COLOR, "width": 1})
+    shown = [(y, text) for y, text, e in zip(y_groups, groups.numbers, ok, strict=True) if e]
+    shown += list(zip(y_differences, differences.numbers, strict=True))
+    for yi, text in shown:  # the numbers beside each interval, so a slide or an exported image carries them
+        fig.add_annotation(x=1.0, xref="paper", xanchor="left", xshift=12, y=yi, showarrow=False, text=text)
     labels = [escape.plotly(t) for t in [*groups.label, *differences.label]]
     fig.update_yaxes(tickvals=[*y_groups, *y_differences], ticktext=labels, showgrid=False)
     fig.update_xaxes(title_text=_axis_title(outcome, "Stent − medical change"))
     title = f"Stent effect on {outcome.label} at month {visit_month} by {split.lower()}, and the differences"
     fig = _base_layout(fig, title, 190 + 34 * (n_groups + n_differences))
-    fig.update_layout(margin={"l": 330})
+    fig.update_layout(margin={"l": 330, "r": 190})
     return fig.figure()
 
 

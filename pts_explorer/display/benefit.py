@@ -249,3 +249,11 @@ def consistency(
             + "."
         )
     return lines
+
+
+def estimates_text(frame: pd.DataFrame, decimals: int) -> list[str]:
+    """Each row's estimate and 95% CI as the chart writes them beside its interval: "-5.94 (-7.52 to -4.37)"."""
+    return [
+        f"{number(e, decimals, signed=True)} ({interval(lo, hi, decimals)})"
+        for e, lo, hi in zip(frame.estimate, frame.ci_low, frame.ci_high, strict=True)
+    ]
