@@ -127,12 +127,11 @@ def benefit_mmrm(
     ci_low, ci_high, p_value (hidden small cells: NaN); differences: level, study_id, estimate,
     ci_low, ci_high, p_value."""
     d = outcome.decimals + 1
-    against = differences.set_index(["level", "study_id"]) if not differences.empty else None
+    against = {(r["level"], r["study_id"]): r for r in differences.to_dict("records")}
 
     def difference(level: str, study: str, column: str) -> float:
-        if against is None or (level, study) not in against.index:
-            return float("nan")
-        return float(against.loc[(level, study), column])
+        found = against.get((level, study))
+        return float(found[column]) if found is not None else float("nan")
 
     keys = list(zip(effects.level, effects.study_id, strict=True))
     table = {

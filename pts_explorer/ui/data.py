@@ -166,6 +166,15 @@ def mmrm_fits(params: dict[str, Any], method: str = "reml") -> dict:
     return _mmrm_fits(*_key("analysis_long", params), method)
 
 
+@st.cache_data(max_entries=128, ttl=3600, show_spinner=False)
+def heterogeneity_model(name: str, *args: Any) -> Any:
+    """pts_explorer.analytics.heterogeneity.<name>(*args), cached by its arguments (data frames are
+    hashed by their values): a rerun with nothing changed refits nothing."""
+    from pts_explorer.analytics import heterogeneity
+
+    return getattr(heterogeneity, name)(*args)
+
+
 @st.cache_data(max_entries=64, ttl=3600, show_spinner="Fitting the repeated-measures model in each group…")
 def _mmrm_groups(
     sources: tuple, path: str, version: str, factor: str, levels: tuple, reference: str, visit: int, method: str

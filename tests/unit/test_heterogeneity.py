@@ -187,3 +187,13 @@ def test_the_reference_cohort_can_be_chosen_and_an_unestimable_one_is_not_used()
     tiny = pd.concat([rows[~femoral_stent], rows[femoral_stent].head(2)])
     again = heterogeneity.between_cohorts(tiny, "lesion", levels, reference=levels[1])
     assert [(d.level, d.reference) for d in again.differences] == [(levels[2], levels[0])]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_holm_equals_statsmodels_multipletests(seed):
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(seed)
+    p = rng.uniform(0, 0.2, size=int(rng.integers(1, 8)))
+    p[rng.integers(0, len(p))] = p[0]  # a tie
+    assert heterogeneity.holm(p) == pytest.approx(multipletests(p, method="holm")[1], abs=1e-15)
