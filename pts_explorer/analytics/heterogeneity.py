@@ -162,9 +162,10 @@ def between_cohorts(
     study = rows.study_id.nunique() > 1
     design, interactions = _cohort_design(rows, factor, kept)
     x = pd.concat([design, _within_cohorts(rows, factor, kept)], axis=1)
-    fit = sm.OLS(rows.change.astype(float), sm.add_constant(x, has_constant="add")).fit()
-    if fit.df_resid < 1 or np.linalg.matrix_rank(fit.model.exog) < fit.model.exog.shape[1]:
-        return None
+    exog = sm.add_constant(x, has_constant="add")
+    if len(exog) <= exog.shape[1] or np.linalg.matrix_rank(exog.to_numpy(float)) < exog.shape[1]:
+        return None  # e.g. a baseline constant within a group: no unique model, never numbers from one
+    fit = sm.OLS(rows.change.astype(float), exog).fit()
     ci = fit.conf_int()
     differences = [
         Difference(
@@ -220,9 +221,10 @@ def effect_curve(data: pd.DataFrame, modifier: str, points: int = CURVE_POINTS) 
     x = pd.concat(
         [stent.rename("stent"), spline, products, *covariates, *([_study_columns(rows)] if study else [])], axis=1
     )
-    fit = sm.OLS(rows.change.astype(float), sm.add_constant(x, has_constant="add")).fit()
-    if fit.df_resid < 1 or np.linalg.matrix_rank(fit.model.exog) < fit.model.exog.shape[1]:
+    exog = sm.add_constant(x, has_constant="add")
+    if len(exog) <= exog.shape[1] or np.linalg.matrix_rank(exog.to_numpy(float)) < exog.shape[1]:
         return None  # a rank-deficient fit has no unique curve: never drawn from arbitrary numbers
+    fit = sm.OLS(rows.change.astype(float), exog).fit()
     grid = np.linspace(boundary[0], boundary[1], points)
     at = _basis(design, pd.Series(grid))
     contrast = np.zeros((points, len(fit.params)))
