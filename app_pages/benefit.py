@@ -34,21 +34,7 @@ extras = {key: value for key, value in params.items() if key not in cohort.as_pa
 sides: dict[str, tuple[str, dict]] = {}  # two cohorts: per side, the statement and parameters of its patients
 side_patients: dict[str, compare.Side] = {}
 if by == COHORTS:  # two cohorts (as on Compare), made disjoint: a patient in both is in one side only
-    options = ui.cohort_choices(cohort)
-    refs = list(options)
-
-    def cohort_label(ref: str) -> str:
-        return options[ref].label if ref in options else f"{ref} (no longer saved)"
-
-    ref_a = ui.control("a", groups_column.selectbox, "Cohort A", refs, valid=refs, format_func=cohort_label)
-    ref_b = ui.control("b", reference_column.selectbox, "Cohort B", refs, valid=refs, format_func=cohort_label)
-    a, b = options[ref_a], options[ref_b]
-    for choice in (a, b):
-        if choice.saved is not None and ui.saved_on_other_data(choice.saved):
-            ui.saved_on_other_data_notice(choice.saved)
-    if ref_a == ref_b:
-        st.info("Cohort A and cohort B are the same: choose another cohort for B.", icon=":material/compare_arrows:")
-        ui.stop()
+    a, b = ui.two_cohorts(cohort, groups_column, reference_column)
     relation = compare.relation_of(compare.overlap(ui.query, a.cohort, b.cohort, list(vocab.ARMS)))
     if relation == compare.SAME:
         st.info(

@@ -11,18 +11,8 @@ from pts_explorer import charts, config, display, escape, glossary, reproduce, u
 from pts_explorer.analytics import compare, designs, responders, survival, trajectories
 
 current = ui.page_header("Compare two cohorts")
-options = ui.cohort_choices(current)
-refs = list(options)
-
 c1, c2, c3, c4 = st.columns([2.4, 2.4, 1.1, 1.5], vertical_alignment="bottom")
-
-
-def label(ref: str) -> str:
-    return options[ref].label if ref in options else f"{ref} (no longer saved)"
-
-
-ref_a = ui.control("a", c1.selectbox, "Cohort A", refs, valid=refs, format_func=label)
-ref_b = ui.control("b", c2.selectbox, "Cohort B", refs, valid=refs, format_func=label)
+a, b = ui.two_cohorts(current, c1, c2)
 arm_choice = ui.control(
     "compare_arm",
     c3.selectbox,
@@ -40,13 +30,6 @@ outcome_key = ui.control(
 )
 outcome = vocab.OUTCOMES[outcome_key]
 arms = ["stent", "medical"] if arm_choice == "both" else [arm_choice]
-a, b = options[ref_a], options[ref_b]
-for choice in (a, b):
-    if choice.saved is not None and ui.saved_on_other_data(choice.saved):
-        ui.saved_on_other_data_notice(choice.saved)
-if ref_a == ref_b:
-    st.info("Cohort A and cohort B are the same: choose another cohort for B.", icon=":material/compare_arrows:")
-    ui.stop()
 
 
 def _named(choice: ui.CohortChoice) -> str:

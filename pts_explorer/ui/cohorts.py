@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -240,3 +241,24 @@ def _save(name: str, note: str, cohort: CohortFilter) -> None:
     st.success(
         f"Saved as **{escape.markdown(saved.name)}**; its link opens it on any page.", icon=":material/bookmark_added:"
     )
+
+
+def two_cohorts(current: CohortFilter, column_a: Any, column_b: Any) -> tuple[Choice, Choice]:
+    """Cohorts A and B (URL keys a and b) chosen in two columns of the page, with a notice for a
+    saved cohort made on other data; the page stops, saying so, when A and B are the same choice."""
+    options = choices(current)
+    refs = list(options)
+
+    def label(ref: str) -> str:
+        return options[ref].label if ref in options else f"{ref} (no longer saved)"
+
+    ref_a = state.control("a", column_a.selectbox, "Cohort A", refs, valid=refs, format_func=label)
+    ref_b = state.control("b", column_b.selectbox, "Cohort B", refs, valid=refs, format_func=label)
+    a, b = options[ref_a], options[ref_b]
+    for choice in (a, b):
+        if choice.saved is not None and other_data(choice.saved):
+            saved_on_other_data_notice(choice.saved)
+    if ref_a == ref_b:
+        st.info("Cohort A and cohort B are the same: choose another cohort for B.", icon=":material/compare_arrows:")
+        state.stop()
+    return a, b
