@@ -35,7 +35,7 @@ import statsmodels.api as sm
 from lifelines import CoxPHFitter
 from scipy import stats
 
-from pts_explorer.analytics import effects
+from pts_explorer.analytics import effects, mmrm
 
 DIFFERENCE_METHOD = (
     "Difference in effect: the groups' ANCOVAs in one model (change from baseline on arm, the baseline value and, "
@@ -365,20 +365,9 @@ def independent_difference(first: pd.Series, second: pd.Series) -> dict[str, flo
     variances; Welch-Satterthwaite degrees of freedom from each estimate's SE and df (infinite when
     both are Wald z)."""
     v1, v2 = float(first.se) ** 2, float(second.se) ** 2
-    estimate = float(first.estimate) - float(second.estimate)
-    se = float(np.sqrt(v1 + v2))
     shares = sum(v**2 / df for v, df in ((v1, float(first.df)), (v2, float(second.df))) if np.isfinite(df))
     df = (v1 + v2) ** 2 / shares if shares > 0 else np.inf
-    quantile = stats.norm.ppf(0.975) if np.isinf(df) else stats.t.ppf(0.975, df)
-    p = 2 * (stats.norm.sf(abs(estimate) / se) if np.isinf(df) else stats.t.sf(abs(estimate) / se, df))
-    return {
-        "estimate": estimate,
-        "se": se,
-        "df": df,
-        "ci_low": estimate - quantile * se,
-        "ci_high": estimate + quantile * se,
-        "p_value": float(p),
-    }
+    return mmrm.wald(float(first.estimate) - float(second.estimate), float(np.sqrt(v1 + v2)), df)
 
 
 def mmrm_between(

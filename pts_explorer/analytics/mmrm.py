@@ -264,23 +264,24 @@ class MmrmFit:
     def contrast(self, weights: np.ndarray, df_method: str = "satterthwaite") -> dict[str, float]:
         """Estimate, SE, df, 95% CI and p of weights' beta; df = inf for "asymptotic"."""
         estimate = float(weights @ self.beta)
-        variance = float(weights @ self.cov_beta @ weights)
-        se = np.sqrt(variance)
-        if df_method == "asymptotic":
-            df, quantile = np.inf, stats.norm.ppf(0.975)
-            p = 2 * stats.norm.sf(abs(estimate) / se)
-        else:
-            df = satterthwaite_df(self, weights)
-            quantile = stats.t.ppf(0.975, df)
-            p = 2 * stats.t.sf(abs(estimate) / se, df)
-        return {
-            "estimate": estimate,
-            "se": se,
-            "df": df,
-            "ci_low": estimate - quantile * se,
-            "ci_high": estimate + quantile * se,
-            "p_value": float(p),
-        }
+        se = float(np.sqrt(weights @ self.cov_beta @ weights))
+        return wald(estimate, se, np.inf if df_method == "asymptotic" else satterthwaite_df(self, weights))
+
+
+def wald(estimate: float, se: float, df: float) -> dict[str, float]:
+    """Estimate, SE, df, 95% CI and two-sided p: t with `df` degrees of freedom, or z when df is inf."""
+    if np.isinf(df):
+        quantile, p = stats.norm.ppf(0.975), 2 * stats.norm.sf(abs(estimate) / se)
+    else:
+        quantile, p = stats.t.ppf(0.975, df), 2 * stats.t.sf(abs(estimate) / se, df)
+    return {
+        "estimate": estimate,
+        "se": se,
+        "df": df,
+        "ci_low": estimate - quantile * se,
+        "ci_high": estimate + quantile * se,
+        "p_value": float(p),
+    }
 
 
 def _hessian(function: Callable[[np.ndarray], np.ndarray], theta: np.ndarray, step: float = 1e-5) -> np.ndarray:
