@@ -229,7 +229,11 @@ def test_two_cohorts_one_inside_the_other_set_b_against_the_rest_of_a(app_on, de
         ["A without B − B", *difference, difference[-1]]
     ]
     where = next(c.value for c in at.caption if c.value.startswith("**A**"))
-    assert where.endswith("Every patient of B is in A: B is compared with the rest of A (A without B).")
+    assert where == (
+        "**A**: The sidebar's filters (All patients). **B**: 70%+ obstruction of the common iliac or common femoral "
+        "vein (Common iliac, Common femoral; 70-99%, Occlusion). Where the stent's benefit is expected to be largest "
+        "(docs/clinical.md). Every patient of B is in A: B is compared with the rest of A (A without B)."
+    )
 
 
 def test_two_overlapping_cohorts_leave_the_patients_in_both_out(app_on, demo_db, demo_con):
