@@ -114,6 +114,15 @@ def benefit(
         "    term = f'{arm}[T.stent]:{group}[T.{level}]'\n"
         "    low, high = fit.conf_int().loc[term]\n"
         '    result[level] = {"estimate": fit.params[term], "ci_low": low, "ci_high": high, "p": fit.pvalues[term]}\n'
+        "# the effect in each group: its own ANCOVA (the baseline, and study when the group pools studies)\n"
+        "for level in groups:\n"
+        f"    sub = part[part[{by!r}] == level]\n"
+        "    adjust = ' + C(study_id)' if sub.study_id.nunique() > 1 else ''\n"
+        "    own = smf.ols(f'change ~ {arm} + baseline{adjust}', data=sub).fit()\n"
+        "    stent = f'{arm}[T.stent]'\n"
+        "    low, high = own.conf_int().loc[stent]\n"
+        "    result[('effect', level)] = {\n"
+        "        'estimate': own.params[stent], 'ci_low': low, 'ci_high': high, 'p': own.pvalues[stent]}\n"
         "print(result)\n"
     )
 

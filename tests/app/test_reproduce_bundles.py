@@ -242,18 +242,26 @@ def check_safety(at, results, compared):
 
 
 def check_benefit(at, results, compared):
-    (r,) = results["analysis_visit"]
-    labels = vocab.LEVELS["high_grade_site"]  # the page's default grouping
+    (r,) = next(found for name, found in results.items() if name.split("@")[0] == "analysis_visit")
+    cohorts = {"A": "A", "B": "B", "A without B": "A", "B without A": "B", "A only": "A", "B only": "B"}
+    labels = {label: code for code, label in vocab.LEVELS["high_grade_site"].items()} | cohorts
+
+    def same(row, got, column, ci, p):
+        assert row[column] == _fmt(got["estimate"], 2, signed=True), row
+        assert row[ci] == _ci(got["ci_low"], got["ci_high"], 2), row
+        assert row[p] == display.format_p(got["p"]), row
+        compared.append(row)
+
     table = _frame(at, "Difference in effect")
     diff_column = next(c for c in table.columns if c.startswith("Difference,"))
     for row in table.to_dict("records"):
         shown, reference = row["Difference in effect"].split(" − ")
-        level = next(code for code, label in labels.items() if label == shown)
-        got = r[level]
-        assert row[diff_column] == _fmt(got["estimate"], 2, signed=True), row
-        assert row["95% CI"] == _ci(got["ci_low"], got["ci_high"], 2), row
-        assert row["p (interaction)"] == display.format_p(got["p"]), row
-        compared.append(row)
+        same(row, r[labels[shown]], diff_column, "95% CI", "p (interaction)")
+    groups = _frame(at, "Group")
+    effect_column = next(c for c in groups.columns if c.startswith("Effect,"))
+    for row in groups.to_dict("records"):
+        if row[effect_column] != display.DASH:  # a group too small to estimate is not in the bundle's model
+            same(row, r[_key("effect", labels[row["Group"]])], effect_column, "95% CI", "p")
 
 
 CHECKS = {
@@ -275,8 +283,9 @@ def test_every_analysis_page_has_a_check():
 
 
 # Views beside each page's own opening: Durability opens on one curve (primary patency, stent arm),
-# so its arms' comparison and Cox model are reproduced on ulcer healing, which both arms have.
-VIEWS = [(name, "") for name in PAGES] + [("durability", "endpoint=ulcer_healing")]
+# so its arms' comparison and Cox model are reproduced on ulcer healing, which both arms have; Who
+# benefits compares two cohorts (each side its own statement) as well as the groups of one column.
+VIEWS = [(name, "") for name in PAGES] + [("durability", "endpoint=ulcer_healing"), ("benefit", "by=cohorts")]
 
 
 @pytest.mark.parametrize(("name", "query"), VIEWS)
