@@ -225,8 +225,15 @@ def test_safety_table_and_split(app_on, demo_db):
     at.switch_page("app_pages/safety.py").run()
     table = at.dataframe[0].value.set_index("Complication")
     stent, medical = (f"{arm}: patients, % (95% CI)" for arm in ("Stent", "Medical"))
-    assert table.loc["Stent thrombosis (occlusion)", stent].startswith("45 of 1,529 · 2.9%")
-    assert table.loc["Stent thrombosis (occlusion)", medical].startswith("0 of 1,111 · 0.0%")
+    from scipy.stats import beta
+
+    def exact(x: int, n: int) -> str:  # Clopper-Pearson, from the beta distribution
+        low = beta.ppf(0.025, x, n - x + 1) if x else 0.0
+        high = beta.ppf(0.975, x + 1, n - x) if x < n else 1.0
+        return f"{x} of {n:,} · {100 * x / n:.1f}% ({100 * low:.1f}-{100 * high:.1f})"
+
+    assert table.loc["Stent thrombosis (occlusion)", stent] == exact(45, 1529)
+    assert table.loc["Stent thrombosis (occlusion)", medical] == exact(0, 1111)
     at.selectbox(key="split").select("stenosis_grade").run()
     assert not at.exception
     assert "Subgroup" in at.dataframe[0].value.columns
