@@ -102,8 +102,8 @@ elif len(comparable) >= 2:  # the group the others are compared with: the user's
         help="Each difference is a group's effect minus this group's effect.",
     )
     reference = largest if chosen_reference == "largest" else chosen_reference
-result = ui.heterogeneity_model(
-    "between_cohorts", analysed[analysed[factor].isin(comparable)], factor, comparable, reference, False
+result = ui.fitted(
+    "heterogeneity.between_cohorts", analysed[analysed[factor].isin(comparable)], factor, comparable, reference, False
 )
 rows["label"] = rows.level.map(levels)
 differences = pd.DataFrame(columns=["label", "estimate", "ci_low", "ci_high", "p_value", "p_holm"])
@@ -204,8 +204,8 @@ if (
     result is not None and reference is not None
 ):  # is each difference consistent across the visits and the other outcomes?
     long = pd.concat([ui.query(*source).assign(cohort=side) for side, source in sources.items()], ignore_index=True)
-    by_visit = ui.heterogeneity_model(
-        "differences_by", dict(iter(long.groupby("visit_month"))), factor, comparable, reference
+    by_visit = ui.fitted(
+        "heterogeneity.differences_by", dict(iter(long.groupby("visit_month"))), factor, comparable, reference
     )
     other_outcomes = {}
     for column in vocab.OUTCOMES:
@@ -221,7 +221,7 @@ if (
             )
         else:
             other_outcomes[column] = ui.query("analysis_visit", {**params, "outcome": column})
-    by_outcome = ui.heterogeneity_model("differences_by", other_outcomes, factor, comparable, reference)
+    by_outcome = ui.fitted("heterogeneity.differences_by", other_outcomes, factor, comparable, reference)
     for d in result.differences:
         reading += display.consistency(
             levels[d.level],
@@ -281,7 +281,9 @@ if shield.active:  # a group with fewer than k patients in an arm never enters t
         event_rows[factor].isin([g for g in sizes.index if not sizes.loc[g].map(shield.too_few).any()])
     ]
 ordered = sorted((g for g in comparable if (event_rows[factor] == g).any()), key=lambda g: g != reference)
-hazards = ui.heterogeneity_model("hazard_ratios_between", event_rows, factor, ordered) if reference in ordered else None
+hazards = (
+    ui.fitted("heterogeneity.hazard_ratios_between", event_rows, factor, ordered) if reference in ordered else None
+)
 event_name = vocab.ENDPOINTS[event][0].lower()
 if hazards is None:
     st.info(
@@ -312,7 +314,7 @@ if hazards is not None and left_out:
 # ---- the effect along a continuous modifier ---------------------------------------------------------------------
 label = vocab.BENEFIT_MODIFIERS[modifier]
 named = label[:1].lower() + label[1:]  # in running text
-curve = ui.heterogeneity_model("effect_curve", analysed, modifier)
+curve = ui.fitted("heterogeneity.effect_curve", analysed, modifier)
 if curve is None:
     st.info(
         f"**The effect along {named} cannot be drawn** for these groups: it needs "

@@ -163,7 +163,7 @@ shown_risk = risk.apply(lambda column: column.map(shield.count)) if shield.activ
 if competing_risk:
     curves = competing.cumulative_incidence(counts)
     marks = competing.landmarks(curves, counts)
-    chisq, df, p = competing.gray_test(counts)
+    chisq, df, p = ui.fitted("competing.gray_test", counts)
     method, test_name, overall = competing.CIF_METHOD, "Gray's test", "Gray's test"
     y_label = f"{label}, cumulative incidence"
 else:
@@ -214,7 +214,7 @@ if not compared:
 hazard_heading = "Cause-specific hazard ratio (Cox)" if competing_risk else "Hazard ratio (Cox)"
 st.subheader(hazard_heading, help=glossary.tip("cox"))
 data = ui.query("cox_data", params)
-result = survival.cox(data, group, adjust)
+result = ui.fitted("survival.cox", data, group, adjust)
 if result is None:
     st.info("A hazard ratio needs at least one event in each group.")
 else:

@@ -14,7 +14,7 @@ from pts_explorer.ui.cohorts import choices as cohort_choices
 from pts_explorer.ui.cohorts import named_subgroups, saved_on_other_data_notice, two_cohorts
 from pts_explorer.ui.cohorts import other_data as saved_on_other_data
 from pts_explorer.ui.controls import analysis_controls, candidate_profile, visit_months
-from pts_explorer.ui.data import heterogeneity_model, mmrm_failures, mmrm_fits, mmrm_groups, query
+from pts_explorer.ui.data import fitted, mmrm_failures, mmrm_fits, mmrm_groups, query
 from pts_explorer.ui.data import open_database as data_report
 from pts_explorer.ui.elements import arm_counts, arm_ranges, chart, dash_note, note, table, veins_diagram
 from pts_explorer.ui.filter_panel import cohort
@@ -57,7 +57,7 @@ __all__ = [
     "saved_on_other_data_notice",
     "visit_months",
     "mmrm_groups",
-    "heterogeneity_model",
+    "fitted",
     "analysis_designs",
     "analysis_set",
     "arm_counts",

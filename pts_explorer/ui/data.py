@@ -166,13 +166,19 @@ def mmrm_fits(params: dict[str, Any], method: str = "reml") -> dict:
     return _mmrm_fits(*_key("analysis_long", params), method)
 
 
-@st.cache_data(max_entries=128, ttl=3600, show_spinner=False)
-def heterogeneity_model(name: str, *args: Any) -> Any:
-    """pts_explorer.analytics.heterogeneity.<name>(*args), cached by its arguments (data frames are
-    hashed by their values): a rerun with nothing changed refits nothing."""
-    from pts_explorer.analytics import heterogeneity
+FITTED = ("heterogeneity", "survival", "competing")  # the analytics modules whose models fitted() caches
 
-    return getattr(heterogeneity, name)(*args)
+
+@st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
+def fitted(name: str, *args: Any) -> Any:
+    """pts_explorer.analytics.<module>.<function>(*args) for name "module.function", cached by its
+    arguments (data frames hashed by their values): a rerun with nothing changed refits nothing."""
+    import importlib
+
+    module, function = name.split(".")
+    if module not in FITTED:
+        raise ValueError(f"not a model fitted() caches: {name}")
+    return getattr(importlib.import_module(f"pts_explorer.analytics.{module}"), function)(*args)
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner="Fitting the repeated-measures model in each group…")
