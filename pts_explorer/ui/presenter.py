@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pandas as pd
 import streamlit as st
@@ -33,12 +34,29 @@ def _design(kinds: set[str]) -> str:
     return "pooled randomized and observational" if kinds else "no patients"
 
 
-def _neighbours(spec: PageSpec) -> tuple[PageSpec | None, PageSpec | None]:
-    names = [p.name for p in ANALYSIS_PAGES]
-    if spec.name not in names:
-        return None, ANALYSIS_PAGES[0]
-    i = names.index(spec.name)
-    return (ANALYSIS_PAGES[i - 1] if i > 0 else None), (ANALYSIS_PAGES[i + 1] if i + 1 < len(names) else None)
+def _shows_something(spec: PageSpec, here: dict[str, list[str]]) -> bool:
+    """Whether a slide would show a result with these settings: a page that starts empty (Candidate
+    without a profile) does not, nor Compare with cohort A equal to cohort B."""
+    if spec.example:  # it needs one of its example's keys (a profile field) to show anything
+        return any(key in here for key in parse_qs(spec.example))
+    if spec.name == "compare":
+        return state.current("a") != state.current("b")
+    return True
+
+
+def _slides(here: dict[str, list[str]]) -> list[PageSpec]:
+    """The pages Previous, Next, Home and End step through: the analysis pages that show something."""
+    return [p for p in ANALYSIS_PAGES if _shows_something(p, here)]
+
+
+def _neighbours(spec: PageSpec, here: dict[str, list[str]]) -> tuple[PageSpec | None, PageSpec | None]:
+    slides = _slides(here)
+    if spec not in ANALYSIS_PAGES:
+        return None, slides[0] if slides else None
+    order = [p.name for p in ANALYSIS_PAGES]  # a slide skipped still has a place: step from it
+    before = [p for p in slides if order.index(p.name) < order.index(spec.name)]
+    after = [p for p in slides if order.index(p.name) > order.index(spec.name)]
+    return (before[-1] if before else None), (after[0] if after else None)
 
 
 def begin() -> None:
@@ -135,8 +153,52 @@ def _groups_line(spec: PageSpec, groups: list[Group], who: str, about: str) -> N
     _draw_line(spec, f"**{spec.title}** · {' against '.join(parts)}, {who} · {about}{_data_badges()}")
 
 
+# A presentation clicker sends these keys: ArrowRight, PageDown or Space step forward, ArrowLeft or
+# PageUp back, Home and End go to the first and the last slide, Escape leaves presenter mode. The
+# listener is added once per browser tab; it clicks the hidden links presenter_keys holds (so each
+# step is the same in-app navigation as a click on Next), and ignores keys typed into a field.
+KEYS_SCRIPT = """<script>
+(() => {
+  if (window.ptsPresenterKeys) return;
+  window.ptsPresenterKeys = true;
+  const targets = {ArrowRight: "next", PageDown: "next", " ": "next", ArrowLeft: "previous", PageUp: "previous",
+                   Home: "first", End: "last", Escape: "exit"};
+  document.addEventListener("keydown", (event) => {
+    const target = targets[event.key];
+    const field = event.target && (event.target.isContentEditable ||
+      ["INPUT", "TEXTAREA", "SELECT"].includes(event.target.tagName));
+    if (!target || field || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    const link = document.querySelector(`.st-key-presenter_key_${target} a`);
+    if (!link) return;
+    event.preventDefault();
+    link.click();
+  }, true);
+})();
+</script>"""
+
+
+def _keys(spec: PageSpec, here: dict[str, list[str]], previous: PageSpec | None, following: PageSpec | None) -> None:
+    """The hidden links the keys click (presenter.css hides presenter_keys) and the key listener."""
+    slides = _slides(here)
+    leave = {**{k: v for k, v in here.items() if k != "present"}, "present": ["0"]}
+    targets = {
+        "first": slides[0] if slides and slides[0] != spec else None,
+        "previous": previous,
+        "next": following,
+        "last": slides[-1] if slides and slides[-1] != spec else None,
+    }
+    with st.container(key="presenter_keys"):
+        for name, page in targets.items():
+            if page is not None:
+                with st.container(key=f"presenter_key_{name}"):
+                    st.page_link(page.script, label=f"{name.title()} slide: {page.title}", query_params=here)
+        with st.container(key="presenter_key_exit"):
+            st.page_link(spec.script, label="Leave presenter view", query_params=leave)
+        st.html(KEYS_SCRIPT, unsafe_allow_javascript=True)  # in the hidden box: it takes no room either
+
+
 def _draw_line(spec: PageSpec, text: str) -> None:
-    previous, following = _neighbours(spec)
+    previous, following = _neighbours(spec, state.url_query())
     # The line's words wrap in the room the links leave; the links keep one row of their own, at
     # the right (presenter.css keeps each label on one line), at 1280x720 as at 1920x1080.
     with st.container(key="presenter_line", horizontal=True, vertical_alignment="center", gap="small", wrap=False):
@@ -155,3 +217,4 @@ def _draw_line(spec: PageSpec, text: str) -> None:
             st.page_link(
                 spec.script, label="Exit presenter view", icon=":material/close_fullscreen:", query_params=leave
             )
+    _keys(spec, here, previous, following)
