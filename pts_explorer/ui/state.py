@@ -55,12 +55,49 @@ def begin_run() -> None:
         store.update({key: st.session_state[key] for key in SETTINGS.settings if key in st.session_state})
         return
     parsed = SETTINGS.parse_all(query)
+    _announce_unknown(query, parsed)
     for key in list(store) + list(parsed):
         store[key] = parsed.get(key, SETTINGS[key].default)
     if store.get("cohort"):
         open_saved(store["cohort"])
     for key in SETTINGS.settings:
         st.session_state.pop(key, None)  # widgets re-seed from the store when drawn
+
+
+def _means_default(key: str, raw: str) -> bool:
+    """Whether a URL string writes the setting's default itself (visit=6, registry=False)."""
+    setting = SETTINGS[key]
+    return setting.parse([raw]) == setting.default and raw.strip().lower() in (
+        str(setting.default).lower(),
+        "false",
+        "none",
+        "",
+    )
+
+
+def _announce_unknown(query: dict[str, list[str]], parsed: dict[str, Any]) -> None:
+    """A link's setting value the app does not know is replaced by the default (or left out of a
+    list): say so, quoting the value as text. Unknown cohort filter values are dropped silently (the
+    data contract's URL rule); saved cohorts and Compare's cohorts are announced where they are read."""
+    from pts_explorer import escape  # here: state is imported before the rest of the page layer
+
+    for key, raw in query.items():
+        setting = SETTINGS.settings.get(key)
+        if setting is None or key in COHORT_KEYS or setting.kind in ("slug", "cohort_ref") or not raw:
+            continue
+        if setting.kind == "choices":
+            known = {str(o) for o in setting.options}
+            unknown = [v for v in raw if known and v not in known]
+        else:
+            unknown = [] if parsed[key] != setting.default or any(_means_default(key, v) for v in raw) else raw[-1:]
+        if unknown:
+            values = ", ".join(f"'{escape.markdown(v)}'" for v in unknown)  # the link's text, shown as text
+            what = "left out" if setting.kind == "choices" else "replaced by the default"
+            several = len(unknown) > 1
+            notice(
+                f"The link's **{key}** {'values' if several else 'value'} {values} {'are' if several else 'is'} not "
+                f"known here: {what}."
+            )
 
 
 _SAVED = "_saved_cohort"  # the saved cohort this session opened: (slug, its filters as URL parameters)

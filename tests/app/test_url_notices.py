@@ -1,0 +1,30 @@
+"""A link with a setting value the app does not know says so (README: "an unknown setting value is
+replaced by its default with a notice"), quoting the value as text; unknown cohort filter values are
+dropped silently, as the data contract's URL rule says."""
+
+from pts_explorer import escape
+
+
+def test_unknown_setting_values_in_a_link_are_announced_as_text(app_on, small_db):
+    query = {
+        "visit": "999",
+        "outcome": "drop table",
+        "registry": "maybe",
+        "groups": ["zzz", "<b>x</b>", "femoral"],
+        "site": "pelvis",  # a cohort filter value: dropped without a notice
+        "mmrm": "reml",  # a known value: nothing to say
+    }
+    at = app_on(small_db, query).run()
+    assert not at.exception, at.exception
+    assert [i.value for i in at.info if i.value.startswith("The link's")] == [
+        "The link's **visit** value '999' is not known here: replaced by the default.",
+        "The link's **outcome** value 'drop table' is not known here: replaced by the default.",
+        "The link's **registry** value 'maybe' is not known here: replaced by the default.",
+        f"The link's **groups** values 'zzz', '{escape.markdown('<b>x</b>')}' are not known here: left out.",
+    ]
+
+
+def test_a_default_written_out_is_not_announced(app_on, small_db):
+    at = app_on(small_db, {"visit": "6", "registry": "False", "outcome": "villalta_total"}).run()
+    assert not at.exception, at.exception
+    assert [i.value for i in at.info if i.value.startswith("The link's")] == []
