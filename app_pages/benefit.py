@@ -106,6 +106,14 @@ result = ui.fitted(
     "heterogeneity.between_cohorts", analysed[analysed[factor].isin(comparable)], factor, comparable, reference, False
 )
 rows["label"] = rows.level.map(levels)
+study_design = ui.query("studies").set_index("study_id").design
+group_designs = {  # each group's comparison: randomized, observational or pooled, from its own patients' studies
+    levels[g]: display.design_of(set(study_design.reindex(analysed.study_id[analysed[factor] == g].unique())))
+    for g in comparable
+}
+rows["design"] = [
+    display.design_of(set(study_design.reindex(analysed.study_id[analysed[factor] == g].unique()))) for g in rows.level
+]
 differences = pd.DataFrame(columns=["label", "estimate", "ci_low", "ci_high", "p_value", "p_holm"])
 if result is not None:
     differences = pd.DataFrame(
@@ -123,12 +131,28 @@ split = "Cohort" if sides else vocab.BENEFIT_SPLITS[by]
 if len(groups) < 2 and sides:
     missing = next(side for side in levels if side not in groups)
     st.info(f"**Only one group to compare**: {levels[missing]} has nobody {set_words}.")
+elif len(groups) < 2 and len(present) > 1:
+    st.info(f"**Only one group chosen**: {levels[groups[0]]}. Choose another group to compare the effect with.")
 elif len(groups) < 2:
     st.info(f"**Only one group to compare**: this cohort has only {levels[groups[0]]} in {split.lower()}.")
 rows["numbers"] = display.estimates_text(rows, outcome.decimals + 1)
-differences["numbers"] = display.estimates_text(differences, outcome.decimals + 1)
+differences["numbers"] = [  # beside each difference: its p, Holm-adjusted when several are shown
+    f"{text}, {'Holm ' if len(differences) > 1 else ''}{display.p_clause(p)}"
+    for text, p in zip(
+        display.estimates_text(differences, outcome.decimals + 1),
+        differences.p_holm if len(differences) > 1 else differences.p_value,
+        strict=True,
+    )
+]
 ui.chart(
-    charts.benefit_figure(rows, differences, outcome, month, split),
+    charts.benefit_figure(
+        rows,
+        differences,
+        outcome,
+        month,
+        split,
+        f"Interaction test {display.p_clause(result.interaction_p)}" if result is not None else "",
+    ),
     "benefit_chart",
     display.summary_benefit(
         rows,
@@ -197,9 +221,7 @@ if reference is not None:
     )
     st.caption(heterogeneity.MMRM_DIFFERENCE_METHOD + ".")
 
-reading = display.reading(
-    differences, result.interaction_p if result else float("nan"), analysis.randomized_only, outcome
-)
+reading = display.reading(differences, result.interaction_p if result else float("nan"), group_designs, outcome)
 if (
     result is not None and reference is not None
 ):  # is each difference consistent across the visits and the other outcomes?
@@ -282,45 +304,51 @@ if shield.active:  # a group with fewer than k patients in an arm never enters t
     ]
 ordered = sorted((g for g in comparable if (event_rows[factor] == g).any()), key=lambda g: g != reference)
 hazards = (
-    ui.fitted("heterogeneity.hazard_ratios_between", event_rows, factor, ordered) if reference in ordered else None
+    ui.fitted("heterogeneity.hazard_ratios_between", event_rows, factor, ordered)
+    if reference in ordered
+    else "it needs the group the others are compared with, and one more"
 )
-event_name = vocab.ENDPOINTS[event][0].lower()
-if hazards is None:
+event_name = vocab.ENDPOINTS[event][0]  # "Recurrent DVT", "Ulcer healing"
+if isinstance(hazards, str):
     st.info(
-        f"**No ratio of hazard ratios for {event_name}**: it needs two or more groups, each with an event in both "
-        "arms" + (f" and {shield.k} or more patients in each arm (small-cell protection)." if shield.active else ".")
+        f"**No ratio of hazard ratios for {event_name.lower().replace('dvt', 'DVT')}**: {hazards}"
+        + (
+            f"; a group also needs {shield.k} or more patients in each arm (small-cell protection)."
+            if shield.active
+            else "."
+        )
     )
 else:
     ui.table(
         display.benefit_hazards(hazards.effects, hazards.differences, levels, ordered[0], shield),
         key="benefit_hazards",
-        title=f"{vocab.ENDPOINTS[event][0]}: hazard ratio (stent vs medical) in each group",
+        title=f"{event_name}: hazard ratio (stent vs medical) in each group",
     )
+    terms = hazards.interaction_df
     ui.note(
         f"{heterogeneity.HR_RATIO_METHOD}; the hazard ratio in each group from a Cox model of that group alone. "
         f"A ratio {'above' if event == 'ulcer_healing' else 'below'} 1: the stent "
         + ("speeds healing" if event == "ulcer_healing" else "lowers the hazard of a recurrent DVT")
-        + f" more in that group than in {levels[ordered[0]]}. Joint test of the group × arm terms on "
-        f"{hazards.interaction_df} degrees of freedom: {display.p_clause(hazards.interaction_p)}."
+        + f" more in that group than in {levels[ordered[0]]}. Joint test of the group × arm "
+        f"{'terms' if terms > 1 else 'term'} on {terms} degree{'s' if terms > 1 else ''} of freedom: "
+        f"{display.p_clause(hazards.interaction_p)}."
     )
-left_out = [levels[g] for g in comparable if hazards is None or g not in set(hazards.effects.level)]
-if hazards is not None and left_out:
-    ui.note(
-        f"Left out, without {event_name} in both arms"
-        + (f" or with fewer than {shield.k} patients in an arm" if shield.active else "")
-        + f": {', '.join(left_out)}."
-    )
+    left_out = [levels[g] for g in rows.level if g not in set(hazards.effects.level)]
+    if left_out:
+        ui.note(
+            "Left out: "
+            + ", ".join(left_out)
+            + " (a group needs an event in each arm"
+            + (f" and {shield.k} or more patients in each arm" if shield.active else "")
+            + f", and {effects.MIN_PER_ARM} or more patients per arm with the outcome at month {month})."
+        )
 
 # ---- the effect along a continuous modifier ---------------------------------------------------------------------
 label = vocab.BENEFIT_MODIFIERS[modifier]
 named = label[:1].lower() + label[1:]  # in running text
 curve = ui.fitted("heterogeneity.effect_curve", analysed, modifier)
-if curve is None:
-    st.info(
-        f"**The effect along {named} cannot be drawn** for these groups: it needs "
-        f"{heterogeneity.MIN_CURVE_PER_ARM} or more patients in each arm, with at least four distinct values of "
-        f"{named} in each."
-    )
+if isinstance(curve, str):
+    st.info(f"**The effect along {named} cannot be drawn** for these groups: {curve}.")
 else:
     rug = analysed[["arm", modifier]].dropna().rename(columns={modifier: "value"})
     if shield.active:  # a tick per value: values fewer than k patients share are not drawn
@@ -330,13 +358,18 @@ else:
         charts.modifier_figure(curve.points, rug, curve.knots, outcome, month, label),
         "benefit_curve",
         display.summary_curve(
-            curve.points, curve.boundary, curve.interaction_p, named, outcome.change_unit, outcome.decimals + 1
+            curve.points,
+            (float(rug.value.quantile(0.1)), float(rug.value.quantile(0.9))) if len(rug) else curve.boundary,
+            curve.interaction_p,
+            named,
+            outcome.change_unit,
+            outcome.decimals + 1,
         ),
         patients={"stent": curve.n_stent, "medical": curve.n_medical},
     )
     knots = " and ".join(display.number(k, 1) for k in curve.knots)
     st.caption(
-        f"ANCOVA with arm × a natural cubic spline of {named} (interior knots at its tertiles, {knots}, "
+        f"ANCOVA with arm × a natural cubic spline of {named} (interior knots at {curve.knots_from}, {knots}, "
         "dotted; "
         f"boundary knots at {display.number(curve.boundary[0], 1)} and {display.number(curve.boundary[1], 1)}), "
         + ("the baseline entering through the spline" if modifier == "baseline" else "adjusted for the baseline value")
@@ -354,7 +387,9 @@ ui.how_computed(
     shown_params,
     heterogeneity.DIFFERENCE_METHOD
     + "; "
-    + heterogeneity.CURVE_METHOD.format(modifier=named)
-    + (f" ({' and '.join(display.number(k, 1) for k in curve.knots)})" if curve is not None else ""),
+    + heterogeneity.CURVE_METHOD.format(
+        modifier=named, knots_from=curve.knots_from if not isinstance(curve, str) else "its tertiles"
+    )
+    + (f" ({' and '.join(display.number(k, 1) for k in curve.knots)})" if not isinstance(curve, str) else ""),
     reproduce.benefit(params, config.db_path(), factor, sorted(comparable, key=lambda g: g != reference), sides),
 )

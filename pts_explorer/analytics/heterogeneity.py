@@ -43,7 +43,7 @@ DIFFERENCE_METHOD = (
     "effects; its t-based 95% CI from the pooled residual variance; interaction F-test of the group × arm terms"
 )
 CURVE_METHOD = (
-    "Effect along {modifier}: ANCOVA with arm × natural cubic spline of {modifier} (knots at its tertiles, "
+    "Effect along {modifier}: ANCOVA with arm × natural cubic spline of {modifier} (knots at {knots_from}, "
     "boundary knots at its range), adjusted for the baseline value; pointwise t-based 95% CI; F-test of the "
     "arm × spline terms"
 )
@@ -84,7 +84,7 @@ class BetweenCohorts:
 @dataclass(frozen=True)
 class Curve:
     modifier: str
-    knots: tuple[float, ...]  # interior knots (the tertiles)
+    knots: tuple[float, ...]  # interior knots (the tertiles, or those of the values inside the range)
     boundary: tuple[float, float]
     points: pd.DataFrame  # x, estimate, ci_low, ci_high
     interaction_p: float
@@ -92,6 +92,7 @@ class Curve:
     residual_df: float
     n_stent: int
     n_medical: int
+    knots_from: str = "its tertiles"  # where the interior knots come from, in words
 
 
 def holm(p_values: pd.Series | list[float]) -> np.ndarray:
@@ -197,19 +198,38 @@ def tertile_knots(values: pd.Series) -> tuple[tuple[float, ...], tuple[float, fl
     return tuple(float(q) for q in np.quantile(x, [1 / 3, 2 / 3])), (float(x.min()), float(x.max()))
 
 
-def effect_curve(data: pd.DataFrame, modifier: str, points: int = CURVE_POINTS) -> Curve | None:
-    """The stent - medical difference along `modifier`; None when an arm has fewer than
-    MIN_CURVE_PER_ARM patients or fewer than 4 distinct values of the modifier (a spline with 2
-    interior knots needs them), or the model is not of full rank."""
+def curve_knots(values: pd.Series) -> tuple[tuple[float, ...], tuple[float, float], str] | str:
+    """The spline's interior knots, its boundary knots and where the knots come from; or why none
+    can be placed. The tertiles of the values; where they coincide with each other or with an end
+    of the range (many patients at 100% stenosis), the tertiles of the values strictly inside it."""
+    knots, boundary = tertile_knots(values)
+    if len(set(knots) | set(boundary)) == 4:
+        return knots, boundary, "its tertiles"
+    inside = values[(values > boundary[0]) & (values < boundary[1])]
+    if inside.nunique() >= 2:
+        knots = tertile_knots(inside)[0]
+        if len(set(knots) | set(boundary)) == 4:
+            return knots, boundary, "the tertiles of its values inside its range (the tertiles of all fall on an end)"
+    return "its values are too concentrated for two interior knots apart from each other and from the range's ends"
+
+
+def effect_curve(data: pd.DataFrame, modifier: str, points: int = CURVE_POINTS) -> Curve | str:
+    """The stent - medical difference along `modifier`; or, in words, why it cannot be drawn: an
+    arm with fewer than MIN_CURVE_PER_ARM patients or fewer than 4 distinct values (a spline with 2
+    interior knots needs them), knots that cannot be placed apart, or a model not of full rank."""
     rows = data.dropna(subset=[modifier, "baseline", "change"])
     n_stent, n_medical = effects.arm_counts(rows)
     if min(n_stent, n_medical) < MIN_CURVE_PER_ARM:
-        return None
-    if min(rows[modifier][rows.arm == arm].nunique() for arm in ("stent", "medical")) < 4:
-        return None  # an arm's values too few to draw its spline: the arm x spline terms are not estimable
-    knots, boundary = tertile_knots(rows[modifier])
-    if len(set(knots) | set(boundary)) < 4:
-        return None  # tied tertiles: the spline's knots would coincide
+        return f"it needs {MIN_CURVE_PER_ARM} or more patients in each arm ({n_stent} stent, {n_medical} medical here)"
+    distinct = {arm: int(rows[modifier][rows.arm == arm].nunique()) for arm in ("stent", "medical")}
+    if min(distinct.values()) < 4:  # an arm's values too few to draw its spline: arm x spline not estimable
+        return (
+            f"it needs 4 or more distinct values in each arm ({distinct['stent']} stent, {distinct['medical']} medical)"
+        )
+    placed = curve_knots(rows[modifier].astype(float))
+    if isinstance(placed, str):
+        return placed
+    knots, boundary, knots_from = placed
     design = spline_design(rows[modifier], knots, boundary)
     spline = pd.DataFrame(np.asarray(_basis(design, rows[modifier])), index=rows.index)
     basis = [f"s{j}" for j in range(spline.shape[1])]
@@ -223,7 +243,7 @@ def effect_curve(data: pd.DataFrame, modifier: str, points: int = CURVE_POINTS) 
     )
     exog = sm.add_constant(x, has_constant="add")
     if len(exog) <= exog.shape[1] or np.linalg.matrix_rank(exog.to_numpy(float)) < exog.shape[1]:
-        return None  # a rank-deficient fit has no unique curve: never drawn from arbitrary numbers
+        return "the model has no unique solution for these patients (its columns are not independent)"
     fit = sm.OLS(rows.change.astype(float), exog).fit()
     grid = np.linspace(boundary[0], boundary[1], points)
     at = _basis(design, pd.Series(grid))
@@ -246,6 +266,7 @@ def effect_curve(data: pd.DataFrame, modifier: str, points: int = CURVE_POINTS) 
         float(fit.df_resid),
         n_stent,
         n_medical,
+        knots_from,
     )
 
 
@@ -285,20 +306,25 @@ def _events_in_both_arms(data: pd.DataFrame) -> bool:
     return bool(data.groupby("arm")["observed"].any().reindex(["stent", "medical"], fill_value=False).all())
 
 
-def hazard_ratios_between(data: pd.DataFrame, factor: str, levels: list[str]) -> BetweenCohorts | None:
+def hazard_ratios_between(data: pd.DataFrame, factor: str, levels: list[str]) -> BetweenCohorts | str:
     """Hazard ratio stent vs medical in each cohort (Cox with arm, stratified by study when pooled,
     in that cohort), and the ratio of hazard ratios of each cohort against levels[0] from one Cox
     model with cohort, arm and cohort x arm; cohorts without an event in each arm are left out
     (no finite hazard ratio)."""
     kept = [level for level in levels if _events_in_both_arms(data[data[factor] == level])]
     if len(kept) < 2:
-        return None
+        return "it needs two or more groups, each with an event in each arm"
     rows = data[data[factor].isin(kept)]
     study = rows.study_id.nunique() > 1
     design, interactions = _cohort_design(rows, factor, kept)
     cph = _cox(_survival_frame(rows, design, study))
     if cph is None or not np.isfinite(cph.params_).all() or (cph.params_.abs() > 20).any():
-        return None
+        events = rows.groupby(["study_id", factor])["observed"].sum()
+        silent = [f"{level} in {study_id}" for (study_id, level), n in events.items() if n == 0]
+        return (
+            "the Cox model with a group × arm term has no finite estimate: it compares the groups within each study, "
+            + (f"and these have no event there: {', '.join(silent)}" if silent and study else "and it did not converge")
+        )
     summary = cph.summary
     differences = [
         Difference(

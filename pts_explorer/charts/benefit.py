@@ -42,14 +42,20 @@ def _interval_trace(rows: pd.DataFrame, y: list[int], name: str, color: str, sym
 
 
 def benefit_figure(
-    groups: pd.DataFrame, differences: pd.DataFrame, outcome: Outcome, visit_month: int, split: str
+    groups: pd.DataFrame,
+    differences: pd.DataFrame,
+    outcome: Outcome,
+    visit_month: int,
+    split: str,
+    tests: str = "",
 ) -> go.Figure:
     """The stent − medical effect in each group (squares) and each group's difference in effect
     from the reference group (diamonds, below), with 95% CIs, on one axis of points.
 
     groups: label (text), estimate, ci_low, ci_high, numbers (the estimate and CI as written beside the
     interval), estimable (a group not estimable is listed with a note).
-    differences: label, estimate, ci_low, ci_high, numbers.
+    differences: label, estimate, ci_low, ci_high, numbers. tests: the interaction test in words,
+    under the title.
     """
     n_groups, n_differences = len(groups), len(differences)
     # Top to bottom: the groups, a gap, the differences.
@@ -81,7 +87,9 @@ def benefit_figure(
     fig.update_xaxes(title_text=_axis_title(outcome, "Stent − medical change"))
     title = f"Stent effect on {outcome.label} at month {visit_month} by {split.lower()}, and the differences"
     fig = _base_layout(fig, title, 190 + 34 * (n_groups + n_differences))
-    fig.update_layout(margin={"l": 330, "r": 190})
+    fig.update_layout(margin={"l": 330, "r": 340})
+    if tests:  # the interaction test under the title: on a slide and in an exported image with the numbers
+        fig.update_layout(title={"subtitle": {"text": escape.plotly(tests)}})
     return fig.figure()
 
 
@@ -151,6 +159,6 @@ def modifier_figure(
         fig.add_vline(x=knot, line={"color": REFERENCE_COLOR, "dash": "dot", "width": 1})
     fig.update_yaxes(title_text=_axis_title(outcome, "Stent − medical change"))
     fig.update_xaxes(title_text=modifier)
-    title = f"Stent effect on {outcome.label} at month {visit_month} along {modifier.lower()}"
+    title = f"Stent effect on {outcome.label} at month {visit_month} along {modifier[:1].lower() + modifier[1:]}"
     fig = _base_layout(fig, title, 460)
     return fig.figure()

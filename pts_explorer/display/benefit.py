@@ -3,6 +3,9 @@ adjusted p-values, and what the numbers support in words."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
 from pts_explorer import vocab
@@ -11,7 +14,7 @@ from pts_explorer.privacy import Protection
 
 
 def benefit_groups(groups: pd.DataFrame, outcome: vocab.Outcome) -> pd.DataFrame:
-    """groups: label, n_stent(_text), n_medical(_text), estimate, ci_low, ci_high, p_value."""
+    """groups: label, n_stent(_text), n_medical(_text), estimate, ci_low, ci_high, p_value, design."""
     d = outcome.decimals + 1
     return pd.DataFrame(
         {
@@ -21,6 +24,7 @@ def benefit_groups(groups: pd.DataFrame, outcome: vocab.Outcome) -> pd.DataFrame
             f"Effect, {outcome.change_unit}": [number(v, d, signed=True) for v in groups.estimate],
             "95% CI": [interval(lo, hi, d) for lo, hi in zip(groups.ci_low, groups.ci_high, strict=True)],
             "p": [format_p(p) for p in groups.p_value],
+            "Design": groups.design,
         }
     )
 
@@ -65,34 +69,68 @@ def _direction(estimate: float, level: str, reference: str, higher_is_better: bo
     return f"the stent's benefit is {'larger' if larger else 'smaller'} in {level} than in {reference}"
 
 
-def reading(differences: pd.DataFrame, interaction_p: float, randomized: bool, outcome: vocab.Outcome) -> list[str]:
-    """What a reviewer asks of a heterogeneity claim, answered from these numbers: the design, each
-    difference's direction, and whether it holds once the differences shown are adjusted (Holm)."""
+def design_of(kinds: set[str]) -> str:
+    """A group's design from its patients' studies' designs."""
+    kinds = {k for k in kinds if isinstance(k, str)}
+    if kinds == {"randomized"}:
+        return "randomized"
+    if kinds == {"observational"}:
+        return "observational"
+    return "pooled randomized and observational" if kinds else "no patients"
+
+
+def design_words(designs: dict[str, str]) -> str:
+    """The design of each group's comparison in one sentence, from {group label: "randomized",
+    "observational" or "pooled randomized and observational"}."""
+    kinds = set(designs.values())
+    if kinds == {"randomized"}:
+        return (
+            "Within the randomized trial(s): each group's effect compares randomized arms; the groups themselves were "
+            "not randomized, so a difference between groups may reflect other ways the groups differ."
+        )
+    if "randomized" not in kinds:
+        return (
+            "Registry patients included: the arms were not randomized, so each group's effect, and the difference "
+            "between groups, is observational."
+        )
+    listed = "; ".join(f"{label}: {design}" for label, design in designs.items())
+    return (
+        f"The groups differ in design ({listed}): a randomized group's effect compares randomized arms, the others' "
+        "are observational, and a difference between groups is observational."
+    )
+
+
+def reading(
+    differences: pd.DataFrame, interaction_p: float, designs: dict[str, str], outcome: vocab.Outcome
+) -> list[str]:
+    """What a reviewer asks of a heterogeneity claim, answered from these numbers: the design of each
+    group, each difference with its sign and CI (a direction claimed only where the CI excludes 0),
+    and whether it holds once the differences shown are adjusted (Holm)."""
     lines: list[str] = []
     if differences.empty:
         return lines
-    lines.append(
-        "Within the randomized trial(s): each group's effect compares randomized arms; the groups themselves were "
-        "not randomized, so a difference between groups may reflect other ways the groups differ."
-        if randomized
-        else "Registry patients included: the arms were not randomized, so each group's effect, and the difference "
-        "between groups, is observational."
-    )
+    lines.append(design_words(designs))
     d, unit, several = outcome.decimals + 1, outcome.change_unit, len(differences) > 1
     for row in differences.itertuples():
         level, reference = row.label.split(" − ", 1)
-        size = f"{number(abs(row.estimate), d)} {unit} (95% CI {interval(row.ci_low, row.ci_high, d)})"
-        excludes_zero = row.ci_low > 0 or row.ci_high < 0
-        if not excludes_zero:
-            verdict = "the CI includes 0: these data cannot tell whether the effect differs between these groups"
-        elif several and row.p_holm >= 0.05:
+        size = (
+            f"difference in effect {number(row.estimate, d, signed=True)} {unit} "
+            f"(95% CI {interval(row.ci_low, row.ci_high, d)})"
+        )
+        if not (row.ci_low > 0 or row.ci_high < 0):
+            lines.append(
+                f"{level} − {reference}: {size}; the CI includes 0: these data cannot tell whether the stent's "
+                "benefit differs between these groups."
+            )
+            continue
+        if several and row.p_holm >= 0.05:
             verdict = (
                 f"the CI excludes 0 before adjustment, but not once the {len(differences)} differences shown are "
-                f"adjusted (Holm p = {format_p(row.p_holm)}): not conclusive"
+                f"adjusted (Holm-adjusted {p_clause(row.p_holm)}): not conclusive"
             )
         else:
-            verdict = "the CI excludes 0" + (f" and Holm p = {format_p(row.p_holm)}" if several else "")
-        lines.append(f"{_direction(row.estimate, level, reference, outcome.higher_is_better)} by {size}; {verdict}.")
+            verdict = "the CI excludes 0" + (f" (Holm-adjusted {p_clause(row.p_holm)})" if several else "")
+        lines.append(f"{_direction(row.estimate, level, reference, outcome.higher_is_better)}: {size}; {verdict}.")
     lines[1:] = [line[:1].upper() + line[1:] for line in lines[1:]]
     if several:
         lines.append(
@@ -104,18 +142,19 @@ def reading(differences: pd.DataFrame, interaction_p: float, randomized: bool, o
 
 def summary_curve(
     points: pd.DataFrame,
-    boundary: tuple[float, float],
+    at: tuple[float, float],
     interaction_p: float,
     modifier: str,
     unit: str,
     decimals: int = 2,
 ) -> str:
-    """The curve in one sentence: the effect at both ends of the modifier's range, and the test."""
-    first, last = points.estimate.iloc[0], points.estimate.iloc[-1]
+    """The curve in one sentence: the effect at the 10th and 90th percentiles of the patients' values
+    (not at the ends of the range, where a few patients make the curve swing), and the test."""
+    first, last = (float(np.interp(x, points.x, points.estimate)) for x in at)
     return (
         f"Stent − medical along {modifier}: {number(first, decimals, signed=True)} {unit} at "
-        f"{number(boundary[0], 0)}, {number(last, decimals, signed=True)} {unit} at {number(boundary[1], 0)}; "
-        f"interaction {p_clause(interaction_p)}."
+        f"{number(at[0], 0)} (10th percentile of the patients), {number(last, decimals, signed=True)} {unit} at "
+        f"{number(at[1], 0)} (90th percentile); interaction {p_clause(interaction_p)}."
     )
 
 
@@ -196,6 +235,10 @@ def benefit_hazards(
     return pd.DataFrame(rows)
 
 
+def _excludes_zero(row: Any) -> bool:
+    return bool(row.ci_low > 0 or row.ci_high < 0)
+
+
 def _months(months: list[int]) -> str:
     return "month " + str(months[0]) if len(months) == 1 else "months " + ", ".join(str(m) for m in months)
 
@@ -221,30 +264,35 @@ def consistency(
         same = [
             int(r.key) for r in others.itertuples() if ((r.estimate > 0) == outcome.higher_is_better) == larger_here
         ]
-        clear = [int(r.key) for r in others.itertuples() if r.ci_low > 0 or r.ci_high < 0]
+        clear_same = [int(r.key) for r in others.itertuples() if _excludes_zero(r) and int(r.key) in same]
+        clear_other = [int(r.key) for r in others.itertuples() if _excludes_zero(r) and int(r.key) not in same]
         lines.append(
             f"Across visits ({outcome.label}): the stent's benefit is {way}, as at month {month}, at "
             f"{len(same)} of the {len(others)} other visits with an estimate"
             + (f" ({_months(same)})" if same and len(same) < len(others) else "")
-            + (f"; the CI excludes 0 at {_months(clear)}" if clear else "; the CI includes 0 at each of them")
+            + (f"; the CI excludes 0 at {_months(clear_same)}" if clear_same else "")
+            + (f"; at {_months(clear_other)} the CI excludes 0 the other way" if clear_other else "")
+            + ("; the CI includes 0 at each of them" if not clear_same and not clear_other else "")
             + "."
         )
     if not outcomes.empty:
         same_names: list[str] = []
         other_names: list[str] = []
-        clear_names: list[str] = []
+        named_same: list[str] = []
+        named_other: list[str] = []
         for r in outcomes.itertuples():
             other = vocab.OUTCOMES[str(r.key)]
-            (same_names if ((r.estimate > 0) == other.higher_is_better) == larger_here else other_names).append(
-                other.label
-            )
-            if r.ci_low > 0 or r.ci_high < 0:
-                clear_names.append(other.label)
+            agrees = ((r.estimate > 0) == other.higher_is_better) == larger_here
+            (same_names if agrees else other_names).append(other.label)
+            if _excludes_zero(r):
+                (named_same if agrees else named_other).append(other.label)
         lines.append(
             f"Across outcomes at month {month}: the stent's benefit is {way} on {len(same_names)} of the "
             f"{len(outcomes)} other outcomes with an estimate"
             + (f" (not on {', '.join(other_names)})" if other_names and same_names else "")
-            + (f"; the CI excludes 0 on {', '.join(clear_names)}" if clear_names else "; the CI includes 0 on each")
+            + (f"; the CI excludes 0 on {', '.join(named_same)}" if named_same else "")
+            + (f"; on {', '.join(named_other)} the CI excludes 0 the other way" if named_other else "")
+            + ("; the CI includes 0 on each" if not named_same and not named_other else "")
             + "."
         )
     return lines

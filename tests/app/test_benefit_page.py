@@ -75,6 +75,7 @@ def test_the_seed_question_gives_the_effects_the_difference_and_its_test(app_on,
                 _signed(fit.params[term]),
                 _interval(low, high),
                 _p(fit.pvalues[term]),
+                "randomized",  # trial patients only
             ]
         )
     assert groups.astype(str).values.tolist() == want
@@ -150,8 +151,8 @@ def test_with_registry_patients_the_page_says_the_difference_is_observational(ap
     low, high = fit.conf_int().loc[term]
     assert low > 0  # the demo's pooled difference excludes 0: the line says so, and where the benefit is larger
     assert lines[1:2] == [  # then the consistency lines (their own test)
-        "- The stent's benefit is smaller in Femoral, 70%+ than in Common iliac, 70%+ by "
-        f"{fit.params[term]:.2f} points (95% CI {low:.2f} to {high:.2f}); the CI excludes 0."
+        "- The stent's benefit is smaller in Femoral, 70%+ than in Common iliac, 70%+: difference in effect "
+        f"{fit.params[term]:+.2f} points (95% CI {low:.2f} to {high:.2f}); the CI excludes 0."
     ]
 
 
@@ -221,6 +222,7 @@ def test_two_cohorts_one_inside_the_other_set_b_against_the_rest_of_a(app_on, de
                 _signed(fit.params[f"{ARM}[T.stent]"]),
                 _interval(low, high),
                 _p(fit.pvalues[f"{ARM}[T.stent]"]),
+                "randomized",
             ]
         )
     assert groups.astype(str).values.tolist() == want
@@ -482,3 +484,40 @@ def test_a_prespecified_subgroup_is_named_with_where_it_was_specified(app_on, de
     ]
     exploratory = [c.value for c in at.caption if c.value.startswith("Groups chosen on this page")]
     assert exploratory == []
+
+
+def test_groups_of_different_designs_are_named_each_with_its_own(app_on, demo_db):
+    """Trial patients of the sidebar (A) against a named subgroup of every study (B): A only is randomized,
+    B only (registry patients) observational; the reading names each, and the difference is observational."""
+    at = _page(app_on, demo_db, {"by": "cohorts", "study": "TRIAL", "registry": "True"})
+    groups = _table(at, "Group")
+    assert groups[["Group", "Design"]].values.tolist() == [
+        ["A only", "randomized"],  # trial patients outside B
+        ["B only", "observational"],  # B's patients outside the trial: registry patients
+    ]
+    bullets = escape.markdown_text(next(m.value for m in at.markdown if m.value.startswith("- "))).split("\n")
+    assert bullets[0] == (
+        "- The groups differ in design (A only: randomized; B only: observational): a "
+        "randomized group's effect compares randomized arms, the others' are observational, and a difference "
+        "between groups is observational."
+    )
+
+
+def test_the_curve_over_high_grade_groups_places_its_knots_inside_the_range(app_on, demo_db, demo_con):
+    """Many high-grade patients have 100% (an occlusion): the upper tertile falls on the range's end, so
+    the knots are the tertiles of the values strictly inside it (the page drew nothing before and blamed
+    the number of patients)."""
+    data = _analysis_set(demo_con)
+    part = data[data.site.isin(SEED["groups"])]
+    x = part.stenosis_pct.astype(float)
+    assert np.quantile(x, 2 / 3) == x.max()  # the case: a tertile on the range's end
+    inside = x[(x > x.min()) & (x < x.max())]
+    k1, k2 = np.quantile(inside, [1 / 3, 2 / 3])
+    at = _page(app_on, demo_db, SEED)
+    caption = next(c.value for c in at.caption if c.value.startswith("ANCOVA with arm × a natural cubic spline"))
+    assert caption.startswith(
+        "ANCOVA with arm × a natural cubic spline of stenosis, % (interior knots at the tertiles of its values inside "
+        f"its range (the tertiles of all fall on an end), {k1:.1f} and {k2:.1f}, dotted; boundary knots at "
+        f"{x.min():.1f} and {x.max():.1f})"
+    )
+    assert not [i.value for i in at.info if "cannot be drawn" in i.value]

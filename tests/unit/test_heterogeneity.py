@@ -80,7 +80,7 @@ def test_counts_per_cohort_are_the_patients_of_each_arm():
 def test_the_effect_along_a_modifier_equals_r_emmeans_on_a_natural_spline(name):
     rows, modifier = CURVES[name]
     curve = heterogeneity.effect_curve(rows, modifier)
-    assert curve is not None
+    assert not isinstance(curve, str), curve
     interaction = _reference("curve_interaction", name).iloc[0]
     assert [*curve.knots, *curve.boundary] == [float(v) for v in interaction.term.split()]
     assert curve.interaction_df == interaction.df == 3
@@ -96,7 +96,7 @@ def test_the_effect_along_a_modifier_equals_r_emmeans_on_a_natural_spline(name):
 def test_ratios_of_hazard_ratios_equal_r_coxph_stratified_by_study():
     rows, levels = DATA["pooled, three cohorts"]
     result = heterogeneity.hazard_ratios_between(rows, "lesion", levels)
-    assert result is not None and result.adjusted_for_study
+    assert not isinstance(result, str) and result.adjusted_for_study, result
     per_cohort = _reference("cox_cohort", "pooled, three cohorts")
     assert list(result.effects.level) == list(per_cohort.term)
     _close(
@@ -197,3 +197,28 @@ def test_holm_equals_statsmodels_multipletests(seed):
     p = rng.uniform(0, 0.2, size=int(rng.integers(1, 8)))
     p[rng.integers(0, len(p))] = p[0]  # a tie
     assert heterogeneity.holm(p) == pytest.approx(multipletests(p, method="holm")[1], abs=1e-15)
+
+
+def test_a_cox_model_without_a_finite_estimate_says_which_group_has_no_event_in_which_study():
+    """A is trial patients only; B's trial patients have no event: stratified by study, the model can
+    compare B with A only in the trial, where B's hazard goes to 0 (monotone likelihood), though each
+    group has events in both arms overall (Who benefits' review: a trial cohort against a named subgroup)."""
+    rows = []
+    for study, group, events in (("TRIAL", "A", True), ("TRIAL", "B", False), ("REG", "B", True)):
+        for i in range(20):
+            arm = "stent" if i % 2 else "medical"
+            rows.append(
+                {
+                    "study_id": study,
+                    "g": group,
+                    "arm": arm,
+                    "duration_days": 100 + 37 * i,
+                    "observed": bool(events and i % 3 == 0),
+                }
+            )
+    data = pd.DataFrame(rows)
+    result = heterogeneity.hazard_ratios_between(data, "g", ["A", "B"])
+    assert result == (
+        "the Cox model with a group × arm term has no finite estimate: it compares the groups within each study, "
+        "and these have no event there: B in TRIAL"
+    )
