@@ -46,6 +46,7 @@ LATEST = (
 )
 # ISO 8601 shapes: a full date (with or without a time), a year and month, a year.
 FULL, MONTH, YEAR = r"\d{4}-\d{2}-\d{2}([T ].*)?", r"\d{4}-\d{2}", r"\d{4}"
+DAYS_PER_MONTH = 365.25 / 12
 
 # The keys of the profile's sections that name contract columns (they become SQL names: no others).
 QUALIFIER_COLUMNS = (
@@ -913,6 +914,7 @@ class SdtmMapper(Mapper):
             "one ([sv] date)",
             "step IS NULL AND on_date IS NULL",
         )
+        self._visit_months_by_days()
         early = "step IS NULL AND month = 0 AND day < 0"
         reference = self._var("dm", "enrolled_on")
         if rule == "day0":
@@ -947,6 +949,58 @@ class SdtmMapper(Mapper):
                 f"baseline record dated before the reference date {reference} (a negative study day): set [qs] "
                 'early_baseline = "day0" in a copy of the profile to hold it on day 0',
                 early,
+            )
+
+    def _visit_months_by_days(self) -> None:
+        """A visit whose records' median study day is nearer another month than the one [visits] maps it
+        to is an error naming the visit, the day, both months and the key that fixes it: a visit map
+        meant for another study (MONTH 1 at VISITNUM 3 read as month 3) would otherwise import every
+        record of the visit at the wrong month, each within the 120-day window of the contract's check.
+        Baseline-flagged records are month 0 by their flag and are not counted here."""
+        visits = self.profile.section("visits")
+        try:
+            by_num = {float(k): int(m) for k, m in visits.get("VISITNUM", {}).items()}
+            by_name = {str(k).upper(): int(m) for k, m in visits.get("VISIT", {}).items()}
+        except (TypeError, ValueError, AttributeError):
+            return  # already an error (_qs_visits)
+        scheduled = self.profile.section("study").get("visit_months", [])
+        months = sorted(
+            {int(m) for m in scheduled if isinstance(m, int | float)} | set(by_num.values()) | set(by_name.values())
+        )
+        if not months:
+            return
+        rows = self.con.execute(
+            "SELECT min(_file), min(_line), try_cast(visitnum AS DOUBLE) AS num, CASE WHEN try_cast(visitnum AS "
+            "DOUBLE) IS NULL THEN upper(trim(visit)) END AS name, month, min(visit), median(day), count(*) FROM "
+            "sdtm_qsr WHERE step IS NULL AND NOT baseline AND day IS NOT NULL GROUP BY num, name, month "
+            "ORDER BY num, name"
+        ).fetchall()
+        for file, line, num, name, month, visit, median, n in rows:
+            nearest = min(months, key=lambda m: (abs(m - float(median) / DAYS_PER_MONTH), m))
+            if nearest == month:
+                continue
+            number = f"{num:g}" if num is not None else None
+            if number is not None and num in by_num and by_num[num] == month:
+                key, where = f'[visits] VISITNUM "{number}" = {nearest}', f"VISITNUM {number} (VISIT {visit})"
+            else:
+                key, where = f'[visits] VISIT "{visit or name}" = {nearest}', f"VISIT {visit or name}"
+            shown = f"{visit or '(VISIT blank)'} (VISITNUM {number or '(blank)'})"
+            extra = "" if nearest in scheduled else f" and add {nearest} to [study] visit_months"
+            self.issues.add(
+                Issue(
+                    ERROR,
+                    "sdtm:visit_month",
+                    str(file),
+                    int(line),
+                    "",
+                    self.names["qs"].get("visitnum" if number is not None else "visit", ""),
+                    shown,
+                    f"{self.labels['qs']} {where} is mapped to month {month} by [visits], "
+                    f"but the median study day of its {counted(int(n), 'record')} is {float(median):g} (day 0 = "
+                    f"{self._var('dm', 'enrolled_on')}), nearest month {nearest}: every record of this visit "
+                    f"would be imported at the wrong month. Set {key}{extra} in a copy of the profile (or "
+                    "correct the dates in the source)",
+                )
             )
 
     # --- PR: the index procedure ------------------------------------------------------------------

@@ -1,0 +1,59 @@
+"""Review 7 of #23 (an outside reviewer's hand-written SDTM trial and REDCap registry): each finding on a
+small hand-written delivery. The SDTM delivery is the one of test_import_sdtm_conventions (CSV text
+written by hand the way a sponsor's SDTM programmer writes it); where a finding needs more, the text is
+changed here, line by line, and every expected message is written out whole."""
+
+from pathlib import Path
+
+from tests.unit.test_import_sdtm_conventions import PROFILE, _import, _issues, _on_time, _profile, _rows
+
+
+def _sdtm_profile(tmp_path: Path, *edits: tuple[str, str]) -> Path:
+    text = PROFILE
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    return _profile(tmp_path, text)
+
+
+# --- 1: a visit map meant for another study ------------------------------------------------------
+
+
+def test_a_visit_whose_days_say_another_month_than_the_visit_map_is_refused_naming_the_key(tmp_path):
+    """Finding 1: the visit map sends VISITNUM 2 (VISIT MONTH 1, days 30-32 after RFSTDTC) to month 3.
+    Each record is within the contract's 120-day window of month 3, so nothing else catches it: the
+    import would put every month-1 assessment at month 3 with no error."""
+    profile = _sdtm_profile(
+        tmp_path,
+        ("visit_months = [0, 1]", "visit_months = [0, 1, 3]"),
+        ('VISITNUM = { "1" = 0, "2" = 1 }', 'VISITNUM = { "1" = 0, "2" = 3 }'),
+    )
+    out = tmp_path / "out.duckdb"
+    report = _import(profile, _on_time(tmp_path / "sdtm"), out)
+    assert not report.imported
+    # 3 subjects x 13 tests at MONTH 1; their days after RFSTDTC: 30, 30 and 32 (median 30)
+    assert _issues(report, "sdtm:visit_month") == [
+        (
+            "qs.csv",
+            15,  # the first record of MONTH 1 (line 1 is the header)
+            "",
+            "VISITNUM",
+            "MONTH 1 (VISITNUM 2)",
+            "QS VISITNUM 2 (VISIT MONTH 1) is mapped to month 3 by [visits], but the median study day of its 39 "
+            "records is 30 (day 0 = DM.RFSTDTC ([dm] enrolled_on)), nearest month 1: every record of this visit "
+            'would be imported at the wrong month. Set [visits] VISITNUM "2" = 1 in a copy of the profile (or '
+            "correct the dates in the source)",
+        )
+    ]
+    assert report.errors == 1, report.text()
+    assert not out.exists()
+
+
+def test_the_visit_map_that_agrees_with_the_days_imports(tmp_path):
+    report = _import(_sdtm_profile(tmp_path), _on_time(tmp_path / "sdtm"), tmp_path / "out.duckdb")
+    assert report.imported, report.text()
+    assert _issues(report, "sdtm:visit_month") == []
+    assert _rows(tmp_path / "out.duckdb", "SELECT visit_month, count(*) FROM visits GROUP BY 1 ORDER BY 1") == [
+        (0, 3),
+        (1, 3),
+    ]
