@@ -235,6 +235,8 @@ def _ranked(wanted: str, words: tuple[str, ...], offered: list[tuple[str, str]])
     def hits(value: str, label: str) -> int:
         return _hits(words, value, label)
 
+    if not offered:
+        return []
     close = difflib.get_close_matches(wanted.upper(), [v.upper() for v, _ in offered], n=len(offered), cutoff=0.6)
     order = {v: i for i, v in enumerate(close)}
     return sorted(offered, key=lambda o: (-hits(*o), order.get(o[0].upper(), len(order))))
@@ -380,6 +382,13 @@ def _qnams(profile: Profile, found: Survey, role: str, section: str, columns: tu
         else:
             options = [Option(_shown(q, label), (((section, column), q),)) for q, label in ranked]
         need = required.get(column, False) or column == "months_since_dvt"
+        if not options and need:  # every QNAM of the dataset is another column's: nothing to choose, say so
+            options = [
+                Option(
+                    f"(no other QNAM in {role.upper()}: each is mapped to another column; add QNAM {qnam} to "
+                    f"{role.upper()} in the source)"
+                )
+            ]
         if not need:
             options.insert(0, Option(LEAVE.format(what="qualifier"), (((section, column), ""),)))
         out.append(

@@ -5,7 +5,9 @@ changed here, line by line, and every expected message is written out whole."""
 
 from pathlib import Path
 
-from tests.unit.test_import_sdtm_conventions import PROFILE, _import, _issues, _on_time, _profile, _rows
+from pts_explorer.importer import assistant_choices
+from pts_explorer.importer.formats import load
+from tests.unit.test_import_sdtm_conventions import PROFILE, SUPPPR, _import, _issues, _on_time, _profile, _rows
 
 
 def _sdtm_profile(tmp_path: Path, *edits: tuple[str, str]) -> Path:
@@ -56,4 +58,27 @@ def test_the_visit_map_that_agrees_with_the_days_imports(tmp_path):
     assert _rows(tmp_path / "out.duckdb", "SELECT visit_month, count(*) FROM visits GROUP BY 1 ORDER BY 1") == [
         (0, 3),
         (1, 3),
+    ]
+
+
+# --- 2: the assistant when no QNAM is left to offer -------------------------------------------------
+
+
+def test_a_required_qualifier_with_no_unused_qnam_left_is_explained_not_a_traceback(tmp_path):
+    """Finding 2: SUPPPR without BELOWIL, and each of its other QNAMs mapped to another column: the
+    assistant raised ValueError (difflib's n must be > 0) instead of saying what to do."""
+    supppr = "".join(line for line in SUPPPR.splitlines(keepends=True) if ",BELOWIL," not in line)
+    sources = _on_time(tmp_path / "sdtm", supppr=supppr)
+    profile = _sdtm_profile(tmp_path)
+    report = _import(profile, sources, tmp_path / "out.duckdb")
+    assert not report.imported
+    found = assistant_choices.survey(load(str(profile)), sources)
+    choices = [c for c in assistant_choices.sdtm_choices(load(str(profile)), found) if "qnam" in c.key]
+    assert [(c.label, [o.text for o in c.options], [o.writes for o in c.options], c.default) for c in choices] == [
+        (
+            "[procedure] below_inguinal_ligament (required): SUPPPR has no QNAM BELOWIL",
+            ["(no other QNAM in SUPPPR: each is mapped to another column; add QNAM BELOWIL to SUPPPR in the source)"],
+            [()],
+            None,
+        )
     ]
