@@ -7,7 +7,18 @@ from pathlib import Path
 
 from pts_explorer.importer import assistant_choices
 from pts_explorer.importer.formats import load
-from tests.unit.test_import_sdtm_conventions import PROFILE, SUPPPR, _import, _issues, _on_time, _profile, _rows
+from tests.unit.test_import_sdtm_conventions import (
+    AE,
+    EMERGENT,
+    PROFILE,
+    SUPPDM,
+    SUPPPR,
+    _import,
+    _issues,
+    _on_time,
+    _profile,
+    _rows,
+)
 
 
 def _sdtm_profile(tmp_path: Path, *edits: tuple[str, str]) -> Path:
@@ -82,3 +93,82 @@ def test_a_required_qualifier_with_no_unused_qnam_left_is_explained_not_a_traceb
             None,
         )
     ]
+
+
+# --- 3: partial and malformed DVT dates in SUPPDM ----------------------------------------------------
+
+# 1002's DVT known to the month only; 1003's written without the leading zero of its month.
+PARTIAL_SUPPDM = SUPPDM.replace("DVTDTC,Date of Index DVT,2020-01-20", "DVTDTC,Date of Index DVT,2019-11").replace(
+    "DVTDTC,Date of Index DVT,2020-09-15", "DVTDTC,Date of Index DVT,2020-9-15"
+)
+# Two AEs known to the month only.
+PARTIAL_AE = EMERGENT.replace("Device occlusion,2021-05-02", "Device occlusion,2021-05").replace(
+    "Headache,Headache,2021-03-01", "Headache,Headache,2021-03"
+)
+FIRST = ("[dm]\n", '[dates]\npartial = "first"\n\n[dm]\n')
+
+
+def test_partial_dvt_dates_are_imputed_with_a_warning_naming_suppdm_and_each_value(tmp_path):
+    """Finding 3: SUPPDM DVTDTC "2019-11" was imputed silently (the AE ones were warned, listing one of
+    their two values), and "2020-9-15", not ISO 8601, was read as 2020-09-15 without a word."""
+    assert AE  # the delivery's AE, of which EMERGENT keeps the treatment-emergent records
+    sources = _on_time(tmp_path / "sdtm", suppdm=PARTIAL_SUPPDM, ae=PARTIAL_AE)
+    out = tmp_path / "out.duckdb"
+    report = _import(_sdtm_profile(tmp_path, FIRST), sources, out)
+    assert report.imported, report.text()
+    assert _issues(report, "sdtm:imputed_date.*") == [
+        (
+            "ae.csv",
+            None,
+            "",
+            "AESTDTC",
+            "2021-03, 2021-05",
+            '2 partial AE.AESTDTC ([ae] start_date) dates imputed by [dates] partial = "first" (first day of the '
+            "month or year)",
+        ),
+        (
+            "suppdm.csv",
+            None,
+            "",
+            "DVTDTC",
+            "2019-11",
+            '1 partial SUPPDM.DVTDTC ([qualifiers] dvt_date) date imputed by [dates] partial = "first" (first day '
+            "of the month or year)",
+        ),
+    ]
+    assert _issues(report, "sdtm:date_not_iso.*") == [
+        (
+            "suppdm.csv",
+            20,
+            "PTS-STENT-01-1003",
+            "DVTDTC",
+            "2020-9-15 (read as 2020-09-15)",
+            "SUPPDM.DVTDTC ([qualifiers] dvt_date) is not written as ISO 8601 (YYYY-MM-DD, two digits for month "
+            "and day): read as the date in brackets; correct it in the source if that is not the date meant",
+        )
+    ]
+    # whole months from the DVT (2019-11 -> 2019-11-01; 2020-9-15 -> 2020-09-15) to RFSTDTC
+    assert _rows(out, "SELECT patient_id, months_since_dvt FROM patients ORDER BY 1") == [
+        ("PTS-STENT-01-1001", 20),  # 2019-06-02 -> 2021-02-10
+        ("PTS-STENT-01-1002", 15),  # 2019-11-01 -> 2021-02-24
+        ("PTS-STENT-01-1003", 6),  # 2020-09-15 -> 2021-03-15
+    ]
+
+
+def test_a_refused_partial_dvt_date_names_suppdm_dvtdtc_and_dates_partial_not_dm(tmp_path):
+    sources = _on_time(tmp_path / "sdtm", suppdm=PARTIAL_SUPPDM)
+    report = _import(_sdtm_profile(tmp_path), sources, tmp_path / "out.duckdb")
+    assert not report.imported
+    assert _issues(report, "sdtm:partial_date.*") == [
+        (
+            "suppdm.csv",
+            13,
+            "PTS-STENT-01-1002",
+            "DVTDTC",
+            "2019-11",
+            "SUPPDM.DVTDTC ([qualifiers] dvt_date) is a partial date: complete it in the source, or impute it with "
+            '[dates] partial = "first" or "middle" in a copy of the profile',
+        )
+    ]
+    assert _issues(report, "required:*") == []
+    assert report.errors == 1, report.text()

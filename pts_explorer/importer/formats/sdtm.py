@@ -386,6 +386,26 @@ class SdtmMapper(Mapper):
             f"{var} is not an ISO 8601 date (YYYY-MM-DD, or a partial YYYY-MM or YYYY)",
             f"{key} IS NOT NULL AND NOT {is_partial} AND {self._date(key)} IS NULL",
         )
+        # A date the lenient reading takes although it is not ISO 8601 ("2021-11-2"): read, and said.
+        formats = [str(f) for f in self.profile.section("dates").get("formats", [])]
+        by_format = (
+            "try_strptime({k}, [{f}]) IS NULL".format(k=key, f=", ".join("'" + f + "'" for f in formats))
+            if formats
+            else "TRUE"
+        )
+        self._issues(
+            WARNING,
+            f"sdtm:date_not_iso.{key}",
+            table,
+            record,
+            role,
+            key,
+            f"{key} || ' (read as ' || CAST({self._date(key)} AS VARCHAR) || ')'",
+            f"{var} is not written as ISO 8601 (YYYY-MM-DD, two digits for month and day): read as the date in "
+            "brackets; correct it in the source if that is not the date meant",
+            f"{key} IS NOT NULL AND NOT regexp_full_match({key}, '{FULL}') AND NOT {is_partial} AND "
+            f"{self._date(key)} IS NOT NULL AND {by_format}",
+        )
         if self.partial == "refuse":
             self._issues(
                 ERROR,
@@ -401,8 +421,8 @@ class SdtmMapper(Mapper):
             )
             return
         rows = self.con.execute(
-            f"SELECT _file, count(*), min({key}) FROM {table} WHERE {key} IS NOT NULL AND {is_partial} "
-            "GROUP BY 1 ORDER BY 1"
+            f"SELECT _file, count(*), string_agg(DISTINCT {key}, ', ' ORDER BY {key}) FROM {table} WHERE {key} IS "
+            f"NOT NULL AND {is_partial} GROUP BY 1 ORDER BY 1"
         ).fetchall()
         for file, n, example in rows:
             self.issues.add(
@@ -665,6 +685,15 @@ class SdtmMapper(Mapper):
                 select[column] = f"q_{column}"
         if "dvt_date" in quals and "enrolled_on" in self.lacking.get("dm", set()):
             self.absent(self._file("dm"), [("patients", "months_since_dvt")])  # months to a date DM lacks
+        dvt_qnam = str(self.profile.section("qualifiers").get("dvt_date") or "")
+        if suppdm and "dvt_date" in quals and "." not in dvt_qnam:
+            # The DVT dates are SUPPDM's: a partial or malformed one is named there, with [dates] partial.
+            self.con.execute(
+                "CREATE OR REPLACE TABLE sdtm_dvt AS SELECT subject, trim(qval) AS dvt_date, _file, _line FROM "
+                "sdtm_suppdm WHERE upper(qnam) = $q AND subject IN (SELECT patient_id FROM sdtm_subjects)",
+                {"q": dvt_qnam.upper()},
+            )
+            self._check_dates("qualifiers", "dvt_date", "sdtm_dvt")
         if "dvt_date" in quals:  # whole months from the DVT date, where no months are given
             dvt = f"date_sub('month', {self._date('q_dvt_date')}, {enrolled})"
             select["months_since_dvt"] = (
