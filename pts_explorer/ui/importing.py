@@ -181,7 +181,8 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
             if not f.required:
                 options = [LEAVE, *options]
             pick = st.selectbox(
-                f"{f.key} ({'required' if f.required else 'optional'}): no source has {_name(f.column)}",
+                f"{f.key} ({'required' if f.required else 'optional'}): "
+                + (f"no source has {_name(f.column)}" if f.column else "the profile names no source column"),
                 options,
                 index=None if f.required else 0,
                 placeholder="choose a source column",

@@ -3,9 +3,11 @@ small hand-written delivery. The SDTM delivery is the one of test_import_sdtm_co
 written by hand the way a sponsor's SDTM programmer writes it); where a finding needs more, the text is
 changed here, line by line, and every expected message is written out whole."""
 
+import csv
+from datetime import datetime
 from pathlib import Path
 
-from pts_explorer.importer import assistant_choices
+from pts_explorer.importer import assistant, assistant_choices
 from pts_explorer.importer.formats import load
 from tests.unit.test_import_sdtm_conventions import (
     AE,
@@ -19,6 +21,9 @@ from tests.unit.test_import_sdtm_conventions import (
     _profile,
     _rows,
 )
+
+REDCAP = Path(__file__).resolve().parents[1] / "fixtures" / "redcap_review7"
+REDCAP_SOURCES = [REDCAP / "PTSRegistry_DATA_2024-03-01_1412.csv", REDCAP / "PTSRegistry_DataDictionary_2024-03-01.csv"]
 
 
 def _sdtm_profile(tmp_path: Path, *edits: tuple[str, str]) -> Path:
@@ -172,3 +177,222 @@ def test_a_refused_partial_dvt_date_names_suppdm_dvtdtc_and_dates_partial_not_dm
     ]
     assert _issues(report, "required:*") == []
     assert report.errors == 1, report.text()
+
+
+# --- 4: REDCap months since the DVT from a DVT date field --------------------------------------------
+
+# The reviewer's registry, mapped in full but for what a finding changes: a short profile extending
+# the built-in one, as the README shows.
+REDCAP_PROFILE = """[profile]
+name = "registry"
+version = 1
+format = "redcap"
+extends = "redcap"
+
+[events]
+baseline_arm_1 = 0
+month_6_arm_1 = 6
+month_12_arm_1 = 12
+month_24_arm_1 = 24
+
+[fields]
+patient_id = "record_id"
+center_id = "site"
+arm = "treatment"
+enrolled_on = "enrol_date"
+age_years = "age"
+sex = "sex"
+bmi = ""
+limb_side = "limb"
+months_since_dvt = ""
+dvt_date = "dvt_date"
+obstruction_site = "seg"
+stenosis_pct = "sten_pct"
+lesion_length_mm = ""
+ceap_c = "ceap"
+last_contact_date = "last_contact"
+death_date = "death_date"
+procedure_date = "proc_date"
+technical_success = "tech_success"
+stents_placed = "n_stents"
+max_stent_diameter_mm = ""
+below_inguinal_ligament = "below_il"
+visit_date = "visit_date"
+v_pain = "vil_pain"
+v_cramps = "vil_cramps"
+v_heaviness = "vil_heavy"
+v_paresthesia = "vil_paraes"
+v_pruritus = "vil_prur"
+v_edema = "vil_oedema"
+v_induration = "vil_indur"
+v_hyperpigmentation = "vil_pigm"
+v_redness = "vil_red"
+v_ectasia = "vil_ectas"
+v_calf_pain = "vil_calf"
+ulcer_present = "ulcer"
+vcss = "vcss"
+veines_qol = "veines_qol"
+veines_sym = "veines_sym"
+pain_vas = ""
+calf_circumference_cm = ""
+daily_steps = ""
+compression_use = ""
+
+[values.arm]
+1 = "stent"
+2 = "medical"
+
+[dates]
+formats = ["%d%b%Y"]
+"""
+
+
+def _redcap_profile(tmp_path: Path, *edits: tuple[str, str]) -> Path:
+    text = REDCAP_PROFILE
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    return _profile(tmp_path, text, "registry.toml")
+
+
+def _redcap_rows() -> list[dict[str, str]]:
+    with REDCAP_SOURCES[0].open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_redcap_months_since_dvt_are_counted_from_a_dvt_date_field(tmp_path):
+    """Finding 4: the registry holds the index DVT as a date (02MAR2020), no months: [fields] dvt_date
+    counts whole months from it to the enrolment date, as SDTM's [qualifiers] dvt_date does (the key
+    was silently ignored and months_since_dvt refused as empty in every row)."""
+    out = tmp_path / "out.duckdb"
+    report = _import(_redcap_profile(tmp_path), REDCAP_SOURCES, out)
+    assert report.imported, report.text()
+    expected = []
+    for r in _redcap_rows():
+        # the patients imported: stent or medical (99, Other, is skipped), one limb (3, Bilateral, is skipped)
+        if r["redcap_event_name"] == "baseline_arm_1" and r["treatment"] in ("1", "2") and r["limb"] in ("1", "2"):
+            dvt = datetime.strptime(r["dvt_date"], "%d%b%Y").date()
+            enrolled = datetime.strptime(r["enrol_date"], "%Y-%m-%d").date()
+            months = (enrolled.year - dvt.year) * 12 + enrolled.month - dvt.month - (enrolled.day < dvt.day)
+            expected.append((r["record_id"], months))
+    assert len(expected) == 8
+    assert _rows(out, "SELECT patient_id, months_since_dvt FROM patients ORDER BY 1") == expected
+
+
+def test_redcap_a_months_field_holding_dates_is_refused_naming_dvt_date(tmp_path):
+    """Finding 4: the assistant offered the date field for months_since_dvt, which then failed as a type
+    error per row; the message names the key that reads dates."""
+    profile = _redcap_profile(
+        tmp_path, ('months_since_dvt = ""\ndvt_date = "dvt_date"\n', 'months_since_dvt = "dvt_date"\n')
+    )
+    report = _import(profile, REDCAP_SOURCES, tmp_path / "out.duckdb")
+    assert not report.imported
+    errors = report.issues[report.issues.severity == "error"]
+    assert [(r.rule, r.column, r.value, r.message) for r in errors.itertuples()] == [
+        (
+            "redcap:months_are_dates",
+            "dvt_date",
+            "02MAR2020",
+            "field 'dvt_date' ([fields] months_since_dvt) holds dates, not months (10 records): name it in [fields] "
+            'dvt_date instead, and set months_since_dvt = "", in a copy of the profile: the months are then counted '
+            "from the DVT date to the enrolment date",
+        )
+    ]
+
+
+def test_redcap_a_profile_key_the_format_does_not_read_is_a_warning(tmp_path):
+    profile = _redcap_profile(
+        tmp_path,
+        ('dvt_date = "dvt_date"', 'dvt_date = "dvt_date"\ndvt_day = "dvt_date"'),
+        ("[dates]", "[date]"),
+    )
+    report = _import(profile, REDCAP_SOURCES, tmp_path / "out.duckdb")
+    assert _issues(report, "redcap:profile_key.*") == [
+        (
+            "registry.toml",
+            None,
+            "",
+            "",
+            "",
+            "[date] is not a section of a redcap profile: ignored (did you mean [dates]?)",
+        ),
+        (
+            "registry.toml",
+            None,
+            "",
+            "",
+            "",
+            "[fields] dvt_day is not a key of [fields] in a redcap profile: ignored (did you mean dvt_date? its "
+            "keys: the contract's columns and the date keys; see the README, Your own data)",
+        ),
+    ]
+
+
+# --- 5: a site field instead of data access groups, and every problem at once ------------------------
+
+
+def test_redcap_without_a_centre_reports_every_other_problem_too_and_the_assistant_offers_the_site(tmp_path):
+    """Finding 5: the registry names its centres in a `site` dropdown, not data access groups. With no
+    centre named, the refusal said only that, hiding the treatment codes 1/2/99 no map holds, the
+    "3, Bilateral" limb and the "8, Other" adverse event; and the mapping assistant offered no choice
+    for center_id (the built-in profile only comments the key)."""
+    profile = _redcap_profile(
+        tmp_path, ('center_id = "site"\n', ""), ('[values.arm]\n1 = "stent"\n2 = "medical"\n', "")
+    )
+    report = _import(profile, REDCAP_SOURCES, tmp_path / "out.duckdb")
+    assert not report.imported
+    rows = _redcap_rows()
+    baseline = [r for r in rows if r["redcap_event_name"] == "baseline_arm_1"]
+    bilateral = [r["record_id"] for r in baseline if r["limb"] == "3"]
+    other = [r["record_id"] for r in rows if r["ae_type"] == "8"]
+    issues = report.issues[report.issues.rule.isin(["redcap:center", "redcap:unmapped"])]
+    assert sorted((r.severity, r.record, r.column, r.value, r.message) for r in issues.itertuples()) == sorted(
+        [
+            (
+                "error",
+                "",
+                "",
+                "",
+                "no centre: the export has no redcap_data_access_group column; name the site field in [fields] "
+                'center_id (e.g. center_id = "site"), or give the one centre in [study] center_id (e.g. center_id = '
+                '"LEEDS")',
+            ),
+            (
+                "error",
+                "",
+                "",
+                "",
+                f"{len(baseline)} of {len(baseline)} records hold choices of 'treatment' with no value in "
+                "patients.arm (1 (Venous stent), 2 (Compression and anticoagulation), 99 (Other)): map them in "
+                "[values.arm] of a copy of the profile (each to one of stent, medical)",
+            ),
+            *(
+                (
+                    "warning",
+                    record,
+                    "limb",
+                    "3",
+                    "choice 3 (Bilateral) of 'limb' has no value in patients.limb_side: patient not imported (nor "
+                    'any of its rows); map it in [values.limb_side] of a copy of the profile (e.g. "3" = "one of '
+                    'left, right")',
+                )
+                for record in bilateral
+            ),
+            *(
+                (
+                    "warning",
+                    record,
+                    "ae_type",
+                    "8",
+                    "choice 8 (Other) of 'ae_type' has no value in events.event_type: event not imported; map it in "
+                    '[values.event_type] of a copy of the profile (e.g. "8" = "one of stent_thrombosis, restenosis, '
+                    "reintervention, patency_restored, stent_migration, access_site_bleeding, major_bleeding, "
+                    'recurrent_dvt, pulmonary_embolism, ulcer_healed, ulcer_recurred, death")',
+                )
+                for record in other
+            ),
+        ]
+    )
+    assert (len(bilateral), len(other)) == (1, 1)
+    rows_offered = [r for r in assistant.field_rows(load(str(profile)), report.source_columns) if not r.found]
+    assert rows_offered == [assistant.FieldRow("fields", "center_id", "", False, True, ("site",))]
