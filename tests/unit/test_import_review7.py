@@ -4,6 +4,7 @@ written by hand the way a sponsor's SDTM programmer writes it); where a finding 
 changed here, line by line, and every expected message is written out whole."""
 
 import csv
+import io
 from datetime import datetime
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from pts_explorer.importer.formats import load
 from tests.unit.test_import_sdtm_conventions import (
     AE,
     EMERGENT,
+    ON_TIME,
     PROFILE,
     SUPPDM,
     SUPPPR,
@@ -396,3 +398,70 @@ def test_redcap_without_a_centre_reports_every_other_problem_too_and_the_assista
     assert (len(bilateral), len(other)) == (1, 1)
     rows_offered = [r for r in assistant.field_rows(load(str(profile)), report.source_columns) if not r.found]
     assert rows_offered == [assistant.FieldRow("fields", "center_id", "", False, True, ("site",))]
+
+
+# --- 7 and 10: the funnel counts what nothing uses; a qualifier set to "" is none ---------------------
+
+
+def _sv() -> str:
+    """SV as the sponsor writes it: a record per visit of the sheets, one for the screen failure's
+    screening visit, and one for an unscheduled visit of 1001 (VISITNUM 2.1, no QS record kept)."""
+    lines = ["STUDYID,DOMAIN,USUBJID,VISITNUM,VISIT,SVSTDTC"]
+    for r in csv.DictReader(io.StringIO(ON_TIME)):
+        lines.append(f"PTS-STENT-01,SV,{r['USUBJID']},{r['VISITNUM']},{r['VISIT']},{r['QSDTC']}")
+    lines.append("PTS-STENT-01,SV,PTS-STENT-01-1013,0,SCREENING,2021-02-01")
+    lines.append("PTS-STENT-01,SV,PTS-STENT-01-1001,2.1,UNSCHEDULED 2.1,2021-04-01")
+    return "\n".join(lines) + "\n"
+
+
+SUPPQS = """STUDYID,RDOMAIN,USUBJID,IDVAR,IDVARVAL,QNAM,QLABEL,QVAL,QORIG,QEVAL
+PTS-STENT-01,QS,PTS-STENT-01-1001,QSSEQ,1,QSREASND,Reason not done,,CRF,
+PTS-STENT-01,QS,PTS-STENT-01-1002,QSSEQ,1,QSREASND,Reason not done,,CRF,
+"""
+
+
+def test_records_nothing_uses_are_counted_as_not_used_with_the_reason(tmp_path):
+    """Finding 7: SUPPQS (no role reads it) showed "read 2, kept 2"; SV, which only dates a QS record
+    without QSDTC, showed every record kept, the screen failure's and the unscheduled visit's too."""
+    folder = tmp_path / "sdtm"
+    sources = _on_time(folder)
+    for name, text in (("sv", _sv()), ("suppqs", SUPPQS)):
+        (folder / f"{name}.csv").write_text(text, encoding="utf-8")
+        sources.append(folder / f"{name}.csv")
+    report = _import(_sdtm_profile(tmp_path), sources, tmp_path / "out.duckdb")
+    assert report.imported, report.text()
+    sheets = list(csv.DictReader(io.StringIO(ON_TIME)))
+    assert [(f.step, f.records) for f in report.funnel if f.file == "sv.csv"] == [
+        ("read", len(sheets) + 2),
+        ("subject left out of the population", 1),
+        ("no QS record kept at this visit (unscheduled, unmapped or not assessed): not used", 1),
+        ("not used: every QS record of the visit has its own date ([qs] date)", len(sheets)),
+        ("kept", 0),
+    ]
+    assert [(f.step, f.records) for f in report.funnel if f.file == "suppqs.csv"] == [
+        ("read", 2),
+        ("not read: no role of the profile names it ([datasets])", 2),
+        ("kept", 0),
+    ]
+    assert _issues(report, "file:unused") == [
+        (
+            "suppqs.csv",
+            None,
+            "",
+            "",
+            "",
+            "not imported: no role of the profile names 'suppqs'; if it holds data for the contract, add its name "
+            "to a role in [datasets] of a copy of the profile",
+        )
+    ]
+
+
+def test_a_qualifier_set_to_nothing_is_not_looked_for(tmp_path):
+    """Finding 10: [qualifiers] lesion_length_mm = "" (the study has none) gave the warning "SUPPDM has no
+    record with QNAM = ''"."""
+    profile = _sdtm_profile(tmp_path, ('lesion_length_mm = "LESLEN"', 'lesion_length_mm = ""'))
+    out = tmp_path / "out.duckdb"
+    report = _import(profile, _on_time(tmp_path / "sdtm"), out)
+    assert report.imported, report.text()
+    assert _issues(report, "sdtm:qnam") == []
+    assert _rows(out, "SELECT count(lesion_length_mm) FROM patients") == [(0,)]

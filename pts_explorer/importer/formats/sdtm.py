@@ -255,6 +255,7 @@ class SdtmMapper(Mapper):
         names = [str(n).lower() for n in ([given] if isinstance(given, str) else given)]
         required = bool(spec.get("required", False)) if isinstance(spec, dict) else False
         found = [s for s in self.staged if s.name.lower() in names]
+        self.used |= {s.file for s in found}  # a dataset no role takes is counted as not read (unused_sources)
         if not found and required:
             seen = ", ".join(sorted({s.name for s in self.staged})) or "none"
             self._error(
@@ -563,7 +564,7 @@ class SdtmMapper(Mapper):
 
     def _qualifiers(self, suppdm: bool) -> tuple[dict[str, str], str]:
         """The select expressions of the [qualifiers] columns, and the joins they need."""
-        quals = self._known("qualifiers", QUALIFIER_COLUMNS)
+        quals = {c: q for c, q in self._known("qualifiers", QUALIFIER_COLUMNS).items() if q.strip()}  # "": none
         optional = {c.name for c in validation.contract().columns["patients"].values() if not c.not_null}
         b_params: dict[str, Any] = {}
         pivots, joins, select = [], [], {}
@@ -662,7 +663,7 @@ class SdtmMapper(Mapper):
         self.names["qualifiers"] = {str(k): str(v) for k, v in self.profile.section("qualifiers").items()}
         self.labels["qualifiers"] = self.labels["suppdm"]
         if suppdm:
-            qnams = [str(v) for v in self.profile.section("qualifiers").values() if "." not in str(v)]
+            qnams = [str(v) for v in self.profile.section("qualifiers").values() if "." not in str(v) and str(v)]
             flag = self.profile.section("population").get("flag_qnam")
             self._supp_funnel("suppdm", [*qnams, str(flag)] if flag else qnams, "[qualifiers]")
         self.con.execute(
@@ -901,6 +902,8 @@ class SdtmMapper(Mapper):
                 "sdtm_qsr", "subject", "qs", "coded_result", "value", column, "step IS NULL AND col = $only_column"
             )
         self._drop_steps("sdtm_qsr", steps)
+        if sv:
+            self._sv_funnel()
         self._visit_days()
         b = Bind()
         select: dict[str, str] = {"patient_id": "subject", "visit_month": "month", "visit_day": "min(day)"}
@@ -915,6 +918,27 @@ class SdtmMapper(Mapper):
         # The records each visit joins, per file: the funnel counts records, not visits.
         select |= {"_file": "min(_file)", "_line": "min(_line)", "_records": "histogram(_file)"}
         self.create("visits", select, "FROM sdtm_qsr WHERE step IS NULL", b, "GROUP BY subject, month")
+
+    def _sv_funnel(self) -> None:
+        """SV gives only the date of a QS record without its own (QSDTC): its other records are counted
+        as not used, with the reason, never as kept."""
+        self.con.execute(
+            "CREATE OR REPLACE TABLE sdtm_svr AS SELECT v._file, CASE WHEN v.subject IN (SELECT patient_id FROM "
+            "sdtm_left_out) THEN 1 WHEN NOT EXISTS (SELECT 1 FROM sdtm_qsr AS q WHERE q.step IS NULL AND q.subject = "
+            "v.subject AND try_cast(q.visitnum AS DOUBLE) = try_cast(v.visitnum AS DOUBLE)) THEN 2 WHEN NOT EXISTS "
+            "(SELECT 1 FROM sdtm_qsr AS q WHERE q.step IS NULL AND q.subject = v.subject AND try_cast(q.visitnum AS "
+            "DOUBLE) = try_cast(v.visitnum AS DOUBLE) AND nullif(trim(q.date), '') IS NULL) THEN 3 END AS step "
+            "FROM sdtm_sv AS v"
+        )
+        qs = self.labels["qs"]
+        self._drop_steps(
+            "sdtm_svr",
+            [
+                ("subject left out of the population", False),
+                (f"no {qs} record kept at this visit (unscheduled, unmapped or not assessed): not used", False),
+                (f"not used: every {qs} record of the visit has its own date ([qs] date)", False),
+            ],
+        )
 
     def _visit_days(self) -> None:
         """Each kept record's study day from RFSTDTC; a baseline dated before it (screening) is held on
@@ -1075,7 +1099,7 @@ class SdtmMapper(Mapper):
                 f"{', '.join(index_terms) or 'none'}): name the term of the index stent procedure in a copy of the "
                 f"profile (terms in {self._var('pr', 'term')}: {seen})",
             )
-        fields = {k: v.upper() for k, v in self._known("procedure", PROCEDURE_COLUMNS).items()}
+        fields = {k: v.upper() for k, v in self._known("procedure", PROCEDURE_COLUMNS).items() if v.strip()}
         self._supppr_links(list(fields.values()))
         b = Bind()
         pivots = "".join(f", max(q.qval) FILTER (WHERE upper(q.qnam) = {b(q)}) AS {c}" for c, q in fields.items())
