@@ -463,5 +463,36 @@ def test_a_qualifier_set_to_nothing_is_not_looked_for(tmp_path):
     out = tmp_path / "out.duckdb"
     report = _import(profile, _on_time(tmp_path / "sdtm"), out)
     assert report.imported, report.text()
-    assert _issues(report, "sdtm:qnam") == []
+    assert _issues(report, "sdtm:qnam.*") == []
     assert _rows(out, "SELECT count(lesion_length_mm) FROM patients") == [(0,)]
+
+
+# --- 8 and 9: one row per problem, each problem once -------------------------------------------------
+
+
+def test_each_missing_qualifier_is_its_own_row_and_no_problem_is_counted_twice(tmp_path):
+    """Finding 8: the missing QNAMs INDLIMB and CEAPC were one rule, so the report's row (one per rule,
+    file and field) named CEAPC only while counting both. Finding 9: an arm no map holds was two errors
+    (sdtm:values.arm and the contract's allowed:patients.arm), and Villalta codes the profile does not
+    name were one error plus one "visits.v_... is empty in every row" per item."""
+    suppdm = SUPPDM.replace(",INDLIMB,", ",LIMB,").replace(",CEAPC,", ",CEAPCL,")
+    profile = _sdtm_profile(
+        tmp_path,
+        ('"Venous stent + best medical therapy" = "stent"\n', ""),
+        ('v_pain = "VIL01"\n', 'v_pain = "VILPAIN"\n'),
+    )
+    report = _import(profile, _on_time(tmp_path / "sdtm", suppdm=suppdm), tmp_path / "out.duckdb")
+    assert not report.imported
+    errors = report.issues[report.issues.severity == "error"]
+    assert sorted(set(errors.rule)) == [
+        "sdtm:items",
+        "sdtm:qnam.ceap_c",
+        "sdtm:qnam.limb_side",
+        "sdtm:values.arm",
+    ]
+    # each rule a row of the report's summary, naming its own QNAM
+    rows = {r.rule: r.message for r in report.rules}
+    assert "QNAM = 'LIMB'" not in rows["sdtm:qnam.limb_side"] and "QNAM = 'INDLIMB'" in rows["sdtm:qnam.limb_side"]
+    assert "QNAM = 'CEAPC'" in rows["sdtm:qnam.ceap_c"]
+    # the two stent-arm subjects, once each
+    assert sorted(errors[errors.rule == "sdtm:values.arm"].record) == ["PTS-STENT-01-1001", "PTS-STENT-01-1003"]

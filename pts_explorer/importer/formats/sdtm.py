@@ -618,7 +618,7 @@ class SdtmMapper(Mapper):
                 self.issues.add(
                     Issue.file_level(
                         severity,
-                        "sdtm:qnam",
+                        f"sdtm:qnam.{column}",  # a rule per qualifier: a summary by rule names each
                         self._file("suppdm"),
                         f"{self.labels['suppdm']} has no record with QNAM = {source!r} ([qualifiers] {column}"
                         f"{', optional' if severity == WARNING else ', required by the contract'}); "
@@ -723,6 +723,8 @@ class SdtmMapper(Mapper):
         absent = [f"{code} ([qs.testcd] {column})" for column, code in needed.items() if code not in present]
         if not absent:
             return codes
+        # The one error below names every test QS lacks: their empty visit columns are not reported again.
+        self.absent(None, [("visits", c) for c, code in needed.items() if code not in present])
         seen = self.con.execute("SELECT DISTINCT test_code FROM sdtm_qs WHERE test_code IS NOT NULL").fetchall()
         found = ", ".join(sorted(str(r[0]) for r in seen)[:15]) or "none"  # as the file writes them
         if all(code not in present for code in (codes.get(c) for c in VILLALTA_ITEMS)):
