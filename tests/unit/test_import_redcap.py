@@ -744,7 +744,8 @@ def test_no_site_field_no_centre_and_no_data_access_groups_is_refused_with_the_k
             "redcap:center",
             "classic_export.csv",
             "no centre: the export has no redcap_data_access_group column; name the site field in [fields] "
-            'center_id, or give the one centre in [study] center_id (e.g. center_id = "LEEDS")',
+            'center_id (e.g. center_id = "site"), or give the one centre in [study] center_id (e.g. center_id = '
+            '"LEEDS")',
         )
     ]
 

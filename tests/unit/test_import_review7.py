@@ -347,6 +347,7 @@ def test_redcap_without_a_centre_reports_every_other_problem_too_and_the_assista
     baseline = [r for r in rows if r["redcap_event_name"] == "baseline_arm_1"]
     bilateral = [r["record_id"] for r in baseline if r["limb"] == "3"]
     other = [r["record_id"] for r in rows if r["ae_type"] == "8"]
+    labels = {"1": "Venous stent", "2": "Compression and anticoagulation", "99": "Other"}  # the dictionary's
     issues = report.issues[report.issues.rule.isin(["redcap:center", "redcap:unmapped"])]
     assert sorted((r.severity, r.record, r.column, r.value, r.message) for r in issues.itertuples()) == sorted(
         [
@@ -367,6 +368,18 @@ def test_redcap_without_a_centre_reports_every_other_problem_too_and_the_assista
                 f"{len(baseline)} of {len(baseline)} records hold choices of 'treatment' with no value in "
                 "patients.arm (1 (Venous stent), 2 (Compression and anticoagulation), 99 (Other)): map them in "
                 "[values.arm] of a copy of the profile (each to one of stent, medical)",
+            ),
+            *(
+                (
+                    "warning",
+                    r["record_id"],
+                    "treatment",
+                    r["treatment"],
+                    f"choice {r['treatment']} ({labels[r['treatment']]}) of 'treatment' has no value in patients.arm: "
+                    "patient not imported (nor any of its rows); map it in [values.arm] of a copy of the profile "
+                    f'(e.g. "{r["treatment"]}" = "one of stent, medical")',
+                )
+                for r in baseline
             ),
             *(
                 (

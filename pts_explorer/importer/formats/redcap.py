@@ -193,9 +193,7 @@ class RedcapMapper(Mapper):
         self.lacking: set[str] = set()  # required [fields] keys whose field the export lacks (_require)
         self._check_keys()
         try:
-            fields = {
-                k: self.profile.variable("fields", k) for k in self.profile.section("fields") if k in FIELD_KEYS
-            }
+            fields = {k: self.profile.variable("fields", k) for k in self.profile.section("fields") if k in FIELD_KEYS}
             ae = self._names("adverse_events", ("event_type", "event_date", "serious"))
             visits = self._names("visits", ("month",))
         except ProfileError as exc:
@@ -779,13 +777,6 @@ class RedcapMapper(Mapper):
             required = validation.contract().columns[table][d.column].not_null
             what = WHAT_IS_SKIPPED[table] if required else "value left empty"
             key = d.key or f"[values.{d.column}]"
-            # A map missing for most rows is one error (its rows not also a warning each, nor set aside:
-            # the other problems of those rows are still reported).
-            if table in ("patients", "visits", "procedures") and self._most_unmapped(
-                table, d, where, b, rows, key, required
-            ):
-                self.missing_maps.add((table, d.column))
-                continue
             before = f' has no value in {table}.{d.column}: {what}; map it in {key} of a copy of the profile (e.g. "'
             after = f'" = "{_hint(table, d.column)}")'
             self._run(
@@ -795,6 +786,12 @@ class RedcapMapper(Mapper):
                 f"FROM {rows} WHERE {where} AND {d.unmapped}",
                 b,
             )
+            # A map missing for most rows is an error (each row's warning stays: the assistant offers
+            # its values); a patient is then not set aside for it, so its other problems are reported too.
+            if table in ("patients", "visits", "procedures") and self._most_unmapped(
+                table, d, where, b, rows, key, required
+            ):
+                self.missing_maps.add((table, d.column))
 
     def _most_unmapped(
         self, table: str, d: Decoded, where: str, b: Bind, rows: str, key: str, required: bool = True
