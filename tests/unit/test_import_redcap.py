@@ -766,7 +766,8 @@ def test_a_visit_field_coded_as_visit_numbers_is_refused_with_the_key(tmp_path, 
             "classic_dictionary.csv",
             "field 'visit_month' (visit_month) has choices 1, Baseline | 2, Month 6 | 3, Month 12 whose codes are not "
             "months of [study] visit_months [0, 6, 12]: map each code to its value in [values.visit_month] of a "
-            'copy of the profile (e.g. "1" = ...)',
+            'copy of the profile (e.g. "1" = ...); a choice that is no scheduled visit (an unscheduled visit) maps '
+            'to "" (e.g. "1" = ""): its visits are not imported, each named in a warning',
         )
     ]
 

@@ -509,3 +509,40 @@ def test_each_missing_qualifier_is_its_own_row_and_no_problem_is_counted_twice(t
     assert "QNAM = 'CEAPC'" in rows["sdtm:qnam.ceap_c"]
     # the two stent-arm subjects, once each
     assert sorted(errors[errors.rule == "sdtm:values.arm"].record) == ["PTS-STENT-01-1001", "PTS-STENT-01-1003"]
+
+
+# --- 11: a classic project's "Unscheduled" visit choice ----------------------------------------------
+
+
+def test_an_unscheduled_choice_of_the_visit_month_field_is_told_and_mapped_to_nothing(tmp_path):
+    """Finding 11: the visit month dropdown of a classic project has "3, Unscheduled"; the refusal said
+    to map it in [values.visit_month] but not to what, and `"3" = ""` (its visits not imported) was
+    documented nowhere. The hand-written classic project of test_import_redcap, with that choice and one
+    unscheduled visit of record 101."""
+    from tests.unit.test_import_redcap import BY_MONTH_FIELD, CLASSIC_DICTIONARY, CLASSIC_EXPORT, CLASSIC_FIELDS, HEAD
+    from tests.unit.test_import_redcap import _import as _import_redcap
+
+    dictionary = CLASSIC_DICTIONARY.replace(
+        '"0, Baseline | 6, Month 6 | 12, Month 12"', '"0, Baseline | 3, Unscheduled | 6, Month 6 | 12, Month 12"'
+    )
+    visit = "101,visit,2,,,,,,,,,,,,,,,,,,,,,,,,,,2022-07-12,6,"
+    assert CLASSIC_EXPORT.count(visit) == 1 and dictionary != CLASSIC_DICTIONARY
+    extra = "101,visit,4,,,,,,,,,,,,,,,,,,,,,,,,,,2022-04-20,3," + CLASSIC_EXPORT.split(visit)[1].split("\n")[0]
+    export = CLASSIC_EXPORT.replace(visit, extra + "\n" + visit)
+    files = {"classic_export.csv": export, "classic_dictionary.csv": dictionary}
+    profile = HEAD.format(name="classic") + BY_MONTH_FIELD + CLASSIC_FIELDS
+    report, _ = _import_redcap(tmp_path, profile, files)
+    assert not report.imported
+    errors = report.issues[report.issues.severity == "error"]
+    assert errors.message.tolist() == [
+        "field 'visit_month' (visit_month) has choices 3, Unscheduled whose codes are not months of [study] "
+        "visit_months [0, 6, 12]: map each code to its value in [values.visit_month] of a copy of the profile (e.g. "
+        '"3" = ...); a choice that is no scheduled visit (an unscheduled visit) maps to "" (e.g. "3" = ""): its '
+        "visits are not imported, each named in a warning"
+    ]
+    report, out = _import_redcap(tmp_path, profile + '\n[values.visit_month]\n"3" = ""\n', files)
+    assert report.imported, report.text()
+    line = 1 + export.splitlines().index(extra)
+    dropped = report.issues[report.issues.rule == "redcap:visit"]
+    assert [(r.line, r.record, r.value) for r in dropped.itertuples()] == [(line, "101", "3")]
+    assert _rows(out, "SELECT visit_month FROM visits WHERE patient_id = '101' ORDER BY 1") == [(0,), (6,), (12,)]

@@ -543,11 +543,20 @@ class RedcapMapper(Mapper):
         if wrong:
             shown = " | ".join(f"{c}, {lab}" for c, lab in wrong.items())
             example = next(iter(wrong))
+            extra = ""
+            if column == "visit_month":  # a choice that is no visit of the schedule: mapped to nothing
+                unscheduled = next(
+                    (c for c, lab in wrong.items() if re.search(r"unsched|unplan|extra", lab, re.I)), example
+                )
+                extra = (
+                    f'; a choice that is no scheduled visit (an unscheduled visit) maps to "" (e.g. "{unscheduled}" '
+                    '= ""): its visits are not imported, each named in a warning'
+                )
             self._refuse(
                 "redcap:codes",
                 self.dictionary_file,
                 f"field {field!r} ({column}) has choices {shown} whose codes are not {what}: map each code to its "
-                f'value in [values.{column}] of a copy of the profile (e.g. "{example}" = ...)',
+                f'value in [values.{column}] of a copy of the profile (e.g. "{example}" = ...){extra}',
             )
 
     # --- mapping ---------------------------------------------------------------------------------
