@@ -246,7 +246,9 @@ class RedcapMapper(Mapper):
                 self._profile_warning(section, f"[{section}] is not a section of a redcap profile: ignored{hint}")
                 continue
             known = PROFILE_KEYS[section]
-            for key in value if known is not None and isinstance(value, dict) else {}:
+            if known is None or not isinstance(value, dict):
+                continue
+            for key in value:
                 if key not in known:
                     near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.5)
                     hint = f"did you mean {near[0]}? " if near else ""
