@@ -546,3 +546,28 @@ def test_an_unscheduled_choice_of_the_visit_month_field_is_told_and_mapped_to_no
     dropped = report.issues[report.issues.rule == "redcap:visit"]
     assert [(r.line, r.record, r.value) for r in dropped.itertuples()] == [(line, "101", "3")]
     assert _rows(out, "SELECT visit_month FROM visits WHERE patient_id = '101' ORDER BY 1") == [(0,), (6,), (12,)]
+
+
+# --- 12: the CDISC pilot without QS ------------------------------------------------------------------
+
+
+def test_the_cdisc_pilot_without_qs_is_told_it_is_not_a_pts_study_and_nothing_is_said_twice(tmp_path):
+    """Finding 12: the public CDISC pilot's DM, DS and SV (an Alzheimer trial, no QS, no SUPPDM): the
+    refusal said only that QS and SUPPDM are missing, plus an "empty in every row" error per SUPPDM
+    qualifier, "no visits" and a missing baseline per patient."""
+    pilot = Path(__file__).resolve().parents[1] / "fixtures" / "cdiscpilot01"
+    sources = [pilot / "dm.xpt", pilot / "sv.xpt", pilot / "ds.xpt"]
+    report = _import("sdtm", sources, tmp_path / "pilot.duckdb")
+    assert not report.imported
+    errors = report.issues[report.issues.severity == "error"]
+    assert sorted(set(errors.rule)) == ["file:missing", "sdtm:values.arm"]
+    assert list(errors[errors.rule == "file:missing"].message) == [
+        "no dataset named QS (QS role, required); datasets found: dm, ds, sv; name it in [datasets] qs of a copy of "
+        "the profile. If the study has no QS, this does not look like a post-thrombotic syndrome study: a PTS study "
+        "needs, per visit, the 11 Villalta items and ulcer status in QS, DM arms mapped to stent or medical "
+        "([values.arm]), and the baseline anatomy in SUPPDM ([qualifiers]: index limb, obstruction site, stenosis "
+        "%, months since DVT, CEAP class)",
+        "no dataset named SUPPDM (SUPPDM role, required); datasets found: dm, ds, sv; name it in [datasets] suppdm "
+        "of a copy of the profile",
+    ]
+    assert not report.issues.rule.isin(["baseline:visits", "rows:visits"]).any()

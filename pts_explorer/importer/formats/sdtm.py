@@ -47,6 +47,12 @@ LATEST = (
 # ISO 8601 shapes: a full date (with or without a time), a year and month, a year.
 FULL, MONTH, YEAR = r"\d{4}-\d{2}-\d{2}([T ].*)?", r"\d{4}-\d{2}", r"\d{4}"
 DAYS_PER_MONTH = 365.25 / 12
+# What a study without the Villalta items in QS is told (the public CDISC pilot, an Alzheimer trial).
+NOT_PTS = (
+    "this does not look like a post-thrombotic syndrome study: a PTS study needs, per visit, the 11 Villalta items "
+    "and ulcer status in QS, DM arms mapped to stent or medical ([values.arm]), and the baseline anatomy in SUPPDM "
+    "([qualifiers]: index limb, obstruction site, stenosis %, months since DVT, CEAP class)"
+)
 
 # The keys of the profile's sections that name contract columns (they become SQL names: no others).
 QUALIFIER_COLUMNS = (
@@ -262,7 +268,8 @@ class SdtmMapper(Mapper):
                 "file:missing",
                 "/".join(names).upper(),
                 f"no dataset named {' or '.join(n.upper() for n in names)} ({role.upper()} role, required); "
-                f"datasets found: {seen}; name it in [datasets] {role} of a copy of the profile",
+                f"datasets found: {seen}; name it in [datasets] {role} of a copy of the profile"
+                + (f". If the study has no QS, {NOT_PTS}" if role == "qs" else ""),
             )
         return found
 
@@ -610,6 +617,9 @@ class SdtmMapper(Mapper):
             other = {"months_since_dvt": "dvt_date", "dvt_date": "months_since_dvt"}.get(column)
             if other and other in quals and "." not in quals[other] and quals[other].upper() in present:
                 continue
+            if not suppdm and not self.sources.get("suppdm"):  # SUPPDM absent: that one error names it
+                self.absent(self._file("dm"), [("patients", column)])
+                continue
             if source.upper() not in present and suppdm:
                 found = ", ".join(sorted(p for p in present if p)[:20]) or "none"
                 severity = WARNING if column in optional or column == "dvt_date" else ERROR
@@ -734,10 +744,7 @@ class SdtmMapper(Mapper):
                 f"{self.labels['qs']} (QSTESTCDs found: {found}): name the sponsor's codes in [qs.testcd] of a copy "
                 "of the profile (now "
                 f"{', '.join(f'{c} = {codes.get(c)!r}' for c in (*VILLALTA_ITEMS, 'ulcer_present'))}). If "
-                f"{self.labels['qs']} holds no Villalta item, this does not look like a post-thrombotic syndrome "
-                "study: a PTS study needs, per visit, the 11 Villalta items and ulcer status in QS, DM arms mapped to "
-                "stent or medical ([values.arm]), and the baseline anatomy in SUPPDM ([qualifiers]: index limb, "
-                "obstruction site, stenosis %, months since DVT, CEAP class). The results and visits of "
+                f"{self.labels['qs']} holds no Villalta item, {NOT_PTS}. The results and visits of "
                 f"{self.labels['qs']} are checked once its tests are named"
             )
             self.qs_stopped = True
@@ -755,7 +762,9 @@ class SdtmMapper(Mapper):
         return codes
 
     def _visits(self, qs: bool, sv: bool) -> None:
-        self.qs_stopped = "qs" in self.unread
+        # QS unread (a variable lacks) or absent (already an error): no visit can come, and "no visits" is not
+        # said again.
+        self.qs_stopped = "qs" in self.unread or not self.sources.get("qs")
         codes = self._qs_items(qs)
         self._qs_visits(qs, sv, codes)
         (n,) = self.con.execute("SELECT count(*) FROM raw_visits").fetchone() or (0,)
