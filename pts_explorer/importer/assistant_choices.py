@@ -28,7 +28,7 @@ import duckdb
 
 from pts_explorer import validation
 from pts_explorer.importer.formats import sdtm
-from pts_explorer.importer.issues import Issues
+from pts_explorer.importer.issues import Issues, counted
 from pts_explorer.importer.profiles import Profile
 from pts_explorer.importer.readers import SUFFIXES, Reader, Staged, expand_zips
 from pts_explorer.vocab import VILLALTA_ITEMS
@@ -254,7 +254,7 @@ def _words(key: str) -> tuple[str, ...]:
 
 
 def _shown(value: str, label: str, n: int | None = None) -> str:
-    parts = [p for p in (label, f"{n:,} records" if n is not None else "") if p]
+    parts = [p for p in (label, counted(n, "record") if n is not None else "") if p]
     return f"{value} ({', '.join(parts)})" if parts else value
 
 

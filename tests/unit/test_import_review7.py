@@ -571,3 +571,21 @@ def test_the_cdisc_pilot_without_qs_is_told_it_is_not_a_pts_study_and_nothing_is
         "of a copy of the profile",
     ]
     assert not report.issues.rule.isin(["baseline:visits", "rows:visits"]).any()
+
+
+# --- 13: labels a screen reader reads without backslashes; "1 record" ---------------------------------
+
+
+def test_assistant_labels_are_plain_where_nothing_is_markdown_and_counts_agree_in_number(tmp_path):
+    """Finding 13: the assistant's select boxes were labelled "\\[dm\\] last\\_contact\\_date ..." (the
+    accessible name a screen reader says), and a term of one record said "(1 records)"."""
+    from pts_explorer.ui.importing import _label
+
+    assert _label("[dm] last_contact_date (required): DM has no variable RFPENDTC") == (
+        "[dm] last_contact_date (required): DM has no variable RFPENDTC"
+    )
+    # text from the files that would read as Markdown is still escaped
+    assert _label("AEDECOD **Headache** [x](http://e.org) :red[y]") != "AEDECOD **Headache** [x](http://e.org) :red[y]"
+    assert "**" not in _label("**Headache**") and _label("**Headache**") == "\\*\\*Headache\\*\\*"
+    choices = assistant_choices.pr_events(load("sdtm"), ["STENT THROMBECTOMY"], {"STENT THROMBECTOMY": 1})
+    assert [c.label for c in choices] == ["PR term STENT THROMBECTOMY (1 record): not in [values.pr_event]"]
