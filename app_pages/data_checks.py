@@ -20,6 +20,31 @@ if report.findings:
 else:
     st.success("Every check passed.", icon=":material/task_alt:")
 
+# The warnings the import found in the source files (About this dataset counts them and points here).
+stored = ui.query("import_issues_stored")
+if not stored.empty:
+    st.subheader("Warnings the import stored", anchor=False)
+    st.caption(
+        f"The import found {int(stored.found.sum()):,} warning(s) in the source files and imported the data with "
+        "them: records it set aside, values it completed or read otherwise. One line per rule, file, field and "
+        "message; the Import page's report lists the same."
+    )
+    ui.table(
+        pd.DataFrame(
+            {
+                "Rule": stored.rule,
+                "File": stored.file,
+                "Field": stored.column_name,
+                "What the import did, and what to do": stored.message,
+                "Count": stored.found,
+                "Lines": stored.lines,
+                "Values seen": stored["values"],
+            }
+        ),
+        key="import_issues_stored",
+        title="Warnings the import stored",
+    )
+
 endpoints = ui.query("sponsor_endpoints")
 if not endpoints.empty:
     st.subheader("Reconciliation with the sponsor's ADTTE", anchor=False)

@@ -114,6 +114,9 @@ def field_rows(profile: Profile, source_columns: dict[str, list[str]]) -> list[F
         for key, value in profile.section(section).items()
         if key in known and isinstance(value, str) and _IDENTIFIER.match(value)
     ]
+    if profile.format == "redcap" and known.get("center_id") and not profile.section("fields").get("center_id"):
+        # No data access groups, no site field named and no one centre: the site field is to be chosen.
+        entries.append(("fields", "center_id", ""))
     taken = {value.lower() for _, _, value in entries if value.lower() in lowered}
     rows = []
     for section, key, value in entries:

@@ -28,7 +28,7 @@ import duckdb
 
 from pts_explorer import validation
 from pts_explorer.importer.formats import sdtm
-from pts_explorer.importer.issues import Issues
+from pts_explorer.importer.issues import Issues, counted
 from pts_explorer.importer.profiles import Profile
 from pts_explorer.importer.readers import SUFFIXES, Reader, Staged, expand_zips
 from pts_explorer.vocab import VILLALTA_ITEMS
@@ -235,6 +235,8 @@ def _ranked(wanted: str, words: tuple[str, ...], offered: list[tuple[str, str]])
     def hits(value: str, label: str) -> int:
         return _hits(words, value, label)
 
+    if not offered:
+        return []
     close = difflib.get_close_matches(wanted.upper(), [v.upper() for v, _ in offered], n=len(offered), cutoff=0.6)
     order = {v: i for i, v in enumerate(close)}
     return sorted(offered, key=lambda o: (-hits(*o), order.get(o[0].upper(), len(order))))
@@ -252,7 +254,7 @@ def _words(key: str) -> tuple[str, ...]:
 
 
 def _shown(value: str, label: str, n: int | None = None) -> str:
-    parts = [p for p in (label, f"{n:,} records" if n is not None else "") if p]
+    parts = [p for p in (label, counted(n, "record") if n is not None else "") if p]
     return f"{value} ({', '.join(parts)})" if parts else value
 
 
@@ -380,6 +382,13 @@ def _qnams(profile: Profile, found: Survey, role: str, section: str, columns: tu
         else:
             options = [Option(_shown(q, label), (((section, column), q),)) for q, label in ranked]
         need = required.get(column, False) or column == "months_since_dvt"
+        if not options and need:  # every QNAM of the dataset is another column's: nothing to choose, say so
+            options = [
+                Option(
+                    f"(no other QNAM in {role.upper()}: each is mapped to another column; add QNAM {qnam} to "
+                    f"{role.upper()} in the source)"
+                )
+            ]
         if not need:
             options.insert(0, Option(LEAVE.format(what="qualifier"), (((section, column), ""),)))
         out.append(

@@ -216,6 +216,19 @@ def contract_rules(con: duckdb.DuckDBPyConnection, issues: Issues) -> None:
         "t.severity = 'error' AND (t.rule LIKE 'sdtm:date.%' OR t.rule LIKE 'sdtm:partial_date.%') AND t.file = "
         "i.file AND t.line = i.line)"
     )
+    # Months since the DVT counted from a DVT date that is refused (SDTM SUPPDM DVTDTC): that date's error,
+    # on its own dataset and line, is the one to fix, not the months left empty in DM.
+    con.execute(
+        "DELETE FROM issues AS i WHERE i.rule = 'required:patients.months_since_dvt' AND EXISTS (SELECT 1 FROM issues "
+        "AS t WHERE t.severity = 'error' AND t.rule IN ('sdtm:date.dvt_date', 'sdtm:partial_date.dvt_date') AND "
+        "(t.record = i.record OR coalesce(i.record, '') = ''))"
+    )
+    # A coded value the SDTM value map does not hold is one error (sdtm:values.<column>, naming the map),
+    # not also the contract's allowed-values error on the same record.
+    con.execute(
+        "DELETE FROM issues AS i WHERE i.rule LIKE 'allowed:%' AND EXISTS (SELECT 1 FROM issues AS t WHERE "
+        "t.rule = 'sdtm:values.' || split_part(i.rule, '.', 2) AND t.record = i.record AND t.file = i.file)"
+    )
     # A column the source lacks is one error (the mapper's, naming its profile key), not one per empty value.
     con.execute(
         "DELETE FROM issues AS i WHERE i.rule LIKE 'required:%' AND EXISTS (SELECT 1 FROM absent_columns AS a WHERE "

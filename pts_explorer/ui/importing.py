@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -181,7 +182,8 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
             if not f.required:
                 options = [LEAVE, *options]
             pick = st.selectbox(
-                f"{f.key} ({'required' if f.required else 'optional'}): no source has {_name(f.column)}",
+                f"{f.key} ({'required' if f.required else 'optional'}): "
+                + (f"no source has {_name(f.column)}" if f.column else "the profile names no source column"),
                 options,
                 index=None if f.required else 0,
                 placeholder="choose a source column",
@@ -205,7 +207,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
                 offered = [UNMAPPED, *row.vocabulary]
                 hint = assistant.suggested(row.column, f"{value} {label}")
                 pick = cols[i % 3].selectbox(
-                    f"{escape.markdown(value)} ({escape.markdown(label)})" if label else escape.markdown(value),
+                    _label(f"{value} ({label})" if label else value),
                     offered,
                     index=offered.index(hint) if hint in offered else 0,
                     key=f"assist_value_{row.column}:{value!r}",
@@ -225,9 +227,7 @@ def _choices(choices: list[assistant_choices.Choice]) -> list[assistant_choices.
             group = c.group
             st.markdown(f"**{escape.markdown(group)}**")
         texts = [o.text for o in c.options]
-        pick = st.selectbox(
-            escape.markdown(c.label), texts, index=c.default, placeholder="choose", key=f"assist_choice_{c.key}"
-        )
+        pick = st.selectbox(_label(c.label), texts, index=c.default, placeholder="choose", key=f"assist_choice_{c.key}")
         if pick is not None:
             writes += c.options[texts.index(pick)].writes
     return writes
@@ -277,6 +277,17 @@ def _save(
         st.session_state[ASSIST_PROFILE] = str(path)
         st.session_state[ASSIST_CHECK] = True
         st.rerun()
+
+
+# What could make a label's text read as Markdown (emphasis, code, a link or image, an icon or colour,
+# HTML, LaTeX, a list or heading): a label without any of it is shown as it is, so the name a screen
+# reader says has no backslashes (the assistant's "[dm] last_contact_date" was read with four).
+_MARKUP = re.compile(r"[*`$~<>\\|]|\]\(|!\[|:[A-Za-z0-9/_-]+[:\[]|(^|\W)_|_($|\W)|https?:|www\.|^\s*([#>+-]|\d+[.)])\s")
+
+
+def _label(text: str) -> str:
+    """A select box's label: as it is where nothing in it is Markdown, else escaped (escape.markdown)."""
+    return escape.markdown(text) if _MARKUP.search(text) else text
 
 
 def _name(identifier: str) -> str:

@@ -226,7 +226,7 @@ def _round(at) -> dict[str, str | None]:
     }
 
 
-STENT_THROMBECTOMY = "PR term STENT THROMBECTOMY AND ANGIOPLASTY (1 records): not in [values.pr_event]"
+STENT_THROMBECTOMY = "PR term STENT THROMBECTOMY AND ANGIOPLASTY (1 record): not in [values.pr_event]"
 
 
 def _names(at) -> None:

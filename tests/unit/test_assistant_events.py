@@ -38,7 +38,9 @@ def test_unknown_redcap_events_are_offered_a_month_and_the_mapped_profile_import
             counts[row["redcap_event_name"]] = counts.get(row["redcap_event_name"], 0) + 1
     choices = assistant_choices.event_choices(profile, found)
     unknown = sorted(e for e in counts if e not in profile.section("events"))
-    assert [c.label for c in choices] == [f"event {e} ({counts[e]:,} records): not in [events]" for e in unknown]
+    assert [c.label for c in choices] == [
+        f"event {e} ({counts[e]:,} record{'' if counts[e] == 1 else 's'}): not in [events]" for e in unknown
+    ]
     assert all(c.default is None for c in choices)  # the assistant suggests, the user chooses
 
     picks = {"enrolment_arm_1": "month 0", "m6_arm_1": "month 6", "m12_arm_1": "month 12"}

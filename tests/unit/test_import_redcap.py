@@ -744,7 +744,8 @@ def test_no_site_field_no_centre_and_no_data_access_groups_is_refused_with_the_k
             "redcap:center",
             "classic_export.csv",
             "no centre: the export has no redcap_data_access_group column; name the site field in [fields] "
-            'center_id, or give the one centre in [study] center_id (e.g. center_id = "LEEDS")',
+            'center_id (e.g. center_id = "site"), or give the one centre in [study] center_id (e.g. center_id = '
+            '"LEEDS")',
         )
     ]
 
@@ -765,7 +766,8 @@ def test_a_visit_field_coded_as_visit_numbers_is_refused_with_the_key(tmp_path, 
             "classic_dictionary.csv",
             "field 'visit_month' (visit_month) has choices 1, Baseline | 2, Month 6 | 3, Month 12 whose codes are not "
             "months of [study] visit_months [0, 6, 12]: map each code to its value in [values.visit_month] of a "
-            'copy of the profile (e.g. "1" = ...)',
+            'copy of the profile (e.g. "1" = ...); a choice that is no scheduled visit (an unscheduled visit) maps '
+            'to "" (e.g. "1" = ""): its visits are not imported, each named in a warning',
         )
     ]
 

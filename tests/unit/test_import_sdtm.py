@@ -388,6 +388,12 @@ def test_every_record_set_aside_is_counted_in_the_funnel(tmp_path):
         ("qs.xpt", "no result (QSSTAT NOT DONE or blank)", 1, True),
         ("qs.xpt", "visit not in [visits] (unscheduled or unmapped)", 24, True),  # screening 0001, unscheduled 0003
         ("qs.xpt", "retest: an earlier result at the same visit", 1, False),
+        # SV only dates QS records without QSDTC (review 7 of #23, finding 7): the screen failure's visit,
+        # the visits with no QS record kept (screening 0001, unscheduled 3.1 of 0003), and the others,
+        # whose QS records carry their own date, are not used
+        ("sv.xpt", "subject left out of the population", 1, False),
+        ("sv.xpt", "no QS record kept at this visit (unscheduled, unmapped or not assessed): not used", 2, False),
+        ("sv.xpt", "not used: every QS record of the visit has its own date ([qs] date)", 11, False),
         ("ds.xpt", "subject left out of the population", 1, False),
         ("ds.xpt", "not a death ([ds] death_terms)", 2, False),
         ("ae.xpt", "subject left out of the population", 1, False),

@@ -97,6 +97,7 @@ EXPECTED_COLUMNS = {
     "import_info": {"profile", "profile_version", "importer_version", "imported_at", "warnings", "source_files"},
     "import_manifest": {"file", "bytes", "sha256", "rows"},
     "import_warnings": {"rule", "warnings"},
+    "import_issues_stored": {"rule", "file", "column_name", "message", "found", "lines", "values"},
     "sponsor_endpoints": {"endpoint", "paramcd", "param"},
     "adtte_reconciliation": {"sponsor_patients", "app_patients", "both_patients", "sponsor_events", "app_events"},
 }
@@ -125,8 +126,15 @@ EXPECTED_COLUMNS |= {
 }
 # These read the tables an import adds: they run on an imported file (and on any other file as an
 # empty view of the same shape, see db.OPTIONAL_TABLES).
-NONE_ON_A_CLEAN_IMPORT = {"import_warnings"}  # the example import has no warning of the rule asked
-IMPORT_QUERIES = {"import_info", "import_manifest", "import_warnings", "sponsor_endpoints", "adtte_reconciliation"}
+NONE_ON_A_CLEAN_IMPORT = {"import_warnings", "import_issues_stored"}  # the example import has no warning
+IMPORT_QUERIES = {
+    "import_info",
+    "import_manifest",
+    "import_warnings",
+    "import_issues_stored",
+    "sponsor_endpoints",
+    "adtte_reconciliation",
+}
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import funnel."""
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import re
 from dataclasses import dataclass, replace
@@ -86,8 +87,38 @@ OPTIONAL_KEYS = {
     "center_id",
     "arm",
 }
-# Keys of [fields] and [adverse_events] that name a date field (the contract holds days after enrolment).
-DATE_KEYS = ("last_contact_date", "death_date", "procedure_date", "visit_date", "event_date")
+# Keys of [fields] and [adverse_events] that name a date field (the contract holds days after enrolment;
+# months since the DVT, whole months from dvt_date to enrolled_on where months_since_dvt gives none).
+DATE_KEYS = ("last_contact_date", "death_date", "procedure_date", "visit_date", "event_date", "dvt_date")
+PROCEDURE_COLUMNS = ("technical_success", "stents_placed", "max_stent_diameter_mm", "below_inguinal_ligament")
+FIELD_KEYS = (
+    "patient_id",
+    "center_id",
+    "enrolled_on",
+    *PATIENT_COLUMNS,
+    "dvt_date",
+    "last_contact_date",
+    "death_date",
+    "procedure_date",
+    *PROCEDURE_COLUMNS,
+    "visit_date",
+    *VISIT_COLUMNS,
+)
+# section -> the keys a redcap profile may set in it (None: any key: event names, arm numbers, value
+# maps, checked where they are read); a key not listed, or a section not listed, is a warning naming
+# it (a misspelt key would otherwise be silently ignored).
+PROFILE_KEYS: dict[str, tuple[str, ...] | None] = {
+    "study": ("study_id", "study_name", "design", "visit_months", "description", "center_id"),
+    "events": None,
+    "visits": ("instrument", "month", "windows"),
+    "arms": None,
+    "fields": FIELD_KEYS,
+    "adverse_events": ("instrument", "event_type", "event_date", "serious"),
+    "checkbox_order": None,
+    "values": None,
+    "dates": ("partial", "formats"),
+    "derive": ("ulcer_healed",),
+}
 
 
 def optional_keys(profile: Profile, columns: list[str]) -> set[str]:
@@ -96,6 +127,13 @@ def optional_keys(profile: Profile, columns: list[str]) -> set[str]:
     the procedure's required columns only when no procedure date is mapped (no procedures).
     The importer (a missing optional field is a warning) and the mapping assistant both use it."""
     out = OPTIONAL_KEYS - {"arm", "center_id"}
+    given = profile.section("fields")
+    lowered = {c.lower() for c in columns}
+    # Months since the DVT: from a months field, or from a DVT date field; one of the two is enough.
+    if str(given.get("dvt_date") or "").lower() in lowered:
+        out |= {"months_since_dvt"}
+    if given.get("dvt_date") and str(given.get("months_since_dvt") or "").lower() in lowered:
+        out |= {"dvt_date"}
     if profile.section("fields").get("procedure_date"):  # procedures come: the contract requires these
         out -= {"technical_success", "stents_placed", "below_inguinal_ligament"}
     if profile.section("arms"):
@@ -122,7 +160,6 @@ def assistant_columns(source_columns: dict[str, list[str]]) -> dict[str, list[st
     return out
 
 
-PROCEDURE_COLUMNS = ("technical_success", "stents_placed", "max_stent_diameter_mm", "below_inguinal_ligament")
 WHAT_IS_SKIPPED = {
     "patients": "patient not imported (nor any of its rows)",
     "visits": "visit not imported",
@@ -152,9 +189,11 @@ class RedcapMapper(Mapper):
     def run(self, facts: DatasetFacts) -> None:
         self.add_dataset_info(facts)
         self.refused = False
+        self.missing_maps: set[tuple[str, str]] = set()  # (table, column) whose value map is missing
         self.lacking: set[str] = set()  # required [fields] keys whose field the export lacks (_require)
+        self._check_keys()
         try:
-            fields = {k: self.profile.variable("fields", k) for k in self.profile.section("fields")}
+            fields = {k: self.profile.variable("fields", k) for k in self.profile.section("fields") if k in FIELD_KEYS}
             ae = self._names("adverse_events", ("event_type", "event_date", "serious"))
             visits = self._names("visits", ("month",))
         except ProfileError as exc:
@@ -188,12 +227,40 @@ class RedcapMapper(Mapper):
         self._check_raw(export, record_id, [*fields.values(), *ae.values(), *visits.values()])
         self.check_dates(
             export,
-            [fields.get(k) for k in ("enrolled_on", "last_contact_date", "death_date", "procedure_date", "visit_date")]
+            [
+                fields.get(k)
+                for k in ("enrolled_on", "last_contact_date", "death_date", "procedure_date", "visit_date", "dvt_date")
+            ]
             + [ae.get("event_date")],
         )
         self._map(export, fields, ae, visits)
         if self.refused:
             return self._empty()
+
+    def _check_keys(self) -> None:
+        """A section or key a redcap profile does not have: a warning naming it (and the closest key)."""
+        for section, value in self.profile.sections.items():
+            if section not in PROFILE_KEYS:
+                near = difflib.get_close_matches(section, list(PROFILE_KEYS), n=1, cutoff=0.5)
+                hint = f" (did you mean [{near[0]}]?)" if near else ""
+                self._profile_warning(section, f"[{section}] is not a section of a redcap profile: ignored{hint}")
+                continue
+            known = PROFILE_KEYS[section]
+            if known is None or not isinstance(value, dict):
+                continue
+            for key in value:
+                if key not in known:
+                    near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.5)
+                    hint = f"did you mean {near[0]}? " if near else ""
+                    listed = "the contract's columns and the date keys" if section == "fields" else ", ".join(known)
+                    self._profile_warning(
+                        f"{section}.{key}",
+                        f"[{section}] {key} is not a key of [{section}] in a redcap profile: ignored ({hint}its keys: "
+                        f"{listed}; see the README, Your own data)",
+                    )
+
+    def _profile_warning(self, where: str, message: str) -> None:
+        self.issues.add(Issue.file_level(WARNING, f"redcap:profile_key.{where}", self.profile.path.name, message))
 
     def _empty(self) -> None:
         for table in TABLES[1:]:
@@ -300,7 +367,9 @@ class RedcapMapper(Mapper):
                     if section == "fields":  # refused, but every other field is still checked
                         fields[name] = None
                         self.lacking.add(name)
-                        self.absent(export.file, filled_by(name))
+                        self.absent(
+                            export.file, [("patients", "months_since_dvt")] if name == "dvt_date" else filled_by(name)
+                        )
                     else:
                         stopped = True
         if missing:
@@ -476,11 +545,20 @@ class RedcapMapper(Mapper):
         if wrong:
             shown = " | ".join(f"{c}, {lab}" for c, lab in wrong.items())
             example = next(iter(wrong))
+            extra = ""
+            if column == "visit_month":  # a choice that is no visit of the schedule: mapped to nothing
+                unscheduled = next(
+                    (c for c, lab in wrong.items() if re.search(r"unsched|unplan|extra", lab, re.I)), example
+                )
+                extra = (
+                    f'; a choice that is no scheduled visit (an unscheduled visit) maps to "" (e.g. "{unscheduled}" '
+                    '= ""): its visits are not imported, each named in a warning'
+                )
             self._refuse(
                 "redcap:codes",
                 self.dictionary_file,
                 f"field {field!r} ({column}) has choices {shown} whose codes are not {what}: map each code to its "
-                f'value in [values.{column}] of a copy of the profile (e.g. "{example}" = ...)',
+                f'value in [values.{column}] of a copy of the profile (e.g. "{example}" = ...){extra}',
             )
 
     # --- mapping ---------------------------------------------------------------------------------
@@ -719,15 +797,20 @@ class RedcapMapper(Mapper):
                 f"FROM {rows} WHERE {where} AND {d.unmapped}",
                 b,
             )
-            if table in ("patients", "visits", "procedures"):
-                self._most_unmapped(table, d, where, b, rows, key, required)
+            # A map missing for most rows is an error (each row's warning stays: the assistant offers
+            # its values); a patient is then not set aside for it, so its other problems are reported too.
+            if table in ("patients", "visits", "procedures") and self._most_unmapped(
+                table, d, where, b, rows, key, required
+            ):
+                self.missing_maps.add((table, d.column))
 
     def _most_unmapped(
         self, table: str, d: Decoded, where: str, b: Bind, rows: str, key: str, required: bool = True
-    ) -> None:
+    ) -> bool:
         """Choices with no contract value in most rows are a value map that is missing, not "Other":
         refused, rather than an import that leaves out most patients or visits, or (an optional
-        column) empties the column. An optional column counts the rows that hold a value."""
+        column) empties the column. An optional column counts the rows that hold a value. True when
+        refused: the column is then left empty (Mapper.absent), not reported again as empty."""
         held = "true" if required else f"({d.expr} IS NOT NULL OR {d.unmapped})"
         sql = (
             f"SELECT count(*) FILTER (WHERE {held}), count(*) FILTER (WHERE {d.unmapped}), string_agg(DISTINCT "
@@ -739,21 +822,29 @@ class RedcapMapper(Mapper):
         if hit and 2 * hit > total:
             what = {"patients": "record", "visits": "visit", "procedures": "procedure"}[table]
             leave = "" if required else f', or leave the optional field out ([fields] {d.column} = "")'
-            self._refuse(
-                "redcap:unmapped",
-                self.export_file,
-                f"{hit:,} of {counted(total, what)} {'holds' if total == 1 else 'hold'} choices of {d.field!r} with no "
-                f"value in {table}.{d.column} "
-                f"({shown}): map them in {key} of a copy of the profile (each to {_hint(table, d.column)}){leave}",
+            self.issues.add(
+                Issue.file_level(
+                    ERROR,
+                    "redcap:unmapped",
+                    self.export_file,
+                    f"{hit:,} of {counted(total, what)} {'holds' if total == 1 else 'hold'} choices of {d.field!r} "
+                    f"with no value in {table}.{d.column} ({shown}): map them in {key} of a copy of the profile (each "
+                    f"to {_hint(table, d.column)}){leave}",
+                )
             )
+            self.absent(self.export_file, [(table, d.column)])
+            return True
+        return False
 
     def _run(self, sql: str, b: Bind) -> None:
         """`sql` with the values of `b` it uses (a Bind may hold more: DuckDB refuses unused ones)."""
         self.con.execute(sql, _used(b, sql).params)
 
     def _split(self, table: str, decoded: list[Decoded]) -> tuple[str, str]:
-        """SQL conditions: a required column's choice unmapped (the row is skipped), an optional one's."""
+        """SQL conditions: a required column's choice unmapped (the row is skipped), an optional one's.
+        A column whose map is missing (_most_unmapped) skips no row: that one error says it."""
         required = validation.contract().columns[table]
+        decoded = [d for d in decoded if (table, d.column) not in self.missing_maps]
         hard = [d.unmapped for d in decoded if d.unmapped and required[d.column].not_null]
         soft = [d.unmapped for d in decoded if d.unmapped and not required[d.column].not_null]
         return (" OR ".join(hard) or "false"), (" OR ".join(soft) or "false")
@@ -770,12 +861,18 @@ class RedcapMapper(Mapper):
             return Decoded("center_id", "", b(str(fixed)))
         if rc.has("redcap_data_access_group"):
             return Decoded("center_id", "redcap_data_access_group", _ref(rc, "redcap_data_access_group"))
-        self._refuse(
-            "redcap:center",
-            rc.file,
-            "no centre: the export has no redcap_data_access_group column; name the site field in [fields] "
-            'center_id, or give the one centre in [study] center_id (e.g. center_id = "LEEDS")',
+        # An error, but the other fields are still checked (all problems at once): the centre is left empty.
+        self.issues.add(
+            Issue.file_level(
+                ERROR,
+                "redcap:center",
+                rc.file,
+                "no centre: the export has no redcap_data_access_group column; name the site field in [fields] "
+                'center_id (e.g. center_id = "site"), or give the one centre in [study] center_id (e.g. center_id = '
+                '"LEEDS")',
+            )
         )
+        self.absent(rc.file, [("patients", "center_id")])
         return Decoded("center_id", "", "NULL")
 
     def _arm(self, rc: Staged, f: dict[str, str | None], b: Bind) -> Decoded:
@@ -783,12 +880,16 @@ class RedcapMapper(Mapper):
         arms = {str(k): str(v) for k, v in self.profile.section("arms").items()}
         if f.get("arm") or not arms:
             if not f.get("arm") and "arm" not in self.lacking:  # a lacking field is already an error
-                self._refuse(
-                    "redcap:arm",
-                    rc.file,
-                    "no arm: name the arm field in [fields] arm, or map the project's REDCap arms in [arms] "
-                    '(e.g. 1 = "stent" for events ending in _arm_1)',
+                self.issues.add(
+                    Issue.file_level(
+                        ERROR,
+                        "redcap:arm",
+                        rc.file,
+                        "no arm: name the arm field in [fields] arm, or map the project's REDCap arms in [arms] "
+                        '(e.g. 1 = "stent" for events ending in _arm_1)',
+                    )
                 )
+                self.absent(rc.file, [("patients", "arm")])
             return self.decode(rc, "patients", "arm", f.get("arm"), b)
         number = f"regexp_extract({_ref(rc, 'redcap_event_name')}, '_arm_([0-9]+)$', 1)"
         allowed = _vocabulary("patients", "arm") or []
@@ -802,6 +903,7 @@ class RedcapMapper(Mapper):
         decoded += [self._arm(rc, f, b), self._center(rc, f, b)]
         if self.refused:
             return
+        decoded = [self._months_since_dvt(rc, f, d) if d.column == "months_since_dvt" else d for d in decoded]
         self._warn_unmapped("patients", decoded, "_record", b)
         hard, _ = self._split("patients", decoded)
         self._run(f"UPDATE rc SET _skip = true WHERE _id IN (SELECT _id FROM rc WHERE _record AND ({hard}))", b)
@@ -820,6 +922,40 @@ class RedcapMapper(Mapper):
             "_line": "_line",
         }
         self.create("patients", select, "FROM rc WHERE _record AND NOT _skip", _used(b, *select.values()))
+
+    def _months_since_dvt(self, rc: Staged, f: dict[str, str | None], months: Decoded) -> Decoded:
+        """Months since the DVT: the months field, or where it gives none, whole months from the DVT date
+        field ([fields] dvt_date) to the enrolment date. A months field that holds dates is an error
+        naming dvt_date, the key that reads them (its values would otherwise each be a type error)."""
+        ref = _ref(rc, f.get("months_since_dvt"))
+        if f.get("months_since_dvt") and ref != "NULL":
+            (n, example) = self.con.execute(
+                f"SELECT count(*), min({ref}) FROM rc WHERE _record AND {ref} IS NOT NULL AND try_cast({ref} AS "
+                f"DOUBLE) IS NULL AND pts_date({ref}) IS NOT NULL"
+            ).fetchone() or (0, None)
+            if n:
+                self.issues.add(
+                    Issue(
+                        ERROR,
+                        "redcap:months_are_dates",
+                        rc.file,
+                        None,
+                        "",
+                        str(f["months_since_dvt"]),
+                        str(example),
+                        f"field {f['months_since_dvt']!r} ([fields] months_since_dvt) holds dates, not months "
+                        f"({counted(int(n), 'record')}): name it in [fields] dvt_date instead, and set "
+                        'months_since_dvt = "", in a copy of the profile: the months are then counted from the DVT '
+                        "date to the enrolment date",
+                    )
+                )
+                self.absent(rc.file, [("patients", "months_since_dvt")])
+                months = replace(months, expr="NULL")
+        dvt = _ref(rc, f.get("dvt_date"))
+        if not f.get("dvt_date") or dvt == "NULL":
+            return months
+        derived = f"CAST(date_sub('month', pts_date({dvt}), pts_date({_ref(rc, f.get('enrolled_on'))})) AS VARCHAR)"
+        return replace(months, expr=f"coalesce(CAST({months.expr} AS VARCHAR), {derived})")
 
     def _visits(
         self, rc: Staged, f: dict[str, str | None], visits: dict[str, str], windows: list[tuple[int, int, int]] | None

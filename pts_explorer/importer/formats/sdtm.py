@@ -46,6 +46,13 @@ LATEST = (
 )
 # ISO 8601 shapes: a full date (with or without a time), a year and month, a year.
 FULL, MONTH, YEAR = r"\d{4}-\d{2}-\d{2}([T ].*)?", r"\d{4}-\d{2}", r"\d{4}"
+DAYS_PER_MONTH = 365.25 / 12
+# What a study without the Villalta items in QS is told (the public CDISC pilot, an Alzheimer trial).
+NOT_PTS = (
+    "this does not look like a post-thrombotic syndrome study: a PTS study needs, per visit, the 11 Villalta items "
+    "and ulcer status in QS, DM arms mapped to stent or medical ([values.arm]), and the baseline anatomy in SUPPDM "
+    "([qualifiers]: index limb, obstruction site, stenosis %, months since DVT, CEAP class)"
+)
 
 # The keys of the profile's sections that name contract columns (they become SQL names: no others).
 QUALIFIER_COLUMNS = (
@@ -254,13 +261,15 @@ class SdtmMapper(Mapper):
         names = [str(n).lower() for n in ([given] if isinstance(given, str) else given)]
         required = bool(spec.get("required", False)) if isinstance(spec, dict) else False
         found = [s for s in self.staged if s.name.lower() in names]
+        self.used |= {s.file for s in found}  # a dataset no role takes is counted as not read (unused_sources)
         if not found and required:
             seen = ", ".join(sorted({s.name for s in self.staged})) or "none"
             self._error(
                 "file:missing",
                 "/".join(names).upper(),
                 f"no dataset named {' or '.join(n.upper() for n in names)} ({role.upper()} role, required); "
-                f"datasets found: {seen}; name it in [datasets] {role} of a copy of the profile",
+                f"datasets found: {seen}; name it in [datasets] {role} of a copy of the profile"
+                + (f". If the study has no QS, {NOT_PTS}" if role == "qs" else ""),
             )
         return found
 
@@ -385,6 +394,26 @@ class SdtmMapper(Mapper):
             f"{var} is not an ISO 8601 date (YYYY-MM-DD, or a partial YYYY-MM or YYYY)",
             f"{key} IS NOT NULL AND NOT {is_partial} AND {self._date(key)} IS NULL",
         )
+        # A date the lenient reading takes although it is not ISO 8601 ("2021-11-2"): read, and said.
+        formats = [str(f) for f in self.profile.section("dates").get("formats", [])]
+        by_format = (
+            "try_strptime({k}, [{f}]) IS NULL".format(k=key, f=", ".join("'" + f + "'" for f in formats))
+            if formats
+            else "TRUE"
+        )
+        self._issues(
+            WARNING,
+            f"sdtm:date_not_iso.{key}",
+            table,
+            record,
+            role,
+            key,
+            f"{key} || ' (read as ' || CAST({self._date(key)} AS VARCHAR) || ')'",
+            f"{var} is not written as ISO 8601 (YYYY-MM-DD, two digits for month and day): read as the date in "
+            "brackets; correct it in the source if that is not the date meant",
+            f"{key} IS NOT NULL AND NOT regexp_full_match({key}, '{FULL}') AND NOT {is_partial} AND "
+            f"{self._date(key)} IS NOT NULL AND {by_format}",
+        )
         if self.partial == "refuse":
             self._issues(
                 ERROR,
@@ -400,8 +429,8 @@ class SdtmMapper(Mapper):
             )
             return
         rows = self.con.execute(
-            f"SELECT _file, count(*), min({key}) FROM {table} WHERE {key} IS NOT NULL AND {is_partial} "
-            "GROUP BY 1 ORDER BY 1"
+            f"SELECT _file, count(*), string_agg(DISTINCT {key}, ', ' ORDER BY {key}) FROM {table} WHERE {key} IS "
+            f"NOT NULL AND {is_partial} GROUP BY 1 ORDER BY 1"
         ).fetchall()
         for file, n, example in rows:
             self.issues.add(
@@ -542,7 +571,7 @@ class SdtmMapper(Mapper):
 
     def _qualifiers(self, suppdm: bool) -> tuple[dict[str, str], str]:
         """The select expressions of the [qualifiers] columns, and the joins they need."""
-        quals = self._known("qualifiers", QUALIFIER_COLUMNS)
+        quals = {c: q for c, q in self._known("qualifiers", QUALIFIER_COLUMNS).items() if q.strip()}  # "": none
         optional = {c.name for c in validation.contract().columns["patients"].values() if not c.not_null}
         b_params: dict[str, Any] = {}
         pivots, joins, select = [], [], {}
@@ -588,6 +617,9 @@ class SdtmMapper(Mapper):
             other = {"months_since_dvt": "dvt_date", "dvt_date": "months_since_dvt"}.get(column)
             if other and other in quals and "." not in quals[other] and quals[other].upper() in present:
                 continue
+            if not suppdm and not self.sources.get("suppdm"):  # SUPPDM absent: that one error names it
+                self.absent(self._file("dm"), [("patients", column)])
+                continue
             if source.upper() not in present and suppdm:
                 found = ", ".join(sorted(p for p in present if p)[:20]) or "none"
                 severity = WARNING if column in optional or column == "dvt_date" else ERROR
@@ -596,7 +628,7 @@ class SdtmMapper(Mapper):
                 self.issues.add(
                     Issue.file_level(
                         severity,
-                        "sdtm:qnam",
+                        f"sdtm:qnam.{column}",  # a rule per qualifier: a summary by rule names each
                         self._file("suppdm"),
                         f"{self.labels['suppdm']} has no record with QNAM = {source!r} ([qualifiers] {column}"
                         f"{', optional' if severity == WARNING else ', required by the contract'}); "
@@ -641,7 +673,7 @@ class SdtmMapper(Mapper):
         self.names["qualifiers"] = {str(k): str(v) for k, v in self.profile.section("qualifiers").items()}
         self.labels["qualifiers"] = self.labels["suppdm"]
         if suppdm:
-            qnams = [str(v) for v in self.profile.section("qualifiers").values() if "." not in str(v)]
+            qnams = [str(v) for v in self.profile.section("qualifiers").values() if "." not in str(v) and str(v)]
             flag = self.profile.section("population").get("flag_qnam")
             self._supp_funnel("suppdm", [*qnams, str(flag)] if flag else qnams, "[qualifiers]")
         self.con.execute(
@@ -664,6 +696,15 @@ class SdtmMapper(Mapper):
                 select[column] = f"q_{column}"
         if "dvt_date" in quals and "enrolled_on" in self.lacking.get("dm", set()):
             self.absent(self._file("dm"), [("patients", "months_since_dvt")])  # months to a date DM lacks
+        dvt_qnam = str(self.profile.section("qualifiers").get("dvt_date") or "")
+        if suppdm and "dvt_date" in quals and "." not in dvt_qnam:
+            # The DVT dates are SUPPDM's: a partial or malformed one is named there, with [dates] partial.
+            self.con.execute(
+                "CREATE OR REPLACE TABLE sdtm_dvt AS SELECT subject, trim(qval) AS dvt_date, _file, _line FROM "
+                "sdtm_suppdm WHERE upper(qnam) = $q AND subject IN (SELECT patient_id FROM sdtm_subjects)",
+                {"q": dvt_qnam.upper()},
+            )
+            self._check_dates("qualifiers", "dvt_date", "sdtm_dvt")
         if "dvt_date" in quals:  # whole months from the DVT date, where no months are given
             dvt = f"date_sub('month', {self._date('q_dvt_date')}, {enrolled})"
             select["months_since_dvt"] = (
@@ -692,6 +733,8 @@ class SdtmMapper(Mapper):
         absent = [f"{code} ([qs.testcd] {column})" for column, code in needed.items() if code not in present]
         if not absent:
             return codes
+        # The one error below names every test QS lacks: their empty visit columns are not reported again.
+        self.absent(None, [("visits", c) for c, code in needed.items() if code not in present])
         seen = self.con.execute("SELECT DISTINCT test_code FROM sdtm_qs WHERE test_code IS NOT NULL").fetchall()
         found = ", ".join(sorted(str(r[0]) for r in seen)[:15]) or "none"  # as the file writes them
         if all(code not in present for code in (codes.get(c) for c in VILLALTA_ITEMS)):
@@ -701,10 +744,7 @@ class SdtmMapper(Mapper):
                 f"{self.labels['qs']} (QSTESTCDs found: {found}): name the sponsor's codes in [qs.testcd] of a copy "
                 "of the profile (now "
                 f"{', '.join(f'{c} = {codes.get(c)!r}' for c in (*VILLALTA_ITEMS, 'ulcer_present'))}). If "
-                f"{self.labels['qs']} holds no Villalta item, this does not look like a post-thrombotic syndrome "
-                "study: a PTS study needs, per visit, the 11 Villalta items and ulcer status in QS, DM arms mapped to "
-                "stent or medical ([values.arm]), and the baseline anatomy in SUPPDM ([qualifiers]: index limb, "
-                "obstruction site, stenosis %, months since DVT, CEAP class). The results and visits of "
+                f"{self.labels['qs']} holds no Villalta item, {NOT_PTS}. The results and visits of "
                 f"{self.labels['qs']} are checked once its tests are named"
             )
             self.qs_stopped = True
@@ -722,7 +762,9 @@ class SdtmMapper(Mapper):
         return codes
 
     def _visits(self, qs: bool, sv: bool) -> None:
-        self.qs_stopped = "qs" in self.unread
+        # QS unread (a variable lacks) or absent (already an error): no visit can come, and "no visits" is not
+        # said again.
+        self.qs_stopped = "qs" in self.unread or not self.sources.get("qs")
         codes = self._qs_items(qs)
         self._qs_visits(qs, sv, codes)
         (n,) = self.con.execute("SELECT count(*) FROM raw_visits").fetchone() or (0,)
@@ -871,6 +913,8 @@ class SdtmMapper(Mapper):
                 "sdtm_qsr", "subject", "qs", "coded_result", "value", column, "step IS NULL AND col = $only_column"
             )
         self._drop_steps("sdtm_qsr", steps)
+        if sv:
+            self._sv_funnel()
         self._visit_days()
         b = Bind()
         select: dict[str, str] = {"patient_id": "subject", "visit_month": "month", "visit_day": "min(day)"}
@@ -885,6 +929,27 @@ class SdtmMapper(Mapper):
         # The records each visit joins, per file: the funnel counts records, not visits.
         select |= {"_file": "min(_file)", "_line": "min(_line)", "_records": "histogram(_file)"}
         self.create("visits", select, "FROM sdtm_qsr WHERE step IS NULL", b, "GROUP BY subject, month")
+
+    def _sv_funnel(self) -> None:
+        """SV gives only the date of a QS record without its own (QSDTC): its other records are counted
+        as not used, with the reason, never as kept."""
+        self.con.execute(
+            "CREATE OR REPLACE TABLE sdtm_svr AS SELECT v._file, CASE WHEN v.subject IN (SELECT patient_id FROM "
+            "sdtm_left_out) THEN 1 WHEN NOT EXISTS (SELECT 1 FROM sdtm_qsr AS q WHERE q.step IS NULL AND q.subject = "
+            "v.subject AND try_cast(q.visitnum AS DOUBLE) = try_cast(v.visitnum AS DOUBLE)) THEN 2 WHEN NOT EXISTS "
+            "(SELECT 1 FROM sdtm_qsr AS q WHERE q.step IS NULL AND q.subject = v.subject AND try_cast(q.visitnum AS "
+            "DOUBLE) = try_cast(v.visitnum AS DOUBLE) AND nullif(trim(q.date), '') IS NULL) THEN 3 END AS step "
+            "FROM sdtm_sv AS v"
+        )
+        qs = self.labels["qs"]
+        self._drop_steps(
+            "sdtm_svr",
+            [
+                ("subject left out of the population", False),
+                (f"no {qs} record kept at this visit (unscheduled, unmapped or not assessed): not used", False),
+                (f"not used: every {qs} record of the visit has its own date ([qs] date)", False),
+            ],
+        )
 
     def _visit_days(self) -> None:
         """Each kept record's study day from RFSTDTC; a baseline dated before it (screening) is held on
@@ -913,6 +978,7 @@ class SdtmMapper(Mapper):
             "one ([sv] date)",
             "step IS NULL AND on_date IS NULL",
         )
+        self._visit_months_by_days()
         early = "step IS NULL AND month = 0 AND day < 0"
         reference = self._var("dm", "enrolled_on")
         if rule == "day0":
@@ -947,6 +1013,58 @@ class SdtmMapper(Mapper):
                 f"baseline record dated before the reference date {reference} (a negative study day): set [qs] "
                 'early_baseline = "day0" in a copy of the profile to hold it on day 0',
                 early,
+            )
+
+    def _visit_months_by_days(self) -> None:
+        """A visit whose records' median study day is nearer another month than the one [visits] maps it
+        to is an error naming the visit, the day, both months and the key that fixes it: a visit map
+        meant for another study (MONTH 1 at VISITNUM 3 read as month 3) would otherwise import every
+        record of the visit at the wrong month, each within the 120-day window of the contract's check.
+        Baseline-flagged records are month 0 by their flag and are not counted here."""
+        visits = self.profile.section("visits")
+        try:
+            by_num = {float(k): int(m) for k, m in visits.get("VISITNUM", {}).items()}
+            by_name = {str(k).upper(): int(m) for k, m in visits.get("VISIT", {}).items()}
+        except (TypeError, ValueError, AttributeError):
+            return  # already an error (_qs_visits)
+        scheduled = self.profile.section("study").get("visit_months", [])
+        months = sorted(
+            {int(m) for m in scheduled if isinstance(m, int | float)} | set(by_num.values()) | set(by_name.values())
+        )
+        if not months:
+            return
+        rows = self.con.execute(
+            "SELECT min(_file), min(_line), try_cast(visitnum AS DOUBLE) AS num, CASE WHEN try_cast(visitnum AS "
+            "DOUBLE) IS NULL THEN upper(trim(visit)) END AS name, month, min(visit), median(day), count(*) FROM "
+            "sdtm_qsr WHERE step IS NULL AND NOT baseline AND day IS NOT NULL GROUP BY num, name, month "
+            "ORDER BY num, name"
+        ).fetchall()
+        for file, line, num, name, month, visit, median, n in rows:
+            nearest = min(months, key=lambda m: (abs(m - float(median) / DAYS_PER_MONTH), m))
+            if nearest == month:
+                continue
+            number = f"{num:g}" if num is not None else None
+            if number is not None and num in by_num and by_num[num] == month:
+                key, where = f'[visits] VISITNUM "{number}" = {nearest}', f"VISITNUM {number} (VISIT {visit})"
+            else:
+                key, where = f'[visits] VISIT "{visit or name}" = {nearest}', f"VISIT {visit or name}"
+            shown = f"{visit or '(VISIT blank)'} (VISITNUM {number or '(blank)'})"
+            extra = "" if nearest in scheduled else f" and add {nearest} to [study] visit_months"
+            self.issues.add(
+                Issue(
+                    ERROR,
+                    "sdtm:visit_month",
+                    str(file),
+                    int(line),
+                    "",
+                    self.names["qs"].get("visitnum" if number is not None else "visit", ""),
+                    shown,
+                    f"{self.labels['qs']} {where} is mapped to month {month} by [visits], "
+                    f"but the median study day of its {counted(int(n), 'record')} is {float(median):g} (day 0 = "
+                    f"{self._var('dm', 'enrolled_on')}), nearest month {nearest}: every record of this visit "
+                    f"would be imported at the wrong month. Set {key}{extra} in a copy of the profile (or "
+                    "correct the dates in the source)",
+                )
             )
 
     # --- PR: the index procedure ------------------------------------------------------------------
@@ -992,7 +1110,7 @@ class SdtmMapper(Mapper):
                 f"{', '.join(index_terms) or 'none'}): name the term of the index stent procedure in a copy of the "
                 f"profile (terms in {self._var('pr', 'term')}: {seen})",
             )
-        fields = {k: v.upper() for k, v in self._known("procedure", PROCEDURE_COLUMNS).items()}
+        fields = {k: v.upper() for k, v in self._known("procedure", PROCEDURE_COLUMNS).items() if v.strip()}
         self._supppr_links(list(fields.values()))
         b = Bind()
         pivots = "".join(f", max(q.qval) FILTER (WHERE upper(q.qnam) = {b(q)}) AS {c}" for c, q in fields.items())
