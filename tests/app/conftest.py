@@ -1,12 +1,26 @@
 """AppTest fixtures: point the app at a generated database and start every test with cold caches."""
 
+import functools
+
 import pytest
 import streamlit as st
+from streamlit.components.v2 import manifest_scanner
 from streamlit.testing.v1 import AppTest
 
 from pts_explorer.config import PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "app.py")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def components_scanned_once():
+    """Each new AppTest scans the metadata of every installed package for Streamlit components (about
+    0.4 CPU-s, an eighth of a typical AppTest test); the installed packages do not change during a run,
+    so the scan is made once and its result reused. Each AppTest still registers what it found."""
+    with pytest.MonkeyPatch.context() as patch:
+        scan = functools.cache(manifest_scanner.scan_component_manifests)
+        patch.setattr(manifest_scanner, "scan_component_manifests", scan)
+        yield
 
 
 @pytest.fixture(autouse=True)
