@@ -7,6 +7,9 @@ columns stored as plain values), then one mutation is applied.
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -195,6 +198,22 @@ def unconstrained_copy(valid: Path, target: Path) -> Path:
     return target
 
 
+_PLAIN: dict[tuple[Path, int, int], Path] = {}  # (valid file, its mtime and size) -> its unconstrained copy
+
+
+def _plain_copy(valid: Path, target: Path) -> Path:
+    """unconstrained_copy(valid, target), made once per process and version of the valid file, then
+    copied byte for byte: the same file each time, without rebuilding its tables for every case."""
+    stat = valid.stat()
+    key = (valid.resolve(), stat.st_mtime_ns, stat.st_size)
+    if key not in _PLAIN:
+        folder = Path(tempfile.mkdtemp(prefix="pts-broken-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _PLAIN[key] = unconstrained_copy(valid, folder / "plain.duckdb")
+    shutil.copyfile(_PLAIN[key], target)
+    return target
+
+
 def build(broken: Broken, valid: Path, folder: Path) -> Path:
     """Write the broken file into `folder`; the valid file is never modified."""
     target = folder / (broken.name.replace(" ", "_").replace("'", "").replace("/", "-") + ".duckdb")
@@ -203,10 +222,10 @@ def build(broken: Broken, valid: Path, folder: Path) -> Path:
     elif broken.name == "not a database":
         target.write_text("patient_id,arm\nP1,stent\n")
     elif broken.name.startswith("truncated"):
-        data = unconstrained_copy(valid, folder / "whole.duckdb").read_bytes()
+        data = _plain_copy(valid, folder / "whole.duckdb").read_bytes()
         target.write_bytes(data[: len(data) // 2])
     else:
-        unconstrained_copy(valid, target)
+        _plain_copy(valid, target)
         con = duckdb.connect(str(target))
         try:
             con.execute(broken.sql)

@@ -13,6 +13,9 @@ from pts_explorer.synthetic.params import SynthParams
 from tests.tiers import group, tiers  # importing it loads the Hypothesis profile HYPOTHESIS_PROFILE names
 
 SMALL_PARAMS = replace(SynthParams(), trial_patients=80, registry_patients=300)
+# The session's generated files (small_db, demo_db, one_patient_db): written once when built, then only
+# read (a test that changes one works on a copy), so a check of their contents holds for the session.
+SESSION_FILES: set[Path] = set()
 
 
 def pytest_collection_modifyitems(config, items):
@@ -23,16 +26,22 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group(name))
 
 
+def _session_file(path: Path) -> Path:
+    SESSION_FILES.add(path.resolve())
+    return path
+
+
 @pytest.fixture(scope="session")
 def small_db(tmp_path_factory) -> Path:
     """A small generated database (80 trial + 300 registry patients), for query and page tests."""
-    return generator.write_db(tmp_path_factory.mktemp("small") / "small.duckdb", seed=7, params=SMALL_PARAMS)
+    path = tmp_path_factory.mktemp("small") / "small.duckdb"
+    return _session_file(generator.write_db(path, seed=7, params=SMALL_PARAMS))
 
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> Path:
     """The default demo cohort, exactly as `make demo-data` builds it."""
-    return generator.write_db(tmp_path_factory.mktemp("demo") / "pts_outcomes.duckdb")
+    return _session_file(generator.write_db(tmp_path_factory.mktemp("demo") / "pts_outcomes.duckdb"))
 
 
 @pytest.fixture
@@ -54,4 +63,4 @@ def demo_con(demo_db):
 def one_patient_db(tmp_path_factory) -> Path:
     """A database with a single (registry) patient: every comparison is impossible."""
     params = replace(SynthParams(), trial_patients=0, registry_patients=1)
-    return generator.write_db(tmp_path_factory.mktemp("one") / "one.duckdb", seed=3, params=params)
+    return _session_file(generator.write_db(tmp_path_factory.mktemp("one") / "one.duckdb", seed=3, params=params))

@@ -20,12 +20,27 @@ VIEWS = [(p.name, parse_qs(p.example)) for p in ANALYSIS_PAGES] + [
 ]
 
 
+@pytest.fixture(scope="module")
+def drawn() -> dict:
+    """Each view's figures, drawn once for the module: the text check's views are views of the colour
+    check too, and neither test changes what it reads."""
+    return {}
+
+
+def _figures(app_on, demo_db, drawn, page, query) -> list[dict]:
+    """The figures the page sends to the browser, from one AppTest run of the view."""
+    key = (page, json.dumps(query, sort_keys=True))
+    if key not in drawn:
+        at = app_on(demo_db, query).run()
+        at.switch_page(f"app_pages/{page}.py").run()
+        assert not at.exception
+        drawn[key] = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    return drawn[key]
+
+
 @pytest.mark.parametrize(("page", "query"), VIEWS, ids=[f"{p}-{'&'.join(q)}" for p, q in VIEWS])
-def test_every_colour_a_page_draws_has_3_to_1_on_both_themes(app_on, demo_db, page, query):
-    at = app_on(demo_db, query).run()
-    at.switch_page(f"app_pages/{page}.py").run()
-    assert not at.exception
-    figures = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+def test_every_colour_a_page_draws_has_3_to_1_on_both_themes(app_on, demo_db, drawn, page, query):
+    figures = _figures(app_on, demo_db, drawn, page, query)
     assert figures, "the page draws a chart"
     failures, seen = [], set()
     for n, figure in enumerate(figures):
@@ -48,16 +63,13 @@ TEXT_VIEWS = [(p, q) for p, q in VIEWS if p in ("durability", "safety", "compare
 
 
 @pytest.mark.parametrize(("page", "query"), TEXT_VIEWS, ids=[f"{p}-{'&'.join(q)}" for p, q in TEXT_VIEWS])
-def test_every_text_colour_a_page_sets_has_4_5_to_1_on_both_themes(app_on, demo_db, page, query):
+def test_every_text_colour_a_page_sets_has_4_5_to_1_on_both_themes(app_on, demo_db, drawn, page, query):
     """Text, as the numbers at risk under the survival curves are, needs 4.5:1 (WCAG 1.4.3), which
     no single colour has on both white and #171614: text takes the theme's own colour (checked in
     Chromium) or one that has 4.5:1 on both (#22 re-review: the stent row was 3.49:1 on dark)."""
-    at = app_on(demo_db, query).run()
-    at.switch_page(f"app_pages/{page}.py").run()
-    assert not at.exception
     failures = []
-    for n, element in enumerate(at.get("plotly_chart")):
-        for where, colour in text_colours(json.loads(element.proto.spec)):
+    for n, figure in enumerate(_figures(app_on, demo_db, drawn, page, query)):
+        for where, colour in text_colours(figure):
             for theme, background in BACKGROUNDS.items():
                 ratio = contrast(colour, background)
                 if ratio < MIN_TEXT_CONTRAST:

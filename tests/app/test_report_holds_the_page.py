@@ -27,7 +27,20 @@ VIEWS = {
 }
 
 
-def _report(app_on, db, view):
+@pytest.fixture(scope="module")
+def reports() -> dict:
+    """Each view rendered and exported once for the module (one AppTest run of its page): every test
+    of a view reads the same page and report, which no test changes."""
+    return {}
+
+
+def _report(app_on, db, view, reports):
+    if view not in reports:
+        reports[view] = _render(app_on, db, view)
+    return reports[view]
+
+
+def _render(app_on, db, view):
     name, query, opened = VIEWS[view]
     at = app_on(db, query).run()
     at.switch_page(f"app_pages/{name}.py").run()
@@ -45,8 +58,8 @@ def _machine_title(key: str) -> str:
 
 
 @pytest.mark.parametrize("view", list(VIEWS))
-def test_the_report_holds_every_chart_and_table_under_its_title(app_on, demo_db, view):
-    at, page, report = _report(app_on, demo_db, view)
+def test_the_report_holds_every_chart_and_table_under_its_title(app_on, demo_db, reports, view):
+    at, page, report = _report(app_on, demo_db, view, reports)
     drawn_charts = at.get("plotly_chart")
     assert drawn_charts and len(page.charts) == len(drawn_charts)
     headings = re.findall(r"<div class='chart'><h2>([^<]*)</h2>", report)  # each chart under its heading
@@ -68,8 +81,8 @@ def _design_lines(report: str) -> list[str]:
 
 
 @pytest.mark.parametrize("view", list(VIEWS))
-def test_the_report_states_the_design_the_page_states(app_on, demo_db, view):
-    at, page, report = _report(app_on, demo_db, view)
+def test_the_report_states_the_design_the_page_states(app_on, demo_db, reports, view):
+    at, page, report = _report(app_on, demo_db, view, reports)
     lines = _design_lines(report)
     assert lines, "no design statement in the report"
     sources = [e.value for kind in (at.markdown, at.info, at.warning, at.caption) for e in kind]
@@ -87,10 +100,10 @@ MARKDOWN_MARKS = re.compile(r"[*`\\]|__|:[a-z]+-badge\[|:material/")
 
 
 @pytest.mark.parametrize("view", list(VIEWS))
-def test_the_reports_words_hold_no_markdown(app_on, demo_db, view):
+def test_the_reports_words_hold_no_markdown(app_on, demo_db, reports, view):
     """The design statements, the notes, the small-cell notice and the results' words read as the
     page shows them: no asterisk, backslash or backtick of the Markdown they were written in."""
-    at, page, report = _report(app_on, demo_db, view)
+    at, page, report = _report(app_on, demo_db, view, reports)
     words = [
         *_design_lines(report),
         *re.findall(r"<p class='(?:note|meta)'>(.*?)</p>", report, flags=re.S),
@@ -105,10 +118,10 @@ def test_the_reports_words_hold_no_markdown(app_on, demo_db, view):
         assert not MARKDOWN_MARKS.search(html.unescape(line)), line
 
 
-def test_the_report_holds_the_effects_ancova_its_numbers_and_what_it_leaves_out(app_on, demo_db):
+def test_the_report_holds_the_effects_ancova_its_numbers_and_what_it_leaves_out(app_on, demo_db, reports):
     """The ANCOVA is drawn as key numbers, not a table: the report holds it all the same, under its
     title, with the numbers the page shows and the complete-case statement beside them."""
-    at, page, report = _report(app_on, demo_db, "effects")
+    at, page, report = _report(app_on, demo_db, "effects", reports)
     month = at.session_state["visit"]
     shown = {m.label: m.value for m in at.metric}
     (result,) = [r for r in page.results if r.title == f"ANCOVA at month {month}"]
@@ -151,10 +164,10 @@ def _report_text(report: str) -> str:
 
 
 @pytest.mark.parametrize("view", ["effects", "durability", "durability, hazard ratio and residuals"])
-def test_the_report_holds_every_note_the_page_shows(app_on, demo_db, view):
+def test_the_report_holds_every_note_the_page_shows(app_on, demo_db, reports, view):
     """Every sentence the page shows beside its numbers (a test's p, a multiplicity caution, an
     observational warning, what a chart averages over) is in the report, as the page reads."""
-    at, page, report = _report(app_on, demo_db, view)
+    at, page, report = _report(app_on, demo_db, view, reports)
     text = _report_text(report)
     shown = _words(at.main, [])
     assert shown
@@ -165,10 +178,10 @@ def test_the_report_holds_every_note_the_page_shows(app_on, demo_db, view):
         assert " ".join(words.split()) in text, source
 
 
-def test_durabilitys_report_holds_the_residuals_and_the_multiplicity_note(app_on, demo_db):
+def test_durabilitys_report_holds_the_residuals_and_the_multiplicity_note(app_on, demo_db, reports):
     """With the Schoenfeld expander open, the report holds its chart beside the curves, and the
     multiplicity caution under the hazard ratio, whole, as the page reads it."""
-    at, page, report = _report(app_on, demo_db, "durability, hazard ratio and residuals")
+    at, page, report = _report(app_on, demo_db, "durability, hazard ratio and residuals", reports)
     assert [c.key for c in page.charts] == ["km_chart", "schoenfeld_chart"]
     assert "<h2>Is the hazard ratio constant over time? (dashed: the model&#x27;s estimate)</h2>" in report
     (caution,) = [c.value for c in at.caption if c.value.startswith("Multiplicity: ")]

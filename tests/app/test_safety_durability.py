@@ -160,6 +160,9 @@ def _first_complications(db, period: str) -> pd.DataFrame:
     else:  # after 30 days: from day 30, events from day 31
         p["first"], p["end"] = p.anchor + 31, p.last_contact_day
     p = p[p.end >= p["first"]]
+    own: dict[str, list[tuple[float, str]]] = {}  # each patient's events (not the whole table per patient)
+    for patient, day, kind in events.itertuples(index=False):
+        own.setdefault(patient, []).append((day, kind))
     rows = []
     for curve, arms, kinds in (
         ("stent", {"stent"}, SHARED),
@@ -167,13 +170,13 @@ def _first_complications(db, period: str) -> pd.DataFrame:
         ("stent_related", {"stent"}, STENT_ONLY),
     ):
         for r in p[p.arm.isin(arms)].itertuples():
-            mine = events[(events.patient_id == r.patient_id) & events.event_day.between(r.first, r.end)]
-            hit = mine[mine.event_type.isin(kinds)].event_day.min()
-            death = mine[mine.event_type == "death"].event_day.min()
+            mine = [(day, kind) for day, kind in own.get(r.patient_id, []) if r.first <= day <= r.end]
+            hit = min((day for day, kind in mine if kind in kinds), default=None)
+            death = min((day for day, kind in mine if kind == "death"), default=None)
             origin = r.anchor if period == "within 30 days" else r.anchor + 30
-            if pd.notna(hit) and (pd.isna(death) or hit <= death):
+            if hit is not None and (death is None or hit <= death):
                 rows.append((curve, hit - origin, 1))
-            elif pd.notna(death):
+            elif death is not None:
                 rows.append((curve, death - origin, 2))
             else:
                 rows.append((curve, r.end - origin, 0))
