@@ -86,10 +86,16 @@ def test_who_benefits_snippet_gives_the_differences_in_effect(small_con, snippet
     shown = heterogeneity.between_cohorts(data, by, groups, reference)
     order = [reference, *(g for g in groups if g != reference)]
     result = _run(reproduce.benefit(params, snippet_db, by, order))
-    assert list(result) == [d.level for d in shown.differences] == order[1:]
+    differences = [key for key in result if not isinstance(key, tuple)]
+    assert differences == [d.level for d in shown.differences] == order[1:]
     for difference in shown.differences:
         got = result[difference.level]
         want = (difference.estimate, difference.ci_low, difference.ci_high, difference.p_value)
+        assert (got["estimate"], got["ci_low"], got["ci_high"], got["p"]) == pytest.approx(want, rel=1e-9, abs=1e-12)
+    assert [key for key in result if isinstance(key, tuple)] == [("effect", g) for g in order]
+    for effect in shown.effects.itertuples():  # each group's own ANCOVA, as the page's groups table
+        got = result[("effect", effect.level)]
+        want = (effect.estimate, effect.ci_low, effect.ci_high, effect.p_value)
         assert (got["estimate"], got["ci_low"], got["ci_high"], got["p"]) == pytest.approx(want, rel=1e-9, abs=1e-12)
 
 
