@@ -77,10 +77,9 @@ def _means_default(key: str, raw: str) -> bool:
 
 def _announce_unknown(query: dict[str, list[str]], parsed: dict[str, Any]) -> None:
     """A link's setting value the app does not know is replaced by the default (or left out of a
-    list): say so, quoting the value as text. Unknown cohort filter values are dropped silently (the
-    data contract's URL rule); saved cohorts and Compare's cohorts are announced where they are read."""
-    from pts_explorer import escape  # here: state is imported before the rest of the page layer
-
+    list): say so, naming the key (never echoing the value). Unknown cohort filter values are dropped
+    silently (the data contract's URL rule); saved cohorts and Compare's cohorts are announced where
+    they are read."""
     for key, raw in query.items():
         setting = SETTINGS.settings.get(key)
         if setting is None or key in COHORT_KEYS or setting.kind in ("slug", "cohort_ref") or not raw:
@@ -90,14 +89,15 @@ def _announce_unknown(query: dict[str, list[str]], parsed: dict[str, Any]) -> No
             unknown = [v for v in raw if known and v not in known]
         else:
             unknown = [] if parsed[key] != setting.default or any(_means_default(key, v) for v in raw) else raw[-1:]
-        if unknown:
-            values = ", ".join(f"'{escape.markdown(v)}'" for v in unknown)  # the link's text, shown as text
-            what = "left out" if setting.kind == "choices" else "replaced by the default"
-            several = len(unknown) > 1
-            notice(
-                f"The link's **{key}** {'values' if several else 'value'} {values} {'are' if several else 'is'} not "
-                f"known here: {what}."
-            )
+        if unknown:  # the value itself is not quoted: a link's text can be anything, of any length
+            if setting.kind == "choices":
+                several = len(unknown) > 1
+                notice(
+                    f"The link's **{key}** has {len(unknown)} {'values' if several else 'value'} this app does not "
+                    "know: left out."
+                )
+            else:
+                notice(f"The link's **{key}** value is not one this app knows: replaced by the default.")
 
 
 _SAVED = "_saved_cohort"  # the saved cohort this session opened: (slug, its filters as URL parameters)
