@@ -37,8 +37,15 @@ if not stored.empty:
                 "Field": stored.column_name,
                 "What the import did, and what to do": stored.message,
                 "Count": stored.found,
-                "Lines": stored.lines,
-                "Values seen": stored["values"],
+                "Lines": [
+                    ", ".join(str(int(n)) for n in row[[f"line_{i}" for i in range(1, 6)]].dropna())
+                    + (f" ({int(row.lines_found) - 5} more)" if row.lines_found > 5 else "")
+                    for _, row in stored.iterrows()
+                ],
+                "Values seen": [
+                    ", ".join(str(v) for v in row[[f"value_{i}" for i in range(1, 6)]].dropna())
+                    for _, row in stored.iterrows()
+                ],
             }
         ),
         key="import_issues_stored",

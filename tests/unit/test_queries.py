@@ -97,7 +97,9 @@ EXPECTED_COLUMNS = {
     "import_info": {"profile", "profile_version", "importer_version", "imported_at", "warnings", "source_files"},
     "import_manifest": {"file", "bytes", "sha256", "rows"},
     "import_warnings": {"rule", "warnings"},
-    "import_issues_stored": {"rule", "file", "column_name", "message", "found", "lines", "values"},
+    "import_issues_stored": {"rule", "file", "column_name", "message", "found", "lines_found"}
+    | {f"line_{i}" for i in range(1, 6)}
+    | {f"value_{i}" for i in range(1, 6)},
     "sponsor_endpoints": {"endpoint", "paramcd", "param"},
     "adtte_reconciliation": {"sponsor_patients", "app_patients", "both_patients", "sponsor_events", "app_events"},
 }
