@@ -514,10 +514,23 @@ def test_the_curve_over_high_grade_groups_places_its_knots_inside_the_range(app_
     inside = x[(x > x.min()) & (x < x.max())]
     k1, k2 = np.quantile(inside, [1 / 3, 2 / 3])
     at = _page(app_on, demo_db, SEED)
+    from statsmodels.stats.anova import anova_lm
+
+    spline = (
+        f"cr(stenosis_pct, knots=({k1!r}, {k2!r}), lower_bound={x.min()!r}, upper_bound={x.max()!r}, "
+        "constraints='center')"
+    )
+    full = smf.ols(f"change ~ {ARM} * {spline} + baseline", part).fit()
+    test = anova_lm(smf.ols(f"change ~ {ARM} + {spline} + baseline", part).fit(), full).iloc[1]
+    p = "p < 0.0001" if test["Pr(>F)"] < 0.0001 else f"p = {_p(test['Pr(>F)'])}"
     caption = next(c.value for c in at.caption if c.value.startswith("ANCOVA with arm × a natural cubic spline"))
-    assert caption.startswith(
+    assert caption == (
         "ANCOVA with arm × a natural cubic spline of stenosis, % (interior knots at the tertiles of its values inside "
         f"its range (the tertiles of all fall on an end), {k1:.1f} and {k2:.1f}, dotted; boundary knots at "
-        f"{x.min():.1f} and {x.max():.1f})"
+        f"{x.min():.1f} and {x.max():.1f}), adjusted for the baseline value (and study when pooled), over the "
+        "patients of the groups above; pointwise 95% CI. Whether the effect changes along it: F-test of the arm × "
+        f"spline terms on {int(test.df_diff)} and {full.df_resid:.0f} degrees of freedom, {p}. The ticks below the "
+        "curve are the values the patients have (hover: how many); where they are few, the band is wide and the "
+        "curve says little."
     )
     assert not [i.value for i in at.info if "cannot be drawn" in i.value]
