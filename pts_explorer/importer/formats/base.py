@@ -10,6 +10,7 @@ beside this one (contract, adam, redcap), its built-in profile beside that (<nam
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -94,6 +95,44 @@ class Mapper:
 
     def run(self, facts: DatasetFacts) -> None:
         raise NotImplementedError
+
+    def check_profile_keys(
+        self,
+        keys: Mapping[str, tuple[str, ...] | None],
+        profile_kind: str,
+        listed: Mapping[str, str] | None = None,
+        more: str = "",
+    ) -> None:
+        """A section or key a profile of this format does not read: one warning each, naming it and the
+        closest one (its own rule, so that a summary by rule shows each). keys: per section its keys, or
+        None for a section of any keys; listed: a section's keys in words where listing them would not
+        help; more: where to read further."""
+        for section, value in self.profile.sections.items():
+            if section not in keys:
+                near = difflib.get_close_matches(section, list(keys), n=1, cutoff=0.5)
+                hint = f" (did you mean [{near[0]}]?)" if near else ""
+                self._profile_key_warning(
+                    profile_kind, section, f"[{section}] is not a section of {profile_kind} profile: ignored{hint}"
+                )
+                continue
+            known = keys[section]
+            if known is None or not isinstance(value, dict):
+                continue  # a section of any keys, or not a table
+            for key in value:
+                if key not in known:
+                    near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.5)
+                    hint = f"did you mean {near[0]}? " if near else ""
+                    words = (listed or {}).get(section) or ", ".join(known)
+                    self._profile_key_warning(
+                        profile_kind,
+                        f"{section}.{key}",
+                        f"[{section}] {key} is not a key of [{section}] in {profile_kind} profile: ignored ({hint}its "
+                        f"keys: {words}{more})",
+                    )
+
+    def _profile_key_warning(self, profile_kind: str, where: str, message: str) -> None:
+        rule = f"{profile_kind.split()[-1]}:profile_key.{where}"
+        self.issues.add(Issue.file_level(WARNING, rule, self.profile.path.name, message))
 
     def absent(self, file: str | None, columns: Iterable[tuple[str, str]]) -> None:
         """Contract columns (table, column) left empty in the records of `file` (None: of any file)

@@ -13,7 +13,6 @@ import funnel."""
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import re
 from dataclasses import dataclass, replace
@@ -239,28 +238,12 @@ class RedcapMapper(Mapper):
 
     def _check_keys(self) -> None:
         """A section or key a redcap profile does not have: a warning naming it (and the closest key)."""
-        for section, value in self.profile.sections.items():
-            if section not in PROFILE_KEYS:
-                near = difflib.get_close_matches(section, list(PROFILE_KEYS), n=1, cutoff=0.5)
-                hint = f" (did you mean [{near[0]}]?)" if near else ""
-                self._profile_warning(section, f"[{section}] is not a section of a redcap profile: ignored{hint}")
-                continue
-            known = PROFILE_KEYS[section]
-            if known is None or not isinstance(value, dict):
-                continue
-            for key in value:
-                if key not in known:
-                    near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.5)
-                    hint = f"did you mean {near[0]}? " if near else ""
-                    listed = "the contract's columns and the date keys" if section == "fields" else ", ".join(known)
-                    self._profile_warning(
-                        f"{section}.{key}",
-                        f"[{section}] {key} is not a key of [{section}] in a redcap profile: ignored ({hint}its keys: "
-                        f"{listed}; see the README, Your own data)",
-                    )
-
-    def _profile_warning(self, where: str, message: str) -> None:
-        self.issues.add(Issue.file_level(WARNING, f"redcap:profile_key.{where}", self.profile.path.name, message))
+        self.check_profile_keys(
+            PROFILE_KEYS,
+            "a redcap",
+            {"fields": "the contract's columns and the date keys"},
+            "; see the README, Your own data",
+        )
 
     def _empty(self) -> None:
         for table in TABLES[1:]:

@@ -11,7 +11,6 @@ import's funnel (issues.Funnel) under the rule's name.
 
 from __future__ import annotations
 
-import difflib
 import re
 from datetime import date
 from pathlib import Path
@@ -232,26 +231,7 @@ class SdtmMapper(Mapper):
 
     def _check_keys(self) -> None:
         """A section or key an sdtm profile does not have: a warning naming it (and the closest key)."""
-        for section, value in self.profile.sections.items():
-            known = PROFILE_KEYS.get(section)
-            if known is None:
-                near = difflib.get_close_matches(section, PROFILE_KEYS, n=1, cutoff=0.5)
-                hint = f" (did you mean [{near[0]}]?)" if near else ""
-                self._profile_warning(section, f"[{section}] is not a section of an sdtm profile: ignored{hint}")
-                continue
-            for key in value if isinstance(value, dict) else {}:
-                if key not in known:
-                    near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.5)
-                    hint = f"did you mean {near[0]}? " if near else ""
-                    self._profile_warning(
-                        f"{section}.{key}",
-                        f"[{section}] {key} is not a key of [{section}] in an sdtm profile: ignored ({hint}its keys: "
-                        f"{', '.join(known)})",
-                    )
-
-    def _profile_warning(self, where: str, message: str) -> None:
-        """One warning per key (its own rule, so that a summary by rule shows each)."""
-        self.issues.add(Issue.file_level(WARNING, f"sdtm:profile_key.{where}", self.profile.path.name, message))
+        self.check_profile_keys(PROFILE_KEYS, "an sdtm")
 
     # --- gathering --------------------------------------------------------------------------------
 
