@@ -9,10 +9,8 @@ import html
 import importlib.metadata
 import io
 import json
-import os
 import platform
 import re
-import shutil
 import textwrap
 import zipfile
 from dataclasses import dataclass, field
@@ -25,7 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from pts_explorer import db, derived
+from pts_explorer import db, derived, rendering
 from pts_explorer.config import PROJECT_ROOT
 
 SLIDE = {"width": 1600, "height": 900, "scale": 1.2}  # a 1920 x 1080 PNG
@@ -195,23 +193,21 @@ def captioned(figure: Any, lines: list[str]) -> Any:
 
 def chart_image(figure: Any, fmt: str, lines: list[str] | None = None) -> bytes:
     """The chart as PNG (1920 x 1080, a slide) or SVG, rendered by kaleido in the machine's
-    Chromium; `lines`: a caption under it (see caption())."""
+    Chromium, kept open between images (pts_explorer.rendering); `lines`: a caption under it
+    (see caption())."""
     if fmt not in ("png", "svg"):
         raise ValueError(f"unknown image format {fmt!r}")
     figure = captioned(figure, lines) if lines else for_export(figure)
-    if not os.environ.get("BROWSER_PATH"):
-        found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-        if found:
-            os.environ["BROWSER_PATH"] = found  # kaleido's own download needs the internet
-    options = SLIDE if fmt == "png" else {"width": SLIDE["width"], "height": SLIDE["height"]}
+    opts = {"format": fmt, **SLIDE} if fmt == "png" else {"format": fmt, **SLIDE, "scale": 1}
+    as_dict = figure.to_dict()
     try:
-        return pio.to_image(figure, format=fmt, **options)
+        return rendering.CHROMIUM.render(as_dict, opts)
     except Exception as exc:  # kaleido raises its own JavascriptError
         # Kaleido 1.5 can call into its tab before the page's script has defined kaleido_scopes when
         # the machine is busy (seen once under load); a second call gets a ready tab.
         if "kaleido_scopes is not defined" not in str(exc):
             raise
-        return pio.to_image(figure, format=fmt, **options)
+        return rendering.CHROMIUM.render(as_dict, opts)
 
 
 # --- the HTML report ------------------------------------------------------------------------------
