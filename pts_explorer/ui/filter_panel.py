@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from pts_explorer import escape, glossary, vocab
 from pts_explorer.filters import CohortFilter
@@ -32,14 +33,25 @@ def _reset_filters() -> None:
         state.set_value(key, SETTINGS[key].default)
 
 
-def sidebar_filters() -> CohortFilter:
+def sidebar_filters(drawer: DeltaGenerator | None = None) -> CohortFilter:
     """Draw the filter panel, and parse the cohort once for this run (pages read cohort()). In
-    presenter mode nothing is drawn: the filters keep their values."""
+    presenter mode the controls are drawn in `drawer` (the slide line's cohort drawer) under the
+    cohort's chips, each of which removes its filter; without a drawer the filters keep their values."""
     studies = query("studies")
     cohorts.unmatched_study_notice(studies.study_id.tolist())  # before the study control drops them
     if state.presenting():
-        _filter_controls(studies)
-        return _parsed(studies)
+        if drawer is None:
+            _filter_controls(studies)
+            return _parsed(studies)
+        with drawer, state.drawn_in_presenter():
+            chips_box = st.container(key="drawer_chips", horizontal=True, gap="small", vertical_alignment="center")
+            _filter_controls(studies)
+            st.button("Reset filters", on_click=_reset_filters, icon=":material/restart_alt:", key="reset_filters")
+        cohort = _parsed(studies)
+        with chips_box:
+            cohort_caption(cohort)
+            chips(cohort)
+        return cohort
     with st.sidebar:
         st.markdown("### Cohort")
         counts_box = st.container(key="cohort_counts")
@@ -116,6 +128,24 @@ def active_filters(chosen: CohortFilter) -> list[tuple[str, object, str]]:
     if chosen.ulcer:
         chips.append(("ulcer", chosen.ulcer, vocab.ULCER[chosen.ulcer]))
     return chips
+
+
+def cohort_caption(cohort: CohortFilter) -> None:
+    """ "Cohort:" before its chips, or "Cohort: all patients" when nothing restricts it."""
+    st.caption("Cohort:" if active_filters(cohort) else "Cohort: all patients", width="content")
+
+
+def chips(cohort: CohortFilter) -> None:
+    """The cohort's filters as chips, each removing its own (a button: "Femoral ×")."""
+    for key, value, label in active_filters(cohort):
+        st.button(
+            f"{label} ×",
+            key=f"chip_{key}_{value}",
+            type="tertiary",
+            on_click=remove_filter,
+            args=(key, value),
+            help=f"Remove the filter: {label}",
+        )
 
 
 def remove_filter(key: str, value: object) -> None:

@@ -56,10 +56,11 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
     try:
         if spec.needs_data:
             report = notices.require_database()
-            filter_panel.sidebar_filters()
             if presenting:
-                line = st.container()
+                line = presenter.start_line()
+                filter_panel.sidebar_filters(line.drawer)
             else:
+                filter_panel.sidebar_filters()
                 notices.dataset_banner()
                 notices.data_warnings(report)
                 notices.small_cell_notice()
@@ -77,8 +78,7 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
         if line is not None:
             if failed:  # what the page said it shows may be half-made: the line states the cohort
                 presenter.begin()
-            with line:
-                presenter.cohort_line(spec, filter_panel.cohort())
+            presenter.cohort_line(line, spec, filter_panel.cohort())
         state.publish()
         with changed_settings:
             notices.setting_notices()

@@ -441,23 +441,14 @@ def page_header(title: str) -> CohortFilter:
         exporting.menu()
     saved = cohorts.active()
     with st.container(horizontal=True, gap="small", key="active_filters", vertical_alignment="center"):
-        chips = filter_panel.active_filters(cohort)
-        st.caption("Cohort:" if chips else "Cohort: all patients", width="content")
+        filter_panel.cohort_caption(cohort)
         if saved:
             st.markdown(
                 f":blue-badge[:material/bookmark: {escape.markdown(saved.name)}]",
                 width="content",
                 help=escape.markdown(saved.note) or None,
             )
-        for key, value, label in chips:
-            st.button(
-                f"{label} ×",
-                key=f"chip_{key}_{value}",
-                type="tertiary",
-                on_click=filter_panel.remove_filter,
-                args=(key, value),
-                help=f"Remove the filter: {label}",
-            )
+        filter_panel.chips(cohort)
     if saved and saved.note:
         st.caption(f"**{escape.markdown(saved.name)}**: {escape.markdown(saved.note)}")
     if saved and cohorts.other_data(saved):

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from pts_explorer import escape, vocab
 from pts_explorer.config import ANALYSIS_PAGES, PageSpec
@@ -59,6 +60,37 @@ def _neighbours(spec: PageSpec, here: dict[str, list[str]]) -> tuple[PageSpec | 
     return (before[-1] if before else None), (after[0] if after else None)
 
 
+@dataclass(frozen=True)
+class Line:
+    """The line above a slide, laid out before the page runs: its words and step links are filled
+    after it (they state what the page showed); the cohort drawer is filled before it (the page
+    reads the cohort its controls set)."""
+
+    words: DeltaGenerator
+    steps: DeltaGenerator
+    drawer: DeltaGenerator
+    leave: DeltaGenerator
+
+
+def start_line() -> Line:
+    """Lay out the line: words at the left, wrapping in the room the links leave; at the right, in
+    one row (presenter.css keeps each label on one line, at 1280x720 as at 1920x1080), Previous and
+    Next, the cohort drawer (key F) and Exit."""
+    with st.container(key="presenter_line", horizontal=True, vertical_alignment="center", gap="small", wrap=False):
+        words = st.container(width="stretch", key="presenter_words")
+        with st.container(key="presenter_steps", horizontal=True, width="content", gap="small", wrap=False):
+            steps = st.container(horizontal=True, width="content", gap="small", wrap=False)
+            drawer = st.popover(
+                "Cohort",
+                type="tertiary",
+                icon=":material/filter_list:",
+                key="presenter_drawer",
+                help="Change the cohort without leaving the slide: remove a filter or add one (key F)",
+            )
+            leave = st.container(width="content")
+    return Line(words, steps, drawer, leave)
+
+
 def begin() -> None:
     """Forget the analysis set of the previous run."""
     st.session_state.pop(_SET, None)
@@ -100,12 +132,12 @@ def _arm_counts(by_arm: pd.Series, arms: Sequence[str] = tuple(vocab.ARMS)) -> s
     )
 
 
-def cohort_line(spec: PageSpec, cohort: CohortFilter) -> None:
+def cohort_line(line: Line, spec: PageSpec, cohort: CohortFilter) -> None:
     """The one line above the page's charts (the analysis set the page declared, else the cohort),
-    and the links to move on or leave. Drawn after the page ran, into a container above it."""
+    and the links to move on or leave. Drawn after the page ran, into the line laid out above it."""
     shown = st.session_state.get(_SET)
     if shown is not None and isinstance(shown[0], list):
-        _groups_line(spec, *shown)
+        _groups_line(line, spec, *shown)
         return
     if shown is None:
         sizes = query("cohort_size_by_study_arm", cohort.as_params())
@@ -126,6 +158,7 @@ def cohort_line(spec: PageSpec, cohort: CohortFilter) -> None:
     named = f"**{escape.markdown(saved.name)}**: " if saved else ""
     note = f"  \n{escape.markdown(saved.note)}" if saved and saved.note else ""
     _draw_line(
+        line,
         spec,
         f"**{spec.title}** · {named}{cohort.describe(escape.markdown)} · n = {arms}{who} · {_design(kinds)}"
         + f"{_data_badges()}{note}",
@@ -141,7 +174,7 @@ def _data_badges() -> str:
     return synthetic + protected
 
 
-def _groups_line(spec: PageSpec, groups: list[Group], who: str, about: str) -> None:
+def _groups_line(line: Line, spec: PageSpec, groups: list[Group], who: str, about: str) -> None:
     """The line above a slide that compares groups: each group's n per arm and design."""
     table = query("studies")
     designs = dict(zip(table.study_id, table.design, strict=True))
@@ -150,11 +183,12 @@ def _groups_line(spec: PageSpec, groups: list[Group], who: str, about: str) -> N
         kinds = {designs[s] for s in group.studies if s in designs} if sum(group.n_by_arm.values()) else set()
         arms = _arm_counts(pd.Series(dict(group.n_by_arm), dtype="int64"), list(group.n_by_arm))
         parts.append(f"**{escape.markdown(group.name)}** (n = {arms}; {_design(kinds)})")
-    _draw_line(spec, f"**{spec.title}** · {' against '.join(parts)}, {who} · {about}{_data_badges()}")
+    _draw_line(line, spec, f"**{spec.title}** · {' against '.join(parts)}, {who} · {about}{_data_badges()}")
 
 
 # A presentation clicker sends these keys: ArrowRight, PageDown or Space step forward, ArrowLeft or
-# PageUp back, Home and End go to the first and the last slide, Escape leaves presenter mode. The
+# PageUp back, Home and End go to the first and the last slide, Escape leaves presenter mode; F opens
+# the cohort drawer (keys go to the drawer while it is open). The
 # listener is added once per browser tab; it clicks the hidden links presenter_keys holds (so each
 # step is the same in-app navigation as a click on Next), and ignores keys typed into a field.
 KEYS_SCRIPT = """<script>
@@ -162,13 +196,16 @@ KEYS_SCRIPT = """<script>
   if (window.ptsPresenterKeys) return;
   window.ptsPresenterKeys = true;
   const targets = {ArrowRight: "next", PageDown: "next", " ": "next", ArrowLeft: "previous", PageUp: "previous",
-                   Home: "first", End: "last", Escape: "exit"};
+                   Home: "first", End: "last", Escape: "exit", f: "drawer"};
   document.addEventListener("keydown", (event) => {
     const target = targets[event.key];
     const field = event.target && (event.target.isContentEditable ||
       ["INPUT", "TEXTAREA", "SELECT"].includes(event.target.tagName));
-    if (!target || field || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
-    const link = document.querySelector(`.st-key-presenter_key_${target} a`);
+    // While the cohort drawer is open its own keys apply (Escape closes it, arrows move in a list).
+    const drawerOpen = document.querySelector("[data-testid='stPopoverBody']");
+    if (!target || field || drawerOpen || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    const link = document.querySelector(target === "drawer" ? ".st-key-presenter_drawer button"
+                                                            : `.st-key-presenter_key_${target} a`);
     if (!link) return;
     event.preventDefault();
     link.click();
@@ -197,24 +234,19 @@ def _keys(spec: PageSpec, here: dict[str, list[str]], previous: PageSpec | None,
         st.html(KEYS_SCRIPT, unsafe_allow_javascript=True)  # in the hidden box: it takes no room either
 
 
-def _draw_line(spec: PageSpec, text: str) -> None:
+def _draw_line(line: Line, spec: PageSpec, text: str) -> None:
     previous, following = _neighbours(spec, state.url_query())
-    # The line's words wrap in the room the links leave; the links keep one row of their own, at
-    # the right (presenter.css keeps each label on one line), at 1280x720 as at 1920x1080.
-    with st.container(key="presenter_line", horizontal=True, vertical_alignment="center", gap="small", wrap=False):
+    here = state.url_query()
+    with line.words:
         st.markdown(text, width="stretch")
-        here = state.url_query()
-        with st.container(key="presenter_steps", horizontal=True, width="content", gap="small", wrap=False):
-            if previous:
-                st.page_link(previous.script, label=previous.title, icon=":material/arrow_back:", query_params=here)
-            if following:
-                st.page_link(
-                    following.script, label=following.title, icon=":material/arrow_forward:", query_params=here
-                )
-            # present=0, not an absent key: the app then writes the address itself (a link to the page
-            # one is on loses its query in the browser otherwise).
-            leave = {**{k: v for k, v in here.items() if k != "present"}, "present": ["0"]}
-            st.page_link(
-                spec.script, label="Exit presenter view", icon=":material/close_fullscreen:", query_params=leave
-            )
+    with line.steps:
+        if previous:
+            st.page_link(previous.script, label=previous.title, icon=":material/arrow_back:", query_params=here)
+        if following:
+            st.page_link(following.script, label=following.title, icon=":material/arrow_forward:", query_params=here)
+    with line.leave:
+        # present=0, not an absent key: the app then writes the address itself (a link to the page
+        # one is on loses its query in the browser otherwise).
+        leave = {**{k: v for k, v in here.items() if k != "present"}, "present": ["0"]}
+        st.page_link(spec.script, label="Exit presenter view", icon=":material/close_fullscreen:", query_params=leave)
     _keys(spec, here, previous, following)

@@ -13,7 +13,9 @@ same query, so navigating adds exactly one history entry and never clears the se
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
 
 import streamlit as st
@@ -194,7 +196,7 @@ def control(key: str, widget: Callable[..., Any], *args: Any, valid: Sequence | 
             )
         value = replacement
         st.session_state.pop(key, None)
-    if presenting() and key != "present":  # no controls on a projector: the value, undrawn
+    if presenting() and key != "present" and not _IN_DRAWER.get():  # no controls on a projector: the value
         _store()[key] = value
         return value
     # Seeded on every run, not only when the key is missing: a widget gets a new id on each page
@@ -257,6 +259,20 @@ def opening_query() -> dict[str, list[str]]:
 def presenting() -> bool:
     """Presenter mode: the page alone for an audience, large type, no controls (`present=1`)."""
     return bool(current("present"))
+
+
+_IN_DRAWER: contextvars.ContextVar[bool] = contextvars.ContextVar("in_drawer", default=False)
+
+
+@contextlib.contextmanager
+def drawn_in_presenter() -> Iterator[None]:
+    """Controls in this block are drawn in presenter mode too: the cohort drawer of the slide's line
+    (presenter.Line), where a presenter changes the cohort without leaving the slide."""
+    token = _IN_DRAWER.set(True)
+    try:
+        yield
+    finally:
+        _IN_DRAWER.reset(token)
 
 
 EXPORTING = "_exporting"

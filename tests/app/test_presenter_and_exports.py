@@ -14,6 +14,7 @@ import pytest
 
 from pts_explorer import exports, settings
 from pts_explorer.config import ANALYSIS_PAGES
+from pts_explorer.settings import COHORT_KEYS
 from tests.app.test_pages import _texts
 
 
@@ -34,7 +35,9 @@ def test_present_is_a_url_setting_written_as_1():
 def test_presenter_mode_shows_the_page_alone_in_large_type(app_on, demo_db, page):
     example = dict(parse_qsl(next(p.example for p in ANALYSIS_PAGES if p.name == page)))
     at = _open(app_on, demo_db, page, {"present": "1", "site": ["common_iliac", "femoral"], **example})
-    assert not at.multiselect and not at.selectbox and not at.slider and not at.toggle  # no controls
+    # No controls but the cohort drawer's (the sidebar's filters, in the line's "Cohort" popover)
+    assert not at.selectbox and not at.toggle and not at.number_input and not at.radio
+    assert sorted(w.key for w in [*at.multiselect, *at.slider]) == sorted(k for k in COHORT_KEYS if k != "ulcer")
     assert not at.expander and not at.header  # no expanders; the cohort line names the page
     line = _texts(at)
     title = next(p.title for p in ANALYSIS_PAGES if p.name == page)

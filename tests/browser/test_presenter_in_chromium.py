@@ -103,7 +103,7 @@ def test_the_step_links_share_one_row(server, sized_page: Page):
         assert top < bottom, (spec.name, links)  # every link's box spans one shared row
         heights = [link["bottom"] - link["y"] for link in links]
         assert max(heights) < 2 * min(heights) and max(heights) < 48, (spec.name, links)  # no label on two lines
-        words = _boxes(sized_page, ".st-key-presenter_line > .stElementContainer [data-testid='stMarkdownContainer']")
+        words = _boxes(sized_page, ".st-key-presenter_words [data-testid='stMarkdownContainer']")
         assert len(words) == 1 and not any(_overlap(words[0], link) for link in links), (spec.name, words, links)
         assert all(link["right"] <= sized_page.viewport_size["width"] for link in links), (spec.name, links)
 

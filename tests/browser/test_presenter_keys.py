@@ -2,6 +2,7 @@
 with the same cohort, skip a slide that would show nothing, and Escape leaves presenter mode. Each
 step is checked on the address the browser ends on, whole."""
 
+import duckdb
 from playwright.sync_api import Page, expect
 
 from pts_explorer.config import ANALYSIS_PAGES
@@ -41,3 +42,31 @@ def test_next_skips_a_compare_of_one_cohort_and_a_candidate_without_a_profile(se
 def test_a_profile_brings_the_candidate_slide_back(server, page: Page):
     open_page(page, f"{server}/compare?present=1&c_site=common_iliac")
     assert _press(page, "ArrowRight") == ("/candidate", {"present": ["1"], "c_site": ["common_iliac"]})
+
+
+def _line_words(page: Page) -> str:
+    return page.locator(".st-key-presenter_words [data-testid='stMarkdownContainer']").inner_text()
+
+
+def test_f_opens_the_cohort_drawer_where_a_chip_removes_its_filter_on_the_slide(server, demo_db, page: Page):
+    """Item 2: the cohort changed live. F opens the drawer, a chip's click removes its filter, the
+    slide redraws in presenter mode with the new n (recounted here); Escape closes the drawer first,
+    and only a second Escape leaves presenter mode."""
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        n = dict(
+            con.execute(
+                "SELECT arm, count(*) FROM patients WHERE obstruction_site = 'common_iliac' GROUP BY arm"
+            ).fetchall()
+        )
+    open_page(page, f"{server}/trajectories?present=1&site=common_iliac&site=femoral")
+    page.keyboard.press("f")
+    drawer = page.get_by_test_id("stPopoverBody")
+    expect(drawer).to_be_visible()
+    act_and_wait(page, lambda: drawer.get_by_role("button", name="Femoral ×").click())
+    assert (path(page), query(page)) == ("/trajectories", {"present": ["1"], "site": ["common_iliac"]})
+    words = _line_words(page).split(" · ")
+    assert words[:3] == ["Trajectories", "Common iliac", f"n = {n['stent']:,} stent, {n['medical']:,} medical"], words
+    page.keyboard.press("Escape")
+    expect(drawer).to_be_hidden()
+    assert query(page) == {"present": ["1"], "site": ["common_iliac"]}
+    assert _press(page, "Escape") == ("/trajectories", {"site": ["common_iliac"]})
