@@ -190,6 +190,7 @@ class RedcapMapper(Mapper):
         self.refused = False
         self.missing_maps: set[tuple[str, str]] = set()  # (table, column) whose value map is missing
         self.lacking: set[str] = set()  # required [fields] keys whose field the export lacks (_require)
+        self.miscoded: set[str] = set()  # contract columns whose codes are refused (_check_codes): left empty
         self._check_keys()
         try:
             fields = {k: self.profile.variable("fields", k) for k in self.profile.section("fields") if k in FIELD_KEYS}
@@ -425,6 +426,8 @@ class RedcapMapper(Mapper):
         Text fields pass through the value map."""
         if not field:
             return Decoded(column, "", "NULL")
+        if column in self.miscoded:  # its codes are refused (_check_codes): read once they are mapped
+            return Decoded(column, field, "NULL")
         codes = self.coded.get(field.lower())
         if self.kinds.get(field.lower()) == "checkbox" and codes:
             return self._checkbox(src, table, column, field, codes, b)
@@ -507,7 +510,9 @@ class RedcapMapper(Mapper):
     def _check_codes(self, column: str, field: str | None, months: list[int]) -> None:
         """Numeric codes kept as values must be what they claim: a score item's codes its scores
         (labels such as "Absent" or "Severe" agree with the code), a visit month field's codes
-        months of the study's schedule."""
+        months of the study's schedule. Codes that are not are an error naming the value map, and
+        the rest of the export is still read and checked (all problems at once): the item is left
+        empty, or, for the visit month, no visit is read (a visit has no month without it)."""
         codes = self.coded.get((field or "").lower())
         values = self.profile.values(column)
         if not field or not codes or self.kinds.get(field.lower()) == "checkbox":
@@ -537,11 +542,23 @@ class RedcapMapper(Mapper):
                     f'; a choice that is no scheduled visit (an unscheduled visit) maps to "" (e.g. "{unscheduled}" '
                     '= ""): its visits are not imported, each named in a warning'
                 )
-            self._refuse(
-                "redcap:codes",
-                self.dictionary_file,
-                f"field {field!r} ({column}) has choices {shown} whose codes are not {what}: map each code to its "
-                f'value in [values.{column}] of a copy of the profile (e.g. "{example}" = ...){extra}',
+                extra += "; the visits are read once the codes are months (the other fields are checked now)"
+            else:
+                extra = "; its values are checked once its codes are mapped"
+            self.miscoded.add(column)
+            self.absent(None, [("visits", "*" if column == "visit_month" else column)])
+            self.issues.add(
+                Issue(
+                    ERROR,
+                    "redcap:codes",
+                    self.dictionary_file,
+                    None,
+                    "",
+                    field,
+                    "",
+                    f"field {field!r} ({column}) has choices {shown} whose codes are not {what}: map each code to "
+                    f'its value in [values.{column}] of a copy of the profile (e.g. "{example}" = ...){extra}',
+                )
             )
 
     # --- mapping ---------------------------------------------------------------------------------
@@ -944,7 +961,11 @@ class RedcapMapper(Mapper):
         self, rc: Staged, f: dict[str, str | None], visits: dict[str, str], windows: list[tuple[int, int, int]] | None
     ) -> None:
         """The visit rows, each with its month (event, month field or window) and day; set aside with a
-        warning: no date, no month, a required choice with no contract value."""
+        warning: no date, no month, a required choice with no contract value. None when the visit
+        month field's codes are refused (_check_codes): that error says the visits wait for its map."""
+        if "visit_month" in self.miscoded:
+            self.create_empty("visits")
+            return
         b = Bind()
         date = _ref(rc, f.get("visit_date"))
         day = day_between("baseline.enrolled_on", date)
