@@ -121,12 +121,12 @@ def field_rows(profile: Profile, source_columns: dict[str, list[str]]) -> list[F
     rows = []
     for section, key, value in entries:
         found = value.lower() in lowered
-        candidates = () if found else _candidates(key, value, columns, taken)
+        candidates = () if found else look_alikes(key, value, columns, taken)
         rows.append(FieldRow(section, key, value, found, known[key], candidates))
     return rows
 
 
-def _candidates(key: str, value: str, columns: list[str], taken: set[str], n: int = 6) -> tuple[str, ...]:
+def look_alikes(key: str, value: str, columns: list[str], taken: set[str], n: int = 6) -> tuple[str, ...]:
     """Source columns no other field uses, most alike first: those holding a word the field is
     known by (SYNONYMS: obstruction_site -> segment), then a word of the contract column's name
     that is no other field's word (arm -> study_arm), then those close to the name the profile

@@ -50,7 +50,10 @@ DICTIONARY_COLUMNS = {
     "type": ("Field Type", "field_type"),
     "choices": ("Choices, Calculations, OR Slider Labels", "select_choices_or_calculations"),
     "identifier": ("Identifier?", "identifier"),
+    "validation": ("Text Validation Type OR Show Slider Number", "text_validation_type_or_show_slider_number"),
 }
+# A text field validated as a date or date-time (date_ymd, date_dmy, datetime_seconds_mdy...): a date.
+DATE_VALIDATIONS = ("date_", "datetime_")
 CODED_TYPES = ("radio", "dropdown", "yesno", "truefalse", "checkbox")
 TICKED = ("1", "Checked")  # a checkbox column's value when its choice is ticked (raw, label export)
 # A score item's label words and the score they stand for: a radio whose codes disagree is refused.
@@ -159,6 +162,22 @@ def assistant_columns(source_columns: dict[str, list[str]]) -> dict[str, list[st
     return out
 
 
+def is_dictionary(source: Staged) -> bool:
+    """A data dictionary CSV (the Online Designer's download or the API's metadata export)."""
+    first = source.columns[0] if source.columns else ""
+    return first in DICTIONARY_COLUMNS["name"] and _column(source, "type") is not None
+
+
+def date_fields(con: duckdb.DuckDBPyConnection, dictionary: Staged) -> dict[str, str]:
+    """The fields (lower case) the data dictionary validates as dates or date-times -> the
+    validation (date_ymd, date_dmy, datetime_seconds_mdy...)."""
+    name, validation = _column(dictionary, "name"), _column(dictionary, "validation")
+    if not (name and validation):
+        return {}
+    rows = con.execute(f"SELECT lower(trim({name})), lower(trim({validation})) FROM {dictionary.table}").fetchall()
+    return {str(f): str(v) for f, v in rows if f and v and str(v).startswith(DATE_VALIDATIONS)}
+
+
 WHAT_IS_SKIPPED = {
     "patients": "patient not imported (nor any of its rows)",
     "visits": "visit not imported",
@@ -199,10 +218,7 @@ class RedcapMapper(Mapper):
         except ProfileError as exc:
             self._refuse("profile", self.profile.path.name, str(exc))
             return self._empty()
-        dictionary = next(
-            (s for s in self.staged if s.columns and s.columns[0] in DICTIONARY_COLUMNS["name"] and _column(s, "type")),
-            None,
-        )
+        dictionary = next((s for s in self.staged if is_dictionary(s)), None)
         record_id = fields["patient_id"] = fields.get("patient_id") or "record_id"
         export = self._export(record_id, dictionary)
         if dictionary is None:
