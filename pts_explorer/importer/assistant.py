@@ -7,7 +7,7 @@ and a profile edited by the user's choices, written back as TOML that the comman
   import's `allowed:` and boolean `type:` issues, SDTM's values outside a [values.*] map and AE
   terms it does not map), with those values and the contract's vocabulary.
 - `edited` and `dumps`: the profile's data with the chosen columns, value maps and other choices
-  (assistant_choices: SDTM names, REDCap events), and its TOML; `extending` writes an SDTM
+  (assistant_choices: SDTM names, REDCap events and DVT date), and its TOML; `extending` writes an SDTM
   profile as `extends = "sdtm"` with only what differs from the built-in.
 
 No Streamlit here (the Import page draws it: pts_explorer/ui/importing.py).

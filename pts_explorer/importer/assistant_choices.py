@@ -1,14 +1,18 @@
 """The mapping assistant's choices beyond one source column per contract field: what an SDTM
 delivery names otherwise (a dataset, a variable, a SUPP-- QNAM, a QSTESTCD, a VISITNUM's month, the
-index procedure's PR term) and a REDCap export's events (event -> visit month), each read from a
-survey of the uploaded sources.
+index procedure's PR term), a REDCap export's events (event -> visit month) and its months since
+the DVT (a months field, or a date field as the DVT's date), each read from a survey of the
+uploaded sources.
 
 - `survey`: the sources read again (only after a refusal): each dataset's variables and the
-  distinct values the choices need (QSTESTCD with QSTEST, VISITNUM with VISIT, QNAM with QLABEL,
-  PR terms, REDCap event names), each with its record count.
-- `sdtm_choices`, `event_choices`: a Choice per name the profile gives that the sources do not
-  hold; each Option says what it writes into the profile (`writes`: key path -> value, None
-  removes the key).
+  distinct values the choices need (QSTESTCD with QSTEST, VISITNUM with VISIT, QNAM with QLABEL and
+  whether its values are dates or numbers, PR terms, REDCap event names, and, when no months since
+  the DVT is read, whether each REDCap field holds dates or numbers), each with its record count.
+- `sdtm_choices`, `event_choices`, `dvt_choices`: a Choice per name the profile gives that the
+  sources do not hold; each Option says what it writes into the profile (`writes`: key path ->
+  value, None removes the key). Months since the DVT is offered one way in every format
+  (`dvt_options`): the sources holding dates as the DVT's date first, those holding numbers as
+  the months.
 - `schedule`: the writes plus [study] visit_months grown by any month a choice maps a visit to.
 
 No Streamlit here (the Import page draws them: pts_explorer/ui/importing.py).
