@@ -528,6 +528,8 @@ def dvt_choices(profile: Profile, found: Survey, rows: list[FieldRow], columns: 
     else:
         note = f"no source has {months}" if months else "the profile names no source column"
     taken = {r.column.lower() for r in rows if r.found and r.key not in DVT_KEYS}
+    # The fields the adverse events and visits sections read are theirs too (an event's date is no DVT date).
+    taken |= {str(v).lower() for s in ("adverse_events", "visits") for v in profile.section(s).values()}
     alike = look_alikes("months_since_dvt", months or "months_since_dvt", columns, taken)
     ranked = [(c, "") for c in (*alike, *(c for c in columns if c not in alike and c.lower() not in taken))]
     formats = list(profile.section("dates").get("formats", []))

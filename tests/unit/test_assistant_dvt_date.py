@@ -104,8 +104,9 @@ def test_a_date_field_is_offered_as_the_dvt_date_and_the_choice_imports_at_once(
     assert sorted(t for t in texts if t.endswith("(whole months to the enrolment date)")) == sorted(
         f"{f}: the DVT's date (whole months to the enrolment date)"
         for f in validated
-        if f not in ("enroll_date", "visit_date", "last_contact_date", "death_date", "procedure_date")
+        if f not in ("enroll_date", "visit_date", "last_contact_date", "death_date", "procedure_date", "ae_date")
     )  # a date field another key reads is not offered
+    assert not {"ae_type", "ae_serious"} & set(texts)
     assert "prior_dvt_count" in texts and "date_of_dvt" not in texts
     # The field rows of months_since_dvt (and dvt_date) are this one choice, not another box.
     assert [r.key for r in assistant.field_rows(profile, refused.source_columns) if not r.found] == [
