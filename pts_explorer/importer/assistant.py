@@ -7,7 +7,7 @@ and a profile edited by the user's choices, written back as TOML that the comman
   import's `allowed:` and boolean `type:` issues, SDTM's values outside a [values.*] map and AE
   terms it does not map), with those values and the contract's vocabulary.
 - `edited` and `dumps`: the profile's data with the chosen columns, value maps and other choices
-  (assistant_choices: SDTM names, REDCap events), and its TOML; `extending` writes an SDTM
+  (assistant_choices: SDTM names, REDCap events and DVT date), and its TOML; `extending` writes an SDTM
   profile as `extends = "sdtm"` with only what differs from the built-in.
 
 No Streamlit here (the Import page draws it: pts_explorer/ui/importing.py).
@@ -121,12 +121,12 @@ def field_rows(profile: Profile, source_columns: dict[str, list[str]]) -> list[F
     rows = []
     for section, key, value in entries:
         found = value.lower() in lowered
-        candidates = () if found else _candidates(key, value, columns, taken)
+        candidates = () if found else look_alikes(key, value, columns, taken)
         rows.append(FieldRow(section, key, value, found, known[key], candidates))
     return rows
 
 
-def _candidates(key: str, value: str, columns: list[str], taken: set[str], n: int = 6) -> tuple[str, ...]:
+def look_alikes(key: str, value: str, columns: list[str], taken: set[str], n: int = 6) -> tuple[str, ...]:
     """Source columns no other field uses, most alike first: those holding a word the field is
     known by (SYNONYMS: obstruction_site -> segment), then a word of the contract column's name
     that is no other field's word (arm -> study_arm), then those close to the name the profile

@@ -1,14 +1,18 @@
 """The mapping assistant's choices beyond one source column per contract field: what an SDTM
 delivery names otherwise (a dataset, a variable, a SUPP-- QNAM, a QSTESTCD, a VISITNUM's month, the
-index procedure's PR term) and a REDCap export's events (event -> visit month), each read from a
-survey of the uploaded sources.
+index procedure's PR term), a REDCap export's events (event -> visit month) and its months since
+the DVT (a months field, or a date field as the DVT's date), each read from a survey of the
+uploaded sources.
 
 - `survey`: the sources read again (only after a refusal): each dataset's variables and the
-  distinct values the choices need (QSTESTCD with QSTEST, VISITNUM with VISIT, QNAM with QLABEL,
-  PR terms, REDCap event names), each with its record count.
-- `sdtm_choices`, `event_choices`: a Choice per name the profile gives that the sources do not
-  hold; each Option says what it writes into the profile (`writes`: key path -> value, None
-  removes the key).
+  distinct values the choices need (QSTESTCD with QSTEST, VISITNUM with VISIT, QNAM with QLABEL and
+  whether its values are dates or numbers, PR terms, REDCap event names, and, when no months since
+  the DVT is read, whether each REDCap field holds dates or numbers), each with its record count.
+- `sdtm_choices`, `event_choices`, `dvt_choices`: a Choice per name the profile gives that the
+  sources do not hold; each Option says what it writes into the profile (`writes`: key path ->
+  value, None removes the key). Months since the DVT is offered one way in every format
+  (`dvt_options`): the sources holding dates as the DVT's date first, those holding numbers as
+  the months.
 - `schedule`: the writes plus [study] visit_months grown by any month a choice maps a visit to.
 
 No Streamlit here (the Import page draws them: pts_explorer/ui/importing.py).
@@ -27,7 +31,9 @@ from typing import Any
 import duckdb
 
 from pts_explorer import validation
-from pts_explorer.importer.formats import sdtm
+from pts_explorer.importer.assistant import FieldRow, look_alikes
+from pts_explorer.importer.formats import redcap, sdtm
+from pts_explorer.importer.formats.base import date_macro
 from pts_explorer.importer.issues import Issues, counted
 from pts_explorer.importer.profiles import Profile
 from pts_explorer.importer.readers import SUFFIXES, Reader, Staged, expand_zips
@@ -83,7 +89,7 @@ def survey(profile: Profile, sources: list[Path]) -> Survey:
                     continue
         columns = {s.name: tuple(s.columns) for s in staged}
         if profile.format == "redcap":
-            return Survey(columns, _redcap_values(con, staged))
+            return Survey(columns, _redcap_values(con, staged, profile))
         return Survey(columns, _sdtm_values(con, staged, profile))
     finally:
         con.close()
@@ -207,9 +213,81 @@ def _visit_days(
     return tuple((_number(str(v)), f"{float(d):g}", int(n)) for v, d, n in rows)
 
 
-def _redcap_values(con: duckdb.DuckDBPyConnection, staged: list[Staged]) -> dict[str, Any]:
-    export = next((s for s in staged if s.has("redcap_event_name")), None)
-    return {"events": _distinct(con, [export], "redcap_event_name") if export else ()}
+def _redcap_values(con: duckdb.DuckDBPyConnection, staged: list[Staged], profile: Profile) -> dict[str, Any]:
+    record_id = str(profile.section("fields").get("patient_id") or "record_id")
+    dictionary = next((s for s in staged if redcap.is_dictionary(s)), None)
+    exports = [s for s in staged if s is not dictionary and s.has(record_id)]
+    export = next((s for s in exports if s.has("redcap_event_name")), None) or next(iter(exports), None)
+    out: dict[str, Any] = {
+        "events": _distinct(con, [export], "redcap_event_name") if export and export.has("redcap_event_name") else ()
+    }
+    if export is not None:
+        # The fields' kinds serve the choice of months since the DVT (dvt_choices), needed only when neither
+        # the DVT date field nor the months field is read: read the months field's alone first.
+        fields = profile.section("fields")
+        months, dvt = (str(fields.get(k) or "") for k in DVT_KEYS)
+        wanted = [c for c in export.columns if c.lower() == months.lower()] if months else []
+        if dvt and export.has(dvt):
+            wanted = []
+        elif not wanted or any(k == "date" for _, k, _ in _field_kinds(con, export, dictionary, profile, wanted)[0]):
+            wanted = list(export.columns)
+        out["fields.kind"], out["fields.date_format"] = _field_kinds(con, export, dictionary, profile, wanted)
+    return out
+
+
+# Date styles a REDCap field typed as text often holds (SAS DATE9. 02MAR2020, day first, month first...):
+# a field whose every value one of them reads (and ISO 8601 does not) is offered as a date with it.
+DATE_STYLES = ("%d%b%Y", "%d-%b-%Y", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y")
+_VALIDATION_STYLE = {"dmy": ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y"), "mdy": ("%m/%d/%Y",)}
+
+
+def _field_kinds(
+    con: duckdb.DuckDBPyConnection, export: Staged, dictionary: Staged | None, profile: Profile, columns: list[str]
+) -> tuple[tuple[tuple[str, str, int], ...], tuple[tuple[str, str, int], ...]]:
+    """Each field of `columns` as the import would read it: (FIELD, "date" when the data dictionary
+    validates it as a date (date_ymd, date_dmy, datetime_...) or every value is a date, "number" when
+    every value is a number, else "text", the values read); and for a date field whose values the
+    profile's dates do not read (ISO 8601 and its [dates] formats), the one style of DATE_STYLES that
+    reads every value (by the dictionary's dmy/mdy where two do): (FIELD, style, values)."""
+    validated = {f.upper(): v for f, v in redcap.date_fields(con, dictionary).items()} if dictionary else {}
+    fields = [
+        c
+        for c in columns
+        if "___" not in c and not c.lower().startswith("redcap_") and not c.lower().endswith("_complete")
+    ]
+    if not fields:
+        return (), ()
+    date_macro(con, profile)  # pts_date: ISO 8601 and the profile's [dates] formats, as the import reads dates
+    kinds, formats = [], []
+    read = _read_as(
+        con, export, fields, "count(*), bool_and(pts_date(v) IS NOT NULL), bool_and(try_cast(v AS DOUBLE) IS NOT NULL)"
+    )
+    # Only a field of text that ISO 8601 does not read is tried in each style (strptime is slow on many rows).
+    tried = [f for f in fields if (r := read.get(f)) and not r[1] and not r[2]]
+    styles = ", ".join(f"bool_and(try_strptime(v, '{style}') IS NOT NULL)" for style in DATE_STYLES)
+    styled = _read_as(con, export, tried, styles) if tried else {}
+    for field_name in fields:
+        upper = field_name.upper()
+        n, iso, number = read.get(field_name, (0, False, False))
+        by_style = styled.get(field_name, (False,) * len(DATE_STYLES))
+        fit = [style for style, ok in zip(DATE_STYLES, by_style, strict=True) if ok]
+        if len(fit) > 1 and (side := validated.get(upper, "")[-3:]) in _VALIDATION_STYLE:
+            fit = [style for style in fit if style in _VALIDATION_STYLE[side]]
+        date = upper in validated or (n and iso) or (n and not number and bool(fit))
+        kinds.append((upper, "date" if date else "number" if n and number else "text", int(n)))
+        if date and n and not iso and len(fit) == 1:
+            formats.append((upper, fit[0], int(n)))
+    return tuple(kinds), tuple(formats)
+
+
+def _read_as(con: duckdb.DuckDBPyConnection, export: Staged, fields: list[str], aggregates: str) -> dict[str, tuple]:
+    """Aggregates of each field's non-empty values `v` (trimmed), in one pass over the export."""
+    columns = ", ".join(f"{export.ref(c)} AS f{i}" for i, c in enumerate(fields))
+    rows = con.execute(
+        f"SELECT f, {aggregates} FROM (SELECT f, trim(v) AS v FROM (UNPIVOT (SELECT {columns} FROM {export.table}) "
+        "ON COLUMNS(*) INTO NAME f VALUE v)) WHERE v <> '' GROUP BY f"
+    ).fetchall()
+    return {fields[int(str(r[0])[1:])]: tuple(r[1:]) for r in rows}
 
 
 def _number(text: str) -> str:
@@ -366,19 +444,7 @@ def _qnams(profile: Profile, found: Survey, role: str, section: str, columns: tu
         free = [(q, label) for q, label, _ in qnams if q.upper() not in used]
         ranked = _ranked(qnam, _words(column), free)
         if column == "months_since_dvt":  # months (numbers), or the DVT's date (whole months from it to RFSTDTC)
-            options = [
-                Option(
-                    f"{_shown(q, label)}: the DVT's date (whole months to RFSTDTC)",
-                    (((section, "dvt_date"), q), ((section, column), "")),
-                )
-                for q, label in ranked
-                if kinds.get(q.upper()) == "date"
-            ]
-            options += [
-                Option(_shown(q, label), (((section, column), q),))
-                for q, label in ranked
-                if kinds.get(q.upper(), "number") == "number"
-            ]
+            options = dvt_options(section, ranked, kinds, "RFSTDTC")
         else:
             options = [Option(_shown(q, label), (((section, column), q),)) for q, label in ranked]
         need = required.get(column, False) or column == "months_since_dvt"
@@ -401,6 +467,77 @@ def _qnams(profile: Profile, found: Survey, role: str, section: str, columns: tu
             )
         )
     return out
+
+
+def dvt_options(
+    section: str,
+    ranked: list[tuple[str, str]],
+    kinds: dict[str, str],
+    reference: str,
+    formats: dict[str, list[str]] | None = None,
+) -> list[Option]:
+    """What may give months since the DVT, the same way for every format: each source (a QNAM, a
+    REDCap field; (name, label), best first) whose values are dates as the DVT's date, first (it is
+    named in `dvt_date` and the months key emptied: whole months from it to `reference`), then each
+    holding numbers, or nothing yet, as the months. `kinds`: NAME -> "date", "number" or "text";
+    `formats`: NAME -> the [dates] formats that read its dates, where the profile's do not."""
+    formats = formats or {}
+    options = [
+        Option(
+            f"{_shown(q, label)}: the DVT's date (whole months to {reference})",
+            (
+                ((section, "dvt_date"), q),
+                ((section, "months_since_dvt"), ""),
+                *(((("dates", "formats"), formats[q.upper()]),) if q.upper() in formats else ()),
+            ),
+        )
+        for q, label in ranked
+        if kinds.get(q.upper()) == "date"
+    ]
+    options += [
+        Option(_shown(q, label), (((section, "months_since_dvt"), q),))
+        for q, label in ranked
+        if kinds.get(q.upper(), "number") == "number"
+    ]
+    return options
+
+
+DVT_KEYS = ("months_since_dvt", "dvt_date")  # the [fields] keys the REDCap DVT choice stands for
+DVT_CHOICE = "redcap_dvt"
+
+
+def dvt_choices(profile: Profile, found: Survey, rows: list[FieldRow], columns: list[str]) -> list[Choice]:
+    """A REDCap export's months since the DVT when the profile reads none (its months field is
+    missing, or holds dates, and no [fields] dvt_date field holds dates): the export's date fields
+    (validated as dates in the data dictionary, or holding only dates) as the DVT's date, then its
+    number fields as the months, the look-alikes first (dvt_options, as for an SDTM SUPPDM QNAM).
+    `rows`: the assistant's field rows (assistant.field_rows), `columns` the export's fields. It
+    stands for the field rows of both keys (DVT_KEYS), which the page then does not offer."""
+    if profile.format != "redcap" or "fields.kind" not in found.values:
+        return []
+    fields = profile.section("fields")
+    months, dvt = (str(fields.get(k) or "") for k in DVT_KEYS)
+    kinds = {f: k for f, k, _ in found.values["fields.kind"]}
+    present = {c.upper() for c in columns}
+    if dvt.upper() in present and kinds.get(dvt.upper(), "date") == "date":
+        return []  # whole months from the DVT date
+    if months.upper() in present and kinds.get(months.upper(), "number") != "date":
+        return []  # the months field
+    if months.upper() in present:
+        note = f"field {months} holds dates, not months"  # the import refuses them (redcap:months_are_dates)
+    else:
+        note = f"no source has {months}" if months else "the profile names no source column"
+    taken = {r.column.lower() for r in rows if r.found and r.key not in DVT_KEYS}
+    # The fields the adverse events and visits sections read are theirs too (an event's date is no DVT date).
+    taken |= {str(v).lower() for s in ("adverse_events", "visits") for v in profile.section(s).values()}
+    alike = look_alikes("months_since_dvt", months or "months_since_dvt", columns, taken)
+    ranked = [(c, "") for c in (*alike, *(c for c in columns if c not in alike and c.lower() not in taken))]
+    formats = list(profile.section("dates").get("formats", []))
+    read_by = {f: [*formats, style] for f, style, _ in found.values.get("fields.date_format", ())}
+    options = dvt_options("fields", ranked, kinds, "the enrolment date", read_by)
+    if not options:
+        options = [Option("(no field of the export holds dates or numbers: export the DVT's date, or the months)")]
+    return [Choice("Months since the DVT", DVT_CHOICE, f"months_since_dvt (required): {note}", tuple(options))]
 
 
 def _test_codes(profile: Profile, found: Survey) -> list[Choice]:

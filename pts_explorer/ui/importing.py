@@ -114,7 +114,7 @@ def apply_assistant_choice() -> bool:
 
 
 def survey_uploads(report: ImportReport, profile_ref: str, sources: list[Path]) -> assistant_choices.Survey | None:
-    """After a refusal, what the assistant's SDTM and REDCap event choices need from the uploads
+    """After a refusal, what the assistant's SDTM and REDCap choices need from the uploads
     (read again while they are on disk); nothing for an import that went through."""
     if report.imported or not report.errors:
         return None
@@ -140,12 +140,16 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
     # SDTM names datasets, variables, QNAMs, test codes and visits: its choices replace the field rows.
     fields = [] if profile.format == "sdtm" else assistant.field_rows(profile, report.source_columns)
     values = assistant.value_rows(report.issues)
+    every = assistant.source_fields(profile, report.source_columns)
     choices = [
         *assistant_choices.sdtm_choices(profile, found),
         *assistant_choices.partial_dates(profile, [str(r) for r in report.issues["rule"]]),
+        *assistant_choices.dvt_choices(profile, found, fields, every),
         *assistant_choices.event_choices(profile, found),
     ]
-    missing = [f for f in fields if not f.found]
+    # REDCap's months since the DVT is one choice (a months field, or a date field as the DVT's date), not two fields.
+    dvt = any(c.key == assistant_choices.DVT_CHOICE for c in choices)
+    missing = [f for f in fields if not f.found and not (dvt and f.key in assistant_choices.DVT_KEYS)]
     if not fields and not values and not choices:
         return
     with st.expander("Fix the mapping here", expanded=True, icon=":material/tune:"):
@@ -173,7 +177,6 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
                 "Every field the profile maps is in the sources and no value needs a map: the problems above are "
                 "not ones a choice here can fix (their messages name the profile key to edit)."
             )
-        every = assistant.source_fields(profile, report.source_columns)
         chosen_fields: dict[tuple[str, str], str] = {}
         if missing:
             st.markdown("**Fields the sources do not have**: pick the column that holds each")

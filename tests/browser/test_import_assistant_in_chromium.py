@@ -8,6 +8,7 @@ import csv
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import duckdb
@@ -19,6 +20,8 @@ from pts_explorer.importer import Options, run_import
 from tests.browser.app_driver import act_and_wait, choose, listed, open_page, selected, wait_idle
 from tests.browser.conftest import serving
 from tests.databases import table_rows
+from tests.unit.test_assistant_dvt_date import AS_DATE, DICTIONARY, EXPORT
+from tests.unit.test_assistant_dvt_date import _expected as dvt_months
 from tests.unit.test_import_assistant import builders_project
 
 
@@ -198,3 +201,53 @@ def test_a_project_with_other_field_names_imports_by_choices_and_save_as_replace
     )
     served = sorted(str(p[0]) for p in table_rows(live_db)["patients"])
     assert served == kept
+
+
+def test_a_refused_export_with_a_dvt_date_field_imports_by_the_choice_in_the_page(live_server, live_db, page, tmp_path):
+    """tests/fixtures/redcap_dvt_date: the DVT recorded as a date (`date_of_dvt`, validated as date_ymd)
+    where the built-in profile expects months. The assistant offers it as the DVT's date (first, not as
+    the months, which the check would refuse); with that one choice the page checks clean and imports
+    each patient's whole months from the DVT to enrolment, and the profile downloaded from the page
+    carries `[fields] dvt_date` and imports the same files from the command line into the same tables."""
+    files = [EXPORT, DICTIONARY]
+    open_page(page, f"{live_server}/import")
+    choose(page, "Profile", "redcap")
+    act_and_wait(page, lambda: page.get_by_text("Synthetic (simulated)").click())
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([str(f) for f in files])
+    # The uploader shortens a long name ("PTSFoll...-06-10.csv"); its remove button names it whole.
+    expect(page.get_by_role("button", name=f"Remove {files[-1].name}")).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    act_and_wait(page, lambda: page.get_by_role("button", name="Check").click(), timeout=240_000)
+    expect(page.get_by_text("Rejected:").first).to_be_visible()
+
+    label = "months_since_dvt (required): no source has months_since_dvt"
+    offered = listed(page, label)
+    assert offered[0] == AS_DATE
+    assert "date_of_dvt" not in offered and "prior_dvt_count" in offered
+    choose(page, label, AS_DATE)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the profile (TOML)").click()
+    downloaded = tmp_path / "downloaded.toml"
+    shutil.copyfile(download.value.path(), downloaded)
+    fields = tomllib.loads(downloaded.read_text(encoding="utf-8"))["fields"]
+    assert (fields["dvt_date"], fields["months_since_dvt"]) == ("date_of_dvt", "")
+    _save_and_check(page)
+    expect(page.get_by_text("Checked: no errors").first).to_be_visible(timeout=240_000)
+    act_and_wait(page, lambda: page.get_by_role("button", name="Import and replace").click(), timeout=240_000)
+    expect(page.get_by_text("Imported ").first).to_be_visible()
+    with duckdb.connect(str(live_db), read_only=True) as con:
+        months = con.execute("SELECT patient_id, months_since_dvt FROM patients ORDER BY 1").fetchall()
+    assert months == dvt_months(files[0].read_text(encoding="utf-8"))
+    served = table_rows(live_db)
+
+    out = tmp_path / "cli.duckdb"
+    done = subprocess.run(
+        [sys.executable, "-m", "pts_explorer.importer", "--profile", str(downloaded), "--out", str(out)]
+        + ["--synthetic", "--quiet", *map(str, files)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert table_rows(out) == served

@@ -705,7 +705,7 @@ def test_score_radios_whose_codes_are_not_the_scores_are_refused_with_the_key(tm
             "classic_dictionary.csv",
             "field 'vil_pain' (v_pain) has choices 1, Absent | 2, Mild | 3, Moderate | 4, Severe whose codes are not "
             "Villalta scores 0-3 (0 Absent, 1 Mild, 2 Moderate, 3 Severe): map each code to its value in "
-            '[values.v_pain] of a copy of the profile (e.g. "1" = ...)',
+            '[values.v_pain] of a copy of the profile (e.g. "1" = ...); its values are checked once its codes are mapped',
         )
     ]
 
@@ -767,7 +767,8 @@ def test_a_visit_field_coded_as_visit_numbers_is_refused_with_the_key(tmp_path, 
             "field 'visit_month' (visit_month) has choices 1, Baseline | 2, Month 6 | 3, Month 12 whose codes are not "
             "months of [study] visit_months [0, 6, 12]: map each code to its value in [values.visit_month] of a "
             'copy of the profile (e.g. "1" = ...); a choice that is no scheduled visit (an unscheduled visit) maps '
-            'to "" (e.g. "1" = ""): its visits are not imported, each named in a warning',
+            'to "" (e.g. "1" = ""): its visits are not imported, each named in a warning; the visits are read once '
+            "the codes are months (the other fields are checked now)",
         )
     ]
 

@@ -538,7 +538,8 @@ def test_an_unscheduled_choice_of_the_visit_month_field_is_told_and_mapped_to_no
         "field 'visit_month' (visit_month) has choices 3, Unscheduled whose codes are not months of [study] "
         "visit_months [0, 6, 12]: map each code to its value in [values.visit_month] of a copy of the profile (e.g. "
         '"3" = ...); a choice that is no scheduled visit (an unscheduled visit) maps to "" (e.g. "3" = ""): its '
-        "visits are not imported, each named in a warning"
+        "visits are not imported, each named in a warning; the visits are read once the codes are months (the other "
+        "fields are checked now)"
     ]
     report, out = _import_redcap(tmp_path, profile + '\n[values.visit_month]\n"3" = ""\n', files)
     assert report.imported, report.text()

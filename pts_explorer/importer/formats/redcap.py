@@ -50,7 +50,10 @@ DICTIONARY_COLUMNS = {
     "type": ("Field Type", "field_type"),
     "choices": ("Choices, Calculations, OR Slider Labels", "select_choices_or_calculations"),
     "identifier": ("Identifier?", "identifier"),
+    "validation": ("Text Validation Type OR Show Slider Number", "text_validation_type_or_show_slider_number"),
 }
+# A text field validated as a date or date-time (date_ymd, date_dmy, datetime_seconds_mdy...): a date.
+DATE_VALIDATIONS = ("date_", "datetime_")
 CODED_TYPES = ("radio", "dropdown", "yesno", "truefalse", "checkbox")
 TICKED = ("1", "Checked")  # a checkbox column's value when its choice is ticked (raw, label export)
 # A score item's label words and the score they stand for: a radio whose codes disagree is refused.
@@ -159,6 +162,22 @@ def assistant_columns(source_columns: dict[str, list[str]]) -> dict[str, list[st
     return out
 
 
+def is_dictionary(source: Staged) -> bool:
+    """A data dictionary CSV (the Online Designer's download or the API's metadata export)."""
+    first = source.columns[0] if source.columns else ""
+    return first in DICTIONARY_COLUMNS["name"] and _column(source, "type") is not None
+
+
+def date_fields(con: duckdb.DuckDBPyConnection, dictionary: Staged) -> dict[str, str]:
+    """The fields (lower case) the data dictionary validates as dates or date-times -> the
+    validation (date_ymd, date_dmy, datetime_seconds_mdy...)."""
+    name, validation = _column(dictionary, "name"), _column(dictionary, "validation")
+    if not (name and validation):
+        return {}
+    rows = con.execute(f"SELECT lower(trim({name})), lower(trim({validation})) FROM {dictionary.table}").fetchall()
+    return {str(f): str(v) for f, v in rows if f and v and str(v).startswith(DATE_VALIDATIONS)}
+
+
 WHAT_IS_SKIPPED = {
     "patients": "patient not imported (nor any of its rows)",
     "visits": "visit not imported",
@@ -190,6 +209,7 @@ class RedcapMapper(Mapper):
         self.refused = False
         self.missing_maps: set[tuple[str, str]] = set()  # (table, column) whose value map is missing
         self.lacking: set[str] = set()  # required [fields] keys whose field the export lacks (_require)
+        self.miscoded: set[str] = set()  # contract columns whose codes are refused (_check_codes): left empty
         self._check_keys()
         try:
             fields = {k: self.profile.variable("fields", k) for k in self.profile.section("fields") if k in FIELD_KEYS}
@@ -198,10 +218,7 @@ class RedcapMapper(Mapper):
         except ProfileError as exc:
             self._refuse("profile", self.profile.path.name, str(exc))
             return self._empty()
-        dictionary = next(
-            (s for s in self.staged if s.columns and s.columns[0] in DICTIONARY_COLUMNS["name"] and _column(s, "type")),
-            None,
-        )
+        dictionary = next((s for s in self.staged if is_dictionary(s)), None)
         record_id = fields["patient_id"] = fields.get("patient_id") or "record_id"
         export = self._export(record_id, dictionary)
         if dictionary is None:
@@ -425,6 +442,8 @@ class RedcapMapper(Mapper):
         Text fields pass through the value map."""
         if not field:
             return Decoded(column, "", "NULL")
+        if column in self.miscoded:  # its codes are refused (_check_codes): read once they are mapped
+            return Decoded(column, field, "NULL")
         codes = self.coded.get(field.lower())
         if self.kinds.get(field.lower()) == "checkbox" and codes:
             return self._checkbox(src, table, column, field, codes, b)
@@ -507,7 +526,9 @@ class RedcapMapper(Mapper):
     def _check_codes(self, column: str, field: str | None, months: list[int]) -> None:
         """Numeric codes kept as values must be what they claim: a score item's codes its scores
         (labels such as "Absent" or "Severe" agree with the code), a visit month field's codes
-        months of the study's schedule."""
+        months of the study's schedule. Codes that are not are an error naming the value map, and
+        the rest of the export is still read and checked (all problems at once): the item is left
+        empty, or, for the visit month, no visit is read (a visit has no month without it)."""
         codes = self.coded.get((field or "").lower())
         values = self.profile.values(column)
         if not field or not codes or self.kinds.get(field.lower()) == "checkbox":
@@ -537,11 +558,23 @@ class RedcapMapper(Mapper):
                     f'; a choice that is no scheduled visit (an unscheduled visit) maps to "" (e.g. "{unscheduled}" '
                     '= ""): its visits are not imported, each named in a warning'
                 )
-            self._refuse(
-                "redcap:codes",
-                self.dictionary_file,
-                f"field {field!r} ({column}) has choices {shown} whose codes are not {what}: map each code to its "
-                f'value in [values.{column}] of a copy of the profile (e.g. "{example}" = ...){extra}',
+                extra += "; the visits are read once the codes are months (the other fields are checked now)"
+            else:
+                extra = "; its values are checked once its codes are mapped"
+            self.miscoded.add(column)
+            self.absent(None, [("visits", "*" if column == "visit_month" else column)])
+            self.issues.add(
+                Issue(
+                    ERROR,
+                    "redcap:codes",
+                    self.dictionary_file,
+                    None,
+                    "",
+                    field,
+                    "",
+                    f"field {field!r} ({column}) has choices {shown} whose codes are not {what}: map each code to "
+                    f'its value in [values.{column}] of a copy of the profile (e.g. "{example}" = ...){extra}',
+                )
             )
 
     # --- mapping ---------------------------------------------------------------------------------
@@ -944,7 +977,11 @@ class RedcapMapper(Mapper):
         self, rc: Staged, f: dict[str, str | None], visits: dict[str, str], windows: list[tuple[int, int, int]] | None
     ) -> None:
         """The visit rows, each with its month (event, month field or window) and day; set aside with a
-        warning: no date, no month, a required choice with no contract value."""
+        warning: no date, no month, a required choice with no contract value. None when the visit
+        month field's codes are refused (_check_codes): that error says the visits wait for its map."""
+        if "visit_month" in self.miscoded:
+            self.create_empty("visits")
+            return
         b = Bind()
         date = _ref(rc, f.get("visit_date"))
         day = day_between("baseline.enrolled_on", date)
