@@ -1,0 +1,153 @@
+"""Who benefits split by any patient attribute (#26): a category of the patients table (the centre, with
+the largest shown apart and the others pooled) and a continuous attribute cut at typed points, read off the
+page and recomputed from the contract tables with pandas and statsmodels formulas (not the app's queries,
+its split module or its design matrices); whole cells compared. Typed cut points that are not numbers
+give a message naming the fix, never a traceback."""
+
+import numpy as np
+import pandas as pd
+import statsmodels.formula.api as smf
+
+from tests.app.test_benefit_handwritten import handwritten  # noqa: F401  (the hand-written trial fixture)
+from tests.app.test_benefit_page import ARM, _analysis_set, _interval, _p, _page, _signed, _table
+
+
+def _effect_row(sub: pd.DataFrame, label: str) -> list[str]:
+    n_stent, n_medical = int((sub.arm == "stent").sum()), int((sub.arm == "medical").sum())
+    if min(n_stent, n_medical) < 3:
+        return [label, f"{n_stent:,}", f"{n_medical:,}", "–", "–", "–", "randomized"]
+    fit = smf.ols(f"change ~ {ARM} + baseline", sub).fit()
+    term = f"{ARM}[T.stent]"
+    low, high = fit.conf_int().loc[term]
+    return [
+        label,
+        f"{n_stent:,}",
+        f"{n_medical:,}",
+        _signed(fit.params[term]),
+        _interval(low, high),
+        _p(fit.pvalues[term]),
+        "randomized",
+    ]
+
+
+def _differences(part: pd.DataFrame, column: str, reference: str, labels: dict[str, str]) -> list[list[str]]:
+    """Each group's difference in effect from `reference`: the groups' ANCOVAs in one model (arm and
+    baseline within each group), with Holm's adjustment over the differences shown."""
+    group = f"C({column}, Treatment({reference!r}))"
+    fit = smf.ols(f"change ~ {ARM} * {group} + baseline * {group}", part).fit()
+    others = [g for g in labels if g != reference and g in set(part[column])]
+    terms = [f"{ARM}[T.stent]:{group}[T.{g}]" for g in others]
+    raw = np.array([fit.pvalues[t] for t in terms])
+    order = np.argsort(raw, kind="stable")
+    stepped = np.minimum(np.maximum.accumulate((len(raw) - np.arange(len(raw))) * raw[order]), 1.0)
+    holm = np.empty_like(raw)
+    holm[order] = stepped
+    rows = []
+    for g, term, p, adjusted in zip(others, terms, raw, holm, strict=True):
+        low, high = fit.conf_int().loc[term]
+        rows.append(
+            [f"{labels[g]} − {labels[reference]}", _signed(fit.params[term]), _interval(low, high), _p(p)]
+            + [_p(adjusted if len(others) > 1 else p)]
+        )
+    return rows
+
+
+def test_stenosis_cut_at_typed_points_gives_each_range_its_effect_and_the_differences(app_on, demo_db, demo_con):
+    data = _analysis_set(demo_con)
+    at = _page(app_on, demo_db, {"by": "stenosis_pct", "cuts": "70, 90"})
+    x = data.stenosis_pct
+    data["range"] = np.select([x < 70, x < 90], ["low", "middle"], "high")
+    labels = {"low": "< 70", "middle": "70 to < 90", "high": "90+"}
+    assert _table(at, "Group").astype(str).values.tolist() == [
+        _effect_row(data[data.range == g], label) for g, label in labels.items()
+    ]
+    largest = max(labels, key=lambda g: int((data.range == g).sum()))  # the page's default reference
+    assert _table(at, "Difference in effect").astype(str).values.tolist() == _differences(
+        data, "range", largest, labels
+    )
+    assert at.text_input(key="cuts").value == "70, 90"
+    assert (at.query_params["by"], at.query_params["cuts"]) == ("stenosis_pct", "70, 90")  # the link holds them
+
+
+def test_centre_shows_the_eight_largest_apart_and_pools_the_others(app_on, demo_db, demo_con):
+    data = _analysis_set(demo_con)
+    at = _page(app_on, demo_db, {"by": "center_id"})
+    sizes = data.center_id.value_counts()
+    order = sorted(sizes.index, key=lambda c: (-int(sizes[c]), c))
+    shown, pooled = order[:8], order[8:]
+    data["centre"] = data.center_id.where(data.center_id.isin(shown), "pooled")
+    labels = {**{c: c for c in shown}, "pooled": f"Other centres ({len(pooled)})"}
+    assert len(pooled) > 1
+    assert _table(at, "Group").astype(str).values.tolist() == [
+        _effect_row(data[data.centre == g], label) for g, label in labels.items()
+    ]
+    n_stent = data.groupby("centre").arm.apply(lambda a: (a == "stent").sum())
+    n_medical = data.groupby("centre").arm.apply(lambda a: (a == "medical").sum())
+    estimable = [g for g in labels if min(n_stent.get(g, 0), n_medical.get(g, 0)) >= 3]
+    part = data[data.centre.isin(estimable)]
+    largest = max(estimable, key=lambda g: int((part.centre == g).sum()))
+    assert _table(at, "Difference in effect").astype(str).values.tolist() == _differences(
+        part, "centre", largest, {g: labels[g] for g in estimable}
+    )
+    notes = [c.value for c in at.caption if c.value.startswith("Centre has")]
+    assert notes == [
+        f"Centre has {len(order)} levels among these patients: the 8 largest are compared apart and the other "
+        f"{len(pooled)} pooled as one group, Other centres ({len(pooled)}), so the model holds no interaction term "
+        "fitted on a handful of patients."
+    ]
+
+
+def test_a_link_names_centres_to_compare_and_the_one_compared_with(app_on, demo_db, demo_con):
+    data = _analysis_set(demo_con)
+    sizes = data.center_id.value_counts()
+    first, second = sorted(sizes.index, key=lambda c: (-int(sizes[c]), c))[:2]
+    query = {"by": "center_id", "groups": [f"center:{first}", f"center:{second}", "center:NOWHERE"]}
+    at = _page(app_on, demo_db, {**query, "reference": f"center:{second}"})
+    part = data[data.center_id.isin([first, second])]
+    assert _table(at, "Group").astype(str).values.tolist() == [
+        _effect_row(part[part.center_id == c], c) for c in (first, second)
+    ]
+    assert _table(at, "Difference in effect").astype(str).values.tolist() == _differences(
+        part, "center_id", second, {first: first, second: second}
+    )
+
+
+def test_typed_cut_points_that_are_not_usable_say_what_to_type(app_on, demo_db):
+    at = _page(app_on, demo_db, {"by": "age_years"})
+    assert at.text_input(key="cuts").value == ""  # empty: the attribute's own, 50 and 65
+    assert [list(v) for v in (_table(at, "Group").Group,)] == [["< 50", "50 to < 65", "65+"]]
+    for typed, fix in (
+        ("fifty", "type numbers only (a point for decimals, e.g. 27.5), separated by commas, e.g. 70, 90"),
+        ("50, 50", "type each cut point once"),
+        ("1, 2, 3, 4, 5, 6", "type at most 5 cut points, separated by commas"),
+    ):
+        at.text_input(key="cuts").set_value(typed).run()
+        assert not at.exception, at.exception
+        assert [i.value for i in at.info if i.value.startswith("**These cut points")] == [
+            f"**These cut points cannot be used**: {fix}."
+        ]
+        assert not at.dataframe  # no numbers from cut points the user did not mean
+    at.text_input(key="cuts").set_value("60").run()
+    assert list(_table(at, "Group").Group) == ["< 60", "60+"]
+
+
+def test_a_cut_between_two_hand_written_groups_gives_the_effects_known_by_construction(app_on, handwritten):  # noqa: F811
+    """The hand-written trial's common iliac patients have 90% stenosis and its femoral ones 80%: cut at 85,
+    the ranges are those two groups, whose effects are -6 and -2 by construction (the difference -4)."""
+    at = app_on(handwritten, {"by": "stenosis_pct", "cuts": "85"}).run()
+    at.switch_page("app_pages/benefit.py").run()
+    assert not at.exception, at.exception
+    groups = _table(at, "Group")
+    assert groups[["Group", "n stent", "n medical", "Effect, points"]].astype(str).values.tolist() == [
+        ["< 85", "12", "12", "-2.00"],
+        ["85+", "12", "12", "-6.00"],
+    ]
+    differences = _table(at, "Difference in effect")
+    assert differences[["Difference in effect", "Difference, points"]].astype(str).values.tolist() == [
+        ["85+ − < 85", "-4.00"]
+    ]
+    mmrm = _table(at, "Difference from < 85")
+    assert mmrm[["Group", "Effect, points", "Difference from < 85"]].astype(str).values.tolist() == [
+        ["< 85", "-2.00", "reference"],
+        ["85+", "-6.00", "-4.00"],
+    ]
