@@ -49,7 +49,7 @@ def cut_points(text: str) -> tuple[float, ...] | str:
 
 def cut_text(cuts: Sequence[float]) -> str:
     """Cut points as the page writes them: "70, 90", "27.5" (no trailing zeros)."""
-    return ", ".join(f"{c:g}" if abs(c) < 1e6 else str(c) for c in cuts)
+    return ", ".join(f"{c + 0.0:g}" for c in cuts)  # + 0.0: -0 is written 0
 
 
 def _as_int(text: str) -> int | None:
@@ -154,10 +154,13 @@ class Setting:
     def is_valid(self, value: Value, options: Sequence | None = None) -> bool:
         """Whether a value (from the session, not the URL) is still allowed."""
         allowed = tuple(options) if options is not None else self.options
+        known = (  # the page's own list when given; else the static allow-list, or a data value under a prefix
+            (lambda v: v in allowed) if options is not None else (lambda v: v in allowed or self.known(str(v), ()))
+        )
         if self.kind == "choices":
-            return isinstance(value, list | tuple) and all(v in allowed for v in value)
+            return isinstance(value, list | tuple) and all(known(v) for v in value)
         if self.kind in ("choice", "number", "cohort_ref") and allowed:
-            return value in allowed or (value is None and self.default is None)
+            return known(value) or (value is None and self.default is None)
         return True
 
     def encode(self, value: Value) -> list[str] | None:

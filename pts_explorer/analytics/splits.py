@@ -80,10 +80,9 @@ def categorical(column: str, values: pd.Series, most: int = vocab.BENEFIT_MAX_GR
     else:
         order = sorted(counts.index, key=lambda v: (-int(counts[v]), v))
     shown, pooled = order[:most], order[most:]
-    if len(pooled) == 1:  # one level left over is shown as itself, not as "Other"
-        shown, pooled = order, []
+    named: dict[str, str] = vocabulary or {}
     keys = {value: _key(column, value) for value in shown}
-    levels = {keys[value]: (vocabulary or {}).get(value, value) for value in shown}
+    levels = {keys[value]: named.get(value, value) for value in shown}
     if pooled:
         other = vocab.BENEFIT_DATA_SPLITS.get(column, "level")
         plural = {"study": "studies", "center": "centres"}.get(other, "levels")
