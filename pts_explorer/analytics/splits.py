@@ -81,8 +81,8 @@ def categorical(column: str, values: pd.Series, most: int = vocab.BENEFIT_MAX_GR
         order = sorted(counts.index, key=lambda v: (-int(counts[v]), v))
     shown, pooled = order[:most], order[most:]
     named: dict[str, str] = vocabulary or {}
-    keys = {value: _key(column, value) for value in shown}
-    levels = {keys[value]: named.get(value, value) for value in shown}
+    keys = {str(value): _key(column, str(value)) for value in shown}
+    levels: dict[str, str] = {keys[str(value)]: str(named.get(value, value)) for value in shown}
     if pooled:
         other = vocab.BENEFIT_DATA_SPLITS.get(column, "level")
         plural = {"study": "studies", "center": "centres"}.get(other, "levels")
