@@ -15,6 +15,7 @@ params = analysis.as_params()
 outcome = vocab.OUTCOMES[analysis.outcome]
 month = analysis.visit_month
 
+NEW_SPLIT = {"cuts": "", "groups": [], "reference": "largest"}  # another split: its own cut points, all its groups
 by_column, groups_column, reference_column, along_column = st.columns([1.9, 2.4, 1.6, 1.2], vertical_alignment="bottom")
 by = ui.control(
     "by",
@@ -22,7 +23,7 @@ by = ui.control(
     "Compare the effect between",
     list(vocab.BENEFIT_SPLITS),
     format_func=vocab.BENEFIT_SPLITS.get,
-    on_change=lambda: ui.set_value("cuts", ""),  # another attribute: its own cut points
+    on_change=lambda: [ui.set_value(key, value) for key, value in NEW_SPLIT.items()],
     help="A grouping, any category of the patients table (the largest groups apart, the others pooled), a "
     "continuous attribute cut at the points you type, or two cohorts.",
 )
@@ -30,7 +31,7 @@ cut_split = by in vocab.BENEFIT_CUT_SPLITS
 category_split = by in ("study_id", "center_id", "limb_side", "ceap_c")
 cuts: tuple[float, ...] = ()
 if cut_split:  # the cut points: typed, checked here, and never part of any SQL text
-    cuts_column, groups_column = groups_column.columns([1.3, 1.7], vertical_alignment="bottom")
+    cuts_column, groups_column = groups_column.columns([1.45, 1.55], vertical_alignment="bottom")
     name, unit, default_cuts = vocab.BENEFIT_CUT_SPLITS[by]
     typed = ui.control(
         "cuts",
@@ -38,6 +39,7 @@ if cut_split:  # the cut points: typed, checked here, and never part of any SQL 
         f"Cut at ({unit})",
         placeholder=settings.cut_text(default_cuts),
         max_chars=60,
+        on_change=lambda: [ui.set_value(key, NEW_SPLIT[key]) for key in ("groups", "reference")],  # other ranges
         help=f"Numbers separated by commas, at most {vocab.BENEFIT_MAX_CUTS}: each opens a group, e.g. 70, 90 gives "
         "< 70, 70 to < 90 and 90+. Empty: " + settings.cut_text(default_cuts) + ".",
     )
@@ -112,7 +114,7 @@ else:
     chosen = ui.control(
         "groups",
         groups_column.multiselect,
-        "Groups (every group when none is chosen)",
+        "Groups (none chosen: every group)",
         present,
         valid=present,
         format_func=levels.get,
@@ -142,7 +144,7 @@ elif len(comparable) >= 2:  # the group the others are compared with: the user's
         "Compared with",
         references,
         valid=references,
-        format_func=lambda g: f"{levels[largest]} (the largest)" if g == "largest" else levels.get(g, "another group"),
+        format_func=lambda g: f"{levels[largest]} (largest)" if g == "largest" else levels.get(g, "another group"),
         help="Each difference is a group's effect minus this group's effect.",
     )
     reference = largest if chosen_reference == "largest" else chosen_reference
