@@ -191,9 +191,15 @@ if len(groups) < 2 and sides:
     missing = next(side for side in levels if side not in groups)
     st.info(f"**Only one group to compare**: {levels[missing]} has nobody {set_words}.")
 elif len(groups) < 2 and len(present) > 1:
-    st.info(f"**Only one group chosen**: {levels[groups[0]]}. Choose another group to compare the effect with.")
+    st.info(
+        f"**Only one group chosen**: {escape.markdown(levels[groups[0]])}. Choose another group to compare the "
+        "effect with."
+    )
 elif len(groups) < 2:
-    st.info(f"**Only one group to compare**: this cohort has only {levels[groups[0]]} by {split_running}.")
+    st.info(
+        f"**Only one group to compare**: this cohort has only {escape.markdown(levels[groups[0]])} by "
+        f"{escape.markdown(split_running)}."
+    )
 rows["numbers"] = display.estimates_text(rows, outcome.decimals + 1)
 differences["numbers"] = [  # beside each difference: its p, Holm-adjusted when several are shown
     f"{text}, {'Holm ' if len(differences) > 1 else ''}{display.p_clause(p)}"
@@ -225,8 +231,8 @@ ui.chart(
 st.caption(
     f"Effect: stent minus medical change from baseline to month {month}, ANCOVA within each group adjusted for the "
     "baseline value (and study when studies are pooled). Difference in effect: each group against "
-    f"{levels[reference] if reference else 'the group compared with'}, from the groups' ANCOVAs in one model (baseline "
-    "and study within each group, so a difference is that of the effects shown); "
+    f"{escape.markdown(levels[reference]) if reference else 'the group compared with'}, from the groups' ANCOVAs "
+    "in one model (baseline and study within each group, so a difference is that of the effects shown); "
     f"a group with fewer than {effects.MIN_PER_ARM} patients in an arm is listed, not estimated."
 )
 st.caption(effects.complete_cases(month))
@@ -401,11 +407,11 @@ else:
         f"{heterogeneity.HR_RATIO_METHOD}; the hazard ratio in each group from a Cox model of that group alone. "
         f"A ratio {'above' if event == 'ulcer_healing' else 'below'} 1: the stent "
         + ("speeds healing" if event == "ulcer_healing" else "lowers the hazard of a recurrent DVT")
-        + f" more in that group than in {levels[ordered[0]]}. Joint test of the group × arm "
+        + f" more in that group than in {escape.markdown(levels[ordered[0]])}. Joint test of the group × arm "
         f"{'terms' if terms > 1 else 'term'} on {terms} degree{'s' if terms > 1 else ''} of freedom: "
         f"{display.p_clause(hazards.interaction_p)}."
     )
-    left_out = [levels[g] for g in rows.level if g not in set(hazards.effects.level)]
+    left_out = [escape.markdown(levels[g]) for g in rows.level if g not in set(hazards.effects.level)]
     if left_out:
         ui.note(
             "Left out: "

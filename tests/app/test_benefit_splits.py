@@ -4,10 +4,17 @@ page and recomputed from the contract tables with pandas and statsmodels formula
 its split module or its design matrices); whole cells compared. Typed cut points that are not numbers
 give a message naming the fix, never a traceback."""
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pytest
 import statsmodels.formula.api as smf
 
+from pts_explorer import escape
+from pts_explorer.importer import run_import
+from pts_explorer.importer.pipeline import Options
 from tests.app.test_benefit_handwritten import handwritten  # noqa: F401  (the hand-written trial fixture)
 from tests.app.test_benefit_page import ARM, _analysis_set, _interval, _p, _page, _signed, _table
 
@@ -151,3 +158,74 @@ def test_a_cut_between_two_hand_written_groups_gives_the_effects_known_by_constr
         ["< 85", "-2.00", "reference"],
         ["85+", "-6.00", "-4.00"],
     ]
+
+
+def _variant(trial: Path, folder: Path, edit) -> Path:
+    """The hand-written trial's CSVs with patients.csv edited (a data manager's export), imported anew."""
+    for source in trial.parent.glob("*.csv"):
+        shutil.copy(source, folder / source.name)
+    patients = pd.read_csv(folder / "patients.csv", dtype=str, keep_default_na=False)
+    edit(patients)
+    patients.to_csv(folder / "patients.csv", index=False)
+    out = folder / "variant.duckdb"
+    report = run_import("contract", sorted(folder.glob("*.csv")), out, Options(synthetic=True), progress=lambda _: None)
+    assert report.imported, report.issues.to_string()
+    return out
+
+
+@pytest.fixture(scope="module")
+def bmi_partly_missing(handwritten, tmp_path_factory):  # noqa: F811
+    """BMI left empty for the first 6 patients, as a data manager exports a value nobody measured."""
+
+    def edit(patients: pd.DataFrame) -> None:
+        patients.loc[:5, "bmi"] = ""
+
+    return _variant(handwritten, tmp_path_factory.mktemp("bmi_missing"), edit)
+
+
+@pytest.fixture(scope="module")
+def centres_with_markup(handwritten, tmp_path_factory):  # noqa: F811
+    """Two centres whose names a site wrote with Markdown characters: the common iliac patients' and the
+    femoral patients'."""
+
+    def edit(patients: pd.DataFrame) -> None:
+        patients["center_id"] = np.where(patients.obstruction_site == "common_iliac", "**Nord**", "[Sud](x.org)")
+
+    return _variant(handwritten, tmp_path_factory.mktemp("centres"), edit)
+
+
+def test_patients_without_a_value_are_left_out_and_the_page_says_how_many(app_on, bmi_partly_missing):
+    at = app_on(bmi_partly_missing, {"by": "bmi", "cuts": "25"}).run()
+    at.switch_page("app_pages/benefit.py").run()
+    assert not at.exception, at.exception
+    assert [c.value for c in at.caption if "no recorded" in c.value] == [
+        "6 patients of the analysis set have no recorded BMI: in no group, left out."
+    ]
+    assert [escape.markdown_text(i.value) for i in at.info if i.value.startswith("**Only one group")] == [
+        "Only one group to compare: this cohort has only 25+ by BMI (kg/m²), cut at 25."
+    ]
+    assert list(_table(at, "Group")[["Group", "n stent", "n medical"]].astype(str).values.tolist()) == [
+        ["25+", "18", "24"]  # 48 patients, 24 per arm; the first six, without a BMI, are stented (common iliac)
+    ]
+
+
+def test_a_links_data_valued_groups_are_never_shown_as_markup(app_on, demo_db):
+    hostile = {"by": "center_id", "reference": "center:<b>x</b>", "groups": ["center:**bold**", "center:TC15"]}
+    at = _page(app_on, demo_db, hostile)
+    shown = [e.value for e in [*at.markdown, *at.info, *at.caption, *at.warning] if isinstance(e.value, str)]
+    assert not [text for text in shown if "<b>x</b>" in text or "**bold**" in text]
+    assert list(_table(at, "Group").Group) == ["TC15"]  # the link's one centre of the data
+
+
+def test_a_centres_name_is_shown_as_the_text_it_is(app_on, centres_with_markup):
+    at = app_on(centres_with_markup, {"by": "center_id", "reference": "center:**Nord**"}).run()
+    at.switch_page("app_pages/benefit.py").run()
+    assert not at.exception, at.exception
+    groups = _table(at, "Group")
+    assert groups[["Group", "Effect, points"]].astype(str).values.tolist() == [
+        ["**Nord**", "-6.00"],  # the larger group first (a tie: the names' order)
+        ["[Sud](x.org)", "-2.00"],
+    ]
+    assert _table(at, "Difference in effect")["Difference in effect"].tolist() == ["[Sud](x.org) − **Nord**"]
+    effect = next(c.value for c in at.caption if c.value.startswith("Effect: "))
+    assert "each group against \\*\\*Nord\\*\\*, from" in effect  # escaped: never bold
