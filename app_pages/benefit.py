@@ -296,6 +296,11 @@ if reference is not None:
         note=f"too few patients to estimate (fewer than {effects.MIN_PER_ARM} in an arm, or hidden small cells)",
     )
     st.caption(heterogeneity.MMRM_DIFFERENCE_METHOD + ".")
+    if by == "study_id" and not sides:
+        ui.note(
+            "Split by study, each group is one study: the MMRM, fitted per study, has no two groups within a study "
+            "to compare, so it shows no difference; the ANCOVA above compares the studies."
+        )
 
 reading = display.reading(differences, result.interaction_p if result else float("nan"), group_designs, outcome)
 if (

@@ -317,6 +317,9 @@ def hazard_ratios_between(data: pd.DataFrame, factor: str, levels: list[str]) ->
     rows = data[data[factor].isin(kept)]
     study = rows.study_id.nunique() > 1
     design, interactions = _cohort_design(rows, factor, kept)
+    if study:  # a cohort that is one study's patients (a split by study) is the stratum itself: its column goes
+        within = design.groupby(rows.study_id)
+        design = design.drop(columns=[c for c in design if c not in interactions and (within[c].nunique() <= 1).all()])
     cph = _cox(_survival_frame(rows, design, study))
     if cph is None or not np.isfinite(cph.params_).all() or (cph.params_.abs() > 20).any():
         events = rows.groupby(["study_id", factor])["observed"].sum()

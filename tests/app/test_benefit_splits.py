@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
+from lifelines import CoxPHFitter
 
 from pts_explorer import escape
 from pts_explorer.importer import run_import
@@ -229,3 +230,34 @@ def test_a_centres_name_is_shown_as_the_text_it_is(app_on, centres_with_markup):
     assert _table(at, "Difference in effect")["Difference in effect"].tolist() == ["[Sud](x.org) − **Nord**"]
     effect = next(c.value for c in at.caption if c.value.startswith("Effect: "))
     assert "each group against \\*\\*Nord\\*\\*, from" in effect  # escaped: never bold
+
+
+def test_a_split_by_study_compares_the_hazard_ratios_within_each_study(app_on, demo_db, demo_con):
+    """Each group is one study, the Cox model's stratum: the ratio of hazard ratios is the arm x trial term
+    of a Cox model stratified by study (lifelines, from the contract tables), not a model that cannot fit."""
+    at = _page(app_on, demo_db, {"by": "study_id", "registry": "True"})
+    patients = demo_con.table("patients").df().set_index("patient_id")
+    events = demo_con.table("events").df()
+    first = events[events.event_type == "recurrent_dvt"].groupby("patient_id").event_day.min().reindex(patients.index)
+    observed = first.notna() & (first <= patients.last_contact_day)
+    stent = (patients.arm == "stent").astype(float)
+    frame = pd.DataFrame(
+        {
+            "stent": stent,
+            "stent_in_trial": stent * (patients.study_id == "TRIAL"),
+            "duration": np.where(observed, first, patients.last_contact_day),
+            "observed": observed.astype(int),
+            "study": patients.study_id,
+        }
+    )
+    fit = CoxPHFitter(strata=["study"]).fit(frame, "duration", "observed").summary.loc["stent_in_trial"]
+    table = _table(at, "Ratio to REGISTRY").set_index("Group")
+    assert table.loc["TRIAL", ["Ratio to REGISTRY", "95% CI of the ratio", "p (interaction)"]].tolist() == [
+        f"{fit['exp(coef)']:.2f}",
+        _interval(fit["exp(coef) lower 95%"], fit["exp(coef) upper 95%"]),
+        _p(fit["p"]),
+    ]
+    assert [c.value for c in at.caption if c.value.startswith("Split by study")] == [
+        "Split by study, each group is one study: the MMRM, fitted per study, has no two groups within a study to "
+        "compare, so it shows no difference; the ANCOVA above compares the studies."
+    ]
