@@ -16,6 +16,14 @@ outcome = vocab.OUTCOMES[analysis.outcome]
 month = analysis.visit_month
 
 NEW_SPLIT = {"cuts": "", "groups": [], "reference": "largest"}  # another split: its own cut points, all its groups
+
+
+def new_split(keys: tuple[str, ...] = tuple(NEW_SPLIT)) -> None:
+    """Another split, or other cut points: the settings of the one before no longer mean the same groups."""
+    for key in keys:
+        ui.set_value(key, NEW_SPLIT[key])
+
+
 by_column, groups_column, reference_column, along_column = st.columns([1.9, 2.4, 1.6, 1.2], vertical_alignment="bottom")
 by = ui.control(
     "by",
@@ -23,7 +31,7 @@ by = ui.control(
     "Compare the effect between",
     list(vocab.BENEFIT_SPLITS),
     format_func=vocab.BENEFIT_SPLITS.get,
-    on_change=lambda: [ui.set_value(key, value) for key, value in NEW_SPLIT.items()],
+    on_change=new_split,
     help="A grouping, any category of the patients table (the largest groups apart, the others pooled), a "
     "continuous attribute cut at the points you type, or two cohorts.",
 )
@@ -39,7 +47,8 @@ if cut_split:  # the cut points: typed, checked here, and never part of any SQL 
         f"Cut at ({unit})",
         placeholder=settings.cut_text(default_cuts),
         max_chars=60,
-        on_change=lambda: [ui.set_value(key, NEW_SPLIT[key]) for key in ("groups", "reference")],  # other ranges
+        on_change=new_split,
+        args=(("groups", "reference"),),  # other ranges
         help=f"Numbers separated by commas, at most {vocab.BENEFIT_MAX_CUTS}: each opens a group, e.g. 70, 90 gives "
         "< 70, 70 to < 90 and 90+. Empty: " + settings.cut_text(default_cuts) + ".",
     )

@@ -141,7 +141,9 @@ def _within_cohorts(rows: pd.DataFrame, factor: str, levels: list[str]) -> pd.Da
     columns = {}
     for number, level in enumerate(levels):
         member = rows[factor] == level
-        columns[f"baseline in cohort {number}"] = rows.baseline.astype(float).where(member, 0.0)
+        if rows.baseline[member].nunique() > 1:  # one baseline for all (13 patients at C3): nothing to adjust for,
+            # the group's ANCOVA is its difference in mean change, as its own fit gives it
+            columns[f"baseline in cohort {number}"] = rows.baseline.astype(float).where(member, 0.0)
         for study in sorted(rows.study_id[member].unique())[1:]:
             columns[f"study {study} in cohort {number}"] = ((rows.study_id == study) & member).astype(float)
     return pd.DataFrame(columns, index=rows.index)

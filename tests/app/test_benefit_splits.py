@@ -261,3 +261,32 @@ def test_a_split_by_study_compares_the_hazard_ratios_within_each_study(app_on, d
         "Split by study, each group is one study: the MMRM, fitted per study, has no two groups within a study to "
         "compare, so it shows no difference; the ANCOVA above compares the studies."
     ]
+
+
+def test_other_cut_points_or_another_split_start_from_every_group(app_on, demo_db):
+    """A range's number means another range once the cut points change: the chosen groups and the group
+    compared with start again from every group and the largest."""
+    at = _page(app_on, demo_db, {"by": "age_years", "cuts": "50, 65", "groups": ["1", "3"], "reference": "3"})
+    assert list(_table(at, "Group").Group) == ["< 50", "65+"]
+    at.text_input(key="cuts").set_value("60").run()
+    assert not at.exception, at.exception
+    assert list(_table(at, "Group").Group) == ["< 60", "60+"]
+    assert at.selectbox(key="reference").value == "largest"
+    at.multiselect(key="groups").set_value(["1"]).run()
+    at.selectbox(key="by").set_value("ceap_c").run()
+    assert not at.exception, at.exception
+    assert at.multiselect(key="groups").value == [] and "cuts" not in at.query_params
+
+
+def test_ceap_classes_are_compared_even_where_a_class_shares_one_baseline(app_on, demo_db, demo_con):
+    """The trial's C3 patients all have the same baseline Villalta: their ANCOVA is their difference in mean
+    change (nothing to adjust for), and the model of the differences still holds every class."""
+    data = _analysis_set(demo_con)
+    assert data[data.ceap_c == "C3"].baseline.nunique() == 1  # what this test is about
+    at = _page(app_on, demo_db, {"by": "ceap_c"})
+    classes = ["C3", "C4a", "C4b", "C4c", "C5", "C6"]
+    assert _table(at, "Group").astype(str).values.tolist() == [_effect_row(data[data.ceap_c == c], c) for c in classes]
+    largest = max(classes, key=lambda c: int((data.ceap_c == c).sum()))
+    assert _table(at, "Difference in effect").astype(str).values.tolist() == _differences(
+        data, "ceap_c", largest, {c: c for c in classes}
+    )
