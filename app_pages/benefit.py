@@ -305,6 +305,17 @@ if reference is not None:
         note=f"too few patients to estimate (fewer than {effects.MIN_PER_ARM} in an arm, or hidden small cells)",
     )
     st.caption(heterogeneity.MMRM_DIFFERENCE_METHOD + ".")
+    if fitted.failed:  # a group's model that could not be fitted is named, with why
+        long_rows = grouped(
+            pd.concat([ui.query(*source).assign(cohort=side) for side, source in sources.items()], ignore_index=True)
+        )
+        reasons = ui.fitted("heterogeneity.mmrm_failures", long_rows, factor, fitted.failed, "reml", shield.k)
+        ui.note(
+            " ".join(
+                f"No MMRM in {escape.markdown(levels[level])} ({escape.markdown(study)}): {escape.markdown(why)}."
+                for level, study, why in reasons
+            )
+        )
     if by == "study_id" and not sides:
         ui.note(
             "Split by study, each group is one study: the MMRM, fitted per study, has no two groups within a study "
@@ -400,6 +411,9 @@ hazards = (
     if reference in ordered
     else "it needs the group the others are compared with, and one more"
 )
+if reference is not None and not isinstance(hazards, str) and hazards.effects.level.iloc[0] != reference:
+    # the reference has no event in an arm: the model's ratios would be to another group
+    hazards = f"{escape.markdown(levels[reference])}, the group the others are compared with, has no event in an arm"
 event_name = vocab.ENDPOINTS[event][0]  # "Recurrent DVT", "Ulcer healing"
 if isinstance(hazards, str):
     st.info(

@@ -36,6 +36,7 @@ from lifelines import CoxPHFitter
 from scipy import stats
 
 from pts_explorer.analytics import effects, mmrm
+from pts_explorer.privacy import OFF, Protection
 
 DIFFERENCE_METHOD = (
     "Difference in effect: the groups' ANCOVAs in one model (change from baseline on arm, the baseline value and, "
@@ -452,6 +453,18 @@ def mmrm_between(
         ),
         failed,
     )
+
+
+def mmrm_failures(
+    long: pd.DataFrame, factor: str, failed: list[tuple[str, str]], method: str = "reml", k: int = 0
+) -> list[tuple[str, str, str]]:
+    """Why the MMRM of each (group, study) mmrm_between could not fit, in words (effects.mmrm_failure;
+    counts below k hidden, k = 0 when small cells are not protected)."""
+    shield = Protection(k) if k else OFF
+    return [
+        (level, study, effects.mmrm_failure(long[(long[factor] == level) & (long.study_id == study)], method, shield))
+        for level, study in failed
+    ]
 
 
 def differences_by(parts: Mapping[Any, pd.DataFrame], factor: str, levels: list[str], reference: str) -> pd.DataFrame:

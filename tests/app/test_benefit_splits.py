@@ -290,3 +290,14 @@ def test_ceap_classes_are_compared_even_where_a_class_shares_one_baseline(app_on
     assert _table(at, "Difference in effect").astype(str).values.tolist() == _differences(
         data, "ceap_c", largest, {c: c for c in classes}
     )
+    # C3's MMRM (a baseline-by-visit term with one baseline) cannot be fitted: named, with why
+    assert [escape.markdown_text(c.value) for c in at.caption if c.value.startswith("No MMRM")] == [
+        "No MMRM in C3 (TRIAL): the design matrix is singular (rank 10 of 15: C(visit_month)[1]:baseline, "
+        "C(visit_month)[3]:baseline, C(visit_month)[6]:baseline depend on the other columns)."
+    ]
+    assert "C3" not in list(_table(at, "Difference from C4a").Group)
+    # C4a, the largest class, has no recurrent DVT in an arm: no ratio to it (never a ratio to another class)
+    assert [escape.markdown_text(i.value) for i in at.info if "hazard ratios" in i.value] == [
+        "No ratio of hazard ratios for recurrent DVT: C4a, the group the others are compared with, has no event in "
+        "an arm."
+    ]
