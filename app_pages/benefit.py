@@ -254,11 +254,17 @@ st.markdown(f"**ANCOVA at month {month}**: the effect in each group, and the dif
 ui.table(
     display.benefit_groups(rows, outcome),
     key="benefit_groups",
+    whole=("Group",),
     title="Effect in each group",
     note=f"too few patients to estimate (fewer than {effects.MIN_PER_ARM} in an arm, or hidden small cells)",
 )
 if result is not None:
-    ui.table(display.benefit_differences(differences, outcome), key="benefit_differences", title="Difference in effect")
+    ui.table(
+        display.benefit_differences(differences, outcome),
+        key="benefit_differences",
+        title="Difference in effect",
+        whole=("Difference in effect",),
+    )
     tests = (
         f"{len(differences)} differences on screen: the Holm-adjusted p keeps the chance of any false claim among "
         "them at 5%. All groups at once: "
@@ -301,6 +307,7 @@ if reference is not None:
     ui.table(
         display.benefit_mmrm(shown, mmrm_differences, levels, reference, outcome),
         key="benefit_mmrm",
+        whole=("Group",),
         title=f"Effect in each group at month {month}, MMRM (every visit)",
         note=f"too few patients to estimate (fewer than {effects.MIN_PER_ARM} in an arm, or hidden small cells)",
     )
@@ -428,6 +435,7 @@ else:
     ui.table(
         display.benefit_hazards(hazards.effects, hazards.differences, levels, ordered[0], shield),
         key="benefit_hazards",
+        whole=("Group",),
         title=f"{event_name}: hazard ratio (stent vs medical) in each group",
     )
     terms = hazards.interaction_df
