@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import charts, config, display, escape, reproduce, ui, vocab
-from pts_explorer.analytics import compare, effects, heterogeneity
+from pts_explorer import charts, config, display, escape, reproduce, settings, ui, vocab
+from pts_explorer.analytics import compare, effects, heterogeneity, splits
 
 cohort = ui.page_header("Who benefits")
 analysis = ui.analysis_controls(cohort)
@@ -15,14 +15,48 @@ params = analysis.as_params()
 outcome = vocab.OUTCOMES[analysis.outcome]
 month = analysis.visit_month
 
-by_column, groups_column, reference_column, along_column = st.columns([1.5, 2.6, 1.5, 1.3], vertical_alignment="bottom")
+NEW_SPLIT = {"cuts": "", "groups": [], "reference": "largest"}  # another split: its own cut points, all its groups
+
+
+def new_split(keys: tuple[str, ...] = tuple(NEW_SPLIT)) -> None:
+    """Another split, or other cut points: the settings of the one before no longer mean the same groups."""
+    for key in keys:
+        ui.set_value(key, NEW_SPLIT[key])
+
+
+by_column, groups_column, reference_column, along_column = st.columns([1.9, 2.4, 1.6, 1.2], vertical_alignment="bottom")
 by = ui.control(
     "by",
     by_column.selectbox,
     "Compare the effect between",
     list(vocab.BENEFIT_SPLITS),
     format_func=vocab.BENEFIT_SPLITS.get,
+    on_change=new_split,
+    help="A grouping, any category of the patients table (the largest groups apart, the others pooled), a "
+    "continuous attribute cut at the points you type, or two cohorts.",
 )
+cut_split = by in vocab.BENEFIT_CUT_SPLITS
+category_split = by in ("study_id", "center_id", "limb_side", "ceap_c")
+cuts: tuple[float, ...] = ()
+if cut_split:  # the cut points: typed, checked here, and never part of any SQL text
+    cuts_column, groups_column = groups_column.columns([1.45, 1.55], vertical_alignment="bottom")
+    name, unit, default_cuts = vocab.BENEFIT_CUT_SPLITS[by]
+    typed = ui.control(
+        "cuts",
+        cuts_column.text_input,
+        f"Cut at ({unit})",
+        placeholder=settings.cut_text(default_cuts),
+        max_chars=60,
+        on_change=new_split,
+        args=(("groups", "reference"),),  # other ranges
+        help=f"Numbers separated by commas, at most {vocab.BENEFIT_MAX_CUTS}: each opens a group, e.g. 70, 90 gives "
+        "< 70, 70 to < 90 and 90+. Empty: " + settings.cut_text(default_cuts) + ".",
+    )
+    read = settings.cut_points(typed) if str(typed).strip() else default_cuts
+    if isinstance(read, str):
+        st.info(f"**These cut points cannot be used**: {read}.", icon=":material/edit:")
+        ui.stop()
+    cuts = read
 modifier = ui.control(
     "modifier",
     along_column.selectbox,
@@ -56,8 +90,29 @@ if by == COHORTS:  # two cohorts (as on Compare), made disjoint: a patient in bo
     st.caption(f"**A**: {a.about().rstrip('.')}. **B**: {b.about().rstrip('.')}. {apart[relation]}")
 else:
     data = ui.query("analysis_visit", params)
-    levels = vocab.LEVELS[by]
-factor = "cohort" if sides else by  # the analysis set's column that holds the groups
+    levels = vocab.LEVELS.get(by, {})
+split_def: splits.Split | None = None  # a split by any patient attribute: its groups, formed here
+unplaced = 0  # analysis-set patients without a value of a cut attribute (in no group)
+if (cut_split or category_split) and not data.empty:
+    attributes = ui.query("patient_splits", params).set_index("patient_id")[by]
+    split_def = splits.cut(by, cuts) if cut_split else splits.categorical(by, data.patient_id.map(attributes))
+    group_of = split_def.assign(attributes)  # each patient's group key, by patient_id
+    levels = split_def.levels
+    data = data.assign(split=data.patient_id.map(group_of))
+    unplaced = int(data.split.isna().sum())
+    data = data[data.split.notna()]
+
+
+def grouped(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the analysis statements with each patient's group of a split by any attribute (the same
+    groups as the analysis set's: the largest levels are those of the patients seen at the visit)."""
+    if split_def is None:
+        return frame
+    keyed = frame.assign(split=frame.patient_id.map(group_of))
+    return keyed[keyed.split.notna()]
+
+
+factor = "cohort" if sides else splits.COLUMN if split_def else by  # the analysis set's column that holds the groups
 if data.empty:
     ui.no_analysis_data(analysis)
     ui.stop()
@@ -68,7 +123,7 @@ else:
     chosen = ui.control(
         "groups",
         groups_column.multiselect,
-        "Groups (every group when none is chosen)",
+        "Groups (none chosen: every group)",
         present,
         valid=present,
         format_func=levels.get,
@@ -98,7 +153,7 @@ elif len(comparable) >= 2:  # the group the others are compared with: the user's
         "Compared with",
         references,
         valid=references,
-        format_func=lambda g: f"{levels[largest]} (the largest)" if g == "largest" else levels[g],
+        format_func=lambda g: f"{levels[largest]} (largest)" if g == "largest" else levels.get(g, "another group"),
         help="Each difference is a group's effect minus this group's effect.",
     )
     reference = largest if chosen_reference == "largest" else chosen_reference
@@ -127,14 +182,33 @@ if result is not None:
     )
     differences["p_holm"] = heterogeneity.holm(differences.p_value)
 
-split = "Cohort" if sides else vocab.BENEFIT_SPLITS[by]
+split = "Cohort" if sides else split_def.name if split_def else vocab.BENEFIT_SPLITS[by]
+split_running = split if split[:2].isupper() else split[:1].lower() + split[1:]  # in running text
+if split_def is not None and split_def.pooled:
+    ui.note(
+        f"{vocab.BENEFIT_SPLITS[by]} has {len(split_def.pooled) + len(split_def.keys)} levels among these patients: "
+        f"the {len(split_def.keys)} largest are compared apart and the other {len(split_def.pooled)} pooled as one "
+        f"group, {levels[vocab.BENEFIT_OTHER]}, so the model holds no interaction term fitted on a handful of "
+        "patients."
+    )
+if unplaced:
+    ui.note(
+        f"{unplaced:,} patient{'s' if unplaced > 1 else ''} of the analysis set "
+        f"{'have' if unplaced > 1 else 'has'} no recorded {split_running.partition(' (')[0]}: in no group, left out."
+    )
 if len(groups) < 2 and sides:
     missing = next(side for side in levels if side not in groups)
     st.info(f"**Only one group to compare**: {levels[missing]} has nobody {set_words}.")
 elif len(groups) < 2 and len(present) > 1:
-    st.info(f"**Only one group chosen**: {levels[groups[0]]}. Choose another group to compare the effect with.")
+    st.info(
+        f"**Only one group chosen**: {escape.markdown(levels[groups[0]])}. Choose another group to compare the "
+        "effect with."
+    )
 elif len(groups) < 2:
-    st.info(f"**Only one group to compare**: this cohort has only {levels[groups[0]]} in {split.lower()}.")
+    st.info(
+        f"**Only one group to compare**: this cohort has only {escape.markdown(levels[groups[0]])} by "
+        f"{escape.markdown(split_running)}."
+    )
 rows["numbers"] = display.estimates_text(rows, outcome.decimals + 1)
 differences["numbers"] = [  # beside each difference: its p, Holm-adjusted when several are shown
     f"{text}, {'Holm ' if len(differences) > 1 else ''}{display.p_clause(p)}"
@@ -166,8 +240,8 @@ ui.chart(
 st.caption(
     f"Effect: stent minus medical change from baseline to month {month}, ANCOVA within each group adjusted for the "
     "baseline value (and study when studies are pooled). Difference in effect: each group against "
-    f"{levels[reference] if reference else 'the group compared with'}, from the groups' ANCOVAs in one model (baseline "
-    "and study within each group, so a difference is that of the effects shown); "
+    f"{escape.markdown(levels[reference]) if reference else 'the group compared with'}, from the groups' ANCOVAs "
+    "in one model (baseline and study within each group, so a difference is that of the effects shown); "
     f"a group with fewer than {effects.MIN_PER_ARM} patients in an arm is listed, not estimated."
 )
 st.caption(effects.complete_cases(month))
@@ -180,11 +254,17 @@ st.markdown(f"**ANCOVA at month {month}**: the effect in each group, and the dif
 ui.table(
     display.benefit_groups(rows, outcome),
     key="benefit_groups",
+    whole=("Group",),
     title="Effect in each group",
     note=f"too few patients to estimate (fewer than {effects.MIN_PER_ARM} in an arm, or hidden small cells)",
 )
 if result is not None:
-    ui.table(display.benefit_differences(differences, outcome), key="benefit_differences", title="Difference in effect")
+    ui.table(
+        display.benefit_differences(differences, outcome),
+        key="benefit_differences",
+        title="Difference in effect",
+        whole=("Difference in effect",),
+    )
     tests = (
         f"{len(differences)} differences on screen: the Holm-adjusted p keeps the chance of any false claim among "
         "them at 5%. All groups at once: "
@@ -203,7 +283,18 @@ if reference is not None:
         if sides
         else {"all": ("analysis_long", params)}
     )
-    fitted = ui.mmrm_groups(sources, factor, comparable, reference, month)
+    fitted = (
+        ui.fitted(
+            "heterogeneity.mmrm_between",
+            grouped(ui.query("analysis_long", params)),
+            factor,
+            comparable,
+            reference,
+            month,
+        )
+        if split_def is not None  # the groups are formed here, not a column of the statement
+        else ui.mmrm_groups(sources, factor, comparable, reference, month)
+    )
     shown = display.protect_forest(fitted.effects.assign(factor=fitted.effects.study_id), shield)
     hidden = {(r.level, r.study_id) for r in shown.itertuples() if not np.isfinite(r.estimate)}
     mmrm_differences = fitted.differences[
@@ -216,16 +307,35 @@ if reference is not None:
     ui.table(
         display.benefit_mmrm(shown, mmrm_differences, levels, reference, outcome),
         key="benefit_mmrm",
+        whole=("Group",),
         title=f"Effect in each group at month {month}, MMRM (every visit)",
         note=f"too few patients to estimate (fewer than {effects.MIN_PER_ARM} in an arm, or hidden small cells)",
     )
     st.caption(heterogeneity.MMRM_DIFFERENCE_METHOD + ".")
+    if fitted.failed:  # a group's model that could not be fitted is named, with why
+        long_rows = grouped(
+            pd.concat([ui.query(*source).assign(cohort=side) for side, source in sources.items()], ignore_index=True)
+        )
+        reasons = ui.fitted("heterogeneity.mmrm_failures", long_rows, factor, fitted.failed, "reml", shield.k)
+        ui.note(
+            " ".join(
+                f"No MMRM in {escape.markdown(levels[level])} ({escape.markdown(study)}): {escape.markdown(why)}."
+                for level, study, why in reasons
+            )
+        )
+    if by == "study_id" and not sides:
+        ui.note(
+            "Split by study, each group is one study: the MMRM, fitted per study, has no two groups within a study "
+            "to compare, so it shows no difference; the ANCOVA above compares the studies."
+        )
 
 reading = display.reading(differences, result.interaction_p if result else float("nan"), group_designs, outcome)
 if (
     result is not None and reference is not None
 ):  # is each difference consistent across the visits and the other outcomes?
-    long = pd.concat([ui.query(*source).assign(cohort=side) for side, source in sources.items()], ignore_index=True)
+    long = grouped(
+        pd.concat([ui.query(*source).assign(cohort=side) for side, source in sources.items()], ignore_index=True)
+    )
     by_visit = ui.fitted(
         "heterogeneity.differences_by", dict(iter(long.groupby("visit_month"))), factor, comparable, reference
     )
@@ -242,7 +352,7 @@ if (
                 ignore_index=True,
             )
         else:
-            other_outcomes[column] = ui.query("analysis_visit", {**params, "outcome": column})
+            other_outcomes[column] = grouped(ui.query("analysis_visit", {**params, "outcome": column}))
     by_outcome = ui.fitted("heterogeneity.differences_by", other_outcomes, factor, comparable, reference)
     for d in result.differences:
         reading += display.consistency(
@@ -292,7 +402,7 @@ event_rows = (
         ignore_index=True,
     )
     if sides
-    else ui.query("cox_data", {**params, "endpoint": event})
+    else grouped(ui.query("cox_data", {**params, "endpoint": event}))
 )
 event_rows = event_rows[event_rows[factor].isin(comparable)]
 if shield.active:  # a group with fewer than k patients in an arm never enters the model
@@ -308,6 +418,9 @@ hazards = (
     if reference in ordered
     else "it needs the group the others are compared with, and one more"
 )
+if reference is not None and not isinstance(hazards, str) and hazards.effects.level.iloc[0] != reference:
+    # the reference has no event in an arm: the model's ratios would be to another group
+    hazards = f"{escape.markdown(levels[reference])}, the group the others are compared with, has no event in an arm"
 event_name = vocab.ENDPOINTS[event][0]  # "Recurrent DVT", "Ulcer healing"
 if isinstance(hazards, str):
     st.info(
@@ -322,6 +435,7 @@ else:
     ui.table(
         display.benefit_hazards(hazards.effects, hazards.differences, levels, ordered[0], shield),
         key="benefit_hazards",
+        whole=("Group",),
         title=f"{event_name}: hazard ratio (stent vs medical) in each group",
     )
     terms = hazards.interaction_df
@@ -329,11 +443,11 @@ else:
         f"{heterogeneity.HR_RATIO_METHOD}; the hazard ratio in each group from a Cox model of that group alone. "
         f"A ratio {'above' if event == 'ulcer_healing' else 'below'} 1: the stent "
         + ("speeds healing" if event == "ulcer_healing" else "lowers the hazard of a recurrent DVT")
-        + f" more in that group than in {levels[ordered[0]]}. Joint test of the group × arm "
+        + f" more in that group than in {escape.markdown(levels[ordered[0]])}. Joint test of the group × arm "
         f"{'terms' if terms > 1 else 'term'} on {terms} degree{'s' if terms > 1 else ''} of freedom: "
         f"{display.p_clause(hazards.interaction_p)}."
     )
-    left_out = [levels[g] for g in rows.level if g not in set(hazards.effects.level)]
+    left_out = [escape.markdown(levels[g]) for g in rows.level if g not in set(hazards.effects.level)]
     if left_out:
         ui.note(
             "Left out: "
@@ -385,11 +499,14 @@ shown_sql, shown_params = sides["A"] if sides else ("analysis_visit", params)  #
 ui.how_computed(
     shown_sql,
     shown_params,
-    heterogeneity.DIFFERENCE_METHOD
+    (f"Groups: {split_running} ({splits.METHOD[bool(cuts)]}); " if split_def is not None else "")
+    + heterogeneity.DIFFERENCE_METHOD
     + "; "
     + heterogeneity.CURVE_METHOD.format(
         modifier=named, knots_from=curve.knots_from if not isinstance(curve, str) else "its tertiles"
     )
     + (f" ({' and '.join(display.number(k, 1) for k in curve.knots)})" if not isinstance(curve, str) else ""),
-    reproduce.benefit(params, config.db_path(), factor, sorted(comparable, key=lambda g: g != reference), sides),
+    reproduce.benefit(
+        params, config.db_path(), factor, sorted(comparable, key=lambda g: g != reference), sides, split_def
+    ),
 )

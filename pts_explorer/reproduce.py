@@ -12,7 +12,7 @@ from typing import Any
 from pts_explorer import db
 from pts_explorer.analytics.effects import ARM_TERM
 from pts_explorer.analytics.responders import IMPUTATIONS
-from pts_explorer.vocab import DAYS_PER_YEAR
+from pts_explorer.vocab import BENEFIT_OTHER, DAYS_PER_YEAR
 
 
 def file_literal(path: Path) -> str:
@@ -84,13 +84,20 @@ def subgroups(params: dict, path: Path, factors: list[str]) -> str:
 
 
 def benefit(
-    params: dict, path: Path, by: str, groups: list[str], sides: dict[str, tuple[str, dict]] | None = None
+    params: dict,
+    path: Path,
+    by: str,
+    groups: list[str],
+    sides: dict[str, tuple[str, dict]] | None = None,
+    split: Any = None,
 ) -> str:
     """The differences in effect between groups: the groups' ANCOVAs in one OLS (R: lm(change ~ arm * group
     + baseline * group [+ study_id * group])); each arm x group coefficient is a group's difference from
     groups[0], the group compared with. sides: two cohorts instead of a column of one analysis set: per
     side ("A", "B"), the statement and parameters of analysis_visit over that side's patients (the
-    cohort, or the cohort without the other's patients); `by` is then the column naming the side."""
+    cohort, or the cohort without the other's patients); `by` is then the column naming the side.
+    split: a splits.Split (any patient attribute): its groups are formed from queries/patient_splits.sql
+    into column `by`, as the page forms them."""
     if sides:
         loads = "".join(
             _load(name, side_params, path, f"side_{side.lower()}", connect=number == 0)
@@ -101,6 +108,20 @@ def benefit(
         loads += "], ignore_index=True)\n"
     else:
         loads = _load("analysis_visit", params, path)
+    if split is not None:
+        loads += _load("patient_splits", params, path, "attributes", connect=False)
+        loads += f"value = data.patient_id.map(attributes.set_index('patient_id')[{split.column!r}])\n"
+        if split.cuts:
+            loads += (
+                "import numpy as np\n\n"
+                f"cuts = {list(split.cuts)!r}  # each opens a range: x < cuts[0], cuts[0] <= x < cuts[1], ...\n"
+                "data = data[value.notna()].copy()  # a patient without a value is in no group\n"
+                f"data[{by!r}] = (np.searchsorted(cuts, value[value.notna()], side='right') + 1).astype(str)\n"
+            )
+        else:
+            loads += f"keys = {split.keys!r}  # the levels compared apart\n"
+            loads += f"data[{by!r}] = value.astype(str).map(keys)"
+            loads += f".fillna({BENEFIT_OTHER!r})  # the others pooled\n" if split.pooled else "\n"
     return loads + (
         "\nimport statsmodels.formula.api as smf\n\n"
         f"groups = {groups!r}  # the groups estimable in both arms, the one compared with first\n"

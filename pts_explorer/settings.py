@@ -25,6 +25,33 @@ def _clean(raw: Iterable[str]) -> list[str]:
     return [r for r in raw if isinstance(r, str) and 0 < len(r) <= MAX_RAW_LENGTH and "\x00" not in r]
 
 
+_CUT_SEPARATORS = re.compile(r"[,;\s]+")
+_CUT_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
+
+
+def cut_points(text: str) -> tuple[float, ...] | str:
+    """Cut points typed as numbers separated by commas, semicolons or spaces ("70, 90"), sorted; or,
+    when they are not that, what to type instead (never the text itself: it can be anything)."""
+    parts = [p for p in _CUT_SEPARATORS.split(str(text).strip()) if p]
+    if not parts:
+        return "type one or more numbers separated by commas, e.g. 70, 90"
+    if len(parts) > vocab.BENEFIT_MAX_CUTS:
+        return f"type at most {vocab.BENEFIT_MAX_CUTS} cut points, separated by commas"
+    if not all(_CUT_NUMBER.fullmatch(p) for p in parts):
+        return "type numbers only (a point for decimals, e.g. 27.5), separated by commas, e.g. 70, 90"
+    numbers = sorted(float(p) for p in parts)
+    if not all(math.isfinite(n) and abs(n) < 1e6 for n in numbers):
+        return "type numbers below a million"
+    if len(set(numbers)) < len(numbers):
+        return "type each cut point once"
+    return tuple(numbers)
+
+
+def cut_text(cuts: Sequence[float]) -> str:
+    """Cut points as the page writes them: "70, 90", "27.5" (no trailing zeros)."""
+    return ", ".join(f"{c + 0.0:g}" for c in cuts)  # + 0.0: -0 is written 0
+
+
 def _as_int(text: str) -> int | None:
     try:
         number = float(text)
@@ -41,8 +68,11 @@ class Setting:
 
     kind: "choice" (one of options), "choices" (several, repeated key), "flag" (True/False),
     "number" (an integer within bounds, or one of options when given), "range" (two integers),
-    "slug" (a saved cohort), "cohort_ref" (a cohort to compare), "items" (11 Villalta items).
+    "slug" (a saved cohort), "cohort_ref" (a cohort to compare), "items" (11 Villalta items),
+    "cuts" (cut points: numbers separated by commas, written back as "70, 90").
     options: the static allow-list; empty where the page supplies it when it draws the control.
+    prefixes: a "choice" or "choices" value may also be one of these followed by a value of the data
+    ("center:C07"), which the page checks against the data when it draws the control.
     """
 
     key: str
@@ -51,6 +81,13 @@ class Setting:
     options: tuple = ()
     bounds: tuple[int, int] = (-(10**6), 10**6)
     true_text: str = "True"  # how a flag that is on is written in the URL
+    prefixes: tuple[str, ...] = ()
+
+    def known(self, value: str, allowed: tuple) -> bool:
+        """Whether a URL string is one of the allow-list, or a value of the data under a prefix."""
+        return value in {str(o) for o in allowed} or any(
+            value.startswith(p) and len(value) > len(p) for p in self.prefixes
+        )
 
     def parse(self, raw: Iterable[str], options: Sequence | None = None) -> Value:
         """The value a URL's raw strings stand for; the default when none is valid."""
@@ -61,13 +98,22 @@ class Setting:
 
     def _parse_choice(self, values: list[str], allowed: tuple) -> Value:
         by_text = {str(o): o for o in allowed}
-        return next((by_text[v] for v in reversed(values) if v in by_text), self.default)
+        return next((by_text.get(v, v) for v in reversed(values) if self.known(v, allowed)), self.default)
 
     def _parse_choices(self, values: list[str], allowed: tuple) -> Value:
         if not allowed:  # checked where the control is drawn, against the data's own values
             return list(dict.fromkeys(values))
         chosen = set(values)
-        return [o for o in allowed if str(o) in chosen]
+        listed = [o for o in allowed if str(o) in chosen]
+        return listed + list(dict.fromkeys(v for v in values if v not in listed and self.known(v, ())))
+
+    def _parse_cuts(self, values: list[str], allowed: tuple) -> Value:
+        """Cut points: the last value that is one, written as the page writes them ("70, 90")."""
+        for text in reversed(values):
+            cuts = cut_points(text)
+            if not isinstance(cuts, str):
+                return cut_text(cuts)
+        return self.default
 
     def _parse_flag(self, values: list[str], allowed: tuple) -> Value:
         flags = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False}
@@ -108,10 +154,13 @@ class Setting:
     def is_valid(self, value: Value, options: Sequence | None = None) -> bool:
         """Whether a value (from the session, not the URL) is still allowed."""
         allowed = tuple(options) if options is not None else self.options
+        known = (  # the page's own list when given; else the static allow-list, or a data value under a prefix
+            (lambda v: v in allowed) if options is not None else (lambda v: v in allowed or self.known(str(v), ()))
+        )
         if self.kind == "choices":
-            return isinstance(value, list | tuple) and all(v in allowed for v in value)
+            return isinstance(value, list | tuple) and all(known(v) for v in value)
         if self.kind in ("choice", "number", "cohort_ref") and allowed:
-            return value in allowed or (value is None and self.default is None)
+            return known(value) or (value is None and self.default is None)
         return True
 
     def encode(self, value: Value) -> list[str] | None:
@@ -151,6 +200,16 @@ class Registry:
 AGE_RANGE = (vocab.AGE_MIN, vocab.AGE_MAX)
 COHORT_KEYS = ("study", "arm", "site", "grade", "band", "sex", "age", "ulcer")
 SAMPLE_SIZES = (0, 10, 25, 50, 100)
+BENEFIT_LEVELS = tuple(
+    dict.fromkeys(
+        [
+            *(k for f in vocab.BENEFIT_SPLITS for k in vocab.LEVELS.get(f, {})),
+            *vocab.BENEFIT_RANGES,
+            vocab.BENEFIT_OTHER,
+        ]
+    )
+)
+BENEFIT_PREFIXES = tuple(f"{prefix}:" for prefix in vocab.BENEFIT_DATA_SPLITS.values())
 
 SETTINGS = Registry(
     {
@@ -189,19 +248,15 @@ SETTINGS = Registry(
             # Who benefits: the grouping whose effects are compared, its groups (the data's levels), and
             # the continuous modifier the effect is drawn along.
             Setting("by", "choice", "high_grade_site", tuple(vocab.BENEFIT_SPLITS)),
-            # groups: any grouping's levels (the page keeps those of `by` present in the analysis set)
-            Setting(
-                "groups",
-                "choices",
-                [],
-                tuple(dict.fromkeys(k for f in vocab.BENEFIT_SPLITS for k in vocab.LEVELS.get(f, {}))),
-            ),
+            # groups: any grouping's levels (the page keeps those of `by` present in the analysis set): the
+            # fixed vocabularies', the ranges of a cut ("1", "2", ...), the pooled "other", and a study's or a
+            # centre's value under its prefix ("study:TRIAL", "center:C07")
+            Setting("groups", "choices", [], BENEFIT_LEVELS, prefixes=BENEFIT_PREFIXES),
             Setting(  # "largest": the largest group (the default), else a level of `by`
-                "reference",
-                "choice",
-                "largest",
-                ("largest", *dict.fromkeys(k for f in vocab.BENEFIT_SPLITS for k in vocab.LEVELS.get(f, {}))),
+                "reference", "choice", "largest", ("largest", *BENEFIT_LEVELS), prefixes=BENEFIT_PREFIXES
             ),
+            # the cut points of a continuous `by` ("70, 90"); empty: that attribute's own (vocab.BENEFIT_CUT_SPLITS)
+            Setting("cuts", "cuts", ""),
             Setting("modifier", "choice", "stenosis_pct", tuple(vocab.BENEFIT_MODIFIERS)),
             Setting("event", "choice", vocab.BENEFIT_EVENTS[0], vocab.BENEFIT_EVENTS),  # the hazard ratios' endpoint
             # Compare: two cohorts ("current", "sub:<name>" or a saved cohort's slug), and the arm.

@@ -160,8 +160,39 @@ BENEFIT_SPLITS = {
     "baseline_ulcer": "Ulcer at baseline",
     "sex": "Sex",
     "age_group": "Age group",
+    "study_id": "Study",
+    "center_id": "Centre",
+    "limb_side": "Limb side",
+    "ceap_c": "CEAP clinical class",
+    "stenosis_pct": "Stenosis % ranges",
+    "lesion_length_mm": "Lesion length ranges",
+    "age_years": "Age ranges",
+    "baseline_villalta": "Baseline Villalta ranges",
+    "months_since_dvt": "Months since DVT ranges",
+    "bmi": "BMI ranges",
     "cohorts": "Two cohorts (A and B)",
 }
+# Who benefits, split by a column of the contract's patients table whose levels are the data's own values (a
+# study, a centre): each group's key is the column's prefix and the value ("center:C07"), so a link's groups
+# can name them and no key of the fixed vocabularies is taken; at most BENEFIT_MAX_GROUPS of the largest are
+# shown apart, the others pooled as BENEFIT_OTHER.
+BENEFIT_DATA_SPLITS = {"study_id": "study", "center_id": "center"}
+BENEFIT_MAX_GROUPS = 8
+BENEFIT_OTHER = "other"
+# Who benefits, split by a continuous attribute at cut points the user types: the name its groups are
+# labelled with ("Age 50 to < 65"), its unit, and the cut points when none are typed. The groups' keys are
+# their ranges' numbers from the lowest ("1", "2", ...); at most BENEFIT_MAX_CUTS cut points.
+BENEFIT_CUT_SPLITS = {
+    "stenosis_pct": ("Stenosis", "%", (70.0, 90.0)),
+    "lesion_length_mm": ("Lesion length", "mm", (50.0, 100.0)),
+    "age_years": ("Age", "years", (50.0, 65.0)),
+    "baseline_villalta": ("Baseline Villalta", "points", (10.0, 15.0)),
+    "months_since_dvt": ("Months since DVT", "months", (12.0, 36.0)),
+    "bmi": ("BMI", "kg/m²", (25.0, 30.0)),
+}
+BENEFIT_MAX_CUTS = 5
+BENEFIT_RANGES = {str(n): f"range {n}" for n in range(1, BENEFIT_MAX_CUTS + 2)}
+CEAP_CLASSES = {c: c for c in ("C3", "C4a", "C4b", "C4c", "C5", "C6")}
 BENEFIT_EVENTS = ("freedom_from_recurrent_dvt", "ulcer_healing")  # the endpoints of ENDPOINTS in both arms
 BENEFIT_MODIFIERS = {
     "stenosis_pct": "Stenosis, %",
@@ -211,6 +242,8 @@ LEVELS: dict[str, dict[str, str]] = {
     "lesion_group": LESION_GROUPS,
     "high_grade_site": HIGH_GRADE_SITES,
     "baseline_ulcer": YES_NO,
+    "limb_side": LIMB_SIDES,
+    "ceap_c": CEAP_CLASSES,
 }
 
 

@@ -36,6 +36,7 @@ from lifelines import CoxPHFitter
 from scipy import stats
 
 from pts_explorer.analytics import effects, mmrm
+from pts_explorer.privacy import OFF, Protection
 
 DIFFERENCE_METHOD = (
     "Difference in effect: the groups' ANCOVAs in one model (change from baseline on arm, the baseline value and, "
@@ -141,7 +142,9 @@ def _within_cohorts(rows: pd.DataFrame, factor: str, levels: list[str]) -> pd.Da
     columns = {}
     for number, level in enumerate(levels):
         member = rows[factor] == level
-        columns[f"baseline in cohort {number}"] = rows.baseline.astype(float).where(member, 0.0)
+        if rows.baseline[member].nunique() > 1:  # one baseline for all (13 patients at C3): nothing to adjust for,
+            # the group's ANCOVA is its difference in mean change, as its own fit gives it
+            columns[f"baseline in cohort {number}"] = rows.baseline.astype(float).where(member, 0.0)
         for study in sorted(rows.study_id[member].unique())[1:]:
             columns[f"study {study} in cohort {number}"] = ((rows.study_id == study) & member).astype(float)
     return pd.DataFrame(columns, index=rows.index)
@@ -317,6 +320,9 @@ def hazard_ratios_between(data: pd.DataFrame, factor: str, levels: list[str]) ->
     rows = data[data[factor].isin(kept)]
     study = rows.study_id.nunique() > 1
     design, interactions = _cohort_design(rows, factor, kept)
+    if study:  # a cohort that is one study's patients (a split by study) is the stratum itself: its column goes
+        within = design.groupby(rows.study_id)
+        design = design.drop(columns=[c for c in design if c not in interactions and (within[c].nunique() <= 1).all()])
     cph = _cox(_survival_frame(rows, design, study))
     if cph is None or not np.isfinite(cph.params_).all() or (cph.params_.abs() > 20).any():
         events = rows.groupby(["study_id", factor])["observed"].sum()
@@ -447,6 +453,18 @@ def mmrm_between(
         ),
         failed,
     )
+
+
+def mmrm_failures(
+    long: pd.DataFrame, factor: str, failed: list[tuple[str, str]], method: str = "reml", k: int = 0
+) -> list[tuple[str, str, str]]:
+    """Why the MMRM of each (group, study) mmrm_between could not fit, in words (effects.mmrm_failure;
+    counts below k hidden, k = 0 when small cells are not protected)."""
+    shield = Protection(k) if k else OFF
+    return [
+        (level, study, effects.mmrm_failure(long[(long[factor] == level) & (long.study_id == study)], method, shield))
+        for level, study in failed
+    ]
 
 
 def differences_by(parts: Mapping[Any, pd.DataFrame], factor: str, levels: list[str], reference: str) -> pd.DataFrame:

@@ -85,7 +85,7 @@ def benefit_figure(
     labels = [escape.plotly(t) for t in [*groups.label, *differences.label]]
     fig.update_yaxes(tickvals=[*y_groups, *y_differences], ticktext=labels, showgrid=False)
     fig.update_xaxes(title_text=_axis_title(outcome, "Stent − medical change"))
-    title = f"Stent effect on {outcome.label} at month {visit_month} by {split.lower()}, and the differences"
+    title = f"Stent effect on {outcome.label} at month {visit_month} by {_running(split)}, and the differences"
     fig = _base_layout(fig, title, 190 + 34 * (n_groups + n_differences))
     fig.update_layout(margin={"l": 330, "r": 340})
     if tests:  # the interaction test under the title: on a slide and in an exported image with the numbers
@@ -162,3 +162,8 @@ def modifier_figure(
     title = f"Stent effect on {outcome.label} at month {visit_month} along {modifier[:1].lower() + modifier[1:]}"
     fig = _base_layout(fig, title, 460)
     return fig.figure()
+
+
+def _running(heading: str) -> str:
+    """A heading in running text: its first letter lower case, unless it opens an acronym (CEAP, BMI, PTS)."""
+    return heading if heading[:2].isupper() else heading[:1].lower() + heading[1:]

@@ -44,7 +44,7 @@ from pts_explorer.ui.notices import (
 from pts_explorer.ui.presenter import Group as PresentedGroup
 from pts_explorer.ui.presenter import analysis_set, compared_groups
 from pts_explorer.ui.recorder import set_cohort as export_cohort
-from pts_explorer.ui.state import control, presenting, protection, stop, url_query
+from pts_explorer.ui.state import control, presenting, protection, set_value, stop, url_query
 
 __all__ = [
     "analysis_controls",
@@ -88,6 +88,7 @@ __all__ = [
     "page_header",
     "record_design",
     "record_result",
+    "set_value",
     "stop",
     "study_designs",
     "table",

@@ -21,13 +21,22 @@ def table(
     note: str | None = None,
     rows: int | None = None,
     title: str | None = None,
+    whole: tuple[str, ...] = (),
 ) -> None:
     """A presented table, with a footnote for its dashes (values that cannot be computed), and the
     Glossary's words on any header that names a method; `rows`: show that many without scrolling;
     `title`: its heading in the page's report (the page's own heading above it; without one, the
-    title recorder.TABLE_TITLES gives its key)."""
+    title recorder.TABLE_TITLES gives its key); `whole`: text columns drawn wide enough for their longest
+    value and pinned when the table scrolls sideways (names from the data, which the grid's own sizing,
+    from the first rows, may cut: "Other centres (16)" under "TC15")."""
     help_by_column = {c: glossary.tip(glossary.COLUMN_TERMS[c]) for c in frame.columns if c in glossary.COLUMN_TERMS}
     config = {c: st.column_config.Column(help=text) for c, text in help_by_column.items()}
+    for column in whole:
+        if column in frame and len(frame):
+            longest = max(len(str(v)) for v in [column, *frame[column]])
+            config[column] = st.column_config.Column(
+                help=help_by_column.get(column), width=min(420, 28 + int(7.6 * longest)), pinned=True
+            )
     height: int | Literal["auto"] = 35 * (rows + 1) + 3 if rows else "auto"
     recorder.add_table(frame, key, note, title)
     st.dataframe(frame, hide_index=True, key=key, column_config=config, height=height)

@@ -87,8 +87,7 @@ def _announce_unknown(query: dict[str, list[str]], parsed: dict[str, Any]) -> No
         if setting is None or key in COHORT_KEYS or setting.kind in ("slug", "cohort_ref") or not raw:
             continue
         if setting.kind == "choices":
-            known = {str(o) for o in setting.options}
-            unknown = [v for v in raw if known and v not in known]
+            unknown = [v for v in raw if setting.options and not setting.known(v, setting.options)]
         else:
             unknown = [] if parsed[key] != setting.default or any(_means_default(key, v) for v in raw) else raw[-1:]
         if unknown:  # the value itself is not quoted: a link's text can be anything, of any length

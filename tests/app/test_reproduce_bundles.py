@@ -245,6 +245,7 @@ def check_benefit(at, results, compared):
     (r,) = next(found for name, found in results.items() if name.split("@")[0] == "analysis_visit")
     cohorts = {"A": "A", "B": "B", "A without B": "A", "B without A": "B", "A only": "A", "B only": "B"}
     labels = {label: code for code, label in vocab.LEVELS["high_grade_site"].items()} | cohorts
+    labels |= {"< 50": "1", "50 to < 65": "2", "65+": "3"}  # by=age_years: the default cuts' ranges
 
     def same(row, got, column, ci, p):
         assert row[column] == _fmt(got["estimate"], 2, signed=True), row
@@ -284,8 +285,10 @@ def test_every_analysis_page_has_a_check():
 
 # Views beside each page's own opening: Durability opens on one curve (primary patency, stent arm),
 # so its arms' comparison and Cox model are reproduced on ulcer healing, which both arms have; Who
-# benefits compares two cohorts (each side its own statement) as well as the groups of one column.
+# benefits compares two cohorts (each side its own statement) as well as the groups of one column, and groups
+# the page forms from any attribute.
 VIEWS = [(name, "") for name in PAGES] + [("durability", "endpoint=ulcer_healing"), ("benefit", "by=cohorts")]
+VIEWS += [("benefit", "by=age_years")]  # a split formed by the page (age cut at 50 and 65): the bundle forms it too
 
 
 @pytest.mark.parametrize(("name", "query"), VIEWS)

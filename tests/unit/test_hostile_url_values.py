@@ -12,7 +12,7 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pts_explorer.settings import MAX_RAW_LENGTH, SETTINGS
+from pts_explorer.settings import MAX_RAW_LENGTH, SETTINGS, cut_points, cut_text
 from tests.tiers import examples
 
 PAYLOADS = [
@@ -101,6 +101,9 @@ def test_a_hostile_query_parses_to_allowed_values_that_round_trip(query):
             ), (key, raw, value)
         elif setting.kind == "flag":
             assert value is True or value is False, (key, raw, value)
+        elif setting.kind == "cuts":  # cut points: numbers, written as the page writes them, or the default
+            cuts = cut_points(str(value))
+            assert value == setting.default or (not isinstance(cuts, str) and cut_text(cuts) == value), (key, value)
         else:  # slug, cohort_ref, items: a value of the setting's own form, one the URL held, or the default
             assert value == setting.default or (value in raw and FORMS[setting.kind].fullmatch(value)), (key, value)
         written = setting.encode(value)
@@ -114,9 +117,9 @@ def test_a_hostile_query_parses_to_allowed_values_that_round_trip(query):
 
 def test_every_payload_on_every_key_alone():
     """Each payload as the only value of each key: the cases a random draw may miss. Each gives the
-    key's default, but for two: `study` keeps a usable value for the page to check against the
-    database, and "-0" is the number 0 where any whole number is allowed (the Candidate's profile,
-    which pts_explorer.candidate checks for what is possible)."""
+    key's default, but for three: `study` keeps a usable value for the page to check against the
+    database, "-0" is the number 0 where any whole number is allowed (the Candidate's profile,
+    which pts_explorer.candidate checks for what is possible), and a number is a cut point (`cuts`)."""
     for key in KNOWN_KEYS:
         setting = SETTINGS[key]
         for payload in PAYLOADS:
@@ -125,4 +128,6 @@ def test_every_payload_on_every_key_alone():
                 kept = [payload]
             elif setting.kind == "number" and not setting.options and payload == "-0" and setting.bounds[0] <= 0:
                 kept = 0
+            elif setting.kind == "cuts" and payload in ("-0", "6.5"):  # a number: a cut point, as it is written
+                kept = {"-0": "0", "6.5": "6.5"}[payload]
             assert setting.parse([payload]) == kept, (key, payload)

@@ -94,6 +94,7 @@ EXPECTED_COLUMNS = {
     "safety_denominators": {"arm", "group_value", "patients"},
     "outcome_values": {"patient_id", "visit_month", "value"},
     "analysis_cohort": {"patient_id", "arm", "study_id", "baseline_band"},
+    "patient_splits": {"patient_id", "study_id", "center_id", "limb_side", "ceap_c", "stenosis_pct", "bmi"},
     "import_info": {"profile", "profile_version", "importer_version", "imported_at", "warnings", "source_files"},
     "import_manifest": {"file", "bytes", "sha256", "rows"},
     "import_warnings": {"rule", "warnings"},

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from pts_explorer import db, reproduce, vocab
-from pts_explorer.analytics import effects, heterogeneity, responders
+from pts_explorer.analytics import effects, heterogeneity, responders, splits
 from pts_explorer.filters import CohortFilter
 from pts_explorer.vocab import DAYS_PER_MONTH
 
@@ -96,6 +96,29 @@ def test_who_benefits_snippet_gives_the_differences_in_effect(small_con, snippet
     for effect in shown.effects.itertuples():  # each group's own ANCOVA, as the page's groups table
         got = result[("effect", effect.level)]
         want = (effect.estimate, effect.ci_low, effect.ci_high, effect.p_value)
+        assert (got["estimate"], got["ci_low"], got["ci_high"], got["p"]) == pytest.approx(want, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("by", ["center_id", "age_years"])
+def test_who_benefits_snippet_forms_a_split_by_any_attribute_as_the_page_does(small_con, snippet_db, params, by):
+    """A split by a centre (the largest apart, the others pooled) or by age cut at 50 and 65: the snippet
+    forms the groups from patient_splits itself and gives the page's differences."""
+    params = {**params, "randomized_only": False}
+    data = db.run_query(small_con, "analysis_visit", params)
+    attributes = db.run_query(small_con, "patient_splits", params).set_index("patient_id")[by]
+    split = (
+        splits.cut(by, (50.0, 65.0)) if by == "age_years" else splits.categorical(by, data.patient_id.map(attributes))
+    )
+    if by == "center_id":
+        assert split.pooled  # the small file has more centres than are shown apart
+    data = data.assign(split=data.patient_id.map(split.assign(attributes))).dropna(subset=["split"])
+    groups = heterogeneity.usable_levels(data, "split", list(split.levels))
+    assert len(groups) >= 2
+    shown = heterogeneity.between_cohorts(data, "split", groups, groups[0])
+    result = _run(reproduce.benefit(params, snippet_db, "split", groups, split=split))
+    for difference in shown.differences:
+        got = result[difference.level]
+        want = (difference.estimate, difference.ci_low, difference.ci_high, difference.p_value)
         assert (got["estimate"], got["ci_low"], got["ci_high"], got["p"]) == pytest.approx(want, rel=1e-9, abs=1e-12)
 
 
