@@ -85,7 +85,9 @@ def type_tables(con: duckdb.DuckDBPyConnection, issues: Issues, decimal_separato
     that is not of its column's type is an error at its line."""
     columns = validation.contract().columns
     for table in TABLES:
-        typed, bad, params = [], [], {}
+        typed: list[str] = []
+        bad: list[str] = []
+        params: dict[str, str] = {}
         raw = _raw_columns(con, table)
         for i, name in enumerate(contract_columns(table)):
             expr = cast(f"r.{name}", columns[table][name].type, decimal_separator)
@@ -197,7 +199,10 @@ def contract_rules(con: duckdb.DuckDBPyConnection, issues: Issues) -> None:
     # A table a mapper left empty because an earlier error stops its records (Mapper.absent(..., "*")):
     # its rules would only repeat that error.
     stopped = {t for (t,) in con.execute("SELECT table_name FROM absent_columns WHERE column_name = '*'").fetchall()}
-    for rule in (*validation.contract_rules(), *validation.app_rules()):
+    # The row-level rules of a table in one statement (a statement per rule cost ~10 ms each).
+    by_table: dict[str, tuple[list[str], dict[str, object]]] = {}
+    columns_of: dict[str, list[str]] = {}
+    for i, rule in enumerate((*validation.contract_rules(), *validation.app_rules())):
         if rule.id in empty or rule.id.partition(":")[2] in stopped:
             continue
         if not rule.row_level:
@@ -207,12 +212,22 @@ def contract_rules(con: duckdb.DuckDBPyConnection, issues: Issues) -> None:
             continue
         column = rule.columns[0] if rule.columns else ""
         value = f"CAST(t.{column} AS VARCHAR)" if column else "''"
-        at = _located(_typed_columns(con, rule.table), column, "t") if column else "t._file, t._line"
-        con.execute(
-            f"INSERT INTO issues SELECT $severity, $rule, {at}, {_record(rule.table, 't')}, $column, "
-            f"{value}, $message {rule.source}",
-            {"severity": rule.severity, "rule": rule.id, "column": column, "message": rule.message.replace("`", "")},
+        if column and rule.table not in columns_of:
+            columns_of[rule.table] = _typed_columns(con, rule.table)
+        at = _located(columns_of[rule.table], column, "t") if column else "t._file, t._line"
+        selects, params = by_table.setdefault(rule.table, ([], {}))
+        selects.append(
+            f"(SELECT $severity{i}, $rule{i}, {at}, {_record(rule.table, 't')}, $column{i}, {value}, $message{i} "
+            f"{rule.source})"
         )
+        params |= {
+            f"severity{i}": rule.severity,
+            f"rule{i}": rule.id,
+            f"column{i}": column,
+            f"message{i}": rule.message.replace("`", ""),
+        }
+    for selects, params in by_table.values():
+        con.execute(f"INSERT INTO issues {' UNION ALL '.join(selects)}", params)
     # A value that is not of its type (or a formula with no value) is empty after typing: report it once.
     con.execute(
         "DELETE FROM issues AS i WHERE i.rule LIKE 'required:%' AND EXISTS (SELECT 1 FROM issues AS t WHERE "
