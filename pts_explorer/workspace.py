@@ -87,7 +87,7 @@ CREATE TABLE IF NOT EXISTS talk_slides (
     "CREATE INDEX IF NOT EXISTS talk_slides_by_talk ON talk_slides (talk, position)",
 )
 MAX_TALKS = 200  # talks in one workspace
-MAX_SLIDES = 100  # slides in one talk
+MAX_SLIDES = SETTINGS["slide"].bounds[1]  # slides in one talk (100): the slide numbers a link can name
 VIEW_LEFT_OUT = ("present", "talk", "slide")  # a slide's settings never hold how it is shown
 COLUMNS = "slug, name, note, query, dataset_name, fingerprint, counts, created_at, updated_at, version"
 
@@ -466,7 +466,8 @@ class Workspace:
                 "ORDER BY position, id",
                 (slug,),
             ).fetchall()
-        return Talk(*row, slides=tuple(self._slide(s) for s in slides))
+        slug_, title, created, updated = row
+        return Talk(slug_, title, created, updated, tuple(self._slide(s) for s in slides))
 
     def new_talk(self, title: str) -> Talk:
         """A talk without slides under a new title (a title already used is refused)."""
