@@ -201,7 +201,6 @@ PAGES = (
         "slideshow",
         "Cohorts",
         "Views in order, with titles and speaker notes, presented slide by slide.",
-        needs_data=False,
     ),
     _S("glossary", "Glossary", "menu_book", "Reference", "Scores, lesions, endpoints and methods, sourced."),
     _S("data_checks", "Data checks", "fact_check", "Data", "The data contract's checks of the loaded file."),
