@@ -150,9 +150,8 @@ if talk is None:  # deleted in another session since the list was read
     st.warning("That talk no longer exists (deleted in another session?).", icon=":material/warning:")
     ui.stop()
 
-head, tools = st.columns([3, 2], vertical_alignment="bottom")
-head.subheader(escape.markdown(talk.title), anchor=False)
-with tools.container(horizontal=True, horizontal_alignment="right", gap="small", key="talk_actions"):
+st.subheader(escape.markdown(talk.title), anchor=False)
+with st.container(horizontal=True, gap="small", vertical_alignment="center", key="talk_actions"):
     if talk.slides:
         script, query = talks.slide_target(talk, 1)
         st.page_link(
@@ -245,4 +244,4 @@ for slide in talk.slides:
             st.text_area("Speaker notes (not shown on the slide)", key=notes_key, height=90)
             st.form_submit_button("Save title and notes", on_click=_save_slide, args=(slide,))
         if slide.notes:
-            st.text(slide.notes)
+            st.text(f"Speaker notes: {slide.notes}")

@@ -425,7 +425,7 @@ def page_header(title: str) -> CohortFilter:
     cohort = filter_panel.cohort()
     if state.presenting():
         return cohort
-    heading, actions = st.columns([3, 2], vertical_alignment="bottom")
+    heading, actions = st.columns([1, 1], vertical_alignment="bottom")
     heading.header(title, anchor=False)
     with actions.container(horizontal=True, gap="small", horizontal_alignment="right", key="page_actions"):
         share_link()
