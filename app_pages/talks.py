@@ -110,15 +110,15 @@ except workspace.WorkspaceError as unusable:
     st.error(escape.markdown(unusable), icon=":material/error:")
     ui.stop()
 
-asked = state.opening_query()
-asked_slug = SETTINGS["talk"].parse(asked.get("talk", []))
+asked_slug = state.current("talk")  # a link's talk=<slug> (Add to talk's link, an address): shown first
 if asked_slug and asked_slug not in {t.slug for t in every}:
     st.warning(
         f"No talk is called **{asked_slug}** here (deleted, or kept in another workspace).", icon=":material/warning:"
     )
-elif asked_slug:
+elif asked_slug and st.session_state.get("_talks_asked") != asked_slug:  # once: then the reader's choice holds
     st.session_state[_CHOSEN] = asked_slug
     st.session_state.pop("talks_choice", None)
+st.session_state["_talks_asked"] = asked_slug
 
 with st.form("new_talk", border=False), st.container(horizontal=True, vertical_alignment="bottom"):
     st.text_input("New talk", key="new_talk_title", max_chars=workspace.MAX_NAME, placeholder="Its title")

@@ -3,6 +3,7 @@ slide; the Talks page reorders, renames, annotates, duplicates and deletes slide
 talk; presenting a talk steps along its slides (each its page with its own settings, present=1, the
 talk and its number), its line starting "Slide n of N: <title>"; the short link opens slide 1."""
 
+import sqlite3
 from urllib.parse import parse_qs
 
 from pts_explorer import workspace
@@ -100,6 +101,7 @@ THREE = [
 def test_the_talks_page_reorders_renames_annotates_duplicates_and_deletes(app_on, demo_db, workspace_file):
     space, talk = _talk(workspace_file, THREE)
     first, second, third = (s.id for s in talk.slides)
+    other = space.new_talk("A talk listed first")  # the link's talk is shown, not the first listed
     at = _open(app_on, demo_db, "talks", {"talk": talk.slug})
     assert at.selectbox(key="talks_choice").value == talk.slug
     texts = [m.value for m in at.markdown]
@@ -139,9 +141,10 @@ def test_the_talks_page_reorders_renames_annotates_duplicates_and_deletes(app_on
     at.checkbox(key=f"confirm_delete_talk_{talk.slug}").check().run()
     at.button(key="delete_talk").click().run()
     assert not at.exception, at.exception
-    assert space.talks() == [] and space.talk(talk.slug) is None
+    assert space.talks() == [other] and space.talk(talk.slug) is None
+    assert at.selectbox(key="talks_choice").value == other.slug
     assert [i.value for i in at.info] == [
-        "No talk yet: start one above, or press **Add to talk** beside the title of any page with a chart."
+        "No slides yet: press **Add to talk** beside the title of any page with a chart."
     ]
 
 
@@ -210,3 +213,31 @@ def test_a_slide_whose_setting_no_longer_applies_opens_with_the_usual_notice(app
     assert [i.value for i in at.info if "changed from" in i.value] == [
         "**Visit** changed from Month 599 to Month 6: Month 599 is not available for this selection."
     ]
+
+
+def test_a_slide_whose_page_is_gone_is_named_on_the_talks_page_and_stepping_leads_there(
+    app_on, demo_db, workspace_file
+):
+    space, talk = _talk(workspace_file, THREE[:1])
+    with sqlite3.connect(workspace_file) as con:  # a slide of a page a later version of the app dropped
+        con.execute(
+            "INSERT INTO talk_slides (talk, position, page, query, title, notes) VALUES (?, 2, 'old_page', '{}', "
+            "'Gone', '')",
+            (talk.slug,),
+        )
+    at = _open(app_on, demo_db, "trajectories", {"site": "femoral", "present": "1", "talk": talk.slug, "slide": "1"})
+    assert _links(at)["Next"] == ("talks", {"talk": [talk.slug], "slide": ["2"]})
+    at = _open(app_on, demo_db, "talks", {"talk": talk.slug, "slide": "2"})
+    assert [w.value for w in at.warning] == [
+        "This app has no page **old\\_page** now: the slide cannot be shown. Delete it, or add the view again from "
+        "a page."
+    ]
+
+
+def test_the_talks_page_names_a_talk_that_is_gone(app_on, demo_db, workspace_file):
+    _talk(workspace_file, THREE[:1])
+    at = _open(app_on, demo_db, "talks", {"talk": "zzzzzzzz"})
+    assert [w.value for w in at.warning] == [
+        "No talk is called **zzzzzzzz** here (deleted, or kept in another workspace)."
+    ]
+    assert at.selectbox(key="talks_choice").value == workspace.Workspace(workspace_file).talks()[0].slug
