@@ -189,3 +189,11 @@ def test_an_older_workspace_file_gains_the_talks_tables(tmp_path):
     space.add_slide(talk.slug, "overview", {"cohort": ["abcdefgh"]}, "Old cohort")
     assert [c.name for c in space.cohorts()] == ["Old"]
     assert space.talk(talk.slug).slides[0].query == {"cohort": ["abcdefgh"]}
+
+
+def test_the_readme_states_the_talks_limits():
+    from pts_explorer.config import PROJECT_ROOT
+    from pts_explorer.workspace import MAX_TALKS
+
+    readme = " ".join((PROJECT_ROOT / "README.md").read_text().split())
+    assert f"(at most {MAX_TALKS} talks of {MAX_SLIDES} slides)" in readme
