@@ -190,7 +190,7 @@ st.caption(f"{count} slide{'s' if count > 1 else ''}, in the order they are pres
 for slide in talk.slides:
     spec = talks.page_of(slide)
     with st.container(border=True, key=f"slide_{slide.id}"):
-        words, buttons = st.columns([3, 2], vertical_alignment="top")
+        words, buttons = st.container(), st.container()  # the buttons in one row under the words
         with words:
             page_title = spec.title if spec else f"{slide.page} (no such page now)"
             st.markdown(f"**{slide.position}. {escape.markdown(slide.title)}**")
@@ -201,7 +201,7 @@ for slide in talk.slides:
                     "Delete it, or add the view again from a page.",
                     icon=":material/warning:",
                 )
-        with buttons.container(horizontal=True, horizontal_alignment="right", gap="small"):
+        with buttons.container(horizontal=True, gap="small"):
             if spec is not None:
                 script, query = talks.slide_target(talk, slide.position)
                 st.page_link(script, label="Show", icon=":material/open_in_new:", query_params=query)
