@@ -210,6 +210,11 @@ def clean_view(query: dict[str, Any]) -> dict[str, list[str]]:
     return SETTINGS.encode_all(SETTINGS.parse_all(known))
 
 
+def slide_text(title: object, notes: object = "") -> tuple[str, str]:
+    """A slide's title and speaker notes as stored (spaces tidied), or a WorkspaceError saying what to fix."""
+    return _name(title, "A slide needs a title.", "title"), _note(notes, "speaker note")
+
+
 def _as_list(value: Any) -> list:
     return list(value) if isinstance(value, list | tuple) else [value]
 
@@ -501,8 +506,7 @@ class Workspace:
         """Add a view at the end of a talk: `page` (a page's name) with its settings (clean_view)."""
         if page not in {p.name for p in ANALYSIS_PAGES}:
             raise WorkspaceError(f"{page!r} is not a page with a chart: a slide shows one of the analysis pages.")
-        clean_title = _name(title, "A slide needs a title.", "title")
-        clean_notes = _note(notes, "speaker note")
+        clean_title, clean_notes = slide_text(title, notes)
         with self._connect(write=True) as con:
             self._require_talk(con, talk)
             count = int(con.execute("SELECT count(*) FROM talk_slides WHERE talk = ?", (talk,)).fetchone()[0])
@@ -520,8 +524,7 @@ class Workspace:
 
     def update_slide(self, slide_id: int, title: str, notes: str, version: int) -> Slide:
         """A new title and notes from the slide at `version`; refused (SlideConflict) when it moved on."""
-        clean_title = _name(title, "A slide needs a title.", "title")
-        clean_notes = _note(notes, "speaker note")
+        clean_title, clean_notes = slide_text(title, notes)
         with self._connect(write=True) as con:
             stored = self._require_slide(con, slide_id)
             if stored.version != version:

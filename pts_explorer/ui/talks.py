@@ -117,6 +117,7 @@ def _add(page: str, title_key: str) -> None:
     space = store()
     try:
         choice = st.session_state.get("talk_choice", NEW)
+        workspace.slide_text(st.session_state.get(title_key, ""))  # checked before a new talk is made for it
         if choice == NEW:
             talk = space.new_talk(st.session_state.get("talk_new_title", ""))
         else:

@@ -83,6 +83,13 @@ def test_add_to_talk_refuses_a_talk_without_a_title_in_words(app_on, demo_db, wo
     assert workspace.Workspace(workspace_file).talks() == []
 
 
+def test_add_to_talk_with_an_empty_slide_title_makes_no_talk(app_on, demo_db, workspace_file):
+    at = _open(app_on, demo_db, "overview")
+    _add(at, new_talk="A new talk", slide_title="  ")
+    assert [e.value for e in at.error] == ["A slide needs a title."]
+    assert workspace.Workspace(workspace_file).talks() == []
+
+
 def _talk(workspace_file, slides):
     space = workspace.Workspace(workspace_file)
     talk = space.new_talk("Iliac talk")
