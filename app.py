@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pts_explorer.config import PAGES
-from pts_explorer.ui import frame, state
+from pts_explorer.ui import frame, state, talks
 
 st.set_page_config(page_title="PTS Outcomes Explorer", page_icon=":material/ecg_heart:", layout="wide")
 
@@ -20,5 +20,8 @@ if current is pages["home"] and frame.opened_with_query():
     # A link to "/" that carries a cohort (links made before the home page existed) opens the
     # cohort's overview, as it always did; /overview stays the stable address of that view.
     st.switch_page(pages["overview"], query_params=state.opening_query())
+if current is pages["talks"] and (first := talks.opening_slide(state.opening_query())):
+    # A talk's short link (/talks?talk=<slug>&present=1) opens its first slide.
+    st.switch_page(first[0], query_params=first[1])
 spec = next(p for p in PAGES if pages[p.name] is current)
 frame.run(current, sections, spec)

@@ -195,6 +195,13 @@ PAGES = (
     ),
     _S("durability", "Durability", "timeline", "Stents over time", "Patency and ulcer healing.", "km_chart"),
     _S("safety", "Safety", "health_and_safety", "Stents over time", "Complications and rates.", "complication_chart"),
+    _S(
+        "talks",
+        "Talks",
+        "slideshow",
+        "Cohorts",
+        "Views in order, with titles and speaker notes, presented slide by slide.",
+    ),
     _S("glossary", "Glossary", "menu_book", "Reference", "Scores, lesions, endpoints and methods, sourced."),
     _S("data_checks", "Data checks", "fact_check", "Data", "The data contract's checks of the loaded file."),
     _S(

@@ -281,6 +281,9 @@ SETTINGS = Registry(
             Setting("c_k", "number", 100, (25, 50, 100, 200)),
             # Presenter mode: the page alone, large type, no controls (`present=1`).
             Setting("present", "flag", False, true_text="1"),
+            # A talk presented (workspace talks): its short name and the slide shown, 1..its slides.
+            Setting("talk", "slug", None),
+            Setting("slide", "number", None, bounds=(1, 100)),  # bounds: the most slides a talk holds
         )
     }
 )

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from pts_explorer import vocab
+from pts_explorer.config import ANALYSIS_PAGES
 from pts_explorer.settings import COHORT_KEYS, MAX_RAW_LENGTH, SETTINGS, SLUG
 
 MAX_NAME = 120
@@ -59,6 +60,35 @@ CREATE TABLE IF NOT EXISTS saved_cohorts (
     version INTEGER NOT NULL DEFAULT 1
 )
 """
+# Talks: ordered slides, each a view (a page and its settings as URL parameters) with a title and
+# speaker notes. A slide keeps its id for life, so an edit names the slide it meant whatever another
+# session moved meanwhile; positions are renumbered 1..n by every change of the order.
+TALK_SCHEMA = (
+    """
+CREATE TABLE IF NOT EXISTS talks (
+    slug TEXT PRIMARY KEY,
+    title TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+)
+""",
+    """
+CREATE TABLE IF NOT EXISTS talk_slides (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    talk TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    page TEXT NOT NULL,
+    query TEXT NOT NULL,
+    title TEXT NOT NULL,
+    notes TEXT NOT NULL DEFAULT '',
+    version INTEGER NOT NULL DEFAULT 1
+)
+""",
+    "CREATE INDEX IF NOT EXISTS talk_slides_by_talk ON talk_slides (talk, position)",
+)
+MAX_TALKS = 200  # talks in one workspace
+MAX_SLIDES = SETTINGS["slide"].bounds[1]  # slides in one talk (100): the slide numbers a link can name
+VIEW_LEFT_OUT = ("present", "talk", "slide")  # a slide's settings never hold how it is shown
 COLUMNS = "slug, name, note, query, dataset_name, fingerprint, counts, created_at, updated_at, version"
 
 
@@ -89,6 +119,8 @@ def _prepare(con: sqlite3.Connection) -> None:
             if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 con.execute("PRAGMA journal_mode=WAL")
             con.execute(SCHEMA)
+            for statement in TALK_SCHEMA:
+                con.execute(statement)
             if "version" not in {row[1] for row in con.execute("PRAGMA table_info(saved_cohorts)")}:
                 con.execute("ALTER TABLE saved_cohorts ADD COLUMN version INTEGER NOT NULL DEFAULT 1")  # older files
             return
@@ -102,6 +134,40 @@ def _prepare(con: sqlite3.Connection) -> None:
 
 class WorkspaceError(ValueError):
     """A request the workspace refuses, with what to do in words; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Slide:
+    """One slide of a talk: a page (its name in config.PAGES) with its settings as URL parameters."""
+
+    id: int
+    talk: str
+    position: int  # 1..n in the talk
+    page: str
+    query: dict[str, list[str]]
+    title: str
+    notes: str
+    version: int = 1  # raised by every change of the title or notes
+
+
+@dataclass(frozen=True)
+class Talk:
+    slug: str
+    title: str
+    created_at: str
+    updated_at: str
+    slides: tuple[Slide, ...] = ()
+
+
+class SlideConflict(WorkspaceError):
+    """A change of a slide's title or notes started from a version someone else has since replaced."""
+
+    def __init__(self, current: Slide):
+        self.current = current
+        super().__init__(
+            f"Slide {current.position} ({current.title!r}) was changed by someone else after you opened it: your "
+            "change was not saved. Its stored title and notes are shown now; make your change again."
+        )
 
 
 class CohortConflict(WorkspaceError):
@@ -136,27 +202,40 @@ def clean_query(query: dict[str, Any]) -> dict[str, list[str]]:
     return SETTINGS.encode_all(parsed)
 
 
+def clean_view(query: dict[str, Any]) -> dict[str, list[str]]:
+    """A view's settings as a slide keeps them: every key the app knows, parsed and written back
+    canonically (unknown keys and values dropped, defaults left out), without presenter mode or the
+    talk it is shown in."""
+    known = {k: [str(v) for v in _as_list(query[k])] for k in query if k in SETTINGS and k not in VIEW_LEFT_OUT}
+    return SETTINGS.encode_all(SETTINGS.parse_all(known))
+
+
+def slide_text(title: object, notes: object = "") -> tuple[str, str]:
+    """A slide's title and speaker notes as stored (spaces tidied), or a WorkspaceError saying what to fix."""
+    return _name(title, "A slide needs a title.", "title"), _note(notes, "speaker note")
+
+
 def _as_list(value: Any) -> list:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def _name(name: object) -> str:
+def _name(name: object, needs: str = "A saved cohort needs a name.", what: str = "name") -> str:
     if not isinstance(name, str) or not name.strip():
-        raise WorkspaceError("A saved cohort needs a name.")
+        raise WorkspaceError(needs)
     text = " ".join(name.split())
     if problem := _SURROGATE.search(text) or _CONTROL.search(text):
-        raise WorkspaceError(f"The name holds {problem.group()!r}, which is not a printable character: remove it.")
+        raise WorkspaceError(f"The {what} holds {problem.group()!r}, which is not a printable character: remove it.")
     if len(text) > MAX_NAME:
-        raise WorkspaceError(f"The name is {len(text):,} characters long; a name has at most {MAX_NAME}.")
+        raise WorkspaceError(f"The {what} is {len(text):,} characters long; a {what} has at most {MAX_NAME}.")
     return text
 
 
-def _note(note: object) -> str:
+def _note(note: object, what: str = "note") -> str:
     text = str(note or "").strip()
     if problem := _SURROGATE.search(text) or _CONTROL.search(text):
-        raise WorkspaceError(f"The note holds {problem.group()!r}, which is not a printable character: remove it.")
+        raise WorkspaceError(f"The {what} holds {problem.group()!r}, which is not a printable character: remove it.")
     if len(text) > MAX_NOTE:
-        raise WorkspaceError(f"The note is {len(text):,} characters long; a note has at most {MAX_NOTE:,}.")
+        raise WorkspaceError(f"The {what} is {len(text):,} characters long; a {what} has at most {MAX_NOTE:,}.")
     return text
 
 
@@ -364,6 +443,188 @@ class Workspace:
                 added += 1
         return added, notes
 
+    # -----------------------------------------------------------------------------------------------
+    # Talks
+
+    def talks(self) -> list[Talk]:
+        """Every talk (without its slides), by title as people sort names."""
+        if not self.path.exists():
+            return []
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT slug, title, created_at, updated_at FROM talks ORDER BY title COLLATE names_as_read, slug"
+            ).fetchall()
+        return [Talk(*row) for row in rows]
+
+    def talk(self, slug: str) -> Talk | None:
+        """A talk with its slides in order, or None."""
+        if not isinstance(slug, str) or not SLUG.fullmatch(slug) or not self.path.exists():
+            return None
+        with self._connect() as con:
+            row = con.execute(
+                "SELECT slug, title, created_at, updated_at FROM talks WHERE slug = ?", (slug,)
+            ).fetchone()
+            if row is None:
+                return None
+            slides = con.execute(
+                "SELECT id, talk, position, page, query, title, notes, version FROM talk_slides WHERE talk = ? "
+                "ORDER BY position, id",
+                (slug,),
+            ).fetchall()
+        slug_, title, created, updated = row
+        return Talk(slug_, title, created, updated, tuple(self._slide(s) for s in slides))
+
+    def new_talk(self, title: str) -> Talk:
+        """A talk without slides under a new title (a title already used is refused)."""
+        clean, now = _name(title, "A talk needs a title.", "title"), _now()
+        with self._connect(write=True) as con:
+            self._title_free(con, clean)
+            stored = int(con.execute("SELECT count(*) FROM talks").fetchone()[0])
+            if stored >= MAX_TALKS:
+                raise WorkspaceError(
+                    f"{stored:,} talks are kept, the most a workspace holds: delete one you no longer need first."
+                )
+            slug = self._new_slug(con, "talks")
+            con.execute("INSERT INTO talks VALUES (?, ?, ?, ?)", (slug, clean, now, now))
+        return self._talk(slug)
+
+    def rename_talk(self, slug: str, title: str) -> Talk:
+        clean = _name(title, "A talk needs a title.", "title")
+        with self._connect(write=True) as con:
+            self._require_talk(con, slug)
+            self._title_free(con, clean, slug)
+            con.execute("UPDATE talks SET title = ?, updated_at = ? WHERE slug = ?", (clean, _now(), slug))
+        return self._talk(slug)
+
+    def delete_talk(self, slug: str) -> None:
+        with self._connect(write=True) as con:
+            self._require_talk(con, slug)
+            con.execute("DELETE FROM talk_slides WHERE talk = ?", (slug,))
+            con.execute("DELETE FROM talks WHERE slug = ?", (slug,))
+
+    def add_slide(self, talk: str, page: str, query: dict[str, Any], title: str, notes: str = "") -> Slide:
+        """Add a view at the end of a talk: `page` (a page's name) with its settings (clean_view)."""
+        if page not in {p.name for p in ANALYSIS_PAGES}:
+            raise WorkspaceError(f"{page!r} is not a page with a chart: a slide shows one of the analysis pages.")
+        clean_title, clean_notes = slide_text(title, notes)
+        with self._connect(write=True) as con:
+            self._require_talk(con, talk)
+            count = int(con.execute("SELECT count(*) FROM talk_slides WHERE talk = ?", (talk,)).fetchone()[0])
+            if count >= MAX_SLIDES:
+                raise WorkspaceError(
+                    f"The talk has {count:,} slides, the most a talk holds: delete one, or start another talk."
+                )
+            cursor = con.execute(
+                "INSERT INTO talk_slides (talk, position, page, query, title, notes) VALUES (?, ?, ?, ?, ?, ?)",
+                (talk, count + 1, page, json.dumps(clean_view(query)), clean_title, clean_notes),
+            )
+            self._touch(con, talk)
+            slide_id = int(cursor.lastrowid or 0)
+        return self._got_slide(slide_id)
+
+    def update_slide(self, slide_id: int, title: str, notes: str, version: int) -> Slide:
+        """A new title and notes from the slide at `version`; refused (SlideConflict) when it moved on."""
+        clean_title, clean_notes = slide_text(title, notes)
+        with self._connect(write=True) as con:
+            stored = self._require_slide(con, slide_id)
+            if stored.version != version:
+                raise SlideConflict(stored)
+            con.execute(
+                "UPDATE talk_slides SET title = ?, notes = ?, version = version + 1 WHERE id = ?",
+                (clean_title, clean_notes, slide_id),
+            )
+            self._touch(con, stored.talk)
+        return self._got_slide(slide_id)
+
+    def move_slide(self, slide_id: int, step: int) -> Slide:
+        """Move a slide `step` places (-1 up, +1 down), within the talk's first and last place."""
+        with self._connect(write=True) as con:
+            slide = self._require_slide(con, slide_id)
+            order = [r[0] for r in con.execute(self._ORDER, (slide.talk,)).fetchall()]
+            here = order.index(slide_id)
+            there = min(max(here + int(step), 0), len(order) - 1)
+            order.insert(there, order.pop(here))
+            self._renumber(con, order)
+            self._touch(con, slide.talk)
+        return self._got_slide(slide_id)
+
+    def duplicate_slide(self, slide_id: int) -> Slide:
+        """A copy of a slide right after it, titled "<title> (copy)"."""
+        with self._connect(write=True) as con:
+            slide = self._require_slide(con, slide_id)
+            order = [r[0] for r in con.execute(self._ORDER, (slide.talk,)).fetchall()]
+            if len(order) >= MAX_SLIDES:
+                raise WorkspaceError(
+                    f"The talk has {len(order):,} slides, the most a talk holds: delete one, or start another talk."
+                )
+            cursor = con.execute(
+                "INSERT INTO talk_slides (talk, position, page, query, title, notes) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    slide.talk,
+                    0,
+                    slide.page,
+                    json.dumps(slide.query),
+                    f"{slide.title[: MAX_NAME - 7]} (copy)",
+                    slide.notes,
+                ),
+            )
+            copy = int(cursor.lastrowid or 0)
+            order.insert(order.index(slide_id) + 1, copy)
+            self._renumber(con, order)
+            self._touch(con, slide.talk)
+        return self._got_slide(copy)
+
+    def delete_slide(self, slide_id: int) -> None:
+        with self._connect(write=True) as con:
+            slide = self._require_slide(con, slide_id)
+            con.execute("DELETE FROM talk_slides WHERE id = ?", (slide_id,))
+            self._renumber(con, [r[0] for r in con.execute(self._ORDER, (slide.talk,)).fetchall()])
+            self._touch(con, slide.talk)
+
+    _ORDER = "SELECT id FROM talk_slides WHERE talk = ? ORDER BY position, id"
+
+    @staticmethod
+    def _renumber(con: sqlite3.Connection, order: list[int]) -> None:
+        con.executemany("UPDATE talk_slides SET position = ? WHERE id = ?", [(n, i) for n, i in enumerate(order, 1)])
+
+    @staticmethod
+    def _touch(con: sqlite3.Connection, talk: str) -> None:
+        con.execute("UPDATE talks SET updated_at = ? WHERE slug = ?", (_now(), talk))
+
+    @staticmethod
+    def _title_free(con: sqlite3.Connection, title: str, slug: str = "") -> None:
+        if con.execute("SELECT 1 FROM talks WHERE title = ? COLLATE NOCASE AND slug <> ?", (title, slug)).fetchone():
+            raise WorkspaceError(f"A talk is already called {title!r}: choose another title.")
+
+    @staticmethod
+    def _require_talk(con: sqlite3.Connection, slug: str) -> None:
+        if not con.execute("SELECT 1 FROM talks WHERE slug = ?", (slug,)).fetchone():
+            raise WorkspaceError("That talk no longer exists (deleted in another session?).")
+
+    def _require_slide(self, con: sqlite3.Connection, slide_id: int) -> Slide:
+        row = con.execute(
+            "SELECT id, talk, position, page, query, title, notes, version FROM talk_slides WHERE id = ?",
+            (int(slide_id),),
+        ).fetchone()
+        if row is None:
+            raise WorkspaceError("That slide no longer exists (deleted in another session?).")
+        return self._slide(row)
+
+    def _got_slide(self, slide_id: int) -> Slide:
+        with self._connect() as con:
+            return self._require_slide(con, slide_id)
+
+    def _talk(self, slug: str) -> Talk:
+        found = self.talk(slug)
+        if found is None:
+            raise WorkspaceError("That talk no longer exists (deleted in another session?).")
+        return found
+
+    @staticmethod
+    def _slide(row: tuple) -> Slide:
+        slide_id, talk, position, page, query, title, notes, version = row
+        return Slide(int(slide_id), talk, int(position), page, json.loads(query), title, notes, int(version))
+
     @staticmethod
     def _room_for(con: sqlite3.Connection, more: int, importing: bool = False) -> None:
         stored = int(con.execute("SELECT count(*) FROM saved_cohorts").fetchone()[0])
@@ -380,10 +641,10 @@ class Workspace:
         )
 
     @staticmethod
-    def _new_slug(con: sqlite3.Connection) -> str:
+    def _new_slug(con: sqlite3.Connection, table: str = "saved_cohorts") -> str:
         while True:
             slug = "".join(secrets.choice(_ALPHABET) for _ in range(8))
-            if not con.execute("SELECT 1 FROM saved_cohorts WHERE slug = ?", (slug,)).fetchone():
+            if not con.execute(f"SELECT 1 FROM {table} WHERE slug = ?", (slug,)).fetchone():  # noqa: S608 (a fixed name)
                 return slug
 
     @staticmethod

@@ -40,6 +40,7 @@ from pts_explorer.ui.notices import (
     record_design,
     record_result,
     study_designs,
+    view_address,
 )
 from pts_explorer.ui.presenter import Group as PresentedGroup
 from pts_explorer.ui.presenter import analysis_set, compared_groups
@@ -99,4 +100,5 @@ __all__ = [
     "save_uploads",
     "url_query",
     "veins_diagram",
+    "view_address",
 ]

@@ -15,7 +15,7 @@ import streamlit as st
 
 from pts_explorer import config, db, display, escape, sql, validation, vocab
 from pts_explorer.filters import AnalysisSettings, CohortFilter
-from pts_explorer.ui import cohorts, exporting, filter_panel, recorder, state
+from pts_explorer.ui import cohorts, exporting, filter_panel, recorder, state, talks
 from pts_explorer.ui.data import data_is_fast, engine_description, open_database, query
 from pts_explorer.ui.elements import arm_counts, table
 
@@ -425,7 +425,7 @@ def page_header(title: str) -> CohortFilter:
     cohort = filter_panel.cohort()
     if state.presenting():
         return cohort
-    heading, actions = st.columns([3, 2], vertical_alignment="bottom")
+    heading, actions = st.columns([1, 1], vertical_alignment="bottom")
     heading.header(title, anchor=False)
     with actions.container(horizontal=True, gap="small", horizontal_alignment="right", key="page_actions"):
         share_link()
@@ -438,6 +438,7 @@ def page_header(title: str) -> CohortFilter:
             query_params={**state.url_query(), "present": ["on"]},
             help="This page alone, in large type, for an audience (present=1 in the address)",
         )
+        talks.add_to_talk(title, cohort)
         exporting.menu()
     saved = cohorts.active()
     with st.container(horizontal=True, gap="small", key="active_filters", vertical_alignment="center"):

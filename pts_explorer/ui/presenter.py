@@ -16,7 +16,7 @@ from streamlit.delta_generator import DeltaGenerator
 from pts_explorer import escape, vocab
 from pts_explorer.config import ANALYSIS_PAGES, PageSpec
 from pts_explorer.filters import CohortFilter
-from pts_explorer.ui import cohorts, state
+from pts_explorer.ui import cohorts, state, talks
 from pts_explorer.ui.data import query
 
 STYLESHEET = Path(__file__).with_name("presenter.css")
@@ -214,39 +214,83 @@ KEYS_SCRIPT = """<script>
 </script>"""
 
 
-def _keys(spec: PageSpec, here: dict[str, list[str]], previous: PageSpec | None, following: PageSpec | None) -> None:
-    """The hidden links the keys click (presenter.css hides presenter_keys) and the key listener."""
+@dataclass(frozen=True)
+class Step:
+    """Where a step link goes: a page script, its query, its label and what it opens."""
+
+    script: str
+    query: dict[str, list[str]]
+    label: str
+    opens: str  # Markdown: the slide it opens, for the link's tooltip and the hidden key links
+
+
+def _page_step(page: PageSpec | None, here: dict[str, list[str]]) -> Step | None:
+    return None if page is None else Step(page.script, here, page.title, page.title)
+
+
+def _talk_step(shown: talks.Presented, position: int, label: str) -> Step | None:
+    if position == shown.position or not 1 <= position <= len(shown.talk.slides):
+        return None
+    script, query_ = talks.slide_target(shown.talk, position)
+    title = escape.markdown(shown.talk.slides[position - 1].title)
+    return Step(script, query_, label, f"slide {position}: {title}")
+
+
+def _steps(spec: PageSpec, here: dict[str, list[str]], shown: talks.Presented | None) -> dict[str, Step | None]:
+    """First, previous, next and last: along the talk's slides when a talk is presented, else along
+    the analysis pages that show something."""
+    if shown is not None:
+        count = len(shown.talk.slides)
+        return {
+            "first": _talk_step(shown, 1, "First"),
+            "previous": _talk_step(shown, shown.position - 1, "Previous"),
+            "next": _talk_step(shown, shown.position + 1, "Next"),
+            "last": _talk_step(shown, count, "Last"),
+        }
     slides = _slides(here)
-    leave = {**{k: v for k, v in here.items() if k != "present"}, "present": ["0"]}
-    targets = {
-        "first": slides[0] if slides and slides[0] != spec else None,
-        "previous": previous,
-        "next": following,
-        "last": slides[-1] if slides and slides[-1] != spec else None,
+    previous, following = _neighbours(spec, here)
+    return {
+        "first": _page_step(slides[0] if slides and slides[0] != spec else None, here),
+        "previous": _page_step(previous, here),
+        "next": _page_step(following, here),
+        "last": _page_step(slides[-1] if slides and slides[-1] != spec else None, here),
     }
+
+
+def _keys(spec: PageSpec, steps: dict[str, Step | None], leave: dict[str, list[str]]) -> None:
+    """The hidden links the keys click (presenter.css hides presenter_keys) and the key listener."""
     with st.container(key="presenter_keys"):
-        for name, page in targets.items():
-            if page is not None:
+        for name, step in steps.items():
+            if step is not None:
                 with st.container(key=f"presenter_key_{name}"):
-                    st.page_link(page.script, label=f"{name.title()} slide: {page.title}", query_params=here)
+                    st.page_link(step.script, label=f"{name.title()} slide: {step.opens}", query_params=step.query)
         with st.container(key="presenter_key_exit"):
             st.page_link(spec.script, label="Leave presenter view", query_params=leave)
         st.html(KEYS_SCRIPT, unsafe_allow_javascript=True)  # in the hidden box: it takes no room either
 
 
 def _draw_line(line: Line, spec: PageSpec, text: str) -> None:
-    previous, following = _neighbours(spec, state.url_query())
     here = state.url_query()
+    shown = talks.presented()
+    steps = _steps(spec, here, shown)
+    if shown is not None:  # the talk's place first: "Slide 2 of 5: <its title>"
+        title = escape.markdown(shown.slide.title)
+        text = f"Slide {shown.position} of {len(shown.talk.slides)}: **{title}** · {text}"
+    # present=0, not an absent key: the app then writes the address itself (a link to the page one is
+    # on loses its query in the browser otherwise). Leaving presenter mode leaves the talk too.
+    leave = {**{k: v for k, v in here.items() if k not in ("present", "talk", "slide")}, "present": ["0"]}
     with line.words:
         st.markdown(text, width="stretch")
     with line.steps:
-        if previous:
-            st.page_link(previous.script, label=previous.title, icon=":material/arrow_back:", query_params=here)
-        if following:
-            st.page_link(following.script, label=following.title, icon=":material/arrow_forward:", query_params=here)
+        for name, icon in (("previous", "arrow_back"), ("next", "arrow_forward")):
+            if step := steps[name]:
+                st.page_link(
+                    step.script,
+                    label=step.label,
+                    icon=f":material/{icon}:",
+                    query_params=step.query,
+                    help=f"{name.title()}: {step.opens}" if shown is not None else None,
+                )
     with line.leave:
-        # present=0, not an absent key: the app then writes the address itself (a link to the page
-        # one is on loses its query in the browser otherwise).
-        leave = {**{k: v for k, v in here.items() if k != "present"}, "present": ["0"]}
         st.page_link(spec.script, label="Exit presenter view", icon=":material/close_fullscreen:", query_params=leave)
-    _keys(spec, here, previous, following)
+    _keys(spec, steps, leave)

@@ -223,8 +223,11 @@ def set_value(key: str, value: Any) -> None:
 
 def url_query() -> dict[str, list[str]]:
     """The query that states this session's cohort and settings (defaults left out). A saved
-    cohort whose filters are unchanged is written as `cohort=<slug>` alone."""
+    cohort whose filters are unchanged is written as `cohort=<slug>` alone. The talk and slide a
+    presenter steps through are written only in presenter mode (leaving it leaves the talk)."""
     values = dict(_store())
+    if not values.get("present"):
+        values |= {"talk": None, "slide": None}
     if saved_slug():
         values |= {key: SETTINGS[key].default for key in COHORT_KEYS}
     else:
