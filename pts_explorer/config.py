@@ -118,9 +118,16 @@ def user_profiles_dir() -> Path:
     return db_path().parent / "profiles"
 
 
+WORKSPACE_FILE = "pts_workspace.sqlite"
+
+
 def workspace_path() -> Path:
-    """Saved cohorts ($PTS_WORKSPACE, or pts_workspace.sqlite beside the outcomes database)."""
-    return Path(os.environ.get("PTS_WORKSPACE") or db_path().parent / "pts_workspace.sqlite")
+    """Saved cohorts and talks: $PTS_WORKSPACE (a file, or a folder to hold pts_workspace.sqlite), else
+    pts_workspace.sqlite beside the outcomes database."""
+    given = os.environ.get("PTS_WORKSPACE")
+    if not given:
+        return db_path().parent / WORKSPACE_FILE
+    return Path(given) / WORKSPACE_FILE if Path(given).is_dir() else Path(given)
 
 
 def db_path() -> Path:

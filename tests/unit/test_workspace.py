@@ -207,3 +207,16 @@ def test_the_list_sorts_names_as_people_do_and_pages_in_that_order(space):
     want = ["2024 review", "alpha", "bulk 1", "Bulk 2", "bulk 2b", "bulk 10", "Zeta"]
     assert [c.name for c in space.cohorts()] == want
     assert [c.name for c in space.cohorts(offset=3, limit=3)] == want[3:6]
+
+
+def test_a_workspace_folder_holds_the_workspace_file(tmp_path, monkeypatch):
+    """An operator (and an outside reviewer) set PTS_WORKSPACE to a folder: every page then said the
+    workspace could not be used. A folder now holds pts_workspace.sqlite; a file path is that file."""
+    from pts_explorer import config
+
+    folder = tmp_path / "ws"
+    folder.mkdir()
+    monkeypatch.setenv("PTS_WORKSPACE", str(folder))
+    assert config.workspace_path() == folder / "pts_workspace.sqlite"
+    monkeypatch.setenv("PTS_WORKSPACE", str(tmp_path / "team.sqlite"))
+    assert config.workspace_path() == tmp_path / "team.sqlite"
