@@ -457,7 +457,7 @@ def test_a_screen_failure_left_in_is_refused_with_the_column_and_key_that_fix_it
     report = run_import(edited, sources, tmp_path / "out.duckdb", Options(synthetic=False), progress=lambda _: None)
     assert not report.imported
     arm = next(r for r in report.rules if r.rule == "allowed:patients.arm")
-    assert arm.values == ("SCREEN FAILURE",)
+    assert arm.values == ("Screen Failure",)  # as ADSL writes it
     assert arm.message == (
         "patients.arm has values the contract does not allow: arm IN ('stent', 'medical'). Source column TRT01P "
         "([adsl] arm): map each source value onto the contract's in [values.arm] of a copy of the profile. Patients "

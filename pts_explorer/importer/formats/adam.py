@@ -175,7 +175,7 @@ class AdamMapper(Mapper):
         for column in ("arm", "sex", "limb_side", "obstruction_site", *plain):
             # A coded column (one with a [values.<column>] map) is matched without case.
             if (values := _upper_keys(self.profile.values(column))) or column not in plain:
-                select[column] = self.mapped(f"upper({self.adsl(adsl, column)})", column, b, values)
+                select[column] = self.mapped(self.adsl(adsl, column), column, b, values, nocase=True)
         select["last_contact_day"] = day_between(self.adsl(adsl, "enrolled_on"), self.adsl(adsl, "last_contact_date"))
         select |= {"_file": "_file", "_line": "_line"}
         self.create("patients", select, f"FROM {adsl.table}", b)
@@ -195,7 +195,7 @@ class AdamMapper(Mapper):
             "_line": "_line",
         }
         for column in ("technical_success", "below_inguinal_ligament"):
-            select[column] = self.mapped(f"upper({self.adsl(adsl, column)})", "flag", b, flags)
+            select[column] = self.mapped(self.adsl(adsl, column), "flag", b, flags, nocase=True)
         source = f"FROM {adsl.table} WHERE {self.adsl(adsl, 'procedure_date')} IS NOT NULL"
         self.create("procedures", select, source, b)
 
@@ -230,8 +230,8 @@ class AdamMapper(Mapper):
             values = _upper_keys(self.profile.values(column))
             if column == "compression_use" or values:
                 # A coded parameter: AVALC (AVAL where AVALC is empty) through the profile's value map.
-                picked = f"upper(min(coalesce(bds.avalc, bds.aval)) FILTER (WHERE bds.paramcd = {b(code)}))"
-                select[column] = self.mapped(picked, column, b, values)
+                picked = f"min(coalesce(bds.avalc, bds.aval)) FILTER (WHERE bds.paramcd = {b(code)})"
+                select[column] = self.mapped(picked, column, b, values, nocase=True)
             else:
                 select[column] = f"min(bds.aval) FILTER (WHERE bds.paramcd = {b(code)})"
         # The records each visit joins, per file: the funnel counts records, not visits.
@@ -483,9 +483,7 @@ class AdamMapper(Mapper):
         self._pre_treatment(adsl, src, keys, event_day, terms, label)
         serious = "NULL" if "serious" in lacking else "'false'"  # named but absent: empty, never "not serious"
         if keys.get("serious"):
-            serious = self.mapped(
-                f"upper({_ref(src, keys['serious'])})", "flag", b, _upper_keys(self.profile.values("flag"))
-            )
+            serious = self.mapped(_ref(src, keys["serious"]), "flag", b, self.profile.values("flag"), nocase=True)
         return (
             f"SELECT {subject} AS patient_id, {event_day} AS event_day, "
             f"{self.mapped(f'upper({term})', values, b, terms)} AS event_type, {serious} AS serious, "

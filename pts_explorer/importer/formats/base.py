@@ -261,17 +261,23 @@ class Mapper:
             f"CREATE OR REPLACE TABLE raw_{table} AS SELECT {cols}, '' AS _file, 0::BIGINT AS _line LIMIT 0"
         )
 
-    def mapped(self, expr: str, column: str, bind: Bind, values: dict[str, str] | None = None) -> str:
+    def mapped(
+        self, expr: str, column: str, bind: Bind, values: dict[str, str] | None = None, *, nocase: bool = False
+    ) -> str:
         """`expr` through the profile's value map for `column`; values not in the map pass unchanged,
-        so the contract's checks name them."""
+        as written, so the contract's checks name them as the source holds them. `nocase` matches the
+        map's keys without regard to case (the match only: a value the map lacks keeps its case)."""
         mapping = self.profile.values(column) if values is None else values
         if not mapping:
             return expr
+        if nocase:
+            mapping = {k.upper(): v for k, v in mapping.items()}
+        key = f"upper({expr})" if nocase else expr
         sources, targets = bind(list(mapping)), bind(list(mapping.values()))
         # A code written as a number by pandas or R ("1.0") matches the key "1".
-        whole = f"regexp_replace({expr}, '^(-?[0-9]+)\\.0+$', '\\1')"
+        whole = f"regexp_replace({key}, '^(-?[0-9]+)\\.0+$', '\\1')"
         return (
-            f"coalesce(list_extract({targets}, list_position({sources}, {expr})), "
+            f"coalesce(list_extract({targets}, list_position({sources}, {key})), "
             f"list_extract({targets}, list_position({sources}, {whole})), {expr})"
         )
 
