@@ -292,6 +292,7 @@ class AdamMapper(Mapper):
         sql = (
             f"SELECT {_ref(src, 'USUBJID')} AS subject, {_ref(src, 'PARAMCD')} AS paramcd, "
             f"concat_ws(' / AVISITN ', {_ref(src, 'AVISIT')}, {_ref(src, 'AVISITN')}) AS avisit, {scheduled} AS month, "
+            f"{_ref(src, 'AVISIT')} AS avisit_text, {avisitn} AS avisitn, "
             f"{baseline} AS baseline_flagged, {_flag_is_y(src, flags['analysis_flag'])} AS analysis_flagged, "
             f"{analysis} IS NOT NULL AS analysis_flag_given, {_ref(src, flags['derived'] or None)} AS dtype, "
             f"{_ref(src, 'AVAL')} AS aval, {_ref(src, 'AVALC')} AS avalc, {_ref(src, 'ADT')} AS adt, "
@@ -350,10 +351,41 @@ class AdamMapper(Mapper):
         ):
             self.funnel.drop_where("bds_fate", "_file", step, "fate = $fate", {"fate": fate}, loss=loss)
         self.con.execute("CREATE OR REPLACE TABLE bds AS SELECT * FROM bds_fate WHERE fate IS NULL")
+        self._unmapped_visits()
+
+    def _unmapped_visits(self) -> None:
+        """A record set aside for its visit is a warning (an unscheduled or unwindowed visit), unless
+        its AVISITN names a follow-up month of [study] visit_months while the profile's AVISITN map, if
+        any, reads AVISITN as months: then the visit is a scheduled one the map misses (AVISIT "MONTH 12
+        (EOS)"), and losing it, often the primary endpoint's visit, is an error naming the key."""
+        visits = self.profile.section("visits")
+        by_number = {float(k): int(m) for k, m in visits.get("AVISITN", {}).items()}
+        schedule = [m for m in (int(v) for v in self.profile.section("study").get("visit_months", [])) if m > 0]
+        as_months = schedule and all(k == m for k, m in by_number.items())
+        scheduled = "list_contains($schedule, avisitn)" if as_months else "FALSE"
         self.con.execute(
             "INSERT INTO issues SELECT 'warning', 'adam:unscheduled', _file, _line, subject, 'AVISIT', avisit, "
             "'visit not in the profile''s [visits] AVISIT or AVISITN map, or not in [study] visit_months "
-            "(unscheduled or unwindowed): record not imported' FROM bds_fate WHERE fate = 'visit'"
+            f"(unscheduled or unwindowed): record not imported' FROM bds_fate WHERE fate = 'visit' AND NOT {scheduled}",
+            {"schedule": schedule} if as_months else {},
+        )
+        if not as_months:
+            return
+        month = "CAST(CAST(avisitn AS INTEGER) AS VARCHAR)"
+        by_text = (
+            f"'Add \"' || avisit_text || '\" = ' || {month} || ' to [visits] AVISIT (or map visits by AVISITN: "
+            f"[visits.AVISITN] \"' || {month} || '\" = ' || {month} || ')'"
+        )
+        by_number_only = f"'Add [visits.AVISITN] \"' || {month} || '\" = ' || {month}"
+        self.con.execute(
+            "INSERT INTO issues SELECT 'error', 'adam:visit_scheduled', _file, _line, subject, 'AVISIT', avisit, "
+            "'visit ' || CASE WHEN avisit_text IS NULL THEN '' ELSE 'AVISIT \"' || avisit_text || '\" (' END || "
+            f"'AVISITN ' || {month} || CASE WHEN avisit_text IS NULL THEN '' ELSE ')' END || ' is not in the "
+            f"profile''s [visits] map, but AVISITN ' || {month} || ' is a month of [study] visit_months: its records "
+            f"would not be imported. ' || CASE WHEN avisit_text IS NULL OR $numbers THEN {by_number_only} ELSE "
+            f"{by_text} END || ' in a copy of the profile; a profile''s [visits] replaces the built-in''s whole, so "
+            "copy the keys it still needs' FROM bds_fate WHERE fate = 'visit' AND list_contains($schedule, avisitn)",
+            {"schedule": schedule, "numbers": bool(by_number)},
         )
 
     def _bds_problems(self, codes: dict[str, str]) -> None:
