@@ -330,6 +330,47 @@ def one_death(con: duckdb.DuckDBPyConnection, issues: Issues) -> int:
     return int(n)
 
 
+INDEX_PROCEDURE_KEYS = {  # where each format's profile names the index stent procedure
+    "adam": "[adsl] procedure_date",
+    "sdtm": "the PR dataset ([datasets] pr) and [pr] index_terms",
+    "redcap": "[fields] procedure_date",
+    "contract": "procedures.csv",
+}
+
+
+def index_procedures(con: duckdb.DuckDBPyConnection, issues: Issues, profile: Profile) -> None:
+    """Stent-arm patients without an index stent procedure, whatever the format: the patency
+    analyses start at the procedure, so they leave such a patient out, and with none at all they are
+    empty. Each such patient is a warning at their patients row naming where the profile maps the
+    procedure; never an error (a patient randomised to a stent may not have received one)."""
+    without = (
+        "FROM patients AS p WHERE p.arm = 'stent' AND p.patient_id NOT IN "
+        "(SELECT patient_id FROM procedures WHERE patient_id IS NOT NULL)"
+    )
+    (stent, lacking) = con.execute(
+        f"SELECT (SELECT count(*) FROM patients WHERE arm = 'stent'), (SELECT count(*) {without})"
+    ).fetchone() or (0, 0)
+    if not lacking:
+        return
+    where = INDEX_PROCEDURE_KEYS.get(profile.format, "the profile")
+    if lacking == stent:
+        message = (
+            f"none of the {counted(stent, 'stent-arm patient')} has an index stent procedure (patency and procedure "
+            f"analyses will be empty): if the data hold it, name it in {where} of a copy of the profile"
+        )
+    else:
+        message = (
+            f"{lacking:,} of the {counted(stent, 'stent-arm patient')} {'has' if lacking == 1 else 'have'} no index "
+            f"stent procedure: the patency analyses leave {'this patient' if lacking == 1 else 'them'} out (if the "
+            f"data hold it, check {where} of a copy of the profile)"
+        )
+    con.execute(
+        f"INSERT INTO issues SELECT 'warning', 'procedures:index_missing', p._file, p._line, p.patient_id, "
+        f"'patient_id', p.patient_id, $message {without}",
+        {"message": message},
+    )
+
+
 MOST = 0.5  # a funnel that loses more than this share of what a source meant to give is an error
 
 

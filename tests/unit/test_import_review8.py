@@ -67,3 +67,62 @@ def test_a_value_the_map_lacks_is_quoted_as_the_file_writes_it(tmp_path):
         'left out: [population] exclude_arms, or require (e.g. ITTFL = "Y"). [allowed:patients.arm, 1]; values '
         "encountered in arm: Screen Failure"
     ]
+
+
+EOS = [HERE / "adsl.csv", HERE / "eos" / "adqs.csv", HERE / "adae.csv"]
+# The reviewer's profile mapped visits by the built-in AVISIT text map: without its [visits.AVISITN].
+BY_AVISIT = ('[visits.AVISITN]\n"0" = 0\n"6" = 6\n"12" = 12\n', "")
+
+
+def test_a_scheduled_visit_the_map_does_not_know_is_refused_naming_the_key(tmp_path):
+    # eos/adqs.csv names month 12 "MONTH 12 (EOS)" (AVISITN 12) for 7 of the 8 analysed patients:
+    # 7 x 14 parameters = 98 records. AVISITN says month 12, a month of [study] visit_months, so
+    # losing them is refused, naming both keys that would keep them.
+    report = _run(_profile(tmp_path, BY_AVISIT), EOS, tmp_path)
+    assert not report.imported
+    assert _lines(report, "error") == [
+        '  ERROR: adqs.csv: lines 30, 31, 32, 33, 34 (93 more): visit AVISIT "MONTH 12 (EOS)" (AVISITN 12) is not '
+        "in the profile's [visits] map, but AVISITN 12 is a month of [study] visit_months: its records would not "
+        'be imported. Add "MONTH 12 (EOS)" = 12 to [visits] AVISIT (or map visits by AVISITN: [visits.AVISITN] '
+        "\"12\" = 12) in a copy of the profile; a profile's [visits] replaces the built-in's whole, so copy the "
+        "keys it still needs [adam:visit_scheduled, 98]; values encountered in AVISIT: MONTH 12 (EOS) / AVISITN 12"
+    ]
+
+
+def test_the_key_the_refusal_names_keeps_every_visit(tmp_path):
+    # The fix as the message gives it: the AVISIT map with "MONTH 12 (EOS)" added. The reviewer's
+    # count: 8 patients, 23 visits (8 baselines, 8 at month 6, 7 at month 12).
+    visits = '[visits]\nAVISIT = { "BASELINE" = 0, "MONTH 6" = 6, "MONTH 12" = 12, "MONTH 12 (EOS)" = 12 }\n'
+    report = _run(_profile(tmp_path, (BY_AVISIT[0], visits)), EOS, tmp_path)
+    assert report.imported, report.text()
+    con = duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True)
+    try:
+        got = con.execute("SELECT visit_month, count(*) FROM visits GROUP BY 1 ORDER BY 1").fetchall()
+    finally:
+        con.close()
+    assert got == [(0, 8), (6, 8), (12, 7)]
+
+
+def test_stent_patients_without_an_index_procedure_are_warned(tmp_path):
+    # pts01.toml sets procedure_date = "": the 4 analysed stent patients (001, 002, 005, 009; 007's
+    # STENT + CDT arm is left out) have no index procedure.
+    report = _run(HERE / "pts01.toml", PACKAGE, tmp_path)
+    assert report.imported, report.text()
+    assert [line for line in _lines(report, "warning") if "[procedures:" in line] == [
+        "  WARNING: adsl.csv: lines 2, 3, 6, 10: none of the 4 stent-arm patients has an index stent procedure "
+        "(patency and procedure analyses will be empty): if the data hold it, name it in [adsl] procedure_date of a "
+        "copy of the profile [procedures:index_missing, 4]; values encountered in patient_id: PTS01-001, PTS01-002, "
+        "PTS01-005, PTS01-009"
+    ]
+
+
+def test_a_redcap_registry_without_procedure_fields_warns_the_same_way(tmp_path):
+    folder = HERE.parent / "redcap_review8"
+    sources = [folder / "PTSLong_DATA.csv", folder / "PTSLong_DataDictionary.csv"]
+    report = _run(folder / "rc-long3.toml", sources, tmp_path)
+    assert report.imported, report.text()
+    assert [line for line in _lines(report, "warning") if "[procedures:" in line] == [
+        "  WARNING: PTSLong_DATA.csv: lines 2, 8, 17: none of the 3 stent-arm patients has an index stent procedure "
+        "(patency and procedure analyses will be empty): if the data hold it, name it in [fields] procedure_date of "
+        "a copy of the profile [procedures:index_missing, 3]; values encountered in patient_id: 1, 3, 6"
+    ]

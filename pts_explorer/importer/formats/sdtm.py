@@ -1056,16 +1056,7 @@ class SdtmMapper(Mapper):
         if not pr and "pr" in self.unread:  # PR is there, but lacks a variable: that error says so
             self.create_empty("procedures")
             return
-        if not pr:
-            self.issues.add(
-                Issue.file_level(
-                    WARNING,
-                    "sdtm:no_procedures",
-                    self.labels["pr"],
-                    f"no {self.labels['pr']} dataset ([datasets] pr): no index stent procedure and no "
-                    "reintervention imported (patency and procedure analyses will be empty)",
-                )
-            )
+        if not pr:  # checks.index_procedures warns of the stent patients left without one
             self.create_empty("procedures")
             return
         self._check_dates("pr", "start_date")
