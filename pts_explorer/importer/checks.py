@@ -304,15 +304,17 @@ def one_death(con: duckdb.DuckDBPyConnection, issues: Issues) -> int:
     """A patient dies once. A death date (ADSL DTHDT, DM/DS, a REDCap death date field) and an
     adverse event whose term maps to death (a REDCap choice "Death", an AE term) give one death
     event, at the death date; without a death date (the contract's events file), the death on the
-    last contact day, else the earliest. Each other death record is counted in the funnel and not
-    imported; one on another date is a warning naming the patient and both dates. Returns how many
-    were set aside."""
+    last contact day, else the earliest; a record with a day always before one without (a death date
+    that could not be read is its own error, and never makes the patient die "on no date"). Each other
+    death record is counted in the funnel and not imported; one on another date is a warning naming
+    the patient and both dates. Returns how many were set aside."""
     rank = f"e.{DEATH_SOURCE}" if DEATH_SOURCE in _typed_columns(con, "events") else "NULL::INTEGER"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE death_records AS SELECT e.rowid AS id, e.patient_id, e.event_day, e._file, "
         f"e._line, {_DEATH_WHAT.format(rank=rank)} AS what, {_DEATH_DATE.format(day='e.event_day')} AS at, "
-        f"row_number() OVER (PARTITION BY e.patient_id ORDER BY coalesce({rank}, 0), e.event_day IS NOT DISTINCT "
-        "FROM p.last_contact_day DESC, e.event_day NULLS LAST, e._file, e._line) AS n FROM events AS e LEFT JOIN "
+        f"row_number() OVER (PARTITION BY e.patient_id ORDER BY e.event_day IS NULL, coalesce({rank}, 0), "
+        "e.event_day IS NOT DISTINCT FROM p.last_contact_day DESC, e.event_day NULLS LAST, e._file, e._line) AS n "
+        "FROM events AS e LEFT JOIN "
         "(SELECT patient_id, any_value(enrolled_on) AS enrolled_on, any_value(last_contact_day) AS last_contact_day "
         "FROM patients GROUP BY 1) AS p USING (patient_id) WHERE e.event_type = 'death'"
     )
@@ -321,9 +323,13 @@ def one_death(con: duckdb.DuckDBPyConnection, issues: Issues) -> int:
         "INSERT INTO issues SELECT 'warning', 'events:death_twice', d._file, d._line, d.patient_id, 'event_day', "
         "k.at || ' / ' || d.at, 'patient ' || d.patient_id || ' has two death records, ' || k.what || ' (' || k.at "
         "|| ') and ' || d.what || ' (' || d.at || '): one death is imported, on ' || k.at || ' (a patient dies "
-        f"once); correct the date that is wrong' {twice} AND d.event_day IS DISTINCT FROM k.event_day"
+        f"once); correct the date that is wrong' {twice} AND d.event_day IS DISTINCT FROM k.event_day AND d.event_day "
+        "IS NOT NULL"  # a death record without a date: the date's own error or the contract's rule names it
     )
-    Funnel(con).drop_where(f"(SELECT d._file {twice})", "_file", DEATH_TWICE_STEP, "TRUE", loss=False)
+    # A record without a day is its date's error (the import is refused), not a record set aside.
+    Funnel(con).drop_where(
+        f"(SELECT d._file {twice} AND d.event_day IS NOT NULL)", "_file", DEATH_TWICE_STEP, "TRUE", loss=False
+    )
     (n,) = con.execute(f"SELECT count(*) {twice}").fetchone() or (0,)
     if n:
         con.execute(f"DELETE FROM events WHERE rowid IN (SELECT d.id {twice})")

@@ -126,3 +126,66 @@ def test_a_redcap_registry_without_procedure_fields_warns_the_same_way(tmp_path)
         "(patency and procedure analyses will be empty): if the data hold it, name it in [fields] procedure_date of "
         "a copy of the profile [procedures:index_missing, 3]; values encountered in patient_id: 1, 3, 6"
     ]
+
+
+def test_each_message_of_a_rule_has_its_own_summary_line(tmp_path):
+    # Two visits the map misses, MONTH 6 (8 patients x 14 parameters) and MONTH 12 (EOS) (7 x 14):
+    # one line each, never one line naming one of them.
+    profile = _profile(tmp_path, (BY_AVISIT[0], '[visits]\nAVISIT = { "BASELINE" = 0 }\n'))
+    report = _run(profile, EOS, tmp_path)
+    fix = (
+        "in a copy of the profile; a profile's [visits] replaces the built-in's whole, so copy the keys it still needs"
+    )
+    assert _lines(report, "error") == [
+        '  ERROR: adqs.csv: lines 16, 17, 18, 19, 20 (107 more): visit AVISIT "MONTH 6" (AVISITN 6) is not in the '
+        "profile's [visits] map, but AVISITN 6 is a month of [study] visit_months: its records would not be imported. "
+        f'Add "MONTH 6" = 6 to [visits] AVISIT (or map visits by AVISITN: [visits.AVISITN] "6" = 6) {fix} '
+        "[adam:visit_scheduled, 112]; values encountered in AVISIT: MONTH 6 / AVISITN 6",
+        '  ERROR: adqs.csv: lines 30, 31, 32, 33, 34 (93 more): visit AVISIT "MONTH 12 (EOS)" (AVISITN 12) is not '
+        "in the profile's [visits] map, but AVISITN 12 is a month of [study] visit_months: its records would not be "
+        f'imported. Add "MONTH 12 (EOS)" = 12 to [visits] AVISIT (or map visits by AVISITN: [visits.AVISITN] "12" = '
+        f"12) {fix} [adam:visit_scheduled, 98]; values encountered in AVISIT: MONTH 12 (EOS) / AVISITN 12",
+    ]
+
+
+def test_a_parameter_set_to_blank_is_not_looked_for(tmp_path):
+    # pts01.toml sets calf_circumference_cm = "": no warning about a blank PARAMCD; the built-in's
+    # other optional codes the package lacks are each warned on a line of their own.
+    report = _run(HERE / "pts01.toml", PACKAGE, tmp_path)
+    found = "ULCER, VCSS, VIL01, VIL02, VIL03, VIL04, VIL05, VIL06, VIL07, VIL08, VIL09, VIL10, VIL11, VILTOT"
+    assert [line for line in _lines(report, "warning") if "[adam:parameter_absent" in line] == [
+        f"  WARNING: ADQS: no record has PARAMCD {code} ([paramcd] {column}): {column} is imported empty. If the "
+        f"data hold it under another code, set it in a copy of the profile (PARAMCDs found: {found}); set it to "
+        f'"" if the data have none [adam:parameter_absent, 1]'
+        for code, column in (
+            ("COMPRESS", "compression_use"),
+            ("PAINVAS", "pain_vas"),
+            ("STEPS", "daily_steps"),
+            ("VEINQOL", "veines_qol"),
+            ("VEINSYM", "veines_sym"),
+        )
+    ]
+
+
+def test_a_death_date_that_cannot_be_read_is_its_own_error_only(tmp_path):
+    # PTS01-009's DTHDT written 17-SEP-2022 (no [dates] format reads it); ADAE also records the death,
+    # on 17SEP2022. The date's error is the one error: no "two death records ... on no date" warning,
+    # no "events.event_day is empty"; the dated AE death stands, and no ADSL row is counted as set aside.
+    folder = tmp_path / "package"
+    folder.mkdir()
+    text = (HERE / "adsl.csv").read_bytes()
+    assert text.count(b"17SEP2022,17SEP2022,Y") == 1
+    (folder / "adsl.csv").write_bytes(text.replace(b"17SEP2022,17SEP2022,Y", b"17SEP2022,17-SEP-2022,Y"))
+    report = _run(HERE / "pts01.toml", [folder / "adsl.csv", *PACKAGE[1:]], tmp_path)
+    assert _lines(report, "error") == [
+        "  ERROR: adsl.csv: line 10: DTHDT is not a date: ISO 8601 (2021-12-09) is read, and any format listed in "
+        '[dates] formats of a copy of the profile (e.g. "%d%b%Y" for 09DEC2021) [type:adsl.DTHDT, 1]; values '
+        "encountered in DTHDT: 17-SEP-2022"
+    ]
+    assert [line for line in _lines(report, "warning") if "death" in line] == []
+    assert [(f.step, f.records) for f in report.funnel if f.file == "adsl.csv"] == [
+        ("read", 10),
+        ("outside the population: [population]", 1),
+        ("arm left out: [population] exclude_arms", 1),
+        ("would be kept (nothing imported)", 8),
+    ]

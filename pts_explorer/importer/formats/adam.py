@@ -200,7 +200,8 @@ class AdamMapper(Mapper):
         self.create("procedures", select, source, b)
 
     def _visits(self, adsl: Staged, records: list[Staged]) -> None:
-        codes = {k: str(c) for k, c in self.profile.section("paramcd").items()}
+        # A column set to "" has no parameter in these data: imported empty, never looked for.
+        codes = {k: str(c) for k, c in self.profile.section("paramcd").items() if str(c).strip()}
         parts = [p for src in records if (p := self._bds_records(src))]
         if not parts:
             self.create_empty("visits")
