@@ -189,3 +189,20 @@ def test_a_death_date_that_cannot_be_read_is_its_own_error_only(tmp_path):
         ("arm left out: [population] exclude_arms", 1),
         ("would be kept (nothing imported)", 8),
     ]
+
+
+def test_items_under_codes_the_profile_does_not_map_point_to_paramcd(tmp_path):
+    # Without the reviewer's [paramcd] VIL01-VIL11 lines the built-in codes (VILPAIN...) are looked
+    # for; VILTOT is there, and so are the 11 items, under VIL01-VIL11: the one error says to name
+    # them in [paramcd] (not "a total but not the 11 items"), and each item is not also "empty".
+    text = (HERE / "pts01.toml").read_text(encoding="utf-8")
+    items = "".join(line + "\n" for line in text.splitlines() if line.startswith("v_") and '"VIL' in line)
+    assert len(items.splitlines()) == 11
+    report = _run(_profile(tmp_path, (items, "")), PACKAGE, tmp_path)
+    assert _lines(report, "error") == [
+        "  ERROR: ADQS: parameter(s) VILPAIN (v_pain), VILCRAMP (v_cramps), VILHEAVY (v_heaviness), VILPARES "
+        "(v_paresthesia), VILPRUR (v_pruritus), VILEDEMA (v_edema), VILINDUR (v_induration), VILHYPER "
+        "(v_hyperpigmentation), VILRED (v_redness), VILECTAS (v_ectasia), VILCALF (v_calf_pain) not found; name each "
+        "in [paramcd] of a copy of the profile (PARAMCDs here that [paramcd] does not map: VIL01, VIL02, VIL03, "
+        "VIL04, VIL05, VIL06, VIL07, VIL08, VIL09, VIL10, VIL11) [adam:items, 1]"
+    ]

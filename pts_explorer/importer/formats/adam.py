@@ -428,15 +428,29 @@ class AdamMapper(Mapper):
         items = {c: codes[c] for c in (*_villalta_items(), "ulcer_present") if c in codes}
         absent = [f"{code} ({column})" for column, code in items.items() if code not in present]
         if absent:
-            only_total = codes.get("villalta_total") in present and len(absent) >= len(_villalta_items())
+            # Codes the profile does not map may be the items under the sponsor's own codes: then the
+            # fix is [paramcd], not "a total alone".
+            unmapped = sorted(p for p in present if p and p not in codes.values())
+            only_total = (
+                codes.get("villalta_total") in present
+                and len(absent) >= len(_villalta_items())
+                and len(unmapped) < len(_villalta_items())
+            )
+            seen = (
+                f"PARAMCDs here that [paramcd] does not map: {', '.join(unmapped[:20])}"
+                if unmapped
+                else f"PARAMCDs found: {', '.join(sorted(p for p in present if p)[:15])}"
+            )
             message = (
                 "the records hold a Villalta total but not the 11 items; the contract needs every item "
                 "(a total alone cannot be split into items)"
                 if only_total
-                else f"parameter(s) {', '.join(absent)} not found; check [paramcd] in a copy of the profile "
-                f"(PARAMCDs found: {', '.join(sorted(p for p in present if p)[:15])})"
+                else f"parameter(s) {', '.join(absent)} not found; name each in [paramcd] of a copy of the profile "
+                f"({seen})"
             )
             self.issues.add(Issue.file_level(ERROR, "adam:items", "ADQS", message))
+            # Their empty values are this error's consequence, not each an error of its own.
+            self.absent(None, [("visits", c) for c, code in items.items() if code not in present])
 
     def _events(self, adsl: Staged, sources: list[tuple[Staged, tuple[str, str, str]]]) -> None:
         """Deaths from ADSL, and the events of each (dataset, (profile section, value map, label)):
