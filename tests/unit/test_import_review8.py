@@ -206,3 +206,16 @@ def test_items_under_codes_the_profile_does_not_map_point_to_paramcd(tmp_path):
         "in [paramcd] of a copy of the profile (PARAMCDs here that [paramcd] does not map: VIL01, VIL02, VIL03, "
         "VIL04, VIL05, VIL06, VIL07, VIL08, VIL09, VIL10, VIL11) [adam:items, 1]"
     ]
+
+
+REDCAP = HERE.parent / "redcap_review8"
+
+
+def test_a_semicolon_export_is_one_error_naming_the_delimiter(tmp_path):
+    sources = [REDCAP / "excel" / "PTSLong_DATA.csv", REDCAP / "PTSLong_DataDictionary.csv"]
+    report = _run(REDCAP / "rc-long3.toml", sources, tmp_path)
+    assert _lines(report, "error") == [
+        "  ERROR: PTSLong_DATA.csv: line 1: the header is one column 'record_id;redcap_event_name;"
+        "redcap_repeat_instrument;redcap_': the file seems separated by ';', not ','; set [csv] delimiter (and "
+        "decimal_separator) in a copy of the profile [file:delimiter, 1]"
+    ]

@@ -279,8 +279,11 @@ class RedcapMapper(Mapper):
         """The flat export: the source that is not the dictionary and has the record id column."""
         candidates = [s for s in self.staged if s is not dictionary and s.has(record_id)]
         found = next((s for s in candidates if s.has("redcap_event_name")), None) or next(iter(candidates), None)
+        read = [s.file for s in self.staged if s is not dictionary]
+        if found is None and not read and self.issues.has_errors():
+            return None  # the export could not be read (a wrong delimiter, a broken file): its error says why
         if found is None:
-            seen = ", ".join(s.file for s in self.staged if s is not dictionary) or "none"
+            seen = ", ".join(read) or "none"
             self.issues.add(
                 Issue.file_level(
                     ERROR,
