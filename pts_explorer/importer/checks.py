@@ -457,6 +457,12 @@ _FIX_HINTS = {
 }
 
 
+DATE_HINT = (
+    " Source column {where}: dates are read as ISO 8601 (2021-12-09) and in the formats listed in [dates] formats "
+    "of a copy of the profile; add the one its dates are written in."
+)
+
+
 ARM_LEFT_OUT = (
     " Patients of an arm the contract does not hold (a third arm, screen failures) can instead be left out: "
     '[population] exclude_arms, or require (e.g. ITTFL = "Y").'
@@ -466,8 +472,11 @@ ARM_LEFT_OUT = (
 def name_the_fix(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
     """Each value problem of a contract column the profile maps from a source column also names
     that column and the profile key that fixes it (the contract's rule alone names neither)."""
+    dates = {c.name for cols in validation.contract().columns.values() for c in cols.values() if c.type == "DATE"}
     for column, where in _mapped_from(profile).items():
         for kind, hint in _FIX_HINTS.items():
+            if kind == "type" and column in dates:  # a date is read by [dates] formats, never a value map
+                hint = DATE_HINT
             con.execute(
                 "UPDATE issues SET message = message || CASE WHEN message LIKE '%.' THEN '' ELSE '.' END || $hint "
                 "WHERE rule LIKE $kind || ':%' AND "

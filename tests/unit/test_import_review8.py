@@ -179,7 +179,7 @@ def test_a_death_date_that_cannot_be_read_is_its_own_error_only(tmp_path):
     report = _run(HERE / "pts01.toml", [folder / "adsl.csv", *PACKAGE[1:]], tmp_path)
     assert _lines(report, "error") == [
         "  ERROR: adsl.csv: line 10: DTHDT is not a date: ISO 8601 (2021-12-09) is read, and any format listed in "
-        '[dates] formats of a copy of the profile (e.g. "%d%b%Y" for 09DEC2021) [type:adsl.DTHDT, 1]; values '
+        '[dates] formats of a copy of the profile (e.g. "%d-%b-%Y" for 17-SEP-2022) [type:adsl.DTHDT, 1]; values '
         "encountered in DTHDT: 17-SEP-2022"
     ]
     assert [line for line in _lines(report, "warning") if "death" in line] == []
@@ -218,4 +218,23 @@ def test_a_semicolon_export_is_one_error_naming_the_delimiter(tmp_path):
         "  ERROR: PTSLong_DATA.csv: line 1: the header is one column 'record_id;redcap_event_name;"
         "redcap_repeat_instrument;redcap_': the file seems separated by ';', not ','; set [csv] delimiter (and "
         "decimal_separator) in a copy of the profile [file:delimiter, 1]"
+    ]
+
+
+def test_day_first_dates_are_told_their_format_not_a_value_map(tmp_path):
+    # dmy/: every date dd/mm/yyyy. enrol_date's own dates could be either way round (all parts up
+    # to 12), but last_contact's 15/06/2022 and 20/04/2022 say the day comes first.
+    sources = [REDCAP / "dmy" / "PTSLong_DATA.csv", REDCAP / "PTSLong_DataDictionary.csv"]
+    report = _run(REDCAP / "rc-long3.toml", sources, tmp_path)
+    errors = _lines(report, "error")
+    assert [line for line in errors if "enrol" in line] == [
+        "  ERROR: PTSLong_DATA.csv: lines 2, 5, 8, 12, 15 (3 more): enrol_date is not a date: ISO 8601 (2021-12-09) "
+        'is read, and any format listed in [dates] formats of a copy of the profile (e.g. "%d/%m/%Y" for '
+        "01/03/2021) [type:PTSLong_DATA.enrol_date, 8]; values encountered in enrol_date: 01/03/2021, 01/07/2021, "
+        "02/08/2021, 03/05/2021, 04/10/2021, 06/09/2021, 07/06/2021, 12/04/2021",
+        "  ERROR: PTSLong_DATA.csv: lines 2, 5, 8, 12, 17 (1 more): patients.enrolled_on must be a date (YYYY-MM-DD). "
+        "Source column enrol_date ([fields] enrolled_on): dates are read as ISO 8601 (2021-12-09) and in the formats "
+        "listed in [dates] formats of a copy of the profile; add the one its dates are written in. "
+        "[type:patients.enrolled_on, 6]; values encountered in enrolled_on: 01/03/2021, 02/08/2021, 03/05/2021, "
+        "06/09/2021, 07/06/2021, 12/04/2021",
     ]
