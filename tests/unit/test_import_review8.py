@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pyreadstat
 
 from pts_explorer.importer import Options, run_import
 from pts_explorer.importer.report import ImportReport
@@ -25,7 +26,7 @@ def _profile(tmp_path: Path, *edits: tuple[str, str]) -> Path:
     return path
 
 
-def _run(profile: Path, sources: list[Path], tmp_path: Path) -> ImportReport:
+def _run(profile: Path | str, sources: list[Path], tmp_path: Path) -> ImportReport:
     out = tmp_path / "out.duckdb"
     return run_import(profile, sources, out, Options(synthetic=False), progress=lambda _: None)
 
@@ -237,4 +238,23 @@ def test_day_first_dates_are_told_their_format_not_a_value_map(tmp_path):
         "listed in [dates] formats of a copy of the profile; add the one its dates are written in. "
         "[type:patients.enrolled_on, 6]; values encountered in enrolled_on: 01/03/2021, 02/08/2021, 03/05/2021, "
         "06/09/2021, 07/06/2021, 12/04/2021",
+    ]
+
+
+def test_without_qs_no_sv_record_is_counted_as_kept(tmp_path):
+    # The public CDISC pilot's DM, DS and SV (no QS): SV only dates QS records, so none is kept. The
+    # counts are read from the transport files here: SV records of the pilot's screen failures (DM
+    # ARM "Screen Failure", left out by the sdtm profile's [population]) and the rest.
+    pilot = HERE.parent / "cdiscpilot01"
+    dm, _ = pyreadstat.read_xport(str(pilot / "dm.xpt"))
+    sv, _ = pyreadstat.read_xport(str(pilot / "sv.xpt"))
+    failed = set(dm.USUBJID[dm.ARM == "Screen Failure"])
+    left_out = int(sv.USUBJID.isin(failed).sum())
+    report = _run("sdtm", sorted(pilot.glob("*.xpt")), tmp_path)
+    assert not report.imported
+    assert [(f.step, f.records) for f in report.funnel if f.file == "sv.xpt"] == [
+        ("read", len(sv)),
+        ("subject left out of the population", left_out),
+        ("no QS records to date: not used", len(sv) - left_out),
+        ("would be kept (nothing imported)", 0),
     ]
