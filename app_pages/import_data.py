@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from pts_explorer import atomic, config, importer, ui
+from pts_explorer.importer import command
 from pts_explorer.importer.readers import SUFFIXES
 from pts_explorer.ui import importing
 
@@ -21,23 +22,8 @@ st.markdown(
 )
 
 
-def out_argument() -> str:
-    """The --out to type: the file relative to the project folder (where `make run` starts), else
-    $PTS_DB, which names it; never the server's absolute path."""
-    try:
-        return target.resolve().relative_to(config.PROJECT_ROOT).as_posix()
-    except ValueError:
-        return '"$PTS_DB"'
-
-
 def command_line(profile: str) -> str:
-    fmt = importer.FORMATS.get(Path(profile).stem)
-    sources = fmt.example_sources if fmt else "SOURCES..."
-    shown = profile if not profile.endswith(".toml") else f"profiles/{Path(profile).name}"
-    return (
-        f"python -m pts_explorer.importer --profile {shown} --out {out_argument()} \\\n"
-        f"    {sources} --report-html report.html"
-    )
+    return command.command_line(profile, target)
 
 
 if not config.import_in_app():

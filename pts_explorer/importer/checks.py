@@ -346,15 +346,17 @@ def one_death(con: duckdb.DuckDBPyConnection, issues: Issues) -> int:
     """A patient dies once. A death date (ADSL DTHDT, DM/DS, a REDCap death date field) and an
     adverse event whose term maps to death (a REDCap choice "Death", an AE term) give one death
     event, at the death date; without a death date (the contract's events file), the death on the
-    last contact day, else the earliest. Each other death record is counted in the funnel and not
-    imported; one on another date is a warning naming the patient and both dates. Returns how many
-    were set aside."""
+    last contact day, else the earliest; a record with a day always before one without (a death date
+    that could not be read is its own error, and never makes the patient die "on no date"). Each other
+    death record is counted in the funnel and not imported; one on another date is a warning naming
+    the patient and both dates. Returns how many were set aside."""
     rank = f"e.{DEATH_SOURCE}" if DEATH_SOURCE in _typed_columns(con, "events") else "NULL::INTEGER"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE death_records AS SELECT e.rowid AS id, e.patient_id, e.event_day, e._file, "
         f"e._line, {_DEATH_WHAT.format(rank=rank)} AS what, {_DEATH_DATE.format(day='e.event_day')} AS at, "
-        f"row_number() OVER (PARTITION BY e.patient_id ORDER BY coalesce({rank}, 0), e.event_day IS NOT DISTINCT "
-        "FROM p.last_contact_day DESC, e.event_day NULLS LAST, e._file, e._line) AS n FROM events AS e LEFT JOIN "
+        f"row_number() OVER (PARTITION BY e.patient_id ORDER BY e.event_day IS NULL, coalesce({rank}, 0), "
+        "e.event_day IS NOT DISTINCT FROM p.last_contact_day DESC, e.event_day NULLS LAST, e._file, e._line) AS n "
+        "FROM events AS e LEFT JOIN "
         "(SELECT patient_id, any_value(enrolled_on) AS enrolled_on, any_value(last_contact_day) AS last_contact_day "
         "FROM patients GROUP BY 1) AS p USING (patient_id) WHERE e.event_type = 'death'"
     )
@@ -363,13 +365,58 @@ def one_death(con: duckdb.DuckDBPyConnection, issues: Issues) -> int:
         "INSERT INTO issues SELECT 'warning', 'events:death_twice', d._file, d._line, d.patient_id, 'event_day', "
         "k.at || ' / ' || d.at, 'patient ' || d.patient_id || ' has two death records, ' || k.what || ' (' || k.at "
         "|| ') and ' || d.what || ' (' || d.at || '): one death is imported, on ' || k.at || ' (a patient dies "
-        f"once); correct the date that is wrong' {twice} AND d.event_day IS DISTINCT FROM k.event_day"
+        f"once); correct the date that is wrong' {twice} AND d.event_day IS DISTINCT FROM k.event_day AND d.event_day "
+        "IS NOT NULL"  # a death record without a date: the date's own error or the contract's rule names it
     )
-    Funnel(con).drop_where(f"(SELECT d._file {twice})", "_file", DEATH_TWICE_STEP, "TRUE", loss=False)
+    # A record without a day is its date's error (the import is refused), not a record set aside.
+    Funnel(con).drop_where(
+        f"(SELECT d._file {twice} AND d.event_day IS NOT NULL)", "_file", DEATH_TWICE_STEP, "TRUE", loss=False
+    )
     (n,) = con.execute(f"SELECT count(*) {twice}").fetchone() or (0,)
     if n:
         con.execute(f"DELETE FROM events WHERE rowid IN (SELECT d.id {twice})")
     return int(n)
+
+
+INDEX_PROCEDURE_KEYS = {  # where each format's profile names the index stent procedure
+    "adam": "[adsl] procedure_date",
+    "sdtm": "the PR dataset ([datasets] pr) and [pr] index_terms",
+    "redcap": "[fields] procedure_date",
+    "contract": "procedures.csv",
+}
+
+
+def index_procedures(con: duckdb.DuckDBPyConnection, issues: Issues, profile: Profile) -> None:
+    """Stent-arm patients without an index stent procedure, whatever the format: the patency
+    analyses start at the procedure, so they leave such a patient out, and with none at all they are
+    empty. Each such patient is a warning at their patients row naming where the profile maps the
+    procedure; never an error (a patient randomised to a stent may not have received one)."""
+    without = (
+        "FROM patients AS p WHERE p.arm = 'stent' AND p.patient_id NOT IN "
+        "(SELECT patient_id FROM procedures WHERE patient_id IS NOT NULL)"
+    )
+    (stent, lacking) = con.execute(
+        f"SELECT (SELECT count(*) FROM patients WHERE arm = 'stent'), (SELECT count(*) {without})"
+    ).fetchone() or (0, 0)
+    if not lacking:
+        return
+    where = INDEX_PROCEDURE_KEYS.get(profile.format, "the profile")
+    if lacking == stent:
+        message = (
+            f"none of the {counted(stent, 'stent-arm patient')} has an index stent procedure (patency and procedure "
+            f"analyses will be empty): if the data hold it, name it in {where} of a copy of the profile"
+        )
+    else:
+        message = (
+            f"{lacking:,} of the {counted(stent, 'stent-arm patient')} {'has' if lacking == 1 else 'have'} no index "
+            f"stent procedure: the patency analyses leave {'this patient' if lacking == 1 else 'them'} out (if the "
+            f"data hold it, check {where} of a copy of the profile)"
+        )
+    con.execute(
+        f"INSERT INTO issues SELECT 'warning', 'procedures:index_missing', p._file, p._line, p.patient_id, "
+        f"'patient_id', p.patient_id, $message {without}",
+        {"message": message},
+    )
 
 
 MOST = 0.5  # a funnel that loses more than this share of what a source meant to give is an error
@@ -452,6 +499,12 @@ _FIX_HINTS = {
 }
 
 
+DATE_HINT = (
+    " Source column {where}: dates are read as ISO 8601 (2021-12-09) and in the formats listed in [dates] formats "
+    "of a copy of the profile; add the one its dates are written in."
+)
+
+
 ARM_LEFT_OUT = (
     " Patients of an arm the contract does not hold (a third arm, screen failures) can instead be left out: "
     '[population] exclude_arms, or require (e.g. ITTFL = "Y").'
@@ -462,12 +515,15 @@ def name_the_fix(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
     """Each value problem of a contract column the profile maps from a source column also names
     that column and the profile key that fixes it (the contract's rule alone names neither)."""
     rules = [r for (r,) in con.execute("SELECT DISTINCT rule FROM issues").fetchall()]
+    dates = {c.name for cols in validation.contract().columns.values() for c in cols.values() if c.type == "DATE"}
     for column, where in _mapped_from(profile).items():
         for kind, hint in _FIX_HINTS.items():
             # The statement only where a rule of the kind names the column (LIKE's "_" is any character).
             named = re.compile(rf"{re.escape(kind)}:.*\.{re.escape(column).replace('_', '.')}", re.DOTALL)
             if not any(named.fullmatch(rule) for rule in rules):
                 continue
+            if kind == "type" and column in dates:  # a date is read by [dates] formats, never a value map
+                hint = DATE_HINT
             con.execute(
                 "UPDATE issues SET message = message || CASE WHEN message LIKE '%.' THEN '' ELSE '.' END || $hint "
                 "WHERE rule LIKE $kind || ':%' AND "

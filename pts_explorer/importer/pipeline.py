@@ -80,6 +80,7 @@ def run_import(
         checks.unscheduled_visits(con, issues)
         checks.one_death(con, issues)
         checks.ulcer_healing(con, issues, chosen)
+        checks.index_procedures(con, issues, chosen)
         checks.contract_rules(con, issues)
         checks.coverage(con, issues, rows_by_file)
         checks.name_the_fix(con, chosen)

@@ -15,7 +15,8 @@ import pandas as pd
 from pts_explorer.importer.issues import ERROR, ISSUE_COLUMNS, WARNING, counted
 
 FIRST_LINES = 5
-VALUES_SEEN = 6
+VALUES_SEEN = 8  # distinct values shown per summary, then "and k more"
+MESSAGES_SHOWN = 12  # distinct messages of one rule, file and field shown whole
 CSV_ROWS = 100_000  # the issues CSV holds at most this many rows (the counts are always complete)
 
 
@@ -46,6 +47,13 @@ class RuleSummary:
     message: str
     column: str = ""  # the field whose values are shown: one summary per rule, file and field
     line_count: int = -1  # how many distinct lines (-1: as many as `lines`)
+    value_count: int = -1  # how many distinct values (-1: as many as `values`)
+
+    def values_text(self) -> str:
+        """The values seen and how many more: "C4B, C7 and 3 more"."""
+        more = max(self.value_count, len(self.values)) - len(self.values)
+        shown = ", ".join(self.values)
+        return f"{shown} and {more:,} more" if more > 0 else shown
 
     def lines_text(self) -> str:
         """The first lines and how many more: "2, 5, 9 (12 more)"."""
@@ -103,7 +111,7 @@ class ImportReport:
                 "What is wrong, and what to do": [r.message for r in self.rules],
                 "Count": [r.count for r in self.rules],
                 "Lines": [r.lines_text() for r in self.rules],
-                "Values seen": [", ".join(r.values) for r in self.rules],
+                "Values seen": [r.values_text() for r in self.rules],
                 "Rule": [r.rule for r in self.rules],
             }
         )
@@ -145,7 +153,7 @@ class ImportReport:
         for r in self.rules:
             where = f" {r.where()}:" if r.lines else ""
             field = f" in {r.column}" if r.column else ""
-            seen = f"; values encountered{field}: {', '.join(r.values)}" if r.values else ""
+            seen = f"; values encountered{field}: {r.values_text()}" if r.values else ""
             lines.append(f"  {r.severity.upper()}: {r.file}:{where} {r.message} [{r.rule}, {r.count:,}]{seen}")
         return "\n".join(lines)
 
@@ -183,26 +191,39 @@ def summarise(con: duckdb.DuckDBPyConnection, report: ImportReport, rows_by_file
         if file in per_file:
             per_file[file] = (int(errors), int(warnings))
     report.files = [FileSummary(f, rows_by_file[f], *per_file[f]) for f in rows_by_file]
+    # One summary per rule, file, field and message (each field or visit its own message, its own line),
+    # the first MESSAGES_SHOWN messages of a rule and field in full and the rest folded into one.
     rows = con.execute(
-        f"SELECT severity, rule, file, count(*), list(DISTINCT line ORDER BY line) FILTER (WHERE line IS NOT NULL)"
-        f"[1:{FIRST_LINES}], list(DISTINCT value) FILTER (WHERE value IS NOT NULL AND value <> '')[1:{VALUES_SEEN}], "
-        "min(message), column_name, count(DISTINCT line) FROM issues GROUP BY severity, rule, file, column_name "
-        "ORDER BY severity, file, rule, column_name"
+        "WITH m AS (SELECT severity, rule, file, column_name, message, count(*) AS n, list(DISTINCT line ORDER BY "
+        "line) FILTER (WHERE line IS NOT NULL) AS lines, list(DISTINCT value) FILTER (WHERE value IS NOT NULL AND "
+        "value <> '') AS vals, count(DISTINCT line) AS distinct_lines, min(line) AS first FROM issues GROUP BY ALL), "
+        "r AS (SELECT *, row_number() OVER w AS k, count(*) OVER w AS messages FROM m WINDOW w AS (PARTITION BY "
+        "severity, rule, file, column_name ORDER BY first NULLS FIRST, message)) "
+        f"SELECT severity, rule, file, sum(n), list_sort(list_distinct(flatten(list(lines))))[1:{FIRST_LINES}], "
+        "list_distinct(flatten(list(vals))), CASE WHEN k <= $shown THEN min(message) ELSE 'and ' || "
+        "(any_value(messages) - $shown) || ' more messages of this rule (the issues CSV lists each): ' || "
+        "min(message) END, column_name, sum(distinct_lines), min(first) FROM r GROUP BY severity, rule, file, "
+        "column_name, CASE WHEN k <= $shown THEN k ELSE $shown + 1 END, k <= $shown "
+        "ORDER BY severity, file, rule, column_name, min(k)",
+        {"shown": MESSAGES_SHOWN},
     ).fetchall()
-    report.rules = [
-        RuleSummary(
-            sev,
-            rule,
-            file,
-            int(n),
-            tuple(lines or ()),
-            tuple(sorted({shown_value(v) for v in values or ()})),
-            msg,
-            (column or "").strip(),
-            int(distinct),
+    report.rules = []
+    for sev, rule, file, n, lines, values, msg, column, distinct, _ in rows:
+        seen = sorted({shown_value(v) for v in values or ()})
+        report.rules.append(
+            RuleSummary(
+                sev,
+                rule,
+                file,
+                int(n),
+                tuple(lines or ()),
+                tuple(seen[:VALUES_SEEN]),
+                msg,
+                (column or "").strip(),
+                int(distinct),
+                len(seen),
+            )
         )
-        for sev, rule, file, n, lines, values, msg, column, distinct in rows
-    ]
     report.issues = con.execute(
         f"SELECT severity, rule, file, line, record, column_name AS column, value, message FROM issues "
         f"ORDER BY severity, file, line, rule LIMIT {CSV_ROWS}"

@@ -156,7 +156,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
         st.caption(
             f"What profile **{escape.markdown(profile.label)}** maps, and the choices that would fix what it could "
             "not. Saved, the edited profile is offered in the picker above and works on the command line too "
-            "(`--profile profiles/NAME.toml`)."
+            "(`--profile` with its file in the `profiles` folder beside the database, as the command above prints it)."
         )
         if fields:
             st.dataframe(

@@ -184,7 +184,7 @@ def test_adam_a_missing_adsl_and_adae_column_do_not_stop_the_other_checks(tmp_pa
             "allowed:patients.arm",
             "adsl.xpt",
             arm_line,
-            "STENT",
+            "Stent",  # as ADSL writes it
             "patients.arm has values the contract does not allow: arm IN ('stent', 'medical'). Source column TRT01P "
             "([adsl] arm): map each source value onto the contract's in [values.arm] of a copy of the profile. "
             "Patients of an arm the contract does not hold (a third arm, screen failures) can instead be left "

@@ -289,16 +289,13 @@ def test_redcap_a_months_field_holding_dates_is_refused_naming_dvt_date(tmp_path
     )
     report = _import(profile, REDCAP_SOURCES, tmp_path / "out.duckdb")
     assert not report.imported
-    errors = report.issues[report.issues.severity == "error"]
-    assert [(r.rule, r.column, r.value, r.message) for r in errors.itertuples()] == [
-        (
-            "redcap:months_are_dates",
-            "dvt_date",
-            "02MAR2020",
-            "field 'dvt_date' ([fields] months_since_dvt) holds dates, not months (10 records): name it in [fields] "
-            'dvt_date instead, and set months_since_dvt = "", in a copy of the profile: the months are then counted '
-            "from the DVT date to the enrolment date",
-        )
+    # Review 8, finding 8: each record is its own issue, so the summary shows every date (not 1 of 10).
+    assert [line for line in report.text().splitlines() if line.startswith("  ERROR:")] == [
+        "  ERROR: PTSRegistry_DATA_2024-03-01_1412.csv: lines 2, 9, 13, 17, 22 (5 more): field 'dvt_date' ([fields] "
+        "months_since_dvt) holds dates, not months (10 records): name it in [fields] dvt_date instead, and set "
+        'months_since_dvt = "", in a copy of the profile: the months are then counted from the DVT date to the '
+        "enrolment date [redcap:months_are_dates, 10]; values encountered in dvt_date: 02MAR2020, 04APR2020, "
+        "05MAY2019, 09JAN2020, 09SEP2020, 14FEB2020, 15OCT2019, 19AUG2020 and 2 more"
     ]
 
 

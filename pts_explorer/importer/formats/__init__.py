@@ -26,6 +26,14 @@ def load(name_or_path: str | Path) -> Profile:
     path = Path(name_or_path)
     if str(name_or_path) in FORMATS:
         path = FORMATS[str(name_or_path)].profile
+    elif path.suffix.lower() == ".toml" or len(path.parts) > 1:
+        if not path.is_file():  # a path: say it is not there, from where a relative one was looked for
+            where = (
+                ""
+                if path.is_absolute()
+                else f" (a relative path is read from the folder the import runs in, {Path.cwd()})"
+            )
+            raise ProfileError(f"no file {str(name_or_path)!r}{where}")
     elif not path.is_file():
         raise ProfileError(f"no profile {str(name_or_path)!r}: use one of {', '.join(builtin_names())} or a .toml path")
     return read(path, tuple(FORMATS), {name: f.profile for name, f in FORMATS.items()})

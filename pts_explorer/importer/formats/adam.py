@@ -175,7 +175,7 @@ class AdamMapper(Mapper):
         for column in ("arm", "sex", "limb_side", "obstruction_site", *plain):
             # A coded column (one with a [values.<column>] map) is matched without case.
             if (values := _upper_keys(self.profile.values(column))) or column not in plain:
-                select[column] = self.mapped(f"upper({self.adsl(adsl, column)})", column, b, values)
+                select[column] = self.mapped(self.adsl(adsl, column), column, b, values, nocase=True)
         select["last_contact_day"] = day_between(self.adsl(adsl, "enrolled_on"), self.adsl(adsl, "last_contact_date"))
         select |= {"_file": "_file", "_line": "_line"}
         self.create("patients", select, f"FROM {adsl.table}", b)
@@ -195,12 +195,13 @@ class AdamMapper(Mapper):
             "_line": "_line",
         }
         for column in ("technical_success", "below_inguinal_ligament"):
-            select[column] = self.mapped(f"upper({self.adsl(adsl, column)})", "flag", b, flags)
+            select[column] = self.mapped(self.adsl(adsl, column), "flag", b, flags, nocase=True)
         source = f"FROM {adsl.table} WHERE {self.adsl(adsl, 'procedure_date')} IS NOT NULL"
         self.create("procedures", select, source, b)
 
     def _visits(self, adsl: Staged, records: list[Staged]) -> None:
-        codes = {k: str(c) for k, c in self.profile.section("paramcd").items()}
+        # A column set to "" has no parameter in these data: imported empty, never looked for.
+        codes = {k: str(c) for k, c in self.profile.section("paramcd").items() if str(c).strip()}
         parts = [p for src in records if (p := self._bds_records(src))]
         if not parts:
             self.create_empty("visits")
@@ -230,8 +231,8 @@ class AdamMapper(Mapper):
             values = _upper_keys(self.profile.values(column))
             if column == "compression_use" or values:
                 # A coded parameter: AVALC (AVAL where AVALC is empty) through the profile's value map.
-                picked = f"upper(min(coalesce(bds.avalc, bds.aval)) FILTER (WHERE bds.paramcd = {b(code)}))"
-                select[column] = self.mapped(picked, column, b, values)
+                picked = f"min(coalesce(bds.avalc, bds.aval)) FILTER (WHERE bds.paramcd = {b(code)})"
+                select[column] = self.mapped(picked, column, b, values, nocase=True)
             else:
                 select[column] = f"min(bds.aval) FILTER (WHERE bds.paramcd = {b(code)})"
         # The records each visit joins, per file: the funnel counts records, not visits.
@@ -292,6 +293,7 @@ class AdamMapper(Mapper):
         sql = (
             f"SELECT {_ref(src, 'USUBJID')} AS subject, {_ref(src, 'PARAMCD')} AS paramcd, "
             f"concat_ws(' / AVISITN ', {_ref(src, 'AVISIT')}, {_ref(src, 'AVISITN')}) AS avisit, {scheduled} AS month, "
+            f"{_ref(src, 'AVISIT')} AS avisit_text, {avisitn} AS avisitn, "
             f"{baseline} AS baseline_flagged, {_flag_is_y(src, flags['analysis_flag'])} AS analysis_flagged, "
             f"{analysis} IS NOT NULL AS analysis_flag_given, {_ref(src, flags['derived'] or None)} AS dtype, "
             f"{_ref(src, 'AVAL')} AS aval, {_ref(src, 'AVALC')} AS avalc, {_ref(src, 'ADT')} AS adt, "
@@ -350,10 +352,41 @@ class AdamMapper(Mapper):
         ):
             self.funnel.drop_where("bds_fate", "_file", step, "fate = $fate", {"fate": fate}, loss=loss)
         self.con.execute("CREATE OR REPLACE TABLE bds AS SELECT * FROM bds_fate WHERE fate IS NULL")
+        self._unmapped_visits()
+
+    def _unmapped_visits(self) -> None:
+        """A record set aside for its visit is a warning (an unscheduled or unwindowed visit), unless
+        its AVISITN names a follow-up month of [study] visit_months while the profile's AVISITN map, if
+        any, reads AVISITN as months: then the visit is a scheduled one the map misses (AVISIT "MONTH 12
+        (EOS)"), and losing it, often the primary endpoint's visit, is an error naming the key."""
+        visits = self.profile.section("visits")
+        by_number = {float(k): int(m) for k, m in visits.get("AVISITN", {}).items()}
+        schedule = [m for m in (int(v) for v in self.profile.section("study").get("visit_months", [])) if m > 0]
+        as_months = schedule and all(k == m for k, m in by_number.items())
+        scheduled = "list_contains($schedule, avisitn)" if as_months else "FALSE"
         self.con.execute(
             "INSERT INTO issues SELECT 'warning', 'adam:unscheduled', _file, _line, subject, 'AVISIT', avisit, "
             "'visit not in the profile''s [visits] AVISIT or AVISITN map, or not in [study] visit_months "
-            "(unscheduled or unwindowed): record not imported' FROM bds_fate WHERE fate = 'visit'"
+            f"(unscheduled or unwindowed): record not imported' FROM bds_fate WHERE fate = 'visit' AND NOT {scheduled}",
+            {"schedule": schedule} if as_months else {},
+        )
+        if not as_months:
+            return
+        month = "CAST(CAST(avisitn AS INTEGER) AS VARCHAR)"
+        by_text = (
+            f"'Add \"' || avisit_text || '\" = ' || {month} || ' to [visits] AVISIT (or map visits by AVISITN: "
+            f"[visits.AVISITN] \"' || {month} || '\" = ' || {month} || ')'"
+        )
+        by_number_only = f"'Add [visits.AVISITN] \"' || {month} || '\" = ' || {month}"
+        self.con.execute(
+            "INSERT INTO issues SELECT 'error', 'adam:visit_scheduled', _file, _line, subject, 'AVISIT', avisit, "
+            "'visit ' || CASE WHEN avisit_text IS NULL THEN '' ELSE 'AVISIT \"' || avisit_text || '\" (' END || "
+            f"'AVISITN ' || {month} || CASE WHEN avisit_text IS NULL THEN '' ELSE ')' END || ' is not in the "
+            f"profile''s [visits] map, but AVISITN ' || {month} || ' is a month of [study] visit_months: its records "
+            f"would not be imported. ' || CASE WHEN avisit_text IS NULL OR $numbers THEN {by_number_only} ELSE "
+            f"{by_text} END || ' in a copy of the profile; a profile''s [visits] replaces the built-in''s whole, so "
+            "copy the keys it still needs' FROM bds_fate WHERE fate = 'visit' AND list_contains($schedule, avisitn)",
+            {"schedule": schedule, "numbers": bool(by_number)},
         )
 
     def _bds_problems(self, codes: dict[str, str]) -> None:
@@ -395,15 +428,29 @@ class AdamMapper(Mapper):
         items = {c: codes[c] for c in (*_villalta_items(), "ulcer_present") if c in codes}
         absent = [f"{code} ({column})" for column, code in items.items() if code not in present]
         if absent:
-            only_total = codes.get("villalta_total") in present and len(absent) >= len(_villalta_items())
+            # Codes the profile does not map may be the items under the sponsor's own codes: then the
+            # fix is [paramcd], not "a total alone".
+            unmapped = sorted(p for p in present if p and p not in codes.values())
+            only_total = (
+                codes.get("villalta_total") in present
+                and len(absent) >= len(_villalta_items())
+                and len(unmapped) < len(_villalta_items())
+            )
+            seen = (
+                f"PARAMCDs here that [paramcd] does not map: {', '.join(unmapped[:20])}"
+                if unmapped
+                else f"PARAMCDs found: {', '.join(sorted(p for p in present if p)[:15])}"
+            )
             message = (
                 "the records hold a Villalta total but not the 11 items; the contract needs every item "
                 "(a total alone cannot be split into items)"
                 if only_total
-                else f"parameter(s) {', '.join(absent)} not found; check [paramcd] in a copy of the profile "
-                f"(PARAMCDs found: {', '.join(sorted(p for p in present if p)[:15])})"
+                else f"parameter(s) {', '.join(absent)} not found; name each in [paramcd] of a copy of the profile "
+                f"({seen})"
             )
             self.issues.add(Issue.file_level(ERROR, "adam:items", "ADQS", message))
+            # Their empty values are this error's consequence, not each an error of its own.
+            self.absent(None, [("visits", c) for c, code in items.items() if code not in present])
 
     def _events(self, adsl: Staged, sources: list[tuple[Staged, tuple[str, str, str]]]) -> None:
         """Deaths from ADSL, and the events of each (dataset, (profile section, value map, label)):
@@ -483,9 +530,7 @@ class AdamMapper(Mapper):
         self._pre_treatment(adsl, src, keys, event_day, terms, label)
         serious = "NULL" if "serious" in lacking else "'false'"  # named but absent: empty, never "not serious"
         if keys.get("serious"):
-            serious = self.mapped(
-                f"upper({_ref(src, keys['serious'])})", "flag", b, _upper_keys(self.profile.values("flag"))
-            )
+            serious = self.mapped(_ref(src, keys["serious"]), "flag", b, self.profile.values("flag"), nocase=True)
         return (
             f"SELECT {subject} AS patient_id, {event_day} AS event_day, "
             f"{self.mapped(f'upper({term})', values, b, terms)} AS event_type, {serious} AS serious, "

@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -261,17 +261,23 @@ class Mapper:
             f"CREATE OR REPLACE TABLE raw_{table} AS SELECT {cols}, '' AS _file, 0::BIGINT AS _line LIMIT 0"
         )
 
-    def mapped(self, expr: str, column: str, bind: Bind, values: dict[str, str] | None = None) -> str:
+    def mapped(
+        self, expr: str, column: str, bind: Bind, values: dict[str, str] | None = None, *, nocase: bool = False
+    ) -> str:
         """`expr` through the profile's value map for `column`; values not in the map pass unchanged,
-        so the contract's checks name them."""
+        as written, so the contract's checks name them as the source holds them. `nocase` matches the
+        map's keys without regard to case (the match only: a value the map lacks keeps its case)."""
         mapping = self.profile.values(column) if values is None else values
         if not mapping:
             return expr
+        if nocase:
+            mapping = {k.upper(): v for k, v in mapping.items()}
+        key = f"upper({expr})" if nocase else expr
         sources, targets = bind(list(mapping)), bind(list(mapping.values()))
         # A code written as a number by pandas or R ("1.0") matches the key "1".
-        whole = f"regexp_replace({expr}, '^(-?[0-9]+)\\.0+$', '\\1')"
+        whole = f"regexp_replace({key}, '^(-?[0-9]+)\\.0+$', '\\1')"
         return (
-            f"coalesce(list_extract({targets}, list_position({sources}, {expr})), "
+            f"coalesce(list_extract({targets}, list_position({sources}, {key})), "
             f"list_extract({targets}, list_position({sources}, {whole})), {expr})"
         )
 
@@ -309,17 +315,29 @@ class Mapper:
         """Source dates that are not dates: the days computed from them would silently be empty. A
         partial date is refused unless [dates] partial completes it, and then counted as a warning."""
         partial = str(self.profile.section("dates").get("partial", "refuse"))
-        for variable in filter(None, variables):
-            ref = src.ref(variable)
-            if ref is None:
-                continue
+        refs = {v: ref for v in dict.fromkeys(filter(None, variables)) if (ref := src.ref(v)) is not None}
+        unread = "FROM {table} WHERE {ref} IS NOT NULL AND pts_date({ref}) IS NULL"
+        partials = "(regexp_matches({ref}, '{month}') OR regexp_matches({ref}, '{year}'))"
+        samples = {
+            v: [
+                value
+                for (value,) in self.con.execute(
+                    f"SELECT DISTINCT {ref} {unread.format(table=src.table, ref=ref)} AND NOT "
+                    f"{partials.format(ref=ref, month=_MONTH_ONLY, year=_YEAR_ONLY)} LIMIT 200"
+                ).fetchall()
+            ]
+            for v, ref in refs.items()
+        }
+        every = [value for values in samples.values() for value in values]  # one file writes its dates one way
+        for variable, ref in refs.items():
             b = Bind()
             is_partial = f"(regexp_matches({ref}, '{_MONTH_ONLY}') OR regexp_matches({ref}, '{_YEAR_ONLY}'))"
+            example = date_format_example(samples[variable], every)
             self.con.execute(
                 f"INSERT INTO issues SELECT 'error', {b('type:' + src.name + '.' + variable)}, _file, _line, '', "
                 f"{b(variable)}, {ref}, CASE WHEN {is_partial} THEN {b(PARTIAL_MESSAGE.format(variable=variable))} "
-                f"ELSE {b(DATE_MESSAGE.format(variable=variable))} END FROM {src.table} "
-                f"WHERE {ref} IS NOT NULL AND pts_date({ref}) IS NULL",
+                f"ELSE {b(DATE_MESSAGE.format(variable=variable, example=example))} END "
+                f"{unread.format(table=src.table, ref=ref)}",
                 b.params,
             )
             if partial != "refuse":
@@ -360,8 +378,48 @@ LATER = "the values of a missing column are checked once it is named"
 
 DATE_MESSAGE = (
     "{variable} is not a date: ISO 8601 (2021-12-09) is read, and any format listed in [dates] formats of a copy "
-    'of the profile (e.g. "%d%b%Y" for 09DEC2021)'
+    "of the profile ({example})"
 )
+# strptime formats sources write dates in, tried in this order on the dates not read (day first
+# before month first: a month-first file shows itself by a first part above 12).
+DATE_FORMATS = (
+    "%d%b%Y",
+    "%d-%b-%Y",
+    "%d %b %Y",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%d.%m.%Y",
+    "%d-%m-%Y",
+    "%Y/%m/%d",
+    "%d/%m/%y",
+    "%Y%m%d",
+)
+
+
+def date_format_example(values: list[str], together: list[str] | None = None) -> str:
+    """The [dates] format that reads every one of `values` (dates not read) and of `together` (the
+    other dates of the file, which decide whether the day or the month comes first), as the
+    message's example: 'e.g. "%d/%m/%Y" for 01/03/2021', saying so when they could be either way
+    round; the DATE9 example when no format reads them."""
+    values = [v.strip() for v in values if v and v.strip()]
+    every = [v.strip() for v in [*values, *(together or [])] if v and v.strip()]
+    for fmt in DATE_FORMATS:
+        if values and all(_reads(fmt, v) for v in every):
+            example = f'e.g. "{fmt}" for {min(values)}'
+            if fmt == "%d/%m/%Y" and all(_reads("%m/%d/%Y", v) for v in every):
+                example += ' if the day comes first, "%m/%d/%Y" if the month does'
+            return example
+    return 'e.g. "%d%b%Y" for 09DEC2021'
+
+
+def _reads(fmt: str, value: str) -> bool:
+    try:
+        datetime.strptime(value, fmt)
+    except ValueError:
+        return False
+    return True
+
+
 PARTIAL_MESSAGE = (
     "{variable} is a partial date (no day): the contract needs the day. Complete it in the source, or set [dates] "
     'partial = "first" (or "middle") in a copy of the profile to complete it and count each as a warning'

@@ -279,8 +279,11 @@ class RedcapMapper(Mapper):
         """The flat export: the source that is not the dictionary and has the record id column."""
         candidates = [s for s in self.staged if s is not dictionary and s.has(record_id)]
         found = next((s for s in candidates if s.has("redcap_event_name")), None) or next(iter(candidates), None)
+        read = [s.file for s in self.staged if s is not dictionary]
+        if found is None and not read and self.issues.has_errors():
+            return None  # the export could not be read (a wrong delimiter, a broken file): its error says why
         if found is None:
-            seen = ", ".join(s.file for s in self.staged if s is not dictionary) or "none"
+            seen = ", ".join(read) or "none"
             self.issues.add(
                 Issue.file_level(
                     ERROR,
@@ -945,25 +948,22 @@ class RedcapMapper(Mapper):
         naming dvt_date, the key that reads them (its values would otherwise each be a type error)."""
         ref = _ref(rc, f.get("months_since_dvt"))
         if f.get("months_since_dvt") and ref != "NULL":
-            (n, example) = self.con.execute(
-                f"SELECT count(*), min({ref}) FROM rc WHERE _record AND {ref} IS NOT NULL AND try_cast({ref} AS "
-                f"DOUBLE) IS NULL AND pts_date({ref}) IS NOT NULL"
-            ).fetchone() or (0, None)
-            if n:
-                self.issues.add(
-                    Issue(
-                        ERROR,
-                        "redcap:months_are_dates",
-                        rc.file,
-                        None,
-                        "",
-                        str(f["months_since_dvt"]),
-                        str(example),
-                        f"field {f['months_since_dvt']!r} ([fields] months_since_dvt) holds dates, not months "
-                        f"({counted(int(n), 'record')}): name it in [fields] dvt_date instead, and set "
+            dates = (
+                f"FROM rc WHERE _record AND {ref} IS NOT NULL AND try_cast({ref} AS DOUBLE) IS NULL AND "
+                f"pts_date({ref}) IS NOT NULL"
+            )
+            (n,) = self.con.execute(f"SELECT count(*) {dates}").fetchone() or (0,)
+            if n:  # one issue per record, so the report shows each record's line and date
+                self.con.execute(
+                    f"INSERT INTO issues SELECT 'error', 'redcap:months_are_dates', _file, _line, _id, $field, {ref}, "
+                    f"$message {dates}",
+                    {
+                        "field": str(f["months_since_dvt"]),
+                        "message": f"field {f['months_since_dvt']!r} ([fields] months_since_dvt) holds dates, not "
+                        f"months ({counted(int(n), 'record')}): name it in [fields] dvt_date instead, and set "
                         'months_since_dvt = "", in a copy of the profile: the months are then counted from the DVT '
                         "date to the enrolment date",
-                    )
+                    },
                 )
                 self.absent(rc.file, [("patients", "months_since_dvt")])
                 months = replace(months, expr="NULL")

@@ -753,6 +753,18 @@ class SdtmMapper(Mapper):
 
     def _qs_visits(self, qs: bool, sv: bool, codes: dict[str, str]) -> None:
         if not qs:
+            if sv:  # SV only dates QS records: without QS every SV record is not used, never kept
+                self.con.execute(
+                    "CREATE OR REPLACE TABLE sdtm_svr AS SELECT _file, CASE WHEN subject IN (SELECT patient_id FROM "
+                    "sdtm_left_out) THEN 1 ELSE 2 END AS step FROM sdtm_sv"
+                )
+                self._drop_steps(
+                    "sdtm_svr",
+                    [
+                        ("subject left out of the population", False),
+                        (f"no {self.labels['qs']} records to date: not used", False),
+                    ],
+                )
             self.create_empty("visits")
             return
         section = self.profile.section("qs")
@@ -1056,16 +1068,7 @@ class SdtmMapper(Mapper):
         if not pr and "pr" in self.unread:  # PR is there, but lacks a variable: that error says so
             self.create_empty("procedures")
             return
-        if not pr:
-            self.issues.add(
-                Issue.file_level(
-                    WARNING,
-                    "sdtm:no_procedures",
-                    self.labels["pr"],
-                    f"no {self.labels['pr']} dataset ([datasets] pr): no index stent procedure and no "
-                    "reintervention imported (patency and procedure analyses will be empty)",
-                )
-            )
+        if not pr:  # checks.index_procedures warns of the stent patients left without one
             self.create_empty("procedures")
             return
         self._check_dates("pr", "start_date")
