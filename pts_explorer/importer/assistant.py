@@ -174,6 +174,27 @@ def value_rows(issues: pd.DataFrame) -> list[ValueRow]:
     ]
 
 
+LEAVE_OUT_ARM = "(leave its patients out: [population] exclude_arms)"
+
+
+def leaves_arms_out(profile: Profile, column: str) -> bool:
+    """A source value of the arm with no contract value can leave its patients out: the format has a
+    [population] exclude_arms (ADaM, SDTM). REDCap has none: there a choice with no contract value is
+    skipped by the import (its patient is not imported, a warning)."""
+    return column == "arm" and "population" in profile.sections
+
+
+def arms_left_out(profile: Profile, arms: list[str]) -> list[tuple[tuple[str, ...], Any]]:
+    """The write that leaves the patients of `arms` (source values) out: [population] exclude_arms
+    with the profile's own entries kept and each new arm added once (the import compares without case)."""
+    if not arms:
+        return []
+    have = [str(a) for a in profile.section("population").get("exclude_arms", [])]
+    known = {a.upper() for a in have}
+    added = [a for a in dict.fromkeys(arms) if a.upper() not in known]
+    return [(("population", "exclude_arms"), [*have, *added])]
+
+
 def suggested(column: str, value: str) -> str | None:
     """The contract value a source value is pre-selected with, when its words say it beyond doubt:
     an event term naming a death ("Sudden death", "Death NOS", "Died") is the death event; for

@@ -195,10 +195,16 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
             if pick is not None:
                 chosen_fields[(f.section, f.key)] = assistant.NOT_MAPPED if pick == LEAVE else pick
         chosen_values: dict[str, dict[str, str]] = {}
+        left_out: list[str] = []  # arm values whose patients are left out ([population] exclude_arms)
         for row in values:
+            leave_out = assistant.leaves_arms_out(profile, row.column)
             st.markdown(
                 f"**{row.column}**: source values with no value in the contract; map each onto one of its values "
-                "(or skip it: its record, visit or event is not imported)"
+                + (
+                    "(or leave its patients out of the import: [population] exclude_arms)"
+                    if leave_out
+                    else "(or skip it: its record, visit or event is not imported)"
+                )
             )
             if len(row.values) > MAX_VALUES:
                 st.caption(f"The first {MAX_VALUES} of {len(row.values)} values.")
@@ -207,17 +213,21 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
             for i, (value, label) in enumerate(zip(row.values[:MAX_VALUES], labels, strict=False)):
                 # Keyed by the value it maps, never by its position: after "Save and check again" the
                 # rows are fewer, and a box keyed by position would take the choice made for another value.
-                offered = [UNMAPPED, *row.vocabulary]
+                # An arm's patients are left out only when the user says so: no option is chosen for them.
+                offered = [assistant.LEAVE_OUT_ARM if leave_out else UNMAPPED, *row.vocabulary]
                 hint = assistant.suggested(row.column, f"{value} {label}")
                 pick = cols[i % 3].selectbox(
                     _label(f"{value} ({label})" if label else value),
                     offered,
-                    index=offered.index(hint) if hint in offered else 0,
+                    index=offered.index(hint) if hint in offered else None if leave_out else 0,
+                    placeholder="choose",
                     key=f"assist_value_{row.column}:{value!r}",
                 )
-                if pick != UNMAPPED:
+                if pick == assistant.LEAVE_OUT_ARM:
+                    left_out.append(value)
+                elif pick is not None and pick != UNMAPPED:
                     chosen_values.setdefault(row.column, {})[value] = pick
-        writes = assistant_choices.schedule(profile, _choices(choices))
+        writes = assistant_choices.schedule(profile, _choices(choices)) + assistant.arms_left_out(profile, left_out)
         _save(profile, profile_ref, report, chosen_fields, chosen_values, writes)
 
 
