@@ -79,6 +79,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "months_since_dvt": ("dvt",),
     "ulcer_present": ("ulcer",),
     "compression_use": ("compression", "stocking"),
+    "event_type": ("ae_term", "aeterm", "ae_type", "event", "term", "ae_"),
+    "event_date": ("ae_date", "aestdt", "onset", "event_date", "ae_st"),
+    "serious": ("serious", "sae", "aeser"),
 }
 
 
@@ -100,10 +103,33 @@ def _fields(profile: Profile, columns: list[str]) -> dict[str, bool]:
     return known
 
 
-def field_rows(profile: Profile, source_columns: dict[str, list[str]]) -> list[FieldRow]:
+# A profile key the check names as lacking, as its messages quote it: "'ae_type' ([adverse_events] event_type)".
+_NAMED_LACKING = re.compile(r"'(?P<column>[A-Za-z_][A-Za-z0-9_]*)' \(\[(?P<section>[A-Za-z_]+)\] (?P<key>[A-Za-z_]+)\)")
+
+
+def named_lacking(issues: pd.DataFrame | None) -> dict[tuple[str, str], tuple[str, bool]]:
+    """The profile keys a check's column problems name as lacking in the sources: (section, key) ->
+    (the source column the profile names, whether the import refuses it: an error, not a warning)."""
+    if issues is None or issues.empty:
+        return {}
+    out: dict[tuple[str, str], tuple[str, bool]] = {}
+    lacking = issues[issues["rule"].astype(str).str.startswith("columns:")]
+    for row in lacking.itertuples():
+        for hit in _NAMED_LACKING.finditer(str(row.message)):
+            where = (hit["section"], hit["key"])
+            refused = row.severity == "error" or out.get(where, ("", False))[1]
+            out[where] = (hit["column"], refused)
+    return out
+
+
+def field_rows(
+    profile: Profile, source_columns: dict[str, list[str]], issues: pd.DataFrame | None = None
+) -> list[FieldRow]:
     """Each profile entry `<contract column> = "<source column>"` (and a format's date fields, e.g.
     REDCap's [fields] death_date), with whether a source holds it (matched without case, as the
-    importer does), whether the format requires it, and the candidates."""
+    importer does), whether the format requires it, and the candidates; and each other profile key
+    the check's `issues` name as lacking (REDCap's [adverse_events] event_type), so that every key
+    the check refuses is offered."""
     every = [c for cols in source_columns.values() for c in cols]
     columns = source_fields(profile, source_columns)
     known = _fields(profile, every)
@@ -114,15 +140,22 @@ def field_rows(profile: Profile, source_columns: dict[str, list[str]]) -> list[F
         for key, value in profile.section(section).items()
         if key in known and isinstance(value, str) and _IDENTIFIER.match(value)
     ]
+    named = {(section, key) for section, key, _ in entries}
+    required = {(section, key): known[key] for section, key, _ in entries}
+    for (section, key), (column, refused) in named_lacking(issues).items():
+        if (section, key) not in named and column.lower() not in lowered:
+            entries.append((section, key, column))
+            required[(section, key)] = refused
     if profile.format == "redcap" and known.get("center_id") and not profile.section("fields").get("center_id"):
         # No data access groups, no site field named and no one centre: the site field is to be chosen.
         entries.append(("fields", "center_id", ""))
+        required[("fields", "center_id")] = True
     taken = {value.lower() for _, _, value in entries if value.lower() in lowered}
     rows = []
     for section, key, value in entries:
         found = value.lower() in lowered
         candidates = () if found else look_alikes(key, value, columns, taken)
-        rows.append(FieldRow(section, key, value, found, known[key], candidates))
+        rows.append(FieldRow(section, key, value, found, required[(section, key)], candidates))
     return rows
 
 

@@ -11,7 +11,7 @@ import streamlit as st
 
 from pts_explorer import atomic, config, db, escape
 from pts_explorer.importer import ImportReport, assistant, assistant_choices, builtin_names
-from pts_explorer.importer.formats import load
+from pts_explorer.importer.formats import FORMATS, load
 from pts_explorer.importer.profiles import Profile, ProfileError
 
 
@@ -138,7 +138,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
         return
     found = found or assistant_choices.Survey()
     # SDTM names datasets, variables, QNAMs, test codes and visits: its choices replace the field rows.
-    fields = [] if profile.format == "sdtm" else assistant.field_rows(profile, report.source_columns)
+    fields = [] if profile.format == "sdtm" else assistant.field_rows(profile, report.source_columns, report.issues)
     values = assistant.value_rows(report.issues)
     every = assistant.source_fields(profile, report.source_columns)
     choices = [
@@ -184,8 +184,10 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
             options = [*f.candidates, *(c for c in every if c not in f.candidates)]
             if not f.required:
                 options = [LEAVE, *options]
+            # A key of another table than the fields' (REDCap's [adverse_events] event_type) is named with its table.
+            named = f.key if f.section in FORMATS[profile.format].column_sections else f"[{f.section}] {f.key}"
             pick = st.selectbox(
-                f"{f.key} ({'required' if f.required else 'optional'}): "
+                f"{named} ({'required' if f.required else 'optional'}): "
                 + (f"no source has {_name(f.column)}" if f.column else "the profile names no source column"),
                 options,
                 index=None if f.required else 0,

@@ -107,3 +107,32 @@ def test_leaving_a_third_arm_out_in_the_page_leaves_its_patients_out(app_on, sma
     assert not at.exception, at.exception
     assert [s.value for s in at.success][0].startswith("**Imported ")
     assert table_rows(served) == table_rows(out)
+
+
+CLASSIC = PROJECT_ROOT / "tests" / "fixtures" / "review8_redcap_classic"
+CLASSIC_FILES = sorted(CLASSIC.glob("*.csv"))
+
+
+def test_a_lacking_adverse_event_field_the_check_names_is_offered(app_on, small_db, tmp_path):
+    """Finding 1a: the check names 'ae_type' ([adverse_events] event_type) as lacking; the page offers that
+    key (the export's AE term field first), and with it chosen the export checks clean."""
+    served, mine = _served(small_db, tmp_path, CLASSIC / "registry.toml")
+    at = app_on(served).run()
+    _check(at, mine, CLASSIC_FILES)
+    assert [e.value for e in at.error][0].startswith("**Rejected: ")
+    box = at.selectbox(key="assist_field_adverse_events_event_type")
+    assert box.label.replace("\\", "") == "[adverse_events] event_type (required): no source has ae_type"
+    assert box.value is None
+    assert box.options[:3] == ["ae_term", "ae_date", "ae_serious"]
+    box.set_value("ae_term")
+    at.run()
+    at.button(key="assist_save").click().run()
+    assert not at.exception, at.exception
+    assert [i.value for i in at.info][0].startswith("**Checked: no errors"), [e.value for e in at.error]
+    saved = tomllib.loads(Path(at.selectbox(key="import_profile").value).read_text(encoding="utf-8"))
+    assert saved["adverse_events"] == {
+        "instrument": "adverse_events",
+        "event_type": "ae_term",
+        "event_date": "ae_date",
+        "serious": "ae_serious",
+    }
