@@ -13,6 +13,10 @@ uploaded sources.
   value, None removes the key). Months since the DVT is offered one way in every format
   (`dvt_options`): the sources holding dates as the DVT's date first, those holding numbers as
   the months.
+- `classic_choices`: a classic REDCap project's [visits] instrument and month, when the check says
+  it cannot place the visits (redcap:classic).
+- `code_choices`: each code of a REDCap coded field the check refuses (redcap:codes): a visit month
+  code's month or not a visit, a Villalta radio's score (one box per code for the items coded alike).
 - `schedule`: the writes plus [study] visit_months grown by any month a choice maps a visit to.
 
 No Streamlit here (the Import page draws them: pts_explorer/ui/importing.py).
@@ -219,7 +223,12 @@ def _redcap_values(con: duckdb.DuckDBPyConnection, staged: list[Staged], profile
     exports = [s for s in staged if s is not dictionary and s.has(record_id)]
     export = next((s for s in exports if s.has("redcap_event_name")), None) or next(iter(exports), None)
     out: dict[str, Any] = {
-        "events": _distinct(con, [export], "redcap_event_name") if export and export.has("redcap_event_name") else ()
+        "events": _distinct(con, [export], "redcap_event_name") if export and export.has("redcap_event_name") else (),
+        "instruments": (
+            _distinct(con, [export], "redcap_repeat_instrument")
+            if export and export.has("redcap_repeat_instrument")
+            else ()
+        ),
     }
     if export is not None:
         # The fields' kinds serve the choice of months since the DVT (dvt_choices), needed only when neither
@@ -748,12 +757,113 @@ def event_choices(profile: Profile, found: Survey) -> list[Choice]:
     return out
 
 
+def classic_choices(profile: Profile, found: Survey, rules: list[str], columns: list[str]) -> list[Choice]:
+    """A classic REDCap project (no events) whose profile does not say where its visits are (the
+    check's redcap:classic): the repeating instrument of the visits (each with its records, the
+    adverse events' own instrument left out) and the field holding each visit's month (those whose
+    name says month or visit first). `columns`: the export's fields."""
+    if profile.format != "redcap" or "redcap:classic" not in rules:
+        return []
+    visits = profile.section("visits")
+    ae = str(profile.section("adverse_events").get("instrument") or "").lower()
+    instruments = [(name, n) for name, _, n in found.values.get("instruments", ()) if name.lower() != ae]
+    instruments.sort(key=lambda i: (not re.search(r"visit|follow", i[0], re.I), i[0]))
+    out = []
+    if not visits.get("instrument"):
+        out.append(
+            Choice(
+                "Visits of a classic project",
+                "redcap_visits_instrument",
+                "[visits] instrument (required): a classic project (no events) has its visits in a repeating "
+                "instrument; which one",
+                tuple(Option(_shown(name, "", n), ((("visits", "instrument"), name),)) for name, n in instruments)
+                or (Option("(the export has no repeating instrument: export the visits' instrument)"),),
+            )
+        )
+    if not visits.get("month") and not visits.get("windows"):
+        ranked = [c for c, _ in _ranked("visit_month", ("month", "visit", "mo"), [(c, "") for c in columns])]
+        out.append(
+            Choice(
+                "Visits of a classic project",
+                "redcap_visits_month",
+                "[visits] month (required): the field holding each visit's month (or, without one, give "
+                "[visits.windows] in a copy of the profile)",
+                tuple(Option(c, ((("visits", "month"), c),)) for c in ranked),
+            )
+        )
+    return out
+
+
+# A REDCap coded field whose codes are not what its column needs, as the importer words it (redcap:codes).
+_CODES = re.compile(r"^field '(?P<field>[^']*)' \((?P<column>\w+)\) has choices (?P<shown>.*?) whose codes are not ")
+SCORES = ("Absent", "Mild", "Moderate", "Severe")  # a Villalta item's scores 0-3
+
+
+def code_choices(profile: Profile, issues: Any) -> list[Choice]:
+    """Each code of a REDCap coded field the check refuses (redcap:codes): a visit month field's code
+    that is no month of the schedule gets a month or "not a scheduled visit" ([values.visit_month]
+    "99" = ""); a Villalta item coded otherwise than 0-3 gets its score, one box per code for every
+    item coded alike (the eleven radios of one design share their choices), its label shown and the
+    score its label names (Absent, Mild, Moderate, Severe) chosen for the user."""
+    if profile.format != "redcap" or issues is None or getattr(issues, "empty", True):
+        return []
+    groups: dict[tuple[str, tuple[tuple[str, str], ...]], list[tuple[str, str]]] = {}
+    for message in issues[issues["rule"].astype(str) == "redcap:codes"]["message"].astype(str):
+        if (hit := _CODES.match(message)) is None:
+            continue
+        codes = tuple((c.strip(), lab.strip()) for c, _, lab in (p.partition(", ") for p in hit["shown"].split(" | ")))
+        kind = "visit_month" if hit["column"] == "visit_month" else "score"
+        groups.setdefault((kind, codes), []).append((hit["field"], hit["column"]))
+    months = _months(profile)
+    out = []
+    order = {c: i for i, c in enumerate(VILLALTA_ITEMS)}
+    for (kind, codes), found_fields in groups.items():
+        fields = sorted(found_fields, key=lambda f: order.get(f[1], len(order)))  # the items in the contract's order
+        names = ", ".join(f for f, _ in fields)
+        maps = ", ".join(f"[values.{c}]" for _, c in fields)
+        for code, label in codes:
+            if kind == "visit_month":
+                options = [Option(f"month {m}", ((("values", "visit_month", code), str(m)),)) for m in months]
+                options.append(Option(NOT_A_VISIT, ((("values", "visit_month", code), ""),)))
+                said = _said_month(label)
+                options.sort(key=lambda o: o.text != (NOT_A_VISIT if said == -1 else f"month {said}"))
+                out.append(
+                    Choice(
+                        "Coded fields: the value of each code",
+                        f"redcap_code_visit_month_{code}",
+                        f"{maps}: code {_shown(code, label)} of field {names} is no month of [study] visit_months",
+                        tuple(options),
+                    )
+                )
+                continue
+            options = [
+                Option(f"{score} ({word})", tuple((("values", column, code), str(score)) for _, column in fields))
+                for score, word in enumerate(SCORES)
+            ]
+            first = label.split()[0].lower() if label.split() else ""
+            named = next((i for i, word in enumerate(SCORES) if word.lower() == first), None)
+            if named is None and first == "none":
+                named = 0
+            out.append(
+                Choice(
+                    "Coded fields: the value of each code",
+                    f"redcap_code_{fields[0][1]}_{code}",  # each item is in one group: its first names it
+                    f"{maps}: code {_shown(code, label)} of {names} is no Villalta score 0-3; its score",
+                    tuple(options),
+                    named,
+                )
+            )
+    return out
+
+
 def schedule(profile: Profile, writes: list[Write]) -> list[Write]:
-    """The writes, and [study] visit_months with every month a visit or event is mapped to."""
+    """The writes, and [study] visit_months with every month a visit or event is mapped to (a
+    REDCap visit month code's too: [values.visit_month])."""
     months = profile.section("study").get("visit_months", [])
     chosen = {
         v for path, v in writes if path[0] in ("visits", "events") and isinstance(v, int) and not isinstance(v, bool)
     }
+    chosen |= {int(v) for path, v in writes if path[:2] == ("values", "visit_month") and str(v).isdigit()}
     if chosen <= set(months):
         return writes
     return [*writes, (("study", "visit_months"), sorted(set(months) | chosen))]

@@ -146,6 +146,8 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
         *assistant_choices.partial_dates(profile, [str(r) for r in report.issues["rule"]]),
         *assistant_choices.dvt_choices(profile, found, fields, every),
         *assistant_choices.event_choices(profile, found),
+        *assistant_choices.classic_choices(profile, found, [str(r) for r in report.issues["rule"]], every),
+        *assistant_choices.code_choices(profile, report.issues),
     ]
     # REDCap's months since the DVT is one choice (a months field, or a date field as the DVT's date), not two fields.
     dvt = any(c.key == assistant_choices.DVT_CHOICE for c in choices)

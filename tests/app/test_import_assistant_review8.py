@@ -8,6 +8,7 @@ profile with that arm's patients left out. The patients expected are counted her
 
 from __future__ import annotations
 
+import csv
 import shutil
 import subprocess
 import sys
@@ -136,3 +137,141 @@ def test_a_lacking_adverse_event_field_the_check_names_is_offered(app_on, small_
         "event_date": "ae_date",
         "serious": "ae_serious",
     }
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_a_classic_projects_visits_are_set_in_the_page(app_on, small_db, tmp_path, downloads):  # noqa: F811
+    """Finding 1b: a classic project (no events) whose profile says nothing of its visits is refused; the
+    page offers [visits] instrument (its repeating instruments) and [visits] month (its fields), then the
+    month field's code 99 "Unscheduled" as not a scheduled visit ([values.visit_month] "99" = ""); with
+    those choices it imports each scheduled visit of the export once, counted here from the CSV."""
+    served, mine = _served(small_db, tmp_path, CLASSIC / "registry-no-visits.toml")
+    at = app_on(served).run()
+    _check(at, mine, CLASSIC_FILES)
+    assert [e.value for e in at.error][0].startswith("**Rejected: ")
+    instrument = at.selectbox(key="assist_choice_redcap_visits_instrument")
+    assert instrument.options == ["visit (20 records)"] and instrument.value is None
+    month = at.selectbox(key="assist_choice_redcap_visits_month")
+    assert month.options[0] == "visit_month" and month.value is None
+    instrument.set_value("visit (20 records)")
+    month.set_value("visit_month")
+    at.run()
+    at.button(key="assist_save").click().run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error][0].startswith("**Rejected: ")
+
+    code = at.selectbox(key="assist_choice_redcap_code_visit_month_99")
+    assert code.label.replace("\\", "") == (
+        "[values.visit_month]: code 99 (Unscheduled) of field visit_month is no month of [study] visit_months"
+    )
+    assert code.value is None and code.options[0] == "not a scheduled visit: its records are not imported"
+    code.set_value("not a scheduled visit: its records are not imported")
+    at.run()
+    at.button(key="assist_save").click().run()
+    assert not at.exception, at.exception
+    assert [i.value for i in at.info][0].startswith("**Checked: no errors"), [e.value for e in at.error]
+    saved = Path(at.selectbox(key="import_profile").value)
+    profile = tomllib.loads(saved.read_text(encoding="utf-8"))
+    assert (profile["visits"], profile["values"]["visit_month"]) == (
+        {"instrument": "visit", "month": "visit_month"},
+        {"99": ""},
+    )
+
+    at.button(key="import_run").click().run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success][0].startswith("**Imported ")
+    rows = _csv_rows(CLASSIC / "PTSRegistry_DATA_2024-05-01_1200.csv")
+    # Arm 3 and CEAP 99 are "Other", choices with no contract value: the import skips their patients (a warning).
+    patients = {
+        r["record_id"]
+        for r in rows
+        if not r["redcap_repeat_instrument"] and r["arm"] in ("1", "2") and r["ceap"].strip() != "99"
+    }
+    expected = sorted(
+        (r["record_id"], int(r["visit_month"]))
+        for r in rows
+        if r["redcap_repeat_instrument"] == "visit" and r["visit_month"] != "99" and r["record_id"] in patients
+    )
+    with duckdb.connect(str(served), read_only=True) as con:
+        visits = con.execute("SELECT patient_id, visit_month FROM visits ORDER BY ALL").fetchall()
+    assert visits == expected
+    assert len(expected) == 15  # the reviewer's own count
+
+
+VIL14 = PROJECT_ROOT / "tests" / "fixtures" / "review8_redcap_vil14"
+VILLALTA_FIELDS = (
+    "vil_pain",
+    "vil_cramps",
+    "vil_heavy",
+    "vil_pares",
+    "vil_prur",
+    "vil_edema",
+    "vil_indur",
+    "vil_hyper",
+    "vil_red",
+    "vil_ectas",
+    "vil_calf",
+)
+VILLALTA_ITEMS = (
+    "v_pain",
+    "v_cramps",
+    "v_heaviness",
+    "v_paresthesia",
+    "v_pruritus",
+    "v_edema",
+    "v_induration",
+    "v_hyperpigmentation",
+    "v_redness",
+    "v_ectasia",
+    "v_calf_pain",
+)
+
+
+def test_villalta_radios_coded_1_to_4_get_their_scores_in_the_page(app_on, small_db, tmp_path):
+    """Finding 1d: eleven Villalta radios coded "1, Absent | 2, Mild | 3, Moderate | 4, Severe" are refused;
+    the page offers one box per code for all eleven items, its label shown and the score the label names
+    chosen; saved, each item's map is code -> score and every visit's scores are its codes less one (read
+    here from the CSV)."""
+    served, mine = _served(small_db, tmp_path, VIL14 / "pts-long.toml")
+    at = app_on(served).run()
+    _check(at, mine, sorted(VIL14.glob("*.csv")))
+    assert [e.value for e in at.error][0].startswith("**Rejected: ")
+    boxes = {b.key: b for b in at.selectbox if (b.key or "").startswith("assist_choice_redcap_code_")}
+    assert sorted(boxes) == [f"assist_choice_redcap_code_v_pain_{code}" for code in "1234"]
+    fields = ", ".join(VILLALTA_FIELDS)
+    maps = ", ".join(f"[values.{item}]" for item in VILLALTA_ITEMS)
+    for code, word in zip("1234", ("Absent", "Mild", "Moderate", "Severe"), strict=True):
+        box = boxes[f"assist_choice_redcap_code_v_pain_{code}"]
+        assert (
+            box.label.replace("\\", "")
+            == f"{maps}: code {code} ({word}) of {fields} is no Villalta score 0-3; its score"
+        )
+        assert box.options == ["0 (Absent)", "1 (Mild)", "2 (Moderate)", "3 (Severe)"]
+        assert box.value == f"{int(code) - 1} ({word})"
+    at.button(key="assist_save").click().run()
+    assert not at.exception, at.exception
+    assert [i.value for i in at.info][0].startswith("**Checked: no errors"), [e.value for e in at.error]
+    saved = tomllib.loads(Path(at.selectbox(key="import_profile").value).read_text(encoding="utf-8"))
+    assert {item: saved["values"][item] for item in VILLALTA_ITEMS} == {
+        item: {"1": "0", "2": "1", "3": "2", "4": "3"} for item in VILLALTA_ITEMS
+    }
+
+    at.button(key="import_run").click().run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success][0].startswith("**Imported ")
+    events = {"baseline_arm_1": 0, "month_6_arm_1": 6, "month_12_arm_1": 12}
+    with duckdb.connect(str(served), read_only=True) as con:
+        patients = {r[0] for r in con.execute("SELECT patient_id FROM patients").fetchall()}
+        scores = con.execute(f"SELECT patient_id, visit_month, {', '.join(VILLALTA_ITEMS)} FROM visits ORDER BY ALL")
+        imported = scores.fetchall()
+    expected = sorted(
+        (r["record_id"], events[r["redcap_event_name"]], *(int(r[f]) - 1 for f in VILLALTA_FIELDS))
+        for r in _csv_rows(VIL14 / "PTSLong_DATA.csv")
+        if r["redcap_event_name"] in events and r["vil_pain"] and r["record_id"] in patients
+    )
+    assert imported == expected
+    assert len(expected) == 15
