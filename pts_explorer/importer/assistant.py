@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from pts_explorer import validation, vocab
-from pts_explorer.importer.formats import FORMATS, redcap
+from pts_explorer.importer.formats import FORMATS, adam, redcap
 from pts_explorer.importer.profiles import WHOLE_SECTIONS, Profile
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -100,11 +100,17 @@ def _fields(profile: Profile, columns: list[str]) -> dict[str, bool]:
         optional = redcap.optional_keys(profile, columns)
         keys = {*known, *redcap.DATE_KEYS}
         return {k: k not in optional for k in keys}
+    if profile.format == "adam":  # as the importer says: a missing optional variable is imported empty
+        required = adam.required_adsl_keys()
+        return {k: k in required for k in known}
     return known
 
 
-# A profile key the check names as lacking, as its messages quote it: "'ae_type' ([adverse_events] event_type)".
-_NAMED_LACKING = re.compile(r"'(?P<column>[A-Za-z_][A-Za-z0-9_]*)' \(\[(?P<section>[A-Za-z_]+)\] (?P<key>[A-Za-z_]+)\)")
+# A profile key the check names as lacking, as its messages name it: "'ae_type' ([adverse_events] event_type)",
+# "PROCDT ([adsl] procedure_date)".
+_NAMED_LACKING = re.compile(
+    r"'?(?P<column>[A-Za-z_][A-Za-z0-9_]*)'? \(\[(?P<section>[A-Za-z_]+)\] (?P<key>[A-Za-z_]+)\)"
+)
 
 
 def named_lacking(issues: pd.DataFrame | None) -> dict[tuple[str, str], tuple[str, bool]]:

@@ -1,9 +1,12 @@
 """Review 8 of issue #23, the mapping assistant without the page: what leaving an arm's patients
-out writes into a profile (finding 2), per format."""
+out writes into a profile (finding 2), per format; which ADaM fields are required (finding 3)."""
 
 from __future__ import annotations
 
-from pts_explorer.importer import assistant
+import re
+
+from pts_explorer.config import PROJECT_ROOT
+from pts_explorer.importer import Options, assistant, run_import
 from pts_explorer.importer.formats import load
 
 
@@ -22,3 +25,37 @@ def test_leaving_arms_out_adds_them_to_exclude_arms_keeping_the_profiles_own():
     assert assistant.arms_left_out(sdtm, []) == []
     data = assistant.edited(adam, {}, {}, writes=assistant.arms_left_out(adam, ["STENT + CDT"]))
     assert data["population"] == {"exclude_arms": ["STENT + CDT"], "require": {}}
+
+
+def test_adam_fields_are_required_or_optional_as_the_check_says(tmp_path):
+    """Finding 3: the assistant called technical_success, stents_placed and below_inguinal_ligament
+    required where the check says "optional: imported empty". Every ADSL key the check names as
+    lacking is required in the assistant exactly when the check refuses it (columns:adsl, an error)
+    and optional when it imports it empty (columns:adsl_optional, a warning)."""
+    folder = PROJECT_ROOT / "tests" / "fixtures" / "review8_adam"
+    report = run_import(
+        "adam", sorted(folder.glob("*.csv")), tmp_path / "out.duckdb", Options(check_only=True, synthetic=True), _quiet
+    )
+    said = {}
+    for rule, message in report.issues[["rule", "message"]].itertuples(index=False):
+        if rule in ("columns:adsl", "columns:adsl_optional"):
+            for key in re.findall(r"\(\[adsl\] (\w+)\)", message):
+                said[key] = rule == "columns:adsl"
+    assert said == {
+        "bmi": False,
+        "limb_side": True,
+        "months_since_dvt": True,
+        "lesion_length_mm": False,
+        "ceap_c": True,
+        "procedure_date": False,
+        "technical_success": False,
+        "stents_placed": False,
+        "max_stent_diameter_mm": False,
+        "below_inguinal_ligament": False,
+    }
+    rows = assistant.field_rows(load("adam"), report.source_columns, report.issues)
+    assert {r.key: r.required for r in rows if not r.found} == said
+
+
+def _quiet(*_args: object) -> None:
+    pass
