@@ -17,6 +17,9 @@ uploaded sources.
   it cannot place the visits (redcap:classic).
 - `code_choices`: each code of a REDCap coded field the check refuses (redcap:codes): a visit month
   code's month or not a visit, a Villalta radio's score (one box per code for the items coded alike).
+- `paramcd_choices`, `date_choices`: an ADaM package's PARAMCDs (with PARAM and records) for the
+  [paramcd] codes ADQS lacks, [dates] formats for dates in another style (09DEC2021) and [dates]
+  partial; `dvt_choices` offers an ADSL date variable as [adsl] dvt_date as it does a REDCap field.
 - `schedule`: the writes plus [study] visit_months grown by any month a choice maps a visit to.
 
 No Streamlit here (the Import page draws them: pts_explorer/ui/importing.py).
@@ -29,6 +32,7 @@ import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +80,7 @@ def survey(profile: Profile, sources: list[Path]) -> Survey:
     """The uploaded sources read again into a scratch database (zips unpacked as the import does),
     and what the format's choices need from them; a source that cannot be read is left out (the
     import's report already names it)."""
-    if profile.format not in ("sdtm", "redcap"):
+    if profile.format not in ("sdtm", "redcap", "adam"):
         return Survey()
     scratch = Path(tempfile.mkdtemp(prefix="assistant-"))
     con = duckdb.connect()
@@ -94,6 +98,8 @@ def survey(profile: Profile, sources: list[Path]) -> Survey:
         columns = {s.name: tuple(s.columns) for s in staged}
         if profile.format == "redcap":
             return Survey(columns, _redcap_values(con, staged, profile))
+        if profile.format == "adam":
+            return Survey(columns, _adam_values(con, staged, profile))
         return Survey(columns, _sdtm_values(con, staged, profile))
     finally:
         con.close()
@@ -152,6 +158,37 @@ def _sdtm_values(con: duckdb.DuckDBPyConnection, staged: list[Staged], profile: 
     if pr.get("term"):
         out["pr.term"] = _distinct(con, _role(profile, staged, "pr"), str(pr["term"]))
     return out
+
+
+def _adam_values(con: duckdb.DuckDBPyConnection, staged: list[Staged], profile: Profile) -> dict[str, Any]:
+    """ADQS/ADVS: each PARAMCD with its PARAM and records, each AVISIT with its AVISITN and records."""
+    bds = [*_role(profile, staged, "adqs"), *_role(profile, staged, "advs")]
+    out: dict[str, Any] = {
+        "bds.paramcd": _distinct(con, bds, "PARAMCD", "PARAM"),
+        "bds.avisit": _distinct(con, bds, "AVISIT", "AVISITN"),
+    }
+    if adsl := next(iter(_role(profile, staged, "adsl")), None):
+        out["fields.kind"] = _adsl_kinds(con, adsl, profile)
+    return out
+
+
+def _adsl_kinds(con: duckdb.DuckDBPyConnection, adsl: Staged, profile: Profile) -> tuple[tuple[str, str, int], ...]:
+    """Each ADSL variable: (VARIABLE, "date" when every value is a date (ISO 8601, a partial one such
+    as 2018-05, one the profile's [dates] formats read, or one style of DATE_STYLES: 09DEC2021),
+    "number" when every value is a number, else "text", the values read)."""
+    if not adsl.columns:
+        return ()
+    date_macro(con, profile)
+    full, month, year = sdtm.FULL, sdtm.MONTH, sdtm.YEAR
+    styles = " OR ".join(f"try_strptime(v, '{style}') IS NOT NULL" for style in DATE_STYLES)
+    dated = (
+        f"bool_and(pts_date(v) IS NOT NULL OR regexp_full_match(v, '{full}') OR regexp_full_match(v, '{month}') "
+        f"OR regexp_full_match(v, '{year}') OR {styles}) AND bool_or(NOT regexp_full_match(v, '{year}'))"
+    )
+    read = _read_as(con, adsl, list(adsl.columns), f"count(*), {dated}, bool_and(try_cast(v AS DOUBLE) IS NOT NULL)")
+    return tuple(
+        (c.upper(), "number" if number else "date" if date else "text", int(n)) for c, (n, date, number) in read.items()
+    )
 
 
 def _kinds(
@@ -516,17 +553,21 @@ DVT_CHOICE = "redcap_dvt"
 
 
 def dvt_choices(profile: Profile, found: Survey, rows: list[FieldRow], columns: list[str]) -> list[Choice]:
-    """A REDCap export's months since the DVT when the profile reads none (its months field is
+    """A REDCap export's (or ADSL's: [adsl], whole months to its enrolled_on variable) months since
+    the DVT when the profile reads none (its months field is
     missing, or holds dates, and no [fields] dvt_date field holds dates): the export's date fields
     (validated as dates in the data dictionary, or holding only dates) as the DVT's date, then its
     number fields as the months, the look-alikes first (dvt_options, as for an SDTM SUPPDM QNAM).
     `rows`: the assistant's field rows (assistant.field_rows), `columns` the export's fields. It
     stands for the field rows of both keys (DVT_KEYS), which the page then does not offer."""
-    if profile.format != "redcap" or "fields.kind" not in found.values:
+    if profile.format not in ("redcap", "adam") or "fields.kind" not in found.values:
         return []
-    fields = profile.section("fields")
+    section = "adsl" if profile.format == "adam" else "fields"
+    fields = profile.section(section)
     months, dvt = (str(fields.get(k) or "") for k in DVT_KEYS)
     kinds = {f: k for f, k, _ in found.values["fields.kind"]}
+    if section == "adsl":  # ADSL's variables only (the kinds are ADSL's)
+        columns = [c for c in columns if c.upper() in kinds]
     present = {c.upper() for c in columns}
     if dvt.upper() in present and kinds.get(dvt.upper(), "date") == "date":
         return []  # whole months from the DVT date
@@ -543,18 +584,40 @@ def dvt_choices(profile: Profile, found: Survey, rows: list[FieldRow], columns: 
     ranked = [(c, "") for c in (*alike, *(c for c in columns if c not in alike and c.lower() not in taken))]
     formats = list(profile.section("dates").get("formats", []))
     read_by = {f: [*formats, style] for f, style, _ in found.values.get("fields.date_format", ())}
-    options = dvt_options("fields", ranked, kinds, "the enrolment date", read_by)
+    reference = str(fields.get("enrolled_on") or "the enrolment date") if section == "adsl" else "the enrolment date"
+    options = dvt_options(section, ranked, kinds, reference, read_by)
     if not options:
         options = [Option("(no field of the export holds dates or numbers: export the DVT's date, or the months)")]
     return [Choice("Months since the DVT", DVT_CHOICE, f"months_since_dvt (required): {note}", tuple(options))]
 
 
-def _test_codes(profile: Profile, found: Survey) -> list[Choice]:
-    codes = found.values.get("qs.test_code", ())
+def paramcd_choices(profile: Profile, found: Survey) -> list[Choice]:
+    """ADaM: each [paramcd] code of a Villalta item or the ulcer that no ADQS/ADVS record has (and
+    each optional one a PARAMCD looks like), with the PARAMCDs found, their PARAM and records, as
+    the SDTM choices offer QSTESTCD."""
+    if profile.format != "adam":
+        return []
+    return _test_codes(profile, found, "bds.paramcd", ("paramcd",), "ADQS parameters (PARAMCD)", "PARAMCD")
+
+
+def _test_codes(
+    profile: Profile,
+    found: Survey,
+    surveyed: str = "qs.test_code",
+    path: Path_ = ("qs", "testcd"),
+    group: str = "QS test codes",
+    what: str = "test",
+) -> list[Choice]:
+    codes = found.values.get(surveyed, ())
     if not codes:
         return []
     present = {c.upper() for c, _, _ in codes}
-    given = {str(k): str(v) for k, v in profile.section("qs").get("testcd", {}).items()}
+    table: Any = profile.sections
+    for part in path:
+        table = table.get(part, {}) if isinstance(table, dict) else {}
+    given = {str(k): str(v) for k, v in table.items()}
+    name = "[" + ".".join(path) + "]"
+    source = "QS" if path[0] == "qs" else "ADQS"
     used = {v.upper() for v in given.values() if v.upper() in present}
     free = [(c, label) for c, label, _ in codes if c.upper() not in used]
     counts = {c: n for c, _, n in codes}
@@ -568,14 +631,14 @@ def _test_codes(profile: Profile, found: Survey) -> list[Choice]:
         ranked = _ranked(code or column, _words(column), free)
         if not need and not _hits(_words(column), *ranked[0]):
             continue  # an optional test no code of QS looks like: not in this study
-        options = [Option(_shown(c, label, counts[c]), ((("qs", "testcd", column), c),)) for c, label in ranked]
+        options = [Option(_shown(c, label, counts[c]), (((*path, column), c),)) for c, label in ranked]
         if not need:
-            options.insert(0, Option(f"(keep {code}: the study has no such test)"))
+            options.insert(0, Option(f"(keep {code}: the study has no such {what})"))
         out.append(
             Choice(
-                "QS test codes",
-                f"sdtm_testcd_{column}",
-                f"[qs.testcd] {column} ({'required' if need else 'optional'}): QS has no test {code or '(not set)'}",
+                group,
+                f"{'sdtm_testcd' if path[0] == 'qs' else 'adam_paramcd'}_{column}",
+                f"{name} {column} ({'required' if need else 'optional'}): {source} has no {what} {code or '(not set)'}",
                 tuple(options),
                 None if need else 0,
             )
@@ -727,6 +790,57 @@ def partial_dates(profile: Profile, rules: list[str]) -> list[Choice]:
             list(PARTIAL).index(now) if now in PARTIAL else None,
         )
     ]
+
+
+def date_choices(profile: Profile, issues: Any) -> list[Choice]:
+    """ADaM dates the check cannot read (type:<dataset>.<variable>): each style of DATE_STYLES that
+    reads every such value (SAS DATE9. text 09DEC2021 -> "%d%b%Y") added to [dates] formats; and,
+    when some are partial ISO dates (2018-05), what [dates] partial makes of them."""
+    if profile.format != "adam" or issues is None or getattr(issues, "empty", True):
+        return []
+    wrong = issues[issues["rule"].astype(str).str.startswith("type:") & (issues["severity"] == "error")]
+    wrong = wrong[wrong["message"].astype(str).str.contains(r" is (?:not a date|a partial date)", regex=True)]
+    if wrong.empty:
+        return []
+    partial = wrong["message"].astype(str).str.contains(" is a partial date", regex=False)
+    values = sorted({str(v).strip() for v in wrong[~partial]["value"].dropna() if str(v).strip()})
+    formats = [str(f) for f in profile.section("dates").get("formats", [])]
+    out = []
+    fits = [style for style in DATE_STYLES if style not in formats and values and all(_reads(style, v) for v in values)]
+    if fits:
+        examples = ", ".join(values[:3]) + (", ..." if len(values) > 3 else "")
+        out.append(
+            Choice(
+                "Dates",
+                "adam_date_formats",
+                f"[dates] formats: {len(values)} date value(s) are not ISO 8601 ({examples}); the style they are "
+                "written in",
+                tuple(
+                    Option(f"{style} (reads {values[0]})", ((("dates", "formats"), [*formats, style]),))
+                    for style in fits
+                ),
+            )
+        )
+    if partial.any():
+        now = str(profile.section("dates").get("partial", "refuse"))
+        out.append(
+            Choice(
+                "Dates",
+                "adam_partial_dates",
+                f"[dates] partial: the sources hold partial dates (now {now!r}); each imputation is a warning",
+                tuple(Option(text, ((("dates", "partial"), key),)) for key, text in PARTIAL.items()),
+                list(PARTIAL).index(now) if now in PARTIAL else None,
+            )
+        )
+    return out
+
+
+def _reads(style: str, value: str) -> bool:
+    try:
+        datetime.strptime(value, style)
+    except ValueError:
+        return False
+    return True
 
 
 NOT_AN_EVENT_VISIT = "not a visit (patient fields on it are still read; its other rows are not imported)"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,34 @@ def save_uploads(uploads: list[Any], folder: Path) -> list[Path]:
         target.write_bytes(upload.getvalue())
         saved.append(target)
     return saved
+
+
+def uploaded_profile(sources: list[Path]) -> tuple[Path | None, list[Path]]:
+    """A profile uploaded beside the data (a .toml with a [profile] table naming its format, not the
+    dataset.toml sidecar): copied into the profiles folder beside the database (a name another
+    profile holds with other text gets -2, -3...), to be used for this check and offered in the
+    picker; and the uploads that are the sources."""
+    for path in sources:
+        if path.suffix.lower() != ".toml":
+            continue
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        table = data.get("profile")
+        if not (isinstance(table, dict) and table.get("format")):
+            continue
+        folder = config.user_profiles_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        base = assistant.stem(path.stem)
+        target, n = folder / f"{base}.toml", 1
+        while target.exists() and target.read_bytes() != path.read_bytes():
+            n += 1
+            target = folder / f"{base}-{n}.toml"
+        if not target.exists():
+            atomic.write_atomically(target, functools.partial(_copy, path))
+        return target, [p for p in sources if p != path]
+    return None, sources
 
 
 def import_report(report: ImportReport) -> None:
@@ -148,6 +178,8 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
         *assistant_choices.event_choices(profile, found),
         *assistant_choices.classic_choices(profile, found, [str(r) for r in report.issues["rule"]], every),
         *assistant_choices.code_choices(profile, report.issues),
+        *assistant_choices.paramcd_choices(profile, found),
+        *assistant_choices.date_choices(profile, report.issues),
     ]
     # REDCap's months since the DVT is one choice (a months field, or a date field as the DVT's date), not two fields.
     dvt = any(c.key == assistant_choices.DVT_CHOICE for c in choices)
@@ -312,6 +344,10 @@ def _name(identifier: str) -> str:
     reader says has no backslashes; escaped only where an underscore could start or end emphasis."""
     inner = identifier.strip("_") == identifier and all(c.isalnum() or c == "_" for c in identifier)
     return identifier if inner else escape.markdown(identifier)
+
+
+def _copy(source: Path, path: Path) -> None:
+    path.write_bytes(source.read_bytes())
 
 
 def _write_text(path: Path, text: str) -> None:

@@ -275,3 +275,132 @@ def test_villalta_radios_coded_1_to_4_get_their_scores_in_the_page(app_on, small
     )
     assert imported == expected
     assert len(expected) == 15
+
+
+ADAM = PROJECT_ROOT / "tests" / "fixtures" / "review8_adam"
+ADAM_PICKS = {
+    "limb_side": "INDLIMB",
+    "ceap_c": "CEAPC",
+    "lesion_length_mm": "LESLEN",
+    "bmi": "BMI",
+    "months_since_dvt": "DVTDT: the DVT's date (whole months to RANDDT)",
+    "[dates] formats": "%d%b%Y (reads 01FEB2022)",
+    "[dates] partial": "first day of the month or year",
+}
+ADAM_VALUES = {
+    "STENT": "stent",
+    "MEDICAL": "medical",
+    "STENT + CDT": LEAVE_OUT,
+    "SCREEN FAILURE": LEAVE_OUT,
+    "COMMON ILIAC": "common_iliac",
+    "COMMON FEMORAL": "common_femoral",
+}
+
+
+def _adam_round(at) -> list[str]:
+    """The reviewer's choices, made as each box asks; the labels of the boxes with no choice left."""
+    left = []
+    for box in at.selectbox:
+        key, label = box.key or "", box.label.replace("\\", "")
+        if key.startswith("assist_choice_adam_paramcd_v_"):  # the items in the contract's order: VIL01-VIL11
+            item = key.removeprefix("assist_choice_adam_paramcd_")
+            want = next(o for o in box.options if o.startswith(f"VIL{VILLALTA_ITEMS.index(item) + 1:02d} "))
+        elif key.startswith("assist_value_"):
+            want = ADAM_VALUES.get(label)
+        elif key.startswith("assist_"):
+            want = next((v for k, v in ADAM_PICKS.items() if label.startswith(k)), None)
+        else:
+            continue
+        if want is not None:
+            box.set_value(want)
+        elif box.value is None:
+            left.append(label)
+    return left
+
+
+def test_an_adam_csv_package_becomes_an_import_by_the_pages_choices(app_on, small_db, tmp_path):
+    """Finding 3: the reviewer's ADaM CSV package (DATE9 dates, its own PARAMCDs VIL01-VIL11, a third arm,
+    a DVT date, no procedure variables) imports with the built-in `adam` profile and the choices the page
+    offers alone: the PARAMCDs with their PARAM and records, [dates] formats, the DVT date as the DVT's
+    date, the arms left out; the procedure variables optional, as the check says. The patients imported
+    are ADSL's but the screen failure and the third arm, counted here from the CSV."""
+    served = tmp_path / "served" / "pts_outcomes.duckdb"
+    served.parent.mkdir()
+    shutil.copyfile(small_db, served)
+    at = app_on(served).run()
+    at.switch_page("app_pages/import_data.py").run()
+    at.selectbox(key="import_profile").set_value("adam")
+    at.radio(key="import_synthetic").set_value("Synthetic (simulated)")
+    files = sorted(ADAM.glob("*.csv"))
+    at.file_uploader(key="import_files").set_value([(f.name, f.read_bytes(), "text/csv") for f in files])
+    at.run()
+    at.button(key="import_check").click().run()
+    assert not at.exception, at.exception
+    box = at.selectbox(key="assist_choice_adam_paramcd_v_pain")
+    assert box.label == "[paramcd] v_pain (required): ADQS has no PARAMCD VILPAIN"
+    assert box.options[:2] == ["VIL01 (Villalta item 1, 26 records)", "VIL02 (Villalta item 2, 26 records)"]
+    optional = at.selectbox(key="assist_field_adsl_technical_success")
+    assert optional.label == "technical_success (optional): no source has TECHSFL"
+    assert optional.value == "(the project has no such field)"
+    for _ in range(4):
+        if any(i.value.startswith("**Checked: no errors") for i in at.info):
+            break
+        assert _adam_round(at) == []
+        at.run()
+        at.button(key="assist_save").click().run()
+        assert not at.exception, at.exception
+    assert [i.value for i in at.info][0].startswith("**Checked: no errors"), [e.value for e in at.error]
+
+    at.button(key="import_run").click().run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success][0].startswith("**Imported ")
+    adsl = _csv_rows(ADAM / "adsl.csv")
+    expected = sorted(r["USUBJID"] for r in adsl if r["TRT01P"].strip() in ("STENT", "MEDICAL"))
+    assert len(expected) == 8
+    # A visit per patient and scheduled AVISIT of the records analysed (ABLFL or ANL01FL "Y", not derived).
+    months = {"BASELINE": 0, "MONTH 6": 6, "MONTH 12": 12}
+    visits = sorted(
+        (r["USUBJID"], months[r["AVISIT"]], int(r["AVAL"]))
+        for r in _csv_rows(ADAM / "adqs.csv")
+        if r["PARAMCD"] == "VIL01"
+        and r["USUBJID"] in expected
+        and not r["DTYPE"]
+        and r["AVISIT"] in months
+        and "Y" in (r["ABLFL"], r["ANL01FL"])
+    )
+    with duckdb.connect(str(served), read_only=True) as con:
+        imported = [r[0] for r in con.execute("SELECT patient_id FROM patients ORDER BY 1").fetchall()]
+        pain = con.execute("SELECT patient_id, visit_month, v_pain FROM visits ORDER BY ALL").fetchall()
+    assert imported == expected
+    assert pain == visits
+    assert len(visits) == 23  # the reviewer's own count
+
+
+def test_a_profile_uploaded_with_the_files_is_the_profile_used(app_on, small_db, tmp_path):
+    """Finding 3: a profile .toml uploaded beside the data files was "not read: not a data file type". It is
+    the profile of the check: saved in the profiles folder, said so on the page, and selected in the picker;
+    the check reads the SDTM files with it (the same refusal as with the profile picked)."""
+    served = tmp_path / "served" / "pts_outcomes.duckdb"
+    served.parent.mkdir()
+    shutil.copyfile(small_db, served)
+    at = app_on(served).run()
+    at.switch_page("app_pages/import_data.py").run()
+    at.radio(key="import_synthetic").set_value("Synthetic (simulated)")
+    files = [*SDTM_FILES, SDTM / "pts01-sdtm.toml"]
+    at.file_uploader(key="import_files").set_value(
+        [(f.name, f.read_bytes(), "application/octet-stream") for f in files]
+    )
+    at.run()
+    at.button(key="import_check").click().run()
+    assert not at.exception, at.exception
+    saved = served.parent / "profiles" / "pts01-sdtm.toml"
+    assert saved.read_bytes() == (SDTM / "pts01-sdtm.toml").read_bytes()
+    assert [i.value for i in at.info][0] == (
+        "The profile uploaded with the files, **pts01-sdtm**, was used (saved as `profiles/pts01-sdtm.toml`, now "
+        "in the Profile picker)."
+    )
+    assert at.error[0].value.startswith("**Rejected: ")
+    assert "not a data file type" not in " ".join(at.table[0].value.astype(str).to_numpy().ravel())
+    assert at.selectbox(key="assist_value_arm:'STENT + CDT'").options == [LEAVE_OUT, "stent", "medical"]
+    at.run()
+    assert at.selectbox(key="import_profile").value == str(saved)
