@@ -17,7 +17,8 @@ uploaded sources.
   it cannot place the visits (redcap:classic).
 - `code_choices`: each code of a REDCap coded field the check refuses (redcap:codes): a visit month
   code's month or not a visit, a Villalta radio's score (one box per code for the items coded alike).
-- `paramcd_choices`, `date_choices`: an ADaM package's PARAMCDs (with PARAM and records) for the
+- `paramcd_choices`, `avisit_choices`, `date_choices`: an ADaM package's AVISITs the visit maps do not
+  know (a month or not a visit), its PARAMCDs (with PARAM and records) for the
   [paramcd] codes ADQS lacks, [dates] formats for dates in another style (09DEC2021) and [dates]
   partial; `dvt_choices` offers an ADSL date variable as [adsl] dvt_date as it does a REDCap field.
 - `schedule`: the writes plus [study] visit_months grown by any month a choice maps a visit to.
@@ -790,6 +791,44 @@ def partial_dates(profile: Profile, rules: list[str]) -> list[Choice]:
             list(PARTIAL).index(now) if now in PARTIAL else None,
         )
     ]
+
+
+def avisit_choices(profile: Profile, found: Survey) -> list[Choice]:
+    """ADaM: each AVISIT of ADQS/ADVS that neither [visits] AVISIT nor AVISITN maps (with its AVISITN
+    and records): a month (the month its AVISITN says first, else its name's) or not a scheduled
+    visit; one whose name says unscheduled, or whose AVISITN is negative (screening), with no month
+    for AVISITN, is not a visit until the user says otherwise (as the import does without a choice)."""
+    if profile.format != "adam":
+        return []
+    section = profile.section("visits")
+    texts = {str(k).upper() for k in section.get("AVISIT", {})} if isinstance(section.get("AVISIT"), dict) else set()
+    numbers = (
+        {_number(str(k)) for k in section.get("AVISITN", {})} if isinstance(section.get("AVISITN"), dict) else set()
+    )
+    months = _months(profile)
+    out = []
+    for name, avisitn, n in found.values.get("bds.avisit", ()):
+        if name.upper() in texts or (avisitn and _number(avisitn) in numbers):
+            continue
+        number = _number(avisitn) if avisitn else ""
+        by_number = int(number) if number.isdigit() and int(number) in months else None
+        said = _said_month(name)
+        # Unscheduled by its name, or before the study (a negative AVISITN: screening; ABLFL gives the baseline).
+        unscheduled = by_number is None and (bool(re.search(r"UNSCHED|UNPLAN", name, re.I)) or number.startswith("-"))
+        first = NOT_A_VISIT if unscheduled else f"month {by_number if by_number is not None else said}"
+        options = [Option(f"month {m}", ((("visits", "AVISIT", name), m),)) for m in months]
+        options.append(Option(NOT_A_VISIT))
+        options.sort(key=lambda o: o.text != first)
+        out.append(
+            Choice(
+                "Visits: the month of each AVISIT",
+                f"adam_avisit_{name}",
+                f"AVISIT {_shown(name, f'AVISITN {avisitn}' if avisitn else '', n)}: not in [visits] AVISIT or AVISITN",
+                tuple(options),
+                0 if unscheduled else None,
+            )
+        )
+    return out
 
 
 def date_choices(profile: Profile, issues: Any) -> list[Choice]:

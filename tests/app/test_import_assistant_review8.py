@@ -342,6 +342,9 @@ def test_an_adam_csv_package_becomes_an_import_by_the_pages_choices(app_on, smal
     optional = at.selectbox(key="assist_field_adsl_technical_success")
     assert optional.label == "technical_success (optional): no source has TECHSFL"
     assert optional.value == "(the project has no such field)"
+    unscheduled = at.selectbox(key="assist_choice_adam_avisit_UNSCHEDULED 1")
+    assert unscheduled.label == "AVISIT UNSCHEDULED 1 (AVISITN 2.1, 1 record): not in [visits] AVISIT or AVISITN"
+    assert unscheduled.value == "not a scheduled visit: its records are not imported"
     for _ in range(4):
         if any(i.value.startswith("**Checked: no errors") for i in at.info):
             break

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from pts_explorer.config import PROJECT_ROOT
-from pts_explorer.importer import Options, assistant, run_import
+from pts_explorer.importer import Options, assistant, assistant_choices, run_import
 from pts_explorer.importer.formats import load
 
 
@@ -59,3 +59,44 @@ def test_adam_fields_are_required_or_optional_as_the_check_says(tmp_path):
 
 def _quiet(*_args: object) -> None:
     pass
+
+
+def test_adam_visits_neither_visit_map_knows_are_offered_with_their_avisitn_and_records():
+    """Finding 3 (the visit map) and 6: an AVISIT the built-in map does not know gets a box: "MONTH 12 (EOS)"
+    with AVISITN 12 month 12 first (chosen by the user, not for them); an unscheduled visit and a screening
+    visit (AVISITN -1) not a scheduled visit, as the import treats them without a choice; BASELINE, which
+    the map knows, none."""
+    found = assistant_choices.Survey(
+        values={
+            "bds.avisit": (
+                ("BASELINE", "0", 120),
+                ("MONTH 12 (EOS)", "12", 113),
+                ("SCREENING", "-1", 1),
+                ("UNSCHEDULED 1", "2.1", 1),
+            )
+        }
+    )
+    choices = assistant_choices.avisit_choices(load("adam"), found)
+    assert [(c.key, c.label, c.options[0].text, c.default) for c in choices] == [
+        (
+            "adam_avisit_MONTH 12 (EOS)",
+            "AVISIT MONTH 12 (EOS) (AVISITN 12, 113 records): not in [visits] AVISIT or AVISITN",
+            "month 12",
+            None,
+        ),
+        (
+            "adam_avisit_SCREENING",
+            "AVISIT SCREENING (AVISITN -1, 1 record): not in [visits] AVISIT or AVISITN",
+            assistant_choices.NOT_A_VISIT,
+            0,
+        ),
+        (
+            "adam_avisit_UNSCHEDULED 1",
+            "AVISIT UNSCHEDULED 1 (AVISITN 2.1, 1 record): not in [visits] AVISIT or AVISITN",
+            assistant_choices.NOT_A_VISIT,
+            0,
+        ),
+    ]
+    month_12 = choices[0].options[0].writes
+    assert month_12 == ((("visits", "AVISIT", "MONTH 12 (EOS)"), 12),)
+    assert choices[1].options[0].writes == ()
