@@ -407,3 +407,27 @@ def test_a_profile_uploaded_with_the_files_is_the_profile_used(app_on, small_db,
     assert at.selectbox(key="assist_value_arm:'STENT + CDT'").options == [LEAVE_OUT, "stent", "medical"]
     at.run()
     assert at.selectbox(key="import_profile").value == str(saved)
+
+
+LONG2 = PROJECT_ROOT / "tests" / "fixtures" / "review8_redcap_long2"
+
+
+def test_a_dvt_date_named_as_months_is_offered_as_the_dvts_date(app_on, small_db, tmp_path):
+    """Finding 1c, on the reviewer's files: the profile of their first round names the date field dvt_date
+    as the months; the check refuses it and the page offers it as the DVT's date ([fields] dvt_date), the
+    only option; with it the export checks clean (the months it gives are tested in
+    test_import_redcap_dvt_date.py)."""
+    served, mine = _served(small_db, tmp_path, LONG2 / "pts-long2.toml")
+    at = app_on(served).run()
+    _check(at, mine, sorted(LONG2.glob("*.csv")))
+    assert [e.value for e in at.error][0].startswith("**Rejected: ")
+    box = at.selectbox(key="assist_choice_redcap_dvt")
+    assert box.label.replace("\\", "") == "months_since_dvt (required): field dvt_date holds dates, not months"
+    assert box.options == ["dvt_date: the DVT's date (whole months to the enrolment date)"]
+    box.set_value(box.options[0])
+    at.run()
+    at.button(key="assist_save").click().run()
+    assert not at.exception, at.exception
+    assert [i.value for i in at.info][0].startswith("**Checked: no errors"), [e.value for e in at.error]
+    saved = tomllib.loads(Path(at.selectbox(key="import_profile").value).read_text(encoding="utf-8"))
+    assert (saved["fields"]["dvt_date"], saved["fields"]["months_since_dvt"]) == ("dvt_date", "")
