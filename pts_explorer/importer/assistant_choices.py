@@ -17,7 +17,8 @@ uploaded sources.
   it cannot place the visits (redcap:classic).
 - `code_choices`: each code of a REDCap coded field the check refuses (redcap:codes): a visit month
   code's month or not a visit, a Villalta radio's score (one box per code for the items coded alike).
-- `paramcd_choices`, `avisit_choices`, `date_choices`: an ADaM package's AVISITs the visit maps do not
+- `paramcd_choices`, `avisit_choices`, `population_choices`, `date_choices`: an ADaM package's
+  population flags for [population] require, its AVISITs the visit maps do not
   know (a month or not a visit), its PARAMCDs (with PARAM and records) for the
   [paramcd] codes ADQS lacks, [dates] formats for dates in another style (09DEC2021) and [dates]
   partial; `dvt_choices` offers an ADSL date variable as [adsl] dvt_date as it does a REDCap field.
@@ -170,7 +171,54 @@ def _adam_values(con: duckdb.DuckDBPyConnection, staged: list[Staged], profile: 
     }
     if adsl := next(iter(_role(profile, staged, "adsl")), None):
         out["fields.kind"] = _adsl_kinds(con, adsl, profile)
+        subjects = int((con.execute(f"SELECT count(*) FROM {adsl.table}").fetchone() or (0,))[0])
+        flags = []
+        for name in sorted((c for c in adsl.columns if POPULATION_FLAG.match(c)), key=_flag_order):
+            yes = _distinct(con, [adsl], name)
+            n = next((count for value, _, count in yes if value.upper() == "Y"), 0)
+            if n > 0:
+                flags.append((name.upper(), f"{n} of {subjects}", n))
+        out["adsl.flags"] = tuple(flags)
     return out
+
+
+# ADSL's population flags (CDISC ADaM IG): intention to treat, full analysis, safety, per protocol, randomized...
+POPULATION_FLAG = re.compile(r"^(ITT|MITT|FAS|SAF|PPROT|PPS|PP|RAND|ENRL|COMP\w*)FL$", re.I)
+_FLAG_ORDER = ("ITTFL", "FASFL", "MITTFL", "RANDFL", "SAFFL", "PPROTFL")
+
+
+def _flag_order(name: str) -> tuple[int, str]:
+    upper = name.upper()
+    return (_FLAG_ORDER.index(upper) if upper in _FLAG_ORDER else len(_FLAG_ORDER), upper)
+
+
+EVERYONE = "(everyone in ADSL: no population flag)"
+
+
+def population_choices(profile: Profile, found: Survey) -> list[Choice]:
+    """ADaM: who is imported when [population] require is empty and ADSL has population flags (ITTFL,
+    SAFFL...): everyone (as now, the default), or the subjects with one flag "Y" (with how many of
+    ADSL's subjects have it)."""
+    if profile.format != "adam" or not found.values.get("adsl.flags"):
+        return []
+    require = profile.section("population").get("require")
+    if isinstance(require, dict) and require:
+        return []
+    return [
+        Choice(
+            "Population",
+            "adam_population",
+            "[population] require: who is imported (a subject left out is left out of every dataset)",
+            (
+                Option(EVERYONE),
+                *(
+                    Option(f'{flag} = "Y" ({said} subjects)', ((("population", "require"), {flag: "Y"}),))
+                    for flag, said, _ in found.values["adsl.flags"]
+                ),
+            ),
+            0,
+        )
+    ]
 
 
 def _adsl_kinds(con: duckdb.DuckDBPyConnection, adsl: Staged, profile: Profile) -> tuple[tuple[str, str, int], ...]:

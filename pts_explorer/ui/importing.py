@@ -180,6 +180,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
         *assistant_choices.code_choices(profile, report.issues),
         *assistant_choices.paramcd_choices(profile, found),
         *assistant_choices.avisit_choices(profile, found),
+        *assistant_choices.population_choices(profile, found),
         *assistant_choices.date_choices(profile, report.issues),
     ]
     # REDCap's months since the DVT is one choice (a months field, or a date field as the DVT's date), not two fields.

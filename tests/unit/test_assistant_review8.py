@@ -3,6 +3,7 @@ out writes into a profile (finding 2), per format; which ADaM fields are require
 
 from __future__ import annotations
 
+import csv
 import re
 
 from pts_explorer.config import PROJECT_ROOT
@@ -100,3 +101,21 @@ def test_adam_visits_neither_visit_map_knows_are_offered_with_their_avisitn_and_
     month_12 = choices[0].options[0].writes
     assert month_12 == ((("visits", "AVISIT", "MONTH 12 (EOS)"), 12),)
     assert choices[1].options[0].writes == ()
+
+
+def test_adam_population_flags_are_offered_with_how_many_subjects_have_them():
+    """Finding 3 ([population]): with [population] require empty, ADSL's population flags are offered, each
+    with the subjects flagged "Y" of ADSL's (counted here from the CSV); everyone, as now, is the default."""
+    folder = PROJECT_ROOT / "tests" / "fixtures" / "review8_adam"
+    with (folder / "adsl.csv").open(encoding="utf-8-sig", newline="") as handle:
+        adsl = list(csv.DictReader(handle))
+    itt, saf = (sum(r[flag] == "Y" for r in adsl) for flag in ("ITTFL", "SAFFL"))
+    profile = load("adam")
+    found = assistant_choices.survey(profile, sorted(folder.glob("*.csv")))
+    (choice,) = assistant_choices.population_choices(profile, found)
+    assert [(o.text, o.writes) for o in choice.options] == [
+        ("(everyone in ADSL: no population flag)", ()),
+        (f'ITTFL = "Y" ({itt} of {len(adsl)} subjects)', ((("population", "require"), {"ITTFL": "Y"}),)),
+        (f'SAFFL = "Y" ({saf} of {len(adsl)} subjects)', ((("population", "require"), {"SAFFL": "Y"}),)),
+    ]
+    assert choice.default == 0
