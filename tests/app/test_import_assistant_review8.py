@@ -342,6 +342,11 @@ def test_an_adam_csv_package_becomes_an_import_by_the_pages_choices(app_on, smal
     optional = at.selectbox(key="assist_field_adsl_technical_success")
     assert optional.label == "technical_success (optional): no source has TECHSFL"
     assert optional.value == "(the project has no such field)"
+    # Months since the DVT is one choice, ADSL's date variable DVTDT first as the DVT's date, never as months.
+    keys = {b.key for b in at.selectbox}
+    assert "assist_field_adsl_months_since_dvt" not in keys and "assist_field_adsl_dvt_date" not in keys
+    dvt = at.selectbox(key="assist_choice_redcap_dvt")
+    assert dvt.options[0] == "DVTDT: the DVT's date (whole months to RANDDT)" and "DVTDT" not in dvt.options
     unscheduled = at.selectbox(key="assist_choice_adam_avisit_UNSCHEDULED 1")
     assert unscheduled.label == "AVISIT UNSCHEDULED 1 (AVISITN 2.1, 1 record): not in [visits] AVISIT or AVISITN"
     assert unscheduled.value == "not a scheduled visit: its records are not imported"
