@@ -228,7 +228,9 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
                 options,
                 index=None if f.required else 0,
                 placeholder="choose a source column",
-                key=f"assist_field_{f.section}_{f.key}",
+                # Keyed by whether it is required too: a field that turns optional (REDCap's procedure columns once
+                # procedure_date is left out) is a new box, at "no such field", not the required box's empty state.
+                key=f"assist_field_{f.section}_{f.key}" + ("" if f.required else ":optional"),
             )
             if pick is not None:
                 chosen_fields[(f.section, f.key)] = assistant.NOT_MAPPED if pick == LEAVE else pick
