@@ -223,6 +223,15 @@ def leaves_arms_out(profile: Profile, column: str) -> bool:
     return column == "arm" and "population" in profile.sections
 
 
+def skippable(profile: Profile, column: str) -> bool:
+    """Whether leaving a source value unmapped lets the import go on without it: a REDCap choice with no
+    contract value is skipped (its patient, visit or event not imported, a warning), as is an ADaM or
+    SDTM AE or PR term; an ADaM or SDTM patient's value the map does not hold is an error, so skipping
+    it would fix nothing (the arm's patients can be left out instead: leaves_arms_out)."""
+    patient = column in validation.contract().columns["patients"]
+    return not (profile.format in ("adam", "sdtm") and patient)
+
+
 def arms_left_out(profile: Profile, arms: list[str]) -> list[tuple[tuple[str, ...], Any]]:
     """The write that leaves the patients of `arms` (source values) out: [population] exclude_arms
     with the profile's own entries kept and each new arm added once (the import compares without case)."""

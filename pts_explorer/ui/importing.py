@@ -238,12 +238,15 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
         left_out: list[str] = []  # arm values whose patients are left out ([population] exclude_arms)
         for row in values:
             leave_out = assistant.leaves_arms_out(profile, row.column)
+            skip = not leave_out and assistant.skippable(profile, row.column)
             st.markdown(
                 f"**{row.column}**: source values with no value in the contract; map each onto one of its values "
                 + (
                     "(or leave its patients out of the import: [population] exclude_arms)"
                     if leave_out
                     else "(or skip it: its record, visit or event is not imported)"
+                    if skip
+                    else "(the import refuses a patient value it cannot map)"
                 )
             )
             if len(row.values) > MAX_VALUES:
@@ -254,12 +257,14 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
                 # Keyed by the value it maps, never by its position: after "Save and check again" the
                 # rows are fewer, and a box keyed by position would take the choice made for another value.
                 # An arm's patients are left out only when the user says so: no option is chosen for them.
-                offered = [assistant.LEAVE_OUT_ARM if leave_out else UNMAPPED, *row.vocabulary]
+                # A value no skip can fix (an ADaM or SDTM patient's) is mapped: nothing is chosen for it.
+                first = [assistant.LEAVE_OUT_ARM] if leave_out else [UNMAPPED] if skip else []
+                offered = [*first, *row.vocabulary]
                 hint = assistant.suggested(row.column, f"{value} {label}")
                 pick = cols[i % 3].selectbox(
                     _label(f"{value} ({label})" if label else value),
                     offered,
-                    index=offered.index(hint) if hint in offered else None if leave_out else 0,
+                    index=offered.index(hint) if hint in offered else 0 if skip else None,
                     placeholder="choose",
                     key=f"assist_value_{row.column}:{value!r}",
                 )

@@ -67,6 +67,9 @@ def test_leaving_a_third_arm_out_in_the_page_leaves_its_patients_out(app_on, sma
         "assist_value_obstruction_site:'COMMON FEMORAL'",
         "assist_value_obstruction_site:'COMMON ILIAC'",
     ]
+    # A patient's value no skip can fix (the check refuses it): no skip offered, nothing chosen.
+    site = boxes["assist_value_obstruction_site:'COMMON ILIAC'"]
+    assert (site.options, site.value) == (["ivc", "common_iliac", "external_iliac", "common_femoral", "femoral"], None)
     arm.set_value(LEAVE_OUT)
     boxes["assist_value_obstruction_site:'COMMON FEMORAL'"].set_value("common_femoral")
     boxes["assist_value_obstruction_site:'COMMON ILIAC'"].set_value("common_iliac")

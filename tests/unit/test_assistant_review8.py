@@ -119,3 +119,11 @@ def test_adam_population_flags_are_offered_with_how_many_subjects_have_them():
         (f'SAFFL = "Y" ({saf} of {len(adsl)} subjects)', ((("population", "require"), {"SAFFL": "Y"}),)),
     ]
     assert choice.default == 0
+
+
+def test_a_skip_is_offered_only_where_the_import_goes_on_without_the_value():
+    """Finding 2's kind: skipping an ADaM or SDTM patient's value fixes nothing (the check refuses it), so no
+    skip is offered there; a REDCap choice is skipped by the import (a warning), as are AE terms."""
+    adam, sdtm, redcap = load("adam"), load("sdtm"), load("redcap")
+    assert [assistant.skippable(p, "obstruction_site") for p in (adam, sdtm, redcap)] == [False, False, True]
+    assert [assistant.skippable(p, "event_type") for p in (adam, sdtm, redcap)] == [True, True, True]
