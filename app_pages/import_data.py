@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pts_explorer import atomic, config, importer, ui
+from pts_explorer import atomic, config, escape, importer, ui
 from pts_explorer.importer import command
 from pts_explorer.importer.readers import SUFFIXES
 from pts_explorer.ui import importing
@@ -86,7 +86,11 @@ if (check or run) and uploads:
             tempfile.TemporaryDirectory(prefix=f"upload-{os.getpid()}-", dir=atomic.private_dir()) as folder,
             progress.status("Importing…", expanded=True) as status,
         ):
-            sources = ui.save_uploads(uploads, Path(folder))
+            # A profile uploaded with the files is the profile of this check (and offered in the picker after).
+            given, sources = importing.uploaded_profile(ui.save_uploads(uploads, Path(folder)))
+            if given is not None:
+                profile = str(given)
+                st.session_state[importing.ASSIST_PROFILE] = profile
             options = importer.Options(
                 name=name.strip() or None, check_only=check, keep_previous=True, synthetic=SYNTHETIC[said]
             )
@@ -101,6 +105,12 @@ if (check or run) and uploads:
         st.error(importing.disk_full_message(exc, target), icon=":material/hard_drive:")
         ui.stop()
     progress.empty()
+    if given is not None:
+        st.info(
+            f"The profile uploaded with the files, **{escape.markdown(given.stem)}**, was used (saved as "
+            f"`profiles/{escape.markdown(given.name)}`, now in the Profile picker).",
+            icon=":material/description:",
+        )
 
 if (shown := st.session_state.get("import_report")) is not None:
     ui.import_report(shown)

@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from pts_explorer import validation, vocab
-from pts_explorer.importer.formats import FORMATS, redcap
+from pts_explorer.importer.formats import FORMATS, adam, redcap
 from pts_explorer.importer.profiles import WHOLE_SECTIONS, Profile
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -79,6 +79,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "months_since_dvt": ("dvt",),
     "ulcer_present": ("ulcer",),
     "compression_use": ("compression", "stocking"),
+    "event_type": ("ae_term", "aeterm", "ae_type", "event", "term", "ae_"),
+    "event_date": ("ae_date", "aestdt", "onset", "event_date", "ae_st"),
+    "serious": ("serious", "sae", "aeser"),
 }
 
 
@@ -97,13 +100,42 @@ def _fields(profile: Profile, columns: list[str]) -> dict[str, bool]:
         optional = redcap.optional_keys(profile, columns)
         keys = {*known, *redcap.DATE_KEYS}
         return {k: k not in optional for k in keys}
+    if profile.format == "adam":  # as the importer says: a missing optional variable is imported empty
+        required = adam.required_adsl_keys()
+        return {k: k in required for k in known}
     return known
 
 
-def field_rows(profile: Profile, source_columns: dict[str, list[str]]) -> list[FieldRow]:
+# A profile key the check names as lacking, as its messages name it: "'ae_type' ([adverse_events] event_type)",
+# "PROCDT ([adsl] procedure_date)".
+_NAMED_LACKING = re.compile(
+    r"'?(?P<column>[A-Za-z_][A-Za-z0-9_]*)'? \(\[(?P<section>[A-Za-z_]+)\] (?P<key>[A-Za-z_]+)\)"
+)
+
+
+def named_lacking(issues: pd.DataFrame | None) -> dict[tuple[str, str], tuple[str, bool]]:
+    """The profile keys a check's column problems name as lacking in the sources: (section, key) ->
+    (the source column the profile names, whether the import refuses it: an error, not a warning)."""
+    if issues is None or issues.empty:
+        return {}
+    out: dict[tuple[str, str], tuple[str, bool]] = {}
+    lacking = issues[issues["rule"].astype(str).str.startswith("columns:")]
+    for row in lacking.itertuples():
+        for hit in _NAMED_LACKING.finditer(str(row.message)):
+            where = (hit["section"], hit["key"])
+            refused = row.severity == "error" or out.get(where, ("", False))[1]
+            out[where] = (hit["column"], refused)
+    return out
+
+
+def field_rows(
+    profile: Profile, source_columns: dict[str, list[str]], issues: pd.DataFrame | None = None
+) -> list[FieldRow]:
     """Each profile entry `<contract column> = "<source column>"` (and a format's date fields, e.g.
     REDCap's [fields] death_date), with whether a source holds it (matched without case, as the
-    importer does), whether the format requires it, and the candidates."""
+    importer does), whether the format requires it, and the candidates; and each other profile key
+    the check's `issues` name as lacking (REDCap's [adverse_events] event_type), so that every key
+    the check refuses is offered."""
     every = [c for cols in source_columns.values() for c in cols]
     columns = source_fields(profile, source_columns)
     known = _fields(profile, every)
@@ -114,15 +146,22 @@ def field_rows(profile: Profile, source_columns: dict[str, list[str]]) -> list[F
         for key, value in profile.section(section).items()
         if key in known and isinstance(value, str) and _IDENTIFIER.match(value)
     ]
+    named = {(section, key) for section, key, _ in entries}
+    required = {(section, key): known[key] for section, key, _ in entries}
+    for (section, key), (column, refused) in named_lacking(issues).items():
+        if (section, key) not in named and column.lower() not in lowered:
+            entries.append((section, key, column))
+            required[(section, key)] = refused
     if profile.format == "redcap" and known.get("center_id") and not profile.section("fields").get("center_id"):
         # No data access groups, no site field named and no one centre: the site field is to be chosen.
         entries.append(("fields", "center_id", ""))
+        required[("fields", "center_id")] = True
     taken = {value.lower() for _, _, value in entries if value.lower() in lowered}
     rows = []
     for section, key, value in entries:
         found = value.lower() in lowered
         candidates = () if found else look_alikes(key, value, columns, taken)
-        rows.append(FieldRow(section, key, value, found, known[key], candidates))
+        rows.append(FieldRow(section, key, value, found, required[(section, key)], candidates))
     return rows
 
 
@@ -172,6 +211,36 @@ def value_rows(issues: pd.DataFrame) -> list[ValueRow]:
         )
         for column, seen in sorted(found.items())
     ]
+
+
+LEAVE_OUT_ARM = "(leave its patients out: [population] exclude_arms)"
+
+
+def leaves_arms_out(profile: Profile, column: str) -> bool:
+    """A source value of the arm with no contract value can leave its patients out: the format has a
+    [population] exclude_arms (ADaM, SDTM). REDCap has none: there a choice with no contract value is
+    skipped by the import (its patient is not imported, a warning)."""
+    return column == "arm" and "population" in profile.sections
+
+
+def skippable(profile: Profile, column: str) -> bool:
+    """Whether leaving a source value unmapped lets the import go on without it: a REDCap choice with no
+    contract value is skipped (its patient, visit or event not imported, a warning), as is an ADaM or
+    SDTM AE or PR term; an ADaM or SDTM patient's value the map does not hold is an error, so skipping
+    it would fix nothing (the arm's patients can be left out instead: leaves_arms_out)."""
+    patient = column in validation.contract().columns["patients"]
+    return not (profile.format in ("adam", "sdtm") and patient)
+
+
+def arms_left_out(profile: Profile, arms: list[str]) -> list[tuple[tuple[str, ...], Any]]:
+    """The write that leaves the patients of `arms` (source values) out: [population] exclude_arms
+    with the profile's own entries kept and each new arm added once (the import compares without case)."""
+    if not arms:
+        return []
+    have = [str(a) for a in profile.section("population").get("exclude_arms", [])]
+    known = {a.upper() for a in have}
+    added = [a for a in dict.fromkeys(arms) if a.upper() not in known]
+    return [(("population", "exclude_arms"), [*have, *added])]
 
 
 def suggested(column: str, value: str) -> str | None:

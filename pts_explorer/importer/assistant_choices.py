@@ -13,6 +13,15 @@ uploaded sources.
   value, None removes the key). Months since the DVT is offered one way in every format
   (`dvt_options`): the sources holding dates as the DVT's date first, those holding numbers as
   the months.
+- `classic_choices`: a classic REDCap project's [visits] instrument and month, when the check says
+  it cannot place the visits (redcap:classic).
+- `code_choices`: each code of a REDCap coded field the check refuses (redcap:codes): a visit month
+  code's month or not a visit, a Villalta radio's score (one box per code for the items coded alike).
+- `paramcd_choices`, `avisit_choices`, `population_choices`, `date_choices`: an ADaM package's
+  population flags for [population] require, its AVISITs the visit maps do not
+  know (a month or not a visit), its PARAMCDs (with PARAM and records) for the
+  [paramcd] codes ADQS lacks, [dates] formats for dates in another style (09DEC2021) and [dates]
+  partial; `dvt_choices` offers an ADSL date variable as [adsl] dvt_date as it does a REDCap field.
 - `schedule`: the writes plus [study] visit_months grown by any month a choice maps a visit to.
 
 No Streamlit here (the Import page draws them: pts_explorer/ui/importing.py).
@@ -25,6 +34,7 @@ import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +82,7 @@ def survey(profile: Profile, sources: list[Path]) -> Survey:
     """The uploaded sources read again into a scratch database (zips unpacked as the import does),
     and what the format's choices need from them; a source that cannot be read is left out (the
     import's report already names it)."""
-    if profile.format not in ("sdtm", "redcap"):
+    if profile.format not in ("sdtm", "redcap", "adam"):
         return Survey()
     scratch = Path(tempfile.mkdtemp(prefix="assistant-"))
     con = duckdb.connect()
@@ -90,6 +100,8 @@ def survey(profile: Profile, sources: list[Path]) -> Survey:
         columns = {s.name: tuple(s.columns) for s in staged}
         if profile.format == "redcap":
             return Survey(columns, _redcap_values(con, staged, profile))
+        if profile.format == "adam":
+            return Survey(columns, _adam_values(con, staged, profile))
         return Survey(columns, _sdtm_values(con, staged, profile))
     finally:
         con.close()
@@ -148,6 +160,84 @@ def _sdtm_values(con: duckdb.DuckDBPyConnection, staged: list[Staged], profile: 
     if pr.get("term"):
         out["pr.term"] = _distinct(con, _role(profile, staged, "pr"), str(pr["term"]))
     return out
+
+
+def _adam_values(con: duckdb.DuckDBPyConnection, staged: list[Staged], profile: Profile) -> dict[str, Any]:
+    """ADQS/ADVS: each PARAMCD with its PARAM and records, each AVISIT with its AVISITN and records."""
+    bds = [*_role(profile, staged, "adqs"), *_role(profile, staged, "advs")]
+    out: dict[str, Any] = {
+        "bds.paramcd": _distinct(con, bds, "PARAMCD", "PARAM"),
+        "bds.avisit": _distinct(con, bds, "AVISIT", "AVISITN"),
+    }
+    if adsl := next(iter(_role(profile, staged, "adsl")), None):
+        out["fields.kind"] = _adsl_kinds(con, adsl, profile)
+        subjects = int((con.execute(f"SELECT count(*) FROM {adsl.table}").fetchone() or (0,))[0])
+        flags = []
+        for name in sorted((c for c in adsl.columns if POPULATION_FLAG.match(c)), key=_flag_order):
+            yes = _distinct(con, [adsl], name)
+            n = next((count for value, _, count in yes if value.upper() == "Y"), 0)
+            if n > 0:
+                flags.append((name.upper(), f"{n} of {subjects}", n))
+        out["adsl.flags"] = tuple(flags)
+    return out
+
+
+# ADSL's population flags (CDISC ADaM IG): intention to treat, full analysis, safety, per protocol, randomized...
+POPULATION_FLAG = re.compile(r"^(ITT|MITT|FAS|SAF|PPROT|PPS|PP|RAND|ENRL|COMP\w*)FL$", re.I)
+_FLAG_ORDER = ("ITTFL", "FASFL", "MITTFL", "RANDFL", "SAFFL", "PPROTFL")
+
+
+def _flag_order(name: str) -> tuple[int, str]:
+    upper = name.upper()
+    return (_FLAG_ORDER.index(upper) if upper in _FLAG_ORDER else len(_FLAG_ORDER), upper)
+
+
+EVERYONE = "(everyone in ADSL: no population flag)"
+
+
+def population_choices(profile: Profile, found: Survey) -> list[Choice]:
+    """ADaM: who is imported when [population] require is empty and ADSL has population flags (ITTFL,
+    SAFFL...): everyone (as now, the default), or the subjects with one flag "Y" (with how many of
+    ADSL's subjects have it)."""
+    if profile.format != "adam" or not found.values.get("adsl.flags"):
+        return []
+    require = profile.section("population").get("require")
+    if isinstance(require, dict) and require:
+        return []
+    return [
+        Choice(
+            "Population",
+            "adam_population",
+            "[population] require: who is imported (a subject left out is left out of every dataset)",
+            (
+                Option(EVERYONE),
+                *(
+                    Option(f'{flag} = "Y" ({said} subjects)', ((("population", "require"), {flag: "Y"}),))
+                    for flag, said, _ in found.values["adsl.flags"]
+                ),
+            ),
+            0,
+        )
+    ]
+
+
+def _adsl_kinds(con: duckdb.DuckDBPyConnection, adsl: Staged, profile: Profile) -> tuple[tuple[str, str, int], ...]:
+    """Each ADSL variable: (VARIABLE, "date" when every value is a date (ISO 8601, a partial one such
+    as 2018-05, one the profile's [dates] formats read, or one style of DATE_STYLES: 09DEC2021),
+    "number" when every value is a number, else "text", the values read)."""
+    if not adsl.columns:
+        return ()
+    date_macro(con, profile)
+    full, month, year = sdtm.FULL, sdtm.MONTH, sdtm.YEAR
+    styles = " OR ".join(f"try_strptime(v, '{style}') IS NOT NULL" for style in DATE_STYLES)
+    dated = (
+        f"bool_and(pts_date(v) IS NOT NULL OR regexp_full_match(v, '{full}') OR regexp_full_match(v, '{month}') "
+        f"OR regexp_full_match(v, '{year}') OR {styles}) AND bool_or(NOT regexp_full_match(v, '{year}'))"
+    )
+    read = _read_as(con, adsl, list(adsl.columns), f"count(*), {dated}, bool_and(try_cast(v AS DOUBLE) IS NOT NULL)")
+    return tuple(
+        (c.upper(), "number" if number else "date" if date else "text", int(n)) for c, (n, date, number) in read.items()
+    )
 
 
 def _kinds(
@@ -219,7 +309,12 @@ def _redcap_values(con: duckdb.DuckDBPyConnection, staged: list[Staged], profile
     exports = [s for s in staged if s is not dictionary and s.has(record_id)]
     export = next((s for s in exports if s.has("redcap_event_name")), None) or next(iter(exports), None)
     out: dict[str, Any] = {
-        "events": _distinct(con, [export], "redcap_event_name") if export and export.has("redcap_event_name") else ()
+        "events": _distinct(con, [export], "redcap_event_name") if export and export.has("redcap_event_name") else (),
+        "instruments": (
+            _distinct(con, [export], "redcap_repeat_instrument")
+            if export and export.has("redcap_repeat_instrument")
+            else ()
+        ),
     }
     if export is not None:
         # The fields' kinds serve the choice of months since the DVT (dvt_choices), needed only when neither
@@ -507,17 +602,21 @@ DVT_CHOICE = "redcap_dvt"
 
 
 def dvt_choices(profile: Profile, found: Survey, rows: list[FieldRow], columns: list[str]) -> list[Choice]:
-    """A REDCap export's months since the DVT when the profile reads none (its months field is
+    """A REDCap export's (or ADSL's: [adsl], whole months to its enrolled_on variable) months since
+    the DVT when the profile reads none (its months field is
     missing, or holds dates, and no [fields] dvt_date field holds dates): the export's date fields
     (validated as dates in the data dictionary, or holding only dates) as the DVT's date, then its
     number fields as the months, the look-alikes first (dvt_options, as for an SDTM SUPPDM QNAM).
     `rows`: the assistant's field rows (assistant.field_rows), `columns` the export's fields. It
     stands for the field rows of both keys (DVT_KEYS), which the page then does not offer."""
-    if profile.format != "redcap" or "fields.kind" not in found.values:
+    if profile.format not in ("redcap", "adam") or "fields.kind" not in found.values:
         return []
-    fields = profile.section("fields")
+    section = "adsl" if profile.format == "adam" else "fields"
+    fields = profile.section(section)
     months, dvt = (str(fields.get(k) or "") for k in DVT_KEYS)
     kinds = {f: k for f, k, _ in found.values["fields.kind"]}
+    if section == "adsl":  # ADSL's variables only (the kinds are ADSL's)
+        columns = [c for c in columns if c.upper() in kinds]
     present = {c.upper() for c in columns}
     if dvt.upper() in present and kinds.get(dvt.upper(), "date") == "date":
         return []  # whole months from the DVT date
@@ -534,18 +633,40 @@ def dvt_choices(profile: Profile, found: Survey, rows: list[FieldRow], columns: 
     ranked = [(c, "") for c in (*alike, *(c for c in columns if c not in alike and c.lower() not in taken))]
     formats = list(profile.section("dates").get("formats", []))
     read_by = {f: [*formats, style] for f, style, _ in found.values.get("fields.date_format", ())}
-    options = dvt_options("fields", ranked, kinds, "the enrolment date", read_by)
+    reference = str(fields.get("enrolled_on") or "the enrolment date") if section == "adsl" else "the enrolment date"
+    options = dvt_options(section, ranked, kinds, reference, read_by)
     if not options:
         options = [Option("(no field of the export holds dates or numbers: export the DVT's date, or the months)")]
     return [Choice("Months since the DVT", DVT_CHOICE, f"months_since_dvt (required): {note}", tuple(options))]
 
 
-def _test_codes(profile: Profile, found: Survey) -> list[Choice]:
-    codes = found.values.get("qs.test_code", ())
+def paramcd_choices(profile: Profile, found: Survey) -> list[Choice]:
+    """ADaM: each [paramcd] code of a Villalta item or the ulcer that no ADQS/ADVS record has (and
+    each optional one a PARAMCD looks like), with the PARAMCDs found, their PARAM and records, as
+    the SDTM choices offer QSTESTCD."""
+    if profile.format != "adam":
+        return []
+    return _test_codes(profile, found, "bds.paramcd", ("paramcd",), "ADQS parameters (PARAMCD)", "PARAMCD")
+
+
+def _test_codes(
+    profile: Profile,
+    found: Survey,
+    surveyed: str = "qs.test_code",
+    path: Path_ = ("qs", "testcd"),
+    group: str = "QS test codes",
+    what: str = "test",
+) -> list[Choice]:
+    codes = found.values.get(surveyed, ())
     if not codes:
         return []
     present = {c.upper() for c, _, _ in codes}
-    given = {str(k): str(v) for k, v in profile.section("qs").get("testcd", {}).items()}
+    table: Any = profile.sections
+    for part in path:
+        table = table.get(part, {}) if isinstance(table, dict) else {}
+    given = {str(k): str(v) for k, v in table.items()}
+    name = "[" + ".".join(path) + "]"
+    source = "QS" if path[0] == "qs" else "ADQS"
     used = {v.upper() for v in given.values() if v.upper() in present}
     free = [(c, label) for c, label, _ in codes if c.upper() not in used]
     counts = {c: n for c, _, n in codes}
@@ -559,14 +680,14 @@ def _test_codes(profile: Profile, found: Survey) -> list[Choice]:
         ranked = _ranked(code or column, _words(column), free)
         if not need and not _hits(_words(column), *ranked[0]):
             continue  # an optional test no code of QS looks like: not in this study
-        options = [Option(_shown(c, label, counts[c]), ((("qs", "testcd", column), c),)) for c, label in ranked]
+        options = [Option(_shown(c, label, counts[c]), (((*path, column), c),)) for c, label in ranked]
         if not need:
-            options.insert(0, Option(f"(keep {code}: the study has no such test)"))
+            options.insert(0, Option(f"(keep {code}: the study has no such {what})"))
         out.append(
             Choice(
-                "QS test codes",
-                f"sdtm_testcd_{column}",
-                f"[qs.testcd] {column} ({'required' if need else 'optional'}): QS has no test {code or '(not set)'}",
+                group,
+                f"{'sdtm_testcd' if path[0] == 'qs' else 'adam_paramcd'}_{column}",
+                f"{name} {column} ({'required' if need else 'optional'}): {source} has no {what} {code or '(not set)'}",
                 tuple(options),
                 None if need else 0,
             )
@@ -720,6 +841,95 @@ def partial_dates(profile: Profile, rules: list[str]) -> list[Choice]:
     ]
 
 
+def avisit_choices(profile: Profile, found: Survey) -> list[Choice]:
+    """ADaM: each AVISIT of ADQS/ADVS that neither [visits] AVISIT nor AVISITN maps (with its AVISITN
+    and records): a month (the month its AVISITN says first, else its name's) or not a scheduled
+    visit; one whose name says unscheduled, or whose AVISITN is negative (screening), with no month
+    for AVISITN, is not a visit until the user says otherwise (as the import does without a choice)."""
+    if profile.format != "adam":
+        return []
+    section = profile.section("visits")
+    texts = {str(k).upper() for k in section.get("AVISIT", {})} if isinstance(section.get("AVISIT"), dict) else set()
+    numbers = (
+        {_number(str(k)) for k in section.get("AVISITN", {})} if isinstance(section.get("AVISITN"), dict) else set()
+    )
+    months = _months(profile)
+    out = []
+    for name, avisitn, n in found.values.get("bds.avisit", ()):
+        if name.upper() in texts or (avisitn and _number(avisitn) in numbers):
+            continue
+        number = _number(avisitn) if avisitn else ""
+        by_number = int(number) if number.isdigit() and int(number) in months else None
+        said = _said_month(name)
+        # Unscheduled by its name, or before the study (a negative AVISITN: screening; ABLFL gives the baseline).
+        unscheduled = by_number is None and (bool(re.search(r"UNSCHED|UNPLAN", name, re.I)) or number.startswith("-"))
+        first = NOT_A_VISIT if unscheduled else f"month {by_number if by_number is not None else said}"
+        options = [Option(f"month {m}", ((("visits", "AVISIT", name), m),)) for m in months]
+        options.append(Option(NOT_A_VISIT))
+        options.sort(key=lambda o: o.text != first)
+        out.append(
+            Choice(
+                "Visits: the month of each AVISIT",
+                f"adam_avisit_{name}",
+                f"AVISIT {_shown(name, f'AVISITN {avisitn}' if avisitn else '', n)}: not in [visits] AVISIT or AVISITN",
+                tuple(options),
+                0 if unscheduled else None,
+            )
+        )
+    return out
+
+
+def date_choices(profile: Profile, issues: Any) -> list[Choice]:
+    """ADaM dates the check cannot read (type:<dataset>.<variable>): each style of DATE_STYLES that
+    reads every such value (SAS DATE9. text 09DEC2021 -> "%d%b%Y") added to [dates] formats; and,
+    when some are partial ISO dates (2018-05), what [dates] partial makes of them."""
+    if profile.format != "adam" or issues is None or getattr(issues, "empty", True):
+        return []
+    wrong = issues[issues["rule"].astype(str).str.startswith("type:") & (issues["severity"] == "error")]
+    wrong = wrong[wrong["message"].astype(str).str.contains(r" is (?:not a date|a partial date)", regex=True)]
+    if wrong.empty:
+        return []
+    partial = wrong["message"].astype(str).str.contains(" is a partial date", regex=False)
+    values = sorted({str(v).strip() for v in wrong[~partial]["value"].dropna() if str(v).strip()})
+    formats = [str(f) for f in profile.section("dates").get("formats", [])]
+    out = []
+    fits = [style for style in DATE_STYLES if style not in formats and values and all(_reads(style, v) for v in values)]
+    if fits:
+        examples = ", ".join(values[:3]) + (", ..." if len(values) > 3 else "")
+        out.append(
+            Choice(
+                "Dates",
+                "adam_date_formats",
+                f"[dates] formats: {len(values)} date value(s) are not ISO 8601 ({examples}); the style they are "
+                "written in",
+                tuple(
+                    Option(f"{style} (reads {values[0]})", ((("dates", "formats"), [*formats, style]),))
+                    for style in fits
+                ),
+            )
+        )
+    if partial.any():
+        now = str(profile.section("dates").get("partial", "refuse"))
+        out.append(
+            Choice(
+                "Dates",
+                "adam_partial_dates",
+                f"[dates] partial: the sources hold partial dates (now {now!r}); each imputation is a warning",
+                tuple(Option(text, ((("dates", "partial"), key),)) for key, text in PARTIAL.items()),
+                list(PARTIAL).index(now) if now in PARTIAL else None,
+            )
+        )
+    return out
+
+
+def _reads(style: str, value: str) -> bool:
+    try:
+        datetime.strptime(value, style)
+    except ValueError:
+        return False
+    return True
+
+
 NOT_AN_EVENT_VISIT = "not a visit (patient fields on it are still read; its other rows are not imported)"
 
 
@@ -748,12 +958,113 @@ def event_choices(profile: Profile, found: Survey) -> list[Choice]:
     return out
 
 
+def classic_choices(profile: Profile, found: Survey, rules: list[str], columns: list[str]) -> list[Choice]:
+    """A classic REDCap project (no events) whose profile does not say where its visits are (the
+    check's redcap:classic): the repeating instrument of the visits (each with its records, the
+    adverse events' own instrument left out) and the field holding each visit's month (those whose
+    name says month or visit first). `columns`: the export's fields."""
+    if profile.format != "redcap" or "redcap:classic" not in rules:
+        return []
+    visits = profile.section("visits")
+    ae = str(profile.section("adverse_events").get("instrument") or "").lower()
+    instruments = [(name, n) for name, _, n in found.values.get("instruments", ()) if name.lower() != ae]
+    instruments.sort(key=lambda i: (not re.search(r"visit|follow", i[0], re.I), i[0]))
+    out = []
+    if not visits.get("instrument"):
+        out.append(
+            Choice(
+                "Visits of a classic project",
+                "redcap_visits_instrument",
+                "[visits] instrument (required): a classic project (no events) has its visits in a repeating "
+                "instrument; which one",
+                tuple(Option(_shown(name, "", n), ((("visits", "instrument"), name),)) for name, n in instruments)
+                or (Option("(the export has no repeating instrument: export the visits' instrument)"),),
+            )
+        )
+    if not visits.get("month") and not visits.get("windows"):
+        ranked = [c for c, _ in _ranked("visit_month", ("month", "visit", "mo"), [(c, "") for c in columns])]
+        out.append(
+            Choice(
+                "Visits of a classic project",
+                "redcap_visits_month",
+                "[visits] month (required): the field holding each visit's month (or, without one, give "
+                "[visits.windows] in a copy of the profile)",
+                tuple(Option(c, ((("visits", "month"), c),)) for c in ranked),
+            )
+        )
+    return out
+
+
+# A REDCap coded field whose codes are not what its column needs, as the importer words it (redcap:codes).
+_CODES = re.compile(r"^field '(?P<field>[^']*)' \((?P<column>\w+)\) has choices (?P<shown>.*?) whose codes are not ")
+SCORES = ("Absent", "Mild", "Moderate", "Severe")  # a Villalta item's scores 0-3
+
+
+def code_choices(profile: Profile, issues: Any) -> list[Choice]:
+    """Each code of a REDCap coded field the check refuses (redcap:codes): a visit month field's code
+    that is no month of the schedule gets a month or "not a scheduled visit" ([values.visit_month]
+    "99" = ""); a Villalta item coded otherwise than 0-3 gets its score, one box per code for every
+    item coded alike (the eleven radios of one design share their choices), its label shown and the
+    score its label names (Absent, Mild, Moderate, Severe) chosen for the user."""
+    if profile.format != "redcap" or issues is None or getattr(issues, "empty", True):
+        return []
+    groups: dict[tuple[str, tuple[tuple[str, str], ...]], list[tuple[str, str]]] = {}
+    for message in issues[issues["rule"].astype(str) == "redcap:codes"]["message"].astype(str):
+        if (hit := _CODES.match(message)) is None:
+            continue
+        codes = tuple((c.strip(), lab.strip()) for c, _, lab in (p.partition(", ") for p in hit["shown"].split(" | ")))
+        kind = "visit_month" if hit["column"] == "visit_month" else "score"
+        groups.setdefault((kind, codes), []).append((hit["field"], hit["column"]))
+    months = _months(profile)
+    out = []
+    order = {c: i for i, c in enumerate(VILLALTA_ITEMS)}
+    for (kind, codes), found_fields in groups.items():
+        fields = sorted(found_fields, key=lambda f: order.get(f[1], len(order)))  # the items in the contract's order
+        names = ", ".join(f for f, _ in fields)
+        maps = ", ".join(f"[values.{c}]" for _, c in fields)
+        for code, label in codes:
+            if kind == "visit_month":
+                options = [Option(f"month {m}", ((("values", "visit_month", code), str(m)),)) for m in months]
+                options.append(Option(NOT_A_VISIT, ((("values", "visit_month", code), ""),)))
+                said = _said_month(label)
+                options.sort(key=lambda o: o.text != (NOT_A_VISIT if said == -1 else f"month {said}"))
+                out.append(
+                    Choice(
+                        "Coded fields: the value of each code",
+                        f"redcap_code_visit_month_{code}",
+                        f"{maps}: code {_shown(code, label)} of field {names} is no month of [study] visit_months",
+                        tuple(options),
+                    )
+                )
+                continue
+            options = [
+                Option(f"{score} ({word})", tuple((("values", column, code), str(score)) for _, column in fields))
+                for score, word in enumerate(SCORES)
+            ]
+            first = label.split()[0].lower() if label.split() else ""
+            named = next((i for i, word in enumerate(SCORES) if word.lower() == first), None)
+            if named is None and first == "none":
+                named = 0
+            out.append(
+                Choice(
+                    "Coded fields: the value of each code",
+                    f"redcap_code_{fields[0][1]}_{code}",  # each item is in one group: its first names it
+                    f"{maps}: code {_shown(code, label)} of {names} is no Villalta score 0-3; its score",
+                    tuple(options),
+                    named,
+                )
+            )
+    return out
+
+
 def schedule(profile: Profile, writes: list[Write]) -> list[Write]:
-    """The writes, and [study] visit_months with every month a visit or event is mapped to."""
+    """The writes, and [study] visit_months with every month a visit or event is mapped to (a
+    REDCap visit month code's too: [values.visit_month])."""
     months = profile.section("study").get("visit_months", [])
     chosen = {
         v for path, v in writes if path[0] in ("visits", "events") and isinstance(v, int) and not isinstance(v, bool)
     }
+    chosen |= {int(v) for path, v in writes if path[:2] == ("values", "visit_month") and str(v).isdigit()}
     if chosen <= set(months):
         return writes
     return [*writes, (("study", "visit_months"), sorted(set(months) | chosen))]

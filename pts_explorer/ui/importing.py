@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ import streamlit as st
 
 from pts_explorer import atomic, config, db, escape
 from pts_explorer.importer import ImportReport, assistant, assistant_choices, builtin_names
-from pts_explorer.importer.formats import load
+from pts_explorer.importer.formats import FORMATS, load
 from pts_explorer.importer.profiles import Profile, ProfileError
 
 
@@ -36,6 +38,34 @@ def save_uploads(uploads: list[Any], folder: Path) -> list[Path]:
         target.write_bytes(upload.getvalue())
         saved.append(target)
     return saved
+
+
+def uploaded_profile(sources: list[Path]) -> tuple[Path | None, list[Path]]:
+    """A profile uploaded beside the data (a .toml with a [profile] table naming its format, not the
+    dataset.toml sidecar): copied into the profiles folder beside the database (a name another
+    profile holds with other text gets -2, -3...), to be used for this check and offered in the
+    picker; and the uploads that are the sources."""
+    for path in sources:
+        if path.suffix.lower() != ".toml":
+            continue
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        table = data.get("profile")
+        if not (isinstance(table, dict) and table.get("format")):
+            continue
+        folder = config.user_profiles_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        base = assistant.stem(path.stem)
+        target, n = folder / f"{base}.toml", 1
+        while target.exists() and target.read_bytes() != path.read_bytes():
+            n += 1
+            target = folder / f"{base}-{n}.toml"
+        if not target.exists():
+            atomic.write_atomically(target, functools.partial(_copy, path))
+        return target, [p for p in sources if p != path]
+    return None, sources
 
 
 def import_report(report: ImportReport) -> None:
@@ -138,7 +168,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
         return
     found = found or assistant_choices.Survey()
     # SDTM names datasets, variables, QNAMs, test codes and visits: its choices replace the field rows.
-    fields = [] if profile.format == "sdtm" else assistant.field_rows(profile, report.source_columns)
+    fields = [] if profile.format == "sdtm" else assistant.field_rows(profile, report.source_columns, report.issues)
     values = assistant.value_rows(report.issues)
     every = assistant.source_fields(profile, report.source_columns)
     choices = [
@@ -146,6 +176,12 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
         *assistant_choices.partial_dates(profile, [str(r) for r in report.issues["rule"]]),
         *assistant_choices.dvt_choices(profile, found, fields, every),
         *assistant_choices.event_choices(profile, found),
+        *assistant_choices.classic_choices(profile, found, [str(r) for r in report.issues["rule"]], every),
+        *assistant_choices.code_choices(profile, report.issues),
+        *assistant_choices.paramcd_choices(profile, found),
+        *assistant_choices.avisit_choices(profile, found),
+        *assistant_choices.population_choices(profile, found),
+        *assistant_choices.date_choices(profile, report.issues),
     ]
     # REDCap's months since the DVT is one choice (a months field, or a date field as the DVT's date), not two fields.
     dvt = any(c.key == assistant_choices.DVT_CHOICE for c in choices)
@@ -184,21 +220,34 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
             options = [*f.candidates, *(c for c in every if c not in f.candidates)]
             if not f.required:
                 options = [LEAVE, *options]
+            # A key of another table than the fields' (REDCap's [adverse_events] event_type) is named with its table.
+            named = f.key if f.section in FORMATS[profile.format].column_sections else f"[{f.section}] {f.key}"
             pick = st.selectbox(
-                f"{f.key} ({'required' if f.required else 'optional'}): "
+                f"{named} ({'required' if f.required else 'optional'}): "
                 + (f"no source has {_name(f.column)}" if f.column else "the profile names no source column"),
                 options,
                 index=None if f.required else 0,
                 placeholder="choose a source column",
-                key=f"assist_field_{f.section}_{f.key}",
+                # Keyed by whether it is required too: a field that turns optional (REDCap's procedure columns once
+                # procedure_date is left out) is a new box, at "no such field", not the required box's empty state.
+                key=f"assist_field_{f.section}_{f.key}" + ("" if f.required else ":optional"),
             )
             if pick is not None:
                 chosen_fields[(f.section, f.key)] = assistant.NOT_MAPPED if pick == LEAVE else pick
         chosen_values: dict[str, dict[str, str]] = {}
+        left_out: list[str] = []  # arm values whose patients are left out ([population] exclude_arms)
         for row in values:
+            leave_out = assistant.leaves_arms_out(profile, row.column)
+            skip = not leave_out and assistant.skippable(profile, row.column)
             st.markdown(
                 f"**{row.column}**: source values with no value in the contract; map each onto one of its values "
-                "(or skip it: its record, visit or event is not imported)"
+                + (
+                    "(or leave its patients out of the import: [population] exclude_arms)"
+                    if leave_out
+                    else "(or skip it: its record, visit or event is not imported)"
+                    if skip
+                    else "(the import refuses a patient value it cannot map)"
+                )
             )
             if len(row.values) > MAX_VALUES:
                 st.caption(f"The first {MAX_VALUES} of {len(row.values)} values.")
@@ -207,17 +256,23 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
             for i, (value, label) in enumerate(zip(row.values[:MAX_VALUES], labels, strict=False)):
                 # Keyed by the value it maps, never by its position: after "Save and check again" the
                 # rows are fewer, and a box keyed by position would take the choice made for another value.
-                offered = [UNMAPPED, *row.vocabulary]
+                # An arm's patients are left out only when the user says so: no option is chosen for them.
+                # A value no skip can fix (an ADaM or SDTM patient's) is mapped: nothing is chosen for it.
+                first = [assistant.LEAVE_OUT_ARM] if leave_out else [UNMAPPED] if skip else []
+                offered = [*first, *row.vocabulary]
                 hint = assistant.suggested(row.column, f"{value} {label}")
                 pick = cols[i % 3].selectbox(
                     _label(f"{value} ({label})" if label else value),
                     offered,
-                    index=offered.index(hint) if hint in offered else 0,
+                    index=offered.index(hint) if hint in offered else 0 if skip else None,
+                    placeholder="choose",
                     key=f"assist_value_{row.column}:{value!r}",
                 )
-                if pick != UNMAPPED:
+                if pick == assistant.LEAVE_OUT_ARM:
+                    left_out.append(value)
+                elif pick is not None and pick != UNMAPPED:
                     chosen_values.setdefault(row.column, {})[value] = pick
-        writes = assistant_choices.schedule(profile, _choices(choices))
+        writes = assistant_choices.schedule(profile, _choices(choices)) + assistant.arms_left_out(profile, left_out)
         _save(profile, profile_ref, report, chosen_fields, chosen_values, writes)
 
 
@@ -298,6 +353,10 @@ def _name(identifier: str) -> str:
     reader says has no backslashes; escaped only where an underscore could start or end emphasis."""
     inner = identifier.strip("_") == identifier and all(c.isalnum() or c == "_" for c in identifier)
     return identifier if inner else escape.markdown(identifier)
+
+
+def _copy(source: Path, path: Path) -> None:
+    path.write_bytes(source.read_bytes())
 
 
 def _write_text(path: Path, text: str) -> None:

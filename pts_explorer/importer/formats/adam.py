@@ -38,6 +38,13 @@ DERIVED_STEP = "derived record (DTYPE LOCF, WOCF...)"
 EVENT_SOURCES = {"adae": ("ae", "event_type", "ADAE"), "adpr": ("pr", "pr_event", "ADPR")}
 
 
+def required_adsl_keys() -> set[str]:
+    """The [adsl] keys whose variable ADSL must have: the contract's required patient columns, the
+    reference date and the last contact date (a missing one is an error; any other key's is a
+    warning, its column imported empty). The importer and the mapping assistant both use it."""
+    return {c for c in contract_columns("patients") if _required("patients", c)} | {"enrolled_on", "last_contact_date"}
+
+
 class AdamMapper(Mapper):
     """ADSL -> studies, patients, procedures and deaths; ADQS/ADVS -> visits; ADAE -> events."""
 
@@ -71,10 +78,7 @@ class AdamMapper(Mapper):
     def require_adsl_columns(self, adsl: Staged) -> None:
         """ADSL variables the profile maps but the file lacks: an error for a column the contract
         requires, a warning (imported empty) for an optional one; each names the profile key."""
-        required = {c for c in contract_columns("patients") if _required("patients", c)} | {
-            "enrolled_on",
-            "last_contact_date",
-        }
+        required = required_adsl_keys()
         missing = {c: v for c, v in self.v.items() if v and not adsl.has(v)}
         for column in missing:  # the other datasets are checked; the empty columns are this error's
             self.absent(adsl.file, filled_by(column))
