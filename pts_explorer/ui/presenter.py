@@ -188,7 +188,7 @@ def _groups_line(line: Line, spec: PageSpec, groups: list[Group], who: str, abou
 
 # A presentation clicker sends these keys: ArrowRight, PageDown or Space step forward, ArrowLeft or
 # PageUp back, Home and End go to the first and the last slide, Escape leaves presenter mode; F opens
-# the cohort drawer (keys go to the drawer while it is open). The
+# the cohort drawer (Escape closes it while it is open; the steps still step). The
 # listener is added once per browser tab; it clicks the hidden links presenter_keys holds (so each
 # step is the same in-app navigation as a click on Next), and ignores keys typed into a field.
 KEYS_SCRIPT = """<script>
@@ -201,9 +201,11 @@ KEYS_SCRIPT = """<script>
     const target = targets[event.key];
     const field = event.target && (event.target.isContentEditable ||
       ["INPUT", "TEXTAREA", "SELECT"].includes(event.target.tagName));
-    // While the cohort drawer is open its own keys apply (Escape closes it, arrows move in a list).
+    // With the cohort drawer open, Escape closes it (the drawer's own key); a clicker's steps still step
+    // (most clickers have no Escape), and keys typed into the drawer's fields stay there (field above).
     const drawerOpen = document.querySelector("[data-testid='stPopoverBody']");
-    if (!target || field || drawerOpen || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (drawerOpen && event.key === "Escape") return;
+    if (!target || field || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
     const link = document.querySelector(target === "drawer" ? ".st-key-presenter_drawer button"
                                                             : `.st-key-presenter_key_${target} a`);
     if (!link) return;

@@ -70,3 +70,15 @@ def test_f_opens_the_cohort_drawer_where_a_chip_removes_its_filter_on_the_slide(
     expect(drawer).to_be_hidden()
     assert query(page) == {"present": ["1"], "site": ["common_iliac"]}
     assert _press(page, "Escape") == ("/trajectories", {"site": ["common_iliac"]})
+
+
+def test_a_clicker_steps_with_the_drawer_open(server, page: Page):
+    """Outside review: with the drawer open (after a chip's click, focus on a button in it) ArrowRight,
+    PageDown and Space did nothing, and most clickers have no Escape. They step now, with the new cohort."""
+    open_page(page, f"{server}/trajectories?present=1&site=femoral&sex=female")
+    page.keyboard.press("f")
+    drawer = page.get_by_test_id("stPopoverBody")
+    act_and_wait(page, lambda: drawer.get_by_role("button", name="Femoral ×").click())
+    expect(drawer).to_be_visible()
+    following = SHOWN[SHOWN.index("trajectories") + 1]
+    assert _press(page, "PageDown") == (f"/{following}", {"present": ["1"], "sex": ["female"]})
