@@ -3,9 +3,13 @@ imports (the page's and the command line's, an archive's and its loose files') w
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
+
+from pts_explorer.config import PROJECT_ROOT
 
 CONTRACT_ROWS = ("patients", "visits", "procedures", "events")  # the tables that hold the patients' data
 
@@ -17,3 +21,18 @@ def table_rows(path: Path, tables: tuple[str, ...] = CONTRACT_ROWS) -> dict[str,
         return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
     finally:
         con.close()
+
+
+def cli_import(profile: Path, files: list[Path] | tuple[Path, ...], out: Path) -> Path:
+    """The command line's import of `files` with `profile` into `out` (synthetic data, quiet), as a user
+    runs it from the project folder; fails the test with what it printed unless it imports."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pts_explorer.importer", "--profile", str(profile), "--out", str(out)]
+        + ["--synthetic", "--quiet", *map(str, files)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return out

@@ -10,16 +10,13 @@ the same files from the command line into the same tables."""
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import duckdb
 
-from pts_explorer.config import PROJECT_ROOT
 from tests.app.test_import_sdtm_assistant import downloads  # noqa: F401 (a fixture)
-from tests.databases import table_rows
+from tests.databases import cli_import, table_rows
 from tests.unit.test_assistant_dvt_date import AS_DATE, DICTIONARY, EXPORT, _expected
 
 FILES = [EXPORT, DICTIONARY]
@@ -77,13 +74,5 @@ def test_a_refused_export_with_a_dvt_date_field_imports_by_the_choice_in_the_pag
     downloaded = tmp_path / "downloaded.toml"
     downloaded.write_bytes(handed)
     out = tmp_path / "cli.duckdb"
-    done = subprocess.run(
-        [sys.executable, "-m", "pts_explorer.importer", "--profile", str(downloaded), "--out", str(out)]
-        + ["--synthetic", "--quiet", *map(str, FILES)],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    cli_import(downloaded, FILES, out)
     assert table_rows(out) == page

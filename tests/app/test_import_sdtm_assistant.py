@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import csv
 import shutil
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -20,7 +18,7 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 
 from pts_explorer.config import PROJECT_ROOT
-from tests.databases import table_rows
+from tests.databases import cli_import, table_rows
 
 HERE = PROJECT_ROOT / "tests" / "fixtures" / "sdtm_assistant"
 FILES = sorted(HERE.glob("*.csv"))
@@ -205,15 +203,7 @@ def test_a_refused_sdtm_delivery_becomes_an_import_by_the_assistants_choices(app
     downloaded = tmp_path / "downloaded.toml"
     downloaded.write_bytes(handed)
     out = tmp_path / "cli.duckdb"
-    done = subprocess.run(
-        [sys.executable, "-m", "pts_explorer.importer", "--profile", str(downloaded), "--out", str(out)]
-        + ["--synthetic", "--quiet", *map(str, FILES)],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    cli_import(downloaded, FILES, out)
     assert table_rows(out) == page
 
 

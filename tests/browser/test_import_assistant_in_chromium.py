@@ -19,7 +19,7 @@ from pts_explorer.config import PROJECT_ROOT
 from pts_explorer.importer import Options, run_import
 from tests.browser.app_driver import act_and_wait, choose, listed, open_page, selected, wait_idle
 from tests.browser.conftest import serving
-from tests.databases import table_rows
+from tests.databases import cli_import, table_rows
 from tests.unit.test_assistant_dvt_date import AS_DATE, DICTIONARY, EXPORT
 from tests.unit.test_assistant_dvt_date import _expected as dvt_months
 from tests.unit.test_import_assistant import builders_project
@@ -241,13 +241,5 @@ def test_a_refused_export_with_a_dvt_date_field_imports_by_the_choice_in_the_pag
     served = table_rows(live_db)
 
     out = tmp_path / "cli.duckdb"
-    done = subprocess.run(
-        [sys.executable, "-m", "pts_explorer.importer", "--profile", str(downloaded), "--out", str(out)]
-        + ["--synthetic", "--quiet", *map(str, files)],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    cli_import(downloaded, files, out)
     assert table_rows(out) == served
