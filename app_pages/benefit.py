@@ -354,7 +354,8 @@ if (
         else:
             other_outcomes[column] = grouped(ui.query("analysis_visit", {**params, "outcome": column}))
     by_outcome = ui.fitted("heterogeneity.differences_by", other_outcomes, factor, comparable, reference)
-    for d in result.differences:
+    claimed = [display.supported(row, len(differences) > 1) for row in differences.itertuples()]
+    for d, claim in zip(result.differences, claimed, strict=True):
         reading += display.consistency(
             levels[d.level],
             levels[reference],
@@ -363,6 +364,7 @@ if (
             by_outcome[by_outcome.level == d.level],
             outcome,
             month,
+            claim,
         )
 if reading:
     ui.note("\n".join(f"- {escape.markdown(line)}" for line in reading), draw=st.markdown)

@@ -1,0 +1,76 @@
+"""Who benefits says only what the numbers support (review s8, finding 1): a difference whose CI
+includes 0, or whose Holm-adjusted p is not small, is read as a point estimate with no evidence of a
+difference; the across-visits and across-outcomes lines say they are not adjusted for multiplicity;
+a claimed difference has the one test of all groups at once beside it. Whole sentences compared."""
+
+import numpy as np
+
+from pts_explorer import escape
+from tests.app.test_benefit_page import _analysis_set, _joint_difference, _long, _page, _table
+
+
+def _bullets(at) -> list[str]:
+    return escape.markdown_text(next(m.value for m in at.markdown if m.value.startswith("- "))).split("\n")
+
+
+def test_a_claimed_difference_has_the_interaction_test_beside_it(app_on, demo_db):
+    at = _page(app_on, demo_db, {})
+    differences = _table(at, "Difference in effect").astype(str)
+    label = "Common iliac, 70%+ − Below 70%, any site"
+    row = differences[differences["Difference in effect"] == label].iloc[0]
+    assert float(row["p, Holm-adjusted"]) < 0.05  # the demo's claim: below 0.05 once adjusted
+    caption = next(c.value for c in at.caption if c.value.startswith("4 differences on screen"))
+    f_p = caption.rpartition("p = ")[2].rstrip(".")
+    assert float(f_p) >= 0.05  # ... while the test of all groups at once is not
+    low, high = (float(v) for v in row["95% CI"].split(" to "))
+    assert high < 0
+    want = (
+        "- The stent's benefit is larger in Common iliac, 70%+ than in Below 70%, any site: difference in effect "
+        f"{row['Difference, points']} points (95% CI {row['95% CI']}); the CI excludes 0 (Holm-adjusted p = "
+        f"{row['p, Holm-adjusted']}); the interaction F-test of all groups at once: p = {f_p}, which does not show "
+        "the effect differing between the groups: read this difference with caution."
+    )
+    assert [line for line in _bullets(at) if line.startswith("- The stent's benefit is larger in Common iliac")] == [
+        want
+    ]
+
+
+def test_without_evidence_of_a_difference_the_visits_line_speaks_of_point_estimates(app_on, demo_db, demo_con):
+    """By centre every difference's CI includes 0: TC15's line across visits, recomputed from the
+    contract tables at every other visit, reads as a point estimate with no evidence of a difference."""
+    data = _analysis_set(demo_con)
+    at = _page(app_on, demo_db, {"by": "center_id"})
+    sizes = data.center_id.value_counts()
+    order = sorted(sizes.index, key=lambda c: (-int(sizes[c]), c))
+    shown = order[:8]
+    long = _long(demo_con)
+    long["centre"] = long.center_id.where(long.center_id.isin(shown), "pooled")
+    n_stent = data[data.center_id.isin(shown)].groupby("center_id").arm.apply(lambda a: (a == "stent").sum())
+    n_medical = data[data.center_id.isin(shown)].groupby("center_id").arm.apply(lambda a: (a == "medical").sum())
+    estimable = [c for c in shown if min(n_stent.get(c, 0), n_medical.get(c, 0)) >= 3] + ["pooled"]
+    part = long[long.centre.isin(estimable)]
+    month6 = part[part.visit_month == 6]
+    main = float(_joint_difference(month6, "centre", "pooled", "TC15")[0])
+    low6, high6 = (float(v) for v in _joint_difference(month6, "centre", "pooled", "TC15")[1].split(" to "))
+    assert low6 < 0 < high6
+    larger = main < 0  # Villalta: lower is better
+    same, clear = [], []
+    visits = sorted(m for m in part.visit_month.unique() if m != 6)
+    for month in visits:
+        estimate, interval, _ = _joint_difference(part[part.visit_month == month], "centre", "pooled", "TC15")
+        if (float(estimate) < 0) == larger:
+            same.append(month)
+        low, high = (float(v) for v in interval.split(" to "))
+        if low > 0 or high < 0:
+            clear.append(month)
+    assert not clear  # the demo: no visit's CI excludes 0
+    months = ("month " if len(same) == 1 else "months ") + ", ".join(str(m) for m in same)
+    want = (
+        "- Across visits (Villalta total; not adjusted for multiplicity): the point estimate of the stent's benefit "
+        f"is {'larger' if larger else 'smaller'} in TC15 than in Other centres ({len(order) - 8}), as at month 6, "
+        f"at {len(same)} of the {len(visits)} other visits with an estimate"
+        + (f" ({months})" if same and len(same) < len(visits) else "")
+        + "; the CI includes 0 at each of them: no evidence of a difference."
+    )
+    assert [line for line in _bullets(at) if line.startswith("- Across visits") and " in TC15 " in line] == [want]
+    assert np.isfinite(main)
