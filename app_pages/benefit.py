@@ -22,6 +22,16 @@ def new_split(keys: tuple[str, ...] = tuple(NEW_SPLIT)) -> None:
     """Another split, or other cut points: the settings of the one before no longer mean the same groups."""
     for key in keys:
         ui.set_value(key, NEW_SPLIT[key])
+    if "cuts" in keys:  # another attribute: cut points accepted for the one before say nothing of it
+        ui.accept("cuts", NEW_SPLIT["cuts"])
+
+
+def note_unplaced(unplaced: int, split_running: str) -> None:
+    """How many patients of the analysis set have no value of the attribute the groups are cut on."""
+    ui.note(
+        f"{unplaced:,} patient{'s' if unplaced > 1 else ''} of the analysis set "
+        f"{'have' if unplaced > 1 else 'has'} no recorded {split_running.partition(' (')[0]}: in no group, left out."
+    )
 
 
 by_column, groups_column, reference_column, along_column = st.columns([1.9, 2.4, 1.6, 1.2], vertical_alignment="bottom")
@@ -55,6 +65,7 @@ if cut_split:  # the cut points: typed, checked here, and never part of any SQL 
     read = settings.cut_points(typed) if str(typed).strip() else default_cuts
     if isinstance(read, str):
         st.info(f"**These cut points cannot be used**: {read}.", icon=":material/edit:")
+        ui.refuse("cuts")  # the address keeps the cut points last used, never this text
         ui.stop()
     cuts = read
 modifier = ui.control(
@@ -95,6 +106,30 @@ split_def: splits.Split | None = None  # a split by any patient attribute: its g
 unplaced = 0  # analysis-set patients without a value of a cut attribute (in no group)
 if (cut_split or category_split) and not data.empty:
     attributes = ui.query("patient_splits", params).set_index("patient_id")[by]
+    values = data.patient_id.map(attributes).dropna().astype(float) if cut_split else pd.Series()
+    if cut_split and str(typed).strip() and len(values):  # a cut point must leave patients on both of its sides
+        low, high = float(values.min()), float(values.max())
+        if any(not low < c <= high for c in cuts):
+            running = name if name[:2].isupper() else name[:1].lower() + name[1:]  # "BMI", "stenosis"
+            outside = [c for c in cuts if not low < c <= high]
+            among = f"this cohort's patients seen at baseline and month {month}"
+            st.info(
+                f"**These cut points cannot be used**: {settings.cut_text(outside)} "
+                + (
+                    f"{'is' if len(outside) == 1 else 'are'} outside the range of {running} among {among}, "
+                    f"{settings.cut_text([low])} to {settings.cut_text([high])} {unit}: type cut points above "
+                    f"{settings.cut_text([low])} and at most {settings.cut_text([high])}."
+                    if low < high
+                    else f"cannot split {among}: every one has a {running} of {settings.cut_text([low])} {unit}."
+                ),
+                icon=":material/edit:",
+            )
+            ui.refuse("cuts")
+            if len(values) < len(data):
+                note_unplaced(len(data) - len(values), name)
+            ui.stop()
+    if cut_split:
+        ui.accept("cuts", typed)
     split_def = splits.cut(by, cuts) if cut_split else splits.categorical(by, data.patient_id.map(attributes))
     group_of = split_def.assign(attributes)  # each patient's group key, by patient_id
     levels = split_def.levels
@@ -192,10 +227,7 @@ if split_def is not None and split_def.pooled:
         "patients."
     )
 if unplaced:
-    ui.note(
-        f"{unplaced:,} patient{'s' if unplaced > 1 else ''} of the analysis set "
-        f"{'have' if unplaced > 1 else 'has'} no recorded {split_running.partition(' (')[0]}: in no group, left out."
-    )
+    note_unplaced(unplaced, split_running)
 if len(groups) < 2 and sides:
     missing = next(side for side in levels if side not in groups)
     st.info(f"**Only one group to compare**: {levels[missing]} has nobody {set_words}.")

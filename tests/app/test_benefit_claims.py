@@ -74,3 +74,38 @@ def test_without_evidence_of_a_difference_the_visits_line_speaks_of_point_estima
     )
     assert [line for line in _bullets(at) if line.startswith("- Across visits") and " in TC15 " in line] == [want]
     assert np.isfinite(main)
+
+
+def test_cut_points_outside_the_attributes_range_are_refused_naming_it(app_on, demo_db, demo_con):
+    """Review s8, finding 2: a cut at 200, -5 or 0 for stenosis % leaves one side empty: refused, with
+    the range of stenosis among these patients (recomputed from the contract tables)."""
+    stenosis = _analysis_set(demo_con).stenosis_pct.astype(float)
+    low, high = f"{stenosis.min():g}", f"{stenosis.max():g}"
+    at = _page(app_on, demo_db, {"by": "stenosis_pct"})
+    for typed, outside in (("200", "200 is"), ("-5", "-5 is"), ("0, 70", "0 is"), ("-5, 200", "-5, 200 are")):
+        at.text_input(key="cuts").set_value(typed).run()
+        assert not at.exception, at.exception
+        assert [i.value for i in at.info if i.value.startswith("**")] == [
+            f"**These cut points cannot be used**: {outside} outside the range of stenosis among this cohort's "
+            f"patients seen at baseline and month 6, {low} to {high} %: type cut points above {low} and at most "
+            f"{high}."
+        ]
+        assert not at.dataframe  # no analysis of groups the user did not mean
+    at.text_input(key="cuts").set_value(high).run()  # the top of the range: its patients are the upper group
+    assert list(_table(at, "Group").Group) == [f"< {high}", f"{high}+"]
+
+
+def test_refused_cut_points_stay_in_the_box_and_out_of_the_address(app_on, demo_db):
+    """Review s8, finding 3: the address carries only cut points the page used (the last, or none), so
+    a link never opens another analysis than the sender's; the refused text stays in the box."""
+    at = _page(app_on, demo_db, {"by": "stenosis_pct"})
+    at.text_input(key="cuts").set_value("80").run()
+    assert at.query_params["cuts"] in ("80", ["80"])
+    for typed in ("abc", "70, 70", "200"):
+        at.text_input(key="cuts").set_value(typed).run()
+        assert not at.exception, at.exception
+        assert at.text_input(key="cuts").value == typed
+        assert at.query_params["cuts"] in ("80", ["80"])
+    fresh = _page(app_on, demo_db, {"by": "age_years"})
+    fresh.text_input(key="cuts").set_value("abc").run()
+    assert "cuts" not in fresh.query_params  # nothing accepted yet: the attribute's own cut points
