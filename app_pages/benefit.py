@@ -439,6 +439,7 @@ event_rows = (
     else grouped(ui.query("cox_data", {**params, "endpoint": event}))
 )
 event_rows = event_rows[event_rows[factor].isin(comparable)]
+followed = event_rows  # before small-cell protection: each left-out group's reason is read off these
 if shield.active:  # a group with fewer than k patients in an arm never enters the model
     sizes = (
         event_rows.groupby([factor, "arm"]).size().unstack(fill_value=0).reindex(columns=list(vocab.ARMS), fill_value=0)
@@ -481,14 +482,30 @@ else:
         f"{'terms' if terms > 1 else 'term'} on {terms} degree{'s' if terms > 1 else ''} of freedom: "
         f"{display.p_clause(hazards.interaction_p)}."
     )
-    left_out = [escape.markdown(levels[g]) for g in rows.level if g not in set(hazards.effects.level)]
+    what = event_name.lower().replace("dvt", "DVT")  # "recurrent DVT", "ulcer healing"
+
+    def why_left_out(group: str) -> str:
+        """The reason a group has no hazard ratio, read off its own patients."""
+        if group not in comparable:
+            return (
+                f"its effect at month {month} is not estimated: fewer than {effects.MIN_PER_ARM} patients in an arm "
+                "with the outcome" + (", or hidden small cells" if shield.active else "")
+            )
+        own = followed[followed[factor] == group]
+        if own.empty:
+            return "no patients with follow-up"
+        if group not in set(event_rows[factor]):
+            return f"fewer than {shield.k} patients in an arm (small-cell protection)"
+        events = own.groupby("arm")["observed"].sum().reindex(list(vocab.ARMS), fill_value=0)
+        silent = [arm for arm in vocab.ARMS if events[arm] == 0]
+        return f"no {what} in either arm" if len(silent) == len(events) else f"no {what} in the {silent[0]} arm"
+
+    left_out = [g for g in rows.level if g not in set(hazards.effects.level)]
     if left_out:
         ui.note(
-            "Left out: "
-            + ", ".join(left_out)
-            + " (a group needs an event in each arm"
-            + (f" and {shield.k} or more patients in each arm" if shield.active else "")
-            + f", and {effects.MIN_PER_ARM} or more patients per arm with the outcome at month {month})."
+            "Left out (a group needs an event in each arm): "
+            + "; ".join(f"{escape.markdown(levels[g])} ({why_left_out(g)})" for g in left_out)
+            + "."
         )
 
 # ---- the effect along a continuous modifier ---------------------------------------------------------------------

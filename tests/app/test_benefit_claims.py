@@ -109,3 +109,46 @@ def test_refused_cut_points_stay_in_the_box_and_out_of_the_address(app_on, demo_
     fresh = _page(app_on, demo_db, {"by": "age_years"})
     fresh.text_input(key="cuts").set_value("abc").run()
     assert "cuts" not in fresh.query_params  # nothing accepted yet: the attribute's own cut points
+
+
+def test_each_group_left_out_of_the_hazard_ratios_is_named_with_its_own_reason(app_on, demo_db, demo_con):
+    """Review s8, finding 4: the Cox models use every randomized patient, not only those seen at month 6;
+    a group left out is named with its reason, counted from the contract tables' events."""
+    from tests.app.test_benefit_page import _recurrent_dvt
+
+    studies = demo_con.table("studies").df()
+    data = _recurrent_dvt(demo_con)
+    data = data[data.study_id.isin(studies.study_id[studies.design == "randomized"])]
+    at = _page(app_on, demo_db, {})
+    groups = _table(at, "Group").astype(str)
+    hazards = _table(at, "Events, stent").astype(str)
+    labels = {
+        "ivc": "IVC, 70%+",
+        "common_iliac": "Common iliac, 70%+",
+        "external_iliac": "External iliac, 70%+",
+        "common_femoral": "Common femoral, 70%+",
+        "femoral": "Femoral, 70%+",
+        "below_70": "Below 70%, any site",
+    }
+    reasons = []
+    for site, label in labels.items():
+        if label not in set(groups.Group) or label in set(hazards.Group):
+            continue
+        if groups.loc[groups.Group == label, "Effect, points"].iloc[0] == "–":
+            reasons.append(
+                f"{label} (its effect at month 6 is not estimated: fewer than 3 patients in an arm with the outcome)"
+            )
+            continue
+        events = data[data.site == site].groupby("arm")["observed"].sum().reindex(["stent", "medical"], fill_value=0)
+        silent = [arm for arm in ("stent", "medical") if events[arm] == 0]
+        assert silent  # a group with events in both arms has its hazard ratio
+        reasons.append(
+            f"{label} (no recurrent DVT in either arm)"
+            if len(silent) == 2
+            else f"{label} (no recurrent DVT in the {silent[0]} arm)"
+        )
+    assert reasons  # the demo leaves groups out
+    notes = [c.value for c in at.caption if c.value.startswith("Left out")]
+    assert [escape.markdown_text(n) for n in notes] == [
+        "Left out (a group needs an event in each arm): " + "; ".join(reasons) + "."
+    ]
