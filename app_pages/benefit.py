@@ -176,6 +176,16 @@ shield = ui.protection()
 rows = effects.subgroup_effects(analysed, factor, groups).assign(factor=factor)
 rows = display.protect_forest(rows, shield)
 comparable = [g for g, ok in zip(rows.level, rows.estimable, strict=True) if ok]  # protected groups never enter
+modelled = analysed[analysed[factor].isin(comparable)]  # the patients the models use
+too_small = [g for g in groups if g not in comparable]
+if comparable and too_small:  # the presenter line counts the patients the models use, and says who else
+    left = len(analysed) - len(modelled)
+    ui.analysis_set(
+        modelled.arm.value_counts(),
+        modelled.study_id,
+        f"{set_words} in the groups large enough to estimate ({left:,} more in {len(too_small)} "
+        f"group{'s' if len(too_small) > 1 else ''} too small to estimate)",
+    )
 reference = None
 if sides:  # A minus B, as on Compare
     reference = "B"
@@ -267,7 +277,7 @@ ui.chart(
         outcome.change_unit,
         outcome.decimals + 1,
     ),
-    patients=analysed.arm.value_counts(),
+    patients=(modelled if comparable else analysed).arm.value_counts(),
 )
 st.caption(
     f"Effect: stent minus medical change from baseline to month {month}, ANCOVA within each group adjusted for the "

@@ -54,6 +54,9 @@ def summary_benefit(
     shown = groups[groups.estimable]
     parts = [f"{row.label} {number(row.estimate, decimals, signed=True)}" for row in shown.itertuples()]
     text = f"Effect (stent − medical, {unit}) by group: " + ("; ".join(parts) if parts else "none estimable")
+    small = groups.label[~groups.estimable.astype(bool)].tolist()
+    if small and parts:
+        text += f"; too few patients to estimate: {', '.join(small)}"
     if not differences.empty:
         text += ". Differences in effect: " + "; ".join(
             f"{row.label} {number(row.estimate, decimals, signed=True)} ({interval(row.ci_low, row.ci_high, decimals)})"

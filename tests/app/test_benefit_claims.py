@@ -152,3 +152,56 @@ def test_each_group_left_out_of_the_hazard_ratios_is_named_with_its_own_reason(a
     assert [escape.markdown_text(n) for n in notes] == [
         "Left out (a group needs an event in each arm): " + "; ".join(reasons) + "."
     ]
+
+
+def test_a_centre_too_small_to_estimate_is_named_and_not_counted_as_modelled(app_on, demo_db, demo_con):
+    """Review s8, finding 5: by centre, a shown centre with fewer than 3 patients in an arm is not in the
+    models: the presenter line counts the patients the models use (and says how many more are in groups
+    too small), and the chart's screen-reader text names the centre as too small."""
+    import json
+    import re
+
+    data = _analysis_set(demo_con)
+    sizes = data.center_id.value_counts()
+    order = sorted(sizes.index, key=lambda c: (-int(sizes[c]), c))
+    data["centre"] = data.center_id.where(data.center_id.isin(order[:8]), "pooled")
+    per_arm = data.groupby(["centre", "arm"]).size().unstack(fill_value=0)
+    small = [c for c in order[:8] + ["pooled"] if min(per_arm.loc[c, "stent"], per_arm.loc[c, "medical"]) < 3]
+    assert small  # the demo: a centre among the 8 largest too small in an arm (TC08)
+    used = data[~data.centre.isin(small)]
+    n = used.arm.value_counts()
+
+    at = _page(app_on, demo_db, {"by": "center_id", "present": "1"})
+    line = next(m.value for m in at.markdown if m.value.startswith("**Who benefits** · "))
+    found = re.search(r" · n = ([^·]+) · ", line)
+    assert found
+    assert found[1] == (
+        f"{n['stent']:,} stent, {n['medical']:,} medical seen at baseline and month 6 in the groups large enough to "
+        f"estimate ({len(data) - len(used):,} more in {len(small)} group{'s' if len(small) > 1 else ''} too small "
+        "to estimate)"
+    )
+
+    analyst = _page(app_on, demo_db, {"by": "center_id"})
+    groups = _table(analyst, "Group").astype(str)
+    differences = _table(analyst, "Difference in effect").astype(str)
+    caption = next(c.value for c in analyst.caption if c.value.startswith(f"{len(differences)} differences on screen"))
+    estimated = groups[groups["Effect, points"] != "–"]
+    summary = (
+        "Effect (stent − medical, points) by group: "
+        + "; ".join(f"{g} {e}" for g, e in zip(estimated.Group, estimated["Effect, points"], strict=True))
+        + "; too few patients to estimate: "
+        + ", ".join(small)
+        + ". Differences in effect: "
+        + "; ".join(
+            f"{label} {d} ({ci})"
+            for label, d, ci in differences[["Difference in effect", "Difference, points", "95% CI"]].itertuples(
+                index=False
+            )
+        )
+        + f". Interaction test p = {caption.rpartition('p = ')[2].rstrip('.')}."
+    )
+    title = json.loads(analyst.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+    charts = [m.value for m in analyst.markdown if m.value.startswith('<p class="sr-only">Chart: ')]
+    assert charts[0] == (
+        f'<p class="sr-only">Chart: {escape.html_in_markdown(title)}. {escape.html_in_markdown(summary)}</p>'
+    )
