@@ -22,6 +22,16 @@ def new_split(keys: tuple[str, ...] = tuple(NEW_SPLIT)) -> None:
     """Another split, or other cut points: the settings of the one before no longer mean the same groups."""
     for key in keys:
         ui.set_value(key, NEW_SPLIT[key])
+    if "cuts" in keys:  # another attribute: cut points accepted for the one before say nothing of it
+        ui.accept("cuts", NEW_SPLIT["cuts"])
+
+
+def note_unplaced(unplaced: int, split_running: str) -> None:
+    """How many patients of the analysis set have no value of the attribute the groups are cut on."""
+    ui.note(
+        f"{unplaced:,} patient{'s' if unplaced > 1 else ''} of the analysis set "
+        f"{'have' if unplaced > 1 else 'has'} no recorded {split_running.partition(' (')[0]}: in no group, left out."
+    )
 
 
 by_column, groups_column, reference_column, along_column = st.columns([1.9, 2.4, 1.6, 1.2], vertical_alignment="bottom")
@@ -55,6 +65,7 @@ if cut_split:  # the cut points: typed, checked here, and never part of any SQL 
     read = settings.cut_points(typed) if str(typed).strip() else default_cuts
     if isinstance(read, str):
         st.info(f"**These cut points cannot be used**: {read}.", icon=":material/edit:")
+        ui.refuse("cuts")  # the address keeps the cut points last used, never this text
         ui.stop()
     cuts = read
 modifier = ui.control(
@@ -95,6 +106,30 @@ split_def: splits.Split | None = None  # a split by any patient attribute: its g
 unplaced = 0  # analysis-set patients without a value of a cut attribute (in no group)
 if (cut_split or category_split) and not data.empty:
     attributes = ui.query("patient_splits", params).set_index("patient_id")[by]
+    values = data.patient_id.map(attributes).dropna().astype(float) if cut_split else pd.Series()
+    if cut_split and str(typed).strip() and len(values):  # a cut point must leave patients on both of its sides
+        low, high = float(values.min()), float(values.max())
+        if any(not low < c <= high for c in cuts):
+            running = name if name[:2].isupper() else name[:1].lower() + name[1:]  # "BMI", "stenosis"
+            outside = [c for c in cuts if not low < c <= high]
+            among = f"this cohort's patients seen at baseline and month {month}"
+            st.info(
+                f"**These cut points cannot be used**: {settings.cut_text(outside)} "
+                + (
+                    f"{'is' if len(outside) == 1 else 'are'} outside the range of {running} among {among}, "
+                    f"{settings.cut_text([low])} to {settings.cut_text([high])} {unit}: type cut points above "
+                    f"{settings.cut_text([low])} and at most {settings.cut_text([high])}."
+                    if low < high
+                    else f"cannot split {among}: every one has a {running} of {settings.cut_text([low])} {unit}."
+                ),
+                icon=":material/edit:",
+            )
+            ui.refuse("cuts")
+            if len(values) < len(data):
+                note_unplaced(len(data) - len(values), name)
+            ui.stop()
+    if cut_split:
+        ui.accept("cuts", typed)
     split_def = splits.cut(by, cuts) if cut_split else splits.categorical(by, data.patient_id.map(attributes))
     group_of = split_def.assign(attributes)  # each patient's group key, by patient_id
     levels = split_def.levels
@@ -141,6 +176,16 @@ shield = ui.protection()
 rows = effects.subgroup_effects(analysed, factor, groups).assign(factor=factor)
 rows = display.protect_forest(rows, shield)
 comparable = [g for g, ok in zip(rows.level, rows.estimable, strict=True) if ok]  # protected groups never enter
+modelled = analysed[analysed[factor].isin(comparable)]  # the patients the models use
+too_small = [g for g in groups if g not in comparable]
+if comparable and too_small:  # the presenter line counts the patients the models use, and says who else
+    left = len(analysed) - len(modelled)
+    ui.analysis_set(
+        modelled.arm.value_counts(),
+        modelled.study_id,
+        f"{set_words} in the groups large enough to estimate ({left:,} more in {len(too_small)} "
+        f"group{'s' if len(too_small) > 1 else ''} too small to estimate)",
+    )
 reference = None
 if sides:  # A minus B, as on Compare
     reference = "B"
@@ -192,10 +237,7 @@ if split_def is not None and split_def.pooled:
         "patients."
     )
 if unplaced:
-    ui.note(
-        f"{unplaced:,} patient{'s' if unplaced > 1 else ''} of the analysis set "
-        f"{'have' if unplaced > 1 else 'has'} no recorded {split_running.partition(' (')[0]}: in no group, left out."
-    )
+    note_unplaced(unplaced, split_running)
 if len(groups) < 2 and sides:
     missing = next(side for side in levels if side not in groups)
     st.info(f"**Only one group to compare**: {levels[missing]} has nobody {set_words}.")
@@ -235,7 +277,7 @@ ui.chart(
         outcome.change_unit,
         outcome.decimals + 1,
     ),
-    patients=analysed.arm.value_counts(),
+    patients=(modelled if comparable else analysed).arm.value_counts(),
 )
 st.caption(
     f"Effect: stent minus medical change from baseline to month {month}, ANCOVA within each group adjusted for the "
@@ -354,7 +396,8 @@ if (
         else:
             other_outcomes[column] = grouped(ui.query("analysis_visit", {**params, "outcome": column}))
     by_outcome = ui.fitted("heterogeneity.differences_by", other_outcomes, factor, comparable, reference)
-    for d in result.differences:
+    claimed = [display.supported(row, len(differences) > 1) for row in differences.itertuples()]
+    for d, claim in zip(result.differences, claimed, strict=True):
         reading += display.consistency(
             levels[d.level],
             levels[reference],
@@ -363,6 +406,7 @@ if (
             by_outcome[by_outcome.level == d.level],
             outcome,
             month,
+            claim,
         )
 if reading:
     ui.note("\n".join(f"- {escape.markdown(line)}" for line in reading), draw=st.markdown)
@@ -405,6 +449,7 @@ event_rows = (
     else grouped(ui.query("cox_data", {**params, "endpoint": event}))
 )
 event_rows = event_rows[event_rows[factor].isin(comparable)]
+followed = event_rows  # before small-cell protection: each left-out group's reason is read off these
 if shield.active:  # a group with fewer than k patients in an arm never enters the model
     sizes = (
         event_rows.groupby([factor, "arm"]).size().unstack(fill_value=0).reindex(columns=list(vocab.ARMS), fill_value=0)
@@ -447,14 +492,30 @@ else:
         f"{'terms' if terms > 1 else 'term'} on {terms} degree{'s' if terms > 1 else ''} of freedom: "
         f"{display.p_clause(hazards.interaction_p)}."
     )
-    left_out = [escape.markdown(levels[g]) for g in rows.level if g not in set(hazards.effects.level)]
+    what = event_name.lower().replace("dvt", "DVT")  # "recurrent DVT", "ulcer healing"
+
+    def why_left_out(group: str) -> str:
+        """The reason a group has no hazard ratio, read off its own patients."""
+        if group not in comparable:
+            return (
+                f"its effect at month {month} is not estimated: fewer than {effects.MIN_PER_ARM} patients in an arm "
+                "with the outcome" + (", or hidden small cells" if shield.active else "")
+            )
+        own = followed[followed[factor] == group]
+        if own.empty:
+            return "no patients with follow-up"
+        if group not in set(event_rows[factor]):
+            return f"fewer than {shield.k} patients in an arm (small-cell protection)"
+        events = own.groupby("arm")["observed"].sum().reindex(list(vocab.ARMS), fill_value=0)
+        silent = [arm for arm in vocab.ARMS if events[arm] == 0]
+        return f"no {what} in either arm" if len(silent) == len(events) else f"no {what} in the {silent[0]} arm"
+
+    left_out = [g for g in rows.level if g not in set(hazards.effects.level)]
     if left_out:
         ui.note(
-            "Left out: "
-            + ", ".join(left_out)
-            + " (a group needs an event in each arm"
-            + (f" and {shield.k} or more patients in each arm" if shield.active else "")
-            + f", and {effects.MIN_PER_ARM} or more patients per arm with the outcome at month {month})."
+            "Left out (a group needs an event in each arm): "
+            + "; ".join(f"{escape.markdown(levels[g])} ({why_left_out(g)})" for g in left_out)
+            + "."
         )
 
 # ---- the effect along a continuous modifier ---------------------------------------------------------------------

@@ -33,6 +33,7 @@ from pts_explorer.display.benefit import (
     reading,
     summary_benefit,
     summary_curve,
+    supported,
 )
 from pts_explorer.display.candidate import (
     CANDIDATE_ESTIMATE_COLUMNS,
@@ -110,6 +111,7 @@ __all__ = [
     "difference_label",
     "reading",
     "summary_benefit",
+    "supported",
     "summary_curve",
     "ARMS",
     "CANDIDATE_ESTIMATE_COLUMNS",

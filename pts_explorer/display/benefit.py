@@ -54,6 +54,9 @@ def summary_benefit(
     shown = groups[groups.estimable]
     parts = [f"{row.label} {number(row.estimate, decimals, signed=True)}" for row in shown.itertuples()]
     text = f"Effect (stent − medical, {unit}) by group: " + ("; ".join(parts) if parts else "none estimable")
+    small = groups.label[~groups.estimable.astype(bool)].tolist()
+    if small and parts:
+        text += f"; too few patients to estimate: {', '.join(small)}"
     if not differences.empty:
         text += ". Differences in effect: " + "; ".join(
             f"{row.label} {number(row.estimate, decimals, signed=True)} ({interval(row.ci_low, row.ci_high, decimals)})"
@@ -128,8 +131,19 @@ def reading(
                 f"the CI excludes 0 before adjustment, but not once the {len(differences)} differences shown are "
                 f"adjusted (Holm-adjusted {p_clause(row.p_holm)}): not conclusive"
             )
-        else:
-            verdict = "the CI excludes 0" + (f" (Holm-adjusted {p_clause(row.p_holm)})" if several else "")
+            lines.append(
+                f"the point estimate of {_direction(row.estimate, level, reference, outcome.higher_is_better)}: "
+                f"{size}; {verdict}."
+            )
+            continue
+        verdict = "the CI excludes 0"
+        if several:  # beside the claim, the one test of all groups at once
+            verdict += f" (Holm-adjusted {p_clause(row.p_holm)}); the interaction F-test of all groups at once: " + (
+                f"{p_clause(interaction_p)}"
+                if interaction_p < 0.05
+                else f"{p_clause(interaction_p)}, which does not show the effect differing between the groups: read "
+                "this difference with caution"
+            )
         lines.append(f"{_direction(row.estimate, level, reference, outcome.higher_is_better)}: {size}; {verdict}.")
     lines[1:] = [line[:1].upper() + line[1:] for line in lines[1:]]
     if several:
@@ -138,6 +152,12 @@ def reading(
             f"{p_clause(interaction_p)}."
         )
     return lines
+
+
+def supported(row: Any, several: bool) -> bool:
+    """Does a difference (a row of the differences: ci_low, ci_high, p_holm) support a claim in words?
+    Its CI excludes 0 and, when several are shown, its Holm-adjusted p is below 0.05."""
+    return _excludes_zero(row) and not (several and not row.p_holm < 0.05)
 
 
 def summary_curve(
@@ -251,13 +271,18 @@ def consistency(
     outcomes: pd.DataFrame,
     outcome: vocab.Outcome,
     month: int,
+    claimed: bool = True,
 ) -> list[str]:
     """Is a difference in effect (`estimate`, on `outcome` at `month`) consistent? How many other
     visits, and other outcomes at that month, point the same way, and where the CI excludes 0, in
     words. visits: key (month), estimate, ci_low, ci_high of this level's difference (the chosen
-    month among them); outcomes: key (an outcome's column), the same."""
+    month among them); outcomes: key (an outcome's column), the same. claimed: whether the difference
+    itself supports a claim (see supported); if not, the lines speak of point estimates only. These
+    lines are not adjusted for multiplicity, and say so."""
     larger_here = (estimate > 0) == outcome.higher_is_better
     way = f"{'larger' if larger_here else 'smaller'} in {level} than in {reference}"
+    subject = "the stent's benefit is" if claimed else "the point estimate of the stent's benefit is"
+    nothing = "" if claimed else ": no evidence of a difference"
     lines = []
     others = visits[visits.key != month]
     if not others.empty:
@@ -267,12 +292,12 @@ def consistency(
         clear_same = [int(r.key) for r in others.itertuples() if _excludes_zero(r) and int(r.key) in same]
         clear_other = [int(r.key) for r in others.itertuples() if _excludes_zero(r) and int(r.key) not in same]
         lines.append(
-            f"Across visits ({outcome.label}): the stent's benefit is {way}, as at month {month}, at "
+            f"Across visits ({outcome.label}; not adjusted for multiplicity): {subject} {way}, as at month {month}, at "
             f"{len(same)} of the {len(others)} other visits with an estimate"
             + (f" ({_months(same)})" if same and len(same) < len(others) else "")
             + (f"; the CI excludes 0 at {_months(clear_same)}" if clear_same else "")
             + (f"; at {_months(clear_other)} the CI excludes 0 the other way" if clear_other else "")
-            + ("; the CI includes 0 at each of them" if not clear_same and not clear_other else "")
+            + ("; the CI includes 0 at each of them" + nothing if not clear_same and not clear_other else "")
             + "."
         )
     if not outcomes.empty:
@@ -287,12 +312,12 @@ def consistency(
             if _excludes_zero(r):
                 (named_same if agrees else named_other).append(other.label)
         lines.append(
-            f"Across outcomes at month {month}: the stent's benefit is {way} on {len(same_names)} of the "
-            f"{len(outcomes)} other outcomes with an estimate"
+            f"Across outcomes at month {month} (not adjusted for multiplicity): {subject} {way} on "
+            f"{len(same_names)} of the {len(outcomes)} other outcomes with an estimate"
             + (f" (not on {', '.join(other_names)})" if other_names and same_names else "")
             + (f"; the CI excludes 0 on {', '.join(named_same)}" if named_same else "")
             + (f"; on {', '.join(named_other)} the CI excludes 0 the other way" if named_other else "")
-            + ("; the CI includes 0 on each" if not named_same and not named_other else "")
+            + ("; the CI includes 0 on each" + nothing if not named_same and not named_other else "")
             + "."
         )
     return lines

@@ -45,7 +45,7 @@ from pts_explorer.ui.notices import (
 from pts_explorer.ui.presenter import Group as PresentedGroup
 from pts_explorer.ui.presenter import analysis_set, compared_groups
 from pts_explorer.ui.recorder import set_cohort as export_cohort
-from pts_explorer.ui.state import control, presenting, protection, set_value, stop, url_query
+from pts_explorer.ui.state import accept, control, presenting, protection, refuse, set_value, stop, url_query
 
 __all__ = [
     "analysis_controls",
@@ -90,6 +90,8 @@ __all__ = [
     "record_design",
     "record_result",
     "set_value",
+    "accept",
+    "refuse",
     "stop",
     "study_designs",
     "table",

@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 import streamlit as st
 
 from pts_explorer import config, privacy, workspace
-from pts_explorer.settings import COHORT_KEYS, SETTINGS
+from pts_explorer.settings import COHORT_KEYS, SETTINGS, cut_points
 
 _STORE = "_settings"  # key -> value, for every setting this session has seen
 _PUBLISHED = "_published_query"  # the query string the app wrote last
@@ -221,11 +221,32 @@ def set_value(key: str, value: Any) -> None:
     st.session_state[key] = value
 
 
+_ACCEPTED = "_accepted_values"  # per typed setting (cut points), the last value the page accepted
+
+
+def accept(key: str, value: Any) -> None:
+    """A typed value the page checked and used: the address may carry it."""
+    st.session_state.setdefault(_ACCEPTED, {})[key] = value
+
+
+def refuse(key: str) -> None:
+    """A typed value the page refused (its message beside the box): the address keeps the last value
+    accepted, or the default, so a link never opens another analysis than the one it names. The
+    text stays in the box."""
+    _store()[key] = st.session_state.get(_ACCEPTED, {}).get(key, SETTINGS[key].default)
+
+
 def url_query() -> dict[str, list[str]]:
     """The query that states this session's cohort and settings (defaults left out). A saved
     cohort whose filters are unchanged is written as `cohort=<slug>` alone. The talk and slide a
-    presenter steps through are written only in presenter mode (leaving it leaves the talk)."""
+    presenter steps through are written only in presenter mode (leaving it leaves the talk). Typed
+    cut points that are not numbers (drawn before the page checks them: the page menu) are written
+    as the last accepted."""
     values = dict(_store())
+    for key, setting in SETTINGS.settings.items():
+        typed = str(values.get(key) or "")
+        if setting.kind == "cuts" and typed.strip() and isinstance(cut_points(typed), str):
+            values[key] = st.session_state.get(_ACCEPTED, {}).get(key, setting.default)
     if not values.get("present"):
         values |= {"talk": None, "slide": None}
     if saved_slug():

@@ -413,7 +413,12 @@ def test_the_reading_says_whether_the_difference_holds_at_other_visits_and_on_ot
     long = _long(demo_con)
     part = long[long.site.isin(SEED["groups"])]
     month6 = _analysis_set(demo_con)
-    main = float(_joint_difference(month6[month6.site.isin(SEED["groups"])], "site", "common_iliac", "femoral")[0])
+    seed = _joint_difference(month6[month6.site.isin(SEED["groups"])], "site", "common_iliac", "femoral")
+    main = float(seed[0])
+    low6, high6 = (float(v) for v in seed[1].split(" to "))
+    claimed = low6 > 0 or high6 < 0  # one difference: its CI alone says whether it supports a claim
+    subject = "the stent's benefit is" if claimed else "the point estimate of the stent's benefit is"
+    nothing = "" if claimed else ": no evidence of a difference"
     smaller = main > 0  # Villalta: lower is better, so a positive difference is a smaller benefit in femoral
     way = f"{'smaller' if smaller else 'larger'} in Femoral, 70%+ than in Common iliac, 70%+"
     same, clear, visits = [], [], sorted(m for m in part.visit_month.unique() if m != 6)
@@ -426,10 +431,11 @@ def test_the_reading_says_whether_the_difference_holds_at_other_visits_and_on_ot
             clear.append(month)
     months = lambda ms: ("month " if len(ms) == 1 else "months ") + ", ".join(str(m) for m in ms)  # noqa: E731
     visit_line = (
-        f"- Across visits (Villalta total): the stent's benefit is {way}, as at month 6, at {len(same)} of the "
+        f"- Across visits (Villalta total; not adjusted for multiplicity): {subject} {way}, as at month 6, at "
+        f"{len(same)} of the "
         f"{len(visits)} other visits with an estimate"
         + (f" ({months(same)})" if same and len(same) < len(visits) else "")
-        + (f"; the CI excludes 0 at {months(clear)}" if clear else "; the CI includes 0 at each of them")
+        + (f"; the CI excludes 0 at {months(clear)}" if clear else "; the CI includes 0 at each of them" + nothing)
         + "."
     )
     patients = demo_con.table("patients").df().set_index("patient_id")
@@ -453,10 +459,15 @@ def test_the_reading_says_whether_the_difference_holds_at_other_visits_and_on_ot
             clear_outcomes.append(spec.label)
     n = len(same_outcomes) + len(other_outcomes)
     outcome_line = (
-        f"- Across outcomes at month 6: the stent's benefit is {way} on {len(same_outcomes)} of the {n} other "
+        f"- Across outcomes at month 6 (not adjusted for multiplicity): {subject} {way} on {len(same_outcomes)} of "
+        f"the {n} other "
         "outcomes with an estimate"
         + (f" (not on {', '.join(other_outcomes)})" if other_outcomes and same_outcomes else "")
-        + (f"; the CI excludes 0 on {', '.join(clear_outcomes)}" if clear_outcomes else "; the CI includes 0 on each")
+        + (
+            f"; the CI excludes 0 on {', '.join(clear_outcomes)}"
+            if clear_outcomes
+            else "; the CI includes 0 on each" + nothing
+        )
         + "."
     )
     bullets = escape.markdown_text(next(m.value for m in at.markdown if m.value.startswith("- "))).split("\n")
