@@ -34,7 +34,9 @@ def note_unplaced(unplaced: int, split_running: str) -> None:
     )
 
 
-by_column, groups_column, reference_column, along_column = st.columns([1.9, 2.4, 1.6, 1.2], vertical_alignment="bottom")
+# Two rows: the split's long names ("Site of a high-grade obstruction", "Below 70%, any site (...)") whole at 1280.
+by_column, groups_column = st.columns([1, 1.3], vertical_alignment="bottom")
+second_row = st.columns([1, 1.3], vertical_alignment="bottom")
 by = ui.control(
     "by",
     by_column.selectbox,
@@ -45,6 +47,8 @@ by = ui.control(
     help="A grouping, any category of the patients table (the largest groups apart, the others pooled), a "
     "continuous attribute cut at the points you type, or two cohorts.",
 )
+# Two cohorts: B under A (the wider column), the modifier at the left; else the reference, then the modifier.
+reference_column, along_column = second_row if by != COHORTS else second_row[::-1]
 cut_split = by in vocab.BENEFIT_CUT_SPLITS
 category_split = by in ("study_id", "center_id", "limb_side", "ceap_c")
 cuts: tuple[float, ...] = ()
