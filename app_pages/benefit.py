@@ -357,7 +357,10 @@ if reference is not None:
         title=f"Effect in each group at month {month}, MMRM (every visit)",
         note=f"too few patients to estimate (fewer than {effects.MIN_PER_ARM} in an arm, or hidden small cells)",
     )
-    st.caption(heterogeneity.MMRM_DIFFERENCE_METHOD + ".")
+    st.caption(
+        f"{heterogeneity.MMRM_DIFFERENCE_METHOD}. n: the patients seen at month {month}; the model also uses the "
+        "other visits of every patient with a baseline and a later visit."
+    )
     if fitted.failed:  # a group's model that could not be fitted is named, with why
         long_rows = grouped(
             pd.concat([ui.query(*source).assign(cohort=side) for side, source in sources.items()], ignore_index=True)
