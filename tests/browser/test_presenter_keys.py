@@ -5,7 +5,7 @@ step is checked on the address the browser ends on, whole."""
 import duckdb
 from playwright.sync_api import Page, expect
 
-from pts_explorer.config import ANALYSIS_PAGES
+from pts_explorer.config import ANALYSIS_PAGES, DUCKDB_CONFIG
 from tests.browser.app_driver import act_and_wait, open_page, path, query
 
 SHOWN = [p.name for p in ANALYSIS_PAGES if not p.example]  # Candidate starts empty: skipped without a profile
@@ -52,7 +52,7 @@ def test_f_opens_the_cohort_drawer_where_a_chip_removes_its_filter_on_the_slide(
     """Item 2: the cohort changed live. F opens the drawer, a chip's click removes its filter, the
     slide redraws in presenter mode with the new n (recounted here); Escape closes the drawer first,
     and only a second Escape leaves presenter mode."""
-    with duckdb.connect(str(demo_db), read_only=True) as con:
+    with duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG) as con:  # as the app's own handles
         n = dict(
             con.execute(
                 "SELECT arm, count(*) FROM patients WHERE obstruction_site = 'common_iliac' GROUP BY arm"
