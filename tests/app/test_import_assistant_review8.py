@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from pts_explorer.config import PROJECT_ROOT
+from tests.app.import_page import checked
 from tests.app.test_import_sdtm_assistant import downloads  # noqa: F401 (a fixture)
 from tests.databases import cli_import, table_rows
 
@@ -468,17 +469,7 @@ def test_a_classic_project_imports_from_the_builtin_profile_by_the_pages_choices
     (the reviewer's pick for each field, optional ones left at their default) end in a clean check: no dead
     end. The patients imported are the export's but
     those whose arm or CEAP is "Other" (choices with no contract value), counted here from the CSV."""
-    served = tmp_path / "served" / "pts_outcomes.duckdb"
-    served.parent.mkdir()
-    shutil.copyfile(small_db, served)
-    at = app_on(served).run()
-    at.switch_page("app_pages/import_data.py").run()
-    at.selectbox(key="import_profile").set_value("redcap")
-    at.radio(key="import_synthetic").set_value("Synthetic (simulated)")
-    at.file_uploader(key="import_files").set_value([(f.name, f.read_bytes(), "text/csv") for f in CLASSIC_FILES])
-    at.run()
-    at.button(key="import_check").click().run()
-    assert not at.exception, at.exception
+    at, served = checked(app_on, small_db, tmp_path, "redcap", CLASSIC_FILES)
     unset = []  # per round, the boxes left with no choice
     for _ in range(5):
         if any(i.value.startswith("**Checked: no errors") for i in at.info):

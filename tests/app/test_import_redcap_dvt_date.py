@@ -9,12 +9,12 @@ the same files from the command line into the same tables."""
 
 from __future__ import annotations
 
-import shutil
 import tomllib
 from pathlib import Path
 
 import duckdb
 
+from tests.app.import_page import checked
 from tests.app.test_import_sdtm_assistant import downloads  # noqa: F401 (a fixture)
 from tests.databases import cli_import, table_rows
 from tests.unit.test_assistant_dvt_date import AS_DATE, DICTIONARY, EXPORT, _expected
@@ -28,17 +28,7 @@ def test_a_refused_export_with_a_dvt_date_field_imports_by_the_choice_in_the_pag
     tmp_path,
     downloads,  # noqa: F811 (the fixture imported above)
 ):
-    served = tmp_path / "served" / "pts_outcomes.duckdb"
-    served.parent.mkdir()
-    shutil.copyfile(small_db, served)
-    at = app_on(served).run()
-    at.switch_page("app_pages/import_data.py").run()
-    at.selectbox(key="import_profile").set_value("redcap")
-    at.radio(key="import_synthetic").set_value("Synthetic (simulated)")
-    at.file_uploader(key="import_files").set_value([(f.name, f.read_bytes(), "text/csv") for f in FILES])
-    at.run()
-    at.button(key="import_check").click().run()
-    assert not at.exception, at.exception
+    at, served = checked(app_on, small_db, tmp_path, "redcap", FILES)
     assert [e.value for e in at.error][0].startswith("**Rejected: ")
 
     # One box for the months since the DVT; the date field first, as the DVT's date; no date offered as months.

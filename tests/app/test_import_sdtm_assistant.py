@@ -18,6 +18,7 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 
 from pts_explorer.config import PROJECT_ROOT
+from tests.app.import_page import checked
 from tests.databases import cli_import, table_rows
 
 HERE = PROJECT_ROOT / "tests" / "fixtures" / "sdtm_assistant"
@@ -111,17 +112,7 @@ def _pick(at) -> list[str]:
 
 
 def test_a_refused_sdtm_delivery_becomes_an_import_by_the_assistants_choices(app_on, small_db, tmp_path, downloads):
-    served = tmp_path / "served" / "pts_outcomes.duckdb"
-    served.parent.mkdir()
-    shutil.copyfile(small_db, served)
-    at = app_on(served).run()
-    at.switch_page("app_pages/import_data.py").run()
-    at.selectbox(key="import_profile").set_value("sdtm")
-    at.radio(key="import_synthetic").set_value("Synthetic (simulated)")
-    at.file_uploader(key="import_files").set_value([(f.name, f.read_bytes(), "text/csv") for f in FILES])
-    at.run()
-    at.button(key="import_check").click().run()
-    assert not at.exception, at.exception
+    at, served = checked(app_on, small_db, tmp_path, "sdtm", FILES)
     outcomes = [e.value for e in at.error]
     assert outcomes and outcomes[0].startswith("**Rejected: ")
 
@@ -238,17 +229,7 @@ def test_a_box_of_the_next_round_holds_only_what_the_user_chose(app_on, small_db
     left at its default (AE term Headache, PR term STENT THROMBECTOMY AND ANGIOPLASTY) must not take the
     value a box at its position held in the round before ("death", "reintervention"), and the profile
     saved holds only what was chosen: each section compared whole."""
-    served = tmp_path / "served" / "pts_outcomes.duckdb"
-    served.parent.mkdir()
-    shutil.copyfile(small_db, served)
-    at = app_on(served).run()
-    at.switch_page("app_pages/import_data.py").run()
-    at.selectbox(key="import_profile").set_value("sdtm")
-    at.radio(key="import_synthetic").set_value("Synthetic (simulated)")
-    at.file_uploader(key="import_files").set_value([(f.name, f.read_bytes(), "text/csv") for f in FILES])
-    at.run()
-    at.button(key="import_check").click().run()
-    assert not at.exception, at.exception
+    at, served = checked(app_on, small_db, tmp_path, "sdtm", FILES)
 
     # Rounds: the names the delivery lacks, but [qs.testcd] ulcer_present (so that every round is refused),
     # until the AE terms and PR terms are asked.
