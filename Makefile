@@ -61,7 +61,7 @@ bench: $(VENV)/.test chromium $(DB) $(LARGE) ## page times, query floors and bro
 	$(BIN)/python scripts/benchmark.py
 
 bench-import: $(VENV)/.installed $(LARGE) ## import time and memory for 1M patients from Parquet and CSV (not in CI)
-	$(BIN)/python scripts/bench_import.py --db $(LARGE)
+	$(BIN)/python scripts/bench_import.py --db $(LARGE) --json data/bench_import.json
 
 bench-engines: $(VENV)/.installed $(VENV)/.spark java $(LARGE) ## Overview and Trajectories queries: DuckDB file, DuckDB on Parquet, Spark (not in CI)
 	$(BIN)/python scripts/bench_engines.py --db $(LARGE)

@@ -9,7 +9,13 @@ import re
 import duckdb
 
 from pts_explorer import validation
-from pts_explorer.importer.formats.base import ABSENT_TABLE, TABLES, contract_columns, generated_columns
+from pts_explorer.importer.formats.base import (
+    ABSENT_TABLE,
+    DATE_MESSAGE,
+    TABLES,
+    contract_columns,
+    generated_columns,
+)
 from pts_explorer.importer.issues import ERROR, WARNING, Funnel, Issue, Issues, counted
 from pts_explorer.importer.profiles import Profile
 from pts_explorer.importer.readers import Staged
@@ -29,6 +35,10 @@ _TYPE_WORDS = {
     "timestamp": "a date and time",
     "integer[]": "a list of whole numbers like [0, 6, 12]",
 }
+# How a source date that could not be read is reported ("RANDDT is not a date: ...").
+NOT_A_DATE = DATE_MESSAGE.split("{variable}")[1].split(":")[0] + ":"
+# The file of the ulcer_healed events [derive] adds from the visits.
+DERIVED_FROM_VISITS = "(derived from visits)"
 
 
 def identifier_columns(con: duckdb.DuckDBPyConnection, staged: list[Staged], profile: Profile, issues: Issues) -> None:
@@ -247,11 +257,30 @@ def contract_rules(con: duckdb.DuckDBPyConnection, issues: Issues) -> None:
         "AS t WHERE t.severity = 'error' AND t.rule IN ('sdtm:date.dvt_date', 'sdtm:partial_date.dvt_date') AND "
         "(t.record = i.record OR coalesce(i.record, '') = ''))"
     )
+    # Days (and months since the DVT) are counted from dates. A source date that could not be read, or a
+    # patient without an enrolment date (the day every other day counts from), is the error to fix: the
+    # days it leaves empty, in every row of its file or on its own rows, and the contract's "must be a date"
+    # for the same rows are that error again. The refusal stands on the date error itself.
+    con.execute(
+        "DELETE FROM issues AS i WHERE (i.rule LIKE 'required:%\\_day' ESCAPE '\\' OR i.rule = "
+        "'required:patients.months_since_dvt') AND EXISTS (SELECT 1 FROM issues AS t WHERE t.severity = 'error' "
+        "AND ((t.rule LIKE 'type:%' AND t.message LIKE $not_a_date AND (t.file = i.file OR i.line IS NULL AND "
+        "i.file = $derived)) OR (t.rule IN ('required:patients.enrolled_on', 'type:patients.enrolled_on') AND "
+        "t.file = i.file AND t.line = i.line)))",
+        {"not_a_date": f"%{NOT_A_DATE}%", "derived": DERIVED_FROM_VISITS},
+    )
+    con.execute(
+        "DELETE FROM issues AS i WHERE i.rule LIKE 'type:%' AND i.message LIKE '%must be ' || $date AND EXISTS "
+        "(SELECT 1 FROM issues AS t WHERE t.rule LIKE 'type:%' AND t.message LIKE $not_a_date AND t.file = i.file "
+        "AND t.line = i.line)",
+        {"not_a_date": f"%{NOT_A_DATE}%", "date": _TYPE_WORDS["date"]},
+    )
     # A coded value the SDTM value map does not hold is one error (sdtm:values.<column>, naming the map),
-    # not also the contract's allowed-values error on the same record.
+    # not also the contract's allowed-values error on the same record (which a SUPPDM value has at its
+    # subject's DM record, the map's error at the SUPPDM record).
     con.execute(
         "DELETE FROM issues AS i WHERE i.rule LIKE 'allowed:%' AND EXISTS (SELECT 1 FROM issues AS t WHERE "
-        "t.rule = 'sdtm:values.' || split_part(i.rule, '.', 2) AND t.record = i.record AND t.file = i.file)"
+        "t.rule = 'sdtm:values.' || split_part(i.rule, '.', 2) AND t.record = i.record)"
     )
     # A column the source lacks is one error (the mapper's, naming its profile key), not one per empty value.
     con.execute(
@@ -511,6 +540,12 @@ ARM_LEFT_OUT = (
 )
 
 
+NOT_ENROLLED = (
+    " Patients without an enrolment (randomization) date who were never enrolled (screen failures) can instead be "
+    'left out: [population] require (e.g. ITTFL = "Y"), or exclude_arms.'
+)
+
+
 def name_the_fix(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
     """Each value problem of a contract column the profile maps from a source column also names
     that column and the profile key that fixes it (the contract's rule alone names neither)."""
@@ -533,6 +568,10 @@ def name_the_fix(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
     if "population" in profile.sections:  # a format that can leave patients out (ADaM, SDTM)
         con.execute(
             "UPDATE issues SET message = message || $hint WHERE rule = 'allowed:patients.arm'", {"hint": ARM_LEFT_OUT}
+        )
+        con.execute(
+            "UPDATE issues SET message = message || $hint WHERE rule = 'required:patients.enrolled_on'",
+            {"hint": NOT_ENROLLED},
         )
 
 
@@ -566,7 +605,8 @@ def ulcer_healing(con: duckdb.DuckDBPyConnection, issues: Issues, profile: Profi
     if derive:
         con.execute(
             f"INSERT INTO events BY NAME SELECT h.patient_id, h.visit_day AS event_day, 'ulcer_healed' AS event_type, "
-            f"FALSE AS serious, '(derived from visits)' AS _file, NULL::BIGINT AS _line FROM ({HEALED}) AS h"
+            f"FALSE AS serious, $derived AS _file, NULL::BIGINT AS _line FROM ({HEALED}) AS h",
+            {"derived": DERIVED_FROM_VISITS},
         )
         return
     con.execute(

@@ -4,6 +4,8 @@ read off the fixture's rows by hand, never from the importer's code."""
 
 from __future__ import annotations
 
+import csv
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -67,6 +69,54 @@ def test_a_value_the_map_lacks_is_quoted_as_the_file_writes_it(tmp_path):
         "the profile. Patients of an arm the contract does not hold (a third arm, screen failures) can instead be "
         'left out: [population] exclude_arms, or require (e.g. ITTFL = "Y"). [allowed:patients.arm, 1]; values '
         "encountered in arm: Screen Failure"
+    ]
+
+
+def test_a_screen_failure_without_a_randomization_date_is_pointed_to_population(tmp_path):
+    # Without the ITT filter, PTS01-008 (ARM "Screen Failure", RANDDT blank, line 9) is refused twice:
+    # its arm and its enrolment date, each naming [population]. Its last-contact day, counted from
+    # that date, is the same error again: no third line.
+    report = _run(_profile(tmp_path, ('require = { ITTFL = "Y" }\n', "")), PACKAGE, tmp_path)
+    assert _lines(report, "error") == [
+        "  ERROR: adsl.csv: line 9: patients.arm has values the contract does not allow: arm IN ('stent', 'medical'). "
+        "Source column TRT01P ([adsl] arm): map each source value onto the contract's in [values.arm] of a copy of "
+        "the profile. Patients of an arm the contract does not hold (a third arm, screen failures) can instead be "
+        'left out: [population] exclude_arms, or require (e.g. ITTFL = "Y"). [allowed:patients.arm, 1]; values '
+        "encountered in arm: Screen Failure",
+        "  ERROR: adsl.csv: line 9: patients.enrolled_on is empty (NULL) where the contract requires a value. Source "
+        "column RANDDT ([adsl] enrolled_on): check that the profile names the source column that holds it. Patients "
+        "without an enrolment (randomization) date who were never enrolled (screen failures) can instead be left "
+        'out: [population] require (e.g. ITTFL = "Y"), or exclude_arms. [required:patients.enrolled_on, 1]',
+    ]
+    adsl = list(csv.DictReader((HERE / "adsl.csv").open(encoding="utf-8-sig")))
+    assert [(r["USUBJID"], r["ARM"], r["RANDDT"]) for r in adsl[7:8]] == [("PTS01-008", "Screen Failure", "")]
+
+
+SDTM = HERE.parent / "review8_sdtm"
+
+
+def test_a_suppdm_value_the_map_lacks_is_reported_at_its_suppdm_record(tmp_path):
+    # The reviewer's saved SDTM profile has no [values.obstruction_site] for SUPPDM's OBSSITE
+    # "COMMON ILIAC"/"COMMON FEMORAL" (review 8: the error was filed under dm.xpt at DM's lines).
+    # The error is at SUPPDM's own records, counted here from the transport file; the contract's
+    # allowed-values error on the same subjects is not said again.
+    suppdm, _ = pyreadstat.read_xport(str(SDTM / "suppdm.xpt"))
+    dm, _ = pyreadstat.read_xport(str(SDTM / "dm.xpt"))
+    analysed = set(dm.USUBJID[dm.ARM.isin(["STENT", "MEDICAL"])])
+    at = [i + 1 for i, r in suppdm.iterrows() if r.QNAM == "OBSSITE" and r.USUBJID in analysed]
+    values = sorted(set(suppdm.QVAL[(suppdm.QNAM == "OBSSITE") & suppdm.USUBJID.isin(analysed)]))
+    assert values == ["COMMON FEMORAL", "COMMON ILIAC"] and len(at) == 8
+    profile = tmp_path / "sdtm.toml"
+    text = (SDTM / "pts01-sdtm.toml").read_text(encoding="utf-8")
+    profile.write_text(text + '\n[population]\nexclude_arms = ["STENT + CDT"]\n', encoding="utf-8")
+    report = _run(profile, sorted(SDTM.glob("*.xpt")), tmp_path)
+    shown = ", ".join(map(str, at[:5])) + f" ({len(at) - 5} more)"
+    maps = "INFERIOR VENA CAVA, COMMON ILIAC VEIN, EXTERNAL ILIAC VEIN, COMMON FEMORAL VEIN, FEMORAL VEIN"
+    assert _lines(report, "error") == [
+        f"  ERROR: suppdm.xpt: lines {shown}: SUPPDM.OBSSITE ([qualifiers] obstruction_site): the value is neither "
+        f"in [values.obstruction_site] (it maps {maps}) nor one of the contract's (ivc, common_iliac, external_iliac, "
+        "common_femoral, femoral); map it there in a copy of the profile [sdtm:values.obstruction_site, 8]; values "
+        f"encountered in OBSSITE: {', '.join(values)}"
     ]
 
 
@@ -224,21 +274,57 @@ def test_a_semicolon_export_is_one_error_naming_the_delimiter(tmp_path):
 
 def test_day_first_dates_are_told_their_format_not_a_value_map(tmp_path):
     # dmy/: every date dd/mm/yyyy. enrol_date's own dates could be either way round (all parts up
-    # to 12), but last_contact's 15/06/2022 and 20/04/2022 say the day comes first.
+    # to 12), but last_contact's 15/06/2022 and 20/04/2022 say the day comes first. Each date
+    # column is one error naming the format; the days counted from those dates (visit_day,
+    # event_day, last_contact_day) and the contract's "enrolled_on must be a date" are the same
+    # errors again, not errors of their own (review 8: "visit_day is empty in every row").
     sources = [REDCAP / "dmy" / "PTSLong_DATA.csv", REDCAP / "PTSLong_DataDictionary.csv"]
     report = _run(REDCAP / "rc-long3.toml", sources, tmp_path)
-    errors = _lines(report, "error")
-    assert [line for line in errors if "enrol" in line] == [
+    fix = 'any format listed in [dates] formats of a copy of the profile (e.g. "%d/%m/%Y" for '
+    assert _lines(report, "error") == [
+        f"  ERROR: PTSLong_DATA.csv: lines 11, 19, 20, 23: ae_date is not a date: ISO 8601 (2021-12-09) is read, and "
+        f"{fix}01/02/2022) [type:PTSLong_DATA.ae_date, 4]; values encountered in ae_date: 01/02/2022, 01/03/2022, "
+        "01/06/2021, 01/09/2021",
+        f"  ERROR: PTSLong_DATA.csv: line 21: death_date is not a date: ISO 8601 (2021-12-09) is read, and {fix}"
+        "01/03/2022) [type:PTSLong_DATA.death_date, 1]; values encountered in death_date: 01/03/2022",
         "  ERROR: PTSLong_DATA.csv: lines 2, 5, 8, 12, 15 (3 more): enrol_date is not a date: ISO 8601 (2021-12-09) "
-        'is read, and any format listed in [dates] formats of a copy of the profile (e.g. "%d/%m/%Y" for '
-        "01/03/2021) [type:PTSLong_DATA.enrol_date, 8]; values encountered in enrol_date: 01/03/2021, 01/07/2021, "
-        "02/08/2021, 03/05/2021, 04/10/2021, 06/09/2021, 07/06/2021, 12/04/2021",
-        "  ERROR: PTSLong_DATA.csv: lines 2, 5, 8, 12, 17 (1 more): patients.enrolled_on must be a date (YYYY-MM-DD). "
-        "Source column enrol_date ([fields] enrolled_on): dates are read as ISO 8601 (2021-12-09) and in the formats "
-        "listed in [dates] formats of a copy of the profile; add the one its dates are written in. "
-        "[type:patients.enrolled_on, 6]; values encountered in enrolled_on: 01/03/2021, 02/08/2021, 03/05/2021, "
-        "06/09/2021, 07/06/2021, 12/04/2021",
+        f"is read, and {fix}01/03/2021) [type:PTSLong_DATA.enrol_date, 8]; values encountered in enrol_date: "
+        "01/03/2021, 01/07/2021, 02/08/2021, 03/05/2021, 04/10/2021, 06/09/2021, 07/06/2021, 12/04/2021",
+        "  ERROR: PTSLong_DATA.csv: lines 2, 5, 8, 12, 15 (3 more): last_contact is not a date: ISO 8601 "
+        f"(2021-12-09) is read, and {fix}01/03/2022) [type:PTSLong_DATA.last_contact, 8]; values encountered in "
+        "last_contact: 01/03/2022, 10/03/2022, 10/05/2022, 10/07/2022, 10/08/2022, 10/10/2022, 15/06/2022, "
+        "20/04/2022",
+        "  ERROR: PTSLong_DATA.csv: lines 2, 3, 4, 5, 6 (15 more): visit_date is not a date: ISO 8601 (2021-12-09) is "
+        f"read, and {fix}01/03/2021) [type:PTSLong_DATA.visit_date, 20]; values encountered in visit_date: "
+        "01/03/2021, 01/03/2022, 01/07/2021, 02/08/2021, 02/09/2021, 03/01/2022, 03/03/2022, 03/05/2021 and 11 more",
     ]
+
+
+def test_the_format_the_refusal_names_imports_the_days_the_file_holds(tmp_path):
+    # The fix the errors above name, [dates] formats = ["%d/%m/%Y"], and the registry imports: every
+    # visit's day counted here from the file's own dd/mm/yyyy text (enrolment to visit), by hand.
+    profile = tmp_path / "dmy.toml"
+    text = (REDCAP / "rc-long3.toml").read_text(encoding="utf-8")
+    profile.write_text(text + '\n[dates]\nformats = ["%d/%m/%Y"]\n', encoding="utf-8")
+    source = REDCAP / "dmy" / "PTSLong_DATA.csv"
+    report = _run(profile, [source, REDCAP / "PTSLong_DataDictionary.csv"], tmp_path)
+    assert _lines(report, "error") == []
+    assert report.imported
+    rows = list(csv.DictReader(source.open(encoding="utf-8")))
+    day = {r["record_id"]: datetime.strptime(r["enrol_date"], "%d/%m/%Y") for r in rows if r["enrol_date"]}
+    con = duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True)
+    try:
+        kept = {p for (p,) in con.execute("SELECT patient_id FROM patients").fetchall()}
+        got = sorted(con.execute("SELECT patient_id, visit_day FROM visits").fetchall())
+    finally:
+        con.close()
+    expected = sorted(
+        (r["record_id"], (datetime.strptime(r["visit_date"], "%d/%m/%Y") - day[r["record_id"]]).days)
+        for r in rows
+        if r["visit_date"] and r["record_id"] in kept and r["redcap_event_name"] != "unscheduled_arm_1"
+    )
+    assert len(expected) >= 10
+    assert got == expected
 
 
 def test_without_qs_no_sv_record_is_counted_as_kept(tmp_path):

@@ -340,10 +340,13 @@ class SdtmMapper(Mapper):
         message: str,
         where: str,
         params: dict[str, Any] | None = None,
+        at: tuple[str, str] = ("_file", "_line"),
     ) -> None:
-        """One issue per row of `table` matching `where`, at its file and line."""
+        """One issue per row of `table` matching `where`, at its file and line (`at`: the columns that
+        hold them, when the value comes from another dataset than the row's, as a SUPPDM qualifier)."""
         self.con.execute(
-            f"INSERT INTO issues SELECT $severity, $rule, _file, _line, {record}, $column, CAST({value} AS VARCHAR), "
+            f"INSERT INTO issues SELECT $severity, $rule, {at[0]}, {at[1]}, {record}, $column, "
+            f"CAST({value} AS VARCHAR), "
             f"$message FROM {table} WHERE {where}",
             {"severity": severity, "rule": rule, "column": self.names[role].get(key, key), "message": message}
             | (params or {}),
@@ -467,7 +470,15 @@ class SdtmMapper(Mapper):
         )
 
     def _unmapped(
-        self, table: str, record: str, role: str, key: str, expr: str, column: str, only: str = "TRUE"
+        self,
+        table: str,
+        record: str,
+        role: str,
+        key: str,
+        expr: str,
+        column: str,
+        only: str = "TRUE",
+        at: tuple[str, str] = ("_file", "_line"),
     ) -> None:
         """Values of a coded column that its value map does not hold and that are not already in the
         contract's spelling (C4a, true): an error naming the map, quoting the value as the file has it."""
@@ -488,6 +499,7 @@ class SdtmMapper(Mapper):
             f"{only} AND {expr} IS NOT NULL AND NOT list_contains($keys, upper({expr})) AND NOT "
             f"list_contains($allowed, CAST({expr} AS VARCHAR))",
             {"keys": list(mapping), "allowed": allowed} | ({"only_column": column} if "$only_column" in only else {}),
+            at,
         )
 
     # --- DM: the population and the patients ----------------------------------------------------
@@ -555,6 +567,7 @@ class SdtmMapper(Mapper):
         optional = {c.name for c in validation.contract().columns["patients"].values() if not c.not_null}
         b_params: dict[str, Any] = {}
         pivots, joins, select = [], [], {}
+        located: list[str] = []  # the qualifiers read from SUPPDM records, each with its file and line
         present = (
             {r[0] for r in self.con.execute("SELECT DISTINCT upper(qnam) FROM sdtm_suppdm").fetchall()}
             if suppdm
@@ -592,6 +605,10 @@ class SdtmMapper(Mapper):
                 continue
             b_params[f"q{i}"] = source.upper()
             pivots.append(f"max(qval) FILTER (WHERE upper(qnam) = $q{i}) AS {column}")
+            # Where the qualifier's record is (its own file and line), for the messages on its value.
+            pivots.append(f"min(_file) FILTER (WHERE upper(qnam) = $q{i}) AS _file_{column}")
+            pivots.append(f"min(_line) FILTER (WHERE upper(qnam) = $q{i}) AS _line_{column}")
+            located.append(column)
             select[column] = f"s.{column}"
             # months since DVT, or the DVT date: one of the two is enough
             other = {"months_since_dvt": "dvt_date", "dvt_date": "months_since_dvt"}.get(column)
@@ -633,6 +650,7 @@ class SdtmMapper(Mapper):
                 b_params | {"message": f"more than one QVAL for one QNAM of this subject in {self.labels['suppdm']}"},
             )
             joins.append("LEFT JOIN sdtm_quals AS s ON s.subject = d.patient_id")
+        self.located = located
         return select, " ".join(joins)
 
     def _supp_funnel(self, role: str, qnams: list[str], key: str) -> None:
@@ -658,8 +676,9 @@ class SdtmMapper(Mapper):
             self._supp_funnel("suppdm", [*qnams, str(flag)] if flag else qnams, "[qualifiers]")
         self.con.execute(
             f"CREATE OR REPLACE TABLE sdtm_patients AS SELECT d.*, "
-            f"{', '.join(f'{expr} AS q_{c}' for c, expr in quals.items()) or 'NULL AS q_none'} "
-            f"FROM sdtm_subjects AS d {joins}"
+            f"{', '.join(f'{expr} AS q_{c}' for c, expr in quals.items()) or 'NULL AS q_none'}"
+            + "".join(f", s._file_{c} AS _qfile_{c}, s._line_{c} AS _qline_{c}" for c in self.located)
+            + f" FROM sdtm_subjects AS d {joins}"
         )
         b = Bind()
         enrolled = self._date("enrolled_on")
@@ -670,7 +689,9 @@ class SdtmMapper(Mapper):
         for column in ("limb_side", "obstruction_site", "ceap_c"):
             if column in quals:
                 select[column] = self._map(f"q_{column}", column, b)
-                self._unmapped("sdtm_patients", "patient_id", "qualifiers", column, f"q_{column}", column)
+                # A value SUPPDM holds is reported at its SUPPDM record, not at the subject's DM record.
+                at = (f"_qfile_{column}", f"_qline_{column}") if column in self.located else ("_file", "_line")
+                self._unmapped("sdtm_patients", "patient_id", "qualifiers", column, f"q_{column}", column, at=at)
         for column in ("bmi", "stenosis_pct", "lesion_length_mm", "months_since_dvt"):
             if column in quals:
                 select[column] = f"q_{column}"
