@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pts_explorer import vocab
 
 LIST_FIELDS = ("study", "arm", "site", "grade", "band", "sex")
+OPTION_FIELDS = (*LIST_FIELDS, "ulcer")  # the filters whose options show their patients (option_counts)
 VOCABULARIES = {
     "arm": vocab.ARMS,
     "site": vocab.SITES,
@@ -67,6 +68,15 @@ class CohortFilter:
         """Parameters for queries/shared/cohort.sql (lists bind as DuckDB VARCHAR[])."""
         params: dict[str, object] = {f: list(getattr(self, f)) for f in LIST_FIELDS}
         params.update(age_min=self.age[0], age_max=self.age[1], ulcer=self.ulcer)
+        return params
+
+    def option_params(self) -> dict[str, object]:
+        """Parameters for queries/option_counts.sql: for each filter of OPTION_FIELDS, this cohort's
+        parameters with that one filter lifted, prefixed o<field>_ (cohort_filter(o<field>_))."""
+        params: dict[str, object] = {}
+        for field in OPTION_FIELDS:
+            lifted = replace(self, **{field: None if field == "ulcer" else ()})
+            params |= {f"o{field}_{key}": value for key, value in lifted.as_params().items()}
         return params
 
     def is_unrestricted(self) -> bool:
