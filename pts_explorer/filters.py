@@ -75,7 +75,7 @@ class CohortFilter:
         parameters with that one filter lifted, prefixed o<field>_ (cohort_filter(o<field>_))."""
         params: dict[str, object] = {}
         for field in OPTION_FIELDS:
-            lifted = replace(self, **{field: None if field == "ulcer" else ()})
+            lifted = replace(self, ulcer=None) if field == "ulcer" else replace(self, **{field: ()})  # type: ignore[arg-type]
             params |= {f"o{field}_{key}": value for key, value in lifted.as_params().items()}
         return params
 

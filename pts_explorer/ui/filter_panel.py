@@ -28,7 +28,7 @@ def _multiselect(key: str, label: str, options: dict[str, str], help_text: str |
         label,
         list(options),
         valid=list(options),
-        format_func=lambda v: _with_count(options.get(v, v), counts.get(v)),
+        format_func=lambda v: _with_count(options.get(v) or str(v), counts.get(v)),
         placeholder="All",
         help=f"{help_text}  \n{COUNTS_HELP}" if help_text else COUNTS_HELP,
     )
