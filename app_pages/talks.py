@@ -10,7 +10,7 @@ import streamlit as st
 from pts_explorer import escape, ui, workspace
 from pts_explorer.filters import CohortFilter
 from pts_explorer.settings import COHORT_KEYS, SETTINGS
-from pts_explorer.ui import state, talks
+from pts_explorer.ui import state, talk_slides, talks
 
 _PROBLEM = "_talks_problem"  # what the last edit refused, shown above the slides
 _CHOSEN = "_talks_chosen"  # the talk this session edits
@@ -164,6 +164,8 @@ with st.container(horizontal=True, gap="small", vertical_alignment="center", key
     with st.popover("Short link", icon=":material/link:", type="tertiary"):
         st.caption("This address presents the talk from its first slide, on the data served then:")
         st.code(ui.view_address(st.context.url, talks.PAGE, {"talk": [talk.slug], "present": ["1"]}), language=None)
+    if talk.slides:
+        talk_slides.downloads(talk)
     with st.popover("Rename or delete", icon=":material/edit:", type="tertiary"):
         title_key = f"talk_title_{talk.slug}"
         if st.session_state.get(f"_talk_title_was_{talk.slug}") != talk.title:

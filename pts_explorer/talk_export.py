@@ -91,12 +91,15 @@ footer .synthetic {{ color: #8a4b00; background: #fff1de; padding: 0 6px; border
   padding: 12px 28px; background: #fffbe6; border-top: 2px solid #d4a72c; font-size: 18px; white-space: pre-wrap; }}
 body:not(.notes-shown) .notes {{ display: none; }}
 .keys {{ color: #57606a; margin-left: auto; }}
+body.print section.slide {{ width: {PAGE_WIDTH_PX}px; height: {PAGE_HEIGHT_PX}px; overflow: hidden; }}
+body.print .modebar-container, body.print .keys {{ display: none; }}
+.failed {{ color: #b42318; font-size: 18px; }}
 @page {{ size: {PAGE_WIDTH_PX}px {PAGE_HEIGHT_PX}px; margin: 0; }}
 @media print {{
   section.slide, section.slide[hidden] {{ display: flex; width: {PAGE_WIDTH_PX}px; height: {PAGE_HEIGHT_PX}px;
     overflow: hidden; break-after: page; page-break-after: always; }}
   section.slide:last-of-type {{ break-after: auto; page-break-after: auto; }}
-  .notes, .keys {{ display: none !important; }}
+  .notes, .keys, .modebar-container {{ display: none !important; }}
 }}
 """
 
@@ -113,11 +116,16 @@ SCRIPT = """
   const draw = (i) => {
     const box = slides[i].querySelector(".chart");
     if (drawn.has(i)) { Plotly.Plots.resize(box); return; }
-    const figure = JSON.parse(slides[i].querySelector("script.figure").textContent);
-    const layout = Object.assign({}, figure.layout || {}, {autosize: true});
-    delete layout.width; delete layout.height;
-    Plotly.newPlot(box, figure.data || [], layout, {displaylogo: false, responsive: true});
     drawn.add(i);
+    try {
+      const figure = JSON.parse(slides[i].querySelector("script.figure").textContent);
+      const layout = Object.assign({}, figure.layout || {}, {autosize: true});
+      delete layout.width; delete layout.height;
+      Plotly.newPlot(box, figure.data || [], layout, {displaylogo: false, responsive: true});
+    } catch (error) {  // said on the slide (and so in the PDF), never a blank slide
+      box.textContent = "This chart could not be drawn in this browser: " + error;
+      box.classList.add("failed");
+    }
   };
   const show = (i) => {
     current = Math.max(0, Math.min(slides.length - 1, i));
@@ -219,6 +227,7 @@ def talk_pdf(talk: TalkContent, exported_at: datetime | None = None) -> bytes:
             "--headless=new",
             "--no-sandbox",
             "--disable-gpu",
+            "--enable-unsafe-swiftshader",  # WebGL (plotly's scattergl) without a GPU
             "--no-first-run",
             "--disable-background-networking",
             "--disable-component-update",

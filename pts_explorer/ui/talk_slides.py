@@ -1,4 +1,5 @@
-"""Each slide of a talk as the app presents it, for the talk's exports (pts_explorer.talk_export):
+"""A talk's downloads on the Talks page (one HTML file, a PDF), and each of its slides as the app
+presents it, for those exports (pts_explorer.talk_export):
 the slide's page runs with the slide's settings in presenter mode (small cells hidden, the talk's
 place in the line), headless, and the slide is what that run drew: its key chart (the figure the
 presenter sees) and its presenter line, as text.
@@ -17,11 +18,15 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from typing import Any
+
+import streamlit as st
 
 from pts_explorer import config, escape, exports, talk_export, workspace
 from pts_explorer.config import PROJECT_ROOT
 
+_PREPARED = "_talk_export"  # (the talk's slides as prepared, the content or why not, when)
 TIMEOUT_SECONDS = 600  # a whole talk: a page's run takes 1-6 s on the 2-core machine, 200 slides at most
 
 
@@ -58,6 +63,66 @@ def collect(slug: str) -> talk_export.TalkContent:
     if answer.get("errors"):
         raise talk_export.ExportError(" ".join(answer["errors"]))
     return talk_export.TalkContent.from_dict(answer["talk"])
+
+
+def _drawn_from(talk: workspace.Talk) -> tuple:
+    """What a talk's export is drawn from: its title and each slide's page, settings, title and notes."""
+    return (
+        talk.slug,
+        talk.title,
+        tuple((s.id, s.position, s.page, repr(s.query), s.title, s.notes) for s in talk.slides),
+    )
+
+
+def downloads(talk: workspace.Talk) -> None:
+    """The talk's Download popover: Prepare draws every slide now (its page, on the data served now,
+    small cells hidden), then "Download as HTML" and "Download as PDF"; a slide that cannot be drawn
+    is named, with why, and nothing is offered."""
+    with st.popover(
+        "Download", icon=":material/download:", type="tertiary", help="The talk as one HTML file or as a PDF"
+    ):
+        st.caption(
+            "**HTML**: one file that opens offline in any browser; the charts stay interactive, the arrow keys, "
+            "Page Up/Down and Space step the slides (a clicker too), **N** shows the speaker notes. **PDF**: one "
+            "landscape page per slide. Each slide is drawn now from the data served, as presented (small cells "
+            "hidden); preparing takes a few seconds per slide."
+        )
+        if st.button("Prepare the downloads", key="talk_export_prepare", icon=":material/tune:"):
+            made = datetime.now(UTC)
+            with st.spinner(f"Drawing {len(talk.slides)} slides…"):
+                try:
+                    st.session_state[_PREPARED] = (_drawn_from(talk), collect(talk.slug), made)
+                except talk_export.ExportError as problem:
+                    st.session_state[_PREPARED] = (_drawn_from(talk), str(problem), made)
+        prepared = st.session_state.get(_PREPARED)
+        if prepared is None or prepared[0][0] != talk.slug:
+            return
+        if prepared[0] != _drawn_from(talk):
+            st.info("The talk changed after the downloads were prepared: prepare them again.", icon=":material/info:")
+            return
+        _, content, made = prepared
+        if isinstance(content, str):
+            st.error(escape.markdown(content), icon=":material/error:")
+            return
+        st.download_button(
+            "Download as HTML",
+            talk_export.talk_html(content, made),
+            file_name=f"{content.stem}.html",
+            mime="text/html",
+            key="talk_export_html",
+            on_click="ignore",
+            icon=":material/html:",
+        )
+        st.download_button(
+            "Download as PDF",
+            lambda: talk_export.talk_pdf(content, made),
+            file_name=f"{content.stem}.pdf",
+            mime="application/pdf",
+            key="talk_export_pdf",
+            on_click="ignore",
+            icon=":material/picture_as_pdf:",
+        )
+        st.caption(f"Drawn {made:%Y-%m-%d %H:%M} UTC, {len(content.slides)} slides.")
 
 
 def _slide(app: Any, talk: workspace.Talk, slide: workspace.Slide) -> talk_export.SlideContent | str:
