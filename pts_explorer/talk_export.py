@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -66,7 +67,7 @@ class TalkContent:
     @property
     def stem(self) -> str:
         """A file name for the talk's exports."""
-        return "pts_talk_" + ("".join(c if c.isalnum() else "_" for c in self.title.lower()).strip("_") or "untitled")
+        return "pts_talk_" + (re.sub(r"[^0-9a-z]+", "_", self.title.lower()).strip("_")[:60] or "untitled")
 
 
 def _json_in_script(text: str) -> str:
