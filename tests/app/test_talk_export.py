@@ -116,3 +116,16 @@ def test_the_talks_page_prepares_the_downloads(app_on, demo_db, workspace_file, 
     at.run()
     assert [b for b in at.get("download_button")] == []
     assert "The talk changed after the downloads were prepared: prepare them again." in [i.value for i in at.info]
+
+
+def test_the_talks_page_names_a_slide_it_cannot_draw_and_offers_nothing(app_on, demo_db, workspace_file, monkeypatch):
+    monkeypatch.setenv("PTS_DB", str(demo_db))
+    talk = _talk(workspace_file, [("candidate", {}, "A <b>candidate</b>", "")])
+    at = app_on(demo_db, {"talk": talk.slug}).run()
+    at.switch_page("app_pages/talks.py").run()
+    at.button(key="talk_export_prepare").click().run()
+    assert not at.exception, at.exception
+    why = at.session_state["_talk_export"][1]
+    assert why.startswith("Slide 1 ('A <b>candidate</b>'): its page 'Candidate' draws no chart for this cohort and ")
+    assert [e.value for e in at.error] == [escape.markdown(why)]  # shown as text, not markup
+    assert [b for b in at.get("download_button")] == []
