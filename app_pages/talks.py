@@ -1,7 +1,8 @@
 """Talks: views in order (a page with its cohort and settings), each with a title and speaker
 notes, kept in the workspace with the saved cohorts. Slides are added with "Add to talk" on any
 page with a chart; here they are reordered, renamed, annotated, duplicated and deleted, and the talk
-is presented (its short link opens slide 1 in presenter mode; the keys step along its slides)."""
+is presented (its short link opens slide 1 in presenter mode; the keys step along its slides), or
+taken away: Download gives it as one HTML file that steps offline, or as a PDF of its slides."""
 
 from collections.abc import Callable
 

@@ -106,7 +106,7 @@ def downloads(talk: workspace.Talk) -> None:
             return
         st.download_button(
             "Download as HTML",
-            talk_export.talk_html(content, made),
+            lambda: talk_export.talk_html(content, made),  # built when pressed, not on every run of the page
             file_name=f"{content.stem}.html",
             mime="text/html",
             key="talk_export_html",
