@@ -21,7 +21,7 @@ cols[0].metric("Patients", shield.count(int(sizes.patients.sum())))
 cols[1].metric("Stent", shield.count(by_arm["stent"], arm_hidden[0]))
 cols[2].metric("Medical", shield.count(by_arm["medical"], arm_hidden[1]))
 cols[3].metric("Studies", f"{sizes.study_id.nunique()}")
-if cohort.funnel_steps():
+if cohort.funnel_steps() and not ui.presenting():  # an expander: not on a projector
     with st.expander("How the filters narrow the cohort"):
         funnel = display.cohort_funnel(ui.query("cohort_funnel", cohort.funnel_params()), cohort, shield)
         ui.table(funnel, key="overview_funnel", rows=len(funnel), title="How the filters narrow the cohort")

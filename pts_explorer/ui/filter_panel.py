@@ -13,6 +13,8 @@ from pts_explorer.ui import cohorts, state
 from pts_explorer.ui.data import query
 
 _COHORT = "_cohort"
+# Where the page menu's skip link (frame.SKIP_LINK) takes the keyboard: the next Tab is the cohort's.
+FILTERS_ANCHOR = '<div id="cohort-filters" tabindex="-1" aria-label="Cohort filters"></div>'
 
 
 COUNTS_HELP = (
@@ -83,6 +85,7 @@ def sidebar_filters(drawer: DeltaGenerator | None = None) -> CohortFilter:
             chips(cohort)
         return cohort
     with st.sidebar:
+        st.html(FILTERS_ANCHOR)
         st.markdown("### Cohort")
         counts_box = st.container(key="cohort_counts")
         _filter_controls(studies)
