@@ -178,10 +178,18 @@ title = f"{label} {shown_as} ({method.split(',')[0]})" if compared else f"{label
 marks.loc[marks.at_risk.map(shield.too_few), ["estimate", "ci_low", "ci_high"]] = np.nan
 marks = marks.sort_values("group", key=lambda g: g.map(groups.index), kind="stable").reset_index(drop=True)
 ui.chart(
-    charts.km_figure(display.protect_curves(curves, counts, shield), shown_risk, title, y_label, labels),
+    charts.km_figure(
+        display.protect_curves(curves, counts, shield),
+        shown_risk,
+        title,
+        y_label,
+        labels,
+        click_field=vocab.GROUPING_FILTERS.get(group),
+    ),
     "km_chart",
     display.summary_curves(marks, labels),
     patients=by_arm,
+    click_filters=True,
 )
 
 st.subheader(

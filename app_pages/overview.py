@@ -31,7 +31,12 @@ if cohort.funnel_steps() and not ui.presenting():  # an expander: not on a proje
             "at the end is the same."
         )
 sizes["hidden"] = shield.mask_frame(sizes, "patients", [["study_id"], ["arm"]])
-ui.chart(charts.cohort_size_figure(sizes, shield.label), "overview_sizes", display.summary_sizes(sizes, shield.label))
+ui.chart(
+    charts.cohort_size_figure(sizes, shield.label),
+    "overview_sizes",
+    display.summary_sizes(sizes, shield.label),
+    click_filters=True,
+)
 
 st.subheader("Baseline characteristics by arm (Table 1)", help=glossary.tip("smd", "ceap"))
 ui.design_notice(sizes)

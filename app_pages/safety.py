@@ -66,6 +66,7 @@ else:
             x_title=safety.CURVE_AXES[period],
             styles={"stent_related": {"color": charts.ARM_COLORS["stent"], "dash": "dot", "symbol": "diamond"}},
             y_max=safety.axis_top(float(curves.ci_high.max())),
+            click_field="arm",  # a click on an arm's curve filters to the arm
         )
         marks = competing.at_day(curves, counts, 30) if within else competing.landmarks(curves, counts, years=(1, 5))
         marks.loc[marks.at_risk.map(shield.too_few), ["estimate", "ci_low", "ci_high"]] = float("nan")
@@ -74,6 +75,7 @@ else:
             "complication_chart",
             display.summary_complications(marks, safety.CURVES, groups),
             patients=counts[counts.group_value.isin(list(vocab.ARMS))].groupby("group_value").n.sum(),  # the window's
+            click_filters=True,
         )
         shared = counts[counts.group_value.isin(list(vocab.ARMS))]
         p = competing.gray_test(shared)[2]

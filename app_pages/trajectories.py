@@ -71,6 +71,7 @@ ui.chart(
     "trajectory_chart",
     display.summary_trajectory(table, outcome, change) + described,
     patients=ui.arm_ranges(table, "visit"),  # the patients of each point (a study's, when split)
+    click_filters=True,
 )
 if marks_note:
     ui.note(marks_note)
@@ -122,6 +123,7 @@ ui.chart(
     "band_chart",
     "Stacked bars: the share of visits in each PTS band, per arm and visit month.",
     patients=ui.arm_ranges(bands.groupby(["study_group", "arm", "visit_month"], as_index=False).n.sum(), "visit"),
+    click_filters=True,
 )
 ui.note("Share of attended visits in each Villalta band; an open ulcer makes the band severe.")
 ui.how_computed(

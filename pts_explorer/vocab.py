@@ -119,6 +119,14 @@ SURVIVAL_GROUPINGS = {
     "sex": "Sex",
     "age_group": "Age group",
 }
+# A curve's grouping as the cohort filter its groups are values of (a click on a curve sets it).
+GROUPING_FILTERS = {
+    "arm": "arm",
+    "obstruction_site": "site",
+    "stenosis_grade": "grade",
+    "study_id": "study",
+    "sex": "sex",
+}
 COX_ADJUSTMENTS = {
     "age_years": "Age",
     "sex": "Sex",

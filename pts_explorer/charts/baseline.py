@@ -38,6 +38,7 @@ def cohort_size_figure(sizes: pd.DataFrame, hidden_label: str = "") -> go.Figure
                 textangle=0,
                 cliponaxis=False,
                 hovertemplate="%{y}: %{text} patients<extra></extra>",
+                meta={"arm": arm, "study": list(d.study_id)},  # a click filters to the study and arm (ui.chart)
             )
         )
     fig.update_layout(barmode="group")

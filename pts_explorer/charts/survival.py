@@ -47,13 +47,15 @@ def km_figure(
     x_title: str | None = None,
     styles: dict[str, dict[str, str]] | None = None,
     y_max: float = 1.02,
+    click_field: str | None = None,
 ) -> go.Figure:
     """Kaplan-Meier step curves with 95% bands, and the number at risk under the plot.
 
     curve: group, month (and days, for x_unit "days"), estimate, ci_low, ci_high; risk: groups x
     times (days) of counts at risk; x_title: the time axis's title (its origin), "Months" by
     default; styles: a group's colour, dash and symbol where group_style's would not do; y_max:
-    the top of the y axis (a low cumulative incidence is drawn on an axis that shows it).
+    the top of the y axis (a low cumulative incidence is drawn on an axis that shows it);
+    click_field: the cohort filter a group's value is (ui.chart's click_filters), e.g. "site".
     """
     in_days = x_unit == "days"
     ordered = [g for g in (*ARM_ORDER, *labels) if g in set(risk.index)]
@@ -74,9 +76,13 @@ def km_figure(
                 "scatter",
                 x=d.days if in_days else d.month,
                 y=d.estimate,
-                mode="lines",
+                # A click filters to the group (ui.chart): plotly selects a clicked point only on a trace
+                # with markers, so a clickable curve carries invisible ones.
+                mode="lines+markers" if click_field else "lines",
+                marker={"size": 6, "opacity": 0} if click_field else None,
                 name=name,
                 legendgroup=group,
+                meta={click_field: group} if click_field else None,
                 line={"color": color, "width": 2.5, "shape": "hv", "dash": style["dash"]},
                 customdata=np.stack([d.ci_low, d.ci_high], axis=-1),
                 hovertemplate=f"<b>{name}</b> {'day %{x:.0f}' if in_days else 'month %{x:.1f}'}: %{{y:.1%}} "

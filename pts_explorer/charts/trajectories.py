@@ -84,6 +84,7 @@ def trajectory_figure(
                     name=vocab.ARMS[arm],
                     legendgroup=arm,
                     showlegend=col == 1,
+                    meta={"arm": arm},  # a click filters to the arm (ui.chart)
                     line={"color": ARM_COLORS[arm], "width": 3, "dash": ARM_DASHES[arm]},
                     marker={"size": 9, "symbol": ARM_MARKERS[arm]},
                     error_y={
@@ -241,6 +242,8 @@ def band_figure(shares: pd.DataFrame) -> go.Figure:
                         legendgroup=band,
                         showlegend=band not in in_legend,
                         customdata=text,
+                        # A click filters to the arm, and at month 0 to the baseline band (ui.chart).
+                        meta={"arm": arm, "band": [band if m == "0" and band in vocab.BANDS else None for m in x]},
                         hovertemplate="month %{x}: %{y:.0f}% (n = %{customdata})<extra>"
                         + BAND_LABELS[band]
                         + "</extra>",

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from pts_explorer import charts, display, escape, glossary, privacy, vocab
+from pts_explorer.filters import VOCABULARIES
 from pts_explorer.ui import recorder, state
 
 
@@ -78,20 +79,68 @@ def arm_ranges(counts: pd.DataFrame, per: str) -> str:
     return ", ".join(parts) + (f" per {per}" if ranged else "")
 
 
-def chart(figure: Any, key: str, summary: str, patients: Mapping[str, int] | pd.Series | str | None = None) -> None:
+# The cohort filters a click on a chart can set (issue 28, item 3): a trace's `meta` names them, each
+# a value for the whole trace or a list with one value (or None) per point: {"arm": "stent",
+# "study": ["TRIAL", "REGISTRY"]}.
+CLICK_FILTERS = ("study", "arm", "site", "grade", "band", "sex")
+_CLICK_TARGETS = "_click_targets_"  # + chart key: the meta of each trace of the chart last drawn
+
+
+def chart(
+    figure: Any,
+    key: str,
+    summary: str,
+    patients: Mapping[str, int] | pd.Series | str | None = None,
+    click_filters: bool = False,
+) -> None:
     """A chart with its text alternative: the title and a one-line summary, for screen readers;
     large for an audience in presenter mode; collected for the page's exports. `patients`: the
     patients per arm it draws (or those counts in words), when not the analysis set's of the
-    page's design statement: its exported image's caption states them."""
+    page's design statement: its exported image's caption states them. `click_filters`: a click on
+    a bar, point or curve sets the filters its trace's `meta` names (CLICK_FILTERS), as the sidebar
+    would, so they show as chips and in the address (not on a projector)."""
     if state.presenting():
         figure = charts.presenter_figure(figure)
     arms = patients if isinstance(patients, str) else "" if patients is None else arm_counts(patients)
     recorder.add_chart(figure, key, summary, arms)
-    st.plotly_chart(figure, key=key)
+    if click_filters and not state.presenting():
+        st.session_state[_CLICK_TARGETS + key] = [dict(getattr(trace, "meta", None) or {}) for trace in figure.data]
+        st.plotly_chart(figure, key=key, on_select=lambda: _clicked(key), selection_mode="points")
+    else:
+        st.plotly_chart(figure, key=key)
     title = figure.layout.title.text or ""
     # The summary names studies and groups (values of the data): text, in HTML inside Markdown.
     text = f"Chart: {escape.html_in_markdown(title)}. {escape.html_in_markdown(summary)}"
     st.markdown(f'<p class="sr-only">{text}</p>', unsafe_allow_html=True)
+
+
+def click_targets(targets: list[dict[str, Any]], curve: int, index: int) -> dict[str, str]:
+    """The filters a click on point `index` of trace `curve` sets: what the trace's meta names for
+    the trace or for that point (a point whose value is None sets nothing of that filter)."""
+    meta = targets[curve] if 0 <= curve < len(targets) else {}
+    found = {}
+    for field, value in meta.items():
+        if isinstance(value, list | tuple):
+            value = value[index] if 0 <= index < len(value) else None
+        # A value of the filter's vocabulary (a study id is the data's: the cohort filter checks it).
+        known = field == "study" or value in VOCABULARIES.get(field, {})
+        if field in CLICK_FILTERS and isinstance(value, str) and value and known:
+            found[field] = value
+    return found
+
+
+def _clicked(key: str) -> None:
+    """A chart's selection callback: the clicked point's filters replace the sidebar's for those
+    fields (a click narrows to what was clicked); the chart is drawn anew on the new cohort."""
+    event = st.session_state.get(key)
+    points = list(getattr(getattr(event, "selection", None), "points", None) or [])
+    if not points:
+        return
+    point = points[0]
+    targets = st.session_state.get(_CLICK_TARGETS + key, [])
+    chosen = click_targets(targets, int(point.get("curve_number", -1)), int(point.get("point_index", -1)))
+    for field, value in chosen.items():
+        state.set_value(field, [value])
 
 
 VEINS_DIAGRAM = Path(__file__).with_name("iliofemoral_veins.svg")

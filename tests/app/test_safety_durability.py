@@ -44,7 +44,7 @@ def _curves(figure: dict) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return {
         t["name"]: (_values(t["x"]), _values(t["y"]))
         for t in figure["data"]
-        if t.get("mode") == "lines" and "hovertemplate" in t  # not the bands' edges
+        if t.get("mode") in ("lines", "lines+markers") and "hovertemplate" in t  # not the bands' edges
     }
 
 
