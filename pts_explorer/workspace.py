@@ -22,7 +22,7 @@ import re
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -264,7 +264,7 @@ def clean_view(query: dict[str, Any]) -> dict[str, list[str]]:
     return SETTINGS.encode_all(SETTINGS.parse_all(known))
 
 
-def _share_view(query: dict[str, Any]) -> dict[str, list[str]]:
+def share_view(query: Mapping[str, Any]) -> dict[str, list[str]]:
     """A shared slide's address query: its settings (clean_view) and its talk and slide number, in
     presenter mode; never a follow code or a share's secret."""
     known = {k: [str(v) for v in _as_list(query[k])] for k in query if k in SETTINGS and k not in SHARE_LEFT_OUT}
@@ -667,7 +667,7 @@ class Workspace:
             con.execute(
                 "INSERT INTO shares (code, secret, page, query, step, started_at, updated_at, presenter_seen) "
                 "VALUES (?, ?, ?, ?, 1, ?, ?, ?)",
-                (code, secret, page, json.dumps(_share_view(query)), now, now, now),
+                (code, secret, page, json.dumps(share_view(query)), now, now, now),
             )
         found = self.share(code)
         assert found is not None
@@ -694,7 +694,7 @@ class Workspace:
         stored (the same address again counts as the presenter's heartbeat only)."""
         self._share_page(page)
         now = time.time() if now is None else now
-        view = json.dumps(_share_view(query))
+        view = json.dumps(share_view(query))
         with self._connect(write=True) as con:
             row = self._require_share(con, secret)
             if (row[2], row[3]) != (page, view):
