@@ -67,22 +67,26 @@ def _same_view(page_path: str, query: Mapping[str, list[str]], share: workspace.
 
 
 def followed_slide(page_path: str, query: Mapping[str, list[str]]) -> tuple[str, dict[str, list[str]]] | None:
-    """Before a follower's page runs (`follow=<code>` in the address, on any page, `/` too): the
-    shared slide's page and query when the presenter stepped since this window last looked, or
-    when the window opens on another view (a link, a reload); None otherwise, and when no share has
-    that code (the follower's line then says so)."""
+    """Before a page runs: the shared slide's page and query when this window should open it, else
+    None. A follower's window (`follow=<code>` in the address, on any page, `/` too) opens it when
+    the presenter stepped since the window last looked, or when it opens on another view (a link, a
+    reload); None when no share has that code (the follower's line then says so). The presenter's
+    window opens it when the speaker view stepped, so a click on the slide never writes back the
+    slide the speaker view left."""
     code = SETTINGS["follow"].parse(query.get("follow", []))
+    secret = st.session_state.get(_SHARING) if SETTINGS["present"].parse(query.get("present", [])) else None
+    space = talks.store()
     try:
-        share = talks.store().share(str(code)) if code else None
+        share = space.share(str(code)) if code else (space.share_by_secret(secret) if secret else None)
     except workspace.WorkspaceError:
-        return None  # the follower's line says why
+        return None  # the line says why
     if share is None:
         return None
     seen = st.session_state.get(_STEP)
     st.session_state[_STEP] = share.step
     if seen == share.step or (seen is None and _same_view(page_path, query, share)):
         return None
-    return _address(share, follow=True)
+    return _address(share, follow=bool(code))
 
 
 def _ticked() -> bool:
