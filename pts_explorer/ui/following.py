@@ -46,6 +46,7 @@ def following() -> str | None:
 
 
 def page_named(name: str) -> PageSpec | None:
+    """The analysis page of that name (its url_path is its name)."""
     return next((p for p in ANALYSIS_PAGES if p.name == name), None)
 
 
@@ -212,18 +213,30 @@ def speaker_address(secret: str) -> str:
     return f"{_root()}/{SPEAKER_PAGE}?share={secret}"
 
 
-def presenter_room(slot: DeltaGenerator, spec: PageSpec) -> None:
-    """The presenter's part of the slide's line: Share to the room (the audience's link, the speaker
-    view, stop sharing), and, while sharing, how many follow; this run's slide is written to the store."""
+def _write(spec: PageSpec) -> workspace.Share | None:
+    """Write this run's slide to the store, while sharing; the share, or None."""
     secret = sharing()
-    share = None
-    if secret:
-        try:
-            share = talks.store().move_share(secret, spec.name, state.url_query())
-            st.session_state[_STEP] = share.step
-        except workspace.WorkspaceError as problem:
-            st.session_state.pop(_SHARING, None)
-            st.session_state["_share_problem"] = str(problem)
+    if not secret:
+        return None
+    try:
+        share = talks.store().move_share(secret, spec.name, state.url_query())
+    except workspace.WorkspaceError as problem:
+        st.session_state.pop(_SHARING, None)
+        st.session_state["_share_problem"] = str(problem)
+        return None
+    st.session_state[_STEP] = share.step
+    return share
+
+
+def presenter_room(slot: DeltaGenerator) -> None:
+    """The presenter's part of the slide's line, before the page runs: Share to the room (the
+    audience's link, the speaker view, stop sharing), and, while sharing, how many follow. The slide
+    is written to the store now, so the followers open it while the presenter's page is drawn
+    (presenter_settled writes it again if the page changed a setting)."""
+    spec = page_named(str(st.session_state.get("_page", "")))
+    if spec is None:  # a page without a chart (Saved cohorts) is not a slide: nothing to share
+        return
+    share = _write(spec)
     with slot:
         with st.popover(
             "Room",
@@ -253,6 +266,13 @@ def presenter_room(slot: DeltaGenerator, spec: PageSpec) -> None:
         if share is not None:
             st.html(STYLE)
             _presenter_status()
+
+
+def presenter_settled(spec: PageSpec) -> None:
+    """After the presenter's page ran: its slide's address as the page left it (a setting that did
+    not apply here replaced), a step more for the followers only when it changed."""
+    if spec in ANALYSIS_PAGES:
+        _write(spec)
 
 
 @st.fragment(run_every=POLL_SECONDS)

@@ -86,6 +86,7 @@ def start_line() -> Line:
             if state.following():  # the follower's window: what it follows, and a way out; no drawer
                 following.follower_status(room)
                 return Line(words, steps, None, st.container(width="content"), room)
+            following.presenter_room(room)
             drawer = st.popover(
                 "Cohort",
                 type="tertiary",
@@ -295,7 +296,7 @@ def _draw_line(line: Line, spec: PageSpec, text: str) -> None:
                 query_params=following.stop_following_query(here),
             )
         return
-    following.presenter_room(line.room, spec)
+    following.presenter_settled(spec)
     # present=0, not an absent key: the app then writes the address itself (a link to the page one is
     # on loses its query in the browser otherwise). Leaving presenter mode leaves the talk too.
     leave = {**{k: v for k, v in here.items() if k not in ("present", "talk", "slide")}, "present": ["0"]}
