@@ -121,12 +121,16 @@ def view() -> None:
     """The speaker view of the share the address's key names."""
     presenter.style()
     secret = state.current("share")
+    for key, setting in SETTINGS.settings.items():  # the window's address is its key alone
+        if key != "share":
+            state.set_value(key, setting.default)
     try:
         share = talks.store().share_by_secret(str(secret)) if secret else None
     except workspace.WorkspaceError as problem:
         st.error(escape.markdown(problem), icon=":material/error:")
         return
     if share is None:
+        st.header("Speaker view", anchor=False)
         st.error(
             "No presentation is shared under this key here (the speaker view's link carries it; a share ends a day "
             "after its presenter was last seen). Press **Room** on the presenter's line, then **Speaker view**.",
