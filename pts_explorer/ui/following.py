@@ -8,7 +8,7 @@ on any page) is in presenter mode with small cells hidden, without the cohort dr
 or the keys; it reads the store every second (a fragment) and opens the new address when the
 presenter stepped. The speaker view (`/speaker?share=<secret>`) moves the slide by writing the
 address; the presenter's own window follows it as the followers do. Each window writes a heartbeat:
-the presenter's line counts the followers heard from in the last ten seconds, and a follower says
+the presenter's view counts the followers heard from in the last ten seconds, and a follower says
 when the presenter stopped."""
 
 from __future__ import annotations
@@ -38,6 +38,15 @@ _DRAWN = "_follow_drawn"  # the run whose page drew this window's polling fragme
 # The followed status and the followers' count sit in the line's row of links: as tall as the links, so
 # their text (the line's larger type) is not clipped by the row.
 STYLE = "<style>.st-key-follow_status, .st-key-share_followers { min-height: 2rem; justify-content: center; }</style>"
+# The presenter's Room in the slide's bottom right corner, out of the line's row (whose words would
+# wrap to one more line, pushing a key chart out of the first screen at 1280x720).
+CORNER = """<style>
+[data-testid="stLayoutWrapper"]:has(> .st-key-presenter_room), .st-key-presenter_room {
+  position: fixed !important; right: 0.75rem; bottom: 0.5rem; z-index: 999990; width: auto !important;
+}
+.st-key-presenter_room { background: rgba(255, 255, 255, 0.92); border-radius: 0.5rem; padding: 0 0.4rem; }
+@media (prefers-color-scheme: dark) { .st-key-presenter_room { background: rgba(14, 17, 23, 0.92); } }
+</style>"""
 
 
 def following() -> str | None:
@@ -238,12 +247,12 @@ def presenter_room(slot: DeltaGenerator) -> None:
         return
     share = _write(spec)
     with slot:
-        with st.popover(
-            "Room",
+        st.html(CORNER)
+        with st.popover(  # an icon alone: the line's row of links keeps its width (key chart whole at 1280x720)
+            ":material/cast:",
             type="tertiary",
-            icon=":material/cast:",
             key="share_room",
-            help="Share this presentation to the room: the audience follows each step on their own screens",
+            help="Room: share this presentation to the room; the audience follows each step on their own screens",
         ):
             if refused := st.session_state.pop("_share_problem", None):
                 st.error(escape.markdown(refused), icon=":material/error:")

@@ -81,7 +81,16 @@ def start_line() -> Line:
     with st.container(key="presenter_line", horizontal=True, vertical_alignment="center", gap="small", wrap=False):
         words = st.container(width="stretch", key="presenter_words")
         with st.container(key="presenter_steps", horizontal=True, width="content", gap="small", wrap=False):
-            room = st.container(horizontal=True, width="content", gap="small", wrap=False, vertical_alignment="center")
+            # following.py: the presenter's Room sits in the slide's corner (out of this row: the line's words
+            # keep their width); a follower's status sits in the row, which has no drawer or steps.
+            room = st.container(
+                horizontal=True,
+                width="content",
+                gap="small",
+                wrap=False,
+                vertical_alignment="center",
+                key=None if state.following() else "presenter_room",
+            )
             steps = st.container(horizontal=True, width="content", gap="small", wrap=False)
             if state.following():  # the follower's window: what it follows, and a way out; no drawer
                 following.follower_status(room)

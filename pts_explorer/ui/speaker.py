@@ -133,7 +133,8 @@ def view() -> None:
         st.header("Speaker view", anchor=False)
         st.error(
             "No presentation is shared under this key here (the speaker view's link carries it; a share ends a day "
-            "after its presenter was last seen). Press **Room** on the presenter's line, then **Speaker view**.",
+            "after its presenter was last seen). Press **Room** (the cast icon at the bottom right of the "
+            "presenter's view), then **Speaker view**.",
             icon=":material/error:",
         )
         return

@@ -1,7 +1,8 @@
 """Follow me (#27 item 4), as a room sees it: a presenter shares a talk to the room from the line's
 Room; a second browser context (another person's screen) opens the audience's link; the presenter
 steps three slides with the keyboard, and the follower lands on each within 2 s of the presenter's
-step, its line reading the same n as the presenter's; the presenter's line counts 1 follower.
+step, its line reading the same n as the presenter's; the presenter's view counts 1 follower
+(beside Room, in its corner).
 
 A step is the presenter's slide landing on the presenter's own screen: from the key press until the
 address is the slide's and the line names it (on a machine whose two cores are shared with other
