@@ -249,6 +249,8 @@ def url_query() -> dict[str, list[str]]:
             values[key] = st.session_state.get(_ACCEPTED, {}).get(key, setting.default)
     if not values.get("present"):
         values |= {"talk": None, "slide": None}
+    if st.session_state.get("_page") != "speaker":  # a share's key moves its slides: only its speaker view holds it
+        values["share"] = None
     if saved_slug():
         values |= {key: SETTINGS[key].default for key in COHORT_KEYS}
     else:

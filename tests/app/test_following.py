@@ -180,3 +180,26 @@ def test_a_speaker_view_without_a_valid_key_says_so(app_on, demo_db, workspace_f
     at.switch_page("app_pages/speaker.py").run()
     assert not at.exception, at.exception
     assert [e.value for e in at.error][0].startswith("No presentation is shared under this key here")
+
+
+def test_the_speaker_view_steps_the_pages_of_a_share_without_a_talk(app_on, demo_db, workspace_file):
+    space = workspace.Workspace(workspace_file)
+    share = space.start_share("overview", FEMORAL)
+    speaker = app_on(demo_db, {"share": share.secret, "site": "femoral"}).run()
+    speaker.switch_page("app_pages/speaker.py").run()
+    assert not speaker.exception, speaker.exception
+    assert _query(speaker) == {"share": [share.secret]}  # the window's address is its key alone
+    assert [c.value for c in speaker.caption][:3] == ["Now · Page 1 of 9", "Overview · Femoral", "Next · Page 2 of 9"]
+    assert "#### **Trajectories**" in [m.value for m in speaker.markdown]
+    speaker.button(key="speaker_next").click().run()
+    moved = space.share(share.code)
+    assert (moved.page, moved.query, moved.step) == ("trajectories", {**FEMORAL, "present": ["1"]}, 2)
+
+
+def test_a_share_key_stays_on_the_speaker_view(app_on, demo_db, workspace_file):
+    """The key moves the room's slides: a page other than the speaker view never writes it back into
+    its address (its Link and Add to talk would carry it on)."""
+    at = app_on(demo_db, {"share": "k" * 20, "site": "femoral"}).run()
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception, at.exception
+    assert _query(at) == FEMORAL
