@@ -21,6 +21,15 @@ cols[0].metric("Patients", shield.count(int(sizes.patients.sum())))
 cols[1].metric("Stent", shield.count(by_arm["stent"], arm_hidden[0]))
 cols[2].metric("Medical", shield.count(by_arm["medical"], arm_hidden[1]))
 cols[3].metric("Studies", f"{sizes.study_id.nunique()}")
+if cohort.funnel_steps() and not ui.presenting():  # an expander: not on a projector
+    with st.expander("How the filters narrow the cohort"):
+        funnel = display.cohort_funnel(ui.query("cohort_funnel", cohort.funnel_params()), cohort, shield)
+        ui.table(funnel, key="overview_funnel", rows=len(funnel), title="How the filters narrow the cohort")
+        st.caption(
+            "Each filter in the sidebar's order, applied to the patients the filters above it kept: the patients "
+            "left and the patients it removed. In another order each step would remove other numbers; the cohort "
+            "at the end is the same."
+        )
 sizes["hidden"] = shield.mask_frame(sizes, "patients", [["study_id"], ["arm"]])
 ui.chart(charts.cohort_size_figure(sizes, shield.label), "overview_sizes", display.summary_sizes(sizes, shield.label))
 

@@ -1,7 +1,8 @@
 """Talks: views in order (a page with its cohort and settings), each with a title and speaker
 notes, kept in the workspace with the saved cohorts. Slides are added with "Add to talk" on any
 page with a chart; here they are reordered, renamed, annotated, duplicated and deleted, and the talk
-is presented (its short link opens slide 1 in presenter mode; the keys step along its slides)."""
+is presented (its short link opens slide 1 in presenter mode; the keys step along its slides), or
+taken away: Download gives it as one HTML file that steps offline, or as a PDF of its slides."""
 
 from collections.abc import Callable
 
@@ -10,7 +11,7 @@ import streamlit as st
 from pts_explorer import escape, ui, workspace
 from pts_explorer.filters import CohortFilter
 from pts_explorer.settings import COHORT_KEYS, SETTINGS
-from pts_explorer.ui import state, talks
+from pts_explorer.ui import state, talk_slides, talks
 
 _PROBLEM = "_talks_problem"  # what the last edit refused, shown above the slides
 _CHOSEN = "_talks_chosen"  # the talk this session edits
@@ -164,6 +165,8 @@ with st.container(horizontal=True, gap="small", vertical_alignment="center", key
     with st.popover("Short link", icon=":material/link:", type="tertiary"):
         st.caption("This address presents the talk from its first slide, on the data served then:")
         st.code(ui.view_address(st.context.url, talks.PAGE, {"talk": [talk.slug], "present": ["1"]}), language=None)
+    if talk.slides:
+        talk_slides.downloads(talk)
     with st.popover("Rename or delete", icon=":material/edit:", type="tertiary"):
         title_key = f"talk_title_{talk.slug}"
         if st.session_state.get(f"_talk_title_was_{talk.slug}") != talk.title:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pts_explorer import vocab
 
 LIST_FIELDS = ("study", "arm", "site", "grade", "band", "sex")
+OPTION_FIELDS = (*LIST_FIELDS, "ulcer")  # the filters whose options show their patients (option_counts)
+FUNNEL_FIELDS = (*LIST_FIELDS, "age", "ulcer")  # the cohort funnel's order: the sidebar's
+LIFTED_AGE = (vocab.AGE_MIN, vocab.AGE_MAX)
 VOCABULARIES = {
     "arm": vocab.ARMS,
     "site": vocab.SITES,
@@ -68,6 +71,35 @@ class CohortFilter:
         params: dict[str, object] = {f: list(getattr(self, f)) for f in LIST_FIELDS}
         params.update(age_min=self.age[0], age_max=self.age[1], ulcer=self.ulcer)
         return params
+
+    def option_params(self) -> dict[str, object]:
+        """Parameters for queries/option_counts.sql: for each filter of OPTION_FIELDS, this cohort's
+        parameters with that one filter lifted, prefixed o<field>_ (cohort_filter(o<field>_))."""
+        params: dict[str, object] = {}
+        for field in OPTION_FIELDS:
+            lifted = replace(self, ulcer=None) if field == "ulcer" else replace(self, **{field: ()})  # type: ignore[arg-type]
+            params |= {f"o{field}_{key}": value for key, value in lifted.as_params().items()}
+        return params
+
+    def funnel_params(self) -> dict[str, object]:
+        """Parameters for queries/cohort_funnel.sql: step k (1..len(FUNNEL_FIELDS)) is this cohort's
+        filters of FUNNEL_FIELDS[:k], the later ones lifted, prefixed f<k>_ (cohort_filter(f<k>_))."""
+        params: dict[str, object] = {}
+        for k in range(1, len(FUNNEL_FIELDS) + 1):
+            later = {f: (None if f == "ulcer" else LIFTED_AGE if f == "age" else ()) for f in FUNNEL_FIELDS[k:]}
+            step = replace(self, **later)  # type: ignore[arg-type]
+            params |= {f"f{k}_{key}": value for key, value in step.as_params().items()}
+        return params
+
+    def funnel_steps(self) -> list[tuple[int, str]]:
+        """(step, field) of each filter that restricts this cohort, in the funnel's order: the step
+        of queries/cohort_funnel.sql whose count is the cohort after that filter."""
+        unrestricted = CohortFilter()
+        return [
+            (k, field)
+            for k, field in enumerate(FUNNEL_FIELDS, start=1)
+            if getattr(self, field) != getattr(unrestricted, field)
+        ]
 
     def is_unrestricted(self) -> bool:
         return self == CohortFilter()

@@ -8,6 +8,7 @@ import pandas as pd
 from pts_explorer import vocab
 from pts_explorer.analytics import baseline
 from pts_explorer.display.text import ARMS, CATEGORICAL_LABELS, CONTINUOUS_LABELS, _arms, _count_share, _mean_sd, smd
+from pts_explorer.filters import VOCABULARIES, CohortFilter
 from pts_explorer.privacy import OFF, Protection
 from pts_explorer.rows import each_row
 
@@ -109,3 +110,44 @@ def summary_sizes(sizes: pd.DataFrame, hidden_label: str = "") -> str:
         for study, d in sizes.groupby("study_id", sort=True)
     ]
     return "Patients: " + "; ".join(parts) + "."
+
+
+FUNNEL_LABELS = {
+    "study": "Study",
+    "arm": "Arm",
+    "site": "Obstruction site",
+    "grade": "Stenosis grade",
+    "band": "Baseline PTS band",
+    "sex": "Sex",
+    "age": "Age, years",
+    "ulcer": "Ulcer at baseline",
+}
+
+
+def _chosen(cohort: CohortFilter, field: str) -> str:
+    value = getattr(cohort, field)
+    if field == "age":
+        return f"{value[0]}-{value[1]}"
+    if field == "ulcer":
+        return vocab.ULCER[value]
+    labels = VOCABULARIES.get(field, {})
+    return ", ".join(labels.get(v, v) for v in value)
+
+
+def cohort_funnel(funnel: pd.DataFrame, cohort: CohortFilter, shield: Protection) -> pd.DataFrame:
+    """The rows of the cohort funnel (queries/cohort_funnel.sql): every patient, then each filter that
+    restricts the cohort, in the sidebar's order, with the patients left and those it removed. A count
+    protection hides is hidden, and so is what a row removed when either of its two counts is hidden."""
+    by_step = dict(zip(funnel.step, funnel.patients, strict=True))
+    rows: list[tuple[str, int, int | None]] = [("All patients", int(by_step.get(0, 0)), None)]
+    before = 0
+    for step, field in cohort.funnel_steps():
+        rows.append((f"{FUNNEL_LABELS[field]}: {_chosen(cohort, field)}", int(by_step.get(step, 0)), before))
+        before = step
+    shown = []
+    for label, left, previous in rows:
+        prior = None if previous is None else int(by_step.get(previous, 0))
+        hidden = shield.small(left) or (prior is not None and shield.small(prior))
+        removed = "" if prior is None else (shield.label if hidden else f"{prior - left:,}")
+        shown.append({"Filter": label, "Patients left": shield.count(left), "Removed": removed})
+    return pd.DataFrame(shown, columns=["Filter", "Patients left", "Removed"])

@@ -7,25 +7,57 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from pts_explorer import escape, glossary, vocab
-from pts_explorer.filters import CohortFilter
+from pts_explorer.filters import OPTION_FIELDS, VOCABULARIES, CohortFilter
 from pts_explorer.settings import COHORT_KEYS, SETTINGS
 from pts_explorer.ui import cohorts, state
 from pts_explorer.ui.data import query
 
 _COHORT = "_cohort"
+# Where the page menu's skip link (frame.SKIP_LINK) takes the keyboard: the next Tab is the cohort's.
+FILTERS_ANCHOR = '<div id="cohort-filters" tabindex="-1" aria-label="Cohort filters"></div>'
 
 
-def _multiselect(key: str, label: str, options: dict[str, str], help_text: str | None) -> None:
+COUNTS_HELP = (
+    "The number beside each option: the patients the other filters keep who have it (what choosing it alone "
+    "would show, and what a click adds or removes)."
+)
+
+
+def _multiselect(key: str, label: str, options: dict[str, str], help_text: str | None, counts: dict[str, str]) -> None:
     state.control(
         key,
         st.multiselect,
         label,
         list(options),
         valid=list(options),
-        format_func=lambda v: options.get(v, v),
+        format_func=lambda v: _with_count(options.get(v) or str(v), counts.get(v)),
         placeholder="All",
-        help=help_text,
+        help=f"{help_text}  \n{COUNTS_HELP}" if help_text else COUNTS_HELP,
     )
+
+
+def _with_count(label: str, count: str | None) -> str:
+    return f"{label} ({count})" if count else label
+
+
+def option_counts(studies: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """For each filter of OPTION_FIELDS, each option's count as shown beside it: the patients the
+    other filters (as they stand this run) keep who have the option; small counts hidden (with their
+    complement within the filter) where protection is on."""
+    now = CohortFilter.from_mapping({key: state.current(key) for key in COHORT_KEYS}, studies.study_id.tolist())
+    found = query("option_counts", now.option_params())
+    shield = state.protection()
+    options = {"study": list(studies.study_id), "ulcer": list(vocab.ULCER)} | {
+        field: list(labels) for field, labels in VOCABULARIES.items()
+    }
+    shown: dict[str, dict[str, str]] = {}
+    for field in OPTION_FIELDS:
+        rows = found[found.field == field]
+        by_value = dict(zip(rows.value, rows.patients, strict=True))
+        counts = [int(by_value.get(v, 0)) for v in options[field]]
+        hidden = shield.mask(counts)
+        shown[field] = {v: shield.count(n, h) for v, n, h in zip(options[field], counts, hidden, strict=True)}
+    return shown
 
 
 def _reset_filters() -> None:
@@ -53,6 +85,7 @@ def sidebar_filters(drawer: DeltaGenerator | None = None) -> CohortFilter:
             chips(cohort)
         return cohort
     with st.sidebar:
+        st.html(FILTERS_ANCHOR)
         st.markdown("### Cohort")
         counts_box = st.container(key="cohort_counts")
         _filter_controls(studies)
@@ -67,21 +100,23 @@ def sidebar_filters(drawer: DeltaGenerator | None = None) -> CohortFilter:
 
 
 def _filter_controls(studies: pd.DataFrame) -> None:
+    counts = option_counts(studies)
     study_labels = dict(zip(studies.study_id, studies.study_id + " · " + studies.design, strict=True))
-    _multiselect("study", "Study", study_labels, glossary.tip("randomized"))
-    _multiselect("arm", "Arm", vocab.ARMS, "Stent (with angioplasty), or medical management alone.")
-    _multiselect("site", "Obstruction site", vocab.SITES, glossary.tip("obstruction_site"))
-    _multiselect("grade", "Stenosis grade", vocab.GRADES, glossary.tip("stenosis_grade"))
-    _multiselect("band", "Baseline PTS band", vocab.BANDS, glossary.tip("pts_band"))
-    _multiselect("sex", "Sex", vocab.SEXES, None)
+    _multiselect("study", "Study", study_labels, glossary.tip("randomized"), counts["study"])
+    _multiselect("arm", "Arm", vocab.ARMS, "Stent (with angioplasty), or medical management alone.", counts["arm"])
+    _multiselect("site", "Obstruction site", vocab.SITES, glossary.tip("obstruction_site"), counts["site"])
+    _multiselect("grade", "Stenosis grade", vocab.GRADES, glossary.tip("stenosis_grade"), counts["grade"])
+    _multiselect("band", "Baseline PTS band", vocab.BANDS, glossary.tip("pts_band"), counts["band"])
+    _multiselect("sex", "Sex", vocab.SEXES, None, counts["sex"])
     state.control("age", st.slider, "Age, years", vocab.AGE_MIN, vocab.AGE_MAX)
+    ulcer_labels = {"yes": "With ulcer", "no": "Without"}
     state.control(
         "ulcer",
         st.segmented_control,
         "Ulcer at baseline",
         list(vocab.ULCER),
-        format_func={"yes": "With ulcer", "no": "Without"}.get,
-        help="An open venous ulcer at the month-0 visit (CEAP C6); it puts the PTS band at severe.",
+        format_func=lambda v: _with_count(ulcer_labels[v], counts["ulcer"].get(v)),
+        help="An open venous ulcer at the month-0 visit (CEAP C6); it puts the PTS band at severe.  \n" + COUNTS_HELP,
     )
 
 

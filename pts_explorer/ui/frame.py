@@ -15,15 +15,23 @@ from pts_explorer.ui import exporting, filter_panel, notices, presenter, state
 STYLESHEET = Path(__file__).with_name("app.css")
 
 
+# The first thing a keyboard reaches on every page: a link past the page menu to the cohort's filters
+# (shown when focused; app.css), whose target sits above the filters (filter_panel.FILTERS_ANCHOR).
+SKIP_LINK = '<a class="pts-skip" href="#cohort-filters">Skip to the cohort filters</a>'
+
+
 def _page_menu(sections: dict[str, list[st.Page]]) -> None:
     """Links to every page carrying the current query, so a page switch keeps the cohort and the
     settings in the URL and adds one browser history entry (Streamlit's own menu clears the
-    query, which adds a second entry without it)."""
+    query, which adds a second entry without it). Two columns, in the sections' order (each link
+    names its section when pointed at), so the cohort's count and filters start in the first screen."""
     query = state.url_query()
-    for section, pages in sections.items():
-        st.caption(section)
-        for page in pages:
-            st.page_link(page, label=page.title, icon=page.icon or None, query_params=query)
+    st.html(SKIP_LINK)
+    pages = [(section, page) for section, members in sections.items() for page in members]
+    columns = st.columns(2, gap="small")
+    for i, (section, page) in enumerate(pages):
+        with columns[i % 2]:
+            st.page_link(page, label=page.title, icon=page.icon or None, query_params=query, help=section)
 
 
 @st.cache_resource(show_spinner=False)

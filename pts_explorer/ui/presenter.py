@@ -22,6 +22,7 @@ from pts_explorer.ui.data import query
 
 STYLESHEET = Path(__file__).with_name("presenter.css")
 _SET = "_presented_set"  # what this run's page said its slide shows (analysis_set)
+LINE = "_presenter_line"  # the line's Markdown as drawn in this run (a talk's export reads it: ui.talk_slides)
 
 
 def style() -> None:
@@ -309,6 +310,7 @@ def _draw_line(line: Line, spec: PageSpec, text: str) -> None:
     # present=0, not an absent key: the app then writes the address itself (a link to the page one is
     # on loses its query in the browser otherwise). Leaving presenter mode leaves the talk too.
     leave = {**{k: v for k, v in here.items() if k not in ("present", "talk", "slide")}, "present": ["0"]}
+    st.session_state[LINE] = text
     with line.words:
         st.markdown(text, width="stretch")
     with line.steps:

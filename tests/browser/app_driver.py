@@ -1,5 +1,7 @@
 """Helpers that drive the app the way a person does, waiting on the app's own run token."""
 
+import re
+
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
@@ -47,19 +49,34 @@ def act_and_wait(page: Page, action, timeout: float = RUN_BUDGET) -> None:
     wait_idle(page, timeout)
 
 
+def counted(option: str) -> re.Pattern[str]:
+    """A filter option as the sidebar writes it: its label and its patients, "Common iliac (623)"."""
+    return re.compile(rf"^{re.escape(option)} \((?:[\d,]+|hidden)\)$")
+
+
 def pick_option(page: Page, widget_label: str, option: str) -> None:
     box = page.get_by_test_id("stMultiSelect").filter(has_text=widget_label)
     field = box.locator("input")
     field.click()
     if field.get_attribute("aria-expanded") != "true":
         field.press("ArrowDown")  # a click that scrolled the sidebar first can leave the list closed
-    act_and_wait(page, lambda: page.get_by_role("option", name=option, exact=True).click())
+    act_and_wait(page, lambda: page.get_by_role("option", name=counted(option)).click())
     page.keyboard.press("Escape")
 
 
-def chips(page: Page, widget_label: str) -> list[str]:
+def chip_texts(page: Page, widget_label: str) -> list[str]:
+    """The chosen options of a sidebar filter, whole: label and patients, "Common iliac (623)"."""
     box = page.get_by_test_id("stMultiSelect").filter(has_text=widget_label)
     return [t.strip() for t in box.locator(".react-aria-ComboBox [data-tag] span[title]").all_inner_texts()]
+
+
+def chips(page: Page, widget_label: str) -> list[str]:
+    """The labels of the chosen options of a sidebar filter, each checked to carry its count and
+    given without it ("Common iliac")."""
+    texts = chip_texts(page, widget_label)
+    labels = [re.sub(r" \((?:[\d,]+|hidden)\)$", "", t) for t in texts]
+    assert all(counted(label).match(t) for label, t in zip(labels, texts, strict=True)), texts
+    return labels
 
 
 def cohort_total(page: Page) -> str:

@@ -87,3 +87,23 @@ def test_keyboard_alone_changes_a_filter_and_opens_another_page(server, page: Pa
     assert path(page) == "/trajectories"
     assert query(page) == {"site": ["common_iliac"]}  # the cohort came along
     expect(page.get_by_role("heading", name="Symptom and outcome trajectories")).to_be_visible()
+
+
+@pytest.mark.parametrize("sized_page", [(1440, 900), (1280, 720)], indirect=True, ids=["1440x900", "1280x720"])
+def test_the_sidebar_starts_with_the_cohort_and_a_skip_link_reaches_its_filters(server, sized_page: Page):
+    # Issue 28, item 5: the cohort's count and its first filters in the first screen, above the fold;
+    # from the top of the page, Tab (Streamlit's own skip link), Tab (the cohort's), Enter: the
+    # keyboard is at the cohort's filters, and the next Tabs reach the first filter.
+    open_page(sized_page, server + "/overview")
+    height = sized_page.viewport_size["height"]
+    count = sized_page.locator(".st-key-cohort_counts").bounding_box()
+    study = sized_page.get_by_test_id("stMultiSelect").filter(has_text="Study").bounding_box()
+    assert count is not None and study is not None
+    assert count["y"] >= 0 and study["y"] + study["height"] <= height, (count, study, height)
+    sized_page.keyboard.press("Tab")
+    assert _focused(sized_page) == ("stSkipToContent", "A", "Skip to main content")
+    sized_page.keyboard.press("Tab")
+    assert _focused(sized_page) == ("stHtml", "A", "Skip to the cohort filters")
+    sized_page.keyboard.press("Enter")
+    assert _focused(sized_page) == ("stHtml", "DIV", "Cohort filters")
+    _tab_to(sized_page, "stMultiSelect", "INPUT", "Study", limit=2)

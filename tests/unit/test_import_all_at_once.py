@@ -58,8 +58,8 @@ def test_sdtm_every_problem_of_every_dataset_in_the_first_check(tmp_path):
     assert not report.imported
 
     arm_line = _line(dm, "USUBJID", "PTS-STENT-01-1003")
-    # A qualifier's problem is reported at its subject's DM record.
-    limb_line = _line(dm, "USUBJID", "PTS-STENT-01-1002")
+    # A qualifier's problem is reported at its own SUPPDM record (review 8: it was filed under DM).
+    limb_line = _line(suppdm, "USUBJID", "PTS-STENT-01-1002", QNAM="INDLIMB")
     assert _issues(report, "error") == [
         (
             "sdtm:partial_date.start_date",
@@ -79,14 +79,6 @@ def test_sdtm_every_problem_of_every_dataset_in_the_first_check(tmp_path):
         ),
         # (one error each: the contract's allowed-values error on the same record is not repeated)
         (
-            "sdtm:values.limb_side",
-            "dm.csv",
-            limb_line,
-            "R",
-            "SUPPDM.INDLIMB ([qualifiers] limb_side): the value is neither in [values.limb_side] (it maps LEFT, "
-            "RIGHT) nor one of the contract's (left, right); map it there in a copy of the profile",
-        ),
-        (
             "sdtm:values.arm",
             "dm.csv",
             arm_line,
@@ -102,6 +94,14 @@ def test_sdtm_every_problem_of_every_dataset_in_the_first_check(tmp_path):
             "",
             "PR lacks variable(s) PRTRT ([pr] term): name the variable in a copy of the profile; nothing else of "
             "PR is checked until it is named",
+        ),
+        (
+            "sdtm:values.limb_side",
+            "suppdm.csv",
+            limb_line,
+            "R",
+            "SUPPDM.INDLIMB ([qualifiers] limb_side): the value is neither in [values.limb_side] (it maps LEFT, "
+            "RIGHT) nor one of the contract's (left, right); map it there in a copy of the profile",
         ),
     ]
     # The AE terms are checked too (a warning: the contract holds PTS events only).

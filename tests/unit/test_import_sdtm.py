@@ -629,15 +629,8 @@ def test_a_value_outside_a_value_map_is_named_with_its_map(tmp_path):
     )
     assert not report.imported
     named = report.issues[report.issues.rule.isin(["sdtm:values.arm", "sdtm:values.limb_side"])]
+    # The SUPPDM value at its SUPPDM record, the DM value at its DM record.
     assert sorted(zip(named.file, named.record, named.column, named.value, named.message, strict=True)) == [
-        (
-            "dm.xpt",
-            "VEN301-101-0002",
-            "INDEXLAT",
-            "BILATERAL",
-            "SUPPDM.INDEXLAT ([qualifiers] limb_side): the value is neither in [values.limb_side] (it maps LEFT, "
-            "RIGHT) nor one of the contract's (left, right); map it there in a copy of the profile",
-        ),
         (
             "dm.xpt",
             "VEN301-102-0003",
@@ -646,6 +639,14 @@ def test_a_value_outside_a_value_map_is_named_with_its_map(tmp_path):
             "DM.ARM ([dm] arm): the value is neither in [values.arm] (it maps PTA + STENT, COMPRESSION + "
             "ANTICOAGULATION) nor one of the contract's (stent, medical); map it there in a copy of the profile, or "
             "leave the arm out with [population] exclude_arms",
+        ),
+        (
+            "suppdm.xpt",
+            "VEN301-101-0002",
+            "INDEXLAT",
+            "BILATERAL",
+            "SUPPDM.INDEXLAT ([qualifiers] limb_side): the value is neither in [values.limb_side] (it maps LEFT, "
+            "RIGHT) nor one of the contract's (left, right); map it there in a copy of the profile",
         ),
     ]
     profile = _profile(

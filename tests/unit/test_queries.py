@@ -14,6 +14,8 @@ from pts_explorer.vocab import DAYS_PER_MONTH, DAYS_PER_YEAR, OUTCOMES
 SAMPLE_PARAMS = {
     **CohortFilter().as_params(),
     **{f"b_{key}": value for key, value in CohortFilter(arm=("stent",)).as_params().items()},
+    **CohortFilter().option_params(),
+    **CohortFilter().funnel_params(),
     "outcome": "villalta_total",
     "by_study": True,
     "per_arm": 5,
@@ -36,6 +38,8 @@ SAMPLE_PARAMS = {
 EXPECTED_COLUMNS = {
     "cohort": {"patient_id", "arm", "stenosis_grade", "baseline_band", "baseline_villalta", "baseline_ulcer"},
     "cohort_counts": {"arm", "total", "matching"},
+    "option_counts": {"field", "value", "patients"},
+    "cohort_funnel": {"step", "patients"},
     "cohort_size_by_study_arm": {"study_id", "study_name", "design", "arm", "patients"},
     "dataset_info": {"dataset_name", "synthetic", "patients", "visits"},
     "studies": {"study_id", "study_name", "design", "visit_months"},

@@ -31,6 +31,12 @@ PARAMETER_SETS = {
         **CohortFilter(
             site=("common_iliac", "common_femoral"), grade=("70-99%", "occlusion"), age=(30, 75)
         ).as_params(),
+        **CohortFilter(
+            site=("common_iliac", "common_femoral"), grade=("70-99%", "occlusion"), age=(30, 75)
+        ).option_params(),
+        **CohortFilter(
+            site=("common_iliac", "common_femoral"), grade=("70-99%", "occlusion"), age=(30, 75)
+        ).funnel_params(),
         **{f"b_{k}": v for k, v in CohortFilter(sex=("female",), band=("moderate", "severe")).as_params().items()},
         "by_study": False,
         "max_patients": 50,  # the sample must be the same patients on both engines
@@ -48,6 +54,8 @@ PARAMETER_SETS = {
     "trial, ulcers": {
         **SAMPLE_PARAMS,
         **CohortFilter(study=("TRIAL",), ulcer="yes").as_params(),
+        **CohortFilter(study=("TRIAL",), ulcer="yes").option_params(),
+        **CohortFilter(study=("TRIAL",), ulcer="yes").funnel_params(),
         "randomized_only": True,
         "endpoint": "ulcer_healing",
         "group": "sex",

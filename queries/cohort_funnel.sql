@@ -1,0 +1,35 @@
+-- cohort_funnel: how the sidebar's filters narrow the cohort, one filter after another in the sidebar's
+-- order (study, arm, site, grade, band, sex, age, ulcer): step 0 every patient, step k the patients the
+-- first k filters keep (cohort_filter(f<k>_): the cohort's parameters with the later filters lifted,
+-- pts_explorer.filters.CohortFilter.funnel_params). The last step is the cohort.
+-- params: for each prefix, the parameters of cohort.sql (VARCHAR[] lists, INTEGER ages, $ulcer):
+--         $f1_study, $f1_arm, $f1_site, $f1_grade, $f1_band, $f1_sex, $f1_age_min, $f1_age_max, $f1_ulcer
+--         $f2_study, $f2_arm, $f2_site, $f2_grade, $f2_band, $f2_sex, $f2_age_min, $f2_age_max, $f2_ulcer
+--         $f3_study, $f3_arm, $f3_site, $f3_grade, $f3_band, $f3_sex, $f3_age_min, $f3_age_max, $f3_ulcer
+--         $f4_study, $f4_arm, $f4_site, $f4_grade, $f4_band, $f4_sex, $f4_age_min, $f4_age_max, $f4_ulcer
+--         $f5_study, $f5_arm, $f5_site, $f5_grade, $f5_band, $f5_sex, $f5_age_min, $f5_age_max, $f5_ulcer
+--         $f6_study, $f6_arm, $f6_site, $f6_grade, $f6_band, $f6_sex, $f6_age_min, $f6_age_max, $f6_ulcer
+--         $f7_study, $f7_arm, $f7_site, $f7_grade, $f7_band, $f7_sex, $f7_age_min, $f7_age_max, $f7_ulcer
+--         $f8_study, $f8_arm, $f8_site, $f8_grade, $f8_band, $f8_sex, $f8_age_min, $f8_age_max, $f8_ulcer
+-- grain: step
+SELECT
+    0 AS step,
+    count(*) AS patients
+FROM patient_attributes
+UNION ALL
+SELECT 1 AS step, count(*) FILTER (WHERE cohort_filter(f1_)) AS patients FROM patient_attributes
+UNION ALL
+SELECT 2 AS step, count(*) FILTER (WHERE cohort_filter(f2_)) AS patients FROM patient_attributes
+UNION ALL
+SELECT 3 AS step, count(*) FILTER (WHERE cohort_filter(f3_)) AS patients FROM patient_attributes
+UNION ALL
+SELECT 4 AS step, count(*) FILTER (WHERE cohort_filter(f4_)) AS patients FROM patient_attributes
+UNION ALL
+SELECT 5 AS step, count(*) FILTER (WHERE cohort_filter(f5_)) AS patients FROM patient_attributes
+UNION ALL
+SELECT 6 AS step, count(*) FILTER (WHERE cohort_filter(f6_)) AS patients FROM patient_attributes
+UNION ALL
+SELECT 7 AS step, count(*) FILTER (WHERE cohort_filter(f7_)) AS patients FROM patient_attributes
+UNION ALL
+SELECT 8 AS step, count(*) FILTER (WHERE cohort_filter(f8_)) AS patients FROM patient_attributes
+ORDER BY step

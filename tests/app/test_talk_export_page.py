@@ -1,0 +1,131 @@
+"""A talk's export (#27 item 7) holds each slide as the app presents it: the slides are drawn by
+their own pages (pts_explorer.ui.talk_slides, in a process of its own), and each slide's line is
+the presenter line the app draws for that slide, whole; its chart is the page's key chart. A slide
+that cannot be drawn is named in the error with why, and no file is made."""
+
+import json
+import sqlite3
+
+import pytest
+
+from pts_explorer import escape, talk_export, workspace
+from pts_explorer.config import ANALYSIS_PAGES
+from pts_explorer.ui import talk_slides, talks
+
+HOSTILE = "**Bold** <b>tag</b> [link](http://x)"
+VIEWS = [  # (page, settings, title, notes)
+    ("overview", {"site": ["femoral"]}, "Who is in it", "Start with the <b>arms</b>."),
+    ("effects", {"site": ["common_iliac"], "visit": ["12"]}, HOSTILE, ""),
+    ("durability", {"endpoint": ["ulcer_healing"]}, "Ulcers heal", "Say: death competes."),
+]
+
+
+def _talk(path, views) -> workspace.Talk:
+    space = workspace.Workspace(path)
+    talk = space.new_talk("Stents <i>in</i> five minutes")
+    for page, query, title, notes in views:
+        space.add_slide(talk.slug, page, query, title, notes)
+    return space.talk(talk.slug)
+
+
+def _presented(app_on, db, talk, position):
+    """The app's slide `position` as a presenter sees it: the page opened from the talk's own link."""
+    script, query = talks.slide_target(talk, position)
+    at = app_on(db, query).run()
+    at.switch_page(script).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_each_slide_is_the_apps_slide_its_line_whole_and_its_key_chart(app_on, demo_db, workspace_file, monkeypatch):
+    monkeypatch.setenv("PTS_DB", str(demo_db))
+    talk = _talk(workspace_file, VIEWS)
+    content = talk_slides.collect(talk.slug)
+    assert (content.title, content.dataset, content.data_file, content.synthetic) == (
+        "Stents <i>in</i> five minutes",
+        "PTS demo cohort (synthetic)",
+        "pts_outcomes.duckdb",
+        True,
+    )
+    assert [(s.position, s.title, s.notes, s.page) for s in content.slides] == [
+        (1, "Who is in it", "Start with the <b>arms</b>.", "Overview"),
+        (2, HOSTILE, "", "Effects"),
+        (3, "Ulcers heal", "Say: death competes.", "Durability"),
+    ]
+    for slide, (page, _, _, _) in zip(content.slides, VIEWS, strict=True):
+        at = _presented(app_on, demo_db, talk, slide.position)
+        lines = [m.value for m in at.markdown if m.value.startswith(f"Slide {slide.position} of 3: ")]
+        assert len(lines) == 1
+        assert slide.line == escape.markdown_text(lines[0])  # the whole line, as it reads on the page
+        key = next(p.key_chart for p in ANALYSIS_PAGES if p.name == page)
+        (drawn,) = [c for c in at.get("plotly_chart") if c.proto.id and key in c.proto.id]
+        shown, exported = json.loads(drawn.proto.spec), json.loads(slide.figure)
+        assert exported["data"] == shown["data"]  # the same traces, as presented (small cells hidden)
+        assert exported["layout"]["title"]["text"] == shown["layout"]["title"]["text"]
+        assert exported["layout"]["font"]["size"] == shown["layout"]["font"]["size"] == 18  # presenter type
+    # Read independently of the app's line: its cohort and the mark the slide must carry.
+    assert content.slides[0].line.startswith("Slide 1 of 3: Who is in it · Overview · Femoral · n = ")
+    assert content.slides[1].line.startswith(f"Slide 2 of 3: {HOSTILE} · Effects · Common iliac · n = ")
+    assert all(s.line.endswith(" · synthetic data · small cells hidden (k = 5)") for s in content.slides)
+
+
+def test_a_slide_that_cannot_be_drawn_is_named_with_why(app_on, demo_db, workspace_file, monkeypatch):
+    monkeypatch.setenv("PTS_DB", str(demo_db))
+    talk = _talk(workspace_file, [VIEWS[0], ("candidate", {}, "A candidate", "")])
+    with sqlite3.connect(workspace_file) as con:  # a slide of a page a later version of the app dropped
+        con.execute(
+            "INSERT INTO talk_slides (talk, position, page, query, title, notes) VALUES (?, 3, 'old_page', '{}', "
+            "'Gone', '')",
+            (talk.slug,),
+        )
+    candidate = _presented(app_on, demo_db, workspace.Workspace(workspace_file).talk(talk.slug), 2)
+    said = escape.markdown_text([*candidate.error, *candidate.warning, *candidate.info][0].value)
+    with pytest.raises(talk_export.ExportError) as refused:
+        talk_slides.collect(talk.slug)
+    assert str(refused.value) == (
+        f"Slide 2 ('A candidate'): its page 'Candidate' draws no chart for this cohort and these settings: it says "
+        f"{said!r}. Slide 3 ('Gone') shows the page 'old_page', which this app no longer has: delete it, or add the "
+        "view again."
+    )
+
+
+def test_a_talk_deleted_meanwhile_is_said(demo_db, workspace_file, monkeypatch):
+    monkeypatch.setenv("PTS_DB", str(demo_db))
+    talk = _talk(workspace_file, VIEWS[:1])
+    workspace.Workspace(workspace_file).delete_talk(talk.slug)
+    with pytest.raises(talk_export.ExportError) as refused:
+        talk_slides.collect(talk.slug)
+    assert str(refused.value) == f"No talk is called '{talk.slug}' here (deleted, or kept in another workspace)."
+
+
+def test_the_talks_page_prepares_the_downloads(app_on, demo_db, workspace_file, monkeypatch):
+    monkeypatch.setenv("PTS_DB", str(demo_db))
+    talk = _talk(workspace_file, VIEWS[:2])
+    at = app_on(demo_db, {"talk": talk.slug}).run()
+    at.switch_page("app_pages/talks.py").run()
+    assert not at.exception, at.exception
+    assert not [b for b in at.get("download_button")]  # nothing before Prepare
+    at.button(key="talk_export_prepare").click().run()
+    assert not at.exception, at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Download as HTML", "Download as PDF"]
+    prepared = at.session_state["_talk_export"][1]
+    assert [s.title for s in prepared.slides] == ["Who is in it", HOSTILE]
+    # Changed after Prepare: the downloads are not offered from the old slides.
+    workspace.Workspace(workspace_file).add_slide(talk.slug, "safety", {}, "Safety")
+    at.run()
+    assert [b for b in at.get("download_button")] == []
+    assert "The talk changed after the downloads were prepared: prepare them again." in [i.value for i in at.info]
+
+
+def test_the_talks_page_names_a_slide_it_cannot_draw_and_offers_nothing(app_on, demo_db, workspace_file, monkeypatch):
+    monkeypatch.setenv("PTS_DB", str(demo_db))
+    talk = _talk(workspace_file, [("candidate", {}, "A <b>candidate</b>", "")])
+    at = app_on(demo_db, {"talk": talk.slug}).run()
+    at.switch_page("app_pages/talks.py").run()
+    at.button(key="talk_export_prepare").click().run()
+    assert not at.exception, at.exception
+    why = at.session_state["_talk_export"][1]
+    assert why.startswith("Slide 1 ('A <b>candidate</b>'): its page 'Candidate' draws no chart for this cohort and ")
+    assert [e.value for e in at.error] == [escape.markdown(why)]  # shown as text, not markup
+    assert [b for b in at.get("download_button")] == []

@@ -1,0 +1,175 @@
+"""A talk taken away (#27 item 7): downloaded from the Talks page as one HTML file and as a PDF.
+The HTML file, opened from disk with the network blocked, asks for nothing; a clicker's keys step
+it (also with a chart holding the focus); each slide reads the title and the whole presenter line
+the app shows for that slide (read off the app's own page in this browser); the notes are hidden
+until N. The PDF has one 16:9 landscape page per slide."""
+
+import re
+from urllib.parse import urlencode
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from pts_explorer import workspace
+from pts_explorer.ui import talks
+from tests.browser.app_driver import new_context, open_page
+from tests.browser.conftest import serving
+
+TITLE = "Iliac stents <b>x</b>, taken away"
+VIEWS = [  # (page, settings, slide title, speaker notes)
+    ("overview", {"site": ["femoral"]}, "Who is in it: <i>femoral</i>", "Start with the arms."),
+    ("trajectories", {"site": ["femoral"], "outcome": ["vcss"]}, "VCSS over time", ""),
+    ("effects", {"site": ["common_iliac"], "visit": ["12"]}, "The effect at a year", "MMRM, then ANCOVA."),
+    ("durability", {"endpoint": ["ulcer_healing"]}, "Ulcers heal", "Death competes."),
+    ("safety", {"period": ["any time"]}, "Safety", "Like with like."),
+]
+# The app's presenter line as it reads: its words, without the icons drawn from a font's ligatures
+# (the badge's ":material/science: synthetic data" reads "synthetic data").
+LINE_TEXT = """el => {
+  const c = el.cloneNode(true);
+  c.querySelectorAll("[role='img']").forEach((icon) => {
+    const after = icon.nextSibling;
+    if (after && after.nodeType === Node.TEXT_NODE) after.textContent = after.textContent.replace(/^ /, "");
+    icon.remove();
+  });
+  return c.textContent;
+}"""
+
+
+@pytest.fixture(scope="module")
+def served_talk(demo_db, tmp_path_factory):
+    path = tmp_path_factory.mktemp("talk_export") / "workspace.sqlite"
+    space = workspace.Workspace(path)
+    talk = space.new_talk(TITLE)
+    for page, query, title, notes in VIEWS:
+        space.add_slide(talk.slug, page, query, title, notes)
+    with serving(demo_db, workspace=path) as url:
+        yield url, space.talk(talk.slug)
+
+
+@pytest.fixture(scope="module")
+def downloaded(browser, served_talk, tmp_path_factory):
+    """The two files as a presenter downloads them from the Talks page."""
+    url, talk = served_talk
+    folder = tmp_path_factory.mktemp("downloads")
+    context = new_context(browser, viewport={"width": 1280, "height": 720}, accept_downloads=True)
+    page = context.new_page()
+    open_page(page, f"{url}/talks?talk={talk.slug}")
+    page.get_by_role("button", name="Download", exact=True).click()
+    page.get_by_role("button", name="Prepare the downloads").click()
+    expect(page.get_by_role("button", name="Download as HTML")).to_be_visible(timeout=180_000)
+    files = {}
+    for kind in ("HTML", "PDF"):
+        with page.expect_download(timeout=180_000) as download:
+            page.get_by_role("button", name=f"Download as {kind}").click()
+        files[kind] = folder / download.value.suggested_filename
+        download.value.save_as(files[kind])
+    context.close()
+    return files
+
+
+def _apps_lines(browser, url: str, talk: workspace.Talk) -> list[str]:
+    """Each slide's presenter line as the app shows it at 1280x720."""
+    context = new_context(browser, viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    lines = []
+    for position in range(1, len(talk.slides) + 1):
+        script, query = talks.slide_target(talk, position)
+        spec = talks.page_of(talk.slides[position - 1])
+        assert spec is not None and script == spec.script
+        open_page(page, f"{url}/{spec.url_path}?{urlencode(query, doseq=True)}")
+        words = page.locator(".st-key-presenter_words [data-testid='stMarkdownContainer']")
+        lines.append(words.evaluate(LINE_TEXT))
+    context.close()
+    return lines
+
+
+def _shown(page: Page) -> dict[str, str]:
+    slide = page.locator("section.slide:not([hidden])")
+    expect(slide).to_have_count(1)
+    return {
+        "id": slide.get_attribute("id") or "",
+        "title": slide.locator(".title").inner_text(),
+        "line": slide.locator(".line").text_content() or "",
+    }
+
+
+def test_the_html_export_steps_offline_with_the_apps_lines(browser, served_talk, downloaded):
+    url, talk = served_talk
+    assert downloaded["HTML"].name == "pts_talk_iliac_stents_b_x_b_taken_away.html"
+    expected = _apps_lines(browser, url, talk)
+    context = new_context(browser, viewport={"width": 1280, "height": 720})
+    asked: list[str] = []
+
+    def offline(route):
+        asked.append(route.request.url)
+        route.continue_() if route.request.url.startswith("file:") else route.abort()
+
+    context.route("**/*", offline)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(downloaded["HTML"].as_uri())
+    page.wait_for_selector("body[data-ready='1']")
+    # Stepped with a clicker's keys: forward with each of its three, back with both, then the ends.
+    seen = [_shown(page)]
+    for key in ("ArrowRight", "PageDown", " ", "ArrowRight"):
+        page.keyboard.press(key)
+        seen.append(_shown(page))
+    assert [s["id"] for s in seen] == [f"slide-{i}" for i in range(1, 6)]
+    assert [s["title"] for s in seen] == [title for _, _, title, _ in VIEWS]
+    assert [s["line"] for s in seen] == expected  # whole lines, as the app shows each slide
+    assert all(line.startswith(f"Slide {i} of 5: ") for i, line in enumerate(expected, 1))
+    page.keyboard.press("ArrowRight")  # past the last: it stays
+    assert _shown(page)["id"] == "slide-5"
+    page.keyboard.press("ArrowLeft")
+    assert _shown(page)["id"] == "slide-4"
+    page.keyboard.press("PageUp")
+    assert _shown(page)["id"] == "slide-3"
+    page.keyboard.press("Home")
+    assert _shown(page)["id"] == "slide-1"
+    page.keyboard.press("End")
+    assert _shown(page)["id"] == "slide-5"
+    # A chart with the focus (clicked, dragged) keeps no key: the next key still steps.
+    page.keyboard.press("Home")
+    page.locator("section.slide:not([hidden]) .chart .nsewdrag").first.click()
+    page.keyboard.press("ArrowRight")
+    assert _shown(page)["id"] == "slide-2"
+    # Notes hidden until N, then shown, then hidden again.
+    notes = page.locator("section.slide:not([hidden]) .notes")
+    expect(notes).to_be_hidden()
+    page.keyboard.press("n")
+    expect(notes).to_be_visible()
+    expect(notes).to_have_text("Speaker notes, slide 2: No speaker notes for this slide.")
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("section.slide:not([hidden]) .notes")).to_have_text(
+        "Speaker notes, slide 3: MMRM, then ANCOVA."
+    )
+    page.keyboard.press("N")
+    expect(page.locator("section.slide:not([hidden]) .notes")).to_be_hidden()
+    # Every chart drawn, the synthetic mark on every slide; nothing asked of the network.
+    page.keyboard.press("End")
+    assert page.locator(".chart .main-svg").count() >= 5
+    assert (
+        page.locator("footer .synthetic").all_text_contents()
+        == ["Synthetic data: generated patients, not real people"] * 5
+    )
+    assert asked == [downloaded["HTML"].as_uri()]
+    assert not errors
+    context.close()
+
+
+def test_the_pdf_has_one_landscape_page_per_slide(downloaded):
+    pdf = downloaded["PDF"].read_bytes()
+    assert pdf.startswith(b"%PDF-")
+    try:
+        import pypdf  # noqa: PLC0415 (not a dependency: counted from the file's page objects without it)
+    except ImportError:
+        pages = re.findall(rb"/Type\s*/Page\b(?!s)", pdf)
+        boxes = re.findall(rb"/MediaBox\s*\[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+        assert len(pages) == 5
+        assert {(float(w), float(h)) for w, h in boxes} == {(960.0, 540.0)}  # 1280 x 720 px, 16:9 landscape
+    else:
+        reader = pypdf.PdfReader(downloaded["PDF"])
+        assert len(reader.pages) == 5
+        assert {(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages} == {(960.0, 540.0)}
