@@ -203,3 +203,23 @@ def test_a_share_key_stays_on_the_speaker_view(app_on, demo_db, workspace_file):
     at.switch_page("app_pages/overview.py").run()
     assert not at.exception, at.exception
     assert _query(at) == FEMORAL
+
+
+def test_a_cohort_changed_on_the_slide_is_a_step_the_room_follows(app_on, demo_db, workspace_file):
+    """The presenter removes a filter in the cohort drawer (its chip): the slide redraws in place and
+    its new address is written, one step on, which a follower then opens."""
+    at = app_on(demo_db, {"site": ["femoral", "common_iliac"], "present": "1"}).run()
+    at.switch_page("app_pages/overview.py").run()
+    at.button(key="share_start").click().run()
+    space = workspace.Workspace(workspace_file)
+    with space._connect() as con:
+        ((code,),) = con.execute("SELECT code FROM shares").fetchall()
+    follower = app_on(demo_db, {"follow": code}).run()
+    assert _query(follower)["site"] == ["common_iliac", "femoral"]
+    at.button(key="chip_site_femoral").click().run()
+    assert not at.exception, at.exception
+    share = space.share(code)
+    assert (share.page, share.query, share.step) == ("overview", {"site": ["common_iliac"], "present": ["1"]}, 2)
+    follower.run()
+    assert _query(follower) == {"site": ["common_iliac"], "present": ["1"], "follow": [code]}
+    assert _line(follower).startswith("**Overview** · Common iliac · n = ")
