@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pts_explorer.config import PAGES
-from pts_explorer.ui import frame, state, talks
+from pts_explorer.ui import following, frame, state, talks
 
 st.set_page_config(page_title="PTS Outcomes Explorer", page_icon=":material/ecg_heart:", layout="wide")
 
@@ -13,9 +13,14 @@ pages = {
 }
 sections: dict[str, list[st.Page]] = {}
 for spec in PAGES:
-    sections.setdefault(spec.section, []).append(pages[spec.name])
+    if spec.listed:
+        sections.setdefault(spec.section, []).append(pages[spec.name])
 
 current = st.navigation(list(pages.values()), position="hidden")  # the menu: ui.frame
+if followed := following.followed_slide(current.url_path, state.opening_query()):
+    # A follower's window (follow=<code>, on any page) opens the presenter's slide, and the new one
+    # when the presenter stepped, before a page runs (the page then shows the slide followed).
+    st.switch_page(followed[0], query_params=followed[1])
 if current is pages["home"] and frame.opened_with_query():
     # A link to "/" that carries a cohort (links made before the home page existed) opens the
     # cohort's overview, as it always did; /overview stays the stable address of that view.

@@ -60,7 +60,7 @@ for column, (title, why, page, query) in zip(st.columns(3), STARTING_POINTS, str
 
 st.subheader("Every page", anchor=False)
 left, right = st.columns(2)
-for i, spec in enumerate(p for p in PAGES if p.name != "home"):
+for i, spec in enumerate(p for p in PAGES if p.name != "home" and p.listed):
     with left if i % 2 == 0 else right:
         st.page_link(
             spec.script,

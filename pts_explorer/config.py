@@ -163,6 +163,7 @@ class PageSpec:
     url: str = ""  # its address, when not its name
     needs_data: bool = True  # False: the page works without a usable outcomes database (import)
     example: str = ""  # a query that gives the page something to show (a page that starts empty)
+    listed: bool = True  # False: opened by its link only (the speaker view), not in the menu or on Home
 
     @property
     def url_path(self) -> str:
@@ -208,6 +209,15 @@ PAGES = (
         "slideshow",
         "Cohorts",
         "Views in order, with titles and speaker notes, presented slide by slide.",
+    ),
+    _S(
+        "speaker",
+        "Speaker view",
+        "speaker_notes",
+        "Cohorts",
+        "A presenter's second window: the slide on screen, its notes, the next slide and the time.",
+        needs_data=False,
+        listed=False,
     ),
     _S("glossary", "Glossary", "menu_book", "Reference", "Scores, lesions, endpoints and methods, sourced."),
     _S("data_checks", "Data checks", "fact_check", "Data", "The data contract's checks of the loaded file."),

@@ -16,6 +16,7 @@ from pts_explorer import vocab
 
 MAX_RAW_LENGTH = 200  # longer URL values are not ours: ignored before any parsing
 SLUG = re.compile(r"[a-z0-9]{8}", re.ASCII)
+SECRET = re.compile(r"[a-z0-9]{20}", re.ASCII)  # a share's key (workspace.SECRET_LENGTH)
 ITEMS = re.compile(r"[0-3x]{11}", re.ASCII)
 
 Value = object
@@ -68,7 +69,8 @@ class Setting:
 
     kind: "choice" (one of options), "choices" (several, repeated key), "flag" (True/False),
     "number" (an integer within bounds, or one of options when given), "range" (two integers),
-    "slug" (a saved cohort), "cohort_ref" (a cohort to compare), "items" (11 Villalta items),
+    "slug" (a saved cohort, a talk, a follow code), "secret" (a share's key), "cohort_ref" (a cohort to
+    compare), "items" (11 Villalta items),
     "cuts" (cut points: numbers separated by commas, written back as "70, 90").
     options: the static allow-list; empty where the page supplies it when it draws the control.
     prefixes: a "choice" or "choices" value may also be one of these followed by a value of the data
@@ -131,6 +133,10 @@ class Setting:
     def _parse_slug(self, values: list[str], allowed: tuple) -> Value:
         """A saved cohort's short name: eight lower-case letters or digits (looked up elsewhere)."""
         return next((v for v in reversed(values) if SLUG.fullmatch(v)), self.default)
+
+    def _parse_secret(self, values: list[str], allowed: tuple) -> Value:
+        """A share's key: twenty lower-case letters or digits (looked up elsewhere)."""
+        return next((v for v in reversed(values) if SECRET.fullmatch(v)), self.default)
 
     def _parse_cohort_ref(self, values: list[str], allowed: tuple) -> Value:
         """A cohort to compare: the sidebar's filters, a named subgroup, or a saved cohort."""
@@ -284,6 +290,10 @@ SETTINGS = Registry(
             # A talk presented (workspace talks): its short name and the slide shown, 1..its slides.
             Setting("talk", "slug", None),
             Setting("slide", "number", None, bounds=(1, 100)),  # bounds: the most slides a talk holds
+            # Following a presenter (workspace shares): the audience's follow code, on every page it follows;
+            # and the share's key, on the speaker view only (it moves the presenter's slide).
+            Setting("follow", "slug", None),
+            Setting("share", "secret", None),
         )
     }
 )

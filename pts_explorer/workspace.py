@@ -22,7 +22,7 @@ import re
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -31,7 +31,7 @@ from typing import Any
 
 from pts_explorer import vocab
 from pts_explorer.config import ANALYSIS_PAGES
-from pts_explorer.settings import COHORT_KEYS, MAX_RAW_LENGTH, SETTINGS, SLUG
+from pts_explorer.settings import COHORT_KEYS, MAX_RAW_LENGTH, SECRET, SETTINGS, SLUG
 
 MAX_NAME = 120
 MAX_NOTE = 2000
@@ -86,9 +86,42 @@ CREATE TABLE IF NOT EXISTS talk_slides (
 """,
     "CREATE INDEX IF NOT EXISTS talk_slides_by_talk ON talk_slides (talk, position)",
 )
+# A presenter's view shared to the room: the address of the slide on screen (page and query), written
+# at each step; `step` counts the changes, so a follower switches once per step (never back and forth
+# over two spellings of one address). The audience's link carries `code`; the presenter's session and
+# the speaker view carry `secret`, the only key that moves the slide. Each window that follows (or
+# presents) writes its own heartbeat in share_viewers; a share unseen for a day is removed.
+SHARE_SCHEMA = (
+    """
+CREATE TABLE IF NOT EXISTS shares (
+    code TEXT PRIMARY KEY,
+    secret TEXT NOT NULL UNIQUE,
+    page TEXT NOT NULL,
+    query TEXT NOT NULL,
+    step INTEGER NOT NULL DEFAULT 1,
+    started_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    presenter_seen REAL NOT NULL,
+    ended INTEGER NOT NULL DEFAULT 0
+)
+""",
+    """
+CREATE TABLE IF NOT EXISTS share_viewers (
+    code TEXT NOT NULL,
+    viewer TEXT NOT NULL,
+    seen REAL NOT NULL,
+    PRIMARY KEY (code, viewer)
+)
+""",
+)
+SHARE_KEEP_SECONDS = 24 * 3600  # a share whose presenter was not seen for this long is removed
+MAX_SHARES = 200  # shares kept at once (a presenter's new share removes the oldest past this)
 MAX_TALKS = 200  # talks in one workspace
 MAX_SLIDES = SETTINGS["slide"].bounds[1]  # slides in one talk (100): the slide numbers a link can name
-VIEW_LEFT_OUT = ("present", "talk", "slide")  # a slide's settings never hold how it is shown
+VIEW_LEFT_OUT = ("present", "talk", "slide", "follow", "share")  # a slide's settings never hold how it is shown
+SHARE_LEFT_OUT = ("follow", "share")  # a shared address never holds who follows it or its key
+SECRET_LENGTH = 20  # a share's secret (and a follower's name): 20 of 32 letters and digits, 100 bits
+FOLLOWER_SECONDS = 10.0  # a follower not heard from for this long no longer counts as following
 COLUMNS = "slug, name, note, query, dataset_name, fingerprint, counts, created_at, updated_at, version"
 
 
@@ -119,7 +152,7 @@ def _prepare(con: sqlite3.Connection) -> None:
             if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 con.execute("PRAGMA journal_mode=WAL")
             con.execute(SCHEMA)
-            for statement in TALK_SCHEMA:
+            for statement in TALK_SCHEMA + SHARE_SCHEMA:
                 con.execute(statement)
             if "version" not in {row[1] for row in con.execute("PRAGMA table_info(saved_cohorts)")}:
                 con.execute("ALTER TABLE saved_cohorts ADD COLUMN version INTEGER NOT NULL DEFAULT 1")  # older files
@@ -170,6 +203,27 @@ class SlideConflict(WorkspaceError):
         )
 
 
+@dataclass(frozen=True)
+class Share:
+    """A presenter's view shared to the room: the slide on screen (`page`, a page's name in
+    config.PAGES, and its query), how many steps it has made, and when it started, last changed and
+    last heard from its presenter (seconds since the epoch)."""
+
+    code: str  # the audience's follow code
+    secret: str  # the presenter's and the speaker view's key: it moves the slide
+    page: str
+    query: dict[str, list[str]]
+    step: int
+    started_at: float
+    updated_at: float
+    presenter_seen: float
+    ended: bool
+
+    def presenter_gone(self, now: float, after: float) -> bool:
+        """Whether the presenter ended the share, or was not heard from for `after` seconds."""
+        return self.ended or now - self.presenter_seen > after
+
+
 class CohortConflict(WorkspaceError):
     """A change started from a version that someone else has since replaced: `current` is the stored
     cohort now (its name, note and version), `started` the version the change started from."""
@@ -208,6 +262,13 @@ def clean_view(query: dict[str, Any]) -> dict[str, list[str]]:
     talk it is shown in."""
     known = {k: [str(v) for v in _as_list(query[k])] for k in query if k in SETTINGS and k not in VIEW_LEFT_OUT}
     return SETTINGS.encode_all(SETTINGS.parse_all(known))
+
+
+def share_view(query: Mapping[str, Any]) -> dict[str, list[str]]:
+    """A shared slide's address query: its settings (clean_view) and its talk and slide number, in
+    presenter mode; never a follow code or a share's secret."""
+    known = {k: [str(v) for v in _as_list(query[k])] for k in query if k in SETTINGS and k not in SHARE_LEFT_OUT}
+    return SETTINGS.encode_all({**SETTINGS.parse_all(known), "present": True})
 
 
 def slide_text(title: object, notes: object = "") -> tuple[str, str]:
@@ -583,6 +644,129 @@ class Workspace:
 
     _ORDER = "SELECT id FROM talk_slides WHERE talk = ? ORDER BY position, id"
 
+    # -----------------------------------------------------------------------------------------------
+    # Shares: a presenter's slide, followed by the room
+
+    _SHARE = "SELECT code, secret, page, query, step, started_at, updated_at, presenter_seen, ended FROM shares"
+
+    def start_share(self, page: str, query: dict[str, Any], now: float | None = None) -> Share:
+        """Share a view (a page's name and its settings, clean_view) to the room under a new code and
+        secret; shares unseen for a day are removed first, and the oldest past MAX_SHARES."""
+        self._share_page(page)
+        now = time.time() if now is None else now
+        with self._connect(write=True) as con:
+            con.execute("DELETE FROM shares WHERE presenter_seen < ?", (now - SHARE_KEEP_SECONDS,))
+            con.execute(
+                "DELETE FROM shares WHERE code IN (SELECT code FROM shares ORDER BY presenter_seen DESC LIMIT -1 "
+                "OFFSET ?)",
+                (MAX_SHARES - 1,),
+            )
+            con.execute("DELETE FROM share_viewers WHERE code NOT IN (SELECT code FROM shares)")
+            code = self._new_slug(con, "shares", "code")
+            secret = "".join(secrets.choice(_ALPHABET) for _ in range(SECRET_LENGTH))
+            con.execute(
+                "INSERT INTO shares (code, secret, page, query, step, started_at, updated_at, presenter_seen) "
+                "VALUES (?, ?, ?, ?, 1, ?, ?, ?)",
+                (code, secret, page, json.dumps(share_view(query)), now, now, now),
+            )
+        found = self.share(code)
+        assert found is not None
+        return found
+
+    def share(self, code: str) -> Share | None:
+        """The share the audience's `code` names, or None (also for a code that cannot be one)."""
+        if not isinstance(code, str) or not SLUG.fullmatch(code) or not self.path.exists():
+            return None
+        with self._connect() as con:
+            row = con.execute(f"{self._SHARE} WHERE code = ?", (code,)).fetchone()
+        return self._share(row) if row else None
+
+    def share_by_secret(self, secret: str) -> Share | None:
+        """The share a presenter's or speaker view's `secret` names, or None."""
+        if not isinstance(secret, str) or not SECRET.fullmatch(secret) or not self.path.exists():
+            return None
+        with self._connect() as con:
+            row = con.execute(f"{self._SHARE} WHERE secret = ?", (secret,)).fetchone()
+        return self._share(row) if row else None
+
+    def move_share(self, secret: str, page: str, query: dict[str, Any], now: float | None = None) -> Share:
+        """The slide on screen is now `page` with `query`: a new step when it differs from the one
+        stored (the same address again counts as the presenter's heartbeat only)."""
+        self._share_page(page)
+        now = time.time() if now is None else now
+        view = json.dumps(share_view(query))
+        with self._connect(write=True) as con:
+            row = self._require_share(con, secret)
+            if (row[2], row[3]) != (page, view):
+                con.execute(
+                    "UPDATE shares SET page = ?, query = ?, step = step + 1, updated_at = ?, presenter_seen = ?, "
+                    "ended = 0 WHERE secret = ?",
+                    (page, view, now, now, secret),
+                )
+            else:
+                con.execute("UPDATE shares SET presenter_seen = ?, ended = 0 WHERE secret = ?", (now, secret))
+            row = con.execute(f"{self._SHARE} WHERE secret = ?", (secret,)).fetchone()
+        return self._share(row)
+
+    def presenter_seen(self, secret: str, now: float | None = None) -> Share:
+        """The presenter's heartbeat: its window is still open."""
+        now = time.time() if now is None else now
+        with self._connect(write=True) as con:
+            self._require_share(con, secret)
+            con.execute("UPDATE shares SET presenter_seen = ? WHERE secret = ?", (now, secret))
+            row = con.execute(f"{self._SHARE} WHERE secret = ?", (secret,)).fetchone()
+        return self._share(row)
+
+    def end_share(self, secret: str, now: float | None = None) -> None:
+        """The presenter stopped sharing: followers are told so and stay on the last slide."""
+        now = time.time() if now is None else now
+        with self._connect(write=True) as con:
+            self._require_share(con, secret)
+            con.execute("UPDATE shares SET ended = 1, presenter_seen = ? WHERE secret = ?", (now, secret))
+
+    def viewer_seen(self, code: str, viewer: str, now: float | None = None) -> None:
+        """A follower's heartbeat (`viewer`: its window's own random name); nothing for a code that
+        names no share."""
+        if not SLUG.fullmatch(str(code)) or not SECRET.fullmatch(str(viewer)):
+            return
+        now = time.time() if now is None else now
+        with self._connect(write=True) as con:
+            if con.execute("SELECT 1 FROM shares WHERE code = ?", (code,)).fetchone() is None:
+                return
+            con.execute(
+                "INSERT INTO share_viewers (code, viewer, seen) VALUES (?, ?, ?) "
+                "ON CONFLICT (code, viewer) DO UPDATE SET seen = excluded.seen",
+                (code, viewer, now),
+            )
+            con.execute("DELETE FROM share_viewers WHERE code = ? AND seen < ?", (code, now - FOLLOWER_SECONDS * 6))
+
+    def followers(self, code: str, within: float | None = None, now: float | None = None) -> int:
+        """How many windows followed `code` in the last `within` seconds (FOLLOWER_SECONDS)."""
+        if not SLUG.fullmatch(str(code)) or not self.path.exists():
+            return 0
+        now = time.time() if now is None else now
+        since = now - (FOLLOWER_SECONDS if within is None else within)
+        with self._connect() as con:
+            row = con.execute("SELECT count(*) FROM share_viewers WHERE code = ? AND seen >= ?", (code, since))
+            return int(row.fetchone()[0])
+
+    @staticmethod
+    def _share_page(page: str) -> None:
+        if page not in {p.name for p in ANALYSIS_PAGES}:
+            raise WorkspaceError(f"{page!r} is not a page with a chart: only a slide can be shared to the room.")
+
+    @staticmethod
+    def _require_share(con: sqlite3.Connection, secret: str) -> tuple:
+        row = con.execute("SELECT code, secret, page, query FROM shares WHERE secret = ?", (str(secret),)).fetchone()
+        if row is None:
+            raise WorkspaceError("That share no longer exists (ended a day ago, or kept in another workspace).")
+        return row
+
+    @staticmethod
+    def _share(row: tuple) -> Share:
+        code, secret, page, query, step, started, updated, seen, ended = row
+        return Share(code, secret, page, json.loads(query), int(step), started, updated, seen, bool(ended))
+
     @staticmethod
     def _renumber(con: sqlite3.Connection, order: list[int]) -> None:
         con.executemany("UPDATE talk_slides SET position = ? WHERE id = ?", [(n, i) for n, i in enumerate(order, 1)])
@@ -641,10 +825,10 @@ class Workspace:
         )
 
     @staticmethod
-    def _new_slug(con: sqlite3.Connection, table: str = "saved_cohorts") -> str:
+    def _new_slug(con: sqlite3.Connection, table: str = "saved_cohorts", column: str = "slug") -> str:
         while True:
             slug = "".join(secrets.choice(_ALPHABET) for _ in range(8))
-            if not con.execute(f"SELECT 1 FROM {table} WHERE slug = ?", (slug,)).fetchone():  # noqa: S608 (a fixed name)
+            if not con.execute(f"SELECT 1 FROM {table} WHERE {column} = ?", (slug,)).fetchone():  # noqa: S608 (fixed names)
                 return slug
 
     @staticmethod

@@ -16,7 +16,8 @@ from streamlit.delta_generator import DeltaGenerator
 from pts_explorer import escape, vocab
 from pts_explorer.config import ANALYSIS_PAGES, PageSpec
 from pts_explorer.filters import CohortFilter
-from pts_explorer.ui import cohorts, state, talks
+from pts_explorer.settings import SETTINGS
+from pts_explorer.ui import cohorts, following, state, talks
 from pts_explorer.ui.data import query
 
 STYLESHEET = Path(__file__).with_name("presenter.css")
@@ -41,8 +42,8 @@ def _shows_something(spec: PageSpec, here: dict[str, list[str]]) -> bool:
     without a profile) does not, nor Compare with cohort A equal to cohort B."""
     if spec.example:  # it needs one of its example's keys (a profile field) to show anything
         return any(key in here for key in parse_qs(spec.example))
-    if spec.name == "compare":
-        return state.current("a") != state.current("b")
+    if spec.name == "compare":  # read from `here`: the speaker view steps a slide shown in another window
+        return SETTINGS["a"].parse(here.get("a", [])) != SETTINGS["b"].parse(here.get("b", []))
     return True
 
 
@@ -69,8 +70,9 @@ class Line:
 
     words: DeltaGenerator
     steps: DeltaGenerator
-    drawer: DeltaGenerator
+    drawer: DeltaGenerator | None  # None in a follower's window: it changes nothing
     leave: DeltaGenerator
+    room: DeltaGenerator  # sharing to the room (following): its link and followers, or what one follows
 
 
 def start_line() -> Line:
@@ -80,7 +82,21 @@ def start_line() -> Line:
     with st.container(key="presenter_line", horizontal=True, vertical_alignment="center", gap="small", wrap=False):
         words = st.container(width="stretch", key="presenter_words")
         with st.container(key="presenter_steps", horizontal=True, width="content", gap="small", wrap=False):
+            # following.py: the presenter's Room sits in the slide's corner (out of this row: the line's words
+            # keep their width); a follower's status sits in the row, which has no drawer or steps.
+            room = st.container(
+                horizontal=True,
+                width="content",
+                gap="small",
+                wrap=False,
+                vertical_alignment="center",
+                key=None if state.following() else "presenter_room",
+            )
             steps = st.container(horizontal=True, width="content", gap="small", wrap=False)
+            if state.following():  # the follower's window: what it follows, and a way out; no drawer
+                following.follower_status(room)
+                return Line(words, steps, None, st.container(width="content"), room)
+            following.presenter_room(room)
             drawer = st.popover(
                 "Cohort",
                 type="tertiary",
@@ -89,7 +105,7 @@ def start_line() -> Line:
                 help="Change the cohort without leaving the slide: remove a filter or add one (key F)",
             )
             leave = st.container(width="content")
-    return Line(words, steps, drawer, leave)
+    return Line(words, steps, drawer, leave, room)
 
 
 def begin() -> None:
@@ -279,6 +295,18 @@ def _draw_line(line: Line, spec: PageSpec, text: str) -> None:
     if shown is not None:  # the talk's place first: "Slide 2 of 5: <its title>"
         title = escape.markdown(shown.slide.title)
         text = f"Slide {shown.position} of {len(shown.talk.slides)}: **{title}** · {text}"
+    if state.following():  # read-only: no steps, no keys; the way out leaves following too
+        with line.words:
+            st.markdown(text, width="stretch")
+        with line.leave:
+            st.page_link(
+                spec.script,
+                label="Stop following",
+                icon=":material/close_fullscreen:",
+                query_params=following.stop_following_query(here),
+            )
+        return
+    following.presenter_settled(spec)
     # present=0, not an absent key: the app then writes the address itself (a link to the page one is
     # on loses its query in the browser otherwise). Leaving presenter mode leaves the talk too.
     leave = {**{k: v for k, v in here.items() if k not in ("present", "talk", "slide")}, "present": ["0"]}

@@ -249,6 +249,8 @@ def url_query() -> dict[str, list[str]]:
             values[key] = st.session_state.get(_ACCEPTED, {}).get(key, setting.default)
     if not values.get("present"):
         values |= {"talk": None, "slide": None}
+    if st.session_state.get("_page") != "speaker":  # a share's key moves its slides: only its speaker view holds it
+        values["share"] = None
     if saved_slug():
         values |= {key: SETTINGS[key].default for key in COHORT_KEYS}
     else:
@@ -280,8 +282,14 @@ def opening_query() -> dict[str, list[str]]:
 
 
 def presenting() -> bool:
-    """Presenter mode: the page alone for an audience, large type, no controls (`present=1`)."""
-    return bool(current("present"))
+    """Presenter mode: the page alone for an audience, large type, no controls (`present=1`); a
+    window that follows a presenter (`follow=<code>`) is always in it."""
+    return bool(current("present")) or following()
+
+
+def following() -> bool:
+    """The window follows a presenter's slides (`follow=<code>`): read-only, small cells hidden."""
+    return bool(current("follow"))
 
 
 _IN_DRAWER: contextvars.ContextVar[bool] = contextvars.ContextVar("in_drawer", default=False)
@@ -308,8 +316,11 @@ def exporting() -> bool:
 
 def protection() -> privacy.Protection:
     """The small-cell protection of this run: on every page when the operator turned it on, and
-    always in presenter mode and for exports."""
+    always in presenter mode and for exports. A follower's window (the audience's own screens) hides
+    small cells whatever the settings say: with the default k (5) when k is set below 2 (off)."""
     k, everywhere = config.small_cells()
+    if following() and k < 2:
+        return privacy.Protection(config.DEFAULT_MIN_CELL_COUNT)
     return privacy.Protection(k) if everywhere or presenting() or exporting() else privacy.OFF
 
 

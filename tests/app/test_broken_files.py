@@ -45,11 +45,12 @@ def test_a_broken_file_stops_with_the_list_of_problems(app_on, corpus):
     assert any(r.startswith(ERROR.expect) for r in rules), rules
 
 
-def test_only_the_import_page_runs_without_a_usable_database():
+def test_only_the_import_page_and_the_speaker_view_run_without_a_usable_database():
     """Every page runs inside pts_explorer.ui.frame.run (app.py), which checks the database before
     any page that needs data: that check is what stops them all, so two pages through AppTest (and
-    Overview above) stand for the thirteen."""
-    assert {p.name for p in PAGES} - {p.name for p in DATA_PAGES} == {"import_data"}
+    Overview above) stand for the thirteen. The speaker view reads the workspace alone (a share's
+    slides and notes), never the outcomes file."""
+    assert {p.name for p in PAGES} - {p.name for p in DATA_PAGES} == {"import_data", "speaker"}
     assert "frame.run(current, sections, spec)" in (PROJECT_ROOT / "app.py").read_text()
 
 

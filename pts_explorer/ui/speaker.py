@@ -1,0 +1,197 @@
+"""The speaker view (`/speaker?share=<secret>`), a presenter's second window: the slide on screen
+with its speaker notes, the next slide, the time since sharing started and how many follow; its
+Previous and Next (and a clicker's keys) move the shared slide, which the presenter's own window and
+every follower then open. It reads the share every second."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+import streamlit as st
+
+from pts_explorer import escape, workspace
+from pts_explorer.config import PageSpec
+from pts_explorer.filters import CohortFilter
+from pts_explorer.settings import SETTINGS
+from pts_explorer.ui import following, presenter, state, talks
+
+_PROBLEM = "_speaker_problem"
+# Read at a glance from a lectern: the notes and the clock large, the next slide smaller.
+STYLE = """<style>
+.st-key-speaker_notes p { font-size: 1.6rem; line-height: 1.45; }
+.st-key-speaker_elapsed p, .st-key-speaker_followers p { font-size: 1.4rem; }
+.st-key-speaker_now h3 { font-size: 2.2rem; }
+</style>"""
+
+# A clicker pointed at the speaker view steps the slides too: the keys click its Previous and Next.
+KEYS_SCRIPT = """<script>
+(() => {
+  if (window.ptsSpeakerKeys) return;
+  window.ptsSpeakerKeys = true;
+  const targets = {ArrowRight: "next", PageDown: "next", " ": "next", ArrowLeft: "previous", PageUp: "previous"};
+  document.addEventListener("keydown", (event) => {
+    const target = targets[event.key];
+    const field = event.target && (event.target.isContentEditable ||
+      ["INPUT", "TEXTAREA", "SELECT"].includes(event.target.tagName));
+    if (!target || field || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    const button = document.querySelector(`.st-key-speaker_${target} button`);
+    if (!button || button.disabled) return;
+    event.preventDefault();
+    button.click();
+  }, true);
+})();
+</script>"""
+
+
+@dataclass(frozen=True)
+class Slide:
+    """A slide as the speaker view names it, and the address that opens it."""
+
+    place: str  # "Slide 2 of 5", or the page's place among the pages
+    title: str  # Markdown
+    about: str  # Markdown: the page and the cohort
+    notes: str  # as typed (shown as text)
+    page: str  # a page's name (config.PAGES)
+    query: dict[str, list[str]]
+
+
+def _about(page_title: str, query: dict[str, list[str]]) -> str:
+    parsed = SETTINGS.parse_all(query)
+    if parsed.get("cohort"):
+        return f"{page_title} · saved cohort {parsed['cohort']}"
+    cohort = CohortFilter.from_mapping(parsed, parsed.get("study", []))  # type: ignore[arg-type]
+    return f"{page_title} · {cohort.describe(escape.markdown)}"
+
+
+def _talk_slide(talk: workspace.Talk, position: int) -> Slide:
+    script, query = talks.slide_target(talk, position)
+    slide = talk.slides[position - 1]
+    spec = talks.page_of(slide)
+    return Slide(
+        f"Slide {position} of {len(talk.slides)}",
+        f"**{escape.markdown(slide.title)}**",
+        _about(spec.title if spec else f"{escape.markdown(slide.page)} (no such page now)", query),
+        slide.notes,
+        PurePosixPath(script).stem,
+        query,
+    )
+
+
+def _slides(share: workspace.Share) -> tuple[Slide | None, Slide, Slide | None]:
+    """The slide before the one on screen, that one, and the next: along the talk presented, else
+    along the pages that show something (as the presenter's Previous and Next)."""
+    slug = SETTINGS["talk"].parse(share.query.get("talk", []))
+    position = SETTINGS["slide"].parse(share.query.get("slide", []))
+    talk = talks.store().talk(str(slug)) if slug else None
+    if talk is not None and isinstance(position, int) and 1 <= position <= len(talk.slides):
+        before = _talk_slide(talk, position - 1) if position > 1 else None
+        after = _talk_slide(talk, position + 1) if position < len(talk.slides) else None
+        return before, _talk_slide(talk, position), after
+    spec = following.page_named(share.page)
+    assert spec is not None  # a share holds an analysis page (workspace.start_share, move_share)
+    previous, following_ = presenter._neighbours(spec, share.query)
+    pages = presenter._slides(share.query)
+
+    def page_slide(page: PageSpec) -> Slide:
+        place = f"Page {pages.index(page) + 1} of {len(pages)}" if page in pages else "A page"
+        return Slide(place, f"**{page.title}**", _about(page.title, share.query), "", page.name, share.query)
+
+    return (
+        page_slide(previous) if previous else None,
+        page_slide(spec),
+        page_slide(following_) if following_ else None,
+    )
+
+
+def _move(secret: str, page: str, query: dict[str, list[str]]) -> None:
+    try:
+        talks.store().move_share(secret, page, query)
+    except workspace.WorkspaceError as problem:
+        st.session_state[_PROBLEM] = str(problem)
+
+
+def _clock(seconds: float) -> str:
+    whole = max(0, int(seconds))
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
+def view() -> None:
+    """The speaker view of the share the address's key names."""
+    presenter.style()
+    secret = state.current("share")
+    for key, setting in SETTINGS.settings.items():  # the window's address is its key alone
+        if key != "share":
+            state.set_value(key, setting.default)
+    try:
+        share = talks.store().share_by_secret(str(secret)) if secret else None
+    except workspace.WorkspaceError as problem:
+        st.error(escape.markdown(problem), icon=":material/error:")
+        return
+    if share is None:
+        st.header("Speaker view", anchor=False)
+        st.error(
+            "No presentation is shared under this key here (the speaker view's link carries it; a share ends a day "
+            "after its presenter was last seen). Press **Room** (the cast icon at the bottom right of the "
+            "presenter's view), then **Speaker view**.",
+            icon=":material/error:",
+        )
+        return
+    st.html(STYLE)
+    st.html(KEYS_SCRIPT, unsafe_allow_javascript=True)
+    _live(share.secret)
+
+
+@st.fragment(run_every=following.POLL_SECONDS)
+def _live(secret: str) -> None:
+    space = talks.store()
+    try:
+        share = space.share_by_secret(secret)
+        count = space.followers(share.code) if share else 0
+    except workspace.WorkspaceError as problem:
+        st.error(escape.markdown(problem), icon=":material/error:")
+        return
+    if share is None:
+        st.error("This presentation is no longer shared.", icon=":material/error:")
+        return
+    before, now, after = _slides(share)
+    with st.container(horizontal=True, vertical_alignment="center", gap="medium", key="speaker_bar"):
+        st.markdown("**Speaker view**", width="content")
+        with st.container(key="speaker_elapsed", width="content"):
+            st.markdown(f":material/timer: {_clock(time.time() - share.started_at)}", width="content")
+        with st.container(key="speaker_followers", width="content"):
+            st.markdown(f":material/group: {count} following", width="content")
+        if share.presenter_gone(time.time(), following.GONE_SECONDS):
+            gone = "stopped sharing" if share.ended else "window has not been heard from for 30 s"
+            st.markdown(f":orange-badge[The presenter's {gone}]", width="content")
+        st.space("stretch")
+        for name, target, icon in (("previous", before, "arrow_back"), ("next", after, "arrow_forward")):
+            st.button(
+                name.title(),
+                key=f"speaker_{name}",
+                icon=f":material/{icon}:",
+                disabled=target is None,
+                on_click=_move,
+                args=(secret, target.page, target.query) if target else None,
+            )
+    if refused := st.session_state.pop(_PROBLEM, None):
+        st.error(escape.markdown(refused), icon=":material/error:")
+    left, right = st.columns([3, 2], gap="large")
+    with left.container(key="speaker_now"):
+        st.caption(f"Now · {now.place}")
+        st.markdown(f"### {now.title}")
+        st.caption(now.about)
+        with st.container(key="speaker_notes"):
+            if now.notes:
+                st.markdown(escape.markdown(now.notes).replace("\n", "  \n"))
+            else:
+                st.markdown("*No speaker notes for this slide* (a talk's slides carry them: the Talks page).")
+    with right.container(key="speaker_upcoming", border=True):
+        if after is None:
+            st.caption("Next")
+            st.markdown("**The last slide.**")
+        else:
+            st.caption(f"Next · {after.place}")
+            st.markdown(f"#### {after.title}")
+            st.caption(after.about)

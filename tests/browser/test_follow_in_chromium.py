@@ -1,0 +1,121 @@
+"""Follow me (#27 item 4), as a room sees it: a presenter shares a talk to the room from the line's
+Room; a second browser context (another person's screen) opens the audience's link; the presenter
+steps three slides with the keyboard, and the follower lands on each within 2 s of the presenter's
+step, its line reading the same n as the presenter's; the presenter's view counts 1 follower
+(beside Room, in its corner).
+
+A step is the presenter's slide landing on the presenter's own screen: from the key press until the
+address is the slide's and the line names it (on a machine whose two cores are shared with other
+test runs this alone took 0.8 to 3.2 s). The follower's landing is measured the same way, and its
+lag behind the presenter's is asserted (0.4 to 1.1 s measured at load 13-16: the follower reads the
+store every second, then draws the slide). Landings are waited for with a deadline (never a sleep);
+the times are printed, and a slow landing fails with them."""
+
+import time
+
+import pytest
+from playwright.sync_api import Page
+
+from pts_explorer.workspace import Workspace
+from tests.browser.app_driver import new_context, open_page, path, query, wait_idle
+from tests.browser.conftest import serving
+
+LANDS_WITHIN = 2.0  # seconds after the presenter's slide landed (issue 27: "within ~2 s of the presenter's step")
+SLIDES = [  # (page, settings, title): quick pages, so the steps measure the following, not a model fit
+    ("overview", {"site": ["femoral"]}, "Who they are"),
+    ("trajectories", {"site": ["femoral"], "outcome": ["vcss"]}, "VCSS over time"),
+    ("durability", {"endpoint": ["ulcer_healing"]}, "Ulcers heal"),
+    ("safety", {"period": ["any time"]}, "Complications"),
+]
+
+
+@pytest.fixture(scope="module")
+def follow_server(demo_db, tmp_path_factory):
+    """A server of its own, with a workspace holding one talk of four slides."""
+    workspace = tmp_path_factory.mktemp("follow") / "workspace.sqlite"
+    space = Workspace(workspace)
+    talk = space.new_talk("Iliac stents, live")
+    for page, settings, title in SLIDES:
+        space.add_slide(talk.slug, page, settings, title)
+    with serving(demo_db, workspace=workspace) as url:
+        yield url, talk.slug
+
+
+def _page(browser) -> tuple[Page, list[str]]:
+    context = new_context(browser, viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return page, errors
+
+
+def _line(page: Page) -> str:
+    return page.locator(".st-key-presenter_words [data-testid='stMarkdownContainer']").inner_text()
+
+
+# The words of a status (the followers' count, what a follower follows) without its icon's ligature name.
+SAYS = """([selector, words]) => {
+  const box = document.querySelector(selector);
+  if (!box) return false;
+  const copy = box.cloneNode(true);
+  copy.querySelectorAll('[data-testid="stIconMaterial"], [role="img"]').forEach((icon) => icon.remove());
+  return copy.innerText.trim() === words;
+}"""
+
+
+def _says(page: Page, selector: str, words: str, timeout: float = 20_000) -> None:
+    page.wait_for_function(SAYS, arg=[selector, words], timeout=timeout)
+
+
+LANDED = """([path, start]) => {
+  const words = document.querySelector('.st-key-presenter_words [data-testid="stMarkdownContainer"]');
+  return location.pathname === path && words && words.innerText.startsWith(start);
+}"""
+
+
+def test_a_follower_lands_on_each_slide_the_presenter_steps_to_within_two_seconds(follow_server, browser):
+    server, slug = follow_server
+    presenter, presenter_errors = _page(browser)
+    follower, follower_errors = _page(browser)
+    try:
+        open_page(presenter, f"{server}/talks?talk={slug}&present=1")
+        presenter.locator(".st-key-share_room button").first.click()
+        room = presenter.get_by_test_id("stPopoverBody")
+        room.get_by_role("button", name="Share to the room").click()
+        link = room.locator("[data-testid='stCode'] code").inner_text().strip()
+        code = link.rsplit("=", 1)[1]
+        assert link == f"{server}/?follow={code}"
+        presenter.keyboard.press("Escape")
+
+        open_page(follower, link)
+        expected = {**SLIDES[0][1], "present": ["1"], "talk": [slug], "slide": ["1"]}
+        assert (path(follower), query(follower)) == ("/overview", {**expected, "follow": [code]})
+        _says(presenter, ".st-key-share_followers", "1 following")  # heartbeats every 3 s, counted over 10 s
+        wait_idle(presenter)
+        assert _line(follower) == _line(presenter)
+
+        took = []
+        for number, (page, settings, title) in enumerate(SLIDES[1:], start=2):
+            start = time.monotonic()
+            presenter.keyboard.press("ArrowRight")
+            presenter.wait_for_function(LANDED, arg=[f"/{page}", f"Slide {number} of 4: {title} · "], timeout=30_000)
+            own = time.monotonic() - start
+            follower.wait_for_function("p => location.pathname === p", arg=f"/{page}", timeout=30_000)
+            switched = time.monotonic() - start
+            follower.wait_for_function(LANDED, arg=[f"/{page}", f"Slide {number} of 4: {title} · "], timeout=30_000)
+            landed = time.monotonic() - start
+            took.append({"presenter": round(own, 2), "switched": round(switched, 2), "landed": round(landed, 2)})
+            expected = {**settings, "present": ["1"], "talk": [slug], "slide": [str(number)]}
+            assert query(follower) == {**expected, "follow": [code]}, number
+            wait_idle(presenter)
+            wait_idle(follower)
+            assert (path(presenter), query(presenter)) == (f"/{page}", expected), number
+            assert _line(follower) == _line(presenter), number  # the same n, design and badges
+        print(f"seconds from each key press: {took}")
+        assert all(t["landed"] - t["presenter"] < LANDS_WITHIN for t in took), took
+        _says(presenter, ".st-key-share_followers", "1 following")
+        _says(follower, ".st-key-follow_status", "Following Iliac stents, live")
+    finally:
+        presenter.context.close()
+        follower.context.close()
+    assert not presenter_errors and not follower_errors, (presenter_errors, follower_errors)
