@@ -41,7 +41,7 @@ from typing import Any
 import duckdb
 
 from pts_explorer import validation
-from pts_explorer.importer.assistant import FieldRow, look_alikes
+from pts_explorer.importer.assistant import FieldRow, look_alikes, role_names, suggested
 from pts_explorer.importer.formats import redcap, sdtm
 from pts_explorer.importer.formats.base import date_macro
 from pts_explorer.importer.issues import Issues, counted
@@ -68,6 +68,7 @@ class Choice:
     label: str  # the question: what the profile names and the sources lack
     options: tuple[Option, ...]
     default: int | None = None  # the option chosen until the user chooses (None: none)
+    several: bool = False  # several options may be chosen (their writes merged: merged)
 
 
 @dataclass(frozen=True)
@@ -163,12 +164,21 @@ def _sdtm_values(con: duckdb.DuckDBPyConnection, staged: list[Staged], profile: 
 
 
 def _adam_values(con: duckdb.DuckDBPyConnection, staged: list[Staged], profile: Profile) -> dict[str, Any]:
-    """ADQS/ADVS: each PARAMCD with its PARAM and records, each AVISIT with its AVISITN and records."""
+    """ADQS/ADVS: each PARAMCD with its PARAM and records, each AVISIT with its AVISITN and records
+    (with neither named in the sources, those of the datasets no role reads that hold PARAMCD: an
+    ADQS split as ADQSVIL and ADQSVCSS, offered in the same round as its name); each ADAE and ADPR
+    term with its records."""
     bds = [*_role(profile, staged, "adqs"), *_role(profile, staged, "advs")]
+    if not bds:
+        named = {n for role in profile.section("datasets") for n in role_names(profile, str(role))}
+        bds = [s for s in staged if s.name.lower() not in named and s.has("PARAMCD")]
     out: dict[str, Any] = {
         "bds.paramcd": _distinct(con, bds, "PARAMCD", "PARAM"),
         "bds.avisit": _distinct(con, bds, "AVISIT", "AVISITN"),
     }
+    for role, section in (("adae", "ae"), ("adpr", "pr")):
+        if term := str(profile.section(section).get("term") or ""):
+            out[f"{role}.term"] = _distinct(con, _role(profile, staged, role), term)
     if adsl := next(iter(_role(profile, staged, "adsl")), None):
         out["fields.kind"] = _adsl_kinds(con, adsl, profile)
         subjects = int((con.execute(f"SELECT count(*) FROM {adsl.table}").fetchone() or (0,))[0])
@@ -629,7 +639,15 @@ def dvt_choices(profile: Profile, found: Survey, rows: list[FieldRow], columns: 
     taken = {r.column.lower() for r in rows if r.found and r.key not in DVT_KEYS}
     # The fields the adverse events and visits sections read are theirs too (an event's date is no DVT date).
     taken |= {str(v).lower() for s in ("adverse_events", "visits") for v in profile.section(s).values()}
-    alike = look_alikes("months_since_dvt", months or "months_since_dvt", columns, taken)
+    # The DVT's date first (a date column is no look-alike of the months), then the months.
+    alike = tuple(
+        dict.fromkeys(
+            (
+                *look_alikes("dvt_date", dvt or "dvt_date", columns, taken),
+                *look_alikes("months_since_dvt", months or "months_since_dvt", columns, taken),
+            )
+        )
+    )
     ranked = [(c, "") for c in (*alike, *(c for c in columns if c not in alike and c.lower() not in taken))]
     formats = list(profile.section("dates").get("formats", []))
     read_by = {f: [*formats, style] for f, style, _ in found.values.get("fields.date_format", ())}
@@ -799,15 +817,22 @@ def _index_term(profile: Profile, found: Survey) -> list[Choice]:
     ]
 
 
-def pr_events(profile: Profile, terms: list[str], counts: dict[str, int]) -> list[Choice]:
+def pr_events(
+    profile: Profile,
+    terms: list[str],
+    counts: dict[str, int],
+    group: str = "PR: other procedures",
+    prefix: str = "sdtm_pr_event_",
+) -> list[Choice]:
     """PR terms neither the index procedure nor mapped by [values.pr_event]: an event type each, or
     not an event (the default: the import counts them as procedures the contract does not hold)."""
     kinds = sdtm.vocabulary("pr_event")
+    source = "ADPR" if profile.format == "adam" else "PR"
     return [
         Choice(
-            "PR: other procedures",
-            f"sdtm_pr_event_{term}",  # keyed by the term: a box never takes another term's choice
-            f"PR term {_shown(term, '', counts[term])}: not in [values.pr_event]",
+            group,
+            f"{prefix}{term}",  # keyed by the term: a box never takes another term's choice
+            f"{source} term {_shown(term, '', counts[term])}: not in [values.pr_event]",
             (
                 Option("not an event (not imported)"),
                 *(Option(k, ((("values", "pr_event", term), k),)) for k in kinds),
@@ -1068,3 +1093,138 @@ def schedule(profile: Profile, writes: list[Write]) -> list[Write]:
     if chosen <= set(months):
         return writes
     return [*writes, (("study", "visit_months"), sorted(set(months) | chosen))]
+
+
+def adam_dataset_choices(profile: Profile, found: Survey) -> list[Choice]:
+    """ADaM: each role of [datasets] whose dataset the sources lack (ADQS split by instrument as
+    ADQSVIL and ADQSVCSS): the datasets (files, sheets, transport members) no other role reads,
+    several allowed ([datasets] <role> = { names = [...] }), those whose name starts with the role's
+    first; an optional role is offered only datasets whose name starts with its own."""
+    if profile.format != "adam" or not found.columns:
+        return []
+    datasets = profile.section("datasets")
+    present = {n.lower() for n in found.columns}
+    taken = {n for role in datasets for n in role_names(profile, str(role)) if n in present}
+    out = []
+    for role, spec in datasets.items():
+        role = str(role)
+        if role_names(profile, role) & present:
+            continue
+        required = bool(spec.get("required", False)) if isinstance(spec, dict) else bool(spec)
+        free = [n for n in found.columns if n.lower() not in taken]
+        if not required:
+            free = [n for n in free if n.lower().startswith(role)]
+        if not free:
+            continue
+        free.sort(key=lambda n: (not n.lower().startswith(role), n.lower()))
+        names = " or ".join(n.upper() for n in sorted(role_names(profile, role)))
+        out.append(
+            Choice(
+                "Datasets",
+                f"adam_dataset_{role}",
+                f"{role.upper()} ({'required' if required else 'optional'}): no dataset named {names}; the "
+                "dataset(s) holding it (several allowed, e.g. an ADQS split by instrument)",
+                tuple(
+                    Option(
+                        f"{n} ({len(found.columns[n])} variables)",
+                        ((("datasets", role), {"names": [n], "required": required}),),
+                    )
+                    for n in free
+                ),
+                several=True,
+            )
+        )
+    return out
+
+
+def merged(writes: list[Write]) -> list[Write]:
+    """The writes of several options of one choice as one per key path: tables merged, their lists
+    joined ({"names": ["ADQSVIL"]} and {"names": ["ADQSVCSS"]} -> {"names": ["ADQSVIL", "ADQSVCSS"]})."""
+    out: dict[Path_, Any] = {}
+    for path, value in writes:
+        have = out.get(path)
+        if isinstance(have, dict) and isinstance(value, dict):
+            value = {
+                **have,
+                **{
+                    k: [*have[k], *v] if isinstance(have.get(k), list) and isinstance(v, list) else v
+                    for k, v in value.items()
+                },
+            }
+        out[path] = value
+    return list(out.items())
+
+
+NOT_A_PTS_EVENT = "not an event the contract holds (not imported)"
+
+
+def adam_term_choices(profile: Profile, found: Survey) -> list[Choice]:
+    """ADaM: each ADAE term [values.event_type] does not map (the term Death is the death event
+    without a map) and each ADPR term [values.pr_event] does not map, with its records: an event
+    type, or not an event (the default, as the import does; a term naming a death is pre-chosen as
+    the death event), as SDTM's AE and PR terms are offered."""
+    if profile.format != "adam":
+        return []
+    kinds = sdtm.vocabulary("event_type")
+    mapped = {str(k).upper() for k in profile.section("values").get("event_type", {})} | {"DEATH"}
+    out = []
+    for term, _, n in found.values.get("adae.term", ()):
+        if term.upper() in mapped:
+            continue
+        options = (Option(NOT_A_PTS_EVENT), *(Option(k, ((("values", "event_type", term), k),)) for k in kinds))
+        hint = suggested("event_type", term)
+        out.append(
+            Choice(
+                "ADAE: terms not in [values.event_type]",
+                f"adam_ae_term_{term}",  # keyed by the term: a box never takes another term's choice
+                f"AE term {_shown(term, '', n)}: not in [values.event_type]",
+                options,
+                [o.text for o in options].index(hint) if hint in kinds else 0,
+            )
+        )
+    procedures = found.values.get("adpr.term", ())
+    known = {str(k).upper() for k in profile.section("values").get("pr_event", {})}
+    counts = {t: n for t, _, n in procedures}
+    terms = [t for t, _, _ in procedures if t.upper() not in known]
+    return out + pr_events(profile, terms, counts, "ADPR: procedures not in [values.pr_event]", "adam_pr_event_")
+
+
+HEALING_RULE = "events:healing"
+
+
+def healing_choices(profile: Profile, issues: Any) -> list[Choice]:
+    """When the visits show ulcers healing with no ulcer_healed event (the check's warning
+    events:healing): derive the events from the visits ([derive] ulcer_healed = true) or not."""
+    if profile.format == "contract" or issues is None or getattr(issues, "empty", True):
+        return []
+    if profile.section("derive").get("ulcer_healed") is True:
+        return []
+    healed = issues[issues["rule"].astype(str) == HEALING_RULE]
+    if healed.empty:
+        return []
+    return [
+        Choice(
+            "Ulcer healing",
+            "derive_ulcer_healed",
+            f"[derive] ulcer_healed: the visits show {counted(len(healed), 'ulcer')} healed with no ulcer_healed "
+            "event between the two visits",
+            (
+                Option(
+                    "derive it: an ulcer_healed event at each visit that finds healed an ulcer the visit before had",
+                    ((("derive", "ulcer_healed"), True),),
+                ),
+                Option("leave it: no ulcer_healed event (Durability's healing curve stays empty for them)"),
+            ),
+        )
+    ]
+
+
+# Choices that fix what a check only warns of: offered after a check that passed, too.
+WARNING_CHOICES = ("adam_ae_term_", "adam_pr_event_", "sdtm_pr_event_", "derive_ulcer_healed", "redcap_event_")
+WARNING_RULES = frozenset({"adam:ae_term", "adam:pr_term", HEALING_RULE, "redcap:event"})
+
+
+def for_warnings(choices: list[Choice]) -> list[Choice]:
+    """The choices that fix what a check that passed warns of (an unmapped term, an ulcer healing
+    with no event, a REDCap event not in [events])."""
+    return [c for c in choices if c.key.startswith(WARNING_CHOICES)]
