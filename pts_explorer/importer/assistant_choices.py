@@ -53,6 +53,7 @@ Path_ = tuple[str, ...]  # a key path in the profile: ("qs", "testcd", "v_pain")
 Write = tuple[Path_, Any]
 MONTHS = (0, 1, 3, 6, 12, 18, 24, 36, 48, 60, 84, 120)  # visit months offered beside the study's own
 MAX_VALUES = 200  # distinct values read per surveyed variable
+DATE_FORMATS: Path_ = ("dates", "formats")
 
 
 @dataclass(frozen=True)
@@ -316,7 +317,10 @@ def _visit_days(
 def _redcap_values(con: duckdb.DuckDBPyConnection, staged: list[Staged], profile: Profile) -> dict[str, Any]:
     record_id = str(profile.section("fields").get("patient_id") or "record_id")
     dictionary = next((s for s in staged if redcap.is_dictionary(s)), None)
+    # The export: the file with the record id the profile names, else (its record id has another name:
+    # study_id, the export's first column) any file but the dictionary.
     exports = [s for s in staged if s is not dictionary and s.has(record_id)]
+    exports = exports or [s for s in staged if s is not dictionary]
     export = next((s for s in exports if s.has("redcap_event_name")), None) or next(iter(exports), None)
     out: dict[str, Any] = {
         "events": _distinct(con, [export], "redcap_event_name") if export and export.has("redcap_event_name") else (),
@@ -905,10 +909,12 @@ def avisit_choices(profile: Profile, found: Survey) -> list[Choice]:
 
 
 def date_choices(profile: Profile, issues: Any) -> list[Choice]:
-    """ADaM dates the check cannot read (type:<dataset>.<variable>): each style of DATE_STYLES that
-    reads every such value (SAS DATE9. text 09DEC2021 -> "%d%b%Y") added to [dates] formats; and,
-    when some are partial ISO dates (2018-05), what [dates] partial makes of them."""
-    if profile.format != "adam" or issues is None or getattr(issues, "empty", True):
+    """Dates the check cannot read (type:<dataset>.<variable>), in every format: the [dates] format
+    each message suggests ('e.g. "%d/%m/%Y" for 01/03/2021', read from every date of the file, which
+    says whether the day comes first) and each other style of DATE_STYLES, those reading every such
+    value first, added to [dates] formats (several allowed: a file may write two styles); and, when
+    some are partial ISO dates (2018-05), what [dates] partial makes of them."""
+    if issues is None or getattr(issues, "empty", True):
         return []
     wrong = issues[issues["rule"].astype(str).str.startswith("type:") & (issues["severity"] == "error")]
     wrong = wrong[wrong["message"].astype(str).str.contains(r" is (?:not a date|a partial date)", regex=True)]
@@ -916,21 +922,35 @@ def date_choices(profile: Profile, issues: Any) -> list[Choice]:
         return []
     partial = wrong["message"].astype(str).str.contains(" is a partial date", regex=False)
     values = sorted({str(v).strip() for v in wrong[~partial]["value"].dropna() if str(v).strip()})
+    variables = sorted({str(c) for c in wrong[~partial]["column"].dropna()})
     formats = [str(f) for f in profile.section("dates").get("formats", [])]
+    said = [f for m in wrong[~partial]["message"].astype(str) for f in _SUGGESTED.findall(m)]
+    tried = [f for f in dict.fromkeys((*said, *DATE_STYLES)) if f not in formats]
+    reads = {f: [v for v in values if _reads(f, v)] for f in tried}
+    fits = [f for f in tried if reads[f]]
+    # Those the messages suggest first, then those reading every value, then the others by how many they read.
+    fits.sort(key=lambda f: (f not in said, len(reads[f]) < len(values), -len(reads[f])))
     out = []
-    fits = [style for style in DATE_STYLES if style not in formats and values and all(_reads(style, v) for v in values)]
     if fits:
         examples = ", ".join(values[:3]) + (", ..." if len(values) > 3 else "")
         out.append(
             Choice(
                 "Dates",
-                "adam_date_formats",
-                f"[dates] formats: {len(values)} date value(s) are not ISO 8601 ({examples}); the style they are "
+                "date_formats",
+                f"[dates] formats: {counted(len(values), 'date value')} of {', '.join(variables[:6])}"
+                f"{', ...' if len(variables) > 6 else ''} are not ISO 8601 ({examples}); the style(s) they are "
                 "written in",
                 tuple(
-                    Option(f"{style} (reads {values[0]})", ((("dates", "formats"), [*formats, style]),))
+                    Option(
+                        f"{style} (reads {reads[style][0]}"
+                        + ("" if len(reads[style]) == len(values) else f"; {len(reads[style])} of {len(values)}")
+                        + ")"
+                        + (" (suggested)" if style in said else ""),
+                        ((("dates", "formats"), [*formats, style]),),
+                    )
                     for style in fits
                 ),
+                several=True,
             )
         )
     if partial.any():
@@ -938,13 +958,17 @@ def date_choices(profile: Profile, issues: Any) -> list[Choice]:
         out.append(
             Choice(
                 "Dates",
-                "adam_partial_dates",
+                "adam_partial_dates" if profile.format == "adam" else "partial_dates",
                 f"[dates] partial: the sources hold partial dates (now {now!r}); each imputation is a warning",
                 tuple(Option(text, ((("dates", "partial"), key),)) for key, text in PARTIAL.items()),
                 list(PARTIAL).index(now) if now in PARTIAL else None,
             )
         )
     return out
+
+
+# The [dates] format a date message suggests: 'e.g. "%d/%m/%Y" for 01/03/2021 ... "%m/%d/%Y" if the month does'.
+_SUGGESTED = re.compile(r'"(%[^"]+)"')
 
 
 def _reads(style: str, value: str) -> bool:
@@ -959,7 +983,8 @@ NOT_AN_EVENT_VISIT = "not a visit (patient fields on it are still read; its othe
 
 
 def event_choices(profile: Profile, found: Survey) -> list[Choice]:
-    """Each event of a REDCap export that [events] does not map: its month, or not a visit."""
+    """Each event of a REDCap export that [events] does not map: its month, or not a visit
+    (written as [events] <event> = "", so that the check no longer warns of it)."""
     if profile.format != "redcap":
         return []
     events = {str(k) for k in profile.section("events")}
@@ -970,7 +995,7 @@ def event_choices(profile: Profile, found: Survey) -> list[Choice]:
             continue
         said = _said_month(re.sub(r"_arm_\d+$", "", name).replace("_", " "))  # a suggestion, first
         options = [Option(f"month {m}", ((("events", name), m),)) for m in months]
-        options.append(Option(NOT_AN_EVENT_VISIT))
+        options.append(Option(NOT_AN_EVENT_VISIT, ((("events", name), ""),)))
         options.sort(key=lambda o: o.text != (NOT_AN_EVENT_VISIT if said == -1 else f"month {said}"))
         out.append(
             Choice(
@@ -1084,7 +1109,11 @@ def code_choices(profile: Profile, issues: Any) -> list[Choice]:
 
 def schedule(profile: Profile, writes: list[Write]) -> list[Write]:
     """The writes, and [study] visit_months with every month a visit or event is mapped to (a
-    REDCap visit month code's too: [values.visit_month])."""
+    REDCap visit month code's too: [values.visit_month]); the [dates] formats several choices add
+    (a style for the dates, another for the DVT's date) are all kept, in one list."""
+    styles = [f for path, v in writes if path == DATE_FORMATS and isinstance(v, list) for f in v]
+    if styles:
+        writes = [w for w in writes if w[0] != DATE_FORMATS] + [(DATE_FORMATS, list(dict.fromkeys(styles)))]
     months = profile.section("study").get("visit_months", [])
     chosen = {
         v for path, v in writes if path[0] in ("visits", "events") and isinstance(v, int) and not isinstance(v, bool)
@@ -1228,3 +1257,37 @@ def for_warnings(choices: list[Choice]) -> list[Choice]:
     """The choices that fix what a check that passed warns of (an unmapped term, an ulcer healing
     with no event, a REDCap event not in [events])."""
     return [c for c in choices if c.key.startswith(WARNING_CHOICES)]
+
+
+_ARM_EVENT = re.compile(r"_arm_(\d+)$")
+FROM_ARMS = "(the REDCap arm of each record's events: choose each arm's treatment below)"
+
+
+def arm_choices(profile: Profile, found: Survey, rows: list[FieldRow]) -> list[Choice]:
+    """A longitudinal REDCap export whose arm field the profile names but the export lacks, and whose
+    events belong to REDCap arms (enrolment_arm_1, enrolment_arm_2): each arm's treatment arm,
+    written to [arms] (with [fields] arm = "": the arm is then the REDCap arm of the record's events)."""
+    if profile.format != "redcap" or profile.section("arms"):
+        return []
+    if not any(r.key == "arm" and not r.found for r in rows):
+        return []
+    arms: dict[str, list[tuple[str, int]]] = {}
+    for name, _, n in found.values.get("events", ()):
+        if hit := _ARM_EVENT.search(name):
+            arms.setdefault(hit[1], []).append((name, n))
+    if not arms:
+        return []
+    vocabulary = sdtm.vocabulary("arm")
+    out = []
+    for number, events in sorted(arms.items(), key=lambda a: int(a[0])):
+        rows_n = sum(n for _, n in events)
+        names = ", ".join(e for e, _ in events[:4]) + (", ..." if len(events) > 4 else "")
+        out.append(
+            Choice(
+                "Arm: the REDCap arm of the events",
+                f"redcap_arm_{number}",
+                f"[arms] {number}: REDCap arm {number} ({names}; {counted(rows_n, 'row')}): its treatment arm",
+                tuple(Option(arm, ((("arms", number), arm), (("fields", "arm"), ""))) for arm in vocabulary),
+            )
+        )
+    return out

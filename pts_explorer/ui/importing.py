@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import tomllib
 from pathlib import Path
@@ -40,11 +41,13 @@ def save_uploads(uploads: list[Any], folder: Path) -> list[Path]:
     return saved
 
 
-def uploaded_profile(sources: list[Path]) -> tuple[Path | None, list[Path]]:
+def uploaded_profile(sources: list[Path], used: str | None = None) -> tuple[Path | None, list[Path], str | None]:
     """A profile uploaded beside the data (a .toml with a [profile] table naming its format, not the
     dataset.toml sidecar): copied into the profiles folder beside the database (a name another
     profile holds with other text gets -2, -3...), to be used for this check and offered in the
-    picker; and the uploads that are the sources."""
+    picker; the uploads that are the sources; and its digest. A profile whose digest is `used` (the
+    one a check of these uploads used already) is not used again: the picker's profile is (the
+    assistant's edit of it), and it is no source either."""
     for path in sources:
         if path.suffix.lower() != ".toml":
             continue
@@ -55,6 +58,10 @@ def uploaded_profile(sources: list[Path]) -> tuple[Path | None, list[Path]]:
         table = data.get("profile")
         if not (isinstance(table, dict) and table.get("format")):
             continue
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        rest = [p for p in sources if p != path]
+        if digest == used:
+            return None, rest, digest
         folder = config.user_profiles_dir()
         folder.mkdir(parents=True, exist_ok=True)
         base = assistant.stem(path.stem)
@@ -64,8 +71,8 @@ def uploaded_profile(sources: list[Path]) -> tuple[Path | None, list[Path]]:
             target = folder / f"{base}-{n}.toml"
         if not target.exists():
             atomic.write_atomically(target, functools.partial(_copy, path))
-        return target, [p for p in sources if p != path]
-    return None, sources
+        return target, rest, digest
+    return None, sources, None
 
 
 def import_report(report: ImportReport) -> None:
@@ -188,6 +195,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
         *assistant_choices.partial_dates(profile, [str(r) for r in report.issues["rule"]]),
         *assistant_choices.dvt_choices(profile, found, fields, every),
         *assistant_choices.event_choices(profile, found),
+        *assistant_choices.arm_choices(profile, found, fields),
         *assistant_choices.classic_choices(profile, found, [str(r) for r in report.issues["rule"]], every),
         *assistant_choices.code_choices(profile, report.issues),
         *assistant_choices.paramcd_choices(profile, found),
@@ -202,6 +210,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
     # REDCap's months since the DVT is one choice (a months field, or a date field as the DVT's date), not two fields.
     dvt = any(c.key == assistant_choices.DVT_CHOICE for c in choices)
     missing = [f for f in fields if not f.found and not (dvt and f.key in assistant_choices.DVT_KEYS)]
+    arms = any(c.key.startswith("redcap_arm_") for c in choices)
     if not fields and not values and not choices:
         return
     with st.expander("Fix the mapping here", expanded=not passed, icon=":material/tune:"):
@@ -241,6 +250,8 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
             options = assistant.offered(f.key, f.candidates, every)
             if not f.required:
                 options = [LEAVE, *options]
+            if f.key == "arm" and arms:  # the REDCap arm of the events, its treatments chosen below
+                options = [assistant_choices.FROM_ARMS, *options]
             # A key of another table than the fields' (REDCap's [adverse_events] event_type) is named with its table.
             named = f.key if f.section in FORMATS[profile.format].column_sections else f"[{f.section}] {f.key}"
             pick = st.selectbox(
@@ -254,7 +265,8 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
                 key=f"assist_field_{f.section}_{f.key}" + ("" if f.required else ":optional"),
             )
             if pick is not None:
-                chosen_fields[(f.section, f.key)] = assistant.NOT_MAPPED if pick == LEAVE else pick
+                unmapped = pick in (LEAVE, assistant_choices.FROM_ARMS)
+                chosen_fields[(f.section, f.key)] = assistant.NOT_MAPPED if unmapped else pick
         chosen_values: dict[str, dict[str, str]] = {}
         left_out: list[str] = []  # arm values whose patients are left out ([population] exclude_arms)
         for row in values:

@@ -8,6 +8,7 @@ the reviewer computed by hand (expected.json), recounted here from the XPT files
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 import tomllib
@@ -204,3 +205,143 @@ def test_a_split_adqs_package_imports_by_choices_alone(app_on, small_db, tmp_pat
     assert not at.exception, at.exception
     assert [s.value for s in at.success][0].startswith("**Imported ")
     assert table_rows(served) == table_rows(out)
+
+
+LONG = PROJECT_ROOT / "tests" / "fixtures" / "review9_redcap_long"
+LONG_FILES = sorted((LONG / "fixed").glob("*.csv"))
+NOT_A_VISIT = "not a visit (patient fields on it are still read; its other rows are not imported)"
+FROM_ARMS = "(the REDCap arm of each record's events: choose each arm's treatment below)"
+
+
+def test_a_longitudinal_export_takes_its_arm_from_the_redcap_arms(app_on, small_db, tmp_path, downloads):  # noqa: F811
+    """Finding 6: the record id is the export's first column (study_id), offered first; the arm is the
+    REDCap arm of the events ([arms] 1 = "stent", 2 = "medical", [fields] arm = ""), chosen in the page;
+    events that are no visits are written to the profile ([events] <event> = ""), so the check no longer
+    warns of them; the export then imports, each visit of a scheduled event once (counted from the CSV)."""
+    served = _served(small_db, tmp_path)
+    at = app_on(served).run()
+    _check(at, "redcap", LONG_FILES)
+    assert [e.value for e in at.error][0].startswith("**Rejected: ")
+    record = _box(at, "assist_field_fields_patient_id")
+    assert record.options[0] == "study_id"
+    record.set_value("study_id")
+    arm = _box(at, "assist_field_fields_arm")
+    assert arm.options[0] == FROM_ARMS
+    arm.set_value(FROM_ARMS)
+    one, two = _box(at, "assist_choice_redcap_arm_1"), _box(at, "assist_choice_redcap_arm_2")
+    assert (one.options, one.value) == (["stent", "medical"], None)
+    one.set_value("stent")
+    two.set_value("medical")
+    pain = _box(at, "assist_field_fields_v_pain")
+    assert pain.options[:2] == ["v_pain", "v_calf_pain"]  # the exact name first
+    for key in _keys(at):
+        box = _box(at, key)
+        if key.startswith("assist_field_fields_") and box.value is None and box.options[0] == key.split("_", 3)[3]:
+            box.set_value(box.options[0])  # the field of the contract column's own name
+    _box(at, "assist_field_fields_center_id").set_value("site")
+    events = {
+        "enrolment_arm_1": "month 0",
+        "enrolment_arm_2": "month 0",
+        "month_6_arm_2": "month 6",
+        "month_12_arm_2": "month 12",
+        "end_of_study_arm_1": NOT_A_VISIT,
+        "end_of_study_arm_2": NOT_A_VISIT,
+        "phone_call_arm_1": NOT_A_VISIT,
+        "unscheduled_arm_2": NOT_A_VISIT,
+    }
+    for event, month in events.items():
+        _box(at, f"assist_choice_redcap_event_{event}").set_value(month)
+    _save_and_check(at)
+    assert not at.error, (_keys(at), at.table[0].value.to_string() if at.table else "")
+    rules = {str(r) for r in at.session_state["import_report"].issues["rule"]}
+    assert "redcap:event" not in rules  # the events said to be no visits are no longer warned of
+    saved = Path(at.selectbox(key="import_profile").value)
+    profile = tomllib.loads(saved.read_text(encoding="utf-8"))
+    assert profile["arms"] == {"1": "stent", "2": "medical"}
+    assert (profile["fields"]["arm"], profile["fields"]["patient_id"]) == ("", "study_id")
+    builtin = tomllib.loads((PROJECT_ROOT / "pts_explorer/importer/formats/redcap.toml").read_text(encoding="utf-8"))
+    assert profile["events"] == builtin["events"] | {
+        "enrolment_arm_1": 0,
+        "enrolment_arm_2": 0,
+        "month_6_arm_2": 6,
+        "month_12_arm_2": 12,
+        "end_of_study_arm_1": "",
+        "end_of_study_arm_2": "",
+        "phone_call_arm_1": "",
+        "unscheduled_arm_2": "",
+    }
+
+    # The downloaded profile on the command line, and the page's import: every scheduled visit of each patient
+    # whose choices the contract holds (sex 3, "Prefer not to say", is skipped with its patient), from the CSV.
+    out = tmp_path / "cli.duckdb"
+    downloaded = tmp_path / "downloaded.toml"
+    downloaded.write_bytes(downloads[saved.name])
+    cli_import(downloaded, LONG_FILES, out)
+    with (LONG / "fixed" / "PTSLONG3_DATA.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    arms = {"1": "stent", "2": "medical"}
+    patients = {
+        r["study_id"]: arms[r["redcap_event_name"].rsplit("_", 1)[1]]
+        for r in rows
+        if r["redcap_event_name"].startswith("enrolment_") and r["sex"] != "3"
+    }
+    months = {"enrolment_arm_1": 0, "enrolment_arm_2": 0, "month_6_arm_1": 6, "month_12_arm_1": 12}
+    months |= {"month_6_arm_2": 6, "month_12_arm_2": 12}
+    visits = sorted(
+        (r["study_id"], months[r["redcap_event_name"]])
+        for r in rows
+        if r["study_id"] in patients and r["redcap_event_name"] in months
+    )
+    assert (len(patients), len(visits)) == (5, 14)  # the reviewer's own counts
+    with duckdb.connect(str(out), read_only=True) as con:
+        assert dict(con.execute("SELECT patient_id, arm FROM patients").fetchall()) == patients
+        assert con.execute("SELECT patient_id, visit_month FROM visits ORDER BY ALL").fetchall() == visits
+    at.button(key="import_run").click().run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success][0].startswith("**Imported ")
+    assert table_rows(served) == table_rows(out)
+
+
+CLASSIC = PROJECT_ROOT / "tests" / "fixtures" / "review9_redcap_classic"
+CLASSIC_FILES = sorted(CLASSIC.glob("*.csv"))
+
+
+def test_excel_dates_get_their_format_and_the_uploaded_profile_is_the_one_shown(app_on, small_db, tmp_path):
+    """Findings 5 and 12: the reviewer's downloaded profile, uploaded with the export (dates re-saved by
+    Excel as dd/mm/yyyy), is shown in the picker as the profile used, its path without a backslash; the
+    assistant offers the format the date messages suggest for every date field, and with it the export
+    imports the reviewer's 8 patients and 20 visits."""
+    served = _served(small_db, tmp_path)
+    at = app_on(served).run()
+    uploaded = CLASSIC / "reg2_assistant.toml"
+    _check(at, "redcap", [*CLASSIC_FILES, uploaded])
+    saved = served.parent / "profiles" / "reg2_assistant.toml"
+    assert at.selectbox(key="import_profile").value == str(saved)
+    assert [i.value for i in at.info][0] == (
+        "The profile uploaded with the files, **reg2\\_assistant**, was used (saved as "
+        "`profiles/reg2_assistant.toml`, now chosen in the Profile picker)."
+    )
+    assert [e.value for e in at.error][0].startswith("**Rejected: ")
+    dates = _box(at, "assist_choice_date_formats")
+    assert dates.label.replace("\\", "") == (
+        "[dates] formats: 38 date values of ae_dt, death_dt, enrol_date, fu_date, last_seen are not ISO 8601 "
+        "(01/03/2021, 01/03/2022, 01/05/2022, ...); the style(s) they are written in"
+    )
+    assert dates.options == ["%d/%m/%Y (reads 01/03/2021) (suggested)", "%m/%d/%Y (reads 01/03/2021; 33 of 38)"]
+    assert dates.value == []
+    dates.set_value(["%d/%m/%Y (reads 01/03/2021) (suggested)"])
+    _save_and_check(at)
+    assert not at.error, (_keys(at), at.table[0].value.to_string() if at.table else "")
+    edited = Path(at.selectbox(key="import_profile").value)
+    profile = tomllib.loads(edited.read_text(encoding="utf-8"))
+    assert profile["dates"]["formats"] == ["%d%b%Y", "%d/%m/%Y"]  # the DVT date's DATE9 style kept
+
+    at.button(key="import_run").click().run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success][0].startswith("**Imported ")
+    expected = json.loads((CLASSIC / "expected.json").read_text(encoding="utf-8"))
+    with duckdb.connect(str(served), read_only=True) as con:
+        counts = con.execute("SELECT (SELECT count(*) FROM patients), (SELECT count(*) FROM visits)").fetchone()
+    # The reviewer's count: 8 patients (arm and CEAP "Other" skipped with their patients), their 21 scheduled
+    # visits but R1009's month 12, whose ulcer "Not assessed" has no contract value (skipped, finding 7).
+    assert counts == (expected["patients_if_ceap_other_also_skipped"], expected["visits_scheduled_of_8"] - 1) == (8, 20)
