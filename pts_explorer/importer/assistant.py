@@ -266,14 +266,17 @@ def field_kind(key: str) -> set[str]:
 
 def other_kind(key: str, column: str) -> bool:
     """The column's name says it holds another kind than the contract column `key`: a date for a
-    field that is no date, a percent for a count, an age, a Villalta item; or it holds a word another
-    field is known by (enrol_date for a visit's date)."""
+    field that is no date, a percent for a count, an age, a Villalta item; or, for a date field, it
+    holds a word another field is known by (enrol_date for a visit's date)."""
     low = column.lower()
     mine = field_kind(key)
     if any(kind not in mine and pattern.search(low) for kind, pattern in _NAME_KINDS.items()):
         return True
     if "villalta" not in mine and low in vocab.VILLALTA_ITEMS:
         return True
+    if "date" not in mine:
+        return False
+    # A date named for another date field (enrol_date, death_dt for a visit's date) is that one's.
     own = set(SYNONYMS.get(key, ())) | {w for w in re.split(r"[_\W]+", key.lower()) if len(w) >= 3}
     others = {w for k, words in SYNONYMS.items() if k != key for w in words if len(w) >= 4 and w not in own}
     return any(w in low for w in others)

@@ -699,7 +699,7 @@ def _test_codes(
         if code.upper() in present or (column not in needed and (not free or not code)):
             continue
         need = column in needed
-        ranked = _ranked(code or column, _words(column), free)
+        ranked = _by_kind(column, needed, _ranked(code or column, _words(column), free))
         if not need and not _hits(_words(column), *ranked[0]):
             continue  # an optional test no code of QS looks like: not in this study
         options = [Option(_shown(c, label, counts[c]), (((*path, column), c),)) for c, label in ranked]
@@ -715,6 +715,26 @@ def _test_codes(
             )
         )
     return out
+
+
+def _by_kind(column: str, columns: tuple[str, ...], ranked: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Test codes (code, label) ranked for `column`: for a Villalta item, the code that numbers it
+    (item 2 of the scale: VIL02, "Villalta item 2") first; a code whose code or label holds another
+    column's word (VILULCER for an item) last."""
+    mine = set(_words(column))
+    foreign = {w for c in columns if c != column for w in _words(c) if len(w) >= 4 and w not in mine}
+
+    def numbered(code: str, label: str) -> bool:
+        if column not in VILLALTA_ITEMS:
+            return False
+        n = VILLALTA_ITEMS.index(column) + 1
+        return bool(re.search(rf"\bitem\s*0*{n}\b", label, re.I) or re.fullmatch(rf"[A-Z]*0*{n}", code, re.I))
+
+    def other(code: str, label: str) -> bool:
+        text = f"{code} {label}".lower()
+        return any(w in text for w in foreign)
+
+    return sorted(ranked, key=lambda o: (not numbered(*o), other(*o)))
 
 
 NOT_A_VISIT = "not a scheduled visit: its records are not imported"
@@ -912,7 +932,7 @@ def date_choices(profile: Profile, issues: Any) -> list[Choice]:
     """Dates the check cannot read (type:<dataset>.<variable>), in every format: the [dates] format
     each message suggests ('e.g. "%d/%m/%Y" for 01/03/2021', read from every date of the file, which
     says whether the day comes first) and each other style of DATE_STYLES, those reading every such
-    value first, added to [dates] formats (several allowed: a file may write two styles); and, when
+    value first, added to [dates] formats (beside a style the DVT date's choice adds: schedule); and, when
     some are partial ISO dates (2018-05), what [dates] partial makes of them."""
     if issues is None or getattr(issues, "empty", True):
         return []
@@ -938,19 +958,17 @@ def date_choices(profile: Profile, issues: Any) -> list[Choice]:
                 "Dates",
                 "date_formats",
                 f"[dates] formats: {counted(len(values), 'date value')} of {', '.join(variables[:6])}"
-                f"{', ...' if len(variables) > 6 else ''} are not ISO 8601 ({examples}); the style(s) they are "
-                "written in",
+                f"{', ...' if len(variables) > 6 else ''} are not ISO 8601 ({examples}); the style they are "
+                "written in (the one the messages suggest first)",
                 tuple(
                     Option(
                         f"{style} (reads {reads[style][0]}"
                         + ("" if len(reads[style]) == len(values) else f"; {len(reads[style])} of {len(values)}")
-                        + ")"
-                        + (" (suggested)" if style in said else ""),
+                        + ")",
                         ((("dates", "formats"), [*formats, style]),),
                     )
                     for style in fits
                 ),
-                several=True,
             )
         )
     if partial.any():

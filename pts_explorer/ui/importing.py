@@ -306,6 +306,9 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
                 elif pick is not None and pick != UNMAPPED:
                     chosen_values.setdefault(row.column, {})[value] = pick
         writes = assistant_choices.schedule(profile, _choices(choices)) + assistant.arms_left_out(profile, left_out)
+        if passed and not writes:  # the check passed and nothing is chosen: nothing to save
+            st.caption("Choose above to save an edited profile; as it is, the profile imports these files.")
+            return
         _save(profile, profile_ref, report, chosen_fields, chosen_values, writes)
 
 
