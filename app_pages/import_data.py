@@ -79,6 +79,8 @@ run = import_col.button(
 )
 
 check = check or (assisted_check and bool(uploads))
+UPLOADED = "import_uploaded_profile"  # the file name of a profile uploaded with the files of the report shown
+UPLOADED_DIGEST = "import_uploaded_digest"  # the profile uploaded with the files that a check used
 if (check or run) and uploads:
     progress = st.empty()  # the steps while it runs; the report below says how it ended
     try:
@@ -86,8 +88,12 @@ if (check or run) and uploads:
             tempfile.TemporaryDirectory(prefix=f"upload-{os.getpid()}-", dir=atomic.private_dir()) as folder,
             progress.status("Importing…", expanded=True) as status,
         ):
-            # A profile uploaded with the files is the profile of this check (and offered in the picker after).
-            given, sources = importing.uploaded_profile(ui.save_uploads(uploads, Path(folder)))
+            # A profile uploaded with the files is the profile of their first check (and offered in the picker after).
+            # Once used, the picker's profile is (the assistant's edit of it, or another the user picks).
+            given, sources, digest = importing.uploaded_profile(
+                ui.save_uploads(uploads, Path(folder)), st.session_state.get(UPLOADED_DIGEST)
+            )
+            st.session_state[UPLOADED_DIGEST] = digest
             if given is not None:
                 profile = str(given)
                 st.session_state[importing.ASSIST_PROFILE] = profile
@@ -105,14 +111,18 @@ if (check or run) and uploads:
         st.error(importing.disk_full_message(exc, target), icon=":material/hard_drive:")
         ui.stop()
     progress.empty()
-    if given is not None:
-        st.info(
-            f"The profile uploaded with the files, **{escape.markdown(given.stem)}**, was used (saved as "
-            f"`profiles/{escape.markdown(given.name)}`, now in the Profile picker).",
-            icon=":material/description:",
-        )
+    st.session_state[UPLOADED] = given.name if given is not None else None
+    if given is not None and st.session_state.get("import_profile") != profile:
+        st.rerun()  # the picker, drawn above, then shows the profile that was used
 
 if (shown := st.session_state.get("import_report")) is not None:
+    if uploaded := st.session_state.get(UPLOADED):
+        # The name is a file name the page made (letters, digits, - and _): as it is in code, no escaping.
+        st.info(
+            f"The profile uploaded with the files, **{escape.markdown(Path(uploaded).stem)}**, was used (saved as "
+            f"`profiles/{uploaded}`, now chosen in the Profile picker).",
+            icon=":material/description:",
+        )
     ui.import_report(shown)
     ui.mapping_assistant(
         shown, st.session_state.get("import_report_profile", profile), st.session_state.get("import_survey")

@@ -77,11 +77,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "death_date": ("death", "died", "dth", "dod"),
     "procedure_date": ("proc", "operation", "surgery", "interv"),
     "months_since_dvt": ("dvt",),
+    "dvt_date": ("dvt",),
     "ulcer_present": ("ulcer",),
     "compression_use": ("compression", "stocking"),
     "event_type": ("ae_term", "aeterm", "ae_type", "event", "term", "ae_"),
-    "event_date": ("ae_date", "aestdt", "onset", "event_date", "ae_st"),
+    "event_date": ("ae_date", "ae_dt", "aestdt", "onset", "event_date", "ae_st"),
     "serious": ("serious", "sae", "aeser"),
+    "term": ("decod", "trt", "term"),  # an ADaM [ae]/[pr] term: AEDECOD, PRTRT, PRTERM
 }
 
 
@@ -128,14 +130,50 @@ def named_lacking(issues: pd.DataFrame | None) -> dict[tuple[str, str], tuple[st
     return out
 
 
+# ADaM: the dataset (role) whose variables a profile table names.
+ADAM_SECTION_ROLE = {"adsl": "adsl", "ae": "adae", "pr": "adpr"}
+
+
+def role_names(profile: Profile, role: str) -> set[str]:
+    """The dataset names (lower case) a role of [datasets] reads: its names, else its own name."""
+    spec = profile.section("datasets").get(role, {})
+    given = spec.get("names", [role]) if isinstance(spec, dict) else [role]
+    return {str(n).lower() for n in ([given] if isinstance(given, str) else given)}
+
+
+def own_columns(
+    profile: Profile, section: str, datasets: dict[str, tuple[str, ...]] | None, columns: list[str]
+) -> list[str]:
+    """The source columns a field of `section` is looked for in: for ADaM the variables of the
+    dataset its table reads ([pr] term in ADPR, not ADAE), when the sources hold it; else `columns`."""
+    role = ADAM_SECTION_ROLE.get(section) if profile.format == "adam" else None
+    if role is None or not datasets:
+        return columns
+    names = role_names(profile, role)
+    own = [c for name, cols in datasets.items() if name.lower() in names for c in cols]
+    return sorted(set(own), key=str.lower) or columns
+
+
+def record_id_column(profile: Profile, source_columns: dict[str, list[str]]) -> tuple[str, ...]:
+    """REDCap: the export's first column, the record id whatever it is called (study_id)."""
+    if profile.format != "redcap":
+        return ()
+    firsts = [cols[0].lstrip("\ufeff") for cols in redcap.assistant_columns(source_columns).values() if cols]
+    return tuple(dict.fromkeys(firsts))
+
+
 def field_rows(
-    profile: Profile, source_columns: dict[str, list[str]], issues: pd.DataFrame | None = None
+    profile: Profile,
+    source_columns: dict[str, list[str]],
+    issues: pd.DataFrame | None = None,
+    datasets: dict[str, tuple[str, ...]] | None = None,
 ) -> list[FieldRow]:
     """Each profile entry `<contract column> = "<source column>"` (and a format's date fields, e.g.
     REDCap's [fields] death_date), with whether a source holds it (matched without case, as the
     importer does), whether the format requires it, and the candidates; and each other profile key
     the check's `issues` name as lacking (REDCap's [adverse_events] event_type), so that every key
-    the check refuses is offered."""
+    the check refuses is offered. `datasets` (the assistant's survey: dataset -> its variables) lets
+    an ADaM field's candidates come from its own dataset."""
     every = [c for cols in source_columns.values() for c in cols]
     columns = source_fields(profile, source_columns)
     known = _fields(profile, every)
@@ -160,24 +198,88 @@ def field_rows(
     rows = []
     for section, key, value in entries:
         found = value.lower() in lowered
-        candidates = () if found else look_alikes(key, value, columns, taken)
+        first = record_id_column(profile, source_columns) if key == "patient_id" else ()
+        candidates = (
+            ()
+            if found
+            else look_alikes(key, value, own_columns(profile, section, datasets, columns), taken, first=first)
+        )
         rows.append(FieldRow(section, key, value, found, required[(section, key)], candidates))
     return rows
 
 
-def look_alikes(key: str, value: str, columns: list[str], taken: set[str], n: int = 6) -> tuple[str, ...]:
-    """Source columns no other field uses, most alike first: those holding a word the field is
-    known by (SYNONYMS: obstruction_site -> segment), then a word of the contract column's name
-    that is no other field's word (arm -> study_arm), then those close to the name the profile
-    expected, then to the contract column's name."""
+def look_alikes(
+    key: str, value: str, columns: list[str], taken: set[str], n: int = 6, first: tuple[str, ...] = ()
+) -> tuple[str, ...]:
+    """Source columns no other field uses, most alike first: one named exactly as the profile
+    expected or as the contract column (without case: v_pain before v_calf_pain), then `first`
+    (REDCap's record id: the export's first column), those holding a word the field is known by
+    (SYNONYMS: obstruction_site -> segment), then a word of the contract column's name that is no
+    other field's word (arm -> study_arm), then those close to the name the profile expected, then
+    to the contract column's name; a column whose name says another kind (a date for a field that is
+    no date, a percent for a count, an age, a Villalta item, another field's word such as enrol) after
+    the rest (left out: the page offers them last, `offered`)."""
     by_lower = {c.lower(): c for c in columns if c.lower() not in taken}
     others = {w for k, words in SYNONYMS.items() if k != key for w in words}
-    ranked = [c for word in SYNONYMS.get(key, ()) for c in by_lower if word in c]
+    ranked = [c for c in dict.fromkeys((value.lower(), key.lower())) if c in by_lower]
+    ranked += [c.lower() for c in first if c.lower() in by_lower]
+    ranked += [c for word in SYNONYMS.get(key, ()) for c in by_lower if word in c]
     words = [w for w in re.split(r"[_\W]+", key.lower()) if len(w) >= 3 and w not in others]
     ranked += [c for c in by_lower if any(w in re.split(r"[_\W]+", c) or w in c for w in words)]
     ranked += difflib.get_close_matches(value.lower(), list(by_lower), n=n, cutoff=0.6)
     ranked += difflib.get_close_matches(key.lower(), list(by_lower), n=n, cutoff=0.6)
-    return tuple(dict.fromkeys(by_lower[c] for c in ranked))[:n]
+    found = list(dict.fromkeys(ranked))
+    exact = [c for c in found if c in (value.lower(), key.lower())]
+    alike = [c for c in found if c not in exact and not other_kind(key, c)]
+    return tuple(by_lower[c] for c in [*exact, *alike])[:n]
+
+
+def offered(key: str, candidates: tuple[str, ...], columns: list[str]) -> list[str]:
+    """A field's options: its candidates, then the other source columns, those whose name says
+    another kind (other_kind) last."""
+    rest = [c for c in columns if c not in candidates]
+    return [*candidates, *(c for c in rest if not other_kind(key, c)), *(c for c in rest if other_kind(key, c))]
+
+
+_NAME_KINDS = {  # what a source column's name says it holds
+    "date": re.compile(r"(^|_)(date|dt|dtc|dtm)(_|$)|[a-z](date|dtc|dtm)$|^[a-z]{2,}dt$"),
+    "percent": re.compile(r"(^|_)(pct|percent|perc)(_|$)|%|pct$"),
+    "age": re.compile(r"(^|_)age(_|$)|^age"),
+    "villalta": re.compile(r"^vil(?!la)|(^|_)vil(_|$)"),
+}
+
+
+def field_kind(key: str) -> set[str]:
+    """The kinds a contract column is (date, percent, age, villalta), by its type and name."""
+    kinds = set()
+    types = {c.name: c.type.upper() for t in vocab.CONTRACT_TABLES for c in validation.contract().columns[t].values()}
+    if types.get(key) == "DATE" or key in redcap.DATE_KEYS or key.endswith(("_date", "_on")):
+        kinds.add("date")
+    if key.endswith("_pct"):
+        kinds.add("percent")
+    if key.startswith("age"):
+        kinds.add("age")
+    if key in vocab.VILLALTA_ITEMS or key == "villalta_total":
+        kinds.add("villalta")
+    return kinds
+
+
+def other_kind(key: str, column: str) -> bool:
+    """The column's name says it holds another kind than the contract column `key`: a date for a
+    field that is no date, a percent for a count, an age, a Villalta item; or, for a date field, it
+    holds a word another field is known by (enrol_date for a visit's date)."""
+    low = column.lower()
+    mine = field_kind(key)
+    if any(kind not in mine and pattern.search(low) for kind, pattern in _NAME_KINDS.items()):
+        return True
+    if "villalta" not in mine and low in vocab.VILLALTA_ITEMS:
+        return True
+    if "date" not in mine:
+        return False
+    # A date named for another date field (enrol_date, death_dt for a visit's date) is that one's.
+    own = set(SYNONYMS.get(key, ())) | {w for w in re.split(r"[_\W]+", key.lower()) if len(w) >= 3}
+    others = {w for k, words in SYNONYMS.items() if k != key for w in words if len(w) >= 4 and w not in own}
+    return any(w in low for w in others)
 
 
 def value_rows(issues: pd.DataFrame) -> list[ValueRow]:

@@ -41,7 +41,7 @@ from typing import Any
 import duckdb
 
 from pts_explorer import validation
-from pts_explorer.importer.assistant import FieldRow, look_alikes
+from pts_explorer.importer.assistant import FieldRow, look_alikes, role_names, suggested
 from pts_explorer.importer.formats import redcap, sdtm
 from pts_explorer.importer.formats.base import date_macro
 from pts_explorer.importer.issues import Issues, counted
@@ -53,6 +53,7 @@ Path_ = tuple[str, ...]  # a key path in the profile: ("qs", "testcd", "v_pain")
 Write = tuple[Path_, Any]
 MONTHS = (0, 1, 3, 6, 12, 18, 24, 36, 48, 60, 84, 120)  # visit months offered beside the study's own
 MAX_VALUES = 200  # distinct values read per surveyed variable
+DATE_FORMATS: Path_ = ("dates", "formats")
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class Choice:
     label: str  # the question: what the profile names and the sources lack
     options: tuple[Option, ...]
     default: int | None = None  # the option chosen until the user chooses (None: none)
+    several: bool = False  # several options may be chosen (their writes merged: merged)
 
 
 @dataclass(frozen=True)
@@ -163,12 +165,21 @@ def _sdtm_values(con: duckdb.DuckDBPyConnection, staged: list[Staged], profile: 
 
 
 def _adam_values(con: duckdb.DuckDBPyConnection, staged: list[Staged], profile: Profile) -> dict[str, Any]:
-    """ADQS/ADVS: each PARAMCD with its PARAM and records, each AVISIT with its AVISITN and records."""
+    """ADQS/ADVS: each PARAMCD with its PARAM and records, each AVISIT with its AVISITN and records
+    (with neither named in the sources, those of the datasets no role reads that hold PARAMCD: an
+    ADQS split as ADQSVIL and ADQSVCSS, offered in the same round as its name); each ADAE and ADPR
+    term with its records."""
     bds = [*_role(profile, staged, "adqs"), *_role(profile, staged, "advs")]
+    if not bds:
+        named = {n for role in profile.section("datasets") for n in role_names(profile, str(role))}
+        bds = [s for s in staged if s.name.lower() not in named and s.has("PARAMCD")]
     out: dict[str, Any] = {
         "bds.paramcd": _distinct(con, bds, "PARAMCD", "PARAM"),
         "bds.avisit": _distinct(con, bds, "AVISIT", "AVISITN"),
     }
+    for role, section in (("adae", "ae"), ("adpr", "pr")):
+        if term := str(profile.section(section).get("term") or ""):
+            out[f"{role}.term"] = _distinct(con, _role(profile, staged, role), term)
     if adsl := next(iter(_role(profile, staged, "adsl")), None):
         out["fields.kind"] = _adsl_kinds(con, adsl, profile)
         subjects = int((con.execute(f"SELECT count(*) FROM {adsl.table}").fetchone() or (0,))[0])
@@ -306,7 +317,10 @@ def _visit_days(
 def _redcap_values(con: duckdb.DuckDBPyConnection, staged: list[Staged], profile: Profile) -> dict[str, Any]:
     record_id = str(profile.section("fields").get("patient_id") or "record_id")
     dictionary = next((s for s in staged if redcap.is_dictionary(s)), None)
+    # The export: the file with the record id the profile names, else (its record id has another name:
+    # study_id, the export's first column) any file but the dictionary.
     exports = [s for s in staged if s is not dictionary and s.has(record_id)]
+    exports = exports or [s for s in staged if s is not dictionary]
     export = next((s for s in exports if s.has("redcap_event_name")), None) or next(iter(exports), None)
     out: dict[str, Any] = {
         "events": _distinct(con, [export], "redcap_event_name") if export and export.has("redcap_event_name") else (),
@@ -629,7 +643,15 @@ def dvt_choices(profile: Profile, found: Survey, rows: list[FieldRow], columns: 
     taken = {r.column.lower() for r in rows if r.found and r.key not in DVT_KEYS}
     # The fields the adverse events and visits sections read are theirs too (an event's date is no DVT date).
     taken |= {str(v).lower() for s in ("adverse_events", "visits") for v in profile.section(s).values()}
-    alike = look_alikes("months_since_dvt", months or "months_since_dvt", columns, taken)
+    # The DVT's date first (a date column is no look-alike of the months), then the months.
+    alike = tuple(
+        dict.fromkeys(
+            (
+                *look_alikes("dvt_date", dvt or "dvt_date", columns, taken),
+                *look_alikes("months_since_dvt", months or "months_since_dvt", columns, taken),
+            )
+        )
+    )
     ranked = [(c, "") for c in (*alike, *(c for c in columns if c not in alike and c.lower() not in taken))]
     formats = list(profile.section("dates").get("formats", []))
     read_by = {f: [*formats, style] for f, style, _ in found.values.get("fields.date_format", ())}
@@ -677,7 +699,7 @@ def _test_codes(
         if code.upper() in present or (column not in needed and (not free or not code)):
             continue
         need = column in needed
-        ranked = _ranked(code or column, _words(column), free)
+        ranked = _by_kind(column, needed, _ranked(code or column, _words(column), free))
         if not need and not _hits(_words(column), *ranked[0]):
             continue  # an optional test no code of QS looks like: not in this study
         options = [Option(_shown(c, label, counts[c]), (((*path, column), c),)) for c, label in ranked]
@@ -693,6 +715,26 @@ def _test_codes(
             )
         )
     return out
+
+
+def _by_kind(column: str, columns: tuple[str, ...], ranked: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Test codes (code, label) ranked for `column`: for a Villalta item, the code that numbers it
+    (item 2 of the scale: VIL02, "Villalta item 2") first; a code whose code or label holds another
+    column's word (VILULCER for an item) last."""
+    mine = set(_words(column))
+    foreign = {w for c in columns if c != column for w in _words(c) if len(w) >= 4 and w not in mine}
+
+    def numbered(code: str, label: str) -> bool:
+        if column not in VILLALTA_ITEMS:
+            return False
+        n = VILLALTA_ITEMS.index(column) + 1
+        return bool(re.search(rf"\bitem\s*0*{n}\b", label, re.I) or re.fullmatch(rf"[A-Z]*0*{n}", code, re.I))
+
+    def other(code: str, label: str) -> bool:
+        text = f"{code} {label}".lower()
+        return any(w in text for w in foreign)
+
+    return sorted(ranked, key=lambda o: (not numbered(*o), other(*o)))
 
 
 NOT_A_VISIT = "not a scheduled visit: its records are not imported"
@@ -799,15 +841,22 @@ def _index_term(profile: Profile, found: Survey) -> list[Choice]:
     ]
 
 
-def pr_events(profile: Profile, terms: list[str], counts: dict[str, int]) -> list[Choice]:
+def pr_events(
+    profile: Profile,
+    terms: list[str],
+    counts: dict[str, int],
+    group: str = "PR: other procedures",
+    prefix: str = "sdtm_pr_event_",
+) -> list[Choice]:
     """PR terms neither the index procedure nor mapped by [values.pr_event]: an event type each, or
     not an event (the default: the import counts them as procedures the contract does not hold)."""
     kinds = sdtm.vocabulary("pr_event")
+    source = "ADPR" if profile.format == "adam" else "PR"
     return [
         Choice(
-            "PR: other procedures",
-            f"sdtm_pr_event_{term}",  # keyed by the term: a box never takes another term's choice
-            f"PR term {_shown(term, '', counts[term])}: not in [values.pr_event]",
+            group,
+            f"{prefix}{term}",  # keyed by the term: a box never takes another term's choice
+            f"{source} term {_shown(term, '', counts[term])}: not in [values.pr_event]",
             (
                 Option("not an event (not imported)"),
                 *(Option(k, ((("values", "pr_event", term), k),)) for k in kinds),
@@ -880,10 +929,12 @@ def avisit_choices(profile: Profile, found: Survey) -> list[Choice]:
 
 
 def date_choices(profile: Profile, issues: Any) -> list[Choice]:
-    """ADaM dates the check cannot read (type:<dataset>.<variable>): each style of DATE_STYLES that
-    reads every such value (SAS DATE9. text 09DEC2021 -> "%d%b%Y") added to [dates] formats; and,
-    when some are partial ISO dates (2018-05), what [dates] partial makes of them."""
-    if profile.format != "adam" or issues is None or getattr(issues, "empty", True):
+    """Dates the check cannot read (type:<dataset>.<variable>), in every format: the [dates] format
+    each message suggests ('e.g. "%d/%m/%Y" for 01/03/2021', read from every date of the file, which
+    says whether the day comes first) and each other style of DATE_STYLES, those reading every such
+    value first, added to [dates] formats (beside a style the DVT date's choice adds: schedule); and, when
+    some are partial ISO dates (2018-05), what [dates] partial makes of them."""
+    if issues is None or getattr(issues, "empty", True):
         return []
     wrong = issues[issues["rule"].astype(str).str.startswith("type:") & (issues["severity"] == "error")]
     wrong = wrong[wrong["message"].astype(str).str.contains(r" is (?:not a date|a partial date)", regex=True)]
@@ -891,19 +942,31 @@ def date_choices(profile: Profile, issues: Any) -> list[Choice]:
         return []
     partial = wrong["message"].astype(str).str.contains(" is a partial date", regex=False)
     values = sorted({str(v).strip() for v in wrong[~partial]["value"].dropna() if str(v).strip()})
+    variables = sorted({str(c) for c in wrong[~partial]["column"].dropna()})
     formats = [str(f) for f in profile.section("dates").get("formats", [])]
+    said = [f for m in wrong[~partial]["message"].astype(str) for f in _SUGGESTED.findall(m)]
+    tried = [f for f in dict.fromkeys((*said, *DATE_STYLES)) if f not in formats]
+    reads = {f: [v for v in values if _reads(f, v)] for f in tried}
+    fits = [f for f in tried if reads[f]]
+    # Those the messages suggest first, then those reading every value, then the others by how many they read.
+    fits.sort(key=lambda f: (f not in said, len(reads[f]) < len(values), -len(reads[f])))
     out = []
-    fits = [style for style in DATE_STYLES if style not in formats and values and all(_reads(style, v) for v in values)]
     if fits:
         examples = ", ".join(values[:3]) + (", ..." if len(values) > 3 else "")
         out.append(
             Choice(
                 "Dates",
-                "adam_date_formats",
-                f"[dates] formats: {len(values)} date value(s) are not ISO 8601 ({examples}); the style they are "
-                "written in",
+                "date_formats",
+                f"[dates] formats: {counted(len(values), 'date value')} of {', '.join(variables[:6])}"
+                f"{', ...' if len(variables) > 6 else ''} are not ISO 8601 ({examples}); the style they are "
+                "written in (the one the messages suggest first)",
                 tuple(
-                    Option(f"{style} (reads {values[0]})", ((("dates", "formats"), [*formats, style]),))
+                    Option(
+                        f"{style} (reads {reads[style][0]}"
+                        + ("" if len(reads[style]) == len(values) else f"; {len(reads[style])} of {len(values)}")
+                        + ")",
+                        ((("dates", "formats"), [*formats, style]),),
+                    )
                     for style in fits
                 ),
             )
@@ -913,13 +976,17 @@ def date_choices(profile: Profile, issues: Any) -> list[Choice]:
         out.append(
             Choice(
                 "Dates",
-                "adam_partial_dates",
+                "adam_partial_dates" if profile.format == "adam" else "partial_dates",
                 f"[dates] partial: the sources hold partial dates (now {now!r}); each imputation is a warning",
                 tuple(Option(text, ((("dates", "partial"), key),)) for key, text in PARTIAL.items()),
                 list(PARTIAL).index(now) if now in PARTIAL else None,
             )
         )
     return out
+
+
+# The [dates] format a date message suggests: 'e.g. "%d/%m/%Y" for 01/03/2021 ... "%m/%d/%Y" if the month does'.
+_SUGGESTED = re.compile(r'"(%[^"]+)"')
 
 
 def _reads(style: str, value: str) -> bool:
@@ -934,7 +1001,8 @@ NOT_AN_EVENT_VISIT = "not a visit (patient fields on it are still read; its othe
 
 
 def event_choices(profile: Profile, found: Survey) -> list[Choice]:
-    """Each event of a REDCap export that [events] does not map: its month, or not a visit."""
+    """Each event of a REDCap export that [events] does not map: its month, or not a visit
+    (written as [events] <event> = "", so that the check no longer warns of it)."""
     if profile.format != "redcap":
         return []
     events = {str(k) for k in profile.section("events")}
@@ -945,7 +1013,7 @@ def event_choices(profile: Profile, found: Survey) -> list[Choice]:
             continue
         said = _said_month(re.sub(r"_arm_\d+$", "", name).replace("_", " "))  # a suggestion, first
         options = [Option(f"month {m}", ((("events", name), m),)) for m in months]
-        options.append(Option(NOT_AN_EVENT_VISIT))
+        options.append(Option(NOT_AN_EVENT_VISIT, ((("events", name), ""),)))
         options.sort(key=lambda o: o.text != (NOT_AN_EVENT_VISIT if said == -1 else f"month {said}"))
         out.append(
             Choice(
@@ -1059,7 +1127,11 @@ def code_choices(profile: Profile, issues: Any) -> list[Choice]:
 
 def schedule(profile: Profile, writes: list[Write]) -> list[Write]:
     """The writes, and [study] visit_months with every month a visit or event is mapped to (a
-    REDCap visit month code's too: [values.visit_month])."""
+    REDCap visit month code's too: [values.visit_month]); the [dates] formats several choices add
+    (a style for the dates, another for the DVT's date) are all kept, in one list."""
+    styles = [f for path, v in writes if path == DATE_FORMATS and isinstance(v, list) for f in v]
+    if styles:
+        writes = [w for w in writes if w[0] != DATE_FORMATS] + [(DATE_FORMATS, list(dict.fromkeys(styles)))]
     months = profile.section("study").get("visit_months", [])
     chosen = {
         v for path, v in writes if path[0] in ("visits", "events") and isinstance(v, int) and not isinstance(v, bool)
@@ -1068,3 +1140,172 @@ def schedule(profile: Profile, writes: list[Write]) -> list[Write]:
     if chosen <= set(months):
         return writes
     return [*writes, (("study", "visit_months"), sorted(set(months) | chosen))]
+
+
+def adam_dataset_choices(profile: Profile, found: Survey) -> list[Choice]:
+    """ADaM: each role of [datasets] whose dataset the sources lack (ADQS split by instrument as
+    ADQSVIL and ADQSVCSS): the datasets (files, sheets, transport members) no other role reads,
+    several allowed ([datasets] <role> = { names = [...] }), those whose name starts with the role's
+    first; an optional role is offered only datasets whose name starts with its own."""
+    if profile.format != "adam" or not found.columns:
+        return []
+    datasets = profile.section("datasets")
+    present = {n.lower() for n in found.columns}
+    taken = {n for role in datasets for n in role_names(profile, str(role)) if n in present}
+    out = []
+    for role, spec in datasets.items():
+        role = str(role)
+        if role_names(profile, role) & present:
+            continue
+        required = bool(spec.get("required", False)) if isinstance(spec, dict) else bool(spec)
+        free = [n for n in found.columns if n.lower() not in taken]
+        if not required:
+            free = [n for n in free if n.lower().startswith(role)]
+        if not free:
+            continue
+        free.sort(key=lambda n: (not n.lower().startswith(role), n.lower()))
+        names = " or ".join(n.upper() for n in sorted(role_names(profile, role)))
+        out.append(
+            Choice(
+                "Datasets",
+                f"adam_dataset_{role}",
+                f"{role.upper()} ({'required' if required else 'optional'}): no dataset named {names}; the "
+                "dataset(s) holding it (several allowed, e.g. an ADQS split by instrument)",
+                tuple(
+                    Option(
+                        f"{n} ({len(found.columns[n])} variables)",
+                        ((("datasets", role), {"names": [n], "required": required}),),
+                    )
+                    for n in free
+                ),
+                several=True,
+            )
+        )
+    return out
+
+
+def merged(writes: list[Write]) -> list[Write]:
+    """The writes of several options of one choice as one per key path: tables merged, their lists
+    joined ({"names": ["ADQSVIL"]} and {"names": ["ADQSVCSS"]} -> {"names": ["ADQSVIL", "ADQSVCSS"]})."""
+    out: dict[Path_, Any] = {}
+    for path, value in writes:
+        have = out.get(path)
+        if isinstance(have, dict) and isinstance(value, dict):
+            value = {
+                **have,
+                **{
+                    k: [*have[k], *v] if isinstance(have.get(k), list) and isinstance(v, list) else v
+                    for k, v in value.items()
+                },
+            }
+        out[path] = value
+    return list(out.items())
+
+
+NOT_A_PTS_EVENT = "not an event the contract holds (not imported)"
+
+
+def adam_term_choices(profile: Profile, found: Survey) -> list[Choice]:
+    """ADaM: each ADAE term [values.event_type] does not map (the term Death is the death event
+    without a map) and each ADPR term [values.pr_event] does not map, with its records: an event
+    type, or not an event (the default, as the import does; a term naming a death is pre-chosen as
+    the death event), as SDTM's AE and PR terms are offered."""
+    if profile.format != "adam":
+        return []
+    kinds = sdtm.vocabulary("event_type")
+    mapped = {str(k).upper() for k in profile.section("values").get("event_type", {})} | {"DEATH"}
+    out = []
+    for term, _, n in found.values.get("adae.term", ()):
+        if term.upper() in mapped:
+            continue
+        options = (Option(NOT_A_PTS_EVENT), *(Option(k, ((("values", "event_type", term), k),)) for k in kinds))
+        hint = suggested("event_type", term)
+        out.append(
+            Choice(
+                "ADAE: terms not in [values.event_type]",
+                f"adam_ae_term_{term}",  # keyed by the term: a box never takes another term's choice
+                f"AE term {_shown(term, '', n)}: not in [values.event_type]",
+                options,
+                [o.text for o in options].index(hint) if hint in kinds else 0,
+            )
+        )
+    procedures = found.values.get("adpr.term", ())
+    known = {str(k).upper() for k in profile.section("values").get("pr_event", {})}
+    counts = {t: n for t, _, n in procedures}
+    terms = [t for t, _, _ in procedures if t.upper() not in known]
+    return out + pr_events(profile, terms, counts, "ADPR: procedures not in [values.pr_event]", "adam_pr_event_")
+
+
+HEALING_RULE = "events:healing"
+
+
+def healing_choices(profile: Profile, issues: Any) -> list[Choice]:
+    """When the visits show ulcers healing with no ulcer_healed event (the check's warning
+    events:healing): derive the events from the visits ([derive] ulcer_healed = true) or not."""
+    if profile.format == "contract" or issues is None or getattr(issues, "empty", True):
+        return []
+    if profile.section("derive").get("ulcer_healed") is True:
+        return []
+    healed = issues[issues["rule"].astype(str) == HEALING_RULE]
+    if healed.empty:
+        return []
+    return [
+        Choice(
+            "Ulcer healing",
+            "derive_ulcer_healed",
+            f"[derive] ulcer_healed: the visits show {counted(len(healed), 'ulcer')} healed with no ulcer_healed "
+            "event between the two visits",
+            (
+                Option(
+                    "derive it: an ulcer_healed event at each visit that finds healed an ulcer the visit before had",
+                    ((("derive", "ulcer_healed"), True),),
+                ),
+                Option("leave it: no ulcer_healed event (Durability's healing curve stays empty for them)"),
+            ),
+        )
+    ]
+
+
+# Choices that fix what a check only warns of: offered after a check that passed, too.
+WARNING_CHOICES = ("adam_ae_term_", "adam_pr_event_", "sdtm_pr_event_", "derive_ulcer_healed", "redcap_event_")
+WARNING_RULES = frozenset({"adam:ae_term", "adam:pr_term", HEALING_RULE, "redcap:event"})
+
+
+def for_warnings(choices: list[Choice]) -> list[Choice]:
+    """The choices that fix what a check that passed warns of (an unmapped term, an ulcer healing
+    with no event, a REDCap event not in [events])."""
+    return [c for c in choices if c.key.startswith(WARNING_CHOICES)]
+
+
+_ARM_EVENT = re.compile(r"_arm_(\d+)$")
+FROM_ARMS = "(the REDCap arm of each record's events: choose each arm's treatment below)"
+
+
+def arm_choices(profile: Profile, found: Survey, rows: list[FieldRow]) -> list[Choice]:
+    """A longitudinal REDCap export whose arm field the profile names but the export lacks, and whose
+    events belong to REDCap arms (enrolment_arm_1, enrolment_arm_2): each arm's treatment arm,
+    written to [arms] (with [fields] arm = "": the arm is then the REDCap arm of the record's events)."""
+    if profile.format != "redcap" or profile.section("arms"):
+        return []
+    if not any(r.key == "arm" and not r.found for r in rows):
+        return []
+    arms: dict[str, list[tuple[str, int]]] = {}
+    for name, _, n in found.values.get("events", ()):
+        if hit := _ARM_EVENT.search(name):
+            arms.setdefault(hit[1], []).append((name, n))
+    if not arms:
+        return []
+    vocabulary = sdtm.vocabulary("arm")
+    out = []
+    for number, events in sorted(arms.items(), key=lambda a: int(a[0])):
+        rows_n = sum(n for _, n in events)
+        names = ", ".join(e for e, _ in events[:4]) + (", ..." if len(events) > 4 else "")
+        out.append(
+            Choice(
+                "Arm: the REDCap arm of the events",
+                f"redcap_arm_{number}",
+                f"[arms] {number}: REDCap arm {number} ({names}; {counted(rows_n, 'row')}): its treatment arm",
+                tuple(Option(arm, ((("arms", number), arm), (("fields", "arm"), ""))) for arm in vocabulary),
+            )
+        )
+    return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import tomllib
 from pathlib import Path
@@ -40,11 +41,13 @@ def save_uploads(uploads: list[Any], folder: Path) -> list[Path]:
     return saved
 
 
-def uploaded_profile(sources: list[Path]) -> tuple[Path | None, list[Path]]:
+def uploaded_profile(sources: list[Path], used: str | None = None) -> tuple[Path | None, list[Path], str | None]:
     """A profile uploaded beside the data (a .toml with a [profile] table naming its format, not the
     dataset.toml sidecar): copied into the profiles folder beside the database (a name another
     profile holds with other text gets -2, -3...), to be used for this check and offered in the
-    picker; and the uploads that are the sources."""
+    picker; the uploads that are the sources; and its digest. A profile whose digest is `used` (the
+    one a check of these uploads used already) is not used again: the picker's profile is (the
+    assistant's edit of it), and it is no source either."""
     for path in sources:
         if path.suffix.lower() != ".toml":
             continue
@@ -55,6 +58,10 @@ def uploaded_profile(sources: list[Path]) -> tuple[Path | None, list[Path]]:
         table = data.get("profile")
         if not (isinstance(table, dict) and table.get("format")):
             continue
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        rest = [p for p in sources if p != path]
+        if digest == used:
+            return None, rest, digest
         folder = config.user_profiles_dir()
         folder.mkdir(parents=True, exist_ok=True)
         base = assistant.stem(path.stem)
@@ -64,8 +71,8 @@ def uploaded_profile(sources: list[Path]) -> tuple[Path | None, list[Path]]:
             target = folder / f"{base}-{n}.toml"
         if not target.exists():
             atomic.write_atomically(target, functools.partial(_copy, path))
-        return target, [p for p in sources if p != path]
-    return None, sources
+        return target, rest, digest
+    return None, sources, None
 
 
 def import_report(report: ImportReport) -> None:
@@ -144,9 +151,10 @@ def apply_assistant_choice() -> bool:
 
 
 def survey_uploads(report: ImportReport, profile_ref: str, sources: list[Path]) -> assistant_choices.Survey | None:
-    """After a refusal, what the assistant's SDTM and REDCap choices need from the uploads
-    (read again while they are on disk); nothing for an import that went through."""
-    if report.imported or not report.errors:
+    """After a refusal, or a check whose warnings a choice can fix (an unmapped AE or PR term, ulcers
+    healing with no event, a REDCap event not in [events]), what the assistant's choices need from
+    the uploads (read again while they are on disk); nothing for an import that went through."""
+    if report.imported or not (report.errors or _warned(report)):
         return None
     try:
         return assistant_choices.survey(load(profile_ref), sources)
@@ -154,13 +162,18 @@ def survey_uploads(report: ImportReport, profile_ref: str, sources: list[Path]) 
         return None
 
 
+def _warned(report: ImportReport) -> bool:
+    return bool(set(report.issues["rule"].astype(str)) & assistant_choices.WARNING_RULES)
+
+
 def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_choices.Survey | None = None) -> None:
     """After a refusal: each contract field the profile maps and whether a source holds it, a choice
     for each one that is missing (its look-alike columns first) and for each source value with no
     contract value; the edited profile to download, or to save beside the database (it is then
     offered in the picker) and check at once. The same file works on the command line. Shown for
-    every refusal, so it never disappears while a problem is left."""
-    if report.imported or not report.errors:
+    every refusal, so it never disappears while a problem is left; after a check that passed, the
+    choices that fix what it warns of (assistant_choices.for_warnings) alone."""
+    if report.imported or not (report.errors or _warned(report)):
         return
     try:
         profile = load(profile_ref)
@@ -168,27 +181,44 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
         return
     found = found or assistant_choices.Survey()
     # SDTM names datasets, variables, QNAMs, test codes and visits: its choices replace the field rows.
-    fields = [] if profile.format == "sdtm" else assistant.field_rows(profile, report.source_columns, report.issues)
-    values = assistant.value_rows(report.issues)
+    passed = not report.errors  # only warnings: the choices that fix them, no field or value boxes
+    fields = (
+        []
+        if profile.format == "sdtm" or passed
+        else assistant.field_rows(profile, report.source_columns, report.issues, found.columns)
+    )
+    values = [] if passed else assistant.value_rows(report.issues)
     every = assistant.source_fields(profile, report.source_columns)
     choices = [
         *assistant_choices.sdtm_choices(profile, found),
+        *assistant_choices.adam_dataset_choices(profile, found),
         *assistant_choices.partial_dates(profile, [str(r) for r in report.issues["rule"]]),
         *assistant_choices.dvt_choices(profile, found, fields, every),
         *assistant_choices.event_choices(profile, found),
+        *assistant_choices.arm_choices(profile, found, fields),
         *assistant_choices.classic_choices(profile, found, [str(r) for r in report.issues["rule"]], every),
         *assistant_choices.code_choices(profile, report.issues),
         *assistant_choices.paramcd_choices(profile, found),
         *assistant_choices.avisit_choices(profile, found),
         *assistant_choices.population_choices(profile, found),
         *assistant_choices.date_choices(profile, report.issues),
+        *assistant_choices.adam_term_choices(profile, found),
+        *assistant_choices.healing_choices(profile, report.issues),
     ]
+    if passed:
+        choices = assistant_choices.for_warnings(choices)
     # REDCap's months since the DVT is one choice (a months field, or a date field as the DVT's date), not two fields.
     dvt = any(c.key == assistant_choices.DVT_CHOICE for c in choices)
     missing = [f for f in fields if not f.found and not (dvt and f.key in assistant_choices.DVT_KEYS)]
+    arms = any(c.key.startswith("redcap_arm_") for c in choices)
     if not fields and not values and not choices:
         return
-    with st.expander("Fix the mapping here", expanded=True, icon=":material/tune:"):
+    with st.expander("Fix the mapping here", expanded=not passed, icon=":material/tune:"):
+        if passed:
+            st.caption(
+                "The check found no error, but it warns of what the choices below can fix (terms the profile does "
+                "not map, ulcers healing with no event, events not in the profile): choose, then save and check again."
+            )
         st.caption(
             f"What profile **{escape.markdown(profile.label)}** maps, and the choices that would fix what it could "
             "not. Saved, the edited profile is offered in the picker above and works on the command line too "
@@ -217,9 +247,11 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
         if missing:
             st.markdown("**Fields the sources do not have**: pick the column that holds each")
         for f in missing:
-            options = [*f.candidates, *(c for c in every if c not in f.candidates)]
+            options = assistant.offered(f.key, f.candidates, every)
             if not f.required:
                 options = [LEAVE, *options]
+            if f.key == "arm" and arms:  # the REDCap arm of the events, its treatments chosen below
+                options = [assistant_choices.FROM_ARMS, *options]
             # A key of another table than the fields' (REDCap's [adverse_events] event_type) is named with its table.
             named = f.key if f.section in FORMATS[profile.format].column_sections else f"[{f.section}] {f.key}"
             pick = st.selectbox(
@@ -233,7 +265,8 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
                 key=f"assist_field_{f.section}_{f.key}" + ("" if f.required else ":optional"),
             )
             if pick is not None:
-                chosen_fields[(f.section, f.key)] = assistant.NOT_MAPPED if pick == LEAVE else pick
+                unmapped = pick in (LEAVE, assistant_choices.FROM_ARMS)
+                chosen_fields[(f.section, f.key)] = assistant.NOT_MAPPED if unmapped else pick
         chosen_values: dict[str, dict[str, str]] = {}
         left_out: list[str] = []  # arm values whose patients are left out ([population] exclude_arms)
         for row in values:
@@ -273,6 +306,9 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
                 elif pick is not None and pick != UNMAPPED:
                     chosen_values.setdefault(row.column, {})[value] = pick
         writes = assistant_choices.schedule(profile, _choices(choices)) + assistant.arms_left_out(profile, left_out)
+        if passed and not writes:  # the check passed and nothing is chosen: nothing to save
+            st.caption("Choose above to save an edited profile; as it is, the profile imports these files.")
+            return
         _save(profile, profile_ref, report, chosen_fields, chosen_values, writes)
 
 
@@ -285,6 +321,12 @@ def _choices(choices: list[assistant_choices.Choice]) -> list[assistant_choices.
             group = c.group
             st.markdown(f"**{escape.markdown(group)}**")
         texts = [o.text for o in c.options]
+        if c.several:
+            picks = st.multiselect(
+                _label(c.label), texts, default=None, placeholder="choose one or more", key=f"assist_choice_{c.key}"
+            )
+            writes += assistant_choices.merged([w for p in picks for w in c.options[texts.index(p)].writes])
+            continue
         pick = st.selectbox(_label(c.label), texts, index=c.default, placeholder="choose", key=f"assist_choice_{c.key}")
         if pick is not None:
             writes += c.options[texts.index(pick)].writes

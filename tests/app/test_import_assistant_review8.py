@@ -118,7 +118,9 @@ def test_a_lacking_adverse_event_field_the_check_names_is_offered(app_on, small_
     box = at.selectbox(key="assist_field_adverse_events_event_type")
     assert box.label.replace("\\", "") == "[adverse_events] event_type (required): no source has ae_type"
     assert box.value is None
-    assert box.options[:3] == ["ae_term", "ae_date", "ae_serious"]
+    # A date is no term: offered last (review 9, finding 10).
+    assert box.options[:2] == ["ae_term", "ae_serious"]
+    assert box.options.index("ae_date") > box.options.index("arm")
     box.set_value("ae_term")
     at.run()
     at.button(key="assist_save").click().run()
@@ -273,6 +275,8 @@ def test_villalta_radios_coded_1_to_4_get_their_scores_in_the_page(app_on, small
 
 ADAM = PROJECT_ROOT / "tests" / "fixtures" / "review8_adam"
 ADAM_PICKS = {
+    # The healing the visits show is left as it was (offered since review 9, finding 4d).
+    "[derive] ulcer_healed": "leave it: no ulcer_healed event (Durability's healing curve stays empty for them)",
     "limb_side": "INDLIMB",
     "ceap_c": "CEAPC",
     "lesion_length_mm": "LESLEN",
@@ -399,8 +403,9 @@ def test_a_profile_uploaded_with_the_files_is_the_profile_used(app_on, small_db,
     assert saved.read_bytes() == (SDTM / "pts01-sdtm.toml").read_bytes()
     assert [i.value for i in at.info][0] == (
         "The profile uploaded with the files, **pts01-sdtm**, was used (saved as `profiles/pts01-sdtm.toml`, now "
-        "in the Profile picker)."
+        "chosen in the Profile picker)."
     )
+    assert at.selectbox(key="import_profile").value == str(saved)  # at once (review 9, finding 12)
     assert at.error[0].value.startswith("**Rejected: ")
     assert "not a data file type" not in " ".join(at.table[0].value.astype(str).to_numpy().ravel())
     assert at.selectbox(key="assist_value_arm:'STENT + CDT'").options == [LEAVE_OUT, "stent", "medical"]

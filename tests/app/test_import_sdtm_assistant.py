@@ -38,6 +38,8 @@ ITEMS = (
 )
 # What a data manager who knows the study picks, by what each select box asks (its label's start).
 PICKS = {
+    # The healing the visits show is left as it was (offered since review 9, finding 4d).
+    "[derive] ulcer_healed": "leave it: no ulcer_healed event (Durability's healing curve stays empty for them)",
     "[dm] last_contact_date": "RFENDTC",
     "[pr] term": "PRTRT",
     "[qualifiers] limb_side": "INDLIMB (Index Limb)",

@@ -609,7 +609,9 @@ class RedcapMapper(Mapper):
                 "[visits] month, or give [visits.windows] (month = [first day, last day] after the enrolment date) "
                 f"to place each visit by its date ([fields] visit_date = {f.get('visit_date')!r})",
             )
-        events = {str(k): int(m) for k, m in self.profile.section("events").items()}
+        given = self.profile.section("events")
+        events = {str(k): int(m) for k, m in given.items() if m != ""}
+        not_visits = [str(k) for k, m in given.items() if m == ""]  # an event mapped to "": no visit, said so
         if self.refused:
             return
         b = Bind()
@@ -628,10 +630,15 @@ class RedcapMapper(Mapper):
         is_ae = f"coalesce({instrument} = {b(ae_instrument)}, false)" if instrument else "false"
         other = f"(NOT {plain} AND NOT {visit} AND NOT {is_ae})"
         unmapped_event = f"({plain} AND {event_month} IS NULL)" if longitudinal else "false"
+        not_visit = "false"
+        if longitudinal and not_visits:
+            not_visit = f"coalesce({plain} AND list_contains({b(not_visits)}, {event}), false)"
+            unmapped_event = f"({unmapped_event} AND NOT {not_visit})"
         self.con.execute(
             f"CREATE OR REPLACE TABLE rc AS SELECT *, {rid} AS _id, {event_month} AS _event_month, "
             f"{record} AS _record, {visit} AS _visit, {is_ae} AS _ae, {other} AS _other, "
-            f"{unmapped_event} AS _unmapped_event, false AS _skip, false AS _lent FROM {export.table}",
+            f"{unmapped_event} AS _unmapped_event, {not_visit} AS _not_visit, false AS _skip, false AS _lent "
+            f"FROM {export.table}",
             b.params,
         )
         rc = replace(export, table="rc")
@@ -662,6 +669,8 @@ class RedcapMapper(Mapper):
                 "the event with its month to [events] of a copy of the profile)' FROM rc WHERE _unmapped_event"
             )
         self.funnel.drop(file, "event not in [events]", self._count("_unmapped_event"), loss=True)
+        if not_visits:
+            self.funnel.drop(file, 'event not a visit ([events] = "")', self._count("_not_visit"), loss=False)
         for name, n in self.con.execute(
             f"SELECT {_ref(rc, 'redcap_repeat_instrument')}, count(*) FROM rc WHERE _other GROUP BY 1 ORDER BY 1"
         ).fetchall():
@@ -1175,7 +1184,7 @@ def _codes(profile: Profile, column: str) -> dict[str, str]:
 def write_redcap(con: duckdb.DuckDBPyConnection, folder: Path, profile: Profile) -> None:
     f = {k: str(v) for k, v in profile.section("fields").items()}
     ae = {k: str(v) for k, v in profile.section("adverse_events").items()}
-    month_event = {int(m): e for e, m in profile.section("events").items()}
+    month_event = {int(m): e for e, m in profile.section("events").items() if m != ""}
     patients = con.execute(
         "SELECT p.*, pr.procedure_day, pr.technical_success, pr.stents_placed, pr.max_stent_diameter_mm, "
         "pr.below_inguinal_ligament, d.event_day AS death_day FROM patients AS p JOIN studies AS s USING (study_id) "
