@@ -27,11 +27,11 @@ def _page_menu(sections: dict[str, list[st.Page]]) -> None:
     names its section when pointed at), so the cohort's count and filters start in the first screen."""
     query = state.url_query()
     st.html(SKIP_LINK)
-    pages = [(section, page) for section, members in sections.items() for page in members]
+    pages = [page for members in sections.values() for page in members]
     columns = st.columns(2, gap="small")
-    for i, (section, page) in enumerate(pages):
+    for i, page in enumerate(pages):
         with columns[i % 2]:
-            st.page_link(page, label=page.title, icon=page.icon or None, query_params=query, help=section)
+            st.page_link(page, label=page.title, icon=page.icon or None, query_params=query)
 
 
 @st.cache_resource(show_spinner=False)
