@@ -4,6 +4,7 @@ profile is adam.toml beside this module."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -27,7 +28,7 @@ from pts_explorer.importer.formats.base import (
     source_columns,
     write_sidecar,
 )
-from pts_explorer.importer.issues import ERROR, WARNING, Issue
+from pts_explorer.importer.issues import ERROR, WARNING, Issue, counted
 from pts_explorer.importer.profiles import Profile, identifier
 from pts_explorer.importer.readers import Staged
 
@@ -297,7 +298,7 @@ class AdamMapper(Mapper):
         sql = (
             f"SELECT {_ref(src, 'USUBJID')} AS subject, {_ref(src, 'PARAMCD')} AS paramcd, "
             f"concat_ws(' / AVISITN ', {_ref(src, 'AVISIT')}, {_ref(src, 'AVISITN')}) AS avisit, {scheduled} AS month, "
-            f"{_ref(src, 'AVISIT')} AS avisit_text, {avisitn} AS avisitn, "
+            f"{_ref(src, 'AVISIT')} AS avisit_text, {avisitn} AS avisitn, {mapped} AS mapped_month, "
             f"{baseline} AS baseline_flagged, {_flag_is_y(src, flags['analysis_flag'])} AS analysis_flagged, "
             f"{analysis} IS NOT NULL AS analysis_flag_given, {_ref(src, flags['derived'] or None)} AS dtype, "
             f"{_ref(src, 'AVAL')} AS aval, {_ref(src, 'AVALC')} AS avalc, {_ref(src, 'ADT')} AS adt, "
@@ -369,11 +370,20 @@ class AdamMapper(Mapper):
         as_months = schedule and all(k == m for k, m in by_number.items())
         scheduled = "list_contains($schedule, avisitn)" if as_months else "FALSE"
         self.con.execute(
-            "INSERT INTO issues SELECT 'warning', 'adam:unscheduled', _file, _line, subject, 'AVISIT', avisit, "
-            "'visit not in the profile''s [visits] AVISIT or AVISITN map, or not in [study] visit_months "
-            f"(unscheduled or unwindowed): record not imported' FROM bds_fate WHERE fate = 'visit' AND NOT {scheduled}",
+            f"CREATE OR REPLACE TABLE bds_unmapped AS SELECT *, fate = 'visit' AND NOT {scheduled} "
+            "AND analysis_flagged AND mapped_month IS NULL "
+            "AND NOT coalesce(upper(avisit_text) LIKE '%UNSCHED%', FALSE) AS analysed "
+            "FROM bds_fate WHERE fate = 'visit'",
             {"schedule": schedule} if as_months else {},
         )
+        self.con.execute(
+            "INSERT INTO issues SELECT 'warning', 'adam:unscheduled', _file, _line, subject, 'AVISIT', avisit, "
+            "'visit not in the profile''s [visits] AVISIT or AVISITN map, or not in [study] visit_months "
+            "(unscheduled or unwindowed): record not imported' FROM bds_unmapped "
+            f"WHERE NOT analysed AND NOT {scheduled}",
+            {"schedule": schedule} if as_months else {},
+        )
+        self._analysed_visits_unmapped()
         if not as_months:
             return
         month = "CAST(CAST(avisitn AS INTEGER) AS VARCHAR)"
@@ -391,6 +401,50 @@ class AdamMapper(Mapper):
             f"{by_text} END || ' in a copy of the profile; a profile''s [visits] replaces the built-in''s whole, so "
             "copy the keys it still needs' FROM bds_fate WHERE fate = 'visit' AND list_contains($schedule, avisitn)",
             {"schedule": schedule, "numbers": bool(by_number)},
+        )
+
+    def _analysed_visits_unmapped(self) -> None:
+        """Records flagged for analysis ([bds] analysis_flag, ANL01FL = "Y") at a visit neither
+        [visits] map knows, whose AVISIT does not say it is unscheduled, are a scheduled visit the
+        map misses (AVISIT "Week 26" with AVISITN in weeks): losing them loses a follow-up visit, so
+        each such visit is an error naming its AVISIT / AVISITN, its records and the keys, with a month
+        suggested where the visit's name gives one (weeks / 4.35, days / 30.44, to the nearest month of
+        [study] visit_months). The empty values its loss leaves at the visits of the same subject
+        (another file's parameters at the same month) are this error's consequence
+        (checks.contract_rules deletes them)."""
+        analysis = str(self.profile.section("bds").get("analysis_flag", BDS_FLAGS["analysis_flag"]))
+        schedule = [int(v) for v in self.profile.section("study").get("visit_months", [])]
+        visits = self.con.execute(
+            "SELECT _file, avisit_text, avisitn, any_value(avisit), count(*) FROM bds_unmapped WHERE analysed "
+            "GROUP BY ALL ORDER BY 1, min(_line)"
+        ).fetchall()
+        if not visits:
+            return
+        messages = [
+            (file, text, number, _unmapped_visit_message(text, number, n, analysis, schedule))
+            for file, text, number, _, n in visits
+        ]
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE bds_unmapped_messages AS SELECT * FROM (SELECT unnest($files) AS file, "
+            "unnest($texts) AS text, unnest($numbers) AS number, unnest($messages) AS message)",
+            {
+                "files": [m[0] for m in messages],
+                "texts": [m[1] for m in messages],
+                "numbers": [m[2] for m in messages],
+                "messages": [m[3] for m in messages],
+            },
+        )
+        self.con.execute(
+            "INSERT INTO issues SELECT 'error', 'adam:visit_unmapped', u._file, u._line, u.subject, 'AVISIT', "
+            "u.avisit, m.message FROM bds_unmapped AS u JOIN bds_unmapped_messages AS m ON m.file = u._file AND "
+            "m.text IS NOT DISTINCT FROM u.avisit_text AND m.number IS NOT DISTINCT FROM u.avisitn WHERE u.analysed"
+        )
+        codes = {k: str(c) for k, c in self.profile.section("paramcd").items() if str(c).strip()}
+        self.con.execute(VISIT_SET_ASIDE_TABLE)
+        self.con.execute(
+            "INSERT INTO visit_set_aside SELECT DISTINCT subject, list_extract($columns, list_position($codes, "
+            "paramcd)) FROM bds_unmapped WHERE analysed AND list_contains($codes, paramcd)",
+            {"columns": list(codes), "codes": list(codes.values())},
         )
 
     def _bds_problems(self, codes: dict[str, str]) -> None:
@@ -589,6 +643,51 @@ class AdamMapper(Mapper):
             f"list_position($codes, {_ref(adtte, 'PARAMCD')})) AS endpoint FROM {adtte.table}",
             {"endpoints": list(endpoints.values()), "codes": list(endpoints)},
         )
+
+
+# Subjects and contract columns whose records were set aside at an analysed visit no [visits] map
+# knows (adam:visit_unmapped): the values this leaves empty are that error's, not errors of their own.
+VISIT_SET_ASIDE_TABLE = "CREATE TABLE IF NOT EXISTS visit_set_aside (patient_id VARCHAR, column_name VARCHAR)"
+WEEKS_PER_MONTH = 4.35
+DAYS_PER_MONTH = 30.4375
+
+
+def _unmapped_visit_message(
+    text: str | None, number: float | None, records: int, flag: str, schedule: list[int]
+) -> str:
+    """The error of one analysed visit no [visits] map knows: its AVISIT / AVISITN, how many records,
+    the keys, and a month where the visit's name gives one (e.g. "Week 26" -> month 6)."""
+    shown_number = None if number is None else (f"{number:g}")
+    named = " / ".join(
+        p for p in (f'AVISIT "{text}"' if text else "", f"AVISITN {shown_number}" if shown_number else "") if p
+    )
+    message = (
+        f'{counted(records, "record")} flagged for analysis ({flag} = "Y") at visit {named}, which neither '
+        "[visits.AVISIT] nor [visits.AVISITN] of the profile maps: "
+        f"{'it' if records == 1 else 'they'} would not be imported (an unscheduled visit is set aside only when its "
+        "AVISIT says UNSCHEDULED or it is not flagged for analysis). Map the visit to its month in a copy of the "
+        "profile"
+    )
+    found = re.search(r"\b(WEEK|WK|MONTH|MTH|DAY)S?\s*(\d+(?:\.\d+)?)\b", (text or "").upper())
+    if found and schedule:
+        unit, amount = found.group(1), float(found.group(2))
+        how = {"WEEK": "weeks", "WK": "weeks", "DAY": "days"}.get(unit)
+        months = amount / {"weeks": WEEKS_PER_MONTH, "days": DAYS_PER_MONTH}.get(how or "", 1.0)
+        month = min(schedule, key=lambda m: (abs(m - months), m))
+        why = (
+            f"{amount:g} {how} / {WEEKS_PER_MONTH if how == 'weeks' else DAYS_PER_MONTH:g} = {months:.1f} months"
+            if how
+            else f"month {amount:g}"
+        )
+        same = number is not None and number == amount  # AVISITN counts in the name's unit
+        by_number = f', or by AVISITN: [visits.AVISITN] "{shown_number}" = {month}' if same else ""
+        message += (
+            f', e.g. [visits.AVISIT] "{text}" = {month}{by_number} ({why}; the nearest month of [study] visit_months '
+            f"is {month})"
+        )
+    else:
+        message += ": [visits.AVISIT] (its AVISIT text) or [visits.AVISITN] (its AVISITN) = the month"
+    return message + "; a profile's [visits] replaces the built-in's whole, so copy the keys it still needs"
 
 
 def _villalta_items() -> tuple[str, ...]:
