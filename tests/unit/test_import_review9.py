@@ -13,6 +13,7 @@ from pts_explorer.importer import Options, run_import
 from pts_explorer.importer.report import ImportReport
 
 HERE = Path(__file__).resolve().parents[1] / "fixtures" / "review9"
+ENDPOINT = ('TTHEAL = "ulcer_healed"', 'TTHEAL = "ulcer_healing"')
 AVISITN_MAP = '\n[visits.AVISITN]\n"0" = 0\n"26" = 6\n"52" = 12\n'
 
 
@@ -24,6 +25,10 @@ def _profile(tmp_path: Path, *edits: tuple[str, str], name: str = "pts02-adam.to
     path = tmp_path / f"edited-{name}"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def WORKING(tmp_path: Path) -> Path:  # noqa: N802 (the reviewer's profile, its ADTTE endpoint corrected)
+    return _profile(tmp_path, ENDPOINT)
 
 
 def _run(profile: Path | str, sources: list[Path], tmp_path: Path) -> ImportReport:
@@ -68,7 +73,7 @@ def test_analysed_records_at_a_visit_no_map_knows_refuse_the_import_naming_visit
     # adam02c: AVISITN counts weeks (0/26/52); AVISIT says "Week 26"/"Week 52" for even-numbered
     # patients in both ADQS files, every such record ANL01FL = "Y". Without [visits.AVISITN] half the
     # follow-up visits were dropped as unscheduled and the import succeeded.
-    report = _run(_profile(tmp_path, (AVISITN_MAP, "\n")), _adam("adam02c"), tmp_path)
+    report = _run(_profile(tmp_path, (AVISITN_MAP, "\n"), ENDPOINT), _adam("adam02c"), tmp_path)
     expected = []
     for file in ("adqsvcss", "adqsvil"):
         for avisit, weeks, month in (("Week 26", 26, 6), ("Week 52", 52, 12)):
@@ -83,7 +88,7 @@ def test_the_unmapped_visit_is_the_one_error_not_the_empty_items_it_leaves_in_th
     # adam02b: only ADQSVIL says "Week 26"; ADQSVCSS says "Month 6" for everyone. The Villalta items
     # of the even patients' month-6 visit are empty because their ADQSVIL records are at the unmapped
     # visit: that visit is the error, not "adqsvcss.xpt: visits.v_pain is empty ... [paramcd] v_pain".
-    report = _run(_profile(tmp_path, (AVISITN_MAP, "\n")), _adam("adam02b"), tmp_path)
+    report = _run(_profile(tmp_path, (AVISITN_MAP, "\n"), ENDPOINT), _adam("adam02b"), tmp_path)
     expected = []
     for avisit, weeks, month in (("Week 26", 26, 6), ("Week 52", 52, 12)):
         _, lines = _analysed_at("adam02b", "adqsvil", avisit)
@@ -94,7 +99,7 @@ def test_the_unmapped_visit_is_the_one_error_not_the_empty_items_it_leaves_in_th
 def test_with_the_visit_mapped_every_visit_and_event_is_imported(tmp_path):
     # The reviewer's working profile: 12 ITT patients, 34 visits at months 0/6/12 (counted by hand in
     # expected.json), a baseline for each.
-    report = _run(HERE / "pts02-adam.toml", _adam("adam02b"), tmp_path)
+    report = _run(WORKING(tmp_path), _adam("adam02b"), tmp_path)
     assert _lines(report, "error") == []
     con = duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True)
     try:
@@ -102,3 +107,16 @@ def test_with_the_visit_mapped_every_visit_and_event_is_imported(tmp_path):
     finally:
         con.close()
     assert visits == (34, 12)
+
+
+def test_an_adtte_value_that_is_no_endpoint_the_app_derives_is_refused_naming_the_allowed_ones(tmp_path):
+    # The reviewer mapped [adtte] TTHEAL = "ulcer_healed" (the event, not the endpoint ulcer_healing):
+    # the import accepted it and the Data checks page then crashed on it.
+    report = _run(HERE / "pts02-adam.toml", _adam("adam02b"), tmp_path)
+    assert _lines(report, "error") == [
+        '  ERROR: adtte.xpt: [adtte] TTHEAL = "ulcer_healed" is not an endpoint the app derives, so the sponsor\'s '
+        "TTHEAL cannot be reconciled with it: in a copy of the profile set it to one of primary_patency, "
+        "assisted_primary_patency, secondary_patency, freedom_from_reintervention, ulcer_healing, "
+        "freedom_from_recurrent_dvt (did you mean ulcer_healing?), or remove the key (TTHEAL is then kept "
+        "unreconciled) [adam:adtte_endpoint, 1]"
+    ]

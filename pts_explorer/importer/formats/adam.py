@@ -4,6 +4,7 @@ profile is adam.toml beside this module."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import replace
 from datetime import date
@@ -13,6 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from pts_explorer import vocab
 from pts_explorer.importer.formats.base import (
     LATER,
     TABLES,
@@ -638,6 +640,22 @@ class AdamMapper(Mapper):
         names = ("USUBJID", "PARAMCD", "PARAM", "AVAL", "CNSR", "STARTDT", "ADT", "EVNTDESC", "CNSDTDSC")
         cols = ", ".join(f"{_ref(adtte, n)} AS {n.lower()}" for n in names)
         endpoints = {str(k): str(v) for k, v in self.profile.section("adtte").items()}
+        known = tuple(vocab.ENDPOINTS)
+        for code, endpoint in endpoints.items():
+            if endpoint not in known:
+                near = difflib.get_close_matches(endpoint, known, n=1, cutoff=0.6)
+                self.issues.add(
+                    Issue.file_level(
+                        ERROR,
+                        "adam:adtte_endpoint",
+                        adtte.file,
+                        f'[adtte] {code} = "{endpoint}" is not an endpoint the app derives, so the sponsor\'s {code} '
+                        f"cannot be reconciled with it: in a copy of the profile set it to one of {', '.join(known)}"
+                        + (f" (did you mean {near[0]}?)" if near else "")
+                        + f", or remove the key ({code} is then kept unreconciled)",
+                    )
+                )
+        endpoints = {k: v for k, v in endpoints.items() if v in known}
         self.con.execute(
             f"CREATE OR REPLACE TABLE extra_sponsor_adtte AS SELECT {cols}, list_extract($endpoints, "
             f"list_position($codes, {_ref(adtte, 'PARAMCD')})) AS endpoint FROM {adtte.table}",
