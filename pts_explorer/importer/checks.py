@@ -239,6 +239,13 @@ def contract_rules(con: duckdb.DuckDBPyConnection, issues: Issues) -> None:
         }
     for selects, params in by_table.values():
         con.execute(f"INSERT INTO issues {' UNION ALL '.join(selects)}", params)
+    # A stent-only event of a medical-arm patient: the import names the patient and the event in the message
+    # (the rule's own message, for any database the app opens, names neither), as at its file and line.
+    con.execute(
+        "UPDATE issues SET message = 'patient ' || split_part(record, ' / ', 1) || ' is in the medical arm but has "
+        "the event ' || value || ', which only a stent can have: imported as it is, Safety counts it in the medical "
+        "arm; check the patient''s arm or the event''s term' WHERE rule = 'arm:events'"
+    )
     # A value that is not of its type (or a formula with no value) is empty after typing: report it once.
     con.execute(
         "DELETE FROM issues AS i WHERE i.rule LIKE 'required:%' AND EXISTS (SELECT 1 FROM issues AS t WHERE "

@@ -4,6 +4,7 @@ read off the fixture's records here (pyreadstat, csv), never from the importer's
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import duckdb
@@ -119,4 +120,28 @@ def test_an_adtte_value_that_is_no_endpoint_the_app_derives_is_refused_naming_th
         "assisted_primary_patency, secondary_patency, freedom_from_reintervention, ulcer_healing, "
         "freedom_from_recurrent_dvt (did you mean ulcer_healing?), or remove the key (TTHEAL is then kept "
         "unreconciled) [adam:adtte_endpoint, 1]"
+    ]
+
+
+def test_a_stent_only_event_in_the_medical_arm_is_a_warning_naming_patient_event_file_and_line(tmp_path):
+    # sdtm03: PTS03-008 (ARM "Best medical therapy") has the AE "In-stent restenosis", which the profile
+    # maps to restenosis; it was imported without a word.
+    profile = HERE / "sdtm03_v1.toml"
+    terms = {k.upper(): v for k, v in tomllib.loads(profile.read_text(encoding="utf-8"))["values"]["event_type"].items()}
+    dm, _ = pyreadstat.read_xport(str(HERE / "sdtm03" / "dm.xpt"))
+    medical = set(dm.USUBJID[dm.ARM == "Best medical therapy"])
+    ae, _ = pyreadstat.read_xport(str(HERE / "sdtm03" / "ae.xpt"))
+    stent_only = {"stent_thrombosis", "restenosis", "stent_migration", "patency_restored", "reintervention"}
+    found = [
+        (line, subject, terms[term.upper()])
+        for line, (subject, term) in enumerate(zip(ae.USUBJID, ae.AEDECOD, strict=True), 1)
+        if subject in medical and terms.get(term.upper()) in stent_only
+    ]
+    assert found == [(5, "PTS03-008", "restenosis")]
+    report = _run(profile, sorted((HERE / "sdtm03").glob("*.xpt")), tmp_path)
+    assert [line for line in _lines(report, "warning") if "[arm:events" in line] == [
+        f"  WARNING: ae.xpt: line {line}: patient {subject} is in the medical arm but has the event {event}, which "
+        "only a stent can have: imported as it is, Safety counts it in the medical arm; check the patient's arm or "
+        f"the event's term [arm:events, 1]; values encountered in event_type: {event}"
+        for line, subject, event in found
     ]
