@@ -127,7 +127,8 @@ def test_a_stent_only_event_in_the_medical_arm_is_a_warning_naming_patient_event
     # sdtm03: PTS03-008 (ARM "Best medical therapy") has the AE "In-stent restenosis", which the profile
     # maps to restenosis; it was imported without a word.
     profile = HERE / "sdtm03_v1.toml"
-    terms = {k.upper(): v for k, v in tomllib.loads(profile.read_text(encoding="utf-8"))["values"]["event_type"].items()}
+    mapped = tomllib.loads(profile.read_text(encoding="utf-8"))["values"]["event_type"]
+    terms = {k.upper(): v for k, v in mapped.items()}
     dm, _ = pyreadstat.read_xport(str(HERE / "sdtm03" / "dm.xpt"))
     medical = set(dm.USUBJID[dm.ARM == "Best medical therapy"])
     ae, _ = pyreadstat.read_xport(str(HERE / "sdtm03" / "ae.xpt"))
