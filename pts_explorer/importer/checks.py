@@ -607,9 +607,22 @@ def _mapped_from(profile: Profile) -> dict[str, str]:
 HEALED = (
     "WITH seq AS (SELECT patient_id, visit_month, visit_day, ulcer_present, lag(ulcer_present) OVER "
     "(PARTITION BY patient_id ORDER BY visit_month) AS before, lag(visit_day) OVER (PARTITION BY patient_id "
-    "ORDER BY visit_month) AS day_before, _file, _line FROM visits) "
+    "ORDER BY visit_month) AS day_before, {located} FROM visits AS v) "
     "SELECT patient_id, visit_month, visit_day, day_before, _file, _line FROM seq WHERE before AND NOT ulcer_present"
 )
+
+
+def _healed(con: duckdb.DuckDBPyConnection) -> str:
+    """The visits that find healed an ulcer the visit before had, at the file and line of their ulcer
+    status (a visit from split datasets: the ADQS file that holds the ulcer, not the first file's)."""
+    if "_file_ulcer_present" in _typed_columns(con, "visits"):
+        located = (
+            "coalesce(v._file_ulcer_present, v._file) AS _file, "
+            "CASE WHEN v._file_ulcer_present IS NULL THEN v._line ELSE v._line_ulcer_present END AS _line"
+        )
+    else:
+        located = "v._file, v._line"
+    return HEALED.format(located=located)
 
 
 def ulcer_healing(con: duckdb.DuckDBPyConnection, issues: Issues, profile: Profile) -> None:
@@ -622,13 +635,13 @@ def ulcer_healing(con: duckdb.DuckDBPyConnection, issues: Issues, profile: Profi
     if derive:
         con.execute(
             f"INSERT INTO events BY NAME SELECT h.patient_id, h.visit_day AS event_day, 'ulcer_healed' AS event_type, "
-            f"FALSE AS serious, $derived AS _file, NULL::BIGINT AS _line FROM ({HEALED}) AS h",
+            f"FALSE AS serious, $derived AS _file, NULL::BIGINT AS _line FROM ({_healed(con)}) AS h",
             {"derived": DERIVED_FROM_VISITS},
         )
         return
     con.execute(
         f"INSERT INTO issues SELECT 'warning', 'events:healing', h._file, h._line, h.patient_id || ' / month ' || "
-        f"h.visit_month, 'ulcer_present', 'false', $message FROM ({HEALED}) AS h WHERE NOT EXISTS (SELECT 1 FROM "
+        f"h.visit_month, 'ulcer_present', 'false', $message FROM ({_healed(con)}) AS h WHERE NOT EXISTS (SELECT 1 FROM "
         "events AS e WHERE e.patient_id = h.patient_id AND e.event_type = 'ulcer_healed' AND e.event_day > "
         "h.day_before AND e.event_day <= h.visit_day)",
         {

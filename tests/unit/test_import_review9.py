@@ -146,3 +146,40 @@ def test_a_stent_only_event_in_the_medical_arm_is_a_warning_naming_patient_event
         f"the event's term [arm:events, 1]; values encountered in event_type: {event}"
         for line, subject, event in found
     ]
+
+
+def _records(delivery: str, dataset: str):
+    df, _ = pyreadstat.read_xport(str(HERE / delivery / f"{dataset}.xpt"))
+    df["line"] = range(1, len(df) + 1)
+    return df
+
+
+def test_warnings_of_a_split_adqs_name_the_dataset_the_record_came_from(tmp_path):
+    # With ADQS split into ADQSVIL and ADQSVCSS, the screening baseline and the healed ulcer were both
+    # reported against adqsvcss.xpt (the first file of the visit), though the ulcer status is in ADQSVIL
+    # and each file has its own screening record.
+    profile = _profile(tmp_path, ENDPOINT, ("ulcer_healed = true", "ulcer_healed = false"))
+    report = _run(profile, _adam("adam02b"), tmp_path)
+    early = []
+    for dataset in ("adqsvcss", "adqsvil"):
+        df = _records("adam02b", dataset)
+        before = df[(df.ABLFL == "Y") & (df.ADY < 0)]
+        for _, first in before.groupby("USUBJID").line.min().items():
+            early.append(
+                f"  WARNING: {dataset}.xpt: line {first}: baseline assessed before the reference date ([adsl] "
+                "enrolled_on): held on day 0 ([bds] early_baseline) [adam:early_baseline, 1]; values encountered in "
+                f"visit_day: {before.ADY.iloc[0]:.1f}"  # ADY < 0 is the day itself (no day 0)
+            )
+    ulcer = _records("adam02b", "adqsvil")
+    ulcer = ulcer[(ulcer.PARAMCD == "ULCER") & ((ulcer.ABLFL == "Y") | (ulcer.ANL01FL == "Y"))].sort_values(
+        ["USUBJID", "ADY"]
+    )
+    healed = ulcer[(ulcer.AVALC == "N") & (ulcer.groupby("USUBJID").AVALC.shift() == "Y")].line.tolist()
+    assert len(early) == 2 and len(healed) == 2
+    assert [line for line in _lines(report, "warning") if "early_baseline" in line or "events:healing" in line] == [
+        *early,
+        f"  WARNING: adqsvil.xpt: lines {healed[0]}, {healed[1]}: the visits show this ulcer healed, but no "
+        "ulcer_healed event lies between the two visits: map the healing event (an AE term, parameter or field), or "
+        "set [derive] ulcer_healed = true in a copy of the profile to derive it from the visits' ulcer status "
+        "[events:healing, 2]; values encountered in ulcer_present: false",
+    ]

@@ -244,6 +244,14 @@ class AdamMapper(Mapper):
                 select[column] = f"min(bds.aval) FILTER (WHERE bds.paramcd = {b(code)})"
         # The records each visit joins, per file: the funnel counts records, not visits.
         select |= {"_file": "min(bds._file)", "_line": "min(bds._line)", "_records": "histogram(bds._file)"}
+        # The records dated before the reference date, each file's own (a baseline at screening is reported
+        # at the datasets whose records were taken then, not at the first file of a split ADQS).
+        record_day = f"coalesce({day_between(enrolled, 'bds.adt')}, CASE WHEN {study_day} >= 1 THEN {study_day} - 1 "
+        record_day += f"ELSE {study_day} END)"
+        select["_early_records"] = (
+            "list({'file': bds._file, 'line': bds._line} ORDER BY bds._file, bds._line) "
+            f"FILTER (WHERE ({record_day}) < 0)"
+        )
         subject = self.adsl(adsl, "patient_id")
         source = f"FROM bds LEFT JOIN {adsl.table} ON {subject} = bds.subject"
         self.create("visits", select, source, b, "GROUP BY bds.subject, bds.month")
@@ -256,8 +264,9 @@ class AdamMapper(Mapper):
         rule = str(self.profile.section("bds").get("early_baseline", "day0"))
         day0 = rule == "day0"
         self.con.execute(
-            f"INSERT INTO issues SELECT $severity, 'adam:early_baseline', _file, _line, patient_id, 'visit_day', "
-            f"visit_day, $message FROM raw_visits WHERE {early}",
+            "INSERT INTO issues SELECT $severity, 'adam:early_baseline', coalesce(r.file, _file), min(coalesce(r.line, "
+            "_line)), patient_id, 'visit_day', visit_day, $message FROM (SELECT *, unnest(coalesce(_early_records, "
+            f"[NULL])) AS r FROM raw_visits WHERE {early}) GROUP BY ALL",
             {
                 "severity": WARNING if day0 else ERROR,
                 "message": "baseline assessed before the reference date ([adsl] enrolled_on): held on day 0 ([bds] "
