@@ -4,6 +4,7 @@ read off the fixture's records here (pyreadstat, csv), never from the importer's
 
 from __future__ import annotations
 
+import csv
 import tomllib
 from pathlib import Path
 
@@ -183,3 +184,176 @@ def test_warnings_of_a_split_adqs_name_the_dataset_the_record_came_from(tmp_path
         "set [derive] ulcer_healed = true in a copy of the profile to derive it from the visits' ulcer status "
         "[events:healing, 2]; values encountered in ulcer_present: false",
     ]
+
+
+PROCEDURE_FIX = (
+    ': required, because the index procedure is imported ([adsl] procedure_date = "PROCDT") and the contract '
+    "requires technical_success, stents_placed, below_inguinal_ligament on every procedure row. In a copy of "
+    "profile 'pts02-adam', set each key to the ADSL variable that holds it, or set procedure_date = \"\" to import no "
+    "procedure (the patency and procedure analyses are then empty) (ADSL has: {columns}); ADSL and the other "
+    "datasets are checked without it; the values of a missing column are checked once it is named "
+    "[columns:adsl_procedure, 1]"
+)
+
+
+def _adsl_columns(delivery: str) -> str:
+    adsl, _ = pyreadstat.read_xport(str(HERE / delivery / "adsl.xpt"))
+    return ", ".join(adsl.columns)
+
+
+def test_procedure_details_are_required_from_the_first_check_when_the_procedure_is_imported(tmp_path):
+    # adam02b's ADSL has PROCDT (the index procedure), TECHSUC, NSTENT and BELOWIL. A profile naming BELOWIL
+    # by another name was told "optional: imported empty", the next check "is empty in every row; the
+    # contract requires a value" with no key and no fix.
+    profile = _profile(tmp_path, ENDPOINT, ('below_inguinal_ligament = "BELOWIL"', 'below_inguinal_ligament = "BIL"'))
+    report = _run(profile, _adam("adam02b"), tmp_path)
+    assert _lines(report, "error") == [
+        "  ERROR: adsl.xpt: line 1: ADSL lacks BIL ([adsl] below_inguinal_ligament)"
+        + PROCEDURE_FIX.format(columns=_adsl_columns("adam02b"))
+    ]
+
+
+def test_a_procedure_detail_left_out_while_the_procedure_is_imported_names_the_key_and_the_way_out(tmp_path):
+    # The assistant's "(the project has no such field)" wrote below_inguinal_ligament = "".
+    profile = _profile(tmp_path, ENDPOINT, ('below_inguinal_ligament = "BELOWIL"', 'below_inguinal_ligament = ""'))
+    report = _run(profile, _adam("adam02b"), tmp_path)
+    assert _lines(report, "error") == [
+        '  ERROR: adsl.xpt: line 1: the profile leaves out [adsl] below_inguinal_ligament ("")'
+        + PROCEDURE_FIX.format(columns=_adsl_columns("adam02b"))
+    ]
+
+
+def test_without_the_procedure_its_details_are_not_needed(tmp_path):
+    # The way out the message names: procedure_date = "" imports no procedure, whatever the details say.
+    profile = _profile(
+        tmp_path,
+        ENDPOINT,
+        ('below_inguinal_ligament = "BELOWIL"', 'below_inguinal_ligament = ""'),
+        ('procedure_date = "PROCDT"', 'procedure_date = ""'),
+    )
+    report = _run(profile, _adam("adam02b"), tmp_path)
+    assert _lines(report, "error") == []
+    con = duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM procedures").fetchone() == (0,)
+    finally:
+        con.close()
+
+
+def _sdtm() -> list[Path]:
+    return sorted((HERE / "sdtm03").glob("*.xpt"))
+
+
+def test_sdtm_without_supppr_names_the_procedure_details_it_needs_and_the_way_out(tmp_path):
+    # sdtm03 has a PR with the index stent placements of the 4 stent-arm subjects but no SUPPPR. The check
+    # said "procedures.technical_success is empty in every row" three times, the assistant "SUPPPR (optional)".
+    pr, _ = pyreadstat.read_xport(str(HERE / "sdtm03" / "pr.xpt"))
+    indexed = int((pr.PRTRT.str.upper() == "VENOUS STENT PLACEMENT").sum())
+    assert indexed == 4
+    report = _run(HERE / "sdtm03_v1.toml", _sdtm(), tmp_path)
+    assert _lines(report, "error") == [
+        "  ERROR: pr.xpt: no dataset named SUPPPR ([datasets] supppr) is among the sources, so QNAM TECHSUCC "
+        "([procedure] technical_success), QNAM NSTENTS ([procedure] stents_placed), QNAM BELOWIL ([procedure] "
+        f"below_inguinal_ligament) cannot be read: required, because the index procedure is imported ({indexed} PR "
+        "records with a [pr] index_terms term) and the contract requires technical_success, stents_placed, "
+        "below_inguinal_ligament on every procedure row. Deliver SUPPPR with these QNAMs (or name its dataset in "
+        "[datasets] supppr), or set [pr] index_terms = [] in a copy of the profile to import no procedure (the "
+        "patency and procedure analyses are then empty) [sdtm:procedure_details, 1]"
+    ]
+
+
+def test_sdtm_index_terms_empty_imports_no_procedure_with_the_warning_that_says_so(tmp_path):
+    profile = _profile(
+        tmp_path, ('index_terms = ["VENOUS STENT PLACEMENT"]', "index_terms = []"), name="sdtm03_v1.toml"
+    )
+    report = _run(profile, _sdtm(), tmp_path)
+    assert _lines(report, "error") == []
+    dm, _ = pyreadstat.read_xport(str(HERE / "sdtm03" / "dm.xpt"))
+    stent = sorted(dm.USUBJID[dm.ARM == "Venous stent"])
+    assert [line for line in _lines(report, "warning") if "[procedures:index_missing" in line] == [
+        f"  WARNING: dm.xpt: lines 1, 2, 3, 4: none of the {len(stent)} stent-arm patients has an index stent "
+        "procedure (patency and procedure analyses will be empty): if the data hold it, name it in the PR dataset "
+        "([datasets] pr) and [pr] index_terms of a copy of the profile [procedures:index_missing, 4]; values "
+        f"encountered in patient_id: {', '.join(stent)}"
+    ]
+
+
+def test_redcap_says_why_the_procedure_details_are_required_and_the_way_out(tmp_path):
+    # PTSREG2 (the built-in redcap profile, the reviewer's first check): the procedure fields were
+    # "(required)" at the first check and "(optional)" at the second with no word of why.
+    sources = sorted((HERE / "redcap_classic").glob("*.csv"))
+    report = _run("redcap", sources, tmp_path)
+    (line,) = [line for line in _lines(report, "error") if "[columns:PTSREG2_DATA" in line]
+    export = sources[0].read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+    for field in ("technical_success", "stents_placed", "below_inguinal_ligament", "procedure_date"):
+        assert field not in export
+    assert line == (
+        "  ERROR: PTSREG2_DATA_2024-06-01_0930.csv: line 1: the export lacks column(s) 'enroll_date' ([fields] "
+        "enrolled_on); 'age' ([fields] age_years); 'sex' ([fields] sex); 'index_limb' ([fields] limb_side); "
+        "'months_since_dvt' ([fields] months_since_dvt); 'obstruction_site' ([fields] obstruction_site); "
+        "'stenosis_pct' ([fields] stenosis_pct); 'ceap_c' ([fields] ceap_c); 'last_contact_date' ([fields] "
+        "last_contact_date); 'technical_success' ([fields] technical_success); 'stents_placed' ([fields] "
+        "stents_placed); 'below_inguinal_ligament' ([fields] below_inguinal_ligament); 'visit_date' ([fields] "
+        "visit_date); 'vil_paresthesia' ([fields] v_paresthesia); 'vil_edema' ([fields] v_edema); "
+        "'vil_hyperpigmentation' ([fields] v_hyperpigmentation); 'vil_calf_pain' ([fields] v_calf_pain); "
+        "'ulcer_present' ([fields] ulcer_present); 'ae_type' ([adverse_events] event_type); 'ae_date' "
+        "([adverse_events] event_date); 'ae_serious' ([adverse_events] serious); the profile maps them: set each "
+        "key to the field's name in a copy of profile 'redcap', or export the field"
+        " (technical_success, stents_placed, below_inguinal_ligament: required, because the index procedure is "
+        'imported, [fields] procedure_date = "procedure_date", and the contract requires technical_success, '
+        'stents_placed, below_inguinal_ligament on every procedure row; or set procedure_date = "" to import no '
+        "procedure: the patency and procedure analyses are then empty); nothing else of the export is checked "
+        "until then [columns:PTSREG2_DATA_2024-06-01_0930, 1]"
+    )
+
+
+REDCAP_EXPORT = "PTSREG2_DATA_2024-06-01_0930.csv"
+
+
+def _redcap_sources(tmp_path: Path, blank_item_of_not_assessed: bool = False) -> list[Path]:
+    """PTSREG2's export and dictionary; optionally with vil_pain blanked on the visits whose ulcer
+    is "9" (Not assessed), so that they are no longer otherwise complete."""
+    folder = HERE / "redcap_classic"
+    if not blank_item_of_not_assessed:
+        return sorted(folder.glob("*.csv"))
+    with (folder / REDCAP_EXPORT).open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    header = rows[0]
+    for row in rows[1:]:
+        if row[header.index("ulcer")] == "9":
+            row[header.index("vil_pain")] = ""
+    (tmp_path / "src").mkdir()
+    out = tmp_path / "src" / REDCAP_EXPORT
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    dictionary = next(p for p in folder.glob("*.csv") if p.name != REDCAP_EXPORT)
+    (tmp_path / "src" / dictionary.name).write_bytes(dictionary.read_bytes())
+    return sorted((tmp_path / "src").glob("*.csv"))
+
+
+def test_a_redcap_visit_lost_for_an_unassessed_ulcer_is_counted_with_its_other_values_and_the_fix(tmp_path):
+    # Record 1009's month-12 visit has every Villalta item and the VCSS but ulcer "9, Not assessed". The
+    # contract requires ulcer_present at every visit (schema.sql: ulcer_present BOOLEAN NOT NULL), so it
+    # cannot be imported with the ulcer empty: the warning says it is lost whole, and the fix.
+    sources = _redcap_sources(tmp_path)
+    export = next(p for p in sources if p.name == REDCAP_EXPORT)
+    with export.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    items = ["vil_pain", "vil_cramps", "vil_heaviness", "vil_paraesthesia", "vil_pruritus", "vil_oedema"]
+    items += ["vil_induration", "vil_pigmentation", "vil_redness", "vil_ectasia", "vil_calfpain"]
+    unassessed = [r for r in rows if r["ulcer"] == "9"]
+    complete = [r for r in unassessed if all(r[i] for i in items)]
+    assert (len(unassessed), len(complete)) == (1, 1)
+    report = _run(HERE / "reg2_v1.toml", sources, tmp_path)
+    assert [line for line in _lines(report, "warning") if "[redcap:visits_lost" in line] == [
+        f"  WARNING: {REDCAP_EXPORT}: 1 of the 1 visit not imported for a choice of 'ulcer' with no value in "
+        "visits.ulcer_present (9 (Not assessed)) holds every other value the contract requires (the Villalta items): "
+        "it is lost whole, because the contract requires ulcer_present at every visit and a visit cannot be imported "
+        "with it empty. If the choice means a value the contract holds, map it in [values.ulcer_present] of a copy "
+        'of the profile (e.g. "9" = "true or false"); else record the value in the source [redcap:visits_lost, 1]'
+    ]
+
+
+def test_a_visit_lost_for_its_ulcer_that_also_lacks_an_item_is_not_called_complete(tmp_path):
+    report = _run(HERE / "reg2_v1.toml", _redcap_sources(tmp_path, blank_item_of_not_assessed=True), tmp_path)
+    assert [line for line in _lines(report, "warning") if "[redcap:visits_lost" in line] == []

@@ -27,6 +27,7 @@ from pts_explorer.importer.formats.base import (
     day_after,
     day_between,
     filled_by,
+    procedure_details,
     source_columns,
     write_sidecar,
 )
@@ -41,11 +42,26 @@ DERIVED_STEP = "derived record (DTYPE LOCF, WOCF...)"
 EVENT_SOURCES = {"adae": ("ae", "event_type", "ADAE"), "adpr": ("pr", "pr_event", "ADPR")}
 
 
-def required_adsl_keys() -> set[str]:
+def imports_procedure(profile: Profile | None, columns: list[str] | None = None) -> bool:
+    """Whether the index procedure is imported: [adsl] procedure_date names a variable (and, given
+    ADSL's columns, ADSL has it). Without a profile it is not known: False (the keys the contract
+    requires whatever the profile)."""
+    if profile is None:
+        return False
+    name = profile.variable("adsl", "procedure_date")
+    if not name:
+        return False
+    return columns is None or name.upper() in {c.upper() for c in columns}
+
+
+def required_adsl_keys(profile: Profile | None = None, columns: list[str] | None = None) -> set[str]:
     """The [adsl] keys whose variable ADSL must have: the contract's required patient columns, the
-    reference date and the last contact date (a missing one is an error; any other key's is a
-    warning, its column imported empty). The importer and the mapping assistant both use it."""
-    return {c for c in contract_columns("patients") if _required("patients", c)} | {"enrolled_on", "last_contact_date"}
+    reference date and the last contact date, and, when the index procedure is imported
+    (imports_procedure: pass the profile and ADSL's columns), the procedure details the contract requires
+    on every procedure row (a missing one is an error; any other key's is a warning, its column imported
+    empty). The importer and the mapping assistant both use it."""
+    keys = {c for c in contract_columns("patients") if _required("patients", c)} | {"enrolled_on", "last_contact_date"}
+    return keys | set(procedure_details()) if imports_procedure(profile, columns) else keys
 
 
 class AdamMapper(Mapper):
@@ -81,10 +97,35 @@ class AdamMapper(Mapper):
     def require_adsl_columns(self, adsl: Staged) -> None:
         """ADSL variables the profile maps but the file lacks: an error for a column the contract
         requires, a warning (imported empty) for an optional one; each names the profile key."""
-        required = required_adsl_keys()
+        required = required_adsl_keys(self.profile, adsl.columns)
+        details = set(procedure_details()) & required  # required only because the procedure is imported
         missing = {c: v for c, v in self.v.items() if v and not adsl.has(v)}
-        for column in missing:  # the other datasets are checked; the empty columns are this error's
+        # A procedure detail left out ("") while the procedure is imported: its column would be empty in every
+        # procedure row, which the contract refuses; said here, with the key and the way out.
+        unset = {c: "" for c in details if not self.v[c]}
+        for column in [*missing, *unset]:  # the other datasets are checked; the empty columns are this error's
             self.absent(adsl.file, filled_by(column))
+        parts = []
+        if names := [f"{v} ([adsl] {c})" for c, v in missing.items() if c in details]:
+            parts.append(f"ADSL lacks {', '.join(names)}")
+        if unset:
+            parts.append(f'the profile leaves out {", ".join(f"[adsl] {c}" for c in sorted(unset))} ("")')
+        if parts:
+            self.issues.add(
+                Issue.file_level(
+                    ERROR,
+                    "columns:adsl_procedure",
+                    adsl.file,
+                    f"{'; '.join(parts)}: required, because the index procedure is imported ([adsl] procedure_date "
+                    f'= "{self.v["procedure_date"]}") and the contract requires {", ".join(procedure_details())} '
+                    f"on every procedure row. In a copy of profile {self.profile.name!r}, set each key to the ADSL "
+                    'variable that holds it, or set procedure_date = "" to import no procedure (the patency and '
+                    f"procedure analyses are then empty) (ADSL has: {', '.join(adsl.columns[:40])}); ADSL and the "
+                    f"other datasets are checked without it; {LATER}",
+                    1,
+                )
+            )
+        missing = {c: v for c, v in missing.items() if c not in details}
         for needed, severity in ((True, ERROR), (False, WARNING)):
             names = [f"{v} ([adsl] {c})" for c, v in missing.items() if (c in required) == needed]
             if not names:
