@@ -300,7 +300,7 @@ def test_redcap_says_why_the_procedure_details_are_required_and_the_way_out(tmp_
         "([adverse_events] event_date); 'ae_serious' ([adverse_events] serious); the profile maps them: set each "
         "key to the field's name in a copy of profile 'redcap', or export the field"
         " (technical_success, stents_placed, below_inguinal_ligament: required, because the index procedure is "
-        'imported, [fields] procedure_date = "procedure_date", and the contract requires technical_success, '
+        'imported (procedure_date = "procedure_date" in [fields]) and the contract requires technical_success, '
         'stents_placed, below_inguinal_ligament on every procedure row; or set procedure_date = "" to import no '
         "procedure: the patency and procedure analyses are then empty); nothing else of the export is checked "
         "until then [columns:PTSREG2_DATA_2024-06-01_0930, 1]"

@@ -414,8 +414,8 @@ class RedcapMapper(Mapper):
         if not details:
             return ""
         return (
-            f" ({', '.join(details)}: required, because the index procedure is imported, [fields] procedure_date = "
-            f'"{self.profile.section("fields").get("procedure_date")}", and the contract requires '
+            f" ({', '.join(details)}: required, because the index procedure is imported (procedure_date = "
+            f'"{self.profile.section("fields").get("procedure_date")}" in [fields]) and the contract requires '
             f'{", ".join(procedure_details())} on every procedure row; or set procedure_date = "" to import no '
             "procedure: the patency and procedure analyses are then empty)"
         )
