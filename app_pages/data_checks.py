@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import ui, validation, vocab
+from pts_explorer import escape, ui, validation, vocab
 from pts_explorer.filters import CohortFilter
 from pts_explorer.rows import each_row
 
@@ -60,8 +60,13 @@ if not endpoints.empty:
         "patient (every patient, whatever the filters). A difference means the definitions differ: the sponsor's "
         "derivation, windows or censoring rules are in its analysis plan; this app's are in the Glossary."
     )
-    rows = []
+    rows, unknown = [], []
     for e in each_row(endpoints):
+        if e.endpoint not in vocab.ENDPOINTS:
+            # A file imported before the importer refused such a key (an [adtte] value that is no endpoint
+            # the app derives, "ulcer_healed"): named as stored, as text, and not reconciled.
+            unknown.append(f"{e.endpoint} ({e.paramcd})")
+            continue
         params = {**CohortFilter().as_params(), "endpoint": e.endpoint, "randomized_only": False}
         found = ui.query("adtte_reconciliation", params)
         if not found.empty:
@@ -76,7 +81,16 @@ if not endpoints.empty:
                     "Time differs by more than a day": int(r.time_differs),
                 }
             )
-    ui.table(pd.DataFrame(rows), key="adtte_reconciliation", title="Sponsor's ADTTE endpoints against the app's")
+    if rows:
+        ui.table(pd.DataFrame(rows), key="adtte_reconciliation", title="Sponsor's ADTTE endpoints against the app's")
+    if unknown:
+        st.caption(
+            "Not reconciled, the app derives no endpoint of this name: "
+            + escape.markdown(", ".join(unknown))
+            + ". Map each PARAMCD in [adtte] of the import profile to one of "
+            + escape.markdown(", ".join(vocab.ENDPOINTS))
+            + " and import again."
+        )
 
 st.subheader("What is checked", anchor=False)
 rules = [*validation.contract_rules(), *validation.app_rules()]

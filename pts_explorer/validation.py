@@ -251,6 +251,8 @@ _DERIVED = {
     "stenosis_grade": "the grade from stenosis_pct",
 }
 _PATIENT = "JOIN patients AS p ON p.patient_id = t.patient_id "
+# Events that need a stent: in a medical-arm patient they point to a wrong arm or a wrong term.
+STENT_ONLY_EVENTS = ("stent_thrombosis", "restenosis", "stent_migration", "patency_restored", "reintervention")
 VISIT_WINDOW_DAYS = 120  # how far an attended visit may lie from its scheduled month (30.44 days each)
 
 
@@ -307,6 +309,17 @@ def app_rules() -> list[Rule]:
             WARNING,
             "medical-arm patients with a stent procedure (the app counts them as medical)",
             "p.arm = 'medical'",
+            _PATIENT,
+        ),
+        _row_rule(
+            "arm:events",
+            "events",
+            ("event_type",),
+            WARNING,
+            "medical-arm patients with an event only a stent can have (stent thrombosis, restenosis, stent "
+            "migration, patency restored, a stent reintervention): Safety counts it in the medical arm, which has "
+            "no stent; check the patient's arm or the event's term",
+            f"p.arm = 'medical' AND t.event_type IN ({', '.join(repr(e) for e in STENT_ONLY_EVENTS)})",
             _PATIENT,
         ),
         _row_rule(

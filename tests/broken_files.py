@@ -149,6 +149,13 @@ CORPUS = (
         "warning",
     ),
     Broken(
+        "stent-only event for a medical-arm patient",
+        "UPDATE events SET event_type = 'stent_thrombosis' WHERE rowid = (SELECT min(e.rowid) FROM events AS e "
+        "JOIN patients AS p USING (patient_id) WHERE p.arm = 'medical' AND e.event_type = 'major_bleeding')",
+        "arm:events",
+        "warning",
+    ),
+    Broken(
         "death before the last contact",
         "UPDATE events SET event_day = event_day - 1 WHERE event_type = 'death' AND event_day > 0",
         "death:events",

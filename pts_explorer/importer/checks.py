@@ -9,6 +9,7 @@ import re
 import duckdb
 
 from pts_explorer import validation
+from pts_explorer.importer.formats.adam import VISIT_SET_ASIDE_TABLE
 from pts_explorer.importer.formats.base import (
     ABSENT_TABLE,
     DATE_MESSAGE,
@@ -238,6 +239,13 @@ def contract_rules(con: duckdb.DuckDBPyConnection, issues: Issues) -> None:
         }
     for selects, params in by_table.values():
         con.execute(f"INSERT INTO issues {' UNION ALL '.join(selects)}", params)
+    # A stent-only event of a medical-arm patient: the import names the patient and the event in the message
+    # (the rule's own message, for any database the app opens, names neither), as at its file and line.
+    con.execute(
+        "UPDATE issues SET message = 'patient ' || split_part(record, ' / ', 1) || ' is in the medical arm but has "
+        "the event ' || value || ', which only a stent can have: imported as it is, Safety counts it in the medical "
+        "arm; check the patient''s arm or the event''s term' WHERE rule = 'arm:events'"
+    )
     # A value that is not of its type (or a formula with no value) is empty after typing: report it once.
     con.execute(
         "DELETE FROM issues AS i WHERE i.rule LIKE 'required:%' AND EXISTS (SELECT 1 FROM issues AS t WHERE "
@@ -286,6 +294,15 @@ def contract_rules(con: duckdb.DuckDBPyConnection, issues: Issues) -> None:
     con.execute(
         "DELETE FROM issues AS i WHERE i.rule LIKE 'required:%' AND EXISTS (SELECT 1 FROM absent_columns AS a WHERE "
         "i.rule = 'required:' || a.table_name || '.' || a.column_name AND (a.file IS NULL OR a.file = i.file))"
+    )
+    # An ADaM visit flagged for analysis that no [visits] map knows is one error (adam:visit_unmapped, naming
+    # its AVISIT and the keys): the values its records would have given a visit of the same subject from
+    # another file (ADQS split: VCSS at month 6 in ADQSVCSS, the Villalta items at "Week 26" in ADQSVIL)
+    # are empty because of it, not errors of their own blaming the other file and [paramcd].
+    con.execute(VISIT_SET_ASIDE_TABLE)
+    con.execute(
+        "DELETE FROM issues AS i WHERE i.rule LIKE 'required:visits.%' AND EXISTS (SELECT 1 FROM visit_set_aside AS a "
+        "WHERE a.patient_id = split_part(i.record, ' / ', 1) AND i.rule = 'required:visits.' || a.column_name)"
     )
     # Nobody said whether the data are synthetic: that is one error, the question (synthetic_stated).
     con.execute(
@@ -590,9 +607,22 @@ def _mapped_from(profile: Profile) -> dict[str, str]:
 HEALED = (
     "WITH seq AS (SELECT patient_id, visit_month, visit_day, ulcer_present, lag(ulcer_present) OVER "
     "(PARTITION BY patient_id ORDER BY visit_month) AS before, lag(visit_day) OVER (PARTITION BY patient_id "
-    "ORDER BY visit_month) AS day_before, _file, _line FROM visits) "
+    "ORDER BY visit_month) AS day_before, {located} FROM visits AS v) "
     "SELECT patient_id, visit_month, visit_day, day_before, _file, _line FROM seq WHERE before AND NOT ulcer_present"
 )
+
+
+def _healed(con: duckdb.DuckDBPyConnection) -> str:
+    """The visits that find healed an ulcer the visit before had, at the file and line of their ulcer
+    status (a visit from split datasets: the ADQS file that holds the ulcer, not the first file's)."""
+    if "_file_ulcer_present" in _typed_columns(con, "visits"):
+        located = (
+            "coalesce(v._file_ulcer_present, v._file) AS _file, "
+            "CASE WHEN v._file_ulcer_present IS NULL THEN v._line ELSE v._line_ulcer_present END AS _line"
+        )
+    else:
+        located = "v._file, v._line"
+    return HEALED.format(located=located)
 
 
 def ulcer_healing(con: duckdb.DuckDBPyConnection, issues: Issues, profile: Profile) -> None:
@@ -605,13 +635,13 @@ def ulcer_healing(con: duckdb.DuckDBPyConnection, issues: Issues, profile: Profi
     if derive:
         con.execute(
             f"INSERT INTO events BY NAME SELECT h.patient_id, h.visit_day AS event_day, 'ulcer_healed' AS event_type, "
-            f"FALSE AS serious, $derived AS _file, NULL::BIGINT AS _line FROM ({HEALED}) AS h",
+            f"FALSE AS serious, $derived AS _file, NULL::BIGINT AS _line FROM ({_healed(con)}) AS h",
             {"derived": DERIVED_FROM_VISITS},
         )
         return
     con.execute(
         f"INSERT INTO issues SELECT 'warning', 'events:healing', h._file, h._line, h.patient_id || ' / month ' || "
-        f"h.visit_month, 'ulcer_present', 'false', $message FROM ({HEALED}) AS h WHERE NOT EXISTS (SELECT 1 FROM "
+        f"h.visit_month, 'ulcer_present', 'false', $message FROM ({_healed(con)}) AS h WHERE NOT EXISTS (SELECT 1 FROM "
         "events AS e WHERE e.patient_id = h.patient_id AND e.event_type = 'ulcer_healed' AND e.event_day > "
         "h.day_before AND e.event_day <= h.visit_day)",
         {

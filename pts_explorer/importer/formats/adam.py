@@ -4,6 +4,8 @@ profile is adam.toml beside this module."""
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -12,6 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from pts_explorer import vocab
 from pts_explorer.importer.formats.base import (
     LATER,
     TABLES,
@@ -24,10 +27,11 @@ from pts_explorer.importer.formats.base import (
     day_after,
     day_between,
     filled_by,
+    procedure_details,
     source_columns,
     write_sidecar,
 )
-from pts_explorer.importer.issues import ERROR, WARNING, Issue
+from pts_explorer.importer.issues import ERROR, WARNING, Issue, counted
 from pts_explorer.importer.profiles import Profile, identifier
 from pts_explorer.importer.readers import Staged
 
@@ -38,11 +42,26 @@ DERIVED_STEP = "derived record (DTYPE LOCF, WOCF...)"
 EVENT_SOURCES = {"adae": ("ae", "event_type", "ADAE"), "adpr": ("pr", "pr_event", "ADPR")}
 
 
-def required_adsl_keys() -> set[str]:
+def imports_procedure(profile: Profile | None, columns: list[str] | None = None) -> bool:
+    """Whether the index procedure is imported: [adsl] procedure_date names a variable (and, given
+    ADSL's columns, ADSL has it). Without a profile it is not known: False (the keys the contract
+    requires whatever the profile)."""
+    if profile is None:
+        return False
+    name = profile.variable("adsl", "procedure_date")
+    if not name:
+        return False
+    return columns is None or name.upper() in {c.upper() for c in columns}
+
+
+def required_adsl_keys(profile: Profile | None = None, columns: list[str] | None = None) -> set[str]:
     """The [adsl] keys whose variable ADSL must have: the contract's required patient columns, the
-    reference date and the last contact date (a missing one is an error; any other key's is a
-    warning, its column imported empty). The importer and the mapping assistant both use it."""
-    return {c for c in contract_columns("patients") if _required("patients", c)} | {"enrolled_on", "last_contact_date"}
+    reference date and the last contact date, and, when the index procedure is imported
+    (imports_procedure: pass the profile and ADSL's columns), the procedure details the contract requires
+    on every procedure row (a missing one is an error; any other key's is a warning, its column imported
+    empty). The importer and the mapping assistant both use it."""
+    keys = {c for c in contract_columns("patients") if _required("patients", c)} | {"enrolled_on", "last_contact_date"}
+    return keys | set(procedure_details()) if imports_procedure(profile, columns) else keys
 
 
 class AdamMapper(Mapper):
@@ -78,10 +97,35 @@ class AdamMapper(Mapper):
     def require_adsl_columns(self, adsl: Staged) -> None:
         """ADSL variables the profile maps but the file lacks: an error for a column the contract
         requires, a warning (imported empty) for an optional one; each names the profile key."""
-        required = required_adsl_keys()
+        required = required_adsl_keys(self.profile, adsl.columns)
+        details = set(procedure_details()) & required  # required only because the procedure is imported
         missing = {c: v for c, v in self.v.items() if v and not adsl.has(v)}
-        for column in missing:  # the other datasets are checked; the empty columns are this error's
+        # A procedure detail left out ("") while the procedure is imported: its column would be empty in every
+        # procedure row, which the contract refuses; said here, with the key and the way out.
+        unset = {c: "" for c in details if not self.v[c]}
+        for column in [*missing, *unset]:  # the other datasets are checked; the empty columns are this error's
             self.absent(adsl.file, filled_by(column))
+        parts = []
+        if names := [f"{v} ([adsl] {c})" for c, v in missing.items() if c in details]:
+            parts.append(f"ADSL lacks {', '.join(names)}")
+        if unset:
+            parts.append(f'the profile leaves out {", ".join(f"[adsl] {c}" for c in sorted(unset))} ("")')
+        if parts:
+            self.issues.add(
+                Issue.file_level(
+                    ERROR,
+                    "columns:adsl_procedure",
+                    adsl.file,
+                    f"{'; '.join(parts)}: required, because the index procedure is imported ([adsl] procedure_date "
+                    f'= "{self.v["procedure_date"]}") and the contract requires {", ".join(procedure_details())} '
+                    f"on every procedure row. In a copy of profile {self.profile.name!r}, set each key to the ADSL "
+                    'variable that holds it, or set procedure_date = "" to import no procedure (the patency and '
+                    f"procedure analyses are then empty) (ADSL has: {', '.join(adsl.columns[:40])}); ADSL and the "
+                    f"other datasets are checked without it; {LATER}",
+                    1,
+                )
+            )
+        missing = {c: v for c, v in missing.items() if c not in details}
         for needed, severity in ((True, ERROR), (False, WARNING)):
             names = [f"{v} ([adsl] {c})" for c, v in missing.items() if (c in required) == needed]
             if not names:
@@ -241,6 +285,14 @@ class AdamMapper(Mapper):
                 select[column] = f"min(bds.aval) FILTER (WHERE bds.paramcd = {b(code)})"
         # The records each visit joins, per file: the funnel counts records, not visits.
         select |= {"_file": "min(bds._file)", "_line": "min(bds._line)", "_records": "histogram(bds._file)"}
+        # The records dated before the reference date, each file's own (a baseline at screening is reported
+        # at the datasets whose records were taken then, not at the first file of a split ADQS).
+        record_day = f"coalesce({day_between(enrolled, 'bds.adt')}, CASE WHEN {study_day} >= 1 THEN {study_day} - 1 "
+        record_day += f"ELSE {study_day} END)"
+        select["_early_records"] = (
+            "list({'file': bds._file, 'line': bds._line} ORDER BY bds._file, bds._line) "
+            f"FILTER (WHERE ({record_day}) < 0)"
+        )
         subject = self.adsl(adsl, "patient_id")
         source = f"FROM bds LEFT JOIN {adsl.table} ON {subject} = bds.subject"
         self.create("visits", select, source, b, "GROUP BY bds.subject, bds.month")
@@ -253,8 +305,9 @@ class AdamMapper(Mapper):
         rule = str(self.profile.section("bds").get("early_baseline", "day0"))
         day0 = rule == "day0"
         self.con.execute(
-            f"INSERT INTO issues SELECT $severity, 'adam:early_baseline', _file, _line, patient_id, 'visit_day', "
-            f"visit_day, $message FROM raw_visits WHERE {early}",
+            "INSERT INTO issues SELECT $severity, 'adam:early_baseline', coalesce(r.file, _file), min(coalesce(r.line, "
+            "_line)), patient_id, 'visit_day', visit_day, $message FROM (SELECT *, unnest(coalesce(_early_records, "
+            f"[NULL])) AS r FROM raw_visits WHERE {early}) GROUP BY ALL",
             {
                 "severity": WARNING if day0 else ERROR,
                 "message": "baseline assessed before the reference date ([adsl] enrolled_on): held on day 0 ([bds] "
@@ -297,7 +350,7 @@ class AdamMapper(Mapper):
         sql = (
             f"SELECT {_ref(src, 'USUBJID')} AS subject, {_ref(src, 'PARAMCD')} AS paramcd, "
             f"concat_ws(' / AVISITN ', {_ref(src, 'AVISIT')}, {_ref(src, 'AVISITN')}) AS avisit, {scheduled} AS month, "
-            f"{_ref(src, 'AVISIT')} AS avisit_text, {avisitn} AS avisitn, "
+            f"{_ref(src, 'AVISIT')} AS avisit_text, {avisitn} AS avisitn, {mapped} AS mapped_month, "
             f"{baseline} AS baseline_flagged, {_flag_is_y(src, flags['analysis_flag'])} AS analysis_flagged, "
             f"{analysis} IS NOT NULL AS analysis_flag_given, {_ref(src, flags['derived'] or None)} AS dtype, "
             f"{_ref(src, 'AVAL')} AS aval, {_ref(src, 'AVALC')} AS avalc, {_ref(src, 'ADT')} AS adt, "
@@ -369,11 +422,20 @@ class AdamMapper(Mapper):
         as_months = schedule and all(k == m for k, m in by_number.items())
         scheduled = "list_contains($schedule, avisitn)" if as_months else "FALSE"
         self.con.execute(
-            "INSERT INTO issues SELECT 'warning', 'adam:unscheduled', _file, _line, subject, 'AVISIT', avisit, "
-            "'visit not in the profile''s [visits] AVISIT or AVISITN map, or not in [study] visit_months "
-            f"(unscheduled or unwindowed): record not imported' FROM bds_fate WHERE fate = 'visit' AND NOT {scheduled}",
+            f"CREATE OR REPLACE TABLE bds_unmapped AS SELECT *, fate = 'visit' AND NOT {scheduled} "
+            "AND analysis_flagged AND mapped_month IS NULL "
+            "AND NOT coalesce(upper(avisit_text) LIKE '%UNSCHED%', FALSE) AS analysed "
+            "FROM bds_fate WHERE fate = 'visit'",
             {"schedule": schedule} if as_months else {},
         )
+        self.con.execute(
+            "INSERT INTO issues SELECT 'warning', 'adam:unscheduled', _file, _line, subject, 'AVISIT', avisit, "
+            "'visit not in the profile''s [visits] AVISIT or AVISITN map, or not in [study] visit_months "
+            "(unscheduled or unwindowed): record not imported' FROM bds_unmapped "
+            f"WHERE NOT analysed AND NOT {scheduled}",
+            {"schedule": schedule} if as_months else {},
+        )
+        self._analysed_visits_unmapped()
         if not as_months:
             return
         month = "CAST(CAST(avisitn AS INTEGER) AS VARCHAR)"
@@ -391,6 +453,50 @@ class AdamMapper(Mapper):
             f"{by_text} END || ' in a copy of the profile; a profile''s [visits] replaces the built-in''s whole, so "
             "copy the keys it still needs' FROM bds_fate WHERE fate = 'visit' AND list_contains($schedule, avisitn)",
             {"schedule": schedule, "numbers": bool(by_number)},
+        )
+
+    def _analysed_visits_unmapped(self) -> None:
+        """Records flagged for analysis ([bds] analysis_flag, ANL01FL = "Y") at a visit neither
+        [visits] map knows, whose AVISIT does not say it is unscheduled, are a scheduled visit the
+        map misses (AVISIT "Week 26" with AVISITN in weeks): losing them loses a follow-up visit, so
+        each such visit is an error naming its AVISIT / AVISITN, its records and the keys, with a month
+        suggested where the visit's name gives one (weeks / 4.35, days / 30.44, to the nearest month of
+        [study] visit_months). The empty values its loss leaves at the visits of the same subject
+        (another file's parameters at the same month) are this error's consequence
+        (checks.contract_rules deletes them)."""
+        analysis = str(self.profile.section("bds").get("analysis_flag", BDS_FLAGS["analysis_flag"]))
+        schedule = [int(v) for v in self.profile.section("study").get("visit_months", [])]
+        visits = self.con.execute(
+            "SELECT _file, avisit_text, avisitn, any_value(avisit), count(*) FROM bds_unmapped WHERE analysed "
+            "GROUP BY ALL ORDER BY 1, min(_line)"
+        ).fetchall()
+        if not visits:
+            return
+        messages = [
+            (file, text, number, _unmapped_visit_message(text, number, n, analysis, schedule))
+            for file, text, number, _, n in visits
+        ]
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE bds_unmapped_messages AS SELECT * FROM (SELECT unnest($files) AS file, "
+            "unnest($texts) AS text, unnest($numbers) AS number, unnest($messages) AS message)",
+            {
+                "files": [m[0] for m in messages],
+                "texts": [m[1] for m in messages],
+                "numbers": [m[2] for m in messages],
+                "messages": [m[3] for m in messages],
+            },
+        )
+        self.con.execute(
+            "INSERT INTO issues SELECT 'error', 'adam:visit_unmapped', u._file, u._line, u.subject, 'AVISIT', "
+            "u.avisit, m.message FROM bds_unmapped AS u JOIN bds_unmapped_messages AS m ON m.file = u._file AND "
+            "m.text IS NOT DISTINCT FROM u.avisit_text AND m.number IS NOT DISTINCT FROM u.avisitn WHERE u.analysed"
+        )
+        codes = {k: str(c) for k, c in self.profile.section("paramcd").items() if str(c).strip()}
+        self.con.execute(VISIT_SET_ASIDE_TABLE)
+        self.con.execute(
+            "INSERT INTO visit_set_aside SELECT DISTINCT subject, list_extract($columns, list_position($codes, "
+            "paramcd)) FROM bds_unmapped WHERE analysed AND list_contains($codes, paramcd)",
+            {"columns": list(codes), "codes": list(codes.values())},
         )
 
     def _bds_problems(self, codes: dict[str, str]) -> None:
@@ -584,11 +690,72 @@ class AdamMapper(Mapper):
         names = ("USUBJID", "PARAMCD", "PARAM", "AVAL", "CNSR", "STARTDT", "ADT", "EVNTDESC", "CNSDTDSC")
         cols = ", ".join(f"{_ref(adtte, n)} AS {n.lower()}" for n in names)
         endpoints = {str(k): str(v) for k, v in self.profile.section("adtte").items()}
+        known = tuple(vocab.ENDPOINTS)
+        for code, endpoint in endpoints.items():
+            if endpoint not in known:
+                near = difflib.get_close_matches(endpoint, known, n=1, cutoff=0.6)
+                self.issues.add(
+                    Issue.file_level(
+                        ERROR,
+                        "adam:adtte_endpoint",
+                        adtte.file,
+                        f'[adtte] {code} = "{endpoint}" is not an endpoint the app derives, so the sponsor\'s {code} '
+                        f"cannot be reconciled with it: in a copy of the profile set it to one of {', '.join(known)}"
+                        + (f" (did you mean {near[0]}?)" if near else "")
+                        + f", or remove the key ({code} is then kept unreconciled)",
+                    )
+                )
+        endpoints = {k: v for k, v in endpoints.items() if v in known}
         self.con.execute(
             f"CREATE OR REPLACE TABLE extra_sponsor_adtte AS SELECT {cols}, list_extract($endpoints, "
             f"list_position($codes, {_ref(adtte, 'PARAMCD')})) AS endpoint FROM {adtte.table}",
             {"endpoints": list(endpoints.values()), "codes": list(endpoints)},
         )
+
+
+# Subjects and contract columns whose records were set aside at an analysed visit no [visits] map
+# knows (adam:visit_unmapped): the values this leaves empty are that error's, not errors of their own.
+VISIT_SET_ASIDE_TABLE = "CREATE TABLE IF NOT EXISTS visit_set_aside (patient_id VARCHAR, column_name VARCHAR)"
+WEEKS_PER_MONTH = 4.35
+DAYS_PER_MONTH = 30.4375
+
+
+def _unmapped_visit_message(
+    text: str | None, number: float | None, records: int, flag: str, schedule: list[int]
+) -> str:
+    """The error of one analysed visit no [visits] map knows: its AVISIT / AVISITN, how many records,
+    the keys, and a month where the visit's name gives one (e.g. "Week 26" -> month 6)."""
+    shown_number = None if number is None else (f"{number:g}")
+    named = " / ".join(
+        p for p in (f'AVISIT "{text}"' if text else "", f"AVISITN {shown_number}" if shown_number else "") if p
+    )
+    message = (
+        f'{counted(records, "record")} flagged for analysis ({flag} = "Y") at visit {named}, which neither '
+        "[visits.AVISIT] nor [visits.AVISITN] of the profile maps: "
+        f"{'it' if records == 1 else 'they'} would not be imported (an unscheduled visit is set aside only when its "
+        "AVISIT says UNSCHEDULED or it is not flagged for analysis). Map the visit to its month in a copy of the "
+        "profile"
+    )
+    found = re.search(r"\b(WEEK|WK|MONTH|MTH|DAY)S?\s*(\d+(?:\.\d+)?)\b", (text or "").upper())
+    if found and schedule:
+        unit, amount = found.group(1), float(found.group(2))
+        how = {"WEEK": "weeks", "WK": "weeks", "DAY": "days"}.get(unit)
+        months = amount / {"weeks": WEEKS_PER_MONTH, "days": DAYS_PER_MONTH}.get(how or "", 1.0)
+        month = min(schedule, key=lambda m: (abs(m - months), m))
+        why = (
+            f"{amount:g} {how} / {WEEKS_PER_MONTH if how == 'weeks' else DAYS_PER_MONTH:g} = {months:.1f} months"
+            if how
+            else f"month {amount:g}"
+        )
+        same = number is not None and number == amount  # AVISITN counts in the name's unit
+        by_number = f', or by AVISITN: [visits.AVISITN] "{shown_number}" = {month}' if same else ""
+        message += (
+            f', e.g. [visits.AVISIT] "{text}" = {month}{by_number} ({why}; the nearest month of [study] visit_months '
+            f"is {month})"
+        )
+    else:
+        message += ": [visits.AVISIT] (its AVISIT text) or [visits.AVISITN] (its AVISITN) = the month"
+    return message + "; a profile's [visits] replaces the built-in's whole, so copy the keys it still needs"
 
 
 def _villalta_items() -> tuple[str, ...]:

@@ -41,6 +41,14 @@ def source_columns(table: str, but: tuple[str, ...] = ()) -> tuple[str, ...]:
     return tuple(c.removesuffix("_day") + "_date" if c.endswith("_day") else c for c in kept)
 
 
+def procedure_details() -> tuple[str, ...]:
+    """The index procedure's columns the contract requires on every procedure row besides its patient
+    and day (technical_success, stents_placed, below_inguinal_ligament): required of a profile that
+    imports the procedure, from the first check (ADaM [adsl], SDTM [procedure] of SUPPPR, REDCap [fields])."""
+    columns = validation.contract().columns["procedures"]
+    return tuple(c for c in contract_columns("procedures") if not c.endswith(("_id", "_day")) and columns[c].not_null)
+
+
 def filled_by(key: str) -> list[tuple[str, str]]:
     """The contract columns (table, column) a subject-level source column fills, by the profile key
     that names it: the column of its name, or the day column of a date (procedure_date ->

@@ -36,6 +36,7 @@ from pts_explorer.importer.formats.base import (
     day_after,
     day_between,
     filled_by,
+    procedure_details,
     write_sidecar,
 )
 from pts_explorer.importer.issues import ERROR, WARNING, Issue, counted
@@ -383,6 +384,7 @@ class RedcapMapper(Mapper):
                     export.file,
                     f"the export lacks column(s) {'; '.join(missing)}; the profile maps them: set each key to the "
                     f"field's name in a copy of profile {self.profile.name!r}, or export the field"
+                    + self._why_procedure_details(missing)
                     + (
                         "; nothing else of the export is checked until then"
                         if stopped
@@ -404,6 +406,19 @@ class RedcapMapper(Mapper):
                 )
             )
         return not stopped
+
+    def _why_procedure_details(self, missing: list[str]) -> str:
+        """Why the procedure's details are required (the index procedure is imported: [fields]
+        procedure_date names a field) and the way out, when the missing fields include one."""
+        details = [d for d in procedure_details() if any(m.endswith(f"[fields] {d})") for m in missing)]
+        if not details:
+            return ""
+        return (
+            f" ({', '.join(details)}: required, because the index procedure is imported (procedure_date = "
+            f'"{self.profile.section("fields").get("procedure_date")}" in [fields]) and the contract requires '
+            f'{", ".join(procedure_details())} on every procedure row; or set procedure_date = "" to import no '
+            "procedure: the patency and procedure analyses are then empty)"
+        )
 
     def _check_raw(self, export: Staged, record_id: str, variables: list[str | None]) -> None:
         """A label export where raw codes were expected: decoding would turn every value into an
@@ -831,6 +846,37 @@ class RedcapMapper(Mapper):
                 table, d, where, b, rows, key, required
             ):
                 self.missing_maps.add((table, d.column))
+            elif table == "visits" and required:
+                self._visits_lost(d, decoded, where, b, rows, key)
+
+    def _visits_lost(self, d: Decoded, decoded: list[Decoded], where: str, b: Bind, rows: str, key: str) -> None:
+        """A visit whose required choice has no contract value (ulcer "9, Not assessed") is lost whole:
+        the contract requires the column at every visit, so it cannot be imported with it empty. How many
+        such visits are otherwise complete (every other required value held) is one warning naming the fix."""
+        contract = validation.contract().columns["visits"]
+        others = [o for o in decoded if o is not d and contract[o.column].not_null and o.expr != "NULL"]
+        complete = " AND ".join(f"({o.expr}) IS NOT NULL" for o in others) or "TRUE"
+        sql = (
+            f"SELECT count(*), count(*) FILTER (WHERE {complete}), string_agg(DISTINCT {d.shown} || coalesce(' (' || "
+            f"{d.label} || ')', ''), ', '), min({d.shown}) FROM {rows} WHERE {where} AND {d.unmapped}"
+        )
+        lost, whole, shown, code = self.con.execute(sql, _used(b, sql).params).fetchone() or (0, 0, "", "")
+        if not whole:
+            return
+        self.issues.add(
+            Issue.file_level(
+                WARNING,
+                "redcap:visits_lost",
+                self.export_file,
+                f"{whole:,} of the {counted(int(lost), 'visit')} not imported for a choice of {d.field!r} with no "
+                f"value in visits.{d.column} ({shown}) {'holds' if whole == 1 else 'hold'} every other value the "
+                f"contract requires (the Villalta items): {'it is' if whole == 1 else 'they are'} lost whole, "
+                f"because the contract requires {d.column} at every visit and a visit cannot be imported with it "
+                "empty. If the choice means a value the contract holds, map it in "
+                f'{key} of a copy of the profile (e.g. "{code}" = "{_hint("visits", d.column)}"); else record the '
+                "value in the source",
+            )
+        )
 
     def _most_unmapped(
         self, table: str, d: Decoded, where: str, b: Bind, rows: str, key: str, required: bool = True

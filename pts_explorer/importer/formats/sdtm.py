@@ -29,6 +29,7 @@ from pts_explorer.importer.formats.base import (
     Mapper,
     contract_columns,
     day_after,
+    procedure_details,
     write_sidecar,
 )
 from pts_explorer.importer.issues import ERROR, WARNING, Issue, counted
@@ -1106,7 +1107,9 @@ class SdtmMapper(Mapper):
             "SELECT count(*) FILTER (WHERE is_index), string_agg(DISTINCT term, ', ' ORDER BY term) FROM sdtm_prr "
             "WHERE coalesce(step, 0) <> 1"
         ).fetchone() or (0, None)
-        if seen and not indexed:  # else every stent procedure would be silently left out
+        if seen and not indexed and index_terms:  # else every stent procedure would be silently left out
+            # (index_terms = [] says the data hold no index procedure: none is imported, the stent patients
+            # are warned of by checks.index_procedures)
             self._error(
                 "sdtm:index_term",
                 self._file("pr"),
@@ -1115,6 +1118,8 @@ class SdtmMapper(Mapper):
                 f"profile (terms in {self._var('pr', 'term')}: {seen})",
             )
         fields = {k: v.upper() for k, v in self._known("procedure", PROCEDURE_COLUMNS).items() if v.strip()}
+        if indexed:
+            self._procedure_details(fields, supppr, int(indexed))
         self._supppr_links(list(fields.values()))
         b = Bind()
         pivots = "".join(f", max(q.qval) FILTER (WHERE upper(q.qnam) = {b(q)}) AS {c}" for c, q in fields.items())
@@ -1145,6 +1150,39 @@ class SdtmMapper(Mapper):
             "LEFT JOIN sdtm_subjects AS s ON s.patient_id = p.subject"
         )
         self.create("procedures", select, f"FROM sdtm_prr AS p {join} WHERE p.step IS NULL AND p.is_index", b)
+
+    def _procedure_details(self, fields: dict[str, str], supppr: bool, indexed: int) -> None:
+        """The procedure details the contract requires on every procedure row are required from the
+        first check when the index procedure is imported: a key left out ("") or SUPPPR absent is one
+        error naming the keys and the way out ([pr] index_terms = [] imports no procedure); the empty
+        values it leaves are that error's (Mapper.absent)."""
+        details = procedure_details()
+        parts = []
+        if unset := [c for c in details if c not in fields]:
+            parts.append(f'the profile leaves out {", ".join(f"[procedure] {c}" for c in unset)} ("")')
+        named = [f"QNAM {fields[c]} ([procedure] {c})" for c in details if c in fields]
+        if named and not supppr and "supppr" not in self.unread:
+            names = self.profile.section("datasets").get("supppr", {})
+            listed = names.get("names", ["supppr"]) if isinstance(names, dict) else ["supppr"]
+            parts.append(
+                f"no dataset named {' or '.join(str(n).upper() for n in listed)} ([datasets] supppr) is among the "
+                f"sources, so {', '.join(named)} cannot be read"
+            )
+        else:
+            named = []
+        if not parts:
+            return
+        self._error(
+            "sdtm:procedure_details",
+            self._file("pr"),
+            f"{'; '.join(parts)}: required, because the index procedure is imported ({counted(indexed, 'PR record')} "
+            f"with a [pr] index_terms term) and the contract requires {', '.join(details)} on every procedure row. "
+            + ("Deliver SUPPPR with these QNAMs (or name its dataset in [datasets] supppr), " if named else "")
+            + ("set each key to its SUPPPR QNAM, " if unset else "")
+            + "or set [pr] index_terms = [] in a copy of the profile to import no procedure (the patency and "
+            "procedure analyses are then empty)",
+        )
+        self.absent(None, [("procedures", c) for c in (*unset, *(c for c in details if c in fields and named))])
 
     def _supppr_links(self, qnams: list[str]) -> None:
         """sdtm_supppr_links: each SUPPPR record with the PR record it qualifies, by the standard link:
