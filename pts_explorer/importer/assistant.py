@@ -102,8 +102,9 @@ def _fields(profile: Profile, columns: list[str]) -> dict[str, bool]:
         optional = redcap.optional_keys(profile, columns)
         keys = {*known, *redcap.DATE_KEYS}
         return {k: k not in optional for k in keys}
-    if profile.format == "adam":  # as the importer says: a missing optional variable is imported empty
-        required = adam.required_adsl_keys()
+    if profile.format == "adam":  # as the importer says: a missing optional variable is imported empty, and
+        # the procedure details are required when the index procedure is imported (its variable is there)
+        required = adam.required_adsl_keys(profile, columns)
         return {k: k in required for k in known}
     return known
 

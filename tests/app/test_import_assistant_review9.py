@@ -109,8 +109,9 @@ def test_a_split_adqs_package_imports_by_choices_alone(app_on, small_db, tmp_pat
         box = _box(at, f"assist_field_adsl_{key}")
         assert box.options[0] == column
         box.set_value(column)
-    _box(at, "assist_field_adsl_technical_success:optional").set_value("TECHSUC")
-    _box(at, "assist_field_adsl_stents_placed:optional").set_value("NSTENT")
+    # The index procedure is imported (ADSL has its date): its details are required, as the check says.
+    _box(at, "assist_field_adsl_technical_success").set_value("TECHSUC")
+    _box(at, "assist_field_adsl_stents_placed").set_value("NSTENT")
     dvt = _box(at, "assist_choice_redcap_dvt")
     dvt.set_value(_option(dvt, "DVTDT: "))
     _box(at, "assist_value_arm:'Best medical therapy'").set_value("medical")
