@@ -38,6 +38,10 @@ _DRAWN = "_follow_drawn"  # the run whose page drew this window's polling fragme
 # The followed status and the followers' count sit in the line's row of links: as tall as the links, so
 # their text (the line's larger type) is not clipped by the row.
 STYLE = "<style>.st-key-follow_status, .st-key-share_followers { min-height: 2rem; justify-content: center; }</style>"
+# A follower exports nothing: no table toolbar (its CSV download) and no chart modebar (its PNG download).
+FOLLOWER_STYLE = (
+    "<style>[data-testid='stElementToolbar'], .stPlotlyChart .modebar-container { display: none !important; }</style>"
+)
 # The presenter's Room in the slide's bottom right corner, out of the line's row (whose words would
 # wrap to one more line, pushing a key chart out of the first screen at 1280x720).
 CORNER = """<style>
@@ -140,7 +144,7 @@ def follower_status(slot: DeltaGenerator) -> None:
     it reads the store every second and opens the presenter's new slide."""
     st.session_state.setdefault(_VIEWER, "".join(secrets.choice("abcdefghijkmnpqrstuvwxyz23456789") for _ in range(20)))
     with slot:
-        st.html(STYLE)
+        st.html(STYLE + FOLLOWER_STYLE)
         _follow()
 
 

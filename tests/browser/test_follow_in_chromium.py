@@ -20,6 +20,9 @@ from pts_explorer.workspace import Workspace
 from tests.browser.app_driver import new_context, open_page, path, query, wait_idle
 from tests.browser.conftest import serving
 
+# How each chart's download toolbars are displayed (plotly's modebar; Streamlit's toolbar, once hovered).
+TOOLBARS = """() => [...document.querySelectorAll(
+  ".stPlotlyChart .modebar-container, [data-testid='stElementToolbar']")].map(e => getComputedStyle(e).display)"""
 LANDS_WITHIN = 2.0  # seconds after the presenter's slide landed (issue 27: "within ~2 s of the presenter's step")
 SLIDES = [  # (page, settings, title): quick pages, so the steps measure the following, not a model fit
     ("overview", {"site": ["femoral"]}, "Who they are"),
@@ -115,6 +118,13 @@ def test_a_follower_lands_on_each_slide_the_presenter_steps_to_within_two_second
         assert all(t["landed"] - t["presenter"] < LANDS_WITHIN for t in took), took
         _says(presenter, ".st-key-share_followers", "1 following")
         _says(follower, ".st-key-follow_status", "Following Iliac stents, live")
+        # A follower exports nothing: the charts' download toolbars (plotly's modebar, Streamlit's element
+        # toolbar) are there for the presenter, not displayed for the follower (review 9: a follower could
+        # download a slide's table as CSV).
+        for window, shown in ((presenter, True), (follower, False)):
+            window.locator(".stPlotlyChart").first.hover()
+            displays = window.evaluate(TOOLBARS)
+            assert displays and all((d != "none") == shown for d in displays), (shown, displays)
     finally:
         presenter.context.close()
         follower.context.close()
