@@ -198,7 +198,16 @@ if not competing_risk:
     table["Median, months (95% CI)"] = [display.median_label(med.loc[g]) for g in table.index]
 table.index = [labels.get(g, g) for g in table.index]
 column = vocab.SURVIVAL_GROUPINGS[group]
-ui.table(table.rename_axis(column).reset_index(), key="landmark_table", title="Estimates at 1, 2, 5 and 10 years")
+landmarks = table.rename_axis(column).reset_index()
+ui.table(landmarks, key="landmark_table", title="Estimates at 1, 2, 5 and 10 years")
+years = [c for c in landmarks.columns if c.endswith(("year", "years"))]
+ui.key_numbers(  # on a slide: each group's estimates at 1, 2, 5 and 10 years (1 and 5 for more than two groups)
+    [
+        (f"{row[column]}: {when}" if i == 0 else when, row[when])
+        for row in landmarks.to_dict("records")
+        for i, when in enumerate(years if len(landmarks) <= 2 else [y for y in years if y in ("1 year", "5 years")])
+    ]
+)
 few = f"fewer than {shield.k} patients are" if shield.active else "nobody is"
 test_clause = f" {test_name}: {display.p_clause(p)}." if compared else ""
 ui.note(f"{display.sentence(method)}; a dash where {few} still at risk.{test_clause}")

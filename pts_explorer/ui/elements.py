@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from pts_explorer import charts, display, escape, glossary, privacy, vocab
-from pts_explorer.ui import recorder, state
+from pts_explorer.ui import recorder, screen, state
 
 
 def table(
@@ -39,6 +39,8 @@ def table(
             )
     height: int | Literal["auto"] = 35 * (rows + 1) + 3 if rows else "auto"
     recorder.add_table(frame, key, note, title)
+    if state.presenting():  # on a slide the table is one line of key numbers under the key chart (screen.numbers)
+        return
     st.dataframe(frame, hide_index=True, key=key, column_config=config, height=height)
     if frame.astype(str).isin([display.DASH]).any().any():
         st.caption(f"{display.DASH} {note or display.NOT_COMPUTABLE}.")
@@ -83,8 +85,10 @@ def chart(figure: Any, key: str, summary: str, patients: Mapping[str, int] | pd.
     large for an audience in presenter mode; collected for the page's exports. `patients`: the
     patients per arm it draws (or those counts in words), when not the analysis set's of the
     page's design statement: its exported image's caption states them."""
-    if state.presenting():
-        figure = charts.presenter_figure(figure)
+    key_chart = state.presenting() and screen.is_key_chart(key)
+    if state.presenting():  # the key chart fills the slide; every chart's type scales with the screen
+        shown_on = screen.current()
+        figure = charts.presenter_figure(figure, shown_on.chart_height(key_chart), shown_on.scale)
     arms = patients if isinstance(patients, str) else "" if patients is None else arm_counts(patients)
     recorder.add_chart(figure, key, summary, arms)
     st.plotly_chart(figure, key=key)
@@ -92,6 +96,8 @@ def chart(figure: Any, key: str, summary: str, patients: Mapping[str, int] | pd.
     # The summary names studies and groups (values of the data): text, in HTML inside Markdown.
     text = f"Chart: {escape.html_in_markdown(title)}. {escape.html_in_markdown(summary)}"
     st.markdown(f'<p class="sr-only">{text}</p>', unsafe_allow_html=True)
+    if key_chart:  # on a slide, its key numbers right under it (screen.numbers)
+        screen.numbers_box()
 
 
 VEINS_DIAGRAM = Path(__file__).with_name("iliofemoral_veins.svg")

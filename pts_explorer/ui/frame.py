@@ -10,7 +10,7 @@ import streamlit as st
 
 from pts_explorer import atomic, config, db
 from pts_explorer.config import PageSpec
-from pts_explorer.ui import exporting, filter_panel, notices, presenter, state
+from pts_explorer.ui import exporting, filter_panel, notices, presenter, screen, state
 
 STYLESHEET = Path(__file__).with_name("app.css")
 
@@ -46,6 +46,7 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
     presenter.begin()
     if presenting:
         presenter.style()
+        screen.mount(spec)
     else:
         with st.sidebar.container(key="page_nav"):
             _page_menu(sections)
