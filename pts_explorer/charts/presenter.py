@@ -97,6 +97,26 @@ def _scaled_margin(value: Any, scale: float) -> int | None:
     return None if value is None else round(value * scale)
 
 
+def _thicker(fig: go.Figure, scale: float) -> None:
+    """Scale the strokes and marks of `fig`'s traces (plotly's defaults where unset: 2 px lines,
+    6 px markers, 2 px error bars) and its shapes' lines (reference lines, bands' edges)."""
+    for trace in fig.data:
+        if trace.type == "scatter":
+            if "lines" in (trace.mode or "lines") or trace.fill:
+                trace.line.width = (2 if trace.line.width is None else trace.line.width) * scale
+            size = trace.marker.size
+            if "markers" in (trace.mode or "") and (size is None or isinstance(size, int | float)):
+                trace.marker.size = (6 if size is None else size) * scale  # per-point sizes stay as they are
+        for bars in ("error_x", "error_y"):
+            error = getattr(trace, bars, None)
+            if error is not None and error.visible is not False and (error.array is not None or error.type):
+                error.thickness = (2 if error.thickness is None else error.thickness) * scale
+                error.width = (4 if error.width is None else error.width) * scale
+    for shape in fig.layout.shapes:
+        if shape.line.width is not None:
+            shape.line.width = shape.line.width * scale
+
+
 def presenter_figure(fig: go.Figure, height: int = PRESENTER_HEIGHT, scale: float = 1.0) -> go.Figure:
     """A copy of `fig` for a projector: larger title, labels, ticks and legend (the sizes above at
     this screen's `scale`); title and legend re-placed in pixels for the larger type; `height` px
@@ -131,6 +151,8 @@ def presenter_figure(fig: go.Figure, height: int = PRESENTER_HEIGHT, scale: floa
             trace.textfont.size = max(trace.textfont.size or 0, _text_row_font(big, trace, height, sizes))
         elif getattr(trace, "textfont", None) is not None and trace.textfont.size:  # labels on bars or points
             trace.textfont.size = sizes.px(trace.textfont.size)
+    if scale > 1:  # lines, markers and error bars as thick on a large screen as at 1280x720
+        _thicker(big, scale)
     for annotation in big.layout.annotations:  # subplot titles, risk tables, reference labels
         annotation.font.size = max(annotation.font.size or 0, sizes.ticks)
     return big
