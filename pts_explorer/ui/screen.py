@@ -26,12 +26,14 @@ _RUN = "_presenter_screen_run"  # this run's page and its numbers box
 # and again on a resize, a quarter second after the last change: the viewport's width and height;
 # the key chart's top below the page's top (what stands above it: the presenter line, a notice);
 # and what must stay under it on the screen (the key numbers, down to their bottom, and the page's
-# bottom padding). It reports only what differs by more than 2 px from what the page was laid out
-# with (`data.laid`, then its own last report), so a page that fits runs once more at most.
+# bottom padding), once two measures 300 ms apart agree. It reports only what differs by more than
+# 2 px from what the page was laid out with (`data.laid`, then its own last report), so a page that
+# fits runs once more at most.
 _JS = """
 export default function (component) {
   const { data, setStateValue } = component;
   let laid = data.laid || {};
+  let seen = "";  // the last measure: a report waits until two measures 300 ms apart agree
   let timer = 0;
   const measure = () => {
     const app = document.querySelector("[data-testid='stApp']");
@@ -43,11 +45,14 @@ export default function (component) {
       const page = block.getBoundingClientRect(), box = chart.getBoundingClientRect();
       const numbers = document.querySelector(".st-key-presenter_numbers");
       const padding = parseFloat(getComputedStyle(block).paddingBottom) || 0;
-      const last = numbers && numbers.getBoundingClientRect().height > 0 ? numbers.getBoundingClientRect().bottom
-                                                                         : box.bottom;
+      // the key numbers' text may reach below their box (Streamlit's Markdown has a negative margin)
+      const parts = numbers ? [numbers, ...numbers.querySelectorAll("*")] : [];
+      const bottoms = parts.map((e) => e.getBoundingClientRect().bottom);
       size.top = Math.round(box.top - page.top);
-      size.below = Math.round(last - box.bottom + padding);
+      size.below = Math.round(Math.max(box.bottom, ...bottoms) - box.bottom + padding);
     }
+    const now = JSON.stringify(size);
+    if (now !== seen) { seen = now; timer = setTimeout(measure, 300); return; }
     const moved = Object.keys(size).some((k) => size[k] !== null && !(Math.abs((laid[k] ?? -1e9) - size[k]) <= 2));
     if (moved) { laid = {...laid, ...size}; setStateValue("size", size); }
   };
