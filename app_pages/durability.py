@@ -201,13 +201,21 @@ column = vocab.SURVIVAL_GROUPINGS[group]
 landmarks = table.rename_axis(column).reset_index()
 ui.table(landmarks, key="landmark_table", title="Estimates at 1, 2, 5 and 10 years")
 years = [c for c in landmarks.columns if c.endswith(("year", "years"))]
-ui.key_numbers(  # on a slide: each group's estimates at 1, 2, 5 and 10 years (1 and 5 for more than two groups)
-    [
-        (f"{row[column]}: {when}" if i == 0 else when, row[when])
-        for row in landmarks.to_dict("records")
-        for i, when in enumerate(years if len(landmarks) <= 2 else [y for y in years if y in ("1 year", "5 years")])
-    ]
-)
+if len(landmarks) <= 2:  # on a slide: each group's estimates at 1, 2, 5 and 10 years
+    ui.key_numbers(
+        [
+            (f"{row[column]}: {when}" if i == 0 else when, row[when])
+            for row in landmarks.to_dict("records")
+            for i, when in enumerate(years)
+        ]
+    )
+elif "5 years" in years:  # more groups: each one's estimate at 5 years, on one line as far as a screen allows
+    ui.key_numbers(
+        [
+            ("5 years: " * (i == 0) + str(row[column]), row["5 years"])
+            for i, row in enumerate(landmarks.to_dict("records"))
+        ]
+    )
 few = f"fewer than {shield.k} patients are" if shield.active else "nobody is"
 test_clause = f" {test_name}: {display.p_clause(p)}." if compared else ""
 ui.note(f"{display.sentence(method)}; a dash where {few} still at risk.{test_clause}")

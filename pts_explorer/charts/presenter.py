@@ -32,6 +32,7 @@ BASE_WIDTH, BASE_HEIGHT = 1280, 720
 MAX_SCALE = 3.0
 MIN_ROW_FONT = 10  # px at scale 1: the smallest label a row of a crowded axis gets
 MIN_KEY_CHART = 300  # px at scale 1: a key chart is never shorter, whatever stands above it
+MIN_KEY_SHARE = 0.55  # of the viewport's height: nor shorter than this
 
 
 def screen_scale(width: float, height: float) -> float:
@@ -69,8 +70,10 @@ class Sizes:
 def key_chart_height(viewport_height: float, above: float, below: float, scale: float) -> int:
     """The key chart's height on a slide: the viewport's height less what stands above the chart
     (the presenter line, a notice) and what must stay under it on the same screen (the key numbers,
-    the page's bottom padding); never shorter than MIN_KEY_CHART x scale."""
-    return max(round(MIN_KEY_CHART * scale), int(viewport_height - above - below))
+    the page's bottom padding); never shorter than MIN_KEY_CHART x scale nor than MIN_KEY_SHARE of
+    the viewport (a page crowded above or below it: the key numbers then go below the fold)."""
+    floor = max(MIN_KEY_CHART * scale, MIN_KEY_SHARE * viewport_height)
+    return round(max(floor, viewport_height - above - below))
 
 
 def _row_font(axis: Any, height: int, margin: Any, sizes: Sizes) -> int:

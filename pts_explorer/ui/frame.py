@@ -44,9 +44,9 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
     exporting.begin()
     presenting = state.presenting() and spec.needs_data
     presenter.begin()
+    screen.mount(spec if presenting else None)  # on every page, in one place: the page's layout keeps its shape
     if presenting:
         presenter.style()
-        screen.mount(spec)
     else:
         with st.sidebar.container(key="page_nav"):
             _page_menu(sections)

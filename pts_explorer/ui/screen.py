@@ -32,6 +32,7 @@ _RUN = "_presenter_screen_run"  # this run's page and its numbers box
 _JS = """
 export default function (component) {
   const { data, setStateValue } = component;
+  if (!data.active) return () => {};  // not a slide: nothing to measure
   let laid = data.laid || {};
   let seen = "";  // the last measure: a report waits until two measures 300 ms apart agree
   let timer = 0;
@@ -115,16 +116,22 @@ def _taken(size: Any, page: str) -> None:
         store[page] = store["last"] = place
 
 
-def mount(spec: PageSpec) -> None:
-    """Presenter mode: the screen's style and the component that reports the screen (hidden), at
-    the top of the slide; what it reported is kept for this run and the next pages'."""
-    st.html(STYLESHEET)
+def mount(spec: PageSpec | None) -> None:
+    """The component that reports the screen (hidden; app.css), at the top of every page so that
+    leaving presenter mode leaves the page's layout the same shape (a component that went away
+    broke Streamlit's redraw: "'setIn' cannot be called on an ElementNode"). It measures only on a
+    slide (`spec`, presenter mode), which also gets the screen's style; what it reported is kept
+    for this run and the next slides'."""
+    if spec is None:
+        _component(key=KEY, data={"chart": None, "laid": None, "active": False}, on_size_change=lambda: None)
+        st.session_state.pop(_RUN, None)
+        return
     store = _store()
     laid = {**store.get("screen", {}), **store.get(spec.name, store.get("last", {}))}
-    with st.container(key=f"{KEY}_box"):
-        result = _component(
-            key=KEY, data={"chart": spec.key_chart, "laid": laid or None}, on_size_change=lambda: None, height=0
-        )
+    result = _component(
+        key=KEY, data={"chart": spec.key_chart, "laid": laid or None, "active": True}, on_size_change=lambda: None
+    )
+    st.html(STYLESHEET)
     _taken(result.get("size"), spec.name)
     st.session_state[_RUN] = {"page": spec.name, "key_chart": spec.key_chart, "numbers": None}
 
