@@ -32,7 +32,6 @@ BASE_WIDTH, BASE_HEIGHT = 1280, 720
 MAX_SCALE = 3.0
 MIN_ROW_FONT = 10  # px at scale 1: the smallest label a row of a crowded axis gets
 MIN_KEY_CHART = 300  # px at scale 1: a key chart is never shorter, whatever stands above it
-MIN_KEY_SHARE = 0.55  # of the viewport's height: nor shorter than this
 
 
 def screen_scale(width: float, height: float) -> float:
@@ -70,10 +69,8 @@ class Sizes:
 def key_chart_height(viewport_height: float, above: float, below: float, scale: float) -> int:
     """The key chart's height on a slide: the viewport's height less what stands above the chart
     (the presenter line, a notice) and what must stay under it on the same screen (the key numbers,
-    the page's bottom padding); never shorter than MIN_KEY_CHART x scale nor than MIN_KEY_SHARE of
-    the viewport (a page crowded above or below it: the key numbers then go below the fold)."""
-    floor = max(MIN_KEY_CHART * scale, MIN_KEY_SHARE * viewport_height)
-    return round(max(floor, viewport_height - above - below))
+    the page's bottom padding); never shorter than MIN_KEY_CHART x scale."""
+    return round(max(MIN_KEY_CHART * scale, viewport_height - above - below))
 
 
 def _row_font(axis: Any, height: int, margin: Any, sizes: Sizes) -> int:
@@ -151,7 +148,12 @@ def presenter_figure(fig: go.Figure, height: int = PRESENTER_HEIGHT, scale: floa
             axis.tickfont.size = size
     for trace in big.data:  # numbers drawn as text (the numbers at risk): as large as the ticks, rows apart
         if trace.type == "scatter" and trace.mode == "text":
-            trace.textfont.size = max(trace.textfont.size or 0, _text_row_font(big, trace, height, sizes))
+            row_font = _text_row_font(big, trace, height, sizes)
+            trace.textfont.size = max(trace.textfont.size or 0, row_font)
+            # the rows' labels (a category axis) as large as the rows' numbers: all shown, none touching
+            axis = big.layout["yaxis" + (trace.yaxis or "y").removeprefix("y")]
+            axis.tickfont.size = min(axis.tickfont.size or sizes.ticks, max(trace.textfont.size, row_font))
+            axis.dtick = 1  # every row labelled (plotly skips categories where it finds them crowded)
         elif getattr(trace, "textfont", None) is not None and trace.textfont.size:  # labels on bars or points
             trace.textfont.size = sizes.px(trace.textfont.size)
     if scale > 1:  # lines, markers and error bars as thick on a large screen as at 1280x720

@@ -34,7 +34,7 @@ def test_the_scale_is_the_smaller_ratio_to_1280x720_kept_between_1_and_3(width, 
 
 def test_the_key_chart_takes_the_room_left_and_never_less_than_the_floor():
     assert charts.key_chart_height(1080, 300, 70, 1.5) == 710
-    assert charts.key_chart_height(720, 400, 40, 1.0) == round(0.55 * 720)  # a page crowded above it
+    assert charts.key_chart_height(720, 230, 76, 1.0) == 720 - 230 - 76
     assert charts.key_chart_height(400, 300, 40, 1.0) == presenter.MIN_KEY_CHART  # a low window
     assert charts.key_chart_height(800, 700, 40, 2.0) == 2 * presenter.MIN_KEY_CHART
 
