@@ -93,6 +93,11 @@ def _text_row_font(fig: go.Figure, trace: Any, height: int, sizes: Sizes) -> int
     return max(sizes.min_row, min(sizes.ticks, int(0.8 * plot_px * (high - low) / max(len(rows), 1))))
 
 
+def text_rows(fig: go.Figure) -> int:
+    """How many rows of numbers `fig` draws as text traces (a risk table's groups)."""
+    return len({str(y) for t in fig.data if t.type == "scatter" and t.mode == "text" for y in t.y})
+
+
 def _scaled_margin(value: Any, scale: float) -> int | None:
     return None if value is None else round(value * scale)
 
@@ -149,7 +154,7 @@ def presenter_figure(fig: go.Figure, height: int = PRESENTER_HEIGHT, scale: floa
     for trace in big.data:  # numbers drawn as text (the numbers at risk): as large as the ticks, rows apart
         if trace.type == "scatter" and trace.mode == "text":
             row_font = _text_row_font(big, trace, height, sizes)
-            trace.textfont.size = max(trace.textfont.size or 0, row_font)
+            trace.textfont.size = row_font  # the tick size, smaller only where the rows would touch
             # the rows' labels (a category axis) as large as the rows' numbers: all shown, none touching
             axis = big.layout["yaxis" + (trace.yaxis or "y").removeprefix("y")]
             axis.tickfont.size = min(axis.tickfont.size or sizes.ticks, max(trace.textfont.size, row_font))

@@ -88,7 +88,8 @@ def chart(figure: Any, key: str, summary: str, patients: Mapping[str, int] | pd.
     key_chart = state.presenting() and screen.is_key_chart(key)
     if state.presenting():  # the key chart fills the slide; every chart's type scales with the screen
         shown_on = screen.current()
-        figure = charts.presenter_figure(figure, shown_on.chart_height(key_chart), shown_on.scale)
+        height = shown_on.chart_height(key_chart, charts.presenter.text_rows(figure))
+        figure = charts.presenter_figure(figure, height, shown_on.scale)
     arms = patients if isinstance(patients, str) else "" if patients is None else arm_counts(patients)
     recorder.add_chart(figure, key, summary, arms)
     st.plotly_chart(figure, key=key)

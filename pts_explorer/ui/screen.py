@@ -84,13 +84,19 @@ class Screen:
     def scale(self) -> float:
         return charts.screen_scale(self.width, self.height)
 
-    def chart_height(self, key_chart: bool) -> int:
+    def chart_height(self, key_chart: bool, text_rows: int = 0) -> int:
         """A chart's height on this screen: the key chart fills the room left under what stands
-        above it (once measured); any other chart is the 1280x720 height, scaled."""
+        above it (once measured); any other chart is the 1280x720 height, scaled. A key chart with
+        more than two rows of numbers drawn in it (a risk table of five groups) keeps the 1280x720
+        height scaled where the screen has it under what stands above: its key numbers then give
+        way, below the fold, rather than its rows run together."""
         plain = round(charts.PRESENTER_HEIGHT * self.scale)
         if not key_chart or self.top is None or self.below is None:
             return min(plain, max(round(charts.presenter.MIN_KEY_CHART * self.scale), self.height - 120))
-        return charts.key_chart_height(self.height, self.top, self.below, self.scale)
+        fills = charts.key_chart_height(self.height, self.top, self.below, self.scale)
+        if text_rows > 2:
+            return max(fills, min(plain, self.height - self.top - round(16 * self.scale)))
+        return fills
 
 
 def _store() -> dict[str, Any]:
