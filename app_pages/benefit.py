@@ -297,8 +297,18 @@ if result is None and len(groups) >= 2:
         "patients in each arm."
     )
 st.markdown(f"**ANCOVA at month {month}**: the effect in each group, and the difference in effect")
+effects_shown = display.benefit_groups(rows, outcome)
+ui.key_numbers(  # on a slide: each group's effect at the month, as the table shows it (estimated groups only)
+    [
+        (f"Effect at month {month}, {outcome.change_unit}: {row['Group']}" if i == 0 else row["Group"], value)
+        for i, row in enumerate(
+            r for r in effects_shown.to_dict("records") if r[f"Effect, {outcome.change_unit}"] != display.DASH
+        )
+        for value in [row[f"Effect, {outcome.change_unit}"]]
+    ]
+)
 ui.table(
-    display.benefit_groups(rows, outcome),
+    effects_shown,
     key="benefit_groups",
     whole=("Group",),
     title="Effect in each group",

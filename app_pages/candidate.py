@@ -261,7 +261,19 @@ if models:
     st.caption(estimate.group_difference_note(models[0].lesion_group))
 if cautions:
     st.warning("**Read with care:** " + "; ".join(cautions) + ".", icon=":material/warning:")
-ui.table(display.candidate_estimates(models, differences, mix.label()), key="candidate_estimates")
+estimates = display.candidate_estimates(models, differences, mix.label())
+ui.table(estimates, key="candidate_estimates")
+if len(estimates):  # on a slide: the stent − medical differences at the first visit, as the table shows them
+    points = next(c for c in estimates.columns if c.startswith("Points"))
+    first = estimates[(estimates["Visit (month)"] == estimates["Visit (month)"].iloc[0])]
+    ui.key_numbers(
+        [
+            part
+            for row in first.to_dict("records")
+            if "stent − medical" in row["Estimate"]
+            for part in ((f"Month {row['Visit (month)']}, {row['Estimate']}", row[points]), ("95% CI", row["95% CI"]))
+        ]
+    )
 if models:
     st.caption(estimate.READING)
     st.caption(estimate.model_description(models, profile))

@@ -268,8 +268,18 @@ st.subheader(
     help=glossary.tip("wilson"),
 )
 rates = result.responders[result.responders.visit_month == visit]
+responder_shares = display.pair_responder_table(rates, shield, labels)
+ui.key_numbers(  # on a slide: each side's share of responders per arm at the visit, as the table shows it
+    [
+        (
+            f"Responders at month {visit}: " * (i == 0) + f"{row['Cohort']}, {row['Arm'].lower()}",
+            row["Share (Wilson 95% CI)"],
+        )
+        for i, row in enumerate(responder_shares.to_dict("records"))
+    ]
+)
 ui.table(
-    display.pair_responder_table(rates, shield, labels),
+    responder_shares,
     key="compare_responders",
     title=f"Responders at month {visit}: {labels['A']} against {labels['B']}",
 )

@@ -206,7 +206,24 @@ if not competing_risk:
     table["Median, months (95% CI)"] = [display.median_label(med.loc[g]) for g in table.index]
 table.index = [labels.get(g, g) for g in table.index]
 column = vocab.SURVIVAL_GROUPINGS[group]
-ui.table(table.rename_axis(column).reset_index(), key="landmark_table", title="Estimates at 1, 2, 5 and 10 years")
+landmarks = table.rename_axis(column).reset_index()
+ui.table(landmarks, key="landmark_table", title="Estimates at 1, 2, 5 and 10 years")
+years = [c for c in landmarks.columns if c.endswith(("year", "years"))]
+if len(landmarks) <= 2:  # on a slide: each group's estimates at 1, 2, 5 and 10 years
+    ui.key_numbers(
+        [
+            (f"{row[column]}: {when}" if i == 0 else when, row[when])
+            for row in landmarks.to_dict("records")
+            for i, when in enumerate(years)
+        ]
+    )
+elif "5 years" in years:  # more groups: each one's estimate at 5 years, on one line as far as a screen allows
+    ui.key_numbers(
+        [
+            ("5 years: " * (i == 0) + str(row[column]), row["5 years"])
+            for i, row in enumerate(landmarks.to_dict("records"))
+        ]
+    )
 few = f"fewer than {shield.k} patients are" if shield.active else "nobody is"
 test_clause = f" {test_name}: {display.p_clause(p)}." if compared else ""
 ui.note(f"{display.sentence(method)}; a dash where {few} still at risk.{test_clause}")

@@ -75,7 +75,19 @@ else:
             ui.note(f"{study}: the model cannot be fitted: {failures.get(study, 'no estimate')}.")
         else:
             ui.note(f"{study}: {fit.note}", st.caption if fit.covariance == "unstructured" else st.warning)
-    ui.table(display.mmrm_table(table, outcome), key="mmrm_table", note=ui.dash_note(shield))
+    shown = display.mmrm_table(table, outcome)
+    ui.table(shown, key="mmrm_table", note=ui.dash_note(shield))
+    ui.key_numbers(  # on a slide: the adjusted difference at the analysis visit, as the table shows it
+        [
+            part
+            for row in shown[shown["Visit (month)"] == month].to_dict("records")
+            for part in (
+                (f"{row['Study']}, month {month}: difference", row[f"Difference, {outcome.change_unit}"]),
+                ("95% CI", row["95% CI"]),
+                ("p", row["p"]),
+            )
+        ]
+    )
     if (p_values := int(table.p_value.notna().sum())) > 1:  # the p-values the table shows, side by side
         ui.note(display.visit_multiplicity_note(p_values))
     ui.note(effects.MMRM_REFERENCE if method == "reml" else effects.MMRM_ML_REFERENCE)

@@ -44,6 +44,17 @@ continuous = ui.query("baseline_continuous", params)
 categorical = ui.query("baseline_categorical", params)
 table_one = display.presented_table_one(continuous, categorical, shield)
 ui.table(table_one, key="overview_table_one", rows=len(table_one))
+ui.key_numbers(  # on a slide: what Table 1 says of the patients a room asks about first, per arm
+    [
+        (
+            f"{row['Characteristic'].strip()}: {arm.split(' (')[0].lower()}" if i == 0 else arm.split(" (")[0].lower(),
+            row[arm],
+        )
+        for row in table_one.to_dict("records")
+        if row["Characteristic"].strip() in ("Age, years, mean (SD)", "Villalta total, mean (SD)", "Female")
+        for i, arm in enumerate(table_one.columns[1:3])  # "Stent (n = 1,529)", "Medical (n = 1,111)"
+    ]
+)
 st.caption(
     "Continuous: mean (SD); categorical: n (% of arm). SMD: standardized mean difference, stent vs medical "
     f"(Yang & Dalton; multi-level for categories); {display.SMD_FLAG} |SMD| above 0.1, a common flag for imbalance; "

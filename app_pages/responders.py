@@ -78,7 +78,20 @@ else:
     note = "no risk ratio where an arm has no responder" + (
         f"; not shown where an arm has fewer than {shield.k} responders, non-responders or patients" * shield.active
     )
-    ui.table(display.responder_table(comparison), note=note, title="Responders: stent versus medical")
+    compared = display.responder_table(comparison)
+    ui.table(compared, note=note, title="Responders: stent versus medical")
+    ui.key_numbers(  # on a slide: the analysis visit's responders per arm and their difference, as the table shows
+        [
+            part
+            for row in compared[compared["Visit (month)"] == month].to_dict("records")
+            for part in (
+                (f"Month {month}: stent", row["Stent responders"]),
+                ("medical", row["Medical responders"]),
+                ("risk difference, % points", row["Risk difference, % points"]),
+                ("95% CI", row["95% CI (Newcombe)"]),
+            )
+        ]
+    )
     ui.note(f"{responders.RD_METHOD}; {responders.RR_METHOD}. Responders/patients: {who}.")
     if month in set(comparison.visit_month):
         ui.how_computed(

@@ -90,7 +90,22 @@ else:
 
 st.subheader(f"Complications {period}", help=glossary.tip("clopper_pearson"))
 st.caption(f"{safety.PERIOD_NOTES[period].capitalize()}.")
-ui.table(display.safety_table(rates, period, shield), key="safety_table", title=f"Complications {period}")
+complications = display.safety_table(rates, period, shield)
+ui.table(complications, key="safety_table", title=f"Complications {period}")
+if "Subgroup" not in complications:  # on a slide: the two most frequent complications, as the table shows them
+    share_columns = [c for c in complications.columns if c.endswith("patients, % (95% CI)")]
+    counted = rates[rates.period == period].groupby("event_type").patients_with.sum()
+    frequent = [vocab.EVENT_LABELS[e] for e in counted.sort_values(ascending=False, kind="stable").index]
+    shown_rows = complications.set_index("Complication")
+    named = [c for c in frequent if c in shown_rows.index and all("%" in shown_rows.at[c, s] for s in share_columns)]
+    ui.key_numbers(
+        [
+            (f"{complication}: {column.split(':')[0].lower()}" if i == 0 else column.split(":")[0].lower(), cell)
+            for complication in named[:2]
+            for i, column in enumerate(share_columns)
+            for cell in [shown_rows.at[complication, column]]
+        ]
+    )
 in_period = rates[rates.period == period].drop_duplicates(["arm", "group_value"]).groupby("arm").patients.sum()
 sizes = denominators.groupby("arm").patients.sum()
 arms = [a for a in vocab.ARMS if a in in_period.index]

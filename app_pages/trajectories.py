@@ -106,7 +106,23 @@ else:
             f"chart above: {marks.words} Only a visit of randomized patients alone "
             "is a randomized comparison."
         )
-    ui.table(display.difference_table(diff, outcome, by_study), key="difference_table", note=ui.dash_note(shield))
+    differences = display.difference_table(diff, outcome, by_study)
+    ui.table(differences, key="difference_table", note=ui.dash_note(shield))
+    ui.key_numbers(  # on a slide: the difference in mean change at each study's last visit, as the table shows it
+        [
+            part
+            for _, rows in differences.groupby(differences.get("Study", pd.Series("", index=differences.index)))
+            for row in [rows.iloc[-1]]
+            for part in (
+                (
+                    f"{row['Study'] + ', ' if 'Study' in row else ''}month {row['Visit (month)']}: "
+                    "difference in mean change",
+                    row[f"Difference, {outcome.change_unit}"],
+                ),
+                ("Welch 95% CI", row["Welch 95% CI"]),
+            )
+        ]
+    )
     ui.note(
         f"Stent minus medical; {trajectories.DIFF_METHOD}. Patients with a baseline value and "
         "that visit; unadjusted (adjusted estimates: Effects page)."

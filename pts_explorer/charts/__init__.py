@@ -18,7 +18,10 @@ from pts_explorer.charts.presenter import (
     PRESENTER_HEIGHT,
     PRESENTER_TICKS,
     PRESENTER_TITLE,
+    Sizes,
+    key_chart_height,
     presenter_figure,
+    screen_scale,
 )
 from pts_explorer.charts.responders import band_shift_figure, responder_figure, threshold_sensitivity_figure
 from pts_explorer.charts.style import (
@@ -83,6 +86,9 @@ __all__ = [
     "interval_phrase",
     "km_figure",
     "presenter_figure",
+    "Sizes",
+    "key_chart_height",
+    "screen_scale",
     "responder_figure",
     "schoenfeld_figure",
     "symptom_heatmap",

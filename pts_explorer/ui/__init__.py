@@ -45,6 +45,7 @@ from pts_explorer.ui.notices import (
 from pts_explorer.ui.presenter import Group as PresentedGroup
 from pts_explorer.ui.presenter import analysis_set, compared_groups
 from pts_explorer.ui.recorder import set_cohort as export_cohort
+from pts_explorer.ui.screen import numbers as key_numbers
 from pts_explorer.ui.state import accept, control, presenting, protection, refuse, set_value, stop, url_query
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "fitted",
     "analysis_designs",
     "analysis_set",
+    "key_numbers",
     "arm_counts",
     "arm_ranges",
     "compared_groups",

@@ -13,7 +13,7 @@ import streamlit as st
 
 from pts_explorer import charts, display, escape, glossary, privacy, vocab
 from pts_explorer.filters import VOCABULARIES
-from pts_explorer.ui import recorder, state
+from pts_explorer.ui import recorder, screen, state
 
 
 def table(
@@ -40,6 +40,8 @@ def table(
             )
     height: int | Literal["auto"] = 35 * (rows + 1) + 3 if rows else "auto"
     recorder.add_table(frame, key, note, title)
+    if state.presenting():  # on a slide the table is one line of key numbers under the key chart (screen.numbers)
+        return
     st.dataframe(frame, hide_index=True, key=key, column_config=config, height=height)
     if frame.astype(str).isin([display.DASH]).any().any():
         st.caption(f"{display.DASH} {note or display.NOT_COMPUTABLE}.")
@@ -99,8 +101,11 @@ def chart(
     page's design statement: its exported image's caption states them. `click_filters`: a click on
     a bar, point or curve sets the filters its trace's `meta` names (CLICK_FILTERS), as the sidebar
     would, so they show as chips and in the address (not on a projector)."""
-    if state.presenting():
-        figure = charts.presenter_figure(figure)
+    key_chart = state.presenting() and screen.is_key_chart(key)
+    if state.presenting():  # the key chart fills the slide; every chart's type scales with the screen
+        shown_on = screen.current()
+        height = shown_on.chart_height(key_chart, charts.presenter.text_rows(figure))
+        figure = charts.presenter_figure(figure, height, shown_on.scale)
     arms = patients if isinstance(patients, str) else "" if patients is None else arm_counts(patients)
     recorder.add_chart(figure, key, summary, arms)
     if click_filters and not state.presenting():
@@ -112,6 +117,8 @@ def chart(
     # The summary names studies and groups (values of the data): text, in HTML inside Markdown.
     text = f"Chart: {escape.html_in_markdown(title)}. {escape.html_in_markdown(summary)}"
     st.markdown(f'<p class="sr-only">{text}</p>', unsafe_allow_html=True)
+    if key_chart:  # on a slide, its key numbers right under it (screen.numbers)
+        screen.numbers_box()
 
 
 def click_targets(targets: list[dict[str, Any]], curve: int, index: int) -> dict[str, str]:

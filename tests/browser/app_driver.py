@@ -35,6 +35,26 @@ def open_page(page: Page, url: str) -> None:
     page.goto(url)
     page.wait_for_selector(".st-key-run_token", state="attached", timeout=RUN_BUDGET)
     wait_idle(page)
+    _settle_slide(page)
+
+
+def _settle_slide(page: Page) -> None:
+    """In presenter mode a slide runs once more after its first run, laid out for the screen the
+    browser reported (ui/screen.py): wait for that run too, so the next action acts on the slide."""
+    if page.locator(".st-key-presenter_line").count():
+        settle(page)
+
+
+def settle(page: Page, quiet: int = 1500, tries: int = 20) -> None:
+    """Wait until no run follows the last one for `quiet` ms: a slide in presenter mode runs once
+    more after its first run, laid out for the screen the browser reported (ui/screen.py)."""
+    for _ in range(tries):
+        before = run_token(page)
+        page.wait_for_timeout(quiet)
+        wait_idle(page)
+        if run_token(page) == before:
+            return
+    raise AssertionError(f"the page kept running again for {tries} x {quiet} ms")
 
 
 def act_and_wait(page: Page, action, timeout: float = RUN_BUDGET) -> None:
@@ -47,6 +67,7 @@ def act_and_wait(page: Page, action, timeout: float = RUN_BUDGET) -> None:
         timeout=timeout,
     )
     wait_idle(page, timeout)
+    _settle_slide(page)
 
 
 def counted(option: str) -> re.Pattern[str]:

@@ -4,8 +4,9 @@ at projector sizes, no sidebar, the cohort line; a report that opens offline wit
 import pytest
 from playwright.sync_api import Page, expect
 
+from pts_explorer import charts
 from pts_explorer.config import ANALYSIS_PAGES
-from tests.browser.app_driver import act_and_wait, new_context, open_page, path, query, wait_idle
+from tests.browser.app_driver import act_and_wait, new_context, open_page, path, query, settle, wait_idle
 
 SIZES = [(1280, 720), (1920, 1080)]
 
@@ -24,6 +25,7 @@ def test_every_page_in_presenter_mode_shows_its_key_chart_whole(server, sized_pa
     height = sized_page.viewport_size["height"]
     for spec in ANALYSIS_PAGES:
         open_page(sized_page, f"{server}/{spec.name}?present=1&site=common_iliac&site=femoral&{spec.example}")
+        settle(sized_page)  # laid out for the screen (ui/screen.py)
         box = sized_page.locator(f".st-key-{spec.key_chart}").bounding_box()
         assert box is not None, spec.name
         assert box["y"] >= 0 and box["y"] + box["height"] <= height, (spec.name, box, height)  # no scrolling
@@ -102,7 +104,8 @@ def test_the_step_links_share_one_row(server, sized_page: Page):
         top, bottom = max(link["y"] for link in links), min(link["bottom"] for link in links)
         assert top < bottom, (spec.name, links)  # every link's box spans one shared row
         heights = [link["bottom"] - link["y"] for link in links]
-        assert max(heights) < 2 * min(heights) and max(heights) < 48, (spec.name, links)  # no label on two lines
+        scale = charts.screen_scale(**sized_page.viewport_size)  # the line's type scales with the screen
+        assert max(heights) < 2 * min(heights) and max(heights) < 48 * scale, (spec.name, links)  # one line each
         words = _boxes(sized_page, ".st-key-presenter_words [data-testid='stMarkdownContainer']")
         assert len(words) == 1 and not any(_overlap(words[0], link) for link in links), (spec.name, words, links)
         assert all(link["right"] <= sized_page.viewport_size["width"] for link in links), (spec.name, links)
@@ -114,9 +117,11 @@ def test_the_step_links_share_one_row(server, sized_page: Page):
 )
 def test_the_numbers_at_risk_are_presenter_sized_and_apart(server, sized_page: Page, view: str):
     """Outside review of #22: the numbers at risk under the Kaplan-Meier chart stayed 12 px on a
-    projector. They are drawn as large as the chart's ticks (16 px), none touching another or a
-    row's label, for two rows (the arms) and five (the obstruction sites)."""
+    projector. They are drawn as large as the chart's ticks (16 px at 1280x720, scaled with the
+    screen; five rows smaller where they would touch, never below the stated minimum), none
+    touching another or a row's label, for two rows (the arms) and five (the obstruction sites)."""
     open_page(sized_page, f"{server}/durability?present=1&{view}")
+    settle(sized_page)  # laid out for the screen (ui/screen.py)
     chart = ".st-key-km_chart"
     sized_page.wait_for_selector(f"{chart} .textpoint text")
     numbers = _boxes(sized_page, f"{chart} .textpoint text")
@@ -124,7 +129,12 @@ def test_the_numbers_at_risk_are_presenter_sized_and_apart(server, sized_page: P
     rows = {t["text"] for t in ticks if not t["text"].endswith("%")}
     assert len(rows) == (2 if "arm" in view else 5)
     assert len(numbers) >= 2 * len(rows)
-    assert {n["size"] for n in numbers} == {16.0}  # charts.presenter.PRESENTER_TICKS, as the tick labels
+    sizes = charts.Sizes(charts.screen_scale(**sized_page.viewport_size))  # ticks 16 px at 1280x720, 24 at 1920x1080
+    shown = {n["size"] for n in numbers}
+    if "arm" in view:
+        assert shown == {sizes.ticks}  # as the tick labels
+    else:  # five rows in the band under a chart that shares the screen with the key numbers: smaller, one size
+        assert len(shown) == 1 and sizes.min_row <= min(shown) <= sizes.ticks, shown
     clashes = [(a["text"], b["text"]) for i, a in enumerate(numbers) for b in numbers[i + 1 :] if _overlap(a, b)]
     assert clashes == []
     labels = [t for t in ticks if t["text"] in rows]

@@ -1,0 +1,175 @@
+"""The presenter's screen: how large the browser's viewport is and where the key chart starts on
+it, reported by a small component that takes no room, so a slide's key chart fills the screen
+under the presenter line and its type scales with the screen (charts/presenter.py states the
+sizes). Until the browser has reported, a slide is laid out for 1280x720, as before; the report
+costs one more run of the page (and another on a resize)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from pts_explorer import charts, escape
+from pts_explorer.config import PageSpec
+
+STYLESHEET = Path(__file__).with_name("screen.css")
+KEY = "presenter_screen"  # the component's widget key; screen.css hides it
+NUMBERS = "presenter_numbers"  # the key numbers' box, right under the key chart
+_STORE = "_presenter_screen"  # {"screen": {width, height}, <page name>: {top, below}, "last": {top, below}}
+_RUN = "_presenter_screen_run"  # this run's page and its numbers box
+
+# The browser's side. It measures once the run is over (a page half-drawn has its old elements)
+# and again on a resize, a quarter second after the last change: the viewport's width and height;
+# the key chart's top below the page's top (what stands above it: the presenter line, a notice);
+# and what must stay under it on the screen (the key numbers, down to their bottom, and the page's
+# bottom padding), once two measures 300 ms apart agree. It reports only what differs by more than
+# 2 px from what the page was laid out with (`data.laid`, then its own last report), so a page that
+# fits runs once more at most.
+_JS = """
+export default function (component) {
+  const { data, setStateValue } = component;
+  if (!data.active) return () => {};  // not a slide: nothing to measure
+  let laid = data.laid || {};
+  let seen = "";  // the last measure: a report waits until two measures 300 ms apart agree
+  let timer = 0;
+  const measure = () => {
+    const app = document.querySelector("[data-testid='stApp']");
+    if (app && app.dataset.testScriptState === "running") { timer = setTimeout(measure, 300); return; }
+    const size = {width: window.innerWidth, height: window.innerHeight, top: null, below: null};
+    const block = document.querySelector("[data-testid='stMainBlockContainer']");
+    const chart = data.chart ? document.querySelector(`.st-key-${data.chart}`) : null;
+    if (block && chart) {
+      const page = block.getBoundingClientRect(), box = chart.getBoundingClientRect();
+      const numbers = document.querySelector(".st-key-presenter_numbers");
+      const padding = parseFloat(getComputedStyle(block).paddingBottom) || 0;
+      // the key numbers' text may reach below their box (Streamlit's Markdown has a negative margin)
+      const parts = numbers ? [numbers, ...numbers.querySelectorAll("*")] : [];
+      const bottoms = parts.map((e) => e.getBoundingClientRect().bottom);
+      size.top = Math.round(box.top - page.top);
+      size.below = Math.round(Math.max(box.bottom, ...bottoms) - box.bottom + padding);
+    }
+    const now = JSON.stringify(size);
+    if (now !== seen) { seen = now; timer = setTimeout(measure, 300); return; }
+    const moved = Object.keys(size).some((k) => size[k] !== null && !(Math.abs((laid[k] ?? -1e9) - size[k]) <= 2));
+    if (moved) { laid = {...laid, ...size}; setStateValue("size", size); }
+  };
+  const soon = () => { clearTimeout(timer); timer = setTimeout(measure, 250); };
+  // A resize of the window, or of the page's content (a run drew it anew): measure once it is still.
+  const observer = new ResizeObserver(soon);
+  const block = document.querySelector("[data-testid='stMainBlockContainer']");
+  if (block) observer.observe(block);
+  window.addEventListener("resize", soon);
+  soon();
+  return () => { clearTimeout(timer); observer.disconnect(); window.removeEventListener("resize", soon); };
+}
+"""
+
+_component = st.components.v2.component("pts_presenter_screen", js=_JS)
+
+
+@dataclass(frozen=True)
+class Screen:
+    """The screen a slide is shown on, in CSS px, and where its key chart starts."""
+
+    width: int = charts.presenter.BASE_WIDTH
+    height: int = charts.presenter.BASE_HEIGHT
+    top: int | None = None  # the key chart's top below the page's top, once measured
+    below: int | None = None  # what stays under the key chart on the screen, once measured
+
+    @property
+    def scale(self) -> float:
+        return charts.screen_scale(self.width, self.height)
+
+    def chart_height(self, key_chart: bool, text_rows: int = 0) -> int:
+        """A chart's height on this screen: the key chart fills the room left under what stands
+        above it (once measured); any other chart is the 1280x720 height, scaled. A key chart with
+        more than two rows of numbers drawn in it (a risk table of five groups) keeps the 1280x720
+        height scaled where the screen has it under what stands above: its key numbers then give
+        way, below the fold, rather than its rows run together."""
+        plain = round(charts.PRESENTER_HEIGHT * self.scale)
+        if not key_chart or self.top is None or self.below is None:
+            return min(plain, max(round(charts.presenter.MIN_KEY_CHART * self.scale), self.height - 120))
+        fills = charts.key_chart_height(self.height, self.top, self.below, self.scale)
+        if text_rows > 2:
+            return max(fills, min(plain, self.height - self.top - round(16 * self.scale)))
+        return fills
+
+
+def _store() -> dict[str, Any]:
+    return st.session_state.setdefault(_STORE, {})
+
+
+def _ints(values: Any, *keys: str) -> dict[str, int] | None:
+    """The named values of a report as whole px, or None where one is missing or not a number."""
+    try:
+        return {k: int(values[k]) for k in keys}
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _taken(size: Any, page: str) -> None:
+    """Keep what the browser reported: the screen for every page, the key chart's place for this one."""
+    if not isinstance(size, dict):
+        return
+    store = _store()
+    if (screen := _ints(size, "width", "height")) and min(screen.values()) > 0:
+        store["screen"] = screen
+    if (place := _ints(size, "top", "below")) is not None:
+        store[page] = store["last"] = place
+
+
+def mount(spec: PageSpec | None) -> None:
+    """The component that reports the screen (hidden; app.css), at the top of every page so that
+    leaving presenter mode leaves the page's layout the same shape (a component that went away
+    broke Streamlit's redraw: "'setIn' cannot be called on an ElementNode"). It measures only on a
+    slide (`spec`, presenter mode), which also gets the screen's style; what it reported is kept
+    for this run and the next slides'."""
+    if spec is None:
+        _component(key=KEY, data={"chart": None, "laid": None, "active": False}, on_size_change=lambda: None)
+        st.session_state.pop(_RUN, None)
+        return
+    store = _store()
+    laid = {**store.get("screen", {}), **store.get(spec.name, store.get("last", {}))}
+    result = _component(
+        key=KEY, data={"chart": spec.key_chart, "laid": laid or None, "active": True}, on_size_change=lambda: None
+    )
+    st.html(STYLESHEET)
+    _taken(result.get("size"), spec.name)
+    st.session_state[_RUN] = {"page": spec.name, "key_chart": spec.key_chart, "numbers": None}
+
+
+def current() -> Screen:
+    """The screen this run lays a slide out for: 1280x720 until the browser has reported."""
+    store = _store()
+    run = st.session_state.get(_RUN) or {}
+    place = store.get(run.get("page", ""), store.get("last")) if run else None
+    return Screen(**store.get("screen", {}), **(place or {}))
+
+
+def is_key_chart(key: str) -> bool:
+    return (st.session_state.get(_RUN) or {}).get("key_chart") == key
+
+
+def numbers_box() -> None:
+    """Right under the key chart: the box its key numbers are written into (numbers())."""
+    run = st.session_state.get(_RUN)
+    if run is not None:
+        run["numbers"] = st.container(key=NUMBERS)
+
+
+def numbers(parts: list[tuple[str, str]]) -> None:
+    """The key numbers of a slide, in one line under its key chart, in the slide's type: what a
+    presenter says aloud, e.g. ("Difference at month 6", "-4.25 (-5.22 to -3.27)"). The values are
+    the page's table's cells as the table shows them (small cells hidden alike); a part without a
+    value is left out. Drawn only on a slide (presenter mode)."""
+    run = st.session_state.get(_RUN)
+    box: DeltaGenerator | None = run.get("numbers") if run else None
+    shown = [(label, value) for label, value in parts if str(value).strip()]
+    if box is None or not shown:
+        return
+    with box:
+        st.markdown(" · ".join(f"{escape.markdown(label)} **{escape.markdown(value)}**" for label, value in shown))
