@@ -163,8 +163,12 @@ def _live(secret: str) -> None:
         with st.container(key="speaker_followers", width="content"):
             st.markdown(f":material/group: {count} following", width="content")
         if share.presenter_gone(time.time(), following.GONE_SECONDS):
-            gone = "stopped sharing" if share.ended else "window has not been heard from for 30 s"
-            st.markdown(f":orange-badge[The presenter's {gone}]", width="content")
+            gone = (
+                "The presenter stopped sharing"
+                if share.ended
+                else "The presenter's window has not been heard from for 30 s"
+            )
+            st.markdown(f":orange-badge[{gone}]", width="content")
         st.space("stretch")
         for name, target, icon in (("previous", before, "arrow_back"), ("next", after, "arrow_forward")):
             st.button(
