@@ -153,8 +153,10 @@ SCRIPT = """
   window.addEventListener("beforeprint", drawAll);
   window.addEventListener("afterprint", () => show(current));
   if (document.body.classList.contains("print")) { drawAll(); document.body.dataset.ready = "1"; return; }
-  const asked = /^#slide-(\\d+)$/.exec(location.hash);
-  show(asked ? Number(asked[1]) - 1 : 0);
+  const asked = () => { const m = /^#slide-(\\d+)$/.exec(location.hash); return m ? Number(m[1]) - 1 : null; };
+  // A #slide-n typed into the address of the open file (or a link to it) goes there too.
+  window.addEventListener("hashchange", () => { const i = asked(); if (i !== null && i !== current) show(i); });
+  show(asked() ?? 0);
   document.body.dataset.ready = "1";
 })();
 """

@@ -130,6 +130,10 @@ def test_the_html_export_steps_offline_with_the_apps_lines(browser, served_talk,
     assert _shown(page)["id"] == "slide-1"
     page.keyboard.press("End")
     assert _shown(page)["id"] == "slide-5"
+    # A #slide-n typed into the open file's address goes there (review: only a fresh open did).
+    page.evaluate("() => { location.hash = '#slide-3'; }")
+    page.wait_for_function("() => document.body.dataset.slide === '3'")
+    assert _shown(page)["id"] == "slide-3"
     # A chart with the focus (clicked, dragged) keeps no key: the next key still steps.
     page.keyboard.press("Home")
     page.locator("section.slide:not([hidden]) .chart .nsewdrag").first.click()
