@@ -106,10 +106,15 @@ def chart(
         shown_on = screen.current()
         height = shown_on.chart_height(key_chart, charts.presenter.text_rows(figure))
         figure = charts.presenter_figure(figure, height, shown_on.scale)
+    # What a click sets stays on the server: the traces' meta (values of the data, such as study ids) is
+    # kept for the callback and taken out of the figure the browser and the exports get.
+    targets = [dict(getattr(trace, "meta", None) or {}) for trace in figure.data]
+    if any(targets):
+        figure.update_traces(meta=None)
     arms = patients if isinstance(patients, str) else "" if patients is None else arm_counts(patients)
     recorder.add_chart(figure, key, summary, arms)
     if click_filters and not state.presenting():
-        st.session_state[_CLICK_TARGETS + key] = [dict(getattr(trace, "meta", None) or {}) for trace in figure.data]
+        st.session_state[_CLICK_TARGETS + key] = targets
         st.plotly_chart(figure, key=key, on_select=lambda: _clicked(key), selection_mode="points")
     else:
         st.plotly_chart(figure, key=key)
