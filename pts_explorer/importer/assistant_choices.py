@@ -1283,7 +1283,7 @@ FROM_ARMS = "(the REDCap arm of each record's events: choose each arm's treatmen
 
 def arm_choices(profile: Profile, found: Survey, rows: list[FieldRow]) -> list[Choice]:
     """A longitudinal REDCap export whose arm field the profile names but the export lacks, and whose
-    events belong to REDCap arms (enrolment_arm_1, enrolment_arm_2): each arm's treatment arm,
+    events belong to two or more REDCap arms (enrolment_arm_1, enrolment_arm_2): each arm's treatment arm,
     written to [arms] (with [fields] arm = "": the arm is then the REDCap arm of the record's events)."""
     if profile.format != "redcap" or profile.section("arms"):
         return []
@@ -1293,7 +1293,7 @@ def arm_choices(profile: Profile, found: Survey, rows: list[FieldRow]) -> list[C
     for name, _, n in found.values.get("events", ()):
         if hit := _ARM_EVENT.search(name):
             arms.setdefault(hit[1], []).append((name, n))
-    if not arms:
+    if len(arms) < 2:  # every longitudinal project's events end in _arm_1: one REDCap arm says no treatment
         return []
     vocabulary = sdtm.vocabulary("arm")
     out = []
