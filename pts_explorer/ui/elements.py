@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from pts_explorer import charts, display, escape, glossary, privacy, vocab
@@ -109,8 +110,11 @@ def chart(
     # What a click sets stays on the server: the traces' meta (values of the data, such as study ids) is
     # kept for the callback and taken out of the figure the browser and the exports get.
     targets = [dict(getattr(trace, "meta", None) or {}) for trace in figure.data]
-    if any(targets):
-        figure.update_traces(meta=None)
+    spec = figure.to_plotly_json()
+    if any("meta" in trace for trace in spec.get("data", [])):
+        for trace in spec["data"]:
+            trace.pop("meta", None)
+        figure = go.Figure(spec, _validate=False)
     arms = patients if isinstance(patients, str) else "" if patients is None else arm_counts(patients)
     recorder.add_chart(figure, key, summary, arms)
     if click_filters and not state.presenting():
