@@ -10,7 +10,7 @@ from typing import Any, Protocol
 import duckdb
 import pandas as pd
 
-from pts_explorer import derived, memory, sql, validation
+from pts_explorer import derived, filters, memory, sql, validation
 from pts_explorer.config import DUCKDB_CONFIG, DUCKDB_MEMORY_CEILING, DUCKDB_PARQUET_CONFIG
 
 
@@ -319,6 +319,8 @@ def run_query(
     statement runs as composed from the contract tables (derived tables are DuckDB's own)."""
     if not isinstance(con, duckdb.DuckDBPyConnection):
         return con.run(*bind_params(name, params or {}))
+    if fast and filters.more_active(bind_params(name, params or {})[1]):
+        fast = False  # the cells do not carry the "More filters" columns: from the patient-level relations
     text, bound = bind_params(name, params or {}, fast)
     cur = con.cursor()
     try:

@@ -33,7 +33,8 @@ from pts_explorer.config import QUERIES_DIR
 from pts_explorer.vocab import CONTRACT_TABLES, DAYS_PER_MONTH
 
 DERIVED_VERSION = (
-    9  # 9: the site of a high-grade obstruction (high_grade_site); patient_visits carries stenosis %, lesion
+    10  # 10: patient_cohort carries the baseline VCSS (a "More filters" attribute);
+    # 9: the site of a high-grade obstruction (high_grade_site); patient_visits carries stenosis %, lesion
     # length and months since DVT (the effect modifiers);
     # 8: fingerprint of every contract table; 7: safety exposure in calendar days, patients followed in each period
 )

@@ -9,7 +9,7 @@ from pts_explorer import vocab
 
 LIST_FIELDS = ("study", "arm", "site", "grade", "band", "sex")
 OPTION_FIELDS = (*LIST_FIELDS, "ulcer")  # the filters whose options show their patients (option_counts)
-FUNNEL_FIELDS = (*LIST_FIELDS, "age", "ulcer")  # the cohort funnel's order: the sidebar's
+FUNNEL_FIELDS = (*LIST_FIELDS, "age", "ulcer", "more")  # the cohort funnel's order: the sidebar's, "More filters" last
 LIFTED_AGE = (vocab.AGE_MIN, vocab.AGE_MAX)
 VOCABULARIES = {
     "arm": vocab.ARMS,
@@ -38,6 +38,43 @@ def _age_range(value: object) -> tuple[int, int]:
     return max(low, vocab.AGE_MIN), min(high, vocab.AGE_MAX)
 
 
+def _more_value(spec: vocab.MoreFilter, value: object) -> tuple | None:
+    """A "More filters" value from URL or widget values: a set's known values (any text for a set of the
+    data's own values, bound as a parameter, never written into SQL), or a range's two integers within
+    the filter's bounds; None when it restricts nothing or is not one."""
+    if spec.kind == "set":
+        if value is None:
+            return None
+        chosen = [value] if isinstance(value, str) else list(value) if isinstance(value, Iterable) else []
+        texts = [str(v) for v in chosen if isinstance(v, str) and 0 < len(v) <= 200 and "\x00" not in v]
+        known = _known(texts, spec.options) if spec.options is not None else tuple(dict.fromkeys(texts))
+        return known or None
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        return None
+    try:
+        low, high = sorted(int(float(v)) for v in value)
+    except (TypeError, ValueError):
+        return None
+    low, high = max(low, spec.bounds[0]), min(high, spec.bounds[1])
+    return (low, high) if low <= high else None
+
+
+def more_from_mapping(values: Mapping[str, object]) -> tuple[tuple[str, tuple], ...]:
+    """The "More filters" a mapping of URL or widget values restricts, in vocab.MORE_FILTERS' order."""
+    found = ((key, _more_value(spec, values.get(key))) for key, spec in vocab.MORE_FILTERS.items())
+    return tuple((key, value) for key, value in found if value is not None)
+
+
+def more_active(params: Mapping[str, object]) -> bool:
+    """Whether bound query parameters (any prefix) restrict by a "More filters" attribute: such a
+    statement cannot run from the pre-aggregated cells, which do not carry those columns."""
+    names = {name for spec in vocab.MORE_FILTERS.values() for name in spec.params()}
+    for key, value in params.items():
+        if (key in names or key.partition("_")[2] in names) and value not in (None, [], ()):
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class CohortFilter:
     """A cohort selection. An empty tuple means no restriction on that field."""
@@ -50,6 +87,9 @@ class CohortFilter:
     sex: tuple[str, ...] = ()
     age: tuple[int, int] = (vocab.AGE_MIN, vocab.AGE_MAX)
     ulcer: str | None = None
+    # The "More filters" that restrict (vocab.MORE_FILTERS): (key, values) for a set, (key, (min, max)) for
+    # a range, in the registry's order.
+    more: tuple[tuple[str, tuple], ...] = ()
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, object], studies: Iterable[str]) -> CohortFilter:
@@ -64,12 +104,23 @@ class CohortFilter:
             **known,
             age=_age_range(age) if age is not None else (vocab.AGE_MIN, vocab.AGE_MAX),
             ulcer=ulcer if ulcer in vocab.ULCER else None,
+            more=more_from_mapping(values),
         )
+
+    def more_value(self, key: str) -> tuple | None:
+        """A "More filters" attribute's restriction, None when it has none."""
+        return dict(self.more).get(key)
 
     def as_params(self) -> dict[str, object]:
         """Parameters for queries/shared/cohort.sql (lists bind as DuckDB VARCHAR[])."""
         params: dict[str, object] = {f: list(getattr(self, f)) for f in LIST_FIELDS}
         params.update(age_min=self.age[0], age_max=self.age[1], ulcer=self.ulcer)
+        for key, spec in vocab.MORE_FILTERS.items():
+            value = self.more_value(key)
+            if spec.kind == "set":
+                params[key] = list(value or ())
+            else:
+                params |= dict(zip(spec.params(), value or (None, None), strict=True))
         return params
 
     def option_params(self) -> dict[str, object]:
@@ -79,6 +130,16 @@ class CohortFilter:
         for field in OPTION_FIELDS:
             lifted = replace(self, ulcer=None) if field == "ulcer" else replace(self, **{field: ()})  # type: ignore[arg-type]
             params |= {f"o{field}_{key}": value for key, value in lifted.as_params().items()}
+        return params
+
+    def more_option_params(self) -> dict[str, object]:
+        """Parameters for queries/more_option_counts.sql: for each "More filters" set, this cohort's
+        parameters with that one filter lifted, prefixed o<key>_."""
+        params: dict[str, object] = {}
+        for key, spec in vocab.MORE_FILTERS.items():
+            if spec.kind == "set":
+                lifted = replace(self, more=tuple((k, v) for k, v in self.more if k != key))
+                params |= {f"o{key}_{name}": value for name, value in lifted.as_params().items()}
         return params
 
     def funnel_params(self) -> dict[str, object]:
@@ -121,7 +182,21 @@ class CohortFilter:
         low, high = max(self.age[0], other.age[0]), min(self.age[1], other.age[1])
         if low > high or (self.ulcer and other.ulcer and self.ulcer != other.ulcer):
             return NOBODY
-        return CohortFilter(**fields, age=(low, high), ulcer=self.ulcer or other.ulcer)
+        more = []
+        for key, spec in vocab.MORE_FILTERS.items():
+            mine, theirs = self.more_value(key), other.more_value(key)
+            if mine is None or theirs is None:
+                both = mine if theirs is None else theirs
+            elif spec.kind == "set":
+                both = tuple(v for v in mine if v in theirs)
+            else:
+                both = (max(mine[0], theirs[0]), min(mine[1], theirs[1]))
+                both = both if both[0] <= both[1] else ()
+            if both == ():
+                return NOBODY
+            if both is not None:
+                more.append((key, both))
+        return CohortFilter(**fields, age=(low, high), ulcer=self.ulcer or other.ulcer, more=tuple(more))
 
     def describe(self, study_text: Callable[[str], str] = str) -> str:
         """One line a presenter can read aloud, e.g. 'Common iliac; 70-99%, Occlusion; age 18-59'.
@@ -137,9 +212,20 @@ class CohortFilter:
             parts.append(f"age {self.age[0]}-{self.age[1]}")
         if self.ulcer:
             parts.append(vocab.ULCER[self.ulcer].lower())
+        parts += [more_words(key, value, study_text) for key, value in self.more]
         if self.is_nobody:
             return "Nobody (the filters exclude each other)"
         return "; ".join(parts) if parts else "All patients"
+
+
+def more_words(key: str, value: tuple, text: Callable[[str], str] = str) -> str:
+    """A "More filters" restriction in words: "Centre C07, C12", "BMI 30-35 kg/m²", "Baseline Villalta
+    10-33 points". text: how a value of the data (a centre) is written, e.g. escaped for Markdown."""
+    spec = vocab.MORE_FILTERS[key]
+    if spec.kind == "set":
+        values = (vocab.label(spec.options, v) if spec.options else text(v) for v in value)
+        return f"{spec.label} {', '.join(values)}"
+    return f"{spec.label} {value[0]}-{value[1]}" + (f" {spec.unit}" if spec.unit else "")
 
 
 NOBODY = CohortFilter(age=(1, 0))  # age from 1 to 0: no patient, in SQL as in words

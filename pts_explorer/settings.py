@@ -204,7 +204,7 @@ class Registry:
 
 
 AGE_RANGE = (vocab.AGE_MIN, vocab.AGE_MAX)
-COHORT_KEYS = ("study", "arm", "site", "grade", "band", "sex", "age", "ulcer")
+COHORT_KEYS = ("study", "arm", "site", "grade", "band", "sex", "age", "ulcer", *vocab.MORE_FILTERS)
 SAMPLE_SIZES = (0, 10, 25, 50, 100)
 BENEFIT_LEVELS = tuple(
     dict.fromkeys(
@@ -230,6 +230,14 @@ SETTINGS = Registry(
             Setting("sex", "choices", [], tuple(vocab.SEXES)),
             Setting("age", "range", AGE_RANGE, bounds=AGE_RANGE),
             Setting("ulcer", "choice", None, tuple(vocab.ULCER)),
+            # "More filters" (vocab.MORE_FILTERS): a set of values (a centre: the data's own, checked where the
+            # control is drawn), or a range of two integers (absent: no restriction).
+            *(
+                Setting(f.key, "choices", [], tuple(f.options or ()))
+                if f.kind == "set"
+                else Setting(f.key, "range", None, bounds=f.bounds)
+                for f in vocab.MORE_FILTERS.values()
+            ),
             # A saved cohort (workspace): its short name stands for the filters above.
             Setting("cohort", "slug", None),
             # Analysis settings shared by several pages: one value across pages.

@@ -21,6 +21,11 @@ Two facts are written once and put in place when a file is loaded (load_sql), so
 - `cohort_filter()`: the sidebar's cohort filter, queries/fragments/cohort_filter.sql, over the
   columns of the relation the file reads; `cohort_filter(b_)`: the same filter with every parameter
   prefixed b_ (Compare's cohort B).
+- `more_filter()`: the "More filters" of vocab.MORE_FILTERS (patient columns as sets or ranges), over a
+  patient-level relation (the cohort relations, option counts and the funnel); prefixed like
+  cohort_filter(). The pre-aggregated cells do not carry these columns: a statement whose "More
+  filters" restrict runs as composed from the patient-level relations, never its fast twin
+  (db.run_query).
 - `outcome_value()`: the column the parameter $outcome names, as DOUBLE, by a CASE over the outcome
   columns of vocab.OUTCOMES (the allow-list); `outcome_value(b_)`: of the columns named b_<outcome>
   (the patient's month-0 values in patient_visits); `outcome_stat()`: of stat_<outcome> (the
@@ -35,12 +40,13 @@ import re
 from pathlib import Path
 
 from pts_explorer.config import QUERIES_DIR
-from pts_explorer.vocab import OUTCOMES
+from pts_explorer.vocab import MORE_FILTERS, OUTCOMES
 
 SHARED_DIR = QUERIES_DIR / "shared"
 FAST_DIR = QUERIES_DIR / "fast"
 FRAGMENTS_DIR = QUERIES_DIR / "fragments"
 _COHORT_FILTER = re.compile(r"\bcohort_filter\(\s*(\w*)\s*\)")
+_MORE_FILTER = re.compile(r"\bmore_filter\(\s*(\w*)\s*\)")
 _OUTCOME_VALUE = re.compile(r"\boutcome_value\(\s*(\w*)\s*\)")
 _OUTCOME_STAT = re.compile(r"\boutcome_stat\(\s*\)")
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
@@ -83,6 +89,23 @@ def cohort_filter(prefix: str = "", indent: str = "") -> str:
     return _block("(", lines, ")", indent)
 
 
+def more_filter(prefix: str = "", indent: str = "") -> str:
+    """The "More filters" (vocab.MORE_FILTERS) as one condition over the columns of a patient-level
+    relation, its parameters prefixed: a set's $<key> VARCHAR[] (empty = no restriction), a range's
+    $<key>_min and $<key>_max INTEGER, inclusive (NULL = no restriction; a restricted range leaves out
+    patients without a value)."""
+    lines: list[str] = []
+    for f in MORE_FILTERS.values():
+        if f.kind == "set":
+            values = f"${prefix}{f.key}::VARCHAR[]"
+            condition = f"(array_length({values}) = 0 OR list_contains({values}, {f.column}))"
+        else:
+            low, high = (f"${prefix}{name}::INTEGER" for name in f.params())
+            condition = f"({low} IS NULL OR {f.column} BETWEEN {low} AND {high})"
+        lines.append(condition if not lines else f"AND {condition}")
+    return _block("(", lines, ")", indent)
+
+
 def outcome_value(prefix: str = "", indent: str = "", cast: str = "::DOUBLE") -> str:
     """The outcome column $outcome names (one of vocab.OUTCOMES), of the columns named prefix+outcome,
     each cast to DOUBLE (the value's type whichever outcome is chosen)."""
@@ -104,6 +127,7 @@ def _expand_line(line: str) -> str:
         return line
     indent = line[: len(line) - len(line.lstrip())]
     line = _COHORT_FILTER.sub(lambda m: cohort_filter(m.group(1), indent), line)
+    line = _MORE_FILTER.sub(lambda m: more_filter(m.group(1), indent), line)
     line = _OUTCOME_STAT.sub(lambda m: outcome_stat(indent), line)
     return _OUTCOME_VALUE.sub(lambda m: outcome_value(m.group(1), indent), line)
 

@@ -266,3 +266,89 @@ def level_label(factor: str, value: str) -> str:
 
 # The data contract's tables, in the order they are written and read.
 CONTRACT_TABLES = ("dataset_info", "studies", "patients", "visits", "procedures", "events")
+
+
+@dataclass(frozen=True)
+class MoreFilter:
+    """A cohort filter beyond the sidebar's eight, added from "More filters": a patient column of the
+    cohort relations (queries/shared/patient_attributes.sql) as a set of values or an inclusive range.
+
+    key: its URL key and SQL parameter name ($<key> a VARCHAR[] for a set; $<key>_min, $<key>_max
+    INTEGER for a range, NULL = no restriction). options: a set's vocabulary (None: the data's own
+    values, e.g. centres). bounds: a range's widest values a link may carry."""
+
+    key: str
+    column: str
+    label: str
+    kind: str  # "set" or "range"
+    options: dict[str, str] | None = None
+    bounds: tuple[int, int] = (0, 0)
+    unit: str = ""
+    help: str = ""
+
+    def params(self) -> tuple[str, ...]:
+        """The SQL parameters of this filter (unprefixed)."""
+        return (self.key,) if self.kind == "set" else (f"{self.key}_min", f"{self.key}_max")
+
+
+MORE_FILTERS = {
+    f.key: f
+    for f in (
+        MoreFilter("center", "center_id", "Centre", "set", help="The centre that enrolled the patient."),
+        MoreFilter("limb", "limb_side", "Limb side", "set", LIMB_SIDES, help="The limb of the index DVT."),
+        MoreFilter(
+            "ceap", "ceap_c", "CEAP clinical class", "set", CEAP_CLASSES, help="CEAP clinical class at enrolment."
+        ),
+        MoreFilter(
+            "stenosis", "stenosis_pct", "Stenosis", "range", bounds=(0, 100), unit="%", help="Venographic stenosis."
+        ),
+        MoreFilter(
+            "length",
+            "lesion_length_mm",
+            "Lesion length",
+            "range",
+            bounds=(1, 1000),
+            unit="mm",
+            help="Length of the obstructed segment; patients without a recorded length are left out.",
+        ),
+        MoreFilter(
+            "dvt",
+            "months_since_dvt",
+            "Months since DVT",
+            "range",
+            bounds=(3, 1200),
+            unit="months",
+            help="Months from the index DVT to enrolment.",
+        ),
+        MoreFilter(
+            "bmi",
+            "bmi",
+            "BMI",
+            "range",
+            bounds=(12, 80),
+            unit="kg/m²",
+            help="Body-mass index at enrolment, whole kg/m² inclusive (a BMI of 35.4 is above a maximum of 35); "
+            "patients without a recorded BMI are left out.",
+        ),
+        MoreFilter(
+            "bvillalta",
+            "baseline_villalta",
+            "Baseline Villalta",
+            "range",
+            bounds=(0, 33),
+            unit="points",
+            help="Villalta total at the month-0 visit (eligibility as trials write it, e.g. 10 or more); "
+            "patients without a baseline visit are left out.",
+        ),
+        MoreFilter(
+            "bvcss",
+            "baseline_vcss",
+            "Baseline VCSS",
+            "range",
+            bounds=(0, 30),
+            unit="points",
+            help="Venous Clinical Severity Score at the month-0 visit (e.g. 8 or more); patients without a "
+            "baseline VCSS are left out.",
+        ),
+    )
+}

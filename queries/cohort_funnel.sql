@@ -1,5 +1,5 @@
 -- cohort_funnel: how the sidebar's filters narrow the cohort, one filter after another in the sidebar's
--- order (study, arm, site, grade, band, sex, age, ulcer): step 0 every patient, step k the patients the
+-- order (study, arm, site, grade, band, sex, age, ulcer, then the "More filters" together): step 0 every patient, step k the patients the
 -- first k filters keep (cohort_filter(f<k>_): the cohort's parameters with the later filters lifted,
 -- pts_explorer.filters.CohortFilter.funnel_params). The last step is the cohort.
 -- params: for each prefix, the parameters of cohort.sql (VARCHAR[] lists, INTEGER ages, $ulcer):
@@ -11,25 +11,30 @@
 --         $f6_study, $f6_arm, $f6_site, $f6_grade, $f6_band, $f6_sex, $f6_age_min, $f6_age_max, $f6_ulcer
 --         $f7_study, $f7_arm, $f7_site, $f7_grade, $f7_band, $f7_sex, $f7_age_min, $f7_age_max, $f7_ulcer
 --         $f8_study, $f8_arm, $f8_site, $f8_grade, $f8_band, $f8_sex, $f8_age_min, $f8_age_max, $f8_ulcer
+--         $f9_study, $f9_arm, $f9_site, $f9_grade, $f9_band, $f9_sex, $f9_age_min, $f9_age_max, $f9_ulcer
+-- more params: the "More filters" of more_filter() (pts_explorer/sql.py, vocab.MORE_FILTERS), prefixed as the
+--         cohort's: a set's VARCHAR[] ($center, $limb, $ceap), a range's INTEGER $<key>_min, $<key>_max
 -- grain: step
 SELECT
     0 AS step,
     count(*) AS patients
 FROM patient_attributes
 UNION ALL
-SELECT 1 AS step, count(*) FILTER (WHERE cohort_filter(f1_)) AS patients FROM patient_attributes
+SELECT 1 AS step, count(*) FILTER (WHERE cohort_filter(f1_) AND more_filter(f1_)) AS patients FROM patient_attributes
 UNION ALL
-SELECT 2 AS step, count(*) FILTER (WHERE cohort_filter(f2_)) AS patients FROM patient_attributes
+SELECT 2 AS step, count(*) FILTER (WHERE cohort_filter(f2_) AND more_filter(f2_)) AS patients FROM patient_attributes
 UNION ALL
-SELECT 3 AS step, count(*) FILTER (WHERE cohort_filter(f3_)) AS patients FROM patient_attributes
+SELECT 3 AS step, count(*) FILTER (WHERE cohort_filter(f3_) AND more_filter(f3_)) AS patients FROM patient_attributes
 UNION ALL
-SELECT 4 AS step, count(*) FILTER (WHERE cohort_filter(f4_)) AS patients FROM patient_attributes
+SELECT 4 AS step, count(*) FILTER (WHERE cohort_filter(f4_) AND more_filter(f4_)) AS patients FROM patient_attributes
 UNION ALL
-SELECT 5 AS step, count(*) FILTER (WHERE cohort_filter(f5_)) AS patients FROM patient_attributes
+SELECT 5 AS step, count(*) FILTER (WHERE cohort_filter(f5_) AND more_filter(f5_)) AS patients FROM patient_attributes
 UNION ALL
-SELECT 6 AS step, count(*) FILTER (WHERE cohort_filter(f6_)) AS patients FROM patient_attributes
+SELECT 6 AS step, count(*) FILTER (WHERE cohort_filter(f6_) AND more_filter(f6_)) AS patients FROM patient_attributes
 UNION ALL
-SELECT 7 AS step, count(*) FILTER (WHERE cohort_filter(f7_)) AS patients FROM patient_attributes
+SELECT 7 AS step, count(*) FILTER (WHERE cohort_filter(f7_) AND more_filter(f7_)) AS patients FROM patient_attributes
 UNION ALL
-SELECT 8 AS step, count(*) FILTER (WHERE cohort_filter(f8_)) AS patients FROM patient_attributes
+SELECT 8 AS step, count(*) FILTER (WHERE cohort_filter(f8_) AND more_filter(f8_)) AS patients FROM patient_attributes
+UNION ALL
+SELECT 9 AS step, count(*) FILTER (WHERE cohort_filter(f9_) AND more_filter(f9_)) AS patients FROM patient_attributes
 ORDER BY step

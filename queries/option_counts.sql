@@ -18,39 +18,41 @@
 --         $osex_ulcer
 --         $oulcer_study, $oulcer_arm, $oulcer_site, $oulcer_grade, $oulcer_band, $oulcer_sex, $oulcer_age_min, $oulcer_age_max,
 --         $oulcer_ulcer
+-- more params: the "More filters" of more_filter() (pts_explorer/sql.py, vocab.MORE_FILTERS), prefixed as the
+--         cohort's: a set's VARCHAR[] ($center, $limb, $ceap), a range's INTEGER $<key>_min, $<key>_max
 -- grain: field, value
 SELECT 'study' AS field, study_id AS value, count(*) AS patients
 FROM patient_attributes
-WHERE cohort_filter(ostudy_)
+WHERE cohort_filter(ostudy_) AND more_filter(ostudy_)
 GROUP BY study_id
 UNION ALL
 SELECT 'arm' AS field, arm AS value, count(*) AS patients
 FROM patient_attributes
-WHERE cohort_filter(oarm_)
+WHERE cohort_filter(oarm_) AND more_filter(oarm_)
 GROUP BY arm
 UNION ALL
 SELECT 'site' AS field, obstruction_site AS value, count(*) AS patients
 FROM patient_attributes
-WHERE cohort_filter(osite_)
+WHERE cohort_filter(osite_) AND more_filter(osite_)
 GROUP BY obstruction_site
 UNION ALL
 SELECT 'grade' AS field, stenosis_grade AS value, count(*) AS patients
 FROM patient_attributes
-WHERE cohort_filter(ograde_)
+WHERE cohort_filter(ograde_) AND more_filter(ograde_)
 GROUP BY stenosis_grade
 UNION ALL
 SELECT 'band' AS field, baseline_band AS value, count(*) AS patients
 FROM patient_attributes
-WHERE cohort_filter(oband_) AND baseline_band IS NOT NULL
+WHERE cohort_filter(oband_) AND more_filter(oband_) AND baseline_band IS NOT NULL
 GROUP BY baseline_band
 UNION ALL
 SELECT 'sex' AS field, sex AS value, count(*) AS patients
 FROM patient_attributes
-WHERE cohort_filter(osex_)
+WHERE cohort_filter(osex_) AND more_filter(osex_)
 GROUP BY sex
 UNION ALL
 SELECT 'ulcer' AS field, CASE WHEN baseline_ulcer THEN 'yes' ELSE 'no' END AS value, count(*) AS patients
 FROM patient_attributes
-WHERE cohort_filter(oulcer_)
+WHERE cohort_filter(oulcer_) AND more_filter(oulcer_)
 GROUP BY baseline_ulcer
 ORDER BY field, value

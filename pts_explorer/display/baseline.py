@@ -8,7 +8,7 @@ import pandas as pd
 from pts_explorer import vocab
 from pts_explorer.analytics import baseline
 from pts_explorer.display.text import ARMS, CATEGORICAL_LABELS, CONTINUOUS_LABELS, _arms, _count_share, _mean_sd, smd
-from pts_explorer.filters import VOCABULARIES, CohortFilter
+from pts_explorer.filters import VOCABULARIES, CohortFilter, more_words
 from pts_explorer.privacy import OFF, Protection
 from pts_explorer.rows import each_row
 
@@ -121,6 +121,7 @@ FUNNEL_LABELS = {
     "sex": "Sex",
     "age": "Age, years",
     "ulcer": "Ulcer at baseline",
+    "more": "More filters",
 }
 
 
@@ -130,6 +131,8 @@ def _chosen(cohort: CohortFilter, field: str) -> str:
         return f"{value[0]}-{value[1]}"
     if field == "ulcer":
         return vocab.ULCER[value]
+    if field == "more":
+        return "; ".join(more_words(key, chosen) for key, chosen in value)
     labels = VOCABULARIES.get(field, {})
     return ", ".join(labels.get(v, v) for v in value)
 

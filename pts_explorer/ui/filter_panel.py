@@ -7,7 +7,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from pts_explorer import escape, glossary, vocab
-from pts_explorer.filters import OPTION_FIELDS, VOCABULARIES, CohortFilter
+from pts_explorer.filters import OPTION_FIELDS, VOCABULARIES, CohortFilter, more_words
 from pts_explorer.settings import COHORT_KEYS, SETTINGS
 from pts_explorer.ui import cohorts, state
 from pts_explorer.ui.data import query
@@ -44,7 +44,7 @@ def option_counts(studies: pd.DataFrame) -> dict[str, dict[str, str]]:
     """For each filter of OPTION_FIELDS, each option's count as shown beside it: the patients the
     other filters (as they stand this run) keep who have the option; small counts hidden (with their
     complement within the filter) where protection is on."""
-    now = CohortFilter.from_mapping({key: state.current(key) for key in COHORT_KEYS}, studies.study_id.tolist())
+    now = _now(studies)
     found = query("option_counts", now.option_params())
     shield = state.protection()
     options = {"study": list(studies.study_id), "ulcer": list(vocab.ULCER)} | {
@@ -58,6 +58,104 @@ def option_counts(studies: pd.DataFrame) -> dict[str, dict[str, str]]:
         hidden = shield.mask(counts)
         shown[field] = {v: shield.count(n, h) for v, n, h in zip(options[field], counts, hidden, strict=True)}
     return shown
+
+
+_MORE_SHOWN = "_more_filters_shown"  # the "More filters" this session added to the panel, restricting or not
+MORE_HELP = (
+    "Filter by any attribute of the patients: a set of values (centre, limb side, CEAP class) or a range "
+    "(stenosis, lesion length, months since DVT, BMI, baseline Villalta or VCSS; inclusive, whole units). A "
+    "range left at the data's whole extent restricts nothing; a narrower one leaves out the patients without a "
+    "value. Every filter added is in the address, saved cohorts and exports."
+)
+
+
+def _more_controls(studies: pd.DataFrame) -> None:
+    """ "More filters": a choice of attributes, and for each chosen a set or a range control. The
+    attributes a link or a saved cohort restricts are shown whatever this session chose."""
+    restricted = [k for k in vocab.MORE_FILTERS if state.current(k) not in (None, [], ())]
+    shown = set(st.session_state.get(_MORE_SHOWN, [])) | set(restricted)
+    if not state.controls_drawn():
+        return
+    st.session_state["more_filters"] = [k for k in vocab.MORE_FILTERS if k in shown]
+    st.multiselect(
+        "More filters",
+        list(vocab.MORE_FILTERS),
+        key="more_filters",
+        format_func=lambda k: vocab.MORE_FILTERS[k].label,
+        placeholder="Add a filter",
+        help=MORE_HELP,
+        on_change=_more_chosen,
+    )
+    keys = st.session_state["more_filters"]
+    if not keys:
+        return
+    now = _now(studies)
+    sets = [k for k in keys if vocab.MORE_FILTERS[k].kind == "set"]
+    counts = _more_option_counts(now) if sets else {}
+    ranges = query("more_filter_ranges").set_index("field") if len(sets) < len(keys) else None
+    for key in keys:
+        spec = vocab.MORE_FILTERS[key]
+        if spec.kind == "set":
+            options = spec.options or {v: v for v in query("centers").center_id}
+            _multiselect(key, spec.label, options, spec.help, counts.get(key, {}))
+        elif ranges is not None:
+            _range_control(spec, int(ranges.low[key]), int(ranges.high[key]), int(ranges.missing[key]))
+
+
+def _more_chosen() -> None:
+    """The "More filters" choice changed: an attribute taken out stops restricting."""
+    chosen = list(st.session_state.get("more_filters", []))
+    for key in vocab.MORE_FILTERS:
+        if key not in chosen:
+            state.set_value(key, SETTINGS[key].default)
+    st.session_state[_MORE_SHOWN] = chosen
+
+
+def _more_option_counts(now: CohortFilter) -> dict[str, dict[str, str]]:
+    """Beside each option of the "More filters" sets, the patients the other filters keep who have it
+    (as option_counts), small counts hidden where protection is on."""
+    found = query("more_option_counts", now.more_option_params())
+    shield = state.protection()
+    shown: dict[str, dict[str, str]] = {}
+    for key, spec in vocab.MORE_FILTERS.items():
+        if spec.kind != "set":
+            continue
+        rows = found[found.field == key]
+        by_value = dict(zip(rows.value, rows.patients, strict=True))
+        values = list(spec.options or by_value)
+        counts = [int(by_value.get(v, 0)) for v in values]
+        hidden = shield.mask(counts)
+        shown[key] = {v: shield.count(n, h) for v, n, h in zip(values, counts, hidden, strict=True)}
+    return shown
+
+
+def _range_control(spec: vocab.MoreFilter, low: int, high: int, missing: int) -> None:
+    """A range slider over the data's extent (and the value a link carries, if wider): at the whole
+    extent it restricts nothing, so patients without a value stay in."""
+    value = state.current(spec.key)
+    chosen = (low, high) if value is None else tuple(value)
+    low, high = min(low, chosen[0]), max(high, chosen[1])
+    widget = f"more_range_{spec.key}"
+    st.session_state[widget] = chosen
+    words = f" {missing:,} patients have no value: a narrower range leaves them out." if missing else ""
+    st.slider(
+        f"{spec.label}, {spec.unit}" if spec.unit else spec.label,
+        low,
+        high,
+        key=widget,
+        on_change=_range_changed,
+        args=(spec.key, low, high),
+        help=spec.help + words,
+    )
+
+
+def _range_changed(key: str, low: int, high: int) -> None:
+    chosen = tuple(int(v) for v in st.session_state[f"more_range_{key}"])
+    state.set_value(key, None if chosen == (low, high) else chosen)
+
+
+def _now(studies: pd.DataFrame) -> CohortFilter:
+    return CohortFilter.from_mapping({key: state.current(key) for key in COHORT_KEYS}, studies.study_id.tolist())
 
 
 def _reset_filters() -> None:
@@ -118,6 +216,7 @@ def _filter_controls(studies: pd.DataFrame) -> None:
         format_func=lambda v: _with_count(ulcer_labels[v], counts["ulcer"].get(v)),
         help="An open venous ulcer at the month-0 visit (CEAP C6); it puts the PTS band at severe.  \n" + COUNTS_HELP,
     )
+    _more_controls(studies)
 
 
 def _parsed(studies: pd.DataFrame) -> CohortFilter:
@@ -162,6 +261,11 @@ def active_filters(chosen: CohortFilter) -> list[tuple[str, object, str]]:
         chips.append(("age", chosen.age, f"Age {chosen.age[0]}-{chosen.age[1]}"))
     if chosen.ulcer:
         chips.append(("ulcer", chosen.ulcer, vocab.ULCER[chosen.ulcer]))
+    for key, value in chosen.more:
+        if vocab.MORE_FILTERS[key].kind == "set":  # one chip per value, a centre's written as text from the data
+            chips += [(key, v, more_words(key, (v,), escape.markdown)) for v in value]
+        else:
+            chips.append((key, value, more_words(key, value)))
     return chips
 
 

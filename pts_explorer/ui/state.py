@@ -295,6 +295,11 @@ def following() -> bool:
 _IN_DRAWER: contextvars.ContextVar[bool] = contextvars.ContextVar("in_drawer", default=False)
 
 
+def controls_drawn() -> bool:
+    """Whether controls are drawn here: always, except on a projector outside the cohort drawer."""
+    return not presenting() or _IN_DRAWER.get()
+
+
 @contextlib.contextmanager
 def drawn_in_presenter() -> Iterator[None]:
     """Controls in this block are drawn in presenter mode too: the cohort drawer of the slide's line

@@ -8,6 +8,7 @@ SELECT
     b.pts_band AS baseline_band,
     b.villalta_total AS baseline_villalta,
     coalesce(b.ulcer_present, FALSE) AS baseline_ulcer,
+    b.vcss AS baseline_vcss,
     CASE WHEN p.age_years < 50 THEN '<50' WHEN p.age_years < 65 THEN '50-64' ELSE '65+' END AS age_group,
     CASE
         WHEN p.stenosis_pct < 70 THEN 'below_70'

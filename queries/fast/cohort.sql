@@ -1,7 +1,10 @@
 -- cohort (fast): the same patients and columns as queries/shared/cohort.sql, from the stored
 -- patient_cohort table (the same cohort_filter()).
 -- params: $study, $arm, $site, $grade, $band, $sex, $age_min, $age_max, $ulcer as in cohort.sql
+-- more params: the "More filters" of more_filter() (pts_explorer/sql.py, vocab.MORE_FILTERS), prefixed as the
+--         cohort's: a set's VARCHAR[] ($center, $limb, $ceap), a range's INTEGER $<key>_min, $<key>_max
 -- grain: patient_id
 SELECT *
 FROM patient_cohort
 WHERE cohort_filter()
+  AND more_filter()

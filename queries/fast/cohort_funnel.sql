@@ -1,6 +1,8 @@
 -- cohort_funnel (fast): answered from the pre-aggregated cells (same columns and rows): how the
 -- sidebar's filters narrow the cohort, one after another (queries/cohort_funnel.sql).
 -- params: as in queries/cohort_funnel.sql
+-- (step 9, the "More filters", is never restricted here: a statement they restrict runs from the
+-- patient-level relations, db.run_query)
 -- grain: step
 SELECT
     0 AS step,
@@ -22,4 +24,6 @@ UNION ALL
 SELECT 7 AS step, CAST(coalesce(sum(patients) FILTER (WHERE cohort_filter(f7_)), 0) AS BIGINT) AS patients FROM agg_patient_cells
 UNION ALL
 SELECT 8 AS step, CAST(coalesce(sum(patients) FILTER (WHERE cohort_filter(f8_)), 0) AS BIGINT) AS patients FROM agg_patient_cells
+UNION ALL
+SELECT 9 AS step, CAST(coalesce(sum(patients) FILTER (WHERE cohort_filter(f9_)), 0) AS BIGINT) AS patients FROM agg_patient_cells
 ORDER BY step

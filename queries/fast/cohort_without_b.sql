@@ -2,8 +2,11 @@
 -- from the stored patient_cohort table.
 -- params: $study, $arm, $site, $grade, $band, $sex, $age_min, $age_max, $ulcer as in cohort.sql;
 --         cohort B's $b_ parameters as in cohort_b.sql
+-- more params: the "More filters" of more_filter() (pts_explorer/sql.py, vocab.MORE_FILTERS), prefixed as the
+--         cohort's: a set's VARCHAR[] ($center, $limb, $ceap), a range's INTEGER $<key>_min, $<key>_max
 -- grain: patient_id
 SELECT *
 FROM patient_cohort
 WHERE cohort_filter()
+  AND more_filter()
   AND patient_id NOT IN (SELECT patient_id FROM cohort_b)

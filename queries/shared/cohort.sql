@@ -5,7 +5,10 @@
 -- params: $study, $arm, $site, $grade, $band, $sex  VARCHAR[] (empty list = no restriction)
 --         $age_min, $age_max                         INTEGER, inclusive
 --         $ulcer                                     'yes' / 'no' ulcer at baseline, NULL = any
+-- more params: the "More filters" of more_filter() (pts_explorer/sql.py, vocab.MORE_FILTERS), prefixed as the
+--         cohort's: a set's VARCHAR[] ($center, $limb, $ceap), a range's INTEGER $<key>_min, $<key>_max
 -- grain: patient_id
 SELECT *
 FROM patient_attributes
 WHERE cohort_filter()
+  AND more_filter()

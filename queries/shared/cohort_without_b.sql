@@ -4,8 +4,11 @@
 -- statement over these patients (pts_explorer/sql.py). The filter is cohort.sql's, cohort_filter().
 -- params: $study, $arm, $site, $grade, $band, $sex VARCHAR[]; $age_min, $age_max INTEGER; $ulcer
 --         as in cohort.sql; cohort B's $b_ parameters as in cohort_b.sql
+-- more params: the "More filters" of more_filter() (pts_explorer/sql.py, vocab.MORE_FILTERS), prefixed as the
+--         cohort's: a set's VARCHAR[] ($center, $limb, $ceap), a range's INTEGER $<key>_min, $<key>_max
 -- grain: patient_id
 SELECT *
 FROM patient_attributes
 WHERE cohort_filter()
+  AND more_filter()
   AND patient_id NOT IN (SELECT patient_id FROM cohort_b)

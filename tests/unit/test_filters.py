@@ -51,6 +51,13 @@ def test_params_bind_lists_and_scalars():
         "age_min": 20,
         "age_max": 40,
         "ulcer": "no",
+        # the "More filters", none restricting: empty sets, ranges without bounds
+        **{"center": [], "limb": [], "ceap": []},
+        **{
+            f"{key}_{end}": None
+            for key in ("stenosis", "length", "dvt", "bmi", "bvillalta", "bvcss")
+            for end in ("min", "max")
+        },
     }
 
 

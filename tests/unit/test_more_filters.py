@@ -1,0 +1,147 @@
+""" "More filters" (issue 28, item 2): any patient attribute as a set or a range, in the URL, saved
+cohorts, words and SQL. Counts are recounted with pandas from the contract tables, on a copy of a
+generated file where a data manager left some BMIs and lesion lengths blank."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from pts_explorer import db, vocab
+from pts_explorer.filters import NOBODY, CohortFilter, more_active
+from pts_explorer.settings import COHORT_KEYS, SETTINGS
+from pts_explorer.workspace import Workspace
+
+
+@pytest.fixture(scope="module")
+def blanks_db(small_db, tmp_path_factory):
+    """The small generated file with every seventh patient's BMI and every fifth lesion length blank."""
+    path = tmp_path_factory.mktemp("more") / "blanks.duckdb"
+    shutil.copy(small_db, path)
+    con = duckdb.connect(str(path))
+    con.execute("UPDATE patients SET bmi = NULL WHERE hash(patient_id) % 7 = 0")
+    con.execute("UPDATE patients SET lesion_length_mm = NULL WHERE hash(patient_id) % 5 = 0")
+    con.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def people(blanks_db) -> pd.DataFrame:
+    con = duckdb.connect(str(blanks_db), read_only=True)
+    table = con.execute(
+        "SELECT p.*, v.villalta_total AS base_villalta, v.vcss AS base_vcss "
+        "FROM patients AS p LEFT JOIN visits AS v ON v.patient_id = p.patient_id AND v.visit_month = 0"
+    ).df()
+    con.close()
+    return table
+
+
+def _count(people: pd.DataFrame, link: dict[str, list[str]]) -> dict[str, int]:
+    """The patients a link keeps, per arm, by hand from its raw strings (a range inclusive, blanks out)."""
+    keep = pd.Series(True, index=people.index)
+    columns = {"center": "center_id", "limb": "limb_side", "ceap": "ceap_c", "sex": "sex", "site": "obstruction_site"}
+    columns |= {"stenosis": "stenosis_pct", "length": "lesion_length_mm", "dvt": "months_since_dvt", "bmi": "bmi"}
+    columns |= {"bvillalta": "base_villalta", "bvcss": "base_vcss"}
+    for key, raw in link.items():
+        column = people[columns[key]]
+        if key in ("center", "limb", "ceap", "sex", "site"):
+            keep &= column.isin(raw)
+        else:
+            low, high = sorted(int(v) for v in raw)
+            keep &= column.notna() & (column >= low) & (column <= high)
+    kept = people[keep]
+    return {arm: int((kept.arm == arm).sum()) for arm in ("stent", "medical")}
+
+
+def _cohort(link: dict[str, list[str]]) -> CohortFilter:
+    parsed = {key: SETTINGS[key].parse(raw) for key, raw in link.items()}
+    return CohortFilter.from_mapping(parsed, [])
+
+
+LINKS = [
+    {"bmi": ["25", "30"]},
+    {"length": ["40", "120"], "limb": ["left"]},
+    {"bvillalta": ["10", "33"], "bvcss": ["8", "30"]},
+    {"ceap": ["C4a", "C4b", "C6"], "dvt": ["3", "24"], "sex": ["female"]},
+    {"stenosis": ["70", "100"], "site": ["common_iliac", "common_femoral"], "bmi": ["18", "35"]},
+]
+
+
+@pytest.mark.parametrize("link", LINKS)
+def test_the_cohort_a_link_keeps_equals_a_count_by_hand(blanks_db, people, link):
+    con = db.open_read_only(blanks_db)
+    try:
+        chosen = _cohort(link)
+        counts = db.run_query(con, "cohort_counts", chosen.as_params(), fast=True).set_index("arm").matching
+        funnel = db.run_query(con, "cohort_funnel", chosen.funnel_params(), fast=True)
+    finally:
+        con.close()
+    expected = _count(people, link)
+    assert {arm: int(counts[arm]) for arm in expected} == expected
+    assert int(funnel.patients.iloc[-1]) == sum(expected.values())
+
+
+def test_random_cohorts_with_more_filters_count_as_by_hand(blanks_db, people):
+    rng = np.random.default_rng(28)
+    centres = sorted(people.center_id.unique())
+    con = db.open_read_only(blanks_db)
+    try:
+        for _ in range(12):
+            link: dict[str, list[str]] = {}
+            if rng.random() < 0.5:
+                link["center"] = list(rng.choice(centres, size=3, replace=False))
+            if rng.random() < 0.5:
+                link["ceap"] = list(rng.choice(list(vocab.CEAP_CLASSES), size=2, replace=False))
+            for key, (low, high) in {"bmi": (18, 45), "length": (30, 200), "bvillalta": (0, 25)}.items():
+                if rng.random() < 0.5:
+                    link[key] = [str(v) for v in sorted(rng.integers(low, high, size=2))]
+            counts = db.run_query(con, "cohort_counts", _cohort(link).as_params(), fast=True)
+            assert dict(zip(counts.arm, counts.matching, strict=True)) == _count(people, link), link
+    finally:
+        con.close()
+
+
+def test_the_options_of_a_set_count_with_that_set_lifted(blanks_db, people):
+    link = {"limb": ["left"], "ceap": ["C5"], "bmi": ["20", "40"]}
+    con = db.open_read_only(blanks_db)
+    try:
+        found = db.run_query(con, "more_option_counts", _cohort(link).more_option_params())
+    finally:
+        con.close()
+    limbs = found[found.field == "limb"]
+    others = {"ceap": ["C5"], "bmi": ["20", "40"]}
+    expected = {side: sum(_count(people, others | {"limb": [side]}).values()) for side in ("left", "right")}
+    assert dict(zip(limbs.value, limbs.patients, strict=True)) == {k: v for k, v in expected.items() if v}
+
+
+def test_a_restricting_more_filter_never_runs_from_the_cells():
+    """The cells carry no centre, BMI or baseline VCSS: a statement they restrict runs from the patients."""
+    assert not more_active(CohortFilter().as_params())
+    assert more_active(CohortFilter(more=(("bmi", (20, 30)),)).as_params())
+    prefixed = {f"b_{k}": v for k, v in CohortFilter(more=(("center", ("C1",)),)).as_params().items()}
+    assert more_active(prefixed)
+
+
+def test_urls_words_and_intersections():
+    chosen = _cohort({"bmi": ["35", "30"], "center": ["C07", "C02"], "limb": ["up", "left"], "dvt": ["x", "2"]})
+    assert chosen.more == (("center", ("C07", "C02")), ("limb", ("left",)), ("bmi", (30, 35)))
+    assert chosen.describe() == "Centre C07, C02; Limb side Left; BMI 30-35 kg/m²"
+    assert SETTINGS["bvcss"].parse(["-5", "99"]) == (0, 30)  # clipped to the score's bounds
+    other = CohortFilter(more=(("bmi", (33, 40)), ("ceap", ("C3",))))
+    both = chosen.intersect(other)
+    assert both.more == (("center", ("C07", "C02")), ("limb", ("left",)), ("ceap", ("C3",)), ("bmi", (33, 35)))
+    assert chosen.intersect(CohortFilter(more=(("bmi", (36, 40)),))) == NOBODY
+    assert chosen.intersect(CohortFilter(more=(("limb", ("right",)),))) == NOBODY
+
+
+def test_a_saved_cohort_keeps_its_more_filters(tmp_path):
+    space = Workspace(tmp_path / "ws.sqlite")
+    link = {"bvillalta": ["10", "33"], "center": ["RC01"], "limb": ["left"], "site": ["femoral"]}
+    saved = space.save("Villalta 10+, RC01", link, "demo", "fp", {"stent": 3, "medical": 2})
+    assert saved.query == link
+    parsed = SETTINGS.parse_all(saved.query)
+    assert CohortFilter.from_mapping({k: parsed.get(k) for k in COHORT_KEYS}, []) == _cohort(link)
