@@ -117,9 +117,10 @@ def test_a_hostile_query_parses_to_allowed_values_that_round_trip(query):
 
 def test_every_payload_on_every_key_alone():
     """Each payload as the only value of each key: the cases a random draw may miss. Each gives the
-    key's default, but for three: `study` (and the centre of "More filters") keeps a usable value for the page to check against the
-    database, "-0" is the number 0 where any whole number is allowed (the Candidate's profile,
-    which pts_explorer.candidate checks for what is possible), and a number is a cut point (`cuts`)."""
+    key's default, but for three: `study` (and the centre of "More filters") keeps a usable value for
+    the page to check against the database, "-0" is the number 0 where any whole number is allowed (the
+    Candidate's profile, which pts_explorer.candidate checks for what is possible), and a number is a
+    cut point (`cuts`)."""
     for key in KNOWN_KEYS:
         setting = SETTINGS[key]
         for payload in PAYLOADS:

@@ -24,19 +24,20 @@ DERIVED_ONLY = {  # read DuckDB's derived tables
     "analysis_visits",
 }
 POPULATION_RUNS = ("trajectory_summary", "km_counts", "responders_by_visit", "safety_events", "candidate_baseline")
+FILTERED = CohortFilter(  # with "More filters": a centre set, a CEAP set, BMI and baseline Villalta ranges
+    site=("common_iliac", "common_femoral"),
+    grade=("70-99%", "occlusion"),
+    age=(30, 75),
+    more=(("center", ("RC01", "RC02", "RC05", "TC01")), ("ceap", ("C3", "C4a", "C5")), ("bmi", (20, 40))),
+)
 PARAMETER_SETS = {
     "everyone": SAMPLE_PARAMS,
     "filtered, small samples": {
         **SAMPLE_PARAMS,
-        **CohortFilter(
-            site=("common_iliac", "common_femoral"), grade=("70-99%", "occlusion"), age=(30, 75)
-        ).as_params(),
-        **CohortFilter(
-            site=("common_iliac", "common_femoral"), grade=("70-99%", "occlusion"), age=(30, 75)
-        ).option_params(),
-        **CohortFilter(
-            site=("common_iliac", "common_femoral"), grade=("70-99%", "occlusion"), age=(30, 75)
-        ).funnel_params(),
+        **FILTERED.as_params(),
+        **FILTERED.option_params(),
+        **FILTERED.funnel_params(),
+        **FILTERED.more_option_params(),
         **{f"b_{k}": v for k, v in CohortFilter(sex=("female",), band=("moderate", "severe")).as_params().items()},
         "by_study": False,
         "max_patients": 50,  # the sample must be the same patients on both engines
