@@ -7,7 +7,7 @@ importable from here (`charts.km_figure`, `charts.ARM_COLORS`)."""
 
 from __future__ import annotations
 
-from pts_explorer.charts.baseline import cohort_size_figure
+from pts_explorer.charts.baseline import cohort_size_figure, distribution_figure
 from pts_explorer.charts.benefit import benefit_figure, modifier_figure
 from pts_explorer.charts.compare import COHORT_COLORS, cohort_pair_figure
 from pts_explorer.charts.draft import Draft
@@ -81,6 +81,7 @@ __all__ = [
     "band_shift_figure",
     "cohort_pair_figure",
     "cohort_size_figure",
+    "distribution_figure",
     "forest_figure",
     "group_style",
     "interval_phrase",

@@ -48,3 +48,31 @@ def cohort_size_figure(sizes: pd.DataFrame, hidden_label: str = "") -> go.Figure
         title_text="Patients", tickformat=",d", dtick=1 if largest < 8 else None, range=[0, largest * 1.15 + 0.5]
     )
     return _base_layout(fig, "Patients by study and arm", 120 + 80 * sizes.study_id.nunique()).figure()
+
+
+def distribution_figure(bins: pd.DataFrame, label: str) -> go.Figure:
+    """A small histogram of a "More filters" range (display.more_distribution rows): the bins the chosen
+    range meets in the stent colour, the others grey; no axes, no hover (the slider above names the values)."""
+    fig = _figure()
+    fig.add_trace(
+        _trace(
+            "bar",
+            x=[(s + e) / 2 for s, e in zip(bins.start, bins.end, strict=True)],
+            y=bins.patients,
+            width=[e - s + 1 for s, e in zip(bins.start, bins.end, strict=True)],
+            marker={"color": [ARM_COLORS["stent"] if c else "rgba(128, 128, 128, 0.45)" for c in bins.chosen]},
+            name=label,
+            hoverinfo="skip",
+        )
+    )
+    fig.update_layout(
+        height=56,
+        margin={"l": 8, "r": 8, "t": 2, "b": 2},
+        showlegend=False,
+        bargap=0.08,
+        plot_bgcolor="rgba(0, 0, 0, 0)",
+        paper_bgcolor="rgba(0, 0, 0, 0)",
+    )
+    fig.update_xaxes(visible=False, range=[bins.start.min() - 0.5, bins.end.max() + 0.5] if not bins.empty else None)
+    fig.update_yaxes(visible=False, rangemode="tozero")
+    return fig.figure()

@@ -154,3 +154,38 @@ def cohort_funnel(funnel: pd.DataFrame, cohort: CohortFilter, shield: Protection
         removed = "" if prior is None else (shield.label if hidden else f"{prior - left:,}")
         shown.append({"Filter": label, "Patients left": shield.count(left), "Removed": removed})
     return pd.DataFrame(shown, columns=["Filter", "Patients left", "Removed"])
+
+
+MAX_BINS = 24  # the bars of a "More filters" range's histogram
+
+
+def more_distribution(
+    values: pd.DataFrame, low: int, high: int, chosen: tuple[int, int] | None, shield: Protection = OFF
+) -> pd.DataFrame:
+    """The histogram under a "More filters" range slider: the patients per bin of whole units from `low`
+    to `high` (at most MAX_BINS bins of equal width), from more_filter_distribution rows (value, patients)
+    of one attribute. Columns: start, end (inclusive), patients (0 where protection hides a count between 1
+    and k-1: it is not in the figure at all), hidden, chosen (the bin meets the chosen range, or every bin
+    when there is none)."""
+    width = max(1, int(np.ceil((high - low + 1) / MAX_BINS)))
+    starts = list(range(low, high + 1, width))
+    counts = dict.fromkeys(starts, 0)
+    for value, n in zip(values.value, values.patients, strict=True):
+        start = low + (int(value) - low) // width * width
+        if start in counts:
+            counts[start] += int(n)
+    lower, upper = chosen if chosen is not None else (low, high)
+    rows = []
+    for start, n in counts.items():
+        end = start + width - 1
+        hidden = shield.small(n) and n > 0
+        rows.append(
+            {
+                "start": start,
+                "end": end,
+                "patients": 0 if hidden else n,
+                "hidden": hidden,
+                "chosen": end >= lower and start <= upper,
+            }
+        )
+    return pd.DataFrame(rows, columns=["start", "end", "patients", "hidden", "chosen"])

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from pts_explorer import escape, glossary, vocab
+from pts_explorer import charts, display, escape, glossary, vocab
 from pts_explorer.filters import OPTION_FIELDS, VOCABULARIES, CohortFilter, more_words
 from pts_explorer.settings import COHORT_KEYS, SETTINGS
 from pts_explorer.ui import cohorts, state
@@ -93,13 +93,17 @@ def _more_controls(studies: pd.DataFrame) -> None:
     sets = [k for k in keys if vocab.MORE_FILTERS[k].kind == "set"]
     counts = _more_option_counts(now) if sets else {}
     ranges = query("more_filter_ranges").set_index("field") if len(sets) < len(keys) else None
+    spread = query("more_filter_distribution") if ranges is not None else None
     for key in keys:
         spec = vocab.MORE_FILTERS[key]
         if spec.kind == "set":
             options = spec.options or {v: v for v in query("centers").center_id}
             _multiselect(key, spec.label, options, spec.help, counts.get(key, {}))
-        elif ranges is not None:
-            _range_control(spec, int(ranges.low[key]), int(ranges.high[key]), int(ranges.missing[key]))
+        elif ranges is not None and spread is not None and key in ranges.index and pd.notna(ranges.low[key]):
+            low, high = _range_control(spec, int(ranges.low[key]), int(ranges.high[key]), int(ranges.missing[key]))
+            _distribution(spec, spread[spread.field == key], low, high)
+        else:
+            st.caption(f"{spec.label}: no patient has a value in this data.")
 
 
 def _more_chosen() -> None:
@@ -129,9 +133,9 @@ def _more_option_counts(now: CohortFilter) -> dict[str, dict[str, str]]:
     return shown
 
 
-def _range_control(spec: vocab.MoreFilter, low: int, high: int, missing: int) -> None:
+def _range_control(spec: vocab.MoreFilter, low: int, high: int, missing: int) -> tuple[int, int]:
     """A range slider over the data's extent (and the value a link carries, if wider): at the whole
-    extent it restricts nothing, so patients without a value stay in."""
+    extent it restricts nothing, so patients without a value stay in. Returns the slider's extent."""
     value = state.current(spec.key)
     chosen = (low, high) if value is None else tuple(value)
     low, high = min(low, chosen[0]), max(high, chosen[1])
@@ -147,6 +151,23 @@ def _range_control(spec: vocab.MoreFilter, low: int, high: int, missing: int) ->
         args=(spec.key, low, high),
         help=spec.help + words,
     )
+    return low, high
+
+
+def _distribution(spec: vocab.MoreFilter, values: pd.DataFrame, low: int, high: int) -> None:
+    """The small histogram under a range slider: every patient's value, the chosen range in colour; a
+    bin of fewer than k patients not drawn where small cells are protected."""
+    chosen = state.current(spec.key)
+    shield = state.protection()
+    bins = display.more_distribution(values, low, high, None if chosen is None else tuple(chosen), shield)
+    st.plotly_chart(
+        charts.distribution_figure(bins, spec.label),
+        key=f"more_spread_{spec.key}",
+        config={"staticPlot": True, "displayModeBar": False},
+        width="stretch",
+    )
+    if bins.hidden.any():
+        st.caption(f"Bars of fewer than {shield.k} patients are not drawn (small cells protected).")
 
 
 def _range_changed(key: str, low: int, high: int) -> None:

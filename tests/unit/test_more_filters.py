@@ -145,3 +145,21 @@ def test_a_saved_cohort_keeps_its_more_filters(tmp_path):
     assert saved.query == link
     parsed = SETTINGS.parse_all(saved.query)
     assert CohortFilter.from_mapping({k: parsed.get(k) for k in COHORT_KEYS}, []) == _cohort(link)
+
+
+def test_a_ranges_histogram_bins_whole_units_and_hides_small_bars():
+    from pts_explorer.display import more_distribution
+    from pts_explorer.privacy import Protection
+
+    values = pd.DataFrame({"value": [0, 1, 2, 3, 10, 11, 30, 31, 32, 33], "patients": [5, 1, 7, 2, 3, 9, 4, 4, 20, 1]})
+    bins = more_distribution(values, 0, 33, (10, 20), Protection(k=5))
+    # 34 whole units in bins of 2 (at most 24 bars): 0-1, 2-3, ..., 32-33
+    assert bins.start.tolist() == list(range(0, 34, 2)) and bins.end.tolist() == list(range(1, 34, 2))
+    by_start = dict(zip(bins.start, bins.patients, strict=True))
+    assert (by_start[0], by_start[2], by_start[10], by_start[30], by_start[32]) == (6, 9, 12, 8, 21)
+    assert bins.hidden.sum() == 0
+    assert bins[bins.chosen].start.tolist() == [10, 12, 14, 16, 18, 20]
+    sparse = more_distribution(values, 0, 11, None, Protection(k=5))  # bins of 1: the counts 1, 2, 3 are small
+    assert sparse.patients.tolist() == [5, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 9]
+    assert sparse.hidden.tolist() == [False, True, False, True, False, False, False, False, False, False, True, False]
+    assert sparse.chosen.all()

@@ -43,6 +43,7 @@ EXPECTED_COLUMNS = {
     "cohort_funnel": {"step", "patients"},
     "more_option_counts": {"field", "value", "patients"},
     "centers": {"center_id"},
+    "more_filter_distribution": {"field", "value", "patients"},
     "more_filter_ranges": {"field", "low", "high", "missing"},
     "cohort_size_by_study_arm": {"study_id", "study_name", "design", "arm", "patients"},
     "dataset_info": {"dataset_name", "synthetic", "patients", "visits"},
