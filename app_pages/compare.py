@@ -10,8 +10,8 @@ import streamlit as st
 from pts_explorer import charts, config, display, escape, glossary, reproduce, ui, vocab
 from pts_explorer.analytics import compare, designs, responders, survival, trajectories
 
-current = ui.page_header("Compare two cohorts")
-c1, c2, c3, c4 = st.columns([2.4, 2.4, 1.1, 1.5], vertical_alignment="bottom")
+current = ui.page_header("Compare cohorts")
+c1, c2, c3, c4, c5 = st.columns([2.3, 2.3, 1.1, 1.5, 1.4], vertical_alignment="bottom")
 a, b = ui.two_cohorts(current, c1, c2)
 arm_choice = ui.control(
     "compare_arm",
@@ -30,6 +30,7 @@ outcome_key = ui.control(
 )
 outcome = vocab.OUTCOMES[outcome_key]
 arms = ["stent", "medical"] if arm_choice == "both" else [arm_choice]
+extra = ui.more_cohorts(current, c5, a, b)  # cohorts C and D: three or four cohorts side by side
 
 
 def _named(choice: ui.CohortChoice) -> str:
@@ -49,6 +50,181 @@ def _plain(choice: ui.CohortChoice) -> str:
 
 
 shield = ui.protection()
+if extra:  # three or four cohorts: each its own patients by default, estimates side by side, no pairwise tests
+    chosen = {"A": a, "B": b, **extra}
+    cohorts = {name: choice.cohort for name, choice in chosen.items()}
+    overlaps = compare.overlap_matrix(ui.query, {n: compare.within_arms(c, arms) for n, c in cohorts.items()}, arms)
+    row = st.columns([1] * len(chosen) + [2.6], vertical_alignment="bottom")
+    apart = True
+    if compare.shares_patients(overlaps):
+        apart = (
+            ui.control(
+                "shared",
+                row[-1].selectbox,
+                "Patients in more than one cohort",
+                ["apart", "counted"],
+                format_func={"apart": "Left out: each cohort's own patients", "counted": "Counted in each"}.get,
+                help="Left out of every cohort they share (no patient counts twice, and the log-rank test holds), "
+                "or counted in each cohort (each result then holds for its whole cohort, and no test is made).",
+            )
+            == "apart"
+        )
+    several = compare.compare_several(ui.query, cohorts, arms, outcome.column, vocab.DEFAULT_THRESHOLD, apart=apart)
+    labels = several.labels
+    if not ui.presenting():
+        for col, name in zip(row, several.names, strict=False):
+            col.metric(f"Cohort {name}", shield.count(several.sizes[name]), help=chosen[name].about())
+    empty = [n for n in several.names if not several.compared[n]]
+    if empty:
+        why = " once the patients in more than one cohort are left out" if apart else ""
+        st.info(
+            f"{', '.join(labels[n] for n in empty)}: no patient with a baseline {outcome.label} in this arm choice{why}"
+            + (
+                ": left out of the results below."
+                if len(several.names) - len(empty) >= 2
+                else ": nothing to compare. Choose other cohorts, or count shared patients in each."
+            ),
+            icon=":material/group_off:",
+        )
+        if len(several.names) - len(empty) < 2:
+            ui.stop()
+        several = several.without(empty)
+        labels = {n: labels[n] for n in several.names}
+    ui.export_cohort("; ".join(f"{name}: {_plain(choice)}" for name, choice in chosen.items()))
+    base = several.trajectories[several.trajectories.visit_month == 0]
+    ui.compared_groups(
+        [
+            ui.PresentedGroup(
+                labels[name],
+                {arm: int(base[(base.cohort == name) & (base.arm == arm)].n.sum()) for arm in arms},
+                list(several.designs[name].values()),
+            )
+            for name in several.names
+        ],
+        f"patients with a baseline {outcome.label}"
+        + ("" if apart or not several.shared else "; patients in more than one cohort count in each"),
+        "; ".join(f"**{name}**: {_named(choice)}" for name, choice in chosen.items()),
+    )
+    st.subheader("Patients in both cohorts, pairwise")
+    ui.table(display.overlap_table(several.overlaps, shield), key="several_overlaps", title="Patients in both cohorts")
+    if not several.shared:
+        shared_words = "No patient is in more than one cohort."
+    elif apart:
+        own = ", ".join(f"**{labels[n]}** {shield.count(several.compared[n])}" for n in several.names)
+        shared_words = (
+            "Patients in more than one cohort are left out of every cohort they are in: each result below is of "
+            f"each cohort's own patients ({own} with a baseline value), so no patient counts twice."
+        )
+    else:
+        shared_words = (
+            "Patients in more than one cohort count in each: each result holds for its whole cohort, the cohorts' "
+            "results move together as far as they share patients, and no test compares them."
+        )
+    ui.note(
+        "On the diagonal, each cohort's patients (within the arm chosen); elsewhere, the patients in both cohorts "
+        "of the row and the column. " + shared_words
+    )
+    table = shield.protect_stats(several.trajectories, ["n"], ["mean", "sd", "ci_low", "ci_high"])
+    ui.chart(
+        charts.cohort_pair_figure(table, outcome, change=False, labels=labels),
+        "compare_chart",
+        f"Mean {outcome.label} at each visit for {', '.join(labels[n] for n in several.names)}, per arm.",
+        patients=", ".join(f"{labels[n]} {shield.count(several.compared[n])}" for n in several.names)
+        + " with a baseline value",
+    )
+    design_words = "; ".join(
+        f"{labels[n]}: {display.design_word(set(several.designs[n].values()))}" for n in several.names
+    )
+    ui.note(
+        f"{trajectories.CI_METHOD.capitalize()} at each visit. Where each cohort's patients come from: {design_words} "
+        "(randomized, observational or pooled studies; a pooled or observational cohort's arms were not assigned at "
+        "random). " + "  \n".join(f"**{n}**: " + chosen[n].about() for n in several.names)
+    )
+    st.subheader("Baseline of the cohorts", help=glossary.tip("smd"))
+    ui.table(
+        display.several_table(several.table_one, shield, labels),
+        key="compare_table_one",
+        rows=len(several.table_one),
+        title="Baseline of the cohorts",
+    )
+    ui.note(
+        "Continuous: mean (SD); categorical: n (% of the cohort). Largest SMD: the largest standardized mean "
+        f"difference between any two cohorts; {display.SMD_FLAG} above 0.1."
+    )
+    st.subheader(f"Change in {outcome.label} from baseline, per cohort")
+    ui.table(
+        display.several_change_table(several.change, outcome, shield, labels),
+        key="several_change",
+        title=f"Change in {outcome.label} from baseline, per cohort",
+    )
+    ui.note(
+        f"Each cohort's own {trajectories.CI_METHOD} of the change. No test compares the cohorts: with "
+        f"{len(several.names)} cohorts there would be {len(several.names) * (len(several.names) - 1) // 2} "
+        "pairwise comparisons; choose two cohorts (no C or D) for the difference between them, with its interval "
+        "and test."
+    )
+    visit = int(
+        ui.control(
+            "visit",
+            st.columns([1, 3])[0].selectbox,
+            "Responders at visit",
+            ui.visit_months(True),
+            valid=ui.visit_months(True),
+            format_func=lambda m: f"Month {m}",
+        )
+    )
+    st.subheader(
+        f"Responders at month {visit}: Villalta improved by {vocab.DEFAULT_THRESHOLD:g}+ points",
+        help=glossary.tip("wilson"),
+    )
+    rates = several.responders[several.responders.visit_month == visit]
+    ui.table(
+        display.pair_responder_table(rates, shield, labels),
+        key="compare_responders",
+        title=f"Responders at month {visit}, per cohort",
+    )
+    ui.note(
+        "Non-responder imputation: every patient due at the visit who was not seen there counts as not improved "
+        f"(*Seen / due* says how many were seen); {responders.PROPORTION_METHOD}. Each share holds for its cohort."
+    )
+    st.subheader("Primary patency, per cohort", help=glossary.tip("kaplan_meier"))
+    if "stent" not in arms:
+        st.info("Patency concerns stented patients: choose both arms or the stent arm.", icon=":material/info:")
+        ui.stop()
+    km = several.patency
+    if km.empty or km.group_value.nunique() < 2:
+        st.info("Fewer than two cohorts have a stented patient with a successful procedure.", icon=":material/info:")
+        ui.stop()
+    fits = survival.fit_km(km)
+    risk = survival.at_risk(km, survival.ticks_days(float(km.duration_days.max())))
+    shown_risk = risk.apply(lambda column: column.map(shield.count)) if shield.active else risk
+    marks = survival.landmarks(fits, km)
+    marks.loc[marks.at_risk.map(shield.too_few), ["estimate", "ci_low", "ci_high"]] = np.nan
+    ui.chart(
+        charts.km_figure(
+            display.protect_curves(survival.curves(fits), km, shield),
+            shown_risk,
+            "Primary patency per cohort (Kaplan-Meier)",
+            "Primary patency",
+            labels,
+        ),
+        "compare_km",
+        display.summary_curves(marks, labels),
+        patients=", ".join(f"{shield.count(int(km.n[km.group_value == n].sum()))} {labels[n]}" for n in several.names)
+        + ", stented",
+    )
+    if several.shared and not apart:
+        ui.note(
+            f"{survival.KM_METHOD}. No log-rank test: patients in more than one cohort would count more than once, "
+            "and the test assumes each patient once. Leave them out for a test."
+        )
+    else:
+        p = survival.logrank(km)
+        ui.note(
+            f"{survival.KM_METHOD}; {survival.LOGRANK_METHOD} across the {km.group_value.nunique()} cohorts (whether "
+            f"any differs, not which): {display.p_clause(p)}."
+        )
+    ui.stop()
 relation = compare.relation_of(compare.overlap(ui.query, a.cohort, b.cohort, arms))
 SHARING = {  # the relation of the two cohorts: (left apart, counted in each)
     compare.B_IN_A: ("B against the rest of A", "B against all of A (B's patients on both sides)"),

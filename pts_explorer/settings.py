@@ -276,6 +276,9 @@ SETTINGS = Registry(
             # Compare: two cohorts ("current", "sub:<name>" or a saved cohort's slug), and the arm.
             Setting("a", "cohort_ref", "current"),
             Setting("b", "cohort_ref", "sub:high_grade_civ_cfv"),
+            # Compare: up to two more cohorts beside A and B (absent: two cohorts compared).
+            Setting("c", "cohort_ref", None),
+            Setting("d", "cohort_ref", None),
             Setting("compare_arm", "choice", "both", tuple(vocab.COMPARE_ARMS)),
             Setting("shared", "choice", "apart", ("apart", "counted")),  # patients in both: left out, or in each
             # Candidate: one patient's profile (every field optional; numbers are checked for what is

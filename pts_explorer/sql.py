@@ -52,7 +52,7 @@ _OUTCOME_STAT = re.compile(r"\boutcome_stat\(\s*\)")
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 _COMMENT_OR_STRING = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
 _LEADING_WITH = re.compile(r"^\s*with\s", re.IGNORECASE)
-POPULATIONS = ("matched_cohort", "cohort_without_b")  # relations that may stand in for `cohort`
+POPULATIONS = ("matched_cohort", "cohort_without_b", "cohort_alone")  # relations that may stand in for `cohort`
 # Twins that read the patients through `cohort` (or analysis_cohort) joined by patient id, with
 # per-patient derived tables: they answer for any population.
 PATIENT_LEVEL_TWINS = frozenset({"time_to_event", "trajectory_sample", "responder_pairs"})

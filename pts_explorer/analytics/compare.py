@@ -13,7 +13,7 @@ overlap (queries/shared/cohort_without_b.sql)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,7 @@ import pandas as pd
 from pts_explorer import vocab
 from pts_explorer.analytics import responders, trajectories
 from pts_explorer.analytics.baseline import CATEGORICAL, CONTINUOUS, smd_categorical, smd_continuous
-from pts_explorer.filters import CohortFilter
+from pts_explorer.filters import NOBODY, CohortFilter
 from pts_explorer.rows import each_row
 
 # A query runner: a statement's name and parameters to its result (ui.query on the page, the
@@ -391,3 +391,220 @@ def _with_seen(agg: pd.DataFrame, definition: str, imputation: str) -> pd.DataFr
     shares = responders.proportions(agg, definition, imputation)
     counts = agg[["arm", "visit_month", "n_due", "n"]].rename(columns={"n_due": "due", "n": "seen"})
     return shares.merge(counts.astype({"due": int, "seen": int}), on=["arm", "visit_month"], how="left")
+
+
+# Three or four cohorts side by side (the Compare page with cohorts C and D). Patients in more than one
+# cohort are left out of every cohort by default (each side is its cohort's own patients,
+# queries/shared/cohort_alone.sql), so no patient counts twice and the log-rank test holds; counted in
+# each instead, every side is its whole cohort. No pairwise test is made between them: with k cohorts
+# there would be k(k-1)/2, and the page shows each cohort's estimates with their own intervals.
+SEVERAL = ("A", "B", "C", "D")
+ALONE = "@cohort_alone"
+
+
+@dataclass(frozen=True)
+class Alone:
+    """The patients of one cohort that none of the others holds (or all of it, with no others)."""
+
+    cohort: CohortFilter
+    others: tuple[CohortFilter, ...] = ()
+
+    def statement(self, name: str, extra: Mapping[str, object]) -> tuple[str, dict]:
+        params = {**self.cohort.as_params(), **extra}
+        if not self.others:
+            return name, params
+        slots = [*self.others, *([NOBODY] * (len(SEVERAL) - 1 - len(self.others)))]
+        for i, other in enumerate(slots, start=1):
+            params |= {f"x{i}_{key}": value for key, value in other.as_params().items()}
+        return name + ALONE, params
+
+    def run(self, query: Query, name: str, extra: Mapping[str, object]) -> pd.DataFrame:
+        return query(*self.statement(name, extra))
+
+
+@dataclass(frozen=True)
+class Several:
+    """Everything the Compare page shows for three or four cohorts, before small cells are hidden."""
+
+    names: tuple[str, ...]  # "A", "B", "C"[, "D"]
+    sizes: dict[str, int]  # patients of each cohort as chosen (within the arms)
+    overlaps: pd.DataFrame  # names x names: patients in both (the diagonal: in the cohort)
+    apart: bool  # each side is its cohort's own patients (those in more than one left out)
+    compared: dict[str, int]  # patients of each side, within the arms
+    trajectories: pd.DataFrame  # summary_table rows (measured) + cohort
+    change: pd.DataFrame  # summary_table rows (change from baseline, visits after 0) + cohort
+    table_one: pd.DataFrame  # variable, level, n_<side>, mean_<side>, sd_<side>, share_<side>, smd (largest)
+    responders: pd.DataFrame  # _with_seen rows + cohort, every visit
+    patency: pd.DataFrame  # km_counts of primary patency, group_value the side's name
+    designs: dict[str, dict[str, str]]  # per side, the design of each study its patients at baseline come from
+
+    @property
+    def shared(self) -> int:
+        """Patients of the cohorts as chosen who are in more than one (counted once per pair), every cohort
+        chosen (also one whose results are left out)."""
+        names = list(self.overlaps.index)
+        return int(sum(self.overlaps.at[a, b] for i, a in enumerate(names) for b in names[i + 1 :]))
+
+    def without(self, names: Iterable[str]) -> Several:
+        """The same comparison with some sides' results left out (sides with no patient); the overlaps
+        and what each remaining side holds are unchanged."""
+        gone = set(names)
+        kept = tuple(n for n in self.names if n not in gone)
+        return replace(
+            self,
+            names=kept,
+            trajectories=self.trajectories[self.trajectories.cohort.isin(kept)].reset_index(drop=True),
+            change=self.change[self.change.cohort.isin(kept)].reset_index(drop=True),
+            table_one=self.table_one.drop(
+                columns=[c for c in self.table_one.columns if c.rpartition("_")[2] in gone and c != "smd"]
+            ),
+            responders=self.responders[self.responders.cohort.isin(kept)].reset_index(drop=True),
+            patency=self.patency[self.patency.group_value.isin(kept)].reset_index(drop=True),
+        )
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """What each side holds, in words: "A only" where its cohort shares patients and they are left out."""
+        return {
+            name: f"{name} only"
+            if self.apart and any(self.overlaps.at[name, o] for o in self.names if o != name)
+            else name
+            for name in self.names
+        }
+
+
+def compare_several(
+    query: Query,
+    cohorts: dict[str, CohortFilter],
+    arms: list[str],
+    outcome: str,
+    threshold: float,
+    apart: bool = True,
+) -> Several:
+    """Three or four cohorts (named A, B, C, D), each within `arms`, side by side on `outcome`; `apart`:
+    each side without the patients of any other cohort."""
+    names = tuple(cohorts)
+    chosen = {name: within_arms(c, arms) for name, c in cohorts.items()}
+    overlaps = overlap_matrix(query, cohorts, arms)
+    sides = {
+        name: Alone(cohort, tuple(chosen[o] for o in names if o != name) if apart else ())
+        for name, cohort in chosen.items()
+    }
+    summaries = {
+        name: side.run(query, "trajectory_summary", {"outcome": outcome, "by_study": False})
+        for name, side in sides.items()
+    }
+    summaries = {name: s[s.arm.isin(arms)] for name, s in summaries.items()}
+    measured = [trajectories.summary_table(s, change=False).assign(cohort=n) for n, s in summaries.items()]
+    changed = [trajectories.summary_table(s, change=True).assign(cohort=n) for n, s in summaries.items()]
+    change = pd.concat(changed, ignore_index=True)
+    tables = {
+        name: (side.run(query, "baseline_continuous", {}), side.run(query, "baseline_categorical", {}))
+        for name, side in sides.items()
+    }
+    responder_params = {"threshold": float(threshold), "randomized_only": False, "days_per_month": vocab.DAYS_PER_MONTH}
+    rates = pd.concat(
+        [
+            _with_seen(side.run(query, "responders_by_visit", responder_params), "responders_points", "nri").assign(
+                cohort=name
+            )
+            for name, side in sides.items()
+        ],
+        ignore_index=True,
+    )
+    patency_params = {"endpoint": "primary_patency", "group": "study_id", "randomized_only": False}
+    patency = pd.concat(
+        [
+            _pooled_counts(side.run(query, "km_counts", patency_params)).assign(group_value=name)
+            for name, side in sides.items()
+        ],
+        ignore_index=True,
+    )[["group_value", "duration_days", "status", "observed", "n"]]
+    by_study = {
+        name: side.run(query, "trajectory_summary", {"outcome": outcome, "by_study": True})
+        for name, side in sides.items()
+    }
+    studies = query("studies", {})
+    design = dict(zip(studies.study_id, studies.design, strict=True))
+    designs = {
+        name: {
+            str(s): design.get(str(s), "")
+            for s in rows[(rows.visit_month == 0) & rows.arm.isin(arms) & (rows.n > 0)].study_group.unique()
+        }
+        for name, rows in by_study.items()
+    }
+    return Several(
+        names=names,
+        sizes={name: int(overlaps.at[name, name]) for name in names},
+        overlaps=overlaps,
+        apart=apart,
+        compared={name: _patients_at_baseline(s) for name, s in summaries.items()},
+        trajectories=pd.concat(measured, ignore_index=True),
+        change=change[change.visit_month > 0].reset_index(drop=True),
+        table_one=table_one_several(tables, arms),
+        responders=rates[rates.arm.isin(arms)].reset_index(drop=True),
+        patency=patency,
+        designs=designs,
+    )
+
+
+def overlap_matrix(query: Query, cohorts: dict[str, CohortFilter], arms: list[str]) -> pd.DataFrame:
+    """names x names, within `arms`: the patients in both cohorts of a row and a column (cohort_overlap of
+    each pair); on the diagonal, each cohort's patients."""
+    names = list(cohorts)
+    overlaps = pd.DataFrame(0, index=names, columns=names, dtype="int64")
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            pair = overlap(query, cohorts[a], cohorts[b], arms)
+            overlaps.at[a, a], overlaps.at[b, b] = int(pair.in_a.sum()), int(pair.in_b.sum())
+            overlaps.at[a, b] = overlaps.at[b, a] = int(pair.in_both.sum())
+    return overlaps
+
+
+def shares_patients(overlaps: pd.DataFrame) -> bool:
+    """Whether any two cohorts of an overlap_matrix hold a patient in common."""
+    return any(overlaps.at[a, b] for a in overlaps.index for b in overlaps.columns if a != b)
+
+
+def table_one_several(tables: dict[str, tuple[pd.DataFrame, pd.DataFrame]], arms: list[str]) -> pd.DataFrame:
+    """Per characteristic (and level): each side's summary, and the largest standardized mean difference
+    between any two sides (smd; its sign dropped). tables: per side, its baseline_continuous and
+    baseline_categorical rows."""
+    names = list(tables)
+    pooled = {name: pooled_continuous(cont, arms).set_index("variable") for name, (cont, _) in tables.items()}
+    rows: list[dict] = []
+    for variable in CONTINUOUS:
+        row: dict = {"variable": variable, "level": None}
+        for name in names:
+            r = pooled[name].loc[variable]
+            row |= {f"n_{name}": int(r.n), f"mean_{name}": r["mean"], f"sd_{name}": r.sd}
+        smds = [
+            abs(smd_continuous(row[f"mean_{a}"], row[f"sd_{a}"], row[f"mean_{b}"], row[f"sd_{b}"]))
+            for i, a in enumerate(names)
+            for b in names[i + 1 :]
+            if row[f"n_{a}"] > 1 and row[f"n_{b}"] > 1
+        ]
+        rows.append(row | {"smd": max(smds) if smds else np.nan})
+    sizes = {name: _patients(cont, arms) for name, (cont, _) in tables.items()}
+    counts = {name: _level_counts(cat, arms) for name, (_, cat) in tables.items()}
+    for variable, vocabulary in CATEGORICAL.items():
+        found = {name: counts[name].get(variable, {}) for name in names}
+        levels = sorted(set().union(*found.values()))
+        order = [lvl for lvl in (vocabulary or {}) if lvl in levels] or levels
+        shares = {
+            name: np.array([found[name].get(lvl, 0) / sizes[name] if sizes[name] else np.nan for lvl in order])
+            for name in names
+        }
+        smds = [
+            abs(smd_categorical(shares[a], shares[b]))
+            for i, a in enumerate(names)
+            for b in names[i + 1 :]
+            if sizes[a] and sizes[b] and len(order) > 1
+        ]
+        rows.append({"variable": variable, "level": None, "smd": max(smds) if smds else np.nan})
+        for j, level in enumerate(order):
+            row = {"variable": variable, "level": level, "smd": np.nan}
+            for name in names:
+                row |= {f"n_{name}": int(found[name].get(level, 0)), f"share_{name}": shares[name][j]}
+            rows.append(row)
+    return pd.DataFrame(rows)

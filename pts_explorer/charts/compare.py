@@ -1,4 +1,4 @@
-"""Charts of two saved cohorts side by side (Compare page)."""
+"""Charts of two to four cohorts side by side (Compare page)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,10 @@ from pts_explorer.charts.style import (
 from pts_explorer.vocab import Outcome
 
 # Two cohorts side by side (Compare page): a colour per cohort (never an arm's), the arm's dash.
-COHORT_COLORS = {"A": GROUP_COLORS[0], "B": GROUP_COLORS[1]}  # as the Kaplan-Meier curves draw groups A and B
+# Up to four cohorts (A-D), as the Kaplan-Meier curves draw groups A to D.
+COHORT_COLORS = {"A": GROUP_COLORS[0], "B": GROUP_COLORS[1], "C": GROUP_COLORS[2], "D": GROUP_COLORS[3]}
+# Each cohort's points moved a little along the visits (a share of the span), so intervals do not hide each other.
+COHORT_SHIFTS = {"A": -0.005, "B": 0.005, "C": -0.015, "D": 0.015}
 
 
 def cohort_pair_figure(
@@ -53,7 +56,7 @@ def cohort_pair_figure(
             if d.empty:
                 continue
             name = f"{labels.get(cohort, cohort)}, {vocab.ARMS[arm].lower()}"
-            shift = (-0.005 if cohort == "A" else 0.005) * span
+            shift = COHORT_SHIFTS[cohort] * span
             traces.append(
                 _trace(
                     "scatter",
@@ -99,10 +102,12 @@ def cohort_pair_figure(
     else:
         fig.update_xaxes(title_text="Month since enrollment", **ticks)
         fig.update_yaxes(title_text=f"{what}, {unit}")
-    whole = all(labels.get(c, c) == c for c in ("A", "B"))  # both cohorts as chosen
-    sides = [f"cohort {c}" if whole else labels.get(c, c) for c in ("A", "B")]
+    drawn = [c for c in COHORT_COLORS if c in set(table.cohort)] or ["A", "B"]
+    whole = all(labels.get(c, c) == c for c in drawn)  # every cohort as chosen
+    sides = [f"cohort {c}" if whole else labels.get(c, c) for c in drawn]
+    named = " and ".join(sides) if len(sides) < 3 else f"{', '.join(sides[:-1])} and {sides[-1]}"
     height = 480 + (STRIP_LEGEND_PX + 30 * lanes if with_strip else 0)
-    figure = _base_layout(fig, f"{what}: {sides[0]} and {sides[1]}, mean {interval_phrase(table.ci_low)}", height)
+    figure = _base_layout(fig, f"{what}: {named}, mean {interval_phrase(table.ci_low)}", height)
     if with_strip:
         figure.update_layout(margin={"b": 50 + STRIP_LEGEND_PX})
     return figure.figure()

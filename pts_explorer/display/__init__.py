@@ -50,9 +50,12 @@ from pts_explorer.display.compare import (
     DESIGN_WORDS,
     SIDES,
     design_word,
+    overlap_table,
     pair_difference_table,
     pair_responder_table,
     pair_table,
+    several_change_table,
+    several_table,
     side_name,
 )
 from pts_explorer.display.designs import (
@@ -158,6 +161,9 @@ __all__ = [
     "pair_difference_table",
     "pair_responder_table",
     "pair_table",
+    "several_change_table",
+    "several_table",
+    "overlap_table",
     "ph_term_table",
     "pooled_designs",
     "visit_multiplicity_note",

@@ -132,3 +132,65 @@ def pair_responder_table(rates: pd.DataFrame, shield: Protection = OFF, labels: 
             )
         rows.append(row)
     return pd.DataFrame(rows, columns=columns)
+
+
+def several_table(table: pd.DataFrame, shield: Protection, labels: dict[str, str]) -> pd.DataFrame:
+    """Table 1 of three or four cohorts (analytics.compare.table_one_several), a column per side, with the
+    largest SMD between any two sides."""
+    names = list(labels)
+    columns = {name: side_name(labels, name) for name in names}
+    rows = []
+    for r in each_row(table):
+        if r.level is None and r.variable in CONTINUOUS_LABELS:
+            cells = {
+                columns[n]: _mean_sd(int(getattr(r, f"n_{n}")), getattr(r, f"mean_{n}"), getattr(r, f"sd_{n}"), shield)
+                for n in names
+            }
+            rows.append(
+                {"Characteristic": f"{CONTINUOUS_LABELS[r.variable]}, mean (SD)", **cells, "Largest SMD": smd(r.smd)}
+            )
+        elif r.level is None:
+            blank = dict.fromkeys(columns.values(), "")
+            rows.append(
+                {"Characteristic": f"{CATEGORICAL_LABELS[r.variable]}, n (%)", **blank, "Largest SMD": smd(r.smd)}
+            )
+        else:
+            vocabulary = baseline.CATEGORICAL[r.variable] or {}
+            cells = {}
+            for n in names:
+                count, share = int(getattr(r, f"n_{n}")), getattr(r, f"share_{n}")
+                cells[columns[n]] = shield.label if shield.small(count) else _count_share(count, share)
+            rows.append({"Characteristic": f"    {vocab.label(vocabulary, r.level)}", **cells, "Largest SMD": ""})
+    return pd.DataFrame(rows, columns=["Characteristic", *columns.values(), "Largest SMD"])
+
+
+def several_change_table(
+    change: pd.DataFrame, outcome: vocab.Outcome, shield: Protection, labels: dict[str, str]
+) -> pd.DataFrame:
+    """Each side's mean change from baseline per arm and visit, with its t-based 95% CI (summary_table rows
+    of the change, + cohort); a cell of fewer than k patients hidden where small cells are protected."""
+    rows = []
+    for r in each_row(change.sort_values(["arm", "visit_month", "cohort"], ascending=[False, True, True])):
+        small = shield.small(int(r.n))
+        rows.append(
+            {
+                "Arm": vocab.ARMS[r.arm],
+                "Visit (month)": int(r.visit_month),
+                "Cohort": labels.get(r.cohort, r.cohort),
+                "n": shield.count(int(r.n)),
+                "Mean change (95% CI)": DASH
+                if small or int(r.n) < 2
+                else f"{number(r.mean, outcome.decimals, signed=True)} "
+                f"({interval(r.ci_low, r.ci_high, outcome.decimals)})",
+            }
+        )
+    return pd.DataFrame(rows, columns=["Arm", "Visit (month)", "Cohort", "n", "Mean change (95% CI)"])
+
+
+def overlap_table(overlaps: pd.DataFrame, shield: Protection) -> pd.DataFrame:
+    """The cohorts' overlaps as a small matrix: on the diagonal each cohort's patients, elsewhere the
+    patients in both cohorts of the row and the column."""
+    shown = overlaps.apply(lambda column: column.map(lambda n: shield.count(int(n))))
+    shown.index = [f"Cohort {n}" for n in overlaps.index]
+    shown.columns = [f"Cohort {n}" for n in overlaps.columns]
+    return shown.rename_axis("Patients in both").reset_index()

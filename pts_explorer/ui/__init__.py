@@ -11,7 +11,7 @@
 
 from pts_explorer.ui.cohorts import Choice as CohortChoice
 from pts_explorer.ui.cohorts import choices as cohort_choices
-from pts_explorer.ui.cohorts import named_subgroups, saved_on_other_data_notice, two_cohorts
+from pts_explorer.ui.cohorts import more_cohorts, named_subgroups, saved_on_other_data_notice, two_cohorts
 from pts_explorer.ui.cohorts import other_data as saved_on_other_data
 from pts_explorer.ui.controls import analysis_controls, candidate_profile, visit_months
 from pts_explorer.ui.data import fitted, mmrm_failures, mmrm_fits, mmrm_groups, query
@@ -55,6 +55,7 @@ __all__ = [
     "cohort_choices",
     "named_subgroups",
     "two_cohorts",
+    "more_cohorts",
     "saved_on_other_data",
     "saved_on_other_data_notice",
     "visit_months",

@@ -4,6 +4,7 @@ stands for (a cohort filter, a label, a note, and whether it was saved on other 
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -262,3 +263,43 @@ def two_cohorts(current: CohortFilter, column_a: Any, column_b: Any) -> tuple[Ch
         st.info("Cohort A and cohort B are the same: choose another cohort for B.", icon=":material/compare_arrows:")
         state.stop()
     return a, b
+
+
+def more_cohorts(current: CohortFilter, column: Any, a: Choice, b: Choice) -> dict[str, Choice]:
+    """Cohorts C and D (URL keys c and d), chosen in a popover in `column` beside A and B: none, one or
+    both, by name ("C", "D"). A choice already made for another cohort is left out, saying so."""
+    options = choices(current)
+    refs = list(options)
+
+    def label(ref: str | None) -> str:
+        if ref is None:
+            return "None"
+        return options[ref].label if ref in options else f"{ref} (no longer saved)"
+
+    made = [r for r in (state.current("c"), state.current("d")) if r]
+    title = "Add C, D" if not made else f"+ {len(made)} cohort{'s' * (len(made) > 1)}"
+    box = (
+        column.popover(title, icon=":material/library_add:", width="stretch", help="Compare up to four cohorts")
+        if state.controls_drawn()
+        else contextlib.nullcontext()
+    )
+    with box:
+        ref_c = state.control("c", st.selectbox, "Cohort C", [None, *refs], valid=[None, *refs], format_func=label)
+        ref_d = state.control("d", st.selectbox, "Cohort D", [None, *refs], valid=[None, *refs], format_func=label)
+    out: dict[str, Choice] = {}
+    taken = {a.ref: "A", b.ref: "B"}
+    for name, ref in (("C", ref_c), ("D", ref_d)):
+        if ref is None:
+            continue
+        if ref in taken:
+            st.info(
+                f"Cohort {name} is the same as cohort {taken[ref]}: left out. Choose another cohort for {name}.",
+                icon=":material/compare_arrows:",
+            )
+            continue
+        taken[ref] = name
+        choice = options[ref]
+        if choice.saved is not None and other_data(choice.saved):
+            saved_on_other_data_notice(choice.saved)
+        out[name] = choice
+    return out
