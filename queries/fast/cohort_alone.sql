@@ -5,7 +5,8 @@
 -- (pts_explorer/sql.py). The other cohorts' filters are cohort_filter() and more_filter() prefixed x1_, x2_,
 -- x3_; a slot no cohort fills holds a filter nobody meets (filters.NOBODY: age 1 to 0). IS NOT TRUE: a
 -- patient whose value a filter cannot judge (a NULL) is not in that cohort.
--- params: the cohort's, as in cohort.sql; for each prefix x1_, x2_, x3_ the same parameters:
+-- params: the cohort's ($study, $arm, $site, $grade, $band, $sex VARCHAR[]; $age_min, $age_max INTEGER; $ulcer),
+--         as in cohort.sql; for each prefix x1_, x2_, x3_ the same parameters:
 --         $x1_study, $x1_arm, $x1_site, $x1_grade, $x1_band, $x1_sex, $x1_age_min, $x1_age_max, $x1_ulcer
 --         $x2_study, $x2_arm, $x2_site, $x2_grade, $x2_band, $x2_sex, $x2_age_min, $x2_age_max, $x2_ulcer
 --         $x3_study, $x3_arm, $x3_site, $x3_grade, $x3_band, $x3_sex, $x3_age_min, $x3_age_max, $x3_ulcer

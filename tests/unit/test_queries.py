@@ -17,6 +17,7 @@ SAMPLE_PARAMS = {
     **CohortFilter().option_params(),
     **CohortFilter().funnel_params(),
     **CohortFilter().more_option_params(),
+    **{f"x{i}_{k}": v for i in (1, 2, 3) for k, v in CohortFilter(sex=("male",)).as_params().items()},
     "outcome": "villalta_total",
     "by_study": True,
     "per_arm": 5,
@@ -44,6 +45,7 @@ EXPECTED_COLUMNS = {
     "more_option_counts": {"field", "value", "patients"},
     "centers": {"center_id"},
     "more_filter_distribution": {"field", "value", "patients"},
+    "cohort_alone": {"patient_id", "arm"},
     "more_filter_ranges": {"field", "low", "high", "missing"},
     "cohort_size_by_study_arm": {"study_id", "study_name", "design", "arm", "patients"},
     "dataset_info": {"dataset_name", "synthetic", "patients", "visits"},
@@ -333,6 +335,7 @@ def test_shared_relations_live_in_their_own_folder():
         "candidate_pool",
         "matched_cohort",
         "cohort_without_b",
+        "cohort_alone",
         "scheduled_visits",
     }
     assert all((sql.SHARED_DIR / f"{name}.sql").exists() for name in sql.shared_names())

@@ -1,0 +1,106 @@
+"""Compare with three or four cohorts (issue 28, item 4), as a reader gets it: the overlaps matrix, each
+cohort's own patients when those in more than one are left out (a cohort left with none is said and left
+out of the results), Table 1, each cohort's change with its t interval, and the log-rank test across
+the cohorts only when no patient counts twice. Every number is recomputed here with pandas, scipy and
+lifelines from the database's rows, not with the app's code."""
+
+import numpy as np
+import pandas as pd
+from lifelines.statistics import multivariate_logrank_test
+from scipy import stats
+
+from pts_explorer.filters import CohortFilter
+from tests.app.test_compare_page import _compare_page, _table, raw  # noqa: F401 (raw: a fixture)
+from tests.unit.test_compare import _primary_patency, _visits
+from tests.unit.test_trajectory_recompute import _pandas_cohort
+
+FOUR = {
+    "a": "sub:high_grade_civ_cfv",
+    "b": "sub:high_grade_other",
+    "c": "sub:below_70",
+    "d": "sub:open_ulcer",
+    "compare_arm": "both",
+}
+FILTERS = {  # the named subgroups' definitions (pts_explorer/subgroups.toml), as a reader reads them
+    "A": CohortFilter(site=("common_iliac", "common_femoral"), grade=("70-99%", "occlusion")),
+    "B": CohortFilter(site=("ivc", "external_iliac", "femoral"), grade=("70-99%", "occlusion")),
+    "C": CohortFilter(grade=("<50%", "50-69%")),
+    "D": CohortFilter(ulcer="yes"),
+}
+
+
+def _cohorts(raw) -> dict[str, pd.DataFrame]:  # noqa: F811
+    return {name: _pandas_cohort(raw[0], f) for name, f in FILTERS.items()}
+
+
+def _alone(cohorts: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Each cohort's patients that no other cohort holds."""
+    out = {}
+    for name, c in cohorts.items():
+        others = pd.concat([o.patient_id for n, o in cohorts.items() if n != name])
+        out[name] = c[~c.patient_id.isin(others)]
+    return out
+
+
+def test_four_cohorts_each_its_own_patients_with_a_log_rank_across_them(app_on, demo_db, raw):  # noqa: F811
+    at = _compare_page(app_on, demo_db, FOUR)
+    cohorts = _cohorts(raw)
+    alone = _alone(cohorts)
+    assert len(alone["D"]) == 0  # every ulcer patient is in one of the three lesion groups
+    matrix = _table(at, "Patients in both")
+    expected = [
+        [f"Cohort {r}"] + [f"{len(set(cohorts[r].patient_id) & set(cohorts[c].patient_id)):,}" for c in "ABCD"]
+        for r in "ABCD"
+    ]
+    assert matrix.values.tolist() == expected
+    infos = [i.value for i in at.info]
+    assert (
+        "D only: no patient with a baseline Villalta total in this arm choice once the patients in more than one "
+        "cohort are left out: left out of the results below."
+    ) in infos
+    table_one = _table(at, "Largest SMD")
+    assert list(table_one.columns) == ["Characteristic", "A only", "B only", "C only", "Largest SMD"]
+    age = table_one[table_one.Characteristic == "Age, years, mean (SD)"].iloc[0]
+    for name in "ABC":
+        years = alone[name].age_years.astype(float)
+        assert age[f"{name} only"] == f"{years.mean():.1f} ({years.std(ddof=1):.1f})"
+    change = _table(at, "Mean change (95% CI)")
+    for name in "ABC":
+        v = _visits(raw, alone[name])
+        x = v[(v.visit_month == 6) & (v.arm == "stent")].change.dropna().to_numpy()
+        low, high = stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=stats.sem(x))
+        row = change[(change.Arm == "Stent") & (change["Visit (month)"] == 6) & (change.Cohort == f"{name} only")]
+        assert row.n.item() == f"{len(x):,}"
+        assert row["Mean change (95% CI)"].item() == f"{x.mean():+.1f} ({low:.1f} to {high:.1f})"
+    rows = pd.concat([_primary_patency(raw, alone[n]).assign(group=n) for n in "ABC"], ignore_index=True)
+    p = multivariate_logrank_test(rows.days, rows.group, rows.observed).p_value
+    p_text = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    km = next(c.value for c in at.caption if c.value.startswith("Kaplan-Meier"))
+    assert km == (
+        "Kaplan-Meier, log-log (exponential Greenwood) 95% CI; log-rank test (lifelines multivariate_logrank_test) "
+        f"across the 3 cohorts (whether any differs, not which): {p_text}."
+    )
+
+
+def test_counted_in_each_no_test_is_made(app_on, demo_db, raw):  # noqa: F811
+    at = _compare_page(app_on, demo_db, {**FOUR, "shared": "counted"})
+    km = next(c.value for c in at.caption if c.value.startswith("Kaplan-Meier"))
+    assert km == (
+        "Kaplan-Meier, log-log (exponential Greenwood) 95% CI. No log-rank test: patients in more than one cohort "
+        "would count more than once, and the test assumes each patient once. Leave them out for a test."
+    )
+    table_one = _table(at, "Largest SMD")
+    assert list(table_one.columns) == ["Characteristic", "Cohort A", "Cohort B", "Cohort C", "Cohort D", "Largest SMD"]
+    cohorts = _cohorts(raw)
+    age = table_one[table_one.Characteristic == "Age, years, mean (SD)"].iloc[0]
+    years = cohorts["D"].age_years.astype(float)
+    assert age["Cohort D"] == f"{years.mean():.1f} ({years.std(ddof=1):.1f})"
+    assert not np.isnan(years.mean())
+
+
+def test_a_cohort_chosen_twice_is_left_out_saying_so(app_on, demo_db):
+    at = _compare_page(app_on, demo_db, {"a": "sub:high_grade_civ_cfv", "b": "sub:below_70", "c": "sub:below_70"})
+    assert [i.value for i in at.info] == [
+        "Cohort C is the same as cohort B: left out. Choose another cohort for C."
+    ]
+    assert _table(at, "SMD").columns.tolist()[-1] == "SMD"  # two cohorts compared, as before
