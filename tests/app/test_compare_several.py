@@ -100,7 +100,5 @@ def test_counted_in_each_no_test_is_made(app_on, demo_db, raw):  # noqa: F811
 
 def test_a_cohort_chosen_twice_is_left_out_saying_so(app_on, demo_db):
     at = _compare_page(app_on, demo_db, {"a": "sub:high_grade_civ_cfv", "b": "sub:below_70", "c": "sub:below_70"})
-    assert [i.value for i in at.info] == [
-        "Cohort C is the same as cohort B: left out. Choose another cohort for C."
-    ]
+    assert [i.value for i in at.info] == ["Cohort C is the same as cohort B: left out. Choose another cohort for C."]
     assert _table(at, "SMD").columns.tolist()[-1] == "SMD"  # two cohorts compared, as before

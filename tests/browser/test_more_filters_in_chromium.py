@@ -1,4 +1,4 @@
-""""More filters" in Chromium (issue 28, item 2): a person adds the centre filter from the sidebar's
+""" "More filters" in Chromium (issue 28, item 2): a person adds the centre filter from the sidebar's
 "More filters", picks a centre; the address carries it, a chip names it, and the page counts the
 patients of that centre, recounted here from the contract table. A fresh browser given that address
 opens the same cohort."""
