@@ -5,6 +5,7 @@ rest of A, or A only against B only), so no patient counts twice; counted in eac
 what they do to it. Each result says where its patients come from (randomized, observational, pooled)."""
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from pts_explorer import charts, config, display, escape, glossary, reproduce, ui, vocab
@@ -47,6 +48,26 @@ def _plain(choice: ui.CohortChoice) -> str:
     if choice.ref == "current":
         return f"the sidebar's filters ({filters})"
     return f"{choice.label} ({filters})" if choice.saved is None else f"saved cohort {choice.saved.name} ({filters})"
+
+
+def _patency_chart(km: pd.DataFrame, title: str, labels: dict[str, str], sides: tuple[str, ...]) -> None:
+    """Kaplan-Meier primary patency of each side (km_counts rows, group_value the side), small cells
+    protected, with the stented patients with a successful procedure of each side (not the cohorts' arms)."""
+    shield = ui.protection()
+    fits = survival.fit_km(km)
+    risk = survival.at_risk(km, survival.ticks_days(float(km.duration_days.max())))
+    shown_risk = risk.apply(lambda column: column.map(shield.count)) if shield.active else risk
+    marks = survival.landmarks(fits, km)
+    marks.loc[marks.at_risk.map(shield.too_few), ["estimate", "ci_low", "ci_high"]] = np.nan
+    ui.chart(
+        charts.km_figure(
+            display.protect_curves(survival.curves(fits), km, shield), shown_risk, title, "Primary patency", labels
+        ),
+        "compare_km",
+        display.summary_curves(marks, labels),
+        patients=", ".join(f"{shield.count(int(km.n[km.group_value == s].sum()))} {labels[s]}" for s in sides)
+        + ", stented",
+    )
 
 
 shield = ui.protection()
@@ -195,24 +216,7 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
     if km.empty or km.group_value.nunique() < 2:
         st.info("Fewer than two cohorts have a stented patient with a successful procedure.", icon=":material/info:")
         ui.stop()
-    fits = survival.fit_km(km)
-    risk = survival.at_risk(km, survival.ticks_days(float(km.duration_days.max())))
-    shown_risk = risk.apply(lambda column: column.map(shield.count)) if shield.active else risk
-    marks = survival.landmarks(fits, km)
-    marks.loc[marks.at_risk.map(shield.too_few), ["estimate", "ci_low", "ci_high"]] = np.nan
-    ui.chart(
-        charts.km_figure(
-            display.protect_curves(survival.curves(fits), km, shield),
-            shown_risk,
-            "Primary patency per cohort (Kaplan-Meier)",
-            "Primary patency",
-            labels,
-        ),
-        "compare_km",
-        display.summary_curves(marks, labels),
-        patients=", ".join(f"{shield.count(int(km.n[km.group_value == n].sum()))} {labels[n]}" for n in several.names)
-        + ", stented",
-    )
+    _patency_chart(km, "Primary patency per cohort (Kaplan-Meier)", labels, several.names)
     if several.shared and not apart:
         ui.note(
             f"{survival.KM_METHOD}. No log-rank test: patients in more than one cohort would count more than once, "
@@ -513,26 +517,7 @@ km = result.patency
 if km.empty or km.group_value.nunique() < 2:
     st.info("One of the cohorts has no stented patient with a successful procedure.", icon=":material/info:")
     ui.stop()
-fits = survival.fit_km(km)
-risk = survival.at_risk(km, survival.ticks_days(float(km.duration_days.max())))
-shown_risk = risk.apply(lambda column: column.map(shield.count)) if shield.active else risk
-marks = survival.landmarks(fits, km)
-marks.loc[marks.at_risk.map(shield.too_few), ["estimate", "ci_low", "ci_high"]] = np.nan
-ui.chart(
-    charts.km_figure(
-        display.protect_curves(survival.curves(fits), km, shield),
-        shown_risk,
-        f"Primary patency, {labels['A']} and {labels['B']} (Kaplan-Meier)",
-        "Primary patency",
-        labels,
-    ),
-    "compare_km",
-    display.summary_curves(marks, labels),
-    patients=", ".join(  # stented patients with a successful procedure, per cohort: not the cohorts' arms
-        f"{shield.count(int(km.n[km.group_value == side].sum()))} {labels[side]}" for side in ("A", "B")
-    )
-    + ", stented",
-)
+_patency_chart(km, f"Primary patency, {labels['A']} and {labels['B']} (Kaplan-Meier)", labels, ("A", "B"))
 stented_in_both = int(sizes.loc[sizes.arm == "stent", "in_both"].sum())
 if counted and stented_in_both:
     ui.note(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -92,18 +93,21 @@ def _more_controls(studies: pd.DataFrame) -> None:
     now = _now(studies)
     sets = [k for k in keys if vocab.MORE_FILTERS[k].kind == "set"]
     counts = _more_option_counts(now) if sets else {}
-    ranges = query("more_filter_ranges").set_index("field") if len(sets) < len(keys) else None
-    spread = query("more_filter_distribution") if ranges is not None else None
+    spread = query("more_filter_distribution") if len(sets) < len(keys) else None
     for key in keys:
         spec = vocab.MORE_FILTERS[key]
         if spec.kind == "set":
             options = spec.options or {v: v for v in query("centers").center_id}
             _multiselect(key, spec.label, options, spec.help, counts.get(key, {}))
-        elif ranges is not None and spread is not None and key in ranges.index and pd.notna(ranges.low[key]):
-            low, high = _range_control(spec, int(ranges.low[key]), int(ranges.high[key]), int(ranges.missing[key]))
-            _distribution(spec, spread[spread.field == key], low, high)
-        else:
-            st.caption(f"{spec.label}: no patient has a value in this data.")
+        elif spread is not None:
+            rows = spread[spread.field == key]
+            values, missing = rows[rows.value.notna()], int(rows.patients[rows.value.isna()].sum())
+            if values.empty:
+                st.caption(f"{spec.label}: no patient has a value in this data.")
+                continue
+            extent = int(values.value.min()), int(np.ceil(values.top.max()))
+            low, high = _range_control(spec, *extent, missing)
+            _distribution(spec, values, low, high)
 
 
 def _more_chosen() -> None:

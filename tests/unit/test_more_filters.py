@@ -163,3 +163,19 @@ def test_a_ranges_histogram_bins_whole_units_and_hides_small_bars():
     assert sparse.patients.tolist() == [5, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 9]
     assert sparse.hidden.tolist() == [False, True, False, True, False, False, False, False, False, False, True, False]
     assert sparse.chosen.all()
+
+
+def test_the_distribution_counts_each_value_once_and_the_blanks_apart(blanks_db, people):
+    con = db.open_read_only(blanks_db)
+    try:
+        spread = db.run_query(con, "more_filter_distribution", {})
+    finally:
+        con.close()
+    for key, column in (("bmi", "bmi"), ("length", "lesion_length_mm"), ("bvcss", "base_vcss")):
+        rows = spread[spread.field == key]
+        values = people[column].dropna().astype(float)
+        by_unit = values.groupby(np.floor(values).astype(int)).size()
+        shown = rows[rows.value.notna()]
+        assert dict(zip(shown.value.astype(int), shown.patients, strict=True)) == by_unit.to_dict()
+        assert int(rows.patients[rows.value.isna()].sum()) == int(people[column].isna().sum())
+        assert float(shown.top.max()) == values.max()
