@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 import pandas as pd
 import pytest
 
-from pts_explorer import exports, settings
+from pts_explorer import exports, settings, vocab
 from pts_explorer.config import ANALYSIS_PAGES
 from pts_explorer.settings import COHORT_KEYS
 from tests.app.test_pages import _texts
@@ -37,7 +37,8 @@ def test_presenter_mode_shows_the_page_alone_in_large_type(app_on, demo_db, page
     at = _open(app_on, demo_db, page, {"present": "1", "site": ["common_iliac", "femoral"], **example})
     # No controls but the cohort drawer's (the sidebar's filters, in the line's "Cohort" popover)
     assert not at.selectbox and not at.toggle and not at.number_input and not at.radio
-    assert sorted(w.key for w in [*at.multiselect, *at.slider]) == sorted(k for k in COHORT_KEYS if k != "ulcer")
+    drawer = [k for k in COHORT_KEYS if k != "ulcer" and k not in vocab.MORE_FILTERS]  # none of More filters is set
+    assert sorted(w.key for w in [*at.multiselect, *at.slider]) == sorted([*drawer, "more_filters"])
     assert not at.expander and not at.header  # no expanders; the cohort line names the page
     line = _texts(at)
     title = next(p.title for p in ANALYSIS_PAGES if p.name == page)
