@@ -38,6 +38,7 @@ from pts_explorer.importer.readers import Staged
 BDS_FLAGS = {"baseline_flag": "ABLFL", "analysis_flag": "ANL01FL", "derived": "DTYPE"}  # [bds] defaults
 POPULATION_STEP = "outside the population: [population]"
 DERIVED_STEP = "derived record (DTYPE LOCF, WOCF...)"
+DERIVED_ONLY_STEP = "derived record, the only one flagged for analysis at its visit (DTYPE AVERAGE...)"
 # Datasets of events: role -> (profile section of its variables, value map of its terms, its name).
 EVENT_SOURCES = {"adae": ("ae", "event_type", "ADAE"), "adpr": ("pr", "pr_event", "ADPR")}
 
@@ -399,10 +400,12 @@ class AdamMapper(Mapper):
             "(PARTITION BY subject, paramcd) THEN 'baseline_other' END AS fate FROM bds_read",
             {"codes": list(codes.values()), "unused": unused},
         )
+        self._derived_only_visits(analysis)
         for fate, step, loss in (
             ("population", POPULATION_STEP, False),
             ("parameter", "PARAMCD not in [paramcd]", False),
             ("derived", DERIVED_STEP, False),
+            ("derived_only", DERIVED_ONLY_STEP, True),
             ("analysis_flag", f"not flagged for analysis ({analysis})", True),
             ("visit", "visit not in the [visits] map or [study] visit_months", True),
             ("baseline_other", "month-0 record beside the flagged baseline", False),
@@ -410,6 +413,32 @@ class AdamMapper(Mapper):
             self.funnel.drop_where("bds_fate", "_file", step, "fate = $fate", {"fate": fate}, loss=loss)
         self.con.execute("CREATE OR REPLACE TABLE bds AS SELECT * FROM bds_fate WHERE fate IS NULL")
         self._unmapped_visits()
+
+    def _derived_only_visits(self, analysis: str) -> None:
+        """A derived record (DTYPE AVERAGE...) flagged for analysis at a visit whose observed records of the
+        same subject and parameter are all unflagged (two assessments in a window, averaged by the sponsor,
+        neither flagged): setting it aside loses the visit's value, so it counts as lost in the funnel and
+        each such visit is a warning naming it and the ways to keep it. A visit with no observed record
+        (LOCF, WOCF: carried from another visit) loses nothing observed."""
+        self.con.execute(
+            "UPDATE bds_fate SET fate = 'derived_only' WHERE fate = 'derived' AND analysis_flagged "
+            "AND month IS NOT NULL AND NOT EXISTS (SELECT 1 FROM bds_fate AS k WHERE k.fate IS NULL "
+            "AND k.subject = bds_fate.subject AND k.paramcd = bds_fate.paramcd AND k.month = bds_fate.month) "
+            "AND EXISTS (SELECT 1 FROM bds_fate AS o WHERE o.fate = 'analysis_flag' AND o.subject = bds_fate.subject "
+            "AND o.paramcd = bds_fate.paramcd AND o.month = bds_fate.month)"
+        )
+        flag = analysis or "the analysis flag"
+        self.con.execute(
+            "INSERT INTO issues SELECT 'warning', 'adam:derived_visit', _file, min(_line), subject, 'DTYPE', "
+            "subject || ' ' || any_value(coalesce(avisit_text, avisit)) || ' (DTYPE ' || string_agg(DISTINCT dtype, "
+            "', ') || ', ' || count(*) || ' parameters)', 'the only records flagged for analysis ("
+            + flag.replace("'", "''")
+            + " = ''Y'') at a visit are derived (DTYPE), which are not observations, and no observed record "
+            "of the visit is flagged: the visit''s value is not imported. To keep it, flag the observed record to "
+            "use in the data, or, if the derived records hold whole scores, set [bds] derived = \"\" in a copy of "
+            "the profile to import them as observations' FROM bds_fate WHERE fate = 'derived_only' "
+            "GROUP BY _file, subject, month"
+        )
 
     def _unmapped_visits(self) -> None:
         """A record set aside for its visit is a warning (an unscheduled or unwindowed visit), unless

@@ -835,10 +835,11 @@ class SdtmMapper(Mapper):
             sv_dates = "LEFT JOIN (SELECT NULL AS d) AS sv ON false"
         b = Bind()
         col = f"list_extract({b(list(codes))}, list_position({b(list(codes.values()))}, upper(q.test_code)))"
-        # A numeric test's result: QSSTRESN, or its text in QSSTRESC when QSSTRESN is blank.
+        # A numeric test's result: QSSTRESN, or its text in QSSTRESC when QSSTRESN is blank, or the original
+        # result (QSORRES) when neither standardized result is given (a warning names each such record).
         value = (
             f"CASE WHEN list_contains({b(coded)}, col) THEN coalesce(coded_result, original_result) "
-            "ELSE coalesce(CAST(numeric_result AS VARCHAR), coded_result) END"
+            "ELSE coalesce(CAST(numeric_result AS VARCHAR), coded_result, original_result) END"
         )
         scheduled = (
             f"coalesce(list_extract({b(list(by_num.values()))}, list_position({b(list(by_num))}::DOUBLE[], "
@@ -851,6 +852,19 @@ class SdtmMapper(Mapper):
             f"'') = 'Y' AS baseline, coalesce({self._date('q.date')}, sv.d) AS on_date, "
             f"q.subject IN (SELECT patient_id FROM sdtm_left_out) AS left_out FROM sdtm_qs AS q {sv_dates})",
             b.params,
+        )
+        self._issues(
+            WARNING,
+            "sdtm:original_result",
+            "sdtm_qsr",
+            "subject || ' / ' || coalesce(visit, visitnum, '') || ' / ' || test_code",
+            "qs",
+            "original_result",
+            "original_result",
+            f"no standardized result ({self.labels['qs']} QSSTRESC and QSSTRESN blank): the original result "
+            "(QSORRES) is imported as the score; check that it is on the test's scale",
+            "col IS NOT NULL AND NOT left_out AND coalesce(upper(derived_flag), '') <> 'Y' AND numeric_result IS NULL "
+            "AND coded_result IS NULL AND original_result IS NOT NULL",
         )
         # The rules, in order: a record counts at the first that sets it aside.
         steps = [
