@@ -95,19 +95,41 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
     if not ui.presenting():
         for col, name in zip(row, several.names, strict=False):
             col.metric(f"Cohort {name}", shield.count(several.sizes[name]), help=chosen[name].about())
+
+    def overlaps_table() -> None:
+        """Each cohort's patients and the patients in both of each pair: why a cohort's own patients are few."""
+        if ui.presenting():
+            return
+        st.subheader("Patients in both cohorts, pairwise")
+        ui.table(
+            display.overlap_table(several.overlaps, shield), key="several_overlaps", title="Patients in both cohorts"
+        )
+
     empty = [n for n in several.names if not several.compared[n]]
     if empty:
-        why = " once the patients in more than one cohort are left out" if apart else ""
+        words = []
+        for n in empty:
+            if not several.sizes[n]:
+                words.append(f"Cohort {n} holds no patient in this arm choice")
+            elif apart and labels[n] != n:
+                words.append(f"every patient of cohort {n} is also in another cohort, so **{labels[n]}** holds none")
+            else:
+                words.append(f"no patient of cohort {n} has a baseline {outcome.label}")
+        enough = len(several.names) - len(empty) >= 2
+        said = "; ".join(words)
         st.info(
-            f"{', '.join(labels[n] for n in empty)}: no patient with a baseline {outcome.label} in this arm choice{why}"
+            said[0].upper()
+            + said[1:]
             + (
                 ": left out of the results below."
-                if len(several.names) - len(empty) >= 2
-                else ": nothing to compare. Choose other cohorts, or count shared patients in each."
+                if enough
+                else ": nothing to compare. Choose other cohorts"
+                + (", or count the patients in more than one cohort in each." if apart and several.shared else ".")
             ),
             icon=":material/group_off:",
         )
-        if len(several.names) - len(empty) < 2:
+        if not enough:
+            overlaps_table()
             ui.stop()
         several = several.without(empty)
         labels = {n: labels[n] for n in several.names}
@@ -118,7 +140,7 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
             ui.PresentedGroup(
                 labels[name],
                 {arm: int(base[(base.cohort == name) & (base.arm == arm)].n.sum()) for arm in arms},
-                list(several.designs[name].values()),
+                list(several.designs[name]),  # the studies of the group's patients at baseline
             )
             for name in several.names
         ],
@@ -126,8 +148,6 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
         + ("" if apart or not several.shared else "; patients in more than one cohort count in each"),
         "; ".join(f"**{name}**: {_named(choice)}" for name, choice in chosen.items()),
     )
-    st.subheader("Patients in both cohorts, pairwise")
-    ui.table(display.overlap_table(several.overlaps, shield), key="several_overlaps", title="Patients in both cohorts")
     if not several.shared:
         shared_words = "No patient is in more than one cohort."
     elif apart:
@@ -141,10 +161,6 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
             "Patients in more than one cohort count in each: each result holds for its whole cohort, the cohorts' "
             "results move together as far as they share patients, and no test compares them."
         )
-    ui.note(
-        "On the diagonal, each cohort's patients (within the arm chosen); elsewhere, the patients in both cohorts "
-        "of the row and the column. " + shared_words
-    )
     table = shield.protect_stats(several.trajectories, ["n"], ["mean", "sd", "ci_low", "ci_high"])
     ui.chart(
         charts.cohort_pair_figure(table, outcome, change=False, labels=labels),
@@ -156,12 +172,27 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
     design_words = "; ".join(
         f"{labels[n]}: {display.design_word(set(several.designs[n].values()))}" for n in several.names
     )
+    sidebar = [n for n, choice in chosen.items() if choice.ref == "current"]
     ui.note(
-        f"{trajectories.CI_METHOD.capitalize()} at each visit. Where each cohort's patients come from: {design_words} "
-        "(randomized, observational or pooled studies; a pooled or observational cohort's arms were not assigned at "
-        "random). " + "  \n".join(f"**{n}**: " + chosen[n].about() for n in several.names)
+        f"{trajectories.CI_METHOD[0].upper()}{trajectories.CI_METHOD[1:]} at each visit. Where each cohort's patients "
+        f"come from: {design_words} (randomized, observational or pooled studies; a pooled or observational cohort's "
+        "arms were not assigned at random). "
+        + (
+            f"The sidebar's filters (the chips under the title) make cohort {' and '.join(sidebar)} only; each other "
+            "cohort is its own filters. "
+            if sidebar
+            else "The sidebar's filters apply to none of these cohorts: each is its own filters. "
+        )
+        + "  \n".join(f"**{n}**: " + chosen[n].about() for n in several.names)
     )
-    st.subheader("Baseline of the cohorts", help=glossary.tip("smd"))
+    overlaps_table()
+    if not ui.presenting():
+        ui.note(
+            "On the diagonal, each cohort's patients (within the arm chosen); elsewhere, the patients in both cohorts "
+            "of the row and the column. " + shared_words
+        )
+    heading = (lambda *_, **__: None) if ui.presenting() else st.subheader  # on a slide: the key chart's numbers
+    heading("Baseline of the cohorts", help=glossary.tip("smd"))
     ui.table(
         display.several_table(several.table_one, shield, labels),
         key="compare_table_one",
@@ -172,17 +203,22 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
         "Continuous: mean (SD); categorical: n (% of the cohort). Largest SMD: the largest standardized mean "
         f"difference between any two cohorts; {display.SMD_FLAG} above 0.1."
     )
-    st.subheader(f"Change in {outcome.label} from baseline, per cohort")
+    heading(f"Change in {outcome.label} from baseline, per cohort")
     ui.table(
         display.several_change_table(several.change, outcome, shield, labels),
         key="several_change",
         title=f"Change in {outcome.label} from baseline, per cohort",
     )
+    k = len(several.names)
     ui.note(
-        f"Each cohort's own {trajectories.CI_METHOD} of the change. No test compares the cohorts: with "
-        f"{len(several.names)} cohorts there would be {len(several.names) * (len(several.names) - 1) // 2} "
-        "pairwise comparisons; choose two cohorts (no C or D) for the difference between them, with its interval "
-        "and test."
+        f"Each cohort's own {trajectories.CI_METHOD} of the change. "
+        + (
+            f"No test compares the cohorts: with {k} cohorts there would be {k * (k - 1) // 2} pairwise "
+            "comparisons; choose two cohorts (no C or D) for the difference between them, with its interval and test."
+            if k > 2
+            else "No test compares the two left here: choose them as cohorts A and B (no C or D) for the difference "
+            "between them, with its interval and test."
+        )
     )
     visit = int(
         ui.control(
@@ -194,13 +230,23 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
             format_func=lambda m: f"Month {m}",
         )
     )
-    st.subheader(
+    heading(
         f"Responders at month {visit}: Villalta improved by {vocab.DEFAULT_THRESHOLD:g}+ points",
         help=glossary.tip("wilson"),
     )
     rates = several.responders[several.responders.visit_month == visit]
+    shares = display.pair_responder_table(rates, shield, labels)
+    ui.key_numbers(  # on a slide: each cohort's share of responders per arm at the visit, as the table shows it
+        [
+            (
+                f"Responders at month {visit}: " * (i == 0) + f"{row['Cohort']}, {row['Arm'].lower()}",
+                row["Share (Wilson 95% CI)"],
+            )
+            for i, row in enumerate(shares.to_dict("records"))
+        ]
+    )
     ui.table(
-        display.pair_responder_table(rates, shield, labels),
+        shares,
         key="compare_responders",
         title=f"Responders at month {visit}, per cohort",
     )
@@ -208,7 +254,7 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
         "Non-responder imputation: every patient due at the visit who was not seen there counts as not improved "
         f"(*Seen / due* says how many were seen); {responders.PROPORTION_METHOD}. Each share holds for its cohort."
     )
-    st.subheader("Primary patency, per cohort", help=glossary.tip("kaplan_meier"))
+    heading("Primary patency, per cohort", help=glossary.tip("kaplan_meier"))
     if "stent" not in arms:
         st.info("Patency concerns stented patients: choose both arms or the stent arm.", icon=":material/info:")
         ui.stop()

@@ -9,7 +9,8 @@ from pts_explorer import vocab
 
 LIST_FIELDS = ("study", "arm", "site", "grade", "band", "sex")
 OPTION_FIELDS = (*LIST_FIELDS, "ulcer")  # the filters whose options show their patients (option_counts)
-FUNNEL_FIELDS = (*LIST_FIELDS, "age", "ulcer", "more")  # the cohort funnel's order: the sidebar's, "More filters" last
+# The cohort funnel's order: the sidebar's, then each of "More filters" in the registry's order.
+FUNNEL_FIELDS = (*LIST_FIELDS, "age", "ulcer", *vocab.MORE_FILTERS)
 LIFTED_AGE = (vocab.AGE_MIN, vocab.AGE_MAX)
 VOCABULARIES = {
     "arm": vocab.ARMS,
@@ -147,20 +148,30 @@ class CohortFilter:
         filters of FUNNEL_FIELDS[:k], the later ones lifted, prefixed f<k>_ (cohort_filter(f<k>_))."""
         params: dict[str, object] = {}
         for k in range(1, len(FUNNEL_FIELDS) + 1):
-            later = {f: (None if f == "ulcer" else LIFTED_AGE if f == "age" else ()) for f in FUNNEL_FIELDS[k:]}
-            step = replace(self, **later)  # type: ignore[arg-type]
-            params |= {f"f{k}_{key}": value for key, value in step.as_params().items()}
+            params |= {f"f{k}_{key}": value for key, value in self.lifted(FUNNEL_FIELDS[k:]).as_params().items()}
         return params
+
+    def lifted(self, fields: Iterable[str]) -> CohortFilter:
+        """This cohort with the filters `fields` (FUNNEL_FIELDS names) restricting nothing."""
+        fields = set(fields)
+        changes: dict[str, object] = {
+            f: (None if f == "ulcer" else LIFTED_AGE if f == "age" else ())
+            for f in fields
+            if f not in vocab.MORE_FILTERS
+        }
+        more = tuple((k, v) for k, v in self.more if k not in fields)
+        return replace(self, **changes, more=more)  # type: ignore[arg-type]
+
+    def restricts(self, field: str) -> bool:
+        """Whether the filter `field` (a FUNNEL_FIELDS name) restricts this cohort."""
+        if field in vocab.MORE_FILTERS:
+            return self.more_value(field) is not None
+        return bool(getattr(self, field) != getattr(CohortFilter(), field))
 
     def funnel_steps(self) -> list[tuple[int, str]]:
         """(step, field) of each filter that restricts this cohort, in the funnel's order: the step
         of queries/cohort_funnel.sql whose count is the cohort after that filter."""
-        unrestricted = CohortFilter()
-        return [
-            (k, field)
-            for k, field in enumerate(FUNNEL_FIELDS, start=1)
-            if getattr(self, field) != getattr(unrestricted, field)
-        ]
+        return [(k, field) for k, field in enumerate(FUNNEL_FIELDS, start=1) if self.restricts(field)]
 
     def is_unrestricted(self) -> bool:
         return self == CohortFilter()
@@ -220,12 +231,19 @@ class CohortFilter:
 
 def more_words(key: str, value: tuple, text: Callable[[str], str] = str) -> str:
     """A "More filters" restriction in words: "Centre C07, C12", "BMI 30-35 kg/m²", "Baseline Villalta
-    10-33 points". text: how a value of the data (a centre) is written, e.g. escaped for Markdown."""
+    ≥ 10 points" (a range open at the filter's bound). text: how a value of the data (a centre) is
+    written, e.g. escaped for Markdown."""
     spec = vocab.MORE_FILTERS[key]
     if spec.kind == "set":
         values = (vocab.label(spec.options, v) if spec.options else text(v) for v in value)
         return f"{spec.label} {', '.join(values)}"
-    return f"{spec.label} {value[0]}-{value[1]}" + (f" {spec.unit}" if spec.unit else "")
+    unit = f" {spec.unit}" if spec.unit else ""
+    low, high = value
+    if high >= spec.bounds[1] and low > spec.bounds[0]:  # open above: "Baseline Villalta ≥ 10 points"
+        return f"{spec.label} ≥ {low}{unit}"
+    if low <= spec.bounds[0] and high < spec.bounds[1]:
+        return f"{spec.label} ≤ {high}{unit}"
+    return f"{spec.label} {low}-{high}{unit}"
 
 
 NOBODY = CohortFilter(age=(1, 0))  # age from 1 to 0: no patient, in SQL as in words

@@ -121,18 +121,18 @@ FUNNEL_LABELS = {
     "sex": "Sex",
     "age": "Age, years",
     "ulcer": "Ulcer at baseline",
-    "more": "More filters",
+    **{key: spec.label for key, spec in vocab.MORE_FILTERS.items()},
 }
 
 
 def _chosen(cohort: CohortFilter, field: str) -> str:
+    if field in vocab.MORE_FILTERS:  # its words without the label the row starts with
+        return more_words(field, cohort.more_value(field) or ()).removeprefix(vocab.MORE_FILTERS[field].label).strip()
     value = getattr(cohort, field)
     if field == "age":
         return f"{value[0]}-{value[1]}"
     if field == "ulcer":
         return vocab.ULCER[value]
-    if field == "more":
-        return "; ".join(more_words(key, chosen) for key, chosen in value)
     labels = VOCABULARIES.get(field, {})
     return ", ".join(labels.get(v, v) for v in value)
 

@@ -244,6 +244,14 @@ def _save(name: str, note: str, cohort: CohortFilter) -> None:
     )
 
 
+def _unknown(ref: str) -> str:
+    """A cohort a link names that is not here: a named subgroup this server does not define, or a
+    saved cohort deleted since (or saved in another workspace)."""
+    if ref.startswith(SUBGROUP):
+        return f"{ref} (not a named subgroup here)"
+    return f"{ref} (no longer saved)"
+
+
 def two_cohorts(current: CohortFilter, column_a: Any, column_b: Any) -> tuple[Choice, Choice]:
     """Cohorts A and B (URL keys a and b) chosen in two columns of the page, with a notice for a
     saved cohort made on other data; the page stops, saying so, when A and B are the same choice."""
@@ -251,7 +259,7 @@ def two_cohorts(current: CohortFilter, column_a: Any, column_b: Any) -> tuple[Ch
     refs = list(options)
 
     def label(ref: str) -> str:
-        return options[ref].label if ref in options else f"{ref} (no longer saved)"
+        return options[ref].label if ref in options else _unknown(ref)
 
     ref_a = state.control("a", column_a.selectbox, "Cohort A", refs, valid=refs, format_func=label)
     ref_b = state.control("b", column_b.selectbox, "Cohort B", refs, valid=refs, format_func=label)
@@ -274,7 +282,7 @@ def more_cohorts(current: CohortFilter, column: Any, a: Choice, b: Choice) -> di
     def label(ref: str | None) -> str:
         if ref is None:
             return "None"
-        return options[ref].label if ref in options else f"{ref} (no longer saved)"
+        return options[ref].label if ref in options else _unknown(ref)
 
     made = [r for r in (state.current("c"), state.current("d")) if r]
     title = "Add C, D" if not made else f"+ {len(made)} cohort{'s' * (len(made) > 1)}"

@@ -175,8 +175,14 @@ def _distribution(spec: vocab.MoreFilter, values: pd.DataFrame, low: int, high: 
 
 
 def _range_changed(key: str, low: int, high: int) -> None:
-    chosen = tuple(int(v) for v in st.session_state[f"more_range_{key}"])
-    state.set_value(key, None if chosen == (low, high) else chosen)
+    """A range slider moved: at the data's whole extent it restricts nothing; an end left at the data's
+    extent is open (the filter's bound), so "baseline Villalta 10 or more" stays that on later data."""
+    a, b = (int(v) for v in st.session_state[f"more_range_{key}"])
+    bounds = vocab.MORE_FILTERS[key].bounds
+    if (a, b) == (low, high):
+        state.set_value(key, None)
+    else:
+        state.set_value(key, (bounds[0] if a == low else a, bounds[1] if b == high else b))
 
 
 def _now(studies: pd.DataFrame) -> CohortFilter:

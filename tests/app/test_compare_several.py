@@ -54,10 +54,9 @@ def test_four_cohorts_each_its_own_patients_with_a_log_rank_across_them(app_on, 
     ]
     assert matrix.values.tolist() == expected
     infos = [i.value for i in at.info]
-    assert (
-        "D only: no patient with a baseline Villalta total in this arm choice once the patients in more than one "
-        "cohort are left out: left out of the results below."
-    ) in infos
+    assert infos == [
+        "Every patient of cohort D is also in another cohort, so **D only** holds none: left out of the results below."
+    ]
     table_one = _table(at, "Largest SMD")
     assert list(table_one.columns) == ["Characteristic", "A only", "B only", "C only", "Largest SMD"]
     age = table_one[table_one.Characteristic == "Age, years, mean (SD)"].iloc[0]
@@ -102,3 +101,21 @@ def test_a_cohort_chosen_twice_is_left_out_saying_so(app_on, demo_db):
     at = _compare_page(app_on, demo_db, {"a": "sub:high_grade_civ_cfv", "b": "sub:below_70", "c": "sub:below_70"})
     assert [i.value for i in at.info] == ["Cohort C is the same as cohort B: left out. Choose another cohort for C."]
     assert _table(at, "SMD").columns.tolist()[-1] == "SMD"  # two cohorts compared, as before
+
+
+def test_on_a_slide_the_line_states_each_cohorts_patients_and_design(app_on, demo_db, raw):  # noqa: F811
+    at = _compare_page(app_on, demo_db, {**FOUR, "present": "1"})
+    alone = _alone(_cohorts(raw))
+    design = raw[2]["studies"].set_index("study_id").design
+    words = {("randomized",): "randomized", ("observational",): "observational"}
+    groups = []
+    for name in "ABC":
+        side = alone[name]
+        counts = ", ".join(f"{int((side.arm == arm).sum()):,} {arm}" for arm in ("stent", "medical"))
+        designs = tuple(sorted(set(design[sorted(set(side.study_id))])))
+        groups.append(f"**{name} only** (n = {counts}; {words.get(designs, 'pooled randomized and observational')})")
+    lines = [m.value for m in at.markdown if m.value.startswith("**Compare** · ")]
+    assert len(lines) == 1 and lines[0].startswith(
+        f"**Compare** · {groups[0]} against {groups[1]} against {groups[2]}, patients with a baseline Villalta total"
+    ), lines
+    assert not at.subheader and not at.metric  # on a slide: the key chart and its numbers, no empty headings

@@ -435,7 +435,7 @@ class AdamMapper(Mapper):
             + flag.replace("'", "''")
             + " = ''Y'') at a visit are derived (DTYPE), which are not observations, and no observed record "
             "of the visit is flagged: the visit''s value is not imported. To keep it, flag the observed record to "
-            "use in the data, or, if the derived records hold whole scores, set [bds] derived = \"\" in a copy of "
+            'use in the data, or, if the derived records hold whole scores, set [bds] derived = "" in a copy of '
             "the profile to import them as observations' FROM bds_fate WHERE fate = 'derived_only' "
             "GROUP BY _file, subject, month"
         )
