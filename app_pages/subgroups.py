@@ -19,7 +19,7 @@ if data.empty:
 ui.design_notice(ui.analysis_designs(analysis), remedy="registry", analysed=data.arm.value_counts())
 ui.analysis_set(data.arm.value_counts(), data.study_id, f"seen at baseline and month {month}")
 
-overall = effects.ancova(data, ["study_id"])
+overall = ui.fitted("effects.ancova", data, ["study_id"])
 if overall is None:
     st.info(
         f"**Too few patients to estimate a treatment effect**: each arm needs at least {effects.MIN_PER_ARM} "
@@ -29,18 +29,21 @@ if overall is None:
 
 studies = {s: s for s in ui.query("studies").study_id}
 rows, tests = [], []
+factor_levels = {factor: vocab.LEVELS.get(factor, studies) for factor in vocab.SUBGROUP_FACTORS}
+by_factor = ui.fitted("effects.subgroups_by_factor", data, {f: list(levels) for f, levels in factor_levels.items()})
 for factor, label in vocab.SUBGROUP_FACTORS.items():
-    levels = vocab.LEVELS.get(factor, studies)
-    part = effects.subgroup_effects(data, factor, list(levels))
-    part = part[part.n_stent + part.n_medical > 0]  # levels the filters exclude are not listed
+    levels = factor_levels[factor]
+    part, interaction = by_factor[factor]
+    # Levels the filters exclude are not listed; a copy, since by_factor still holds the frame it is cut from.
+    part = part[part.n_stent + part.n_medical > 0].copy()
     part["factor_label"], part["level_label"] = label, part.level.map(levels)
     rows.append(part)
-    p_value = display.format_p(effects.interaction_p(data, factor))
+    p_value = display.format_p(interaction)
     tests.append({"Subgroup factor": label, "Interaction p (F-test)": p_value})
 tests.append({"Subgroup factor": "Named subgroups (they overlap)", "Interaction p (F-test)": display.DASH})
 for group in ui.named_subgroups():  # they may overlap: estimated one by one, no interaction test
     inside = data[group.members(data)].assign(named=group.name)
-    part = effects.subgroup_effects(inside, "named", [group.name])
+    part = ui.fitted("effects.subgroup_effects", inside, "named", [group.name])
     part = part[part.n_stent + part.n_medical > 0]
     part["factor_label"], part["level_label"] = "Named subgroup", group.label
     rows.append(part)

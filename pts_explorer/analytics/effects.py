@@ -128,6 +128,15 @@ def subgroup_effects(data: pd.DataFrame, factor: str, levels: list[str]) -> pd.D
     return pd.DataFrame(rows)
 
 
+def subgroups_by_factor(data: pd.DataFrame, factors: dict[str, list[str]]) -> dict[str, tuple[pd.DataFrame, float]]:
+    """Per factor: subgroup_effects over its levels and its interaction_p, one call (the Subgroups
+    page caches it as one model: its data frame hashed once per rerun, not once per factor)."""
+    return {
+        factor: (subgroup_effects(data, factor, levels), interaction_p(data, factor))
+        for factor, levels in factors.items()
+    }
+
+
 def interaction_p(data: pd.DataFrame, factor: str) -> float:
     """F-test of the treatment-by-subgroup interaction (levels with both arms estimable)."""
     keep = [lvl for lvl, sub in data.groupby(factor) if estimable(sub)]

@@ -2,11 +2,14 @@
 
 import copy
 import functools
+import os
 from pathlib import Path
 
 import pytest
 import streamlit as st
+from streamlit import config as streamlit_config
 from streamlit.components.v2 import manifest_scanner
+from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 from streamlit.testing.v1 import AppTest
 
 from pts_explorer import db, validation
@@ -24,6 +27,29 @@ def components_scanned_once():
     with pytest.MonkeyPatch.context() as patch:
         scan = functools.cache(manifest_scanner.scan_component_manifests)
         patch.setattr(manifest_scanner, "scan_component_manifests", scan)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def scripts_compiled_once():
+    """Each AppTest run makes a new ScriptCache, so app.py and the page were read, rewritten for
+    Streamlit's magic and compiled on every run (about a tenth of a page's rerun). A served app
+    keeps them in its one ScriptCache across reruns; here the compiled code is kept for the session
+    the same way, per file version (path, modification time, size): a script that changes is
+    compiled again, one that does not compile raises on every run as before."""
+    compiled: dict[tuple[str, int, int, bool], object] = {}
+    real = ScriptCache.get_bytecode
+
+    def get_bytecode(self, script_path: str):
+        path = os.path.abspath(script_path)
+        stat = os.stat(path)
+        key = (path, stat.st_mtime_ns, stat.st_size, bool(streamlit_config.get_option("runner.magicEnabled")))
+        if key not in compiled:
+            compiled[key] = real(self, script_path)
+        return compiled[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ScriptCache, "get_bytecode", get_bytecode)
         yield
 
 
