@@ -31,6 +31,7 @@ def _multiselect(key: str, label: str, options: dict[str, str], help_text: str |
         label,
         list(options),
         valid=list(options),
+        names={v: options.get(v) or str(v) for v in options},  # the labels without their counts, which change
         format_func=lambda v: _with_count(options.get(v) or str(v), counts.get(v)),
         placeholder="All",
         help=f"{help_text}  \n{COUNTS_HELP}" if help_text else COUNTS_HELP,
@@ -38,6 +39,7 @@ def _multiselect(key: str, label: str, options: dict[str, str], help_text: str |
 
 
 def _with_count(label: str, count: str | None) -> str:
+    """ "IVC (4)", "IVC (hidden)": the count as state.COUNT_SUFFIX reads it off a label."""
     return f"{label} ({count})" if count else label
 
 
