@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from pts_explorer import charts, display, escape, glossary, vocab
+from pts_explorer import charts, display, escape, glossary, privacy, vocab
 from pts_explorer.filters import OPTION_FIELDS, VOCABULARIES, CohortFilter, more_words
 from pts_explorer.settings import COHORT_KEYS, SETTINGS
 from pts_explorer.ui import cohorts, state
@@ -31,6 +31,7 @@ def _multiselect(key: str, label: str, options: dict[str, str], help_text: str |
         label,
         list(options),
         valid=list(options),
+        names={v: options.get(v) or str(v) for v in options},  # the labels without their counts, which change
         format_func=lambda v: _with_count(options.get(v) or str(v), counts.get(v)),
         placeholder="All",
         help=f"{help_text}  \n{COUNTS_HELP}" if help_text else COUNTS_HELP,
@@ -38,13 +39,14 @@ def _multiselect(key: str, label: str, options: dict[str, str], help_text: str |
 
 
 def _with_count(label: str, count: str | None) -> str:
+    """ "IVC (4)", "IVC (hidden)": the count as state.COUNT_SUFFIX reads it off a label."""
     return f"{label} ({count})" if count else label
 
 
 def option_counts(studies: pd.DataFrame) -> dict[str, dict[str, str]]:
     """For each filter of OPTION_FIELDS, each option's count as shown beside it: the patients the
     other filters (as they stand this run) keep who have the option; small counts hidden (with their
-    complement within the filter) where protection is on."""
+    complement within the filter, and within its chosen options) where protection is on (_shown)."""
     now = _now(studies)
     found = query("option_counts", now.option_params())
     shield = state.protection()
@@ -55,10 +57,30 @@ def option_counts(studies: pd.DataFrame) -> dict[str, dict[str, str]]:
     for field in OPTION_FIELDS:
         rows = found[found.field == field]
         by_value = dict(zip(rows.value, rows.patients, strict=True))
-        counts = [int(by_value.get(v, 0)) for v in options[field]]
-        hidden = shield.mask(counts)
-        shown[field] = {v: shield.count(n, h) for v, n, h in zip(options[field], counts, hidden, strict=True)}
+        chosen = getattr(now, field)
+        shown[field] = _shown(shield, options[field], by_value, chosen if isinstance(chosen, tuple) else (chosen,))
     return shown
+
+
+def _shown(shield: privacy.Protection, values: list[str], by_value: dict, chosen: tuple) -> dict[str, str]:
+    """Each option's count as written beside it, small counts hidden where protection is on. Two
+    lines of counts add up to a shown total: all the options of a filter (the cohort, when the
+    filter chooses nothing) and the chosen ones (the cohort, always: a patient has one value). In
+    neither may exactly one count be hidden, or the cohort's total less the others gives it away:
+    the smallest other count of the line is hidden too (as privacy.Protection.mask_table does)."""
+    counts = [int(by_value.get(v, 0)) for v in values]
+    hidden = shield.mask(counts)
+    lines = [range(len(values)), [i for i, v in enumerate(values) if v in chosen]]
+    changed = shield.active
+    while changed:  # a count hidden for one line counts as hidden in the other
+        changed = False
+        for line in lines:
+            if sum(hidden[i] for i in line) != 1:
+                continue
+            others = [(counts[i], i) for i in line if not hidden[i] and counts[i] > 0]
+            if others:  # (none: the hidden one is the line's total, hidden itself as a small count)
+                hidden[min(others)[1]] = changed = True
+    return {v: shield.count(n, h) for v, n, h in zip(values, counts, hidden, strict=True)}
 
 
 _MORE_SHOWN = "_more_filters_shown"  # the "More filters" this session added to the panel, restricting or not
@@ -130,10 +152,7 @@ def _more_option_counts(now: CohortFilter) -> dict[str, dict[str, str]]:
             continue
         rows = found[found.field == key]
         by_value = dict(zip(rows.value, rows.patients, strict=True))
-        values = list(spec.options or by_value)
-        counts = [int(by_value.get(v, 0)) for v in values]
-        hidden = shield.mask(counts)
-        shown[key] = {v: shield.count(n, h) for v, n, h in zip(values, counts, hidden, strict=True)}
+        shown[key] = _shown(shield, list(spec.options or by_value), by_value, dict(now.more).get(key, ()))
     return shown
 
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Callable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NoReturn
 
 import streamlit as st
@@ -54,7 +55,8 @@ def begin_run() -> None:
     published = st.session_state.get(_PUBLISHED)
     store = _store()
     if _canonical(query) == published or (published is None and not query):
-        store.update({key: st.session_state[key] for key in SETTINGS.settings if key in st.session_state})
+        widgets = [key for key in SETTINGS.settings if key in st.session_state]
+        store.update({key: _by_name(key, st.session_state[key]) for key in widgets})
         return
     parsed = SETTINGS.parse_all(query)
     _announce_unknown(query, parsed)
@@ -175,15 +177,49 @@ def _describe(value: Any, format_func: Callable[[Any], str] | None) -> str:
     return format_func(value) if format_func else str(value)
 
 
-def control(key: str, widget: Callable[..., Any], *args: Any, valid: Sequence | None = None, **kwargs: Any) -> Any:
+_NAMES = "_option_names"  # key -> {an option's name: the option}, for the multiselects whose labels carry a count
+COUNT_SUFFIX = re.compile(r" \((?:[\d,]+|hidden)\)$")  # " (1,234)", " (hidden)": filter_panel._with_count
+
+
+def _by_name(key: str, value: Any) -> Any:
+    """A multiselect's value with every option named by its label read back as the option.
+
+    Streamlit keeps a multiselect's value in the browser as the options' labels ("IVC (4)") and
+    reads it back by the labels of the run it arrives in: a label that changed since (the count
+    beside it moved, or became "hidden" under protection) comes back as the old label's text, which
+    is no option, and Streamlit then drops it. The browser keeps such a value wherever the widget is
+    not on screen when the app sends it the new one (the presenter's cohort drawer, closed), and
+    sends it on every later run. An option's name (the label without its count) never changes, so
+    the old label names its option whatever its count said."""
+    names = st.session_state.get(_NAMES, {}).get(key)
+    if not names or not isinstance(value, list | tuple):
+        return value
+    options = set(names.values())
+    found = [v if v in options else names.get(COUNT_SUFFIX.sub("", str(v)), v) for v in value]
+    return list(dict.fromkeys(found))  # an option once, even if the browser held two of its labels
+
+
+def control(
+    key: str,
+    widget: Callable[..., Any],
+    *args: Any,
+    valid: Sequence | None = None,
+    names: Mapping[Any, str] | None = None,
+    **kwargs: Any,
+) -> Any:
     """Seed a widget from the session (or an authoritative URL), draw it, and register its value.
 
     `valid`: the values allowed here when they depend on the data (a study's visits); a stored
     value outside them is changed to a valid one and the change is announced (setting_notices).
+    `names`: for a multiselect whose labels are an option's name with a count that changes
+    (filter_panel's option counts), each option's name: a value the browser sends under an old
+    label is read back as its option (_by_name), never dropped.
     The widget is drawn as widget(*args, key=key, **kwargs); it returns the value to use.
     """
     setting = SETTINGS[key]
-    value = st.session_state[key] if key in st.session_state else current(key)
+    if names is not None:
+        st.session_state.setdefault(_NAMES, {})[key] = {name: option for option, name in names.items()}
+    value = _by_name(key, st.session_state[key]) if key in st.session_state else current(key)
     if not setting.is_valid(value, valid):
         replacement = _fallback(key, valid or setting.options)
         if setting.kind != "choices":  # unknown filter values are dropped silently (URL contract)
