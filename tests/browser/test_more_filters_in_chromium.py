@@ -6,6 +6,7 @@ opens the same cohort."""
 import duckdb
 from playwright.sync_api import Page, expect
 
+from pts_explorer.config import DUCKDB_CONFIG
 from tests.browser.app_driver import act_and_wait, counted, new_context, open_page, query
 
 
@@ -26,7 +27,7 @@ def _chosen(page: Page, key: str) -> list[str]:
 
 
 def test_a_centre_added_from_more_filters_filters_the_cohort(server, page: Page, demo_db, browser):
-    con = duckdb.connect(str(demo_db), read_only=True)
+    con = duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG)  # as the session's other handles
     centre, patients = con.execute(
         "SELECT center_id, count(*) FROM patients GROUP BY center_id ORDER BY center_id LIMIT 1"
     ).fetchone()

@@ -12,6 +12,7 @@ import duckdb
 from playwright.sync_api import Page
 
 from pts_explorer import vocab
+from pts_explorer.config import DUCKDB_CONFIG
 from tests.browser.app_driver import act_and_wait, new_context, open_page, pick_option, query, settle
 
 K = 5  # the default small-cell threshold (presenter mode hides counts 1..K-1)
@@ -22,7 +23,7 @@ def _small_values(demo_db) -> tuple[str, list[str], list[str]]:
     """A centre, two sites and two CEAP classes of it (each pair in the app's order) such that, with
     all four chosen, one site and one class each have 1..K-1 patients (hidden on the slide) and the
     other K or more; the small site first among the sites."""
-    con = duckdb.connect(str(demo_db), read_only=True)
+    con = duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG)  # as the session's other handles
     rows = con.execute("SELECT center_id, obstruction_site, ceap_c, count(*) FROM patients GROUP BY ALL").fetchall()
     con.close()
     n = {(c, s, p): int(k) for c, s, p, k in rows}
@@ -38,7 +39,7 @@ def _small_values(demo_db) -> tuple[str, list[str], list[str]]:
 
 
 def _arms(demo_db, where: str, params: list) -> str:
-    con = duckdb.connect(str(demo_db), read_only=True)
+    con = duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG)  # as the session's other handles
     got = dict(con.execute(f"SELECT arm, count(*) FROM patients WHERE {where} GROUP BY arm", params).fetchall())
     con.close()
     return f"n = {got.get('stent', 0):,} stent, {got.get('medical', 0):,} medical"
