@@ -349,3 +349,55 @@ def test_an_adam_dataset_without_avisit_is_still_checked_by_its_avisitn(tmp_path
             "([paramcd] vcss): map each source value onto the contract's in [values.vcss] of a copy of the profile.",
         ),
     ]
+
+
+def test_a_checkbox_without_its_order_leaves_its_column_empty_and_the_rest_is_checked(tmp_path):
+    """The reviewer's working profile without [checkbox_order]: the segment checkbox cannot become one
+    obstruction site. Before, that refusal stopped the patients, visits and events unread (the
+    "Other" choices and the unassessed ulcer came in the next round); now it is one error among them."""
+    text = (FIXTURES / "review9" / "reg2_v1.toml").read_text(encoding="utf-8")
+    order = (
+        '[checkbox_order]\nobstruction_site = ["ivc", "common_iliac", "external_iliac", "common_femoral", "femoral"]\n'
+    )
+    assert order in text
+    profile = tmp_path / "reg2_no_order.toml"
+    profile.write_text(text.replace(order, ""), encoding="utf-8")
+    report = _run(profile, sorted(CLASSIC.glob("*.csv")), tmp_path)
+    segments = _dictionary()["segments"]["select_choices_or_calculations"]
+    codes = [c.split(",")[0].strip() for c in segments.split("|")]
+    assert _issues(report, "error") == [
+        (
+            "redcap:checkbox",
+            DICTIONARY,
+            None,
+            "",
+            f"field 'segments' is a checkbox (columns {', '.join(f'segments___{c}' for c in codes)}) mapped to "
+            "patients.obstruction_site, which holds one value: give the order that picks one ticked choice in "
+            "[checkbox_order] obstruction_site = ['ivc', 'common_iliac', 'external_iliac', 'common_femoral', "
+            "'femoral'] (the first ticked in that order is kept)",
+        )
+    ]
+    ulcer = next(i for i, r in enumerate(_rows(CLASSIC / EXPORT), start=2) if r["ulcer"] == "9")
+    assert sorted(_issues(report, "warning", "redcap:unmapped")) == sorted(
+        [
+            _other(*ARM_OTHER),
+            _other("ceap", "patients", "ceap_c", "one of C3, C4a, C4b, C4c, C5, C6", ARM_OTHER[-1]),
+            _other(
+                "ae_cat",
+                "events",
+                "event_type",
+                "one of stent_thrombosis, restenosis, reintervention, patency_restored, stent_migration, "
+                "access_site_bleeding, major_bleeding, recurrent_dvt, pulmonary_embolism, ulcer_healed, "
+                "ulcer_recurred, death",
+                "event not imported",
+            ),
+            (
+                "redcap:unmapped",
+                EXPORT,
+                ulcer,
+                "9",
+                "choice 9 (Not assessed) of 'ulcer' has no value in visits.ulcer_present: visit not imported; map it "
+                'in [values.ulcer_present] of a copy of the profile (e.g. "9" = "true or false")',
+            ),
+        ]
+    )

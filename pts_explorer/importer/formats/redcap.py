@@ -544,25 +544,42 @@ class RedcapMapper(Mapper):
         order = self.profile.section("checkbox_order").get(column)
         targets = {code: self._target(table, column, field, code, label) for code, label in codes.items()}
         mapped = {code: value for code, value in targets.items() if value is not None}
+        # An order missing or incomplete is an error; the column is left empty (Mapper.absent) and the rest of
+        # the export is still read and checked (all problems at once).
         if not isinstance(order, list) or not order:
-            self._refuse(
-                "redcap:checkbox",
-                self.dictionary_file,
-                f"field {field!r} is a checkbox (columns {', '.join(_checkbox_column(field, c) for c in codes)}) "
-                f"mapped to {table}.{column}, which holds one value: give the order that picks one ticked choice in "
-                f"[checkbox_order] {column} = [{', '.join(repr(v) for v in dict.fromkeys(mapped.values()))}] "
-                "(the first ticked in that order is kept)",
+            # The suggested order: the contract's (for obstruction sites, proximal to distal), not the dictionary's.
+            vocabulary = _vocabulary(table, column) or []
+            suggested = sorted(
+                dict.fromkeys(mapped.values()),
+                key=lambda v: vocabulary.index(v) if v in vocabulary else len(vocabulary),
             )
+            self.issues.add(
+                Issue.file_level(
+                    ERROR,
+                    "redcap:checkbox",
+                    self.dictionary_file,
+                    f"field {field!r} is a checkbox (columns {', '.join(_checkbox_column(field, c) for c in codes)}) "
+                    f"mapped to {table}.{column}, which holds one value: give the order that picks one ticked choice "
+                    f"in [checkbox_order] {column} = [{', '.join(repr(v) for v in suggested)}] (the first ticked "
+                    "in that order is kept)",
+                )
+            )
+            self.absent(None, [(table, column)])
             return Decoded(column, field, "NULL")
         order = [str(v) for v in order]
         left_out = sorted(set(mapped.values()) - set(order))
         if left_out:
-            self._refuse(
-                "redcap:checkbox",
-                self.dictionary_file,
-                f"[checkbox_order] {column} lacks {', '.join(left_out)}, a value of checkbox {field!r}'s choices: "
-                "add it where it belongs in the order",
+            self.issues.add(
+                Issue.file_level(
+                    ERROR,
+                    "redcap:checkbox",
+                    self.dictionary_file,
+                    f"[checkbox_order] {column} lacks {', '.join(left_out)}, a value of checkbox {field!r}'s "
+                    "choices: add it where it belongs in the order",
+                )
             )
+            self.absent(None, [(table, column)])
+            return Decoded(column, field, "NULL")
         ticked = {code: f"{_ref(src, _checkbox_column(field, code))} IN {TICKED}" for code in codes}
         whens = [f"WHEN {ticked[c]} THEN {b(v)}" for value in order for c, v in mapped.items() if v == value]
         expr = f"(CASE {' '.join(whens)} END)" if whens else "NULL"
