@@ -91,6 +91,32 @@ CLASSIC_ERRORS = [
 ]
 
 
+def _date_errors() -> list[tuple]:
+    """An error per date the reviewer's export holds as Excel saved it (dd/mm/yyyy), each field one the
+    dictionary validates as a date."""
+    dictionary = _dictionary()
+    export = _rows(CLASSIC / EXPORT)
+    dates = []
+    for field in ("ae_dt", "death_dt", "enrol_date", "fu_date", "last_seen"):
+        assert dictionary[field]["text_validation_type_or_show_slider_number"].startswith("date_")
+        example = min(r[field] for r in export if r[field])
+        for i, row in enumerate(export, start=2):
+            if row[field]:
+                day, month, year = row[field].split("/")  # dd/mm/yyyy
+                assert int(day) <= 31 and int(month) <= 12 and len(year) == 4
+                dates.append(
+                    (
+                        f"type:PTSREG2_DATA_2024-06-01_0930.{field}",
+                        EXPORT,
+                        i,
+                        row[field],
+                        f"{field} is not a date: ISO 8601 (2021-12-09) is read, and any format listed in [dates] "
+                        f'formats of a copy of the profile (e.g. "%d/%m/%Y" for {example})',
+                    )
+                )
+    return dates
+
+
 def _other(field: str, table: str, column: str, hint: str, what: str) -> tuple:
     """The warning for the "Other" choice of a field, at the one record that holds it."""
     code = next(
@@ -181,25 +207,7 @@ def test_with_the_fields_named_the_dates_codes_classic_layout_and_other_choices_
     profile = tmp_path / "reg2_round2.toml"
     profile.write_text("\n\n".join(kept), encoding="utf-8")
     report = _run(profile, sorted(CLASSIC.glob("*.csv")), tmp_path)
-    dictionary = _dictionary()
-    export = _rows(CLASSIC / EXPORT)
-    dates = []
-    for field in ("ae_dt", "death_dt", "enrol_date", "fu_date", "last_seen"):
-        assert dictionary[field]["text_validation_type_or_show_slider_number"].startswith("date_")
-        for i, row in enumerate(export, start=2):
-            if row[field]:
-                day, month, year = row[field].split("/")  # dd/mm/yyyy, as Excel saved them
-                example = min(r[field] for r in export if r[field])
-                dates.append(
-                    (
-                        f"type:PTSREG2_DATA_2024-06-01_0930.{field}",
-                        EXPORT,
-                        i,
-                        row[field],
-                        f"{field} is not a date: ISO 8601 (2021-12-09) is read, and any format listed in [dates] "
-                        f'formats of a copy of the profile (e.g. "%d/%m/%Y" for {example})',
-                    )
-                )
+    dates = _date_errors()
     items = {
         "v_pain": "vil_pain",
         "v_cramps": "vil_cramps",
@@ -400,4 +408,31 @@ def test_a_checkbox_without_its_order_leaves_its_column_empty_and_the_rest_is_ch
                 'in [values.ulcer_present] of a copy of the profile (e.g. "9" = "true or false")',
             ),
         ]
+    )
+
+
+def test_an_export_without_its_dictionary_still_has_its_fields_and_dates_checked(tmp_path):
+    """The reviewer's export uploaded without its data dictionary, with their profile before the dd/mm
+    format was added: the dictionary is needed to decode the coded fields, but the dates need none.
+    Before, the missing dictionary was the only problem named."""
+    text = (FIXTURES / "review9" / "reg2_v1.toml").read_text(encoding="utf-8")
+    assert 'formats = ["%d%b%Y", "%d/%m/%Y"]' in text
+    profile = tmp_path / "reg2_no_dmy.toml"
+    profile.write_text(text.replace('formats = ["%d%b%Y", "%d/%m/%Y"]', 'formats = ["%d%b%Y"]'), encoding="utf-8")
+    report = _run(profile, [CLASSIC / EXPORT], tmp_path)
+    checkbox = [c for c in next(csv.reader(open(CLASSIC / EXPORT, encoding="utf-8-sig"))) if "___" in c]  # noqa: SIM115
+    assert sorted(_issues(report, "error"), key=repr) == sorted(
+        [
+            (
+                "redcap:dictionary",
+                "(sources)",
+                None,
+                "",
+                "the project's data dictionary CSV is required to decode coded fields; its checkbox columns "
+                f"({', '.join(checkbox[:4])}) need it; the export's fields and dates are checked now, its records "
+                "once it is among the sources",
+            ),
+            *_date_errors(),
+        ],
+        key=repr,
     )

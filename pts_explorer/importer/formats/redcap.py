@@ -229,33 +229,42 @@ class RedcapMapper(Mapper):
         if dictionary is None:
             checkbox = [c for c in (export.columns if export else []) if "___" in c]
             shown = f"; its checkbox columns ({', '.join(checkbox[:4])}) need it" if checkbox else ""
+            checked = "; the export's fields and dates are checked now, its records once it is among the sources"
             self.issues.add(
                 Issue.file_level(
                     ERROR,
                     "redcap:dictionary",
                     "(sources)",
-                    f"the project's data dictionary CSV is required to decode coded fields{shown}",
+                    f"the project's data dictionary CSV is required to decode coded fields{shown}"
+                    + (checked if export is not None else ""),
                 )
             )
-        if export is None or dictionary is None:
+        if export is None:
             return self._empty()
         self.export_file = export.file
+        if dictionary is None:  # all problems at once: what needs no decoding is checked (the fields, the dates)
+            self.coded, self.kinds = {}, {}
+            for column in export.columns:
+                field, sep, code = column.partition("___")
+                if sep and field and code:  # a checkbox: field___code, one column per choice
+                    self.kinds[field.lower()] = "checkbox"
+                    self.coded.setdefault(field.lower(), {})[code] = code
+            self._require(export, fields, ae, visits)
+            self._check_dates_of(export, fields, ae)
+            return self._empty()
         self.dictionary_file = dictionary.file
         self.coded, self.kinds = self._coded_fields(dictionary)
         self._identifiers(dictionary, export)
         self._require(export, fields, ae, visits)
-        self._check_raw(export, record_id, [*fields.values(), *ae.values(), *visits.values()])
-        self.check_dates(
-            export,
-            [
-                fields.get(k)
-                for k in ("enrolled_on", "last_contact_date", "death_date", "procedure_date", "visit_date", "dvt_date")
-            ]
-            + [ae.get("event_date")],
-        )
+        self._check_raw(export, str(fields["patient_id"]), [*fields.values(), *ae.values(), *visits.values()])
+        self._check_dates_of(export, fields, ae)
         self._map(export, fields, ae, visits)
         if self.refused:
             return self._empty()
+
+    def _check_dates_of(self, export: Staged, fields: dict[str, str | None], ae: dict[str, str]) -> None:
+        keys = ("enrolled_on", "last_contact_date", "death_date", "procedure_date", "visit_date", "dvt_date")
+        self.check_dates(export, [fields.get(k) for k in keys] + [ae.get("event_date")])
 
     def _check_keys(self) -> None:
         """A section or key a redcap profile does not have: a warning naming it (and the closest key)."""
