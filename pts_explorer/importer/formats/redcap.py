@@ -243,7 +243,8 @@ class RedcapMapper(Mapper):
             return self._empty()
         self.export_file = export.file
         if dictionary is None:  # all problems at once: what needs no decoding is checked (the fields, the dates)
-            self.coded, self.kinds = {}, {}
+            self.coded: dict[str, dict[str, str]] = {}
+            self.kinds: dict[str, str] = {}
             for column in export.columns:
                 field, sep, code = column.partition("___")
                 if sep and field and code:  # a checkbox: field___code, one column per choice
