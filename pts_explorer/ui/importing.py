@@ -15,6 +15,7 @@ import streamlit as st
 from pts_explorer import atomic, config, db, escape
 from pts_explorer.importer import ImportReport, assistant, assistant_choices, builtin_names
 from pts_explorer.importer.formats import FORMATS, load
+from pts_explorer.importer.formats.base import procedure_details
 from pts_explorer.importer.profiles import Profile, ProfileError
 
 
@@ -190,6 +191,8 @@ ASSIST_PROFILE = "import_profile_next"  # the profile the next run selects (a wi
 ASSIST_CHECK = "import_check_next"  # the next run checks the uploads with it
 LEAVE = "(the project has no such field)"
 UNMAPPED = "(skip: no contract value)"
+NO_PROCEDURE = '(the data have no such variable: import no procedure, procedure_date = "")'
+
 MAX_VALUES = 40  # source values offered per coded column
 
 
@@ -241,6 +244,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
     values = [] if passed else assistant.value_rows(report.issues)
     every = assistant.source_fields(profile, report.source_columns)
     choices = [
+        *assistant_choices.design_choice(profile),
         *assistant_choices.sdtm_choices(profile, found),
         *assistant_choices.adam_dataset_choices(profile, found),
         *assistant_choices.partial_dates(profile, [str(r) for r in report.issues["rule"]]),
@@ -289,7 +293,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
                 hide_index=True,
                 key="assist_fields_table",
             )
-        if not missing and not values and not choices:
+        if not missing and not values and all(c.key == "study_design" for c in choices):
             st.caption(
                 "Every field the profile maps is in the sources and no value needs a map: the problems above are "
                 "not ones a choice here can fix (their messages name the profile key to edit)."
@@ -298,11 +302,18 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
         if missing:
             st.markdown("**Fields the sources do not have**: pick the column that holds each")
         for f in missing:
-            options = assistant.offered(f.key, f.candidates, every)
+            # ADaM: a field's options are its own dataset's variables ([adsl] keys: ADSL's), never ADQS's or ADAE's.
+            options = assistant.offered(
+                f.key, f.candidates, assistant.own_columns(profile, f.section, found.columns, every)
+            )
             if not f.required:
                 options = [LEAVE, *options]
             if f.key == "arm" and arms:  # the REDCap arm of the events, its treatments chosen below
                 options = [assistant_choices.FROM_ARMS, *options]
+            # A required procedure detail the data lack: the way out its error names, as a choice (review 10).
+            no_procedure = f.required and f.key in procedure_details() and profile.format in ("adam", "redcap")
+            if no_procedure:
+                options = [NO_PROCEDURE, *options]
             # A key of another table than the fields' (REDCap's [adverse_events] event_type) is named with its table.
             named = f.key if f.section in FORMATS[profile.format].column_sections else f"[{f.section}] {f.key}"
             pick = st.selectbox(
@@ -316,8 +327,10 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
                 key=f"assist_field_{f.section}_{f.key}" + ("" if f.required else ":optional"),
             )
             if pick is not None:
-                unmapped = pick in (LEAVE, assistant_choices.FROM_ARMS)
+                unmapped = pick in (LEAVE, assistant_choices.FROM_ARMS, NO_PROCEDURE)
                 chosen_fields[(f.section, f.key)] = assistant.NOT_MAPPED if unmapped else pick
+                if pick == NO_PROCEDURE:  # procedure_date = "": no procedure row, none of its details required
+                    chosen_fields[(f.section, "procedure_date")] = assistant.NOT_MAPPED
         chosen_values: dict[str, dict[str, str]] = {}
         left_out: list[str] = []  # arm values whose patients are left out ([population] exclude_arms)
         for row in values:

@@ -177,8 +177,10 @@ def test_the_built_in_profile_names_the_missing_fields_the_classic_layout_the_co
             "",
             f"the export lacks column(s) {missing}; the profile maps them: set each key to the field's name in a "
             "copy of profile 'redcap', or export the field (technical_success, stents_placed, "
-            "below_inguinal_ligament: required, because the index procedure is imported (procedure_date = "
-            '"procedure_date" in [fields]) and the contract requires technical_success, stents_placed, '
+            # review 10, (a) 2: the export lacks procedure_date too, which its own warning calls optional
+            'below_inguinal_ligament: required, while procedure_date names a field (procedure_date = "procedure_date" '
+            "in [fields], which the export lacks too: name the field that holds the index procedure's date) and the "
+            "contract requires technical_success, stents_placed, "
             'below_inguinal_ligament on every procedure row; or set procedure_date = "" to import no procedure: the '
             "patency and procedure analyses are then empty); the export is checked without them; the adverse events "
             f"are read once [adverse_events] event_type names a field of the export; {LATER}",
@@ -259,6 +261,8 @@ def test_a_longitudinal_export_without_the_record_id_is_checked_with_its_first_c
     events = sorted({r["redcap_event_name"] for r in rows})
     dated = [(i, r) for i, r in enumerate(rows, start=2) if "-" in r["months_since_dvt"]]
     assert len(dated) == 1
+    months = sum(r["months_since_dvt"].isdigit() for r in rows)
+    assert months == 5
     report = _run("redcap", sorted(LONG.glob("*.csv")), tmp_path)
     errors = {e[0]: e for e in _issues(report, "error")}
     assert sorted(errors) == [
@@ -300,9 +304,10 @@ def test_a_longitudinal_export_without_the_record_id_is_checked_with_its_first_c
         data.name,
         line,
         row["months_since_dvt"],
-        "field 'months_since_dvt' ([fields] months_since_dvt) holds dates, not months (1 record): name it in "
-        '[fields] dvt_date instead, and set months_since_dvt = "", in a copy of the profile: the months are then '
-        "counted from the DVT date to the enrolment date",
+        # review 10, (a) 10: a date typed among months is the record's to correct (dvt_date would lose the others)
+        f"field 'months_since_dvt' ([fields] months_since_dvt) holds a date, not months, in 1 record, while {months} "
+        "hold months: write the months since the DVT in the source for this record (the date is no month count; "
+        "reading the field as the DVT's date, [fields] dvt_date, would lose the months of the others)",
     )
     sex = {r["Variable / Field Name"]: r for r in _rows(LONG / "PTSLONG3_DataDictionary.csv")}["sex"]
     choices = sex["Choices, Calculations, OR Slider Labels"].split("|")
@@ -353,8 +358,9 @@ def test_an_adam_dataset_without_avisit_is_still_checked_by_its_avisitn(tmp_path
             "adqsvcss.xpt",
             int(wrong) + 1,
             "45",
-            "visits.vcss has values the contract does not allow: vcss BETWEEN 0 AND 30. Source column VCSS "
-            "([paramcd] vcss): map each source value onto the contract's in [values.vcss] of a copy of the profile.",
+            "visits.vcss has values the contract does not allow: vcss BETWEEN 0 AND 30. Source records PARAMCD = "
+            "VCSS ([paramcd] vcss): map each source value onto the contract's in [values.vcss] of a copy of the "
+            "profile.",
         ),
     ]
 

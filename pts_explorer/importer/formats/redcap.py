@@ -257,6 +257,8 @@ class RedcapMapper(Mapper):
         self.coded, self.kinds = self._coded_fields(dictionary)
         self._identifiers(dictionary, export)
         self._require(export, fields, ae, visits)
+        if self._label_export(export):
+            return self._empty()
         self._check_raw(export, str(fields["patient_id"]), [*fields.values(), *ae.values(), *visits.values()])
         self._check_dates_of(export, fields, ae)
         self._map(export, fields, ae, visits)
@@ -430,7 +432,7 @@ class RedcapMapper(Mapper):
                     export.file,
                     f"the export lacks column(s) {'; '.join(missing)}; the profile maps them: set each key to the "
                     f"field's name in a copy of profile {self.profile.name!r}, or export the field"
-                    + self._why_procedure_details(missing)
+                    + self._why_procedure_details(missing, export)
                     + "; the export is checked without them; "
                     + "".join(f"{w}; " for w in waits)
                     + LATER,
@@ -450,18 +452,68 @@ class RedcapMapper(Mapper):
                 )
             )
 
-    def _why_procedure_details(self, missing: list[str]) -> str:
+    def _why_procedure_details(self, missing: list[str], export: Staged) -> str:
         """Why the procedure's details are required (the index procedure is imported: [fields]
-        procedure_date names a field) and the way out, when the missing fields include one."""
+        procedure_date names a field) and the way out, when the missing fields include one. When the
+        export lacks the procedure date's field too, they are required once it is named (review 10:
+        "required, because the index procedure is imported" contradicted that field's own warning)."""
         details = [d for d in procedure_details() if any(m.endswith(f"[fields] {d})") for m in missing)]
         if not details:
             return ""
+        date = str(self.profile.section("fields").get("procedure_date"))
+        why = (
+            f'while procedure_date names a field (procedure_date = "{date}" in [fields], which the export lacks '
+            "too: name the field that holds the index procedure's date)"
+            if not export.has(date)
+            else f'because the index procedure is imported (procedure_date = "{date}" in [fields])'
+        )
         return (
-            f" ({', '.join(details)}: required, because the index procedure is imported (procedure_date = "
-            f'"{self.profile.section("fields").get("procedure_date")}" in [fields]) and the contract requires '
+            f" ({', '.join(details)}: required, {why} and the contract requires "
             f'{", ".join(procedure_details())} on every procedure row; or set procedure_date = "" to import no '
             "procedure: the patency and procedure analyses are then empty)"
         )
+
+    def _label_export(self, export: Staged) -> bool:
+        """An export of labels, not raw codes (REDCap's "labels" export: "Mild" where the raw export
+        writes 2, "Checked" for 1, "Baseline (Arm 1: Stent)" for baseline_arm_1), found from the data
+        dictionary's coded fields whatever the profile names: one error that says to export raw data,
+        and nothing else is checked (every coded value, event and checkbox would be an error of its
+        own, each suggesting a map that cannot work). True when it is one."""
+        b = Bind()
+        hits = []
+        for field, codes in self.coded.items():
+            if self.kinds.get(field) == "checkbox":
+                for code in codes:
+                    if (ref := export.ref(_checkbox_column(field, code))) is not None:
+                        hits.append(f"CASE WHEN {ref} IN ('Checked', 'Unchecked') THEN {b(field)} END")
+                continue
+            ref = export.ref(field)
+            labels = [label for label in codes.values() if label not in codes]
+            if ref is None or not labels:
+                continue
+            hits.append(f"CASE WHEN list_contains({b(labels)}, {ref}) THEN {b(field)} END")
+        if not hits:
+            return False
+        first = f"coalesce({', '.join(hits)})"
+        sql = (
+            f"SELECT count(*) FILTER (WHERE {first} IS NOT NULL), count(*), string_agg(DISTINCT {first}, ', ' ORDER "
+            f"BY {first}) FROM {export.table}"
+        )
+        labelled, rows, fields = self.con.execute(sql, b.params).fetchone() or (0, 0, "")
+        if not labelled or 2 * labelled < rows:
+            return False  # a few labels among codes: _check_raw names each row
+        self.issues.add(
+            Issue.file_level(
+                ERROR,
+                "redcap:labels",
+                export.file,
+                f"the export holds labels where the raw codes belong ({labelled:,} of its "
+                f"{counted(int(rows), 'row')}, in coded fields such as {fields}): export the records again as raw "
+                'data (REDCap\'s Data Exports: "CSV / Microsoft Excel (raw data)"), with the same fields; the values '
+                "are checked once the export holds raw codes",
+            )
+        )
+        return True
 
     def _check_raw(self, export: Staged, record_id: str, variables: list[str | None]) -> None:
         """A label export where raw codes were expected: decoding would turn every value into an
@@ -1094,17 +1146,28 @@ class RedcapMapper(Mapper):
                 f"pts_date({ref}) IS NOT NULL"
             )
             (n,) = self.con.execute(f"SELECT count(*) {dates}").fetchone() or (0,)
+            (held,) = self.con.execute(
+                f"SELECT count(*) FROM rc WHERE _record AND try_cast({ref} AS DOUBLE) IS NOT NULL"
+            ).fetchone() or (0,)
+            field = f"field {f['months_since_dvt']!r} ([fields] months_since_dvt)"
+            if n and held:  # a date typed among months: the record is to be corrected, not the profile
+                message = (
+                    f"{field} holds a date, not months, in {counted(int(n), 'record')}, while {held:,} "
+                    f"{'holds' if held == 1 else 'hold'} months: write the months since the DVT in the source for "
+                    f"{'this record' if n == 1 else 'these records'} (the date is no month count; reading the field "
+                    "as the DVT's date, [fields] dvt_date, would lose the months of the others)"
+                )
+            else:
+                message = (
+                    f"{field} holds dates, not months ({counted(int(n), 'record')}): name it in [fields] dvt_date "
+                    'instead, and set months_since_dvt = "", in a copy of the profile: the months are then counted '
+                    "from the DVT date to the enrolment date"
+                )
             if n:  # one issue per record, so the report shows each record's line and date
                 self.con.execute(
                     f"INSERT INTO issues SELECT 'error', 'redcap:months_are_dates', _file, _line, _id, $field, {ref}, "
                     f"$message {dates}",
-                    {
-                        "field": str(f["months_since_dvt"]),
-                        "message": f"field {f['months_since_dvt']!r} ([fields] months_since_dvt) holds dates, not "
-                        f"months ({counted(int(n), 'record')}): name it in [fields] dvt_date instead, and set "
-                        'months_since_dvt = "", in a copy of the profile: the months are then counted from the DVT '
-                        "date to the enrolment date",
-                    },
+                    {"field": str(f["months_since_dvt"]), "message": message},
                 )
                 self.absent(rc.file, [("patients", "months_since_dvt")])
                 months = replace(months, expr="NULL")
