@@ -41,7 +41,7 @@ left, right = st.columns([1, 1.4], vertical_alignment="bottom")
 profile = left.selectbox(
     "Profile",
     list(profiles),
-    format_func=lambda p: Path(p).stem if p.endswith(".toml") else p,
+    format_func=lambda p: profiles.get(p, p),
     help="How the files map onto the contract. Edited copies of a profile go in the `profiles` folder beside "
     "the database.",
     key="import_profile",
@@ -61,8 +61,7 @@ said = st.radio(
     "refused until you answer here.",
     key="import_synthetic",
 )
-chosen = importer.FORMATS.get(Path(profile).stem)
-st.caption(f"**{Path(profile).stem}**: {chosen.help if chosen else profiles[profile]}.")
+st.caption(importing.profile_caption(profile))
 uploads = st.file_uploader(
     "Files, workbooks or one .zip",
     type=UPLOAD_TYPES,
@@ -79,8 +78,6 @@ run = import_col.button(
 )
 
 check = check or (assisted_check and bool(uploads))
-UPLOADED = "import_uploaded_profile"  # the file name of a profile uploaded with the files of the report shown
-UPLOADED_DIGEST = "import_uploaded_digest"  # the profile uploaded with the files that a check used
 if (check or run) and uploads:
     progress = st.empty()  # the steps while it runs; the report below says how it ended
     try:
@@ -88,14 +85,12 @@ if (check or run) and uploads:
             tempfile.TemporaryDirectory(prefix=f"upload-{os.getpid()}-", dir=atomic.private_dir()) as folder,
             progress.status("Importing…", expanded=True) as status,
         ):
-            # A profile uploaded with the files is the profile of their first check (and offered in the picker after).
-            # Once used, the picker's profile is (the assistant's edit of it, or another the user picks).
-            given, sources, digest = importing.uploaded_profile(
-                ui.save_uploads(uploads, Path(folder)), st.session_state.get(UPLOADED_DIGEST)
-            )
-            st.session_state[UPLOADED_DIGEST] = digest
-            if given is not None:
-                profile = str(given)
+            # A profile uploaded with the files is the profile of every check and import of them (and is selected
+            # in the picker), but for the mapping assistant's edit of it, which stands for it once saved.
+            given, sources, digest = importing.uploaded_profile(ui.save_uploads(uploads, Path(folder)))
+            profile, from_upload = importing.profile_for_check(profile, given, digest)
+            st.session_state[importing.UPLOADED_PATH] = profile if from_upload else None
+            if from_upload:
                 st.session_state[importing.ASSIST_PROFILE] = profile
             options = importer.Options(
                 name=name.strip() or None, check_only=check, keep_previous=True, synthetic=SYNTHETIC[said]
@@ -111,16 +106,14 @@ if (check or run) and uploads:
         st.error(importing.disk_full_message(exc, target), icon=":material/hard_drive:")
         ui.stop()
     progress.empty()
-    st.session_state[UPLOADED] = given.name if given is not None else None
-    if given is not None and st.session_state.get("import_profile") != profile:
+    if st.session_state.get("import_profile") != profile:
         st.rerun()  # the picker, drawn above, then shows the profile that was used
 
 if (shown := st.session_state.get("import_report")) is not None:
-    if uploaded := st.session_state.get(UPLOADED):
-        # The name is a file name the page made (letters, digits, - and _): as it is in code, no escaping.
+    if uploaded := st.session_state.get(importing.UPLOADED_PATH):
         st.info(
-            f"The profile uploaded with the files, **{escape.markdown(Path(uploaded).stem)}**, was used (saved as "
-            f"`profiles/{uploaded}`, now chosen in the Profile picker).",
+            f"The profile uploaded with the files, **{escape.markdown(importing.profile_name(uploaded))}** (saved as "
+            f"{importing.profile_file(uploaded)}), was used; it is chosen in the Profile picker.",
             icon=":material/description:",
         )
     ui.import_report(shown)

@@ -198,13 +198,12 @@ def field_rows(
     taken = {value.lower() for _, _, value in entries if value.lower() in lowered}
     rows = []
     for section, key, value in entries:
-        found = value.lower() in lowered
+        # Found in its own dataset (ADaM: [adsl] in ADSL): an ADSL key naming ADQS's ABLFL is no ADSL
+        # variable, and stays a field to choose (review 10: its box was gone after such a pick).
+        own = own_columns(profile, section, datasets, columns)
+        found = value.lower() in {c.lower() for c in own}
         first = record_id_column(profile, source_columns) if key == "patient_id" else ()
-        candidates = (
-            ()
-            if found
-            else look_alikes(key, value, own_columns(profile, section, datasets, columns), taken, first=first)
-        )
+        candidates = () if found else look_alikes(key, value, own, taken, first=first)
         rows.append(FieldRow(section, key, value, found, required[(section, key)], candidates))
     return rows
 
@@ -449,7 +448,8 @@ def edited(
             "escape": profile.csv.escape,
             "encoding": profile.csv.encoding,
             "decimal_separator": profile.csv.decimal_separator,
-        },
+        }
+        | ({"missing_values": list(profile.csv.missing_values)} if profile.csv.missing_values else {}),
     }
     data |= json.loads(json.dumps(profile.sections))  # a deep copy of plain TOML data
     for (section, key), column in fields.items():

@@ -1266,6 +1266,33 @@ def healing_choices(profile: Profile, issues: Any) -> list[Choice]:
     ]
 
 
+# What a study can be ([study] design), as the pages read it.
+DESIGNS = {
+    "randomized": "randomized: a trial whose patients were randomized to the arms",
+    "observational": "observational: a registry, treatment chosen by clinicians (the pages say arm differences may "
+    "reflect confounding)",
+}
+
+
+def design_choice(profile: Profile) -> list[Choice]:
+    """What the study is ([study] design): the profile's design was never shown, so a two-arm trial
+    exported from REDCap was imported as an observational registry (review 10, finding 8). Offered with
+    every refusal, the profile's own design chosen until the user chooses."""
+    if profile.format not in ("redcap", "adam", "sdtm"):
+        return []
+    current = str(profile.section("study").get("design", ""))
+    return [
+        Choice(
+            "The study",
+            "study_design",
+            f"[study] design: what the study is (the profile says {current or 'nothing'}; every page's claims "
+            "about the arms follow it)",
+            tuple(Option(text, ((("study", "design"), design),)) for design, text in DESIGNS.items()),
+            default=list(DESIGNS).index(current) if current in DESIGNS else None,
+        )
+    ]
+
+
 # Choices that fix what a check only warns of: offered after a check that passed, too.
 WARNING_CHOICES = ("adam_ae_term_", "adam_pr_event_", "sdtm_pr_event_", "derive_ulcer_healed", "redcap_event_")
 WARNING_RULES = frozenset({"adam:ae_term", "adam:pr_term", HEALING_RULE, "redcap:event"})

@@ -91,10 +91,26 @@ def cast(column: str, dtype: str, decimal_separator: str = ".") -> str:
     return f"try_cast({column} AS {dtype})" if family != "text" else column
 
 
-def type_tables(con: duckdb.DuckDBPyConnection, issues: Issues, decimal_separator: str) -> None:
+# Values sources write for "no value" (SAS ".", R "NA", Excel "#N/A"...): a type error on one of them names
+# [csv] missing_values, the key that reads them as empty.
+MISSING_MARKS = (".", "NA", "N/A", "#N/A", "NULL", "NAN", "-", "MISSING", "ND", "UNK", "?")
+
+
+def type_tables(
+    con: duckdb.DuckDBPyConnection, issues: Issues, decimal_separator: str, missing: tuple[str, ...] = ()
+) -> None:
     """Each raw_<table> as <table> with the contract's types and its generated columns; every value
-    that is not of its column's type is an error at its line."""
+    that is not of its column's type is an error at its line. Values listed in [csv] missing_values
+    (`missing`) are read as empty first."""
     columns = validation.contract().columns
+    if missing:
+        for table in TABLES:
+            names = [n for n in contract_columns(table) if n in _raw_columns(con, table)]
+            sets = ", ".join(
+                f"{n} = CASE WHEN list_contains($missing, trim({n})) THEN NULL ELSE {n} END" for n in names
+            )
+            if sets:
+                con.execute(f"UPDATE raw_{table} SET {sets}", {"missing": list(missing)})
     for table in TABLES:
         typed: list[str] = []
         bad: list[str] = []
@@ -118,6 +134,16 @@ def type_tables(con: duckdb.DuckDBPyConnection, issues: Issues, decimal_separato
             }
         if bad:  # one statement per table (one per column cost ~10 ms each)
             con.execute(f"INSERT INTO issues {' UNION ALL '.join(bad)}", params)
+            con.execute(
+                "UPDATE issues SET message = message || $hint WHERE rule LIKE 'type:' || $table || '.%' AND "
+                "list_contains($marks, upper(trim(value)))",
+                {
+                    "table": table,
+                    "marks": list(MISSING_MARKS),
+                    "hint": '; if the value means "no value", list it in [csv] missing_values of a copy of the '
+                    'profile (e.g. missing_values = ["NA", "."]): it is then read as empty',
+                },
+            )
         given = [c for c in raw if c.startswith(("_given_", "_file_", "_line_")) or c in ("_records", DEATH_SOURCE)]
         generated = ", ".join(f"({expr}) AS {name}" for name, expr in generated_columns(table).items())
         con.execute(
@@ -569,6 +595,7 @@ def name_the_fix(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
     rules = [r for (r,) in con.execute("SELECT DISTINCT rule FROM issues").fetchall()]
     dates = {c.name for cols in validation.contract().columns.values() for c in cols.values() if c.type == "DATE"}
     for column, where in _mapped_from(profile).items():
+        records = " = " in where  # a parameter or test code's records (ADaM [paramcd], SDTM [qs.testcd]): no column
         for kind, hint in _FIX_HINTS.items():
             # The statement only where a rule of the kind names the column (LIKE's "_" is any character).
             named = re.compile(rf"{re.escape(kind)}:.*\.{re.escape(column).replace('_', '.')}", re.DOTALL)
@@ -576,6 +603,10 @@ def name_the_fix(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
                 continue
             if kind == "type" and column in dates:  # a date is read by [dates] formats, never a value map
                 hint = DATE_HINT
+            if records:
+                hint = hint.replace("Source column", "Source records").replace(
+                    "the source column that holds it", "the parameter or test code whose records hold it"
+                )
             con.execute(
                 "UPDATE issues SET message = message || CASE WHEN message LIKE '%.' THEN '' ELSE '.' END || $hint "
                 "WHERE rule LIKE $kind || ':%' AND "
@@ -596,11 +627,17 @@ def _mapped_from(profile: Profile) -> dict[str, str]:
     """Contract column -> where the profile maps it from, e.g. "TRT01P ([adsl] arm)"."""
     columns = {c for table in TABLES for c in contract_columns(table)}
     found: dict[str, str] = {}
+    # Sections whose values are a parameter's or test's code, not a column: named as the records they select.
+    code_of = {"paramcd": "PARAMCD", "qs.testcd": str(profile.section("qs").get("test_code") or "QSTESTCD")}
     for section, entries in profile.sections.items():
-        if isinstance(entries, dict):
-            for key, value in entries.items():
+        if not isinstance(entries, dict):
+            continue
+        tables = {section: entries} | {f"{section}.{k}": v for k, v in entries.items() if isinstance(v, dict)}
+        for name, table in tables.items():
+            for key, value in table.items():
                 if key in columns and isinstance(value, str) and value and key not in found:
-                    found[key] = f"{value} ([{section}] {key})"
+                    code = code_of.get(name)
+                    found[key] = f"{code} = {value} ([{name}] {key})" if code else f"{value} ([{name}] {key})"
     return found
 
 

@@ -75,7 +75,7 @@ def run_import(
         progress("mapping onto the data contract")
         FORMATS[chosen.format].mapper(con, staged, chosen, issues).map(facts)
         progress("checking every rule")
-        checks.type_tables(con, issues, chosen.csv.decimal_separator)
+        checks.type_tables(con, issues, chosen.csv.decimal_separator, chosen.csv.missing_values)
         checks.synthetic_stated(con, issues)
         checks.unscheduled_visits(con, issues)
         checks.one_death(con, issues)

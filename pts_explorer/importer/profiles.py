@@ -29,6 +29,7 @@ class CsvDialect:
     escape: str = '"'
     encoding: str = "utf-8"
     decimal_separator: str = "."
+    missing_values: tuple[str, ...] = ()  # values that mean "no value" (SAS's ".", R's "NA"): read as empty
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,13 @@ def _parse(data: dict[str, Any], path: Path, formats: tuple[str, ...]) -> Profil
     if not isinstance(version, int) or version < 1:
         raise ProfileError(f"{path.name}: [profile] version must be a whole number of at least 1")
     csv = data.get("csv", {})
-    dialect = CsvDialect(**{k: str(v) for k, v in csv.items() if k in CsvDialect.__dataclass_fields__})
+    missing = csv.get("missing_values", [])
+    if not (isinstance(missing, list) and all(isinstance(v, str) for v in missing)):
+        raise ProfileError(f'{path.name}: [csv] missing_values is a list of texts, e.g. ["NA", "."]')
+    dialect = CsvDialect(
+        **{k: str(v) for k, v in csv.items() if k in CsvDialect.__dataclass_fields__ and k != "missing_values"},
+        missing_values=tuple(missing),
+    )
     if dialect.encoding.lower() not in _ENCODINGS:
         raise ProfileError(f"{path.name}: [csv] encoding must be one of {', '.join(_ENCODINGS)}")
     if any(len(c) != 1 for c in (dialect.delimiter, dialect.quote, dialect.escape, dialect.decimal_separator)):

@@ -191,7 +191,9 @@ class Reader:
             return []
         if suffix in CSV_SUFFIXES:
             staged = self._csv(path)
-            return [staged] if staged else []
+            # A file that could not be read (its error says why) is staged without a table, as the other
+            # readers' are: the mappers then never also report it as missing (issue #23 item 2).
+            return [staged or Staged(path.stem, path.name, "", [])]
         if suffix == ".parquet":
             return [self._parquet(path)]
         if suffix == ".xlsx":

@@ -15,17 +15,55 @@ import streamlit as st
 from pts_explorer import atomic, config, db, escape
 from pts_explorer.importer import ImportReport, assistant, assistant_choices, builtin_names
 from pts_explorer.importer.formats import FORMATS, load
+from pts_explorer.importer.formats.base import procedure_details
 from pts_explorer.importer.profiles import Profile, ProfileError
 
 
 def import_profiles() -> dict[str, str]:
-    """Built-in profiles by name (the contract's own layout first), then edited copies in the
-    profiles folder by path: name -> label."""
+    """Built-in profiles by name (the contract's own layout first), then the copies in the profiles
+    folder by path: reference -> what the picker shows, the name the profile goes by (its [profile]
+    name, the one reports and the Overview use) with its file beside it. Plain text: a select box's
+    options are not read as Markdown."""
     offered = {name: name for name in sorted(builtin_names(), key=lambda n: (n != "contract", n))}
     folder = config.user_profiles_dir()
     if folder.is_dir():
-        offered |= {str(p): f"{p.stem} (edited copy)" for p in sorted(folder.glob("*.toml"))}
+        offered |= {str(p): f"{profile_name(str(p))} (profiles/{p.name})" for p in sorted(folder.glob("*.toml"))}
     return offered
+
+
+def _profile_table(ref: str) -> dict[str, Any]:
+    """The [profile] table of a profile file (empty when it cannot be read)."""
+    try:
+        table = tomllib.loads(Path(ref).read_text(encoding="utf-8")).get("profile")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+    return table if isinstance(table, dict) else {}
+
+
+def profile_name(ref: str) -> str:
+    """The name a profile goes by: a built-in's own; a file's [profile] name (the name reports, the
+    command line and the Overview's dataset line give it), else its file name without .toml."""
+    if not ref.endswith(".toml"):
+        return ref
+    name = _profile_table(ref).get("name")
+    return str(name) if isinstance(name, str) and name.strip() else Path(ref).stem
+
+
+def profile_caption(ref: str) -> str:
+    """The picker's caption, as Markdown: the profile's name (and its file, for a copy) and what it
+    reads; a copy's name and description are the user's text, escaped."""
+    if not ref.endswith(".toml"):
+        chosen = FORMATS.get(ref)
+        return f"**{ref}**: {chosen.help if chosen else ref}."
+    what = str(_profile_table(ref).get("description") or "an edited copy of a profile").rstrip(".")
+    return f"**{escape.markdown(profile_name(ref))}** ({profile_file(ref)}): {escape.markdown(what)}."
+
+
+def profile_file(ref: str) -> str:
+    """A copy's file, `profiles/<name>.toml`, as Markdown: in a code span, where it reads as it is (no
+    backslash shows), unless its name holds a backtick (a file put there by hand), then escaped."""
+    shown = f"profiles/{Path(ref).name}"
+    return escape.markdown(shown) if "`" in shown else f"`{shown}`"
 
 
 def save_uploads(uploads: list[Any], folder: Path) -> list[Path]:
@@ -41,13 +79,15 @@ def save_uploads(uploads: list[Any], folder: Path) -> list[Path]:
     return saved
 
 
-def uploaded_profile(sources: list[Path], used: str | None = None) -> tuple[Path | None, list[Path], str | None]:
+UPLOADED_LINE = "import_uploaded_line"  # a profile uploaded with the files: its digest, and the edits that stand for it
+UPLOADED_PATH = "import_uploaded_profile"  # where the profile uploaded with the files of the report shown was saved
+
+
+def uploaded_profile(sources: list[Path]) -> tuple[Path | None, list[Path], str | None]:
     """A profile uploaded beside the data (a .toml with a [profile] table naming its format, not the
     dataset.toml sidecar): copied into the profiles folder beside the database (a name another
-    profile holds with other text gets -2, -3...), to be used for this check and offered in the
-    picker; the uploads that are the sources; and its digest. A profile whose digest is `used` (the
-    one a check of these uploads used already) is not used again: the picker's profile is (the
-    assistant's edit of it), and it is no source either."""
+    profile holds with other text gets -2, -3...), to be used for the check and offered in the
+    picker; the uploads that are the sources (the profile is none); and its digest."""
     for path in sources:
         if path.suffix.lower() != ".toml":
             continue
@@ -60,8 +100,6 @@ def uploaded_profile(sources: list[Path], used: str | None = None) -> tuple[Path
             continue
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         rest = [p for p in sources if p != path]
-        if digest == used:
-            return None, rest, digest
         folder = config.user_profiles_dir()
         folder.mkdir(parents=True, exist_ok=True)
         base = assistant.stem(path.stem)
@@ -73,6 +111,20 @@ def uploaded_profile(sources: list[Path], used: str | None = None) -> tuple[Path
             atomic.write_atomically(target, functools.partial(_copy, path))
         return target, rest, digest
     return None, sources, None
+
+
+def profile_for_check(picked: str, given: Path | None, digest: str | None) -> tuple[str, bool]:
+    """The profile a Check or Import reads, and whether it is the one uploaded with the files. A
+    profile uploaded with the files is the one used, whatever the picker shows, except the mapping
+    assistant's edit of it (saved from a check of that upload, or of an edit of it): "Save and check
+    again" and the checks and the import after it read the edit. The page then selects it."""
+    if given is None:
+        return picked, False
+    line = st.session_state.get(UPLOADED_LINE) or {}
+    if line.get("digest") == digest and picked in line.get("edits", ()):
+        return picked, False
+    st.session_state[UPLOADED_LINE] = {"digest": digest, "edits": []}
+    return str(given), True
 
 
 def import_report(report: ImportReport) -> None:
@@ -139,6 +191,8 @@ ASSIST_PROFILE = "import_profile_next"  # the profile the next run selects (a wi
 ASSIST_CHECK = "import_check_next"  # the next run checks the uploads with it
 LEAVE = "(the project has no such field)"
 UNMAPPED = "(skip: no contract value)"
+NO_PROCEDURE = '(the data have no such variable: import no procedure, procedure_date = "")'
+
 MAX_VALUES = 40  # source values offered per coded column
 
 
@@ -190,6 +244,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
     values = [] if passed else assistant.value_rows(report.issues)
     every = assistant.source_fields(profile, report.source_columns)
     choices = [
+        *assistant_choices.design_choice(profile),
         *assistant_choices.sdtm_choices(profile, found),
         *assistant_choices.adam_dataset_choices(profile, found),
         *assistant_choices.partial_dates(profile, [str(r) for r in report.issues["rule"]]),
@@ -238,7 +293,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
                 hide_index=True,
                 key="assist_fields_table",
             )
-        if not missing and not values and not choices:
+        if not missing and not values and all(c.key == "study_design" for c in choices):
             st.caption(
                 "Every field the profile maps is in the sources and no value needs a map: the problems above are "
                 "not ones a choice here can fix (their messages name the profile key to edit)."
@@ -247,11 +302,18 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
         if missing:
             st.markdown("**Fields the sources do not have**: pick the column that holds each")
         for f in missing:
-            options = assistant.offered(f.key, f.candidates, every)
+            # ADaM: a field's options are its own dataset's variables ([adsl] keys: ADSL's), never ADQS's or ADAE's.
+            options = assistant.offered(
+                f.key, f.candidates, assistant.own_columns(profile, f.section, found.columns, every)
+            )
             if not f.required:
                 options = [LEAVE, *options]
             if f.key == "arm" and arms:  # the REDCap arm of the events, its treatments chosen below
                 options = [assistant_choices.FROM_ARMS, *options]
+            # A required procedure detail the data lack: the way out its error names, as a choice (review 10).
+            no_procedure = f.required and f.key in procedure_details() and profile.format in ("adam", "redcap")
+            if no_procedure:
+                options = [NO_PROCEDURE, *options]
             # A key of another table than the fields' (REDCap's [adverse_events] event_type) is named with its table.
             named = f.key if f.section in FORMATS[profile.format].column_sections else f"[{f.section}] {f.key}"
             pick = st.selectbox(
@@ -265,8 +327,10 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
                 key=f"assist_field_{f.section}_{f.key}" + ("" if f.required else ":optional"),
             )
             if pick is not None:
-                unmapped = pick in (LEAVE, assistant_choices.FROM_ARMS)
+                unmapped = pick in (LEAVE, assistant_choices.FROM_ARMS, NO_PROCEDURE)
                 chosen_fields[(f.section, f.key)] = assistant.NOT_MAPPED if unmapped else pick
+                if pick == NO_PROCEDURE:  # procedure_date = "": no procedure row, none of its details required
+                    chosen_fields[(f.section, "procedure_date")] = assistant.NOT_MAPPED
         chosen_values: dict[str, dict[str, str]] = {}
         left_out: list[str] = []  # arm values whose patients are left out ([population] exclude_arms)
         for row in values:
@@ -374,6 +438,9 @@ def _save(
     if buttons[1].button("Save and check again", icon=":material/fact_check:", key="assist_save", disabled=not replace):
         folder.mkdir(parents=True, exist_ok=True)
         atomic.write_atomically(path, lambda tmp: _write_text(tmp, text))
+        line = st.session_state.get(UPLOADED_LINE)
+        if line and (profile_ref in line["edits"] or profile_ref == st.session_state.get(UPLOADED_PATH)):
+            line["edits"].append(str(path))  # the edit of the uploaded profile stands for it from now on
         st.session_state[ASSIST_PROFILE] = str(path)
         st.session_state[ASSIST_CHECK] = True
         st.rerun()

@@ -315,8 +315,8 @@ def test_excel_dates_get_their_format_and_the_uploaded_profile_is_the_one_shown(
     saved = served.parent / "profiles" / "reg2_assistant.toml"
     assert at.selectbox(key="import_profile").value == str(saved)
     assert [i.value for i in at.info][0] == (
-        "The profile uploaded with the files, **reg2\\_assistant**, was used (saved as "
-        "`profiles/reg2_assistant.toml`, now chosen in the Profile picker)."
+        "The profile uploaded with the files, **redcap-PTSREG2\\_DATA\\_2024-06-01\\_0930** (saved as "
+        "`profiles/reg2_assistant.toml`), was used; it is chosen in the Profile picker."
     )
     assert [e.value for e in at.error][0].startswith("**Rejected: ")
     dates = _box(at, "assist_choice_date_formats")

@@ -61,7 +61,8 @@ def test_a_refused_redcap_project_becomes_an_import_by_choices_in_the_page(
     # Saved under the profile's and the upload's name (a second project never replaces it), and
     # checked with it (the rerun after the save selects it).
     profile = page.get_by_role("combobox", name="Profile", exact=True)
-    expect(profile).to_have_value("redcap-registry_export", timeout=240_000)
+    # Named by its [profile] name (the assistant writes the file's), its file beside it.
+    expect(profile).to_have_value("redcap-registry_export (profiles/redcap-registry_export.toml)", timeout=240_000)
     wait_idle(page)
     expect(page.get_by_text("Rejected:").first).to_be_visible()
 
@@ -188,7 +189,9 @@ def test_a_project_with_other_field_names_imports_by_choices_and_save_as_replace
     expect(page.get_by_role("button", name="Save and check again")).to_be_disabled()
     act_and_wait(page, lambda: (name.fill("redcap-v4"), name.press("Enter")))
     _save_and_check(page)
-    expect(page.get_by_role("combobox", name="Profile", exact=True)).to_have_value("redcap-v4", timeout=240_000)
+    expect(page.get_by_role("combobox", name="Profile", exact=True)).to_have_value(
+        "redcap-v4 (profiles/redcap-v4.toml)", timeout=240_000
+    )
     expect(page.get_by_text("Checked: no errors").first).to_be_visible(timeout=240_000)
     assert other.read_bytes() == before
     act_and_wait(page, lambda: page.get_by_role("button", name="Import and replace").click(), timeout=240_000)
@@ -243,3 +246,41 @@ def test_a_refused_export_with_a_dvt_date_field_imports_by_the_choice_in_the_pag
     out = tmp_path / "cli.duckdb"
     cli_import(downloaded, files, out)
     assert table_rows(out) == served
+
+
+REVIEW9 = PROJECT_ROOT / "tests" / "fixtures" / "review9"
+
+
+def test_a_profile_uploaded_with_the_files_is_the_one_the_picker_shows_and_a_check_reads(live_server, page):
+    """Review 9, finding 12, in Chromium: the reviewer's classic REDCap export uploaded with their profile
+    (reg2_v1.toml, [profile] name redcap-PTSREG2_DATA_2024-06-01_0930) while the picker shows adam. The
+    check reads the upload and the picker, its caption and the command then show it, by its [profile]
+    name with its file beside it, and the file's name without a backslash; moved back to adam, a
+    "Check" of the same uploads reads the uploaded profile again."""
+    files = [*sorted((REVIEW9 / "redcap_classic").glob("*.csv")), REVIEW9 / "reg2_v1.toml"]
+    shown = "redcap-PTSREG2_DATA_2024-06-01_0930 (profiles/reg2_v1.toml)"
+    open_page(page, f"{live_server}/import")
+    choose(page, "Profile", "adam")
+    act_and_wait(page, lambda: page.get_by_text("Synthetic (simulated)").click())
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([str(f) for f in files])
+    expect(page.get_by_role("button", name="Remove reg2_v1.toml")).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    for _ in range(2):
+        act_and_wait(page, lambda: page.get_by_role("button", name="Check").click(), timeout=240_000)
+        expect(page.get_by_text("Checked: no errors").first).to_be_visible(timeout=240_000)
+        picker = page.get_by_role("combobox", name="Profile", exact=True)
+        expect(picker).to_have_value(shown, timeout=240_000)
+        wait_idle(page)
+        caption = page.get_by_text("redcap-PTSREG2_DATA_2024-06-01_0930 (profiles/reg2_v1.toml):", exact=False)
+        expect(caption.first).to_have_text(
+            "redcap-PTSREG2_DATA_2024-06-01_0930 (profiles/reg2_v1.toml): REDCap flat CSV export (raw values) plus "
+            "its data dictionary."
+        )
+        notice = page.get_by_text("The profile uploaded with the files,", exact=False).first
+        expect(notice).to_have_text(
+            "The profile uploaded with the files, redcap-PTSREG2_DATA_2024-06-01_0930 (saved as "
+            "profiles/reg2_v1.toml), was used; it is chosen in the Profile picker."
+        )
+        command = page.get_by_test_id("stCode").filter(has_text="pts_explorer.importer").first.inner_text()
+        assert "--profile adam" not in command and "profiles/reg2_v1.toml --out" in command, command
+        choose(page, "Profile", "adam")  # moved away: the next Check still reads the uploaded profile

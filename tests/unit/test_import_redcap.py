@@ -657,14 +657,16 @@ def test_a_classic_export_without_the_visit_instrument_named_is_refused_with_the
             "redcap:classic",
             "classic_export.csv",
             "a classic project (no redcap_event_name column): name the repeating instrument that holds the visits "
-            "in [visits] instrument (repeating instruments in the export: adverse_events, medications, visit)",
+            "in [visits] instrument (repeating instruments in the export: adverse_events, medications, visit); the "
+            "visits are read once it is set (the patients and adverse events are checked now)",
         ),
         (
             "redcap:classic",
             "classic_export.csv",
             "a classic project (no redcap_event_name column): name the field holding each visit's month in "
             "[visits] month, or give [visits.windows] (month = [first day, last day] after the enrolment date) "
-            "to place each visit by its date ([fields] visit_date = 'visit_date')",
+            "to place each visit by its date ([fields] visit_date = 'visit_date'); the visits are read once it is "
+            "set (the patients and adverse events are checked now)",
         ),
     ]
 
@@ -858,7 +860,8 @@ def test_a_longitudinal_profile_without_a_month_0_event_is_refused_with_the_even
             "long_export.csv",
             "no row of the export is at a month-0 event of [events] (enrolment_arm_1, enrolment_arm_2), where "
             "patient fields are read: map the baseline event(s) to 0 in [events] (events in the export: "
-            f"{', '.join(events)})",
+            f"{', '.join(events)}); the export is checked with each record's first row as its baseline row until "
+            "then",
         )
     ]
 

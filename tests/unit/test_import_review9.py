@@ -299,11 +299,13 @@ def test_redcap_says_why_the_procedure_details_are_required_and_the_way_out(tmp_
         "'ulcer_present' ([fields] ulcer_present); 'ae_type' ([adverse_events] event_type); 'ae_date' "
         "([adverse_events] event_date); 'ae_serious' ([adverse_events] serious); the profile maps them: set each "
         "key to the field's name in a copy of profile 'redcap', or export the field"
-        " (technical_success, stents_placed, below_inguinal_ligament: required, because the index procedure is "
-        'imported (procedure_date = "procedure_date" in [fields]) and the contract requires technical_success, '
+        " (technical_success, stents_placed, below_inguinal_ligament: required, while procedure_date names a field "
+        '(procedure_date = "procedure_date" in [fields], which the export lacks too: name the field that holds the '
+        "index procedure's date) and the contract requires technical_success, "
         'stents_placed, below_inguinal_ligament on every procedure row; or set procedure_date = "" to import no '
-        "procedure: the patency and procedure analyses are then empty); nothing else of the export is checked "
-        "until then [columns:PTSREG2_DATA_2024-06-01_0930, 1]"
+        "procedure: the patency and procedure analyses are then empty); the export is checked without them; the "
+        "adverse events are read once [adverse_events] event_type names a field of the export; the values of a "
+        "missing column are checked once it is named [columns:PTSREG2_DATA_2024-06-01_0930, 1]"
     )
 
 

@@ -330,9 +330,18 @@ class AdamMapper(Mapper):
         needed: dict[str, str | None] = {c: c for c in ("USUBJID", "PARAMCD", "AVAL")}
         keys: dict[str, str | None] = {c: c for c in ("AVISIT", "AVISITN") if visits.get(c)}  # the visit keys mapped
         stopped = f"nothing else of {src.name.upper()} is checked until it is named"
-        if not self.require_columns(src, needed, src.name.upper(), later=stopped) or not self.require_columns(
-            src, keys, src.name.upper(), "visits", later=stopped
-        ):
+        if not self.require_columns(src, needed, src.name.upper(), later=stopped):
+            return None
+        # All problems at once: a visit key whose column lacks while the other is there (AVISITN without
+        # AVISIT) is one error, and the records are placed by the other meanwhile; only without both does
+        # nothing of the dataset wait for them.
+        placed_by = [k for k in keys if src.has(k)]
+        later = (
+            f"{src.name.upper()} is checked with its visits placed by {placed_by[0]} meanwhile; {LATER}"
+            if placed_by
+            else f"nothing else of {src.name.upper()} is checked until it is named (no visit can be placed)"
+        )
+        if not self.require_columns(src, keys, src.name.upper(), "visits", later=later) and not placed_by:
             return None
         flags = {k: str(self.profile.section("bds").get(k, default)) for k, default in BDS_FLAGS.items()}
         by_text = {str(k).upper(): int(m) for k, m in visits.get("AVISIT", {}).items()}

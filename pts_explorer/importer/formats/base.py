@@ -324,14 +324,20 @@ class Mapper:
         partial date is refused unless [dates] partial completes it, and then counted as a warning."""
         partial = str(self.profile.section("dates").get("partial", "refuse"))
         refs = {v: ref for v in dict.fromkeys(filter(None, variables)) if (ref := src.ref(v)) is not None}
-        unread = "FROM {table} WHERE {ref} IS NOT NULL AND pts_date({ref}) IS NULL"
+        # A value [csv] missing_values lists is no date to read ($missing: bound in every statement below).
+        missing = {"missing": list(self.profile.csv.missing_values) or [""]}
+        unread = (
+            "FROM {table} WHERE {ref} IS NOT NULL AND pts_date({ref}) IS NULL AND NOT list_contains($missing, "
+            "trim({ref}))"
+        )
         partials = "(regexp_matches({ref}, '{month}') OR regexp_matches({ref}, '{year}'))"
         samples = {
             v: [
                 value
                 for (value,) in self.con.execute(
                     f"SELECT DISTINCT {ref} {unread.format(table=src.table, ref=ref)} AND NOT "
-                    f"{partials.format(ref=ref, month=_MONTH_ONLY, year=_YEAR_ONLY)} LIMIT 200"
+                    f"{partials.format(ref=ref, month=_MONTH_ONLY, year=_YEAR_ONLY)} LIMIT 200",
+                    missing,
                 ).fetchall()
             ]
             for v, ref in refs.items()
@@ -346,7 +352,7 @@ class Mapper:
                 f"{b(variable)}, {ref}, CASE WHEN {is_partial} THEN {b(PARTIAL_MESSAGE.format(variable=variable))} "
                 f"ELSE {b(DATE_MESSAGE.format(variable=variable, example=example))} END "
                 f"{unread.format(table=src.table, ref=ref)}",
-                b.params,
+                b.params | missing,
             )
             if partial != "refuse":
                 b = Bind()

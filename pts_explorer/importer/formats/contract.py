@@ -37,7 +37,7 @@ class ContractMapper(Mapper):
                     self.add_dataset_info(facts)
                 else:
                     self.create_empty(table)
-                if table in ("procedures", "events"):
+                if table in ("procedures", "events") and str(names.get(table, table)).lower() not in self.unreadable:
                     self.issues.add(
                         Issue.file_level(WARNING, "file:missing", table, f"no {table} file: the {table} table is empty")
                     )

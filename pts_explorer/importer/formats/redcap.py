@@ -211,6 +211,8 @@ class RedcapMapper(Mapper):
         self.missing_maps: set[tuple[str, str]] = set()  # (table, column) whose value map is missing
         self.lacking: set[str] = set()  # required [fields] keys whose field the export lacks (_require)
         self.miscoded: set[str] = set()  # contract columns whose codes are refused (_check_codes): left empty
+        # what waits for a profile key whose field the export lacks or which is not set ("visits" -> its keys)
+        self.waiting: dict[str, list[str]] = {}
         self._check_keys()
         try:
             fields = {k: self.profile.variable("fields", k) for k in self.profile.section("fields") if k in FIELD_KEYS}
@@ -222,37 +224,50 @@ class RedcapMapper(Mapper):
         dictionary = next((s for s in self.staged if is_dictionary(s)), None)
         record_id = fields["patient_id"] = fields.get("patient_id") or "record_id"
         export = self._export(record_id, dictionary)
+        if export is not None and not export.has(record_id):  # an error already; checked with REDCap's record id
+            fields["patient_id"] = export.columns[0]
         if dictionary is None:
             checkbox = [c for c in (export.columns if export else []) if "___" in c]
             shown = f"; its checkbox columns ({', '.join(checkbox[:4])}) need it" if checkbox else ""
+            checked = "; the export's fields and dates are checked now, its records once it is among the sources"
             self.issues.add(
                 Issue.file_level(
                     ERROR,
                     "redcap:dictionary",
                     "(sources)",
-                    f"the project's data dictionary CSV is required to decode coded fields{shown}",
+                    f"the project's data dictionary CSV is required to decode coded fields{shown}"
+                    + (checked if export is not None else ""),
                 )
             )
-        if export is None or dictionary is None:
+        if export is None:
             return self._empty()
         self.export_file = export.file
+        if dictionary is None:  # all problems at once: what needs no decoding is checked (the fields, the dates)
+            self.coded: dict[str, dict[str, str]] = {}
+            self.kinds: dict[str, str] = {}
+            for column in export.columns:
+                field, sep, code = column.partition("___")
+                if sep and field and code:  # a checkbox: field___code, one column per choice
+                    self.kinds[field.lower()] = "checkbox"
+                    self.coded.setdefault(field.lower(), {})[code] = code
+            self._require(export, fields, ae, visits)
+            self._check_dates_of(export, fields, ae)
+            return self._empty()
         self.dictionary_file = dictionary.file
         self.coded, self.kinds = self._coded_fields(dictionary)
         self._identifiers(dictionary, export)
-        if not self._require(export, fields, ae, visits):
+        self._require(export, fields, ae, visits)
+        if self._label_export(export):
             return self._empty()
-        self._check_raw(export, record_id, [*fields.values(), *ae.values(), *visits.values()])
-        self.check_dates(
-            export,
-            [
-                fields.get(k)
-                for k in ("enrolled_on", "last_contact_date", "death_date", "procedure_date", "visit_date", "dvt_date")
-            ]
-            + [ae.get("event_date")],
-        )
+        self._check_raw(export, str(fields["patient_id"]), [*fields.values(), *ae.values(), *visits.values()])
+        self._check_dates_of(export, fields, ae)
         self._map(export, fields, ae, visits)
         if self.refused:
             return self._empty()
+
+    def _check_dates_of(self, export: Staged, fields: dict[str, str | None], ae: dict[str, str]) -> None:
+        keys = ("enrolled_on", "last_contact_date", "death_date", "procedure_date", "visit_date", "dvt_date")
+        self.check_dates(export, [fields.get(k) for k in keys] + [ae.get("event_date")])
 
     def _check_keys(self) -> None:
         """A section or key a redcap profile does not have: a warning naming it (and the closest key)."""
@@ -277,12 +292,32 @@ class RedcapMapper(Mapper):
         return {k: identifier(given[k], f"[{section}] {k}") for k in keys if given.get(k)}
 
     def _export(self, record_id: str, dictionary: Staged | None) -> Staged | None:
-        """The flat export: the source that is not the dictionary and has the record id column."""
+        """The flat export: the source that is not the dictionary and has the record id column. When
+        none has it, the one other source (or the one with redcap_event_name) is still the export:
+        one error names its first column, which is where REDCap writes the record id, and the export
+        is checked with that column as the record id (all problems at once)."""
         candidates = [s for s in self.staged if s is not dictionary and s.has(record_id)]
         found = next((s for s in candidates if s.has("redcap_event_name")), None) or next(iter(candidates), None)
-        read = [s.file for s in self.staged if s is not dictionary]
+        others = [s for s in self.staged if s is not dictionary]
+        read = [s.file for s in others]
         if found is None and not read and self.issues.has_errors():
             return None  # the export could not be read (a wrong delimiter, a broken file): its error says why
+        longitudinal = [s for s in others if s.has("redcap_event_name")]
+        stand_in = longitudinal[0] if len(longitudinal) == 1 else others[0] if len(others) == 1 else None
+        if found is None and stand_in is not None and stand_in.columns:
+            first = stand_in.columns[0]
+            self.issues.add(
+                Issue.file_level(
+                    ERROR,
+                    "redcap:record_id",
+                    stand_in.file,
+                    f"the export has no record id column {record_id!r} ([fields] patient_id names it); its first "
+                    f'column, {first!r}, is where REDCap writes the record id: set patient_id = "{first}" in [fields] '
+                    f"of a copy of the profile. The export is checked with {first!r} as the record id",
+                    1,
+                )
+            )
+            return stand_in
         if found is None:
             seen = ", ".join(read) or "none"
             self.issues.add(
@@ -338,9 +373,12 @@ class RedcapMapper(Mapper):
 
     def _require(
         self, export: Staged, fields: dict[str, str | None], ae: dict[str, str], visits: dict[str, str]
-    ) -> bool:
+    ) -> None:
         """Every field the profile names is in the export (a checkbox as its field___code columns),
-        each missing one an error naming the profile key."""
+        each missing one an error naming the profile key. The export is checked without them (all
+        problems at once): a missing [fields] field leaves its contract column empty; the visits wait
+        for a missing [visits] field (no visit has a month without it), the adverse events for a
+        missing [adverse_events] event_type (an event is its type); the message says which wait."""
         wanted = {f"[fields] {k}": v for k, v in fields.items() if v}
         wanted |= {f"[visits] {k}": v for k, v in visits.items()}
         instrument = export.ref("redcap_repeat_instrument")
@@ -353,30 +391,40 @@ class RedcapMapper(Mapper):
                 wanted |= {f"[adverse_events] {k}": v for k, v in ae.items()}
         missing: list[str] = []
         optional: list[str] = []
-        stopped = False  # a [visits] or [adverse_events] field lacks: no visit or event can be read
         may_lack = optional_keys(self.profile, export.columns)
         for key, field in wanted.items():
             found = [field + "___<code>"] if self.kinds.get(field.lower()) == "checkbox" else [field]
             if found != [field]:
                 found = [_checkbox_column(field, code) for code in self.coded.get(field.lower(), {})] or found
             gone = [c for c in found if not export.has(c)]
-            if gone:
-                shown = f"{', '.join(gone)} (checkbox {field!r}, {key})" if found != [field] else f"{field!r} ({key})"
-                section, name = key[1:].split("] ")
-                if section == "fields" and name in may_lack:
-                    optional.append(shown)
-                    fields[name] = None  # imported without it: its contract column stays empty
+            if not gone:
+                continue
+            shown = f"{', '.join(gone)} (checkbox {field!r}, {key})" if found != [field] else f"{field!r} ({key})"
+            section, name = key[1:].split("] ")
+            if section == "fields" and name in may_lack:
+                optional.append(shown)
+                fields[name] = None  # imported without it: its contract column stays empty
+                continue
+            missing.append(shown)
+            if section == "fields":  # refused, but every other field is still checked
+                fields[name] = None
+                self.lacking.add(name)
+                self.absent(export.file, [("patients", "months_since_dvt")] if name == "dvt_date" else filled_by(name))
+            elif section == "visits":
+                del visits[name]
+                self.waiting.setdefault("visits", []).append(key)
+            else:
+                del ae[name]
+                if name == "event_type":
+                    self.waiting.setdefault("adverse events", []).append(key)
                 else:
-                    missing.append(shown)
-                    if section == "fields":  # refused, but every other field is still checked
-                        fields[name] = None
-                        self.lacking.add(name)
-                        self.absent(
-                            export.file, [("patients", "months_since_dvt")] if name == "dvt_date" else filled_by(name)
-                        )
-                    else:
-                        stopped = True
+                    self.absent(export.file, [("events", {"event_date": "event_day"}.get(name, name))])
         if missing:
+            waits = [
+                f"the {what} are read once {' and '.join(keys)} {'names' if len(keys) == 1 else 'name'} a field "
+                "of the export"
+                for what, keys in self.waiting.items()
+            ]
             self.issues.add(
                 Issue.file_level(
                     ERROR,
@@ -384,12 +432,10 @@ class RedcapMapper(Mapper):
                     export.file,
                     f"the export lacks column(s) {'; '.join(missing)}; the profile maps them: set each key to the "
                     f"field's name in a copy of profile {self.profile.name!r}, or export the field"
-                    + self._why_procedure_details(missing)
-                    + (
-                        "; nothing else of the export is checked until then"
-                        if stopped
-                        else f"; the export is checked without them; {LATER}"
-                    ),
+                    + self._why_procedure_details(missing, export)
+                    + "; the export is checked without them; "
+                    + "".join(f"{w}; " for w in waits)
+                    + LATER,
                     1,
                 )
             )
@@ -405,20 +451,69 @@ class RedcapMapper(Mapper):
                     1,
                 )
             )
-        return not stopped
 
-    def _why_procedure_details(self, missing: list[str]) -> str:
+    def _why_procedure_details(self, missing: list[str], export: Staged) -> str:
         """Why the procedure's details are required (the index procedure is imported: [fields]
-        procedure_date names a field) and the way out, when the missing fields include one."""
+        procedure_date names a field) and the way out, when the missing fields include one. When the
+        export lacks the procedure date's field too, they are required once it is named (review 10:
+        "required, because the index procedure is imported" contradicted that field's own warning)."""
         details = [d for d in procedure_details() if any(m.endswith(f"[fields] {d})") for m in missing)]
         if not details:
             return ""
+        date = str(self.profile.section("fields").get("procedure_date"))
+        why = (
+            f'while procedure_date names a field (procedure_date = "{date}" in [fields], which the export lacks '
+            "too: name the field that holds the index procedure's date)"
+            if not export.has(date)
+            else f'because the index procedure is imported (procedure_date = "{date}" in [fields])'
+        )
         return (
-            f" ({', '.join(details)}: required, because the index procedure is imported (procedure_date = "
-            f'"{self.profile.section("fields").get("procedure_date")}" in [fields]) and the contract requires '
+            f" ({', '.join(details)}: required, {why} and the contract requires "
             f'{", ".join(procedure_details())} on every procedure row; or set procedure_date = "" to import no '
             "procedure: the patency and procedure analyses are then empty)"
         )
+
+    def _label_export(self, export: Staged) -> bool:
+        """An export of labels, not raw codes (REDCap's "labels" export: "Mild" where the raw export
+        writes 2, "Checked" for 1, "Baseline (Arm 1: Stent)" for baseline_arm_1), found from the data
+        dictionary's coded fields whatever the profile names: one error that says to export raw data,
+        and nothing else is checked (every coded value, event and checkbox would be an error of its
+        own, each suggesting a map that cannot work). True when it is one."""
+        b = Bind()
+        hits = []
+        for field, codes in self.coded.items():
+            if self.kinds.get(field) == "checkbox":
+                for code in codes:
+                    if (ref := export.ref(_checkbox_column(field, code))) is not None:
+                        hits.append(f"CASE WHEN {ref} IN ('Checked', 'Unchecked') THEN {b(field)} END")
+                continue
+            ref = export.ref(field)
+            labels = [label for label in codes.values() if label not in codes]
+            if ref is None or not labels:
+                continue
+            hits.append(f"CASE WHEN list_contains({b(labels)}, {ref}) THEN {b(field)} END")
+        if not hits:
+            return False
+        first = f"coalesce({', '.join(hits)})"
+        sql = (
+            f"SELECT count(*) FILTER (WHERE {first} IS NOT NULL), count(*), string_agg(DISTINCT {first}, ', ' ORDER "
+            f"BY {first}) FROM {export.table}"
+        )
+        labelled, rows, fields = self.con.execute(sql, b.params).fetchone() or (0, 0, "")
+        if not labelled or 2 * labelled < rows:
+            return False  # a few labels among codes: _check_raw names each row
+        self.issues.add(
+            Issue.file_level(
+                ERROR,
+                "redcap:labels",
+                export.file,
+                f"the export holds labels where the raw codes belong ({labelled:,} of its "
+                f"{counted(int(rows), 'row')}, in coded fields such as {fields}): export the records again as raw "
+                'data (REDCap\'s Data Exports: "CSV / Microsoft Excel (raw data)"), with the same fields; the values '
+                "are checked once the export holds raw codes",
+            )
+        )
+        return True
 
     def _check_raw(self, export: Staged, record_id: str, variables: list[str | None]) -> None:
         """A label export where raw codes were expected: decoding would turn every value into an
@@ -511,25 +606,42 @@ class RedcapMapper(Mapper):
         order = self.profile.section("checkbox_order").get(column)
         targets = {code: self._target(table, column, field, code, label) for code, label in codes.items()}
         mapped = {code: value for code, value in targets.items() if value is not None}
+        # An order missing or incomplete is an error; the column is left empty (Mapper.absent) and the rest of
+        # the export is still read and checked (all problems at once).
         if not isinstance(order, list) or not order:
-            self._refuse(
-                "redcap:checkbox",
-                self.dictionary_file,
-                f"field {field!r} is a checkbox (columns {', '.join(_checkbox_column(field, c) for c in codes)}) "
-                f"mapped to {table}.{column}, which holds one value: give the order that picks one ticked choice in "
-                f"[checkbox_order] {column} = [{', '.join(repr(v) for v in dict.fromkeys(mapped.values()))}] "
-                "(the first ticked in that order is kept)",
+            # The suggested order: the contract's (for obstruction sites, proximal to distal), not the dictionary's.
+            vocabulary = _vocabulary(table, column) or []
+            suggested = sorted(
+                dict.fromkeys(mapped.values()),
+                key=lambda v: vocabulary.index(v) if v in vocabulary else len(vocabulary),
             )
+            self.issues.add(
+                Issue.file_level(
+                    ERROR,
+                    "redcap:checkbox",
+                    self.dictionary_file,
+                    f"field {field!r} is a checkbox (columns {', '.join(_checkbox_column(field, c) for c in codes)}) "
+                    f"mapped to {table}.{column}, which holds one value: give the order that picks one ticked choice "
+                    f"in [checkbox_order] {column} = [{', '.join(repr(v) for v in suggested)}] (the first ticked "
+                    "in that order is kept)",
+                )
+            )
+            self.absent(None, [(table, column)])
             return Decoded(column, field, "NULL")
         order = [str(v) for v in order]
         left_out = sorted(set(mapped.values()) - set(order))
         if left_out:
-            self._refuse(
-                "redcap:checkbox",
-                self.dictionary_file,
-                f"[checkbox_order] {column} lacks {', '.join(left_out)}, a value of checkbox {field!r}'s choices: "
-                "add it where it belongs in the order",
+            self.issues.add(
+                Issue.file_level(
+                    ERROR,
+                    "redcap:checkbox",
+                    self.dictionary_file,
+                    f"[checkbox_order] {column} lacks {', '.join(left_out)}, a value of checkbox {field!r}'s "
+                    "choices: add it where it belongs in the order",
+                )
             )
+            self.absent(None, [(table, column)])
+            return Decoded(column, field, "NULL")
         ticked = {code: f"{_ref(src, _checkbox_column(field, code))} IN {TICKED}" for code in codes}
         whens = [f"WHEN {ticked[c]} THEN {b(v)}" for value in order for c, v in mapped.items() if v == value]
         expr = f"(CASE {' '.join(whens)} END)" if whens else "NULL"
@@ -608,21 +720,27 @@ class RedcapMapper(Mapper):
         visit_instrument = str(self.profile.section("visits").get("instrument") or "")
         ae_instrument = str(self.profile.section("adverse_events").get("instrument") or "adverse_events")
         windows = self._windows()
+        # A classic project whose visits cannot be placed: an error each, and the visits wait for it; the
+        # patients and the adverse events are still read and checked (all problems at once).
+        later = "; the visits are read once it is set (the patients and adverse events are checked now)"
         if not longitudinal and not visit_instrument:
             found = self._instruments(export)
-            self._refuse(
-                "redcap:classic",
+            self._visits_wait(
+                "[visits] instrument",
                 export.file,
                 f"a classic project (no redcap_event_name column): name the repeating instrument that holds the "
-                f"visits in [visits] instrument (repeating instruments in the export: {', '.join(found) or 'none'})",
+                f"visits in [visits] instrument (repeating instruments in the export: {', '.join(found) or 'none'})"
+                + later,
             )
-        if not longitudinal and not visits.get("month") and windows is None:
-            self._refuse(
-                "redcap:classic",
+        given_date = str(self.profile.section("fields").get("visit_date") or "")
+        lacking_month = "[visits] month" in self.waiting.get("visits", [])  # already an error naming the field
+        if not longitudinal and not visits.get("month") and windows is None and not lacking_month:
+            self._visits_wait(
+                "[visits] month",
                 export.file,
                 "a classic project (no redcap_event_name column): name the field holding each visit's month in "
                 "[visits] month, or give [visits.windows] (month = [first day, last day] after the enrolment date) "
-                f"to place each visit by its date ([fields] visit_date = {f.get('visit_date')!r})",
+                f"to place each visit by its date ([fields] visit_date = {given_date!r})" + later,
             )
         given = self.profile.section("events")
         events = {str(k): int(m) for k, m in given.items() if m != ""}
@@ -666,14 +784,24 @@ class RedcapMapper(Mapper):
                 ).fetchall()
             ]
             baseline = [e for e, m in events.items() if m == 0]
-            self._refuse(
-                "redcap:events",
-                file,
-                f"no row of the export is at a month-0 event of [events] ({', '.join(baseline) or 'none'}), where "
-                "patient fields are read: map the baseline event(s) to 0 in [events] (events in the export: "
-                f"{', '.join(map(str, found[:12]))})",
+            # All problems at once: the patient fields are still checked, at each record's first row of the
+            # non-repeating forms (a stand-in for its baseline event), and the visits at the events it maps.
+            self.issues.add(
+                Issue.file_level(
+                    ERROR,
+                    "redcap:events",
+                    file,
+                    f"no row of the export is at a month-0 event of [events] ({', '.join(baseline) or 'none'}), "
+                    "where patient fields are read: map the baseline event(s) to 0 in [events] (events in the "
+                    f"export: {', '.join(map(str, found[:12]))}); the export is checked with each record's first "
+                    "row as its baseline row until then",
+                )
             )
-            return
+            self.con.execute(
+                "UPDATE rc SET _record = true, _unmapped_event = false WHERE rowid IN (SELECT rowid FROM rc WHERE "
+                f"{_ref(rc, 'redcap_repeat_instrument')} IS NULL QUALIFY "
+                "row_number() OVER (PARTITION BY _id ORDER BY _line) = 1)"
+            )
         if longitudinal:
             self._patient_fields_elsewhere(rc, f, events)
             if self.refused:
@@ -689,6 +817,9 @@ class RedcapMapper(Mapper):
         for name, n in self.con.execute(
             f"SELECT {_ref(rc, 'redcap_repeat_instrument')}, count(*) FROM rc WHERE _other GROUP BY 1 ORDER BY 1"
         ).fetchall():
+            self.funnel.drop(file, f"repeating instrument {name} not in the profile", n, loss=False)
+            if "[visits] instrument" in self.waiting.get("visits", []):
+                continue  # the error asking for the visits instrument lists the instruments
             self.issues.add(
                 Issue.file_level(
                     WARNING,
@@ -699,7 +830,6 @@ class RedcapMapper(Mapper):
                     f"adverse events instrument ([adverse_events] instrument = {ae_instrument!r})",
                 )
             )
-            self.funnel.drop(file, f"repeating instrument {name} not in the profile", n, loss=False)
         self.con.execute(
             f"CREATE OR REPLACE TABLE baseline AS SELECT _id AS id, {_ref(rc, f.get('enrolled_on'))} AS enrolled_on "
             "FROM rc WHERE _record QUALIFY row_number() OVER (PARTITION BY _id ORDER BY _line) = 1"
@@ -774,6 +904,12 @@ class RedcapMapper(Mapper):
             self.con.execute(f"UPDATE rc SET _unmapped_event = false, _lent = true WHERE {lent}")
             self.funnel.drop(rc.file, "patient fields read at an event of their own", n, loss=False)
 
+    def _visits_wait(self, key: str, file: str, message: str) -> None:
+        """An error that keeps the visits from being read (they wait for `key`); the rest is still read."""
+        rule = "redcap:classic" if key.startswith("[visits] ") else "profile"
+        self.issues.add(Issue.file_level(ERROR, rule, file, message))
+        self.waiting.setdefault("visits", []).append(key)
+
     def _count(self, where: str, table: str = "rc", b: Bind | None = None) -> int:
         sql = f"SELECT count(*) FROM {table} WHERE {where}"
         (n,) = self.con.execute(sql, _used(b or Bind(), sql).params).fetchone() or (0,)
@@ -801,8 +937,8 @@ class RedcapMapper(Mapper):
                 and window[0] <= window[1]
             )
             if not ok:
-                self._refuse(
-                    "profile",
+                self._visits_wait(
+                    "[visits.windows]",
                     self.profile.path.name,
                     f"[visits.windows] {month} = {window!r}: each window is month = [first day, last day] after the "
                     "enrolment date, in whole days (e.g. 6 = [152, 213])",
@@ -812,14 +948,16 @@ class RedcapMapper(Mapper):
         out.sort(key=lambda w: w[1])
         for (m1, _, last), (m2, first, _) in zip(out, out[1:], strict=False):
             if first <= last:
-                self._refuse(
-                    "profile",
+                self._visits_wait(
+                    "[visits.windows]",
                     self.profile.path.name,
                     f"[visits.windows] months {m1} and {m2} overlap (day {first} is in both): a visit must fall in "
                     "one window",
                 )
-        if not out and not self.refused:
-            self._refuse("profile", self.profile.path.name, "[visits.windows] is empty: give month = [first, last]")
+        if not out and "[visits.windows]" not in self.waiting.get("visits", []):
+            self._visits_wait(
+                "[visits.windows]", self.profile.path.name, "[visits.windows] is empty: give month = [first, last]"
+            )
         return out
 
     def _warn_unmapped(self, table: str, decoded: list[Decoded], where: str, b: Bind, rows: str = "rc") -> None:
@@ -1008,17 +1146,28 @@ class RedcapMapper(Mapper):
                 f"pts_date({ref}) IS NOT NULL"
             )
             (n,) = self.con.execute(f"SELECT count(*) {dates}").fetchone() or (0,)
+            (held,) = self.con.execute(
+                f"SELECT count(*) FROM rc WHERE _record AND try_cast({ref} AS DOUBLE) IS NOT NULL"
+            ).fetchone() or (0,)
+            field = f"field {f['months_since_dvt']!r} ([fields] months_since_dvt)"
+            if n and held:  # a date typed among months: the record is to be corrected, not the profile
+                message = (
+                    f"{field} holds a date, not months, in {counted(int(n), 'record')}, while {held:,} "
+                    f"{'holds' if held == 1 else 'hold'} months: write the months since the DVT in the source for "
+                    f"{'this record' if n == 1 else 'these records'} (the date is no month count; reading the field "
+                    "as the DVT's date, [fields] dvt_date, would lose the months of the others)"
+                )
+            else:
+                message = (
+                    f"{field} holds dates, not months ({counted(int(n), 'record')}): name it in [fields] dvt_date "
+                    'instead, and set months_since_dvt = "", in a copy of the profile: the months are then counted '
+                    "from the DVT date to the enrolment date"
+                )
             if n:  # one issue per record, so the report shows each record's line and date
                 self.con.execute(
                     f"INSERT INTO issues SELECT 'error', 'redcap:months_are_dates', _file, _line, _id, $field, {ref}, "
                     f"$message {dates}",
-                    {
-                        "field": str(f["months_since_dvt"]),
-                        "message": f"field {f['months_since_dvt']!r} ([fields] months_since_dvt) holds dates, not "
-                        f"months ({counted(int(n), 'record')}): name it in [fields] dvt_date instead, and set "
-                        'months_since_dvt = "", in a copy of the profile: the months are then counted from the DVT '
-                        "date to the enrolment date",
-                    },
+                    {"field": str(f["months_since_dvt"]), "message": message},
                 )
                 self.absent(rc.file, [("patients", "months_since_dvt")])
                 months = replace(months, expr="NULL")
@@ -1034,7 +1183,13 @@ class RedcapMapper(Mapper):
         """The visit rows, each with its month (event, month field or window) and day; set aside with a
         warning: no date, no month, a required choice with no contract value. None when the visit
         month field's codes are refused (_check_codes): that error says the visits wait for its map."""
-        if "visit_month" in self.miscoded:
+        if "visits" in self.waiting:  # an error names what they wait for
+            n = self._count("_visit AND NOT _skip")
+            if n:
+                keys = " and ".join(dict.fromkeys(self.waiting["visits"]))
+                self.funnel.drop(rc.file, f"visit not read: waits for {keys}", n, loss=True)
+            self.absent(None, [("visits", "*")])
+        if "visit_month" in self.miscoded or "visits" in self.waiting:
             self.create_empty("visits")
             return
         b = Bind()
@@ -1112,6 +1267,12 @@ class RedcapMapper(Mapper):
             f"event_type, 'true' AS serious, _file, _line, 0 AS _death_source FROM rc WHERE _record AND NOT _skip AND "
             f"{death} IS NOT NULL"
         )
+        if "adverse events" in self.waiting:  # an error names the field they wait for: no adverse event read
+            n = self._count("_ae AND NOT _skip")
+            if n:
+                keys = " and ".join(self.waiting["adverse events"])
+                self.funnel.drop(rc.file, f"adverse event not read: waits for {keys}", n, loss=True)
+            self.con.execute("UPDATE rc SET _ae = false")
         decoded = [self.decode(rc, "events", c, ae.get(c), b) for c in ("event_type", "serious")]
         hard, _ = self._split("events", decoded)
         self._warn_unmapped("events", decoded, "_ae AND NOT _skip", b)

@@ -201,6 +201,16 @@ def vocabulary(column: str) -> list[str]:
     return []
 
 
+def number_range(column: str) -> str | None:
+    """A numeric contract column's range as the contract states it ("v_pain BETWEEN 0 AND 3"), or
+    "a number" without one; None for a column that is not numeric (a word, a flag)."""
+    contract = validation.contract()
+    table = next((t for t in ("visits", "patients") if column in contract.columns[t]), None)
+    if table is None or contract.columns[table][column].type not in ("SMALLINT", "INTEGER", "DOUBLE"):
+        return None
+    return next((e for t, c, e in contract.checks if t == table and c == column), "any number")
+
+
 class SdtmMapper(Mapper):
     """DM + SUPPDM -> studies and patients; QS (+ SV dates) -> visits; PR + SUPPPR -> procedures;
     AE, PR, DS and DM -> events."""
@@ -485,6 +495,11 @@ class SdtmMapper(Mapper):
         contract's spelling (C4a, true): an error naming the map, quoting the value as the file has it."""
         mapping = self._upper_values(column)
         allowed = vocabulary(column)
+        # A score or measurement (a Villalta item) whose map holds its words (MILD) may also be written as the
+        # number it is: a number is no value the map lacks (the contract's range check reads it).
+        range_ = number_range(column)
+        contract = f"a number ({range_})" if range_ else f"one of the contract's ({', '.join(allowed)})"
+        numeric = f" AND try_cast({expr} AS DOUBLE) IS NULL" if range_ else ""
         self._issues(
             ERROR,
             f"sdtm:values.{column}",
@@ -494,11 +509,11 @@ class SdtmMapper(Mapper):
             key,
             expr,
             f"{self._var(role, key) if key in self.names[role] else key}: the value is neither in "
-            f"[values.{column}] (it maps {', '.join(self.profile.values(column)) or 'nothing'}) nor one of the "
-            f"contract's ({', '.join(allowed)}); map it there in a copy of the profile"
+            f"[values.{column}] (it maps {', '.join(self.profile.values(column)) or 'nothing'}) nor {contract}; "
+            "map it there in a copy of the profile"
             + (", or leave the arm out with [population] exclude_arms" if column == "arm" else ""),
             f"{only} AND {expr} IS NOT NULL AND NOT list_contains($keys, upper({expr})) AND NOT "
-            f"list_contains($allowed, CAST({expr} AS VARCHAR))",
+            f"list_contains($allowed, CAST({expr} AS VARCHAR)){numeric}",
             {"keys": list(mapping), "allowed": allowed} | ({"only_column": column} if "$only_column" in only else {}),
             at,
         )

@@ -1,0 +1,75 @@
+"""A profile uploaded with the files (review 9, finding 12), on the third outside reviewer's classic REDCap
+export and their working profile (tests/fixtures/review9: redcap_classic, reg2_v1.toml, kept as written).
+The reviewer uploaded reg2_v1.toml with the picker on another profile: the check used the upload, but
+the page named it by its file name (reg2_v1) while reports and the Overview use its [profile] name
+(redcap-PTSREG2_DATA_2024-06-01_0930), and a later "Check" of the same uploads read the picker's profile,
+not the uploaded one."""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from pathlib import Path
+
+from pts_explorer.config import PROJECT_ROOT
+
+HERE = PROJECT_ROOT / "tests" / "fixtures" / "review9"
+FILES = [*sorted((HERE / "redcap_classic").glob("*.csv")), HERE / "reg2_v1.toml"]
+
+
+def _served(small_db: Path, tmp_path: Path) -> Path:
+    served = tmp_path / "served" / "pts_outcomes.duckdb"
+    served.parent.mkdir(parents=True)
+    shutil.copyfile(small_db, served)
+    return served
+
+
+def _check(at) -> None:
+    at.button(key="import_check").click().run()
+    assert not at.exception, at.exception
+
+
+def test_the_uploaded_profile_is_named_by_its_profile_name_and_every_check_of_its_uploads_reads_it(
+    app_on, small_db, tmp_path
+):
+    served = _served(small_db, tmp_path)
+    table = tomllib.loads(FILES[-1].read_text(encoding="utf-8"))["profile"]
+    name, description = table["name"], table["description"]
+    assert (name, description) == (
+        "redcap-PTSREG2_DATA_2024-06-01_0930",
+        "REDCap flat CSV export (raw values) plus its data dictionary.",
+    )
+    at = app_on(served).run()
+    at.switch_page("app_pages/import_data.py").run()
+    at.selectbox(key="import_profile").set_value("adam")  # the picker on another profile, as the reviewer's was
+    at.radio(key="import_synthetic").set_value("Synthetic (simulated)")
+    at.file_uploader(key="import_files").set_value(
+        [(f.name, f.read_bytes(), "application/octet-stream") for f in FILES]
+    )
+    at.run()
+    _check(at)
+    saved = served.parent / "profiles" / "reg2_v1.toml"
+    picker = at.selectbox(key="import_profile")
+    assert picker.value == str(saved)
+    # One name, the [profile] name, with its file beside it: in the picker, its caption and the notice.
+    assert picker.options[picker.index] == f"{name} (profiles/reg2_v1.toml)"
+    assert [c.value for c in at.caption][0] == (
+        "**redcap-PTSREG2\\_DATA\\_2024-06-01\\_0930** (`profiles/reg2_v1.toml`): REDCap flat CSV export \\(raw "
+        "values\\) plus its data dictionary."
+    )
+    assert [i.value for i in at.info][0] == (
+        "The profile uploaded with the files, **redcap-PTSREG2\\_DATA\\_2024-06-01\\_0930** (saved as "
+        "`profiles/reg2_v1.toml`), was used; it is chosen in the Profile picker."
+    )
+    report = at.session_state["import_report"]
+    assert report.profile == f"{name} v5"
+    assert report.errors == 0
+
+    # The user moves the picker away and checks the same uploads by hand: the uploaded profile is read
+    # again (before, the picker's adam was, and the export was refused for lacking ADSL), and chosen again.
+    at.selectbox(key="import_profile").set_value("adam").run()
+    _check(at)
+    assert at.session_state["import_report"].profile == f"{name} v5"
+    assert at.session_state["import_report"].errors == 0
+    assert at.selectbox(key="import_profile").value == str(saved)
+    assert [i.value for i in at.info][0].startswith("The profile uploaded with the files, **redcap-PTSREG2")
