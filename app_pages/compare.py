@@ -339,19 +339,19 @@ if km.empty or km.group_value.nunique() < 2:
     ui.stop()
 fits = survival.fit_km(km)
 risk = survival.at_risk(km, survival.ticks_days(float(km.duration_days.max())))
-shown_risk = risk.apply(lambda column: column.map(shield.count)) if shield.active else risk
-marks = survival.landmarks(fits, km)
+drawn = display.shown_curves(survival.curves(fits), km, risk, shield)  # coarsened under protection
+marks = drawn.read(survival.landmarks(fits, km))
 marks.loc[marks.at_risk.map(shield.too_few), ["estimate", "ci_low", "ci_high"]] = np.nan
 ui.chart(
     charts.km_figure(
-        display.protect_curves(survival.curves(fits), km, shield),
-        shown_risk,
+        drawn.curves,
+        drawn.risk,
         f"Primary patency, {labels['A']} and {labels['B']} (Kaplan-Meier)",
         "Primary patency",
-        labels,
+        drawn.labels(labels),
     ),
     "compare_km",
-    display.summary_curves(marks, labels),
+    drawn.alt(display.summary_curves(marks, labels), labels),
     patients=", ".join(  # stented patients with a successful procedure, per cohort: not the cohorts' arms
         f"{shield.count(int(km.n[km.group_value == side].sum()))} {labels[side]}" for side in ("A", "B")
     )
@@ -367,6 +367,7 @@ if counted and stented_in_both:
 else:
     p = survival.logrank(km)
     ui.note(f"{survival.KM_METHOD}; {survival.LOGRANK_METHOD}: {display.p_clause(p)}.")
+ui.curve_protection(drawn, labels)
 ui.cohort_design_notice(
     "Primary patency",
     result.designs("patency"),

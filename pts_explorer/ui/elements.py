@@ -172,6 +172,13 @@ def veins_diagram() -> None:
     )
 
 
+def curve_protection(drawn: display.ShownCurves, labels: dict[str, str]) -> None:
+    """Under a survival or incidence chart drawn with small cells hidden: what was done to its
+    curves and numbers at risk, in words (display.ShownCurves), groups named as text."""
+    if drawn.k >= 2:
+        note(drawn.note(labels, escape.markdown))
+
+
 def note(text: str, draw: Callable[..., Any] = st.caption, **options: Any) -> None:
     """Words the page shows beside its numbers (Markdown; values of the data through
     escape.markdown), drawn by `draw` (a caption, a warning) and recorded for the report as the
