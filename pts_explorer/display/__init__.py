@@ -73,7 +73,6 @@ from pts_explorer.display.survival import (
     median_label,
     multiplicity_note,
     ph_term_table,
-    rounded_count,
     shown_curves,
     summary_curves,
 )
@@ -92,6 +91,7 @@ from pts_explorer.display.text import (
     p_clause,
     percent,
     pooled_designs,
+    rounded_count,
     sentence,
     smd,
     visit_multiplicity_note,

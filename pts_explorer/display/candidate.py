@@ -7,8 +7,7 @@ import numpy as np
 import pandas as pd
 
 from pts_explorer import vocab
-from pts_explorer.display.survival import rounded_count
-from pts_explorer.display.text import ARMS, DASH, _mean_sd, estimate_with_ci, interval, number, percent
+from pts_explorer.display.text import ARMS, DASH, _mean_sd, estimate_with_ci, interval, number, percent, rounded_count
 from pts_explorer.privacy import OFF, Protection
 from pts_explorer.rows import each_row
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pts_explorer import vocab
-from pts_explorer.display.survival import NO_ESTIMATE
-from pts_explorer.display.text import DASH, number, percent
+from pts_explorer.display.text import DASH, NO_ESTIMATE, number, percent
 from pts_explorer.privacy import OFF, Protection
 from pts_explorer.rows import each_row
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from pts_explorer import escape, vocab
-from pts_explorer.display.text import format_p, interval, number, percent, sentence
+from pts_explorer.display.text import NO_ESTIMATE, format_p, interval, number, percent, rounded_count, sentence
 from pts_explorer.privacy import Protection
 from pts_explorer.rows import each_row
 
@@ -104,18 +104,6 @@ class ShownCurves:
 
 def _days(curve: pd.DataFrame) -> pd.Series:
     return curve.days if "days" in curve else (curve.month * vocab.DAYS_PER_MONTH).round(6)
-
-
-def rounded_count(n: float | int, k: int) -> str:
-    """A number at risk under protection: 0; "hidden" from 1 to k-1; else the nearest multiple of k."""
-    if n is None or (isinstance(n, float) and np.isnan(n)):
-        return ""
-    n = int(n)
-    if n <= 0:
-        return "0"
-    if n < k:
-        return "hidden"
-    return f"{int(np.floor(n / k + 0.5)) * k:,}"
 
 
 def shown_curves(
@@ -220,13 +208,6 @@ def ph_term_table(tests: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
             "p": tests.p.map(format_p),
         }
     )
-
-
-NO_ESTIMATE = (
-    "Nobody is followed for a year.",
-    "Too few patients are followed to the first landmark to give an estimate.",
-)
-"""The text alternatives of a survival or incidence chart without an estimate to give."""
 
 
 def summary_curves(marks: pd.DataFrame, labels: dict[str, str]) -> str:

@@ -42,7 +42,7 @@ def few_events_db(tmp_path):
 
 def _truth_recurrent_dvt() -> pd.DataFrame:
     rows = []
-    for patient, spec in PATIENTS.items():
+    for spec in PATIENTS.values():
         arm = spec.get("arm", "stent")
         dvt = [day for day, kind in spec["events"] if kind == "recurrent_dvt"]
         rows.append((arm, min(dvt), 1) if dvt else (arm, handmade.PATIENT_DEFAULTS["last_contact_day"], 0))
@@ -51,7 +51,7 @@ def _truth_recurrent_dvt() -> pd.DataFrame:
 
 def _truth_patency() -> pd.DataFrame:
     rows = []
-    for patient, spec in PATIENTS.items():
+    for spec in PATIENTS.values():
         if "procedure_day" not in spec:
             continue
         lost = [day for day, kind in spec["events"] if kind in ("stent_thrombosis", "restenosis", "reintervention")]
