@@ -90,7 +90,9 @@ CREATE TABLE IF NOT EXISTS talk_slides (
 # at each step; `step` counts the changes, so a follower switches once per step (never back and forth
 # over two spellings of one address). The audience's link carries `code`; the presenter's session and
 # the speaker view carry `secret`, the only key that moves the slide. Each window that follows (or
-# presents) writes its own heartbeat in share_viewers; a share unseen for a day is removed.
+# presents) writes its own heartbeat in share_viewers; a share unseen for a day is removed. A slide of
+# a shared talk whose cohort the presenter changed live keeps its address in share_live while the
+# talk is presented (the speaker view names it and steps to it).
 SHARE_SCHEMA = (
     """
 CREATE TABLE IF NOT EXISTS shares (
@@ -103,6 +105,15 @@ CREATE TABLE IF NOT EXISTS shares (
     updated_at REAL NOT NULL,
     presenter_seen REAL NOT NULL,
     ended INTEGER NOT NULL DEFAULT 0
+)
+""",
+    """
+CREATE TABLE IF NOT EXISTS share_live (
+    code TEXT NOT NULL,
+    talk TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    query TEXT NOT NULL,
+    PRIMARY KEY (code, talk, position)
 )
 """,
     """
@@ -662,6 +673,7 @@ class Workspace:
                 (MAX_SHARES - 1,),
             )
             con.execute("DELETE FROM share_viewers WHERE code NOT IN (SELECT code FROM shares)")
+            con.execute("DELETE FROM share_live WHERE code NOT IN (SELECT code FROM shares)")
             code = self._new_slug(con, "shares", "code")
             secret = "".join(secrets.choice(_ALPHABET) for _ in range(SECRET_LENGTH))
             con.execute(
@@ -707,6 +719,41 @@ class Workspace:
                 con.execute("UPDATE shares SET presenter_seen = ?, ended = 0 WHERE secret = ?", (now, secret))
             row = con.execute(f"{self._SHARE} WHERE secret = ?", (secret,)).fetchone()
         return self._share(row)
+
+    def keep_live(self, secret: str, talk: str, position: int, query: dict[str, Any] | None) -> None:
+        """A slide of the shared talk as the presenter changed it live (its cohort, from the slide's
+        drawer): `query` is the slide's address now, kept while the talk is presented (None: as
+        stored again), so the speaker view names it and steps to it."""
+        with self._connect(write=True) as con:
+            code = self._require_share(con, secret)[0]
+            if query is None:
+                con.execute(
+                    "DELETE FROM share_live WHERE code = ? AND talk = ? AND position = ?", (code, talk, int(position))
+                )
+            else:
+                con.execute(
+                    "INSERT INTO share_live (code, talk, position, query) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (code, talk, position) DO UPDATE SET query = excluded.query",
+                    (code, talk, int(position), json.dumps(share_view(query))),
+                )
+
+    def forget_live(self, secret: str) -> None:
+        """The presenter left the talk: its slides are shown as stored again."""
+        with self._connect(write=True) as con:
+            code = self._require_share(con, secret)[0]
+            con.execute("DELETE FROM share_live WHERE code = ?", (code,))
+
+    def live_views(self, secret: str) -> dict[tuple[str, int], dict[str, list[str]]]:
+        """The slides of a shared talk changed live: (talk, position) -> the slide's address."""
+        if not isinstance(secret, str) or not SECRET.fullmatch(secret) or not self.path.exists():
+            return {}
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT l.talk, l.position, l.query FROM share_live AS l JOIN shares AS s USING (code) "
+                "WHERE s.secret = ?",
+                (secret,),
+            ).fetchall()
+        return {(talk, int(position)): json.loads(query) for talk, position, query in rows}
 
     def presenter_seen(self, secret: str, now: float | None = None) -> Share:
         """The presenter's heartbeat: its window is still open."""

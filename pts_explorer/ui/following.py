@@ -13,6 +13,7 @@ when the presenter stopped."""
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
 from collections.abc import Mapping
@@ -239,6 +240,25 @@ def _write(spec: PageSpec) -> workspace.Share | None:
         return None
     st.session_state[_STEP] = share.step
     return share
+
+
+def keep_live(slug: str, position: int, query: dict[str, list[str]] | None) -> None:
+    """While sharing: a slide of the talk changed live (its address; None: as stored again), for
+    the speaker view (workspace.keep_live)."""
+    secret = sharing()
+    if secret:
+        try:
+            talks.store().keep_live(secret, slug, position, query)
+        except workspace.WorkspaceError as problem:
+            st.session_state["_share_problem"] = str(problem)
+
+
+def talk_left() -> None:
+    """A run outside a talk's slides: the slides changed live open as stored again, here and, while
+    this window shares, in the speaker view."""
+    if talks.forget_live() and (secret := st.session_state.get(_SHARING)):
+        with contextlib.suppress(workspace.WorkspaceError):  # the share ended: nothing to forget
+            talks.store().forget_live(secret)
 
 
 def presenter_room(slot: DeltaGenerator) -> None:

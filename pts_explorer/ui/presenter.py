@@ -250,7 +250,8 @@ def _page_step(page: PageSpec | None, here: dict[str, list[str]]) -> Step | None
 def _talk_step(shown: talks.Presented, position: int, label: str) -> Step | None:
     if position == shown.position or not 1 <= position <= len(shown.talk.slides):
         return None
-    script, query_ = talks.slide_target(shown.talk, position)
+    # A slide changed live opens as it was left (talks.keep_live), until the talk is left.
+    script, query_ = talks.slide_target(shown.talk, position, talks.live_slides(shown.talk.slug))
     title = escape.markdown(shown.talk.slides[position - 1].title)
     return Step(script, query_, label, f"slide {position}: {title}")
 
@@ -288,13 +289,33 @@ def _keys(spec: PageSpec, steps: dict[str, Step | None], leave: dict[str, list[s
         st.html(KEYS_SCRIPT, unsafe_allow_javascript=True)  # in the hidden box: it takes no room either
 
 
+LIVE_KEPT = (
+    "Cohort changed on this slide: it stays so when you step away and back, until you leave the talk (Exit or Escape)."
+)
+LIVE_BACK = "This slide shows its stored cohort again."
+
+
+def _live(shown: talks.Presented, here: dict[str, list[str]]) -> bool:
+    """A talk's slide whose cohort the presenter changed here (the drawer): kept for the slide until
+    the talk is left (talks.keep_live), written for the speaker view while sharing, and said at the
+    moment of the change. Whether the slide shows a cohort changed live."""
+    changed, kept = talks.keep_live(shown, here)
+    if changed:
+        following.keep_live(shown.talk.slug, shown.position, kept)
+        st.toast(LIVE_KEPT if kept is not None else LIVE_BACK, icon=":material/filter_list:")
+    return kept is not None
+
+
 def _draw_line(line: Line, spec: PageSpec, text: str) -> None:
     here = state.url_query()
     shown = talks.presented()
+    live = shown is not None and not state.following() and _live(shown, here)
     steps = _steps(spec, here, shown)
     if shown is not None:  # the talk's place first: "Slide 2 of 5: <its title>"
         title = escape.markdown(shown.slide.title)
         text = f"Slide {shown.position} of {len(shown.talk.slides)}: **{title}** · {text}"
+    if live:  # the presenter sees that this slide is not as stored (the followers see the cohort)
+        text += " · :blue-badge[:material/filter_list: changed live]"
     if state.following():  # read-only: no steps, no keys; the way out leaves following too
         with line.words:
             st.markdown(text, width="stretch")

@@ -65,14 +65,18 @@ def _about(page_title: str, query: dict[str, list[str]]) -> str:
     return f"{page_title} · {cohort.describe(escape.markdown)}"
 
 
-def _talk_slide(talk: workspace.Talk, position: int) -> Slide:
-    script, query = talks.slide_target(talk, position)
+def _talk_slide(talk: workspace.Talk, position: int, live: dict[int, dict[str, list[str]]]) -> Slide:
+    """Slide `position` of the talk, as the presenter would open it: changed live (`live`: position ->
+    address, the slide on screen among them) or as stored."""
+    script, query = talks.slide_target(talk, position, live)
     slide = talk.slides[position - 1]
     spec = talks.page_of(slide)
+    about = _about(spec.title if spec else f"{escape.markdown(slide.page)} (no such page now)", query)
+    changed = workspace.clean_query(query) != workspace.clean_query(slide.query)
     return Slide(
         f"Slide {position} of {len(talk.slides)}",
         f"**{escape.markdown(slide.title)}**",
-        _about(spec.title if spec else f"{escape.markdown(slide.page)} (no such page now)", query),
+        about + (" · changed live" if changed else ""),
         slide.notes,
         PurePosixPath(script).stem,
         query,
@@ -81,14 +85,19 @@ def _talk_slide(talk: workspace.Talk, position: int) -> Slide:
 
 def _slides(share: workspace.Share) -> tuple[Slide | None, Slide, Slide | None]:
     """The slide before the one on screen, that one, and the next: along the talk presented, else
-    along the pages that show something (as the presenter's Previous and Next)."""
+    along the pages that show something (as the presenter's Previous and Next). A talk's slide the
+    presenter changed live (its cohort) is named, and stepped to, as it was left; the slide on
+    screen as the room sees it."""
     slug = SETTINGS["talk"].parse(share.query.get("talk", []))
     position = SETTINGS["slide"].parse(share.query.get("slide", []))
     talk = talks.store().talk(str(slug)) if slug else None
     if talk is not None and isinstance(position, int) and 1 <= position <= len(talk.slides):
-        before = _talk_slide(talk, position - 1) if position > 1 else None
-        after = _talk_slide(talk, position + 1) if position < len(talk.slides) else None
-        return before, _talk_slide(talk, position), after
+        kept = talks.store().live_views(share.secret)
+        live = {p: q for (t, p), q in kept.items() if t == talk.slug and 1 <= p <= len(talk.slides)}
+        live[position] = share.query
+        before = _talk_slide(talk, position - 1, live) if position > 1 else None
+        after = _talk_slide(talk, position + 1, live) if position < len(talk.slides) else None
+        return before, _talk_slide(talk, position, live), after
     spec = following.page_named(share.page)
     assert spec is not None  # a share holds an analysis page (workspace.start_share, move_share)
     previous, following_ = presenter._neighbours(spec, share.query)
