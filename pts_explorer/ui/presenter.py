@@ -208,12 +208,39 @@ def _groups_line(line: Line, spec: PageSpec, groups: list[Group], who: str, abou
 # the cohort drawer (Escape closes it while it is open; the steps still step). The
 # listener is added once per browser tab; it clicks the hidden links presenter_keys holds (so each
 # step is the same in-app navigation as a click on Next), and ignores keys typed into a field.
+# Presses come faster than a slide is drawn (a clicker pressed twice): each press is queued and
+# clicked once the slide the previous one opened has drawn its own links (their addresses changed and
+# held still for 0.4 s; 20 s at most), so each counts from the slide the last one reached (review 9:
+# one press of ten at 1.5 s was lost, clicking a link of the slide being left or none).
 KEYS_SCRIPT = """<script>
 (() => {
   if (window.ptsPresenterKeys) return;
   window.ptsPresenterKeys = true;
   const targets = {ArrowRight: "next", PageDown: "next", " ": "next", ArrowLeft: "previous", PageUp: "previous",
                    Home: "first", End: "last", Escape: "exit", f: "drawer"};
+  const queue = [];
+  let waiting = null;  // the links' addresses when the last step was clicked, and when
+  let seen = "", since = 0;  // the links' addresses now, and since when they held still
+  const links = () => [...document.querySelectorAll(".st-key-presenter_keys a")]
+    .map((a) => a.getAttribute("href")).join(" ");
+  const drawn = () => {  // the slide the last step opened has drawn its own links
+    if (!waiting) return true;
+    const now = links();
+    if (now !== seen) { seen = now; since = Date.now(); }
+    if (Date.now() - waiting.at > 20000) return true;
+    return now !== "" && now !== waiting.links && Date.now() - since > 400;
+  };
+  const step = (target) => {
+    const link = document.querySelector(`.st-key-presenter_key_${target} a`);
+    if (!link) return;  // no such step from here (Next on the last slide): the press is spent
+    waiting = {links: links(), at: Date.now()};
+    link.click();
+  };
+  setInterval(() => {
+    if (!queue.length || !drawn()) return;
+    waiting = null;
+    step(queue.shift());
+  }, 50);
   document.addEventListener("keydown", (event) => {
     const target = targets[event.key];
     const field = event.target && (event.target.isContentEditable ||
@@ -223,11 +250,19 @@ KEYS_SCRIPT = """<script>
     const drawerOpen = document.querySelector("[data-testid='stPopoverBody']");
     if (drawerOpen && event.key === "Escape") return;
     if (!target || field || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
-    const link = document.querySelector(target === "drawer" ? ".st-key-presenter_drawer button"
-                                                            : `.st-key-presenter_key_${target} a`);
-    if (!link) return;
+    if (target === "drawer") {
+      const button = document.querySelector(".st-key-presenter_drawer button");
+      if (!button) return;
+      event.preventDefault();
+      button.click();
+      return;
+    }
+    // Not on a slide (the analyst's view after Exit): the key is the page's. Between two slides the
+    // line stays (it is laid out first), its links not yet drawn: the press waits for them.
+    if (!document.querySelector(".st-key-presenter_keys, .st-key-presenter_line")) return;
     event.preventDefault();
-    link.click();
+    if (target === "exit") queue.length = 0;  // leaving: the steps still queued are dropped
+    queue.push(target);
   }, true);
 })();
 </script>"""
