@@ -116,6 +116,10 @@ def _slides(share: workspace.Share) -> tuple[Slide | None, Slide, Slide | None]:
 
 def _move(secret: str, page: str, query: dict[str, list[str]]) -> None:
     try:
+        share = talks.store().share_by_secret(secret)
+        if share is None or share.ended:  # stopped since this view was drawn: the room is not moved
+            st.session_state[_PROBLEM] = "The presenter stopped sharing: the slides are no longer moved from here."
+            return
         talks.store().move_share(secret, page, query)
     except workspace.WorkspaceError as problem:
         st.session_state[_PROBLEM] = str(problem)
@@ -173,13 +177,16 @@ def _live(secret: str) -> None:
             st.markdown(f":material/group: {count} following", width="content")
         if share.presenter_gone(time.time(), following.GONE_SECONDS):
             gone = (
-                "The presenter stopped sharing"
+                "The presenter stopped sharing: the room keeps the last slide shown"
                 if share.ended
                 else "The presenter's window has not been heard from for 30 s"
             )
             st.markdown(f":orange-badge[{gone}]", width="content")
         st.space("stretch")
-        for name, target, icon in (("previous", before, "arrow_back"), ("next", after, "arrow_forward")):
+        # Stopped: nothing to step (a step would share the slides again without the presenter's say).
+        for name, target, icon in (
+            () if share.ended else (("previous", before, "arrow_back"), ("next", after, "arrow_forward"))
+        ):
             st.button(
                 name.title(),
                 key=f"speaker_{name}",
