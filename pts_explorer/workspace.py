@@ -621,7 +621,8 @@ class Workspace:
         return self._got_slide(slide_id)
 
     def duplicate_slide(self, slide_id: int) -> Slide:
-        """A copy of a slide right after it, titled "<title> (copy)"."""
+        """A copy of a slide right after it, titled "<title> (copy)", or "(copy 2)", "(copy 3)"... when
+        the talk has that title already (a copy of a copy is numbered, not "(copy) (copy)")."""
         with self._connect(write=True) as con:
             slide = self._require_slide(con, slide_id)
             order = [r[0] for r in con.execute(self._ORDER, (slide.talk,)).fetchall()]
@@ -629,16 +630,16 @@ class Workspace:
                 raise WorkspaceError(
                     f"The talk has {len(order):,} slides, the most a talk holds: delete one, or start another talk."
                 )
+            titles = {r[0].lower() for r in con.execute("SELECT title FROM talk_slides WHERE talk = ?", (slide.talk,))}
+            base = re.sub(r" \(copy(?: \d+)?\)$", "", slide.title)
+            title = next(
+                candidate
+                for i in range(1, MAX_SLIDES + 2)
+                if (candidate := f"{base[: MAX_NAME - 12]} (copy{'' if i == 1 else f' {i}'})").lower() not in titles
+            )
             cursor = con.execute(
                 "INSERT INTO talk_slides (talk, position, page, query, title, notes) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    slide.talk,
-                    0,
-                    slide.page,
-                    json.dumps(slide.query),
-                    f"{slide.title[: MAX_NAME - 7]} (copy)",
-                    slide.notes,
-                ),
+                (slide.talk, 0, slide.page, json.dumps(slide.query), title, slide.notes),
             )
             copy = int(cursor.lastrowid or 0)
             order.insert(order.index(slide_id) + 1, copy)
@@ -646,12 +647,34 @@ class Workspace:
             self._touch(con, slide.talk)
         return self._got_slide(copy)
 
-    def delete_slide(self, slide_id: int) -> None:
+    def delete_slide(self, slide_id: int) -> Slide:
+        """Delete a slide; returns it as it was (restore_slide puts it back)."""
         with self._connect(write=True) as con:
             slide = self._require_slide(con, slide_id)
             con.execute("DELETE FROM talk_slides WHERE id = ?", (slide_id,))
             self._renumber(con, [r[0] for r in con.execute(self._ORDER, (slide.talk,)).fetchall()])
             self._touch(con, slide.talk)
+        return slide
+
+    def restore_slide(self, slide: Slide) -> Slide:
+        """A deleted slide back in its talk, at its place (or last, when the talk is shorter now), with
+        its page, settings, title and notes (Undo after Delete)."""
+        with self._connect(write=True) as con:
+            self._require_talk(con, slide.talk)
+            order = [r[0] for r in con.execute(self._ORDER, (slide.talk,)).fetchall()]
+            if len(order) >= MAX_SLIDES:
+                raise WorkspaceError(
+                    f"The talk has {len(order):,} slides, the most a talk holds: delete one, or start another talk."
+                )
+            cursor = con.execute(
+                "INSERT INTO talk_slides (talk, position, page, query, title, notes) VALUES (?, ?, ?, ?, ?, ?)",
+                (slide.talk, 0, slide.page, json.dumps(slide.query), slide.title, slide.notes),
+            )
+            back = int(cursor.lastrowid or 0)
+            order.insert(min(max(slide.position - 1, 0), len(order)), back)
+            self._renumber(con, order)
+            self._touch(con, slide.talk)
+        return self._got_slide(back)
 
     _ORDER = "SELECT id FROM talk_slides WHERE talk = ? ORDER BY position, id"
 
