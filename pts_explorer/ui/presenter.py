@@ -208,38 +208,59 @@ def _groups_line(line: Line, spec: PageSpec, groups: list[Group], who: str, abou
 # the cohort drawer (Escape closes it while it is open; the steps still step). The
 # listener is added once per browser tab; it clicks the hidden links presenter_keys holds (so each
 # step is the same in-app navigation as a click on Next), and ignores keys typed into a field.
-# Presses come faster than a slide is drawn (a clicker pressed twice): each press is queued and
-# clicked once the slide the previous one opened has drawn its own links (their addresses changed and
-# held still for 0.4 s; 20 s at most), so each counts from the slide the last one reached (review 9:
-# one press of ten at 1.5 s was lost, clicking a link of the slide being left or none).
+# Presses come faster than a slide is drawn (a clicker pressed three times): each counts from where the
+# presses before it lead, not from the slide on screen. The hidden box holds a link to every slide of
+# the run (presenter_to_<n>) and says which is on screen (presenter_at_<n>_of_<count>); the listener
+# keeps the slide the presses lead to and, once the slide it last opened is drawn (the box says so, or
+# 20 s passed), opens that one directly, without drawing the slides between (review 9: one press of ten
+# at 1.5 s was lost, clicking a link of the slide being left, or none while the next was drawn). On a
+# page that is not one of the slides (a slide skipped for showing nothing) the presses wait in turn.
 KEYS_SCRIPT = """<script>
 (() => {
   if (window.ptsPresenterKeys) return;
   window.ptsPresenterKeys = true;
   const targets = {ArrowRight: "next", PageDown: "next", " ": "next", ArrowLeft: "previous", PageUp: "previous",
                    Home: "first", End: "last", Escape: "exit", f: "drawer"};
-  const queue = [];
-  let waiting = null;  // the links' addresses when the last step was clicked, and when
-  let seen = "", since = 0;  // the links' addresses now, and since when they held still
+  let lead = null;  // the slide the presses lead to (a number), while it is not on screen
+  let queue = [];  // presses on a page that is not one of the slides: "next", "previous", ...
+  let opened = null;  // {to, at}: the slide last opened by a click (a number, or the links then), and when
+  let last = null;  // the place last seen: {here, count}
+  const place = () => {
+    const box = document.querySelector("[class*='st-key-presenter_at_']");
+    const found = box && /st-key-presenter_at_(\\d+)_of_(\\d+)/.exec(box.className);
+    return found ? {here: Number(found[1]), count: Number(found[2])} : null;
+  };
   const links = () => [...document.querySelectorAll(".st-key-presenter_keys a")]
     .map((a) => a.getAttribute("href")).join(" ");
-  const drawn = () => {  // the slide the last step opened has drawn its own links
-    if (!waiting) return true;
-    const now = links();
-    if (now !== seen) { seen = now; since = Date.now(); }
-    if (Date.now() - waiting.at > 20000) return true;
-    return now !== "" && now !== waiting.links && Date.now() - since > 400;
+  let seen = "", since = 0;  // what the hidden box held at the last look, and since when
+  const settled = () => {  // the slide last opened is drawn, its links with it, and held still for 0.3 s
+    if (!opened || Date.now() - opened.at > 20000) return links() !== "" && Date.now() - since > 300;
+    const at = place();
+    const there = typeof opened.to === "number" ? at && at.here === opened.to : links() !== opened.to;
+    return there && links() !== "" && Date.now() - since > 300;
   };
-  const step = (target) => {
-    const link = document.querySelector(`.st-key-presenter_key_${target} a`);
-    if (!link) return;  // no such step from here (Next on the last slide): the press is spent
-    waiting = {links: links(), at: Date.now()};
+  const click = (selector, to) => {
+    const link = document.querySelector(selector);
+    if (!link) return false;
+    opened = {to: to, at: Date.now()};
     link.click();
+    return true;
   };
   setInterval(() => {
-    if (!queue.length || !drawn()) return;
-    waiting = null;
-    step(queue.shift());
+    const at = place();
+    if (at) last = at;
+    const now = (at ? `${at.here} ` : "") + links();
+    if (now !== seen) { seen = now; since = Date.now(); }
+    if (lead === null && !queue.length) return;
+    if (!settled()) return;
+    opened = null;
+    if (lead !== null) {
+      if (at && at.here === lead) { lead = null; return; }
+      if (!click(`.st-key-presenter_to_${lead} a`, lead)) lead = null;
+      return;
+    }
+    const name = queue.shift();
+    click(`.st-key-presenter_key_${name} a`, links());  // none (Next on the last slide): the press is spent
   }, 50);
   document.addEventListener("keydown", (event) => {
     const target = targets[event.key];
@@ -258,11 +279,18 @@ KEYS_SCRIPT = """<script>
       return;
     }
     // Not on a slide (the analyst's view after Exit): the key is the page's. Between two slides the
-    // line stays (it is laid out first), its links not yet drawn: the press waits for them.
+    // line stays (it is laid out first), its links not yet drawn: the press counts all the same.
     if (!document.querySelector(".st-key-presenter_keys, .st-key-presenter_line")) return;
     event.preventDefault();
-    if (target === "exit") queue.length = 0;  // leaving: the steps still queued are dropped
-    queue.push(target);
+    if (target === "exit") {
+      lead = null; queue = []; opened = null;
+      click(".st-key-presenter_key_exit a", null);
+      return;
+    }
+    const at = place() || last;
+    if (!at || queue.length) { queue.push(target); return; }
+    const from = lead !== null ? lead : at.here;
+    lead = {next: Math.min(from + 1, at.count), previous: Math.max(from - 1, 1), first: 1, last: at.count}[target];
   }, true);
 })();
 </script>"""
@@ -312,8 +340,32 @@ def _steps(spec: PageSpec, here: dict[str, list[str]], shown: talks.Presented | 
     }
 
 
-def _keys(spec: PageSpec, steps: dict[str, Step | None], leave: dict[str, list[str]]) -> None:
-    """The hidden links the keys click (presenter.css hides presenter_keys) and the key listener."""
+def _places(spec: PageSpec, here: dict[str, list[str]], shown: talks.Presented | None) -> tuple[int, list[Step]] | None:
+    """Every slide the keys step along, and the place of this one (1..n): the talk's slides (as the
+    presenter left them, talks.keep_live), else the pages that show something; None on a page that
+    is not one of them (skipped for showing nothing)."""
+    if shown is not None:
+        live = talks.live_slides(shown.talk.slug)
+        places = []
+        for position in range(1, len(shown.talk.slides) + 1):
+            script, query_ = talks.slide_target(shown.talk, position, live)
+            places.append(Step(script, query_, str(position), f"slide {position}"))
+        return shown.position, places
+    slides = _slides(here)
+    if spec not in slides:
+        return None
+    return slides.index(spec) + 1, [_page_step(p, here) or Step(p.script, here, p.title, p.title) for p in slides]
+
+
+def _keys(
+    spec: PageSpec,
+    steps: dict[str, Step | None],
+    leave: dict[str, list[str]],
+    places: tuple[int, list[Step]] | None,
+) -> None:
+    """The hidden links the keys click (presenter.css hides presenter_keys) and the key listener:
+    first, previous, next, last and leave, and a link to every slide with the place of this one
+    (presses faster than a slide is drawn open the slide they lead to: KEYS_SCRIPT)."""
     with st.container(key="presenter_keys"):
         for name, step in steps.items():
             if step is not None:
@@ -321,6 +373,12 @@ def _keys(spec: PageSpec, steps: dict[str, Step | None], leave: dict[str, list[s
                     st.page_link(step.script, label=f"{name.title()} slide: {step.opens}", query_params=step.query)
         with st.container(key="presenter_key_exit"):
             st.page_link(spec.script, label="Leave presenter view", query_params=leave)
+        if places is not None:
+            at, every = places
+            with st.container(key=f"presenter_at_{at}_of_{len(every)}"):
+                for number, step in enumerate(every, start=1):
+                    with st.container(key=f"presenter_to_{number}"):
+                        st.page_link(step.script, label=f"To {step.opens}", query_params=step.query)
         st.html(KEYS_SCRIPT, unsafe_allow_javascript=True)  # in the hidden box: it takes no room either
 
 
@@ -381,4 +439,4 @@ def _draw_line(line: Line, spec: PageSpec, text: str) -> None:
                 )
     with line.leave:
         st.page_link(spec.script, label="Exit presenter view", icon=":material/close_fullscreen:", query_params=leave)
-    _keys(spec, steps, leave)
+    _keys(spec, steps, leave, _places(spec, here, shown))
