@@ -114,13 +114,18 @@ def _slides(share: workspace.Share) -> tuple[Slide | None, Slide, Slide | None]:
     )
 
 
-def _move(secret: str, page: str, query: dict[str, list[str]]) -> None:
+def _move(secret: str, direction: str) -> None:
+    """Previous or Next from the slide the room is on when pressed (not the one this view last drew:
+    two presses before it redrew each count)."""
     try:
         share = talks.store().share_by_secret(secret)
         if share is None or share.ended:  # stopped since this view was drawn: the room is not moved
             st.session_state[_PROBLEM] = "The presenter stopped sharing: the slides are no longer moved from here."
             return
-        talks.store().move_share(secret, page, query)
+        before, _, after = _slides(share)
+        target = before if direction == "previous" else after
+        if target is not None:
+            talks.store().move_share(secret, target.page, target.query)
     except workspace.WorkspaceError as problem:
         st.session_state[_PROBLEM] = str(problem)
 
@@ -193,7 +198,7 @@ def _live(secret: str) -> None:
                 icon=f":material/{icon}:",
                 disabled=target is None,
                 on_click=_move,
-                args=(secret, target.page, target.query) if target else None,
+                args=(secret, name),
             )
     if refused := st.session_state.pop(_PROBLEM, None):
         st.error(escape.markdown(refused), icon=":material/error:")

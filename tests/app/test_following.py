@@ -252,3 +252,24 @@ def test_the_speaker_view_after_stop_sharing_offers_no_steps(app_on, demo_db, wo
     assert r"The presenter stopped sharing\: the slides are no longer moved from here." in [  # as Markdown
         e.value for e in drawn_before.error
     ]
+
+
+def test_a_speaker_view_step_counts_from_the_slide_the_room_is_on(app_on, demo_db, workspace_file):
+    """Review 9, finding 6 (from the speaker view): a press before the view redrew moved the room to the
+    slide the view had drawn as next, so two quick presses made one step. Next counts from the slide
+    the room is on when pressed."""
+    space = workspace.Workspace(workspace_file)
+    talk = space.new_talk("Three slides")
+    for page, title in (("overview", "One"), ("trajectories", "Two"), ("responders", "Three")):
+        space.add_slide(talk.slug, page, FEMORAL, title)
+
+    def on(position: int) -> dict[str, list[str]]:
+        return {**FEMORAL, "present": ["1"], "talk": [talk.slug], "slide": [str(position)]}
+
+    share = space.start_share("overview", on(1))
+    speaker = app_on(demo_db, {"share": share.secret}).run()
+    speaker.switch_page("app_pages/speaker.py").run()
+    space.move_share(share.secret, "trajectories", on(2))  # a first press, before this view redrew
+    speaker.button(key="speaker_next").click().run()
+    moved = space.share(share.code)
+    assert (moved.page, moved.query) == ("responders", on(3))
