@@ -343,12 +343,15 @@ drawn = display.shown_curves(survival.curves(fits), km, risk, shield)  # coarsen
 marks = drawn.read(survival.landmarks(fits, km))
 marks.loc[marks.at_risk.map(shield.too_few), ["estimate", "ci_low", "ci_high"]] = np.nan
 ui.chart(
-    charts.km_figure(
-        drawn.curves,
-        drawn.risk,
-        f"Primary patency, {labels['A']} and {labels['B']} (Kaplan-Meier)",
-        "Primary patency",
-        drawn.labels(labels),
+    drawn.annotate(
+        charts.km_figure(
+            drawn.curves,
+            drawn.risk,
+            f"Primary patency, {labels['A']} and {labels['B']} (Kaplan-Meier)",
+            "Primary patency",
+            labels,
+        ),
+        labels,
     ),
     "compare_km",
     drawn.alt(display.summary_curves(marks, labels), labels),

@@ -181,13 +181,11 @@ marks = drawn.read(marks)
 marks.loc[marks.at_risk.map(shield.too_few), ["estimate", "ci_low", "ci_high"]] = np.nan
 marks = marks.sort_values("group", key=lambda g: g.map(groups.index), kind="stable").reset_index(drop=True)
 ui.chart(
-    charts.km_figure(
-        drawn.curves,
-        drawn.risk,
-        title,
-        y_label,
-        drawn.labels(labels),
-        click_field=vocab.GROUPING_FILTERS.get(group),
+    drawn.annotate(
+        charts.km_figure(
+            drawn.curves, drawn.risk, title, y_label, labels, click_field=vocab.GROUPING_FILTERS.get(group)
+        ),
+        labels,
     ),
     "km_chart",
     drawn.alt(display.summary_curves(marks, labels), labels),
@@ -210,7 +208,12 @@ if not competing_risk:
 table.index = [labels.get(g, g) for g in table.index]
 column = vocab.SURVIVAL_GROUPINGS[group]
 landmarks = table.rename_axis(column).reset_index()
-ui.table(landmarks, key="landmark_table", title="Estimates at 1, 2, 5 and 10 years")
+dashes = (  # under protection a dash is also where the drawn curve has stopped (display.ShownCurves)
+    f"not shown: fewer than {shield.k} patients still at risk, or past where the curve stops (small cells hidden)"
+    if shield.active
+    else None
+)
+ui.table(landmarks, key="landmark_table", title="Estimates at 1, 2, 5 and 10 years", note=dashes)
 years = [c for c in landmarks.columns if c.endswith(("year", "years"))]
 if len(landmarks) <= 2:  # on a slide: each group's estimates at 1, 2, 5 and 10 years
     ui.key_numbers(

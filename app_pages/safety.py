@@ -62,13 +62,14 @@ else:
             drawn.risk,
             f"First complication, {period}: like with like by arm, and stent-related (stent arm only)",
             "Cumulative incidence",
-            drawn.labels(safety.CURVES),
+            safety.CURVES,
             x_unit="days" if within else "months",
             x_title=safety.CURVE_AXES[period],
             styles={"stent_related": {"color": charts.ARM_COLORS["stent"], "dash": "dot", "symbol": "diamond"}},
             y_max=safety.axis_top(float(drawn.curves.ci_high.max()) if len(drawn.curves) else 0.0),
             click_field="arm",  # a click on an arm's curve filters to the arm
         )
+        drawn.annotate(figure, safety.CURVES)
         marks = competing.at_day(curves, counts, 30) if within else competing.landmarks(curves, counts, years=(1, 5))
         marks = drawn.read(marks, 30.0 if within else None)
         marks.loc[marks.at_risk.map(shield.too_few), ["estimate", "ci_low", "ci_high"]] = float("nan")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,8 @@ CURVE_POLICY = (
     "each step of a curve holds at least {k} events (neighbouring event times are pooled into one step, drawn at "
     "the last of them, with the estimate there); a curve stops where fewer than {k} of its patients remain at "
     "risk, or before its last events when fewer than {k} follow its last step; a group with 1 to {k_1} events is "
-    "not drawn; numbers at risk are rounded to the nearest {k}; estimates at landmarks are read off the drawn curve"
+    "not drawn; numbers at risk are rounded to the nearest {k}, and none is shown where a group starts with 1 to "
+    "{k_1} patients; estimates at landmarks are read off the drawn curve"
 )
 """Small-cell protection of a survival or cumulative-incidence curve, in words (k filled in)."""
 
@@ -46,7 +48,8 @@ class ShownCurves:
       the first of them (every value drawn is the estimator's at its time, none is moved);
     - a group with 1 to k-1 events in the part drawn gets no curve (`few_events`);
     - numbers at risk are rounded to the nearest multiple of k (1 to k-1: hidden), so the
-      difference of two is 0 or at least k;
+      difference of two is 0 or at least k; where a group starts with 1 to k-1 patients none is
+      shown (the other rows would give its count away by subtraction);
     - estimates at landmarks are read off the drawn curve (`read`), so they change only where
       it steps.
     Without protection the curves, and the numbers at risk, are the estimator's own."""
@@ -74,13 +77,23 @@ class ShownCurves:
                 out.loc[i, columns] = upto[columns].iloc[-1].to_numpy(dtype=float)
         return out
 
-    def labels(self, labels: dict[str, str]) -> dict[str, str]:
-        """The groups' names for the legend, a group not drawn saying why."""
-        named = dict(labels)
-        for group in self.few_events:
-            name = labels[group] if group in labels else escape.plotly(group)  # a value of the data: text
-            named[group] = f"{name} (not drawn: fewer than {self.k} events)"
-        return named
+    def annotate(self, figure: Any, labels: dict[str, str]) -> Any:
+        """The chart (a plotly figure) with the groups not drawn named over its plot, and why; the
+        legend and the rows of numbers at risk keep the groups' names."""
+        if self.few_events:
+            names = ", ".join(labels[g] if g in labels else escape.plotly(g) for g in self.few_events)
+            figure.add_annotation(
+                text=f"Not drawn, fewer than {self.k} events: {names}",
+                xref="paper",
+                yref="paper",
+                x=0,
+                y=1,
+                xanchor="left",
+                yanchor="bottom",
+                showarrow=False,
+                align="left",
+            )
+        return figure
 
     def alt(self, summary: str, labels: dict[str, str]) -> str:
         """A chart's text alternative (`summary`) saying which groups are not drawn and why; a
@@ -162,6 +175,10 @@ def shown_curves(
         frames.append(drawn)
     shown = pd.concat(frames, ignore_index=True) if frames else curves.iloc[0:0].copy()
     rounded = risk.apply(lambda column: column.map(lambda n: rounded_count(n, k)))
+    if len(risk.columns) and risk.iloc[:, 0].map(shield.small).any():
+        # A group starting below k: the other rows would give its count away by subtraction (the arms add up
+        # to the cohort, stent-related is the stent arm), so no number at risk is shown.
+        rounded = rounded.apply(lambda column: column.map(lambda n: "" if n == "" else "hidden"))
     return ShownCurves(shown, rounded, tuple(few), k)
 
 

@@ -77,18 +77,19 @@ def _check(at, truth: dict[str, pd.DataFrame], in_days: bool, incidence: bool) -
     """Every number the chart shows, against the truth: no count from 1 to K-1 can be worked out."""
     figure = _figure(at)
     curves = _curves(figure)
-    names = {t["name"]: t["name"] for t in figure["data"] if "hovertemplate" in t and t.get("name")}
+    names = [t["name"] for t in figure["data"] if "hovertemplate" in t and t.get("name")]
     drawn_values = []
     for name, d in truth.items():
         label = next(n for n in names if n.startswith(name))
         events = int((d.status == 1).sum())
         x, y = curves[label]
         finite = np.isfinite(y)
+        assert label == name
         if 0 < events < K:  # the group's curve would show its 1 to K-1 events: not drawn, and said so
             assert not finite.any(), (label, y)
-            assert label == f"{name} (not drawn: fewer than {K} events)"
+            notes = [a["text"] for a in figure["layout"].get("annotations", []) if "Not drawn" in a["text"]]
+            assert len(notes) == 1 and name in notes[0] and notes[0].startswith(f"Not drawn, fewer than {K} events: ")
             continue
-        assert label == name
         days = x[finite] * (1 if in_days else 30.4375)
         values = y[finite]
         drawn_values += list(values)
@@ -101,6 +102,10 @@ def _check(at, truth: dict[str, pd.DataFrame], in_days: bool, incidence: bool) -
     # The numbers at risk: 0, hidden (1 to K-1), or the exact count rounded to the nearest K, so two
     # of them differ by 0 or at least K.
     ticks = _values(next(t["x"] for t in figure["data"] if t.get("mode") == "text"))
+    starts = [int((d.time >= -1e-6).sum()) for d in truth.values()]
+    if any(0 < n < K for n in starts):  # a group starts below K: the other rows would give it away
+        assert all(t == "hidden" for texts in _at_risk(figure).values() for t in texts), _at_risk(figure)
+        return
     for row, texts in _at_risk(figure).items():
         name = next(n for n in truth if row.startswith(n))
         d = truth[name]
@@ -176,3 +181,21 @@ def test_without_protection_the_curves_are_the_estimators_own(app_on, few_events
     curves = _curves(_figure(at))
     x, y = curves["Stent: bleeding, DVT, PE, ulcer"]
     assert np.nanmax(y) == pytest.approx(2 / 15)
+
+
+def test_the_reviewers_safety_slide_shows_no_number_at_risk(app_on, demo_db):
+    """Finding 3 as found: IVC, occlusion, severe on a slide: the line hides n per arm (4 medical), and
+    the stent arm's numbers at risk (15) would give the medical arm's away against the cohort's total.
+    No number at risk is shown, no curve with fewer than K events is drawn, and the page says so."""
+    query = {"site": ["ivc"], "grade": ["occlusion"], "band": ["severe"], "present": ["1"]}
+    at = app_on(demo_db, query).run()
+    at.switch_page("app_pages/safety.py").run()
+    assert not at.exception
+    figure = _figure(at)
+    assert all(t == "hidden" for texts in _at_risk(figure).values() for t in texts), _at_risk(figure)
+    assert all(not np.isfinite(y).any() for name, (x, y) in _curves(figure).items() if name.startswith("Stent"))
+    page = json.dumps(figure) + " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert "13.3%" not in page and "6.7%" not in page
+    assert any(
+        c.value.startswith("Small cells hidden: each step of a curve holds at least 5 events") for c in at.caption
+    )
