@@ -5,18 +5,14 @@ The presenter's window (presenter mode, with or without a talk) shares under a s
 and a secret (workspace.Share): each of its runs writes the slide's address (page and query) to the
 workspace, the one store every session and server process sees. A follower's window (`follow=<code>`
 on any page) is in presenter mode with small cells hidden, without the cohort drawer, the step links
-or the keys; it reads the store every second (a fragment) and, when the presenter stepped, opens the
-new address the way a click on a link does: the fragment draws a hidden link to it and the browser
-clicks it (GO_SCRIPT). Not st.switch_page from the fragment: a page switched to from a fragment's
-timed run is sent against the browser's message cache as it was when the tick was requested, and a
-tick requested while the page was still drawing (seconds on a busy server) names messages the
-browser dropped when that drawing finished: Streamlit's "Cached ForwardMsg MISS" (streamlit#11357),
-which leaves the window dead. A click sends the browser's cache as it is. Should the error come all
-the same, a follower's window reloads itself (WATCHDOG_SCRIPT) and opens the presenter's slide.
-The speaker view (`/speaker?share=<secret>`) moves the slide by writing the
+or the keys; it reads the store every second (a fragment) and opens the new address when the
+presenter stepped. The speaker view (`/speaker?share=<secret>`) moves the slide by writing the
 address; the presenter's own window follows it as the followers do. Each window writes a heartbeat:
 the presenter's view counts the followers heard from in the last ten seconds, and a follower says
-when the presenter stopped."""
+when the presenter stopped. A follower's window whose front end failed (Streamlit's "Failed to process a
+Websocket message", e.g. "Cached ForwardMsg MISS", streamlit#11357: review 9 saw it once in four
+sessions under rapid steps on a loaded machine) reloads itself (WATCHDOG_SCRIPT): its address
+(follow=<code>) opens the presenter's slide, so the audience member need not notice."""
 
 from __future__ import annotations
 
@@ -43,30 +39,7 @@ _STEP = "_follow_step"  # the share's step this window shows
 _VIEWER = "_follow_viewer"  # this follower window's own random name (its heartbeat's key)
 _BEAT = "_follow_beat"  # when this window last wrote its heartbeat (time.monotonic)
 _DRAWN = "_follow_drawn"  # the run whose page drew this window's polling fragment last
-_PENDING = "_follow_pending"  # (the share's step, when) the hidden link to it was first drawn
-FALLBACK_SECONDS = 10.0  # a link the browser did not follow in this time: the page is switched instead
-
-# The browser follows the hidden link a polling fragment draws (.st-key-follow_go): a click, as on any
-# link, so the new page is requested with the browser's message cache as it is now. The same link is
-# clicked again after 3 s if the page did not change (a click lost while the page was busy).
-GO_SCRIPT = """<script>
-(() => {
-  if (window.ptsFollowGo) return;
-  window.ptsFollowGo = true;
-  let opened = null, at = 0;
-  setInterval(() => {
-    const link = document.querySelector(".st-key-follow_go a");
-    if (!link) { opened = null; return; }
-    const href = link.getAttribute("href");
-    if (href === opened && Date.now() - at < 3000) return;
-    opened = href; at = Date.now();
-    link.click();
-  }, 150);
-})();
-</script>"""
-# A follower's window that Streamlit's front end gave up on ("Failed to process a Websocket message",
-# e.g. a Cached ForwardMsg MISS) reloads itself, at most once in 15 s: its address (follow=<code>)
-# opens the presenter's slide, so the audience member need not notice.
+# A follower's window that Streamlit's front end gave up on reloads itself, at most once in 15 s.
 WATCHDOG_SCRIPT = """<script>
 (() => {
   if (window.ptsFollowWatchdog) return;
@@ -81,7 +54,6 @@ WATCHDOG_SCRIPT = """<script>
   }, 1000);
 })();
 </script>"""
-HIDDEN_LINK = "<style>.st-key-follow_go { display: none !important; }</style>"
 # The followed status and the followers' count sit in the line's row of links: as tall as the links, so
 # their text (the line's larger type) is not clipped by the row.
 STYLE = "<style>.st-key-follow_status, .st-key-share_followers { min-height: 2rem; justify-content: center; }</style>"
@@ -145,8 +117,7 @@ def followed_slide(page_path: str, query: Mapping[str, list[str]]) -> tuple[str,
         return None
     seen = st.session_state.get(_STEP)
     st.session_state[_STEP] = share.step
-    # On the shared view already (the hidden link a polling fragment drew was followed: _go): stay.
-    if seen == share.step or _same_view(page_path, query, share):
+    if seen == share.step or (seen is None and _same_view(page_path, query, share)):
         return None
     return _address(share, follow=bool(code))
 
@@ -158,23 +129,6 @@ def _ticked() -> bool:
     full = st.session_state.get(_DRAWN) != state.run_number()
     st.session_state[_DRAWN] = state.run_number()
     return not full
-
-
-def _go(share: workspace.Share, follow: bool) -> None:
-    """From a polling fragment's timed run: open the shared slide, as a click on a link does (the
-    hidden link GO_SCRIPT clicks); switched to from here only when the browser did not follow the
-    link within FALLBACK_SECONDS."""
-    now = time.monotonic()
-    pending = st.session_state.get(_PENDING)
-    if pending is None or pending[0] != share.step:
-        pending = (share.step, now)
-        st.session_state[_PENDING] = pending
-    script, query = _address(share, follow)
-    if now - pending[1] > FALLBACK_SECONDS:
-        st.session_state[_STEP] = share.step
-        st.switch_page(script, query_params=query)
-    with st.container(key="follow_go"):
-        st.page_link(script, label="Open the presenter's slide", query_params=query)
 
 
 def _beat_due() -> bool:
@@ -209,8 +163,8 @@ def follower_status(slot: DeltaGenerator) -> None:
     it reads the store every second and opens the presenter's new slide."""
     st.session_state.setdefault(_VIEWER, "".join(secrets.choice("abcdefghijkmnpqrstuvwxyz23456789") for _ in range(20)))
     with slot:
-        st.html(STYLE + FOLLOWER_STYLE + HIDDEN_LINK)
-        st.html(GO_SCRIPT + WATCHDOG_SCRIPT, unsafe_allow_javascript=True)
+        st.html(STYLE + FOLLOWER_STYLE)
+        st.html(WATCHDOG_SCRIPT, unsafe_allow_javascript=True)
         _follow()
 
 
@@ -234,7 +188,9 @@ def _follow() -> None:
             )
         return
     if _ticked() and st.session_state.get(_STEP) != share.step:
-        _go(share, follow=True)
+        st.session_state[_STEP] = share.step
+        script, query = _address(share, follow=True)
+        st.switch_page(script, query_params=query)
     now = time.time()
     if share.presenter_gone(now, GONE_SECONDS):
         how = "stopped sharing" if share.ended else f"has not been heard from for {_ago(now - share.presenter_seen)}"
@@ -360,8 +316,7 @@ def presenter_room(slot: DeltaGenerator) -> None:
                 )
                 st.button("Stop sharing", key="share_stop", icon=":material/cancel_presentation:", on_click=_stop)
         if share is not None:
-            st.html(STYLE + HIDDEN_LINK)
-            st.html(GO_SCRIPT, unsafe_allow_javascript=True)
+            st.html(STYLE)
             _presenter_status()
 
 
@@ -387,6 +342,8 @@ def _presenter_status() -> None:
     if share is None:
         return
     if _ticked() and st.session_state.get(_STEP) != share.step:  # the speaker view stepped
-        _go(share, follow=False)
+        st.session_state[_STEP] = share.step
+        script, query = _address(share, follow=False)
+        st.switch_page(script, query_params=query)
     with st.container(key="share_followers", width="content"):
         st.markdown(f":material/group: {count} following", width="content")

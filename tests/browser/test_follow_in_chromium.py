@@ -142,13 +142,11 @@ FRONT_END_FAILED = """() => {
 }"""
 
 
-def test_a_follower_follows_by_link_and_recovers_from_a_dead_front_end(follow_server, browser):
+def test_a_follower_whose_front_end_failed_reloads_itself_and_follows_on(follow_server, browser):
     """Review 9, finding 1: a follower's window died with Streamlit's "Cached ForwardMsg MISS" under
-    rapid steps, and nothing told the audience member. The window now opens each new slide as a click
-    on a link does (no page switch from its polling fragment: the cause, see ui/following.py), and a
-    window whose front end failed all the same reloads itself and follows on. Here the failure is
-    Streamlit's modal put on the page; the window must reload, land on the presenter's slide, and
-    follow the next step."""
+    rapid steps, and nothing told the audience member. A window whose front end failed now reloads
+    itself and follows on. Here the failure is Streamlit's modal put on the page; the window must
+    reload once, land on the presenter's slide, and follow the next step."""
     server, slug = follow_server
     presenter, _ = _page(browser)
     follower, _ = _page(browser)
