@@ -179,7 +179,10 @@ with left:
     if counts.empty:
         st.caption("No matched patient had an open ulcer at baseline.")
     else:
-        healed = competing.landmarks(competing.cumulative_incidence(counts), counts, years=(1, 5))
+        incidence = competing.cumulative_incidence(counts)
+        healed = competing.landmarks(incidence, counts, years=(1, 5))
+        # Under protection read off the curve as it would be drawn (display.ShownCurves)
+        healed = display.shown_curves(incidence, counts, pd.DataFrame(), shield, incidence=True).read(healed)
         ui.table(display.candidate_landmarks(healed, "Healed (95% CI)", shield), key="candidate_healing")
         st.caption("Matched patients with an open ulcer at baseline; death before healing is a competing event.")
 with right:
@@ -188,7 +191,10 @@ with right:
     if km.empty:
         st.caption("No matched patient had a successful stent procedure.")
     else:
-        marks = survival.landmarks(survival.fit_km(km), km, years=(1, 5))
+        fits = survival.fit_km(km)
+        marks = display.shown_curves(survival.curves(fits), km, pd.DataFrame(), shield).read(
+            survival.landmarks(fits, km, years=(1, 5))
+        )
         ui.table(display.candidate_landmarks(marks, "Patent (95% CI)", shield), key="candidate_patency")
 
 safety_params = {**matched, "group": "none", "randomized_only": False}

@@ -4,6 +4,8 @@ Patients in both cohorts are left out of the cohort that also holds others by de
 rest of A, or A only against B only), so no patient counts twice; counted in each, every result says
 what they do to it. Each result says where its patients come from (randomized, observational, pooled)."""
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -50,24 +52,24 @@ def _plain(choice: ui.CohortChoice) -> str:
     return f"{choice.label} ({filters})" if choice.saved is None else f"saved cohort {choice.saved.name} ({filters})"
 
 
-def _patency_chart(km: pd.DataFrame, title: str, labels: dict[str, str], sides: tuple[str, ...]) -> None:
-    """Kaplan-Meier primary patency of each side (km_counts rows, group_value the side), small cells
-    protected, with the stented patients with a successful procedure of each side (not the cohorts' arms)."""
+def _patency_chart(km: pd.DataFrame, title: str, labels: dict[str, str], sides: tuple[str, ...]) -> Any:
+    """Kaplan-Meier primary patency of each side (km_counts rows, group_value the side), coarsened under
+    small-cell protection (display.shown_curves), with the stented patients with a successful procedure of
+    each side (not the cohorts' arms). Returns the curves as drawn, for ui.curve_protection's words."""
     shield = ui.protection()
     fits = survival.fit_km(km)
     risk = survival.at_risk(km, survival.ticks_days(float(km.duration_days.max())))
-    shown_risk = risk.apply(lambda column: column.map(shield.count)) if shield.active else risk
-    marks = survival.landmarks(fits, km)
+    drawn = display.shown_curves(survival.curves(fits), km, risk, shield)  # coarsened under protection
+    marks = drawn.read(survival.landmarks(fits, km))
     marks.loc[marks.at_risk.map(shield.too_few), ["estimate", "ci_low", "ci_high"]] = np.nan
     ui.chart(
-        charts.km_figure(
-            display.protect_curves(survival.curves(fits), km, shield), shown_risk, title, "Primary patency", labels
-        ),
+        drawn.annotate(charts.km_figure(drawn.curves, drawn.risk, title, "Primary patency", labels), labels),
         "compare_km",
-        display.summary_curves(marks, labels),
+        drawn.alt(display.summary_curves(marks, labels), labels),
         patients=", ".join(f"{shield.count(int(km.n[km.group_value == s].sum()))} {labels[s]}" for s in sides)
         + ", stented",
     )
+    return drawn
 
 
 shield = ui.protection()
@@ -262,7 +264,7 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
     if km.empty or km.group_value.nunique() < 2:
         st.info("Fewer than two cohorts have a stented patient with a successful procedure.", icon=":material/info:")
         ui.stop()
-    _patency_chart(km, "Primary patency per cohort (Kaplan-Meier)", labels, several.names)
+    drawn = _patency_chart(km, "Primary patency per cohort (Kaplan-Meier)", labels, several.names)
     if several.shared and not apart:
         ui.note(
             f"{survival.KM_METHOD}. No log-rank test: patients in more than one cohort would count more than once, "
@@ -274,6 +276,7 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
             f"{survival.KM_METHOD}; {survival.LOGRANK_METHOD} across the {km.group_value.nunique()} cohorts (whether "
             f"any differs, not which): {display.p_clause(p)}."
         )
+    ui.curve_protection(drawn, labels)
     ui.stop()
 relation = compare.relation_of(compare.overlap(ui.query, a.cohort, b.cohort, arms))
 SHARING = {  # the relation of the two cohorts: (left apart, counted in each)
@@ -563,7 +566,7 @@ km = result.patency
 if km.empty or km.group_value.nunique() < 2:
     st.info("One of the cohorts has no stented patient with a successful procedure.", icon=":material/info:")
     ui.stop()
-_patency_chart(km, f"Primary patency, {labels['A']} and {labels['B']} (Kaplan-Meier)", labels, ("A", "B"))
+drawn = _patency_chart(km, f"Primary patency, {labels['A']} and {labels['B']} (Kaplan-Meier)", labels, ("A", "B"))
 stented_in_both = int(sizes.loc[sizes.arm == "stent", "in_both"].sum())
 if counted and stented_in_both:
     ui.note(
@@ -574,6 +577,7 @@ if counted and stented_in_both:
 else:
     p = survival.logrank(km)
     ui.note(f"{survival.KM_METHOD}; {survival.LOGRANK_METHOD}: {display.p_clause(p)}.")
+ui.curve_protection(drawn, labels)
 ui.cohort_design_notice(
     "Primary patency",
     result.designs("patency"),

@@ -159,7 +159,6 @@ if not counts.observed.any():
 
 shield = ui.protection()
 risk = survival.at_risk(counts, survival.ticks_days(float(counts.duration_days.max()))).reindex(groups)
-shown_risk = risk.apply(lambda column: column.map(shield.count)) if shield.active else risk
 if competing_risk:
     curves = competing.cumulative_incidence(counts)
     marks = competing.landmarks(curves, counts)
@@ -175,19 +174,21 @@ else:
     y_label = f"{label}, share free of the event"
 shown_as = f"by {vocab.SURVIVAL_GROUPINGS[group].lower()}" if compared else f"{shown(groups[0], escape.plotly)} only"
 title = f"{label} {shown_as} ({method.split(',')[0]})" if compared else f"{label}, {shown_as} ({method.split(',')[0]})"
+# Under protection coarsened so no count below k can be worked out (display.ShownCurves); the
+# estimates at landmarks are read off the curve as drawn.
+drawn = display.shown_curves(curves, counts, risk, shield, incidence=competing_risk)
+marks = drawn.read(marks)
 marks.loc[marks.at_risk.map(shield.too_few), ["estimate", "ci_low", "ci_high"]] = np.nan
 marks = marks.sort_values("group", key=lambda g: g.map(groups.index), kind="stable").reset_index(drop=True)
 ui.chart(
-    charts.km_figure(
-        display.protect_curves(curves, counts, shield),
-        shown_risk,
-        title,
-        y_label,
+    drawn.annotate(
+        charts.km_figure(
+            drawn.curves, drawn.risk, title, y_label, labels, click_field=vocab.GROUPING_FILTERS.get(group)
+        ),
         labels,
-        click_field=vocab.GROUPING_FILTERS.get(group),
     ),
     "km_chart",
-    display.summary_curves(marks, labels),
+    drawn.alt(display.summary_curves(marks, labels), labels),
     patients=by_arm,
     click_filters=True,
 )
@@ -207,7 +208,12 @@ if not competing_risk:
 table.index = [labels.get(g, g) for g in table.index]
 column = vocab.SURVIVAL_GROUPINGS[group]
 landmarks = table.rename_axis(column).reset_index()
-ui.table(landmarks, key="landmark_table", title="Estimates at 1, 2, 5 and 10 years")
+dashes = (  # under protection a dash is also where the drawn curve has stopped (display.ShownCurves)
+    f"not shown: fewer than {shield.k} patients still at risk, or past where the curve stops (small cells hidden)"
+    if shield.active
+    else None
+)
+ui.table(landmarks, key="landmark_table", title="Estimates at 1, 2, 5 and 10 years", note=dashes)
 years = [c for c in landmarks.columns if c.endswith(("year", "years"))]
 if len(landmarks) <= 2:  # on a slide: each group's estimates at 1, 2, 5 and 10 years
     ui.key_numbers(
@@ -227,6 +233,7 @@ elif "5 years" in years:  # more groups: each one's estimate at 5 years, on one 
 few = f"fewer than {shield.k} patients are" if shield.active else "nobody is"
 test_clause = f" {test_name}: {display.p_clause(p)}." if compared else ""
 ui.note(f"{display.sentence(method)}; a dash where {few} still at risk.{test_clause}")
+ui.curve_protection(drawn, labels)
 ui.how_computed(
     "km_counts",
     params,

@@ -55,25 +55,28 @@ else:
         longest = float(counts.duration_days.max())
         ticks = [float(d) for d in range(0, 31, 5)] if within else survival.ticks_days(longest)
         risk = survival.at_risk(counts, ticks).reindex(groups)
-        shown_risk = risk.apply(lambda column: column.map(shield.count)) if shield.active else risk
+        # Under protection coarsened so no count below k can be worked out (display.ShownCurves).
+        drawn = display.shown_curves(curves, counts, risk, shield, incidence=True)
         figure = charts.km_figure(
-            display.protect_curves(curves, counts, shield),
-            shown_risk,
+            drawn.curves,
+            drawn.risk,
             f"First complication, {period}: like with like by arm, and stent-related (stent arm only)",
             "Cumulative incidence",
             safety.CURVES,
             x_unit="days" if within else "months",
             x_title=safety.CURVE_AXES[period],
             styles={"stent_related": {"color": charts.ARM_COLORS["stent"], "dash": "dot", "symbol": "diamond"}},
-            y_max=safety.axis_top(float(curves.ci_high.max())),
+            y_max=safety.axis_top(float(drawn.curves.ci_high.max()) if len(drawn.curves) else 0.0),
             click_field="arm",  # a click on an arm's curve filters to the arm
         )
+        drawn.annotate(figure, safety.CURVES)
         marks = competing.at_day(curves, counts, 30) if within else competing.landmarks(curves, counts, years=(1, 5))
+        marks = drawn.read(marks, 30.0 if within else None)
         marks.loc[marks.at_risk.map(shield.too_few), ["estimate", "ci_low", "ci_high"]] = float("nan")
         ui.chart(
             figure,
             "complication_chart",
-            display.summary_complications(marks, safety.CURVES, groups),
+            drawn.alt(display.summary_complications(marks, safety.CURVES, groups), safety.CURVES),
             patients=counts[counts.group_value.isin(list(vocab.ARMS))].groupby("group_value").n.sum(),  # the window's
             click_filters=True,
         )
@@ -85,6 +88,8 @@ else:
             f"{display.sentence(competing.CIF_METHOD)}. {safety.CURVE_WINDOWS[period]} {safety.LIKE_WITH_LIKE}{test} "
             f"{safety.STENT_RELATED}"
         )
+        if shield.active:
+            ui.curve_protection(drawn, safety.CURVES)
     else:
         st.info(f"No complication {period} in this cohort: no curve to draw.", icon=":material/check_circle:")
 

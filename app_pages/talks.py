@@ -15,6 +15,7 @@ from pts_explorer.ui import state, talk_slides, talks
 
 _PROBLEM = "_talks_problem"  # what the last edit refused, shown above the slides
 _CHOSEN = "_talks_chosen"  # the talk this session edits
+_DELETED = "_talks_deleted"  # the slide deleted last (workspace.Slide), which Undo puts back
 
 
 def _keys(slide: workspace.Slide) -> tuple[str, str, str]:
@@ -65,6 +66,19 @@ def _save_slide(slide: workspace.Slide) -> None:
         st.session_state[_PROBLEM] = str(problem)
     else:
         _load(saved)
+
+
+def _delete_slide(slide_id: int) -> None:
+    try:
+        st.session_state[_DELETED] = talks.store().delete_slide(slide_id)
+    except workspace.WorkspaceError as problem:
+        st.session_state[_PROBLEM] = str(problem)
+
+
+def _undo_delete() -> None:
+    gone = st.session_state.pop(_DELETED, None)
+    if gone is not None:
+        _edit(talks.store().restore_slide, gone)
 
 
 def _new_talk() -> None:
@@ -184,6 +198,16 @@ with st.container(horizontal=True, gap="small", vertical_alignment="center", key
             args=(talk.slug,),
         )
 
+gone = st.session_state.get(_DELETED)
+if gone is not None and gone.talk == talk.slug:  # Delete acts at once; Undo puts the slide back at its place
+    with st.container(horizontal=True, gap="small", vertical_alignment="center", key="slide_deleted"):
+        st.info(
+            f"Slide {gone.position} deleted: **{escape.markdown(gone.title)}**, with its notes.",
+            icon=":material/delete:",
+            width="stretch",
+        )
+        st.button("Undo", key="undo_delete", icon=":material/undo:", on_click=_undo_delete)
+
 if not talk.slides:
     st.info("No slides yet: press **Add to talk** beside the title of any page with a chart.", icon=":material/add:")
     ui.stop()
@@ -237,8 +261,9 @@ for slide in talk.slides:
                 "Delete",
                 key=f"delete_{slide.id}",
                 icon=":material/delete:",
-                on_click=_edit,
-                args=(space.delete_slide, slide.id),
+                on_click=_delete_slide,
+                args=(slide.id,),
+                help="Delete this slide and its notes (Undo puts it back)",
             )
         _seed(slide)
         title_key, notes_key, _ = _keys(slide)

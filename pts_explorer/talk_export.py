@@ -88,8 +88,8 @@ section.slide[hidden] {{ display: none; }}
 footer {{ display: flex; gap: 16px; flex-wrap: wrap; font-size: 13px; color: #444; padding-top: 6px;
   border-top: 1px solid #d0d7de; }}
 footer .synthetic {{ color: #8a4b00; background: #fff1de; padding: 0 6px; border-radius: 4px; font-weight: 600; }}
-.notes {{ position: fixed; left: 0; right: 0; bottom: 0; max-height: 40vh; overflow: auto; margin: 0;
-  padding: 12px 28px; background: #fffbe6; border-top: 2px solid #d4a72c; font-size: 18px; white-space: pre-wrap; }}
+.notes {{ flex: 0 0 auto; order: 3; max-height: 30vh; overflow: auto; margin: 6px -28px -10px;
+  padding: 10px 28px; background: #fffbe6; border-top: 2px solid #d4a72c; font-size: 18px; white-space: pre-wrap; }}
 body:not(.notes-shown) .notes {{ display: none; }}
 .keys {{ color: #57606a; margin-left: auto; }}
 body.print section.slide {{ width: {PAGE_WIDTH_PX}px; height: {PAGE_HEIGHT_PX}px; overflow: hidden; }}
@@ -105,7 +105,9 @@ body.print .modebar-container, body.print .keys {{ display: none; }}
 """
 
 # Keys (a presentation clicker sends the first ones): ArrowRight, PageDown or Space the next slide;
-# ArrowLeft or PageUp the previous; Home and End the first and the last; N shows or hides the notes.
+# ArrowLeft or PageUp the previous; Home and End the first and the last; N shows or hides the notes,
+# which then take their own room at the slide's foot, the chart redrawn in what is left (review 9: a
+# notes bar laid over the slide covered the chart's axis title at 1280x720).
 # The listener is on the document in the capture phase, so a chart that has the focus keeps no key.
 # A slide's chart is drawn when the slide is first shown (a chart drawn while hidden has no size);
 # for print every slide is shown and drawn first.
@@ -145,7 +147,11 @@ SCRIPT = """
     if (event.key in steps) show(current + steps[event.key]);
     else if (event.key === "Home") show(0);
     else if (event.key === "End") show(slides.length - 1);
-    else if (event.key === "n" || event.key === "N") document.body.classList.toggle("notes-shown");
+    else if (event.key === "n" || event.key === "N") {
+      // The notes take their room under the slide's footer: the chart gives it up (nothing covered).
+      document.body.classList.toggle("notes-shown");
+      if (drawn.has(current)) Plotly.Plots.resize(slides[current].querySelector(".chart"));
+    }
     else return;
     event.preventDefault();
     event.stopPropagation();

@@ -90,7 +90,9 @@ CREATE TABLE IF NOT EXISTS talk_slides (
 # at each step; `step` counts the changes, so a follower switches once per step (never back and forth
 # over two spellings of one address). The audience's link carries `code`; the presenter's session and
 # the speaker view carry `secret`, the only key that moves the slide. Each window that follows (or
-# presents) writes its own heartbeat in share_viewers; a share unseen for a day is removed.
+# presents) writes its own heartbeat in share_viewers; a share unseen for a day is removed. A slide of
+# a shared talk whose cohort the presenter changed live keeps its address in share_live while the
+# talk is presented (the speaker view names it and steps to it).
 SHARE_SCHEMA = (
     """
 CREATE TABLE IF NOT EXISTS shares (
@@ -103,6 +105,15 @@ CREATE TABLE IF NOT EXISTS shares (
     updated_at REAL NOT NULL,
     presenter_seen REAL NOT NULL,
     ended INTEGER NOT NULL DEFAULT 0
+)
+""",
+    """
+CREATE TABLE IF NOT EXISTS share_live (
+    code TEXT NOT NULL,
+    talk TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    query TEXT NOT NULL,
+    PRIMARY KEY (code, talk, position)
 )
 """,
     """
@@ -610,7 +621,8 @@ class Workspace:
         return self._got_slide(slide_id)
 
     def duplicate_slide(self, slide_id: int) -> Slide:
-        """A copy of a slide right after it, titled "<title> (copy)"."""
+        """A copy of a slide right after it, titled "<title> (copy)", or "(copy 2)", "(copy 3)"... when
+        the talk has that title already (a copy of a copy is numbered, not "(copy) (copy)")."""
         with self._connect(write=True) as con:
             slide = self._require_slide(con, slide_id)
             order = [r[0] for r in con.execute(self._ORDER, (slide.talk,)).fetchall()]
@@ -618,16 +630,16 @@ class Workspace:
                 raise WorkspaceError(
                     f"The talk has {len(order):,} slides, the most a talk holds: delete one, or start another talk."
                 )
+            titles = {r[0].lower() for r in con.execute("SELECT title FROM talk_slides WHERE talk = ?", (slide.talk,))}
+            base = re.sub(r" \(copy(?: \d+)?\)$", "", slide.title)
+            title = next(
+                candidate
+                for i in range(1, MAX_SLIDES + 2)
+                if (candidate := f"{base[: MAX_NAME - 12]} (copy{'' if i == 1 else f' {i}'})").lower() not in titles
+            )
             cursor = con.execute(
                 "INSERT INTO talk_slides (talk, position, page, query, title, notes) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    slide.talk,
-                    0,
-                    slide.page,
-                    json.dumps(slide.query),
-                    f"{slide.title[: MAX_NAME - 7]} (copy)",
-                    slide.notes,
-                ),
+                (slide.talk, 0, slide.page, json.dumps(slide.query), title, slide.notes),
             )
             copy = int(cursor.lastrowid or 0)
             order.insert(order.index(slide_id) + 1, copy)
@@ -635,12 +647,34 @@ class Workspace:
             self._touch(con, slide.talk)
         return self._got_slide(copy)
 
-    def delete_slide(self, slide_id: int) -> None:
+    def delete_slide(self, slide_id: int) -> Slide:
+        """Delete a slide; returns it as it was (restore_slide puts it back)."""
         with self._connect(write=True) as con:
             slide = self._require_slide(con, slide_id)
             con.execute("DELETE FROM talk_slides WHERE id = ?", (slide_id,))
             self._renumber(con, [r[0] for r in con.execute(self._ORDER, (slide.talk,)).fetchall()])
             self._touch(con, slide.talk)
+        return slide
+
+    def restore_slide(self, slide: Slide) -> Slide:
+        """A deleted slide back in its talk, at its place (or last, when the talk is shorter now), with
+        its page, settings, title and notes (Undo after Delete)."""
+        with self._connect(write=True) as con:
+            self._require_talk(con, slide.talk)
+            order = [r[0] for r in con.execute(self._ORDER, (slide.talk,)).fetchall()]
+            if len(order) >= MAX_SLIDES:
+                raise WorkspaceError(
+                    f"The talk has {len(order):,} slides, the most a talk holds: delete one, or start another talk."
+                )
+            cursor = con.execute(
+                "INSERT INTO talk_slides (talk, position, page, query, title, notes) VALUES (?, ?, ?, ?, ?, ?)",
+                (slide.talk, 0, slide.page, json.dumps(slide.query), slide.title, slide.notes),
+            )
+            back = int(cursor.lastrowid or 0)
+            order.insert(min(max(slide.position - 1, 0), len(order)), back)
+            self._renumber(con, order)
+            self._touch(con, slide.talk)
+        return self._got_slide(back)
 
     _ORDER = "SELECT id FROM talk_slides WHERE talk = ? ORDER BY position, id"
 
@@ -662,6 +696,7 @@ class Workspace:
                 (MAX_SHARES - 1,),
             )
             con.execute("DELETE FROM share_viewers WHERE code NOT IN (SELECT code FROM shares)")
+            con.execute("DELETE FROM share_live WHERE code NOT IN (SELECT code FROM shares)")
             code = self._new_slug(con, "shares", "code")
             secret = "".join(secrets.choice(_ALPHABET) for _ in range(SECRET_LENGTH))
             con.execute(
@@ -707,6 +742,41 @@ class Workspace:
                 con.execute("UPDATE shares SET presenter_seen = ?, ended = 0 WHERE secret = ?", (now, secret))
             row = con.execute(f"{self._SHARE} WHERE secret = ?", (secret,)).fetchone()
         return self._share(row)
+
+    def keep_live(self, secret: str, talk: str, position: int, query: dict[str, Any] | None) -> None:
+        """A slide of the shared talk as the presenter changed it live (its cohort, from the slide's
+        drawer): `query` is the slide's address now, kept while the talk is presented (None: as
+        stored again), so the speaker view names it and steps to it."""
+        with self._connect(write=True) as con:
+            code = self._require_share(con, secret)[0]
+            if query is None:
+                con.execute(
+                    "DELETE FROM share_live WHERE code = ? AND talk = ? AND position = ?", (code, talk, int(position))
+                )
+            else:
+                con.execute(
+                    "INSERT INTO share_live (code, talk, position, query) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (code, talk, position) DO UPDATE SET query = excluded.query",
+                    (code, talk, int(position), json.dumps(share_view(query))),
+                )
+
+    def forget_live(self, secret: str) -> None:
+        """The presenter left the talk: its slides are shown as stored again."""
+        with self._connect(write=True) as con:
+            code = self._require_share(con, secret)[0]
+            con.execute("DELETE FROM share_live WHERE code = ?", (code,))
+
+    def live_views(self, secret: str) -> dict[tuple[str, int], dict[str, list[str]]]:
+        """The slides of a shared talk changed live: (talk, position) -> the slide's address."""
+        if not isinstance(secret, str) or not SECRET.fullmatch(secret) or not self.path.exists():
+            return {}
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT l.talk, l.position, l.query FROM share_live AS l JOIN shares AS s USING (code) "
+                "WHERE s.secret = ?",
+                (secret,),
+            ).fetchall()
+        return {(talk, int(position)): json.loads(query) for talk, position, query in rows}
 
     def presenter_seen(self, secret: str, now: float | None = None) -> Share:
         """The presenter's heartbeat: its window is still open."""

@@ -71,11 +71,13 @@ from pts_explorer.display.mmrm import mmrm_table
 from pts_explorer.display.responders import protect_comparison, protect_shares, responder_table, summary_shares
 from pts_explorer.display.safety import safety_table, summary_complications
 from pts_explorer.display.survival import (
+    CURVE_POLICY,
+    ShownCurves,
     hazard_table,
     median_label,
     multiplicity_note,
     ph_term_table,
-    protect_curves,
+    shown_curves,
     summary_curves,
 )
 from pts_explorer.display.text import (
@@ -93,6 +95,7 @@ from pts_explorer.display.text import (
     p_clause,
     percent,
     pooled_designs,
+    rounded_count,
     sentence,
     smd,
     visit_multiplicity_note,
@@ -169,7 +172,10 @@ __all__ = [
     "visit_multiplicity_note",
     "presented_table_one",
     "protect_comparison",
-    "protect_curves",
+    "CURVE_POLICY",
+    "ShownCurves",
+    "rounded_count",
+    "shown_curves",
     "protect_forest",
     "protect_profile",
     "protect_shares",

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from pts_explorer import vocab
-from pts_explorer.display.text import ARMS, DASH, _mean_sd, estimate_with_ci, interval, number, percent
+from pts_explorer.display.text import ARMS, DASH, _mean_sd, estimate_with_ci, interval, number, percent, rounded_count
 from pts_explorer.privacy import OFF, Protection
 from pts_explorer.rows import each_row
 
@@ -140,7 +140,7 @@ def candidate_landmarks(marks: pd.DataFrame, what: str, shield: Protection = OFF
                 "Arm": vocab.ARMS.get(str(r.group), str(r.group)),
                 "Years": int(r.years),
                 what: DASH if hidden else estimate_with_ci(r.estimate, r.ci_low, r.ci_high),
-                "At risk": shield.count(int(r.at_risk)),
+                "At risk": rounded_count(r.at_risk, shield.k) if shield.active else shield.count(int(r.at_risk)),
             }
         )
     return pd.DataFrame(rows, columns=["Arm", "Years", what, "At risk"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pts_explorer import vocab
-from pts_explorer.display.text import DASH, number, percent
+from pts_explorer.display.text import DASH, NO_ESTIMATE, number, percent
 from pts_explorer.privacy import OFF, Protection
 from pts_explorer.rows import each_row
 
@@ -65,7 +65,7 @@ def summary_complications(marks: pd.DataFrame, labels: dict[str, str], order: li
     (marks without years) or at 1 and 5 years, in the order drawn."""
     shown = marks[(marks.at_risk > 0) & marks.estimate.notna()]
     if shown.empty:
-        return "Too few patients are followed to the first landmark to give an estimate."
+        return NO_ESTIMATE[1]
     parts = []
     for years in [int(y) for y in shown.years.unique()] if "years" in shown else [None]:
         at = shown if years is None else shown[shown.years == years]

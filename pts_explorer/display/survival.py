@@ -3,11 +3,15 @@ summaries, and curves cut where too few patients remain at risk."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-from pts_explorer import vocab
-from pts_explorer.display.text import format_p, interval, number, percent, sentence
+from pts_explorer import escape, vocab
+from pts_explorer.display.text import NO_ESTIMATE, format_p, interval, number, percent, rounded_count, sentence
 from pts_explorer.privacy import Protection
 from pts_explorer.rows import each_row
 
@@ -21,24 +25,161 @@ def median_label(row: pd.Series) -> str:
     return f"{number(row.median_months, 1)} ({number(row.ci_low, 1)}-{high})"
 
 
-def protect_curves(curves: pd.DataFrame, counts: pd.DataFrame, shield: Protection) -> pd.DataFrame:
-    """Survival or incidence curves cut where fewer than k patients of the group are still at risk
-    (a curve's tail would otherwise follow single patients)."""
+CURVE_POLICY = (
+    "each step of a curve holds at least {k} events (neighbouring event times are pooled into one step, drawn at "
+    "the last of them, with the estimate there); a curve stops where fewer than {k} of its patients remain at "
+    "risk, or before its last events when fewer than {k} follow its last step; a group with 1 to {k_1} events is "
+    "not drawn; numbers at risk are rounded to the nearest {k}, and none is shown where a group starts with 1 to "
+    "{k_1} patients; estimates at landmarks are read off the drawn curve"
+)
+"""Small-cell protection of a survival or cumulative-incidence curve, in words (k filled in)."""
+
+
+@dataclass(frozen=True)
+class ShownCurves:
+    """Survival or cumulative-incidence curves as a page shows them: under small-cell protection
+    coarsened (after OpenSAFELY's kaplan-meier disclosure control) so that no count from 1 to k-1
+    can be worked out from the curve, its numbers at risk, its hover or its text alternative.
+
+    - a curve stops where fewer than k of its group's patients remain at risk;
+    - each drop (or rise) of a curve holds at least k events: consecutive event times are pooled
+      until they hold k, the curve steps once at the last of them, to the estimate at that time,
+      and stays level in between; when fewer than k follow the last step, the curve stops before
+      the first of them (every value drawn is the estimator's at its time, none is moved);
+    - a group with 1 to k-1 events in the part drawn gets no curve (`few_events`);
+    - numbers at risk are rounded to the nearest multiple of k (1 to k-1: hidden), so the
+      difference of two is 0 or at least k; where a group starts with 1 to k-1 patients none is
+      shown (the other rows would give its count away by subtraction);
+    - estimates at landmarks are read off the drawn curve (`read`), so they change only where
+      it steps.
+    Without protection the curves, and the numbers at risk, are the estimator's own."""
+
+    curves: pd.DataFrame
+    risk: pd.DataFrame
+    few_events: tuple[str, ...] = ()
+    k: int = 0
+
+    def read(self, marks: pd.DataFrame, day: float | None = None) -> pd.DataFrame:
+        """Landmark estimates (group, years or one `day`, at_risk, estimate, ci_low, ci_high) as the
+        drawn curve gives them: its value at the landmark; NaN where it is not drawn."""
+        if self.k < 2 or marks.empty:
+            return marks
+        out = marks.copy()
+        columns = ["estimate", "ci_low", "ci_high"]
+        for i, row in out.iterrows():
+            when = day if day is not None else float(row.years) * vocab.DAYS_PER_YEAR
+            curve = self.curves[self.curves.group == str(row.group)]
+            days = _days(curve)
+            upto = curve[(days <= when + 1e-6).to_numpy()]
+            if upto.empty or days.max() < when - 1e-6 or upto.estimate.isna().iloc[-1]:
+                out.loc[i, columns] = np.nan
+            else:
+                out.loc[i, columns] = upto[columns].iloc[-1].to_numpy(dtype=float)
+        return out
+
+    def annotate(self, figure: Any, labels: dict[str, str]) -> Any:
+        """The chart (a plotly figure) with the groups not drawn named over its plot, and why; the
+        legend and the rows of numbers at risk keep the groups' names."""
+        if self.few_events:
+            names = ", ".join(labels[g] if g in labels else escape.plotly(g) for g in self.few_events)
+            figure.add_annotation(
+                text=f"Not drawn, fewer than {self.k} events: {names}",
+                xref="paper",
+                yref="paper",
+                x=0,
+                y=1,
+                xanchor="left",
+                yanchor="bottom",
+                showarrow=False,
+                align="left",
+            )
+        return figure
+
+    def alt(self, summary: str, labels: dict[str, str]) -> str:
+        """A chart's text alternative (`summary`) saying which groups are not drawn and why; a
+        summary that only says no estimate could be given gives way to that."""
+        if not self.few_events:
+            return summary
+        names = ", ".join(labels.get(g, g) for g in self.few_events)
+        tail = f"Not drawn, fewer than {self.k} events (small cells hidden): {names}."
+        return tail if summary in NO_ESTIMATE else f"{summary} {tail}"
+
+    def note(self, labels: dict[str, str], escape_name: Callable[[object], str] = escape.markdown) -> str:
+        """What protection did to these curves, in words ("" without protection)."""
+        if self.k < 2:
+            return ""
+        text = f"Small cells hidden: {CURVE_POLICY.format(k=self.k, k_1=self.k - 1)}."
+        if self.few_events:
+            names = ", ".join(escape_name(labels.get(g, g)) for g in self.few_events)
+            text += f" Not drawn, fewer than {self.k} events: {names}."
+        return text
+
+
+def _days(curve: pd.DataFrame) -> pd.Series:
+    return curve.days if "days" in curve else (curve.month * vocab.DAYS_PER_MONTH).round(6)
+
+
+def shown_curves(
+    curves: pd.DataFrame, counts: pd.DataFrame, risk: pd.DataFrame, shield: Protection, incidence: bool = False
+) -> ShownCurves:
+    """The curves and numbers at risk a page draws (ShownCurves). curves: group, month (and days),
+    estimate, ci_low, ci_high, a row at 0 and at each time of the estimator; counts: group_value,
+    duration_days, n and `observed` (an event) or, for a cumulative incidence (`incidence`), `status`
+    (1: the endpoint); risk: groups x times of exact numbers at risk."""
     if not shield.active or curves.empty:
-        return curves
-    out = curves.copy()
-    days = (out.month * vocab.DAYS_PER_MONTH).round(6)
-    at_risk = np.zeros(len(out))
-    for group, d in counts.groupby("group_value", sort=False):
-        order = np.argsort(d.duration_days.to_numpy())
-        durations = d.duration_days.to_numpy()[order]
-        remaining = np.cumsum(d.n.to_numpy()[order][::-1])[::-1]  # at risk from each duration on
-        rows = (out.group == str(group)).to_numpy()
-        first = np.searchsorted(durations, days[rows].to_numpy() - 1e-6, side="left")
-        at_risk[rows] = np.where(first < len(durations), remaining[np.minimum(first, len(durations) - 1)], 0)
-    small = at_risk < shield.k
-    out.loc[small, ["estimate", "ci_low", "ci_high"]] = np.nan
-    return out
+        return ShownCurves(curves, risk)
+    k = shield.k
+    start = 0.0 if incidence else 1.0
+    frames, few = [], []
+    for group, curve in curves.groupby("group", sort=False):
+        part = counts[counts.group_value.astype(str) == str(group)]
+        durations = part.duration_days.to_numpy(dtype=float)
+        weights = part.n.to_numpy(dtype=float)
+        events = (part.status.to_numpy() == 1) if incidence else part.observed.to_numpy().astype(bool)
+        days = _days(curve).to_numpy(dtype=float)
+        at_risk = np.array([weights[durations >= t - 1e-6].sum() for t in days])
+        kept = curve[at_risk >= k]  # the curve stops where fewer than k remain at risk
+        if kept.empty:
+            continue
+        end = float(_days(kept).max())
+        times = np.unique(durations[events & (durations <= end + 1e-6)])
+        per_time = np.array([weights[events & (np.abs(durations - t) < 1e-6)].sum() for t in times])
+        steps, pooled = [], 0.0
+        for t, d in zip(times, per_time, strict=True):
+            pooled += d
+            if pooled >= k:
+                steps.append(float(t))
+                pooled = 0.0
+        if pooled > 0:  # fewer than k events after the last step: the curve stops before them
+            if not steps:
+                few.append(str(group))
+                continue
+            rest = float(times[times > steps[-1] + 1e-6][0])
+            kept = kept[(_days(kept) < rest - 1e-6).to_numpy()]
+        kept_days = _days(kept).to_numpy(dtype=float)
+        rows = [0, *[int(np.flatnonzero(kept_days <= t + 1e-6)[-1]) for t in steps], len(kept) - 1]
+        drawn = kept.iloc[sorted(set(rows))].copy()
+        drawn_days = _days(drawn).to_numpy(dtype=float)
+        for column in ("estimate", "ci_low", "ci_high"):
+            values = []
+            for t in drawn_days:
+                done = [s for s in steps if s <= t + 1e-6]
+                if done:
+                    at = kept[(_days(kept) <= done[-1] + 1e-6).to_numpy()]
+                    values.append(float(at[column].iloc[-1]))
+                else:
+                    values.append(start)
+            drawn[column] = values
+        if "se" in drawn:
+            drawn = drawn.drop(columns="se")
+        frames.append(drawn)
+    shown = pd.concat(frames, ignore_index=True) if frames else curves.iloc[0:0].copy()
+    rounded = risk.apply(lambda column: column.map(lambda n: rounded_count(n, k)))
+    if len(risk.columns) and risk.iloc[:, 0].map(shield.small).any():
+        # A group starting below k: the other rows would give its count away by subtraction (the arms add up
+        # to the cohort, stent-related is the stent arm), so no number at risk is shown.
+        rounded = rounded.apply(lambda column: column.map(lambda n: "" if n == "" else "hidden"))
+    return ShownCurves(shown, rounded, tuple(few), k)
 
 
 def hazard_table(hazards: pd.DataFrame, labels: dict[str, str], reference: str) -> pd.DataFrame:
@@ -89,7 +230,7 @@ def ph_term_table(tests: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
 def summary_curves(marks: pd.DataFrame, labels: dict[str, str]) -> str:
     shown = marks[marks.at_risk > 0]
     if shown.empty:
-        return "Nobody is followed for a year."
+        return NO_ESTIMATE[0]
     year = int(shown.years.max() if (shown.years == 5).sum() == 0 else 5)
     at = shown[shown.years == year]
     parts = [f"{labels.get(r.group, r.group)} {percent(r.estimate)}" for r in each_row(at)]

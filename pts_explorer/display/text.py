@@ -165,3 +165,22 @@ def _study(frame: pd.DataFrame, with_study: bool) -> dict[str, object]:
 
 def _arms(values: dict[str, str]) -> str:
     return ", ".join(f"{vocab.ARMS.get(arm, arm).lower()} {text}" for arm, text in values.items())
+
+
+NO_ESTIMATE = (
+    "Nobody is followed for a year.",
+    "Too few patients are followed to the first landmark to give an estimate.",
+)
+"""The text alternatives of a survival or incidence chart without an estimate to give."""
+
+
+def rounded_count(n: float | int, k: int) -> str:
+    """A number at risk under protection: 0; "hidden" from 1 to k-1; else the nearest multiple of k."""
+    if n is None or (isinstance(n, float) and np.isnan(n)):
+        return ""
+    n = int(n)
+    if n <= 0:
+        return "0"
+    if n < k:
+        return "hidden"
+    return f"{int(np.floor(n / k + 0.5)) * k:,}"

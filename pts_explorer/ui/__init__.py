@@ -16,7 +16,16 @@ from pts_explorer.ui.cohorts import other_data as saved_on_other_data
 from pts_explorer.ui.controls import analysis_controls, candidate_profile, visit_months
 from pts_explorer.ui.data import fitted, mmrm_failures, mmrm_fits, mmrm_groups, query
 from pts_explorer.ui.data import open_database as data_report
-from pts_explorer.ui.elements import arm_counts, arm_ranges, chart, dash_note, note, table, veins_diagram
+from pts_explorer.ui.elements import (
+    arm_counts,
+    arm_ranges,
+    chart,
+    curve_protection,
+    dash_note,
+    note,
+    table,
+    veins_diagram,
+)
 from pts_explorer.ui.filter_panel import cohort
 from pts_explorer.ui.importing import (
     apply_assistant_choice,
@@ -71,6 +80,7 @@ __all__ = [
     "chart",
     "cohort",
     "cohort_design_notice",
+    "curve_protection",
     "dash_note",
     "dataset_provenance",
     "control",

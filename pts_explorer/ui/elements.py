@@ -40,12 +40,14 @@ def table(
                 help=help_by_column.get(column), width=min(420, 28 + int(7.6 * longest)), pinned=True
             )
     height: int | Literal["auto"] = 35 * (rows + 1) + 3 if rows else "auto"
-    recorder.add_table(frame, key, note, title)
+    dashes = bool(frame.astype(str).isin([display.DASH]).any().any())
+    footnote = f"{display.DASH} {note or display.NOT_COMPUTABLE}."
+    recorder.add_table(frame, key, footnote if dashes else note, title)  # the report explains its dashes alike
     if state.presenting():  # on a slide the table is one line of key numbers under the key chart (screen.numbers)
         return
     st.dataframe(frame, hide_index=True, key=key, column_config=config, height=height)
-    if frame.astype(str).isin([display.DASH]).any().any():
-        st.caption(f"{display.DASH} {note or display.NOT_COMPUTABLE}.")
+    if dashes:
+        st.caption(footnote)
 
 
 def dash_note(shield: privacy.Protection) -> str:
@@ -170,6 +172,13 @@ def veins_diagram() -> None:
         "The iliofemoral veins from the front. Blue: the five segments an obstruction site names; grey: branches "
         "not recorded as sites; red: the right common iliac artery, which can compress the left common iliac vein."
     )
+
+
+def curve_protection(drawn: display.ShownCurves, labels: dict[str, str]) -> None:
+    """Under a survival or incidence chart drawn with small cells hidden: what was done to its
+    curves and numbers at risk, in words (display.ShownCurves), groups named as text."""
+    if drawn.k >= 2:
+        note(drawn.note(labels, escape.markdown))
 
 
 def note(text: str, draw: Callable[..., Any] = st.caption, **options: Any) -> None:

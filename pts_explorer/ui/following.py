@@ -9,10 +9,14 @@ or the keys; it reads the store every second (a fragment) and opens the new addr
 presenter stepped. The speaker view (`/speaker?share=<secret>`) moves the slide by writing the
 address; the presenter's own window follows it as the followers do. Each window writes a heartbeat:
 the presenter's view counts the followers heard from in the last ten seconds, and a follower says
-when the presenter stopped."""
+when the presenter stopped. A follower's window whose front end failed (Streamlit's "Failed to process a
+Websocket message", e.g. "Cached ForwardMsg MISS", streamlit#11357: review 9 saw it once in four
+sessions under rapid steps on a loaded machine) reloads itself (WATCHDOG_SCRIPT): its address
+(follow=<code>) opens the presenter's slide, so the audience member need not notice."""
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
 from collections.abc import Mapping
@@ -35,6 +39,21 @@ _STEP = "_follow_step"  # the share's step this window shows
 _VIEWER = "_follow_viewer"  # this follower window's own random name (its heartbeat's key)
 _BEAT = "_follow_beat"  # when this window last wrote its heartbeat (time.monotonic)
 _DRAWN = "_follow_drawn"  # the run whose page drew this window's polling fragment last
+# A follower's window that Streamlit's front end gave up on reloads itself, at most once in 15 s.
+WATCHDOG_SCRIPT = """<script>
+(() => {
+  if (window.ptsFollowWatchdog) return;
+  window.ptsFollowWatchdog = true;
+  setInterval(() => {
+    const text = document.body ? document.body.innerText : "";
+    if (!text.includes("Failed to process a Websocket message")) return;
+    const last = Number(sessionStorage.getItem("ptsFollowReloaded") || 0);
+    if (Date.now() - last < 15000) return;
+    sessionStorage.setItem("ptsFollowReloaded", String(Date.now()));
+    location.reload();
+  }, 1000);
+})();
+</script>"""
 # The followed status and the followers' count sit in the line's row of links: as tall as the links, so
 # their text (the line's larger type) is not clipped by the row.
 STYLE = "<style>.st-key-follow_status, .st-key-share_followers { min-height: 2rem; justify-content: center; }</style>"
@@ -145,6 +164,7 @@ def follower_status(slot: DeltaGenerator) -> None:
     st.session_state.setdefault(_VIEWER, "".join(secrets.choice("abcdefghijkmnpqrstuvwxyz23456789") for _ in range(20)))
     with slot:
         st.html(STYLE + FOLLOWER_STYLE)
+        st.html(WATCHDOG_SCRIPT, unsafe_allow_javascript=True)
         _follow()
 
 
@@ -239,6 +259,25 @@ def _write(spec: PageSpec) -> workspace.Share | None:
         return None
     st.session_state[_STEP] = share.step
     return share
+
+
+def keep_live(slug: str, position: int, query: dict[str, list[str]] | None) -> None:
+    """While sharing: a slide of the talk changed live (its address; None: as stored again), for
+    the speaker view (workspace.keep_live)."""
+    secret = sharing()
+    if secret:
+        try:
+            talks.store().keep_live(secret, slug, position, query)
+        except workspace.WorkspaceError as problem:
+            st.session_state["_share_problem"] = str(problem)
+
+
+def talk_left() -> None:
+    """A run outside a talk's slides: the slides changed live open as stored again, here and, while
+    this window shares, in the speaker view."""
+    if talks.forget_live() and (secret := st.session_state.get(_SHARING)):
+        with contextlib.suppress(workspace.WorkspaceError):  # the share ended: nothing to forget
+            talks.store().forget_live(secret)
 
 
 def presenter_room(slot: DeltaGenerator) -> None:

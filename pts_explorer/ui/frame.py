@@ -10,7 +10,7 @@ import streamlit as st
 
 from pts_explorer import atomic, config, db
 from pts_explorer.config import PageSpec
-from pts_explorer.ui import exporting, filter_panel, notices, presenter, screen, state
+from pts_explorer.ui import exporting, filter_panel, following, notices, presenter, screen, state
 
 STYLESHEET = Path(__file__).with_name("app.css")
 
@@ -52,6 +52,8 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
     exporting.begin()
     presenting = state.presenting() and spec.needs_data
     presenter.begin()
+    if not (presenting and state.current("talk")) and not state.following():
+        following.talk_left()  # the slides a presenter changed live open as stored again
     # On every page, in one place (the page's layout keeps its shape). Not yet on a talk's slide: the
     # rerun its report asks for dropped the slide's cohort from the address (test_talk_in_chromium).
     screen.mount(spec if presenting and not state.current("talk") else None)

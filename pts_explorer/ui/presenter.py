@@ -208,12 +208,60 @@ def _groups_line(line: Line, spec: PageSpec, groups: list[Group], who: str, abou
 # the cohort drawer (Escape closes it while it is open; the steps still step). The
 # listener is added once per browser tab; it clicks the hidden links presenter_keys holds (so each
 # step is the same in-app navigation as a click on Next), and ignores keys typed into a field.
+# Presses come faster than a slide is drawn (a clicker pressed three times): each counts from where the
+# presses before it lead, not from the slide on screen. The hidden box holds a link to every slide of
+# the run (presenter_to_<n>) and says which is on screen (presenter_at_<n>_of_<count>); the listener
+# keeps the slide the presses lead to and, once the slide it last opened is drawn (the box says so, or
+# 20 s passed), opens that one directly, without drawing the slides between (review 9: one press of ten
+# at 1.5 s was lost, clicking a link of the slide being left, or none while the next was drawn). On a
+# page that is not one of the slides (a slide skipped for showing nothing) the presses wait in turn.
 KEYS_SCRIPT = """<script>
 (() => {
   if (window.ptsPresenterKeys) return;
   window.ptsPresenterKeys = true;
   const targets = {ArrowRight: "next", PageDown: "next", " ": "next", ArrowLeft: "previous", PageUp: "previous",
                    Home: "first", End: "last", Escape: "exit", f: "drawer"};
+  let lead = null;  // the slide the presses lead to (a number), while it is not on screen
+  let queue = [];  // presses on a page that is not one of the slides: "next", "previous", ...
+  let opened = null;  // {to, at}: the slide last opened by a click (a number, or the links then), and when
+  let last = null;  // the place last seen: {here, count}
+  const place = () => {
+    const box = document.querySelector("[class*='st-key-presenter_at_']");
+    const found = box && /st-key-presenter_at_(\\d+)_of_(\\d+)/.exec(box.className);
+    return found ? {here: Number(found[1]), count: Number(found[2])} : null;
+  };
+  const links = () => [...document.querySelectorAll(".st-key-presenter_keys a")]
+    .map((a) => a.getAttribute("href")).join(" ");
+  let seen = "", since = 0;  // what the hidden box held at the last look, and since when
+  const settled = () => {  // the slide last opened is drawn, its links with it, and held still for 0.3 s
+    if (!opened || Date.now() - opened.at > 20000) return links() !== "" && Date.now() - since > 300;
+    const at = place();
+    const there = typeof opened.to === "number" ? at && at.here === opened.to : links() !== opened.to;
+    return there && links() !== "" && Date.now() - since > 300;
+  };
+  const click = (selector, to) => {
+    const link = document.querySelector(selector);
+    if (!link) return false;
+    opened = {to: to, at: Date.now()};
+    link.click();
+    return true;
+  };
+  setInterval(() => {
+    const at = place();
+    if (at) last = at;
+    const now = (at ? `${at.here} ` : "") + links();
+    if (now !== seen) { seen = now; since = Date.now(); }
+    if (lead === null && !queue.length) return;
+    if (!settled()) return;
+    opened = null;
+    if (lead !== null) {
+      if (at && at.here === lead) { lead = null; return; }
+      if (!click(`.st-key-presenter_to_${lead} a`, lead)) lead = null;
+      return;
+    }
+    const name = queue.shift();
+    click(`.st-key-presenter_key_${name} a`, links());  // none (Next on the last slide): the press is spent
+  }, 50);
   document.addEventListener("keydown", (event) => {
     const target = targets[event.key];
     const field = event.target && (event.target.isContentEditable ||
@@ -223,11 +271,26 @@ KEYS_SCRIPT = """<script>
     const drawerOpen = document.querySelector("[data-testid='stPopoverBody']");
     if (drawerOpen && event.key === "Escape") return;
     if (!target || field || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
-    const link = document.querySelector(target === "drawer" ? ".st-key-presenter_drawer button"
-                                                            : `.st-key-presenter_key_${target} a`);
-    if (!link) return;
+    if (target === "drawer") {
+      const button = document.querySelector(".st-key-presenter_drawer button");
+      if (!button) return;
+      event.preventDefault();
+      button.click();
+      return;
+    }
+    // Not on a slide (the analyst's view after Exit): the key is the page's. Between two slides the
+    // line stays (it is laid out first), its links not yet drawn: the press counts all the same.
+    if (!document.querySelector(".st-key-presenter_keys, .st-key-presenter_line")) return;
     event.preventDefault();
-    link.click();
+    if (target === "exit") {
+      lead = null; queue = []; opened = null;
+      click(".st-key-presenter_key_exit a", null);
+      return;
+    }
+    const at = place() || last;
+    if (!at || queue.length) { queue.push(target); return; }
+    const from = lead !== null ? lead : at.here;
+    lead = {next: Math.min(from + 1, at.count), previous: Math.max(from - 1, 1), first: 1, last: at.count}[target];
   }, true);
 })();
 </script>"""
@@ -250,7 +313,8 @@ def _page_step(page: PageSpec | None, here: dict[str, list[str]]) -> Step | None
 def _talk_step(shown: talks.Presented, position: int, label: str) -> Step | None:
     if position == shown.position or not 1 <= position <= len(shown.talk.slides):
         return None
-    script, query_ = talks.slide_target(shown.talk, position)
+    # A slide changed live opens as it was left (talks.keep_live), until the talk is left.
+    script, query_ = talks.slide_target(shown.talk, position, talks.live_slides(shown.talk.slug))
     title = escape.markdown(shown.talk.slides[position - 1].title)
     return Step(script, query_, label, f"slide {position}: {title}")
 
@@ -276,8 +340,32 @@ def _steps(spec: PageSpec, here: dict[str, list[str]], shown: talks.Presented | 
     }
 
 
-def _keys(spec: PageSpec, steps: dict[str, Step | None], leave: dict[str, list[str]]) -> None:
-    """The hidden links the keys click (presenter.css hides presenter_keys) and the key listener."""
+def _places(spec: PageSpec, here: dict[str, list[str]], shown: talks.Presented | None) -> tuple[int, list[Step]] | None:
+    """Every slide the keys step along, and the place of this one (1..n): the talk's slides (as the
+    presenter left them, talks.keep_live), else the pages that show something; None on a page that
+    is not one of them (skipped for showing nothing)."""
+    if shown is not None:
+        live = talks.live_slides(shown.talk.slug)
+        places = []
+        for position in range(1, len(shown.talk.slides) + 1):
+            script, query_ = talks.slide_target(shown.talk, position, live)
+            places.append(Step(script, query_, str(position), f"slide {position}"))
+        return shown.position, places
+    slides = _slides(here)
+    if spec not in slides:
+        return None
+    return slides.index(spec) + 1, [_page_step(p, here) or Step(p.script, here, p.title, p.title) for p in slides]
+
+
+def _keys(
+    spec: PageSpec,
+    steps: dict[str, Step | None],
+    leave: dict[str, list[str]],
+    places: tuple[int, list[Step]] | None,
+) -> None:
+    """The hidden links the keys click (presenter.css hides presenter_keys) and the key listener:
+    first, previous, next, last and leave, and a link to every slide with the place of this one
+    (presses faster than a slide is drawn open the slide they lead to: KEYS_SCRIPT)."""
     with st.container(key="presenter_keys"):
         for name, step in steps.items():
             if step is not None:
@@ -285,16 +373,42 @@ def _keys(spec: PageSpec, steps: dict[str, Step | None], leave: dict[str, list[s
                     st.page_link(step.script, label=f"{name.title()} slide: {step.opens}", query_params=step.query)
         with st.container(key="presenter_key_exit"):
             st.page_link(spec.script, label="Leave presenter view", query_params=leave)
+        if places is not None:
+            at, every = places
+            with st.container(key=f"presenter_at_{at}_of_{len(every)}"):
+                for number, step in enumerate(every, start=1):
+                    with st.container(key=f"presenter_to_{number}"):
+                        st.page_link(step.script, label=f"To {step.opens}", query_params=step.query)
         st.html(KEYS_SCRIPT, unsafe_allow_javascript=True)  # in the hidden box: it takes no room either
+
+
+LIVE_KEPT = (
+    "Cohort changed on this slide: it stays so when you step away and back, until you leave the talk (Exit or Escape)."
+)
+LIVE_BACK = "This slide shows its stored cohort again."
+
+
+def _live(shown: talks.Presented, here: dict[str, list[str]]) -> bool:
+    """A talk's slide whose cohort the presenter changed here (the drawer): kept for the slide until
+    the talk is left (talks.keep_live), written for the speaker view while sharing, and said at the
+    moment of the change. Whether the slide shows a cohort changed live."""
+    changed, kept = talks.keep_live(shown, here)
+    if changed:
+        following.keep_live(shown.talk.slug, shown.position, kept)
+        st.toast(LIVE_KEPT if kept is not None else LIVE_BACK, icon=":material/filter_list:")
+    return kept is not None
 
 
 def _draw_line(line: Line, spec: PageSpec, text: str) -> None:
     here = state.url_query()
     shown = talks.presented()
+    live = shown is not None and not state.following() and _live(shown, here)
     steps = _steps(spec, here, shown)
     if shown is not None:  # the talk's place first: "Slide 2 of 5: <its title>"
         title = escape.markdown(shown.slide.title)
         text = f"Slide {shown.position} of {len(shown.talk.slides)}: **{title}** · {text}"
+    if live:  # the presenter sees that this slide is not as stored (the followers see the cohort)
+        text += " · :blue-badge[:material/filter_list: changed live]"
     if state.following():  # read-only: no steps, no keys; the way out leaves following too
         with line.words:
             st.markdown(text, width="stretch")
@@ -325,4 +439,4 @@ def _draw_line(line: Line, spec: PageSpec, text: str) -> None:
                 )
     with line.leave:
         st.page_link(spec.script, label="Exit presenter view", icon=":material/close_fullscreen:", query_params=leave)
-    _keys(spec, steps, leave)
+    _keys(spec, steps, leave, _places(spec, here, shown))

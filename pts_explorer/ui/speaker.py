@@ -65,14 +65,18 @@ def _about(page_title: str, query: dict[str, list[str]]) -> str:
     return f"{page_title} · {cohort.describe(escape.markdown)}"
 
 
-def _talk_slide(talk: workspace.Talk, position: int) -> Slide:
-    script, query = talks.slide_target(talk, position)
+def _talk_slide(talk: workspace.Talk, position: int, live: dict[int, dict[str, list[str]]]) -> Slide:
+    """Slide `position` of the talk, as the presenter would open it: changed live (`live`: position ->
+    address, the slide on screen among them) or as stored."""
+    script, query = talks.slide_target(talk, position, live)
     slide = talk.slides[position - 1]
     spec = talks.page_of(slide)
+    about = _about(spec.title if spec else f"{escape.markdown(slide.page)} (no such page now)", query)
+    changed = workspace.clean_query(query) != workspace.clean_query(slide.query)
     return Slide(
         f"Slide {position} of {len(talk.slides)}",
         f"**{escape.markdown(slide.title)}**",
-        _about(spec.title if spec else f"{escape.markdown(slide.page)} (no such page now)", query),
+        about + (" · changed live" if changed else ""),
         slide.notes,
         PurePosixPath(script).stem,
         query,
@@ -81,14 +85,19 @@ def _talk_slide(talk: workspace.Talk, position: int) -> Slide:
 
 def _slides(share: workspace.Share) -> tuple[Slide | None, Slide, Slide | None]:
     """The slide before the one on screen, that one, and the next: along the talk presented, else
-    along the pages that show something (as the presenter's Previous and Next)."""
+    along the pages that show something (as the presenter's Previous and Next). A talk's slide the
+    presenter changed live (its cohort) is named, and stepped to, as it was left; the slide on
+    screen as the room sees it."""
     slug = SETTINGS["talk"].parse(share.query.get("talk", []))
     position = SETTINGS["slide"].parse(share.query.get("slide", []))
     talk = talks.store().talk(str(slug)) if slug else None
     if talk is not None and isinstance(position, int) and 1 <= position <= len(talk.slides):
-        before = _talk_slide(talk, position - 1) if position > 1 else None
-        after = _talk_slide(talk, position + 1) if position < len(talk.slides) else None
-        return before, _talk_slide(talk, position), after
+        kept = talks.store().live_views(share.secret)
+        live = {p: q for (t, p), q in kept.items() if t == talk.slug and 1 <= p <= len(talk.slides)}
+        live[position] = share.query
+        before = _talk_slide(talk, position - 1, live) if position > 1 else None
+        after = _talk_slide(talk, position + 1, live) if position < len(talk.slides) else None
+        return before, _talk_slide(talk, position, live), after
     spec = following.page_named(share.page)
     assert spec is not None  # a share holds an analysis page (workspace.start_share, move_share)
     previous, following_ = presenter._neighbours(spec, share.query)
@@ -105,9 +114,18 @@ def _slides(share: workspace.Share) -> tuple[Slide | None, Slide, Slide | None]:
     )
 
 
-def _move(secret: str, page: str, query: dict[str, list[str]]) -> None:
+def _move(secret: str, direction: str) -> None:
+    """Previous or Next from the slide the room is on when pressed (not the one this view last drew:
+    two presses before it redrew each count)."""
     try:
-        talks.store().move_share(secret, page, query)
+        share = talks.store().share_by_secret(secret)
+        if share is None or share.ended:  # stopped since this view was drawn: the room is not moved
+            st.session_state[_PROBLEM] = "The presenter stopped sharing: the slides are no longer moved from here."
+            return
+        before, _, after = _slides(share)
+        target = before if direction == "previous" else after
+        if target is not None:
+            talks.store().move_share(secret, target.page, target.query)
     except workspace.WorkspaceError as problem:
         st.session_state[_PROBLEM] = str(problem)
 
@@ -164,20 +182,23 @@ def _live(secret: str) -> None:
             st.markdown(f":material/group: {count} following", width="content")
         if share.presenter_gone(time.time(), following.GONE_SECONDS):
             gone = (
-                "The presenter stopped sharing"
+                "The presenter stopped sharing: the room keeps the last slide shown"
                 if share.ended
                 else "The presenter's window has not been heard from for 30 s"
             )
             st.markdown(f":orange-badge[{gone}]", width="content")
         st.space("stretch")
-        for name, target, icon in (("previous", before, "arrow_back"), ("next", after, "arrow_forward")):
+        # Stopped: nothing to step (a step would share the slides again without the presenter's say).
+        for name, target, icon in (
+            () if share.ended else (("previous", before, "arrow_back"), ("next", after, "arrow_forward"))
+        ):
             st.button(
                 name.title(),
                 key=f"speaker_{name}",
                 icon=f":material/{icon}:",
                 disabled=target is None,
                 on_click=_move,
-                args=(secret, target.page, target.query) if target else None,
+                args=(secret, name),
             )
     if refused := st.session_state.pop(_PROBLEM, None):
         st.error(escape.markdown(refused), icon=":material/error:")

@@ -42,13 +42,57 @@ def slide_query(talk: workspace.Talk, position: int) -> dict[str, list[str]]:
     return SETTINGS.encode_all(values)
 
 
-def slide_target(talk: workspace.Talk, position: int) -> tuple[str, dict[str, list[str]]]:
+def slide_target(
+    talk: workspace.Talk, position: int, live: Mapping[int, dict[str, list[str]]] | None = None
+) -> tuple[str, dict[str, list[str]]]:
     """The page script and query that open slide `position`; a slide whose page no longer exists
-    opens the Talks page on its talk, which says so."""
+    opens the Talks page on its talk, which says so. `live`: the slides the presenter changed live
+    (position -> address, live_slides), opened as they were left."""
     spec = page_of(talk.slides[position - 1])
     if spec is None:
         return f"app_pages/{PAGE}.py", {"talk": [talk.slug], "slide": [str(position)]}
+    if live and position in live:
+        return spec.script, live[position]
     return spec.script, slide_query(talk, position)
+
+
+# A presenter who changes a slide's cohort live (the drawer) and steps away finds the slide as it was
+# left on stepping back, until the talk is left: this window's changed slides, {"talk": slug,
+# "slides": {position: address}}.
+_LIVE = "_talk_live"
+
+
+def live_slides(slug: str) -> dict[int, dict[str, list[str]]]:
+    """The slides of talk `slug` this window changed live (position -> the address they were left at)."""
+    kept = st.session_state.get(_LIVE) or {}
+    return dict(kept.get("slides", {})) if kept.get("talk") == slug else {}
+
+
+def keep_live(shown: Presented, here: Mapping[str, list[str]]) -> tuple[bool, dict[str, list[str]] | None]:
+    """After a slide of a talk ran: remember its address when it differs from the slide as stored
+    (the cohort changed live), forget it when it is as stored again. Returns whether the address
+    kept for the slide changed in this run, and the address kept (None: as stored)."""
+    kept = st.session_state.get(_LIVE) or {}
+    if kept.get("talk") != shown.talk.slug:
+        kept = {"talk": shown.talk.slug, "slides": {}}
+    slides = dict(kept["slides"])
+    now = SETTINGS.encode_all(SETTINGS.parse_all({k: v for k, v in here.items() if k in SETTINGS}))
+    now = {k: v for k, v in now.items() if k not in ("follow", "share")}
+    before = slides.get(shown.position)
+    # The cohort is what a slide changes live (its drawer); a setting the page replaced on opening
+    # (no longer valid there) is not a change of the presenter's.
+    if workspace.clean_query(now) == workspace.clean_query(shown.slide.query):
+        slides.pop(shown.position, None)
+    else:
+        slides[shown.position] = now
+    st.session_state[_LIVE] = {"talk": shown.talk.slug, "slides": slides}
+    after = slides.get(shown.position)
+    return after != before, after
+
+
+def forget_live() -> bool:
+    """The talk was left (or another opened): its slides open as stored again. Whether any was kept."""
+    return bool((st.session_state.pop(_LIVE, None) or {}).get("slides"))
 
 
 @dataclass(frozen=True)

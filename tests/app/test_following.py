@@ -223,3 +223,53 @@ def test_a_cohort_changed_on_the_slide_is_a_step_the_room_follows(app_on, demo_d
     follower.run()
     assert _query(follower) == {"site": ["common_iliac"], "present": ["1"], "follow": [code]}
     assert _line(follower).startswith("**Overview** · Common iliac · n = ")
+
+
+def test_the_speaker_view_after_stop_sharing_offers_no_steps(app_on, demo_db, workspace_file):
+    """Review 9, finding 7: after Stop sharing the speaker view still showed Previous and Next (and a
+    step from it shared the slides again). It now says the presenter stopped, with no steps; a step
+    pressed in a view drawn before the stop moves nothing."""
+    space = workspace.Workspace(workspace_file)
+    talk = space.new_talk("Stopped talk")
+    space.add_slide(talk.slug, "overview", FEMORAL, "Who they are")
+    space.add_slide(talk.slug, "trajectories", FEMORAL, "Their course")
+    share = space.start_share("overview", {**FEMORAL, "present": ["1"], "talk": [talk.slug], "slide": ["1"]})
+    drawn_before = app_on(demo_db, {"share": share.secret}).run()
+    drawn_before.switch_page("app_pages/speaker.py").run()
+    assert not drawn_before.button(key="speaker_next").disabled
+    space.end_share(share.secret)
+
+    speaker = app_on(demo_db, {"share": share.secret}).run()
+    speaker.switch_page("app_pages/speaker.py").run()
+    assert not speaker.exception, speaker.exception
+    assert not {"speaker_previous", "speaker_next"} & _keys(speaker)
+    assert ":orange-badge[The presenter stopped sharing: the room keeps the last slide shown]" in [
+        m.value for m in speaker.markdown
+    ]
+    drawn_before.button(key="speaker_next").click().run()
+    stopped = space.share(share.code)
+    assert (stopped.ended, stopped.step, stopped.page) == (True, 1, "overview")
+    assert r"The presenter stopped sharing\: the slides are no longer moved from here." in [  # as Markdown
+        e.value for e in drawn_before.error
+    ]
+
+
+def test_a_speaker_view_step_counts_from_the_slide_the_room_is_on(app_on, demo_db, workspace_file):
+    """Review 9, finding 6 (from the speaker view): a press before the view redrew moved the room to the
+    slide the view had drawn as next, so two quick presses made one step. Next counts from the slide
+    the room is on when pressed."""
+    space = workspace.Workspace(workspace_file)
+    talk = space.new_talk("Three slides")
+    for page, title in (("overview", "One"), ("trajectories", "Two"), ("responders", "Three")):
+        space.add_slide(talk.slug, page, FEMORAL, title)
+
+    def on(position: int) -> dict[str, list[str]]:
+        return {**FEMORAL, "present": ["1"], "talk": [talk.slug], "slide": [str(position)]}
+
+    share = space.start_share("overview", on(1))
+    speaker = app_on(demo_db, {"share": share.secret}).run()
+    speaker.switch_page("app_pages/speaker.py").run()
+    space.move_share(share.secret, "trajectories", on(2))  # a first press, before this view redrew
+    speaker.button(key="speaker_next").click().run()
+    moved = space.share(share.code)
+    assert (moved.page, moved.query) == ("responders", on(3))

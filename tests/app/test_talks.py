@@ -155,6 +155,46 @@ def test_the_talks_page_reorders_renames_annotates_duplicates_and_deletes(app_on
     ]
 
 
+def test_a_copy_of_a_copy_is_numbered_and_a_deleted_slide_comes_back_with_undo(app_on, demo_db, workspace_file):
+    """Review 9, finding 10: a copy of "X (copy)" was "X (copy) (copy)"; Delete removed a slide and its
+    notes at once, with no way back; the run counter showed as "run 1" in the sidebar while a page
+    loaded (its hiding style not drawn yet)."""
+    space, talk = _talk(workspace_file, THREE)
+    first = talk.slides[0]
+    space.update_slide(first.id, first.title, "Say: the femoral cohort.", first.version)
+    at = _open(app_on, demo_db, "talks", {"talk": talk.slug})
+    at.button(key=f"duplicate_{first.id}").click().run()
+    copy = space.talk(talk.slug).slides[1]
+    at.button(key=f"duplicate_{copy.id}").click().run()
+    at.button(key=f"duplicate_{first.id}").click().run()
+    assert [s.title for s in space.talk(talk.slug).slides][:4] == [
+        "Symptoms over time",
+        "Symptoms over time (copy 3)",
+        "Symptoms over time (copy)",
+        "Symptoms over time (copy 2)",
+    ]
+    at.button(key=f"delete_{first.id}").click().run()
+    assert not at.exception, at.exception
+    assert first.id not in [s.id for s in space.talk(talk.slug).slides]
+    assert [i.value for i in at.info] == ["Slide 1 deleted: **Symptoms over time**, with its notes."]
+    at.button(key="undo_delete").click().run()
+    assert not at.exception, at.exception
+    back = space.talk(talk.slug).slides[0]
+    assert (back.position, back.page, back.query, back.title, back.notes) == (
+        1,
+        "trajectories",
+        {"site": ["femoral"]},
+        "Symptoms over time",
+        "Say: the femoral cohort.",
+    )
+    assert at.info == [] or "deleted" not in " ".join(i.value for i in at.info)
+    assert "undo_delete" not in [b.key for b in at.button]
+    # The run counter is hidden by its own style, not only by the page's stylesheet.
+    token = [h.proto.body for h in at.sidebar.get("html") if "run " in h.proto.body]
+    assert len(token) == 1 and token[0].startswith('<span style="display: none">run '), token
+    assert not [c.value for c in at.sidebar.caption if c.value.startswith("run ")]
+
+
 def test_the_talks_page_presents_slide_one_and_gives_the_short_link(app_on, demo_db, workspace_file):
     _, talk = _talk(workspace_file, THREE)
     at = _open(app_on, demo_db, "talks", {"talk": talk.slug})

@@ -129,3 +129,51 @@ def test_a_follower_lands_on_each_slide_the_presenter_steps_to_within_two_second
         presenter.context.close()
         follower.context.close()
     assert not presenter_errors and not follower_errors, (presenter_errors, follower_errors)
+
+
+# Streamlit's own words when its front end gives up on a message (review 9, finding 1: "Connection error:
+# Failed to process a Websocket message. Error: Cached ForwardMsg MISS [hash=...]"), as its modal shows them.
+FRONT_END_FAILED = """() => {
+  const box = document.createElement("div");
+  box.setAttribute("role", "dialog");
+  box.innerText = "Connection error\\nFailed to process a Websocket message. Error: Cached ForwardMsg MISS " +
+    "[hash=06648b222fa3dc65eae32b9491353040]. This is not expected to happen.";
+  document.body.appendChild(box);
+}"""
+
+
+def test_a_follower_whose_front_end_failed_reloads_itself_and_follows_on(follow_server, browser):
+    """Review 9, finding 1: a follower's window died with Streamlit's "Cached ForwardMsg MISS" under
+    rapid steps, and nothing told the audience member. A window whose front end failed now reloads
+    itself and follows on. Here the failure is Streamlit's modal put on the page; the window must
+    reload once, land on the presenter's slide, and follow the next step."""
+    server, slug = follow_server
+    presenter, _ = _page(browser)
+    follower, _ = _page(browser)
+    try:
+        open_page(presenter, f"{server}/talks?talk={slug}&present=1")
+        presenter.locator(".st-key-share_room button").first.click()
+        room = presenter.get_by_test_id("stPopoverBody")
+        room.get_by_role("button", name="Share to the room").click()
+        link = room.locator("[data-testid='stCode'] code").inner_text().strip()
+        presenter.keyboard.press("Escape")
+        open_page(follower, link)
+        loads: list[float] = []
+        follower.on("load", lambda: loads.append(time.monotonic()))
+
+        presenter.keyboard.press("ArrowRight")
+        follower.wait_for_function(LANDED, arg=["/trajectories", f"Slide 2 of 4: {SLIDES[1][2]} · "], timeout=30_000)
+        assert not loads  # a step is an in-app navigation, not a reload
+        wait_idle(follower)
+
+        follower.evaluate(FRONT_END_FAILED)
+        follower.wait_for_function("() => !document.body.innerText.includes('Cached ForwardMsg MISS')", timeout=10_000)
+        follower.wait_for_function(LANDED, arg=["/trajectories", f"Slide 2 of 4: {SLIDES[1][2]} · "], timeout=30_000)
+        assert len(loads) == 1  # it reloaded itself, once
+        wait_idle(follower)
+        presenter.keyboard.press("ArrowRight")
+        follower.wait_for_function(LANDED, arg=["/durability", f"Slide 3 of 4: {SLIDES[2][2]} · "], timeout=30_000)
+        _says(presenter, ".st-key-share_followers", "1 following")
+    finally:
+        presenter.context.close()
+        follower.context.close()

@@ -6,7 +6,7 @@ import duckdb
 from playwright.sync_api import Page, expect
 
 from pts_explorer.config import ANALYSIS_PAGES, DUCKDB_CONFIG
-from tests.browser.app_driver import act_and_wait, open_page, path, query
+from tests.browser.app_driver import act_and_wait, open_page, path, query, settle
 
 SHOWN = [p.name for p in ANALYSIS_PAGES if not p.example]  # Candidate starts empty: skipped without a profile
 
@@ -82,3 +82,23 @@ def test_a_clicker_steps_with_the_drawer_open(server, page: Page):
     expect(drawer).to_be_visible()
     following = SHOWN[SHOWN.index("trajectories") + 1]
     assert _press(page, "PageDown") == (f"/{following}", {"present": ["1"], "sex": ["female"]})
+
+
+def test_presses_faster_than_a_slide_is_drawn_each_count(server, page: Page):
+    """Review 9, finding 6: of ten presses 1.5 s apart one was lost (a press while the next slide was
+    still drawing clicked a link of the slide being left, or none). Three presses, each 0.15 s after
+    the last, well inside one slide's drawing, step three slides; then one back."""
+    open_page(page, f"{server}/overview?present=1&site=femoral")
+    cohort = {"present": ["1"], "site": ["femoral"]}
+    start = SHOWN.index("overview")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(150)
+    page.keyboard.press("ArrowLeft")
+    landed = f"/{SHOWN[start + 2]}"
+    page.wait_for_function("p => location.pathname === p", arg=landed, timeout=120_000)
+    settle(page, quiet=4000)  # no press left to make: the window stays where the four presses led
+    assert (path(page), query(page)) == (landed, cohort)
+    line = page.locator(".st-key-presenter_words [data-testid='stMarkdownContainer']").inner_text()
+    title = next(p.title for p in ANALYSIS_PAGES if p.name == SHOWN[start + 2])
+    assert line.startswith(f"{title} · "), line

@@ -177,3 +177,40 @@ def test_the_pdf_has_one_landscape_page_per_slide(downloaded):
         reader = pypdf.PdfReader(downloaded["PDF"])
         assert len(reader.pages) == 5
         assert {(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages} == {(960.0, 540.0)}
+
+
+def test_the_notes_take_their_own_room_and_cover_no_axis_title(browser, tmp_path):
+    """Review 9, finding 8: at 1280x720, with N pressed, the notes bar covered the chart's x-axis title
+    ("Month since enrollment"). The notes now sit under the slide's footer and the chart is redrawn
+    in the room left: the axis title stays whole, above the notes, inside the window."""
+    import plotly.graph_objects as go
+
+    from pts_explorer import talk_export
+
+    figure = go.Figure(go.Scatter(x=[1, 3, 6, 12, 24], y=[-4.2, -4.6, -5.7, -5.6, -5.3], mode="lines+markers"))
+    figure.update_layout(title="Stent − medical change in Villalta total", height=500)
+    figure.update_xaxes(title="Month since enrollment")
+    figure.update_yaxes(title="Stent − medical, points")
+    notes = "Responder threshold 4 points is an assumption. " * 4
+    slide = talk_export.SlideContent(
+        1, "The effect", notes, "Effects", "Slide 1 of 1: The effect · Effects", figure.to_json()
+    )
+    talk = talk_export.TalkContent("Notes talk", "Demo", "demo.duckdb", True, (slide,))
+    file = tmp_path / "talk.html"
+    file.write_text(talk_export.talk_html(talk), encoding="utf-8")
+    context = new_context(browser, viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.goto(file.as_uri())
+    page.wait_for_selector("body[data-ready='1'] .chart .g-xtitle")
+    page.keyboard.press("n")
+    notes_box = page.locator("section.slide:not([hidden]) .notes")
+    expect(notes_box).to_be_visible()
+    page.wait_for_timeout(500)  # the chart redrawn in its new room
+    title = page.locator("section.slide:not([hidden]) .g-xtitle").bounding_box()
+    bar = notes_box.bounding_box()
+    assert title is not None and bar is not None
+    assert title["y"] + title["height"] <= bar["y"], (title, bar)  # above the notes, not under them
+    assert bar["y"] + bar["height"] <= 720 + 0.5, bar  # the notes inside the window too
+    page.keyboard.press("n")
+    expect(notes_box).to_be_hidden()
+    context.close()
