@@ -38,6 +38,8 @@ def test_a_refused_export_with_other_event_names_imports_by_event_choices_in_the
     assert [e.value for e in at.error][0].startswith("**Rejected: ")
 
     boxes = {b.label.replace("\\", ""): b for b in at.selectbox if (b.key or "").startswith("assist_choice_")}
+    design = [label for label in boxes if label.startswith("[study] design")]  # asked, the profile's value chosen
+    assert len(design) == 1 and boxes.pop(design[0]).value is not None
     assert sorted(label.split(" (")[0] for label in boxes) == sorted(k.strip() for k in PICKS)
     for label, box in boxes.items():
         assert box.value is None  # nothing chosen for the user
