@@ -6,10 +6,11 @@ that cannot be drawn is named in the error with why, and no file is made."""
 import json
 import sqlite3
 
+import duckdb
 import pytest
 
 from pts_explorer import escape, talk_export, workspace
-from pts_explorer.config import ANALYSIS_PAGES
+from pts_explorer.config import ANALYSIS_PAGES, DUCKDB_CONFIG
 from pts_explorer.ui import talk_slides, talks
 
 HOSTILE = "**Bold** <b>tag</b> [link](http://x)"
@@ -18,6 +19,33 @@ VIEWS = [  # (page, settings, title, notes)
     ("effects", {"site": ["common_iliac"], "visit": ["12"]}, HOSTILE, ""),
     ("durability", {"endpoint": ["ulcer_healing"]}, "Ulcers heal", "Say: death competes."),
 ]
+
+
+# Who each slide's line counts, as a reader of the contract counts them: Femoral patients; the trial's
+# common iliac patients with a baseline Villalta and a later one (at month 12 for ANCOVA); patients
+# with an open ulcer at month 0.
+_SCORED = "exists (select 1 from visits v where v.patient_id = p.patient_id and v.villalta_total is not null and {})"
+COUNTS = [
+    "select arm, count(*) from patients p where obstruction_site = 'femoral' group by arm",
+    "select arm, count(*) from patients p where obstruction_site = 'common_iliac' and study_id = 'TRIAL' and "
+    + _SCORED.format("v.visit_month = 0")
+    + " and "
+    + _SCORED.format("v.visit_month > 0")
+    + " group by arm",
+    "select arm, count(*) from patients p where obstruction_site = 'common_iliac' and study_id = 'TRIAL' and "
+    + _SCORED.format("v.visit_month = 0")
+    + " and "
+    + _SCORED.format("v.visit_month = 12")
+    + " group by arm",
+    "select arm, count(*) from patients p join visits v using (patient_id) where v.visit_month = 0 and "
+    "v.ulcer_present group by arm",
+]
+
+
+def _by_arm(db, sql: str) -> str:
+    with duckdb.connect(str(db), read_only=True, config=DUCKDB_CONFIG) as con:
+        n = dict(con.execute(sql).fetchall())
+    return f"{n['stent']} stent, {n['medical']} medical"
 
 
 def _talk(path, views) -> workspace.Talk:
@@ -63,10 +91,17 @@ def test_each_slide_is_the_apps_slide_its_line_whole_and_its_key_chart(app_on, d
         assert exported["data"] == shown["data"]  # the same traces, as presented (small cells hidden)
         assert exported["layout"]["title"]["text"] == shown["layout"]["title"]["text"]
         assert exported["layout"]["font"]["size"] == shown["layout"]["font"]["size"] == 18  # presenter type
-    # Read independently of the app's line: its cohort and the mark the slide must carry.
-    assert content.slides[0].line.startswith("Slide 1 of 3: Who is in it · Overview · Femoral · n = ")
-    assert content.slides[1].line.startswith(f"Slide 2 of 3: {HOSTILE} · Effects · Common iliac · n = ")
-    assert all(s.line.endswith(" · synthetic data · small cells hidden (k = 5)") for s in content.slides)
+    # Each line whole, its numbers counted here from the file with SQL of the test's own.
+    femoral, iliac_later, iliac_12, ulcer = (_by_arm(demo_db, sql) for sql in COUNTS)
+    mark = "synthetic data · small cells hidden (k = 5)"
+    pooled = "pooled randomized and observational"
+    assert [s.line for s in content.slides] == [
+        f"Slide 1 of 3: Who is in it · Overview · Femoral · n = {femoral} · {pooled} · {mark}",
+        f"Slide 2 of 3: {HOSTILE} · Effects · Common iliac · n = {iliac_later} with a baseline and a later visit "
+        f"(MMRM; ANCOVA at month 12: {iliac_12}) · randomized · {mark}",
+        f"Slide 3 of 3: Ulcers heal · Durability · All patients · n = {ulcer} with an open ulcer at baseline · "
+        f"{pooled} · {mark}",
+    ]
 
 
 def test_a_slide_that_cannot_be_drawn_is_named_with_why(app_on, demo_db, workspace_file, monkeypatch):
