@@ -6,12 +6,12 @@ that cannot be drawn is named in the error with why, and no file is made."""
 import json
 import sqlite3
 
-import duckdb
 import pytest
 
 from pts_explorer import escape, talk_export, workspace
-from pts_explorer.config import ANALYSIS_PAGES, DUCKDB_CONFIG
+from pts_explorer.config import ANALYSIS_PAGES
 from pts_explorer.ui import talk_slides, talks
+from tests.recount import OPEN_ULCER_AT_BASELINE, SCORED, by_arm
 
 HOSTILE = "**Bold** <b>tag</b> [link](http://x)"
 VIEWS = [  # (page, settings, title, notes)
@@ -19,33 +19,6 @@ VIEWS = [  # (page, settings, title, notes)
     ("effects", {"site": ["common_iliac"], "visit": ["12"]}, HOSTILE, ""),
     ("durability", {"endpoint": ["ulcer_healing"]}, "Ulcers heal", "Say: death competes."),
 ]
-
-
-# Who each slide's line counts, as a reader of the contract counts them: Femoral patients; the trial's
-# common iliac patients with a baseline Villalta and a later one (at month 12 for ANCOVA); patients
-# with an open ulcer at month 0.
-_SCORED = "exists (select 1 from visits v where v.patient_id = p.patient_id and v.villalta_total is not null and {})"
-COUNTS = [
-    "select arm, count(*) from patients p where obstruction_site = 'femoral' group by arm",
-    "select arm, count(*) from patients p where obstruction_site = 'common_iliac' and study_id = 'TRIAL' and "
-    + _SCORED.format("v.visit_month = 0")
-    + " and "
-    + _SCORED.format("v.visit_month > 0")
-    + " group by arm",
-    "select arm, count(*) from patients p where obstruction_site = 'common_iliac' and study_id = 'TRIAL' and "
-    + _SCORED.format("v.visit_month = 0")
-    + " and "
-    + _SCORED.format("v.visit_month = 12")
-    + " group by arm",
-    "select arm, count(*) from patients p join visits v using (patient_id) where v.visit_month = 0 and "
-    "v.ulcer_present group by arm",
-]
-
-
-def _by_arm(db, sql: str) -> str:
-    with duckdb.connect(str(db), read_only=True, config=DUCKDB_CONFIG) as con:
-        n = dict(con.execute(sql).fetchall())
-    return f"{n['stent']} stent, {n['medical']} medical"
 
 
 def _talk(path, views) -> workspace.Talk:
@@ -91,8 +64,12 @@ def test_each_slide_is_the_apps_slide_its_line_whole_and_its_key_chart(app_on, d
         assert exported["data"] == shown["data"]  # the same traces, as presented (small cells hidden)
         assert exported["layout"]["title"]["text"] == shown["layout"]["title"]["text"]
         assert exported["layout"]["font"]["size"] == shown["layout"]["font"]["size"] == 18  # presenter type
-    # Each line whole, its numbers counted here from the file with SQL of the test's own.
-    femoral, iliac_later, iliac_12, ulcer = (_by_arm(demo_db, sql) for sql in COUNTS)
+    # Each line whole, its numbers counted from the file with SQL of the test's own (tests.recount).
+    trial_iliac = f"obstruction_site = 'common_iliac' and study_id = 'TRIAL' and {SCORED.format('v.visit_month = 0')}"
+    femoral = by_arm(demo_db, "obstruction_site = 'femoral'")
+    iliac_later = by_arm(demo_db, f"{trial_iliac} and {SCORED.format('v.visit_month > 0')}")
+    iliac_12 = by_arm(demo_db, f"{trial_iliac} and {SCORED.format('v.visit_month = 12')}")
+    ulcer = by_arm(demo_db, OPEN_ULCER_AT_BASELINE)
     mark = "synthetic data · small cells hidden (k = 5)"
     pooled = "pooled randomized and observational"
     assert [s.line for s in content.slides] == [
