@@ -153,7 +153,7 @@ def test_the_success_message_names_the_file_not_its_folder(app_on, demo_db, smal
         ).fetchone()
     taken = re.fullmatch(
         rf"\*\*Imported {patients} patients into served\.duckdb \(0 errors, 0 warnings, (\d+\.\d) s\)\*\*\. "
-        "Every page now shows the new data\.",
+        r"Every page now shows the new data\.",
         success,
     )
     assert taken, success  # the whole message; only the seconds it took are read, not known
