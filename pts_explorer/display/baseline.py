@@ -139,21 +139,56 @@ def _chosen(cohort: CohortFilter, field: str) -> str:
 
 def cohort_funnel(funnel: pd.DataFrame, cohort: CohortFilter, shield: Protection) -> pd.DataFrame:
     """The rows of the cohort funnel (queries/cohort_funnel.sql): every patient, then each filter that
-    restricts the cohort, in the sidebar's order, with the patients left and those it removed. A count
-    protection hides is hidden, and so is what a row removed when either of its two counts is hidden."""
+    restricts the cohort, in the sidebar's order, with the patients left and those it removed, hidden
+    as funnel_hidden says under small-cell protection."""
     by_step = dict(zip(funnel.step, funnel.patients, strict=True))
-    rows: list[tuple[str, int, int | None]] = [("All patients", int(by_step.get(0, 0)), None)]
-    before = 0
+    labels = ["All patients"]
+    left = [int(by_step.get(0, 0))]
     for step, field in cohort.funnel_steps():
-        rows.append((f"{FUNNEL_LABELS[field]}: {_chosen(cohort, field)}", int(by_step.get(step, 0)), before))
-        before = step
-    shown = []
-    for label, left, previous in rows:
-        prior = None if previous is None else int(by_step.get(previous, 0))
-        hidden = shield.small(left) or (prior is not None and shield.small(prior))
-        removed = "" if prior is None else (shield.label if hidden else f"{prior - left:,}")
-        shown.append({"Filter": label, "Patients left": shield.count(left), "Removed": removed})
+        labels.append(f"{FUNNEL_LABELS[field]}: {_chosen(cohort, field)}")
+        left.append(int(by_step.get(step, 0)))
+    removed = [left[i - 1] - left[i] for i in range(1, len(left))]
+    left_hidden, removed_hidden = funnel_hidden(left, removed, shield)
+    shown = [{"Filter": labels[0], "Patients left": shield.count(left[0], left_hidden[0]), "Removed": ""}]
+    for i in range(1, len(left)):
+        shown.append(
+            {
+                "Filter": labels[i],
+                "Patients left": shield.count(left[i], left_hidden[i]),
+                "Removed": shield.label if removed_hidden[i - 1] else f"{removed[i - 1]:,}",
+            }
+        )
     return pd.DataFrame(shown, columns=["Filter", "Patients left", "Removed"])
+
+
+def funnel_hidden(left: list[int], removed: list[int], shield: Protection) -> tuple[list[bool], list[bool]]:
+    """Which of a funnel's counts to hide: `left` the patients after each step (left[0] every patient),
+    `removed[i]` = left[i] - left[i + 1]. Each step is a sum (left before = left after + removed), so
+    besides every count from 1 to k-1 (primary), a step with exactly one hidden count gets a second one
+    (secondary), or the hidden one would follow by subtraction: the removal where it is still shown, else
+    the count left before or after. The first and last counts are the dataset's and the cohort's, which
+    the page shows elsewhere: they are hidden only when small themselves, never as a second count."""
+    left_hidden = [shield.small(n) for n in left]
+    removed_hidden = [shield.small(n) for n in removed]
+    if not shield.active:
+        return left_hidden, removed_hidden
+    last = len(left) - 1
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(removed)):  # step i: left[i] = left[i + 1] + removed[i]
+            if left_hidden[i] + left_hidden[i + 1] + removed_hidden[i] != 1:
+                continue
+            if not removed_hidden[i]:
+                removed_hidden[i] = True
+            elif i + 1 != last:
+                left_hidden[i + 1] = True
+            elif i != 0:
+                left_hidden[i] = True
+            else:
+                continue  # a single step from every patient to the cohort: both shown elsewhere
+            changed = True
+    return left_hidden, removed_hidden
 
 
 MAX_BINS = 24  # the bars of a "More filters" range's histogram
