@@ -60,7 +60,7 @@ ui.analysis_set(
 label = responders.DESCRIPTIONS[definition].replace("the threshold", f"{threshold} points")
 shield = ui.protection()
 shares = display.protect_shares(responders.proportions(agg, definition, imputation), shield)
-denominators = agg.assign(n=agg.n_due if imputation == "nri" else agg.n)  # each bar's patients
+denominators = shares  # each bar's patients, hidden as its hover hides them
 ui.chart(
     charts.responder_figure(shares, label),
     "responder_chart",

@@ -52,6 +52,7 @@ ui.design_notice(sizes, by_study, remedy="split")
 shield = ui.protection()
 stats = ["mean", "sd", "ci_low", "ci_high"]
 table = shield.protect_stats(trajectories.summary_table(summary, change=change), ["n"], stats)
+table = display.protect_arm_counts(table, shield)  # the arms at a visit add up to its patients
 sample = ui.query("trajectory_sample", params) if per_arm else None
 if sample is not None and shield.active:  # no individual lines from a group of fewer than k patients
     largest = table.groupby(["study_group", "arm"]).n.max()
@@ -86,6 +87,7 @@ diff = shield.protect_stats(
     ["n_stent", "n_medical"],
     ["mean_change_stent", "mean_change_medical", "diff", "ci_low", "ci_high", "df", "p_value"],
 )
+diff = shield.together(diff, ["n_stent", "n_medical"])  # the two arms' n add up to the visit's patients
 if diff.empty:
     st.info("Both arms are needed for a difference: the cohort has only one arm, or no follow-up visits.")
 else:
@@ -93,7 +95,9 @@ else:
         diff.ci_low, "Welch 95% CI"
     )
     figure = charts.arm_difference_figure(diff, "diff", outcome, title)
-    compared = pd.concat([diff.assign(arm=arm, n=diff[f"n_{arm}"]) for arm in ("stent", "medical")])
+    compared = pd.concat(
+        [diff.assign(arm=arm, n=diff[f"n_{arm}"], n_text=diff[f"n_{arm}_text"]) for arm in ("stent", "medical")]
+    )
     ui.chart(
         figure,
         "difference_chart",
@@ -133,12 +137,12 @@ else:
 
 st.subheader("PTS severity bands over time", help=glossary.tip("pts_band"))
 bands = ui.query("band_distribution", params)
-hidden_bands = shield.mask_frame(bands, "n", [["study_group", "arm", "visit_month"]])  # bands add up to n
+band_shares, band_totals = display.band_bars(bands, shield)  # bands add up to n, arms to the visit's
 ui.chart(
-    charts.band_figure(trajectories.band_shares(bands, hidden_bands, shield.label)),
+    charts.band_figure(band_shares),
     "band_chart",
     "Stacked bars: the share of visits in each PTS band, per arm and visit month.",
-    patients=ui.arm_ranges(bands.groupby(["study_group", "arm", "visit_month"], as_index=False).n.sum(), "visit"),
+    patients=ui.arm_ranges(band_totals, "visit"),
     click_filters=True,
 )
 ui.note("Share of attended visits in each Villalta band; an open ulcer makes the band severe.")

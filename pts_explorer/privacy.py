@@ -137,6 +137,28 @@ class Protection:
         out["hidden"] = hidden
         return out
 
+    def complements(self, frame: pd.DataFrame, count: str, line: Sequence[str]) -> pd.Series:
+        """Rows whose `count` is not small itself but hidden as the complement of a small one: the
+        rows sharing the values of the columns `line` add up to a total the page shows or gives away
+        (the arms at a visit add up to the patients seen there, at month 0 the cohort's count)."""
+        if not self.active or frame.empty:
+            return pd.Series(False, index=frame.index)
+        return self.mask_frame(frame, count, [list(line)]) & ~frame[count].map(self.small).astype(bool)
+
+    def together(self, frame: pd.DataFrame, counts: Sequence[str]) -> pd.DataFrame:
+        """A copy whose `<count>_text` columns (protect_stats) read hidden in every row where one of
+        `counts` is small: counts of one row that add up to a total shown elsewhere (the arms' n of a
+        visit's difference), so the shown one does not give the hidden one away."""
+        out = frame.copy()
+        if not self.active or out.empty:
+            return out
+        small = np.zeros(len(out), dtype=bool)
+        for column in counts:
+            small |= out[column].map(self.small).astype(bool).to_numpy()
+        for column in counts:
+            out.loc[small, f"{column}_text"] = self.label
+        return out
+
     def notice(self) -> str:
         return (
             f"Counts from 1 to {self.k - 1} are *hidden*, and so are statistics of groups that small; where counts "

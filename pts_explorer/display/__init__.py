@@ -101,7 +101,9 @@ from pts_explorer.display.text import (
     visit_multiplicity_note,
 )
 from pts_explorer.display.trajectories import (
+    band_bars,
     difference_table,
+    protect_arm_counts,
     summary_differences,
     summary_trajectory,
     trajectory_table,
@@ -192,6 +194,8 @@ __all__ = [
     "summary_shares",
     "summary_sizes",
     "summary_trajectory",
+    "band_bars",
+    "protect_arm_counts",
     "table_one",
     "trajectory_table",
 ]

@@ -15,9 +15,15 @@ def protect_shares(shares: pd.DataFrame, shield: Protection) -> pd.DataFrame:
     `responders_text` and `n_text` to show."""
     out = shares.copy()
     small = out.n.map(shield.small) | out.responders.map(shield.small) | (out.n - out.responders).map(shield.small)
-    out.loc[small, ["proportion", "ci_low", "ci_high"]] = np.nan
-    out["responders_text"] = [shield.label if h else f"{int(x):,}" for x, h in zip(out.responders, small, strict=True)]
-    out["n_text"] = out.n.map(shield.count)
+    # The arms' n at a visit add up to the patients due (or seen) there, at month 0 the cohort: where one
+    # arm's n is hidden, so is the other's, with its share and CI (from which with its responders, or
+    # from the Wilson interval alone, its n would follow).
+    complement = shield.complements(out, "n", ["visit_month"])
+    out.loc[small | complement, ["proportion", "ci_low", "ci_high"]] = np.nan
+    out["responders_text"] = [
+        shield.label if h else f"{int(x):,}" for x, h in zip(out.responders, small | complement, strict=True)
+    ]
+    out["n_text"] = [shield.count(n, shield.small(n) or c) for n, c in zip(out.n, complement, strict=True)]
     return out
 
 
@@ -28,13 +34,15 @@ def protect_comparison(comparison: pd.DataFrame, shield: Protection) -> pd.DataF
         return comparison
     out = comparison.copy()
     hidden = pd.Series(False, index=out.index)
-    for arm in ("stent", "medical"):
-        texts = []
-        for i, cell in out[arm].items():
-            x, n = (int(v) for v in cell.split("/"))
-            small = shield.small(n) or shield.small(x) or shield.small(n - x)
+    cells = {arm: [tuple(int(v) for v in cell.split("/")) for cell in out[arm]] for arm in ("stent", "medical")}
+    # the two arms' n add up to the patients of the row: one hidden, the other is too
+    n_hidden = [shield.mask([s[1], m[1]]) for s, m in zip(cells["stent"], cells["medical"], strict=True)]
+    for a, arm in enumerate(("stent", "medical")):
+        texts: list[str] = []
+        for row, (i, (x, n)) in enumerate(zip(out.index, cells[arm], strict=True)):
+            small = shield.small(n) or shield.small(x) or shield.small(n - x) or n_hidden[row][a]
             hidden[i] = hidden[i] or small
-            texts.append(f"{shield.label if small else x}/{shield.count(n)}")
+            texts.append(f"{shield.label if small else x}/{shield.count(n, n_hidden[row][a])}")
         out[arm] = texts
     effects = ["risk_difference", "rd_ci_low", "rd_ci_high", "risk_ratio", "rr_ci_low", "rr_ci_high"]
     out.loc[hidden, effects] = np.nan

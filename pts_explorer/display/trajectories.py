@@ -5,8 +5,46 @@ from __future__ import annotations
 import pandas as pd
 
 from pts_explorer import vocab
+from pts_explorer.analytics import trajectories
 from pts_explorer.display.text import _arms, _study, counts, format_p, interval, number
+from pts_explorer.privacy import Protection
 from pts_explorer.rows import each_row
+
+
+def protect_arm_counts(table: pd.DataFrame, shield: Protection) -> pd.DataFrame:
+    """A trajectory summary (after Protection.protect_stats) whose arms' n at a visit add up to the
+    patients seen there (at month 0 the cohort's count, shown): where one arm's n is hidden, the other
+    arm's n reads hidden too, and so does its SD, from which with the CI its n would follow; its mean
+    and CI stay."""
+    complement = shield.complements(table, "n", ["study_group", "visit_month"])
+    out = table.copy()
+    if complement.any():
+        out.loc[complement, "n_text"] = shield.label
+        out.loc[complement, "sd"] = float("nan")
+    return out
+
+
+BAR = ["study_group", "arm", "visit_month"]  # one bar of the bands over time: its bands add up to its n
+
+
+def band_bars(bands: pd.DataFrame, shield: Protection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The bands over time as drawn (analytics.trajectories.band_shares) and each bar's patients
+    (columns of BAR, n, n_text). A bar's bands add up to its arm's patients at the visit, and the
+    arms' add up to the visit's (at month 0 the cohort's count, shown): where one arm's is hidden the
+    other's is too (Protection.complements), and a bar whose patients are hidden shows none of its
+    bands' counts, only their shares, or the counts would add up to it."""
+    totals = bands.groupby(BAR, as_index=False).n.sum()
+    totals_hidden = shield.mask_frame(totals, "n", [["study_group", "visit_month"]])
+    totals["n_text"] = [shield.count(n, h) for n, h in zip(totals.n, totals_hidden, strict=True)]
+    secret = {tuple(key) for key in totals.loc[totals_hidden, BAR].itertuples(index=False)}
+    hidden = shield.mask_frame(bands, "n", [BAR], hidden_totals=list(secret))
+    shares = trajectories.band_shares(bands, hidden, shield.label)
+    if secret:
+        if "n_text" not in shares:
+            shares["n_text"] = shares.n.map(lambda n: f"{int(n):,}")
+        in_secret = [tuple(key) in secret for key in shares[BAR].itertuples(index=False)]
+        shares.loc[in_secret, "n_text"] = shield.label
+    return shares, totals
 
 
 def trajectory_table(

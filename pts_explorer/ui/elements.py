@@ -72,14 +72,22 @@ def arm_ranges(counts: pd.DataFrame, per: str) -> str:
     """Patients per arm in words for a chart whose points have different patients (a visit, an
     item): `counts` has one row per point, arm and n. One number per arm where every point has
     the same, else the smallest and the largest ("100 to 114 stent, 97 to 114 medical per visit");
-    counts below k hidden as this run hides them."""
+    counts below k hidden as this run hides them, and so is a count its row's `n_text` hides (the
+    complement of a small count, Protection.complements) unless another row shows the same number."""
     shield = state.protection()
     parts, ranged = [], False
     for arm, label in vocab.ARMS.items():
-        n = counts.n[counts.arm == arm].astype(int)
+        rows = counts[counts.arm == arm]
+        n = rows.n.astype(int)
+        texts = rows["n_text"] if "n_text" in rows else n.map(shield.count)
         low, high = (int(n.min()), int(n.max())) if len(n) else (0, 0)
         ranged |= low != high
-        shown = shield.count(low) if low == high else f"{shield.count(low)} to {shield.count(high)}"
+
+        def text(value: int, n: pd.Series = n, texts: pd.Series = texts) -> str:
+            hidden = shield.small(value) or (len(n) > 0 and bool((texts[n == value] == shield.label).all()))
+            return shield.count(value, hidden)
+
+        shown = text(low) if low == high else f"{text(low)} to {text(high)}"
         parts.append(f"{shown} {label.lower()}")
     return ", ".join(parts) + (f" per {per}" if ranged else "")
 

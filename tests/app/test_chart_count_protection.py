@@ -1,0 +1,136 @@
+"""Second review of issue 28, finding 2: on a slide (presenter mode hides small cells) and in every
+export, the numbers a chart carries (hover text, customdata) obey the tables' protection. Centre TC08
+of the demo has 2 stent and 10 medical patients: the line hides both arms' n (the drawer shows the
+cohort's 12), so no chart may show the medical n either, or 12 - 10 gives the stent arm's 2.
+
+Counts are recounted here from the contract tables with pandas; what is checked is what a user is
+handed: every number in the charts' customdata, the key numbers and the exports' tables."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+K = 5
+TC08 = {"center": "TC08"}
+
+
+@pytest.fixture(scope="module")
+def seen(demo_con) -> pd.DataFrame:
+    """Patients per arm with a Villalta total at each visit, and per arm in the centre."""
+    return demo_con.execute(
+        "SELECT v.visit_month, p.arm, count(*) AS n FROM patients AS p JOIN visits AS v USING (patient_id) "
+        "WHERE p.center_id = 'TC08' AND v.villalta_total IS NOT NULL GROUP BY ALL"
+    ).df()
+
+
+def _figures(at) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def _number(text: str) -> int | None:
+    return None if text == "hidden" else int(text.replace(",", ""))
+
+
+def _no_arm_derivable(by_visit: dict[int, dict[str, str]], recount: dict[tuple[int, str], int]) -> None:
+    """Each shown n equals the recount and is not 1..k-1; at no visit is one arm's n shown and the
+    other's hidden (the two add up to the visit's patients, at month 0 the cohort's count, shown)."""
+    assert by_visit
+    for month, arms in by_visit.items():
+        for arm, text in arms.items():
+            n = _number(text)
+            assert n is None or (n == recount[(month, arm)] and not 0 < n < K), (month, arm, text)
+        if len(arms) == 2:
+            assert list(arms.values()).count("hidden") != 1, (month, arms)
+
+
+def _trajectory_hover(figure: dict) -> dict[int, dict[str, str]]:
+    """Month -> arm -> the n the hover of the mean curves gives (customdata[1])."""
+    out: dict[int, dict[str, str]] = {}
+    for trace in figure["data"]:
+        if trace.get("name") in ("Stent", "Medical") and "customdata" in trace and trace.get("mode"):
+            for row in trace["customdata"]:
+                out.setdefault(int(float(row[0])), {})[trace["name"].lower()] = str(row[1])
+    return out
+
+
+def _band_bars(figure: dict) -> dict[tuple[str, str], list[str]]:
+    """(month, x axis of the arm's panel) -> the n each band's hover gives at that bar."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for trace in figure["data"]:
+        if trace.get("type") == "bar":
+            for month, n in zip(trace["x"], trace["customdata"], strict=True):
+                out.setdefault((month, trace.get("xaxis", "x")), []).append(str(n))
+    return out
+
+
+@pytest.mark.parametrize("present", [True, False])
+def test_trajectory_charts_give_no_hidden_arm_away(app_on, demo_db, seen, present):
+    recount = {(int(r.visit_month), r.arm): int(r.n) for r in seen.itertuples()}
+    assert recount[(0, "stent")] == 2 and recount[(0, "medical")] == 10  # the case of the review
+    at = app_on(demo_db, {**TC08, "present": "1"} if present else TC08).run()
+    at.switch_page("app_pages/trajectories.py").run()
+    if not present:  # the exports: Prepare exports draws the page with small cells hidden
+        at.button(key="export_prepare").click().run()
+    assert not at.exception
+    figures = (
+        _figures(at) if present else [c.figure.to_plotly_json() for c in at.session_state["_export_items"]["charts"]]
+    )
+    mean = next(f for f in figures if _trajectory_hover(f))
+    _no_arm_derivable(_trajectory_hover(mean), recount)
+    assert _trajectory_hover(mean)[0] == {"stent": "hidden", "medical": "hidden"}
+    if present:
+        return
+    # The bands over time: a bar's band counts add up to its arm's n at the visit; where every band
+    # of a bar shows its count the arm's n follows, so at a visit both arms' bars must give it or none.
+    bands = next(f for f in figures if any(t.get("type") == "bar" and "customdata" in t for t in f["data"]))
+    bars = _band_bars(bands)
+    for month in {m for m, _ in bars}:
+        derived = [
+            None if "hidden" in texts else sum(int(t.replace(",", "")) for t in texts)
+            for (m, _), texts in bars.items()
+            if m == month
+        ]
+        assert derived.count(None) in (0, len(derived)), (month, derived)
+    # The export's tables: the n column of the trajectory table and of the differences alike.
+    tables = {t.key: t.frame for t in at.session_state["_export_items"]["tables"]}
+    trajectory = tables["trajectory_table"]
+    by_visit: dict[int, dict[str, str]] = {}
+    for arm, month, n in zip(trajectory["Arm"], trajectory["Visit (month)"], trajectory["n"], strict=True):
+        by_visit.setdefault(int(month), {})[arm.lower()] = str(n)
+    _no_arm_derivable(by_visit, recount)
+    difference = tables["difference_table"]
+    for stent, medical in zip(difference["n stent"], difference["n medical"], strict=True):
+        assert [str(stent), str(medical)].count("hidden") != 1
+    # and the chart's caption of patients per arm
+    captions = [c.arms for c in at.session_state["_export_items"]["charts"] if c.arms]
+    assert captions and all("10" not in caption.replace(",", " ").split() for caption in captions), captions
+
+
+def test_responders_give_no_hidden_denominator_away(app_on, demo_db, demo_con):
+    due = demo_con.execute(
+        "SELECT p.arm, count(*) AS n FROM patients AS p WHERE p.center_id = 'TC08' GROUP BY ALL"
+    ).df()
+    assert dict(zip(due.arm, due.n, strict=True)) == {"stent": 2, "medical": 10}
+    at = app_on(demo_db, {**TC08, "present": "1"}).run()
+    at.switch_page("app_pages/responders.py").run()
+    assert not at.exception
+    shares = next(f for f in _figures(at) if f["data"] and f["data"][0].get("type") == "bar")
+    by_visit: dict[str, dict[str, str]] = {}
+    for trace in shares["data"]:
+        for month, row in zip(trace["x"], trace["customdata"], strict=True):
+            by_visit.setdefault(month, {})[trace["name"]] = str(row[1])
+    for arms in by_visit.values():
+        assert list(arms.values()).count("hidden") in (0, len(arms)), by_visit
+        assert all(t == "hidden" or int(t.replace(",", "")) >= K for t in arms.values())
+    assert by_visit["6"] == {"Stent": "hidden", "Medical": "hidden"}
+    # the slide's key numbers: no denominator beside a hidden one
+    from tests.app.test_pages import _texts
+
+    key_line = next(line for line in _texts(at).split("\n") if line.startswith("Month 6"))
+    assert key_line == (
+        "Month 6\\: stent **hidden of hidden** · medical **hidden of hidden** · "
+        "risk difference, % points **–** · 95% CI **–**"
+    )
