@@ -95,6 +95,14 @@ else:
 
 st.subheader(f"Complications {period}", help=glossary.tip("clopper_pearson"))
 st.caption(f"{safety.PERIOD_NOTES[period].capitalize()}.")
+bars = display.safety_bars(rates, period, shield)
+if not bars.empty:  # the table's shares as bars: a click on one filters to its arm (and subgroup)
+    ui.chart(
+        charts.complication_bars_figure(bars, period, split),
+        "complication_bars",
+        display.summary_safety_bars(bars),
+        click_filters=True,
+    )
 complications = display.safety_table(rates, period, shield)
 ui.table(complications, key="safety_table", title=f"Complications {period}")
 if "Subgroup" not in complications:  # on a slide: the two most frequent complications, as the table shows them

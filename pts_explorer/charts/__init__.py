@@ -24,6 +24,7 @@ from pts_explorer.charts.presenter import (
     screen_scale,
 )
 from pts_explorer.charts.responders import band_shift_figure, responder_figure, threshold_sensitivity_figure
+from pts_explorer.charts.safety import complication_bars_figure
 from pts_explorer.charts.style import (
     ARM_COLORS,
     ARM_DASHES,
@@ -91,6 +92,7 @@ __all__ = [
     "key_chart_height",
     "screen_scale",
     "responder_figure",
+    "complication_bars_figure",
     "schoenfeld_figure",
     "symptom_heatmap",
     "threshold_sensitivity_figure",

@@ -69,7 +69,7 @@ from pts_explorer.display.designs import (
 from pts_explorer.display.effects import protect_forest, protect_profile, subgroup_table, summary_forest
 from pts_explorer.display.mmrm import mmrm_table
 from pts_explorer.display.responders import protect_comparison, protect_shares, responder_table, summary_shares
-from pts_explorer.display.safety import safety_table, summary_complications
+from pts_explorer.display.safety import safety_bars, safety_table, summary_complications, summary_safety_bars
 from pts_explorer.display.survival import (
     CURVE_POLICY,
     ShownCurves,
@@ -182,7 +182,9 @@ __all__ = [
     "protect_profile",
     "protect_shares",
     "responder_table",
+    "safety_bars",
     "safety_table",
+    "summary_safety_bars",
     "sentence",
     "side_name",
     "smd",

@@ -60,6 +60,35 @@ def safety_table(rates: pd.DataFrame, period: str, shield: Protection = OFF) -> 
     return out.rename(columns={"group_value": "Subgroup"}).reset_index(drop=True)
 
 
+def safety_bars(rates: pd.DataFrame, period: str, shield: Protection = OFF) -> pd.DataFrame:
+    """The bars of Safety's chart of patients with each complication in `period`, per arm (and
+    subgroup): one row each with the share and its exact CI (percent), `text` the table's cell
+    (safety_table: the same counts hidden alike), `hidden` where that cell shows no share (no bar then).
+    Complications no patient of the cohort could have or had in the period (0 in every arm) are left out."""
+    d = rates[rates.period == period].copy()
+    n_hidden = shield.mask_frame(d, "patients", [["arm", "event_type"]])
+    d["text"] = [_safety_cells(r, shield, hide)[0] for r, hide in zip(each_row(d), n_hidden, strict=True)]
+    d["hidden"] = ~d.text.str.contains("%", regex=False)
+    d["label"] = d.event_type.map(vocab.EVENT_LABELS)
+    with_any = set(d.event_type[d.patients_with > 0])
+    d = d[d.event_type.isin(with_any) & (d.patients > 0)]
+    order = {event: i for i, event in enumerate(vocab.EVENT_LABELS)}
+    return d.sort_values("event_type", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+
+
+def summary_safety_bars(bars: pd.DataFrame) -> str:
+    """The bar chart in words: each complication's patients per arm, as the table reads."""
+    if bars.empty:
+        return "No complication in this period."
+    parts = []
+    split = bars.group_value.nunique() > 1
+    levels = {**vocab.SITES, **vocab.GRADES}
+    for (group, label), d in bars.groupby(["group_value", "label"], sort=False):
+        cells = "; ".join(f"{vocab.ARMS[r.arm].lower()} {r.text}" for r in each_row(d))
+        parts.append(f"{levels.get(group, group)}, {label}: {cells}" if split else f"{label}: {cells}")
+    return "Patients with each complication: " + ". ".join(parts) + "."
+
+
 def summary_complications(marks: pd.DataFrame, labels: dict[str, str], order: list[str]) -> str:
     """The text alternative of Safety's first chart: each curve's cumulative incidence at 30 days
     (marks without years) or at 1 and 5 years, in the order drawn."""

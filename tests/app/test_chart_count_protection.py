@@ -134,3 +134,24 @@ def test_responders_give_no_hidden_denominator_away(app_on, demo_db, demo_con):
         "Month 6\\: stent **hidden of hidden** · medical **hidden of hidden** · "
         "risk difference, % points **–** · 95% CI **–**"
     )
+
+
+def test_safety_bars_carry_the_tables_cells_hidden_alike(app_on, demo_db):
+    """Safety's bars (issue 28 item 3's clickable chart): each bar's hover is the table's cell for its
+    complication and arm, hidden where the table hides it, and no bar is drawn where the share is hidden."""
+    at = app_on(demo_db, {"center": "RC05", "period": "any time"}).run()
+    at.switch_page("app_pages/safety.py").run()
+    at.button(key="export_prepare").click().run()
+    assert not at.exception
+    items = at.session_state["_export_items"]
+    figure = next(c.figure for c in items["charts"] if c.key == "complication_bars").to_plotly_json()
+    table = next(t.frame for t in items["tables"] if t.key == "safety_table").set_index("Complication")
+    bars, hidden = 0, 0
+    for trace in figure["data"]:
+        column = f"{trace['name']}: patients, % (95% CI)"
+        for label, length, hover in zip(trace["y"], trace["x"], trace["customdata"], strict=True):
+            assert hover == table.at[label, column]
+            assert "%" in hover or length == 0, (label, hover, length)  # no bar where the share is hidden
+            bars += 1
+            hidden += "hidden" in hover
+    assert bars and hidden  # the case holds bars the protection hides

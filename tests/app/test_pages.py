@@ -270,7 +270,10 @@ def test_safety_periods_include_events_before_the_procedure(app_on, demo_db):
     assert "Stent: events, per 100 PY (95% CI)" in table.columns
     assert not any(c.startswith("Medical") for c in table.columns)  # no procedure, no such period
     assert "From enrollment (day 0) to the day before the index procedure (stent arm only)." in _texts(at)
-    assert at.get("plotly_chart") == []  # no curve for a window only one arm has: the page says why
+    # no curve for a window only one arm has (the page says why); the complications' bars, stent arm only
+    assert [chart.key for chart in at.get("plotly_chart")] == ["complication_bars"]
+    bars = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    assert [trace["name"] for trace in bars] == ["Stent"]
 
 
 def test_effects_mmrm_method_is_reml_by_default_and_ml_on_request(app_on, demo_db):

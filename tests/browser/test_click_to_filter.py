@@ -56,3 +56,41 @@ def test_a_click_on_a_sites_curve_filters_to_that_site(server, page: Page):
     _click(page, "km_chart", "Femoral")
     assert query(page) == {"group": ["obstruction_site"], "site": ["femoral"]}
     expect(page.get_by_role("button", name="Femoral ×")).to_be_visible()
+
+
+# A bar of a chart split into panels, one per subgroup (its panel's title): the trace's name, the bar's
+# label and the customdata its hover reads, with its place on screen.
+FIND_IN_PANEL = """([key, name, label, panel]) => {
+  const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+  const titles = (gd._fullLayout.annotations || []).map(a => a.text);
+  const row = titles.indexOf(panel);
+  if (row < 0) return null;
+  const yaxis = row === 0 ? 'y' : `y${row + 1}`;
+  const layers = gd.querySelectorAll('.barlayer .trace');
+  for (let t = 0; t < gd.data.length; t++) {
+    const full = gd._fullData[t];
+    if (full.name !== name || full.yaxis !== yaxis) continue;
+    const i = full.y.indexOf(label);
+    if (i < 0) continue;
+    const bar = layers[full.index].querySelectorAll('.point')[i];
+    bar.scrollIntoView({block: 'center'});  // a tall chart's lower panels lie below the window
+    const r = bar.getBoundingClientRect();
+    return {x: r.left + Math.max(r.width, 4) / 2, y: r.top + r.height / 2, hover: gd.data[t].customdata[i],
+            panels: titles, names: gd._fullData.map(d => d.name)};
+  }
+  return null;
+}"""
+
+
+def test_a_click_on_a_safety_bar_adds_its_filter_chip_and_the_url_key(server, page: Page):
+    open_page(page, server + "/safety?split=obstruction_site")
+    found = page.evaluate(FIND_IN_PANEL, ["complication_bars", "Stent", "Access-site bleeding", "Femoral"])
+    assert found is not None, "no Stent bar of Access-site bleeding in the Femoral panel"
+    act_and_wait(page, lambda: page.mouse.click(found["x"], found["y"]))
+    assert query(page) == {"split": ["obstruction_site"], "arm": ["stent"], "site": ["femoral"]}
+    expect(page.get_by_role("button", name="Stent ×")).to_be_visible()
+    expect(page.get_by_role("button", name="Femoral ×")).to_be_visible()
+    # The chart now draws that cohort: the femoral stent patients alone, the same bar as was clicked.
+    after = page.evaluate(FIND_IN_PANEL, ["complication_bars", "Stent", "Access-site bleeding", "Femoral"])
+    assert after is not None and after["panels"] == ["Femoral"] and set(after["names"]) == {"Stent"}
+    assert after["hover"] == found["hover"]
