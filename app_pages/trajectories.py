@@ -54,10 +54,18 @@ stats = ["mean", "sd", "ci_low", "ci_high"]
 table = shield.protect_stats(trajectories.summary_table(summary, change=change), ["n"], stats)
 table = display.protect_arm_counts(table, shield)  # the arms at a visit add up to its patients
 sample = ui.query("trajectory_sample", params) if per_arm else None
-if sample is not None and shield.active:  # no individual lines from a group of fewer than k patients
+if sample is not None and shield.active:  # no individual lines from a group of fewer than k patients,
     largest = table.groupby(["study_group", "arm"]).n.max()
-    groups = zip(sample.study_group, sample.arm, strict=True)
-    sample = sample[[not shield.small(largest.get(group, 0)) for group in groups]]
+    # nor all the lines of an arm whose n is hidden as a complement: their number would be its n
+    masked = set(table[table.n_text == shield.label].groupby(["study_group", "arm"]).groups)
+    drawn = sample.groupby(["study_group", "arm"]).patient_id.nunique()
+    groups = list(zip(sample.study_group, sample.arm, strict=True))
+    sample = sample[
+        [
+            not shield.small(largest.get(group, 0)) and not (group in masked and drawn.get(group, 0) < per_arm)
+            for group in groups
+        ]
+    ]
 # Pooled over a trial and a registry, a mean curve can step where one design's visits begin or end
 # (the trial's months 1 and 3, the registry's from 36 on): as on Compare, a mark under the chart
 # at each visit says which designs the arm's patients measured there come from.

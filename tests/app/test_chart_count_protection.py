@@ -155,3 +155,15 @@ def test_safety_bars_carry_the_tables_cells_hidden_alike(app_on, demo_db):
             bars += 1
             hidden += "hidden" in hover
     assert bars and hidden  # the case holds bars the protection hides
+
+
+def test_no_individual_lines_count_out_a_complement_arm(app_on, demo_db, seen):
+    """25 individual patients per arm asked for: the medical arm of TC08 has 10, all of them drawn,
+    so its lines would count its n (hidden as the complement of the stent arm's 2)."""
+    at = app_on(demo_db, {**TC08, "present": "1", "patients": "25"}).run()
+    at.switch_page("app_pages/trajectories.py").run()
+    assert not at.exception
+    figure = next(f for f in _figures(at) if _trajectory_hover(f))
+    lines = [t for t in figure["data"] if str(t.get("name", "")).endswith("individual patients")]
+    patients = [sum(1 for y in t["y"] if y is None) for t in lines]  # a gap after each patient
+    assert patients == []
