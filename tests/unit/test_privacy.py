@@ -87,3 +87,17 @@ def test_k_comes_from_the_settings_file_and_the_environment(monkeypatch, tmp_pat
     assert k == int(environment.get("PTS_MIN_CELL_COUNT", 10)) and everywhere == (
         environment.get("PTS_PROTECT_SMALL_CELLS", "1") == "1"
     )
+
+
+def test_complements_and_together_hide_the_other_arm_of_a_visit():
+    """The arms' n at a visit add up to its patients: one hidden, the other hidden too (a second count)."""
+    shield = Protection(5)
+    visits = pd.DataFrame(
+        {"study_group": ["All"] * 4, "visit_month": [0, 0, 6, 6], "arm": ["stent", "medical"] * 2, "n": [2, 10, 8, 9]}
+    )
+    assert shield.complements(visits, "n", ["study_group", "visit_month"]).tolist() == [False, True, False, False]
+    rows = pd.DataFrame({"n_stent": [2, 8], "n_medical": [10, 9], "n_stent_text": ["hidden", "8"]})
+    rows["n_medical_text"] = ["10", "9"]
+    shown = shield.together(rows, ["n_stent", "n_medical"])
+    assert shown[["n_stent_text", "n_medical_text"]].values.tolist() == [["hidden", "hidden"], ["8", "9"]]
+    assert not Protection(0).complements(visits, "n", ["visit_month"]).any()
