@@ -57,11 +57,12 @@ else:
         ["n_stent", "n_medical"],
         ["estimate", "se", "df", "ci_low", "ci_high", "p_value"],
     )
+    table = shield.together(table, ["n_stent", "n_medical"])  # the arms' n add up to the visit's patients
     interval = "Satterthwaite t 95% CI" if method == "reml" else "Wald z 95% CI"
     title = f"Stent − medical change in {outcome.label}, adjusted for baseline, by visit ({interval})"
     figure = charts.arm_difference_figure(table, "estimate", outcome, title)
-    per_visit = table.rename(columns={"n_stent": "stent", "n_medical": "medical"}).melt(  # each point's patients
-        value_vars=["stent", "medical"], var_name="arm", value_name="n"
+    per_visit = pd.concat(  # each point's patients, hidden as the table hides them
+        [table.assign(arm=arm, n=table[f"n_{arm}"], n_text=table[f"n_{arm}_text"]) for arm in ("stent", "medical")]
     )
     ui.chart(
         figure,

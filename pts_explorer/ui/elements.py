@@ -87,7 +87,8 @@ def arm_ranges(counts: pd.DataFrame, per: str) -> str:
             hidden = shield.small(value) or (len(n) > 0 and bool((texts[n == value] == shield.label).all()))
             return shield.count(value, hidden)
 
-        shown = text(low) if low == high else f"{text(low)} to {text(high)}"
+        ends = (text(low), text(high))
+        shown = ends[0] if low == high or ends == (shield.label, shield.label) else f"{ends[0]} to {ends[1]}"
         parts.append(f"{shown} {label.lower()}")
     return ", ".join(parts) + (f" per {per}" if ranged else "")
 

@@ -167,3 +167,24 @@ def test_no_individual_lines_count_out_a_complement_arm(app_on, demo_db, seen):
     lines = [t for t in figure["data"] if str(t.get("name", "")).endswith("individual patients")]
     patients = [sum(1 for y in t["y"] if y is None) for t in lines]  # a gap after each patient
     assert patients == []
+
+
+def test_effects_table_and_caption_hide_both_arms_n_where_one_is(app_on, demo_db, demo_con):
+    """The MMRM table's n stent / n medical at a visit add up to the visit's patients: where one arm's
+    is hidden, the other's reads hidden too, in the exported table and the chart's caption. The trial's
+    IVC patients: 3 or 4 stent and 5 or 6 medical seen at each follow-up visit (recounted here)."""
+    seen_ivc = demo_con.execute(
+        "SELECT v.visit_month, p.arm, count(*) AS n FROM patients AS p JOIN visits AS v USING (patient_id) "
+        "WHERE p.study_id = 'TRIAL' AND p.obstruction_site = 'ivc' AND v.villalta_total IS NOT NULL "
+        "AND v.visit_month > 0 GROUP BY ALL"
+    ).df()
+    assert seen_ivc[seen_ivc.arm == "stent"].n.between(1, K - 1).all()
+    assert (seen_ivc[seen_ivc.arm == "medical"].n >= K).any()  # what used to be shown beside them
+    at = app_on(demo_db, {"study": "TRIAL", "site": "ivc"}).run()
+    at.switch_page("app_pages/effects.py").run()
+    at.button(key="export_prepare").click().run()
+    assert not at.exception
+    items = at.session_state["_export_items"]
+    rows = next(t.frame for t in items["tables"] if t.key == "mmrm_table")[["n stent", "n medical"]]
+    assert rows.astype(str).values.tolist() == [["hidden", "hidden"]] * len(rows) and len(rows) > 0
+    assert next(c.arms for c in items["charts"] if c.key == "mmrm_chart") == "hidden stent, hidden medical per visit"
