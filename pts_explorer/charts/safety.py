@@ -29,6 +29,7 @@ def complication_bars_figure(bars: pd.DataFrame, period: str, split: str) -> go.
         vertical_spacing=0.12 / max(len(groups), 1) if split_on else 0.02,
         subplot_titles=[levels.get(g, g) for g in groups] if split_on else None,
     )
+    in_legend: set[str] = set()
     for row, group in enumerate(groups, start=1):
         in_group = bars[bars.group_value == group]
         for arm in ARM_ORDER:
@@ -47,7 +48,7 @@ def complication_bars_figure(bars: pd.DataFrame, period: str, split: str) -> go.
                     name=vocab.ARMS[arm],
                     orientation="h",
                     legendgroup=arm,
-                    showlegend=row == 1,
+                    showlegend=arm not in in_legend,
                     marker={"color": ARM_COLORS[arm], "pattern": {"shape": ARM_PATTERNS[arm]}},
                     error_x={
                         "type": "data",
@@ -62,7 +63,9 @@ def complication_bars_figure(bars: pd.DataFrame, period: str, split: str) -> go.
                 row=row,
                 col=1,
             )
+            in_legend.add(arm)
     fig.update_layout(barmode="group")
-    fig.update_xaxes(title_text="Patients with the complication, %", rangemode="tozero")
+    fig.update_xaxes(rangemode="tozero")
+    fig.update_xaxes(title_text="Patients with the complication, %", row=max(len(groups), 1), col=1)
     height = 150 + max(len(groups), 1) * (30 + 34 * max(len(labels), 1))
     return _base_layout(fig, f"Patients with each complication, {period}, by arm", height).figure()
