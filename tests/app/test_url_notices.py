@@ -27,3 +27,12 @@ def test_a_default_written_out_is_not_announced(app_on, small_db):
     at = app_on(small_db, {"visit": "6", "registry": "False", "outcome": "villalta_total"}).run()
     assert not at.exception, at.exception
     assert [i.value for i in at.info if i.value.startswith("The link's")] == []
+
+
+def test_a_flag_written_off_in_any_of_its_spellings_is_not_announced(app_on, small_db):
+    """Review 28b, finding 7: leaving presenter mode (Exit, Escape: present=0) said "The link's present
+    value is not one this app knows"; every spelling a flag reads as off is its default written out."""
+    for off in ("0", "no", "false", "False", "NO"):
+        at = app_on(small_db, {"present": off, "registry": off}).run()
+        assert not at.exception, at.exception
+        assert [i.value for i in at.info if i.value.startswith("The link's")] == [], off

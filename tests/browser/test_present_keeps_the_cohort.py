@@ -76,7 +76,7 @@ def test_present_keeps_every_chosen_value_whose_count_the_slide_hides(server, br
     assert line[2] == expected
     assert line == _typed(browser, f"{server}/overview?{address}&present=1")
     # The drawer holds them too, the small ones hidden.
-    page.get_by_role("button", name="Cohort").click()
+    act_and_wait(page, lambda: page.get_by_role("button", name="Cohort").click())  # the drawer opens: a run
     words = {s: vocab.SITES[s] for s in sites}
     drawer_sites = page.locator(".st-key-site [data-tag] span[title]").all_inner_texts()
     assert [t.split(" (")[0] for t in drawer_sites] == [words[s] for s in sites]
