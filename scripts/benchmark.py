@@ -90,7 +90,13 @@ class ScriptClock:
             self.last_cpu = 1000 * (time.process_time() - cpu)
 
 
-def page_times(path: Path, runs: int, pages: list[str] | None = None, cold_only: bool = False) -> dict[str, dict]:
+def page_times(
+    path: Path,
+    runs: int,
+    pages: list[str] | None = None,
+    cold_only: bool = False,
+    queries: dict[str, str] | None = None,
+) -> dict[str, dict]:
     """Cold: caches cleared and a new cohort each run; warm: the same cohorts again. Server time
     is the page script's own run; the AppTest round trip is reported beside it."""
     import streamlit as st
@@ -111,7 +117,8 @@ def page_times(path: Path, runs: int, pages: list[str] | None = None, cold_only:
             for _ in range(runs)
         ]
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-        for key, values in parse_qs(page.example).items():  # a page that starts empty gets its example
+        # a page that starts empty gets its example; --query gives a page another view
+        for key, values in parse_qs((queries or {}).get(page.name, page.example)).items():
             at.query_params[key] = values
         at.run()
         at.switch_page(str(ROOT / page.script)).run()
@@ -244,6 +251,13 @@ def main() -> None:
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--pages", nargs="+", help="only these pages (names as in the URL), no query floors")
     parser.add_argument("--cold-only", action="store_true", help="cold runs only (each a new cohort)")
+    parser.add_argument(
+        "--query",
+        nargs="+",
+        default=[],
+        metavar="PAGE=PARAMS",
+        help="a page's URL parameters, e.g. durability=endpoint=freedom_from_recurrent_dvt (a hazard ratio)",
+    )
     parser.add_argument("--json", type=Path, default=ROOT / "data" / "bench.json")
     args = parser.parse_args()
     logging.getLogger("streamlit").setLevel(logging.ERROR)
@@ -259,7 +273,8 @@ def main() -> None:
         con.close()
         print(f"{path.name}: {patients:,} patients, {visits:,} visits")
         entry: dict[str, object] = {"patients": patients, "visits": visits, "contract_checks_s": contract_checks(path)}
-        entry["pages"] = page_times(path, args.runs, args.pages, args.cold_only)
+        queries = dict(q.split("=", 1) for q in args.query)
+        entry["pages"] = page_times(path, args.runs, args.pages, args.cold_only, queries)
         if not args.no_browser:
             entry["browser"] = browser(path, args.tabs)
             print(f"  browser: {entry['browser']}")

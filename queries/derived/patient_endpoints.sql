@@ -1,8 +1,10 @@
 -- patient_endpoints: every patient's clock for each time-to-event endpoint, computed once: the day
 -- it starts, the day it ends (the endpoint, death first, or censoring) and how it ended (status 1
 -- the endpoint, 2 death first, 0 censored), so Durability, Compare and Safety read one row per
--- patient instead of joining the patients to their events and procedures. Written with the data
--- (pts_explorer/derived.py) from patient_cohort, patient_events and events.
+-- patient instead of joining the patients to their events and procedures. Each row carries the
+-- patient's cohort_filter() dimensions and the columns time_to_event hands on (as patient_cohort
+-- holds them), so the sidebar's cohort is a filtered scan of this table alone. Written with the
+-- data (pts_explorer/derived.py) from patient_cohort, patient_events and events.
 -- Durability's endpoints as queries/shared/time_to_event.sql defines them: <endpoint>_start,
 -- <endpoint>_end, <endpoint>_status, all NULL where the patient is not eligible (the four stent
 -- endpoints: stent arm and a technically successful procedure; ulcer_healing: an ulcer at
@@ -19,9 +21,19 @@ WITH
 clocked AS (
     SELECT
         c.patient_id,
+        c.study_id,
         c.arm,
+        c.obstruction_site,
+        c.stenosis_grade,
+        c.sex,
+        c.age_years,
+        c.age_group,
+        c.baseline_band,
+        c.lesion_group,
+        c.high_grade_site,
         c.baseline_ulcer,
         c.last_contact_day,
+        c.sample_key,
         c.arm = 'stent' AND coalesce(e.technical_success, FALSE) AS stent_eligible,
         e.procedure_day,
         e.primary_loss_day,
@@ -99,6 +111,19 @@ framed AS (
 
 SELECT
     patient_id,
+    study_id,
+    arm,
+    obstruction_site,
+    stenosis_grade,
+    sex,
+    age_years,
+    age_group,
+    baseline_band,
+    lesion_group,
+    high_grade_site,
+    baseline_ulcer,
+    last_contact_day,
+    sample_key,
     CASE WHEN stent_eligible THEN procedure_day END AS pp_start,
     CASE WHEN stent_eligible THEN least(coalesce(primary_loss_day, last_contact_day), coalesce(death_day, last_contact_day), last_contact_day) END
         AS pp_end,
@@ -217,4 +242,4 @@ SELECT
         END
     END::TINYINT AS any_stent_status
 FROM framed
-ORDER BY patient_id
+ORDER BY study_id, patient_id

@@ -1,14 +1,15 @@
 -- complication_counts (fast): the same rows as queries/complication_counts.sql, from each
 -- patient's stored complication clocks of the period (patient_endpoints: origin, stop and status
 -- per kind, NULL where the patient is not followed in the window or the kind is not theirs)
--- instead of a pass over the events and procedures.
--- params: $period as in complication_counts
+-- instead of a pass over the events and procedures, filtered by the sidebar's cohort_filter() on
+-- the same table (no join to the cohort). Used only when no "More filters" restrict (db.run_query).
+-- params: $period, $randomized_only as in complication_counts; the cohort's as in cohort.sql
 -- grain: group_value (arm, or 'stent_related' for the stent kind), duration_days, status
 WITH
 
 clocked AS (
     SELECT
-        c.arm,
+        e.arm,
         CASE $period WHEN 'within 30 days' THEN e.w30_origin WHEN 'after 30 days' THEN e.a30_origin
                      WHEN 'any time' THEN e.any_origin END AS origin_day,
         CASE $period WHEN 'within 30 days' THEN e.w30_shared_stop WHEN 'after 30 days' THEN e.a30_shared_stop
@@ -19,9 +20,9 @@ clocked AS (
                      WHEN 'any time' THEN e.any_stent_stop END AS stent_stop,
         CASE $period WHEN 'within 30 days' THEN e.w30_stent_status WHEN 'after 30 days' THEN e.a30_stent_status
                      WHEN 'any time' THEN e.any_stent_status END AS stent_status
-    FROM analysis_cohort AS c
-    INNER JOIN patient_endpoints AS e
-        ON e.patient_id = c.patient_id
+    FROM patient_endpoints AS e
+    WHERE cohort_filter()
+      AND study_id IN (SELECT study_id FROM studies WHERE design = 'randomized' OR NOT $randomized_only)
 ),
 
 ended AS (

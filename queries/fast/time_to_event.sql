@@ -1,7 +1,10 @@
 -- time_to_event (fast): the same rows as queries/shared/time_to_event.sql, from each patient's
 -- stored clock of the endpoint (patient_endpoints: start, end and status, NULL where the patient is
--- not eligible) instead of a pass over the events and procedures.
--- params: $endpoint, $randomized_only as in time_to_event
+-- not eligible), filtered by the sidebar's cohort_filter() on the same table: no pass over the
+-- events and procedures, and no join to the cohort. Used only when no "More filters" restrict
+-- (db.run_query; the table does not carry their columns); over a population the twin in
+-- queries/fast/population/ reads the population's patients.
+-- params: $endpoint, $randomized_only as in time_to_event; the cohort's as in cohort.sql
 -- grain: patient_id
 WITH
 
@@ -22,32 +25,32 @@ clocked AS (
         c.last_contact_day,
         c.sample_key,
         CASE $endpoint
-            WHEN 'primary_patency' THEN e.pp_start
-            WHEN 'assisted_primary_patency' THEN e.app_start
-            WHEN 'secondary_patency' THEN e.sp_start
-            WHEN 'freedom_from_reintervention' THEN e.ffr_start
-            WHEN 'ulcer_healing' THEN e.uh_start
-            WHEN 'freedom_from_recurrent_dvt' THEN e.fdvt_start
+            WHEN 'primary_patency' THEN c.pp_start
+            WHEN 'assisted_primary_patency' THEN c.app_start
+            WHEN 'secondary_patency' THEN c.sp_start
+            WHEN 'freedom_from_reintervention' THEN c.ffr_start
+            WHEN 'ulcer_healing' THEN c.uh_start
+            WHEN 'freedom_from_recurrent_dvt' THEN c.fdvt_start
         END AS start_day,
         CASE $endpoint
-            WHEN 'primary_patency' THEN e.pp_status
-            WHEN 'assisted_primary_patency' THEN e.app_status
-            WHEN 'secondary_patency' THEN e.sp_status
-            WHEN 'freedom_from_reintervention' THEN e.ffr_status
-            WHEN 'ulcer_healing' THEN e.uh_status
-            WHEN 'freedom_from_recurrent_dvt' THEN e.fdvt_status
+            WHEN 'primary_patency' THEN c.pp_status
+            WHEN 'assisted_primary_patency' THEN c.app_status
+            WHEN 'secondary_patency' THEN c.sp_status
+            WHEN 'freedom_from_reintervention' THEN c.ffr_status
+            WHEN 'ulcer_healing' THEN c.uh_status
+            WHEN 'freedom_from_recurrent_dvt' THEN c.fdvt_status
         END::INTEGER AS status,
         CASE $endpoint
-            WHEN 'primary_patency' THEN e.pp_end
-            WHEN 'assisted_primary_patency' THEN e.app_end
-            WHEN 'secondary_patency' THEN e.sp_end
-            WHEN 'freedom_from_reintervention' THEN e.ffr_end
-            WHEN 'ulcer_healing' THEN e.uh_end
-            WHEN 'freedom_from_recurrent_dvt' THEN e.fdvt_end
+            WHEN 'primary_patency' THEN c.pp_end
+            WHEN 'assisted_primary_patency' THEN c.app_end
+            WHEN 'secondary_patency' THEN c.sp_end
+            WHEN 'freedom_from_reintervention' THEN c.ffr_end
+            WHEN 'ulcer_healing' THEN c.uh_end
+            WHEN 'freedom_from_recurrent_dvt' THEN c.fdvt_end
         END AS end_day
-    FROM analysis_cohort AS c
-    INNER JOIN patient_endpoints AS e
-        ON e.patient_id = c.patient_id
+    FROM patient_endpoints AS c
+    WHERE cohort_filter()
+      AND study_id IN (SELECT study_id FROM studies WHERE design = 'randomized' OR NOT $randomized_only)
 )
 
 SELECT

@@ -93,6 +93,27 @@ def test_the_stored_clocks_answer_what_the_events_answer_on_the_demo(demo_con):
         _same(db.run_query(demo_con, name, params), db.run_query(demo_con, name, params, fast=True), name)
 
 
+def _over_populations(matched_ids: list[str]):
+    for cohort in COHORTS:
+        for endpoint in vocab.ENDPOINTS:
+            params = _params(cohort, endpoint=endpoint, group="arm", matched_ids=matched_ids)
+            params.update({f"b_{k}": v for k, v in CohortFilter(sex=("male",)).as_params().items()})
+            for population in ("cohort_without_b", "matched_cohort", "cohort_alone"):
+                yield f"km_counts@{population}", params
+                yield f"time_to_event@{population}", params
+
+
+def test_over_a_population_the_stored_clocks_answer_what_the_events_answer(handmade_con, demo_con):
+    """Compare's cohort without the other's patients and Candidate's matched patients read the
+    population's twin (queries/fast/population/), joined by patient id."""
+    for con, matched in ((handmade_con, ["day0", "tie_a", "healed", "registry", "failed"]), (demo_con, None)):
+        for name, params in _over_populations(matched or SAMPLE_PARAMS["matched_ids"]):
+            if con is demo_con and not name.startswith("km_counts"):
+                continue
+            base = name.partition("@")[0]
+            _same(db.run_query(con, name, params), db.run_query(con, name, params, fast=True), base)
+
+
 def _clock(con, endpoint: str, patient: str) -> tuple:
     rows = db.run_query(con, "time_to_event", _params(CohortFilter(), endpoint=endpoint), fast=True)
     row = rows[rows.patient_id == patient]
