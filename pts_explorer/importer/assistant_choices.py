@@ -43,7 +43,7 @@ import duckdb
 from pts_explorer import validation
 from pts_explorer.importer.assistant import FieldRow, look_alikes, role_names, suggested
 from pts_explorer.importer.formats import redcap, sdtm
-from pts_explorer.importer.formats.base import date_macro
+from pts_explorer.importer.formats.base import date_macro, procedure_details, procedure_label
 from pts_explorer.importer.issues import Issues, counted
 from pts_explorer.importer.profiles import Profile
 from pts_explorer.importer.readers import SUFFIXES, Reader, Staged, expand_zips
@@ -557,6 +557,10 @@ def _qnams(profile: Profile, found: Survey, role: str, section: str, columns: tu
         else:
             options = [Option(_shown(q, label), (((section, column), q),)) for q, label in ranked]
         need = required.get(column, False) or column == "months_since_dvt"
+        said = "required" if need else "optional"
+        if section == "procedure" and column in procedure_details():  # the one rule every check says
+            need = bool(profile.section("pr").get("index_terms"))  # required exactly when the procedure is imported
+            said = procedure_label(need)
         if not options and need:  # every QNAM of the dataset is another column's: nothing to choose, say so
             options = [
                 Option(
@@ -570,7 +574,7 @@ def _qnams(profile: Profile, found: Survey, role: str, section: str, columns: tu
             Choice(
                 f"{role.upper()} qualifiers (QNAM)",
                 f"sdtm_qnam_{section}_{column}",
-                f"[{section}] {column} ({'required' if need else 'optional'}): {note}",
+                f"[{section}] {column} ({said}): {note}",
                 tuple(options),
                 None if need else 0,
             )

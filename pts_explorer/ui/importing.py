@@ -15,7 +15,7 @@ import streamlit as st
 from pts_explorer import atomic, config, db, escape
 from pts_explorer.importer import ImportReport, assistant, assistant_choices, builtin_names
 from pts_explorer.importer.formats import FORMATS, load
-from pts_explorer.importer.formats.base import procedure_details
+from pts_explorer.importer.formats.base import procedure_details, procedure_label
 from pts_explorer.importer.profiles import Profile, ProfileError
 
 
@@ -287,7 +287,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
                         "Profile key": [f"[{f.section}] {f.key}" for f in fields],
                         "Source column": [f.column for f in fields],
                         "In the sources": ["yes" if f.found else "no" for f in fields],
-                        "Required": ["yes" if f.required else "optional" for f in fields],
+                        "Required": [_required(profile, f) for f in fields],
                     }
                 ),
                 hide_index=True,
@@ -317,7 +317,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
             # A key of another table than the fields' (REDCap's [adverse_events] event_type) is named with its table.
             named = f.key if f.section in FORMATS[profile.format].column_sections else f"[{f.section}] {f.key}"
             pick = st.selectbox(
-                f"{named} ({'required' if f.required else 'optional'}): "
+                f"{named} ({_required(profile, f)}): "
                 + (f"no source has {_name(f.column)}" if f.column else "the profile names no source column"),
                 options,
                 index=None if f.required else 0,
@@ -374,6 +374,14 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
             st.caption("Choose above to save an edited profile; as it is, the profile imports these files.")
             return
         _save(profile, profile_ref, report, chosen_fields, chosen_values, writes)
+
+
+def _required(profile: Profile, f: assistant.FieldRow) -> str:
+    """Whether a field is required, as the check says it: a detail of the index procedure by the one
+    rule every format's check says (procedure_label: required exactly when the procedure is imported)."""
+    if f.key in procedure_details() and profile.format in ("adam", "redcap"):
+        return procedure_label(f.required)
+    return "required" if f.required else "optional"
 
 
 def _choices(choices: list[assistant_choices.Choice]) -> list[assistant_choices.Write]:

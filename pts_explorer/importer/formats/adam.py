@@ -28,6 +28,7 @@ from pts_explorer.importer.formats.base import (
     day_between,
     filled_by,
     procedure_details,
+    procedure_rule,
     source_columns,
     write_sidecar,
 )
@@ -117,12 +118,15 @@ class AdamMapper(Mapper):
                     ERROR,
                     "columns:adsl_procedure",
                     adsl.file,
-                    f"{'; '.join(parts)}: required, because the index procedure is imported ([adsl] procedure_date "
-                    f'= "{self.v["procedure_date"]}") and the contract requires {", ".join(procedure_details())} '
-                    f"on every procedure row. In a copy of profile {self.profile.name!r}, set each key to the ADSL "
-                    'variable that holds it, or set procedure_date = "" to import no procedure (the patency and '
-                    f"procedure analyses are then empty) (ADSL has: {', '.join(adsl.columns[:40])}); ADSL and the "
-                    f"other datasets are checked without it; {LATER}",
+                    f"{'; '.join(parts)}: "
+                    + procedure_rule(
+                        True,
+                        f'[adsl] procedure_date = "{self.v["procedure_date"]}" names a variable of ADSL',
+                        f"in a copy of profile {self.profile.name!r}, set each key to the ADSL variable that holds "
+                        'it, or set procedure_date = ""',
+                    )
+                    + f" (ADSL has: {', '.join(adsl.columns[:40])}); ADSL and the other datasets are checked without "
+                    f"it; {LATER}",
                     1,
                 )
             )
@@ -134,6 +138,8 @@ class AdamMapper(Mapper):
             what = "required" if needed else "optional: imported empty"
             fix = "set each key to the ADSL variable that holds it" + ("" if needed else ', or to "" to leave it out')
             later = f"; ADSL and the other datasets are checked without it; {LATER}" if needed else ""
+            if not needed:  # the procedure's date or details, with no procedure imported: the one rule, said
+                later = self._no_procedure(adsl, [c for c, v in missing.items() if c not in required])
             self.issues.add(
                 Issue.file_level(
                     severity,
@@ -144,6 +150,18 @@ class AdamMapper(Mapper):
                     1,
                 )
             )
+
+    def _no_procedure(self, adsl: Staged, optional: list[str]) -> str:
+        """The optional variables' warning, when it lists the procedure's date or details and no procedure
+        is imported: procedure_rule, said of the details (as REDCap's and SDTM's checks say it)."""
+        keys = ("procedure_date", *procedure_details())
+        listed = [k for k in keys if k in optional]
+        if not listed or imports_procedure(self.profile, adsl.columns):
+            return ""
+        details = [k for k in listed if k != "procedure_date"] or list(procedure_details())
+        date = self.v["procedure_date"]
+        how = f'[adsl] procedure_date = "{date}" names no variable of ADSL' if date else '[adsl] procedure_date = ""'
+        return f"; {', '.join(details)}: {procedure_rule(False, how, '')}"
 
     def _population(self, adsl: Staged) -> Staged:
         """ADSL restricted to the analysis population: [population] require (ADSL variable = value

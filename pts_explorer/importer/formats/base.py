@@ -49,6 +49,31 @@ def procedure_details() -> tuple[str, ...]:
     return tuple(c for c in contract_columns("procedures") if not c.endswith(("_id", "_day")) and columns[c].not_null)
 
 
+def procedure_label(imported: bool) -> str:
+    """Whether the index procedure's details are required, as every check and the mapping assistant
+    say it: required exactly when the index procedure is imported (procedure_rule)."""
+    return (
+        "required, because the index procedure is imported"
+        if imported
+        else ("optional, because no index procedure is imported")
+    )
+
+
+def procedure_rule(imported: bool, how: str, way_out: str) -> str:
+    """The one rule for the index procedure's details (procedure_details), said the same way by every
+    format (ADaM, SDTM, REDCap, contract CSV), on the command line and the Import page: they are
+    required exactly when the index procedure is imported (`how` says what imports it, or why none is),
+    and optional otherwise; `way_out` is the format's key that imports no procedure. Said after the
+    names of the details it is about ("technical_success: required, because ...")."""
+    details = ", ".join(procedure_details())
+    if imported:
+        return (
+            f"{procedure_label(True)} ({how}) and the contract requires {details} on every procedure row; "
+            f"{way_out} to import no procedure (the patency and procedure analyses are then empty)"
+        )
+    return f"{procedure_label(False)} ({how}); required once it is"
+
+
 def filled_by(key: str) -> list[tuple[str, str]]:
     """The contract columns (table, column) a subject-level source column fills, by the profile key
     that names it: the column of its name, or the day column of a date (procedure_date ->

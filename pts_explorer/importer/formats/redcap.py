@@ -37,6 +37,7 @@ from pts_explorer.importer.formats.base import (
     day_between,
     filled_by,
     procedure_details,
+    procedure_rule,
     write_sidecar,
 )
 from pts_explorer.importer.issues import ERROR, WARNING, Issue, counted
@@ -124,10 +125,17 @@ PROFILE_KEYS: dict[str, tuple[str, ...] | None] = {
 }
 
 
+def imports_procedure(profile: Profile, columns: list[str]) -> bool:
+    """Whether the index procedure is imported: [fields] procedure_date names a field the export has
+    (as ADaM's [adsl] procedure_date: adam.imports_procedure). Its details are required exactly then."""
+    date = str(profile.section("fields").get("procedure_date") or "")
+    return bool(date) and date.lower() in {c.lower() for c in columns}
+
+
 def optional_keys(profile: Profile, columns: list[str]) -> set[str]:
     """The [fields] keys a project may leave out, given the export's columns: OPTIONAL_KEYS, the
     arm only when [arms] gives it, the centre only when [study] center_id or data access groups do,
-    the procedure's required columns only when no procedure date is mapped (no procedures).
+    the procedure's required columns only when no procedure is imported (imports_procedure).
     The importer (a missing optional field is a warning) and the mapping assistant both use it."""
     out = OPTIONAL_KEYS - {"arm", "center_id"}
     given = profile.section("fields")
@@ -137,8 +145,8 @@ def optional_keys(profile: Profile, columns: list[str]) -> set[str]:
         out |= {"months_since_dvt"}
     if given.get("dvt_date") and str(given.get("months_since_dvt") or "").lower() in lowered:
         out |= {"dvt_date"}
-    if profile.section("fields").get("procedure_date"):  # procedures come: the contract requires these
-        out -= {"technical_success", "stents_placed", "below_inguinal_ligament"}
+    if imports_procedure(profile, columns):  # procedures come: the contract requires these
+        out -= set(procedure_details())
     if profile.section("arms"):
         out |= {"arm"}
     if profile.section("study").get("center_id") or "redcap_data_access_group" in {c.lower() for c in columns}:
@@ -447,31 +455,41 @@ class RedcapMapper(Mapper):
                     export.file,
                     f"the export lacks optional column(s) {'; '.join(optional)}: imported without them (left empty); "
                     f'set each key to the field\'s name in a copy of profile {self.profile.name!r}, or to "" if the '
-                    "project has no such field",
+                    "project has no such field" + self._no_procedure(optional, export),
                     1,
                 )
             )
 
     def _why_procedure_details(self, missing: list[str], export: Staged) -> str:
         """Why the procedure's details are required (the index procedure is imported: [fields]
-        procedure_date names a field) and the way out, when the missing fields include one. When the
-        export lacks the procedure date's field too, they are required once it is named (review 10:
-        "required, because the index procedure is imported" contradicted that field's own warning)."""
+        procedure_date names a field of the export) and the way out, when the missing fields include
+        one: procedure_rule, the same rule every format and the assistant say (review 10: a check said
+        "required" while the procedure date's field was an optional one the export lacked)."""
         details = [d for d in procedure_details() if any(m.endswith(f"[fields] {d})") for m in missing)]
         if not details:
             return ""
         date = str(self.profile.section("fields").get("procedure_date"))
-        why = (
-            f'while procedure_date names a field (procedure_date = "{date}" in [fields], which the export lacks '
-            "too: name the field that holds the index procedure's date)"
-            if not export.has(date)
-            else f'because the index procedure is imported (procedure_date = "{date}" in [fields])'
+        how = f'[fields] procedure_date = "{date}" names a field of the export'
+        way_out = 'or set procedure_date = "" in [fields]'
+        return f" ({', '.join(details)}: {procedure_rule(True, how, way_out)})"
+
+    def _no_procedure(self, optional: list[str], export: Staged) -> str:
+        """The optional columns' warning, when it lists the procedure date or details and no procedure is
+        imported: procedure_rule, said of the details it lists."""
+        if imports_procedure(self.profile, export.columns):
+            return ""
+        keys = ("procedure_date", *procedure_details())
+        listed = [k for k in keys if any(o.endswith(f"[fields] {k})") for o in optional)]
+        details = [k for k in listed if k != "procedure_date"]
+        if not listed:
+            return ""
+        date = str(self.profile.section("fields").get("procedure_date") or "")
+        how = (
+            f'[fields] procedure_date = "{date}" names no field of the export'
+            if date
+            else '[fields] procedure_date = ""'
         )
-        return (
-            f" ({', '.join(details)}: required, {why} and the contract requires "
-            f'{", ".join(procedure_details())} on every procedure row; or set procedure_date = "" to import no '
-            "procedure: the patency and procedure analyses are then empty)"
-        )
+        return f"; {', '.join(details or procedure_details())}: {procedure_rule(False, how, '')}"
 
     def _label_export(self, export: Staged) -> bool:
         """An export of labels, not raw codes (REDCap's "labels" export: "Mild" where the raw export

@@ -30,6 +30,7 @@ from pts_explorer.importer.formats.base import (
     contract_columns,
     day_after,
     procedure_details,
+    procedure_rule,
     write_sidecar,
 )
 from pts_explorer.importer.issues import ERROR, WARNING, Issue, counted
@@ -1204,12 +1205,14 @@ class SdtmMapper(Mapper):
         self._error(
             "sdtm:procedure_details",
             self._file("pr"),
-            f"{'; '.join(parts)}: required, because the index procedure is imported ({counted(indexed, 'PR record')} "
-            f"with a [pr] index_terms term) and the contract requires {', '.join(details)} on every procedure row. "
-            + ("Deliver SUPPPR with these QNAMs (or name its dataset in [datasets] supppr), " if named else "")
-            + ("set each key to its SUPPPR QNAM, " if unset else "")
-            + "or set [pr] index_terms = [] in a copy of the profile to import no procedure (the patency and "
-            "procedure analyses are then empty)",
+            f"{'; '.join(parts)}: "
+            + procedure_rule(
+                True,
+                f"{counted(indexed, 'PR record')} with a [pr] index_terms term",
+                ("deliver SUPPPR with these QNAMs (or name its dataset in [datasets] supppr), " if named else "")
+                + ("set each key to its SUPPPR QNAM, " if unset else "")
+                + "or set [pr] index_terms = [] in a copy of the profile",
+            ),
         )
         self.absent(None, [("procedures", c) for c in (*unset, *(c for c in details if c in fields and named))])
 
