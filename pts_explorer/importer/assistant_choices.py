@@ -84,8 +84,9 @@ def survey(profile: Profile, sources: list[Path]) -> Survey:
     """The uploaded sources read again into a scratch database (zips unpacked as the import does),
     and what the format's choices need from them; a source that cannot be read is left out (the
     import's report already names it)."""
+    dialect = _dialect(profile, sources)
     if profile.format not in ("sdtm", "redcap", "adam"):
-        return Survey()
+        return Survey(values=dialect)
     scratch = Path(tempfile.mkdtemp(prefix="assistant-"))
     con = duckdb.connect()
     try:
@@ -108,6 +109,81 @@ def survey(profile: Profile, sources: list[Path]) -> Survey:
     finally:
         con.close()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+_DECIMAL_COMMA = re.compile(r"-?[0-9]+,[0-9]+")
+TEXT_SUFFIXES = (".csv", ".txt")
+
+
+def _dialect(profile: Profile, sources: list[Path]) -> dict[str, tuple[tuple[str, str, int], ...]]:
+    """How the text files the profile's delimiter does not split are written: each separator found in
+    such a file's header (";", tab, "|") with its files, and the cells written with a decimal comma
+    (27,5) once split by it, for the [csv] choices (csv_choices). The first 2,000 lines of each file."""
+    separators: dict[str, int] = {}
+    commas = 0
+    for path in sources:
+        if path.suffix.lower() not in TEXT_SUFFIXES:
+            continue
+        try:
+            with path.open(encoding=profile.csv.encoding, errors="replace", newline="") as handle:
+                lines = [line.rstrip("\r\n") for _, line in zip(range(2000), handle, strict=False)]
+        except (OSError, LookupError):
+            continue
+        if not lines or profile.csv.delimiter in lines[0]:
+            continue
+        found = next((sep for sep in (";", "\t", "|") if sep in lines[0]), None)
+        if found is None:
+            continue
+        separators[found] = separators.get(found, 0) + 1
+        commas += sum(
+            1 for line in lines[1:] for cell in line.split(found) if _DECIMAL_COMMA.fullmatch(cell.strip('" '))
+        )
+    out: dict[str, tuple[tuple[str, str, int], ...]] = {}
+    if separators:
+        out["csv.separator"] = tuple((sep, "", n) for sep, n in sorted(separators.items(), key=lambda x: -x[1]))
+        out["csv.decimal_comma"] = (("", "", commas),)
+    return out
+
+
+SEPARATORS = {";": "semicolon", "\t": "tab", "|": "vertical bar", ",": "comma"}
+
+
+def csv_choices(profile: Profile, rules: list[str], found: Survey) -> list[Choice]:
+    """A text file the profile's [csv] delimiter does not split (file:delimiter, any format: contract CSVs
+    saved by a European Excel with ";"): the delimiter, the one its header holds chosen, and the decimal
+    separator, "," chosen where the cells split by it hold decimal commas (27,5); both written to [csv]."""
+    if "file:delimiter" not in rules or "csv.separator" not in found.values:
+        return []
+    seen = found.values["csv.separator"]
+    files = sum(n for _, _, n in seen)
+    ordered = [*(sep for sep, _, _ in seen), *(sep for sep in SEPARATORS if sep not in {s for s, _, _ in seen})]
+    ordered = [sep for sep in ordered if sep != profile.csv.delimiter]
+    ((_, _, commas),) = found.values["csv.decimal_comma"]
+    shown = {sep: f"{SEPARATORS[sep]} ({sep!r})" for sep in SEPARATORS}
+    delimiter = Choice(
+        "Reading the CSV files",
+        "csv_delimiter",
+        f"[csv] delimiter: {counted(files, 'file')} read as one column (the profile says {profile.csv.delimiter!r}); "
+        f"the header holds {', '.join(f'{sep!r}' for sep, _, _ in seen)}",
+        tuple(Option(shown[sep], ((("csv", "delimiter"), sep),)) for sep in ordered),
+        default=0,
+    )
+    decimal = Choice(
+        "Reading the CSV files",
+        "csv_decimal_separator",
+        "[csv] decimal_separator: "
+        + (
+            f"{counted(commas, 'number')} written with a decimal comma (27,5) once split so"
+            if commas
+            else "no number written with a decimal comma (27,5) once split so"
+        ),
+        (
+            Option('comma (",": 27,5 is 27.5)', ((("csv", "decimal_separator"), ","),)),
+            Option('point (".": 27.5)', ((("csv", "decimal_separator"), "."),)),
+        ),
+        default=0 if commas else 1,
+    )
+    return [delimiter, decimal]
 
 
 def _distinct(

@@ -244,6 +244,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
     values = [] if passed else assistant.value_rows(report.issues)
     every = assistant.source_fields(profile, report.source_columns)
     choices = [
+        *assistant_choices.csv_choices(profile, [str(r) for r in report.issues["rule"]], found),
         *assistant_choices.design_choice(profile),
         *assistant_choices.sdtm_choices(profile, found),
         *assistant_choices.adam_dataset_choices(profile, found),
@@ -425,8 +426,8 @@ def _save(
     version = assistant.next_version(profile, path)
     data = assistant.edited(profile, chosen_fields, chosen_values, version, writes or [])
     data["profile"]["name"] = stem  # reports and dataset_info say "profile <stem> vN", not the built-in's name
-    if profile.format == "sdtm":
-        data = assistant.extending(data, "sdtm")
+    if profile.format in ("sdtm", "contract"):  # only what differs from the built-in (extends = "sdtm", "contract")
+        data = assistant.extending(data, profile.format)
     text = assistant.dumps(
         data, header=f"Profile {stem} v{version}: edited on the Import page from {profile.name} v{profile.version}"
     )
