@@ -272,6 +272,16 @@ def contract_rules(con: duckdb.DuckDBPyConnection, issues: Issues) -> None:
         "the event ' || value || ', which only a stent can have: imported as it is, Safety counts it in the medical "
         "arm; check the patient''s arm or the event''s term' WHERE rule = 'arm:events'"
     )
+    # ... unless the patient was treated with a stent (ADaM's [adsl] arm_actual, TRT01A): the event fits the
+    # treatment received, and the arm is the one randomised (review 10, finding 9).
+    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'as_treated'").fetchone() != (0,):
+        con.execute(
+            "UPDATE issues SET message = 'patient ' || t.patient_id || ' is in the medical arm but was treated with a "
+            "stent (\"' || t.actual_value || '\") and has the event ' || issues.value || ', which only a stent can "
+            "have: it fits the treatment received; imported as it is, Safety counts it in the medical arm (as "
+            "randomised)' FROM as_treated AS t WHERE issues.rule = 'arm:events' AND split_part(issues.record, ' / ', "
+            "1) = t.patient_id AND t.actual = 'stent'"
+        )
     # A value that is not of its type (or a formula with no value) is empty after typing: report it once.
     con.execute(
         "DELETE FROM issues AS i WHERE i.rule LIKE 'required:%' AND EXISTS (SELECT 1 FROM issues AS t WHERE "

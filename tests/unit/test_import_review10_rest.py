@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pyreadstat
 
 from pts_explorer.importer import Options, assistant, run_import
@@ -132,4 +133,83 @@ def test_contract_procedures_without_a_detail_say_the_same_rule(tmp_path):
         f"{DETAILS} on every procedure row; or deliver no procedures file to import no procedure (the patency and "
         "procedure analyses are then empty); the other columns and tables are checked without them; the values of "
         "a missing column are checked once it is named"
+    ]
+
+
+# --- new finding 9: the treatment received differs from the one planned -------------------------------------
+
+ADAM04 = FIXTURES / "review10_silent" / "adam04"
+
+
+def _adsl04() -> pd.DataFrame:
+    adsl, _ = pyreadstat.read_xport(str(ADAM04 / "adsl.xpt"))
+    adsl["line"] = range(1, len(adsl) + 1)
+    return adsl
+
+
+def test_a_subject_treated_otherwise_than_planned_is_named_with_both_values_and_the_key(tmp_path):
+    """PTS04-05: TRT01P "PTA + STENT", TRT01A "COMPRESSION + ANTICOAGULATION", and an AE STENT THROMBOSIS.
+    Imported in the stent arm (TRT01P, as randomised), and only "has no index stent procedure" hinted at it;
+    the stent-only rule passed the event (the arm is stent). Now a warning names the subject, both values,
+    the arm imported and the key; the event is a warning too (no stent was received)."""
+    adsl = _adsl04()
+    differ = adsl[adsl.TRT01P != adsl.TRT01A]
+    (subject,) = differ.itertuples()
+    adae, _ = pyreadstat.read_xport(str(ADAM04 / "adae.xpt"))
+    adae["line"] = range(1, len(adae) + 1)
+    (event,) = adae[(adae.USUBJID == subject.USUBJID) & (adae.AEDECOD == "STENT THROMBOSIS")].itertuples()
+    report = _run("adam", sorted(ADAM04.glob("*.xpt")), tmp_path / "out.duckdb", check=False)
+    assert report.imported
+    found = report.issues[report.issues.rule.isin(["adam:as_treated", "adam:as_treated_events", "arm:events"])]
+    assert sorted(zip(found.rule, found.file, found.line, found.value, found.message, strict=True)) == [
+        (
+            "adam:as_treated",
+            "adsl.xpt",
+            subject.line,
+            subject.TRT01A,
+            f'patient {subject.USUBJID}: the treatment planned, TRT01P "{subject.TRT01P}" (stent), differs from the '
+            f'treatment received, TRT01A "{subject.TRT01A}" (medical): imported in the stent arm, by TRT01P ([adsl] '
+            'arm: as randomised); set [adsl] arm = "TRT01A" in a copy of the profile to import the patients as treated',
+        ),
+        (
+            "adam:as_treated_events",
+            "adae.xpt",
+            event.line,
+            "stent_thrombosis",
+            f'patient {subject.USUBJID} is in the stent arm but was treated medically (TRT01A "{subject.TRT01A}") and '
+            "has the event stent_thrombosis, which only a stent can have: imported as it is, Safety counts it in the "
+            "stent arm; check the treatment received or the event's term",
+        ),
+    ]
+
+
+def test_a_medical_arm_subject_treated_with_a_stent_has_a_stent_event_that_fits(tmp_path):
+    """The other way round (the reviewer's ADSL with PTS04-05's two treatments swapped): planned medical,
+    treated with a stent. The contract's stent-only rule said "is in the medical arm ... check the patient's arm";
+    it now says the event fits the treatment received."""
+    adsl, meta = pyreadstat.read_xport(str(ADAM04 / "adsl.xpt"))
+    at = adsl.index[adsl.TRT01P != adsl.TRT01A][0]
+    adsl.loc[at, ["TRT01P", "TRT01A"]] = adsl.loc[at, ["TRT01A", "TRT01P"]].to_numpy()
+    adsl.loc[at, "ARM"] = adsl.loc[at, "TRT01P"]
+    for path in ADAM04.glob("*.xpt"):
+        if path.name != "adsl.xpt":
+            (tmp_path / path.name).write_bytes(path.read_bytes())
+    pyreadstat.write_xport(adsl, str(tmp_path / "adsl.xpt"), table_name="ADSL", column_labels=meta.column_labels)
+    subject = adsl.loc[at]
+    report = _run("adam", sorted(tmp_path.glob("*.xpt")), tmp_path / "out.duckdb", check=False)
+    found = report.issues[report.issues.rule.isin(["adam:as_treated", "adam:as_treated_events", "arm:events"])]
+    assert sorted(zip(found.rule, found.message, strict=True)) == [
+        (
+            "adam:as_treated",
+            f'patient {subject.USUBJID}: the treatment planned, TRT01P "{subject.TRT01P}" (medical), differs from '
+            f'the treatment received, TRT01A "{subject.TRT01A}" (stent): imported in the medical arm, by TRT01P '
+            '([adsl] arm: as randomised); set [adsl] arm = "TRT01A" in a copy of the profile to import the patients '
+            "as treated",
+        ),
+        (
+            "arm:events",
+            f'patient {subject.USUBJID} is in the medical arm but was treated with a stent ("{subject.TRT01A}") and '
+            "has the event stent_thrombosis, which only a stent can have: it fits the treatment received; imported "
+            "as it is, Safety counts it in the medical arm (as randomised)",
+        ),
     ]
