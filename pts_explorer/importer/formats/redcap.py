@@ -43,6 +43,7 @@ from pts_explorer.importer.formats.base import (
 from pts_explorer.importer.issues import ERROR, WARNING, Issue, counted
 from pts_explorer.importer.profiles import Profile, ProfileError, identifier
 from pts_explorer.importer.readers import Staged
+from pts_explorer.vocab import VILLALTA_ITEMS
 
 DICTIONARY_FIRST_COLUMN = "Variable / Field Name"
 # The dictionary's columns as the Online Designer's download names them, and as the API's metadata
@@ -824,10 +825,24 @@ class RedcapMapper(Mapper):
             self._patient_fields_elsewhere(rc, f, events)
             if self.refused:
                 return
+            # A row of an event the map lacks that holds a visit (a Villalta item): the visit would be lost, which
+            # is an error naming the event (review 11, N2: ten month-3 visits lost with one warning beside harmless
+            # end-of-study rows); a row with no visit data stays a warning.
+            items = [r for r in (_ref(rc, f.get(k)) for k in VILLALTA_ITEMS if f.get(k)) if r != "NULL"]
+            holds = " OR ".join(f"nullif(trim(CAST({i} AS VARCHAR)), '') IS NOT NULL" for i in items) or "false"
+            # (an event named unscheduled is no scheduled visit, as ADaM's AVISIT "UNSCHEDULED": a warning)
+            holds = f"({holds}) AND NOT coalesce(lower({rc.ref('redcap_event_name')}) LIKE '%unsched%', false)"
+            self.con.execute(
+                f"INSERT INTO issues SELECT 'error', 'redcap:event_visits', _file, _line, _id, 'redcap_event_name', "
+                f"{rc.ref('redcap_event_name')}, 'event not in the profile''s [events] map, but its row holds a visit "
+                "(Villalta items): the visit would not be imported; add the event with its month to [events] of a "
+                f'copy of the profile (or set it to "" if it is no visit)\' FROM rc WHERE _unmapped_event AND ({holds})'
+            )
             self.con.execute(
                 f"INSERT INTO issues SELECT 'warning', 'redcap:event', _file, _line, _id, 'redcap_event_name', "
                 f"{rc.ref('redcap_event_name')}, 'event not in the profile''s [events] map: row not imported (add "
-                "the event with its month to [events] of a copy of the profile)' FROM rc WHERE _unmapped_event"
+                "the event with its month to [events] of a copy of the profile)' FROM rc WHERE _unmapped_event "
+                f"AND NOT ({holds})"
             )
         self.funnel.drop(file, "event not in [events]", self._count("_unmapped_event"), loss=True)
         if not_visits:

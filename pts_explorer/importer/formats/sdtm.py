@@ -41,6 +41,8 @@ from pts_explorer.vocab import VILLALTA_ITEMS
 PARTIAL_RULES = ("refuse", "first", "middle")
 IMPUTED = {"first": "first day of the month or year", "middle": "the 15th of the month, or 1 July"}
 # The latest record first: by date, then sequence number, then line.
+# When a record was taken: its --DTC as written (a date, or a date and time), else its visit's date from SV.
+WHEN = "coalesce(nullif(trim(date), ''), CAST(on_date AS VARCHAR))"
 LATEST = (
     "(PARTITION BY subject, month, col ORDER BY on_date DESC NULLS LAST, try_cast(sequence AS DOUBLE) DESC NULLS "
     "LAST, _line DESC)"
@@ -904,13 +906,38 @@ class SdtmMapper(Mapper):
         )
         self.con.execute(
             f"CREATE OR REPLACE TABLE sdtm_qsr AS SELECT *, row_number() OVER {LATEST} AS latest, first(value) OVER "
-            f"{LATEST} AS kept_value FROM sdtm_qsr WHERE step IS NULL UNION ALL BY NAME SELECT * FROM sdtm_qsr "
-            "WHERE step IS NOT NULL"
+            f"{LATEST} AS kept_value, first({WHEN}) OVER {LATEST} AS kept_when, {WHEN} AS taken_when FROM sdtm_qsr "
+            "WHERE step IS NULL UNION ALL BY NAME SELECT * FROM sdtm_qsr WHERE step IS NOT NULL"
         )
         self.con.execute(
             "UPDATE sdtm_qsr SET step = CASE WHEN coalesce(try_cast(value AS DOUBLE) = try_cast(kept_value AS DOUBLE), "
             "value = kept_value) THEN 7 ELSE 8 END "
             "WHERE step IS NULL AND latest > 1"
+        )
+        # Two different results of one test at one visit taken at the same date and time are no retest: which
+        # one to import cannot be told (review 11, N3: the two legs' Villalta, the leg only in SUPPQS, and the
+        # contralateral leg's kept as "the latest" by file order). An error naming subject, visit, test and both.
+        suppqs = any(src.name.lower() == "suppqs" for src in self.staged)
+        self._issues(
+            ERROR,
+            "sdtm:same_time_results",
+            "sdtm_qsr",
+            "subject || ' / ' || coalesce(visit, visitnum, '')",
+            "qs",
+            "test_code",
+            "subject || ' ' || coalesce(visit, visitnum, '') || ': ' || test_code || ' = ' || "
+            "coalesce(nullif(trim(value), ''), '(blank)') || ' and ' || "
+            "coalesce(nullif(trim(kept_value), ''), '(blank)') || ' at ' || coalesce(taken_when, 'no date')",
+            f"two different results of one test at one visit, taken at the same date and time ({self.labels['qs']}): "
+            "neither is a retest of the other (a retest has a later date or time), so the one to import cannot be "
+            "told; keep one in the source"
+            + (
+                " (SUPPQS is among the sources but not read: if its qualifiers, such as the leg, tell the records "
+                "apart, keep the records of the index leg)"
+                if suppqs
+                else ""
+            ),
+            "step = 8 AND taken_when IS NOT DISTINCT FROM kept_when",
         )
         if retest != "last":
             self._issues(
@@ -936,7 +963,7 @@ class SdtmMapper(Mapper):
                 "test_code || ' = ' || coalesce(nullif(trim(value), ''), '(blank)')",
                 f"an earlier result of a retested test ({self.labels['qs']}): not imported, the latest is kept "
                 '([qs] retest = "last")',
-                "step = 8",
+                "step = 8 AND taken_when IS DISTINCT FROM kept_when",
             )
         self._issues(
             WARNING,

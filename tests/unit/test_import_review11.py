@@ -1,0 +1,112 @@
+"""What the fifth outside reviewer of issue 23 found (tests/fixtures/review11: their files as written, the
+generators kept as *.py.txt). Expected values are read off the fixtures' own records here (pyreadstat, csv),
+never from the importer; whole messages compared."""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from pathlib import Path
+
+import pyreadstat
+
+from pts_explorer.importer import Options, run_import
+from pts_explorer.importer.report import ImportReport
+from pts_explorer.vocab import VILLALTA_ITEMS
+
+HERE = Path(__file__).resolve().parents[1] / "fixtures" / "review11"
+
+
+def _run(profile: Path | str, sources: list[Path], out: Path, check: bool = True) -> ImportReport:
+    return run_import(profile, sources, out, Options(synthetic=False, check_only=check), progress=lambda _: None)
+
+
+# --- N3: two legs' Villalta at one visit, the leg only in SUPPQS ----------------------------------------------
+
+
+def test_two_results_of_one_test_at_one_visit_at_the_same_time_are_refused_not_kept_by_file_order(tmp_path):
+    """sdtm13b: PTS13-001 and PTS13-006 have the Villalta of both legs at MONTH 6, the same QSDTC, the leg only
+    in SUPPQS (QSLAT), index leg first. The import kept the contralateral leg's scores as "the latest" (file
+    order), with a warning naming no subject or visit: PTS13-001's month-6 total 2, not 8. Now each differing
+    record is an error naming the subject, visit, test, both values and the date."""
+    qs, _ = pyreadstat.read_xport(str(HERE / "sdtm13b" / "qs.xpt"))
+    qs["line"] = range(1, len(qs) + 1)
+    qs["result"] = qs.QSSTRESC.where(qs.QSSTRESC.str.strip() != "", qs.QSORRES)
+    follow_up = qs[~qs.VISIT.isin(["SCREENING", "DAY 1"]) & (qs.QSTESTCD.str.startswith(("VIL", "VCSS")))]
+    expected = []
+    for (subject, visit, test, when), group in follow_up.groupby(["USUBJID", "VISIT", "QSTESTCD", "QSDTC"]):
+        if len(group) < 2 or group.result.nunique() < 2:
+            continue
+        first, last = group.iloc[0], group.iloc[-1]  # the import keeps the last line of a tie; the first is refused
+        expected.append(
+            (
+                "qs.xpt",
+                int(first.line),
+                f"{subject} / {visit}",
+                f"{subject} {visit}: {test} = {first.result} and {last.result} at {when}",
+            )
+        )
+    assert {e[2] for e in expected} == {"PTS13-001 / MONTH 6", "PTS13-006 / MONTH 6"}
+    report = _run(HERE / "pts13_sdtm.toml", sorted((HERE / "sdtm13b").glob("*.xpt")), tmp_path / "out.duckdb", False)
+    found = report.issues[report.issues.rule == "sdtm:same_time_results"]
+    assert sorted(zip(found.file, found.line, found.record, found.value, strict=True)) == sorted(expected)
+    assert set(found.message) == {
+        "two different results of one test at one visit, taken at the same date and time (QS): neither is a retest "
+        "of the other (a retest has a later date or time), so the one to import cannot be told; keep one in the "
+        "source (SUPPQS is among the sources but not read: if its qualifiers, such as the leg, tell the records "
+        "apart, keep the records of the index leg)"
+    }
+    assert not report.imported
+
+
+# --- N2: a REDCap event the profile's [events] lacks, whose rows hold visits ----------------------------------
+
+
+def test_visits_at_an_event_the_profile_lacks_are_an_error_not_a_warning_beside_harmless_rows(tmp_path):
+    """PTSRC12 with rc12_v1.toml (no month_3_arm_* nor end_of_study_arm_* in [events]): the import went through
+    with 28 of 38 visits (every month-3 visit, complete Villalta, lost) and one warning lumping them with the
+    end-of-study rows. A row of such an event holding the Villalta items is now an error naming the event; the
+    end-of-study rows (no visit data) stay the warning."""
+    export = HERE / "rc12" / "PTSRC12_DATA_2024-11-04_1412.csv"
+    profile = tomllib.loads((HERE / "rc12_v1.toml").read_text(encoding="utf-8"))
+    items = [profile["fields"][k] for k in VILLALTA_ITEMS]
+    with export.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    visits, others = [], []
+    for line, row in enumerate(rows, start=2):
+        if row["redcap_repeat_instrument"] or row["redcap_event_name"] in profile["events"]:
+            continue
+        held = any(row[i].strip() for i in items)
+        (visits if held else others).append((line, row["pt_id"], row["redcap_event_name"]))
+    assert len(visits) == 10 and len(others) == 10
+    report = _run(HERE / "rc12_v1.toml", sorted((HERE / "rc12").glob("*.csv")), tmp_path / "out.duckdb", False)
+    assert not report.imported
+    issues = report.issues[report.issues.rule.isin(["redcap:event_visits", "redcap:event"])]
+    got = sorted(zip(issues.rule, issues.line, issues.record, issues.value, issues.message, strict=True))
+    assert got == sorted(
+        [
+            *(
+                (
+                    "redcap:event_visits",
+                    line,
+                    record,
+                    event,
+                    "event not in the profile's [events] map, but its row holds a visit (Villalta items): the visit "
+                    "would not be imported; add the event with its month to [events] of a copy of the profile (or set "
+                    'it to "" if it is no visit)',
+                )
+                for line, record, event in visits
+            ),
+            *(
+                (
+                    "redcap:event",
+                    line,
+                    record,
+                    event,
+                    "event not in the profile's [events] map: row not imported (add the event with its month to "
+                    "[events] of a copy of the profile)",
+                )
+                for line, record, event in others
+            ),
+        ]
+    )
