@@ -742,6 +742,41 @@ def dvt_choices(profile: Profile, found: Survey, rows: list[FieldRow], columns: 
     return [Choice("Months since the DVT", DVT_CHOICE, f"months_since_dvt (required): {note}", tuple(options))]
 
 
+LEAVE_MONTHS = "(correct the record in the source: nothing is written)"
+
+
+def months_date_choices(profile: Profile, issues: Any) -> list[Choice]:
+    """A REDCap months field holding a date in a few records among months (redcap:months_are_dates, the
+    message naming the record): per record, correct it in the source (nothing written, chosen), or leave it
+    missing, [values.months_since_dvt] "<date>" = "", the patient then not imported, with a warning. Reading
+    the field as the DVT's date would lose the others' months, so that is not offered (review 10, (a) 10)."""
+    if profile.format != "redcap" or issues is None or issues.empty:
+        return []
+    rows = issues[
+        (issues["rule"] == "redcap:months_are_dates") & issues["message"].astype(str).str.startswith("record ")
+    ]
+    out = []
+    for row in rows.itertuples():
+        value, record = str(row.value), str(row.record)
+        out.append(
+            Choice(
+                "Months since the DVT",
+                f"redcap_months_date_{record}",
+                f"record {record}: months_since_dvt holds the date {value}, where the other records hold months",
+                (
+                    Option(LEAVE_MONTHS),
+                    Option(
+                        f"leave it missing: the patient is not imported, with a warning ([values.months_since_dvt] "
+                        f'"{value}" = "")',
+                        ((("values", "months_since_dvt", value), ""),),
+                    ),
+                ),
+                default=0,
+            )
+        )
+    return out
+
+
 def paramcd_choices(profile: Profile, found: Survey) -> list[Choice]:
     """ADaM: each [paramcd] code of a Villalta item or the ulcer that no ADQS/ADVS record has (and
     each optional one a PARAMCD looks like), with the PARAMCDs found, their PARAM and records, as
@@ -837,8 +872,8 @@ def visit_choices(profile: Profile, found: Survey) -> list[Choice]:
     days = {num: float(d) for num, d, _ in found.values.get("qs.visitday", ())}
     section = profile.section("visits")
     try:
-        by_num = {_number(str(k)): int(m) for k, m in section.get("VISITNUM", {}).items()}
-        by_name = {str(k).upper(): int(m) for k, m in section.get("VISIT", {}).items()}
+        by_num = {_number(str(k)): int(m) for k, m in section.get("VISITNUM", {}).items() if m != ""}
+        by_name = {str(k).upper(): int(m) for k, m in section.get("VISIT", {}).items() if m != ""}
     except (TypeError, ValueError, AttributeError):
         by_num, by_name = {}, {}
     months = _months(profile)
@@ -854,7 +889,8 @@ def visit_choices(profile: Profile, found: Survey) -> list[Choice]:
     out = []
     for num, label, n in visits:
         options = [Option(f"month {m}", ((("visits", "VISITNUM", num), m),)) for m in months]
-        options.append(Option(NOT_A_VISIT, ((("visits", "VISITNUM", num), None),)))
+        # "" says it is no scheduled visit (a visit whose name or days say a month is refused otherwise)
+        options.append(Option(NOT_A_VISIT, ((("visits", "VISITNUM", num), ""),)))
         month = current[num]
         # A suggestion first, never chosen for the user: an unscheduled visit by its name, else the month
         # its records' days are nearest to, else the month its name says.

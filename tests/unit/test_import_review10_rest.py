@@ -4,12 +4,15 @@ Each test failed before its fix; whole messages are compared."""
 
 from __future__ import annotations
 
+import csv
+import re
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pyreadstat
 
-from pts_explorer.importer import Options, assistant, run_import
+from pts_explorer.importer import Options, assistant, assistant_choices, run_import
 from pts_explorer.importer.formats import load
 from pts_explorer.importer.report import ImportReport
 
@@ -213,3 +216,88 @@ def test_a_medical_arm_subject_treated_with_a_stent_has_a_stent_event_that_fits(
             "as it is, Safety counts it in the medical arm (as randomised)",
         ),
     ]
+
+
+# --- (a) 10: a months field holding one date among months --------------------------------------------------
+
+LONG3 = sorted((FIXTURES / "review9_redcap_long").glob("PTSLONG3_*.csv"))
+
+
+def _long3_dates() -> list[tuple[int, str, str]]:
+    """(line, record, value) of each baseline row whose months field holds a date, read from the export."""
+    with LONG3[0].open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return [
+        (line, r["study_id"], r["months_since_dvt"])
+        for line, r in enumerate(rows, start=2)
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", r["months_since_dvt"])
+    ]
+
+
+def test_a_date_among_months_names_the_record_its_value_and_both_ways(tmp_path):
+    """PTSLONG3 with the reviewer's round-2 profile: one record's months field holds a date, five hold months.
+    The message said to read the field as dvt_date, which would break the five; it names the record, its
+    value, and the choice: correct the record, or leave it missing (the patient then not imported, warned)."""
+    ((line, record, value),) = _long3_dates()
+    with LONG3[0].open(encoding="utf-8-sig", newline="") as handle:
+        months = [r for r in csv.DictReader(handle) if re.fullmatch(r"\d+", r["months_since_dvt"])]
+    report = _run(FIXTURES / "review10" / "r9_long3_v1.toml", LONG3, tmp_path / "out.duckdb")
+    found = report.issues[report.issues.rule == "redcap:months_are_dates"]
+    assert list(zip(found.severity, found.line, found.record, found.value, found.message, strict=True)) == [
+        (
+            "error",
+            line,
+            record,
+            value,
+            f"record {record} holds the date {value} in field 'months_since_dvt' ([fields] months_since_dvt), where "
+            f"{len(months)} other records hold months: correct the record (write its months since the DVT), or leave "
+            f'it missing: set [values.months_since_dvt] "{value}" = "" in a copy of the profile, and the patient is '
+            "not imported, with a warning (the contract requires the months of every patient; reading the field as "
+            "the DVT's date, [fields] dvt_date, would lose the months of the others)",
+        )
+    ]
+    # The assistant offers both ways, correcting the record chosen; leaving it missing writes the map entry.
+    (choice,) = assistant_choices.months_date_choices(
+        load(str(FIXTURES / "review10" / "r9_long3_v1.toml")), report.issues
+    )
+    assert (choice.label, [o.text for o in choice.options], choice.default) == (
+        f"record {record}: months_since_dvt holds the date {value}, where the other records hold months",
+        [
+            "(correct the record in the source: nothing is written)",
+            f'leave it missing: the patient is not imported, with a warning ([values.months_since_dvt] "{value}" = "")',
+        ],
+        0,
+    )
+    assert choice.options[1].writes == ((("values", "months_since_dvt", value), ""),)
+
+
+def test_a_date_left_missing_imports_the_others_and_warns_of_the_patient(tmp_path):
+    ((line, record, value),) = _long3_dates()
+    text = (FIXTURES / "review10" / "r9_long3_v1.toml").read_text(encoding="utf-8")
+    profile = tmp_path / "p.toml"
+    profile.write_text(text + f'\n[values.months_since_dvt]\n"{value}" = ""\n', encoding="utf-8")
+    report = _run(profile, LONG3, tmp_path / "out.duckdb", check=False)
+    assert report.imported, report.text()
+    found = report.issues[report.issues.rule == "redcap:months_left_missing"]
+    assert list(zip(found.line, found.record, found.message, strict=True)) == [
+        (
+            line,
+            record,
+            f"record {record} holds {value} in field 'months_since_dvt' ([fields] months_since_dvt), which "
+            "[values.months_since_dvt] leaves missing: the contract requires the months since the DVT of every "
+            "patient, so the patient is not imported (nor any of its rows)",
+        )
+    ]
+    # The same export with the record corrected (the reviewer's fixed/ copy: only that value differs) imports
+    # every patient this one does, and that one.
+    fixed = sorted((FIXTURES / "review9_redcap_long" / "fixed").glob("PTSLONG3_*.csv"))
+    assert _run(FIXTURES / "review10" / "r9_long3_v1.toml", fixed, tmp_path / "fixed.duckdb", check=False).imported
+    query = "SELECT * FROM patients ORDER BY patient_id"
+    with (
+        duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True) as con,
+        duckdb.connect(str(tmp_path / "fixed.duckdb"), read_only=True) as whole,
+    ):
+        got = con.execute(query).fetchall()
+        want = [r for r in whole.execute(query).fetchall() if r[0] != record]
+        (visits,) = con.execute("SELECT count(*) FROM visits WHERE patient_id = $p", {"p": record}).fetchone()
+    assert got == want and len(want) > 0 and visits == 0

@@ -110,3 +110,38 @@ def test_visits_at_an_event_the_profile_lacks_are_an_error_not_a_warning_beside_
             ),
         ]
     )
+
+
+# --- N7: a scheduled SDTM visit the profile's [visits] lacks ------------------------------------------------
+
+
+def test_a_scheduled_visit_the_visit_map_lacks_is_an_error_naming_visitnum_and_the_key(tmp_path):
+    """pts13_sdtm_no12.toml: the reviewer's PTS13 profile without `4 = 12` in [visits.VISITNUM] (copied from
+    another study). Every MONTH 12 record (the primary endpoint) was set aside with the unscheduled visits'
+    warning, and the import went through with 16 of 23 visits. Now the visit is an error naming VISITNUM,
+    VISIT, the month and the key; SCREENING stays the warning; "4" = "" says it is no scheduled visit."""
+    qs, _ = pyreadstat.read_xport(str(HERE / "sdtm13b" / "qs.xpt"))
+    qs["line"] = range(1, len(qs) + 1)
+    month12 = qs[qs.VISITNUM == 4]
+    assert set(month12.VISIT) == {"MONTH 12"}
+    sources = sorted((HERE / "sdtm13b").glob("*.xpt"))
+    report = _run(HERE / "pts13_sdtm_no12.toml", sources, tmp_path / "out.duckdb")
+    found = report.issues[report.issues.rule == "sdtm:unmapped_visit"]
+    assert sorted(zip(found.severity, found.line, found.record, found.value, strict=True)) == sorted(
+        ("error", int(r.line), r.USUBJID, "MONTH 12 (VISITNUM 4)") for r in month12.itertuples()
+    )
+    assert set(found.message) == {
+        "visit MONTH 12 (VISITNUM 4) is in neither [visits] VISITNUM nor VISIT of the profile, but its name says "
+        f"month 12, a follow-up month of [study] visit_months: its {len(month12)} records of QS would not be "
+        'imported. Set [visits.VISITNUM] "4" = 12 in a copy of the profile (or, if it is no scheduled visit, '
+        '[visits.VISITNUM] "4" = "")'
+    }
+    unscheduled = report.issues[report.issues.rule == "sdtm:unscheduled"]
+    assert set(unscheduled.value) == {"SCREENING (VISITNUM 1)"}
+    # "4" = "": no scheduled visit, said so; its records are the unscheduled visits' warning again.
+    text = (HERE / "pts13_sdtm_no12.toml").read_text(encoding="utf-8").replace("3 = 6\n", '3 = 6\n4 = ""\n')
+    (tmp_path / "p.toml").write_text(text, encoding="utf-8")
+    report = _run(tmp_path / "p.toml", sources, tmp_path / "out2.duckdb")
+    assert "sdtm:unmapped_visit" not in set(report.issues.rule)
+    unscheduled = report.issues[report.issues.rule == "sdtm:unscheduled"]
+    assert set(unscheduled.value) == {"SCREENING (VISITNUM 1)", "MONTH 12 (VISITNUM 4)"}

@@ -1168,39 +1168,60 @@ class RedcapMapper(Mapper):
         }
         self.create("patients", select, "FROM rc WHERE _record AND NOT _skip", _used(b, *select.values()))
 
+    LEFT_MISSING = (
+        ", which [values.months_since_dvt] leaves missing: the contract requires the months since the DVT of every "
+        "patient, so the patient is not imported (nor any of its rows)"
+    )
+
     def _months_since_dvt(self, rc: Staged, f: dict[str, str | None], months: Decoded) -> Decoded:
         """Months since the DVT: the months field, or where it gives none, whole months from the DVT date
         field ([fields] dvt_date) to the enrolment date. A months field that holds dates is an error
         naming dvt_date, the key that reads them (its values would otherwise each be a type error)."""
         ref = _ref(rc, f.get("months_since_dvt"))
         if f.get("months_since_dvt") and ref != "NULL":
+            # A value the profile leaves missing ([values.months_since_dvt] "2020-03-01" = ""): the contract requires
+            # the months of every patient, so the patient is not imported, with a warning naming it.
+            left = [k for k, v in self.profile.values("months_since_dvt").items() if v == ""]
+            b = Bind()
+            hit = f"coalesce(list_contains({b(left)}, {ref}), false)" if left else "false"
+            field = f"field {f['months_since_dvt']!r} ([fields] months_since_dvt)"
+            if left:
+                self._run(
+                    "INSERT INTO issues SELECT 'warning', 'redcap:months_left_missing', _file, _line, _id, "
+                    f"{b(str(f['months_since_dvt']))}, {ref}, 'record ' || _id || ' holds ' || {ref} || "
+                    f"{b(' in ' + field + self.LEFT_MISSING)} "
+                    f"FROM rc WHERE _record AND {hit}",
+                    b,
+                )
+                self._run(f"UPDATE rc SET _skip = true WHERE _id IN (SELECT _id FROM rc WHERE _record AND {hit})", b)
             dates = (
                 f"FROM rc WHERE _record AND {ref} IS NOT NULL AND try_cast({ref} AS DOUBLE) IS NULL AND "
-                f"pts_date({ref}) IS NOT NULL"
+                f"pts_date({ref}) IS NOT NULL AND NOT {hit}"
             )
-            (n,) = self.con.execute(f"SELECT count(*) {dates}").fetchone() or (0,)
+            (n,) = self.con.execute(f"SELECT count(*) {dates}", _used(b, dates).params).fetchone() or (0,)
             (held,) = self.con.execute(
                 f"SELECT count(*) FROM rc WHERE _record AND try_cast({ref} AS DOUBLE) IS NOT NULL"
             ).fetchone() or (0,)
-            field = f"field {f['months_since_dvt']!r} ([fields] months_since_dvt)"
-            if n and held:  # a date typed among months: the record is to be corrected, not the profile
+            if n and held:  # a date typed among months: the record is to be corrected, or left missing
+                others = f"{held:,} other {'record holds' if held == 1 else 'records hold'} months"
                 message = (
-                    f"{field} holds a date, not months, in {counted(int(n), 'record')}, while {held:,} "
-                    f"{'holds' if held == 1 else 'hold'} months: write the months since the DVT in the source for "
-                    f"{'this record' if n == 1 else 'these records'} (the date is no month count; reading the field "
-                    "as the DVT's date, [fields] dvt_date, would lose the months of the others)"
+                    f"'record ' || _id || ' holds the date ' || {ref} || {b(' in ' + field + ', where ' + others)} || "
+                    f"': correct the record (write its months since the DVT), or leave it missing: set "
+                    f"[values.months_since_dvt] \"' || {ref} || '\" = \"\" in a copy of the profile, and the patient "
+                    "is not imported, with a warning (the contract requires the months of every patient; reading the "
+                    "field as the DVT''s date, [fields] dvt_date, would lose the months of the others)'"
                 )
             else:
-                message = (
+                message = b(
                     f"{field} holds dates, not months ({counted(int(n), 'record')}): name it in [fields] dvt_date "
                     'instead, and set months_since_dvt = "", in a copy of the profile: the months are then counted '
                     "from the DVT date to the enrolment date"
                 )
             if n:  # one issue per record, so the report shows each record's line and date
-                self.con.execute(
-                    f"INSERT INTO issues SELECT 'error', 'redcap:months_are_dates', _file, _line, _id, $field, {ref}, "
-                    f"$message {dates}",
-                    {"field": str(f["months_since_dvt"]), "message": message},
+                self._run(
+                    f"INSERT INTO issues SELECT 'error', 'redcap:months_are_dates', _file, _line, _id, "
+                    f"{b(str(f['months_since_dvt']))}, {ref}, {message} {dates}",
+                    b,
                 )
                 self.absent(rc.file, [("patients", "months_since_dvt")])
                 months = replace(months, expr="NULL")

@@ -40,7 +40,24 @@ from pts_explorer.vocab import VILLALTA_ITEMS
 
 PARTIAL_RULES = ("refuse", "first", "middle")
 IMPUTED = {"first": "first day of the month or year", "middle": "the 15th of the month, or 1 July"}
+
+
 # The latest record first: by date, then sequence number, then line.
+def _visit_name_month(name: str) -> int | None:
+    """The month a visit's name says (MONTH 12 or M12 12, WEEK 26 6, YEAR 2 24); -1 for an unscheduled one;
+    None when it says none (as the mapping assistant reads a name)."""
+    text = name.upper()
+    if re.search(r"UNSCHED|UNPLAN|END OF STUDY|\bEOS\b|WITHDRAW|EARLY TERM", text):
+        return -1
+    if hit := re.search(r"\b(MONTH|MO|M)\s*(\d+)", text):
+        return int(hit[2])
+    if hit := re.search(r"\bWEEK\s*(\d+)", text):
+        return round(int(hit[1]) * 12 / 52)
+    if hit := re.search(r"\bYEAR\s*(\d+)", text):
+        return 12 * int(hit[1])
+    return None
+
+
 # When a record was taken: its --DTC as written (a date, or a date and time), else its visit's date from SV.
 WHEN = "coalesce(nullif(trim(date), ''), CAST(on_date AS VARCHAR))"
 LATEST = (
@@ -810,8 +827,8 @@ class SdtmMapper(Mapper):
         section = self.profile.section("qs")
         visits = self.profile.section("visits")
         try:
-            by_num = {float(k): int(m) for k, m in visits.get("VISITNUM", {}).items()}
-            by_name = {str(k).upper(): int(m) for k, m in visits.get("VISIT", {}).items()}
+            by_num = {float(k): int(m) for k, m in visits.get("VISITNUM", {}).items() if m != ""}
+            by_name = {str(k).upper(): int(m) for k, m in visits.get("VISIT", {}).items() if m != ""}
         except (TypeError, ValueError, AttributeError):
             self._error(
                 "sdtm:profile",
@@ -1050,6 +1067,7 @@ class SdtmMapper(Mapper):
             "step IS NULL AND on_date IS NULL",
         )
         self._visit_months_by_days()
+        self._scheduled_visits_unmapped()
         early = "step IS NULL AND month = 0 AND day < 0"
         reference = self._var("dm", "enrolled_on")
         if rule == "day0":
@@ -1086,6 +1104,73 @@ class SdtmMapper(Mapper):
                 early,
             )
 
+    def _scheduled_visits_unmapped(self) -> None:
+        """A visit neither [visits] map knows whose records are a scheduled visit, by its name (MONTH 12, WEEK 26)
+        or by its records' median study day (within a month of one), at a follow-up month of [study]
+        visit_months: an error naming VISITNUM, VISIT, the month and the key (review 11, N7: a profile copied
+        from another study lost every MONTH 12 visit with the unscheduled visits' warning), as ADaM's AVISITN.
+        A visit mapped to "" ([visits.VISITNUM] "4" = "") is no scheduled visit, and stays the warning."""
+        visits = self.profile.section("visits")
+        try:
+            not_visits = {float(k) for k, m in visits.get("VISITNUM", {}).items() if m == ""}
+            not_visits_named = {str(k).upper() for k, m in visits.get("VISIT", {}).items() if m == ""}
+        except (TypeError, ValueError, AttributeError):
+            return  # already an error (_qs_visits)
+        scheduled = sorted(
+            {int(m) for m in self.profile.section("study").get("visit_months", []) if isinstance(m, int | float)} - {0}
+        )
+        if not scheduled:
+            return
+        rows = self.con.execute(
+            "SELECT try_cast(visitnum AS DOUBLE) AS num, coalesce(visit, '') AS name, median(day), count(*) FROM "
+            "sdtm_qsr WHERE step = 5 GROUP BY ALL ORDER BY num, name"
+        ).fetchall()
+        for num, name, median, n in rows:
+            if num in not_visits or name.upper() in not_visits_named:
+                continue
+            said = _visit_name_month(name)
+            if said == -1:
+                continue  # unscheduled, by its name
+            if said in scheduled:
+                month, why = said, f"its name says month {said}"
+            elif said is None and median is not None:
+                month = min(scheduled, key=lambda m: (abs(m * DAYS_PER_MONTH - float(median)), m))
+                if abs(month * DAYS_PER_MONTH - float(median)) > DAYS_PER_MONTH:
+                    continue
+                why = (
+                    f"its records' median study day is {float(median):g} (day 0 = {self._var('dm', 'enrolled_on')}), "
+                    f"nearest month {month}"
+                )
+            else:
+                continue
+            number = f"{num:g}" if num is not None else None
+            key = (
+                f'[visits.VISITNUM] "{number}" = {month}'
+                if number is not None
+                else f'[visits.VISIT] "{name}" = {month}'
+            )
+            shown = f"{name or '(VISIT blank)'} (VISITNUM {number or '(blank)'})"
+            self._issues(
+                ERROR,
+                "sdtm:unmapped_visit",
+                "sdtm_qsr",
+                "subject",
+                "qs",
+                "visitnum" if number is not None else "visit",
+                "$shown",
+                f"visit {shown} is in neither [visits] VISITNUM nor VISIT of the profile, but {why}, a follow-up "
+                f"month of [study] visit_months: its {counted(int(n), 'record')} of {self.labels['qs']} would not be "
+                f"imported. Set {key} in a copy of the profile (or, if it is no scheduled visit, "
+                f'{key.rsplit(" = ", 1)[0]} = "")',
+                "step = 5 AND try_cast(visitnum AS DOUBLE) IS NOT DISTINCT FROM $num AND coalesce(visit, '') = $name",
+                {"shown": shown, "num": num, "name": name},
+            )
+        # Those records are this error's, not the unscheduled visits' warning.
+        self.con.execute(
+            "DELETE FROM issues AS w WHERE w.rule = 'sdtm:unscheduled' AND EXISTS (SELECT 1 FROM issues AS e WHERE "
+            "e.rule = 'sdtm:unmapped_visit' AND e.file = w.file AND e.line = w.line)"
+        )
+
     def _visit_months_by_days(self) -> None:
         """A visit whose records' median study day is nearer another month than the one [visits] maps it
         to is an error naming the visit, the day, both months and the key that fixes it: a visit map
@@ -1094,8 +1179,8 @@ class SdtmMapper(Mapper):
         Baseline-flagged records are month 0 by their flag and are not counted here."""
         visits = self.profile.section("visits")
         try:
-            by_num = {float(k): int(m) for k, m in visits.get("VISITNUM", {}).items()}
-            by_name = {str(k).upper(): int(m) for k, m in visits.get("VISIT", {}).items()}
+            by_num = {float(k): int(m) for k, m in visits.get("VISITNUM", {}).items() if m != ""}
+            by_name = {str(k).upper(): int(m) for k, m in visits.get("VISIT", {}).items() if m != ""}
         except (TypeError, ValueError, AttributeError):
             return  # already an error (_qs_visits)
         scheduled = self.profile.section("study").get("visit_months", [])
