@@ -217,7 +217,10 @@ def survey_uploads(report: ImportReport, profile_ref: str, sources: list[Path]) 
 
 
 def _warned(report: ImportReport) -> bool:
-    return bool(set(report.issues["rule"].astype(str)) & assistant_choices.WARNING_RULES)
+    """A warning a choice can fix: an unmapped term, healing with no event, an event not in [events], a
+    choice with no contract value (REDCap's AE "6, Other": its record skipped, review 10, finding 10)."""
+    rules = set(report.issues["rule"].astype(str))
+    return bool(rules & assistant_choices.WARNING_RULES) or any(r.endswith(":unmapped") for r in rules)
 
 
 def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_choices.Survey | None = None) -> None:
@@ -228,6 +231,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
     every refusal, so it never disappears while a problem is left; after a check that passed, the
     choices that fix what it warns of (assistant_choices.for_warnings) alone."""
     if report.imported or not (report.errors or _warned(report)):
+        _download_as_is(report, profile_ref)
         return
     try:
         profile = load(profile_ref)
@@ -241,7 +245,9 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
         if profile.format == "sdtm" or passed
         else assistant.field_rows(profile, report.source_columns, report.issues, found.columns)
     )
-    values = [] if passed else assistant.value_rows(report.issues)
+    # After a check that passed: the choices with no contract value it warns of (their records skipped).
+    unmapped = report.issues[report.issues["rule"].astype(str).str.endswith(":unmapped")]
+    values = assistant.value_rows(unmapped if passed else report.issues)
     every = assistant.source_fields(profile, report.source_columns)
     choices = [
         *assistant_choices.csv_choices(profile, [str(r) for r in report.issues["rule"]], found),
@@ -269,12 +275,14 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
     missing = [f for f in fields if not f.found and not (dvt and f.key in assistant_choices.DVT_KEYS)]
     arms = any(c.key.startswith("redcap_arm_") for c in choices)
     if not fields and not values and not choices:
+        _download_as_is(report, profile_ref)
         return
     with st.expander("Fix the mapping here", expanded=not passed, icon=":material/tune:"):
         if passed:
             st.caption(
                 "The check found no error, but it warns of what the choices below can fix (terms the profile does "
-                "not map, ulcers healing with no event, events not in the profile): choose, then save and check again."
+                "not map, ulcers healing with no event, events not in the profile, choices with no contract value): "
+                "choose, then save and check again."
             )
         st.caption(
             f"What profile **{escape.markdown(profile.label)}** maps, and the choices that would fix what it could "
@@ -372,10 +380,31 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
                 elif pick is not None and pick != UNMAPPED:
                     chosen_values.setdefault(row.column, {})[value] = pick
         writes = assistant_choices.schedule(profile, _choices(choices)) + assistant.arms_left_out(profile, left_out)
-        if passed and not writes:  # the check passed and nothing is chosen: nothing to save
+        if passed and not writes and not chosen_values:  # the check passed and nothing is chosen: nothing to save
             st.caption("Choose above to save an edited profile; as it is, the profile imports these files.")
+            _download_as_is(report, profile_ref)
             return
         _save(profile, profile_ref, report, chosen_fields, chosen_values, writes)
+
+
+def _download_as_is(report: ImportReport, profile_ref: str) -> None:
+    """After a check (or import) with no error, the profile file it read, to download as it is: an edited
+    copy's "Download the profile (TOML)" stays once nothing is left to choose (review 10, finding 10: only
+    the server path in the printed command was left). A built-in profile is in the project already."""
+    if report.errors or not profile_ref.endswith(".toml"):
+        return
+    try:
+        text = Path(profile_ref).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return
+    st.download_button(
+        "Download the profile (TOML)",
+        text,
+        Path(profile_ref).name,
+        "application/toml",
+        icon=":material/download:",
+        key="assist_download_as_is",
+    )
 
 
 def _required(profile: Profile, f: assistant.FieldRow) -> str:

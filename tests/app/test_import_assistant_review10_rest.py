@@ -4,6 +4,7 @@ check and the page."""
 
 from __future__ import annotations
 
+import csv
 import re
 import tomllib
 from pathlib import Path
@@ -80,3 +81,23 @@ def test_contract_csvs_separated_by_semicolons_are_fixed_in_the_page(app_on, sma
     )
     assert "file:delimiter" not in set(edited.issues.rule)
     assert sorted(edited.issues.message) == sorted(by_hand.issues.message)
+
+
+LAB7 = sorted((FIXTURES / "review10" / "redcap_lab" / "raw").glob("*.csv"))
+
+
+def test_after_a_passing_check_the_profile_downloads_and_an_unmapped_choice_is_offered(app_on, small_db, tmp_path):
+    """New finding 10: PTSLAB7 with the profile the reviewer's assistant rounds wrote (uploaded with the files):
+    the check passes with one warning, the AE choice 6 (Other) skipped. "Download the profile (TOML)" was gone
+    and the choice was not offered, although the README says such choices are; both are there now, the choice
+    at "skip" until the user maps it."""
+    profile = FIXTURES / "review10" / "ptslab7_assistant.toml"
+    with LAB7[1].open(encoding="utf-8-sig", newline="") as handle:
+        ae = next(r for r in csv.reader(handle) if r and r[0] == "ae_term")
+    assert "6, Other" in ae[5]
+    at, _ = checked(app_on, small_db, tmp_path, "redcap", [*LAB7, profile])
+    assert [i.value for i in at.info][1].startswith("**Checked: no errors")
+    downloads = [b.proto.label for b in at.get("download_button")]
+    assert "Download the profile (TOML)" in downloads
+    box = at.selectbox(key="assist_value_event_type:'6'")
+    assert (box.label, box.value) == ("6 (Other)", "(skip: no contract value)")

@@ -299,10 +299,13 @@ def test_a_longitudinal_export_without_the_record_id_is_checked_with_its_first_c
         data.name,
         line,
         row["months_since_dvt"],
-        # review 10, (a) 10: a date typed among months is the record's to correct (dvt_date would lose the others)
-        f"field 'months_since_dvt' ([fields] months_since_dvt) holds a date, not months, in 1 record, while {months} "
-        "hold months: write the months since the DVT in the source for this record (the date is no month count; "
-        "reading the field as the DVT's date, [fields] dvt_date, would lose the months of the others)",
+        # review 10, (a) 10: a date typed among months is the record's to correct, or to leave missing (dvt_date
+        # would lose the others)
+        f"record {row['study_id']} holds the date {row['months_since_dvt']} in field 'months_since_dvt' ([fields] "
+        f"months_since_dvt), where {months} other records hold months: correct the record (write its months since "
+        f'the DVT), or leave it missing: set [values.months_since_dvt] "{row["months_since_dvt"]}" = "" in a copy of '
+        "the profile, and the patient is not imported, with a warning (the contract requires the months of every "
+        "patient; reading the field as the DVT's date, [fields] dvt_date, would lose the months of the others)",
     )
     sex = {r["Variable / Field Name"]: r for r in _rows(LONG / "PTSLONG3_DataDictionary.csv")}["sex"]
     choices = sex["Choices, Calculations, OR Slider Labels"].split("|")

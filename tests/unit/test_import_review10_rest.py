@@ -301,3 +301,13 @@ def test_a_date_left_missing_imports_the_others_and_warns_of_the_patient(tmp_pat
         want = [r for r in whole.execute(query).fetchall() if r[0] != record]
         (visits,) = con.execute("SELECT count(*) FROM visits WHERE patient_id = $p", {"p": record}).fetchone()
     assert got == want and len(want) > 0 and visits == 0
+
+
+def test_a_paramcd_is_named_as_the_records_it_selects_not_as_a_column(tmp_path):
+    """New finding 10: with [bds] derived = "" (the reviewer's pts04_noderived.toml), PTS04-03's month-6 ULCER
+    is missing; the message said "Source column ULCER ([paramcd] ulcer_present)", but ULCER is a PARAMCD value."""
+    report = _run(FIXTURES / "review10" / "pts04_noderived.toml", sorted(ADAM04.glob("*.xpt")), tmp_path / "o.duckdb")
+    assert _messages(report, "required:visits.ulcer_present", "error") == [
+        "visits.ulcer_present is empty (NULL) where the contract requires a value. Source records PARAMCD = ULCER "
+        "([paramcd] ulcer_present): check that the profile names the parameter or test code whose records hold it."
+    ]
