@@ -326,6 +326,9 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
                 options = [NO_PROCEDURE, *options]
             # A key of another table than the fields' (REDCap's [adverse_events] event_type) is named with its table.
             named = f.key if f.section in FORMATS[profile.format].column_sections else f"[{f.section}] {f.key}"
+            box = f"assist_field_{f.section}_{f.key}" + ("" if f.required else ":optional")
+            if f.required:
+                _keep_choice(box, options)
             pick = st.selectbox(
                 f"{named} ({_required(profile, f)}): "
                 + (f"no source has {_name(f.column)}" if f.column else "the profile names no source column"),
@@ -334,8 +337,9 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
                 placeholder="choose a source column",
                 # Keyed by whether it is required too: a field that turns optional (REDCap's procedure columns once
                 # procedure_date is left out) is a new box, at "no such field", not the required box's empty state.
-                key=f"assist_field_{f.section}_{f.key}" + ("" if f.required else ":optional"),
+                key=box,
             )
+            _kept(box, pick)
             if pick is not None:
                 unmapped = pick in (LEAVE, assistant_choices.FROM_ARMS, NO_PROCEDURE)
                 chosen_fields[(f.section, f.key)] = assistant.NOT_MAPPED if unmapped else pick
@@ -368,13 +372,18 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
                 first = [assistant.LEAVE_OUT_ARM] if leave_out else [UNMAPPED] if skip else []
                 offered = [*first, *row.vocabulary]
                 hint = assistant.suggested(row.column, f"{value} {label}")
+                index = offered.index(hint) if hint in offered else 0 if skip else None
+                box = f"assist_value_{row.column}:{value!r}"
+                if index is None:
+                    _keep_choice(box, offered)
                 pick = cols[i % 3].selectbox(
                     _label(f"{value} ({label})" if label else value),
                     offered,
-                    index=offered.index(hint) if hint in offered else 0 if skip else None,
+                    index=index,
                     placeholder="choose",
-                    key=f"assist_value_{row.column}:{value!r}",
+                    key=box,
                 )
+                _kept(box, pick)
                 if pick == assistant.LEAVE_OUT_ARM:
                     left_out.append(value)
                 elif pick is not None and pick != UNMAPPED:
@@ -385,6 +394,23 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
             _download_as_is(report, profile_ref)
             return
         _save(profile, profile_ref, report, chosen_fields, chosen_values, writes)
+
+
+KEPT = "assist_kept"  # a box's key -> the option last chosen in it
+
+
+def _keep_choice(key: str, options: list[str]) -> None:
+    """Before a box with no default draws: a choice made in it survives Escape. Streamlit clears such a
+    box when Escape is pressed in its open list (review 10, finding 10: enrolled_on reset to empty while
+    browsing the lists); the choice is put back, and another option replaces it."""
+    kept = st.session_state.setdefault(KEPT, {})
+    if st.session_state.get(key) is None and kept.get(key) in options:
+        st.session_state[key] = kept[key]
+
+
+def _kept(key: str, pick: str | None) -> None:
+    if pick is not None:
+        st.session_state.setdefault(KEPT, {})[key] = pick
 
 
 def _download_as_is(report: ImportReport, profile_ref: str) -> None:
@@ -430,7 +456,11 @@ def _choices(choices: list[assistant_choices.Choice]) -> list[assistant_choices.
             )
             writes += assistant_choices.merged([w for p in picks for w in c.options[texts.index(p)].writes])
             continue
-        pick = st.selectbox(_label(c.label), texts, index=c.default, placeholder="choose", key=f"assist_choice_{c.key}")
+        box = f"assist_choice_{c.key}"
+        if c.default is None:
+            _keep_choice(box, texts)
+        pick = st.selectbox(_label(c.label), texts, index=c.default, placeholder="choose", key=box)
+        _kept(box, pick)
         if pick is not None:
             writes += c.options[texts.index(pick)].writes
     return writes

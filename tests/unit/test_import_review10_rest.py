@@ -311,3 +311,25 @@ def test_a_paramcd_is_named_as_the_records_it_selects_not_as_a_column(tmp_path):
         "visits.ulcer_present is empty (NULL) where the contract requires a value. Source records PARAMCD = ULCER "
         "([paramcd] ulcer_present): check that the profile names the parameter or test code whose records hold it."
     ]
+
+
+# --- new finding 10: look-alikes by name words and values that fit ------------------------------------------
+
+LAB7 = sorted((FIXTURES / "review10" / "redcap_lab" / "raw").glob("*.csv"))
+
+
+def test_shortened_names_are_the_first_look_alikes_and_a_checkbox_only_fits_the_obstruction_site(tmp_path):
+    """PTSLAB7 with the built-in redcap profile: the checkbox `seg` was not among obstruction_site's first
+    options (it was sex's second), nor tech_ok for technical_success, nor v8_pigm for v_hyperpigmentation;
+    each is its field's first candidate now, and a checkbox is no candidate for sex."""
+    header = LAB7[0].read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+    assert {"seg___1", "tech_ok", "v8_pigm", "gender"} <= set(header)
+    report = _run("redcap", LAB7, tmp_path / "out.duckdb")
+    rows = {r.key: r for r in assistant.field_rows(load("redcap"), report.source_columns, report.issues)}
+    firsts = {k: rows[k].candidates[:1] for k in ("obstruction_site", "technical_success", "v_hyperpigmentation")}
+    assert firsts == {
+        "obstruction_site": ("seg",),
+        "technical_success": ("tech_ok",),
+        "v_hyperpigmentation": ("v8_pigm",),
+    }
+    assert rows["sex"].candidates == ("gender",)
