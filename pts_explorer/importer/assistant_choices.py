@@ -207,6 +207,29 @@ def _distinct(
     return tuple((str(v), str(lab), int(n)) for v, lab, n in rows)
 
 
+def _avisitn_only(con: duckdb.DuckDBPyConnection, sources: list[Staged]) -> tuple[tuple[str, str, int], ...]:
+    """Each AVISITN of the records whose AVISIT is blank (a sponsor who numbers the visits only), with its
+    records: offered by number, [visits.AVISITN] (review 11, N1: no choice was offered for them)."""
+    parts = [
+        f"SELECT trim(CAST({s.ref('AVISITN')} AS VARCHAR)) AS v FROM {s.table} WHERE nullif(trim(CAST("
+        f"{s.ref('AVISIT')} AS VARCHAR)), '') IS NULL"
+        for s in sources
+        if s.ref("AVISITN") is not None and s.ref("AVISIT") is not None
+    ]
+    parts += [
+        f"SELECT trim(CAST({s.ref('AVISITN')} AS VARCHAR)) AS v FROM {s.table}"
+        for s in sources
+        if s.ref("AVISITN") is not None and s.ref("AVISIT") is None
+    ]
+    if not parts:
+        return ()
+    rows = con.execute(
+        f"SELECT v, count(*) FROM ({' UNION ALL '.join(parts)}) WHERE v IS NOT NULL AND v <> '' GROUP BY v "
+        f"ORDER BY try_cast(v AS DOUBLE), v LIMIT {MAX_VALUES}"
+    ).fetchall()
+    return tuple((str(v), "", int(n)) for v, n in rows)
+
+
 def _role(profile: Profile, staged: list[Staged], role: str) -> list[Staged]:
     spec = profile.section("datasets").get(role, {})
     given = spec.get("names", [role]) if isinstance(spec, dict) else [role]
@@ -252,6 +275,7 @@ def _adam_values(con: duckdb.DuckDBPyConnection, staged: list[Staged], profile: 
     out: dict[str, Any] = {
         "bds.paramcd": _distinct(con, bds, "PARAMCD", "PARAM"),
         "bds.avisit": _distinct(con, bds, "AVISIT", "AVISITN"),
+        "bds.avisitn": _avisitn_only(con, bds),
     }
     for role, section in (("adae", "ae"), ("adpr", "pr")):
         if term := str(profile.section(section).get("term") or ""):
@@ -1039,6 +1063,27 @@ def avisit_choices(profile: Profile, found: Survey) -> list[Choice]:
                 f"AVISIT {_shown(name, f'AVISITN {avisitn}' if avisitn else '', n)}: not in [visits] AVISIT or AVISITN",
                 tuple(options),
                 0 if unscheduled else None,
+            )
+        )
+    # Records with AVISITN only (AVISIT blank): by number, the month it says first (chosen when it is a month
+    # of the study's), or not a scheduled visit; a negative number (screening) is not a visit until chosen.
+    for avisitn, _, n in found.values.get("bds.avisitn", ()):
+        number = _number(avisitn)
+        if number in numbers:
+            continue
+        by_number = int(number) if number.isdigit() and int(number) in months else None
+        unscheduled = by_number is None and number.startswith("-")
+        first = NOT_A_VISIT if by_number is None else f"month {by_number}"
+        options = [Option(f"month {m}", ((("visits", "AVISITN", number), m),)) for m in months]
+        options.append(Option(NOT_A_VISIT))
+        options.sort(key=lambda o: o.text != first)
+        out.append(
+            Choice(
+                "Visits: the month of each AVISIT",
+                f"adam_avisitn_{number}",
+                f"AVISITN {number} (AVISIT blank, {counted(n, 'record')}): not in [visits] AVISITN",
+                tuple(options),
+                0 if (by_number is not None or unscheduled) else None,
             )
         )
     return out

@@ -5,12 +5,15 @@ never from the importer; whole messages compared."""
 from __future__ import annotations
 
 import csv
+import json
 import tomllib
 from pathlib import Path
 
+import duckdb
 import pyreadstat
 
-from pts_explorer.importer import Options, run_import
+from pts_explorer.importer import Options, assistant, assistant_choices, run_import
+from pts_explorer.importer.formats import load
 from pts_explorer.importer.report import ImportReport
 from pts_explorer.vocab import VILLALTA_ITEMS
 
@@ -145,3 +148,38 @@ def test_a_scheduled_visit_the_visit_map_lacks_is_an_error_naming_visitnum_and_t
     assert "sdtm:unmapped_visit" not in set(report.issues.rule)
     unscheduled = report.issues[report.issues.rule == "sdtm:unscheduled"]
     assert set(unscheduled.value) == {"SCREENING (VISITNUM 1)", "MONTH 12 (VISITNUM 4)"}
+
+
+# --- N1: ADaM visits numbered only (AVISIT blank) in the mapping assistant -----------------------------------
+
+ADAM11 = sorted((HERE / "adam11").glob("*.xpt"))
+
+
+def test_visits_numbered_only_are_offered_by_avisitn_and_the_choices_import_them(tmp_path):
+    """adam11: AVISIT blank everywhere, AVISITN the month (0/3/6/12). After the reviewer's round-1 choices
+    (adam11_v1.toml) the check refused every AVISITN 3/6/12 record, and the assistant offered no visit choice
+    (only one per non-blank AVISIT): a dead end in the browser. Each AVISITN is offered now, the month it says
+    chosen; the profile so edited imports every visit the sponsor's records hold."""
+    qs = [pyreadstat.read_xport(str(HERE / "adam11" / f"{d}.xpt"))[0] for d in ("adqsvil", "adqsvcss")]
+    assert all((q.AVISIT.str.strip() == "").all() for q in qs)
+    numbers = sorted({int(v) for q in qs for v in q.AVISITN.dropna()})
+    counts = {n: sum(int((n == q.AVISITN).sum()) for q in qs) for n in numbers}
+    profile = load(str(HERE / "adam11_v1.toml"))
+    report = _run(HERE / "adam11_v1.toml", ADAM11, tmp_path / "out.duckdb")
+    assert not report.imported and report.errors
+    found = assistant_choices.survey(profile, ADAM11)
+    choices = [c for c in assistant_choices.avisit_choices(profile, found)]
+    assert [(c.label, c.options[c.default].text) for c in choices] == [
+        (f"AVISITN {n} (AVISIT blank, {counts[n]} records): not in [visits] AVISITN", f"month {n}") for n in numbers
+    ]
+    writes = [w for c in choices for w in c.options[c.default].writes]
+    edited = tmp_path / "edited.toml"
+    edited.write_text(assistant.dumps(assistant.edited(profile, {}, {}, 2, writes)), encoding="utf-8")
+    again = _run(edited, ADAM11, tmp_path / "edited.duckdb", False)
+    assert again.imported, again.text()
+    expected = json.loads((HERE / "adam11" / "expected.json").read_text(encoding="utf-8"))
+    with duckdb.connect(str(tmp_path / "edited.duckdb"), read_only=True) as con:
+        by_patient: dict[str, list[int]] = {}
+        for patient, month in con.execute("SELECT patient_id, visit_month FROM visits ORDER BY 1, 2").fetchall():
+            by_patient.setdefault(patient, []).append(month)
+    assert by_patient == expected["visits_by_patient"]
