@@ -5,6 +5,7 @@ recorded with its file and line; plus direct identifiers and reconciliation of g
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import duckdb
 
@@ -597,6 +598,35 @@ NOT_ENROLLED = (
     " Patients without an enrolment (randomization) date who were never enrolled (screen failures) can instead be "
     'left out: [population] require (e.g. ITTFL = "Y"), or exclude_arms.'
 )
+
+
+EXCEL_SERIAL = "^[0-9]{5}(\\.0+)?$"  # an Excel serial day number, as a cell formatted General gives a date
+
+
+def excel_serial_dates(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
+    """A date column whose values are Excel serial day numbers (44262, a date cell formatted General) says so,
+    with the date one stands for and the key that reads them (review 11, N6: "must be a date" named no fix)."""
+    if profile.section("dates").get("excel_serial") is True:
+        return
+    dates = {c.name for cols in validation.contract().columns.values() for c in cols.values() if c.type == "DATE"}
+    rows = con.execute(
+        "SELECT rule, min(value) FROM issues WHERE rule LIKE 'type:%' AND regexp_matches(value, $serial) AND "
+        "try_cast(value AS DOUBLE) BETWEEN 20000 AND 80000 GROUP BY rule",
+        {"serial": EXCEL_SERIAL},
+    ).fetchall()
+    for rule, value in rows:
+        if str(rule).rsplit(".", 1)[-1] not in dates:
+            continue
+        day = date(1899, 12, 30) + timedelta(days=int(float(value)))
+        hint = (
+            f" {value} looks like an Excel serial date ({day.isoformat()}): format the column as a date in the "
+            "workbook, or set [dates] excel_serial = true in a copy of the profile to read such numbers as dates."
+        )
+        con.execute(
+            "UPDATE issues SET message = message || CASE WHEN message LIKE '%.' THEN '' ELSE '.' END || $hint "
+            "WHERE rule = $rule",
+            {"hint": hint, "rule": rule},
+        )
 
 
 def name_the_fix(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:

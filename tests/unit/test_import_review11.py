@@ -5,11 +5,13 @@ never from the importer; whole messages compared."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import tomllib
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pyreadstat
 
 from pts_explorer.importer import Options, assistant, assistant_choices, run_import
@@ -183,3 +185,128 @@ def test_visits_numbered_only_are_offered_by_avisitn_and_the_choices_import_them
         for patient, month in con.execute("SELECT patient_id, visit_month FROM visits ORDER BY 1, 2").fetchall():
             by_patient.setdefault(patient, []).append(month)
     assert by_patient == expected["visits_by_patient"]
+
+
+# --- N5 and N6: a registry workbook with notes above its headers and dates as Excel serial numbers ------------
+
+WORKBOOK = HERE / "xlsreg" / "registry_2024-05.xlsx"
+
+
+def _sheet_rows(sheet: str) -> list[tuple]:
+    book = openpyxl.load_workbook(WORKBOOK, read_only=True, data_only=True)
+    try:
+        return [tuple(r) for r in book[sheet].iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def test_rows_above_a_sheets_header_are_skipped_and_said_never_a_delimiter_or_a_missing_sheet(tmp_path):
+    """xlsreg: a notes row (holding ";") above the patients header, a merged title above the visits header.
+    The check blamed the CSV delimiter, also said "no file or sheet named 'patients'", and cascaded into
+    reference errors; "visits lacks required column(s)". Each sheet is read from its header now, with a
+    warning naming the rows above it; the only error left is the dates (N6)."""
+    patients, visits = _sheet_rows("patients"), _sheet_rows("visits")
+    assert sum(c is not None for c in patients[0]) == 1 and patients[1][0] == "patient_id"
+    assert sum(c is not None for c in visits[0]) == 1 and visits[1][0] == "patient_id"
+    report = _run("contract", [WORKBOOK], tmp_path / "out.duckdb")
+    header = report.issues[report.issues.rule == "file:header_row"]
+    assert sorted(zip(header.file, header.line, header.message, strict=True)) == [
+        (
+            f"{WORKBOOK.name} [{sheet}]",
+            2,
+            f"the header is on row 2, the first with column names: the row above it ({str(rows[0][0])[:60]!r}) is "
+            "not read",
+        )
+        for sheet, rows in (("patients", patients), ("visits", visits))
+    ]
+    errors = report.issues[report.issues.severity == "error"]
+    assert set(errors.rule) == {"type:patients.enrolled_on"}
+    assert sorted(errors.line) == list(range(3, 3 + len(patients) - 2))
+
+
+def test_excel_serial_dates_say_so_and_a_key_reads_them(tmp_path):
+    """N6: enrolled_on as Excel serial numbers (44262, a date column formatted General) was "must be a date
+    (YYYY-MM-DD)" with no fix; the message says what 44262 stands for and names [dates] excel_serial, which
+    imports the workbook as the reviewer counted it."""
+    patients = _sheet_rows("patients")
+    columns = list(patients[1])
+    serials = [r[columns.index("enrolled_on")] for r in patients[2:]]
+    assert all(isinstance(v, int) for v in serials)
+    first = min(str(v) for v in serials)
+    report = _run("contract", [WORKBOOK], tmp_path / "out.duckdb")
+    messages = set(report.issues[report.issues.rule == "type:patients.enrolled_on"].message)
+    day = (dt.date(1899, 12, 30) + dt.timedelta(days=int(first))).isoformat()
+    assert messages == {
+        f"patients.enrolled_on must be a date (YYYY-MM-DD). {first} looks like an Excel serial date ({day}): format "
+        "the column as a date in the workbook, or set [dates] excel_serial = true in a copy of the profile to read "
+        "such numbers as dates."
+    }
+    profile = tmp_path / "xls.toml"
+    profile.write_text(
+        '[profile]\nname = "xls"\nversion = 1\nformat = "contract"\nextends = "contract"\n\n'
+        "[dates]\nexcel_serial = true\n",
+        encoding="utf-8",
+    )
+    assert _run(profile, [WORKBOOK], tmp_path / "in.duckdb", False).imported
+    expected = json.loads((HERE / "xlsreg" / "expected.json").read_text(encoding="utf-8"))
+    with duckdb.connect(str(tmp_path / "in.duckdb"), read_only=True) as con:
+        enrolled = dict(con.execute("SELECT patient_id, enrolled_on FROM patients").fetchall())
+        (visits,) = con.execute("SELECT count(*) FROM visits").fetchone()
+    assert {k: v.isoformat() for k, v in enrolled.items()} == {
+        k: dt.date(*map(int, v.split("-"))).isoformat() for k, v in expected["enrolled_on"].items()
+    }
+    assert visits == expected["visits"]
+
+
+# --- N4: one Villalta item not done at a visit -----------------------------------------------------------------
+
+
+def test_an_item_not_done_names_subject_visit_status_and_reason_and_a_key_sets_the_visit_aside(tmp_path):
+    """sdtm13: PTS13-003 MONTH 6, VIL09 QSSTAT NOT DONE (QSREASND BANDAGE NOT REMOVED), the other items done.
+    The error said to check the profile's test code (which was right) and named no subject or visit; no key
+    could import the other visits. It names them now, and [qs] not_done = "skip_visit" sets the visit aside
+    with a warning, every other visit imported as the reviewer counted them."""
+    qs, _ = pyreadstat.read_xport(str(HERE / "sdtm13" / "qs.xpt"))
+    qs["line"] = range(1, len(qs) + 1)
+    done = qs[(qs.QSSTAT == "NOT DONE") & (qs.VISIT == "MONTH 6")]
+    (item,) = done.itertuples()
+    sources = sorted((HERE / "sdtm13").glob("*.xpt"))
+    report = _run(HERE / "pts13_sdtm.toml", sources, tmp_path / "out.duckdb")
+    value = f"{item.USUBJID} {item.VISIT}: {item.QSTESTCD} QSSTAT NOT DONE (QSREASND {item.QSREASND})"
+    common = (
+        "a required item of the visit has no result in QS (not done, or blank), while the visit's other items do: "
+        "the contract requires every Villalta item and the ulcer at a visit"
+    )
+    errors = report.issues[report.issues.severity == "error"]
+    assert list(zip(errors.rule, errors.line, errors.value, errors.message, strict=True)) == [
+        (
+            "sdtm:not_done",
+            item.line,
+            value,
+            f"{common}, so the visit cannot be imported. Give the item's result in the source, or set [qs] not_done "
+            '= "skip_visit" in a copy of the profile to set such a visit aside (with a warning) and import the '
+            "patient's other visits",
+        )
+    ]
+    profile = tmp_path / "p.toml"
+    text = (HERE / "pts13_sdtm.toml").read_text(encoding="utf-8")
+    profile.write_text(text + '\n[qs]\nnot_done = "skip_visit"\n', encoding="utf-8")
+    report = _run(profile, sources, tmp_path / "in.duckdb", False)
+    assert report.imported, report.text()
+    warned = report.issues[report.issues.rule == "sdtm:not_done"]
+    assert list(zip(warned.severity, warned.value, warned.message, strict=True)) == [
+        (
+            "warning",
+            value,
+            f'{common}: the visit is set aside ([qs] not_done = "skip_visit"); the patient\'s other '
+            "visits are imported",
+        )
+    ]
+    expected = json.loads((HERE / "sdtm13" / "expected.json").read_text(encoding="utf-8"))["visits"]
+    expected[item.USUBJID].pop("6")
+    with duckdb.connect(str(tmp_path / "in.duckdb"), read_only=True) as con:
+        rows = con.execute("SELECT patient_id, visit_month, villalta_total FROM visits ORDER BY 1, 2").fetchall()
+    got: dict[str, dict[str, int]] = {}
+    for patient, month, total in rows:
+        got.setdefault(patient, {})[str(month)] = total
+    assert got == expected

@@ -477,7 +477,8 @@ def date_macro(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
     """`pts_date(text)`: a source date as a DATE. ISO 8601 (with or without a time), then the
     profile's [dates] formats (strptime codes, e.g. "%d%b%Y" for SAS DATE9. text "09DEC2021"),
     then, when [dates] partial is "first" or "middle", a partial ISO date ("2021-03", "2021")
-    completed to that day; else NULL, which the mappers' date checks report."""
+    completed to that day, and with [dates] excel_serial = true an Excel serial day number (44262 is
+    2021-03-07, days after 1899-12-30); else NULL, which the mappers' date checks report."""
     section = profile.section("dates")  # checked when the profile was read (profiles.check_dates)
     formats = [str(f) for f in section.get("formats", [])]
     partial = str(section.get("partial", "refuse"))
@@ -488,6 +489,11 @@ def date_macro(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
     if formats:
         listed = ", ".join("'" + f + "'" for f in formats)  # checked above: no quote can occur
         parts.append(f"CAST(try_strptime(x, [{listed}]) AS DATE)")
+    if section.get("excel_serial") is True:  # a date cell formatted General: Excel's day number (44262)
+        parts.append(
+            "CASE WHEN regexp_matches(x, '^[0-9]{5}(\\.0+)?$') AND try_cast(x AS DOUBLE) BETWEEN 20000 AND 80000 "
+            "THEN DATE '1899-12-30' + CAST(try_cast(x AS DOUBLE) AS INTEGER) END"
+        )
     if fill := PARTIAL_DATES[partial]:
         parts.append(
             f"CASE WHEN regexp_matches(x, '{_MONTH_ONLY}') THEN try_cast(x || '{fill[0]}' AS DATE) "

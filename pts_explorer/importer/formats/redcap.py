@@ -121,7 +121,7 @@ PROFILE_KEYS: dict[str, tuple[str, ...] | None] = {
     "adverse_events": ("instrument", "event_type", "event_date", "serious"),
     "checkbox_order": None,
     "values": None,
-    "dates": ("partial", "formats"),
+    "dates": ("partial", "formats", "excel_serial"),
     "derive": ("ulcer_healed",),
 }
 
@@ -1207,7 +1207,7 @@ class RedcapMapper(Mapper):
                 message = (
                     f"'record ' || _id || ' holds the date ' || {ref} || {b(' in ' + field + ', where ' + others)} || "
                     f"': correct the record (write its months since the DVT), or leave it missing: set "
-                    f"[values.months_since_dvt] \"' || {ref} || '\" = \"\" in a copy of the profile, and the patient "
+                    f'[values.months_since_dvt] "\' || {ref} || \'" = "" in a copy of the profile, and the patient '
                     "is not imported, with a warning (the contract requires the months of every patient; reading the "
                     "field as the DVT''s date, [fields] dvt_date, would lose the months of the others)'"
                 )

@@ -122,6 +122,7 @@ ROLE_KEYS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
             "baseline_flag",
             "derived_flag",
             "status",
+            "reason",
             "sequence",
         ),
         (
@@ -133,6 +134,7 @@ ROLE_KEYS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
             "baseline_flag",
             "derived_flag",
             "status",
+            "reason",
             "sequence",
         ),
     ),
@@ -194,9 +196,14 @@ PROFILE_KEYS: dict[str, tuple[str, ...]] = {
     "qualifiers": QUALIFIER_COLUMNS,
     "population": ("exclude_arms", "exclude_blank_reference_date", "flag_qnam"),
     "values": (*VALUE_MAPS, *VISIT_COLUMNS),
-    "dates": ("partial", "formats", "baseline_before_reference"),  # the last: [qs] early_baseline's old name
+    "dates": (
+        "partial",
+        "formats",
+        "excel_serial",
+        "baseline_before_reference",
+    ),  # the last: [qs] early_baseline's old name
     "visits": ("VISITNUM", "VISIT"),
-    "qs": (*ROLE_KEYS["qs"][1], "retest", "early_baseline", "testcd"),
+    "qs": (*ROLE_KEYS["qs"][1], "retest", "early_baseline", "not_done", "testcd"),
     "sv": ROLE_KEYS["sv"][1],
     "ae": ROLE_KEYS["ae"][1],
     "pr": (*ROLE_KEYS["pr"][1], "index_terms", "event_serious"),
@@ -911,6 +918,7 @@ class SdtmMapper(Mapper):
             ("baseline: another record of the test is flagged", False),
             ("repeated record with the same result", False),
             ("retest: an earlier result at the same visit", False),
+            ("visit with a required item not done ([qs] not_done)", True),
         ]
         self.con.execute(
             "CREATE OR REPLACE TABLE sdtm_qsr AS SELECT *, CASE WHEN left_out THEN 1 WHEN col IS NULL THEN 2 "
@@ -1000,6 +1008,7 @@ class SdtmMapper(Mapper):
             self._unmapped(
                 "sdtm_qsr", "subject", "qs", "coded_result", "value", column, "step IS NULL AND col = $only_column"
             )
+        self._not_done(codes, str(section.get("not_done", "refuse")))
         self._drop_steps("sdtm_qsr", steps)
         if sv:
             self._sv_funnel()
@@ -1103,6 +1112,68 @@ class SdtmMapper(Mapper):
                 'early_baseline = "day0" in a copy of the profile to hold it on day 0',
                 early,
             )
+
+    def _not_done(self, codes: dict[str, str], rule: str) -> None:
+        """A visit one of whose required items (a Villalta item, the ulcer) has no result (QSSTAT NOT DONE, or
+        blank) while its others do: the contract requires every item at a visit, so the visit cannot be imported.
+        Each such record names the subject, visit, test, QSSTAT and QSREASND; by default an error, with
+        [qs] not_done = "skip_visit" a warning and the visit set aside, the patient's other visits imported
+        (review 11, N4: the error said to check the profile's test code, which was right)."""
+        if rule not in ("refuse", "skip_visit"):
+            self._error("sdtm:profile", self.profile.path.name, '[qs] not_done must be "refuse" or "skip_visit"')
+            rule = "refuse"
+        required = [c for c in codes if validation.contract().columns["visits"][c].not_null]
+        if not required:
+            return
+        b = Bind()
+        # The visits whose required item has no result while other records of the visit are kept.
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE sdtm_not_done AS SELECT DISTINCT subject, month FROM sdtm_qsr AS r WHERE "
+            f"step = 4 AND month IS NOT NULL AND list_contains({b(required)}, col) AND EXISTS (SELECT 1 FROM "
+            "sdtm_qsr AS k WHERE k.step IS NULL AND k.subject = r.subject AND k.month = r.month)",
+            b.params,
+        )
+        self.con.execute(
+            "UPDATE sdtm_qsr SET step = 9 WHERE step IS NULL AND (subject, month) IN (SELECT (subject, month) FROM "
+            "sdtm_not_done)"
+        )
+        status, reason = (self.names["qs"].get(k, k.upper()) for k in ("status", "reason"))
+        value = (
+            f"subject || ' ' || coalesce(visit, visitnum, '') || ': ' || test_code || ' ' || {status!r} || ' ' || "
+            f"coalesce(nullif(trim(status), ''), '(blank)') || coalesce(' (' || {reason!r} || ' ' || "
+            "nullif(trim(reason), '') || ')', '')"
+        )
+        where = (
+            "step = 4 AND list_contains($required, col) AND (subject, month) IN (SELECT (subject, month) FROM "
+            "sdtm_not_done)"
+        )
+        common = (
+            f"a required item of the visit has no result in {self.labels['qs']} (not done, or blank), while the "
+            "visit's other items do: the contract requires every Villalta item and the ulcer at a visit"
+        )
+        if rule == "refuse":
+            message = (
+                f"{common}, so the visit cannot be imported. Give the item's result in the source, or set [qs] "
+                'not_done = "skip_visit" in a copy of the profile to set such a visit aside (with a warning) and '
+                "import the patient's other visits"
+            )
+        else:
+            message = (
+                f'{common}: the visit is set aside ([qs] not_done = "skip_visit"); the patient\'s other visits are '
+                "imported"
+            )
+        self._issues(
+            ERROR if rule == "refuse" else WARNING,
+            "sdtm:not_done",
+            "sdtm_qsr",
+            "subject || ' / ' || coalesce(visit, visitnum, '')",
+            "qs",
+            "status",
+            value,
+            message,
+            where,
+            {"required": required},
+        )
 
     def _scheduled_visits_unmapped(self) -> None:
         """A visit neither [visits] map knows whose records are a scheduled visit, by its name (MONTH 12, WEEK 26)
