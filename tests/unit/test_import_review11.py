@@ -310,3 +310,23 @@ def test_an_item_not_done_names_subject_visit_status_and_reason_and_a_key_sets_t
     for patient, month, total in rows:
         got.setdefault(patient, {})[str(month)] = total
     assert got == expected
+
+
+def test_an_unknown_retest_rule_is_refused_naming_the_two(tmp_path):
+    """Low finding: [qs] retest = "xyz" was taken as "refuse" without a word."""
+    profile = tmp_path / "p.toml"
+    text = (HERE / "pts13_sdtm.toml").read_text(encoding="utf-8")
+    profile.write_text(text + '\n[qs]\nretest = "xyz"\n', encoding="utf-8")
+    report = _run(profile, sorted((HERE / "sdtm13").glob("*.xpt")), tmp_path / "out.duckdb")
+    found = report.issues[(report.issues.rule == "sdtm:profile")]
+    assert list(zip(found.severity, found.file, found.message, strict=True)) == [
+        ("error", "p.toml", '[qs] retest must be "last" or "refuse", not \'xyz\'')
+    ]
+
+
+def test_a_visit_numbered_only_is_named_by_avisitn_in_the_values_encountered(tmp_path):
+    """Low finding: "values encountered in AVISIT: 3" where AVISIT is blank and 3 is AVISITN."""
+    report = _run(HERE / "adam11_v1.toml", ADAM11, tmp_path / "out.duckdb")
+    found = report.issues[report.issues.rule == "adam:visit_scheduled"]
+    assert set(found.column) == {"AVISITN"}
+    assert set(found.value) == {"3", "6", "12"}

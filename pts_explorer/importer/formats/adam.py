@@ -571,7 +571,10 @@ class AdamMapper(Mapper):
         )
         by_number_only = f"'Add [visits.AVISITN] \"' || {month} || '\" = ' || {month}"
         self.con.execute(
-            "INSERT INTO issues SELECT 'error', 'adam:visit_scheduled', _file, _line, subject, 'AVISIT', avisit, "
+            # The column named is the one the value comes from: AVISITN when AVISIT is blank (review 11: "values
+            # encountered in AVISIT: 3" named AVISITN's value as AVISIT's).
+            "INSERT INTO issues SELECT 'error', 'adam:visit_scheduled', _file, _line, subject, CASE WHEN avisit_text "
+            "IS NULL THEN 'AVISITN' ELSE 'AVISIT' END, avisit, "
             "'visit ' || CASE WHEN avisit_text IS NULL THEN '' ELSE 'AVISIT \"' || avisit_text || '\" (' END || "
             f"'AVISITN ' || {month} || CASE WHEN avisit_text IS NULL THEN '' ELSE ')' END || ' is not in the "
             f"profile''s [visits] map, but AVISITN ' || {month} || ' is a month of [study] visit_months: its records "

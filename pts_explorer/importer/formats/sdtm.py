@@ -865,6 +865,11 @@ class SdtmMapper(Mapper):
                 f"([qs.testcd] {', '.join(coded)}) are read from it (QSSTRESC); set it in a copy of the profile",
             )
         retest = str(section.get("retest", "refuse"))
+        if retest not in ("refuse", "last"):  # (review 11: "xyz" was taken for "refuse" without a word)
+            self._error(
+                "sdtm:profile", self.profile.path.name, f'[qs] retest must be "last" or "refuse", not {retest!r}'
+            )
+            retest = "refuse"
         for key in ("date",):
             self._check_dates("qs", key)
         if sv:
