@@ -299,9 +299,9 @@ def test_redcap_says_why_the_procedure_details_are_required_and_the_way_out(tmp_
         "'vil_hyperpigmentation' ([fields] v_hyperpigmentation); 'vil_calf_pain' ([fields] v_calf_pain); "
         "'ulcer_present' ([fields] ulcer_present); 'ae_type' ([adverse_events] event_type); 'ae_date' "
         "([adverse_events] event_date); 'ae_serious' ([adverse_events] serious); the profile maps them: set each "
-        "key to the field's name in a copy of profile 'redcap', or export the field; the export is checked without them; the "
-        "adverse events are read once [adverse_events] event_type names a field of the export; the values of a "
-        "missing column are checked once it is named [columns:PTSREG2_DATA_2024-06-01_0930, 1]"
+        "key to the field's name in a copy of profile 'redcap', or export the field; the export is checked without "
+        "them; the adverse events are read once [adverse_events] event_type names a field of the export; the "
+        "values of a missing column are checked once it is named [columns:PTSREG2_DATA_2024-06-01_0930, 1]"
     )
 
 
