@@ -330,3 +330,26 @@ def test_a_visit_numbered_only_is_named_by_avisitn_in_the_values_encountered(tmp
     found = report.issues[report.issues.rule == "adam:visit_scheduled"]
     assert set(found.column) == {"AVISITN"}
     assert set(found.value) == {"3", "6", "12"}
+
+
+def test_an_adtte_parameter_the_profile_does_not_map_is_said_not_silently_absent(tmp_path):
+    """Low finding: adam11's ADTTE holds TTDEATH, which [adtte] does not map: "kept 20", and absent from the
+    Data checks reconciliation without a word. A warning names it, its records and the key."""
+    adtte, _ = pyreadstat.read_xport(str(HERE / "adam11" / "adtte.xpt"))
+    profile = load(str(HERE / "adam11_v2.toml"))
+    mapped = set(profile.section("adtte"))
+    unmapped = adtte[~adtte.PARAMCD.isin(mapped)].PARAMCD.value_counts().sort_index()
+    assert list(unmapped.index) == ["TTDEATH"]
+    report = _run(HERE / "adam11_v2.toml", ADAM11, tmp_path / "out.duckdb")
+    found = report.issues[report.issues.rule == "adam:adtte_unmapped"]
+    assert list(zip(found.severity, found.file, found.message, strict=True)) == [
+        (
+            "warning",
+            "adtte.xpt",
+            f"ADTTE PARAMCD {code} ({n} records) is not in [adtte]: kept, but reconciled with no endpoint of the app "
+            "(Data checks does not show it); to reconcile it, map it in [adtte] of a copy of the profile to one of "
+            "primary_patency, assisted_primary_patency, secondary_patency, freedom_from_reintervention, "
+            "ulcer_healing, freedom_from_recurrent_dvt",
+        )
+        for code, n in unmapped.items()
+    ]

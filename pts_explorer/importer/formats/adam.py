@@ -840,6 +840,23 @@ class AdamMapper(Mapper):
             f"list_position($codes, {_ref(adtte, 'PARAMCD')})) AS endpoint FROM {adtte.table}",
             {"endpoints": list(endpoints.values()), "codes": list(endpoints)},
         )
+        # A PARAMCD [adtte] does not map is kept but reconciled with nothing: said, not silently absent from
+        # the Data checks page (review 11: TTDEATH was "kept 20" and appeared nowhere).
+        unmapped = self.con.execute(
+            "SELECT paramcd, count(*) FROM extra_sponsor_adtte WHERE endpoint IS NULL AND paramcd IS NOT NULL "
+            "GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        for code, n in unmapped:
+            self.issues.add(
+                Issue.file_level(
+                    WARNING,
+                    "adam:adtte_unmapped",
+                    adtte.file,
+                    f"ADTTE PARAMCD {code} ({counted(int(n), 'record')}) is not in [adtte]: kept, but reconciled with "
+                    f"no endpoint of the app (Data checks does not show it); to reconcile it, map it in [adtte] of a "
+                    f"copy of the profile to one of {', '.join(known)}",
+                )
+            )
 
 
 # Subjects and contract columns whose records were set aside at an analysed visit no [visits] map
