@@ -420,6 +420,7 @@ class Reader:
                 while columns and not columns[-1]:
                     columns.pop()
                 if not self._usable_header(file, columns, None):
+                    staged.append(Staged(sheet.title, file, "", []))  # unreadable: never also reported missing
                     continue
                 formulas = as_written.iter_rows(min_row=at + 2, values_only=True)
                 data = itertools.chain(head[at + 1 :], rows)

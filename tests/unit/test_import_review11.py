@@ -353,3 +353,24 @@ def test_an_adtte_parameter_the_profile_does_not_map_is_said_not_silently_absent
         )
         for code, n in unmapped.items()
     ]
+
+
+def test_a_sheet_whose_header_cannot_be_read_is_never_also_reported_missing(tmp_path):
+    """Issue 23 item 2 for sheets, as N5 met it: a sheet the reader refuses (a repeated column name) was also
+    "no file or sheet named 'studies'"; it is the header's error alone, and the tables truly absent are named."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "studies"
+    sheet.append(["study_id", "study_id", "design"])
+    sheet.append(["S1", "S1", "randomized"])
+    path = tmp_path / "registry.xlsx"
+    book.save(path)
+    report = _run("contract", [path], tmp_path / "out.duckdb")
+    issues = report.issues[report.issues.rule.isin(["file:header", "file:missing"])]
+    assert sorted(zip(issues.rule, issues.file, strict=True)) == [
+        ("file:header", "registry.xlsx [studies]"),
+        ("file:missing", "events"),
+        ("file:missing", "patients"),
+        ("file:missing", "procedures"),
+        ("file:missing", "visits"),
+    ]
