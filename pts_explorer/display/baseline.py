@@ -18,13 +18,16 @@ def _hidden_levels(
 ) -> dict[tuple[str, str], dict[str, bool]]:
     """Which level counts of each characteristic to hide, per arm (n_stent, n_medical): the levels
     add up to the arm's n, so a line keeps 0 or 2+ hidden counts, and 1+ where the arm's n is
-    itself hidden."""
+    itself hidden. The two arms of a level add up to the level's patients, which the filter panel
+    writes beside the option on the same screen (sex, band, site, ...: "Female (7)"), so a level
+    keeps 0 or 2 hidden counts too: "Female: stent 5 · medical hidden" beside "Female (7)" would
+    give the 2 away (second review of issue 28, F1)."""
     hidden = {key: {"n_stent": False, "n_medical": False} for key in zip(summary.variable, summary.level, strict=True)}
     if not shield.active:
         return hidden
     long = summary.melt(id_vars=["variable", "level"], value_vars=["n_stent", "n_medical"], var_name="arm")
     secret = [(variable, f"n_{arm}") for variable in summary.variable.unique() for arm in hidden_arms]
-    flags = shield.mask_frame(long, "value", [["variable", "arm"]], secret)
+    flags = shield.mask_frame(long, "value", [["variable", "arm"], ["variable", "level"]], secret)
     for variable, level, arm, flag in zip(long.variable, long.level, long.arm, flags, strict=True):
         hidden[(variable, level)][arm] = bool(flag)
     return hidden

@@ -152,7 +152,8 @@ def _more_option_counts(now: CohortFilter) -> dict[str, dict[str, str]]:
             continue
         rows = found[found.field == key]
         by_value = dict(zip(rows.value, rows.patients, strict=True))
-        shown[key] = _shown(shield, list(spec.options or by_value), by_value, dict(now.more).get(key, ()))
+        options = list(spec.options or query("centers").center_id)  # every option, a count of 0 written too
+        shown[key] = _shown(shield, options, by_value, dict(now.more).get(key, ()))
     return shown
 
 
