@@ -9,6 +9,7 @@ patients into; a hidden count is given away exactly when its cells' indicator is
 shown numbers' (the rank test below, over the cells of the demo data's patients, recounted here with pandas).
 Random cohorts of one centre and a few other filters, where small cells abound."""
 
+import json
 import random
 import re
 
@@ -177,3 +178,90 @@ def _designs(db) -> tuple[list[str], list[str]]:
     with duckdb.connect(str(db), read_only=True, config=DUCKDB_CONFIG) as con:
         rows = con.execute("SELECT study_id, design FROM studies ORDER BY study_id").fetchall()
     return [r[0] for r in rows], [r[1] for r in rows]
+
+
+FUNNEL_ORDER = ["study", "arm", "site", "grade", "band", "sex", "center", "limb", "ceap"]  # the sidebar's order
+
+
+def test_no_hidden_count_of_the_funnel_follows_from_its_other_rows_and_the_sidebar(
+    app_on, demo_db, people, monkeypatch
+):
+    # Every page protected (PTS_PROTECT_SMALL_CELLS): the funnel, under the sidebar's "x of N patients".
+    monkeypatch.setenv("PTS_PROTECT_SMALL_CELLS", "1")
+    monkeypatch.setenv("PTS_MIN_CELL_COUNT", str(K))
+    leaks, hidden_seen = [], 0
+    rng = random.Random(7)
+    queries = []
+    for _ in range(10):  # many filters, each removing few: small removed counts between large ones
+        centre = rng.choice(sorted(people.center_id.unique()))
+        kept = people[people.center_id == centre]
+        query = {"center": [centre]}
+        for key in rng.sample(["site", "grade", "band", "limb", "ceap", "sex"], 4):
+            values = kept[COLUMNS[key]].value_counts()
+            query[key] = sorted(values.index[: max(1, len(values) - 1)])  # all but the rarest value
+            kept = kept[kept[COLUMNS[key]].isin(query[key])]
+        queries.append(query)
+    for query in queries:
+        at = app_on(demo_db, query).run()
+        at.switch_page("app_pages/overview.py").run()
+        assert not at.exception, at.exception
+        table = next(t.value for t in at.dataframe if list(t.value.columns) == ["Filter", "Patients left", "Removed"])
+        steps = [k for k in FUNNEL_ORDER if k in query]
+        # Each patient's part: the first step that removes them (0-based), or len(steps): in the cohort.
+        part = pd.Series(len(steps), index=people.index)
+        for i, key in reversed(list(enumerate(steps))):
+            part[~people[COLUMNS[key]].isin(query[key]) & _keeps(people, {k: query[k] for k in steps[:i]})] = i
+        facts = [(part >= 0, len(people)), (part == len(steps), None)]  # the sidebar's "x of N"
+        [sidebar] = [m.value for m in at.markdown if m.value.endswith(" patients") and " of " in m.value]
+        facts[1] = (part == len(steps), _number(sidebar.split(" of ")[0].strip("*")))
+        for i, (left, removed) in enumerate(zip(table["Patients left"], table["Removed"], strict=True)):
+            facts.append((part >= i, _number(str(left))))
+            if i:
+                facts.append((part == i - 1, _number(str(removed))))
+        hidden_seen += sum(1 for mask, v in facts if v is None and 0 < mask.sum() < K)
+        for mask, value in facts:
+            if value is not None:
+                assert value == int(mask.sum()), query
+                assert not 0 < value < K, (query, table.values.tolist())  # no small count shown
+        if away := _given_away(facts):
+            leaks.append((query, away))
+    assert hidden_seen >= 5
+    assert leaks == []
+
+
+def test_a_trajectory_hover_hides_an_arms_n_beside_a_hidden_one(app_on, demo_db, people):
+    # Second review, F5: /trajectories?center=TC08&present=1 hid stent (2) and medical (10) in the line, but
+    # the hover said "n = 10" for medical at month 0 and the drawer "TC08 (12)": 12 - 10 = 2.
+    centre = people[people.center_id == "TC08"]
+    assert (int((centre.arm == "stent").sum()), int((centre.arm == "medical").sum())) == (2, 10)
+    at = app_on(demo_db, {"center": ["TC08"], "present": "1"}).run()
+    at.switch_page("app_pages/trajectories.py").run()
+    assert not at.exception, at.exception
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    at_zero = {
+        trace["legendgroup"]: [n for month, n, *_ in trace["customdata"] if month == 0]
+        for trace in figure["data"]
+        if trace.get("customdata") and trace.get("legendgroup") in ("stent", "medical")
+    }
+    assert at_zero == {"stent": ["hidden"], "medical": ["hidden"]}
+
+
+def test_the_reports_funnel_hides_a_small_removed_count_and_what_gives_it_away(app_on, demo_db, people):
+    # Second review, F2: /overview?center=RC05&ceap=C4b&bvcss=12&bvcss=30, exported as a report: the funnel
+    # read "Baseline VCSS: ≥ 12 points | 10 | 3" (RC05 87 -> C4b 13 -> VCSS 12+ 10: 3 removed).
+    at = app_on(demo_db, {"center": ["RC05"], "ceap": ["C4b"], "bvcss": ["12", "30"]}).run()
+    at.switch_page("app_pages/overview.py").run()
+    at.button(key="export_prepare").click().run()
+    assert not at.exception, at.exception
+    page = at.session_state["_export_page"]
+    [funnel] = [t.frame for t in page.tables if t.key == "overview_funnel"]
+    everyone = len(people)
+    centre = people[people.center_id == "RC05"]
+    ceap = centre[centre.ceap_c == "C4b"]
+    assert (len(centre), len(ceap)) == (87, 13)
+    assert funnel.values.tolist() == [
+        ["All patients", f"{everyone:,}", ""],
+        ["Centre: RC05", f"{len(centre):,}", f"{everyone - len(centre):,}"],
+        ["CEAP clinical class: C4b", "hidden", "hidden"],  # either would give the 3 away with the rows around
+        ["Baseline VCSS: ≥ 12 points", "10", "hidden"],  # 10: the cohort, beside the sidebar's count too
+    ]
