@@ -130,17 +130,18 @@ INNER_SCROLLERS = """(el) => {
 }"""
 
 
+@pytest.mark.parametrize("address", ["", LONG_SIDEBAR], ids=["no filter", "more filters"])  # second review F4
 @pytest.mark.parametrize("sized_page", [(1440, 900), (1280, 720)], indirect=True, ids=["1440x900", "1280x720"])
-def test_the_save_cohort_form_is_whole_with_more_filters_open(server, sized_page: Page, tmp_path):
+def test_the_save_cohort_form_is_whole_with_or_without_more_filters(server, sized_page: Page, tmp_path, address):
     page = sized_page
     height = page.viewport_size["height"]
-    open_page(page, f"{server}/overview?{LONG_SIDEBAR}")
-    expect(page.get_by_test_id("stSlider")).to_have_count(7)  # age and the six ranges: a long sidebar
+    open_page(page, f"{server}/overview?{address}")
+    expect(page.get_by_test_id("stSlider")).to_have_count(7 if address else 1)  # age and the six ranges
     open_saved_cohorts(page)
     form = page.get_by_test_id("stExpander").filter(has_text="Saved cohorts")
     save = page.get_by_role("button", name="Save", exact=True)
     save.scroll_into_view_if_needed()  # as a reader scrolls the sidebar down to it
-    page.screenshot(path=str(tmp_path / f"save_form_{page.viewport_size['width']}.png"))
+    page.screenshot(path=str(tmp_path / f"save_form_{page.viewport_size['width']}_{bool(address)}.png"))
     controls = [
         page.get_by_role("combobox", name="Apply a named subgroup"),
         page.get_by_label("Save these filters as"),
