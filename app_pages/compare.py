@@ -171,7 +171,11 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
         words = []
         for n in empty:
             if not several.sizes[n]:
-                words.append(f"Cohort {n} holds no patient in this arm choice")
+                words.append(  # its own filters leave no one, or none in the one arm chosen
+                    f"Cohort {n} holds no patient"
+                    if arm_choice == "both"
+                    else f"Cohort {n} holds no {vocab.COMPARE_ARMS[arm_choice].lower()} patient"
+                )
             elif apart and labels[n] != n:
                 words.append(f"every patient of cohort {n} is also in another cohort, so **{labels[n]}** holds none")
             else:

@@ -174,3 +174,15 @@ def test_several_cohorts_responders_say_what_two_cohorts_say(app_on, demo_db, ra
         + " Each share and interval hold for its cohort; the patients in more than one cohort count in each of "
         "their cohorts' shares, which brings the shares closer."
     ]
+
+
+def test_a_cohort_its_own_filters_empty_is_said_so_without_blaming_the_arm(app_on, demo_db, raw):  # noqa: F811
+    # Second review, R7: A (the sidebar's: trial patients of centre RC05) is empty with both arms chosen; the
+    # notice said "in this arm choice".
+    patients = raw[0]
+    assert not ((patients.study_id == "TRIAL") & (patients.center_id == "RC05")).any()
+    query = {"a": "current", "b": "sub:femoral_only", "c": "sub:open_ulcer", "study": "TRIAL", "center": "RC05"}
+    at = _compare_page(app_on, demo_db, query)
+    assert [i.value for i in at.info] == ["Cohort A holds no patient: left out of the results below."]
+    at = _compare_page(app_on, demo_db, {**query, "compare_arm": "stent"})
+    assert [i.value for i in at.info] == ["Cohort A holds no stent patient: left out of the results below."]
