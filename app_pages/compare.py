@@ -72,6 +72,18 @@ def _patency_chart(km: pd.DataFrame, title: str, labels: dict[str, str], sides: 
     return drawn
 
 
+def _left_out_of_the_others(sidebar: str, others: list[str]) -> str:
+    """What leaving the shared patients out does when one cohort is the sidebar's filters: every patient who
+    meets them is out of the other cohorts' own patients, so those hold only patients who do not (with
+    eligibility criteria as filters, the ineligible). First review, finding 5."""
+    return (
+        f"Cohort {sidebar} is the sidebar's filters, and the patients in more than one cohort are left out: "
+        f"{', '.join(f'**{o}**' for o in others)} hold only patients who do **not** meet the sidebar's filters "
+        "(set as eligibility criteria, the ineligible ones). Count the patients in more than one cohort in each "
+        "to compare the cohorts whole."
+    )
+
+
 def _responders(
     rows: pd.DataFrame, labels: dict[str, str], title: str, counted_words: str, heading: Any = st.subheader
 ) -> tuple[int, pd.DataFrame]:
@@ -250,6 +262,15 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
         )
         + "  \n".join(f"**{n}**: " + chosen[n].about() for n in several.names)
     )
+    apart_from_sidebar = [labels[n] for n in several.names if n not in sidebar and labels[n] != n]
+    if (
+        apart
+        and sidebar
+        and sidebar[0] in several.names
+        and apart_from_sidebar
+        and not chosen[sidebar[0]].cohort.is_unrestricted()
+    ):
+        ui.note(_left_out_of_the_others(sidebar[0], apart_from_sidebar))
     overlaps_table()
     if not ui.presenting():
         ui.note(

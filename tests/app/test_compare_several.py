@@ -186,3 +186,22 @@ def test_a_cohort_its_own_filters_empty_is_said_so_without_blaming_the_arm(app_o
     assert [i.value for i in at.info] == ["Cohort A holds no patient: left out of the results below."]
     at = _compare_page(app_on, demo_db, {**query, "compare_arm": "stent"})
     assert [i.value for i in at.info] == ["Cohort A holds no stent patient: left out of the results below."]
+
+
+def test_with_the_sidebars_filters_as_a_the_others_own_patients_are_said_to_fail_them(app_on, demo_db, raw):  # noqa: F811
+    # First review, finding 5: eligibility as the sidebar's filters (A), three subgroups beside it, the shared
+    # patients left out: B only, C only and D only hold only patients who fail the eligibility criteria.
+    eligibility = {"bvillalta": ["10", "33"], "bvcss": ["8", "30"], "ceap": ["C4a", "C4b", "C4c", "C5", "C6"]}
+    query = {"a": "current", "b": "sub:high_grade_civ_cfv", "c": "sub:femoral_only", "d": "sub:below_70"}
+    at = _compare_page(app_on, demo_db, {**query, **eligibility})
+    shown = [c.value for c in at.caption if c.value.startswith("Cohort A is the sidebar's filters")]
+    labels = [f"**{n} only**" for n in "BCD" if f"{n} only" in _table(at, "Largest SMD").columns]
+    assert len(labels) >= 2
+    assert shown == [
+        "Cohort A is the sidebar's filters, and the patients in more than one cohort are left out: "
+        f"{', '.join(labels)} hold only patients who do **not** meet the sidebar's filters (set as eligibility "
+        "criteria, the ineligible ones). Count the patients in more than one cohort in each to compare the cohorts "
+        "whole."
+    ]
+    counted = _compare_page(app_on, demo_db, {**query, **eligibility, "shared": "counted"})
+    assert [c.value for c in counted.caption if c.value.startswith("Cohort A is the sidebar's filters")] == []
