@@ -187,6 +187,9 @@ def _range_control(spec: vocab.MoreFilter, low: int, high: int, missing: str) ->
     )
 
 
+SPREAD_WORDS = "Every patient in the data, not only the cohort's (the other filters do not narrow it), by"
+
+
 def _distribution(spec: vocab.MoreFilter, bins: pd.DataFrame, shield: privacy.Protection) -> None:
     """The small histogram under a range slider: every patient's value, the chosen range in colour; a
     bin hidden where small cells are protected not drawn (display.more_distribution)."""
@@ -196,11 +199,15 @@ def _distribution(spec: vocab.MoreFilter, bins: pd.DataFrame, shield: privacy.Pr
         config={"staticPlot": True, "displayModeBar": False},
         width="stretch",
     )
+    # Whose values: every patient's, not the cohort's (unlike the counts beside the options), said under it
+    # (second review of issue 28, F6).
+    words = f"{SPREAD_WORDS} {spec.label}, the range chosen in colour."
     if bins.hidden.any():
-        st.caption(
-            f"Bars of fewer than {shield.k} patients are not drawn, nor a bar that the others and the patients "
+        words += (
+            f" Bars of fewer than {shield.k} patients are not drawn, nor a bar that the others and the patients "
             "without a value would give away (small cells protected)."
         )
+    st.caption(words)
 
 
 def _range_changed(key: str, low: int, high: int) -> None:
