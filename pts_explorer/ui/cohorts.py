@@ -246,10 +246,10 @@ def _save(name: str, note: str, cohort: CohortFilter) -> None:
 
 def _unknown(ref: str) -> str:
     """A cohort a link names that is not here: a named subgroup this server does not define, or a
-    saved cohort deleted since (or saved in another workspace)."""
+    saved cohort deleted since or saved in another workspace (which of the two, the workspace cannot tell)."""
     if ref.startswith(SUBGROUP):
         return f"{ref} (not a named subgroup here)"
-    return f"{ref} (no longer saved)"
+    return f"{ref} (not a saved cohort here: deleted, or saved on another server)"
 
 
 def two_cohorts(current: CohortFilter, column_a: Any, column_b: Any) -> tuple[Choice, Choice]:

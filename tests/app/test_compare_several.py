@@ -205,3 +205,13 @@ def test_with_the_sidebars_filters_as_a_the_others_own_patients_are_said_to_fail
     ]
     counted = _compare_page(app_on, demo_db, {**query, **eligibility, "shared": "counted"})
     assert [c.value for c in counted.caption if c.value.startswith("Cohort A is the sidebar's filters")] == []
+
+
+def test_an_unknown_saved_link_is_not_said_to_have_been_saved(app_on, demo_db):
+    # Second review: "zzzzzzzz (no longer saved)" for a link never saved here.
+    at = _compare_page(app_on, demo_db, {"a": "current", "b": "zzzzzzzz"})
+    assert [i.value for i in at.info if i.value.startswith("**Cohort B**")] == [
+        "**Cohort B** changed from zzzzzzzz (not a saved cohort here: deleted, or saved on another server) to "
+        "70%+ obstruction of the common iliac or common femoral vein: zzzzzzzz (not a saved cohort here: deleted, "
+        "or saved on another server) is not available for this selection."
+    ]
