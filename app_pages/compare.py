@@ -246,6 +246,8 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
         patients=", ".join(f"{labels[n]} {shield.count(several.compared[n])}" for n in several.names)
         + " with a baseline value",
     )
+    if clipped := charts.clipped_intervals(table, outcome):
+        ui.note(clipped)
     design_words = "; ".join(
         f"{labels[n]}: {display.design_word(set(several.designs[n].values()))}" for n in several.names
     )
@@ -464,6 +466,8 @@ ui.chart(
     ),
     patients=side_counts,
 )
+if clipped := charts.clipped_intervals(table, outcome):
+    ui.note(clipped)
 if marks_note := display.design_marks_note(lanes, lane_names):  # no patient measured: nothing to say
     ui.note(marks_note)
 notes = [f"**{n}**: " + c.about() for n, c in (("A", a), ("B", b))]

@@ -4,6 +4,9 @@ out of the results), Table 1, each cohort's change with its t interval, and the 
 the cohorts only when no patient counts twice. Every number is recomputed here with pandas, scipy and
 lifelines from the database's rows, not with the app's code."""
 
+import base64
+import json
+
 import numpy as np
 import pandas as pd
 from lifelines.statistics import multivariate_logrank_test
@@ -215,3 +218,37 @@ def test_an_unknown_saved_link_is_not_said_to_have_been_saved(app_on, demo_db):
         "70%+ obstruction of the common iliac or common femoral vein: zzzzzzzz (not a saved cohort here: deleted, "
         "or saved on another server) is not available for this selection."
     ]
+
+
+def test_a_tiny_visits_interval_does_not_flatten_the_other_curves(app_on, demo_db):
+    # Reviews of issue 28: with eligibility as A and three subgroups, "C only" has 2 patients at months 1 and
+    # 3; their t intervals ran from -20 to 32 on the 0-33 Villalta scale and squashed the seven other curves.
+    query = {
+        "a": "current",
+        "b": "sub:high_grade_civ_cfv",
+        "c": "sub:femoral_only",
+        "d": "sub:below_70",
+        "bvillalta": ["10", "33"],
+        "bvcss": ["8", "30"],
+        "ceap": ["C4a", "C4b", "C4c", "C5", "C6"],
+    }
+    at = _compare_page(app_on, demo_db, query)
+    figure = next(f for f in (json.loads(el.proto.spec) for el in at.get("plotly_chart")) if "yaxis" in f["layout"])
+    lows = [
+        m - e
+        for trace in figure["data"]
+        if trace.get("error_y")
+        for m, e in zip(_numbers(trace["y"]), _numbers(trace["error_y"]["arrayminus"]), strict=True)
+    ]
+    assert min(lows) < -10  # an interval far below the scale's 0
+    assert figure["layout"]["yaxis"]["range"] == [-0.99, 33.99]  # the scale 0-33, 3% of it either side
+    assert [c.value for c in at.caption if c.value.startswith("The axis spans")] == [
+        "The axis spans the scale's 0-33: an interval that reaches past it (few patients at a visit) is cut at its end."
+    ]
+
+
+def _numbers(data) -> list[float]:
+    """A trace's numbers, whether written as a list or as plotly's typed array ({dtype, bdata})."""
+    if isinstance(data, dict):
+        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"]).astype(float).tolist()
+    return [float(v) for v in data]
