@@ -130,7 +130,9 @@ def test_urls_words_and_intersections():
     chosen = _cohort({"bmi": ["35", "30"], "center": ["C07", "C02"], "limb": ["up", "left"], "dvt": ["x", "2"]})
     assert chosen.more == (("center", ("C07", "C02")), ("limb", ("left",)), ("bmi", (30, 35)))
     assert chosen.describe() == "Centre C07, C02; Limb side Left; BMI 30-35 kg/m²"
-    assert SETTINGS["bvcss"].parse(["-5", "99"]) == (0, 30)  # clipped to the score's bounds
+    assert SETTINGS["bvcss"].parse(["-5", "12"]) == (0, 12)  # clipped to the score's bounds
+    # Clipped to every value the filter takes, it restricts nothing (not a chip "0-30 points"): second review.
+    assert SETTINGS["bvcss"].parse(["-5", "99"]) is None
     other = CohortFilter(more=(("bmi", (33, 40)), ("ceap", ("C3",))))
     both = chosen.intersect(other)
     assert both.more == (("center", ("C07", "C02")), ("limb", ("left",)), ("ceap", ("C3",)), ("bmi", (33, 35)))
