@@ -11,12 +11,10 @@ import numpy as np
 import pandas as pd
 from lifelines.statistics import multivariate_logrank_test
 from scipy import stats
-from statsmodels.stats.proportion import proportion_confint
 
-from pts_explorer import vocab
 from pts_explorer.filters import CohortFilter
-from tests.app.test_compare_page import _compare_page, _table, raw  # noqa: F401 (raw: a fixture)
-from tests.unit.test_compare import _due, _primary_patency, _visits
+from tests.app.test_compare_page import _compare_page, _responder_words, _table, raw  # noqa: F401 (raw: a fixture)
+from tests.unit.test_compare import _primary_patency, _visits
 from tests.unit.test_trajectory_recompute import _pandas_cohort
 
 FOUR = {
@@ -124,35 +122,6 @@ def test_on_a_slide_the_line_states_each_cohorts_patients_and_design(app_on, dem
         f"**Compare** · {groups[0]} against {groups[1]} against {groups[2]}, patients with a baseline Villalta total"
     ), lines
     assert not at.subheader and not at.metric  # on a slide: the key chart and its numbers, no empty headings
-
-
-def _responder_words(raw, sides: dict[str, pd.DataFrame], month: int, shown: pd.DataFrame) -> str:  # noqa: F811
-    """Each side's responders at `month` per arm checked against the table shown, and the words the page
-    should give under it (the imputation, and the share of the patients due who were seen)."""
-    visits = raw[1]
-    seen_at = set(visits[(visits.visit_month == month) & visits.villalta_total.notna()].patient_id)
-    base = visits[visits.visit_month == 0].set_index("patient_id").villalta_total
-    then = visits[visits.visit_month == month].set_index("patient_id").villalta_total
-    seen_shares = []
-    for label, cohort in sides.items():
-        due = _due(raw, cohort, month)
-        for arm in ("stent", "medical"):
-            d = due[due.arm == arm].patient_id
-            improved = int(((d.map(base) - d.map(then)) >= vocab.DEFAULT_THRESHOLD).sum())
-            seen = int(d.isin(seen_at).sum())
-            seen_shares.append(seen / len(d))
-            low, high = proportion_confint(improved, len(d), method="wilson")
-            row = shown.loc[(label, vocab.ARMS[arm])]
-            assert row["Responders / due"] == f"{improved:,} / {len(d):,}"
-            assert row["Share (Wilson 95% CI)"] == f"{improved / len(d):.1%} ({low:.1%}-{high:.1%})"
-    low, high = (f"{100 * v:.0f}%" for v in (min(seen_shares), max(seen_shares)))
-    return (
-        "Non-responder imputation: every patient due at the visit (enrolled long enough before the data cut-off, in "
-        "a study that schedules it) who was not seen there (lost to follow-up, dead or a missed visit) counts as not "
-        "improved, so no share can exceed the share seen (*Seen / due*): where few were seen, the share mostly "
-        "measures who was still followed, not who improved; Wilson score 95% CI. "
-        f"At month {month}, {low} to {high} of the patients due were seen, by cohort and arm."
-    )
 
 
 def test_several_cohorts_responders_say_what_two_cohorts_say(app_on, demo_db, raw):  # noqa: F811
