@@ -14,6 +14,7 @@ from scipy import stats
 
 from pts_explorer.filters import CohortFilter
 from tests.app.test_compare_page import _compare_page, _responder_words, _table, raw  # noqa: F401 (raw: a fixture)
+from tests.recount import MARK
 from tests.unit.test_compare import _primary_patency, _visits
 from tests.unit.test_trajectory_recompute import _pandas_cohort
 
@@ -118,9 +119,14 @@ def test_on_a_slide_the_line_states_each_cohorts_patients_and_design(app_on, dem
         designs = tuple(sorted(set(design[sorted(set(side.study_id))])))
         groups.append(f"**{name} only** (n = {counts}; {words.get(designs, 'pooled randomized and observational')})")
     lines = [m.value for m in at.markdown if m.value.startswith("**Compare** · ")]
-    assert len(lines) == 1 and lines[0].startswith(
+    named = (  # the named subgroups, as pts_explorer/subgroups.toml names them
+        "**A**: 70%+ obstruction of the common iliac or common femoral vein; **B**: 70%+ obstruction at another "
+        "site; **C**: Stenosis below 70%; **D**: Open ulcer at baseline"
+    )
+    assert lines == [
         f"**Compare** · {groups[0]} against {groups[1]} against {groups[2]}, patients with a baseline Villalta total"
-    ), lines
+        f" · {named} · {MARK}"
+    ]
     assert not at.subheader and not at.metric  # on a slide: the key chart and its numbers, no empty headings
 
 

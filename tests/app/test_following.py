@@ -8,6 +8,7 @@ from urllib.parse import parse_qs
 
 from pts_explorer import workspace
 from tests.app.test_talks import HOSTILE, SHOWN
+from tests.recount import MARK, by_arm, effects_n
 
 FEMORAL = {"site": ["femoral"]}
 SMALL = {"study": ["TRIAL"], "site": ["ivc"]}  # 4 stent, 6 medical in the demo data
@@ -80,7 +81,8 @@ def test_a_follower_of_a_talk_says_which_and_when_the_presenter_stopped(app_on, 
         "slide": ["1"],
         "follow": [share.code],
     }
-    assert _line(at).startswith("Slide 1 of 1: **First** · **Effects** · ")
+    n = effects_n(demo_db, "obstruction_site = 'common_iliac'", 6)  # counted from the file (tests.recount)
+    assert _line(at) == f"Slide 1 of 1: **First** · **Effects** · Common iliac · n = {n} · randomized · {MARK}"
     assert f":material/cast: Following **{SHOWN}**" in [m.value for m in at.markdown]
     space.end_share(share.secret)
     at.run()
@@ -222,7 +224,8 @@ def test_a_cohort_changed_on_the_slide_is_a_step_the_room_follows(app_on, demo_d
     assert (share.page, share.query, share.step) == ("overview", {"site": ["common_iliac"], "present": ["1"]}, 2)
     follower.run()
     assert _query(follower) == {"site": ["common_iliac"], "present": ["1"], "follow": [code]}
-    assert _line(follower).startswith("**Overview** · Common iliac · n = ")
+    n = by_arm(demo_db, "obstruction_site = 'common_iliac'")
+    assert _line(follower) == f"**Overview** · Common iliac · n = {n} · pooled randomized and observational · {MARK}"
 
 
 def test_the_speaker_view_after_stop_sharing_offers_no_steps(app_on, demo_db, workspace_file):

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs
 
 from pts_explorer import workspace
 from tests.app.test_following import _line, _query
+from tests.recount import MARK, by_arm
 
 BOTH = {"site": ["common_iliac", "femoral"]}
 ILIAC = {"site": ["common_iliac"]}
@@ -49,8 +50,11 @@ def test_a_cohort_changed_live_survives_a_step_away_and_reaches_the_speaker_view
         "Cohort changed on this slide: it stays so when you step away and back, until you leave the talk "
         "(Exit or Escape)."
     ]
-    assert _line(at).startswith("Slide 1 of 2: **Who they are** · **Overview** · Common iliac · n = ")
-    assert _line(at).endswith(CHANGED)
+    iliac = by_arm(demo_db, "obstruction_site = 'common_iliac'")  # counted from the file (tests.recount)
+    assert _line(at) == (
+        f"Slide 1 of 2: **Who they are** · **Overview** · Common iliac · n = {iliac} · pooled randomized and "
+        f"observational · {MARK}{CHANGED}"
+    )
 
     # The speaker view names the slide on screen as the room sees it.
     speaker = app_on(demo_db, {"share": secret}).run()

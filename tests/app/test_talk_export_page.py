@@ -11,6 +11,7 @@ import pytest
 from pts_explorer import escape, talk_export, workspace
 from pts_explorer.config import ANALYSIS_PAGES
 from pts_explorer.ui import talk_slides, talks
+from tests.recount import OPEN_ULCER_AT_BASELINE, SCORED, by_arm
 
 HOSTILE = "**Bold** <b>tag</b> [link](http://x)"
 VIEWS = [  # (page, settings, title, notes)
@@ -63,10 +64,21 @@ def test_each_slide_is_the_apps_slide_its_line_whole_and_its_key_chart(app_on, d
         assert exported["data"] == shown["data"]  # the same traces, as presented (small cells hidden)
         assert exported["layout"]["title"]["text"] == shown["layout"]["title"]["text"]
         assert exported["layout"]["font"]["size"] == shown["layout"]["font"]["size"] == 18  # presenter type
-    # Read independently of the app's line: its cohort and the mark the slide must carry.
-    assert content.slides[0].line.startswith("Slide 1 of 3: Who is in it · Overview · Femoral · n = ")
-    assert content.slides[1].line.startswith(f"Slide 2 of 3: {HOSTILE} · Effects · Common iliac · n = ")
-    assert all(s.line.endswith(" · synthetic data · small cells hidden (k = 5)") for s in content.slides)
+    # Each line whole, its numbers counted from the file with SQL of the test's own (tests.recount).
+    trial_iliac = f"obstruction_site = 'common_iliac' and study_id = 'TRIAL' and {SCORED.format('v.visit_month = 0')}"
+    femoral = by_arm(demo_db, "obstruction_site = 'femoral'")
+    iliac_later = by_arm(demo_db, f"{trial_iliac} and {SCORED.format('v.visit_month > 0')}")
+    iliac_12 = by_arm(demo_db, f"{trial_iliac} and {SCORED.format('v.visit_month = 12')}")
+    ulcer = by_arm(demo_db, OPEN_ULCER_AT_BASELINE)
+    mark = "synthetic data · small cells hidden (k = 5)"
+    pooled = "pooled randomized and observational"
+    assert [s.line for s in content.slides] == [
+        f"Slide 1 of 3: Who is in it · Overview · Femoral · n = {femoral} · {pooled} · {mark}",
+        f"Slide 2 of 3: {HOSTILE} · Effects · Common iliac · n = {iliac_later} with a baseline and a later visit "
+        f"(MMRM; ANCOVA at month 12: {iliac_12}) · randomized · {mark}",
+        f"Slide 3 of 3: Ulcers heal · Durability · All patients · n = {ulcer} with an open ulcer at baseline · "
+        f"{pooled} · {mark}",
+    ]
 
 
 def test_a_slide_that_cannot_be_drawn_is_named_with_why(app_on, demo_db, workspace_file, monkeypatch):

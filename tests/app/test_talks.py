@@ -8,6 +8,9 @@ from urllib.parse import parse_qs
 
 from pts_explorer import workspace
 from tests.app.test_pages import _texts
+from tests.recount import MARK, by_arm, effects_n
+
+POOLED = "pooled randomized and observational"
 
 HOSTILE = "**Bold** <b>tag</b> [link](http://x) _it_"
 # ... as Markdown that shows it as typed (a word joiner keeps the address from becoming a link)
@@ -216,8 +219,8 @@ def test_a_slide_of_a_talk_steps_along_the_talk_not_the_pages(app_on, demo_db, w
     here = {"site": ["common_iliac"], "outcome": ["vcss"], "present": ["1"], "talk": [talk.slug], "slide": ["2"]}
     at = _open(app_on, demo_db, "effects", here)
     line = _line(at)
-    start = f"Slide 2 of 3: **{SHOWN}** · **Effects** · Common iliac · "
-    assert line.startswith(start), line
+    n = effects_n(demo_db, "obstruction_site = 'common_iliac'", 6, "vcss")  # counted from the file
+    assert line == f"Slide 2 of 3: **{SHOWN}** · **Effects** · Common iliac · n = {n} · randomized · {MARK}"
     assert _query(at) == here
     links = _links(at)
     one = {"site": ["femoral"], "present": ["1"], "talk": [talk.slug], "slide": ["1"]}
@@ -232,7 +235,9 @@ def test_a_slide_of_a_talk_steps_along_the_talk_not_the_pages(app_on, demo_db, w
     )
     # Slide 3 is its page with its own settings: the cohort of slide 2 does not follow it.
     at = _open(app_on, demo_db, "overview", three)
-    assert _line(at).startswith("Slide 3 of 3: **Who they are** · **Overview** · All patients · "), _line(at)
+    assert _line(at) == (
+        f"Slide 3 of 3: **Who they are** · **Overview** · All patients · n = {by_arm(demo_db)} · {POOLED} · {MARK}"
+    )
     assert _links(at)["Previous"] == ("effects", here)
     assert "Next" not in _links(at)
 
@@ -241,7 +246,9 @@ def test_the_short_link_opens_slide_one(app_on, demo_db, workspace_file):
     _, talk = _talk(workspace_file, THREE)
     at = _open(app_on, demo_db, "talks", {"talk": talk.slug, "present": "1"})
     assert _query(at) == {"site": ["femoral"], "present": ["1"], "talk": [talk.slug], "slide": ["1"]}
-    assert _line(at).startswith("Slide 1 of 3: **Symptoms over time** · **Trajectories** · Femoral · "), _line(at)
+    n = by_arm(demo_db, "obstruction_site = 'femoral'")
+    title = "Slide 1 of 3: **Symptoms over time** · **Trajectories** · Femoral"
+    assert _line(at) == f"{title} · n = {n} · {POOLED} · {MARK}"
 
 
 def test_a_talk_that_is_gone_is_announced_and_the_pages_step_as_usual(app_on, demo_db, workspace_file):
@@ -256,7 +263,8 @@ def test_a_talk_that_is_gone_is_announced_and_the_pages_step_as_usual(app_on, de
 def test_a_slide_whose_setting_no_longer_applies_opens_with_the_usual_notice(app_on, demo_db, workspace_file):
     _, talk = _talk(workspace_file, [("effects", {"visit": ["599"]}, "Month 599")])
     at = _open(app_on, demo_db, "effects", {"visit": "599", "present": "1", "talk": talk.slug, "slide": "1"})
-    assert _line(at).startswith("Slide 1 of 1: **Month 599** · **Effects** · "), _line(at)
+    n = effects_n(demo_db, "true", 6)  # the visit fell back to month 6
+    assert _line(at) == f"Slide 1 of 1: **Month 599** · **Effects** · All patients · n = {n} · randomized · {MARK}"
     assert [i.value for i in at.info if "changed from" in i.value] == [
         "**Visit** changed from Month 599 to Month 6: Month 599 is not available for this selection."
     ]
