@@ -52,6 +52,10 @@ ui.design_notice(sizes, by_study, remedy="split")
 shield = ui.protection()
 stats = ["mean", "sd", "ci_low", "ci_high"]
 table = shield.protect_stats(trajectories.summary_table(summary, change=change), ["n"], stats)
+# The arms measured at a visit add up to the visit's patients (at month 0 the cohort, which the slide's
+# drawer writes beside the filters' options): an arm's n is hidden beside a hidden one (second review of
+# issue 28, F5: "n = 10" in the hover, "TC08 (12)" in the drawer gave the hidden 2 away).
+table.loc[shield.mask_frame(table, "n", [["study_group", "visit_month"]]).to_numpy(), "n_text"] = shield.label
 sample = ui.query("trajectory_sample", params) if per_arm else None
 if sample is not None and shield.active:  # no individual lines from a group of fewer than k patients
     largest = table.groupby(["study_group", "arm"]).n.max()

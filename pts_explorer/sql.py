@@ -19,7 +19,7 @@ of patients is not. A patient-level twin that filters a per-patient table by the
 itself (no join to `cohort`) has a second twin in queries/fast/population/<name>.sql that reads the
 population instead, used under a population.
 
-Two facts are written once and put in place when a file is loaded (load_sql), so no file repeats them:
+These facts are written once and put in place when a file is loaded (load_sql), so no file repeats them:
 - `cohort_filter()`: the sidebar's cohort filter, queries/fragments/cohort_filter.sql, over the
   columns of the relation the file reads; `cohort_filter(b_)`: the same filter with every parameter
   prefixed b_ (Compare's cohort B).
@@ -28,6 +28,8 @@ Two facts are written once and put in place when a file is loaded (load_sql), so
   cohort_filter(). The pre-aggregated cells do not carry these columns: a statement whose "More
   filters" restrict runs as composed from the patient-level relations, never its fast twin
   (db.run_query).
+- `more_filter_spread()`: how the values of each "More filters" range are spread over the patients (one
+  SELECT per range of vocab.MORE_FILTERS, joined by UNION ALL; queries/more_filter_distribution.sql).
 - `outcome_value()`: the column the parameter $outcome names, as DOUBLE, by a CASE over the outcome
   columns of vocab.OUTCOMES (the allow-list); `outcome_value(b_)`: of the columns named b_<outcome>
   (the patient's month-0 values in patient_visits); `outcome_stat()`: of stat_<outcome> (the
@@ -50,6 +52,7 @@ POPULATION_DIR = FAST_DIR / "population"  # twins for a statement run over a pop
 FRAGMENTS_DIR = QUERIES_DIR / "fragments"
 _COHORT_FILTER = re.compile(r"\bcohort_filter\(\s*(\w*)\s*\)")
 _MORE_FILTER = re.compile(r"\bmore_filter\(\s*(\w*)\s*\)")
+_MORE_SPREAD = re.compile(r"\bmore_filter_spread\(\s*\)")
 _OUTCOME_VALUE = re.compile(r"\boutcome_value\(\s*(\w*)\s*\)")
 _OUTCOME_STAT = re.compile(r"\boutcome_stat\(\s*\)")
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
@@ -109,6 +112,31 @@ def more_filter(prefix: str = "", indent: str = "") -> str:
     return _block("(", lines, ")", indent)
 
 
+def more_filter_spread(indent: str = "") -> str:
+    """How the values of each "More filters" range (vocab.MORE_FILTERS of kind "range") are spread over
+    the patients of patient_attributes: one SELECT per range, joined by UNION ALL, each giving field (the
+    filter's key), value (the value rounded down to a whole unit; NULL for the patients without one),
+    patients, and top (the largest value in that unit)."""
+    blocks = []
+    for f in MORE_FILTERS.values():
+        if f.kind != "range":
+            continue
+        unit = f"CAST(floor({f.column}) AS INTEGER)"
+        blocks.append(
+            [
+                "SELECT",
+                f"    '{f.key}' AS field,",
+                f"    {unit} AS value,",
+                "    count(*) AS patients,",
+                f"    max({f.column}) AS top",
+                "FROM patient_attributes",
+                f"GROUP BY {unit}",
+            ]
+        )
+    lines = [line for n, block in enumerate(blocks) for line in (["UNION ALL"] if n else []) + block]
+    return "\n".join(f"{indent}{line}" for line in lines)
+
+
 def outcome_value(prefix: str = "", indent: str = "", cast: str = "::DOUBLE") -> str:
     """The outcome column $outcome names (one of vocab.OUTCOMES), of the columns named prefix+outcome,
     each cast to DOUBLE (the value's type whichever outcome is chosen)."""
@@ -131,12 +159,14 @@ def _expand_line(line: str) -> str:
     indent = line[: len(line) - len(line.lstrip())]
     line = _COHORT_FILTER.sub(lambda m: cohort_filter(m.group(1), indent), line)
     line = _MORE_FILTER.sub(lambda m: more_filter(m.group(1), indent), line)
+    line = _MORE_SPREAD.sub(lambda m: more_filter_spread(indent).lstrip(), line)
     line = _OUTCOME_STAT.sub(lambda m: outcome_stat(indent), line)
     return _OUTCOME_VALUE.sub(lambda m: outcome_value(m.group(1), indent), line)
 
 
 def expand(text: str) -> str:
-    """A file's text with cohort_filter(...), outcome_value(...) and outcome_stat() written out,
+    """A file's text with cohort_filter(...), more_filter(...), more_filter_spread(), outcome_value(...) and
+    outcome_stat() written out,
     outside comment lines (module docstring)."""
     return "\n".join(_expand_line(line) for line in text.split("\n"))
 

@@ -18,13 +18,16 @@ def _hidden_levels(
 ) -> dict[tuple[str, str], dict[str, bool]]:
     """Which level counts of each characteristic to hide, per arm (n_stent, n_medical): the levels
     add up to the arm's n, so a line keeps 0 or 2+ hidden counts, and 1+ where the arm's n is
-    itself hidden."""
+    itself hidden. The two arms of a level add up to the level's patients, which the filter panel
+    writes beside the option on the same screen (sex, band, site, ...: "Female (7)"), so a level
+    keeps 0 or 2 hidden counts too: "Female: stent 5 · medical hidden" beside "Female (7)" would
+    give the 2 away (second review of issue 28, F1)."""
     hidden = {key: {"n_stent": False, "n_medical": False} for key in zip(summary.variable, summary.level, strict=True)}
     if not shield.active:
         return hidden
     long = summary.melt(id_vars=["variable", "level"], value_vars=["n_stent", "n_medical"], var_name="arm")
     secret = [(variable, f"n_{arm}") for variable in summary.variable.unique() for arm in hidden_arms]
-    flags = shield.mask_frame(long, "value", [["variable", "arm"]], secret)
+    flags = shield.mask_frame(long, "value", [["variable", "arm"], ["variable", "level"]], secret)
     for variable, level, arm, flag in zip(long.variable, long.level, long.arm, flags, strict=True):
         hidden[(variable, level)][arm] = bool(flag)
     return hidden
@@ -139,34 +142,59 @@ def _chosen(cohort: CohortFilter, field: str) -> str:
 
 def cohort_funnel(funnel: pd.DataFrame, cohort: CohortFilter, shield: Protection) -> pd.DataFrame:
     """The rows of the cohort funnel (queries/cohort_funnel.sql): every patient, then each filter that
-    restricts the cohort, in the sidebar's order, with the patients left and those it removed. A count
-    protection hides is hidden, and so is what a row removed when either of its two counts is hidden."""
+    restricts the cohort, in the sidebar's order, with the patients left and those it removed. Under
+    protection a count of 1..k-1 is hidden, left or removed, and more counts with it so that none follows
+    from the others by subtraction (_funnel_hidden)."""
     by_step = dict(zip(funnel.step, funnel.patients, strict=True))
     rows: list[tuple[str, int, int | None]] = [("All patients", int(by_step.get(0, 0)), None)]
     before = 0
     for step, field in cohort.funnel_steps():
         rows.append((f"{FUNNEL_LABELS[field]}: {_chosen(cohort, field)}", int(by_step.get(step, 0)), before))
         before = step
+    lefts = [left for _, left, _ in rows]
+    removed = [lefts[i - 1] - lefts[i] for i in range(1, len(lefts))]
+    hide = _funnel_hidden(lefts, removed, shield)
     shown = []
-    for label, left, previous in rows:
-        prior = None if previous is None else int(by_step.get(previous, 0))
-        hidden = shield.small(left) or (prior is not None and shield.small(prior))
-        removed = "" if prior is None else (shield.label if hidden else f"{prior - left:,}")
-        shown.append({"Filter": label, "Patients left": shield.count(left), "Removed": removed})
+    for i, (label, left, _) in enumerate(rows):
+        gone = "" if i == 0 else shield.count(removed[i - 1], hide[len(lefts) + i - 1])
+        shown.append({"Filter": label, "Patients left": shield.count(left, hide[i]), "Removed": gone})
     return pd.DataFrame(shown, columns=["Filter", "Patients left", "Removed"])
+
+
+def _funnel_hidden(lefts: list[int], removed: list[int], shield: Protection) -> list[bool]:
+    """Which of the funnel's counts to hide: the patients left at each row, then what each filter removed.
+    Each is a sum of parts: the patients each filter removed, and the cohort; the first row (every
+    patient) and the last (the cohort) are the sidebar's own two counts, shown beside it, so never hidden
+    here. A removed count of 1..k-1 between two shown lefts is their difference: one of them is hidden
+    too, and the next row's removed with it (Protection.mask_sums)."""
+    steps = len(removed)
+    parts = np.zeros((2 * steps + 1, steps + 1))
+    for i in range(steps + 1):
+        parts[i, i:] = 1  # left after i filters: what the later filters removed, and the cohort
+    for j in range(steps):
+        parts[steps + 1 + j, j] = 1  # what filter j + 1 removed
+    fixed = [i in (0, steps) for i in range(steps + 1)] + [False] * steps
+    return shield.mask_sums(parts, [*lefts, *removed], fixed)
 
 
 MAX_BINS = 24  # the bars of a "More filters" range's histogram
 
 
 def more_distribution(
-    values: pd.DataFrame, low: int, high: int, chosen: tuple[int, int] | None, shield: Protection = OFF
+    values: pd.DataFrame,
+    low: int,
+    high: int,
+    chosen: tuple[int, int] | None,
+    shield: Protection = OFF,
+    missing: int = 0,
 ) -> pd.DataFrame:
     """The histogram under a "More filters" range slider: the patients per bin of whole units from `low`
     to `high` (at most MAX_BINS bins of equal width), from more_filter_distribution rows (value, patients)
-    of one attribute. Columns: start, end (inclusive), patients (0 where protection hides a count between 1
-    and k-1: it is not in the figure at all), hidden, chosen (the bin meets the chosen range, or every bin
-    when there is none)."""
+    of one attribute. Columns: start, end (inclusive), patients (0 where protection hides the count: it is
+    not in the figure at all), hidden, chosen (the bin meets the chosen range, or every bin
+    when there is none). The bins and the `missing` patients without a value add up to every patient, a
+    total shown beside them: no bin may be the only one hidden (Protection.mask); attrs["missing_hidden"]
+    says whether the count of the patients without a value is hidden."""
     width = max(1, int(np.ceil((high - low + 1) / MAX_BINS)))
     starts = list(range(low, high + 1, width))
     counts = dict.fromkeys(starts, 0)
@@ -175,10 +203,10 @@ def more_distribution(
         if start in counts:
             counts[start] += int(n)
     lower, upper = chosen if chosen is not None else (low, high)
+    flags = shield.mask([*counts.values(), missing])
     rows = []
-    for start, n in counts.items():
+    for (start, n), hidden in zip(counts.items(), flags, strict=False):
         end = start + width - 1
-        hidden = shield.small(n) and n > 0
         rows.append(
             {
                 "start": start,
@@ -188,4 +216,6 @@ def more_distribution(
                 "chosen": end >= lower and start <= upper,
             }
         )
-    return pd.DataFrame(rows, columns=["start", "end", "patients", "hidden", "chosen"])
+    bins = pd.DataFrame(rows, columns=["start", "end", "patients", "hidden", "chosen"])
+    bins.attrs["missing_hidden"] = flags[-1]
+    return bins

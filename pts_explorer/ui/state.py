@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 import streamlit as st
 
 from pts_explorer import config, privacy, workspace
-from pts_explorer.settings import COHORT_KEYS, SETTINGS, cut_points
+from pts_explorer.settings import COHORT_KEYS, SETTINGS, as_int, cut_points
 
 _STORE = "_settings"  # key -> value, for every setting this session has seen
 _PUBLISHED = "_published_query"  # the query string the app wrote last
@@ -100,6 +100,14 @@ def _announce_unknown(query: dict[str, list[str]], parsed: dict[str, Any]) -> No
     they are read."""
     for key, raw in query.items():
         setting = SETTINGS.settings.get(key)
+        if setting is not None and setting.kind == "range" and raw and _cut_range(raw, setting.bounds):
+            low, high = setting.bounds
+            whole = parsed.get(key) in (None, (low, high))
+            notice(  # the numbers are the filter's own bounds, not the link's text
+                f"The link's **{key}** range reaches past the values this filter takes ({low} to {high}): cut to "
+                + ("them, which leaves it restricting nothing." if whole else "them.")
+            )
+            continue
         if setting is None or key in COHORT_KEYS or setting.kind in ("slug", "cohort_ref") or not raw:
             continue
         if setting.kind == "choices":
@@ -115,6 +123,16 @@ def _announce_unknown(query: dict[str, list[str]], parsed: dict[str, Any]) -> No
                 )
             else:
                 notice(f"The link's **{key}** value is not one this app knows: replaced by the default.")
+
+
+def _cut_range(raw: list[str], bounds: tuple[int, int]) -> bool:
+    """Whether a link's range of two whole numbers reaches past the setting's bounds, so that it is cut
+    to them: "dvt=5000&dvt=1" read as 3-1200 months."""
+    numbers = [as_int(v) for v in raw]  # whole numbers only, as the setting reads them (settings.as_int)
+    if len(numbers) != 2 or None in numbers:
+        return False
+    low, high = sorted(n for n in numbers if n is not None)
+    return low < bounds[0] or high > bounds[1]
 
 
 _SAVED = "_saved_cohort"  # the saved cohort this session opened: (slug, its filters as URL parameters)
