@@ -72,6 +72,77 @@ def _patency_chart(km: pd.DataFrame, title: str, labels: dict[str, str], sides: 
     return drawn
 
 
+def _left_out_of_the_others(sidebar: str, others: list[str]) -> str:
+    """What leaving the shared patients out does when one cohort is the sidebar's filters: every patient who
+    meets them is out of the other cohorts' own patients, so those hold only patients who do not (with
+    eligibility criteria as filters, the ineligible). First review, finding 5."""
+    return (
+        f"Cohort {sidebar} is the sidebar's filters, and the patients in more than one cohort are left out: "
+        f"{', '.join(f'**{o}**' for o in others)} hold only patients who do **not** meet the sidebar's filters "
+        "(set as eligibility criteria, the ineligible ones). Count the patients in more than one cohort in each "
+        "to compare the cohorts whole."
+    )
+
+
+def _responders(
+    rows: pd.DataFrame, labels: dict[str, str], title: str, counted_words: str, heading: Any = st.subheader
+) -> tuple[int, pd.DataFrame]:
+    """Responders at a visit, per cohort and arm, for two cohorts or several: the visit's choice, the heading,
+    the shares as key numbers on a slide and as a table (titled "Responders at month <visit>" and `title`), and
+    the words on the imputation, the share of the patients due who were seen, and what patients counted in more
+    than one cohort do to the shares (`counted_words`, empty where none is). Returns the visit and its rows."""
+    shield = ui.protection()
+    visit = int(
+        ui.control(
+            "visit",
+            st.columns([1, 3])[0].selectbox,
+            "Responders at visit",
+            ui.visit_months(True),
+            valid=ui.visit_months(True),
+            format_func=lambda m: f"Month {m}",
+        )
+    )
+    heading(
+        f"Responders at month {visit}: Villalta improved by {vocab.DEFAULT_THRESHOLD:g}+ points",
+        help=glossary.tip("wilson"),
+    )
+    rates = rows[rows.visit_month == visit]
+    shares = display.pair_responder_table(rates, shield, labels)
+    ui.key_numbers(  # on a slide: each cohort's share of responders per arm at the visit, as the table shows it
+        [
+            (
+                f"Responders at month {visit}: " * (i == 0) + f"{row['Cohort']}, {row['Arm'].lower()}",
+                row["Share (Wilson 95% CI)"],
+            )
+            for i, row in enumerate(shares.to_dict("records"))
+        ]
+    )
+    ui.table(shares, key="compare_responders", title=f"Responders at month {visit}{title}")
+    words = [
+        "Non-responder imputation: every patient due at the visit (enrolled long enough before the data cut-off, "
+        "in a study that schedules it) who was not seen there (lost to follow-up, dead or a missed visit) counts as "
+        "not improved, so no share can exceed the share seen (*Seen / due*): where few were seen, the share mostly "
+        f"measures who was still followed, not who improved; {responders.PROPORTION_METHOD}."
+    ]
+    shown_seen = [
+        r.seen / r.due
+        for r in rates.itertuples()
+        if r.due
+        and not (shield.small(int(r.seen)) or shield.small(int(r.due) - int(r.seen)) or shield.small(int(r.due)))
+    ]
+    if shown_seen:
+        low, high = (f"{100 * v:.0f}%" for v in (min(shown_seen), max(shown_seen)))
+        words.append(
+            f"At month {visit}, {low} of the patients due were seen."
+            if low == high
+            else f"At month {visit}, {low} to {high} of the patients due were seen, by cohort and arm."
+        )
+    if counted_words:
+        words.append(counted_words)
+    ui.note(" ".join(words))
+    return visit, rates
+
+
 shield = ui.protection()
 if extra:  # three or four cohorts: each its own patients by default, estimates side by side, no pairwise tests
     chosen = {"A": a, "B": b, **extra}
@@ -112,7 +183,11 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
         words = []
         for n in empty:
             if not several.sizes[n]:
-                words.append(f"Cohort {n} holds no patient in this arm choice")
+                words.append(  # its own filters leave no one, or none in the one arm chosen
+                    f"Cohort {n} holds no patient"
+                    if arm_choice == "both"
+                    else f"Cohort {n} holds no {vocab.COMPARE_ARMS[arm_choice].lower()} patient"
+                )
             elif apart and labels[n] != n:
                 words.append(f"every patient of cohort {n} is also in another cohort, so **{labels[n]}** holds none")
             else:
@@ -171,6 +246,8 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
         patients=", ".join(f"{labels[n]} {shield.count(several.compared[n])}" for n in several.names)
         + " with a baseline value",
     )
+    if clipped := charts.clipped_intervals(table, outcome):
+        ui.note(clipped)
     design_words = "; ".join(
         f"{labels[n]}: {display.design_word(set(several.designs[n].values()))}" for n in several.names
     )
@@ -187,6 +264,15 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
         )
         + "  \n".join(f"**{n}**: " + chosen[n].about() for n in several.names)
     )
+    apart_from_sidebar = [labels[n] for n in several.names if n not in sidebar and labels[n] != n]
+    if (
+        apart
+        and sidebar
+        and sidebar[0] in several.names
+        and apart_from_sidebar
+        and not chosen[sidebar[0]].cohort.is_unrestricted()
+    ):
+        ui.note(_left_out_of_the_others(sidebar[0], apart_from_sidebar))
     overlaps_table()
     if not ui.presenting():
         ui.note(
@@ -222,39 +308,15 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
             "between them, with its interval and test."
         )
     )
-    visit = int(
-        ui.control(
-            "visit",
-            st.columns([1, 3])[0].selectbox,
-            "Responders at visit",
-            ui.visit_months(True),
-            valid=ui.visit_months(True),
-            format_func=lambda m: f"Month {m}",
-        )
-    )
-    heading(
-        f"Responders at month {visit}: Villalta improved by {vocab.DEFAULT_THRESHOLD:g}+ points",
-        help=glossary.tip("wilson"),
-    )
-    rates = several.responders[several.responders.visit_month == visit]
-    shares = display.pair_responder_table(rates, shield, labels)
-    ui.key_numbers(  # on a slide: each cohort's share of responders per arm at the visit, as the table shows it
-        [
-            (
-                f"Responders at month {visit}: " * (i == 0) + f"{row['Cohort']}, {row['Arm'].lower()}",
-                row["Share (Wilson 95% CI)"],
-            )
-            for i, row in enumerate(shares.to_dict("records"))
-        ]
-    )
-    ui.table(
-        shares,
-        key="compare_responders",
-        title=f"Responders at month {visit}, per cohort",
-    )
-    ui.note(
-        "Non-responder imputation: every patient due at the visit who was not seen there counts as not improved "
-        f"(*Seen / due* says how many were seen); {responders.PROPORTION_METHOD}. Each share holds for its cohort."
+    _responders(
+        several.responders,
+        labels,
+        ", per cohort",
+        "Each share and interval hold for its cohort; the patients in more than one cohort count in each of their "
+        "cohorts' shares, which brings the shares closer."
+        if several.shared and not apart
+        else "",
+        heading,
     )
     heading("Primary patency, per cohort", help=glossary.tip("kaplan_meier"))
     if "stent" not in arms:
@@ -404,6 +466,8 @@ ui.chart(
     ),
     patients=side_counts,
 )
+if clipped := charts.clipped_intervals(table, outcome):
+    ui.note(clipped)
 if marks_note := display.design_marks_note(lanes, lane_names):  # no patient measured: nothing to say
     ui.note(marks_note)
 notes = [f"**{n}**: " + c.about() for n, c in (("A", a), ("B", b))]
@@ -482,60 +546,15 @@ else:
         ),
     )
 
-visit = int(
-    ui.control(
-        "visit",
-        st.columns([1, 3])[0].selectbox,
-        "Responders at visit",
-        ui.visit_months(True),
-        valid=ui.visit_months(True),
-        format_func=lambda m: f"Month {m}",
-    )
+visit, rates = _responders(
+    result.responders,
+    labels,
+    f": {labels['A']} against {labels['B']}",
+    "Each share and interval hold for its cohort; the patients in both count in both shares, which brings the "
+    "shares closer, and the two intervals overstate how uncertain the gap between them is."
+    if counted
+    else "",
 )
-st.subheader(
-    f"Responders at month {visit}: Villalta improved by {vocab.DEFAULT_THRESHOLD:g}+ points",
-    help=glossary.tip("wilson"),
-)
-rates = result.responders[result.responders.visit_month == visit]
-responder_shares = display.pair_responder_table(rates, shield, labels)
-ui.key_numbers(  # on a slide: each side's share of responders per arm at the visit, as the table shows it
-    [
-        (
-            f"Responders at month {visit}: " * (i == 0) + f"{row['Cohort']}, {row['Arm'].lower()}",
-            row["Share (Wilson 95% CI)"],
-        )
-        for i, row in enumerate(responder_shares.to_dict("records"))
-    ]
-)
-ui.table(
-    responder_shares,
-    key="compare_responders",
-    title=f"Responders at month {visit}: {labels['A']} against {labels['B']}",
-)
-responder_words = [
-    "Non-responder imputation: every patient due at the visit (enrolled long enough before the data cut-off, in a "
-    "study that schedules it) who was not seen there (lost to follow-up, dead or a missed visit) counts as not "
-    "improved, so no share can exceed the share seen (*Seen / due*): where few were seen, the share mostly measures "
-    f"who was still followed, not who improved; {responders.PROPORTION_METHOD}."
-]
-shown_seen = [
-    r.seen / r.due
-    for r in rates.itertuples()
-    if r.due and not (shield.small(int(r.seen)) or shield.small(int(r.due) - int(r.seen)) or shield.small(int(r.due)))
-]
-if shown_seen:
-    low, high = (f"{100 * v:.0f}%" for v in (min(shown_seen), max(shown_seen)))
-    responder_words.append(
-        f"At month {visit}, {low} of the patients due were seen."
-        if low == high
-        else f"At month {visit}, {low} to {high} of the patients due were seen, by cohort and arm."
-    )
-if counted:
-    responder_words.append(
-        "Each share and interval hold for its cohort; the patients in both count in both shares, which brings the "
-        "shares closer, and the two intervals overstate how uncertain the gap between them is."
-    )
-ui.note(" ".join(responder_words))
 ui.cohort_design_notice(
     f"Responders at month {visit}",
     result.designs("responders", visit=visit),

@@ -52,7 +52,11 @@ ui.design_notice(sizes, by_study, remedy="split")
 shield = ui.protection()
 stats = ["mean", "sd", "ci_low", "ci_high"]
 table = shield.protect_stats(trajectories.summary_table(summary, change=change), ["n"], stats)
-table = display.protect_arm_counts(table, shield)  # the arms at a visit add up to its patients
+# The arms measured at a visit add up to the visit's patients (at month 0 the cohort, which the slide's
+# drawer writes beside the filters' options): an arm's n is hidden beside a hidden one (second review of
+# issue 28, F5: "n = 10" in the hover, "TC08 (12)" in the drawer gave the hidden 2 away).
+# Its SD goes too: with the CI it would give the n back (display.protect_arm_counts).
+table = display.protect_arm_counts(table, shield)
 sample = ui.query("trajectory_sample", params) if per_arm else None
 if sample is not None and shield.active:  # no individual lines from a group of fewer than k patients,
     largest = table.groupby(["study_group", "arm"]).n.max()

@@ -7,7 +7,10 @@
   with visit month and responder outcome, or with adverse event and period, for the responder
   counts and the safety rates;
 - patient_cohort: the cohort relation's columns, stored; patient_visits: every visit with its
-  patient's dimensions and month-0 values, so the analysis queries need no self-join.
+  patient's dimensions and month-0 values, so the analysis queries need no self-join;
+- patient_events, patient_endpoints: each patient's first event days, and from them the clock of
+  every time-to-event endpoint (Durability's, Compare's, and Safety's complication curves): the
+  day it starts, the day it ends and how it ended, so those pages read one row per patient.
 
 The fast twins in queries/fast/ read them. `derived_info` records the version of the derivation
 and a fingerprint of the rows it was computed from: every contract table (the derived tables read
@@ -33,7 +36,8 @@ from pts_explorer.config import QUERIES_DIR
 from pts_explorer.vocab import CONTRACT_TABLES, DAYS_PER_MONTH
 
 DERIVED_VERSION = (
-    10  # 10: patient_cohort carries the baseline VCSS (a "More filters" attribute);
+    11  # 11: patient_endpoints, each patient's clock (start, end, status) of every time-to-event endpoint;
+    # 10: patient_cohort carries the baseline VCSS (a "More filters" attribute);
     # 9: the site of a high-grade obstruction (high_grade_site); patient_visits carries stenosis %, lesion
     # length and months since DVT (the effect modifiers);
     # 8: fingerprint of every contract table; 7: safety exposure in calendar days, patients followed in each period
@@ -45,6 +49,7 @@ DERIVED_TABLES = (  # in order: a table may read those before it
     "patient_cohort",
     "patient_visits",
     "patient_events",
+    "patient_endpoints",
     "agg_responder_cells",
     "agg_safety_event_cells",
     "agg_safety_exposure_cells",

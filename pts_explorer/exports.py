@@ -102,6 +102,9 @@ class PageExport:
     fingerprint: str
     protection: str  # small-cell protection, in words ("" when off)
     note: str = ""  # a saved cohort's note
+    # The cohort's filters as URL parameters, written out also where `query` names a saved cohort by its link
+    # (cohort=<slug>), which another server cannot open.
+    filters: dict[str, list[str]] = field(default_factory=dict)
     charts: list[Chart] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     methods: list[Method] = field(default_factory=list)
@@ -371,6 +374,7 @@ def _cohort_json(page: PageExport, patients: int) -> dict[str, Any]:
     return {
         "cohort": page.cohort,
         "url_query": page.query,
+        "filters": page.filters,
         "patients": patients,
         "dataset": page.dataset,
         "synthetic": page.synthetic,
@@ -405,7 +409,8 @@ def bundle(page: PageExport, database: Path) -> bytes:
     requirements and the dataset's fingerprint, which the script checks."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("filter.json", json.dumps({"cohort": page.cohort, "url_query": page.query}, indent=2))
+        filter_json = {"cohort": page.cohort, "url_query": page.query, "filters": page.filters}
+        archive.writestr("filter.json", json.dumps(filter_json, indent=2))
         ran = [(m.query, m.params) for m in page.methods] + [(q.name, q.params) for q in page.queries]
         for i, (name, params) in enumerate(ran, start=1):
             text, bound = db.bind_params(name, params)
@@ -488,7 +493,8 @@ def _bundle_readme(page: PageExport) -> str:
 
         reproduce.py recomputes each number of the page and writes results.json. It first checks that the
         file is the one the page was computed on (dataset {page.dataset}, fingerprint {page.fingerprint}).
-        queries/: every SQL file as it ran, with its bound parameters. filter.json: the cohort and settings.
+        queries/: every SQL file as it ran, with its bound parameters. filter.json: the cohort and settings,
+        and the cohort's filters written out (a saved cohort's too).
         pts_explorer/: the app's own MMRM and Gray's test (no published Python library fits them the same way).
         """
     )

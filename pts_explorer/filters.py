@@ -57,6 +57,8 @@ def _more_value(spec: vocab.MoreFilter, value: object) -> tuple | None:
     except (TypeError, ValueError):
         return None
     low, high = max(low, spec.bounds[0]), min(high, spec.bounds[1])
+    if (low, high) == spec.bounds:  # every value the filter takes: no restriction, not a chip "3-1200 months"
+        return None
     return (low, high) if low <= high else None
 
 

@@ -124,6 +124,46 @@ class Protection:
                     changed = True
         return pd.Series(hidden, index=frame.index)
 
+    def mask_sums(self, parts: np.ndarray, counts: Sequence[int], fixed: Sequence[bool]) -> list[bool]:
+        """Which of several counts to hide, each the sum of some disjoint parts (row i of `parts`, 0/1 over
+        the parts), where any sum of shown counts and their differences can be taken: every count of 1..k-1
+        is hidden, and then, smallest first, more until no hidden count is a linear combination of the
+        shown ones (its row in the span of theirs). `fixed` marks counts shown elsewhere on the screen
+        (a total), never hidden here to protect another (a small one is hidden here as it is there). A
+        hidden count that the fixed ones alone give away stays hidden (nothing here can protect it)."""
+        rows = np.asarray(parts, dtype=float)
+        values = [int(v) for v in counts]
+        hidden = [self.active and 0 < v < self.k for v in values]
+        if not self.active:
+            return hidden
+
+        def given_away(hide: list[bool]) -> list[int]:
+            shown = rows[[i for i, h in enumerate(hide) if not h]]
+            rank = np.linalg.matrix_rank(shown) if len(shown) else 0
+            return [
+                i
+                for i, h in enumerate(hide)
+                if h
+                and 0 < values[i] < self.k
+                and (np.linalg.matrix_rank(np.vstack([shown, rows[i]])) if len(shown) else 1) == rank
+            ]
+
+        # given away by the totals shown elsewhere alone
+        fixed_only = set(given_away([h or not f for h, f in zip(hidden, fixed, strict=True)]))
+        while leaks := [i for i in given_away(hidden) if i not in fixed_only]:
+            open_counts = [i for i, h in enumerate(hidden) if not h and not fixed[i] and values[i] > 0]
+            candidates = sorted((values[i], i) for i in open_counts)
+            if not candidates:
+                break
+            for _, i in candidates:  # the smallest count whose hiding protects a leaked one
+                trial = [*hidden[:i], True, *hidden[i + 1 :]]
+                if len([j for j in given_away(trial) if j not in fixed_only]) < len(leaks):
+                    hidden = trial
+                    break
+            else:
+                hidden[candidates[0][1]] = True
+        return hidden
+
     def protect_stats(self, frame: pd.DataFrame, counts: Sequence[str], stats: Sequence[str]) -> pd.DataFrame:
         """A copy of a summary table with the statistics of too-small groups blanked (NaN), a
         `hidden` column saying where, and `<count>_text` columns to show for each count."""

@@ -53,7 +53,8 @@ def cut_text(cuts: Sequence[float]) -> str:
     return ", ".join(f"{c + 0.0:g}" for c in cuts)  # + 0.0: -0 is written 0
 
 
-def _as_int(text: str) -> int | None:
+def as_int(text: str) -> int | None:
+    """A URL value as a whole number (finite, below 1e9 in size), or None."""
     try:
         number = float(text)
     except ValueError:
@@ -123,7 +124,7 @@ class Setting:
 
     def _parse_number(self, values: list[str], allowed: tuple) -> Value:
         for text in reversed(values):
-            number = _as_int(text)
+            number = as_int(text)
             if number is None or not self.bounds[0] <= number <= self.bounds[1]:
                 continue
             if not allowed or number in allowed:
@@ -150,11 +151,13 @@ class Setting:
         return next((v for v in reversed(values) if ITEMS.fullmatch(v) and set(v) != {"x"}), self.default)
 
     def _parse_range(self, values: list[str], allowed: tuple) -> Value:
-        numbers = [_as_int(v) for v in values]
+        numbers = [as_int(v) for v in values]
         if len(numbers) != 2 or None in numbers:
             return self.default
         low, high = sorted(n for n in numbers if n is not None)
         low, high = max(low, self.bounds[0]), min(high, self.bounds[1])
+        if self.default is None and (low, high) == self.bounds:  # every value a "More filters" range takes
+            return None
         return (low, high) if low <= high else self.default
 
     def is_valid(self, value: Value, options: Sequence | None = None) -> bool:

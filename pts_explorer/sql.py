@@ -15,9 +15,11 @@ matched patients go through the same trajectory, responder and survival statemen
 (and Compare's cohort without the patients of the other cohort).
 Only the population relation and the patient-level twins (PATIENT_LEVEL_TWINS) may then use their
 fast twin: the other twins read cells aggregated over the cohort filter's dimensions, which a list
-of patients is not.
+of patients is not. A patient-level twin that filters a per-patient table by the sidebar's filter
+itself (no join to `cohort`) has a second twin in queries/fast/population/<name>.sql that reads the
+population instead, used under a population.
 
-Two facts are written once and put in place when a file is loaded (load_sql), so no file repeats them:
+These facts are written once and put in place when a file is loaded (load_sql), so no file repeats them:
 - `cohort_filter()`: the sidebar's cohort filter, queries/fragments/cohort_filter.sql, over the
   columns of the relation the file reads; `cohort_filter(b_)`: the same filter with every parameter
   prefixed b_ (Compare's cohort B).
@@ -26,6 +28,8 @@ Two facts are written once and put in place when a file is loaded (load_sql), so
   cohort_filter(). The pre-aggregated cells do not carry these columns: a statement whose "More
   filters" restrict runs as composed from the patient-level relations, never its fast twin
   (db.run_query).
+- `more_filter_spread()`: how the values of each "More filters" range are spread over the patients (one
+  SELECT per range of vocab.MORE_FILTERS, joined by UNION ALL; queries/more_filter_distribution.sql).
 - `outcome_value()`: the column the parameter $outcome names, as DOUBLE, by a CASE over the outcome
   columns of vocab.OUTCOMES (the allow-list); `outcome_value(b_)`: of the columns named b_<outcome>
   (the patient's month-0 values in patient_visits); `outcome_stat()`: of stat_<outcome> (the
@@ -44,9 +48,11 @@ from pts_explorer.vocab import MORE_FILTERS, OUTCOMES
 
 SHARED_DIR = QUERIES_DIR / "shared"
 FAST_DIR = QUERIES_DIR / "fast"
+POPULATION_DIR = FAST_DIR / "population"  # twins for a statement run over a population (name@population)
 FRAGMENTS_DIR = QUERIES_DIR / "fragments"
 _COHORT_FILTER = re.compile(r"\bcohort_filter\(\s*(\w*)\s*\)")
 _MORE_FILTER = re.compile(r"\bmore_filter\(\s*(\w*)\s*\)")
+_MORE_SPREAD = re.compile(r"\bmore_filter_spread\(\s*\)")
 _OUTCOME_VALUE = re.compile(r"\boutcome_value\(\s*(\w*)\s*\)")
 _OUTCOME_STAT = re.compile(r"\boutcome_stat\(\s*\)")
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
@@ -106,6 +112,31 @@ def more_filter(prefix: str = "", indent: str = "") -> str:
     return _block("(", lines, ")", indent)
 
 
+def more_filter_spread(indent: str = "") -> str:
+    """How the values of each "More filters" range (vocab.MORE_FILTERS of kind "range") are spread over
+    the patients of patient_attributes: one SELECT per range, joined by UNION ALL, each giving field (the
+    filter's key), value (the value rounded down to a whole unit; NULL for the patients without one),
+    patients, and top (the largest value in that unit)."""
+    blocks = []
+    for f in MORE_FILTERS.values():
+        if f.kind != "range":
+            continue
+        unit = f"CAST(floor({f.column}) AS INTEGER)"
+        blocks.append(
+            [
+                "SELECT",
+                f"    '{f.key}' AS field,",
+                f"    {unit} AS value,",
+                "    count(*) AS patients,",
+                f"    max({f.column}) AS top",
+                "FROM patient_attributes",
+                f"GROUP BY {unit}",
+            ]
+        )
+    lines = [line for n, block in enumerate(blocks) for line in (["UNION ALL"] if n else []) + block]
+    return "\n".join(f"{indent}{line}" for line in lines)
+
+
 def outcome_value(prefix: str = "", indent: str = "", cast: str = "::DOUBLE") -> str:
     """The outcome column $outcome names (one of vocab.OUTCOMES), of the columns named prefix+outcome,
     each cast to DOUBLE (the value's type whichever outcome is chosen)."""
@@ -128,24 +159,29 @@ def _expand_line(line: str) -> str:
     indent = line[: len(line) - len(line.lstrip())]
     line = _COHORT_FILTER.sub(lambda m: cohort_filter(m.group(1), indent), line)
     line = _MORE_FILTER.sub(lambda m: more_filter(m.group(1), indent), line)
+    line = _MORE_SPREAD.sub(lambda m: more_filter_spread(indent).lstrip(), line)
     line = _OUTCOME_STAT.sub(lambda m: outcome_stat(indent), line)
     return _OUTCOME_VALUE.sub(lambda m: outcome_value(m.group(1), indent), line)
 
 
 def expand(text: str) -> str:
-    """A file's text with cohort_filter(...), outcome_value(...) and outcome_stat() written out,
+    """A file's text with cohort_filter(...), more_filter(...), more_filter_spread(), outcome_value(...) and
+    outcome_stat() written out,
     outside comment lines (module docstring)."""
     return "\n".join(_expand_line(line) for line in text.split("\n"))
 
 
 @functools.cache
-def load_sql(name: str, fast: bool = False) -> str:
-    """Text of the SQL file `name` (its fast twin if asked and there is one), with the filter and the
-    outcome written out (expand). `name` must be one of query_names(): never a user string."""
+def load_sql(name: str, fast: bool = False, population: bool = False) -> str:
+    """Text of the SQL file `name` (its fast twin if asked and there is one; with `population`, its
+    twin over a population where it has one), with the filter and the outcome written out (expand).
+    `name` must be one of query_names(): never a user string."""
     files = _files()
     if name not in files:
         raise KeyError(f"no query named {name!r}")
     twin = FAST_DIR / f"{name}.sql"
+    if population and (POPULATION_DIR / f"{name}.sql").exists():
+        twin = POPULATION_DIR / f"{name}.sql"
     return expand((twin if fast and twin.exists() else files[name]).read_text(encoding="utf-8"))
 
 
@@ -153,8 +189,8 @@ def _strip_comments(sql: str) -> str:
     return "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
 
 
-def _body(name: str, fast: bool = False) -> str:
-    return _strip_comments(load_sql(name, fast)).strip().rstrip(";")
+def _body(name: str, fast: bool = False, population: bool = False) -> str:
+    return _strip_comments(load_sql(name, fast, population)).strip().rstrip(";")
 
 
 def _reads(body: str, relation: str) -> bool:
@@ -162,9 +198,9 @@ def _reads(body: str, relation: str) -> bool:
 
 
 @functools.cache
-def dependencies(name: str, fast: bool = False) -> frozenset[str]:
-    """The shared relations a file (or its fast twin) reads directly."""
-    body = _body(name, fast)
+def dependencies(name: str, fast: bool = False, population: bool = False) -> frozenset[str]:
+    """The shared relations a file (or its fast twin, over a population with `population`) reads directly."""
+    body = _body(name, fast, population)
     return frozenset(r for r in shared_names() if r != name and _reads(body, r))
 
 
@@ -190,13 +226,15 @@ def compose(name: str, fast: bool = False) -> str:
     def twin(relation: str) -> bool:
         return fast and (population is None or relation == population or relation in PATIENT_LEVEL_TWINS)
 
+    over = population is not None  # a twin's population variant (POPULATION_DIR), where it has one
+
     def reads(relation: str) -> frozenset[str]:
-        found = dependencies(source(relation), twin(source(relation)))
+        found = dependencies(source(relation), twin(source(relation)), over)
         return frozenset(r for r in found if r != relation)
 
-    body = _body(base, twin(base))
+    body = _body(base, twin(base), over)
     needed: set[str] = set()
-    frontier = set(dependencies(base, twin(base)))
+    frontier = set(dependencies(base, twin(base), over))
     while frontier:
         needed |= frontier
         frontier = {d for r in frontier for d in reads(r)} - needed
@@ -204,7 +242,7 @@ def compose(name: str, fast: bool = False) -> str:
         return body
     graph = {r: sorted(reads(r)) for r in sorted(needed)}  # sorted: the same text in every process
     order = graphlib.TopologicalSorter(graph).static_order()
-    ctes = ",\n".join(f"{rel} AS (\n{_body(source(rel), twin(source(rel)))}\n)" for rel in order)
+    ctes = ",\n".join(f"{rel} AS (\n{_body(source(rel), twin(source(rel)), over)}\n)" for rel in order)
     if _LEADING_WITH.match(body):
         return _LEADING_WITH.sub(lambda _: f"WITH {ctes},\n", body, count=1)
     return f"WITH {ctes}\n{body}"

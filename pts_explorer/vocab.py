@@ -85,6 +85,12 @@ class Outcome:
             return "points"
         return re.sub(r"\s*\(\d+-\d+\)$", "", self.unit)
 
+    @property
+    def scale(self) -> tuple[int, int] | None:
+        """The range a measured value lies in, where the unit states it ("points (0-33)", "0-10")."""
+        found = re.search(r"(\d+)-(\d+)\)?$", self.unit)
+        return (int(found[1]), int(found[2])) if found else None
+
 
 OUTCOMES = {
     o.column: o

@@ -92,4 +92,4 @@ SELECT
     count(*) AS n
 FROM ended
 GROUP BY ALL
-ORDER BY group_value, duration_days
+ORDER BY group_value, duration_days, status

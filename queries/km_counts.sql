@@ -18,4 +18,4 @@ SELECT
     count(*) AS n
 FROM time_to_event
 GROUP BY ALL
-ORDER BY group_value, duration_days
+ORDER BY group_value, duration_days, status

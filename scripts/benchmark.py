@@ -76,18 +76,27 @@ class ScriptClock:
     def __init__(self) -> None:
         from pts_explorer.ui import frame
 
-        self.frame, self.inner, self.last = frame, frame.run, 0.0
+        self.frame, self.inner, self.last, self.last_cpu = frame, frame.run, 0.0, 0.0
         frame.run = self._timed
 
     def _timed(self, *args, **kwargs):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         try:
             return self.inner(*args, **kwargs)
         finally:
             self.last = 1000 * (time.perf_counter() - started)
+            # the process's CPU over the run (every thread: DuckDB's two included), which a busy
+            # machine's other work does not add to as it adds to the wall time
+            self.last_cpu = 1000 * (time.process_time() - cpu)
 
 
-def page_times(path: Path, runs: int) -> dict[str, dict]:
+def page_times(
+    path: Path,
+    runs: int,
+    pages: list[str] | None = None,
+    cold_only: bool = False,
+    queries: dict[str, str] | None = None,
+) -> dict[str, dict]:
     """Cold: caches cleared and a new cohort each run; warm: the same cohorts again. Server time
     is the page script's own run; the AppTest round trip is reported beside it."""
     import streamlit as st
@@ -97,6 +106,8 @@ def page_times(path: Path, runs: int) -> dict[str, dict]:
     clock = ScriptClock()
     out = {}
     for page in ANALYSIS_PAGES:
+        if pages and page.name not in pages:
+            continue
         rng = np.random.default_rng(0)
         cohorts = [
             (
@@ -106,12 +117,14 @@ def page_times(path: Path, runs: int) -> dict[str, dict]:
             for _ in range(runs)
         ]
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-        for key, values in parse_qs(page.example).items():  # a page that starts empty gets its example
+        # a page that starts empty gets its example; --query gives a page another view
+        for key, values in parse_qs((queries or {}).get(page.name, page.example)).items():
             at.query_params[key] = values
         at.run()
         at.switch_page(str(ROOT / page.script)).run()
-        times: dict[str, list[float]] = {"cold": [], "warm": [], "cold_round_trip": [], "warm_round_trip": []}
-        for kind in ("cold", "warm"):
+        kinds = ("cold",) if cold_only else ("cold", "warm")
+        times: dict[str, list[float]] = {f"{kind}{part}": [] for kind in kinds for part in ("", "_cpu", "_round_trip")}
+        for kind in kinds:
             for sites, low in cohorts:
                 if kind == "cold":
                     st.cache_data.clear()
@@ -120,10 +133,15 @@ def page_times(path: Path, runs: int) -> dict[str, dict]:
                 at.multiselect(key="site").set_value(sites).run()
                 times[f"{kind}_round_trip"].append(1000 * (time.perf_counter() - started))
                 times[kind].append(clock.last)
+                times[f"{kind}_cpu"].append(clock.last_cpu)
                 assert not at.exception, at.exception
         out[page.name] = {kind: _quantiles(values) for kind, values in times.items()}
-        cold, warm, trip = (out[page.name][k]["p50"] for k in ("cold", "warm", "cold_round_trip"))
-        print(f"  {page.name:13s} server p50 cold {cold:5d} ms, warm {warm:4d} ms (AppTest round trip {trip} ms)")
+        p50 = {k: v["p50"] for k, v in out[page.name].items()}
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        spread = f"{min(times['cold_cpu']):.0f}-{max(times['cold_cpu']):.0f}"
+        cold = f"cold {p50['cold']:5d} ms (CPU {p50['cold_cpu']:5d} ms, range {spread})"
+        warm = "" if cold_only else f", warm {p50['warm']:4d} ms (CPU {p50['warm_cpu']} ms)"
+        print(f"  {page.name:13s} server p50 {cold}{warm}, AppTest round trip {p50['cold_round_trip']} ms; load {load}")
     return out
 
 
@@ -231,6 +249,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=12)
     parser.add_argument("--tabs", type=int, default=10)
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--pages", nargs="+", help="only these pages (names as in the URL), no query floors")
+    parser.add_argument("--cold-only", action="store_true", help="cold runs only (each a new cohort)")
+    parser.add_argument(
+        "--query",
+        nargs="+",
+        default=[],
+        metavar="PAGE=PARAMS",
+        help="a page's URL parameters, e.g. durability=endpoint=freedom_from_recurrent_dvt (a hazard ratio)",
+    )
     parser.add_argument("--json", type=Path, default=ROOT / "data" / "bench.json")
     args = parser.parse_args()
     logging.getLogger("streamlit").setLevel(logging.ERROR)
@@ -246,11 +273,15 @@ def main() -> None:
         con.close()
         print(f"{path.name}: {patients:,} patients, {visits:,} visits")
         entry: dict[str, object] = {"patients": patients, "visits": visits, "contract_checks_s": contract_checks(path)}
-        entry["pages"] = page_times(path, args.runs)
+        queries = dict(q.split("=", 1) for q in args.query)
+        entry["pages"] = page_times(path, args.runs, args.pages, args.cold_only, queries)
         if not args.no_browser:
             entry["browser"] = browser(path, args.tabs)
             print(f"  browser: {entry['browser']}")
         result["databases"][path.name] = entry  # type: ignore[index]
+    if args.pages:
+        print(json.dumps(result, indent=1))
+        return
     largest = max(args.db, key=lambda p: p.stat().st_size)
     result["trajectory_query_ms"] = {"database": largest.name, **trajectory_query(largest)}
     for way, times in result["trajectory_query_ms"].items():  # type: ignore[union-attr]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pts_explorer.charts.baseline import cohort_size_figure, distribution_figure
 from pts_explorer.charts.benefit import benefit_figure, modifier_figure
-from pts_explorer.charts.compare import COHORT_COLORS, cohort_pair_figure
+from pts_explorer.charts.compare import COHORT_COLORS, clipped_intervals, cohort_pair_figure
 from pts_explorer.charts.draft import Draft
 from pts_explorer.charts.effects import forest_figure, symptom_heatmap
 from pts_explorer.charts.presenter import (
@@ -80,6 +80,7 @@ __all__ = [
     "arm_difference_figure",
     "band_figure",
     "band_shift_figure",
+    "clipped_intervals",
     "cohort_pair_figure",
     "cohort_size_figure",
     "distribution_figure",

@@ -102,6 +102,15 @@ def cohort_pair_figure(
     else:
         fig.update_xaxes(title_text="Month since enrollment", **ticks)
         fig.update_yaxes(title_text=f"{what}, {unit}")
+    if not change and outcome.scale is not None and not table.empty:
+        # The axis spans the scale (0-33), not an interval past it: a t interval of 2 patients can run from
+        # -20 to 32 and flatten every other curve (reviews of issue 28). Such an interval is cut at the
+        # scale's end; the page says so (clipped_intervals).
+        low, high = outcome.scale
+        pad = 0.03 * (high - low)
+        fig.update_yaxes(
+            range=[min(low, float(table["mean"].min())) - pad, max(high, float(table["mean"].max())) + pad], **where
+        )
     drawn = [c for c in COHORT_COLORS if c in set(table.cohort)] or ["A", "B"]
     whole = all(labels.get(c, c) == c for c in drawn)  # every cohort as chosen
     sides = [f"cohort {c}" if whole else labels.get(c, c) for c in drawn]
@@ -111,3 +120,17 @@ def cohort_pair_figure(
     if with_strip:
         figure.update_layout(margin={"b": 50 + STRIP_LEGEND_PX})
     return figure.figure()
+
+
+def clipped_intervals(table: pd.DataFrame, outcome: Outcome) -> str:
+    """Words for a cohort_pair_figure whose intervals reach past the outcome's scale, cut at its ends ("" if none)."""
+    if outcome.scale is None or table.empty:
+        return ""
+    low, high = outcome.scale
+    past = table[(table.ci_low < low) | (table.ci_high > high)]
+    if past.empty:
+        return ""
+    return (
+        f"The axis spans the scale's {low}-{high}: an interval that reaches past it (few patients at a visit) is "
+        "cut at its end."
+    )

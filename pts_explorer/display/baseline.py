@@ -18,13 +18,16 @@ def _hidden_levels(
 ) -> dict[tuple[str, str], dict[str, bool]]:
     """Which level counts of each characteristic to hide, per arm (n_stent, n_medical): the levels
     add up to the arm's n, so a line keeps 0 or 2+ hidden counts, and 1+ where the arm's n is
-    itself hidden."""
+    itself hidden. The two arms of a level add up to the level's patients, which the filter panel
+    writes beside the option on the same screen (sex, band, site, ...: "Female (7)"), so a level
+    keeps 0 or 2 hidden counts too: "Female: stent 5 · medical hidden" beside "Female (7)" would
+    give the 2 away (second review of issue 28, F1)."""
     hidden = {key: {"n_stent": False, "n_medical": False} for key in zip(summary.variable, summary.level, strict=True)}
     if not shield.active:
         return hidden
     long = summary.melt(id_vars=["variable", "level"], value_vars=["n_stent", "n_medical"], var_name="arm")
     secret = [(variable, f"n_{arm}") for variable in summary.variable.unique() for arm in hidden_arms]
-    flags = shield.mask_frame(long, "value", [["variable", "arm"]], secret)
+    flags = shield.mask_frame(long, "value", [["variable", "arm"], ["variable", "level"]], secret)
     for variable, level, arm, flag in zip(long.variable, long.level, long.arm, flags, strict=True):
         hidden[(variable, level)][arm] = bool(flag)
     return hidden
@@ -139,69 +142,59 @@ def _chosen(cohort: CohortFilter, field: str) -> str:
 
 def cohort_funnel(funnel: pd.DataFrame, cohort: CohortFilter, shield: Protection) -> pd.DataFrame:
     """The rows of the cohort funnel (queries/cohort_funnel.sql): every patient, then each filter that
-    restricts the cohort, in the sidebar's order, with the patients left and those it removed, hidden
-    as funnel_hidden says under small-cell protection."""
+    restricts the cohort, in the sidebar's order, with the patients left and those it removed. Under
+    protection a count of 1..k-1 is hidden, left or removed, and more counts with it so that none follows
+    from the others by subtraction (_funnel_hidden)."""
     by_step = dict(zip(funnel.step, funnel.patients, strict=True))
-    labels = ["All patients"]
-    left = [int(by_step.get(0, 0))]
+    rows: list[tuple[str, int, int | None]] = [("All patients", int(by_step.get(0, 0)), None)]
+    before = 0
     for step, field in cohort.funnel_steps():
-        labels.append(f"{FUNNEL_LABELS[field]}: {_chosen(cohort, field)}")
-        left.append(int(by_step.get(step, 0)))
-    removed = [left[i - 1] - left[i] for i in range(1, len(left))]
-    left_hidden, removed_hidden = funnel_hidden(left, removed, shield)
-    shown = [{"Filter": labels[0], "Patients left": shield.count(left[0], left_hidden[0]), "Removed": ""}]
-    for i in range(1, len(left)):
-        shown.append(
-            {
-                "Filter": labels[i],
-                "Patients left": shield.count(left[i], left_hidden[i]),
-                "Removed": shield.label if removed_hidden[i - 1] else f"{removed[i - 1]:,}",
-            }
-        )
+        rows.append((f"{FUNNEL_LABELS[field]}: {_chosen(cohort, field)}", int(by_step.get(step, 0)), before))
+        before = step
+    lefts = [left for _, left, _ in rows]
+    removed = [lefts[i - 1] - lefts[i] for i in range(1, len(lefts))]
+    hide = _funnel_hidden(lefts, removed, shield)
+    shown = []
+    for i, (label, left, _) in enumerate(rows):
+        gone = "" if i == 0 else shield.count(removed[i - 1], hide[len(lefts) + i - 1])
+        shown.append({"Filter": label, "Patients left": shield.count(left, hide[i]), "Removed": gone})
     return pd.DataFrame(shown, columns=["Filter", "Patients left", "Removed"])
 
 
-def funnel_hidden(left: list[int], removed: list[int], shield: Protection) -> tuple[list[bool], list[bool]]:
-    """Which of a funnel's counts to hide: `left` the patients after each step (left[0] every patient),
-    `removed[i]` = left[i] - left[i + 1]. Each step is a sum (left before = left after + removed), so
-    besides every count from 1 to k-1 (primary), a step with exactly one hidden count gets a second one
-    (secondary), or the hidden one would follow by subtraction: the removal where it is still shown, else
-    the count left before or after. The first and last counts are the dataset's and the cohort's, which
-    the page shows elsewhere: they are hidden only when small themselves, never as a second count."""
-    left_hidden = [shield.small(n) for n in left]
-    removed_hidden = [shield.small(n) for n in removed]
-    if not shield.active:
-        return left_hidden, removed_hidden
-    last = len(left) - 1
-    changed = True
-    while changed:
-        changed = False
-        for i in range(len(removed)):  # step i: left[i] = left[i + 1] + removed[i]
-            if left_hidden[i] + left_hidden[i + 1] + removed_hidden[i] != 1:
-                continue
-            if not removed_hidden[i]:
-                removed_hidden[i] = True
-            elif i + 1 != last:
-                left_hidden[i + 1] = True
-            elif i != 0:
-                left_hidden[i] = True
-            else:
-                continue  # a single step from every patient to the cohort: both shown elsewhere
-            changed = True
-    return left_hidden, removed_hidden
+def _funnel_hidden(lefts: list[int], removed: list[int], shield: Protection) -> list[bool]:
+    """Which of the funnel's counts to hide: the patients left at each row, then what each filter removed.
+    Each is a sum of parts: the patients each filter removed, and the cohort; the first row (every
+    patient) and the last (the cohort) are the sidebar's own two counts, shown beside it, so never hidden
+    here. A removed count of 1..k-1 between two shown lefts is their difference: one of them is hidden
+    too, and the next row's removed with it (Protection.mask_sums)."""
+    steps = len(removed)
+    parts = np.zeros((2 * steps + 1, steps + 1))
+    for i in range(steps + 1):
+        parts[i, i:] = 1  # left after i filters: what the later filters removed, and the cohort
+    for j in range(steps):
+        parts[steps + 1 + j, j] = 1  # what filter j + 1 removed
+    fixed = [i in (0, steps) for i in range(steps + 1)] + [False] * steps
+    return shield.mask_sums(parts, [*lefts, *removed], fixed)
 
 
 MAX_BINS = 24  # the bars of a "More filters" range's histogram
 
 
 def more_distribution(
-    values: pd.DataFrame, low: int, high: int, chosen: tuple[int, int] | None, shield: Protection = OFF
+    values: pd.DataFrame,
+    low: int,
+    high: int,
+    chosen: tuple[int, int] | None,
+    shield: Protection = OFF,
+    missing: int = 0,
 ) -> pd.DataFrame:
     """The histogram under a "More filters" range slider: the patients per bin of whole units from `low`
     to `high` (at most MAX_BINS bins of equal width), from more_filter_distribution rows (value, patients)
-    of one attribute. Columns: start, end (inclusive), patients (0 where protection hides a count between 1
-    and k-1: it is not in the figure at all), hidden, chosen (the bin meets the chosen range, or every bin
-    when there is none)."""
+    of one attribute. Columns: start, end (inclusive), patients (0 where protection hides the count: it is
+    not in the figure at all), hidden, chosen (the bin meets the chosen range, or every bin
+    when there is none). The bins and the `missing` patients without a value add up to every patient, a
+    total shown beside them: no bin may be the only one hidden (Protection.mask); attrs["missing_hidden"]
+    says whether the count of the patients without a value is hidden."""
     width = max(1, int(np.ceil((high - low + 1) / MAX_BINS)))
     starts = list(range(low, high + 1, width))
     counts = dict.fromkeys(starts, 0)
@@ -210,10 +203,10 @@ def more_distribution(
         if start in counts:
             counts[start] += int(n)
     lower, upper = chosen if chosen is not None else (low, high)
+    flags = shield.mask([*counts.values(), missing])
     rows = []
-    for start, n in counts.items():
+    for (start, n), hidden in zip(counts.items(), flags, strict=False):
         end = start + width - 1
-        hidden = shield.small(n) and n > 0
         rows.append(
             {
                 "start": start,
@@ -223,4 +216,6 @@ def more_distribution(
                 "chosen": end >= lower and start <= upper,
             }
         )
-    return pd.DataFrame(rows, columns=["start", "end", "patients", "hidden", "chosen"])
+    bins = pd.DataFrame(rows, columns=["start", "end", "patients", "hidden", "chosen"])
+    bins.attrs["missing_hidden"] = flags[-1]
+    return bins

@@ -196,6 +196,13 @@ def field_rows(
         entries.append(("fields", "center_id", ""))
         required[("fields", "center_id")] = True
     taken = {value.lower() for _, _, value in entries if value.lower() in lowered}
+    # REDCap checkboxes (a field___code column each): a field of several ticks fits only a column read as one
+    # tick of an order ([checkbox_order]: the obstruction site), never sex or a date.
+    boxes = (
+        {re.sub(r"___[A-Za-z0-9_]+$", "", c).lower() for c in every if "___" in c}
+        if profile.format == "redcap"
+        else set()
+    )
     rows = []
     for section, key, value in entries:
         # Found in its own dataset (ADaM: [adsl] in ADSL): an ADSL key naming ADQS's ABLFL is no ADSL
@@ -203,13 +210,35 @@ def field_rows(
         own = own_columns(profile, section, datasets, columns)
         found = value.lower() in {c.lower() for c in own}
         first = record_id_column(profile, source_columns) if key == "patient_id" else ()
-        candidates = () if found else look_alikes(key, value, own, taken, first=first)
+        candidates = () if found else look_alikes(key, value, own, taken, first=first, checkboxes=boxes)
         rows.append(FieldRow(section, key, value, found, required[(section, key)], candidates))
     return rows
 
 
+CHECKBOX_KEYS = ("obstruction_site",)  # the contract columns a REDCap checkbox is read into ([checkbox_order])
+# Words too common to tell one field from another by a shared prefix.
+_COMMON_WORDS = frozenset({"date", "day", "days", "num", "number", "count", "total", "score", "present", "value"})
+
+
+def _tokens(name: str) -> list[str]:
+    """A name's words of 3 letters or more (digits split them: v8_pigm -> pigm)."""
+    return [t for t in re.split(r"[_\W\d]+", name.lower()) if len(t) >= 3]
+
+
+def _shortened(token: str, word: str) -> bool:
+    """A column's word is the field's word shortened (seg: segment, tech: technical) or within it (pigm:
+    hyperpigmentation), or the other way round (calfpain: calf)."""
+    return word.startswith(token) or token.startswith(word) or (len(token) >= 4 and token in word)
+
+
 def look_alikes(
-    key: str, value: str, columns: list[str], taken: set[str], n: int = 6, first: tuple[str, ...] = ()
+    key: str,
+    value: str,
+    columns: list[str],
+    taken: set[str],
+    n: int = 6,
+    first: tuple[str, ...] = (),
+    checkboxes: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[str, ...]:
     """Source columns no other field uses, most alike first: one named exactly as the profile
     expected or as the contract column (without case: v_pain before v_calf_pain), then `first`
@@ -226,11 +255,19 @@ def look_alikes(
     ranked += [c for word in SYNONYMS.get(key, ()) for c in by_lower if word in c]
     words = [w for w in re.split(r"[_\W]+", key.lower()) if len(w) >= 3 and w not in others]
     ranked += [c for c in by_lower if any(w in re.split(r"[_\W]+", c) or w in c for w in words)]
+    # A word of the field or of its synonyms shortened in the column's name (seg, tech_ok, v8_pigm).
+    known = {w for w in [*_tokens(key), *(s for s in SYNONYMS.get(key, ()) if s.isalpha())] if w not in others}
+    known -= _COMMON_WORDS
+    ranked += [c for c in by_lower if any(_shortened(t, w) for t in _tokens(c) for w in known)]
     ranked += difflib.get_close_matches(value.lower(), list(by_lower), n=n, cutoff=0.6)
     ranked += difflib.get_close_matches(key.lower(), list(by_lower), n=n, cutoff=0.6)
     found = list(dict.fromkeys(ranked))
     exact = [c for c in found if c in (value.lower(), key.lower())]
     alike = [c for c in found if c not in exact and not other_kind(key, c)]
+    if key in CHECKBOX_KEYS:  # a checkbox first: its values (ticks of an order) are what the column reads
+        alike.sort(key=lambda c: c not in checkboxes)
+    else:  # a checkbox's values do not fit any other field
+        alike = [c for c in alike if c not in checkboxes]
     return tuple(by_lower[c] for c in [*exact, *alike])[:n]
 
 

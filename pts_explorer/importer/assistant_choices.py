@@ -43,7 +43,7 @@ import duckdb
 from pts_explorer import validation
 from pts_explorer.importer.assistant import FieldRow, look_alikes, role_names, suggested
 from pts_explorer.importer.formats import redcap, sdtm
-from pts_explorer.importer.formats.base import date_macro
+from pts_explorer.importer.formats.base import date_macro, procedure_details, procedure_label
 from pts_explorer.importer.issues import Issues, counted
 from pts_explorer.importer.profiles import Profile
 from pts_explorer.importer.readers import SUFFIXES, Reader, Staged, expand_zips
@@ -84,8 +84,9 @@ def survey(profile: Profile, sources: list[Path]) -> Survey:
     """The uploaded sources read again into a scratch database (zips unpacked as the import does),
     and what the format's choices need from them; a source that cannot be read is left out (the
     import's report already names it)."""
+    dialect = _dialect(profile, sources)
     if profile.format not in ("sdtm", "redcap", "adam"):
-        return Survey()
+        return Survey(values=dialect)
     scratch = Path(tempfile.mkdtemp(prefix="assistant-"))
     con = duckdb.connect()
     try:
@@ -110,6 +111,81 @@ def survey(profile: Profile, sources: list[Path]) -> Survey:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+_DECIMAL_COMMA = re.compile(r"-?[0-9]+,[0-9]+")
+TEXT_SUFFIXES = (".csv", ".txt")
+
+
+def _dialect(profile: Profile, sources: list[Path]) -> dict[str, tuple[tuple[str, str, int], ...]]:
+    """How the text files the profile's delimiter does not split are written: each separator found in
+    such a file's header (";", tab, "|") with its files, and the cells written with a decimal comma
+    (27,5) once split by it, for the [csv] choices (csv_choices). The first 2,000 lines of each file."""
+    separators: dict[str, int] = {}
+    commas = 0
+    for path in sources:
+        if path.suffix.lower() not in TEXT_SUFFIXES:
+            continue
+        try:
+            with path.open(encoding=profile.csv.encoding, errors="replace", newline="") as handle:
+                lines = [line.rstrip("\r\n") for _, line in zip(range(2000), handle, strict=False)]
+        except (OSError, LookupError):
+            continue
+        if not lines or profile.csv.delimiter in lines[0]:
+            continue
+        found = next((sep for sep in (";", "\t", "|") if sep in lines[0]), None)
+        if found is None:
+            continue
+        separators[found] = separators.get(found, 0) + 1
+        commas += sum(
+            1 for line in lines[1:] for cell in line.split(found) if _DECIMAL_COMMA.fullmatch(cell.strip('" '))
+        )
+    out: dict[str, tuple[tuple[str, str, int], ...]] = {}
+    if separators:
+        out["csv.separator"] = tuple((sep, "", n) for sep, n in sorted(separators.items(), key=lambda x: -x[1]))
+        out["csv.decimal_comma"] = (("", "", commas),)
+    return out
+
+
+SEPARATORS = {";": "semicolon", "\t": "tab", "|": "vertical bar", ",": "comma"}
+
+
+def csv_choices(profile: Profile, rules: list[str], found: Survey) -> list[Choice]:
+    """A text file the profile's [csv] delimiter does not split (file:delimiter, any format: contract CSVs
+    saved by a European Excel with ";"): the delimiter, the one its header holds chosen, and the decimal
+    separator, "," chosen where the cells split by it hold decimal commas (27,5); both written to [csv]."""
+    if "file:delimiter" not in rules or "csv.separator" not in found.values:
+        return []
+    seen = found.values["csv.separator"]
+    files = sum(n for _, _, n in seen)
+    ordered = [*(sep for sep, _, _ in seen), *(sep for sep in SEPARATORS if sep not in {s for s, _, _ in seen})]
+    ordered = [sep for sep in ordered if sep != profile.csv.delimiter]
+    ((_, _, commas),) = found.values["csv.decimal_comma"]
+    shown = {sep: f"{SEPARATORS[sep]} ({sep!r})" for sep in SEPARATORS}
+    delimiter = Choice(
+        "Reading the CSV files",
+        "csv_delimiter",
+        f"[csv] delimiter: {counted(files, 'file')} read as one column (the profile says {profile.csv.delimiter!r}); "
+        f"the header holds {', '.join(f'{sep!r}' for sep, _, _ in seen)}",
+        tuple(Option(shown[sep], ((("csv", "delimiter"), sep),)) for sep in ordered),
+        default=0,
+    )
+    decimal = Choice(
+        "Reading the CSV files",
+        "csv_decimal_separator",
+        "[csv] decimal_separator: "
+        + (
+            f"{counted(commas, 'number')} written with a decimal comma (27,5) once split so"
+            if commas
+            else "no number written with a decimal comma (27,5) once split so"
+        ),
+        (
+            Option('comma (",": 27,5 is 27.5)', ((("csv", "decimal_separator"), ","),)),
+            Option('point (".": 27.5)', ((("csv", "decimal_separator"), "."),)),
+        ),
+        default=0 if commas else 1,
+    )
+    return [delimiter, decimal]
+
+
 def _distinct(
     con: duckdb.DuckDBPyConnection, sources: list[Staged], value: str, label: str | None = None
 ) -> tuple[tuple[str, str, int], ...]:
@@ -129,6 +205,29 @@ def _distinct(
         f"GROUP BY v ORDER BY v LIMIT {MAX_VALUES}"
     ).fetchall()
     return tuple((str(v), str(lab), int(n)) for v, lab, n in rows)
+
+
+def _avisitn_only(con: duckdb.DuckDBPyConnection, sources: list[Staged]) -> tuple[tuple[str, str, int], ...]:
+    """Each AVISITN of the records whose AVISIT is blank (a sponsor who numbers the visits only), with its
+    records: offered by number, [visits.AVISITN] (review 11, N1: no choice was offered for them)."""
+    parts = [
+        f"SELECT trim(CAST({s.ref('AVISITN')} AS VARCHAR)) AS v FROM {s.table} WHERE nullif(trim(CAST("
+        f"{s.ref('AVISIT')} AS VARCHAR)), '') IS NULL"
+        for s in sources
+        if s.ref("AVISITN") is not None and s.ref("AVISIT") is not None
+    ]
+    parts += [
+        f"SELECT trim(CAST({s.ref('AVISITN')} AS VARCHAR)) AS v FROM {s.table}"
+        for s in sources
+        if s.ref("AVISITN") is not None and s.ref("AVISIT") is None
+    ]
+    if not parts:
+        return ()
+    rows = con.execute(
+        f"SELECT v, count(*) FROM ({' UNION ALL '.join(parts)}) WHERE v IS NOT NULL AND v <> '' GROUP BY v "
+        f"ORDER BY try_cast(v AS DOUBLE), v LIMIT {MAX_VALUES}"
+    ).fetchall()
+    return tuple((str(v), "", int(n)) for v, n in rows)
 
 
 def _role(profile: Profile, staged: list[Staged], role: str) -> list[Staged]:
@@ -176,6 +275,7 @@ def _adam_values(con: duckdb.DuckDBPyConnection, staged: list[Staged], profile: 
     out: dict[str, Any] = {
         "bds.paramcd": _distinct(con, bds, "PARAMCD", "PARAM"),
         "bds.avisit": _distinct(con, bds, "AVISIT", "AVISITN"),
+        "bds.avisitn": _avisitn_only(con, bds),
     }
     for role, section in (("adae", "ae"), ("adpr", "pr")):
         if term := str(profile.section(section).get("term") or ""):
@@ -557,6 +657,10 @@ def _qnams(profile: Profile, found: Survey, role: str, section: str, columns: tu
         else:
             options = [Option(_shown(q, label), (((section, column), q),)) for q, label in ranked]
         need = required.get(column, False) or column == "months_since_dvt"
+        said = "required" if need else "optional"
+        if section == "procedure" and column in procedure_details():  # the one rule every check says
+            need = bool(profile.section("pr").get("index_terms"))  # required exactly when the procedure is imported
+            said = procedure_label(need)
         if not options and need:  # every QNAM of the dataset is another column's: nothing to choose, say so
             options = [
                 Option(
@@ -570,7 +674,7 @@ def _qnams(profile: Profile, found: Survey, role: str, section: str, columns: tu
             Choice(
                 f"{role.upper()} qualifiers (QNAM)",
                 f"sdtm_qnam_{section}_{column}",
-                f"[{section}] {column} ({'required' if need else 'optional'}): {note}",
+                f"[{section}] {column} ({said}): {note}",
                 tuple(options),
                 None if need else 0,
             )
@@ -660,6 +764,41 @@ def dvt_choices(profile: Profile, found: Survey, rows: list[FieldRow], columns: 
     if not options:
         options = [Option("(no field of the export holds dates or numbers: export the DVT's date, or the months)")]
     return [Choice("Months since the DVT", DVT_CHOICE, f"months_since_dvt (required): {note}", tuple(options))]
+
+
+LEAVE_MONTHS = "(correct the record in the source: nothing is written)"
+
+
+def months_date_choices(profile: Profile, issues: Any) -> list[Choice]:
+    """A REDCap months field holding a date in a few records among months (redcap:months_are_dates, the
+    message naming the record): per record, correct it in the source (nothing written, chosen), or leave it
+    missing, [values.months_since_dvt] "<date>" = "", the patient then not imported, with a warning. Reading
+    the field as the DVT's date would lose the others' months, so that is not offered (review 10, (a) 10)."""
+    if profile.format != "redcap" or issues is None or issues.empty:
+        return []
+    rows = issues[
+        (issues["rule"] == "redcap:months_are_dates") & issues["message"].astype(str).str.startswith("record ")
+    ]
+    out = []
+    for row in rows.itertuples():
+        value, record = str(row.value), str(row.record)
+        out.append(
+            Choice(
+                "Months since the DVT",
+                f"redcap_months_date_{record}",
+                f"record {record}: months_since_dvt holds the date {value}, where the other records hold months",
+                (
+                    Option(LEAVE_MONTHS),
+                    Option(
+                        f"leave it missing: the patient is not imported, with a warning ([values.months_since_dvt] "
+                        f'"{value}" = "")',
+                        ((("values", "months_since_dvt", value), ""),),
+                    ),
+                ),
+                default=0,
+            )
+        )
+    return out
 
 
 def paramcd_choices(profile: Profile, found: Survey) -> list[Choice]:
@@ -757,8 +896,8 @@ def visit_choices(profile: Profile, found: Survey) -> list[Choice]:
     days = {num: float(d) for num, d, _ in found.values.get("qs.visitday", ())}
     section = profile.section("visits")
     try:
-        by_num = {_number(str(k)): int(m) for k, m in section.get("VISITNUM", {}).items()}
-        by_name = {str(k).upper(): int(m) for k, m in section.get("VISIT", {}).items()}
+        by_num = {_number(str(k)): int(m) for k, m in section.get("VISITNUM", {}).items() if m != ""}
+        by_name = {str(k).upper(): int(m) for k, m in section.get("VISIT", {}).items() if m != ""}
     except (TypeError, ValueError, AttributeError):
         by_num, by_name = {}, {}
     months = _months(profile)
@@ -774,7 +913,8 @@ def visit_choices(profile: Profile, found: Survey) -> list[Choice]:
     out = []
     for num, label, n in visits:
         options = [Option(f"month {m}", ((("visits", "VISITNUM", num), m),)) for m in months]
-        options.append(Option(NOT_A_VISIT, ((("visits", "VISITNUM", num), None),)))
+        # "" says it is no scheduled visit (a visit whose name or days say a month is refused otherwise)
+        options.append(Option(NOT_A_VISIT, ((("visits", "VISITNUM", num), ""),)))
         month = current[num]
         # A suggestion first, never chosen for the user: an unscheduled visit by its name, else the month
         # its records' days are nearest to, else the month its name says.
@@ -923,6 +1063,27 @@ def avisit_choices(profile: Profile, found: Survey) -> list[Choice]:
                 f"AVISIT {_shown(name, f'AVISITN {avisitn}' if avisitn else '', n)}: not in [visits] AVISIT or AVISITN",
                 tuple(options),
                 0 if unscheduled else None,
+            )
+        )
+    # Records with AVISITN only (AVISIT blank): by number, the month it says first (chosen when it is a month
+    # of the study's), or not a scheduled visit; a negative number (screening) is not a visit until chosen.
+    for avisitn, _, n in found.values.get("bds.avisitn", ()):
+        number = _number(avisitn)
+        if number in numbers:
+            continue
+        by_number = int(number) if number.isdigit() and int(number) in months else None
+        unscheduled = by_number is None and number.startswith("-")
+        first = NOT_A_VISIT if by_number is None else f"month {by_number}"
+        options = [Option(f"month {m}", ((("visits", "AVISITN", number), m),)) for m in months]
+        options.append(Option(NOT_A_VISIT))
+        options.sort(key=lambda o: o.text != first)
+        out.append(
+            Choice(
+                "Visits: the month of each AVISIT",
+                f"adam_avisitn_{number}",
+                f"AVISITN {number} (AVISIT blank, {counted(n, 'record')}): not in [visits] AVISITN",
+                tuple(options),
+                0 if (by_number is not None or unscheduled) else None,
             )
         )
     return out

@@ -5,6 +5,7 @@ recorded with its file and line; plus direct identifiers and reconciliation of g
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import duckdb
 
@@ -272,6 +273,16 @@ def contract_rules(con: duckdb.DuckDBPyConnection, issues: Issues) -> None:
         "the event ' || value || ', which only a stent can have: imported as it is, Safety counts it in the medical "
         "arm; check the patient''s arm or the event''s term' WHERE rule = 'arm:events'"
     )
+    # ... unless the patient was treated with a stent (ADaM's [adsl] arm_actual, TRT01A): the event fits the
+    # treatment received, and the arm is the one randomised (review 10, finding 9).
+    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'as_treated'").fetchone() != (0,):
+        con.execute(
+            "UPDATE issues SET message = 'patient ' || t.patient_id || ' is in the medical arm but was treated with a "
+            "stent (\"' || t.actual_value || '\") and has the event ' || issues.value || ', which only a stent can "
+            "have: it fits the treatment received; imported as it is, Safety counts it in the medical arm (as "
+            "randomised)' FROM as_treated AS t WHERE issues.rule = 'arm:events' AND split_part(issues.record, ' / ', "
+            "1) = t.patient_id AND t.actual = 'stent'"
+        )
     # A value that is not of its type (or a formula with no value) is empty after typing: report it once.
     con.execute(
         "DELETE FROM issues AS i WHERE i.rule LIKE 'required:%' AND EXISTS (SELECT 1 FROM issues AS t WHERE "
@@ -587,6 +598,35 @@ NOT_ENROLLED = (
     " Patients without an enrolment (randomization) date who were never enrolled (screen failures) can instead be "
     'left out: [population] require (e.g. ITTFL = "Y"), or exclude_arms.'
 )
+
+
+EXCEL_SERIAL = "^[0-9]{5}(\\.0+)?$"  # an Excel serial day number, as a cell formatted General gives a date
+
+
+def excel_serial_dates(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
+    """A date column whose values are Excel serial day numbers (44262, a date cell formatted General) says so,
+    with the date one stands for and the key that reads them (review 11, N6: "must be a date" named no fix)."""
+    if profile.section("dates").get("excel_serial") is True:
+        return
+    dates = {c.name for cols in validation.contract().columns.values() for c in cols.values() if c.type == "DATE"}
+    rows = con.execute(
+        "SELECT rule, min(value) FROM issues WHERE rule LIKE 'type:%' AND regexp_matches(value, $serial) AND "
+        "try_cast(value AS DOUBLE) BETWEEN 20000 AND 80000 GROUP BY rule",
+        {"serial": EXCEL_SERIAL},
+    ).fetchall()
+    for rule, value in rows:
+        if str(rule).rsplit(".", 1)[-1] not in dates:
+            continue
+        day = date(1899, 12, 30) + timedelta(days=int(float(value)))
+        hint = (
+            f" {value} looks like an Excel serial date ({day.isoformat()}): format the column as a date in the "
+            "workbook, or set [dates] excel_serial = true in a copy of the profile to read such numbers as dates."
+        )
+        con.execute(
+            "UPDATE issues SET message = message || CASE WHEN message LIKE '%.' THEN '' ELSE '.' END || $hint "
+            "WHERE rule = $rule",
+            {"hint": hint, "rule": rule},
+        )
 
 
 def name_the_fix(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:

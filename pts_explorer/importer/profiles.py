@@ -159,6 +159,8 @@ def _check_dates(profile: Profile) -> None:
     for fmt in section.get("formats", []):
         if not isinstance(fmt, str) or not _DATE_FORMAT.match(fmt):
             raise ProfileError(f"[dates] formats: {fmt!r} is not a date format (strptime codes such as %d%b%Y)")
+    if not isinstance(section.get("excel_serial", False), bool):
+        raise ProfileError("[dates] excel_serial must be true or false")
     if (partial := section.get("partial", "refuse")) not in PARTIAL_DATE_RULES:
         raise ProfileError(f"[dates] partial must be one of {', '.join(PARTIAL_DATE_RULES)}, not {partial!r}")
 

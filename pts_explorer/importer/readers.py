@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import math
 import zipfile
 from collections.abc import Iterator
@@ -37,6 +38,13 @@ STAT_SUFFIXES = (".xpt", ".sas7bdat", ".sav", ".dta")
 SUFFIXES = (*CSV_SUFFIXES, ".parquet", ".xlsx", *STAT_SUFFIXES)
 CHUNK_ROWS = 200_000
 HEADER_LIMIT = 1 << 20  # characters of a CSV's first line read at most
+
+
+HEADER_SEARCH = 20  # a sheet's rows looked at for its header (notes and titles above it)
+
+
+def _filled(cell: object) -> bool:
+    return cell is not None and str(cell).strip() != ""
 
 
 def staged_name(position: int) -> str:
@@ -284,11 +292,13 @@ class Reader:
         self.con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT *, row_number() OVER () AS _rec FROM {table}")
         return self._finish(table, path.stem, path.name, columns, self._csv_lines(table, rejects))
 
-    def _usable_header(self, file: str, columns: list[str], delimiter: str) -> bool:
+    def _usable_header(self, file: str, columns: list[str], delimiter: str | None) -> bool:
+        """A header to read by: some names, none repeated; a CSV header of one column holding another
+        delimiter is one error naming [csv] delimiter (a sheet, `delimiter` None, has no delimiter)."""
         if not any(columns):
             self.issues.add(Issue.file_level("error", "file:header", file, "the first line holds no column names", 1))
             return False
-        if len(columns) == 1:
+        if len(columns) == 1 and delimiter is not None:
             for other in (";", "\t", "|", ","):
                 if other != delimiter and other in columns[0]:
                     shown = "tab" if other == "\t" else repr(other)
@@ -385,29 +395,50 @@ class Reader:
         try:
             for sheet, as_written in zip(book.worksheets, written.worksheets, strict=True):
                 rows = sheet.iter_rows(values_only=True)
-                header = next(rows, None)
                 file = f"{path.name} [{sheet.title}]"
-                if header is None:
+                head = list(itertools.islice(rows, HEADER_SEARCH))
+                if not head:
                     continue
-                columns = ["" if c is None else str(c).strip() for c in header]
+                # The header: the first row with two names or more. Rows above it (a note, a merged title) are
+                # not data, said so (review 11, N5: a note holding ";" was blamed on the CSV delimiter, and the
+                # sheet then reported missing).
+                at = next((i for i, row in enumerate(head) if sum(_filled(c) for c in row) >= 2), 0)
+                if at:
+                    above = next((str(c).strip() for row in head[:at] for c in row if _filled(c)), "")
+                    self.issues.add(
+                        Issue.file_level(
+                            "warning",
+                            "file:header_row",
+                            file,
+                            f"the header is on row {at + 1}, the first with column names: the "
+                            f"{'row' if at == 1 else f'{at} rows'} above it ({above[:60]!r}) "
+                            f"{'is' if at == 1 else 'are'} not read",
+                            at + 1,
+                        )
+                    )
+                columns = ["" if c is None else str(c).strip() for c in head[at]]
                 while columns and not columns[-1]:
                     columns.pop()
-                if not self._usable_header(file, columns, ","):
+                if not self._usable_header(file, columns, None):
+                    staged.append(Staged(sheet.title, file, "", []))  # unreadable: never also reported missing
                     continue
-                formulas = as_written.iter_rows(min_row=2, values_only=True)
-                cells = self._computed(zip(rows, formulas, strict=True), columns, file)
+                formulas = as_written.iter_rows(min_row=at + 2, values_only=True)
+                data = itertools.chain(head[at + 1 :], rows)
+                cells = self._computed(zip(data, formulas, strict=True), columns, file, start=at + 2)
                 frames = _chunks(cells, columns)
-                staged.append(self._from_frames(frames, sheet.title, file, columns, "row_number() OVER () + 1"))
+                staged.append(self._from_frames(frames, sheet.title, file, columns, f"row_number() OVER () + {at + 1}"))
         finally:
             book.close()
             written.close()
         return staged
 
-    def _computed(self, rows: Iterator[tuple[tuple, tuple]], columns: list[str], file: str) -> Iterator[tuple]:
+    def _computed(
+        self, rows: Iterator[tuple[tuple, tuple]], columns: list[str], file: str, start: int = 2
+    ) -> Iterator[tuple]:
         """Each row's values; a formula cell with no stored value is an error at its line and column
         (it would otherwise read as empty: a required column "empty", an optional one lost)."""
         width = len(columns)
-        for line, (values, formulas) in enumerate(rows, start=2):
+        for line, (values, formulas) in enumerate(rows, start=start):
             values = values[:width]
             for column, value, formula in zip(columns, values, formulas[:width], strict=False):
                 text = getattr(formula, "text", formula)  # an array formula keeps its text in .text

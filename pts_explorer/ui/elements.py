@@ -129,6 +129,9 @@ def chart(
     arms = patients if isinstance(patients, str) else "" if patients is None else arm_counts(patients)
     recorder.add_chart(figure, key, summary, arms)
     if click_filters and not state.presenting():
+        # A click on the legend would hide a curve (plotly's default) while the cohort, its count and chips
+        # stay the same: easily read as a filter (second review of issue 28, F3). The legend only names.
+        figure.update_layout(legend={"itemclick": False, "itemdoubleclick": False})
         st.session_state[_CLICK_TARGETS + key] = targets
         st.plotly_chart(figure, key=key, on_select=lambda: _clicked(key), selection_mode="points")
     else:

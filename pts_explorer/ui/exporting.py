@@ -130,6 +130,7 @@ def _page_export(page_title: str, cohort: CohortFilter, items: dict) -> exports.
         cohort=items.get("cohort") or (f"{saved.name}: {cohort.describe()}" if saved else cohort.describe()),
         note=saved.note if saved else "",
         query=state.url_query(),
+        filters=state.cohort_query(),
         dataset=str(info.dataset_name),
         synthetic=bool(info.synthetic),
         fingerprint=data_fingerprint(),

@@ -127,9 +127,13 @@ def _more_controls(studies: pd.DataFrame) -> None:
             if values.empty:
                 st.caption(f"{spec.label}: no patient has a value in this data.")
                 continue
-            extent = int(values.value.min()), int(np.ceil(values.top.max()))
-            low, high = _range_control(spec, *extent, missing)
-            _distribution(spec, values, low, high)
+            low, high = _extent(spec, int(values.value.min()), int(np.ceil(values.top.max())))
+            chosen = state.current(spec.key)
+            shield = state.protection()
+            picked = None if chosen is None else (int(chosen[0]), int(chosen[1]))
+            bins = display.more_distribution(values, low, high, picked, shield, missing)
+            _range_control(spec, low, high, shield.count(missing, bins.attrs["missing_hidden"]) if missing else "")
+            _distribution(spec, bins, shield)
 
 
 def _more_chosen() -> None:
@@ -152,19 +156,26 @@ def _more_option_counts(now: CohortFilter) -> dict[str, dict[str, str]]:
             continue
         rows = found[found.field == key]
         by_value = dict(zip(rows.value, rows.patients, strict=True))
-        shown[key] = _shown(shield, list(spec.options or by_value), by_value, dict(now.more).get(key, ()))
+        options = list(spec.options or query("centers").center_id)  # every option, a count of 0 written too
+        shown[key] = _shown(shield, options, by_value, dict(now.more).get(key, ()))
     return shown
 
 
-def _range_control(spec: vocab.MoreFilter, low: int, high: int, missing: int) -> tuple[int, int]:
-    """A range slider over the data's extent (and the value a link carries, if wider): at the whole
-    extent it restricts nothing, so patients without a value stay in. Returns the slider's extent."""
+def _extent(spec: vocab.MoreFilter, low: int, high: int) -> tuple[int, int]:
+    """A range slider's extent: the data's, widened to the value a link carries."""
     value = state.current(spec.key)
     chosen = (low, high) if value is None else tuple(value)
-    low, high = min(low, chosen[0]), max(high, chosen[1])
+    return min(low, chosen[0]), max(high, chosen[1])
+
+
+def _range_control(spec: vocab.MoreFilter, low: int, high: int, missing: str) -> None:
+    """A range slider over its extent (_extent): at the whole extent it restricts nothing, so patients
+    without a value stay in. `missing`: how many have none, as shown ("" for none)."""
+    value = state.current(spec.key)
+    chosen = (low, high) if value is None else tuple(value)
     widget = f"more_range_{spec.key}"
     st.session_state[widget] = chosen
-    words = f" {missing:,} patients have no value: a narrower range leaves them out." if missing else ""
+    words = f" {missing} patients have no value: a narrower range leaves them out." if missing else ""
     st.slider(
         f"{spec.label}, {spec.unit}" if spec.unit else spec.label,
         low,
@@ -174,23 +185,29 @@ def _range_control(spec: vocab.MoreFilter, low: int, high: int, missing: int) ->
         args=(spec.key, low, high),
         help=spec.help + words,
     )
-    return low, high
 
 
-def _distribution(spec: vocab.MoreFilter, values: pd.DataFrame, low: int, high: int) -> None:
+SPREAD_WORDS = "Every patient in the data, not only the cohort's (the other filters do not narrow it), by"
+
+
+def _distribution(spec: vocab.MoreFilter, bins: pd.DataFrame, shield: privacy.Protection) -> None:
     """The small histogram under a range slider: every patient's value, the chosen range in colour; a
-    bin of fewer than k patients not drawn where small cells are protected."""
-    chosen = state.current(spec.key)
-    shield = state.protection()
-    bins = display.more_distribution(values, low, high, None if chosen is None else tuple(chosen), shield)
+    bin hidden where small cells are protected not drawn (display.more_distribution)."""
     st.plotly_chart(
         charts.distribution_figure(bins, spec.label),
         key=f"more_spread_{spec.key}",
         config={"staticPlot": True, "displayModeBar": False},
         width="stretch",
     )
+    # Whose values: every patient's, not the cohort's (unlike the counts beside the options), said under it
+    # (second review of issue 28, F6).
+    words = f"{SPREAD_WORDS} {spec.label}, the range chosen in colour."
     if bins.hidden.any():
-        st.caption(f"Bars of fewer than {shield.k} patients are not drawn (small cells protected).")
+        words += (
+            f" Bars of fewer than {shield.k} patients are not drawn, nor a bar that the others and the patients "
+            "without a value would give away (small cells protected)."
+        )
+    st.caption(words)
 
 
 def _range_changed(key: str, low: int, high: int) -> None:

@@ -54,14 +54,8 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
     presenter.begin()
     if not (presenting and state.current("talk")) and not state.following():
         following.talk_left()  # the slides a presenter changed live open as stored again
-    # On every page, in one place (the page's layout keeps its shape). Not yet on a talk's slide: the
-    # rerun its report asks for dropped the slide's cohort from the address (test_talk_in_chromium).
-    # Why (traced 2026-12-06): the filter widgets keep one id on every page; on a slide they sit in the
-    # closed cohort drawer (a popover, whose content the browser mounts only when opened), so the
-    # browser never takes the value the slide's address seeded (site=femoral) and sends back, with the
-    # report's rerun, the value it last showed (the Talks page's sidebar: site=[]); begin_run takes it
-    # as the user's change. A fix must tell such a stale value from a change made in the open drawer.
-    screen.mount(spec if presenting and not state.current("talk") else None)
+    # On every page, in one place (the page's layout keeps its shape); it measures on a slide.
+    screen.mount(spec if presenting else None)
     if presenting:
         presenter.style()
     else:

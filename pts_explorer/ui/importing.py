@@ -15,7 +15,7 @@ import streamlit as st
 from pts_explorer import atomic, config, db, escape
 from pts_explorer.importer import ImportReport, assistant, assistant_choices, builtin_names
 from pts_explorer.importer.formats import FORMATS, load
-from pts_explorer.importer.formats.base import procedure_details
+from pts_explorer.importer.formats.base import procedure_details, procedure_label
 from pts_explorer.importer.profiles import Profile, ProfileError
 
 
@@ -217,7 +217,10 @@ def survey_uploads(report: ImportReport, profile_ref: str, sources: list[Path]) 
 
 
 def _warned(report: ImportReport) -> bool:
-    return bool(set(report.issues["rule"].astype(str)) & assistant_choices.WARNING_RULES)
+    """A warning a choice can fix: an unmapped term, healing with no event, an event not in [events], a
+    choice with no contract value (REDCap's AE "6, Other": its record skipped, review 10, finding 10)."""
+    rules = set(report.issues["rule"].astype(str))
+    return bool(rules & assistant_choices.WARNING_RULES) or any(r.endswith(":unmapped") for r in rules)
 
 
 def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_choices.Survey | None = None) -> None:
@@ -228,6 +231,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
     every refusal, so it never disappears while a problem is left; after a check that passed, the
     choices that fix what it warns of (assistant_choices.for_warnings) alone."""
     if report.imported or not (report.errors or _warned(report)):
+        _download_as_is(report, profile_ref)
         return
     try:
         profile = load(profile_ref)
@@ -241,14 +245,18 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
         if profile.format == "sdtm" or passed
         else assistant.field_rows(profile, report.source_columns, report.issues, found.columns)
     )
-    values = [] if passed else assistant.value_rows(report.issues)
+    # After a check that passed: the choices with no contract value it warns of (their records skipped).
+    unmapped = report.issues[report.issues["rule"].astype(str).str.endswith(":unmapped")]
+    values = assistant.value_rows(unmapped if passed else report.issues)
     every = assistant.source_fields(profile, report.source_columns)
     choices = [
+        *assistant_choices.csv_choices(profile, [str(r) for r in report.issues["rule"]], found),
         *assistant_choices.design_choice(profile),
         *assistant_choices.sdtm_choices(profile, found),
         *assistant_choices.adam_dataset_choices(profile, found),
         *assistant_choices.partial_dates(profile, [str(r) for r in report.issues["rule"]]),
-        *assistant_choices.dvt_choices(profile, found, fields, every),
+        *(months_dates := assistant_choices.months_date_choices(profile, report.issues)),
+        *([] if months_dates else assistant_choices.dvt_choices(profile, found, fields, every)),
         *assistant_choices.event_choices(profile, found),
         *assistant_choices.arm_choices(profile, found, fields),
         *assistant_choices.classic_choices(profile, found, [str(r) for r in report.issues["rule"]], every),
@@ -267,12 +275,14 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
     missing = [f for f in fields if not f.found and not (dvt and f.key in assistant_choices.DVT_KEYS)]
     arms = any(c.key.startswith("redcap_arm_") for c in choices)
     if not fields and not values and not choices:
+        _download_as_is(report, profile_ref)
         return
     with st.expander("Fix the mapping here", expanded=not passed, icon=":material/tune:"):
         if passed:
             st.caption(
                 "The check found no error, but it warns of what the choices below can fix (terms the profile does "
-                "not map, ulcers healing with no event, events not in the profile): choose, then save and check again."
+                "not map, ulcers healing with no event, events not in the profile, choices with no contract value): "
+                "choose, then save and check again."
             )
         st.caption(
             f"What profile **{escape.markdown(profile.label)}** maps, and the choices that would fix what it could "
@@ -287,7 +297,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
                         "Profile key": [f"[{f.section}] {f.key}" for f in fields],
                         "Source column": [f.column for f in fields],
                         "In the sources": ["yes" if f.found else "no" for f in fields],
-                        "Required": ["yes" if f.required else "optional" for f in fields],
+                        "Required": [_required(profile, f) for f in fields],
                     }
                 ),
                 hide_index=True,
@@ -316,16 +326,20 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
                 options = [NO_PROCEDURE, *options]
             # A key of another table than the fields' (REDCap's [adverse_events] event_type) is named with its table.
             named = f.key if f.section in FORMATS[profile.format].column_sections else f"[{f.section}] {f.key}"
+            box = f"assist_field_{f.section}_{f.key}" + ("" if f.required else ":optional")
+            if f.required:
+                _keep_choice(box, options)
             pick = st.selectbox(
-                f"{named} ({'required' if f.required else 'optional'}): "
+                f"{named} ({_required(profile, f)}): "
                 + (f"no source has {_name(f.column)}" if f.column else "the profile names no source column"),
                 options,
                 index=None if f.required else 0,
                 placeholder="choose a source column",
                 # Keyed by whether it is required too: a field that turns optional (REDCap's procedure columns once
                 # procedure_date is left out) is a new box, at "no such field", not the required box's empty state.
-                key=f"assist_field_{f.section}_{f.key}" + ("" if f.required else ":optional"),
+                key=box,
             )
+            _kept(box, pick)
             if pick is not None:
                 unmapped = pick in (LEAVE, assistant_choices.FROM_ARMS, NO_PROCEDURE)
                 chosen_fields[(f.section, f.key)] = assistant.NOT_MAPPED if unmapped else pick
@@ -358,22 +372,73 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
                 first = [assistant.LEAVE_OUT_ARM] if leave_out else [UNMAPPED] if skip else []
                 offered = [*first, *row.vocabulary]
                 hint = assistant.suggested(row.column, f"{value} {label}")
+                index = offered.index(hint) if hint in offered else 0 if skip else None
+                box = f"assist_value_{row.column}:{value!r}"
+                if index is None:
+                    _keep_choice(box, offered)
                 pick = cols[i % 3].selectbox(
                     _label(f"{value} ({label})" if label else value),
                     offered,
-                    index=offered.index(hint) if hint in offered else 0 if skip else None,
+                    index=index,
                     placeholder="choose",
-                    key=f"assist_value_{row.column}:{value!r}",
+                    key=box,
                 )
+                _kept(box, pick)
                 if pick == assistant.LEAVE_OUT_ARM:
                     left_out.append(value)
                 elif pick is not None and pick != UNMAPPED:
                     chosen_values.setdefault(row.column, {})[value] = pick
         writes = assistant_choices.schedule(profile, _choices(choices)) + assistant.arms_left_out(profile, left_out)
-        if passed and not writes:  # the check passed and nothing is chosen: nothing to save
+        if passed and not writes and not chosen_values:  # the check passed and nothing is chosen: nothing to save
             st.caption("Choose above to save an edited profile; as it is, the profile imports these files.")
+            _download_as_is(report, profile_ref)
             return
         _save(profile, profile_ref, report, chosen_fields, chosen_values, writes)
+
+
+KEPT = "assist_kept"  # a box's key -> the option last chosen in it
+
+
+def _keep_choice(key: str, options: list[str]) -> None:
+    """Before a box with no default draws: a choice made in it survives Escape. Streamlit clears such a
+    box when Escape is pressed in its open list (review 10, finding 10: enrolled_on reset to empty while
+    browsing the lists); the choice is put back, and another option replaces it."""
+    kept = st.session_state.setdefault(KEPT, {})
+    if st.session_state.get(key) is None and kept.get(key) in options:
+        st.session_state[key] = kept[key]
+
+
+def _kept(key: str, pick: str | None) -> None:
+    if pick is not None:
+        st.session_state.setdefault(KEPT, {})[key] = pick
+
+
+def _download_as_is(report: ImportReport, profile_ref: str) -> None:
+    """After a check (or import) with no error, the profile file it read, to download as it is: an edited
+    copy's "Download the profile (TOML)" stays once nothing is left to choose (review 10, finding 10: only
+    the server path in the printed command was left). A built-in profile is in the project already."""
+    if report.errors or not profile_ref.endswith(".toml"):
+        return
+    try:
+        text = Path(profile_ref).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return
+    st.download_button(
+        "Download the profile (TOML)",
+        text,
+        Path(profile_ref).name,
+        "application/toml",
+        icon=":material/download:",
+        key="assist_download_as_is",
+    )
+
+
+def _required(profile: Profile, f: assistant.FieldRow) -> str:
+    """Whether a field is required, as the check says it: a detail of the index procedure by the one
+    rule every format's check says (procedure_label: required exactly when the procedure is imported)."""
+    if f.key in procedure_details() and profile.format in ("adam", "redcap"):
+        return procedure_label(f.required)
+    return "required" if f.required else "optional"
 
 
 def _choices(choices: list[assistant_choices.Choice]) -> list[assistant_choices.Write]:
@@ -391,7 +456,11 @@ def _choices(choices: list[assistant_choices.Choice]) -> list[assistant_choices.
             )
             writes += assistant_choices.merged([w for p in picks for w in c.options[texts.index(p)].writes])
             continue
-        pick = st.selectbox(_label(c.label), texts, index=c.default, placeholder="choose", key=f"assist_choice_{c.key}")
+        box = f"assist_choice_{c.key}"
+        if c.default is None:
+            _keep_choice(box, texts)
+        pick = st.selectbox(_label(c.label), texts, index=c.default, placeholder="choose", key=box)
+        _kept(box, pick)
         if pick is not None:
             writes += c.options[texts.index(pick)].writes
     return writes
@@ -417,8 +486,8 @@ def _save(
     version = assistant.next_version(profile, path)
     data = assistant.edited(profile, chosen_fields, chosen_values, version, writes or [])
     data["profile"]["name"] = stem  # reports and dataset_info say "profile <stem> vN", not the built-in's name
-    if profile.format == "sdtm":
-        data = assistant.extending(data, "sdtm")
+    if profile.format in ("sdtm", "contract"):  # only what differs from the built-in (extends = "sdtm", "contract")
+        data = assistant.extending(data, profile.format)
     text = assistant.dumps(
         data, header=f"Profile {stem} v{version}: edited on the Import page from {profile.name} v{profile.version}"
     )

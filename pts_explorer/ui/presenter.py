@@ -101,8 +101,9 @@ def start_line() -> Line:
                 "Cohort",
                 type="tertiary",
                 icon=":material/filter_list:",
-                key="presenter_drawer",
+                key=state.DRAWER,
                 help="Change the cohort without leaving the slide: remove a filter or add one (key F)",
+                on_change="rerun",  # its state says whether its controls can have been changed (state.begin_run)
             )
             leave = st.container(width="content")
     return Line(words, steps, drawer, leave, room)
@@ -233,11 +234,15 @@ KEYS_SCRIPT = """<script>
   const links = () => [...document.querySelectorAll(".st-key-presenter_keys a")]
     .map((a) => a.getAttribute("href")).join(" ");
   let seen = "", since = 0;  // what the hidden box held at the last look, and since when
+  let quiet = 0;  // since when no run is going on (a link clicked during a run, e.g. the one the drawer's
+  // closing asks for, is lost to it)
+  let closing = 0;  // when the drawer was last closed for a step
   const settled = () => {  // the slide last opened is drawn, its links with it, and held still for 0.3 s
-    if (!opened || Date.now() - opened.at > 20000) return links() !== "" && Date.now() - since > 300;
+    const still = links() !== "" && Date.now() - since > 300 && Date.now() - quiet > 300;
+    if (!opened || Date.now() - opened.at > 20000) return still;
     const at = place();
     const there = typeof opened.to === "number" ? at && at.here === opened.to : links() !== opened.to;
-    return there && links() !== "" && Date.now() - since > 300;
+    return there && still;
   };
   const click = (selector, to) => {
     const link = document.querySelector(selector);
@@ -247,11 +252,21 @@ KEYS_SCRIPT = """<script>
     return true;
   };
   setInterval(() => {
+    const app = document.querySelector("[data-testid='stApp']");
+    const state = app ? app.dataset.testScriptState : "";
+    if (state === "running" || state === "rerunRequested") quiet = Date.now();
     const at = place();
     if (at) last = at;
     const now = (at ? `${at.here} ` : "") + links();
     if (now !== seen) { seen = now; since = Date.now(); }
     if (lead === null && !queue.length) return;
+    // A step with the cohort drawer open closes it first: a click on a link would close it too, and the
+    // run its closing asks for would take the place of the step's.
+    if (document.querySelector("[data-testid='stPopoverBody']")) {
+      const button = document.querySelector(".st-key-presenter_drawer button");
+      if (button && Date.now() - closing > 1000) { closing = Date.now(); quiet = Date.now() + 200; button.click(); }
+      return;
+    }
     if (!settled()) return;
     opened = null;
     if (lead !== null) {

@@ -22,12 +22,15 @@ from typing import Any, NoReturn
 import streamlit as st
 
 from pts_explorer import config, privacy, workspace
-from pts_explorer.settings import COHORT_KEYS, SETTINGS, cut_points
+from pts_explorer.settings import COHORT_KEYS, SETTINGS, as_int, cut_points
 
 _STORE = "_settings"  # key -> value, for every setting this session has seen
 _PUBLISHED = "_published_query"  # the query string the app wrote last
 _NOTICES = "_setting_notices"
 _RUN = "_run_no"
+DRAWER = "presenter_drawer"  # the cohort drawer's key (presenter.start_line): True while it is open
+_DRAWER_KEYS = "_drawer_keys"  # the settings whose controls the last run drew in the cohort drawer
+_DRAWER_WAS_OPEN = "_drawer_was_open"  # whether the drawer was open when the last run began
 
 
 def _store() -> dict[str, Any]:
@@ -54,9 +57,18 @@ def begin_run() -> None:
     query = _query()
     published = st.session_state.get(_PUBLISHED)
     store = _store()
+    in_drawer, open_before = st.session_state.get(_DRAWER_KEYS, set()), st.session_state.get(_DRAWER_WAS_OPEN, False)
+    open_now = bool(st.session_state.get(DRAWER, False))
+    st.session_state[_DRAWER_KEYS], st.session_state[_DRAWER_WAS_OPEN] = set(), open_now
     if _canonical(query) == published or (published is None and not query):
-        widgets = [key for key in SETTINGS.settings if key in st.session_state]
-        store.update({key: _by_name(key, st.session_state[key]) for key in widgets})
+        for key in [key for key in SETTINGS.settings if key in st.session_state]:
+            if key in in_drawer and not (open_before and open_now):
+                # A control of the closed cohort drawer: the browser mounts a popover's content only while
+                # it is open, so it never took the value a slide's address seeded and sends back the one it
+                # last showed (the Talks page's sidebar: site=[]), which no one chose. Seeded again.
+                st.session_state.pop(key)
+            else:
+                store[key] = _by_name(key, st.session_state[key])
         return
     parsed = SETTINGS.parse_all(query)
     _announce_unknown(query, parsed)
@@ -74,6 +86,8 @@ def _means_default(key: str, raw: str) -> bool:
     return setting.parse([raw]) == setting.default and raw.strip().lower() in (
         str(setting.default).lower(),
         "false",
+        "0",  # a flag off as the app writes it itself (Exit presenter view: present=0)
+        "no",
         "none",
         "",
     )
@@ -86,6 +100,14 @@ def _announce_unknown(query: dict[str, list[str]], parsed: dict[str, Any]) -> No
     they are read."""
     for key, raw in query.items():
         setting = SETTINGS.settings.get(key)
+        if setting is not None and setting.kind == "range" and raw and _cut_range(raw, setting.bounds):
+            low, high = setting.bounds
+            whole = parsed.get(key) in (None, (low, high))
+            notice(  # the numbers are the filter's own bounds, not the link's text
+                f"The link's **{key}** range reaches past the values this filter takes ({low} to {high}): cut to "
+                + ("them, which leaves it restricting nothing." if whole else "them.")
+            )
+            continue
         if setting is None or key in COHORT_KEYS or setting.kind in ("slug", "cohort_ref") or not raw:
             continue
         if setting.kind == "choices":
@@ -101,6 +123,16 @@ def _announce_unknown(query: dict[str, list[str]], parsed: dict[str, Any]) -> No
                 )
             else:
                 notice(f"The link's **{key}** value is not one this app knows: replaced by the default.")
+
+
+def _cut_range(raw: list[str], bounds: tuple[int, int]) -> bool:
+    """Whether a link's range of two whole numbers reaches past the setting's bounds, so that it is cut
+    to them: "dvt=5000&dvt=1" read as 3-1200 months."""
+    numbers = [as_int(v) for v in raw]  # whole numbers only, as the setting reads them (settings.as_int)
+    if len(numbers) != 2 or None in numbers:
+        return False
+    low, high = sorted(n for n in numbers if n is not None)
+    return low < bounds[0] or high > bounds[1]
 
 
 _SAVED = "_saved_cohort"  # the saved cohort this session opened: (slug, its filters as URL parameters)
@@ -234,6 +266,8 @@ def control(
     if presenting() and key != "present" and not _IN_DRAWER.get():  # no controls on a projector: the value
         _store()[key] = value
         return value
+    if _IN_DRAWER.get():
+        st.session_state.setdefault(_DRAWER_KEYS, set()).add(key)
     # Seeded on every run, not only when the key is missing: a widget gets a new id on each page
     # (Streamlit hashes the page into it), and on the run it first appears under that id it ignores
     # the value st.session_state still shows for the key (the old id's) and opens at its first

@@ -1,15 +1,14 @@
--- time_to_event (fast): the same rows as queries/shared/time_to_event.sql, from the stored first
--- event days of each patient (patient_events) instead of a pass over the events.
--- params: $endpoint, $randomized_only as in time_to_event
+-- time_to_event (fast): the same rows as queries/shared/time_to_event.sql, from each patient's
+-- stored clock of the endpoint (patient_endpoints: start, end and status, NULL where the patient is
+-- not eligible), filtered by the sidebar's cohort_filter() on the same table: no pass over the
+-- events and procedures, and no join to the cohort. Used only when no "More filters" restrict
+-- (db.run_query; the table does not carry their columns); over a population the twin in
+-- queries/fast/population/ reads the population's patients.
+-- params: $endpoint, $randomized_only as in time_to_event; the cohort's as in cohort.sql
 -- grain: patient_id
 WITH
 
-stent_endpoint AS (
-    SELECT $endpoint IN ('primary_patency', 'assisted_primary_patency', 'secondary_patency',
-                         'freedom_from_reintervention') AS yes
-),
-
-framed AS (
+clocked AS (
     SELECT
         c.patient_id,
         c.study_id,
@@ -25,41 +24,38 @@ framed AS (
         CASE WHEN c.baseline_ulcer THEN 'yes' ELSE 'no' END AS baseline_ulcer,
         c.last_contact_day,
         c.sample_key,
-        CASE WHEN (SELECT yes FROM stent_endpoint) THEN pr.procedure_day ELSE 0 END AS start_day,
         CASE $endpoint
-            WHEN 'primary_patency' THEN pr.primary_loss_day
-            WHEN 'assisted_primary_patency' THEN pr.assisted_loss_day
-            WHEN 'secondary_patency' THEN pr.secondary_loss_day
-            WHEN 'freedom_from_reintervention' THEN pr.reintervention_day
-            WHEN 'ulcer_healing' THEN pr.ulcer_healed_day
-            WHEN 'freedom_from_recurrent_dvt' THEN pr.recurrent_dvt_day
-        END AS event_day,
-        pr.death_day
-    FROM analysis_cohort AS c
-    LEFT JOIN patient_events AS pr
-        ON pr.patient_id = c.patient_id
-    WHERE CASE
-        WHEN (SELECT yes FROM stent_endpoint) THEN c.arm = 'stent' AND coalesce(pr.technical_success, FALSE)
-        WHEN $endpoint = 'ulcer_healing' THEN c.baseline_ulcer
-        ELSE TRUE
-    END
-),
-
-ended AS (
-    SELECT
-        * EXCLUDE (event_day, death_day),
-        CASE
-            WHEN event_day <= last_contact_day AND (death_day IS NULL OR event_day <= death_day) THEN 1
-            WHEN death_day <= last_contact_day THEN 2
-            ELSE 0
-        END AS status,
-        least(coalesce(event_day, last_contact_day), coalesce(death_day, last_contact_day), last_contact_day)
-            AS end_day
-    FROM framed
+            WHEN 'primary_patency' THEN c.pp_start
+            WHEN 'assisted_primary_patency' THEN c.app_start
+            WHEN 'secondary_patency' THEN c.sp_start
+            WHEN 'freedom_from_reintervention' THEN c.ffr_start
+            WHEN 'ulcer_healing' THEN c.uh_start
+            WHEN 'freedom_from_recurrent_dvt' THEN c.fdvt_start
+        END AS start_day,
+        CASE $endpoint
+            WHEN 'primary_patency' THEN c.pp_status
+            WHEN 'assisted_primary_patency' THEN c.app_status
+            WHEN 'secondary_patency' THEN c.sp_status
+            WHEN 'freedom_from_reintervention' THEN c.ffr_status
+            WHEN 'ulcer_healing' THEN c.uh_status
+            WHEN 'freedom_from_recurrent_dvt' THEN c.fdvt_status
+        END::INTEGER AS status,
+        CASE $endpoint
+            WHEN 'primary_patency' THEN c.pp_end
+            WHEN 'assisted_primary_patency' THEN c.app_end
+            WHEN 'secondary_patency' THEN c.sp_end
+            WHEN 'freedom_from_reintervention' THEN c.ffr_end
+            WHEN 'ulcer_healing' THEN c.uh_end
+            WHEN 'freedom_from_recurrent_dvt' THEN c.fdvt_end
+        END AS end_day
+    FROM patient_endpoints AS c
+    WHERE cohort_filter()
+      AND study_id IN (SELECT study_id FROM studies WHERE design = 'randomized' OR NOT $randomized_only)
 )
 
 SELECT
     * EXCLUDE (end_day),
     greatest(end_day - start_day, 0) AS duration_days,
     status = 1 AS observed
-FROM ended
+FROM clocked
+WHERE status IS NOT NULL

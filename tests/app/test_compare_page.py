@@ -92,6 +92,36 @@ def _change(raw, cohort: pd.DataFrame, month: int) -> np.ndarray:
     return v[v.visit_month == month].change.dropna().to_numpy()
 
 
+def _responder_words(raw, sides: dict[str, pd.DataFrame], month: int, shown: pd.DataFrame) -> str:
+    """Each side's responders at `month` per arm checked against the table shown, and the words the page
+    should give under it (the imputation, and the share of the patients due who were seen)."""
+    visits = raw[1]
+    seen_at = set(visits[(visits.visit_month == month) & visits.villalta_total.notna()].patient_id)
+    base = visits[visits.visit_month == 0].set_index("patient_id").villalta_total
+    then = visits[visits.visit_month == month].set_index("patient_id").villalta_total
+    seen_shares = []
+    for label, cohort in sides.items():
+        due = _due(raw, cohort, month)
+        for arm in ("stent", "medical"):
+            d = due[due.arm == arm].patient_id
+            improved = int(((d.map(base) - d.map(then)) >= vocab.DEFAULT_THRESHOLD).sum())
+            seen = int(d.isin(seen_at).sum())
+            seen_shares.append(seen / len(d))
+            low, high = proportion_confint(improved, len(d), method="wilson")
+            row = shown.loc[(label, vocab.ARMS[arm])]
+            assert row["Responders / due"] == f"{improved:,} / {len(d):,}"
+            assert row["Share (Wilson 95% CI)"] == f"{improved / len(d):.1%} ({low:.1%}-{high:.1%})"
+            assert row["Seen / due"] == f"{seen:,} / {len(d):,} ({round(100 * seen / len(d))}%)"
+    low, high = (f"{100 * v:.0f}%" for v in (min(seen_shares), max(seen_shares)))
+    return (
+        "Non-responder imputation: every patient due at the visit (enrolled long enough before the data cut-off, in "
+        "a study that schedules it) who was not seen there (lost to follow-up, dead or a missed visit) counts as not "
+        "improved, so no share can exceed the share seen (*Seen / due*): where few were seen, the share mostly "
+        "measures who was still followed, not who improved; Wilson score 95% CI. "
+        f"At month {month}, {low} to {high} of the patients due were seen, by cohort and arm."
+    )
+
+
 def test_nested_cohorts_set_b_against_the_rest_of_a_by_default(app_on, demo_db, raw):
     at = _compare_page(app_on, demo_db, NESTED)
     shared = at.selectbox(key="shared")
@@ -176,35 +206,13 @@ def test_partly_overlapping_cohorts_set_a_only_against_b_only(app_on, demo_db, r
     assert 0 < a.patient_id.isin(b.patient_id).sum() < min(len(a), len(b))
     sides = {"A only": a[~a.patient_id.isin(b.patient_id)], "B only": b[~b.patient_id.isin(a.patient_id)]}
     shown = _table(at, "Seen / due").set_index(["Cohort", "Arm"])
-    seen_at = set(visits[(visits.visit_month == 36) & visits.villalta_total.notna()].patient_id)
-    base = visits[visits.visit_month == 0].set_index("patient_id").villalta_total
-    at36 = visits[visits.visit_month == 36].set_index("patient_id").villalta_total
-    seen_shares = []
-    for label, cohort in sides.items():
-        due = _due(raw, cohort, 36)
-        for arm in ("stent", "medical"):
-            d = due[due.arm == arm].patient_id
-            improved = int(((d.map(base) - d.map(at36)) >= vocab.DEFAULT_THRESHOLD).sum())
-            seen = int(d.isin(seen_at).sum())
-            seen_shares.append(seen / len(d))
-            low, high = proportion_confint(improved, len(d), method="wilson")
-            row = shown.loc[(label, vocab.ARMS[arm])]
-            assert row["Responders / due"] == f"{improved:,} / {len(d):,}"
-            assert row["Share (Wilson 95% CI)"] == f"{improved / len(d):.1%} ({low:.1%}-{high:.1%})"
-            assert row["Seen / due"] == f"{seen:,} / {len(d):,} ({round(100 * seen / len(d))}%)"
+    words = _responder_words(raw, sides, 36, shown)
     design = tables["studies"].set_index("study_id").design
     expected = {label: _due(raw, cohort, 36).study_id for label, cohort in sides.items()}
     assert _notice(at, "Responders at month 36") == _expected_notice("Responders at month 36", expected, design)
     assert "observational (registry) patients only (REGISTRY)" in _notice(at, "Responders at month 36")
     caption = next(c for c in _captions(at) if c.startswith("Non-responder imputation"))
-    low, high = (f"{100 * v:.0f}%" for v in (min(seen_shares), max(seen_shares)))
-    assert caption == (
-        "Non-responder imputation: every patient due at the visit (enrolled long enough before the data cut-off, in "
-        "a study that schedules it) who was not seen there (lost to follow-up, dead or a missed visit) counts as not "
-        "improved, so no share can exceed the share seen (*Seen / due*): where few were seen, the share mostly "
-        "measures who was still followed, not who improved; Wilson score 95% CI. "
-        f"At month 36, {low} to {high} of the patients due were seen, by cohort and arm."
-    )
+    assert caption == words
     note = next(c for c in _captions(at) if c.startswith("**A**:")).split("  \n")
     assert note[0] == "**A**: The sidebar's filters (Female)"  # once, not twice
     assert note[-1] == (

@@ -62,6 +62,8 @@ def test_a_chip_in_the_drawer_removes_its_filter_and_the_slide_stays(app_on, dem
 
 def test_a_filter_set_in_the_drawer_narrows_the_cohort_on_the_slide(app_on, demo_db):
     at = _open(app_on, demo_db, {"present": "1", "site": ["common_iliac"]})
+    at.session_state["presenter_drawer"] = True  # the presenter opens the drawer (key F): a run
+    at.run()
     at.multiselect(key="grade").set_value(["70-99%", "occlusion"]).run()
     assert not at.exception
     n = _counted(demo_db, "obstruction_site = ? AND stenosis_grade IN (?, ?)", ["common_iliac", "70-99%", "occlusion"])
@@ -72,3 +74,17 @@ def test_a_filter_set_in_the_drawer_narrows_the_cohort_on_the_slide(app_on, demo
         "chip_grade_70-99%",
         "chip_grade_occlusion",
     ]
+
+
+def test_a_closed_drawers_controls_keep_the_slides_cohort(app_on, demo_db):
+    """The browser mounts the drawer's controls only while it is open, and sends back, with any run
+    it asks for, the values it last showed (another page's sidebar): a run with the drawer closed
+    keeps the slide's cohort whatever the closed controls send; the same change in the open drawer
+    narrows it."""
+    at = _open(app_on, demo_db, {"present": "1", "site": ["common_iliac"]})
+    at.multiselect(key="site").set_value([]).run()  # the drawer closed: a value no one chose here
+    assert _query(at) == {"site": ["common_iliac"], "present": ["1"]}
+    at.session_state["presenter_drawer"] = True
+    at.run()
+    at.multiselect(key="site").set_value([]).run()  # chosen in the open drawer
+    assert _query(at) == {"present": ["1"]}

@@ -274,3 +274,29 @@ def test_presenter_mode_names_the_saved_cohort_and_its_note(app_on, demo_db, wor
     line = _texts(at)
     assert "**Trajectories** · **High-grade CIV/CFV**: Common iliac, Common femoral; 70-99%, Occlusion" in line
     assert "For the Tuesday meeting" in line
+
+
+def test_a_saved_cohorts_export_writes_its_filters_out(app_on, demo_db, workspace_file):
+    # Reviews of issue 28: filter.json of a saved cohort held only {"cohort": [<slug>]}, which another server
+    # cannot open.
+    import io
+    import zipfile
+
+    from pts_explorer import exports
+
+    query = {"center": ["RC05"], "ceap": ["C4a", "C5"], "bmi": ["25", "35"]}
+    at = app_on(demo_db, query).run()
+    at = _save_in_sidebar(at, "Eligible at RC05")
+    [saved] = _space(workspace_file).cohorts()
+    at = app_on(demo_db, {"cohort": saved.slug}).run()
+    at.switch_page("app_pages/overview.py").run()
+    at.button(key="export_prepare").click().run()
+    assert not at.exception, at.exception
+    page = at.session_state["_export_page"]
+    with zipfile.ZipFile(io.BytesIO(exports.bundle(page, demo_db))) as archive:
+        written = json.loads(archive.read("filter.json"))
+    assert written == {
+        "cohort": "Eligible at RC05: Centre RC05; CEAP clinical class C4a, C5; BMI 25-35 kg/m²",
+        "url_query": {"cohort": [saved.slug]},
+        "filters": query,
+    }

@@ -27,3 +27,32 @@ def test_a_default_written_out_is_not_announced(app_on, small_db):
     at = app_on(small_db, {"visit": "6", "registry": "False", "outcome": "villalta_total"}).run()
     assert not at.exception, at.exception
     assert [i.value for i in at.info if i.value.startswith("The link's")] == []
+
+
+def test_a_flag_written_off_in_any_of_its_spellings_is_not_announced(app_on, small_db):
+    """Review 28b, finding 7: leaving presenter mode (Exit, Escape: present=0) said "The link's present
+    value is not one this app knows"; every spelling a flag reads as off is its default written out."""
+    for off in ("0", "no", "false", "False", "NO"):
+        at = app_on(small_db, {"present": off, "registry": off}).run()
+        assert not at.exception, at.exception
+        assert [i.value for i in at.info if i.value.startswith("The link's")] == [], off
+
+
+def test_a_links_range_past_a_filters_bounds_is_cut_and_said_so(app_on, demo_db):
+    # Second review of issue 28: "dvt=5000&dvt=1" became the chip "Months since DVT 3-1200 months", a
+    # restriction to every value the filter takes, with no word that the link's numbers were replaced.
+    at = app_on(demo_db, {"dvt": ["5000", "1"], "site": "femoral"}).run()
+    assert not at.exception, at.exception
+    assert [i.value for i in at.info if i.value.startswith("The link's")] == [
+        "The link's **dvt** range reaches past the values this filter takes (3 to 1200): cut to them, which "
+        "leaves it restricting nothing."
+    ]
+    assert [b.label for b in at.button if (b.key or "").startswith("chip_")] == ["Femoral ×"]
+    assert dict(at.query_params) == {"site": "femoral"}
+    at = app_on(demo_db, {"dvt": ["2", "50"]}).run()
+    assert [i.value for i in at.info if i.value.startswith("The link's")] == [
+        "The link's **dvt** range reaches past the values this filter takes (3 to 1200): cut to them."
+    ]
+    assert [b.label for b in at.button if (b.key or "").startswith("chip_")] == ["Months since DVT ≤ 50 months ×"]
+    at = app_on(demo_db, {"dvt": ["12", "60"]}).run()  # within the bounds: nothing to say
+    assert [i.value for i in at.info if i.value.startswith("The link's")] == []

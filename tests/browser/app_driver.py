@@ -192,3 +192,10 @@ def path(page: Page) -> str:
 def flip(page: Page, label: str) -> None:
     """Click a toggle (the visible widget; its switch input is visually hidden), then wait."""
     act_and_wait(page, lambda: page.get_by_test_id("stCheckbox").filter(has_text=label).click())
+
+
+def open_saved_cohorts(page: Page) -> None:
+    """Open the sidebar's "Saved cohorts" (an expander at its foot, drawn when opened: a rerun)."""
+    summary = page.get_by_test_id("stExpander").filter(has_text="Saved cohorts").locator("summary")
+    act_and_wait(page, summary.click)
+    expect(page.get_by_label("Save these filters as")).to_be_visible()

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from pts_explorer.config import ANALYSIS_PAGES
-from tests.browser.app_driver import act_and_wait, new_context, open_page, path, query
+from tests.browser.app_driver import act_and_wait, new_context, open_page, open_saved_cohorts, path, query
 
 VISIBLE_PART = 120  # px of the key chart that must be on screen, not just its top edge
 
@@ -107,3 +107,51 @@ def test_the_sidebar_starts_with_the_cohort_and_a_skip_link_reaches_its_filters(
     sized_page.keyboard.press("Enter")
     assert _focused(sized_page) == ("stHtml", "DIV", "Cohort filters")
     _tab_to(sized_page, "stMultiSelect", "INPUT", "Study", limit=2)
+
+
+# Issue 28, item 5 (first review, finding 6): the save-cohort form is whole, with no box of its own to scroll,
+# also when "More filters" make the sidebar long: a centre, a limb, five CEAP classes and six ranges.
+LONG_SIDEBAR = (
+    "center=RC05&limb=left&ceap=C4a&ceap=C4b&ceap=C4c&ceap=C5&ceap=C6&stenosis=50&stenosis=90&length=20&length=200"
+    "&dvt=6&dvt=100&bmi=25&bmi=35&bvillalta=10&bvillalta=28&bvcss=8&bvcss=24"
+)
+# Every element between a control of the form and the sidebar that scrolls its own content (overflow
+# auto or scroll, content taller than its box): the sidebar's own scroller is the only one allowed.
+INNER_SCROLLERS = """(el) => {
+    const sidebar = document.querySelector('[data-testid=stSidebarContent]');
+    const found = [];
+    for (let e = el; e && e !== sidebar; e = e.parentElement) {
+        const style = getComputedStyle(e);
+        if (/(auto|scroll)/.test(style.overflowY) && e.scrollHeight > e.clientHeight + 1) {
+            found.push([e.dataset.testid || e.tagName, e.clientHeight, e.scrollHeight]);
+        }
+    }
+    return found;
+}"""
+
+
+@pytest.mark.parametrize("address", ["", LONG_SIDEBAR], ids=["no filter", "more filters"])  # second review F4
+@pytest.mark.parametrize("sized_page", [(1440, 900), (1280, 720)], indirect=True, ids=["1440x900", "1280x720"])
+def test_the_save_cohort_form_is_whole_with_or_without_more_filters(server, sized_page: Page, tmp_path, address):
+    page = sized_page
+    height = page.viewport_size["height"]
+    open_page(page, f"{server}/overview?{address}")
+    expect(page.get_by_test_id("stSlider")).to_have_count(7 if address else 1)  # age and the six ranges
+    open_saved_cohorts(page)
+    form = page.get_by_test_id("stExpander").filter(has_text="Saved cohorts")
+    save = page.get_by_role("button", name="Save", exact=True)
+    save.scroll_into_view_if_needed()  # as a reader scrolls the sidebar down to it
+    page.screenshot(path=str(tmp_path / f"save_form_{page.viewport_size['width']}_{bool(address)}.png"))
+    controls = [
+        page.get_by_role("combobox", name="Apply a named subgroup"),
+        page.get_by_label("Save these filters as"),
+        page.get_by_label("Note (optional)"),
+        save,
+        page.get_by_role("link", name="Manage saved cohorts"),
+    ]
+    for control in controls:
+        assert control.evaluate(INNER_SCROLLERS) == []
+    box = form.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height, (box, height)
+    tops = [round(c.bounding_box()["y"]) for c in controls]
+    assert tops == sorted(tops) and tops[0] > box["y"] and tops[-1] < box["y"] + box["height"]

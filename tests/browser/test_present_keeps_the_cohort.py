@@ -13,7 +13,15 @@ from playwright.sync_api import Page
 
 from pts_explorer import vocab
 from pts_explorer.config import DUCKDB_CONFIG
-from tests.browser.app_driver import act_and_wait, new_context, open_page, pick_option, query, settle
+from tests.browser.app_driver import (
+    act_and_wait,
+    new_context,
+    open_page,
+    open_saved_cohorts,
+    pick_option,
+    query,
+    settle,
+)
 
 K = 5  # the default small-cell threshold (presenter mode hides counts 1..K-1)
 CHOSEN = "center_id = ? AND obstruction_site IN (?, ?) AND ceap_c IN (?, ?)"  # a centre, two sites, two classes
@@ -76,7 +84,7 @@ def test_present_keeps_every_chosen_value_whose_count_the_slide_hides(server, br
     assert line[2] == expected
     assert line == _typed(browser, f"{server}/overview?{address}&present=1")
     # The drawer holds them too, the small ones hidden.
-    page.get_by_role("button", name="Cohort").click()
+    act_and_wait(page, lambda: page.get_by_role("button", name="Cohort").click())  # the drawer opens: a run
     words = {s: vocab.SITES[s] for s in sites}
     drawer_sites = page.locator(".st-key-site [data-tag] span[title]").all_inner_texts()
     assert [t.split(" (")[0] for t in drawer_sites] == [words[s] for s in sites]
@@ -101,7 +109,7 @@ def test_present_keeps_a_saved_cohort_whose_values_the_slide_hides(server, brows
     centre, sites, classes = _small_values(demo_db)
     address = "&".join([*(f"site={s}" for s in sites), f"center={centre}", *(f"ceap={c}" for c in classes)])
     open_page(page, f"{server}/trajectories?{address}")
-    page.get_by_role("button", name="Saved cohorts").click()
+    open_saved_cohorts(page)
     page.get_by_label("Save these filters as").fill("Small cells kept on the slide")
     act_and_wait(page, lambda: page.get_by_role("button", name="Save", exact=True).click())
     [slug] = query(page)["cohort"]

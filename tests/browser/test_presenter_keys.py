@@ -59,14 +59,14 @@ def test_f_opens_the_cohort_drawer_where_a_chip_removes_its_filter_on_the_slide(
             ).fetchall()
         )
     open_page(page, f"{server}/trajectories?present=1&site=common_iliac&site=femoral")
-    page.keyboard.press("f")
+    act_and_wait(page, lambda: page.keyboard.press("f"))  # the drawer opens: a run (its controls can change now)
     drawer = page.get_by_test_id("stPopoverBody")
     expect(drawer).to_be_visible()
     act_and_wait(page, lambda: drawer.get_by_role("button", name="Femoral ×").click())
     assert (path(page), query(page)) == ("/trajectories", {"present": ["1"], "site": ["common_iliac"]})
     words = _line_words(page).split(" · ")
     assert words[:3] == ["Trajectories", "Common iliac", f"n = {n['stent']:,} stent, {n['medical']:,} medical"], words
-    page.keyboard.press("Escape")
+    act_and_wait(page, lambda: page.keyboard.press("Escape"))  # the drawer closes: a run
     expect(drawer).to_be_hidden()
     assert query(page) == {"present": ["1"], "site": ["common_iliac"]}
     assert _press(page, "Escape") == ("/trajectories", {"site": ["common_iliac"]})
@@ -76,7 +76,7 @@ def test_a_clicker_steps_with_the_drawer_open(server, page: Page):
     """Outside review: with the drawer open (after a chip's click, focus on a button in it) ArrowRight,
     PageDown and Space did nothing, and most clickers have no Escape. They step now, with the new cohort."""
     open_page(page, f"{server}/trajectories?present=1&site=femoral&sex=female")
-    page.keyboard.press("f")
+    act_and_wait(page, lambda: page.keyboard.press("f"))  # the drawer opens: a run (its controls can change now)
     drawer = page.get_by_test_id("stPopoverBody")
     act_and_wait(page, lambda: drawer.get_by_role("button", name="Femoral ×").click())
     expect(drawer).to_be_visible()

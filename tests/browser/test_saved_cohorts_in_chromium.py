@@ -6,7 +6,17 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from pts_explorer import workspace
-from tests.browser.app_driver import act_and_wait, chips, choose, new_context, open_page, pick_option, query, wait_idle
+from tests.browser.app_driver import (
+    act_and_wait,
+    chips,
+    choose,
+    new_context,
+    open_page,
+    open_saved_cohorts,
+    pick_option,
+    query,
+    wait_idle,
+)
 from tests.browser.conftest import serving
 
 
@@ -20,7 +30,7 @@ def _fresh(browser) -> Page:
 
 
 def _save(page: Page, name: str, note: str = "") -> None:
-    page.get_by_role("button", name="Saved cohorts").click()
+    open_saved_cohorts(page)
     page.get_by_label("Save these filters as").fill(name)
     if note:
         page.get_by_label("Note (optional)").fill(note)
@@ -55,7 +65,7 @@ def test_two_sessions_saving_at_the_same_moment_both_succeed(demo_db, browser, s
         pages = [_fresh(browser), _fresh(browser)]
         for i, page in enumerate(pages):
             open_page(page, f"{url}/overview?sex={'female' if i else 'male'}")
-            page.get_by_role("button", name="Saved cohorts").click()
+            open_saved_cohorts(page)
             page.get_by_label("Save these filters as").fill(f"Session {i}")
         for page in pages:  # both clicks before either run ends
             page.get_by_role("button", name="Save", exact=True).click()

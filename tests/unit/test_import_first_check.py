@@ -160,8 +160,7 @@ def test_the_built_in_profile_names_the_missing_fields_the_classic_layout_the_co
         "'enroll_date' ([fields] enrolled_on); 'age' ([fields] age_years); 'sex' ([fields] sex); 'index_limb' "
         "([fields] limb_side); 'months_since_dvt' ([fields] months_since_dvt); 'obstruction_site' ([fields] "
         "obstruction_site); 'stenosis_pct' ([fields] stenosis_pct); 'ceap_c' ([fields] ceap_c); 'last_contact_date' "
-        "([fields] last_contact_date); 'technical_success' ([fields] technical_success); 'stents_placed' ([fields] "
-        "stents_placed); 'below_inguinal_ligament' ([fields] below_inguinal_ligament); 'visit_date' ([fields] "
+        "([fields] last_contact_date); 'visit_date' ([fields] "
         "visit_date); 'vil_paresthesia' ([fields] v_paresthesia); 'vil_edema' ([fields] v_edema); "
         "'vil_hyperpigmentation' ([fields] v_hyperpigmentation); 'vil_calf_pain' ([fields] v_calf_pain); "
         "'ulcer_present' ([fields] ulcer_present); 'ae_type' ([adverse_events] event_type); 'ae_date' "
@@ -169,6 +168,8 @@ def test_the_built_in_profile_names_the_missing_fields_the_classic_layout_the_co
     )
     for name in missing.split("; "):
         assert name.split("'")[1] not in export_columns
+    # review 10, (a) 2: the export lacks procedure_date too (an optional field): no procedure is imported, so
+    # the procedure's details are optional (the optional columns' warning says so), not required
     assert _issues(report, "error") == [
         (
             "columns:PTSREG2_DATA_2024-06-01_0930",
@@ -176,13 +177,7 @@ def test_the_built_in_profile_names_the_missing_fields_the_classic_layout_the_co
             1,
             "",
             f"the export lacks column(s) {missing}; the profile maps them: set each key to the field's name in a "
-            "copy of profile 'redcap', or export the field (technical_success, stents_placed, "
-            # review 10, (a) 2: the export lacks procedure_date too, which its own warning calls optional
-            'below_inguinal_ligament: required, while procedure_date names a field (procedure_date = "procedure_date" '
-            "in [fields], which the export lacks too: name the field that holds the index procedure's date) and the "
-            "contract requires technical_success, stents_placed, "
-            'below_inguinal_ligament on every procedure row; or set procedure_date = "" to import no procedure: the '
-            "patency and procedure analyses are then empty); the export is checked without them; the adverse events "
+            "copy of profile 'redcap', or export the field; the export is checked without them; the adverse events "
             f"are read once [adverse_events] event_type names a field of the export; {LATER}",
         ),
         CLASSIC_ERRORS[1],
@@ -304,10 +299,13 @@ def test_a_longitudinal_export_without_the_record_id_is_checked_with_its_first_c
         data.name,
         line,
         row["months_since_dvt"],
-        # review 10, (a) 10: a date typed among months is the record's to correct (dvt_date would lose the others)
-        f"field 'months_since_dvt' ([fields] months_since_dvt) holds a date, not months, in 1 record, while {months} "
-        "hold months: write the months since the DVT in the source for this record (the date is no month count; "
-        "reading the field as the DVT's date, [fields] dvt_date, would lose the months of the others)",
+        # review 10, (a) 10: a date typed among months is the record's to correct, or to leave missing (dvt_date
+        # would lose the others)
+        f"record {row['study_id']} holds the date {row['months_since_dvt']} in field 'months_since_dvt' ([fields] "
+        f"months_since_dvt), where {months} other records hold months: correct the record (write its months since "
+        f'the DVT), or leave it missing: set [values.months_since_dvt] "{row["months_since_dvt"]}" = "" in a copy of '
+        "the profile, and the patient is not imported, with a warning (the contract requires the months of every "
+        "patient; reading the field as the DVT's date, [fields] dvt_date, would lose the months of the others)",
     )
     sex = {r["Variable / Field Name"]: r for r in _rows(LONG / "PTSLONG3_DataDictionary.csv")}["sex"]
     choices = sex["Choices, Calculations, OR Slider Labels"].split("|")

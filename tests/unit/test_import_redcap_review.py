@@ -87,7 +87,8 @@ def _required_in_cli(report) -> tuple[set[str], set[str]]:
     """The [fields] keys the importer's own messages call missing: required (the error), optional (the warning)."""
     found: tuple[set[str], set[str]] = (set(), set())
     for r in report.issues[report.issues.rule.str.startswith("columns:")].itertuples():
-        keys = set(re.findall(r"\[fields\] (\w+)", r.message))
+        listed = r.message.split("; the profile maps them")[0].split(": imported without them")[0]  # not the why
+        keys = set(re.findall(r"\[fields\] (\w+)", listed))
         found[0 if r.severity == "error" else 1].update(keys)
     return found
 

@@ -94,7 +94,8 @@ def test_a_required_qualifier_with_no_unused_qnam_left_is_explained_not_a_traceb
     choices = [c for c in assistant_choices.sdtm_choices(load(str(profile)), found) if "qnam" in c.key]
     assert [(c.label, [o.text for o in c.options], [o.writes for o in c.options], c.default) for c in choices] == [
         (
-            "[procedure] below_inguinal_ligament (required): SUPPPR has no QNAM BELOWIL",
+            "[procedure] below_inguinal_ligament (required, because the index procedure is imported): SUPPPR has no "
+            "QNAM BELOWIL",
             ["(no other QNAM in SUPPPR: each is mapped to another column; add QNAM BELOWIL to SUPPPR in the source)"],
             [()],
             None,

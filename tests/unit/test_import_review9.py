@@ -187,11 +187,11 @@ def test_warnings_of_a_split_adqs_name_the_dataset_the_record_came_from(tmp_path
 
 
 PROCEDURE_FIX = (
-    ': required, because the index procedure is imported ([adsl] procedure_date = "PROCDT") and the contract '
-    "requires technical_success, stents_placed, below_inguinal_ligament on every procedure row. In a copy of "
-    "profile 'pts02-adam', set each key to the ADSL variable that holds it, or set procedure_date = \"\" to import no "
-    "procedure (the patency and procedure analyses are then empty) (ADSL has: {columns}); ADSL and the other "
-    "datasets are checked without it; the values of a missing column are checked once it is named "
+    ': required, because the index procedure is imported ([adsl] procedure_date = "PROCDT" names a variable of ADSL) '
+    "and the contract requires technical_success, stents_placed, below_inguinal_ligament on every procedure row; in "
+    "a copy of profile 'pts02-adam', set each key to the ADSL variable that holds it, or set procedure_date = \"\" to "
+    "import no procedure (the patency and procedure analyses are then empty) (ADSL has: {columns}); ADSL and the "
+    "other datasets are checked without it; the values of a missing column are checked once it is named "
     "[columns:adsl_procedure, 1]"
 )
 
@@ -256,7 +256,7 @@ def test_sdtm_without_supppr_names_the_procedure_details_it_needs_and_the_way_ou
         "([procedure] technical_success), QNAM NSTENTS ([procedure] stents_placed), QNAM BELOWIL ([procedure] "
         f"below_inguinal_ligament) cannot be read: required, because the index procedure is imported ({indexed} PR "
         "records with a [pr] index_terms term) and the contract requires technical_success, stents_placed, "
-        "below_inguinal_ligament on every procedure row. Deliver SUPPPR with these QNAMs (or name its dataset in "
+        "below_inguinal_ligament on every procedure row; deliver SUPPPR with these QNAMs (or name its dataset in "
         "[datasets] supppr), or set [pr] index_terms = [] in a copy of the profile to import no procedure (the "
         "patency and procedure analyses are then empty) [sdtm:procedure_details, 1]"
     ]
@@ -280,7 +280,9 @@ def test_sdtm_index_terms_empty_imports_no_procedure_with_the_warning_that_says_
 
 def test_redcap_says_why_the_procedure_details_are_required_and_the_way_out(tmp_path):
     # PTSREG2 (the built-in redcap profile, the reviewer's first check): the procedure fields were
-    # "(required)" at the first check and "(optional)" at the second with no word of why.
+    # "(required)" at the first check and "(optional)" at the second with no word of why. The export lacks
+    # procedure_date too: no procedure is imported, so they are optional (review 10, (a) 2: one rule,
+    # tests/unit/test_import_review10_rest.py), and the error names none of them.
     sources = sorted((HERE / "redcap_classic").glob("*.csv"))
     report = _run("redcap", sources, tmp_path)
     (line,) = [line for line in _lines(report, "error") if "[columns:PTSREG2_DATA" in line]
@@ -292,20 +294,14 @@ def test_redcap_says_why_the_procedure_details_are_required_and_the_way_out(tmp_
         "enrolled_on); 'age' ([fields] age_years); 'sex' ([fields] sex); 'index_limb' ([fields] limb_side); "
         "'months_since_dvt' ([fields] months_since_dvt); 'obstruction_site' ([fields] obstruction_site); "
         "'stenosis_pct' ([fields] stenosis_pct); 'ceap_c' ([fields] ceap_c); 'last_contact_date' ([fields] "
-        "last_contact_date); 'technical_success' ([fields] technical_success); 'stents_placed' ([fields] "
-        "stents_placed); 'below_inguinal_ligament' ([fields] below_inguinal_ligament); 'visit_date' ([fields] "
+        "last_contact_date); 'visit_date' ([fields] "
         "visit_date); 'vil_paresthesia' ([fields] v_paresthesia); 'vil_edema' ([fields] v_edema); "
         "'vil_hyperpigmentation' ([fields] v_hyperpigmentation); 'vil_calf_pain' ([fields] v_calf_pain); "
         "'ulcer_present' ([fields] ulcer_present); 'ae_type' ([adverse_events] event_type); 'ae_date' "
         "([adverse_events] event_date); 'ae_serious' ([adverse_events] serious); the profile maps them: set each "
-        "key to the field's name in a copy of profile 'redcap', or export the field"
-        " (technical_success, stents_placed, below_inguinal_ligament: required, while procedure_date names a field "
-        '(procedure_date = "procedure_date" in [fields], which the export lacks too: name the field that holds the '
-        "index procedure's date) and the contract requires technical_success, "
-        'stents_placed, below_inguinal_ligament on every procedure row; or set procedure_date = "" to import no '
-        "procedure: the patency and procedure analyses are then empty); the export is checked without them; the "
-        "adverse events are read once [adverse_events] event_type names a field of the export; the values of a "
-        "missing column are checked once it is named [columns:PTSREG2_DATA_2024-06-01_0930, 1]"
+        "key to the field's name in a copy of profile 'redcap', or export the field; the export is checked without "
+        "them; the adverse events are read once [adverse_events] event_type names a field of the export; the "
+        "values of a missing column are checked once it is named [columns:PTSREG2_DATA_2024-06-01_0930, 1]"
     )
 
 

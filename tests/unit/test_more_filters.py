@@ -130,7 +130,9 @@ def test_urls_words_and_intersections():
     chosen = _cohort({"bmi": ["35", "30"], "center": ["C07", "C02"], "limb": ["up", "left"], "dvt": ["x", "2"]})
     assert chosen.more == (("center", ("C07", "C02")), ("limb", ("left",)), ("bmi", (30, 35)))
     assert chosen.describe() == "Centre C07, C02; Limb side Left; BMI 30-35 kg/m²"
-    assert SETTINGS["bvcss"].parse(["-5", "99"]) == (0, 30)  # clipped to the score's bounds
+    assert SETTINGS["bvcss"].parse(["-5", "12"]) == (0, 12)  # clipped to the score's bounds
+    # Clipped to every value the filter takes, it restricts nothing (not a chip "0-30 points"): second review.
+    assert SETTINGS["bvcss"].parse(["-5", "99"]) is None
     other = CohortFilter(more=(("bmi", (33, 40)), ("ceap", ("C3",))))
     both = chosen.intersect(other)
     assert both.more == (("center", ("C07", "C02")), ("limb", ("left",)), ("ceap", ("C3",)), ("bmi", (33, 35)))
@@ -179,3 +181,32 @@ def test_the_distribution_counts_each_value_once_and_the_blanks_apart(blanks_db,
         assert dict(zip(shown.value.astype(int), shown.patients, strict=True)) == by_unit.to_dict()
         assert int(rows.patients[rows.value.isna()].sum()) == int(people[column].isna().sum())
         assert float(shown.top.max()) == values.max()
+
+
+def test_no_hidden_bar_of_a_histogram_follows_from_the_others_the_blanks_and_every_patient():
+    """The bins and the patients without a value add up to every patient, a total the sidebar shows: a bar
+    hidden alone would be that total less the others. On random spreads, no hidden bar (nor the count of
+    patients without a value) is a linear combination of the shown counts and the total (rank test)."""
+    from pts_explorer.display import more_distribution
+    from pts_explorer.privacy import Protection
+
+    rng = np.random.default_rng(28)
+    checked = 0
+    for _ in range(300):
+        units = rng.integers(3, 30)
+        patients = rng.choice([0, 1, 2, 3, 4, 5, 6, 8, 20], size=units)
+        missing = int(rng.choice([0, 0, 1, 3, 7]))
+        values = pd.DataFrame({"value": np.arange(units), "patients": patients})
+        bins = more_distribution(values, 0, units - 1, None, Protection(k=5), missing)
+        counts = [int(patients[s : e + 1].sum()) for s, e in zip(bins.start, bins.end, strict=True)] + [missing]
+        hidden = [*bins.hidden.tolist(), bool(bins.attrs.get("missing_hidden", 0 < missing < 5))]
+        assert [0 if h else c for c, h in zip(counts, hidden, strict=True)][:-1] == bins.patients.tolist()
+        assert all(h for c, h in zip(counts, hidden, strict=True) if 0 < c < 5)
+        parts = np.eye(len(counts))
+        shown = np.vstack([parts[[i for i, h in enumerate(hidden) if not h]], np.ones(len(counts))])  # + the total
+        rank = np.linalg.matrix_rank(shown)
+        for i, (c, h) in enumerate(zip(counts, hidden, strict=True)):
+            if h and 0 < c < 5:
+                checked += 1
+                assert np.linalg.matrix_rank(np.vstack([shown, parts[i]])) > rank, (counts, hidden)
+    assert checked > 100

@@ -21,7 +21,13 @@ from pts_explorer.config import QUERIES_DIR
 
 FILES = sorted(
     p
-    for folder in (QUERIES_DIR, QUERIES_DIR / "shared", QUERIES_DIR / "fast", QUERIES_DIR / "fragments")
+    for folder in (
+        QUERIES_DIR,
+        QUERIES_DIR / "shared",
+        QUERIES_DIR / "fast",
+        QUERIES_DIR / "fast" / "population",
+        QUERIES_DIR / "fragments",
+    )
     for p in folder.glob("*.sql")  # not queries/derived/: DuckDB writes those tables itself
 )
 ALLOWED_CASTS = {"VARCHAR", "VARCHAR[]", "DOUBLE", "INTEGER", "BOOLEAN"}

@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from pts_explorer import vocab
+from pts_explorer import validation, vocab
 from pts_explorer.importer.formats.base import (
     LATER,
     TABLES,
@@ -28,6 +28,7 @@ from pts_explorer.importer.formats.base import (
     day_between,
     filled_by,
     procedure_details,
+    procedure_rule,
     source_columns,
     write_sidecar,
 )
@@ -92,6 +93,7 @@ class AdamMapper(Mapper):
         self._procedures(adsl)
         self._visits(adsl, [s for role in ("adqs", "advs") for s in found.get(role) or []])
         self._events(adsl, [(src, EVENT_SOURCES[role]) for role in EVENT_SOURCES for src in found.get(role) or []])
+        self._as_treated(adsl)
         if adtte := found.get("adtte"):
             self._adtte(adtte[0])
 
@@ -117,12 +119,15 @@ class AdamMapper(Mapper):
                     ERROR,
                     "columns:adsl_procedure",
                     adsl.file,
-                    f"{'; '.join(parts)}: required, because the index procedure is imported ([adsl] procedure_date "
-                    f'= "{self.v["procedure_date"]}") and the contract requires {", ".join(procedure_details())} '
-                    f"on every procedure row. In a copy of profile {self.profile.name!r}, set each key to the ADSL "
-                    'variable that holds it, or set procedure_date = "" to import no procedure (the patency and '
-                    f"procedure analyses are then empty) (ADSL has: {', '.join(adsl.columns[:40])}); ADSL and the "
-                    f"other datasets are checked without it; {LATER}",
+                    f"{'; '.join(parts)}: "
+                    + procedure_rule(
+                        True,
+                        f'[adsl] procedure_date = "{self.v["procedure_date"]}" names a variable of ADSL',
+                        f"in a copy of profile {self.profile.name!r}, set each key to the ADSL variable that holds "
+                        'it, or set procedure_date = ""',
+                    )
+                    + f" (ADSL has: {', '.join(adsl.columns[:40])}); ADSL and the other datasets are checked without "
+                    f"it; {LATER}",
                     1,
                 )
             )
@@ -134,6 +139,8 @@ class AdamMapper(Mapper):
             what = "required" if needed else "optional: imported empty"
             fix = "set each key to the ADSL variable that holds it" + ("" if needed else ', or to "" to leave it out')
             later = f"; ADSL and the other datasets are checked without it; {LATER}" if needed else ""
+            if not needed:  # the procedure's date or details, with no procedure imported: the one rule, said
+                later = self._no_procedure(adsl, [c for c, v in missing.items() if c not in required])
             self.issues.add(
                 Issue.file_level(
                     severity,
@@ -144,6 +151,18 @@ class AdamMapper(Mapper):
                     1,
                 )
             )
+
+    def _no_procedure(self, adsl: Staged, optional: list[str]) -> str:
+        """The optional variables' warning, when it lists the procedure's date or details and no procedure
+        is imported: procedure_rule, said of the details (as REDCap's and SDTM's checks say it)."""
+        keys = ("procedure_date", *procedure_details())
+        listed = [k for k in keys if k in optional]
+        if not listed or imports_procedure(self.profile, adsl.columns):
+            return ""
+        details = [k for k in listed if k != "procedure_date"] or list(procedure_details())
+        date = self.v["procedure_date"]
+        how = f'[adsl] procedure_date = "{date}" names no variable of ADSL' if date else '[adsl] procedure_date = ""'
+        return f"; {', '.join(details)}: {procedure_rule(False, how, '')}"
 
     def _population(self, adsl: Staged) -> Staged:
         """ADSL restricted to the analysis population: [population] require (ADSL variable = value
@@ -228,6 +247,75 @@ class AdamMapper(Mapper):
         select["last_contact_day"] = day_between(self.adsl(adsl, "enrolled_on"), self.adsl(adsl, "last_contact_date"))
         select |= {"_file": "_file", "_line": "_line"}
         self.create("patients", select, f"FROM {adsl.table}", b)
+
+    def _as_treated(self, adsl: Staged) -> None:
+        """The treatment received ([adsl] arm_actual, TRT01A) beside the arm imported ([adsl] arm, TRT01P by
+        default): each subject whose two differ (through [values.arm]) is a warning naming both values, the
+        arm imported and the key that imports as treated (review 10, finding 9: only an index procedure
+        missing hinted at it). Their arm as treated is kept in `as_treated` for the stent-only events: a
+        stent arm patient treated medically with one is a warning here; a medical arm patient treated with a
+        stent is the contract's arm:events warning, worded by checks.contract_rules."""
+        planned, actual = self.v["arm"], self.profile.variable("adsl", "arm_actual")
+        self.con.execute(
+            "CREATE OR REPLACE TABLE as_treated (patient_id VARCHAR, arm VARCHAR, actual VARCHAR, planned_value "
+            "VARCHAR, actual_value VARCHAR, _file VARCHAR, _line BIGINT)"
+        )
+        if not (planned and actual and adsl.has(actual)) or planned.upper() == actual.upper():
+            return
+        b = Bind()
+        mapped = self.mapped(_ref(adsl, actual), "arm", b, _upper_keys(self.profile.values("arm")), nocase=True)
+        self.con.execute(
+            f"INSERT INTO as_treated SELECT p.patient_id, p.arm, a.actual, a.planned_value, a.actual_value, p._file, "
+            f"p._line FROM raw_patients AS p JOIN (SELECT CAST({self.adsl(adsl, 'patient_id')} AS VARCHAR) AS "
+            f"patient_id, CAST({_ref(adsl, planned)} AS VARCHAR) AS planned_value, CAST({_ref(adsl, actual)} AS "
+            f"VARCHAR) AS actual_value, CAST({mapped} AS VARCHAR) AS actual FROM {adsl.table}) AS a USING (patient_id) "
+            "WHERE nullif(trim(a.actual_value), '') IS NOT NULL AND nullif(trim(a.planned_value), '') IS NOT NULL "
+            "AND p.arm IS DISTINCT FROM a.actual",
+            b.params,
+        )
+        rows = self.con.execute(
+            "SELECT _file, _line, patient_id, arm, actual, planned_value, actual_value FROM as_treated ORDER BY _line"
+        ).fetchall()
+        warnings = []
+        for file, line, patient, arm, got, planned_value, actual_value in rows:
+            received = got if got in vocab.ARMS else "no arm of [values.arm]"
+            warnings.append(
+                (
+                    "adam:as_treated",
+                    file,
+                    line,
+                    patient,
+                    "arm",
+                    actual_value,
+                    f'patient {patient}: the treatment planned, {planned} "{planned_value}" ({arm or "no arm"}), '
+                    f'differs from the treatment received, {actual} "{actual_value}" ({received}): imported in the '
+                    f'{arm or "no"} arm, by {planned} ([adsl] arm: as randomised); set [adsl] arm = "{actual}" in a '
+                    "copy of the profile to import the patients as treated",
+                )
+            )
+        # A stent-only event of a stent-arm patient treated medically: no stent to have it.
+        events = self.con.execute(
+            "SELECT e._file, e._line, e.patient_id, e.event_type, t.actual_value FROM raw_events AS e JOIN as_treated "
+            "AS t USING (patient_id) WHERE t.arm = 'stent' AND t.actual = 'medical' AND list_contains($only, "
+            "e.event_type) ORDER BY e._file, e._line",
+            {"only": list(validation.STENT_ONLY_EVENTS)},
+        ).fetchall()
+        for file, line, patient, event, actual_value in events:
+            warnings.append(
+                (
+                    "adam:as_treated_events",
+                    file,
+                    line,
+                    patient,
+                    "event_type",
+                    event,
+                    f'patient {patient} is in the stent arm but was treated medically ({actual} "{actual_value}") '
+                    f"and has the event {event}, which only a stent can have: imported as it is, Safety counts it in "
+                    "the stent arm; check the treatment received or the event's term",
+                )
+            )
+        if warnings:
+            self.con.executemany("INSERT INTO issues VALUES ('warning', ?, ?, ?, ?, ?, ?, ?)", warnings)
 
     def _procedures(self, adsl: Staged) -> None:
         if not self.v["procedure_date"]:
@@ -483,7 +571,10 @@ class AdamMapper(Mapper):
         )
         by_number_only = f"'Add [visits.AVISITN] \"' || {month} || '\" = ' || {month}"
         self.con.execute(
-            "INSERT INTO issues SELECT 'error', 'adam:visit_scheduled', _file, _line, subject, 'AVISIT', avisit, "
+            # The column named is the one the value comes from: AVISITN when AVISIT is blank (review 11: "values
+            # encountered in AVISIT: 3" named AVISITN's value as AVISIT's).
+            "INSERT INTO issues SELECT 'error', 'adam:visit_scheduled', _file, _line, subject, CASE WHEN avisit_text "
+            "IS NULL THEN 'AVISITN' ELSE 'AVISIT' END, avisit, "
             "'visit ' || CASE WHEN avisit_text IS NULL THEN '' ELSE 'AVISIT \"' || avisit_text || '\" (' END || "
             f"'AVISITN ' || {month} || CASE WHEN avisit_text IS NULL THEN '' ELSE ')' END || ' is not in the "
             f"profile''s [visits] map, but AVISITN ' || {month} || ' is a month of [study] visit_months: its records "
@@ -749,6 +840,23 @@ class AdamMapper(Mapper):
             f"list_position($codes, {_ref(adtte, 'PARAMCD')})) AS endpoint FROM {adtte.table}",
             {"endpoints": list(endpoints.values()), "codes": list(endpoints)},
         )
+        # A PARAMCD [adtte] does not map is kept but reconciled with nothing: said, not silently absent from
+        # the Data checks page (review 11: TTDEATH was "kept 20" and appeared nowhere).
+        unmapped = self.con.execute(
+            "SELECT paramcd, count(*) FROM extra_sponsor_adtte WHERE endpoint IS NULL AND paramcd IS NOT NULL "
+            "GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        for code, n in unmapped:
+            self.issues.add(
+                Issue.file_level(
+                    WARNING,
+                    "adam:adtte_unmapped",
+                    adtte.file,
+                    f"ADTTE PARAMCD {code} ({counted(int(n), 'record')}) is not in [adtte]: kept, but reconciled with "
+                    f"no endpoint of the app (Data checks does not show it); to reconcile it, map it in [adtte] of a "
+                    f"copy of the profile to one of {', '.join(known)}",
+                )
+            )
 
 
 # Subjects and contract columns whose records were set aside at an analysed visit no [visits] map

@@ -49,6 +49,31 @@ def procedure_details() -> tuple[str, ...]:
     return tuple(c for c in contract_columns("procedures") if not c.endswith(("_id", "_day")) and columns[c].not_null)
 
 
+def procedure_label(imported: bool) -> str:
+    """Whether the index procedure's details are required, as every check and the mapping assistant
+    say it: required exactly when the index procedure is imported (procedure_rule)."""
+    return (
+        "required, because the index procedure is imported"
+        if imported
+        else ("optional, because no index procedure is imported")
+    )
+
+
+def procedure_rule(imported: bool, how: str, way_out: str) -> str:
+    """The one rule for the index procedure's details (procedure_details), said the same way by every
+    format (ADaM, SDTM, REDCap, contract CSV), on the command line and the Import page: they are
+    required exactly when the index procedure is imported (`how` says what imports it, or why none is),
+    and optional otherwise; `way_out` is the format's key that imports no procedure. Said after the
+    names of the details it is about ("technical_success: required, because ...")."""
+    details = ", ".join(procedure_details())
+    if imported:
+        return (
+            f"{procedure_label(True)} ({how}) and the contract requires {details} on every procedure row; "
+            f"{way_out} to import no procedure (the patency and procedure analyses are then empty)"
+        )
+    return f"{procedure_label(False)} ({how}); required once it is"
+
+
 def filled_by(key: str) -> list[tuple[str, str]]:
     """The contract columns (table, column) a subject-level source column fills, by the profile key
     that names it: the column of its name, or the day column of a date (procedure_date ->
@@ -452,7 +477,8 @@ def date_macro(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
     """`pts_date(text)`: a source date as a DATE. ISO 8601 (with or without a time), then the
     profile's [dates] formats (strptime codes, e.g. "%d%b%Y" for SAS DATE9. text "09DEC2021"),
     then, when [dates] partial is "first" or "middle", a partial ISO date ("2021-03", "2021")
-    completed to that day; else NULL, which the mappers' date checks report."""
+    completed to that day, and with [dates] excel_serial = true an Excel serial day number (44262 is
+    2021-03-07, days after 1899-12-30); else NULL, which the mappers' date checks report."""
     section = profile.section("dates")  # checked when the profile was read (profiles.check_dates)
     formats = [str(f) for f in section.get("formats", [])]
     partial = str(section.get("partial", "refuse"))
@@ -463,6 +489,11 @@ def date_macro(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
     if formats:
         listed = ", ".join("'" + f + "'" for f in formats)  # checked above: no quote can occur
         parts.append(f"CAST(try_strptime(x, [{listed}]) AS DATE)")
+    if section.get("excel_serial") is True:  # a date cell formatted General: Excel's day number (44262)
+        parts.append(
+            "CASE WHEN regexp_matches(x, '^[0-9]{5}(\\.0+)?$') AND try_cast(x AS DOUBLE) BETWEEN 20000 AND 80000 "
+            "THEN DATE '1899-12-30' + CAST(try_cast(x AS DOUBLE) AS INTEGER) END"
+        )
     if fill := PARTIAL_DATES[partial]:
         parts.append(
             f"CASE WHEN regexp_matches(x, '{_MONTH_ONLY}') THEN try_cast(x || '{fill[0]}' AS DATE) "

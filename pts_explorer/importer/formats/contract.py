@@ -18,6 +18,8 @@ from pts_explorer.importer.formats.base import (
     Mapper,
     contract_columns,
     generated_columns,
+    procedure_details,
+    procedure_rule,
 )
 from pts_explorer.importer.issues import ERROR, WARNING, Issue
 from pts_explorer.importer.profiles import Profile
@@ -44,6 +46,16 @@ class ContractMapper(Mapper):
                 continue
             self._map_table(table, src)
 
+    @staticmethod
+    def _procedure_rule(table: str, src: Staged, missing: list[str]) -> str:
+        """A procedures file lacking a detail of the index procedure: procedure_rule, the one rule every
+        format says (required because the file imports procedures; no procedures file imports none)."""
+        details = [c for c in procedure_details() if c in missing]
+        if table != "procedures" or not details:
+            return ""
+        rule = procedure_rule(True, f"{src.file} holds the procedures", "or deliver no procedures file")
+        return f"{', '.join(details)}: {rule}; "
+
     def _map_table(self, table: str, src: Staged) -> None:
         required = {c.name for c in validation.contract().columns[table].values() if c.not_null and not c.generated}
         columns = contract_columns(table)
@@ -56,8 +68,9 @@ class ContractMapper(Mapper):
                     ERROR,
                     f"columns:{table}",
                     src.file,
-                    f"`{table}` lacks required column(s): {', '.join(missing_required)}; the other columns and "
-                    f"tables are checked without them; {LATER}",
+                    f"`{table}` lacks required column(s): {', '.join(missing_required)}; "
+                    + self._procedure_rule(table, src, missing_required)
+                    + f"the other columns and tables are checked without them; {LATER}",
                     1,
                 )
             )

@@ -37,11 +37,13 @@ from pts_explorer.importer.formats.base import (
     day_between,
     filled_by,
     procedure_details,
+    procedure_rule,
     write_sidecar,
 )
 from pts_explorer.importer.issues import ERROR, WARNING, Issue, counted
 from pts_explorer.importer.profiles import Profile, ProfileError, identifier
 from pts_explorer.importer.readers import Staged
+from pts_explorer.vocab import VILLALTA_ITEMS
 
 DICTIONARY_FIRST_COLUMN = "Variable / Field Name"
 # The dictionary's columns as the Online Designer's download names them, and as the API's metadata
@@ -119,15 +121,22 @@ PROFILE_KEYS: dict[str, tuple[str, ...] | None] = {
     "adverse_events": ("instrument", "event_type", "event_date", "serious"),
     "checkbox_order": None,
     "values": None,
-    "dates": ("partial", "formats"),
+    "dates": ("partial", "formats", "excel_serial"),
     "derive": ("ulcer_healed",),
 }
+
+
+def imports_procedure(profile: Profile, columns: list[str]) -> bool:
+    """Whether the index procedure is imported: [fields] procedure_date names a field the export has
+    (as ADaM's [adsl] procedure_date: adam.imports_procedure). Its details are required exactly then."""
+    date = str(profile.section("fields").get("procedure_date") or "")
+    return bool(date) and date.lower() in {c.lower() for c in columns}
 
 
 def optional_keys(profile: Profile, columns: list[str]) -> set[str]:
     """The [fields] keys a project may leave out, given the export's columns: OPTIONAL_KEYS, the
     arm only when [arms] gives it, the centre only when [study] center_id or data access groups do,
-    the procedure's required columns only when no procedure date is mapped (no procedures).
+    the procedure's required columns only when no procedure is imported (imports_procedure).
     The importer (a missing optional field is a warning) and the mapping assistant both use it."""
     out = OPTIONAL_KEYS - {"arm", "center_id"}
     given = profile.section("fields")
@@ -137,8 +146,8 @@ def optional_keys(profile: Profile, columns: list[str]) -> set[str]:
         out |= {"months_since_dvt"}
     if given.get("dvt_date") and str(given.get("months_since_dvt") or "").lower() in lowered:
         out |= {"dvt_date"}
-    if profile.section("fields").get("procedure_date"):  # procedures come: the contract requires these
-        out -= {"technical_success", "stents_placed", "below_inguinal_ligament"}
+    if imports_procedure(profile, columns):  # procedures come: the contract requires these
+        out -= set(procedure_details())
     if profile.section("arms"):
         out |= {"arm"}
     if profile.section("study").get("center_id") or "redcap_data_access_group" in {c.lower() for c in columns}:
@@ -447,31 +456,41 @@ class RedcapMapper(Mapper):
                     export.file,
                     f"the export lacks optional column(s) {'; '.join(optional)}: imported without them (left empty); "
                     f'set each key to the field\'s name in a copy of profile {self.profile.name!r}, or to "" if the '
-                    "project has no such field",
+                    "project has no such field" + self._no_procedure(optional, export),
                     1,
                 )
             )
 
     def _why_procedure_details(self, missing: list[str], export: Staged) -> str:
         """Why the procedure's details are required (the index procedure is imported: [fields]
-        procedure_date names a field) and the way out, when the missing fields include one. When the
-        export lacks the procedure date's field too, they are required once it is named (review 10:
-        "required, because the index procedure is imported" contradicted that field's own warning)."""
+        procedure_date names a field of the export) and the way out, when the missing fields include
+        one: procedure_rule, the same rule every format and the assistant say (review 10: a check said
+        "required" while the procedure date's field was an optional one the export lacked)."""
         details = [d for d in procedure_details() if any(m.endswith(f"[fields] {d})") for m in missing)]
         if not details:
             return ""
         date = str(self.profile.section("fields").get("procedure_date"))
-        why = (
-            f'while procedure_date names a field (procedure_date = "{date}" in [fields], which the export lacks '
-            "too: name the field that holds the index procedure's date)"
-            if not export.has(date)
-            else f'because the index procedure is imported (procedure_date = "{date}" in [fields])'
+        how = f'[fields] procedure_date = "{date}" names a field of the export'
+        way_out = 'or set procedure_date = "" in [fields]'
+        return f" ({', '.join(details)}: {procedure_rule(True, how, way_out)})"
+
+    def _no_procedure(self, optional: list[str], export: Staged) -> str:
+        """The optional columns' warning, when it lists the procedure date or details and no procedure is
+        imported: procedure_rule, said of the details it lists."""
+        if imports_procedure(self.profile, export.columns):
+            return ""
+        keys = ("procedure_date", *procedure_details())
+        listed = [k for k in keys if any(o.endswith(f"[fields] {k})") for o in optional)]
+        details = [k for k in listed if k != "procedure_date"]
+        if not listed:
+            return ""
+        date = str(self.profile.section("fields").get("procedure_date") or "")
+        how = (
+            f'[fields] procedure_date = "{date}" names no field of the export'
+            if date
+            else '[fields] procedure_date = ""'
         )
-        return (
-            f" ({', '.join(details)}: required, {why} and the contract requires "
-            f'{", ".join(procedure_details())} on every procedure row; or set procedure_date = "" to import no '
-            "procedure: the patency and procedure analyses are then empty)"
-        )
+        return f"; {', '.join(details or procedure_details())}: {procedure_rule(False, how, '')}"
 
     def _label_export(self, export: Staged) -> bool:
         """An export of labels, not raw codes (REDCap's "labels" export: "Mild" where the raw export
@@ -806,10 +825,24 @@ class RedcapMapper(Mapper):
             self._patient_fields_elsewhere(rc, f, events)
             if self.refused:
                 return
+            # A row of an event the map lacks that holds a visit (a Villalta item): the visit would be lost, which
+            # is an error naming the event (review 11, N2: ten month-3 visits lost with one warning beside harmless
+            # end-of-study rows); a row with no visit data stays a warning.
+            items = [r for r in (_ref(rc, f.get(k)) for k in VILLALTA_ITEMS if f.get(k)) if r != "NULL"]
+            holds = " OR ".join(f"nullif(trim(CAST({i} AS VARCHAR)), '') IS NOT NULL" for i in items) or "false"
+            # (an event named unscheduled is no scheduled visit, as ADaM's AVISIT "UNSCHEDULED": a warning)
+            holds = f"({holds}) AND NOT coalesce(lower({rc.ref('redcap_event_name')}) LIKE '%unsched%', false)"
+            self.con.execute(
+                f"INSERT INTO issues SELECT 'error', 'redcap:event_visits', _file, _line, _id, 'redcap_event_name', "
+                f"{rc.ref('redcap_event_name')}, 'event not in the profile''s [events] map, but its row holds a visit "
+                "(Villalta items): the visit would not be imported; add the event with its month to [events] of a "
+                f'copy of the profile (or set it to "" if it is no visit)\' FROM rc WHERE _unmapped_event AND ({holds})'
+            )
             self.con.execute(
                 f"INSERT INTO issues SELECT 'warning', 'redcap:event', _file, _line, _id, 'redcap_event_name', "
                 f"{rc.ref('redcap_event_name')}, 'event not in the profile''s [events] map: row not imported (add "
-                "the event with its month to [events] of a copy of the profile)' FROM rc WHERE _unmapped_event"
+                "the event with its month to [events] of a copy of the profile)' FROM rc WHERE _unmapped_event "
+                f"AND NOT ({holds})"
             )
         self.funnel.drop(file, "event not in [events]", self._count("_unmapped_event"), loss=True)
         if not_visits:
@@ -1135,39 +1168,60 @@ class RedcapMapper(Mapper):
         }
         self.create("patients", select, "FROM rc WHERE _record AND NOT _skip", _used(b, *select.values()))
 
+    LEFT_MISSING = (
+        ", which [values.months_since_dvt] leaves missing: the contract requires the months since the DVT of every "
+        "patient, so the patient is not imported (nor any of its rows)"
+    )
+
     def _months_since_dvt(self, rc: Staged, f: dict[str, str | None], months: Decoded) -> Decoded:
         """Months since the DVT: the months field, or where it gives none, whole months from the DVT date
         field ([fields] dvt_date) to the enrolment date. A months field that holds dates is an error
         naming dvt_date, the key that reads them (its values would otherwise each be a type error)."""
         ref = _ref(rc, f.get("months_since_dvt"))
         if f.get("months_since_dvt") and ref != "NULL":
+            # A value the profile leaves missing ([values.months_since_dvt] "2020-03-01" = ""): the contract requires
+            # the months of every patient, so the patient is not imported, with a warning naming it.
+            left = [k for k, v in self.profile.values("months_since_dvt").items() if v == ""]
+            b = Bind()
+            hit = f"coalesce(list_contains({b(left)}, {ref}), false)" if left else "false"
+            field = f"field {f['months_since_dvt']!r} ([fields] months_since_dvt)"
+            if left:
+                self._run(
+                    "INSERT INTO issues SELECT 'warning', 'redcap:months_left_missing', _file, _line, _id, "
+                    f"{b(str(f['months_since_dvt']))}, {ref}, 'record ' || _id || ' holds ' || {ref} || "
+                    f"{b(' in ' + field + self.LEFT_MISSING)} "
+                    f"FROM rc WHERE _record AND {hit}",
+                    b,
+                )
+                self._run(f"UPDATE rc SET _skip = true WHERE _id IN (SELECT _id FROM rc WHERE _record AND {hit})", b)
             dates = (
                 f"FROM rc WHERE _record AND {ref} IS NOT NULL AND try_cast({ref} AS DOUBLE) IS NULL AND "
-                f"pts_date({ref}) IS NOT NULL"
+                f"pts_date({ref}) IS NOT NULL AND NOT {hit}"
             )
-            (n,) = self.con.execute(f"SELECT count(*) {dates}").fetchone() or (0,)
+            (n,) = self.con.execute(f"SELECT count(*) {dates}", _used(b, dates).params).fetchone() or (0,)
             (held,) = self.con.execute(
                 f"SELECT count(*) FROM rc WHERE _record AND try_cast({ref} AS DOUBLE) IS NOT NULL"
             ).fetchone() or (0,)
-            field = f"field {f['months_since_dvt']!r} ([fields] months_since_dvt)"
-            if n and held:  # a date typed among months: the record is to be corrected, not the profile
+            if n and held:  # a date typed among months: the record is to be corrected, or left missing
+                others = f"{held:,} other {'record holds' if held == 1 else 'records hold'} months"
                 message = (
-                    f"{field} holds a date, not months, in {counted(int(n), 'record')}, while {held:,} "
-                    f"{'holds' if held == 1 else 'hold'} months: write the months since the DVT in the source for "
-                    f"{'this record' if n == 1 else 'these records'} (the date is no month count; reading the field "
-                    "as the DVT's date, [fields] dvt_date, would lose the months of the others)"
+                    f"'record ' || _id || ' holds the date ' || {ref} || {b(' in ' + field + ', where ' + others)} || "
+                    f"': correct the record (write its months since the DVT), or leave it missing: set "
+                    f'[values.months_since_dvt] "\' || {ref} || \'" = "" in a copy of the profile, and the patient '
+                    "is not imported, with a warning (the contract requires the months of every patient; reading the "
+                    "field as the DVT''s date, [fields] dvt_date, would lose the months of the others)'"
                 )
             else:
-                message = (
+                message = b(
                     f"{field} holds dates, not months ({counted(int(n), 'record')}): name it in [fields] dvt_date "
                     'instead, and set months_since_dvt = "", in a copy of the profile: the months are then counted '
                     "from the DVT date to the enrolment date"
                 )
             if n:  # one issue per record, so the report shows each record's line and date
-                self.con.execute(
-                    f"INSERT INTO issues SELECT 'error', 'redcap:months_are_dates', _file, _line, _id, $field, {ref}, "
-                    f"$message {dates}",
-                    {"field": str(f["months_since_dvt"]), "message": message},
+                self._run(
+                    f"INSERT INTO issues SELECT 'error', 'redcap:months_are_dates', _file, _line, _id, "
+                    f"{b(str(f['months_since_dvt']))}, {ref}, {message} {dates}",
+                    b,
                 )
                 self.absent(rc.file, [("patients", "months_since_dvt")])
                 months = replace(months, expr="NULL")

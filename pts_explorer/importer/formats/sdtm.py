@@ -30,6 +30,7 @@ from pts_explorer.importer.formats.base import (
     contract_columns,
     day_after,
     procedure_details,
+    procedure_rule,
     write_sidecar,
 )
 from pts_explorer.importer.issues import ERROR, WARNING, Issue, counted
@@ -39,7 +40,26 @@ from pts_explorer.vocab import VILLALTA_ITEMS
 
 PARTIAL_RULES = ("refuse", "first", "middle")
 IMPUTED = {"first": "first day of the month or year", "middle": "the 15th of the month, or 1 July"}
+
+
 # The latest record first: by date, then sequence number, then line.
+def _visit_name_month(name: str) -> int | None:
+    """The month a visit's name says (MONTH 12 or M12 12, WEEK 26 6, YEAR 2 24); -1 for an unscheduled one;
+    None when it says none (as the mapping assistant reads a name)."""
+    text = name.upper()
+    if re.search(r"UNSCHED|UNPLAN|END OF STUDY|\bEOS\b|WITHDRAW|EARLY TERM", text):
+        return -1
+    if hit := re.search(r"\b(MONTH|MO|M)\s*(\d+)", text):
+        return int(hit[2])
+    if hit := re.search(r"\bWEEK\s*(\d+)", text):
+        return round(int(hit[1]) * 12 / 52)
+    if hit := re.search(r"\bYEAR\s*(\d+)", text):
+        return 12 * int(hit[1])
+    return None
+
+
+# When a record was taken: its --DTC as written (a date, or a date and time), else its visit's date from SV.
+WHEN = "coalesce(nullif(trim(date), ''), CAST(on_date AS VARCHAR))"
 LATEST = (
     "(PARTITION BY subject, month, col ORDER BY on_date DESC NULLS LAST, try_cast(sequence AS DOUBLE) DESC NULLS "
     "LAST, _line DESC)"
@@ -102,6 +122,7 @@ ROLE_KEYS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
             "baseline_flag",
             "derived_flag",
             "status",
+            "reason",
             "sequence",
         ),
         (
@@ -113,6 +134,7 @@ ROLE_KEYS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
             "baseline_flag",
             "derived_flag",
             "status",
+            "reason",
             "sequence",
         ),
     ),
@@ -174,9 +196,14 @@ PROFILE_KEYS: dict[str, tuple[str, ...]] = {
     "qualifiers": QUALIFIER_COLUMNS,
     "population": ("exclude_arms", "exclude_blank_reference_date", "flag_qnam"),
     "values": (*VALUE_MAPS, *VISIT_COLUMNS),
-    "dates": ("partial", "formats", "baseline_before_reference"),  # the last: [qs] early_baseline's old name
+    "dates": (
+        "partial",
+        "formats",
+        "excel_serial",
+        "baseline_before_reference",
+    ),  # the last: [qs] early_baseline's old name
     "visits": ("VISITNUM", "VISIT"),
-    "qs": (*ROLE_KEYS["qs"][1], "retest", "early_baseline", "testcd"),
+    "qs": (*ROLE_KEYS["qs"][1], "retest", "early_baseline", "not_done", "testcd"),
     "sv": ROLE_KEYS["sv"][1],
     "ae": ROLE_KEYS["ae"][1],
     "pr": (*ROLE_KEYS["pr"][1], "index_terms", "event_serious"),
@@ -807,8 +834,8 @@ class SdtmMapper(Mapper):
         section = self.profile.section("qs")
         visits = self.profile.section("visits")
         try:
-            by_num = {float(k): int(m) for k, m in visits.get("VISITNUM", {}).items()}
-            by_name = {str(k).upper(): int(m) for k, m in visits.get("VISIT", {}).items()}
+            by_num = {float(k): int(m) for k, m in visits.get("VISITNUM", {}).items() if m != ""}
+            by_name = {str(k).upper(): int(m) for k, m in visits.get("VISIT", {}).items() if m != ""}
         except (TypeError, ValueError, AttributeError):
             self._error(
                 "sdtm:profile",
@@ -838,6 +865,11 @@ class SdtmMapper(Mapper):
                 f"([qs.testcd] {', '.join(coded)}) are read from it (QSSTRESC); set it in a copy of the profile",
             )
         retest = str(section.get("retest", "refuse"))
+        if retest not in ("refuse", "last"):  # (review 11: "xyz" was taken for "refuse" without a word)
+            self._error(
+                "sdtm:profile", self.profile.path.name, f'[qs] retest must be "last" or "refuse", not {retest!r}'
+            )
+            retest = "refuse"
         for key in ("date",):
             self._check_dates("qs", key)
         if sv:
@@ -891,6 +923,7 @@ class SdtmMapper(Mapper):
             ("baseline: another record of the test is flagged", False),
             ("repeated record with the same result", False),
             ("retest: an earlier result at the same visit", False),
+            ("visit with a required item not done ([qs] not_done)", True),
         ]
         self.con.execute(
             "CREATE OR REPLACE TABLE sdtm_qsr AS SELECT *, CASE WHEN left_out THEN 1 WHEN col IS NULL THEN 2 "
@@ -903,13 +936,38 @@ class SdtmMapper(Mapper):
         )
         self.con.execute(
             f"CREATE OR REPLACE TABLE sdtm_qsr AS SELECT *, row_number() OVER {LATEST} AS latest, first(value) OVER "
-            f"{LATEST} AS kept_value FROM sdtm_qsr WHERE step IS NULL UNION ALL BY NAME SELECT * FROM sdtm_qsr "
-            "WHERE step IS NOT NULL"
+            f"{LATEST} AS kept_value, first({WHEN}) OVER {LATEST} AS kept_when, {WHEN} AS taken_when FROM sdtm_qsr "
+            "WHERE step IS NULL UNION ALL BY NAME SELECT * FROM sdtm_qsr WHERE step IS NOT NULL"
         )
         self.con.execute(
             "UPDATE sdtm_qsr SET step = CASE WHEN coalesce(try_cast(value AS DOUBLE) = try_cast(kept_value AS DOUBLE), "
             "value = kept_value) THEN 7 ELSE 8 END "
             "WHERE step IS NULL AND latest > 1"
+        )
+        # Two different results of one test at one visit taken at the same date and time are no retest: which
+        # one to import cannot be told (review 11, N3: the two legs' Villalta, the leg only in SUPPQS, and the
+        # contralateral leg's kept as "the latest" by file order). An error naming subject, visit, test and both.
+        suppqs = any(src.name.lower() == "suppqs" for src in self.staged)
+        self._issues(
+            ERROR,
+            "sdtm:same_time_results",
+            "sdtm_qsr",
+            "subject || ' / ' || coalesce(visit, visitnum, '')",
+            "qs",
+            "test_code",
+            "subject || ' ' || coalesce(visit, visitnum, '') || ': ' || test_code || ' = ' || "
+            "coalesce(nullif(trim(value), ''), '(blank)') || ' and ' || "
+            "coalesce(nullif(trim(kept_value), ''), '(blank)') || ' at ' || coalesce(taken_when, 'no date')",
+            f"two different results of one test at one visit, taken at the same date and time ({self.labels['qs']}): "
+            "neither is a retest of the other (a retest has a later date or time), so the one to import cannot be "
+            "told; keep one in the source"
+            + (
+                " (SUPPQS is among the sources but not read: if its qualifiers, such as the leg, tell the records "
+                "apart, keep the records of the index leg)"
+                if suppqs
+                else ""
+            ),
+            "step = 8 AND taken_when IS NOT DISTINCT FROM kept_when",
         )
         if retest != "last":
             self._issues(
@@ -935,7 +993,7 @@ class SdtmMapper(Mapper):
                 "test_code || ' = ' || coalesce(nullif(trim(value), ''), '(blank)')",
                 f"an earlier result of a retested test ({self.labels['qs']}): not imported, the latest is kept "
                 '([qs] retest = "last")',
-                "step = 8",
+                "step = 8 AND taken_when IS DISTINCT FROM kept_when",
             )
         self._issues(
             WARNING,
@@ -955,6 +1013,7 @@ class SdtmMapper(Mapper):
             self._unmapped(
                 "sdtm_qsr", "subject", "qs", "coded_result", "value", column, "step IS NULL AND col = $only_column"
             )
+        self._not_done(codes, str(section.get("not_done", "refuse")))
         self._drop_steps("sdtm_qsr", steps)
         if sv:
             self._sv_funnel()
@@ -1022,6 +1081,7 @@ class SdtmMapper(Mapper):
             "step IS NULL AND on_date IS NULL",
         )
         self._visit_months_by_days()
+        self._scheduled_visits_unmapped()
         early = "step IS NULL AND month = 0 AND day < 0"
         reference = self._var("dm", "enrolled_on")
         if rule == "day0":
@@ -1058,6 +1118,135 @@ class SdtmMapper(Mapper):
                 early,
             )
 
+    def _not_done(self, codes: dict[str, str], rule: str) -> None:
+        """A visit one of whose required items (a Villalta item, the ulcer) has no result (QSSTAT NOT DONE, or
+        blank) while its others do: the contract requires every item at a visit, so the visit cannot be imported.
+        Each such record names the subject, visit, test, QSSTAT and QSREASND; by default an error, with
+        [qs] not_done = "skip_visit" a warning and the visit set aside, the patient's other visits imported
+        (review 11, N4: the error said to check the profile's test code, which was right)."""
+        if rule not in ("refuse", "skip_visit"):
+            self._error("sdtm:profile", self.profile.path.name, '[qs] not_done must be "refuse" or "skip_visit"')
+            rule = "refuse"
+        required = [c for c in codes if validation.contract().columns["visits"][c].not_null]
+        if not required:
+            return
+        b = Bind()
+        # The visits whose required item has no result while other records of the visit are kept.
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE sdtm_not_done AS SELECT DISTINCT subject, month FROM sdtm_qsr AS r WHERE "
+            f"step = 4 AND month IS NOT NULL AND list_contains({b(required)}, col) AND EXISTS (SELECT 1 FROM "
+            "sdtm_qsr AS k WHERE k.step IS NULL AND k.subject = r.subject AND k.month = r.month)",
+            b.params,
+        )
+        self.con.execute(
+            "UPDATE sdtm_qsr SET step = 9 WHERE step IS NULL AND (subject, month) IN (SELECT (subject, month) FROM "
+            "sdtm_not_done)"
+        )
+        status, reason = (self.names["qs"].get(k, k.upper()) for k in ("status", "reason"))
+        value = (
+            f"subject || ' ' || coalesce(visit, visitnum, '') || ': ' || test_code || ' ' || {status!r} || ' ' || "
+            f"coalesce(nullif(trim(status), ''), '(blank)') || coalesce(' (' || {reason!r} || ' ' || "
+            "nullif(trim(reason), '') || ')', '')"
+        )
+        where = (
+            "step = 4 AND list_contains($required, col) AND (subject, month) IN (SELECT (subject, month) FROM "
+            "sdtm_not_done)"
+        )
+        common = (
+            f"a required item of the visit has no result in {self.labels['qs']} (not done, or blank), while the "
+            "visit's other items do: the contract requires every Villalta item and the ulcer at a visit"
+        )
+        if rule == "refuse":
+            message = (
+                f"{common}, so the visit cannot be imported. Give the item's result in the source, or set [qs] "
+                'not_done = "skip_visit" in a copy of the profile to set such a visit aside (with a warning) and '
+                "import the patient's other visits"
+            )
+        else:
+            message = (
+                f'{common}: the visit is set aside ([qs] not_done = "skip_visit"); the patient\'s other visits are '
+                "imported"
+            )
+        self._issues(
+            ERROR if rule == "refuse" else WARNING,
+            "sdtm:not_done",
+            "sdtm_qsr",
+            "subject || ' / ' || coalesce(visit, visitnum, '')",
+            "qs",
+            "status",
+            value,
+            message,
+            where,
+            {"required": required},
+        )
+
+    def _scheduled_visits_unmapped(self) -> None:
+        """A visit neither [visits] map knows whose records are a scheduled visit, by its name (MONTH 12, WEEK 26)
+        or by its records' median study day (within a month of one), at a follow-up month of [study]
+        visit_months: an error naming VISITNUM, VISIT, the month and the key (review 11, N7: a profile copied
+        from another study lost every MONTH 12 visit with the unscheduled visits' warning), as ADaM's AVISITN.
+        A visit mapped to "" ([visits.VISITNUM] "4" = "") is no scheduled visit, and stays the warning."""
+        visits = self.profile.section("visits")
+        try:
+            not_visits = {float(k) for k, m in visits.get("VISITNUM", {}).items() if m == ""}
+            not_visits_named = {str(k).upper() for k, m in visits.get("VISIT", {}).items() if m == ""}
+        except (TypeError, ValueError, AttributeError):
+            return  # already an error (_qs_visits)
+        scheduled = sorted(
+            {int(m) for m in self.profile.section("study").get("visit_months", []) if isinstance(m, int | float)} - {0}
+        )
+        if not scheduled:
+            return
+        rows = self.con.execute(
+            "SELECT try_cast(visitnum AS DOUBLE) AS num, coalesce(visit, '') AS name, median(day), count(*) FROM "
+            "sdtm_qsr WHERE step = 5 GROUP BY ALL ORDER BY num, name"
+        ).fetchall()
+        for num, name, median, n in rows:
+            if num in not_visits or name.upper() in not_visits_named:
+                continue
+            said = _visit_name_month(name)
+            if said == -1:
+                continue  # unscheduled, by its name
+            if said in scheduled:
+                month, why = said, f"its name says month {said}"
+            elif said is None and median is not None:
+                month = min(scheduled, key=lambda m: (abs(m * DAYS_PER_MONTH - float(median)), m))
+                if abs(month * DAYS_PER_MONTH - float(median)) > DAYS_PER_MONTH:
+                    continue
+                why = (
+                    f"its records' median study day is {float(median):g} (day 0 = {self._var('dm', 'enrolled_on')}), "
+                    f"nearest month {month}"
+                )
+            else:
+                continue
+            number = f"{num:g}" if num is not None else None
+            key = (
+                f'[visits.VISITNUM] "{number}" = {month}'
+                if number is not None
+                else f'[visits.VISIT] "{name}" = {month}'
+            )
+            shown = f"{name or '(VISIT blank)'} (VISITNUM {number or '(blank)'})"
+            self._issues(
+                ERROR,
+                "sdtm:unmapped_visit",
+                "sdtm_qsr",
+                "subject",
+                "qs",
+                "visitnum" if number is not None else "visit",
+                "$shown",
+                f"visit {shown} is in neither [visits] VISITNUM nor VISIT of the profile, but {why}, a follow-up "
+                f"month of [study] visit_months: its {counted(int(n), 'record')} of {self.labels['qs']} would not be "
+                f"imported. Set {key} in a copy of the profile (or, if it is no scheduled visit, "
+                f'{key.rsplit(" = ", 1)[0]} = "")',
+                "step = 5 AND try_cast(visitnum AS DOUBLE) IS NOT DISTINCT FROM $num AND coalesce(visit, '') = $name",
+                {"shown": shown, "num": num, "name": name},
+            )
+        # Those records are this error's, not the unscheduled visits' warning.
+        self.con.execute(
+            "DELETE FROM issues AS w WHERE w.rule = 'sdtm:unscheduled' AND EXISTS (SELECT 1 FROM issues AS e WHERE "
+            "e.rule = 'sdtm:unmapped_visit' AND e.file = w.file AND e.line = w.line)"
+        )
+
     def _visit_months_by_days(self) -> None:
         """A visit whose records' median study day is nearer another month than the one [visits] maps it
         to is an error naming the visit, the day, both months and the key that fixes it: a visit map
@@ -1066,8 +1255,8 @@ class SdtmMapper(Mapper):
         Baseline-flagged records are month 0 by their flag and are not counted here."""
         visits = self.profile.section("visits")
         try:
-            by_num = {float(k): int(m) for k, m in visits.get("VISITNUM", {}).items()}
-            by_name = {str(k).upper(): int(m) for k, m in visits.get("VISIT", {}).items()}
+            by_num = {float(k): int(m) for k, m in visits.get("VISITNUM", {}).items() if m != ""}
+            by_name = {str(k).upper(): int(m) for k, m in visits.get("VISIT", {}).items() if m != ""}
         except (TypeError, ValueError, AttributeError):
             return  # already an error (_qs_visits)
         scheduled = self.profile.section("study").get("visit_months", [])
@@ -1204,12 +1393,14 @@ class SdtmMapper(Mapper):
         self._error(
             "sdtm:procedure_details",
             self._file("pr"),
-            f"{'; '.join(parts)}: required, because the index procedure is imported ({counted(indexed, 'PR record')} "
-            f"with a [pr] index_terms term) and the contract requires {', '.join(details)} on every procedure row. "
-            + ("Deliver SUPPPR with these QNAMs (or name its dataset in [datasets] supppr), " if named else "")
-            + ("set each key to its SUPPPR QNAM, " if unset else "")
-            + "or set [pr] index_terms = [] in a copy of the profile to import no procedure (the patency and "
-            "procedure analyses are then empty)",
+            f"{'; '.join(parts)}: "
+            + procedure_rule(
+                True,
+                f"{counted(indexed, 'PR record')} with a [pr] index_terms term",
+                ("deliver SUPPPR with these QNAMs (or name its dataset in [datasets] supppr), " if named else "")
+                + ("set each key to its SUPPPR QNAM, " if unset else "")
+                + "or set [pr] index_terms = [] in a copy of the profile",
+            ),
         )
         self.absent(None, [("procedures", c) for c in (*unset, *(c for c in details if c in fields and named))])
 
