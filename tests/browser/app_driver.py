@@ -131,7 +131,10 @@ def open_list(page: Page, label: str) -> None:
 
 def listed(page: Page, label: str) -> list[str]:
     """The options a selectbox offers, in its order, read from its open list (opened again if a
-    late layout closed it, as in choose); the list is closed again after."""
+    late layout closed it, as in choose); the list is closed again after, with Escape. Escape in the open
+    list of a box with no default clears it (Streamlit), and the app runs again (the import assistant
+    puts the choice back): that run is waited for, so the next action is not taken by it (CI, stop 38:
+    a choice made while that run was finishing was read before its own run)."""
     for _ in range(3):
         open_list(page, label)
         try:
@@ -140,6 +143,7 @@ def listed(page: Page, label: str) -> list[str]:
         except PlaywrightTimeoutError:
             continue
         page.keyboard.press("Escape")
+        settle(page)
         return [t.strip() for t in texts]
     raise AssertionError(f"the list of {label!r} never stayed open")
 
