@@ -3,7 +3,7 @@ plain-SQL floor and the naive pandas pattern, and what a browser waits for. `mak
 
     python scripts/benchmark.py [--db FILE ...] [--runs 12] [--no-browser] [--json data/bench.json]
 
-Per database (default: the demo and the 1M-patient file):
+Per database (default: the demo and the 1M-patient file; `--statements`: each statement's time too):
 - every page's server time for a filter change (a full script run in Streamlit's AppTest), cold
   (caches cleared, a new cohort each run, so every query runs) and warm (the same cohorts again);
 - the contract checks' one-off cost when a file version is first opened.
@@ -96,14 +96,17 @@ def page_times(
     pages: list[str] | None = None,
     cold_only: bool = False,
     queries: dict[str, str] | None = None,
+    statements: bool = False,
 ) -> dict[str, dict]:
     """Cold: caches cleared and a new cohort each run; warm: the same cohorts again. Server time
-    is the page script's own run; the AppTest round trip is reported beside it."""
+    is the page script's own run; the AppTest round trip is reported beside it. `statements`: each
+    statement's time too (StatementClock), printed per page."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     os.environ["PTS_DB"] = str(path)
     clock = ScriptClock()
+    by_statement = StatementClock() if statements else None
     out = {}
     for page in ANALYSIS_PAGES:
         if pages and page.name not in pages:
@@ -142,7 +145,37 @@ def page_times(
         cold = f"cold {p50['cold']:5d} ms (CPU {p50['cold_cpu']:5d} ms, range {spread})"
         warm = "" if cold_only else f", warm {p50['warm']:4d} ms (CPU {p50['warm_cpu']} ms)"
         print(f"  {page.name:13s} server p50 {cold}{warm}, AppTest round trip {p50['cold_round_trip']} ms; load {load}")
+        if by_statement is not None:
+            out[page.name]["statements"] = by_statement.report()
     return out
+
+
+class StatementClock:
+    """Times every statement the pages run (db.run_query), wall and the process's CPU, by name
+    (`name@population` for one over a population) and whether its fast twin was asked for."""
+
+    def __init__(self) -> None:
+        self.inner, self.times = db.run_query, {}
+        db.run_query = self._timed
+
+    def _timed(self, con, name, params=None, fast=False):  # type: ignore[no-untyped-def]
+        started, cpu = time.perf_counter(), time.process_time()
+        try:
+            return self.inner(con, name, params, fast)
+        finally:
+            wall, used = 1000 * (time.perf_counter() - started), 1000 * (time.process_time() - cpu)
+            self.times.setdefault(f"{name}{' (fast)' * bool(fast)}", []).append((wall, used))
+
+    def report(self) -> dict[str, dict]:
+        """Per statement since the last report, most CPU first: calls, p50 wall and CPU, total CPU (printed)."""
+        rows = {}
+        for name, times in sorted(self.times.items(), key=lambda kv: -sum(c for _, c in kv[1])):
+            wall, used = (statistics.median(t[i] for t in times) for i in (0, 1))
+            rows[name] = {"calls": len(times), "wall_p50": round(wall), "cpu_p50": round(used)}
+            rows[name]["cpu_total"] = total = round(sum(c for _, c in times))
+            print(f"    {name:48s} {len(times):3d} calls, p50 {wall:7.0f} ms (CPU {used:5.0f} ms), CPU sum {total} ms")
+        self.times = {}
+        return rows
 
 
 def _timed(run, repeat: int = 5) -> float:
@@ -258,6 +291,7 @@ def main() -> None:
         metavar="PAGE=PARAMS",
         help="a page's URL parameters, e.g. durability=endpoint=freedom_from_recurrent_dvt (a hazard ratio)",
     )
+    parser.add_argument("--statements", action="store_true", help="each statement's time too, per page")
     parser.add_argument("--json", type=Path, default=ROOT / "data" / "bench.json")
     args = parser.parse_args()
     logging.getLogger("streamlit").setLevel(logging.ERROR)
@@ -274,7 +308,7 @@ def main() -> None:
         print(f"{path.name}: {patients:,} patients, {visits:,} visits")
         entry: dict[str, object] = {"patients": patients, "visits": visits, "contract_checks_s": contract_checks(path)}
         queries = dict(q.split("=", 1) for q in args.query)
-        entry["pages"] = page_times(path, args.runs, args.pages, args.cold_only, queries)
+        entry["pages"] = page_times(path, args.runs, args.pages, args.cold_only, queries, args.statements)
         if not args.no_browser:
             entry["browser"] = browser(path, args.tabs)
             print(f"  browser: {entry['browser']}")
