@@ -18,6 +18,14 @@ fast twin: the other twins read cells aggregated over the cohort filter's dimens
 of patients is not. A patient-level twin that filters a per-patient table by the sidebar's filter
 itself (no join to `cohort`) has a second twin in queries/fast/population/<name>.sql that reads the
 population instead, used under a population.
+Two populations are filters themselves (CELL_POPULATIONS): the cohort less the patients that the
+filters of other cohorts (cohort_filter(b_), or x1_ to x3_) hold. Every derived table carries the
+filter's columns, and a cell holds patients alike in all of them, so a cell is in such a population
+whole or not at all: with `fast`, every statement over one runs its own fast twins (cells or
+per-patient tables) with the cohort's filter cohort_filter() written as "cohort_filter() AND
+(cohort_filter(b_)) IS NOT TRUE" (IS NOT TRUE: a value the other filter cannot judge leaves the
+patient out of that cohort, as the population relation says). The other cohorts' "More filters" are
+left out of that condition: a statement whose "More filters" restrict never runs fast (db.run_query).
 
 These facts are written once and put in place when a file is loaded (load_sql), so no file repeats them:
 - `cohort_filter()`: the sidebar's cohort filter, queries/fragments/cohort_filter.sql, over the
@@ -59,6 +67,9 @@ _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 _COMMENT_OR_STRING = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
 _LEADING_WITH = re.compile(r"^\s*with\s", re.IGNORECASE)
 POPULATIONS = ("matched_cohort", "cohort_without_b", "cohort_alone")  # relations that may stand in for `cohort`
+# Populations that are the cohort less the patients of other cohorts' filters (by their parameters'
+# prefixes), as their relations in queries/shared/ say: under `fast`, cohort_filter() less those filters.
+CELL_POPULATIONS = {"cohort_without_b": ("b_",), "cohort_alone": ("x1_", "x2_", "x3_")}
 # Twins that read the patients through `cohort` (or analysis_cohort) joined by patient id, with
 # per-patient derived tables: they answer for any population.
 PATIENT_LEVEL_TWINS = frozenset({"time_to_event", "trajectory_sample", "responder_pairs"})
@@ -153,44 +164,55 @@ def _block(first: str, lines: list[str], last: str, indent: str) -> str:
     return "\n".join([first, *(f"{indent}    {line.strip()}" for line in lines), f"{indent}{last}"])
 
 
-def _expand_line(line: str) -> str:
+def cohort_filter_without(others: tuple[str, ...], indent: str = "") -> str:
+    """The sidebar's cohort filter less the patients the filters prefixed `others` hold (CELL_POPULATIONS)."""
+    lines = [cohort_filter("", indent + "    ")]
+    lines += [f"AND {cohort_filter(prefix, indent + '    ')} IS NOT TRUE" for prefix in others]
+    return _block("(", lines, ")", indent)
+
+
+def _expand_line(line: str, without: tuple[str, ...] = ()) -> str:
     if line.lstrip().startswith("--"):
         return line
     indent = line[: len(line) - len(line.lstrip())]
-    line = _COHORT_FILTER.sub(lambda m: cohort_filter(m.group(1), indent), line)
+
+    def filtered(prefix: str) -> str:
+        return cohort_filter_without(without, indent) if without and not prefix else cohort_filter(prefix, indent)
+
+    line = _COHORT_FILTER.sub(lambda m: filtered(m.group(1)), line)
     line = _MORE_FILTER.sub(lambda m: more_filter(m.group(1), indent), line)
     line = _MORE_SPREAD.sub(lambda m: more_filter_spread(indent).lstrip(), line)
     line = _OUTCOME_STAT.sub(lambda m: outcome_stat(indent), line)
     return _OUTCOME_VALUE.sub(lambda m: outcome_value(m.group(1), indent), line)
 
 
-def expand(text: str) -> str:
+def expand(text: str, without: tuple[str, ...] = ()) -> str:
     """A file's text with cohort_filter(...), more_filter(...), more_filter_spread(), outcome_value(...) and
-    outcome_stat() written out,
-    outside comment lines (module docstring)."""
-    return "\n".join(_expand_line(line) for line in text.split("\n"))
+    outcome_stat() written out, outside comment lines (module docstring); `without`: cohort_filter() less
+    the patients of the filters with those prefixes (cohort_filter_without)."""
+    return "\n".join(_expand_line(line, without) for line in text.split("\n"))
 
 
 @functools.cache
-def load_sql(name: str, fast: bool = False, population: bool = False) -> str:
+def load_sql(name: str, fast: bool = False, population: bool = False, without: tuple[str, ...] = ()) -> str:
     """Text of the SQL file `name` (its fast twin if asked and there is one; with `population`, its
-    twin over a population where it has one), with the filter and the outcome written out (expand).
-    `name` must be one of query_names(): never a user string."""
+    twin over a population where it has one), with the filter and the outcome written out (expand;
+    `without` as there). `name` must be one of query_names(): never a user string."""
     files = _files()
     if name not in files:
         raise KeyError(f"no query named {name!r}")
     twin = FAST_DIR / f"{name}.sql"
     if population and (POPULATION_DIR / f"{name}.sql").exists():
         twin = POPULATION_DIR / f"{name}.sql"
-    return expand((twin if fast and twin.exists() else files[name]).read_text(encoding="utf-8"))
+    return expand((twin if fast and twin.exists() else files[name]).read_text(encoding="utf-8"), without)
 
 
 def _strip_comments(sql: str) -> str:
     return "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
 
 
-def _body(name: str, fast: bool = False, population: bool = False) -> str:
-    return _strip_comments(load_sql(name, fast, population)).strip().rstrip(";")
+def _body(name: str, fast: bool = False, population: bool = False, without: tuple[str, ...] = ()) -> str:
+    return _strip_comments(load_sql(name, fast, population, without)).strip().rstrip(";")
 
 
 def _reads(body: str, relation: str) -> bool:
@@ -219,6 +241,9 @@ def compose(name: str, fast: bool = False) -> str:
     fast twin where there is one. `name@population`: see the module's docstring."""
     base, population = split_name(name)
     load_sql(base)  # an unknown name is refused before anything else
+    without = CELL_POPULATIONS.get(population or "", ()) if fast else ()
+    if without:  # a population the derived tables answer as a filter: the statement's own fast twins
+        population = None
 
     def source(relation: str) -> str:
         return population if population and relation == "cohort" else relation
@@ -232,7 +257,7 @@ def compose(name: str, fast: bool = False) -> str:
         found = dependencies(source(relation), twin(source(relation)), over)
         return frozenset(r for r in found if r != relation)
 
-    body = _body(base, twin(base), over)
+    body = _body(base, twin(base), over, without)
     needed: set[str] = set()
     frontier = set(dependencies(base, twin(base), over))
     while frontier:
@@ -242,7 +267,7 @@ def compose(name: str, fast: bool = False) -> str:
         return body
     graph = {r: sorted(reads(r)) for r in sorted(needed)}  # sorted: the same text in every process
     order = graphlib.TopologicalSorter(graph).static_order()
-    ctes = ",\n".join(f"{rel} AS (\n{_body(source(rel), twin(source(rel)), over)}\n)" for rel in order)
+    ctes = ",\n".join(f"{rel} AS (\n{_body(source(rel), twin(source(rel)), over, without)}\n)" for rel in order)
     if _LEADING_WITH.match(body):
         return _LEADING_WITH.sub(lambda _: f"WITH {ctes},\n", body, count=1)
     return f"WITH {ctes}\n{body}"

@@ -24,7 +24,9 @@ arm_size AS (
 long AS (
     SELECT arm, variable, value
     FROM baseline
-    UNPIVOT (value FOR variable IN (age_years, bmi, months_since_dvt, stenosis_pct, villalta_total, vcss, veines_qol))
+    UNPIVOT INCLUDE NULLS (
+        value FOR variable IN (age_years, bmi, months_since_dvt, stenosis_pct, villalta_total, vcss, veines_qol)
+    )
 )
 
 SELECT

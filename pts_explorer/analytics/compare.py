@@ -181,17 +181,13 @@ def compare_cohorts(
         arms,
     )
     responder_params = {"threshold": float(threshold), "randomized_only": False, "days_per_month": vocab.DAYS_PER_MONTH}
-    rates = responder_pair(
-        sides["A"].run(query, "responders_by_visit", responder_params),
-        sides["B"].run(query, "responders_by_visit", responder_params),
-        "responders_points",
-        "nri",
-    )
     responders_by_study = [
         side.run(query, "responders_by_visit", responder_params, study=study).assign(cohort=name, study_id=study)
         for name, side in sides.items()
         for study in design
     ]
+    pooled = [_summed_over_studies(responders_by_study, name) for name in COHORTS]
+    rates = responder_pair(pooled[0], pooled[1], "responders_points", "nri")
     patency_params = {"endpoint": "primary_patency", "group": "study_id", "randomized_only": False}
     patency_by_study = {name: side.run(query, "km_counts", patency_params) for name, side in sides.items()}
     patency = pd.concat(
@@ -214,6 +210,15 @@ def compare_cohorts(
         compared={name: _patients_at_baseline(s) for name, s in summaries.items()},
         sides=sides,
     )
+
+
+def _summed_over_studies(by_study: list[pd.DataFrame], side: str) -> pd.DataFrame:
+    """responders_by_visit of one side over every study, from its rows per study (every study of the
+    file asked, so each patient counted once): the counts added, in the statement's order."""
+    rows = pd.concat(by_study, ignore_index=True)
+    rows = rows[rows.cohort == side]
+    counts = rows.drop(columns=["cohort", "study_id"]).groupby(["arm", "visit_month"], as_index=False).sum()
+    return counts.sort_values(["arm", "visit_month"], ascending=[False, True], ignore_index=True)
 
 
 def _pooled_counts(counts: pd.DataFrame) -> pd.DataFrame:
