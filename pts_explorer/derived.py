@@ -10,7 +10,8 @@
   patient's dimensions and month-0 values, so the analysis queries need no self-join;
 - patient_events, patient_endpoints: each patient's first event days, and from them the clock of
   every time-to-event endpoint (Durability's, Compare's, and Safety's complication curves): the
-  day it starts, the day it ends and how it ended, so those pages read one row per patient.
+  day it starts, the day it ends and how it ended, so those pages read one row per patient; and each
+  patient's place in the order that draws the stable random samples (sample_rank: the Cox model's).
 
 The fast twins in queries/fast/ read them. `derived_info` records the version of the derivation
 and a fingerprint of the rows it was computed from: every contract table (the derived tables read
@@ -36,7 +37,8 @@ from pts_explorer.config import QUERIES_DIR
 from pts_explorer.vocab import CONTRACT_TABLES, DAYS_PER_MONTH
 
 DERIVED_VERSION = (
-    11  # 11: patient_endpoints, each patient's clock (start, end, status) of every time-to-event endpoint;
+    12  # 12: patient_endpoints carries sample_rank (the Cox model's sample drawn by a cheap filter);
+    # 11: patient_endpoints, each patient's clock (start, end, status) of every time-to-event endpoint;
     # 10: patient_cohort carries the baseline VCSS (a "More filters" attribute);
     # 9: the site of a high-grade obstruction (high_grade_site); patient_visits carries stenosis %, lesion
     # length and months since DVT (the effect modifiers);

@@ -38,6 +38,8 @@ These facts are written once and put in place when a file is loaded (load_sql), 
   (db.run_query).
 - `more_filter_spread()`: how the values of each "More filters" range are spread over the patients (one
   SELECT per range of vocab.MORE_FILTERS, joined by UNION ALL; queries/more_filter_distribution.sql).
+- `endpoint_clock(start)`, `(end)`, `(status)`: the column of patient_endpoints the parameter $endpoint
+  names, by a CASE over ENDPOINT_COLUMNS (the endpoints' short names there).
 - `outcome_value()`: the column the parameter $outcome names, as DOUBLE, by a CASE over the outcome
   columns of vocab.OUTCOMES (the allow-list); `outcome_value(b_)`: of the columns named b_<outcome>
   (the patient's month-0 values in patient_visits); `outcome_stat()`: of stat_<outcome> (the
@@ -63,6 +65,16 @@ _MORE_FILTER = re.compile(r"\bmore_filter\(\s*(\w*)\s*\)")
 _MORE_SPREAD = re.compile(r"\bmore_filter_spread\(\s*\)")
 _OUTCOME_VALUE = re.compile(r"\boutcome_value\(\s*(\w*)\s*\)")
 _OUTCOME_STAT = re.compile(r"\boutcome_stat\(\s*\)")
+_ENDPOINT_CLOCK = re.compile(r"\bendpoint_clock\(\s*(start|end|status)\s*\)")
+# patient_endpoints' short name of each time-to-event endpoint (its columns <short>_start, _end, _status)
+ENDPOINT_COLUMNS = {
+    "primary_patency": "pp",
+    "assisted_primary_patency": "app",
+    "secondary_patency": "sp",
+    "freedom_from_reintervention": "ffr",
+    "ulcer_healing": "uh",
+    "freedom_from_recurrent_dvt": "fdvt",
+}
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 _COMMENT_OR_STRING = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
 _LEADING_WITH = re.compile(r"^\s*with\s", re.IGNORECASE)
@@ -155,6 +167,13 @@ def outcome_value(prefix: str = "", indent: str = "", cast: str = "::DOUBLE") ->
     return _block("CASE $outcome", lines, "END", indent)
 
 
+def endpoint_clock(part: str, indent: str = "") -> str:
+    """The column of patient_endpoints holding the `part` (start, end or status) of the clock of the
+    endpoint $endpoint names (ENDPOINT_COLUMNS)."""
+    lines = [f"WHEN '{endpoint}' THEN {short}_{part}" for endpoint, short in ENDPOINT_COLUMNS.items()]
+    return _block("CASE $endpoint", lines, "END", indent)
+
+
 def outcome_stat(indent: str = "") -> str:
     """The sufficient statistics of the outcome $outcome names: agg_visit_cells' stat_<outcome>."""
     return outcome_value("stat_", indent, cast="")
@@ -183,6 +202,7 @@ def _expand_line(line: str, without: tuple[str, ...] = ()) -> str:
     line = _MORE_FILTER.sub(lambda m: more_filter(m.group(1), indent), line)
     line = _MORE_SPREAD.sub(lambda m: more_filter_spread(indent).lstrip(), line)
     line = _OUTCOME_STAT.sub(lambda m: outcome_stat(indent), line)
+    line = _ENDPOINT_CLOCK.sub(lambda m: endpoint_clock(m.group(1), indent), line)
     return _OUTCOME_VALUE.sub(lambda m: outcome_value(m.group(1), indent), line)
 
 

@@ -14,6 +14,8 @@
 -- within 30 days, a30 after 30 days, any any time): <period>_origin and per kind of complication
 -- (shared: either arm; stent: the stent arm only) <period>_<kind>_stop and <period>_<kind>_status,
 -- all NULL where the patient is not followed on the window's first day.
+-- sample_rank: the patient's place in the order (sample_key, patient_id) that draws every stable random
+-- sample, 1 first (queries/fast/cox_data.sql draws the Cox model's sample by it).
 -- grain: patient_id
 CREATE TABLE patient_endpoints AS
 WITH
@@ -124,6 +126,7 @@ SELECT
     baseline_ulcer,
     last_contact_day,
     sample_key,
+    CAST(row_number() OVER (ORDER BY sample_key, patient_id) AS INTEGER) AS sample_rank,
     CASE WHEN stent_eligible THEN procedure_day END AS pp_start,
     CASE WHEN stent_eligible THEN least(coalesce(primary_loss_day, last_contact_day), coalesce(death_day, last_contact_day), last_contact_day) END
         AS pp_end,

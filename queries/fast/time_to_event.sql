@@ -24,30 +24,9 @@ clocked AS (
         CASE WHEN c.baseline_ulcer THEN 'yes' ELSE 'no' END AS baseline_ulcer,
         c.last_contact_day,
         c.sample_key,
-        CASE $endpoint
-            WHEN 'primary_patency' THEN c.pp_start
-            WHEN 'assisted_primary_patency' THEN c.app_start
-            WHEN 'secondary_patency' THEN c.sp_start
-            WHEN 'freedom_from_reintervention' THEN c.ffr_start
-            WHEN 'ulcer_healing' THEN c.uh_start
-            WHEN 'freedom_from_recurrent_dvt' THEN c.fdvt_start
-        END AS start_day,
-        CASE $endpoint
-            WHEN 'primary_patency' THEN c.pp_status
-            WHEN 'assisted_primary_patency' THEN c.app_status
-            WHEN 'secondary_patency' THEN c.sp_status
-            WHEN 'freedom_from_reintervention' THEN c.ffr_status
-            WHEN 'ulcer_healing' THEN c.uh_status
-            WHEN 'freedom_from_recurrent_dvt' THEN c.fdvt_status
-        END::INTEGER AS status,
-        CASE $endpoint
-            WHEN 'primary_patency' THEN c.pp_end
-            WHEN 'assisted_primary_patency' THEN c.app_end
-            WHEN 'secondary_patency' THEN c.sp_end
-            WHEN 'freedom_from_reintervention' THEN c.ffr_end
-            WHEN 'ulcer_healing' THEN c.uh_end
-            WHEN 'freedom_from_recurrent_dvt' THEN c.fdvt_end
-        END AS end_day
+        endpoint_clock(start) AS start_day,
+        endpoint_clock(status)::INTEGER AS status,
+        endpoint_clock(end) AS end_day
     FROM patient_endpoints AS c
     WHERE cohort_filter()
       AND study_id IN (SELECT study_id FROM studies WHERE design = 'randomized' OR NOT $randomized_only)

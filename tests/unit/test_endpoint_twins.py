@@ -154,3 +154,21 @@ def test_the_safety_clocks_worked_out_on_paper(handmade_con):
     assert ("medical", 1, 1, 1) in after  # healed's bleeding on day 31
     assert sum(n for group, *_, n in after if group == "medical") == 3  # baseline_only is not followed after day 30
     assert counts("before the procedure") == set()
+
+
+def test_the_cox_sample_drawn_by_the_stored_rank_is_the_sample_the_key_draws(handmade_con, demo_con):
+    """cox_data's twin finds the sample's last patient by patient_endpoints.sample_rank, then filters on the
+    key: the same rows, in the same order, as ordering the eligible patients by (sample_key, patient_id)."""
+    for con, sizes in ((handmade_con, (1, 3, 7, 100)), (demo_con, (1, 50, 700, 20_000))):
+        for cohort in COHORTS:
+            for endpoint in vocab.ENDPOINTS:
+                for max_patients in sizes:
+                    params = _params(cohort, endpoint=endpoint, max_patients=max_patients, randomized_only=False)
+                    slow, fast = db.run_query(con, "cox_data", params), db.run_query(con, "cox_data", params, True)
+                    _same(slow, fast, "cox_data")
+
+
+def test_the_stored_sample_rank_is_each_patients_place_in_the_sample_order(handmade_con):
+    rows = handmade_con.execute("SELECT patient_id, sample_key, sample_rank FROM patient_endpoints").fetchall()
+    ordered = sorted(rows, key=lambda r: (r[1], r[0]))
+    assert [r[2] for r in ordered] == list(range(1, len(PATIENTS) + 1))

@@ -22,30 +22,9 @@ clocked AS (
         CASE WHEN c.baseline_ulcer THEN 'yes' ELSE 'no' END AS baseline_ulcer,
         c.last_contact_day,
         c.sample_key,
-        CASE $endpoint
-            WHEN 'primary_patency' THEN e.pp_start
-            WHEN 'assisted_primary_patency' THEN e.app_start
-            WHEN 'secondary_patency' THEN e.sp_start
-            WHEN 'freedom_from_reintervention' THEN e.ffr_start
-            WHEN 'ulcer_healing' THEN e.uh_start
-            WHEN 'freedom_from_recurrent_dvt' THEN e.fdvt_start
-        END AS start_day,
-        CASE $endpoint
-            WHEN 'primary_patency' THEN e.pp_status
-            WHEN 'assisted_primary_patency' THEN e.app_status
-            WHEN 'secondary_patency' THEN e.sp_status
-            WHEN 'freedom_from_reintervention' THEN e.ffr_status
-            WHEN 'ulcer_healing' THEN e.uh_status
-            WHEN 'freedom_from_recurrent_dvt' THEN e.fdvt_status
-        END::INTEGER AS status,
-        CASE $endpoint
-            WHEN 'primary_patency' THEN e.pp_end
-            WHEN 'assisted_primary_patency' THEN e.app_end
-            WHEN 'secondary_patency' THEN e.sp_end
-            WHEN 'freedom_from_reintervention' THEN e.ffr_end
-            WHEN 'ulcer_healing' THEN e.uh_end
-            WHEN 'freedom_from_recurrent_dvt' THEN e.fdvt_end
-        END AS end_day
+        endpoint_clock(start) AS start_day,
+        endpoint_clock(status)::INTEGER AS status,
+        endpoint_clock(end) AS end_day
     FROM analysis_cohort AS c
     INNER JOIN patient_endpoints AS e
         ON e.patient_id = c.patient_id
