@@ -196,12 +196,17 @@ def _groups_line(line: Line, spec: PageSpec, groups: list[Group], who: str, abou
     """The line above a slide that compares groups: each group's n per arm and design."""
     table = query("studies")
     designs = dict(zip(table.study_id, table.design, strict=True))
+    kinds = [
+        {designs[s] for s in group.studies if s in designs} if sum(group.n_by_arm.values()) else set()
+        for group in groups
+    ]
+    alike = all(k == kinds[0] for k in kinds)  # one design for all: said once, so the line stays short
     parts = []
-    for group in groups:
-        kinds = {designs[s] for s in group.studies if s in designs} if sum(group.n_by_arm.values()) else set()
+    for group, kind in zip(groups, kinds, strict=True):
         arms = _arm_counts(pd.Series(dict(group.n_by_arm), dtype="int64"), list(group.n_by_arm))
-        parts.append(f"**{escape.markdown(group.name)}** (n = {arms}; {_design(kinds)})")
-    _draw_line(line, spec, f"**{spec.title}** · {' against '.join(parts)}, {who} · {about}{_data_badges()}")
+        parts.append(f"**{escape.markdown(group.name)}** (n = {arms}{'' if alike else f'; {_design(kind)}'})")
+    each = f"; {'both' if len(groups) == 2 else 'each'} {_design(kinds[0])}" if alike else ""
+    _draw_line(line, spec, f"**{spec.title}** · {' against '.join(parts)}{each}, {who} · {about}{_data_badges()}")
 
 
 # A presentation clicker sends these keys: ArrowRight, PageDown or Space step forward, ArrowLeft or
