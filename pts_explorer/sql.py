@@ -148,7 +148,7 @@ def funnel_steps(relation: str, indent: str = "") -> str:
     patient, every filter) or agg_patient_cells (cells with their patients, the sidebar's filters: a
     cohort whose "More filters" restrict never runs from the cells, db.run_query). One SELECT per step,
     joined by UNION ALL, each with step and patients; the filters are written out by expand()."""
-    lines = []
+    lines: list[str] = []
     for k in range(1, len(FUNNEL_FIELDS) + 1):
         if relation == "patient_attributes":
             patients = f"count(*) FILTER (WHERE cohort_filter(f{k}_) AND more_filter(f{k}_))"
