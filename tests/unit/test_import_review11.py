@@ -29,39 +29,132 @@ def _run(profile: Path | str, sources: list[Path], out: Path, check: bool = True
 # --- N3: two legs' Villalta at one visit, the leg only in SUPPQS ----------------------------------------------
 
 
-def test_two_results_of_one_test_at_one_visit_at_the_same_time_are_refused_not_kept_by_file_order(tmp_path):
-    """sdtm13b: PTS13-001 and PTS13-006 have the Villalta of both legs at MONTH 6, the same QSDTC, the leg only
-    in SUPPQS (QSLAT), index leg first. The import kept the contralateral leg's scores as "the latest" (file
-    order), with a warning naming no subject or visit: PTS13-001's month-6 total 2, not 8. Now each differing
-    record is an error naming the subject, visit, test, both values and the date."""
-    qs, _ = pyreadstat.read_xport(str(HERE / "sdtm13b" / "qs.xpt"))
-    qs["line"] = range(1, len(qs) + 1)
-    qs["result"] = qs.QSSTRESC.where(qs.QSSTRESC.str.strip() != "", qs.QSORRES)
-    follow_up = qs[~qs.VISIT.isin(["SCREENING", "DAY 1"]) & (qs.QSTESTCD.str.startswith(("VIL", "VCSS")))]
-    expected = []
+SDTM13B = sorted((HERE / "sdtm13b").glob("*.xpt"))
+
+
+def _xpt(name: str):
+    frame, _ = pyreadstat.read_xport(str(HERE / "sdtm13b" / f"{name}.xpt"))
+    frame["line"] = range(1, len(frame) + 1)
+    return frame
+
+
+def _qs_legs():
+    """QS of sdtm13b with each record's leg (SUPPQS QNAM QSLAT by IDVAR QSSEQ, or None) and the subject's
+    index limb (SUPPDM INDLIMB), read here from the reviewer's records."""
+    qs, supp, dm = _xpt("qs"), _xpt("suppqs"), _xpt("suppdm")
+    legs = {
+        (u, float(v)): q.strip().lower()
+        for u, i, v, n, q in zip(supp.USUBJID, supp.IDVAR, supp.IDVARVAL, supp.QNAM, supp.QVAL, strict=True)
+        if n == "QSLAT" and i == "QSSEQ"
+    }
+    index = {u: q.strip().lower() for u, n, q in zip(dm.USUBJID, dm.QNAM, dm.QVAL, strict=True) if n == "INDLIMB"}
+    qs["leg"] = [legs.get((u, float(s))) for u, s in zip(qs.USUBJID, qs.QSSEQ, strict=True)]
+    qs["index_leg"] = qs.USUBJID.map(index)
+    return qs
+
+
+def _visit_months() -> dict[float, int]:
+    profile = tomllib.loads((HERE / "pts13_sdtm.toml").read_text(encoding="utf-8"))
+    return {float(k): int(v) for k, v in profile["visits"]["VISITNUM"].items()}
+
+
+def test_both_legs_at_a_visit_the_leg_in_suppqs_import_the_index_limbs_scores(tmp_path):
+    """sdtm13b: PTS13-001 and PTS13-006 have the Villalta of both legs at DAY 1 and MONTH 6 on the same QSDTC,
+    the leg only in SUPPQS (QNAM QSLAT, IDVAR QSSEQ). The contralateral leg's scores were imported as "the
+    latest" (PTS13-001 month 6 = 2, not 8); main then refused both legs. The built-in sdtm profile's [qs]
+    laterality reads the leg: the index limb's (SUPPDM INDLIMB, patients.limb_side) records are imported, the
+    other leg's counted with one warning naming each subject and visit."""
+    qs = _qs_legs()
+    months = _visit_months()
+    items = [f"VIL{i:02d}" for i in range(1, 12)]
+    mapped = qs.QSTESTCD.isin([*items, "VILULCER", "VCSS"])
+    qs["month"] = [0 if f == "Y" else months.get(float(n)) for f, n in zip(qs.QSBLFL, qs.VISITNUM, strict=True)]
+    # the index leg's (or no stated leg's) items at a mapped visit, with a result
+    mine = qs[qs.QSTESTCD.isin(items) & qs.month.notna() & (qs.leg.isna() | (qs.leg == qs.index_leg))]
+    mine = mine[mine.QSSTAT.str.strip() != "NOT DONE"]
+    expected = {(str(u), int(m)): int(g.QSSTRESN.sum()) for (u, m), g in mine.groupby(["USUBJID", "month"])}
+    assert expected[("PTS13-001", 6)] == 8 and expected[("PTS13-006", 6)] == 11  # the reviewer's index legs
+    report = _run(HERE / "pts13_sdtm.toml", SDTM13B, tmp_path / "out.duckdb", False)
+    assert report.imported, report.text()
+    with duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True) as con:
+        rows = con.execute("SELECT patient_id, visit_month, villalta_total FROM visits").fetchall()
+    got = {(p, int(m)): int(t) for p, m, t in rows}
+    assert got == expected
+    reviewer = json.loads((HERE / "sdtm13b" / "expected.json").read_text(encoding="utf-8"))["visits"]
+    assert got == {(p, int(m)): t for p, by in reviewer.items() for m, t in by.items()}
+    other = qs[mapped & qs.month.notna() & qs.leg.notna() & (qs.leg != qs.index_leg)]
+    shown = sorted({f"{u} {v} ({leg})" for u, v, leg in zip(other.USUBJID, other.VISIT, other.leg, strict=True)})
+    visits = len({(u, v) for u, v in zip(other.USUBJID, other.VISIT, strict=True)})
+    found = report.issues[report.issues.rule == "sdtm:other_leg"]
+    assert list(zip(found.severity, found.file, found.line, found.value, found.message, strict=True)) == [
+        (
+            "warning",
+            "qs.xpt",
+            int(other.line.min()),
+            ", ".join(shown),
+            f"{len(other)} records at {visits} visits of the leg that is not the index limb (patients.limb_side), "
+            "as SUPPQS QNAM QSLAT ([qs] laterality) says: not imported, the index leg's are",
+        )
+    ]
+    steps = {(f.file, f.step): f.records for f in report.funnel}
+    assert steps[("qs.xpt", "the other leg: not the index limb (patients.limb_side; [qs] laterality)")] == len(other)
+    assert steps[("suppqs.xpt", "kept")] == len(_xpt("suppqs"))
+    assert "sdtm:same_time_results" not in set(report.issues.rule)
+
+
+def _same_time_expected(qs) -> list[tuple]:
+    """Each pair of differing results of one test at one subject's follow-up visit on one QSDTC: the first
+    line refused (the import keeps the last line of a tie)."""
+    follow_up = qs[~qs.VISIT.isin(["SCREENING", "DAY 1"]) & qs.QSTESTCD.str.startswith(("VIL", "VCSS"))]
+    found = []
     for (subject, visit, test, when), group in follow_up.groupby(["USUBJID", "VISIT", "QSTESTCD", "QSDTC"]):
-        if len(group) < 2 or group.result.nunique() < 2:
+        result = group.QSSTRESC.where(group.QSSTRESC.str.strip() != "", group.QSORRES)
+        if len(group) < 2 or result.nunique() < 2:
             continue
-        first, last = group.iloc[0], group.iloc[-1]  # the import keeps the last line of a tie; the first is refused
-        expected.append(
+        found.append(
             (
-                "qs.xpt",
-                int(first.line),
+                int(group.line.iloc[0]),
                 f"{subject} / {visit}",
-                f"{subject} {visit}: {test} = {first.result} and {last.result} at {when}",
+                f"{subject} {visit}: {test} = {result.iloc[0]} and {result.iloc[-1]} at {when}",
             )
         )
-    assert {e[2] for e in expected} == {"PTS13-001 / MONTH 6", "PTS13-006 / MONTH 6"}
-    report = _run(HERE / "pts13_sdtm.toml", sorted((HERE / "sdtm13b").glob("*.xpt")), tmp_path / "out.duckdb", False)
-    found = report.issues[report.issues.rule == "sdtm:same_time_results"]
-    assert sorted(zip(found.file, found.line, found.record, found.value, strict=True)) == sorted(expected)
-    assert set(found.message) == {
+    return found
+
+
+def _same_time_message(now: str, found: str) -> str:
+    return (
         "two different results of one test at one visit, taken at the same date and time (QS): neither is a retest "
-        "of the other (a retest has a later date or time), so the one to import cannot be told; keep one in the "
-        "source (SUPPQS is among the sources but not read: if its qualifiers, such as the leg, tell the records "
-        "apart, keep the records of the index leg)"
-    }
-    assert not report.imported
+        "of the other (a retest has a later date or time), so the one to import cannot be told. If they are the "
+        "two legs, name the SUPPQS QNAM that gives each record's leg (QVAL left or right, IDVAR QSSEQ) in [qs] "
+        f"laterality of a copy of the profile (now {now}; {found}): the index limb's records "
+        "(patients.limb_side) are imported, the other leg's set aside; else keep one in the source"
+    )
+
+
+def test_both_legs_without_a_leg_the_profile_reads_are_refused_naming_qs_laterality(tmp_path):
+    """Without the key (a profile whose [qs] laterality names another QNAM), or without SUPPQS, nothing says
+    which leg a record is: two different results of one test at one visit on the same date and time stay an
+    error naming the subject, visit, test and both values, and the message names [qs] laterality as the fix
+    (with the QNAMs SUPPQS holds)."""
+    expected = _same_time_expected(_qs_legs())
+    assert {e[1] for e in expected} == {"PTS13-001 / MONTH 6", "PTS13-006 / MONTH 6"}
+    qnams = sorted(set(_xpt("suppqs").QNAM))
+    text = (HERE / "pts13_sdtm.toml").read_text(encoding="utf-8")
+    (tmp_path / "leg.toml").write_text(text.replace("[qs.testcd]", '[qs]\nlaterality = ["LEG"]\n\n[qs.testcd]'))
+    for profile, sources, message in (
+        (tmp_path / "leg.toml", SDTM13B, _same_time_message("LEG", f"SUPPQS has QNAM {', '.join(qnams)}")),
+        (
+            HERE / "pts13_sdtm.toml",
+            [p for p in SDTM13B if p.stem != "suppqs"],
+            _same_time_message("QSLAT, LAT, FOCID", "no SUPPQS is among the sources"),
+        ),
+    ):
+        report = _run(profile, sources, tmp_path / "out.duckdb", False)
+        assert not report.imported
+        found = report.issues[report.issues.rule == "sdtm:same_time_results"]
+        assert sorted(zip(found.file, found.line, found.record, found.value, found.message, strict=True)) == sorted(
+            ("qs.xpt", line, record, value, message) for line, record, value in expected
+        )
 
 
 # --- N2: a REDCap event the profile's [events] lacks, whose rows hold visits ----------------------------------
