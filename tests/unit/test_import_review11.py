@@ -467,3 +467,74 @@ def test_a_sheet_whose_header_cannot_be_read_is_never_also_reported_missing(tmp_
         ("file:missing", "procedures"),
         ("file:missing", "visits"),
     ]
+
+
+# --- low findings: the VILTOT disagreement, the screen failure's arm ------------------------------------------
+
+
+def test_a_given_villalta_total_that_differs_names_subject_visit_given_and_derived(tmp_path):
+    """adam11b: PTS11-102 AVISITN 6 VILTOT 8 beside items summing to 7. The warning said "values encountered in
+    villalta_total: 8", naming neither the subject, the visit nor the derived total."""
+    adqs, _ = pyreadstat.read_xport(str(HERE / "adam11b" / "adqsvil.xpt"))
+    adqs["line"] = range(1, len(adqs) + 1)
+    items = {f"VIL{c}" for c in ("PAIN", "CRAMP", "HEAVY", "PARES", "PRUR", "EDEMA", "INDUR", "HYPER", "RED")}
+    items |= {"VILECTAS", "VILCALF"}
+    assert items < set(adqs.PARAMCD)
+    expected = []
+    for (subject, month), group in adqs.groupby(["USUBJID", "AVISITN"]):
+        total = group[group.PARAMCD == "VILTOT"]
+        derived = int(group[group.PARAMCD.isin(items)].AVAL.sum())
+        if len(total) and int(total.AVAL.iloc[0]) != derived:
+            expected.append(
+                (
+                    "adqsvil.xpt",
+                    int(total.line.iloc[0]),
+                    f"{subject} month {int(month)}: given {int(total.AVAL.iloc[0])}, derived {derived}",
+                )
+            )
+    assert [e[2] for e in expected] == ["PTS11-102 month 6: given 8, derived 7"]
+    report = _run(HERE / "adam11_v2.toml", sorted((HERE / "adam11b").glob("*.xpt")), tmp_path / "out.duckdb")
+    found = report.issues[report.issues.rule == "reconcile:visits.villalta_total"]
+    assert sorted(zip(found.severity, found.file, found.line, found.value, found.message, strict=True)) == [
+        (
+            "warning",
+            file,
+            line,
+            value,
+            "the given `villalta_total` differs from the one derived from the data (the derived one is used)",
+        )
+        for file, line, value in expected
+    ]
+
+
+def test_a_screen_failures_empty_arm_names_population_require_as_its_enrolment_date_does(tmp_path):
+    """adam11 with the built-in adam profile: the screen failure (ARM "Screen Failure", TRT01P blank, RANDDT
+    missing) got two errors; its enrolled_on error named [population] require, its arm error did not."""
+    adsl, _ = pyreadstat.read_xport(str(HERE / "adam11" / "adsl.xpt"))
+    adsl["line"] = range(1, len(adsl) + 1)
+    failures = adsl[adsl.TRT01P.str.strip() == ""]
+    assert list(failures.ITTFL) == ["N"]
+    report = _run("adam", ADAM11, tmp_path / "out.duckdb")
+    found = report.issues[report.issues.rule.isin(["required:patients.arm", "required:patients.enrolled_on"])]
+    got = sorted(zip(found.rule, found.file, found.line, found.message, strict=True))
+    (line,) = failures.line
+    assert got == [
+        (
+            "required:patients.arm",
+            "adsl.xpt",
+            int(line),
+            "patients.arm is empty (NULL) where the contract requires a value. Source column TRT01P ([adsl] arm): "
+            "check that the profile names the source column that holds it. Patients without an arm who were never "
+            'randomized (screen failures) can instead be left out: [population] require (e.g. ITTFL = "Y"), or '
+            "exclude_arms.",
+        ),
+        (
+            "required:patients.enrolled_on",
+            "adsl.xpt",
+            int(line),
+            "patients.enrolled_on is empty (NULL) where the contract requires a value. Source column RANDDT ([adsl] "
+            "enrolled_on): check that the profile names the source column that holds it. Patients without an "
+            "enrolment (randomization) date who were never enrolled (screen failures) can instead be left out: "
+            '[population] require (e.g. ITTFL = "Y"), or exclude_arms.',
+        ),
+    ]

@@ -1039,6 +1039,17 @@ class SdtmMapper(Mapper):
                 select[column] = self._map(picked, column, b)
             else:
                 select[column] = picked
+        for column in codes:  # each value's own record, for the messages on it (checks._located)
+            if column != "villalta_total":
+                select[f"_file_{column}"] = f"min(_file) FILTER (WHERE col = {b(column)})"
+                select[f"_line_{column}"] = f"min(_line) FILTER (WHERE col = {b(column)})"
+        # Whose and which visit a value problem is at, in the source's words (checks.type_tables): a visit
+        # gathers many records, and a line alone named neither (review 10 finding 6, review 11).
+        subject, visit = self.names["qs"].get("subject", "USUBJID"), self.names["qs"].get("visit", "VISIT")
+        select["_where"] = (
+            f"{b(subject + ' ')} || min(subject) || {b(', ' + visit + ' ')} || coalesce(min(visit), "
+            "'VISITNUM ' || min(visitnum), '(blank)')"
+        )
         # The records each visit joins, per file: the funnel counts records, not visits.
         select |= {"_file": "min(_file)", "_line": "min(_line)", "_records": "histogram(_file)"}
         self.create("visits", select, "FROM sdtm_qsr WHERE step IS NULL", b, "GROUP BY subject, month")
