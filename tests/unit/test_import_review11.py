@@ -538,3 +538,66 @@ def test_a_screen_failures_empty_arm_names_population_require_as_its_enrolment_d
             '[population] require (e.g. ITTFL = "Y"), or exclude_arms.',
         ),
     ]
+
+
+# --- REDCap: the project's calculated Villalta total ------------------------------------------------------------
+
+RC12 = sorted((HERE / "rc12").glob("*.csv"))
+
+
+def _rc12_totals(profile_name: str) -> list[tuple[int, str, str]]:
+    """Per visit row of the export (an event [events] maps to a month), the calc total vil_total beside the
+    sum of the 11 Villalta item fields the profile maps, where the two differ: (line, record, shown)."""
+    profile = tomllib.loads((HERE / profile_name).read_text(encoding="utf-8"))
+    items = [profile["fields"][k] for k in VILLALTA_ITEMS]
+    with (HERE / "rc12" / "PTSRC12_DATA_2024-11-04_1412.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    differ = []
+    for line, row in enumerate(rows, start=2):
+        month = profile["events"].get(row["redcap_event_name"], "")
+        if row["redcap_repeat_instrument"] or month == "" or not row["vil_total"].strip():
+            continue
+        derived = sum(int(row[i]) for i in items)
+        if int(float(row["vil_total"])) != derived:
+            given = int(float(row["vil_total"]))
+            differ.append(
+                (line, f"{row['pt_id']} / {month}", f"{row['pt_id']} month {month}: given {given}, derived {derived}")
+            )
+    return differ
+
+
+def test_a_redcap_calculated_villalta_total_is_cross_checked_against_the_items(tmp_path):
+    """PTSRC12's data dictionary has vil_total, a calc field summing the 11 Villalta items; 12-2's month-6 total
+    disagrees with its items. It was ignored without a word, and `[fields] villalta_total` was "not a key". The
+    calc field is found in the dictionary (rc12_v2.toml names none) or named by the key (rc12_v3.toml), and each
+    visit where it differs is a warning naming the record, month, given and derived totals; `""` checks none."""
+    dictionary = HERE / "rc12" / "PTSRC12_DataDictionary_2024-11-04.csv"
+    with dictionary.open(encoding="utf-8-sig", newline="") as handle:
+        kinds = {r["Variable / Field Name"]: r["Field Type"] for r in csv.DictReader(handle)}
+    assert kinds["vil_total"] == "calc"
+    assert "villalta_total" not in tomllib.loads((HERE / "rc12_v2.toml").read_text(encoding="utf-8"))["fields"]
+    expected = _rc12_totals("rc12_v2.toml")
+    assert [e[2] for e in expected] == ["12-2 month 6: given 8, derived 7"]
+    message = "the given `villalta_total` differs from the one derived from the data (the derived one is used)"
+    for name in ("rc12_v2.toml", "rc12_v3.toml"):
+        report = _run(HERE / name, RC12, tmp_path / "out.duckdb", False)
+        assert report.imported, report.text()
+        found = report.issues[report.issues.rule == "reconcile:visits.villalta_total"]
+        assert sorted(zip(found.severity, found.line, found.record, found.value, found.message, strict=True)) == [
+            ("warning", line, record, shown, message) for line, record, shown in expected
+        ]
+        assert not report.issues.rule.str.startswith("redcap:profile_key").any()
+        with duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True) as con:
+            (total,) = con.execute(
+                "SELECT villalta_total FROM visits WHERE patient_id = '12-2' AND visit_month = 6"
+            ).fetchone() or (None,)
+        assert total == 7  # the items' sum is imported
+        (tmp_path / "out.duckdb").unlink()
+    text = (
+        (HERE / "rc12_v3.toml")
+        .read_text(encoding="utf-8")
+        .replace('villalta_total = "vil_total"', 'villalta_total = ""')
+    )
+    (tmp_path / "none.toml").write_text(text, encoding="utf-8")
+    report = _run(tmp_path / "none.toml", RC12, tmp_path / "none.duckdb")
+    assert "reconcile:visits.villalta_total" not in set(report.issues.rule)
