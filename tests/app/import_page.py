@@ -3,6 +3,7 @@ the data said to be synthetic, then Check."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,3 +23,35 @@ def checked(app_on, db: Path, tmp_path: Path, profile: str, files: Iterable[Path
     at.button(key="import_check").click().run()
     assert not at.exception, at.exception
     return at, served
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def cli_counts(profile, files: Iterable[Path], tmp_path: Path, synthetic: bool = True) -> tuple[int, int]:
+    """The errors and warnings the command line's import finds in the same files with the same profile
+    (checked only), for the page's verdict to be compared with whole."""
+    from pts_explorer.importer import Options, run_import
+
+    out = tmp_path / "cli" / "pts_outcomes.duckdb"
+    out.parent.mkdir(exist_ok=True)
+    report = run_import(
+        profile, list(files), out, Options(synthetic=synthetic, check_only=True), progress=lambda _: None
+    )
+    return report.errors, report.warnings
+
+
+def rejected(errors: int, warnings: int, name: str = "pts_outcomes.duckdb") -> re.Pattern[str]:
+    """The page's whole verdict on a refusal with these counts; only the seconds it took vary."""
+    return re.compile(
+        rf"\*\*Rejected: {re.escape(name)} was not changed \({_n(errors, 'error')}, {_n(warnings, 'warning')}, "
+        r"\d+\.\d s\)\*\*\. Fix the problems below and import again\."
+    )
+
+
+def checked_clean(warnings: int) -> re.Pattern[str]:
+    """The page's whole verdict on a check with no error and these warnings; only the seconds vary."""
+    return re.compile(
+        rf"\*\*Checked: no errors \(nothing written\) \(0 errors, {_n(warnings, 'warning')}, \d+\.\d s\)\*\*\."
+    )
