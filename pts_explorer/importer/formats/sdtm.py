@@ -1312,7 +1312,8 @@ class SdtmMapper(Mapper):
         or by its records' median study day (within a month of one), at a follow-up month of [study]
         visit_months: an error naming VISITNUM, VISIT, the month and the key (review 11, N7: a profile copied
         from another study lost every MONTH 12 visit with the unscheduled visits' warning), as ADaM's AVISITN.
-        A visit mapped to "" ([visits.VISITNUM] "4" = "") is no scheduled visit, and stays the warning."""
+        A visit mapped to "" ([visits.VISITNUM] "4" = "") is no scheduled visit, and stays the warning; so does one
+        placed by its days alone that is numbered as an unplanned visit (VISITNUM 3.1) or that few subjects had."""
         visits = self.profile.section("visits")
         try:
             not_visits = {float(k) for k, m in visits.get("VISITNUM", {}).items() if m == ""}
@@ -1325,10 +1326,16 @@ class SdtmMapper(Mapper):
         if not scheduled:
             return
         rows = self.con.execute(
-            "SELECT try_cast(visitnum AS DOUBLE) AS num, coalesce(visit, '') AS name, median(day), count(*) FROM "
-            "sdtm_qsr WHERE step = 5 GROUP BY ALL ORDER BY num, name"
+            "SELECT try_cast(visitnum AS DOUBLE) AS num, coalesce(visit, '') AS name, median(day), count(*), "
+            "count(DISTINCT subject) FROM sdtm_qsr WHERE step = 5 GROUP BY ALL ORDER BY num, name"
         ).fetchall()
-        for num, name, median, n in rows:
+        # A visit placed by its days alone must look scheduled: a whole VISITNUM (SDTMIG numbers an unplanned
+        # visit between the planned ones, 3.1) attended by a quarter of the subjects at least (and two): an
+        # unscheduled visit of a few subjects whose VISIT names nothing is no lost scheduled visit.
+        (subjects,) = self.con.execute(
+            "SELECT count(DISTINCT subject) FROM sdtm_qsr WHERE NOT left_out AND col IS NOT NULL"
+        ).fetchone() or (0,)
+        for num, name, median, n, attended in rows:
             if num in not_visits or name.upper() in not_visits_named:
                 continue
             said = _visit_name_month(name)
@@ -1336,7 +1343,12 @@ class SdtmMapper(Mapper):
                 continue  # unscheduled, by its name
             if said in scheduled:
                 month, why = said, f"its name says month {said}"
-            elif said is None and median is not None:
+            elif (
+                said is None
+                and median is not None
+                and (num is None or float(num).is_integer())
+                and attended >= max(2, subjects / 4)
+            ):
                 month = min(scheduled, key=lambda m: (abs(m * DAYS_PER_MONTH - float(median)), m))
                 if abs(month * DAYS_PER_MONTH - float(median)) > DAYS_PER_MONTH:
                     continue
