@@ -127,7 +127,8 @@ def _same_time_message(now: str, found: str) -> str:
         "of the other (a retest has a later date or time), so the one to import cannot be told. If they are the "
         "two legs, name the SUPPQS QNAM that gives each record's leg (QVAL left or right, IDVAR QSSEQ) in [qs] "
         f"laterality of a copy of the profile (now {now}; {found}): the index limb's records "
-        "(patients.limb_side) are imported, the other leg's set aside; else keep one in the source"
+        "(patients.limb_side, which the subject needs) are imported, the other leg's set aside; else keep one in the "
+        "source"
     )
 
 

@@ -976,8 +976,8 @@ class SdtmMapper(Mapper):
             "neither is a retest of the other (a retest has a later date or time), so the one to import cannot be "
             "told. If they are the two legs, name the SUPPQS QNAM that gives each record's leg (QVAL left or right, "
             f"IDVAR {self.names['qs'].get('sequence', 'QSSEQ')}) in [qs] laterality of a copy of the profile (now "
-            f"{legs}; {found}): the index limb's records (patients.limb_side) are imported, the other leg's set "
-            "aside; else keep one in the source",
+            f"{legs}; {found}): the index limb's records (patients.limb_side, which the subject needs) are imported, "
+            "the other leg's set aside; else keep one in the source",
             "step = 8 AND taken_when IS NOT DISTINCT FROM kept_when",
         )
         if retest != "last":
