@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -25,6 +26,12 @@ def checked(app_on, db: Path, tmp_path: Path, profile: str, files: Iterable[Path
     at.button(key="import_check").click().run()
     assert not at.exception, at.exception
     return at, served
+
+
+def _profile_file(path: Path) -> bool:
+    """An uploaded profile (a .toml with a [profile] table), which the page takes as the profile, not a source
+    (a dataset.toml is a source)."""
+    return path.suffix == ".toml" and "profile" in tomllib.loads(path.read_text(encoding="utf-8"))
 
 
 def _n(count: int, noun: str) -> str:
@@ -85,7 +92,7 @@ def verdict(at, files: Iterable[Path], tmp_path: Path) -> str:
     assert len(boxes) == 1, [b.value for b in (*at.success, *at.error, *at.info)]
     kind, shown = boxes[0]
     profile = at.session_state["import_report_profile"]
-    sources = [f for f in files if f.suffix != ".toml"]
+    sources = [f for f in files if not _profile_file(f)]
     runs = sorted(tmp_path.glob("verdict-*"))
     out = tmp_path / f"verdict-{len(runs)}" / "pts_outcomes.duckdb"
     out.parent.mkdir()

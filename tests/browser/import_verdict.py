@@ -5,6 +5,7 @@ import brings); only the seconds it took vary."""
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import duckdb
@@ -13,6 +14,12 @@ from playwright.sync_api import Page, expect
 from pts_explorer.importer import Options, run_import
 
 STARTS = {"rejected": "Rejected: ", "checked": "Checked: ", "imported": "Imported "}
+
+
+def _profile_file(path: Path) -> bool:
+    """An uploaded profile (a .toml with a [profile] table), which the page takes as the profile, not a source
+    (a dataset.toml is a source)."""
+    return path.suffix == ".toml" and "profile" in tomllib.loads(path.read_text(encoding="utf-8"))
 
 
 def _n(count: int, noun: str) -> str:
@@ -27,7 +34,7 @@ def expect_verdict(
     runs = len(list(tmp_path.glob("verdict-*")))
     out = tmp_path / f"verdict-{runs}" / "pts_outcomes.duckdb"
     out.parent.mkdir(parents=True)
-    sources = [f for f in files if f.suffix != ".toml"]
+    sources = [f for f in files if not _profile_file(f)]
     cli = run_import(
         profile, sources, out, Options(synthetic=synthetic, check_only=kind != "imported"), progress=lambda _: None
     )
