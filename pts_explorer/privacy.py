@@ -48,6 +48,18 @@ class Protection:
             return self.label
         return f"{int(n):,}"
 
+    def totals_hidden(self, kept: Sequence[int], totals: Sequence[int]) -> tuple[bool, list[bool]]:
+        """Whether the totals a cohort is written against ("x of N patients", each arm's "of N") are hidden:
+        (the grand total, each part's). What the filters removed, a total less what is kept, is a count of
+        patients no page shows; where it is 1..k-1 the two shown numbers would give it away, so the total
+        is hidden (the cohort's own count stays: every page writes it). Where any part's removed is small,
+        every part's total is hidden, since they add up to the grand total."""
+        if not self.active:
+            return False, [False] * len(totals)
+        removed = [int(t) - int(k) for k, t in zip(kept, totals, strict=True)]
+        parts = any(self.small(r) for r in removed)
+        return self.small(sum(removed)), [parts] * len(totals)
+
     def mask(self, counts: Sequence[float | int]) -> list[bool]:
         """Which of a line of counts that add up to a shown total to hide (primary and complementary)."""
         return [bool(v) for v in self.mask_table([list(counts)])[0]]

@@ -38,6 +38,10 @@ These facts are written once and put in place when a file is loaded (load_sql), 
   (db.run_query).
 - `more_filter_spread()`: how the values of each "More filters" range are spread over the patients (one
   SELECT per range of vocab.MORE_FILTERS, joined by UNION ALL; queries/more_filter_distribution.sql).
+- `funnel_steps(patient_attributes)`, `funnel_steps(agg_patient_cells)`: the cohort funnel's steps 1 to
+  len(filters.FUNNEL_FIELDS), one SELECT each joined by UNION ALL, counting the patients (or summing the
+  cells' patients) that the filters of step k keep (cohort_filter(f<k>_), and over patients more_filter(f<k>_)),
+  so a filter added to the sidebar or to vocab.MORE_FILTERS is a step of both without touching the SQL.
 - `endpoint_clock(start)`, `(end)`, `(status)`: the column of patient_endpoints the parameter $endpoint
   names, by a CASE over ENDPOINT_COLUMNS (the endpoints' short names there).
 - `outcome_value()`: the column the parameter $outcome names, as DOUBLE, by a CASE over the outcome
@@ -54,6 +58,7 @@ import re
 from pathlib import Path
 
 from pts_explorer.config import QUERIES_DIR
+from pts_explorer.filters import FUNNEL_FIELDS
 from pts_explorer.vocab import MORE_FILTERS, OUTCOMES
 
 SHARED_DIR = QUERIES_DIR / "shared"
@@ -63,6 +68,7 @@ FRAGMENTS_DIR = QUERIES_DIR / "fragments"
 _COHORT_FILTER = re.compile(r"\bcohort_filter\(\s*(\w*)\s*\)")
 _MORE_FILTER = re.compile(r"\bmore_filter\(\s*(\w*)\s*\)")
 _MORE_SPREAD = re.compile(r"\bmore_filter_spread\(\s*\)")
+_FUNNEL_STEPS = re.compile(r"^(\s*)funnel_steps\(\s*(patient_attributes|agg_patient_cells)\s*\)\s*$")
 _OUTCOME_VALUE = re.compile(r"\boutcome_value\(\s*(\w*)\s*\)")
 _OUTCOME_STAT = re.compile(r"\boutcome_stat\(\s*\)")
 _ENDPOINT_CLOCK = re.compile(r"\bendpoint_clock\(\s*(start|end|status)\s*\)")
@@ -160,6 +166,21 @@ def more_filter_spread(indent: str = "") -> str:
     return "\n".join(f"{indent}{line}" for line in lines)
 
 
+def funnel_steps(relation: str, indent: str = "") -> str:
+    """The cohort funnel's steps 1..len(FUNNEL_FIELDS) over `relation`: patient_attributes (one row per
+    patient, every filter) or agg_patient_cells (cells with their patients, the sidebar's filters: a
+    cohort whose "More filters" restrict never runs from the cells, db.run_query). One SELECT per step,
+    joined by UNION ALL, each with step and patients; the filters are written out by expand()."""
+    lines: list[str] = []
+    for k in range(1, len(FUNNEL_FIELDS) + 1):
+        if relation == "patient_attributes":
+            patients = f"count(*) FILTER (WHERE cohort_filter(f{k}_) AND more_filter(f{k}_))"
+        else:
+            patients = f"CAST(coalesce(sum(patients) FILTER (WHERE cohort_filter(f{k}_)), 0) AS BIGINT)"
+        lines += [*(["UNION ALL"] if lines else []), f"SELECT {k} AS step, {patients} AS patients FROM {relation}"]
+    return "\n".join(f"{indent}{line}" for line in lines)
+
+
 def outcome_value(prefix: str = "", indent: str = "", cast: str = "::DOUBLE") -> str:
     """The outcome column $outcome names (one of vocab.OUTCOMES), of the columns named prefix+outcome,
     each cast to DOUBLE (the value's type whichever outcome is chosen)."""
@@ -193,6 +214,8 @@ def cohort_filter_without(others: tuple[str, ...], indent: str = "") -> str:
 def _expand_line(line: str, without: tuple[str, ...] = ()) -> str:
     if line.lstrip().startswith("--"):
         return line
+    if steps := _FUNNEL_STEPS.match(line):
+        return expand(funnel_steps(steps.group(2), steps.group(1)), without)
     indent = line[: len(line) - len(line.lstrip())]
 
     def filtered(prefix: str) -> str:
@@ -207,9 +230,10 @@ def _expand_line(line: str, without: tuple[str, ...] = ()) -> str:
 
 
 def expand(text: str, without: tuple[str, ...] = ()) -> str:
-    """A file's text with cohort_filter(...), more_filter(...), more_filter_spread(), outcome_value(...) and
-    outcome_stat() written out, outside comment lines (module docstring); `without`: cohort_filter() less
-    the patients of the filters with those prefixes (cohort_filter_without)."""
+    """A file's text with cohort_filter(...), more_filter(...), more_filter_spread(), funnel_steps(...),
+    outcome_value(...), outcome_stat() and endpoint_clock(...) written out, outside comment lines (module
+    docstring); `without`: cohort_filter() less the patients of the filters with those prefixes
+    (cohort_filter_without)."""
     return "\n".join(_expand_line(line, without) for line in text.split("\n"))
 
 

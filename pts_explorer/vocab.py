@@ -356,5 +356,25 @@ MORE_FILTERS = {
             help="Venous Clinical Severity Score at the month-0 visit (e.g. 8 or more); patients without a "
             "baseline VCSS are left out.",
         ),
+        MoreFilter(
+            "enrolled",
+            "year(enrolled_on)",
+            "Year of enrolment",
+            "range",
+            bounds=(1950, 2100),
+            unit="",
+            help="The calendar year the patient was enrolled (a registry's early and late years differ in "
+            "devices and care).",
+        ),
+        MoreFilter(
+            "followup",
+            f"CAST(last_contact_day AS DOUBLE) / {DAYS_PER_MONTH}",  # DOUBLE on Spark too (not DECIMAL)
+            "Follow-up",
+            "range",
+            bounds=(0, 600),
+            unit="months",
+            help="Months from enrolment to the last contact (visit, event, procedure or the data cut-off), "
+            "whole months inclusive: 12.5 months is above a maximum of 12.",
+        ),
     )
 }

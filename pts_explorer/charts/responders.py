@@ -22,18 +22,26 @@ from pts_explorer.charts.style import (
 from pts_explorer.numbers import half_up
 
 
-def responder_figure(props: pd.DataFrame, label: str) -> go.Figure:
-    """Proportion of responders per arm at each visit, with Wilson 95% CIs."""
+def responder_figure(props: pd.DataFrame, label: str, hidden_label: str = "hidden") -> go.Figure:
+    """Proportion of responders per arm at each visit, with Wilson 95% CIs. A share hidden by small-cell
+    protection (its responders written `hidden_label`, display.protect_shares) is a bar of no height that
+    says so above the axis, so it never reads as 0%."""
     fig = _figure()
     for arm in ARM_ORDER:
         d = props[props.arm == arm]
         if d.empty:
             continue
+        responders = d.get("responders_text", d.responders).astype(str)
+        hidden = (responders == hidden_label).to_numpy()
+        share = [
+            hidden_label if h else "–" if pd.isna(p) else f"{half_up(100 * p, 0):.0f}%"
+            for h, p in zip(hidden, d.proportion, strict=True)
+        ]
         fig.add_trace(
             _trace(
                 "bar",
                 x=d.visit_month.astype(str),
-                y=100 * d.proportion,
+                y=np.where(hidden, 0.0, 100 * d.proportion),
                 name=vocab.ARMS[arm],
                 marker={"color": ARM_COLORS[arm], "pattern": {"shape": ARM_PATTERNS[arm]}},
                 error_y={
@@ -42,8 +50,11 @@ def responder_figure(props: pd.DataFrame, label: str) -> go.Figure:
                     "array": 100 * (d.ci_high - d.proportion),
                     "arrayminus": 100 * (d.proportion - d.ci_low),
                 },
-                customdata=np.stack([d.get("responders_text", d.responders), d.get("n_text", d.n)], axis=-1),
-                hovertemplate="month %{x}: %{y:.0f}% (%{customdata[0]}/%{customdata[1]})<extra></extra>",
+                text=[hidden_label if h else "" for h in hidden],
+                textposition="outside",
+                cliponaxis=False,
+                customdata=np.stack([responders, d.get("n_text", d.n), share], axis=-1),
+                hovertemplate="month %{x}: %{customdata[2]} (%{customdata[0]}/%{customdata[1]})<extra></extra>",
             )
         )
     fig.update_layout(barmode="group")

@@ -153,7 +153,7 @@ def cohort_funnel(funnel: pd.DataFrame, cohort: CohortFilter, shield: Protection
         before = step
     lefts = [left for _, left, _ in rows]
     removed = [lefts[i - 1] - lefts[i] for i in range(1, len(lefts))]
-    hide = _funnel_hidden(lefts, removed, shield)
+    hide = _funnel_hidden(lefts, removed, shield, every_shown=not shield.totals_hidden([lefts[-1]], [lefts[0]])[0])
     shown = []
     for i, (label, left, _) in enumerate(rows):
         gone = "" if i == 0 else shield.count(removed[i - 1], hide[len(lefts) + i - 1])
@@ -161,19 +161,21 @@ def cohort_funnel(funnel: pd.DataFrame, cohort: CohortFilter, shield: Protection
     return pd.DataFrame(shown, columns=["Filter", "Patients left", "Removed"])
 
 
-def _funnel_hidden(lefts: list[int], removed: list[int], shield: Protection) -> list[bool]:
+def _funnel_hidden(lefts: list[int], removed: list[int], shield: Protection, every_shown: bool = True) -> list[bool]:
     """Which of the funnel's counts to hide: the patients left at each row, then what each filter removed.
     Each is a sum of parts: the patients each filter removed, and the cohort; the first row (every
     patient) and the last (the cohort) are the sidebar's own two counts, shown beside it, so never hidden
-    here. A removed count of 1..k-1 between two shown lefts is their difference: one of them is hidden
-    too, and the next row's removed with it (Protection.mask_sums)."""
+    here, unless the sidebar hides its total (`every_shown` False: the filters removed 1..k-1 in all,
+    Protection.totals_hidden), when the first row may hide too. A removed count of 1..k-1 between two
+    shown lefts is their difference: one of them is hidden too, and the next row's removed with it
+    (Protection.mask_sums)."""
     steps = len(removed)
     parts = np.zeros((2 * steps + 1, steps + 1))
     for i in range(steps + 1):
         parts[i, i:] = 1  # left after i filters: what the later filters removed, and the cohort
     for j in range(steps):
         parts[steps + 1 + j, j] = 1  # what filter j + 1 removed
-    fixed = [i in (0, steps) for i in range(steps + 1)] + [False] * steps
+    fixed = [i == steps or (i == 0 and every_shown) for i in range(steps + 1)] + [False] * steps
     return shield.mask_sums(parts, [*lefts, *removed], fixed)
 
 

@@ -53,6 +53,23 @@ class ValueRow:
     labels: tuple[str, ...] = ()  # what each source value means (a REDCap choice's label), or ""
 
 
+# Refusals no mapping can fix, by rule: what the page says instead of offering choices (each names the fix).
+UNFIXABLE = {
+    "redcap:labels": (
+        "No mapping can fix this export: it holds REDCap's labels (\"Mild\", \"Checked\", \"Baseline (Arm 1: "
+        "Stent)\") where the raw codes belong, and no profile key reads labels. Export the records again as raw "
+        'data (REDCap\'s Data Exports: "CSV / Microsoft Excel (raw data)"), with the same fields, and check that '
+        "export with this profile; what it still lacks is then offered here."
+    ),
+}
+
+
+def unfixable(rules: list[str]) -> str | None:
+    """What to do instead, when a refusal is one no choice of the mapping assistant can make pass (a REDCap
+    export of labels: every value would be offered a map that cannot work); None otherwise."""
+    return next((fix for rule, fix in UNFIXABLE.items() if rule in rules), None)
+
+
 def contract_columns() -> dict[str, bool]:
     """Every contract column an import fills -> whether it is required."""
     out: dict[str, bool] = {}

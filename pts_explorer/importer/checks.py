@@ -123,9 +123,11 @@ def type_tables(
             if expr == f"r.{name}":  # text: every value is of its type
                 continue
             what = _TYPE_WORDS.get(validation.type_family(columns[table][name].type), columns[table][name].type)
+            # A mapper whose row gathers several records (an SDTM visit) says whose and which visit it is.
+            message = f"$message{i} || ' (' || r._where || ')'" if "_where" in raw else f"$message{i}"
             bad.append(
                 f"SELECT 'error', $rule{i}, {_located(raw, name, 'r')}, {_record(table, 'r')}, $column{i}, "
-                f"CAST(r.{name} AS VARCHAR), $message{i} FROM raw_{table} AS r WHERE r.{name} IS NOT NULL AND "
+                f"CAST(r.{name} AS VARCHAR), {message} FROM raw_{table} AS r WHERE r.{name} IS NOT NULL AND "
                 f"{expr} IS NULL"
             )
             params |= {
@@ -177,10 +179,21 @@ def _typed_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 
 
 def _reconcile(con: duckdb.DuckDBPyConnection, table: str, name: str, given: str) -> None:
-    """A total, band or grade the source gives beside the items: a disagreement is worth knowing."""
+    """A total, band or grade the source gives beside the items: a disagreement is worth knowing, named by
+    its patient (and visit month), with the given value and the derived one (review 11: the warning named
+    neither the subject, the visit nor the derived total)."""
+    who = (
+        f"{table}.patient_id || ' month ' || CAST({table}.visit_month AS VARCHAR)"
+        if table == "visits"
+        else _record(table, table)
+    )
+    shown = (
+        f"{who} || ': given ' || CAST({given} AS VARCHAR) || ', derived ' || "
+        f"coalesce(CAST({name} AS VARCHAR), '(none)')"
+    )
     con.execute(
         f"INSERT INTO issues SELECT 'warning', $rule, {_located(_typed_columns(con, table), name, table)}, "
-        f"{_record(table, table)}, $column, {given}, $message FROM {table} WHERE {given} IS NOT NULL AND "
+        f"{_record(table, table)}, $column, {shown}, $message FROM {table} WHERE {given} IS NOT NULL AND "
         f"lower(CAST({given} AS VARCHAR)) IS DISTINCT FROM lower(CAST({name} AS VARCHAR)) AND NOT "
         f"(try_cast({given} AS DOUBLE) IS NOT NULL AND "
         f"try_cast({given} AS DOUBLE) = try_cast(CAST({name} AS VARCHAR) AS DOUBLE))",
@@ -600,6 +613,17 @@ NOT_ENROLLED = (
 )
 
 
+NO_ARM = (
+    " Patients without an arm who were never randomized (screen failures) can instead be left out: "
+    '[population] require (e.g. ITTFL = "Y"), or exclude_arms.'
+)
+# SDTM's population keys are not ADaM's: the same hints name them.
+SDTM_LEFT_OUT = (
+    '[population] require (e.g. ITTFL = "Y"), or exclude_arms.',
+    "[population] flag_qnam (a SUPPDM flag such as ITT), exclude_blank_reference_date, or exclude_arms.",
+)
+
+
 EXCEL_SERIAL = "^[0-9]{5}(\\.0+)?$"  # an Excel serial day number, as a cell formatted General gives a date
 
 
@@ -657,10 +681,12 @@ def name_the_fix(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
         con.execute(
             "UPDATE issues SET message = message || $hint WHERE rule = 'allowed:patients.arm'", {"hint": ARM_LEFT_OUT}
         )
-        con.execute(
-            "UPDATE issues SET message = message || $hint WHERE rule = 'required:patients.enrolled_on'",
-            {"hint": NOT_ENROLLED},
-        )
+        sdtm = profile.format == "sdtm"
+        for rule, hint in (("required:patients.enrolled_on", NOT_ENROLLED), ("required:patients.arm", NO_ARM)):
+            con.execute(
+                "UPDATE issues SET message = message || $hint WHERE rule = $rule",
+                {"hint": hint.replace(*SDTM_LEFT_OUT) if sdtm else hint, "rule": rule},
+            )
 
 
 def _mapped_from(profile: Profile) -> dict[str, str]:

@@ -303,13 +303,15 @@ def _cohort_counts(chosen: CohortFilter) -> None:
     shield = state.protection()
     hidden = shield.mask(counts.matching.tolist())  # the arms add up to the cohort shown above them
     total, matching = int(counts.total.sum()), int(counts.matching.sum())
-    st.markdown(f"**{shield.count(matching)}** of {shield.count(total)} patients")
+    # The totals hide where what the filters removed is 1..k-1: "2,637 of 2,640" would say 3 were removed.
+    whole, arms = shield.totals_hidden(counts.matching.tolist(), counts.total.tolist())
+    st.markdown(f"**{shield.count(matching)}** of {shield.count(total, whole or None)} patients")
     cols = st.columns(2)
-    for col, arm, hide in zip(cols, ("stent", "medical"), hidden, strict=True):
+    for col, arm, hide, hide_total in zip(cols, ("stent", "medical"), hidden, arms, strict=True):
         col.metric(
             vocab.ARMS[arm],
             shield.count(counts.matching[arm], hide),
-            f"of {shield.count(counts.total[arm])}",
+            f"of {shield.count(counts.total[arm], hide_total or None)}",
             delta_color="off",
             delta_arrow="off",
         )

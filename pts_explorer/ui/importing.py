@@ -210,6 +210,8 @@ def survey_uploads(report: ImportReport, profile_ref: str, sources: list[Path]) 
     the uploads (read again while they are on disk); nothing for an import that went through."""
     if report.imported or not (report.errors or _warned(report)):
         return None
+    if assistant.unfixable([str(r) for r in report.issues["rule"]]) is not None:
+        return None  # nothing will be offered: the uploads are not read again
     try:
         return assistant_choices.survey(load(profile_ref), sources)
     except ProfileError:
@@ -232,6 +234,10 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
     choices that fix what it warns of (assistant_choices.for_warnings) alone."""
     if report.imported or not (report.errors or _warned(report)):
         _download_as_is(report, profile_ref)
+        return
+    if (fix := assistant.unfixable([str(r) for r in report.issues["rule"]])) is not None:
+        # No choice can make it pass (review 11: 38 field mappings were offered under "export raw data").
+        st.warning(fix, icon=":material/tune:")
         return
     try:
         profile = load(profile_ref)

@@ -196,19 +196,25 @@ def _groups_line(line: Line, spec: PageSpec, groups: list[Group], who: str, abou
     """The line above a slide that compares groups: each group's n per arm and design."""
     table = query("studies")
     designs = dict(zip(table.study_id, table.design, strict=True))
+    kinds = [
+        {designs[s] for s in group.studies if s in designs} if sum(group.n_by_arm.values()) else set()
+        for group in groups
+    ]
+    alike = all(k == kinds[0] for k in kinds)  # one design for all: said once, so the line stays short
     parts = []
-    for group in groups:
-        kinds = {designs[s] for s in group.studies if s in designs} if sum(group.n_by_arm.values()) else set()
+    for group, kind in zip(groups, kinds, strict=True):
         arms = _arm_counts(pd.Series(dict(group.n_by_arm), dtype="int64"), list(group.n_by_arm))
-        parts.append(f"**{escape.markdown(group.name)}** (n = {arms}; {_design(kinds)})")
-    _draw_line(line, spec, f"**{spec.title}** · {' against '.join(parts)}, {who} · {about}{_data_badges()}")
+        parts.append(f"**{escape.markdown(group.name)}** (n = {arms}{'' if alike else f'; {_design(kind)}'})")
+    each = f"; {'both' if len(groups) == 2 else 'each'} {_design(kinds[0])}" if alike else ""
+    _draw_line(line, spec, f"**{spec.title}** · {' against '.join(parts)}{each}, {who} · {about}{_data_badges()}")
 
 
 # A presentation clicker sends these keys: ArrowRight, PageDown or Space step forward, ArrowLeft or
 # PageUp back, Home and End go to the first and the last slide, Escape leaves presenter mode; F opens
 # the cohort drawer (Escape closes it while it is open; the steps still step). The
 # listener is added once per browser tab; it clicks the hidden links presenter_keys holds (so each
-# step is the same in-app navigation as a click on Next), and ignores keys typed into a field.
+# step is the same in-app navigation as a click on Next), and ignores keys typed into a field, but for
+# PageDown and PageUp in a field of the cohort drawer (a clicker's, after a filter was chosen there).
 # Presses come faster than a slide is drawn (a clicker pressed three times): each counts from where the
 # presses before it lead, not from the slide on screen. The hidden box holds a link to every slide of
 # the run (presenter_to_<n>) and says which is on screen (presenter_at_<n>_of_<count>); the listener
@@ -285,7 +291,11 @@ KEYS_SCRIPT = """<script>
     // (most clickers have no Escape), and keys typed into the drawer's fields stay there (field above).
     const drawerOpen = document.querySelector("[data-testid='stPopoverBody']");
     if (drawerOpen && event.key === "Escape") return;
-    if (!target || field || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    // A clicker's PageDown / PageUp step even from a field of the drawer (a filter just chosen keeps the
+    // focus in its box, review 27): no one types them into a filter, and a clicker has no other way out.
+    const clicker = (event.key === "PageDown" || event.key === "PageUp") && drawerOpen &&
+      event.target && event.target.closest && event.target.closest("[data-testid='stPopoverBody']");
+    if (!target || (field && !clicker) || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
     if (target === "drawer") {
       const button = document.querySelector(".st-key-presenter_drawer button");
       if (!button) return;

@@ -188,3 +188,23 @@ def test_effects_table_and_caption_hide_both_arms_n_where_one_is(app_on, demo_db
     rows = next(t.frame for t in items["tables"] if t.key == "mmrm_table")[["n stent", "n medical"]]
     assert rows.astype(str).values.tolist() == [["hidden", "hidden"]] * len(rows) and len(rows) > 0
     assert next(c.arms for c in items["charts"] if c.key == "mmrm_chart") == "hidden stent, hidden medical per visit"
+
+
+def test_a_hidden_responder_share_says_hidden_on_the_chart_never_a_bar_of_zero(app_on, demo_db):
+    # Review of issue 27 (a talk's Responders slide): the medical bars whose shares small-cell protection hid
+    # were drawn as nothing, read as 0% beside the stent bars. A hidden share is a bar of no height that says
+    # "hidden" above the axis, its hover too; a shown one is x/n of its hover, its percentage whole.
+    at = app_on(demo_db, {**TC08, "present": "1"}).run()
+    at.switch_page("app_pages/responders.py").run()
+    assert not at.exception
+    shares = next(f for f in _figures(at) if f["data"] and f["data"][0].get("type") == "bar")
+    hidden_bars = 0
+    for trace in shares["data"]:
+        for y, text, (responders, n, share) in zip(trace["y"], trace["text"], trace["customdata"], strict=True):
+            if responders == "hidden":
+                hidden_bars += 1
+                assert (y, text, share) == (0.0, "hidden", "hidden")
+            else:
+                assert (text, y) == ("", pytest.approx(100 * int(responders) / int(n.replace(",", ""))))
+                assert share == f"{int(100 * int(responders) / int(n.replace(',', '')) + 0.5)}%"
+    assert hidden_bars >= 2  # the centre's stent arm of 2: hidden at every visit

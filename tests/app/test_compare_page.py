@@ -306,18 +306,23 @@ def test_presenter_line_states_the_two_groups_the_slide_compares(app_on, demo_db
         shared = con.execute(f"SELECT count(*) FROM patients WHERE {HIGH_GRADE_SQL} AND arm = 'stent'").fetchone()[0]
     arms = ("stent", "medical") if "medical" in parts["arms"] else ("stent",)
     words = {("randomized",): "randomized", ("observational",): "observational"}
-    groups = []
+    groups, kinds = [], []
     for side, name in zip(("A", "B"), names, strict=True):
         n = {arm: count for s, arm, count, _ in rows if s == side}
         designs = tuple(sorted({d for s, *_, ds in rows if s == side for d in ds}))
         counts = ", ".join(f"{n.get(arm, 0):,} {arm}" for arm in arms)
-        groups.append(f"**{name}** (n = {counts}; {words.get(designs, 'pooled randomized and observational')})")
+        kinds.append(words.get(designs, "pooled randomized and observational"))
+        groups.append(f"**{name}** (n = {counts}")
+    if kinds[0] == kinds[1]:  # one design: said once, after both groups
+        groups, alike = [f"{g})" for g in groups], f"; both {kinds[0]}"
+    else:
+        groups, alike = [f"{g}; {k})" for g, k in zip(groups, kinds, strict=True)], ""
     if case == "overlap":
         assert groups[0].endswith("; randomized)") and groups[1].endswith("; observational)")
     assert not at.metric  # the cohorts as chosen (2,640 / 1,065 / in both): the line states what is compared
     lines = [m.value for m in at.markdown if m.value.startswith("**Compare** · ")]
     assert lines == [
-        f"**Compare** · {groups[0]} against {groups[1]}, patients with a baseline Villalta total"
+        f"**Compare** · {groups[0]} against {groups[1]}{alike}, patients with a baseline Villalta total"
         + counted.format(shared=f"{shared:,}")
         + f" · **A**: the sidebar's filters ({sidebar}); **B**: {HIGH_GRADE_WORDS}"
         " · :orange-badge[:material/science: synthetic data] · small cells hidden (k = 5)"

@@ -112,19 +112,22 @@ def test_on_a_slide_the_line_states_each_cohorts_patients_and_design(app_on, dem
     alone = _alone(_cohorts(raw))
     design = raw[2]["studies"].set_index("study_id").design
     words = {("randomized",): "randomized", ("observational",): "observational"}
-    groups = []
+    groups, kinds = [], set()
     for name in "ABC":
         side = alone[name]
         counts = ", ".join(f"{int((side.arm == arm).sum()):,} {arm}" for arm in ("stent", "medical"))
         designs = tuple(sorted(set(design[sorted(set(side.study_id))])))
-        groups.append(f"**{name} only** (n = {counts}; {words.get(designs, 'pooled randomized and observational')})")
+        kinds.add(words.get(designs, "pooled randomized and observational"))
+        groups.append(f"**{name} only** (n = {counts})")
+    [kind] = kinds  # the three draw on both studies: the design said once, after them
     lines = [m.value for m in at.markdown if m.value.startswith("**Compare** · ")]
     named = (  # the named subgroups, as pts_explorer/subgroups.toml names them
         "**A**: 70%+ obstruction of the common iliac or common femoral vein; **B**: 70%+ obstruction at another "
         "site; **C**: Stenosis below 70%; **D**: Open ulcer at baseline"
     )
     assert lines == [
-        f"**Compare** · {groups[0]} against {groups[1]} against {groups[2]}, patients with a baseline Villalta total"
+        f"**Compare** · {groups[0]} against {groups[1]} against {groups[2]}; each {kind}, patients with a baseline"
+        " Villalta total"
         f" · {named} · {MARK}"
     ]
     assert not at.subheader and not at.metric  # on a slide: the key chart and its numbers, no empty headings

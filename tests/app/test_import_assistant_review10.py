@@ -16,6 +16,7 @@ from pathlib import Path
 import pyreadstat
 
 from pts_explorer.config import PROJECT_ROOT
+from tests.app.import_page import verdict
 
 HERE = PROJECT_ROOT / "tests" / "fixtures" / "review10"
 NO_PROCEDURE = '(the data have no such variable: import no procedure, procedure_date = "")'
@@ -48,7 +49,7 @@ def test_a_required_adsl_variable_the_data_lack_offers_adsl_variables_and_no_pro
     at.run()
     at.button(key="import_check").click().run()
     assert not at.exception, at.exception
-    assert [e.value for e in at.error][0].startswith("**Rejected: ")
+    assert verdict(at, [zipped], tmp_path) == "rejected"
 
     # Finding 8: what the study is, the profile's design chosen until the user chooses.
     design = _box(at, "assist_choice_study_design")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pts_explorer.config import PROJECT_ROOT
 from pts_explorer.importer import Options, run_import
-from tests.app.import_page import checked
+from tests.app.import_page import checked, verdict
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 REG2 = sorted((FIXTURES / "review9" / "redcap_classic").glob("*.csv"))
@@ -96,7 +96,7 @@ def test_after_a_passing_check_the_profile_downloads_and_an_unmapped_choice_is_o
         ae = next(r for r in csv.reader(handle) if r and r[0] == "ae_term")
     assert "6, Other" in ae[5]
     at, _ = checked(app_on, small_db, tmp_path, "redcap", [*LAB7, profile])
-    assert [i.value for i in at.info][1].startswith("**Checked: no errors")
+    assert verdict(at, [*LAB7, profile], tmp_path) == "checked"
     downloads = [b.proto.label for b in at.get("download_button")]
     assert "Download the profile (TOML)" in downloads
     box = at.selectbox(key="assist_value_event_type:'6'")

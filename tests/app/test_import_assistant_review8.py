@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from pts_explorer.config import PROJECT_ROOT
-from tests.app.import_page import checked
+from tests.app.import_page import checked, verdict
 from tests.app.test_import_sdtm_assistant import downloads  # noqa: F401 (a fixture)
 from tests.databases import cli_import, table_rows
 
@@ -55,7 +55,7 @@ def test_leaving_a_third_arm_out_in_the_page_leaves_its_patients_out(app_on, sma
     served, mine = _served(small_db, tmp_path, SDTM / "pts01-sdtm.toml")
     at = app_on(served).run()
     _check(at, mine, SDTM_FILES)
-    assert at.error[0].value.startswith("**Rejected: ")
+    assert verdict(at, SDTM_FILES, tmp_path) == "rejected"
 
     # The arm's value is asked, nothing chosen for it until the user says so; leaving its patients out is offered.
     boxes = _value_boxes(at)
@@ -75,7 +75,7 @@ def test_leaving_a_third_arm_out_in_the_page_leaves_its_patients_out(app_on, sma
     at.run()
     at.button(key="assist_save").click().run()
     assert not at.exception, at.exception
-    assert [i.value for i in at.info][0].startswith("**Checked: no errors"), [e.value for e in at.error]
+    assert verdict(at, SDTM_FILES, tmp_path) == "checked"
 
     saved = Path(at.selectbox(key="import_profile").value)
     profile = tomllib.loads(saved.read_text(encoding="utf-8"))
@@ -100,7 +100,7 @@ def test_leaving_a_third_arm_out_in_the_page_leaves_its_patients_out(app_on, sma
     # The page imports the same tables.
     at.button(key="import_run").click().run()
     assert not at.exception, at.exception
-    assert [s.value for s in at.success][0].startswith("**Imported ")
+    assert verdict(at, SDTM_FILES, tmp_path) == "imported"
     assert table_rows(served) == table_rows(out)
 
 
@@ -114,7 +114,7 @@ def test_a_lacking_adverse_event_field_the_check_names_is_offered(app_on, small_
     served, mine = _served(small_db, tmp_path, CLASSIC / "registry.toml")
     at = app_on(served).run()
     _check(at, mine, CLASSIC_FILES)
-    assert [e.value for e in at.error][0].startswith("**Rejected: ")
+    assert verdict(at, CLASSIC_FILES, tmp_path) == "rejected"
     box = at.selectbox(key="assist_field_adverse_events_event_type")
     assert box.label.replace("\\", "") == "[adverse_events] event_type (required): no source has ae_type"
     assert box.value is None
@@ -125,7 +125,7 @@ def test_a_lacking_adverse_event_field_the_check_names_is_offered(app_on, small_
     at.run()
     at.button(key="assist_save").click().run()
     assert not at.exception, at.exception
-    assert [i.value for i in at.info][0].startswith("**Checked: no errors"), [e.value for e in at.error]
+    assert verdict(at, CLASSIC_FILES, tmp_path) == "checked"
     saved = tomllib.loads(Path(at.selectbox(key="import_profile").value).read_text(encoding="utf-8"))
     assert saved["adverse_events"] == {
         "instrument": "adverse_events",
@@ -148,7 +148,7 @@ def test_a_classic_projects_visits_are_set_in_the_page(app_on, small_db, tmp_pat
     served, mine = _served(small_db, tmp_path, CLASSIC / "registry-no-visits.toml")
     at = app_on(served).run()
     _check(at, mine, CLASSIC_FILES)
-    assert [e.value for e in at.error][0].startswith("**Rejected: ")
+    assert verdict(at, CLASSIC_FILES, tmp_path) == "rejected"
     instrument = at.selectbox(key="assist_choice_redcap_visits_instrument")
     assert instrument.options == ["visit (20 records)"] and instrument.value is None
     month = at.selectbox(key="assist_choice_redcap_visits_month")
@@ -158,7 +158,7 @@ def test_a_classic_projects_visits_are_set_in_the_page(app_on, small_db, tmp_pat
     at.run()
     at.button(key="assist_save").click().run()
     assert not at.exception, at.exception
-    assert [e.value for e in at.error][0].startswith("**Rejected: ")
+    assert verdict(at, CLASSIC_FILES, tmp_path) == "rejected"
 
     code = at.selectbox(key="assist_choice_redcap_code_visit_month_99")
     assert code.label.replace("\\", "") == (
@@ -169,7 +169,7 @@ def test_a_classic_projects_visits_are_set_in_the_page(app_on, small_db, tmp_pat
     at.run()
     at.button(key="assist_save").click().run()
     assert not at.exception, at.exception
-    assert [i.value for i in at.info][0].startswith("**Checked: no errors"), [e.value for e in at.error]
+    assert verdict(at, CLASSIC_FILES, tmp_path) == "checked"
     saved = Path(at.selectbox(key="import_profile").value)
     profile = tomllib.loads(saved.read_text(encoding="utf-8"))
     assert (profile["visits"], profile["values"]["visit_month"]) == (
@@ -179,7 +179,7 @@ def test_a_classic_projects_visits_are_set_in_the_page(app_on, small_db, tmp_pat
 
     at.button(key="import_run").click().run()
     assert not at.exception, at.exception
-    assert [s.value for s in at.success][0].startswith("**Imported ")
+    assert verdict(at, CLASSIC_FILES, tmp_path) == "imported"
     rows = _csv_rows(CLASSIC / "PTSRegistry_DATA_2024-05-01_1200.csv")
     # Arm 3 and CEAP 99 are "Other", choices with no contract value: the import skips their patients (a warning).
     patients = {
@@ -235,7 +235,7 @@ def test_villalta_radios_coded_1_to_4_get_their_scores_in_the_page(app_on, small
     served, mine = _served(small_db, tmp_path, VIL14 / "pts-long.toml")
     at = app_on(served).run()
     _check(at, mine, sorted(VIL14.glob("*.csv")))
-    assert [e.value for e in at.error][0].startswith("**Rejected: ")
+    assert verdict(at, sorted(VIL14.glob("*.csv")), tmp_path) == "rejected"
     boxes = {b.key: b for b in at.selectbox if (b.key or "").startswith("assist_choice_redcap_code_")}
     assert sorted(boxes) == [f"assist_choice_redcap_code_v_pain_{code}" for code in "1234"]
     fields = ", ".join(VILLALTA_FIELDS)
@@ -250,7 +250,7 @@ def test_villalta_radios_coded_1_to_4_get_their_scores_in_the_page(app_on, small
         assert box.value == f"{int(code) - 1} ({word})"
     at.button(key="assist_save").click().run()
     assert not at.exception, at.exception
-    assert [i.value for i in at.info][0].startswith("**Checked: no errors"), [e.value for e in at.error]
+    assert verdict(at, sorted(VIL14.glob("*.csv")), tmp_path) == "checked"
     saved = tomllib.loads(Path(at.selectbox(key="import_profile").value).read_text(encoding="utf-8"))
     assert {item: saved["values"][item] for item in VILLALTA_ITEMS} == {
         item: {"1": "0", "2": "1", "3": "2", "4": "3"} for item in VILLALTA_ITEMS
@@ -258,7 +258,7 @@ def test_villalta_radios_coded_1_to_4_get_their_scores_in_the_page(app_on, small
 
     at.button(key="import_run").click().run()
     assert not at.exception, at.exception
-    assert [s.value for s in at.success][0].startswith("**Imported ")
+    assert verdict(at, sorted(VIL14.glob("*.csv")), tmp_path) == "imported"
     events = {"baseline_arm_1": 0, "month_6_arm_1": 6, "month_12_arm_1": 12}
     with duckdb.connect(str(served), read_only=True) as con:
         patients = {r[0] for r in con.execute("SELECT patient_id FROM patients").fetchall()}
@@ -357,11 +357,11 @@ def test_an_adam_csv_package_becomes_an_import_by_the_pages_choices(app_on, smal
         at.run()
         at.button(key="assist_save").click().run()
         assert not at.exception, at.exception
-    assert [i.value for i in at.info][0].startswith("**Checked: no errors"), [e.value for e in at.error]
+    assert verdict(at, files, tmp_path) == "checked"
 
     at.button(key="import_run").click().run()
     assert not at.exception, at.exception
-    assert [s.value for s in at.success][0].startswith("**Imported ")
+    assert verdict(at, files, tmp_path) == "imported"
     adsl = _csv_rows(ADAM / "adsl.csv")
     expected = sorted(r["USUBJID"] for r in adsl if r["TRT01P"].strip() in ("STENT", "MEDICAL"))
     assert len(expected) == 8
@@ -408,7 +408,7 @@ def test_a_profile_uploaded_with_the_files_is_the_profile_used(app_on, small_db,
         "chosen in the Profile picker."
     )
     assert at.selectbox(key="import_profile").value == str(saved)  # at once (review 9, finding 12)
-    assert at.error[0].value.startswith("**Rejected: ")
+    assert verdict(at, files, tmp_path) == "rejected"
     assert "not a data file type" not in " ".join(at.table[0].value.astype(str).to_numpy().ravel())
     assert at.selectbox(key="assist_value_arm:'STENT + CDT'").options == [LEAVE_OUT, "stent", "medical"]
     at.run()
@@ -426,7 +426,7 @@ def test_a_dvt_date_named_as_months_is_offered_as_the_dvts_date(app_on, small_db
     served, mine = _served(small_db, tmp_path, LONG2 / "pts-long2.toml")
     at = app_on(served).run()
     _check(at, mine, sorted(LONG2.glob("*.csv")))
-    assert [e.value for e in at.error][0].startswith("**Rejected: ")
+    assert verdict(at, sorted(LONG2.glob("*.csv")), tmp_path) == "rejected"
     box = at.selectbox(key="assist_choice_redcap_dvt")
     assert box.label.replace("\\", "") == "months_since_dvt (required): field dvt_date holds dates, not months"
     assert box.options == ["dvt_date: the DVT's date (whole months to the enrolment date)"]
@@ -434,7 +434,7 @@ def test_a_dvt_date_named_as_months_is_offered_as_the_dvts_date(app_on, small_db
     at.run()
     at.button(key="assist_save").click().run()
     assert not at.exception, at.exception
-    assert [i.value for i in at.info][0].startswith("**Checked: no errors"), [e.value for e in at.error]
+    assert verdict(at, sorted(LONG2.glob("*.csv")), tmp_path) == "checked"
     saved = tomllib.loads(Path(at.selectbox(key="import_profile").value).read_text(encoding="utf-8"))
     assert (saved["fields"]["dvt_date"], saved["fields"]["months_since_dvt"]) == ("dvt_date", "")
 
@@ -492,7 +492,7 @@ def test_a_classic_project_imports_from_the_builtin_profile_by_the_pages_choices
         at.run()
         at.button(key="assist_save").click().run()
         assert not at.exception, at.exception
-    assert [i.value for i in at.info][0].startswith("**Checked: no errors"), [e.value for e in at.error]
+    assert verdict(at, CLASSIC_FILES, tmp_path) == "checked"
     # The export lacks procedure_date (an optional field): no procedure is imported, so the procedure's columns
     # are optional from the first round (review 10, (a) 2: one rule, no required box that turns optional), each at
     # "no such field", and so saved. Two rounds (three before review 9's finding 11: the first check now names the

@@ -19,6 +19,7 @@ import pandas as pd
 
 from pts_explorer.config import PROJECT_ROOT
 from pts_explorer.vocab import VILLALTA_ITEMS
+from tests.app.import_page import verdict
 from tests.app.test_import_sdtm_assistant import downloads  # noqa: F401 (a fixture)
 from tests.databases import cli_import, table_rows
 
@@ -74,7 +75,7 @@ def test_a_split_adqs_package_imports_by_choices_alone(app_on, small_db, tmp_pat
     served = _served(small_db, tmp_path)
     at = app_on(served).run()
     _check(at, "adam", ADAM_FILES)
-    assert [e.value for e in at.error][0].startswith("**Rejected: ")
+    assert verdict(at, ADAM_FILES, tmp_path) == "rejected"
 
     # (a) ADQS under two names: the datasets no role reads are offered, several at once.
     adqs = _box(at, "assist_choice_adam_dataset_adqs")
@@ -141,7 +142,7 @@ def test_a_split_adqs_package_imports_by_choices_alone(app_on, small_db, tmp_pat
     reintervention = [k for k in _keys(at) if k.startswith("assist_choice_adam_pr_event_")]
     assert reintervention == ["assist_choice_adam_pr_event_VENOUS STENT PLACEMENT"]
     _save_and_check(at)
-    assert [i.value for i in at.info][0].startswith("**Checked: no errors"), [e.value for e in at.error]
+    assert verdict(at, ADAM_FILES, tmp_path) == "checked"
     assert "assist_choice_derive_ulcer_healed" not in _keys(at)
 
     saved = Path(at.selectbox(key="import_profile").value)
@@ -200,7 +201,7 @@ def test_a_split_adqs_package_imports_by_choices_alone(app_on, small_db, tmp_pat
     # The page imports the same tables.
     at.button(key="import_run").click().run()
     assert not at.exception, at.exception
-    assert [s.value for s in at.success][0].startswith("**Imported ")
+    assert verdict(at, ADAM_FILES, tmp_path) == "imported"
     assert table_rows(served) == table_rows(out)
 
 
@@ -218,7 +219,7 @@ def test_a_longitudinal_export_takes_its_arm_from_the_redcap_arms(app_on, small_
     served = _served(small_db, tmp_path)
     at = app_on(served).run()
     _check(at, "redcap", LONG_FILES)
-    assert [e.value for e in at.error][0].startswith("**Rejected: ")
+    assert verdict(at, LONG_FILES, tmp_path) == "rejected"
     record = _box(at, "assist_field_fields_patient_id")
     assert record.options[0] == "study_id"
     record.set_value("study_id")
@@ -295,7 +296,7 @@ def test_a_longitudinal_export_takes_its_arm_from_the_redcap_arms(app_on, small_
         assert con.execute("SELECT patient_id, visit_month FROM visits ORDER BY ALL").fetchall() == visits
     at.button(key="import_run").click().run()
     assert not at.exception, at.exception
-    assert [s.value for s in at.success][0].startswith("**Imported ")
+    assert verdict(at, LONG_FILES, tmp_path) == "imported"
     assert table_rows(served) == table_rows(out)
 
 
@@ -318,7 +319,7 @@ def test_excel_dates_get_their_format_and_the_uploaded_profile_is_the_one_shown(
         "The profile uploaded with the files, **redcap-PTSREG2\\_DATA\\_2024-06-01\\_0930** (saved as "
         "`profiles/reg2_assistant.toml`), was used; it is chosen in the Profile picker."
     )
-    assert [e.value for e in at.error][0].startswith("**Rejected: ")
+    assert verdict(at, [*CLASSIC_FILES, uploaded], tmp_path) == "rejected"
     dates = _box(at, "assist_choice_date_formats")
     assert dates.label.replace("\\", "") == (
         "[dates] formats: 38 date values of ae_dt, death_dt, enrol_date, fu_date, last_seen are not ISO 8601 "
@@ -336,7 +337,7 @@ def test_excel_dates_get_their_format_and_the_uploaded_profile_is_the_one_shown(
 
     at.button(key="import_run").click().run()
     assert not at.exception, at.exception
-    assert [s.value for s in at.success][0].startswith("**Imported ")
+    assert verdict(at, [*CLASSIC_FILES, uploaded], tmp_path) == "imported"
     expected = json.loads((CLASSIC / "expected.json").read_text(encoding="utf-8"))
     with duckdb.connect(str(served), read_only=True) as con:
         counts = con.execute("SELECT (SELECT count(*) FROM patients), (SELECT count(*) FROM visits)").fetchone()

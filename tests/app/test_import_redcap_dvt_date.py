@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from tests.app.import_page import checked
+from tests.app.import_page import checked, verdict
 from tests.app.test_import_sdtm_assistant import downloads  # noqa: F401 (a fixture)
 from tests.databases import cli_import, table_rows
 from tests.unit.test_assistant_dvt_date import AS_DATE, DICTIONARY, EXPORT, _expected
@@ -29,7 +29,7 @@ def test_a_refused_export_with_a_dvt_date_field_imports_by_the_choice_in_the_pag
     downloads,  # noqa: F811 (the fixture imported above)
 ):
     at, served = checked(app_on, small_db, tmp_path, "redcap", FILES)
-    assert [e.value for e in at.error][0].startswith("**Rejected: ")
+    assert verdict(at, FILES, tmp_path) == "rejected"
 
     # One box for the months since the DVT; the date field first, as the DVT's date; no date offered as months.
     boxes = {b.key: b for b in at.selectbox if (b.key or "").startswith("assist_")}
@@ -43,7 +43,7 @@ def test_a_refused_export_with_a_dvt_date_field_imports_by_the_choice_in_the_pag
     at.run()
     at.button(key="assist_save").click().run()
     assert not at.exception, at.exception
-    assert [i.value for i in at.info][0].startswith("**Checked: no errors")
+    assert verdict(at, FILES, tmp_path) == "checked"
     saved = Path(at.selectbox(key="import_profile").value)
     assert saved.parent == served.parent / "profiles"
     fields = tomllib.loads(saved.read_text(encoding="utf-8"))["fields"]
@@ -51,7 +51,7 @@ def test_a_refused_export_with_a_dvt_date_field_imports_by_the_choice_in_the_pag
 
     at.button(key="import_run").click().run()
     assert not at.exception, at.exception
-    assert [s.value for s in at.success][0].startswith("**Imported ")
+    assert verdict(at, FILES, tmp_path) == "imported"
     with duckdb.connect(str(served), read_only=True) as con:
         months = con.execute("SELECT patient_id, months_since_dvt FROM patients ORDER BY 1").fetchall()
     assert months == _expected(EXPORT.read_text(encoding="utf-8"))

@@ -9,6 +9,7 @@ import shutil
 import tomllib
 
 from pts_explorer.importer import Options, run_import
+from tests.app.import_page import verdict
 from tests.databases import table_rows
 from tests.unit.test_assistant_events import FILES, REVIEW
 from tests.unit.test_import_redcap_review import _v4_profile
@@ -35,7 +36,7 @@ def test_a_refused_export_with_other_event_names_imports_by_event_choices_in_the
     at.run()
     at.button(key="import_check").click().run()
     assert not at.exception, at.exception
-    assert [e.value for e in at.error][0].startswith("**Rejected: ")
+    assert verdict(at, FILES, tmp_path) == "rejected"
 
     boxes = {b.label.replace("\\", ""): b for b in at.selectbox if (b.key or "").startswith("assist_choice_")}
     design = [label for label in boxes if label.startswith("[study] design")]  # asked, the profile's value chosen
@@ -47,7 +48,7 @@ def test_a_refused_export_with_other_event_names_imports_by_event_choices_in_the
     at.run()
     at.button(key="assist_save").click().run()
     assert not at.exception, at.exception
-    assert [i.value for i in at.info][0].startswith("**Checked: no errors")
+    assert verdict(at, FILES, tmp_path) == "checked"
     events = tomllib.loads(profile.read_text(encoding="utf-8"))["events"]
     assert {e: events.get(e) for e in ("enrolment_arm_1", "m6_arm_1", "m12_arm_1", "unscheduled_arm_1")} == {
         "enrolment_arm_1": 0,
@@ -57,7 +58,7 @@ def test_a_refused_export_with_other_event_names_imports_by_event_choices_in_the
     }
 
     at.button(key="import_run").click().run()
-    assert [s.value for s in at.success][0].startswith("**Imported ")
+    assert verdict(at, FILES, tmp_path) == "imported"
     want = tmp_path / "original.duckdb"
     original = [REVIEW / "v4_records_raw.csv", REVIEW / "v4_dictionary.csv"]
     assert run_import(_v4_profile(tmp_path), original, want, Options(synthetic=True), progress=lambda _: None).imported

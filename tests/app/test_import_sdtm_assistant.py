@@ -18,7 +18,7 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 
 from pts_explorer.config import PROJECT_ROOT
-from tests.app.import_page import checked
+from tests.app.import_page import checked, verdict
 from tests.databases import cli_import, table_rows
 
 HERE = PROJECT_ROOT / "tests" / "fixtures" / "sdtm_assistant"
@@ -115,8 +115,7 @@ def _pick(at) -> list[str]:
 
 def test_a_refused_sdtm_delivery_becomes_an_import_by_the_assistants_choices(app_on, small_db, tmp_path, downloads):
     at, served = checked(app_on, small_db, tmp_path, "sdtm", FILES)
-    outcomes = [e.value for e in at.error]
-    assert outcomes and outcomes[0].startswith("**Rejected: ")
+    assert verdict(at, FILES, tmp_path) == "rejected"
 
     # Rounds of choices, each saved and checked again, until the check finds nothing wrong.
     for _ in range(4):
@@ -126,7 +125,7 @@ def test_a_refused_sdtm_delivery_becomes_an_import_by_the_assistants_choices(app
         at.run()
         at.button(key="assist_save").click().run()
         assert not at.exception, at.exception
-    assert [i.value for i in at.info][0].startswith("**Checked: no errors")
+    assert verdict(at, FILES, tmp_path) == "checked"
     saved = Path(at.selectbox(key="import_profile").value)
     assert saved.parent == served.parent / "profiles"
 
@@ -164,7 +163,7 @@ def test_a_refused_sdtm_delivery_becomes_an_import_by_the_assistants_choices(app
 
     at.button(key="import_run").click().run()
     assert not at.exception, at.exception
-    assert [s.value for s in at.success][0].startswith("**Imported ")
+    assert verdict(at, FILES, tmp_path) == "imported"
     page = table_rows(served)
 
     # What the page imported, against the CSV files.
@@ -258,7 +257,7 @@ def test_a_box_of_the_next_round_holds_only_what_the_user_chose(app_on, small_db
     at.run()
     at.button(key="assist_save").click().run()
     assert not at.exception, at.exception
-    assert at.error and at.error[0].value.startswith("**Rejected: "), "the next round must still be refused"
+    assert verdict(at, FILES, tmp_path) == "rejected"
 
     # The round after: what is left is at its default.
     assert _round(at) == {
@@ -299,7 +298,7 @@ def test_a_months_since_dvt_naming_dates_is_offered_again_on_the_page(app_on, sm
     at.run()
     at.button(key="import_check").click().run()
     assert not at.exception, at.exception
-    assert at.error[0].value.startswith("**Rejected: ")
+    assert verdict(at, files, tmp_path) == "rejected"
     box = at.selectbox(key="assist_choice_sdtm_qnam_qualifiers_months_since_dvt")
     assert box.label.replace("\\", "") == (
         "[qualifiers] months_since_dvt (required): QNAM IDVTDT of SUPPDM holds dates, not months"

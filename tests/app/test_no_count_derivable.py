@@ -265,3 +265,64 @@ def test_the_reports_funnel_hides_a_small_removed_count_and_what_gives_it_away(a
         ["CEAP clinical class: C4b", "hidden", "hidden"],  # either would give the 3 away with the rows around
         ["Baseline VCSS: ≥ 12 points", "10", "hidden"],  # 10: the cohort, beside the sidebar's count too
     ]
+
+
+def _sidebar_counts(at) -> tuple[str, dict[str, tuple[str, str]]]:
+    """The sidebar's cohort line ("**2,637** of 2,640 patients") and each arm's count and "of" total."""
+    [line] = [m.value for m in at.sidebar.markdown if m.value.endswith(" patients") and " of " in m.value]
+    arms = {m.label: (m.value, m.delta) for m in at.sidebar.metric}
+    return line, arms
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"bmi": ["12", "50"]},  # the demo's three stent patients above BMI 50 are all that is removed
+        {"bvillalta": ["0", "26"]},  # three at 27 or 28
+        {"stenosis": ["11", "100"]},  # two at 10%
+    ],
+)
+def test_the_sidebars_totals_hide_when_the_filters_remove_one_to_k_minus_one(
+    app_on, demo_db, people, monkeypatch, query
+):
+    # Issue 28, left by review 28b: "2,637 of 2,640 patients" said 3 patients were removed (BMI above 50),
+    # a count of 1..k-1 that no page shows; so did each arm's "of 1,529". The totals hide; the cohort's count
+    # (every page writes it) stays.
+    monkeypatch.setenv("PTS_PROTECT_SMALL_CELLS", "1")
+    monkeypatch.setenv("PTS_MIN_CELL_COUNT", str(K))
+    base = people
+    [(key, (low, high))] = query.items()
+    column = {"bmi": "bmi", "stenosis": "stenosis_pct"}.get(key)
+    if column is None:  # the month-0 visit's Villalta total
+        with duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG) as con:
+            values = con.execute("SELECT patient_id, villalta_total FROM visits WHERE visit_month = 0").df()
+        base = people.merge(values, on="patient_id", how="left")
+        column = "villalta_total"
+    # Inclusive whole units (the README: BMI 35.4 is above 35); no value: removed.
+    keep = base[column].between(int(low), int(high))
+    removed = base[~keep]
+    assert 0 < len(removed) < K, len(removed)
+    at = app_on(demo_db, query).run()
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception, at.exception
+    line, arms = _sidebar_counts(at)
+    assert line == f"**{int(keep.sum()):,}** of hidden patients"
+    for arm, label in (("stent", "Stent"), ("medical", "Medical")):
+        assert arms[label] == (f"{int((keep & (base.arm == arm)).sum()):,}", "of hidden")
+    # Nor does the funnel give the removed patients away: its first row (every patient) hides too.
+    table = next(t.value for t in at.dataframe if list(t.value.columns) == ["Filter", "Patients left", "Removed"])
+    assert table["Patients left"].tolist() == ["hidden", f"{int(keep.sum()):,}"]
+    assert table["Removed"].tolist() == ["", "hidden"]
+
+
+def test_the_sidebars_totals_stay_where_the_filters_remove_none_or_k_or_more(app_on, demo_db, people, monkeypatch):
+    monkeypatch.setenv("PTS_PROTECT_SMALL_CELLS", "1")
+    monkeypatch.setenv("PTS_MIN_CELL_COUNT", str(K))
+    for query, keep in (({}, people.arm.notna()), ({"sex": ["female"]}, people.sex == "female")):
+        at = app_on(demo_db, query).run()
+        at.switch_page("app_pages/overview.py").run()
+        line, arms = _sidebar_counts(at)
+        assert line == f"**{int(keep.sum()):,}** of {len(people):,} patients"
+        for arm, label in (("stent", "Stent"), ("medical", "Medical")):
+            of = int((people.arm == arm).sum())
+            assert arms[label] == (f"{int((keep & (people.arm == arm)).sum()):,}", f"of {of:,}")

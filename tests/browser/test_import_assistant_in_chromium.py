@@ -19,6 +19,7 @@ from pts_explorer.config import PROJECT_ROOT
 from pts_explorer.importer import Options, run_import
 from tests.browser.app_driver import act_and_wait, choose, listed, open_page, selected, wait_idle
 from tests.browser.conftest import serving
+from tests.browser.import_verdict import expect_verdict
 from tests.databases import cli_import, table_rows
 from tests.unit.test_assistant_dvt_date import AS_DATE, DICTIONARY, EXPORT
 from tests.unit.test_assistant_dvt_date import _expected as dvt_months
@@ -51,7 +52,7 @@ def test_a_refused_redcap_project_becomes_an_import_by_choices_in_the_page(
     expect(page.get_by_text(project[-1].name).first).to_be_visible(timeout=30_000)
     wait_idle(page)
     act_and_wait(page, lambda: page.get_by_role("button", name="Check").click(), timeout=240_000)
-    expect(page.get_by_text("Rejected:").first).to_be_visible()
+    expect_verdict(page, "rejected", "redcap", project, tmp_path, synthetic=None)
 
     # The assistant names the missing field; its look-alike column is offered first.
     field = "arm (required): no source has treatment"
@@ -64,7 +65,8 @@ def test_a_refused_redcap_project_becomes_an_import_by_choices_in_the_page(
     # Named by its [profile] name (the assistant writes the file's), its file beside it.
     expect(profile).to_have_value("redcap-registry_export (profiles/redcap-registry_export.toml)", timeout=240_000)
     wait_idle(page)
-    expect(page.get_by_text("Rejected:").first).to_be_visible()
+    saved = live_db.parent / "profiles" / "redcap-registry_export.toml"
+    expect_verdict(page, "rejected", saved, project, tmp_path, synthetic=None)
 
     # Now the sex codes: each, shown with its label, mapped onto the contract's value.
     choose(page, "1 (Woman)", "female")
@@ -74,9 +76,9 @@ def test_a_refused_redcap_project_becomes_an_import_by_choices_in_the_page(
     downloaded = tmp_path / "downloaded.toml"
     shutil.copyfile(download.value.path(), downloaded)
     _save_and_check(page)
-    expect(page.get_by_text("Checked: no errors").first).to_be_visible()
+    expect_verdict(page, "checked", saved, project, tmp_path, synthetic=None)
     act_and_wait(page, lambda: page.get_by_role("button", name="Import and replace").click(), timeout=240_000)
-    expect(page.get_by_text("Imported ").first).to_be_visible()
+    expect_verdict(page, "imported", saved, project, tmp_path, synthetic=None)
     served = table_rows(live_db)
 
     # The downloaded profile imports the same files from the command line into the same tables.
@@ -135,7 +137,7 @@ def test_a_project_with_other_field_names_imports_by_choices_and_save_as_replace
     expect(page.get_by_text(files[-1].name).first).to_be_visible(timeout=30_000)
     wait_idle(page)
     act_and_wait(page, lambda: page.get_by_role("button", name="Check").click(), timeout=240_000)
-    expect(page.get_by_text("Rejected:").first).to_be_visible()
+    expect_verdict(page, "rejected", "redcap", files, tmp_path, synthetic=True)
 
     # Each message in full, as text (the table cuts long ones): the messages the importer gives.
     checked = run_import(
@@ -195,10 +197,10 @@ def test_a_project_with_other_field_names_imports_by_choices_and_save_as_replace
     expect(page.get_by_role("combobox", name="Profile", exact=True)).to_have_value(
         "redcap-v4 (profiles/redcap-v4.toml)", timeout=240_000
     )
-    expect(page.get_by_text("Checked: no errors").first).to_be_visible(timeout=240_000)
+    expect_verdict(page, "checked", folder / "redcap-v4.toml", files, tmp_path, synthetic=True)
     assert other.read_bytes() == before
     act_and_wait(page, lambda: page.get_by_role("button", name="Import and replace").click(), timeout=240_000)
-    expect(page.get_by_text("Imported ").first).to_be_visible()
+    expect_verdict(page, "imported", folder / "redcap-v4.toml", files, tmp_path, synthetic=True)
     export = list(csv.DictReader(files[0].open(encoding="utf-8")))
     kept = sorted(
         r["record_id"]
@@ -224,7 +226,7 @@ def test_a_refused_export_with_a_dvt_date_field_imports_by_the_choice_in_the_pag
     expect(page.get_by_role("button", name=f"Remove {files[-1].name}")).to_be_visible(timeout=30_000)
     wait_idle(page)
     act_and_wait(page, lambda: page.get_by_role("button", name="Check").click(), timeout=240_000)
-    expect(page.get_by_text("Rejected:").first).to_be_visible()
+    expect_verdict(page, "rejected", "redcap", files, tmp_path, synthetic=True)
 
     label = "months_since_dvt (required): no source has months_since_dvt"
     offered = listed(page, label)
@@ -238,9 +240,9 @@ def test_a_refused_export_with_a_dvt_date_field_imports_by_the_choice_in_the_pag
     fields = tomllib.loads(downloaded.read_text(encoding="utf-8"))["fields"]
     assert (fields["dvt_date"], fields["months_since_dvt"]) == ("date_of_dvt", "")
     _save_and_check(page)
-    expect(page.get_by_text("Checked: no errors").first).to_be_visible(timeout=240_000)
+    expect_verdict(page, "checked", downloaded, files, tmp_path, synthetic=True)
     act_and_wait(page, lambda: page.get_by_role("button", name="Import and replace").click(), timeout=240_000)
-    expect(page.get_by_text("Imported ").first).to_be_visible()
+    expect_verdict(page, "imported", downloaded, files, tmp_path, synthetic=True)
     with duckdb.connect(str(live_db), read_only=True) as con:
         months = con.execute("SELECT patient_id, months_since_dvt FROM patients ORDER BY 1").fetchall()
     assert months == dvt_months(files[0].read_text(encoding="utf-8"))
@@ -254,7 +256,7 @@ def test_a_refused_export_with_a_dvt_date_field_imports_by_the_choice_in_the_pag
 REVIEW9 = PROJECT_ROOT / "tests" / "fixtures" / "review9"
 
 
-def test_a_profile_uploaded_with_the_files_is_the_one_the_picker_shows_and_a_check_reads(live_server, page):
+def test_a_profile_uploaded_with_the_files_is_the_one_the_picker_shows_and_a_check_reads(live_server, page, tmp_path):
     """Review 9, finding 12, in Chromium: the reviewer's classic REDCap export uploaded with their profile
     (reg2_v1.toml, [profile] name redcap-PTSREG2_DATA_2024-06-01_0930) while the picker shows adam. The
     check reads the upload and the picker, its caption and the command then show it, by its [profile]
@@ -270,7 +272,7 @@ def test_a_profile_uploaded_with_the_files_is_the_one_the_picker_shows_and_a_che
     wait_idle(page)
     for _ in range(2):
         act_and_wait(page, lambda: page.get_by_role("button", name="Check").click(), timeout=240_000)
-        expect(page.get_by_text("Checked: no errors").first).to_be_visible(timeout=240_000)
+        expect_verdict(page, "checked", REVIEW9 / "reg2_v1.toml", files, tmp_path, synthetic=True)
         picker = page.get_by_role("combobox", name="Profile", exact=True)
         expect(picker).to_have_value(shown, timeout=240_000)
         wait_idle(page)

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from tests.browser.app_driver import act_and_wait, choose, listed, open_list, open_page, selected, settle, wait_idle
 from tests.browser.conftest import serving
+from tests.browser.import_verdict import expect_verdict
 from tests.unit.test_import_assistant import builders_project
 
 
@@ -33,7 +34,7 @@ def test_escape_in_an_open_list_keeps_the_choice_made(live_server, small_db, pag
     expect(page.get_by_text(project[-1].name).first).to_be_visible(timeout=30_000)
     wait_idle(page)
     act_and_wait(page, lambda: page.get_by_role("button", name="Check").click(), timeout=240_000)
-    expect(page.get_by_text("Rejected:").first).to_be_visible()
+    expect_verdict(page, "rejected", "redcap", project, tmp_path, synthetic=None)
     field = "arm (required): no source has treatment"
     choose(page, field, "study_arm")
     assert selected(page, field) == "study_arm"

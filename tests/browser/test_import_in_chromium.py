@@ -15,6 +15,7 @@ from pts_explorer.config import DUCKDB_CONFIG
 from pts_explorer.importer.formats.contract import write_contract
 from tests.browser.app_driver import act_and_wait, cohort_total, open_page, wait_idle
 from tests.browser.conftest import serving
+from tests.browser.import_verdict import expect_verdict
 from tests.malformed_sources import CASES
 
 
@@ -74,7 +75,7 @@ def test_a_malformed_upload_is_rejected_with_its_rule_and_the_live_file_unchange
     before = _digest(fresh_live)
     open_page(page, f"{live_server}/import")
     _upload_and_import(page, sources)
-    expect(page.get_by_text("Rejected:").first).to_be_visible()
+    expect_verdict(page, "rejected", "contract", sources, tmp_path, synthetic=None)
     with page.expect_download() as download:
         page.get_by_role("button", name="Issues (CSV)").click()
     issues = Path(download.value.path()).read_text()
@@ -82,12 +83,13 @@ def test_a_malformed_upload_is_rejected_with_its_rule_and_the_live_file_unchange
     assert _digest(fresh_live) == before
 
 
-def test_a_clean_upload_replaces_the_served_data(live_server, fresh_live, contract_examples, page):
+def test_a_clean_upload_replaces_the_served_data(live_server, fresh_live, contract_examples, page, tmp_path):
     open_page(page, f"{live_server}/overview")
     assert cohort_total(page).startswith("380 of 380")
     open_page(page, f"{live_server}/import")
-    _upload_and_import(page, sorted(contract_examples["one"].iterdir()))
-    expect(page.get_by_text("Imported 1 patient into").first).to_be_visible()
+    sources = sorted(contract_examples["one"].iterdir())
+    _upload_and_import(page, sources)
+    expect_verdict(page, "imported", "contract", sources, tmp_path, synthetic=None)
     open_page(page, f"{live_server}/overview")
     assert cohort_total(page).startswith("1 of 1")
     assert fresh_live.with_name("pts_outcomes.previous.duckdb").exists()  # the replaced file is kept

@@ -39,23 +39,25 @@ def _qs() -> pd.DataFrame:
 
 def test_a_word_where_a_villalta_score_belongs_names_the_test_code_and_the_value_map(tmp_path):
     """PTS05-006 WEEK 52: QSSTRESN blank, QSSTRESC "MILD". The message named neither the test code nor a
-    key ("visits.v_pain must be a whole number in range"); it now names QSTESTCD and [values.v_pain]."""
+    key ("visits.v_pain must be a whole number in range"); it now names QSTESTCD and [values.v_pain], and
+    (review 11's remainder) the USUBJID and VISIT, at the line of the item's own record."""
     qs = _qs()
     codes = dict(zip(VILLALTA_ITEMS, (f"VIL{i:02d}" for i in range(1, 12)), strict=True))
     words = qs[(qs.QSSTRESC == "MILD") & qs.QSTESTCD.isin(codes.values())]
     assert set(words.USUBJID) == {"PTS05-006"} and words.QSSTRESN.isna().all()
     report = _run(HERE / "pts05_sdtm.toml", SDTM, tmp_path / "out.duckdb", check=True)
     assert sorted(words.QSTESTCD) == sorted(codes.values())  # one word per item
-    # the contract's visit is at the line of its first record
-    line = int(qs[(qs.USUBJID == "PTS05-006") & qs.VISIT.isin(set(words.VISIT))].line.min())
+    # each value at its own record's line, naming the subject and visit (review 11: the line alone named neither)
+    (visit,) = set(words.VISIT)
+    line = dict(zip(words.QSTESTCD, words.line, strict=True))
     assert sorted(_issues(report, "error")) == sorted(
         (
             f"type:visits.{item}",
             "qs.xpt",
-            line,
+            int(line[code]),
             "MILD",
-            f"visits.{item} must be a whole number in range. Source records QSTESTCD = {code} ([qs.testcd] {item}): "
-            f"check that it holds this, or give a [values.{item}] map.",
+            f"visits.{item} must be a whole number in range (USUBJID PTS05-006, VISIT {visit}). Source records "
+            f"QSTESTCD = {code} ([qs.testcd] {item}): check that it holds this, or give a [values.{item}] map.",
         )
         for item, code in codes.items()
     )

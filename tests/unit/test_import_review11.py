@@ -29,39 +29,133 @@ def _run(profile: Path | str, sources: list[Path], out: Path, check: bool = True
 # --- N3: two legs' Villalta at one visit, the leg only in SUPPQS ----------------------------------------------
 
 
-def test_two_results_of_one_test_at_one_visit_at_the_same_time_are_refused_not_kept_by_file_order(tmp_path):
-    """sdtm13b: PTS13-001 and PTS13-006 have the Villalta of both legs at MONTH 6, the same QSDTC, the leg only
-    in SUPPQS (QSLAT), index leg first. The import kept the contralateral leg's scores as "the latest" (file
-    order), with a warning naming no subject or visit: PTS13-001's month-6 total 2, not 8. Now each differing
-    record is an error naming the subject, visit, test, both values and the date."""
-    qs, _ = pyreadstat.read_xport(str(HERE / "sdtm13b" / "qs.xpt"))
-    qs["line"] = range(1, len(qs) + 1)
-    qs["result"] = qs.QSSTRESC.where(qs.QSSTRESC.str.strip() != "", qs.QSORRES)
-    follow_up = qs[~qs.VISIT.isin(["SCREENING", "DAY 1"]) & (qs.QSTESTCD.str.startswith(("VIL", "VCSS")))]
-    expected = []
+SDTM13B = sorted((HERE / "sdtm13b").glob("*.xpt"))
+
+
+def _xpt(name: str):
+    frame, _ = pyreadstat.read_xport(str(HERE / "sdtm13b" / f"{name}.xpt"))
+    frame["line"] = range(1, len(frame) + 1)
+    return frame
+
+
+def _qs_legs():
+    """QS of sdtm13b with each record's leg (SUPPQS QNAM QSLAT by IDVAR QSSEQ, or None) and the subject's
+    index limb (SUPPDM INDLIMB), read here from the reviewer's records."""
+    qs, supp, dm = _xpt("qs"), _xpt("suppqs"), _xpt("suppdm")
+    legs = {
+        (u, float(v)): q.strip().lower()
+        for u, i, v, n, q in zip(supp.USUBJID, supp.IDVAR, supp.IDVARVAL, supp.QNAM, supp.QVAL, strict=True)
+        if n == "QSLAT" and i == "QSSEQ"
+    }
+    index = {u: q.strip().lower() for u, n, q in zip(dm.USUBJID, dm.QNAM, dm.QVAL, strict=True) if n == "INDLIMB"}
+    qs["leg"] = [legs.get((u, float(s))) for u, s in zip(qs.USUBJID, qs.QSSEQ, strict=True)]
+    qs["index_leg"] = qs.USUBJID.map(index)
+    return qs
+
+
+def _visit_months() -> dict[float, int]:
+    profile = tomllib.loads((HERE / "pts13_sdtm.toml").read_text(encoding="utf-8"))
+    return {float(k): int(v) for k, v in profile["visits"]["VISITNUM"].items()}
+
+
+def test_both_legs_at_a_visit_the_leg_in_suppqs_import_the_index_limbs_scores(tmp_path):
+    """sdtm13b: PTS13-001 and PTS13-006 have the Villalta of both legs at DAY 1 and MONTH 6 on the same QSDTC,
+    the leg only in SUPPQS (QNAM QSLAT, IDVAR QSSEQ). The contralateral leg's scores were imported as "the
+    latest" (PTS13-001 month 6 = 2, not 8); main then refused both legs. The built-in sdtm profile's [qs]
+    laterality reads the leg: the index limb's (SUPPDM INDLIMB, patients.limb_side) records are imported, the
+    other leg's counted with one warning naming each subject and visit."""
+    qs = _qs_legs()
+    months = _visit_months()
+    items = [f"VIL{i:02d}" for i in range(1, 12)]
+    mapped = qs.QSTESTCD.isin([*items, "VILULCER", "VCSS"])
+    qs["month"] = [0 if f == "Y" else months.get(float(n)) for f, n in zip(qs.QSBLFL, qs.VISITNUM, strict=True)]
+    # the index leg's (or no stated leg's) items at a mapped visit, with a result
+    mine = qs[qs.QSTESTCD.isin(items) & qs.month.notna() & (qs.leg.isna() | (qs.leg == qs.index_leg))]
+    mine = mine[mine.QSSTAT.str.strip() != "NOT DONE"]
+    expected = {(str(u), int(m)): int(g.QSSTRESN.sum()) for (u, m), g in mine.groupby(["USUBJID", "month"])}
+    assert expected[("PTS13-001", 6)] == 8 and expected[("PTS13-006", 6)] == 11  # the reviewer's index legs
+    report = _run(HERE / "pts13_sdtm.toml", SDTM13B, tmp_path / "out.duckdb", False)
+    assert report.imported, report.text()
+    with duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True) as con:
+        rows = con.execute("SELECT patient_id, visit_month, villalta_total FROM visits").fetchall()
+    got = {(p, int(m)): int(t) for p, m, t in rows}
+    assert got == expected
+    reviewer = json.loads((HERE / "sdtm13b" / "expected.json").read_text(encoding="utf-8"))["visits"]
+    assert got == {(p, int(m)): t for p, by in reviewer.items() for m, t in by.items()}
+    other = qs[mapped & qs.month.notna() & qs.leg.notna() & (qs.leg != qs.index_leg)]
+    shown = sorted({f"{u} {v} ({leg})" for u, v, leg in zip(other.USUBJID, other.VISIT, other.leg, strict=True)})
+    visits = len({(u, v) for u, v in zip(other.USUBJID, other.VISIT, strict=True)})
+    found = report.issues[report.issues.rule == "sdtm:other_leg"]
+    assert list(zip(found.severity, found.file, found.line, found.value, found.message, strict=True)) == [
+        (
+            "warning",
+            "qs.xpt",
+            int(other.line.min()),
+            ", ".join(shown),
+            f"{len(other)} records at {visits} visits of the leg that is not the index limb (patients.limb_side), "
+            "as SUPPQS QNAM QSLAT ([qs] laterality) says: not imported, the index leg's are",
+        )
+    ]
+    steps = {(f.file, f.step): f.records for f in report.funnel}
+    assert steps[("qs.xpt", "the other leg: not the index limb (patients.limb_side; [qs] laterality)")] == len(other)
+    assert steps[("suppqs.xpt", "kept")] == len(_xpt("suppqs"))
+    assert "sdtm:same_time_results" not in set(report.issues.rule)
+
+
+def _same_time_expected(qs) -> list[tuple]:
+    """Each pair of differing results of one test at one subject's follow-up visit on one QSDTC: the first
+    line refused (the import keeps the last line of a tie)."""
+    follow_up = qs[~qs.VISIT.isin(["SCREENING", "DAY 1"]) & qs.QSTESTCD.str.startswith(("VIL", "VCSS"))]
+    found = []
     for (subject, visit, test, when), group in follow_up.groupby(["USUBJID", "VISIT", "QSTESTCD", "QSDTC"]):
-        if len(group) < 2 or group.result.nunique() < 2:
+        result = group.QSSTRESC.where(group.QSSTRESC.str.strip() != "", group.QSORRES)
+        if len(group) < 2 or result.nunique() < 2:
             continue
-        first, last = group.iloc[0], group.iloc[-1]  # the import keeps the last line of a tie; the first is refused
-        expected.append(
+        found.append(
             (
-                "qs.xpt",
-                int(first.line),
+                int(group.line.iloc[0]),
                 f"{subject} / {visit}",
-                f"{subject} {visit}: {test} = {first.result} and {last.result} at {when}",
+                f"{subject} {visit}: {test} = {result.iloc[0]} and {result.iloc[-1]} at {when}",
             )
         )
-    assert {e[2] for e in expected} == {"PTS13-001 / MONTH 6", "PTS13-006 / MONTH 6"}
-    report = _run(HERE / "pts13_sdtm.toml", sorted((HERE / "sdtm13b").glob("*.xpt")), tmp_path / "out.duckdb", False)
-    found = report.issues[report.issues.rule == "sdtm:same_time_results"]
-    assert sorted(zip(found.file, found.line, found.record, found.value, strict=True)) == sorted(expected)
-    assert set(found.message) == {
+    return found
+
+
+def _same_time_message(now: str, found: str) -> str:
+    return (
         "two different results of one test at one visit, taken at the same date and time (QS): neither is a retest "
-        "of the other (a retest has a later date or time), so the one to import cannot be told; keep one in the "
-        "source (SUPPQS is among the sources but not read: if its qualifiers, such as the leg, tell the records "
-        "apart, keep the records of the index leg)"
-    }
-    assert not report.imported
+        "of the other (a retest has a later date or time), so the one to import cannot be told. If they are the "
+        "two legs, name the SUPPQS QNAM that gives each record's leg (QVAL left or right, IDVAR QSSEQ) in [qs] "
+        f"laterality of a copy of the profile (now {now}; {found}): the index limb's records "
+        "(patients.limb_side, which the subject needs) are imported, the other leg's set aside; else keep one in the "
+        "source"
+    )
+
+
+def test_both_legs_without_a_leg_the_profile_reads_are_refused_naming_qs_laterality(tmp_path):
+    """Without the key (a profile whose [qs] laterality names another QNAM), or without SUPPQS, nothing says
+    which leg a record is: two different results of one test at one visit on the same date and time stay an
+    error naming the subject, visit, test and both values, and the message names [qs] laterality as the fix
+    (with the QNAMs SUPPQS holds)."""
+    expected = _same_time_expected(_qs_legs())
+    assert {e[1] for e in expected} == {"PTS13-001 / MONTH 6", "PTS13-006 / MONTH 6"}
+    qnams = sorted(set(_xpt("suppqs").QNAM))
+    text = (HERE / "pts13_sdtm.toml").read_text(encoding="utf-8")
+    (tmp_path / "leg.toml").write_text(text.replace("[qs.testcd]", '[qs]\nlaterality = ["LEG"]\n\n[qs.testcd]'))
+    for profile, sources, message in (
+        (tmp_path / "leg.toml", SDTM13B, _same_time_message("LEG", f"SUPPQS has QNAM {', '.join(qnams)}")),
+        (
+            HERE / "pts13_sdtm.toml",
+            [p for p in SDTM13B if p.stem != "suppqs"],
+            _same_time_message("QSLAT, LAT, FOCID", "no SUPPQS is among the sources"),
+        ),
+    ):
+        report = _run(profile, sources, tmp_path / "out.duckdb", False)
+        assert not report.imported
+        found = report.issues[report.issues.rule == "sdtm:same_time_results"]
+        assert sorted(zip(found.file, found.line, found.record, found.value, found.message, strict=True)) == sorted(
+            ("qs.xpt", line, record, value, message) for line, record, value in expected
+        )
 
 
 # --- N2: a REDCap event the profile's [events] lacks, whose rows hold visits ----------------------------------
@@ -374,3 +468,137 @@ def test_a_sheet_whose_header_cannot_be_read_is_never_also_reported_missing(tmp_
         ("file:missing", "procedures"),
         ("file:missing", "visits"),
     ]
+
+
+# --- low findings: the VILTOT disagreement, the screen failure's arm ------------------------------------------
+
+
+def test_a_given_villalta_total_that_differs_names_subject_visit_given_and_derived(tmp_path):
+    """adam11b: PTS11-102 AVISITN 6 VILTOT 8 beside items summing to 7. The warning said "values encountered in
+    villalta_total: 8", naming neither the subject, the visit nor the derived total."""
+    adqs, _ = pyreadstat.read_xport(str(HERE / "adam11b" / "adqsvil.xpt"))
+    adqs["line"] = range(1, len(adqs) + 1)
+    items = {f"VIL{c}" for c in ("PAIN", "CRAMP", "HEAVY", "PARES", "PRUR", "EDEMA", "INDUR", "HYPER", "RED")}
+    items |= {"VILECTAS", "VILCALF"}
+    assert items < set(adqs.PARAMCD)
+    expected = []
+    for (subject, month), group in adqs.groupby(["USUBJID", "AVISITN"]):
+        total = group[group.PARAMCD == "VILTOT"]
+        derived = int(group[group.PARAMCD.isin(items)].AVAL.sum())
+        if len(total) and int(total.AVAL.iloc[0]) != derived:
+            expected.append(
+                (
+                    "adqsvil.xpt",
+                    int(total.line.iloc[0]),
+                    f"{subject} month {int(month)}: given {int(total.AVAL.iloc[0])}, derived {derived}",
+                )
+            )
+    assert [e[2] for e in expected] == ["PTS11-102 month 6: given 8, derived 7"]
+    report = _run(HERE / "adam11_v2.toml", sorted((HERE / "adam11b").glob("*.xpt")), tmp_path / "out.duckdb")
+    found = report.issues[report.issues.rule == "reconcile:visits.villalta_total"]
+    assert sorted(zip(found.severity, found.file, found.line, found.value, found.message, strict=True)) == [
+        (
+            "warning",
+            file,
+            line,
+            value,
+            "the given `villalta_total` differs from the one derived from the data (the derived one is used)",
+        )
+        for file, line, value in expected
+    ]
+
+
+def test_a_screen_failures_empty_arm_names_population_require_as_its_enrolment_date_does(tmp_path):
+    """adam11 with the built-in adam profile: the screen failure (ARM "Screen Failure", TRT01P blank, RANDDT
+    missing) got two errors; its enrolled_on error named [population] require, its arm error did not."""
+    adsl, _ = pyreadstat.read_xport(str(HERE / "adam11" / "adsl.xpt"))
+    adsl["line"] = range(1, len(adsl) + 1)
+    failures = adsl[adsl.TRT01P.str.strip() == ""]
+    assert list(failures.ITTFL) == ["N"]
+    report = _run("adam", ADAM11, tmp_path / "out.duckdb")
+    found = report.issues[report.issues.rule.isin(["required:patients.arm", "required:patients.enrolled_on"])]
+    got = sorted(zip(found.rule, found.file, found.line, found.message, strict=True))
+    (line,) = failures.line
+    assert got == [
+        (
+            "required:patients.arm",
+            "adsl.xpt",
+            int(line),
+            "patients.arm is empty (NULL) where the contract requires a value. Source column TRT01P ([adsl] arm): "
+            "check that the profile names the source column that holds it. Patients without an arm who were never "
+            'randomized (screen failures) can instead be left out: [population] require (e.g. ITTFL = "Y"), or '
+            "exclude_arms.",
+        ),
+        (
+            "required:patients.enrolled_on",
+            "adsl.xpt",
+            int(line),
+            "patients.enrolled_on is empty (NULL) where the contract requires a value. Source column RANDDT ([adsl] "
+            "enrolled_on): check that the profile names the source column that holds it. Patients without an "
+            "enrolment (randomization) date who were never enrolled (screen failures) can instead be left out: "
+            '[population] require (e.g. ITTFL = "Y"), or exclude_arms.',
+        ),
+    ]
+
+
+# --- REDCap: the project's calculated Villalta total ------------------------------------------------------------
+
+RC12 = sorted((HERE / "rc12").glob("*.csv"))
+
+
+def _rc12_totals(profile_name: str) -> list[tuple[int, str, str]]:
+    """Per visit row of the export (an event [events] maps to a month), the calc total vil_total beside the
+    sum of the 11 Villalta item fields the profile maps, where the two differ: (line, record, shown)."""
+    profile = tomllib.loads((HERE / profile_name).read_text(encoding="utf-8"))
+    items = [profile["fields"][k] for k in VILLALTA_ITEMS]
+    with (HERE / "rc12" / "PTSRC12_DATA_2024-11-04_1412.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    differ = []
+    for line, row in enumerate(rows, start=2):
+        month = profile["events"].get(row["redcap_event_name"], "")
+        if row["redcap_repeat_instrument"] or month == "" or not row["vil_total"].strip():
+            continue
+        derived = sum(int(row[i]) for i in items)
+        if int(float(row["vil_total"])) != derived:
+            given = int(float(row["vil_total"]))
+            differ.append(
+                (line, f"{row['pt_id']} / {month}", f"{row['pt_id']} month {month}: given {given}, derived {derived}")
+            )
+    return differ
+
+
+def test_a_redcap_calculated_villalta_total_is_cross_checked_against_the_items(tmp_path):
+    """PTSRC12's data dictionary has vil_total, a calc field summing the 11 Villalta items; 12-2's month-6 total
+    disagrees with its items. It was ignored without a word, and `[fields] villalta_total` was "not a key". The
+    calc field is found in the dictionary (rc12_v2.toml names none) or named by the key (rc12_v3.toml), and each
+    visit where it differs is a warning naming the record, month, given and derived totals; `""` checks none."""
+    dictionary = HERE / "rc12" / "PTSRC12_DataDictionary_2024-11-04.csv"
+    with dictionary.open(encoding="utf-8-sig", newline="") as handle:
+        kinds = {r["Variable / Field Name"]: r["Field Type"] for r in csv.DictReader(handle)}
+    assert kinds["vil_total"] == "calc"
+    assert "villalta_total" not in tomllib.loads((HERE / "rc12_v2.toml").read_text(encoding="utf-8"))["fields"]
+    expected = _rc12_totals("rc12_v2.toml")
+    assert [e[2] for e in expected] == ["12-2 month 6: given 8, derived 7"]
+    message = "the given `villalta_total` differs from the one derived from the data (the derived one is used)"
+    for name in ("rc12_v2.toml", "rc12_v3.toml"):
+        report = _run(HERE / name, RC12, tmp_path / "out.duckdb", False)
+        assert report.imported, report.text()
+        found = report.issues[report.issues.rule == "reconcile:visits.villalta_total"]
+        assert sorted(zip(found.severity, found.line, found.record, found.value, found.message, strict=True)) == [
+            ("warning", line, record, shown, message) for line, record, shown in expected
+        ]
+        assert not report.issues.rule.str.startswith("redcap:profile_key").any()
+        with duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True) as con:
+            (total,) = con.execute(
+                "SELECT villalta_total FROM visits WHERE patient_id = '12-2' AND visit_month = 6"
+            ).fetchone() or (None,)
+        assert total == 7  # the items' sum is imported
+        (tmp_path / "out.duckdb").unlink()
+    text = (
+        (HERE / "rc12_v3.toml")
+        .read_text(encoding="utf-8")
+        .replace('villalta_total = "vil_total"', 'villalta_total = ""')
+    )
+    (tmp_path / "none.toml").write_text(text, encoding="utf-8")
+    report = _run(tmp_path / "none.toml", RC12, tmp_path / "none.duckdb")
+    assert "reconcile:visits.villalta_total" not in set(report.issues.rule)

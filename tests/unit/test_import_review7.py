@@ -433,10 +433,11 @@ PTS-STENT-01,QS,PTS-STENT-01-1002,QSSEQ,1,QSREASND,Reason not done,,CRF,
 
 def test_records_nothing_uses_are_counted_as_not_used_with_the_reason(tmp_path):
     """Finding 7: SUPPQS (no role reads it) showed "read 2, kept 2"; SV, which only dates a QS record
-    without QSDTC, showed every record kept, the screen failure's and the unscheduled visit's too."""
+    without QSDTC, showed every record kept, the screen failure's and the unscheduled visit's too. (SUPPQS
+    is now read for the leg of QS records, [qs] laterality: a dataset no role reads is shown here as SUPPFA.)"""
     folder = tmp_path / "sdtm"
     sources = _on_time(folder)
-    for name, text in (("sv", _sv()), ("suppqs", SUPPQS)):
+    for name, text in (("sv", _sv()), ("suppfa", SUPPQS)):
         (folder / f"{name}.csv").write_text(text, encoding="utf-8")
         sources.append(folder / f"{name}.csv")
     report = _import(_sdtm_profile(tmp_path), sources, tmp_path / "out.duckdb")
@@ -449,19 +450,19 @@ def test_records_nothing_uses_are_counted_as_not_used_with_the_reason(tmp_path):
         ("not used: every QS record of the visit has its own date ([qs] date)", len(sheets)),
         ("kept", 0),
     ]
-    assert [(f.step, f.records) for f in report.funnel if f.file == "suppqs.csv"] == [
+    assert [(f.step, f.records) for f in report.funnel if f.file == "suppfa.csv"] == [
         ("read", 2),
         ("not read: no role of the profile names it ([datasets])", 2),
         ("kept", 0),
     ]
     assert _issues(report, "file:unused") == [
         (
-            "suppqs.csv",
+            "suppfa.csv",
             None,
             "",
             "",
             "",
-            "not imported: no role of the profile names 'suppqs'; if it holds data for the contract, add its name "
+            "not imported: no role of the profile names 'suppfa'; if it holds data for the contract, add its name "
             "to a role in [datasets] of a copy of the profile",
         )
     ]

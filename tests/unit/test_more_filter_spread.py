@@ -26,6 +26,8 @@ GROUP BY CAST(floor({column}) AS INTEGER)"""
             ("bmi", "bmi"),
             ("bvillalta", "baseline_villalta"),
             ("bvcss", "baseline_vcss"),
+            ("enrolled", "year(enrolled_on)"),
+            ("followup", "CAST(last_contact_day AS DOUBLE) / 30.4375"),
         )
     )
     + "\nORDER BY field, value"

@@ -46,8 +46,12 @@ def _count(people: pd.DataFrame, link: dict[str, list[str]]) -> dict[str, int]:
     columns = {"center": "center_id", "limb": "limb_side", "ceap": "ceap_c", "sex": "sex", "site": "obstruction_site"}
     columns |= {"stenosis": "stenosis_pct", "length": "lesion_length_mm", "dvt": "months_since_dvt", "bmi": "bmi"}
     columns |= {"bvillalta": "base_villalta", "bvcss": "base_vcss"}
+    derived = {  # a range over a value the patients table holds in other units
+        "enrolled": pd.to_datetime(people.enrolled_on).dt.year,  # the calendar year
+        "followup": people.last_contact_day / (365.25 / 12),  # months of 30.4375 days: 12.5 is above 12
+    }
     for key, raw in link.items():
-        column = people[columns[key]]
+        column = derived[key] if key in derived else people[columns[key]]
         if key in ("center", "limb", "ceap", "sex", "site"):
             keep &= column.isin(raw)
         else:
@@ -68,6 +72,8 @@ LINKS = [
     {"bvillalta": ["10", "33"], "bvcss": ["8", "30"]},
     {"ceap": ["C4a", "C4b", "C6"], "dvt": ["3", "24"], "sex": ["female"]},
     {"stenosis": ["70", "100"], "site": ["common_iliac", "common_femoral"], "bmi": ["18", "35"]},
+    {"enrolled": ["2016", "2018"], "followup": ["24", "600"]},
+    {"followup": ["0", "12"], "limb": ["right"]},  # the patients followed up to a year
 ]
 
 
@@ -96,7 +102,8 @@ def test_random_cohorts_with_more_filters_count_as_by_hand(blanks_db, people):
                 link["center"] = list(rng.choice(centres, size=3, replace=False))
             if rng.random() < 0.5:
                 link["ceap"] = list(rng.choice(list(vocab.CEAP_CLASSES), size=2, replace=False))
-            for key, (low, high) in {"bmi": (18, 45), "length": (30, 200), "bvillalta": (0, 25)}.items():
+            ranges = {"bmi": (18, 45), "length": (30, 200), "bvillalta": (0, 25), "followup": (0, 130)}
+            for key, (low, high) in ranges.items():
                 if rng.random() < 0.5:
                     link[key] = [str(v) for v in sorted(rng.integers(low, high, size=2))]
             counts = db.run_query(con, "cohort_counts", _cohort(link).as_params(), fast=True)

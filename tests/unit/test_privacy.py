@@ -101,3 +101,12 @@ def test_complements_and_together_hide_the_other_arm_of_a_visit():
     shown = shield.together(rows, ["n_stent", "n_medical"])
     assert shown[["n_stent_text", "n_medical_text"]].values.tolist() == [["hidden", "hidden"], ["8", "9"]]
     assert not Protection(0).complements(visits, "n", ["visit_month"]).any()
+
+
+def test_the_totals_a_cohort_is_written_against_hide_when_one_to_k_minus_one_were_removed():
+    shield = Protection(5)
+    assert shield.totals_hidden([1526, 1111], [1529, 1111]) == (True, [True, True])  # 3 removed, all stent
+    assert shield.totals_hidden([1000, 1000], [1003, 1010]) == (False, [True, True])  # 13 in all, 3 of one arm
+    assert shield.totals_hidden([1000, 1000], [1005, 1000]) == (False, [False, False])  # 5: k, shown
+    assert shield.totals_hidden([10, 10], [10, 10]) == (False, [False, False])  # none removed
+    assert Protection(0).totals_hidden([1526, 1111], [1529, 1111]) == (False, [False, False])  # off

@@ -24,11 +24,17 @@ DERIVED_ONLY = {  # read DuckDB's derived tables
     "analysis_visits",
 }
 POPULATION_RUNS = ("trajectory_summary", "km_counts", "responders_by_visit", "safety_events", "candidate_baseline")
-FILTERED = CohortFilter(  # with "More filters": a centre set, a CEAP set, BMI and baseline Villalta ranges
+FILTERED = CohortFilter(  # with "More filters": a centre set, a CEAP set, BMI, enrolment year and follow-up ranges
     site=("common_iliac", "common_femoral"),
     grade=("70-99%", "occlusion"),
     age=(30, 75),
-    more=(("center", ("RC01", "RC02", "RC05", "TC01")), ("ceap", ("C3", "C4a", "C5")), ("bmi", (20, 40))),
+    more=(
+        ("center", ("RC01", "RC02", "RC05", "TC01")),
+        ("ceap", ("C3", "C4a", "C5")),
+        ("bmi", (20, 40)),
+        ("enrolled", (2012, 2021)),  # year(enrolled_on) on both engines
+        ("followup", (6, 120)),  # last_contact_day / 30.4375
+    ),
 )
 PARAMETER_SETS = {
     "everyone": SAMPLE_PARAMS,

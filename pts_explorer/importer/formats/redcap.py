@@ -91,6 +91,7 @@ OPTIONAL_KEYS = {
     "below_inguinal_ligament",
     "center_id",
     "arm",
+    "villalta_total",
 }
 # Keys of [fields] and [adverse_events] that name a date field (the contract holds days after enrolment;
 # months since the DVT, whole months from dvt_date to enrolled_on where months_since_dvt gives none).
@@ -108,6 +109,7 @@ FIELD_KEYS = (
     *PROCEDURE_COLUMNS,
     "visit_date",
     *VISIT_COLUMNS,
+    "villalta_total",  # optional: the project's own total (a calc field), cross-checked against the items
 )
 # section -> the keys a redcap profile may set in it (None: any key: event names, arm numbers, value
 # maps, checked where they are read); a key not listed, or a section not listed, is a warning naming
@@ -264,6 +266,8 @@ class RedcapMapper(Mapper):
             return self._empty()
         self.dictionary_file = dictionary.file
         self.coded, self.kinds = self._coded_fields(dictionary)
+        if "villalta_total" not in self.profile.section("fields"):
+            fields["villalta_total"] = self._calculated_total(dictionary, export, fields)
         self._identifiers(dictionary, export)
         self._require(export, fields, ae, visits)
         if self._label_export(export):
@@ -360,6 +364,24 @@ class RedcapMapper(Mapper):
             elif field_type in CODED_TYPES and text:
                 coded[variable] = _choices(text)
         return coded, kinds
+
+    def _calculated_total(self, dictionary: Staged, export: Staged, fields: dict[str, str | None]) -> str | None:
+        """The project's own Villalta total where the profile names none ([fields] villalta_total): a calc
+        field of the dictionary whose calculation names each of the 11 Villalta item fields the profile maps,
+        and which the export holds. Its value is cross-checked against the items' sum (a warning per visit
+        where they differ; the items' sum is imported). None: no such field."""
+        name, kind, formula = (_column(dictionary, c) for c in ("name", "type", "choices"))
+        items = [str(fields.get(c) or "").lower() for c in VILLALTA_ITEMS]
+        if not (name and kind and formula) or not all(items):
+            return None
+        rows = self.con.execute(
+            f"SELECT {name}, {formula} FROM {dictionary.table} WHERE lower(trim({kind})) = 'calc'"
+        ).fetchall()
+        for field, calculation in rows:
+            named = {m.lower() for m in re.findall(r"\[([A-Za-z0-9_]+)\]", str(calculation or ""))}
+            if field and set(items) <= named and export.has(str(field)):
+                return str(field)
+        return None
 
     def _identifiers(self, dictionary: Staged, export: Staged) -> None:
         flag, name = _column(dictionary, "identifier"), _column(dictionary, "name")
@@ -1288,6 +1310,8 @@ class RedcapMapper(Mapper):
         self._warn_unmapped("visits", decoded, "(_drop IS NULL OR _drop = 'unmapped')", b, "rv")
         self.funnel.drop(rc.file, "visit with an unmapped choice", self._count("_drop = 'unmapped'", "rv"), loss=True)
         select = {d.column: d.expr for d in decoded}
+        if (total := _ref(rv, f.get("villalta_total"))) != "NULL":  # the project's own total, cross-checked
+            select["_given_villalta_total"] = total
         select |= {
             "patient_id": "_id",
             "visit_month": "_month",

@@ -146,6 +146,7 @@ ROLE_KEYS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "pr": ("pr", ("subject", "term", "start_date", "sequence"), ("sequence",)),
     "supppr": ("supp", SUPP_KEYS, ("idvar",)),
     "ds": ("ds", ("subject", "term", "date"), ()),
+    "suppqs": ("supp", SUPP_KEYS, ()),
 }
 
 # The keys without which a role's records cannot be read at all (the subject, what a record is); a
@@ -159,6 +160,7 @@ ESSENTIAL: dict[str, tuple[str, ...]] = {
     "pr": ("subject", "term"),
     "supppr": SUPP_KEYS,
     "ds": ("subject", "term"),
+    "suppqs": SUPP_KEYS,
 }
 # role.key -> the contract columns (table, column) a missing variable leaves empty; None: in the
 # records of every file (the reference date dates every record), else in the role's own.
@@ -203,7 +205,7 @@ PROFILE_KEYS: dict[str, tuple[str, ...]] = {
         "baseline_before_reference",
     ),  # the last: [qs] early_baseline's old name
     "visits": ("VISITNUM", "VISIT"),
-    "qs": (*ROLE_KEYS["qs"][1], "retest", "early_baseline", "not_done", "testcd"),
+    "qs": (*ROLE_KEYS["qs"][1], "retest", "early_baseline", "not_done", "testcd", "laterality"),
     "sv": ROLE_KEYS["sv"][1],
     "ae": ROLE_KEYS["ae"][1],
     "pr": (*ROLE_KEYS["pr"][1], "index_terms", "event_serious"),
@@ -263,7 +265,7 @@ class SdtmMapper(Mapper):
         self._population()
         self.add_studies("SELECT DISTINCT study_id FROM sdtm_subjects", self.profile.section("study"), self._file("dm"))
         self._patients(usable["suppdm"])
-        self._visits(usable["qs"], usable["sv"])
+        self._visits(usable["qs"], usable["sv"], usable["suppqs"])
         self._procedures(usable["pr"], usable["supppr"])
         self._events(usable["ae"], usable["pr"], usable["ds"])
 
@@ -805,17 +807,17 @@ class SdtmMapper(Mapper):
         self._error("sdtm:items", self._file("qs"), message)
         return codes
 
-    def _visits(self, qs: bool, sv: bool) -> None:
+    def _visits(self, qs: bool, sv: bool, suppqs: bool = False) -> None:
         # QS unread (a variable lacks) or absent (already an error): no visit can come, and "no visits" is not
         # said again.
         self.qs_stopped = "qs" in self.unread or not self.sources.get("qs")
         codes = self._qs_items(qs)
-        self._qs_visits(qs, sv, codes)
+        self._qs_visits(qs, sv, codes, suppqs)
         (n,) = self.con.execute("SELECT count(*) FROM raw_visits").fetchone() or (0,)
         if self.qs_stopped and not n:  # the error that stops QS says it all: not also "no visits"
             self.absent(None, [("visits", "*")])
 
-    def _qs_visits(self, qs: bool, sv: bool, codes: dict[str, str]) -> None:
+    def _qs_visits(self, qs: bool, sv: bool, codes: dict[str, str], suppqs: bool = False) -> None:
         if not qs:
             if sv:  # SV only dates QS records: without QS every SV record is not used, never kept
                 self.con.execute(
@@ -870,6 +872,7 @@ class SdtmMapper(Mapper):
                 "sdtm:profile", self.profile.path.name, f'[qs] retest must be "last" or "refuse", not {retest!r}'
             )
             retest = "refuse"
+        self._qs_legs(suppqs)
         for key in ("date",):
             self._check_dates("qs", key)
         if sv:
@@ -897,7 +900,12 @@ class SdtmMapper(Mapper):
             f"CREATE OR REPLACE TABLE sdtm_qsr AS SELECT *, {value} AS value, CASE WHEN baseline THEN 0 ELSE scheduled "
             f"END AS month FROM (SELECT q.*, {col} AS col, {scheduled} AS scheduled, coalesce(upper(q.baseline_flag), "
             f"'') = 'Y' AS baseline, coalesce({self._date('q.date')}, sv.d) AS on_date, "
-            f"q.subject IN (SELECT patient_id FROM sdtm_left_out) AS left_out FROM sdtm_qs AS q {sv_dates})",
+            f"q.subject IN (SELECT patient_id FROM sdtm_left_out) AS left_out, l.leg, "
+            "l.leg <> lower(p.limb_side) AS other_leg FROM sdtm_qs AS q "
+            f"{sv_dates} LEFT JOIN sdtm_qs_legs AS l ON l.subject = q.subject AND "
+            "l.seq = try_cast(q.sequence AS DOUBLE) "
+            "LEFT JOIN (SELECT patient_id, any_value(limb_side) AS limb_side FROM raw_patients GROUP BY 1) AS p "
+            "ON p.patient_id = q.subject)",
             b.params,
         )
         self._issues(
@@ -924,12 +932,14 @@ class SdtmMapper(Mapper):
             ("repeated record with the same result", False),
             ("retest: an earlier result at the same visit", False),
             ("visit with a required item not done ([qs] not_done)", True),
+            ("the other leg: not the index limb (patients.limb_side; [qs] laterality)", False),
         ]
         self.con.execute(
             "CREATE OR REPLACE TABLE sdtm_qsr AS SELECT *, CASE WHEN left_out THEN 1 WHEN col IS NULL THEN 2 "
-            "WHEN coalesce(upper(derived_flag), '') = 'Y' THEN 3 WHEN value IS NULL THEN 4 WHEN month IS NULL THEN 5 "
-            "END AS step FROM sdtm_qsr"
+            "WHEN coalesce(upper(derived_flag), '') = 'Y' THEN 3 WHEN coalesce(other_leg, FALSE) THEN 10 "
+            "WHEN value IS NULL THEN 4 WHEN month IS NULL THEN 5 END AS step FROM sdtm_qsr"
         )
+        self._other_legs()
         self.con.execute(
             "UPDATE sdtm_qsr AS r SET step = 6 WHERE step IS NULL AND NOT baseline AND month = 0 AND EXISTS (SELECT 1 "
             "FROM sdtm_qsr AS f WHERE f.step IS NULL AND f.baseline AND f.subject = r.subject AND f.col = r.col)"
@@ -947,7 +957,11 @@ class SdtmMapper(Mapper):
         # Two different results of one test at one visit taken at the same date and time are no retest: which
         # one to import cannot be told (review 11, N3: the two legs' Villalta, the leg only in SUPPQS, and the
         # contralateral leg's kept as "the latest" by file order). An error naming subject, visit, test and both.
-        suppqs = any(src.name.lower() == "suppqs" for src in self.staged)
+        legs = ", ".join(self.laterality) or "none"
+        if not suppqs:
+            found = "no SUPPQS is among the sources"
+        else:
+            found = f"{self.labels['suppqs']} has QNAM {', '.join(self.suppqs_qnams) or '(none)'}"
         self._issues(
             ERROR,
             "sdtm:same_time_results",
@@ -960,13 +974,10 @@ class SdtmMapper(Mapper):
             "coalesce(nullif(trim(kept_value), ''), '(blank)') || ' at ' || coalesce(taken_when, 'no date')",
             f"two different results of one test at one visit, taken at the same date and time ({self.labels['qs']}): "
             "neither is a retest of the other (a retest has a later date or time), so the one to import cannot be "
-            "told; keep one in the source"
-            + (
-                " (SUPPQS is among the sources but not read: if its qualifiers, such as the leg, tell the records "
-                "apart, keep the records of the index leg)"
-                if suppqs
-                else ""
-            ),
+            "told. If they are the two legs, name the SUPPQS QNAM that gives each record's leg (QVAL left or right, "
+            f"IDVAR {self.names['qs'].get('sequence', 'QSSEQ')}) in [qs] laterality of a copy of the profile (now "
+            f"{legs}; {found}): the index limb's records (patients.limb_side, which the subject needs) are imported, "
+            "the other leg's set aside; else keep one in the source",
             "step = 8 AND taken_when IS NOT DISTINCT FROM kept_when",
         )
         if retest != "last":
@@ -1028,9 +1039,125 @@ class SdtmMapper(Mapper):
                 select[column] = self._map(picked, column, b)
             else:
                 select[column] = picked
+        for column in codes:  # each value's own record, for the messages on it (checks._located)
+            if column != "villalta_total":
+                select[f"_file_{column}"] = f"min(_file) FILTER (WHERE col = {b(column)})"
+                select[f"_line_{column}"] = f"min(_line) FILTER (WHERE col = {b(column)})"
+        # Whose and which visit a value problem is at, in the source's words (checks.type_tables): a visit
+        # gathers many records, and a line alone named neither (review 10 finding 6, review 11).
+        subject, visit = self.names["qs"].get("subject", "USUBJID"), self.names["qs"].get("visit", "VISIT")
+        select["_where"] = (
+            f"{b(subject + ' ')} || min(subject) || {b(', ' + visit + ' ')} || coalesce(min(visit), "
+            "'VISITNUM ' || min(visitnum), '(blank)')"
+        )
         # The records each visit joins, per file: the funnel counts records, not visits.
         select |= {"_file": "min(_file)", "_line": "min(_line)", "_records": "histogram(_file)"}
         self.create("visits", select, "FROM sdtm_qsr WHERE step IS NULL", b, "GROUP BY subject, month")
+
+    def _other_legs(self) -> None:
+        """The records of the other leg than the index limb (step 10): one warning per file naming each
+        subject and visit."""
+        rows = self.con.execute(
+            "SELECT _file, min(_line), count(*), count(DISTINCT subject || ' ' || coalesce(visitnum, visit, '')), "
+            "string_agg(DISTINCT subject || ' ' || coalesce(visit, 'VISITNUM ' || visitnum, '') || ' (' || leg || ')', "
+            "', ' ORDER BY subject || ' ' || coalesce(visit, 'VISITNUM ' || visitnum, '') || ' (' || leg || ')') "
+            "FROM sdtm_qsr WHERE step = 10 GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        for file, line, n, visits, shown in rows:
+            self.issues.add(
+                Issue(
+                    WARNING,
+                    "sdtm:other_leg",
+                    str(file),
+                    int(line),
+                    "",
+                    self.names["qs"].get("subject", ""),
+                    str(shown),
+                    f"{counted(int(n), 'record')} at {counted(int(visits), 'visit')} of the leg that is not the "
+                    f"index limb (patients.limb_side), as {self.labels['suppqs']} QNAM "
+                    f"{'/'.join(self.leg_qnams)} ([qs] laterality) says: not imported, the index leg's are",
+                )
+            )
+
+    def _qs_legs(self, suppqs: bool) -> None:
+        """sdtm_qs_legs: the leg (left, right) of each QS record that a SUPPQS qualifier names (QNAM in
+        [qs] laterality, linked by IDVAR = the [qs] sequence variable and IDVARVAL; QVAL by
+        [values.limb_side]). A study that scores both legs at a visit writes two records of each test on one
+        date; the index leg's (patients.limb_side) are imported, the other leg's set aside and counted.
+        SUPPQS records no rule reads are counted as such."""
+        given = self.profile.section("qs").get("laterality", [])
+        self.laterality = [str(q).upper() for q in ([given] if isinstance(given, str) else given) if str(q).strip()]
+        self.leg_qnams: list[str] = []
+        self.suppqs_qnams: list[str] = []
+        self.con.execute(
+            "CREATE OR REPLACE TABLE sdtm_qs_legs (subject VARCHAR, seq DOUBLE, leg VARCHAR, _file VARCHAR, "
+            "_line BIGINT)"
+        )
+        if not suppqs:
+            return
+        self.suppqs_qnams = [
+            str(r[0])
+            for r in self.con.execute(
+                "SELECT DISTINCT upper(qnam) FROM sdtm_suppqs WHERE nullif(trim(qnam), '') IS NOT NULL ORDER BY 1"
+            ).fetchall()
+        ]
+        sequence = self.names["qs"].get("sequence", "")
+        b = Bind()
+        leg = self._map("trim(s.qval)", "limb_side", b)
+        self.con.execute(
+            f"CREATE OR REPLACE TABLE sdtm_suppqs_r AS SELECT s.*, lower({leg}) AS leg, "
+            "try_cast(s.idvarval AS DOUBLE) AS seq, CASE WHEN s.subject IN (SELECT patient_id FROM sdtm_left_out) "
+            f"THEN 1 WHEN NOT list_contains({b(self.laterality)}::VARCHAR[], upper(s.qnam)) THEN 2 WHEN "
+            f"coalesce(upper(s.idvar), '') <> {b(sequence.upper())} OR NOT EXISTS (SELECT 1 FROM sdtm_qs AS q WHERE "
+            "q.subject = s.subject AND try_cast(q.sequence AS DOUBLE) = try_cast(s.idvarval AS DOUBLE)) THEN 3 END "
+            "AS step FROM sdtm_suppqs AS s",
+            b.params,
+        )
+        qs = self.labels["qs"]
+        self._drop_steps(
+            "sdtm_suppqs_r",
+            [
+                ("subject left out of the population", False),
+                ("QNAM not read ([qs] laterality)", False),
+                (f"links to no {qs} record by IDVAR {sequence or '(no [qs] sequence)'}: not used", True),
+            ],
+        )
+        self._issues(
+            WARNING,
+            "sdtm:suppqs_link",
+            "sdtm_suppqs_r",
+            "subject",
+            "suppqs",
+            "idvarval",
+            "coalesce(idvar, '(blank)') || ' = ' || coalesce(idvarval, '(blank)')",
+            f"a leg qualifier ([qs] laterality) that links to no {qs} record: IDVAR must be {qs}'s sequence variable "
+            f"{sequence or '([qs] sequence, not set)'} and IDVARVAL one of its values; its record's leg is not known",
+            "step = 3",
+        )
+        self._issues(
+            ERROR,
+            "sdtm:values.laterality",
+            "sdtm_suppqs_r",
+            "subject",
+            "suppqs",
+            "qval",
+            "qval",
+            f"{self.labels['suppqs']}.QVAL of a leg qualifier ([qs] laterality) is neither left nor right: map it in "
+            "[values.limb_side] of a copy of the profile (it maps "
+            f"{', '.join(self.profile.values('limb_side')) or 'nothing'}), or, if this QNAM is not the leg, leave "
+            "it out of [qs] laterality",
+            "step IS NULL AND coalesce(leg, '') NOT IN ('left', 'right')",
+        )
+        self.leg_qnams = [
+            str(r[0])
+            for r in self.con.execute(
+                "SELECT DISTINCT upper(qnam) FROM sdtm_suppqs_r WHERE step IS NULL ORDER BY 1"
+            ).fetchall()
+        ]
+        self.con.execute(
+            "INSERT INTO sdtm_qs_legs SELECT subject, seq, min(leg), min(_file), min(_line) FROM sdtm_suppqs_r WHERE "
+            "step IS NULL AND leg IN ('left', 'right') GROUP BY subject, seq"
+        )
 
     def _sv_funnel(self) -> None:
         """SV gives only the date of a QS record without its own (QSDTC): its other records are counted
@@ -1185,7 +1312,8 @@ class SdtmMapper(Mapper):
         or by its records' median study day (within a month of one), at a follow-up month of [study]
         visit_months: an error naming VISITNUM, VISIT, the month and the key (review 11, N7: a profile copied
         from another study lost every MONTH 12 visit with the unscheduled visits' warning), as ADaM's AVISITN.
-        A visit mapped to "" ([visits.VISITNUM] "4" = "") is no scheduled visit, and stays the warning."""
+        A visit mapped to "" ([visits.VISITNUM] "4" = "") is no scheduled visit, and stays the warning; so does one
+        placed by its days alone that is numbered as an unplanned visit (VISITNUM 3.1) or that few subjects had."""
         visits = self.profile.section("visits")
         try:
             not_visits = {float(k) for k, m in visits.get("VISITNUM", {}).items() if m == ""}
@@ -1198,10 +1326,16 @@ class SdtmMapper(Mapper):
         if not scheduled:
             return
         rows = self.con.execute(
-            "SELECT try_cast(visitnum AS DOUBLE) AS num, coalesce(visit, '') AS name, median(day), count(*) FROM "
-            "sdtm_qsr WHERE step = 5 GROUP BY ALL ORDER BY num, name"
+            "SELECT try_cast(visitnum AS DOUBLE) AS num, coalesce(visit, '') AS name, median(day), count(*), "
+            "count(DISTINCT subject) FROM sdtm_qsr WHERE step = 5 GROUP BY ALL ORDER BY num, name"
         ).fetchall()
-        for num, name, median, n in rows:
+        # A visit placed by its days alone must look scheduled: a whole VISITNUM (SDTMIG numbers an unplanned
+        # visit between the planned ones, 3.1) attended by a quarter of the subjects at least (and two): an
+        # unscheduled visit of a few subjects whose VISIT names nothing is no lost scheduled visit.
+        (subjects,) = self.con.execute(
+            "SELECT count(DISTINCT subject) FROM sdtm_qsr WHERE NOT left_out AND col IS NOT NULL"
+        ).fetchone() or (0,)
+        for num, name, median, n, attended in rows:
             if num in not_visits or name.upper() in not_visits_named:
                 continue
             said = _visit_name_month(name)
@@ -1209,7 +1343,12 @@ class SdtmMapper(Mapper):
                 continue  # unscheduled, by its name
             if said in scheduled:
                 month, why = said, f"its name says month {said}"
-            elif said is None and median is not None:
+            elif (
+                said is None
+                and median is not None
+                and (num is None or float(num).is_integer())
+                and attended >= max(2, subjects / 4)
+            ):
                 month = min(scheduled, key=lambda m: (abs(m * DAYS_PER_MONTH - float(median)), m))
                 if abs(month * DAYS_PER_MONTH - float(median)) > DAYS_PER_MONTH:
                     continue
