@@ -55,7 +55,7 @@ def test_params_bind_lists_and_scalars():
         **{"center": [], "limb": [], "ceap": []},
         **{
             f"{key}_{end}": None
-            for key in ("stenosis", "length", "dvt", "bmi", "bvillalta", "bvcss")
+            for key in ("stenosis", "length", "dvt", "bmi", "bvillalta", "bvcss", "enrolled", "followup")
             for end in ("min", "max")
         },
     }
