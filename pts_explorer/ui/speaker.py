@@ -72,11 +72,12 @@ def _talk_slide(talk: workspace.Talk, position: int, live: dict[int, dict[str, l
     slide = talk.slides[position - 1]
     spec = talks.page_of(slide)
     about = _about(spec.title if spec else f"{escape.markdown(slide.page)} (no such page now)", query)
-    changed = workspace.clean_query(query) != workspace.clean_query(slide.query)
+    shown = talks.Presented(talk, position)
+    change = talks.live_change(shown, query) if talks.changed_live(shown, query) else None
     return Slide(
         f"Slide {position} of {len(talk.slides)}",
         f"**{escape.markdown(slide.title)}**",
-        about + (" · changed live" if changed else ""),
+        about + ("" if change is None else f" · changed live{f': {change}' if change else ''}"),
         slide.notes,
         PurePosixPath(script).stem,
         query,
