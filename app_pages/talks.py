@@ -66,6 +66,11 @@ def _save_slide(slide: workspace.Slide) -> None:
         st.session_state[_PROBLEM] = str(problem)
     else:
         _load(saved)
+        # Said, not only seen in the list (review 27, finding 9: a save gave no confirmation).
+        st.toast(
+            f"Slide {saved.position} saved: **{escape.markdown(saved.title)}**, with its notes.",
+            icon=":material/check_circle:",
+        )
 
 
 def _delete_slide(slide_id: int) -> None:

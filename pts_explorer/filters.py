@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 
@@ -229,6 +230,38 @@ class CohortFilter:
         if self.is_nobody:
             return "Nobody (the filters exclude each other)"
         return "; ".join(parts) if parts else "All patients"
+
+    def changes_from(self, stored: CohortFilter, study_text: Callable[[str], str] = str) -> str:
+        """What differs from the `stored` cohort, as a presenter would say it: "Common iliac removed,
+        Stent added, age 40-59" ("" when nothing does). study_text as in describe."""
+        said: list[str] = []
+
+        def values(field: str, words: Callable[[str], str]) -> None:
+            before, after = getattr(stored, field), getattr(self, field)
+            if gone := [words(v) for v in before if v not in after]:
+                said.append(f"{', '.join(gone)} removed")
+            if new := [words(v) for v in after if v not in before]:
+                said.append(f"{', '.join(new)} added")
+
+        values("study", study_text)
+        for field, vocabulary in VOCABULARIES.items():
+            values(field, functools.partial(vocab.label, vocabulary))
+        if self.age != stored.age:
+            everyone = self.age == (vocab.AGE_MIN, vocab.AGE_MAX)
+            said.append("any age" if everyone else f"age {self.age[0]}-{self.age[1]}")
+        if self.ulcer != stored.ulcer:
+            said.append(
+                vocab.ULCER[self.ulcer].lower() if self.ulcer else f"{vocab.ULCER[str(stored.ulcer)].lower()} removed"
+            )
+        before_more, after_more = dict(stored.more), dict(self.more)
+        for key in vocab.MORE_FILTERS:
+            if before_more.get(key) == after_more.get(key):
+                continue
+            if key in after_more:
+                said.append(more_words(key, after_more[key], study_text))
+            else:
+                said.append(f"{vocab.MORE_FILTERS[key].label} removed")
+        return ", ".join(said)
 
 
 def more_words(key: str, value: tuple, text: Callable[[str], str] = str) -> str:

@@ -104,7 +104,8 @@ CREATE TABLE IF NOT EXISTS shares (
     started_at REAL NOT NULL,
     updated_at REAL NOT NULL,
     presenter_seen REAL NOT NULL,
-    ended INTEGER NOT NULL DEFAULT 0
+    ended INTEGER NOT NULL DEFAULT 0,
+    shown INTEGER NOT NULL DEFAULT 1
 )
 """,
     """
@@ -167,6 +168,9 @@ def _prepare(con: sqlite3.Connection) -> None:
                 con.execute(statement)
             if "version" not in {row[1] for row in con.execute("PRAGMA table_info(saved_cohorts)")}:
                 con.execute("ALTER TABLE saved_cohorts ADD COLUMN version INTEGER NOT NULL DEFAULT 1")  # older files
+            if "shown" not in {row[1] for row in con.execute("PRAGMA table_info(shares)")}:
+                con.execute("ALTER TABLE shares ADD COLUMN shown INTEGER NOT NULL DEFAULT 1")  # older files
+                con.execute("UPDATE shares SET shown = step")
             return
         except sqlite3.OperationalError as exc:
             if "duplicate column" in str(exc):  # another connection added it at the same moment
@@ -229,6 +233,13 @@ class Share:
     updated_at: float
     presenter_seen: float
     ended: bool
+    shown: int = 1  # the step the presenter's window has drawn (behind `step` while it opens the speaker's)
+
+    @property
+    def arriving(self) -> bool:
+        """Whether the slide stored is one the speaker view moved to and the presenter's window has
+        not yet drawn (the room is not on it yet)."""
+        return self.shown != self.step
 
     def presenter_gone(self, now: float, after: float) -> bool:
         """Whether the presenter ended the share, or was not heard from for `after` seconds."""
@@ -681,7 +692,7 @@ class Workspace:
     # -----------------------------------------------------------------------------------------------
     # Shares: a presenter's slide, followed by the room
 
-    _SHARE = "SELECT code, secret, page, query, step, started_at, updated_at, presenter_seen, ended FROM shares"
+    _SHARE = "SELECT code, secret, page, query, step, started_at, updated_at, presenter_seen, ended, shown FROM shares"
 
     def start_share(self, page: str, query: dict[str, Any], now: float | None = None) -> Share:
         """Share a view (a page's name and its settings, clean_view) to the room under a new code and
@@ -724,22 +735,43 @@ class Workspace:
             row = con.execute(f"{self._SHARE} WHERE secret = ?", (secret,)).fetchone()
         return self._share(row) if row else None
 
-    def move_share(self, secret: str, page: str, query: dict[str, Any], now: float | None = None) -> Share:
+    def move_share(
+        self,
+        secret: str,
+        page: str,
+        query: dict[str, Any],
+        now: float | None = None,
+        *,
+        expected: int | None = None,
+        drawn: bool = False,
+    ) -> Share:
         """The slide on screen is now `page` with `query`: a new step when it differs from the one
-        stored (the same address again counts as the presenter's heartbeat only)."""
+        stored (the same address again counts as the presenter's heartbeat only). `expected`: the
+        step the writer last saw; when the share has stepped since (the speaker view moved the
+        slide), nothing is written but the heartbeat, so a presenter's window still drawing the slide
+        it is leaving never writes it back over the speaker's step (review 27, finding 1). `drawn`:
+        the presenter's window writes the slide it draws (the room is on it); the speaker view's
+        step is not drawn until the presenter's window opens it (Share.arriving)."""
         self._share_page(page)
         now = time.time() if now is None else now
         view = json.dumps(share_view(query))
         with self._connect(write=True) as con:
             row = self._require_share(con, secret)
-            if (row[2], row[3]) != (page, view):
+            step = con.execute("SELECT step FROM shares WHERE secret = ?", (secret,)).fetchone()[0]
+            if expected is not None and int(step) != int(expected):
+                con.execute("UPDATE shares SET presenter_seen = ?, ended = 0 WHERE secret = ?", (now, secret))
+            elif (row[2], row[3]) != (page, view):
                 con.execute(
                     "UPDATE shares SET page = ?, query = ?, step = step + 1, updated_at = ?, presenter_seen = ?, "
-                    "ended = 0 WHERE secret = ?",
-                    (page, view, now, now, secret),
+                    "ended = 0, shown = CASE WHEN ? THEN step + 1 ELSE shown END WHERE secret = ?",
+                    (page, view, now, now, drawn, secret),
                 )
             else:
-                con.execute("UPDATE shares SET presenter_seen = ?, ended = 0 WHERE secret = ?", (now, secret))
+                con.execute(
+                    "UPDATE shares SET presenter_seen = ?, ended = 0, shown = CASE WHEN ? THEN step ELSE shown END "
+                    "WHERE secret = ?",
+                    (now, drawn, secret),
+                )
             row = con.execute(f"{self._SHARE} WHERE secret = ?", (secret,)).fetchone()
         return self._share(row)
 
@@ -834,8 +866,8 @@ class Workspace:
 
     @staticmethod
     def _share(row: tuple) -> Share:
-        code, secret, page, query, step, started, updated, seen, ended = row
-        return Share(code, secret, page, json.loads(query), int(step), started, updated, seen, bool(ended))
+        code, secret, page, query, step, started, updated, seen, ended, shown = row
+        return Share(code, secret, page, json.loads(query), int(step), started, updated, seen, bool(ended), int(shown))
 
     @staticmethod
     def _renumber(con: sqlite3.Connection, order: list[int]) -> None:

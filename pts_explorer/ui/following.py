@@ -251,13 +251,17 @@ def _write(spec: PageSpec) -> workspace.Share | None:
     secret = sharing()
     if not secret:
         return None
+    seen = st.session_state.get(_STEP)
     try:
-        share = talks.store().move_share(secret, spec.name, state.url_query())
+        # Only over the step this window last saw: a speaker's step made while this run drew the slide
+        # being left stays (the status fragment then opens it), never overwritten (review 27, finding 1).
+        share = talks.store().move_share(secret, spec.name, state.url_query(), expected=seen, drawn=True)
     except workspace.WorkspaceError as problem:
         st.session_state.pop(_SHARING, None)
         st.session_state["_share_problem"] = str(problem)
         return None
-    st.session_state[_STEP] = share.step
+    if seen is None or (share.step in (seen, seen + 1) and not share.arriving):
+        st.session_state[_STEP] = share.step
     return share
 
 

@@ -427,13 +427,15 @@ def _live(shown: talks.Presented, here: dict[str, list[str]]) -> bool:
 def _draw_line(line: Line, spec: PageSpec, text: str) -> None:
     here = state.url_query()
     shown = talks.presented()
-    live = shown is not None and not state.following() and _live(shown, here)
+    # A follower's window sees the same mark as the presenter's (it changes nothing itself).
+    live = shown is not None and (talks.changed_live(shown, here) if state.following() else _live(shown, here))
     steps = _steps(spec, here, shown)
     if shown is not None:  # the talk's place first: "Slide 2 of 5: <its title>"
-        title = escape.markdown(shown.slide.title)
-        text = f"Slide {shown.position} of {len(shown.talk.slides)}: **{title}** · {text}"
-    if live:  # the presenter sees that this slide is not as stored (the followers see the cohort)
-        text += " · :blue-badge[:material/filter_list: changed live]"
+        title = f"**{escape.markdown(shown.slide.title)}**"
+        if live:  # the title was the stored slide's: struck, and what changed said beside it (review 27)
+            change = talks.live_change(shown, here)
+            title = f"~~{title}~~ :blue-badge[:material/filter_list: changed live{f': {change}' if change else ''}]"
+        text = f"Slide {shown.position} of {len(shown.talk.slides)}: {title} · {text}"
     if state.following():  # read-only: no steps, no keys; the way out leaves following too
         with line.words:
             st.markdown(text, width="stretch")

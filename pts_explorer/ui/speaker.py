@@ -72,11 +72,12 @@ def _talk_slide(talk: workspace.Talk, position: int, live: dict[int, dict[str, l
     slide = talk.slides[position - 1]
     spec = talks.page_of(slide)
     about = _about(spec.title if spec else f"{escape.markdown(slide.page)} (no such page now)", query)
-    changed = workspace.clean_query(query) != workspace.clean_query(slide.query)
+    shown = talks.Presented(talk, position)
+    change = talks.live_change(shown, query) if talks.changed_live(shown, query) else None
     return Slide(
         f"Slide {position} of {len(talk.slides)}",
         f"**{escape.markdown(slide.title)}**",
-        about + (" · changed live" if changed else ""),
+        about + ("" if change is None else f" · changed live{f': {change}' if change else ''}"),
         slide.notes,
         PurePosixPath(script).stem,
         query,
@@ -115,17 +116,27 @@ def _slides(share: workspace.Share) -> tuple[Slide | None, Slide, Slide | None]:
 
 
 def _move(secret: str, direction: str) -> None:
-    """Previous or Next from the slide the room is on when pressed (not the one this view last drew:
-    two presses before it redrew each count)."""
+    """Previous or Next from the slide the presses lead to when pressed: the one stored, which the
+    presenter's window may still be opening (not the one this view last drew: two presses before it
+    redrew each count, as two presses in the presenter's own window do). Written only over the step
+    it was counted from (another step written meanwhile is counted from in turn)."""
     try:
         share = talks.store().share_by_secret(secret)
         if share is None or share.ended:  # stopped since this view was drawn: the room is not moved
             st.session_state[_PROBLEM] = "The presenter stopped sharing: the slides are no longer moved from here."
             return
-        before, _, after = _slides(share)
-        target = before if direction == "previous" else after
-        if target is not None:
-            talks.store().move_share(secret, target.page, target.query)
+        for _ in range(3):  # from the slide stored when written: a step written meanwhile is counted from
+            before, _, after = _slides(share)
+            target = before if direction == "previous" else after
+            if target is None:
+                return
+            moved = talks.store().move_share(secret, target.page, target.query, expected=share.step)
+            if moved.step <= share.step + 1 and (moved.page, moved.query) == (
+                target.page,
+                workspace.share_view(target.query),
+            ):
+                return
+            share = moved  # the presenter's window stepped meanwhile: from its slide
     except workspace.WorkspaceError as problem:
         st.session_state[_PROBLEM] = str(problem)
 
@@ -204,7 +215,10 @@ def _live(secret: str) -> None:
         st.error(escape.markdown(refused), icon=":material/error:")
     left, right = st.columns([3, 2], gap="large")
     with left.container(key="speaker_now"):
-        st.caption(f"Now · {now.place}")
+        if share.arriving:  # the room is not on it yet: never "Now" before the presenter's window draws it
+            st.caption(f"Going to · {now.place} (the presenter's window is opening it)")
+        else:
+            st.caption(f"Now · {now.place}")
         st.markdown(f"### {now.title}")
         st.caption(now.about)
         with st.container(key="speaker_notes"):

@@ -108,6 +108,12 @@ def _announce_unknown(query: dict[str, list[str]], parsed: dict[str, Any]) -> No
                 + ("them, which leaves it restricting nothing." if whole else "them.")
             )
             continue
+        if key == "talk" and parsed.get(key) is None and any(raw):  # a known talk's slug is checked where read
+            notice(  # review 27, finding 9: a malformed one was dropped without a word
+                "No talk is called that here: the link's **talk** is not a talk's short name (its 8 letters and "
+                "digits, as in the talk's short link). Choose a talk on the Talks page."
+            )
+            continue
         if setting is None or key in COHORT_KEYS or setting.kind in ("slug", "cohort_ref") or not raw:
             continue
         if setting.kind == "choices":

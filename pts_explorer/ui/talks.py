@@ -68,6 +68,31 @@ def live_slides(slug: str) -> dict[int, dict[str, list[str]]]:
     return dict(kept.get("slides", {})) if kept.get("talk") == slug else {}
 
 
+def _address(here: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    now = SETTINGS.encode_all(SETTINGS.parse_all({k: v for k, v in here.items() if k in SETTINGS}))
+    return {k: v for k, v in now.items() if k not in ("follow", "share")}
+
+
+def changed_live(shown: Presented, here: Mapping[str, list[str]]) -> bool:
+    """Whether the slide on screen (its address `here`, a follower's too) differs from the slide as
+    stored: the cohort is what a slide changes live (its drawer); a setting the page replaced on
+    opening (no longer valid there) is not a change of the presenter's."""
+    return workspace.clean_query(_address(here)) != workspace.clean_query(shown.slide.query)
+
+
+def live_change(shown: Presented, here: Mapping[str, list[str]]) -> str:
+    """What the presenter changed on the slide, in words (Markdown), e.g. "Common iliac removed"."""
+    stored, now = SETTINGS.parse_all(shown.slide.query), SETTINGS.parse_all(_address(here))
+    before = CohortFilter.from_mapping(stored, stored.get("study", []))  # type: ignore[arg-type]
+    after = CohortFilter.from_mapping(now, now.get("study", []))  # type: ignore[arg-type]
+    said = after.changes_from(before, escape.markdown)
+    if stored.get("cohort") != now.get("cohort"):  # a saved cohort chosen or dropped
+        name = now.get("cohort")
+        cohort = f"saved cohort {escape.markdown(name)}" if name else "saved cohort removed"
+        said = f"{said}, {cohort}" if said else cohort
+    return said
+
+
 def keep_live(shown: Presented, here: Mapping[str, list[str]]) -> tuple[bool, dict[str, list[str]] | None]:
     """After a slide of a talk ran: remember its address when it differs from the slide as stored
     (the cohort changed live), forget it when it is as stored again. Returns whether the address
@@ -76,12 +101,9 @@ def keep_live(shown: Presented, here: Mapping[str, list[str]]) -> tuple[bool, di
     if kept.get("talk") != shown.talk.slug:
         kept = {"talk": shown.talk.slug, "slides": {}}
     slides = dict(kept["slides"])
-    now = SETTINGS.encode_all(SETTINGS.parse_all({k: v for k, v in here.items() if k in SETTINGS}))
-    now = {k: v for k, v in now.items() if k not in ("follow", "share")}
+    now = _address(here)
     before = slides.get(shown.position)
-    # The cohort is what a slide changes live (its drawer); a setting the page replaced on opening
-    # (no longer valid there) is not a change of the presenter's.
-    if workspace.clean_query(now) == workspace.clean_query(shown.slide.query):
+    if not changed_live(shown, here):
         slides.pop(shown.position, None)
     else:
         slides[shown.position] = now

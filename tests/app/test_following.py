@@ -276,3 +276,69 @@ def test_a_speaker_view_step_counts_from_the_slide_the_room_is_on(app_on, demo_d
     speaker.button(key="speaker_next").click().run()
     moved = space.share(share.code)
     assert (moved.page, moved.query) == ("responders", on(3))
+
+
+def test_speaker_presses_made_while_the_presenter_draws_each_move_the_room_and_now_is_never_ahead(
+    app_on, demo_db, workspace_file, monkeypatch
+):
+    """Review 27, finding 1: a speaker's Next pressed while the presenter's window was still drawing
+    the slide it was leaving was lost (that run wrote its own slide back over the speaker's step), and
+    the speaker view meanwhile said "Now" of a slide the room never reached. The press is made here
+    inside the presenter's run, after its page drew and before it wrote its slide again (where the
+    browser's press fell): the room must go where the presses lead, counting from the slide it is on,
+    and the speaker view says "Going to" until the presenter's window has drawn the slide."""
+    from pts_explorer.ui import following, speaker
+
+    space = workspace.Workspace(workspace_file)
+    talk = space.new_talk("Three slides")
+    titles = ["Who they are", "Their VCSS", "Ulcers heal"]
+    space.add_slide(talk.slug, "overview", FEMORAL, titles[0])
+    space.add_slide(talk.slug, "trajectories", {**FEMORAL, "outcome": ["vcss"]}, titles[1])
+    space.add_slide(talk.slug, "durability", {**FEMORAL, "endpoint": ["ulcer_healing"]}, titles[2])
+    presenter = app_on(demo_db, {**FEMORAL, "present": "1", "talk": talk.slug, "slide": "1"}).run()
+    presenter.switch_page("app_pages/overview.py").run()
+    presenter.button(key="share_start").click().run()
+    assert not presenter.exception, presenter.exception
+    with space._connect() as con:
+        ((code, secret),) = con.execute("SELECT code, secret FROM shares").fetchall()
+    speaker_view = app_on(demo_db, {"share": secret}).run()
+    speaker_view.switch_page("app_pages/speaker.py").run()
+    assert speaker_view.caption[0].value == "Now · Slide 1 of 3"
+
+    settled = following.presenter_settled
+    pressed = []
+
+    def pressed_while_drawing(spec):  # the speaker's Next, pressed while this run drew its slide
+        if not pressed:
+            pressed.append(spec.name)
+            speaker._move(secret, "next")
+        settled(spec)
+
+    monkeypatch.setattr(following, "presenter_settled", pressed_while_drawing)
+    presenter.run()  # the presenter's window redraws slide 1 (e.g. a heartbeat's run) as the speaker presses
+    assert not presenter.exception, presenter.exception
+    assert pressed == ["overview"]
+    monkeypatch.setattr(following, "presenter_settled", settled)
+    share = space.share(code)
+    assert share.query["slide"] == ["2"]  # the press stays: not written back over by the presenter's run
+    assert share.arriving
+    speaker_view.run()
+    assert speaker_view.caption[0].value == "Going to · Slide 2 of 3 (the presenter's window is opening it)"
+    speaker_view.button(key="speaker_next").click().run()  # the second press, the room still on slide 1
+    assert space.share(code).query["slide"] == ["3"]  # counted from where the first press leads
+    assert speaker_view.caption[0].value == "Going to · Slide 3 of 3 (the presenter's window is opening it)"
+
+    presenter.run()  # the presenter's window looks at the store: it opens slide 3, where both presses lead
+    assert not presenter.exception, presenter.exception
+    assert _query(presenter) == {
+        **FEMORAL,
+        "endpoint": ["ulcer_healing"],
+        "present": ["1"],
+        "talk": [talk.slug],
+        "slide": ["3"],
+    }
+    assert _line(presenter).startswith(f"Slide 3 of 3: **{titles[2]}** · ")
+    share = space.share(code)
+    assert (share.query["slide"], share.arriving) == (["3"], False)
+    speaker_view.run()
+    assert speaker_view.caption[0].value == "Now · Slide 3 of 3"

@@ -11,7 +11,9 @@ from tests.recount import MARK, by_arm
 
 BOTH = {"site": ["common_iliac", "femoral"]}
 ILIAC = {"site": ["common_iliac"]}
-CHANGED = " · :blue-badge[:material/filter_list: changed live]"
+# The stored slide's title struck, and what changed beside it (review 27, finding 3: "Cohort overview: TRIAL;
+# Common iliac" stood over all 240 trial patients once the chip was removed).
+CHANGED = "Slide 1 of 2: ~~**Who they are**~~ :blue-badge[:material/filter_list: changed live: Femoral removed] · "
 
 
 def _links(at) -> dict[str, tuple[str, dict[str, list[str]]]]:
@@ -39,7 +41,7 @@ def test_a_cohort_changed_live_survives_a_step_away_and_reaches_the_speaker_view
     at.button(key="share_start").click().run()
     with space._connect() as con:
         ((code, secret),) = con.execute("SELECT code, secret FROM shares").fetchall()
-    assert not _line(at).endswith(CHANGED)
+    assert _line(at).startswith("Slide 1 of 2: **Who they are** · ")
 
     # The presenter removes Femoral in the drawer: told at once that it stays, and the line says so.
     at.button(key="chip_site_femoral").click().run()
@@ -52,15 +54,23 @@ def test_a_cohort_changed_live_survives_a_step_away_and_reaches_the_speaker_view
     ]
     iliac = by_arm(demo_db, "obstruction_site = 'common_iliac'")  # counted from the file (tests.recount)
     assert _line(at) == (
-        f"Slide 1 of 2: **Who they are** · **Overview** · Common iliac · n = {iliac} · pooled randomized and "
-        f"observational · {MARK}{CHANGED}"
+        f"{CHANGED}**Overview** · Common iliac · n = {iliac} · pooled randomized and observational · {MARK}"
     )
+
+    # A follower's window carries the same mark as the presenter's: its whole line is the presenter's.
+    follower = app_on(demo_db, {"follow": code}).run()
+    assert not follower.exception, follower.exception
+    assert _query(follower) == {**live_1, "follow": [code]}
+    assert _line(follower) == _line(at)
 
     # The speaker view names the slide on screen as the room sees it.
     speaker = app_on(demo_db, {"share": secret}).run()
     speaker.switch_page("app_pages/speaker.py").run()
     assert not speaker.exception, speaker.exception
-    assert [c.value for c in speaker.caption][:2] == ["Now · Slide 1 of 2", "Overview · Common iliac · changed live"]
+    assert [c.value for c in speaker.caption][:2] == [
+        "Now · Slide 1 of 2",
+        "Overview · Common iliac · changed live: Femoral removed",
+    ]
 
     # Next, then Previous: slide 1 opens as it was left.
     page, query = _links(at)["Next"]
@@ -69,7 +79,7 @@ def test_a_cohort_changed_live_survives_a_step_away_and_reaches_the_speaker_view
     page, query = _links(at)["Previous"]
     assert (page, query) == ("overview", live_1)
     _go(at, page, query)
-    assert _query(at) == live_1 and _line(at).endswith(CHANGED)
+    assert _query(at) == live_1 and _line(at).startswith(CHANGED)
     assert at.toast == [] or [t.value for t in at.toast] == []  # no new change: nothing to say
 
     # From the speaker view too: on slide 2, its Previous moves the room to slide 1 as it was left.
@@ -85,5 +95,5 @@ def test_a_cohort_changed_live_survives_a_step_away_and_reaches_the_speaker_view
     _go(at, "overview", {**ILIAC, "present": ["0"]})
     assert space.live_views(secret) == {}
     _go(at, "overview", slide_1)
-    assert _query(at) == slide_1 and not _line(at).endswith(CHANGED)
+    assert _query(at) == slide_1 and _line(at).startswith("Slide 1 of 2: **Who they are** · ")
     assert _links(at)["Next"][1] == {**ILIAC, "present": ["1"], "talk": [talk.slug], "slide": ["2"]}

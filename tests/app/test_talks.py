@@ -145,6 +145,8 @@ def test_the_talks_page_reorders_renames_annotates_duplicates_and_deletes(app_on
         "Symptoms, 5 years",
         "Say: Villalta falls in both arms.",
     )
+    # Said at once (review 27, finding 9: the save gave no confirmation but the list's change).
+    assert [t.value for t in at.toast] == ["Slide 3 saved: **Symptoms, 5 years**, with its notes."]
     at.text_input(key=f"talk_title_{talk.slug}").set_value("Iliac talk, final")
     at.button(key="rename_talk").click().run()
     assert space.talk(talk.slug).title == "Iliac talk, final"
@@ -296,3 +298,20 @@ def test_the_talks_page_names_a_talk_that_is_gone(app_on, demo_db, workspace_fil
         "No talk is called **zzzzzzzz** here (deleted, or kept in another workspace)."
     ]
     assert at.selectbox(key="talks_choice").value == workspace.Workspace(workspace_file).talks()[0].slug
+
+
+MALFORMED_TALK = (
+    "No talk is called that here: the link's **talk** is not a talk's short name (its 8 letters and digits, as in "
+    "the talk's short link). Choose a talk on the Talks page."
+)
+
+
+def test_a_talk_link_whose_slug_cannot_be_one_is_announced_not_dropped(app_on, demo_db, workspace_file):
+    """Review 27, finding 9: `/talks?talk=<b>x</b>&present=1` opened the Talks page in presenter mode
+    and dropped the slug without a word (a well-formed unknown slug is named: "No talk is called
+    zzzzzzzz here"). The link's text is not echoed (it can be anything, of any length)."""
+    for extra in ({"present": "1"}, {}):
+        at = app_on(demo_db, {"talk": "<b>x</b>", **extra})
+        at.switch_page("app_pages/talks.py").run()  # the address opened: /talks?talk=...
+        assert not at.exception, at.exception
+        assert MALFORMED_TALK in [i.value for i in at.info], extra

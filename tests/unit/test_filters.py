@@ -66,3 +66,14 @@ def test_describe_reads_like_a_sentence():
     f = CohortFilter(site=("common_iliac",), grade=("70-99%", "occlusion"), age=(18, 59), band=("moderate",))
     assert f.describe() == "Common iliac; 70-99%, Occlusion; Moderate (10-14); age 18-59"
     assert CohortFilter().is_unrestricted() and not f.is_unrestricted()
+
+
+def test_a_change_from_the_stored_cohort_is_said_filter_by_filter():
+    """Review 27, finding 3: a slide stored as "TRIAL; Common iliac" whose chip was removed live says
+    "Common iliac removed" beside its struck title; each kind of filter is said as the drawer shows it."""
+    stored = CohortFilter.from_mapping({"study": ["TRIAL"], "site": ["common_iliac"]}, STUDIES)
+    assert CohortFilter.from_mapping({"study": ["TRIAL"]}, STUDIES).changes_from(stored) == "Common iliac removed"
+    now = CohortFilter.from_mapping({"site": ["common_iliac"], "arm": ["stent"], "age": ["40", "59"]}, STUDIES)
+    assert now.changes_from(stored) == "TRIAL removed, Stent added, age 40-59"
+    assert stored.changes_from(now) == "TRIAL added, Stent removed, any age"
+    assert stored.changes_from(stored) == ""

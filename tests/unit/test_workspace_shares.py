@@ -205,3 +205,33 @@ def test_server_processes_writing_at_once_all_land(tmp_path):
     final = Workspace(path).share(shared.code)
     assert (final.page, final.step) == ("safety", 4)
     assert Workspace(path).followers(shared.code, now=T0 + 2) == 10
+
+
+def test_a_write_over_a_step_not_seen_keeps_that_step_and_says_whether_the_room_is_on_it(space):
+    """Review 27, finding 1: the speaker view's step (not drawn yet: arriving) is never overwritten by
+    the presenter's window writing the slide it drew before it saw that step; once the presenter's
+    window writes the step it opened (drawn), the room is on it."""
+    shared = space.start_share("overview", {"site": ["femoral"]}, now=T0)
+    assert (shared.step, shared.shown, shared.arriving) == (1, 1, False)
+    speaker = space.move_share(shared.secret, "trajectories", {"site": ["femoral"]}, now=T0 + 1, expected=1)
+    assert (speaker.page, speaker.step, speaker.shown, speaker.arriving) == ("trajectories", 2, 1, True)
+    stale = space.move_share(shared.secret, "overview", {"site": ["femoral"]}, now=T0 + 2, expected=1, drawn=True)
+    assert (stale.page, stale.step, stale.arriving, stale.presenter_seen) == ("trajectories", 2, True, T0 + 2)
+    opened = space.move_share(shared.secret, "trajectories", {"site": ["femoral"]}, now=T0 + 3, expected=2, drawn=True)
+    assert (opened.page, opened.step, opened.shown, opened.arriving) == ("trajectories", 2, 2, False)
+
+
+def test_a_workspace_file_made_before_the_drawn_step_was_kept_opens_with_its_shares(tmp_path):
+    path = tmp_path / "ws.sqlite"
+    with sqlite3.connect(path) as con:  # the shares table as the previous release made it
+        con.execute(
+            "CREATE TABLE shares (code TEXT PRIMARY KEY, secret TEXT NOT NULL UNIQUE, page TEXT NOT NULL, "
+            "query TEXT NOT NULL, step INTEGER NOT NULL DEFAULT 1, started_at REAL NOT NULL, updated_at REAL NOT "
+            "NULL, presenter_seen REAL NOT NULL, ended INTEGER NOT NULL DEFAULT 0)"
+        )
+        con.execute(
+            "INSERT INTO shares VALUES ('abcdefgh', ?, 'overview', '{\"present\": [\"1\"]}', 4, ?, ?, ?, 0)",
+            ("s" * 20, T0, T0, T0),
+        )
+    shared = Workspace(path).share("abcdefgh")
+    assert shared is not None and (shared.step, shared.shown, shared.arriving) == (4, 4, False)

@@ -1,0 +1,106 @@
+"""Review 27, finding 1, in the browser: two presses of a clicker in the speaker view, the second
+made before the presenter's window has drawn the first's slide, move the room two slides, counting
+from the slide it is on; and the speaker view never says "Now" of a slide the presenter's window
+is not on (it says "Going to" until it is). Before the fix the presenter's window, still drawing
+the slide it was leaving, wrote it back over the speaker's step: one press was lost, and the
+speaker view said "Now · Slide 3" of a slide the room never reached.
+
+What is asserted is the order and count of steps, never a time: every "Now · Slide N" the speaker
+view showed is a slide the presenter's window showed first, and the presenter ends on slide 3 of
+4. The waits are deadlines on the page's own state (never sleeps)."""
+
+import pytest
+from playwright.sync_api import Page
+
+from pts_explorer.workspace import Workspace
+from tests.browser.app_driver import new_context, open_page, path, query, wait_idle
+from tests.browser.conftest import serving
+
+SLIDES = [  # quick pages: the test is about the steps, not a model fit
+    ("overview", {"site": ["femoral"]}, "Who they are"),
+    ("trajectories", {"site": ["femoral"], "outcome": ["vcss"]}, "VCSS over time"),
+    ("durability", {"site": ["femoral"], "endpoint": ["ulcer_healing"]}, "Ulcers heal"),
+    ("safety", {"site": ["femoral"], "period": ["any time"]}, "Complications"),
+]
+
+# Every text a caption or the presenter line showed, in order, recorded as the page changes.
+RECORD = """(selector) => {
+  window.ptsSeen = [];
+  const look = () => {
+    for (const node of document.querySelectorAll(selector)) {
+      const text = node.innerText.trim();
+      if (text && window.ptsSeen[window.ptsSeen.length - 1] !== text) window.ptsSeen.push(text);
+    }
+  };
+  look();
+  new MutationObserver(look).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+NOW_CAPTION = ".st-key-speaker_now [data-testid='stCaptionContainer']"
+PRESENTER_LINE = ".st-key-presenter_words [data-testid='stMarkdownContainer']"
+
+
+@pytest.fixture(scope="module")
+def speaker_server(demo_db, tmp_path_factory):
+    workspace = tmp_path_factory.mktemp("speaker") / "workspace.sqlite"
+    space = Workspace(workspace)
+    talk = space.new_talk("Four femoral slides")
+    for page, settings, title in SLIDES:
+        space.add_slide(talk.slug, page, settings, title)
+    with serving(demo_db, workspace=workspace) as url:
+        yield url, talk.slug
+
+
+def _page(browser) -> tuple[Page, list[str]]:
+    context = new_context(browser, viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return page, errors
+
+
+def test_two_quick_presses_in_the_speaker_view_move_the_room_two_slides(speaker_server, browser):
+    server, slug = speaker_server
+    presenter, presenter_errors = _page(browser)
+    speaker, speaker_errors = _page(browser)
+    try:
+        open_page(presenter, f"{server}/talks?talk={slug}&present=1")
+        presenter.locator(".st-key-share_room button").first.click()
+        room = presenter.get_by_test_id("stPopoverBody")
+        room.get_by_role("button", name="Share to the room").click()
+        link = room.get_by_role("link", name="Speaker view").get_attribute("href")
+        presenter.keyboard.press("Escape")
+        wait_idle(presenter)
+        open_page(speaker, link)
+        speaker.wait_for_function("s => document.querySelector(s)?.innerText === 'Now · Slide 1 of 4'", arg=NOW_CAPTION)
+        presenter.evaluate(RECORD, PRESENTER_LINE)
+        speaker.evaluate(RECORD, NOW_CAPTION)
+
+        speaker.keyboard.press("PageDown")
+        # The second press as soon as the first's step is stored (the speaker view says where it goes),
+        # while the presenter's window is still on slide 1 or drawing slide 2.
+        speaker.wait_for_function(
+            "s => /Slide 2 of 4/.test(document.querySelector(s)?.innerText || '')", arg=NOW_CAPTION, timeout=30_000
+        )
+        speaker.keyboard.press("PageDown")
+        presenter.wait_for_function(
+            "s => (document.querySelector(s)?.innerText || '').startsWith('Slide 3 of 4: Ulcers heal · ')",
+            arg=PRESENTER_LINE,
+            timeout=60_000,
+        )
+        speaker.wait_for_function(
+            "s => document.querySelector(s)?.innerText === 'Now · Slide 3 of 4'", arg=NOW_CAPTION, timeout=30_000
+        )
+        wait_idle(presenter)
+        expected = {**SLIDES[2][1], "present": ["1"], "talk": [slug], "slide": ["3"]}
+        assert (path(presenter), query(presenter)) == ("/durability", expected)
+
+        said_now = [t for t in speaker.evaluate("window.ptsSeen") if t.startswith("Now · ")]
+        drawn = [t.split(":", 1)[0] for t in presenter.evaluate("window.ptsSeen") if t.startswith("Slide ")]
+        # "Now" only of a slide the presenter's window had drawn; the room went 1, (2,) 3 and stayed.
+        assert all(now.removeprefix("Now · ") in drawn for now in said_now), (said_now, drawn)
+        assert said_now[-1] == "Now · Slide 3 of 4" and drawn[-1] == "Slide 3 of 4", (said_now, drawn)
+        assert set(drawn) <= {"Slide 1 of 4", "Slide 2 of 4", "Slide 3 of 4"}, drawn
+    finally:
+        presenter.context.close()
+        speaker.context.close()
+    assert not presenter_errors and not speaker_errors, (presenter_errors, speaker_errors)
