@@ -194,9 +194,6 @@ ui.chart(
     click_filters=True,
 )
 
-st.subheader(
-    "Estimates at 1, 2, 5 and 10 years", help=glossary.tip("aalen_johansen" if competing_risk else "kaplan_meier")
-)
 hidden = set(drawn.few_patients)  # 1 to k-1 patients: no curve, and its estimates said to be hidden, not a dash
 
 
@@ -226,7 +223,6 @@ dashes = (  # under protection a dash is also where the drawn curve has stopped 
     if shield.active
     else None
 )
-ui.table(landmarks, key="landmark_table", title="Estimates at 1, 2, 5 and 10 years", note=dashes)
 years = [c for c in landmarks.columns if c.endswith(("year", "years"))]
 if len(landmarks) <= 2:  # on a slide: each group's estimates at 1, 2, 5 and 10 years
     ui.key_numbers(
@@ -243,11 +239,17 @@ elif "5 years" in years:  # more groups: each one's estimate at 5 years, on one 
             for i, row in enumerate(landmarks.to_dict("records"))
         ]
     )
+ui.curve_protection(drawn, labels)  # on a slide too: it names the groups not drawn
+ui.end_of_slide()
+
+st.subheader(
+    "Estimates at 1, 2, 5 and 10 years", help=glossary.tip("aalen_johansen" if competing_risk else "kaplan_meier")
+)
+ui.table(landmarks, key="landmark_table", title="Estimates at 1, 2, 5 and 10 years", note=dashes)
 few = f"fewer than {shield.k} patients are" if shield.active else "nobody is"
 tiny = f"not shown, a group has fewer than {shield.k} patients (small cells hidden)"  # its statistics are not shown
 test_clause = f" {test_name}: {tiny if hidden else display.p_clause(p)}." if compared else ""
 ui.note(f"{display.sentence(method)}; a dash where {few} still at risk.{test_clause}")
-ui.curve_protection(drawn, labels)
 ui.how_computed(
     "km_counts",
     params,
