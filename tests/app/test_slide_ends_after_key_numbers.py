@@ -69,3 +69,16 @@ def test_a_slide_ends_with_its_key_chart_and_key_numbers(app_on, demo_db, spec):
     after = [(kind, text) for kind, text in _under_key_chart(at, spec.key_chart) if text not in numbers]
     # words that qualify the chart or its numbers (a caption, a caution) may stay; nothing else
     assert [(kind, text) for kind, text in after if kind not in WORDS] == [], spec.name
+
+
+def test_a_compare_slide_of_four_cohorts_ends_with_its_key_numbers(app_on, demo_db):
+    """Compare with cohorts C and D: the page's other path (estimates side by side) ends alike."""
+    spec = next(p for p in ANALYSIS_PAGES if p.name == "compare")
+    four = {"a": "sub:high_grade_civ_cfv", "b": "sub:high_grade_other", "c": "sub:below_70", "d": "sub:open_ulcer"}
+    at = app_on(demo_db, {**four, "present": "1"}).run()
+    at.switch_page(spec.script).run()
+    assert not at.exception, at.exception
+    numbers = _numbers(at)
+    assert len(numbers) == 1, numbers
+    after = [(kind, text) for kind, text in _under_key_chart(at, spec.key_chart) if text not in numbers]
+    assert [(kind, text) for kind, text in after if kind not in WORDS] == []
