@@ -296,7 +296,6 @@ if result is None and len(groups) >= 2:
         f"**No difference in effect can be estimated**: at least two groups need {effects.MIN_PER_ARM} or more "
         "patients in each arm."
     )
-st.markdown(f"**ANCOVA at month {month}**: the effect in each group, and the difference in effect")
 effects_shown = display.benefit_groups(rows, outcome)
 ui.key_numbers(  # on a slide: each group's effect at the month, as the table shows it (estimated groups only)
     [
@@ -307,6 +306,8 @@ ui.key_numbers(  # on a slide: each group's effect at the month, as the table sh
         for value in [row[f"Effect, {outcome.change_unit}"]]
     ]
 )
+ui.end_of_slide()
+st.markdown(f"**ANCOVA at month {month}**: the effect in each group, and the difference in effect")
 ui.table(
     effects_shown,
     key="benefit_groups",

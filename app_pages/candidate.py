@@ -135,88 +135,101 @@ if missed:
         icon=":material/rule:",
     )
 
-st.subheader("Who they are", anchor=False)
-st.caption(rule)
-left, right = st.columns([3, 2])
-with left:
-    ui.table(
-        display.candidate_similarity(profile, ui.query("candidate_baseline@matched_cohort", matched), shield),
-        key="candidate_similarity",
-        rows=len(display.CANDIDATE_ROWS),
-    )
-with right:
-    per_study = sizes.pivot_table(index=["study_id", "design"], columns="arm", values="patients", aggfunc="sum")
-    per_study = per_study.reindex(columns=list(vocab.ARMS), fill_value=0).fillna(0).astype(int).reset_index()
-    shown = per_study.rename(columns={"study_id": "Study", "design": "Design", "stent": "Stent", "medical": "Medical"})
-    for arm in ("Stent", "Medical"):
-        shown[arm] = shown[arm].map(shield.count)
-    ui.table(shown, key="candidate_studies")
-if not agreement.empty:
-    st.markdown(
-        f"**How many matched patients agree with the profile** (honoured: {100 * estimate.HONOURED_SHARE:.0f}% "
-        "or more of each arm)"
-    )
-    ui.table(display.candidate_agreement(agreement, shield), key="candidate_agreement")
-
-st.subheader("What happened to them", anchor=False, help=glossary.tip("villalta"))
-threshold = vocab.DEFAULT_THRESHOLD
-params = {**matched, "threshold": float(threshold), "randomized_only": False, "days_per_month": vocab.DAYS_PER_MONTH}
-agg = ui.query("responders_by_visit@matched_cohort", params)
-rates = [
-    responders.proportions(agg, definition, "nri").assign(definition=text)
-    for definition, text in (("responders_points", f"Villalta down {threshold}+"), ("responders_band", "One band down"))
-]
-rates_at = [r[r.visit_month.isin([6, 12])] for r in rates]
-st.markdown(f"**Responders at 6 and 12 months** ({responders.PROPORTION_METHOD})")
-ui.table(display.candidate_responders(pd.concat(rates_at), shield), key="candidate_responders")
-st.caption("A patient due at the visit but not seen counts as not improved.")
-
-by_arm_params = {**matched, "group": "arm", "randomized_only": False}
-left, right = st.columns(2)
-with left:
-    counts = ui.query("km_counts@matched_cohort", {**by_arm_params, "endpoint": "ulcer_healing"})
-    st.markdown(f"**Ulcer healing** ({competing.CIF_METHOD})")
-    if counts.empty:
-        st.caption("No matched patient had an open ulcer at baseline.")
-    else:
-        incidence = competing.cumulative_incidence(counts)
-        healed = competing.landmarks(incidence, counts, years=(1, 5))
-        # Under protection read off the curve as it would be drawn (display.ShownCurves)
-        healed = display.shown_curves(incidence, counts, pd.DataFrame(), shield, incidence=True).read(healed)
-        ui.table(display.candidate_landmarks(healed, "Healed (95% CI)", shield), key="candidate_healing")
-        st.caption("Matched patients with an open ulcer at baseline; death before healing is a competing event.")
-with right:
-    km = ui.query("km_counts@matched_cohort", {**by_arm_params, "endpoint": "primary_patency"})
-    st.markdown(f"**Primary patency of the stented** ({survival.KM_METHOD})")
-    if km.empty:
-        st.caption("No matched patient had a successful stent procedure.")
-    else:
-        fits = survival.fit_km(km)
-        marks = display.shown_curves(survival.curves(fits), km, pd.DataFrame(), shield).read(
-            survival.landmarks(fits, km, years=(1, 5))
+slide = ui.presenting()  # a slide: the key chart, its key numbers and the cautions on them, no more
+if not slide:  # who the matched patients are and what happened to them: the analyst page's
+    st.subheader("Who they are", anchor=False)
+    st.caption(rule)
+    left, right = st.columns([3, 2])
+    with left:
+        ui.table(
+            display.candidate_similarity(profile, ui.query("candidate_baseline@matched_cohort", matched), shield),
+            key="candidate_similarity",
+            rows=len(display.CANDIDATE_ROWS),
         )
-        ui.table(display.candidate_landmarks(marks, "Patent (95% CI)", shield), key="candidate_patency")
+    with right:
+        per_study = sizes.pivot_table(index=["study_id", "design"], columns="arm", values="patients", aggfunc="sum")
+        per_study = per_study.reindex(columns=list(vocab.ARMS), fill_value=0).fillna(0).astype(int).reset_index()
+        shown = per_study.rename(
+            columns={"study_id": "Study", "design": "Design", "stent": "Stent", "medical": "Medical"}
+        )
+        for arm in ("Stent", "Medical"):
+            shown[arm] = shown[arm].map(shield.count)
+        ui.table(shown, key="candidate_studies")
+    if not agreement.empty:
+        st.markdown(
+            f"**How many matched patients agree with the profile** (honoured: {100 * estimate.HONOURED_SHARE:.0f}% "
+            "or more of each arm)"
+        )
+        ui.table(display.candidate_agreement(agreement, shield), key="candidate_agreement")
 
-safety_params = {**matched, "group": "none", "randomized_only": False}
-events = ui.query("safety_events@matched_cohort", safety_params)
-exposure = ui.query("safety_exposure@matched_cohort", safety_params)
-st.markdown(f"**Complications within 30 days of the procedure, stented patients** ({safety.PROPORTION_METHOD})")
-if exposure[exposure.arm == "stent"].empty:
-    st.caption("No matched patient was stented.")
-else:
-    stented = safety.rates(events, exposure)
-    stented = stented[(stented.arm == "stent") & (stented.period == "within 30 days") & (stented.patients_with > 0)]
-    if stented.empty:
-        st.caption("None recorded among the stented matched patients.")
+    st.subheader("What happened to them", anchor=False, help=glossary.tip("villalta"))
+    threshold = vocab.DEFAULT_THRESHOLD
+    params = {
+        **matched,
+        "threshold": float(threshold),
+        "randomized_only": False,
+        "days_per_month": vocab.DAYS_PER_MONTH,
+    }
+    agg = ui.query("responders_by_visit@matched_cohort", params)
+    rates = [
+        responders.proportions(agg, definition, "nri").assign(definition=text)
+        for definition, text in (
+            ("responders_points", f"Villalta down {threshold}+"),
+            ("responders_band", "One band down"),
+        )
+    ]
+    rates_at = [r[r.visit_month.isin([6, 12])] for r in rates]
+    st.markdown(f"**Responders at 6 and 12 months** ({responders.PROPORTION_METHOD})")
+    ui.table(display.candidate_responders(pd.concat(rates_at), shield), key="candidate_responders")
+    st.caption("A patient due at the visit but not seen counts as not improved.")
+
+    by_arm_params = {**matched, "group": "arm", "randomized_only": False}
+    left, right = st.columns(2)
+    with left:
+        counts = ui.query("km_counts@matched_cohort", {**by_arm_params, "endpoint": "ulcer_healing"})
+        st.markdown(f"**Ulcer healing** ({competing.CIF_METHOD})")
+        if counts.empty:
+            st.caption("No matched patient had an open ulcer at baseline.")
+        else:
+            incidence = competing.cumulative_incidence(counts)
+            healed = competing.landmarks(incidence, counts, years=(1, 5))
+            # Under protection read off the curve as it would be drawn (display.ShownCurves)
+            healed = display.shown_curves(incidence, counts, pd.DataFrame(), shield, incidence=True).read(healed)
+            ui.table(display.candidate_landmarks(healed, "Healed (95% CI)", shield), key="candidate_healing")
+            st.caption("Matched patients with an open ulcer at baseline; death before healing is a competing event.")
+    with right:
+        km = ui.query("km_counts@matched_cohort", {**by_arm_params, "endpoint": "primary_patency"})
+        st.markdown(f"**Primary patency of the stented** ({survival.KM_METHOD})")
+        if km.empty:
+            st.caption("No matched patient had a successful stent procedure.")
+        else:
+            fits = survival.fit_km(km)
+            marks = display.shown_curves(survival.curves(fits), km, pd.DataFrame(), shield).read(
+                survival.landmarks(fits, km, years=(1, 5))
+            )
+            ui.table(display.candidate_landmarks(marks, "Patent (95% CI)", shield), key="candidate_patency")
+
+    safety_params = {**matched, "group": "none", "randomized_only": False}
+    events = ui.query("safety_events@matched_cohort", safety_params)
+    exposure = ui.query("safety_exposure@matched_cohort", safety_params)
+    st.markdown(f"**Complications within 30 days of the procedure, stented patients** ({safety.PROPORTION_METHOD})")
+    if exposure[exposure.arm == "stent"].empty:
+        st.caption("No matched patient was stented.")
     else:
-        ui.table(display.safety_table(stented, "within 30 days", shield), key="candidate_safety")
+        stented = safety.rates(events, exposure)
+        stented = stented[(stented.arm == "stent") & (stented.period == "within 30 days") & (stented.patients_with > 0)]
+        if stented.empty:
+            st.caption("None recorded among the stented matched patients.")
+        else:
+            ui.table(display.safety_table(stented, "within 30 days", shield), key="candidate_safety")
 
 # A model-based estimate for this profile, beside the matched patients' own difference.
-st.subheader(
-    "Expected Villalta change for this profile, with and without a stent (lower is better)",
-    anchor=False,
-    help=glossary.tip("ancova"),
-)
+if not slide:
+    st.subheader(
+        "Expected Villalta change for this profile, with and without a stent (lower is better)",
+        anchor=False,
+        help=glossary.tip("ancova"),
+    )
 models, fitted_on = [], None
 for month in (6, 12):
     data = ui.query(
@@ -256,7 +269,7 @@ elif mix.observational_dominates:
     )
 if ui.query("dataset_info").synthetic.iloc[0]:
     cautions.append("the data are synthetic: generated patients calibrated to published figures, not real people")
-if models:
+if models and not slide:  # on a slide the key numbers say them
     for col, model in zip(st.columns(len(models)), models, strict=True):
         col.metric(
             f"Stent − medical change at month {model.visit_month}",
@@ -280,6 +293,7 @@ if len(estimates):  # on a slide: the stent − medical differences at the first
             for part in ((f"Month {row['Visit (month)']}, {row['Estimate']}", row[points]), ("95% CI", row["95% CI"]))
         ]
     )
+ui.end_of_slide()
 if models:
     st.caption(estimate.READING)
     st.caption(estimate.model_description(models, profile))

@@ -92,20 +92,22 @@ def _responders(
     the words on the imputation, the share of the patients due who were seen, and what patients counted in more
     than one cohort do to the shares (`counted_words`, empty where none is). Returns the visit and its rows."""
     shield = ui.protection()
+    slide = ui.presenting()  # on a slide: the shares as key numbers under the key chart, and no more
     visit = int(
         ui.control(
             "visit",
-            st.columns([1, 3])[0].selectbox,
+            st.selectbox if slide else st.columns([1, 3])[0].selectbox,  # no control (nor its column) on a slide
             "Responders at visit",
             ui.visit_months(True),
             valid=ui.visit_months(True),
             format_func=lambda m: f"Month {m}",
         )
     )
-    heading(
-        f"Responders at month {visit}: Villalta improved by {vocab.DEFAULT_THRESHOLD:g}+ points",
-        help=glossary.tip("wilson"),
-    )
+    if not slide:
+        heading(
+            f"Responders at month {visit}: Villalta improved by {vocab.DEFAULT_THRESHOLD:g}+ points",
+            help=glossary.tip("wilson"),
+        )
     rates = rows[rows.visit_month == visit]
     shares = display.pair_responder_table(rates, shield, labels)
     ui.key_numbers(  # on a slide: each cohort's share of responders per arm at the visit, as the table shows it
@@ -117,6 +119,8 @@ def _responders(
             for i, row in enumerate(shares.to_dict("records"))
         ]
     )
+    if slide:
+        return visit, rates
     ui.table(shares, key="compare_responders", title=f"Responders at month {visit}{title}")
     words = [
         "Non-responder imputation: every patient due at the visit (enrolled long enough before the data cut-off, "
@@ -273,6 +277,9 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
         and not chosen[sidebar[0]].cohort.is_unrestricted()
     ):
         ui.note(_left_out_of_the_others(sidebar[0], apart_from_sidebar))
+    if ui.presenting():  # a slide: the key chart's numbers, each cohort's responders per arm, end it
+        _responders(several.responders, labels, "", "")
+        ui.end_of_slide()
     overlaps_table()
     if not ui.presenting():
         ui.note(
@@ -479,6 +486,9 @@ if counted:
         else "Each cohort's means and intervals hold for that cohort; the patients in both count in both curves."
     )
 ui.note("  \n".join([*notes, compared]))
+if ui.presenting():  # a slide: the key chart's numbers, each cohort's responders per arm, end it (the line
+    _responders(result.responders, labels, "", "")  # states each side's design)
+    ui.end_of_slide()
 ui.cohort_design_notice("Mean trajectories", result.designs("trajectories"), labels, side_counts)
 
 st.subheader(f"Baseline: {labels['A']} against {labels['B']}", help=glossary.tip("smd"))

@@ -1,6 +1,7 @@
 """Durability: how many stents stay open, how often patients need another procedure, ulcer healing."""
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -193,13 +194,22 @@ ui.chart(
     click_filters=True,
 )
 
-st.subheader(
-    "Estimates at 1, 2, 5 and 10 years", help=glossary.tip("aalen_johansen" if competing_risk else "kaplan_meier")
-)
-marks["cell"] = [
-    display.DASH if r.at_risk == 0 or pd.isna(r.estimate) else display.estimate_with_ci(r.estimate, r.ci_low, r.ci_high)
-    for r in each_row(marks)
-]
+hidden = set(drawn.few_patients)  # 1 to k-1 patients: no curve, and its estimates said to be hidden, not a dash
+
+
+def cell(r: Any) -> str:
+    """A landmark's estimate as the table and a slide's key numbers show it: with no event yet (an
+    estimate of 0, or of 1 free of the event) the interval has no width and is not estimable."""
+    if str(r.group) in hidden:
+        return "hidden"
+    if r.at_risk == 0 or pd.isna(r.estimate):
+        return display.DASH
+    if r.ci_low == r.ci_high:
+        return f"{display.percent(r.estimate, 1)} (no event yet: no CI)"
+    return display.estimate_with_ci(r.estimate, r.ci_low, r.ci_high)
+
+
+marks["cell"] = [cell(r) for r in each_row(marks)]
 table = marks.pivot(index="group", columns="years", values="cell").rename(columns=lambda y: f"{y} year{'s' * (y > 1)}")
 table = table.reindex(groups)
 if not competing_risk:
@@ -213,7 +223,6 @@ dashes = (  # under protection a dash is also where the drawn curve has stopped 
     if shield.active
     else None
 )
-ui.table(landmarks, key="landmark_table", title="Estimates at 1, 2, 5 and 10 years", note=dashes)
 years = [c for c in landmarks.columns if c.endswith(("year", "years"))]
 if len(landmarks) <= 2:  # on a slide: each group's estimates at 1, 2, 5 and 10 years
     ui.key_numbers(
@@ -230,10 +239,17 @@ elif "5 years" in years:  # more groups: each one's estimate at 5 years, on one 
             for i, row in enumerate(landmarks.to_dict("records"))
         ]
     )
+ui.curve_protection(drawn, labels)  # on a slide too: it names the groups not drawn
+ui.end_of_slide()
+
+st.subheader(
+    "Estimates at 1, 2, 5 and 10 years", help=glossary.tip("aalen_johansen" if competing_risk else "kaplan_meier")
+)
+ui.table(landmarks, key="landmark_table", title="Estimates at 1, 2, 5 and 10 years", note=dashes)
 few = f"fewer than {shield.k} patients are" if shield.active else "nobody is"
-test_clause = f" {test_name}: {display.p_clause(p)}." if compared else ""
+tiny = f"not shown, a group has fewer than {shield.k} patients (small cells hidden)"  # its statistics are not shown
+test_clause = f" {test_name}: {tiny if hidden else display.p_clause(p)}." if compared else ""
 ui.note(f"{display.sentence(method)}; a dash where {few} still at risk.{test_clause}")
-ui.curve_protection(drawn, labels)
 ui.how_computed(
     "km_counts",
     params,
@@ -245,6 +261,9 @@ if not compared:
     ui.stop()  # one group: no hazard ratio to estimate, and no note about it
 hazard_heading = "Cause-specific hazard ratio (Cox)" if competing_risk else "Hazard ratio (Cox)"
 st.subheader(hazard_heading, help=glossary.tip("cox"))
+if hidden:  # a group of 1 to k-1 patients: no statistic of it, nor whether it has an event
+    st.info(f"Hazard ratio {tiny}.")
+    ui.stop()
 data = ui.query("cox_data", params)
 result = ui.fitted("survival.cox", data, group, adjust)
 if result is None:

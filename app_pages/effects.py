@@ -102,6 +102,8 @@ else:
         reproduce.mmrm(params, config.db_path(), study, method, fit.covariance),
     )
 
+ui.end_of_slide()
+
 st.subheader(f"ANCOVA at month {month}", help=glossary.tip("ancova"))
 adjust = ui.control(
     "adjust",

@@ -38,12 +38,9 @@ ui.chart(
     click_filters=True,
 )
 
-st.subheader("Baseline characteristics by arm (Table 1)", help=glossary.tip("smd", "ceap"))
-ui.design_notice(sizes)
 continuous = ui.query("baseline_continuous", params)
 categorical = ui.query("baseline_categorical", params)
 table_one = display.presented_table_one(continuous, categorical, shield)
-ui.table(table_one, key="overview_table_one", rows=len(table_one))
 ui.key_numbers(  # on a slide: what Table 1 says of the patients a room asks about first, per arm
     [
         (
@@ -55,6 +52,10 @@ ui.key_numbers(  # on a slide: what Table 1 says of the patients a room asks abo
         for i, arm in enumerate(table_one.columns[1:3])  # "Stent (n = 1,529)", "Medical (n = 1,111)"
     ]
 )
+ui.end_of_slide()
+st.subheader("Baseline characteristics by arm (Table 1)", help=glossary.tip("smd", "ceap"))
+ui.design_notice(sizes)
+ui.table(table_one, key="overview_table_one", rows=len(table_one))
 st.caption(
     "Continuous: mean (SD); categorical: n (% of arm). SMD: standardized mean difference, stent vs medical "
     f"(Yang & Dalton; multi-level for categories); {display.SMD_FLAG} |SMD| above 0.1, a common flag for imbalance; "

@@ -38,8 +38,8 @@ who = (
 )
 ui.note(
     f"Responder: Villalta **{threshold} points** better, or one PTS band down, as chosen; denominators: {who}. "
-    "No validated responder threshold exists: 4 points is an assumption (how the answer moves with it: bottom of "
-    "the page)."
+    f"No validated responder threshold exists: {threshold} points is an assumption"
+    + ("." if ui.presenting() else " (how the answer moves with it: bottom of the page).")  # a slide ends above it
 )
 params = analysis.as_params(threshold=float(threshold))
 
@@ -70,16 +70,9 @@ ui.chart(
 if imputation == "nri":
     ui.note(responders.NRI_ESTIMATES)
 
-st.subheader("Stent versus medical", help=glossary.tip("wilson", "nri"))
 comparison = display.protect_comparison(responders.compare_arms(agg, definition, imputation), shield)
-if comparison.empty:
-    st.info("Both arms are needed for a comparison.")
-else:
-    note = "no risk ratio where an arm has no responder" + (
-        f"; not shown where an arm has fewer than {shield.k} responders, non-responders or patients" * shield.active
-    )
+if not comparison.empty:
     compared = display.responder_table(comparison)
-    ui.table(compared, note=note, title="Responders: stent versus medical")
     ui.key_numbers(  # on a slide: the analysis visit's responders per arm and their difference, as the table shows
         [
             part
@@ -92,6 +85,16 @@ else:
             )
         ]
     )
+ui.end_of_slide()
+
+st.subheader("Stent versus medical", help=glossary.tip("wilson", "nri"))
+if comparison.empty:
+    st.info("Both arms are needed for a comparison.")
+else:
+    note = "no risk ratio where an arm has no responder" + (
+        f"; not shown where an arm has fewer than {shield.k} responders, non-responders or patients" * shield.active
+    )
+    ui.table(compared, note=note, title="Responders: stent versus medical")
     ui.note(f"{responders.RD_METHOD}; {responders.RR_METHOD}. Responders/patients: {who}.")
     if month in set(comparison.visit_month):
         ui.how_computed(

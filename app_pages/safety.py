@@ -39,6 +39,7 @@ if events.empty:
 
 st.subheader(f"Time to the first complication, {period}", help=glossary.tip("aalen_johansen"))
 shield = ui.protection()
+curve_drawn = False  # the key chart; without it (no curve in this window) a slide shows the bars below instead
 if period == "before the procedure":
     st.info(
         "**No curve before the procedure.** Only stented patients have this window, from enrollment to the day "
@@ -80,6 +81,7 @@ else:
             patients=counts[counts.group_value.isin(list(vocab.ARMS))].groupby("group_value").n.sum(),  # the window's
             click_filters=True,
         )
+        curve_drawn = True
         shared = counts[counts.group_value.isin(list(vocab.ARMS))]
         p = competing.gray_test(shared)[2]
         test = f" {competing.GRAY_METHOD}, Stent against Medical on these: {display.p_clause(p)}."
@@ -93,18 +95,7 @@ else:
     else:
         st.info(f"No complication {period} in this cohort: no curve to draw.", icon=":material/check_circle:")
 
-st.subheader(f"Complications {period}", help=glossary.tip("clopper_pearson"))
-st.caption(f"{safety.PERIOD_NOTES[period].capitalize()}.")
-bars = display.safety_bars(rates, period, shield)
-if not bars.empty:  # the table's shares as bars: a click on one filters to its arm (and subgroup)
-    ui.chart(
-        charts.complication_bars_figure(bars, period, split),
-        "complication_bars",
-        display.summary_safety_bars(bars),
-        click_filters=True,
-    )
 complications = display.safety_table(rates, period, shield)
-ui.table(complications, key="safety_table", title=f"Complications {period}")
 if "Subgroup" not in complications:  # on a slide: the two most frequent complications, as the table shows them
     share_columns = [c for c in complications.columns if c.endswith("patients, % (95% CI)")]
     counted = rates[rates.period == period].groupby("event_type").patients_with.sum()
@@ -119,6 +110,20 @@ if "Subgroup" not in complications:  # on a slide: the two most frequent complic
             for cell in [shown_rows.at[complication, column]]
         ]
     )
+if curve_drawn:
+    ui.end_of_slide()
+
+st.subheader(f"Complications {period}", help=glossary.tip("clopper_pearson"))
+st.caption(f"{safety.PERIOD_NOTES[period].capitalize()}.")
+bars = display.safety_bars(rates, period, shield)
+if not bars.empty:  # the table's shares as bars: a click on one filters to its arm (and subgroup)
+    ui.chart(
+        charts.complication_bars_figure(bars, period, split),
+        "complication_bars",
+        display.summary_safety_bars(bars),
+        click_filters=True,
+    )
+ui.table(complications, key="safety_table", title=f"Complications {period}")
 in_period = rates[rates.period == period].drop_duplicates(["arm", "group_value"]).groupby("arm").patients.sum()
 sizes = denominators.groupby("arm").patients.sum()
 arms = [a for a in vocab.ARMS if a in in_period.index]

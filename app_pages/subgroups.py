@@ -68,16 +68,17 @@ st.caption(
 )
 st.caption(effects.complete_cases(month))
 
-left, right = st.columns([1, 2])
 interactions = pd.DataFrame(tests)
-with left:
-    ui.table(interactions, key="interaction_tests")
 ui.key_numbers(  # on a slide: each factor's interaction p, as the table shows it (those computed)
     [
         (f"Interaction p (F-test): {row[0]}" if i == 0 else row[0], row[1])
         for i, row in enumerate(r for r in interactions.itertuples(index=False) if r[1] != display.DASH)
     ]
 )
+ui.end_of_slide()
+left, right = st.columns([1, 2])
+with left:
+    ui.table(interactions, key="interaction_tests")
 left.caption(
     "Treatment-by-subgroup interaction: F-test comparing ANCOVA models with and without the interaction "
     "term, over the subgroups estimable in both arms. Many subgroups are tested: read with care."

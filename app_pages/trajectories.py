@@ -89,17 +89,36 @@ ui.chart(
 if marks_note:
     ui.note(marks_note)
 
-what = "Change from baseline" if change else "Measured"
-st.markdown(f"**{what} {outcome.label}** by arm and visit ({trajectories.CI_METHOD})")
-ui.table(display.trajectory_table(table, outcome, by_study, change), key="trajectory_table", note=ui.dash_note(shield))
-
-st.subheader("Difference between arms in mean change from baseline", help=glossary.tip("welch"))
 diff = shield.protect_stats(
     trajectories.arm_differences(summary),
     ["n_stent", "n_medical"],
     ["mean_change_stent", "mean_change_medical", "diff", "ci_low", "ci_high", "df", "p_value"],
 )
 diff = shield.together(diff, ["n_stent", "n_medical"])  # the two arms' n add up to the visit's patients
+if not diff.empty:
+    differences = display.difference_table(diff, outcome, by_study)
+    ui.key_numbers(  # on a slide: the difference in mean change at each study's last visit, as the table shows it
+        [
+            part
+            for _, rows in differences.groupby(differences.get("Study", pd.Series("", index=differences.index)))
+            for row in [rows.iloc[-1]]
+            for part in (
+                (
+                    f"{row['Study'] + ', ' if 'Study' in row else ''}month {row['Visit (month)']}: "
+                    "difference in mean change",
+                    row[f"Difference, {outcome.change_unit}"],
+                ),
+                ("Welch 95% CI", row["Welch 95% CI"]),
+            )
+        ]
+    )
+ui.end_of_slide()
+
+what = "Change from baseline" if change else "Measured"
+st.markdown(f"**{what} {outcome.label}** by arm and visit ({trajectories.CI_METHOD})")
+ui.table(display.trajectory_table(table, outcome, by_study, change), key="trajectory_table", note=ui.dash_note(shield))
+
+st.subheader("Difference between arms in mean change from baseline", help=glossary.tip("welch"))
 if diff.empty:
     st.info("Both arms are needed for a difference: the cohort has only one arm, or no follow-up visits.")
 else:
@@ -122,23 +141,7 @@ else:
             f"chart above: {marks.words} Only a visit of randomized patients alone "
             "is a randomized comparison."
         )
-    differences = display.difference_table(diff, outcome, by_study)
     ui.table(differences, key="difference_table", note=ui.dash_note(shield))
-    ui.key_numbers(  # on a slide: the difference in mean change at each study's last visit, as the table shows it
-        [
-            part
-            for _, rows in differences.groupby(differences.get("Study", pd.Series("", index=differences.index)))
-            for row in [rows.iloc[-1]]
-            for part in (
-                (
-                    f"{row['Study'] + ', ' if 'Study' in row else ''}month {row['Visit (month)']}: "
-                    "difference in mean change",
-                    row[f"Difference, {outcome.change_unit}"],
-                ),
-                ("Welch 95% CI", row["Welch 95% CI"]),
-            )
-        ]
-    )
     ui.note(
         f"Stent minus medical; {trajectories.DIFF_METHOD}. Patients with a baseline value and "
         "that visit; unadjusted (adjusted estimates: Effects page)."

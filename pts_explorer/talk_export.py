@@ -82,8 +82,8 @@ html, body {{ margin: 0; height: 100%; background: #fff; color: #1f2328;
   font-family: "Source Sans Pro", "Source Sans 3", "Helvetica Neue", Arial, sans-serif; }}
 section.slide {{ display: flex; flex-direction: column; height: 100vh; padding: 14px 28px 10px; }}
 section.slide[hidden] {{ display: none; }}
-.line {{ margin: 0 0 6px; font-size: 20px; line-height: 1.35; }}
-.line .title {{ font-weight: 700; }}
+p.line {{ margin: 0 0 6px; font-size: 20px; line-height: 1.35; }}
+p.line .title {{ font-weight: 700; }}
 .chart {{ flex: 1 1 auto; min-height: 0; }}
 footer {{ display: flex; gap: 16px; flex-wrap: wrap; font-size: 13px; color: #444; padding-top: 6px;
   border-top: 1px solid #d0d7de; }}

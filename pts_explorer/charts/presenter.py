@@ -66,6 +66,15 @@ class Sizes:
         return self.px(MIN_ROW_FONT)
 
 
+LEGEND_ITEM_WIDTH = 30  # px at scale 1: plotly's default (and least) width of a legend entry's symbol
+LEGEND_SWATCH = 12  # px: plotly's square swatch of a bar trace, scaled on a slide by ui/screen.css
+
+
+def legend_item_width(scale: float) -> int:
+    """The width of a legend entry's symbol on a slide of this `scale`: plotly's 30 px, scaled as the type is."""
+    return max(LEGEND_ITEM_WIDTH, round(LEGEND_ITEM_WIDTH * scale))
+
+
 def key_chart_height(viewport_height: float, above: float, below: float, scale: float) -> int:
     """The key chart's height on a slide: the viewport's height less what stands above the chart
     (the presenter line, a notice) and what must stay under it on the same screen (the key numbers,
@@ -134,7 +143,9 @@ def presenter_figure(fig: go.Figure, height: int = PRESENTER_HEIGHT, scale: floa
         height=height,
         font={"size": sizes.font},
         title={"font": {"size": sizes.title}, "y": 1 - sizes.px(12) / height},
-        legend={"font": {"size": sizes.font}, "y": 1 - top / height},
+        # the legend's symbols as wide as the type grows (plotly draws a bar's swatch 12 px square whatever
+        # the screen: ui/screen.css scales it by the same factor, centred in this width)
+        legend={"font": {"size": sizes.font}, "y": 1 - top / height, "itemwidth": legend_item_width(scale)},
         margin={
             "t": top + 2 * sizes.font + sizes.px(16),
             # the chart's own side and bottom margins hold its tick labels and axis titles: as large as they grow

@@ -116,7 +116,9 @@ def km_figure(
     fig.update_xaxes(tickvals=ticks, range=span, row=1, col=1)  # the axis spans the follow-up
     axis = x_title or ("Days" if in_days else "Months")
     fig.update_xaxes(title_text=f"{axis} (number at risk below)", tickvals=ticks, range=span, row=2, col=1)
-    fig.update_yaxes(title_text=y_label, range=[0, y_max], tickformat=".0%", row=1, col=1)
+    # Two lines when long: the upper panel is short on a 1280x720 slide, and one line ran up into the legend.
+    wrapped = y_label.replace(", ", ",<br>", 1) if len(y_label) > 24 else y_label
+    fig.update_yaxes(title_text=wrapped, range=[0, y_max], tickformat=".0%", row=1, col=1)
     # Categories at whole numbers, half a row of room above and below, first group on top.
     fig.update_yaxes(showgrid=False, range=[len(groups) - 0.5, -0.5], row=2, col=1)
     return _base_layout(fig, title, 520 + 20 * len(groups)).figure()

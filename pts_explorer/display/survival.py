@@ -58,6 +58,18 @@ class ShownCurves:
     risk: pd.DataFrame
     few_events: tuple[str, ...] = ()
     k: int = 0
+    few_patients: tuple[str, ...] = ()  # groups of 1 to k-1 patients: no curve, no estimate, no test
+
+    def not_drawn(self, labels: dict[str, str], escape_name: Callable[[object], str]) -> list[str]:
+        """Why each group without a curve is not drawn, naming it: "Not drawn, fewer than 5
+        patients: Stent" (a group of 1 to k-1 patients, its n hidden on the page as well), "Not
+        drawn, fewer than 5 events: Medical" (1 to k-1 events in the part drawn)."""
+        said = []
+        for why, groups in (("patients", self.few_patients), ("events", self.few_events)):
+            if groups:
+                names = ", ".join(labels[g] if g in labels else escape_name(g) for g in groups)
+                said.append(f"Not drawn, fewer than {self.k} {why}: {names}")
+        return said
 
     def read(self, marks: pd.DataFrame, day: float | None = None) -> pd.DataFrame:
         """Landmark estimates (group, years or one `day`, at_risk, estimate, ci_low, ci_high) as the
@@ -80,10 +92,9 @@ class ShownCurves:
     def annotate(self, figure: Any, labels: dict[str, str]) -> Any:
         """The chart (a plotly figure) with the groups not drawn named over its plot, and why; the
         legend and the rows of numbers at risk keep the groups' names."""
-        if self.few_events:
-            names = ", ".join(labels[g] if g in labels else escape.plotly(g) for g in self.few_events)
+        if said := self.not_drawn(labels, escape.plotly):
             figure.add_annotation(
-                text=f"Not drawn, fewer than {self.k} events: {names}",
+                text="<br>".join(said),
                 xref="paper",
                 yref="paper",
                 x=0,
@@ -98,10 +109,9 @@ class ShownCurves:
     def alt(self, summary: str, labels: dict[str, str]) -> str:
         """A chart's text alternative (`summary`) saying which groups are not drawn and why; a
         summary that only says no estimate could be given gives way to that."""
-        if not self.few_events:
+        if not (said := self.not_drawn(labels, str)):
             return summary
-        names = ", ".join(labels.get(g, g) for g in self.few_events)
-        tail = f"Not drawn, fewer than {self.k} events (small cells hidden): {names}."
+        tail = "; ".join(said) + " (small cells hidden)."
         return tail if summary in NO_ESTIMATE else f"{summary} {tail}"
 
     def note(self, labels: dict[str, str], escape_name: Callable[[object], str] = escape.markdown) -> str:
@@ -109,10 +119,7 @@ class ShownCurves:
         if self.k < 2:
             return ""
         text = f"Small cells hidden: {CURVE_POLICY.format(k=self.k, k_1=self.k - 1)}."
-        if self.few_events:
-            names = ", ".join(escape_name(labels.get(g, g)) for g in self.few_events)
-            text += f" Not drawn, fewer than {self.k} events: {names}."
-        return text
+        return " ".join([text, *(f"{line}." for line in self.not_drawn(labels, escape_name))])
 
 
 def _days(curve: pd.DataFrame) -> pd.Series:
@@ -130,7 +137,7 @@ def shown_curves(
         return ShownCurves(curves, risk)
     k = shield.k
     start = 0.0 if incidence else 1.0
-    frames, few = [], []
+    frames, few, small = [], [], []
     for group, curve in curves.groupby("group", sort=False):
         part = counts[counts.group_value.astype(str) == str(group)]
         durations = part.duration_days.to_numpy(dtype=float)
@@ -139,7 +146,8 @@ def shown_curves(
         days = _days(curve).to_numpy(dtype=float)
         at_risk = np.array([weights[durations >= t - 1e-6].sum() for t in days])
         kept = curve[at_risk >= k]  # the curve stops where fewer than k remain at risk
-        if kept.empty:
+        if kept.empty:  # a group of 1 to k-1 patients (one of none has no curve at all)
+            small.append(str(group))
             continue
         end = float(_days(kept).max())
         times = np.unique(durations[events & (durations <= end + 1e-6)])
@@ -179,7 +187,7 @@ def shown_curves(
         # A group starting below k: the other rows would give its count away by subtraction (the arms add up
         # to the cohort, stent-related is the stent arm), so no number at risk is shown.
         rounded = rounded.apply(lambda column: column.map(lambda n: "" if n == "" else "hidden"))
-    return ShownCurves(shown, rounded, tuple(few), k)
+    return ShownCurves(shown, rounded, tuple(few), k, tuple(small))
 
 
 def hazard_table(hazards: pd.DataFrame, labels: dict[str, str], reference: str) -> pd.DataFrame:

@@ -55,7 +55,17 @@ from pts_explorer.ui.presenter import Group as PresentedGroup
 from pts_explorer.ui.presenter import analysis_set, compared_groups
 from pts_explorer.ui.recorder import set_cohort as export_cohort
 from pts_explorer.ui.screen import numbers as key_numbers
-from pts_explorer.ui.state import accept, control, presenting, protection, refuse, set_value, stop, url_query
+from pts_explorer.ui.state import (
+    accept,
+    control,
+    end_of_slide,
+    presenting,
+    protection,
+    refuse,
+    set_value,
+    stop,
+    url_query,
+)
 
 __all__ = [
     "analysis_controls",
@@ -73,6 +83,7 @@ __all__ = [
     "analysis_designs",
     "analysis_set",
     "key_numbers",
+    "end_of_slide",
     "arm_counts",
     "arm_ranges",
     "compared_groups",

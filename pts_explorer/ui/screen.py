@@ -137,8 +137,9 @@ def mount(spec: PageSpec | None) -> None:
     result = _component(
         key=KEY, data={"chart": spec.key_chart, "laid": laid or None, "active": True}, on_size_change=lambda: None
     )
-    st.html(STYLESHEET)
     _taken(result.get("size"), spec.name)
+    scale = Screen(**store.get("screen", {})).scale  # the scale this run draws the slide's charts at
+    st.html(f"<style>{STYLESHEET.read_text()}\n:root {{ --pts-scale: {scale:g}; }}</style>")
     st.session_state[_RUN] = {"page": spec.name, "key_chart": spec.key_chart, "numbers": None}
 
 

@@ -344,6 +344,14 @@ def stop() -> NoReturn:
     raise PageStop
 
 
+def end_of_slide() -> None:
+    """On a slide (presenter mode) the page ends here, after its key chart, its key numbers and the
+    words they need: what an analyst page has under them (headings, notices, tables, more charts)
+    stays off the slide (README: the analyst tables give way to one line of key numbers)."""
+    if presenting():
+        stop()
+
+
 def publish() -> None:
     """Write the URL once for this run: the cohort and every setting away from its default."""
     query = url_query()

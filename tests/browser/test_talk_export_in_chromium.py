@@ -90,7 +90,7 @@ def _shown(page: Page) -> dict[str, str]:
     return {
         "id": slide.get_attribute("id") or "",
         "title": slide.locator(".title").inner_text(),
-        "line": slide.locator(".line").text_content() or "",
+        "line": slide.locator("p.line").text_content() or "",  # plotly's own multi-line text is tspan.line
     }
 
 
