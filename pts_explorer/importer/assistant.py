@@ -56,8 +56,8 @@ class ValueRow:
 # Refusals no mapping can fix, by rule: what the page says instead of offering choices (each names the fix).
 UNFIXABLE = {
     "redcap:labels": (
-        "No mapping can fix this export: it holds REDCap's labels (\"Mild\", \"Checked\", \"Baseline (Arm 1: "
-        "Stent)\") where the raw codes belong, and no profile key reads labels. Export the records again as raw "
+        'No mapping can fix this export: it holds REDCap\'s labels ("Mild", "Checked", "Baseline (Arm 1: '
+        'Stent)") where the raw codes belong, and no profile key reads labels. Export the records again as raw '
         'data (REDCap\'s Data Exports: "CSV / Microsoft Excel (raw data)"), with the same fields, and check that '
         "export with this profile; what it still lacks is then offered here."
     ),

@@ -141,7 +141,7 @@ def test_unknown_keys_are_refused_where_they_are(space):
         "Cohort 1 of 1 ('Extra'), field 'colour' is not a field of a saved cohort; the fields are slug, name, note, "
         "query, dataset_name, fingerprint, counts, created_at, updated_at, version. "
         "Cohort 1 of 1 ('Extra'), field 'query.outcome' is not a filter; the filters are study, arm, site, grade, "
-        "band, sex, age, ulcer, center, limb, ceap, stenosis, length, dvt, bmi, bvillalta, bvcss. "
+        "band, sex, age, ulcer, center, limb, ceap, stenosis, length, dvt, bmi, bvillalta, bvcss, enrolled, followup. "
         f"Cohort 1 of 1 ('Extra'), field 'counts.placebo' is not an arm; the arms are stent, medical. {DO}"
     )
     assert (
