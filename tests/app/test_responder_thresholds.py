@@ -82,7 +82,7 @@ def _alt_text(at) -> str:
     ids=["default", "threshold-7", "pooled-month-12", "presenter", "presenter-threshold-10"],
 )
 def test_threshold_chart_text_is_the_risk_difference_at_1_chosen_and_15(app_on, demo_db, tables, query):
-    at = app_on(demo_db, query).run()
+    at = app_on(demo_db, query)
     at.switch_page("app_pages/responders.py").run()
     assert not at.exception, at.exception
     month, threshold = int(query.get("visit", 6)), int(query.get("threshold", vocab.DEFAULT_THRESHOLD))
