@@ -38,12 +38,13 @@ run: $(VENV)/.installed $(RUN_NEEDS) ## serve the app on the demo data (installs
 
 # pytest-xdist workers for test and test-fast: one per core (WORKERS=0 runs in one process). Each worker
 # starts its own servers on free ports; --dist loadgroup runs each module on one worker, and every Spark test
-# on one (tests/tiers.py).
+# on one (tests/tiers.py). make test prints its 25 slowest test phases (setup, call, teardown: --durations=25), so
+# CI's log shows where the time goes.
 WORKERS ?= auto
 
 test: $(VENV)/.all chromium java ## what CI runs: the whole lock (runtime, spark extra, test and lint groups), lint, then every test (browser, Spark, slow) on one worker per core, full Hypothesis profile
 	$(MAKE) --no-print-directory lint
-	PTS_REQUIRE_SPARK=1 HYPOTHESIS_PROFILE=full $(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup
+	PTS_REQUIRE_SPARK=1 HYPOTHESIS_PROFILE=full $(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup --durations=25
 
 test-fast: $(VENV)/.test      ## the inner loop (runtime, test and lint groups): unit and AppTest tests but the spark and slow ones, one worker per core, quick Hypothesis profile, no lint
 	HYPOTHESIS_PROFILE=quick $(BIN)/python -m pytest tests/unit tests/app -m "not browser and not spark and not slow" -n $(WORKERS) --dist loadgroup

@@ -11,7 +11,7 @@ from pts_explorer import vocab
 
 
 def _page(app_on, demo_db, page: str, query: dict):
-    at = app_on(demo_db, query).run()
+    at = app_on(demo_db, query)
     at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, at.exception
     return at

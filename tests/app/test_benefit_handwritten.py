@@ -96,7 +96,7 @@ def handwritten(tmp_path_factory) -> Path:
 
 
 def test_the_page_shows_the_effects_and_the_difference_known_by_construction(app_on, handwritten):
-    at = app_on(handwritten, {"groups": ["common_iliac", "femoral"]}).run()
+    at = app_on(handwritten, {"groups": ["common_iliac", "femoral"]})
     at.switch_page("app_pages/benefit.py").run()
     assert not at.exception, at.exception
     groups = next(d.value for d in at.dataframe if "Group" in d.value.columns and "p" in d.value.columns)

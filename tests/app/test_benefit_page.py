@@ -17,7 +17,7 @@ ARM = "C(arm, Treatment('medical'))"
 
 
 def _page(app_on, demo_db, query: dict):
-    at = app_on(demo_db, query).run()
+    at = app_on(demo_db, query)
     at.switch_page("app_pages/benefit.py").run()
     assert not at.exception, at.exception
     return at

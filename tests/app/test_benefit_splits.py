@@ -142,7 +142,7 @@ def test_typed_cut_points_that_are_not_usable_say_what_to_type(app_on, demo_db):
 def test_a_cut_between_two_hand_written_groups_gives_the_effects_known_by_construction(app_on, handwritten):  # noqa: F811
     """The hand-written trial's common iliac patients have 90% stenosis and its femoral ones 80%: cut at 85,
     the ranges are those two groups, whose effects are -6 and -2 by construction (the difference -4)."""
-    at = app_on(handwritten, {"by": "stenosis_pct", "cuts": "85"}).run()
+    at = app_on(handwritten, {"by": "stenosis_pct", "cuts": "85"})
     at.switch_page("app_pages/benefit.py").run()
     assert not at.exception, at.exception
     groups = _table(at, "Group")
@@ -196,7 +196,7 @@ def centres_with_markup(handwritten, tmp_path_factory):  # noqa: F811
 
 
 def test_patients_without_a_value_are_left_out_and_the_page_says_how_many(app_on, bmi_partly_missing):
-    at = app_on(bmi_partly_missing, {"by": "bmi", "cuts": "25"}).run()
+    at = app_on(bmi_partly_missing, {"by": "bmi", "cuts": "25"})
     at.switch_page("app_pages/benefit.py").run()
     assert not at.exception, at.exception
     assert [c.value for c in at.caption if "no recorded" in c.value] == [
@@ -218,7 +218,7 @@ def test_a_links_data_valued_groups_are_never_shown_as_markup(app_on, demo_db):
 
 
 def test_a_centres_name_is_shown_as_the_text_it_is(app_on, centres_with_markup):
-    at = app_on(centres_with_markup, {"by": "center_id", "reference": "center:**Nord**"}).run()
+    at = app_on(centres_with_markup, {"by": "center_id", "reference": "center:**Nord**"})
     at.switch_page("app_pages/benefit.py").run()
     assert not at.exception, at.exception
     groups = _table(at, "Group")

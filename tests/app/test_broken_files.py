@@ -28,9 +28,8 @@ def corpus(demo_db, tmp_path_factory):
 
 
 def _open(app_on, path, page):
-    at = app_on(path).run()
-    if page != "home":
-        at.switch_page(f"app_pages/{page}.py").run()
+    at = app_on(path)
+    (at if page == "home" else at.switch_page(f"app_pages/{page}.py")).run()
     assert not at.exception, at.exception
     return at
 

@@ -30,7 +30,7 @@ ARMS = {"stent": "Stent", "medical": "Medical"}
 
 
 def _page(app_on, demo_db, query: dict):
-    at = app_on(demo_db, query).run()
+    at = app_on(demo_db, query)
     at.switch_page("app_pages/candidate.py").run()
     assert not at.exception, at.exception
     return at

@@ -16,7 +16,7 @@ MILD = {"c_site": "femoral", "c_stenosis": "40", "c_villalta": "7", "c_age": "58
 
 
 def _candidate(app_on, db, query):
-    at = app_on(db, query).run()
+    at = app_on(db, query)
     at.switch_page("app_pages/candidate.py").run()
     assert not at.exception, at.exception
     return at

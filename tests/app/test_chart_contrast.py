@@ -31,7 +31,7 @@ def _figures(app_on, demo_db, drawn, page, query) -> list[dict]:
     """The figures the page sends to the browser, from one AppTest run of the view."""
     key = (page, json.dumps(query, sort_keys=True))
     if key not in drawn:
-        at = app_on(demo_db, query).run()
+        at = app_on(demo_db, query)
         at.switch_page(f"app_pages/{page}.py").run()
         assert not at.exception
         drawn[key] = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]

@@ -70,7 +70,7 @@ def _band_bars(figure: dict) -> dict[tuple[str, str], list[str]]:
 def test_trajectory_charts_give_no_hidden_arm_away(app_on, demo_db, seen, present):
     recount = {(int(r.visit_month), r.arm): int(r.n) for r in seen.itertuples()}
     assert recount[(0, "stent")] == 2 and recount[(0, "medical")] == 10  # the case of the review
-    at = app_on(demo_db, {**TC08, "present": "1"} if present else TC08).run()
+    at = app_on(demo_db, {**TC08, "present": "1"} if present else TC08)
     at.switch_page("app_pages/trajectories.py").run()
     if not present:  # the exports: Prepare exports draws the page with small cells hidden
         at.button(key="export_prepare").click().run()
@@ -114,7 +114,7 @@ def test_responders_give_no_hidden_denominator_away(app_on, demo_db, demo_con):
         "SELECT p.arm, count(*) AS n FROM patients AS p WHERE p.center_id = 'TC08' GROUP BY ALL"
     ).df()
     assert dict(zip(due.arm, due.n, strict=True)) == {"stent": 2, "medical": 10}
-    at = app_on(demo_db, {**TC08, "present": "1"}).run()
+    at = app_on(demo_db, {**TC08, "present": "1"})
     at.switch_page("app_pages/responders.py").run()
     assert not at.exception
     shares = next(f for f in _figures(at) if f["data"] and f["data"][0].get("type") == "bar")
@@ -139,7 +139,7 @@ def test_responders_give_no_hidden_denominator_away(app_on, demo_db, demo_con):
 def test_safety_bars_carry_the_tables_cells_hidden_alike(app_on, demo_db):
     """Safety's bars (issue 28 item 3's clickable chart): each bar's hover is the table's cell for its
     complication and arm, hidden where the table hides it, and no bar is drawn where the share is hidden."""
-    at = app_on(demo_db, {"center": "RC05", "period": "any time"}).run()
+    at = app_on(demo_db, {"center": "RC05", "period": "any time"})
     at.switch_page("app_pages/safety.py").run()
     at.button(key="export_prepare").click().run()
     assert not at.exception
@@ -160,7 +160,7 @@ def test_safety_bars_carry_the_tables_cells_hidden_alike(app_on, demo_db):
 def test_no_individual_lines_count_out_a_complement_arm(app_on, demo_db, seen):
     """25 individual patients per arm asked for: the medical arm of TC08 has 10, all of them drawn,
     so its lines would count its n (hidden as the complement of the stent arm's 2)."""
-    at = app_on(demo_db, {**TC08, "present": "1", "patients": "25"}).run()
+    at = app_on(demo_db, {**TC08, "present": "1", "patients": "25"})
     at.switch_page("app_pages/trajectories.py").run()
     assert not at.exception
     figure = next(f for f in _figures(at) if _trajectory_hover(f))
@@ -180,7 +180,7 @@ def test_effects_table_and_caption_hide_both_arms_n_where_one_is(app_on, demo_db
     ).df()
     assert seen_ivc[seen_ivc.arm == "stent"].n.between(1, K - 1).all()
     assert (seen_ivc[seen_ivc.arm == "medical"].n >= K).any()  # what used to be shown beside them
-    at = app_on(demo_db, {"study": "TRIAL", "site": "ivc"}).run()
+    at = app_on(demo_db, {"study": "TRIAL", "site": "ivc"})
     at.switch_page("app_pages/effects.py").run()
     at.button(key="export_prepare").click().run()
     assert not at.exception

@@ -26,7 +26,7 @@ def people(demo_con) -> pd.DataFrame:
 
 
 def test_the_funnel_counts_what_each_filter_removes_in_the_sidebars_order(app_on, demo_db, people):
-    at = app_on(demo_db, QUERY).run()
+    at = app_on(demo_db, QUERY)
     at.switch_page("app_pages/overview.py").run()
     assert not at.exception
     shown = next(
@@ -49,7 +49,7 @@ def test_the_funnel_counts_what_each_filter_removes_in_the_sidebars_order(app_on
 
 
 def test_each_site_option_shows_the_patients_the_other_filters_keep(app_on, demo_db, people):
-    at = app_on(demo_db, QUERY).run()
+    at = app_on(demo_db, QUERY)
     at.switch_page("app_pages/overview.py").run()
     others = people[people.severe & (people.sex == "female") & people.age_years.between(30, 70)]
     site = at.multiselect(key="site")
@@ -93,7 +93,7 @@ def test_the_report_hides_a_small_removal_and_what_gives_it_away(app_on, demo_db
     recount = [len(people), len(centre), len(ceap), len(vcss)]
     assert 0 < recount[2] - recount[3] < 5  # the case: a step removes 1-4 patients
 
-    at = app_on(demo_db, SMALL_STEP).run()
+    at = app_on(demo_db, SMALL_STEP)
     at.switch_page("app_pages/overview.py").run()
     at.button(key="export_prepare").click().run()
     assert not at.exception
@@ -119,7 +119,7 @@ def test_the_report_hides_a_small_removal_and_what_gives_it_away(app_on, demo_db
 
 def test_the_page_hides_them_alike_when_protection_is_on_everywhere(app_on, demo_db, demo_con, monkeypatch):
     monkeypatch.setenv("PTS_PROTECT_SMALL_CELLS", "1")
-    at = app_on(demo_db, SMALL_STEP).run()
+    at = app_on(demo_db, SMALL_STEP)
     at.switch_page("app_pages/overview.py").run()
     assert not at.exception
     shown = next(t.value for t in at.dataframe if list(t.value.columns) == ["Filter", "Patients left", "Removed"])

@@ -34,7 +34,7 @@ def raw(demo_con):
 
 
 def _compare_page(app_on, demo_db, query):
-    at = app_on(demo_db, query).run()
+    at = app_on(demo_db, query)
     at.switch_page("app_pages/compare.py").run()
     assert not at.exception, at.exception
     return at

@@ -144,7 +144,7 @@ def test_safety_curves_show_no_count_below_k(app_on, few_events_db, monkeypatch,
         query["present"] = "1"
     else:
         monkeypatch.setenv("PTS_PROTECT_SMALL_CELLS", "1")
-    at = app_on(few_events_db, query).run()
+    at = app_on(few_events_db, query)
     at.switch_page("app_pages/safety.py").run()
     assert not at.exception
     mine = _first_complications(few_events_db, "within 30 days")
@@ -165,7 +165,7 @@ def test_safety_curves_show_no_count_below_k(app_on, few_events_db, monkeypatch,
 )
 def test_durability_curves_show_no_count_below_k(app_on, few_events_db, monkeypatch, endpoint, truth, incidence):
     monkeypatch.setenv("PTS_MIN_CELL_COUNT", str(K))
-    at = app_on(few_events_db, {"endpoint": endpoint, "present": "1"}).run()
+    at = app_on(few_events_db, {"endpoint": endpoint, "present": "1"})
     at.switch_page("app_pages/durability.py").run()
     assert not at.exception
     rows = truth()
@@ -176,7 +176,7 @@ def test_durability_curves_show_no_count_below_k(app_on, few_events_db, monkeypa
 def test_without_protection_the_curves_are_the_estimators_own(app_on, few_events_db, monkeypatch):
     """The check above sees the small steps when nothing is hidden (it could fail)."""
     monkeypatch.setenv("PTS_PROTECT_SMALL_CELLS", "0")
-    at = app_on(few_events_db, {"period": "within 30 days"}).run()
+    at = app_on(few_events_db, {"period": "within 30 days"})
     at.switch_page("app_pages/safety.py").run()
     curves = _curves(_figure(at))
     x, y = curves["Stent: bleeding, DVT, PE, ulcer"]
@@ -188,7 +188,7 @@ def test_the_reviewers_safety_slide_shows_no_number_at_risk(app_on, demo_db):
     the stent arm's numbers at risk (15) would give the medical arm's away against the cohort's total.
     No number at risk is shown, no curve with fewer than K events is drawn, and the page says so."""
     query = {"site": ["ivc"], "grade": ["occlusion"], "band": ["severe"], "present": ["1"]}
-    at = app_on(demo_db, query).run()
+    at = app_on(demo_db, query)
     at.switch_page("app_pages/safety.py").run()
     assert not at.exception
     figure = _figure(at)

@@ -55,9 +55,8 @@ EXPECTED = "**The data file {name} is damaged.**"  # the name escaped for Markdo
 @pytest.mark.parametrize("which", ["several", "derived_only"])
 @pytest.mark.parametrize("page", [p.name for p in DATA_PAGES])
 def test_every_page_names_the_damaged_file(app_on, damaged, which, page):
-    at = app_on(damaged[which]).run()
-    if page != "home":
-        at.switch_page(f"app_pages/{page}.py").run()
+    at = app_on(damaged[which])
+    (at if page == "home" else at.switch_page(f"app_pages/{page}.py")).run()
     assert not at.exception, at.exception
     assert [e.value for e in at.error] == [EXPECTED.format(name=damaged[which].name.replace("_", "\\_"))]
     text = _texts(at)

@@ -14,7 +14,7 @@ def test_a_rerun_with_nothing_changed_does_not_refit_the_cox_model(app_on, demo_
 
     monkeypatch.setattr(survival, "cox", counted)
     # both arms have recurrent DVT: two groups, so the page fits a hazard ratio; an age range no other test uses
-    at = app_on(demo_db, {"endpoint": "freedom_from_recurrent_dvt", "age": ["23", "88"]}).run()
+    at = app_on(demo_db, {"endpoint": "freedom_from_recurrent_dvt", "age": ["23", "88"]})
     at.switch_page("app_pages/durability.py").run()
     assert not at.exception
     hazard = [t.value for t in at.subheader if "Cox" in t.value]

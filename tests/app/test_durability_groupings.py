@@ -9,7 +9,7 @@ from pts_explorer.config import DUCKDB_CONFIG
 
 
 def _durability(app_on, db, query):
-    at = app_on(db, query).run()
+    at = app_on(db, query)
     at.switch_page("app_pages/durability.py").run()
     assert not at.exception, at.exception
     return at

@@ -26,7 +26,7 @@ def two_patients(tmp_path_factory):
 
 
 def _page(app_on, db, page, query=None):
-    at = app_on(db, query).run()
+    at = app_on(db, query)
     at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception
     return at

@@ -95,7 +95,7 @@ def test_a_follower_hides_small_cells_even_where_the_operator_turned_them_off(
     app_on, demo_db, workspace_file, monkeypatch
 ):
     monkeypatch.setenv("PTS_MIN_CELL_COUNT", "0")  # off: the presenter's own slide shows every count
-    presenter = app_on(demo_db, {**SMALL, "present": "1"}).run()
+    presenter = app_on(demo_db, {**SMALL, "present": "1"})
     presenter.switch_page("app_pages/overview.py").run()
     assert _line(presenter) == (
         "**Overview** · TRIAL; IVC · n = 4 stent, 6 medical · randomized · "
@@ -113,7 +113,7 @@ def test_a_follower_hides_small_cells_even_where_the_operator_turned_them_off(
 
 
 def test_the_presenter_shares_to_the_room_and_counts_the_followers(app_on, demo_db, workspace_file):
-    at = app_on(demo_db, {**FEMORAL, "present": "1"}).run()
+    at = app_on(demo_db, {**FEMORAL, "present": "1"})
     at.switch_page("app_pages/overview.py").run()
     at.button(key="share_start").click().run()
     assert not at.exception, at.exception
@@ -142,13 +142,13 @@ def test_the_speaker_view_shows_the_notes_and_the_next_slide_and_steps_for_the_r
     talk = space.new_talk("Iliac talk")
     space.add_slide(talk.slug, "overview", FEMORAL, "Who they are", HOSTILE)
     space.add_slide(talk.slug, "effects", {"site": ["common_iliac"], "visit": ["12"]}, "The effect at month 12")
-    presenter = app_on(demo_db, {**FEMORAL, "present": "1", "talk": talk.slug, "slide": "1"}).run()
+    presenter = app_on(demo_db, {**FEMORAL, "present": "1", "talk": talk.slug, "slide": "1"})
     presenter.switch_page("app_pages/overview.py").run()
     presenter.button(key="share_start").click().run()
     with space._connect() as con:
         ((code, secret),) = con.execute("SELECT code, secret FROM shares").fetchall()
 
-    speaker = app_on(demo_db, {"share": secret}).run()
+    speaker = app_on(demo_db, {"share": secret})
     speaker.switch_page("app_pages/speaker.py").run()
     assert not speaker.exception, speaker.exception
     texts = [m.value for m in speaker.markdown]
@@ -178,7 +178,7 @@ def test_the_speaker_view_shows_the_notes_and_the_next_slide_and_steps_for_the_r
 
 
 def test_a_speaker_view_without_a_valid_key_says_so(app_on, demo_db, workspace_file):
-    at = app_on(demo_db, {"share": "x" * 20}).run()
+    at = app_on(demo_db, {"share": "x" * 20})
     at.switch_page("app_pages/speaker.py").run()
     assert not at.exception, at.exception
     assert [e.value for e in at.error][0].startswith("No presentation is shared under this key here")
@@ -187,7 +187,7 @@ def test_a_speaker_view_without_a_valid_key_says_so(app_on, demo_db, workspace_f
 def test_the_speaker_view_steps_the_pages_of_a_share_without_a_talk(app_on, demo_db, workspace_file):
     space = workspace.Workspace(workspace_file)
     share = space.start_share("overview", FEMORAL)
-    speaker = app_on(demo_db, {"share": share.secret, "site": "femoral"}).run()
+    speaker = app_on(demo_db, {"share": share.secret, "site": "femoral"})
     speaker.switch_page("app_pages/speaker.py").run()
     assert not speaker.exception, speaker.exception
     assert _query(speaker) == {"share": [share.secret]}  # the window's address is its key alone
@@ -201,7 +201,7 @@ def test_the_speaker_view_steps_the_pages_of_a_share_without_a_talk(app_on, demo
 def test_a_share_key_stays_on_the_speaker_view(app_on, demo_db, workspace_file):
     """The key moves the room's slides: a page other than the speaker view never writes it back into
     its address (its Link and Add to talk would carry it on)."""
-    at = app_on(demo_db, {"share": "k" * 20, "site": "femoral"}).run()
+    at = app_on(demo_db, {"share": "k" * 20, "site": "femoral"})
     at.switch_page("app_pages/overview.py").run()
     assert not at.exception, at.exception
     assert _query(at) == FEMORAL
@@ -210,7 +210,7 @@ def test_a_share_key_stays_on_the_speaker_view(app_on, demo_db, workspace_file):
 def test_a_cohort_changed_on_the_slide_is_a_step_the_room_follows(app_on, demo_db, workspace_file):
     """The presenter removes a filter in the cohort drawer (its chip): the slide redraws in place and
     its new address is written, one step on, which a follower then opens."""
-    at = app_on(demo_db, {"site": ["femoral", "common_iliac"], "present": "1"}).run()
+    at = app_on(demo_db, {"site": ["femoral", "common_iliac"], "present": "1"})
     at.switch_page("app_pages/overview.py").run()
     at.button(key="share_start").click().run()
     space = workspace.Workspace(workspace_file)
@@ -237,12 +237,12 @@ def test_the_speaker_view_after_stop_sharing_offers_no_steps(app_on, demo_db, wo
     space.add_slide(talk.slug, "overview", FEMORAL, "Who they are")
     space.add_slide(talk.slug, "trajectories", FEMORAL, "Their course")
     share = space.start_share("overview", {**FEMORAL, "present": ["1"], "talk": [talk.slug], "slide": ["1"]})
-    drawn_before = app_on(demo_db, {"share": share.secret}).run()
+    drawn_before = app_on(demo_db, {"share": share.secret})
     drawn_before.switch_page("app_pages/speaker.py").run()
     assert not drawn_before.button(key="speaker_next").disabled
     space.end_share(share.secret)
 
-    speaker = app_on(demo_db, {"share": share.secret}).run()
+    speaker = app_on(demo_db, {"share": share.secret})
     speaker.switch_page("app_pages/speaker.py").run()
     assert not speaker.exception, speaker.exception
     assert not {"speaker_previous", "speaker_next"} & _keys(speaker)
@@ -270,7 +270,7 @@ def test_a_speaker_view_step_counts_from_the_slide_the_room_is_on(app_on, demo_d
         return {**FEMORAL, "present": ["1"], "talk": [talk.slug], "slide": [str(position)]}
 
     share = space.start_share("overview", on(1))
-    speaker = app_on(demo_db, {"share": share.secret}).run()
+    speaker = app_on(demo_db, {"share": share.secret})
     speaker.switch_page("app_pages/speaker.py").run()
     space.move_share(share.secret, "trajectories", on(2))  # a first press, before this view redrew
     speaker.button(key="speaker_next").click().run()

@@ -165,7 +165,7 @@ def ids(small_db) -> dict[str, str]:
 
 
 def _open(app_on, path: Path, page: str, query: dict | None = None):
-    at = app_on(path, query).run()
+    at = app_on(path, query)
     at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, at.exception
     return at

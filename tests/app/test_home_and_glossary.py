@@ -33,7 +33,7 @@ def test_every_starting_point_opens_a_cohort_with_patients(app_on, demo_db):
     for title, _, page, query in STARTING_POINTS:
         link = links[f"Open {page.capitalize()}"]
         assert parse_qs(link.query_string) == query, title  # the link carries exactly its cohort
-        opened = app_on(demo_db, query).run()
+        opened = app_on(demo_db, query)
         opened.switch_page(f"app_pages/{page}.py").run()
         assert not opened.exception
         assert "No patients match" not in _texts(opened), title
@@ -54,7 +54,7 @@ def test_home_keeps_a_cohort_chosen_in_the_sidebar(app_on, demo_db):
 
 
 def test_glossary_lists_every_section_with_sources(app_on, demo_db):
-    at = app_on(demo_db).run()
+    at = app_on(demo_db)
     at.switch_page("app_pages/glossary.py").run()
     assert not at.exception
     assert [s.value for s in at.subheader] == ["Scores", "Lesions and anatomy", "Endpoints", "Study design", "Methods"]
@@ -66,7 +66,7 @@ def test_glossary_lists_every_section_with_sources(app_on, demo_db):
 
 
 def test_glossary_search_narrows_and_says_when_nothing_matches(app_on, demo_db):
-    at = app_on(demo_db).run()
+    at = app_on(demo_db)
     at.switch_page("app_pages/glossary.py").run()
     at.text_input(key="glossary_search").input("patency").run()
     assert [s.value for s in at.subheader] == ["Endpoints"]
@@ -88,6 +88,6 @@ def test_glossary_search_narrows_and_says_when_nothing_matches(app_on, demo_db):
     ],
 )
 def test_labels_that_use_a_term_quote_the_glossary(app_on, demo_db, page, widget, key, words):
-    at = app_on(demo_db).run()
+    at = app_on(demo_db)
     at.switch_page(f"app_pages/{page}.py").run()
     assert words in getattr(at, widget)(key=key).help

@@ -108,7 +108,11 @@ def _figure_strings(at) -> list[str]:
 
 
 def _run(app_on, db, page, query=None):
-    at = app_on(db, query or {}).run()
+    at = app_on(db, query or {})
+    if page == "app_pages/import_data.py":
+        # AppTest finds a page before the first run by its file name; the Import page's address is
+        # /import, found only once st.navigation has registered the pages (a first run, of home).
+        at.run()
     at.switch_page(page).run()
     assert not at.exception, at.exception
     return at

@@ -11,7 +11,7 @@ PAGES = ["overview", "trajectories", "safety", "durability"]
 
 @pytest.mark.parametrize("page", PAGES)
 def test_a_legend_click_neither_hides_a_curve_nor_seems_to_filter(app_on, demo_db, page):
-    at = app_on(demo_db, {}).run()
+    at = app_on(demo_db, {})
     at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, at.exception
     clickable = [json.loads(el.proto.spec) for el in at.get("plotly_chart") if list(el.proto.selection_mode)]
@@ -24,7 +24,7 @@ def test_a_legend_click_neither_hides_a_curve_nor_seems_to_filter(app_on, demo_d
 def test_a_ranges_histogram_says_it_counts_every_patient_and_does(app_on, demo_db, demo_con):
     # Second review, F6: on /overview?center=RC05&bvillalta=10&bvillalta=33 (75 patients) the histogram
     # under the slider drew all 2,640 patients, and nothing said whose values they are.
-    at = app_on(demo_db, {"center": ["RC05"], "bvillalta": ["10", "33"]}).run()
+    at = app_on(demo_db, {"center": ["RC05"], "bvillalta": ["10", "33"]})
     at.switch_page("app_pages/overview.py").run()
     assert not at.exception, at.exception
     [figure] = [json.loads(el.proto.spec) for el in at.sidebar.get("plotly_chart")]

@@ -64,7 +64,7 @@ def test_a_cohort_changed_live_survives_a_step_away_and_reaches_the_speaker_view
     assert _line(follower) == _line(at)
 
     # The speaker view names the slide on screen as the room sees it.
-    speaker = app_on(demo_db, {"share": secret}).run()
+    speaker = app_on(demo_db, {"share": secret})
     speaker.switch_page("app_pages/speaker.py").run()
     assert not speaker.exception, speaker.exception
     assert [c.value for c in speaker.caption][:2] == [

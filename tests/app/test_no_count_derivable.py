@@ -138,7 +138,7 @@ def _given_away(facts: list[tuple[pd.Series, int | None]]) -> list[int]:
 
 
 def _overview(app_on, db, query):
-    at = app_on(db, {"present": "1", **query}).run()
+    at = app_on(db, {"present": "1", **query})
     at.switch_page("app_pages/overview.py").run()
     assert not at.exception, at.exception
     return at
@@ -202,7 +202,7 @@ def test_no_hidden_count_of_the_funnel_follows_from_its_other_rows_and_the_sideb
             kept = kept[kept[COLUMNS[key]].isin(query[key])]
         queries.append(query)
     for query in queries:
-        at = app_on(demo_db, query).run()
+        at = app_on(demo_db, query)
         at.switch_page("app_pages/overview.py").run()
         assert not at.exception, at.exception
         table = next(t.value for t in at.dataframe if list(t.value.columns) == ["Filter", "Patients left", "Removed"])
@@ -234,7 +234,7 @@ def test_a_trajectory_hover_hides_an_arms_n_beside_a_hidden_one(app_on, demo_db,
     # the hover said "n = 10" for medical at month 0 and the drawer "TC08 (12)": 12 - 10 = 2.
     centre = people[people.center_id == "TC08"]
     assert (int((centre.arm == "stent").sum()), int((centre.arm == "medical").sum())) == (2, 10)
-    at = app_on(demo_db, {"center": ["TC08"], "present": "1"}).run()
+    at = app_on(demo_db, {"center": ["TC08"], "present": "1"})
     at.switch_page("app_pages/trajectories.py").run()
     assert not at.exception, at.exception
     figure = json.loads(at.get("plotly_chart")[0].proto.spec)
@@ -249,7 +249,7 @@ def test_a_trajectory_hover_hides_an_arms_n_beside_a_hidden_one(app_on, demo_db,
 def test_the_reports_funnel_hides_a_small_removed_count_and_what_gives_it_away(app_on, demo_db, people):
     # Second review, F2: /overview?center=RC05&ceap=C4b&bvcss=12&bvcss=30, exported as a report: the funnel
     # read "Baseline VCSS: ≥ 12 points | 10 | 3" (RC05 87 -> C4b 13 -> VCSS 12+ 10: 3 removed).
-    at = app_on(demo_db, {"center": ["RC05"], "ceap": ["C4b"], "bvcss": ["12", "30"]}).run()
+    at = app_on(demo_db, {"center": ["RC05"], "ceap": ["C4b"], "bvcss": ["12", "30"]})
     at.switch_page("app_pages/overview.py").run()
     at.button(key="export_prepare").click().run()
     assert not at.exception, at.exception

@@ -18,7 +18,7 @@ def test_a_dataset_without_visits_says_so_on_the_pages(app_on, small_db, tmp_pat
     con.execute("DELETE FROM visits")
     con.close()
     for page in ("overview", "trajectories", "durability"):
-        at = app_on(path).run()
+        at = app_on(path)
         at.switch_page(f"app_pages/{page}.py").run()
         assert not at.exception
         assert at.error[0].value.startswith("**The outcomes database cannot be used.**")

@@ -70,7 +70,7 @@ def _cases(db) -> list[dict[str, list[str]]]:
 
 
 def _overview(app_on, db, query):
-    at = app_on(db, query).run()
+    at = app_on(db, query)
     at.switch_page("app_pages/overview.py").run()
     assert not at.exception, at.exception
     return at

@@ -36,7 +36,7 @@ def _figures(at) -> list[dict]:
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_on_demo_cohort(app_on, demo_db, page):
-    at = app_on(demo_db, EXAMPLES[page]).run()
+    at = app_on(demo_db, EXAMPLES[page])
     at.switch_page(page).run()
     assert not at.exception
     assert "Synthetic demo data" in _texts(at)
@@ -45,7 +45,7 @@ def test_page_renders_on_demo_cohort(app_on, demo_db, page):
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_shows_empty_cohort_as_a_normal_state(app_on, small_db, page):
-    at = app_on(small_db, {**EMPTY, **EXAMPLES[page]}).run()
+    at = app_on(small_db, {**EMPTY, **EXAMPLES[page]})
     at.switch_page(page).run()
     assert not at.exception
     assert "No patients match the current filters" in _texts(at)
@@ -54,7 +54,7 @@ def test_page_shows_empty_cohort_as_a_normal_state(app_on, small_db, page):
 
 
 def test_overview_numbers_change_with_a_filter(app_on, demo_db):
-    at = app_on(demo_db).run()
+    at = app_on(demo_db)
     at.switch_page("app_pages/overview.py").run()
     assert _metric(at, "Patients") == "2,640"
     at.multiselect(key="site").set_value(["common_iliac"]).run()
@@ -78,7 +78,7 @@ def test_url_parameters_restore_the_cohort(app_on, demo_db):
 
 
 def test_trajectory_chart_follows_outcome_and_scale(app_on, demo_db):
-    at = app_on(demo_db, {"study": ["TRIAL"]}).run()
+    at = app_on(demo_db, {"study": ["TRIAL"]})
     at.switch_page("app_pages/trajectories.py").run()
     before = _figures(at)[0]
     assert "Villalta total" in before["layout"]["title"]["text"]
@@ -92,7 +92,7 @@ def test_trajectory_chart_follows_outcome_and_scale(app_on, demo_db):
 
 
 def test_trajectory_table_has_the_documented_columns(app_on, demo_db):
-    at = app_on(demo_db, {"by_study": "False"}).run()
+    at = app_on(demo_db, {"by_study": "False"})
     at.switch_page("app_pages/trajectories.py").run()
     table = at.dataframe[0].value  # the first table under the chart
     assert list(table.columns) == ["Arm", "Visit (month)", "n", "Mean, points (0-33)", "SD", "95% CI"]
@@ -109,7 +109,7 @@ def test_reset_restores_every_filter(app_on, small_db):
 
 
 def test_one_arm_cohort_explains_why_there_is_no_difference(app_on, small_db):
-    at = app_on(small_db, {"arm": ["stent"]}).run()
+    at = app_on(small_db, {"arm": ["stent"]})
     at.switch_page("app_pages/trajectories.py").run()
     assert not at.exception
     assert "Both arms are needed for a difference" in _texts(at)
@@ -132,7 +132,7 @@ def test_malformed_database_lists_the_problems(app_on, tmp_path):
 
 @pytest.mark.parametrize("page", ANALYSIS_PAGES)
 def test_analysis_page_with_one_patient_explains_itself(app_on, one_patient_db, page):
-    at = app_on(one_patient_db, {"registry": "True"}).run()
+    at = app_on(one_patient_db, {"registry": "True"})
     at.switch_page(page).run()
     assert not at.exception
     text = _texts(at)
@@ -144,7 +144,7 @@ def test_analysis_page_with_one_patient_explains_itself(app_on, one_patient_db, 
 
 @pytest.mark.parametrize("page", ANALYSIS_PAGES)
 def test_analysis_pages_show_how_each_number_was_computed(app_on, small_db, page):
-    at = app_on(small_db).run()
+    at = app_on(small_db)
     at.switch_page(page).run()
     assert not at.exception
     assert any(e.label == "How this was computed" for e in at.expander)
@@ -152,7 +152,7 @@ def test_analysis_pages_show_how_each_number_was_computed(app_on, small_db, page
 
 
 def test_effects_default_is_randomized_and_registry_makes_it_observational(app_on, demo_db):
-    at = app_on(demo_db).run()
+    at = app_on(demo_db)
     at.switch_page("app_pages/effects.py").run()
     assert "Randomized comparison" in _texts(at)
     assert _metric(at, "Patients") == "112 / 111"
@@ -165,7 +165,7 @@ def test_effects_default_is_randomized_and_registry_makes_it_observational(app_o
 
 
 def test_effects_adjusting_for_covariates_changes_the_model(app_on, demo_db):
-    at = app_on(demo_db).run()
+    at = app_on(demo_db)
     at.switch_page("app_pages/effects.py").run()
     before = _metric(at, "Difference")
     at.multiselect(key="adjust").set_value(["stenosis_grade", "obstruction_site"]).run()
@@ -175,14 +175,14 @@ def test_effects_adjusting_for_covariates_changes_the_model(app_on, demo_db):
 
 
 def test_registry_only_cohort_on_randomized_default_says_what_to_do(app_on, small_db):
-    at = app_on(small_db, {"study": "REGISTRY"}).run()
+    at = app_on(small_db, {"study": "REGISTRY"})
     at.switch_page("app_pages/effects.py").run()
     assert not at.exception
     assert "Include observational (registry) patients" in _texts(at)
 
 
 def test_responder_threshold_changes_the_proportions(app_on, demo_db):
-    at = app_on(demo_db).run()
+    at = app_on(demo_db)
     at.switch_page("app_pages/responders.py").run()
     before = at.dataframe[0].value.copy()
     at.number_input(key="threshold").set_value(8).run()
@@ -194,7 +194,7 @@ def test_responder_threshold_changes_the_proportions(app_on, demo_db):
 
 
 def test_durability_shows_patency_estimates_and_a_cox_model(app_on, demo_db):
-    at = app_on(demo_db, {"group": "obstruction_site", "endpoint": "secondary_patency"}).run()
+    at = app_on(demo_db, {"group": "obstruction_site", "endpoint": "secondary_patency"})
     at.switch_page("app_pages/durability.py").run()
     assert not at.exception
     landmarks = at.dataframe[0].value
@@ -205,14 +205,14 @@ def test_durability_shows_patency_estimates_and_a_cox_model(app_on, demo_db):
 
 
 def test_durability_when_nobody_is_eligible(app_on, demo_db):
-    at = app_on(demo_db, {"arm": "medical", "endpoint": "primary_patency"}).run()
+    at = app_on(demo_db, {"arm": "medical", "endpoint": "primary_patency"})
     at.switch_page("app_pages/durability.py").run()
     assert not at.exception
     assert "Nobody in this cohort is eligible for primary patency" in _texts(at)
 
 
 def test_durability_when_nobody_has_the_endpoint(app_on, one_patient_db):
-    at = app_on(one_patient_db, {"endpoint": "freedom_from_recurrent_dvt"}).run()
+    at = app_on(one_patient_db, {"endpoint": "freedom_from_recurrent_dvt"})
     at.switch_page("app_pages/durability.py").run()
     assert not at.exception
     text = _texts(at)
@@ -221,7 +221,7 @@ def test_durability_when_nobody_has_the_endpoint(app_on, one_patient_db):
 
 
 def test_safety_table_and_split(app_on, demo_db):
-    at = app_on(demo_db).run()
+    at = app_on(demo_db)
     at.switch_page("app_pages/safety.py").run()
     table = at.dataframe[0].value.set_index("Complication")
     stent, medical = (f"{arm}: patients, % (95% CI)" for arm in ("Stent", "Medical"))
@@ -241,14 +241,14 @@ def test_safety_table_and_split(app_on, demo_db):
 
 
 def test_safety_with_no_events(app_on, one_patient_db):
-    at = app_on(one_patient_db).run()
+    at = app_on(one_patient_db)
     at.switch_page("app_pages/safety.py").run()
     assert not at.exception
     assert "No complication recorded in this cohort" in _texts(at)
 
 
 def test_durability_says_the_comparison_is_observational_and_can_be_restricted(app_on, demo_db):
-    at = app_on(demo_db, {"endpoint": "ulcer_healing", "group": "arm"}).run()
+    at = app_on(demo_db, {"endpoint": "ulcer_healing", "group": "arm"})
     at.switch_page("app_pages/durability.py").run()
     assert not at.exception
     text = _texts(at)
@@ -263,7 +263,7 @@ def test_durability_says_the_comparison_is_observational_and_can_be_restricted(a
 
 
 def test_safety_periods_include_events_before_the_procedure(app_on, demo_db):
-    at = app_on(demo_db, {"period": "before the procedure"}).run()
+    at = app_on(demo_db, {"period": "before the procedure"})
     at.switch_page("app_pages/safety.py").run()
     assert not at.exception
     table = at.dataframe[0].value
@@ -277,7 +277,7 @@ def test_safety_periods_include_events_before_the_procedure(app_on, demo_db):
 
 
 def test_effects_mmrm_method_is_reml_by_default_and_ml_on_request(app_on, demo_db):
-    at = app_on(demo_db).run()
+    at = app_on(demo_db)
     at.switch_page("app_pages/effects.py").run()
     assert "REML, Satterthwaite degrees of freedom" in _texts(at)
     mmrm_table = next(df.value for df in at.dataframe if "df" in df.value.columns)
@@ -289,7 +289,7 @@ def test_effects_mmrm_method_is_reml_by_default_and_ml_on_request(app_on, demo_d
 
 
 def test_responders_default_to_non_responder_imputation(app_on, demo_db):
-    at = app_on(demo_db).run()
+    at = app_on(demo_db)
     at.switch_page("app_pages/responders.py").run()
     nri = at.dataframe[0].value.set_index("Visit (month)")
     assert "counts as a non-responder" in _texts(at)
@@ -315,7 +315,7 @@ def test_a_filter_chip_removes_its_filter(app_on, demo_db):
 
 
 def test_the_schoenfeld_residual_plot_is_drawn_on_request(app_on, demo_db):
-    at = app_on(demo_db, {"endpoint": "ulcer_healing"}).run()
+    at = app_on(demo_db, {"endpoint": "ulcer_healing"})
     at.switch_page("app_pages/durability.py").run()
     assert len(at.get("plotly_chart")) == 1  # the curves only: the residuals cost a second at scale
     at.session_state["schoenfeld_open"] = True  # the reader opens the expander

@@ -19,7 +19,7 @@ from tests.app.test_pages import _texts
 
 
 def _open(app_on, db, page, query=None):
-    at = app_on(db, query).run()
+    at = app_on(db, query)
     at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, at.exception
     return at

@@ -41,7 +41,7 @@ def _query(at) -> dict[str, list[str]]:
 
 
 def _open(app_on, db, query):
-    at = app_on(db, query).run()
+    at = app_on(db, query)
     at.switch_page("app_pages/trajectories.py").run()
     assert not at.exception, at.exception
     return at

@@ -14,7 +14,7 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
 def _open(app_on, db, spec, query):
-    at = app_on(db, {**query, **dict(parse_qsl(spec.example))}).run()
+    at = app_on(db, {**query, **dict(parse_qsl(spec.example))})
     at.switch_page(spec.script).run()
     assert not at.exception, at.exception
     return at

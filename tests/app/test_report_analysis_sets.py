@@ -40,7 +40,7 @@ def _arms(rows: list[tuple]) -> str:
 
 
 def _exported(app_on, db, page: str, query: dict | None = None, keys: tuple = ()):
-    at = app_on(db, query).run()
+    at = app_on(db, query)
     at.switch_page(f"app_pages/{page}.py").run()
     for key in keys:
         at.session_state[key] = True

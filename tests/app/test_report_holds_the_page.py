@@ -42,7 +42,7 @@ def _report(app_on, db, view, reports):
 
 def _render(app_on, db, view):
     name, query, opened = VIEWS[view]
-    at = app_on(db, query).run()
+    at = app_on(db, query)
     at.switch_page(f"app_pages/{name}.py").run()
     for key in opened:  # the reader opens the expander
         at.session_state[key] = True

@@ -88,7 +88,7 @@ def test_threshold_chart_text_is_the_risk_difference_at_1_chosen_and_15(app_on, 
     protected = query.pop("protected", None) == "1"
     if protected:
         monkeypatch.setenv("PTS_PROTECT_SMALL_CELLS", "1")
-    at = app_on(demo_db, query).run()
+    at = app_on(demo_db, query)
     at.switch_page("app_pages/responders.py").run()
     assert not at.exception, at.exception
     month, threshold = int(query.get("visit", 6)), int(query.get("threshold", vocab.DEFAULT_THRESHOLD))

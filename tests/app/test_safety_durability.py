@@ -16,7 +16,7 @@ from tests import handmade
 
 
 def _page(app_on, db, page, query=None):
-    at = app_on(db, query).run()
+    at = app_on(db, query)
     at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception
     return at

@@ -116,7 +116,7 @@ def _managed(at):
 
 
 def _cohorts_page(app_on, db, query=None):
-    at = app_on(db, query).run()
+    at = app_on(db, query)
     at.switch_page("app_pages/cohorts.py").run()
     assert not at.exception, at.exception
     return at
@@ -268,7 +268,7 @@ def test_presenter_mode_names_the_saved_cohort_and_its_note(app_on, demo_db, wor
     saved = _space(workspace_file).save(
         "High-grade CIV/CFV", FILTERS, "demo", "x", {"stent": 1}, note="For the Tuesday meeting"
     )
-    at = app_on(demo_db, {"cohort": saved.slug, "present": "1"}).run()
+    at = app_on(demo_db, {"cohort": saved.slug, "present": "1"})
     at.switch_page("app_pages/trajectories.py").run()
     assert not at.exception, at.exception
     line = _texts(at)
@@ -288,7 +288,7 @@ def test_a_saved_cohorts_export_writes_its_filters_out(app_on, demo_db, workspac
     at = app_on(demo_db, query).run()
     at = _save_in_sidebar(at, "Eligible at RC05")
     [saved] = _space(workspace_file).cohorts()
-    at = app_on(demo_db, {"cohort": saved.slug}).run()
+    at = app_on(demo_db, {"cohort": saved.slug})
     at.switch_page("app_pages/overview.py").run()
     at.button(key="export_prepare").click().run()
     assert not at.exception, at.exception

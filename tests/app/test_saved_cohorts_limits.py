@@ -21,7 +21,7 @@ def _utc(stamp: str) -> str:
 
 
 def _cohorts_page(app_on, db):
-    at = app_on(db).run()
+    at = app_on(db)
     at.switch_page("app_pages/cohorts.py").run()
     assert not at.exception, at.exception
     return at

@@ -78,7 +78,7 @@ def protected(monkeypatch):
 @pytest.mark.parametrize("cohort", list(COHORTS))
 @pytest.mark.parametrize("page", [p.name for p in DATA_PAGES])
 def test_no_page_shows_a_count_below_k(app_on, demo_db, protected, page, cohort):
-    at = app_on(demo_db, COHORTS[cohort]).run()
+    at = app_on(demo_db, COHORTS[cohort])
     at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception
     small = [(where, n) for where, n in shown_counts(at) if 0 < n < K]
@@ -92,7 +92,7 @@ def _hidden(cell: object) -> bool:
 
 @pytest.mark.parametrize("cohort", list(COHORTS))
 def test_no_hidden_count_is_recoverable_by_subtraction(app_on, demo_db, protected, cohort):
-    at = app_on(demo_db, COHORTS[cohort]).run()
+    at = app_on(demo_db, COHORTS[cohort])
     at.switch_page("app_pages/overview.py").run()
     # The sidebar and the metrics: two arms adding up to the cohort.
     arms = {m.label: m.value for m in at.metric if m.label in ("Stent", "Medical")}
@@ -134,7 +134,7 @@ def test_no_hidden_count_is_recoverable_by_subtraction(app_on, demo_db, protecte
 def test_the_detector_sees_small_counts_when_protection_is_off(app_on, demo_db, monkeypatch):
     monkeypatch.setenv("PTS_PROTECT_SMALL_CELLS", "0")
     for page in ("overview", "subgroups", "safety"):
-        at = app_on(demo_db, COHORTS["trial IVC (4 stent, 6 medical)"]).run()
+        at = app_on(demo_db, COHORTS["trial IVC (4 stent, 6 medical)"])
         at.switch_page(f"app_pages/{page}.py").run()
         assert [n for _, n in shown_counts(at) if 0 < n < K], page
         assert "Small cells hidden" not in _texts(at)

@@ -32,7 +32,7 @@ def _talk(path, views) -> workspace.Talk:
 def _presented(app_on, db, talk, position):
     """The app's slide `position` as a presenter sees it: the page opened from the talk's own link."""
     script, query = talks.slide_target(talk, position)
-    at = app_on(db, query).run()
+    at = app_on(db, query)
     at.switch_page(script).run()
     assert not at.exception, at.exception
     return at
@@ -113,7 +113,7 @@ def test_a_talk_deleted_meanwhile_is_said(demo_db, workspace_file, monkeypatch):
 def test_the_talks_page_prepares_the_downloads(app_on, demo_db, workspace_file, monkeypatch):
     monkeypatch.setenv("PTS_DB", str(demo_db))
     talk = _talk(workspace_file, VIEWS[:2])
-    at = app_on(demo_db, {"talk": talk.slug}).run()
+    at = app_on(demo_db, {"talk": talk.slug})
     at.switch_page("app_pages/talks.py").run()
     assert not at.exception, at.exception
     assert not [b for b in at.get("download_button")]  # nothing before Prepare
@@ -133,7 +133,7 @@ def test_the_talks_page_prepares_the_downloads(app_on, demo_db, workspace_file, 
 def test_the_talks_page_names_a_slide_it_cannot_draw_and_offers_nothing(app_on, demo_db, workspace_file, monkeypatch):
     monkeypatch.setenv("PTS_DB", str(demo_db))
     talk = _talk(workspace_file, [("candidate", {}, "A <b>candidate</b>", "")])
-    at = app_on(demo_db, {"talk": talk.slug}).run()
+    at = app_on(demo_db, {"talk": talk.slug})
     at.switch_page("app_pages/talks.py").run()
     at.button(key="talk_export_prepare").click().run()
     assert not at.exception, at.exception

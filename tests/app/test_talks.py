@@ -22,7 +22,7 @@ def _query(at) -> dict[str, list[str]]:
 
 
 def _open(app_on, db, page, query=None):
-    at = app_on(db, query).run()
+    at = app_on(db, query)
     at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, at.exception
     return at

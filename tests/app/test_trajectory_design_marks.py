@@ -19,7 +19,7 @@ WORDS = {"randomized": "randomized only", "observational": "observational only"}
 
 
 def _page(app_on, demo_db, query: dict):
-    at = app_on(demo_db, query).run()
+    at = app_on(demo_db, query)
     at.switch_page("app_pages/trajectories.py").run()
     assert not at.exception, at.exception
     return at

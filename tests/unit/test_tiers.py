@@ -52,6 +52,14 @@ def test_make_test_spreads_the_modules_over_the_workers_with_the_spark_tests_on_
     assert all((PROJECT_ROOT / path).is_file() for path in SPREAD)
 
 
+def test_make_test_prints_where_the_time_goes():
+    """CI runs `make test`: its log lists the 25 slowest test phases (setup, call and teardown)."""
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    recipe = makefile.split("\ntest:")[1].split("\n\n")[0]
+    pytest_line = next(line for line in recipe.splitlines() if "-m pytest" in line)
+    assert pytest_line.split()[-1] == "--durations=25", pytest_line
+
+
 @pytest.mark.parametrize("nodeid", list(SLOW))
 def test_each_slow_test_exists(nodeid):
     path, name = nodeid.split("::")
