@@ -1098,7 +1098,9 @@ def date_choices(profile: Profile, issues: Any) -> list[Choice]:
     if issues is None or getattr(issues, "empty", True):
         return []
     wrong = issues[issues["rule"].astype(str).str.startswith("type:") & (issues["severity"] == "error")]
-    wrong = wrong[wrong["message"].astype(str).str.contains(r" is (?:not a date|a partial date)", regex=True)]
+    # (a contract column's own type check says "must be a date (YYYY-MM-DD)": checks.date_formats_named)
+    said_date = r" is (?:not a date|a partial date)| must be a date \(YYYY-MM-DD\)"
+    wrong = wrong[wrong["message"].astype(str).str.contains(said_date, regex=True)]
     if wrong.empty:
         return []
     partial = wrong["message"].astype(str).str.contains(" is a partial date", regex=False)

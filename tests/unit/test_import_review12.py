@@ -85,3 +85,65 @@ def test_baseline_from_the_event_map_and_follow_ups_from_the_repeating_instrumen
     with duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True) as con:
         rows = con.execute("SELECT patient_id, visit_month, villalta_total FROM visits").fetchall()
     assert {(p, m): t for p, m, t in rows} == expected and len(rows) == len(expected)
+
+
+# --- finding 2: a contract CSV's dd/mm/yyyy dates ---------------------------------------------------------
+
+
+CSV23C = sorted((HERE / "csv23c").glob("*.csv"))
+
+
+def _enrolled(folder: Path) -> list[str]:
+    with (folder / "patients.csv").open(encoding="utf-8-sig", newline="") as handle:
+        return [r["enrolled_on"] for r in csv.DictReader(handle, delimiter=";")]
+
+
+def test_a_contract_csvs_day_first_dates_name_the_dates_formats_entry_that_reads_them(tmp_path):
+    """csv23c with csv23_v1.toml ([csv] ";" and ","): "patients.enrolled_on must be a date (YYYY-MM-DD)" named
+    no key. It names [dates] formats with the one style that reads every value (a day above 12 rules out
+    month first); csv23_v2.toml, which adds it, imports every enrolment date as the source writes it."""
+    dates = sorted(set(_enrolled(HERE / "csv23c")))
+    assert any(int(d.split("/")[0]) > 12 for d in dates)  # day first, not month first
+    report = _run(HERE / "csv23_v1.toml", CSV23C, tmp_path / "out.duckdb")
+    errors = report.issues[report.issues.severity == "error"]
+    assert set(errors.rule) == {"type:patients.enrolled_on"} and len(errors) == len(_enrolled(HERE / "csv23c"))
+    assert set(errors.message) == {
+        'patients.enrolled_on must be a date (YYYY-MM-DD). Set [dates] formats = ["%d/%m/%Y"] in a copy of the '
+        f"profile: it reads every one of its {len(dates)} dates ({', '.join(dates[:3])}, ...)."
+    }
+    assert _profile("csv23_v2.toml")["dates"]["formats"] == ["%d/%m/%Y"]
+    report = _run(HERE / "csv23_v2.toml", CSV23C, tmp_path / "v2.duckdb", False)
+    assert report.imported, report.text()
+    with duckdb.connect(str(tmp_path / "v2.duckdb"), read_only=True) as con:
+        got = dict(con.execute("SELECT patient_id, CAST(enrolled_on AS VARCHAR) FROM patients").fetchall())
+    with (HERE / "csv23c" / "patients.csv").open(encoding="utf-8-sig", newline="") as handle:
+        want = {
+            r["patient_id"]: "-".join(reversed(r["enrolled_on"].split("/")))
+            for r in csv.DictReader(handle, delimiter=";")
+        }
+    assert got == want
+
+
+def test_dates_that_read_either_way_round_offer_both_styles(tmp_path):
+    """The same delivery with every enrolment date's day and month 12 or below (the reviewer's patients.csv with
+    the days above 12 moved to the 1st to 12th): both "%d/%m/%Y" and "%m/%d/%Y" read them all, and the message
+    says the values cannot tell which, offering both."""
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    for path in CSV23C:
+        text = path.read_bytes()
+        if path.name == "patients.csv":
+            text = text.replace(b";15/04/2021;", b";11/04/2021;").replace(b";21/03/2021;", b";10/03/2021;")
+            for day in range(13, 32):
+                text = text.replace(f";{day:02d}/".encode(), f";{day % 12 + 1:02d}/".encode())
+        (folder / path.name).write_bytes(text)
+    dates = sorted(set(_enrolled(folder)))
+    assert all(int(p) <= 12 for d in dates for p in d.split("/")[:2])
+    report = _run(HERE / "csv23_v1.toml", sorted(folder.glob("*.csv")), tmp_path / "out.duckdb")
+    errors = report.issues[report.issues.rule == "type:patients.enrolled_on"]
+    assert set(errors.message) == {
+        'patients.enrolled_on must be a date (YYYY-MM-DD). Both [dates] formats = ["%d/%m/%Y"] (day first) and '
+        f'["%m/%d/%Y"] (month first) read every one of its {len(dates)} dates ({", ".join(dates[:3])}, ...): the '
+        "values cannot tell which; set the one the source is written in, in a copy of the profile."
+    }
+
