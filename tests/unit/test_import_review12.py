@@ -147,3 +147,49 @@ def test_dates_that_read_either_way_round_offer_both_styles(tmp_path):
         "values cannot tell which; set the one the source is written in, in a copy of the profile."
     }
 
+
+# --- findings 5 and 6: a trailing ";" on every line, an empty ";;;;" row --------------------------------------
+
+
+def test_a_trailing_delimiter_on_every_line_is_one_warning_per_file_and_the_rest_is_checked(tmp_path):
+    """csv23 (every line ends with ";") with csv23_v2.toml: 5 errors "the header has an empty or repeated column
+    name ''" and nothing else was checked. The unnamed, all-empty last column is each file's trailing delimiter:
+    one warning per file, and the delivery is checked (and imports) as csv23c does."""
+    files = sorted((HERE / "csv23").glob("*.csv"))
+    trailing = []
+    for path in files:
+        lines = [line for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip(";")]
+        if all(line.endswith(";") for line in lines):
+            trailing.append(path.name)
+    assert len(trailing) == 5
+    report = _run(HERE / "csv23_v2.toml", files, tmp_path / "out.duckdb", False)
+    assert report.imported, report.text()
+    said = report.issues[report.issues.rule == "file:trailing_delimiter"]
+    assert sorted(zip(said.file, said.line, said.message, strict=True)) == [
+        (name, 1, "every line ends with the delimiter ';' (an unnamed last column, empty in every row): not read")
+        for name in sorted(trailing)
+    ]
+    clean = _run(HERE / "csv23_v2.toml", CSV23C, tmp_path / "clean.duckdb", False)
+    assert clean.imported
+    with (
+        duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True) as a,
+        duckdb.connect(str(tmp_path / "clean.duckdb"), read_only=True) as b,
+    ):
+        for table in ("patients", "visits", "procedures", "events"):
+            query = f"SELECT * FROM {table} ORDER BY ALL"
+            assert a.execute(query).fetchall() == b.execute(query).fetchall(), table
+
+
+def test_an_empty_row_is_one_warning_not_one_error_per_column(tmp_path):
+    """csv23b: visits.csv ends with an empty ";;;;" row; 15 errors "visits.<column> is empty (NULL)" were given,
+    one per required column. It is now one warning naming its line, and nothing else of it."""
+    lines = (HERE / "csv23b" / "visits.csv").read_text(encoding="utf-8-sig").splitlines()
+    empty = [n for n, line in enumerate(lines, start=1) if n > 1 and not line.strip(";").strip()]
+    assert len(empty) == 1
+    report = _run(HERE / "csv23_v2.toml", sorted((HERE / "csv23b").glob("*.csv")), tmp_path / "out.duckdb")
+    assert report.errors == 0, report.text()
+    on_it = report.issues[(report.issues.file == "visits.csv") & report.issues.line.isin(empty)]
+    assert list(zip(on_it.severity, on_it.rule, on_it.message, strict=True)) == [
+        ("warning", "file:empty_row", "a row with every cell empty (as a spreadsheet writes below a table): not read")
+    ]
+
