@@ -193,3 +193,49 @@ def test_an_empty_row_is_one_warning_not_one_error_per_column(tmp_path):
         ("warning", "file:empty_row", "a row with every cell empty (as a spreadsheet writes below a table): not read")
     ]
 
+
+# --- finding 4: two ABLFL = "Y" baseline sets of one subject (a re-screen) -------------------------------------
+
+
+def _duplicated(folder: Path, name: str) -> dict[tuple[str, float], list[tuple[int, str, str, str]]]:
+    """(subject, AVISITN) -> [(line, PARAMCD, AVAL as the source writes it, ADT)] of the records flagged as
+    the baseline (ABLFL = "Y") whose parameter has two different values there, read off the reviewer's file."""
+    import pyreadstat
+
+    frame, _ = pyreadstat.read_xport(str(folder / name))
+    frame["line"] = range(1, len(frame) + 1)
+    base = frame[frame.ABLFL.str.strip() == "Y"]
+    out: dict[tuple[str, float], list[tuple[int, str, str, str]]] = {}
+    for (subject, paramcd), g in base.groupby(["USUBJID", "PARAMCD"]):
+        if g.AVAL.nunique() > 1:
+            for r in g.itertuples():
+                out.setdefault((subject, float(r.AVISITN)), []).append(
+                    (int(r.line), paramcd, f"{r.AVAL:g}", r.ADT.isoformat())
+                )
+    return out
+
+
+def test_two_baseline_sets_of_one_subject_name_subject_visit_values_dates_and_the_way_out(tmp_path):
+    """adam23 (PTS11-104 re-screened: a second ABLFL = "Y" set 37 days earlier, written first), adam23b (the
+    same with the re-screen's ANL01FL blank), adam11_v2.toml: refused (safe) with "more than one analysis value
+    for this subject, visit and parameter" naming no subject, visit, values or fix. One message per subject and
+    visit now names them, says both are flagged as the baseline and how to keep one."""
+    for folder in (HERE / "adam23", HERE / "adam23b"):
+        report = _run(HERE / "adam11_v2.toml", sorted(folder.glob("*.xpt")), tmp_path / f"{folder.name}.duckdb")
+        got = report.issues[report.issues.rule == "adam:duplicate"]
+        expected = []
+        for name in ("adqsvcss.xpt", "adqsvil.xpt"):
+            found = _duplicated(folder, name)
+            assert list(found) == [("PTS11-104", 0.0)]
+            records = sorted(found[("PTS11-104", 0.0)], key=lambda r: (r[1], r[3], r[0]))
+            params = sorted({r[1] for r in records})
+            values = [f"{p} {v} ({d}, flagged)" for _, p, v, d in records]
+            shown = "; ".join(values[:6]) + (f"; ... ({len(values) - 6} more)" if len(values) > 6 else "")
+            message = (
+                f"PTS11-104 month 0 (AVISITN 0): more than one analysis value of {len(params)} "
+                f"parameter{'s' if len(params) > 1 else ''} ({shown}); every one is flagged as the baseline (ABLFL = "
+                "'Y'), as for a re-screened subject's two baseline sets: keep ABLFL = 'Y' (and ANL01FL) on one record "
+                "per parameter, the baseline to use, in the source. The import never picks one"
+            )
+            expected += [(name, line, "PTS11-104", message) for line, *_ in records]
+        assert sorted(zip(got.file, got.line, got.record, got.message, strict=True)) == sorted(expected)
