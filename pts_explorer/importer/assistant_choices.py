@@ -1194,20 +1194,28 @@ def classic_choices(profile: Profile, found: Survey, rules: list[str], columns: 
     check's redcap:classic): the repeating instrument of the visits (each with its records, the
     adverse events' own instrument left out) and the field holding each visit's month (those whose
     name says month or visit first). `columns`: the export's fields."""
-    if profile.format != "redcap" or "redcap:classic" not in rules:
+    classic = "redcap:classic" in rules
+    # (or a longitudinal project whose visits hold Villalta items in a repeating instrument the profile does not
+    # read, redcap:instrument_visits: review 12, finding 1)
+    if profile.format != "redcap" or not (classic or "redcap:instrument_visits" in rules):
         return []
+    group = "Visits of a classic project" if classic else "Visits in a repeating instrument"
+    where = (
+        "a classic project (no events) has its visits in a repeating instrument"
+        if classic
+        else "rows of a repeating instrument hold visits the profile does not read"
+    )
     visits = profile.section("visits")
     ae = str(profile.section("adverse_events").get("instrument") or "").lower()
     instruments = [(name, n) for name, _, n in found.values.get("instruments", ()) if name.lower() != ae]
     instruments.sort(key=lambda i: (not re.search(r"visit|follow", i[0], re.I), i[0]))
     out = []
-    if not visits.get("instrument"):
+    if not visits.get("instrument") or not classic:
         out.append(
             Choice(
-                "Visits of a classic project",
+                group,
                 "redcap_visits_instrument",
-                "[visits] instrument (required): a classic project (no events) has its visits in a repeating "
-                "instrument; which one",
+                f"[visits] instrument (required): {where}; which one",
                 tuple(Option(_shown(name, "", n), ((("visits", "instrument"), name),)) for name, n in instruments)
                 or (Option("(the export has no repeating instrument: export the visits' instrument)"),),
             )
@@ -1216,7 +1224,7 @@ def classic_choices(profile: Profile, found: Survey, rules: list[str], columns: 
         ranked = [c for c, _ in _ranked("visit_month", ("month", "visit", "mo"), [(c, "") for c in columns])]
         out.append(
             Choice(
-                "Visits of a classic project",
+                group,
                 "redcap_visits_month",
                 "[visits] month (required): the field holding each visit's month (or, without one, give "
                 "[visits.windows] in a copy of the profile)",
