@@ -1098,7 +1098,9 @@ def date_choices(profile: Profile, issues: Any) -> list[Choice]:
     if issues is None or getattr(issues, "empty", True):
         return []
     wrong = issues[issues["rule"].astype(str).str.startswith("type:") & (issues["severity"] == "error")]
-    wrong = wrong[wrong["message"].astype(str).str.contains(r" is (?:not a date|a partial date)", regex=True)]
+    # (a contract column's own type check says "must be a date (YYYY-MM-DD)": checks.date_formats_named)
+    said_date = r" is (?:not a date|a partial date)| must be a date \(YYYY-MM-DD\)"
+    wrong = wrong[wrong["message"].astype(str).str.contains(said_date, regex=True)]
     if wrong.empty:
         return []
     partial = wrong["message"].astype(str).str.contains(" is a partial date", regex=False)
@@ -1192,20 +1194,28 @@ def classic_choices(profile: Profile, found: Survey, rules: list[str], columns: 
     check's redcap:classic): the repeating instrument of the visits (each with its records, the
     adverse events' own instrument left out) and the field holding each visit's month (those whose
     name says month or visit first). `columns`: the export's fields."""
-    if profile.format != "redcap" or "redcap:classic" not in rules:
+    classic = "redcap:classic" in rules
+    # (or a longitudinal project whose visits hold Villalta items in a repeating instrument the profile does not
+    # read, redcap:instrument_visits: review 12, finding 1)
+    if profile.format != "redcap" or not (classic or "redcap:instrument_visits" in rules):
         return []
+    group = "Visits of a classic project" if classic else "Visits in a repeating instrument"
+    where = (
+        "a classic project (no events) has its visits in a repeating instrument"
+        if classic
+        else "rows of a repeating instrument hold visits the profile does not read"
+    )
     visits = profile.section("visits")
     ae = str(profile.section("adverse_events").get("instrument") or "").lower()
     instruments = [(name, n) for name, _, n in found.values.get("instruments", ()) if name.lower() != ae]
     instruments.sort(key=lambda i: (not re.search(r"visit|follow", i[0], re.I), i[0]))
     out = []
-    if not visits.get("instrument"):
+    if not visits.get("instrument") or not classic:
         out.append(
             Choice(
-                "Visits of a classic project",
+                group,
                 "redcap_visits_instrument",
-                "[visits] instrument (required): a classic project (no events) has its visits in a repeating "
-                "instrument; which one",
+                f"[visits] instrument (required): {where}; which one",
                 tuple(Option(_shown(name, "", n), ((("visits", "instrument"), name),)) for name, n in instruments)
                 or (Option("(the export has no repeating instrument: export the visits' instrument)"),),
             )
@@ -1214,7 +1224,7 @@ def classic_choices(profile: Profile, found: Survey, rules: list[str], columns: 
         ranked = [c for c, _ in _ranked("visit_month", ("month", "visit", "mo"), [(c, "") for c in columns])]
         out.append(
             Choice(
-                "Visits of a classic project",
+                group,
                 "redcap_visits_month",
                 "[visits] month (required): the field holding each visit's month (or, without one, give "
                 "[visits.windows] in a copy of the profile)",

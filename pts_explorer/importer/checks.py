@@ -5,7 +5,7 @@ recorded with its file and line; plus direct identifiers and reconciliation of g
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import duckdb
 
@@ -13,6 +13,7 @@ from pts_explorer import validation
 from pts_explorer.importer.formats.adam import VISIT_SET_ASIDE_TABLE
 from pts_explorer.importer.formats.base import (
     ABSENT_TABLE,
+    DATE_FORMATS,
     DATE_MESSAGE,
     TABLES,
     contract_columns,
@@ -651,6 +652,54 @@ def excel_serial_dates(con: duckdb.DuckDBPyConnection, profile: Profile) -> None
             "WHERE rule = $rule",
             {"hint": hint, "rule": rule},
         )
+
+
+def date_formats_named(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
+    """A contract date column whose values are not ISO 8601 ("must be a date (YYYY-MM-DD)", a contract CSV's
+    07/03/2021) names the [dates] formats entry that reads every such value of the column, both day-first and
+    month-first when the values cannot tell them apart (review 12, finding 2: the message named no key).
+    Excel serial numbers have their own hint (excel_serial_dates)."""
+    given = [str(f) for f in profile.section("dates").get("formats", [])]
+    rows = con.execute(
+        "SELECT rule, list(DISTINCT trim(value) ORDER BY trim(value)) FROM issues WHERE rule LIKE 'type:%' AND "
+        "message LIKE '%must be ' || $date || '%' AND nullif(trim(value), '') IS NOT NULL AND NOT "
+        "regexp_matches(trim(value), $serial) GROUP BY rule ORDER BY rule",
+        {"date": _TYPE_WORDS["date"], "serial": EXCEL_SERIAL},
+    ).fetchall()
+    for rule, values in rows:
+        shown = ", ".join(values[:3]) + (", ..." if len(values) > 3 else "")
+        fits = [f for f in DATE_FORMATS if f not in given and all(_reads_date(f, v) for v in values)]
+        listed = ", ".join(f'"{f}"' for f in given)
+        if {"%d/%m/%Y", "%m/%d/%Y"} <= set(fits):
+            hint = (
+                f' Both [dates] formats = [{listed + ", " if listed else ""}"%d/%m/%Y"] (day first) and '
+                f'["%m/%d/%Y"] (month first) read every one of its {counted(len(values), "date")} ({shown}): '
+                "the values cannot tell which; set the one the source is written in, in a copy of the profile."
+            )
+        elif fits:
+            hint = (
+                f' Set [dates] formats = [{listed + ", " if listed else ""}"{fits[0]}"] in a copy of the profile: it '
+                f"reads every one of its {counted(len(values), 'date')} ({shown})."
+            )
+        else:
+            hint = (
+                f" No single format reads every one of its {counted(len(values), 'date')} ({shown}): write them as "
+                "ISO 8601 (2021-12-09), or list the formats they are written in in [dates] formats of a copy of the "
+                'profile (e.g. "%d/%m/%Y" for 25/12/2021).'
+            )
+        con.execute(
+            "UPDATE issues SET message = message || CASE WHEN message LIKE '%.' THEN '' ELSE '.' END || $hint "
+            "WHERE rule = $rule AND message LIKE '%must be ' || $date || '%'",
+            {"hint": hint, "rule": rule, "date": _TYPE_WORDS["date"]},
+        )
+
+
+def _reads_date(fmt: str, value: str) -> bool:
+    try:
+        datetime.strptime(value, fmt)
+    except ValueError:
+        return False
+    return True
 
 
 def name_the_fix(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:

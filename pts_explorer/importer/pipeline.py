@@ -85,6 +85,7 @@ def run_import(
         checks.coverage(con, issues, rows_by_file)
         checks.name_the_fix(con, chosen)
         checks.excel_serial_dates(con, chosen)
+        checks.date_formats_named(con, chosen)
         report.tables = {t: _count(con, t) for t in TABLES}
         if issues.has_errors():
             return _finish(con, report, rows_by_file, started, f"rejected: {out.name} was not changed")

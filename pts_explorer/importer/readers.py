@@ -30,7 +30,7 @@ import pandas as pd
 
 from pts_explorer import config
 from pts_explorer.config import ArchiveLimits
-from pts_explorer.importer.issues import Issue, Issues
+from pts_explorer.importer.issues import Issue, Issues, counted
 from pts_explorer.importer.profiles import CsvDialect
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -264,7 +264,10 @@ class Reader:
         columns = self._header(path, delimiter)
         if columns is None:
             return None
-        if not self._usable_header(path.name, columns, delimiter):
+        # A header ending with the delimiter (a trailing ";" on every line, as some exports write): an unnamed
+        # last column, checked below to be empty in every row (review 12, finding 5)
+        trailing = len(columns) > 1 and not columns[-1] and all(columns[:-1])
+        if not self._usable_header(path.name, columns[:-1] if trailing else columns, delimiter):
             return None
         table = self._new_table()
         scan, rejects = f"{table}_scan", f"{table}_rejects"
@@ -290,7 +293,68 @@ class Reader:
             return None
         self._csv_rejects(path.name, rejects, columns)
         self.con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT *, row_number() OVER () AS _rec FROM {table}")
-        return self._finish(table, path.stem, path.name, columns, self._csv_lines(table, rejects))
+        if trailing and not self._trailing_empty(path.name, table, columns, delimiter):
+            return None
+        if trailing:
+            self.con.execute(f"ALTER TABLE {table} DROP COLUMN {staged_name(len(columns) - 1)}")
+            columns = columns[:-1]
+        staged = self._finish(table, path.stem, path.name, columns, self._csv_lines(table, rejects))
+        return self._skip_empty_rows(staged)
+
+    def _trailing_empty(self, file: str, table: str, columns: list[str], delimiter: str) -> bool:
+        """The unnamed last column of a header ending with the delimiter: empty in every row, it is the
+        trailing delimiter of each line, not read (a warning); holding values, an error naming it."""
+        last = staged_name(len(columns) - 1)
+        (filled,) = self.con.execute(
+            f"SELECT count(*) FROM {table} WHERE nullif(trim({last}), '') IS NOT NULL"
+        ).fetchone() or (0,)
+        shown = "tab" if delimiter == "\t" else repr(delimiter)
+        if filled:
+            self.issues.add(
+                Issue.file_level(
+                    "error",
+                    "file:header",
+                    file,
+                    f"the header ends with the delimiter {shown} (an unnamed last column) and {counted(filled, 'row')} "
+                    "hold a value in it: name the column in the header, or remove the value",
+                    1,
+                )
+            )
+            return False
+        self.issues.add(
+            Issue.file_level(
+                "warning",
+                "file:trailing_delimiter",
+                file,
+                f"every line ends with the delimiter {shown} (an unnamed last column, empty in every row): not read",
+                1,
+            )
+        )
+        return True
+
+    def _skip_empty_rows(self, staged: Staged) -> Staged:
+        """Rows whose every cell is blank (an empty ";;;;" line Excel writes below a table): one warning, not
+        read, never one error per required column (review 12, finding 6)."""
+        names = [staged_name(i) for i in range(len(staged.columns))]
+        if not names:
+            return staged
+        empty = " AND ".join(f"{n} IS NULL" for n in names)
+        sql = f"SELECT _line FROM {staged.table} WHERE {empty} ORDER BY 1"
+        lines = [int(r[0]) for r in self.con.execute(sql).fetchall()]
+        if not lines:
+            return staged
+        self.con.execute(f"DELETE FROM {staged.table} WHERE {empty}")
+        for line in lines:  # one message per row (the summary lists their lines), never one per column
+            self.issues.add(
+                Issue.file_level(
+                    "warning",
+                    "file:empty_row",
+                    staged.file,
+                    "a row with every cell empty (as a spreadsheet writes below a table): not read",
+                    line,
+                )
+            )
+        return replace(staged, rows=staged.rows - len(lines))
 
     def _usable_header(self, file: str, columns: list[str], delimiter: str | None) -> bool:
         """A header to read by: some names, none repeated; a CSV header of one column holding another

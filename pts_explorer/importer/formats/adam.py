@@ -628,14 +628,44 @@ class AdamMapper(Mapper):
             {"columns": list(codes), "codes": list(codes.values())},
         )
 
+    def _duplicates(self) -> None:
+        """Records of one subject, visit and parameter with different values: one message per subject and visit
+        naming the parameters, the values and dates of each, whether each is flagged as the baseline, and the
+        way out (review 12, finding 4: a re-screened subject's two ABLFL = "Y" sets were reported without
+        subject, values or fix). The import never chooses one."""
+        flag = str(self.profile.section("bds").get("baseline_flag", BDS_FLAGS["baseline_flag"])) or "the baseline flag"
+        analysis = str(self.profile.section("bds").get("analysis_flag", BDS_FLAGS["analysis_flag"]))
+        groups = self.con.execute(
+            "SELECT _file, subject, month, any_value(CASE WHEN avisit_text IS NOT NULL THEN 'AVISIT ' || avisit_text "
+            "ELSE 'AVISITN ' || regexp_replace(CAST(avisitn AS VARCHAR), '\\.0$', '') END ORDER BY _line), "
+            "list(_line ORDER BY _line), "
+            "list(DISTINCT paramcd ORDER BY paramcd), list(paramcd || ' ' || coalesce(aval, avalc) || ' (' || "
+            "coalesce(CAST(adt AS VARCHAR), 'no ADT') || CASE WHEN baseline_flagged THEN ', flagged' ELSE '' END || "
+            "')' ORDER BY paramcd, adt NULLS LAST, _line), bool_and(baseline_flagged) FROM (SELECT * FROM bds "
+            "QUALIFY count(DISTINCT coalesce(aval, avalc)) OVER (PARTITION BY subject, month, paramcd) > 1) "
+            "GROUP BY _file, subject, month ORDER BY _file, subject, month"
+        ).fetchall()
+        for file, subject, month, avisit, lines, params, values, all_flagged in groups:
+            shown = "; ".join(values[:6]) + (f"; ... ({len(values) - 6} more)" if len(values) > 6 else "")
+            why = (
+                f"every one is flagged as the baseline ({flag} = 'Y'), as for a re-screened subject's two baseline "
+                f"sets: keep {flag} = 'Y'{f' (and {analysis})' if analysis else ''} on one record per parameter, the "
+                "baseline to use, in the source"
+                if all_flagged and month == 0
+                else f"flag one record per parameter for analysis ({analysis or 'the analysis flag'} = 'Y') in the "
+                "source, or correct the other"
+            )
+            message = (
+                f"{subject} month {month} ({avisit}): more than one analysis value of "
+                f"{counted(len(params), 'parameter')} ({shown}); {why}. The import never picks one"
+            )
+            for line in lines:
+                self.issues.add(Issue(ERROR, "adam:duplicate", file, int(line), subject, "PARAMCD", "", message))
+
     def _bds_problems(self, codes: dict[str, str]) -> None:
         """Conflicting duplicates, and items the contract needs but the data lack (a Villalta total
         alone cannot be imported)."""
-        self.con.execute(
-            "INSERT INTO issues SELECT 'error', 'adam:duplicate', _file, _line, subject || ' / ' || avisit, "
-            "'PARAMCD', paramcd, 'more than one analysis value for this subject, visit and parameter' FROM bds "
-            "QUALIFY count(DISTINCT coalesce(aval, avalc)) OVER (PARTITION BY subject, month, paramcd) > 1"
-        )
+        self._duplicates()
         present = {r[0] for r in self.con.execute("SELECT DISTINCT paramcd FROM bds_read").fetchall()}
         found = ", ".join(sorted(p for p in present if p)[:20])
         for file, codes_seen in self.con.execute(

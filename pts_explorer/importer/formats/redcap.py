@@ -795,7 +795,16 @@ class RedcapMapper(Mapper):
         if longitudinal and events:
             event_month = f"list_extract({b(list(events.values()))}, list_position({b(list(events))}, {event}))"
         record = f"coalesce({plain} AND {event_month} = 0, false)" if longitudinal else plain
-        if visit_instrument and instrument:
+        holds_visit = _holds_visit(export, f)
+        if visit_instrument and instrument and longitudinal:
+            # The follow-ups in a repeating instrument, the baseline on the non-repeating form of a month-0
+            # event (review 12, finding 1): the rows of the instrument are visits at their month field, and
+            # a non-repeating row holding Villalta items at an event [events] maps is a visit at its month.
+            visit = (
+                f"(coalesce({instrument} = {b(visit_instrument)}, false) OR "
+                f"coalesce({plain} AND {event_month} IS NOT NULL AND ({holds_visit}), false))"
+            )
+        elif visit_instrument and instrument:
             visit = f"coalesce({instrument} = {b(visit_instrument)}, false)"
         elif longitudinal:
             visit = f"({plain} AND {event_month} IS NOT NULL)"
@@ -872,9 +881,33 @@ class RedcapMapper(Mapper):
         for name, n in self.con.execute(
             f"SELECT {_ref(rc, 'redcap_repeat_instrument')}, count(*) FROM rc WHERE _other GROUP BY 1 ORDER BY 1"
         ).fetchall():
-            self.funnel.drop(file, f"repeating instrument {name} not in the profile", n, loss=False)
+            b = Bind()
+            unread = f"_other AND {_ref(rc, 'redcap_repeat_instrument')} = {b(name)} AND ({_holds_visit(rc, f)})"
+            held = self._count(unread, "rc", b)
+            self.funnel.drop(file, f"repeating instrument {name} not in the profile", n, loss=held > 0)
             if "[visits] instrument" in self.waiting.get("visits", []):
                 continue  # the error asking for the visits instrument lists the instruments
+            if held:  # visits the profile does not read: never lost with a warning (review 12, finding 1)
+                where = (
+                    " at events " + ", ".join(self._distinct(_ref(rc, "redcap_event_name"), unread, b))
+                    if longitudinal
+                    else ""
+                )
+                month = str(visits.get("month") or "")
+                self.issues.add(
+                    Issue.file_level(
+                        ERROR,
+                        "redcap:instrument_visits",
+                        file,
+                        f"{counted(held, 'row')} of the repeating instrument {name!r}{where} hold visits (Villalta "
+                        f"items) that the profile does not read ([visits] instrument = "
+                        f"{visit_instrument or '(none)'!r}): they would not be imported. Set [visits] instrument = "
+                        f'"{name}" in a copy of the profile, with [visits] month = the field holding each visit\'s '
+                        f"month ({month or 'none named now'}); a baseline on the non-repeating form of an event "
+                        "[events] maps to 0 is read too",
+                    )
+                )
+                continue
             self.issues.add(
                 Issue.file_level(
                     WARNING,
@@ -964,6 +997,11 @@ class RedcapMapper(Mapper):
         rule = "redcap:classic" if key.startswith("[visits] ") else "profile"
         self.issues.add(Issue.file_level(ERROR, rule, file, message))
         self.waiting.setdefault("visits", []).append(key)
+
+    def _distinct(self, ref: str, where: str, b: Bind, table: str = "rc") -> list[str]:
+        """The distinct values of `ref` on the rows of `table` matching `where`, sorted."""
+        sql = f"SELECT DISTINCT {ref} FROM {table} WHERE {where} AND {ref} IS NOT NULL ORDER BY 1"
+        return [str(r[0]) for r in self.con.execute(sql, _used(b, sql).params).fetchall()]
 
     def _count(self, where: str, table: str = "rc", b: Bind | None = None) -> int:
         sql = f"SELECT count(*) FROM {table} WHERE {where}"
@@ -1273,6 +1311,12 @@ class RedcapMapper(Mapper):
         day = day_between("baseline.enrolled_on", date)
         if visits.get("month"):
             month_expr = self.decode(rc, "visits", "visit_month", visits["month"], b).expr
+            if rc.has("redcap_event_name") and rc.has("redcap_repeat_instrument"):
+                # a non-repeating visit row (the baseline form of a month-0 event): the month of its event
+                plain = f"{_ref(rc, 'redcap_repeat_instrument')} IS NULL"
+                month_expr = (
+                    f"CASE WHEN {plain} THEN CAST(_event_month AS VARCHAR) ELSE CAST(({month_expr}) AS VARCHAR) END"
+                )
             why = f"no visit month ([visits] month = {visits['month']!r} is empty or not a month)"
         elif windows is not None:
             whens = " ".join(f"WHEN {day} BETWEEN {lo} AND {hi} THEN {m}" for m, lo, hi in windows)
@@ -1369,6 +1413,12 @@ class RedcapMapper(Mapper):
         select = {c: c for c in ("patient_id", "event_day", "event_type", "serious", "_file", "_line")}
         select["_death_source"] = "_death_source"  # a death date and a Death AE are one death (checks.one_death)
         self.create("events", select, f"FROM ({deaths} UNION ALL {events}) AS e", _used(b, events))
+
+
+def _holds_visit(table: Staged, f: dict[str, str | None]) -> str:
+    """SQL true on a row of `table` holding a Villalta item: a row that holds a visit."""
+    items = [r for r in (_ref(table, f.get(k)) for k in VILLALTA_ITEMS if f.get(k)) if r != "NULL"]
+    return " OR ".join(f"nullif(trim(CAST({i} AS VARCHAR)), '') IS NOT NULL" for i in items) or "false"
 
 
 def _used(b: Bind, *sql: str) -> Bind:
