@@ -65,7 +65,14 @@ def test_the_group_too_small_to_draw_is_named_and_its_estimates_hidden(app_on, d
         "Medical: 1 year **0.0% (no event yet: no CI)** · 2 years **–** · 5 years **–** · 10 years **–**"
     )
     captions = [c.value for c in slide.caption]
-    assert any(c.endswith(" Not drawn, fewer than 5 patients: Stent.") for c in captions), captions
+    assert [c for c in captions if "Not drawn" in c] == [
+        "Small cells hidden: each step of a curve holds at least 5 events (neighbouring event times are pooled into "
+        "one step, drawn at the last of them, with the estimate there); a curve stops where fewer than 5 of its "
+        "patients remain at risk, or before its last events when fewer than 5 follow its last step; a group with 1 "
+        "to 4 events is not drawn; numbers at risk are rounded to the nearest 5, and none is shown where a group "
+        "starts with 1 to 4 patients; estimates at landmarks are read off the drawn curve. Not drawn, fewer than 5 "
+        "patients: Stent."
+    ]
     monkeypatch.setenv("PTS_PROTECT_SMALL_CELLS", "1")  # the analyst page, small cells hidden as on a slide
     page = _open(app_on, demo_db, present=False)
     said = [c.value for c in page.caption] + [i.value for i in page.info]
