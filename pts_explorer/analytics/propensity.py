@@ -1,0 +1,462 @@
+"""Registry (observational) evidence adjusted for confounding by a propensity score.
+
+Input: the rows of queries/propensity_rows.sql (one per cohort patient). The score is fitted on the
+patients of observational studies only; a randomized study's patients are the benchmark
+(`benchmark`), never part of the score.
+
+- Propensity score (PS): P(stent | covariates) by logistic regression (statsmodels GLM, binomial,
+  logit link), as R's `glm(stent ~ covariates, family = binomial)`. Categorical covariates enter as
+  indicator columns (first level, in sorted order, as reference; the fitted scores do not depend on
+  that choice). Patients with a missing covariate are left out of the score and every estimate.
+  With more than one observational study in the cohort, the study enters the score too.
+- Weights: overlap weights (default; Li, Morgan & Zaslavsky 2018): 1 - PS for a stent patient, PS
+  for a medical one (target: the patients with clinical equipoise). Stabilized inverse probability
+  of treatment weights (IPTW, target: the whole observational cohort): P(stent) / PS and
+  (1 - P(stent)) / (1 - PS), after trimming: patients whose PS lies outside the chosen bounds are
+  left out (weight 0; the score is not refitted) and P(stent) is the stent share among those kept.
+  1:1 matching: see `match_nearest`; matched patients weigh 1, others 0 (target: stent patients
+  with a match).
+- Balance: the standardized mean difference of each covariate before (unweighted) and after
+  weighting, by baseline.smd_continuous / smd_categorical (Yang & Dalton 2012, as tableone) with
+  weighted means, shares and variances (as tableone::svyCreateTableOne: survey's svymean and svyvar,
+  the variance with the factor n/(n - 1), n the patients of the arm with a positive weight).
+  Target |SMD| <= 0.1. Effective sample size per arm (Kish): (sum w)^2 / sum w^2.
+- Change from baseline at a visit: the weighted difference in mean change, stent - medical, as
+  R's `survey::svyglm(change ~ arm, design = svydesign(ids = ~1, weights = ~w))`: weighted least
+  squares with the sandwich (robust) variance times n/(n - 1), t-based 95% CI and p on n - 2
+  degrees of freedom (svyglm's residual df).
+- Time to event: weighted Kaplan-Meier per arm (lifelines) and the weighted Cox hazard ratio, stent
+  vs medical, with the robust (sandwich) standard error, as R's `survival::coxph(Surv(time, event) ~
+  arm, weights = w, robust = TRUE)` (Efron ties, Wald z CI).
+- E-value (VanderWeele & Ding 2017): how strongly an unmeasured confounder would have to be
+  associated with both treatment and outcome (risk-ratio scale) to explain the estimate away, and
+  its CI bound nearest the null (1 when the CI includes the null). A difference in means is turned
+  into a risk ratio by exp(0.91 d), d the difference over the outcome's SD; a hazard ratio is used as
+  a risk ratio when the outcome is rare (under 15% with the event), otherwise through
+  (1 - 0.5^sqrt(HR)) / (1 - 0.5^sqrt(1/HR)).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from lifelines import CoxPHFitter, KaplanMeierFitter
+from scipy import stats
+
+from pts_explorer.analytics.baseline import smd_categorical, smd_continuous
+
+# The covariates a score may use: column of propensity_rows -> label.
+COVARIATES = {
+    "obstruction_site": "Obstruction site",
+    "stenosis_grade": "Stenosis grade",
+    "lesion_length_mm": "Lesion length (mm)",
+    "baseline_villalta": "Baseline Villalta",
+    "baseline_vcss": "Baseline VCSS",
+    "baseline_ulcer": "Open ulcer at baseline",
+    "age_years": "Age (years)",
+    "sex": "Sex",
+    "months_since_dvt": "Months since the DVT",
+    "center_id": "Study centre",
+}
+CATEGORICAL = frozenset({"obstruction_site", "stenosis_grade", "baseline_ulcer", "sex", "center_id", "study_id"})
+DEFAULT_COVARIATES = tuple(COVARIATES)
+
+OVERLAP, IPTW, MATCHING = "overlap", "iptw", "matching"
+METHODS = {
+    OVERLAP: "Overlap weights",
+    IPTW: "Stabilized inverse probability weights, trimmed",
+    MATCHING: "1:1 nearest-neighbour matching with a caliper",
+}
+TARGETS = {
+    OVERLAP: "patients in clinical equipoise (overlap population)",
+    IPTW: "the observational cohort within the PS bounds (average treatment effect)",
+    MATCHING: "stented patients with a match (average effect in the treated)",
+}
+DEFAULT_BOUNDS = (0.05, 0.95)
+DEFAULT_CALIPER = 0.2
+BALANCE_TARGET = 0.1
+RARE_OUTCOME = 0.15  # below this share with the event, a hazard ratio approximates a risk ratio
+MIN_PER_ARM = 3
+
+PS_METHOD = "propensity score: logistic regression (GLM, binomial, logit link) of stent on the chosen covariates"
+CHANGE_METHOD = (
+    "weighted difference in mean change (stent − medical): weighted least squares with a robust (sandwich) "
+    "standard error, as survey::svyglm; t-based 95% CI on n − 2 degrees of freedom"
+)
+COX_METHOD = "weighted Cox model (Efron ties), robust (sandwich) standard error, Wald 95% CI, as survival::coxph"
+EVALUE_METHOD = "E-value (VanderWeele & Ding 2017)"
+
+
+class PropensityProblem(ValueError):
+    """The score cannot be estimated; the message says why and what to change."""
+
+
+@dataclass(frozen=True)
+class Score:
+    data: pd.DataFrame  # the patients of the score (complete cases), in input order, with `ps` and `stent`
+    covariates: tuple[str, ...]  # the columns used (constant ones dropped)
+    terms: tuple[str, ...]  # the design's columns after the intercept
+    left_out: int  # patients of observational studies left out for a missing covariate
+
+
+@dataclass(frozen=True)
+class Estimate:
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    n_stent: int
+    n_medical: int
+
+
+def observational(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows[rows.design == "observational"]
+
+
+def randomized(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows[rows.design == "randomized"]
+
+
+def _design(data: pd.DataFrame, covariates: tuple[str, ...]) -> pd.DataFrame:
+    columns: dict[str, np.ndarray] = {"const": np.ones(len(data))}
+    for cov in covariates:
+        if cov in CATEGORICAL:
+            values = data[cov].astype(str)
+            for level in sorted(values.unique())[1:]:
+                columns[f"{cov}[{level}]"] = (values == level).to_numpy(float)
+        else:
+            columns[cov] = data[cov].to_numpy(float)
+    return pd.DataFrame(columns, index=data.index)
+
+
+def fit_score(rows: pd.DataFrame, covariates: list[str] | tuple[str, ...] = DEFAULT_COVARIATES) -> Score:
+    """The propensity score of the observational patients of `rows` (see the module's docstring).
+
+    Raises PropensityProblem (a message naming the fix) when an arm has fewer than 3 patients, no
+    covariate varies, or the score separates the arms (a covariate predicts the treatment exactly)."""
+    unknown = [c for c in covariates if c not in COVARIATES]
+    if unknown:
+        raise PropensityProblem(f"Unknown covariate(s) {unknown}: choose among {list(COVARIATES)}.")
+    obs = observational(rows)
+    chosen = list(covariates)
+    if obs.study_id.nunique() > 1:
+        chosen.append("study_id")
+    complete = obs.dropna(subset=chosen)
+    left_out = len(obs) - len(complete)
+    n_stent, n_medical = int((complete.arm == "stent").sum()), int((complete.arm == "medical").sum())
+    if min(n_stent, n_medical) < MIN_PER_ARM:
+        raise PropensityProblem(
+            f"Each arm needs at least {MIN_PER_ARM} registry (observational) patients with every chosen covariate "
+            f"(stent {n_stent}, medical {n_medical}): widen the cohort or choose fewer covariates."
+        )
+    used = tuple(c for c in chosen if complete[c].nunique() > 1)
+    if not used:
+        raise PropensityProblem("No chosen covariate varies in this cohort: choose other covariates.")
+    x = _design(complete, used)
+    treated = (complete.arm == "stent").to_numpy(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            fit = sm.GLM(treated, x, family=sm.families.Binomial()).fit(tol=1e-12, maxiter=100)
+        except (np.linalg.LinAlgError, ValueError) as exc:
+            raise PropensityProblem(f"The score cannot be fitted ({exc}): choose fewer covariates.") from exc
+    ps = np.asarray(fit.fittedvalues, float)
+    if not fit.converged or not np.all(np.isfinite(ps)) or ps.min() < 1e-8 or ps.max() > 1 - 1e-8:
+        raise PropensityProblem(
+            "The score separates the arms: some covariate level (a centre, a grade) has patients of one arm only, "
+            "so those patients have no comparable patient in the other arm. Leave that covariate out or narrow "
+            "the cohort."
+        )
+    data = complete.assign(ps=ps, stent=treated.astype(bool))
+    return Score(data, used, tuple(x.columns[1:]), left_out)
+
+
+# ----------------------------------------------------------------------------------------------
+# Weights and matching
+# ----------------------------------------------------------------------------------------------
+
+
+def overlap_weights(stent: np.ndarray, ps: np.ndarray) -> np.ndarray:
+    return np.where(stent, 1 - ps, ps)
+
+
+def iptw_weights(stent: np.ndarray, ps: np.ndarray, bounds: tuple[float, float] = DEFAULT_BOUNDS) -> np.ndarray:
+    """Stabilized IPTW; 0 for a patient whose PS lies outside [low, high] (trimmed)."""
+    low, high = bounds
+    if not 0 <= low < high <= 1:
+        raise PropensityProblem(f"PS bounds must satisfy 0 <= low < high <= 1 (got {low}, {high}).")
+    kept = (ps >= low) & (ps <= high)
+    if not (kept & stent).any() or not (kept & ~stent).any():
+        raise PropensityProblem(f"No patient of an arm has a PS between {low} and {high}: widen the bounds.")
+    share = stent[kept].mean()
+    w = np.where(stent, share / ps, (1 - share) / (1 - ps))
+    return np.where(kept, w, 0.0)
+
+
+def match_nearest(stent: np.ndarray, ps: np.ndarray, caliper: float = DEFAULT_CALIPER) -> np.ndarray:
+    """1:1 greedy nearest-neighbour matching on the PS without replacement, with a caliper, as
+    MatchIt 4.5 `matchit(..., method = "nearest", distance = "glm", caliper = caliper, std.caliper =
+    TRUE)` (estimand ATT, ratio 1, no replacement):
+
+    - distance: the propensity score itself (MatchIt's `distance = "glm"`, link "logit": the fitted
+      probabilities, not the linear predictor);
+    - order: stent (treated) patients from the largest PS down (`m.order = "largest"`, MatchIt's
+      default for a PS distance; ties in the order of the data, as R's `order`);
+    - each takes the unmatched medical patient with the nearest PS, if within caliper x SD of the PS
+      over all patients of the score (R's `sd`, n - 1); a stent patient with none stays unmatched.
+
+    Returns, per patient, the index (row position) of the matched partner, -1 when unmatched."""
+    if caliper <= 0:
+        raise PropensityProblem(f"The caliper must be positive (got {caliper}).")
+    width = caliper * float(np.std(ps, ddof=1))
+    partner = np.full(len(ps), -1)
+    controls = np.flatnonzero(~stent)
+    free = np.ones(len(controls), bool)
+    order = np.flatnonzero(stent)[np.argsort(-ps[stent], kind="stable")]
+    for t in order:
+        if not free.any():
+            break
+        gap = np.abs(ps[controls] - ps[t])
+        gap[~free] = np.inf
+        best = int(np.argmin(gap))
+        if gap[best] <= width:
+            partner[t], partner[controls[best]] = controls[best], t
+            free[best] = False
+    return partner
+
+
+def weights(
+    score: Score, method: str = OVERLAP, bounds: tuple[float, float] = DEFAULT_BOUNDS, caliper: float = DEFAULT_CALIPER
+) -> np.ndarray:
+    """Per patient of the score: the weight of `method` (0 = not in the weighted sample)."""
+    stent, ps = score.data.stent.to_numpy(), score.data.ps.to_numpy()
+    if method == OVERLAP:
+        return overlap_weights(stent, ps)
+    if method == IPTW:
+        return iptw_weights(stent, ps, bounds)
+    if method == MATCHING:
+        return (match_nearest(stent, ps, caliper) >= 0).astype(float)
+    raise PropensityProblem(f"Unknown method {method!r}: choose among {list(METHODS)}.")
+
+
+# ----------------------------------------------------------------------------------------------
+# Balance
+# ----------------------------------------------------------------------------------------------
+
+
+def _weighted_var(x: np.ndarray, w: np.ndarray) -> float:
+    """survey's svyvar: sum w (x - mean)^2 / sum w x n / (n - 1), n the units with w > 0."""
+    keep = w > 0
+    x, w = x[keep], w[keep]
+    n = len(x)
+    if n < 2:
+        return np.nan
+    mean = np.average(x, weights=w)
+    return float(np.average((x - mean) ** 2, weights=w) * n / (n - 1))
+
+
+def weighted_smd(values: pd.Series, stent: np.ndarray, w: np.ndarray) -> float:
+    """The SMD of one covariate, stent vs medical, under weights w (w = 1: the unweighted SMD)."""
+    s, m = stent & (w > 0), ~stent & (w > 0)
+    if s.sum() < 2 or m.sum() < 2:
+        return np.nan
+    if values.name in CATEGORICAL:
+        text = values.astype(str).to_numpy()
+        levels = sorted(set(text[s | m]))
+        if len(levels) < 2:
+            return np.nan
+        shares = [np.array([w[arm][text[arm] == lvl].sum() for lvl in levels]) / w[arm].sum() for arm in (s, m)]
+        return smd_categorical(shares[0], shares[1])
+    x = values.to_numpy(float)
+    mean_s, mean_m = np.average(x[s], weights=w[s]), np.average(x[m], weights=w[m])
+    sd_s, sd_m = np.sqrt(_weighted_var(x[s], w[s])), np.sqrt(_weighted_var(x[m], w[m]))
+    return smd_continuous(mean_s, sd_s, mean_m, sd_m)
+
+
+def balance(score: Score, w: np.ndarray) -> pd.DataFrame:
+    """Per covariate of the score: covariate, label, smd_before (unweighted), smd_after (weighted)."""
+    stent = score.data.stent.to_numpy()
+    ones = np.ones(len(stent))
+    rows = []
+    for cov in score.covariates:
+        values = score.data[cov]
+        rows.append(
+            {
+                "covariate": cov,
+                "label": COVARIATES.get(cov, "Study"),
+                "smd_before": weighted_smd(values, stent, ones),
+                "smd_after": weighted_smd(values, stent, w),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def balanced(table: pd.DataFrame, target: float = BALANCE_TARGET) -> bool:
+    return bool((table.smd_after.abs() <= target).all())
+
+
+def effective_sample_size(stent: np.ndarray, w: np.ndarray) -> dict[str, float]:
+    """Kish's effective sample size per arm: (sum w)^2 / sum w^2."""
+    out = {}
+    for arm, mask in (("stent", stent), ("medical", ~stent)):
+        part = w[mask]
+        out[arm] = float(part.sum() ** 2 / (part**2).sum()) if (part > 0).any() else 0.0
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Estimates
+# ----------------------------------------------------------------------------------------------
+
+
+def weighted_difference(data: pd.DataFrame, w: np.ndarray, column: str = "change") -> Estimate | None:
+    """Stent - medical weighted difference in mean `column` (patients with w > 0 and a value), with
+    survey::svyglm's robust SE and t CI; None with fewer than 3 patients in an arm."""
+    keep = (w > 0) & data[column].notna().to_numpy()
+    stent = data.arm.to_numpy()[keep] == "stent"
+    y, wk = data[column].to_numpy(float)[keep], w[keep]
+    n_s, n_m = int(stent.sum()), int((~stent).sum())
+    if min(n_s, n_m) < MIN_PER_ARM:
+        return None
+    n = len(y)
+    x = np.column_stack([np.ones(n), stent.astype(float)])
+    xtw = x.T * wk
+    bread = np.linalg.inv(xtw @ x)
+    beta = bread @ (xtw @ y)
+    scores = x * (wk * (y - x @ beta))[:, None]
+    cov = bread @ (scores.T @ scores) @ bread * n / (n - 1)
+    est, se = float(beta[1]), float(np.sqrt(cov[1, 1]))
+    df = n - 2
+    t = stats.t.ppf(0.975, df)
+    p = float(2 * stats.t.sf(abs(est / se), df))
+    return Estimate(est, se, est - t * se, est + t * se, p, n_s, n_m)
+
+
+def weighted_means(data: pd.DataFrame, w: np.ndarray, column: str = "change") -> dict[str, float]:
+    """Weighted mean of `column` per arm (patients with w > 0 and a value)."""
+    keep = (w > 0) & data[column].notna().to_numpy()
+    out = {}
+    for arm in ("stent", "medical"):
+        mask = keep & (data.arm.to_numpy() == arm)
+        out[arm] = float(np.average(data[column].to_numpy(float)[mask], weights=w[mask])) if mask.any() else np.nan
+    return out
+
+
+def _event_rows(data: pd.DataFrame, w: np.ndarray) -> pd.DataFrame:
+    keep = (w > 0) & data.duration_days.notna().to_numpy()
+    part = data.loc[keep, ["arm", "duration_days", "observed"]]
+    return pd.DataFrame(
+        {
+            "duration": part.duration_days.to_numpy(float),
+            "event": part.observed.astype(bool).to_numpy(int),
+            "stent": (part.arm == "stent").to_numpy(int),
+            "w": w[keep],
+        }
+    )
+
+
+def weighted_km(data: pd.DataFrame, w: np.ndarray) -> dict[str, KaplanMeierFitter]:
+    """Weighted Kaplan-Meier per arm (patients eligible for the endpoint, w > 0)."""
+    rows = _event_rows(data, w)
+    fits = {}
+    for arm, flag in (("stent", 1), ("medical", 0)):
+        part = rows[rows.stent == flag]
+        if len(part):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # lifelines warns that non-integer weights are not counts
+                fits[arm] = KaplanMeierFitter(label=arm).fit(part.duration, part.event, weights=part.w)
+    return fits
+
+
+def weighted_cox(data: pd.DataFrame, w: np.ndarray) -> tuple[Estimate, float] | None:
+    """Hazard ratio stent vs medical (estimate and CI on the ratio scale, se of the log HR) and the
+    share of the analysed patients with the event; None without an event in each arm."""
+    rows = _event_rows(data, w)
+    n_s, n_m = int(rows.stent.sum()), int((1 - rows.stent).sum())
+    if min(n_s, n_m) < MIN_PER_ARM or rows.groupby("stent").event.sum().reindex([0, 1], fill_value=0).min() == 0:
+        return None
+    fitter = CoxPHFitter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitter.fit(rows, "duration", "event", weights_col="w", robust=True)
+    log_hr, se = float(fitter.params_["stent"]), float(fitter.standard_errors_["stent"])
+    z = stats.norm.ppf(0.975)
+    p = float(2 * stats.norm.sf(abs(log_hr / se)))
+    hr = Estimate(np.exp(log_hr), se, np.exp(log_hr - z * se), np.exp(log_hr + z * se), p, n_s, n_m)
+    return hr, float(rows.event.mean())
+
+
+# ----------------------------------------------------------------------------------------------
+# E-values and the benchmark
+# ----------------------------------------------------------------------------------------------
+
+
+def evalue_rr(rr: float) -> float:
+    """E-value of a risk ratio (VanderWeele & Ding 2017): RR + sqrt(RR (RR - 1)), RR taken >= 1."""
+    if not np.isfinite(rr) or rr <= 0:
+        return np.nan
+    rr = 1 / rr if rr < 1 else rr
+    return float(rr + np.sqrt(rr * (rr - 1)))
+
+
+def evalue_interval(rr: float, low: float, high: float) -> tuple[float, float]:
+    """E-values of the estimate and of the CI bound nearest the null (1 when the CI includes 1)."""
+    if low <= 1 <= high:
+        return evalue_rr(rr), 1.0
+    return evalue_rr(rr), evalue_rr(low if rr > 1 else high)
+
+
+def evalue_difference(estimate: Estimate, sd: float) -> tuple[float, float]:
+    """E-values of a difference in means: d = difference / sd, RR = exp(0.91 d) for the estimate and
+    the CI bounds."""
+    rr = [float(np.exp(0.91 * v / sd)) for v in (estimate.estimate, estimate.ci_low, estimate.ci_high)]
+    return evalue_interval(*rr)
+
+
+def hr_to_rr(hr: float, event_share: float) -> float:
+    if event_share < RARE_OUTCOME:
+        return hr
+    return float((1 - 0.5 ** np.sqrt(hr)) / (1 - 0.5 ** np.sqrt(1 / hr)))
+
+
+def evalue_hazard_ratio(hr: Estimate, event_share: float) -> tuple[float, float]:
+    rr = [hr_to_rr(v, event_share) for v in (hr.estimate, hr.ci_low, hr.ci_high)]
+    return evalue_interval(*rr)
+
+
+def pooled_sd(data: pd.DataFrame, column: str = "change") -> float:
+    """sqrt((var_stent + var_medical) / 2) of `column` (unweighted, n - 1): the SD of an E-value's d."""
+    part = data.dropna(subset=[column])
+    var = part.groupby("arm")[column].var()
+    return float(np.sqrt((var.get("stent", np.nan) + var.get("medical", np.nan)) / 2))
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    registry: Estimate
+    trial: Estimate
+    difference: float
+    se: float
+    ci_low: float
+    ci_high: float
+
+
+def trial_estimate(rows: pd.DataFrame, column: str = "change") -> Estimate | None:
+    """The randomized estimate: the unweighted difference in mean `column` among the patients of
+    randomized studies, with the same robust SE (svyglm with weight 1)."""
+    trial = randomized(rows)
+    return weighted_difference(trial, np.ones(len(trial)), column)
+
+
+def benchmark(registry: Estimate, trial: Estimate) -> Benchmark:
+    """Adjusted registry minus randomized trial estimate; the samples are independent, so its SE
+    is sqrt(se_r^2 + se_t^2), normal 95% CI."""
+    diff = registry.estimate - trial.estimate
+    se = float(np.hypot(registry.se, trial.se))
+    z = stats.norm.ppf(0.975)
+    return Benchmark(registry, trial, diff, se, diff - z * se, diff + z * se)
