@@ -174,3 +174,40 @@ def test_the_weighted_cox_model_and_kaplan_meier_run_on_the_eligible_patients_on
     assert share == pytest.approx(rows.observed[eligible].astype(float).mean())
     fits = P.weighted_km(rows, w)
     assert set(fits) == {"stent", "medical"}
+
+
+def _cox_rows(seed: int = 2, n: int = 80, ties: bool = True) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    stent = rng.random(n) < 0.5
+    duration = rng.exponential(300 / (1 + stent), n)
+    duration = duration.round(-1) + 10 if ties else duration + 1
+    return pd.DataFrame(
+        {
+            "duration": duration,
+            "event": (rng.random(n) < 0.7).astype(int),
+            "stent": stent.astype(int),
+            "w": rng.uniform(0.3, 2, n),
+        }
+    )
+
+
+def test_efron_model_based_se_equals_lifelines_with_tied_times_and_the_robust_se_without_ties():
+    """lifelines (not the module) as the reference: its model-based variance is Efron's with ties;
+    its robust variance is R's when no event times are tied."""
+    import warnings
+
+    from lifelines import CoxPHFitter
+
+    for ties in (True, False):
+        rows = _cox_rows(ties=ties)
+        assert rows.duration[rows.event == 1].duplicated().any() == ties
+        options = {"precision": 1e-12, "r_precision": 1e-14}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            naive = CoxPHFitter().fit(rows, "duration", "event", weights_col="w", fit_options=options)
+            robust = CoxPHFitter().fit(rows, "duration", "event", weights_col="w", robust=True, fit_options=options)
+        duration, event, stent, w = (rows[c].to_numpy(float) for c in ("duration", "event", "stent", "w"))
+        model_se, robust_se = P.efron_standard_errors(duration, event, stent, w, float(naive.params_["stent"]))
+        assert model_se == pytest.approx(float(naive.standard_errors_["stent"]), abs=1e-9)
+        if not ties:
+            assert robust_se == pytest.approx(float(robust.standard_errors_["stent"]), abs=1e-9)
