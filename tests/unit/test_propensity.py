@@ -211,3 +211,33 @@ def test_efron_model_based_se_equals_lifelines_with_tied_times_and_the_robust_se
         assert model_se == pytest.approx(float(naive.standard_errors_["stent"]), abs=1e-9)
         if not ties:
             assert robust_se == pytest.approx(float(robust.standard_errors_["stent"]), abs=1e-9)
+
+
+def _brute_force_matching(stent: np.ndarray, ps: np.ndarray, caliper: float) -> np.ndarray:
+    """The definition, written out: largest PS first, the nearest free medical patient (the first
+    in the data among equally near ones), within caliper x SD."""
+    width = caliper * np.std(ps, ddof=1)
+    partner = np.full(len(ps), -1)
+    free = set(np.flatnonzero(~stent).tolist())
+    for t in sorted(np.flatnonzero(stent).tolist(), key=lambda i: (-ps[i], i)):
+        if not free:
+            break
+        best = min(free, key=lambda c: (abs(ps[c] - ps[t]), c))
+        if abs(ps[best] - ps[t]) <= width:
+            partner[t], partner[best] = best, t
+            free.remove(best)
+    return partner
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_matching_equals_the_definition_also_with_tied_scores(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 60))
+    stent = rng.random(n) < rng.uniform(0.2, 0.8)
+    ps = rng.choice(np.linspace(0.05, 0.95, int(rng.integers(2, 12))), n)  # few distinct values: ties
+    if seed % 2:
+        ps = ps + rng.normal(0, 0.01, n)
+    caliper = float(rng.choice([0.05, 0.2, 1.0, 10.0]))
+    if np.std(ps) == 0:
+        return
+    assert P.match_nearest(stent, ps, caliper).tolist() == _brute_force_matching(stent, ps, caliper).tolist()
