@@ -25,6 +25,9 @@ patients of observational studies only; a randomized study's patients are the be
   R's `survey::svyglm(change ~ arm, design = svydesign(ids = ~1, weights = ~w))`: weighted least
   squares with the sandwich (robust) variance times n/(n - 1), t-based 95% CI and p on n - 2
   degrees of freedom (svyglm's residual df).
+- Responders (improved by at least 4 points, or as chosen): the weighted shares' difference
+  (`weighted_difference` on the 0/1 column, as svyglm's gaussian model) and ratio, as
+  `svyglm(responder ~ arm, design, family = quasipoisson())` (`weighted_risk_ratio`).
 - Time to event: weighted Kaplan-Meier per arm (lifelines) and the weighted Cox hazard ratio, stent
   vs medical (lifelines, Efron ties), with the robust (sandwich) standard error computed here as R's
   `survival::coxph(Surv(time, event) ~ arm, weights = w, robust = TRUE)` computes it
@@ -32,10 +35,10 @@ patients of observational studies only; a randomized study's patients are the be
   patients alone (the medical arm has no stent), so it has no stent-vs-medical hazard ratio.
 - E-value (VanderWeele & Ding 2017): how strongly an unmeasured confounder would have to be
   associated with both treatment and outcome (risk-ratio scale) to explain the estimate away, and
-  its CI bound nearest the null (1 when the CI includes the null). A difference in means is turned
-  into a risk ratio by exp(0.91 d), d the difference over the outcome's SD; a hazard ratio is used as
-  a risk ratio when the outcome is rare (under 15% with the event), otherwise through
-  (1 - 0.5^sqrt(HR)) / (1 - 0.5^sqrt(1/HR)).
+  its CI bound nearest the null (1 when the CI includes the null); a responder ratio is a risk
+  ratio. A difference in means is turned into a risk ratio by exp(0.91 d), d the difference over
+  the outcome's SD; a hazard ratio is used as a risk ratio when the outcome is rare (under 15% with
+  the event), otherwise through (1 - 0.5^sqrt(HR)) / (1 - 0.5^sqrt(1/HR)).
 """
 
 from __future__ import annotations
@@ -82,6 +85,9 @@ DEFAULT_BOUNDS = (0.05, 0.95)
 DEFAULT_CALIPER = 0.2
 BALANCE_TARGET = 0.1
 RARE_OUTCOME = 0.15  # below this share with the event, a hazard ratio approximates a risk ratio
+DEFAULT_RESPONDER_POINTS = 4  # as the Responders page: an assumption, no validated threshold exists
+# The time-to-event endpoints of both arms (patency is defined for stented patients only)
+ENDPOINTS = ("ulcer_healing", "freedom_from_recurrent_dvt")
 MIN_PER_ARM = 3
 
 PS_METHOD = "propensity score: logistic regression (GLM, binomial, logit link) of stent on the chosen covariates"
@@ -393,6 +399,41 @@ def weighted_means(data: pd.DataFrame, w: np.ndarray, column: str = "change") ->
         mask = keep & (data.arm.to_numpy() == arm)
         out[arm] = float(np.average(data[column].to_numpy(float)[mask], weights=w[mask])) if mask.any() else np.nan
     return out
+
+
+def responders(
+    data: pd.DataFrame, points: float = DEFAULT_RESPONDER_POINTS, higher_is_better: bool = False
+) -> pd.Series:
+    """1.0 for a patient whose change improved by at least `points` (a fall for a score where lower is
+    better, such as the Villalta), 0.0 otherwise, NaN without a change."""
+    change = data.change.astype(float)
+    improved = change >= points if higher_is_better else change <= -points
+    return improved.astype(float).where(change.notna())
+
+
+def weighted_risk_ratio(data: pd.DataFrame, w: np.ndarray, column: str = "responder") -> Estimate | None:
+    """Stent / medical ratio of the weighted shares of a 0/1 `column` (patients with w > 0 and a
+    value), as R's `svyglm(y ~ arm, design, family = quasipoisson())`: log-linear model, sandwich
+    variance times n/(n - 1), t-based CI on n - 2 df; estimate and CI on the ratio scale, se of the
+    log ratio. None with fewer than 3 patients in an arm or no responder in one."""
+    keep = (w > 0) & data[column].notna().to_numpy()
+    stent = data.arm.to_numpy()[keep] == "stent"
+    y, wk = data[column].to_numpy(float)[keep], w[keep]
+    n_s, n_m = int(stent.sum()), int((~stent).sum())
+    if min(n_s, n_m) < MIN_PER_ARM or not (y[stent] > 0).any() or not (y[~stent] > 0).any():
+        return None
+    n = len(y)
+    p_s, p_m = np.average(y[stent], weights=wk[stent]), np.average(y[~stent], weights=wk[~stent])
+    beta = np.array([np.log(p_m), np.log(p_s) - np.log(p_m)])  # the saturated model's solution
+    x = np.column_stack([np.ones(n), stent.astype(float)])
+    mu = np.exp(x @ beta)
+    bread = np.linalg.inv((x.T * (wk * mu)) @ x)
+    scores = x * (wk * (y - mu))[:, None]
+    cov = bread @ (scores.T @ scores) @ bread * n / (n - 1)
+    est, se = float(beta[1]), float(np.sqrt(cov[1, 1]))
+    t = stats.t.ppf(0.975, n - 2)
+    p = float(2 * stats.t.sf(abs(est / se), n - 2))
+    return Estimate(float(np.exp(est)), se, float(np.exp(est - t * se)), float(np.exp(est + t * se)), p, n_s, n_m)
 
 
 def _event_rows(data: pd.DataFrame, w: np.ndarray) -> pd.DataFrame:

@@ -241,3 +241,17 @@ def test_matching_equals_the_definition_also_with_tied_scores(seed):
     if np.std(ps) == 0:
         return
     assert P.match_nearest(stent, ps, caliper).tolist() == _brute_force_matching(stent, ps, caliper).tolist()
+
+
+def test_a_responder_improved_by_the_points_in_the_outcomes_direction_and_none_without_a_change():
+    data = pd.DataFrame({"change": [-4.0, -3.0, 5.0, np.nan]})
+    assert P.responders(data, 4).tolist()[:3] == [1.0, 0.0, 0.0] and np.isnan(P.responders(data, 4).iloc[3])
+    assert P.responders(data, 4, higher_is_better=True).tolist()[:3] == [0.0, 0.0, 1.0]
+
+
+def test_the_weighted_risk_ratio_is_the_ratio_of_weighted_shares():
+    data = pd.DataFrame({"arm": ["stent"] * 4 + ["medical"] * 4, "responder": [1, 1, 0, 1, 0, 1, 0, 0.0]})
+    w = np.array([1, 2, 1, 1, 1, 1, 2, 1.0])
+    ratio = P.weighted_risk_ratio(data, w)
+    assert ratio.estimate == pytest.approx((4 / 5) / (1 / 5))
+    assert P.weighted_risk_ratio(data.assign(responder=np.where(data.arm == "medical", 0.0, 1.0)), w) is None

@@ -169,3 +169,21 @@ def test_the_input_is_the_query_rows_and_the_contract_tables(demo_con):
     assert with_ulcer.observed.astype(bool).tolist() == observed.tolist()
     duration = np.where(observed, first, end_of_watch)
     assert with_ulcer.duration_days.tolist() == duration.astype(int).tolist()
+
+
+@pytest.mark.parametrize("method", ["unadjusted", "overlap", "iptw", "matching"])
+def test_weighted_responders_equal_svyglm_gaussian_and_quasipoisson(score, method):
+    w = _weights(score, method)
+    data = score.data.assign(responder=P.responders(score.data, 4))
+    difference = P.weighted_difference(data, w, "responder")
+    for name in ("estimate", "se", "ci_low", "ci_high"):
+        expected = r_value(method, "responder_difference", name)
+        assert getattr(difference, name) == pytest.approx(expected, abs=1e-6), name
+    ratio = P.weighted_risk_ratio(data, w, "responder")
+    for name in ("estimate", "ci_low", "ci_high"):
+        assert getattr(ratio, name) == pytest.approx(r_value(method, "responder_ratio", name), abs=1e-6), name
+    assert ratio.se == pytest.approx(r_value(method, "responder_ratio", "se_log"), abs=1e-6)
+    assert ratio.p_value == pytest.approx(r_value(method, "responder_ratio", "p"), rel=1e-6, abs=1e-300)
+    evalue, evalue_ci = P.evalue_interval(ratio.estimate, ratio.ci_low, ratio.ci_high)
+    assert evalue == pytest.approx(r_value(method, "responder_ratio", "evalue"), abs=1e-6)
+    assert evalue_ci == pytest.approx(r_value(method, "responder_ratio", "evalue_ci"), abs=1e-6)
