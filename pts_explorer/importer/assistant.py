@@ -450,16 +450,24 @@ def stem(name: str) -> str:
 DOMAIN_NAMED = ("sdtm", "adam")  # formats whose files are named by their domain, not by the project
 
 
-def default_name(profile: Profile, profile_ref: str, source_columns: dict[str, list[str]], folder: Path) -> str:
+def default_name(
+    profile: Profile, profile_ref: str, source_columns: dict[str, list[str]], folder: Path, study: str = ""
+) -> str:
     """The name "Save as" offers: an edited copy in `folder` keeps its own name (it is edited
     again); a built-in profile's copy is named after it and the first data file, made unique in
     `folder` (-2, -3...), so a second project never replaces the first's profile. SDTM and ADaM
-    files are named by their domain (ae.csv, adsl.xpt), which names no project: "edited" instead."""
+    files are named by their domain (ae.csv, adsl.xpt), which names no project: "edited" instead.
+    Contract files are named by their table (events.csv): the copy is named after the study the sources
+    name (`study`: dataset_info's dataset name, else the one study's id; review 12, finding 7), else
+    "edited"."""
     ref = Path(profile_ref)
     if ref.suffix == ".toml" and ref.parent.resolve() == folder.resolve():
         return ref.stem
     files = list(redcap.assistant_columns(source_columns)) if profile.format == "redcap" else list(source_columns)
-    upload = stem(Path(files[0]).stem) if files and profile.format not in DOMAIN_NAMED else "edited"
+    if profile.format == "contract":
+        upload = stem(study) if study.strip() else "edited"
+    else:
+        upload = stem(Path(files[0]).stem) if files and profile.format not in DOMAIN_NAMED else "edited"
     base = stem(f"{profile.name}-{upload}")
     name, n = base, 1
     while (folder / f"{name}.toml").exists():

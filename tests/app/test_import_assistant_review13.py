@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import csv
 import tomllib
 from pathlib import Path
 
@@ -45,3 +46,19 @@ def test_unmapped_leg_codes_of_suppqs_are_offered_as_a_limb_side_map_and_saving_
     errors = report.issues[report.issues.severity == "error"]
     assert set(errors.rule) == {"required:patients.limb_side", "sdtm:same_time_results"}
     assert sorted(set(errors.record)) == ["PTS23-004", "PTS23-004 / MONTH 6"]
+
+
+CSV23C = sorted((PROJECT_ROOT / "tests" / "fixtures" / "review12" / "csv23c").glob("*.csv"))
+
+
+def test_a_contract_deliverys_edited_profile_is_named_after_its_study_not_its_first_file(app_on, small_db, tmp_path):
+    """Finding 7a: csv23c with the contract profile: "Save as" offered `contract-events`, named after the first
+    uploaded file (events.csv, a table's name, as every contract delivery has). It is named after the format
+    and the one study studies.csv holds."""
+    with (CSV23C[0].parent / "studies.csv").open(encoding="utf-8-sig", newline="") as handle:
+        ids = [r["study_id"] for r in csv.DictReader(handle, delimiter=";")]
+    assert len(ids) == 1 and CSV23C[0].name == "events.csv"
+    at, _ = checked(app_on, small_db, tmp_path, "contract", CSV23C)
+    assert verdict(at, CSV23C, tmp_path) == "rejected"
+    (name,) = [t for t in at.text_input if (t.key or "").startswith("assist_name:")]
+    assert (name.label, name.value) == ("Save as", f"contract-{ids[0]}")
