@@ -150,3 +150,45 @@ def test_two_legs_of_a_subject_without_an_index_limb_say_so_not_to_name_the_qnam
         "required:patients.limb_side",
         "sdtm:same_time_results",
     }
+
+
+# --- finding 4, the rest: the early-baseline warning beside a re-screen's two baseline sets -------------------
+
+REVIEW12 = HERE.parent / "review12"
+
+
+def _early_baselines(folder: Path) -> list[tuple[str, int, str, str]]:
+    """(file, line, USUBJID, day) of each ITT subject's month-0 records (ABLFL = "Y" or AVISITN 0) dated before
+    its RANDDT, per ADQS file: the first such line and the visit's earliest day; subjects whose month-0 records
+    of one PARAMCD disagree (the re-screen, refused) left out."""
+    adsl, _ = pyreadstat.read_xport(str(folder / "adsl.xpt"))
+    itt = adsl[adsl.ITTFL.str.strip() == "Y"]
+    randomized = dict(zip(itt.USUBJID, pd.to_datetime(itt.RANDDT), strict=True))
+    out = []
+    for name in ("adqsvcss.xpt", "adqsvil.xpt"):
+        frame, _ = pyreadstat.read_xport(str(folder / name))
+        frame["line"] = range(1, len(frame) + 1)
+        base = frame[((frame.ABLFL.str.strip() == "Y") | (frame.AVISITN == 0)) & frame.USUBJID.isin(list(randomized))]
+        for subject, g in base.groupby("USUBJID"):
+            if (g.groupby("PARAMCD").AVAL.nunique() > 1).any():
+                continue
+            days = (pd.to_datetime(g.ADT) - randomized[subject]).dt.days
+            if (days < 0).any():
+                out.append((name, int(g.line[days < 0].min()), subject, f"{float(days.min()):.1f}"))
+    return out
+
+
+def test_the_early_baseline_warning_names_no_record_of_a_refused_re_screen(tmp_path):
+    """adam23, adam23b (PTS11-104's re-screen: a second ABLFL = "Y" set 37 days earlier, both refused by
+    adam:duplicate): the warning "baseline assessed before the reference date ... held on day 0" listed PTS11-104
+    at the re-screen's line and day -40, as if it were used. It names only the baselines the import would use."""
+    for folder in (REVIEW12 / "adam23", REVIEW12 / "adam23b"):
+        expected = _early_baselines(folder)
+        assert "PTS11-104" not in {r[2] for r in expected} and len(expected) == 18
+        report = _run(REVIEW12 / "adam11_v2.toml", sorted(folder.glob("*.xpt")), tmp_path / f"{folder.name}.duckdb")
+        assert "PTS11-104" in set(report.issues[report.issues.rule == "adam:duplicate"].record)
+        got = report.issues[report.issues.rule == "adam:early_baseline"]
+        assert set(got.message) == {
+            "baseline assessed before the reference date ([adsl] enrolled_on): held on day 0 ([bds] early_baseline)"
+        }
+        assert sorted(zip(got.file, got.line, got.record, got.value, strict=True)) == sorted(expected)
