@@ -4,6 +4,7 @@ never from the importer; whole messages compared."""
 
 from __future__ import annotations
 
+import csv
 import tomllib
 from pathlib import Path
 
@@ -22,7 +23,11 @@ def _run(profile: Path | str, sources: list[Path], out: Path, check: bool = True
 
 
 def _profile(name: str) -> dict:
-    return tomllib.loads((HERE / name).read_text(encoding="utf-8"))
+    return _profile_of(HERE / name)
+
+
+def _profile_of(path: Path) -> dict:
+    return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
 def _xpt(folder: str, name: str) -> pd.DataFrame:
@@ -192,3 +197,47 @@ def test_the_early_baseline_warning_names_no_record_of_a_refused_re_screen(tmp_p
             "baseline assessed before the reference date ([adsl] enrolled_on): held on day 0 ([bds] early_baseline)"
         }
         assert sorted(zip(got.file, got.line, got.record, got.value, strict=True)) == sorted(expected)
+
+
+# --- REDCap [visits] instrument + month: a baseline form whose month field says another month ----------------
+
+
+def test_a_baseline_form_whose_month_field_says_another_month_than_its_event_is_refused(tmp_path):
+    """rc23 with rc23_v2.toml ([visits] instrument = "villalta", month = "fu_month"; [events] baseline_arm_1 = 0):
+    the non-repeating baseline row takes its event's month, and its own fu_month was never compared. The export
+    as a builder who ticked "Month 3" on record 12-1's baseline form writes it (that one cell edited): refused,
+    naming the record, the event, both months and the keys."""
+    source = REVIEW12 / "rc23" / "PTSRC23_DATA_2024-11-04_1412.csv"
+    with source.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    events = _profile_of(REVIEW12 / "rc23_v2.toml")["events"]
+    baseline = [
+        n for n, r in enumerate(rows) if not r["redcap_repeat_instrument"] and events.get(r["redcap_event_name"]) == 0
+    ]
+    assert all(rows[n]["fu_month"] in ("", "0") for n in baseline)  # as delivered: nothing to refuse
+    edited = baseline[0]
+    rows[edited]["fu_month"] = "3"
+    record, event = rows[edited]["pt_id"], rows[edited]["redcap_event_name"]
+    folder = tmp_path / "rc"
+    folder.mkdir()
+    with (folder / source.name).open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    dictionary = next((REVIEW12 / "rc23").glob("*DataDictionary*.csv"))
+    (folder / dictionary.name).write_bytes(dictionary.read_bytes())
+    report = _run(REVIEW12 / "rc23_v2.toml", sorted(folder.glob("*.csv")), tmp_path / "out.duckdb")
+    e = report.issues[report.issues.severity == "error"]
+    assert list(zip(e.rule, e.file, e.line, e.record, e.value, e.message, strict=True)) == [
+        (
+            "redcap:visit_month_event",
+            source.name,
+            edited + 2,  # the header is line 1
+            record,
+            "3",
+            f"record {record}, event {event}: the visit month field fu_month ([visits] month) says month 3, but "
+            f"[events] maps the event {event} to month {events[event]}; a visit has one month. Correct the field in "
+            f"the source (blank, or the event's month), or the event's month, [events] {event}, in a copy of the "
+            "profile",
+        )
+    ]
