@@ -145,8 +145,8 @@ def test_two_legs_of_a_subject_without_an_index_limb_say_so_not_to_name_the_qnam
     got = report.issues[report.issues.rule == "sdtm:same_time_results"]
     message = SAME_TIME + (
         "They are the two legs (SUPPQS QNAM QSLAT, [qs] laterality), but the subject's index limb "
-        "(patients.limb_side) is blank (the error on it names the subject): give the index limb in the source, and "
-        "its leg's records are imported, the other leg's set aside"
+        "(patients.limb_side) is not known (the error on patients.limb_side or its [qualifiers] QNAM says why): once "
+        "it is given, its leg's records are imported, the other leg's set aside"
     )
     assert sorted(zip(got.line, got.value, got.message, strict=True)) == sorted(
         (r["line"], r["value"], message) for r in found

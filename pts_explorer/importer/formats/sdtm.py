@@ -1090,8 +1090,8 @@ class SdtmMapper(Mapper):
             "test_code",
             shown,
             what + f"They are the two legs ({supp} QNAM {legs}, [qs] laterality), but the subject's index limb "
-            "(patients.limb_side) is blank (the error on it names the subject): give the index limb in the source, "
-            "and its leg's records are imported, the other leg's set aside",
+            "(patients.limb_side) is not known (the error on patients.limb_side or its [qualifiers] QNAM says why): "
+            "once it is given, its leg's records are imported, the other leg's set aside",
             f"{same} AND NOT legs_unmapped AND first_leg <> last_leg AND lower(coalesce(index_limb, '')) NOT IN "
             "('left', 'right')",
         )
