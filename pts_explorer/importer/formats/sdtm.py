@@ -951,7 +951,8 @@ class SdtmMapper(Mapper):
             f"CREATE OR REPLACE TABLE sdtm_qsr AS SELECT *, row_number() OVER {LATEST} AS latest, first(value) OVER "
             f"{LATEST} AS kept_value, first({WHEN}) OVER {LATEST} AS kept_when, {WHEN} AS taken_when, "
             f"bool_or(leg_unmapped) OVER {SAME_TEST} AS legs_unmapped, min(leg) OVER {SAME_TEST} AS first_leg, "
-            f"max(leg) OVER {SAME_TEST} AS last_leg FROM sdtm_qsr "
+            f"max(leg) OVER {SAME_TEST} AS last_leg, count(leg) OVER {SAME_TEST} = count(*) OVER {SAME_TEST} AS "
+            "all_legs FROM sdtm_qsr "
             "WHERE step IS NULL UNION ALL BY NAME SELECT * FROM sdtm_qsr WHERE step IS NOT NULL"
         )
         self.con.execute(
@@ -1081,6 +1082,11 @@ class SdtmMapper(Mapper):
                     "records are then imported, the other leg's set aside",
                 )
             )
+        no_index = (
+            f"{same} AND NOT legs_unmapped AND first_leg <> last_leg AND lower(coalesce(index_limb, '')) NOT IN "
+            "('left', 'right')"
+        )
+        one_leg = f"{same} AND NOT legs_unmapped AND all_legs AND first_leg = last_leg"
         self._issues(
             ERROR,
             "sdtm:same_time_results",
@@ -1092,8 +1098,7 @@ class SdtmMapper(Mapper):
             what + f"They are the two legs ({supp} QNAM {legs}, [qs] laterality), but the subject's index limb "
             "(patients.limb_side) is not known (the error on patients.limb_side or its [qualifiers] QNAM says why): "
             "once it is given, its leg's records are imported, the other leg's set aside",
-            f"{same} AND NOT legs_unmapped AND first_leg <> last_leg AND lower(coalesce(index_limb, '')) NOT IN "
-            "('left', 'right')",
+            no_index,
         )
         self._issues(
             ERROR,
@@ -1104,14 +1109,14 @@ class SdtmMapper(Mapper):
             "test_code",
             shown,
             what + f"Both are of the same leg, as {supp} QNAM {legs} ([qs] laterality) says: keep one in the source",
-            f"{same} AND NOT legs_unmapped AND first_leg = last_leg AND leg IS NOT NULL",
+            one_leg,
         )
         sequence = self.names["qs"].get("sequence", "QSSEQ")
         if self.leg_qnams:  # the profile names a QNAM SUPPQS has: it gives these records no leg
             advice = (
-                f"[qs] laterality names {supp} QNAM {legs}, but none of its records links to these (IDVAR {sequence}, "
-                f"IDVARVAL the record's {sequence}): if they are the two legs, give each record's leg there; else "
-                "keep one in the source"
+                f"[qs] laterality names {supp} QNAM {legs}, but it gives no leg to some of these records (linked by "
+                f"IDVAR {sequence}, IDVARVAL the record's {sequence}): if they are the two legs, give each record's "
+                "leg there; else keep one in the source"
             )
         else:
             given = ", ".join(self.laterality) or "none"
@@ -1135,7 +1140,7 @@ class SdtmMapper(Mapper):
             "test_code",
             shown,
             what + advice,
-            f"{same} AND NOT legs_unmapped AND (first_leg IS NULL OR (leg IS NULL AND first_leg = last_leg))",
+            f"{same} AND NOT legs_unmapped AND NOT coalesce({no_index}, false) AND NOT coalesce({one_leg}, false)",
         )
 
     def _other_legs(self) -> None:
