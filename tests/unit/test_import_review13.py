@@ -241,3 +241,35 @@ def test_a_baseline_form_whose_month_field_says_another_month_than_its_event_is_
             "profile",
         )
     ]
+
+
+def test_two_results_both_said_to_be_the_index_leg_are_told_to_keep_one(tmp_path):
+    """sdtm23 with pts23_sdtm_v2.toml and SUPPQS edited as a data manager's slip would leave it: every QSLAT of
+    PTS23-001 (index limb LEFT) says L, so both legs' month-6 records say they are the left leg. Neither is the
+    other leg, and naming the QNAM (named already) or the index limb (given) fixes nothing: each record says
+    both are of the same leg, keep one in the source."""
+    folder = tmp_path / "sdtm"
+    folder.mkdir()
+    for path in SDTM23:
+        if path.name != "suppqs.xpt":
+            (folder / path.name).write_bytes(path.read_bytes())
+    supp, meta = pyreadstat.read_xport(str(HERE / "sdtm23" / "suppqs.xpt"))
+    mine = (supp.USUBJID == "PTS23-001") & (supp.QNAM == "QSLAT")
+    assert set(supp.QVAL[mine]) == {"L", "R"}
+    supp.loc[mine, "QVAL"] = "L"
+    pyreadstat.write_xport(supp, str(folder / "suppqs.xpt"), table_name=meta.table_name, file_format_version=5)
+    dm = _xpt("sdtm23", "suppdm.xpt")
+    assert list(dm.QVAL[(dm.USUBJID == "PTS23-001") & (dm.QNAM == "INDLIMB")]) == ["LEFT"]
+    profile = _profile("pts23_sdtm_v2.toml")
+    found = [r for r in _same_time("sdtm23", profile) if r["subject"] == "PTS23-001"]
+    assert found
+    report = _run(HERE / "pts23_sdtm_v2.toml", sorted(folder.glob("*.xpt")), tmp_path / "out.duckdb")
+    got = report.issues[
+        (report.issues.rule == "sdtm:same_time_results") & report.issues.record.str.startswith("PTS23-001")
+    ]
+    message = SAME_TIME + (
+        "Both are of the same leg, as SUPPQS QNAM QSLAT ([qs] laterality) says: keep one in the source"
+    )
+    assert sorted(zip(got.line, got.value, got.message, strict=True)) == sorted(
+        (r["line"], r["value"], message) for r in found
+    )
