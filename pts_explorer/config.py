@@ -190,6 +190,14 @@ PAGES = (
         "benefit_chart",
     ),
     _S("responders", "Responders", "how_to_reg", "Outcomes", "Who improves by a threshold.", "responder_chart"),
+    _S(
+        "adjusted",
+        "Adjusted registry",
+        "balance",
+        "Outcomes",
+        "The registry's comparison adjusted for confounding, set beside the trial.",
+        "adjusted_chart",
+    ),
     _S("compare", "Compare", "compare_arrows", "Cohorts", "Two cohorts side by side.", "compare_chart"),
     _S("cohorts", "Saved cohorts", "bookmarks", "Cohorts", "Cohorts saved under a name, with their links."),
     _S(
