@@ -217,6 +217,11 @@ if adjusted is not None and trial is not None and not small_registry and not tri
         bench = P.benchmark(*logged)
     else:
         bench = P.benchmark(adjusted, trial)
+bench_values = None  # registry − trial and its CI, as shown (a ratio of hazard ratios for an endpoint)
+if bench is not None:
+    back = np.exp if timed else (lambda v: scale * v)
+    bench_values = tuple(float(back(v)) for v in (bench.difference, bench.ci_low, bench.ci_high))
+bench_name = "Registry / trial, ratio of hazard ratios" if timed else f"Registry − trial, {unit}"
 
 if timed:
     title = f"Hazard ratio of {vocab.ENDPOINTS[kind][0].lower()}, stent vs medical: the registry and the trial"
@@ -257,17 +262,12 @@ else:
     key_numbers = [(f"Adjusted registry ({estimand})", est_text), ("95% CI", ci)]
     if trial_row is not None:
         key_numbers.append(("Trial", shown.estimate_text(trial_row.estimate, decimals, ratio)))
-    if bench is not None:
-        diff = np.exp(bench.difference) if timed else scale * bench.difference
-        low, high = (
-            (np.exp(bench.ci_low), np.exp(bench.ci_high)) if timed else (scale * bench.ci_low, scale * bench.ci_high)
-        )
+    if bench_values is not None:
+        diff, low, high = bench_values
         key_numbers.append(
-            (
-                "Registry / trial" if timed else "Registry − trial",
-                shown.estimate_with_ci(diff, low, high, decimals, ratio),
-            )
+            ("Registry / trial" if timed else "Registry − trial", shown.estimate_text(diff, decimals, ratio))
         )
+        key_numbers.append(("95% CI", shown.ci_text(low, high, decimals, ratio)))
     ui.key_numbers(key_numbers)
     ui.end_of_slide()
 
@@ -317,21 +317,16 @@ else:
     ui.record_result(f"Adjusted registry: {what}", metrics, "Observational: registry patients, adjusted.")
 
     st.subheader("Does the adjusted registry reproduce the trial?", help=glossary.tip("target_trial"))
-    if bench is not None:
-        if timed:
-            words = shown.benchmark_words(
-                float(np.exp(bench.difference)),
-                float(np.exp(bench.ci_low)),
-                float(np.exp(bench.ci_high)),
-                2,
-                "ratio",
-                estimand,
-            )
-        else:
-            words = shown.benchmark_words(
-                scale * bench.difference, scale * bench.ci_low, scale * bench.ci_high, decimals, "difference", estimand
-            )
-        ui.note(words, st.markdown)
+    if bench_values is not None:
+        diff, low, high = bench_values
+        ui.note(
+            shown.benchmark_words(diff, low, high, decimals, "ratio" if timed else "difference", estimand), st.markdown
+        )
+        ui.table(
+            shown.benchmark_table(labels["adjusted"], bench_name, diff, low, high, decimals, ratio),
+            key="adjusted_benchmark",
+            title="The adjusted registry against the trial",
+        )
     elif trial is None:
         trial_months = sorted(
             {int(m) for s in ui.query("studies").itertuples() if s.design == "randomized" for m in s.visit_months}

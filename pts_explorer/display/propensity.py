@@ -88,6 +88,19 @@ def estimates_table(
     )
 
 
+def benchmark_table(
+    registry: str, column: str, difference: float, low: float, high: float, decimals: int, ratio: bool
+) -> pd.DataFrame:
+    """The registry − trial difference (a ratio for hazard ratios) with its 95% CI, as one row."""
+    return pd.DataFrame(
+        {
+            "Compared": [f"{registry} against Trial, randomized"],
+            column: [estimate_text(difference, decimals, ratio)],
+            "95% CI": [ci_text(low, high, decimals, ratio)],
+        }
+    )
+
+
 def smd_text(value: float) -> str:
     text = number(abs(value), SMD_DECIMALS) if np.isfinite(value) else DASH
     return f"{text} {SMD_FLAG}" if text != DASH and abs(value) > BALANCE_TARGET else text
