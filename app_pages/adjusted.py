@@ -14,7 +14,7 @@ from pts_explorer.filters import AnalysisSettings
 TIMED = tuple(P.ENDPOINTS)
 
 cohort = ui.page_header("Adjusted registry")
-c1, c2, c3, c4 = st.columns([1.5, 1.6, 1.0, 2.6], vertical_alignment="bottom")
+c1, c2, c3, c4 = st.columns([1.6, 1.6, 1.0, 1.9], vertical_alignment="bottom")
 kind = ui.control(
     "ps_estimate",
     c1.selectbox,
@@ -40,10 +40,9 @@ visit = ui.control(
 )
 method = ui.control(
     "ps_method",
-    c4.segmented_control,
+    c4.selectbox,
     "Adjustment",
     list(vocab.PS_METHODS),
-    required=True,
     format_func=vocab.PS_METHODS.get,
     help=glossary.tip("overlap_weights", "iptw", "propensity_matching"),
 )
@@ -283,7 +282,7 @@ else:
         "ESS, stent / medical": ess_text,
         "Max |SMD| after": shown.smd_text(worst),
     }
-    cols = st.columns(len(metrics))
+    cols = [*st.columns(3), *st.columns(3)[:2]]  # two rows: a CI and the ESS need their width at 1280 px
     helps = [
         f"Stent − medical, {unit}" if not timed else "Hazard ratio, stent / medical",
         None,
@@ -383,14 +382,14 @@ if timed:
     outcome_words = f"Time to {vocab.ENDPOINTS[kind][0].lower()}" + (
         " (patients with an open ulcer at baseline)" if kind == "ulcer_healing" else ""
     )
-    follow_words = "From enrolment to the event; death, loss or the data cut-off censor"
+    follow_words = "Enrolment to the event; death, loss or the data cut-off censor"
 elif kind == "responders":
     better = "higher" if outcome.higher_is_better else "lower"
-    outcome_words = f"{outcome.label} {threshold} points better ({better} is better) at month {visit}: a responder"
-    follow_words = f"From enrolment to month {visit} (patients seen at baseline and that visit)"
+    outcome_words = f"Responder: {outcome.label} {threshold} points better ({better} is better) at month {visit}"
+    follow_words = f"Enrolment to month {visit} (patients seen at baseline and that visit)"
 else:
     outcome_words = f"Change in {outcome.label} from baseline to month {visit}, {outcome.change_unit}"
-    follow_words = f"From enrolment to month {visit} (patients seen at baseline and that visit)"
+    follow_words = f"Enrolment to month {visit} (patients seen at baseline and that visit)"
 protocol = shown.protocol_table(
     cohort.describe(),
     registry_studies,
@@ -398,7 +397,7 @@ protocol = shown.protocol_table(
     list(score.covariates),
     outcome_words,
     follow_words,
-    "Enrolment in the registry (the baseline visit), both arms",
+    "Enrolment (the baseline visit), both arms",
     method,
     estimand,
     vocab.PS_METHODS[method],
@@ -422,7 +421,7 @@ else:
         "has no comparable patient."
         + (f" The dashed lines are the trimming bounds {bounds[0]:g} and {bounds[1]:g}." if method == "iptw" else "")
     )
-    after = vocab.PS_METHODS[method].split(",")[0].lower()
+    after = {"overlap": "overlap weights", "iptw": "stabilized IPTW", "matching": "1:1 matching"}[method]
     ui.chart(
         ps_charts.love_figure(balance, f"After ({after})"),
         "love_plot",

@@ -192,10 +192,10 @@ PAGES = (
     _S("responders", "Responders", "how_to_reg", "Outcomes", "Who improves by a threshold.", "responder_chart"),
     _S(
         "adjusted",
-        "Adjusted registry",
+        "Target trial",  # the menu's two columns cut a longer name; the page's heading: "Adjusted registry"
         "balance",
         "Outcomes",
-        "The registry's comparison adjusted for confounding, set beside the trial.",
+        "The registry adjusted for confounding, as the trial it emulates, set beside the randomized trial.",
         "adjusted_chart",
     ),
     _S("compare", "Compare", "compare_arrows", "Cohorts", "Two cohorts side by side.", "compare_chart"),

@@ -9,16 +9,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pts_explorer import vocab
 from pts_explorer.display.text import DASH, SMD_FLAG, format_p, interval, number
 
 SMD_DECIMALS = 3  # |SMD| against the 0.1 target: 0.104 must not read 0.10
 BALANCE_TARGET = 0.1
 
 TARGET_POPULATIONS = {  # whom each weighting's estimate is about
-    "overlap": "the registry patients in clinical equipoise (overlap population): those who could have had either",
-    "iptw": "the whole registry cohort within the trimming bounds (average treatment effect)",
-    "matching": "the stented registry patients who have a match (average effect in the treated)",
+    "overlap": "registry patients who could have had either (the overlap population)",
+    "iptw": "the whole registry cohort within the trimming bounds",
+    "matching": "the stented registry patients who have a match",
 }
 ESTIMAND_NAMES = {
     "ATO": "average treatment effect in the overlap population (ATO)",
@@ -82,8 +81,10 @@ def estimates_table(
             "p": [format_p(r.p_value) for r in rows],
             "n, stent": counts["stent"],
             "n, medical": counts["medical"],
-            "E-value": [evalue_text(r.evalue) for r in rows],
-            "E-value, CI bound": [evalue_text(r.evalue_ci) for r in rows],
+            "E-value (CI)": [
+                DASH if not np.isfinite(r.evalue) else f"{evalue_text(r.evalue)} ({evalue_text(r.evalue_ci)})"
+                for r in rows
+            ],
         }
     )
 
@@ -129,8 +130,9 @@ def protocol_table(
     estimand: str,
     method_label: str,
 ) -> pd.DataFrame:
-    """The target trial the registry analysis emulates, element by element (Hernán & Robins 2016)."""
-    missing = f"; {left_out:,} left out for a missing covariate" if left_out else ""
+    """The target trial the registry analysis emulates, element by element (Hernán & Robins 2016),
+    each in a line a table cell shows whole; the covariates are listed in the balance table."""
+    missing = f", {left_out:,} without every covariate left out" if left_out else ""
     return pd.DataFrame(
         {
             "Protocol element": [
@@ -144,17 +146,14 @@ def protocol_table(
                 "Analysis",
             ],
             "Target trial, as emulated in the registry (observational)": [
-                f"The sidebar's cohort ({cohort_words}): its registry (observational) patients, of "
-                f"{', '.join(studies) or 'no registry study'}, with every covariate of the score{missing}",
-                "Venous stenting against medical therapy alone (compression, anticoagulation), as the registry's "
-                "clinicians chose",
-                "Not randomized: emulated by adjusting for "
-                + ", ".join(vocab.PS_COVARIATES.get(c, "Study") for c in covariates)
-                + " (propensity score)",
+                f"The sidebar's cohort ({cohort_words}): registry patients of {', '.join(studies)}{missing}",
+                "Venous stenting vs medical therapy alone, as the registry's clinicians chose",
+                f"Not randomized: a propensity score on {len(covariates)} covariate{'s' * (len(covariates) != 1)} "
+                "(the balance table)",
                 time_zero,
                 outcome,
                 follow_up,
-                f"{ESTIMAND_NAMES[estimand]}: stent − medical among {TARGET_POPULATIONS[method]}",
+                f"{estimand}, stent − medical: {TARGET_POPULATIONS[method]}",
                 f"{method_label}; robust (sandwich) 95% CIs",
             ],
         }

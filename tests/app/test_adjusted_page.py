@@ -142,7 +142,7 @@ def test_a_visit_the_trial_does_not_have_gives_no_benchmark_and_says_why(app_on,
 def test_the_settings_are_in_the_address_and_come_back_from_it(app_on, demo_db):
     at = _open(app_on, demo_db)
     at.selectbox(key="ps_estimate").set_value("responders").run()
-    at.segmented_control(key="ps_method").set_value("matching").run()
+    at.selectbox(key="ps_method").set_value("matching").run()
     at.selectbox(key="ps_caliper").set_value("0.1").run()
     at.multiselect(key="ps_covariates").set_value(["stenosis_grade", "age_years"]).run()
     assert not at.exception
@@ -154,13 +154,15 @@ def test_the_settings_are_in_the_address_and_come_back_from_it(app_on, demo_db):
         app_on, demo_db, {k: _url(at, k) for k in ("ps_estimate", "ps_method", "ps_caliper", "ps_covariates")}
     )
     assert again.selectbox(key="ps_estimate").value == "responders"
-    assert again.segmented_control(key="ps_method").value == "matching"
+    assert again.selectbox(key="ps_method").value == "matching"
     assert again.selectbox(key="ps_caliper").value == "0.1"
     assert again.multiselect(key="ps_covariates").value == ["stenosis_grade", "age_years"]
     assert _metrics(again) == _metrics(at)
     protocol = next(d.value for d in again.dataframe if "Protocol element" in d.value.columns)
     assignment = protocol.set_index("Protocol element").iloc[:, 0]["Assignment"]
-    assert assignment == "Not randomized: emulated by adjusting for Stenosis grade, Age (years) (propensity score)"
+    assert assignment == "Not randomized: a propensity score on 2 covariates (the balance table)"
+    balance = next(d.value for d in again.dataframe if "Covariate" in d.value.columns)
+    assert list(balance.Covariate) == ["Stenosis grade", "Age (years)"]
 
 
 HOSTILE = {
@@ -175,7 +177,7 @@ HOSTILE = {
 def test_hostile_settings_are_refused_with_a_notice_and_never_shown(app_on, demo_db):
     at = _open(app_on, demo_db, HOSTILE)
     assert at.selectbox(key="ps_estimate").value == "change"
-    assert at.segmented_control(key="ps_method").value == "overlap"
+    assert at.selectbox(key="ps_method").value == "overlap"
     assert at.selectbox(key="ps_trim").value == "0.05"
     assert at.selectbox(key="ps_caliper").value == "0.2"
     assert at.multiselect(key="ps_covariates").value == list(P.DEFAULT_COVARIATES)  # none known: the default
