@@ -90,6 +90,7 @@ params = analysis.as_params(endpoint=kind if timed else P.ENDPOINTS[0])
 bounds = (float(trim), 1 - float(trim))
 estimand = vocab.PS_ESTIMANDS[method]
 
+shield = ui.protection()
 rows = ui.query("propensity_rows", params)
 if rows.empty:
     ui.empty_cohort(cohort)
@@ -103,7 +104,12 @@ try:
     score = P.fit_score(rows, covariates)
     weights = P.weights(score, method, bounds, float(caliper))
 except P.PropensityProblem as problem:
-    st.info(f"**No adjusted estimate for this cohort.** {problem}", icon=":material/info:")
+    where = shown.single_arm_levels(rows, covariates)
+    st.info(
+        f"**No adjusted estimate for this cohort.** {shown.problem_text(str(problem), shield)}"
+        + (f" Levels with registry patients of one arm only: {where}." if where else ""),
+        icon=":material/info:",
+    )
     ui.stop()
 
 data = score.data
@@ -120,7 +126,6 @@ analysed = pd.Series(
 registry_studies = sorted(set(data.study_id))
 trial_rows = P.randomized(rows)
 
-shield = ui.protection()
 if timed:
     what = f"time to {vocab.ENDPOINTS[kind][0].lower()}"
     who = f"registry patients eligible for {vocab.ENDPOINTS[kind][0].lower()}, weighted ({vocab.PS_METHODS[method]})"
@@ -393,7 +398,7 @@ else:
 protocol = shown.protocol_table(
     cohort.describe(),
     registry_studies,
-    score.left_out,
+    shield.count(score.left_out) if score.left_out else "",
     list(score.covariates),
     outcome_words,
     follow_words,
@@ -435,7 +440,11 @@ else:
     )
     ui.note(
         f"{display.SMD_FLAG} |SMD| above {P.BALANCE_TARGET}, the usual target. "
-        + (f"{score.left_out:,} registry patients left out for a missing covariate. " if score.left_out else "")
+        + (
+            f"{shield.count(score.left_out)} registry patients left out for a missing covariate. "
+            if score.left_out
+            else ""
+        )
         + (
             "The study enters the score too, as the cohort pools registry studies. "
             if "study_id" in score.covariates

@@ -223,7 +223,7 @@ RESPONDER_DEFINITIONS = {
     "responders_either": "Either",
 }
 MMRM_METHODS = {"reml": "REML, Satterthwaite df (default)", "ml": "ML, Wald z"}
-# Adjusted registry (analytics/propensity.py, whose names these are; tests/unit/test_adjusted_vocab.py
+# Adjusted registry (analytics/propensity.py, whose names these are; tests/unit/test_adjusted_display.py
 # checks they agree): the covariates a propensity score may use, the weighting, what is estimated.
 PS_COVARIATES = {
     "obstruction_site": "Obstruction site",

@@ -4,12 +4,16 @@ the trial's, the balance of each covariate, and what the registry-vs-trial bench
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from pts_explorer import escape, vocab
+from pts_explorer.analytics import propensity as P
 from pts_explorer.display.text import DASH, SMD_FLAG, format_p, interval, number
+from pts_explorer.privacy import Protection
 
 SMD_DECIMALS = 3  # |SMD| against the 0.1 target: 0.104 must not read 0.10
 BALANCE_TARGET = 0.1
@@ -121,7 +125,7 @@ def balance_table(balance: pd.DataFrame, after: str) -> pd.DataFrame:
 def protocol_table(
     cohort_words: str,
     studies: list[str],
-    left_out: int,
+    left_out: str,
     covariates: list[str],
     outcome: str,
     follow_up: str,
@@ -131,8 +135,9 @@ def protocol_table(
     method_label: str,
 ) -> pd.DataFrame:
     """The target trial the registry analysis emulates, element by element (Hernán & Robins 2016),
-    each in a line a table cell shows whole; the covariates are listed in the balance table."""
-    missing = f", {left_out:,} without every covariate left out" if left_out else ""
+    each in a line a table cell shows whole; the covariates are listed in the balance table.
+    left_out: the patients left out for a missing covariate, as the page writes counts ("" for none)."""
+    missing = f", {left_out} without every covariate left out" if left_out else ""
     return pd.DataFrame(
         {
             "Protocol element": [
@@ -182,3 +187,29 @@ def benchmark_words(difference: float, low: float, high: float, decimals: int, w
         f"{verdict} The estimands differ: the registry's is the {ESTIMAND_NAMES[estimand]} of its own patients, the "
         "trial's the average effect among the patients it randomized."
     )
+
+
+def single_arm_levels(rows: pd.DataFrame, covariates: list[str]) -> str:
+    """Where a separated score comes from, in words: each chosen categorical covariate's levels
+    that only one arm of the registry patients has (centre ids are the data's: escaped), e.g.
+    "Study centre: RC03, RC07 (stent only)"; empty when none is."""
+    registry = P.observational(rows)
+    parts = []
+    for cov in covariates:
+        if cov not in P.CATEGORICAL:
+            continue
+        arms = registry.dropna(subset=[cov]).groupby(registry[cov].dropna().astype(str)).arm.agg(set)
+        known = vocab.LEVELS.get(cov, {})  # a fixed vocabulary, in its own order; else the data's values, sorted
+        for arm in vocab.ARMS:
+            only = [level for level, present in arms.items() if present == {arm}]
+            only.sort(key=lambda v: (list(known).index(v), "") if v in known else (len(known), v))
+            if only:
+                names = ", ".join(known[v] if v in known else escape.markdown(v) for v in only)
+                parts.append(f"{vocab.PS_COVARIATES[cov]}: {names} ({vocab.ARMS[arm].lower()} only)")
+    return "; ".join(parts)
+
+
+def problem_text(message: str, shield: Protection) -> str:
+    """The core's reason for no score, its arms' counts ("stent 2, medical 40") written as the page
+    writes counts (1 to k−1 hidden where small cells are protected)."""
+    return re.sub(r"\b(stent|medical) (\d+)\b", lambda m: f"{m[1]} {shield.count(int(m[2]))}", message)

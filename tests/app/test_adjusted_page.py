@@ -208,3 +208,20 @@ def test_a_cohort_without_registry_patients_says_why_there_is_no_estimate(app_on
     (info,) = [i.value for i in at.info]
     assert info.startswith("**No adjusted estimate for this cohort.** Each arm needs at least 3 registry")
     assert "(stent 0, medical 0)" in info
+
+
+def test_a_separated_score_names_the_centres_one_arm_has(app_on, demo_db):
+    at = _open(app_on, demo_db, {"site": "ivc"})
+    (info,) = [i.value for i in at.info]
+    assert info.startswith("**No adjusted estimate for this cohort.** The score separates the arms")
+    with duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG) as con:
+        centres = con.execute(
+            """SELECT center_id, list(DISTINCT arm) FROM patients JOIN studies USING (study_id)
+               WHERE design = 'observational' AND obstruction_site = 'ivc' GROUP BY center_id"""
+        ).fetchall()
+    assert [c for c, arms in centres if len(arms) == 1]  # the demo's IVC registry has such centres
+    segments = info.split("Levels with registry patients of one arm only: ")[1].rstrip(".").split("; ")
+    for arm in ("stent", "medical"):
+        only = sorted(c for c, arms in centres if arms == [arm])
+        if only:
+            assert f"Study centre: {', '.join(only)} ({arm} only)" in segments
