@@ -89,6 +89,8 @@ analysis = AnalysisSettings(cohort, outcome_key, int(visit), randomized_only=Fal
 params = analysis.as_params(endpoint=kind if timed else P.ENDPOINTS[0])
 bounds = (float(trim), 1 - float(trim))
 estimand = vocab.PS_ESTIMANDS[method]
+endpoint_label = vocab.ENDPOINTS[kind if timed else P.ENDPOINTS[0]][0]
+endpoint_words = endpoint_label[:1].lower() + endpoint_label[1:]  # "recurrent DVT", "ulcer healing"
 
 shield = ui.protection()
 rows = ui.query("propensity_rows", params)
@@ -127,8 +129,8 @@ registry_studies = sorted(set(data.study_id))
 trial_rows = P.randomized(rows)
 
 if timed:
-    what = f"time to {vocab.ENDPOINTS[kind][0].lower()}"
-    who = f"registry patients eligible for {vocab.ENDPOINTS[kind][0].lower()}, weighted ({vocab.PS_METHODS[method]})"
+    what = f"time to {endpoint_words}"
+    who = f"registry patients eligible for {endpoint_words}, weighted ({vocab.PS_METHODS[method]})"
 else:
     what = f"{'responders' if kind == 'responders' else 'change'} in {outcome.label} at month {visit}"
     who = f"registry patients with {outcome.label} at baseline and month {visit}, weighted ({vocab.PS_METHODS[method]})"
@@ -228,7 +230,7 @@ if bench is not None:
 bench_name = "Registry / trial, ratio of hazard ratios" if timed else f"Registry − trial, {unit}"
 
 if timed:
-    title = f"Hazard ratio of {vocab.ENDPOINTS[kind][0].lower()}, stent vs medical: the registry and the trial"
+    title = f"Hazard ratio of {endpoint_words}, stent vs medical: the registry and the trial"
     axis = "Hazard ratio, stent / medical (log scale; robust 95% CI)"
 elif kind == "responders":
     title = f"Stent − medical responders ({outcome.label} {threshold} points better) at month {visit}"
@@ -384,7 +386,7 @@ else:
 
 st.subheader("Target-trial protocol (observational emulation)", help=glossary.tip("target_trial"))
 if timed:
-    outcome_words = f"Time to {vocab.ENDPOINTS[kind][0].lower()}" + (
+    outcome_words = f"Time to {endpoint_words}" + (
         " (patients with an open ulcer at baseline)" if kind == "ulcer_healing" else ""
     )
     follow_words = "Enrolment to the event; death, loss or the data cut-off censor"
