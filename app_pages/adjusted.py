@@ -103,7 +103,7 @@ if not covariates:
     st.info("Choose at least one covariate for the propensity score (*Score: covariates* above).")
     ui.stop()
 try:
-    score = P.fit_score(rows, covariates)
+    score = ui.fitted("propensity.fit_score", rows, tuple(covariates))  # another method or caliper: no refit
     weights = P.weights(score, method, bounds, float(caliper))
 except P.PropensityProblem as problem:
     where = shown.single_arm_levels(rows, covariates)
