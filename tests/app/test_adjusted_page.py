@@ -11,6 +11,7 @@ from pts_explorer.analytics import propensity as P
 from pts_explorer.config import DUCKDB_CONFIG
 from pts_explorer.filters import MAX_MODEL_PATIENTS, CohortFilter
 from tests.app.test_pages import _texts, _url
+from tests.app.test_small_cells import shown_counts
 
 PAGE = "app_pages/adjusted.py"
 
@@ -225,3 +226,26 @@ def test_a_separated_score_names_the_centres_one_arm_has(app_on, demo_db):
         only = sorted(c for c, arms in centres if arms == [arm])
         if only:
             assert f"Study centre: {', '.join(only)} ({arm} only)" in segments
+
+
+def test_a_registry_arm_below_k_shows_no_estimate_balance_or_count(app_on, demo_db, monkeypatch):
+    """The demo's registry has 3 medical patients with a grade below 50% in the IVC seen at month 6
+    (counted here from the contract tables): with small cells protected, nothing about them is shown."""
+    with duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG) as con:
+        (medical,) = con.execute(
+            """SELECT count(*) FROM patients AS p JOIN studies USING (study_id)
+               JOIN visits AS b ON b.patient_id = p.patient_id AND b.visit_month = 0 AND b.villalta_total IS NOT NULL
+               JOIN visits AS f ON f.patient_id = p.patient_id AND f.visit_month = 6 AND f.villalta_total IS NOT NULL
+               WHERE design = 'observational' AND p.arm = 'medical' AND obstruction_site = 'ivc'
+                 AND stenosis_grade = '<50%'"""
+        ).fetchone()
+    assert 0 < medical < 5
+    monkeypatch.setenv("PTS_PROTECT_SMALL_CELLS", "1")
+    monkeypatch.setenv("PTS_MIN_CELL_COUNT", "5")
+    at = _open(app_on, demo_db, {"site": "ivc", "grade": "<50%", "ps_covariates": "sex"})
+    hidden = "Not shown: an arm has fewer than 5 registry patients in the analysis (small cells hidden)."
+    assert [i.value for i in at.info] == [hidden, hidden]
+    assert not [m for m in at.metric if m.label.startswith(("Adjusted", "ESS", "Max"))]
+    assert [k for k in at.get("plotly_chart")] == []
+    assert [d.value.columns[0] for d in at.dataframe] == ["Protocol element"]
+    assert not [(where, n) for where, n in shown_counts(at) if 0 < n < 5]
