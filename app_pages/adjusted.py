@@ -239,7 +239,7 @@ else:
     title = f"Stent − medical change in {outcome.label} at month {visit}: the registry and the trial"
     axis = f"Stent − medical change, {outcome.change_unit} (robust 95% CI)"
 
-if not estimates or adjusted is None:
+if small_registry or adjusted is None:
     if small_registry:
         st.info(f"Not shown: an arm has fewer than {shield.k} registry patients in the analysis (small cells hidden).")
     else:
