@@ -308,7 +308,7 @@ else:
     if timed:
         ui.note(
             f"Cause-specific hazard: a death before the event censors the patient. {display.number(100 * share, 1)}% "
-            "of the weighted registry patients had the event; "
+            "of the registry patients analysed had the event; "
             + (
                 "under 15%, so the hazard ratio stands in for a risk ratio in the E-value."
                 if share < P.RARE_OUTCOME

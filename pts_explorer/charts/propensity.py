@@ -21,6 +21,7 @@ from pts_explorer.charts.style import (
 )
 
 BALANCE_LINE = 0.1
+RATIO_TICKS = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0)
 # One colour per kind of row of the estimates chart: the registry before adjustment, after it, the trial.
 ESTIMATE_KINDS = {"unadjusted": GROUP_COLORS[0], "adjusted": ESTIMATE_COLOR, "trial": GROUP_COLORS[1]}
 ESTIMATE_SYMBOLS = {"unadjusted": "circle-open", "adjusted": "square", "trial": "diamond"}
@@ -67,8 +68,10 @@ def estimates_figure(rows: pd.DataFrame, title: str, axis_title: str, ratio: boo
         tickvals=y, ticktext=list(rows.label), showgrid=False, range=[-0.6, len(rows) - 0.4], automargin=True
     )
     fig.update_xaxes(title_text=axis_title)
-    if ratio:
-        fig.update_xaxes(type="log")
+    if ratio:  # labelled at round ratios (plotly's own log ticks read 0.4 as "4")
+        low, high = float(rows.ci_low.min()), float(rows.ci_high.max())
+        ticks = [t for t in RATIO_TICKS if low / 1.5 <= t <= high * 1.5] or [1.0]
+        fig.update_xaxes(type="log", tickvals=ticks, ticktext=[f"{t:g}" for t in ticks])
     fig = _base_layout(fig, title, 130 + 70 * len(rows))
     fig.update_layout(showlegend=False, margin={"t": 60})
     return fig.figure()
