@@ -13,7 +13,7 @@ from pts_explorer.filters import AnalysisSettings
 
 TIMED = tuple(P.ENDPOINTS)
 
-cohort = ui.page_header("Adjusted registry")
+cohort = ui.page_header("Target trial: adjusted registry")
 c1, c2, c3, c4 = st.columns([1.6, 1.6, 1.0, 1.9], vertical_alignment="bottom")
 kind = ui.control(
     "ps_estimate",
