@@ -44,6 +44,8 @@ These facts are written once and put in place when a file is loaded (load_sql), 
   so a filter added to the sidebar or to vocab.MORE_FILTERS is a step of both without touching the SQL.
 - `endpoint_clock(start)`, `(end)`, `(status)`: the column of patient_endpoints the parameter $endpoint
   names, by a CASE over ENDPOINT_COLUMNS (the endpoints' short names there).
+- `threshold_values()`: the responder thresholds a user may choose (vocab.RESPONDER_THRESHOLDS), "(1), (2),
+  ...", the threshold sweep's and those the derived responder counts are stored for.
 - `outcome_value()`: the column the parameter $outcome names, as DOUBLE, by a CASE over the outcome
   columns of vocab.OUTCOMES (the allow-list); `outcome_value(b_)`: of the columns named b_<outcome>
   (the patient's month-0 values in patient_visits); `outcome_stat()`: of stat_<outcome> (the
@@ -59,7 +61,7 @@ from pathlib import Path
 
 from pts_explorer.config import QUERIES_DIR
 from pts_explorer.filters import FUNNEL_FIELDS
-from pts_explorer.vocab import MORE_FILTERS, OUTCOMES
+from pts_explorer.vocab import MORE_FILTERS, OUTCOMES, RESPONDER_THRESHOLDS
 
 SHARED_DIR = QUERIES_DIR / "shared"
 FAST_DIR = QUERIES_DIR / "fast"
@@ -72,6 +74,7 @@ _FUNNEL_STEPS = re.compile(r"^(\s*)funnel_steps\(\s*(patient_attributes|agg_pati
 _OUTCOME_VALUE = re.compile(r"\boutcome_value\(\s*(\w*)\s*\)")
 _OUTCOME_STAT = re.compile(r"\boutcome_stat\(\s*\)")
 _ENDPOINT_CLOCK = re.compile(r"\bendpoint_clock\(\s*(start|end|status)\s*\)")
+_THRESHOLD_VALUES = re.compile(r"\bthreshold_values\(\s*\)")
 # patient_endpoints' short name of each time-to-event endpoint (its columns <short>_start, _end, _status)
 ENDPOINT_COLUMNS = {
     "primary_patency": "pp",
@@ -195,6 +198,12 @@ def endpoint_clock(part: str, indent: str = "") -> str:
     return _block("CASE $endpoint", lines, "END", indent)
 
 
+def threshold_values() -> str:
+    """The responder thresholds a user may choose (vocab.RESPONDER_THRESHOLDS), as "(1), (2), ...": rows
+    of a VALUES list, or the values of an IN list."""
+    return ", ".join(f"({t})" for t in RESPONDER_THRESHOLDS)
+
+
 def outcome_stat(indent: str = "") -> str:
     """The sufficient statistics of the outcome $outcome names: agg_visit_cells' stat_<outcome>."""
     return outcome_value("stat_", indent, cast="")
@@ -226,13 +235,14 @@ def _expand_line(line: str, without: tuple[str, ...] = ()) -> str:
     line = _MORE_SPREAD.sub(lambda m: more_filter_spread(indent).lstrip(), line)
     line = _OUTCOME_STAT.sub(lambda m: outcome_stat(indent), line)
     line = _ENDPOINT_CLOCK.sub(lambda m: endpoint_clock(m.group(1), indent), line)
+    line = _THRESHOLD_VALUES.sub(lambda m: threshold_values(), line)
     return _OUTCOME_VALUE.sub(lambda m: outcome_value(m.group(1), indent), line)
 
 
 def expand(text: str, without: tuple[str, ...] = ()) -> str:
     """A file's text with cohort_filter(...), more_filter(...), more_filter_spread(), funnel_steps(...),
-    outcome_value(...), outcome_stat() and endpoint_clock(...) written out, outside comment lines (module
-    docstring); `without`: cohort_filter() less the patients of the filters with those prefixes
+    outcome_value(...), outcome_stat(), endpoint_clock(...) and threshold_values() written out, outside
+    comment lines (module docstring); `without`: cohort_filter() less the patients of the filters with those prefixes
     (cohort_filter_without)."""
     return "\n".join(_expand_line(line, without) for line in text.split("\n"))
 
