@@ -92,8 +92,9 @@ POPULATIONS = ("matched_cohort", "cohort_without_b", "cohort_alone")  # relation
 # prefixes), as their relations in queries/shared/ say: under `fast`, cohort_filter() less those filters.
 CELL_POPULATIONS = {"cohort_without_b": ("b_",), "cohort_alone": ("x1_", "x2_", "x3_")}
 # Twins that read the patients through `cohort` (or analysis_cohort) joined by patient id, with
-# per-patient derived tables: they answer for any population.
-PATIENT_LEVEL_TWINS = frozenset({"time_to_event", "trajectory_sample", "responder_pairs"})
+# per-patient derived tables, or a per-patient derived table whole for every patient (outcome_values,
+# which the statements join to the cohort): they answer for any population.
+PATIENT_LEVEL_TWINS = frozenset({"time_to_event", "trajectory_sample", "responder_pairs", "outcome_values"})
 
 
 @functools.cache
