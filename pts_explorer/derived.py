@@ -86,25 +86,21 @@ def _parts(value: str) -> dict[str, str]:
     return dict(part.split(":", 1) for part in value.split("|") if ":" in part)
 
 
-SCHEDULED_VISITS = QUERIES_DIR / "shared" / "scheduled_visits.sql"  # the visits the app analyses
 _CREATE = re.compile(r"^(CREATE TABLE \w+ AS)\s+(WITH\s)?", re.MULTILINE)
 
 
 def statement(name: str) -> str:
     """The CREATE statement of a derived table, its facts written once put in place (sql.expand), with
-    the shared relation scheduled_visits (the one rule for which visits are analysed, as every query
-    reads it) as a CTE where the file reads it."""
+    the shared relations it reads (scheduled_visits, the one rule for which visits are analysed, as
+    every query reads it; patient_attributes, the patients' baseline attributes) as CTEs."""
     text = sql.expand((DERIVED_DIR / f"{name}.sql").read_text(encoding="utf-8"))
-    if not re.search(r"\b(from|join)\s+scheduled_visits\b", text, re.IGNORECASE):
+    ctes = sql.shared_ctes(text)
+    if not ctes:
         return text
-    body = "\n".join(
-        line for line in SCHEDULED_VISITS.read_text(encoding="utf-8").splitlines() if not line.startswith("--")
-    )
-    cte = f"scheduled_visits AS (\n{body.strip()}\n)"
     found = _CREATE.search(text)
     if found is None:
         raise ValueError(f"queries/derived/{name}.sql does not start with CREATE TABLE <name> AS")
-    joint = f"{found.group(1)}\nWITH {cte}" + (",\n" if found.group(2) else "\n")
+    joint = f"{found.group(1)}\nWITH " + ",\n".join(ctes) + (",\n" if found.group(2) else "\n")
     return text[: found.start()] + joint + text[found.end() :]
 
 

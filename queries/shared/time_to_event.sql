@@ -11,6 +11,8 @@
 --   freedom_from_recurrent_dvt  first recurrent_dvt; both arms
 --     (these two: time from enrollment)
 -- $randomized_only as in analysis_cohort
+-- The patient columns handed on are time_to_event_columns(), and how a clock ends endpoint_status() and
+-- endpoint_end() (pts_explorer/sql.py), written once with patient_endpoints' stored clocks.
 -- grain: patient_id
 WITH
 
@@ -46,20 +48,7 @@ stent_endpoint AS (
 
 framed AS (
     SELECT
-        c.patient_id,
-        c.study_id,
-        c.arm,
-        c.obstruction_site,
-        c.stenosis_grade,
-        c.sex,
-        c.age_years,
-        c.age_group,
-        c.baseline_band,
-        c.lesion_group,
-        c.high_grade_site,
-        CASE WHEN c.baseline_ulcer THEN 'yes' ELSE 'no' END AS baseline_ulcer,
-        c.last_contact_day,
-        c.sample_key,
+        time_to_event_columns(c),
         CASE WHEN (SELECT yes FROM stent_endpoint) THEN pr.procedure_day ELSE 0 END AS start_day,
         CASE $endpoint
             WHEN 'primary_patency' THEN f.primary_loss_day
@@ -87,13 +76,8 @@ framed AS (
 ended AS (
     SELECT
         * EXCLUDE (event_day, death_day),
-        CASE
-            WHEN event_day <= last_contact_day AND (death_day IS NULL OR event_day <= death_day) THEN 1
-            WHEN death_day <= last_contact_day THEN 2
-            ELSE 0
-        END AS status,
-        least(coalesce(event_day, last_contact_day), coalesce(death_day, last_contact_day), last_contact_day)
-            AS end_day
+        endpoint_status(event_day) AS status,
+        endpoint_end(event_day) AS end_day
     FROM framed
 )
 
