@@ -249,7 +249,7 @@ SETTINGS = Registry(
             Setting("outcome", "choice", "villalta_total", tuple(vocab.OUTCOMES)),
             Setting("visit", "number", 6, bounds=(1, 600)),  # options: the analysed studies' visits
             Setting("registry", "flag", False),
-            Setting("threshold", "number", vocab.DEFAULT_THRESHOLD, tuple(range(1, 16))),
+            Setting("threshold", "number", vocab.DEFAULT_THRESHOLD, vocab.RESPONDER_THRESHOLDS),
             # Page settings.
             Setting("scale", "choice", "value", ("value", "change")),
             Setting("by_study", "flag", True),

@@ -217,6 +217,9 @@ BENEFIT_MODIFIERS = {
 }
 COMPARE_ARMS = {"both": "Both arms", "stent": "Stent", "medical": "Medical"}
 DEFAULT_THRESHOLD = 4  # Villalta points: the responder threshold the pages start from (an assumption)
+# The responder thresholds a user may choose (Villalta points): the threshold sweep's, and those the derived
+# responder counts are stored for (queries/derived/agg_responder_counts.sql; sql.threshold_values()).
+RESPONDER_THRESHOLDS = tuple(range(1, 16))
 RESPONDER_DEFINITIONS = {
     "responders_points": "Villalta points",
     "responders_band": "One PTS band down",

@@ -140,6 +140,7 @@ EXPECTED_COLUMNS |= {
     "visit_cells": {"study_id", "arm", "visit_month", "visits", "stat_villalta_total", "band_severe"},
     "safety_event_cells": {"study_id", "arm", "event_type", "period", "events", "patients_with", "group_value"},
     "safety_exposure_cells": {"study_id", "arm", "period", "patients", "follow_up_days", "group_value"},
+    "event_days": {"patient_id", "procedure_day", "technical_success", "primary_loss_day", "secondary_loss_day"},
     "responder_cells": {"study_id", "arm", "age_years", "visit_month", "seen", "improvement", "band_down", "patients"},
     "analysis_visits": {"patient_id", "visit_month", "study_id", "b_villalta_total", "b_pts_band"},
     "export_patients": {"patient_id", "study_id", "arm", "stenosis_grade", "last_contact_day"},
@@ -374,6 +375,7 @@ def test_shared_relations_live_in_their_own_folder():
         "cohort_without_b",
         "cohort_alone",
         "scheduled_visits",
+        "event_days",
     }
     assert all((sql.SHARED_DIR / f"{name}.sql").exists() for name in sql.shared_names())
 
