@@ -37,7 +37,8 @@ class ExportError(ValueError):
 @dataclass(frozen=True)
 class SlideContent:
     """One slide as presented: its place, title and notes, the page it shows, the presenter line as
-    text, and its key chart (a plotly figure as JSON) with the chart's one-line summary."""
+    text, its key chart (a plotly figure as JSON) with the chart's one-line summary, and the key
+    numbers the slide writes under the chart, as text ("" on a page that writes none)."""
 
     position: int
     title: str
@@ -46,6 +47,7 @@ class SlideContent:
     line: str
     figure: str
     summary: str = ""
+    numbers: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ section.slide {{ display: flex; flex-direction: column; height: 100vh; padding: 
 section.slide[hidden] {{ display: none; }}
 p.line {{ margin: 0 0 6px; font-size: 20px; line-height: 1.35; }}
 p.line .title {{ font-weight: 700; }}
+p.numbers {{ margin: 4px 0 6px; font-size: 20px; line-height: 1.35; }}
 .chart {{ flex: 1 1 auto; min-height: 0; }}
 footer {{ display: flex; gap: 16px; flex-wrap: wrap; font-size: 13px; color: #444; padding-top: 6px;
   border-top: 1px solid #d0d7de; }}
@@ -197,7 +200,8 @@ def talk_html(talk: TalkContent, exported_at: datetime | None = None, print_all:
             f"<p class='line'>{_line(slide, count)}</p>"
             f"<div class='chart' role='img' aria-label='{html.escape(slide.summary)}'></div>"
             f"<script type='application/json' class='figure'>{_json_in_script(slide.figure)}</script>"
-            f"<footer><span class='talk'>{html.escape(talk.title)}</span>{mark}<span>{data}</span>"
+            + (f"<p class='numbers'>{html.escape(slide.numbers)}</p>" if slide.numbers else "")
+            + f"<footer><span class='talk'>{html.escape(talk.title)}</span>{mark}<span>{data}</span>"
             f"<span>Exported {made}</span><span class='keys'>→ next · ← previous · N notes</span></footer>"
             f"<aside class='notes' aria-label='Speaker notes'>Speaker notes, slide {slide.position}: {notes}</aside>"
             "</section>"

@@ -21,6 +21,7 @@ KEY = "presenter_screen"  # the component's widget key; screen.css hides it
 NUMBERS = "presenter_numbers"  # the key numbers' box, right under the key chart
 _STORE = "_presenter_screen"  # {"screen": {width, height}, <page name>: {top, below}, "last": {top, below}}
 _RUN = "_presenter_screen_run"  # this run's page and its numbers box
+NUMBERS_LINE = "_presenter_key_numbers"  # the key numbers' Markdown as drawn in this run (a talk's export reads it)
 
 # The browser's side. It measures once the run is over (a page half-drawn has its old elements)
 # and again on a resize, a quarter second after the last change: the viewport's width and height;
@@ -141,6 +142,7 @@ def mount(spec: PageSpec | None) -> None:
     scale = Screen(**store.get("screen", {})).scale  # the scale this run draws the slide's charts at
     st.html(f"<style>{STYLESHEET.read_text()}\n:root {{ --pts-scale: {scale:g}; }}</style>")
     st.session_state[_RUN] = {"page": spec.name, "key_chart": spec.key_chart, "numbers": None}
+    st.session_state[NUMBERS_LINE] = None
 
 
 def current() -> Screen:
@@ -172,5 +174,7 @@ def numbers(parts: list[tuple[str, str]]) -> None:
     shown = [(label, value) for label, value in parts if str(value).strip()]
     if box is None or not shown:
         return
+    line = " · ".join(f"{escape.markdown(label)} **{escape.markdown(value)}**" for label, value in shown)
+    st.session_state[NUMBERS_LINE] = line  # the slide's export writes this line (ui.talk_slides)
     with box:
-        st.markdown(" · ".join(f"{escape.markdown(label)} **{escape.markdown(value)}**" for label, value in shown))
+        st.markdown(line)
