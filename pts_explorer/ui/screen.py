@@ -15,6 +15,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from pts_explorer import charts, escape
 from pts_explorer.config import PageSpec
+from pts_explorer.ui import state
 
 STYLESHEET = Path(__file__).with_name("screen.css")
 KEY = "presenter_screen"  # the component's widget key; screen.css hides it
@@ -123,6 +124,12 @@ def _taken(size: Any, page: str) -> None:
         store[page] = store["last"] = place
 
 
+def _reported() -> None:
+    """The browser reported the window's size: the run it asks for draws the slide again for it
+    (ui/state.py keeps the first run's notices for it)."""
+    st.session_state[state.SCREEN_RERUN] = True
+
+
 def mount(spec: PageSpec | None) -> None:
     """The component that reports the screen (hidden; app.css), at the top of every page so that
     leaving presenter mode leaves the page's layout the same shape (a component that went away
@@ -136,7 +143,7 @@ def mount(spec: PageSpec | None) -> None:
     store = _store()
     laid = {**store.get("screen", {}), **store.get(spec.name, store.get("last", {}))}
     result = _component(
-        key=KEY, data={"chart": spec.key_chart, "laid": laid or None, "active": True}, on_size_change=lambda: None
+        key=KEY, data={"chart": spec.key_chart, "laid": laid or None, "active": True}, on_size_change=_reported
     )
     _taken(result.get("size"), spec.name)
     scale = Screen(**store.get("screen", {})).scale  # the scale this run draws the slide's charts at
