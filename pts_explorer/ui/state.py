@@ -27,6 +27,7 @@ from pts_explorer.settings import COHORT_KEYS, SETTINGS, as_int, cut_points
 _STORE = "_settings"  # key -> value, for every setting this session has seen
 _PUBLISHED = "_published_query"  # the query string the app wrote last
 _NOTICES = "_setting_notices"
+_NOTICES_PAGE = "_setting_notices_page"  # the page whose run said them
 _NEXT_NOTICES = "_next_run_notices"  # said by the run a link switched to (notice_next)
 SCREEN_RERUN = "_screen_rerun"  # set by the screen's report (ui/screen.py): this run draws the same slide again
 _RUN = "_run_no"
@@ -58,7 +59,12 @@ def begin_run() -> None:
     # A slide's run again for the screen the browser reported (ui/screen.py) is the same opening: what the
     # first run said of the link stays (the link's query is already cleaned, e.g. a malformed talk= left
     # out, so this run would not say it again: review 27b, a malformed talk name was dropped silently).
-    carried = st.session_state.get(_NOTICES, []) if st.session_state.pop(SCREEN_RERUN, False) else []
+    # Only on the same page at the address the last run wrote (a step made meanwhile is another opening).
+    page = st.session_state.get("_page")
+    same = st.session_state.get(_NOTICES_PAGE) == page and _canonical(_query()) == st.session_state.get(_PUBLISHED)
+    resized = st.session_state.pop(SCREEN_RERUN, False)
+    carried = st.session_state.get(_NOTICES, []) if resized and same else []
+    st.session_state[_NOTICES_PAGE] = page
     st.session_state[_NOTICES] = list(carried) + st.session_state.pop(_NEXT_NOTICES, [])
     query = _query()
     published = st.session_state.get(_PUBLISHED)
