@@ -99,6 +99,25 @@ def _same_view(page_path: str, query: Mapping[str, list[str]], share: workspace.
     return spec is not None and spec.url_path == page_path and workspace.share_view(query) == share.query
 
 
+def left_slide(page_path: str, query: Mapping[str, list[str]]) -> tuple[str, dict[str, list[str]]] | None:
+    """The shared slide, when this run of the presenter's window is one its screen's size report asked
+    for (ui/screen.py) on a slide the window has left: the report was sent before the window opened the
+    slide the speaker view moved it to, and its run carries the old page. It must not write that slide
+    back over the room's (the room went back two slides under load); the window opens the room's slide."""
+    secret = st.session_state.get(_SHARING)
+    presenting = query.get("present", []) == ["1"] and not query.get("follow")
+    if not secret or not presenting or not st.session_state.get(state.SCREEN_RERUN) or _STEP not in st.session_state:
+        return None
+    try:
+        share = talks.store().share_by_secret(secret)
+    except workspace.WorkspaceError:
+        return None
+    if share is None or share.ended or share.step != st.session_state[_STEP] or _same_view(page_path, query, share):
+        return None
+    st.session_state.pop(state.SCREEN_RERUN, None)  # the slide opened is no screen's run
+    return _address(share, follow=False)
+
+
 def followed_slide(page_path: str, query: Mapping[str, list[str]]) -> tuple[str, dict[str, list[str]]] | None:
     """Before a page runs: the shared slide's page and query when this window should open it, else
     None. A follower's window (`follow=<code>` in the address, on any page, `/` too) opens it when

@@ -463,7 +463,6 @@ def _draw_line(line: Line, spec: PageSpec, text: str) -> None:
                 query_params=following.stop_following_query(here),
             )
         return
-    following.presenter_settled(spec)
     # present=0, not an absent key: the app then writes the address itself (a link to the page one is
     # on loses its query in the browser otherwise). Leaving presenter mode leaves the talk too.
     leave = {**{k: v for k, v in here.items() if k not in ("present", "talk", "slide")}, "present": ["0"]}
@@ -483,3 +482,5 @@ def _draw_line(line: Line, spec: PageSpec, text: str) -> None:
     with line.leave:
         st.page_link(spec.script, label="Exit presenter view", icon=":material/close_fullscreen:", query_params=leave)
     _keys(spec, steps, leave, _places(spec, here, shown))
+    # Last: the slide is drawn (its chart above, this line), so the speaker view may say "Now" of it.
+    following.presenter_settled(spec)
