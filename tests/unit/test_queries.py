@@ -311,6 +311,21 @@ def test_analysis_set_respects_randomized_only_and_the_sample_cap(small_con):
     assert capped.equals(db.run_query(small_con, "analysis_visit", {**SAMPLE_PARAMS, "max_patients": 25}))
 
 
+def test_propensity_rows_take_the_stable_sample_in_patient_order(small_con):
+    """Above $max_patients the rows are the cohort's patients first by their sample key (the same
+    patients on every run), listed in patient order (the order the score and matching read)."""
+    params = {**SAMPLE_PARAMS, "randomized_only": False, "endpoint": "ulcer_healing"}
+    whole = db.run_query(small_con, "propensity_rows", params)
+    capped = db.run_query(small_con, "propensity_rows", {**params, "max_patients": 25})
+    keys = small_con.execute(
+        "SELECT patient_id, md5(patient_id) AS sample_key FROM patients"
+    ).df()  # the key's definition
+    first = set(keys.sort_values(["sample_key", "patient_id"]).patient_id.head(25))
+    assert len(whole) > 25 and set(capped.patient_id) == first
+    assert list(capped.patient_id) == sorted(capped.patient_id)
+    assert capped.equals(db.run_query(small_con, "propensity_rows", {**params, "max_patients": 25}))
+
+
 def test_responders_count_improvement_of_at_least_the_threshold(small_con):
     agg = db.run_query(small_con, "responders_by_visit", {**SAMPLE_PARAMS, "randomized_only": True})
     raw = (
