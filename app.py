@@ -21,6 +21,9 @@ if followed := following.followed_slide(current.url_path, state.opening_query())
     # A follower's window (follow=<code>, on any page) opens the presenter's slide, and the new one
     # when the presenter stepped, before a page runs (the page then shows the slide followed).
     st.switch_page(followed[0], query_params=followed[1])
+if left := following.left_slide(current.url_path, state.opening_query()):
+    # The presenter's window, asked by its screen's late size report to draw a slide it has left: the room's.
+    st.switch_page(left[0], query_params=left[1])
 if current is pages["home"] and frame.opened_with_query():
     # A link to "/" that carries a cohort (links made before the home page existed) opens the
     # cohort's overview, as it always did; /overview stays the stable address of that view.

@@ -26,6 +26,9 @@ from typing import Any
 from plotly.offline import get_plotlyjs
 
 PAGE_WIDTH_PX, PAGE_HEIGHT_PX = 1280, 720  # a PDF page: 16:9 landscape (13.33 x 7.5 in, a widescreen slide)
+# The presenter line's and the key numbers' type at 1280x720, as the app's slide (README's table: 1.15 rem);
+# on a larger window every type of the file, the charts' too, grows as the app's does (SCRIPT's scale).
+LINE_PX = 18.4
 PDF_TIMEOUT_SECONDS = 120
 PDF_TIME_BUDGET_MS = 20_000  # virtual time Chromium gives the page's script (drawing every chart) before printing
 
@@ -37,7 +40,8 @@ class ExportError(ValueError):
 @dataclass(frozen=True)
 class SlideContent:
     """One slide as presented: its place, title and notes, the page it shows, the presenter line as
-    text, and its key chart (a plotly figure as JSON) with the chart's one-line summary."""
+    text, its key chart (a plotly figure as JSON) with the chart's one-line summary, and the key
+    numbers the slide writes under the chart, as text ("" on a page that writes none)."""
 
     position: int
     title: str
@@ -46,6 +50,7 @@ class SlideContent:
     line: str
     figure: str
     summary: str = ""
+    numbers: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,8 +87,9 @@ html, body {{ margin: 0; height: 100%; background: #fff; color: #1f2328;
   font-family: "Source Sans Pro", "Source Sans 3", "Helvetica Neue", Arial, sans-serif; }}
 section.slide {{ display: flex; flex-direction: column; height: 100vh; padding: 14px 28px 10px; }}
 section.slide[hidden] {{ display: none; }}
-p.line {{ margin: 0 0 6px; font-size: 20px; line-height: 1.35; }}
+p.line {{ margin: 0 0 6px; font-size: calc({LINE_PX}px * var(--scale, 1)); line-height: 1.35; }}
 p.line .title {{ font-weight: 700; }}
+p.numbers {{ margin: 4px 0 6px; font-size: calc({LINE_PX}px * var(--scale, 1)); line-height: 1.35; }}
 .chart {{ flex: 1 1 auto; min-height: 0; }}
 footer {{ display: flex; gap: 16px; flex-wrap: wrap; font-size: 13px; color: #444; padding-top: 6px;
   border-top: 1px solid #d0d7de; }}
@@ -111,20 +117,75 @@ body.print .modebar-container, body.print .keys {{ display: none; }}
 # The listener is on the document in the capture phase, so a chart that has the focus keeps no key.
 # A slide's chart is drawn when the slide is first shown (a chart drawn while hidden has no size);
 # for print every slide is shown and drawn first.
+# Type grows with the window as on the app's slide (charts/presenter.py, README's table): every size is
+# multiplied by min(width / 1280, height / 720), kept between 1 and 3 (a printed page is 1280x720: 1).
+# The figures are the app's at 1280x720; each font's size (chart title 26, axis titles and legend 18,
+# ticks 16 px), the margins, the legend's symbols and the lines, markers and error bars are scaled when
+# a slide is drawn, and drawn again when the window's scale changes.
 SCRIPT = """
 (() => {
   const slides = Array.from(document.querySelectorAll("section.slide"));
-  const drawn = new Set();
+  const drawn = new Map();  // slide -> the scale it was drawn at
   let current = 0;
+  const printing = () => document.body.classList.contains("print");
+  const scale = () => printing() ? 1 :
+    Math.min(3, Math.max(1, Math.min(window.innerWidth / 1280, window.innerHeight / 720)));
+  const FONTS = new Set(["font", "tickfont", "textfont", "insidetextfont", "outsidetextfont", "titlefont"]);
+  const times = (value, s) => typeof value === "number" ? value * s :
+    Array.isArray(value) ? value.map((v) => typeof v === "number" ? v * s : v) : value;
+  const grow = (node, s) => {  // every font's size in a figure's part, however deep
+    if (!node || typeof node !== "object") return;
+    for (const [key, value] of Object.entries(node)) {
+      if (FONTS.has(key) && value && typeof value === "object" && !Array.isArray(value) && "size" in value) {
+        value.size = times(value.size, s);
+      }
+      grow(value, s);
+    }
+  };
+  const scaled = (figure, s) => {
+    const data = figure.data || [];
+    const layout = Object.assign({}, figure.layout || {}, {autosize: true});
+    delete layout.width; delete layout.height;
+    if (s === 1) return [data, layout];
+    grow(data, s); grow(layout, s);
+    if (layout.margin) for (const side of ["l", "r", "t", "b"]) layout.margin[side] = times(layout.margin[side], s);
+    if (layout.legend) layout.legend.itemwidth = Math.max(30, (layout.legend.itemwidth || 30) * s);
+    for (const trace of data) {  // as charts/presenter.py's _thicker, plotly's defaults where unset
+      if ((trace.type || "scatter") === "scatter") {
+        const mode = trace.mode || "lines";
+        if (mode.includes("lines") || trace.fill) {
+          trace.line = Object.assign({}, trace.line);
+          trace.line.width = (typeof trace.line.width === "number" ? trace.line.width : 2) * s;
+        }
+        const size = trace.marker ? trace.marker.size : undefined;
+        const one = size === undefined || size === null || typeof size === "number";  // not a size per point
+        if ((trace.mode || "").includes("markers") && one) {
+          trace.marker = Object.assign({}, trace.marker);
+          trace.marker.size = (typeof size === "number" ? size : 6) * s;
+        }
+      }
+      for (const bars of ["error_x", "error_y"]) {
+        const error = trace[bars];
+        if (error && error.visible !== false && (error.array !== undefined || error.type)) {
+          error.thickness = (typeof error.thickness === "number" ? error.thickness : 2) * s;
+          error.width = (typeof error.width === "number" ? error.width : 4) * s;
+        }
+      }
+    }
+    for (const shape of layout.shapes || []) {
+      if (shape.line && typeof shape.line.width === "number") shape.line.width *= s;
+    }
+    return [data, layout];
+  };
   const draw = (i) => {
     const box = slides[i].querySelector(".chart");
-    if (drawn.has(i)) { Plotly.Plots.resize(box); return; }
-    drawn.add(i);
+    const s = scale();
+    document.documentElement.style.setProperty("--scale", String(s));
+    if (drawn.get(i) === s) { Plotly.Plots.resize(box); return; }
+    drawn.set(i, s);
     try {
-      const figure = JSON.parse(slides[i].querySelector("script.figure").textContent);
-      const layout = Object.assign({}, figure.layout || {}, {autosize: true});
-      delete layout.width; delete layout.height;
-      Plotly.newPlot(box, figure.data || [], layout, {displaylogo: false, responsive: true});
+      const [data, layout] = scaled(JSON.parse(slides[i].querySelector("script.figure").textContent), s);
+      Plotly.newPlot(box, data, layout, {displaylogo: false, responsive: true});
     } catch (error) {  // said on the slide (and so in the PDF), never a blank slide
       box.textContent = "This chart could not be drawn in this browser: " + error;
       box.classList.add("failed");
@@ -156,6 +217,7 @@ SCRIPT = """
     event.preventDefault();
     event.stopPropagation();
   }, true);
+  window.addEventListener("resize", () => { if (drawn.has(current) && drawn.get(current) !== scale()) draw(current); });
   window.addEventListener("beforeprint", drawAll);
   window.addEventListener("afterprint", () => show(current));
   if (document.body.classList.contains("print")) { drawAll(); document.body.dataset.ready = "1"; return; }
@@ -197,7 +259,8 @@ def talk_html(talk: TalkContent, exported_at: datetime | None = None, print_all:
             f"<p class='line'>{_line(slide, count)}</p>"
             f"<div class='chart' role='img' aria-label='{html.escape(slide.summary)}'></div>"
             f"<script type='application/json' class='figure'>{_json_in_script(slide.figure)}</script>"
-            f"<footer><span class='talk'>{html.escape(talk.title)}</span>{mark}<span>{data}</span>"
+            + (f"<p class='numbers'>{html.escape(slide.numbers)}</p>" if slide.numbers else "")
+            + f"<footer><span class='talk'>{html.escape(talk.title)}</span>{mark}<span>{data}</span>"
             f"<span>Exported {made}</span><span class='keys'>→ next · ← previous · N notes</span></footer>"
             f"<aside class='notes' aria-label='Speaker notes'>Speaker notes, slide {slide.position}: {notes}</aside>"
             "</section>"

@@ -99,6 +99,25 @@ def _same_view(page_path: str, query: Mapping[str, list[str]], share: workspace.
     return spec is not None and spec.url_path == page_path and workspace.share_view(query) == share.query
 
 
+def left_slide(page_path: str, query: Mapping[str, list[str]]) -> tuple[str, dict[str, list[str]]] | None:
+    """The shared slide, when this run of the presenter's window is one its screen's size report asked
+    for (ui/screen.py) on a slide the window has left: the report was sent before the window opened the
+    slide the speaker view moved it to, and its run carries the old page. It must not write that slide
+    back over the room's (the room went back two slides under load); the window opens the room's slide."""
+    secret = st.session_state.get(_SHARING)
+    presenting = query.get("present", []) == ["1"] and not query.get("follow")
+    if not secret or not presenting or not st.session_state.get(state.SCREEN_RERUN) or _STEP not in st.session_state:
+        return None
+    try:
+        share = talks.store().share_by_secret(secret)
+    except workspace.WorkspaceError:
+        return None
+    if share is None or share.ended or share.step != st.session_state[_STEP] or _same_view(page_path, query, share):
+        return None
+    st.session_state.pop(state.SCREEN_RERUN, None)  # the slide opened is no screen's run
+    return _address(share, follow=False)
+
+
 def followed_slide(page_path: str, query: Mapping[str, list[str]]) -> tuple[str, dict[str, list[str]]] | None:
     """Before a page runs: the shared slide's page and query when this window should open it, else
     None. A follower's window (`follow=<code>` in the address, on any page, `/` too) opens it when
@@ -246,21 +265,27 @@ def speaker_address(secret: str) -> str:
     return f"{_root()}/{SPEAKER_PAGE}?share={secret}"
 
 
-def _write(spec: PageSpec) -> workspace.Share | None:
-    """Write this run's slide to the store, while sharing; the share, or None."""
+def _write(spec: PageSpec, drawn: bool) -> workspace.Share | None:
+    """Write this run's slide to the store, while sharing; the share, or None. `drawn`: the page has
+    run (the slide is on the presenter's screen): only then does the speaker view say *Now* (review
+    27b: written at the start of the run, it said so about 0.8 s before the presenter's window showed it)."""
     secret = sharing()
     if not secret:
         return None
     seen = st.session_state.get(_STEP)
+    here = state.url_query()
     try:
         # Only over the step this window last saw: a speaker's step made while this run drew the slide
         # being left stays (the status fragment then opens it), never overwritten (review 27, finding 1).
-        share = talks.store().move_share(secret, spec.name, state.url_query(), expected=seen, drawn=True)
+        share = talks.store().move_share(secret, spec.name, here, expected=seen, drawn=drawn)
     except workspace.WorkspaceError as problem:
         st.session_state.pop(_SHARING, None)
         st.session_state["_share_problem"] = str(problem)
         return None
-    if seen is None or (share.step in (seen, seen + 1) and not share.arriving):
+    # This window's own step (or none): the store holds this slide; another slide there is the speaker's.
+    if seen is None or (
+        share.step in (seen, seen + 1) and (share.page, share.query) == (spec.name, workspace.share_view(here))
+    ):
         st.session_state[_STEP] = share.step
     return share
 
@@ -292,7 +317,7 @@ def presenter_room(slot: DeltaGenerator) -> None:
     spec = page_named(str(st.session_state.get("_page", "")))
     if spec is None:  # a page without a chart (Saved cohorts) is not a slide: nothing to share
         return
-    share = _write(spec)
+    share = _write(spec, drawn=False)  # the slide is not drawn yet: the speaker view says "Going to"
     with slot:
         st.html(CORNER)
         with st.popover(  # an icon alone: the line's row of links keeps its width (key chart whole at 1280x720)
@@ -328,7 +353,7 @@ def presenter_settled(spec: PageSpec) -> None:
     """After the presenter's page ran: its slide's address as the page left it (a setting that did
     not apply here replaced), a step more for the followers only when it changed."""
     if spec in ANALYSIS_PAGES:
-        _write(spec)
+        _write(spec, drawn=True)
 
 
 @st.fragment(run_every=POLL_SECONDS)

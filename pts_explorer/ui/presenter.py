@@ -283,6 +283,22 @@ KEYS_SCRIPT = """<script>
     const name = queue.shift();
     click(`.st-key-presenter_key_${name} a`, links());  // none (Next on the last slide): the press is spent
   }, 50);
+  // A filter chosen in the drawer's list (a click on an option, or Enter in the open list) lets go of its
+  // box: the focus leaves it and its list closes, so a clicker's next key (ArrowRight, Space, ...) is the
+  // slide's, and one Escape closes the drawer (review 27b: the box kept the focus with its list open, and
+  // ArrowRight moved its caret, Space opened its list again, Escape only closed the list).
+  const drawerField = () => {
+    const active = document.activeElement;
+    return active && active.tagName === "INPUT" && active.closest("[data-testid='stPopoverBody']") ? active : null;
+  };
+  const letGo = () => setTimeout(() => { const field = drawerField(); if (field) field.blur(); }, 0);
+  document.addEventListener("click", (event) => {
+    if (event.target && event.target.closest && event.target.closest("[role='option']") && drawerField()) letGo();
+  }, true);
+  document.addEventListener("keydown", (event) => {
+    const box = drawerField();
+    if (event.key === "Enter" && box && box.getAttribute("aria-expanded") === "true") letGo();
+  }, true);
   document.addEventListener("keydown", (event) => {
     const target = targets[event.key];
     const field = event.target && (event.target.isContentEditable ||
@@ -447,7 +463,6 @@ def _draw_line(line: Line, spec: PageSpec, text: str) -> None:
                 query_params=following.stop_following_query(here),
             )
         return
-    following.presenter_settled(spec)
     # present=0, not an absent key: the app then writes the address itself (a link to the page one is
     # on loses its query in the browser otherwise). Leaving presenter mode leaves the talk too.
     leave = {**{k: v for k, v in here.items() if k not in ("present", "talk", "slide")}, "present": ["0"]}
@@ -467,3 +482,5 @@ def _draw_line(line: Line, spec: PageSpec, text: str) -> None:
     with line.leave:
         st.page_link(spec.script, label="Exit presenter view", icon=":material/close_fullscreen:", query_params=leave)
     _keys(spec, steps, leave, _places(spec, here, shown))
+    # Last: the slide is drawn (its chart above, this line), so the speaker view may say "Now" of it.
+    following.presenter_settled(spec)

@@ -15,12 +15,14 @@ from streamlit.delta_generator import DeltaGenerator
 
 from pts_explorer import charts, escape
 from pts_explorer.config import PageSpec
+from pts_explorer.ui import state
 
 STYLESHEET = Path(__file__).with_name("screen.css")
 KEY = "presenter_screen"  # the component's widget key; screen.css hides it
 NUMBERS = "presenter_numbers"  # the key numbers' box, right under the key chart
 _STORE = "_presenter_screen"  # {"screen": {width, height}, <page name>: {top, below}, "last": {top, below}}
 _RUN = "_presenter_screen_run"  # this run's page and its numbers box
+NUMBERS_LINE = "_presenter_key_numbers"  # the key numbers' Markdown as drawn in this run (a talk's export reads it)
 
 # The browser's side. It measures once the run is over (a page half-drawn has its old elements)
 # and again on a resize, a quarter second after the last change: the viewport's width and height;
@@ -122,6 +124,12 @@ def _taken(size: Any, page: str) -> None:
         store[page] = store["last"] = place
 
 
+def _reported() -> None:
+    """The browser reported the window's size: the run it asks for draws the slide again for it
+    (ui/state.py keeps the first run's notices for it)."""
+    st.session_state[state.SCREEN_RERUN] = True
+
+
 def mount(spec: PageSpec | None) -> None:
     """The component that reports the screen (hidden; app.css), at the top of every page so that
     leaving presenter mode leaves the page's layout the same shape (a component that went away
@@ -135,12 +143,13 @@ def mount(spec: PageSpec | None) -> None:
     store = _store()
     laid = {**store.get("screen", {}), **store.get(spec.name, store.get("last", {}))}
     result = _component(
-        key=KEY, data={"chart": spec.key_chart, "laid": laid or None, "active": True}, on_size_change=lambda: None
+        key=KEY, data={"chart": spec.key_chart, "laid": laid or None, "active": True}, on_size_change=_reported
     )
     _taken(result.get("size"), spec.name)
     scale = Screen(**store.get("screen", {})).scale  # the scale this run draws the slide's charts at
     st.html(f"<style>{STYLESHEET.read_text()}\n:root {{ --pts-scale: {scale:g}; }}</style>")
     st.session_state[_RUN] = {"page": spec.name, "key_chart": spec.key_chart, "numbers": None}
+    st.session_state[NUMBERS_LINE] = None
 
 
 def current() -> Screen:
@@ -172,5 +181,7 @@ def numbers(parts: list[tuple[str, str]]) -> None:
     shown = [(label, value) for label, value in parts if str(value).strip()]
     if box is None or not shown:
         return
+    line = " · ".join(f"{escape.markdown(label)} **{escape.markdown(value)}**" for label, value in shown)
+    st.session_state[NUMBERS_LINE] = line  # the slide's export writes this line (ui.talk_slides)
     with box:
-        st.markdown(" · ".join(f"{escape.markdown(label)} **{escape.markdown(value)}**" for label, value in shown))
+        st.markdown(line)

@@ -18,28 +18,65 @@ from pts_explorer.settings import SETTINGS
 from pts_explorer.ui import following, presenter, state, talks
 
 _PROBLEM = "_speaker_problem"
+_MOVES = "_speaker_moves"  # how many steps this view made (Previous, Next, Home, End): KEYS_SCRIPT waits on it
 # Read at a glance from a lectern: the notes and the clock large, the next slide smaller.
 STYLE = """<style>
 .st-key-speaker_notes p { font-size: 1.6rem; line-height: 1.45; }
 .st-key-speaker_elapsed p, .st-key-speaker_followers p { font-size: 1.4rem; }
 .st-key-speaker_now h3 { font-size: 2.2rem; }
+[class*='st-key-speaker_moves_'], .st-key-speaker_first, .st-key-speaker_last { display: none; }
 </style>"""
 
 # A clicker pointed at the speaker view steps the slides too: the keys click its Previous and Next.
+# One click at a time: Streamlit runs a button's on_click once for any number of clicks made before its
+# run starts (it merges their rerun requests, keeping one "pressed"), so two presses 0.25 s apart moved
+# the room one slide (review 27b, finding 2). The listener queues the presses (keys, and clicks on the two
+# buttons alike) and clicks for the next one only once this view has drawn the count of steps it made
+# (the hidden box speaker_moves_<n>, _move counts them), or 20 s passed. Each step then counts from the
+# slide the step before it led to (_move reads the share as stored).
 KEYS_SCRIPT = """<script>
 (() => {
   if (window.ptsSpeakerKeys) return;
   window.ptsSpeakerKeys = true;
-  const targets = {ArrowRight: "next", PageDown: "next", " ": "next", ArrowLeft: "previous", PageUp: "previous"};
+  const targets = {ArrowRight: "next", PageDown: "next", " ": "next", ArrowLeft: "previous", PageUp: "previous",
+                   Home: "first", End: "last"};
+  const queue = [];  // presses not yet sent: "next", "previous", "first", "last"
+  let sent = null;  // the press sent last, until it is counted: {moves: the count it leads to, at: when}
+  const moves = () => {
+    const box = document.querySelector("[class*='st-key-speaker_moves_']");
+    const found = box && /st-key-speaker_moves_(\\d+)/.exec(box.className);
+    return found ? Number(found[1]) : null;
+  };
+  const button = (name) => document.querySelector(`.st-key-speaker_${name} button`);
+  setInterval(() => {
+    const count = moves();
+    if (sent && (count === null || count < sent.moves) && Date.now() - sent.at < 20000) return;
+    sent = null;
+    if (!queue.length || count === null) return;
+    const target = button(queue.shift());
+    if (!target || target.disabled) return;  // none to step to (the first or last slide): the press is spent
+    sent = {moves: count + 1, at: Date.now()};
+    target.click();
+  }, 50);
+  const press = (name, event) => {
+    if (!button(name)) return;  // sharing stopped: no steps here
+    event.preventDefault();
+    event.stopPropagation();
+    queue.push(name);
+  };
   document.addEventListener("keydown", (event) => {
     const target = targets[event.key];
     const field = event.target && (event.target.isContentEditable ||
       ["INPUT", "TEXTAREA", "SELECT"].includes(event.target.tagName));
     if (!target || field || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
-    const button = document.querySelector(`.st-key-speaker_${target} button`);
-    if (!button || button.disabled) return;
-    event.preventDefault();
-    button.click();
+    press(target, event);
+  }, true);
+  document.addEventListener("click", (event) => {  // a click of the person's own (not the listener's)
+    if (!event.isTrusted || !event.target.closest) return;
+    for (const name of ["previous", "next"]) {
+      const hit = event.target.closest(`.st-key-speaker_${name} button`);
+      if (hit && !hit.disabled) press(name, event);
+    }
   }, true);
 })();
 </script>"""
@@ -115,11 +152,40 @@ def _slides(share: workspace.Share) -> tuple[Slide | None, Slide, Slide | None]:
     )
 
 
+def _ends(share: workspace.Share) -> tuple[Slide | None, Slide | None]:
+    """The first and the last slide (Home and End), None for the one on screen: along the talk
+    presented, else along the pages that show something (as the presenter's Home and End)."""
+    slug = SETTINGS["talk"].parse(share.query.get("talk", []))
+    position = SETTINGS["slide"].parse(share.query.get("slide", []))
+    talk = talks.store().talk(str(slug)) if slug else None
+    if talk is not None and isinstance(position, int) and 1 <= position <= len(talk.slides):
+        kept = talks.store().live_views(share.secret)
+        live = {p: q for (t, p), q in kept.items() if t == talk.slug and 1 <= p <= len(talk.slides)}
+        live[position] = share.query
+        count = len(talk.slides)
+        return (
+            _talk_slide(talk, 1, live) if position != 1 else None,
+            _talk_slide(talk, count, live) if position != count else None,
+        )
+    spec = following.page_named(share.page)
+    pages = presenter._slides(share.query)
+    if not pages:
+        return None, None
+
+    def page_slide(page: PageSpec) -> Slide | None:
+        if page == spec:
+            return None
+        return Slide("", f"**{page.title}**", _about(page.title, share.query), "", page.name, share.query)
+
+    return page_slide(pages[0]), page_slide(pages[-1])
+
+
 def _move(secret: str, direction: str) -> None:
     """Previous or Next from the slide the presses lead to when pressed: the one stored, which the
     presenter's window may still be opening (not the one this view last drew: two presses before it
     redrew each count, as two presses in the presenter's own window do). Written only over the step
     it was counted from (another step written meanwhile is counted from in turn)."""
+    st.session_state[_MOVES] = st.session_state.get(_MOVES, 0) + 1  # counted, moved or not (KEYS_SCRIPT)
     try:
         share = talks.store().share_by_secret(secret)
         if share is None or share.ended:  # stopped since this view was drawn: the room is not moved
@@ -127,7 +193,8 @@ def _move(secret: str, direction: str) -> None:
             return
         for _ in range(3):  # from the slide stored when written: a step written meanwhile is counted from
             before, _, after = _slides(share)
-            target = before if direction == "previous" else after
+            first, last = _ends(share)
+            target = {"previous": before, "next": after, "first": first, "last": last}[direction]
             if target is None:
                 return
             moved = talks.store().move_share(secret, target.page, target.query, expected=share.step)
@@ -211,6 +278,14 @@ def _live(secret: str) -> None:
                 on_click=_move,
                 args=(secret, name),
             )
+        if not share.ended:  # Home and End (a clicker's, the keys only: hidden) as in the presenter's window
+            first, last = _ends(share)
+            for name, target in (("first", first), ("last", last)):
+                st.button(
+                    name.title(), key=f"speaker_{name}", disabled=target is None, on_click=_move, args=(secret, name)
+                )
+    with st.container(key=f"speaker_moves_{st.session_state.get(_MOVES, 0)}"):  # hidden: KEYS_SCRIPT reads it
+        st.html("<span></span>")
     if refused := st.session_state.pop(_PROBLEM, None):
         st.error(escape.markdown(refused), icon=":material/error:")
     left, right = st.columns([3, 2], gap="large")

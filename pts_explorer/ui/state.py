@@ -27,6 +27,9 @@ from pts_explorer.settings import COHORT_KEYS, SETTINGS, as_int, cut_points
 _STORE = "_settings"  # key -> value, for every setting this session has seen
 _PUBLISHED = "_published_query"  # the query string the app wrote last
 _NOTICES = "_setting_notices"
+_NOTICES_PAGE = "_setting_notices_page"  # the page whose run said them
+_NEXT_NOTICES = "_next_run_notices"  # said by the run a link switched to (notice_next)
+SCREEN_RERUN = "_screen_rerun"  # set by the screen's report (ui/screen.py): this run draws the same slide again
 _RUN = "_run_no"
 DRAWER = "presenter_drawer"  # the cohort drawer's key (presenter.start_line): True while it is open
 _DRAWER_KEYS = "_drawer_keys"  # the settings whose controls the last run drew in the cohort drawer
@@ -53,7 +56,16 @@ def begin_run() -> None:
     the store takes it now, so links drawn before the widget (the page menu) carry it.
     """
     st.session_state[_RUN] = st.session_state.get(_RUN, 0) + 1
-    st.session_state[_NOTICES] = []
+    # A slide's run again for the screen the browser reported (ui/screen.py) is the same opening: what the
+    # first run said of the link stays (the link's query is already cleaned, e.g. a malformed talk= left
+    # out, so this run would not say it again: review 27b, a malformed talk name was dropped silently).
+    # Only on the same page at the address the last run wrote (a step made meanwhile is another opening).
+    page = st.session_state.get("_page")
+    same = st.session_state.get(_NOTICES_PAGE) == page and _canonical(_query()) == st.session_state.get(_PUBLISHED)
+    resized = st.session_state.pop(SCREEN_RERUN, False)
+    carried = st.session_state.get(_NOTICES, []) if resized and same else []
+    st.session_state[_NOTICES_PAGE] = page
+    st.session_state[_NOTICES] = list(carried) + st.session_state.pop(_NEXT_NOTICES, [])
     query = _query()
     published = st.session_state.get(_PUBLISHED)
     store = _store()
@@ -174,6 +186,11 @@ def notice(text: str) -> None:
     st.session_state.setdefault(_NOTICES, []).append(text)
 
 
+def notice_next(text: str) -> None:
+    """A notice for the top of the next run's page (the page a link is switched to)."""
+    st.session_state.setdefault(_NEXT_NOTICES, []).append(text)
+
+
 def saved_slug() -> str | None:
     """The saved cohort on screen: the one opened, while its filters are unchanged."""
     opened = st.session_state.get(_SAVED)
@@ -287,8 +304,8 @@ def control(
 
 
 def setting_notices() -> list[str]:
-    """Settings changed this run because their value did not apply here."""
-    return list(st.session_state.get(_NOTICES, []))
+    """Settings changed this run because their value did not apply here (each said once)."""
+    return list(dict.fromkeys(st.session_state.get(_NOTICES, [])))
 
 
 def set_value(key: str, value: Any) -> None:

@@ -129,7 +129,7 @@ def _slide(app: Any, talk: workspace.Talk, slide: workspace.Slide) -> talk_expor
     """Slide `slide` drawn by its page, or why it cannot be exported (a sentence naming it)."""
     from streamlit.testing.v1 import AppTest
 
-    from pts_explorer.ui import presenter, recorder, talks
+    from pts_explorer.ui import presenter, recorder, screen, talks
 
     named = f"Slide {slide.position} ({slide.title!r})"
     spec = talks.page_of(slide)
@@ -143,7 +143,9 @@ def _slide(app: Any, talk: workspace.Talk, slide: workspace.Slide) -> talk_expor
     at.switch_page(script).run()
     if at.exception:
         return f"{named}: its page {spec.title!r} failed ({at.exception[0].message})."
-    drawn = {k: at.session_state[k] for k in (recorder.ITEMS, presenter.LINE) if k in at.session_state}
+    drawn = {
+        k: at.session_state[k] for k in (recorder.ITEMS, presenter.LINE, screen.NUMBERS_LINE) if k in at.session_state
+    }
     key_chart = next((c for c in drawn.get(recorder.ITEMS, {}).get("charts", []) if c.key == spec.key_chart), None)
     if key_chart is None:
         said = [e.value for kind in (at.error, at.warning, at.info) for e in kind]
@@ -157,6 +159,7 @@ def _slide(app: Any, talk: workspace.Talk, slide: workspace.Slide) -> talk_expor
         notes=slide.notes,
         page=spec.title,
         line=escape.markdown_text(drawn[presenter.LINE]),
+        numbers=escape.markdown_text(drawn.get(screen.NUMBERS_LINE) or ""),  # the line under the chart, as drawn
         figure=exports.for_export(key_chart.figure).to_json(),  # tick labels get the margin they need
         summary=key_chart.summary,
     )

@@ -160,7 +160,8 @@ def presented() -> Presented | None:
 
 def opening_slide(query: Mapping[str, list[str]]) -> tuple[str, dict[str, list[str]]] | None:
     """The short link of a talk, `/talks?talk=<slug>&present=1`: the page and query of its first
-    slide; None when the address is not one, or its talk has no slides (the Talks page says so)."""
+    slide, or of the slide `slide=<n>` names (a number past its last slide opens slide 1, said so);
+    None when the address is not one, or its talk has no slides (the Talks page says so)."""
     if not SETTINGS["present"].parse(query.get("present", [])):
         return None
     slug = SETTINGS["talk"].parse(query.get("talk", []))
@@ -170,6 +171,15 @@ def opening_slide(query: Mapping[str, list[str]]) -> tuple[str, dict[str, list[s
         return None  # the Talks page says why
     if talk is None or not talk.slides:
         return None
+    asked = query.get("slide", [])
+    position = SETTINGS["slide"].parse(asked)
+    if isinstance(position, int) and 1 <= position <= len(talk.slides):
+        return slide_target(talk, position)
+    if asked:  # the number itself is not quoted: a link's text can be anything
+        state.notice_next(
+            f"The link's **slide** is not a slide of the talk **{escape.markdown(talk.title)}** (it has "
+            f"{len(talk.slides)}; `slide=1` is the first): it opens at slide 1."
+        )
     return slide_target(talk, 1)
 
 

@@ -6,7 +6,7 @@ import duckdb
 from playwright.sync_api import Page, expect
 
 from pts_explorer.config import ANALYSIS_PAGES, DUCKDB_CONFIG
-from tests.browser.app_driver import act_and_wait, counted, open_page, path, query, settle
+from tests.browser.app_driver import act_and_wait, open_page, path, query, settle
 
 SHOWN = [p.name for p in ANALYSIS_PAGES if not p.example]  # Candidate starts empty: skipped without a profile
 
@@ -82,24 +82,6 @@ def test_a_clicker_steps_with_the_drawer_open(server, page: Page):
     expect(drawer).to_be_visible()
     following = SHOWN[SHOWN.index("trajectories") + 1]
     assert _press(page, "PageDown") == (f"/{following}", {"present": ["1"], "sex": ["female"]})
-
-
-def test_a_clicker_steps_after_a_filter_is_chosen_in_the_drawer(server, page: Page):
-    """Review 27: a filter chosen in the drawer's list (Sex: Female) keeps the focus in its box, where the
-    keys are the box's; a clicker's PageDown did nothing (and Escape had to be pressed twice). PageDown steps
-    from there, with the cohort as changed; ArrowRight in the box stays the box's."""
-    open_page(page, f"{server}/trajectories?present=1&site=femoral")
-    act_and_wait(page, lambda: page.keyboard.press("f"))  # the drawer opens: a run (its controls can change now)
-    drawer = page.get_by_test_id("stPopoverBody")
-    box = drawer.get_by_test_id("stMultiSelect").filter(has_text="Sex").locator("input")
-    box.click()
-    act_and_wait(page, lambda: page.get_by_role("option", name=counted("Female")).click())
-    assert page.evaluate("() => document.activeElement && document.activeElement.tagName") == "INPUT"
-    page.keyboard.press("ArrowRight")  # a key typed into the box: the slide stays
-    settle(page)
-    assert (path(page), query(page)) == ("/trajectories", {"present": ["1"], "site": ["femoral"], "sex": ["female"]})
-    following = SHOWN[SHOWN.index("trajectories") + 1]
-    assert _press(page, "PageDown") == (f"/{following}", {"present": ["1"], "site": ["femoral"], "sex": ["female"]})
 
 
 def test_presses_faster_than_a_slide_is_drawn_each_count(server, page: Page):

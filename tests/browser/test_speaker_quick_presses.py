@@ -1,0 +1,149 @@
+"""Review 27b, finding 2: the speaker view lost quick presses (3x PageDown 0.25 s apart from slide 1
+ended on 3; 2x ArrowLeft together from 3 ended on 2). The cause: each press clicked the view's Next or
+Previous, and Streamlit runs a button's on_click once for all the clicks made before its run starts (it
+merges their rerun requests). The view now sends one click at a time, each once the last is counted.
+
+Also: the speaker view said "Now · Slide N" about 0.8 s before the presenter's window showed slide N
+(the presenter's window marked the slide drawn at the start of its run). "Now" now means the presenter's
+window's run for the slide is over (its browser may paint the line up to ~0.4 s later under load:
+that check is the second test, expected to fail at times until the browser reports its drawing).
+
+What is asserted is where the room ends (the presenter's address, whole) and the order of what the two
+windows showed, never a time; the waits are deadlines on the pages' own state."""
+
+import pytest
+from playwright.sync_api import Page
+
+from pts_explorer.workspace import Workspace
+from tests.browser.app_driver import new_context, open_page, path, query, settle, wait_idle
+from tests.browser.conftest import serving
+
+SLIDES = [  # quick pages: the test is about the steps, not a model fit
+    ("overview", {"site": ["femoral"]}, "Who they are"),
+    ("trajectories", {"site": ["femoral"], "outcome": ["vcss"]}, "VCSS over time"),
+    ("durability", {"site": ["femoral"], "endpoint": ["ulcer_healing"]}, "Ulcers heal"),
+    ("safety", {"site": ["femoral"], "period": ["any time"]}, "Complications"),
+    ("overview", {"site": ["common_iliac"]}, "Iliac patients"),
+]
+
+# Every text the first such caption or the presenter line showed, in order, with the time it first showed (Date.now:
+# one clock for both windows, on one machine).
+RECORD = """(selector) => {
+  window.ptsSeen = [];
+  const look = () => {
+    const node = document.querySelector(selector);
+    const text = node ? node.innerText.trim() : "";
+    const seen = window.ptsSeen;
+    if (text && (!seen.length || seen[seen.length - 1][0] !== text)) seen.push([text, Date.now()]);
+  };
+  look();
+  new MutationObserver(look).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+NOW_CAPTION = ".st-key-speaker_now [data-testid='stCaptionContainer']"
+PRESENTER_LINE = ".st-key-presenter_words [data-testid='stMarkdownContainer']"
+
+
+@pytest.fixture(scope="module")
+def speaker_server(demo_db, tmp_path_factory):
+    workspace = tmp_path_factory.mktemp("speaker_quick") / "workspace.sqlite"
+    space = Workspace(workspace)
+    talk = space.new_talk("Five quick slides")
+    for page, settings, title in SLIDES:
+        space.add_slide(talk.slug, page, settings, title)
+    with serving(demo_db, workspace=workspace) as url:
+        yield url, talk.slug
+
+
+def _page(browser) -> tuple[Page, list[str]]:
+    context = new_context(browser, viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return page, errors
+
+
+def _lands(presenter: Page, speaker: Page, slug: str, slide: int) -> None:
+    """The room ends on `slide`: the presenter's line and address, the speaker's "Now", and nothing
+    moves after (no press left over)."""
+    count = len(SLIDES)
+    presenter.wait_for_function(
+        "([s, p]) => (document.querySelector(s)?.innerText || '').startsWith(p)",
+        arg=[PRESENTER_LINE, f"Slide {slide} of {count}: {SLIDES[slide - 1][2]} · "],
+        timeout=120_000,
+    )
+    speaker.wait_for_function(
+        "([s, t]) => document.querySelector(s)?.innerText === t",
+        arg=[NOW_CAPTION, f"Now · Slide {slide} of {count}"],
+        timeout=60_000,
+    )
+    settle(presenter, quiet=3000)
+    page, settings, _ = SLIDES[slide - 1]
+    expected = {**settings, "present": ["1"], "talk": [slug], "slide": [str(slide)]}
+    assert (path(presenter), query(presenter)) == (f"/{page}", expected)
+    assert speaker.locator(NOW_CAPTION).first.inner_text() == f"Now · Slide {slide} of {count}"
+
+
+def _presses(speaker: Page, key: str, times: int, apart_ms: int) -> None:
+    for n in range(times):
+        if n:
+            speaker.wait_for_timeout(apart_ms)  # the press rhythm under test, not a wait for the app
+        speaker.keyboard.press(key)
+
+
+@pytest.fixture(scope="module")
+def stepped(speaker_server, browser):
+    """The bursts pressed in the speaker view, each landing checked (_lands); what the two windows
+    showed, with when: (the presenter's line's texts, the speaker's captions)."""
+    server, slug = speaker_server
+    presenter, presenter_errors = _page(browser)
+    speaker, speaker_errors = _page(browser)
+    try:
+        open_page(presenter, f"{server}/talks?talk={slug}&present=1")
+        presenter.locator(".st-key-share_room button").first.click()
+        room = presenter.get_by_test_id("stPopoverBody")
+        room.get_by_role("button", name="Share to the room").click()
+        link = room.get_by_role("link", name="Speaker view").get_attribute("href")
+        presenter.keyboard.press("Escape")
+        wait_idle(presenter)
+        open_page(speaker, link)
+        speaker.wait_for_function("s => document.querySelector(s)?.innerText === 'Now · Slide 1 of 5'", arg=NOW_CAPTION)
+        presenter.evaluate(RECORD, PRESENTER_LINE)
+        speaker.evaluate(RECORD, NOW_CAPTION)
+
+        _presses(speaker, "PageDown", 3, 250)  # the review's burst: it ended on 3
+        _lands(presenter, speaker, slug, 4)
+        _presses(speaker, "ArrowLeft", 2, 0)  # pressed together: it ended one short
+        _lands(presenter, speaker, slug, 2)
+        _presses(speaker, "Space", 3, 250)
+        _lands(presenter, speaker, slug, 5)
+        speaker.keyboard.press("Home")  # as in the presenter's window
+        _lands(presenter, speaker, slug, 1)
+        speaker.keyboard.press("End")
+        _lands(presenter, speaker, slug, 5)
+        seen = presenter.evaluate("window.ptsSeen"), speaker.evaluate("window.ptsSeen")
+    finally:
+        presenter.context.close()
+        speaker.context.close()
+    assert not presenter_errors and not speaker_errors, (presenter_errors, speaker_errors)
+    return seen
+
+
+def test_quick_presses_in_the_speaker_view_each_move_the_room(stepped):
+    """Each burst landed where its presses lead (checked whole in _lands, as they were pressed)."""
+    assert stepped
+
+
+@pytest.mark.xfail(
+    reason="open: the presenter's window marks a slide drawn when its run ends; its browser may paint the line "
+    "up to ~0.4 s later under load, and the speaker view can say Now in between (fix27c report)",
+    strict=False,
+)
+def test_the_speaker_view_says_now_only_after_the_presenter_shows_the_slide(stepped):
+    """ "Now · Slide N" only once the presenter's line read "Slide N" (its first showing, each time)."""
+    presenter_seen, speaker_seen = stepped
+    drawn = [(t.split(":", 1)[0], at) for t, at in presenter_seen if t.startswith("Slide ")]
+    for text, at in speaker_seen:
+        if text.startswith("Now · "):
+            place = text.removeprefix("Now · ")
+            before = [d for d, shown in drawn if shown <= at]
+            assert before and before[-1] == place, (text, at, drawn)
