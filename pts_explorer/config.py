@@ -192,7 +192,7 @@ PAGES = (
     _S("responders", "Responders", "how_to_reg", "Outcomes", "Who improves by a threshold.", "responder_chart"),
     _S(
         "adjusted",
-        "Target trial",  # the menu's two columns cut a longer name; the page heading says "Target trial: adjusted registry"
+        "Target trial",  # the menu cuts a longer name; the heading: "Target trial: adjusted registry"
         "balance",
         "Outcomes",
         "The registry adjusted for confounding, as the trial it emulates, set beside the randomized trial.",
