@@ -355,6 +355,12 @@ def contract_rules(con: duckdb.DuckDBPyConnection, issues: Issues) -> None:
         "DELETE FROM issues AS i WHERE i.rule LIKE 'required:visits.%' AND EXISTS (SELECT 1 FROM visit_set_aside AS a "
         "WHERE a.patient_id = split_part(i.record, ' / ', 1) AND i.rule = 'required:visits.' || a.column_name)"
     )
+    # An ADaM record whose AVAL is blank while AVALC holds a value is one error (adam:avalc, naming subject, visit,
+    # AVALC and the key), not also the contract's "empty" error at the same record (review 14, N2).
+    con.execute(
+        "DELETE FROM issues AS i WHERE i.rule LIKE 'required:visits.%' AND EXISTS (SELECT 1 FROM issues AS t WHERE "
+        "t.rule = 'adam:avalc' AND t.severity = 'error' AND t.file = i.file AND t.line = i.line)"
+    )
     # Nobody said whether the data are synthetic: that is one error, the question (synthetic_stated).
     con.execute(
         "DELETE FROM issues WHERE rule = 'required:dataset_info.synthetic' AND EXISTS (SELECT 1 FROM issues "
