@@ -4,6 +4,7 @@ openpyxl, csv), never from the importer; whole messages compared."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -154,3 +155,125 @@ def test_aval_blank_with_avalc_given_names_subject_visit_parameter_avalc_and_the
     assert list(zip(avalc.file, avalc.line, avalc.message, strict=True)) == [
         ("adqs.xpt", row.line, _avalc_error(adqs)[1])
     ]
+
+
+# --- N3, N4, N5: a registry's workbook ---------------------------------------------------------------------------
+
+SUMMARY = (
+    "a row below the table that is no record (a total, a count or a note): it is not imported; delete the summary "
+    "row below the table in the sheet, and import again"
+)
+EMPTY_ROW = "a row with every cell empty (as a spreadsheet writes below a table): not read"
+
+
+def _sheet(book: Path, name: str) -> list[tuple[int, tuple]]:
+    """A sheet's rows as written (values, formulas as text), with their row numbers."""
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(book, data_only=False)
+    return [(i, row) for i, row in enumerate(workbook[name].iter_rows(values_only=True), start=1)]
+
+
+def _header_row(rows: list[tuple[int, tuple]]) -> int:
+    return next(i for i, row in rows if row[0] == "patient_id")
+
+
+def _below_the_table(rows: list[tuple[int, tuple]]) -> tuple[list[int], list[tuple[int, str]]]:
+    """The blank rows and the rows that are no patient (a first cell that is no id like R01-01) after the header."""
+    after = [(i, row) for i, row in rows if i > _header_row(rows)]
+    blank = [i for i, row in after if all(c is None or str(c).strip() == "" for c in row)]
+    other = [(i, str(row[0])) for i, row in after if i not in blank and not re.fullmatch(r"R\d\d-\d\d", str(row[0]))]
+    return blank, other
+
+
+def _issues(report: ImportReport, severity: str, rules: tuple[str, ...]) -> list[tuple[str, str, int, str, str]]:
+    found = report.issues[(report.issues.severity == severity) & report.issues.rule.isin(rules)]
+    return sorted(
+        zip(found.file, found.rule, found.line.astype(int), found.value.fillna(""), found.message, strict=True)
+    )
+
+
+def test_a_blank_row_and_a_footnote_below_a_sheets_table_are_one_warning_and_one_error(tmp_path):
+    """xls31d: a blank row 13 and "Source: Leeds PTS registry database, ..." on row 14 below the patients gave 21
+    errors, one per required column ("lines 13, 14: patients.age_years is empty (NULL)"). The blank row is now
+    skipped with the CSV's one warning, the footnote one error naming its row and the way out; nothing else."""
+    book = HERE / "xls31d" / "reg31d.xlsx"
+    blank, other = _below_the_table(_sheet(book, "patients"))
+    assert len(blank) == 1 and len(other) == 1 and other[0][1].startswith("Source: ")
+    report = _run("contract", [book], tmp_path / "out.duckdb")
+    sheet = "reg31d.xlsx [patients]"
+    assert list(zip(*_errors(report), strict=True))[0] == ("file:summary_row",)
+    assert _issues(report, "error", ("file:summary_row",)) == [
+        (sheet, "file:summary_row", other[0][0], other[0][1], SUMMARY)
+    ]
+    assert _issues(report, "warning", ("file:empty_row",)) == [(sheet, "file:empty_row", blank[0], "", EMPTY_ROW)]
+
+
+def test_total_rows_below_the_tables_and_an_impossible_date_are_named_once_each(tmp_path):
+    """xls31b: a "Total | 10 patients | =AVERAGE(F3:F12)" row below a blank row under the patients and "Total | 28"
+    right under the visits gave about 35 errors and took "Total" for a patient; R06-05's enrolled_on, the text
+    2021-02-30, was told to be written as ISO 8601, which it is. Each total row is one error at its row (its
+    formula not reported again), the blank row the one warning, and the date one error naming the patient and
+    why, with no [dates] formats advice."""
+    book = HERE / "xls31b" / "reg31b.xlsx"
+    patients, visits = _sheet(book, "patients"), _sheet(book, "visits")
+    blank, other = _below_the_table(patients)
+    _, other_visits = _below_the_table(visits)
+    assert [v for _, v in other] == [v for _, v in other_visits] == ["Total"]
+    head = _header_row(patients)
+    column = patients[head - 1][1].index("enrolled_on")
+    (wrong,) = [(i, row[0], row[column]) for i, row in patients if i > head and row[column] == "2021-02-30"]
+    report = _run("contract", [book], tmp_path / "out.duckdb")
+    assert sorted(rule for rule, _ in _errors(report)) == [
+        "file:summary_row",
+        "file:summary_row",
+        "type:patients.enrolled_on",
+    ]
+    assert _issues(report, "error", ("file:summary_row", "type:patients.enrolled_on", "file:formula")) == [
+        ("reg31b.xlsx [patients]", "file:summary_row", other[0][0], "Total", SUMMARY),
+        (
+            "reg31b.xlsx [patients]",
+            "type:patients.enrolled_on",
+            wrong[0],
+            "2021-02-30",
+            f"patients.enrolled_on of patient {wrong[1]}: 2021-02-30 is no calendar date (February 2021 has 28 days): "
+            "correct it in the source (no [dates] format reads it)",
+        ),
+        ("reg31b.xlsx [visits]", "file:summary_row", other_visits[0][0], "Total", SUMMARY),
+    ]
+    assert _issues(report, "warning", ("file:empty_row",)) == [
+        ("reg31b.xlsx [patients]", "file:empty_row", blank[0], "", EMPTY_ROW)
+    ]
+
+
+def test_group_headings_merged_above_the_header_are_skipped_and_named(tmp_path):
+    """xls31: a merged title on row 1, merged group headings on row 2 ("Identification", "Demographics", ...) and
+    the contract's names on row 3: row 2 was taken for the header ("the header has an empty or repeated column
+    name ''" at "line 1"), 0 rows read and 11 cascading errors. The header is found on row 3, the two rows above
+    named in one warning per sheet, and every patient and visit row is read (what is left are the total rows
+    and the impossible date, as in xls31b)."""
+    book = HERE / "xls31" / "reg31.xlsx"
+    patients = _sheet(book, "patients")
+    head = _header_row(patients)
+    groups = [str(c) for c in patients[head - 2][1] if c is not None]
+    records = [i for i, row in patients if i > head and re.fullmatch(r"R\d\d-\d\d", str(row[0]))]
+    assert head == 3 and groups == ["Identification", "Demographics", "Disease at enrolment"]
+    report = _run("contract", [book], tmp_path / "out.duckdb")
+    assert sorted(rule for rule, _ in _errors(report)) == [
+        "file:summary_row",
+        "file:summary_row",
+        "type:patients.enrolled_on",
+    ]
+    assert [(r.file, r.rows) for r in report.files if r.file == "reg31.xlsx [patients]"] == [
+        ("reg31.xlsx [patients]", len(records))
+    ]
+    title = str(patients[0][1][0])
+    warned = _issues(report, "warning", ("file:header_row",))
+    assert warned[0] == (
+        "reg31.xlsx [patients]",
+        "file:header_row",
+        head,
+        "",
+        f"the header is on row {head}, the first with column names: the 2 rows above it ({title[:60]!r}; row 2 holds "
+        f"group headings over the columns ({', '.join(repr(g) for g in groups)})) are not read",
+    )
