@@ -4,6 +4,7 @@ openpyxl, csv), never from the importer; whole messages compared."""
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 
@@ -277,3 +278,40 @@ def test_group_headings_merged_above_the_header_are_skipped_and_named(tmp_path):
         f"the header is on row {head}, the first with column names: the 2 rows above it ({title[:60]!r}; row 2 holds "
         f"group headings over the columns ({', '.join(repr(g) for g in groups)})) are not read",
     )
+
+
+# --- N6: a data access group and a site field that disagree -------------------------------------------------------
+
+
+def test_a_data_access_group_and_a_site_field_that_disagree_are_a_warning_per_record(tmp_path):
+    """rc31 with [fields] center_id = "site": 12-4 is in group leeds_general with site 2 (York District), 13-3 in
+    york_district with site 1 (Leeds General); the import said nothing. Each is a warning naming the record, both
+    values and the centre imported (by the profile's key). 13-4 and 13-5 (york_district, site 3 Hull, a site with
+    no group of its own) are not compared. Counted here from the export and its dictionary."""
+    folder = HERE / "rc31"
+    with (folder / "PTSRC31_DataDictionary_2024-11-04.csv").open(encoding="utf-8-sig", newline="") as handle:
+        (site,) = [r for r in csv.reader(handle) if r[0] == "site"]
+    labels = dict(part.strip().split(", ", 1) for part in site[5].split("|"))
+    with (folder / "PTSRC31_DATA_2024-11-04_1412.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    groups = {r["redcap_data_access_group"] for r in rows}
+    named = {code: label.lower().replace(" ", "_") for code, label in labels.items()}
+    disagree = [
+        (line, r["pt_id"], r["redcap_data_access_group"], labels[r["site"]], named[r["site"]])
+        for line, r in enumerate(rows, start=2)  # the header is line 1
+        if r["site"] and named[r["site"]] in groups and named[r["site"]] != r["redcap_data_access_group"]
+    ]
+    assert [d[1] for d in disagree] == ["12-4", "13-3"]
+    report = _run(HERE / "rc31_v2.toml", sorted(folder.glob("*.csv")), tmp_path / "out.duckdb")
+    assert not _errors(report)
+    warned = report.issues[report.issues.rule == "redcap:center_group"]
+    assert list(zip(warned.line, warned.message, strict=True)) == [
+        (
+            line,
+            f"record {record}: the data access group {group!r} and the site field 'site' ({label!r}, the centre of "
+            f"group {owner!r}) disagree; the centre imported is {label!r}, from [fields] center_id = 'site' (set "
+            'center_id = "" in [fields] of a copy of the profile to use the data access groups); correct the one '
+            "that is wrong in REDCap",
+        )
+        for line, record, group, label, owner in disagree
+    ]
