@@ -948,12 +948,12 @@ def _said_month(label: str) -> int | None:
     text = label.upper()
     if re.search(r"UNSCHED|UNPLAN|END OF STUDY|\bEOS\b|WITHDRAW|ADVERSE", text):
         return -1
-    if re.search(r"BASE|SCREEN|ENROL|RANDOM|CONSENT|INCLU|DAY 1\b", text):
+    if re.search(r"BASE|SCREEN|ENROL|RANDOM|CONSENT|INCLU|DAY 1\b|AUSGANG|BASAL", text):
         return 0
-    if hit := re.search(r"\b(MONTH|MO|M)\s*(\d+)", text):
+    if hit := re.search(r"\b(MONTH|MONAT|MOIS|MESE|MES|MAAND|MO|M)S?\s*(\d+)", text):
         return int(hit[2])
-    if hit := re.search(r"WEEK\s*(\d+)", text):
-        return round(int(hit[1]) * 12 / 52)
+    if hit := re.search(r"(WEEK|WOCHE|SEMAINE|SEMANA|SETTIMANA|WK)\s*(\d+)", text):
+        return round(int(hit[2]) * 12 / 52)
     return None
 
 

@@ -315,3 +315,52 @@ def test_a_data_access_group_and_a_site_field_that_disagree_are_a_warning_per_re
         )
         for line, record, group, label, owner in disagree
     ]
+
+
+# --- N7: AVISIT in another language gets its month suggested --------------------------------------------------------
+
+
+def _monat(text: str, number: float, records: int, month: int) -> str:
+    return (
+        f'{records} records flagged for analysis (ANL01FL = "Y") at visit AVISIT "{text}" / AVISITN {number:g}, which '
+        "neither [visits.AVISIT] nor [visits.AVISITN] of the profile maps: they would not be imported (an unscheduled "
+        "visit is set aside only when its AVISIT says UNSCHEDULED, it is not flagged for analysis, or [visits] maps it "
+        'to "", no scheduled visit). Map the visit to its month in a copy of the profile, e.g. [visits.AVISIT] '
+        f'"{text}" = {month} (month {month}; the nearest month of [study] visit_months is {month}); a profile\'s '
+        "[visits] replaces the built-in's whole, so copy the keys it still needs"
+    )
+
+
+def test_german_avisits_get_their_month_suggested_in_the_message_and_the_assistant(tmp_path):
+    """adam31 with adam31_v1.toml (the built-in visit map: BASELINE, MONTH 3...): "Monat 3" / "Monat 6" /
+    "Monat 12" got no month in the error, and the assistant offered month 0 first. The message suggests the month
+    its name says, and the assistant offers it first (never chosen for the user); "Woche 26", "Week 26", "Mes 6"
+    too."""
+    from pts_explorer.importer import assistant_choices
+    from pts_explorer.importer.formats import load
+
+    adqs = _adqs()
+    flagged = adqs[(adqs.ANL01FL == "Y") & adqs.AVISIT.str.startswith("Monat ")]
+    visits = sorted({(a, n) for a, n in zip(flagged.AVISIT, flagged.AVISITN, strict=True)}, key=lambda v: v[1])
+    assert [a for a, _ in visits] == ["Monat 3", "Monat 6", "Monat 12"]
+    report = _run(HERE / "adam31_v1.toml", ADAM31, tmp_path / "out.duckdb")
+    shown = report.issues[report.issues.rule == "adam:visit_unmapped"]
+    messages = list(dict.fromkeys(m for m in shown.message if "Monat" in m))
+    assert messages == [_monat(a, n, int((a == flagged.AVISIT).sum()), int(a.split()[1])) for a, n in visits]
+    profile = load(str(HERE / "adam31_v1.toml"))
+    found = assistant_choices.survey(profile, ADAM31)
+    extra = assistant_choices.Survey(
+        values={"bds.avisit": (("Woche 26", "26", 5), ("Week 26", "26", 5), ("Mes 6", "31", 5))}
+    )
+    choices = {
+        c.key: (c.options[0].text, c.default)
+        for c in [*assistant_choices.avisit_choices(profile, found), *assistant_choices.avisit_choices(profile, extra)]
+    }
+    assert {k: v for k, v in choices.items() if "Unplan" not in k and "Ausgang" not in k} == {
+        "adam_avisit_Monat 3": ("month 3", None),
+        "adam_avisit_Monat 6": ("month 6", None),
+        "adam_avisit_Monat 12": ("month 12", None),
+        "adam_avisit_Woche 26": ("month 6", None),
+        "adam_avisit_Week 26": ("month 6", None),
+        "adam_avisit_Mes 6": ("month 6", None),
+    }

@@ -952,6 +952,14 @@ class AdamMapper(Mapper):
 
 # Subjects and contract columns whose records were set aside at an analysed visit no [visits] map
 # knows (adam:visit_unmapped): the values this leaves empty are that error's, not errors of their own.
+# A visit's name counting weeks or days (else months) in English, German, French, Spanish, Italian, Dutch
+# ("Week 26", "Woche 26", "Monat 3", "Mes 6"): the month it suggests (review 14, N7: "Monat 3" got none).
+VISIT_UNITS = {
+    **dict.fromkeys(("WEEK", "WK", "WOCHE", "SEMAINE", "SEMANA", "SETTIMANA"), "weeks"),
+    **dict.fromkeys(("DAY", "TAG", "JOUR", "DIA", "DÍA", "GIORNO", "DAG"), "days"),
+}
+MONTH_WORDS = ("MONTH", "MTH", "MONAT", "MOIS", "MES", "MESE", "MAAND")
+VISIT_UNIT = re.compile(r"\b(" + "|".join((*VISIT_UNITS, *MONTH_WORDS)) + r")(?:S|E|N|EN)?\s*(\d+(?:\.\d+)?)\b")
 NOT_A_VISIT_STEP = 'visit not a scheduled visit ([visits] = "")'
 
 
@@ -983,10 +991,10 @@ def _unmapped_visit_message(
         'AVISIT says UNSCHEDULED, it is not flagged for analysis, or [visits] maps it to "", no scheduled visit). '
         "Map the visit to its month in a copy of the profile"
     )
-    found = re.search(r"\b(WEEK|WK|MONTH|MTH|DAY)S?\s*(\d+(?:\.\d+)?)\b", (text or "").upper())
+    found = VISIT_UNIT.search((text or "").upper())
     if found and schedule:
         unit, amount = found.group(1), float(found.group(2))
-        how = {"WEEK": "weeks", "WK": "weeks", "DAY": "days"}.get(unit)
+        how = VISIT_UNITS.get(unit)
         months = amount / {"weeks": WEEKS_PER_MONTH, "days": DAYS_PER_MONTH}.get(how or "", 1.0)
         month = min(schedule, key=lambda m: (abs(m - months), m))
         why = (
