@@ -1,0 +1,616 @@
+"""Registry (observational) evidence adjusted for confounding by a propensity score.
+
+Input: the rows of queries/propensity_rows.sql (one per cohort patient). The score is fitted on the
+patients of observational studies only; a randomized study's patients are the benchmark
+(`benchmark`), never part of the score.
+
+- Propensity score (PS): P(stent | covariates) by logistic regression (statsmodels GLM, binomial,
+  logit link), as R's `glm(stent ~ covariates, family = binomial)`. Categorical covariates enter as
+  indicator columns (first level, in sorted order, as reference; the fitted scores do not depend on
+  that choice). Patients with a missing covariate are left out of the score and every estimate.
+  With more than one observational study in the cohort, the study enters the score too.
+- Weights: overlap weights (default; Li, Morgan & Zaslavsky 2018): 1 - PS for a stent patient, PS
+  for a medical one (target: the patients with clinical equipoise). Stabilized inverse probability
+  of treatment weights (IPTW, target: the whole observational cohort): P(stent) / PS and
+  (1 - P(stent)) / (1 - PS), after trimming: patients whose PS lies outside the chosen bounds are
+  left out (weight 0; the score is not refitted) and P(stent) is the stent share among those kept.
+  1:1 matching: see `match_nearest`; matched patients weigh 1, others 0 (target: stent patients
+  with a match).
+- Balance: the standardized mean difference of each covariate before (unweighted) and after
+  weighting, by baseline.smd_continuous / smd_categorical (Yang & Dalton 2012, as tableone) with
+  weighted means, shares and variances (as tableone::svyCreateTableOne: survey's svymean and svyvar,
+  the variance with the factor n/(n - 1), n the patients of the arm with a positive weight).
+  Target |SMD| <= 0.1. Effective sample size per arm (Kish): (sum w)^2 / sum w^2.
+- Change from baseline at a visit: the weighted difference in mean change, stent - medical, as
+  R's `survey::svyglm(change ~ arm, design = svydesign(ids = ~1, weights = ~w))`: weighted least
+  squares with the sandwich (robust) variance times n/(n - 1), t-based 95% CI and p on n - 2
+  degrees of freedom (svyglm's residual df).
+- Responders (improved by at least 4 points, or as chosen): the weighted shares' difference
+  (`weighted_difference` on the 0/1 column, as svyglm's gaussian model) and ratio, as
+  `svyglm(responder ~ arm, design, family = quasipoisson())` (`weighted_risk_ratio`).
+- Time to event: weighted Kaplan-Meier per arm (lifelines) and the weighted Cox hazard ratio, stent
+  vs medical (lifelines, Efron ties), with the robust (sandwich) standard error computed here as R's
+  `survival::coxph(Surv(time, event) ~ arm, weights = w, robust = TRUE)` computes it
+  (`efron_standard_errors`), Wald z CI. Only endpoints of both arms: patency is defined for stented
+  patients alone (the medical arm has no stent), so it has no stent-vs-medical hazard ratio.
+- E-value (VanderWeele & Ding 2017): how strongly an unmeasured confounder would have to be
+  associated with both treatment and outcome (risk-ratio scale) to explain the estimate away, and
+  its CI bound nearest the null (1 when the CI includes the null); a responder ratio is a risk
+  ratio. A difference in means is turned into a risk ratio by exp(0.91 d), d the difference over
+  the outcome's SD; a hazard ratio is used as a risk ratio when the outcome is rare (under 15% with
+  the event), otherwise through (1 - 0.5^sqrt(HR)) / (1 - 0.5^sqrt(1/HR)).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from lifelines import CoxPHFitter, KaplanMeierFitter
+from scipy import stats
+
+from pts_explorer.analytics.baseline import smd_categorical, smd_continuous
+
+# The covariates a score may use: column of propensity_rows -> label.
+COVARIATES = {
+    "obstruction_site": "Obstruction site",
+    "stenosis_grade": "Stenosis grade",
+    "lesion_length_mm": "Lesion length (mm)",
+    "baseline_villalta": "Baseline Villalta",
+    "baseline_vcss": "Baseline VCSS",
+    "baseline_ulcer": "Open ulcer at baseline",
+    "age_years": "Age (years)",
+    "sex": "Sex",
+    "months_since_dvt": "Months since the DVT",
+    "center_id": "Study centre",
+}
+CATEGORICAL = frozenset({"obstruction_site", "stenosis_grade", "baseline_ulcer", "sex", "center_id", "study_id"})
+DEFAULT_COVARIATES = tuple(COVARIATES)
+
+OVERLAP, IPTW, MATCHING = "overlap", "iptw", "matching"
+METHODS = {
+    OVERLAP: "Overlap weights",
+    IPTW: "Stabilized inverse probability weights, trimmed",
+    MATCHING: "1:1 nearest-neighbour matching with a caliper",
+}
+TARGETS = {
+    OVERLAP: "patients in clinical equipoise (overlap population)",
+    IPTW: "the observational cohort within the PS bounds (average treatment effect)",
+    MATCHING: "stented patients with a match (average effect in the treated)",
+}
+DEFAULT_BOUNDS = (0.05, 0.95)
+DEFAULT_CALIPER = 0.2
+BALANCE_TARGET = 0.1
+RARE_OUTCOME = 0.15  # below this share with the event, a hazard ratio approximates a risk ratio
+DEFAULT_RESPONDER_POINTS = 4  # as the Responders page: an assumption, no validated threshold exists
+# The time-to-event endpoints of both arms (patency is defined for stented patients only)
+ENDPOINTS = ("ulcer_healing", "freedom_from_recurrent_dvt")
+MIN_PER_ARM = 3
+
+PS_METHOD = "propensity score: logistic regression (GLM, binomial, logit link) of stent on the chosen covariates"
+CHANGE_METHOD = (
+    "weighted difference in mean change (stent − medical): weighted least squares with a robust (sandwich) "
+    "standard error, as survey::svyglm; t-based 95% CI on n − 2 degrees of freedom"
+)
+COX_METHOD = "weighted Cox model (Efron ties), robust (sandwich) standard error, Wald 95% CI, as survival::coxph"
+EVALUE_METHOD = "E-value (VanderWeele & Ding 2017)"
+
+
+class PropensityProblem(ValueError):
+    """The score cannot be estimated; the message says why and what to change."""
+
+
+@dataclass(frozen=True)
+class Score:
+    data: pd.DataFrame  # the patients of the score (complete cases), in input order, with `ps` and `stent`
+    covariates: tuple[str, ...]  # the columns used (constant ones dropped)
+    terms: tuple[str, ...]  # the design's columns after the intercept
+    left_out: int  # patients of observational studies left out for a missing covariate
+
+
+@dataclass(frozen=True)
+class Estimate:
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    n_stent: int
+    n_medical: int
+
+
+def observational(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows[rows.design == "observational"]
+
+
+def randomized(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows[rows.design == "randomized"]
+
+
+def _design(data: pd.DataFrame, covariates: tuple[str, ...]) -> pd.DataFrame:
+    columns: dict[str, np.ndarray] = {"const": np.ones(len(data))}
+    for cov in covariates:
+        if cov in CATEGORICAL:
+            values = data[cov].astype(str)
+            for level in sorted(values.unique())[1:]:
+                columns[f"{cov}[{level}]"] = (values == level).to_numpy(float)
+        else:
+            columns[cov] = data[cov].to_numpy(float)
+    return pd.DataFrame(columns, index=data.index)
+
+
+def fit_score(rows: pd.DataFrame, covariates: list[str] | tuple[str, ...] = DEFAULT_COVARIATES) -> Score:
+    """The propensity score of the observational patients of `rows` (see the module's docstring).
+
+    Raises PropensityProblem (a message naming the fix) when an arm has fewer than 3 patients, no
+    covariate varies, or the score separates the arms (a covariate predicts the treatment exactly)."""
+    unknown = [c for c in covariates if c not in COVARIATES]
+    if unknown:
+        raise PropensityProblem(f"Unknown covariate(s) {unknown}: choose among {list(COVARIATES)}.")
+    obs = observational(rows)
+    chosen = list(covariates)
+    if obs.study_id.nunique() > 1:
+        chosen.append("study_id")
+    complete = obs.dropna(subset=chosen)
+    left_out = len(obs) - len(complete)
+    n_stent, n_medical = int((complete.arm == "stent").sum()), int((complete.arm == "medical").sum())
+    if min(n_stent, n_medical) < MIN_PER_ARM:
+        raise PropensityProblem(
+            f"Each arm needs at least {MIN_PER_ARM} registry (observational) patients with every chosen covariate "
+            f"(stent {n_stent}, medical {n_medical}): widen the cohort or choose fewer covariates."
+        )
+    used = tuple(c for c in chosen if complete[c].nunique() > 1)
+    if not used:
+        raise PropensityProblem("No chosen covariate varies in this cohort: choose other covariates.")
+    x = _design(complete, used)
+    treated = (complete.arm == "stent").to_numpy(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            fit = sm.GLM(treated, x, family=sm.families.Binomial()).fit(tol=1e-12, maxiter=100)
+        except (np.linalg.LinAlgError, ValueError) as exc:
+            raise PropensityProblem(f"The score cannot be fitted ({exc}): choose fewer covariates.") from exc
+    ps = np.asarray(fit.fittedvalues, float)
+    if not fit.converged or not np.all(np.isfinite(ps)) or ps.min() < 1e-8 or ps.max() > 1 - 1e-8:
+        raise PropensityProblem(
+            "The score separates the arms: some covariate level (a centre, a grade) has patients of one arm only, "
+            "so those patients have no comparable patient in the other arm. Leave that covariate out or narrow "
+            "the cohort."
+        )
+    data = complete.assign(ps=ps, stent=treated.astype(bool))
+    return Score(data, used, tuple(x.columns[1:]), left_out)
+
+
+# ----------------------------------------------------------------------------------------------
+# Weights and matching
+# ----------------------------------------------------------------------------------------------
+
+
+def overlap_weights(stent: np.ndarray, ps: np.ndarray) -> np.ndarray:
+    return np.where(stent, 1 - ps, ps)
+
+
+def iptw_weights(stent: np.ndarray, ps: np.ndarray, bounds: tuple[float, float] = DEFAULT_BOUNDS) -> np.ndarray:
+    """Stabilized IPTW; 0 for a patient whose PS lies outside [low, high] (trimmed)."""
+    low, high = bounds
+    if not 0 <= low < high <= 1:
+        raise PropensityProblem(f"PS bounds must satisfy 0 <= low < high <= 1 (got {low}, {high}).")
+    kept = (ps >= low) & (ps <= high)
+    if not (kept & stent).any() or not (kept & ~stent).any():
+        raise PropensityProblem(f"No patient of an arm has a PS between {low} and {high}: widen the bounds.")
+    share = stent[kept].mean()
+    w = np.where(stent, share / ps, (1 - share) / (1 - ps))
+    return np.where(kept, w, 0.0)
+
+
+def match_nearest(stent: np.ndarray, ps: np.ndarray, caliper: float = DEFAULT_CALIPER) -> np.ndarray:
+    """1:1 greedy nearest-neighbour matching on the PS without replacement, with a caliper, as
+    MatchIt 4.5 `matchit(..., method = "nearest", distance = "glm", caliper = caliper, std.caliper =
+    TRUE)` (estimand ATT, ratio 1, no replacement):
+
+    - distance: the propensity score itself (MatchIt's `distance = "glm"`, link "logit": the fitted
+      probabilities, not the linear predictor);
+    - order: stent (treated) patients from the largest PS down (`m.order = "largest"`, MatchIt's
+      default for a PS distance; ties in the order of the data, as R's `order`);
+    - each takes the unmatched medical patient with the nearest PS, if within caliper x SD of the PS
+      over all patients of the score (R's `sd`, n - 1); a stent patient with none stays unmatched.
+      Equally near medical patients: the first in the data.
+
+    (MatchIt 4.5.1 to 4.5.3 leave the caliper out on this path, kosukeimai/MatchIt#163; the R
+    reference, tests/reference/propensity.R, runs MatchIt's distance-matrix path, which applies it.)
+
+    Returns, per patient, the index (row position) of the matched partner, -1 when unmatched.
+    The free medical patients are kept in PS order with a skip list, so each search costs about
+    log n, not n."""
+    if caliper <= 0:
+        raise PropensityProblem(f"The caliper must be positive (got {caliper}).")
+    width = caliper * float(np.std(ps, ddof=1))
+    partner = np.full(len(ps), -1)
+    controls = np.flatnonzero(~stent)
+    by_ps = controls[np.lexsort((controls, ps[controls]))]  # PS order, data order within equal PS
+    values = ps[by_ps]
+    m = len(by_ps)
+    right = np.arange(m + 1)  # right[i]: the first free position >= i (m: none), path-compressed
+    left = np.arange(-1, m)  # left[i + 1]: the last free position <= i (-1: none)
+
+    def free_right(i: int) -> int:
+        root = i
+        while right[root] != root:
+            root = right[root]
+        while right[i] != root:
+            right[i], i = root, right[i]
+        return root
+
+    def free_left(i: int) -> int:
+        root = i
+        while left[root + 1] != root:
+            root = left[root + 1]
+        while left[i + 1] != root:
+            left[i + 1], i = root, left[i + 1]
+        return root
+
+    def first_of_value(pos: int) -> int:
+        """The free position holding `values[pos]` that comes first in the data (lowest index)."""
+        best, j = pos, free_left(pos - 1) if pos > 0 else -1
+        while j >= 0 and values[j] == values[pos]:
+            best, j = j, free_left(j - 1) if j > 0 else -1
+        k = free_right(pos + 1) if pos + 1 <= m else m
+        while k < m and values[k] == values[pos]:
+            best = k if by_ps[k] < by_ps[best] else best
+            k = free_right(k + 1)
+        return best
+
+    order = np.flatnonzero(stent)[np.argsort(-ps[stent], kind="stable")]
+    for t in order:
+        at = int(np.searchsorted(values, ps[t]))
+        above = free_right(at) if at <= m else m
+        below = free_left(at - 1) if at > 0 else -1
+        candidates = [c for c in (below, above) if 0 <= c < m]
+        if not candidates:
+            break
+        gaps = [abs(values[c] - ps[t]) for c in candidates]
+        nearest = min(gaps)
+        if nearest > width:
+            continue
+        tied = [first_of_value(c) for c, g in zip(candidates, gaps, strict=True) if g == nearest]
+        pos = min(tied, key=lambda c: by_ps[c])
+        control = int(by_ps[pos])
+        partner[t], partner[control] = control, t
+        right[pos] = pos + 1
+        left[pos + 1] = pos - 1
+    return partner
+
+
+def weights(
+    score: Score, method: str = OVERLAP, bounds: tuple[float, float] = DEFAULT_BOUNDS, caliper: float = DEFAULT_CALIPER
+) -> np.ndarray:
+    """Per patient of the score: the weight of `method` (0 = not in the weighted sample)."""
+    stent, ps = score.data.stent.to_numpy(), score.data.ps.to_numpy()
+    if method == OVERLAP:
+        return overlap_weights(stent, ps)
+    if method == IPTW:
+        return iptw_weights(stent, ps, bounds)
+    if method == MATCHING:
+        return (match_nearest(stent, ps, caliper) >= 0).astype(float)
+    raise PropensityProblem(f"Unknown method {method!r}: choose among {list(METHODS)}.")
+
+
+# ----------------------------------------------------------------------------------------------
+# Balance
+# ----------------------------------------------------------------------------------------------
+
+
+def _weighted_var(x: np.ndarray, w: np.ndarray) -> float:
+    """survey's svyvar: sum w (x - mean)^2 / sum w x n / (n - 1), n the units with w > 0."""
+    keep = w > 0
+    x, w = x[keep], w[keep]
+    n = len(x)
+    if n < 2:
+        return np.nan
+    mean = np.average(x, weights=w)
+    return float(np.average((x - mean) ** 2, weights=w) * n / (n - 1))
+
+
+def weighted_smd(values: pd.Series, stent: np.ndarray, w: np.ndarray) -> float:
+    """The SMD of one covariate, stent vs medical, under weights w (w = 1: the unweighted SMD)."""
+    s, m = stent & (w > 0), ~stent & (w > 0)
+    if s.sum() < 2 or m.sum() < 2:
+        return np.nan
+    if values.name in CATEGORICAL:
+        text = values.astype(str).to_numpy()
+        levels = sorted(set(text[s | m]))
+        if len(levels) < 2:
+            return np.nan
+        shares = [np.array([w[arm][text[arm] == lvl].sum() for lvl in levels]) / w[arm].sum() for arm in (s, m)]
+        return smd_categorical(shares[0], shares[1])
+    x = values.to_numpy(float)
+    mean_s, mean_m = np.average(x[s], weights=w[s]), np.average(x[m], weights=w[m])
+    sd_s, sd_m = np.sqrt(_weighted_var(x[s], w[s])), np.sqrt(_weighted_var(x[m], w[m]))
+    return smd_continuous(mean_s, sd_s, mean_m, sd_m)
+
+
+def balance(score: Score, w: np.ndarray) -> pd.DataFrame:
+    """Per covariate of the score: covariate, label, smd_before (unweighted), smd_after (weighted)."""
+    stent = score.data.stent.to_numpy()
+    ones = np.ones(len(stent))
+    rows = []
+    for cov in score.covariates:
+        values = score.data[cov]
+        rows.append(
+            {
+                "covariate": cov,
+                "label": COVARIATES.get(cov, "Study"),
+                "smd_before": weighted_smd(values, stent, ones),
+                "smd_after": weighted_smd(values, stent, w),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def balanced(table: pd.DataFrame, target: float = BALANCE_TARGET) -> bool:
+    return bool((table.smd_after.abs() <= target).all())
+
+
+def effective_sample_size(stent: np.ndarray, w: np.ndarray) -> dict[str, float]:
+    """Kish's effective sample size per arm: (sum w)^2 / sum w^2."""
+    out = {}
+    for arm, mask in (("stent", stent), ("medical", ~stent)):
+        part = w[mask]
+        out[arm] = float(part.sum() ** 2 / (part**2).sum()) if (part > 0).any() else 0.0
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Estimates
+# ----------------------------------------------------------------------------------------------
+
+
+def weighted_difference(data: pd.DataFrame, w: np.ndarray, column: str = "change") -> Estimate | None:
+    """Stent - medical weighted difference in mean `column` (patients with w > 0 and a value), with
+    survey::svyglm's robust SE and t CI; None with fewer than 3 patients in an arm."""
+    keep = (w > 0) & data[column].notna().to_numpy()
+    stent = data.arm.to_numpy()[keep] == "stent"
+    y, wk = data[column].to_numpy(float)[keep], w[keep]
+    n_s, n_m = int(stent.sum()), int((~stent).sum())
+    if min(n_s, n_m) < MIN_PER_ARM:
+        return None
+    n = len(y)
+    x = np.column_stack([np.ones(n), stent.astype(float)])
+    xtw = x.T * wk
+    bread = np.linalg.inv(xtw @ x)
+    beta = bread @ (xtw @ y)
+    scores = x * (wk * (y - x @ beta))[:, None]
+    cov = bread @ (scores.T @ scores) @ bread * n / (n - 1)
+    est, se = float(beta[1]), float(np.sqrt(cov[1, 1]))
+    df = n - 2
+    t = stats.t.ppf(0.975, df)
+    p = float(2 * stats.t.sf(abs(est / se), df))
+    return Estimate(est, se, est - t * se, est + t * se, p, n_s, n_m)
+
+
+def weighted_means(data: pd.DataFrame, w: np.ndarray, column: str = "change") -> dict[str, float]:
+    """Weighted mean of `column` per arm (patients with w > 0 and a value)."""
+    keep = (w > 0) & data[column].notna().to_numpy()
+    out = {}
+    for arm in ("stent", "medical"):
+        mask = keep & (data.arm.to_numpy() == arm)
+        out[arm] = float(np.average(data[column].to_numpy(float)[mask], weights=w[mask])) if mask.any() else np.nan
+    return out
+
+
+def responders(
+    data: pd.DataFrame, points: float = DEFAULT_RESPONDER_POINTS, higher_is_better: bool = False
+) -> pd.Series:
+    """1.0 for a patient whose change improved by at least `points` (a fall for a score where lower is
+    better, such as the Villalta), 0.0 otherwise, NaN without a change."""
+    change = data.change.astype(float)
+    improved = change >= points if higher_is_better else change <= -points
+    return improved.astype(float).where(change.notna())
+
+
+def weighted_risk_ratio(data: pd.DataFrame, w: np.ndarray, column: str = "responder") -> Estimate | None:
+    """Stent / medical ratio of the weighted shares of a 0/1 `column` (patients with w > 0 and a
+    value), as R's `svyglm(y ~ arm, design, family = quasipoisson())`: log-linear model, sandwich
+    variance times n/(n - 1), t-based CI on n - 2 df; estimate and CI on the ratio scale, se of the
+    log ratio. None with fewer than 3 patients in an arm or no responder in one."""
+    keep = (w > 0) & data[column].notna().to_numpy()
+    stent = data.arm.to_numpy()[keep] == "stent"
+    y, wk = data[column].to_numpy(float)[keep], w[keep]
+    n_s, n_m = int(stent.sum()), int((~stent).sum())
+    if min(n_s, n_m) < MIN_PER_ARM or not (y[stent] > 0).any() or not (y[~stent] > 0).any():
+        return None
+    n = len(y)
+    p_s, p_m = np.average(y[stent], weights=wk[stent]), np.average(y[~stent], weights=wk[~stent])
+    beta = np.array([np.log(p_m), np.log(p_s) - np.log(p_m)])  # the saturated model's solution
+    x = np.column_stack([np.ones(n), stent.astype(float)])
+    mu = np.exp(x @ beta)
+    bread = np.linalg.inv((x.T * (wk * mu)) @ x)
+    scores = x * (wk * (y - mu))[:, None]
+    cov = bread @ (scores.T @ scores) @ bread * n / (n - 1)
+    est, se = float(beta[1]), float(np.sqrt(cov[1, 1]))
+    t = stats.t.ppf(0.975, n - 2)
+    p = float(2 * stats.t.sf(abs(est / se), n - 2))
+    return Estimate(float(np.exp(est)), se, float(np.exp(est - t * se)), float(np.exp(est + t * se)), p, n_s, n_m)
+
+
+def _event_rows(data: pd.DataFrame, w: np.ndarray) -> pd.DataFrame:
+    keep = (w > 0) & data.duration_days.notna().to_numpy()
+    part = data.loc[keep, ["arm", "duration_days", "observed"]]
+    return pd.DataFrame(
+        {
+            "duration": part.duration_days.to_numpy(float),
+            "event": part.observed.astype(bool).to_numpy(int),
+            "stent": (part.arm == "stent").to_numpy(int),
+            "w": w[keep],
+        }
+    )
+
+
+def weighted_km(data: pd.DataFrame, w: np.ndarray) -> dict[str, KaplanMeierFitter]:
+    """Weighted Kaplan-Meier per arm (patients eligible for the endpoint, w > 0)."""
+    rows = _event_rows(data, w)
+    fits = {}
+    for arm, flag in (("stent", 1), ("medical", 0)):
+        part = rows[rows.stent == flag]
+        if len(part):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # lifelines warns that non-integer weights are not counts
+                fits[arm] = KaplanMeierFitter(label=arm).fit(part.duration, part.event, weights=part.w)
+    return fits
+
+
+def efron_standard_errors(
+    duration: np.ndarray, event: np.ndarray, x: np.ndarray, w: np.ndarray, beta: float
+) -> tuple[float, float]:
+    """Model-based and robust (sandwich) SE of a one-covariate weighted Cox model at `beta`, with
+    Efron's handling of tied event times, as R's coxph(..., weights, robust = TRUE) computes them:
+    robust variance V^2 sum_j (w_j U_j)^2, V the inverse information and U_j the score residual, in
+    which a patient dying at a tied time is at risk with weight 1 - k/d in the k-th of the d
+    sub-steps of that time (lifelines' own robust SE leaves that weighting out: it differed from R
+    by up to 5e-5 on the demo's 18 tied days).
+
+    Per event time s with deaths D (d of them, mean weight wbar) and the risk set {t >= s}: for
+    k = 0..d-1, f = k/d, den_k = S0 - f D0, xbar_k = (S1 - f D1) / den_k, hazard h_k = wbar / den_k
+    (S the risk set's sums of w r x^0..2, D the deaths', r = exp(beta x)); information
+    sum wbar ((S2 - f D2) / den_k - xbar_k^2); U_j = death_j (x_j - mean_k xbar_k) - r_j sum over
+    event times s <= t_j and k of c_jk h_k (x_j - xbar_k), c_jk = 1 - f for a death at s, else 1."""
+    order = np.argsort(duration, kind="stable")
+    t, e, x, w = duration[order], event[order].astype(bool), x[order].astype(float), w[order]
+    r = np.exp(beta * x)
+    wr = w * r
+    # risk-set sums (time >= s) by reverse cumulative sums over the sorted times
+    first = np.searchsorted(t, np.unique(t[e]), side="left")
+    tail = [np.cumsum((wr * x**p)[::-1])[::-1] for p in range(3)]
+    times = t[first]
+    steps = len(times)
+    hz, gz = np.zeros(steps), np.zeros(steps)  # sum_k h_k, sum_k h_k xbar_k
+    hz_dead, gz_dead, xbar_mean = np.zeros(steps), np.zeros(steps), np.zeros(steps)
+    info = 0.0
+    ends = np.searchsorted(t, times, side="right")
+    for i, (start, end) in enumerate(zip(first, ends, strict=True)):
+        dead = start + np.flatnonzero(e[start:end])  # t is sorted: the time's rows are [start, end)
+        d = len(dead)
+        s0, s1, s2 = (tail[p][start] for p in range(3))
+        d0, d1, d2 = wr[dead].sum(), (wr * x)[dead].sum(), (wr * x * x)[dead].sum()
+        wbar = w[dead].sum() / d
+        for k in range(d):
+            f = k / d
+            den = s0 - f * d0
+            xb = (s1 - f * d1) / den
+            h = wbar / den
+            info += wbar * ((s2 - f * d2) / den - xb * xb)
+            hz[i] += h
+            gz[i] += h * xb
+            hz_dead[i] += (1 - f) * h
+            gz_dead[i] += (1 - f) * h * xb
+            xbar_mean[i] += xb / d
+    cum_h, cum_g = np.cumsum(hz), np.cumsum(gz)
+    last = np.searchsorted(times, t, side="right") - 1  # the last event time <= t_j
+    seen = last >= 0
+    at_risk_h = np.where(seen, cum_h[np.maximum(last, 0)], 0.0)
+    at_risk_g = np.where(seen, cum_g[np.maximum(last, 0)], 0.0)
+    # a death at its own time: that time's terms with weight 1 - f instead of 1
+    own = np.where(e, last, 0)
+    at_risk_h = np.where(e, at_risk_h - hz[own] + hz_dead[own], at_risk_h)
+    at_risk_g = np.where(e, at_risk_g - gz[own] + gz_dead[own], at_risk_g)
+    u = -r * (x * at_risk_h - at_risk_g) + np.where(e, x - xbar_mean[own], 0.0)
+    v = 1 / info
+    return float(np.sqrt(v)), float(np.sqrt(v * v * np.sum((w * u) ** 2)))
+
+
+def weighted_cox(data: pd.DataFrame, w: np.ndarray) -> tuple[Estimate, float] | None:
+    """Hazard ratio stent vs medical (estimate and CI on the ratio scale, se of the log HR: the
+    robust one of efron_standard_errors) and the share of the analysed patients with the event;
+    None with fewer than 3 patients or no event in an arm."""
+    rows = _event_rows(data, w)
+    n_s, n_m = int(rows.stent.sum()), int((1 - rows.stent).sum())
+    if min(n_s, n_m) < MIN_PER_ARM or rows.groupby("stent").event.sum().reindex([0, 1], fill_value=0).min() == 0:
+        return None
+    fitter = CoxPHFitter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # converged as tightly as R's coxph (lifelines' default stops up to 1e-5 short in the log HR)
+        fit_options = {"precision": 1e-12, "r_precision": 1e-14}
+        fitter.fit(rows, "duration", "event", weights_col="w", fit_options=fit_options)
+    log_hr = float(fitter.params_["stent"])
+    duration, event, stent, w_rows = (rows[c].to_numpy(float) for c in ("duration", "event", "stent", "w"))
+    _, se = efron_standard_errors(duration, event, stent, w_rows, log_hr)
+    z = stats.norm.ppf(0.975)
+    p = float(2 * stats.norm.sf(abs(log_hr / se)))
+    low, high = float(np.exp(log_hr - z * se)), float(np.exp(log_hr + z * se))
+    hr = Estimate(float(np.exp(log_hr)), se, low, high, p, n_s, n_m)
+    return hr, float(rows.event.mean())
+
+
+# ----------------------------------------------------------------------------------------------
+# E-values and the benchmark
+# ----------------------------------------------------------------------------------------------
+
+
+def evalue_rr(rr: float) -> float:
+    """E-value of a risk ratio (VanderWeele & Ding 2017): RR + sqrt(RR (RR - 1)), RR taken >= 1."""
+    if not np.isfinite(rr) or rr <= 0:
+        return np.nan
+    rr = 1 / rr if rr < 1 else rr
+    return float(rr + np.sqrt(rr * (rr - 1)))
+
+
+def evalue_interval(rr: float, low: float, high: float) -> tuple[float, float]:
+    """E-values of the estimate and of the CI bound nearest the null (1 when the CI includes 1)."""
+    if low <= 1 <= high:
+        return evalue_rr(rr), 1.0
+    return evalue_rr(rr), evalue_rr(low if rr > 1 else high)
+
+
+def evalue_difference(estimate: Estimate, sd: float) -> tuple[float, float]:
+    """E-values of a difference in means: d = difference / sd, RR = exp(0.91 d) for the estimate and
+    the CI bounds."""
+    rr = [float(np.exp(0.91 * v / sd)) for v in (estimate.estimate, estimate.ci_low, estimate.ci_high)]
+    return evalue_interval(*rr)
+
+
+def hr_to_rr(hr: float, event_share: float) -> float:
+    if event_share < RARE_OUTCOME:
+        return hr
+    return float((1 - 0.5 ** np.sqrt(hr)) / (1 - 0.5 ** np.sqrt(1 / hr)))
+
+
+def evalue_hazard_ratio(hr: Estimate, event_share: float) -> tuple[float, float]:
+    rr = [hr_to_rr(v, event_share) for v in (hr.estimate, hr.ci_low, hr.ci_high)]
+    return evalue_interval(*rr)
+
+
+def pooled_sd(data: pd.DataFrame, column: str = "change") -> float:
+    """sqrt((var_stent + var_medical) / 2) of `column` (unweighted, n - 1): the SD of an E-value's d."""
+    part = data.dropna(subset=[column])
+    var = part.groupby("arm")[column].var()
+    return float(np.sqrt((var.get("stent", np.nan) + var.get("medical", np.nan)) / 2))
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    registry: Estimate
+    trial: Estimate
+    difference: float
+    se: float
+    ci_low: float
+    ci_high: float
+
+
+def trial_estimate(rows: pd.DataFrame, column: str = "change") -> Estimate | None:
+    """The randomized estimate: the unweighted difference in mean `column` among the patients of
+    randomized studies, with the same robust SE (svyglm with weight 1)."""
+    trial = randomized(rows)
+    return weighted_difference(trial, np.ones(len(trial)), column)
+
+
+def benchmark(registry: Estimate, trial: Estimate) -> Benchmark:
+    """Adjusted registry minus randomized trial estimate; the samples are independent, so its SE
+    is sqrt(se_r^2 + se_t^2), normal 95% CI."""
+    diff = registry.estimate - trial.estimate
+    se = float(np.hypot(registry.se, trial.se))
+    z = stats.norm.ppf(0.975)
+    return Benchmark(registry, trial, diff, se, diff - z * se, diff + z * se)
