@@ -355,6 +355,8 @@ def value_rows(issues: pd.DataFrame) -> list[ValueRow]:
         column, label = str(row.column), ""
         if str(row.rule).startswith("sdtm:"):  # SDTM names the variable; the rule names the map
             column = "event_type" if row.rule == "sdtm:ae_term" else str(row.rule).removeprefix("sdtm:values.")
+            # A SUPPQS leg qualifier's QVAL (L, R) is read by [values.limb_side] (review 12, finding 3).
+            column = SDTM_VALUE_MAPS.get(column, column)
         if (hit := _UNMAPPED.match(str(row.message))) is not None:
             if hit["code"] != value:
                 continue
@@ -368,6 +370,9 @@ def value_rows(issues: pd.DataFrame) -> list[ValueRow]:
         for column, seen in sorted(found.items())
     ]
 
+
+# SDTM rules sdtm:values.<name> whose values a map of another name reads.
+SDTM_VALUE_MAPS = {"laterality": "limb_side"}
 
 LEAVE_OUT_ARM = "(leave its patients out: [population] exclude_arms)"
 
@@ -401,10 +406,14 @@ def arms_left_out(profile: Profile, arms: list[str]) -> list[tuple[tuple[str, ..
 
 def suggested(column: str, value: str) -> str | None:
     """The contract value a source value is pre-selected with, when its words say it beyond doubt:
-    an event term naming a death ("Sudden death", "Death NOS", "Died") is the death event; for
-    anything else the user chooses."""
+    an event term naming a death ("Sudden death", "Death NOS", "Died") is the death event; a leg written
+    L, LT, LEFT (LEG) or R, RT, RIGHT (LEG) is that side; for anything else the user chooses."""
     if column == "event_type" and re.search(r"\b(death|died)\b", value, re.IGNORECASE):
         return "death"
+    if column == "limb_side":  # L, LT, LEFT LEG; R, RT, RIGHT
+        for side in ("left", "right"):
+            if re.fullmatch(rf"{side[0]}t?|{side}( leg| limb)?", value.strip(), re.IGNORECASE):
+                return side
     return None
 
 
@@ -441,16 +450,24 @@ def stem(name: str) -> str:
 DOMAIN_NAMED = ("sdtm", "adam")  # formats whose files are named by their domain, not by the project
 
 
-def default_name(profile: Profile, profile_ref: str, source_columns: dict[str, list[str]], folder: Path) -> str:
+def default_name(
+    profile: Profile, profile_ref: str, source_columns: dict[str, list[str]], folder: Path, study: str = ""
+) -> str:
     """The name "Save as" offers: an edited copy in `folder` keeps its own name (it is edited
     again); a built-in profile's copy is named after it and the first data file, made unique in
     `folder` (-2, -3...), so a second project never replaces the first's profile. SDTM and ADaM
-    files are named by their domain (ae.csv, adsl.xpt), which names no project: "edited" instead."""
+    files are named by their domain (ae.csv, adsl.xpt), which names no project: "edited" instead.
+    Contract files are named by their table (events.csv): the copy is named after the study the sources
+    name (`study`: dataset_info's dataset name, else the one study's id; review 12, finding 7), else
+    "edited"."""
     ref = Path(profile_ref)
     if ref.suffix == ".toml" and ref.parent.resolve() == folder.resolve():
         return ref.stem
     files = list(redcap.assistant_columns(source_columns)) if profile.format == "redcap" else list(source_columns)
-    upload = stem(Path(files[0]).stem) if files and profile.format not in DOMAIN_NAMED else "edited"
+    if profile.format == "contract":
+        upload = stem(study) if study.strip() else "edited"
+    else:
+        upload = stem(Path(files[0]).stem) if files and profile.format not in DOMAIN_NAMED else "edited"
     base = stem(f"{profile.name}-{upload}")
     name, n = base, 1
     while (folder / f"{name}.toml").exists():

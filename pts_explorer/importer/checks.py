@@ -782,6 +782,31 @@ def name_the_fix(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
                 "UPDATE issues SET message = message || $hint WHERE rule = $rule",
                 {"hint": hint.replace(*SDTM_LEFT_OUT) if sdtm else hint, "rule": rule},
             )
+        if sdtm:
+            blank_qualifiers(con, profile)
+
+
+def blank_qualifiers(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
+    """A required patient value SUPPDM gives ([qualifiers], e.g. the index limb) that is blank for a subject
+    names the subject, says the source holds no value, and gives the ways out: the value in the source, or the
+    subject left out (review 12, finding 3: "check that the profile names the source column", with no USUBJID,
+    although the profile named INDLIMB and its value was blank)."""
+    patients = contract_columns("patients")
+    for key, qnam in profile.section("qualifiers").items():
+        if key not in patients or not isinstance(qnam, str) or not qnam or "." in qnam:
+            continue
+        what = "the index limb (left or right)" if key == "limb_side" else "its value"
+        con.execute(
+            "UPDATE issues SET message = coalesce(nullif(record, ''), '(no subject)') || ': ' || $text "
+            "WHERE rule = $rule",
+            {
+                "rule": f"required:patients.{key}",
+                "text": f"patients.{key} is blank in the source: the subject's SUPPDM qualifier {qnam} ([qualifiers] "
+                f"{key}) has no value, and the contract requires one. Give {what} in the source, or leave the "
+                'subject out of the import: [population] flag_qnam (a SUPPDM flag such as ITT that is not "Y" for '
+                "it) in a copy of the profile.",
+            },
+        )
 
 
 def _mapped_from(profile: Profile) -> dict[str, str]:

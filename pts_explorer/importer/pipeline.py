@@ -5,6 +5,7 @@ atomically. Staging happens in a scratch database on disk, so a large import nee
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
 import shutil
 import time
@@ -25,7 +26,7 @@ from pts_explorer.importer.formats import FORMATS, load
 from pts_explorer.importer.formats.base import TABLES, DatasetFacts, contract_columns
 from pts_explorer.importer.issues import ERROR, Issue, Issues
 from pts_explorer.importer.profiles import Profile, ProfileError
-from pts_explorer.importer.readers import SUFFIXES, Reader, Staged, expand_zips
+from pts_explorer.importer.readers import SUFFIXES, Reader, Staged, expand_zips, staged_name
 from pts_explorer.importer.report import ImportReport, counted, funnel_rows, summarise
 
 IMPORTER_VERSION = "1.0.0"
@@ -74,6 +75,7 @@ def run_import(
         checks.identifier_columns(con, staged, chosen, issues)
         progress("mapping onto the data contract")
         FORMATS[chosen.format].mapper(con, staged, chosen, issues).map(facts)
+        report.study = _study(con, staged, files)
         progress("checking every rule")
         checks.type_tables(con, issues, chosen.csv.decimal_separator, chosen.csv.missing_values)
         checks.synthetic_stated(con, issues)
@@ -102,6 +104,67 @@ def run_import(
     finally:
         con.close()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _study(con: duckdb.DuckDBPyConnection, staged: list[Staged], files: list[Path]) -> str:
+    """What the sources call their data, for the name an edited profile is saved as (review 12, finding 7: a
+    contract delivery's was named after its first file, events.csv): the dataset name of a dataset_info
+    source, else the id of the one study a studies source holds; "" when neither says. Read from the staged
+    sources, so a file read with the wrong delimiter (one column "study_id;study_name;...") names it too."""
+    for table, column in (("dataset_info", "dataset_name"), ("studies", "study_id")):
+        values = next((_values(con, s, column) for s in staged if s.table and s.name.lower() == table), [])
+        if not values:  # a text file the reader refused (its delimiter not the profile's): its first lines
+            values = next((_text_values(f, column) for f in files if f.stem.lower() == table), [])
+        if len(values) == 1:
+            return values[0]
+    return ""
+
+
+def _text_values(path: Path, column: str) -> list[str]:
+    """Up to two distinct values of `column` in the first lines of a delimited text file, its delimiter the
+    one of ; , tab | that splits the header into a column of that name."""
+    if path.suffix.lower() not in (".csv", ".txt", ".tsv"):
+        return []
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+            lines = [line for _, line in zip(range(50), handle, strict=False)]
+    except OSError:
+        return []
+    if not lines:
+        return []
+    for delimiter in (";", ",", "\t", "|"):
+        rows = list(csv.reader(lines, delimiter=delimiter))
+        header = [h.strip() for h in rows[0]]
+        if column in header:
+            index = header.index(column)
+            found = list(dict.fromkeys(r[index].strip() for r in rows[1:] if len(r) > index and r[index].strip()))
+            return found[:2]
+    return []
+
+
+def _values(con: duckdb.DuckDBPyConnection, source: Staged, column: str) -> list[str]:
+    """Up to two distinct non-blank values of `column` in a staged source (split by the delimiter its header
+    shows when the source was read as one column)."""
+    split, index = None, 0
+    if (ref := source.ref(column)) is None:
+        if len(source.columns) != 1:
+            return []
+        header = source.columns[0]
+        split = next((d for d in (";", "\t", "|", ",") if column in header.split(d)), None)
+        if split is None:
+            return []
+        index, ref = header.split(split).index(column), f"{source.table}.{staged_name(0)}"
+    try:
+        rows = con.execute(f"SELECT DISTINCT CAST({ref} AS VARCHAR) FROM {source.table} LIMIT 50").fetchall()
+    except duckdb.Error:
+        return []
+    found: list[str] = []
+    for (text,) in rows:
+        parts = str(text or "").split(split) if split else [str(text or "")]
+        value = parts[index].strip().strip('"') if index < len(parts) else ""
+        if value and value not in found:
+            found.append(value)
+    return found[:2]
 
 
 def _stage(

@@ -90,6 +90,7 @@ class ImportReport:
     tables: dict[str, int] = field(default_factory=dict)  # rows per contract table
     funnel: list[FunnelRow] = field(default_factory=list)  # per source: read, set aside by each rule, kept
     source_columns: dict[str, list[str]] = field(default_factory=dict)  # per source file: its column names
+    study: str = ""  # what the sources name the data: dataset_info's dataset name, else the one study's id
     outcome: str = ""  # what happened, in one sentence
     imported: bool = False
     seconds: float = 0.0

@@ -485,7 +485,7 @@ def _save(
     profile of that name is replaced only when the user says so; the version never goes back. An
     SDTM profile is written as extends = "sdtm" with only what differs; the page shows the TOML."""
     folder = config.user_profiles_dir()
-    default = assistant.default_name(profile, profile_ref, report.source_columns, folder)
+    default = assistant.default_name(profile, profile_ref, report.source_columns, folder, report.study)
     left, right = st.columns([2, 3], vertical_alignment="bottom")
     name = left.text_input("Save as", value=default, max_chars=60, key=f"assist_name:{profile_ref}:{default}")
     stem = assistant.stem(name)

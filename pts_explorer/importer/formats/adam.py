@@ -389,14 +389,16 @@ class AdamMapper(Mapper):
 
     def _early_baselines(self) -> None:
         """A baseline assessed before the reference date (screening, day -2) is normal in ADaM:
-        [bds] early_baseline = "day0" holds it on day 0, each a warning; "refuse" makes it an error."""
+        [bds] early_baseline = "day0" holds it on day 0, each a warning; "refuse" makes it an error. A visit
+        refused for conflicting records (adam:duplicate, bds_conflicts) is not named: none of it is imported."""
         early = "visit_month = '0' AND try_cast(visit_day AS INTEGER) < 0"
         rule = str(self.profile.section("bds").get("early_baseline", "day0"))
         day0 = rule == "day0"
         self.con.execute(
             "INSERT INTO issues SELECT $severity, 'adam:early_baseline', coalesce(r.file, _file), min(coalesce(r.line, "
             "_line)), patient_id, 'visit_day', visit_day, $message FROM (SELECT *, unnest(coalesce(_early_records, "
-            f"[NULL])) AS r FROM raw_visits WHERE {early}) GROUP BY ALL",
+            f"[NULL])) AS r FROM raw_visits WHERE {early} AND NOT EXISTS (SELECT 1 FROM bds_conflicts AS c WHERE "
+            "c.subject = patient_id AND CAST(c.month AS VARCHAR) = CAST(visit_month AS VARCHAR))) GROUP BY ALL",
             {
                 "severity": WARNING if day0 else ERROR,
                 "message": "baseline assessed before the reference date ([adsl] enrolled_on): held on day 0 ([bds] "
@@ -655,6 +657,12 @@ class AdamMapper(Mapper):
         subject, values or fix). The import never chooses one."""
         flag = str(self.profile.section("bds").get("baseline_flag", BDS_FLAGS["baseline_flag"])) or "the baseline flag"
         analysis = str(self.profile.section("bds").get("analysis_flag", BDS_FLAGS["analysis_flag"]))
+        # The subject's visits refused here: nothing of them is imported, so no other message names their records
+        # as used (review 12, finding 4: the early-baseline warning listed the re-screen's day -40).
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE bds_conflicts AS SELECT DISTINCT subject, month FROM bds QUALIFY "
+            "count(DISTINCT coalesce(aval, avalc)) OVER (PARTITION BY subject, month, paramcd) > 1"
+        )
         groups = self.con.execute(
             "SELECT _file, subject, month, any_value(CASE WHEN avisit_text IS NOT NULL THEN 'AVISIT ' || avisit_text "
             "ELSE 'AVISITN ' || regexp_replace(CAST(avisitn AS VARCHAR), '\\.0$', '') END ORDER BY _line), "

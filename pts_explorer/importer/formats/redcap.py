@@ -1358,6 +1358,7 @@ class RedcapMapper(Mapper):
             if rc.has("redcap_event_name") and rc.has("redcap_repeat_instrument"):
                 # a non-repeating visit row (the baseline form of a month-0 event): the month of its event
                 plain = f"{_ref(rc, 'redcap_repeat_instrument')} IS NULL"
+                self._event_month_differs(rc, visits["month"], month_expr, plain, b)
                 month_expr = (
                     f"CASE WHEN {plain} THEN CAST(_event_month AS VARCHAR) ELSE CAST(({month_expr}) AS VARCHAR) END"
                 )
@@ -1408,6 +1409,27 @@ class RedcapMapper(Mapper):
             "_line": "_line",
         }
         self.create("visits", select, "FROM rv WHERE _drop IS NULL", _used(b, *select.values()))
+
+    def _event_month_differs(self, rc: Staged, field: str, month: str, plain: str, b: Bind) -> None:
+        """A non-repeating visit row (the baseline form) takes its event's month from [events]; its own month field
+        saying another month (fu_month = 3 on the baseline form of baseline_arm_1) is an error naming the record,
+        the event, both months and the keys: a visit has one month, and which is right cannot be told."""
+        event = _ref(rc, "redcap_event_name")
+        said = f"try_cast(({month}) AS DOUBLE)"
+        text = (
+            f"'record ' || _id || ', event ' || {event} || ': the visit month field ' || {b(field)} || ' ([visits] "
+            "month) says month ' || regexp_replace(CAST(" + said + " AS VARCHAR), '\\.0$', '') || ', but [events] "
+            "maps the event ' || " + event + " || ' to month ' || _event_month || '; a visit has one month. Correct "
+            "the field in the source (blank, or the event''s month), or the event''s month, [events] ' || "
+            + event
+            + " || ', in a copy of the profile'"
+        )
+        self._run(
+            f"INSERT INTO issues SELECT 'error', 'redcap:visit_month_event', _file, _line, _id, {b(field)}, "
+            f"CAST({_ref(rc, field)} AS VARCHAR), {text} FROM rc WHERE _visit AND NOT _skip AND {plain} AND "
+            f"_event_month IS NOT NULL AND {said} IS NOT NULL AND {said} <> _event_month",
+            b,
+        )
 
     def _procedures(self, rc: Staged, f: dict[str, str | None]) -> None:
         b = Bind()

@@ -64,6 +64,7 @@ LATEST = (
     "(PARTITION BY subject, month, col ORDER BY on_date DESC NULLS LAST, try_cast(sequence AS DOUBLE) DESC NULLS "
     "LAST, _line DESC)"
 )
+SAME_TEST = "(PARTITION BY subject, month, col)"
 # ISO 8601 shapes: a full date (with or without a time), a year and month, a year.
 FULL, MONTH, YEAR = r"\d{4}-\d{2}-\d{2}([T ].*)?", r"\d{4}-\d{2}", r"\d{4}"
 DAYS_PER_MONTH = 365.25 / 12
@@ -901,9 +902,11 @@ class SdtmMapper(Mapper):
             f"END AS month FROM (SELECT q.*, {col} AS col, {scheduled} AS scheduled, coalesce(upper(q.baseline_flag), "
             f"'') = 'Y' AS baseline, coalesce({self._date('q.date')}, sv.d) AS on_date, "
             f"q.subject IN (SELECT patient_id FROM sdtm_left_out) AS left_out, l.leg, "
-            "l.leg <> lower(p.limb_side) AS other_leg FROM sdtm_qs AS q "
-            f"{sv_dates} LEFT JOIN sdtm_qs_legs AS l ON l.subject = q.subject AND "
+            "l.leg <> lower(p.limb_side) AS other_leg, p.limb_side AS index_limb, u.seq IS NOT NULL AS leg_unmapped "
+            f"FROM sdtm_qs AS q {sv_dates} LEFT JOIN sdtm_qs_legs AS l ON l.subject = q.subject AND "
             "l.seq = try_cast(q.sequence AS DOUBLE) "
+            "LEFT JOIN (SELECT DISTINCT subject, seq FROM sdtm_qs_unmapped_legs) AS u ON u.subject = q.subject AND "
+            "u.seq = try_cast(q.sequence AS DOUBLE) "
             "LEFT JOIN (SELECT patient_id, any_value(limb_side) AS limb_side FROM raw_patients GROUP BY 1) AS p "
             "ON p.patient_id = q.subject)",
             b.params,
@@ -946,7 +949,10 @@ class SdtmMapper(Mapper):
         )
         self.con.execute(
             f"CREATE OR REPLACE TABLE sdtm_qsr AS SELECT *, row_number() OVER {LATEST} AS latest, first(value) OVER "
-            f"{LATEST} AS kept_value, first({WHEN}) OVER {LATEST} AS kept_when, {WHEN} AS taken_when FROM sdtm_qsr "
+            f"{LATEST} AS kept_value, first({WHEN}) OVER {LATEST} AS kept_when, {WHEN} AS taken_when, "
+            f"bool_or(leg_unmapped) OVER {SAME_TEST} AS legs_unmapped, min(leg) OVER {SAME_TEST} AS first_leg, "
+            f"max(leg) OVER {SAME_TEST} AS last_leg, count(leg) OVER {SAME_TEST} = count(*) OVER {SAME_TEST} AS "
+            "all_legs FROM sdtm_qsr "
             "WHERE step IS NULL UNION ALL BY NAME SELECT * FROM sdtm_qsr WHERE step IS NOT NULL"
         )
         self.con.execute(
@@ -957,29 +963,7 @@ class SdtmMapper(Mapper):
         # Two different results of one test at one visit taken at the same date and time are no retest: which
         # one to import cannot be told (review 11, N3: the two legs' Villalta, the leg only in SUPPQS, and the
         # contralateral leg's kept as "the latest" by file order). An error naming subject, visit, test and both.
-        legs = ", ".join(self.laterality) or "none"
-        if not suppqs:
-            found = "no SUPPQS is among the sources"
-        else:
-            found = f"{self.labels['suppqs']} has QNAM {', '.join(self.suppqs_qnams) or '(none)'}"
-        self._issues(
-            ERROR,
-            "sdtm:same_time_results",
-            "sdtm_qsr",
-            "subject || ' / ' || coalesce(visit, visitnum, '')",
-            "qs",
-            "test_code",
-            "subject || ' ' || coalesce(visit, visitnum, '') || ': ' || test_code || ' = ' || "
-            "coalesce(nullif(trim(value), ''), '(blank)') || ' and ' || "
-            "coalesce(nullif(trim(kept_value), ''), '(blank)') || ' at ' || coalesce(taken_when, 'no date')",
-            f"two different results of one test at one visit, taken at the same date and time ({self.labels['qs']}): "
-            "neither is a retest of the other (a retest has a later date or time), so the one to import cannot be "
-            "told. If they are the two legs, name the SUPPQS QNAM that gives each record's leg (QVAL left or right, "
-            f"IDVAR {self.names['qs'].get('sequence', 'QSSEQ')}) in [qs] laterality of a copy of the profile (now "
-            f"{legs}; {found}): the index limb's records (patients.limb_side, which the subject needs) are imported, "
-            "the other leg's set aside; else keep one in the source",
-            "step = 8 AND taken_when IS NOT DISTINCT FROM kept_when",
-        )
+        self._same_time_results(suppqs)
         if retest != "last":
             self._issues(
                 ERROR,
@@ -1054,6 +1038,111 @@ class SdtmMapper(Mapper):
         select |= {"_file": "min(_file)", "_line": "min(_line)", "_records": "histogram(_file)"}
         self.create("visits", select, "FROM sdtm_qsr WHERE step IS NULL", b, "GROUP BY subject, month")
 
+    def _same_time_results(self, suppqs: bool) -> None:
+        """Two different results of one test at one visit taken at the same date and time (step 8, no retest):
+        an error naming subject, visit, test and both, with the way out that fits what SUPPQS says of their legs
+        (review 12, finding 3: the advice to name a QNAM [qs] laterality already named, when the legs were
+        unknown only because their QVAL codes L and R were unmapped, or the subject's index limb was blank)."""
+        same = "step = 8 AND taken_when IS NOT DISTINCT FROM kept_when"
+        shown = (
+            "subject || ' ' || coalesce(visit, visitnum, '') || ': ' || test_code || ' = ' || "
+            "coalesce(nullif(trim(value), ''), '(blank)') || ' and ' || "
+            "coalesce(nullif(trim(kept_value), ''), '(blank)') || ' at ' || coalesce(taken_when, 'no date')"
+        )
+        what = (
+            f"two different results of one test at one visit, taken at the same date and time ({self.labels['qs']}): "
+            "neither is a retest of the other (a retest has a later date or time), so the one to import cannot be "
+            "told. "
+        )
+        record = "subject || ' / ' || coalesce(visit, visitnum, '')"
+        legs = "/".join(self.leg_qnams)
+        supp = self.labels.get("suppqs", "SUPPQS")
+        # Their leg is unknown because the QVAL of a leg qualifier is unmapped: that error's cascade, said once.
+        rows = self.con.execute(
+            "SELECT _file, min(_line), count(*), string_agg(DISTINCT subject || ' ' || coalesce(visit, 'VISITNUM ' || "
+            "visitnum, ''), ', ' ORDER BY subject || ' ' || coalesce(visit, 'VISITNUM ' || visitnum, '')), "
+            "count(DISTINCT subject || ' ' || coalesce(visitnum, visit, '')) "
+            f"FROM sdtm_qsr WHERE {same} AND legs_unmapped GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        qnams = ", ".join(self.unmapped_leg_qnams) or legs
+        for file, line, n, visits, n_visits in rows:
+            self.issues.add(
+                Issue(
+                    ERROR,
+                    "sdtm:same_time_results",
+                    str(file),
+                    int(line),
+                    "",
+                    self.names["qs"].get("subject", ""),
+                    str(visits),
+                    f"{counted(int(n), 'record')} at {counted(int(n_visits), 'visit')} give a second result of a "
+                    "test at the same date and time, and their leg cannot be told: the QVAL of their leg qualifier "
+                    f"{supp} QNAM {qnams} ([qs] laterality) is neither left nor right (the error on "
+                    f"{supp}.QVAL). Map its values in [values.limb_side] of a copy of the profile: the index limb's "
+                    "records are then imported, the other leg's set aside",
+                )
+            )
+        no_index = (
+            f"{same} AND NOT legs_unmapped AND first_leg <> last_leg AND lower(coalesce(index_limb, '')) NOT IN "
+            "('left', 'right')"
+        )
+        one_leg = f"{same} AND NOT legs_unmapped AND all_legs AND first_leg = last_leg"
+        self._issues(
+            ERROR,
+            "sdtm:same_time_results",
+            "sdtm_qsr",
+            record,
+            "qs",
+            "test_code",
+            shown,
+            what + f"They are the two legs ({supp} QNAM {legs}, [qs] laterality), but the subject's index limb "
+            "(patients.limb_side) is not known (the error on patients.limb_side or its [qualifiers] QNAM says why): "
+            "once it is given, its leg's records are imported, the other leg's set aside",
+            no_index,
+        )
+        self._issues(
+            ERROR,
+            "sdtm:same_time_results",
+            "sdtm_qsr",
+            record,
+            "qs",
+            "test_code",
+            shown,
+            what + f"Both are of the same leg, as {supp} QNAM {legs} ([qs] laterality) says: keep one in the source",
+            one_leg,
+        )
+        sequence = self.names["qs"].get("sequence", "QSSEQ")
+        if self.leg_qnams:  # the profile names a QNAM SUPPQS has: it gives these records no leg
+            advice = (
+                f"[qs] laterality names {supp} QNAM {legs}, but it gives no leg to some of these records (linked by "
+                f"IDVAR {sequence}, IDVARVAL the record's {sequence}): if they are the two legs, give each record's "
+                "leg there; else keep one in the source"
+            )
+        else:
+            given = ", ".join(self.laterality) or "none"
+            found = (
+                f"{supp} has QNAM {', '.join(self.suppqs_qnams) or '(none)'}"
+                if suppqs
+                else "no SUPPQS is among the sources"
+            )
+            advice = (
+                "If they are the two legs, name the SUPPQS QNAM that gives each record's leg (QVAL left or right, "
+                f"IDVAR {sequence}) in [qs] laterality of a copy of the profile (now {given}; {found}): the index "
+                "limb's records (patients.limb_side, which the subject needs) are imported, the other leg's set "
+                "aside; else keep one in the source"
+            )
+        self._issues(
+            ERROR,
+            "sdtm:same_time_results",
+            "sdtm_qsr",
+            record,
+            "qs",
+            "test_code",
+            shown,
+            what + advice,
+            f"{same} AND NOT legs_unmapped AND NOT coalesce({no_index}, false) AND NOT coalesce({one_leg}, false)",
+        )
+
     def _other_legs(self) -> None:
         """The records of the other leg than the index limb (step 10): one warning per file naming each
         subject and visit."""
@@ -1089,10 +1178,13 @@ class SdtmMapper(Mapper):
         self.laterality = [str(q).upper() for q in ([given] if isinstance(given, str) else given) if str(q).strip()]
         self.leg_qnams: list[str] = []
         self.suppqs_qnams: list[str] = []
+        self.unmapped_leg_qnams: list[str] = []
         self.con.execute(
             "CREATE OR REPLACE TABLE sdtm_qs_legs (subject VARCHAR, seq DOUBLE, leg VARCHAR, _file VARCHAR, "
             "_line BIGINT)"
         )
+        # The QS records whose leg qualifier's QVAL is neither left nor right (an error on SUPPQS).
+        self.con.execute("CREATE OR REPLACE TABLE sdtm_qs_unmapped_legs (subject VARCHAR, seq DOUBLE)")
         if not suppqs:
             return
         self.suppqs_qnams = [
@@ -1152,6 +1244,14 @@ class SdtmMapper(Mapper):
             str(r[0])
             for r in self.con.execute(
                 "SELECT DISTINCT upper(qnam) FROM sdtm_suppqs_r WHERE step IS NULL ORDER BY 1"
+            ).fetchall()
+        ]
+        unmapped = "step IS NULL AND coalesce(leg, '') NOT IN ('left', 'right')"
+        self.con.execute(f"INSERT INTO sdtm_qs_unmapped_legs SELECT subject, seq FROM sdtm_suppqs_r WHERE {unmapped}")
+        self.unmapped_leg_qnams = [
+            str(r[0])
+            for r in self.con.execute(
+                f"SELECT DISTINCT upper(qnam) FROM sdtm_suppqs_r WHERE {unmapped} ORDER BY 1"
             ).fetchall()
         ]
         self.con.execute(
