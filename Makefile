@@ -18,7 +18,7 @@ PARQUET := data/parquet
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 GENERATOR := $(wildcard pts_explorer/synthetic/*.py queries/derived/*.sql) queries/shared/scheduled_visits.sql pts_explorer/schema.sql pts_explorer/vocab.py pts_explorer/derived.py
 
-.PHONY: help run test test-fast lint load bench bench-import bench-engines demo-data example-exports export-parquet \
+.PHONY: help run test test-fast durations lint load bench bench-import bench-engines demo-data example-exports export-parquet \
 	spark-extra java chromium clean
 
 help:                         ## list the targets
@@ -38,16 +38,20 @@ run: $(VENV)/.installed $(RUN_NEEDS) ## serve the app on the demo data (installs
 
 # pytest-xdist workers for test and test-fast: one per core (WORKERS=0 runs in one process). Each worker
 # starts its own servers on free ports; --dist loadgroup runs each module on one worker, and every Spark test
-# on one (tests/tiers.py). make test prints its 25 slowest test phases (setup, call, teardown: --durations=25), so
-# CI's log shows where the time goes.
+# on one (tests/tiers.py); --no-loadscope-reorder hands the groups out as collected, the ones that took longest
+# first (tests/durations.json), so the workers finish together. make test prints its 25 slowest test phases
+# (setup, call, teardown: --durations=25), so CI's log shows where the time goes.
 WORKERS ?= auto
 
 test: $(VENV)/.all chromium java ## what CI runs: the whole lock (runtime, spark extra, test and lint groups), lint, then every test (browser, Spark, slow) on one worker per core, full Hypothesis profile
 	$(MAKE) --no-print-directory lint
-	PTS_REQUIRE_SPARK=1 HYPOTHESIS_PROFILE=full $(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup --durations=25
+	PTS_REQUIRE_SPARK=1 HYPOTHESIS_PROFILE=full $(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup --no-loadscope-reorder --durations=25
 
 test-fast: $(VENV)/.test      ## the inner loop (runtime, test and lint groups): unit and AppTest tests but the spark and slow ones, one worker per core, quick Hypothesis profile, no lint
-	HYPOTHESIS_PROFILE=quick $(BIN)/python -m pytest tests/unit tests/app -m "not browser and not spark and not slow" -n $(WORKERS) --dist loadgroup
+	HYPOTHESIS_PROFILE=quick $(BIN)/python -m pytest tests/unit tests/app -m "not browser and not spark and not slow" -n $(WORKERS) --dist loadgroup --no-loadscope-reorder
+
+durations: $(VENV)/.all chromium java ## every test as make test runs them, recording the seconds each group took into tests/durations.json (the order make test starts them in)
+	PTS_REQUIRE_SPARK=1 HYPOTHESIS_PROFILE=full $(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup --no-loadscope-reorder --record-durations -q
 
 lint: $(VENV)/.lint           ## ruff (style, format), mypy (types), import-linter (layers): the lint group
 	$(BIN)/ruff check .

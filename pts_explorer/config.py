@@ -190,6 +190,14 @@ PAGES = (
         "benefit_chart",
     ),
     _S("responders", "Responders", "how_to_reg", "Outcomes", "Who improves by a threshold.", "responder_chart"),
+    _S(
+        "adjusted",
+        "Target trial",  # the menu's two columns cut a longer name; the page heading says "Target trial: adjusted registry"
+        "balance",
+        "Outcomes",
+        "The registry adjusted for confounding, as the trial it emulates, set beside the randomized trial.",
+        "adjusted_chart",
+    ),
     _S("compare", "Compare", "compare_arrows", "Cohorts", "Two cohorts side by side.", "compare_chart"),
     _S("cohorts", "Saved cohorts", "bookmarks", "Cohorts", "Cohorts saved under a name, with their links."),
     _S(

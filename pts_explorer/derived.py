@@ -5,7 +5,8 @@
   statistics the Overview and Trajectories need (counts, sums, sums of squares);
 - agg_responder_cells, agg_safety_event_cells, agg_safety_exposure_cells: the same dimensions
   with visit month and responder outcome, or with adverse event and period, for the responder
-  counts and the safety rates;
+  counts and the safety rates; agg_responder_counts: the responder counts of those cells at each
+  threshold a user may choose (vocab.RESPONDER_THRESHOLDS), so a page reads one threshold's rows;
 - patient_cohort: the cohort relation's columns, stored; patient_visits: every visit with its
   patient's dimensions and month-0 values, so the analysis queries need no self-join;
 - patient_events, patient_endpoints: each patient's first event days, and from them the clock of
@@ -32,12 +33,14 @@ from pathlib import Path
 
 import duckdb
 
+from pts_explorer import sql
 from pts_explorer.atomic import write_atomically
 from pts_explorer.config import QUERIES_DIR
 from pts_explorer.vocab import CONTRACT_TABLES, DAYS_PER_MONTH
 
 DERIVED_VERSION = (
-    12  # 12: patient_endpoints carries sample_rank (the Cox model's sample drawn by a cheap filter);
+    13  # 13: agg_responder_counts, the responder counts at each threshold a user may choose;
+    # 12: patient_endpoints carries sample_rank (the Cox model's sample drawn by a cheap filter);
     # 11: patient_endpoints, each patient's clock (start, end, status) of every time-to-event endpoint;
     # 10: patient_cohort carries the baseline VCSS (a "More filters" attribute);
     # 9: the site of a high-grade obstruction (high_grade_site); patient_visits carries stenosis %, lesion
@@ -53,6 +56,7 @@ DERIVED_TABLES = (  # in order: a table may read those before it
     "patient_events",
     "patient_endpoints",
     "agg_responder_cells",
+    "agg_responder_counts",
     "agg_safety_event_cells",
     "agg_safety_exposure_cells",
 )
@@ -82,24 +86,21 @@ def _parts(value: str) -> dict[str, str]:
     return dict(part.split(":", 1) for part in value.split("|") if ":" in part)
 
 
-SCHEDULED_VISITS = QUERIES_DIR / "shared" / "scheduled_visits.sql"  # the visits the app analyses
 _CREATE = re.compile(r"^(CREATE TABLE \w+ AS)\s+(WITH\s)?", re.MULTILINE)
 
 
 def statement(name: str) -> str:
-    """The CREATE statement of a derived table, with the shared relation scheduled_visits (the one
-    rule for which visits are analysed, as every query reads it) as a CTE where the file reads it."""
-    text = (DERIVED_DIR / f"{name}.sql").read_text(encoding="utf-8")
-    if not re.search(r"\b(from|join)\s+scheduled_visits\b", text, re.IGNORECASE):
+    """The CREATE statement of a derived table, its facts written once put in place (sql.expand), with
+    the shared relations it reads (scheduled_visits, the one rule for which visits are analysed, as
+    every query reads it; patient_attributes, the patients' baseline attributes) as CTEs."""
+    text = sql.expand((DERIVED_DIR / f"{name}.sql").read_text(encoding="utf-8"))
+    ctes = sql.shared_ctes(text)
+    if not ctes:
         return text
-    body = "\n".join(
-        line for line in SCHEDULED_VISITS.read_text(encoding="utf-8").splitlines() if not line.startswith("--")
-    )
-    cte = f"scheduled_visits AS (\n{body.strip()}\n)"
     found = _CREATE.search(text)
     if found is None:
         raise ValueError(f"queries/derived/{name}.sql does not start with CREATE TABLE <name> AS")
-    joint = f"{found.group(1)}\nWITH {cte}" + (",\n" if found.group(2) else "\n")
+    joint = f"{found.group(1)}\nWITH " + ",\n".join(ctes) + (",\n" if found.group(2) else "\n")
     return text[: found.start()] + joint + text[found.end() :]
 
 

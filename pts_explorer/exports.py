@@ -30,8 +30,17 @@ SLIDE = {"width": 1600, "height": 900, "scale": 1.2}  # a 1920 x 1080 PNG
 VERSIONED = ("duckdb", "pandas", "numpy", "scipy", "statsmodels", "lifelines", "plotly", "streamlit")
 EXPORT_TABLES = ("patients", "visits", "procedures", "events")
 # What the reproducibility script imports besides the published libraries (no Python library fits
-# the MMRM or Gray's test as the app does): copied into the bundle.
-BUNDLED_MODULES = ("__init__.py", "vocab.py", "analytics/__init__.py", "analytics/mmrm.py", "analytics/competing.py")
+# the MMRM or Gray's test as the app does, nor weights, matches and robust SEs as R's propensity-score
+# packages do): copied into the bundle.
+BUNDLED_MODULES = (
+    "__init__.py",
+    "vocab.py",
+    "analytics/__init__.py",
+    "analytics/mmrm.py",
+    "analytics/competing.py",
+    "analytics/baseline.py",
+    "analytics/propensity.py",
+)
 
 
 @dataclass(frozen=True)
@@ -495,6 +504,7 @@ def _bundle_readme(page: PageExport) -> str:
         file is the one the page was computed on (dataset {page.dataset}, fingerprint {page.fingerprint}).
         queries/: every SQL file as it ran, with its bound parameters. filter.json: the cohort and settings,
         and the cohort's filters written out (a saved cohort's too).
-        pts_explorer/: the app's own MMRM and Gray's test (no published Python library fits them the same way).
+        pts_explorer/: the app's own MMRM, Gray's test and propensity-score analyses (no published Python
+        library fits them the same way).
         """
     )

@@ -180,6 +180,74 @@ TERMS: tuple[Term, ...] = (
         "SAS Global Forum 2012, paper 335.",
     ),
     Term(
+        "target_trial",
+        "Target trial emulation",
+        "Study design",
+        "Observational data analysed as the randomized trial one would have run (its eligibility, time zero, "
+        "treatment strategies, outcome, follow-up and causal contrast written out), so the comparison avoids the "
+        "biases a trial's design rules out; confounding remains unless adjusted for, and what was not measured "
+        "cannot be.",
+        "Hernán MA, Robins JM. *Am J Epidemiol* 2016;183:758-64 ([doi](https://doi.org/10.1093/aje/kwv254)).",
+    ),
+    Term(
+        "propensity_score",
+        "Propensity score",
+        "Study design",
+        "A registry patient's probability of receiving a stent given the baseline covariates chosen, from a "
+        "logistic regression. Patients with the same score have, on average, the same measured covariates in both "
+        "arms, so weighting or matching on it balances them; unmeasured covariates stay unbalanced.",
+        "Rosenbaum PR, Rubin DB. *Biometrika* 1983;70:41-55 ([doi](https://doi.org/10.1093/biomet/70.1.41)); "
+        "Austin PC. *Multivariate Behav Res* 2011;46:399-424.",
+    ),
+    Term(
+        "overlap_weights",
+        "Overlap weights (ATO)",
+        "Methods",
+        "Each stent patient weighs one minus the score, each medical patient the score: the patients who could "
+        "have had either treatment count most. They balance every covariate's mean exactly and estimate the "
+        "effect in that overlap population (ATO), not in the whole registry.",
+        "Li F, Morgan KL, Zaslavsky AM. *J Am Stat Assoc* 2018;113:390-400 "
+        "([doi](https://doi.org/10.1080/01621459.2016.1260466)).",
+    ),
+    Term(
+        "iptw",
+        "Stabilized inverse probability weights (IPTW, ATE)",
+        "Methods",
+        "Each patient weighs the share of their arm divided by the probability of the treatment received, so the "
+        "weighted arms each resemble the whole registry (average treatment effect, ATE). Patients with a score "
+        "near 0 or 1 get extreme weights, so scores outside the chosen bounds are trimmed (left out).",
+        "Austin PC, Stuart EA. *Stat Med* 2015;34:3661-79 ([doi](https://doi.org/10.1002/sim.6607)); "
+        "Crump RK et al. *Biometrika* 2009;96:187-99.",
+    ),
+    Term(
+        "propensity_matching",
+        "1:1 propensity-score matching (ATT)",
+        "Methods",
+        "Each stent patient, from the highest score down, is paired with the unmatched medical patient of the "
+        "nearest score, if within the caliper (standard deviations of the score); unmatched patients are left out. "
+        "It estimates the effect among the stented patients who have a match (ATT).",
+        "Austin PC. *Pharm Stat* 2011;10:150-61 ([doi](https://doi.org/10.1002/pst.433)); as R's MatchIt "
+        "(Ho DE et al. *J Stat Softw* 2011;42(8)).",
+    ),
+    Term(
+        "ess",
+        "Effective sample size (ESS)",
+        "Methods",
+        "How many unweighted patients a weighted arm is worth, (sum of weights)² / sum of squared weights (Kish): "
+        "far below the arm's patients when a few carry large weights, which makes the estimate imprecise.",
+        "Kish L. *Survey Sampling*, 1965; Li F et al. *J Am Stat Assoc* 2018;113:390-400.",
+    ),
+    Term(
+        "evalue",
+        "E-value",
+        "Methods",
+        "The minimum strength of association (as a risk ratio) an unmeasured confounder would need with both the "
+        "treatment and the outcome to explain an observational estimate away; for its CI, to make the CI include "
+        "no effect (1 when it already does). Large E-values mean only strong unmeasured confounding could explain "
+        "the result.",
+        "VanderWeele TJ, Ding P. *Ann Intern Med* 2017;167:268-74 ([doi](https://doi.org/10.7326/M16-2607)).",
+    ),
+    Term(
         "t_interval",
         "Mean with t-based 95% CI",
         "Methods",

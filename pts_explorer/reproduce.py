@@ -383,3 +383,61 @@ def candidate(matched: dict, models: dict[int, tuple[dict, str, dict[str, Any]]]
         "    result[('expected stent - medical', month)] = stent - medical\n"
         "print(result)\n"
     )
+
+
+def adjusted(
+    params: dict,
+    path: Path,
+    covariates: list[str],
+    method: str,
+    bounds: tuple[float, float],
+    caliper: float,
+    estimate: str,
+    threshold: float,
+    higher_is_better: bool,
+) -> str:
+    """The Adjusted registry page's key numbers: the score, the weights, balance, ESS, the adjusted
+    estimate and the trial's (pts_explorer.analytics.propensity, bundled: its functions are the
+    R calls named in the comments, checked against R in tests/reference/propensity.R)."""
+    timed = estimate in ("ulcer_healing", "freedom_from_recurrent_dvt")
+    column = "responder" if estimate == "responders" else "change"
+    lines = [
+        "\nimport numpy as np\n",
+        "from pts_explorer.analytics import propensity as P\n\n",
+        "# R: ps <- fitted(glm(stent ~ <covariates>, family = binomial, data = registry))\n",
+        f"score = P.fit_score(data, {covariates!r})\n",
+        "# overlap: 1 - ps (stent), ps (medical); iptw: stabilized, 0 outside the bounds;\n",
+        "# matching: MatchIt::matchit(..., method = 'nearest', caliper = c, std.caliper = TRUE)\n",
+        f"w = P.weights(score, {method!r}, {bounds!r}, {caliper!r})\n",
+        "part = score.data\n",
+        "ones = np.ones(len(part))\n",
+    ]
+    if estimate == "responders":
+        lines += [
+            f"part = part.assign(responder=P.responders(part, {threshold!r}, {higher_is_better!r}))\n",
+            f"data = data.assign(responder=P.responders(data, {threshold!r}, {higher_is_better!r}))\n",
+        ]
+    if timed:
+        lines += [
+            "# R: coxph(Surv(duration_days, observed) ~ arm, weights = w, robust = TRUE)\n",
+            "est, share = P.weighted_cox(part, w)\n",
+            "trial = P.weighted_cox(P.randomized(data), np.ones(len(P.randomized(data))))\n",
+            "trial = None if trial is None else trial[0]\n",
+        ]
+    else:
+        lines += [
+            f"# R: svyglm({column} ~ arm, design = svydesign(ids = ~1, weights = ~w, data = part))\n",
+            f"est = P.weighted_difference(part, w, {column!r})\n",
+            f"trial = P.trial_estimate(data, {column!r})\n",
+        ]
+    lines += [
+        "balance = P.balance(score, w)\n",
+        "ess = P.effective_sample_size(part.stent.to_numpy(), w)\n",
+        "result = {\n",
+        '    "estimate": est.estimate, "ci_low": est.ci_low, "ci_high": est.ci_high, "p_value": est.p_value,\n',
+        '    "max_abs_smd_after": float(balance.smd_after.abs().max()), "ess": ess,\n',
+        '    "trial": None if trial is None else [trial.estimate, trial.ci_low, trial.ci_high],\n',
+        "}\n",
+        "print(result)\n",
+    ]
+    return _load("propensity_rows", params, path) + "".join(lines)

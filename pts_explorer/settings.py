@@ -108,7 +108,9 @@ class Setting:
             return list(dict.fromkeys(values))
         chosen = set(values)
         listed = [o for o in allowed if str(o) in chosen]
-        return listed + list(dict.fromkeys(v for v in values if v not in listed and self.known(v, ())))
+        found = listed + list(dict.fromkeys(v for v in values if v not in listed and self.known(v, ())))
+        # a list whose default is not empty (the score's covariates: all) keeps it when no value is known
+        return list(self.default) if not found and isinstance(self.default, list | tuple) else found
 
     def _parse_cuts(self, values: list[str], allowed: tuple) -> Value:
         """Cut points: the last value that is one, written as the page writes them ("70, 90")."""
@@ -247,7 +249,7 @@ SETTINGS = Registry(
             Setting("outcome", "choice", "villalta_total", tuple(vocab.OUTCOMES)),
             Setting("visit", "number", 6, bounds=(1, 600)),  # options: the analysed studies' visits
             Setting("registry", "flag", False),
-            Setting("threshold", "number", vocab.DEFAULT_THRESHOLD, tuple(range(1, 16))),
+            Setting("threshold", "number", vocab.DEFAULT_THRESHOLD, vocab.RESPONDER_THRESHOLDS),
             # Page settings.
             Setting("scale", "choice", "value", ("value", "change")),
             Setting("by_study", "flag", True),
@@ -276,6 +278,13 @@ SETTINGS = Registry(
             Setting("cuts", "cuts", ""),
             Setting("modifier", "choice", "stenosis_pct", tuple(vocab.BENEFIT_MODIFIERS)),
             Setting("event", "choice", vocab.BENEFIT_EVENTS[0], vocab.BENEFIT_EVENTS),  # the hazard ratios' endpoint
+            # Adjusted registry: what is estimated, the score's covariates (all by default), the weighting, and
+            # IPTW's trimming bound / matching's caliper.
+            Setting("ps_estimate", "choice", "change", tuple(vocab.PS_ESTIMATES)),
+            Setting("ps_covariates", "choices", list(vocab.PS_COVARIATES), tuple(vocab.PS_COVARIATES)),
+            Setting("ps_method", "choice", "overlap", tuple(vocab.PS_METHODS)),
+            Setting("ps_trim", "choice", vocab.PS_TRIMS[0], vocab.PS_TRIMS),
+            Setting("ps_caliper", "choice", vocab.PS_CALIPERS[0], vocab.PS_CALIPERS),
             # Compare: two cohorts ("current", "sub:<name>" or a saved cohort's slug), and the arm.
             Setting("a", "cohort_ref", "current"),
             Setting("b", "cohort_ref", "sub:high_grade_civ_cfv"),

@@ -44,6 +44,16 @@ These facts are written once and put in place when a file is loaded (load_sql), 
   so a filter added to the sidebar or to vocab.MORE_FILTERS is a step of both without touching the SQL.
 - `endpoint_clock(start)`, `(end)`, `(status)`: the column of patient_endpoints the parameter $endpoint
   names, by a CASE over ENDPOINT_COLUMNS (the endpoints' short names there).
+- `endpoint_clocks()`: patient_endpoints' start, end and status of every endpoint of ENDPOINT_CLOCKS (who
+  is eligible, when the clock starts, the event that ends it); `endpoint_end(<event>)` and
+  `endpoint_status(<event>)`: how a clock ends (the event, death first, or censoring at last contact), in
+  those columns and in time_to_event over the contract tables.
+- `safety_windows()`, `safety_firsts()`, `safety_followed()`, `safety_clocks()`: patient_endpoints' Safety
+  clocks, per period of SAFETY_PERIODS and kind of SAFETY_KINDS (safety()).
+- `time_to_event_columns(<alias>)`, `clock_patient_columns(<alias>)`: the patient columns handed on with
+  each clock (CLOCK_PATIENT_COLUMNS), as time_to_event's rows hold them or as patient_endpoints stores them.
+- `threshold_values()`: the responder thresholds a user may choose (vocab.RESPONDER_THRESHOLDS), "(1), (2),
+  ...", the threshold sweep's and those the derived responder counts are stored for.
 - `outcome_value()`: the column the parameter $outcome names, as DOUBLE, by a CASE over the outcome
   columns of vocab.OUTCOMES (the allow-list); `outcome_value(b_)`: of the columns named b_<outcome>
   (the patient's month-0 values in patient_visits); `outcome_stat()`: of stat_<outcome> (the
@@ -56,10 +66,11 @@ import functools
 import graphlib
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 from pts_explorer.config import QUERIES_DIR
 from pts_explorer.filters import FUNNEL_FIELDS
-from pts_explorer.vocab import MORE_FILTERS, OUTCOMES
+from pts_explorer.vocab import MORE_FILTERS, OUTCOMES, RESPONDER_THRESHOLDS
 
 SHARED_DIR = QUERIES_DIR / "shared"
 FAST_DIR = QUERIES_DIR / "fast"
@@ -72,15 +83,62 @@ _FUNNEL_STEPS = re.compile(r"^(\s*)funnel_steps\(\s*(patient_attributes|agg_pati
 _OUTCOME_VALUE = re.compile(r"\boutcome_value\(\s*(\w*)\s*\)")
 _OUTCOME_STAT = re.compile(r"\boutcome_stat\(\s*\)")
 _ENDPOINT_CLOCK = re.compile(r"\bendpoint_clock\(\s*(start|end|status)\s*\)")
-# patient_endpoints' short name of each time-to-event endpoint (its columns <short>_start, _end, _status)
-ENDPOINT_COLUMNS = {
-    "primary_patency": "pp",
-    "assisted_primary_patency": "app",
-    "secondary_patency": "sp",
-    "freedom_from_reintervention": "ffr",
-    "ulcer_healing": "uh",
-    "freedom_from_recurrent_dvt": "fdvt",
+_THRESHOLD_VALUES = re.compile(r"\bthreshold_values\(\s*\)")
+
+
+class Clock(NamedTuple):
+    """A time-to-event endpoint's clock as patient_endpoints stores it: its short name there (columns
+    <short>_start, _end, _status), who is eligible, the day the clock starts and the first day of the
+    event that ends it (columns of patient_endpoints' `clocked`)."""
+
+    short: str
+    eligible: str
+    start: str
+    event: str
+
+
+ENDPOINT_CLOCKS = {
+    "primary_patency": Clock("pp", "stent_eligible", "procedure_day", "primary_loss_day"),
+    "assisted_primary_patency": Clock("app", "stent_eligible", "procedure_day", "assisted_loss_day"),
+    "secondary_patency": Clock("sp", "stent_eligible", "procedure_day", "secondary_loss_day"),
+    "freedom_from_reintervention": Clock("ffr", "stent_eligible", "procedure_day", "reintervention_day"),
+    "ulcer_healing": Clock("uh", "baseline_ulcer", "0", "ulcer_healed_day"),
+    "freedom_from_recurrent_dvt": Clock("fdvt", "TRUE", "0", "recurrent_dvt_day"),
 }
+# patient_endpoints' short name of each time-to-event endpoint (its columns <short>_start, _end, _status)
+ENDPOINT_COLUMNS = {endpoint: clock.short for endpoint, clock in ENDPOINT_CLOCKS.items()}
+# The patient columns handed on with each clock (time_to_event's rows; patient_endpoints stores them, with
+# baseline_ulcer a boolean where time_to_event says 'yes' or 'no')
+CLOCK_PATIENT_COLUMNS = (
+    "patient_id",
+    "study_id",
+    "arm",
+    "obstruction_site",
+    "stenosis_grade",
+    "sex",
+    "age_years",
+    "age_group",
+    "baseline_band",
+    "lesion_group",
+    "high_grade_site",
+    "baseline_ulcer",
+    "last_contact_day",
+    "sample_key",
+)
+# Safety's complication clocks (patient_endpoints, as queries/complication_counts.sql defines them), per
+# period: its short name, the day its clock starts, and the first and last day of its window (columns of
+# patient_endpoints' `clocked`: anchor_day, last_contact_day); per kind of complication, who is counted
+SAFETY_PERIODS = {
+    "w30": ("anchor_day", "anchor_day", "least(last_contact_day, anchor_day + 30)"),  # within 30 days
+    "a30": ("anchor_day + 30", "anchor_day + 31", "last_contact_day"),  # after 30 days
+    "any": ("0", "0", "last_contact_day"),  # any time
+}
+SAFETY_KINDS = {"shared": "", "stent": " AND arm = 'stent'"}  # either arm; the stent arm only
+_SAFETY = re.compile(r"\b(safety_windows|safety_firsts|safety_followed|safety_clocks)\(\s*\)")
+_ENDPOINT_END = re.compile(r"\bendpoint_end\(\s*(\w+)\s*\)")
+_ENDPOINT_STATUS = re.compile(r"\bendpoint_status\(\s*(\w+)\s*\)")
+_ENDPOINT_CLOCKS = re.compile(r"\bendpoint_clocks\(\s*\)")
+_PATIENT_COLUMNS = re.compile(r"\b(clock_patient_columns|time_to_event_columns)\(\s*(\w*)\s*\)")
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 _COMMENT_OR_STRING = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
 _LEADING_WITH = re.compile(r"^\s*with\s", re.IGNORECASE)
@@ -89,8 +147,9 @@ POPULATIONS = ("matched_cohort", "cohort_without_b", "cohort_alone")  # relation
 # prefixes), as their relations in queries/shared/ say: under `fast`, cohort_filter() less those filters.
 CELL_POPULATIONS = {"cohort_without_b": ("b_",), "cohort_alone": ("x1_", "x2_", "x3_")}
 # Twins that read the patients through `cohort` (or analysis_cohort) joined by patient id, with
-# per-patient derived tables: they answer for any population.
-PATIENT_LEVEL_TWINS = frozenset({"time_to_event", "trajectory_sample", "responder_pairs"})
+# per-patient derived tables, or a per-patient derived table whole for every patient (outcome_values,
+# which the statements join to the cohort): they answer for any population.
+PATIENT_LEVEL_TWINS = frozenset({"time_to_event", "trajectory_sample", "responder_pairs", "outcome_values"})
 
 
 @functools.cache
@@ -195,6 +254,96 @@ def endpoint_clock(part: str, indent: str = "") -> str:
     return _block("CASE $endpoint", lines, "END", indent)
 
 
+def endpoint_end(event: str) -> str:
+    """The day a time-to-event clock ends: the event (column `event`), death or last contact, the first."""
+    return f"least(coalesce({event}, last_contact_day), coalesce(death_day, last_contact_day), last_contact_day)"
+
+
+def endpoint_status(event: str, indent: str = "") -> str:
+    """How a time-to-event clock ends: 1 the event (column `event`) by last contact and not after death, 2
+    death first, 0 censored."""
+    lines = [
+        f"WHEN {event} <= last_contact_day AND (death_day IS NULL OR {event} <= death_day) THEN 1",
+        "WHEN death_day <= last_contact_day THEN 2",
+        "ELSE 0",
+    ]
+    return _block("CASE", lines, "END", indent)
+
+
+def endpoint_clocks(indent: str = "") -> str:
+    """patient_endpoints' clock of every endpoint of ENDPOINT_CLOCKS: <short>_start, <short>_end and
+    <short>_status (TINYINT), all NULL where the patient is not eligible; one column a line, with commas."""
+    columns = []
+    for c in ENDPOINT_CLOCKS.values():
+        status = endpoint_status(c.event, indent + "    ")
+        columns += [
+            f"CASE WHEN {c.eligible} THEN {c.start} END AS {c.short}_start",
+            f"CASE WHEN {c.eligible} THEN {endpoint_end(c.event)} END\n{indent}    AS {c.short}_end",
+            f"CASE WHEN {c.eligible} THEN\n{indent}    {status}\n{indent}END::TINYINT AS {c.short}_status",
+        ]
+    return f",\n{indent}".join(columns)
+
+
+def safety(part: str, indent: str = "") -> str:
+    """patient_endpoints' Safety clocks of SAFETY_PERIODS and SAFETY_KINDS, one column a line with commas:
+    safety_windows(), each period's first and last day (<p>_low, <p>_high); safety_firsts(), the first
+    day of each kind and of death within each window, over `windows AS w` and `kinds AS v`;
+    safety_followed(), whether the patient is followed on the window's first day (over w); safety_clocks(),
+    each period's origin and per kind its stop (the complication, death or the window's end, the first) and
+    status (1 the complication, 2 death first, 0 censored), NULL where not followed or not counted."""
+    columns: list[str] = []
+    for p, (origin, low, high) in SAFETY_PERIODS.items():
+        if part == "safety_windows":
+            columns += [f"{low} AS {p}_low", f"{high} AS {p}_high"]
+        elif part == "safety_firsts":
+            columns += [
+                f"min(v.event_day) FILTER (WHERE v.kind = '{k}' AND v.event_day BETWEEN w.{p}_low AND w.{p}_high)"
+                f" AS {p}_{k}"
+                for k in (*SAFETY_KINDS, "death")
+            ]
+        elif part == "safety_followed":
+            columns.append(f"w.{p}_high >= w.{p}_low AS {p}_followed")
+        else:
+            columns.append(f"CASE WHEN {p}_followed THEN {origin} END AS {p}_origin")
+            for k, counted in SAFETY_KINDS.items():
+                when = f"CASE WHEN {p}_followed{counted} THEN"
+                stop = f"least(coalesce({p}_{k}, {p}_high), coalesce({p}_death, {p}_high))"
+                status = _block(
+                    "CASE",
+                    [
+                        f"WHEN {p}_{k} IS NOT NULL AND ({p}_death IS NULL OR {p}_{k} <= {p}_death) THEN 1",
+                        f"WHEN {p}_death IS NOT NULL THEN 2",
+                        "ELSE 0",
+                    ],
+                    "END",
+                    indent + "    ",
+                )
+                columns += [
+                    f"{when} {stop} END\n{indent}    AS {p}_{k}_stop",
+                    f"{when}\n{indent}    {status}\n{indent}END::TINYINT AS {p}_{k}_status",
+                ]
+    return f",\n{indent}".join(columns)
+
+
+def patient_columns(kind: str, alias: str, indent: str = "") -> str:
+    """CLOCK_PATIENT_COLUMNS of the relation `alias` (none: unqualified), one a line with commas: as stored
+    (clock_patient_columns), or as time_to_event hands them on (baseline_ulcer 'yes' or 'no')."""
+    prefix = f"{alias}." if alias else ""
+    columns = [
+        f"CASE WHEN {prefix}{name} THEN 'yes' ELSE 'no' END AS {name}"
+        if name == "baseline_ulcer" and kind == "time_to_event_columns"
+        else f"{prefix}{name}"
+        for name in CLOCK_PATIENT_COLUMNS
+    ]
+    return f",\n{indent}".join(columns)
+
+
+def threshold_values() -> str:
+    """The responder thresholds a user may choose (vocab.RESPONDER_THRESHOLDS), as "(1), (2), ...": rows
+    of a VALUES list, or the values of an IN list."""
+    return ", ".join(f"({t})" for t in RESPONDER_THRESHOLDS)
+
+
 def outcome_stat(indent: str = "") -> str:
     """The sufficient statistics of the outcome $outcome names: agg_visit_cells' stat_<outcome>."""
     return outcome_value("stat_", indent, cast="")
@@ -226,13 +375,20 @@ def _expand_line(line: str, without: tuple[str, ...] = ()) -> str:
     line = _MORE_SPREAD.sub(lambda m: more_filter_spread(indent).lstrip(), line)
     line = _OUTCOME_STAT.sub(lambda m: outcome_stat(indent), line)
     line = _ENDPOINT_CLOCK.sub(lambda m: endpoint_clock(m.group(1), indent), line)
+    line = _THRESHOLD_VALUES.sub(lambda m: threshold_values(), line)
+    line = _ENDPOINT_CLOCKS.sub(lambda m: endpoint_clocks(indent), line)
+    line = _SAFETY.sub(lambda m: safety(m.group(1), indent), line)
+    line = _ENDPOINT_STATUS.sub(lambda m: endpoint_status(m.group(1), indent), line)
+    line = _ENDPOINT_END.sub(lambda m: endpoint_end(m.group(1)), line)
+    line = _PATIENT_COLUMNS.sub(lambda m: patient_columns(m.group(1), m.group(2), indent), line)
     return _OUTCOME_VALUE.sub(lambda m: outcome_value(m.group(1), indent), line)
 
 
 def expand(text: str, without: tuple[str, ...] = ()) -> str:
     """A file's text with cohort_filter(...), more_filter(...), more_filter_spread(), funnel_steps(...),
-    outcome_value(...), outcome_stat() and endpoint_clock(...) written out, outside comment lines (module
-    docstring); `without`: cohort_filter() less the patients of the filters with those prefixes
+    outcome_value(...), outcome_stat(), endpoint_clock(...), endpoint_clocks(), endpoint_end(...),
+    endpoint_status(...), the patient columns and threshold_values() written out, outside comment lines
+    (module docstring); `without`: cohort_filter() less the patients of the filters with those prefixes
     (cohort_filter_without)."""
     return "\n".join(_expand_line(line, without) for line in text.split("\n"))
 
@@ -315,6 +471,20 @@ def compose(name: str, fast: bool = False) -> str:
     if _LEADING_WITH.match(body):
         return _LEADING_WITH.sub(lambda _: f"WITH {ctes},\n", body, count=1)
     return f"WITH {ctes}\n{body}"
+
+
+def shared_ctes(text: str) -> list[str]:
+    """The shared relations a statement's text reads, directly or through one another (as composed
+    from the contract tables), each as a CTE `name AS (...)`, each after the relations it reads: for
+    the derived tables' statements (pts_explorer/derived.py), which are not composed by name."""
+    body = _strip_comments(text)
+    needed = {r for r in shared_names() if _reads(body, r)}
+    frontier = set(needed)
+    while frontier:
+        frontier = {d for r in frontier for d in dependencies(r)} - needed
+        needed |= frontier
+    graph = {r: sorted(dependencies(r)) for r in sorted(needed)}
+    return [f"{rel} AS (\n{_body(rel)}\n)" for rel in graphlib.TopologicalSorter(graph).static_order()]
 
 
 def param_names(sql: str) -> set[str]:

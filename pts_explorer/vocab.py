@@ -217,12 +217,49 @@ BENEFIT_MODIFIERS = {
 }
 COMPARE_ARMS = {"both": "Both arms", "stent": "Stent", "medical": "Medical"}
 DEFAULT_THRESHOLD = 4  # Villalta points: the responder threshold the pages start from (an assumption)
+# The responder thresholds a user may choose (Villalta points): the threshold sweep's, and those the derived
+# responder counts are stored for (queries/derived/agg_responder_counts.sql; sql.threshold_values()).
+RESPONDER_THRESHOLDS = tuple(range(1, 16))
 RESPONDER_DEFINITIONS = {
     "responders_points": "Villalta points",
     "responders_band": "One PTS band down",
     "responders_either": "Either",
 }
 MMRM_METHODS = {"reml": "REML, Satterthwaite df (default)", "ml": "ML, Wald z"}
+# Adjusted registry (analytics/propensity.py, whose names these are; tests/unit/test_adjusted_display.py
+# checks they agree): the covariates a propensity score may use, the weighting, what is estimated.
+PS_COVARIATES = {
+    "obstruction_site": "Obstruction site",
+    "stenosis_grade": "Stenosis grade",
+    "lesion_length_mm": "Lesion length (mm)",
+    "baseline_villalta": "Baseline Villalta",
+    "baseline_vcss": "Baseline VCSS",
+    "baseline_ulcer": "Open ulcer at baseline",
+    "age_years": "Age (years)",
+    "sex": "Sex",
+    "months_since_dvt": "Months since the DVT",
+    "center_id": "Study centre",
+}
+PS_METHODS = {
+    "overlap": "Overlap weights",
+    "iptw": "Stabilized IPTW, trimmed",
+    "matching": "1:1 matching, caliper",
+}
+PS_ESTIMANDS = {  # what each weighting estimates, named as the causal-inference literature names it
+    "overlap": "ATO",
+    "iptw": "ATE",
+    "matching": "ATT",
+}
+PS_ESTIMATES = {
+    "change": "Change from baseline",
+    "responders": "Responders",
+    "ulcer_healing": "Ulcer healing",
+    "freedom_from_recurrent_dvt": "Recurrent DVT",
+}
+# IPTW trimming: patients whose score lies outside [low, 1 - low] are left out; "0" trims nobody.
+PS_TRIMS = ("0.05", "0.01", "0.025", "0.1", "0")
+# Matching caliper, in standard deviations of the score (MatchIt's std.caliper).
+PS_CALIPERS = ("0.2", "0.05", "0.1", "0.25", "0.5")
 RESPONDER_IMPUTATIONS = {"nri": "Non-responder", "complete": "Excluded"}
 SAFETY_PERIODS = ("within 30 days", "after 30 days", "before the procedure", "any time")
 SAFETY_SPLITS = {"none": "Arm only", "obstruction_site": "Obstruction site", "stenosis_grade": "Stenosis grade"}

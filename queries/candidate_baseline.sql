@@ -1,6 +1,7 @@
 -- candidate_baseline: per arm, the baseline of the patients the Candidate page matched (run as
 -- candidate_baseline@matched_cohort), in the fields a candidate is described by: mean and SD of the
--- numbers, the share of each category.
+-- numbers, the share of each category. The VCSS is the cohort's baseline_vcss (month 0), so the statement
+-- reads no visit: over the matched patients it reads theirs alone.
 -- grain: arm, variable
 WITH
 
@@ -12,13 +13,11 @@ described AS (
         c.lesion_length_mm::DOUBLE AS lesion_length_mm,
         c.months_since_dvt::DOUBLE AS months_since_dvt,
         c.baseline_villalta::DOUBLE AS villalta_total,
-        v.vcss::DOUBLE AS vcss,
+        c.baseline_vcss::DOUBLE AS vcss,
         CASE WHEN c.sex = 'female' THEN 1.0 ELSE 0.0 END AS female,
         CASE WHEN c.limb_side = 'left' THEN 1.0 ELSE 0.0 END AS left_limb,
         CASE WHEN c.baseline_ulcer THEN 1.0 ELSE 0.0 END AS ulcer
     FROM cohort AS c
-    LEFT JOIN scheduled_visits AS v
-        ON v.patient_id = c.patient_id AND v.visit_month = 0
 ),
 
 long AS (

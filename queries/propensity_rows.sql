@@ -4,9 +4,18 @@
 -- that visit is missing) and the time to $endpoint (empty for a patient not eligible for it).
 -- params: $outcome (as in trajectory_summary), $visit_month INTEGER, $endpoint (as in time_to_event;
 --         ulcer_healing or freedom_from_recurrent_dvt: the endpoints of both arms),
---         $randomized_only as in analysis_cohort
+--         $randomized_only as in analysis_cohort,
+--         $max_patients INTEGER (a stable pseudo-random sample of the cohort above this size, as
+--         analysis_visit takes it; the rows stay in patient order)
 -- grain: patient_id
 WITH
+
+sampled AS (
+    SELECT *
+    FROM analysis_cohort
+    ORDER BY sample_key, patient_id
+    LIMIT $max_patients
+),
 
 measured AS (
     SELECT patient_id, visit_month, value
@@ -35,7 +44,7 @@ SELECT
     f.value - b.value AS change,
     t.duration_days,
     t.observed
-FROM analysis_cohort AS c
+FROM sampled AS c
 INNER JOIN studies AS s
     ON s.study_id = c.study_id
 LEFT JOIN measured AS b

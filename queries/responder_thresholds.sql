@@ -1,12 +1,13 @@
--- responder_thresholds: at $visit_month, per arm and improvement threshold from 1 to 15 Villalta
--- points: patients due, seen, and responders by points or by points-or-band (as responders_by_visit).
+-- responder_thresholds: at $visit_month, per arm and improvement threshold a user may choose
+-- (threshold_values(), 1 to 15 Villalta points): patients due, seen, and responders by points or by
+-- points-or-band (as responders_by_visit).
 -- params: $visit_month INTEGER; $days_per_month, $randomized_only as in responder_pairs
 -- grain: arm, threshold
 WITH
 
 thresholds AS (
     SELECT CAST(t AS DOUBLE) AS threshold
-    FROM (VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12), (13), (14), (15)) AS r(t)
+    FROM (VALUES threshold_values()) AS r(t)
 )
 
 SELECT

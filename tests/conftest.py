@@ -1,6 +1,7 @@
 """Shared fixtures: generated databases in a temporary folder (never the demo file in data/). The
 test tiers (markers browser, spark, slow) and the Hypothesis profile: tests/tiers.py."""
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,12 +11,23 @@ import pytest
 from pts_explorer.config import DUCKDB_CONFIG
 from pts_explorer.synthetic import generator
 from pts_explorer.synthetic.params import SynthParams
-from tests.tiers import group, tiers  # importing it loads the Hypothesis profile HYPOTHESIS_PROFILE names
+from tests.tiers import DURATIONS, group, load_durations, longest_first, scope, tiers
+
+# (importing tests.tiers loads the Hypothesis profile HYPOTHESIS_PROFILE names)
 
 SMALL_PARAMS = replace(SynthParams(), trial_patients=80, registry_patients=300)
 # The session's generated files (small_db, demo_db, one_patient_db): written once when built, then only
 # read (a test that changes one works on a copy), so a check of their contents holds for the session.
 SESSION_FILES: set[Path] = set()
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--record-durations",
+        action="store_true",
+        help=f"write the seconds each group of tests took into {DURATIONS.name} (tests/tiers.py), "
+        "keeping the groups this run did not run",
+    )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -24,6 +36,34 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(marker)
         if name := group(item.nodeid):  # one worker runs the group (`--dist loadgroup`): tests/tiers.py
             item.add_marker(pytest.mark.xdist_group(name))
+    # The groups that took longest first: pytest-xdist hands them out in this order (the Makefile's
+    # --no-loadscope-reorder), so the workers finish together (tests/tiers.py).
+    order = longest_first([item.nodeid for item in items], load_durations())
+    items[:] = [items[i] for i in order]
+
+
+_TIMES: dict[str, dict[str, float]] = {}  # scope -> its seconds and tests so far in this run (--record-durations)
+
+
+def pytest_runtest_logreport(report):
+    # Under xdist the controller gets every worker's reports too: it writes the table.
+    entry = _TIMES.setdefault(scope(report.nodeid), {"seconds": 0.0, "tests": 0})
+    entry["seconds"] = round(entry["seconds"] + report.duration, 2)
+    entry["tests"] += report.when == "setup"
+
+
+def pytest_sessionfinish(session):
+    config = session.config
+    if not config.getoption("record_durations") or hasattr(config, "workerinput"):
+        return
+    recorded = load_durations()
+    recorded.update(_TIMES)
+    table = {
+        "note": "Wall seconds of each scope's tests (setup, call, teardown) as last recorded by "
+        "`pytest --record-durations` (make durations); tests/tiers.py orders the groups by them.",
+        "scopes": {key: recorded[key] for key in sorted(recorded)},
+    }
+    DURATIONS.write_text(json.dumps(table, indent=1) + "\n")
 
 
 def _session_file(path: Path) -> Path:

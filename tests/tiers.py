@@ -13,8 +13,10 @@ them (never fewer than 10). Both are derandomized: the same cases on every run, 
 reproducible.
 """
 
+import json
 import os
-from pathlib import PurePosixPath
+import statistics
+from pathlib import Path, PurePosixPath
 
 from hypothesis import settings
 
@@ -51,6 +53,48 @@ def group(nodeid: str) -> str | None:
     if "spark" in tiers(nodeid):
         return "spark"
     return None if path in SPREAD else path
+
+
+# The seconds each group took (a module, the Spark tests, or a SPREAD module: tests/durations.json), so that
+# pytest-xdist starts the longest first and the two workers finish together. The groups are handed out as
+# collected (the Makefile's --no-loadscope-reorder): xdist's own order, by number of tests, says nothing of
+# their cost (the Spark group's 9 tests, about 8 minutes, came 80th of 279; the settings walk's four tests of
+# 35-45 s each and a one-test browser module of 46 s came among the last). `make durations` records the table.
+DURATIONS = Path(__file__).with_name("durations.json")
+
+
+def scope(nodeid: str) -> str:
+    """The key a test's recorded time is kept under: its xdist group, or its module's path (SPREAD)."""
+    return group(nodeid) or nodeid.split("::")[0]
+
+
+def load_durations(path: Path = DURATIONS) -> dict[str, dict[str, float]]:
+    """{scope: {"seconds": wall seconds of its tests' setup, call and teardown, "tests": how many}}."""
+    return json.loads(path.read_text())["scopes"] if path.exists() else {}
+
+
+def longest_first(nodeids: list[str], recorded: dict[str, dict[str, float]]) -> list[int]:
+    """The order to run the tests in (indices into `nodeids`): the scopes that took longest first, each
+    scope's tests together in their collected order. A scope not recorded (a new module) is estimated
+    at its number of tests times the median seconds per test of the recorded scopes in its folder, or
+    one second a test when none of its folder is (xdist's own order, by number of tests, when no
+    scope is recorded)."""
+    members: dict[str, list[int]] = {}
+    for i, nodeid in enumerate(nodeids):
+        members.setdefault(scope(nodeid), []).append(i)
+    per_test: dict[str, list[float]] = {}
+    for key, entry in recorded.items():
+        if entry["tests"]:
+            per_test.setdefault(str(PurePosixPath(key).parent), []).append(entry["seconds"] / entry["tests"])
+
+    def seconds(key: str) -> float:
+        if key in recorded:
+            return recorded[key]["seconds"]
+        rates = per_test.get(str(PurePosixPath(key).parent)) or [1.0]
+        return len(members[key]) * statistics.median(rates)
+
+    ordered = sorted(members, key=lambda key: -seconds(key))  # stable: equal times keep the collected order
+    return [i for key in ordered for i in members[key]]
 
 
 def tiers(nodeid: str) -> set[str]:

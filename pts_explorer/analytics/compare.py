@@ -120,15 +120,23 @@ class Comparison:
 
     def designs(self, result: str, arms: Iterable[str] | None = None, visit: int | None = None) -> dict[str, dict]:
         """Per side, the design of each study whose patients `result` counts: {side: {study: design}}."""
-        rows = self.sources[self.sources.result == result] if not self.sources.empty else self.sources
-        if arms is not None and not rows.empty:
-            rows = rows[rows.arm.isin(list(arms))]
-        if visit is not None and not rows.empty:
-            rows = rows[rows.visit_month == visit]
+        chosen = None if arms is None else set(arms)
         out: dict[str, dict] = {side: {} for side in COHORTS}
-        for r in each_row(rows[rows.n > 0]) if not rows.empty else []:
+        for r in self._source_rows():  # a page asks for 20-odd views of a few hundred rows: no frame per view
+            if r.result != result or not r.n > 0:
+                continue
+            if (chosen is not None and r.arm not in chosen) or (visit is not None and r.visit_month != visit):
+                continue
             out[r.cohort][r.study_id] = r.design
         return out
+
+    def _source_rows(self) -> list:
+        """The rows of `sources` as named tuples, read once per comparison."""
+        rows = self.__dict__.get("_rows")
+        if rows is None:
+            rows = [] if self.sources.empty else list(each_row(self.sources))
+            object.__setattr__(self, "_rows", rows)  # a cache on the frozen comparison: its sources do not change
+        return rows
 
 
 def within_arms(cohort: CohortFilter, arms: list[str]) -> CohortFilter:

@@ -166,7 +166,8 @@ def mmrm_fits(params: dict[str, Any], method: str = "reml") -> dict:
     return _mmrm_fits(*_key("analysis_long", params), method)
 
 
-FITTED = ("heterogeneity", "survival", "competing", "effects")  # the analytics modules whose models fitted() caches
+# the analytics modules whose models fitted() caches
+FITTED = ("heterogeneity", "survival", "competing", "effects", "propensity")
 
 
 @st.cache_data(max_entries=256, ttl=3600, show_spinner=False)

@@ -1,23 +1,9 @@
 -- patient_cohort: every patient with the baseline-derived attributes and groupings of
--- queries/shared/patient_attributes.sql, stored (same columns, same order), so the fast twin of `cohort` is a
+-- queries/shared/patient_attributes.sql, stored (its columns in its order: that relation, composed in
+-- as a CTE by pts_explorer/derived.py, is the one definition), so the fast twin of `cohort` is a
 -- filtered scan instead of a join with the visits. Written with the data (pts_explorer/derived.py).
 -- grain: patient_id
 CREATE TABLE patient_cohort AS
-SELECT
-    p.*,
-    b.pts_band AS baseline_band,
-    b.villalta_total AS baseline_villalta,
-    coalesce(b.ulcer_present, FALSE) AS baseline_ulcer,
-    b.vcss AS baseline_vcss,
-    CASE WHEN p.age_years < 50 THEN '<50' WHEN p.age_years < 65 THEN '50-64' ELSE '65+' END AS age_group,
-    CASE
-        WHEN p.stenosis_pct < 70 THEN 'below_70'
-        WHEN p.obstruction_site IN ('common_iliac', 'common_femoral') THEN 'high_grade_civ_cfv'
-        ELSE 'high_grade_other'
-    END AS lesion_group,
-    CASE WHEN p.stenosis_pct >= 70 THEN p.obstruction_site ELSE 'below_70' END AS high_grade_site,
-    md5(p.patient_id) AS sample_key
-FROM patients AS p
-LEFT JOIN scheduled_visits AS b
-    ON b.patient_id = p.patient_id AND b.visit_month = 0
-ORDER BY p.study_id, p.patient_id
+SELECT *
+FROM patient_attributes
+ORDER BY study_id, patient_id

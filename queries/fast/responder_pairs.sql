@@ -16,9 +16,9 @@ band_ranked AS (
       AND patient_id IN (SELECT patient_id FROM analysis_cohort)  -- only the population's visits are read
 ),
 
-scheduled AS (
+scheduled AS (  -- the months of the analysed visits, from their cells (not a pass over every visit)
     SELECT DISTINCT visit_month
-    FROM patient_visits
+    FROM agg_visit_cells
     WHERE visit_month > 0
 ),
 

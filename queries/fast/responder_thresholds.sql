@@ -1,26 +1,21 @@
 -- responder_thresholds (fast): the same rows as queries/responder_thresholds.sql, summed from the
--- pre-aggregated responder cells.
+-- responder counts stored at each of its thresholds (agg_responder_counts, threshold_values()), of
+-- the cohort the sidebar's cohort_filter() keeps, of randomized studies only when asked (as
+-- responder_cells).
 -- params: $visit_month, $randomized_only as in responder_thresholds (the cells were written with
---         $days_per_month)
+--         $days_per_month); the cohort's as in cohort.sql
 -- grain: arm, threshold
-WITH
-
-thresholds AS (
-    SELECT CAST(t AS DOUBLE) AS threshold
-    FROM (VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12), (13), (14), (15)) AS r(t)
-)
-
 SELECT
-    p.arm,
-    t.threshold,
-    CAST(sum(p.patients) AS BIGINT) AS n_due,
-    CAST(coalesce(sum(p.patients) FILTER (WHERE p.seen), 0) AS BIGINT) AS n,
-    CAST(coalesce(sum(p.patients) FILTER (WHERE p.improvement >= t.threshold), 0) AS BIGINT) AS responders_points,
-    CAST(coalesce(sum(p.patients) FILTER (WHERE p.band_down), 0) AS BIGINT) AS responders_band,
-    CAST(coalesce(sum(p.patients) FILTER (WHERE p.improvement >= t.threshold OR p.band_down), 0) AS BIGINT)
-        AS responders_either
-FROM responder_cells AS p
-CROSS JOIN thresholds AS t
-WHERE p.visit_month = $visit_month
-GROUP BY p.arm, t.threshold
-ORDER BY p.arm DESC, t.threshold
+    arm,
+    threshold,
+    CAST(sum(n_due) AS BIGINT) AS n_due,
+    CAST(sum(n) AS BIGINT) AS n,
+    CAST(sum(responders_points) AS BIGINT) AS responders_points,
+    CAST(sum(responders_band) AS BIGINT) AS responders_band,
+    CAST(sum(responders_either) AS BIGINT) AS responders_either
+FROM agg_responder_counts
+WHERE visit_month = $visit_month
+  AND cohort_filter()
+  AND study_id IN (SELECT study_id FROM studies WHERE design = 'randomized' OR NOT $randomized_only)
+GROUP BY arm, threshold
+ORDER BY arm DESC, threshold

@@ -5,25 +5,13 @@
 -- (db.run_query; the table does not carry their columns); over a population the twin in
 -- queries/fast/population/ reads the population's patients.
 -- params: $endpoint, $randomized_only as in time_to_event; the cohort's as in cohort.sql
+-- The patient columns are time_to_event_columns() (pts_explorer/sql.py), as in the statement it twins.
 -- grain: patient_id
 WITH
 
 clocked AS (
     SELECT
-        c.patient_id,
-        c.study_id,
-        c.arm,
-        c.obstruction_site,
-        c.stenosis_grade,
-        c.sex,
-        c.age_years,
-        c.age_group,
-        c.baseline_band,
-        c.lesion_group,
-        c.high_grade_site,
-        CASE WHEN c.baseline_ulcer THEN 'yes' ELSE 'no' END AS baseline_ulcer,
-        c.last_contact_day,
-        c.sample_key,
+        time_to_event_columns(c),
         endpoint_clock(start) AS start_day,
         endpoint_clock(status)::INTEGER AS status,
         endpoint_clock(end) AS end_day

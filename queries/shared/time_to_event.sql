@@ -11,33 +11,11 @@
 --   freedom_from_recurrent_dvt  first recurrent_dvt; both arms
 --     (these two: time from enrollment)
 -- $randomized_only as in analysis_cohort
+-- The event days are event_days' (queries/shared/event_days.sql, which patient_events stores); the patient
+-- columns handed on are time_to_event_columns(), and how a clock ends endpoint_status() and endpoint_end()
+-- (pts_explorer/sql.py), written once with patient_endpoints' stored clocks.
 -- grain: patient_id
 WITH
-
-first_events AS (
-    SELECT
-        patient_id,
-        min(event_day) FILTER (WHERE event_type IN ('stent_thrombosis', 'restenosis', 'reintervention'))
-            AS primary_loss_day,
-        min(event_day) FILTER (WHERE event_type = 'stent_thrombosis') AS assisted_loss_day,
-        min(event_day) FILTER (WHERE event_type = 'reintervention') AS reintervention_day,
-        min(event_day) FILTER (WHERE event_type = 'ulcer_healed') AS ulcer_healed_day,
-        min(event_day) FILTER (WHERE event_type = 'recurrent_dvt') AS recurrent_dvt_day,
-        min(event_day) FILTER (WHERE event_type = 'death') AS death_day
-    FROM events
-    GROUP BY patient_id
-),
-
-unrestored_occlusions AS (
-    SELECT t.patient_id, min(t.event_day) AS secondary_loss_day
-    FROM events AS t
-    WHERE t.event_type = 'stent_thrombosis'
-      AND NOT EXISTS (
-          SELECT 1 FROM events AS r
-          WHERE r.patient_id = t.patient_id AND r.event_type = 'patency_restored' AND r.event_day >= t.event_day
-      )
-    GROUP BY t.patient_id
-),
 
 stent_endpoint AS (
     SELECT $endpoint IN ('primary_patency', 'assisted_primary_patency', 'secondary_patency',
@@ -46,39 +24,22 @@ stent_endpoint AS (
 
 framed AS (
     SELECT
-        c.patient_id,
-        c.study_id,
-        c.arm,
-        c.obstruction_site,
-        c.stenosis_grade,
-        c.sex,
-        c.age_years,
-        c.age_group,
-        c.baseline_band,
-        c.lesion_group,
-        c.high_grade_site,
-        CASE WHEN c.baseline_ulcer THEN 'yes' ELSE 'no' END AS baseline_ulcer,
-        c.last_contact_day,
-        c.sample_key,
-        CASE WHEN (SELECT yes FROM stent_endpoint) THEN pr.procedure_day ELSE 0 END AS start_day,
+        time_to_event_columns(c),
+        CASE WHEN (SELECT yes FROM stent_endpoint) THEN e.procedure_day ELSE 0 END AS start_day,
         CASE $endpoint
-            WHEN 'primary_patency' THEN f.primary_loss_day
-            WHEN 'assisted_primary_patency' THEN f.assisted_loss_day
-            WHEN 'secondary_patency' THEN u.secondary_loss_day
-            WHEN 'freedom_from_reintervention' THEN f.reintervention_day
-            WHEN 'ulcer_healing' THEN f.ulcer_healed_day
-            WHEN 'freedom_from_recurrent_dvt' THEN f.recurrent_dvt_day
+            WHEN 'primary_patency' THEN e.primary_loss_day
+            WHEN 'assisted_primary_patency' THEN e.assisted_loss_day
+            WHEN 'secondary_patency' THEN e.secondary_loss_day
+            WHEN 'freedom_from_reintervention' THEN e.reintervention_day
+            WHEN 'ulcer_healing' THEN e.ulcer_healed_day
+            WHEN 'freedom_from_recurrent_dvt' THEN e.recurrent_dvt_day
         END AS event_day,
-        f.death_day
+        e.death_day
     FROM analysis_cohort AS c
-    LEFT JOIN procedures AS pr
-        ON pr.patient_id = c.patient_id
-    LEFT JOIN first_events AS f
-        ON f.patient_id = c.patient_id
-    LEFT JOIN unrestored_occlusions AS u
-        ON u.patient_id = c.patient_id
+    LEFT JOIN event_days AS e
+        ON e.patient_id = c.patient_id
     WHERE CASE
-        WHEN (SELECT yes FROM stent_endpoint) THEN c.arm = 'stent' AND coalesce(pr.technical_success, FALSE)
+        WHEN (SELECT yes FROM stent_endpoint) THEN c.arm = 'stent' AND coalesce(e.technical_success, FALSE)
         WHEN $endpoint = 'ulcer_healing' THEN c.baseline_ulcer
         ELSE TRUE
     END
@@ -87,13 +48,8 @@ framed AS (
 ended AS (
     SELECT
         * EXCLUDE (event_day, death_day),
-        CASE
-            WHEN event_day <= last_contact_day AND (death_day IS NULL OR event_day <= death_day) THEN 1
-            WHEN death_day <= last_contact_day THEN 2
-            ELSE 0
-        END AS status,
-        least(coalesce(event_day, last_contact_day), coalesce(death_day, last_contact_day), last_contact_day)
-            AS end_day
+        endpoint_status(event_day) AS status,
+        endpoint_end(event_day) AS end_day
     FROM framed
 )
 

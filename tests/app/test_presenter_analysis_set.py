@@ -42,6 +42,20 @@ STENTED = """
     WHERE p.arm = 'stent'
     GROUP BY p.arm
 """
+# Registry (observational) patients with the Villalta total at baseline and month 6, each covariate of the
+# propensity score given (Adjusted registry: overlap weights keep every one of them).
+REGISTRY_AT_6 = """
+    SELECT p.arm, count(*) AS n, list(DISTINCT s.design) AS designs
+    FROM patients AS p
+    JOIN studies AS s USING (study_id)
+    JOIN visits AS b ON b.patient_id = p.patient_id AND b.visit_month = 0 AND b.villalta_total IS NOT NULL
+    JOIN visits AS f ON f.patient_id = p.patient_id AND f.visit_month = 6 AND f.villalta_total IS NOT NULL
+    WHERE s.design = 'observational'
+        AND p.lesion_length_mm IS NOT NULL AND p.age_years IS NOT NULL AND p.months_since_dvt IS NOT NULL
+        AND p.stenosis_grade IS NOT NULL AND p.obstruction_site IS NOT NULL AND p.sex IS NOT NULL
+        AND b.vcss IS NOT NULL
+    GROUP BY p.arm
+"""
 DESIGN = {("randomized",): "randomized", ("observational",): "observational"}
 CASES = {
     "effects": (
@@ -52,6 +66,11 @@ CASES = {
     "subgroups": ({}, SEEN_AT_6, "seen at baseline and month 6"),
     "responders": ({"imputation": "complete"}, SEEN_AT_6, "seen at baseline and month 6"),
     "durability": ({"endpoint": "primary_patency"}, STENTED, "with a technically successful stent procedure"),
+    "adjusted": (
+        {},
+        REGISTRY_AT_6,
+        "registry patients with Villalta total at baseline and month 6, weighted (Overlap weights)",
+    ),
 }
 
 

@@ -265,7 +265,23 @@ def check_benefit(at, results, compared):
             same(row, r[_key("effect", labels[row["Group"]])], effect_column, "95% CI", "p")
 
 
+def check_adjusted(at, results, compared):
+    (r,) = results["propensity_rows"]
+    metrics = _metrics(at)
+    assert metrics["Adjusted estimate (ATO)"] == {_fmt(r["estimate"], 2, signed=True)}
+    assert metrics["95% CI (robust)"] == {f"{_fmt(r['ci_low'], 2, True)} to {_fmt(r['ci_high'], 2, True)}"}
+    assert metrics["ESS, stent / medical"] == {f"{_fmt(r['ess']['stent'], 1)} / {_fmt(r['ess']['medical'], 1)}"}
+    worst = r["max_abs_smd_after"]
+    assert metrics["Max |SMD| after"] == {_fmt(worst, 3) + (f" {display.SMD_FLAG}" if worst > 0.1 else "")}
+    compared.extend(["estimate", "ci", "ess", "smd"])
+    trial = _frame(at, "Estimate").set_index("Estimate").loc["Trial, randomized"]
+    assert trial.iloc[0] == _fmt(r["trial"][0], 2, signed=True)
+    assert trial["95% CI"] == f"{_fmt(r['trial'][1], 2, True)} to {_fmt(r['trial'][2], 2, True)}"
+    compared.append("trial")
+
+
 CHECKS = {
+    "adjusted": check_adjusted,
     "benefit": check_benefit,
     "overview": check_overview,
     "trajectories": check_trajectories,

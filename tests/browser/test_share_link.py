@@ -19,6 +19,13 @@ SETTINGS_BY_PAGE = {
     "subgroups": {"outcome": ["veines_qol"], "visit": ["3"]},
     "benefit": {"visit": ["12"], "groups": ["common_iliac", "common_femoral"], "modifier": ["baseline"]},
     "responders": {"visit": ["12"], "threshold": ["5"], "definition": ["responders_band"], "imputation": ["complete"]},
+    "adjusted": {
+        "visit": ["12"],
+        "ps_estimate": ["responders"],
+        "ps_method": ["iptw"],
+        "ps_trim": ["0.1"],
+        "ps_covariates": ["stenosis_grade", "age_years"],
+    },
     "compare": {"outcome": ["vcss"], "visit": ["12"], "compare_arm": ["stent"]},
     "cohorts": {},
     "candidate": {"c_site": ["common_iliac"], "c_stenosis": ["100"], "c_villalta": ["17"], "c_k": ["50"]},

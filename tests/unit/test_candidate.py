@@ -3,6 +3,7 @@ independent pandas selection (exact anatomy at each widening, standardized dista
 arm with ties); the model estimate equals statsmodels fitted directly; a statement run over the
 matched patients equals the same statement over a cohort filter that selects them."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -398,10 +399,14 @@ def test_a_statement_over_the_matched_patients_equals_it_over_the_same_cohort(de
 
 
 def test_patient_level_twins_serve_a_population_and_read_no_cells():
+    """No cells filtered by the sidebar's dimensions: the only cells a population's twin reads are the
+    months of the analysed visits (responder_pairs), whole."""
     for name in sql.PATIENT_LEVEL_TWINS:
         fast = sql.compose(f"{name}@matched_cohort", fast=True)
         assert fast != sql.compose(f"{name}@matched_cohort")  # the twin is used
-        assert "$site" not in fast and "_cells" not in fast, name
+        assert "$site" not in fast, name
+        assert set(re.findall(r"(?:FROM|JOIN)\s+(\w*_cells)\b", fast)) <= {"agg_visit_cells"}, name
+        assert "agg_visit_cells" not in fast or "SELECT DISTINCT visit_month\n    FROM agg_visit_cells" in fast, name
 
 
 def test_an_unknown_population_is_refused():

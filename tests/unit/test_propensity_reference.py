@@ -19,7 +19,7 @@ import pytest
 
 from pts_explorer import db
 from pts_explorer.analytics import propensity as P
-from pts_explorer.filters import CohortFilter
+from pts_explorer.filters import MAX_MODEL_PATIENTS, CohortFilter
 
 REFERENCE = Path(__file__).resolve().parents[1] / "reference"
 INPUT = pd.read_csv(REFERENCE / "propensity_input.csv")
@@ -146,6 +146,7 @@ def test_the_input_is_the_query_rows_and_the_contract_tables(demo_con):
         "visit_month": 6,
         "endpoint": "ulcer_healing",
         "randomized_only": False,
+        "max_patients": MAX_MODEL_PATIENTS,
     }
     rows = db.run_query(demo_con, "propensity_rows", params)
     assert list(rows.patient_id) == list(INPUT.patient_id)

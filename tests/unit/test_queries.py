@@ -140,6 +140,7 @@ EXPECTED_COLUMNS |= {
     "visit_cells": {"study_id", "arm", "visit_month", "visits", "stat_villalta_total", "band_severe"},
     "safety_event_cells": {"study_id", "arm", "event_type", "period", "events", "patients_with", "group_value"},
     "safety_exposure_cells": {"study_id", "arm", "period", "patients", "follow_up_days", "group_value"},
+    "event_days": {"patient_id", "procedure_day", "technical_success", "primary_loss_day", "secondary_loss_day"},
     "responder_cells": {"study_id", "arm", "age_years", "visit_month", "seen", "improvement", "band_down", "patients"},
     "analysis_visits": {"patient_id", "visit_month", "study_id", "b_villalta_total", "b_pts_band"},
     "export_patients": {"patient_id", "study_id", "arm", "stenosis_grade", "last_contact_day"},
@@ -311,6 +312,21 @@ def test_analysis_set_respects_randomized_only_and_the_sample_cap(small_con):
     assert capped.equals(db.run_query(small_con, "analysis_visit", {**SAMPLE_PARAMS, "max_patients": 25}))
 
 
+def test_propensity_rows_take_the_stable_sample_in_patient_order(small_con):
+    """Above $max_patients the rows are the cohort's patients first by their sample key (the same
+    patients on every run), listed in patient order (the order the score and matching read)."""
+    params = {**SAMPLE_PARAMS, "randomized_only": False, "endpoint": "ulcer_healing"}
+    whole = db.run_query(small_con, "propensity_rows", params)
+    capped = db.run_query(small_con, "propensity_rows", {**params, "max_patients": 25})
+    keys = small_con.execute(
+        "SELECT patient_id, md5(patient_id) AS sample_key FROM patients"
+    ).df()  # the key's definition
+    first = set(keys.sort_values(["sample_key", "patient_id"]).patient_id.head(25))
+    assert len(whole) > 25 and set(capped.patient_id) == first
+    assert list(capped.patient_id) == sorted(capped.patient_id)
+    assert capped.equals(db.run_query(small_con, "propensity_rows", {**params, "max_patients": 25}))
+
+
 def test_responders_count_improvement_of_at_least_the_threshold(small_con):
     agg = db.run_query(small_con, "responders_by_visit", {**SAMPLE_PARAMS, "randomized_only": True})
     raw = (
@@ -359,6 +375,7 @@ def test_shared_relations_live_in_their_own_folder():
         "cohort_without_b",
         "cohort_alone",
         "scheduled_visits",
+        "event_days",
     }
     assert all((sql.SHARED_DIR / f"{name}.sql").exists() for name in sql.shared_names())
 

@@ -11,7 +11,7 @@ import statsmodels.formula.api as smf
 
 from pts_explorer import db
 from pts_explorer.analytics import propensity as P
-from pts_explorer.filters import CohortFilter
+from pts_explorer.filters import MAX_MODEL_PATIENTS, CohortFilter
 from pts_explorer.synthetic.params import SynthParams
 
 ELIGIBLE = CohortFilter(grade=("50-69%", "70-99%", "occlusion"), band=("moderate", "severe"))
@@ -24,6 +24,7 @@ def _rows(con, month: int, cohort: CohortFilter = ELIGIBLE) -> pd.DataFrame:
         "visit_month": month,
         "endpoint": "ulcer_healing",
         "randomized_only": False,
+        "max_patients": MAX_MODEL_PATIENTS,
     }
     return db.run_query(con, "propensity_rows", params)
 

@@ -85,3 +85,39 @@ def test_the_outcome_choice_is_the_vocabulary():
 def test_a_marker_in_a_comment_stays_a_comment():
     text = "-- the filter: cohort_filter(), outcome_value() and outcome_stat()\nSELECT 1"
     assert sql.expand(text) == text
+
+
+CLOCK_FACTS = {  # how each fact of the time-to-event clocks reads when written out (issue 25 item 2)
+    "how a clock ends": re.compile(r"WHEN death_day <= last_contact_day THEN 2"),
+    "the day it ends": re.compile(r"coalesce\(death_day, last_contact_day\), last_contact_day\)"),
+    "a Safety clock's status": re.compile(r"WHEN \w+_death IS NOT NULL THEN 2"),
+    "a Safety window's first complication": re.compile(r"min\(v\.event_day\) FILTER"),
+    "the patient columns of a clock": re.compile(
+        r"\bc\.high_grade_site,\s*\n\s*(c\.baseline_ulcer|CASE WHEN c\.baseline_ulcer)"
+    ),
+    "the baseline attributes": re.compile(r"b\.vcss AS baseline_vcss"),
+    "the first event days": re.compile(r"min\(event_day\) FILTER \(WHERE event_type"),
+}
+WRITTEN_IN = {"patient_attributes.sql": {"the baseline attributes"}, "event_days.sql": {"the first event days"}}
+
+
+@pytest.mark.parametrize("path", SQL_FILES, ids=lambda p: p.relative_to(sql.QUERIES_DIR).as_posix())
+def test_no_file_writes_a_clock_or_the_baseline_attributes_out(path):
+    """The clocks' facts are written once in pts_explorer/sql.py (endpoint_clocks(), endpoint_end(),
+    endpoint_status(), safety_*(), time_to_event_columns(), clock_patient_columns()) and the baseline
+    attributes once in queries/shared/patient_attributes.sql, which patient_cohort reads, and the first
+    event days once in queries/shared/event_days.sql, which patient_events stores and time_to_event reads."""
+    code = "\n".join(_code_lines(path.read_text(encoding="utf-8")))
+    written = {fact for fact, shape in CLOCK_FACTS.items() if shape.search(code)}
+    assert written <= WRITTEN_IN.get(path.name, set()), path
+
+
+def test_the_clock_facts_are_found_where_they_are_written_out():
+    """The shapes above find each fact in the composed statements (a shape that matched nothing would
+    prove nothing)."""
+    from pts_explorer import derived
+
+    endpoints = derived.statement("patient_endpoints")
+    composed = endpoints + sql.compose("time_to_event") + derived.statement("patient_cohort")
+    composed += derived.statement("patient_events")
+    assert {fact for fact, shape in CLOCK_FACTS.items() if shape.search(composed)} == set(CLOCK_FACTS)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pts_explorer.config import PROJECT_ROOT
-from tests.tiers import SLOW, SPREAD, tiers
+from tests.tiers import SLOW, SPREAD, load_durations, longest_first, tiers
 
 TESTS = PROJECT_ROOT / "tests"
 
@@ -121,3 +121,56 @@ def test_conftest_marks_the_collected_tests():
     )
     collected = [line.split("::")[0] for line in result.stdout.splitlines() if "::" in line]
     assert collected and set(collected) == {"tests/unit/test_spark.py"}, result.stdout + result.stderr
+
+
+def test_the_groups_that_took_longest_run_first_each_whole():
+    """pytest-xdist hands the groups out in the order collected (the Makefile's --no-loadscope-reorder):
+    longest first by the recorded table, each group's tests together in their own order; a module not
+    recorded counts as its tests times the median seconds per test of its folder's recorded modules."""
+    nodeids = [
+        "tests/unit/test_a.py::one",
+        "tests/unit/test_a.py::two",
+        "tests/unit/test_new.py::one",
+        "tests/unit/test_new.py::two",
+        "tests/unit/test_new.py::three",
+        "tests/browser/test_b.py::one",
+        "tests/unit/test_spark.py::parity[everyone]",
+        "tests/app/test_settings_walk.py::walk[0]",  # SPREAD: one module's tests, each its own xdist group
+        "tests/browser/test_spark_in_chromium.py::same[overview]",
+        "tests/app/test_settings_walk.py::walk[1]",
+        "tests/browser/test_new.py::one",
+    ]
+    recorded = {
+        "tests/unit/test_a.py": {"seconds": 4.0, "tests": 2},  # 2 s a test: test_new.py's 3 tests count 6 s
+        "tests/unit/test_other.py": {"seconds": 2.0, "tests": 1},
+        "tests/browser/test_b.py": {"seconds": 5.0, "tests": 1},  # test_new.py's one test counts 5 s, after it
+        "spark": {"seconds": 400.0, "tests": 9},
+        "tests/app/test_settings_walk.py": {"seconds": 160.0, "tests": 4},
+    }
+    order = [nodeids[i] for i in longest_first(nodeids, recorded)]
+    assert order == [
+        "tests/unit/test_spark.py::parity[everyone]",
+        "tests/browser/test_spark_in_chromium.py::same[overview]",
+        "tests/app/test_settings_walk.py::walk[0]",
+        "tests/app/test_settings_walk.py::walk[1]",
+        "tests/unit/test_new.py::one",
+        "tests/unit/test_new.py::two",
+        "tests/unit/test_new.py::three",
+        "tests/browser/test_b.py::one",
+        "tests/browser/test_new.py::one",
+        "tests/unit/test_a.py::one",
+        "tests/unit/test_a.py::two",
+    ]
+    assert sorted(longest_first(nodeids, {})) == list(range(len(nodeids)))  # no table: every test still runs
+
+
+def test_the_recorded_table_names_the_groups_as_run():
+    """tests/durations.json (written by `make durations`) is keyed as tests/tiers.py groups the tests."""
+    recorded = load_durations()
+    assert "spark" in recorded and all(k == "spark" or (PROJECT_ROOT / k).suffix == ".py" for k in recorded)
+    assert all(entry["seconds"] >= 0 and entry["tests"] >= 1 for entry in recorded.values())
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    for target in ("test", "test-fast", "durations"):
+        recipe = makefile.split(f"\n{target}:")[1].split("\n\n")[0]
+        assert "--dist loadgroup --no-loadscope-reorder" in recipe, target
+    assert "--record-durations" in makefile.split("\ndurations:")[1].split("\n\n")[0]

@@ -3,25 +3,13 @@
 -- (patient_endpoints: start, end and status, NULL where the patient is not eligible) instead of a
 -- pass over the events and procedures, for the population's patients (joined by patient id).
 -- params: $endpoint, $randomized_only as in time_to_event
+-- The patient columns are time_to_event_columns() (pts_explorer/sql.py), as in the statement it twins.
 -- grain: patient_id
 WITH
 
 clocked AS (
     SELECT
-        c.patient_id,
-        c.study_id,
-        c.arm,
-        c.obstruction_site,
-        c.stenosis_grade,
-        c.sex,
-        c.age_years,
-        c.age_group,
-        c.baseline_band,
-        c.lesion_group,
-        c.high_grade_site,
-        CASE WHEN c.baseline_ulcer THEN 'yes' ELSE 'no' END AS baseline_ulcer,
-        c.last_contact_day,
-        c.sample_key,
+        time_to_event_columns(c),
         endpoint_clock(start) AS start_day,
         endpoint_clock(status)::INTEGER AS status,
         endpoint_clock(end) AS end_day

@@ -1,0 +1,462 @@
+"""Adjusted registry: the registry's stent-vs-medical comparison adjusted for confounding by a
+propensity score, framed as the target trial it emulates, and set beside the randomized trial."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from pts_explorer import config, display, escape, glossary, reproduce, ui, vocab
+from pts_explorer.analytics import propensity as P
+from pts_explorer.charts import propensity as ps_charts
+from pts_explorer.display import propensity as shown
+from pts_explorer.filters import AnalysisSettings
+
+TIMED = tuple(P.ENDPOINTS)
+
+cohort = ui.page_header("Target trial: adjusted registry")
+c1, c2, c3, c4 = st.columns([1.6, 1.6, 1.0, 1.9], vertical_alignment="bottom")
+kind = ui.control(
+    "ps_estimate",
+    c1.selectbox,
+    "Estimate",
+    list(vocab.PS_ESTIMATES),
+    format_func=vocab.PS_ESTIMATES.get,
+    help="The change from baseline or the share of responders at a visit, or the time to ulcer healing (patients "
+    "with an open ulcer at baseline) or to a recurrent DVT: the endpoints both arms have.",
+)
+timed = kind in TIMED
+outcome_key = ui.control(
+    "outcome",
+    c2.selectbox,
+    "Outcome",
+    list(vocab.OUTCOMES),
+    format_func=lambda k: vocab.OUTCOMES[k].label,
+    help=glossary.outcome_tip(),
+    disabled=timed,
+)
+months = ui.visit_months(True)
+visit = ui.control(
+    "visit", c3.selectbox, "Visit", months, valid=months, format_func=lambda m: f"Month {m}", disabled=timed
+)
+method = ui.control(
+    "ps_method",
+    c4.selectbox,
+    "Adjustment",
+    list(vocab.PS_METHODS),
+    format_func=vocab.PS_METHODS.get,
+    help=glossary.tip("overlap_weights", "iptw", "propensity_matching"),
+)
+settings_box = st.container() if ui.presenting() else st.expander("Score: covariates, trimming, caliper, threshold")
+with settings_box:
+    covariates = ui.control(
+        "ps_covariates",
+        st.multiselect,
+        "Covariates of the propensity score",
+        list(vocab.PS_COVARIATES),
+        format_func=vocab.PS_COVARIATES.get,
+        help=glossary.tip("propensity_score"),
+    )
+    s1, s2, s3 = st.columns(3)
+    trim = ui.control(
+        "ps_trim",
+        s1.selectbox,
+        "IPTW: keep scores within",
+        list(vocab.PS_TRIMS),
+        format_func=lambda t: "all (no trimming)" if float(t) == 0 else f"{float(t):g} to {1 - float(t):g}",
+        help="Stabilized inverse probability weights only: patients whose score lies outside these bounds are left "
+        "out (trimmed); the score is not refitted.",
+    )
+    caliper = ui.control(
+        "ps_caliper",
+        s2.selectbox,
+        "Matching caliper, SD of the score",
+        list(vocab.PS_CALIPERS),
+        help="1:1 matching only: a stent patient is matched to the nearest medical patient whose score lies within "
+        "this many standard deviations of the score; one with none stays unmatched.",
+    )
+    threshold = ui.control(
+        "threshold",
+        s3.number_input,
+        "Responder: better by at least, points",
+        1,
+        15,
+        step=1,
+        help=glossary.tip("responder"),
+    )
+
+outcome = vocab.OUTCOMES[outcome_key]
+analysis = AnalysisSettings(cohort, outcome_key, int(visit), randomized_only=False)
+params = analysis.as_params(endpoint=kind if timed else P.ENDPOINTS[0])
+bounds = (float(trim), 1 - float(trim))
+estimand = vocab.PS_ESTIMANDS[method]
+endpoint_label = vocab.ENDPOINTS[kind if timed else P.ENDPOINTS[0]][0]
+endpoint_words = endpoint_label[:1].lower() + endpoint_label[1:]  # "recurrent DVT", "ulcer healing"
+
+shield = ui.protection()
+rows = ui.query("propensity_rows", params)
+if rows.empty:
+    ui.empty_cohort(cohort)
+    ui.stop()
+if len(rows) >= analysis.max_patients:
+    ui.note(f"The analyses use a stable random sample of {analysis.max_patients:,} patients of this cohort.")
+if not covariates:
+    st.info("Choose at least one covariate for the propensity score (*Score: covariates* above).")
+    ui.stop()
+try:
+    score = ui.fitted("propensity.fit_score", rows, tuple(covariates))  # another method or caliper: no refit
+    weights = P.weights(score, method, bounds, float(caliper))
+except P.PropensityProblem as problem:
+    where = shown.single_arm_levels(rows, covariates)
+    st.info(
+        f"**No adjusted estimate for this cohort.** {shown.problem_text(str(problem), shield)}"
+        + (f" Levels with registry patients of one arm only: {where}." if where else ""),
+        icon=":material/info:",
+    )
+    ui.stop()
+
+data = score.data
+stent = data.stent.to_numpy()
+ones = np.ones(len(data))
+if kind == "responders":
+    data = data.assign(responder=P.responders(data, float(threshold), outcome.higher_is_better))
+    rows = rows.assign(responder=P.responders(rows, float(threshold), outcome.higher_is_better))
+column = "responder" if kind == "responders" else "change"
+has_outcome = (data.duration_days if timed else data[column]).notna().to_numpy()
+analysed = pd.Series(
+    {arm: int(((weights > 0) & has_outcome & (stent == (arm == "stent"))).sum()) for arm in vocab.ARMS}
+)
+registry_studies = sorted(set(data.study_id))
+trial_rows = P.randomized(rows)
+
+if timed:
+    what = f"time to {endpoint_words}"
+    who = f"registry patients eligible for {endpoint_words}, weighted ({vocab.PS_METHODS[method]})"
+else:
+    what = f"{'responders' if kind == 'responders' else 'change'} in {outcome.label} at month {visit}"
+    who = f"registry patients with {outcome.label} at baseline and month {visit}, weighted ({vocab.PS_METHODS[method]})"
+line = (
+    ":orange-badge[:material/visibility: Observational comparison, adjusted] Registry patients, whose treatment "
+    f"clinicians chose: the {estimand} from a propensity score on the covariates chosen; what was not measured is "
+    "not adjusted for. The randomized trial is shown beside it as a benchmark."
+)
+st.markdown(line)
+ui.record_design("observational comparison, adjusted by a propensity score", line, analysed)
+ui.analysis_set(analysed, registry_studies, who)
+
+balance = P.balance(score, weights)
+worst = float(balance.smd_after.abs().max())
+small_registry = any(shield.too_few(int(n)) for n in analysed)
+if not P.balanced(balance) and not small_registry:
+    off = balance[balance.smd_after.abs() > P.BALANCE_TARGET]
+    names = ", ".join(str(label) for label in off.label)
+    st.warning(
+        f"**Balance not reached**: after adjustment |SMD| is above {P.BALANCE_TARGET} for {names} (largest "
+        f"{shown.smd_text(worst).split()[0]}). The adjusted estimate still carries that imbalance: choose overlap "
+        "weights, a narrower caliper or other covariates, or narrow the cohort.",
+        icon=":material/warning:",
+    )
+
+# The estimates: the registry unadjusted and adjusted, and the trial's randomized one.
+ratio = timed
+decimals = 1 if kind == "responders" else 2
+scale = 100.0 if kind == "responders" else 1.0
+unit = "hazard ratio, stent / medical" if timed else "% points" if kind == "responders" else outcome.change_unit
+share = np.nan
+if timed:
+    fitted = [P.weighted_cox(data, w) for w in (ones, weights)]
+    trial_fit = P.weighted_cox(trial_rows, np.ones(len(trial_rows)))
+    share = fitted[1][1] if fitted[1] is not None else np.nan
+    registry = [None if f is None else f[0] for f in fitted]
+    trial = None if trial_fit is None else trial_fit[0]
+else:
+    registry = [P.weighted_difference(data, w, column) for w in (ones, weights)]
+    trial = P.trial_estimate(rows, column)
+adjusted = registry[1]
+evalues = (np.nan, np.nan)
+ratio_estimate = None
+if adjusted is not None:
+    if timed:
+        evalues = P.evalue_hazard_ratio(adjusted, share)
+    elif kind == "responders":
+        ratio_estimate = P.weighted_risk_ratio(data, weights)
+        if ratio_estimate is not None:
+            evalues = P.evalue_interval(ratio_estimate.estimate, ratio_estimate.ci_low, ratio_estimate.ci_high)
+    else:
+        evalues = P.evalue_difference(adjusted, P.pooled_sd(data[(weights > 0) & has_outcome]))
+
+
+def _row(row_kind: str, label: str, est: P.Estimate, e: tuple[float, float] = (np.nan, np.nan)) -> shown.Row:
+    factor = 1.0 if timed else scale
+    return shown.Row(
+        row_kind,
+        label,
+        factor * est.estimate,
+        factor * est.ci_low,
+        factor * est.ci_high,
+        est.p_value,
+        est.n_stent,
+        est.n_medical,
+        *e,
+    )
+
+
+labels = {
+    "unadjusted": "Registry, unadjusted",
+    "adjusted": f"Registry, adjusted ({vocab.PS_METHODS[method].split(',')[0]}, {estimand})",
+    "trial": "Trial, randomized",
+}
+trial_hidden = trial is not None and any(shield.too_few(n) for n in (trial.n_stent, trial.n_medical))
+estimates: list[shown.Row] = []
+if registry[0] is not None and not small_registry:
+    estimates.append(_row("unadjusted", labels["unadjusted"], registry[0]))
+if adjusted is not None and not small_registry:
+    estimates.append(_row("adjusted", labels["adjusted"], adjusted, evalues))
+if trial is not None and not trial_hidden:
+    estimates.append(_row("trial", labels["trial"], trial))
+bench = None
+if adjusted is not None and trial is not None and not small_registry and not trial_hidden:
+    if timed:  # on the log scale: the ratio of the hazard ratios
+        logged = [
+            P.Estimate(float(np.log(e.estimate)), e.se, np.nan, np.nan, e.p_value, e.n_stent, e.n_medical)
+            for e in (adjusted, trial)
+        ]
+        bench = P.benchmark(*logged)
+    else:
+        bench = P.benchmark(adjusted, trial)
+bench_values = None  # registry − trial and its CI, as shown (a ratio of hazard ratios for an endpoint)
+if bench is not None:
+    back = np.exp if timed else (lambda v: scale * v)
+    bench_values = tuple(float(back(v)) for v in (bench.difference, bench.ci_low, bench.ci_high))
+bench_name = "Registry / trial, ratio of hazard ratios" if timed else f"Registry − trial, {unit}"
+
+if timed:
+    title = f"Hazard ratio of {endpoint_words}, stent vs medical: the registry and the trial"
+    axis = "Hazard ratio, stent / medical (log scale; robust 95% CI)"
+elif kind == "responders":
+    title = f"Stent − medical responders ({outcome.label} {threshold} points better) at month {visit}"
+    axis = "Stent − medical, % points (robust 95% CI)"
+else:
+    title = f"Stent − medical change in {outcome.label} at month {visit}: the registry and the trial"
+    axis = f"Stent − medical change, {outcome.change_unit} (robust 95% CI)"
+
+if small_registry or adjusted is None:
+    if small_registry:
+        st.info(f"Not shown: an arm has fewer than {shield.k} registry patients in the analysis (small cells hidden).")
+    else:
+        st.info(
+            f"No adjusted estimate of the {what}: each arm needs at least {P.MIN_PER_ARM} weighted registry patients "
+            "with the outcome" + (" and an event in each arm." if timed else ".")
+        )
+    ui.end_of_slide()
+else:
+    frame = pd.DataFrame(
+        {
+            "label": [r.label for r in estimates],
+            "kind": [r.kind for r in estimates],
+            "estimate": [r.estimate for r in estimates],
+            "ci_low": [r.ci_low for r in estimates],
+            "ci_high": [r.ci_high for r in estimates],
+            "text": [shown.estimate_with_ci(r.estimate, r.ci_low, r.ci_high, decimals, ratio) for r in estimates],
+        }
+    )
+    summary = "; ".join(f"{label}: {text}" for label, text in zip(frame.label, frame.text, strict=True))
+    ui.chart(ps_charts.estimates_figure(frame, title, axis, ratio), "adjusted_chart", summary, patients=analysed)
+    adjusted_row = next(r for r in estimates if r.kind == "adjusted")
+    est_text = shown.estimate_text(adjusted_row.estimate, decimals, ratio)
+    ci = shown.ci_text(adjusted_row.ci_low, adjusted_row.ci_high, decimals, ratio)
+    trial_row = next((r for r in estimates if r.kind == "trial"), None)
+    key_numbers = [(f"Adjusted registry ({estimand})", est_text), ("95% CI", ci)]
+    if trial_row is not None:
+        key_numbers.append(("Trial", shown.estimate_text(trial_row.estimate, decimals, ratio)))
+    if bench_values is not None:
+        diff, low, high = bench_values
+        key_numbers.append(
+            ("Registry / trial" if timed else "Registry − trial", shown.estimate_text(diff, decimals, ratio))
+        )
+        key_numbers.append(("95% CI", shown.ci_text(low, high, decimals, ratio)))
+    ui.key_numbers(key_numbers)
+    ui.end_of_slide()
+
+    ess = P.effective_sample_size(stent, weights)
+    in_arm = {arm: int(((weights > 0) & (stent == (arm == "stent"))).sum()) for arm in vocab.ARMS}
+    ess_text = " / ".join(
+        shown.ess_text(ess[arm]) if not shield.too_few(in_arm[arm]) else shield.label for arm in vocab.ARMS
+    )
+    metrics = {
+        f"Adjusted estimate ({estimand})": est_text,
+        "95% CI (robust)": ci,
+        "E-value (CI bound)": f"{shown.evalue_text(evalues[0])} ({shown.evalue_text(evalues[1])})",
+        "ESS, stent / medical": ess_text,
+        "Max |SMD| after": shown.smd_text(worst),
+    }
+    cols = [*st.columns(3), *st.columns(3)[:2]]  # two rows: a CI and the ESS need their width at 1280 px
+    helps = [
+        f"Stent − medical, {unit}" if not timed else "Hazard ratio, stent / medical",
+        None,
+        glossary.tip("evalue"),
+        glossary.tip("ess"),
+        glossary.tip("smd"),
+    ]
+    for col, (label, value), text in zip(cols, metrics.items(), helps, strict=True):
+        col.metric(label, value, help=text)
+    if kind == "responders" and ratio_estimate is not None:
+        ui.note(
+            f"Responder ratio, stent / medical (adjusted): {display.number(ratio_estimate.estimate, 2)} "
+            f"(95% CI {display.interval(ratio_estimate.ci_low, ratio_estimate.ci_high, 2)}); the E-value is that "
+            "ratio's."
+        )
+    if timed:
+        ui.note(
+            f"Cause-specific hazard: a death before the event censors the patient. {display.number(100 * share, 1)}% "
+            "of the registry patients analysed had the event; "
+            + (
+                "under 15%, so the hazard ratio stands in for a risk ratio in the E-value."
+                if share < P.RARE_OUTCOME
+                else "15% or more, so the E-value converts the hazard ratio to a risk ratio (VanderWeele 2017)."
+            )
+        )
+    ui.note(
+        "E-value: how strongly an unmeasured confounder would have to be associated with both the treatment and the "
+        "outcome (risk ratio) to explain the adjusted estimate away; in brackets, to move its CI to include no effect "
+        "(1: the CI already does)."
+    )
+    ui.record_result(f"Adjusted registry: {what}", metrics, "Observational: registry patients, adjusted.")
+
+    st.subheader("Does the adjusted registry reproduce the trial?", help=glossary.tip("target_trial"))
+    if bench_values is not None:
+        diff, low, high = bench_values
+        ui.note(
+            shown.benchmark_words(diff, low, high, decimals, "ratio" if timed else "difference", estimand), st.markdown
+        )
+        ui.table(
+            shown.benchmark_table(labels["adjusted"], bench_name, diff, low, high, decimals, ratio),
+            key="adjusted_benchmark",
+            title="The adjusted registry against the trial",
+        )
+    elif trial is None:
+        trial_months = sorted(
+            {int(m) for s in ui.query("studies").itertuples() if s.design == "randomized" for m in s.visit_months}
+        )
+        reason = (
+            f"the trial has no month-{visit} visit (its visits: months {', '.join(str(m) for m in trial_months if m)})"
+            if not timed and visit not in trial_months
+            else "the trial's patients in this cohort are too few for an estimate (3 per arm"
+            + (", an event in each)" if timed else ")")
+        )
+        st.info(f"No randomized benchmark: {reason}.")
+    else:
+        st.info(f"No randomized benchmark: a trial arm has fewer than {shield.k} patients here (small cells hidden).")
+    counts = {arm: [shield.count(getattr(r, f"n_{arm}")) for r in estimates] for arm in vocab.ARMS}
+    column_name = "Hazard ratio" if timed else f"Stent − medical, {unit}"
+    table = shown.estimates_table(estimates, column_name, decimals, ratio, counts)
+    ui.table(table, key="adjusted_estimates", title="Registry (unadjusted, adjusted) and trial estimates")
+    method_words = {
+        "overlap": "overlap weights (1 − score for a stent patient, the score for a medical one)",
+        "iptw": f"stabilized inverse probability weights, scores outside {bounds[0]:g} to {bounds[1]:g} trimmed",
+        "matching": f"1:1 nearest-neighbour matching on the score without replacement, caliper {caliper} SD",
+    }[method]
+    estimate_method = (
+        P.COX_METHOD
+        if timed
+        else (
+            "weighted difference in the share of responders (stent − medical) and their ratio: weighted least squares "
+            "and a log-linear model, robust (sandwich) standard errors, as survey::svyglm (gaussian, quasipoisson); "
+            "t-based 95% CI on n − 2 degrees of freedom"
+        )
+        if kind == "responders"
+        else P.CHANGE_METHOD
+    )
+    ui.how_computed(
+        "propensity_rows",
+        params,
+        f"{P.PS_METHOD}; {method_words}; {estimate_method}; {P.EVALUE_METHOD}; the trial: the same model unweighted "
+        "on its randomized patients; registry − trial: independent samples, normal 95% CI.",
+        reproduce.adjusted(
+            params,
+            config.db_path(),
+            list(covariates),
+            method,
+            bounds,
+            float(caliper),
+            kind,
+            float(threshold),
+            outcome.higher_is_better,
+        ),
+    )
+
+st.subheader("Target-trial protocol (observational emulation)", help=glossary.tip("target_trial"))
+if timed:
+    outcome_words = f"Time to {endpoint_words}" + (
+        " (patients with an open ulcer at baseline)" if kind == "ulcer_healing" else ""
+    )
+    follow_words = "Enrolment to the event; death, loss or the data cut-off censor"
+elif kind == "responders":
+    better = "higher" if outcome.higher_is_better else "lower"
+    outcome_words = f"Responder: {outcome.label} {threshold} points better ({better} is better) at month {visit}"
+    follow_words = f"Enrolment to month {visit} (patients seen at baseline and that visit)"
+else:
+    outcome_words = f"Change in {outcome.label} from baseline to month {visit}, {outcome.change_unit}"
+    follow_words = f"Enrolment to month {visit} (patients seen at baseline and that visit)"
+protocol = shown.protocol_table(
+    cohort.describe(),
+    registry_studies,
+    shield.count(score.left_out) if score.left_out else "",
+    list(score.covariates),
+    outcome_words,
+    follow_words,
+    "Enrolment (the baseline visit), both arms",
+    method,
+    estimand,
+    vocab.PS_METHODS[method],
+)
+ui.table(protocol, key="adjusted_protocol", title="Target-trial protocol (observational emulation)")
+st.caption("Observational: the registry emulates this trial; no patient was randomized to it.")
+
+st.subheader("Propensity score and balance", help=glossary.tip("propensity_score"))
+if small_registry:
+    st.info(f"Not shown: an arm has fewer than {shield.k} registry patients in the analysis (small cells hidden).")
+else:
+    scores = pd.DataFrame({"arm": data.arm, "ps": data.ps})
+    ui.chart(
+        ps_charts.overlap_figure(scores, bounds if method == "iptw" else None),
+        "ps_overlap",
+        "Density of the propensity score per arm, stent above the axis and medical below.",
+        patients=data.arm.value_counts(),
+    )
+    ui.note(
+        "Each arm's scores as a smoothed density (Gaussian kernel): where only one arm has patients, the other arm "
+        "has no comparable patient."
+        + (f" The dashed lines are the trimming bounds {bounds[0]:g} and {bounds[1]:g}." if method == "iptw" else "")
+    )
+    after = {"overlap": "overlap weights", "iptw": "stabilized IPTW", "matching": "1:1 matching"}[method]
+    ui.chart(
+        ps_charts.love_figure(balance, f"After ({after})"),
+        "love_plot",
+        f"|SMD| of each covariate before and after adjustment; largest after {shown.smd_text(worst)}.",
+        patients=data.arm.value_counts(),
+    )
+    ui.table(
+        shown.balance_table(balance, after),
+        key="adjusted_balance",
+        title="Covariate balance before and after adjustment (|SMD|)",
+    )
+    ui.note(
+        f"{display.SMD_FLAG} |SMD| above {P.BALANCE_TARGET}, the usual target. "
+        + (
+            f"{shield.count(score.left_out)} registry patients left out for a missing covariate. "
+            if score.left_out
+            else ""
+        )
+        + (
+            "The study enters the score too, as the cohort pools registry studies. "
+            if "study_id" in score.covariates
+            else ""
+        )
+        + (
+            "Covariates that do not vary in this cohort are left out of the score: "
+            + ", ".join(escape.markdown(vocab.PS_COVARIATES[c]) for c in covariates if c not in score.covariates)
+            + "."
+            if any(c not in score.covariates for c in covariates)
+            else ""
+        )
+    )

@@ -1,0 +1,251 @@
+"""The Adjusted registry page: its numbers read off the page and recomputed here with the propensity
+core on the same cohort (the query's rows, the score, the weights: each step called directly), compared
+whole; its settings in the address, hostile values refused; what it says where no benchmark exists."""
+
+import duckdb
+import numpy as np
+import pytest
+
+from pts_explorer import db
+from pts_explorer.analytics import propensity as P
+from pts_explorer.config import DUCKDB_CONFIG
+from pts_explorer.filters import MAX_MODEL_PATIENTS, CohortFilter
+from tests.app.test_pages import _texts, _url
+from tests.app.test_small_cells import shown_counts
+
+PAGE = "app_pages/adjusted.py"
+
+
+def _open(app_on, db_path, query: dict | None = None):
+    at = app_on(db_path, query or {})
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _rows(db_path, visit: int = 6, endpoint: str = "ulcer_healing", cohort: CohortFilter | None = None):
+    params = {
+        **(cohort or CohortFilter()).as_params(),
+        "outcome": "villalta_total",
+        "visit_month": visit,
+        "endpoint": endpoint,
+        "randomized_only": False,
+        "max_patients": MAX_MODEL_PATIENTS,
+    }
+    with duckdb.connect(str(db_path), read_only=True, config=DUCKDB_CONFIG) as con:
+        return db.run_query(con, "propensity_rows", params)
+
+
+def _signed(value: float, decimals: int) -> str:
+    text = f"{value:+.{decimals}f}"
+    return "0." + "0" * decimals if float(text) == 0 else text
+
+
+def _expected(rows, method: str, column: str = "change", scale: float = 1.0, decimals: int = 2, **options):
+    """The page's metrics recomputed: score, weights, estimate, ESS and the largest |SMD| after."""
+    score = P.fit_score(rows, P.DEFAULT_COVARIATES)
+    w = P.weights(score, method, **options)
+    data = score.data
+    if column == "responder":
+        data = data.assign(responder=P.responders(data, 4))
+    est = P.weighted_difference(data, w, column)
+    ess = P.effective_sample_size(data.stent.to_numpy(), w)
+    worst = float(P.balance(score, w).smd_after.abs().max())
+    smd = f"{worst:.3f}" + (" ▲" if worst > 0.1 else "")
+    return {
+        f"Adjusted estimate ({ {'overlap': 'ATO', 'iptw': 'ATE', 'matching': 'ATT'}[method] })": _signed(
+            scale * est.estimate, decimals
+        ),
+        "95% CI (robust)": f"{_signed(scale * est.ci_low, decimals)} to {_signed(scale * est.ci_high, decimals)}",
+        "ESS, stent / medical": f"{ess['stent']:.1f} / {ess['medical']:.1f}",
+        "Max |SMD| after": smd,
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "method", "options"),
+    [
+        ({}, "overlap", {}),
+        ({"ps_method": "iptw", "ps_trim": "0.1"}, "iptw", {"bounds": (0.1, 0.9)}),
+        ({"ps_method": "matching", "ps_caliper": "0.1"}, "matching", {"caliper": 0.1}),
+    ],
+    ids=["overlap", "iptw trimmed at 0.1", "matching caliper 0.1"],
+)
+def test_the_adjusted_estimate_ci_ess_and_balance_are_the_cores(app_on, demo_db, query, method, options):
+    at = _open(app_on, demo_db, query)
+    shown = _metrics(at)
+    want = _expected(_rows(demo_db), method, **options)
+    assert {label: shown[label] for label in want} == want
+
+
+def test_responders_are_the_weighted_share_difference_in_percentage_points(app_on, demo_db):
+    at = _open(app_on, demo_db, {"ps_estimate": "responders"})
+    shown = _metrics(at)
+    want = _expected(_rows(demo_db), "overlap", column="responder", scale=100, decimals=1)
+    assert {label: shown[label] for label in want} == want
+
+
+def test_the_hazard_ratio_is_the_weighted_cox_and_the_trial_is_beside_it(app_on, demo_db):
+    at = _open(app_on, demo_db, {"ps_estimate": "freedom_from_recurrent_dvt"})
+    rows = _rows(demo_db, endpoint="freedom_from_recurrent_dvt")
+    score = P.fit_score(rows, P.DEFAULT_COVARIATES)
+    hr, share = P.weighted_cox(score.data, P.weights(score, "overlap"))
+    shown = _metrics(at)
+    assert shown["Adjusted estimate (ATO)"] == f"{hr.estimate:.2f}"
+    assert shown["95% CI (robust)"] == f"{hr.ci_low:.2f} to {hr.ci_high:.2f}"
+    evalue, evalue_ci = P.evalue_hazard_ratio(hr, share)
+    assert shown["E-value (CI bound)"] == f"{evalue:.2f} ({evalue_ci:.2f})"
+    trial = P.randomized(rows)
+    trial_hr, _ = P.weighted_cox(trial, np.ones(len(trial)))
+    table = next(d.value for d in at.dataframe if "Hazard ratio" in d.value.columns).set_index("Estimate")
+    assert table.loc["Trial, randomized", "Hazard ratio"] == f"{trial_hr.estimate:.2f}"
+    assert table.loc["Trial, randomized", "95% CI"] == f"{trial_hr.ci_low:.2f} to {trial_hr.ci_high:.2f}"
+    assert table.loc["Trial, randomized", "n, stent"] == f"{trial_hr.n_stent:,}"
+
+
+def test_the_benchmark_is_the_registry_minus_the_trial_and_says_only_what_its_ci_supports(app_on, demo_db):
+    at = _open(app_on, demo_db, {"ps_method": "iptw"})
+    rows = _rows(demo_db)
+    score = P.fit_score(rows, P.DEFAULT_COVARIATES)
+    bench = P.benchmark(P.weighted_difference(score.data, P.weights(score, "iptw")), P.trial_estimate(rows))
+    words = f"{_signed(bench.difference, 2)}, 95% CI {_signed(bench.ci_low, 2)} to {_signed(bench.ci_high, 2)}"
+    (line,) = [m.value for m in at.markdown if "Registry − trial:" in m.value]
+    if bench.ci_low <= 0 <= bench.ci_high:
+        assert line.startswith(
+            f"**No difference shown** between the adjusted registry estimate and the trial's "
+            f"(Registry − trial: {words}): the interval includes 0. That is not evidence"
+        )
+        assert "reproduces the trial: every value" in line
+    else:
+        assert line.startswith(
+            f"**The adjusted registry estimate differs from the trial's** beyond chance (Registry − trial: {words})"
+        )
+    assert "The estimands differ: the registry's is the average treatment effect (ATE)" in line
+
+
+def test_a_visit_the_trial_does_not_have_gives_no_benchmark_and_says_why(app_on, demo_db):
+    with duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG) as con:
+        visits = con.execute("SELECT design, visit_months FROM studies").fetchall()
+    trial = {m for design, months in visits if design == "randomized" for m in months}
+    registry_only = min(m for design, months in visits if design == "observational" for m in months if m not in trial)
+    at = _open(app_on, demo_db, {"visit": str(registry_only)})
+    shown = ", ".join(str(m) for m in sorted(trial) if m)
+    assert [i.value for i in at.info] == [
+        f"No randomized benchmark: the trial has no month-{registry_only} visit (its visits: months {shown})."
+    ]
+    assert not [m for m in at.markdown if "Registry − trial" in m.value]
+
+
+def test_the_settings_are_in_the_address_and_come_back_from_it(app_on, demo_db):
+    at = _open(app_on, demo_db)
+    at.selectbox(key="ps_estimate").set_value("responders").run()
+    at.selectbox(key="ps_method").set_value("matching").run()
+    at.selectbox(key="ps_caliper").set_value("0.1").run()
+    at.multiselect(key="ps_covariates").set_value(["stenosis_grade", "age_years"]).run()
+    assert not at.exception
+    assert _url(at, "ps_estimate") == ["responders"]
+    assert _url(at, "ps_method") == ["matching"]
+    assert _url(at, "ps_caliper") == ["0.1"]
+    assert _url(at, "ps_covariates") == ["stenosis_grade", "age_years"]
+    again = _open(
+        app_on, demo_db, {k: _url(at, k) for k in ("ps_estimate", "ps_method", "ps_caliper", "ps_covariates")}
+    )
+    assert again.selectbox(key="ps_estimate").value == "responders"
+    assert again.selectbox(key="ps_method").value == "matching"
+    assert again.selectbox(key="ps_caliper").value == "0.1"
+    assert again.multiselect(key="ps_covariates").value == ["stenosis_grade", "age_years"]
+    assert _metrics(again) == _metrics(at)
+    protocol = next(d.value for d in again.dataframe if "Protocol element" in d.value.columns)
+    assignment = protocol.set_index("Protocol element").iloc[:, 0]["Assignment"]
+    assert assignment == "Not randomized: a propensity score on 2 covariates (the balance table)"
+    balance = next(d.value for d in again.dataframe if "Covariate" in d.value.columns)
+    assert list(balance.Covariate) == ["Stenosis grade", "Age (years)"]
+
+
+HOSTILE = {
+    "ps_estimate": "'; DROP TABLE patients; --",
+    "ps_method": "<script>alert(1)</script>",
+    "ps_trim": "0.5",
+    "ps_caliper": "-1",
+    "ps_covariates": ["**bold**", "study_id"],
+}
+
+
+def test_hostile_settings_are_refused_with_a_notice_and_never_shown(app_on, demo_db):
+    at = _open(app_on, demo_db, HOSTILE)
+    assert at.selectbox(key="ps_estimate").value == "change"
+    assert at.selectbox(key="ps_method").value == "overlap"
+    assert at.selectbox(key="ps_trim").value == "0.05"
+    assert at.selectbox(key="ps_caliper").value == "0.2"
+    assert at.multiselect(key="ps_covariates").value == list(P.DEFAULT_COVARIATES)  # none known: the default
+    texts = _texts(at)
+    for value in ("DROP TABLE", "<script>", "**bold**"):
+        assert value not in texts
+    assert _metrics(at) == _metrics(_open(app_on, demo_db))  # the default view's numbers
+    for key in ("ps_estimate", "ps_method", "ps_trim", "ps_caliper", "ps_covariates"):
+        assert _url(at, key) == []  # the address keeps the defaults (none written)
+
+
+def test_one_known_covariate_among_unknown_ones_is_kept(app_on, demo_db):
+    at = _open(app_on, demo_db, {"ps_covariates": ["bogus", "stenosis_grade"]})
+    assert at.multiselect(key="ps_covariates").value == ["stenosis_grade"]
+
+
+def test_no_covariate_chosen_asks_for_one(app_on, demo_db):
+    at = _open(app_on, demo_db)
+    at.multiselect(key="ps_covariates").set_value([]).run()
+    assert not at.exception
+    assert [i.value for i in at.info] == [
+        "Choose at least one covariate for the propensity score (*Score: covariates* above)."
+    ]
+
+
+def test_a_cohort_without_registry_patients_says_why_there_is_no_estimate(app_on, demo_db):
+    at = _open(app_on, demo_db, {"study": "TRIAL"})
+    (info,) = [i.value for i in at.info]
+    assert info.startswith("**No adjusted estimate for this cohort.** Each arm needs at least 3 registry")
+    assert "(stent 0, medical 0)" in info
+
+
+def test_a_separated_score_names_the_centres_one_arm_has(app_on, demo_db):
+    at = _open(app_on, demo_db, {"site": "ivc"})
+    (info,) = [i.value for i in at.info]
+    assert info.startswith("**No adjusted estimate for this cohort.** The score separates the arms")
+    with duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG) as con:
+        centres = con.execute(
+            """SELECT center_id, list(DISTINCT arm) FROM patients JOIN studies USING (study_id)
+               WHERE design = 'observational' AND obstruction_site = 'ivc' GROUP BY center_id"""
+        ).fetchall()
+    assert [c for c, arms in centres if len(arms) == 1]  # the demo's IVC registry has such centres
+    segments = info.split("Levels with registry patients of one arm only: ")[1].rstrip(".").split("; ")
+    for arm in ("stent", "medical"):
+        only = sorted(c for c, arms in centres if arms == [arm])
+        if only:
+            assert f"Study centre: {', '.join(only)} ({arm} only)" in segments
+
+
+def test_a_registry_arm_below_k_shows_no_estimate_balance_or_count(app_on, demo_db, monkeypatch):
+    """The demo's registry has 3 medical patients with a grade below 50% in the IVC seen at month 6
+    (counted here from the contract tables): with small cells protected, nothing about them is shown."""
+    with duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG) as con:
+        (medical,) = con.execute(
+            """SELECT count(*) FROM patients AS p JOIN studies USING (study_id)
+               JOIN visits AS b ON b.patient_id = p.patient_id AND b.visit_month = 0 AND b.villalta_total IS NOT NULL
+               JOIN visits AS f ON f.patient_id = p.patient_id AND f.visit_month = 6 AND f.villalta_total IS NOT NULL
+               WHERE design = 'observational' AND p.arm = 'medical' AND obstruction_site = 'ivc'
+                 AND stenosis_grade = '<50%'"""
+        ).fetchone()
+    assert 0 < medical < 5
+    monkeypatch.setenv("PTS_PROTECT_SMALL_CELLS", "1")
+    monkeypatch.setenv("PTS_MIN_CELL_COUNT", "5")
+    at = _open(app_on, demo_db, {"site": "ivc", "grade": "<50%", "ps_covariates": "sex"})
+    hidden = "Not shown: an arm has fewer than 5 registry patients in the analysis (small cells hidden)."
+    assert [i.value for i in at.info] == [hidden, hidden]
+    assert not [m for m in at.metric if m.label.startswith(("Adjusted", "ESS", "Max"))]
+    assert [k for k in at.get("plotly_chart")] == []
+    assert [d.value.columns[0] for d in at.dataframe] == ["Protocol element"]
+    assert not [(where, n) for where, n in shown_counts(at) if 0 < n < 5]
