@@ -99,10 +99,13 @@ if (check or run) and uploads:
             st.session_state["import_report_profile"] = profile
             st.session_state["import_survey"] = ui.survey_uploads(st.session_state["import_report"], profile, sources)
     except Exception as exc:
+        # Whatever failed, the page never says it is still importing, nor shows the report of an earlier check
+        # as this one's (review 14, N1: "Importing…" stayed over the error box).
+        progress.empty()
+        for key in ("import_report", "import_report_profile", "import_survey"):
+            st.session_state.pop(key, None)
         if not atomic.disk_full(exc):
             raise  # the frame's error box, with a reference in the log
-        progress.empty()
-        st.session_state.pop("import_report", None)
         st.error(importing.disk_full_message(exc, target), icon=":material/hard_drive:")
         ui.stop()
     progress.empty()

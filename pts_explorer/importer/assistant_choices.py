@@ -948,12 +948,12 @@ def _said_month(label: str) -> int | None:
     text = label.upper()
     if re.search(r"UNSCHED|UNPLAN|END OF STUDY|\bEOS\b|WITHDRAW|ADVERSE", text):
         return -1
-    if re.search(r"BASE|SCREEN|ENROL|RANDOM|CONSENT|INCLU|DAY 1\b", text):
+    if re.search(r"BASE|SCREEN|ENROL|RANDOM|CONSENT|INCLU|DAY 1\b|AUSGANG|BASAL", text):
         return 0
-    if hit := re.search(r"\b(MONTH|MO|M)\s*(\d+)", text):
+    if hit := re.search(r"\b(MONTH|MONAT|MOIS|MESE|MES|MAAND|MO|M)S?\s*(\d+)", text):
         return int(hit[2])
-    if hit := re.search(r"WEEK\s*(\d+)", text):
-        return round(int(hit[1]) * 12 / 52)
+    if hit := re.search(r"(WEEK|WOCHE|SEMAINE|SEMANA|SETTIMANA|WK)\s*(\d+)", text):
+        return round(int(hit[2]) * 12 / 52)
     return None
 
 
@@ -1054,7 +1054,8 @@ def avisit_choices(profile: Profile, found: Survey) -> list[Choice]:
         unscheduled = by_number is None and (bool(re.search(r"UNSCHED|UNPLAN", name, re.I)) or number.startswith("-"))
         first = NOT_A_VISIT if unscheduled else f"month {by_number if by_number is not None else said}"
         options = [Option(f"month {m}", ((("visits", "AVISIT", name), m),)) for m in months]
-        options.append(Option(NOT_A_VISIT))
+        # "" says it is no scheduled visit: without it a visit flagged for analysis is refused again (review 14, N1)
+        options.append(Option(NOT_A_VISIT, ((("visits", "AVISIT", name), ""),)))
         options.sort(key=lambda o: o.text != first)
         out.append(
             Choice(
@@ -1075,7 +1076,7 @@ def avisit_choices(profile: Profile, found: Survey) -> list[Choice]:
         unscheduled = by_number is None and number.startswith("-")
         first = NOT_A_VISIT if by_number is None else f"month {by_number}"
         options = [Option(f"month {m}", ((("visits", "AVISITN", number), m),)) for m in months]
-        options.append(Option(NOT_A_VISIT))
+        options.append(Option(NOT_A_VISIT, ((("visits", "AVISITN", number), ""),)))
         options.sort(key=lambda o: o.text != first)
         out.append(
             Choice(
@@ -1432,6 +1433,40 @@ def healing_choices(profile: Profile, issues: Any) -> list[Choice]:
                     ((("derive", "ulcer_healed"), True),),
                 ),
                 Option("leave it: no ulcer_healed event (Durability's healing curve stays empty for them)"),
+            ),
+        )
+    ]
+
+
+def avalc_choices(profile: Profile, issues: Any) -> list[Choice]:
+    """ADaM: records of a numeric parameter whose AVAL is blank while AVALC holds a number (adam:avalc, review
+    14, N2): read AVALC as the value ([bds] avalc_as_aval = true, each record a warning) or leave the profile
+    as it is (AVAL given in the source). Never chosen for the user."""
+    if profile.format != "adam" or issues is None or getattr(issues, "empty", True):
+        return []
+    if profile.section("bds").get("avalc_as_aval") is True:
+        return []
+    refused = issues[
+        (issues["rule"].astype(str) == "adam:avalc")
+        & (issues["severity"] == "error")
+        & issues["message"].astype(str).str.contains("avalc_as_aval", regex=False)
+    ]
+    if refused.empty:
+        return []
+    shown = ", ".join(f'{r} "{v}"' for r, v in list(zip(refused["record"], refused["value"], strict=True))[:3])
+    more = ", ..." if len(refused) > 3 else ""
+    return [
+        Choice(
+            "Values: AVAL blank, AVALC given",
+            "adam_avalc_as_aval",
+            f"[bds] avalc_as_aval: {counted(len(refused), 'record')} of a numeric parameter with AVAL blank and a "
+            f"number in AVALC ({shown}{more})",
+            (
+                Option(
+                    "read AVALC as the value where AVAL is blank (each such record a warning)",
+                    ((("bds", "avalc_as_aval"), True),),
+                ),
+                Option("leave it: give the value in AVAL in the source"),
             ),
         )
     ]

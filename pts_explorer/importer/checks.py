@@ -4,6 +4,7 @@ recorded with its file and line; plus direct identifiers and reconciliation of g
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date, datetime, timedelta
 
@@ -355,6 +356,12 @@ def contract_rules(con: duckdb.DuckDBPyConnection, issues: Issues) -> None:
         "DELETE FROM issues AS i WHERE i.rule LIKE 'required:visits.%' AND EXISTS (SELECT 1 FROM visit_set_aside AS a "
         "WHERE a.patient_id = split_part(i.record, ' / ', 1) AND i.rule = 'required:visits.' || a.column_name)"
     )
+    # An ADaM record whose AVAL is blank while AVALC holds a value is one error (adam:avalc, naming subject, visit,
+    # AVALC and the key), not also the contract's "empty" error at the same record (review 14, N2).
+    con.execute(
+        "DELETE FROM issues AS i WHERE i.rule LIKE 'required:visits.%' AND EXISTS (SELECT 1 FROM issues AS t WHERE "
+        "t.rule = 'adam:avalc' AND t.severity = 'error' AND t.file = i.file AND t.line = i.line)"
+    )
     # Nobody said whether the data are synthetic: that is one error, the question (synthetic_stated).
     con.execute(
         "DELETE FROM issues WHERE rule = 'required:dataset_info.synthetic' AND EXISTS (SELECT 1 FROM issues "
@@ -658,7 +665,9 @@ def date_formats_named(con: duckdb.DuckDBPyConnection, profile: Profile) -> None
     """A contract date column whose values are not ISO 8601 ("must be a date (YYYY-MM-DD)", a contract CSV's
     07/03/2021) names the [dates] formats entry that reads every such value of the column, both day-first and
     month-first when the values cannot tell them apart (review 12, finding 2: the message named no key).
-    Excel serial numbers have their own hint (excel_serial_dates)."""
+    Excel serial numbers have their own hint (excel_serial_dates); a date written as ISO 8601 that is no
+    calendar date has its own message (impossible_dates)."""
+    impossible_dates(con)
     given = [str(f) for f in profile.section("dates").get("formats", [])]
     rows = con.execute(
         "SELECT rule, list(DISTINCT trim(value) ORDER BY trim(value)) FROM issues WHERE rule LIKE 'type:%' AND "
@@ -692,6 +701,43 @@ def date_formats_named(con: duckdb.DuckDBPyConnection, profile: Profile) -> None
             "WHERE rule = $rule AND message LIKE '%must be ' || $date || '%'",
             {"hint": hint, "rule": rule, "date": _TYPE_WORDS["date"]},
         )
+
+
+ISO_DAY = r"\d{4}-\d{2}-\d{2}"
+
+
+def impossible_dates(con: duckdb.DuckDBPyConnection) -> None:
+    """A date written as ISO 8601 that no calendar has (2021-02-30) is said to be so, naming the patient and why,
+    with no [dates] formats advice (review 14, N5: it was told to write ISO 8601, which it was): the message
+    replaces the date error's whole (with any hint added to it)."""
+    rows = con.execute(
+        "SELECT DISTINCT rule, trim(value) FROM issues WHERE rule LIKE 'type:%' AND message LIKE '%must be ' || $date "
+        "|| '%' AND regexp_full_match(trim(value), $iso) AND try_strptime(trim(value), '%Y-%m-%d') IS NULL",
+        {"date": _TYPE_WORDS["date"], "iso": ISO_DAY},
+    ).fetchall()
+    for rule, value in rows:
+        column = str(rule).removeprefix("type:")
+        table = column.split(".")[0]
+        whose = "study" if table == "studies" else "patient"
+        con.execute(
+            "UPDATE issues SET message = $column || ' of ' || $whose || ' ' || split_part(record, ' / ', 1) || ': ' "
+            "|| $value || ' is no calendar date (' || $why || '): correct it in the source (no [dates] format reads "
+            "it)' WHERE rule = $rule AND trim(value) = $value AND message LIKE '%must be ' || $date || '%'",
+            {"column": column, "whose": whose, "value": value, "why": _why_no_date(value), "rule": rule}
+            | {"date": _TYPE_WORDS["date"]},
+        )
+
+
+def _why_no_date(value: str) -> str:
+    """Why an ISO-shaped date is none: "February 2021 has 28 days", "there is no month 13"."""
+    year, month, day = (int(p) for p in value.split("-"))
+    if not 1 <= month <= 12:
+        return f"there is no month {month}"
+    if day == 0:
+        return "there is no day 0"
+    following = date(year + month // 12, month % 12 + 1, 1)
+    days = (following - timedelta(days=1)).day
+    return f"{calendar.month_name[month]} {year} has {days} days"
 
 
 def _reads_date(fmt: str, value: str) -> bool:

@@ -145,7 +145,85 @@ def _parse(data: dict[str, Any], path: Path, formats: tuple[str, ...]) -> Profil
     )
     _check_names(profile)
     _check_dates(profile)
+    _check_visit_maps(profile)
     return profile
+
+
+# The maps that give a visit its month: [visits.<key>] (ADaM AVISIT / AVISITN, SDTM VISIT / VISITNUM) and
+# REDCap's [events]; the keys of the numbered ones are numbers.
+VISIT_MAPS = ("AVISIT", "AVISITN", "VISIT", "VISITNUM")
+NUMBERED_VISIT_MAPS = ("AVISITN", "VISITNUM")
+MONTH_FORMS = (
+    'a whole number of months (e.g. 3), or "" for a visit that is no scheduled one (its records are set aside, '
+    "counted in the report)"
+)
+
+
+def month_of(value: object) -> int | None:
+    """A visit map's month as the importer reads it: a whole number (3, "3", 3.0); None for "" (no
+    scheduled visit). Raises ValueError for anything else."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
+        return int(value.strip())
+    raise ValueError(value)
+
+
+def _check_visit_maps(profile: Profile) -> None:
+    """Every value of a visit map is a month or "" (review 14, N1: [visits.AVISITN] "99" = "" made the importer
+    fail with "invalid literal for int()"), every key of a numbered map a number, and [study] visit_months a
+    list of months: a message naming the key, the value and the forms allowed, never a failure later."""
+    maps = {f"visits.{k}": v for k, v in profile.section("visits").items() if k in VISIT_MAPS}
+    if profile.format == "redcap" and "events" in profile.sections:
+        maps["events"] = profile.sections["events"]
+    for where, entries in maps.items():
+        if not isinstance(entries, dict):
+            raise ProfileError(f'[{where}] is a table of visit -> month (e.g. "Month 3" = 3), not {entries!r}')
+        for key, value in entries.items():
+            try:
+                month_of(value)
+            except ValueError:
+                raise ProfileError(
+                    f'[{where}] "{key}" = {_toml_value(value)}: the month must be {MONTH_FORMS}'
+                ) from None
+            if where.split(".")[-1] in NUMBERED_VISIT_MAPS and not _is_number(key):
+                raise ProfileError(
+                    f'[{where}] "{key}": the key is the {where.split(".")[-1]} value as a number (e.g. "20" = 3)'
+                )
+    months = profile.section("study").get("visit_months", [])
+    bad = [m for m in months if not _whole(m)] if isinstance(months, list) else [months]
+    if bad:
+        raise ProfileError(
+            f"[study] visit_months is a list of whole numbers of months (e.g. [0, 3, 6, 12]), not {_toml_value(bad[0])}"
+        )
+
+
+def _whole(value: object) -> bool:
+    try:
+        return month_of(value) is not None
+    except ValueError:
+        return False
+
+
+def _is_number(text: object) -> bool:
+    try:
+        float(str(text))
+    except ValueError:
+        return False
+    return True
+
+
+def _toml_value(value: object) -> str:
+    """A value as the profile writes it (a text in quotes)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return f'"{value}"' if isinstance(value, str) else repr(value)
 
 
 _DATE_FORMAT = re.compile(r"^(%[dmbByYjHMS]|[-/.: T])+$")

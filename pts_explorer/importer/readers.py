@@ -19,6 +19,7 @@ import csv
 import datetime as dt
 import itertools
 import math
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -41,6 +42,13 @@ HEADER_LIMIT = 1 << 20  # characters of a CSV's first line read at most
 
 
 HEADER_SEARCH = 20  # a sheet's rows looked at for its header (notes and titles above it)
+SUMMARY_ROWS = 5  # a sheet's last rows looked at for totals and notes below the table
+# The first cell of a row that sums up or annotates a table, not a record (English, German, French, Spanish).
+SUMMARY_WORDS = re.compile(
+    r"\s*((sub)?totals?|sum|summe|gesamt|insgesamt|mean|average|median|count|n\s*=|sources?|quelle|notes?|"
+    r"footnotes?|suma|fuente|nota)\b|\s*[*†‡]",
+    re.IGNORECASE,
+)
 
 
 def _filled(cell: object) -> bool:
@@ -356,9 +364,61 @@ class Reader:
             )
         return replace(staged, rows=staged.rows - len(lines))
 
-    def _usable_header(self, file: str, columns: list[str], delimiter: str | None) -> bool:
+    def _summary_rows(self, staged: Staged) -> Staged:
+        """Rows at the end of a sheet that are no records: a total ("Total | 10 patients | =AVERAGE(...)") or a
+        footnote ("Source: ..."), below the table (review 14, N4: one error per required column, and "Total" taken
+        for a patient). A last row whose first cell says so (Total, Sum, Mean, Source, Note...), and each of the
+        last rows below a blank row that fills fewer than half the columns or leaves the first empty, is one
+        error naming its row and the way out (delete it); it is never read, and a formula without a computed value
+        in it is not reported again."""
+        width = len(staged.columns)
+        if not width or not staged.rows:
+            return staged
+        filled = " + ".join(f"({staged_name(i)} IS NOT NULL)::INT" for i in range(width))
+        rows = self.con.execute(
+            f"SELECT _line, {staged_name(0)}, {filled} FROM {staged.table} ORDER BY _line DESC LIMIT $n",
+            {"n": SUMMARY_ROWS + 1},
+        ).fetchall()
+
+        def summing(row: tuple) -> bool:
+            return bool(SUMMARY_WORDS.match(str(row[1] or "")))
+
+        said = list(itertools.takewhile(summing, rows[:SUMMARY_ROWS]))
+        below: list[tuple] = []
+        for k in range(1, min(SUMMARY_ROWS, len(rows) - 1) + 1):  # the last k rows, below a blank row
+            if rows[k - 1][0] - rows[k][0] > 1:
+                if all(summing(r) or r[1] is None or 2 * r[2] < width for r in rows[:k]):
+                    below = rows[:k]
+                break
+        summary = {int(r[0]): r[1] for r in (*said, *below)}
+        if not summary or len(summary) >= staged.rows:
+            return staged
+        lines = sorted(summary)
+        self.con.execute(f"DELETE FROM {staged.table} WHERE list_contains($lines, _line)", {"lines": lines})
+        self.con.execute(
+            "DELETE FROM issues WHERE rule = 'file:formula' AND file = $file AND list_contains($lines, line)",
+            {"file": staged.file, "lines": lines},
+        )
+        for line in lines:
+            self.issues.add(
+                Issue(
+                    "error",
+                    "file:summary_row",
+                    staged.file,
+                    line,
+                    "",
+                    staged.columns[0],
+                    "" if summary[line] is None else str(summary[line]),
+                    "a row below the table that is no record (a total, a count or a note): it is not imported; "
+                    "delete the summary row below the table in the sheet, and import again",
+                )
+            )
+        return replace(staged, rows=staged.rows - len(lines))
+
+    def _usable_header(self, file: str, columns: list[str], delimiter: str | None, line: int = 1) -> bool:
         """A header to read by: some names, none repeated; a CSV header of one column holding another
-        delimiter is one error naming [csv] delimiter (a sheet, `delimiter` None, has no delimiter)."""
+        delimiter is one error naming [csv] delimiter (a sheet, `delimiter` None, has no delimiter). `line`: the
+        header's row (a sheet's may be below a title)."""
         if not any(columns):
             self.issues.add(Issue.file_level("error", "file:header", file, "the first line holds no column names", 1))
             return False
@@ -383,7 +443,7 @@ class Reader:
             if not name or key in seen:
                 self.issues.add(
                     Issue.file_level(
-                        "error", "file:header", file, f"the header has an empty or repeated column name {name!r}", 1
+                        "error", "file:header", file, f"the header has an empty or repeated column name {name!r}", line
                     )
                 )
                 return False
@@ -467,15 +527,25 @@ class Reader:
                 # not data, said so (review 11, N5: a note holding ";" was blamed on the CSV delimiter, and the
                 # sheet then reported missing).
                 at = next((i for i, row in enumerate(head) if sum(_filled(c) for c in row) >= 2), 0)
+                groups = _group_headings(head, at)
+                at += bool(groups)
                 if at:
                     above = next((str(c).strip() for row in head[:at] for c in row if _filled(c)), "")
+                    # Group headings merged over the columns (review 14, N3: "Identification", "Demographics" over
+                    # patient_id...) are named as such: the header is the row below them.
+                    grouped = (
+                        f"; row {at} holds group headings over the columns ({', '.join(repr(g) for g in groups[:4])}"
+                        f"{', ...' if len(groups) > 4 else ''})"
+                        if groups
+                        else ""
+                    )
                     self.issues.add(
                         Issue.file_level(
                             "warning",
                             "file:header_row",
                             file,
                             f"the header is on row {at + 1}, the first with column names: the "
-                            f"{'row' if at == 1 else f'{at} rows'} above it ({above[:60]!r}) "
+                            f"{'row' if at == 1 else f'{at} rows'} above it ({above[:60]!r}{grouped}) "
                             f"{'is' if at == 1 else 'are'} not read",
                             at + 1,
                         )
@@ -483,14 +553,15 @@ class Reader:
                 columns = ["" if c is None else str(c).strip() for c in head[at]]
                 while columns and not columns[-1]:
                     columns.pop()
-                if not self._usable_header(file, columns, None):
+                if not self._usable_header(file, columns, None, at + 1):
                     staged.append(Staged(sheet.title, file, "", []))  # unreadable: never also reported missing
                     continue
                 formulas = as_written.iter_rows(min_row=at + 2, values_only=True)
                 data = itertools.chain(head[at + 1 :], rows)
                 cells = self._computed(zip(data, formulas, strict=True), columns, file, start=at + 2)
                 frames = _chunks(cells, columns)
-                staged.append(self._from_frames(frames, sheet.title, file, columns, f"row_number() OVER () + {at + 1}"))
+                read = self._from_frames(frames, sheet.title, file, columns, f"row_number() OVER () + {at + 1}")
+                staged.append(self._summary_rows(self._skip_empty_rows(read)))
         finally:
             book.close()
             written.close()
@@ -580,6 +651,21 @@ class Reader:
         )
         (rows,) = self.con.execute(f"SELECT count(*) FROM {table}").fetchone() or (0,)
         return Staged(name, file, table, columns, int(rows))
+
+
+def _group_headings(head: list[tuple], at: int) -> list[str]:
+    """The names of row `at` when it holds group headings over the columns rather than the header (review 14,
+    N3: "Identification", "Demographics" merged above patient_id...): the row below it names every column up
+    to its last (no gap) in text, while row `at` leaves gaps and names at most half as many. Else none."""
+    if at + 1 >= len(head):
+        return []
+    row, below = head[at], head[at + 1]
+    named = [c for c in below if _filled(c)]
+    last = max((i for i, c in enumerate(below) if _filled(c)), default=-1)
+    gapless = len(named) == last + 1 and all(isinstance(c, str) for c in named)
+    groups = [str(c).strip() for c in row if _filled(c)]
+    gaps = any(not _filled(c) for c in row[: max(i for i, c in enumerate(row) if _filled(c)) + 1])
+    return groups if gapless and gaps and 2 * len(groups) <= len(named) else []
 
 
 def _chunks(rows: Iterator[tuple], columns: list[str]) -> Iterator[pd.DataFrame]:

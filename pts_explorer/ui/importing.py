@@ -273,6 +273,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
         *assistant_choices.date_choices(profile, report.issues),
         *assistant_choices.adam_term_choices(profile, found),
         *assistant_choices.healing_choices(profile, report.issues),
+        *assistant_choices.avalc_choices(profile, report.issues),
     ]
     if passed:
         choices = assistant_choices.for_warnings(choices)

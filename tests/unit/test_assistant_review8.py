@@ -100,7 +100,8 @@ def test_adam_visits_neither_visit_map_knows_are_offered_with_their_avisitn_and_
     ]
     month_12 = choices[0].options[0].writes
     assert month_12 == ((("visits", "AVISIT", "MONTH 12 (EOS)"), 12),)
-    assert choices[1].options[0].writes == ()
+    # "not a scheduled visit" writes "" (review 14, N1: writing nothing left a visit flagged for analysis refused)
+    assert choices[1].options[0].writes == ((("visits", "AVISIT", "SCREENING"), ""),)
 
 
 def test_adam_population_flags_are_offered_with_how_many_subjects_have_them():

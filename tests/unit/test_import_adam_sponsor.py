@@ -396,7 +396,13 @@ def test_the_shipped_adam_profile_maps_baselines_by_ablfl(tmp_path):
     """The built-in profile states the flags it uses; a copy of it can switch them."""
     text = FORMATS["adam"].profile.read_text(encoding="utf-8")
     bds = tomllib.loads(text)["bds"]
-    assert bds == {"baseline_flag": "ABLFL", "analysis_flag": "ANL01FL", "derived": "DTYPE", "early_baseline": "day0"}
+    assert bds == {
+        "baseline_flag": "ABLFL",
+        "analysis_flag": "ANL01FL",
+        "derived": "DTYPE",
+        "early_baseline": "day0",
+        "avalc_as_aval": False,
+    }
 
 
 def _with(profile: Path, extra: str) -> Path:

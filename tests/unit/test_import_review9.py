@@ -62,8 +62,9 @@ def _unmapped(file: str, lines: list[int], avisit: str, weeks: int, month: int) 
     return (
         f'  ERROR: {file}: lines {shown}: {n} records flagged for analysis (ANL01FL = "Y") at visit AVISIT "{avisit}" '
         f"/ AVISITN {weeks}, which neither [visits.AVISIT] nor [visits.AVISITN] of the profile maps: they would not "
-        "be imported (an unscheduled visit is set aside only when its AVISIT says UNSCHEDULED or it is not flagged "
-        f'for analysis). Map the visit to its month in a copy of the profile, e.g. [visits.AVISIT] "{avisit}" = '
+        "be imported (an unscheduled visit is set aside only when its AVISIT says UNSCHEDULED, it is not flagged "
+        'for analysis, or [visits] maps it to "", no scheduled visit). Map the visit to its month'
+        f' in a copy of the profile, e.g. [visits.AVISIT] "{avisit}" = '
         f'{month}, or by AVISITN: [visits.AVISITN] "{weeks}" = {month} ({weeks} weeks / 4.35 = {weeks / 4.35:.1f} '
         f"months; the nearest month of [study] visit_months is {month}); a profile's [visits] replaces the "
         f"built-in's whole, so copy the keys it still needs [adam:visit_unmapped, {n}]; values encountered in "

@@ -33,7 +33,7 @@ from pts_explorer.importer.formats.base import (
     write_sidecar,
 )
 from pts_explorer.importer.issues import ERROR, WARNING, Issue, counted
-from pts_explorer.importer.profiles import Profile, identifier
+from pts_explorer.importer.profiles import Profile, identifier, month_of
 from pts_explorer.importer.readers import Staged
 
 BDS_FLAGS = {"baseline_flag": "ABLFL", "analysis_flag": "ANL01FL", "derived": "DTYPE"}  # [bds] defaults
@@ -434,26 +434,43 @@ class AdamMapper(Mapper):
         if not self.require_columns(src, keys, src.name.upper(), "visits", later=later) and not placed_by:
             return None
         flags = {k: str(self.profile.section("bds").get(k, default)) for k, default in BDS_FLAGS.items()}
-        by_text = {str(k).upper(): int(m) for k, m in visits.get("AVISIT", {}).items()}
-        by_number = {float(k): int(m) for k, m in visits.get("AVISITN", {}).items()}
+        # AVISIT texts are compared upper-cased by DuckDB on both sides (Python upper-cases "ß" to "SS": review 14)
+        by_text, not_texts = _visit_map(visits.get("AVISIT", {}), str)
+        by_number, not_numbers = _visit_map(visits.get("AVISITN", {}), float)
         schedule = [int(m) for m in self.profile.section("study").get("visit_months", [])]
         p = src.table  # the parameters of several datasets meet in one statement
         avisitn = f"try_cast({_ref(src, 'AVISITN')} AS DOUBLE)"
+        texts = f"list_transform(${p}_texts, lambda t: upper(t))"
         mapped = (
-            f"coalesce(list_extract(${p}_text_months, list_position(${p}_texts, upper({_ref(src, 'AVISIT')}))), "
+            f"coalesce(list_extract(${p}_text_months, list_position({texts}, upper({_ref(src, 'AVISIT')}))), "
             f"list_extract(${p}_number_months, list_position(${p}_numbers, {avisitn})))"
+        )
+        # A visit mapped to "" is no scheduled visit: its records are set aside (a funnel step), by its AVISIT, or
+        # by its AVISITN when its AVISIT has no month (review 14, N1: "" made the importer fail).
+        not_visit = (
+            f"coalesce(list_contains(list_transform(${p}_not_texts, lambda t: upper(t)), upper({_ref(src, 'AVISIT')})) "
+            f"OR (list_extract(${p}_text_months, "
+            f"list_position({texts}, upper({_ref(src, 'AVISIT')}))) IS NULL AND list_contains(${p}_not_numbers, "
+            f"{avisitn})), FALSE)"
         )
         baseline = _flag_is_y(src, flags["baseline_flag"])
         month = f"CASE WHEN {baseline} THEN 0 ELSE {mapped} END"
         scheduled = f"CASE WHEN len(${p}_schedule) = 0 OR list_contains(${p}_schedule, {month}) THEN {month} END"
         analysis = _ref(src, flags["analysis_flag"] or None)
+        # [bds] avalc_as_aval: a record whose AVAL is blank takes its AVALC where that is a number (review 14, N2)
+        aval = _ref(src, "AVAL")
+        if self.profile.section("bds").get("avalc_as_aval") is True:
+            avalc = _ref(src, "AVALC")
+            aval = f"coalesce({aval}, CASE WHEN try_cast({avalc} AS DOUBLE) IS NOT NULL THEN {avalc} END)"
         sql = (
             f"SELECT {_ref(src, 'USUBJID')} AS subject, {_ref(src, 'PARAMCD')} AS paramcd, "
             f"concat_ws(' / AVISITN ', {_ref(src, 'AVISIT')}, {_ref(src, 'AVISITN')}) AS avisit, {scheduled} AS month, "
             f"{_ref(src, 'AVISIT')} AS avisit_text, {avisitn} AS avisitn, {mapped} AS mapped_month, "
-            f"{baseline} AS baseline_flagged, {_flag_is_y(src, flags['analysis_flag'])} AS analysis_flagged, "
+            f"{not_visit} AS not_visit, {baseline} AS baseline_flagged, "
+            f"{_flag_is_y(src, flags['analysis_flag'])} AS analysis_flagged, "
             f"{analysis} IS NOT NULL AS analysis_flag_given, {_ref(src, flags['derived'] or None)} AS dtype, "
-            f"{_ref(src, 'AVAL')} AS aval, {_ref(src, 'AVALC')} AS avalc, {_ref(src, 'ADT')} AS adt, "
+            f"{aval} AS aval, {_ref(src, 'AVALC')} AS avalc, {_ref(src, 'AVAL')} IS NULL AS aval_blank, "
+            f"{_ref(src, 'ADT')} AS adt, "
             f"{_ref(src, 'ADY')} AS ady, _file, _line FROM {src.table}"
         )
         return sql, {
@@ -462,6 +479,8 @@ class AdamMapper(Mapper):
             f"{p}_number_months": list(by_number.values()),
             f"{p}_numbers": list(by_number),
             f"{p}_schedule": schedule,
+            f"{p}_not_texts": not_texts,
+            f"{p}_not_numbers": not_numbers,
         }
 
     def _bds_funnel(self, codes: dict[str, str]) -> None:
@@ -494,6 +513,7 @@ class AdamMapper(Mapper):
             "WHEN dtype IS NOT NULL THEN 'derived' "
             "WHEN NOT analysis_flagged AND NOT baseline_flagged AND NOT list_contains($unused, _file) "
             "THEN 'analysis_flag' "
+            "WHEN month IS NULL AND not_visit THEN 'not_visit' "
             "WHEN month IS NULL THEN 'visit' "
             "WHEN month = 0 AND NOT baseline_flagged AND bool_or(baseline_flagged AND month = 0) OVER "
             "(PARTITION BY subject, paramcd) THEN 'baseline_other' END AS fate FROM bds_read",
@@ -506,6 +526,7 @@ class AdamMapper(Mapper):
             ("derived", DERIVED_STEP, False),
             ("derived_only", DERIVED_ONLY_STEP, True),
             ("analysis_flag", f"not flagged for analysis ({analysis})", True),
+            ("not_visit", NOT_A_VISIT_STEP, False),
             ("visit", "visit not in the [visits] map or [study] visit_months", True),
             ("baseline_other", "month-0 record beside the flagged baseline", False),
         ):
@@ -544,8 +565,7 @@ class AdamMapper(Mapper):
         its AVISITN names a follow-up month of [study] visit_months while the profile's AVISITN map, if
         any, reads AVISITN as months: then the visit is a scheduled one the map misses (AVISIT "MONTH 12
         (EOS)"), and losing it, often the primary endpoint's visit, is an error naming the key."""
-        visits = self.profile.section("visits")
-        by_number = {float(k): int(m) for k, m in visits.get("AVISITN", {}).items()}
+        by_number, _ = _visit_map(self.profile.section("visits").get("AVISITN", {}), float)
         schedule = [m for m in (int(v) for v in self.profile.section("study").get("visit_months", [])) if m > 0]
         as_months = schedule and all(k == m for k, m in by_number.items())
         scheduled = "list_contains($schedule, avisitn)" if as_months else "FALSE"
@@ -670,10 +690,51 @@ class AdamMapper(Mapper):
             for line in lines:
                 self.issues.add(Issue(ERROR, "adam:duplicate", file, int(line), subject, "PARAMCD", "", message))
 
+    def _avalc_only(self, codes: dict[str, str]) -> None:
+        """A kept record of a numeric parameter whose AVAL is blank while AVALC holds a value (review 14, N2: the
+        contract's "empty" error named no subject, no visit and not AVALC): an error naming the subject, the
+        visit, the parameter and AVALC's value, with the ways out (AVAL in the source, or [bds] avalc_as_aval =
+        true); with that key, a number in AVALC is imported as the value, each record a warning, and a word
+        stays an error."""
+        numeric = {
+            code: column
+            for column, code in codes.items()
+            if column not in ("compression_use", "villalta_total") and not self.profile.values(column)
+        }
+        rows = self.con.execute(
+            "SELECT _file, _line, subject, paramcd, avalc, avisit_text, avisitn, try_cast(avalc AS DOUBLE) IS NOT "
+            "NULL, aval IS NOT NULL FROM bds WHERE aval_blank AND avalc IS NOT NULL AND list_contains($codes, paramcd) "
+            "ORDER BY _file, _line",
+            {"codes": list(numeric)},
+        ).fetchall()
+        for file, line, subject, code, avalc, text, number, is_number, read in rows:
+            visit = " ".join(
+                p
+                for p in (f'AVISIT "{text}"' if text else "", f"AVISITN {number:g}" if number is not None else "")
+                if p
+            )
+            if text and number is not None:
+                visit = f'AVISIT "{text}" (AVISITN {number:g})'
+            where = f"{subject} {visit}: PARAMCD {code} ([paramcd] {numeric[code]}) has AVAL blank"
+            where += f' while AVALC holds "{avalc}"'
+            if read:
+                message = f"{where}: imported as the value ([bds] avalc_as_aval = true)"
+                self.issues.add(Issue(WARNING, "adam:avalc", file, int(line), subject, "AVALC", str(avalc), message))
+                continue
+            message = (
+                f"{where}, which is no number: give the value in AVAL in the source"
+                if not is_number
+                else f"{where}: the value of a numeric parameter is read from AVAL. Give it in AVAL in the source, or "
+                "set [bds] avalc_as_aval = true in a copy of the profile to read AVALC where AVAL is blank and AVALC "
+                "is a number (each such record a warning)"
+            )
+            self.issues.add(Issue(ERROR, "adam:avalc", file, int(line), subject, "AVALC", str(avalc), message))
+
     def _bds_problems(self, codes: dict[str, str]) -> None:
         """Conflicting duplicates, and items the contract needs but the data lack (a Villalta total
         alone cannot be imported)."""
         self._duplicates()
+        self._avalc_only(codes)
         present = {r[0] for r in self.con.execute("SELECT DISTINCT paramcd FROM bds_read").fetchall()}
         found = ", ".join(sorted(p for p in present if p)[:20])
         for file, codes_seen in self.con.execute(
@@ -899,6 +960,24 @@ class AdamMapper(Mapper):
 
 # Subjects and contract columns whose records were set aside at an analysed visit no [visits] map
 # knows (adam:visit_unmapped): the values this leaves empty are that error's, not errors of their own.
+# A visit's name counting weeks or days (else months) in English, German, French, Spanish, Italian, Dutch
+# ("Week 26", "Woche 26", "Monat 3", "Mes 6"): the month it suggests (review 14, N7: "Monat 3" got none).
+VISIT_UNITS = {
+    **dict.fromkeys(("WEEK", "WK", "WOCHE", "SEMAINE", "SEMANA", "SETTIMANA"), "weeks"),
+    **dict.fromkeys(("DAY", "TAG", "JOUR", "DIA", "DÍA", "GIORNO", "DAG"), "days"),
+}
+MONTH_WORDS = ("MONTH", "MTH", "MONAT", "MOIS", "MES", "MESE", "MAAND")
+VISIT_UNIT = re.compile(r"\b(" + "|".join((*VISIT_UNITS, *MONTH_WORDS)) + r")(?:S|E|N|EN)?\s*(\d+(?:\.\d+)?)\b")
+NOT_A_VISIT_STEP = 'visit not a scheduled visit ([visits] = "")'
+
+
+def _visit_map(entries: dict[str, Any], key: Any) -> tuple[dict[Any, int], list[Any]]:
+    """A [visits] AVISIT or AVISITN map (checked when the profile was read: profiles.month_of) as its
+    months by key, and the keys mapped to "" (no scheduled visit)."""
+    months = {key(str(k)): month_of(m) for k, m in entries.items()}
+    return {k: m for k, m in months.items() if m is not None}, [k for k, m in months.items() if m is None]
+
+
 VISIT_SET_ASIDE_TABLE = "CREATE TABLE IF NOT EXISTS visit_set_aside (patient_id VARCHAR, column_name VARCHAR)"
 WEEKS_PER_MONTH = 4.35
 DAYS_PER_MONTH = 30.4375
@@ -917,13 +996,13 @@ def _unmapped_visit_message(
         f'{counted(records, "record")} flagged for analysis ({flag} = "Y") at visit {named}, which neither '
         "[visits.AVISIT] nor [visits.AVISITN] of the profile maps: "
         f"{'it' if records == 1 else 'they'} would not be imported (an unscheduled visit is set aside only when its "
-        "AVISIT says UNSCHEDULED or it is not flagged for analysis). Map the visit to its month in a copy of the "
-        "profile"
+        'AVISIT says UNSCHEDULED, it is not flagged for analysis, or [visits] maps it to "", no scheduled visit). '
+        "Map the visit to its month in a copy of the profile"
     )
-    found = re.search(r"\b(WEEK|WK|MONTH|MTH|DAY)S?\s*(\d+(?:\.\d+)?)\b", (text or "").upper())
+    found = VISIT_UNIT.search((text or "").upper())
     if found and schedule:
         unit, amount = found.group(1), float(found.group(2))
-        how = {"WEEK": "weeks", "WK": "weeks", "DAY": "days"}.get(unit)
+        how = VISIT_UNITS.get(unit)
         months = amount / {"weeks": WEEKS_PER_MONTH, "days": DAYS_PER_MONTH}.get(how or "", 1.0)
         month = min(schedule, key=lambda m: (abs(m - months), m))
         why = (
