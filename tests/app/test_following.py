@@ -191,7 +191,7 @@ def test_the_speaker_view_steps_the_pages_of_a_share_without_a_talk(app_on, demo
     speaker.switch_page("app_pages/speaker.py").run()
     assert not speaker.exception, speaker.exception
     assert _query(speaker) == {"share": [share.secret]}  # the window's address is its key alone
-    assert [c.value for c in speaker.caption][:3] == ["Now · Page 1 of 9", "Overview · Femoral", "Next · Page 2 of 9"]
+    assert [c.value for c in speaker.caption][:3] == ["Now · Page 1 of 10", "Overview · Femoral", "Next · Page 2 of 10"]
     assert "#### **Trajectories**" in [m.value for m in speaker.markdown]
     speaker.button(key="speaker_next").click().run()
     moved = space.share(share.code)

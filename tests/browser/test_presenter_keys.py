@@ -33,10 +33,10 @@ def test_the_clicker_keys_step_jump_and_leave(server, page: Page):
 
 def test_next_skips_a_compare_of_one_cohort_and_a_candidate_without_a_profile(server, page: Page):
     same = "a=sub:femoral_only&b=sub:femoral_only"
-    open_page(page, f"{server}/responders?present=1&{same}")
+    open_page(page, f"{server}/adjusted?present=1&{same}")  # the page before Compare
     landed, _ = _press(page, "ArrowRight")
     assert landed == "/durability"  # not /compare (A = B) nor /candidate (no profile)
-    assert _press(page, "ArrowLeft")[0] == "/responders"
+    assert _press(page, "ArrowLeft")[0] == "/adjusted"
 
 
 def test_a_profile_brings_the_candidate_slide_back(server, page: Page):
