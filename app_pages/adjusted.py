@@ -102,8 +102,12 @@ if len(rows) >= analysis.max_patients:
 if not covariates:
     st.info("Choose at least one covariate for the propensity score (*Score: covariates* above).")
     ui.stop()
+# The target trial's eligibility includes having the outcome measured (an open ulcer for ulcer healing):
+# the score is fitted among the registry patients analysed, so weights, balance and ESS are theirs.
+registry_rows = P.observational(rows)
+eligible_rows = P.analysed_rows(registry_rows, timed)
 try:
-    score = ui.fitted("propensity.fit_score", rows, tuple(covariates))  # another method or caliper: no refit
+    score = ui.fitted("propensity.fit_score", eligible_rows, tuple(covariates))  # another method: no refit
     weights = P.weights(score, method, bounds, float(caliper))
 except P.PropensityProblem as problem:
     where = shown.single_arm_levels(rows, covariates)
@@ -142,6 +146,26 @@ line = (
 st.markdown(line)
 ui.record_design("observational comparison, adjusted by a propensity score", line, analysed)
 ui.analysis_set(analysed, registry_studies, who)
+not_eligible = len(registry_rows) - len(eligible_rows)
+why_not = (
+    "no open ulcer at baseline"
+    if kind == "ulcer_healing"
+    else "not at risk of a recurrent DVT (no follow-up time)"
+    if timed
+    else f"no {outcome.label} at baseline and month {visit}"
+)
+ui.note(
+    f"Registry patients of the cohort: {shield.count(len(registry_rows))}; analysed: "
+    f"{shield.count(int(analysed.sum()))} (stent {shield.count(int(analysed['stent']))}, medical "
+    f"{shield.count(int(analysed['medical']))}). Not analysed: {shield.count(not_eligible)} with {why_not}"
+    + (f", {shield.count(score.left_out)} with a covariate missing" if score.left_out else "")
+    + (
+        f", {shield.count(int((weights == 0).sum()))} given no weight ({vocab.PS_METHODS[method].split(',')[0]})"
+        if (weights == 0).any()
+        else ""
+    )
+    + ". The score, the weights, the balance and the ESS below are those of the patients analysed."
+)
 
 balance = P.balance(score, weights)
 worst = float(balance.smd_after.abs().max())

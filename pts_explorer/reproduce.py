@@ -404,8 +404,11 @@ def adjusted(
     lines = [
         "\nimport numpy as np\n",
         "from pts_explorer.analytics import propensity as P\n\n",
-        "# R: ps <- fitted(glm(stent ~ <covariates>, family = binomial, data = registry))\n",
-        f"score = P.fit_score(data, {covariates!r})\n",
+        "# the analysed patients only (the outcome at the visit, or eligible for the endpoint):\n",
+        "# the score, weights, balance and ESS are theirs\n",
+        f"analysed = P.analysed_rows(data, {timed!r})\n",
+        "# R: ps <- fitted(glm(stent ~ <covariates>, family = binomial, data = analysed registry))\n",
+        f"score = P.fit_score(analysed, {covariates!r})\n",
         "# overlap: 1 - ps (stent), ps (medical); iptw: stabilized, 0 outside the bounds;\n",
         "# matching: MatchIt::matchit(..., method = 'nearest', caliper = c, std.caliper = TRUE)\n",
         f"w = P.weights(score, {method!r}, {bounds!r}, {caliper!r})\n",

@@ -130,6 +130,15 @@ def randomized(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[rows.design == "randomized"]
 
 
+def analysed_rows(rows: pd.DataFrame, timed: bool) -> pd.DataFrame:
+    """The patients of `rows` an estimate can use: with the outcome at baseline and the visit (`change`),
+    or, for an endpoint, eligible for it (a duration: an open ulcer at baseline for ulcer healing). They
+    are the target trial's eligible patients, so the score is fitted among them and the weights, the
+    balance and the effective sample size are theirs, the patients of the estimate."""
+    have = rows.duration_days if timed else rows.change
+    return rows[have.notna()]
+
+
 def _design(data: pd.DataFrame, covariates: tuple[str, ...]) -> pd.DataFrame:
     columns: dict[str, np.ndarray] = {"const": np.ones(len(data))}
     for cov in covariates:

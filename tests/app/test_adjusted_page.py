@@ -47,7 +47,7 @@ def _signed(value: float, decimals: int) -> str:
 
 def _expected(rows, method: str, column: str = "change", scale: float = 1.0, decimals: int = 2, **options):
     """The page's metrics recomputed: score, weights, estimate, ESS and the largest |SMD| after."""
-    score = P.fit_score(rows, P.DEFAULT_COVARIATES)
+    score = P.fit_score(P.analysed_rows(rows, False), P.DEFAULT_COVARIATES)
     w = P.weights(score, method, **options)
     data = score.data
     if column == "responder":
@@ -92,7 +92,7 @@ def test_responders_are_the_weighted_share_difference_in_percentage_points(app_o
 def test_the_hazard_ratio_is_the_weighted_cox_and_the_trial_is_beside_it(app_on, demo_db):
     at = _open(app_on, demo_db, {"ps_estimate": "freedom_from_recurrent_dvt"})
     rows = _rows(demo_db, endpoint="freedom_from_recurrent_dvt")
-    score = P.fit_score(rows, P.DEFAULT_COVARIATES)
+    score = P.fit_score(P.analysed_rows(rows, True), P.DEFAULT_COVARIATES)
     hr, share = P.weighted_cox(score.data, P.weights(score, "overlap"))
     shown = _metrics(at)
     assert shown["Adjusted estimate (ATO)"] == f"{hr.estimate:.2f}"
@@ -110,7 +110,7 @@ def test_the_hazard_ratio_is_the_weighted_cox_and_the_trial_is_beside_it(app_on,
 def test_the_benchmark_is_the_registry_minus_the_trial_and_says_only_what_its_ci_supports(app_on, demo_db):
     at = _open(app_on, demo_db, {"ps_method": "iptw"})
     rows = _rows(demo_db)
-    score = P.fit_score(rows, P.DEFAULT_COVARIATES)
+    score = P.fit_score(P.analysed_rows(rows, False), P.DEFAULT_COVARIATES)
     bench = P.benchmark(P.weighted_difference(score.data, P.weights(score, "iptw")), P.trial_estimate(rows))
     words = f"{_signed(bench.difference, 2)}, 95% CI {_signed(bench.ci_low, 2)} to {_signed(bench.ci_high, 2)}"
     (line,) = [m.value for m in at.markdown if "Registry − trial:" in m.value]
@@ -249,3 +249,61 @@ def test_a_registry_arm_below_k_shows_no_estimate_balance_or_count(app_on, demo_
     assert [k for k in at.get("plotly_chart")] == []
     assert [d.value.columns[0] for d in at.dataframe] == ["Protocol element"]
     assert not [(where, n) for where, n in shown_counts(at) if 0 < n < 5]
+
+
+def _independent_overlap(rows, covariates=P.DEFAULT_COVARIATES):
+    """Overlap weights from a logistic score fitted here (pandas dummies, statsmodels GLM) on `rows`
+    (registry patients): the weights of each patient and the stent indicator."""
+    import pandas as pd
+    import statsmodels.api as sm
+
+    reg = rows[rows.design == "observational"].dropna(subset=[*covariates, "study_id"])
+    cols = [c for c in [*covariates, "study_id"] if reg[c].nunique() > 1]
+    cats = [c for c in cols if c in P.CATEGORICAL]
+    x = pd.get_dummies(reg[cols].astype({c: str for c in cats}), columns=cats, drop_first=True, dtype=float)
+    stent = (reg.arm == "stent").to_numpy()
+    ps = sm.GLM(stent.astype(float), sm.add_constant(x), family=sm.families.Binomial()).fit().fittedvalues.to_numpy()
+    return reg, stent, np.where(stent, 1 - ps, ps)
+
+
+def _kish(w):
+    return w.sum() ** 2 / (w**2).sum()
+
+
+@pytest.mark.parametrize(
+    ("query", "endpoint", "timed"),
+    [
+        ({"ps_estimate": "ulcer_healing"}, "ulcer_healing", True),
+        ({"visit": "120"}, "ulcer_healing", False),
+        ({}, "ulcer_healing", False),
+    ],
+    ids=["ulcer healing", "month 120", "month 6"],
+)
+def test_the_ess_is_of_the_patients_analysed_with_the_score_fitted_among_them(app_on, demo_db, query, endpoint, timed):
+    """Review 31 finding 1: the ESS was of all registry patients (1146.0 / 858.0 whatever the estimate)."""
+    at = _open(app_on, demo_db, query)
+    rows = _rows(demo_db, visit=int(query.get("visit", 6)), endpoint=endpoint)
+    have = (rows.duration_days if timed else rows.change).notna()
+    reg, stent, w = _independent_overlap(rows[have])
+    n = {"stent": int(stent.sum()), "medical": int((~stent).sum())}
+    assert _metrics(at)["ESS, stent / medical"] == f"{_kish(w[stent]):.1f} / {_kish(w[~stent]):.1f}"
+    assert _kish(w[stent]) < n["stent"] and _kish(w[~stent]) < n["medical"]
+    everyone = rows[rows.design == "observational"]
+    (line,) = [c.value for c in at.caption if c.value.startswith("Registry patients of the cohort:")]
+    assert line.startswith(
+        f"Registry patients of the cohort: {len(everyone):,}; analysed: {n['stent'] + n['medical']:,} "
+        f"(stent {n['stent']:,}, medical {n['medical']:,}). Not analysed: {len(everyone) - len(reg):,} with "
+    )
+
+
+def test_the_reviewers_ulcer_healing_ess_from_the_whole_registry_score_is_not_what_the_page_shows(app_on, demo_db):
+    """Her 153.6 / 105.4: weights of the whole-registry score on the 310 ulcer patients. The page now
+    fits the score among those 310, so neither that nor the whole registry's 1146.0 / 858.0 is shown."""
+    rows = _rows(demo_db)
+    reg, stent, w = _independent_overlap(rows)
+    ulcer = reg.duration_days.notna().to_numpy()
+    old = f"{_kish(w[stent & ulcer]):.1f} / {_kish(w[~stent & ulcer]):.1f}"
+    assert old == "153.6 / 105.4"
+    at = _open(app_on, demo_db, {"ps_estimate": "ulcer_healing"})
+    shown = _metrics(at)["ESS, stent / medical"]
+    assert shown not in (old, f"{_kish(w[stent]):.1f} / {_kish(w[~stent]):.1f}")
