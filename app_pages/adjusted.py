@@ -83,6 +83,14 @@ with settings_box:
         step=1,
         help=glossary.tip("responder"),
     )
+    trial_only = ui.control(
+        "ps_trial_eligible",
+        st.toggle,
+        "Registry: the trial's inclusion criteria only",
+        help=f"On (the default): only registry patients the trial could have enrolled ({P.TRIAL_INCLUSION}) are "
+        "analysed, so the benchmark compares like with like. Off: every registry patient of the cohort, which the "
+        "trial's estimate does not describe.",
+    )
 
 outcome = vocab.OUTCOMES[outcome_key]
 analysis = AnalysisSettings(cohort, outcome_key, int(visit), randomized_only=False)
@@ -104,13 +112,27 @@ if not covariates:
     ui.stop()
 # The target trial's eligibility includes having the outcome measured (an open ulcer for ulcer healing):
 # the score is fitted among the registry patients analysed, so weights, balance and ESS are theirs.
-registry_rows = P.observational(rows)
+cohort_registry = P.observational(rows)
+in_trial_criteria = P.trial_eligible(cohort_registry)
+outside_criteria = {
+    "stenosis": int((~(cohort_registry.stenosis_pct.astype(float) >= P.TRIAL_MIN_STENOSIS_PCT)).sum()),
+    "symptoms": int(
+        (
+            ~(
+                (cohort_registry.baseline_villalta.astype(float) >= P.TRIAL_MIN_VILLALTA)
+                | (cohort_registry.baseline_ulcer == "yes")
+            )
+        ).sum()
+    ),
+    "all": int((~in_trial_criteria).sum()),
+}
+registry_rows = cohort_registry[in_trial_criteria] if trial_only else cohort_registry
 eligible_rows = P.analysed_rows(registry_rows, timed)
 try:
     score = ui.fitted("propensity.fit_score", eligible_rows, tuple(covariates))  # another method: no refit
     weights = P.weights(score, method, bounds, float(caliper))
 except P.PropensityProblem as problem:
-    where = shown.single_arm_levels(rows, covariates)
+    where = shown.single_arm_levels(eligible_rows, covariates)
     st.info(
         f"**No adjusted estimate for this cohort.** {shown.problem_text(str(problem), shield)}"
         + (f" Levels with registry patients of one arm only: {where}." if where else ""),
@@ -155,7 +177,9 @@ why_not = (
     else f"no {outcome.label} at baseline and month {visit}"
 )
 ui.note(
-    f"Registry patients of the cohort: {shield.count(len(registry_rows))}; analysed: "
+    f"Registry patients of the cohort: {shield.count(len(cohort_registry))}"
+    + (f"; within the trial's inclusion criteria: {shield.count(len(registry_rows))}" if trial_only else "")
+    + "; analysed: "
     f"{shield.count(int(analysed.sum()))} (stent {shield.count(int(analysed['stent']))}, medical "
     f"{shield.count(int(analysed['medical']))}). Not analysed: {shield.count(not_eligible)} with {why_not}"
     + (f", {shield.count(score.left_out)} with a covariate missing" if score.left_out else "")
@@ -166,6 +190,25 @@ ui.note(
     )
     + ". The score, the weights, the balance and the ESS below are those of the patients analysed."
 )
+outside_words = (
+    f"{shield.count(outside_criteria['stenosis'])} with a stenosis below {P.TRIAL_MIN_STENOSIS_PCT}% or unknown, "
+    f"{shield.count(outside_criteria['symptoms'])} with a baseline Villalta below {P.TRIAL_MIN_VILLALTA} and no "
+    "ulcer; a patient may fail both"
+)
+if trial_only:
+    eligibility_words = (
+        f"Like with like: the registry patients are those the trial could have enrolled ({P.TRIAL_INCLUSION}). "
+        f"Left out: {shield.count(outside_criteria['all'])} of the cohort's {shield.count(len(cohort_registry))} "
+        f"registry patients ({outside_words}). Turn *the trial's inclusion criteria only* off (Score settings) to "
+        "analyse them all."
+    )
+else:
+    eligibility_words = (
+        f"Not like with like: the registry patients are not restricted to the trial's inclusion criteria "
+        f"({P.TRIAL_INCLUSION}); {shield.count(outside_criteria['all'])} of the "
+        f"{shield.count(len(cohort_registry))} are outside them ({outside_words}), patients the trial's estimate "
+        "does not describe."
+    )
 
 balance = P.balance(score, weights)
 worst = float(balance.smd_after.abs().max())
@@ -347,6 +390,7 @@ else:
     ui.record_result(f"Adjusted registry: {what}", metrics, "Observational: registry patients, adjusted.")
 
     st.subheader("Does the adjusted registry reproduce the trial?", help=glossary.tip("target_trial"))
+    ui.note(eligibility_words)
     if bench_values is not None:
         diff, low, high = bench_values
         ui.note(
@@ -405,6 +449,7 @@ else:
             kind,
             float(threshold),
             outcome.higher_is_better,
+            bool(trial_only),
         ),
     )
 
@@ -425,6 +470,12 @@ protocol = shown.protocol_table(
     cohort.describe(),
     registry_studies,
     shield.count(score.left_out) if score.left_out else "",
+    (
+        f"restricted to the trial's inclusion criteria ({P.TRIAL_INCLUSION}; "
+        f"{shield.count(outside_criteria['all'])} left out)"
+        if trial_only
+        else f"not restricted to the trial's inclusion criteria ({shield.count(outside_criteria['all'])} outside them)"
+    ),
     list(score.covariates),
     outcome_words,
     follow_words,

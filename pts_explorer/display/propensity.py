@@ -126,6 +126,7 @@ def protocol_table(
     cohort_words: str,
     studies: list[str],
     left_out: str,
+    eligibility: str,
     covariates: list[str],
     outcome: str,
     follow_up: str,
@@ -136,7 +137,8 @@ def protocol_table(
 ) -> pd.DataFrame:
     """The target trial the registry analysis emulates, element by element (Hernán & Robins 2016),
     each in a line a table cell shows whole; the covariates are listed in the balance table.
-    left_out: the patients left out for a missing covariate, as the page writes counts ("" for none)."""
+    left_out: the patients left out for a missing covariate, as the page writes counts ("" for none);
+    eligibility: whether the registry is restricted to the trial's inclusion criteria, in words."""
     missing = f", {left_out} without every covariate left out" if left_out else ""
     return pd.DataFrame(
         {
@@ -151,7 +153,8 @@ def protocol_table(
                 "Analysis",
             ],
             "Target trial, as emulated in the registry (observational)": [
-                f"The sidebar's cohort ({cohort_words}): registry patients of {', '.join(studies)}{missing}",
+                f"The sidebar's cohort ({cohort_words}): registry patients of {', '.join(studies)}, "
+                f"{eligibility}{missing}",
                 "Venous stenting vs medical therapy alone, as the registry's clinicians chose",
                 f"Not randomized: a propensity score on {len(covariates)} covariate{'s' * (len(covariates) != 1)} "
                 "(the balance table)",

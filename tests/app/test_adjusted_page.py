@@ -40,6 +40,14 @@ def _rows(db_path, visit: int = 6, endpoint: str = "ulcer_healing", cohort: Coho
         return db.run_query(con, "propensity_rows", params)
 
 
+def _like_the_trial(rows):
+    """The registry patients the trial could have enrolled, as data/README.md states its inclusion
+    criteria (stenosis of at least 50%; Villalta of at least 10 or an ulcer), written out here."""
+    registry = rows[rows.design == "observational"]
+    keep = (registry.stenosis_pct >= 50) & ((registry.baseline_villalta >= 10) | (registry.baseline_ulcer == "yes"))
+    return registry[keep.fillna(False).astype(bool)]
+
+
 def _signed(value: float, decimals: int) -> str:
     text = f"{value:+.{decimals}f}"
     return "0." + "0" * decimals if float(text) == 0 else text
@@ -47,7 +55,7 @@ def _signed(value: float, decimals: int) -> str:
 
 def _expected(rows, method: str, column: str = "change", scale: float = 1.0, decimals: int = 2, **options):
     """The page's metrics recomputed: score, weights, estimate, ESS and the largest |SMD| after."""
-    score = P.fit_score(P.analysed_rows(rows, False), P.DEFAULT_COVARIATES)
+    score = P.fit_score(P.analysed_rows(_like_the_trial(rows), False), P.DEFAULT_COVARIATES)
     w = P.weights(score, method, **options)
     data = score.data
     if column == "responder":
@@ -92,7 +100,7 @@ def test_responders_are_the_weighted_share_difference_in_percentage_points(app_o
 def test_the_hazard_ratio_is_the_weighted_cox_and_the_trial_is_beside_it(app_on, demo_db):
     at = _open(app_on, demo_db, {"ps_estimate": "freedom_from_recurrent_dvt"})
     rows = _rows(demo_db, endpoint="freedom_from_recurrent_dvt")
-    score = P.fit_score(P.analysed_rows(rows, True), P.DEFAULT_COVARIATES)
+    score = P.fit_score(P.analysed_rows(_like_the_trial(rows), True), P.DEFAULT_COVARIATES)
     hr, share = P.weighted_cox(score.data, P.weights(score, "overlap"))
     shown = _metrics(at)
     assert shown["Adjusted estimate (ATO)"] == f"{hr.estimate:.2f}"
@@ -110,7 +118,7 @@ def test_the_hazard_ratio_is_the_weighted_cox_and_the_trial_is_beside_it(app_on,
 def test_the_benchmark_is_the_registry_minus_the_trial_and_says_only_what_its_ci_supports(app_on, demo_db):
     at = _open(app_on, demo_db, {"ps_method": "iptw"})
     rows = _rows(demo_db)
-    score = P.fit_score(P.analysed_rows(rows, False), P.DEFAULT_COVARIATES)
+    score = P.fit_score(P.analysed_rows(_like_the_trial(rows), False), P.DEFAULT_COVARIATES)
     bench = P.benchmark(P.weighted_difference(score.data, P.weights(score, "iptw")), P.trial_estimate(rows))
     words = f"{_signed(bench.difference, 2)}, 95% CI {_signed(bench.ci_low, 2)} to {_signed(bench.ci_high, 2)}"
     (line,) = [m.value for m in at.markdown if "Registry − trial:" in m.value]
@@ -217,10 +225,15 @@ def test_a_separated_score_names_the_centres_one_arm_has(app_on, demo_db):
     assert info.startswith("**No adjusted estimate for this cohort.** The score separates the arms")
     with duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG) as con:
         centres = con.execute(
-            """SELECT center_id, list(DISTINCT arm) FROM patients JOIN studies USING (study_id)
-               WHERE design = 'observational' AND obstruction_site = 'ivc' GROUP BY center_id"""
+            """SELECT center_id, list(DISTINCT arm) FROM patients AS p JOIN studies USING (study_id)
+               JOIN visits AS b ON b.patient_id = p.patient_id AND b.visit_month = 0 AND b.villalta_total IS NOT NULL
+               JOIN visits AS f ON f.patient_id = p.patient_id AND f.visit_month = 6 AND f.villalta_total IS NOT NULL
+               WHERE design = 'observational' AND obstruction_site = 'ivc' AND p.stenosis_pct >= 50
+                 AND (b.villalta_total >= 10 OR b.ulcer_present)
+               GROUP BY center_id"""
         ).fetchall()
-    assert [c for c, arms in centres if len(arms) == 1]  # the demo's IVC registry has such centres
+    # the analysed patients (seen at months 0 and 6) the trial could have enrolled: the demo's have such centres
+    assert [c for c, arms in centres if len(arms) == 1]
     segments = info.split("Levels with registry patients of one arm only: ")[1].rstrip(".").split("; ")
     for arm in ("stent", "medical"):
         only = sorted(c for c, arms in centres if arms == [arm])
@@ -242,7 +255,7 @@ def test_a_registry_arm_below_k_shows_no_estimate_balance_or_count(app_on, demo_
     assert 0 < medical < 5
     monkeypatch.setenv("PTS_PROTECT_SMALL_CELLS", "1")
     monkeypatch.setenv("PTS_MIN_CELL_COUNT", "5")
-    at = _open(app_on, demo_db, {"site": "ivc", "grade": "<50%", "ps_covariates": "sex"})
+    at = _open(app_on, demo_db, {"site": "ivc", "grade": "<50%", "ps_covariates": "sex", "ps_trial_eligible": "False"})
     hidden = "Not shown: an arm has fewer than 5 registry patients in the analysis (small cells hidden)."
     assert [i.value for i in at.info] == [hidden, hidden]
     assert not [m for m in at.metric if m.label.startswith(("Adjusted", "ESS", "Max"))]
@@ -271,29 +284,47 @@ def _kish(w):
 
 
 @pytest.mark.parametrize(
-    ("query", "endpoint", "timed"),
+    ("query", "timed"),
     [
-        ({"ps_estimate": "ulcer_healing"}, "ulcer_healing", True),
-        ({"visit": "120"}, "ulcer_healing", False),
-        ({}, "ulcer_healing", False),
+        ({"ps_estimate": "ulcer_healing", "ps_trial_eligible": "False"}, True),
+        ({"visit": "120"}, False),
+        ({}, False),
+        ({"ps_trial_eligible": "False"}, False),
     ],
-    ids=["ulcer healing", "month 120", "month 6"],
+    ids=["ulcer healing, every registry patient", "month 120", "month 6", "month 6, every registry patient"],
 )
-def test_the_ess_is_of_the_patients_analysed_with_the_score_fitted_among_them(app_on, demo_db, query, endpoint, timed):
+def test_the_ess_is_of_the_patients_analysed_with_the_score_fitted_among_them(app_on, demo_db, query, timed):
     """Review 31 finding 1: the ESS was of all registry patients (1146.0 / 858.0 whatever the estimate)."""
     at = _open(app_on, demo_db, query)
-    rows = _rows(demo_db, visit=int(query.get("visit", 6)), endpoint=endpoint)
-    have = (rows.duration_days if timed else rows.change).notna()
-    reg, stent, w = _independent_overlap(rows[have])
+    rows = _rows(demo_db, visit=int(query.get("visit", 6)))
+    everyone = rows[rows.design == "observational"]
+    restricted = "ps_trial_eligible" not in query
+    like = _like_the_trial(rows) if restricted else everyone
+    reg, stent, w = _independent_overlap(like[(like.duration_days if timed else like.change).notna()])
     n = {"stent": int(stent.sum()), "medical": int((~stent).sum())}
     assert _metrics(at)["ESS, stent / medical"] == f"{_kish(w[stent]):.1f} / {_kish(w[~stent]):.1f}"
     assert _kish(w[stent]) < n["stent"] and _kish(w[~stent]) < n["medical"]
-    everyone = rows[rows.design == "observational"]
     (line,) = [c.value for c in at.caption if c.value.startswith("Registry patients of the cohort:")]
+    within = f"; within the trial's inclusion criteria: {len(like):,}" if restricted else ""
     assert line.startswith(
-        f"Registry patients of the cohort: {len(everyone):,}; analysed: {n['stent'] + n['medical']:,} "
-        f"(stent {n['stent']:,}, medical {n['medical']:,}). Not analysed: {len(everyone) - len(reg):,} with "
+        f"Registry patients of the cohort: {len(everyone):,}{within}; analysed: {n['stent'] + n['medical']:,} "
+        f"(stent {n['stent']:,}, medical {n['medical']:,}). Not analysed: {len(like) - len(reg):,} with "
     )
+
+
+def test_ulcer_healing_within_the_trial_criteria_names_the_centres_that_separate_the_score(app_on, demo_db):
+    """Fitted among the ulcer patients the trial could have enrolled, the score on all ten covariates
+    separates: the page says so and names the centres with one arm among those patients."""
+    at = _open(app_on, demo_db, {"ps_estimate": "ulcer_healing"})
+    like = _like_the_trial(_rows(demo_db))
+    ulcer = like[like.duration_days.notna()]
+    arms = ulcer.groupby("center_id").arm.agg(set)
+    (info,) = [i.value for i in at.info]
+    assert info.startswith("**No adjusted estimate for this cohort.** The score separates the arms")
+    for arm in ("stent", "medical"):
+        only = sorted(c for c, a in arms.items() if a == {arm})
+        if only:
+            assert f"Study centre: {', '.join(only)} ({arm} only)" in info
 
 
 def test_the_reviewers_ulcer_healing_ess_from_the_whole_registry_score_is_not_what_the_page_shows(app_on, demo_db):
@@ -304,6 +335,60 @@ def test_the_reviewers_ulcer_healing_ess_from_the_whole_registry_score_is_not_wh
     ulcer = reg.duration_days.notna().to_numpy()
     old = f"{_kish(w[stent & ulcer]):.1f} / {_kish(w[~stent & ulcer]):.1f}"
     assert old == "153.6 / 105.4"
-    at = _open(app_on, demo_db, {"ps_estimate": "ulcer_healing"})
+    at = _open(app_on, demo_db, {"ps_estimate": "ulcer_healing", "ps_trial_eligible": "False"})
     shown = _metrics(at)["ESS, stent / medical"]
     assert shown not in (old, f"{_kish(w[stent]):.1f} / {_kish(w[~stent]):.1f}")
+
+
+def test_the_benchmark_compares_registry_patients_the_trial_could_have_enrolled(app_on, demo_db):
+    """Review 31 finding 2: 850 of the 2,400 registry patients were outside the trial's eligibility."""
+    rows = _rows(demo_db)
+    registry, like = rows[rows.design == "observational"], _like_the_trial(rows)
+    low_grade = int((~(registry.stenosis_pct >= 50)).sum())
+    mild = int((~((registry.baseline_villalta >= 10) | (registry.baseline_ulcer == "yes"))).sum())
+    assert len(registry) - len(like) == 850  # the reviewer's count, on the demo
+    at = _open(app_on, demo_db)
+    reg, stent, w = _independent_overlap(like[like.change.notna()])
+    import statsmodels.api as sm
+
+    fit = sm.WLS(reg.change.to_numpy(float), sm.add_constant(stent.astype(float)), weights=w).fit(cov_type="HC0")
+    assert _metrics(at)["Adjusted estimate (ATO)"] == _signed(fit.params[1], 2)
+    words = [c.value for c in at.caption if c.value.startswith("Like with like")]
+    assert words == [
+        "Like with like: the registry patients are those the trial could have enrolled (stenosis of at least 50% "
+        "and a baseline Villalta of at least 10 or an open ulcer). Left out: "
+        f"{len(registry) - len(like):,} of the cohort's {len(registry):,} registry patients ({low_grade:,} with a "
+        f"stenosis below 50% or unknown, {mild:,} with a baseline Villalta below 10 and no ulcer; a patient may fail "
+        "both). Turn *the trial's inclusion criteria only* off (Score settings) to analyse them all."
+    ]
+    protocol = next(d.value for d in at.dataframe if "Protocol element" in d.value.columns).set_index(
+        "Protocol element"
+    )
+    assert protocol.iloc[:, 0]["Eligibility"] == (
+        "The sidebar's cohort (All patients): registry patients of REGISTRY, restricted to the trial's inclusion "
+        f"criteria (stenosis of at least 50% and a baseline Villalta of at least 10 or an open ulcer; "
+        f"{len(registry) - len(like):,} left out)"
+    )
+
+
+def test_the_trial_criteria_can_be_turned_off_and_the_page_says_the_benchmark_is_not_like_with_like(app_on, demo_db):
+    at = _open(app_on, demo_db, {"ps_trial_eligible": "False"})
+    rows = _rows(demo_db)
+    registry = rows[rows.design == "observational"]
+    reg, stent, w = _independent_overlap(registry[registry.change.notna()])
+    assert _metrics(at)["ESS, stent / medical"] == f"{_kish(w[stent]):.1f} / {_kish(w[~stent]):.1f}"
+    (line,) = [c.value for c in at.caption if c.value.startswith("Not like with like")]
+    assert line.startswith(
+        "Not like with like: the registry patients are not restricted to the trial's inclusion criteria (stenosis "
+        f"of at least 50% and a baseline Villalta of at least 10 or an open ulcer); 850 of the {len(registry):,} "
+        "are outside them"
+    )
+
+
+def test_the_trial_criteria_the_app_states_are_the_demo_generators():
+    from pts_explorer.synthetic.params import SynthParams as Params
+
+    assert (
+        Params().trial_min_stenosis_pct,
+        Params().trial_min_villalta,
+    ) == (P.TRIAL_MIN_STENOSIS_PCT, P.TRIAL_MIN_VILLALTA)
