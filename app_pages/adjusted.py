@@ -154,6 +154,15 @@ analysed = pd.Series(
 registry_studies = sorted(set(data.study_id))
 trial_rows = P.randomized(rows)
 
+# The trial's randomized estimate, before the banner: it names the benchmark only where there is one.
+if timed:
+    trial_fit = P.weighted_cox(trial_rows, np.ones(len(trial_rows)))
+    trial = None if trial_fit is None else trial_fit[0]
+else:
+    trial = P.trial_estimate(rows, column)
+trial_hidden = trial is not None and any(shield.too_few(n) for n in (trial.n_stent, trial.n_medical))
+has_benchmark = trial is not None and not trial_hidden
+
 if timed:
     what = f"time to {endpoint_words}"
     who = f"registry patients eligible for {endpoint_words}, weighted ({vocab.PS_METHODS[method]})"
@@ -163,7 +172,12 @@ else:
 line = (
     ":orange-badge[:material/visibility: Observational comparison, adjusted] Registry patients, whose treatment "
     f"clinicians chose: the {estimand} from a propensity score on the covariates chosen; what was not measured is "
-    "not adjusted for. The randomized trial is shown beside it as a benchmark."
+    "not adjusted for. "
+    + (
+        "The randomized trial is shown beside it as a benchmark."
+        if has_benchmark
+        else "No randomized benchmark here (below: why)."
+    )
 )
 st.markdown(line)
 ui.record_design("observational comparison, adjusted by a propensity score", line, analysed)
@@ -231,15 +245,13 @@ unit = "hazard ratio, stent / medical" if timed else "% points" if kind == "resp
 share = np.nan
 if timed:
     fitted = [P.weighted_cox(data, w) for w in (ones, weights)]
-    trial_fit = P.weighted_cox(trial_rows, np.ones(len(trial_rows)))
     share = fitted[1][1] if fitted[1] is not None else np.nan
     registry = [None if f is None else f[0] for f in fitted]
-    trial = None if trial_fit is None else trial_fit[0]
 else:
     registry = [P.weighted_difference(data, w, column) for w in (ones, weights)]
-    trial = P.trial_estimate(rows, column)
 adjusted = registry[1]
 evalues = (np.nan, np.nan)
+evalue_sd = np.nan
 ratio_estimate = None
 if adjusted is not None:
     if timed:
@@ -249,7 +261,8 @@ if adjusted is not None:
         if ratio_estimate is not None:
             evalues = P.evalue_interval(ratio_estimate.estimate, ratio_estimate.ci_low, ratio_estimate.ci_high)
     else:
-        evalues = P.evalue_difference(adjusted, P.pooled_sd(data[(weights > 0) & has_outcome]))
+        evalue_sd = P.pooled_sd(data[(weights > 0) & has_outcome])
+        evalues = P.evalue_difference(adjusted, evalue_sd)
 
 
 def _row(row_kind: str, label: str, est: P.Estimate, e: tuple[float, float] = (np.nan, np.nan)) -> shown.Row:
@@ -272,7 +285,6 @@ labels = {
     "adjusted": f"Registry, adjusted ({vocab.PS_METHODS[method].split(',')[0]}, {estimand})",
     "trial": "Trial, randomized",
 }
-trial_hidden = trial is not None and any(shield.too_few(n) for n in (trial.n_stent, trial.n_medical))
 estimates: list[shown.Row] = []
 if registry[0] is not None and not small_registry:
     estimates.append(_row("unadjusted", labels["unadjusted"], registry[0]))
@@ -297,13 +309,17 @@ if bench is not None:
 bench_name = "Registry / trial, ratio of hazard ratios" if timed else f"Registry − trial, {unit}"
 
 if timed:
-    title = f"Hazard ratio of {endpoint_words}, stent vs medical: the registry and the trial"
+    title = f"Hazard ratio of {endpoint_words}, stent vs medical: the registry" + (
+        " and the trial" if has_benchmark else ""
+    )
     axis = "Hazard ratio, stent / medical (log scale; robust 95% CI)"
 elif kind == "responders":
     title = f"Stent − medical responders ({outcome.label} {threshold} points better) at month {visit}"
     axis = "Stent − medical, % points (robust 95% CI)"
 else:
-    title = f"Stent − medical change in {outcome.label} at month {visit}: the registry and the trial"
+    title = f"Stent − medical change in {outcome.label} at month {visit}: the registry" + (
+        " and the trial" if has_benchmark else ""
+    )
     axis = f"Stent − medical change, {outcome.change_unit} (robust 95% CI)"
 
 if small_registry or adjusted is None:
@@ -341,6 +357,14 @@ else:
             ("Registry / trial" if timed else "Registry − trial", shown.estimate_text(diff, decimals, ratio))
         )
         key_numbers.append(("95% CI", shown.ci_text(low, high, decimals, ratio)))
+        null = 1.0 if timed else 0.0
+        key_numbers.append(
+            (
+                "Benchmark",
+                ("no difference shown (not a reproduction)" if low <= null <= high else "differs beyond chance")
+                + f"; the estimands differ ({estimand} vs the trial's average effect)",
+            )
+        )
     ui.key_numbers(key_numbers)
     ui.end_of_slide()
 
@@ -382,6 +406,33 @@ else:
                 else "15% or more, so the E-value converts the hazard ratio to a risk ratio (VanderWeele 2017)."
             )
         )
+    if not timed and kind != "responders" and np.isfinite(evalue_sd):
+        ui.note(
+            f"E-value of a difference in means: d = difference / SD with SD {display.number(evalue_sd, 2)}, the "
+            f"unweighted pooled SD of the change, √((SD²stent + SD²medical) / 2), among the "
+            f"registry patients analysed; RR = exp(0.91 d) (VanderWeele & Ding)."
+        )
+    stent_all = int(stent.sum())
+    if method == "matching":
+        unmatched = int(((weights == 0) & stent).sum())
+        ui.note(
+            f"Matching: {shield.count(unmatched)} of the {shield.count(stent_all)} stent patients analysed had no "
+            f"match within the caliper ({caliper} SD of the score). The estimate is the effect among the "
+            f"{shield.count(stent_all - unmatched)} matched stent patients, not the ATT of all stented patients. "
+            "Its CI treats the matched patients as independent (no clustering on the pair)."
+        )
+    elif method == "iptw":
+        trimmed = int((weights == 0).sum())
+        ui.note(
+            f"Trimming: {shield.count(trimmed)} of the {shield.count(len(weights))} registry patients analysed had a "
+            f"score outside {bounds[0]:g} to {bounds[1]:g} and were left out"
+            + (
+                f": the ATE is that of the {shield.count(len(weights) - trimmed)} patients kept (the trimmed "
+                "population), not of all."
+                if trimmed
+                else " (none here)."
+            )
+        )
     ui.note(
         "E-value: how strongly an unmeasured confounder would have to be associated with both the treatment and the "
         "outcome (risk ratio) to explain the adjusted estimate away; in brackets, to move its CI to include no effect "
@@ -396,6 +447,15 @@ else:
         ui.note(
             shown.benchmark_words(diff, low, high, decimals, "ratio" if timed else "difference", estimand), st.markdown
         )
+        if bench is not None:
+            factor = 1.0 if timed else scale
+            parts = [display.number(factor * v, 4) for v in (bench.registry.se, bench.trial.se, bench.se)]
+            intervals = "Wald z" if timed else "t-based on n − 2 df"
+            ui.note(
+                f"{'SE of the log ratio' if timed else 'SE of the difference'}: √({parts[0]}² + {parts[1]}²) = "
+                f"{parts[2]}, from the robust SEs of the adjusted registry estimate and of the trial (the SEs of "
+                f"their CIs above, which are {intervals}); the samples are independent: a normal 95% CI."
+            )
         ui.table(
             shown.benchmark_table(labels["adjusted"], bench_name, diff, low, high, decimals, ratio),
             key="adjusted_benchmark",

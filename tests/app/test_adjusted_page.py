@@ -392,3 +392,113 @@ def test_the_trial_criteria_the_app_states_are_the_demo_generators():
         Params().trial_min_stenosis_pct,
         Params().trial_min_villalta,
     ) == (P.TRIAL_MIN_STENOSIS_PCT, P.TRIAL_MIN_VILLALTA)
+
+
+def _robust_se(y, stent, w):
+    """svyglm's SE of the arm coefficient: weighted least squares, sandwich (HC0) x n / (n - 1)."""
+    import statsmodels.api as sm
+
+    fit = sm.WLS(y, sm.add_constant(stent.astype(float)), weights=w).fit(cov_type="HC0")
+    n = len(y)
+    return float(fit.params[1]), float(np.sqrt(fit.cov_params()[1, 1] * n / (n - 1)))
+
+
+def _num(value: float, decimals: int) -> str:
+    return f"{value:,.{decimals}f}".replace("-", "−")
+
+
+def test_the_benchmark_states_the_two_ses_it_combines_and_the_trials_is_the_charts(app_on, demo_db):
+    """Review 31 finding 7: the trial's SE is one number (0.5143, svyglm) in the chart and the difference."""
+    at = _open(app_on, demo_db)
+    rows = _rows(demo_db)
+    like = _like_the_trial(rows)
+    reg, stent, w = _independent_overlap(like[like.change.notna()])
+    est_r, se_r = _robust_se(reg.change.to_numpy(float), stent, w)
+    trial = rows[(rows.design == "randomized") & rows.change.notna()]
+    est_t, se_t = _robust_se(trial.change.to_numpy(float), (trial.arm == "stent").to_numpy(), np.ones(len(trial)))
+    assert round(se_t, 4) == 0.5143
+    se = np.hypot(se_r, se_t)
+    (line,) = [c.value for c in at.caption if c.value.startswith("SE of the difference")]
+    assert line == (
+        f"SE of the difference: √({_num(se_r, 4)}² + {_num(se_t, 4)}²) = {_num(se, 4)}, from the robust SEs of the "
+        "adjusted registry estimate and of the trial (the SEs of their CIs above, which are t-based on n − 2 df); "
+        "the samples are independent: a normal 95% CI."
+    )
+    from scipy import stats
+
+    z = stats.norm.ppf(0.975)
+    diff = est_r - est_t
+    key = _metrics(at)
+    assert key["E-value (CI bound)"]  # drawn
+    (words,) = [m.value for m in at.markdown if "Registry − trial:" in m.value]
+    assert (
+        f"(Registry − trial: {_signed(diff, 2)}, 95% CI {_signed(diff - z * se, 2)} to {_signed(diff + z * se, 2)})"
+        in words
+    )
+
+
+def test_the_e_value_of_a_difference_states_the_sd_it_divides_by(app_on, demo_db):
+    at = _open(app_on, demo_db)
+    like = _like_the_trial(_rows(demo_db))
+    part = like[like.change.notna()]
+    sd = np.sqrt((part[part.arm == "stent"].change.var() + part[part.arm == "medical"].change.var()) / 2)
+    (line,) = [c.value for c in at.caption if c.value.startswith("E-value of a difference in means")]
+    assert line == (
+        f"E-value of a difference in means: d = difference / SD with SD {sd:.2f}, the unweighted pooled SD of the "
+        "change, √((SD²stent + SD²medical) / 2), among the registry patients analysed; RR = exp(0.91 d) "
+        "(VanderWeele & Ding)."
+    )
+    est = float(_metrics(at)["Adjusted estimate (ATO)"])
+    rr = np.exp(0.91 * abs(est) / sd)
+    assert _metrics(at)["E-value (CI bound)"].split()[0] == f"{rr + np.sqrt(rr * (rr - 1)):.2f}"
+
+
+def test_matching_says_how_many_stent_patients_had_no_match_and_whom_the_estimate_is_about(app_on, demo_db):
+    at = _open(app_on, demo_db, {"ps_method": "matching"})
+    like = _like_the_trial(_rows(demo_db))
+    n_stent = int(((like.arm == "stent") & like.change.notna()).sum())
+    table = next(d.value for d in at.dataframe if "n, stent" in d.value.columns).set_index("Estimate")
+    (adjusted,) = [label for label in table.index if label.startswith("Registry, adjusted")]
+    matched = int(table.loc[adjusted, "n, stent"].replace(",", ""))
+    assert 0 < matched < n_stent
+    (line,) = [c.value for c in at.caption if c.value.startswith("Matching: ")]
+    assert line == (
+        f"Matching: {n_stent - matched:,} of the {n_stent:,} stent patients analysed had no match within the "
+        f"caliper (0.2 SD of the score). The estimate is the effect among the {matched:,} matched stent patients, "
+        "not the ATT of all stented patients. Its CI treats the matched patients as independent (no clustering on "
+        "the pair)."
+    )
+
+
+def test_iptw_says_how_many_were_trimmed_and_that_the_ate_is_the_trimmed_populations(app_on, demo_db):
+    at = _open(app_on, demo_db, {"ps_method": "iptw", "ps_trim": "0.1"})
+    like = _like_the_trial(_rows(demo_db))
+    reg, stent, w = _independent_overlap(like[like.change.notna()])
+    ps = np.where(stent, 1 - w, w)
+    trimmed = int(((ps < 0.1) | (ps > 0.9)).sum())
+    assert trimmed > 0
+    (line,) = [c.value for c in at.caption if c.value.startswith("Trimming: ")]
+    assert line == (
+        f"Trimming: {trimmed:,} of the {len(reg):,} registry patients analysed had a score outside 0.1 to 0.9 and "
+        f"were left out: the ATE is that of the {len(reg) - trimmed:,} patients kept (the trimmed population), not "
+        "of all."
+    )
+
+
+def test_a_visit_without_the_trial_does_not_say_the_trial_is_beside_it(app_on, demo_db):
+    at = _open(app_on, demo_db, {"visit": "120"})
+    (banner,) = [m.value for m in at.markdown if "Observational comparison, adjusted" in m.value]
+    assert banner.endswith("not adjusted for. No randomized benchmark here (below: why).")
+    assert "beside it as a benchmark" not in _texts(at)
+    at6 = _open(app_on, demo_db)
+    (banner6,) = [m.value for m in at6.markdown if "Observational comparison, adjusted" in m.value]
+    assert banner6.endswith("not adjusted for. The randomized trial is shown beside it as a benchmark.")
+
+
+def test_presenter_mode_keeps_the_benchmark_verdict_and_the_estimand_caveat(app_on, demo_db):
+    at = _open(app_on, demo_db, {"present": "1"})
+    (line,) = [m.value for m in at.markdown if "Registry − trial" in m.value and "95% CI" in m.value]
+    assert line.endswith(
+        " · Benchmark **no difference shown \\(not a reproduction\\); the estimands differ \\(ATO vs the trial's "
+        "average effect\\)**"
+    )
