@@ -576,7 +576,12 @@ else:
         title="Covariate balance before and after adjustment (|SMD|)",
     )
     ui.note(
-        f"{display.SMD_FLAG} |SMD| above {P.BALANCE_TARGET}, the usual target. "
+        "SMD (Yang & Dalton 2012), stent vs medical: for a number, the difference in means over "
+        "√((SD²stent + SD²medical) / 2); for a category, one number over all its levels, the multivariate "
+        "(Mahalanobis) distance between the arms' shares of the levels, never smaller than the largest single "
+        "level's SMD. Before: unweighted; after: the weighted means, shares and SDs (weights "
+        f"of the patients analysed; matched patients only for matching). {display.SMD_FLAG} |SMD| above "
+        f"{P.BALANCE_TARGET}, the usual target. "
         + (
             f"{shield.count(score.left_out)} registry patients left out for a missing covariate. "
             if score.left_out
