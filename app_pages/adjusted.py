@@ -8,6 +8,7 @@ import streamlit as st
 from pts_explorer import config, display, escape, glossary, reproduce, ui, vocab
 from pts_explorer.analytics import propensity as P
 from pts_explorer.charts import propensity as ps_charts
+from pts_explorer.charts import survival as surv_charts
 from pts_explorer.display import propensity as shown
 from pts_explorer.filters import AnalysisSettings
 
@@ -22,7 +23,8 @@ kind = ui.control(
     list(vocab.PS_ESTIMATES),
     format_func=vocab.PS_ESTIMATES.get,
     help="The change from baseline or the share of responders at a visit, or the time to ulcer healing (patients "
-    "with an open ulcer at baseline) or to a recurrent DVT: the endpoints both arms have.",
+    "with an open ulcer at baseline) or to a recurrent DVT: the endpoints both arms have (patency is a stent "
+    "endpoint, which the medical arm does not have, so it is not offered).",
 )
 timed = kind in TIMED
 outcome_key = ui.control(
@@ -478,6 +480,54 @@ else:
     column_name = "Hazard ratio" if timed else f"Stent − medical, {unit}"
     table = shown.estimates_table(estimates, column_name, decimals, ratio, counts)
     ui.table(table, key="adjusted_estimates", title="Registry (unadjusted, adjusted) and trial estimates")
+    if timed:
+        fits = P.weighted_km(data, weights)
+        healing = kind == "ulcer_healing"
+        pieces = []
+        for arm, fit in fits.items():
+            surv = fit.survival_function_.iloc[:, 0]
+            value = (1 - surv) if healing else surv
+            days = surv.index.to_numpy(float)
+            pieces.append(
+                pd.DataFrame(
+                    {"group": arm, "days": days, "month": days / vocab.DAYS_PER_MONTH, "estimate": value.to_numpy()}
+                ).assign(ci_low=lambda d: d.estimate, ci_high=lambda d: d.estimate)
+            )
+        kept = (weights > 0) & data.duration_days.notna().to_numpy()
+        last = float(data.duration_days[kept].max())
+        times = [t for t in (0, 365, 730, 1826, 3652) if t <= last]
+        risk = pd.DataFrame(
+            {
+                t: [
+                    shield.count(int((kept & (stent == (arm == "stent")) & (data.duration_days >= t).to_numpy()).sum()))
+                    for arm in fits
+                ]
+                for t in times
+            },
+            index=list(fits),
+        )
+        if pieces:
+            km_label = "Healed (weighted)" if healing else "Free of recurrent DVT (weighted)"
+            ui.chart(
+                surv_charts.km_figure(
+                    pd.concat(pieces, ignore_index=True),
+                    risk,
+                    f"{endpoint_label} by arm, registry weighted ({vocab.PS_METHODS[method].split(',')[0]})",
+                    km_label,
+                    {arm: vocab.ARMS[arm] for arm in fits},
+                    x_title="Months from enrolment",
+                ),
+                "adjusted_km",
+                f"Weighted Kaplan-Meier {endpoint_words} by arm, registry patients analysed.",
+                patients=analysed,
+            )
+            ui.note(
+                "Weighted Kaplan-Meier (lifelines, the weights above; death censors): "
+                + ("the share healed, 1 − S(t)" if healing else "the share free of a recurrent DVT, S(t)")
+                + ". No confidence band is drawn: a weighted curve's band needs a robust variance this page does not "
+                "compute. The numbers at risk are patients, unweighted. Patency is not offered here: it is a stent "
+                "endpoint (from the procedure), which the medical arm does not have."
+            )
     method_words = {
         "overlap": "overlap weights (1 − score for a stent patient, the score for a medical one)",
         "iptw": f"stabilized inverse probability weights, scores outside {bounds[0]:g} to {bounds[1]:g} trimmed",

@@ -540,3 +540,40 @@ def test_a_categorys_smd_is_stated_and_is_at_least_its_largest_levels(app_on, de
     assert shown >= centre >= round(worst_level, 3) - 0.001
     (note,) = [c.value for c in at.caption if c.value.startswith("SMD (Yang & Dalton 2012)")]
     assert "for a category, one number over all its levels, the multivariate (Mahalanobis) distance" in note
+
+
+def _values(y):
+    """A trace's values as plotly writes them: a list, or typed binary ({"dtype", "bdata"})."""
+    import base64
+
+    if isinstance(y, dict):
+        return np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"])
+    return np.asarray(y, float)
+
+
+def _km_by_hand(duration, event, w):
+    """Weighted product-limit: S(t) = prod over event times of (1 - weighted events / weighted at risk)."""
+    s = 1.0
+    for t in np.unique(duration[event == 1]):
+        at_risk = w[duration >= t].sum()
+        s *= 1 - w[(duration == t) & (event == 1)].sum() / at_risk
+    return s
+
+
+def test_weighted_kaplan_meier_curves_by_arm_for_recurrent_dvt(app_on, demo_db):
+    """Review 31 finding 3: the weighted curves issue 31 promised; patency's absence said."""
+    import json
+
+    at = _open(app_on, demo_db, {"ps_estimate": "freedom_from_recurrent_dvt"})
+    like = _like_the_trial(_rows(demo_db, endpoint="freedom_from_recurrent_dvt"))
+    reg, stent, w = _independent_overlap(like[like.duration_days.notna()])
+    (chart,) = [c for c in at.get("plotly_chart") if "Recurrent DVT by arm, registry weighted" in c.proto.spec]
+    traces = [t for t in json.loads(chart.proto.spec)["data"] if t.get("mode") == "lines" and "name" in t]
+    last = {t["name"]: _values(t["y"])[-1] for t in traces}
+    duration, event = reg.duration_days.to_numpy(float), reg.observed.astype(bool).to_numpy(int)
+    for arm, mask in (("Stent", stent), ("Medical", ~stent)):
+        assert round(last[arm], 10) == round(_km_by_hand(duration[mask], event[mask], w[mask]), 10)
+    (note,) = [c.value for c in at.caption if c.value.startswith("Weighted Kaplan-Meier")]
+    assert note.endswith(
+        "Patency is not offered here: it is a stent endpoint (from the procedure), which the medical arm does not have."
+    )
