@@ -171,6 +171,8 @@ if timed:
 else:
     what = f"{'responders' if kind == 'responders' else 'change'} in {outcome.label} at month {visit}"
     who = f"registry patients with {outcome.label} at baseline and month {visit}, weighted ({vocab.PS_METHODS[method]})"
+if trial_only:
+    who = who.replace("registry patients", "registry patients within the trial's inclusion criteria", 1)
 line = (
     ":orange-badge[:material/visibility: Observational comparison, adjusted] Registry patients, whose treatment "
     f"clinicians chose: the {estimand} from a propensity score on the covariates chosen; what was not measured is "
