@@ -361,14 +361,7 @@ else:
             ("Registry / trial" if timed else "Registry − trial", shown.estimate_text(diff, decimals, ratio))
         )
         key_numbers.append(("95% CI", shown.ci_text(low, high, decimals, ratio)))
-        null = 1.0 if timed else 0.0
-        key_numbers.append(
-            (
-                "Benchmark",
-                ("no difference shown (not a reproduction)" if low <= null <= high else "differs beyond chance")
-                + f"; the estimands differ ({estimand} vs the trial's average effect)",
-            )
-        )
+        key_numbers.append(("Benchmark", shown.benchmark_verdict(low, high, ratio, estimand)))
     ui.key_numbers(key_numbers)
     ui.end_of_slide()
 
@@ -461,7 +454,7 @@ else:
                 f"their CIs above, which are {intervals}); the samples are independent: a normal 95% CI."
             )
         ui.table(
-            shown.benchmark_table(labels["adjusted"], bench_name, diff, low, high, decimals, ratio),
+            shown.benchmark_table(labels["adjusted"], bench_name, diff, low, high, decimals, ratio, estimand),
             key="adjusted_benchmark",
             title="The adjusted registry against the trial",
         )

@@ -93,15 +93,31 @@ def estimates_table(
     )
 
 
+def benchmark_verdict(low: float, high: float, ratio: bool, estimand: str) -> str:
+    """The benchmark's reading in a few words (the table's and the slide's): whether the CI includes
+    no difference, and that the estimands differ either way."""
+    null = 1.0 if ratio else 0.0
+    reading = "no difference shown (not a reproduction)" if low <= null <= high else "differs beyond chance"
+    return f"{reading}; the estimands differ ({estimand} vs the trial's average effect)"
+
+
 def benchmark_table(
-    registry: str, column: str, difference: float, low: float, high: float, decimals: int, ratio: bool
+    registry: str,
+    column: str,
+    difference: float,
+    low: float,
+    high: float,
+    decimals: int,
+    ratio: bool,
+    estimand: str = "ATO",
 ) -> pd.DataFrame:
-    """The registry − trial difference (a ratio for hazard ratios) with its 95% CI, as one row."""
+    """The registry − trial difference (a ratio for hazard ratios) with its 95% CI and its reading, as one row."""
     return pd.DataFrame(
         {
             "Compared": [f"{registry} against Trial, randomized"],
             column: [estimate_text(difference, decimals, ratio)],
             "95% CI": [ci_text(low, high, decimals, ratio)],
+            "Benchmark": [benchmark_verdict(low, high, ratio, estimand)],
         }
     )
 
