@@ -8,6 +8,7 @@ import streamlit as st
 from pts_explorer import config, display, escape, glossary, reproduce, ui, vocab
 from pts_explorer.analytics import propensity as P
 from pts_explorer.charts import propensity as ps_charts
+from pts_explorer.charts import survival as surv_charts
 from pts_explorer.display import propensity as shown
 from pts_explorer.filters import AnalysisSettings
 
@@ -22,7 +23,8 @@ kind = ui.control(
     list(vocab.PS_ESTIMATES),
     format_func=vocab.PS_ESTIMATES.get,
     help="The change from baseline or the share of responders at a visit, or the time to ulcer healing (patients "
-    "with an open ulcer at baseline) or to a recurrent DVT: the endpoints both arms have.",
+    "with an open ulcer at baseline) or to a recurrent DVT: the endpoints both arms have (patency is a stent "
+    "endpoint, which the medical arm does not have, so it is not offered).",
 )
 timed = kind in TIMED
 outcome_key = ui.control(
@@ -83,6 +85,14 @@ with settings_box:
         step=1,
         help=glossary.tip("responder"),
     )
+    trial_only = ui.control(
+        "ps_trial_eligible",
+        st.toggle,
+        "Registry: the trial's inclusion criteria only",
+        help=f"On (the default): only registry patients the trial could have enrolled ({P.TRIAL_INCLUSION}) are "
+        "analysed, so the benchmark compares like with like. Off: every registry patient of the cohort, which the "
+        "trial's estimate does not describe.",
+    )
 
 outcome = vocab.OUTCOMES[outcome_key]
 analysis = AnalysisSettings(cohort, outcome_key, int(visit), randomized_only=False)
@@ -102,11 +112,29 @@ if len(rows) >= analysis.max_patients:
 if not covariates:
     st.info("Choose at least one covariate for the propensity score (*Score: covariates* above).")
     ui.stop()
+# The target trial's eligibility includes having the outcome measured (an open ulcer for ulcer healing):
+# the score is fitted among the registry patients analysed, so weights, balance and ESS are theirs.
+cohort_registry = P.observational(rows)
+in_trial_criteria = P.trial_eligible(cohort_registry)
+outside_criteria = {
+    "stenosis": int((~(cohort_registry.stenosis_pct.astype(float) >= P.TRIAL_MIN_STENOSIS_PCT)).sum()),
+    "symptoms": int(
+        (
+            ~(
+                (cohort_registry.baseline_villalta.astype(float) >= P.TRIAL_MIN_VILLALTA)
+                | (cohort_registry.baseline_ulcer == "yes")
+            )
+        ).sum()
+    ),
+    "all": int((~in_trial_criteria).sum()),
+}
+registry_rows = cohort_registry[in_trial_criteria] if trial_only else cohort_registry
+eligible_rows = P.analysed_rows(registry_rows, timed)
 try:
-    score = ui.fitted("propensity.fit_score", rows, tuple(covariates))  # another method or caliper: no refit
+    score = ui.fitted("propensity.fit_score", eligible_rows, tuple(covariates))  # another method: no refit
     weights = P.weights(score, method, bounds, float(caliper))
 except P.PropensityProblem as problem:
-    where = shown.single_arm_levels(rows, covariates)
+    where = shown.single_arm_levels(eligible_rows, covariates)
     st.info(
         f"**No adjusted estimate for this cohort.** {shown.problem_text(str(problem), shield)}"
         + (f" Levels with registry patients of one arm only: {where}." if where else ""),
@@ -128,20 +156,77 @@ analysed = pd.Series(
 registry_studies = sorted(set(data.study_id))
 trial_rows = P.randomized(rows)
 
+# The trial's randomized estimate, before the banner: it names the benchmark only where there is one.
+if timed:
+    trial_fit = P.weighted_cox(trial_rows, np.ones(len(trial_rows)))
+    trial = None if trial_fit is None else trial_fit[0]
+else:
+    trial = P.trial_estimate(rows, column)
+trial_hidden = trial is not None and any(shield.too_few(n) for n in (trial.n_stent, trial.n_medical))
+has_benchmark = trial is not None and not trial_hidden
+
 if timed:
     what = f"time to {endpoint_words}"
     who = f"registry patients eligible for {endpoint_words}, weighted ({vocab.PS_METHODS[method]})"
 else:
     what = f"{'responders' if kind == 'responders' else 'change'} in {outcome.label} at month {visit}"
     who = f"registry patients with {outcome.label} at baseline and month {visit}, weighted ({vocab.PS_METHODS[method]})"
+if trial_only:
+    who = who.replace("registry patients", "registry patients within the trial's inclusion criteria", 1)
 line = (
     ":orange-badge[:material/visibility: Observational comparison, adjusted] Registry patients, whose treatment "
     f"clinicians chose: the {estimand} from a propensity score on the covariates chosen; what was not measured is "
-    "not adjusted for. The randomized trial is shown beside it as a benchmark."
+    "not adjusted for. "
+    + (
+        "The randomized trial is shown beside it as a benchmark."
+        if has_benchmark
+        else "No randomized benchmark here (below: why)."
+    )
 )
 st.markdown(line)
 ui.record_design("observational comparison, adjusted by a propensity score", line, analysed)
 ui.analysis_set(analysed, registry_studies, who)
+not_eligible = len(registry_rows) - len(eligible_rows)
+why_not = (
+    "no open ulcer at baseline"
+    if kind == "ulcer_healing"
+    else "not at risk of a recurrent DVT (no follow-up time)"
+    if timed
+    else f"no {outcome.label} at baseline and month {visit}"
+)
+ui.note(
+    f"Registry patients of the cohort: {shield.count(len(cohort_registry))}"
+    + (f"; within the trial's inclusion criteria: {shield.count(len(registry_rows))}" if trial_only else "")
+    + "; analysed: "
+    f"{shield.count(int(analysed.sum()))} (stent {shield.count(int(analysed['stent']))}, medical "
+    f"{shield.count(int(analysed['medical']))}). Not analysed: {shield.count(not_eligible)} with {why_not}"
+    + (f", {shield.count(score.left_out)} with a covariate missing" if score.left_out else "")
+    + (
+        f", {shield.count(int((weights == 0).sum()))} given no weight ({vocab.PS_METHODS[method].split(',')[0]})"
+        if (weights == 0).any()
+        else ""
+    )
+    + ". The score, the weights, the balance and the ESS below are those of the patients analysed."
+)
+outside_words = (
+    f"{shield.count(outside_criteria['stenosis'])} with a stenosis below {P.TRIAL_MIN_STENOSIS_PCT}% or unknown, "
+    f"{shield.count(outside_criteria['symptoms'])} with a baseline Villalta below {P.TRIAL_MIN_VILLALTA} and no "
+    "ulcer; a patient may fail both"
+)
+if trial_only:
+    eligibility_words = (
+        f"Like with like: the registry patients are those the trial could have enrolled ({P.TRIAL_INCLUSION}). "
+        f"Left out: {shield.count(outside_criteria['all'])} of the cohort's {shield.count(len(cohort_registry))} "
+        f"registry patients ({outside_words}). Turn *the trial's inclusion criteria only* off (Score settings) to "
+        "analyse them all."
+    )
+else:
+    eligibility_words = (
+        f"Not like with like: the registry patients are not restricted to the trial's inclusion criteria "
+        f"({P.TRIAL_INCLUSION}); {shield.count(outside_criteria['all'])} of the "
+        f"{shield.count(len(cohort_registry))} are outside them ({outside_words}), patients the trial's estimate "
+        "does not describe."
+    )
 
 balance = P.balance(score, weights)
 worst = float(balance.smd_after.abs().max())
@@ -164,15 +249,13 @@ unit = "hazard ratio, stent / medical" if timed else "% points" if kind == "resp
 share = np.nan
 if timed:
     fitted = [P.weighted_cox(data, w) for w in (ones, weights)]
-    trial_fit = P.weighted_cox(trial_rows, np.ones(len(trial_rows)))
     share = fitted[1][1] if fitted[1] is not None else np.nan
     registry = [None if f is None else f[0] for f in fitted]
-    trial = None if trial_fit is None else trial_fit[0]
 else:
     registry = [P.weighted_difference(data, w, column) for w in (ones, weights)]
-    trial = P.trial_estimate(rows, column)
 adjusted = registry[1]
 evalues = (np.nan, np.nan)
+evalue_sd = np.nan
 ratio_estimate = None
 if adjusted is not None:
     if timed:
@@ -182,7 +265,8 @@ if adjusted is not None:
         if ratio_estimate is not None:
             evalues = P.evalue_interval(ratio_estimate.estimate, ratio_estimate.ci_low, ratio_estimate.ci_high)
     else:
-        evalues = P.evalue_difference(adjusted, P.pooled_sd(data[(weights > 0) & has_outcome]))
+        evalue_sd = P.pooled_sd(data[(weights > 0) & has_outcome])
+        evalues = P.evalue_difference(adjusted, evalue_sd)
 
 
 def _row(row_kind: str, label: str, est: P.Estimate, e: tuple[float, float] = (np.nan, np.nan)) -> shown.Row:
@@ -205,7 +289,6 @@ labels = {
     "adjusted": f"Registry, adjusted ({vocab.PS_METHODS[method].split(',')[0]}, {estimand})",
     "trial": "Trial, randomized",
 }
-trial_hidden = trial is not None and any(shield.too_few(n) for n in (trial.n_stent, trial.n_medical))
 estimates: list[shown.Row] = []
 if registry[0] is not None and not small_registry:
     estimates.append(_row("unadjusted", labels["unadjusted"], registry[0]))
@@ -230,13 +313,17 @@ if bench is not None:
 bench_name = "Registry / trial, ratio of hazard ratios" if timed else f"Registry − trial, {unit}"
 
 if timed:
-    title = f"Hazard ratio of {endpoint_words}, stent vs medical: the registry and the trial"
+    title = f"Hazard ratio of {endpoint_words}, stent vs medical: the registry" + (
+        " and the trial" if has_benchmark else ""
+    )
     axis = "Hazard ratio, stent / medical (log scale; robust 95% CI)"
 elif kind == "responders":
     title = f"Stent − medical responders ({outcome.label} {threshold} points better) at month {visit}"
     axis = "Stent − medical, % points (robust 95% CI)"
 else:
-    title = f"Stent − medical change in {outcome.label} at month {visit}: the registry and the trial"
+    title = f"Stent − medical change in {outcome.label} at month {visit}: the registry" + (
+        " and the trial" if has_benchmark else ""
+    )
     axis = f"Stent − medical change, {outcome.change_unit} (robust 95% CI)"
 
 if small_registry or adjusted is None:
@@ -274,6 +361,7 @@ else:
             ("Registry / trial" if timed else "Registry − trial", shown.estimate_text(diff, decimals, ratio))
         )
         key_numbers.append(("95% CI", shown.ci_text(low, high, decimals, ratio)))
+        key_numbers.append(("Benchmark", shown.benchmark_verdict(low, high, ratio, estimand)))
     ui.key_numbers(key_numbers)
     ui.end_of_slide()
 
@@ -315,6 +403,33 @@ else:
                 else "15% or more, so the E-value converts the hazard ratio to a risk ratio (VanderWeele 2017)."
             )
         )
+    if not timed and kind != "responders" and np.isfinite(evalue_sd):
+        ui.note(
+            f"E-value of a difference in means: d = difference / SD with SD {display.number(evalue_sd, 2)}, the "
+            f"unweighted pooled SD of the change, √((SD²stent + SD²medical) / 2), among the "
+            f"registry patients analysed; RR = exp(0.91 d) (VanderWeele & Ding)."
+        )
+    stent_all = int(stent.sum())
+    if method == "matching":
+        unmatched = int(((weights == 0) & stent).sum())
+        ui.note(
+            f"Matching: {shield.count(unmatched)} of the {shield.count(stent_all)} stent patients analysed had no "
+            f"match within the caliper ({caliper} SD of the score). The estimate is the effect among the "
+            f"{shield.count(stent_all - unmatched)} matched stent patients, not the ATT of all stented patients. "
+            "Its CI treats the matched patients as independent (no clustering on the pair)."
+        )
+    elif method == "iptw":
+        trimmed = int((weights == 0).sum())
+        ui.note(
+            f"Trimming: {shield.count(trimmed)} of the {shield.count(len(weights))} registry patients analysed had a "
+            f"score outside {bounds[0]:g} to {bounds[1]:g} and were left out"
+            + (
+                f": the ATE is that of the {shield.count(len(weights) - trimmed)} patients kept (the trimmed "
+                "population), not of all."
+                if trimmed
+                else " (none here)."
+            )
+        )
     ui.note(
         "E-value: how strongly an unmeasured confounder would have to be associated with both the treatment and the "
         "outcome (risk ratio) to explain the adjusted estimate away; in brackets, to move its CI to include no effect "
@@ -323,13 +438,23 @@ else:
     ui.record_result(f"Adjusted registry: {what}", metrics, "Observational: registry patients, adjusted.")
 
     st.subheader("Does the adjusted registry reproduce the trial?", help=glossary.tip("target_trial"))
+    ui.note(eligibility_words)
     if bench_values is not None:
         diff, low, high = bench_values
         ui.note(
             shown.benchmark_words(diff, low, high, decimals, "ratio" if timed else "difference", estimand), st.markdown
         )
+        if bench is not None:
+            factor = 1.0 if timed else scale
+            parts = [display.number(factor * v, 4) for v in (bench.registry.se, bench.trial.se, bench.se)]
+            intervals = "Wald z" if timed else "t-based on n − 2 df"
+            ui.note(
+                f"{'SE of the log ratio' if timed else 'SE of the difference'}: √({parts[0]}² + {parts[1]}²) = "
+                f"{parts[2]}, from the robust SEs of the adjusted registry estimate and of the trial (the SEs of "
+                f"their CIs above, which are {intervals}); the samples are independent: a normal 95% CI."
+            )
         ui.table(
-            shown.benchmark_table(labels["adjusted"], bench_name, diff, low, high, decimals, ratio),
+            shown.benchmark_table(labels["adjusted"], bench_name, diff, low, high, decimals, ratio, estimand),
             key="adjusted_benchmark",
             title="The adjusted registry against the trial",
         )
@@ -350,6 +475,54 @@ else:
     column_name = "Hazard ratio" if timed else f"Stent − medical, {unit}"
     table = shown.estimates_table(estimates, column_name, decimals, ratio, counts)
     ui.table(table, key="adjusted_estimates", title="Registry (unadjusted, adjusted) and trial estimates")
+    if timed:
+        fits = P.weighted_km(data, weights)
+        healing = kind == "ulcer_healing"
+        pieces = []
+        for arm, fit in fits.items():
+            surv = fit.survival_function_.iloc[:, 0]
+            value = (1 - surv) if healing else surv
+            days = surv.index.to_numpy(float)
+            pieces.append(
+                pd.DataFrame(
+                    {"group": arm, "days": days, "month": days / vocab.DAYS_PER_MONTH, "estimate": value.to_numpy()}
+                ).assign(ci_low=lambda d: d.estimate, ci_high=lambda d: d.estimate)
+            )
+        kept = (weights > 0) & data.duration_days.notna().to_numpy()
+        last = float(data.duration_days[kept].max())
+        times = [t for t in (0, 365, 730, 1826, 3652) if t <= last]
+        risk = pd.DataFrame(
+            {
+                t: [
+                    shield.count(int((kept & (stent == (arm == "stent")) & (data.duration_days >= t).to_numpy()).sum()))
+                    for arm in fits
+                ]
+                for t in times
+            },
+            index=list(fits),
+        )
+        if pieces:
+            km_label = "Healed (weighted)" if healing else "Free of recurrent DVT (weighted)"
+            ui.chart(
+                surv_charts.km_figure(
+                    pd.concat(pieces, ignore_index=True),
+                    risk,
+                    f"{endpoint_label} by arm, registry weighted ({vocab.PS_METHODS[method].split(',')[0]})",
+                    km_label,
+                    {arm: vocab.ARMS[arm] for arm in fits},
+                    x_title="Months from enrolment",
+                ),
+                "adjusted_km",
+                f"Weighted Kaplan-Meier {endpoint_words} by arm, registry patients analysed.",
+                patients=analysed,
+            )
+            ui.note(
+                "Weighted Kaplan-Meier (lifelines, the weights above; death censors): "
+                + ("the share healed, 1 − S(t)" if healing else "the share free of a recurrent DVT, S(t)")
+                + ". No confidence band is drawn: a weighted curve's band needs a robust variance this page does not "
+                "compute. The numbers at risk are patients, unweighted. Patency is not offered here: it is a stent "
+                "endpoint (from the procedure), which the medical arm does not have."
+            )
     method_words = {
         "overlap": "overlap weights (1 − score for a stent patient, the score for a medical one)",
         "iptw": f"stabilized inverse probability weights, scores outside {bounds[0]:g} to {bounds[1]:g} trimmed",
@@ -381,6 +554,7 @@ else:
             kind,
             float(threshold),
             outcome.higher_is_better,
+            bool(trial_only),
         ),
     )
 
@@ -401,6 +575,12 @@ protocol = shown.protocol_table(
     cohort.describe(),
     registry_studies,
     shield.count(score.left_out) if score.left_out else "",
+    (
+        f"restricted to the trial's inclusion criteria ({P.TRIAL_INCLUSION}; "
+        f"{shield.count(outside_criteria['all'])} left out)"
+        if trial_only
+        else f"not restricted to the trial's inclusion criteria ({shield.count(outside_criteria['all'])} outside them)"
+    ),
     list(score.covariates),
     outcome_words,
     follow_words,
@@ -441,7 +621,12 @@ else:
         title="Covariate balance before and after adjustment (|SMD|)",
     )
     ui.note(
-        f"{display.SMD_FLAG} |SMD| above {P.BALANCE_TARGET}, the usual target. "
+        "SMD (Yang & Dalton 2012), stent vs medical: for a number, the difference in means over "
+        "√((SD²stent + SD²medical) / 2); for a category, one number over all its levels, the multivariate "
+        "(Mahalanobis) distance between the arms' shares of the levels, never smaller than the largest single "
+        "level's SMD. Before: unweighted; after: the weighted means, shares and SDs (weights "
+        f"of the patients analysed; matched patients only for matching). {display.SMD_FLAG} |SMD| above "
+        f"{P.BALANCE_TARGET}, the usual target. "
         + (
             f"{shield.count(score.left_out)} registry patients left out for a missing covariate. "
             if score.left_out

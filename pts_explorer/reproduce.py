@@ -395,6 +395,7 @@ def adjusted(
     estimate: str,
     threshold: float,
     higher_is_better: bool,
+    trial_eligible: bool = True,
 ) -> str:
     """The Adjusted registry page's key numbers: the score, the weights, balance, ESS, the adjusted
     estimate and the trial's (pts_explorer.analytics.propensity, bundled: its functions are the
@@ -404,8 +405,20 @@ def adjusted(
     lines = [
         "\nimport numpy as np\n",
         "from pts_explorer.analytics import propensity as P\n\n",
-        "# R: ps <- fitted(glm(stent ~ <covariates>, family = binomial, data = registry))\n",
-        f"score = P.fit_score(data, {covariates!r})\n",
+        "# the analysed patients only (the outcome at the visit, or eligible for the endpoint):\n",
+        "# the score, weights, balance and ESS are theirs\n",
+        "registry = P.observational(data)\n",
+        *(
+            [
+                "# the trial's inclusion criteria (P.TRIAL_INCLUSION): like with like for the benchmark\n",
+                "registry = registry[P.trial_eligible(registry)]\n",
+            ]
+            if trial_eligible
+            else []
+        ),
+        f"analysed = P.analysed_rows(registry, {timed!r})\n",
+        "# R: ps <- fitted(glm(stent ~ <covariates>, family = binomial, data = analysed registry))\n",
+        f"score = P.fit_score(analysed, {covariates!r})\n",
         "# overlap: 1 - ps (stent), ps (medical); iptw: stabilized, 0 outside the bounds;\n",
         "# matching: MatchIt::matchit(..., method = 'nearest', caliper = c, std.caliper = TRUE)\n",
         f"w = P.weights(score, {method!r}, {bounds!r}, {caliper!r})\n",

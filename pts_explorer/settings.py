@@ -285,6 +285,8 @@ SETTINGS = Registry(
             Setting("ps_method", "choice", "overlap", tuple(vocab.PS_METHODS)),
             Setting("ps_trim", "choice", vocab.PS_TRIMS[0], vocab.PS_TRIMS),
             Setting("ps_caliper", "choice", vocab.PS_CALIPERS[0], vocab.PS_CALIPERS),
+            # the registry restricted to the trial's inclusion criteria (the benchmark compares like with like)
+            Setting("ps_trial_eligible", "flag", True),
             # Compare: two cohorts ("current", "sub:<name>" or a saved cohort's slug), and the arm.
             Setting("a", "cohort_ref", "current"),
             Setting("b", "cohort_ref", "sub:high_grade_civ_cfv"),

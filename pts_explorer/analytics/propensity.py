@@ -130,6 +130,34 @@ def randomized(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[rows.design == "randomized"]
 
 
+# The randomized trial's inclusion criteria (data/README.md, "Steps per chunk" 1 and the parameters
+# trial_min_stenosis_pct, trial_min_villalta): the one place the app states them. The benchmark restricts
+# the registry to them by default so that it compares patients the trial could have enrolled.
+TRIAL_MIN_STENOSIS_PCT = 50
+TRIAL_MIN_VILLALTA = 10
+TRIAL_INCLUSION = (
+    f"stenosis of at least {TRIAL_MIN_STENOSIS_PCT}% and a baseline Villalta of at least {TRIAL_MIN_VILLALTA} "
+    "or an open ulcer"
+)
+
+
+def trial_eligible(rows: pd.DataFrame) -> pd.Series:
+    """True for a patient who meets the trial's inclusion criteria (TRIAL_INCLUSION); a patient
+    without a stenosis % or a baseline Villalta and no ulcer is not known to meet them: False."""
+    stenosis = rows.stenosis_pct.astype(float) >= TRIAL_MIN_STENOSIS_PCT
+    symptoms = (rows.baseline_villalta.astype(float) >= TRIAL_MIN_VILLALTA) | (rows.baseline_ulcer == "yes")
+    return (stenosis & symptoms).fillna(False).astype(bool)
+
+
+def analysed_rows(rows: pd.DataFrame, timed: bool) -> pd.DataFrame:
+    """The patients of `rows` an estimate can use: with the outcome at baseline and the visit (`change`),
+    or, for an endpoint, eligible for it (a duration: an open ulcer at baseline for ulcer healing). They
+    are the target trial's eligible patients, so the score is fitted among them and the weights, the
+    balance and the effective sample size are theirs, the patients of the estimate."""
+    have = rows.duration_days if timed else rows.change
+    return rows[have.notna()]
+
+
 def _design(data: pd.DataFrame, covariates: tuple[str, ...]) -> pd.DataFrame:
     columns: dict[str, np.ndarray] = {"const": np.ones(len(data))}
     for cov in covariates:

@@ -86,11 +86,13 @@ def overlap_figure(scores: pd.DataFrame, bounds: tuple[float, float] | None = No
     not drawn."""
     grid = np.linspace(0, 1, 201)
     fig = _figure()
+    top = 0.0
     for arm in ARM_ORDER:
         ps = scores.ps[scores.arm == arm].to_numpy(float)
         if len(np.unique(ps)) < 2:
             continue
         density = stats.gaussian_kde(ps)(grid)
+        top = max(top, float(density.max()))
         sign = 1 if arm == "stent" else -1
         fig.add_trace(
             _trace(
@@ -109,7 +111,14 @@ def overlap_figure(scores: pd.DataFrame, bounds: tuple[float, float] | None = No
         for bound in bounds:
             fig.add_vline(x=bound, line={"color": REFERENCE_COLOR, "dash": "dash", "width": 1})
     fig.update_xaxes(title_text="Propensity score, P(stent | covariates)", range=[0, 1])
-    fig.update_yaxes(title_text="Density (medical below the axis)", tickformat=".1f")
+    # a density is never negative: the medical side's ticks read as the magnitudes they are
+    step = next((v for v in (0.5, 1, 2, 5, 10, 20, 50) if top / v <= 4), 100.0)
+    ticks = [step * k for k in range(-int(np.ceil(top / step)), int(np.ceil(top / step)) + 1)]
+    fig.update_yaxes(
+        title_text="Density (medical below the axis)",
+        tickvals=ticks,
+        ticktext=[f"{abs(t):.1f}" for t in ticks],
+    )
     return _base_layout(fig, "Propensity score by arm: where the arms overlap", 340).figure()
 
 

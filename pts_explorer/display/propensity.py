@@ -93,15 +93,31 @@ def estimates_table(
     )
 
 
+def benchmark_verdict(low: float, high: float, ratio: bool, estimand: str) -> str:
+    """The benchmark's reading in a few words (the table's and the slide's): whether the CI includes
+    no difference, and that the estimands differ either way."""
+    null = 1.0 if ratio else 0.0
+    reading = "no difference shown (not a reproduction)" if low <= null <= high else "differs beyond chance"
+    return f"{reading}; the estimands differ ({estimand} vs the trial's average effect)"
+
+
 def benchmark_table(
-    registry: str, column: str, difference: float, low: float, high: float, decimals: int, ratio: bool
+    registry: str,
+    column: str,
+    difference: float,
+    low: float,
+    high: float,
+    decimals: int,
+    ratio: bool,
+    estimand: str = "ATO",
 ) -> pd.DataFrame:
-    """The registry − trial difference (a ratio for hazard ratios) with its 95% CI, as one row."""
+    """The registry − trial difference (a ratio for hazard ratios) with its 95% CI and its reading, as one row."""
     return pd.DataFrame(
         {
             "Compared": [f"{registry} against Trial, randomized"],
             column: [estimate_text(difference, decimals, ratio)],
             "95% CI": [ci_text(low, high, decimals, ratio)],
+            "Benchmark": [benchmark_verdict(low, high, ratio, estimand)],
         }
     )
 
@@ -126,6 +142,7 @@ def protocol_table(
     cohort_words: str,
     studies: list[str],
     left_out: str,
+    eligibility: str,
     covariates: list[str],
     outcome: str,
     follow_up: str,
@@ -136,7 +153,8 @@ def protocol_table(
 ) -> pd.DataFrame:
     """The target trial the registry analysis emulates, element by element (Hernán & Robins 2016),
     each in a line a table cell shows whole; the covariates are listed in the balance table.
-    left_out: the patients left out for a missing covariate, as the page writes counts ("" for none)."""
+    left_out: the patients left out for a missing covariate, as the page writes counts ("" for none);
+    eligibility: whether the registry is restricted to the trial's inclusion criteria, in words."""
     missing = f", {left_out} without every covariate left out" if left_out else ""
     return pd.DataFrame(
         {
@@ -151,7 +169,8 @@ def protocol_table(
                 "Analysis",
             ],
             "Target trial, as emulated in the registry (observational)": [
-                f"The sidebar's cohort ({cohort_words}): registry patients of {', '.join(studies)}{missing}",
+                f"The sidebar's cohort ({cohort_words}): registry patients of {', '.join(studies)}, "
+                f"{eligibility}{missing}",
                 "Venous stenting vs medical therapy alone, as the registry's clinicians chose",
                 f"Not randomized: a propensity score on {len(covariates)} covariate{'s' * (len(covariates) != 1)} "
                 "(the balance table)",

@@ -40,6 +40,14 @@ def _rows(db_path, visit: int = 6, endpoint: str = "ulcer_healing", cohort: Coho
         return db.run_query(con, "propensity_rows", params)
 
 
+def _like_the_trial(rows):
+    """The registry patients the trial could have enrolled, as data/README.md states its inclusion
+    criteria (stenosis of at least 50%; Villalta of at least 10 or an ulcer), written out here."""
+    registry = rows[rows.design == "observational"]
+    keep = (registry.stenosis_pct >= 50) & ((registry.baseline_villalta >= 10) | (registry.baseline_ulcer == "yes"))
+    return registry[keep.fillna(False).astype(bool)]
+
+
 def _signed(value: float, decimals: int) -> str:
     text = f"{value:+.{decimals}f}"
     return "0." + "0" * decimals if float(text) == 0 else text
@@ -47,7 +55,7 @@ def _signed(value: float, decimals: int) -> str:
 
 def _expected(rows, method: str, column: str = "change", scale: float = 1.0, decimals: int = 2, **options):
     """The page's metrics recomputed: score, weights, estimate, ESS and the largest |SMD| after."""
-    score = P.fit_score(rows, P.DEFAULT_COVARIATES)
+    score = P.fit_score(P.analysed_rows(_like_the_trial(rows), False), P.DEFAULT_COVARIATES)
     w = P.weights(score, method, **options)
     data = score.data
     if column == "responder":
@@ -92,7 +100,7 @@ def test_responders_are_the_weighted_share_difference_in_percentage_points(app_o
 def test_the_hazard_ratio_is_the_weighted_cox_and_the_trial_is_beside_it(app_on, demo_db):
     at = _open(app_on, demo_db, {"ps_estimate": "freedom_from_recurrent_dvt"})
     rows = _rows(demo_db, endpoint="freedom_from_recurrent_dvt")
-    score = P.fit_score(rows, P.DEFAULT_COVARIATES)
+    score = P.fit_score(P.analysed_rows(_like_the_trial(rows), True), P.DEFAULT_COVARIATES)
     hr, share = P.weighted_cox(score.data, P.weights(score, "overlap"))
     shown = _metrics(at)
     assert shown["Adjusted estimate (ATO)"] == f"{hr.estimate:.2f}"
@@ -110,7 +118,7 @@ def test_the_hazard_ratio_is_the_weighted_cox_and_the_trial_is_beside_it(app_on,
 def test_the_benchmark_is_the_registry_minus_the_trial_and_says_only_what_its_ci_supports(app_on, demo_db):
     at = _open(app_on, demo_db, {"ps_method": "iptw"})
     rows = _rows(demo_db)
-    score = P.fit_score(rows, P.DEFAULT_COVARIATES)
+    score = P.fit_score(P.analysed_rows(_like_the_trial(rows), False), P.DEFAULT_COVARIATES)
     bench = P.benchmark(P.weighted_difference(score.data, P.weights(score, "iptw")), P.trial_estimate(rows))
     words = f"{_signed(bench.difference, 2)}, 95% CI {_signed(bench.ci_low, 2)} to {_signed(bench.ci_high, 2)}"
     (line,) = [m.value for m in at.markdown if "Registry − trial:" in m.value]
@@ -217,10 +225,15 @@ def test_a_separated_score_names_the_centres_one_arm_has(app_on, demo_db):
     assert info.startswith("**No adjusted estimate for this cohort.** The score separates the arms")
     with duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG) as con:
         centres = con.execute(
-            """SELECT center_id, list(DISTINCT arm) FROM patients JOIN studies USING (study_id)
-               WHERE design = 'observational' AND obstruction_site = 'ivc' GROUP BY center_id"""
+            """SELECT center_id, list(DISTINCT arm) FROM patients AS p JOIN studies USING (study_id)
+               JOIN visits AS b ON b.patient_id = p.patient_id AND b.visit_month = 0 AND b.villalta_total IS NOT NULL
+               JOIN visits AS f ON f.patient_id = p.patient_id AND f.visit_month = 6 AND f.villalta_total IS NOT NULL
+               WHERE design = 'observational' AND obstruction_site = 'ivc' AND p.stenosis_pct >= 50
+                 AND (b.villalta_total >= 10 OR b.ulcer_present)
+               GROUP BY center_id"""
         ).fetchall()
-    assert [c for c, arms in centres if len(arms) == 1]  # the demo's IVC registry has such centres
+    # the analysed patients (seen at months 0 and 6) the trial could have enrolled: the demo's have such centres
+    assert [c for c, arms in centres if len(arms) == 1]
     segments = info.split("Levels with registry patients of one arm only: ")[1].rstrip(".").split("; ")
     for arm in ("stent", "medical"):
         only = sorted(c for c, arms in centres if arms == [arm])
@@ -242,10 +255,325 @@ def test_a_registry_arm_below_k_shows_no_estimate_balance_or_count(app_on, demo_
     assert 0 < medical < 5
     monkeypatch.setenv("PTS_PROTECT_SMALL_CELLS", "1")
     monkeypatch.setenv("PTS_MIN_CELL_COUNT", "5")
-    at = _open(app_on, demo_db, {"site": "ivc", "grade": "<50%", "ps_covariates": "sex"})
+    at = _open(app_on, demo_db, {"site": "ivc", "grade": "<50%", "ps_covariates": "sex", "ps_trial_eligible": "False"})
     hidden = "Not shown: an arm has fewer than 5 registry patients in the analysis (small cells hidden)."
     assert [i.value for i in at.info] == [hidden, hidden]
     assert not [m for m in at.metric if m.label.startswith(("Adjusted", "ESS", "Max"))]
     assert [k for k in at.get("plotly_chart")] == []
     assert [d.value.columns[0] for d in at.dataframe] == ["Protocol element"]
     assert not [(where, n) for where, n in shown_counts(at) if 0 < n < 5]
+
+
+def _independent_overlap(rows, covariates=P.DEFAULT_COVARIATES):
+    """Overlap weights from a logistic score fitted here (pandas dummies, statsmodels GLM) on `rows`
+    (registry patients): the weights of each patient and the stent indicator."""
+    import pandas as pd
+    import statsmodels.api as sm
+
+    reg = rows[rows.design == "observational"].dropna(subset=[*covariates, "study_id"])
+    cols = [c for c in [*covariates, "study_id"] if reg[c].nunique() > 1]
+    cats = [c for c in cols if c in P.CATEGORICAL]
+    x = pd.get_dummies(reg[cols].astype({c: str for c in cats}), columns=cats, drop_first=True, dtype=float)
+    stent = (reg.arm == "stent").to_numpy()
+    ps = sm.GLM(stent.astype(float), sm.add_constant(x), family=sm.families.Binomial()).fit().fittedvalues.to_numpy()
+    return reg, stent, np.where(stent, 1 - ps, ps)
+
+
+def _kish(w):
+    return w.sum() ** 2 / (w**2).sum()
+
+
+@pytest.mark.parametrize(
+    ("query", "timed"),
+    [
+        ({"ps_estimate": "ulcer_healing", "ps_trial_eligible": "False"}, True),
+        ({"visit": "120"}, False),
+        ({}, False),
+        ({"ps_trial_eligible": "False"}, False),
+    ],
+    ids=["ulcer healing, every registry patient", "month 120", "month 6", "month 6, every registry patient"],
+)
+def test_the_ess_is_of_the_patients_analysed_with_the_score_fitted_among_them(app_on, demo_db, query, timed):
+    """Review 31 finding 1: the ESS was of all registry patients (1146.0 / 858.0 whatever the estimate)."""
+    at = _open(app_on, demo_db, query)
+    rows = _rows(demo_db, visit=int(query.get("visit", 6)))
+    everyone = rows[rows.design == "observational"]
+    restricted = "ps_trial_eligible" not in query
+    like = _like_the_trial(rows) if restricted else everyone
+    reg, stent, w = _independent_overlap(like[(like.duration_days if timed else like.change).notna()])
+    n = {"stent": int(stent.sum()), "medical": int((~stent).sum())}
+    assert _metrics(at)["ESS, stent / medical"] == f"{_kish(w[stent]):.1f} / {_kish(w[~stent]):.1f}"
+    assert _kish(w[stent]) < n["stent"] and _kish(w[~stent]) < n["medical"]
+    (line,) = [c.value for c in at.caption if c.value.startswith("Registry patients of the cohort:")]
+    within = f"; within the trial's inclusion criteria: {len(like):,}" if restricted else ""
+    assert line.startswith(
+        f"Registry patients of the cohort: {len(everyone):,}{within}; analysed: {n['stent'] + n['medical']:,} "
+        f"(stent {n['stent']:,}, medical {n['medical']:,}). Not analysed: {len(like) - len(reg):,} with "
+    )
+
+
+def test_ulcer_healing_within_the_trial_criteria_names_the_centres_that_separate_the_score(app_on, demo_db):
+    """Fitted among the ulcer patients the trial could have enrolled, the score on all ten covariates
+    separates: the page says so and names the centres with one arm among those patients."""
+    at = _open(app_on, demo_db, {"ps_estimate": "ulcer_healing"})
+    like = _like_the_trial(_rows(demo_db))
+    ulcer = like[like.duration_days.notna()]
+    arms = ulcer.groupby("center_id").arm.agg(set)
+    (info,) = [i.value for i in at.info]
+    assert info.startswith("**No adjusted estimate for this cohort.** The score separates the arms")
+    for arm in ("stent", "medical"):
+        only = sorted(c for c, a in arms.items() if a == {arm})
+        if only:
+            assert f"Study centre: {', '.join(only)} ({arm} only)" in info
+
+
+def test_the_reviewers_ulcer_healing_ess_from_the_whole_registry_score_is_not_what_the_page_shows(app_on, demo_db):
+    """Her 153.6 / 105.4: weights of the whole-registry score on the 310 ulcer patients. The page now
+    fits the score among those 310, so neither that nor the whole registry's 1146.0 / 858.0 is shown."""
+    rows = _rows(demo_db)
+    reg, stent, w = _independent_overlap(rows)
+    ulcer = reg.duration_days.notna().to_numpy()
+    old = f"{_kish(w[stent & ulcer]):.1f} / {_kish(w[~stent & ulcer]):.1f}"
+    assert old == "153.6 / 105.4"
+    at = _open(app_on, demo_db, {"ps_estimate": "ulcer_healing", "ps_trial_eligible": "False"})
+    shown = _metrics(at)["ESS, stent / medical"]
+    assert shown not in (old, f"{_kish(w[stent]):.1f} / {_kish(w[~stent]):.1f}")
+
+
+def test_the_benchmark_compares_registry_patients_the_trial_could_have_enrolled(app_on, demo_db):
+    """Review 31 finding 2: 850 of the 2,400 registry patients were outside the trial's eligibility."""
+    rows = _rows(demo_db)
+    registry, like = rows[rows.design == "observational"], _like_the_trial(rows)
+    low_grade = int((~(registry.stenosis_pct >= 50)).sum())
+    mild = int((~((registry.baseline_villalta >= 10) | (registry.baseline_ulcer == "yes"))).sum())
+    assert len(registry) - len(like) == 850  # the reviewer's count, on the demo
+    at = _open(app_on, demo_db)
+    reg, stent, w = _independent_overlap(like[like.change.notna()])
+    import statsmodels.api as sm
+
+    fit = sm.WLS(reg.change.to_numpy(float), sm.add_constant(stent.astype(float)), weights=w).fit(cov_type="HC0")
+    assert _metrics(at)["Adjusted estimate (ATO)"] == _signed(fit.params[1], 2)
+    words = [c.value for c in at.caption if c.value.startswith("Like with like")]
+    assert words == [
+        "Like with like: the registry patients are those the trial could have enrolled (stenosis of at least 50% "
+        "and a baseline Villalta of at least 10 or an open ulcer). Left out: "
+        f"{len(registry) - len(like):,} of the cohort's {len(registry):,} registry patients ({low_grade:,} with a "
+        f"stenosis below 50% or unknown, {mild:,} with a baseline Villalta below 10 and no ulcer; a patient may fail "
+        "both). Turn *the trial's inclusion criteria only* off (Score settings) to analyse them all."
+    ]
+    protocol = next(d.value for d in at.dataframe if "Protocol element" in d.value.columns).set_index(
+        "Protocol element"
+    )
+    assert protocol.iloc[:, 0]["Eligibility"] == (
+        "The sidebar's cohort (All patients): registry patients of REGISTRY, restricted to the trial's inclusion "
+        f"criteria (stenosis of at least 50% and a baseline Villalta of at least 10 or an open ulcer; "
+        f"{len(registry) - len(like):,} left out)"
+    )
+
+
+def test_the_trial_criteria_can_be_turned_off_and_the_page_says_the_benchmark_is_not_like_with_like(app_on, demo_db):
+    at = _open(app_on, demo_db, {"ps_trial_eligible": "False"})
+    rows = _rows(demo_db)
+    registry = rows[rows.design == "observational"]
+    reg, stent, w = _independent_overlap(registry[registry.change.notna()])
+    assert _metrics(at)["ESS, stent / medical"] == f"{_kish(w[stent]):.1f} / {_kish(w[~stent]):.1f}"
+    (line,) = [c.value for c in at.caption if c.value.startswith("Not like with like")]
+    assert line.startswith(
+        "Not like with like: the registry patients are not restricted to the trial's inclusion criteria (stenosis "
+        f"of at least 50% and a baseline Villalta of at least 10 or an open ulcer); 850 of the {len(registry):,} "
+        "are outside them"
+    )
+
+
+def test_the_trial_criteria_the_app_states_are_the_demo_generators():
+    from pts_explorer.synthetic.params import SynthParams as Params
+
+    assert (
+        Params().trial_min_stenosis_pct,
+        Params().trial_min_villalta,
+    ) == (P.TRIAL_MIN_STENOSIS_PCT, P.TRIAL_MIN_VILLALTA)
+
+
+def _robust_se(y, stent, w):
+    """svyglm's SE of the arm coefficient: weighted least squares, sandwich (HC0) x n / (n - 1)."""
+    import statsmodels.api as sm
+
+    fit = sm.WLS(y, sm.add_constant(stent.astype(float)), weights=w).fit(cov_type="HC0")
+    n = len(y)
+    return float(fit.params[1]), float(np.sqrt(fit.cov_params()[1, 1] * n / (n - 1)))
+
+
+def _num(value: float, decimals: int) -> str:
+    return f"{value:,.{decimals}f}".replace("-", "−")
+
+
+def test_the_benchmark_states_the_two_ses_it_combines_and_the_trials_is_the_charts(app_on, demo_db):
+    """Review 31 finding 7: the trial's SE is one number (0.5143, svyglm) in the chart and the difference."""
+    at = _open(app_on, demo_db)
+    rows = _rows(demo_db)
+    like = _like_the_trial(rows)
+    reg, stent, w = _independent_overlap(like[like.change.notna()])
+    est_r, se_r = _robust_se(reg.change.to_numpy(float), stent, w)
+    trial = rows[(rows.design == "randomized") & rows.change.notna()]
+    est_t, se_t = _robust_se(trial.change.to_numpy(float), (trial.arm == "stent").to_numpy(), np.ones(len(trial)))
+    assert round(se_t, 4) == 0.5143
+    se = np.hypot(se_r, se_t)
+    (line,) = [c.value for c in at.caption if c.value.startswith("SE of the difference")]
+    assert line == (
+        f"SE of the difference: √({_num(se_r, 4)}² + {_num(se_t, 4)}²) = {_num(se, 4)}, from the robust SEs of the "
+        "adjusted registry estimate and of the trial (the SEs of their CIs above, which are t-based on n − 2 df); "
+        "the samples are independent: a normal 95% CI."
+    )
+    from scipy import stats
+
+    z = stats.norm.ppf(0.975)
+    diff = est_r - est_t
+    key = _metrics(at)
+    assert key["E-value (CI bound)"]  # drawn
+    (words,) = [m.value for m in at.markdown if "Registry − trial:" in m.value]
+    assert (
+        f"(Registry − trial: {_signed(diff, 2)}, 95% CI {_signed(diff - z * se, 2)} to {_signed(diff + z * se, 2)})"
+        in words
+    )
+
+
+def test_the_e_value_of_a_difference_states_the_sd_it_divides_by(app_on, demo_db):
+    at = _open(app_on, demo_db)
+    like = _like_the_trial(_rows(demo_db))
+    part = like[like.change.notna()]
+    sd = np.sqrt((part[part.arm == "stent"].change.var() + part[part.arm == "medical"].change.var()) / 2)
+    (line,) = [c.value for c in at.caption if c.value.startswith("E-value of a difference in means")]
+    assert line == (
+        f"E-value of a difference in means: d = difference / SD with SD {sd:.2f}, the unweighted pooled SD of the "
+        "change, √((SD²stent + SD²medical) / 2), among the registry patients analysed; RR = exp(0.91 d) "
+        "(VanderWeele & Ding)."
+    )
+    est = float(_metrics(at)["Adjusted estimate (ATO)"])
+    rr = np.exp(0.91 * abs(est) / sd)
+    assert _metrics(at)["E-value (CI bound)"].split()[0] == f"{rr + np.sqrt(rr * (rr - 1)):.2f}"
+
+
+def test_matching_says_how_many_stent_patients_had_no_match_and_whom_the_estimate_is_about(app_on, demo_db):
+    at = _open(app_on, demo_db, {"ps_method": "matching"})
+    like = _like_the_trial(_rows(demo_db))
+    n_stent = int(((like.arm == "stent") & like.change.notna()).sum())
+    table = next(d.value for d in at.dataframe if "n, stent" in d.value.columns).set_index("Estimate")
+    (adjusted,) = [label for label in table.index if label.startswith("Registry, adjusted")]
+    matched = int(table.loc[adjusted, "n, stent"].replace(",", ""))
+    assert 0 < matched < n_stent
+    (line,) = [c.value for c in at.caption if c.value.startswith("Matching: ")]
+    assert line == (
+        f"Matching: {n_stent - matched:,} of the {n_stent:,} stent patients analysed had no match within the "
+        f"caliper (0.2 SD of the score). The estimate is the effect among the {matched:,} matched stent patients, "
+        "not the ATT of all stented patients. Its CI treats the matched patients as independent (no clustering on "
+        "the pair)."
+    )
+
+
+def test_iptw_says_how_many_were_trimmed_and_that_the_ate_is_the_trimmed_populations(app_on, demo_db):
+    at = _open(app_on, demo_db, {"ps_method": "iptw", "ps_trim": "0.1"})
+    like = _like_the_trial(_rows(demo_db))
+    reg, stent, w = _independent_overlap(like[like.change.notna()])
+    ps = np.where(stent, 1 - w, w)
+    trimmed = int(((ps < 0.1) | (ps > 0.9)).sum())
+    assert trimmed > 0
+    (line,) = [c.value for c in at.caption if c.value.startswith("Trimming: ")]
+    assert line == (
+        f"Trimming: {trimmed:,} of the {len(reg):,} registry patients analysed had a score outside 0.1 to 0.9 and "
+        f"were left out: the ATE is that of the {len(reg) - trimmed:,} patients kept (the trimmed population), not "
+        "of all."
+    )
+
+
+def test_a_visit_without_the_trial_does_not_say_the_trial_is_beside_it(app_on, demo_db):
+    at = _open(app_on, demo_db, {"visit": "120"})
+    (banner,) = [m.value for m in at.markdown if "Observational comparison, adjusted" in m.value]
+    assert banner.endswith("not adjusted for. No randomized benchmark here (below: why).")
+    assert "beside it as a benchmark" not in _texts(at)
+    at6 = _open(app_on, demo_db)
+    (banner6,) = [m.value for m in at6.markdown if "Observational comparison, adjusted" in m.value]
+    assert banner6.endswith("not adjusted for. The randomized trial is shown beside it as a benchmark.")
+
+
+def test_presenter_mode_keeps_the_benchmark_verdict_and_the_estimand_caveat(app_on, demo_db):
+    at = _open(app_on, demo_db, {"present": "1"})
+    (line,) = [m.value for m in at.markdown if "Registry − trial" in m.value and "95% CI" in m.value]
+    assert line.endswith(
+        " · Benchmark **no difference shown \\(not a reproduction\\); the estimands differ \\(ATO vs the trial's "
+        "average effect\\)**"
+    )
+
+
+def test_the_overlap_chart_reads_positive_densities_on_the_medical_side(app_on, demo_db):
+    """Review 31 finding 6: the mirrored axis read −1.0 below zero."""
+    at = _open(app_on, demo_db)
+    (chart,) = [c for c in at.get("plotly_chart") if "Propensity score by arm" in c.proto.spec]
+    import json
+
+    axis = json.loads(chart.proto.spec)["layout"]["yaxis"]
+    assert min(axis["tickvals"]) < 0
+    assert axis["ticktext"] == [f"{abs(v):.1f}" for v in axis["tickvals"]]
+
+
+def test_a_categorys_smd_is_stated_and_is_at_least_its_largest_levels(app_on, demo_db):
+    """Review 31 finding 6: her per-level IPTW |SMD| (0.022) against the page's 0.048: the page's is the
+    multivariate SMD over the levels, which the page now states; it bounds every level's from above."""
+    at = _open(app_on, demo_db, {"ps_method": "iptw", "ps_trial_eligible": "False"})
+    rows = _rows(demo_db)
+    registry = rows[rows.design == "observational"]
+    reg, stent, w_overlap = _independent_overlap(registry[registry.change.notna()])
+    ps = np.where(stent, 1 - w_overlap, w_overlap)
+    keep = (ps >= 0.05) & (ps <= 0.95)
+    share = stent[keep].mean()
+    w = np.where(keep, np.where(stent, share / ps, (1 - share) / (1 - ps)), 0.0)
+    worst_level = 0.0
+    for cov in ("obstruction_site", "stenosis_grade", "sex", "center_id"):
+        text = reg[cov].astype(str).to_numpy()
+        for level in set(text):
+            p = [np.average(text[arm & keep] == level, weights=w[arm & keep]) for arm in (stent, ~stent)]
+            sd = np.sqrt((p[0] * (1 - p[0]) + p[1] * (1 - p[1])) / 2)
+            if sd > 0:
+                worst_level = max(worst_level, abs(p[0] - p[1]) / sd)
+    shown = float(_metrics(at)["Max |SMD| after"].split()[0])
+    table = next(d.value for d in at.dataframe if "Covariate" in d.value.columns).set_index("Covariate")
+    centre = float(table.loc["Study centre"].iloc[1].split()[0])
+    assert shown >= centre >= round(worst_level, 3) - 0.001
+    (note,) = [c.value for c in at.caption if c.value.startswith("SMD (Yang & Dalton 2012)")]
+    assert "for a category, one number over all its levels, the multivariate (Mahalanobis) distance" in note
+
+
+def _values(y):
+    """A trace's values as plotly writes them: a list, or typed binary ({"dtype", "bdata"})."""
+    import base64
+
+    if isinstance(y, dict):
+        return np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"])
+    return np.asarray(y, float)
+
+
+def _km_by_hand(duration, event, w):
+    """Weighted product-limit: S(t) = prod over event times of (1 - weighted events / weighted at risk)."""
+    s = 1.0
+    for t in np.unique(duration[event == 1]):
+        at_risk = w[duration >= t].sum()
+        s *= 1 - w[(duration == t) & (event == 1)].sum() / at_risk
+    return s
+
+
+def test_weighted_kaplan_meier_curves_by_arm_for_recurrent_dvt(app_on, demo_db):
+    """Review 31 finding 3: the weighted curves issue 31 promised; patency's absence said."""
+    import json
+
+    at = _open(app_on, demo_db, {"ps_estimate": "freedom_from_recurrent_dvt"})
+    like = _like_the_trial(_rows(demo_db, endpoint="freedom_from_recurrent_dvt"))
+    reg, stent, w = _independent_overlap(like[like.duration_days.notna()])
+    (chart,) = [c for c in at.get("plotly_chart") if "Recurrent DVT by arm, registry weighted" in c.proto.spec]
+    traces = [t for t in json.loads(chart.proto.spec)["data"] if t.get("mode") == "lines" and "name" in t]
+    last = {t["name"]: _values(t["y"])[-1] for t in traces}
+    duration, event = reg.duration_days.to_numpy(float), reg.observed.astype(bool).to_numpy(int)
+    for arm, mask in (("Stent", stent), ("Medical", ~stent)):
+        assert round(last[arm], 10) == round(_km_by_hand(duration[mask], event[mask], w[mask]), 10)
+    (note,) = [c.value for c in at.caption if c.value.startswith("Weighted Kaplan-Meier")]
+    assert note.endswith(
+        "Patency is not offered here: it is a stent endpoint (from the procedure), which the medical arm does not have."
+    )

@@ -54,6 +54,7 @@ REGISTRY_AT_6 = """
         AND p.lesion_length_mm IS NOT NULL AND p.age_years IS NOT NULL AND p.months_since_dvt IS NOT NULL
         AND p.stenosis_grade IS NOT NULL AND p.obstruction_site IS NOT NULL AND p.sex IS NOT NULL
         AND b.vcss IS NOT NULL
+        AND p.stenosis_pct >= 50 AND (b.villalta_total >= 10 OR b.ulcer_present)  -- the trial's inclusion criteria
     GROUP BY p.arm
 """
 DESIGN = {("randomized",): "randomized", ("observational",): "observational"}
@@ -69,7 +70,8 @@ CASES = {
     "adjusted": (
         {},
         REGISTRY_AT_6,
-        "registry patients with Villalta total at baseline and month 6, weighted (Overlap weights)",
+        "registry patients within the trial's inclusion criteria with Villalta total at baseline and month 6, "
+        "weighted (Overlap weights)",
     ),
 }
 

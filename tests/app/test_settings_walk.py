@@ -53,6 +53,7 @@ STARTING_VALUES: dict[str, Any] = {
     "ps_method": "iptw",
     "ps_trim": _other("ps_trim"),
     "ps_caliper": _other("ps_caliper"),
+    "ps_trial_eligible": not SETTINGS["ps_trial_eligible"].default,
     "c_site": "common_iliac",
     "c_stenosis": 100,
     "c_villalta": 17,

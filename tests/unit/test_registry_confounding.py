@@ -2,7 +2,9 @@
 registry") and what propensity-score adjustment does to it, measured against the randomized trial
 in the same patients: the sidebar's trial eligibility (stenosis 50% or more: grades 50-69%, 70-99%
 and occlusion; Villalta 10 or more or an ulcer: bands moderate and severe), Villalta change from
-baseline. The statements data/README.md makes are asserted here on the default demo (seed 20261124)."""
+baseline. The statements data/README.md makes are asserted here on the default demo (seed 20261124).
+The score is fitted among the registry patients analysed (with the change at the visit), as the
+Target trial page fits it."""
 
 import numpy as np
 import pandas as pd
@@ -64,7 +66,7 @@ def test_the_registry_chooses_stents_by_the_model_data_readme_states(demo_con):
 
 
 def test_the_registry_arms_differ_before_adjustment_and_weighting_balances_them(demo_con):
-    score = P.fit_score(_rows(demo_con, 6))
+    score = P.fit_score(P.analysed_rows(P.observational(_rows(demo_con, 6)), False))
     stent = score.data.stent.to_numpy()
     table = P.balance(score, P.weights(score, P.OVERLAP)).set_index("covariate")
     for cov in ("stenosis_grade", "obstruction_site", "baseline_villalta"):
@@ -80,7 +82,7 @@ def test_the_unadjusted_registry_estimate_is_biased_away_from_the_trial(demo_con
     """Stented registry patients have a worse baseline Villalta, and a higher baseline falls further
     in either arm: the unadjusted difference overstates the benefit against the randomized one."""
     rows = _rows(demo_con, month)
-    score = P.fit_score(rows)
+    score = P.fit_score(P.analysed_rows(P.observational(rows), False))
     trial = P.trial_estimate(rows)
     unadjusted = P.weighted_difference(score.data, np.ones(len(score.data)))
     assert unadjusted.estimate < trial.estimate  # more benefit than the trial shows
@@ -90,7 +92,7 @@ def test_at_month_12_the_adjusted_estimate_of_the_average_effect_moves_toward_th
     """IPTW estimates the average effect, which is what the trial estimates; at month 12 it lands
     closer to the trial than the unadjusted estimate."""
     rows = _rows(demo_con, 12)
-    score = P.fit_score(rows)
+    score = P.fit_score(P.analysed_rows(P.observational(rows), False))
     trial = P.trial_estimate(rows)
     unadjusted = P.weighted_difference(score.data, np.ones(len(score.data)))
     iptw = P.weighted_difference(score.data, P.weights(score, P.IPTW))
@@ -101,7 +103,7 @@ def test_at_month_6_adjustment_overshoots_as_data_readme_says(demo_con):
     """Not every visit shows it: at month 6 every adjusted estimate lies farther from the trial than
     the unadjusted one (toward less benefit); data/README.md says so with the numbers."""
     rows = _rows(demo_con, 6)
-    score = P.fit_score(rows)
+    score = P.fit_score(P.analysed_rows(P.observational(rows), False))
     trial = P.trial_estimate(rows)
     unadjusted = P.weighted_difference(score.data, np.ones(len(score.data)))
     for method in P.METHODS:
@@ -113,7 +115,7 @@ def test_at_month_6_adjustment_overshoots_as_data_readme_says(demo_con):
 @pytest.mark.parametrize("month", [6, 12])
 def test_no_adjusted_estimate_differs_from_the_trial_beyond_chance(demo_con, month):
     rows = _rows(demo_con, month)
-    score = P.fit_score(rows)
+    score = P.fit_score(P.analysed_rows(P.observational(rows), False))
     trial = P.trial_estimate(rows)
     for method in P.METHODS:
         bench = P.benchmark(P.weighted_difference(score.data, P.weights(score, method)), trial)
