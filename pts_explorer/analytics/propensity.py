@@ -52,21 +52,11 @@ import statsmodels.api as sm
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from scipy import stats
 
+from pts_explorer import vocab
 from pts_explorer.analytics.baseline import smd_categorical, smd_continuous
 
-# The covariates a score may use: column of propensity_rows -> label.
-COVARIATES = {
-    "obstruction_site": "Obstruction site",
-    "stenosis_grade": "Stenosis grade",
-    "lesion_length_mm": "Lesion length (mm)",
-    "baseline_villalta": "Baseline Villalta",
-    "baseline_vcss": "Baseline VCSS",
-    "baseline_ulcer": "Open ulcer at baseline",
-    "age_years": "Age (years)",
-    "sex": "Sex",
-    "months_since_dvt": "Months since the DVT",
-    "center_id": "Study centre",
-}
+# The covariates a score may use: column of propensity_rows -> label (written once, in vocab).
+COVARIATES = vocab.PS_COVARIATES
 CATEGORICAL = frozenset({"obstruction_site", "stenosis_grade", "baseline_ulcer", "sex", "center_id", "study_id"})
 DEFAULT_COVARIATES = tuple(COVARIATES)
 
