@@ -1,0 +1,30 @@
+"""Who is using the app: a signed-in user's identity, or the one local user of a server without sign-in.
+
+Shared by the sign-in layer (pts_explorer/ui, which builds an Identity from the OpenID Connect token's
+claims), the permissions (which studies and rights an Identity has) and the audit trail (who did what).
+The core takes an Identity as a plain value, so it is testable without Streamlit or a provider.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A user as the app knows them.
+
+    user: a stable identifier (the token's email, else its subject); "local" without sign-in.
+    name: what the pages show (the token's name, else the user).
+    groups: the token's group claims, as the permissions file names groups.
+    signed_in: True only for a user the OpenID Connect provider signed in.
+    """
+
+    user: str
+    name: str
+    groups: tuple[str, ...] = ()
+    signed_in: bool = False
+
+
+# The single user of a server that has no sign-in configured (the app as a local tool).
+LOCAL = Identity(user="local", name="Local user")
