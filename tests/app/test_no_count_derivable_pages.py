@@ -27,8 +27,23 @@ OF = r"{arm} \*\*(?P<{arm}>[\d,]+|hidden) of (?P<{arm}_of>[\d,]+|hidden)( \([^)]
 RESPONDERS = re.compile(OF.format(arm="stent") + r" · " + OF.format(arm="medical"))
 # Safety's key numbers: an event's patients of the arm's ("Death: stent **0 of 43 · 0.0% (0.0-8.2)**").
 EVENTS = re.compile(r"(?P<arm>stent|medical) \*\*(?P<n>[\d,]+|hidden) of (?P<of>[\d,]+|hidden) · ")
-FOLLOWED = re.compile(r"Stent (?P<stent>[\d,]+|hidden) of (?P<stent_of>[\d,]+|hidden), Medical (?P<medical>[\d,]+|hidden) of (?P<medical_of>[\d,]+|hidden)")
+FOLLOWED = re.compile(
+    r"Stent (?P<stent>[\d,]+|hidden) of (?P<stent_of>[\d,]+|hidden), "
+    r"Medical (?P<medical>[\d,]+|hidden) of (?P<medical_of>[\d,]+|hidden)"
+)
 SMALL_GROUPS = re.compile(r"\((?P<left>[\d,]+|hidden) more in \d+ groups? too small to estimate\)")
+N = r"(?P<{0}>[\d,]+|hidden)"
+COMPARED = re.compile(
+    rf"\*\*(?P<a_side>A(?: only| without B)?)\*\* \(n = {N.format('a_stent')} stent, "
+    rf"{N.format('a_medical')} medical; .*?"
+    rf"\*\*(?P<b_side>B(?: only| without A)?)\*\* \(n = {N.format('b_stent')} stent, {N.format('b_medical')} medical;"
+)
+IN_BOTH = re.compile(rf"The {N.format('both')} patients? in both cohorts are left out")
+ALONE = re.compile(
+    rf"\*\*A only\*\* \({N.format('a')} with a baseline value\) against \*\*B only\*\* \({N.format('b')}\)"
+)
+# Compare's default B: a 70%+ obstruction of the common iliac or common femoral vein (subgroups.toml).
+B_SITES, B_GRADES = ("common_iliac", "common_femoral"), ("70-99%", "occlusion")
 COLUMNS = {
     "study": "study_id",
     "arm": "arm",
@@ -61,7 +76,8 @@ def people(demo_con) -> pd.DataFrame:
     ).df()
     visits = demo_con.execute("SELECT patient_id, visit_month, villalta_total, pts_band FROM visits").df()
     scheduled = visits.merge(p[["patient_id", "visit_months"]], on="patient_id")
-    scheduled = scheduled[[m in months for m, months in zip(scheduled.visit_month, scheduled.visit_months, strict=True)]]
+    in_schedule = [m in months for m, months in zip(scheduled.visit_month, scheduled.visit_months, strict=True)]
+    scheduled = scheduled[in_schedule]
     base = scheduled[scheduled.visit_month == 0].set_index("patient_id")
     six = scheduled[scheduled.visit_month == 6].set_index("patient_id")
     later = scheduled[(scheduled.visit_month > 0) & scheduled.villalta_total.notna()]
@@ -79,7 +95,7 @@ def people(demo_con) -> pd.DataFrame:
     p["responder6"] = p.due6 & ((p.baseline_villalta - p.month6_villalta) >= vocab.DEFAULT_THRESHOLD)
     procedures = demo_con.execute("SELECT patient_id, procedure_day, technical_success FROM procedures").df()
     procedures = procedures.set_index("patient_id")
-    p["technical_success"] = procedures.technical_success.reindex(p.index).fillna(False).astype(bool)
+    p["technical_success"] = procedures.technical_success.reindex(p.index).eq(True)
     p["procedure_day"] = procedures.procedure_day.reindex(p.index)
     # Followed in days 0-30 (Safety): at least one of its days, from the procedure (stent) or enrolment.
     start = p.procedure_day.where(p.arm == "stent", 0).fillna(0)
@@ -129,11 +145,25 @@ def _line(at, title: str) -> str:
 def _slide(at, page: str, people: pd.DataFrame, query: dict) -> list[tuple[pd.Series, int | None]]:
     """The counts the slide shows, each with the patients it counts (recounted here)."""
     cohort = _keeps(people, query)
-    if not query.get("registry"):
-        analysed = cohort & (people.design == "randomized")  # Effects, Responders, Who benefits: the trial's
-    else:
-        analysed = cohort
+    # Effects, Responders, Who benefits: the trial's patients unless the registry is included.
+    analysed = cohort if query.get("registry") else cohort & (people.design == "randomized")
     arm = {a: people.arm == a for a in ARMS}
+    if page == "compare":  # A: the sidebar's filters; B: the default named subgroup; each without the other's
+        b = people.obstruction_site.isin(B_SITES) & people.stenosis_grade.isin(B_GRADES)
+        baseline = people.baseline_villalta.notna()
+        [line] = [t for t in _texts(at) if t.startswith("**Compare** · ")]
+        n = COMPARED.search(line)
+        assert n, line
+        # "A" is the whole cohort; "A only" and "A without B" leave B's patients out (and so for B).
+        a_side = cohort & ~b if n["a_side"] != "A" else cohort
+        b_side = b & ~cohort if n["b_side"] != "B" else b
+        facts = [(a_side & baseline & arm[a], _number(n[f"a_{a}"])) for a in ARMS]
+        facts += [(b_side & baseline & arm[a], _number(n[f"b_{a}"])) for a in ARMS]
+        for both in [m for t in _texts(at) if (m := IN_BOTH.search(t))]:
+            facts.append((cohort & b, _number(both["both"])))
+        for alone in [m for t in _texts(at) if (m := ALONE.search(t))]:
+            facts += [(cohort & ~b & baseline, _number(alone["a"])), (b & ~cohort & baseline, _number(alone["b"]))]
+        return facts
     title = {"responders": "Responders", "safety": "Safety", "durability": "Durability", "effects": "Effects"}
     line = _line(at, title.get(page, "Who benefits"))
     n = LINE.search(line)
@@ -210,7 +240,7 @@ def _cohorts(people: pd.DataFrame, seed: int, n: int) -> list[dict[str, list[str
     return out
 
 
-PAGES = ["responders", "safety", "durability", "effects", "benefit"]
+PAGES = ["responders", "safety", "durability", "effects", "benefit", "compare"]
 
 
 @pytest.mark.parametrize("page", PAGES)
