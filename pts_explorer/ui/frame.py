@@ -31,15 +31,17 @@ def _page_menu(sections: dict[str, list[st.Page]]) -> None:
     """Links to every page carrying the current query, so a page switch keeps the cohort and the
     settings in the URL and adds one browser history entry (Streamlit's own menu, also its top bar
     (st.navigation position="top"), clears the query, which adds a second entry without it). Compact:
-    two columns under the cohort, in the sections' order (each link names its section when pointed at)."""
+    two columns under the cohort, in the sections' order down each column."""
     query = state.url_query()
     st.html(MENU_ANCHOR)
     st.markdown("#### Pages")
     pages = [page for members in sections.values() for page in members]
-    columns = st.columns(2, gap="small")
-    for i, page in enumerate(pages):
-        with columns[i % 2]:
-            st.page_link(page, label=page.title, icon=page.icon or None, query_params=query)
+    # Down the first column, then the second: a narrow screen stacks the columns, and the order stays the menu's.
+    half = (len(pages) + 1) // 2
+    for column, members in zip(st.columns(2, gap="small"), (pages[:half], pages[half:]), strict=True):
+        with column:
+            for page in members:
+                st.page_link(page, label=page.title, icon=page.icon or None, query_params=query)
 
 
 @st.cache_resource(show_spinner=False)
