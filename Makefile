@@ -75,8 +75,8 @@ lint: $(VENV)/.lint           ## ruff (style, format), mypy (types), import-lint
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-load: $(VENV)/.test chromium $(DB) ## 30 and 60 concurrent Chromium sessions changing filters (not in CI)
-	$(BIN)/python scripts/load.py --sessions 30 60
+load: $(VENV)/.test chromium caddy $(DB) ## 30 and 60 concurrent Chromium sessions opening a page and changing filters, through make serve with 1 and 2 workers (not in CI)
+	$(BIN)/python scripts/load.py --workers 1 2 --sessions 30 60
 
 bench: $(VENV)/.test chromium $(DB) $(LARGE) ## page times, query floors and browser timings on the demo and 1M patients (not in CI)
 	$(BIN)/python scripts/benchmark.py
