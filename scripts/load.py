@@ -25,6 +25,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import socket
 import statistics
 import subprocess
@@ -211,7 +212,7 @@ async def session(browser: Browser, url: str, changes: int, seed: int, run: Run,
             await box.click()
             await box.fill(site)
             started = time.perf_counter()
-            await page.get_by_role("option", name=site, exact=True).click()
+            await page.get_by_role("option", name=counted(site)).click()
             await _finished(page, before)
             run.changes.append(time.perf_counter() - started)
             chosen.add(site)
@@ -227,11 +228,16 @@ async def session(browser: Browser, url: str, changes: int, seed: int, run: Run,
         await context.close()
 
 
+def counted(option: str) -> re.Pattern[str]:
+    """A filter option as the sidebar writes it: its label and its patients, "Common iliac (1,052)"."""
+    return re.compile(rf"^{re.escape(option)} \((?:[\d,]+|hidden)\)$")
+
+
 def _quantiles(times: list[float]) -> dict[str, float]:
     nan = float("nan")
     return {
         "p50": statistics.median(times) if times else nan,
-        "p95": statistics.quantiles(times, n=20)[18] if len(times) >= 2 else nan,
+        "p95": statistics.quantiles(times, n=20, method="inclusive")[18] if len(times) >= 2 else nan,
         "max": max(times, default=nan),
     }
 
@@ -265,8 +271,8 @@ async def run_level(served: Served, url: str, sessions: int, changes: int) -> di
         "errors": run.errors,
         "first_chart": _quantiles(run.first),
         "filter_change": _quantiles(run.changes),
-        "cpu_per_page_load": (cpu_loaded - cpu_start) / max(len(run.first), 1),
-        "cpu_per_change": (cpu_end - cpu_loaded) / max(len(run.changes), 1),
+        "cpu_per_page_load": (cpu_loaded - cpu_start) / len(run.first) if run.first else float("nan"),
+        "cpu_per_change": (cpu_end - cpu_loaded) / len(run.changes) if run.changes else float("nan"),
         "proxy_cpu": (cpu_seconds([served.proxy]) - proxy_start) if served.proxy else None,
         "peak_rss_mb": peak,
         "load_mean": statistics.fmean(loads) if loads else float("nan"),
