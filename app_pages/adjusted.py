@@ -208,6 +208,9 @@ ui.note(
     )
     + ". The score, the weights, the balance and the ESS below are those of the patients analysed."
 )
+centres_note = shown.centre_words(score.pooled_centres, score.centre_left_out)
+if centres_note:
+    ui.note(centres_note)
 outside_words = (
     f"{shield.count(outside_criteria['stenosis'])} with a stenosis below {P.TRIAL_MIN_STENOSIS_PCT}% or unknown, "
     f"{shield.count(outside_criteria['symptoms'])} with a baseline Villalta below {P.TRIAL_MIN_VILLALTA} and no "
@@ -588,6 +591,7 @@ protocol = shown.protocol_table(
     method,
     estimand,
     vocab.PS_METHODS[method],
+    shown.centre_words(score.pooled_centres, score.centre_left_out, markdown=False),
 )
 ui.table(protocol, key="adjusted_protocol", title="Target-trial protocol (observational emulation)")
 st.caption("Observational: the registry emulates this trial; no patient was randomized to it.")
@@ -608,6 +612,7 @@ else:
         "has no comparable patient."
         + (f" The dashed lines are the trimming bounds {bounds[0]:g} and {bounds[1]:g}." if method == "iptw" else "")
     )
+    constant = [c for c in covariates if c not in score.covariates and not (c == "center_id" and score.centre_left_out)]
     after = {"overlap": "overlap weights", "iptw": "stabilized IPTW", "matching": "1:1 matching"}[method]
     ui.chart(
         ps_charts.love_figure(balance, f"After ({after})"),
@@ -639,9 +644,10 @@ else:
         )
         + (
             "Covariates that do not vary in this cohort are left out of the score: "
-            + ", ".join(escape.markdown(vocab.PS_COVARIATES[c]) for c in covariates if c not in score.covariates)
+            + ", ".join(escape.markdown(vocab.PS_COVARIATES[c]) for c in constant)
             + "."
-            if any(c not in score.covariates for c in covariates)
+            if constant
             else ""
         )
+        + (f" {centres_note}" if centres_note else "")
     )

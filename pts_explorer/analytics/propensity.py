@@ -9,6 +9,11 @@ patients of observational studies only; a randomized study's patients are the be
   indicator columns (first level, in sorted order, as reference; the fitted scores do not depend on
   that choice). Patients with a missing covariate are left out of the score and every estimate.
   With more than one observational study in the cohort, the study enters the score too.
+- Study centres too small to estimate a centre's own treatment odds (`pool_centres`): a centre with
+  fewer than 3 patients of either arm among the patients of the score (most often none of one arm,
+  which separates the score: no weight is defined there) joins one level, "other centres"; when that
+  level itself has fewer than 3 of an arm, or no other level remains, the centre is left out of the
+  score. Either is decided the same way for every outcome and said on the page.
 - Weights: overlap weights (default; Li, Morgan & Zaslavsky 2018): 1 - PS for a stent patient, PS
   for a medical one (target: the patients with clinical equipoise). Stabilized inverse probability
   of treatment weights (IPTW, target: the whole observational cohort): P(stent) / PS and
@@ -79,6 +84,8 @@ DEFAULT_RESPONDER_POINTS = 4  # as the Responders page: an assumption, no valida
 # The time-to-event endpoints of both arms (patency is defined for stented patients only)
 ENDPOINTS = ("ulcer_healing", "freedom_from_recurrent_dvt")
 MIN_PER_ARM = 3
+MIN_PER_CENTRE_ARM = 3  # a centre with fewer patients of either arm is pooled (pool_centres)
+OTHER_CENTRES = "(other centres)"  # the pooled level; the parentheses keep it apart from a centre id
 
 PS_METHOD = "propensity score: logistic regression (GLM, binomial, logit link) of stent on the chosen covariates"
 CHANGE_METHOD = (
@@ -99,6 +106,8 @@ class Score:
     covariates: tuple[str, ...]  # the columns used (constant ones dropped)
     terms: tuple[str, ...]  # the design's columns after the intercept
     left_out: int  # patients of observational studies left out for a missing covariate
+    pooled_centres: tuple[str, ...] = ()  # centres pooled into OTHER_CENTRES (pool_centres), sorted
+    centre_left_out: bool = False  # the centre was chosen but left out of the score (pool_centres)
 
 
 @dataclass(frozen=True)
@@ -160,11 +169,28 @@ def _design(data: pd.DataFrame, covariates: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame(columns, index=data.index)
 
 
+def pool_centres(centre: pd.Series, stent: pd.Series) -> tuple[pd.Series, tuple[str, ...], bool]:
+    """The study centre as the score uses it: each centre with fewer than MIN_PER_CENTRE_ARM patients
+    of either arm becomes OTHER_CENTRES. Returns the values, the centres pooled (sorted) and whether
+    the centre must be left out of the score instead: the pooled level still has fewer than
+    MIN_PER_CENTRE_ARM of an arm, or it is the only level left."""
+    text = centre.astype(str)
+    counts = pd.crosstab(text, stent.astype(bool)).reindex(columns=[False, True], fill_value=0)
+    small = sorted(str(c) for c in counts.index[counts.min(axis=1) < MIN_PER_CENTRE_ARM])
+    if not small:
+        return text, (), False
+    pooled = text.where(~text.isin(small), OTHER_CENTRES)
+    other = counts.loc[small].sum()
+    left_out = bool(other.min() < MIN_PER_CENTRE_ARM or pooled.nunique() < 2)
+    return pooled, tuple(small), left_out
+
+
 def fit_score(rows: pd.DataFrame, covariates: list[str] | tuple[str, ...] = DEFAULT_COVARIATES) -> Score:
     """The propensity score of the observational patients of `rows` (see the module's docstring).
 
     Raises PropensityProblem (a message naming the fix) when an arm has fewer than 3 patients, no
-    covariate varies, or the score separates the arms (a covariate predicts the treatment exactly)."""
+    covariate varies, or the score separates the arms (a covariate predicts the treatment exactly).
+    The study centre is pooled or left out first (pool_centres), so a centre never separates it."""
     unknown = [c for c in covariates if c not in COVARIATES]
     if unknown:
         raise PropensityProblem(f"Unknown covariate(s) {unknown}: choose among {list(COVARIATES)}.")
@@ -180,6 +206,16 @@ def fit_score(rows: pd.DataFrame, covariates: list[str] | tuple[str, ...] = DEFA
             f"Each arm needs at least {MIN_PER_ARM} registry (observational) patients with every chosen covariate "
             f"(stent {n_stent}, medical {n_medical}): widen the cohort or choose fewer covariates."
         )
+    pooled: tuple[str, ...] = ()
+    centre_left_out = False
+    if "center_id" in chosen:
+        centre, pooled, centre_left_out = pool_centres(complete.center_id, complete.arm == "stent")
+        if centre_left_out:
+            chosen.remove("center_id")
+            complete = obs.dropna(subset=chosen)  # a patient missing only the centre is back in
+            left_out = len(obs) - len(complete)
+        else:
+            complete = complete.assign(center_id=centre)
     used = tuple(c for c in chosen if complete[c].nunique() > 1)
     if not used:
         raise PropensityProblem("No chosen covariate varies in this cohort: choose other covariates.")
@@ -199,7 +235,7 @@ def fit_score(rows: pd.DataFrame, covariates: list[str] | tuple[str, ...] = DEFA
             "the cohort."
         )
     data = complete.assign(ps=ps, stent=treated.astype(bool))
-    return Score(data, used, tuple(x.columns[1:]), left_out)
+    return Score(data, used, tuple(x.columns[1:]), left_out, pooled, centre_left_out)
 
 
 # ----------------------------------------------------------------------------------------------

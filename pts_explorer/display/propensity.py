@@ -138,6 +138,26 @@ def balance_table(balance: pd.DataFrame, after: str) -> pd.DataFrame:
     )
 
 
+def centre_words(pooled: tuple[str, ...], left_out: bool, markdown: bool = True) -> str:
+    """What the score did with small study centres (propensity.pool_centres), in a sentence; empty
+    when nothing was pooled. Centre ids are the data's: escaped for Markdown (markdown=True), plain
+    for a table cell, which shows text as text."""
+    if not pooled:
+        return ""
+    names = ", ".join(escape.markdown(c) if markdown else c for c in pooled)
+    which = (
+        f"{len(pooled)} centre{'s' * (len(pooled) != 1)} with fewer than {P.MIN_PER_CENTRE_ARM} registry patients "
+        f"of an arm among those analysed ({names})"
+    )
+    if left_out:
+        return (
+            f"Study centre left out of the score: {which}, pooled, are every centre or still have fewer than "
+            f"{P.MIN_PER_CENTRE_ARM} of an arm, so the centre does not enter the score; differences between centres "
+            "are not adjusted for."
+        )
+    return f"Study centre: {which} pooled into one level, {P.OTHER_CENTRES}, so that every level has both arms."
+
+
 def protocol_table(
     cohort_words: str,
     studies: list[str],
@@ -150,11 +170,13 @@ def protocol_table(
     method: str,
     estimand: str,
     method_label: str,
+    centres: str = "",
 ) -> pd.DataFrame:
     """The target trial the registry analysis emulates, element by element (Hernán & Robins 2016),
     each in a line a table cell shows whole; the covariates are listed in the balance table.
     left_out: the patients left out for a missing covariate, as the page writes counts ("" for none);
-    eligibility: whether the registry is restricted to the trial's inclusion criteria, in words."""
+    eligibility: whether the registry is restricted to the trial's inclusion criteria, in words;
+    centres: what the score did with small centres (centre_words, plain), "" for nothing."""
     missing = f", {left_out} without every covariate left out" if left_out else ""
     return pd.DataFrame(
         {
@@ -173,7 +195,7 @@ def protocol_table(
                 f"{eligibility}{missing}",
                 "Venous stenting vs medical therapy alone, as the registry's clinicians chose",
                 f"Not randomized: a propensity score on {len(covariates)} covariate{'s' * (len(covariates) != 1)} "
-                "(the balance table)",
+                "(the balance table)" + (f". {centres}" if centres else ""),
                 time_zero,
                 outcome,
                 follow_up,

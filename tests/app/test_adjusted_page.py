@@ -219,28 +219,6 @@ def test_a_cohort_without_registry_patients_says_why_there_is_no_estimate(app_on
     assert "(stent 0, medical 0)" in info
 
 
-def test_a_separated_score_names_the_centres_one_arm_has(app_on, demo_db):
-    at = _open(app_on, demo_db, {"site": "ivc"})
-    (info,) = [i.value for i in at.info]
-    assert info.startswith("**No adjusted estimate for this cohort.** The score separates the arms")
-    with duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG) as con:
-        centres = con.execute(
-            """SELECT center_id, list(DISTINCT arm) FROM patients AS p JOIN studies USING (study_id)
-               JOIN visits AS b ON b.patient_id = p.patient_id AND b.visit_month = 0 AND b.villalta_total IS NOT NULL
-               JOIN visits AS f ON f.patient_id = p.patient_id AND f.visit_month = 6 AND f.villalta_total IS NOT NULL
-               WHERE design = 'observational' AND obstruction_site = 'ivc' AND p.stenosis_pct >= 50
-                 AND (b.villalta_total >= 10 OR b.ulcer_present)
-               GROUP BY center_id"""
-        ).fetchall()
-    # the analysed patients (seen at months 0 and 6) the trial could have enrolled: the demo's have such centres
-    assert [c for c, arms in centres if len(arms) == 1]
-    segments = info.split("Levels with registry patients of one arm only: ")[1].rstrip(".").split("; ")
-    for arm in ("stent", "medical"):
-        only = sorted(c for c, arms in centres if arms == [arm])
-        if only:
-            assert f"Study centre: {', '.join(only)} ({arm} only)" in segments
-
-
 def test_a_registry_arm_below_k_shows_no_estimate_balance_or_count(app_on, demo_db, monkeypatch):
     """The demo's registry has 3 medical patients with a grade below 50% in the IVC seen at month 6
     (counted here from the contract tables): with small cells protected, nothing about them is shown."""
@@ -266,11 +244,14 @@ def test_a_registry_arm_below_k_shows_no_estimate_balance_or_count(app_on, demo_
 
 def _independent_overlap(rows, covariates=P.DEFAULT_COVARIATES):
     """Overlap weights from a logistic score fitted here (pandas dummies, statsmodels GLM) on `rows`
-    (registry patients): the weights of each patient and the stent indicator."""
+    (registry patients; centres with fewer than 3 patients of an arm pooled, as the page does): the weights of
+    each patient and the stent indicator."""
     import pandas as pd
     import statsmodels.api as sm
 
     reg = rows[rows.design == "observational"].dropna(subset=[*covariates, "study_id"])
+    if "center_id" in covariates:  # centres with fewer than 3 of an arm pooled (none stays alone, here)
+        reg = reg.assign(center_id=reg.center_id.where(~reg.center_id.isin(_small_centres(reg)), "(other centres)"))
     cols = [c for c in [*covariates, "study_id"] if reg[c].nunique() > 1]
     cats = [c for c in cols if c in P.CATEGORICAL]
     x = pd.get_dummies(reg[cols].astype({c: str for c in cats}), columns=cats, drop_first=True, dtype=float)
@@ -312,19 +293,79 @@ def test_the_ess_is_of_the_patients_analysed_with_the_score_fitted_among_them(ap
     )
 
 
-def test_ulcer_healing_within_the_trial_criteria_names_the_centres_that_separate_the_score(app_on, demo_db):
-    """Fitted among the ulcer patients the trial could have enrolled, the score on all ten covariates
-    separates: the page says so and names the centres with one arm among those patients."""
+def _small_centres(analysed) -> list[str]:
+    """Centres with fewer than 3 patients of either arm among `analysed`, counted here."""
+    counts = (
+        analysed.groupby(["center_id", "arm"])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(columns=["stent", "medical"], fill_value=0)
+    )
+    return sorted(counts.index[counts.min(axis=1) < 3])
+
+
+def _independent_cox_hr(reg, stent, w) -> float:
+    """The weighted Cox hazard ratio, stent vs medical, by lifelines directly (Efron ties)."""
+    import pandas as pd
+    from lifelines import CoxPHFitter
+
+    frame = pd.DataFrame(
+        {"t": reg.duration_days.to_numpy(float), "e": reg.observed.astype(bool).to_numpy(int), "s": stent * 1.0, "w": w}
+    )
+    fit = CoxPHFitter().fit(frame, "t", "e", weights_col="w", fit_options={"precision": 1e-12})
+    return float(np.exp(fit.params_["s"]))
+
+
+def test_ulcer_healing_within_the_trial_criteria_pools_small_centres_and_gives_the_estimate(app_on, demo_db):
+    """Fitted among the ulcer patients the trial could have enrolled, a centre with one arm only (the
+    demo has one) separated the score and the page showed no estimate. Centres with fewer than 3
+    patients of an arm are now pooled into "(other centres)": the page says which, the protocol's
+    assignment row too, and the hazard ratio is that of the pooled score, recomputed here."""
     at = _open(app_on, demo_db, {"ps_estimate": "ulcer_healing"})
     like = _like_the_trial(_rows(demo_db))
     ulcer = like[like.duration_days.notna()]
-    arms = ulcer.groupby("center_id").arm.agg(set)
-    (info,) = [i.value for i in at.info]
-    assert info.startswith("**No adjusted estimate for this cohort.** The score separates the arms")
-    for arm in ("stent", "medical"):
-        only = sorted(c for c, a in arms.items() if a == {arm})
-        if only:
-            assert f"Study centre: {', '.join(only)} ({arm} only)" in info
+    assert ulcer.groupby("center_id").arm.nunique().min() == 1  # a one-arm centre: the score separated
+    small = _small_centres(ulcer)
+    assert small
+    pooled = ulcer.assign(center_id=ulcer.center_id.where(~ulcer.center_id.isin(small), "(other centres)"))
+    reg, stent, w = _independent_overlap(pooled)
+    assert _metrics(at)["Adjusted estimate (ATO)"] == f"{_independent_cox_hr(reg, stent, w):.2f}"
+    words = (
+        f"Study centre: {len(small)} centres with fewer than 3 registry patients of an arm among those analysed "
+        f"({', '.join(small)}) pooled into one level, (other centres), so that every level has both arms."
+    )
+    assert [c.value for c in at.caption if c.value.startswith("Study centre:")] == [words]
+    protocol = next(d.value for d in at.dataframe if "Protocol element" in d.value.columns).set_index(
+        "Protocol element"
+    )
+    varying = sum(pooled[c].nunique() > 1 for c in P.DEFAULT_COVARIATES)  # 9: every one has an ulcer
+    assert varying == 9
+    assert protocol.iloc[:, 0]["Assignment"] == (
+        f"Not randomized: a propensity score on {varying} covariates (the balance table). {words}"
+    )
+    assert not at.info
+
+
+def test_a_centre_that_even_pooled_has_too_few_of_an_arm_is_left_out_of_the_score_and_said(app_on, demo_db):
+    """In the IVC, every centre of the analysed registry patients has fewer than 3 patients of an arm:
+    pooled, they are one level, which does not vary, so the centre leaves the score (the other
+    covariates stay) and the page says so."""
+    at = _open(app_on, demo_db, {"site": "ivc"})
+    like = _like_the_trial(_rows(demo_db, cohort=CohortFilter(site=("ivc",))))
+    analysed = like[like.change.notna()]
+    small = _small_centres(analysed)
+    assert small == sorted(set(analysed.center_id))
+    others = tuple(c for c in P.DEFAULT_COVARIATES if c != "center_id")
+    reg, stent, w = _independent_overlap(analysed, others)
+    import statsmodels.api as sm
+
+    fit = sm.WLS(reg.change.to_numpy(float), sm.add_constant(stent.astype(float)), weights=w).fit()
+    assert _metrics(at)["Adjusted estimate (ATO)"] == _signed(fit.params[1], 2)
+    assert [c.value for c in at.caption if c.value.startswith("Study centre")] == [
+        f"Study centre left out of the score: {len(small)} centres with fewer than 3 registry patients of an arm "
+        f"among those analysed ({', '.join(small)}), pooled, are every centre or still have fewer than 3 of an arm, "
+        "so the centre does not enter the score; differences between centres are not adjusted for."
+    ]
 
 
 def test_the_reviewers_ulcer_healing_ess_from_the_whole_registry_score_is_not_what_the_page_shows(app_on, demo_db):
