@@ -112,6 +112,21 @@ if len(rows) >= analysis.max_patients:
 if not covariates:
     st.info("Choose at least one covariate for the propensity score (*Score: covariates* above).")
     ui.stop()
+if P.observational(rows).empty:
+    registries = sorted(str(s.study_id) for s in ui.query("studies").itertuples() if s.design == "observational")
+    st.info(
+        "**This cohort holds no registry patients**, so there is no registry comparison to adjust: the page "
+        "compares registry (observational) patients, whose treatment clinicians chose, with the trial. To widen "
+        "the cohort, include "
+        + (
+            f"a registry study ({', '.join(escape.markdown(r) for r in registries)}) in the sidebar's *Study* filter"
+            if registries
+            else "registry patients (this data file has no observational study)"
+        )
+        + " or relax the sidebar's filters.",
+        icon=":material/info:",
+    )
+    ui.stop()
 # The target trial's eligibility includes having the outcome measured (an open ulcer for ulcer healing):
 # the score is fitted among the registry patients analysed, so weights, balance and ESS are theirs.
 cohort_registry = P.observational(rows)

@@ -214,9 +214,11 @@ def test_no_covariate_chosen_asks_for_one(app_on, demo_db):
 
 def test_a_cohort_without_registry_patients_says_why_there_is_no_estimate(app_on, demo_db):
     at = _open(app_on, demo_db, {"study": "TRIAL"})
-    (info,) = [i.value for i in at.info]
-    assert info.startswith("**No adjusted estimate for this cohort.** Each arm needs at least 3 registry")
-    assert "(stent 0, medical 0)" in info
+    assert [i.value for i in at.info] == [
+        "**This cohort holds no registry patients**, so there is no registry comparison to adjust: the page compares "
+        "registry (observational) patients, whose treatment clinicians chose, with the trial. To widen the cohort, "
+        "include a registry study (REGISTRY) in the sidebar's *Study* filter or relax the sidebar's filters."
+    ]
 
 
 def test_a_registry_arm_below_k_shows_no_estimate_balance_or_count(app_on, demo_db, monkeypatch):
