@@ -557,6 +557,28 @@ else:
         if kind == "responders"
         else P.CHANGE_METHOD
     )
+    outcome_columns = (
+        ("duration_days", "observed") if timed else ("change", "responder") if kind == "responders" else ("change",)
+    )
+    ui.patient_rows(
+        reproduce.PATIENTS_CSV,
+        P.patient_table(
+            P.observational(rows),
+            in_trial_criteria if trial_only else None,
+            score,
+            weights,
+            method,
+            float(caliper),
+            outcome_columns,
+            why_not,
+        ),
+        reproduce.adjusted_r(kind),
+        "One row per registry patient of the cohort: propensity_score and weight (empty and 0 outside the score), "
+        "pair (matching: the patient_id of the pair's stent patient), the outcome ("
+        + ", ".join(outcome_columns)
+        + "), analysed (yes: a patient of the page's estimate) and the reason for each no. reproduce.R prints the "
+        "page's adjusted estimate and robust 95% CI from the rows analysed.",
+    )
     ui.how_computed(
         "propensity_rows",
         params,
@@ -574,6 +596,7 @@ else:
             outcome.higher_is_better,
             bool(trial_only),
         ),
+        reproduce.adjusted_r(kind),
     )
 
 st.subheader("Target-trial protocol (observational emulation)", help=glossary.tip("target_trial"))

@@ -668,3 +668,66 @@ def benchmark(registry: Estimate, trial: Estimate) -> Benchmark:
     se = float(np.hypot(registry.se, trial.se))
     z = stats.norm.ppf(0.975)
     return Benchmark(registry, trial, diff, se, diff - z * se, diff + z * se)
+
+
+# ----------------------------------------------------------------------------------------------
+# The analysed patients, one row each, for a reviewer to recompute the estimate
+# ----------------------------------------------------------------------------------------------
+
+PATIENT_COLUMNS = ("patient_id", "study_id", "arm", "propensity_score", "weight", "pair")
+
+
+def patient_table(
+    registry: pd.DataFrame,
+    in_criteria: pd.Series | None,
+    score: Score,
+    w: np.ndarray,
+    method: str,
+    caliper: float,
+    outcome: tuple[str, ...],
+    no_outcome: str,
+) -> pd.DataFrame:
+    """Every registry patient of the cohort, in its order: patient_id, study_id, arm, the propensity
+    score and the weight of the estimate (empty / 0 for a patient not in the score), the matched
+    pair (matching: the patient_id of the pair's stent patient; else empty), the `outcome` columns
+    (change, responder; or duration_days, observed), `analysed` ("yes" for a patient of the estimate:
+    in the score, a positive weight and the outcome) and `reason` for each "no": outside the trial's
+    inclusion criteria (`in_criteria` False; None when not restricted), `no_outcome`, a covariate
+    missing, trimmed (IPTW), no match within the caliper (matching: a stent patient) or not matched
+    (a medical patient no stent patient took)."""
+    table = registry.loc[:, ["patient_id", "study_id", "arm", *outcome]].copy()
+    data = score.data
+    ps = pd.Series(data.ps.to_numpy(), index=data.index)
+    weight = pd.Series(w, index=data.index)
+    table["propensity_score"] = ps.reindex(table.index)
+    table["weight"] = weight.reindex(table.index).fillna(0.0)
+    table["pair"] = ""
+    if method == MATCHING:
+        partner = match_nearest(data.stent.to_numpy(), data.ps.to_numpy(), caliper)
+        ids = data.patient_id.to_numpy()
+        pair = [
+            "" if p < 0 else (ids[i] if stent else ids[p])
+            for i, (p, stent) in enumerate(zip(partner, data.stent.to_numpy(), strict=True))
+        ]
+        table.loc[data.index, "pair"] = pair
+    has_outcome = table[outcome[0]].notna()
+    in_score = table.index.isin(data.index)
+    reason = pd.Series("", index=table.index, dtype=object)
+    if in_criteria is not None:
+        outside = ~in_criteria.reindex(table.index).fillna(False).astype(bool)
+        reason[outside] = "outside the trial's inclusion criteria"
+    free = reason == ""
+    reason[free & ~has_outcome] = no_outcome
+    free = reason == ""
+    reason[free & ~in_score] = "a covariate of the score missing"
+    free = reason == ""
+    zero = free & in_score & (table.weight == 0)
+    if method == MATCHING:
+        stent = (table.arm == "stent").to_numpy()
+        reason[zero & stent] = "no match within the caliper"
+        reason[zero & ~stent] = "not matched to a stent patient"
+    else:
+        reason[zero] = "score outside the trimming bounds (trimmed)" if method == IPTW else "weight 0"
+    table["analysed"] = np.where(reason == "", "yes", "no")
+    table["reason"] = reason
+    return table.loc[:, [*PATIENT_COLUMNS, *outcome, "analysed", "reason"]].reset_index(drop=True)

@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pts_explorer import charts, display, escape, glossary, privacy, vocab
+from pts_explorer import charts, display, escape, exports, glossary, privacy, vocab
 from pts_explorer.filters import VOCABULARIES
 from pts_explorer.ui import recorder, screen, state
 
@@ -199,3 +199,9 @@ def note(text: str, draw: Callable[..., Any] = st.caption, **options: Any) -> No
     text they read as."""
     draw(text, **options)
     recorder.add_note(escape.markdown_text(text))
+
+
+def patient_rows(name: str, frame: pd.DataFrame, r_script: str, readme: str) -> None:
+    """The page's analysed patients, one row each, offered in its Export menu (refused below k
+    patients where small cells are protected, as the cohort's patient rows are)."""
+    recorder.set_patients(exports.PatientRows(name, frame, r_script, readme))
