@@ -421,6 +421,12 @@ else:
                 else "15% or more, so the E-value converts the hazard ratio to a risk ratio (VanderWeele 2017)."
             )
         )
+    if timed:
+        doubtful, ph_text = shown.ph_words(*P.weighted_ph_test(data, weights, adjusted))
+        if doubtful:
+            ui.note(ph_text, st.warning, icon=":material/warning:")
+        else:
+            ui.note(ph_text)
     if not timed and kind != "responders" and np.isfinite(evalue_sd):
         ui.note(
             f"E-value of a difference in means: d = difference / SD with SD {display.number(evalue_sd, 2)}, the "
@@ -547,7 +553,7 @@ else:
         "matching": f"1:1 nearest-neighbour matching on the score without replacement, caliper {caliper} SD",
     }[method]
     estimate_method = (
-        P.COX_METHOD
+        f"{P.COX_METHOD}; {P.PH_METHOD}"
         if timed
         else (
             "weighted difference in the share of responders (stent − medical) and their ratio: weighted least squares "

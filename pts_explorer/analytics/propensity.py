@@ -38,6 +38,9 @@ patients of observational studies only; a randomized study's patients are the be
   `survival::coxph(Surv(time, event) ~ arm, weights = w, robust = TRUE)` computes it
   (`efron_standard_errors`), Wald z CI. Only endpoints of both arms: patency is defined for stented
   patients alone (the medical arm has no stent), so it has no stent-vs-medical hazard ratio.
+- Proportional hazards of the weighted Cox model (`weighted_ph_test`): the Grambsch & Therneau score
+  test as R's cox.zph computes it on the weighted fit; p < 0.05 makes the hazard ratio doubtful as
+  one number (the page says so and points to the Kaplan-Meier curves).
 - E-value (VanderWeele & Ding 2017): how strongly an unmeasured confounder would have to be
   associated with both treatment and outcome (risk-ratio scale) to explain the estimate away, and
   its CI bound nearest the null (1 when the CI includes the null); a responder ratio is a risk
@@ -597,6 +600,29 @@ def weighted_cox(data: pd.DataFrame, w: np.ndarray) -> tuple[Estimate, float] | 
     low, high = float(np.exp(log_hr - z * se)), float(np.exp(log_hr + z * se))
     hr = Estimate(float(np.exp(log_hr)), se, low, high, p, n_s, n_m)
     return hr, float(rows.event.mean())
+
+
+PH_DOUBTFUL = 0.05  # a proportional-hazards test p below this: the page says the hazard ratio is doubtful
+PH_METHOD = (
+    "proportional hazards checked by the Grambsch & Therneau score test on the weighted fit (scaled Schoenfeld "
+    "residuals against the Kaplan-Meier time transform), as survival::cox.zph"
+)
+
+
+def weighted_ph_test(data: pd.DataFrame, w: np.ndarray, hr: Estimate) -> tuple[float, float]:
+    """Chi-square (1 df) and p of the proportional-hazards test of the weighted Cox model of
+    `weighted_cox` (hazard ratio `hr`, same patients and weights): R's cox.zph(coxph(..., weights =
+    w, robust = TRUE)) with its default transform "km" (pts_explorer.analytics.ph_test, exact as R's
+    survival >= 3.0 computes it, weights included)."""
+    from pts_explorer.analytics.ph_test import cox_zph
+
+    rows = _event_rows(data, w)
+    x = pd.DataFrame({"stent": rows.stent.to_numpy(float)})
+    result = cox_zph(
+        rows.duration.to_numpy(), rows.event.to_numpy(), x, np.array([np.log(hr.estimate)]), weights=rows.w.to_numpy()
+    )
+    row = result.table.loc["stent"]
+    return float(row.chisq), float(row.p)
 
 
 # ----------------------------------------------------------------------------------------------

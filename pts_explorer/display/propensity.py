@@ -12,7 +12,7 @@ import pandas as pd
 
 from pts_explorer import escape, vocab
 from pts_explorer.analytics import propensity as P
-from pts_explorer.display.text import DASH, SMD_FLAG, format_p, interval, number
+from pts_explorer.display.text import DASH, SMD_FLAG, format_p, interval, number, p_clause
 from pts_explorer.privacy import Protection
 
 SMD_DECIMALS = 3  # |SMD| against the 0.1 target: 0.104 must not read 0.10
@@ -254,3 +254,20 @@ def problem_text(message: str, shield: Protection) -> str:
     """The core's reason for no score, its arms' counts ("stent 2, medical 40") written as the page
     writes counts (1 to k−1 hidden where small cells are protected)."""
     return re.sub(r"\b(stent|medical) (\d+)\b", lambda m: f"{m[1]} {shield.count(int(m[2]))}", message)
+
+
+def ph_words(chisq: float, p: float) -> tuple[bool, str]:
+    """Whether proportional hazards are doubtful (p below propensity.PH_DOUBTFUL) and what the page
+    says about the weighted Cox model's test (cox.zph's score test): a doubtful hazard ratio is an
+    average over the follow-up; a p above the threshold is no proof of proportional hazards."""
+    test = f"chi-square {number(chisq, 2)}, 1 df, {p_clause(p)}"
+    if p < P.PH_DOUBTFUL:
+        return True, (
+            f"**Proportional hazards doubtful** ({test}; Grambsch & Therneau score test on the weighted fit, as "
+            "survival::cox.zph): the ratio of the arms' hazards changes over follow-up, so the hazard ratio is an "
+            "average over this follow-up, not one ratio at every time. Read the weighted Kaplan-Meier curves below."
+        )
+    return False, (
+        f"Proportional hazards (Grambsch & Therneau score test on the weighted fit, as survival::cox.zph): {test}; "
+        "no evidence that the hazard ratio changes over follow-up, which is not proof that it does not."
+    )

@@ -620,3 +620,48 @@ def test_weighted_kaplan_meier_curves_by_arm_for_recurrent_dvt(app_on, demo_db):
     assert note.endswith(
         "Patency is not offered here: it is a stent endpoint (from the procedure), which the medical arm does not have."
     )
+
+
+def test_the_proportional_hazards_test_of_the_weighted_cox_is_rs_cox_zph(app_on, demo_db):
+    """Ulcer healing, overlap weights, within the trial's criteria: the page's chi-square and p are R's
+    cox.zph on the same weighted fit (tests/reference/propensity_sets_reference.csv)."""
+    import pandas as pd
+
+    from tests.unit.test_propensity_sets import REFERENCE
+
+    r = pd.read_csv(REFERENCE / "propensity_sets_reference.csv")
+    zph = r[(r.set == "ulcer_healing") & (r.method == "overlap") & (r.quantity == "cox_zph")].set_index("term").value
+    at = _open(app_on, demo_db, {"ps_estimate": "ulcer_healing"})
+    assert float(zph["p"]) >= 0.05
+    assert [c.value for c in at.caption if c.value.startswith("Proportional hazards")] == [
+        "Proportional hazards (Grambsch & Therneau score test on the weighted fit, as survival::cox.zph): chi-square "
+        f"{float(zph['chisq']):.2f}, 1 df, p = {float(zph['p']):.3f}; no evidence that the hazard ratio changes over "
+        "follow-up, which is not proof that it does not."
+    ]
+    assert not at.warning
+
+
+def test_doubtful_proportional_hazards_are_said_in_a_warning(app_on, demo_db):
+    """External iliac, recurrent DVT, every registry patient, IPTW: the test's p is below 0.05 (the score
+    and weights recomputed here step by step; the test itself equals R's cox.zph in
+    tests/unit/test_propensity_sets.py)."""
+    query = {
+        "site": "external_iliac",
+        "ps_estimate": "freedom_from_recurrent_dvt",
+        "ps_trial_eligible": "False",
+        "ps_method": "iptw",
+    }
+    at = _open(app_on, demo_db, query)
+    rows = _rows(demo_db, endpoint="freedom_from_recurrent_dvt", cohort=CohortFilter(site=("external_iliac",)))
+    score = P.fit_score(P.analysed_rows(rows[rows.design == "observational"], True), P.DEFAULT_COVARIATES)
+    w = P.weights(score, "iptw")
+    hr, _ = P.weighted_cox(score.data, w)
+    chisq, p = P.weighted_ph_test(score.data, w, hr)
+    (warning,) = [x.value for x in at.warning if "Proportional hazards" in x.value]
+    assert warning == (
+        f"**Proportional hazards doubtful** (chi-square {chisq:.2f}, 1 df, p = {p:.3f}; Grambsch & Therneau score "
+        "test on the weighted fit, as survival::cox.zph): the ratio of the arms' hazards changes over follow-up, so "
+        "the hazard ratio is an average over this follow-up, not one ratio at every time. Read the weighted "
+        "Kaplan-Meier curves below."
+    )
+    assert p < 0.05

@@ -217,7 +217,7 @@ cat("matched pairs:", sum(reg$matched) / 2, "\n")
 # do not vary are left out (glm cannot use them). Then per method: the score, the weights and the
 # matched pairs as above, the ESS and the SMDs after; for "change" svyglm of the change and the
 # responders (difference and ratio); for an endpoint the weighted coxph (robust) and, "trial",
-# coxph on the trial's patients (weight 1). Output: propensity_sets_patients_reference.csv (set,
+# coxph on the trial's patients (weight 1), and cox.zph of each Cox fit (chisq, p). Output: propensity_sets_patients_reference.csv (set,
 # patient_id, ps, w_overlap, w_iptw, matched, partner), propensity_sets_reference.csv (set, method,
 # quantity, term, value; quantity "pooled" lists the centres pooled and whether the centre left).
 sets_in <- read.csv(file.path(dir, "propensity_sets_input.csv"), stringsAsFactors = FALSE)
@@ -258,6 +258,8 @@ cox_rows <- function(set, method, data, w, time, status) {
   add_set(set, method, "cox", "ci_high", exp(b + qnorm(0.975) * se))
   add_set(set, method, "cox", "event_share", mean(ev$e))
   add_set(set, method, "cox", "n_stent", sum(ev$s)); add_set(set, method, "cox", "n_medical", sum(!ev$s))
+  z <- cox.zph(cx)  # proportional hazards: score test on the weighted fit (transform "km", R's default)
+  add_set(set, method, "cox_zph", "chisq", z$table[1, "chisq"]); add_set(set, method, "cox_zph", "p", z$table[1, "p"])
 }
 
 for (set in c("change", "ulcer_healing", "recurrent_dvt")) {

@@ -115,6 +115,9 @@ def test_the_estimates_equal_svyglm_and_coxph(fitted, method):
         assert hr.ci_low == pytest.approx(float(_r(set_, method, "cox", "ci_low")), abs=1e-6)
         assert hr.ci_high == pytest.approx(float(_r(set_, method, "cox", "ci_high")), abs=1e-6)
         assert share == pytest.approx(float(_r(set_, method, "cox", "event_share")), abs=1e-12)
+        chisq, p = P.weighted_ph_test(score.data, w, hr)
+        assert chisq == pytest.approx(float(_r(set_, method, "cox_zph", "chisq")), abs=1e-6)
+        assert p == pytest.approx(float(_r(set_, method, "cox_zph", "p")), abs=1e-6)
         assert (hr.n_stent, hr.n_medical) == (
             int(_r(set_, method, "cox", "n_stent")),
             int(_r(set_, method, "cox", "n_medical")),
