@@ -149,7 +149,8 @@ try:
     score = ui.fitted("propensity.fit_score", eligible_rows, tuple(covariates))  # another method: no refit
     weights = P.weights(score, method, bounds, float(caliper))
 except P.PropensityProblem as problem:
-    where = shown.single_arm_levels(eligible_rows, covariates)
+    # the centre never separates the score (pooled or left out first: P.pool_centres); other levels may
+    where = shown.single_arm_levels(eligible_rows, [c for c in covariates if c != "center_id"])
     st.info(
         f"**No adjusted estimate for this cohort.** {shown.problem_text(str(problem), shield)}"
         + (f" Levels with registry patients of one arm only: {where}." if where else ""),
@@ -637,7 +638,7 @@ protocol = shown.protocol_table(
     vocab.PS_METHODS[method],
     shown.centre_words(score.pooled_centres, score.centre_left_out, markdown=False),
 )
-ui.table(protocol, key="adjusted_protocol", title="Target-trial protocol (observational emulation)")
+ui.table(protocol, key="adjusted_protocol", title="Target-trial protocol (observational emulation)", wrap=True)
 st.caption("Observational: the registry emulates this trial; no patient was randomized to it.")
 
 st.subheader("Propensity score and balance", help=glossary.tip("propensity_score"))

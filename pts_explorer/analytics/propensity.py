@@ -233,9 +233,10 @@ def fit_score(rows: pd.DataFrame, covariates: list[str] | tuple[str, ...] = DEFA
     ps = np.asarray(fit.fittedvalues, float)
     if not fit.converged or not np.all(np.isfinite(ps)) or ps.min() < 1e-8 or ps.max() > 1 - 1e-8:
         raise PropensityProblem(
-            "The score separates the arms: some covariate level (a centre, a grade) has patients of one arm only, "
-            "so those patients have no comparable patient in the other arm. Leave that covariate out or narrow "
-            "the cohort."
+            "The score separates the arms: the covariates predict the treatment exactly (a covariate level, such as "
+            f"a grade, with patients of one arm only, or too many covariates for the patients: {x.shape[1] - 1} "
+            f"terms for {len(complete)} patients), so some patients have no comparable patient in the other arm. "
+            "Leave that covariate out, choose fewer covariates or widen the cohort."
         )
     data = complete.assign(ps=ps, stent=treated.astype(bool))
     return Score(data, used, tuple(x.columns[1:]), left_out, pooled, centre_left_out)

@@ -24,13 +24,16 @@ def table(
     rows: int | None = None,
     title: str | None = None,
     whole: tuple[str, ...] = (),
+    wrap: bool = False,
 ) -> None:
     """A presented table, with a footnote for its dashes (values that cannot be computed), and the
     Glossary's words on any header that names a method; `rows`: show that many without scrolling;
     `title`: its heading in the page's report (the page's own heading above it; without one, the
     title recorder.TABLE_TITLES gives its key); `whole`: text columns drawn wide enough for their longest
     value and pinned when the table scrolls sideways (names from the data, which the grid's own sizing,
-    from the first rows, may cut: "Other centres (16)" under "TC15")."""
+    from the first rows, may cut: "Other centres (16)" under "TC15"); `wrap`: a static table whose long
+    cells wrap, every cell whole at any width (a data grid cuts a cell at its column's width), each cell
+    and header escaped so that it reads as the text it is (st.table reads Markdown)."""
     help_by_column = {c: glossary.tip(glossary.COLUMN_TERMS[c]) for c in frame.columns if c in glossary.COLUMN_TERMS}
     config = {c: st.column_config.Column(help=text) for c, text in help_by_column.items()}
     for column in whole:
@@ -45,7 +48,13 @@ def table(
     recorder.add_table(frame, key, footnote if dashes else note, title)  # the report explains its dashes alike
     if state.presenting():  # on a slide the table is one line of key numbers under the key chart (screen.numbers)
         return
-    st.dataframe(frame, hide_index=True, key=key, column_config=config, height=height)
+    if wrap:
+        shown = frame.astype(str).map(escape.markdown)
+        shown.columns = [escape.markdown(str(c)) for c in frame.columns]
+        with st.container(key=key):
+            st.table(shown, hide_index=True)
+    else:
+        st.dataframe(frame, hide_index=True, key=key, column_config=config, height=height)
     if dashes:
         st.caption(footnote)
 

@@ -2,6 +2,8 @@
 core on the same cohort (the query's rows, the score, the weights: each step called directly), compared
 whole; its settings in the address, hostile values refused; what it says where no benchmark exists."""
 
+import re
+
 import duckdb
 import numpy as np
 import pytest
@@ -21,6 +23,14 @@ def _open(app_on, db_path, query: dict | None = None):
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
     return at
+
+
+def _protocol(at):
+    """The target-trial protocol as the page shows it (a static table whose cells are escaped
+    Markdown), read back as text, indexed by protocol element."""
+    (frame,) = [t.value for t in at.table if "Protocol element" in t.value.columns]
+    plain = frame.map(lambda v: re.sub(r"\\(.)", r"\1", str(v)))
+    return plain.set_index("Protocol element").iloc[:, 0]
 
 
 def _metrics(at) -> dict[str, str]:
@@ -167,8 +177,7 @@ def test_the_settings_are_in_the_address_and_come_back_from_it(app_on, demo_db):
     assert again.selectbox(key="ps_caliper").value == "0.1"
     assert again.multiselect(key="ps_covariates").value == ["stenosis_grade", "age_years"]
     assert _metrics(again) == _metrics(at)
-    protocol = next(d.value for d in again.dataframe if "Protocol element" in d.value.columns)
-    assignment = protocol.set_index("Protocol element").iloc[:, 0]["Assignment"]
+    assignment = _protocol(again)["Assignment"]
     assert assignment == "Not randomized: a propensity score on 2 covariates (the balance table)"
     balance = next(d.value for d in again.dataframe if "Covariate" in d.value.columns)
     assert list(balance.Covariate) == ["Stenosis grade", "Age (years)"]
@@ -240,7 +249,7 @@ def test_a_registry_arm_below_k_shows_no_estimate_balance_or_count(app_on, demo_
     assert [i.value for i in at.info] == [hidden, hidden]
     assert not [m for m in at.metric if m.label.startswith(("Adjusted", "ESS", "Max"))]
     assert [k for k in at.get("plotly_chart")] == []
-    assert [d.value.columns[0] for d in at.dataframe] == ["Protocol element"]
+    assert not at.dataframe and len(_protocol(at)) == 8
     assert not [(where, n) for where, n in shown_counts(at) if 0 < n < 5]
 
 
@@ -337,12 +346,10 @@ def test_ulcer_healing_within_the_trial_criteria_pools_small_centres_and_gives_t
         f"({', '.join(small)}) pooled into one level, (other centres), so that every level has both arms."
     )
     assert [c.value for c in at.caption if c.value.startswith("Study centre:")] == [words]
-    protocol = next(d.value for d in at.dataframe if "Protocol element" in d.value.columns).set_index(
-        "Protocol element"
-    )
+    protocol = _protocol(at)
     varying = sum(pooled[c].nunique() > 1 for c in P.DEFAULT_COVARIATES)  # 9: every one has an ulcer
     assert varying == 9
-    assert protocol.iloc[:, 0]["Assignment"] == (
+    assert protocol["Assignment"] == (
         f"Not randomized: a propensity score on {varying} covariates (the balance table). {words}"
     )
     assert not at.info
@@ -404,10 +411,8 @@ def test_the_benchmark_compares_registry_patients_the_trial_could_have_enrolled(
         f"stenosis below 50% or unknown, {mild:,} with a baseline Villalta below 10 and no ulcer; a patient may fail "
         "both). Turn *the trial's inclusion criteria only* off (Score settings) to analyse them all."
     ]
-    protocol = next(d.value for d in at.dataframe if "Protocol element" in d.value.columns).set_index(
-        "Protocol element"
-    )
-    assert protocol.iloc[:, 0]["Eligibility"] == (
+    protocol = _protocol(at)
+    assert protocol["Eligibility"] == (
         "The sidebar's cohort (All patients): registry patients of REGISTRY, restricted to the trial's inclusion "
         f"criteria (stenosis of at least 50% and a baseline Villalta of at least 10 or an open ulcer; "
         f"{len(registry) - len(like):,} left out)"
@@ -665,3 +670,23 @@ def test_doubtful_proportional_hazards_are_said_in_a_warning(app_on, demo_db):
         "Kaplan-Meier curves below."
     )
     assert p < 0.05
+
+
+def test_a_score_separated_by_too_many_covariates_says_so_and_names_no_pooled_centre(app_on, demo_db):
+    """IVC ulcer patients within the trial's criteria: 19 patients, whose centres all have fewer than 3 of
+    an arm (so the centre leaves the score), and the other covariates' terms still separate the arms. The
+    page says how many terms for how many patients, and does not blame centres that are not in the score."""
+    at = _open(app_on, demo_db, {"site": "ivc", "ps_estimate": "ulcer_healing"})
+    like = _like_the_trial(_rows(demo_db, cohort=CohortFilter(site=("ivc",))))
+    ulcer = like[like.duration_days.notna()]
+    assert len(ulcer) == 19
+    # the design's terms, counted from the data: a level after the first of a category, else one per number
+    varying = [c for c in P.DEFAULT_COVARIATES if c != "center_id" and ulcer[c].nunique() > 1]
+    terms = sum(ulcer[c].nunique() - 1 if c in P.CATEGORICAL else 1 for c in varying)
+    (info,) = [i.value for i in at.info]
+    assert info == (
+        "**No adjusted estimate for this cohort.** The score separates the arms: the covariates predict the "
+        "treatment exactly (a covariate level, such as a grade, with patients of one arm only, or too many covariates "
+        f"for the patients: {terms} terms for 19 patients), so some patients have no comparable patient in the other "
+        "arm. Leave that covariate out, choose fewer covariates or widen the cohort."
+    )

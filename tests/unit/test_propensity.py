@@ -152,7 +152,7 @@ def test_e_values_of_vanderweele_and_ding():
 def test_a_covariate_that_separates_the_arms_is_named_as_the_problem_with_the_way_out():
     rows = _patients()
     rows["sex"] = np.where(rows.arm == "stent", "female", "male")  # a centre would be pooled instead
-    with pytest.raises(P.PropensityProblem, match="separates the arms.*Leave that covariate out"):
+    with pytest.raises(P.PropensityProblem, match="separates the arms.*Leave that covariate out, choose fewer"):
         P.fit_score(rows, ["sex", "baseline_villalta"])
 
 
