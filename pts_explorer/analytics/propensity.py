@@ -188,6 +188,45 @@ def pool_centres(centre: pd.Series, stent: pd.Series) -> tuple[pd.Series, tuple[
     return pooled, tuple(small), left_out
 
 
+def _logistic_newton(
+    x: np.ndarray, y: np.ndarray, tol: float = 1e-12, max_iter: int = 100
+) -> tuple[np.ndarray, bool] | None:
+    """Fitted probabilities of the logistic regression of y on x by maximum likelihood: Newton-Raphson,
+    which for the logit link is R's glm IRLS step for step (beta += (X'WX)^-1 X'(y - mu), W = mu(1 - mu)),
+    started as glm starts (mu = (y + 0.5) / 2) and stopped as glm.control(epsilon = tol) stops it:
+    |deviance - previous| / (|deviance| + 0.1) < tol. Returns (probabilities, converged), or None when
+    X'WX is not positive definite (collinear columns; the caller takes statsmodels' pseudo-inverse path).
+
+    Why not statsmodels here: its IRLS solves each step by least squares through an SVD and checks the
+    design's rank by another; on the 1M-patient demo's 20,000-patient sample (11,238 registry patients,
+    42 terms) on this 2-core machine under load that was 4.5 s, against well under a second for the
+    normal equations. The result is the same maximum (tests/unit/test_propensity_reference.py and
+    test_propensity_sets.py: equal to R's glm to 1e-6)."""
+    mu = (y + 0.5) / 2
+    eta = np.log(mu / (1 - mu))
+    beta = None
+    deviance_old = np.inf
+    for _ in range(max_iter):
+        w = mu * (1 - mu)
+        z = eta + (y - mu) / w  # the working response
+        xtw = x.T * w
+        try:
+            factor = np.linalg.cholesky(xtw @ x)
+        except np.linalg.LinAlgError:
+            return None
+        beta = np.linalg.solve(factor.T, np.linalg.solve(factor, xtw @ z))
+        eta = x @ beta
+        mu = 1 / (1 + np.exp(-eta))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            deviance = -2 * float(np.sum(y * np.log(mu) + (1 - y) * np.log(1 - mu)))
+        if not np.isfinite(deviance) or mu.min() <= 0 or mu.max() >= 1:
+            return mu, False
+        if abs(deviance - deviance_old) / (abs(deviance) + 0.1) < tol:
+            return mu, True
+        deviance_old = deviance
+    return mu, False
+
+
 def fit_score(rows: pd.DataFrame, covariates: list[str] | tuple[str, ...] = DEFAULT_COVARIATES) -> Score:
     """The propensity score of the observational patients of `rows` (see the module's docstring).
 
@@ -224,14 +263,17 @@ def fit_score(rows: pd.DataFrame, covariates: list[str] | tuple[str, ...] = DEFA
         raise PropensityProblem("No chosen covariate varies in this cohort: choose other covariates.")
     x = _design(complete, used)
     treated = (complete.arm == "stent").to_numpy(float)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            fit = sm.GLM(treated, x, family=sm.families.Binomial()).fit(tol=1e-12, maxiter=100)
-        except (np.linalg.LinAlgError, ValueError) as exc:
-            raise PropensityProblem(f"The score cannot be fitted ({exc}): choose fewer covariates.") from exc
-    ps = np.asarray(fit.fittedvalues, float)
-    if not fit.converged or not np.all(np.isfinite(ps)) or ps.min() < 1e-8 or ps.max() > 1 - 1e-8:
+    fitted = _logistic_newton(x.to_numpy(float), treated)
+    if fitted is None:  # a design Cholesky cannot solve (collinear columns): statsmodels' pseudo-inverse path
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                fit = sm.GLM(treated, x, family=sm.families.Binomial()).fit(tol=1e-12, maxiter=100)
+            except (np.linalg.LinAlgError, ValueError) as exc:
+                raise PropensityProblem(f"The score cannot be fitted ({exc}): choose fewer covariates.") from exc
+        fitted = np.asarray(fit.fittedvalues, float), bool(fit.converged)
+    ps, converged = fitted
+    if not converged or not np.all(np.isfinite(ps)) or ps.min() < 1e-8 or ps.max() > 1 - 1e-8:
         raise PropensityProblem(
             "The score separates the arms: the covariates predict the treatment exactly (a covariate level, such as "
             f"a grade, with patients of one arm only, or too many covariates for the patients: {x.shape[1] - 1} "
