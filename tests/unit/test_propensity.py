@@ -310,3 +310,21 @@ def test_centres_with_enough_patients_of_both_arms_are_not_pooled():
     score = P.fit_score(rows, ["baseline_villalta", "center_id"])
     assert score.pooled_centres == () and not score.centre_left_out
     assert score.data.ps.to_numpy() == pytest.approx(_logit_scores(rows, rows.center_id), abs=1e-8)
+
+
+def test_a_collinear_design_gets_the_same_scores_as_statsmodels_pseudo_inverse():
+    """Baseline VCSS a copy of the baseline Villalta: the design's columns are collinear. The score is
+    still the maximum-likelihood fit (statsmodels' GLM, pseudo-inverse), never an error or garbage."""
+    rows = _patients()
+    rows["baseline_vcss"] = rows.baseline_villalta
+    score = P.fit_score(rows, ["stenosis_grade", "baseline_villalta", "baseline_vcss"])
+    x = np.column_stack(
+        [
+            np.ones(len(rows)),
+            rows.stenosis_grade == "70-99%",
+            rows.stenosis_grade == "occlusion",
+            rows.baseline_villalta,
+        ]
+    ).astype(float)
+    expected = sm.Logit((rows.arm == "stent").astype(float), x).fit(disp=0, tol=1e-12).predict(x)
+    assert score.data.ps.to_numpy() == pytest.approx(np.asarray(expected), abs=1e-8)
