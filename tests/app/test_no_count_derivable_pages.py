@@ -339,3 +339,28 @@ def test_a_trajectory_slide_hides_the_mean_of_an_arm_whose_n_it_hides(app_on, de
                 assert not _shown(ys[i]), (trace["legendgroup"], row, ys[i])
                 assert not any(_shown(e[i]) for e in errors if i < len(e)), (trace["legendgroup"], row)
     assert checked >= 2  # month 0's two arms at least
+
+
+@pytest.mark.parametrize(
+    ("page", "query"),
+    [
+        ("trajectories", {"center": ["TC08"]}),
+        ("compare", {"a": "current", "b": "sub:severe_pts", "center": ["RC13"], "ceap": ["C4b"]}),
+    ],
+)
+def test_an_exports_charts_carry_no_mean_of_a_hidden_n(app_on, demo_db, page, query):
+    # Third review, finding 2: the exports' interactive charts carry the full-precision means; an export hides
+    # small cells always, so a point whose n reads hidden carries no mean nor interval there either.
+    at = app_on(demo_db, query)
+    at.switch_page(f"app_pages/{page}.py").run()
+    at.button(key="export_prepare").click().run()
+    assert not at.exception, at.exception
+    checked = 0
+    for chart in at.session_state["_export_page"].charts:
+        for trace in chart.figure.data:
+            rows = trace.customdata if getattr(trace, "customdata", None) is not None else []
+            for i, row in enumerate(rows):
+                if len(row) > 1 and row[1] == "hidden" and getattr(trace, "y", None) is not None:
+                    checked += 1
+                    assert not _shown(trace.y[i]), (chart.key, trace.name, list(row), trace.y[i])
+    assert checked >= 2
