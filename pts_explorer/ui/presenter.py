@@ -4,7 +4,7 @@ through the pages with the same cohort; charts are drawn large; no sidebar, cont
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -114,13 +114,18 @@ def begin() -> None:
     st.session_state.pop(_SET, None)
 
 
-def analysis_set(n_by_arm: Mapping[str, int] | pd.Series, studies: Iterable[str], who: str) -> None:
+def analysis_set(
+    n_by_arm: Mapping[str, int] | pd.Series, studies: Iterable[str], who: str, hidden: Iterable[str] = ()
+) -> None:
     """Say which patients the page's slide shows, for the presenter line above it: its n per arm,
     the studies they come from (their designs name the comparison) and who they are, e.g. "with
     Villalta at baseline and month 6". A page whose numbers come from part of the cohort calls it
-    once the part is known; without it the line states the whole cohort."""
+    once the part is known; without it the line states the whole cohort. `hidden`: arms whose count
+    reads hidden whatever its size, where the cohort's count of that arm is hidden (the part would narrow
+    it down: third review of issue 28, finding 4, "n = 18 stent with a technically successful stent
+    procedure" beside a drawer of 21 patients with both arms hidden put medical at 1 to 3)."""
     counts = {arm: int(n_by_arm.get(arm, 0)) for arm in vocab.ARMS}
-    st.session_state[_SET] = (counts, sorted({str(s) for s in studies}), who)
+    st.session_state[_SET] = (counts, sorted({str(s) for s in studies}), who, frozenset(hidden))
 
 
 @dataclass(frozen=True)
@@ -141,10 +146,13 @@ def compared_groups(groups: Sequence[Group], who: str, about: str) -> None:
     st.session_state[_SET] = (list(groups), who, about)
 
 
-def _arm_counts(by_arm: pd.Series, arms: Sequence[str] = tuple(vocab.ARMS)) -> str:
+def _arm_counts(
+    by_arm: pd.Series, arms: Sequence[str] = tuple(vocab.ARMS), forced: Collection[str] = frozenset()
+) -> str:
     shield = state.protection()
     by_arm = by_arm.reindex(list(arms), fill_value=0)
-    hidden = shield.mask(by_arm.tolist())
+    masked = shield.mask(by_arm.tolist())
+    hidden = [h or (shield.active and arm in forced) for arm, h in zip(by_arm.index, masked, strict=True)]
     return ", ".join(
         f"{shield.count(int(n), h)} {vocab.ARMS[arm].lower()}"
         for (arm, n), h in zip(by_arm.items(), hidden, strict=True)
@@ -158,13 +166,14 @@ def cohort_line(line: Line, spec: PageSpec, cohort: CohortFilter) -> None:
     if shown is not None and isinstance(shown[0], list):
         _groups_line(line, spec, *shown)
         return
+    forced: Collection[str] = frozenset()
     if shown is None:
         sizes = query("cohort_size_by_study_arm", cohort.as_params())
         sizes = sizes[sizes.patients > 0]
         by_arm = sizes.groupby("arm").patients.sum()
         kinds, who = set(sizes.design), ""
     else:
-        counts, studies, who = shown
+        counts, studies, who, forced = shown
         by_arm = pd.Series(counts)
         table = query("studies")
         designs = dict(zip(table.study_id, table.design, strict=True))
@@ -172,7 +181,7 @@ def cohort_line(line: Line, spec: PageSpec, cohort: CohortFilter) -> None:
         who = f" {who}"
         if by_arm.sum() > 0:  # a one-arm set (patency: stented patients) names its arm, not "0 medical"
             by_arm = by_arm[by_arm > 0]
-    arms = _arm_counts(by_arm, list(by_arm.index) if shown is not None else tuple(vocab.ARMS))
+    arms = _arm_counts(by_arm, list(by_arm.index) if shown is not None else tuple(vocab.ARMS), forced)
     saved = cohorts.active()
     named = f"**{escape.markdown(saved.name)}**: " if saved else ""
     note = f"  \n{escape.markdown(saved.note)}" if saved and saved.note else ""

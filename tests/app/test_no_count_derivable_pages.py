@@ -364,3 +364,20 @@ def test_an_exports_charts_carry_no_mean_of_a_hidden_n(app_on, demo_db, page, qu
                     checked += 1
                     assert not _shown(trace.y[i]), (chart.key, trace.name, list(row), trace.y[i])
     assert checked >= 2
+
+
+def test_durabilitys_line_does_not_narrow_down_an_arm_the_drawer_hides(app_on, demo_db, people):
+    # Third review, finding 4: /durability?center=RC13&ceap=C4b&present=1 read "n = 18 stent with a technically
+    # successful stent procedure" beside a drawer of 21 patients with both arms hidden: stent >= 18, so the
+    # hidden medical arm held 1 to 3.
+    query = {"center": ["RC13"], "ceap": ["C4b"], "present": "1"}
+    cohort = people[_keeps(people, query)]
+    assert cohort.arm.value_counts().to_dict() == {"stent": 19, "medical": 2}
+    assert int((cohort.technical_success & (cohort.arm == "stent")).sum()) == 18
+    at = app_on(demo_db, query)
+    at.switch_page("app_pages/durability.py").run()
+    assert not at.exception, at.exception
+    [arm_box] = [box for box in at.multiselect if box.key == "arm"]
+    assert sorted(arm_box.options) == ["Medical (hidden)", "Stent (hidden)"]
+    n = LINE.search(_line(at, "Durability"))
+    assert n and n["stent"] == "hidden", _line(at, "Durability")
