@@ -235,12 +235,13 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
                 labels[name],
                 at_start[name],
                 list(several.designs[name]),  # the studies of the group's patients at baseline
+                about=_named(chosen[name]),  # on the group's own line: the slide's line stays a few short lines
             )
             for name in several.names
         ],
         f"patients with a baseline {outcome.label}"
         + ("" if apart or not several.shared else "; patients in more than one cohort count in each"),
-        "; ".join(f"**{name}**: {_named(choice)}" for name, choice in chosen.items()),
+        "",
     )
     if not several.shared:
         shared_words = "No patient is in more than one cohort."

@@ -137,6 +137,7 @@ class Group:
     n_by_arm: Mapping[str, int]  # only the arms the slide compares
     studies: Sequence[str]  # the studies of the group's patients (their designs are the group's)
     hidden: bool = False  # its counts read hidden: with the others' they would give a hidden count away
+    about: str = ""  # Markdown: what the group is drawn from, on its own line (three or four groups)
 
 
 def compared_groups(groups: Sequence[Group], who: str, about: str) -> None:
@@ -219,6 +220,20 @@ def _groups_line(line: Line, spec: PageSpec, groups: list[Group], who: str, abou
             arms = ", ".join(f"{shield.label} {vocab.ARMS[arm].lower()}" for arm in group.n_by_arm)
         parts.append(f"**{escape.markdown(group.name)}** (n = {arms}{'' if alike else f'; {_design(kind)}'})")
     each = f"; {'both' if len(groups) == 2 else 'each'} {_design(kinds[0])}" if alike else ""
+    if any(group.about for group in groups):  # three or four: one short line per group, its n and what it is
+        # (third review of issue 28, finding 3: one sentence of four groups wrapped to 8 lines on a slide)
+        rows = []
+        for group, kind in zip(groups, kinds, strict=True):
+            arms = _arm_counts(pd.Series(dict(group.n_by_arm), dtype="int64"), list(group.n_by_arm))
+            if group.hidden:
+                arms = ", ".join(f"{state.protection().label} {vocab.ARMS[arm].lower()}" for arm in group.n_by_arm)
+            short = "" if alike else f", {'pooled' if len(kind) > 1 else _design(kind)}"
+            rows.append(f"  \n**{escape.markdown(group.name)}** {arms}{short}: {group.about}")
+        pooled = not alike and any(len(kind) > 1 for kind in kinds)
+        designs = f"; each {_design(kinds[0])}" if alike else "; pooled: randomized and observational" * pooled
+        what = f"{who}{designs}" + (f" · {about}" if about else "")
+        _draw_line(line, spec, f"**{spec.title}** · {what}{_data_badges()}{''.join(rows)}")
+        return
     _draw_line(line, spec, f"**{spec.title}** · {' against '.join(parts)}{each}, {who} · {about}{_data_badges()}")
 
 
