@@ -73,6 +73,7 @@ class Line:
     drawer: DeltaGenerator | None  # None in a follower's window: it changes nothing
     leave: DeltaGenerator
     room: DeltaGenerator  # sharing to the room (following): its link and followers, or what one follows
+    below: DeltaGenerator | None = None  # under the line, the slide's whole width: three or four groups' lines
 
 
 def start_line() -> Line:
@@ -93,20 +94,22 @@ def start_line() -> Line:
                 key=None if state.following() else "presenter_room",
             )
             steps = st.container(horizontal=True, width="content", gap="small", wrap=False)
+            drawer = None
             if state.following():  # the follower's window: what it follows, and a way out; no drawer
                 following.follower_status(room)
-                return Line(words, steps, None, st.container(width="content"), room)
-            following.presenter_room(room)
-            drawer = st.popover(
-                "Cohort",
-                type="tertiary",
-                icon=":material/filter_list:",
-                key=state.DRAWER,
-                help="Change the cohort without leaving the slide: remove a filter or add one (key F)",
-                on_change="rerun",  # its state says whether its controls can have been changed (state.begin_run)
-            )
+            else:
+                following.presenter_room(room)
+                drawer = st.popover(
+                    "Cohort",
+                    type="tertiary",
+                    icon=":material/filter_list:",
+                    key=state.DRAWER,
+                    help="Change the cohort without leaving the slide: remove a filter or add one (key F)",
+                    on_change="rerun",  # its state says whether its controls can have been changed (state.begin_run)
+                )
             leave = st.container(width="content")
-    return Line(words, steps, drawer, leave, room)
+    below = st.container(key="presenter_below")  # the slide's whole width, not the room the links leave
+    return Line(words, steps, drawer, leave, room, below)
 
 
 def begin() -> None:
@@ -232,7 +235,7 @@ def _groups_line(line: Line, spec: PageSpec, groups: list[Group], who: str, abou
         pooled = not alike and any(len(kind) > 1 for kind in kinds)
         designs = f"; each {_design(kinds[0])}" if alike else "; pooled: randomized and observational" * pooled
         what = f"{who}{designs}" + (f" · {about}" if about else "")
-        _draw_line(line, spec, f"**{spec.title}** · {what}{_data_badges()}{''.join(rows)}")
+        _draw_line(line, spec, f"**{spec.title}** · {what}{_data_badges()}", "".join(rows))
         return
     _draw_line(line, spec, f"**{spec.title}** · {' against '.join(parts)}{each}, {who} · {about}{_data_badges()}")
 
@@ -468,7 +471,15 @@ def _live(shown: talks.Presented, here: dict[str, list[str]]) -> bool:
     return kept is not None
 
 
-def _draw_line(line: Line, spec: PageSpec, text: str) -> None:
+def _draw_rows(line: Line, rows: str) -> None:
+    if rows:
+        with line.below if line.below is not None else line.words:
+            st.markdown(rows.removeprefix("  \n"), width="stretch")
+
+
+def _draw_line(line: Line, spec: PageSpec, text: str, rows: str = "") -> None:
+    """The line's words (`rows`: Markdown lines, each starting with a line break, drawn under the line across
+    the slide's whole width, where the words beside the links would wrap to many lines)."""
     here = state.url_query()
     shown = talks.presented()
     # A follower's window sees the same mark as the presenter's (it changes nothing itself).
@@ -480,6 +491,7 @@ def _draw_line(line: Line, spec: PageSpec, text: str) -> None:
             change = talks.live_change(shown, here)
             title = f"~~{title}~~ :blue-badge[:material/filter_list: changed live{f': {change}' if change else ''}]"
         text = f"Slide {shown.position} of {len(shown.talk.slides)}: {title} · {text}"
+    _draw_rows(line, rows)
     if state.following():  # read-only: no steps, no keys; the way out leaves following too
         with line.words:
             st.markdown(text, width="stretch")
@@ -494,7 +506,7 @@ def _draw_line(line: Line, spec: PageSpec, text: str) -> None:
     # present=0, not an absent key: the app then writes the address itself (a link to the page one is
     # on loses its query in the browser otherwise). Leaving presenter mode leaves the talk too.
     leave = {**{k: v for k, v in here.items() if k not in ("present", "talk", "slide")}, "present": ["0"]}
-    st.session_state[LINE] = text
+    st.session_state[LINE] = text + rows
     with line.words:
         st.markdown(text, width="stretch")
     with line.steps:

@@ -127,11 +127,10 @@ def test_on_a_slide_the_line_states_each_cohorts_patients_and_design(app_on, dem
         "Stenosis below 70%",
     ]
     # Third review of issue 28, finding 3: one sentence of four groups wrapped to 8 lines; now a short first
-    # line, then one line per group with its n and what it is.
-    assert lines == [
-        f"**Compare** · patients with a baseline Villalta total; each {kind} · {MARK}"
-        + "".join(f"  \n{group}: {words}" for group, words in zip(groups, named, strict=True))
-    ]
+    # line, then under it, across the slide's width, one line per group with its n and what it is.
+    assert lines == [f"**Compare** · patients with a baseline Villalta total; each {kind} · {MARK}"]
+    rows = [m.value for m in at.markdown if m.value.startswith(groups[0])]
+    assert rows == ["  \n".join(f"{group}: {words}" for group, words in zip(groups, named, strict=True))]
     assert not at.subheader and not at.metric  # on a slide: the key chart and its numbers, no empty headings
 
 
