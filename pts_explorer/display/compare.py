@@ -40,7 +40,7 @@ def line_hidden(
     which add up to the side's count; every arm of a side in `hidden_sides`). Whatever else the page shows of
     such an arm is hidden with its n (third review of issue 28, finding 1: a responder share of 63.2% with
     its Wilson interval can only be 12 of 19, which gave the hidden arm's 19 and the other's 2)."""
-    out = set()
+    out: set[tuple[str, str]] = set()
     if not shield.active:
         return out
     for side, by_arm in groups.items():

@@ -233,8 +233,8 @@ def _groups_line(line: Line, spec: PageSpec, groups: list[Group], who: str, abou
             short = "" if alike else f", {'pooled' if len(kind) > 1 else _design(kind)}"
             rows.append(f"  \n**{escape.markdown(group.name)}** {arms}{short}: {group.about}")
         pooled = not alike and any(len(kind) > 1 for kind in kinds)
-        designs = f"; each {_design(kinds[0])}" if alike else "; pooled: randomized and observational" * pooled
-        what = f"{who}{designs}" + (f" · {about}" if about else "")
+        said = f"; each {_design(kinds[0])}" if alike else "; pooled: randomized and observational" * pooled
+        what = f"{who}{said}" + (f" · {about}" if about else "")
         _draw_line(line, spec, f"**{spec.title}** · {what}{_data_badges()}", "".join(rows))
         return
     _draw_line(line, spec, f"**{spec.title}** · {' against '.join(parts)}{each}, {who} · {about}{_data_badges()}")
