@@ -10,7 +10,7 @@ import streamlit as st
 
 from pts_explorer import atomic, config, db
 from pts_explorer.config import PageSpec
-from pts_explorer.ui import exporting, filter_panel, following, notices, presenter, screen, state
+from pts_explorer.ui import auth, exporting, filter_panel, following, notices, presenter, screen, state
 
 STYLESHEET = Path(__file__).with_name("app.css")
 
@@ -59,6 +59,7 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
     if presenting:
         presenter.style()
     else:
+        auth.sidebar_user()  # with sign-in configured: who is signed in, and sign-out
         with st.sidebar.container(key="page_nav"):
             _page_menu(sections)
     notices.run_token()  # hidden; drawn before anything can stop the page (tests wait on it)

@@ -1,0 +1,95 @@
+"""Sign-in with OpenID Connect through Streamlit's own st.login / st.user / st.logout.
+
+Configured by an [auth] section in Streamlit's secrets (README "Sign-in": redirect_uri, cookie_secret,
+and the provider's client_id, client_secret, server_metadata_url, either in [auth] itself or in one
+[auth.<provider>] table). Without it the app is the local single-user tool it always was: every run
+is the LOCAL identity and nothing here draws. With it, every page (deep links, presenter mode, the
+follow and speaker views, exports) shows only the sign-in screen until the provider signed the user
+in (app.py calls `gate` before any page runs); the sidebar then names the user and offers sign-out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import streamlit as st
+
+from pts_explorer import config
+from pts_explorer.identity import LOCAL, Identity, from_claims
+
+# Who a session is before the provider signed them in: no user the permissions file can name.
+NOBODY = Identity(user="", name="Not signed in")
+
+
+def _auth_section() -> Mapping[str, object] | None:
+    try:
+        if not st.secrets.load_if_toml_exists():
+            return None
+        section = st.secrets.get("auth")
+    except Exception:  # a secrets file Streamlit cannot parse: Streamlit reports it on the page itself
+        return None
+    return section if isinstance(section, Mapping) else None
+
+
+def configured() -> bool:
+    """True when the secrets hold an [auth] section: the app then signs users in."""
+    return _auth_section() is not None
+
+
+def provider() -> str | None:
+    """The provider st.login is called with: None for the settings in [auth] itself, else the name of the
+    one [auth.<name>] table (the first, by name, when there are several)."""
+    section = _auth_section() or {}
+    if "client_id" in section:
+        return None
+    named = sorted(name for name, value in section.items() if isinstance(value, Mapping))
+    return named[0] if named else None
+
+
+def _claims() -> Mapping[str, object]:
+    return st.user.to_dict()
+
+
+def current_identity() -> Identity:
+    """Who this session is: LOCAL without sign-in configured; else the signed-in user from the token's
+    claims ([sign_in] of pts_explorer.toml names them), or NOBODY before the user signed in."""
+    if not configured():
+        return LOCAL
+    if not st.user.is_logged_in:
+        return NOBODY
+    claims = config.sign_in_claims()
+    return from_claims(_claims(), claims["user_claim"], claims["name_claim"], claims["groups_claim"]) or NOBODY
+
+
+def must_sign_in() -> bool:
+    """True when sign-in is configured and this session's user is not signed in: no page may run."""
+    return configured() and not current_identity().signed_in
+
+
+def sign_in_screen() -> None:
+    """What every address shows before the user signed in: the app's name and a sign-in button."""
+    with st.container(key="sign_in"):
+        st.title("PTS Outcomes Explorer")
+        st.write("Sign in to see the registry's outcomes.")
+        if st.button("Sign in", type="primary", key="sign_in_button"):
+            try:
+                st.login(provider())
+            except Exception as exc:  # StreamlitAuthError: the [auth] settings are incomplete
+                st.error(
+                    "Sign-in is configured but cannot start: complete the [auth] section of the secrets "
+                    "(redirect_uri ending in /oauth2callback, cookie_secret, client_id, client_secret, "
+                    "server_metadata_url; README, Sign-in).",
+                )
+                st.text(str(exc))
+
+
+def sidebar_user() -> None:
+    """The signed-in user's name (as text) and a sign-out button, at the top of the sidebar; nothing
+    without sign-in configured."""
+    if not configured():
+        return
+    who = current_identity()
+    with st.sidebar.container(key="signed_in_user"):
+        st.text(f"Signed in as {who.name}")
+        if st.button("Sign out", key="sign_out_button"):
+            st.logout()
