@@ -35,6 +35,15 @@ if not config.import_in_app():
     st.code(command_line("contract"), language="bash")
     ui.stop()
 
+if not ui.may("import"):
+    st.info(
+        "**Your permissions do not include importing** (the `import` right of the permissions file): the data "
+        "served stay as they are. Whoever manages the permissions can grant it; an operator can import from "
+        "the command line.",
+        icon=":material/lock:",
+    )
+    ui.stop()
+
 assisted_check = ui.apply_assistant_choice()  # the mapping assistant saved a profile: select it, check again
 profiles = ui.import_profiles()
 left, right = st.columns([1, 1.4], vertical_alignment="bottom")

@@ -9,6 +9,7 @@
 - importing: the Import page's parts
 """
 
+from pts_explorer.ui.auth import may
 from pts_explorer.ui.cohorts import Choice as CohortChoice
 from pts_explorer.ui.cohorts import choices as cohort_choices
 from pts_explorer.ui.cohorts import more_cohorts, named_subgroups, saved_on_other_data_notice, two_cohorts
@@ -123,6 +124,7 @@ __all__ = [
     "protection",
     "query",
     "restore_previous",
+    "may",
     "save_uploads",
     "url_query",
     "veins_diagram",

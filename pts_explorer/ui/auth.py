@@ -11,10 +11,11 @@ in (app.py calls `gate` before any page runs); the sidebar then names the user a
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import streamlit as st
 
-from pts_explorer import config
+from pts_explorer import access, config
 from pts_explorer.identity import LOCAL, Identity, from_claims
 
 # Who a session is before the provider signed them in: no user the permissions file can name.
@@ -61,6 +62,46 @@ def current_identity() -> Identity:
     return from_claims(_claims(), claims["user_claim"], claims["name_claim"], claims["groups_claim"]) or NOBODY
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _permissions(file: str, version: float) -> access.Permissions | access.PermissionsError | None:
+    """The permissions file's grants, read once per version of the file (its modification time)."""
+    try:
+        return access.load(Path(file))
+    except access.PermissionsError as problem:
+        return problem
+
+
+def permissions() -> access.Permissions | access.PermissionsError | None:
+    """The permissions file's grants; None without a file; the problem of a file that cannot be used."""
+    file = access.path(config.workspace_path())
+    try:
+        version = file.stat().st_mtime
+    except OSError:
+        version = -1.0
+    return _permissions(str(file), version)
+
+
+def current_access() -> access.Access:
+    """What this session's user may see and do: everything without a permissions file; nothing when the
+    file cannot be used (its problem is shown on every page: permissions_notice) or before sign-in."""
+    found = permissions()
+    if isinstance(found, access.PermissionsError) or must_sign_in():
+        return access.NOTHING
+    return access.access_for(current_identity(), found)
+
+
+def may(right: str) -> bool:
+    """Whether this session's user has `right` (access.RIGHTS) by the permissions file."""
+    return current_access().may(right)
+
+
+def permissions_notice() -> None:
+    """Above every page: a permissions file that cannot be used (nobody sees anything until it is fixed)."""
+    found = permissions()
+    if isinstance(found, access.PermissionsError):
+        st.error(f"The permissions file cannot be used, so no study is shown to anybody: {found}")
+
+
 def must_sign_in() -> bool:
     """True when sign-in is configured and this session's user is not signed in: no page may run."""
     return configured() and not current_identity().signed_in
@@ -84,12 +125,16 @@ def sign_in_screen() -> None:
 
 
 def sidebar_user() -> None:
-    """The signed-in user's name (as text) and a sign-out button, at the top of the sidebar; nothing
-    without sign-in configured."""
+    """The signed-in user's name (as text), the studies they may see (when limited) and a sign-out
+    button, at the top of the sidebar; without sign-in only the studies, when a permissions file limits them."""
     if not configured():
+        if seen := access.describe(current_access()):
+            st.sidebar.text(seen)
         return
     who = current_identity()
     with st.sidebar.container(key="signed_in_user"):
         st.text(f"Signed in as {who.name}")
+        if seen := access.describe(current_access()):
+            st.text(seen)
         if st.button("Sign out", key="sign_out_button"):
             st.logout()

@@ -14,8 +14,8 @@ import streamlit as st
 
 from pts_explorer import config, escape, exports
 from pts_explorer.filters import CohortFilter
-from pts_explorer.ui import cohorts, recorder, state
-from pts_explorer.ui.data import connection, data_fingerprint, query
+from pts_explorer.ui import auth, cohorts, recorder, state
+from pts_explorer.ui.data import connection, data_fingerprint, limited, query
 
 _SLOT = "_export_slot"
 PAGE = "_export_page"
@@ -72,16 +72,23 @@ def fill(page_title: str, cohort: CohortFilter) -> None:
         patients = int(query("cohort_counts", cohort.as_params()).matching.sum())
         st.markdown("**The cohort's patients** (every row of the four tables)")
         too_few = bool(k) and patients < k
-        params = cohort.as_params()
+        may = auth.current_access().may("export_rows")  # the permissions file's export_rows right
+        params = limited(cohort.as_params())  # the user's studies only (a download runs on its own thread)
         for fmt, mime in (("csv", "application/zip"), ("parquet", "application/zip")):
             _download(
                 f"Patient rows ({fmt.upper()}, zip)",
-                partial(exports.cohort_rows, con, params, fmt, page, k),
+                partial(exports.cohort_rows, con, params, fmt, page, k) if may else _refused,
                 f"{page.stem}_cohort_{fmt}.zip",
                 mime,
                 f"export_rows_{fmt}",
-                disabled=too_few,
-                help_text=f"Fewer than {k} patients: no patient-level export" if too_few else None,
+                disabled=too_few or not may,
+                help_text=(
+                    "Your permissions do not include patient-row exports (export_rows)"
+                    if not may
+                    else f"Fewer than {k} patients: no patient-level export"
+                    if too_few
+                    else None
+                ),
             )
         if page.charts:
             st.markdown("**Charts** (PNG 1920 × 1080 for slides, SVG for print)")
@@ -104,6 +111,11 @@ def fill(page_title: str, cohort: CohortFilter) -> None:
                     "image/svg+xml",
                     f"export_svg_{i}",
                 )
+
+
+def _refused() -> bytes:
+    """A patient-row export the user's permissions do not include: never built, whatever the browser sends."""
+    raise PermissionError("patient-row exports need the export_rows right")
 
 
 def _download(

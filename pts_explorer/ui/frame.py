@@ -63,6 +63,7 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
         with st.sidebar.container(key="page_nav"):
             _page_menu(sections)
     notices.run_token()  # hidden; drawn before anything can stop the page (tests wait on it)
+    auth.permissions_notice()  # a permissions file that cannot be used: said on every page
     changed_settings = st.container()
     failed = False
     line = None  # presenter mode: the line above the slide, filled once the page said what it shows

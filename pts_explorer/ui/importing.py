@@ -17,6 +17,7 @@ from pts_explorer.importer import ImportReport, assistant, assistant_choices, bu
 from pts_explorer.importer.formats import FORMATS, load
 from pts_explorer.importer.formats.base import procedure_details, procedure_label
 from pts_explorer.importer.profiles import Profile, ProfileError
+from pts_explorer.ui import auth
 
 
 def import_profiles() -> dict[str, str]:
@@ -184,6 +185,8 @@ def import_report(report: ImportReport) -> None:
 
 
 def restore_previous(target: Path) -> None:
+    if not auth.current_access().may("import"):  # the page offers it only with the right; never without
+        raise PermissionError("restoring the previous data needs the import right")
     atomic.restore_previous(target)
 
 
