@@ -121,9 +121,14 @@ def sign_in_claims() -> dict[str, str]:
     permissions file names ([sign_in] of pts_explorer.toml; $PTS_USER_CLAIM, $PTS_NAME_CLAIM,
     $PTS_GROUPS_CLAIM override it). Defaults: email, name, groups."""
     section = _settings_file().get("sign_in", {})
+    given = {
+        "user_claim": os.environ.get("PTS_USER_CLAIM"),
+        "name_claim": os.environ.get("PTS_NAME_CLAIM"),
+        "groups_claim": os.environ.get("PTS_GROUPS_CLAIM"),
+    }
     claims = {}
     for key, default in SIGN_IN_CLAIMS.items():
-        value = os.environ.get(f"PTS_{key.upper()}") or section.get(key, default)
+        value = given[key] or section.get(key, default)
         claims[key] = value.strip() if isinstance(value, str) and value.strip() else default
     return claims
 
@@ -252,6 +257,15 @@ PAGES = (
         "Bring your own trial or registry export in.",
         url="import",
         needs_data=False,
+    ),
+    _S(
+        "audit",
+        "Audit trail",
+        "policy",
+        "Data",
+        "Who opened, exported, imported or was refused what (the admin right only).",
+        needs_data=False,
+        listed=False,
     ),
 )
 DATA_PAGES = tuple(p for p in PAGES if p.needs_data)

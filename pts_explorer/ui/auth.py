@@ -10,12 +10,14 @@ in (app.py calls `gate` before any page runs); the sidebar then names the user a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlencode
 
 import streamlit as st
 
-from pts_explorer import access, config
+from pts_explorer import access, audit, config, settings
 from pts_explorer.identity import LOCAL, Identity, from_claims
 
 # Who a session is before the provider signed them in: no user the permissions file can name.
@@ -90,6 +92,69 @@ def current_access() -> access.Access:
     return access.access_for(current_identity(), found)
 
 
+_LOG = logging.getLogger(__name__)
+
+
+def trail() -> Path:
+    """The audit trail's file (pts_explorer/audit.py)."""
+    return audit.path(config.workspace_path())
+
+
+def cohort_query(query: Mapping[str, list[str]]) -> str:
+    """A cohort and settings as the URL query states them (what the trail records: never patient values)."""
+    return urlencode(sorted(query.items()), doseq=True)
+
+
+def record(
+    action: str,
+    page: str = "",
+    cohort: str = "",
+    kind: str = "",
+    size: int | None = None,
+    detail: str = "",
+    who: Identity | None = None,
+) -> None:
+    """Append one event to the audit trail for this session's user (or `who`, from a download's thread).
+    A trail that cannot be written is logged for the operator; the user's action goes on."""
+    user = (who or current_identity()).user or "(not signed in)"
+    try:
+        audit.append(trail(), audit.event(user, action, page, cohort, kind, size, detail))
+    except OSError:
+        _LOG.exception("the audit trail %s cannot be written", trail())
+
+
+def refused_studies(raw: Mapping[str, list[str]]) -> list[str]:
+    """The studies an address asks for that this user may not see: its study= values, and those of the saved
+    cohorts it opens (cohort=<slug>) or compares (a= .. d= cohort:<slug>). The pages never show them (the
+    SQL's allowed_studies); the attempt goes into the audit trail."""
+    seen = current_access()
+    if not seen.restricted:
+        return []
+    asked = list(raw.get("study", []))
+    slugs = list(raw.get("cohort", []))
+    slugs += [v.removeprefix("cohort:") for key in "abcd" for v in raw.get(key, []) if v.startswith("cohort:")]
+    if slugs:
+        from pts_explorer import workspace  # here: only an address with a saved cohort needs the workspace
+
+        try:
+            space = workspace.Workspace(config.workspace_path())
+            for slug in slugs[:5]:
+                if settings.SLUG.fullmatch(slug) and (saved := space.get(slug)) is not None:
+                    asked += saved.query.get("study", [])
+        except (OSError, workspace.WorkspaceError):
+            pass
+    return sorted({s for s in asked if isinstance(s, str) and not seen.sees(s)})
+
+
+def audit_events() -> tuple[list[dict], int]:
+    """The audit trail's events and its unreadable lines (audit.read)."""
+    return audit.read(trail())
+
+
+def audit_file_name() -> str:
+    return trail().name
+
+
 def may(right: str) -> bool:
     """Whether this session's user has `right` (access.RIGHTS) by the permissions file."""
     return current_access().may(right)
@@ -136,5 +201,7 @@ def sidebar_user() -> None:
         st.text(f"Signed in as {who.name}")
         if seen := access.describe(current_access()):
             st.text(seen)
+        if may("admin"):
+            st.page_link("app_pages/audit.py", label="Audit trail", icon=":material/policy:")
         if st.button("Sign out", key="sign_out_button"):
             st.logout()

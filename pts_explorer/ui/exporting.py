@@ -14,6 +14,7 @@ import streamlit as st
 
 from pts_explorer import config, escape, exports
 from pts_explorer.filters import CohortFilter
+from pts_explorer.identity import Identity
 from pts_explorer.ui import auth, cohorts, recorder, state
 from pts_explorer.ui.data import connection, data_fingerprint, limited, query
 
@@ -77,7 +78,14 @@ def fill(page_title: str, cohort: CohortFilter) -> None:
         for fmt, mime in (("csv", "application/zip"), ("parquet", "application/zip")):
             _download(
                 f"Patient rows ({fmt.upper()}, zip)",
-                partial(exports.cohort_rows, con, params, fmt, page, k) if may else _refused,
+                partial(exports.cohort_rows, con, params, fmt, page, k)
+                if may
+                else partial(
+                    _refused,
+                    str(st.session_state.get("_page", "")) or "home",
+                    auth.cohort_query(state.url_query()),
+                    auth.current_identity(),
+                ),
                 f"{page.stem}_cohort_{fmt}.zip",
                 mime,
                 f"export_rows_{fmt}",
@@ -113,9 +121,26 @@ def fill(page_title: str, cohort: CohortFilter) -> None:
                 )
 
 
-def _refused() -> bytes:
-    """A patient-row export the user's permissions do not include: never built, whatever the browser sends."""
+def _who_where() -> tuple[str, str, Identity]:
+    """The page, the cohort (its URL query) and the user, taken in the run: a download builds on its own thread."""
+    page = str(st.session_state.get("_page", "")) or "home"
+    return page, auth.cohort_query(state.url_query()), auth.current_identity()
+
+
+def _refused(page: str, cohort: str, who: Identity) -> bytes:
+    """A patient-row export the user's permissions do not include: never built, whatever the browser sends;
+    the attempt goes into the audit trail."""
+    auth.record("denied", page, cohort, detail="patient-row export without the export_rows right", who=who)
     raise PermissionError("patient-row exports need the export_rows right")
+
+
+def _audited(build: Callable[[], bytes | str], name: str, page: str, cohort: str, who: Identity) -> bytes | str:
+    """Build a download and record it in the audit trail: its file kind, cohort and size (never its content)."""
+    made = build()
+    kind = name.rsplit("_", 1)[-1] if "_cohort_" in name else name.rsplit(".", 1)[-1]
+    size = len(made.encode("utf-8") if isinstance(made, str) else made)
+    auth.record("export", page, cohort, kind=kind, size=size, detail=name, who=who)
+    return made
 
 
 def _download(
@@ -127,9 +152,18 @@ def _download(
     disabled: bool = False,
     help_text: str | None = None,
 ) -> None:
-    """A download built on demand, on its own thread, when the button is pressed."""
+    """A download built on demand, on its own thread, when the button is pressed (and then recorded in the
+    audit trail: who, the page, the cohort, the file's kind and size)."""
+    made = partial(
+        _audited,
+        build,
+        name,
+        str(st.session_state.get("_page", "")) or "home",
+        auth.cohort_query(state.url_query()),
+        auth.current_identity(),
+    )
     st.download_button(
-        label, build, file_name=name, mime=mime, key=key, on_click="ignore", disabled=disabled, help=help_text
+        label, made, file_name=name, mime=mime, key=key, on_click="ignore", disabled=disabled, help=help_text
     )
 
 

@@ -63,6 +63,14 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
         with st.sidebar.container(key="page_nav"):
             _page_menu(sections)
     notices.run_token()  # hidden; drawn before anything can stop the page (tests wait on it)
+    opened = (page.url_path, auth.cohort_query(state.url_query()))
+    if st.session_state.get("_audited_open") != opened:  # the trail: each page and cohort a user opens, once
+        st.session_state["_audited_open"] = opened
+        auth.record("open", page=page.url_path or "home", cohort=opened[1])
+        raw = {key: st.query_params.get_all(key) for key in st.query_params}
+        if refused := auth.refused_studies(raw):  # an address, saved cohort or Compare cohort of another study
+            asked = auth.cohort_query(raw)
+            auth.record("denied", page=page.url_path or "home", cohort=asked, detail=f"studies {', '.join(refused)}")
     auth.permissions_notice()  # a permissions file that cannot be used: said on every page
     changed_settings = st.container()
     failed = False
