@@ -104,12 +104,18 @@ def fill(page_title: str, cohort: CohortFilter) -> None:
             st.markdown("**The analysed patients** (one row each, with an R script that recomputes the estimate)")
             _download(
                 "Analysed patients (CSV + R, zip)",
-                partial(exports.patient_rows, rows, page, k),
+                partial(exports.patient_rows, rows, page, k) if may else partial(_refused, *_who_where()),
                 f"{page.stem}_patients.zip",
                 "application/zip",
                 "export_patients",
-                disabled=few,
-                help_text=f"Fewer than {k} patients: no patient-level export" if few else None,
+                disabled=few or not may,  # patient rows: the export_rows right, as the cohort's rows
+                help_text=(
+                    "Your permissions do not include patient-row exports (export_rows)"
+                    if not may
+                    else f"Fewer than {k} patients: no patient-level export"
+                    if few
+                    else None
+                ),
             )
         if page.charts:
             st.markdown("**Charts** (PNG 1920 × 1080 for slides, SVG for print)")
