@@ -254,12 +254,76 @@ def _sdtm_values(con: duckdb.DuckDBPyConnection, staged: list[Staged], profile: 
             merged[key] = (old[0] or label, old[1] + n)
         out["qs.visitnum"] = tuple(sorted(((k, v[0], v[1]) for k, v in merged.items()), key=lambda r: _sort(r[0])))
         out["qs.visitday"] = _visit_days(con, qs_sources, _role(profile, staged, "dm"), profile)
+    if category := str(qs.get("category") or ""):
+        out["qs.category"] = _categories(con, qs_sources, profile, test_code, category)
     qnam = str(supp.get("qnam") or "QNAM")
     out["suppdm.qnam"] = _distinct(con, _role(profile, staged, "suppdm"), qnam, "QLABEL")
     out["suppdm.kind"] = _kinds(con, _role(profile, staged, "suppdm"), qnam, str(supp.get("qval") or "QVAL"))
     out["supppr.qnam"] = _distinct(con, _role(profile, staged, "supppr"), qnam, "QLABEL")
     if pr.get("term"):
         out["pr.term"] = _distinct(con, _role(profile, staged, "pr"), str(pr["term"]))
+    return out
+
+
+def _categories(
+    con: duckdb.DuckDBPyConnection, sources: list[Staged], profile: Profile, test_code: str, category: str
+) -> tuple[tuple[str, str, int], ...]:
+    """The categories (QSCAT, or "QSCAT / QSSCAT") of the test codes [qs.testcd] maps that occur under more
+    than one (sdtm:test_categories), each with those codes and its records."""
+    codes = sorted({str(c).upper() for c in profile.section("qs").get("testcd", {}).values()})
+    sub = str(profile.section("qs").get("subcategory") or "")
+    parts = []
+    for s in sources:
+        code, cat, subcat = s.ref(test_code), s.ref(category), s.ref(sub) if sub else None
+        if code is None or cat is None:
+            continue
+        key = f"upper(trim(coalesce({cat}, '')))" + (
+            f" || coalesce(' / ' || nullif(upper(trim({subcat})), ''), '')" if subcat else ""
+        )
+        parts.append(f"SELECT upper(trim({code})) AS c, {key} AS k FROM {s.table}")
+    if not parts or not codes:
+        return ()
+    rows = con.execute(
+        f"SELECT k, string_agg(DISTINCT c, ', ' ORDER BY c), count(*) FROM (SELECT * FROM ({' UNION ALL '.join(parts)})"
+        " WHERE list_contains($codes, c) QUALIFY count(DISTINCT k) OVER (PARTITION BY c) > 1) GROUP BY k ORDER BY k",
+        {"codes": codes},
+    ).fetchall()
+    return tuple((str(k), str(c), int(n)) for k, c, n in rows)
+
+
+# [qs] key -> what its instrument is, as the assistant asks for its category (sdtm.INSTRUMENT_KEYS).
+INSTRUMENTS = {
+    "villalta_category": ("the Villalta items, ulcer and total", "VILLALTA"),
+    "vcss_category": ("the VCSS", "VCSS"),
+}
+
+
+def category_choices(profile: Profile, found: Survey, issues: Any) -> list[Choice]:
+    """SDTM: test codes [qs.testcd] maps that occur under several QSCATs whose instrument the profile does not
+    name (the error sdtm:test_categories, review 15 finding 1): for each instrument, the category its records
+    are read from ([qs] villalta_category, vcss_category), each category offered with its codes and records,
+    the one whose name is nearest the instrument's first. Never chosen for the user."""
+    if profile.format != "sdtm" or issues is None or getattr(issues, "empty", True):
+        return []
+    refused = issues[(issues["rule"].astype(str) == "sdtm:test_categories") & (issues["severity"] == "error")]
+    categories = found.values.get("qs.category", ())
+    if refused.empty or len(categories) < 2:
+        return []
+    variable = "QSCAT" + (" / QSSCAT" if any(" / " in k for k, _, _ in categories) else "")
+    out = []
+    for key, (what, word) in INSTRUMENTS.items():
+        ranked = sorted(categories, key=lambda c: -difflib.SequenceMatcher(None, word, c[0]).ratio())
+        out.append(
+            Choice(
+                "Instruments: test codes under several categories",
+                f"sdtm_category_{key}",
+                f"[qs] {key}: the {variable} of {what} (its test codes occur under several categories)",
+                tuple(
+                    Option(f"{k or '(blank)'} ({codes}; {counted(n, 'record')})", ((("qs", key), k),))
+                    for k, codes, n in ranked
+                ),
+            )
+        )
     return out
 
 

@@ -274,6 +274,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
         *assistant_choices.adam_term_choices(profile, found),
         *assistant_choices.healing_choices(profile, report.issues),
         *assistant_choices.avalc_choices(profile, report.issues),
+        *assistant_choices.category_choices(profile, found, report.issues),
     ]
     if passed:
         choices = assistant_choices.for_warnings(choices)
