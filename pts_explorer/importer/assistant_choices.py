@@ -139,6 +139,8 @@ def _dialect(profile: Profile, sources: list[Path]) -> dict[str, tuple[tuple[str
             1 for line in lines[1:] for cell in line.split(found) if _DECIMAL_COMMA.fullmatch(cell.strip('" '))
         )
     out: dict[str, tuple[tuple[str, str, int], ...]] = {}
+    if wrong := _not_in_encoding(profile, sources):
+        out["csv.encoding"] = wrong
     if separators:
         out["csv.separator"] = tuple((sep, "", n) for sep, n in sorted(separators.items(), key=lambda x: -x[1]))
         out["csv.decimal_comma"] = (("", "", commas),)
@@ -146,6 +148,66 @@ def _dialect(profile: Profile, sources: list[Path]) -> dict[str, tuple[tuple[str
 
 
 SEPARATORS = {";": "semicolon", "\t": "tab", "|": "vertical bar", ",": "comma"}
+ENCODING_SAMPLE = 1 << 20  # bytes of each text file the assistant looks at for its encoding
+
+
+def _not_in_encoding(profile: Profile, sources: list[Path]) -> tuple[tuple[str, str, int], ...]:
+    """The text files whose first ENCODING_SAMPLE bytes are not text in the profile's [csv] encoding (latin-1:
+    holding bytes 0x80-0x9F, which DuckDB's latin-1 refuses), each as (file, "cp1252" when those bytes are
+    Windows-1252's punctuation, else "", 1), for the encoding choice (encoding_choices)."""
+    encoding = profile.csv.encoding.lower()
+    out = []
+    for path in sources:
+        if path.suffix.lower() not in (*TEXT_SUFFIXES, ".tsv"):
+            continue
+        try:
+            with path.open("rb") as raw:
+                sample = raw.read(ENCODING_SAMPLE)
+        except OSError:
+            continue
+        c1 = any(0x80 <= b <= 0x9F for b in sample)
+        try:
+            sample.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+            readable = not (encoding == "latin-1" and c1)
+        except UnicodeDecodeError as exc:
+            # A multi-byte character cut at the sample's end is no error of the file.
+            readable = exc.start >= len(sample) - 3 and len(sample) == ENCODING_SAMPLE
+        except LookupError:
+            continue
+        if not readable:
+            out.append((path.name, "cp1252" if c1 else "", 1))
+    return tuple(out)
+
+
+ENCODINGS = {
+    "cp1252": "Windows-1252 (cp1252): Excel's text and CSV on Western Windows (’ – € “ ”)",
+    "latin-1": "Latin-1 (ISO 8859-1): older Unix and web exports",
+    "utf-8": 'UTF-8: most programs today, Excel\'s "CSV UTF-8"',
+    "utf-16": 'UTF-16: Excel\'s "Unicode Text"',
+}
+
+
+def encoding_choices(profile: Profile, rules: list[str], found: Survey) -> list[Choice]:
+    """A text file that is not in the profile's [csv] encoding (file:encoding): the encoding, Windows-1252
+    chosen where its bytes 0x80-0x9F say so (review 15, finding 2: the page offered no encoding, and the
+    advice latin-1 was a dead end for an Excel export from Western Windows)."""
+    wrong = found.values.get("csv.encoding", ())
+    if "file:encoding" not in rules or not wrong:
+        return []
+    current = profile.csv.encoding.lower()
+    offered = [e for e in ENCODINGS if e != current and not (current == "windows-1252" and e == "cp1252")]
+    c1 = any(hint == "cp1252" for _, hint, _ in wrong)
+    files = ", ".join(name for name, _, _ in wrong)
+    return [
+        Choice(
+            "Reading the CSV files",
+            "csv_encoding",
+            f"[csv] encoding: {counted(len(wrong), 'file')} not {profile.csv.encoding} text ({files})"
+            + ("; their bytes 0x80-0x9F are Windows-1252 punctuation" if c1 else ""),
+            tuple(Option(ENCODINGS[e], ((("csv", "encoding"), e),)) for e in offered),
+            default=offered.index("cp1252") if c1 and "cp1252" in offered else None,
+        )
+    ]
 
 
 def csv_choices(profile: Profile, rules: list[str], found: Survey) -> list[Choice]:

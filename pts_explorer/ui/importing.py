@@ -257,6 +257,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
     every = assistant.source_fields(profile, report.source_columns)
     choices = [
         *assistant_choices.csv_choices(profile, [str(r) for r in report.issues["rule"]], found),
+        *assistant_choices.encoding_choices(profile, [str(r) for r in report.issues["rule"]], found),
         *assistant_choices.design_choice(profile),
         *assistant_choices.sdtm_choices(profile, found),
         *assistant_choices.adam_dataset_choices(profile, found),
