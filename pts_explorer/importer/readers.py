@@ -229,6 +229,19 @@ def encoding_example(path: Path | None) -> str:
     return f"cp1252: {_c1_named(c1)}" if c1 else "for example latin-1"
 
 
+def _redcap_label_header(columns: list[str]) -> str:
+    """The names that make a header REDCap's labels export ("Record ID", "Complete?", a checkbox's
+    "Segments (choice=IVC)"), as the message quotes them; "" for any other header. Both a record id label
+    and an instrument's "Complete?" (or a checkbox choice) are needed: one alone is some other table's name."""
+    record = [c for c in columns[:1] if c.strip().lower() in ("record id", "record_id label", "study id")]
+    complete = [c for c in columns if c.strip().lower() == "complete?"]
+    choices = [c for c in columns if re.search(r"\(choice=[^)]*\)\s*$", c)]
+    if not record or not (complete or choices):
+        return ""
+    shown = [*record, *dict.fromkeys(complete), *choices[:1]]
+    return ", ".join(repr(c) for c in shown)
+
+
 class Reader:
     """Stages source files into one DuckDB connection, collecting file-level issues."""
 
@@ -552,6 +565,23 @@ class Reader:
                         )
                     )
                     return False
+        if labels := _redcap_label_header(columns):
+            # REDCap's "CSV (labels)" export: label headers (its "Complete?" repeated per instrument) were refused
+            # for a repeated name, and the assistant showed a box per field with nothing to offer (review 15,
+            # finding 4). One error saying which export to take instead (assistant.UNFIXABLE: no choices).
+            self.issues.add(
+                Issue.file_level(
+                    "error",
+                    "redcap:labels",
+                    file,
+                    f"the header holds REDCap's field labels ({labels}), not its variable names: this is the "
+                    '"CSV / Microsoft Excel (labels)" export. Export the records again as raw data (REDCap\'s Data '
+                    'Exports: "CSV / Microsoft Excel (raw data)"), with the same fields; the values are checked once '
+                    "the export holds raw codes",
+                    line,
+                )
+            )
+            return False
         seen: set[str] = set()
         for name in columns:
             key = name.lower()

@@ -4,6 +4,7 @@ from the importer; whole messages and whole counts compared."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import duckdb
@@ -331,3 +332,32 @@ def test_the_assistant_offers_the_encoding_cp1252_chosen_and_its_profile_imports
     imported = _run(edited, REG41, tmp_path / "edited.duckdb", check=False)
     assert imported.imported, imported.text()
     assert imported.tables["patients"] == len(_tab_rows("patients.txt")) == 12
+
+
+# --- Finding 4: REDCap's "CSV (labels)" export ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("profile", ["redcap", str(HERE.parent / "review14" / "rc31_v2.toml")])
+def test_a_redcap_labels_export_is_one_error_asking_for_the_raw_export_and_no_boxes(tmp_path, profile):
+    """rc41lab: REDCap's labels export (label headers, "Complete?" once per instrument) was refused for a repeated
+    column name, and the assistant showed 41 boxes with nothing to offer. Now one error saying it is the labels
+    export and which to take instead; the assistant offers no choice, only that advice."""
+    from pts_explorer.importer import assistant
+
+    files = sorted((HERE / "rc41lab").glob("*.csv"))
+    export = next(f for f in files if "LABELS" in f.name)
+    with export.open(encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle))
+    assert header[0] == "Record ID" and header.count("Complete?") > 1
+    choice = next(c for c in header if "(choice=" in c)
+    report = _run(profile, files, tmp_path / "out.duckdb")
+    assert _errors(report) == [
+        (
+            "redcap:labels",
+            f"the header holds REDCap's field labels ('Record ID', 'Complete?', {choice!r}), not its variable names: "
+            'this is the "CSV / Microsoft Excel (labels)" export. Export the records again as raw data (REDCap\'s '
+            'Data Exports: "CSV / Microsoft Excel (raw data)"), with the same fields; the values are checked once the '
+            "export holds raw codes",
+        )
+    ]
+    assert assistant.unfixable(list(report.issues.rule)) == assistant.UNFIXABLE["redcap:labels"]
