@@ -361,3 +361,84 @@ def test_a_redcap_labels_export_is_one_error_asking_for_the_raw_export_and_no_bo
         )
     ]
     assert assistant.unfixable(list(report.issues.rule)) == assistant.UNFIXABLE["redcap:labels"]
+
+
+# --- Finding 3: ADTTE with CNSR coded 1 = event -----------------------------------------------------------------
+
+ADAM41 = sorted((HERE / "adam41").glob("*.xpt"))
+
+
+def _adtte():
+    adtte, _ = pyreadstat.read_xport(str(HERE / "adam41" / "adtte.xpt"))
+    return adtte
+
+
+def test_cnsr_that_contradicts_evntdesc_in_every_record_is_a_warning_naming_the_key(tmp_path):
+    """adam41's ADTTE: CNSR = 1 exactly where EVNTDESC names the event. Imported without a word, then Data checks
+    said "sponsor 4 events" for one. Now a warning counting the contradicted records and naming [adtte] cnsr_event."""
+    adtte = _adtte()
+    evnt = adtte.EVNTDESC.str.strip() != ""
+    censored = adtte.CNSDTDSC.str.strip() != ""
+    described = int((evnt ^ censored).sum())
+    contradicted = int(((evnt & (adtte.CNSR == 1)) | (censored & (adtte.CNSR == 0))).sum())
+    assert described == contradicted == len(adtte) == 15
+    report = _run(HERE / "adam41_adtte.toml", ADAM41, tmp_path / "out.duckdb")
+    warned = report.issues[report.issues.rule == "adam:adtte_cnsr"]
+    assert list(zip(warned.severity, warned.message, strict=True)) == [
+        (
+            "warning",
+            f"ADTTE CNSR contradicts EVNTDESC / CNSDTDSC in {contradicted} of the {described} records that describe "
+            "their end (an event described where CNSR says censored, a censoring where it says event), read with "
+            "CNSR 0 = event ([adtte] cnsr_event = 0): the sponsor seems to code CNSR 1 = event; if so, set [adtte] "
+            "cnsr_event = 1 in a copy of the profile (the Data checks reconciliation counts the sponsor's events by "
+            "it)",
+        )
+    ]
+
+
+def test_cnsr_event_1_stores_the_sponsors_events_the_cdisc_way_and_the_warning_goes(tmp_path):
+    """With [adtte] cnsr_event = 1 the stored CNSR is CDISC's (0 = event): the sponsor's TTLPP events are the
+    records with CNSR = 1 in its file (one, ADM41-03's stent thrombosis), and no warning is left."""
+    profile = tmp_path / "p.toml"
+    text = (HERE / "adam41_adtte.toml").read_text(encoding="utf-8")
+    assert "[adtte]\n" in text
+    profile.write_text(text.replace("[adtte]\n", "[adtte]\ncnsr_event = 1\n"), encoding="utf-8")
+    out = tmp_path / "out.duckdb"
+    report = _run(profile, ADAM41, out, check=False)
+    assert report.imported, report.text()
+    assert report.issues[report.issues.rule == "adam:adtte_cnsr"].empty
+    adtte = _adtte()
+    expected = sorted((p, u) for p, u, c in zip(adtte.PARAMCD, adtte.USUBJID, adtte.CNSR, strict=True) if c == 1)
+    with duckdb.connect(str(out), read_only=True) as con:
+        events = con.execute(
+            "SELECT paramcd, usubjid FROM sponsor_adtte WHERE try_cast(cnsr AS DOUBLE) = 0 ORDER BY 1, 2"
+        ).fetchall()
+    assert events == expected == [("TTLPP", "ADM41-03"), ("TTUHEAL", "ADM41-02")]
+
+
+def test_a_cnsr_event_that_is_neither_0_nor_1_is_refused_by_name(tmp_path):
+    profile = tmp_path / "p.toml"
+    text = (HERE / "adam41_adtte.toml").read_text(encoding="utf-8")
+    profile.write_text(text.replace("[adtte]\n", '[adtte]\ncnsr_event = "Y"\n'), encoding="utf-8")
+    report = _run(profile, ADAM41, tmp_path / "out.duckdb")
+    assert (
+        "adam:profile",
+        "[adtte] cnsr_event is the CNSR value that means an event: 0 (CDISC's coding, the "
+        "default) or 1 (a sponsor who codes 1 = event), not 'Y'",
+    ) in _errors(report)
+
+
+def test_data_checks_says_when_nearly_every_event_status_is_swapped():
+    """The reviewer's Data checks numbers: TTLPP differs for 4 of the 4 patients both hold, TTUHEAL for 2 of 2:
+    what an inverted CNSR gives, said with the key; one difference in four is a definition, not said."""
+    from pts_explorer.display.reconciliation import swapped_status_note
+
+    assert swapped_status_note("Primary patency (TTLPP)", 4, 4) == (
+        "Primary patency (TTLPP): the event status differs for 4 of the 4 patients both hold (every one), which is "
+        "what a CNSR coded the other way gives (1 = event, where CDISC codes 0 = event). If the sponsor codes it "
+        "so, set [adtte] cnsr_event = 1 in the import profile and import again: the sponsor's events are then "
+        "counted by it."
+    )
+    assert swapped_status_note("Primary patency (TTLPP)", 20, 19).split(" (")[2].startswith("nearly all")
+    assert swapped_status_note("Primary patency (TTLPP)", 4, 1) is None
+    assert swapped_status_note("Primary patency (TTLPP)", 1, 1) is None
