@@ -1045,6 +1045,10 @@ def visit_choices(profile: Profile, found: Survey) -> list[Choice]:
         # A suggestion first, never chosen for the user: an unscheduled visit by its name, else the month
         # its records' days are nearest to, else the month its name says.
         first = NOT_A_VISIT if said[num] == -1 else f"month {by_days.get(num, said[num])}"
+        # A screening visit before the reference date is no scheduled one unless the user says so (review 15,
+        # finding 5: SCREENING was offered month 0 first; the baseline is flagged by QSBLFL).
+        if re.search(r"SCREEN", label, re.I) and days.get(num, -1) < 0:
+            first = NOT_A_VISIT
         options.sort(key=lambda o: o.text != first)
         text = f"VISITNUM {_shown(num, label, n)}" + (
             f": month {month} in the profile" if month is not None else ": no month in the profile"
@@ -1066,6 +1070,12 @@ def visit_choices(profile: Profile, found: Survey) -> list[Choice]:
 def _nearest(months: list[int], month: float) -> int:
     """The month offered nearest to `month` (the earlier of two as near)."""
     return min(months, key=lambda m: (abs(m - month), m))
+
+
+def _said_day(label: str) -> int | None:
+    """The study day a visit's name says (Day 1, Tag 28, Jour 90, Día 180), None when it says none."""
+    hit = re.search(r"\b(DAY|TAG|JOUR|D[IÍ]A)\s*(-?\d+)\b", label.upper())
+    return int(hit[2]) if hit else None
 
 
 def _said_month(label: str) -> int | None:
@@ -1179,6 +1189,9 @@ def avisit_choices(profile: Profile, found: Survey) -> list[Choice]:
         # Unscheduled by its name, or before the study (a negative AVISITN: screening; ABLFL gives the baseline).
         unscheduled = by_number is None and (bool(re.search(r"UNSCHED|UNPLAN", name, re.I)) or number.startswith("-"))
         first = NOT_A_VISIT if unscheduled else f"month {by_number if by_number is not None else said}"
+        if not unscheduled and (day := _said_day(name)) is not None:
+            # "Day 1" is no month 1, whatever its AVISITN (review 15, finding 5): the month its day is nearest to
+            first = NOT_A_VISIT if day < 0 else f"month {_nearest(months, day / DAYS_PER_MONTH)}"
         options = [Option(f"month {m}", ((("visits", "AVISIT", name), m),)) for m in months]
         # "" says it is no scheduled visit: without it a visit flagged for analysis is refused again (review 14, N1)
         options.append(Option(NOT_A_VISIT, ((("visits", "AVISIT", name), ""),)))

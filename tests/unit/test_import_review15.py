@@ -442,3 +442,58 @@ def test_data_checks_says_when_nearly_every_event_status_is_swapped():
     assert swapped_status_note("Primary patency (TTLPP)", 20, 19).split(" (")[2].startswith("nearly all")
     assert swapped_status_note("Primary patency (TTLPP)", 4, 1) is None
     assert swapped_status_note("Primary patency (TTLPP)", 1, 1) is None
+
+
+# --- Finding 5 and the remainders of (a) -------------------------------------------------------------------------
+
+
+def test_an_unmapped_visits_closing_advice_names_the_empty_month_too(tmp_path):
+    """adam31 (review 14's files) with the built-in visit map: the error for "Unplanmäßiger Besuch" ended with
+    "= the month" only; its closing line now names = "" (no scheduled visit) as well."""
+    adqs, _ = pyreadstat.read_xport(str(HERE.parent / "review14" / "adam31" / "adqs.xpt"))
+    adsl, _ = pyreadstat.read_xport(str(HERE.parent / "review14" / "adam31" / "adsl.xpt"))
+    itt = set(adsl.USUBJID[adsl.ITTFL == "Y"])
+    visit = "Unplanmäßiger Besuch"
+    n = int((adqs.AVISIT.eq(visit) & (adqs.ANL01FL == "Y") & adqs.USUBJID.isin(itt)).sum())
+    (number,) = set(adqs.AVISITN[adqs.AVISIT.eq(visit)])
+    report = _run(
+        HERE.parent / "review14" / "adam31_v1.toml",
+        sorted((HERE.parent / "review14" / "adam31").glob("*.xpt")),
+        tmp_path / "out.duckdb",
+    )
+    shown = set(report.issues.message[report.issues.value.astype(str).str.startswith(visit)])
+    assert shown == {
+        f'{n} records flagged for analysis (ANL01FL = "Y") at visit AVISIT "{visit}" / AVISITN {number:g}, which '
+        "neither [visits.AVISIT] nor [visits.AVISITN] of the profile maps: they would not be imported (an "
+        "unscheduled visit is set aside only when its AVISIT says UNSCHEDULED, it is not flagged for analysis, or "
+        '[visits] maps it to "", no scheduled visit). Map the visit to its month in a copy of the profile: '
+        '[visits.AVISIT] (its AVISIT text) or [visits.AVISITN] (its AVISITN) = the month, or = "" if it is no '
+        "scheduled visit (its records are then set aside, counted in the report); a profile's [visits] replaces "
+        "the built-in's whole, so copy the keys it still needs"
+    }
+
+
+def test_day_1_is_offered_month_0_first_and_screening_not_a_visit_first():
+    """adam41's AVISIT "Day 1" (AVISITN 1) was offered month 1 first; sdtm41's SCREENING (VISITNUM 10, before
+    RFSTDTC) month 0 first. A day is no month: Day 1 offers month 0 first; SCREENING offers "not a scheduled
+    visit" first. Neither is chosen for the user."""
+    from pts_explorer.importer import assistant_choices
+    from pts_explorer.importer.formats import load
+
+    adam = load("adam")
+    day1 = [
+        c
+        for c in assistant_choices.avisit_choices(adam, assistant_choices.survey(adam, ADAM41))
+        if c.key == "adam_avisit_Day 1"
+    ]
+    assert [(c.options[0].text, c.default) for c in day1] == [("month 0", None)]
+    sdtm = load(str(HERE / "sdtm41_v2.toml"))
+    files = sorted((HERE / "sdtm41").glob("*.xpt"))
+    qs = _qs("sdtm41")
+    assert set(qs.VISIT[qs.VISITNUM == 10]) == {"SCREENING"}
+    screening = [
+        c
+        for c in assistant_choices.visit_choices(sdtm, assistant_choices.survey(sdtm, files))
+        if c.key == "sdtm_visit_10"
+    ]
+    assert [(c.options[0].text, c.default) for c in screening] == [(assistant_choices.NOT_A_VISIT, None)]

@@ -1068,7 +1068,12 @@ def _unmapped_visit_message(
             f"is {month})"
         )
     else:
-        message += ": [visits.AVISIT] (its AVISIT text) or [visits.AVISITN] (its AVISITN) = the month"
+        # The way out for a visit that is no scheduled one, in the closing line too (review 15, finding 5: it was
+        # only in the parenthesis above).
+        message += (
+            ': [visits.AVISIT] (its AVISIT text) or [visits.AVISITN] (its AVISITN) = the month, or = "" if it is no '
+            "scheduled visit (its records are then set aside, counted in the report)"
+        )
     return message + "; a profile's [visits] replaces the built-in's whole, so copy the keys it still needs"
 
 
