@@ -380,7 +380,8 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
                 # A value no skip can fix (an ADaM or SDTM patient's) is mapped: nothing is chosen for it.
                 first = [assistant.LEAVE_OUT_ARM] if leave_out else [UNMAPPED] if skip else []
                 offered = [*first, *row.vocabulary]
-                hint = assistant.suggested(row.column, f"{value} {label}")
+                # The value alone first: a leg code's label names its qualifier and records ("L (SUPPQS QNAM QSLAT...").
+                hint = assistant.suggested(row.column, value) or assistant.suggested(row.column, f"{value} {label}")
                 index = offered.index(hint) if hint in offered else 0 if skip else None
                 box = f"assist_value_{row.column}:{value!r}"
                 if index is None:

@@ -1369,7 +1369,7 @@ class SdtmMapper(Mapper):
             ERROR,
             "sdtm:values.laterality",
             "sdtm_suppqs_r",
-            "subject",
+            "subject || ' / QNAM ' || upper(qnam)",  # the QNAM, for the assistant's box (assistant.value_rows)
             "suppqs",
             "qval",
             "qval",
