@@ -60,3 +60,40 @@ def test_latin_1_as_the_reviewer_chose_it_gets_cp1252_offered(app_on, small_db, 
         "[csv] encoding: 1 file not latin-1 text (patients.txt); their bytes 0x80-0x9F are Windows-1252 punctuation",
         CP1252,
     )
+
+
+def test_data_checks_says_when_the_sponsors_event_status_is_swapped_for_nearly_every_patient(app_on, tmp_path):
+    """Finding 3: adam41 imported with the reviewer's profile (CNSR read as CDISC codes it, while the sponsor codes
+    1 = event): Data checks showed "sponsor 4 / app 1 events" under the sponsor's name without a word. It now warns,
+    for each endpoint whose event status differs for nearly every patient both hold, that an inverted CNSR gives
+    this, naming [adtte] cnsr_event; the counts in the warning are the table's own."""
+    from pts_explorer.importer import Options, run_import
+    from tests.app.test_fresh_data import _open
+
+    out = tmp_path / "out.duckdb"
+    report = run_import(
+        HERE / "adam41_adtte.toml",
+        sorted((HERE / "adam41").glob("*.xpt")),
+        out,
+        Options(synthetic=False),
+        progress=lambda _: None,
+    )
+    assert report.imported, report.text()
+    at = _open(app_on, out, "data_checks")
+    assert not at.exception, at.exception
+    (table,) = [df.value for df in at.dataframe if "Event status differs" in df.value.columns]
+    expected = []
+    for row in table.itertuples():
+        both = int(str(row[2]).split(" / ")[2].replace(",", ""))
+        differs = int(row[4])
+        if differs >= 2 and differs >= 0.9 * both:
+            share = "every one" if differs == both else "nearly all"
+            expected.append(
+                f"{row[1]}: the event status differs for {differs} of the {both} patients both hold ({share}), "
+                "which is what a CNSR coded the other way gives (1 = event, where CDISC codes 0 = event). If the "
+                "sponsor codes it so, set [adtte] cnsr_event = 1 in the import profile and import again: the "
+                "sponsor's events are then counted by it."
+            )
+    assert len(expected) == 2
+    shown = [w.value for w in at.warning if "CNSR coded the other way" in w.value]
+    assert [s.replace("\\", "") for s in shown] == expected
