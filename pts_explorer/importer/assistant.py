@@ -369,9 +369,9 @@ def value_rows(issues: pd.DataFrame) -> list[ValueRow]:
         if value and (column in allowed or column in booleans):
             found.setdefault(column, {}).setdefault(value, label)
     # A leg code's box names its qualifier and records (review 15: "L" and "R" alone named neither).
-    for value, where in legs.items():
+    for value, qualifiers in legs.items():
         if value in found.get("limb_side", {}):
-            found["limb_side"][value] = ", ".join(f"{w}, {counted(n, 'record')}" for w, n in sorted(where.items()))
+            found["limb_side"][value] = ", ".join(f"{q}, {counted(n, 'record')}" for q, n in sorted(qualifiers.items()))
     return [
         ValueRow(
             column, tuple(sorted(seen)), allowed.get(column, ("true", "false")), tuple(seen[v] for v in sorted(seen))
