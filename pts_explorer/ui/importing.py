@@ -262,6 +262,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
     every = assistant.source_fields(profile, report.source_columns)
     choices = [
         *assistant_choices.csv_choices(profile, [str(r) for r in report.issues["rule"]], found),
+        *assistant_choices.encoding_choices(profile, [str(r) for r in report.issues["rule"]], found),
         *assistant_choices.design_choice(profile),
         *assistant_choices.sdtm_choices(profile, found),
         *assistant_choices.adam_dataset_choices(profile, found),
@@ -279,6 +280,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
         *assistant_choices.adam_term_choices(profile, found),
         *assistant_choices.healing_choices(profile, report.issues),
         *assistant_choices.avalc_choices(profile, report.issues),
+        *assistant_choices.category_choices(profile, found, report.issues),
     ]
     if passed:
         choices = assistant_choices.for_warnings(choices)
@@ -383,7 +385,8 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
                 # A value no skip can fix (an ADaM or SDTM patient's) is mapped: nothing is chosen for it.
                 first = [assistant.LEAVE_OUT_ARM] if leave_out else [UNMAPPED] if skip else []
                 offered = [*first, *row.vocabulary]
-                hint = assistant.suggested(row.column, f"{value} {label}")
+                # The value alone first: a leg code's label names its qualifier and records ("L (SUPPQS QNAM QSLAT...").
+                hint = assistant.suggested(row.column, value) or assistant.suggested(row.column, f"{value} {label}")
                 index = offered.index(hint) if hint in offered else 0 if skip else None
                 box = f"assist_value_{row.column}:{value!r}"
                 if index is None:
