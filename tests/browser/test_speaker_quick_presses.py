@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page
 
 from pts_explorer.workspace import Workspace
-from tests.browser.app_driver import new_context, open_page, path, query, settle, wait_idle
+from tests.browser.app_driver import new_context, open_page, path, query, stays, wait_idle
 from tests.browser.conftest import serving
 
 SLIDES = [  # quick pages: the test is about the steps, not a model fit
@@ -76,7 +76,7 @@ def _lands(presenter: Page, speaker: Page, slug: str, slide: int) -> None:
         arg=[NOW_CAPTION, f"Now · Slide {slide} of {count}"],
         timeout=60_000,
     )
-    settle(presenter, quiet=3000)
+    stays(presenter, 3000)
     page, settings, _ = SLIDES[slide - 1]
     expected = {**settings, "present": ["1"], "talk": [slug], "slide": [str(slide)]}
     assert (path(presenter), query(presenter)) == (f"/{page}", expected)
