@@ -3,9 +3,12 @@
 import contextlib
 import re
 
+import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from pts_explorer.workspace import Workspace
 
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 # How long a page run may take before a test calls the app stuck. Every wait ends as soon as the
@@ -21,6 +24,57 @@ def new_context(browser: Browser, **options) -> BrowserContext:
     context = browser.new_context(**options)
     context.set_default_timeout(RUN_BUDGET)
     return context
+
+
+def watched_page(browser: Browser) -> tuple[Page, list[str]]:
+    """A page of a fresh 1280x720 context, and the list its uncaught script errors are written to."""
+    page = new_context(browser, viewport={"width": 1280, "height": 720}).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return page, errors
+
+
+@pytest.fixture(scope="module")
+def talk_server(request, demo_db, tmp_path_factory):
+    """A server of the test module's own whose workspace holds one talk: the module's TALK (its title) and
+    SLIDES ((page, settings, title) each, in order). Yields the server's URL and the talk's slug."""
+    from tests.browser.conftest import serving  # conftest imports this module
+
+    workspace = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1]) / "workspace.sqlite"
+    space = Workspace(workspace)
+    talk = space.new_talk(request.module.TALK)
+    for page, settings, title in request.module.SLIDES:
+        space.add_slide(talk.slug, page, settings, title)
+    with serving(demo_db, workspace=workspace) as url:
+        yield url, talk.slug
+
+
+def share_talk(page: Page, server: str, slug: str) -> tuple[str, str]:
+    """Open the talk's first slide in presenter mode and share it to the room (the line's Room); the room's
+    popover is closed again. Returns what it shows: the audience's link and the speaker view's link."""
+    open_page(page, f"{server}/talks?talk={slug}&present=1")
+    page.locator(".st-key-share_room button").first.click()
+    room = page.get_by_test_id("stPopoverBody")
+    room.get_by_role("button", name="Share to the room").click()
+    audience = room.locator("[data-testid='stCode'] code").inner_text().strip()
+    speaker = room.get_by_role("link", name="Speaker view").get_attribute("href") or ""
+    page.keyboard.press("Escape")
+    wait_idle(page)
+    return audience, speaker
+
+
+NOW_CAPTION = ".st-key-speaker_now [data-testid='stCaptionContainer']"  # the speaker view's "Now · Slide n of m"
+PRESENTER_LINE = ".st-key-presenter_words [data-testid='stMarkdownContainer']"  # "Slide n of m: <title> · ..."
+
+
+def open_speaker_view(presenter: Page, speaker: Page, server: str, slug: str, slides: int) -> None:
+    """The talk shared to the room from the presenter's window (share_talk), its speaker view opened in the
+    speaker's, once it says the room is on the first of the talk's `slides` slides."""
+    _, link = share_talk(presenter, server, slug)
+    open_page(speaker, link)
+    speaker.wait_for_function(
+        "([s, t]) => document.querySelector(s)?.innerText === t", arg=[NOW_CAPTION, f"Now · Slide 1 of {slides}"]
+    )
 
 
 def wait_idle(page: Page, timeout: float = RUN_BUDGET) -> None:
