@@ -112,6 +112,21 @@ if len(rows) >= analysis.max_patients:
 if not covariates:
     st.info("Choose at least one covariate for the propensity score (*Score: covariates* above).")
     ui.stop()
+if P.observational(rows).empty:
+    registries = sorted(str(s.study_id) for s in ui.query("studies").itertuples() if s.design == "observational")
+    st.info(
+        "**This cohort holds no registry patients**, so there is no registry comparison to adjust: the page "
+        "compares registry (observational) patients, whose treatment clinicians chose, with the trial. To widen "
+        "the cohort, include "
+        + (
+            f"a registry study ({', '.join(escape.markdown(r) for r in registries)}) in the sidebar's *Study* filter"
+            if registries
+            else "registry patients (this data file has no observational study)"
+        )
+        + " or relax the sidebar's filters.",
+        icon=":material/info:",
+    )
+    ui.stop()
 # The target trial's eligibility includes having the outcome measured (an open ulcer for ulcer healing):
 # the score is fitted among the registry patients analysed, so weights, balance and ESS are theirs.
 cohort_registry = P.observational(rows)
@@ -134,7 +149,8 @@ try:
     score = ui.fitted("propensity.fit_score", eligible_rows, tuple(covariates))  # another method: no refit
     weights = P.weights(score, method, bounds, float(caliper))
 except P.PropensityProblem as problem:
-    where = shown.single_arm_levels(eligible_rows, covariates)
+    # the centre never separates the score (pooled or left out first: P.pool_centres); other levels may
+    where = shown.single_arm_levels(eligible_rows, [c for c in covariates if c != "center_id"])
     st.info(
         f"**No adjusted estimate for this cohort.** {shown.problem_text(str(problem), shield)}"
         + (f" Levels with registry patients of one arm only: {where}." if where else ""),
@@ -208,6 +224,9 @@ ui.note(
     )
     + ". The score, the weights, the balance and the ESS below are those of the patients analysed."
 )
+centres_note = shown.centre_words(score.pooled_centres, score.centre_left_out)
+if centres_note:
+    ui.note(centres_note)
 outside_words = (
     f"{shield.count(outside_criteria['stenosis'])} with a stenosis below {P.TRIAL_MIN_STENOSIS_PCT}% or unknown, "
     f"{shield.count(outside_criteria['symptoms'])} with a baseline Villalta below {P.TRIAL_MIN_VILLALTA} and no "
@@ -403,6 +422,12 @@ else:
                 else "15% or more, so the E-value converts the hazard ratio to a risk ratio (VanderWeele 2017)."
             )
         )
+    if timed:
+        doubtful, ph_text = shown.ph_words(*P.weighted_ph_test(data, weights, adjusted))
+        if doubtful:
+            ui.note(ph_text, st.warning, icon=":material/warning:")
+        else:
+            ui.note(ph_text)
     if not timed and kind != "responders" and np.isfinite(evalue_sd):
         ui.note(
             f"E-value of a difference in means: d = difference / SD with SD {display.number(evalue_sd, 2)}, the "
@@ -529,7 +554,7 @@ else:
         "matching": f"1:1 nearest-neighbour matching on the score without replacement, caliper {caliper} SD",
     }[method]
     estimate_method = (
-        P.COX_METHOD
+        f"{P.COX_METHOD}; {P.PH_METHOD}"
         if timed
         else (
             "weighted difference in the share of responders (stent − medical) and their ratio: weighted least squares "
@@ -538,6 +563,28 @@ else:
         )
         if kind == "responders"
         else P.CHANGE_METHOD
+    )
+    outcome_columns = (
+        ("duration_days", "observed") if timed else ("change", "responder") if kind == "responders" else ("change",)
+    )
+    ui.patient_rows(
+        reproduce.PATIENTS_CSV,
+        P.patient_table(
+            P.observational(rows),
+            in_trial_criteria if trial_only else None,
+            score,
+            weights,
+            method,
+            float(caliper),
+            outcome_columns,
+            why_not,
+        ),
+        reproduce.adjusted_r(kind),
+        "One row per registry patient of the cohort: propensity_score and weight (empty and 0 outside the score), "
+        "pair (matching: the patient_id of the pair's stent patient), the outcome ("
+        + ", ".join(outcome_columns)
+        + "), analysed (yes: a patient of the page's estimate) and the reason for each no. reproduce.R prints the "
+        "page's adjusted estimate and robust 95% CI from the rows analysed.",
     )
     ui.how_computed(
         "propensity_rows",
@@ -556,6 +603,7 @@ else:
             outcome.higher_is_better,
             bool(trial_only),
         ),
+        reproduce.adjusted_r(kind),
     )
 
 st.subheader("Target-trial protocol (observational emulation)", help=glossary.tip("target_trial"))
@@ -588,8 +636,9 @@ protocol = shown.protocol_table(
     method,
     estimand,
     vocab.PS_METHODS[method],
+    shown.centre_words(score.pooled_centres, score.centre_left_out, markdown=False),
 )
-ui.table(protocol, key="adjusted_protocol", title="Target-trial protocol (observational emulation)")
+ui.table(protocol, key="adjusted_protocol", title="Target-trial protocol (observational emulation)", wrap=True)
 st.caption("Observational: the registry emulates this trial; no patient was randomized to it.")
 
 st.subheader("Propensity score and balance", help=glossary.tip("propensity_score"))
@@ -608,6 +657,7 @@ else:
         "has no comparable patient."
         + (f" The dashed lines are the trimming bounds {bounds[0]:g} and {bounds[1]:g}." if method == "iptw" else "")
     )
+    constant = [c for c in covariates if c not in score.covariates and not (c == "center_id" and score.centre_left_out)]
     after = {"overlap": "overlap weights", "iptw": "stabilized IPTW", "matching": "1:1 matching"}[method]
     ui.chart(
         ps_charts.love_figure(balance, f"After ({after})"),
@@ -639,9 +689,10 @@ else:
         )
         + (
             "Covariates that do not vary in this cohort are left out of the score: "
-            + ", ".join(escape.markdown(vocab.PS_COVARIATES[c]) for c in covariates if c not in score.covariates)
+            + ", ".join(escape.markdown(vocab.PS_COVARIATES[c]) for c in constant)
             + "."
-            if any(c not in score.covariates for c in covariates)
+            if constant
             else ""
         )
+        + (f" {centres_note}" if centres_note else "")
     )

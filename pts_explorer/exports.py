@@ -339,6 +339,34 @@ class TooFewPatients(ValueError):
     """A patient-level export of a cohort smaller than the small-cell threshold."""
 
 
+@dataclass(frozen=True)
+class PatientRows:
+    """A page's analysed patients, one row each (the Target trial page's score, weight, outcome and
+    whether each was analysed), with an R script that recomputes the page's estimate from them."""
+
+    name: str  # the CSV's file name
+    frame: pd.DataFrame
+    r_script: str
+    readme: str  # what the columns are, plain text
+
+
+def patient_rows(rows: PatientRows, page: PageExport, k: int) -> bytes:
+    """A zip of the page's analysed patients (CSV), the R script and a README. Refused for fewer
+    than k patients (k > 0), as the cohort's patient rows are."""
+    if k and len(rows.frame) < k:
+        raise TooFewPatients(f"fewer than {k} patients: small-cell protection forbids a patient-level export")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(rows.name, rows.frame.to_csv(index=False))
+        archive.writestr("reproduce.R", rows.r_script)
+        archive.writestr(
+            "README.txt",
+            f"{page.page}: the analysed patients of one view\nCohort: {page.cohort}\nDataset: {page.dataset} "
+            f"(fingerprint {page.fingerprint})\n\n{rows.readme}\n\nRscript reproduce.R {rows.name}\n",
+        )
+    return buffer.getvalue()
+
+
 def cohort_rows(con: duckdb.DuckDBPyConnection, params: dict, fmt: str, page: PageExport, k: int) -> bytes:
     """A zip of the cohort's patients, visits, procedures and events (CSV or Parquet), with a data
     dictionary and the filter that defined the cohort. Refused for fewer than k patients (k > 0)."""

@@ -454,3 +454,40 @@ def adjusted(
         "print(result)\n",
     ]
     return _load("propensity_rows", params, path) + "".join(lines)
+
+
+PATIENTS_CSV = "target_trial_patients.csv"
+
+
+def adjusted_r(estimate: str, responder_scale: float = 100.0) -> str:
+    """R that reads the Target trial page's analysed-patients CSV (its Export menu) and prints the
+    page's adjusted estimate and robust 95% CI: survey::svyglm for a change or responders (gaussian,
+    as the page: weighted least squares, sandwich SE, t on n - 2 df), survival::coxph(..., weights,
+    robust = TRUE) for an endpoint (Efron ties, Wald z). Matching's weights are 0/1 (the matched
+    patients, as MatchIt's weights), its pairs in the column `pair`."""
+    timed = estimate in ("ulcer_healing", "freedom_from_recurrent_dvt")
+    head = (
+        "# The page's adjusted estimate from its analysed-patients CSV (Export menu): Rscript this.R [CSV]\n"
+        "args <- commandArgs(trailingOnly = TRUE)\n"
+        f'd <- read.csv(if (length(args)) args[1] else "{PATIENTS_CSV}", stringsAsFactors = FALSE)\n'
+        'a <- d[d$analysed == "yes", ]  # in the score, a positive weight and the outcome\n'
+    )
+    if timed:
+        return head + (
+            "suppressPackageStartupMessages(library(survival))\n"
+            'fit <- coxph(Surv(duration_days, as.logical(observed)) ~ I(arm == "stent"), data = a,\n'
+            '             weights = weight, robust = TRUE, ties = "efron", control = coxph.control(eps = 1e-10))\n'
+            "b <- unname(coef(fit)); se <- unname(sqrt(vcov(fit)[1, 1]))\n"
+            'cat(sprintf("hazard ratio %.2f (95%% CI %.2f to %.2f)\\n", exp(b), exp(b - qnorm(0.975) * se),\n'
+            "            exp(b + qnorm(0.975) * se)))\n"
+        )
+    column, scale, decimals = ("responder", responder_scale, 1) if estimate == "responders" else ("change", 1.0, 2)
+    times = "" if scale == 1 else f"{scale:g} * "  # responders: % points
+    return head + (
+        "suppressPackageStartupMessages(library(survey))\n"
+        "des <- svydesign(ids = ~1, weights = ~weight, data = a)\n"
+        f'fit <- svyglm({column} ~ I(arm == "stent"), design = des)\n'
+        f"est <- {times}unname(coef(fit)[2]); ci <- {times}unname(confint(fit)[2, ])\n"
+        f'form <- "stent - medical %+.{decimals}f (95%% CI %+.{decimals}f to %+.{decimals}f)\\n"\n'
+        "cat(sprintf(form, est, ci[1], ci[2]))\n"
+    )

@@ -147,6 +147,7 @@ def cox_zph(
         column, as cox.zph(terms = FALSE).
     transform : "km" (R's default), "rank" or "identity".
     ties : "efron" or "breslow", as the model was fitted.
+    weights : case weights of the fit (coxph's `weights`), in the score and information only.
 
     Returns
     -------
@@ -159,7 +160,11 @@ def cox_zph(
     design = x.to_numpy(float)
     beta = np.asarray(beta, float)
     p = design.shape[1]
-    transformed = _time_transform(time, event, weights, transform)
+    # R's cox.zph takes the time transform from the data unweighted (survfitKM(..., y) without the
+    # case weights; the centring mean over the events unweighted too); the weights enter the score
+    # and the information only. Measured on weighted (propensity) Cox fits: with the weighted
+    # Kaplan-Meier the chi-square was 0.587 against R's 0.614.
+    transformed = _time_transform(time, event, np.ones_like(time), transform)
     g = transformed - transformed[event == 1].mean()
     u, info, schoenfeld = _score_and_information(time, event, design, design @ beta, weights, g, ties == "efron")
     table = _term_table(u, info, columns, terms or {c: [c] for c in columns})

@@ -12,7 +12,7 @@ import pandas as pd
 
 from pts_explorer import escape, vocab
 from pts_explorer.analytics import propensity as P
-from pts_explorer.display.text import DASH, SMD_FLAG, format_p, interval, number
+from pts_explorer.display.text import DASH, SMD_FLAG, format_p, interval, number, p_clause
 from pts_explorer.privacy import Protection
 
 SMD_DECIMALS = 3  # |SMD| against the 0.1 target: 0.104 must not read 0.10
@@ -138,6 +138,26 @@ def balance_table(balance: pd.DataFrame, after: str) -> pd.DataFrame:
     )
 
 
+def centre_words(pooled: tuple[str, ...], left_out: bool, markdown: bool = True) -> str:
+    """What the score did with small study centres (propensity.pool_centres), in a sentence; empty
+    when nothing was pooled. Centre ids are the data's: escaped for Markdown (markdown=True), plain
+    for a table cell, which shows text as text."""
+    if not pooled:
+        return ""
+    names = ", ".join(escape.markdown(c) if markdown else c for c in pooled)
+    which = (
+        f"{len(pooled)} centre{'s' * (len(pooled) != 1)} with fewer than {P.MIN_PER_CENTRE_ARM} registry patients "
+        f"of an arm among those analysed ({names})"
+    )
+    if left_out:
+        return (
+            f"Study centre left out of the score: {which}, pooled, are every centre or still have fewer than "
+            f"{P.MIN_PER_CENTRE_ARM} of an arm, so the centre does not enter the score; differences between centres "
+            "are not adjusted for."
+        )
+    return f"Study centre: {which} pooled into one level, {P.OTHER_CENTRES}, so that every level has both arms."
+
+
 def protocol_table(
     cohort_words: str,
     studies: list[str],
@@ -150,11 +170,13 @@ def protocol_table(
     method: str,
     estimand: str,
     method_label: str,
+    centres: str = "",
 ) -> pd.DataFrame:
     """The target trial the registry analysis emulates, element by element (Hernán & Robins 2016),
     each in a line a table cell shows whole; the covariates are listed in the balance table.
     left_out: the patients left out for a missing covariate, as the page writes counts ("" for none);
-    eligibility: whether the registry is restricted to the trial's inclusion criteria, in words."""
+    eligibility: whether the registry is restricted to the trial's inclusion criteria, in words;
+    centres: what the score did with small centres (centre_words, plain), "" for nothing."""
     missing = f", {left_out} without every covariate left out" if left_out else ""
     return pd.DataFrame(
         {
@@ -173,7 +195,7 @@ def protocol_table(
                 f"{eligibility}{missing}",
                 "Venous stenting vs medical therapy alone, as the registry's clinicians chose",
                 f"Not randomized: a propensity score on {len(covariates)} covariate{'s' * (len(covariates) != 1)} "
-                "(the balance table)",
+                "(the balance table)" + (f". {centres}" if centres else ""),
                 time_zero,
                 outcome,
                 follow_up,
@@ -232,3 +254,20 @@ def problem_text(message: str, shield: Protection) -> str:
     """The core's reason for no score, its arms' counts ("stent 2, medical 40") written as the page
     writes counts (1 to k−1 hidden where small cells are protected)."""
     return re.sub(r"\b(stent|medical) (\d+)\b", lambda m: f"{m[1]} {shield.count(int(m[2]))}", message)
+
+
+def ph_words(chisq: float, p: float) -> tuple[bool, str]:
+    """Whether proportional hazards are doubtful (p below propensity.PH_DOUBTFUL) and what the page
+    says about the weighted Cox model's test (cox.zph's score test): a doubtful hazard ratio is an
+    average over the follow-up; a p above the threshold is no proof of proportional hazards."""
+    test = f"chi-square {number(chisq, 2)}, 1 df, {p_clause(p)}"
+    if p < P.PH_DOUBTFUL:
+        return True, (
+            f"**Proportional hazards doubtful** ({test}; Grambsch & Therneau score test on the weighted fit, as "
+            "survival::cox.zph): the ratio of the arms' hazards changes over follow-up, so the hazard ratio is an "
+            "average over this follow-up, not one ratio at every time. Read the weighted Kaplan-Meier curves below."
+        )
+    return False, (
+        f"Proportional hazards (Grambsch & Therneau score test on the weighted fit, as survival::cox.zph): {test}; "
+        "no evidence that the hazard ratio changes over follow-up, which is not proof that it does not."
+    )

@@ -23,6 +23,7 @@ from pts_explorer.ui.elements import (
     curve_protection,
     dash_note,
     note,
+    patient_rows,
     table,
     veins_diagram,
 )
@@ -110,6 +111,7 @@ __all__ = [
     "mmrm_fits",
     "no_analysis_data",
     "note",
+    "patient_rows",
     "page_header",
     "record_design",
     "record_result",

@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pts_explorer import charts, display, escape, glossary, privacy, vocab
+from pts_explorer import charts, display, escape, exports, glossary, privacy, vocab
 from pts_explorer.filters import VOCABULARIES
 from pts_explorer.ui import recorder, screen, state
 
@@ -24,13 +24,16 @@ def table(
     rows: int | None = None,
     title: str | None = None,
     whole: tuple[str, ...] = (),
+    wrap: bool = False,
 ) -> None:
     """A presented table, with a footnote for its dashes (values that cannot be computed), and the
     Glossary's words on any header that names a method; `rows`: show that many without scrolling;
     `title`: its heading in the page's report (the page's own heading above it; without one, the
     title recorder.TABLE_TITLES gives its key); `whole`: text columns drawn wide enough for their longest
     value and pinned when the table scrolls sideways (names from the data, which the grid's own sizing,
-    from the first rows, may cut: "Other centres (16)" under "TC15")."""
+    from the first rows, may cut: "Other centres (16)" under "TC15"); `wrap`: a static table whose long
+    cells wrap, every cell whole at any width (a data grid cuts a cell at its column's width), each cell
+    and header escaped so that it reads as the text it is (st.table reads Markdown)."""
     help_by_column = {c: glossary.tip(glossary.COLUMN_TERMS[c]) for c in frame.columns if c in glossary.COLUMN_TERMS}
     config = {c: st.column_config.Column(help=text) for c, text in help_by_column.items()}
     for column in whole:
@@ -45,7 +48,13 @@ def table(
     recorder.add_table(frame, key, footnote if dashes else note, title)  # the report explains its dashes alike
     if state.presenting():  # on a slide the table is one line of key numbers under the key chart (screen.numbers)
         return
-    st.dataframe(frame, hide_index=True, key=key, column_config=config, height=height)
+    if wrap:
+        shown = frame.astype(str).map(escape.markdown)
+        shown.columns = [escape.markdown(str(c)) for c in frame.columns]
+        with st.container(key=key):
+            st.table(shown, hide_index=True)
+    else:
+        st.dataframe(frame, hide_index=True, key=key, column_config=config, height=height)
     if dashes:
         st.caption(footnote)
 
@@ -199,3 +208,9 @@ def note(text: str, draw: Callable[..., Any] = st.caption, **options: Any) -> No
     text they read as."""
     draw(text, **options)
     recorder.add_note(escape.markdown_text(text))
+
+
+def patient_rows(name: str, frame: pd.DataFrame, r_script: str, readme: str) -> None:
+    """The page's analysed patients, one row each, offered in its Export menu (refused below k
+    patients where small cells are protected, as the cohort's patient rows are)."""
+    recorder.set_patients(exports.PatientRows(name, frame, r_script, readme))

@@ -83,6 +83,19 @@ def fill(page_title: str, cohort: CohortFilter) -> None:
                 disabled=too_few,
                 help_text=f"Fewer than {k} patients: no patient-level export" if too_few else None,
             )
+        rows = items.get("patients")
+        if rows is not None:
+            few = bool(k) and len(rows.frame) < k
+            st.markdown("**The analysed patients** (one row each, with an R script that recomputes the estimate)")
+            _download(
+                "Analysed patients (CSV + R, zip)",
+                partial(exports.patient_rows, rows, page, k),
+                f"{page.stem}_patients.zip",
+                "application/zip",
+                "export_patients",
+                disabled=few,
+                help_text=f"Fewer than {k} patients: no patient-level export" if few else None,
+            )
         if page.charts:
             st.markdown("**Charts** (PNG 1920 × 1080 for slides, SVG for print)")
         for i, chart in enumerate(page.charts):

@@ -384,9 +384,10 @@ def _small_cohort(by_arm: pd.Series) -> None:
         )
 
 
-def how_computed(name: str, params: dict[str, Any], method: str, snippet: str) -> None:
+def how_computed(name: str, params: dict[str, Any], method: str, snippet: str, r_snippet: str = "") -> None:
     """The SQL that ran with its bound values, the method, and a snippet that reproduces it (not
-    in presenter mode; always in the page's exports)."""
+    in presenter mode; always in the page's exports); `r_snippet`: R that recomputes the number
+    from the page's patient-level export, shown after the Python."""
     recorder.add_method(name, params, method, snippet)
     if state.presenting():
         return
@@ -410,6 +411,9 @@ def how_computed(name: str, params: dict[str, Any], method: str, snippet: str) -
         st.code(text, language="sql")
         st.markdown("**Reproduce in Python** (pandas + statsmodels, straight from the DuckDB file):")
         st.code(snippet, language="python")
+        if r_snippet:
+            st.markdown("**Reproduce in R** (from the analysed-patients CSV of the Export menu):")
+            st.code(r_snippet, language="r")
 
 
 def run_token() -> None:

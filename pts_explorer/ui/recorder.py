@@ -107,3 +107,11 @@ def add_method(name: str, params: dict, method: str, snippet: str) -> None:
     items = st.session_state.get(ITEMS)
     if items is not None:
         items["methods"].append(exports.Method(name, dict(params), method, snippet))
+
+
+def set_patients(rows: exports.PatientRows) -> None:
+    """The patients of the page's analysis, one row each, for the Export menu's patient-level
+    download (refused below k patients, as the cohort's patient rows are)."""
+    items = st.session_state.get(ITEMS)
+    if items is not None:
+        items["patients"] = rows

@@ -2,6 +2,8 @@
 core on the same cohort (the query's rows, the score, the weights: each step called directly), compared
 whole; its settings in the address, hostile values refused; what it says where no benchmark exists."""
 
+import re
+
 import duckdb
 import numpy as np
 import pytest
@@ -21,6 +23,14 @@ def _open(app_on, db_path, query: dict | None = None):
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
     return at
+
+
+def _protocol(at):
+    """The target-trial protocol as the page shows it (a static table whose cells are escaped
+    Markdown), read back as text, indexed by protocol element."""
+    (frame,) = [t.value for t in at.table if "Protocol element" in t.value.columns]
+    plain = frame.map(lambda v: re.sub(r"\\(.)", r"\1", str(v)))
+    return plain.set_index("Protocol element").iloc[:, 0]
 
 
 def _metrics(at) -> dict[str, str]:
@@ -167,8 +177,7 @@ def test_the_settings_are_in_the_address_and_come_back_from_it(app_on, demo_db):
     assert again.selectbox(key="ps_caliper").value == "0.1"
     assert again.multiselect(key="ps_covariates").value == ["stenosis_grade", "age_years"]
     assert _metrics(again) == _metrics(at)
-    protocol = next(d.value for d in again.dataframe if "Protocol element" in d.value.columns)
-    assignment = protocol.set_index("Protocol element").iloc[:, 0]["Assignment"]
+    assignment = _protocol(again)["Assignment"]
     assert assignment == "Not randomized: a propensity score on 2 covariates (the balance table)"
     balance = next(d.value for d in again.dataframe if "Covariate" in d.value.columns)
     assert list(balance.Covariate) == ["Stenosis grade", "Age (years)"]
@@ -214,31 +223,11 @@ def test_no_covariate_chosen_asks_for_one(app_on, demo_db):
 
 def test_a_cohort_without_registry_patients_says_why_there_is_no_estimate(app_on, demo_db):
     at = _open(app_on, demo_db, {"study": "TRIAL"})
-    (info,) = [i.value for i in at.info]
-    assert info.startswith("**No adjusted estimate for this cohort.** Each arm needs at least 3 registry")
-    assert "(stent 0, medical 0)" in info
-
-
-def test_a_separated_score_names_the_centres_one_arm_has(app_on, demo_db):
-    at = _open(app_on, demo_db, {"site": "ivc"})
-    (info,) = [i.value for i in at.info]
-    assert info.startswith("**No adjusted estimate for this cohort.** The score separates the arms")
-    with duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG) as con:
-        centres = con.execute(
-            """SELECT center_id, list(DISTINCT arm) FROM patients AS p JOIN studies USING (study_id)
-               JOIN visits AS b ON b.patient_id = p.patient_id AND b.visit_month = 0 AND b.villalta_total IS NOT NULL
-               JOIN visits AS f ON f.patient_id = p.patient_id AND f.visit_month = 6 AND f.villalta_total IS NOT NULL
-               WHERE design = 'observational' AND obstruction_site = 'ivc' AND p.stenosis_pct >= 50
-                 AND (b.villalta_total >= 10 OR b.ulcer_present)
-               GROUP BY center_id"""
-        ).fetchall()
-    # the analysed patients (seen at months 0 and 6) the trial could have enrolled: the demo's have such centres
-    assert [c for c, arms in centres if len(arms) == 1]
-    segments = info.split("Levels with registry patients of one arm only: ")[1].rstrip(".").split("; ")
-    for arm in ("stent", "medical"):
-        only = sorted(c for c, arms in centres if arms == [arm])
-        if only:
-            assert f"Study centre: {', '.join(only)} ({arm} only)" in segments
+    assert [i.value for i in at.info] == [
+        "**This cohort holds no registry patients**, so there is no registry comparison to adjust: the page compares "
+        "registry (observational) patients, whose treatment clinicians chose, with the trial. To widen the cohort, "
+        "include a registry study (REGISTRY) in the sidebar's *Study* filter or relax the sidebar's filters."
+    ]
 
 
 def test_a_registry_arm_below_k_shows_no_estimate_balance_or_count(app_on, demo_db, monkeypatch):
@@ -260,17 +249,20 @@ def test_a_registry_arm_below_k_shows_no_estimate_balance_or_count(app_on, demo_
     assert [i.value for i in at.info] == [hidden, hidden]
     assert not [m for m in at.metric if m.label.startswith(("Adjusted", "ESS", "Max"))]
     assert [k for k in at.get("plotly_chart")] == []
-    assert [d.value.columns[0] for d in at.dataframe] == ["Protocol element"]
+    assert not at.dataframe and len(_protocol(at)) == 8
     assert not [(where, n) for where, n in shown_counts(at) if 0 < n < 5]
 
 
 def _independent_overlap(rows, covariates=P.DEFAULT_COVARIATES):
     """Overlap weights from a logistic score fitted here (pandas dummies, statsmodels GLM) on `rows`
-    (registry patients): the weights of each patient and the stent indicator."""
+    (registry patients; centres with fewer than 3 patients of an arm pooled, as the page does): the weights of
+    each patient and the stent indicator."""
     import pandas as pd
     import statsmodels.api as sm
 
     reg = rows[rows.design == "observational"].dropna(subset=[*covariates, "study_id"])
+    if "center_id" in covariates:  # centres with fewer than 3 of an arm pooled (none stays alone, here)
+        reg = reg.assign(center_id=reg.center_id.where(~reg.center_id.isin(_small_centres(reg)), "(other centres)"))
     cols = [c for c in [*covariates, "study_id"] if reg[c].nunique() > 1]
     cats = [c for c in cols if c in P.CATEGORICAL]
     x = pd.get_dummies(reg[cols].astype({c: str for c in cats}), columns=cats, drop_first=True, dtype=float)
@@ -312,19 +304,77 @@ def test_the_ess_is_of_the_patients_analysed_with_the_score_fitted_among_them(ap
     )
 
 
-def test_ulcer_healing_within_the_trial_criteria_names_the_centres_that_separate_the_score(app_on, demo_db):
-    """Fitted among the ulcer patients the trial could have enrolled, the score on all ten covariates
-    separates: the page says so and names the centres with one arm among those patients."""
+def _small_centres(analysed) -> list[str]:
+    """Centres with fewer than 3 patients of either arm among `analysed`, counted here."""
+    counts = (
+        analysed.groupby(["center_id", "arm"])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(columns=["stent", "medical"], fill_value=0)
+    )
+    return sorted(counts.index[counts.min(axis=1) < 3])
+
+
+def _independent_cox_hr(reg, stent, w) -> float:
+    """The weighted Cox hazard ratio, stent vs medical, by lifelines directly (Efron ties)."""
+    import pandas as pd
+    from lifelines import CoxPHFitter
+
+    frame = pd.DataFrame(
+        {"t": reg.duration_days.to_numpy(float), "e": reg.observed.astype(bool).to_numpy(int), "s": stent * 1.0, "w": w}
+    )
+    fit = CoxPHFitter().fit(frame, "t", "e", weights_col="w", fit_options={"precision": 1e-12})
+    return float(np.exp(fit.params_["s"]))
+
+
+def test_ulcer_healing_within_the_trial_criteria_pools_small_centres_and_gives_the_estimate(app_on, demo_db):
+    """Fitted among the ulcer patients the trial could have enrolled, a centre with one arm only (the
+    demo has one) separated the score and the page showed no estimate. Centres with fewer than 3
+    patients of an arm are now pooled into "(other centres)": the page says which, the protocol's
+    assignment row too, and the hazard ratio is that of the pooled score, recomputed here."""
     at = _open(app_on, demo_db, {"ps_estimate": "ulcer_healing"})
     like = _like_the_trial(_rows(demo_db))
     ulcer = like[like.duration_days.notna()]
-    arms = ulcer.groupby("center_id").arm.agg(set)
-    (info,) = [i.value for i in at.info]
-    assert info.startswith("**No adjusted estimate for this cohort.** The score separates the arms")
-    for arm in ("stent", "medical"):
-        only = sorted(c for c, a in arms.items() if a == {arm})
-        if only:
-            assert f"Study centre: {', '.join(only)} ({arm} only)" in info
+    assert ulcer.groupby("center_id").arm.nunique().min() == 1  # a one-arm centre: the score separated
+    small = _small_centres(ulcer)
+    assert small
+    pooled = ulcer.assign(center_id=ulcer.center_id.where(~ulcer.center_id.isin(small), "(other centres)"))
+    reg, stent, w = _independent_overlap(pooled)
+    assert _metrics(at)["Adjusted estimate (ATO)"] == f"{_independent_cox_hr(reg, stent, w):.2f}"
+    words = (
+        f"Study centre: {len(small)} centres with fewer than 3 registry patients of an arm among those analysed "
+        f"({', '.join(small)}) pooled into one level, (other centres), so that every level has both arms."
+    )
+    assert [c.value for c in at.caption if c.value.startswith("Study centre:")] == [words]
+    protocol = _protocol(at)
+    varying = sum(pooled[c].nunique() > 1 for c in P.DEFAULT_COVARIATES)  # 9: every one has an ulcer
+    assert varying == 9
+    assert protocol["Assignment"] == (
+        f"Not randomized: a propensity score on {varying} covariates (the balance table). {words}"
+    )
+    assert not at.info
+
+
+def test_a_centre_that_even_pooled_has_too_few_of_an_arm_is_left_out_of_the_score_and_said(app_on, demo_db):
+    """In the IVC, every centre of the analysed registry patients has fewer than 3 patients of an arm:
+    pooled, they are one level, which does not vary, so the centre leaves the score (the other
+    covariates stay) and the page says so."""
+    at = _open(app_on, demo_db, {"site": "ivc"})
+    like = _like_the_trial(_rows(demo_db, cohort=CohortFilter(site=("ivc",))))
+    analysed = like[like.change.notna()]
+    small = _small_centres(analysed)
+    assert small == sorted(set(analysed.center_id))
+    others = tuple(c for c in P.DEFAULT_COVARIATES if c != "center_id")
+    reg, stent, w = _independent_overlap(analysed, others)
+    import statsmodels.api as sm
+
+    fit = sm.WLS(reg.change.to_numpy(float), sm.add_constant(stent.astype(float)), weights=w).fit()
+    assert _metrics(at)["Adjusted estimate (ATO)"] == _signed(fit.params[1], 2)
+    assert [c.value for c in at.caption if c.value.startswith("Study centre")] == [
+        f"Study centre left out of the score: {len(small)} centres with fewer than 3 registry patients of an arm "
+        f"among those analysed ({', '.join(small)}), pooled, are every centre or still have fewer than 3 of an arm, "
+        "so the centre does not enter the score; differences between centres are not adjusted for."
+    ]
 
 
 def test_the_reviewers_ulcer_healing_ess_from_the_whole_registry_score_is_not_what_the_page_shows(app_on, demo_db):
@@ -361,10 +411,8 @@ def test_the_benchmark_compares_registry_patients_the_trial_could_have_enrolled(
         f"stenosis below 50% or unknown, {mild:,} with a baseline Villalta below 10 and no ulcer; a patient may fail "
         "both). Turn *the trial's inclusion criteria only* off (Score settings) to analyse them all."
     ]
-    protocol = next(d.value for d in at.dataframe if "Protocol element" in d.value.columns).set_index(
-        "Protocol element"
-    )
-    assert protocol.iloc[:, 0]["Eligibility"] == (
+    protocol = _protocol(at)
+    assert protocol["Eligibility"] == (
         "The sidebar's cohort (All patients): registry patients of REGISTRY, restricted to the trial's inclusion "
         f"criteria (stenosis of at least 50% and a baseline Villalta of at least 10 or an open ulcer; "
         f"{len(registry) - len(like):,} left out)"
@@ -576,4 +624,69 @@ def test_weighted_kaplan_meier_curves_by_arm_for_recurrent_dvt(app_on, demo_db):
     (note,) = [c.value for c in at.caption if c.value.startswith("Weighted Kaplan-Meier")]
     assert note.endswith(
         "Patency is not offered here: it is a stent endpoint (from the procedure), which the medical arm does not have."
+    )
+
+
+def test_the_proportional_hazards_test_of_the_weighted_cox_is_rs_cox_zph(app_on, demo_db):
+    """Ulcer healing, overlap weights, within the trial's criteria: the page's chi-square and p are R's
+    cox.zph on the same weighted fit (tests/reference/propensity_sets_reference.csv)."""
+    import pandas as pd
+
+    from tests.unit.test_propensity_sets import REFERENCE
+
+    r = pd.read_csv(REFERENCE / "propensity_sets_reference.csv")
+    zph = r[(r.set == "ulcer_healing") & (r.method == "overlap") & (r.quantity == "cox_zph")].set_index("term").value
+    at = _open(app_on, demo_db, {"ps_estimate": "ulcer_healing"})
+    assert float(zph["p"]) >= 0.05
+    assert [c.value for c in at.caption if c.value.startswith("Proportional hazards")] == [
+        "Proportional hazards (Grambsch & Therneau score test on the weighted fit, as survival::cox.zph): chi-square "
+        f"{float(zph['chisq']):.2f}, 1 df, p = {float(zph['p']):.3f}; no evidence that the hazard ratio changes over "
+        "follow-up, which is not proof that it does not."
+    ]
+    assert not at.warning
+
+
+def test_doubtful_proportional_hazards_are_said_in_a_warning(app_on, demo_db):
+    """External iliac, recurrent DVT, every registry patient, IPTW: the test's p is below 0.05 (the score
+    and weights recomputed here step by step; the test itself equals R's cox.zph in
+    tests/unit/test_propensity_sets.py)."""
+    query = {
+        "site": "external_iliac",
+        "ps_estimate": "freedom_from_recurrent_dvt",
+        "ps_trial_eligible": "False",
+        "ps_method": "iptw",
+    }
+    at = _open(app_on, demo_db, query)
+    rows = _rows(demo_db, endpoint="freedom_from_recurrent_dvt", cohort=CohortFilter(site=("external_iliac",)))
+    score = P.fit_score(P.analysed_rows(rows[rows.design == "observational"], True), P.DEFAULT_COVARIATES)
+    w = P.weights(score, "iptw")
+    hr, _ = P.weighted_cox(score.data, w)
+    chisq, p = P.weighted_ph_test(score.data, w, hr)
+    (warning,) = [x.value for x in at.warning if "Proportional hazards" in x.value]
+    assert warning == (
+        f"**Proportional hazards doubtful** (chi-square {chisq:.2f}, 1 df, p = {p:.3f}; Grambsch & Therneau score "
+        "test on the weighted fit, as survival::cox.zph): the ratio of the arms' hazards changes over follow-up, so "
+        "the hazard ratio is an average over this follow-up, not one ratio at every time. Read the weighted "
+        "Kaplan-Meier curves below."
+    )
+    assert p < 0.05
+
+
+def test_a_score_separated_by_too_many_covariates_says_so_and_names_no_pooled_centre(app_on, demo_db):
+    """IVC ulcer patients within the trial's criteria: 19 patients, whose centres all have fewer than 3 of
+    an arm (so the centre leaves the score), and the other covariates' terms still separate the arms. The
+    page says how many terms for how many patients, and does not blame centres that are not in the score."""
+    at = _open(app_on, demo_db, {"site": "ivc", "ps_estimate": "ulcer_healing"})
+    like = _like_the_trial(_rows(demo_db, cohort=CohortFilter(site=("ivc",))))
+    ulcer = like[like.duration_days.notna()]
+    assert len(ulcer) == 19
+    # the design's terms, counted from the data: a level after the first of a category, else one per number
+    varying = [c for c in P.DEFAULT_COVARIATES if c != "center_id" and ulcer[c].nunique() > 1]
+    terms = sum(ulcer[c].nunique() - 1 if c in P.CATEGORICAL else 1 for c in varying)
+    (info,) = [i.value for i in at.info]
+    assert info == (
+        "**No adjusted estimate for this cohort.** The score separates the arms: the covariates predict the "
+        "treatment exactly (a covariate level, such as a grade, with patients of one arm only, or too many covariates "
+        f"for the patients: {terms} terms for 19 patients), so some patients have no comparable patient in the other "
+        "arm. Leave that covariate out, choose fewer covariates or widen the cohort."
     )

@@ -5,8 +5,8 @@
 # SMDs, effective sample sizes and E-values are their published formulas written out here.
 # Packages: R 4.2.2, stats 4.2.2, MatchIt 4.5.1, survey 4.1-1, survival 3.5-3, MASS 7.3-58.2
 # Run from the repository root: Rscript tests/reference/propensity.R
-# Input: tests/reference/propensity_input.csv
-# Output: tests/reference/propensity_patients_reference.csv, tests/reference/propensity_reference.csv
+# Input: tests/reference/propensity_input.csv, tests/reference/propensity_sets_input.csv
+# Output: tests/reference/propensity_patients_reference.csv, tests/reference/propensity_reference.csv, tests/reference/propensity_sets_patients_reference.csv, tests/reference/propensity_sets_reference.csv
 #
 # Score: glm(stent ~ site + grade + lesion length + baseline Villalta + baseline VCSS + ulcer + age + sex
 # + months since DVT + centre, binomial) on the REGISTRY patients (all have every covariate).
@@ -205,3 +205,123 @@ res <- do.call(rbind, out)
 res$value <- sprintf("%.15g", res$value)
 write.csv(res, file.path(dir, "propensity_reference.csv"), row.names = FALSE)
 cat("matched pairs:", sum(reg$matched) / 2, "\n")
+
+# ------------------------------------------------------------------------------------------------
+# The page's analysed sets (propensity_sets_input.csv: the same cohort's rows with stenosis % and the
+# recurrent-DVT endpoint too). The page fits the score among the registry patients it analyses, by
+# default only those within the trial's inclusion criteria (stenosis >= 50%, and baseline Villalta
+# >= 10 or an open ulcer; unknown counts as not met): set "change" (Villalta at baseline and month 6),
+# "ulcer_healing" (an open ulcer at baseline), "recurrent_dvt" (at risk: a follow-up time). In each,
+# a study centre with fewer than 3 patients of either arm joins one level "(other centres)"; when that
+# level has fewer than 3 of an arm or is the only level, the centre leaves the score; covariates that
+# do not vary are left out (glm cannot use them). Then per method: the score, the weights and the
+# matched pairs as above, the ESS and the SMDs after; for "change" svyglm of the change and the
+# responders (difference and ratio); for an endpoint the weighted coxph (robust) and, "trial",
+# coxph on the trial's patients (weight 1), and cox.zph of each Cox fit (chisq, p). Output: propensity_sets_patients_reference.csv (set,
+# patient_id, ps, w_overlap, w_iptw, matched, partner), propensity_sets_reference.csv (set, method,
+# quantity, term, value; quantity "pooled" lists the centres pooled and whether the centre left).
+sets_in <- read.csv(file.path(dir, "propensity_sets_input.csv"), stringsAsFactors = FALSE)
+met <- function(x) !is.na(x) & x
+like <- sets_in[sets_in$design == "observational" & met(sets_in$stenosis_pct >= 50) &
+                  (met(sets_in$baseline_villalta >= 10) | sets_in$baseline_ulcer == "yes"), ]
+like$stent <- as.integer(like$arm == "stent")
+trial_sets <- sets_in[sets_in$design == "randomized", ]
+
+match_dm <- function(r) {  # MatchIt through its distance-matrix path, as above: the partner of each patient
+  o <- order(-r$stent, -r$ps)
+  s <- r[o, ]
+  dm <- abs(outer(s$ps[s$stent == 1], s$ps[s$stent == 0], "-"))
+  m <- matchit(stent ~ 1, data = s, method = "nearest", distance = dm, caliper = 0.2 * sd(r$ps),
+               std.caliper = FALSE, m.order = "data")
+  mm <- m$match.matrix
+  p <- setNames(rep(NA_character_, nrow(r)), r$patient_id)
+  ok <- !is.na(mm[, 1])
+  p[s[rownames(mm)[ok], "patient_id"]] <- s[mm[ok, 1], "patient_id"]
+  p[s[mm[ok, 1], "patient_id"]] <- s[rownames(mm)[ok], "patient_id"]
+  unname(p[r$patient_id])
+}
+
+sets_out <- list()
+add_set <- function(set, method, quantity, term, value) {
+  sets_out[[length(sets_out) + 1]] <<- data.frame(set = set, method = method, quantity = quantity, term = term,
+                                                  value = value)
+}
+sets_patients <- list()
+cox_rows <- function(set, method, data, w, time, status) {
+  k <- !is.na(data[[time]]) & w > 0
+  ev <- data.frame(t = data[[time]][k], e = as.logical(data[[status]][k]), s = data$arm[k] == "stent", w = w[k])
+  cx <- coxph(Surv(t, e) ~ s, data = ev, weights = w, robust = TRUE, ties = "efron",
+              control = coxph.control(eps = 1e-10, iter.max = 100))
+  b <- unname(coef(cx)); se <- unname(sqrt(vcov(cx)[1, 1]))
+  add_set(set, method, "cox", "log_hr", b); add_set(set, method, "cox", "robust_se", se)
+  add_set(set, method, "cox", "ci_low", exp(b - qnorm(0.975) * se))
+  add_set(set, method, "cox", "ci_high", exp(b + qnorm(0.975) * se))
+  add_set(set, method, "cox", "event_share", mean(ev$e))
+  add_set(set, method, "cox", "n_stent", sum(ev$s)); add_set(set, method, "cox", "n_medical", sum(!ev$s))
+  z <- cox.zph(cx)  # proportional hazards: score test on the weighted fit (transform "km", R's default)
+  add_set(set, method, "cox_zph", "chisq", z$table[1, "chisq"]); add_set(set, method, "cox_zph", "p", z$table[1, "p"])
+}
+
+for (set in c("change", "ulcer_healing", "recurrent_dvt")) {
+  have <- switch(set, change = like$change, ulcer_healing = like$duration_days, recurrent_dvt = like$dvt_duration_days)
+  a <- like[!is.na(have), ]
+  used <- covs
+  tab <- table(a$center_id, factor(a$stent, levels = c(0, 1)))
+  small <- sort(rownames(tab)[apply(tab, 1, min) < 3], method = "radix")
+  centre_out <- FALSE
+  if (length(small)) {
+    pooled <- ifelse(a$center_id %in% small, "(other centres)", a$center_id)
+    centre_out <- min(colSums(tab[small, , drop = FALSE])) < 3 || length(unique(pooled)) < 2
+    if (centre_out) used <- setdiff(used, "center_id") else a$center_id <- pooled
+  }
+  add_set(set, "score", "pooled", "centres", paste(small, collapse = " "))
+  add_set(set, "score", "pooled", "centre_left_out", as.numeric(centre_out))
+  used <- used[sapply(used, function(cv) length(unique(a[[cv]])) > 1)]
+  add_set(set, "score", "covariates", "used", paste(used, collapse = " "))
+  g <- glm(reformulate(used, response = "stent"), family = binomial, data = a,
+           control = glm.control(epsilon = 1e-12, maxit = 100))
+  a$ps <- fitted(g)
+  a$w_overlap <- ifelse(a$stent == 1, 1 - a$ps, a$ps)
+  kept <- a$ps >= 0.05 & a$ps <= 0.95
+  share <- mean(a$stent[kept])
+  a$w_iptw <- ifelse(kept, ifelse(a$stent == 1, share / a$ps, (1 - share) / (1 - a$ps)), 0)
+  a$partner <- match_dm(a)
+  a$matched <- as.integer(!is.na(a$partner))
+  a$w_matching <- as.numeric(a$matched)
+  sets_patients[[set]] <- data.frame(set = set, a[, c("patient_id", "ps", "w_overlap", "w_iptw", "matched", "partner")])
+  for (method in c("unadjusted", "overlap", "iptw", "matching")) {
+    w <- if (method == "unadjusted") rep(1, nrow(a)) else a[[paste0("w_", method)]]
+    for (arm in c(1, 0)) {
+      ww <- w[a$stent == arm]
+      add_set(set, method, "ess", ifelse(arm == 1, "stent", "medical"), sum(ww)^2 / sum(ww^2))
+    }
+    for (cv in used) add_set(set, method, "smd_after", cv, smd(a[[cv]], a$stent, w))
+    if (set == "change") {
+      r <- svy_change(a, w)
+      for (q in c("est", "se", "lo", "hi", "p"))
+        add_set(set, method, "change", c(est = "estimate", se = "se", lo = "ci_low", hi = "ci_high", p = "p")[[q]], r[[q]])
+      r$data$responder <- as.numeric(r$data$change <= -4)
+      des <- svydesign(ids = ~1, weights = ~w, data = r$data)
+      rd <- svyglm(responder ~ I(arm == "stent"), design = des)
+      add_set(set, method, "responder_difference", "estimate", unname(coef(rd)[2]))
+      add_set(set, method, "responder_difference", "se", unname(sqrt(vcov(rd)[2, 2])))
+      rr <- svyglm(responder ~ I(arm == "stent"), design = des, family = quasipoisson())
+      add_set(set, method, "responder_ratio", "estimate", unname(exp(coef(rr)[2])))
+      add_set(set, method, "responder_ratio", "se_log", unname(sqrt(vcov(rr)[2, 2])))
+    } else {
+      time <- if (set == "ulcer_healing") "duration_days" else "dvt_duration_days"
+      status <- if (set == "ulcer_healing") "observed" else "dvt_observed"
+      cox_rows(set, method, a, w, time, status)
+    }
+  }
+}
+cox_rows("ulcer_healing", "trial", trial_sets, rep(1, nrow(trial_sets)), "duration_days", "observed")
+cox_rows("recurrent_dvt", "trial", trial_sets, rep(1, nrow(trial_sets)), "dvt_duration_days", "dvt_observed")
+
+write.csv(do.call(rbind, sets_patients), file.path(dir, "propensity_sets_patients_reference.csv"), row.names = FALSE,
+          na = "")
+sres <- do.call(rbind, sets_out)
+sres$value <- ifelse(is.na(suppressWarnings(as.numeric(sres$value))), sres$value,
+                     sprintf("%.15g", suppressWarnings(as.numeric(sres$value))))
+write.csv(sres, file.path(dir, "propensity_sets_reference.csv"), row.names = FALSE)
+cat("analysed sets:", paste(names(sets_patients), sapply(sets_patients, nrow)), "\n")

@@ -151,9 +151,9 @@ def test_e_values_of_vanderweele_and_ding():
 
 def test_a_covariate_that_separates_the_arms_is_named_as_the_problem_with_the_way_out():
     rows = _patients()
-    rows["center_id"] = np.where(rows.arm == "stent", "C1", "C2")
-    with pytest.raises(P.PropensityProblem, match="separates the arms.*Leave that covariate out"):
-        P.fit_score(rows, ["center_id", "baseline_villalta"])
+    rows["sex"] = np.where(rows.arm == "stent", "female", "male")  # a centre would be pooled instead
+    with pytest.raises(P.PropensityProblem, match="separates the arms.*Leave that covariate out, choose fewer"):
+        P.fit_score(rows, ["sex", "baseline_villalta"])
 
 
 def test_too_few_patients_and_unknown_covariates_say_what_to_change():
@@ -255,3 +255,76 @@ def test_the_weighted_risk_ratio_is_the_ratio_of_weighted_shares():
     ratio = P.weighted_risk_ratio(data, w)
     assert ratio.estimate == pytest.approx((4 / 5) / (1 / 5))
     assert P.weighted_risk_ratio(data.assign(responder=np.where(data.arm == "medical", 0.0, 1.0)), w) is None
+
+
+def _logit_scores(rows: pd.DataFrame, centre: pd.Series | None) -> np.ndarray:
+    """R's glm(stent ~ baseline_villalta [+ centre]) written as indicators by hand: the expected score."""
+    columns = [np.ones(len(rows)), rows.baseline_villalta.to_numpy(float)]
+    if centre is not None:
+        levels = sorted(set(centre))
+        columns += [(centre == level).to_numpy(float) for level in levels[1:]]
+    x = np.column_stack(columns)
+    return np.asarray(sm.Logit((rows.arm == "stent").to_numpy(float), x).fit(disp=0, tol=1e-12).predict(x))
+
+
+def _with_centres(rows: pd.DataFrame, medical_in_small: tuple[int, int]) -> pd.DataFrame:
+    """Centres A (large), B (large), S1 and S2: S1 and S2 take 6 stent patients each and the given
+    numbers of medical patients; everyone else alternates between A and B."""
+    rows = rows.reset_index(drop=True)
+    stent = list(rows.index[rows.arm == "stent"])
+    medical = list(rows.index[rows.arm == "medical"])
+    centre = pd.Series(["A", "B"] * (len(rows) // 2) + ["A"] * (len(rows) % 2), index=rows.index)
+    centre[stent[:6]] = "S1"
+    centre[stent[6:12]] = "S2"
+    centre[medical[: medical_in_small[0]]] = "S1"
+    centre[medical[medical_in_small[0] : sum(medical_in_small)]] = "S2"
+    return rows.assign(center_id=centre)
+
+
+def test_centres_with_too_few_patients_of_an_arm_are_pooled_into_other_centres():
+    """S1 and S2 have 6 stent and 2 medical patients each (fewer than 3 of an arm, as a one-arm centre
+    would be: each alone nearly separates the score): both join "(other centres)", which then holds
+    12 stent and 4 medical patients, enough: the centre stays in the score with that level."""
+    rows = _with_centres(_patients(), (0, 4))
+    rows.loc[rows.index[(rows.center_id == "S2") & (rows.arm == "medical")][:2], "center_id"] = "S1"
+    counts = pd.crosstab(rows.center_id, rows.arm)
+    assert counts.loc["S1", "medical"] == 2 and counts.loc["S2", "medical"] == 2
+    score = P.fit_score(rows, ["baseline_villalta", "center_id"])
+    assert score.pooled_centres == ("S1", "S2") and not score.centre_left_out
+    assert score.covariates == ("baseline_villalta", "center_id")
+    expected_centre = rows.center_id.replace({"S1": "(other centres)", "S2": "(other centres)"})
+    assert score.data.ps.to_numpy() == pytest.approx(_logit_scores(rows, expected_centre), abs=1e-8)
+    assert sorted(set(score.data.center_id)) == ["(other centres)", "A", "B"]
+
+
+def test_the_centre_is_left_out_of_the_score_when_even_pooled_it_has_too_few_of_an_arm():
+    rows = _with_centres(_patients(), (0, 2))  # pooled: 12 stent, 2 medical
+    score = P.fit_score(rows, ["baseline_villalta", "center_id"])
+    assert score.pooled_centres == ("S1", "S2") and score.centre_left_out
+    assert score.covariates == ("baseline_villalta",)
+    assert score.data.ps.to_numpy() == pytest.approx(_logit_scores(rows, None), abs=1e-8)
+
+
+def test_centres_with_enough_patients_of_both_arms_are_not_pooled():
+    rows = _with_centres(_patients(), (3, 5))
+    score = P.fit_score(rows, ["baseline_villalta", "center_id"])
+    assert score.pooled_centres == () and not score.centre_left_out
+    assert score.data.ps.to_numpy() == pytest.approx(_logit_scores(rows, rows.center_id), abs=1e-8)
+
+
+def test_a_collinear_design_gets_the_same_scores_as_statsmodels_pseudo_inverse():
+    """Baseline VCSS a copy of the baseline Villalta: the design's columns are collinear. The score is
+    still the maximum-likelihood fit (statsmodels' GLM, pseudo-inverse), never an error or garbage."""
+    rows = _patients()
+    rows["baseline_vcss"] = rows.baseline_villalta
+    score = P.fit_score(rows, ["stenosis_grade", "baseline_villalta", "baseline_vcss"])
+    x = np.column_stack(
+        [
+            np.ones(len(rows)),
+            rows.stenosis_grade == "70-99%",
+            rows.stenosis_grade == "occlusion",
+            rows.baseline_villalta,
+        ]
+    ).astype(float)
+    expected = sm.Logit((rows.arm == "stent").astype(float), x).fit(disp=0, tol=1e-12).predict(x)
+    assert score.data.ps.to_numpy() == pytest.approx(np.asarray(expected), abs=1e-8)

@@ -1,0 +1,101 @@
+"""The Target trial page's patient-level export: one row per registry patient of the cohort with the
+score, the weight (or matched pair), the arm, the outcome and whether each was analysed and why not;
+its R script, run with Rscript on that CSV, prints the page's adjusted estimate and CI (read off the
+page, compared whole). Refused below k patients, as the cohort's patient rows are."""
+
+import io
+import shutil
+import subprocess
+import zipfile
+
+import pandas as pd
+import pytest
+
+from pts_explorer import exports
+from tests.app.test_adjusted_page import _independent_overlap, _like_the_trial, _metrics, _open, _rows
+
+pytestmark = pytest.mark.skipif(shutil.which("Rscript") is None, reason="R is not installed")
+
+ESTIMATE = {"overlap": "ATO", "iptw": "ATE", "matching": "ATT"}
+
+
+def _exported(app_on, demo_db, query, tmp_path):
+    at = _open(app_on, demo_db, query)
+    at.button(key="export_prepare").click().run()
+    assert not at.exception, at.exception
+    rows = at.session_state["_export_items"]["patients"]
+    page = at.session_state["_export_page"]
+    with zipfile.ZipFile(io.BytesIO(exports.patient_rows(rows, page, 5))) as archive:
+        archive.extractall(tmp_path)
+        assert sorted(archive.namelist()) == ["README.txt", "reproduce.R", "target_trial_patients.csv"]
+    return at, pd.read_csv(tmp_path / "target_trial_patients.csv", keep_default_na=False, na_values=[""])
+
+
+def _r_prints(tmp_path) -> str:
+    command = ["Rscript", "reproduce.R", "target_trial_patients.csv"]
+    run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    return run.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ({}, "stent - medical"),
+        ({"ps_method": "iptw"}, "stent - medical"),
+        ({"ps_method": "matching"}, "stent - medical"),
+        ({"ps_estimate": "responders"}, "stent - medical"),
+        ({"ps_estimate": "ulcer_healing"}, "hazard ratio"),
+        ({"ps_estimate": "freedom_from_recurrent_dvt", "ps_trial_eligible": "False"}, "hazard ratio"),
+    ],
+    ids=["change", "iptw", "matching", "responders", "ulcer healing", "recurrent dvt, every registry patient"],
+)
+def test_the_r_script_on_the_exported_csv_prints_the_pages_estimate(app_on, demo_db, tmp_path, query, words):
+    at, _ = _exported(app_on, demo_db, query, tmp_path)
+    shown = _metrics(at)
+    method = query.get("ps_method", "overlap")
+    expected = f"{words} {shown[f'Adjusted estimate ({ESTIMATE[method]})']} (95% CI {shown['95% CI (robust)']})"
+    assert _r_prints(tmp_path) == expected
+
+
+def test_the_csv_holds_every_registry_patient_with_the_weight_and_why_each_was_not_analysed(app_on, demo_db, tmp_path):
+    at, csv = _exported(app_on, demo_db, {}, tmp_path)
+    rows = _rows(demo_db)
+    registry, like = rows[rows.design == "observational"], _like_the_trial(rows)
+    assert csv.patient_id.tolist() == registry.patient_id.tolist()
+    assert csv.arm.tolist() == registry.arm.tolist()
+    analysed = like[like.change.notna()]
+    reasons = csv.reason.fillna("").value_counts().to_dict()
+    assert reasons == {
+        "": len(analysed),
+        "outside the trial's inclusion criteria": len(registry) - len(like),
+        "no Villalta total at baseline and month 6": len(like) - len(analysed),
+    }
+    assert (csv.analysed == "yes").sum() == len(analysed)
+    reg, stent, w = _independent_overlap(analysed)
+    yes = csv[csv.analysed == "yes"].set_index("patient_id")
+    assert yes.loc[reg.patient_id, "weight"].to_numpy() == pytest.approx(w, abs=1e-9)
+    assert (csv[csv.analysed == "no"].weight == 0).all()
+    assert yes.change.tolist() == reg.change.tolist()
+
+
+def test_matching_names_each_pair_by_its_stent_patient(app_on, demo_db, tmp_path):
+    _, csv = _exported(app_on, demo_db, {"ps_method": "matching"}, tmp_path)
+    matched = csv[csv.pair.notna()]
+    assert (matched.weight == 1).all() and (csv[csv.pair.isna()].weight == 0).all()
+    pairs = matched.groupby("pair").arm.agg(sorted)
+    assert (pairs.map(tuple) == ("medical", "stent")).all()
+    stent = matched[matched.arm == "stent"]
+    assert (stent.pair == stent.patient_id).all()
+    unmatched = (csv.weight == 0) & csv.propensity_score.notna() & csv.change.notna()
+    assert (csv[unmatched & (csv.arm == "stent")].reason == "no match within the caliper").all()
+    assert (csv[unmatched & (csv.arm == "medical")].reason == "not matched to a stent patient").all()
+    assert (unmatched & (csv.arm == "stent")).sum() > 0
+
+
+def test_fewer_than_k_patients_are_refused():
+    rows = exports.PatientRows("p.csv", pd.DataFrame({"patient_id": ["A", "B"]}), "", "")
+    page = exports.PageExport("Target trial", "cohort", {}, "demo", True, "fp", "")
+    with pytest.raises(exports.TooFewPatients, match="fewer than 5 patients"):
+        exports.patient_rows(rows, page, 5)
+    assert exports.patient_rows(rows, page, 0)
