@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from pts_explorer.config import PROJECT_ROOT
-from tests.browser.app_driver import new_context
+from tests.browser.app_driver import new_context, talk_server  # noqa: F401 (a fixture: the talk modules')
 from tests.browser.chromium import chromium_path, launch_args
 
 # Assertions on what a finished run drew: the browser may still be rendering it on a busy machine.

@@ -1226,30 +1226,6 @@ class SdtmMapper(Mapper):
             "('left', 'right')"
         )
         one_leg = f"{same} AND NOT legs_unmapped AND all_legs AND first_leg = last_leg"
-        self._issues(
-            ERROR,
-            "sdtm:same_time_results",
-            "sdtm_qsr",
-            record,
-            "qs",
-            "test_code",
-            shown,
-            what + f"They are the two legs ({supp} QNAM {legs}, [qs] laterality), but the subject's index limb "
-            "(patients.limb_side) is not known (the error on patients.limb_side or its [qualifiers] QNAM says why): "
-            "once it is given, its leg's records are imported, the other leg's set aside",
-            no_index,
-        )
-        self._issues(
-            ERROR,
-            "sdtm:same_time_results",
-            "sdtm_qsr",
-            record,
-            "qs",
-            "test_code",
-            shown,
-            what + f"Both are of the same leg, as {supp} QNAM {legs} ([qs] laterality) says: keep one in the source",
-            one_leg,
-        )
         sequence = self.names["qs"].get("sequence", "QSSEQ")
         if self.leg_qnams:  # the profile names a QNAM SUPPQS has: it gives these records no leg
             advice = (
@@ -1270,17 +1246,27 @@ class SdtmMapper(Mapper):
                 "limb's records (patients.limb_side, which the subject needs) are imported, the other leg's set "
                 "aside; else keep one in the source"
             )
-        self._issues(
-            ERROR,
-            "sdtm:same_time_results",
-            "sdtm_qsr",
-            record,
-            "qs",
-            "test_code",
-            shown,
-            what + advice,
-            f"{same} AND NOT legs_unmapped AND NOT coalesce({no_index}, false) AND NOT coalesce({one_leg}, false)",
-        )
+        # The other records of step 8, by what SUPPQS says of their legs: (which records, the way out).
+        cases = [
+            (
+                no_index,
+                f"They are the two legs ({supp} QNAM {legs}, [qs] laterality), but the subject's index limb "
+                "(patients.limb_side) is not known (the error on patients.limb_side or its [qualifiers] QNAM says "
+                "why): once it is given, its leg's records are imported, the other leg's set aside",
+            ),
+            (
+                one_leg,
+                f"Both are of the same leg, as {supp} QNAM {legs} ([qs] laterality) says: keep one in the source",
+            ),
+            (
+                f"{same} AND NOT legs_unmapped AND NOT coalesce({no_index}, false) AND NOT coalesce({one_leg}, false)",
+                advice,
+            ),
+        ]
+        for where, way_out in cases:
+            self._issues(
+                ERROR, "sdtm:same_time_results", "sdtm_qsr", record, "qs", "test_code", shown, what + way_out, where
+            )
 
     def _other_legs(self) -> None:
         """The records of the other leg than the index limb (step 10): one warning per file naming each
