@@ -579,7 +579,7 @@ else:
             outcome_columns,
             why_not,
         ),
-        reproduce.adjusted_r(kind),
+        reproduce.adjusted_r(kind, method=method, caliper=float(caliper)),
         "One row per registry patient of the cohort: propensity_score and weight (empty and 0 outside the score), "
         "pair (matching: the patient_id of the pair's stent patient), the outcome ("
         + ", ".join(outcome_columns)
@@ -603,7 +603,7 @@ else:
             outcome.higher_is_better,
             bool(trial_only),
         ),
-        reproduce.adjusted_r(kind),
+        reproduce.adjusted_r(kind, method=method, caliper=float(caliper)),
     )
 
 st.subheader("Target-trial protocol (observational emulation)", help=glossary.tip("target_trial"))

@@ -227,7 +227,9 @@ TERMS: tuple[Term, ...] = (
         "nearest score, if within the caliper (standard deviations of the score); unmatched patients are left out. "
         "It estimates the effect among the stented patients who have a match (ATT).",
         "Austin PC. *Pharm Stat* 2011;10:150-61 ([doi](https://doi.org/10.1002/pst.433)); as R's MatchIt "
-        "(Ho DE et al. *J Stat Softw* 2011;42(8)).",
+        "(Ho DE et al. *J Stat Softw* 2011;42(8)) through its distance-matrix path: MatchIt 4.5.1 to 4.5.3 ignore "
+        'the caliper of the standard `matchit(..., distance = "glm", caliper, std.caliper = TRUE)` call '
+        "(kosukeimai/MatchIt#163).",
     ),
     Term(
         "ess",
