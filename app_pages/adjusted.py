@@ -406,6 +406,11 @@ else:
     ]
     for col, (label, value), text in zip(cols, metrics.items(), helps, strict=True):
         col.metric(label, value, help=text)
+    caution = shown.stability_caution(ess, float(data.ps.min()), float(data.ps.max()))
+    if caution is not None:
+        ui.note(caution, st.warning, icon=":material/warning:")
+    if method == "overlap":
+        ui.note(shown.OVERLAP_SMD_NOTE)
     if kind == "responders" and ratio_estimate is not None:
         ui.note(
             f"Responder ratio, stent / medical (adjusted): {display.number(ratio_estimate.estimate, 2)} "
@@ -469,6 +474,7 @@ else:
         ui.note(
             shown.benchmark_words(diff, low, high, decimals, "ratio" if timed else "difference", estimand), st.markdown
         )
+        ui.note(shown.BENCHMARK_MULTIPLICITY)
         if bench is not None:
             factor = 1.0 if timed else scale
             parts = [display.number(factor * v, 4) for v in (bench.registry.se, bench.trial.se, bench.se)]

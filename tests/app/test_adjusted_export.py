@@ -16,7 +16,7 @@ from tests.app.test_adjusted_page import _independent_overlap, _like_the_trial, 
 
 pytestmark = pytest.mark.skipif(shutil.which("Rscript") is None, reason="R is not installed")
 
-ESTIMATE = {"overlap": "ATO", "iptw": "ATE", "matching": "ATT"}
+ESTIMATE = {"overlap": "ATO", "iptw": "ATE", "matching": "ATM"}
 
 
 def _exported(app_on, demo_db, query, tmp_path):

@@ -75,7 +75,7 @@ def _expected(rows, method: str, column: str = "change", scale: float = 1.0, dec
     worst = float(P.balance(score, w).smd_after.abs().max())
     smd = f"{worst:.3f}" + (" ▲" if worst > 0.1 else "")
     return {
-        f"Adjusted estimate ({ {'overlap': 'ATO', 'iptw': 'ATE', 'matching': 'ATT'}[method] })": _signed(
+        f"Adjusted estimate ({ {'overlap': 'ATO', 'iptw': 'ATE', 'matching': 'ATM'}[method] })": _signed(
             scale * est.estimate, decimals
         ),
         "95% CI (robust)": f"{_signed(scale * est.ci_low, decimals)} to {_signed(scale * est.ci_high, decimals)}",

@@ -1,0 +1,81 @@
+"""The Target trial page's cautions (review rev31b findings 2 to 4): an unstable estimate (an arm's
+effective sample size below 50, or scores outside 0.01 to 0.99) is said with the numbers recomputed
+here; overlap weights' zero SMD is said to hold by construction; matching is named the matched stent
+patients' effect (ATM), never plain ATT; the benchmark carries a multiplicity caution."""
+
+import numpy as np
+
+from pts_explorer.filters import CohortFilter
+from tests.app.test_adjusted_page import _independent_overlap, _like_the_trial, _metrics, _open, _rows
+
+RC01 = {"center": "RC01"}
+
+
+def _kish(w):
+    return w.sum() ** 2 / (w**2).sum()
+
+
+def test_a_tiny_centre_gets_an_unstable_estimate_caution_with_its_ess_and_score_range(app_on, demo_db):
+    at = _open(app_on, demo_db, RC01)
+    rows = _rows(demo_db, cohort=CohortFilter(more=(("center", ("RC01",)),)))
+    like = _like_the_trial(rows)
+    reg, stent, w = _independent_overlap(like[like.change.notna()])
+    ps = np.where(stent, 1 - w, w)
+    ess = (_kish(w[stent]), _kish(w[~stent]))
+    assert _metrics(at)["ESS, stent / medical"] == f"{ess[0]:.1f} / {ess[1]:.1f}"
+    assert ess[0] < 50 and ess[1] < 50 and (ps.min() < 0.01 or ps.max() > 0.99)
+    (warning,) = [x.value for x in at.warning if "Unstable estimate" in x.value]
+    assert warning == (
+        f"**Unstable estimate**: the effective sample size is below 50 (stent {ess[0]:.1f}, medical {ess[1]:.1f}) "
+        f"and the scores reach {ps.min():.5f} to {ps.max():.5f}, outside 0.01 to 0.99 (near-separation: the "
+        "covariates almost decide who had a stent). The robust CI assumes many effective patients per arm and a "
+        "score away from 0 and 1, so it and the estimate can be far off here, and a zero SMD after weighting says "
+        "nothing of that. Widen the cohort or choose fewer covariates."
+    )
+
+
+def test_the_default_view_has_no_unstable_estimate_caution_and_says_the_zero_smd_is_by_construction(app_on, demo_db):
+    at = _open(app_on, demo_db)
+    assert not [x.value for x in at.warning if "Unstable estimate" in x.value]
+    assert _metrics(at)["Max |SMD| after"] == "0.000"
+    assert [c.value for c in at.caption if c.value.startswith("Overlap weights make")] == [
+        "Overlap weights make the weighted means of every covariate in the score equal in the two arms by "
+        "construction (Li, Morgan & Zaslavsky 2018), so their |SMD| after is 0: balance of the means, not proof of "
+        "no confounding (other moments, interactions and unmeasured confounders are not balanced by it)."
+    ]
+
+
+def test_matching_is_named_the_matched_stent_patients_effect_wherever_the_estimand_is_named(app_on, demo_db):
+    at = _open(app_on, demo_db, {"ps_method": "matching"})
+    texts = [*(m.value for m in at.markdown), *(c.value for c in at.caption), *(m.label for m in at.metric)]
+    assert "Adjusted estimate (ATM)" in _metrics(at)
+    assert not [t for t in texts if "(ATT)" in t or "the ATT from" in t]
+    (banner,) = [t for t in texts if "Observational comparison, adjusted" in t]
+    assert "the ATM from a propensity score" in banner
+    (bench,) = [t for t in texts if "The estimands differ: the registry's is" in t]
+    assert bench.endswith(
+        "The estimands differ: the registry's is the average treatment effect in the matched stent patients (ATM: "
+        "the ATT of the matched, not of all stented patients) of its own patients, the trial's the average effect "
+        "among the patients it randomized."
+    )
+
+
+def test_the_benchmark_carries_a_multiplicity_caution(app_on, demo_db):
+    at = _open(app_on, demo_db)
+    assert [c.value for c in at.caption if c.value.startswith("Multiplicity:")] == [
+        "Multiplicity: this verdict is one comparison at 5%, with no adjustment for multiple comparisons. The page "
+        "offers many (estimates, outcomes, visits, methods, trimming, calipers, sub-cohorts); browsing them until "
+        "one reproduces or differs from the trial lets some look so by chance alone, so read the comparison chosen "
+        "before looking, and the pattern over the others."
+    ]
+
+
+def test_iptws_causal_contrast_names_the_patients_analysed_within_the_trimming_bounds(app_on, demo_db):
+    from tests.app.test_adjusted_page import _protocol
+
+    at = _open(app_on, demo_db, {"ps_method": "iptw"})
+    assert _protocol(at)["Causal contrast"] == (
+        "ATE, stent − medical: the registry patients analysed (those the trial could have enrolled, unless that is "
+        "turned off, with the outcome measured or at risk of the endpoint) whose score lies within the trimming "
+        "bounds"
+    )
