@@ -224,6 +224,8 @@ ui.note(
     )
     + ". The score, the weights, the balance and the ESS below are those of the patients analysed."
 )
+if not timed and not_eligible:
+    ui.note(shown.attendance_caveat(shield.count(not_eligible), shield.count(len(registry_rows)), int(visit)))
 centres_note = shown.centre_words(score.pooled_centres, score.centre_left_out)
 if centres_note:
     ui.note(centres_note)
@@ -550,6 +552,7 @@ else:
             ui.note(
                 "Weighted Kaplan-Meier (lifelines, the weights above; death censors): "
                 + ("the share healed, 1 − S(t)" if healing else "the share free of a recurrent DVT, S(t)")
+                + (f". {shown.HEALING_COMPETING_RISK}" if healing else "")
                 + ". No confidence band is drawn: a weighted curve's band needs a robust variance this page does not "
                 "compute. The numbers at risk are patients, unweighted. Patency is not offered here: it is a stent "
                 "endpoint (from the procedure), which the medical arm does not have."

@@ -63,6 +63,24 @@ BENCHMARK_MULTIPLICITY = (
     "reproduces or differs from the trial lets some look so by chance alone, so read the comparison chosen before "
     "looking, and the pattern over the others."
 )
+HEALING_COMPETING_RISK = (
+    "A death before healing censors the patient, so 1 − S(t) is the healing that would be seen were no one to die: "
+    "where deaths compete it overstates the share who actually heal. The Durability page draws ulcer healing as a "
+    "cumulative incidence with death as a competing event (Aalen-Johansen); the hazard ratio here is cause-specific"
+)
+
+
+def attendance_caveat(not_seen: str, eligible: str, visit: int) -> str:
+    """The design caveat of an analysed set that needs the outcome at the visit: those not seen are left
+    out and no censoring weights stand in for them. Counts as the page writes them."""
+    return (
+        f"Design caveat: a registry patient is analysed only if seen at baseline and month {visit} ({not_seen} of "
+        f"the {eligible} were not), and the score is fitted among those seen. No inverse-probability-of-censoring "
+        "weights stand in for the others, so if who attends depends on the arm and on how the patient is doing, the "
+        "estimate is biased by it."
+    )
+
+
 OVERLAP_SMD_NOTE = (
     "Overlap weights make the weighted means of every covariate in the score equal in the two arms by construction "
     "(Li, Morgan & Zaslavsky 2018), so their |SMD| after is 0: balance of the means, not proof of no confounding "

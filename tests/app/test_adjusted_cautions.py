@@ -79,3 +79,27 @@ def test_iptws_causal_contrast_names_the_patients_analysed_within_the_trimming_b
         "turned off, with the outcome measured or at risk of the endpoint) whose score lies within the trimming "
         "bounds"
     )
+
+
+def test_the_design_caveats_are_said_with_the_counts(app_on, demo_db):
+    """Review rev31b finding 5: analysed only if seen at the visit (no censoring weights), counted here;
+    ulcer healing's 1 - KM with death censored overstates healing where deaths compete."""
+    at = _open(app_on, demo_db, {"visit": "60"})
+    like = _like_the_trial(_rows(demo_db, visit=60))
+    not_seen = int(like.change.isna().sum())
+    assert not_seen > 0
+    assert [c.value for c in at.caption if c.value.startswith("Design caveat")] == [
+        f"Design caveat: a registry patient is analysed only if seen at baseline and month 60 ({not_seen:,} of the "
+        f"{len(like):,} were not), and the score is fitted among those seen. No inverse-probability-of-censoring "
+        "weights stand in for the others, so if who attends depends on the arm and on how the patient is doing, the "
+        "estimate is biased by it."
+    ]
+    at = _open(app_on, demo_db, {"ps_estimate": "ulcer_healing"})
+    (km,) = [c.value for c in at.caption if c.value.startswith("Weighted Kaplan-Meier (lifelines")]
+    assert km.startswith(
+        "Weighted Kaplan-Meier (lifelines, the weights above; death censors): the share healed, 1 − S(t). A death "
+        "before healing censors the patient, so 1 − S(t) is the healing that would be seen were no one to die: "
+        "where deaths compete it overstates the share who actually heal. The Durability page draws ulcer healing as "
+        "a cumulative incidence with death as a competing event (Aalen-Johansen); the hazard ratio here is "
+        "cause-specific. No confidence band is drawn:"
+    )
