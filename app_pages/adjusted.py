@@ -206,7 +206,7 @@ not_eligible = len(registry_rows) - len(eligible_rows)
 why_not = (
     "no open ulcer at baseline"
     if kind == "ulcer_healing"
-    else "not at risk of a recurrent DVT (no follow-up time)"
+    else "no follow-up time (not at risk of a recurrent DVT)"
     if timed
     else f"no {outcome.label} at baseline and month {visit}"
 )
@@ -454,7 +454,7 @@ else:
         trimmed = int((weights == 0).sum())
         ui.note(
             f"Trimming: {shield.count(trimmed)} of the {shield.count(len(weights))} registry patients analysed had a "
-            f"score outside {bounds[0]:g} to {bounds[1]:g} and were left out"
+            f"score outside {bounds[0]:g} to {bounds[1]:g} and {'was' if trimmed == 1 else 'were'} left out"
             + (
                 f": the ATE is that of the {shield.count(len(weights) - trimmed)} patients kept (the trimmed "
                 "population), not of all."

@@ -103,3 +103,31 @@ def test_the_design_caveats_are_said_with_the_counts(app_on, demo_db):
         "a cumulative incidence with death as a competing event (Aalen-Johansen); the hazard ratio here is "
         "cause-specific. No confidence band is drawn:"
     )
+
+
+def test_a_patient_with_zero_follow_up_is_not_at_risk_of_a_recurrent_dvt_and_is_counted(app_on, demo_db):
+    """Review rev31b finding 6: a registry patient with no follow-up time was analysed (in the score,
+    the ESS and the count) and the page read "0 with not at risk"."""
+    at = _open(app_on, demo_db, {"ps_estimate": "freedom_from_recurrent_dvt"})
+    rows = _rows(demo_db, endpoint="freedom_from_recurrent_dvt")
+    like = _like_the_trial(rows)
+    zero = int((like.duration_days == 0).sum())
+    at_risk = like[like.duration_days > 0]
+    assert zero == 1
+    n = {arm: int((at_risk.arm == arm).sum()) for arm in ("stent", "medical")}
+    (line,) = [c.value for c in at.caption if c.value.startswith("Registry patients of the cohort:")]
+    assert line == (
+        f"Registry patients of the cohort: {int((rows.design == 'observational').sum()):,}; within the trial's "
+        f"inclusion criteria: {len(like):,}; analysed: {len(at_risk):,} (stent {n['stent']:,}, medical "
+        f"{n['medical']:,}). Not analysed: {len(like) - len(at_risk):,} with no follow-up time (not at risk of a "
+        "recurrent DVT). The score, the weights, the balance and the ESS below are those of the patients analysed."
+    )
+    assert len(like) - len(at_risk) == zero + int(like.duration_days.isna().sum())
+
+
+def test_one_trimmed_patient_reads_was(app_on, demo_db):
+    at = _open(app_on, demo_db, {"ps_method": "iptw"})
+    (line,) = [c.value for c in at.caption if c.value.startswith("Trimming: ")]
+    assert line.startswith(
+        "Trimming: 1 of the 1,359 registry patients analysed had a score outside 0.05 to 0.95 and was left out"
+    )

@@ -614,7 +614,7 @@ def test_weighted_kaplan_meier_curves_by_arm_for_recurrent_dvt(app_on, demo_db):
 
     at = _open(app_on, demo_db, {"ps_estimate": "freedom_from_recurrent_dvt"})
     like = _like_the_trial(_rows(demo_db, endpoint="freedom_from_recurrent_dvt"))
-    reg, stent, w = _independent_overlap(like[like.duration_days.notna()])
+    reg, stent, w = _independent_overlap(like[like.duration_days > 0])  # zero follow-up: not at risk
     (chart,) = [c for c in at.get("plotly_chart") if "Recurrent DVT by arm, registry weighted" in c.proto.spec]
     traces = [t for t in json.loads(chart.proto.spec)["data"] if t.get("mode") == "lines" and "name" in t]
     last = {t["name"]: _values(t["y"])[-1] for t in traces}
