@@ -238,8 +238,8 @@ if trial_only:
     eligibility_words = (
         f"Like with like: the registry patients are those the trial could have enrolled ({P.TRIAL_INCLUSION}). "
         f"Left out: {shield.count(outside_criteria['all'])} of the cohort's {shield.count(len(cohort_registry))} "
-        f"registry patients ({outside_words}). Turn *the trial's inclusion criteria only* off (Score settings) to "
-        "analyse them all."
+        f"registry patients ({outside_words}). To analyse them all, switch off *Registry: the trial's inclusion "
+        "criteria only* under *Score: covariates, trimming, caliper, threshold*."
     )
 else:
     eligibility_words = (
@@ -490,6 +490,7 @@ else:
             shown.benchmark_table(labels["adjusted"], bench_name, diff, low, high, decimals, ratio, estimand),
             key="adjusted_benchmark",
             title="The adjusted registry against the trial",
+            wrap=True,  # the verdict cell whole at 1280 px, as the protocol table
         )
     elif trial is None:
         trial_months = sorted(

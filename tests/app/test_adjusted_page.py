@@ -409,7 +409,8 @@ def test_the_benchmark_compares_registry_patients_the_trial_could_have_enrolled(
         "and a baseline Villalta of at least 10 or an open ulcer). Left out: "
         f"{len(registry) - len(like):,} of the cohort's {len(registry):,} registry patients ({low_grade:,} with a "
         f"stenosis below 50% or unknown, {mild:,} with a baseline Villalta below 10 and no ulcer; a patient may fail "
-        "both). Turn *the trial's inclusion criteria only* off (Score settings) to analyse them all."
+        "both). To analyse them all, switch off *Registry: the trial's inclusion criteria only* under *Score: "
+        "covariates, trimming, caliper, threshold*."
     ]
     protocol = _protocol(at)
     assert protocol["Eligibility"] == (
