@@ -187,7 +187,8 @@ if comparable and too_small:  # the presenter line counts the patients the model
     ui.analysis_set(
         modelled.arm.value_counts(),
         modelled.study_id,
-        f"{set_words} in the groups large enough to estimate ({left:,} more in {len(too_small)} "
+        # Those left out are a count like any other: 1..k-1 reads hidden where small cells are protected.
+        f"{set_words} in the groups large enough to estimate ({shield.count(left)} more in {len(too_small)} "
         f"group{'s' if len(too_small) > 1 else ''} too small to estimate)",
     )
 reference = None

@@ -393,7 +393,13 @@ if relation == compare.SAME:
 
 labels = result.labels
 counted = result.shared_in_results  # some patients count on both sides of the results below
-n_a, n_b = (shield.count(result.compared[side]) for side in ("A", "B"))
+# The sides' patients and those in both add up to the cohorts' sizes (A's is the drawer's and the sidebar's
+# count): where one of the three is hidden, all three are, or the others would give it away by subtraction.
+sides_hidden = relation != compare.DISJOINT and any(
+    shield.small(n) for n in (shared, result.compared["A"], result.compared["B"])
+)
+n_a, n_b = (shield.count(result.compared[side], sides_hidden or None) for side in ("A", "B"))
+shared_text = shield.count(shared, sides_hidden or None)
 side_counts = f"{labels['A']} {n_a}, {labels['B']} {n_b} with a baseline value"
 
 
@@ -414,7 +420,7 @@ COMPARED = {
     f"(**A without B**, {n_a}), so no patient counts twice.",
     (compare.A_IN_B, True): f"Every patient of A is also in B: A ({n_a} with a baseline value) against the rest of B "
     f"(**B without A**, {n_b}), so no patient counts twice.",
-    (compare.OVERLAP, True): f"The {shield.count(shared)} patients in both cohorts are left out: **A only** ({n_a} "
+    (compare.OVERLAP, True): f"The {shared_text} patients in both cohorts are left out: **A only** ({n_a} "
     f"with a baseline value) against **B only** ({n_b}), so no patient counts twice.",
 }
 compared = COMPARED.get(
@@ -430,6 +436,7 @@ ui.compared_groups(  # presenter mode: the line above the slide states these two
             labels[side],
             {arm: int(at_baseline[(at_baseline.cohort == side) & (at_baseline.arm == arm)].n.sum()) for arm in arms},
             list(baseline_studies[side]),
+            sides_hidden,
         )
         for side in ("A", "B")
     ],

@@ -143,6 +143,7 @@ def chart(
         figure.update_layout(legend={"itemclick": False, "itemdoubleclick": False})
         st.session_state[_CLICK_TARGETS + key] = targets
         st.plotly_chart(figure, key=key, on_select=lambda: _clicked(key), selection_mode="points")
+        _legend_buttons(key, legend_targets(figure, targets))
     else:
         st.plotly_chart(figure, key=key)
     title = figure.layout.title.text or ""
@@ -161,11 +162,79 @@ def click_targets(targets: list[dict[str, Any]], curve: int, index: int) -> dict
     for field, value in meta.items():
         if isinstance(value, list | tuple):
             value = value[index] if 0 <= index < len(value) else None
-        # A value of the filter's vocabulary (a study id is the data's: the cohort filter checks it).
-        known = field == "study" or value in VOCABULARIES.get(field, {})
-        if field in CLICK_FILTERS and isinstance(value, str) and value and known:
+        if _filterable(field, value):
             found[field] = value
     return found
+
+
+def _filterable(field: str, value: object) -> bool:
+    """A value a click can set: of a click filter's vocabulary (a study id is the data's: the cohort filter
+    checks it)."""
+    known = field == "study" or (isinstance(value, str) and value in VOCABULARIES.get(field, {}))
+    return field in CLICK_FILTERS and isinstance(value, str) and bool(value) and known
+
+
+def _scalars(meta: Mapping[str, Any]) -> dict[str, str]:
+    """The filters a trace's meta names for the whole trace (a list names one value per point)."""
+    return {field: value for field, value in meta.items() if _filterable(field, value)}
+
+
+def legend_targets(figure: Any, targets: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The filters each entry of a chart's legend stands for, in the legend's order: the filters every
+    trace of the entry's group (plotly's legendgroup, else the trace's name) names for the whole trace.
+    Streamlit's plotly selection events report points, a box or a lasso, never a legend click (issue 28
+    item 3): these are drawn as buttons under the chart instead. An entry whose traces differ (the bands
+    of Trajectories' second chart, drawn per arm) stands for no filter; fewer than two distinct entries
+    offer no choice, and none is given."""
+    groups: dict[str, list[int]] = {}
+    in_legend: list[str] = []
+    for i, trace in enumerate(figure.data):
+        group = trace.legendgroup or trace.name or f"#{i}"
+        groups.setdefault(group, []).append(i)
+        if trace.name and trace.showlegend is not False and group not in in_legend:
+            in_legend.append(group)
+    if figure.layout.showlegend is False:
+        return []
+    found: list[dict[str, str]] = []
+    for group in in_legend:
+        metas = [_scalars(targets[i]) for i in groups[group] if i < len(targets) and targets[i]]
+        if not metas:
+            continue
+        common = {field: value for field, value in metas[0].items() if all(m.get(field) == value for m in metas)}
+        if common and common not in found:
+            found.append(common)
+    return found if len(found) >= 2 else []
+
+
+def _filter_words(filters: Mapping[str, str]) -> str:
+    """A legend entry's filters as a button reads (Markdown: a study id is a value of the data)."""
+    return ", ".join(
+        escape.markdown(value) if field == "study" else VOCABULARIES[field][value] for field, value in filters.items()
+    )
+
+
+def _legend_buttons(key: str, entries: list[dict[str, str]]) -> None:
+    """One button per legend entry, under its chart: a click sets that entry's filters, as a click on its
+    curve or bar does (a click on the legend itself does nothing: it cannot be reported to the server)."""
+    if not entries:
+        return
+    with st.container(key=f"{key}_legend_filters", horizontal=True, gap="small", vertical_alignment="center"):
+        st.caption("Filter to a legend entry:", width="content")
+        for n, filters in enumerate(entries):
+            st.button(
+                _filter_words(filters),
+                key=f"{key}_legend_{n}",
+                on_click=_set_filters,
+                args=(dict(filters),),
+                icon=":material/filter_alt:",
+                type="tertiary",
+                help="Sets this filter in the sidebar (a chip, and the address), as a click on its curve or bar does.",
+            )
+
+
+def _set_filters(filters: Mapping[str, str]) -> None:
+    for field, value in filters.items():
+        state.set_value(field, [value])
 
 
 def _clicked(key: str) -> None:

@@ -14,7 +14,7 @@ from pts_explorer.ui import cohorts, state
 from pts_explorer.ui.data import query
 
 _COHORT = "_cohort"
-# Where the page menu's skip link (frame.SKIP_LINK) takes the keyboard: the next Tab is the cohort's.
+# Where the sidebar's first skip link (frame.SKIP_LINKS) takes the keyboard: the next Tab is the cohort's.
 FILTERS_ANCHOR = '<div id="cohort-filters" tabindex="-1" aria-label="Cohort filters"></div>'
 
 

@@ -1,6 +1,7 @@
-"""The frame around every page: settings state, database check, filter panel, notices, the page
-menu (drawn first, with the settings as this run starts), and one URL write at the end of the run
-(also when a page stops early)."""
+"""The frame around every page: settings state, database check, the filter panel (the sidebar's first
+thing: the cohort), notices, the page menu (under the cohort, drawn last with the settings the run
+ends with: the address it writes), and one URL write at the end of the run (also when a page stops
+early)."""
 
 from __future__ import annotations
 
@@ -10,28 +11,37 @@ import streamlit as st
 
 from pts_explorer import atomic, config, db
 from pts_explorer.config import PageSpec
-from pts_explorer.ui import exporting, filter_panel, following, notices, presenter, screen, state
+from pts_explorer.ui import auth, exporting, filter_panel, following, notices, presenter, screen, state
 
 STYLESHEET = Path(__file__).with_name("app.css")
 
 
-# The first thing a keyboard reaches on every page: a link past the page menu to the cohort's filters
-# (shown when focused; app.css), whose target sits above the filters (filter_panel.FILTERS_ANCHOR).
-SKIP_LINK = '<a class="pts-skip" href="#cohort-filters">Skip to the cohort filters</a>'
+# The first things a keyboard reaches on every page (after Streamlit's own skip link): links to the cohort's
+# filters and past them to the page menu (shown when focused; app.css). The filters' target sits above
+# them (filter_panel.FILTERS_ANCHOR), the menu's above the menu (MENU_ANCHOR).
+SKIP_LINKS = (
+    '<a class="pts-skip" href="#cohort-filters">Skip to the cohort filters</a>'
+    '<a class="pts-skip" href="#page-menu">Skip to the page menu</a>'
+)
+SKIP_TO_MENU = '<a class="pts-skip" href="#page-menu">Skip to the page menu</a>'  # no filters (Import)
+MENU_ANCHOR = '<div id="page-menu" tabindex="-1" aria-label="Page menu"></div>'
 
 
 def _page_menu(sections: dict[str, list[st.Page]]) -> None:
     """Links to every page carrying the current query, so a page switch keeps the cohort and the
-    settings in the URL and adds one browser history entry (Streamlit's own menu clears the
-    query, which adds a second entry without it). Two columns, in the sections' order (each link
-    names its section when pointed at), so the cohort's count and filters start in the first screen."""
+    settings in the URL and adds one browser history entry (Streamlit's own menu, also its top bar
+    (st.navigation position="top"), clears the query, which adds a second entry without it). Compact:
+    two columns under the cohort, in the sections' order down each column."""
     query = state.url_query()
-    st.html(SKIP_LINK)
+    st.html(MENU_ANCHOR)
+    st.markdown("#### Pages")
     pages = [page for members in sections.values() for page in members]
-    columns = st.columns(2, gap="small")
-    for i, page in enumerate(pages):
-        with columns[i % 2]:
-            st.page_link(page, label=page.title, icon=page.icon or None, query_params=query)
+    # Down the first column, then the second: a narrow screen stacks the columns, and the order stays the menu's.
+    half = (len(pages) + 1) // 2
+    for column, members in zip(st.columns(2, gap="small"), (pages[:half], pages[half:]), strict=True):
+        with column:
+            for page in members:
+                st.page_link(page, label=page.title, icon=page.icon or None, query_params=query)
 
 
 @st.cache_resource(show_spinner=False)
@@ -59,9 +69,19 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
     if presenting:
         presenter.style()
     else:
-        with st.sidebar.container(key="page_nav"):
-            _page_menu(sections)
+        st.sidebar.html(SKIP_LINKS if spec.needs_data else SKIP_TO_MENU)
+        auth.sidebar_user()  # with sign-in configured: who is signed in, and sign-out
+    menu = None  # the page menu's place in the sidebar: under the cohort
     notices.run_token()  # hidden; drawn before anything can stop the page (tests wait on it)
+    opened = (page.url_path, auth.cohort_query(state.url_query()))
+    if st.session_state.get("_audited_open") != opened:  # the trail: each page and cohort a user opens, once
+        st.session_state["_audited_open"] = opened
+        auth.record("open", page=page.url_path or "home", cohort=opened[1])
+        raw = {key: st.query_params.get_all(key) for key in st.query_params}
+        if refused := auth.refused_studies(raw):  # an address, saved cohort or Compare cohort of another study
+            asked = auth.cohort_query(raw)
+            auth.record("denied", page=page.url_path or "home", cohort=asked, detail=f"studies {', '.join(refused)}")
+    auth.permissions_notice()  # a permissions file that cannot be used: said on every page
     changed_settings = st.container()
     failed = False
     line = None  # presenter mode: the line above the slide, filled once the page said what it shows
@@ -73,6 +93,7 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
                 filter_panel.sidebar_filters(line.drawer)
             else:
                 filter_panel.sidebar_filters()
+                menu = st.sidebar.container(key="page_nav")
                 notices.dataset_banner()
                 notices.data_warnings(report)
                 notices.small_cell_notice()
@@ -87,6 +108,9 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
         else:
             notices.unexpected_error(page.title)
     finally:
+        if not presenting:  # also when the page failed or the data could not be read: a way elsewhere
+            with menu if menu is not None else st.sidebar.container(key="page_nav"):
+                _page_menu(sections)
         if line is not None:
             if failed:  # what the page said it shows may be half-made: the line states the cohort
                 presenter.begin()

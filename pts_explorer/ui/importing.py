@@ -17,6 +17,7 @@ from pts_explorer.importer import ImportReport, assistant, assistant_choices, bu
 from pts_explorer.importer.formats import FORMATS, load
 from pts_explorer.importer.formats.base import procedure_details, procedure_label
 from pts_explorer.importer.profiles import Profile, ProfileError
+from pts_explorer.ui import auth
 
 
 def import_profiles() -> dict[str, str]:
@@ -184,7 +185,11 @@ def import_report(report: ImportReport) -> None:
 
 
 def restore_previous(target: Path) -> None:
+    if not auth.current_access().may("import"):  # the page offers it only with the right; never without
+        auth.record("denied", page="import", detail="restore of the previous data without the import right")
+        raise PermissionError("restoring the previous data needs the import right")
     atomic.restore_previous(target)
+    auth.record("restore", page="import", detail=f"{target.name} restored from its previous version")
 
 
 ASSIST_PROFILE = "import_profile_next"  # the profile the next run selects (a widget's state is set before it draws)

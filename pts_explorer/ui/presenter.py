@@ -131,6 +131,7 @@ class Group:
     name: str  # the page's words for the group, e.g. "A without B"
     n_by_arm: Mapping[str, int]  # only the arms the slide compares
     studies: Sequence[str]  # the studies of the group's patients (their designs are the group's)
+    hidden: bool = False  # its counts read hidden: with the others' they would give a hidden count away
 
 
 def compared_groups(groups: Sequence[Group], who: str, about: str) -> None:
@@ -204,6 +205,9 @@ def _groups_line(line: Line, spec: PageSpec, groups: list[Group], who: str, abou
     parts = []
     for group, kind in zip(groups, kinds, strict=True):
         arms = _arm_counts(pd.Series(dict(group.n_by_arm), dtype="int64"), list(group.n_by_arm))
+        if group.hidden:
+            shield = state.protection()
+            arms = ", ".join(f"{shield.label} {vocab.ARMS[arm].lower()}" for arm in group.n_by_arm)
         parts.append(f"**{escape.markdown(group.name)}** (n = {arms}{'' if alike else f'; {_design(kind)}'})")
     each = f"; {'both' if len(groups) == 2 else 'each'} {_design(kinds[0])}" if alike else ""
     _draw_line(line, spec, f"**{spec.title}** · {' against '.join(parts)}{each}, {who} · {about}{_data_badges()}")

@@ -38,3 +38,62 @@ def test_a_ranges_histogram_says_it_counts_every_patient_and_does(app_on, demo_d
         "Every patient in the data, not only the cohort's (the other filters do not narrow it), by Baseline "
         "Villalta, the range chosen in colour."
     ]
+
+
+def _legend_entries(figure: dict) -> list[str]:
+    """The legend's entries as a reader sees them: the names of the traces shown in the legend, each once."""
+    names: list[str] = []
+    for trace in figure["data"]:
+        if trace.get("name") and trace.get("showlegend", True) is not False and trace["name"] not in names:
+            names.append(trace["name"])
+    return names
+
+
+def test_each_legend_entry_of_a_curve_chart_is_a_button_that_sets_its_filter(app_on, demo_db, demo_con):
+    # Streamlit's plotly events report points, a box or a lasso, never a click on the legend (issue 28 item 3):
+    # the legend's entries are buttons under the chart, one click each, and one sets what its curve would.
+    at = app_on(demo_db, {"group": "obstruction_site"})
+    at.switch_page("app_pages/durability.py").run()
+    assert not at.exception, at.exception
+    [figure] = [json.loads(el.proto.spec) for el in at.get("plotly_chart") if list(el.proto.selection_mode)]
+    buttons = [b for b in at.button if (b.key or "").startswith("km_chart_legend_")]
+    assert (
+        [b.label for b in buttons]
+        == _legend_entries(figure)
+        == [
+            "IVC",
+            "Common iliac",
+            "External iliac",
+            "Common femoral",
+            "Femoral",
+        ]
+    )
+    next(b for b in buttons if b.label == "Common iliac").click().run()
+    assert not at.exception, at.exception
+    assert dict(at.query_params) == {"group": "obstruction_site", "site": "common_iliac"}
+    assert [b.label for b in at.button if (b.key or "").startswith("chip_")] == ["Common iliac ×"]
+    # The sidebar's count is the clicked group's, counted here by hand.
+    patients = demo_con.execute("SELECT count(*) FROM patients WHERE obstruction_site = 'common_iliac'").fetchone()[0]
+    shown = [m.value for m in at.sidebar.markdown if m.value.endswith("patients")]
+    assert shown == [f"**{patients:,}** of 2,640 patients"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_legend_whose_entries_are_not_filters_gets_no_buttons(app_on, demo_db, page):
+    # Trajectories' second chart has a legend of PTS bands at each visit, drawn per arm: a band at month 24 is
+    # no patient filter, so its legend offers none; a legend of one entry (a stent-only endpoint) offers none.
+    at = app_on(demo_db, {})
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, at.exception
+    offered = {}
+    for el in at.get("plotly_chart"):
+        if list(el.proto.selection_mode):
+            offered[el.proto.id] = _legend_entries(json.loads(el.proto.spec))
+    labels = [b.label for b in at.button if "_legend_" in (b.key or "")]
+    expected = {
+        "overview": ["Stent", "Medical"],
+        "trajectories": ["Stent", "Medical"],  # the means chart's; the bands chart has none
+        "safety": ["Stent", "Medical", "Stent", "Medical"],  # two charts, each by arm
+        "durability": [],  # primary patency by arm: stent patients only, one curve
+    }[page]
+    assert labels == expected, (labels, offered)

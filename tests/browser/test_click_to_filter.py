@@ -94,3 +94,24 @@ def test_a_click_on_a_safety_bar_adds_its_filter_chip_and_the_url_key(server, pa
     after = page.evaluate(FIND_IN_PANEL, ["complication_bars", "Stent", "Access-site bleeding", "Femoral"])
     assert after is not None and after["panels"] == ["Femoral"] and set(after["names"]) == {"Stent"}
     assert after["hover"] == found["hover"]
+
+
+# The legend's entries as plotly.js drew them (its text, in the legend's order).
+LEGEND = """(key) => [...document.querySelectorAll(`.st-key-${key} .js-plotly-plot .legend .traces .legendtext`)]
+    .map(t => t.textContent)"""
+
+
+def test_a_legend_entrys_button_filters_to_its_curve(server, page: Page):
+    # Streamlit's plotly events cannot report a click on the legend (issue 28 item 3): each entry of the
+    # legend is a button under the chart; one click there sets the entry's filter as a click on its curve does.
+    open_page(page, server + "/durability?group=obstruction_site")
+    entries = page.evaluate(LEGEND, "km_chart")
+    buttons = page.locator(".st-key-km_chart_legend_filters").get_by_role("button")
+    # Their accessible names (the icon is aria-hidden), in order: the legend's entries.
+    names = buttons.evaluate_all("els => els.map(e => e.querySelector('[data-testid=stMarkdownContainer]').innerText)")
+    assert names == entries
+    assert entries == ["IVC", "Common iliac", "External iliac", "Common femoral", "Femoral"]
+    act_and_wait(page, lambda: buttons.filter(has_text="External iliac").click())
+    assert query(page) == {"group": ["obstruction_site"], "site": ["external_iliac"]}
+    expect(page.get_by_role("button", name="External iliac ×")).to_be_visible()
+    assert page.evaluate(LEGEND, "km_chart") == ["External iliac"]  # the chart now draws that group alone

@@ -82,7 +82,7 @@ def test_keyboard_alone_changes_a_filter_and_opens_another_page(server, page: Pa
     page.keyboard.press("Escape")
     assert query(page) == {"site": ["common_iliac"]}
 
-    _tab_to(page, "stPageLink", "A", "Trajectories", backwards=True)  # the page menu sits above the filters
+    _tab_to(page, "stPageLink", "A", "Trajectories")  # the page menu sits under the cohort
     act_and_wait(page, lambda: page.keyboard.press("Enter"))
     assert path(page) == "/trajectories"
     assert query(page) == {"site": ["common_iliac"]}  # the cohort came along
@@ -91,15 +91,24 @@ def test_keyboard_alone_changes_a_filter_and_opens_another_page(server, page: Pa
 
 @pytest.mark.parametrize("sized_page", [(1440, 900), (1280, 720)], indirect=True, ids=["1440x900", "1280x720"])
 def test_the_sidebar_starts_with_the_cohort_and_a_skip_link_reaches_its_filters(server, sized_page: Page):
-    # Issue 28, item 5: the cohort's count and its first filters in the first screen, above the fold;
-    # from the top of the page, Tab (Streamlit's own skip link), Tab (the cohort's), Enter: the
-    # keyboard is at the cohort's filters, and the next Tabs reach the first filter.
+    # Issue 28, item 5: the cohort's count and its first filters are the sidebar's first thing, in the first
+    # screen; the page menu comes after the filters; from the top of the page, Tab (Streamlit's own skip
+    # link), Tab (the cohort's), Enter: the keyboard is at the cohort's filters, and the next Tabs reach the
+    # first filter. The next skip link takes the keyboard past the filters to the page menu.
     open_page(sized_page, server + "/overview")
     height = sized_page.viewport_size["height"]
     count = sized_page.locator(".st-key-cohort_counts").bounding_box()
     study = sized_page.get_by_test_id("stMultiSelect").filter(has_text="Study").bounding_box()
     assert count is not None and study is not None
     assert count["y"] >= 0 and study["y"] + study["height"] <= height, (count, study, height)
+    first = sized_page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid=stSidebarUserContent] [data-testid=stElementContainer]')]
+            .find(e => e.getBoundingClientRect().height > 0).innerText.split('\\n')[0]"""
+    )
+    assert first == "Cohort"
+    menu = sized_page.locator(".st-key-page_nav").bounding_box()
+    reset = sized_page.get_by_role("button", name="Reset filters").bounding_box()
+    assert menu is not None and reset is not None and menu["y"] > reset["y"] + reset["height"], (menu, reset)
     sized_page.keyboard.press("Tab")
     assert _focused(sized_page) == ("stSkipToContent", "A", "Skip to main content")
     sized_page.keyboard.press("Tab")
@@ -107,6 +116,16 @@ def test_the_sidebar_starts_with_the_cohort_and_a_skip_link_reaches_its_filters(
     sized_page.keyboard.press("Enter")
     assert _focused(sized_page) == ("stHtml", "DIV", "Cohort filters")
     _tab_to(sized_page, "stMultiSelect", "INPUT", "Study", limit=2)
+
+    open_page(sized_page, server + "/overview")
+    for _ in range(3):
+        sized_page.keyboard.press("Tab")
+    assert _focused(sized_page) == ("stHtml", "A", "Skip to the page menu")
+    sized_page.keyboard.press("Enter")
+    assert _focused(sized_page) == ("stHtml", "DIV", "Page menu")
+    _tab_to(sized_page, "stPageLink", "A", "Home", limit=2)
+    act_and_wait(sized_page, lambda: sized_page.keyboard.press("Enter"))
+    assert path(sized_page) == "/"
 
 
 # Issue 28, item 5 (first review, finding 6): the save-cohort form is whole, with no box of its own to scroll,
@@ -140,7 +159,8 @@ def test_the_save_cohort_form_is_whole_with_or_without_more_filters(server, size
     open_saved_cohorts(page)
     form = page.get_by_test_id("stExpander").filter(has_text="Saved cohorts")
     save = page.get_by_role("button", name="Save", exact=True)
-    save.scroll_into_view_if_needed()  # as a reader scrolls the sidebar down to it
+    # As a reader scrolls the sidebar down to it, with the page menu under it: the form in the screen's middle.
+    form.evaluate("(el) => el.scrollIntoView({block: 'center'})")
     page.screenshot(path=str(tmp_path / f"save_form_{page.viewport_size['width']}_{bool(address)}.png"))
     controls = [
         page.get_by_role("combobox", name="Apply a named subgroup"),
