@@ -206,7 +206,7 @@ not_eligible = len(registry_rows) - len(eligible_rows)
 why_not = (
     "no open ulcer at baseline"
     if kind == "ulcer_healing"
-    else "not at risk of a recurrent DVT (no follow-up time)"
+    else "no follow-up time (not at risk of a recurrent DVT)"
     if timed
     else f"no {outcome.label} at baseline and month {visit}"
 )
@@ -224,6 +224,8 @@ ui.note(
     )
     + ". The score, the weights, the balance and the ESS below are those of the patients analysed."
 )
+if not timed and not_eligible:
+    ui.note(shown.attendance_caveat(shield.count(not_eligible), shield.count(len(registry_rows)), int(visit)))
 centres_note = shown.centre_words(score.pooled_centres, score.centre_left_out)
 if centres_note:
     ui.note(centres_note)
@@ -236,8 +238,8 @@ if trial_only:
     eligibility_words = (
         f"Like with like: the registry patients are those the trial could have enrolled ({P.TRIAL_INCLUSION}). "
         f"Left out: {shield.count(outside_criteria['all'])} of the cohort's {shield.count(len(cohort_registry))} "
-        f"registry patients ({outside_words}). Turn *the trial's inclusion criteria only* off (Score settings) to "
-        "analyse them all."
+        f"registry patients ({outside_words}). To analyse them all, switch off *Registry: the trial's inclusion "
+        "criteria only* under *Score: covariates, trimming, caliper, threshold*."
     )
 else:
     eligibility_words = (
@@ -406,6 +408,11 @@ else:
     ]
     for col, (label, value), text in zip(cols, metrics.items(), helps, strict=True):
         col.metric(label, value, help=text)
+    caution = shown.stability_caution(ess, float(data.ps.min()), float(data.ps.max()))
+    if caution is not None:
+        ui.note(caution, st.warning, icon=":material/warning:")
+    if method == "overlap":
+        ui.note(shown.OVERLAP_SMD_NOTE)
     if kind == "responders" and ratio_estimate is not None:
         ui.note(
             f"Responder ratio, stent / medical (adjusted): {display.number(ratio_estimate.estimate, 2)} "
@@ -447,7 +454,7 @@ else:
         trimmed = int((weights == 0).sum())
         ui.note(
             f"Trimming: {shield.count(trimmed)} of the {shield.count(len(weights))} registry patients analysed had a "
-            f"score outside {bounds[0]:g} to {bounds[1]:g} and were left out"
+            f"score outside {bounds[0]:g} to {bounds[1]:g} and {'was' if trimmed == 1 else 'were'} left out"
             + (
                 f": the ATE is that of the {shield.count(len(weights) - trimmed)} patients kept (the trimmed "
                 "population), not of all."
@@ -469,6 +476,7 @@ else:
         ui.note(
             shown.benchmark_words(diff, low, high, decimals, "ratio" if timed else "difference", estimand), st.markdown
         )
+        ui.note(shown.BENCHMARK_MULTIPLICITY)
         if bench is not None:
             factor = 1.0 if timed else scale
             parts = [display.number(factor * v, 4) for v in (bench.registry.se, bench.trial.se, bench.se)]
@@ -482,6 +490,7 @@ else:
             shown.benchmark_table(labels["adjusted"], bench_name, diff, low, high, decimals, ratio, estimand),
             key="adjusted_benchmark",
             title="The adjusted registry against the trial",
+            wrap=True,  # the verdict cell whole at 1280 px, as the protocol table
         )
     elif trial is None:
         trial_months = sorted(
@@ -544,6 +553,7 @@ else:
             ui.note(
                 "Weighted Kaplan-Meier (lifelines, the weights above; death censors): "
                 + ("the share healed, 1 − S(t)" if healing else "the share free of a recurrent DVT, S(t)")
+                + (f". {shown.HEALING_COMPETING_RISK}" if healing else "")
                 + ". No confidence band is drawn: a weighted curve's band needs a robust variance this page does not "
                 "compute. The numbers at risk are patients, unweighted. Patency is not offered here: it is a stent "
                 "endpoint (from the procedure), which the medical arm does not have."
@@ -579,7 +589,7 @@ else:
             outcome_columns,
             why_not,
         ),
-        reproduce.adjusted_r(kind),
+        reproduce.adjusted_r(kind, method=method, caliper=float(caliper)),
         "One row per registry patient of the cohort: propensity_score and weight (empty and 0 outside the score), "
         "pair (matching: the patient_id of the pair's stent patient), the outcome ("
         + ", ".join(outcome_columns)
@@ -603,7 +613,7 @@ else:
             outcome.higher_is_better,
             bool(trial_only),
         ),
-        reproduce.adjusted_r(kind),
+        reproduce.adjusted_r(kind, method=method, caliper=float(caliper)),
     )
 
 st.subheader("Target-trial protocol (observational emulation)", help=glossary.tip("target_trial"))

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from pts_explorer import escape, ui, validation, vocab
+from pts_explorer.display.reconciliation import swapped_status_note
 from pts_explorer.filters import CohortFilter
 from pts_explorer.rows import each_row
 
@@ -60,7 +61,7 @@ if not endpoints.empty:
         "patient (every patient, whatever the filters). A difference means the definitions differ: the sponsor's "
         "derivation, windows or censoring rules are in its analysis plan; this app's are in the Glossary."
     )
-    rows, unknown = [], []
+    rows, unknown, swapped = [], [], []
     for e in each_row(endpoints):
         if e.endpoint not in vocab.ENDPOINTS:
             # A file imported before the importer refused such a key (an [adtte] value that is no endpoint
@@ -81,8 +82,13 @@ if not endpoints.empty:
                     "Time differs by more than a day": int(r.time_differs),
                 }
             )
+            label = f"{vocab.ENDPOINTS[e.endpoint][0]} ({e.paramcd})"
+            if note := swapped_status_note(label, int(r.both_patients), int(r.status_differs)):
+                swapped.append(note)
     if rows:
         ui.table(pd.DataFrame(rows), key="adtte_reconciliation", title="Sponsor's ADTTE endpoints against the app's")
+    for note in swapped:
+        st.warning(escape.markdown(note), icon=":material/swap_horiz:")
     if unknown:
         st.caption(
             "Not reconciled, the app derives no endpoint of this name: "

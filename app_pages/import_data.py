@@ -35,6 +35,16 @@ if not config.import_in_app():
     st.code(command_line("contract"), language="bash")
     ui.stop()
 
+if not ui.may("import"):
+    ui.audit("denied", page="import", detail="the Import page without the import right")
+    st.info(
+        "**Your permissions do not include importing** (the `import` right of the permissions file): the data "
+        "served stay as they are. Whoever manages the permissions can grant it; an operator can import from "
+        "the command line.",
+        icon=":material/lock:",
+    )
+    ui.stop()
+
 assisted_check = ui.apply_assistant_choice()  # the mapping assistant saved a profile: select it, check again
 profiles = ui.import_profiles()
 left, right = st.columns([1, 1.4], vertical_alignment="bottom")
@@ -96,6 +106,11 @@ if (check or run) and uploads:
                 name=name.strip() or None, check_only=check, keep_previous=True, synthetic=SYNTHETIC[said]
             )
             st.session_state["import_report"] = importer.run_import(profile, sources, target, options, status.write)
+            if not check:  # the trail: an import, replaced or refused (its outcome in words; never a row)
+                done = st.session_state["import_report"]
+                ui.audit(
+                    "import", page="import", detail=f"{'replaced' if done.imported else 'refused'}: {done.outcome}"
+                )
             st.session_state["import_report_profile"] = profile
             st.session_state["import_survey"] = ui.survey_uploads(st.session_state["import_report"], profile, sources)
     except Exception as exc:

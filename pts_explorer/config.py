@@ -113,6 +113,26 @@ def import_in_app() -> bool:
     return bool(allowed)
 
 
+SIGN_IN_CLAIMS = {"user_claim": "email", "name_claim": "name", "groups_claim": "groups"}
+
+
+def sign_in_claims() -> dict[str, str]:
+    """Which claims of the sign-in token name the user, the name the pages show, and the groups the
+    permissions file names ([sign_in] of pts_explorer.toml; $PTS_USER_CLAIM, $PTS_NAME_CLAIM,
+    $PTS_GROUPS_CLAIM override it). Defaults: email, name, groups."""
+    section = _settings_file().get("sign_in", {})
+    given = {
+        "user_claim": os.environ.get("PTS_USER_CLAIM"),
+        "name_claim": os.environ.get("PTS_NAME_CLAIM"),
+        "groups_claim": os.environ.get("PTS_GROUPS_CLAIM"),
+    }
+    claims = {}
+    for key, default in SIGN_IN_CLAIMS.items():
+        value = given[key] or section.get(key, default)
+        claims[key] = value.strip() if isinstance(value, str) and value.strip() else default
+    return claims
+
+
 def user_profiles_dir() -> Path:
     """Edited copies of the import profiles, beside the outcomes database."""
     return db_path().parent / "profiles"
@@ -237,6 +257,15 @@ PAGES = (
         "Bring your own trial or registry export in.",
         url="import",
         needs_data=False,
+    ),
+    _S(
+        "audit",
+        "Audit trail",
+        "policy",
+        "Data",
+        "Who opened, exported, imported or was refused what (the admin right only).",
+        needs_data=False,
+        listed=False,
     ),
 )
 DATA_PAGES = tuple(p for p in PAGES if p.needs_data)

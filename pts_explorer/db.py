@@ -305,6 +305,9 @@ def bind_params(name: str, params: dict, fast: bool = False) -> tuple[str, dict]
     missing one is an error."""
     text = sql.compose(name, fast)
     wanted = sql.param_names(text)
+    # The studies the user may see (pts_explorer/access.py): the app's data layer always passes them;
+    # a caller without a user (the command line, a script) sees every study, as without a permissions file.
+    params = {"allowed_studies": None, **params}
     missing = wanted - params.keys()
     if missing:
         raise ValueError(f"{name}.sql needs parameter(s) {sorted(missing)}")

@@ -108,7 +108,10 @@ def write_derived(con: duckdb.DuckDBPyConnection) -> None:
     """Create the derived tables in the connection's current database, from its contract tables."""
     for name in DERIVED_TABLES:
         text = statement(name)
-        con.execute(text, {"days_per_month": DAYS_PER_MONTH} if "$days_per_month" in text else None)
+        # Every patient's rows: the derived tables are the whole file's (allowed_studies NULL); a user's
+        # studies are chosen when a statement reads them (queries/fragments/allowed_studies.sql).
+        given = {"days_per_month": DAYS_PER_MONTH, "allowed_studies": None}
+        con.execute(text, {k: v for k, v in given.items() if f"${k}" in text} or None)
     con.execute(
         "CREATE TABLE derived_info AS SELECT $version AS version, $fingerprint AS fingerprint",
         {"version": DERIVED_VERSION, "fingerprint": fingerprint(con)},

@@ -221,13 +221,16 @@ TERMS: tuple[Term, ...] = (
     ),
     Term(
         "propensity_matching",
-        "1:1 propensity-score matching (ATT)",
+        "1:1 propensity-score matching (ATM)",
         "Methods",
         "Each stent patient, from the highest score down, is paired with the unmatched medical patient of the "
         "nearest score, if within the caliper (standard deviations of the score); unmatched patients are left out. "
-        "It estimates the effect among the stented patients who have a match (ATT).",
+        "It estimates the effect among the stented patients who have a match (ATM, the ATT of the matched), not "
+        "the ATT of all stented patients when some have none.",
         "Austin PC. *Pharm Stat* 2011;10:150-61 ([doi](https://doi.org/10.1002/pst.433)); as R's MatchIt "
-        "(Ho DE et al. *J Stat Softw* 2011;42(8)).",
+        "(Ho DE et al. *J Stat Softw* 2011;42(8)) through its distance-matrix path: MatchIt 4.5.1 to 4.5.3 ignore "
+        'the caliper of the standard `matchit(..., distance = "glm", caliper, std.caliper = TRUE)` call '
+        "(kosukeimai/MatchIt#163).",
     ),
     Term(
         "ess",

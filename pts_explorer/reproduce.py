@@ -6,6 +6,7 @@ Every snippet ends by binding `result`; tests/unit/test_reproduce.py runs them a
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -420,7 +421,9 @@ def adjusted(
         "# R: ps <- fitted(glm(stent ~ <covariates>, family = binomial, data = analysed registry))\n",
         f"score = P.fit_score(analysed, {covariates!r})\n",
         "# overlap: 1 - ps (stent), ps (medical); iptw: stabilized, 0 outside the bounds;\n",
-        "# matching: MatchIt::matchit(..., method = 'nearest', caliper = c, std.caliper = TRUE)\n",
+        "# matching: greedy 1:1 nearest neighbour, largest score first, caliper c x sd(ps); in R, MatchIt's\n",
+        "# distance-matrix path (reproduce.R), as MatchIt 4.5.1 to 4.5.3 ignore the caliper of the standard\n",
+        "# matchit(..., distance = 'glm', caliper = c, std.caliper = TRUE) call (kosukeimai/MatchIt#163)\n",
         f"w = P.weights(score, {method!r}, {bounds!r}, {caliper!r})\n",
         "part = score.data\n",
         "ones = np.ones(len(part))\n",
@@ -459,19 +462,53 @@ def adjusted(
 PATIENTS_CSV = "target_trial_patients.csv"
 
 
-def adjusted_r(estimate: str, responder_scale: float = 100.0) -> str:
+MATCHIT_BUG = (
+    "MatchIt 4.5.1 to 4.5.3 ignore the caliper in the standard call matchit(stent ~ covariates, method = "
+    '"nearest", distance = "glm", caliper = c, std.caliper = TRUE) (kosukeimai/MatchIt#163) and pair '
+    "patients far beyond it, so the page's pairs come from MatchIt's distance-matrix path: the distance "
+    "|ps_stent - ps_medical|, caliper c x sd(ps) on the score's scale, stent patients from the largest score "
+    'down (m.order = "data"): the same greedy match written out.'
+)
+
+
+def _matching_r(caliper: float) -> str:
+    """R that re-derives the page's 1:1 caliper matching from the CSV's propensity scores (all patients
+    of the score), through MatchIt's distance-matrix path, and checks its pairs are the CSV's."""
+    return (
+        "".join(f"# {line}\n" for line in textwrap.wrap("Matching, derived here from the scores: " + MATCHIT_BUG, 100))
+        + "suppressPackageStartupMessages(library(MatchIt))\n"
+        "p <- d[!is.na(d$propensity_score), ]  # every patient of the score\n"
+        'p$stent <- as.integer(p$arm == "stent")\n'
+        "s <- p[order(-p$stent, -p$propensity_score), ]\n"
+        'dm <- abs(outer(s$propensity_score[s$stent == 1], s$propensity_score[s$stent == 0], "-"))\n'
+        'm <- matchit(stent ~ 1, data = s, method = "nearest", distance = dm,\n'
+        f'             caliper = {caliper!r} * sd(p$propensity_score), std.caliper = FALSE, m.order = "data")\n'
+        "mm <- m$match.matrix; got <- !is.na(mm[, 1])\n"
+        "pair <- setNames(rep(NA_character_, nrow(s)), rownames(s))\n"
+        'pair[rownames(mm)[got]] <- s[rownames(mm)[got], "patient_id"]\n'
+        'pair[mm[got, 1]] <- s[rownames(mm)[got], "patient_id"]\n'
+        "s$pair <- unname(pair)\n"
+        'exported <- ifelse(is.na(s$pair), "", s$pair)\n'
+        'stopifnot(identical(exported, ifelse(is.na(d[rownames(s), "pair"]), "", d[rownames(s), "pair"])))\n'
+        "a <- s[!is.na(s$pair), ]; a$weight <- 1  # the matched patients, weight 1, as MatchIt's weights\n"
+    )
+
+
+def adjusted_r(estimate: str, responder_scale: float = 100.0, method: str = "overlap", caliper: float = 0.2) -> str:
     """R that reads the Target trial page's analysed-patients CSV (its Export menu) and prints the
     page's adjusted estimate and robust 95% CI: survey::svyglm for a change or responders (gaussian,
     as the page: weighted least squares, sandwich SE, t on n - 2 df), survival::coxph(..., weights,
-    robust = TRUE) for an endpoint (Efron ties, Wald z). Matching's weights are 0/1 (the matched
-    patients, as MatchIt's weights), its pairs in the column `pair`."""
+    robust = TRUE) for an endpoint (Efron ties, Wald z). Matching (`method`) is derived again from the
+    CSV's scores with MatchIt's distance-matrix path and `caliper` (SDs of the score), checked against
+    the CSV's `pair`: the matched patients, weight 1, as MatchIt's weights (MATCHIT_BUG says why not
+    the standard call)."""
     timed = estimate in ("ulcer_healing", "freedom_from_recurrent_dvt")
     head = (
         "# The page's adjusted estimate from its analysed-patients CSV (Export menu): Rscript this.R [CSV]\n"
         "args <- commandArgs(trailingOnly = TRUE)\n"
         f'd <- read.csv(if (length(args)) args[1] else "{PATIENTS_CSV}", stringsAsFactors = FALSE)\n'
         'a <- d[d$analysed == "yes", ]  # in the score, a positive weight and the outcome\n'
-    )
+    ) + (_matching_r(caliper) if method == "matching" else "")
     if timed:
         return head + (
             "suppressPackageStartupMessages(library(survival))\n"

@@ -28,6 +28,11 @@ patient out of that cohort, as the population relation says). The other cohorts'
 left out of that condition: a statement whose "More filters" restrict never runs fast (db.run_query).
 
 These facts are written once and put in place when a file is loaded (load_sql), so no file repeats them:
+- `allowed_studies()`, `allowed_studies(<column>)`: the studies the signed-in user may see
+  (queries/fragments/allowed_studies.sql, the bound list $allowed_studies; NULL = every study), as a
+  condition on study_id or the column named; cohort_filter() ends with it, unprefixed, so every
+  statement that filters a cohort is limited to those studies, and a file that reads a table without
+  the cohort filter says it itself.
 - `cohort_filter()`: the sidebar's cohort filter, queries/fragments/cohort_filter.sql, over the
   columns of the relation the file reads; `cohort_filter(b_)`: the same filter with every parameter
   prefixed b_ (Compare's cohort B).
@@ -77,6 +82,7 @@ FAST_DIR = QUERIES_DIR / "fast"
 POPULATION_DIR = FAST_DIR / "population"  # twins for a statement run over a population (name@population)
 FRAGMENTS_DIR = QUERIES_DIR / "fragments"
 _COHORT_FILTER = re.compile(r"\bcohort_filter\(\s*(\w*)\s*\)")
+_ALLOWED_STUDIES = re.compile(r"\ballowed_studies\(\s*([\w.]*)\s*\)")
 _MORE_FILTER = re.compile(r"\bmore_filter\(\s*(\w*)\s*\)")
 _MORE_SPREAD = re.compile(r"\bmore_filter_spread\(\s*\)")
 _FUNNEL_STEPS = re.compile(r"^(\s*)funnel_steps\(\s*(patient_attributes|agg_patient_cells)\s*\)\s*$")
@@ -177,10 +183,18 @@ def fast_names() -> list[str]:
 
 
 def cohort_filter(prefix: str = "", indent: str = "") -> str:
-    """The sidebar's cohort filter (queries/fragments/cohort_filter.sql), its parameters prefixed."""
+    """The sidebar's cohort filter (queries/fragments/cohort_filter.sql), its parameters prefixed, and
+    the studies the user may see (allowed_studies, never prefixed: every cohort is limited alike)."""
     body = _strip_comments((FRAGMENTS_DIR / "cohort_filter.sql").read_text(encoding="utf-8")).strip()
     lines = _PARAM.sub(lambda m: f"${prefix}{m.group(1)}", body).splitlines()
-    return _block("(", lines, ")", indent)
+    return _block("(", [*lines, f"AND {allowed_studies()}"], ")", indent)
+
+
+def allowed_studies(column: str = "") -> str:
+    """The studies the user may see (queries/fragments/allowed_studies.sql, $allowed_studies) as a
+    condition on `column` (default study_id)."""
+    body = _strip_comments((FRAGMENTS_DIR / "allowed_studies.sql").read_text(encoding="utf-8")).strip()
+    return body.replace("study_id", column) if column else body
 
 
 def more_filter(prefix: str = "", indent: str = "") -> str:
@@ -371,6 +385,7 @@ def _expand_line(line: str, without: tuple[str, ...] = ()) -> str:
         return cohort_filter_without(without, indent) if without and not prefix else cohort_filter(prefix, indent)
 
     line = _COHORT_FILTER.sub(lambda m: filtered(m.group(1)), line)
+    line = _ALLOWED_STUDIES.sub(lambda m: allowed_studies(m.group(1)), line)
     line = _MORE_FILTER.sub(lambda m: more_filter(m.group(1), indent), line)
     line = _MORE_SPREAD.sub(lambda m: more_filter_spread(indent).lstrip(), line)
     line = _OUTCOME_STAT.sub(lambda m: outcome_stat(indent), line)

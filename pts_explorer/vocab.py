@@ -248,7 +248,7 @@ PS_METHODS = {
 PS_ESTIMANDS = {  # what each weighting estimates, named as the causal-inference literature names it
     "overlap": "ATO",
     "iptw": "ATE",
-    "matching": "ATT",
+    "matching": "ATM",  # the ATT of the matched stent patients only, not of all stented patients
 }
 PS_ESTIMATES = {
     "change": "Change from baseline",

@@ -11,6 +11,7 @@
 --         $oceap_study, $oceap_arm, $oceap_site, $oceap_grade, $oceap_band, $oceap_sex, $oceap_age_min, $oceap_age_max, $oceap_ulcer
 --         $oceap_center, $oceap_limb, $oceap_ceap, $oceap_stenosis_min, $oceap_stenosis_max, $oceap_length_min, $oceap_length_max, $oceap_dvt_min, $oceap_dvt_max, $oceap_bmi_min, $oceap_bmi_max, $oceap_bvillalta_min, $oceap_bvillalta_max, $oceap_bvcss_min, $oceap_bvcss_max
 -- grain: field, value
+-- $allowed_studies: the studies the user may see, VARCHAR[] (NULL = all; fragments/allowed_studies.sql)
 SELECT 'center' AS field, center_id AS value, count(*) AS patients
 FROM patient_attributes
 WHERE cohort_filter(ocenter_) AND more_filter(ocenter_)

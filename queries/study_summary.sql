@@ -2,6 +2,7 @@
 -- home page's description of the loaded data (the whole database, not the cohort).
 -- grain: study_id
 -- params: $days_per_year (follow-up in years)
+-- $allowed_studies: the studies the user may see, VARCHAR[] (NULL = all; fragments/allowed_studies.sql)
 SELECT
     s.study_id,
     s.study_name,
@@ -13,5 +14,6 @@ SELECT
 FROM studies AS s
 LEFT JOIN patients AS p
     ON p.study_id = s.study_id
+WHERE allowed_studies(s.study_id)
 GROUP BY ALL
 ORDER BY s.study_id

@@ -3,12 +3,16 @@ paper: each patient is a dict; defaults fill what the test does not care about."
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
+from pts_explorer import db, derived
 from pts_explorer.config import SCHEMA_PATH
+from pts_explorer.filters import NOBODY, CohortFilter
 from pts_explorer.vocab import VILLALTA_ITEMS
 
 PATIENT_DEFAULTS = {
@@ -71,3 +75,34 @@ def build(path: Path, patients: dict[str, dict]) -> Path:
     con.execute("CHECKPOINT")
     con.close()
     return path
+
+
+@contextlib.contextmanager
+def opened(path: Path, patients: dict[str, dict]) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The database of `patients` (build) with its derived tables, opened read-only as the app opens it
+    (so a query's fast twin reads the derived tables); closed after."""
+    build(path, patients)
+    derived.rebuild(path)
+    con = db.open_read_only(path)
+    assert db.has_derived(con)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def prefixed(prefix: str, cohort: CohortFilter) -> dict:
+    """A cohort's filter parameters under another slot's prefix (b_, x1_ ...)."""
+    return {f"{prefix}{key}": value for key, value in cohort.as_params().items()}
+
+
+def less(a: CohortFilter, b: CohortFilter) -> dict:
+    """The parameters of cohort A less cohort B as Compare binds them, for either population: B in the b_
+    slot (cohort_without_b) and in the first other slot x1_, nobody in x2_ and x3_ (cohort_alone)."""
+    return {
+        **a.as_params(),
+        **prefixed("b_", b),
+        **prefixed("x1_", b),
+        **prefixed("x2_", NOBODY),
+        **prefixed("x3_", NOBODY),
+    }

@@ -153,11 +153,13 @@ def trial_eligible(rows: pd.DataFrame) -> pd.Series:
 
 def analysed_rows(rows: pd.DataFrame, timed: bool) -> pd.DataFrame:
     """The patients of `rows` an estimate can use: with the outcome at baseline and the visit (`change`),
-    or, for an endpoint, eligible for it (a duration: an open ulcer at baseline for ulcer healing). They
+    or, for an endpoint, eligible for it and at risk (a follow-up time above zero; for ulcer healing an open
+    ulcer at baseline). They
     are the target trial's eligible patients, so the score is fitted among them and the weights, the
     balance and the effective sample size are theirs, the patients of the estimate."""
-    have = rows.duration_days if timed else rows.change
-    return rows[have.notna()]
+    if timed:  # at risk: a follow-up time above zero (a patient with none is not at risk)
+        return rows[rows.duration_days.astype(float) > 0]
+    return rows[rows.change.notna()]
 
 
 def _design(data: pd.DataFrame, covariates: tuple[str, ...]) -> pd.DataFrame:
@@ -780,6 +782,8 @@ def patient_table(
         ]
         table.loc[data.index, "pair"] = pair
     has_outcome = table[outcome[0]].notna()
+    if outcome[0] == "duration_days":  # zero follow-up: not at risk, as analysed_rows
+        has_outcome = table.duration_days.astype(float) > 0
     in_score = table.index.isin(data.index)
     reason = pd.Series("", index=table.index, dtype=object)
     if in_criteria is not None:

@@ -20,14 +20,72 @@ BALANCE_TARGET = 0.1
 
 TARGET_POPULATIONS = {  # whom each weighting's estimate is about
     "overlap": "registry patients who could have had either (the overlap population)",
-    "iptw": "the whole registry cohort within the trimming bounds",
-    "matching": "the stented registry patients who have a match",
+    "iptw": "the registry patients analysed (those the trial could have enrolled, unless that is turned off, with "
+    "the outcome measured or at risk of the endpoint) whose score lies within the trimming bounds",
+    "matching": "the matched stent patients: the stented registry patients who have a match within the caliper",
 }
 ESTIMAND_NAMES = {
     "ATO": "average treatment effect in the overlap population (ATO)",
     "ATE": "average treatment effect (ATE)",
-    "ATT": "average treatment effect in the treated (ATT)",
+    "ATM": "average treatment effect in the matched stent patients (ATM: the ATT of the matched, not of all "
+    "stented patients)",
 }
+ESS_CAUTION = 50  # an arm's effective sample size below this draws the caution
+SCORE_BOUNDS = (0.01, 0.99)  # a score outside these is near 0 or 1: near-separation
+
+
+def stability_caution(ess: dict[str, float], ps_low: float, ps_high: float) -> str | None:
+    """A caution when the adjusted estimate rests on too little: an arm's effective sample size below
+    ESS_CAUTION, or propensity scores outside SCORE_BOUNDS (near-separation: some patients' treatment
+    is almost determined by the covariates). None when neither holds."""
+    small = [f"{arm} {ess_text(value)}" for arm, value in ess.items() if value < ESS_CAUTION]
+    extreme = ps_low < SCORE_BOUNDS[0] or ps_high > SCORE_BOUNDS[1]
+    if not small and not extreme:
+        return None
+    reasons = []
+    if small:
+        reasons.append(f"the effective sample size is below {ESS_CAUTION} ({', '.join(small)})")
+    if extreme:
+        reasons.append(
+            f"the scores reach {number(ps_low, 5)} to {number(ps_high, 5)}, outside {SCORE_BOUNDS[0]:g} to "
+            f"{SCORE_BOUNDS[1]:g} (near-separation: the covariates almost decide who had a stent)"
+        )
+    return (
+        f"**Unstable estimate**: {' and '.join(reasons)}. The robust CI assumes many effective patients per arm and "
+        "a score away from 0 and 1, so it and the estimate can be far off here, and a zero SMD after weighting "
+        "says nothing of that. Widen the cohort or choose fewer covariates."
+    )
+
+
+BENCHMARK_MULTIPLICITY = (
+    "Multiplicity: this verdict is one comparison at 5%, with no adjustment for multiple comparisons. The page "
+    "offers many (estimates, outcomes, visits, methods, trimming, calipers, sub-cohorts); browsing them until one "
+    "reproduces or differs from the trial lets some look so by chance alone, so read the comparison chosen before "
+    "looking, and the pattern over the others."
+)
+HEALING_COMPETING_RISK = (
+    "A death before healing censors the patient, so 1 − S(t) is the healing that would be seen were no one to die: "
+    "where deaths compete it overstates the share who actually heal. The Durability page draws ulcer healing as a "
+    "cumulative incidence with death as a competing event (Aalen-Johansen); the hazard ratio here is cause-specific"
+)
+
+
+def attendance_caveat(not_seen: str, eligible: str, visit: int) -> str:
+    """The design caveat of an analysed set that needs the outcome at the visit: those not seen are left
+    out and no censoring weights stand in for them. Counts as the page writes them."""
+    return (
+        f"Design caveat: a registry patient is analysed only if seen at baseline and month {visit} ({not_seen} of "
+        f"the {eligible} were not), and the score is fitted among those seen. No inverse-probability-of-censoring "
+        "weights stand in for the others, so if who attends depends on the arm and on how the patient is doing, the "
+        "estimate is biased by it."
+    )
+
+
+OVERLAP_SMD_NOTE = (
+    "Overlap weights make the weighted means of every covariate in the score equal in the two arms by construction "
+    "(Li, Morgan & Zaslavsky 2018), so their |SMD| after is 0: balance of the means, not proof of no confounding "
+    "(other moments, interactions and unmeasured confounders are not balanced by it)."
+)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ import pandas as pd
 
 from pts_explorer import validation, vocab
 from pts_explorer.importer.formats import FORMATS, adam, redcap
+from pts_explorer.importer.issues import counted
 from pts_explorer.importer.profiles import WHOLE_SECTIONS, Profile
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -350,9 +351,13 @@ def value_rows(issues: pd.DataFrame) -> list[ValueRow]:
     kind = rule.str.partition(":")[0]
     sdtm_rule = rule.str.startswith("sdtm:values.") | (rule == "sdtm:ae_term")
     chosen = (kind == "allowed") | (kind == "type") | rule.str.endswith(":unmapped") | sdtm_rule
+    legs: dict[str, dict[str, int]] = {}  # a SUPPQS leg code -> "SUPPQS QNAM QSLAT" -> its records
     for row in issues[chosen].itertuples():
         value = "" if pd.isna(row.value) else str(row.value)
         column, label = str(row.column), ""
+        if row.rule == "sdtm:values.laterality" and (qnam := re.search(r" / QNAM (\S+)$", str(row.record))):
+            where = f"{Path(str(row.file)).stem.upper()} QNAM {qnam[1]}"
+            legs.setdefault(value, {})[where] = legs.get(value, {}).get(where, 0) + 1
         if str(row.rule).startswith("sdtm:"):  # SDTM names the variable; the rule names the map
             column = "event_type" if row.rule == "sdtm:ae_term" else str(row.rule).removeprefix("sdtm:values.")
             # A SUPPQS leg qualifier's QVAL (L, R) is read by [values.limb_side] (review 12, finding 3).
@@ -363,6 +368,10 @@ def value_rows(issues: pd.DataFrame) -> list[ValueRow]:
             column, label = hit["column"], hit["label"] or ""
         if value and (column in allowed or column in booleans):
             found.setdefault(column, {}).setdefault(value, label)
+    # A leg code's box names its qualifier and records (review 15: "L" and "R" alone named neither).
+    for value, qualifiers in legs.items():
+        if value in found.get("limb_side", {}):
+            found["limb_side"][value] = ", ".join(f"{q}, {counted(n, 'record')}" for q, n in sorted(qualifiers.items()))
     return [
         ValueRow(
             column, tuple(sorted(seen)), allowed.get(column, ("true", "false")), tuple(seen[v] for v in sorted(seen))

@@ -139,6 +139,8 @@ def _dialect(profile: Profile, sources: list[Path]) -> dict[str, tuple[tuple[str
             1 for line in lines[1:] for cell in line.split(found) if _DECIMAL_COMMA.fullmatch(cell.strip('" '))
         )
     out: dict[str, tuple[tuple[str, str, int], ...]] = {}
+    if wrong := _not_in_encoding(profile, sources):
+        out["csv.encoding"] = wrong
     if separators:
         out["csv.separator"] = tuple((sep, "", n) for sep, n in sorted(separators.items(), key=lambda x: -x[1]))
         out["csv.decimal_comma"] = (("", "", commas),)
@@ -146,6 +148,66 @@ def _dialect(profile: Profile, sources: list[Path]) -> dict[str, tuple[tuple[str
 
 
 SEPARATORS = {";": "semicolon", "\t": "tab", "|": "vertical bar", ",": "comma"}
+ENCODING_SAMPLE = 1 << 20  # bytes of each text file the assistant looks at for its encoding
+
+
+def _not_in_encoding(profile: Profile, sources: list[Path]) -> tuple[tuple[str, str, int], ...]:
+    """The text files whose first ENCODING_SAMPLE bytes are not text in the profile's [csv] encoding (latin-1:
+    holding bytes 0x80-0x9F, which DuckDB's latin-1 refuses), each as (file, "cp1252" when those bytes are
+    Windows-1252's punctuation, else "", 1), for the encoding choice (encoding_choices)."""
+    encoding = profile.csv.encoding.lower()
+    out = []
+    for path in sources:
+        if path.suffix.lower() not in (*TEXT_SUFFIXES, ".tsv"):
+            continue
+        try:
+            with path.open("rb") as raw:
+                sample = raw.read(ENCODING_SAMPLE)
+        except OSError:
+            continue
+        c1 = any(0x80 <= b <= 0x9F for b in sample)
+        try:
+            sample.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+            readable = not (encoding == "latin-1" and c1)
+        except UnicodeDecodeError as exc:
+            # A multi-byte character cut at the sample's end is no error of the file.
+            readable = exc.start >= len(sample) - 3 and len(sample) == ENCODING_SAMPLE
+        except LookupError:
+            continue
+        if not readable:
+            out.append((path.name, "cp1252" if c1 else "", 1))
+    return tuple(out)
+
+
+ENCODINGS = {
+    "cp1252": "Windows-1252 (cp1252): Excel's text and CSV on Western Windows (’ – € “ ”)",
+    "latin-1": "Latin-1 (ISO 8859-1): older Unix and web exports",
+    "utf-8": 'UTF-8: most programs today, Excel\'s "CSV UTF-8"',
+    "utf-16": 'UTF-16: Excel\'s "Unicode Text"',
+}
+
+
+def encoding_choices(profile: Profile, rules: list[str], found: Survey) -> list[Choice]:
+    """A text file that is not in the profile's [csv] encoding (file:encoding): the encoding, Windows-1252
+    chosen where its bytes 0x80-0x9F say so (review 15, finding 2: the page offered no encoding, and the
+    advice latin-1 was a dead end for an Excel export from Western Windows)."""
+    wrong = found.values.get("csv.encoding", ())
+    if "file:encoding" not in rules or not wrong:
+        return []
+    current = profile.csv.encoding.lower()
+    offered = [e for e in ENCODINGS if e != current and not (current == "windows-1252" and e == "cp1252")]
+    c1 = any(hint == "cp1252" for _, hint, _ in wrong)
+    files = ", ".join(name for name, _, _ in wrong)
+    return [
+        Choice(
+            "Reading the CSV files",
+            "csv_encoding",
+            f"[csv] encoding: {counted(len(wrong), 'file')} not {profile.csv.encoding} text ({files})"
+            + ("; their bytes 0x80-0x9F are Windows-1252 punctuation" if c1 else ""),
+            tuple(Option(ENCODINGS[e], ((("csv", "encoding"), e),)) for e in offered),
+            default=offered.index("cp1252") if c1 and "cp1252" in offered else None,
+        )
+    ]
 
 
 def csv_choices(profile: Profile, rules: list[str], found: Survey) -> list[Choice]:
@@ -254,12 +316,76 @@ def _sdtm_values(con: duckdb.DuckDBPyConnection, staged: list[Staged], profile: 
             merged[key] = (old[0] or label, old[1] + n)
         out["qs.visitnum"] = tuple(sorted(((k, v[0], v[1]) for k, v in merged.items()), key=lambda r: _sort(r[0])))
         out["qs.visitday"] = _visit_days(con, qs_sources, _role(profile, staged, "dm"), profile)
+    if category := str(qs.get("category") or ""):
+        out["qs.category"] = _categories(con, qs_sources, profile, test_code, category)
     qnam = str(supp.get("qnam") or "QNAM")
     out["suppdm.qnam"] = _distinct(con, _role(profile, staged, "suppdm"), qnam, "QLABEL")
     out["suppdm.kind"] = _kinds(con, _role(profile, staged, "suppdm"), qnam, str(supp.get("qval") or "QVAL"))
     out["supppr.qnam"] = _distinct(con, _role(profile, staged, "supppr"), qnam, "QLABEL")
     if pr.get("term"):
         out["pr.term"] = _distinct(con, _role(profile, staged, "pr"), str(pr["term"]))
+    return out
+
+
+def _categories(
+    con: duckdb.DuckDBPyConnection, sources: list[Staged], profile: Profile, test_code: str, category: str
+) -> tuple[tuple[str, str, int], ...]:
+    """The categories (QSCAT, or "QSCAT / QSSCAT") of the test codes [qs.testcd] maps that occur under more
+    than one (sdtm:test_categories), each with those codes and its records."""
+    codes = sorted({str(c).upper() for c in profile.section("qs").get("testcd", {}).values()})
+    sub = str(profile.section("qs").get("subcategory") or "")
+    parts = []
+    for s in sources:
+        code, cat, subcat = s.ref(test_code), s.ref(category), s.ref(sub) if sub else None
+        if code is None or cat is None:
+            continue
+        key = f"upper(trim(coalesce({cat}, '')))" + (
+            f" || coalesce(' / ' || nullif(upper(trim({subcat})), ''), '')" if subcat else ""
+        )
+        parts.append(f"SELECT upper(trim({code})) AS c, {key} AS k FROM {s.table}")
+    if not parts or not codes:
+        return ()
+    rows = con.execute(
+        f"SELECT k, string_agg(DISTINCT c, ', ' ORDER BY c), count(*) FROM (SELECT * FROM ({' UNION ALL '.join(parts)})"
+        " WHERE list_contains($codes, c) QUALIFY count(DISTINCT k) OVER (PARTITION BY c) > 1) GROUP BY k ORDER BY k",
+        {"codes": codes},
+    ).fetchall()
+    return tuple((str(k), str(c), int(n)) for k, c, n in rows)
+
+
+# [qs] key -> what its instrument is, as the assistant asks for its category (sdtm.INSTRUMENT_KEYS).
+INSTRUMENTS = {
+    "villalta_category": ("the Villalta items, ulcer and total", "VILLALTA"),
+    "vcss_category": ("the VCSS", "VCSS"),
+}
+
+
+def category_choices(profile: Profile, found: Survey, issues: Any) -> list[Choice]:
+    """SDTM: test codes [qs.testcd] maps that occur under several QSCATs whose instrument the profile does not
+    name (the error sdtm:test_categories, review 15 finding 1): for each instrument, the category its records
+    are read from ([qs] villalta_category, vcss_category), each category offered with its codes and records,
+    the one whose name is nearest the instrument's first. Never chosen for the user."""
+    if profile.format != "sdtm" or issues is None or getattr(issues, "empty", True):
+        return []
+    refused = issues[(issues["rule"].astype(str) == "sdtm:test_categories") & (issues["severity"] == "error")]
+    categories = found.values.get("qs.category", ())
+    if refused.empty or len(categories) < 2:
+        return []
+    variable = "QSCAT" + (" / QSSCAT" if any(" / " in k for k, _, _ in categories) else "")
+    out = []
+    for key, (what, word) in INSTRUMENTS.items():
+        ranked = sorted(categories, key=lambda c: -difflib.SequenceMatcher(None, word, c[0]).ratio())
+        out.append(
+            Choice(
+                "Instruments: test codes under several categories",
+                f"sdtm_category_{key}",
+                f"[qs] {key}: the {variable} of {what} (its test codes occur under several categories)",
+                tuple(
+                    Option(f"{k or '(blank)'} ({codes}; {counted(n, 'record')})", ((("qs", key), k),))
+                    for k, codes, n in ranked
+                ),
+            )
+        )
     return out
 
 
@@ -919,6 +1045,10 @@ def visit_choices(profile: Profile, found: Survey) -> list[Choice]:
         # A suggestion first, never chosen for the user: an unscheduled visit by its name, else the month
         # its records' days are nearest to, else the month its name says.
         first = NOT_A_VISIT if said[num] == -1 else f"month {by_days.get(num, said[num])}"
+        # A screening visit before the reference date is no scheduled one unless the user says so (review 15,
+        # finding 5: SCREENING was offered month 0 first; the baseline is flagged by QSBLFL).
+        if re.search(r"SCREEN", label, re.I) and days.get(num, -1) < 0:
+            first = NOT_A_VISIT
         options.sort(key=lambda o: o.text != first)
         text = f"VISITNUM {_shown(num, label, n)}" + (
             f": month {month} in the profile" if month is not None else ": no month in the profile"
@@ -940,6 +1070,12 @@ def visit_choices(profile: Profile, found: Survey) -> list[Choice]:
 def _nearest(months: list[int], month: float) -> int:
     """The month offered nearest to `month` (the earlier of two as near)."""
     return min(months, key=lambda m: (abs(m - month), m))
+
+
+def _said_day(label: str) -> int | None:
+    """The study day a visit's name says (Day 1, Tag 28, Jour 90, Día 180), None when it says none."""
+    hit = re.search(r"\b(DAY|TAG|JOUR|D[IÍ]A)\s*(-?\d+)\b", label.upper())
+    return int(hit[2]) if hit else None
 
 
 def _said_month(label: str) -> int | None:
@@ -1053,6 +1189,9 @@ def avisit_choices(profile: Profile, found: Survey) -> list[Choice]:
         # Unscheduled by its name, or before the study (a negative AVISITN: screening; ABLFL gives the baseline).
         unscheduled = by_number is None and (bool(re.search(r"UNSCHED|UNPLAN", name, re.I)) or number.startswith("-"))
         first = NOT_A_VISIT if unscheduled else f"month {by_number if by_number is not None else said}"
+        if not unscheduled and (day := _said_day(name)) is not None:
+            # "Day 1" is no month 1, whatever its AVISITN (review 15, finding 5): the month its day is nearest to
+            first = NOT_A_VISIT if day < 0 else f"month {_nearest(months, day / DAYS_PER_MONTH)}"
         options = [Option(f"month {m}", ((("visits", "AVISIT", name), m),)) for m in months]
         # "" says it is no scheduled visit: without it a visit flagged for analysis is refused again (review 14, N1)
         options.append(Option(NOT_A_VISIT, ((("visits", "AVISIT", name), ""),)))

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-_ENCODINGS = ("utf-8", "latin-1", "utf-16")
+# cp1252 (windows-1252): Excel's "Text" and "CSV" on Western Windows; DuckDB's CSV reader does not take it, so the
+# importer transcodes such a file to UTF-8 first (readers.Reader._transcoded).
+_ENCODINGS = ("utf-8", "latin-1", "utf-16", "cp1252", "windows-1252")
 
 
 class ProfileError(ValueError):

@@ -15,11 +15,13 @@ CSV line numbers after it.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import itertools
 import math
 import re
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -34,6 +36,8 @@ from pts_explorer.config import ArchiveLimits
 from pts_explorer.importer.issues import Issue, Issues, counted
 from pts_explorer.importer.profiles import CsvDialect
 
+WINDOWS_1252 = ("cp1252", "windows-1252")  # transcoded to UTF-8 before DuckDB reads them (it takes no cp1252)
+TRANSCODE_CHUNK = 1 << 20  # bytes read at a time: a file of any size is transcoded in this much memory
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 STAT_SUFFIXES = (".xpt", ".sas7bdat", ".sav", ".dta")
 SUFFIXES = (*CSV_SUFFIXES, ".parquet", ".xlsx", *STAT_SUFFIXES)
@@ -191,6 +195,53 @@ def _size(n: int) -> str:
     return f"{n:,} bytes"
 
 
+def _c1_bytes(path: Path | None, limit: int = 3) -> list[tuple[int, int]]:
+    """The first distinct bytes 0x80-0x9F of a file (Windows-1252's punctuation: ’ – “ ” €, no Latin-1 text
+    character), each with the line it is first on; read TRANSCODE_CHUNK bytes at a time."""
+    if path is None or not path.exists():
+        return []
+    found: dict[int, int] = {}
+    lines = 1
+    with path.open("rb") as raw:
+        while (chunk := raw.read(TRANSCODE_CHUNK)) and len(found) < limit:
+            for match in re.finditer(rb"[\x80\x82-\x8c\x8e\x91-\x9c\x9e\x9f]", chunk):  # defined in cp1252
+                byte = chunk[match.start()]
+                if byte not in found:
+                    found[byte] = lines + chunk.count(b"\n", 0, match.start())
+                    if len(found) == limit:
+                        break
+            lines += chunk.count(b"\n")
+    return sorted(found.items(), key=lambda b: b[1])
+
+
+def _c1_named(c1: list[tuple[int, int]]) -> str:
+    shown = ", ".join(f"0x{b:02X} ({bytes([b]).decode('cp1252', errors='replace')})" for b, _ in c1)
+    return (
+        f"its bytes {shown}, first on line {c1[0][1]}, are Windows-1252 characters, as Excel saves text on Western "
+        "Windows"
+    )
+
+
+def encoding_example(path: Path | None) -> str:
+    """The encoding a file's bytes suggest, as the advice names it: cp1252 where it holds bytes 0x80-0x9F
+    (Windows-1252's punctuation), else latin-1 as before."""
+    c1 = _c1_bytes(path)
+    return f"cp1252: {_c1_named(c1)}" if c1 else "for example latin-1"
+
+
+def _redcap_label_header(columns: list[str]) -> str:
+    """The names that make a header REDCap's labels export ("Record ID", "Complete?", a checkbox's
+    "Segments (choice=IVC)"), as the message quotes them; "" for any other header. Both a record id label
+    and an instrument's "Complete?" (or a checkbox choice) are needed: one alone is some other table's name."""
+    record = [c for c in columns[:1] if c.strip().lower() in ("record id", "record_id label", "study id")]
+    complete = [c for c in columns if c.strip().lower() == "complete?"]
+    choices = [c for c in columns if re.search(r"\(choice=[^)]*\)\s*$", c)]
+    if not record or not (complete or choices):
+        return ""
+    shown = [*record, *dict.fromkeys(complete), *choices[:1]]
+    return ", ".join(repr(c) for c in shown)
+
+
 class Reader:
     """Stages source files into one DuckDB connection, collecting file-level issues."""
 
@@ -199,6 +250,7 @@ class Reader:
         self.dialect = dialect
         self.issues = issues
         self._count = 0
+        self._path_of: dict[str, Path] = {}  # file name -> its path, for the messages that look at its bytes
 
     def stage(self, path: Path) -> list[Staged]:
         suffix = path.suffix.lower()
@@ -206,6 +258,7 @@ class Reader:
             self.issues.add(Issue.file_level("error", "file:empty", path.name, "the file is empty (0 bytes)"))
             return []
         if suffix in CSV_SUFFIXES:
+            self._path_of[path.name] = path
             staged = self._csv(path)
             # A file that could not be read (its error says why) is staged without a table, as the other
             # readers' are: the mappers then never also report it as missing (issue #23 item 2).
@@ -235,13 +288,15 @@ class Reader:
             with path.open(encoding=encoding, newline="") as handle:
                 first = handle.readline(HEADER_LIMIT)  # a file of one endless line is not read whole
         except UnicodeDecodeError:
+            if self.dialect.encoding.lower() in WINDOWS_1252 and self._transcoded(path, check_only=True) is None:
+                return None  # a byte Windows-1252 lacks: its error names the byte and line
             self.issues.add(
                 Issue.file_level(
                     "error",
                     "file:encoding",
                     path.name,
                     f"the file is not {self.dialect.encoding} text: set [csv] encoding in a copy of the profile "
-                    "(for example latin-1) or save it as UTF-8",
+                    f"({encoding_example(path)}) or save it as UTF-8",
                     line=1,
                 )
             )
@@ -277,15 +332,73 @@ class Reader:
         trailing = len(columns) > 1 and not columns[-1] and all(columns[:-1])
         if not self._usable_header(path.name, columns[:-1] if trailing else columns, delimiter):
             return None
+        source = path
+        if self.dialect.encoding.lower() in WINDOWS_1252:
+            transcoded = self._transcoded(path)
+            if transcoded is None:
+                return None
+            path = transcoded
+        try:
+            return self._read_csv(source, path, columns, delimiter, trailing)
+        finally:
+            if path != source:
+                path.unlink(missing_ok=True)
+
+    def _transcoded(self, path: Path, check_only: bool = False) -> Path | None:
+        """A Windows-1252 file as a UTF-8 copy beside the staging database (or in the system's temporary
+        folder), written TRANSCODE_CHUNK bytes at a time, so a file of any size takes that much memory; None,
+        with an error naming the line and byte, when a byte is none of Windows-1252's (0x81, 0x8D, 0x8F, 0x90,
+        0x9D); `check_only`: the copy is removed once written (only that error is wanted)."""
+        row = self.con.execute(
+            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchone()
+        folder = Path(row[0]).parent if row and row[0] else None
+        decoder = codecs.getincrementaldecoder("cp1252")()
+        handle, name = tempfile.mkstemp(suffix=".csv", prefix="cp1252_", dir=folder)
+        target = Path(name)
+        lines = 1
+        try:
+            with path.open("rb") as raw, open(handle, "w", encoding="utf-8", newline="") as out:
+                while chunk := raw.read(TRANSCODE_CHUNK):
+                    try:
+                        out.write(decoder.decode(chunk))
+                    except UnicodeDecodeError as exc:
+                        line = lines + chunk.count(b"\n", 0, exc.start)
+                        self.issues.add(
+                            Issue.file_level(
+                                "error",
+                                "file:encoding",
+                                path.name,
+                                f"byte 0x{chunk[exc.start]:02X} is no Windows-1252 character ([csv] encoding = "
+                                f'"{self.dialect.encoding}"): the file is in another encoding; save it as UTF-8, or '
+                                "set [csv] encoding to the one it is in",
+                                line=line,
+                            )
+                        )
+                        target.unlink(missing_ok=True)
+                        return None
+                    lines += chunk.count(b"\n")
+                out.write(decoder.decode(b"", final=True))
+            if check_only:
+                target.unlink(missing_ok=True)
+        except OSError as exc:
+            target.unlink(missing_ok=True)
+            self.issues.add(Issue.file_level("error", "file:parse", path.name, f"the file could not be read: {exc}"))
+            return None
+        return target
+
+    def _read_csv(self, source: Path, path: Path, columns: list[str], delimiter: str, trailing: bool) -> Staged | None:
+        """`path` (`source`, or its UTF-8 copy) read by DuckDB, the messages naming `source`."""
         table = self._new_table()
         scan, rejects = f"{table}_scan", f"{table}_rejects"
+        encoding = "utf-8" if path != source else self.dialect.encoding.lower()
         options = {
             "path": str(path),
             "columns": {staged_name(i): "VARCHAR" for i in range(len(columns))},
             "delim": delimiter,
             "quote": self.dialect.quote,
             "escape": self.dialect.escape,
-            "encoding": self.dialect.encoding.lower(),
+            "encoding": encoding,
         }
         try:
             self.con.execute(
@@ -296,9 +409,24 @@ class Reader:
                 options,
             )
         except duckdb.Error as exc:
+            if encoding == "latin-1" and (c1 := _c1_bytes(path)):
+                # DuckDB's latin-1 takes no byte 0x80-0x9F: they are Windows-1252's (review 15, finding 2: its raw
+                # "File is not latin-1 encoded" named no line, no byte and no way out)
+                self.issues.add(
+                    Issue.file_level(
+                        "error",
+                        "file:encoding",
+                        path.name,
+                        f'the file is not latin-1 text: {_c1_named(c1)}: set [csv] encoding = "cp1252" in a copy of '
+                        "the profile, or save it as UTF-8",
+                        line=c1[0][1],
+                    )
+                )
+                return None
             message = f"the file could not be read: {_first(exc)}"
-            self.issues.add(Issue.file_level("error", "file:parse", path.name, message))
+            self.issues.add(Issue.file_level("error", "file:parse", source.name, message))
             return None
+        path = source
         self._csv_rejects(path.name, rejects, columns)
         self.con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT *, row_number() OVER () AS _rec FROM {table}")
         if trailing and not self._trailing_empty(path.name, table, columns, delimiter):
@@ -437,6 +565,23 @@ class Reader:
                         )
                     )
                     return False
+        if labels := _redcap_label_header(columns):
+            # REDCap's "CSV (labels)" export: label headers (its "Complete?" repeated per instrument) were refused
+            # for a repeated name, and the assistant showed a box per field with nothing to offer (review 15,
+            # finding 4). One error saying which export to take instead (assistant.UNFIXABLE: no choices).
+            self.issues.add(
+                Issue.file_level(
+                    "error",
+                    "redcap:labels",
+                    file,
+                    f"the header holds REDCap's field labels ({labels}), not its variable names: this is the "
+                    '"CSV / Microsoft Excel (labels)" export. Export the records again as raw data (REDCap\'s Data '
+                    'Exports: "CSV / Microsoft Excel (raw data)"), with the same fields; the values are checked once '
+                    "the export holds raw codes",
+                    line,
+                )
+            )
+            return False
         seen: set[str] = set()
         for name in columns:
             key = name.lower()
@@ -459,7 +604,9 @@ class Reader:
         for line, column, kind, text, message in rows:
             rule = "file:encoding" if kind == "INVALID ENCODING" else "file:parse"
             hint = (
-                "; set [csv] encoding in a copy of the profile (for example latin-1)" if rule == "file:encoding" else ""
+                f"; set [csv] encoding in a copy of the profile ({encoding_example(self._path_of.get(file))})"
+                if rule == "file:encoding"
+                else ""
             )
             self.issues.add(
                 Issue(

@@ -9,6 +9,8 @@
 - importing: the Import page's parts
 """
 
+from pts_explorer.ui.auth import audit_events, audit_file_name, may
+from pts_explorer.ui.auth import record as audit
 from pts_explorer.ui.cohorts import Choice as CohortChoice
 from pts_explorer.ui.cohorts import choices as cohort_choices
 from pts_explorer.ui.cohorts import more_cohorts, named_subgroups, saved_on_other_data_notice, two_cohorts
@@ -125,6 +127,10 @@ __all__ = [
     "protection",
     "query",
     "restore_previous",
+    "may",
+    "audit",
+    "audit_events",
+    "audit_file_name",
     "save_uploads",
     "url_query",
     "veins_diagram",

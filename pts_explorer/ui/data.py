@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from pts_explorer import config, db, derived, validation
-from pts_explorer.ui import recorder
+from pts_explorer.ui import auth, recorder
 
 
 @dataclass(frozen=True)
@@ -99,9 +99,15 @@ def _cached_query(name: str, frozen_params: tuple, path: str, version: str) -> p
     return db.run_query(con, name, _thaw(frozen_params), fast=_open(path, version).fast)
 
 
+def limited(params: dict[str, Any]) -> dict[str, Any]:
+    """`params` with the studies this session's user may see ($allowed_studies; pts_explorer/access.py):
+    set here, last, on every statement the app runs, so no page or link can widen them."""
+    return {**params, "allowed_studies": auth.current_access().allowed_studies()}
+
+
 def _key(name: str, params: dict[str, Any]) -> tuple[tuple, str, str]:
     path = config.db_path()
-    used = db.bind_params(name, params)[1]
+    used = db.bind_params(name, limited(params))[1]
     return _freeze(used), str(path), db.data_version(path)
 
 

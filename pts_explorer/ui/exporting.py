@@ -14,8 +14,9 @@ import streamlit as st
 
 from pts_explorer import config, escape, exports
 from pts_explorer.filters import CohortFilter
-from pts_explorer.ui import cohorts, recorder, state
-from pts_explorer.ui.data import connection, data_fingerprint, query
+from pts_explorer.identity import Identity
+from pts_explorer.ui import auth, cohorts, recorder, state
+from pts_explorer.ui.data import connection, data_fingerprint, limited, query
 
 _SLOT = "_export_slot"
 PAGE = "_export_page"
@@ -72,16 +73,30 @@ def fill(page_title: str, cohort: CohortFilter) -> None:
         patients = int(query("cohort_counts", cohort.as_params()).matching.sum())
         st.markdown("**The cohort's patients** (every row of the four tables)")
         too_few = bool(k) and patients < k
-        params = cohort.as_params()
+        may = auth.current_access().may("export_rows")  # the permissions file's export_rows right
+        params = limited(cohort.as_params())  # the user's studies only (a download runs on its own thread)
         for fmt, mime in (("csv", "application/zip"), ("parquet", "application/zip")):
             _download(
                 f"Patient rows ({fmt.upper()}, zip)",
-                partial(exports.cohort_rows, con, params, fmt, page, k),
+                partial(exports.cohort_rows, con, params, fmt, page, k)
+                if may
+                else partial(
+                    _refused,
+                    str(st.session_state.get("_page", "")) or "home",
+                    auth.cohort_query(state.url_query()),
+                    auth.current_identity(),
+                ),
                 f"{page.stem}_cohort_{fmt}.zip",
                 mime,
                 f"export_rows_{fmt}",
-                disabled=too_few,
-                help_text=f"Fewer than {k} patients: no patient-level export" if too_few else None,
+                disabled=too_few or not may,
+                help_text=(
+                    "Your permissions do not include patient-row exports (export_rows)"
+                    if not may
+                    else f"Fewer than {k} patients: no patient-level export"
+                    if too_few
+                    else None
+                ),
             )
         rows = items.get("patients")
         if rows is not None:
@@ -89,12 +104,18 @@ def fill(page_title: str, cohort: CohortFilter) -> None:
             st.markdown("**The analysed patients** (one row each, with an R script that recomputes the estimate)")
             _download(
                 "Analysed patients (CSV + R, zip)",
-                partial(exports.patient_rows, rows, page, k),
+                partial(exports.patient_rows, rows, page, k) if may else partial(_refused, *_who_where()),
                 f"{page.stem}_patients.zip",
                 "application/zip",
                 "export_patients",
-                disabled=few,
-                help_text=f"Fewer than {k} patients: no patient-level export" if few else None,
+                disabled=few or not may,  # patient rows: the export_rows right, as the cohort's rows
+                help_text=(
+                    "Your permissions do not include patient-row exports (export_rows)"
+                    if not may
+                    else f"Fewer than {k} patients: no patient-level export"
+                    if few
+                    else None
+                ),
             )
         if page.charts:
             st.markdown("**Charts** (PNG 1920 × 1080 for slides, SVG for print)")
@@ -119,6 +140,28 @@ def fill(page_title: str, cohort: CohortFilter) -> None:
                 )
 
 
+def _who_where() -> tuple[str, str, Identity]:
+    """The page, the cohort (its URL query) and the user, taken in the run: a download builds on its own thread."""
+    page = str(st.session_state.get("_page", "")) or "home"
+    return page, auth.cohort_query(state.url_query()), auth.current_identity()
+
+
+def _refused(page: str, cohort: str, who: Identity) -> bytes:
+    """A patient-row export the user's permissions do not include: never built, whatever the browser sends;
+    the attempt goes into the audit trail."""
+    auth.record("denied", page, cohort, detail="patient-row export without the export_rows right", who=who)
+    raise PermissionError("patient-row exports need the export_rows right")
+
+
+def _audited(build: Callable[[], bytes | str], name: str, page: str, cohort: str, who: Identity) -> bytes | str:
+    """Build a download and record it in the audit trail: its file kind, cohort and size (never its content)."""
+    made = build()
+    kind = name.rsplit("_", 1)[-1] if "_cohort_" in name else name.rsplit(".", 1)[-1]
+    size = len(made.encode("utf-8") if isinstance(made, str) else made)
+    auth.record("export", page, cohort, kind=kind, size=size, detail=name, who=who)
+    return made
+
+
 def _download(
     label: str,
     build: Callable[[], bytes | str],
@@ -128,9 +171,18 @@ def _download(
     disabled: bool = False,
     help_text: str | None = None,
 ) -> None:
-    """A download built on demand, on its own thread, when the button is pressed."""
+    """A download built on demand, on its own thread, when the button is pressed (and then recorded in the
+    audit trail: who, the page, the cohort, the file's kind and size)."""
+    made = partial(
+        _audited,
+        build,
+        name,
+        str(st.session_state.get("_page", "")) or "home",
+        auth.cohort_query(state.url_query()),
+        auth.current_identity(),
+    )
     st.download_button(
-        label, build, file_name=name, mime=mime, key=key, on_click="ignore", disabled=disabled, help=help_text
+        label, made, file_name=name, mime=mime, key=key, on_click="ignore", disabled=disabled, help=help_text
     )
 
 

@@ -11,7 +11,7 @@ import streamlit as st
 
 from pts_explorer import atomic, config, db
 from pts_explorer.config import PageSpec
-from pts_explorer.ui import exporting, filter_panel, following, notices, presenter, screen, state
+from pts_explorer.ui import auth, exporting, filter_panel, following, notices, presenter, screen, state
 
 STYLESHEET = Path(__file__).with_name("app.css")
 
@@ -70,8 +70,18 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
         presenter.style()
     else:
         st.sidebar.html(SKIP_LINKS if spec.needs_data else SKIP_TO_MENU)
+        auth.sidebar_user()  # with sign-in configured: who is signed in, and sign-out
     menu = None  # the page menu's place in the sidebar: under the cohort
     notices.run_token()  # hidden; drawn before anything can stop the page (tests wait on it)
+    opened = (page.url_path, auth.cohort_query(state.url_query()))
+    if st.session_state.get("_audited_open") != opened:  # the trail: each page and cohort a user opens, once
+        st.session_state["_audited_open"] = opened
+        auth.record("open", page=page.url_path or "home", cohort=opened[1])
+        raw = {key: st.query_params.get_all(key) for key in st.query_params}
+        if refused := auth.refused_studies(raw):  # an address, saved cohort or Compare cohort of another study
+            asked = auth.cohort_query(raw)
+            auth.record("denied", page=page.url_path or "home", cohort=asked, detail=f"studies {', '.join(refused)}")
+    auth.permissions_notice()  # a permissions file that cannot be used: said on every page
     changed_settings = st.container()
     failed = False
     line = None  # presenter mode: the line above the slide, filled once the page said what it shows

@@ -17,6 +17,7 @@ from pts_explorer.importer import ImportReport, assistant, assistant_choices, bu
 from pts_explorer.importer.formats import FORMATS, load
 from pts_explorer.importer.formats.base import procedure_details, procedure_label
 from pts_explorer.importer.profiles import Profile, ProfileError
+from pts_explorer.ui import auth
 
 
 def import_profiles() -> dict[str, str]:
@@ -184,7 +185,11 @@ def import_report(report: ImportReport) -> None:
 
 
 def restore_previous(target: Path) -> None:
+    if not auth.current_access().may("import"):  # the page offers it only with the right; never without
+        auth.record("denied", page="import", detail="restore of the previous data without the import right")
+        raise PermissionError("restoring the previous data needs the import right")
     atomic.restore_previous(target)
+    auth.record("restore", page="import", detail=f"{target.name} restored from its previous version")
 
 
 ASSIST_PROFILE = "import_profile_next"  # the profile the next run selects (a widget's state is set before it draws)
@@ -257,6 +262,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
     every = assistant.source_fields(profile, report.source_columns)
     choices = [
         *assistant_choices.csv_choices(profile, [str(r) for r in report.issues["rule"]], found),
+        *assistant_choices.encoding_choices(profile, [str(r) for r in report.issues["rule"]], found),
         *assistant_choices.design_choice(profile),
         *assistant_choices.sdtm_choices(profile, found),
         *assistant_choices.adam_dataset_choices(profile, found),
@@ -274,6 +280,7 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
         *assistant_choices.adam_term_choices(profile, found),
         *assistant_choices.healing_choices(profile, report.issues),
         *assistant_choices.avalc_choices(profile, report.issues),
+        *assistant_choices.category_choices(profile, found, report.issues),
     ]
     if passed:
         choices = assistant_choices.for_warnings(choices)
@@ -378,7 +385,8 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
                 # A value no skip can fix (an ADaM or SDTM patient's) is mapped: nothing is chosen for it.
                 first = [assistant.LEAVE_OUT_ARM] if leave_out else [UNMAPPED] if skip else []
                 offered = [*first, *row.vocabulary]
-                hint = assistant.suggested(row.column, f"{value} {label}")
+                # The value alone first: a leg code's label names its qualifier and records ("L (SUPPQS QNAM QSLAT...").
+                hint = assistant.suggested(row.column, value) or assistant.suggested(row.column, f"{value} {label}")
                 index = offered.index(hint) if hint in offered else 0 if skip else None
                 box = f"assist_value_{row.column}:{value!r}"
                 if index is None:

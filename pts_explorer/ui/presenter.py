@@ -261,6 +261,10 @@ KEYS_SCRIPT = """<script>
                    Home: "first", End: "last", Escape: "exit", f: "drawer"};
   let lead = null;  // the slide the presses lead to (a number), while it is not on screen
   let queue = [];  // presses on a page that is not one of the slides: "next", "previous", ...
+  // While a press is still to be carried out the page's root element says so (data-pts-pressing, no style
+  // reads it): the browser tests wait for the page to be final (ui/screen.py), and it is not final yet.
+  const pressing = () =>
+    document.documentElement.toggleAttribute("data-pts-pressing", lead !== null || queue.length > 0);
   let opened = null;  // {to, at}: the slide last opened by a click (a number, or the links then), and when
   let last = null;  // the place last seen: {here, count}
   const place = () => {
@@ -296,6 +300,7 @@ KEYS_SCRIPT = """<script>
     if (at) last = at;
     const now = (at ? `${at.here} ` : "") + links();
     if (now !== seen) { seen = now; since = Date.now(); }
+    pressing();
     if (lead === null && !queue.length) return;
     // A step with the cohort drawer open closes it first: a click on a link would close it too, and the
     // run its closing asks for would take the place of the step's.
@@ -360,9 +365,10 @@ KEYS_SCRIPT = """<script>
       return;
     }
     const at = place() || last;
-    if (!at || queue.length) { queue.push(target); return; }
+    if (!at || queue.length) { queue.push(target); pressing(); return; }
     const from = lead !== null ? lead : at.here;
     lead = {next: Math.min(from + 1, at.count), previous: Math.max(from - 1, 1), first: 1, last: at.count}[target];
+    pressing();
   }, true);
 })();
 </script>"""

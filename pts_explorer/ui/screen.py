@@ -31,16 +31,35 @@ NUMBERS_LINE = "_presenter_key_numbers"  # the key numbers' Markdown as drawn in
 # bottom padding), once two measures 300 ms apart agree. It reports only what differs by more than
 # 2 px from what the page was laid out with (`data.laid`, then its own last report), so a page that
 # fits runs once more at most.
+# Once the page is final it says so, for the browser tests to wait on: the page's root element gets
+# data-pts-laid-for="run <n>" (the run token's text, notices.run_token) when run n has ended and, on a
+# slide, the screen it was laid out for is the browser's (no report to make). The attribute is taken
+# away while a measure or a report is pending. It changes nothing on the screen (no style reads it).
 _JS = """
 export default function (component) {
   const { data, setStateValue } = component;
-  if (!data.active) return () => {};  // not a slide: nothing to measure
+  // Streamlit calls this again for new data without calling the last call's cleanup (only at unmount):
+  // the last call's watchers stop here, so only the newest data measures, reports and says the page is final.
+  window.ptsScreenStop?.();
+  const root = document.documentElement;
+  const app = document.querySelector("[data-testid='stApp']");
+  const idle = () => !app || app.dataset.testScriptState === "notRunning";
+  const token = () => document.querySelector(".st-key-run_token")?.textContent.trim() ?? "";
+  const final = () => { root.dataset.ptsLaidFor = token(); };
+  const pending = () => { delete root.dataset.ptsLaidFor; };
+  // Every run's end (the app's run state changes): a page that is not a slide is final then.
+  const runs = new MutationObserver(() => (data.active ? soon() : idle() && final()));
+  if (app) runs.observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
+  if (!data.active) {  // not a slide: nothing to measure
+    if (idle()) final();
+    window.ptsScreenStop = () => runs.disconnect();
+    return window.ptsScreenStop;
+  }
   let laid = data.laid || {};
   let seen = "";  // the last measure: a report waits until two measures 300 ms apart agree
   let timer = 0;
   const measure = () => {
-    const app = document.querySelector("[data-testid='stApp']");
-    if (app && app.dataset.testScriptState === "running") { timer = setTimeout(measure, 300); return; }
+    if (!idle()) { timer = setTimeout(measure, 300); return; }
     const size = {width: window.innerWidth, height: window.innerHeight, top: null, below: null};
     const block = document.querySelector("[data-testid='stMainBlockContainer']");
     const chart = data.chart ? document.querySelector(`.st-key-${data.chart}`) : null;
@@ -57,16 +76,19 @@ export default function (component) {
     const now = JSON.stringify(size);
     if (now !== seen) { seen = now; timer = setTimeout(measure, 300); return; }
     const moved = Object.keys(size).some((k) => size[k] !== null && !(Math.abs((laid[k] ?? -1e9) - size[k]) <= 2));
-    if (moved) { laid = {...laid, ...size}; setStateValue("size", size); }
+    if (moved) { laid = {...laid, ...size}; setStateValue("size", size); } else final();
   };
-  const soon = () => { clearTimeout(timer); timer = setTimeout(measure, 250); };
+  const soon = () => { pending(); clearTimeout(timer); timer = setTimeout(measure, 250); };
   // A resize of the window, or of the page's content (a run drew it anew): measure once it is still.
   const observer = new ResizeObserver(soon);
   const block = document.querySelector("[data-testid='stMainBlockContainer']");
   if (block) observer.observe(block);
   window.addEventListener("resize", soon);
   soon();
-  return () => { clearTimeout(timer); observer.disconnect(); window.removeEventListener("resize", soon); };
+  window.ptsScreenStop = () => {
+    clearTimeout(timer); observer.disconnect(); runs.disconnect(); window.removeEventListener("resize", soon);
+  };
+  return window.ptsScreenStop;
 }
 """
 

@@ -135,9 +135,17 @@ def _announce_unknown(query: dict[str, list[str]], parsed: dict[str, Any]) -> No
         if unknown:  # the value itself is not quoted: a link's text can be anything, of any length
             if setting.kind == "choices":
                 several = len(unknown) > 1
-                notice(
+                default = tuple(setting.default) if isinstance(setting.default, list | tuple) else ()
+                none_left = len(unknown) == len(raw) and tuple(parsed.get(key) or ()) == default and default
+                notice(  # none left: say the default is what is used, naming it (the allow-list's own words)
                     f"The link's **{key}** has {len(unknown)} {'values' if several else 'value'} this app does not "
-                    "know: left out."
+                    "know: left out"
+                    + (
+                        f"; none it knows was left, so the default is used: all {len(default)} "
+                        f"({', '.join(str(v) for v in default)})."
+                        if none_left
+                        else "."
+                    )
                 )
             else:
                 notice(f"The link's **{key}** value is not one this app knows: replaced by the default.")

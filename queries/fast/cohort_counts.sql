@@ -1,5 +1,6 @@
 -- cohort_counts (fast): answered from the pre-aggregated cells (same columns and rows).
 -- grain: arm
+-- $allowed_studies: the studies the user may see, VARCHAR[] (NULL = all; fragments/allowed_studies.sql)
 WITH
 
 kept AS (
@@ -13,5 +14,6 @@ SELECT
 FROM agg_patient_cells AS a
 LEFT JOIN kept AS k
     ON k.arm = a.arm
+WHERE allowed_studies(a.study_id)
 GROUP BY a.arm
 ORDER BY a.arm DESC

@@ -4,6 +4,7 @@
 -- and cohort_filter(b_), as in queries/shared/cohort.sql and cohort_b.sql).
 -- params: the cohort's and cohort B's ($b_) filters, as in cohort.sql and cohort_b.sql
 -- grain: arm
+-- $allowed_studies: the studies the user may see, VARCHAR[] (NULL = all; fragments/allowed_studies.sql)
 WITH
 
 flagged AS (

@@ -5,6 +5,7 @@
 -- the same table (no join to the cohort). Used only when no "More filters" restrict (db.run_query).
 -- params: $period, $randomized_only as in complication_counts; the cohort's as in cohort.sql
 -- grain: group_value (arm, or 'stent_related' for the stent kind), duration_days, status
+-- $allowed_studies: the studies the user may see, VARCHAR[] (NULL = all; fragments/allowed_studies.sql)
 WITH
 
 clocked AS (

@@ -8,6 +8,7 @@
 -- params: $endpoint, $randomized_only as in time_to_event; $max_patients INTEGER; the cohort's as in
 --         cohort.sql
 -- grain: patient_id
+-- $allowed_studies: the studies the user may see, VARCHAR[] (NULL = all; fragments/allowed_studies.sql)
 WITH
 
 last_taken AS (

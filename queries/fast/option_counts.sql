@@ -2,6 +2,7 @@
 -- each option of the sidebar's filters that the other filters keep (queries/option_counts.sql).
 -- params: as in queries/option_counts.sql
 -- grain: field, value
+-- $allowed_studies: the studies the user may see, VARCHAR[] (NULL = all; fragments/allowed_studies.sql)
 SELECT 'study' AS field, study_id AS value, CAST(sum(patients) AS BIGINT) AS patients
 FROM agg_patient_cells
 WHERE cohort_filter(ostudy_)

@@ -4,8 +4,10 @@
 -- (the Candidate page's matched patients) reads their visits through that join.
 -- params: $outcome as in outcome_values
 -- grain: patient_id, visit_month
+-- $allowed_studies: the studies the user may see, VARCHAR[] (NULL = all; fragments/allowed_studies.sql)
 SELECT
     patient_id,
     visit_month,
     outcome_value() AS value
 FROM patient_visits
+WHERE allowed_studies()

@@ -5,6 +5,7 @@
 -- params: $visit_month, $randomized_only as in responder_thresholds (the cells were written with
 --         $days_per_month); the cohort's as in cohort.sql
 -- grain: arm, threshold
+-- $allowed_studies: the studies the user may see, VARCHAR[] (NULL = all; fragments/allowed_studies.sql)
 SELECT
     arm,
     threshold,

@@ -7,6 +7,7 @@
 -- params: $threshold, $randomized_only as in responders_by_visit (the cells were written with
 --         $days_per_month); the cohort's as in cohort.sql
 -- grain: arm, visit_month
+-- $allowed_studies: the studies the user may see, VARCHAR[] (NULL = all; fragments/allowed_studies.sql)
 WITH
 
 counted AS (

@@ -7,6 +7,7 @@
 -- params: $endpoint, $randomized_only as in time_to_event; the cohort's as in cohort.sql
 -- The patient columns are time_to_event_columns() (pts_explorer/sql.py), as in the statement it twins.
 -- grain: patient_id
+-- $allowed_studies: the studies the user may see, VARCHAR[] (NULL = all; fragments/allowed_studies.sql)
 WITH
 
 clocked AS (

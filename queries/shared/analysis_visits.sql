@@ -4,6 +4,7 @@
 -- params: $study, $arm, $site, $grade, $band, $sex, $age_min, $age_max, $ulcer as in cohort.sql;
 --         $randomized_only as in analysis_cohort
 -- grain: patient_id, visit_month
+-- $allowed_studies: the studies the user may see, VARCHAR[] (NULL = all; fragments/allowed_studies.sql)
 SELECT v.*
 FROM (SELECT * FROM patient_visits WHERE cohort_filter()) AS v
 INNER JOIN studies AS s

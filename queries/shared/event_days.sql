@@ -4,6 +4,7 @@
 -- stores (pts_explorer/derived.py composes it in).
 -- secondary_loss_day: the first stent thrombosis with no patency restored on or after it.
 -- grain: patient_id (patients with a procedure or an event)
+-- $allowed_studies: the studies the user may see, VARCHAR[] (NULL = all; fragments/allowed_studies.sql)
 WITH
 
 first_events AS (
@@ -55,3 +56,4 @@ LEFT JOIN first_events AS f
     ON f.patient_id = w.patient_id
 LEFT JOIN unrestored_occlusions AS u
     ON u.patient_id = w.patient_id
+WHERE w.patient_id IN (SELECT patient_id FROM patients WHERE allowed_studies())

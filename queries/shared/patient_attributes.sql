@@ -3,6 +3,7 @@
 -- relations (cohort, cohort_b, matched_cohort) filter it; queries/derived/patient_cohort.sql stores
 -- the same columns for the fast twins.
 -- grain: patient_id
+-- $allowed_studies: the studies the user may see, VARCHAR[] (NULL = all; fragments/allowed_studies.sql)
 SELECT
     p.*,
     b.pts_band AS baseline_band,
@@ -20,3 +21,4 @@ SELECT
 FROM patients AS p
 LEFT JOIN scheduled_visits AS b
     ON b.patient_id = p.patient_id AND b.visit_month = 0
+WHERE allowed_studies(p.study_id)

@@ -4,6 +4,7 @@
 -- params: $study, $arm, $site, $grade, $band, $sex, $age_min, $age_max, $ulcer as in cohort.sql;
 --         $randomized_only as in analysis_cohort; $group as in safety_follow_up
 -- grain: one row per non-empty combination of the dimensions and period and event_type
+-- $allowed_studies: the studies the user may see, VARCHAR[] (NULL = all; fragments/allowed_studies.sql)
 SELECT
     r.*,
     CASE $group WHEN 'obstruction_site' THEN r.obstruction_site WHEN 'stenosis_grade' THEN r.stenosis_grade

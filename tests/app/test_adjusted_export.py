@@ -16,7 +16,7 @@ from tests.app.test_adjusted_page import _independent_overlap, _like_the_trial, 
 
 pytestmark = pytest.mark.skipif(shutil.which("Rscript") is None, reason="R is not installed")
 
-ESTIMATE = {"overlap": "ATO", "iptw": "ATE", "matching": "ATT"}
+ESTIMATE = {"overlap": "ATO", "iptw": "ATE", "matching": "ATM"}
 
 
 def _exported(app_on, demo_db, query, tmp_path):
@@ -99,3 +99,21 @@ def test_fewer_than_k_patients_are_refused():
     with pytest.raises(exports.TooFewPatients, match="fewer than 5 patients"):
         exports.patient_rows(rows, page, 5)
     assert exports.patient_rows(rows, page, 0)
+
+
+def test_the_r_script_derives_the_matching_itself_and_prints_the_pages_estimate(app_on, demo_db, tmp_path):
+    """reproduce.R for matching matches again from the exported scores (MatchIt's distance-matrix
+    path, since MatchIt 4.5.1's standard call ignores the caliper) rather than trusting the exported
+    weights: with every scored patient's weight set to 1 and marked analysed, it still prints the page's
+    matched estimate, and its comment names the MatchIt bug."""
+    at, csv = _exported(app_on, demo_db, {"ps_method": "matching"}, tmp_path)
+    shown = _metrics(at)
+    scored = csv.propensity_score.notna()
+    csv.loc[scored, "weight"] = 1.0
+    csv.loc[scored, "analysed"] = "yes"
+    csv.to_csv(tmp_path / "target_trial_patients.csv", index=False)
+    tile = f"Adjusted estimate ({ESTIMATE['matching']})"
+    expected = f"stent - medical {shown[tile]} (95% CI {shown['95% CI (robust)']})"
+    assert _r_prints(tmp_path) == expected
+    script = (tmp_path / "reproduce.R").read_text()
+    assert "kosukeimai/MatchIt#163" in script and "distance = dm" in script

@@ -75,7 +75,7 @@ def _expected(rows, method: str, column: str = "change", scale: float = 1.0, dec
     worst = float(P.balance(score, w).smd_after.abs().max())
     smd = f"{worst:.3f}" + (" ▲" if worst > 0.1 else "")
     return {
-        f"Adjusted estimate ({ {'overlap': 'ATO', 'iptw': 'ATE', 'matching': 'ATT'}[method] })": _signed(
+        f"Adjusted estimate ({ {'overlap': 'ATO', 'iptw': 'ATE', 'matching': 'ATM'}[method] })": _signed(
             scale * est.estimate, decimals
         ),
         "95% CI (robust)": f"{_signed(scale * est.ci_low, decimals)} to {_signed(scale * est.ci_high, decimals)}",
@@ -409,7 +409,8 @@ def test_the_benchmark_compares_registry_patients_the_trial_could_have_enrolled(
         "and a baseline Villalta of at least 10 or an open ulcer). Left out: "
         f"{len(registry) - len(like):,} of the cohort's {len(registry):,} registry patients ({low_grade:,} with a "
         f"stenosis below 50% or unknown, {mild:,} with a baseline Villalta below 10 and no ulcer; a patient may fail "
-        "both). Turn *the trial's inclusion criteria only* off (Score settings) to analyse them all."
+        "both). To analyse them all, switch off *Registry: the trial's inclusion criteria only* under *Score: "
+        "covariates, trimming, caliper, threshold*."
     ]
     protocol = _protocol(at)
     assert protocol["Eligibility"] == (
@@ -614,7 +615,7 @@ def test_weighted_kaplan_meier_curves_by_arm_for_recurrent_dvt(app_on, demo_db):
 
     at = _open(app_on, demo_db, {"ps_estimate": "freedom_from_recurrent_dvt"})
     like = _like_the_trial(_rows(demo_db, endpoint="freedom_from_recurrent_dvt"))
-    reg, stent, w = _independent_overlap(like[like.duration_days.notna()])
+    reg, stent, w = _independent_overlap(like[like.duration_days > 0])  # zero follow-up: not at risk
     (chart,) = [c for c in at.get("plotly_chart") if "Recurrent DVT by arm, registry weighted" in c.proto.spec]
     traces = [t for t in json.loads(chart.proto.spec)["data"] if t.get("mode") == "lines" and "name" in t]
     last = {t["name"]: _values(t["y"])[-1] for t in traces}

@@ -49,7 +49,7 @@ def test_only_the_import_page_and_the_speaker_view_run_without_a_usable_database
     any page that needs data: that check is what stops them all, so two pages through AppTest (and
     Overview above) stand for the thirteen. The speaker view reads the workspace alone (a share's
     slides and notes), never the outcomes file."""
-    assert {p.name for p in PAGES} - {p.name for p in DATA_PAGES} == {"import_data", "speaker"}
+    assert {p.name for p in PAGES} - {p.name for p in DATA_PAGES} == {"import_data", "speaker", "audit"}
     assert "frame.run(current, sections, spec)" in (PROJECT_ROOT / "app.py").read_text()
 
 

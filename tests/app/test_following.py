@@ -181,7 +181,11 @@ def test_a_speaker_view_without_a_valid_key_says_so(app_on, demo_db, workspace_f
     at = app_on(demo_db, {"share": "x" * 20})
     at.switch_page("app_pages/speaker.py").run()
     assert not at.exception, at.exception
-    assert [e.value for e in at.error][0].startswith("No presentation is shared under this key here")
+    assert [e.value for e in at.error] == [
+        "No presentation is shared under this key here (the speaker view's link carries it; a share ends a day after "
+        "its presenter was last seen). Press **Room** (the cast icon at the bottom right of the presenter's view), "
+        "then **Speaker view**."
+    ]
 
 
 def test_the_speaker_view_steps_the_pages_of_a_share_without_a_talk(app_on, demo_db, workspace_file):

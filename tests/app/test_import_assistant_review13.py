@@ -34,7 +34,13 @@ def test_unmapped_leg_codes_of_suppqs_are_offered_as_a_limb_side_map_and_saving_
     assert sorted(boxes) == [f"assist_value_limb_side:{c!r}" for c in codes]
     for code, side in zip(codes, ("left", "right"), strict=True):
         box = boxes[f"assist_value_limb_side:{code!r}"]
-        assert (box.label, box.value, box.options) == (code, side, ["left", "right"])
+        # Review 15: the box names the qualifier and its records, not the code alone.
+        n = int(((frame.QNAM == "QSLAT") & (frame.QVAL.str.strip() == code)).sum())
+        assert (box.label, box.value, box.options) == (
+            f"{code} (SUPPQS QNAM QSLAT, {n} records)",
+            side,
+            ["left", "right"],
+        )
     at.button(key="assist_save").click().run()
     assert not at.exception, at.exception
     assert verdict(at, files, tmp_path) == "rejected"

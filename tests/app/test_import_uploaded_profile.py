@@ -15,6 +15,11 @@ from pts_explorer.config import PROJECT_ROOT
 
 HERE = PROJECT_ROOT / "tests" / "fixtures" / "review9"
 FILES = [*sorted((HERE / "redcap_classic").glob("*.csv")), HERE / "reg2_v1.toml"]
+# What the page says of the uploaded profile, whole (its name as Markdown shows it, where it was saved).
+USED = (
+    "The profile uploaded with the files, **redcap-PTSREG2\\_DATA\\_2024-06-01\\_0930** (saved as "
+    "`profiles/reg2_v1.toml`), was used; it is chosen in the Profile picker."
+)
 
 
 def _served(small_db: Path, tmp_path: Path) -> Path:
@@ -57,10 +62,7 @@ def test_the_uploaded_profile_is_named_by_its_profile_name_and_every_check_of_it
         "**redcap-PTSREG2\\_DATA\\_2024-06-01\\_0930** (`profiles/reg2_v1.toml`): REDCap flat CSV export \\(raw "
         "values\\) plus its data dictionary."
     )
-    assert [i.value for i in at.info][0] == (
-        "The profile uploaded with the files, **redcap-PTSREG2\\_DATA\\_2024-06-01\\_0930** (saved as "
-        "`profiles/reg2_v1.toml`), was used; it is chosen in the Profile picker."
-    )
+    assert [i.value for i in at.info][0] == USED
     report = at.session_state["import_report"]
     assert report.profile == f"{name} v5"
     assert report.errors == 0
@@ -72,4 +74,4 @@ def test_the_uploaded_profile_is_named_by_its_profile_name_and_every_check_of_it
     assert at.session_state["import_report"].profile == f"{name} v5"
     assert at.session_state["import_report"].errors == 0
     assert at.selectbox(key="import_profile").value == str(saved)
-    assert [i.value for i in at.info][0].startswith("The profile uploaded with the files, **redcap-PTSREG2")
+    assert [i.value for i in at.info][0] == USED

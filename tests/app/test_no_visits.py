@@ -21,6 +21,8 @@ def test_a_dataset_without_visits_says_so_on_the_pages(app_on, small_db, tmp_pat
         at = app_on(path)
         at.switch_page(f"app_pages/{page}.py").run()
         assert not at.exception
-        assert at.error[0].value.startswith("**The outcomes database cannot be used.**")
+        assert [e.value for e in at.error] == [
+            f"**The outcomes database cannot be used.** {path.name} does not follow the PTS outcomes data contract."
+        ], page
         problems = at.dataframe[0].value
         assert problems.loc[problems.Severity == "Error", "Problem"].tolist() == [MESSAGE], page

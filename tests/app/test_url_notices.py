@@ -56,3 +56,16 @@ def test_a_links_range_past_a_filters_bounds_is_cut_and_said_so(app_on, demo_db)
     assert [b.label for b in at.button if (b.key or "").startswith("chip_")] == ["Months since DVT ≤ 50 months ×"]
     at = app_on(demo_db, {"dvt": ["12", "60"]}).run()  # within the bounds: nothing to say
     assert [i.value for i in at.info if i.value.startswith("The link's")] == []
+
+
+def test_a_list_of_only_unknown_values_says_the_default_is_used_and_names_it(app_on, small_db):
+    """Review rev31b finding 6: ps_covariates=foo&ps_covariates=bar said "left out" and the score then
+    used all ten covariates without a word."""
+    from pts_explorer import vocab
+
+    at = app_on(small_db, {"ps_covariates": ["foo", "bar"]}).run()
+    assert not at.exception, at.exception
+    assert [i.value for i in at.info if i.value.startswith("The link's")] == [
+        "The link's **ps_covariates** has 2 values this app does not know: left out; none it knows was left, so "
+        f"the default is used: all {len(vocab.PS_COVARIATES)} ({', '.join(vocab.PS_COVARIATES)})."
+    ]

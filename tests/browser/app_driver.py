@@ -1,10 +1,14 @@
 """Helpers that drive the app the way a person does, waiting on the app's own run token."""
 
+import contextlib
 import re
 
+import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from pts_explorer.workspace import Workspace
 
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 # How long a page run may take before a test calls the app stuck. Every wait ends as soon as the
@@ -22,39 +26,113 @@ def new_context(browser: Browser, **options) -> BrowserContext:
     return context
 
 
+def watched_page(browser: Browser) -> tuple[Page, list[str]]:
+    """A page of a fresh 1280x720 context, and the list its uncaught script errors are written to."""
+    page = new_context(browser, viewport={"width": 1280, "height": 720}).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return page, errors
+
+
+@pytest.fixture(scope="module")
+def talk_server(request, demo_db, tmp_path_factory):
+    """A server of the test module's own whose workspace holds one talk: the module's TALK (its title) and
+    SLIDES ((page, settings, title) each, in order). Yields the server's URL and the talk's slug."""
+    from tests.browser.conftest import serving  # conftest imports this module
+
+    workspace = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1]) / "workspace.sqlite"
+    space = Workspace(workspace)
+    talk = space.new_talk(request.module.TALK)
+    for page, settings, title in request.module.SLIDES:
+        space.add_slide(talk.slug, page, settings, title)
+    with serving(demo_db, workspace=workspace) as url:
+        yield url, talk.slug
+
+
+def share_talk(page: Page, server: str, slug: str) -> tuple[str, str]:
+    """Open the talk's first slide in presenter mode and share it to the room (the line's Room); the room's
+    popover is closed again. Returns what it shows: the audience's link and the speaker view's link."""
+    open_page(page, f"{server}/talks?talk={slug}&present=1")
+    page.locator(".st-key-share_room button").first.click()
+    room = page.get_by_test_id("stPopoverBody")
+    room.get_by_role("button", name="Share to the room").click()
+    audience = room.locator("[data-testid='stCode'] code").inner_text().strip()
+    speaker = room.get_by_role("link", name="Speaker view").get_attribute("href") or ""
+    page.keyboard.press("Escape")
+    wait_idle(page)
+    return audience, speaker
+
+
+NOW_CAPTION = ".st-key-speaker_now [data-testid='stCaptionContainer']"  # the speaker view's "Now · Slide n of m"
+PRESENTER_LINE = ".st-key-presenter_words [data-testid='stMarkdownContainer']"  # "Slide n of m: <title> · ..."
+
+
+def open_speaker_view(presenter: Page, speaker: Page, server: str, slug: str, slides: int) -> None:
+    """The talk shared to the room from the presenter's window (share_talk), its speaker view opened in the
+    speaker's, once it says the room is on the first of the talk's `slides` slides."""
+    _, link = share_talk(presenter, server, slug)
+    open_page(speaker, link)
+    speaker.wait_for_function(
+        "([s, t]) => document.querySelector(s)?.innerText === t", arg=[NOW_CAPTION, f"Now · Slide 1 of {slides}"]
+    )
+
+
 def wait_idle(page: Page, timeout: float = RUN_BUDGET) -> None:
     page.wait_for_selector(IDLE, timeout=timeout)
     expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout)
 
 
 def run_token(page: Page) -> str:
-    return page.locator(".st-key-run_token").inner_text()
+    return (page.locator(".st-key-run_token").text_content() or "").strip()
 
 
 def open_page(page: Page, url: str) -> None:
     page.goto(url)
     page.wait_for_selector(".st-key-run_token", state="attached", timeout=RUN_BUDGET)
-    wait_idle(page)
-    _settle_slide(page)
+    settle(page)
 
 
-def _settle_slide(page: Page) -> None:
-    """In presenter mode a slide runs once more after its first run, laid out for the screen the
-    browser reported (ui/screen.py): wait for that run too, so the next action acts on the slide."""
-    if page.locator(".st-key-presenter_line").count():
-        settle(page)
+# The page is final: the app is not running, no element waits to be drawn, no clicker press waits to be
+# carried out (ui/presenter.py's key listener marks the root element data-pts-pressing meanwhile), and the page
+# says it was laid out for the run the token names (ui/screen.py sets data-pts-laid-for on the root element
+# once that run has ended and, on a slide, once the screen it was laid out for is the browser's: no size
+# report is to come).
+FINAL = """() => {
+  const app = document.querySelector("[data-testid='stApp']");
+  const token = document.querySelector(".st-key-run_token");
+  return !!app && !!token && app.dataset.testScriptState === "notRunning"
+    && !document.querySelector("[data-testid='stSkeleton']")
+    && !document.documentElement.hasAttribute("data-pts-pressing")
+    && document.documentElement.dataset.ptsLaidFor === token.textContent.trim();
+}"""
 
 
-def settle(page: Page, quiet: int = 1500, tries: int = 20) -> None:
-    """Wait until no run follows the last one for `quiet` ms: a slide in presenter mode runs once
-    more after its first run, laid out for the screen the browser reported (ui/screen.py)."""
-    for _ in range(tries):
-        before = run_token(page)
-        page.wait_for_timeout(quiet)
-        wait_idle(page)
-        if run_token(page) == before:
-            return
-    raise AssertionError(f"the page kept running again for {tries} x {quiet} ms")
+def settle(page: Page, timeout: float = RUN_BUDGET) -> None:
+    """Wait until the page is final (FINAL): its run is over and, on a slide, the run the browser's size
+    report asks for (ui/screen.py) has been drawn too, so the next action acts on the slide as shown."""
+    page.wait_for_function(FINAL, timeout=timeout)
+
+
+def stays(page: Page, ms: int) -> None:
+    """Settle, give a press still queued in the page's key listener `ms` to act, and settle again: the
+    window then stays where the presses led (a check that nothing moves after, not a wait for the app)."""
+    settle(page)
+    page.wait_for_timeout(ms)
+    settle(page)
+
+
+def after_key(page: Page, before: str, quiet: int = 1500) -> None:
+    """Settle after a key that may start a run (Escape in the open list of a box with no default clears
+    it, Streamlit, and the app runs again) or may not (a box with a default): the browser says nothing
+    until the run starts, so the run is given `quiet` ms to start; once it has (the token is no longer
+    `before`) or the time is out, the page is settled."""
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function(
+            "([sel, prev]) => document.querySelector(sel)?.textContent.trim() !== prev",
+            arg=[".st-key-run_token", before],
+            timeout=quiet,
+        )
+    settle(page)
 
 
 def act_and_wait(page: Page, action, timeout: float = RUN_BUDGET) -> None:
@@ -62,12 +140,11 @@ def act_and_wait(page: Page, action, timeout: float = RUN_BUDGET) -> None:
     before = run_token(page)
     action()
     page.wait_for_function(
-        "([sel, prev]) => { const e = document.querySelector(sel); return e && e.innerText !== prev; }",
+        "([sel, prev]) => { const e = document.querySelector(sel); return e && e.textContent.trim() !== prev; }",
         arg=[".st-key-run_token", before],
         timeout=timeout,
     )
-    wait_idle(page, timeout)
-    _settle_slide(page)
+    settle(page, timeout)
 
 
 def counted(option: str) -> re.Pattern[str]:
@@ -142,8 +219,9 @@ def listed(page: Page, label: str) -> list[str]:
             texts = page.get_by_role("option").all_inner_texts()
         except PlaywrightTimeoutError:
             continue
+        before = run_token(page)
         page.keyboard.press("Escape")
-        settle(page)
+        after_key(page, before)
         return [t.strip() for t in texts]
     raise AssertionError(f"the list of {label!r} never stayed open")
 

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from pts_explorer.config import PROJECT_ROOT
-from tests.browser.app_driver import new_context
+from tests.browser.app_driver import new_context, talk_server  # noqa: F401 (a fixture: the talk modules')
 from tests.browser.chromium import chromium_path, launch_args
 
 # Assertions on what a finished run drew: the browser may still be rendering it on a busy machine.
@@ -47,11 +47,19 @@ _WORKSPACE = Path(tempfile.mkdtemp(prefix="pts-browser-")) / "workspace.sqlite"
 
 @contextlib.contextmanager
 def serving(
-    db: Path, workspace: Path = _WORKSPACE, env: dict[str, str] | None = None, timeout: float = 120, base_path: str = ""
+    db: Path,
+    workspace: Path = _WORKSPACE,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+    base_path: str = "",
+    secrets: Path | None = None,
+    port: int | None = None,
 ):
     """`streamlit run app.py` on `db`, saved cohorts in `workspace`, with `env` added to the
-    environment, under `base_path` (--server.baseUrlPath) when given; yields its base URL."""
-    port = _free_port()
+    environment, under `base_path` (--server.baseUrlPath) when given, its secrets read from `secrets`
+    only (--secrets.files: never the checkout's .streamlit/secrets.toml) when given, on `port` (else a
+    free one); yields its base URL."""
+    port = port or _free_port()
     # Output goes to a file, not a pipe: a full pipe can block the server (Streamlit's own e2e note).
     log = tempfile.NamedTemporaryFile(prefix="streamlit-", suffix=".log", delete=False)  # noqa: SIM115
     proc = subprocess.Popen(
@@ -73,6 +81,7 @@ def serving(
             "none",
             "--server.baseUrlPath",
             base_path,
+            *(["--secrets.files", str(secrets)] if secrets else []),
         ],
         cwd=PROJECT_ROOT,
         env={**os.environ, "PTS_DB": str(db), "PTS_WORKSPACE": str(workspace), **(env or {})},

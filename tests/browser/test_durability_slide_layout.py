@@ -4,7 +4,7 @@ instead of running up into the legend row; the note naming the group not drawn i
 
 from playwright.sync_api import Page
 
-from tests.browser.app_driver import new_context, open_page, settle
+from tests.browser.app_driver import new_context, open_page
 
 SLIDE = "durability?study=TRIAL&site=ivc&endpoint=freedom_from_recurrent_dvt&present=1"
 
@@ -22,7 +22,6 @@ def test_the_y_axis_title_stays_below_the_legend_at_1280x720(server, browser):
     page = context.new_page()
     try:
         open_page(page, f"{server}/{SLIDE}")
-        settle(page)
         chart = ".st-key-km_chart"
         legend, title = _rect(page, f"{chart} g.legend"), _rect(page, f"{chart} g.g-ytitle")
         assert title["top"] >= legend["bottom"], (title, legend)

@@ -18,44 +18,22 @@ with a deadline (never a sleep); the times are printed, and a slow switch fails 
 
 import time
 
-import pytest
 from playwright.sync_api import Page
 
 from pts_explorer.ui import following
-from pts_explorer.workspace import Workspace
-from tests.browser.app_driver import new_context, open_page, path, query, wait_idle
-from tests.browser.conftest import serving
+from tests.browser.app_driver import open_page, path, query, share_talk, wait_idle, watched_page
 
 # How each chart's download toolbars are displayed (plotly's modebar; Streamlit's toolbar, once hovered).
 TOOLBARS = """() => [...document.querySelectorAll(
   ".stPlotlyChart .modebar-container, [data-testid='stElementToolbar']")].map(e => getComputedStyle(e).display)"""
 SWITCHES_WITHIN = following.POLL_SECONDS + 0.5  # seconds after the presenter's slide landed: one reading of the store
+TALK = "Iliac stents, live"  # served with its SLIDES by talk_server (app_driver)
 SLIDES = [  # (page, settings, title): quick pages, so the steps measure the following, not a model fit
     ("overview", {"site": ["femoral"]}, "Who they are"),
     ("trajectories", {"site": ["femoral"], "outcome": ["vcss"]}, "VCSS over time"),
     ("durability", {"endpoint": ["ulcer_healing"]}, "Ulcers heal"),
     ("safety", {"period": ["any time"]}, "Complications"),
 ]
-
-
-@pytest.fixture(scope="module")
-def follow_server(demo_db, tmp_path_factory):
-    """A server of its own, with a workspace holding one talk of four slides."""
-    workspace = tmp_path_factory.mktemp("follow") / "workspace.sqlite"
-    space = Workspace(workspace)
-    talk = space.new_talk("Iliac stents, live")
-    for page, settings, title in SLIDES:
-        space.add_slide(talk.slug, page, settings, title)
-    with serving(demo_db, workspace=workspace) as url:
-        yield url, talk.slug
-
-
-def _page(browser) -> tuple[Page, list[str]]:
-    context = new_context(browser, viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return page, errors
 
 
 def _line(page: Page) -> str:
@@ -82,19 +60,14 @@ LANDED = """([path, start]) => {
 }"""
 
 
-def test_a_follower_lands_on_each_slide_the_presenter_steps_to_within_two_seconds(follow_server, browser):
-    server, slug = follow_server
-    presenter, presenter_errors = _page(browser)
-    follower, follower_errors = _page(browser)
+def test_a_follower_lands_on_each_slide_the_presenter_steps_to_within_two_seconds(talk_server, browser):
+    server, slug = talk_server
+    presenter, presenter_errors = watched_page(browser)
+    follower, follower_errors = watched_page(browser)
     try:
-        open_page(presenter, f"{server}/talks?talk={slug}&present=1")
-        presenter.locator(".st-key-share_room button").first.click()
-        room = presenter.get_by_test_id("stPopoverBody")
-        room.get_by_role("button", name="Share to the room").click()
-        link = room.locator("[data-testid='stCode'] code").inner_text().strip()
+        link, _ = share_talk(presenter, server, slug)
         code = link.rsplit("=", 1)[1]
         assert link == f"{server}/?follow={code}"
-        presenter.keyboard.press("Escape")
 
         open_page(follower, link)
         expected = {**SLIDES[0][1], "present": ["1"], "talk": [slug], "slide": ["1"]}
@@ -148,21 +121,16 @@ FRONT_END_FAILED = """() => {
 }"""
 
 
-def test_a_follower_whose_front_end_failed_reloads_itself_and_follows_on(follow_server, browser):
+def test_a_follower_whose_front_end_failed_reloads_itself_and_follows_on(talk_server, browser):
     """Review 9, finding 1: a follower's window died with Streamlit's "Cached ForwardMsg MISS" under
     rapid steps, and nothing told the audience member. A window whose front end failed now reloads
     itself and follows on. Here the failure is Streamlit's modal put on the page; the window must
     reload once, land on the presenter's slide, and follow the next step."""
-    server, slug = follow_server
-    presenter, _ = _page(browser)
-    follower, _ = _page(browser)
+    server, slug = talk_server
+    presenter, _ = watched_page(browser)
+    follower, _ = watched_page(browser)
     try:
-        open_page(presenter, f"{server}/talks?talk={slug}&present=1")
-        presenter.locator(".st-key-share_room button").first.click()
-        room = presenter.get_by_test_id("stPopoverBody")
-        room.get_by_role("button", name="Share to the room").click()
-        link = room.locator("[data-testid='stCode'] code").inner_text().strip()
-        presenter.keyboard.press("Escape")
+        link, _ = share_talk(presenter, server, slug)
         open_page(follower, link)
         loads: list[float] = []
         follower.on("load", lambda: loads.append(time.monotonic()))

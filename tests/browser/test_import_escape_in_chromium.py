@@ -8,7 +8,17 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.app_driver import act_and_wait, choose, listed, open_list, open_page, selected, settle, wait_idle
+from tests.browser.app_driver import (
+    act_and_wait,
+    after_key,
+    choose,
+    listed,
+    open_list,
+    open_page,
+    run_token,
+    selected,
+    wait_idle,
+)
 from tests.browser.conftest import serving
 from tests.browser.import_verdict import expect_verdict
 from tests.unit.test_import_assistant import builders_project
@@ -39,8 +49,9 @@ def test_escape_in_an_open_list_keeps_the_choice_made(live_server, small_db, pag
     choose(page, field, "study_arm")
     assert selected(page, field) == "study_arm"
     open_list(page, field)
+    before = run_token(page)
     page.keyboard.press("Escape")
-    settle(page)
+    after_key(page, before)
     assert selected(page, field) == "study_arm"
     # Another option still replaces it.
     other = next(o for o in listed(page, field) if o != "study_arm")

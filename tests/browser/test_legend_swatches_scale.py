@@ -7,7 +7,7 @@ import pytest
 
 from pts_explorer import charts
 from pts_explorer.charts.presenter import LEGEND_SWATCH
-from tests.browser.app_driver import new_context, open_page, settle
+from tests.browser.app_driver import new_context, open_page
 
 SCREENS = [(1280, 720), (1920, 1080), (3840, 2160)]
 SLIDES = {
@@ -24,7 +24,6 @@ def test_bar_legend_swatches_scale_with_the_type(server, browser, width, height)
     try:
         for key, address in SLIDES.items():
             open_page(page, f"{server}/{address}")
-            settle(page)
             entries = page.evaluate(
                 """(key) => [...document.querySelectorAll(`.st-key-${key} g.legend g.traces`)].map((g) => {
                      const swatch = g.querySelector('g.legendpoints path.legendundefined');

@@ -20,7 +20,6 @@ from tests.browser.app_driver import (
     open_saved_cohorts,
     pick_option,
     query,
-    settle,
 )
 
 K = 5  # the default small-cell threshold (presenter mode hides counts 1..K-1)
@@ -60,7 +59,6 @@ def _line(page: Page) -> list[str]:
 
 def _present(page: Page) -> None:
     act_and_wait(page, lambda: page.get_by_role("link", name="Present").click())
-    settle(page)
 
 
 def _typed(browser, url: str) -> list[str]:

@@ -8,7 +8,7 @@ from playwright.sync_api import Page
 
 from pts_explorer import charts
 from pts_explorer.config import ANALYSIS_PAGES
-from tests.browser.app_driver import new_context, open_page, settle
+from tests.browser.app_driver import new_context, open_page
 
 SCREENS = [(1280, 720), (1920, 1080), (3840, 2160)]
 PAGES = [p for p in ANALYSIS_PAGES if p.name in ("effects", "subgroups", "durability")]  # a plain chart, a
@@ -41,7 +41,6 @@ def test_the_key_chart_fills_the_slide_in_type_scaled_to_the_screen(server, scre
     width, height = page.viewport_size["width"], page.viewport_size["height"]
     sizes = charts.Sizes(charts.screen_scale(width, height))
     open_page(page, f"{server}/{spec.name}?present=1&{spec.example}")
-    settle(page)
     line, chart = _box(page, ".st-key-presenter_line"), _box(page, f".st-key-{spec.key_chart}")
     numbers = _box(page, ".st-key-presenter_numbers")
     numbers_bottom = max(numbers["y"] + numbers["height"], _bottom(page, ".st-key-presenter_numbers p"))

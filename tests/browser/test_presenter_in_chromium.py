@@ -6,7 +6,7 @@ from playwright.sync_api import Page, expect
 
 from pts_explorer import charts
 from pts_explorer.config import ANALYSIS_PAGES
-from tests.browser.app_driver import act_and_wait, new_context, open_page, path, query, settle, wait_idle
+from tests.browser.app_driver import act_and_wait, new_context, open_page, path, query, wait_idle
 
 SIZES = [(1280, 720), (1920, 1080)]
 
@@ -25,7 +25,6 @@ def test_every_page_in_presenter_mode_shows_its_key_chart_whole(server, sized_pa
     height = sized_page.viewport_size["height"]
     for spec in ANALYSIS_PAGES:
         open_page(sized_page, f"{server}/{spec.name}?present=1&site=common_iliac&site=femoral&{spec.example}")
-        settle(sized_page)  # laid out for the screen (ui/screen.py)
         box = sized_page.locator(f".st-key-{spec.key_chart}").bounding_box()
         assert box is not None, spec.name
         assert box["y"] >= 0 and box["y"] + box["height"] <= height, (spec.name, box, height)  # no scrolling
@@ -121,7 +120,6 @@ def test_the_numbers_at_risk_are_presenter_sized_and_apart(server, sized_page: P
     screen; five rows smaller where they would touch, never below the stated minimum), none
     touching another or a row's label, for two rows (the arms) and five (the obstruction sites)."""
     open_page(sized_page, f"{server}/durability?present=1&{view}")
-    settle(sized_page)  # laid out for the screen (ui/screen.py)
     chart = ".st-key-km_chart"
     sized_page.wait_for_selector(f"{chart} .textpoint text")
     numbers = _boxes(sized_page, f"{chart} .textpoint text")

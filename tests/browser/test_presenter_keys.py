@@ -6,7 +6,7 @@ import duckdb
 from playwright.sync_api import Page, expect
 
 from pts_explorer.config import ANALYSIS_PAGES, DUCKDB_CONFIG
-from tests.browser.app_driver import act_and_wait, open_page, path, query, settle
+from tests.browser.app_driver import act_and_wait, open_page, path, query, stays
 
 SHOWN = [p.name for p in ANALYSIS_PAGES if not p.example]  # Candidate starts empty: skipped without a profile
 
@@ -97,7 +97,7 @@ def test_presses_faster_than_a_slide_is_drawn_each_count(server, page: Page):
     page.keyboard.press("ArrowLeft")
     landed = f"/{SHOWN[start + 2]}"
     page.wait_for_function("p => location.pathname === p", arg=landed, timeout=120_000)
-    settle(page, quiet=4000)  # no press left to make: the window stays where the four presses led
+    stays(page, 4000)  # no press left to make: the window stays where the four presses led
     assert (path(page), query(page)) == (landed, cohort)
     line = page.locator(".st-key-presenter_words [data-testid='stMarkdownContainer']").inner_text()
     title = next(p.title for p in ANALYSIS_PAGES if p.name == SHOWN[start + 2])

@@ -14,10 +14,17 @@ windows showed, never a time; the waits are deadlines on the pages' own state.""
 import pytest
 from playwright.sync_api import Page
 
-from pts_explorer.workspace import Workspace
-from tests.browser.app_driver import new_context, open_page, path, query, settle, wait_idle
-from tests.browser.conftest import serving
+from tests.browser.app_driver import (
+    NOW_CAPTION,
+    PRESENTER_LINE,
+    open_speaker_view,
+    path,
+    query,
+    stays,
+    watched_page,
+)
 
+TALK = "Five quick slides"  # served with its SLIDES by talk_server (app_driver)
 SLIDES = [  # quick pages: the test is about the steps, not a model fit
     ("overview", {"site": ["femoral"]}, "Who they are"),
     ("trajectories", {"site": ["femoral"], "outcome": ["vcss"]}, "VCSS over time"),
@@ -39,27 +46,6 @@ RECORD = """(selector) => {
   look();
   new MutationObserver(look).observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
-NOW_CAPTION = ".st-key-speaker_now [data-testid='stCaptionContainer']"
-PRESENTER_LINE = ".st-key-presenter_words [data-testid='stMarkdownContainer']"
-
-
-@pytest.fixture(scope="module")
-def speaker_server(demo_db, tmp_path_factory):
-    workspace = tmp_path_factory.mktemp("speaker_quick") / "workspace.sqlite"
-    space = Workspace(workspace)
-    talk = space.new_talk("Five quick slides")
-    for page, settings, title in SLIDES:
-        space.add_slide(talk.slug, page, settings, title)
-    with serving(demo_db, workspace=workspace) as url:
-        yield url, talk.slug
-
-
-def _page(browser) -> tuple[Page, list[str]]:
-    context = new_context(browser, viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return page, errors
 
 
 def _lands(presenter: Page, speaker: Page, slug: str, slide: int) -> None:
@@ -76,7 +62,7 @@ def _lands(presenter: Page, speaker: Page, slug: str, slide: int) -> None:
         arg=[NOW_CAPTION, f"Now · Slide {slide} of {count}"],
         timeout=60_000,
     )
-    settle(presenter, quiet=3000)
+    stays(presenter, 3000)
     page, settings, _ = SLIDES[slide - 1]
     expected = {**settings, "present": ["1"], "talk": [slug], "slide": [str(slide)]}
     assert (path(presenter), query(presenter)) == (f"/{page}", expected)
@@ -91,22 +77,14 @@ def _presses(speaker: Page, key: str, times: int, apart_ms: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def stepped(speaker_server, browser):
+def stepped(talk_server, browser):
     """The bursts pressed in the speaker view, each landing checked (_lands); what the two windows
     showed, with when: (the presenter's line's texts, the speaker's captions)."""
-    server, slug = speaker_server
-    presenter, presenter_errors = _page(browser)
-    speaker, speaker_errors = _page(browser)
+    server, slug = talk_server
+    presenter, presenter_errors = watched_page(browser)
+    speaker, speaker_errors = watched_page(browser)
     try:
-        open_page(presenter, f"{server}/talks?talk={slug}&present=1")
-        presenter.locator(".st-key-share_room button").first.click()
-        room = presenter.get_by_test_id("stPopoverBody")
-        room.get_by_role("button", name="Share to the room").click()
-        link = room.get_by_role("link", name="Speaker view").get_attribute("href")
-        presenter.keyboard.press("Escape")
-        wait_idle(presenter)
-        open_page(speaker, link)
-        speaker.wait_for_function("s => document.querySelector(s)?.innerText === 'Now · Slide 1 of 5'", arg=NOW_CAPTION)
+        open_speaker_view(presenter, speaker, server, slug, len(SLIDES))
         presenter.evaluate(RECORD, PRESENTER_LINE)
         speaker.evaluate(RECORD, NOW_CAPTION)
 

@@ -9,13 +9,17 @@ What is asserted is the order and count of steps, never a time: every "Now · Sl
 view showed is a slide the presenter's window showed first, and the presenter ends on slide 3 of
 4. The waits are deadlines on the page's own state (never sleeps)."""
 
-import pytest
-from playwright.sync_api import Page
+from tests.browser.app_driver import (
+    NOW_CAPTION,
+    PRESENTER_LINE,
+    open_speaker_view,
+    path,
+    query,
+    wait_idle,
+    watched_page,
+)
 
-from pts_explorer.workspace import Workspace
-from tests.browser.app_driver import new_context, open_page, path, query, wait_idle
-from tests.browser.conftest import serving
-
+TALK = "Four femoral slides"  # served with its SLIDES by talk_server (app_driver)
 SLIDES = [  # quick pages: the test is about the steps, not a model fit
     ("overview", {"site": ["femoral"]}, "Who they are"),
     ("trajectories", {"site": ["femoral"], "outcome": ["vcss"]}, "VCSS over time"),
@@ -35,43 +39,14 @@ RECORD = """(selector) => {
   look();
   new MutationObserver(look).observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
-NOW_CAPTION = ".st-key-speaker_now [data-testid='stCaptionContainer']"
-PRESENTER_LINE = ".st-key-presenter_words [data-testid='stMarkdownContainer']"
 
 
-@pytest.fixture(scope="module")
-def speaker_server(demo_db, tmp_path_factory):
-    workspace = tmp_path_factory.mktemp("speaker") / "workspace.sqlite"
-    space = Workspace(workspace)
-    talk = space.new_talk("Four femoral slides")
-    for page, settings, title in SLIDES:
-        space.add_slide(talk.slug, page, settings, title)
-    with serving(demo_db, workspace=workspace) as url:
-        yield url, talk.slug
-
-
-def _page(browser) -> tuple[Page, list[str]]:
-    context = new_context(browser, viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return page, errors
-
-
-def test_two_quick_presses_in_the_speaker_view_move_the_room_two_slides(speaker_server, browser):
-    server, slug = speaker_server
-    presenter, presenter_errors = _page(browser)
-    speaker, speaker_errors = _page(browser)
+def test_two_quick_presses_in_the_speaker_view_move_the_room_two_slides(talk_server, browser):
+    server, slug = talk_server
+    presenter, presenter_errors = watched_page(browser)
+    speaker, speaker_errors = watched_page(browser)
     try:
-        open_page(presenter, f"{server}/talks?talk={slug}&present=1")
-        presenter.locator(".st-key-share_room button").first.click()
-        room = presenter.get_by_test_id("stPopoverBody")
-        room.get_by_role("button", name="Share to the room").click()
-        link = room.get_by_role("link", name="Speaker view").get_attribute("href")
-        presenter.keyboard.press("Escape")
-        wait_idle(presenter)
-        open_page(speaker, link)
-        speaker.wait_for_function("s => document.querySelector(s)?.innerText === 'Now · Slide 1 of 4'", arg=NOW_CAPTION)
+        open_speaker_view(presenter, speaker, server, slug, len(SLIDES))
         presenter.evaluate(RECORD, PRESENTER_LINE)
         speaker.evaluate(RECORD, NOW_CAPTION)
 

@@ -211,7 +211,7 @@ cat("matched pairs:", sum(reg$matched) / 2, "\n")
 # recurrent-DVT endpoint too). The page fits the score among the registry patients it analyses, by
 # default only those within the trial's inclusion criteria (stenosis >= 50%, and baseline Villalta
 # >= 10 or an open ulcer; unknown counts as not met): set "change" (Villalta at baseline and month 6),
-# "ulcer_healing" (an open ulcer at baseline), "recurrent_dvt" (at risk: a follow-up time). In each,
+# "ulcer_healing" (an open ulcer at baseline), "recurrent_dvt" (at risk: a follow-up time above zero). In each,
 # a study centre with fewer than 3 patients of either arm joins one level "(other centres)"; when that
 # level has fewer than 3 of an arm or is the only level, the centre leaves the score; covariates that
 # do not vary are left out (glm cannot use them). Then per method: the score, the weights and the
@@ -264,7 +264,7 @@ cox_rows <- function(set, method, data, w, time, status) {
 
 for (set in c("change", "ulcer_healing", "recurrent_dvt")) {
   have <- switch(set, change = like$change, ulcer_healing = like$duration_days, recurrent_dvt = like$dvt_duration_days)
-  a <- like[!is.na(have), ]
+  a <- like[!is.na(have) & (set == "change" | have > 0), ]  # zero follow-up: not at risk, not analysed
   used <- covs
   tab <- table(a$center_id, factor(a$stent, levels = c(0, 1)))
   small <- sort(rownames(tab)[apply(tab, 1, min) < 3], method = "radix")

@@ -11,7 +11,7 @@ import random
 import pandas as pd
 import pytest
 
-from pts_explorer import db, derived, sql, vocab
+from pts_explorer import db, sql, vocab
 from pts_explorer.analytics import compare
 from pts_explorer.filters import NOBODY, CohortFilter
 from tests import handmade
@@ -59,16 +59,8 @@ STATEMENTS = (
 
 @pytest.fixture(scope="module")
 def handmade_con(tmp_path_factory):
-    path = handmade.build(tmp_path_factory.mktemp("compare") / "pairs.duckdb", PATIENTS)
-    derived.rebuild(path)
-    opened = db.open_read_only(path)
-    assert db.has_derived(opened)
-    yield opened
-    opened.close()
-
-
-def _prefixed(prefix: str, cohort: CohortFilter) -> dict:
-    return {f"{prefix}{key}": value for key, value in cohort.as_params().items()}
+    with handmade.opened(tmp_path_factory.mktemp("compare") / "pairs.duckdb", PATIENTS) as con:
+        yield con
 
 
 def _settings(a: CohortFilter, b: CohortFilter):
@@ -76,8 +68,7 @@ def _settings(a: CohortFilter, b: CohortFilter):
     beside B and the others (cohort_alone: B in one slot, nobody in the others)."""
     for name, extra in STATEMENTS:
         for first, second in ((a, b), (b, a)):
-            params = {**SAMPLE_PARAMS, **first.as_params(), **_prefixed("b_", second), **extra}
-            params |= {**_prefixed("x1_", second), **_prefixed("x2_", NOBODY), **_prefixed("x3_", NOBODY)}
+            params = {**SAMPLE_PARAMS, **handmade.less(first, second), **extra}
             yield f"{name}@cohort_without_b", params
             yield f"{name}@cohort_alone", params
 
@@ -97,7 +88,7 @@ def test_the_hand_made_pairs_hold_what_their_names_say(handmade_con):
     """The file's patients make each pair what it is called (A without B empty when B holds A...)."""
 
     def size(a: CohortFilter, b: CohortFilter) -> int:
-        params = {**SAMPLE_PARAMS, **a.as_params(), **_prefixed("b_", b)}
+        params = {**SAMPLE_PARAMS, **a.as_params(), **handmade.prefixed("b_", b)}
         return len(db.run_query(handmade_con, "cohort_without_b", params))
 
     sizes = {pair: (size(a, b), size(b, a)) for pair, (a, b) in PAIRS.items()}
@@ -127,7 +118,9 @@ def test_every_twin_over_random_cohorts_less_others(small_con, population):
             continue  # the populations themselves, and relations (read through the statements)
         for _ in range(3):
             params = _random_params(rng, studies)
-            params |= {k: v for i in (1, 2, 3) for k, v in _prefixed(f"x{i}_", _random_cohort(rng, studies)).items()}
+            params |= {
+                k: v for i in (1, 2, 3) for k, v in handmade.prefixed(f"x{i}_", _random_cohort(rng, studies)).items()
+            }
             _same(
                 db.run_query(small_con, f"{name}@{population}", params),
                 db.run_query(small_con, f"{name}@{population}", params, fast=True),

@@ -657,5 +657,6 @@ def test_a_profile_that_names_no_character_result_variable_is_told_which(tmp_pat
     assert [i[5] for i in _issues(report, "sdtm:profile_key.qs.character_result")] == [
         "[qs] character_result is not a key of [qs] in an sdtm profile: ignored (did you mean coded_result? its "
         "keys: subject, test_code, numeric_result, coded_result, original_result, visitnum, visit, date, "
-        "baseline_flag, derived_flag, status, reason, sequence, retest, early_baseline, not_done, testcd, laterality)"
+        "baseline_flag, derived_flag, status, reason, sequence, category, subcategory, retest, early_baseline, "
+        "not_done, testcd, laterality, villalta_category, vcss_category)"
     ]

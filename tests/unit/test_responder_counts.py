@@ -55,16 +55,8 @@ VISITS = (6, 12, 24)
 
 @pytest.fixture(scope="module")
 def handmade_con(tmp_path_factory):
-    path = handmade.build(tmp_path_factory.mktemp("responders") / "responders.duckdb", PATIENTS)
-    derived.rebuild(path)
-    opened = db.open_read_only(path)
-    assert db.has_derived(opened)
-    yield opened
-    opened.close()
-
-
-def _prefixed(prefix: str, cohort: CohortFilter) -> dict:
-    return {f"{prefix}{key}": value for key, value in cohort.as_params().items()}
+    with handmade.opened(tmp_path_factory.mktemp("responders") / "responders.duckdb", PATIENTS) as con:
+        yield con
 
 
 def _settings():
@@ -72,8 +64,7 @@ def _settings():
     observational study, over each cohort and over each cohort less the next one (both Compare's ways)."""
     for i, cohort in enumerate(COHORTS):
         other = COHORTS[(i + 1) % len(COHORTS)]
-        params = {**SAMPLE_PARAMS, **cohort.as_params(), **_prefixed("b_", other), **_prefixed("x1_", other)}
-        params |= {**_prefixed("x2_", NOBODY), **_prefixed("x3_", NOBODY)}
+        params = {**SAMPLE_PARAMS, **handmade.less(cohort, other)}
         for randomized_only in (False, True):
             for population in ("", "@cohort_without_b", "@cohort_alone"):
                 for threshold in THRESHOLDS:
@@ -121,8 +112,7 @@ def test_the_hand_made_file_holds_its_edge_cases(handmade_con):
 
 def test_on_the_demo_too(demo_con):
     a, b = CohortFilter(site=("common_iliac", "iliac_vein_cava")), CohortFilter(age=(18, 55))
-    params = {**SAMPLE_PARAMS, **a.as_params(), **_prefixed("b_", b), **_prefixed("x1_", b)}
-    params |= {**_prefixed("x2_", NOBODY), **_prefixed("x3_", NOBODY)}
+    params = {**SAMPLE_PARAMS, **handmade.less(a, b)}
     for population in ("", "@cohort_without_b", "@cohort_alone"):
         for threshold in (4.0, 15.0, 2.5):
             name, settings = f"responders_by_visit{population}", params | {"threshold": threshold}

@@ -42,6 +42,8 @@ DERIVED_STEP = "derived record (DTYPE LOCF, WOCF...)"
 DERIVED_ONLY_STEP = "derived record, the only one flagged for analysis at its visit (DTYPE AVERAGE...)"
 # Datasets of events: role -> (profile section of its variables, value map of its terms, its name).
 EVENT_SOURCES = {"adae": ("ae", "event_type", "ADAE"), "adpr": ("pr", "pr_event", "ADPR")}
+# [adtte] key that is no PARAMCD: the CNSR value that means an event (0, CDISC; 1, a sponsor coding it the other way).
+CNSR_EVENT = "cnsr_event"
 
 
 def imports_procedure(profile: Profile | None, columns: list[str] | None = None) -> bool:
@@ -912,12 +914,60 @@ class AdamMapper(Mapper):
             loss=False,
         )
 
+    def _cnsr_contradicted(self, adtte: Staged, cnsr_event: int) -> None:
+        """A warning when CNSR, read by [adtte] cnsr_event, contradicts the sponsor's own descriptions in nearly
+        every record that has one (EVNTDESC filled where CNSR says censored, CNSDTDSC where it says event): its
+        CNSR is coded the other way (review 15, finding 3: "sponsor 4 events" where its data said 1)."""
+        row = self.con.execute(
+            "SELECT count(*) FILTER (WHERE described), count(*) FILTER (WHERE described AND ((evnt AND cnsr = 1) OR "
+            "(NOT evnt AND cnsr = 0))) FROM (SELECT try_cast(cnsr AS DOUBLE) AS cnsr, nullif(trim(evntdesc), '') IS "
+            "NOT NULL AS evnt, (nullif(trim(evntdesc), '') IS NOT NULL) <> (nullif(trim(cnsdtdsc), '') IS NOT NULL) "
+            "AS described FROM extra_sponsor_adtte)"
+        ).fetchone()
+        described, contradicted = (int(row[0]), int(row[1])) if row else (0, 0)
+        if not contradicted or contradicted < 0.9 * described:
+            return
+        other = 1 - cnsr_event
+        self.issues.add(
+            Issue.file_level(
+                WARNING,
+                "adam:adtte_cnsr",
+                adtte.file,
+                f"ADTTE CNSR contradicts EVNTDESC / CNSDTDSC in {contradicted} of the {counted(described, 'record')} "
+                f"that describe their end (an event described where CNSR says censored, a censoring where it says "
+                f"event), read with CNSR {cnsr_event} = event ([adtte] {CNSR_EVENT} = {cnsr_event}): the sponsor "
+                f"seems to code CNSR {other} = event; if so, set [adtte] {CNSR_EVENT} = {other} in a copy of the "
+                "profile (the Data checks reconciliation counts the sponsor's events by it)",
+            )
+        )
+
     def _adtte(self, adtte: Staged) -> None:
         """ADTTE kept as given, in the CDISC names, with the app's endpoint each PARAMCD stands for
         ([adtte] of the profile), for a reconciliation with the app's own derivation."""
         names = ("USUBJID", "PARAMCD", "PARAM", "AVAL", "CNSR", "STARTDT", "ADT", "EVNTDESC", "CNSDTDSC")
-        cols = ", ".join(f"{_ref(adtte, n)} AS {n.lower()}" for n in names)
-        endpoints = {str(k): str(v) for k, v in self.profile.section("adtte").items()}
+        section = self.profile.section("adtte")
+        # [adtte] cnsr_event: the CNSR value that means an event, 0 as CDISC codes it (the default) or 1 for a sponsor
+        # who codes it the other way (review 15, finding 3); CNSR is stored the CDISC way (0 = event) either way.
+        cnsr_event = section.get(CNSR_EVENT, 0)
+        if cnsr_event not in (0, 1) or isinstance(cnsr_event, bool):
+            self.issues.add(
+                Issue.file_level(
+                    ERROR,
+                    "adam:profile",
+                    self.profile.path.name,
+                    f"[adtte] {CNSR_EVENT} is the CNSR value that means an event: 0 (CDISC's coding, the default) or 1 "
+                    f"(a sponsor who codes 1 = event), not {cnsr_event!r}",
+                )
+            )
+            cnsr_event = 0
+        cnsr = _ref(adtte, "CNSR")
+        stored = {
+            "cnsr": f"CASE try_cast({cnsr} AS DOUBLE) WHEN 1 THEN '0' WHEN 0 THEN '1' ELSE CAST({cnsr} AS VARCHAR) END"
+            if cnsr_event == 1
+            else cnsr
+        }
+        cols = ", ".join(f"{stored.get(n.lower(), _ref(adtte, n))} AS {n.lower()}" for n in names)
+        endpoints = {str(k): str(v) for k, v in section.items() if k != CNSR_EVENT}
         known = tuple(vocab.ENDPOINTS)
         for code, endpoint in endpoints.items():
             if endpoint not in known:
@@ -939,6 +989,7 @@ class AdamMapper(Mapper):
             f"list_position($codes, {_ref(adtte, 'PARAMCD')})) AS endpoint FROM {adtte.table}",
             {"endpoints": list(endpoints.values()), "codes": list(endpoints)},
         )
+        self._cnsr_contradicted(adtte, int(cnsr_event))
         # A PARAMCD [adtte] does not map is kept but reconciled with nothing: said, not silently absent from
         # the Data checks page (review 11: TTDEATH was "kept 20" and appeared nowhere).
         unmapped = self.con.execute(
@@ -1017,7 +1068,12 @@ def _unmapped_visit_message(
             f"is {month})"
         )
     else:
-        message += ": [visits.AVISIT] (its AVISIT text) or [visits.AVISITN] (its AVISITN) = the month"
+        # The way out for a visit that is no scheduled one, in the closing line too (review 15, finding 5: it was
+        # only in the parenthesis above).
+        message += (
+            ': [visits.AVISIT] (its AVISIT text) or [visits.AVISITN] (its AVISITN) = the month, or = "" if it is no '
+            "scheduled visit (its records are then set aside, counted in the report)"
+        )
     return message + "; a profile's [visits] replaces the built-in's whole, so copy the keys it still needs"
 
 

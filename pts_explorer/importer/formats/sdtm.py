@@ -11,6 +11,7 @@ import's funnel (issues.Funnel) under the rule's name.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from pathlib import Path
@@ -61,10 +62,14 @@ def _visit_name_month(name: str) -> int | None:
 # When a record was taken: its --DTC as written (a date, or a date and time), else its visit's date from SV.
 WHEN = "coalesce(nullif(trim(date), ''), CAST(on_date AS VARCHAR))"
 LATEST = (
-    "(PARTITION BY subject, month, col ORDER BY on_date DESC NULLS LAST, try_cast(sequence AS DOUBLE) DESC NULLS "
-    "LAST, _line DESC)"
+    "(PARTITION BY subject, month, col, category_key ORDER BY on_date DESC NULLS LAST, try_cast(sequence AS DOUBLE) "
+    "DESC NULLS LAST, _line DESC)"
 )
-SAME_TEST = "(PARTITION BY subject, month, col)"
+SAME_TEST = "(PARTITION BY subject, month, col, category_key)"
+# A QS record's category: QSCAT, with " / QSSCAT" when that is given ([qs] category, subcategory); {q} the alias.
+CATEGORY_KEY = (
+    "upper(trim(coalesce({q}category, ''))) || coalesce(' / ' || nullif(upper(trim({q}subcategory)), ''), '')"
+)
 # ISO 8601 shapes: a full date (with or without a time), a year and month, a year.
 FULL, MONTH, YEAR = r"\d{4}-\d{2}-\d{2}([T ].*)?", r"\d{4}-\d{2}", r"\d{4}"
 DAYS_PER_MONTH = 365.25 / 12
@@ -88,6 +93,12 @@ QUALIFIER_COLUMNS = (
 )
 PROCEDURE_COLUMNS = ("technical_success", "stents_placed", "max_stent_diameter_mm", "below_inguinal_ligament")
 VISIT_COLUMNS = (*contract_columns("visits")[3:], "villalta_total")
+# [qs] key -> the contract columns of one instrument: where a QSTESTCD of these columns occurs under several
+# categories (QSCAT, or QSCAT / QSSCAT), the key names the instrument's category, whose records are read.
+INSTRUMENT_KEYS = {
+    "villalta_category": (*VILLALTA_ITEMS, "ulcer_present", "villalta_total"),
+    "vcss_category": ("vcss",),
+}
 
 # role -> (profile section, the keys it reads, the keys that may be absent from the dataset)
 SUPP_KEYS = ("subject", "idvar", "idvarval", "qnam", "qval")
@@ -125,6 +136,8 @@ ROLE_KEYS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
             "status",
             "reason",
             "sequence",
+            "category",
+            "subcategory",
         ),
         (
             "coded_result",
@@ -137,6 +150,8 @@ ROLE_KEYS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
             "status",
             "reason",
             "sequence",
+            "category",
+            "subcategory",
         ),
     ),
     "ae": (
@@ -206,7 +221,15 @@ PROFILE_KEYS: dict[str, tuple[str, ...]] = {
         "baseline_before_reference",
     ),  # the last: [qs] early_baseline's old name
     "visits": ("VISITNUM", "VISIT"),
-    "qs": (*ROLE_KEYS["qs"][1], "retest", "early_baseline", "not_done", "testcd", "laterality"),
+    "qs": (
+        *ROLE_KEYS["qs"][1],
+        "retest",
+        "early_baseline",
+        "not_done",
+        "testcd",
+        "laterality",
+        *INSTRUMENT_KEYS,
+    ),
     "sv": ROLE_KEYS["sv"][1],
     "ae": ROLE_KEYS["ae"][1],
     "pr": (*ROLE_KEYS["pr"][1], "index_terms", "event_serious"),
@@ -884,8 +907,17 @@ class SdtmMapper(Mapper):
             )
         else:
             sv_dates = "LEFT JOIN (SELECT NULL AS d) AS sv ON false"
+        chosen = self._qs_categories(codes)
         b = Bind()
-        col = f"list_extract({b(list(codes))}, list_position({b(list(codes.values()))}, upper(q.test_code)))"
+        # The contract column of a record: its test code, and, for a code that occurs under several categories,
+        # the category of its instrument ([qs] villalta_category, vcss_category: _qs_categories).
+        whens = [
+            f"WHEN upper(q.test_code) = {b(code)}"
+            + (f" AND {CATEGORY_KEY.format(q='q.')} = {b(chosen[column])}" if column in chosen else "")
+            + f" THEN {b(column)}"
+            for column, code in codes.items()
+        ]
+        col = f"CASE {' '.join(whens)} END" if whens else "NULL::VARCHAR"
         # A numeric test's result: QSSTRESN, or its text in QSSTRESC when QSSTRESN is blank, or the original
         # result (QSORRES) when neither standardized result is given (a warning names each such record).
         value = (
@@ -899,7 +931,8 @@ class SdtmMapper(Mapper):
         )
         self.con.execute(
             f"CREATE OR REPLACE TABLE sdtm_qsr AS SELECT *, {value} AS value, CASE WHEN baseline THEN 0 ELSE scheduled "
-            f"END AS month FROM (SELECT q.*, {col} AS col, {scheduled} AS scheduled, coalesce(upper(q.baseline_flag), "
+            f"END AS month FROM (SELECT q.*, {col} AS col, {CATEGORY_KEY.format(q='q.')} AS category_key, "
+            f"{scheduled} AS scheduled, coalesce(upper(q.baseline_flag), "
             f"'') = 'Y' AS baseline, coalesce({self._date('q.date')}, sv.d) AS on_date, "
             f"q.subject IN (SELECT patient_id FROM sdtm_left_out) AS left_out, l.leg, "
             "l.leg <> lower(p.limb_side) AS other_leg, p.limb_side AS index_limb, u.seq IS NOT NULL AS leg_unmapped "
@@ -1038,6 +1071,112 @@ class SdtmMapper(Mapper):
         select |= {"_file": "min(_file)", "_line": "min(_line)", "_records": "histogram(_file)"}
         self.create("visits", select, "FROM sdtm_qsr WHERE step IS NULL", b, "GROUP BY subject, month")
 
+    def _qs_categories(self, codes: dict[str, str]) -> dict[str, str]:
+        """column -> the category (QSCAT, or "QSCAT / QSSCAT") its records are read from, for each test code that
+        occurs under more than one category (review 15, finding 1: the sponsor's PAIN, EDEMA, INDURAT and TOTAL
+        under both QSCAT VILLALTA and VCSS; the VCSS items replaced the Villalta items as "retests"). The
+        category is the one [qs] villalta_category / vcss_category names (a list of spellings: QSCAT, QSSCAT or
+        both as "QSCAT / QSSCAT"); a code whose category is not named, or named ambiguously, is an error naming
+        the codes, the categories and the key, never a merge. A code under one category is read as before."""
+        names = self.names["qs"]
+        if not codes or not {"category", "subcategory"} & set(names):
+            return {}
+        b = Bind()
+        rows = self.con.execute(
+            f"SELECT upper(test_code), {CATEGORY_KEY.format(q='')} AS k, count(*), min(_file), min(_line) "
+            f"FROM sdtm_qs WHERE list_contains({b(sorted(set(codes.values())))}, upper(test_code)) "
+            "GROUP BY ALL ORDER BY 1, 2",
+            b.params,
+        ).fetchall()
+        found: dict[str, list[tuple[str, int, str, int]]] = {}
+        for code, key, n, file, line in rows:
+            found.setdefault(str(code), []).append((str(key), int(n), str(file), int(line)))
+        colliding = {code: keys for code, keys in found.items() if len(keys) > 1}
+        if not colliding:
+            return {}
+        # The variables the categories are told by, as the messages name them: QSSCAT only where it is given.
+        both = any(" / " in k for keys in colliding.values() for k, *_ in keys)
+        variable = " / ".join(names[k] for k in ("category", "subcategory") if k in names and (both or k == "category"))
+        variable = variable or names.get("subcategory", "QSSCAT")
+        section = self.profile.section("qs")
+
+        def spellings(key: str) -> list[str]:
+            given = section.get(key, [])
+            return [str(v).strip().upper() for v in ([given] if isinstance(given, str) else given) if str(v).strip()]
+
+        def shown(key: str) -> str:
+            return key if key.strip() else "(blank)"
+
+        chosen: dict[str, str] = {}
+        unresolved: dict[str, list[str]] = {}  # code -> its columns no category could be chosen for
+        for column, code in codes.items():
+            if code not in colliding:
+                continue
+            key = next((k for k, columns in INSTRUMENT_KEYS.items() if column in columns), None)
+            wanted = spellings(key) if key else []
+            matched = sorted({k for k, *_ in colliding[code] if any(w in (k, *k.split(" / ")) for w in wanted)})
+            if len(matched) == 1:
+                chosen[column] = matched[0]
+            else:
+                unresolved.setdefault(code, []).append(column)
+        qs, testcd = self.labels["qs"], names.get("test_code", "QSTESTCD")
+        first = min((f, ln) for keys in colliding.values() for _, _, f, ln in keys)
+        listing = "; ".join(
+            f"{code} ({', '.join(f'[qs.testcd] {c}' for c, v in codes.items() if v == code)}) under {variable} "
+            + ", ".join(f"{shown(k)} ({counted(n, 'record')})" for k, n, *_ in keys)
+            for code, keys in colliding.items()
+        )
+        if unresolved:
+            now = ", ".join(f"{k} = [{', '.join(json.dumps(v) for v in spellings(k))}]" for k in INSTRUMENT_KEYS)
+            instruments = [c for cols in unresolved.values() for c in cols]
+            outside = [c for c in instruments if not any(c in cols for cols in INSTRUMENT_KEYS.values())]
+            advice = (
+                "name the category of each instrument in a copy of the profile: [qs] villalta_category (the Villalta "
+                "items, ulcer and total) and [qs] vcss_category (the VCSS), each the "
+                f"{variable} value of its instrument's records (now {now})"
+            )
+            if outside:
+                advice += f"; {', '.join(outside)} belong(s) to neither: give its test a code of its own in the source"
+            self.issues.add(
+                Issue(
+                    ERROR,
+                    "sdtm:test_categories",
+                    first[0],
+                    first[1],
+                    "",
+                    testcd,
+                    ", ".join(sorted(unresolved)),
+                    f"{qs}.{testcd}: test code(s) that occur under more than one {variable}: {listing}. Records of "
+                    "one code under two categories are two different tests (never a retest of each other), and "
+                    f"which one [qs.testcd] means cannot be told for {', '.join(sorted(unresolved))}: {advice}; "
+                    "the import stops until it is named",
+                )
+            )
+        if chosen:
+            by_category: dict[tuple[str, str], list[str]] = {}
+            for column, category in chosen.items():
+                key = next((k for k, columns in INSTRUMENT_KEYS.items() if column in columns), "")
+                by_category.setdefault((category, key), []).append(column)
+            read = ", ".join(
+                f"{', '.join(columns)} from {variable} {category} ([qs] {key})"
+                for (category, key), columns in by_category.items()
+            )
+            self.issues.add(
+                Issue(
+                    WARNING,
+                    "sdtm:test_categories",
+                    first[0],
+                    first[1],
+                    "",
+                    testcd,
+                    ", ".join(sorted(colliding)),
+                    f"{qs}.{testcd}: test code(s) that occur under more than one {variable}: {listing}. They are "
+                    f"different tests: {read}; the records of the other categories are not imported (funnel: "
+                    "test not mapped)",
+                )
+            )
+        return chosen
+
     def _same_time_results(self, suppqs: bool) -> None:
         """Two different results of one test at one visit taken at the same date and time (step 8, no retest):
         an error naming subject, visit, test and both, with the way out that fits what SUPPQS says of their legs
@@ -1087,30 +1226,6 @@ class SdtmMapper(Mapper):
             "('left', 'right')"
         )
         one_leg = f"{same} AND NOT legs_unmapped AND all_legs AND first_leg = last_leg"
-        self._issues(
-            ERROR,
-            "sdtm:same_time_results",
-            "sdtm_qsr",
-            record,
-            "qs",
-            "test_code",
-            shown,
-            what + f"They are the two legs ({supp} QNAM {legs}, [qs] laterality), but the subject's index limb "
-            "(patients.limb_side) is not known (the error on patients.limb_side or its [qualifiers] QNAM says why): "
-            "once it is given, its leg's records are imported, the other leg's set aside",
-            no_index,
-        )
-        self._issues(
-            ERROR,
-            "sdtm:same_time_results",
-            "sdtm_qsr",
-            record,
-            "qs",
-            "test_code",
-            shown,
-            what + f"Both are of the same leg, as {supp} QNAM {legs} ([qs] laterality) says: keep one in the source",
-            one_leg,
-        )
         sequence = self.names["qs"].get("sequence", "QSSEQ")
         if self.leg_qnams:  # the profile names a QNAM SUPPQS has: it gives these records no leg
             advice = (
@@ -1131,17 +1246,27 @@ class SdtmMapper(Mapper):
                 "limb's records (patients.limb_side, which the subject needs) are imported, the other leg's set "
                 "aside; else keep one in the source"
             )
-        self._issues(
-            ERROR,
-            "sdtm:same_time_results",
-            "sdtm_qsr",
-            record,
-            "qs",
-            "test_code",
-            shown,
-            what + advice,
-            f"{same} AND NOT legs_unmapped AND NOT coalesce({no_index}, false) AND NOT coalesce({one_leg}, false)",
-        )
+        # The other records of step 8, by what SUPPQS says of their legs: (which records, the way out).
+        cases = [
+            (
+                no_index,
+                f"They are the two legs ({supp} QNAM {legs}, [qs] laterality), but the subject's index limb "
+                "(patients.limb_side) is not known (the error on patients.limb_side or its [qualifiers] QNAM says "
+                "why): once it is given, its leg's records are imported, the other leg's set aside",
+            ),
+            (
+                one_leg,
+                f"Both are of the same leg, as {supp} QNAM {legs} ([qs] laterality) says: keep one in the source",
+            ),
+            (
+                f"{same} AND NOT legs_unmapped AND NOT coalesce({no_index}, false) AND NOT coalesce({one_leg}, false)",
+                advice,
+            ),
+        ]
+        for where, way_out in cases:
+            self._issues(
+                ERROR, "sdtm:same_time_results", "sdtm_qsr", record, "qs", "test_code", shown, what + way_out, where
+            )
 
     def _other_legs(self) -> None:
         """The records of the other leg than the index limb (step 10): one warning per file naming each
@@ -1230,7 +1355,7 @@ class SdtmMapper(Mapper):
             ERROR,
             "sdtm:values.laterality",
             "sdtm_suppqs_r",
-            "subject",
+            "subject || ' / QNAM ' || upper(qnam)",  # the QNAM, for the assistant's box (assistant.value_rows)
             "suppqs",
             "qval",
             "qval",

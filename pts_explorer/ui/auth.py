@@ -1,0 +1,207 @@
+"""Sign-in with OpenID Connect through Streamlit's own st.login / st.user / st.logout.
+
+Configured by an [auth] section in Streamlit's secrets (README "Sign-in": redirect_uri, cookie_secret,
+and the provider's client_id, client_secret, server_metadata_url, either in [auth] itself or in one
+[auth.<provider>] table). Without it the app is the local single-user tool it always was: every run
+is the LOCAL identity and nothing here draws. With it, every page (deep links, presenter mode, the
+follow and speaker views, exports) shows only the sign-in screen until the provider signed the user
+in (app.py calls `gate` before any page runs); the sidebar then names the user and offers sign-out.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from pts_explorer import access, audit, config, settings
+from pts_explorer.identity import LOCAL, Identity, from_claims
+
+# Who a session is before the provider signed them in: no user the permissions file can name.
+NOBODY = Identity(user="", name="Not signed in")
+
+
+def _auth_section() -> Mapping[str, object] | None:
+    try:
+        if not st.secrets.load_if_toml_exists():
+            return None
+        section = st.secrets.get("auth")
+    except Exception:  # a secrets file Streamlit cannot parse: Streamlit reports it on the page itself
+        return None
+    return section if isinstance(section, Mapping) else None
+
+
+def configured() -> bool:
+    """True when the secrets hold an [auth] section: the app then signs users in."""
+    return _auth_section() is not None
+
+
+def provider() -> str | None:
+    """The provider st.login is called with: None for the settings in [auth] itself, else the name of the
+    one [auth.<name>] table (the first, by name, when there are several)."""
+    section = _auth_section() or {}
+    if "client_id" in section:
+        return None
+    named = sorted(name for name, value in section.items() if isinstance(value, Mapping))
+    return named[0] if named else None
+
+
+def _claims() -> Mapping[str, object]:
+    return st.user.to_dict()
+
+
+def current_identity() -> Identity:
+    """Who this session is: LOCAL without sign-in configured; else the signed-in user from the token's
+    claims ([sign_in] of pts_explorer.toml names them), or NOBODY before the user signed in."""
+    if not configured():
+        return LOCAL
+    if not st.user.is_logged_in:
+        return NOBODY
+    claims = config.sign_in_claims()
+    return from_claims(_claims(), claims["user_claim"], claims["name_claim"], claims["groups_claim"]) or NOBODY
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _permissions(file: str, version: float) -> access.Permissions | access.PermissionsError | None:
+    """The permissions file's grants, read once per version of the file (its modification time)."""
+    try:
+        return access.load(Path(file))
+    except access.PermissionsError as problem:
+        return problem
+
+
+def permissions() -> access.Permissions | access.PermissionsError | None:
+    """The permissions file's grants; None without a file; the problem of a file that cannot be used."""
+    file = access.path(config.workspace_path())
+    try:
+        version = file.stat().st_mtime
+    except OSError:
+        version = -1.0
+    return _permissions(str(file), version)
+
+
+def current_access() -> access.Access:
+    """What this session's user may see and do: everything without a permissions file; nothing when the
+    file cannot be used (its problem is shown on every page: permissions_notice) or before sign-in."""
+    found = permissions()
+    if isinstance(found, access.PermissionsError) or must_sign_in():
+        return access.NOTHING
+    return access.access_for(current_identity(), found)
+
+
+_LOG = logging.getLogger(__name__)
+
+
+def trail() -> Path:
+    """The audit trail's file (pts_explorer/audit.py)."""
+    return audit.path(config.workspace_path())
+
+
+def cohort_query(query: Mapping[str, list[str]]) -> str:
+    """A cohort and settings as the URL query states them (what the trail records: never patient values)."""
+    return urlencode(sorted(query.items()), doseq=True)
+
+
+def record(
+    action: str,
+    page: str = "",
+    cohort: str = "",
+    kind: str = "",
+    size: int | None = None,
+    detail: str = "",
+    who: Identity | None = None,
+) -> None:
+    """Append one event to the audit trail for this session's user (or `who`, from a download's thread).
+    A trail that cannot be written is logged for the operator; the user's action goes on."""
+    user = (who or current_identity()).user or "(not signed in)"
+    try:
+        audit.append(trail(), audit.event(user, action, page, cohort, kind, size, detail))
+    except OSError:
+        _LOG.exception("the audit trail %s cannot be written", trail())
+
+
+def refused_studies(raw: Mapping[str, list[str]]) -> list[str]:
+    """The studies an address asks for that this user may not see: its study= values, and those of the saved
+    cohorts it opens (cohort=<slug>) or compares (a= .. d= cohort:<slug>). The pages never show them (the
+    SQL's allowed_studies); the attempt goes into the audit trail."""
+    seen = current_access()
+    if not seen.restricted:
+        return []
+    asked = list(raw.get("study", []))
+    slugs = list(raw.get("cohort", []))
+    slugs += [v.removeprefix("cohort:") for key in "abcd" for v in raw.get(key, []) if v.startswith("cohort:")]
+    if slugs:
+        from pts_explorer import workspace  # here: only an address with a saved cohort needs the workspace
+
+        try:
+            space = workspace.Workspace(config.workspace_path())
+            for slug in slugs[:5]:
+                if settings.SLUG.fullmatch(slug) and (saved := space.get(slug)) is not None:
+                    asked += saved.query.get("study", [])
+        except (OSError, workspace.WorkspaceError):
+            pass
+    return sorted({s for s in asked if isinstance(s, str) and not seen.sees(s)})
+
+
+def audit_events() -> tuple[list[dict], int]:
+    """The audit trail's events and its unreadable lines (audit.read)."""
+    return audit.read(trail())
+
+
+def audit_file_name() -> str:
+    return trail().name
+
+
+def may(right: str) -> bool:
+    """Whether this session's user has `right` (access.RIGHTS) by the permissions file."""
+    return current_access().may(right)
+
+
+def permissions_notice() -> None:
+    """Above every page: a permissions file that cannot be used (nobody sees anything until it is fixed)."""
+    found = permissions()
+    if isinstance(found, access.PermissionsError):
+        st.error(f"The permissions file cannot be used, so no study is shown to anybody: {found}")
+
+
+def must_sign_in() -> bool:
+    """True when sign-in is configured and this session's user is not signed in: no page may run."""
+    return configured() and not current_identity().signed_in
+
+
+def sign_in_screen() -> None:
+    """What every address shows before the user signed in: the app's name and a sign-in button."""
+    with st.container(key="sign_in"):
+        st.title("PTS Outcomes Explorer")
+        st.write("Sign in to see the registry's outcomes.")
+        if st.button("Sign in", type="primary", key="sign_in_button"):
+            try:
+                st.login(provider())
+            except Exception as exc:  # StreamlitAuthError: the [auth] settings are incomplete
+                st.error(
+                    "Sign-in is configured but cannot start: complete the [auth] section of the secrets "
+                    "(redirect_uri ending in /oauth2callback, cookie_secret, client_id, client_secret, "
+                    "server_metadata_url; README, Sign-in).",
+                )
+                st.text(str(exc))
+
+
+def sidebar_user() -> None:
+    """The signed-in user's name (as text), the studies they may see (when limited) and a sign-out
+    button, at the top of the sidebar; without sign-in only the studies, when a permissions file limits them."""
+    if not configured():
+        if seen := access.describe(current_access()):
+            st.sidebar.text(seen)
+        return
+    who = current_identity()
+    with st.sidebar.container(key="signed_in_user"):
+        st.text(f"Signed in as {who.name}")
+        if seen := access.describe(current_access()):
+            st.text(seen)
+        if may("admin"):
+            st.page_link("app_pages/audit.py", label="Audit trail", icon=":material/policy:")
+        if st.button("Sign out", key="sign_out_button"):
+            st.logout()
