@@ -85,12 +85,19 @@ def _left_out_of_the_others(sidebar: str, others: list[str]) -> str:
 
 
 def _responders(
-    rows: pd.DataFrame, labels: dict[str, str], title: str, counted_words: str, heading: Any = st.subheader
+    rows: pd.DataFrame,
+    labels: dict[str, str],
+    title: str,
+    counted_words: str,
+    heading: Any = st.subheader,
+    hidden: set[tuple[str, str]] | None = None,
 ) -> tuple[int, pd.DataFrame]:
     """Responders at a visit, per cohort and arm, for two cohorts or several: the visit's choice, the heading,
     the shares as key numbers on a slide and as a table (titled "Responders at month <visit>" and `title`), and
     the words on the imputation, the share of the patients due who were seen, and what patients counted in more
-    than one cohort do to the shares (`counted_words`, empty where none is). Returns the visit and its rows."""
+    than one cohort do to the shares (`counted_words`, empty where none is). `hidden`: the (cohort, arm) pairs
+    whose n the slide's line hides (display.line_hidden), whose shares are hidden too. Returns the visit and
+    its rows."""
     shield = ui.protection()
     slide = ui.presenting()  # on a slide: the shares as key numbers under the key chart, and no more
     visit = int(
@@ -109,7 +116,7 @@ def _responders(
             help=glossary.tip("wilson"),
         )
     rates = rows[rows.visit_month == visit]
-    shares = display.pair_responder_table(rates, shield, labels)
+    shares = display.pair_responder_table(rates, shield, labels, hidden or set())
     ui.key_numbers(  # on a slide: each cohort's share of responders per arm at the visit, as the table shows it
         [
             (
@@ -132,6 +139,7 @@ def _responders(
         r.seen / r.due
         for r in rates.itertuples()
         if r.due
+        and (r.cohort, r.arm) not in (hidden or set())
         and not (shield.small(int(r.seen)) or shield.small(int(r.due) - int(r.seen)) or shield.small(int(r.due)))
     ]
     if shown_seen:
@@ -216,18 +224,24 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
         labels = {n: labels[n] for n in several.names}
     ui.export_cohort("; ".join(f"{name}: {_plain(choice)}" for name, choice in chosen.items()))
     base = several.trajectories[several.trajectories.visit_month == 0]
+    at_start = {
+        name: {arm: int(base[(base.cohort == name) & (base.arm == arm)].n.sum()) for arm in arms}
+        for name in several.names
+    }
+    hidden = display.line_hidden(at_start, shield)  # arms whose n the slide's line hides: their results too
     ui.compared_groups(
         [
             ui.PresentedGroup(
                 labels[name],
-                {arm: int(base[(base.cohort == name) & (base.arm == arm)].n.sum()) for arm in arms},
+                at_start[name],
                 list(several.designs[name]),  # the studies of the group's patients at baseline
+                about=_named(chosen[name]),  # on the group's own line: the slide's line stays a few short lines
             )
             for name in several.names
         ],
         f"patients with a baseline {outcome.label}"
         + ("" if apart or not several.shared else "; patients in more than one cohort count in each"),
-        "; ".join(f"**{name}**: {_named(choice)}" for name, choice in chosen.items()),
+        "",
     )
     if not several.shared:
         shared_words = "No patient is in more than one cohort."
@@ -243,6 +257,7 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
             "results move together as far as they share patients, and no test compares them."
         )
     table = shield.protect_stats(several.trajectories, ["n"], ["mean", "sd", "ci_low", "ci_high"])
+    table = display.hide_arms(table, shield, hidden)
     ui.chart(
         charts.cohort_pair_figure(table, outcome, change=False, labels=labels),
         "compare_chart",
@@ -278,7 +293,7 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
     ):
         ui.note(_left_out_of_the_others(sidebar[0], apart_from_sidebar))
     if ui.presenting():  # a slide: the key chart's numbers, each cohort's responders per arm, end it
-        _responders(several.responders, labels, "", "")
+        _responders(several.responders, labels, "", "", hidden=hidden)
         ui.end_of_slide()
     overlaps_table()
     if not ui.presenting():
@@ -324,6 +339,7 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
         if several.shared and not apart
         else "",
         heading,
+        hidden,
     )
     heading("Primary patency, per cohort", help=glossary.tip("kaplan_meier"))
     if "stent" not in arms:
@@ -430,14 +446,15 @@ compared = COMPARED.get(
 )
 at_baseline = result.trajectories[result.trajectories.visit_month == 0]
 baseline_studies = result.designs("trajectories", visit=0)
+at_start = {
+    side: {arm: int(at_baseline[(at_baseline.cohort == side) & (at_baseline.arm == arm)].n.sum()) for arm in arms}
+    for side in ("A", "B")
+}
+# The arms whose n the slide's line hides: their curves, shares and differences are hidden with it.
+hidden = display.line_hidden(at_start, shield, ("A", "B") if sides_hidden else ())
 ui.compared_groups(  # presenter mode: the line above the slide states these two groups, not the sidebar's cohort
     [
-        ui.PresentedGroup(
-            labels[side],
-            {arm: int(at_baseline[(at_baseline.cohort == side) & (at_baseline.arm == arm)].n.sum()) for arm in arms},
-            list(baseline_studies[side]),
-            sides_hidden,
-        )
+        ui.PresentedGroup(labels[side], at_start[side], list(baseline_studies[side]), sides_hidden)
         for side in ("A", "B")
     ],
     f"patients with a baseline {outcome.label}"
@@ -445,6 +462,7 @@ ui.compared_groups(  # presenter mode: the line above the slide states these two
     f"**A**: {_named(a)}; **B**: {_named(b)}",
 )
 table = shield.protect_stats(result.trajectories, ["n"], ["mean", "sd", "ci_low", "ci_high"])
+table = display.hide_arms(table, shield, hidden)
 # At each visit, which designs each curve's patients come from: a pooled curve steps where the trial's
 # visits (months 1, 3) or the registry's (36 on) begin or end, because other patients are measured.
 measured = result.sources[result.sources.result == "trajectories"]
@@ -494,7 +512,7 @@ if counted:
     )
 ui.note("  \n".join([*notes, compared]))
 if ui.presenting():  # a slide: the key chart's numbers, each cohort's responders per arm, end it (the line
-    _responders(result.responders, labels, "", "")  # states each side's design)
+    _responders(result.responders, labels, "", "", hidden=hidden)  # states each side's design)
     ui.end_of_slide()
 ui.cohort_design_notice("Mean trajectories", result.designs("trajectories"), labels, side_counts)
 
@@ -571,6 +589,7 @@ visit, rates = _responders(
     "shares closer, and the two intervals overstate how uncertain the gap between them is."
     if counted
     else "",
+    hidden=hidden,
 )
 ui.cohort_design_notice(
     f"Responders at month {visit}",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+
 import pandas as pd
 
 from pts_explorer import vocab
@@ -29,6 +31,41 @@ def side_name(labels: dict[str, str], side: str) -> str:
     """A side's column header: "Cohort A", or what it holds when that is not the whole cohort."""
     label = labels.get(side, side)
     return f"Cohort {side}" if label == side else label
+
+
+def line_hidden(
+    groups: Mapping[str, Mapping[str, int]], shield: Protection, hidden_sides: Collection[str] = ()
+) -> set[tuple[str, str]]:
+    """The (side, arm) pairs whose n a slide's line hides (presenter.compared_groups: each side's n per arm,
+    which add up to the side's count; every arm of a side in `hidden_sides`). Whatever else the page shows of
+    such an arm is hidden with its n (third review of issue 28, finding 1: a responder share of 63.2% with
+    its Wilson interval can only be 12 of 19, which gave the hidden arm's 19 and the other's 2)."""
+    out: set[tuple[str, str]] = set()
+    if not shield.active:
+        return out
+    for side, by_arm in groups.items():
+        arms = list(by_arm)
+        mask = [True] * len(arms) if side in hidden_sides else shield.mask([int(by_arm[a]) for a in arms])
+        out |= {(side, arm) for arm, hidden in zip(arms, mask, strict=True) if hidden}
+    return out
+
+
+def hide_arms(table: pd.DataFrame, shield: Protection, hidden: Collection[tuple[str, str]]) -> pd.DataFrame:
+    """A cohorts' trajectory table (Protection.protect_stats rows: cohort, arm, visit_month, n, n_text, mean,
+    sd, ci_low, ci_high) whose every visit of an arm in `hidden` (line_hidden) reads hidden, and where one
+    arm's n at a visit is hidden, the other arm's of that cohort too (they add up to the cohort's patients at
+    the visit): the n, mean, SD and CI go together, since a mean of whole-number scores over a few patients
+    gives its n (third review of issue 28, finding 2: 14.10 over at most 12 patients is 141/10)."""
+    out = table.copy()
+    if not shield.active or out.empty:
+        return out
+    gone = pd.Series([(c, a) in hidden for c, a in zip(out.cohort, out.arm, strict=True)], index=out.index)
+    gone |= shield.complements(out, "n", ["cohort", "visit_month"])
+    if gone.any():
+        out.loc[gone, "n_text"] = shield.label
+        out.loc[gone, [c for c in ("mean", "sd", "ci_low", "ci_high") if c in out]] = float("nan")
+        out.loc[gone, "hidden"] = True
+    return out
 
 
 def pair_table(pair: pd.DataFrame, shield: Protection = OFF, labels: dict[str, str] = SIDES) -> pd.DataFrame:
@@ -109,9 +146,15 @@ def pair_difference_table(
     return table
 
 
-def pair_responder_table(rates: pd.DataFrame, shield: Protection = OFF, labels: dict[str, str] = SIDES) -> pd.DataFrame:
+def pair_responder_table(
+    rates: pd.DataFrame,
+    shield: Protection = OFF,
+    labels: dict[str, str] = SIDES,
+    arms_hidden: Collection[tuple[str, str]] = (),
+) -> pd.DataFrame:
     """Each cohort's share of responders per arm, with its Wilson interval, and how many of the
-    patients due at the visit were seen there (when `rates` has them)."""
+    patients due at the visit were seen there (when `rates` has them). An arm in `arms_hidden` (line_hidden:
+    its n hidden on the slide's line) shows none of them: its share and interval would give its n back."""
     columns = ["Cohort", "Arm", "Responders / due", "Share (Wilson 95% CI)"]
     seen = "seen" in rates.columns
     if seen:
@@ -119,6 +162,7 @@ def pair_responder_table(rates: pd.DataFrame, shield: Protection = OFF, labels: 
     rows = []
     for r in each_row(rates.sort_values(["arm", "cohort"], ascending=[False, True])):
         small = shield.small(int(r.n)) or shield.small(int(r.responders))
+        small = small or (shield.active and (r.cohort, r.arm) in arms_hidden)
         row = {
             "Cohort": labels.get(r.cohort, r.cohort),
             "Arm": vocab.ARMS[r.arm],

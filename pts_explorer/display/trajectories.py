@@ -14,13 +14,15 @@ from pts_explorer.rows import each_row
 def protect_arm_counts(table: pd.DataFrame, shield: Protection) -> pd.DataFrame:
     """A trajectory summary (after Protection.protect_stats) whose arms' n at a visit add up to the
     patients seen there (at month 0 the cohort's count, shown): where one arm's n is hidden, the other
-    arm's n reads hidden too, and so does its SD, from which with the CI its n would follow; its mean
-    and CI stay."""
+    arm's n reads hidden too, and so do its mean, SD and CI: a mean of whole-number scores over a few
+    patients gives its n (third review of issue 28, finding 2: 14.10 over at most 12 patients is 141/10),
+    and the SD with the CI would too. A statistic is hidden with its n, in the hover and in the chart's data."""
     complement = shield.complements(table, "n", ["study_group", "visit_month"])
     out = table.copy()
     if complement.any():
         out.loc[complement, "n_text"] = shield.label
-        out.loc[complement, "sd"] = float("nan")
+        out.loc[complement, [c for c in ("mean", "sd", "ci_low", "ci_high") if c in out]] = float("nan")
+        out.loc[complement, "hidden"] = True
     return out
 
 

@@ -16,6 +16,28 @@ from pts_explorer.ui.data import query
 _COHORT = "_cohort"
 # Where the sidebar's first skip link (frame.SKIP_LINKS) takes the keyboard: the next Tab is the cohort's.
 FILTERS_ANCHOR = '<div id="cohort-filters" tabindex="-1" aria-label="Cohort filters"></div>'
+# The skip link to the filters (ui.frame.SKIP_LINKS) lands on the first filter's control itself, not on the
+# anchor: the next Tab from the anchor was the first filter's help icon, whose tooltip covers the page's
+# title (third review of issue 28, finding 5). Added once per browser tab; without scripts the anchor stays.
+SKIP_SCRIPT = """<script>
+(() => {
+  if (window.ptsSkipToFilters) return;
+  window.ptsSkipToFilters = true;
+  const help = '[data-testid="stTooltipIcon"], [data-testid="stTooltipHoverTarget"]';
+  const wanted = 'input:not([type="hidden"]), textarea, select, [role="combobox"], button';
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest('a[href="#cohort-filters"]');
+    const anchor = document.getElementById("cohort-filters");
+    if (!link || !anchor) return;
+    const first = [...document.querySelectorAll(wanted)].find((el) =>
+      (anchor.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) && !el.closest(help)
+      && !el.disabled && el.getClientRects().length > 0);
+    if (!first) return;
+    event.preventDefault();
+    first.focus();
+  }, true);
+})();
+</script>"""
 
 
 COUNTS_HELP = (
@@ -250,7 +272,7 @@ def sidebar_filters(drawer: DeltaGenerator | None = None) -> CohortFilter:
             chips(cohort)
         return cohort
     with st.sidebar:
-        st.html(FILTERS_ANCHOR)
+        st.html(FILTERS_ANCHOR + SKIP_SCRIPT, unsafe_allow_javascript=True)
         st.markdown("### Cohort")
         counts_box = st.container(key="cohort_counts")
         _filter_controls(studies)

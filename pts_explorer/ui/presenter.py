@@ -4,7 +4,7 @@ through the pages with the same cohort; charts are drawn large; no sidebar, cont
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -73,6 +73,7 @@ class Line:
     drawer: DeltaGenerator | None  # None in a follower's window: it changes nothing
     leave: DeltaGenerator
     room: DeltaGenerator  # sharing to the room (following): its link and followers, or what one follows
+    below: DeltaGenerator | None = None  # under the line, the slide's whole width: three or four groups' lines
 
 
 def start_line() -> Line:
@@ -93,20 +94,22 @@ def start_line() -> Line:
                 key=None if state.following() else "presenter_room",
             )
             steps = st.container(horizontal=True, width="content", gap="small", wrap=False)
+            drawer = None
             if state.following():  # the follower's window: what it follows, and a way out; no drawer
                 following.follower_status(room)
-                return Line(words, steps, None, st.container(width="content"), room)
-            following.presenter_room(room)
-            drawer = st.popover(
-                "Cohort",
-                type="tertiary",
-                icon=":material/filter_list:",
-                key=state.DRAWER,
-                help="Change the cohort without leaving the slide: remove a filter or add one (key F)",
-                on_change="rerun",  # its state says whether its controls can have been changed (state.begin_run)
-            )
+            else:
+                following.presenter_room(room)
+                drawer = st.popover(
+                    "Cohort",
+                    type="tertiary",
+                    icon=":material/filter_list:",
+                    key=state.DRAWER,
+                    help="Change the cohort without leaving the slide: remove a filter or add one (key F)",
+                    on_change="rerun",  # its state says whether its controls can have been changed (state.begin_run)
+                )
             leave = st.container(width="content")
-    return Line(words, steps, drawer, leave, room)
+    below = st.container(key="presenter_below")  # the slide's whole width, not the room the links leave
+    return Line(words, steps, drawer, leave, room, below)
 
 
 def begin() -> None:
@@ -114,13 +117,18 @@ def begin() -> None:
     st.session_state.pop(_SET, None)
 
 
-def analysis_set(n_by_arm: Mapping[str, int] | pd.Series, studies: Iterable[str], who: str) -> None:
+def analysis_set(
+    n_by_arm: Mapping[str, int] | pd.Series, studies: Iterable[str], who: str, hidden: Iterable[str] = ()
+) -> None:
     """Say which patients the page's slide shows, for the presenter line above it: its n per arm,
     the studies they come from (their designs name the comparison) and who they are, e.g. "with
     Villalta at baseline and month 6". A page whose numbers come from part of the cohort calls it
-    once the part is known; without it the line states the whole cohort."""
+    once the part is known; without it the line states the whole cohort. `hidden`: arms whose count
+    reads hidden whatever its size, where the cohort's count of that arm is hidden (the part would narrow
+    it down: third review of issue 28, finding 4, "n = 18 stent with a technically successful stent
+    procedure" beside a drawer of 21 patients with both arms hidden put medical at 1 to 3)."""
     counts = {arm: int(n_by_arm.get(arm, 0)) for arm in vocab.ARMS}
-    st.session_state[_SET] = (counts, sorted({str(s) for s in studies}), who)
+    st.session_state[_SET] = (counts, sorted({str(s) for s in studies}), who, frozenset(hidden))
 
 
 @dataclass(frozen=True)
@@ -132,6 +140,7 @@ class Group:
     n_by_arm: Mapping[str, int]  # only the arms the slide compares
     studies: Sequence[str]  # the studies of the group's patients (their designs are the group's)
     hidden: bool = False  # its counts read hidden: with the others' they would give a hidden count away
+    about: str = ""  # Markdown: what the group is drawn from, on its own line (three or four groups)
 
 
 def compared_groups(groups: Sequence[Group], who: str, about: str) -> None:
@@ -141,10 +150,13 @@ def compared_groups(groups: Sequence[Group], who: str, about: str) -> None:
     st.session_state[_SET] = (list(groups), who, about)
 
 
-def _arm_counts(by_arm: pd.Series, arms: Sequence[str] = tuple(vocab.ARMS)) -> str:
+def _arm_counts(
+    by_arm: pd.Series, arms: Sequence[str] = tuple(vocab.ARMS), forced: Collection[str] = frozenset()
+) -> str:
     shield = state.protection()
     by_arm = by_arm.reindex(list(arms), fill_value=0)
-    hidden = shield.mask(by_arm.tolist())
+    masked = shield.mask(by_arm.tolist())
+    hidden = [h or (shield.active and arm in forced) for arm, h in zip(by_arm.index, masked, strict=True)]
     return ", ".join(
         f"{shield.count(int(n), h)} {vocab.ARMS[arm].lower()}"
         for (arm, n), h in zip(by_arm.items(), hidden, strict=True)
@@ -158,13 +170,14 @@ def cohort_line(line: Line, spec: PageSpec, cohort: CohortFilter) -> None:
     if shown is not None and isinstance(shown[0], list):
         _groups_line(line, spec, *shown)
         return
+    forced: Collection[str] = frozenset()
     if shown is None:
         sizes = query("cohort_size_by_study_arm", cohort.as_params())
         sizes = sizes[sizes.patients > 0]
         by_arm = sizes.groupby("arm").patients.sum()
         kinds, who = set(sizes.design), ""
     else:
-        counts, studies, who = shown
+        counts, studies, who, forced = shown
         by_arm = pd.Series(counts)
         table = query("studies")
         designs = dict(zip(table.study_id, table.design, strict=True))
@@ -172,7 +185,7 @@ def cohort_line(line: Line, spec: PageSpec, cohort: CohortFilter) -> None:
         who = f" {who}"
         if by_arm.sum() > 0:  # a one-arm set (patency: stented patients) names its arm, not "0 medical"
             by_arm = by_arm[by_arm > 0]
-    arms = _arm_counts(by_arm, list(by_arm.index) if shown is not None else tuple(vocab.ARMS))
+    arms = _arm_counts(by_arm, list(by_arm.index) if shown is not None else tuple(vocab.ARMS), forced)
     saved = cohorts.active()
     named = f"**{escape.markdown(saved.name)}**: " if saved else ""
     note = f"  \n{escape.markdown(saved.note)}" if saved and saved.note else ""
@@ -210,6 +223,20 @@ def _groups_line(line: Line, spec: PageSpec, groups: list[Group], who: str, abou
             arms = ", ".join(f"{shield.label} {vocab.ARMS[arm].lower()}" for arm in group.n_by_arm)
         parts.append(f"**{escape.markdown(group.name)}** (n = {arms}{'' if alike else f'; {_design(kind)}'})")
     each = f"; {'both' if len(groups) == 2 else 'each'} {_design(kinds[0])}" if alike else ""
+    if any(group.about for group in groups):  # three or four: one short line per group, its n and what it is
+        # (third review of issue 28, finding 3: one sentence of four groups wrapped to 8 lines on a slide)
+        rows = []
+        for group, kind in zip(groups, kinds, strict=True):
+            arms = _arm_counts(pd.Series(dict(group.n_by_arm), dtype="int64"), list(group.n_by_arm))
+            if group.hidden:
+                arms = ", ".join(f"{state.protection().label} {vocab.ARMS[arm].lower()}" for arm in group.n_by_arm)
+            short = "" if alike else f", {'pooled' if len(kind) > 1 else _design(kind)}"
+            rows.append(f"  \n**{escape.markdown(group.name)}** {arms}{short}: {group.about}")
+        pooled = not alike and any(len(kind) > 1 for kind in kinds)
+        said = f"; each {_design(kinds[0])}" if alike else "; pooled: randomized and observational" * pooled
+        what = f"{who}{said}" + (f" · {about}" if about else "")
+        _draw_line(line, spec, f"**{spec.title}** · {what}{_data_badges()}", "".join(rows))
+        return
     _draw_line(line, spec, f"**{spec.title}** · {' against '.join(parts)}{each}, {who} · {about}{_data_badges()}")
 
 
@@ -450,7 +477,15 @@ def _live(shown: talks.Presented, here: dict[str, list[str]]) -> bool:
     return kept is not None
 
 
-def _draw_line(line: Line, spec: PageSpec, text: str) -> None:
+def _draw_rows(line: Line, rows: str) -> None:
+    if rows:
+        with line.below if line.below is not None else line.words:
+            st.markdown(rows.removeprefix("  \n"), width="stretch")
+
+
+def _draw_line(line: Line, spec: PageSpec, text: str, rows: str = "") -> None:
+    """The line's words (`rows`: Markdown lines, each starting with a line break, drawn under the line across
+    the slide's whole width, where the words beside the links would wrap to many lines)."""
     here = state.url_query()
     shown = talks.presented()
     # A follower's window sees the same mark as the presenter's (it changes nothing itself).
@@ -462,6 +497,7 @@ def _draw_line(line: Line, spec: PageSpec, text: str) -> None:
             change = talks.live_change(shown, here)
             title = f"~~{title}~~ :blue-badge[:material/filter_list: changed live{f': {change}' if change else ''}]"
         text = f"Slide {shown.position} of {len(shown.talk.slides)}: {title} · {text}"
+    _draw_rows(line, rows)
     if state.following():  # read-only: no steps, no keys; the way out leaves following too
         with line.words:
             st.markdown(text, width="stretch")
@@ -476,7 +512,7 @@ def _draw_line(line: Line, spec: PageSpec, text: str) -> None:
     # present=0, not an absent key: the app then writes the address itself (a link to the page one is
     # on loses its query in the browser otherwise). Leaving presenter mode leaves the talk too.
     leave = {**{k: v for k, v in here.items() if k not in ("present", "talk", "slide")}, "present": ["0"]}
-    st.session_state[LINE] = text
+    st.session_state[LINE] = text + rows
     with line.words:
         st.markdown(text, width="stretch")
     with line.steps:

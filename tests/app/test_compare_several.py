@@ -118,18 +118,19 @@ def test_on_a_slide_the_line_states_each_cohorts_patients_and_design(app_on, dem
         counts = ", ".join(f"{int((side.arm == arm).sum()):,} {arm}" for arm in ("stent", "medical"))
         designs = tuple(sorted(set(design[sorted(set(side.study_id))])))
         kinds.add(words.get(designs, "pooled randomized and observational"))
-        groups.append(f"**{name} only** (n = {counts})")
-    [kind] = kinds  # the three draw on both studies: the design said once, after them
+        groups.append(f"**{name} only** {counts}")
+    [kind] = kinds  # the three draw on both studies: the design said once, in the first line
     lines = [m.value for m in at.markdown if m.value.startswith("**Compare** · ")]
-    named = (  # the named subgroups, as pts_explorer/subgroups.toml names them
-        "**A**: 70%+ obstruction of the common iliac or common femoral vein; **B**: 70%+ obstruction at another "
-        "site; **C**: Stenosis below 70%; **D**: Open ulcer at baseline"
-    )
-    assert lines == [
-        f"**Compare** · {groups[0]} against {groups[1]} against {groups[2]}; each {kind}, patients with a baseline"
-        " Villalta total"
-        f" · {named} · {MARK}"
+    named = [  # the named subgroups, as pts_explorer/subgroups.toml names them (D holds none of its own)
+        "70%+ obstruction of the common iliac or common femoral vein",
+        "70%+ obstruction at another site",
+        "Stenosis below 70%",
     ]
+    # Third review of issue 28, finding 3: one sentence of four groups wrapped to 8 lines; now a short first
+    # line, then under it, across the slide's width, one line per group with its n and what it is.
+    assert lines == [f"**Compare** · patients with a baseline Villalta total; each {kind} · {MARK}"]
+    rows = [m.value for m in at.markdown if m.value.startswith(groups[0])]
+    assert rows == ["  \n".join(f"{group}: {words}" for group, words in zip(groups, named, strict=True))]
     assert not at.subheader and not at.metric  # on a slide: the key chart and its numbers, no empty headings
 
 

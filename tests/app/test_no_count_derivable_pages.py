@@ -264,3 +264,120 @@ def test_no_hidden_count_follows_from_a_pages_slide_and_its_drawer(app_on, demo_
             leaks.append((query, away))
     assert hidden_seen >= 5 and checked >= 20  # the cohorts do have small cells to protect, and counts to check
     assert leaks == []
+
+
+def _values(array) -> list:
+    """A figure's data array as plotly writes it to the browser: a list, or typed binary ({"dtype", "bdata"})."""
+    if isinstance(array, dict) and "bdata" in array:
+        import base64
+
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=np.dtype(array["dtype"])).tolist()
+    return list(array or [])
+
+
+def _shown(value) -> bool:
+    return value is not None and not (isinstance(value, float) and np.isnan(value))
+
+
+def _figures(at) -> list[dict]:
+    import json
+
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+GROUP = re.compile(rf"\*\*(?P<name>[^*]+)\*\* \(n = {N.format('stent')} stent, {N.format('medical')} medical")
+KEY = re.compile(
+    r"(?:^|· )(?:Responders at month \d+: )?(?P<name>[^·*]+?), (?P<arm>stent|medical) \*\*(?P<value>[^*]+)\*\*"
+)
+
+
+def test_compare_slide_hides_the_share_and_curve_of_an_arm_whose_n_it_hides(app_on, demo_db, people):
+    # Third review, finding 1: /compare?a=current&b=sub:severe_pts&center=RC13&ceap=C4b&present=1 read
+    # "A (n = hidden stent, hidden medical ...)" and "A, stent 63.2% (41.0%-80.9%)": with the drawer's 21,
+    # only 12 of 19 gives that share and Wilson interval, so medical = 2. Finding 2 on Compare's curves: a mean
+    # of whole-number scores over a few patients gives its n (x/19), so the curve of a hidden arm is hidden too.
+    cohort = people[(people.center_id == "RC13") & (people.ceap_c == "C4b")]
+    assert cohort.arm.value_counts().to_dict() == {"stent": 19, "medical": 2}
+    query = {"a": "current", "b": "sub:severe_pts", "center": ["RC13"], "ceap": ["C4b"], "present": "1"}
+    at = app_on(demo_db, query)
+    at.switch_page("app_pages/compare.py").run()
+    assert not at.exception, at.exception
+    [line] = [t for t in _texts(at) if t.startswith("**Compare** · ")]
+    hidden = {(g["name"], arm) for g in GROUP.finditer(line) for arm in ARMS if g[arm] == "hidden"}
+    assert {("A", "stent"), ("A", "medical")} <= hidden, line
+    [keys] = [t for t in _texts(at) if t.startswith("Responders at month ")]
+    shares = {(m["name"], m["arm"]): m["value"] for m in KEY.finditer(keys)}
+    assert {k for k in shares if k[0] == "A"} == {("A", "stent"), ("A", "medical")}, keys
+    for group in hidden:  # no share nor interval of an arm whose n the line hides (none reads a digit)
+        assert not re.search(r"\d", shares[group]), (group, shares[group])
+    for figure in _figures(at):
+        for trace in figure["data"]:
+            name, _, arm = str(trace.get("name", "")).rpartition(", ")
+            if (name, arm) not in hidden:
+                continue
+            assert not any(_shown(y) for y in _values(trace.get("y"))), trace["name"]
+            assert all(row[1] == "hidden" for row in trace.get("customdata") or []), trace["name"]
+
+
+def test_a_trajectory_slide_hides_the_mean_of_an_arm_whose_n_it_hides(app_on, demo_db, people):
+    # Third review, finding 2: /trajectories?center=TC08&present=1 hid both arms' n, but the medical hover read
+    # "mean 14.10 (95% CI 12.15 to 16.05)": a mean of whole-number Villalta totals over at most 12 patients can
+    # only be 141/10, so medical = 10 and stent = 2. The chart's data carried the unrounded means too.
+    at = app_on(demo_db, {"center": ["TC08"], "present": "1"})
+    at.switch_page("app_pages/trajectories.py").run()
+    assert not at.exception, at.exception
+    [figure] = _figures(at)[:1]
+    checked = 0
+    for trace in figure["data"]:
+        if trace.get("legendgroup") not in ARMS or not trace.get("customdata"):
+            continue
+        ys = _values(trace.get("y"))
+        errors = [_values((trace.get("error_y") or {}).get(k)) for k in ("array", "arrayminus")]
+        for i, row in enumerate(trace["customdata"]):
+            if row[1] == "hidden":  # its n hidden: its mean and interval are not in the data either
+                checked += 1
+                assert not _shown(ys[i]), (trace["legendgroup"], row, ys[i])
+                assert not any(_shown(e[i]) for e in errors if i < len(e)), (trace["legendgroup"], row)
+    assert checked >= 2  # month 0's two arms at least
+
+
+@pytest.mark.parametrize(
+    ("page", "query"),
+    [
+        ("trajectories", {"center": ["TC08"]}),
+        ("compare", {"a": "current", "b": "sub:severe_pts", "center": ["RC13"], "ceap": ["C4b"]}),
+    ],
+)
+def test_an_exports_charts_carry_no_mean_of_a_hidden_n(app_on, demo_db, page, query):
+    # Third review, finding 2: the exports' interactive charts carry the full-precision means; an export hides
+    # small cells always, so a point whose n reads hidden carries no mean nor interval there either.
+    at = app_on(demo_db, query)
+    at.switch_page(f"app_pages/{page}.py").run()
+    at.button(key="export_prepare").click().run()
+    assert not at.exception, at.exception
+    checked = 0
+    for chart in at.session_state["_export_page"].charts:
+        for trace in chart.figure.data:
+            rows = trace.customdata if getattr(trace, "customdata", None) is not None else []
+            for i, row in enumerate(rows):
+                if len(row) > 1 and row[1] == "hidden" and getattr(trace, "y", None) is not None:
+                    checked += 1
+                    assert not _shown(trace.y[i]), (chart.key, trace.name, list(row), trace.y[i])
+    assert checked >= 2
+
+
+def test_durabilitys_line_does_not_narrow_down_an_arm_the_drawer_hides(app_on, demo_db, people):
+    # Third review, finding 4: /durability?center=RC13&ceap=C4b&present=1 read "n = 18 stent with a technically
+    # successful stent procedure" beside a drawer of 21 patients with both arms hidden: stent >= 18, so the
+    # hidden medical arm held 1 to 3.
+    query = {"center": ["RC13"], "ceap": ["C4b"], "present": "1"}
+    cohort = people[_keeps(people, query)]
+    assert cohort.arm.value_counts().to_dict() == {"stent": 19, "medical": 2}
+    assert int((cohort.technical_success & (cohort.arm == "stent")).sum()) == 18
+    at = app_on(demo_db, query)
+    at.switch_page("app_pages/durability.py").run()
+    assert not at.exception, at.exception
+    [arm_box] = [box for box in at.multiselect if box.key == "arm"]
+    assert sorted(arm_box.options) == ["Medical (hidden)", "Stent (hidden)"]
+    n = LINE.search(_line(at, "Durability"))
+    assert n and n["stent"] == "hidden", _line(at, "Durability")
