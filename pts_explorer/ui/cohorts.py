@@ -16,7 +16,7 @@ from pts_explorer import config, derived, escape, subgroups, workspace
 from pts_explorer.filters import CohortFilter
 from pts_explorer.rows import each_row
 from pts_explorer.settings import SETTINGS
-from pts_explorer.ui import state
+from pts_explorer.ui import auth, state
 from pts_explorer.ui.data import data_fingerprint, query
 
 CURRENT = "current"
@@ -118,7 +118,8 @@ def choices(current: CohortFilter) -> dict[str, Choice]:
 
 def other_data(saved: workspace.SavedCohort) -> bool:
     """Whether a saved cohort was made on another dataset than the one served."""
-    return bool(saved.fingerprint) and saved.fingerprint != data_fingerprint()
+    found = data_fingerprint()
+    return bool(saved.fingerprint) and saved.fingerprint not in (found, derived.hidden(found))
 
 
 def active() -> workspace.SavedCohort | None:
@@ -161,9 +162,11 @@ def saved_on_other_data_notice(saved: workspace.SavedCohort) -> None:
         return ", ".join(f"{shield.count(int(values.get(arm, 0)))} {arm}" for arm in ("stent", "medical"))
 
     name, dataset = escape.markdown(saved.name), escape.markdown(saved.dataset_name)  # users' and data's text
+    # The patients it held when saved are the saver's view: a user limited to some studies is not told them.
+    held = "" if auth.current_access().restricted else f"it held {arms(saved.counts)} patients there; "
     st.warning(
         f"**{name}** was saved on other data (**{dataset}**, fingerprint "
-        f"`{derived.short(saved.fingerprint)}`): it held {arms(saved.counts)} patients there; its filters select "
+        f"`{derived.short(saved.fingerprint)}`): {held}its filters select "
         f"{arms(now)} patients in the data served now.",
         icon=":material/dataset:",
     )
