@@ -151,7 +151,16 @@ def engine_description() -> str:
 
 
 def data_fingerprint() -> str:
+    """The served file's fingerprint (per contract table its rows and a sum of row hashes): kept by the
+    server (saved cohorts compare it); what a user is handed is shown_fingerprint()."""
     return _opened().fingerprint
+
+
+def shown_fingerprint() -> str:
+    """The fingerprint a page, export or file hands this session's user: the file's own when they see every
+    study; for a user limited to some studies its digest (derived.hidden), never the whole file's counts."""
+    found = data_fingerprint()
+    return derived.hidden(found) if auth.current_access().restricted else found
 
 
 def connection() -> duckdb.DuckDBPyConnection:

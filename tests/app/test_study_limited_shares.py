@@ -3,15 +3,23 @@ exports. The counts a saved cohort recorded are its saver's view (finding 1) and
 per-table counts are the whole file's (finding 3): neither reaches a user who sees one study. Every number is
 recounted here from the demo file with DuckDB, never taken from the app."""
 
+import hashlib
+import io
 import json
+import re
+import zipfile
 from pathlib import Path
 
 import duckdb
 import pytest
+import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from pts_explorer import audit, derived
+from pts_explorer.ui import exporting
 from pts_explorer.workspace import Workspace
+from tests.app.test_presenter_and_exports import _prepared
+from tests.app.test_reproduce_bundles import run_bundle
 
 PERMISSIONS = '[[grant]]\nusers = ["local"]\nstudies = ["TRIAL"]\nrights = ["export_rows"]\n'
 
@@ -42,7 +50,14 @@ def downloads(monkeypatch):
         seen[label] = data
         return original(self, label, data, *args, **kwargs)
 
+    bound = st.download_button  # st.download_button is the main container's method, bound at import
+
+    def capture_main(label, data, *args, **kwargs):
+        seen[label] = data
+        return bound(label, data, *args, **kwargs)
+
     monkeypatch.setattr(DeltaGenerator, "download_button", capture)
+    monkeypatch.setattr(st, "download_button", capture_main)
     return seen
 
 
@@ -114,3 +129,45 @@ def test_a_cohort_saved_on_other_data_does_not_tell_a_trial_user_what_it_held(
         f"**Reg occl only** was saved on other data (**other registry**, fingerprint `{derived.short('old')}`): "
         f"its filters select {now['stent']} stent, {now['medical']} medical patients in the data served now."
     ]
+
+
+def _whole_fingerprint(db: Path) -> str:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return derived.fingerprint(con)
+    finally:
+        con.close()
+
+
+def _texts_of_zip(made: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(made)) as archive:
+        return "\n".join(
+            archive.read(name).decode("utf-8", "replace") for name in archive.namelist() if not name.endswith(".parquet")
+        )
+
+
+def test_a_trial_users_exports_carry_a_digest_not_the_whole_files_counts(
+    app_on, demo_db, workspace_file, limited_to_trial, downloads, tmp_path
+):
+    whole = _whole_fingerprint(demo_db)
+    patients = _recount(demo_db, "SELECT 'all', count(*) FROM patients")["all"]
+    assert f"patients:{patients}:" in whole  # the file's own fingerprint names its patients
+    at = _prepared(app_on, demo_db, "overview")
+    page = at.session_state[exporting.PAGE]
+    assert page.fingerprint == "sha256:" + hashlib.sha256(whole.encode("utf-8")).hexdigest()
+    handed = {
+        "Report (HTML)": downloads["Report (HTML)"](),
+        "Reproduce (zip)": _texts_of_zip(downloads["Reproduce (zip)"]()),
+        "Patient rows (CSV, zip)": _texts_of_zip(downloads["Patient rows (CSV, zip)"]()),
+    }
+    for label, text in handed.items():
+        assert re.findall(r"(?:patients|visits|procedures|events):\d", text) == [], label
+        assert page.fingerprint in text, label
+    done = run_bundle(page, demo_db, tmp_path / "bundle")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "warning" not in done.stdout  # reproduce.py recognises the file by the digest
+
+
+def test_without_a_permissions_file_exports_carry_the_files_fingerprint(app_on, demo_db, workspace_file):
+    at = _prepared(app_on, demo_db, "overview")
+    assert at.session_state[exporting.PAGE].fingerprint == _whole_fingerprint(demo_db)
