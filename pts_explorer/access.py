@@ -20,6 +20,7 @@ for everybody, no study and no right (`NOTHING`): never everything by mistake.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tomllib
@@ -185,3 +186,10 @@ def describe(access: Access) -> str:
     if access.studies is None:
         return ""
     return "Studies you may see: " + (", ".join(sorted(access.studies)) if access.studies else "none")
+
+
+def hidden(value: str) -> str:
+    """A fingerprint as a user limited to some studies is handed it: a SHA-256 digest of the whole file's
+    fingerprint ("sha256:<64 hex>"), which tells two files apart without its per-table counts (those
+    would give the size of studies the user may not see). reproduce.py accepts either form."""
+    return "sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()

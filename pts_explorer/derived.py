@@ -77,13 +77,6 @@ def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     return str(value)
 
 
-def hidden(value: str) -> str:
-    """A fingerprint as a user limited to some studies is handed it: a SHA-256 digest of the whole file's
-    fingerprint ("sha256:<64 hex>"), which tells two files apart without its per-table counts (those
-    would give the size of studies the user may not see). reproduce.py accepts either form."""
-    return "sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()
-
-
 def short(value: str) -> str:
     """A fingerprint in 12 characters, for a reader to tell two datasets apart."""
     return hashlib.sha256(value.encode("utf-8")).hexdigest()[:12]

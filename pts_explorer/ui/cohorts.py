@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from pts_explorer import config, derived, escape, subgroups, workspace
+from pts_explorer import access, config, derived, escape, subgroups, workspace
 from pts_explorer.filters import CohortFilter
 from pts_explorer.rows import each_row
 from pts_explorer.settings import SETTINGS
@@ -119,7 +119,7 @@ def choices(current: CohortFilter) -> dict[str, Choice]:
 def other_data(saved: workspace.SavedCohort) -> bool:
     """Whether a saved cohort was made on another dataset than the one served."""
     found = data_fingerprint()
-    return bool(saved.fingerprint) and saved.fingerprint not in (found, derived.hidden(found))
+    return bool(saved.fingerprint) and saved.fingerprint not in (found, access.hidden(found))
 
 
 def active() -> workspace.SavedCohort | None:

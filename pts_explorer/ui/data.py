@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import config, db, derived, validation
+from pts_explorer import access, config, db, derived, validation
 from pts_explorer.ui import auth, recorder
 
 
@@ -158,9 +158,9 @@ def data_fingerprint() -> str:
 
 def shown_fingerprint() -> str:
     """The fingerprint a page, export or file hands this session's user: the file's own when they see every
-    study; for a user limited to some studies its digest (derived.hidden), never the whole file's counts."""
+    study; for a user limited to some studies its digest (access.hidden), never the whole file's counts."""
     found = data_fingerprint()
-    return derived.hidden(found) if auth.current_access().restricted else found
+    return access.hidden(found) if auth.current_access().restricted else found
 
 
 def connection() -> duckdb.DuckDBPyConnection:
