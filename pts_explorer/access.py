@@ -13,7 +13,8 @@ A user's access is the union of every grant that names them or one of their grou
 export_rows (patient-row exports), import (the Import page's writing actions, restore and undo),
 manage_cohorts (edit and delete others' saved cohorts and talks), admin (the audit trail).
 
-Without a permissions file everybody sees every study with every right (the app as a local tool). A file
+Without a permissions file the local tool's one user sees every study with every right; with sign-in
+configured a missing file gives everybody nothing (pts_explorer/ui/auth.py current_access). A file
 that cannot be read or does not follow these rules gives `PermissionsError` (the line and the fix) and,
 for everybody, no study and no right (`NOTHING`): never everything by mistake.
 """
@@ -177,7 +178,8 @@ def load(file: Path) -> Permissions | None:
 
 
 def access_for(who: Identity, permissions: Permissions | None) -> Access:
-    """`who`'s access: everything without a permissions file, else what its grants give."""
+    """`who`'s access: everything without a permissions file (the caller decides when that applies: only
+    without sign-in), else what its grants give."""
     return EVERYTHING if permissions is None else permissions.access(who)
 
 

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from pts_explorer import access, audit, config, settings
+from pts_explorer import access, audit, config, escape, settings
 from pts_explorer.identity import LOCAL, Identity, from_claims
 
 # Who a session is before the provider signed them in: no user the permissions file can name.
@@ -84,10 +84,13 @@ def permissions() -> access.Permissions | access.PermissionsError | None:
 
 
 def current_access() -> access.Access:
-    """What this session's user may see and do: everything without a permissions file; nothing when the
-    file cannot be used (its problem is shown on every page: permissions_notice) or before sign-in."""
+    """What this session's user may see and do: everything without a permissions file when nobody signs in
+    (the local tool); nothing when the file cannot be used, before sign-in, or with sign-in configured and
+    no permissions file (fail closed: a missing file never opens every study; permissions_notice says so)."""
     found = permissions()
     if isinstance(found, access.PermissionsError) or must_sign_in():
+        return access.NOTHING
+    if found is None and configured():
         return access.NOTHING
     return access.access_for(current_identity(), found)
 
@@ -165,6 +168,13 @@ def permissions_notice() -> None:
     found = permissions()
     if isinstance(found, access.PermissionsError):
         st.error(f"The permissions file cannot be used, so no study is shown to anybody: {found}")
+    elif found is None and configured():
+        file = access.path(config.workspace_path())
+        st.error(
+            "Sign-in is configured but there is no permissions file, so no study is shown to anybody. For the "
+            f"operator: write the grants to {escape.markdown(str(file))} (or set PTS_PERMISSIONS to the file) as "
+            "docs/permissions.md describes; the app reads it at the next page."
+        )
 
 
 def must_sign_in() -> bool:
