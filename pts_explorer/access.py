@@ -129,6 +129,11 @@ def parse(text: str, source: str = FILE_NAME) -> Permissions:
     raw = data.get("grant", [])
     if not isinstance(raw, list):
         raise PermissionsError(f"{source}: write each grant as a [[grant]] table (double brackets)")
+    if not raw:
+        raise PermissionsError(
+            f"{source}: the file holds no grant, so nobody would see any study; add [[grant]] tables (users or "
+            'groups, studies = ["<study_id>", ...]) as docs/permissions.md shows'
+        )
     headers = _grant_lines(text)
     grants = []
     for i, entry in enumerate(raw):
@@ -145,6 +150,14 @@ def parse(text: str, source: str = FILE_NAME) -> Permissions:
         if "studies" not in entry:
             raise PermissionsError(f'{where}: add studies = ["<study_id>", ...] (or ["*"] for every study)')
         at = f"{source}, line {_key_line(text, start, 'studies')} (grant {i + 1})"
+        if entry["studies"] == []:
+            raise PermissionsError(f'{at}: studies is empty; name them, studies = ["<study_id>", ...] (or ["*"])')
+        spaced = [v for v in entry["studies"] if isinstance(v, str) and v.strip() and re.search(r"\s", v)]
+        if spaced:
+            raise PermissionsError(
+                f"{at}: the study id {spaced[0]!r} holds a space; write it exactly as study_id holds it, "
+                f"e.g. {spaced[0].strip().split()[0]!r}"
+            )
         studies_named = _names(entry["studies"], "studies", at)
         studies = None if ALL_STUDIES in studies_named else studies_named
         rights: frozenset[str] = frozenset()
@@ -181,6 +194,13 @@ def access_for(who: Identity, permissions: Permissions | None) -> Access:
     """`who`'s access: everything without a permissions file (the caller decides when that applies: only
     without sign-in), else what its grants give."""
     return EVERYTHING if permissions is None else permissions.access(who)
+
+
+def unknown_studies(permissions: Permissions, served: list[str]) -> list[str]:
+    """The study ids the grants name that the data served do not hold (a typo, a case slip, or a study to be
+    imported later), sorted: said as a warning, never an error."""
+    named = {s for g in permissions.grants for s in (g.studies or ())}
+    return sorted(named - set(served))
 
 
 def describe(access: Access) -> str:

@@ -167,13 +167,46 @@ def permissions_notice() -> None:
     """Above every page: a permissions file that cannot be used (nobody sees anything until it is fixed)."""
     found = permissions()
     if isinstance(found, access.PermissionsError):
-        st.error(f"The permissions file cannot be used, so no study is shown to anybody: {found}")
+        if not configured():  # the local tool: its one user is the operator, shown the line and the fix
+            st.error(f"The permissions file cannot be used, so no study is shown: {escape.markdown(str(found))}")
+            return
+        # Signed-in users are not told the file's content; nor can the app tell who is an administrator, as
+        # the file that says so cannot be read: the line and the fix go to the server's log, for the operator.
+        _log_problem(str(found))
+        st.error(
+            "The permissions file cannot be used, so no study is shown to anybody, administrators included (who "
+            "is an administrator is written in that file, and it cannot be read). Ask the administrator: the "
+            "server's log names the line and the fix."
+        )
     elif found is None and configured():
         file = access.path(config.workspace_path())
         st.error(
             "Sign-in is configured but there is no permissions file, so no study is shown to anybody. For the "
             f"operator: write the grants to {escape.markdown(str(file))} (or set PTS_PERMISSIONS to the file) as "
             "docs/permissions.md describes; the app reads it at the next page."
+        )
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _log_problem(problem: str) -> None:
+    """Log a permissions file's problem for the operator, once per problem (not once per page run)."""
+    _LOG.error("the permissions file cannot be used: %s", problem)
+
+
+def unknown_studies_notice(served: list[str]) -> None:
+    """For the operator (the local tool's user, or a user with the admin right): the study ids the permissions
+    file names that the data served do not hold. A warning, not an error: a grant may name a study imported
+    later, but a typo ("trial" for TRIAL) gives its users nothing."""
+    found = permissions()
+    if not isinstance(found, access.Permissions) or (configured() and not may("admin")):
+        return
+    if unknown := access.unknown_studies(found, served):
+        listed = ", ".join(f"'{escape.markdown(s)}'" for s in unknown)
+        held = ", ".join(f"'{escape.markdown(s)}'" for s in sorted(served)) or "none"
+        st.warning(
+            f"The permissions file names {listed}, which the data served do not hold (study ids are matched "
+            f"exactly, case included; the data hold {held}): nobody sees them until such a study is imported.",
+            icon=":material/policy:",
         )
 
 

@@ -118,6 +118,14 @@ def query(name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
     return _cached_query(name, *key)
 
 
+def served_studies() -> list[str]:
+    """Every study id of the served file, whatever the user may see: for the operator's check of the
+    permissions file's study ids only (auth.unknown_studies_notice), never for a page's numbers."""
+    path = config.db_path()
+    params = db.bind_params("studies", {"allowed_studies": None})[1]
+    return _cached_query("studies", _freeze(params), str(path), db.data_version(path)).study_id.tolist()
+
+
 def open_database() -> validation.Report:
     """Open (or reuse) the checked database; raises db.DatabaseProblem with what is wrong, and
     returns the check report (its warnings) otherwise."""

@@ -11,7 +11,7 @@ import streamlit as st
 
 from pts_explorer import atomic, config, db
 from pts_explorer.config import PageSpec
-from pts_explorer.ui import auth, exporting, filter_panel, following, notices, presenter, screen, state
+from pts_explorer.ui import auth, data, exporting, filter_panel, following, notices, presenter, screen, state
 
 STYLESHEET = Path(__file__).with_name("app.css")
 
@@ -88,6 +88,7 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
     try:
         if spec.needs_data:
             report = notices.require_database()
+            auth.unknown_studies_notice(data.served_studies())  # for the operator: ids the data do not hold
             if presenting:
                 line = presenter.start_line()
                 filter_panel.sidebar_filters(line.drawer)
