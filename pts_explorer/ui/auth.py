@@ -103,9 +103,14 @@ def trail() -> Path:
     return audit.path(config.workspace_path())
 
 
+# Address keys whose value is a secret (the speaker view's share key drives a presenter's slides): never recorded.
+SECRET_KEYS = frozenset(key for key, setting in settings.SETTINGS.settings.items() if setting.kind == "secret")
+
+
 def cohort_query(query: Mapping[str, list[str]]) -> str:
-    """A cohort and settings as the URL query states them (what the trail records: never patient values)."""
-    return urlencode(sorted(query.items()), doseq=True)
+    """A cohort and settings as the URL query states them (what the trail records: never patient values, and
+    never a secret key: SECRET_KEYS are left out)."""
+    return urlencode(sorted((k, v) for k, v in query.items() if k not in SECRET_KEYS), doseq=True)
 
 
 def record(
@@ -135,7 +140,8 @@ def refused_studies(raw: Mapping[str, list[str]]) -> list[str]:
         return []
     asked = list(raw.get("study", []))
     slugs = list(raw.get("cohort", []))
-    slugs += [v.removeprefix("cohort:") for key in "abcd" for v in raw.get(key, []) if v.startswith("cohort:")]
+    # Compare's cohorts: a saved cohort's slug (b=mgi392t8), as the address writes it (or cohort:<slug>)
+    slugs += [v.removeprefix("cohort:") for key in "abcd" for v in raw.get(key, []) if isinstance(v, str)]
     if slugs:
         from pts_explorer import workspace  # here: only an address with a saved cohort needs the workspace
 
@@ -240,6 +246,9 @@ def sidebar_user() -> None:
             st.sidebar.text(seen)
         return
     who = current_identity()
+    if who.signed_in and st.session_state.get("_audited_sign_in") != who.user:
+        st.session_state["_audited_sign_in"] = who.user  # once per session: st.login's callback starts a new one
+        record("sign_in", detail="the first page of a signed-in session (a sign-in, or a new tab of its browser)")
     with st.sidebar.container(key="signed_in_user"):
         st.text(f"Signed in as {who.name}")
         if seen := access.describe(current_access()):
@@ -247,4 +256,5 @@ def sidebar_user() -> None:
         if may("admin"):
             st.page_link("app_pages/audit.py", label="Audit trail", icon=":material/policy:")
         if st.button("Sign out", key="sign_out_button"):
+            record("sign_out")
             st.logout()

@@ -241,6 +241,12 @@ def _save(name: str, note: str, cohort: CohortFilter) -> None:
     except workspace.WorkspaceError as problem:
         st.error(escape.markdown(problem), icon=":material/error:")  # it quotes the name typed
         return
+    auth.record(
+        "save",
+        page=str(st.session_state.get("_page", "")) or "home",
+        cohort=auth.cohort_query(saved.query),
+        detail=f"saved cohort {saved.slug}",
+    )
     state.open_saved(saved.slug)
     st.success(
         f"Saved as **{escape.markdown(saved.name)}**; its link opens it on any page.", icon=":material/bookmark_added:"
