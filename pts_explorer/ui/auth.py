@@ -164,6 +164,11 @@ def audit_file_name() -> str:
     return trail().name
 
 
+def may_see_only_some_studies() -> bool:
+    """Whether the permissions file limits this session's user to some studies (the pages' wording says so)."""
+    return current_access().restricted
+
+
 def may(right: str) -> bool:
     """Whether this session's user has `right` (access.RIGHTS) by the permissions file."""
     return current_access().may(right)

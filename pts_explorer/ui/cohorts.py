@@ -17,7 +17,7 @@ from pts_explorer.filters import CohortFilter
 from pts_explorer.rows import each_row
 from pts_explorer.settings import SETTINGS
 from pts_explorer.ui import auth, state
-from pts_explorer.ui.data import data_fingerprint, query
+from pts_explorer.ui.data import data_fingerprint, query, served_studies
 
 CURRENT = "current"
 SUBGROUP = "sub:"
@@ -140,10 +140,18 @@ def unmatched_study_notice(studies: list[str]) -> None:
     if not saved or not unknown:
         return
     listed = ", ".join(f"'{escape.markdown(s)}'" for s in unknown)
+    served = set(served_studies()) if auth.current_access().restricted else set()
+    which = (
+        "a study you may not see"
+        if all(s in served for s in unknown)
+        else "not a study of the data served now"
+        if not served & set(unknown)
+        else "not a study of the data served now or one you may not see"
+    )
     state.notice(
-        f"The saved cohort **{escape.markdown(saved.name)}** filters Study by {listed}, which is not a study of the "
-        "data served now: that filter matches nobody here and is left out, so this page does not show the saved "
-        "cohort but the patients of its other filters."
+        f"The saved cohort **{escape.markdown(saved.name)}** filters Study by {listed}, which is {which}: that "
+        "filter matches nobody here and is left out, so this page does not show the saved cohort but the patients "
+        "of its other filters."
     )
 
 
