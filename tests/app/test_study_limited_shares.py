@@ -170,3 +170,14 @@ def test_a_trial_users_exports_carry_a_digest_not_the_whole_files_counts(
 def test_without_a_permissions_file_exports_carry_the_files_fingerprint(app_on, demo_db, workspace_file):
     at = _prepared(app_on, demo_db, "overview")
     assert at.session_state[exporting.PAGE].fingerprint == _whole_fingerprint(demo_db)
+
+
+def test_the_data_checks_page_gives_a_trial_user_no_whole_file_count(app_on, demo_db, workspace_file, limited_to_trial):
+    at = app_on(demo_db)
+    at.switch_page("app_pages/data_checks.py").run()
+    assert not at.exception, at.exception
+    assert [i.value for i in at.info] == [
+        "The data checks run on the whole file, which holds studies you may not see, so their counts and examples "
+        "are shown only to users who see every study. No error stops the pages."
+    ]
+    assert at.dataframe == [] and not any("checks** of the data contract" in m.value for m in at.markdown)
