@@ -139,6 +139,15 @@ def unmatched_study_notice(studies: list[str]) -> None:
     unknown = [s for s in state.current("study") or [] if s not in studies] if saved else []
     if not saved or not unknown:
         return
+    state.notice(
+        f"The saved cohort **{escape.markdown(saved.name)}** filters Study by {_left_out(unknown)}: that "
+        "filter matches nobody here and is left out, so this page does not show the saved cohort but the patients "
+        "of its other filters."
+    )
+
+
+def _left_out(unknown: list[str]) -> str:
+    """'<ids>', which is a study you may not see / not a study of the data served now (or both)."""
     listed = ", ".join(f"'{escape.markdown(s)}'" for s in unknown)
     served = set(served_studies()) if auth.current_access().restricted else set()
     which = (
@@ -148,11 +157,22 @@ def unmatched_study_notice(studies: list[str]) -> None:
         if not served & set(unknown)
         else "not a study of the data served now or one you may not see"
     )
-    state.notice(
-        f"The saved cohort **{escape.markdown(saved.name)}** filters Study by {listed}, which is {which}: that "
-        "filter matches nobody here and is left out, so this page does not show the saved cohort but the patients "
-        "of its other filters."
-    )
+    return f"{listed}, which is {which}"
+
+
+def compared_study_notice(name: str, choice: Choice, known: list[str]) -> None:
+    """A compared saved cohort (A..D) whose study filter names a study this user cannot have: the filter is
+    left out (filter_of), so the cohort holds the patients of its other filters; say so under its name."""
+    if choice.saved is None:
+        return
+    unknown = [s for s in choice.saved.query.get("study", []) if s not in known]
+    if unknown:
+        st.warning(
+            f"Cohort {name}, the saved cohort **{escape.markdown(choice.saved.name)}**, filters Study by "
+            f"{_left_out(unknown)}: that filter is left out, so cohort {name} holds the patients of its other "
+            "filters, not the saved cohort.",
+            icon=":material/filter_alt_off:",
+        )
 
 
 def counts(cohort: CohortFilter) -> dict[str, int]:
@@ -281,9 +301,11 @@ def two_cohorts(current: CohortFilter, column_a: Any, column_b: Any) -> tuple[Ch
     ref_a = state.control("a", column_a.selectbox, "Cohort A", refs, valid=refs, format_func=label)
     ref_b = state.control("b", column_b.selectbox, "Cohort B", refs, valid=refs, format_func=label)
     a, b = options[ref_a], options[ref_b]
-    for choice in (a, b):
+    known = studies()
+    for name, choice in (("A", a), ("B", b)):
         if choice.saved is not None and other_data(choice.saved):
             saved_on_other_data_notice(choice.saved)
+        compared_study_notice(name, choice, known)
     if ref_a == ref_b:
         st.info("Cohort A and cohort B are the same: choose another cohort for B.", icon=":material/compare_arrows:")
         state.stop()
@@ -326,5 +348,6 @@ def more_cohorts(current: CohortFilter, column: Any, a: Choice, b: Choice) -> di
         choice = options[ref]
         if choice.saved is not None and other_data(choice.saved):
             saved_on_other_data_notice(choice.saved)
+        compared_study_notice(name, choice, studies())
         out[name] = choice
     return out

@@ -55,3 +55,12 @@ def test_a_user_who_may_see_no_study_is_told_so_not_to_widen_a_filter(
         "administrator to add you (or one of your groups) to a grant."
     ) in texts
     assert not [t for t in texts if "Widen a filter" in t]
+
+
+def test_compare_says_a_saved_cohort_b_lost_its_study_filter(app_on, demo_db, workspace_file, trial_only):
+    reg = Workspace(workspace_file).save("Reg occl only", {"study": ["REGISTRY"], "grade": ["occlusion"]}, "d", "", {})
+    at = _page(app_on, demo_db, "compare", {"b": reg.slug})
+    assert [w.value for w in at.warning] == [
+        "Cohort B, the saved cohort **Reg occl only**, filters Study by 'REGISTRY', which is a study you may not "
+        "see: that filter is left out, so cohort B holds the patients of its other filters, not the saved cohort."
+    ]
