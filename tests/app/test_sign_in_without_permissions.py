@@ -3,9 +3,9 @@ study, no audit trail and no Import (fail closed), and the page tells the operat
 local tool (no sign-in) without a file is unchanged: every study. The sign-in is stood in for here (the
 provider's part is tested in Chromium, tests/browser); the permissions are the app's own."""
 
-import duckdb
 import pytest
 
+from pts_explorer import db as db_module
 from pts_explorer import escape
 from pts_explorer.identity import Identity
 from pts_explorer.ui import auth
@@ -28,7 +28,7 @@ def signed_in(monkeypatch):
 
 
 def _patients(db) -> int:
-    con = duckdb.connect(str(db), read_only=True)
+    con = db_module.open_read_only(db)
     try:
         return int(con.execute("SELECT count(*) FROM patients").fetchone()[0])
     finally:
@@ -99,7 +99,7 @@ def test_a_study_id_the_data_do_not_hold_is_a_warning_naming_the_datas_ids(app_o
     missing_file.write_text('[[grant]]\nusers = ["local"]\nstudies = ["trial", "REGISTRY"]\n')
     at = app_on(demo_db).run()
     assert not at.exception, at.exception
-    con = duckdb.connect(str(demo_db), read_only=True)
+    con = db_module.open_read_only(demo_db)
     held = sorted(r[0] for r in con.execute("SELECT study_id FROM studies").fetchall())
     con.close()
     listed = ", ".join(f"'{s}'" for s in held)

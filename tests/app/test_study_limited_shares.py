@@ -10,12 +10,12 @@ import re
 import zipfile
 from pathlib import Path
 
-import duckdb
 import pytest
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from pts_explorer import audit, derived
+from pts_explorer import db as db_module
 from pts_explorer.ui import exporting
 from pts_explorer.workspace import Workspace
 from tests.app.test_presenter_and_exports import _prepared
@@ -25,7 +25,7 @@ PERMISSIONS = '[[grant]]\nusers = ["local"]\nstudies = ["TRIAL"]\nrights = ["exp
 
 
 def _recount(db: Path, sql: str) -> dict[str, int]:
-    con = duckdb.connect(str(db), read_only=True)
+    con = db_module.open_read_only(db)
     try:
         return {arm: int(n) for arm, n in con.execute(sql).fetchall()}
     finally:
@@ -67,7 +67,7 @@ def _registry_cohort(db: Path, workspace_file: Path) -> dict[str, int]:
         db,
         "SELECT arm, count(*) FROM patients WHERE study_id = 'REGISTRY' AND stenosis_grade = 'occlusion' GROUP BY arm",
     )
-    con = duckdb.connect(str(db), read_only=True)
+    con = db_module.open_read_only(db)
     whole = derived.fingerprint(con)
     con.close()
     query = {"study": ["REGISTRY"], "grade": ["occlusion"]}
@@ -132,7 +132,7 @@ def test_a_cohort_saved_on_other_data_does_not_tell_a_trial_user_what_it_held(
 
 
 def _whole_fingerprint(db: Path) -> str:
-    con = duckdb.connect(str(db), read_only=True)
+    con = db_module.open_read_only(db)
     try:
         return derived.fingerprint(con)
     finally:
