@@ -121,7 +121,8 @@ if P.observational(rows).empty:
         + (
             f"a registry study ({', '.join(escape.markdown(r) for r in registries)}) in the sidebar's *Study* filter"
             if registries
-            else "registry patients (this data file has no observational study)"
+            else "registry patients (this data file has no observational study"
+            + (" you may see)" if ui.may_see_only_some_studies() else ")")
         )
         + " or relax the sidebar's filters.",
         icon=":material/info:",

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from pts_explorer import audit, ui
+from pts_explorer.ui import auth
 
 st.header("Audit trail", anchor=False)
 if not ui.may("admin"):
@@ -19,9 +20,19 @@ st.caption(
 )
 if torn:
     st.warning(f"{torn} line(s) of the file could not be read (cut short when the disk was full); they are left out.")
+_who = auth.current_identity()  # taken in the run: the download is built on its own thread
+
+
+def _csv() -> bytes:
+    """The trail as CSV, recorded in the trail itself as an export (its size, as every download's)."""
+    made = audit.to_csv(events)
+    auth.record("export", "audit", kind="csv", size=len(made), detail="pts_audit.csv", who=_who)
+    return made
+
+
 st.download_button(
     "Audit trail (CSV)",
-    audit.to_csv(events),
+    _csv,
     file_name="pts_audit.csv",
     mime="text/csv",
     key="audit_csv",
@@ -30,4 +41,5 @@ st.download_button(
 )
 # Not ui.table: the trail is no page's export and holds no counts to protect; its text is shown as text.
 trail = pd.DataFrame(events, columns=list(audit.COLUMNS))
+trail["size"] = [f"{int(v)}" if isinstance(v, int) else "" for v in trail["size"].astype(object)]  # blank: no size
 st.dataframe(trail, hide_index=True, key="audit_table")  # noqa: TID251

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from pts_explorer import escape, ui, workspace
-from pts_explorer.ui import cohorts
+from pts_explorer.ui import auth, cohorts
 
 CONFLICT = "_cohort_conflict"
 
@@ -213,8 +213,21 @@ else:
 
 st.subheader("Share a set of saved cohorts", anchor=False)
 left, right = st.columns(2)
+# Who asks and what they may see, taken in the run: the download is built on its own thread.
+_limited, _who = auth.current_access().restricted, auth.current_identity()
+
+
+def _shared() -> str:
+    """The JSON of every saved cohort (without the counts they were saved with, for a user limited to some
+    studies: workspace.export_json), recorded in the audit trail as an export."""
+    made = space.export_json(limited=_limited)
+    size = len(made.encode("utf-8"))
+    auth.record("export", "cohorts", kind="json", size=size, detail="pts_saved_cohorts.json", who=_who)
+    return made
+
+
 left.download_button(
-    "Export all as JSON", space.export_json, "pts_saved_cohorts.json", "application/json", icon=":material/download:"
+    "Export all as JSON", _shared, "pts_saved_cohorts.json", "application/json", icon=":material/download:"
 )
 right.caption(
     f"A file of at most {workspace.MAX_IMPORT_COHORTS:,} cohorts ({workspace.MAX_IMPORT_BYTES // 1_000_000} MB), "

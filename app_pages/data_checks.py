@@ -10,6 +10,20 @@ from pts_explorer.rows import each_row
 
 st.header("Data checks", anchor=False)
 report = ui.data_report()
+if ui.may_see_only_some_studies():
+    # The checks, the import's warnings and the sponsor's reconciliation count and quote every study's rows.
+    st.info(
+        "The data checks run on the whole file, which holds studies you may not see, so their counts and examples "
+        "are shown only to users who see every study. "
+        + (
+            "The file breaks rules that stop the pages; ask the administrator."
+            if report.errors
+            else "No error stops the pages."
+            + (" Some rows break warning rules; ask the administrator for the details." if report.warnings else "")
+        ),
+        icon=":material/lock:",
+    )
+    ui.stop()
 errors, warnings = len(report.errors), len(report.warnings)
 st.markdown(
     f"**{report.rules_checked} checks** of the data contract ran on this file when it was opened "

@@ -13,13 +13,15 @@ A user's access is the union of every grant that names them or one of their grou
 export_rows (patient-row exports), import (the Import page's writing actions, restore and undo),
 manage_cohorts (edit and delete others' saved cohorts and talks), admin (the audit trail).
 
-Without a permissions file everybody sees every study with every right (the app as a local tool). A file
+Without a permissions file the local tool's one user sees every study with every right; with sign-in
+configured a missing file gives everybody nothing (pts_explorer/ui/auth.py current_access). A file
 that cannot be read or does not follow these rules gives `PermissionsError` (the line and the fix) and,
 for everybody, no study and no right (`NOTHING`): never everything by mistake.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tomllib
@@ -127,6 +129,11 @@ def parse(text: str, source: str = FILE_NAME) -> Permissions:
     raw = data.get("grant", [])
     if not isinstance(raw, list):
         raise PermissionsError(f"{source}: write each grant as a [[grant]] table (double brackets)")
+    if not raw:
+        raise PermissionsError(
+            f"{source}: the file holds no grant, so nobody would see any study; add [[grant]] tables (users or "
+            'groups, studies = ["<study_id>", ...]) as docs/permissions.md shows'
+        )
     headers = _grant_lines(text)
     grants = []
     for i, entry in enumerate(raw):
@@ -143,6 +150,14 @@ def parse(text: str, source: str = FILE_NAME) -> Permissions:
         if "studies" not in entry:
             raise PermissionsError(f'{where}: add studies = ["<study_id>", ...] (or ["*"] for every study)')
         at = f"{source}, line {_key_line(text, start, 'studies')} (grant {i + 1})"
+        if entry["studies"] == []:
+            raise PermissionsError(f'{at}: studies is empty; name them, studies = ["<study_id>", ...] (or ["*"])')
+        spaced = [v for v in entry["studies"] if isinstance(v, str) and v.strip() and re.search(r"\s", v)]
+        if spaced:
+            raise PermissionsError(
+                f"{at}: the study id {spaced[0]!r} holds a space; write it exactly as study_id holds it, "
+                f"e.g. {spaced[0].strip().split()[0]!r}"
+            )
         studies_named = _names(entry["studies"], "studies", at)
         studies = None if ALL_STUDIES in studies_named else studies_named
         rights: frozenset[str] = frozenset()
@@ -176,8 +191,16 @@ def load(file: Path) -> Permissions | None:
 
 
 def access_for(who: Identity, permissions: Permissions | None) -> Access:
-    """`who`'s access: everything without a permissions file, else what its grants give."""
+    """`who`'s access: everything without a permissions file (the caller decides when that applies: only
+    without sign-in), else what its grants give."""
     return EVERYTHING if permissions is None else permissions.access(who)
+
+
+def unknown_studies(permissions: Permissions, served: list[str]) -> list[str]:
+    """The study ids the grants name that the data served do not hold (a typo, a case slip, or a study to be
+    imported later), sorted: said as a warning, never an error."""
+    named = {s for g in permissions.grants for s in (g.studies or ())}
+    return sorted(named - set(served))
 
 
 def describe(access: Access) -> str:
@@ -185,3 +208,10 @@ def describe(access: Access) -> str:
     if access.studies is None:
         return ""
     return "Studies you may see: " + (", ".join(sorted(access.studies)) if access.studies else "none")
+
+
+def hidden(value: str) -> str:
+    """A fingerprint as a user limited to some studies is handed it: a SHA-256 digest of the whole file's
+    fingerprint ("sha256:<64 hex>"), which tells two files apart without its per-table counts (those
+    would give the size of studies the user may not see). reproduce.py accepts either form."""
+    return "sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()

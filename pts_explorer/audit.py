@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 FILE_NAME = "pts_audit.jsonl"
-ACTIONS = ("open", "export", "import", "restore", "denied")
+ACTIONS = ("open", "export", "import", "restore", "denied", "sign_in", "sign_out", "save")
 COLUMNS = ("time", "user", "action", "page", "cohort", "kind", "size", "detail")
 MAX_TEXT = 1000  # characters of one field: a line stays one small write
 

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pts_explorer import vocab
+from pts_explorer import access, vocab
 from pts_explorer.config import ANALYSIS_PAGES
 from pts_explorer.settings import COHORT_KEYS, MAX_RAW_LENGTH, SECRET, SETTINGS, SLUG
 
@@ -485,8 +485,17 @@ class Workspace:
             self._require(con, slug)
             con.execute("DELETE FROM saved_cohorts WHERE slug = ?", (slug,))
 
-    def export_json(self) -> str:
-        return json.dumps({"pts_saved_cohorts": 1, "cohorts": [asdict(c) for c in self.cohorts()]}, indent=2)
+    def export_json(self, limited: bool = False) -> str:
+        """Every saved cohort as the JSON an import reads. `limited` (a user who sees only some studies):
+        without the patients per arm recorded when each was saved (the saver's view, perhaps of studies
+        this user may not see) and with each fingerprint as its digest (access.hidden: no per-table counts)."""
+        cohorts = [asdict(c) for c in self.cohorts()]
+        if limited:
+            for entry in cohorts:
+                entry["counts"] = {}
+                if entry["fingerprint"] and not entry["fingerprint"].startswith("sha256:"):
+                    entry["fingerprint"] = access.hidden(entry["fingerprint"])
+        return json.dumps({"pts_saved_cohorts": 1, "cohorts": cohorts}, indent=2)
 
     def import_json(self, text: str | bytes, studies: list[str] | None = None) -> tuple[int, list[str]]:
         """Add the cohorts of an export (a name already used gets ' (imported)'); all or nothing: the

@@ -9,7 +9,7 @@
 - importing: the Import page's parts
 """
 
-from pts_explorer.ui.auth import audit_events, audit_file_name, may
+from pts_explorer.ui.auth import audit_events, audit_file_name, may, may_see_only_some_studies
 from pts_explorer.ui.auth import record as audit
 from pts_explorer.ui.cohorts import Choice as CohortChoice
 from pts_explorer.ui.cohorts import choices as cohort_choices
@@ -128,6 +128,7 @@ __all__ = [
     "query",
     "restore_previous",
     "may",
+    "may_see_only_some_studies",
     "audit",
     "audit_events",
     "audit_file_name",

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from pts_explorer import access, audit, config, settings
+from pts_explorer import access, audit, config, escape, settings
 from pts_explorer.identity import LOCAL, Identity, from_claims
 
 # Who a session is before the provider signed them in: no user the permissions file can name.
@@ -84,10 +84,13 @@ def permissions() -> access.Permissions | access.PermissionsError | None:
 
 
 def current_access() -> access.Access:
-    """What this session's user may see and do: everything without a permissions file; nothing when the
-    file cannot be used (its problem is shown on every page: permissions_notice) or before sign-in."""
+    """What this session's user may see and do: everything without a permissions file when nobody signs in
+    (the local tool); nothing when the file cannot be used, before sign-in, or with sign-in configured and
+    no permissions file (fail closed: a missing file never opens every study; permissions_notice says so)."""
     found = permissions()
     if isinstance(found, access.PermissionsError) or must_sign_in():
+        return access.NOTHING
+    if found is None and configured():
         return access.NOTHING
     return access.access_for(current_identity(), found)
 
@@ -100,9 +103,14 @@ def trail() -> Path:
     return audit.path(config.workspace_path())
 
 
+# Address keys whose value is a secret (the speaker view's share key drives a presenter's slides): never recorded.
+SECRET_KEYS = frozenset(key for key, setting in settings.SETTINGS.settings.items() if setting.kind == "secret")
+
+
 def cohort_query(query: Mapping[str, list[str]]) -> str:
-    """A cohort and settings as the URL query states them (what the trail records: never patient values)."""
-    return urlencode(sorted(query.items()), doseq=True)
+    """A cohort and settings as the URL query states them (what the trail records: never patient values, and
+    never a secret key: SECRET_KEYS are left out)."""
+    return urlencode(sorted((k, v) for k, v in query.items() if k not in SECRET_KEYS), doseq=True)
 
 
 def record(
@@ -132,7 +140,8 @@ def refused_studies(raw: Mapping[str, list[str]]) -> list[str]:
         return []
     asked = list(raw.get("study", []))
     slugs = list(raw.get("cohort", []))
-    slugs += [v.removeprefix("cohort:") for key in "abcd" for v in raw.get(key, []) if v.startswith("cohort:")]
+    # Compare's cohorts: a saved cohort's slug (b=mgi392t8), as the address writes it (or cohort:<slug>)
+    slugs += [v.removeprefix("cohort:") for key in "abcd" for v in raw.get(key, []) if isinstance(v, str)]
     if slugs:
         from pts_explorer import workspace  # here: only an address with a saved cohort needs the workspace
 
@@ -155,6 +164,11 @@ def audit_file_name() -> str:
     return trail().name
 
 
+def may_see_only_some_studies() -> bool:
+    """Whether the permissions file limits this session's user to some studies (the pages' wording says so)."""
+    return current_access().restricted
+
+
 def may(right: str) -> bool:
     """Whether this session's user has `right` (access.RIGHTS) by the permissions file."""
     return current_access().may(right)
@@ -164,7 +178,47 @@ def permissions_notice() -> None:
     """Above every page: a permissions file that cannot be used (nobody sees anything until it is fixed)."""
     found = permissions()
     if isinstance(found, access.PermissionsError):
-        st.error(f"The permissions file cannot be used, so no study is shown to anybody: {found}")
+        if not configured():  # the local tool: its one user is the operator, shown the line and the fix
+            st.error(f"The permissions file cannot be used, so no study is shown: {escape.markdown(str(found))}")
+            return
+        # Signed-in users are not told the file's content; nor can the app tell who is an administrator, as
+        # the file that says so cannot be read: the line and the fix go to the server's log, for the operator.
+        _log_problem(str(found))
+        st.error(
+            "The permissions file cannot be used, so no study is shown to anybody, administrators included (who "
+            "is an administrator is written in that file, and it cannot be read). Ask the administrator: the "
+            "server's log names the line and the fix."
+        )
+    elif found is None and configured():
+        file = access.path(config.workspace_path())
+        st.error(
+            "Sign-in is configured but there is no permissions file, so no study is shown to anybody. For the "
+            f"operator: write the grants to {escape.markdown(str(file))} (or set PTS_PERMISSIONS to the file) as "
+            "docs/permissions.md describes; the app reads it at the next page."
+        )
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _log_problem(problem: str) -> None:
+    """Log a permissions file's problem for the operator, once per problem (not once per page run)."""
+    _LOG.error("the permissions file cannot be used: %s", problem)
+
+
+def unknown_studies_notice(served: list[str]) -> None:
+    """For the operator (the local tool's user, or a user with the admin right): the study ids the permissions
+    file names that the data served do not hold. A warning, not an error: a grant may name a study imported
+    later, but a typo ("trial" for TRIAL) gives its users nothing."""
+    found = permissions()
+    if not isinstance(found, access.Permissions) or (configured() and not may("admin")):
+        return
+    if unknown := access.unknown_studies(found, served):
+        listed = ", ".join(f"'{escape.markdown(s)}'" for s in unknown)
+        held = ", ".join(f"'{escape.markdown(s)}'" for s in sorted(served)) or "none"
+        st.warning(
+            f"The permissions file names {listed}, which the data served do not hold (study ids are matched "
+            f"exactly, case included; the data hold {held}): nobody sees them until such a study is imported.",
+            icon=":material/policy:",
+        )
 
 
 def must_sign_in() -> bool:
@@ -197,6 +251,9 @@ def sidebar_user() -> None:
             st.sidebar.text(seen)
         return
     who = current_identity()
+    if who.signed_in and st.session_state.get("_audited_sign_in") != who.user:
+        st.session_state["_audited_sign_in"] = who.user  # once per session: st.login's callback starts a new one
+        record("sign_in", detail="the first page of a signed-in session (a sign-in, or a new tab of its browser)")
     with st.sidebar.container(key="signed_in_user"):
         st.text(f"Signed in as {who.name}")
         if seen := access.describe(current_access()):
@@ -204,4 +261,5 @@ def sidebar_user() -> None:
         if may("admin"):
             st.page_link("app_pages/audit.py", label="Audit trail", icon=":material/policy:")
         if st.button("Sign out", key="sign_out_button"):
+            record("sign_out")
             st.logout()

@@ -12,12 +12,12 @@ from typing import Any
 
 import streamlit as st
 
-from pts_explorer import config, derived, escape, subgroups, workspace
+from pts_explorer import access, config, derived, escape, subgroups, workspace
 from pts_explorer.filters import CohortFilter
 from pts_explorer.rows import each_row
 from pts_explorer.settings import SETTINGS
-from pts_explorer.ui import state
-from pts_explorer.ui.data import data_fingerprint, query
+from pts_explorer.ui import auth, state
+from pts_explorer.ui.data import data_fingerprint, query, served_studies
 
 CURRENT = "current"
 SUBGROUP = "sub:"
@@ -118,7 +118,8 @@ def choices(current: CohortFilter) -> dict[str, Choice]:
 
 def other_data(saved: workspace.SavedCohort) -> bool:
     """Whether a saved cohort was made on another dataset than the one served."""
-    return bool(saved.fingerprint) and saved.fingerprint != data_fingerprint()
+    found = data_fingerprint()
+    return bool(saved.fingerprint) and saved.fingerprint not in (found, access.hidden(found))
 
 
 def active() -> workspace.SavedCohort | None:
@@ -138,12 +139,40 @@ def unmatched_study_notice(studies: list[str]) -> None:
     unknown = [s for s in state.current("study") or [] if s not in studies] if saved else []
     if not saved or not unknown:
         return
-    listed = ", ".join(f"'{escape.markdown(s)}'" for s in unknown)
     state.notice(
-        f"The saved cohort **{escape.markdown(saved.name)}** filters Study by {listed}, which is not a study of the "
-        "data served now: that filter matches nobody here and is left out, so this page does not show the saved "
-        "cohort but the patients of its other filters."
+        f"The saved cohort **{escape.markdown(saved.name)}** filters Study by {_left_out(unknown)}: that "
+        "filter matches nobody here and is left out, so this page does not show the saved cohort but the patients "
+        "of its other filters."
     )
+
+
+def _left_out(unknown: list[str]) -> str:
+    """'<ids>', which is a study you may not see / not a study of the data served now (or both)."""
+    listed = ", ".join(f"'{escape.markdown(s)}'" for s in unknown)
+    served = set(served_studies()) if auth.current_access().restricted else set()
+    which = (
+        "a study you may not see"
+        if all(s in served for s in unknown)
+        else "not a study of the data served now"
+        if not served & set(unknown)
+        else "not a study of the data served now or one you may not see"
+    )
+    return f"{listed}, which is {which}"
+
+
+def compared_study_notice(name: str, choice: Choice, known: list[str]) -> None:
+    """A compared saved cohort (A..D) whose study filter names a study this user cannot have: the filter is
+    left out (filter_of), so the cohort holds the patients of its other filters; say so under its name."""
+    if choice.saved is None:
+        return
+    unknown = [s for s in choice.saved.query.get("study", []) if s not in known]
+    if unknown:
+        st.warning(
+            f"Cohort {name}, the saved cohort **{escape.markdown(choice.saved.name)}**, filters Study by "
+            f"{_left_out(unknown)}: that filter is left out, so cohort {name} holds the patients of its other "
+            "filters, not the saved cohort.",
+            icon=":material/filter_alt_off:",
+        )
 
 
 def counts(cohort: CohortFilter) -> dict[str, int]:
@@ -161,9 +190,11 @@ def saved_on_other_data_notice(saved: workspace.SavedCohort) -> None:
         return ", ".join(f"{shield.count(int(values.get(arm, 0)))} {arm}" for arm in ("stent", "medical"))
 
     name, dataset = escape.markdown(saved.name), escape.markdown(saved.dataset_name)  # users' and data's text
+    # The patients it held when saved are the saver's view: a user limited to some studies is not told them.
+    held = "" if auth.current_access().restricted else f"it held {arms(saved.counts)} patients there; "
     st.warning(
         f"**{name}** was saved on other data (**{dataset}**, fingerprint "
-        f"`{derived.short(saved.fingerprint)}`): it held {arms(saved.counts)} patients there; its filters select "
+        f"`{derived.short(saved.fingerprint)}`): {held}its filters select "
         f"{arms(now)} patients in the data served now.",
         icon=":material/dataset:",
     )
@@ -238,6 +269,12 @@ def _save(name: str, note: str, cohort: CohortFilter) -> None:
     except workspace.WorkspaceError as problem:
         st.error(escape.markdown(problem), icon=":material/error:")  # it quotes the name typed
         return
+    auth.record(
+        "save",
+        page=str(st.session_state.get("_page", "")) or "home",
+        cohort=auth.cohort_query(saved.query),
+        detail=f"saved cohort {saved.slug}",
+    )
     state.open_saved(saved.slug)
     st.success(
         f"Saved as **{escape.markdown(saved.name)}**; its link opens it on any page.", icon=":material/bookmark_added:"
@@ -264,9 +301,11 @@ def two_cohorts(current: CohortFilter, column_a: Any, column_b: Any) -> tuple[Ch
     ref_a = state.control("a", column_a.selectbox, "Cohort A", refs, valid=refs, format_func=label)
     ref_b = state.control("b", column_b.selectbox, "Cohort B", refs, valid=refs, format_func=label)
     a, b = options[ref_a], options[ref_b]
-    for choice in (a, b):
+    known = studies()
+    for name, choice in (("A", a), ("B", b)):
         if choice.saved is not None and other_data(choice.saved):
             saved_on_other_data_notice(choice.saved)
+        compared_study_notice(name, choice, known)
     if ref_a == ref_b:
         st.info("Cohort A and cohort B are the same: choose another cohort for B.", icon=":material/compare_arrows:")
         state.stop()
@@ -309,5 +348,6 @@ def more_cohorts(current: CohortFilter, column: Any, a: Choice, b: Choice) -> di
         choice = options[ref]
         if choice.saved is not None and other_data(choice.saved):
             saved_on_other_data_notice(choice.saved)
+        compared_study_notice(name, choice, studies())
         out[name] = choice
     return out

@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import config, db, derived, validation
+from pts_explorer import access, config, db, derived, validation
 from pts_explorer.ui import auth, recorder
 
 
@@ -118,6 +118,14 @@ def query(name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
     return _cached_query(name, *key)
 
 
+def served_studies() -> list[str]:
+    """Every study id of the served file, whatever the user may see: for the operator's check of the
+    permissions file's study ids only (auth.unknown_studies_notice), never for a page's numbers."""
+    path = config.db_path()
+    params = db.bind_params("studies", {"allowed_studies": None})[1]
+    return _cached_query("studies", _freeze(params), str(path), db.data_version(path)).study_id.tolist()
+
+
 def open_database() -> validation.Report:
     """Open (or reuse) the checked database; raises db.DatabaseProblem with what is wrong, and
     returns the check report (its warnings) otherwise."""
@@ -151,7 +159,16 @@ def engine_description() -> str:
 
 
 def data_fingerprint() -> str:
+    """The served file's fingerprint (per contract table its rows and a sum of row hashes): kept by the
+    server (saved cohorts compare it); what a user is handed is shown_fingerprint()."""
     return _opened().fingerprint
+
+
+def shown_fingerprint() -> str:
+    """The fingerprint a page, export or file hands this session's user: the file's own when they see every
+    study; for a user limited to some studies its digest (access.hidden), never the whole file's counts."""
+    found = data_fingerprint()
+    return access.hidden(found) if auth.current_access().restricted else found
 
 
 def connection() -> duckdb.DuckDBPyConnection:

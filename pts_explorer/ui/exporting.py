@@ -16,7 +16,7 @@ from pts_explorer import config, escape, exports
 from pts_explorer.filters import CohortFilter
 from pts_explorer.identity import Identity
 from pts_explorer.ui import auth, cohorts, recorder, state
-from pts_explorer.ui.data import connection, data_fingerprint, limited, query
+from pts_explorer.ui.data import connection, limited, query, shown_fingerprint
 
 _SLOT = "_export_slot"
 PAGE = "_export_page"
@@ -198,7 +198,7 @@ def _page_export(page_title: str, cohort: CohortFilter, items: dict) -> exports.
         filters=state.cohort_query(),
         dataset=str(info.dataset_name),
         synthetic=bool(info.synthetic),
-        fingerprint=data_fingerprint(),
+        fingerprint=shown_fingerprint(),
         protection=escape.markdown_text(shield.notice()) if shield.active else "",
         charts=list(items["charts"]),
         tables=list(items["tables"]),

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from pts_explorer import atomic, config, db
+from pts_explorer import atomic, config, db, escape
 from pts_explorer.config import PageSpec
-from pts_explorer.ui import auth, exporting, filter_panel, following, notices, presenter, screen, state
+from pts_explorer.ui import auth, data, exporting, filter_panel, following, notices, presenter, screen, state
 
 STYLESHEET = Path(__file__).with_name("app.css")
 
@@ -81,6 +81,9 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
         if refused := auth.refused_studies(raw):  # an address, saved cohort or Compare cohort of another study
             asked = auth.cohort_query(raw)
             auth.record("denied", page=page.url_path or "home", cohort=asked, detail=f"studies {', '.join(refused)}")
+            if named := [s for s in refused if s in raw.get("study", [])]:  # a saved cohort's: its own notice
+                listed = ", ".join(f"'{escape.markdown(s)}'" for s in named)
+                state.notice(f"The address asks for Study {listed}, a study you may not see: it is left out.")
     auth.permissions_notice()  # a permissions file that cannot be used: said on every page
     changed_settings = st.container()
     failed = False
@@ -88,6 +91,7 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
     try:
         if spec.needs_data:
             report = notices.require_database()
+            auth.unknown_studies_notice(data.served_studies())  # for the operator: ids the data do not hold
             if presenting:
                 line = presenter.start_line()
                 filter_panel.sidebar_filters(line.drawer)

@@ -15,7 +15,7 @@ import streamlit as st
 
 from pts_explorer import config, db, display, escape, sql, validation, vocab
 from pts_explorer.filters import AnalysisSettings, CohortFilter
-from pts_explorer.ui import cohorts, exporting, filter_panel, recorder, state, talks
+from pts_explorer.ui import auth, cohorts, exporting, filter_panel, recorder, state, talks
 from pts_explorer.ui.data import data_is_fast, engine_description, open_database, query
 from pts_explorer.ui.elements import arm_counts, table
 
@@ -149,6 +149,8 @@ def data_warnings(report: validation.Report) -> None:
         else "the numbers include them"
     )
     text = f"{rows:,} row(s) break {len(broken)} check(s) of the data contract; {effect}." if broken else ""
+    if broken and auth.current_access().restricted:  # the checks count every study's rows: no counts here
+        text = "Rows of the file break checks of the data contract (counted over every study, so not shown here)."
     if len(broken) < len(report.warnings):
         text += " The derived tables are stale: pages read the contract tables (same numbers, slower)."
     with st.container(horizontal=True, vertical_alignment="center", gap="small", key="data_warnings"):
@@ -212,7 +214,15 @@ def setting_notices() -> None:
 
 
 def empty_cohort(cohort: CohortFilter) -> None:
-    """The normal, expected state of a filter combination that matches nobody."""
+    """The normal, expected state of a filter combination that matches nobody; for a user who may see no
+    study at all, that instead (no filter can widen it)."""
+    if auth.current_access().studies == frozenset():
+        st.info(
+            "**You may see no study**, so no patient is shown. The permissions file grants you none: ask its "
+            "administrator to add you (or one of your groups) to a grant.",
+            icon=":material/lock:",
+        )
+        return
     st.info(
         f"**No patients match the current filters** ({cohort.describe(escape.markdown)}). "
         "Widen a filter in the sidebar or press *Reset filters*.",

@@ -73,7 +73,11 @@ def sees_only_the_sign_in(page: Page) -> None:
 
 @pytest.fixture(scope="module")
 def app(demo_db, tmp_path_factory):
-    with signed_in_app(demo_db, tmp_path_factory.mktemp("sign-in")) as url:
+    folder = tmp_path_factory.mktemp("sign-in")
+    # with sign-in on, a permissions file is needed (without one nobody sees a study): Alice's group sees all
+    grants = folder / "pts_permissions.toml"
+    grants.write_text('[[grant]]\ngroups = ["study-a"]\nstudies = ["*"]\n', encoding="utf-8")
+    with signed_in_app(demo_db, folder, env={"PTS_PERMISSIONS": str(grants)}) as url:
         yield url
 
 

@@ -95,6 +95,21 @@ def test_the_file_sits_beside_the_workspace_unless_named(tmp_path, monkeypatch):
             "pts_permissions.toml: write each grant as a [[grant]] table (double brackets)",
         ),
         (
+            '[[grant]]\ngroups = ["pts-trial"]\nstudies = []\n',  # rev30 finding 7: nobody saw why
+            'pts_permissions.toml, line 3 (grant 1): studies is empty; name them, studies = ["<study_id>", ...] '
+            '(or ["*"])',
+        ),
+        (
+            '[[grant]]\ngroups = ["pts-registry"]\nstudies = ["TRIAL", "REGISTRY "]\n',  # was trimmed silently
+            "pts_permissions.toml, line 3 (grant 1): the study id 'REGISTRY ' holds a space; write it exactly as "
+            "study_id holds it, e.g. 'REGISTRY'",
+        ),
+        (
+            "# grants to come\n",
+            "pts_permissions.toml: the file holds no grant, so nobody would see any study; add [[grant]] tables "
+            '(users or groups, studies = ["<study_id>", ...]) as docs/permissions.md shows',
+        ),
+        (
             '[[grant]]\nusers = ["a@b.org"\nstudies = ["X"]\n',
             None,  # TOML's own message, with the line
         ),
@@ -114,3 +129,11 @@ def test_the_pages_say_which_studies_the_user_sees():
     assert access.describe(EVERYTHING) == ""
     assert access.describe(Access(frozenset({"CAVA", "ATTRACT"}), frozenset())) == "Studies you may see: ATTRACT, CAVA"
     assert access.describe(NOTHING) == "Studies you may see: none"
+
+
+def test_study_ids_the_data_do_not_hold_are_named():
+    grants = access.parse(
+        '[[grant]]\ngroups = ["t"]\nstudies = ["trial", "REGISTRY"]\n[[grant]]\nusers = ["a"]\nstudies = ["*"]\n'
+    )
+    assert access.unknown_studies(grants, ["REGISTRY", "TRIAL"]) == ["trial"]
+    assert access.unknown_studies(grants, ["REGISTRY", "trial"]) == []
