@@ -39,7 +39,6 @@ st.download_button(
     on_click="ignore",
     icon=":material/download:",
 )
-# Not ui.table: the trail is no page's export and holds no counts to protect; its text is shown as text.
 trail = pd.DataFrame(events, columns=list(audit.COLUMNS))
 trail["size"] = [f"{int(v)}" if isinstance(v, int) else "" for v in trail["size"].astype(object)]  # blank: no size
-st.dataframe(trail, hide_index=True, key="audit_table")  # noqa: TID251
+auth.show_trail(trail)

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlencode
 
+import pandas as pd
 import streamlit as st
 
 from pts_explorer import access, audit, config, escape, settings
@@ -263,3 +264,9 @@ def sidebar_user() -> None:
         if st.button("Sign out", key="sign_out_button"):
             record("sign_out")
             st.logout()
+
+
+def show_trail(trail: pd.DataFrame) -> None:
+    """The audit trail as a data grid: no page's export and no counts to protect (not ui.table); its text,
+    from users and addresses, is shown as text by the grid."""
+    st.dataframe(trail, hide_index=True, key="audit_table")

@@ -58,9 +58,13 @@ def test_every_cohort_filter_is_the_source_with_its_parameters():
     """Where a statement says cohort_filter() or cohort_filter(b_), its composed text holds the
     fragment's conditions, with cohort B's parameters prefixed b_ and nothing else changed."""
     conditions = [" ".join(line.split()) for line in _code_lines(FILTER_SOURCE.read_text(encoding="utf-8"))]
+    allowed = " ".join(_code_lines((FILTER_SOURCE.parent / "allowed_studies.sql").read_text(encoding="utf-8")))
+    conditions.append(" ".join(f"AND {allowed}".split()))  # the studies the user may see: never prefixed
     a, b = sql.cohort_filter(), sql.cohort_filter("b_")
     assert [" ".join(line.split()) for line in a.splitlines()[1:-1]] == conditions
-    assert b.replace("$b_", "$") == a and sorted(sql.param_names(b)) == sorted(f"b_{p}" for p in sql.param_names(a))
+    unprefixed = {"allowed_studies"}
+    assert b.replace("$b_", "$") == a
+    assert sorted(sql.param_names(b)) == sorted(p if p in unprefixed else f"b_{p}" for p in sql.param_names(a))
 
     def flat(text: str) -> str:
         return " ".join(text.split())
