@@ -32,7 +32,8 @@ SETTINGS_BY_PAGE = {
     "durability": {"endpoint": ["freedom_from_recurrent_dvt"], "group": ["sex"], "randomized": ["True"]},
     "safety": {"split": ["stenosis_grade"], "period": ["any time"]},
 }
-# No cohort header: Talks has a short link, the speaker view's address is its key alone. The audit trail: an admin's record.
+# No cohort header: Talks has a short link, the speaker view's address is its key alone.
+# The audit trail: an admin's record, no view to share.
 NO_LINK = {"home", "glossary", "data_checks", "import_data", "talks", "speaker", "audit"}
 
 
