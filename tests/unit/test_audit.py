@@ -4,29 +4,44 @@ interleaved line, read back whole, and written out as CSV; never more than the f
 import csv
 import io
 import json
-import multiprocessing
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from pts_explorer import audit
 
 WRITERS, EVENTS = 2, 400
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _write_many(file, who: str) -> None:
-    for n in range(EVENTS):
-        audit.append(file, audit.event(who, "open", page="overview", cohort=f"study=TRIAL&arm=stent&n={n}"))
+# Each writer is its own interpreter running this code (not a function of this module: a spawned
+# process must import the test module by a name pytest's other modules may have changed).
+WRITER = """
+import sys
+from pathlib import Path
+from pts_explorer import audit
+file, who, events = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+for n in range(events):
+    audit.append(file, audit.event(who, "open", page="overview", cohort=f"study=TRIAL&arm=stent&n={n}"))
+"""
 
 
 def test_two_processes_appending_at_once_leave_every_line_whole(tmp_path):
     file = tmp_path / "pts_audit.jsonl"
-    ctx = multiprocessing.get_context("spawn")
-    workers = [ctx.Process(target=_write_many, args=(file, f"user{w}@example.org")) for w in range(WRITERS)]
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(file), f"user{w}@example.org", str(EVENTS)],
+            cwd=PROJECT_ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for w in range(WRITERS)
+    ]
     for w in workers:
-        w.start()
-    for w in workers:
-        w.join(300)  # a spawned interpreter imports the project first: slow on a loaded 2-core machine
-        assert w.exitcode == 0, f"writer exit code {w.exitcode} (None: still running after 300 s)"
+        _, err = w.communicate(timeout=300)  # an interpreter importing the project: slow on a loaded machine
+        assert w.returncode == 0, err
     lines = file.read_bytes().splitlines()
     assert len(lines) == WRITERS * EVENTS
     entries = [json.loads(line) for line in lines]  # every line whole JSON
