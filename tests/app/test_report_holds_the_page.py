@@ -150,6 +150,8 @@ def _words(node, out: list[str]) -> list[str]:
             return out
         if node.type == "flex_container" and node.key in FRAME_CONTAINERS:
             return out
+        if node.type == "flex_container" and (node.key or "").endswith("_legend_filters"):
+            return out  # a chart's legend entries as filter buttons: controls, not words of the view
         for child in node.children.values():
             _words(child, out)
     elif node.type in WORDS and not node.value.startswith('<p class="sr-only">'):  # sr-only: the chart's summary
