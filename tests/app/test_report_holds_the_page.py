@@ -7,6 +7,7 @@ import re
 from urllib.parse import parse_qsl
 
 import pytest
+from streamlit.testing.v1.element_tree import Dataframe, Table
 
 from pts_explorer import escape, exports
 from pts_explorer.config import ANALYSIS_PAGES
@@ -68,10 +69,11 @@ def test_the_report_holds_every_chart_and_table_under_its_title(app_on, demo_db,
         title = json.loads(drawn.proto.spec)["layout"]["title"]["text"]  # the title the page drew
         assert chart.title == title != _machine_title(chart.key), chart.key
         assert html.unescape(heading) == exports.plotly_text(title) != "", chart.key
-    drawn_tables = [d.value for d in at.dataframe]
+    drawn_tables = [d.value for d in _in_order(at.main, (Dataframe, Table))]  # data grids and wrapped tables
     assert len(page.tables) == len(drawn_tables), [t.title for t in page.tables]
     for table, drawn in zip(page.tables, drawn_tables, strict=True):
-        assert list(table.frame.columns) == list(drawn.columns) and len(table.frame) == len(drawn)
+        headers = [re.sub(r"\\(.)", r"\1", str(c)) for c in drawn.columns]  # a wrapped table's: Markdown-escaped
+        assert list(table.frame.columns) == headers and len(table.frame) == len(drawn)
         assert table.title not in (recorder.UNTITLED, _machine_title(table.key), ""), table.key
         assert f"<h2>{html.escape(table.title)}</h2>" in report
 
@@ -157,6 +159,14 @@ def _words(node, out: list[str]) -> list[str]:
     elif node.type in WORDS and not node.value.startswith('<p class="sr-only">'):  # sr-only: the chart's summary
         out.append(node.value)
     return out
+
+
+def _in_order(node, kinds: tuple[type, ...]) -> list:
+    """The elements of these kinds under `node`, in the order the page drew them."""
+    if isinstance(node, kinds):
+        return [node]
+    children = getattr(node, "children", None) or {}
+    return [found for child in children.values() for found in _in_order(child, kinds)]
 
 
 def _report_text(report: str) -> str:
