@@ -44,7 +44,10 @@ def _values(line: str) -> list[str]:
 
 
 def _cells(at) -> set[str]:
-    return {str(v) for frame in at.dataframe for v in frame.value.astype(str).to_numpy().ravel()}
+    """Every cell of the page's tables: data grids, and wrapped tables (st.table), their Markdown escapes removed."""
+    grids = {str(v) for frame in at.dataframe for v in frame.value.astype(str).to_numpy().ravel()}
+    wrapped = {re.sub(r"\\(.)", r"\1", str(v)) for t in at.table for v in t.value.astype(str).to_numpy().ravel()}
+    return grids | wrapped
 
 
 @pytest.mark.parametrize("spec", ANALYSIS_PAGES, ids=[p.name for p in ANALYSIS_PAGES])
