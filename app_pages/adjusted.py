@@ -225,8 +225,11 @@ ui.note(
     )
     + ". The score, the weights, the balance and the ESS below are those of the patients analysed."
 )
-if not timed and not_eligible:
-    ui.note(shown.attendance_caveat(shield.count(not_eligible), shield.count(len(registry_rows)), int(visit)))
+attendance = (  # said under the key chart and its numbers: the chart stays in the first screen at 1280x720
+    shown.attendance_caveat(shield.count(not_eligible), shield.count(len(registry_rows)), int(visit))
+    if not timed and not_eligible
+    else None
+)
 centres_note = shown.centre_words(score.pooled_centres, score.centre_left_out)
 if centres_note:
     ui.note(centres_note)
@@ -386,6 +389,8 @@ else:
         key_numbers.append(("Benchmark", shown.benchmark_verdict(low, high, ratio, estimand)))
     ui.key_numbers(key_numbers)
     ui.end_of_slide()
+    if attendance is not None:
+        ui.note(attendance)
 
     ess = P.effective_sample_size(stent, weights)
     in_arm = {arm: int(((weights > 0) & (stent == (arm == "stent"))).sum()) for arm in vocab.ARMS}
