@@ -8,6 +8,7 @@ from pts_explorer import audit, ui
 from pts_explorer.ui import auth
 
 st.header("Audit trail", anchor=False)
+ui.forget_cohort()  # no cohort here: the address keeps none
 if not ui.may("admin"):
     ui.audit("denied", page="audit", detail="the audit trail without the admin right")
     st.info("**Your permissions do not include the audit trail** (the `admin` right).", icon=":material/lock:")

@@ -216,6 +216,15 @@ def cohort_query() -> dict[str, list[str]]:
     return _cohort_query(_store())
 
 
+def forget_cohort() -> None:
+    """A page that shows no cohort (the audit trail): its address keeps none, so a value no page has
+    checked against the data (a study the link names) is not written back."""
+    store = _store()
+    for key in COHORT_KEYS:
+        store[key] = SETTINGS[key].default
+    store["cohort"] = None
+
+
 def reseed_cohort_widgets() -> None:
     """After the store's cohort changed outside the widgets (a saved cohort opened)."""
     for key in COHORT_KEYS:
