@@ -133,16 +133,20 @@ def test_the_benchmark_is_the_registry_minus_the_trial_and_says_only_what_its_ci
     words = f"{_signed(bench.difference, 2)}, 95% CI {_signed(bench.ci_low, 2)} to {_signed(bench.ci_high, 2)}"
     (line,) = [m.value for m in at.markdown if "Registry − trial:" in m.value]
     if bench.ci_low <= 0 <= bench.ci_high:
-        assert line.startswith(
+        verdict = (
             f"**No difference shown** between the adjusted registry estimate and the trial's "
-            f"(Registry − trial: {words}): the interval includes 0. That is not evidence"
+            f"(Registry − trial: {words}): the interval includes 0. That is not evidence that the registry "
+            "reproduces the trial: every value in the interval is compatible with these data."
         )
-        assert "reproduces the trial: every value" in line
     else:
-        assert line.startswith(
-            f"**The adjusted registry estimate differs from the trial's** beyond chance (Registry − trial: {words})"
+        verdict = (
+            f"**The adjusted registry estimate differs from the trial's** beyond chance (Registry − trial: {words}): "
+            "residual confounding, different patients or the different estimand can each explain it."
         )
-    assert "The estimands differ: the registry's is the average treatment effect (ATE)" in line
+    assert line == (
+        f"{verdict} The estimands differ: the registry's is the average treatment effect (ATE) of its own patients, "
+        "the trial's the average effect among the patients it randomized."
+    )
 
 
 def test_a_visit_the_trial_does_not_have_gives_no_benchmark_and_says_why(app_on, demo_db):
@@ -298,9 +302,11 @@ def test_the_ess_is_of_the_patients_analysed_with_the_score_fitted_among_them(ap
     assert _kish(w[stent]) < n["stent"] and _kish(w[~stent]) < n["medical"]
     (line,) = [c.value for c in at.caption if c.value.startswith("Registry patients of the cohort:")]
     within = f"; within the trial's inclusion criteria: {len(like):,}" if restricted else ""
-    assert line.startswith(
+    why = "no open ulcer at baseline" if timed else f"no Villalta total at baseline and month {query.get('visit', 6)}"
+    assert line == (
         f"Registry patients of the cohort: {len(everyone):,}{within}; analysed: {n['stent'] + n['medical']:,} "
-        f"(stent {n['stent']:,}, medical {n['medical']:,}). Not analysed: {len(like) - len(reg):,} with "
+        f"(stent {n['stent']:,}, medical {n['medical']:,}). Not analysed: {len(like) - len(reg):,} with {why}. "
+        "The score, the weights, the balance and the ESS below are those of the patients analysed."
     )
 
 
@@ -427,10 +433,15 @@ def test_the_trial_criteria_can_be_turned_off_and_the_page_says_the_benchmark_is
     reg, stent, w = _independent_overlap(registry[registry.change.notna()])
     assert _metrics(at)["ESS, stent / medical"] == f"{_kish(w[stent]):.1f} / {_kish(w[~stent]):.1f}"
     (line,) = [c.value for c in at.caption if c.value.startswith("Not like with like")]
-    assert line.startswith(
+    low_grade = int((~(registry.stenosis_pct >= 50).fillna(False).astype(bool)).sum())
+    mild = int(((registry.baseline_villalta < 10) & (registry.baseline_ulcer != "yes")).sum())
+    outside = len(registry) - len(_like_the_trial(rows))
+    assert line == (
         "Not like with like: the registry patients are not restricted to the trial's inclusion criteria (stenosis "
-        f"of at least 50% and a baseline Villalta of at least 10 or an open ulcer); 850 of the {len(registry):,} "
-        "are outside them"
+        f"of at least 50% and a baseline Villalta of at least 10 or an open ulcer); {outside:,} of the "
+        f"{len(registry):,} "
+        f"are outside them ({low_grade:,} with a stenosis below 50% or unknown, {mild:,} with a baseline Villalta "
+        "below 10 and no ulcer; a patient may fail both), patients the trial's estimate does not describe."
     )
 
 
@@ -534,22 +545,30 @@ def test_iptw_says_how_many_were_trimmed_and_that_the_ate_is_the_trimmed_populat
     )
 
 
+BANNER = (
+    ":orange-badge[:material/visibility: Observational comparison, adjusted] Registry patients, whose treatment "
+    "clinicians chose: the ATO from a propensity score on the covariates chosen; what was not measured is not "
+    "adjusted for."
+)
+
+
 def test_a_visit_without_the_trial_does_not_say_the_trial_is_beside_it(app_on, demo_db):
     at = _open(app_on, demo_db, {"visit": "120"})
     (banner,) = [m.value for m in at.markdown if "Observational comparison, adjusted" in m.value]
-    assert banner.endswith("not adjusted for. No randomized benchmark here (below: why).")
+    assert banner == f"{BANNER} No randomized benchmark here (below: why)."
     assert "beside it as a benchmark" not in _texts(at)
     at6 = _open(app_on, demo_db)
     (banner6,) = [m.value for m in at6.markdown if "Observational comparison, adjusted" in m.value]
-    assert banner6.endswith("not adjusted for. The randomized trial is shown beside it as a benchmark.")
+    assert banner6 == f"{BANNER} The randomized trial is shown beside it as a benchmark."
 
 
 def test_presenter_mode_keeps_the_benchmark_verdict_and_the_estimand_caveat(app_on, demo_db):
     at = _open(app_on, demo_db, {"present": "1"})
     (line,) = [m.value for m in at.markdown if "Registry − trial" in m.value and "95% CI" in m.value]
-    assert line.endswith(
-        " · Benchmark **no difference shown \\(not a reproduction\\); the estimands differ \\(ATO vs the trial's "
-        "average effect\\)**"
+    assert line == (
+        "Adjusted registry \\(ATO\\) **\\-3.68** · 95% CI **\\-4.14 to -3.22** · Trial **\\-4.21** · Registry − trial "
+        "**\\+0.53** · 95% CI **\\-0.58 to +1.63** · Benchmark **no difference shown \\(not a reproduction\\); the "
+        "estimands differ \\(ATO vs the trial's average effect\\)**"
     )
 
 
@@ -623,8 +642,11 @@ def test_weighted_kaplan_meier_curves_by_arm_for_recurrent_dvt(app_on, demo_db):
     for arm, mask in (("Stent", stent), ("Medical", ~stent)):
         assert round(last[arm], 10) == round(_km_by_hand(duration[mask], event[mask], w[mask]), 10)
     (note,) = [c.value for c in at.caption if c.value.startswith("Weighted Kaplan-Meier")]
-    assert note.endswith(
-        "Patency is not offered here: it is a stent endpoint (from the procedure), which the medical arm does not have."
+    assert note == (
+        "Weighted Kaplan-Meier (lifelines, the weights above; death censors): the share free of a recurrent DVT, S(t). "
+        "No confidence band is drawn: a weighted curve's band needs a robust variance this page does not compute. The "
+        "numbers at risk are patients, unweighted. Patency is not offered here: it is a stent endpoint (from the "
+        "procedure), which the medical arm does not have."
     )
 
 
