@@ -5,6 +5,7 @@ patients' effect (ATM), never plain ATT; the benchmark carries a multiplicity ca
 
 import numpy as np
 
+from pts_explorer.analytics import propensity as P
 from pts_explorer.filters import CohortFilter
 from tests.app.test_adjusted_page import _independent_overlap, _like_the_trial, _metrics, _open, _rows
 
@@ -53,7 +54,14 @@ def test_matching_is_named_the_matched_stent_patients_effect_wherever_the_estima
     (banner,) = [t for t in texts if "Observational comparison, adjusted" in t]
     assert "the ATM from a propensity score" in banner
     (bench,) = [t for t in texts if "The estimands differ: the registry's is" in t]
-    assert bench.endswith(
+    rows = _rows(demo_db)
+    score = P.fit_score(P.analysed_rows(_like_the_trial(rows), False), P.DEFAULT_COVARIATES)
+    b = P.benchmark(P.weighted_difference(score.data, P.weights(score, "matching")), P.trial_estimate(rows))
+    assert b.ci_low <= 0 <= b.ci_high
+    assert bench == (
+        f"**No difference shown** between the adjusted registry estimate and the trial's (Registry − trial: "
+        f"{b.difference:+.2f}, 95% CI {b.ci_low:+.2f} to {b.ci_high:+.2f}): the interval includes 0. That is not "
+        "evidence that the registry reproduces the trial: every value in the interval is compatible with these data. "
         "The estimands differ: the registry's is the average treatment effect in the matched stent patients (ATM: "
         "the ATT of the matched, not of all stented patients) of its own patients, the trial's the average effect "
         "among the patients it randomized."
@@ -96,12 +104,14 @@ def test_the_design_caveats_are_said_with_the_counts(app_on, demo_db):
     ]
     at = _open(app_on, demo_db, {"ps_estimate": "ulcer_healing"})
     (km,) = [c.value for c in at.caption if c.value.startswith("Weighted Kaplan-Meier (lifelines")]
-    assert km.startswith(
+    assert km == (
         "Weighted Kaplan-Meier (lifelines, the weights above; death censors): the share healed, 1 − S(t). A death "
         "before healing censors the patient, so 1 − S(t) is the healing that would be seen were no one to die: "
         "where deaths compete it overstates the share who actually heal. The Durability page draws ulcer healing as "
         "a cumulative incidence with death as a competing event (Aalen-Johansen); the hazard ratio here is "
-        "cause-specific. No confidence band is drawn:"
+        "cause-specific. No confidence band is drawn: a weighted curve's band needs a robust variance this page does "
+        "not compute. The numbers at risk are patients, unweighted. Patency is not offered here: it is a stent "
+        "endpoint (from the procedure), which the medical arm does not have."
     )
 
 
@@ -128,8 +138,9 @@ def test_a_patient_with_zero_follow_up_is_not_at_risk_of_a_recurrent_dvt_and_is_
 def test_one_trimmed_patient_reads_was(app_on, demo_db):
     at = _open(app_on, demo_db, {"ps_method": "iptw"})
     (line,) = [c.value for c in at.caption if c.value.startswith("Trimming: ")]
-    assert line.startswith(
-        "Trimming: 1 of the 1,359 registry patients analysed had a score outside 0.05 to 0.95 and was left out"
+    assert line == (
+        "Trimming: 1 of the 1,359 registry patients analysed had a score outside 0.05 to 0.95 and was left out: the "
+        "ATE is that of the 1,358 patients kept (the trimmed population), not of all."
     )
 
 
