@@ -527,8 +527,9 @@ def test_a_classic_project_with_a_repeating_visit_instrument_imports_faithfully(
         "choice 3 (Other) of 'treatment' has no value in patients.arm: patient not imported (nor any of its rows); "
         'map it in [values.arm] of a copy of the profile (e.g. "3" = "one of stent, medical")'
     )
-    assert messages["compressionredcap:unmapped"].startswith(
-        "choice 4 (Other) of 'compression' has no value in visits.compression_use: value left empty;"
+    assert messages["compressionredcap:unmapped"] == (
+        "choice 4 (Other) of 'compression' has no value in visits.compression_use: value left empty; map it in "
+        '[values.compression_use] of a copy of the profile (e.g. "4" = "one of none, intermittent, daily")'
     )
     assert messages["redcap:instrument"] == (
         "1 row of the repeating instrument 'medications' not imported: the profile reads the visits instrument "
