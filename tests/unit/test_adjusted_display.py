@@ -70,8 +70,8 @@ def test_the_levels_one_arm_has_are_named_with_the_arm():
 def test_the_benchmark_says_no_difference_shown_only_where_the_ci_includes_0(low, high, verdict):
     words = shown.benchmark_words(1.03, low, high, 2, "difference", "ATE")
     assert words == (
-        f"{verdict} The estimands differ: the registry's is the average treatment effect (ATE) of its own patients, the "
-        "trial's the average effect among the patients it randomized."
+        f"{verdict} The estimands differ: the registry's is the average treatment effect (ATE) of its own patients, "
+        "the trial's the average effect among the patients it randomized."
     )
 
 
