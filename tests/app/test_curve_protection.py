@@ -79,6 +79,9 @@ def _check(at, truth: dict[str, pd.DataFrame], in_days: bool, incidence: bool) -
     curves = _curves(figure)
     names = [t["name"] for t in figure["data"] if "hovertemplate" in t and t.get("name")]
     drawn_values = []
+    hidden = [name for name, d in truth.items() if 0 < int((d.status == 1).sum()) < K]  # in the chart's order
+    notes = [a["text"] for a in figure["layout"].get("annotations", []) if "Not drawn" in a["text"]]
+    assert notes == ([f"Not drawn, fewer than {K} events: {', '.join(hidden)}"] if hidden else [])
     for name, d in truth.items():
         label = next(n for n in names if n.startswith(name))
         events = int((d.status == 1).sum())
@@ -87,8 +90,6 @@ def _check(at, truth: dict[str, pd.DataFrame], in_days: bool, incidence: bool) -
         assert label == name
         if 0 < events < K:  # the group's curve would show its 1 to K-1 events: not drawn, and said so
             assert not finite.any(), (label, y)
-            notes = [a["text"] for a in figure["layout"].get("annotations", []) if "Not drawn" in a["text"]]
-            assert len(notes) == 1 and name in notes[0] and notes[0].startswith(f"Not drawn, fewer than {K} events: ")
             continue
         days = x[finite] * (1 if in_days else 30.4375)
         values = y[finite]

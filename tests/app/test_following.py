@@ -341,7 +341,11 @@ def test_speaker_presses_made_while_the_presenter_draws_each_move_the_room_and_n
         "talk": [talk.slug],
         "slide": ["3"],
     }
-    assert _line(presenter).startswith(f"Slide 3 of 3: **{titles[2]}** · ")
+    assert _line(presenter) == (
+        f"Slide 3 of 3: **{titles[2]}** · **Durability** · Femoral · n = 24 stent, 23 medical with an open ulcer at "
+        "baseline · pooled randomized and observational · :orange-badge[:material/science: synthetic data] · small "
+        "cells hidden (k = 5)"
+    )
     share = space.share(code)
     assert (share.query["slide"], share.arriving) == (["3"], False)
     speaker_view.run()

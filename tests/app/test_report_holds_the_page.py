@@ -134,7 +134,10 @@ def test_the_report_holds_the_effects_ancova_its_numbers_and_what_it_leaves_out(
         "Patients (stent / medical)": shown["Patients"],
     }
     complete_case = next(c.value for c in at.caption if c.value.startswith("Complete-case analysis"))
-    assert result.note.endswith(complete_case)
+    assert result.note == (
+        "Stent minus medical change from baseline, points; model: change ~ C(arm, Treatment('medical')) + baseline; "
+        f"lower Villalta total is better. {complete_case}"
+    )
     assert f"<h2>ANCOVA at month {month}</h2>" in report
     assert html.escape(complete_case) in report
 
