@@ -3,6 +3,7 @@ reviewer's files as written)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import tomllib
 from pathlib import Path
@@ -127,4 +128,9 @@ def test_a_failure_inside_the_importer_leaves_no_importing_status_and_no_earlier
     at.button(key="import_check").click().run()
     assert [s.label for s in at.status] == []
     shown = [str(e.value) for e in at.error]
-    assert len(shown) == 1 and shown[0].startswith("**Something went wrong on this page** (reference E-"), shown
+    assert len(shown) == 1 and re.fullmatch(
+        r"\*\*Something went wrong on this page\*\* \(reference E-[0-9A-F]{8}\)\. The details are in the server's log "
+        r"under that reference; nothing was changed\. Try another setting, \*Reset filters\*, or reload the page; if "
+        r"it happens again, send the reference to whoever runs this app\.",
+        shown[0],
+    ), shown

@@ -86,7 +86,7 @@ def test_trajectory_chart_follows_outcome_and_scale(app_on, demo_db):
     at.segmented_control(key="scale").set_value("change").run()
     assert not at.exception
     after = _figures(at)[0]
-    assert after["layout"]["title"]["text"].startswith("Change in VCSS")
+    assert after["layout"]["title"]["text"] == "Change in VCSS by arm: mean and 95% CI (lower is better)"
     assert _url(at, "outcome") == ["vcss"] and _url(at, "scale") == ["change"]
     assert "Randomized comparison" in _texts(at)
 

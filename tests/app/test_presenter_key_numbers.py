@@ -68,7 +68,10 @@ def test_effects_line_is_the_difference_at_the_analysis_visit(app_on, demo_db, m
     table = _open(app_on, demo_db, spec, {}).dataframe[0].value
     row = table[table["Visit (month)"] == 6].iloc[0]  # the default analysis visit
     assert _values(line) == [row["Difference, points"], row["95% CI"], row["p"]]
-    assert re.sub(r"\\(.)", r"\1", line).startswith(f"{row['Study']}, month 6: difference **")
+    assert re.sub(r"\\(.)", r"\1", line) == (
+        f"{row['Study']}, month 6: difference **{row['Difference, points']}** · 95% CI **{row['95% CI']}** · "
+        f"p **{row['p']}**"
+    )
 
 
 def test_durability_line_is_each_groups_estimates_at_1_2_5_and_10_years(app_on, demo_db, monkeypatch):

@@ -85,19 +85,19 @@ def test_a_malformed_upload_is_rejected_with_its_rule_and_the_live_file_unchange
 
 def test_a_clean_upload_replaces_the_served_data(live_server, fresh_live, contract_examples, page, tmp_path):
     open_page(page, f"{live_server}/overview")
-    assert cohort_total(page).startswith("380 of 380")
+    assert cohort_total(page) == "380 of 380 patients"
     open_page(page, f"{live_server}/import")
     sources = sorted(contract_examples["one"].iterdir())
     _upload_and_import(page, sources)
     expect_verdict(page, "imported", "contract", sources, tmp_path, synthetic=None)
     open_page(page, f"{live_server}/overview")
-    assert cohort_total(page).startswith("1 of 1")
+    assert cohort_total(page) == "1 of 1 patients"
     assert fresh_live.with_name("pts_outcomes.previous.duckdb").exists()  # the replaced file is kept
 
 
 def test_a_file_replaced_while_the_server_runs_is_shown_on_the_next_load(live_server, fresh_live, one_patient_db, page):
     open_page(page, f"{live_server}/overview")
-    assert cohort_total(page).startswith("380 of 380")
+    assert cohort_total(page) == "380 of 380 patients"
     write_atomically(fresh_live, lambda tmp: shutil.copyfile(one_patient_db, tmp))
     open_page(page, f"{live_server}/overview")
-    assert cohort_total(page).startswith("1 of 1")
+    assert cohort_total(page) == "1 of 1 patients"

@@ -64,9 +64,9 @@ def _engine_line(page: Page) -> str:
 
 def test_the_dataset_notes_say_which_engine_ran_the_queries(server, spark_server, page: Page):
     open_page(page, f"{server}/overview")
-    assert _engine_line(page).startswith("Queries run on DuckDB")
+    assert _engine_line(page) == "Queries run on DuckDB (the file's derived tables)."
     page.goto(f"{spark_server}/overview")
     page.wait_for_selector(".st-key-run_token", state="attached", timeout=SLOW)
     wait_idle(page, timeout=SLOW)
     line = _engine_line(page)
-    assert line.startswith("Queries run on Spark SQL (tables from parquet)"), line
+    assert line == "Queries run on Spark SQL (tables from parquet), translated from DuckDB's dialect by sqlglot.", line

@@ -4,6 +4,7 @@ the slide makes again for the screen the browser reports); `&slide=3` opened sli
 stays, `slide=3` opens slide 3, and a slide the talk does not have opens slide 1 with a notice.
 Addresses and texts compared whole."""
 
+import duckdb
 import pytest
 from playwright.sync_api import Page
 
@@ -40,14 +41,21 @@ def test_a_malformed_talk_name_is_said_so(talk_server, page: Page):
     ]
 
 
-def test_the_short_link_opens_the_slide_it_names(talk_server, page: Page):
+def test_the_short_link_opens_the_slide_it_names(talk_server, page: Page, demo_db):
     server, slug = talk_server
     open_page(page, f"{server}/talks?talk={slug}&present=1&slide=3")
     assert (path(page), query(page)) == (
         "/safety",
         {"site": ["femoral"], "present": ["1"], "talk": [slug], "slide": ["3"]},
     )
-    assert page.locator(LINE).inner_text().startswith("Slide 3 of 3: Complications · Safety · Femoral · ")
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        n = dict(
+            con.execute("SELECT arm, count(*) FROM patients WHERE obstruction_site = 'femoral' GROUP BY arm").fetchall()
+        )
+    assert page.locator(LINE).inner_text() == (
+        f"Slide 3 of 3: Complications · Safety · Femoral · n = {n['stent']:,} stent, {n['medical']:,} medical · pooled "
+        "randomized and observational · science synthetic data · small cells hidden (k = 5)"
+    )
 
 
 def test_a_slide_the_talk_does_not_have_opens_slide_1_said_so(talk_server, page: Page):

@@ -52,7 +52,7 @@ def test_trajectory_figure_has_one_trace_per_arm_in_the_arm_colours():
 
 def test_trajectory_figure_change_scale_says_so_and_draws_a_zero_line():
     fig = charts.trajectory_figure(_trajectory_table(), VILLALTA, change=True)
-    assert fig.layout.title.text.startswith("Change in Villalta total")
+    assert fig.layout.title.text == "Change in Villalta total by arm: mean and 95% CI (lower is better)"
     assert any(shape.y0 == 0 for shape in fig.layout.shapes)
 
 
