@@ -43,9 +43,9 @@ def _patients(n: int = 200, seed: int = 4) -> pd.DataFrame:
     )
 
 
-def test_the_score_is_the_logistic_regression_of_stent_on_the_covariates_written_as_indicators():
-    rows = _patients()
-    score = P.fit_score(rows, ["stenosis_grade", "baseline_villalta"])
+def _grade_and_villalta_scores(rows: pd.DataFrame) -> np.ndarray:
+    """Stent on the grade (as indicators, <50% the reference) and the baseline Villalta: statsmodels' Logit,
+    written out here."""
     x = np.column_stack(
         [
             np.ones(len(rows)),
@@ -54,7 +54,13 @@ def test_the_score_is_the_logistic_regression_of_stent_on_the_covariates_written
             rows.baseline_villalta,
         ]
     ).astype(float)
-    expected = sm.Logit((rows.arm == "stent").astype(float), x).fit(disp=0, tol=1e-12).predict(x)
+    return np.asarray(sm.Logit((rows.arm == "stent").astype(float), x).fit(disp=0, tol=1e-12).predict(x))
+
+
+def test_the_score_is_the_logistic_regression_of_stent_on_the_covariates_written_as_indicators():
+    rows = _patients()
+    score = P.fit_score(rows, ["stenosis_grade", "baseline_villalta"])
+    expected = _grade_and_villalta_scores(rows)
     assert score.data.ps.to_numpy() == pytest.approx(np.asarray(expected), abs=1e-9)
     assert score.covariates == ("stenosis_grade", "baseline_villalta") and score.left_out == 0
 
@@ -318,13 +324,5 @@ def test_a_collinear_design_gets_the_same_scores_as_statsmodels_pseudo_inverse()
     rows = _patients()
     rows["baseline_vcss"] = rows.baseline_villalta
     score = P.fit_score(rows, ["stenosis_grade", "baseline_villalta", "baseline_vcss"])
-    x = np.column_stack(
-        [
-            np.ones(len(rows)),
-            rows.stenosis_grade == "70-99%",
-            rows.stenosis_grade == "occlusion",
-            rows.baseline_villalta,
-        ]
-    ).astype(float)
-    expected = sm.Logit((rows.arm == "stent").astype(float), x).fit(disp=0, tol=1e-12).predict(x)
+    expected = _grade_and_villalta_scores(rows)
     assert score.data.ps.to_numpy() == pytest.approx(np.asarray(expected), abs=1e-8)
