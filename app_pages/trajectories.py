@@ -123,7 +123,7 @@ if diff.empty:
     st.info("Both arms are needed for a difference: the cohort has only one arm, or no follow-up visits.")
 else:
     title = f"Difference in mean change of {outcome.label}: stent − medical " + charts.interval_phrase(
-        diff.ci_low, "Welch 95% CI"
+        diff.ci_low, "Welch 95% CI", diff[["n_stent", "n_medical"]].min(axis=1)
     )
     figure = charts.arm_difference_figure(diff, "diff", outcome, title)
     compared = pd.concat(

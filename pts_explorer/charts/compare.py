@@ -116,7 +116,7 @@ def cohort_pair_figure(
     sides = [f"cohort {c}" if whole else labels.get(c, c) for c in drawn]
     named = " and ".join(sides) if len(sides) < 3 else f"{', '.join(sides[:-1])} and {sides[-1]}"
     height = 480 + (STRIP_LEGEND_PX + 30 * lanes if with_strip else 0)
-    figure = _base_layout(fig, f"{what}: {named}, mean {interval_phrase(table.ci_low)}", height)
+    figure = _base_layout(fig, f"{what}: {named}, mean {interval_phrase(table.ci_low, n=table.get('n'))}", height)
     if with_strip:
         figure.update_layout(margin={"b": 50 + STRIP_LEGEND_PX})
     return figure.figure()

@@ -86,9 +86,15 @@ def group_style(group: str, i: int) -> dict[str, str]:
     }
 
 
-def interval_phrase(low: pd.Series, name: str = "95% CI") -> str:
-    """'and 95% CI' when any interval could be computed; otherwise say why none is drawn."""
-    return f"and {name}" if low.notna().any() else f"({name} not computable: fewer than 2 patients)"
+def interval_phrase(low: pd.Series, name: str = "95% CI", n: pd.Series | None = None) -> str:
+    """'and 95% CI' when any interval could be computed; otherwise say why none is drawn: fewer than 2
+    patients where every mean has fewer (`n`, the patients behind each mean, or the smaller arm's for a
+    difference), else values with no spread (every patient's the same: a standard deviation of 0)."""
+    if low.notna().any():
+        return f"and {name}"
+    if n is not None and (pd.to_numeric(n, errors="coerce") >= 2).any():
+        return f"({name} not computable: fewer than 2 patients, or values with no spread)"
+    return f"({name} not computable: fewer than 2 patients)"
 
 
 def _rgba(hex_color: str, alpha: float) -> str:

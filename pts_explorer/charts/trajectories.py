@@ -129,7 +129,9 @@ def trajectory_figure(
     fig.update_yaxes(title_text=f"{what}, {unit}", row=1, col=1)
     better = "higher" if outcome.higher_is_better else "lower"
     height = 480 + (STRIP_LEGEND_PX + 30 * lanes if strip is not None else 0)
-    figure = _base_layout(fig, f"{what} by arm: mean {interval_phrase(table.ci_low)} ({better} is better)", height)
+    figure = _base_layout(
+        fig, f"{what} by arm: mean {interval_phrase(table.ci_low, n=table.n)} ({better} is better)", height
+    )
     if strip is not None:
         figure.update_layout(margin={"b": 50 + STRIP_LEGEND_PX})
     return figure.figure()

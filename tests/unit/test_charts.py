@@ -369,3 +369,19 @@ def test_presenter_numbers_at_risk_are_tick_sized_unless_their_rows_would_touch(
     # key numbers), never below the stated minimum
     assert {t.textfont.size for t in rows} == {max(expected, presenter.MIN_ROW_FONT)}
     assert (expected == presenter.PRESENTER_TICKS) == (groups < 16)
+
+
+def test_no_interval_says_why_fewer_than_two_patients_or_no_spread():
+    """Review rev23f: three patients an arm whose values are all alike read "not computable: fewer than 2
+    patients"; the reason there is that the values have no spread."""
+    alike = _trajectory_table().assign(n=3, sd=0.0, ci_low=np.nan, ci_high=np.nan)
+    fig = charts.trajectory_figure(alike, VILLALTA, change=False)
+    assert fig.layout.title.text == (
+        "Villalta total by arm: mean (95% CI not computable: fewer than 2 patients, or values with no spread) "
+        "(lower is better)"
+    )
+    single = alike.assign(n=1)
+    fig = charts.trajectory_figure(single, VILLALTA, change=False)
+    assert fig.layout.title.text == (
+        "Villalta total by arm: mean (95% CI not computable: fewer than 2 patients) (lower is better)"
+    )
