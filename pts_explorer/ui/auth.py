@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import access, audit, config, escape, settings
+from pts_explorer import access, audit, config, escape, settings, workspace
 from pts_explorer.identity import LOCAL, Identity, from_claims
 
 # Who a session is before the provider signed them in: no user the permissions file can name.
@@ -144,8 +144,6 @@ def refused_studies(raw: Mapping[str, list[str]]) -> list[str]:
     # Compare's cohorts: a saved cohort's slug (b=mgi392t8), as the address writes it (or cohort:<slug>)
     slugs += [v.removeprefix("cohort:") for key in "abcd" for v in raw.get(key, []) if isinstance(v, str)]
     if slugs:
-        from pts_explorer import workspace  # here: only an address with a saved cohort needs the workspace
-
         try:
             space = workspace.Workspace(config.workspace_path())
             for slug in slugs[:5]:
@@ -154,6 +152,13 @@ def refused_studies(raw: Mapping[str, list[str]]) -> list[str]:
         except (OSError, workspace.WorkspaceError):
             pass
     return sorted({s for s in asked if isinstance(s, str) and not seen.sees(s)})
+
+
+def refused(problem: workspace.WorkspaceError, page: str) -> None:
+    """Record a change or an opening the workspace refused for want of the manage_cohorts right (Refused) as
+    "denied"; any other problem (a name taken, a conflict) is not an attempt beyond the user's rights."""
+    if isinstance(problem, workspace.Refused):
+        record("denied", page=page, detail=problem.detail)
 
 
 def audit_events() -> tuple[list[dict], int]:
@@ -168,6 +173,18 @@ def audit_file_name() -> str:
 def may_see_only_some_studies() -> bool:
     """Whether the permissions file limits this session's user to some studies (the pages' wording says so)."""
     return current_access().restricted
+
+
+def owner() -> workspace.Owner:
+    """This session's user as the workspace knows them: who saves (and owns) a cohort or talk, and whether they
+    may change others' and open private ones (the manage_cohorts right). The local tool's user is "local",
+    with every right: everything is theirs, as before owners existed."""
+    return workspace.Owner(user=current_identity().user, manage=may("manage_cohorts"))
+
+
+def store() -> workspace.Workspace:
+    """The workspace (saved cohorts and talks) as this session's user sees and changes it."""
+    return workspace.Workspace(config.workspace_path(), owner())
 
 
 def may(right: str) -> bool:
