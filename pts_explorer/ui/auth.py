@@ -139,19 +139,44 @@ def refused_studies(raw: Mapping[str, list[str]]) -> list[str]:
     seen = current_access()
     if not seen.restricted:
         return []
-    asked = list(raw.get("study", []))
+    return sorted({s for s in asked_values(raw, "study") if not seen.sees(s)})
+
+
+def refused_centers(raw: Mapping[str, list[str]], every: list[str], visible: list[str]) -> list[str]:
+    """The centres an address asks for (center=, a saved or compared cohort's, Who benefits' groups=center:..)
+    that are centres of the data (`every`) but not of the studies this user may see (`visible`): recorded as
+    denied, like a study (the SQL's allowed_studies shows none of their patients). A value that is no centre
+    of the data at all is a mistyped link, not an attempt on another study."""
+    if not current_access().restricted:
+        return []
+    hidden = set(every) - set(visible)
+    return sorted({c for c in asked_values(raw, "center") if c in hidden})
+
+
+def asked_values(raw: Mapping[str, list[str]], key: str) -> list[str]:
+    """The values of a cohort key (study, center) an address asks for: its own, those of the saved cohorts it
+    opens (cohort=<slug>) or compares (a= .. d= cohort:<slug>), and Who benefits' groups and reference written
+    "<key>:<value>"."""
+    asked = [v for v in raw.get(key, []) if isinstance(v, str)]
+    prefix = f"{key}:"
+    asked += [
+        v.removeprefix(prefix)
+        for name in ("groups", "reference")
+        for v in raw.get(name, [])
+        if isinstance(v, str) and v.startswith(prefix)
+    ]
     slugs = list(raw.get("cohort", []))
     # Compare's cohorts: a saved cohort's slug (b=mgi392t8), as the address writes it (or cohort:<slug>)
-    slugs += [v.removeprefix("cohort:") for key in "abcd" for v in raw.get(key, []) if isinstance(v, str)]
+    slugs += [v.removeprefix("cohort:") for ref in "abcd" for v in raw.get(ref, []) if isinstance(v, str)]
     if slugs:
         try:
             space = workspace.Workspace(config.workspace_path())
             for slug in slugs[:5]:
                 if settings.SLUG.fullmatch(slug) and (saved := space.get(slug)) is not None:
-                    asked += saved.query.get("study", [])
+                    asked += saved.query.get(key, [])
         except (OSError, workspace.WorkspaceError):
             pass
-    return sorted({s for s in asked if isinstance(s, str) and not seen.sees(s)})
+    return [v for v in asked if isinstance(v, str)]
 
 
 def refused(problem: workspace.WorkspaceError, page: str) -> None:
