@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 import pandas as pd
 import streamlit as st
@@ -267,6 +267,62 @@ def unknown_studies_notice(served: list[str]) -> None:
 def must_sign_in() -> bool:
     """True when sign-in is configured and this session's user is not signed in: no page may run."""
     return configured() and not current_identity().signed_in
+
+
+# The address a signed-out browser asked for, kept in the browser across the provider's round trip: st.login's
+# callback always lands on the home page, in a new session, so only the browser can carry it.
+RETURN_COOKIE = "pts_return_to"
+RETURN_SECONDS = 900  # how long the sign-in may take: an older address is not reopened
+_RETURNED = "_returned_to"  # this session has used (or refused) the cookie: once per session
+
+
+def remember_address(url_path: str, query: Mapping[str, list[str]]) -> None:
+    """On the sign-in screen: keep the address asked for (its page and every query key) in a cookie of this
+    browser, so that the first page after sign-in can open it (`return_address`); the home page without a
+    query forgets an older one. Written by the page's JavaScript: Streamlit sets no cookie of its own."""
+    address = url_path + ("?" + urlencode([(k, v) for k, vs in query.items() for v in vs]) if query else "")
+    if not url_path and not query:
+        _write_cookie("", 0)
+    elif len(address) <= 2000:  # a cookie holds ~4 KB; a longer address is not kept (the home page opens)
+        _write_cookie(quote(address, safe=""), RETURN_SECONDS)
+
+
+def _write_cookie(value: str, seconds: int) -> None:
+    # value: percent-encoded (quote(safe="")), so it holds no quote, semicolon or space of its own
+    st.html(
+        f"<script>document.cookie = '{RETURN_COOKIE}={value}; path=/; max-age={seconds}; SameSite=Lax';</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+def return_address(known: Mapping[str, object]) -> tuple[str, dict[str, list[str]]] | None:
+    """The address a user asked for before signing in (remember_address), on the first run of their signed-in
+    session: its page's url_path (one of `known`) and its query; None on every later run, and without one."""
+    if st.session_state.get(_RETURNED):
+        return None
+    st.session_state[_RETURNED] = True
+    if not configured() or not current_identity().signed_in:
+        return None
+    raw = st.context.cookies.get(RETURN_COOKIE)
+    if not raw:
+        return None
+    path, _, query = unquote(raw).partition("?")
+    if path not in known or path == "":
+        return None
+    asked: dict[str, list[str]] = {}
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        asked.setdefault(key, []).append(value)
+    return path, asked
+
+
+def forget_address() -> None:
+    """On the first page of a signed-in session whose browser holds an asked address: remove it (it was opened,
+    or it is not to be), so that a later visit of the home page stays there. Once per session."""
+    if st.session_state.get("_return_forgotten") or not st.context.cookies.get(RETURN_COOKIE):
+        return
+    if configured() and current_identity().signed_in:
+        st.session_state["_return_forgotten"] = True
+        _write_cookie("", 0)
 
 
 def sign_in_screen() -> None:

@@ -56,6 +56,7 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
     does not need data (Import) runs without the database check and the cohort filters; in
     presenter mode the page runs alone, under one line that states its cohort."""
     st.html(STYLESHEET)  # style only: takes no space on the page
+    auth.forget_address()  # after sign-in: the address asked for before it is used (app.py) and forgotten
     _swept_at_start()
     st.session_state["_page"] = page.url_path
     state.begin_run()
