@@ -303,7 +303,7 @@ def return_address(known: Mapping[str, object]) -> tuple[str, dict[str, list[str
     st.session_state[_RETURNED] = True
     if not configured() or not current_identity().signed_in:
         return None
-    raw = st.context.cookies.get(RETURN_COOKIE)
+    raw = _return_cookie()
     if not raw:
         return None
     path, _, query = unquote(raw).partition("?")
@@ -315,10 +315,16 @@ def return_address(known: Mapping[str, object]) -> tuple[str, dict[str, list[str
     return path, asked
 
 
+def _return_cookie() -> str:
+    """The asked address this browser keeps ("" without one; also where no browser sent cookies)."""
+    raw = st.context.cookies.get(RETURN_COOKIE)
+    return raw if isinstance(raw, str) else ""
+
+
 def forget_address() -> None:
     """On the first page of a signed-in session whose browser holds an asked address: remove it (it was opened,
     or it is not to be), so that a later visit of the home page stays there. Once per session."""
-    if st.session_state.get("_return_forgotten") or not st.context.cookies.get(RETURN_COOKIE):
+    if st.session_state.get("_return_forgotten") or not _return_cookie():
         return
     if configured() and current_identity().signed_in:
         st.session_state["_return_forgotten"] = True
