@@ -3,12 +3,12 @@ another study is a refused attempt; the saved-cohort JSON and the trail's own CS
 size; a sign-in's session, a sign-out and a cohort's save are events; the speaker view's share key is never
 written; the admin's table shows no size as blank, not "None"."""
 
-import duckdb
 import pytest
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from pts_explorer import audit
+from pts_explorer import db as db_module
 from pts_explorer.identity import Identity
 from pts_explorer.ui import auth
 from pts_explorer.workspace import Workspace
@@ -114,7 +114,7 @@ def test_a_centre_of_another_study_is_recorded_as_refused(app_on, demo_db, works
     """center=<a REGISTRY centre> for a TRIAL user was a plain "open"; a centre of the user's own study, or no
     centre of the data at all (a mistyped link), is no attempt on another study."""
     _grant(tmp_path, monkeypatch, '"TRIAL"')
-    con = duckdb.connect(str(demo_db), read_only=True)
+    con = db_module.open_read_only(demo_db)  # as the app opens it: one configuration per file in a process
     registry, trial = (
         con.execute("SELECT min(center_id) FROM patients WHERE study_id = ?", [s]).fetchone()[0]
         for s in ("REGISTRY", "TRIAL")
