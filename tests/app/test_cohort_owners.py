@@ -99,3 +99,29 @@ def test_deleting_another_users_shared_cohort_is_refused_naming_the_right(app_on
             f"changing saved cohort {shared.slug} (saved by bob@example.org) without the manage_cohorts right",
         )
     ]
+
+
+def test_another_users_private_talk_by_its_link_is_refused_and_recorded(app_on, demo_db, workspace_file, tina):
+    bob = Workspace(workspace_file, BOB)
+    private = bob.new_talk("Bob's private talk", shared=False)
+    bob.add_slide(private.slug, "overview", {}, "first")
+    shared = bob.new_talk("Bob's shared talk")
+    at = app_on(demo_db, {"talk": private.slug})
+    at.switch_page("app_pages/talks.py").run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [
+        escape.markdown(
+            f"The talk {private.slug} is private to another user: opening it needs the manage_cohorts right. "
+            "Ask its owner to share it with the team."
+        )
+    ]
+    assert at.selectbox(key="talks_choice").options == ["Bob's shared talk"]
+    assert _events(workspace_file) == [
+        (
+            "tina@example.org",
+            "denied",
+            "talks",
+            f"opening private talk {private.slug} (saved by bob@example.org) without the manage_cohorts right",
+        )
+    ]
+    assert Workspace(workspace_file).talk(shared.slug).owner == "bob@example.org"
