@@ -9,11 +9,15 @@ st.set_page_config(page_title="PTS Outcomes Explorer", page_icon=":material/ecg_
 
 if auth.must_sign_in():
     # Sign-in configured and nobody signed in: every address (a deep link, presenter mode, a follow or
-    # speaker view) draws the sign-in screen only; the provider returns the user to the home page.
+    # speaker view) draws the sign-in screen only; the provider returns the user to the home page, which then
+    # opens the address asked for (auth.remember_address, auth.return_address).
     signing_in = [
         st.Page(auth.sign_in_screen, title=p.title, url_path=p.url_path, default=p.name == "home") for p in PAGES
     ]
-    st.navigation(signing_in, position="hidden").run()
+    asked = st.navigation(signing_in, position="hidden")
+    # The provider returns the user to the home page: the address asked for is kept in the browser meanwhile.
+    auth.remember_address(asked.url_path, {key: st.query_params.get_all(key) for key in st.query_params})
+    asked.run()
 else:
     pages = {
         p.name: st.Page(
@@ -27,6 +31,11 @@ else:
             sections.setdefault(spec.section, []).append(pages[spec.name])
 
     current = st.navigation(list(pages.values()), position="hidden")  # the menu: ui.frame
+    by_path = {page.url_path: page for page in pages.values()}
+    back = auth.return_address(by_path)  # the first run of a session only
+    if back is not None and current is pages["home"] and not st.query_params:
+        # The first page after sign-in (the provider returns to the home page): the address asked for before.
+        st.switch_page(by_path[back[0]], query_params=back[1])
     if followed := following.followed_slide(current.url_path, state.opening_query()):
         # A follower's window (follow=<code>, on any page) opens the presenter's slide, and the new one
         # when the presenter stepped, before a page runs (the page then shows the slide followed).

@@ -13,6 +13,8 @@ from pts_explorer import escape, ui, workspace
 from pts_explorer.ui import auth, cohorts
 
 CONFLICT = "_cohort_conflict"
+PAGE = "cohorts"  # this page's address, as the audit trail names it
+SIGN_IN = auth.configured()  # owners are shown, and sharing chosen, only where users sign in
 
 
 def _keys(slug: str) -> tuple[str, str, str]:
@@ -45,9 +47,20 @@ def _save(slug: str, name: str, note: str, version: int) -> None:
     except workspace.CohortConflict as conflict:
         st.session_state[CONFLICT] = (slug, conflict, name, note)
     except workspace.WorkspaceError as problem:
+        auth.refused(problem, PAGE)
         st.session_state["_cohort_problem"] = str(problem)
     else:
         _load(saved)
+
+
+def _set_shared(slug: str) -> None:
+    """Share a cohort with the team or make it private, from its toggle (its owner, or manage_cohorts)."""
+    try:
+        cohorts.store().set_shared(slug, bool(st.session_state.get(f"share_cohort_{slug}")))
+    except workspace.WorkspaceError as problem:
+        auth.refused(problem, PAGE)
+        st.session_state["_cohort_problem"] = str(problem)
+        st.session_state.pop(f"share_cohort_{slug}", None)
 
 
 def _load_theirs(slug: str) -> None:
@@ -105,7 +118,11 @@ def _import() -> None:
     if upload is None:
         return
     try:
-        added, notes = cohorts.store().import_json(upload.getvalue(), studies=cohorts.studies())
+        added, notes = cohorts.store().import_json(
+            upload.getvalue(),
+            studies=cohorts.studies(),
+            shared=bool(st.session_state.get("import_cohorts_shared", True)),
+        )
     except workspace.WorkspaceError as problem:
         st.session_state[IMPORTED] = ("error", escape.markdown(problem))
     else:
@@ -152,6 +169,7 @@ else:
                 "Link": f"?cohort={c.slug}",
                 "Note": c.note,
             }
+            | ({"Owner": cohorts.sharing(c.owner, c.shared)} if SIGN_IN else {})
         )
     ui.table(pd.DataFrame(rows), key="saved_cohorts_table", rows=len(rows))
 
@@ -194,6 +212,17 @@ else:
         if problem := st.session_state.pop("_cohort_problem", None):
             st.error(escape.markdown(problem), icon=":material/error:")
     with right:
+        if SIGN_IN:
+            st.caption(escape.markdown(f"Saved by {cohorts.sharing(picked.owner, picked.shared)}."))
+            st.toggle(
+                "Shared with the team",
+                value=picked.shared,
+                key=f"share_cohort_{picked.slug}",
+                on_change=_set_shared,
+                args=(picked.slug,),
+                help=cohorts.SHARED_HELP,
+                disabled=not space.who.may_change(picked.owner),
+            )
         if st.button("Duplicate", icon=":material/content_copy:", key="duplicate_cohort"):
             try:
                 copy = space.duplicate(picked.slug)
@@ -206,6 +235,7 @@ else:
             try:
                 space.delete(picked.slug)
             except workspace.WorkspaceError as problem:
+                auth.refused(problem, PAGE)
                 st.error(escape.markdown(problem), icon=":material/error:")
             else:
                 st.rerun()
@@ -234,6 +264,8 @@ right.caption(
     "in the form the export writes; a file with any problem is refused whole, naming the cohort and the field."
 )
 upload = right.file_uploader("Import a JSON export", type=["json"], key="import_cohorts")
+if SIGN_IN:
+    right.checkbox("Share the imported cohorts with the team", value=True, key="import_cohorts_shared")
 if upload is not None:
     right.button("Import", key="import_cohorts_run", on_click=_import)
 if said := st.session_state.pop(IMPORTED, None):

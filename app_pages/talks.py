@@ -11,7 +11,7 @@ import streamlit as st
 from pts_explorer import escape, ui, workspace
 from pts_explorer.filters import CohortFilter
 from pts_explorer.settings import COHORT_KEYS, SETTINGS
-from pts_explorer.ui import state, talk_slides, talks
+from pts_explorer.ui import auth, cohorts, state, talk_slides, talks
 
 _PROBLEM = "_talks_problem"  # what the last edit refused, shown above the slides
 _CHOSEN = "_talks_chosen"  # the talk this session edits
@@ -51,6 +51,7 @@ def _edit(change: Callable[..., object], *args: object) -> None:
         _load(conflict.current)  # their text is shown now; the message says to make the change again
         st.session_state[_PROBLEM] = str(conflict)
     except workspace.WorkspaceError as problem:
+        auth.refused(problem, "talks")
         st.session_state[_PROBLEM] = str(problem)
 
 
@@ -88,7 +89,8 @@ def _undo_delete() -> None:
 
 def _new_talk() -> None:
     try:
-        talk = talks.store().new_talk(st.session_state.get("new_talk_title", ""))
+        shared = bool(st.session_state.get("new_talk_shared", True))
+        talk = talks.store().new_talk(st.session_state.get("new_talk_title", ""), shared)
     except workspace.WorkspaceError as problem:
         st.session_state[_PROBLEM] = str(problem)
     else:
@@ -99,6 +101,10 @@ def _new_talk() -> None:
 
 def _rename(slug: str) -> None:
     _edit(talks.store().rename_talk, slug, st.session_state.get(f"talk_title_{slug}", ""))
+
+
+def _set_shared(slug: str) -> None:
+    _edit(talks.store().set_talk_shared, slug, bool(st.session_state.get(f"share_talk_{slug}")))
 
 
 def _delete_talk(slug: str) -> None:
@@ -131,10 +137,22 @@ except workspace.WorkspaceError as unusable:
     ui.stop()
 
 asked_slug = state.current("talk")  # a link's talk=<slug> (Add to talk's link, an address): shown first
+refused: workspace.WorkspaceError | None = None
 if asked_slug and asked_slug not in {t.slug for t in every}:
-    st.warning(
-        f"No talk is called **{asked_slug}** here (deleted, or kept in another workspace).", icon=":material/warning:"
-    )
+    try:
+        space.opened_talk(asked_slug)
+    except workspace.WorkspaceError as not_opened:  # another user's private talk (Refused), or unreadable
+        refused = not_opened
+    if refused is not None:
+        if st.session_state.get("_talks_refused") != asked_slug:  # once per address, not once per run
+            st.session_state["_talks_refused"] = asked_slug
+            auth.refused(refused, "talks")
+        st.error(escape.markdown(refused), icon=":material/lock:")
+    else:
+        st.warning(
+            f"No talk is called **{asked_slug}** here (deleted, or kept in another workspace).",
+            icon=":material/warning:",
+        )
 elif asked_slug and st.session_state.get("_talks_asked") != asked_slug:  # once: then the reader's choice holds
     st.session_state[_CHOSEN] = asked_slug
     st.session_state.pop("talks_choice", None)
@@ -142,6 +160,8 @@ st.session_state["_talks_asked"] = asked_slug
 
 with st.form("new_talk", border=False), st.container(horizontal=True, vertical_alignment="bottom"):
     st.text_input("New talk", key="new_talk_title", max_chars=workspace.MAX_NAME, placeholder="Its title")
+    if auth.configured():  # the local tool's one user owns everything, shared as before
+        st.checkbox("Share with the team", value=True, key="new_talk_shared", help=cohorts.SHARED_HELP)
     st.form_submit_button("Start a talk", icon=":material/add:", on_click=_new_talk)
 
 if problem := st.session_state.pop(_PROBLEM, None):
@@ -187,6 +207,17 @@ with st.container(horizontal=True, gap="small", vertical_alignment="center", key
     if talk.slides:
         talk_slides.downloads(talk)
     with st.popover("Rename or delete", icon=":material/edit:", type="tertiary"):
+        if auth.configured():
+            st.caption(escape.markdown(f"Saved by {cohorts.sharing(talk.owner, talk.shared)}."))
+            st.toggle(
+                "Shared with the team",
+                value=talk.shared,
+                key=f"share_talk_{talk.slug}",
+                on_change=_set_shared,
+                args=(talk.slug,),
+                help=cohorts.SHARED_HELP,
+                disabled=not space.who.may_change(talk.owner),
+            )
         title_key = f"talk_title_{talk.slug}"
         if st.session_state.get(f"_talk_title_was_{talk.slug}") != talk.title:
             st.session_state[title_key] = talk.title

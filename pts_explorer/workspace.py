@@ -57,7 +57,9 @@ CREATE TABLE IF NOT EXISTS saved_cohorts (
     counts TEXT NOT NULL,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    version INTEGER NOT NULL DEFAULT 1
+    version INTEGER NOT NULL DEFAULT 1,
+    owner TEXT NOT NULL DEFAULT '',
+    shared INTEGER NOT NULL DEFAULT 1
 )
 """
 # Talks: ordered slides, each a view (a page and its settings as URL parameters) with a title and
@@ -69,7 +71,9 @@ CREATE TABLE IF NOT EXISTS talks (
     slug TEXT PRIMARY KEY,
     title TEXT NOT NULL UNIQUE COLLATE NOCASE,
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    owner TEXT NOT NULL DEFAULT '',
+    shared INTEGER NOT NULL DEFAULT 1
 )
 """,
     """
@@ -134,7 +138,14 @@ VIEW_LEFT_OUT = ("present", "talk", "slide", "follow", "share")  # a slide's set
 SHARE_LEFT_OUT = ("follow", "share")  # a shared address never holds who follows it or its key
 SECRET_LENGTH = 20  # a share's secret (and a follower's name): 20 of 32 letters and digits, 100 bits
 FOLLOWER_SECONDS = 10.0  # a follower not heard from for this long no longer counts as following
-COLUMNS = "slug, name, note, query, dataset_name, fingerprint, counts, created_at, updated_at, version"
+COLUMNS = "slug, name, note, query, dataset_name, fingerprint, counts, created_at, updated_at, version, owner, shared"
+TALK_COLUMNS = "slug, title, created_at, updated_at, owner, shared"
+# Owners (issue 30): each saved cohort and talk records who saved it (the signed-in user; "local" without
+# sign-in) and whether it is shared with the team (every user of the workspace) or private (its owner, and
+# users with the manage_cohorts right). Rows of a workspace written before owners existed have no owner ('')
+# and are shared: nobody can tell whose they were, and they were everybody's until then.
+UNKNOWN_OWNER = ""
+MANAGE = "manage_cohorts"  # the right (pts_explorer/access.py) to change others' cohorts and talks, open private ones
 
 
 BUSY_SECONDS = 30  # how long a writer waits for another session's or process's write to finish
@@ -168,6 +179,12 @@ def _prepare(con: sqlite3.Connection) -> None:
                 con.execute(statement)
             if "version" not in {row[1] for row in con.execute("PRAGMA table_info(saved_cohorts)")}:
                 con.execute("ALTER TABLE saved_cohorts ADD COLUMN version INTEGER NOT NULL DEFAULT 1")  # older files
+            for table in ("saved_cohorts", "talks"):  # older files: no owners; their rows are shared, owner unknown
+                columns = {row[1] for row in con.execute(f"PRAGMA table_info({table})")}
+                if "owner" not in columns:
+                    con.execute(f"ALTER TABLE {table} ADD COLUMN owner TEXT NOT NULL DEFAULT ''")
+                if "shared" not in columns:
+                    con.execute(f"ALTER TABLE {table} ADD COLUMN shared INTEGER NOT NULL DEFAULT 1")
             if "shown" not in {row[1] for row in con.execute("PRAGMA table_info(shares)")}:
                 con.execute("ALTER TABLE shares ADD COLUMN shown INTEGER NOT NULL DEFAULT 1")  # older files
                 con.execute("UPDATE shares SET shown = step")
@@ -182,6 +199,44 @@ def _prepare(con: sqlite3.Connection) -> None:
 
 class WorkspaceError(ValueError):
     """A request the workspace refuses, with what to do in words; nothing was changed."""
+
+
+class Refused(WorkspaceError):
+    """A request the user's rights do not allow: another user's saved cohort or talk changed or deleted, or a
+    private one opened, without the manage_cohorts right. The message names the right; nothing was changed.
+    `detail`: what was refused, for the audit trail (slugs and owners, never a name a user typed)."""
+
+    def __init__(self, message: str, detail: str):
+        super().__init__(message)
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who uses the workspace: `user` (the signed-in user's identifier; "local" without sign-in) and whether
+    they hold the manage_cohorts right. The local tool's one user holds it: everything is theirs, as before."""
+
+    user: str = "local"
+    manage: bool = True
+
+    def may_open(self, owner: str, shared: bool) -> bool:
+        """Whether this user may list and open an item of `owner`: shared, theirs, or with the right."""
+        return bool(shared) or self.owns(owner) or self.manage
+
+    def may_change(self, owner: str) -> bool:
+        """Whether this user may rename, edit or delete an item of `owner`: theirs, or with the right."""
+        return self.owns(owner) or self.manage
+
+    def owns(self, owner: str) -> bool:
+        return bool(owner) and owner == self.user
+
+
+LOCAL_OWNER = Owner()
+
+
+def whose(owner: str) -> str:
+    """Who an item belongs to, in words."""
+    return f"saved by {owner}" if owner else "saved before items had owners (owner unknown)"
 
 
 @dataclass(frozen=True)
@@ -205,6 +260,8 @@ class Talk:
     created_at: str
     updated_at: str
     slides: tuple[Slide, ...] = ()
+    owner: str = UNKNOWN_OWNER  # who made it ("" for a talk made before talks had owners)
+    shared: bool = True  # shared with the team, else private to its owner (and the manage_cohorts right)
 
 
 class SlideConflict(WorkspaceError):
@@ -270,6 +327,8 @@ class SavedCohort:
     created_at: str
     updated_at: str
     version: int = 1  # raised by every change of the name or note
+    owner: str = UNKNOWN_OWNER  # who saved it ("" for a cohort saved before cohorts had owners)
+    shared: bool = True  # shared with the team, else private to its owner (and the manage_cohorts right)
 
 
 def clean_query(query: dict[str, Any]) -> dict[str, list[str]]:
@@ -347,10 +406,17 @@ def _reason(exc: BaseException) -> str:
 
 
 class Workspace:
-    """Saved cohorts in `path` (created on first use)."""
+    """Saved cohorts and talks in `path` (created on first use), as `who` sees them: listed when shared,
+    theirs, or with the manage_cohorts right; changed only when theirs or with that right (Refused)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, who: Owner = LOCAL_OWNER):
         self.path = Path(path)
+        self.who = who
+
+    _VISIBLE = "(shared = 1 OR owner = ? OR ?)"  # bound: who.user, who.manage
+
+    def _visible(self) -> tuple[str, bool]:
+        return self.who.user, self.who.manage
 
     @contextmanager
     def _connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
@@ -388,8 +454,9 @@ class Workspace:
             return []
         with self._connect() as con:
             rows = con.execute(
-                f"SELECT {COLUMNS} FROM saved_cohorts ORDER BY name COLLATE names_as_read, slug LIMIT ? OFFSET ?",
-                (int(limit), max(0, int(offset))),
+                f"SELECT {COLUMNS} FROM saved_cohorts WHERE {self._VISIBLE} "
+                "ORDER BY name COLLATE names_as_read, slug LIMIT ? OFFSET ?",
+                (*self._visible(), int(limit), max(0, int(offset))),
             ).fetchall()
         return [self._row(r) for r in rows]
 
@@ -397,7 +464,21 @@ class Workspace:
         if not self.path.exists():
             return 0
         with self._connect() as con:
-            return int(con.execute("SELECT count(*) FROM saved_cohorts").fetchone()[0])
+            return int(
+                con.execute(f"SELECT count(*) FROM saved_cohorts WHERE {self._VISIBLE}", self._visible()).fetchone()[0]
+            )
+
+    def opened(self, slug: str) -> SavedCohort | None:
+        """The saved cohort a link or a menu opens (None: no such cohort); Refused when it is another user's
+        private cohort and this user lacks the manage_cohorts right."""
+        saved = self.get(slug)
+        if saved is not None and not self.who.may_open(saved.owner, saved.shared):
+            raise Refused(
+                f"The saved cohort {slug} is private to another user: opening it needs the {MANAGE} right. "
+                "Ask its owner to share it with the team.",
+                f"opening private saved cohort {slug} ({whose(saved.owner)}) without the {MANAGE} right",
+            )
+        return saved
 
     def get(self, slug: str) -> SavedCohort | None:
         if not isinstance(slug, str) or not SLUG.fullmatch(slug) or not self.path.exists():
@@ -414,8 +495,10 @@ class Workspace:
         fingerprint: str,
         counts: dict[str, int],
         note: str = "",
+        shared: bool = True,
     ) -> SavedCohort:
-        """Save a cohort under a new name; a name already used is refused."""
+        """Save a cohort under a new name, owned by this user, shared with the team or private; a name already
+        used is refused."""
         clean_name, clean_note, now = _name(name), _note(note), _now()
         with self._connect(write=True) as con:
             if con.execute("SELECT 1 FROM saved_cohorts WHERE name = ? COLLATE NOCASE", (clean_name,)).fetchone():
@@ -423,7 +506,7 @@ class Workspace:
             self._room_for(con, 1)
             slug = self._new_slug(con)
             con.execute(
-                f"INSERT INTO saved_cohorts ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                f"INSERT INTO saved_cohorts ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
                 (
                     slug,
                     clean_name,
@@ -434,6 +517,8 @@ class Workspace:
                     json.dumps({k: int(v) for k, v in counts.items()}, sort_keys=True),
                     now,
                     now,
+                    self.who.user,
+                    int(bool(shared)),
                 ),
             )
         saved = self.get(slug)
@@ -453,9 +538,9 @@ class Workspace:
         is written, and the change is refused (CohortConflict) when the stored version moved on."""
         clean_name, clean_note = _name(name), _note(note)
         with self._connect(write=True) as con:
-            self._require(con, slug)
+            self._require(con, slug, change=True)
             stored = con.execute(f"SELECT {COLUMNS} FROM saved_cohorts WHERE slug = ?", (slug,)).fetchone()
-            if stored[-1] != version:
+            if stored[9] != version:
                 raise CohortConflict(self._row(stored), version)
             clash = con.execute(
                 "SELECT 1 FROM saved_cohorts WHERE name = ? COLLATE NOCASE AND slug <> ?", (clean_name, slug)
@@ -468,28 +553,50 @@ class Workspace:
             )
         return self._got(slug)
 
+    def set_shared(self, slug: str, shared: bool) -> SavedCohort:
+        """Share a saved cohort with the team, or make it private (its owner, or the manage_cohorts right)."""
+        with self._connect(write=True) as con:
+            self._require(con, slug, change=True)
+            con.execute(
+                "UPDATE saved_cohorts SET shared = ?, updated_at = ?, version = version + 1 WHERE slug = ?",
+                (int(bool(shared)), _now(), slug),
+            )
+        return self._got(slug)
+
     def duplicate(self, slug: str) -> SavedCohort:
-        original = self._got(slug)
-        names = {c.name.lower() for c in self.cohorts()}
+        """A copy under "<name> (copy)", owned by this user, shared as the original is."""
+        original = self.opened(slug)
+        if original is None:
+            raise WorkspaceError("That saved cohort no longer exists (deleted in another session?).")
+        with self._connect() as con:  # every name, private ones too: names are unique in the workspace
+            names = {r[0].lower() for r in con.execute("SELECT name FROM saved_cohorts")}
         copy_name = next(
             candidate
             for i in range(1, 1000)
             if (candidate := f"{original.name[: MAX_NAME - 12]} (copy{'' if i == 1 else f' {i}'})").lower() not in names
         )
         return self.save(
-            copy_name, original.query, original.dataset_name, original.fingerprint, original.counts, original.note
+            copy_name,
+            original.query,
+            original.dataset_name,
+            original.fingerprint,
+            original.counts,
+            original.note,
+            shared=original.shared,
         )
 
     def delete(self, slug: str) -> None:
         with self._connect(write=True) as con:
-            self._require(con, slug)
+            self._require(con, slug, change=True)
             con.execute("DELETE FROM saved_cohorts WHERE slug = ?", (slug,))
 
     def export_json(self, limited: bool = False) -> str:
         """Every saved cohort as the JSON an import reads. `limited` (a user who sees only some studies):
         without the patients per arm recorded when each was saved (the saver's view, perhaps of studies
         this user may not see) and with each fingerprint as its digest (access.hidden: no per-table counts)."""
-        cohorts = [asdict(c) for c in self.cohorts()]
+        cohorts = [asdict(c) for c in self.cohorts()]  # those this user may open
+        for entry in cohorts:  # the file's form stays as before: an import makes them the importer's
+            del entry["owner"], entry["shared"]
         if limited:
             for entry in cohorts:
                 entry["counts"] = {}
@@ -497,8 +604,11 @@ class Workspace:
                     entry["fingerprint"] = access.hidden(entry["fingerprint"])
         return json.dumps({"pts_saved_cohorts": 1, "cohorts": cohorts}, indent=2)
 
-    def import_json(self, text: str | bytes, studies: list[str] | None = None) -> tuple[int, list[str]]:
-        """Add the cohorts of an export (a name already used gets ' (imported)'); all or nothing: the
+    def import_json(
+        self, text: str | bytes, studies: list[str] | None = None, shared: bool = True
+    ) -> tuple[int, list[str]]:
+        """Add the cohorts of an export, owned by this user and shared with the team or private (a name
+        already used gets ' (imported)'); all or nothing: the
         whole file is checked first (check_import; its study filters against `studies`, the studies
         of the data served, when given) and written in one transaction.
         Returns how many were added and what was skipped or renamed, in words."""
@@ -519,7 +629,7 @@ class Workspace:
                 taken.add(name.lower())
                 now = _now()
                 con.execute(
-                    f"INSERT INTO saved_cohorts ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                    f"INSERT INTO saved_cohorts ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
                     (
                         self._new_slug(con),
                         name,
@@ -530,6 +640,8 @@ class Workspace:
                         json.dumps(entry.get("counts", {}), sort_keys=True),
                         entry.get("created_at") or now,
                         now,
+                        self.who.user,
+                        int(bool(shared)),
                     ),
                 )
                 added += 1
@@ -539,23 +651,39 @@ class Workspace:
     # Talks
 
     def talks(self) -> list[Talk]:
-        """Every talk (without its slides), by title as people sort names."""
+        """Every talk this user may open (without its slides), by title as people sort names."""
         if not self.path.exists():
             return []
         with self._connect() as con:
             rows = con.execute(
-                "SELECT slug, title, created_at, updated_at FROM talks ORDER BY title COLLATE names_as_read, slug"
+                f"SELECT {TALK_COLUMNS} FROM talks WHERE {self._VISIBLE} ORDER BY title COLLATE names_as_read, slug",
+                self._visible(),
             ).fetchall()
-        return [Talk(*row) for row in rows]
+        return [self._talk_row(row) for row in rows]
+
+    @staticmethod
+    def _talk_row(row: tuple, slides: tuple[Slide, ...] = ()) -> Talk:
+        slug, title, created, updated, owner, shared = row
+        return Talk(slug, title, created, updated, slides, owner, bool(shared))
+
+    def opened_talk(self, slug: str) -> Talk | None:
+        """The talk a link or a menu opens (None: no such talk); Refused when it is another user's private
+        talk and this user lacks the manage_cohorts right."""
+        found = self.talk(slug)
+        if found is not None and not self.who.may_open(found.owner, found.shared):
+            raise Refused(
+                f"The talk {slug} is private to another user: opening it needs the {MANAGE} right. "
+                "Ask its owner to share it with the team.",
+                f"opening private talk {slug} ({whose(found.owner)}) without the {MANAGE} right",
+            )
+        return found
 
     def talk(self, slug: str) -> Talk | None:
         """A talk with its slides in order, or None."""
         if not isinstance(slug, str) or not SLUG.fullmatch(slug) or not self.path.exists():
             return None
         with self._connect() as con:
-            row = con.execute(
-                "SELECT slug, title, created_at, updated_at FROM talks WHERE slug = ?", (slug,)
-            ).fetchone()
+            row = con.execute(f"SELECT {TALK_COLUMNS} FROM talks WHERE slug = ?", (slug,)).fetchone()
             if row is None:
                 return None
             slides = con.execute(
@@ -563,11 +691,11 @@ class Workspace:
                 "ORDER BY position, id",
                 (slug,),
             ).fetchall()
-        slug_, title, created, updated = row
-        return Talk(slug_, title, created, updated, tuple(self._slide(s) for s in slides))
+        return self._talk_row(row, tuple(self._slide(s) for s in slides))
 
-    def new_talk(self, title: str) -> Talk:
-        """A talk without slides under a new title (a title already used is refused)."""
+    def new_talk(self, title: str, shared: bool = True) -> Talk:
+        """A talk without slides under a new title, owned by this user, shared with the team or private (a
+        title already used is refused)."""
         clean, now = _name(title, "A talk needs a title.", "title"), _now()
         with self._connect(write=True) as con:
             self._title_free(con, clean)
@@ -577,20 +705,30 @@ class Workspace:
                     f"{stored:,} talks are kept, the most a workspace holds: delete one you no longer need first."
                 )
             slug = self._new_slug(con, "talks")
-            con.execute("INSERT INTO talks VALUES (?, ?, ?, ?)", (slug, clean, now, now))
+            con.execute(
+                f"INSERT INTO talks ({TALK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                (slug, clean, now, now, self.who.user, int(bool(shared))),
+            )
         return self._talk(slug)
 
     def rename_talk(self, slug: str, title: str) -> Talk:
         clean = _name(title, "A talk needs a title.", "title")
         with self._connect(write=True) as con:
-            self._require_talk(con, slug)
+            self._require_talk(con, slug, change=True)
             self._title_free(con, clean, slug)
             con.execute("UPDATE talks SET title = ?, updated_at = ? WHERE slug = ?", (clean, _now(), slug))
         return self._talk(slug)
 
+    def set_talk_shared(self, slug: str, shared: bool) -> Talk:
+        """Share a talk with the team, or make it private (its owner, or the manage_cohorts right)."""
+        with self._connect(write=True) as con:
+            self._require_talk(con, slug, change=True)
+            con.execute("UPDATE talks SET shared = ?, updated_at = ? WHERE slug = ?", (int(bool(shared)), _now(), slug))
+        return self._talk(slug)
+
     def delete_talk(self, slug: str) -> None:
         with self._connect(write=True) as con:
-            self._require_talk(con, slug)
+            self._require_talk(con, slug, change=True)
             con.execute("DELETE FROM talk_slides WHERE talk = ?", (slug,))
             con.execute("DELETE FROM talks WHERE slug = ?", (slug,))
 
@@ -600,7 +738,7 @@ class Workspace:
             raise WorkspaceError(f"{page!r} is not a page with a chart: a slide shows one of the analysis pages.")
         clean_title, clean_notes = slide_text(title, notes)
         with self._connect(write=True) as con:
-            self._require_talk(con, talk)
+            self._require_talk(con, talk, change=True)
             count = int(con.execute("SELECT count(*) FROM talk_slides WHERE talk = ?", (talk,)).fetchone()[0])
             if count >= MAX_SLIDES:
                 raise WorkspaceError(
@@ -618,7 +756,7 @@ class Workspace:
         """A new title and notes from the slide at `version`; refused (SlideConflict) when it moved on."""
         clean_title, clean_notes = slide_text(title, notes)
         with self._connect(write=True) as con:
-            stored = self._require_slide(con, slide_id)
+            stored = self._require_slide(con, slide_id, change=True)
             if stored.version != version:
                 raise SlideConflict(stored)
             con.execute(
@@ -631,7 +769,7 @@ class Workspace:
     def move_slide(self, slide_id: int, step: int) -> Slide:
         """Move a slide `step` places (-1 up, +1 down), within the talk's first and last place."""
         with self._connect(write=True) as con:
-            slide = self._require_slide(con, slide_id)
+            slide = self._require_slide(con, slide_id, change=True)
             order = [r[0] for r in con.execute(self._ORDER, (slide.talk,)).fetchall()]
             here = order.index(slide_id)
             there = min(max(here + int(step), 0), len(order) - 1)
@@ -644,7 +782,7 @@ class Workspace:
         """A copy of a slide right after it, titled "<title> (copy)", or "(copy 2)", "(copy 3)"... when
         the talk has that title already (a copy of a copy is numbered, not "(copy) (copy)")."""
         with self._connect(write=True) as con:
-            slide = self._require_slide(con, slide_id)
+            slide = self._require_slide(con, slide_id, change=True)
             order = [r[0] for r in con.execute(self._ORDER, (slide.talk,)).fetchall()]
             if len(order) >= MAX_SLIDES:
                 raise WorkspaceError(
@@ -670,7 +808,7 @@ class Workspace:
     def delete_slide(self, slide_id: int) -> Slide:
         """Delete a slide; returns it as it was (restore_slide puts it back)."""
         with self._connect(write=True) as con:
-            slide = self._require_slide(con, slide_id)
+            slide = self._require_slide(con, slide_id, change=True)
             con.execute("DELETE FROM talk_slides WHERE id = ?", (slide_id,))
             self._renumber(con, [r[0] for r in con.execute(self._ORDER, (slide.talk,)).fetchall()])
             self._touch(con, slide.talk)
@@ -680,7 +818,7 @@ class Workspace:
         """A deleted slide back in its talk, at its place (or last, when the talk is shorter now), with
         its page, settings, title and notes (Undo after Delete)."""
         with self._connect(write=True) as con:
-            self._require_talk(con, slide.talk)
+            self._require_talk(con, slide.talk, change=True)
             order = [r[0] for r in con.execute(self._ORDER, (slide.talk,)).fetchall()]
             if len(order) >= MAX_SLIDES:
                 raise WorkspaceError(
@@ -891,19 +1029,29 @@ class Workspace:
         if con.execute("SELECT 1 FROM talks WHERE title = ? COLLATE NOCASE AND slug <> ?", (title, slug)).fetchone():
             raise WorkspaceError(f"A talk is already called {title!r}: choose another title.")
 
-    @staticmethod
-    def _require_talk(con: sqlite3.Connection, slug: str) -> None:
-        if not con.execute("SELECT 1 FROM talks WHERE slug = ?", (slug,)).fetchone():
+    def _require_talk(self, con: sqlite3.Connection, slug: str, change: bool = False) -> None:
+        """The talk must exist; `change`: and be this user's, or this user hold the manage_cohorts right."""
+        row = con.execute("SELECT title, owner FROM talks WHERE slug = ?", (slug,)).fetchone()
+        if not row:
             raise WorkspaceError("That talk no longer exists (deleted in another session?).")
+        if change and not self.who.may_change(row[1]):
+            raise Refused(
+                f"The talk {row[0]!r} is {whose(row[1])}: changing or deleting another user's talk (its title or "
+                f"its slides) needs the {MANAGE} right. Nothing was changed.",
+                f"changing talk {slug} ({whose(row[1])}) without the {MANAGE} right",
+            )
 
-    def _require_slide(self, con: sqlite3.Connection, slide_id: int) -> Slide:
+    def _require_slide(self, con: sqlite3.Connection, slide_id: int, change: bool = False) -> Slide:
         row = con.execute(
             "SELECT id, talk, position, page, query, title, notes, version FROM talk_slides WHERE id = ?",
             (int(slide_id),),
         ).fetchone()
         if row is None:
             raise WorkspaceError("That slide no longer exists (deleted in another session?).")
-        return self._slide(row)
+        slide = self._slide(row)
+        if change:
+            self._require_talk(con, slide.talk, change=True)
+        return slide
 
     def _got_slide(self, slide_id: int) -> Slide:
         with self._connect() as con:
@@ -942,10 +1090,17 @@ class Workspace:
             if not con.execute(f"SELECT 1 FROM {table} WHERE {column} = ?", (slug,)).fetchone():  # noqa: S608 (fixed names)
                 return slug
 
-    @staticmethod
-    def _require(con: sqlite3.Connection, slug: str) -> None:
-        if not con.execute("SELECT 1 FROM saved_cohorts WHERE slug = ?", (slug,)).fetchone():
+    def _require(self, con: sqlite3.Connection, slug: str, change: bool = False) -> None:
+        """The cohort must exist; `change`: and be this user's, or this user hold the manage_cohorts right."""
+        row = con.execute("SELECT name, owner FROM saved_cohorts WHERE slug = ?", (slug,)).fetchone()
+        if not row:
             raise WorkspaceError("That saved cohort no longer exists (deleted in another session?).")
+        if change and not self.who.may_change(row[1]):
+            raise Refused(
+                f"The saved cohort {row[0]!r} is {whose(row[1])}: changing or deleting another user's saved "
+                f"cohort needs the {MANAGE} right. Nothing was changed.",
+                f"changing saved cohort {slug} ({whose(row[1])}) without the {MANAGE} right",
+            )
 
     def _got(self, slug: str) -> SavedCohort:
         saved = self.get(slug)
@@ -955,9 +1110,11 @@ class Workspace:
 
     @staticmethod
     def _row(row: tuple) -> SavedCohort:
-        slug, name, note, query, dataset_name, fingerprint, counts, created, updated, version = row
+        slug, name, note, query, dataset_name, fingerprint, counts, created, updated, version, owner, shared = row
         query_, counts_ = json.loads(query), json.loads(counts)
-        return SavedCohort(slug, name, note, query_, dataset_name, fingerprint, counts_, created, updated, version)
+        return SavedCohort(
+            slug, name, note, query_, dataset_name, fingerprint, counts_, created, updated, version, owner, bool(shared)
+        )
 
 
 # ---------------------------------------------------------------------------------------------------

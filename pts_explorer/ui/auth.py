@@ -13,12 +13,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 import pandas as pd
 import streamlit as st
 
-from pts_explorer import access, audit, config, escape, settings
+from pts_explorer import access, audit, config, escape, settings, workspace
 from pts_explorer.identity import LOCAL, Identity, from_claims
 
 # Who a session is before the provider signed them in: no user the permissions file can name.
@@ -139,21 +139,51 @@ def refused_studies(raw: Mapping[str, list[str]]) -> list[str]:
     seen = current_access()
     if not seen.restricted:
         return []
-    asked = list(raw.get("study", []))
+    return sorted({s for s in asked_values(raw, "study") if not seen.sees(s)})
+
+
+def refused_centers(raw: Mapping[str, list[str]], every: list[str], visible: list[str]) -> list[str]:
+    """The centres an address asks for (center=, a saved or compared cohort's, Who benefits' groups=center:..)
+    that are centres of the data (`every`) but not of the studies this user may see (`visible`): recorded as
+    denied, like a study (the SQL's allowed_studies shows none of their patients). A value that is no centre
+    of the data at all is a mistyped link, not an attempt on another study."""
+    if not current_access().restricted:
+        return []
+    hidden = set(every) - set(visible)
+    return sorted({c for c in asked_values(raw, "center") if c in hidden})
+
+
+def asked_values(raw: Mapping[str, list[str]], key: str) -> list[str]:
+    """The values of a cohort key (study, center) an address asks for: its own, those of the saved cohorts it
+    opens (cohort=<slug>) or compares (a= .. d= cohort:<slug>), and Who benefits' groups and reference written
+    "<key>:<value>"."""
+    asked = [v for v in raw.get(key, []) if isinstance(v, str)]
+    prefix = f"{key}:"
+    asked += [
+        v.removeprefix(prefix)
+        for name in ("groups", "reference")
+        for v in raw.get(name, [])
+        if isinstance(v, str) and v.startswith(prefix)
+    ]
     slugs = list(raw.get("cohort", []))
     # Compare's cohorts: a saved cohort's slug (b=mgi392t8), as the address writes it (or cohort:<slug>)
-    slugs += [v.removeprefix("cohort:") for key in "abcd" for v in raw.get(key, []) if isinstance(v, str)]
+    slugs += [v.removeprefix("cohort:") for ref in "abcd" for v in raw.get(ref, []) if isinstance(v, str)]
     if slugs:
-        from pts_explorer import workspace  # here: only an address with a saved cohort needs the workspace
-
         try:
             space = workspace.Workspace(config.workspace_path())
             for slug in slugs[:5]:
                 if settings.SLUG.fullmatch(slug) and (saved := space.get(slug)) is not None:
-                    asked += saved.query.get("study", [])
+                    asked += saved.query.get(key, [])
         except (OSError, workspace.WorkspaceError):
             pass
-    return sorted({s for s in asked if isinstance(s, str) and not seen.sees(s)})
+    return [v for v in asked if isinstance(v, str)]
+
+
+def refused(problem: workspace.WorkspaceError, page: str) -> None:
+    """Record a change or an opening the workspace refused for want of the manage_cohorts right (Refused) as
+    "denied"; any other problem (a name taken, a conflict) is not an attempt beyond the user's rights."""
+    if isinstance(problem, workspace.Refused):
+        record("denied", page=page, detail=problem.detail)
 
 
 def audit_events() -> tuple[list[dict], int]:
@@ -168,6 +198,18 @@ def audit_file_name() -> str:
 def may_see_only_some_studies() -> bool:
     """Whether the permissions file limits this session's user to some studies (the pages' wording says so)."""
     return current_access().restricted
+
+
+def owner() -> workspace.Owner:
+    """This session's user as the workspace knows them: who saves (and owns) a cohort or talk, and whether they
+    may change others' and open private ones (the manage_cohorts right). The local tool's user is "local",
+    with every right: everything is theirs, as before owners existed."""
+    return workspace.Owner(user=current_identity().user, manage=may("manage_cohorts"))
+
+
+def store() -> workspace.Workspace:
+    """The workspace (saved cohorts and talks) as this session's user sees and changes it."""
+    return workspace.Workspace(config.workspace_path(), owner())
 
 
 def may(right: str) -> bool:
@@ -225,6 +267,68 @@ def unknown_studies_notice(served: list[str]) -> None:
 def must_sign_in() -> bool:
     """True when sign-in is configured and this session's user is not signed in: no page may run."""
     return configured() and not current_identity().signed_in
+
+
+# The address a signed-out browser asked for, kept in the browser across the provider's round trip: st.login's
+# callback always lands on the home page, in a new session, so only the browser can carry it.
+RETURN_COOKIE = "pts_return_to"
+RETURN_SECONDS = 900  # how long the sign-in may take: an older address is not reopened
+_RETURNED = "_returned_to"  # this session has used (or refused) the cookie: once per session
+
+
+def remember_address(url_path: str, query: Mapping[str, list[str]]) -> None:
+    """On the sign-in screen: keep the address asked for (its page and every query key) in a cookie of this
+    browser, so that the first page after sign-in can open it (`return_address`); the home page without a
+    query forgets an older one. Written by the page's JavaScript: Streamlit sets no cookie of its own."""
+    address = url_path + ("?" + urlencode([(k, v) for k, vs in query.items() for v in vs]) if query else "")
+    if not url_path and not query:
+        _write_cookie("", 0)
+    elif len(address) <= 2000:  # a cookie holds ~4 KB; a longer address is not kept (the home page opens)
+        _write_cookie(quote(address, safe=""), RETURN_SECONDS)
+
+
+def _write_cookie(value: str, seconds: int) -> None:
+    # value: percent-encoded (quote(safe="")), so it holds no quote, semicolon or space of its own
+    st.html(
+        f"<script>document.cookie = '{RETURN_COOKIE}={value}; path=/; max-age={seconds}; SameSite=Lax';</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+def return_address(known: Mapping[str, object]) -> tuple[str, dict[str, list[str]]] | None:
+    """The address a user asked for before signing in (remember_address), on the first run of their signed-in
+    session: its page's url_path (one of `known`) and its query; None on every later run, and without one."""
+    if st.session_state.get(_RETURNED):
+        return None
+    st.session_state[_RETURNED] = True
+    if not configured() or not current_identity().signed_in:
+        return None
+    raw = _return_cookie()
+    if not raw:
+        return None
+    path, _, query = unquote(raw).partition("?")
+    if path not in known or path == "":
+        return None
+    asked: dict[str, list[str]] = {}
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        asked.setdefault(key, []).append(value)
+    return path, asked
+
+
+def _return_cookie() -> str:
+    """The asked address this browser keeps ("" without one; also where no browser sent cookies)."""
+    raw = st.context.cookies.get(RETURN_COOKIE)
+    return raw if isinstance(raw, str) else ""
+
+
+def forget_address() -> None:
+    """On the first page of a signed-in session whose browser holds an asked address: remove it (it was opened,
+    or it is not to be), so that a later visit of the home page stays there. Once per session."""
+    if st.session_state.get("_return_forgotten") or not _return_cookie():
+        return
+    if configured() and current_identity().signed_in:
+        st.session_state["_return_forgotten"] = True
+        _write_cookie("", 0)
 
 
 def sign_in_screen() -> None:

@@ -24,7 +24,19 @@ SUBGROUP = "sub:"
 
 
 def store() -> workspace.Workspace:
-    return workspace.Workspace(config.workspace_path())
+    return auth.store()
+
+
+SHARED_HELP = (
+    "Shared: every user of the app lists and opens it (each sees only the patients of the studies they may see). "
+    "Private: only you, and users with the manage_cohorts right. Only you (or that right) can change or delete it."
+)
+
+
+def sharing(owner: str, shared: bool) -> str:
+    """Whose an item is and who sees it, in words (the owner is the sign-in's user id, shown as text)."""
+    who = owner or "owner unknown (saved before owners were recorded)"
+    return f"{who}, {'shared with the team' if shared else 'private'}"
 
 
 PAGE = "cohorts"  # the Saved cohorts page's url_path: it says itself, once, that the workspace cannot be used
@@ -236,8 +248,12 @@ def sidebar_panel(cohort: CohortFilter) -> None:
             # No max_chars: a browser would cut a long pasted name silently; the workspace refuses it in words.
             name = st.text_input("Save these filters as", placeholder="a name")
             note = st.text_area("Note (optional)", height=68)
+            # With sign-in only: the local tool's one user owns everything, and it stays shared as before.
+            shared = not auth.configured() or st.checkbox(
+                "Share with the team", value=True, key="save_cohort_shared", help=SHARED_HELP
+            )
             if st.form_submit_button("Save", icon=":material/bookmark_add:"):
-                _save(name, note, cohort)
+                _save(name, note, cohort, shared)
         st.page_link("app_pages/cohorts.py", label="Manage saved cohorts", icon=":material/bookmarks:")
 
 
@@ -260,11 +276,11 @@ def _open_chosen() -> None:
     st.session_state["saved_open"] = None
 
 
-def _save(name: str, note: str, cohort: CohortFilter) -> None:
+def _save(name: str, note: str, cohort: CohortFilter, shared: bool = True) -> None:
     info = query("dataset_info").iloc[0]
     try:
         saved = store().save(
-            name, state.cohort_query(), str(info.dataset_name), data_fingerprint(), counts(cohort), note
+            name, state.cohort_query(), str(info.dataset_name), data_fingerprint(), counts(cohort), note, shared
         )
     except workspace.WorkspaceError as problem:
         st.error(escape.markdown(problem), icon=":material/error:")  # it quotes the name typed

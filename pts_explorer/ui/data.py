@@ -126,6 +126,19 @@ def served_studies() -> list[str]:
     return _cached_query("studies", _freeze(params), str(path), db.data_version(path)).study_id.tolist()
 
 
+def served_centers() -> tuple[list[str], list[str]]:
+    """Every centre of the served file, whatever the user may see, and those of the studies the user may see:
+    for the audit trail's check of an address's centres only (auth.refused_centers), never for a page's options
+    or numbers (not listed among the page's statements either)."""
+    path, version = config.db_path(), db.data_version(config.db_path())
+    every = db.bind_params("centers", {"allowed_studies": None})[1]
+    visible = db.bind_params("centers", limited({}))[1]
+    return (
+        _cached_query("centers", _freeze(every), str(path), version).center_id.tolist(),
+        _cached_query("centers", _freeze(visible), str(path), version).center_id.tolist(),
+    )
+
+
 def open_database() -> validation.Report:
     """Open (or reuse) the checked database; raises db.DatabaseProblem with what is wrong, and
     returns the check report (its warnings) otherwise."""

@@ -56,6 +56,7 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
     does not need data (Import) runs without the database check and the cohort filters; in
     presenter mode the page runs alone, under one line that states its cohort."""
     st.html(STYLESHEET)  # style only: takes no space on the page
+    auth.forget_address()  # after sign-in: the address asked for before it is used (app.py) and forgotten
     _swept_at_start()
     st.session_state["_page"] = page.url_path
     state.begin_run()
@@ -74,10 +75,12 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
     menu = None  # the page menu's place in the sidebar: under the cohort
     notices.run_token()  # hidden; drawn before anything can stop the page (tests wait on it)
     opened = (page.url_path, auth.cohort_query(state.url_query()))
+    centres_asked: dict[str, list[str]] = {}  # an address newly opened: its centres are checked once the data are
     if st.session_state.get("_audited_open") != opened:  # the trail: each page and cohort a user opens, once
         st.session_state["_audited_open"] = opened
         auth.record("open", page=page.url_path or "home", cohort=opened[1])
         raw = {key: st.query_params.get_all(key) for key in st.query_params}
+        centres_asked = raw
         if refused := auth.refused_studies(raw):  # an address, saved cohort or Compare cohort of another study
             asked = auth.cohort_query(raw)
             auth.record("denied", page=page.url_path or "home", cohort=asked, detail=f"studies {', '.join(refused)}")
@@ -92,6 +95,7 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
         if spec.needs_data:
             report = notices.require_database()
             auth.unknown_studies_notice(data.served_studies())  # for the operator: ids the data do not hold
+            _audit_centres(page, centres_asked)
             if presenting:
                 line = presenter.start_line()
                 filter_panel.sidebar_filters(line.drawer)
@@ -124,6 +128,16 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
             notices.setting_notices()
         if spec.needs_data and not failed:  # also after st.stop: an empty cohort can be exported as such
             exporting.fill(spec.title, filter_panel.cohort())
+
+
+def _audit_centres(page: st.Page, raw: dict[str, list[str]]) -> None:
+    """An address newly opened that names a centre of a study the user may not see (center=TC01, or a saved
+    cohort's): recorded as denied, as a study is (the pages show none of its patients)."""
+    if not raw or not auth.may_see_only_some_studies():
+        return
+    if refused := auth.refused_centers(raw, *data.served_centers()):
+        asked = auth.cohort_query(raw)
+        auth.record("denied", page=page.url_path or "home", cohort=asked, detail=f"centres {', '.join(refused)}")
 
 
 def opened_with_query() -> bool:

@@ -23,6 +23,7 @@ import streamlit as st
 
 from pts_explorer import config, privacy, workspace
 from pts_explorer.settings import COHORT_KEYS, SETTINGS, as_int, cut_points
+from pts_explorer.ui import auth
 
 _STORE = "_settings"  # key -> value, for every setting this session has seen
 _PUBLISHED = "_published_query"  # the query string the app wrote last
@@ -168,16 +169,27 @@ def open_saved(slug: str) -> bool:
     """Apply a saved cohort's filters (a `cohort=<slug>` link, or the sidebar); False, with a
     notice, when no cohort is saved under that name."""
     store = _store()
+    refused = False
     try:
-        saved = workspace.Workspace(config.workspace_path()).get(slug)
+        saved = auth.store().opened(slug)
+    except workspace.Refused as problem:  # another user's private cohort, without the manage_cohorts right
+        st.session_state[_NOTICES].append(f"{problem} The link's other settings apply.")
+        auth.record(
+            "denied",
+            page=str(st.session_state.get("_page", "")) or "home",
+            cohort=f"cohort={slug}",
+            detail=problem.detail,
+        )
+        saved, refused = None, True
     except workspace.WorkspaceError as problem:
         st.session_state[_NOTICES].append(str(problem))
         saved = None
     if saved is None:
-        st.session_state[_NOTICES].append(
-            f"No saved cohort is called **{slug}** here (deleted, or saved in another workspace): the link's "
-            "other settings apply."
-        )
+        if not refused:
+            st.session_state[_NOTICES].append(
+                f"No saved cohort is called **{slug}** here (deleted, or saved in another workspace): the link's "
+                "other settings apply."
+            )
         store["cohort"] = None
         st.session_state.pop(_SAVED, None)
         return False

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from pts_explorer import config, escape, workspace
+from pts_explorer import escape, workspace
 from pts_explorer.config import ANALYSIS_PAGES, PageSpec
 from pts_explorer.filters import CohortFilter
 from pts_explorer.settings import SETTINGS
-from pts_explorer.ui import state
+from pts_explorer.ui import auth, state
 
 PAGE = "talks"  # the Talks page's url_path
 NEW = ""  # the "new talk" choice of Add to talk
@@ -26,7 +26,7 @@ _LAST = "_talk_last"  # the talk chosen in Add to talk last (NEW: a new one); of
 
 
 def store() -> workspace.Workspace:
-    return workspace.Workspace(config.workspace_path())
+    return auth.store()
 
 
 def page_of(slide: workspace.Slide) -> PageSpec | None:
@@ -135,9 +135,12 @@ def presented() -> Presented | None:
     slug, position = state.current("talk"), state.current("slide")
     if not slug or not state.presenting():
         return None
-    try:
-        talk = store().talk(slug)
+    try:  # a follower shows the presenter's talk: sharing it to the room is the presenter's choice
+        talk = store().talk(slug) if state.following() else store().opened_talk(slug)
     except workspace.WorkspaceError as problem:
+        if st.session_state.get("_talk_refused") != slug:  # once per talk, not once per slide
+            st.session_state["_talk_refused"] = slug
+            auth.refused(problem, str(st.session_state.get("_page", "")))
         state.notice(escape.markdown(problem))
         return None
     if talk is None:
@@ -166,7 +169,7 @@ def opening_slide(query: Mapping[str, list[str]]) -> tuple[str, dict[str, list[s
         return None
     slug = SETTINGS["talk"].parse(query.get("talk", []))
     try:
-        talk = store().talk(str(slug)) if slug else None
+        talk = store().opened_talk(str(slug)) if slug else None
     except workspace.WorkspaceError:
         return None  # the Talks page says why
     if talk is None or not talk.slides:
@@ -203,6 +206,7 @@ def _add(page: str, title_key: str) -> None:
             talk = found
         slide = space.add_slide(talk.slug, page, state.url_query(), st.session_state.get(title_key, ""))
     except workspace.WorkspaceError as problem:
+        auth.refused(problem, str(st.session_state.get("_page", "")))
         st.session_state[_ADDED] = ("error", escape.markdown(problem), "")
         return
     st.session_state[_LAST] = talk.slug

@@ -8,6 +8,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from pts_explorer import audit
+from pts_explorer import db as db_module
 from pts_explorer.identity import Identity
 from pts_explorer.ui import auth
 from pts_explorer.workspace import Workspace
@@ -107,3 +108,30 @@ def test_a_signed_in_session_and_its_sign_out_are_recorded(app_on, demo_db, work
         ("tina@example.org", "open"),
         ("tina@example.org", "sign_out"),
     ]
+
+
+def test_a_centre_of_another_study_is_recorded_as_refused(app_on, demo_db, workspace_file, tmp_path, monkeypatch):
+    """center=<a REGISTRY centre> for a TRIAL user was a plain "open"; a centre of the user's own study, or no
+    centre of the data at all (a mistyped link), is no attempt on another study."""
+    _grant(tmp_path, monkeypatch, '"TRIAL"')
+    con = db_module.open_read_only(demo_db)  # as the app opens it: one configuration per file in a process
+    registry, trial = (
+        con.execute("SELECT min(center_id) FROM patients WHERE study_id = ?", [s]).fetchone()[0]
+        for s in ("REGISTRY", "TRIAL")
+    )
+    con.close()
+    at = app_on(demo_db, {"center": [registry, trial, "NOWHERE"]}).run()
+    assert not at.exception, at.exception
+    asked = "&".join(f"center={c}" for c in (registry, trial, "NOWHERE"))
+    assert [(e["action"], e["page"], e["cohort"], e["detail"]) for e in _events(workspace_file)] == [
+        ("open", "overview", asked, ""),
+        ("denied", "overview", asked, f"centres {registry}"),
+    ]
+    reg = Workspace(workspace_file).save("Reg centre", {"center": [registry]}, "d", "", {})
+    at = app_on(demo_db, {"cohort": reg.slug}).run()
+    assert not at.exception, at.exception
+    assert [(e["action"], e["cohort"], e["detail"]) for e in _events(workspace_file)][-1] == (
+        "denied",
+        f"cohort={reg.slug}",
+        f"centres {registry}",
+    )

@@ -8,6 +8,7 @@ import contextlib
 import secrets
 import socket
 from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from oidc_provider_mock import User, run_server_in_thread
@@ -105,8 +106,10 @@ def test_signing_in_returns_signed_in_and_signing_out_returns_to_the_sign_in(app
     user_line = page.locator(".st-key-signed_in_user [data-testid='stText']")
     expect(user_line).to_have_count(1)
     assert user_line.inner_text() == "Signed in as Alice Ångström-O'Neil"
-    # the app itself ran: the home page's title and the page menu
-    expect(page.get_by_role("heading", name="PTS Outcomes Explorer")).to_be_visible()
+    # the app itself ran: the page asked for before signing in (not the provider's landing, the home page) and
+    # the page menu
+    assert urlsplit(page.url).path == "/overview"
+    expect(page.get_by_role("heading", name="Cohort overview")).to_be_visible()
     assert page.locator(".st-key-page_nav").count() == 1
     # a deep link opened by the signed-in browser shows its page, not the sign-in
     page.goto(app + "/overview")
@@ -121,3 +124,24 @@ def test_signing_in_returns_signed_in_and_signing_out_returns_to_the_sign_in(app
     sees_only_the_sign_in(page)
     page.goto(app + "/overview")
     sees_only_the_sign_in(page)
+
+
+def test_a_deep_link_opened_signed_out_opens_after_sign_in(app, page: Page):
+    """The provider returns the user to the home page: the address asked for before signing in (its page and
+    every query key) is opened after it, once; the home page opened later stays the home page."""
+    asked = {"arm": ["stent"], "site": ["common_iliac", "common_femoral"], "endpoint": ["secondary_patency"]}
+    page.goto(app + "/durability?" + urlencode(asked, doseq=True))
+    sees_only_the_sign_in(page)
+    sign_in(page, app, "alice-sub")
+    page.wait_for_url("**/durability?**", timeout=60_000)
+    page.wait_for_selector(".st-key-run_token", state="attached")
+    wait_idle(page)
+    opened = urlsplit(page.url)
+    assert (opened.path, parse_qs(opened.query)) == ("/durability", asked)
+    expect(page.get_by_role("heading", name="Durability")).to_be_visible()
+    assert page.locator(".st-key-sign_in").count() == 0
+    page.goto(app + "/")
+    page.wait_for_selector(".st-key-run_token", state="attached")
+    wait_idle(page)
+    assert urlsplit(page.url).path == "/"
+    expect(page.get_by_role("heading", name="PTS Outcomes Explorer")).to_be_visible()

@@ -142,3 +142,25 @@ def test_the_audit_trail_is_refused_without_the_admin_right(app, tina: Page):
     assert tina.get_by_role("button", name="Audit trail (CSV)").count() == 0
     last = _trail_lines(trail)[-1]
     assert (last["user"], last["action"], last["page"]) == ("tina@example.org", "denied", "audit")
+
+
+def test_another_users_private_cohort_is_refused_by_its_link_and_recorded(app, tina: Page, demo_db):
+    """Saved cohorts have owners (issue 30): Bob's private cohort, opened by its link by Tina (who lacks the
+    manage_cohorts right), is refused naming the right; its filter is not applied, and the trail says so."""
+    url, _, trail = app
+    bob = workspace.Workspace(trail.parent / "workspace.sqlite", workspace.Owner("bob@example.org", manage=False))
+    private = bob.save("Bob's men", {"sex": ["male"]}, "demo", "x", {}, shared=False)
+    open_page(tina, f"{url}/overview?cohort={private.slug}")
+    said = (
+        f"The saved cohort {private.slug} is private to another user: opening it needs the manage_cohorts right. "
+        "Ask its owner to share it with the team. The link's other settings apply."
+    )
+    expect(tina.get_by_text(said, exact=True)).to_be_visible()
+    assert _patients_on_page(tina) == _count(demo_db, "study_id = 'TRIAL'")  # not Bob's filter (men)
+    denied = [e for e in _trail_lines(trail) if e["user"] == "tina@example.org" and e["action"] == "denied"]
+    assert {k: denied[-1][k] for k in ("page", "cohort", "detail")} == {
+        "page": "overview",
+        "cohort": f"cohort={private.slug}",
+        "detail": f"opening private saved cohort {private.slug} (saved by bob@example.org) without the "
+        "manage_cohorts right",
+    }
