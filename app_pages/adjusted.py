@@ -74,7 +74,8 @@ with settings_box:
         "Matching caliper, SD of the score",
         list(vocab.PS_CALIPERS),
         help="1:1 matching only: a stent patient is matched to the nearest medical patient whose score lies within "
-        "this many standard deviations of the score; one with none stays unmatched.",
+        "this many standard deviations of the score, on the probability scale (MatchIt's default; Austin's 0.2 is for "
+        "the logit of the score); one with none stays unmatched.",
     )
     threshold = ui.control(
         "threshold",
@@ -256,15 +257,9 @@ else:
 balance = P.balance(score, weights)
 worst = float(balance.smd_after.abs().max())
 small_registry = any(shield.too_few(int(n)) for n in analysed)
-if not P.balanced(balance) and not small_registry:
-    off = balance[balance.smd_after.abs() > P.BALANCE_TARGET]
-    names = ", ".join(str(label) for label in off.label)
-    st.warning(
-        f"**Balance not reached**: after adjustment |SMD| is above {P.BALANCE_TARGET} for {names} (largest "
-        f"{shown.smd_text(worst).split()[0]}). The adjusted estimate still carries that imbalance: choose overlap "
-        "weights, a narrower caliper or other covariates, or narrow the cohort.",
-        icon=":material/warning:",
-    )
+balance_words = shown.balance_warning(balance, method, float(caliper), min(float(c) for c in vocab.PS_CALIPERS))
+if balance_words is not None and not small_registry:
+    ui.note(balance_words, st.warning, icon=":material/warning:")  # recorded: the HTML report says it too
 
 # The estimates: the registry unadjusted and adjusted, and the trial's randomized one.
 ratio = timed
@@ -450,11 +445,17 @@ else:
     stent_all = int(stent.sum())
     if method == "matching":
         unmatched = int(((weights == 0) & stent).sum())
+        why = P.unmatched_reasons(stent, data.ps.to_numpy(), P.match_nearest(stent, data.ps.to_numpy(), float(caliper)))
         ui.note(
-            f"Matching: {shield.count(unmatched)} of the {shield.count(stent_all)} stent patients analysed had no "
-            f"match within the caliper ({caliper} SD of the score). The estimate is the effect among the "
-            f"{shield.count(stent_all - unmatched)} matched stent patients, not the ATT of all stented patients. "
-            "Its CI treats the matched patients as independent (no clustering on the pair)."
+            shown.matching_words(
+                shield.count(unmatched),
+                shield.count(stent_all),
+                shield.count(int((why == P.NO_CONTROL_LEFT).sum())),
+                shield.count(int((why == P.OUTSIDE_CALIPER).sum())),
+                shield.count(int((~stent).sum())),
+                shield.count(stent_all - unmatched),
+                caliper,
+            )
         )
     elif method == "iptw":
         trimmed = int((weights == 0).sum())
@@ -502,12 +503,39 @@ else:
         trial_months = sorted(
             {int(m) for s in ui.query("studies").itertuples() if s.design == "randomized" for m in s.visit_months}
         )
-        reason = (
-            f"the trial has no month-{visit} visit (its visits: months {', '.join(str(m) for m in trial_months if m)})"
-            if not timed and visit not in trial_months
-            else "the trial's patients in this cohort are too few for an estimate (3 per arm"
-            + (", an event in each)" if timed else ")")
-        )
+        trials = sorted(str(s.study_id) for s in ui.query("studies").itertuples() if s.design == "randomized")
+        if not timed and visit not in trial_months:
+            listed = ", ".join(str(m) for m in trial_months if m)
+            reason = f"the trial has no month-{visit} visit (its visits: months {listed})"
+        elif trial_rows.empty:
+            excluded = bool(cohort.study) and not set(cohort.study) & set(trials)
+            reason = "this cohort has no trial (randomized) patients: " + (
+                "the sidebar's *Study* filter leaves the trial out (its study: "
+                + ", ".join(map(escape.markdown, trials))
+                + ")"
+                if excluded
+                else "no trial patient meets the sidebar's filters"
+            )
+        else:
+            seen = (
+                trial_rows[trial_rows.duration_days.astype(float) > 0] if timed else trial_rows.dropna(subset=[column])
+            )
+            per_arm = {arm: int((seen.arm == arm).sum()) for arm in vocab.ARMS}
+            counts_words = ", ".join(f"{arm} {shield.count(per_arm[arm])}" for arm in vocab.ARMS)
+            if timed:
+                events = {arm: int(seen.observed[seen.arm == arm].astype(bool).sum()) for arm in vocab.ARMS}
+                counts_words += (
+                    " (with the event: " + ", ".join(f"{arm} {shield.count(events[arm])}" for arm in vocab.ARMS) + ")"
+                )
+            needs = f"at least {P.MIN_PER_ARM} trial patients per arm" + (
+                f" at risk of {endpoint_words} and an event in each arm"
+                if timed
+                else f" seen at baseline and month {visit}"
+            )
+            reason = (
+                f"the trial's patients in this cohort are too few for an estimate: it needs {needs}; this cohort has "
+                f"{counts_words}"
+            )
         st.info(f"No randomized benchmark: {reason}.")
     else:
         st.info(f"No randomized benchmark: a trial arm has fewer than {shield.k} patients here (small cells hidden).")
@@ -676,7 +704,14 @@ else:
     constant = [c for c in covariates if c not in score.covariates and not (c == "center_id" and score.centre_left_out)]
     after = {"overlap": "overlap weights", "iptw": "stabilized IPTW", "matching": "1:1 matching"}[method]
     ui.chart(
-        ps_charts.love_figure(balance, f"After ({after})"),
+        ps_charts.love_figure(
+            balance.assign(
+                label=[
+                    shown.balance_label(str(a), bool(b)) for a, b in zip(balance.label, balance.in_score, strict=True)
+                ]
+            ),
+            f"After ({after})",
+        ),
         "love_plot",
         f"|SMD| of each covariate before and after adjustment; largest after {shown.smd_text(worst)}.",
         patients=data.arm.value_counts(),
@@ -692,7 +727,8 @@ else:
         "(Mahalanobis) distance between the arms' shares of the levels, never smaller than the largest single "
         "level's SMD. Before: unweighted; after: the weighted means, shares and SDs (weights "
         f"of the patients analysed; matched patients only for matching). {display.SMD_FLAG} |SMD| above "
-        f"{P.BALANCE_TARGET}, the usual target. "
+        f"{P.BALANCE_TARGET}, the usual target. Every candidate covariate is shown, in the score or not: one left "
+        "out of the score is not adjusted for, and its |SMD| after says how much imbalance that leaves. "
         + (
             f"{shield.count(score.left_out)} registry patients left out for a missing covariate. "
             if score.left_out

@@ -42,7 +42,8 @@ def test_the_default_view_has_no_unstable_estimate_caution_and_says_the_zero_smd
     assert [c.value for c in at.caption if c.value.startswith("Overlap weights make")] == [
         "Overlap weights make the weighted means of every covariate in the score equal in the two arms by "
         "construction (Li, Morgan & Zaslavsky 2018), so their |SMD| after is 0: balance of the means, not proof of "
-        "no confounding (other moments, interactions and unmeasured confounders are not balanced by it)."
+        "no confounding (covariates left out of the score, other moments, interactions and unmeasured confounders "
+        "are not balanced by it; the balance table shows every candidate covariate, in the score or not)."
     ]
 
 
