@@ -799,15 +799,18 @@ def patient_table(
 ) -> pd.DataFrame:
     """Every registry patient of the cohort, in its order: patient_id, study_id, arm, the propensity
     score and the weight of the estimate (empty / 0 for a patient not in the score), the matched
-    pair (matching: the patient_id of the pair's stent patient; else empty), the `outcome` columns
+    pair (matching: the patient_id of the pair's stent patient; else empty), the ten candidate
+    covariates (center_id as the score used it: a pooled centre reads OTHER_CENTRES), the `outcome` columns
     (change, responder; or duration_days, observed), `analysed` ("yes" for a patient of the estimate:
     in the score, a positive weight and the outcome) and `reason` for each "no": outside the trial's
     inclusion criteria (`in_criteria` False; None when not restricted), `no_outcome`, a covariate
     missing, trimmed (IPTW), for a stent patient matching left unmatched no medical patient left to
     match or no match within the caliper (unmatched_reasons), or not matched (a medical patient no
     stent patient took)."""
-    table = registry.loc[:, ["patient_id", "study_id", "arm", *outcome]].copy()
+    table = registry.loc[:, ["patient_id", "study_id", "arm", *COVARIATES, *outcome]].copy()
     data = score.data
+    if "center_id" in score.covariates:  # the centre as the score used it: a small centre pooled
+        table.loc[data.index, "center_id"] = data.center_id.astype(str)
     ps = pd.Series(data.ps.to_numpy(), index=data.index)
     weight = pd.Series(w, index=data.index)
     table["propensity_score"] = ps.reindex(table.index)
@@ -848,4 +851,4 @@ def patient_table(
         reason[zero] = "score outside the trimming bounds (trimmed)" if method == IPTW else "weight 0"
     table["analysed"] = np.where(reason == "", "yes", "no")
     table["reason"] = reason
-    return table.loc[:, [*PATIENT_COLUMNS, *outcome, "analysed", "reason"]].reset_index(drop=True)
+    return table.loc[:, [*PATIENT_COLUMNS, *COVARIATES, *outcome, "analysed", "reason"]].reset_index(drop=True)

@@ -34,6 +34,22 @@ ESS_CAUTION = 50  # an arm's effective sample size below this draws the caution
 SCORE_BOUNDS = (0.01, 0.99)  # a score outside these is near 0 or 1: near-separation
 
 
+def score_text(value: float) -> str:
+    """A propensity score to 3 decimals; one that would read 0.000 or 1.000 as below 0.001 or above 0.999."""
+    if value < 0.0005:
+        return "below 0.001"
+    if value >= 0.9995:
+        return "above 0.999"
+    return number(value, 3)
+
+
+SCORE_KNOWN_NOTE = (
+    "The robust CIs treat the propensity score as known: they leave out the uncertainty of its estimation. For "
+    "inverse probability weights (ATE) that makes them conservative in large samples (Lunceford & Davidian 2004; "
+    "Austin 2016); for overlap weights and matching it is not guaranteed either way."
+)
+
+
 def stability_caution(ess: dict[str, float], ps_low: float, ps_high: float) -> str | None:
     """A caution when the adjusted estimate rests on too little: an arm's effective sample size below
     ESS_CAUTION, or propensity scores outside SCORE_BOUNDS (near-separation: some patients' treatment
@@ -47,7 +63,7 @@ def stability_caution(ess: dict[str, float], ps_low: float, ps_high: float) -> s
         reasons.append(f"the effective sample size is below {ESS_CAUTION} ({', '.join(small)})")
     if extreme:
         reasons.append(
-            f"the scores reach {number(ps_low, 5)} to {number(ps_high, 5)}, outside {SCORE_BOUNDS[0]:g} to "
+            f"the scores reach {score_text(ps_low)} to {score_text(ps_high)}, outside {SCORE_BOUNDS[0]:g} to "
             f"{SCORE_BOUNDS[1]:g} (near-separation: the covariates almost decide who had a stent)"
         )
     return (
@@ -342,9 +358,18 @@ def protocol_table(
     )
 
 
-def benchmark_words(difference: float, low: float, high: float, decimals: int, what: str, estimand: str) -> str:
+def benchmark_words(
+    difference: float,
+    low: float,
+    high: float,
+    decimals: int,
+    what: str,
+    estimand: str,
+    trial_set: str = "the patients it randomized",
+) -> str:
     """What the registry-vs-trial difference supports, in words: a CI that includes no difference is
-    not evidence that the registry reproduces the trial; the estimands differ either way."""
+    not evidence that the registry reproduces the trial; the estimands differ either way. `trial_set`:
+    the trial's patients its estimate uses, in words (the N of the M randomized seen at the visit)."""
     ratio = what == "ratio"
     diff = f"{estimate_text(difference, decimals, ratio)}, 95% CI {ci_text(low, high, decimals, ratio)}"
     null = 1.0 if what == "ratio" else 0.0
@@ -362,7 +387,7 @@ def benchmark_words(difference: float, low: float, high: float, decimals: int, w
         )
     return (
         f"{verdict} The estimands differ: the registry's is the {ESTIMAND_NAMES[estimand]} of its own patients, the "
-        "trial's the average effect among the patients it randomized."
+        f"trial's the average effect among {trial_set}."
     )
 
 

@@ -116,3 +116,68 @@ def test_no_benchmark_for_a_small_trial_cohort_says_its_counts_per_arm_and_the_m
         f"least 3 trial patients per arm seen at baseline and month 6; this cohort has stent {n['stent']}, medical "
         f"{n['medical']}."
     )
+
+
+def _no_estimate(at) -> str:
+    (info,) = [i.value for i in at.info if i.value.startswith("**No adjusted estimate")]
+    return info
+
+
+def test_a_visit_the_registry_does_not_have_is_named_as_the_cause(app_on, demo_db):
+    """Finding 7: month 1 said "choose fewer covariates", though the registry has no month-1 visit."""
+    import duckdb
+
+    at = _open(app_on, demo_db, {"visit": "1"})
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        months = con.execute("SELECT visit_months FROM studies WHERE design = 'observational'").fetchall()
+    visits = sorted({int(m) for (ms,) in months for m in ms if m})
+    assert 1 not in visits
+    assert _no_estimate(at) == (
+        f"**No adjusted estimate for this cohort**: the registry has no month-1 visit (its visits: months "
+        f"{', '.join(map(str, visits))}): choose one of those visits."
+    )
+
+
+def test_an_arm_filter_is_named_as_the_cause(app_on, demo_db):
+    at = _open(app_on, demo_db, {"arm": "stent"})
+    assert _no_estimate(at) == (
+        "**No adjusted estimate for this cohort**: the sidebar's *Arm* filter keeps stent patients only, and the "
+        "comparison needs both arms: clear the Arm filter."
+    )
+
+
+def test_the_cis_are_said_to_treat_the_score_as_known(app_on, demo_db):
+    at = _open(app_on, demo_db)
+    notes = [c.value for c in at.caption if c.value.startswith("The robust CIs treat the propensity score")]
+    assert notes == [
+        "The robust CIs treat the propensity score as known: they leave out the uncertainty of its estimation. For "
+        "inverse probability weights (ATE) that makes them conservative in large samples (Lunceford & Davidian "
+        "2004; Austin 2016); for overlap weights and matching it is not guaranteed either way."
+    ]
+
+
+def test_no_narrower_caliper_is_advised_at_the_narrowest(app_on, demo_db):
+    narrowest = min(vocab.PS_CALIPERS, key=float)
+    remedies = {}
+    for caliper in (narrowest, "0.5"):
+        at = _open(app_on, demo_db, {"ps_method": "matching", "ps_caliper": caliper})
+        (warning,) = [w.value for w in at.warning if w.value.startswith("**Balance not reached**")]
+        remedies[caliper] = warning.split("To reduce it: ")[1]
+    assert remedies == {
+        narrowest: "choose overlap weights or narrow the cohort.",
+        "0.5": "choose overlap weights, a narrower caliper or narrow the cohort.",
+    }
+
+
+def test_the_python_snippets_heading_says_it_calls_the_apps_package(app_on, demo_db):
+    """Finding 5: headed "pandas + statsmodels", the snippet imports pts_explorer (ModuleNotFoundError outside
+    the app or its Reproduce bundle)."""
+    at = _open(app_on, demo_db)
+    (code,) = [c.value for c in at.code if c.language == "python"]
+    assert "from pts_explorer.analytics import propensity as P" in code.splitlines()
+    headings = [m.value for m in at.markdown if m.value.startswith("**Reproduce in Python**")]
+    assert headings == [
+        "**Reproduce in Python** (pandas, statsmodels and the app's own `pts_explorer` package, straight from the "
+        "DuckDB file; it runs where the app is installed or in the Export menu's *Reproduce (zip)*, which bundles "
+        "the modules it needs):"
+    ]
