@@ -472,43 +472,91 @@ MATCHIT_BUG = (
 
 
 def _matching_r(caliper: float) -> str:
-    """R that re-derives the page's 1:1 caliper matching from the CSV's propensity scores (all patients
+    """R that re-derives the page's 1:1 caliper matching from the refitted scores `p$ps` (all patients
     of the score), through MatchIt's distance-matrix path, and checks its pairs are the CSV's."""
     return (
         "".join(f"# {line}\n" for line in textwrap.wrap("Matching, derived here from the scores: " + MATCHIT_BUG, 100))
         + "suppressPackageStartupMessages(library(MatchIt))\n"
-        "p <- d[!is.na(d$propensity_score), ]  # every patient of the score\n"
-        'p$stent <- as.integer(p$arm == "stent")\n'
-        "s <- p[order(-p$stent, -p$propensity_score), ]\n"
-        'dm <- abs(outer(s$propensity_score[s$stent == 1], s$propensity_score[s$stent == 0], "-"))\n'
+        "s <- p[order(-p$stent, -p$ps), ]\n"
+        'dm <- abs(outer(s$ps[s$stent == 1], s$ps[s$stent == 0], "-"))\n'
         'm <- matchit(stent ~ 1, data = s, method = "nearest", distance = dm,\n'
-        f'             caliper = {caliper!r} * sd(p$propensity_score), std.caliper = FALSE, m.order = "data")\n'
+        f'             caliper = {caliper!r} * sd(p$ps), std.caliper = FALSE, m.order = "data")\n'
         "mm <- m$match.matrix; got <- !is.na(mm[, 1])\n"
         "pair <- setNames(rep(NA_character_, nrow(s)), rownames(s))\n"
         'pair[rownames(mm)[got]] <- s[rownames(mm)[got], "patient_id"]\n'
         'pair[mm[got, 1]] <- s[rownames(mm)[got], "patient_id"]\n'
         "s$pair <- unname(pair)\n"
         'exported <- ifelse(is.na(s$pair), "", s$pair)\n'
-        'stopifnot(identical(exported, ifelse(is.na(d[rownames(s), "pair"]), "", d[rownames(s), "pair"])))\n'
+        'if (!identical(exported, ifelse(is.na(d[rownames(s), "pair"]), "", d[rownames(s), "pair"])))\n'
+        '  stop("the pairs matched here from the refitted score are not the CSV\'s pair column")\n'
         "a <- s[!is.na(s$pair), ]; a$weight <- 1  # the matched patients, weight 1, as MatchIt's weights\n"
     )
 
 
-def adjusted_r(estimate: str, responder_scale: float = 100.0, method: str = "overlap", caliper: float = 0.2) -> str:
+def _score_r(covariates: tuple[str, ...]) -> str:
+    """R that refits the page's propensity score with glm on the CSV's covariate columns (the patients
+    with a score: those the page fitted it on) and stops when its fitted scores differ from the CSV's
+    propensity_score by more than 1e-6."""
+    formula = " + ".join(covariates)
+    return (
+        "p <- d[!is.na(d$propensity_score), ]  # every patient of the score\n"
+        'p$stent <- as.integer(p$arm == "stent")\n'
+        "# the score as the page fits it: logistic regression on the covariates it used (a text column is a\n"
+        '# factor; center_id as the score used it, small centres pooled into "(other centres)")\n'
+        f"fit <- glm(stent ~ {formula}, family = binomial, data = p,\n"
+        "           control = glm.control(epsilon = 1e-12, maxit = 100))\n"
+        "p$ps <- unname(fitted(fit))\n"
+        "gap <- max(abs(p$ps - p$propensity_score))\n"
+        'if (gap > 1e-6) stop(sprintf(paste("the score refitted here differs from the CSV\'s propensity_score by",\n'
+        '  "up to %.3g (more than 1e-6): not the page\'s score model or not its patients"), gap))\n'
+    )
+
+
+def _weights_r(method: str, bounds: tuple[float, float]) -> str:
+    """R that recomputes the weights from the refitted score (overlap, or stabilized IPTW with the
+    page's bounds) and stops when they differ from the CSV's weight by more than 1e-6."""
+    if method == "iptw":
+        low, high = bounds
+        formula = (
+            f"keep <- p$ps >= {low!r} & p$ps <= {high!r}  # outside the bounds: trimmed, weight 0\n"
+            "share <- mean(p$stent[keep])  # P(stent) among those kept\n"
+            "p$w <- ifelse(keep, ifelse(p$stent == 1, share / p$ps, (1 - share) / (1 - p$ps)), 0)\n"
+        )
+    else:
+        formula = "p$w <- ifelse(p$stent == 1, 1 - p$ps, p$ps)  # overlap weights\n"
+    return formula + (
+        'if (max(abs(p$w - p$weight)) > 1e-6) stop("the weights recomputed here differ from the CSV\'s weight")\n'
+        "a <- p[p$w > 0, ]; a$weight <- a$w  # the patients analysed, with the weights derived here\n"
+    )
+
+
+def adjusted_r(
+    estimate: str,
+    covariates: tuple[str, ...],
+    responder_scale: float = 100.0,
+    method: str = "overlap",
+    caliper: float = 0.2,
+    bounds: tuple[float, float] = (0.05, 0.95),
+) -> str:
     """R that reads the Target trial page's analysed-patients CSV (its Export menu) and prints the
-    page's adjusted estimate and robust 95% CI: survey::svyglm for a change or responders (gaussian,
-    as the page: weighted least squares, sandwich SE, t on n - 2 df), survival::coxph(..., weights,
-    robust = TRUE) for an endpoint (Efron ties, Wald z). Matching (`method`) is derived again from the
-    CSV's scores with MatchIt's distance-matrix path and `caliper` (SDs of the score), checked against
-    the CSV's `pair`: the matched patients, weight 1, as MatchIt's weights (MATCHIT_BUG says why not
-    the standard call)."""
+    page's adjusted estimate and robust 95% CI, from the covariates up: it refits the score with glm
+    on the CSV's covariate columns (`covariates`, the ones the score used) and stops unless its scores
+    equal the CSV's to 1e-6; recomputes the weights from them (overlap; IPTW with `bounds`, checked
+    against the CSV's weight) or the matching (`method`, `caliper` in SDs of the score: MatchIt's
+    distance-matrix path, checked against the CSV's `pair`; MATCHIT_BUG says why not the standard
+    call); then the estimate: survey::svyglm for a change or responders (gaussian, as the page:
+    weighted least squares, sandwich SE, t on n - 2 df), survival::coxph(..., weights, robust = TRUE)
+    for an endpoint (Efron ties, Wald z)."""
     timed = estimate in ("ulcer_healing", "freedom_from_recurrent_dvt")
     head = (
-        "# The page's adjusted estimate from its analysed-patients CSV (Export menu): Rscript this.R [CSV]\n"
-        "args <- commandArgs(trailingOnly = TRUE)\n"
-        f'd <- read.csv(if (length(args)) args[1] else "{PATIENTS_CSV}", stringsAsFactors = FALSE)\n'
-        'a <- d[d$analysed == "yes", ]  # in the score, a positive weight and the outcome\n'
-    ) + (_matching_r(caliper) if method == "matching" else "")
+        (
+            "# The page's adjusted estimate from its analysed-patients CSV (Export menu): Rscript this.R [CSV]\n"
+            "args <- commandArgs(trailingOnly = TRUE)\n"
+            f'd <- read.csv(if (length(args)) args[1] else "{PATIENTS_CSV}", stringsAsFactors = FALSE)\n'
+        )
+        + _score_r(covariates)
+        + (_matching_r(caliper) if method == "matching" else _weights_r(method, bounds))
+    )
     if timed:
         return head + (
             "suppressPackageStartupMessages(library(survival))\n"

@@ -21,10 +21,11 @@ patients of observational studies only; a randomized study's patients are the be
   left out (weight 0; the score is not refitted) and P(stent) is the stent share among those kept.
   1:1 matching: see `match_nearest`; matched patients weigh 1, others 0 (target: stent patients
   with a match).
-- Balance: the standardized mean difference of each covariate before (unweighted) and after
-  weighting, by baseline.smd_continuous / smd_categorical (Yang & Dalton 2012, as tableone) with
-  weighted means, shares and variances (as tableone::svyCreateTableOne: survey's svymean and svyvar,
-  the variance with the factor n/(n - 1), n the patients of the arm with a positive weight).
+- Balance: the standardized mean difference of each of the ten candidate covariates (those left out
+  of the score too, and the study when the score uses it) before (unweighted) and after weighting,
+  by baseline.smd_continuous / smd_categorical (Yang & Dalton 2012, as tableone) with weighted means,
+  shares and variances (as tableone::svyCreateTableOne: survey's svymean and svyvar, the variance
+  with the factor n/(n - 1), n the patients of the arm with a positive weight).
   Target |SMD| <= 0.1. Effective sample size per arm (Kish): (sum w)^2 / sum w^2.
 - Change from baseline at a visit: the weighted difference in mean change, stent - medical, as
   R's `survey::svyglm(change ~ arm, design = svydesign(ids = ~1, weights = ~w))`: weighted least
@@ -386,6 +387,29 @@ def match_nearest(stent: np.ndarray, ps: np.ndarray, caliper: float = DEFAULT_CA
     return partner
 
 
+NO_CONTROL_LEFT, OUTSIDE_CALIPER = "no_control_left", "outside_caliper"
+
+
+def unmatched_reasons(stent: np.ndarray, ps: np.ndarray, partner: np.ndarray) -> np.ndarray:
+    """Why each stent patient `match_nearest` left unmatched (`partner` < 0) has no match: per patient
+    NO_CONTROL_LEFT or OUTSIDE_CALIPER, "" for a matched patient and a medical one.
+
+    1:1 matching without replacement makes at most as many matches as there are medical patients, so
+    max(0, stent - medical) stent patients can never be matched, whatever the caliper; the others left
+    unmatched are the matches the caliper cost (as many as the medical patients left unused). Per
+    patient, the matching order decides (stent patients from the largest score down, as MatchIt's
+    greedy `m.order = "largest"`): of the unmatched, the last `stent - medical` in that order are those
+    with no medical patient left, the earlier ones those with none within the caliper."""
+    reasons = np.full(len(ps), "", dtype=object)
+    order = np.flatnonzero(stent)[np.argsort(-ps[stent], kind="stable")]
+    unmatched = [int(t) for t in order if partner[t] < 0]
+    beyond = min(len(unmatched), max(0, int(stent.sum()) - int((~stent).sum())))
+    cut = len(unmatched) - beyond
+    for i, t in enumerate(unmatched):
+        reasons[t] = OUTSIDE_CALIPER if i < cut else NO_CONTROL_LEFT
+    return reasons
+
+
 def weights(
     score: Score, method: str = OVERLAP, bounds: tuple[float, float] = DEFAULT_BOUNDS, caliper: float = DEFAULT_CALIPER
 ) -> np.ndarray:
@@ -435,25 +459,40 @@ def weighted_smd(values: pd.Series, stent: np.ndarray, w: np.ndarray) -> float:
 
 
 def balance(score: Score, w: np.ndarray) -> pd.DataFrame:
-    """Per covariate of the score: covariate, label, smd_before (unweighted), smd_after (weighted)."""
+    """Per candidate covariate (all of COVARIATES, in their order, then the study when the score uses
+    it): covariate, label, in_score (whether the score used it), smd_before (unweighted) and
+    smd_after (weighted), over the patients of the score who have a value of it. A covariate left out
+    of the score is judged too (as cobalt's and MatchIt's `addl` covariates): balance on the score's
+    covariates alone says nothing of the confounders it leaves out. The study centre is pooled as the
+    score pools it (pool_centres) whether or not the score uses it."""
     stent = score.data.stent.to_numpy()
     ones = np.ones(len(stent))
     rows = []
-    for cov in score.covariates:
+    extra = tuple(c for c in score.covariates if c not in COVARIATES)  # the study, when several are pooled
+    for cov in (*COVARIATES, *extra):
+        in_score = cov in score.covariates
         values = score.data[cov]
+        known = values.notna().to_numpy()
+        if cov == "center_id" and not in_score and known.any():
+            values = pool_centres(values[known], pd.Series(stent[known], index=values.index[known]))[0]
+        else:
+            values = values[known]
+        values = values.rename(cov)
         rows.append(
             {
                 "covariate": cov,
                 "label": COVARIATES.get(cov, "Study"),
-                "smd_before": weighted_smd(values, stent, ones),
-                "smd_after": weighted_smd(values, stent, w),
+                "in_score": in_score,
+                "smd_before": weighted_smd(values, stent[known], ones[known]),
+                "smd_after": weighted_smd(values, stent[known], w[known]),
             }
         )
     return pd.DataFrame(rows)
 
 
 def balanced(table: pd.DataFrame, target: float = BALANCE_TARGET) -> bool:
-    return bool((table.smd_after.abs() <= target).all())
+    """Every covariate's |SMD| after within the target (a covariate without one, NaN: not judged)."""
+    return bool((table.smd_after.abs().fillna(0) <= target).all())
 
 
 def effective_sample_size(stent: np.ndarray, w: np.ndarray) -> dict[str, float]:
@@ -760,14 +799,18 @@ def patient_table(
 ) -> pd.DataFrame:
     """Every registry patient of the cohort, in its order: patient_id, study_id, arm, the propensity
     score and the weight of the estimate (empty / 0 for a patient not in the score), the matched
-    pair (matching: the patient_id of the pair's stent patient; else empty), the `outcome` columns
+    pair (matching: the patient_id of the pair's stent patient; else empty), the ten candidate
+    covariates (center_id as the score used it: a pooled centre reads OTHER_CENTRES), the `outcome` columns
     (change, responder; or duration_days, observed), `analysed` ("yes" for a patient of the estimate:
     in the score, a positive weight and the outcome) and `reason` for each "no": outside the trial's
     inclusion criteria (`in_criteria` False; None when not restricted), `no_outcome`, a covariate
-    missing, trimmed (IPTW), no match within the caliper (matching: a stent patient) or not matched
-    (a medical patient no stent patient took)."""
-    table = registry.loc[:, ["patient_id", "study_id", "arm", *outcome]].copy()
+    missing, trimmed (IPTW), for a stent patient matching left unmatched no medical patient left to
+    match or no match within the caliper (unmatched_reasons), or not matched (a medical patient no
+    stent patient took)."""
+    table = registry.loc[:, ["patient_id", "study_id", "arm", *COVARIATES, *outcome]].copy()
     data = score.data
+    if "center_id" in score.covariates:  # the centre as the score used it: a small centre pooled
+        table.loc[data.index, "center_id"] = data.center_id.astype(str)
     ps = pd.Series(data.ps.to_numpy(), index=data.index)
     weight = pd.Series(w, index=data.index)
     table["propensity_score"] = ps.reindex(table.index)
@@ -797,10 +840,15 @@ def patient_table(
     zero = free & in_score & (table.weight == 0)
     if method == MATCHING:
         stent = (table.arm == "stent").to_numpy()
-        reason[zero & stent] = "no match within the caliper"
+        why = pd.Series(unmatched_reasons(data.stent.to_numpy(), data.ps.to_numpy(), partner), index=data.index)
+        why = why.reindex(table.index).fillna("")
+        n_medical = int((~data.stent).sum())
+        left = f"no medical patient left to match (1:1 without replacement: at most {n_medical} matches)"
+        reason[zero & stent & (why == NO_CONTROL_LEFT)] = left
+        reason[zero & stent & (why == OUTSIDE_CALIPER)] = "no match within the caliper"
         reason[zero & ~stent] = "not matched to a stent patient"
     else:
         reason[zero] = "score outside the trimming bounds (trimmed)" if method == IPTW else "weight 0"
     table["analysed"] = np.where(reason == "", "yes", "no")
     table["reason"] = reason
-    return table.loc[:, [*PATIENT_COLUMNS, *outcome, "analysed", "reason"]].reset_index(drop=True)
+    return table.loc[:, [*PATIENT_COLUMNS, *COVARIATES, *outcome, "analysed", "reason"]].reset_index(drop=True)

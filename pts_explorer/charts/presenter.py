@@ -139,6 +139,8 @@ def presenter_figure(fig: go.Figure, height: int = PRESENTER_HEIGHT, scale: floa
     big = go.Figure(fig, _validate=draft.VALIDATE)  # read at the call: the tests switch it on
     top = sizes.px(12) + sizes.title + sizes.px(14)  # the legend starts under the title
     margin = big.layout.margin
+    # the room for a legend under the title, only where there is one (a forest plot has none: its rows are named)
+    legend_room = 0 if big.layout.showlegend is False else 2 * sizes.font
     big.update_layout(
         height=height,
         font={"size": sizes.font},
@@ -147,7 +149,7 @@ def presenter_figure(fig: go.Figure, height: int = PRESENTER_HEIGHT, scale: floa
         # the screen: ui/screen.css scales it by the same factor, centred in this width)
         legend={"font": {"size": sizes.font}, "y": 1 - top / height, "itemwidth": legend_item_width(scale)},
         margin={
-            "t": top + 2 * sizes.font + sizes.px(16),
+            "t": top + legend_room + sizes.px(16),
             # the chart's own side and bottom margins hold its tick labels and axis titles: as large as they grow
             "l": _scaled_margin(margin.l, scale),
             "r": _scaled_margin(margin.r, scale),

@@ -58,6 +58,7 @@ def estimates_figure(rows: pd.DataFrame, title: str, axis_title: str, ratio: boo
                 },
                 text=[row["text"]],
                 textposition="top center",
+                cliponaxis=False,  # the top row's label reaches above the plot: drawn whole, never cut
                 name=row["label"],
                 showlegend=False,
                 hovertemplate=f"{row['label']}: {row['text']}<extra></extra>",
@@ -65,7 +66,7 @@ def estimates_figure(rows: pd.DataFrame, title: str, axis_title: str, ratio: boo
         )
     fig.add_vline(x=1 if ratio else 0, line={"color": REFERENCE_COLOR, "dash": "dot", "width": 1})
     fig.update_yaxes(
-        tickvals=y, ticktext=list(rows.label), showgrid=False, range=[-0.6, len(rows) - 0.4], automargin=True
+        tickvals=y, ticktext=list(rows.label), showgrid=False, range=[-0.6, len(rows) - 0.3], automargin=True
     )
     fig.update_xaxes(title_text=axis_title)
     if ratio:  # labelled at round ratios (plotly's own log ticks read 0.4 as "4")

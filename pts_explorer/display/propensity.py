@@ -34,6 +34,22 @@ ESS_CAUTION = 50  # an arm's effective sample size below this draws the caution
 SCORE_BOUNDS = (0.01, 0.99)  # a score outside these is near 0 or 1: near-separation
 
 
+def score_text(value: float) -> str:
+    """A propensity score to 3 decimals; one that would read 0.000 or 1.000 as below 0.001 or above 0.999."""
+    if value < 0.0005:
+        return "below 0.001"
+    if value >= 0.9995:
+        return "above 0.999"
+    return number(value, 3)
+
+
+SCORE_KNOWN_NOTE = (
+    "The robust CIs treat the propensity score as known: they leave out the uncertainty of its estimation. For "
+    "inverse probability weights (ATE) that makes them conservative in large samples (Lunceford & Davidian 2004; "
+    "Austin 2016); for overlap weights and matching it is not guaranteed either way."
+)
+
+
 def stability_caution(ess: dict[str, float], ps_low: float, ps_high: float) -> str | None:
     """A caution when the adjusted estimate rests on too little: an arm's effective sample size below
     ESS_CAUTION, or propensity scores outside SCORE_BOUNDS (near-separation: some patients' treatment
@@ -47,7 +63,7 @@ def stability_caution(ess: dict[str, float], ps_low: float, ps_high: float) -> s
         reasons.append(f"the effective sample size is below {ESS_CAUTION} ({', '.join(small)})")
     if extreme:
         reasons.append(
-            f"the scores reach {number(ps_low, 5)} to {number(ps_high, 5)}, outside {SCORE_BOUNDS[0]:g} to "
+            f"the scores reach {score_text(ps_low)} to {score_text(ps_high)}, outside {SCORE_BOUNDS[0]:g} to "
             f"{SCORE_BOUNDS[1]:g} (near-separation: the covariates almost decide who had a stent)"
         )
     return (
@@ -84,7 +100,8 @@ def attendance_caveat(not_seen: str, eligible: str, visit: int) -> str:
 OVERLAP_SMD_NOTE = (
     "Overlap weights make the weighted means of every covariate in the score equal in the two arms by construction "
     "(Li, Morgan & Zaslavsky 2018), so their |SMD| after is 0: balance of the means, not proof of no confounding "
-    "(other moments, interactions and unmeasured confounders are not balanced by it)."
+    "(covariates left out of the score, other moments, interactions and unmeasured confounders are not balanced by "
+    "it; the balance table shows every candidate covariate, in the score or not)."
 )
 
 
@@ -185,15 +202,92 @@ def smd_text(value: float) -> str:
     return f"{text} {SMD_FLAG}" if text != DASH and abs(value) > BALANCE_TARGET else text
 
 
+CALIPER_SCALE = (
+    "SD of the score on the probability scale, MatchIt's default (Austin's 0.2 is for the logit of the score, a "
+    "wider caliper where scores are near 0 or 1)"
+)
+
+
+def matching_words(
+    unmatched: str, stent: str, none_left: str, outside: str, medical: str, matched: str, caliper: str
+) -> str:
+    """What 1:1 matching left out and why (propensity.unmatched_reasons), counts as the page writes
+    them: the stent patients no medical patient was left for (at most one match per medical
+    patient) apart from those with none within the caliper."""
+    reasons = []
+    if none_left != "0":
+        reasons.append(
+            f"{none_left} had no medical patient left to match (1:1 without replacement: at most {medical} matches, "
+            "one per medical patient, whatever the caliper)"
+        )
+    if outside != "0":
+        reasons.append(f"{outside} had no match within the caliper")
+    why = f": {' and '.join(reasons)}, counted in the matching order (largest score first)" if reasons else ""
+    more_stent = none_left != "0"
+    return (
+        f"Matching: {unmatched} of the {stent} stent patients analysed have no match{why}. The caliper is {caliper} "
+        f"{CALIPER_SCALE}. The estimate is the effect among the {matched} matched stent patients, not the ATT of all "
+        "stented patients"
+        + (
+            ": with more stent than medical patients, 1:1 matching without replacement cannot estimate that, and "
+            "whom it matches depends on the matching order"
+            if more_stent
+            else ""
+        )
+        + ". Its CI treats the matched patients as independent (no clustering on the pair)."
+    )
+
+
+NOT_IN_SCORE = "not in the score"
+
+
+def balance_label(label: str, in_score: bool) -> str:
+    """A covariate's name in the balance table and the love plot, marked when the score left it out."""
+    return label if in_score else f"{label} ({NOT_IN_SCORE})"
+
+
 def balance_table(balance: pd.DataFrame, after: str) -> pd.DataFrame:
-    """Each covariate's |SMD| before and after adjustment (▲ above 0.1)."""
+    """Each candidate covariate's |SMD| before and after adjustment (▲ above 0.1), with whether the
+    score used it: one left out is not adjusted for, and its |SMD| after shows what that leaves."""
     return pd.DataFrame(
         {
             "Covariate": list(balance.label),
+            "In the score": ["yes" if used else "no" for used in balance.in_score],
             "|SMD| before": [smd_text(v) for v in balance.smd_before],
             f"|SMD| after ({after})": [smd_text(v) for v in balance.smd_after],
         }
     )
+
+
+def balance_warning(balance: pd.DataFrame, method: str, caliper: float, narrowest_caliper: float) -> str | None:
+    """The warning when a covariate's |SMD| after adjustment is above the target: each one named with
+    its |SMD| (those left out of the score marked), and what can help. None when all are within it."""
+    off = balance[balance.smd_after.abs() > BALANCE_TARGET]
+    if off.empty:
+        return None
+    names = ", ".join(
+        f"{balance_label(str(label), bool(used))} {number(abs(float(v)), SMD_DECIMALS)}"
+        for label, used, v in zip(off.label, off.in_score, off.smd_after, strict=True)
+    )
+    left_out = off[~off.in_score.astype(bool)]
+    remedies = ["add the covariates left out to the score"] if not left_out.empty else []
+    if method != "overlap":
+        remedies.append("choose overlap weights")
+    if method == "matching" and caliper > narrowest_caliper:
+        remedies.append("a narrower caliper")
+    remedies.append("narrow the cohort")
+    text = (
+        f"**Balance not reached**: after adjustment |SMD| is above {BALANCE_TARGET} for {names}. The adjusted "
+        "estimate still carries that imbalance."
+    )
+    if not left_out.empty:
+        text += (
+            " A covariate left out of the score is not adjusted for: the weights balance it only as far as it goes "
+            "with the covariates in the score."
+        )
+    if len(remedies) == 1:
+        return f"{text} To reduce it: {remedies[0]}."
+    return f"{text} To reduce it: {', '.join(remedies[:-1])} or {remedies[-1]}."
 
 
 def centre_words(pooled: tuple[str, ...], left_out: bool, markdown: bool = True) -> str:
@@ -264,9 +358,18 @@ def protocol_table(
     )
 
 
-def benchmark_words(difference: float, low: float, high: float, decimals: int, what: str, estimand: str) -> str:
+def benchmark_words(
+    difference: float,
+    low: float,
+    high: float,
+    decimals: int,
+    what: str,
+    estimand: str,
+    trial_set: str = "the patients it randomized",
+) -> str:
     """What the registry-vs-trial difference supports, in words: a CI that includes no difference is
-    not evidence that the registry reproduces the trial; the estimands differ either way."""
+    not evidence that the registry reproduces the trial; the estimands differ either way. `trial_set`:
+    the trial's patients its estimate uses, in words (the N of the M randomized seen at the visit)."""
     ratio = what == "ratio"
     diff = f"{estimate_text(difference, decimals, ratio)}, 95% CI {ci_text(low, high, decimals, ratio)}"
     null = 1.0 if what == "ratio" else 0.0
@@ -284,7 +387,7 @@ def benchmark_words(difference: float, low: float, high: float, decimals: int, w
         )
     return (
         f"{verdict} The estimands differ: the registry's is the {ESTIMAND_NAMES[estimand]} of its own patients, the "
-        "trial's the average effect among the patients it randomized."
+        f"trial's the average effect among {trial_set}."
     )
 
 

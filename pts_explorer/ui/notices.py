@@ -394,6 +394,18 @@ def _small_cohort(by_arm: pd.Series) -> None:
         )
 
 
+def python_tools(snippet: str) -> str:
+    """What a reproduction snippet runs on, as its heading says it: pandas and statsmodels, and the app's
+    own package where the snippet imports it (it then runs only where `pts_explorer` is installed or
+    bundled: the Export menu's *Reproduce (zip)* carries the modules it needs)."""
+    if "from pts_explorer" in snippet or "import pts_explorer" in snippet:
+        return (
+            "pandas, statsmodels and the app's own `pts_explorer` package, straight from the DuckDB file; it runs "
+            "where the app is installed or in the Export menu's *Reproduce (zip)*, which bundles the modules it needs"
+        )
+    return "pandas + statsmodels, straight from the DuckDB file"
+
+
 def how_computed(name: str, params: dict[str, Any], method: str, snippet: str, r_snippet: str = "") -> None:
     """The SQL that ran with its bound values, the method, and a snippet that reproduces it (not
     in presenter mode; always in the page's exports); `r_snippet`: R that recomputes the number
@@ -419,7 +431,7 @@ def how_computed(name: str, params: dict[str, Any], method: str, snippet: str, r
             )
         st.json(bound, expanded=False)
         st.code(text, language="sql")
-        st.markdown("**Reproduce in Python** (pandas + statsmodels, straight from the DuckDB file):")
+        st.markdown(f"**Reproduce in Python** ({python_tools(snippet)}):")
         st.code(snippet, language="python")
         if r_snippet:
             st.markdown("**Reproduce in R** (from the analysed-patients CSV of the Export menu):")

@@ -16,6 +16,11 @@ def _kish(w):
     return w.sum() ** 2 / (w**2).sum()
 
 
+def _score(value: float) -> str:
+    """A score as the caution writes it (review 31c: 3 decimals, not 5), 0.000 and 1.000 in words."""
+    return "below 0.001" if value < 0.0005 else "above 0.999" if value >= 0.9995 else f"{value:.3f}"
+
+
 def test_a_tiny_centre_gets_an_unstable_estimate_caution_with_its_ess_and_score_range(app_on, demo_db):
     at = _open(app_on, demo_db, RC01)
     rows = _rows(demo_db, cohort=CohortFilter(more=(("center", ("RC01",)),)))
@@ -28,7 +33,7 @@ def test_a_tiny_centre_gets_an_unstable_estimate_caution_with_its_ess_and_score_
     (warning,) = [x.value for x in at.warning if "Unstable estimate" in x.value]
     assert warning == (
         f"**Unstable estimate**: the effective sample size is below 50 (stent {ess[0]:.1f}, medical {ess[1]:.1f}) "
-        f"and the scores reach {ps.min():.5f} to {ps.max():.5f}, outside 0.01 to 0.99 (near-separation: the "
+        f"and the scores reach {_score(ps.min())} to {_score(ps.max())}, outside 0.01 to 0.99 (near-separation: the "
         "covariates almost decide who had a stent). The robust CI assumes many effective patients per arm and a "
         "score away from 0 and 1, so it and the estimate can be far off here, and a zero SMD after weighting says "
         "nothing of that. Widen the cohort or choose fewer covariates."
@@ -42,7 +47,8 @@ def test_the_default_view_has_no_unstable_estimate_caution_and_says_the_zero_smd
     assert [c.value for c in at.caption if c.value.startswith("Overlap weights make")] == [
         "Overlap weights make the weighted means of every covariate in the score equal in the two arms by "
         "construction (Li, Morgan & Zaslavsky 2018), so their |SMD| after is 0: balance of the means, not proof of "
-        "no confounding (other moments, interactions and unmeasured confounders are not balanced by it)."
+        "no confounding (covariates left out of the score, other moments, interactions and unmeasured confounders "
+        "are not balanced by it; the balance table shows every candidate covariate, in the score or not)."
     ]
 
 
@@ -64,7 +70,8 @@ def test_matching_is_named_the_matched_stent_patients_effect_wherever_the_estima
         "evidence that the registry reproduces the trial: every value in the interval is compatible with these data. "
         "The estimands differ: the registry's is the average treatment effect in the matched stent patients (ATM: "
         "the ATT of the matched, not of all stented patients) of its own patients, the trial's the average effect "
-        "among the patients it randomized."
+        f"among the {b.trial.n_stent + b.trial.n_medical:,} of the {int((rows.design == 'randomized').sum()):,} "
+        "patients it randomized in this cohort who were seen at baseline and month 6."
     )
 
 

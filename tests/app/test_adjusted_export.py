@@ -8,10 +8,14 @@ import shutil
 import subprocess
 import zipfile
 
+import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
 
 from pts_explorer import exports
+from pts_explorer.analytics import propensity as P
 from tests.app.test_adjusted_page import _independent_overlap, _like_the_trial, _metrics, _open, _rows
 
 pytestmark = pytest.mark.skipif(shutil.which("Rscript") is None, reason="R is not installed")
@@ -43,12 +47,23 @@ def _r_prints(tmp_path) -> str:
     [
         ({}, "stent - medical"),
         ({"ps_method": "iptw"}, "stent - medical"),
+        ({"ps_method": "iptw", "ps_trim": "0.1"}, "stent - medical"),
+        ({"ps_covariates": ["age_years", "sex", "center_id"]}, "stent - medical"),
         ({"ps_method": "matching"}, "stent - medical"),
         ({"ps_estimate": "responders"}, "stent - medical"),
         ({"ps_estimate": "ulcer_healing"}, "hazard ratio"),
         ({"ps_estimate": "freedom_from_recurrent_dvt", "ps_trial_eligible": "False"}, "hazard ratio"),
     ],
-    ids=["change", "iptw", "matching", "responders", "ulcer healing", "recurrent dvt, every registry patient"],
+    ids=[
+        "change",
+        "iptw",
+        "iptw trimmed at 0.1",
+        "age, sex and centre",
+        "matching",
+        "responders",
+        "ulcer healing",
+        "recurrent dvt, every registry patient",
+    ],
 )
 def test_the_r_script_on_the_exported_csv_prints_the_pages_estimate(app_on, demo_db, tmp_path, query, words):
     at, _ = _exported(app_on, demo_db, query, tmp_path)
@@ -88,9 +103,17 @@ def test_matching_names_each_pair_by_its_stent_patient(app_on, demo_db, tmp_path
     stent = matched[matched.arm == "stent"]
     assert (stent.pair == stent.patient_id).all()
     unmatched = (csv.weight == 0) & csv.propensity_score.notna() & csv.change.notna()
-    assert (csv[unmatched & (csv.arm == "stent")].reason == "no match within the caliper").all()
     assert (csv[unmatched & (csv.arm == "medical")].reason == "not matched to a stent patient").all()
-    assert (unmatched & (csv.arm == "stent")).sum() > 0
+    # Review 31c finding 2: at most one match per medical patient, so stent - medical can never be matched; the
+    # other unmatched are the caliper's. In the matching order (largest score first) the last are those left over.
+    scored = csv[csv.propensity_score.notna() & csv.change.notna()]
+    n_stent, n_medical = int((scored.arm == "stent").sum()), int((scored.arm == "medical").sum())
+    left_over = csv[unmatched & (csv.arm == "stent")].sort_values("propensity_score", ascending=False, kind="stable")
+    lost = n_medical - int((matched.arm == "stent").sum())
+    assert n_stent > n_medical and lost > 0
+    assert left_over.reason.tolist() == ["no match within the caliper"] * lost + [
+        f"no medical patient left to match (1:1 without replacement: at most {n_medical} matches)"
+    ] * (n_stent - n_medical)
 
 
 def test_fewer_than_k_patients_are_refused():
@@ -117,3 +140,46 @@ def test_the_r_script_derives_the_matching_itself_and_prints_the_pages_estimate(
     assert _r_prints(tmp_path) == expected
     script = (tmp_path / "reproduce.R").read_text()
     assert "kosukeimai/MatchIt#163" in script and "distance = dm" in script
+
+
+def test_the_csv_carries_the_covariates_and_reproduce_r_refits_the_score_from_them(app_on, demo_db, tmp_path):
+    """Review 31c finding 5: reproduce.R started from the exported scores, and the CSV held no covariate, so
+    the score model could not be checked. The CSV carries the ten covariates (the centre as the score used it,
+    small centres pooled), reproduce.R refits glm on them and stops when its scores are not the CSV's."""
+    at, csv = _exported(app_on, demo_db, {"ps_estimate": "ulcer_healing"}, tmp_path)
+    rows = _rows(demo_db)
+    registry = rows[rows.design == "observational"]
+    scored = csv.propensity_score.notna()
+    for cov in P.COVARIATES:
+        exported, cohort = csv[cov].reset_index(drop=True), registry[cov].reset_index(drop=True)
+        if cov == "center_id":  # the score's pooled level where it pooled; the cohort's own centre elsewhere
+            exported = exported.where(exported != "(other centres)", cohort)
+        if cov in P.CATEGORICAL:
+            assert exported.astype(str).tolist() == cohort.astype(str).tolist(), cov
+        else:
+            assert np.allclose(exported.astype(float), cohort.astype(float), equal_nan=True), cov
+    pooled = csv[scored & (csv.center_id != registry.center_id.to_numpy())]
+    assert set(pooled.center_id) == {"(other centres)"}  # the ulcer-healing score pools its small centres
+    shown = _metrics(at)
+    assert _r_prints(tmp_path) == f"hazard ratio {shown['Adjusted estimate (ATO)']} (95% CI {shown['95% CI (robust)']})"
+    # a covariate changed: the score refitted in R is no longer the page's, and the script says so and stops
+    first = csv.index[scored][0]
+    csv.loc[first, "age_years"] = csv.loc[first, "age_years"] + 30
+    csv.to_csv(tmp_path / "target_trial_patients.csv", index=False)
+    run = subprocess.run(
+        ["Rscript", "reproduce.R", "target_trial_patients.csv"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode != 0
+    (message,) = [line for line in run.stderr.splitlines() if line.startswith("Error")]
+    p = csv[scored].assign(stent=lambda d: (d.arm == "stent").astype(float))
+    terms = " + ".join(f"C({c})" if c in P.CATEGORICAL else c for c in P.COVARIATES)
+    refit = smf.glm(f"stent ~ {terms}", p, family=sm.families.Binomial()).fit(tol=1e-12, maxiter=100)
+    gap = float(np.max(np.abs(refit.fittedvalues.to_numpy() - p.propensity_score.to_numpy())))
+    assert message == (
+        f"Error: the score refitted here differs from the CSV's propensity_score by up to {gap:.3g} (more than "
+        "1e-6): not the page's score model or not its patients"
+    )

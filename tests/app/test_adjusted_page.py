@@ -143,9 +143,13 @@ def test_the_benchmark_is_the_registry_minus_the_trial_and_says_only_what_its_ci
             f"**The adjusted registry estimate differs from the trial's** beyond chance (Registry − trial: {words}): "
             "residual confounding, different patients or the different estimand can each explain it."
         )
+    trial = rows[rows.design == "randomized"]  # review 31c finding 9: the trial's estimate is complete-case
+    seen = int(trial.change.notna().sum())
+    assert seen < len(trial)
     assert line == (
         f"{verdict} The estimands differ: the registry's is the average treatment effect (ATE) of its own patients, "
-        "the trial's the average effect among the patients it randomized."
+        f"the trial's the average effect among the {seen:,} of the {len(trial):,} patients it randomized in this "
+        "cohort who were seen at baseline and month 6."
     )
 
 
@@ -184,7 +188,8 @@ def test_the_settings_are_in_the_address_and_come_back_from_it(app_on, demo_db):
     assignment = _protocol(again)["Assignment"]
     assert assignment == "Not randomized: a propensity score on 2 covariates (the balance table)"
     balance = next(d.value for d in again.dataframe if "Covariate" in d.value.columns)
-    assert list(balance.Covariate) == ["Stenosis grade", "Age (years)"]
+    assert list(balance.Covariate[balance["In the score"] == "yes"]) == ["Stenosis grade", "Age (years)"]
+    assert list(balance.Covariate) == list(P.COVARIATES.values())  # every candidate, in the score or not
 
 
 HOSTILE = {
@@ -513,20 +518,32 @@ def test_the_e_value_of_a_difference_states_the_sd_it_divides_by(app_on, demo_db
     assert _metrics(at)["E-value (CI bound)"].split()[0] == f"{rr + np.sqrt(rr * (rr - 1)):.2f}"
 
 
-def test_matching_says_how_many_stent_patients_had_no_match_and_whom_the_estimate_is_about(app_on, demo_db):
-    at = _open(app_on, demo_db, {"ps_method": "matching"})
+@pytest.mark.parametrize("caliper", ["0.2", "0.5"])
+def test_matching_says_how_many_stent_patients_had_no_match_and_whom_the_estimate_is_about(app_on, demo_db, caliper):
+    """Review 31c finding 2: every unmatched stent patient was said to have no match within the caliper,
+    though 1:1 matching without replacement can match at most one stent patient per medical patient."""
+    at = _open(app_on, demo_db, {"ps_method": "matching", "ps_caliper": caliper})
     like = _like_the_trial(_rows(demo_db))
     n_stent = int(((like.arm == "stent") & like.change.notna()).sum())
+    n_medical = int(((like.arm == "medical") & like.change.notna()).sum())
     table = next(d.value for d in at.dataframe if "n, stent" in d.value.columns).set_index("Estimate")
     (adjusted,) = [label for label in table.index if label.startswith("Registry, adjusted")]
     matched = int(table.loc[adjusted, "n, stent"].replace(",", ""))
-    assert 0 < matched < n_stent
+    assert matched <= n_medical < n_stent
+    never = n_stent - n_medical  # can never be matched, whatever the caliper
+    lost = n_medical - matched  # the medical patients left unused: the matches the caliper cost
+    assert lost > 0
     (line,) = [c.value for c in at.caption if c.value.startswith("Matching: ")]
     assert line == (
-        f"Matching: {n_stent - matched:,} of the {n_stent:,} stent patients analysed had no match within the "
-        f"caliper (0.2 SD of the score). The estimate is the effect among the {matched:,} matched stent patients, "
-        "not the ATT of all stented patients. Its CI treats the matched patients as independent (no clustering on "
-        "the pair)."
+        f"Matching: {n_stent - matched:,} of the {n_stent:,} stent patients analysed have no match: {never:,} had no "
+        f"medical patient left to match (1:1 without replacement: at most {n_medical:,} matches, one per medical "
+        f"patient, whatever the caliper) and {lost:,} had no match within the caliper, counted in the matching order "
+        f"(largest score first). The caliper is {caliper} SD of the score on the probability scale, MatchIt's "
+        "default (Austin's 0.2 is for the logit of the score, a wider caliper where scores are near 0 or 1). The "
+        f"estimate is the effect among the {matched:,} matched stent patients, not the ATT of all stented patients: "
+        "with more stent than medical patients, 1:1 matching without replacement cannot estimate that, and whom it "
+        "matches depends on the matching order. Its CI treats the matched patients as independent (no clustering "
+        "on the pair)."
     )
 
 
@@ -604,7 +621,7 @@ def test_a_categorys_smd_is_stated_and_is_at_least_its_largest_levels(app_on, de
                 worst_level = max(worst_level, abs(p[0] - p[1]) / sd)
     shown = float(_metrics(at)["Max |SMD| after"].split()[0])
     table = next(d.value for d in at.dataframe if "Covariate" in d.value.columns).set_index("Covariate")
-    centre = float(table.loc["Study centre"].iloc[1].split()[0])
+    centre = float(table.loc["Study centre"].iloc[2].split()[0])
     assert shown >= centre >= round(worst_level, 3) - 0.001
     (note,) = [c.value for c in at.caption if c.value.startswith("SMD (Yang & Dalton 2012)")]
     assert "for a category, one number over all its levels, the multivariate (Mahalanobis) distance" in note

@@ -32,6 +32,16 @@ def test_every_pages_key_chart_starts_in_the_first_screen(server, sized_page: Pa
     assert not late, (height, late)
 
 
+@pytest.mark.parametrize("sized_page", [(1400, 900), (1280, 720)], indirect=True, ids=["1400x900", "1280x720"])
+def test_the_target_trials_key_chart_starts_in_the_first_screen_with_notes_above_it(server, sized_page: Page):
+    """Review 31c finding 4: ulcer healing with matching has the pooled-centres note and the balance warning
+    above its key chart, the most any Target trial view stacks there."""
+    open_page(sized_page, f"{server}/adjusted?ps_estimate=ulcer_healing&ps_method=matching")
+    expect(sized_page.get_by_test_id("stAlert").filter(has_text="Balance not reached")).to_have_count(1)
+    box = sized_page.locator(".st-key-adjusted_chart").bounding_box()
+    assert box is not None and box["y"] + VISIBLE_PART <= sized_page.viewport_size["height"], box
+
+
 def test_home_starting_point_opens_its_cohort(server, page: Page):
     open_page(page, server + "/")
     expect(page.get_by_role("heading", name="PTS Outcomes Explorer")).to_be_visible()

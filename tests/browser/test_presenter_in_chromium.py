@@ -139,3 +139,55 @@ def test_the_numbers_at_risk_are_presenter_sized_and_apart(server, sized_page: P
     assert [(n["text"], t["text"]) for n in numbers for t in labels if _overlap(n, t)] == []
     height = sized_page.viewport_size["height"]
     assert all(n["y"] >= 0 and n["bottom"] <= height for n in numbers)  # on the first screen
+
+
+# Every text of the key chart's SVG with the box it is drawn in: the clip rectangle it is drawn under
+# (plotly clips a trace's text to the plot area unless told not to), else the chart's own SVG.
+_CHART_TEXTS = """(selector) => {
+    const chart = document.querySelector(selector);
+    const svg = chart.querySelector('.main-svg').getBoundingClientRect();
+    return [...chart.querySelectorAll('.textpoint text')].map((t) => {
+        const r = t.getBoundingClientRect();
+        let shown = svg;
+        for (let e = t; e && e !== chart; e = e.parentElement) {
+            const clip = e.getAttribute && e.getAttribute('clip-path');
+            const id = clip && clip.match(/#([^)"']+)/);
+            const rect = id && document.getElementById(id[1])?.querySelector('rect');
+            if (rect) { shown = rect.getBoundingClientRect(); break; }
+        }
+        return {text: t.textContent, top: r.top, bottom: r.bottom, left: r.left, right: r.right,
+                shown: {top: shown.top, bottom: shown.bottom, left: shown.left, right: shown.right}};
+    });
+}"""
+
+
+@pytest.mark.parametrize("sized_page", SIZES, indirect=True, ids=["1280x720", "1920x1080"])
+def test_the_target_trials_ulcer_healing_matching_slide_is_whole_with_its_verdict(server, sized_page: Page, tmp_path):
+    """Review 31c finding 4: with the pooled-centres note and the balance warning above it, the key chart
+    of ulcer healing with matching got 150-180 px, its top label "1.92 (1.34 to 2.76)" was cut at both
+    sizes, and at 1280x720 the benchmark verdict was below the fold. The chart keeps its minimum height,
+    every label is drawn whole inside the chart, and the key numbers with the verdict are in the first
+    screen."""
+    width, height = sized_page.viewport_size["width"], sized_page.viewport_size["height"]
+    open_page(sized_page, f"{server}/adjusted?present=1&ps_estimate=ulcer_healing&ps_method=matching")
+    sized_page.screenshot(path=str(tmp_path / f"present_adjusted_ulcer_matching_{width}.png"))
+    chart = sized_page.locator(".st-key-adjusted_chart").bounding_box()
+    assert chart is not None and chart["y"] >= 0 and chart["y"] + chart["height"] <= height, (chart, height)
+    scale = charts.screen_scale(width=width, height=height)
+    assert chart["height"] >= charts.presenter.MIN_KEY_CHART * scale - 2, chart
+    texts = sized_page.evaluate(_CHART_TEXTS, ".st-key-adjusted_chart")
+    assert len(texts) == 3  # the registry unadjusted and adjusted, the trial
+    cut = [
+        t["text"]
+        for t in texts
+        if any(t[k] < t["shown"][k] - 1 for k in ("top", "left"))
+        or any(t[k] > t["shown"][k] + 1 for k in ("bottom", "right"))
+    ]
+    assert cut == []
+    numbers = sized_page.locator(".st-key-presenter_numbers")
+    expect(numbers).to_contain_text("Benchmark")
+    box = numbers.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= height, (box, height)
+    warning = sized_page.get_by_test_id("stAlert").filter(has_text="Balance not reached")
+    expect(warning).to_have_count(1)  # still on the slide, under the key numbers
+    assert warning.bounding_box()["y"] > box["y"]
