@@ -9,6 +9,7 @@ import pandas as pd
 import statsmodels.api as sm
 
 from pts_explorer import exports, vocab
+from pts_explorer.config import DUCKDB_CONFIG
 from pts_explorer.filters import CohortFilter
 from tests.app.test_adjusted_page import _like_the_trial, _metrics, _open, _rows
 
@@ -128,7 +129,7 @@ def test_a_visit_the_registry_does_not_have_is_named_as_the_cause(app_on, demo_d
     import duckdb
 
     at = _open(app_on, demo_db, {"visit": "1"})
-    with duckdb.connect(str(demo_db), read_only=True) as con:
+    with duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG) as con:
         months = con.execute("SELECT visit_months FROM studies WHERE design = 'observational'").fetchall()
     visits = sorted({int(m) for (ms,) in months for m in ms if m})
     assert 1 not in visits
