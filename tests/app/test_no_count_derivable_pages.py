@@ -490,3 +490,19 @@ def test_compares_tables_hide_what_they_show_of_an_arm_whose_n_is_hidden(app_on,
     ]
     drawn = [t["name"] for t in km["data"] if t.get("name") == side and any(_shown(y) for y in _values(t.get("y")))]
     assert drawn == [], km["data"]  # A's curve has no point (its legend entry stays, saying why)
+
+
+def test_effects_says_why_no_model_without_a_count_of_a_hidden_arm(app_on, demo_db, people):
+    # Fourth review of issue 28: /effects?center=RC27&ceap=C4c&registry=True&present=1 hid both arms in the drawer
+    # and on the line, but the notice why the MMRM could not be fitted read "(stent 7, medical 0)": the 7 with a
+    # follow-up visit are part of the hidden stent arm.
+    query = {"center": ["RC27"], "ceap": ["C4c"], "registry": "True", "present": "1"}
+    at = app_on(demo_db, query)
+    at.switch_page("app_pages/effects.py").run()
+    assert not at.exception, at.exception
+    [arm_box] = [box for box in at.multiselect if box.key == "arm"]
+    assert sorted(arm_box.options) == ["Medical (hidden)", "Stent (hidden)"]
+    assert [i.value for i in at.info] == [
+        "The repeated-measures model cannot be fitted: REGISTRY: each arm needs at least 3 patients with a "
+        "follow-up visit (stent hidden, medical hidden)."
+    ]
