@@ -239,22 +239,26 @@ why_not = (
     if timed
     else f"no {outcome.label} at baseline and month {visit}"
 )
+# The analysed are part of the cohort's arms (an arm the drawer hides reads hidden here too), and they and
+# the not analysed add up to the registry patients shown (display.analysed_counts).
+no_weight = int((weights == 0).sum())
+counted = display.analysed_counts(
+    analysed.to_dict(),
+    ui.cohort_by_arm().to_dict() if shield.active else {},
+    [not_eligible, int(score.left_out), no_weight],
+    shield,
+)
 ui.note(
     f"Registry patients of the cohort: {shield.count(len(cohort_registry))}"
     + (f"; within the trial's inclusion criteria: {shield.count(len(registry_rows))}" if trial_only else "")
-    + "; analysed: "
-    f"{shield.count(int(analysed.sum()))} (stent {shield.count(int(analysed['stent']))}, medical "
-    f"{shield.count(int(analysed['medical']))}). Not analysed: {shield.count(not_eligible)} with {why_not}"
-    + (f", {shield.count(score.left_out)} with a covariate missing" if score.left_out else "")
-    + (
-        f", {shield.count(int((weights == 0).sum()))} given no weight ({vocab.PS_METHODS[method].split(',')[0]})"
-        if (weights == 0).any()
-        else ""
-    )
+    + f"; analysed: {counted.total} (stent {counted.arms['stent']}, medical {counted.arms['medical']}). "
+    f"Not analysed: {counted.left_out[0]} with {why_not}"
+    + (f", {counted.left_out[1]} with a covariate missing" if score.left_out else "")
+    + (f", {counted.left_out[2]} given no weight ({vocab.PS_METHODS[method].split(',')[0]})" if no_weight else "")
     + ". The score, the weights, the balance and the ESS below are those of the patients analysed."
 )
 attendance = (  # said under the key chart and its numbers: the chart stays in the first screen at 1280x720
-    shown.attendance_caveat(shield.count(not_eligible), shield.count(len(registry_rows)), int(visit))
+    shown.attendance_caveat(counted.left_out[0], shield.count(len(registry_rows)), int(visit))
     if not timed and not_eligible
     else None
 )

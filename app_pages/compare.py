@@ -52,21 +52,32 @@ def _plain(choice: ui.CohortChoice) -> str:
     return f"{choice.label} ({filters})" if choice.saved is None else f"saved cohort {choice.saved.name} ({filters})"
 
 
-def _patency_chart(km: pd.DataFrame, title: str, labels: dict[str, str], sides: tuple[str, ...]) -> Any:
+def _patency_chart(
+    km: pd.DataFrame,
+    title: str,
+    labels: dict[str, str],
+    sides: tuple[str, ...],
+    hidden: set[tuple[str, str]],
+) -> Any:
     """Kaplan-Meier primary patency of each side (km_counts rows, group_value the side), coarsened under
     small-cell protection (display.shown_curves), with the stented patients with a successful procedure of
-    each side (not the cohorts' arms). Returns the curves as drawn, for ui.curve_protection's words."""
+    each side (not the cohorts' arms). A side whose stent arm's n the line hides (`hidden`: line_hidden) has
+    no curve nor count: its stented patients are part of that arm. Returns the curves as drawn, for
+    ui.curve_protection's words."""
     shield = ui.protection()
     fits = survival.fit_km(km)
     risk = survival.at_risk(km, survival.ticks_days(float(km.duration_days.max())))
-    drawn = display.shown_curves(survival.curves(fits), km, risk, shield)  # coarsened under protection
+    gone = {side for side in sides if (side, "stent") in hidden}
+    drawn = display.shown_curves(survival.curves(fits), km, risk, shield, hidden_groups=gone)  # coarsened
     marks = drawn.read(survival.landmarks(fits, km))
     marks.loc[marks.at_risk.map(shield.too_few), ["estimate", "ci_low", "ci_high"]] = np.nan
     ui.chart(
         drawn.annotate(charts.km_figure(drawn.curves, drawn.risk, title, "Primary patency", labels), labels),
         "compare_km",
         drawn.alt(display.summary_curves(marks, labels), labels),
-        patients=", ".join(f"{shield.count(int(km.n[km.group_value == s].sum()))} {labels[s]}" for s in sides)
+        patients=", ".join(
+            f"{shield.count(int(km.n[km.group_value == s].sum()), (s in gone) or None)} {labels[s]}" for s in sides
+        )
         + ", stented",
     )
     return drawn
@@ -191,6 +202,7 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
         )
 
     empty = [n for n in several.names if not several.compared[n]]
+    left_out = ""  # on a slide, the cohorts left out, said on the line
     if empty:
         words = []
         for n in empty:
@@ -206,17 +218,20 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
                 words.append(f"no patient of cohort {n} has a baseline {outcome.label}")
         enough = len(several.names) - len(empty) >= 2
         said = "; ".join(words)
-        st.info(
-            said[0].upper()
-            + said[1:]
-            + (
-                ": left out of the results below."
-                if enough
-                else ": nothing to compare. Choose other cohorts"
-                + (", or count the patients in more than one cohort in each." if apart and several.shared else ".")
-            ),
-            icon=":material/group_off:",
-        )
+        if enough and ui.presenting():  # on a slide: said on the line, not in a box taking the key chart's room
+            left_out = f"{said[0].upper()}{said[1:]}: left out"  # (a four-cohort chart stood at 48% of 720 px)
+        else:
+            st.info(
+                said[0].upper()
+                + said[1:]
+                + (
+                    ": left out of the results below."
+                    if enough
+                    else ": nothing to compare. Choose other cohorts"
+                    + (", or count the patients in more than one cohort in each." if apart and several.shared else ".")
+                ),
+                icon=":material/group_off:",
+            )
         if not enough:
             overlaps_table()
             ui.stop()
@@ -228,7 +243,12 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
         name: {arm: int(base[(base.cohort == name) & (base.arm == arm)].n.sum()) for arm in arms}
         for name in several.names
     }
-    hidden = display.line_hidden(at_start, shield)  # arms whose n the slide's line hides: their results too
+    # Arms whose n the slide's line hides (small, the other's complement, or hidden in the drawer's count of
+    # the sidebar's cohort, which a cohort of the sidebar's filters is part of): their results too.
+    in_drawer = ui.cohort_by_arm().to_dict() if shield.active else {}
+    hidden = display.line_hidden(
+        at_start, shield, cohort_by_arm={n: in_drawer for n in several.names if chosen[n].ref == "current"}
+    )
     ui.compared_groups(
         [
             ui.PresentedGroup(
@@ -236,12 +256,13 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
                 at_start[name],
                 list(several.designs[name]),  # the studies of the group's patients at baseline
                 about=_named(chosen[name]),  # on the group's own line: the slide's line stays a few short lines
+                hidden_arms=frozenset(arm for side, arm in hidden if side == name),
             )
             for name in several.names
         ],
         f"patients with a baseline {outcome.label}"
         + ("" if apart or not several.shared else "; patients in more than one cohort count in each"),
-        "",
+        left_out,
     )
     if not several.shared:
         shared_words = "No patient is in more than one cohort."
@@ -303,8 +324,9 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
         )
     heading = (lambda *_, **__: None) if ui.presenting() else st.subheader  # on a slide: the key chart's numbers
     heading("Baseline of the cohorts", help=glossary.tip("smd"))
+    gone = [display.side_name(labels, n) for n in display.sides_hidden(hidden, arms, several.names)]
     ui.table(
-        display.several_table(several.table_one, shield, labels),
+        display.hide_side_columns(display.several_table(several.table_one, shield, labels), shield, gone),
         key="compare_table_one",
         rows=len(several.table_one),
         title="Baseline of the cohorts",
@@ -315,7 +337,7 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
     )
     heading(f"Change in {outcome.label} from baseline, per cohort")
     ui.table(
-        display.several_change_table(several.change, outcome, shield, labels),
+        display.several_change_table(display.hide_change_rows(several.change, shield, hidden), outcome, shield, labels),
         key="several_change",
         title=f"Change in {outcome.label} from baseline, per cohort",
     )
@@ -349,7 +371,7 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
     if km.empty or km.group_value.nunique() < 2:
         st.info("Fewer than two cohorts have a stented patient with a successful procedure.", icon=":material/info:")
         ui.stop()
-    drawn = _patency_chart(km, "Primary patency per cohort (Kaplan-Meier)", labels, several.names)
+    drawn = _patency_chart(km, "Primary patency per cohort (Kaplan-Meier)", labels, several.names, hidden)
     if several.shared and not apart:
         ui.note(
             f"{survival.KM_METHOD}. No log-rank test: patients in more than one cohort would count more than once, "
@@ -451,10 +473,23 @@ at_start = {
     for side in ("A", "B")
 }
 # The arms whose n the slide's line hides: their curves, shares and differences are hidden with it.
-hidden = display.line_hidden(at_start, shield, ("A", "B") if sides_hidden else ())
+# A side drawn from the sidebar's cohort is part of it: an arm whose n the drawer hides is hidden there too.
+in_drawer = ui.cohort_by_arm().to_dict() if shield.active else {}
+hidden = display.line_hidden(
+    at_start,
+    shield,
+    ("A", "B") if sides_hidden else (),
+    {side: in_drawer for side, choice in (("A", a), ("B", b)) if choice.ref == "current"},
+)
 ui.compared_groups(  # presenter mode: the line above the slide states these two groups, not the sidebar's cohort
     [
-        ui.PresentedGroup(labels[side], at_start[side], list(baseline_studies[side]), sides_hidden)
+        ui.PresentedGroup(
+            labels[side],
+            at_start[side],
+            list(baseline_studies[side]),
+            sides_hidden,
+            hidden_arms=frozenset(arm for s, arm in hidden if s == side),
+        )
         for side in ("A", "B")
     ],
     f"patients with a baseline {outcome.label}"
@@ -518,7 +553,11 @@ ui.cohort_design_notice("Mean trajectories", result.designs("trajectories"), lab
 
 st.subheader(f"Baseline: {labels['A']} against {labels['B']}", help=glossary.tip("smd"))
 ui.table(
-    display.pair_table(result.table_one, shield, labels),
+    display.hide_side_columns(
+        display.pair_table(result.table_one, shield, labels),
+        shield,
+        [display.side_name(labels, side) for side in display.sides_hidden(hidden, arms, ("A", "B"))],
+    ),
     key="compare_table_one",
     rows=len(result.table_one),
     title=f"Baseline: {labels['A']} against {labels['B']}",
@@ -533,6 +572,7 @@ st.subheader(f"Change in {outcome.label} from baseline: {labels['A']} minus {lab
 difference = shield.protect_stats(
     result.change, ["n_a", "n_b"], ["mean_change_a", "mean_change_b", "diff", "ci_low", "ci_high", "df", "p_value"]
 )
+difference = display.hide_difference_rows(difference, shield, hidden)  # an arm the line hides, on either side
 if difference.empty:
     st.info("No visit after baseline has patients on both sides.", icon=":material/event_busy:")
 else:
@@ -621,7 +661,9 @@ km = result.patency
 if km.empty or km.group_value.nunique() < 2:
     st.info("One of the cohorts has no stented patient with a successful procedure.", icon=":material/info:")
     ui.stop()
-drawn = _patency_chart(km, f"Primary patency, {labels['A']} and {labels['B']} (Kaplan-Meier)", labels, ("A", "B"))
+drawn = _patency_chart(
+    km, f"Primary patency, {labels['A']} and {labels['B']} (Kaplan-Meier)", labels, ("A", "B"), hidden
+)
 stented_in_both = int(sizes.loc[sizes.arm == "stent", "in_both"].sum())
 if counted and stented_in_both:
     ui.note(

@@ -137,17 +137,12 @@ else:  # what the single curve pools, without notes about a comparison that is n
     if not ui.presenting():  # on a projector the presenter line states the design: the chart stays whole
         st.caption(pooled)
     ui.record_design("one curve, no comparison", pooled, by_arm)
-# The cohort's arms as the drawer counts them: where one reads hidden, the part of it the curves hold (the
-# stented with a successful procedure, fewer) reads hidden too, or it would narrow the hidden one down.
-cohort_arms = ui.query("cohort_size_by_study_arm", cohort.as_params()).groupby("arm").patients.sum()
-cohort_arms = cohort_arms.reindex(list(vocab.ARMS), fill_value=0)
 ui.analysis_set(
     by_arm,
     ui.query("km_counts", {**params, "group": "study_id"}).group_value,
     {"ulcer_healing": "with an open ulcer at baseline"}.get(
         endpoint, "with a technically successful stent procedure" if population == "stent" else "from enrollment"
     ),
-    [arm for arm, h in zip(cohort_arms.index, ui.protection().mask(cohort_arms.tolist()), strict=True) if h],
 )
 if endpoint == "ulcer_healing" and len(unrecorded := ui.query("import_warnings", {"rule": "events:healing"})):
     st.warning(

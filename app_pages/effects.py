@@ -47,7 +47,9 @@ method = ui.control(
 )
 fits = ui.mmrm_fits(params, method)
 tables = [fit.effects.assign(study_group=study) for study, fit in fits.items() if fit is not None]
-failures = ui.mmrm_failures(params, method, shield.k) if len(tables) < len(fits) else {}
+in_drawer = ui.cohort_by_arm().to_dict() if shield.active else {}  # its hidden arms: their parts read hidden too
+hidden_arms = tuple(sorted(display.cohort_hidden_arms(in_drawer, shield)))
+failures = ui.mmrm_failures(params, method, shield.k, hidden_arms) if len(tables) < len(fits) else {}
 if not tables:
     reasons = "; ".join(f"{study}: {reason}" for study, reason in failures.items())
     st.info(f"The repeated-measures model cannot be fitted: {reasons or 'no patient has a follow-up visit'}.")

@@ -127,8 +127,14 @@ ui.table(complications, key="safety_table", title=f"Complications {period}")
 in_period = rates[rates.period == period].drop_duplicates(["arm", "group_value"]).groupby("arm").patients.sum()
 sizes = denominators.groupby("arm").patients.sum()
 arms = [a for a in vocab.ARMS if a in in_period.index]
-hidden = shield.mask([int(sizes[a]) for a in arms])
-hidden_in = shield.mask([int(in_period[a]) for a in arms])
+# The arm's patients (the trial's only, with that choice) and those followed in the period are parts of the
+# cohort's arm: where its count reads hidden, theirs do too, and the followed where their arm's does
+# (display.part_hidden: a shown part would narrow a hidden whole down).
+in_drawer = ui.cohort_by_arm().to_dict() if shield.active else {}
+arm_hidden = display.part_hidden({a: int(sizes[a]) for a in arms}, in_drawer, shield)
+followed_hidden = display.part_hidden({a: int(in_period[a]) for a in arms}, in_drawer, shield)
+hidden = [arm_hidden[a] for a in arms]
+hidden_in = [followed_hidden[a] or arm_hidden[a] for a in arms]
 arm_sizes = ", ".join(
     f"{vocab.ARMS[a]} {shield.count(int(in_period[a]), hide_in)} of {shield.count(int(sizes[a]), hide)}"
     for a, hide, hide_in in zip(arms, hidden, hidden_in, strict=True)

@@ -199,20 +199,28 @@ def mmrm_effects(long: pd.DataFrame, method: str = "reml") -> MmrmResult | None:
     return MmrmResult(mmrm.visit_effects(fitted, long, df_method), "compound symmetry (fallback)", True, method, note)
 
 
-def mmrm_failure(long: pd.DataFrame, method: str = "reml", shield: Protection = OFF) -> str:
+def mmrm_failure(
+    long: pd.DataFrame, method: str = "reml", shield: Protection = OFF, hidden_arms: tuple[str, ...] = ()
+) -> str:
     """Why mmrm_effects found no estimate for these data, in words a reader can act on (counts
-    written by `shield`)."""
+    written by `shield`; an arm in `hidden_arms`, whose count among the cohort reads hidden, reads hidden
+    too: these patients are part of it, display.part_hidden)."""
     by_arm = long.groupby("arm").patient_id.nunique()
     stent, medical = int(by_arm.get("stent", 0)), int(by_arm.get("medical", 0))
+
+    def masked(stent: int, medical: int) -> list[bool]:
+        own = shield.mask([stent, medical])
+        return [h or (shield.active and arm in hidden_arms) for arm, h in zip(("stent", "medical"), own, strict=True)]
+
     if long.empty or min(stent, medical) < MIN_PER_ARM:
-        hide = shield.mask([stent, medical])
+        hide = masked(stent, medical)
         return (
             f"each arm needs at least {MIN_PER_ARM} patients with a follow-up visit (stent "
             f"{shield.count(stent, hide[0])}, medical {shield.count(medical, hide[1])})"
         )
 
     def counts(stent: int, medical: int) -> tuple[str, str, str]:
-        hide = shield.mask([stent, medical])
+        hide = masked(stent, medical)
         return shield.count(stent + medical, any(hide)), shield.count(stent, hide[0]), shield.count(medical, hide[1])
 
     problem = mmrm.design_problem(long, counts=counts)

@@ -11,6 +11,7 @@ are one-line summaries of charts: their text alternative for screen readers."""
 
 from __future__ import annotations
 
+from pts_explorer.display.analysed import AnalysedCounts, analysed_counts, cohort_hidden_arms, part_hidden
 from pts_explorer.display.baseline import (
     ARMS,
     CATEGORICAL_LABELS,
@@ -51,6 +52,9 @@ from pts_explorer.display.compare import (
     SIDES,
     design_word,
     hide_arms,
+    hide_change_rows,
+    hide_difference_rows,
+    hide_side_columns,
     line_hidden,
     overlap_table,
     pair_difference_table,
@@ -59,6 +63,7 @@ from pts_explorer.display.compare import (
     several_change_table,
     several_table,
     side_name,
+    sides_hidden,
 )
 from pts_explorer.display.designs import (
     TrajectoryMarks,
@@ -112,6 +117,10 @@ from pts_explorer.display.trajectories import (
 )
 
 __all__ = [
+    "AnalysedCounts",
+    "analysed_counts",
+    "cohort_hidden_arms",
+    "part_hidden",
     "TrajectoryMarks",
     "benefit_differences",
     "benefit_mmrm",
@@ -167,7 +176,11 @@ __all__ = [
     "percent",
     "pair_difference_table",
     "hide_arms",
+    "hide_change_rows",
+    "hide_difference_rows",
+    "hide_side_columns",
     "line_hidden",
+    "sides_hidden",
     "pair_responder_table",
     "pair_table",
     "several_change_table",

@@ -8,6 +8,7 @@ import pandas as pd
 
 from pts_explorer import vocab
 from pts_explorer.analytics import baseline
+from pts_explorer.display.analysed import part_hidden
 from pts_explorer.display.text import (
     CATEGORICAL_LABELS,
     CONTINUOUS_LABELS,
@@ -34,19 +35,75 @@ def side_name(labels: dict[str, str], side: str) -> str:
 
 
 def line_hidden(
-    groups: Mapping[str, Mapping[str, int]], shield: Protection, hidden_sides: Collection[str] = ()
+    groups: Mapping[str, Mapping[str, int]],
+    shield: Protection,
+    hidden_sides: Collection[str] = (),
+    cohort_by_arm: Mapping[str, Mapping[str, int]] | None = None,
 ) -> set[tuple[str, str]]:
     """The (side, arm) pairs whose n a slide's line hides (presenter.compared_groups: each side's n per arm,
-    which add up to the side's count; every arm of a side in `hidden_sides`). Whatever else the page shows of
-    such an arm is hidden with its n (third review of issue 28, finding 1: a responder share of 63.2% with
-    its Wilson interval can only be 12 of 19, which gave the hidden arm's 19 and the other's 2)."""
+    which add up to the side's count; every arm of a side in `hidden_sides`; and, for a side drawn from a
+    cohort whose n per arm is shown, `cohort_by_arm[side]` (the sidebar's, in the drawer), every arm whose
+    n there reads hidden: display.part_hidden). Whatever else the page shows of such an arm is hidden with
+    its n (third review of issue 28, finding 1: a responder share of 63.2% with its Wilson interval can only
+    be 12 of 19, which gave the hidden arm's 19 and the other's 2)."""
     out: set[tuple[str, str]] = set()
     if not shield.active:
         return out
     for side, by_arm in groups.items():
         arms = list(by_arm)
-        mask = [True] * len(arms) if side in hidden_sides else shield.mask([int(by_arm[a]) for a in arms])
-        out |= {(side, arm) for arm, hidden in zip(arms, mask, strict=True) if hidden}
+        if side in hidden_sides:
+            out |= {(side, arm) for arm in arms}
+            continue
+        hidden = part_hidden(by_arm, (cohort_by_arm or {}).get(side, {}), shield, arms)
+        out |= {(side, arm) for arm in arms if hidden[arm]}
+    return out
+
+
+def sides_hidden(hidden: Collection[tuple[str, str]], arms: Collection[str], sides: Collection[str]) -> set[str]:
+    """The sides every compared arm of which is in `hidden` (line_hidden): a per-cohort table of them (Table 1)
+    would give the hidden n back as its column's count, so it reads hidden."""
+    return {side for side in sides if arms and all((side, arm) in hidden for arm in arms)}
+
+
+def hide_side_columns(table: pd.DataFrame, shield: Protection, columns: Collection[str]) -> pd.DataFrame:
+    """A Table 1 (pair_table, several_table) whose `columns` (sides_hidden's, as headed) read hidden in every
+    row that has a value."""
+    out = table.copy()
+    for column in columns:
+        if column in out:
+            out[column] = [shield.label if str(v) else v for v in out[column]]
+    return out
+
+
+def hide_change_rows(table: pd.DataFrame, shield: Protection, hidden: Collection[tuple[str, str]]) -> pd.DataFrame:
+    """Each side's change from baseline per arm and visit (rows: cohort, arm, n, mean, ci_low, ci_high) whose
+    rows of an arm in `hidden` (line_hidden) carry no n nor statistic: its patients at a visit are part of
+    the arm, whose n the line hides, and a mean of whole-number scores over a few patients gives its n."""
+    out = table.copy()
+    if not shield.active or out.empty:
+        return out
+    gone = pd.Series([(c, a) in hidden for c, a in zip(out.cohort, out.arm, strict=True)], index=out.index)
+    out["hidden"] = gone
+    return out
+
+
+def hide_difference_rows(diff: pd.DataFrame, shield: Protection, hidden: Collection[tuple[str, str]]) -> pd.DataFrame:
+    """Cohort A minus cohort B per arm and visit (Protection.protect_stats rows: arm, n_a, n_b, ...) whose
+    rows of an arm hidden on either side (line_hidden) read hidden: both n, the means, the difference, its
+    interval and p."""
+    out = diff.copy()
+    if not shield.active or out.empty:
+        return out
+    gone = pd.Series([("A", a) in hidden or ("B", a) in hidden for a in out.arm], index=out.index)
+    if gone.any():
+        for column in ("n_a", "n_b"):
+            out[f"{column}_text"] = out.get(f"{column}_text", out[column].map(shield.count)).astype(object)
+            out.loc[gone, f"{column}_text"] = shield.label
+        stats = [
+            c for c in ("mean_change_a", "mean_change_b", "diff", "ci_low", "ci_high", "df", "p_value") if c in out
+        ]
+        out.loc[gone, stats] = float("nan")
+        out.loc[gone, "hidden"] = True
     return out
 
 
@@ -215,13 +272,14 @@ def several_change_table(
     of the change, + cohort); a cell of fewer than k patients hidden where small cells are protected."""
     rows = []
     for r in each_row(change.sort_values(["arm", "visit_month", "cohort"], ascending=[False, True, True])):
-        small = shield.small(int(r.n))
+        gone = bool(getattr(r, "hidden", False))  # an arm whose n the line hides (hide_change_rows)
+        small = shield.small(int(r.n)) or gone
         rows.append(
             {
                 "Arm": vocab.ARMS[r.arm],
                 "Visit (month)": int(r.visit_month),
                 "Cohort": labels.get(r.cohort, r.cohort),
-                "n": shield.count(int(r.n)),
+                "n": shield.count(int(r.n), gone or None),
                 "Mean change (95% CI)": DASH
                 if small or int(r.n) < 2
                 else f"{number(r.mean, outcome.decimals, signed=True)} "

@@ -3,7 +3,7 @@ summaries, and curves cut where too few patients remain at risk."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,18 +127,29 @@ def _days(curve: pd.DataFrame) -> pd.Series:
 
 
 def shown_curves(
-    curves: pd.DataFrame, counts: pd.DataFrame, risk: pd.DataFrame, shield: Protection, incidence: bool = False
+    curves: pd.DataFrame,
+    counts: pd.DataFrame,
+    risk: pd.DataFrame,
+    shield: Protection,
+    incidence: bool = False,
+    hidden_groups: Collection[str] = (),
 ) -> ShownCurves:
     """The curves and numbers at risk a page draws (ShownCurves). curves: group, month (and days),
     estimate, ci_low, ci_high, a row at 0 and at each time of the estimator; counts: group_value,
     duration_days, n and `observed` (an event) or, for a cumulative incidence (`incidence`), `status`
-    (1: the endpoint); risk: groups x times of exact numbers at risk."""
+    (1: the endpoint); risk: groups x times of exact numbers at risk. `hidden_groups`: groups drawn as a
+    small one (no curve, every number at risk hidden) whatever their size, where their patients are part
+    of an arm whose count the page hides (Compare: a side's stented patients, display.line_hidden)."""
     if not shield.active or curves.empty:
         return ShownCurves(curves, risk)
     k = shield.k
     start = 0.0 if incidence else 1.0
     frames, few, small = [], [], []
+    hidden_groups = {str(g) for g in hidden_groups}
     for group, curve in curves.groupby("group", sort=False):
+        if str(group) in hidden_groups:
+            small.append(str(group))
+            continue
         part = counts[counts.group_value.astype(str) == str(group)]
         durations = part.duration_days.to_numpy(dtype=float)
         weights = part.n.to_numpy(dtype=float)
@@ -183,7 +194,7 @@ def shown_curves(
         frames.append(drawn)
     shown = pd.concat(frames, ignore_index=True) if frames else curves.iloc[0:0].copy()
     rounded = risk.apply(lambda column: column.map(lambda n: rounded_count(n, k)))
-    if len(risk.columns) and risk.iloc[:, 0].map(shield.small).any():
+    if len(risk.columns) and (risk.iloc[:, 0].map(shield.small).any() or hidden_groups & set(map(str, risk.index))):
         # A group starting below k: the other rows would give its count away by subtraction (the arms add up
         # to the cohort, stent-related is the stent arm), so no number at risk is shown.
         rounded = rounded.apply(lambda column: column.map(lambda n: "" if n == "" else "hidden"))

@@ -29,7 +29,7 @@ from pts_explorer.ui.elements import (
     table,
     veins_diagram,
 )
-from pts_explorer.ui.filter_panel import cohort
+from pts_explorer.ui.filter_panel import cohort, cohort_by_arm
 from pts_explorer.ui.importing import (
     apply_assistant_choice,
     import_profiles,
@@ -94,6 +94,7 @@ __all__ = [
     "PresentedGroup",
     "chart",
     "cohort",
+    "cohort_by_arm",
     "cohort_design_notice",
     "curve_protection",
     "dash_note",

@@ -248,20 +248,25 @@ def mmrm_groups(
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
-def _mmrm_failures(frozen_params: tuple, path: str, version: str, method: str, k: int) -> dict[str, str]:
+def _mmrm_failures(
+    frozen_params: tuple, path: str, version: str, method: str, k: int, hidden_arms: tuple[str, ...]
+) -> dict[str, str]:
     from pts_explorer.analytics import effects
     from pts_explorer.privacy import Protection
 
     long = _cached_query("analysis_long", frozen_params, path, version)
     fits = _mmrm_fits(frozen_params, path, version, method)
     return {
-        str(study): effects.mmrm_failure(part, method, Protection(k))
+        str(study): effects.mmrm_failure(part, method, Protection(k), hidden_arms)
         for study, part in long.groupby("study_id", sort=True)
         if fits.get(study) is None
     }
 
 
-def mmrm_failures(params: dict[str, Any], method: str = "reml", k: int = 0) -> dict[str, str]:
+def mmrm_failures(
+    params: dict[str, Any], method: str = "reml", k: int = 0, hidden_arms: tuple[str, ...] = ()
+) -> dict[str, str]:
     """Why the MMRM of each study without a fit (mmrm_fits) could not be fitted, in words; counts
-    1..k-1 hidden (k: the page's small-cell protection, 0 when off)."""
-    return _mmrm_failures(*_key("analysis_long", params), method, k)
+    1..k-1 hidden (k: the page's small-cell protection, 0 when off), and those of `hidden_arms` (arms whose
+    count among the cohort reads hidden)."""
+    return _mmrm_failures(*_key("analysis_long", params), method, k, tuple(hidden_arms))

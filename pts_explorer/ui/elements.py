@@ -14,7 +14,7 @@ import streamlit as st
 
 from pts_explorer import charts, display, escape, exports, glossary, privacy, vocab
 from pts_explorer.filters import VOCABULARIES
-from pts_explorer.ui import recorder, screen, state
+from pts_explorer.ui import filter_panel, recorder, screen, state
 
 
 def table(
@@ -67,14 +67,15 @@ def dash_note(shield: privacy.Protection) -> str:
 
 
 def arm_counts(by_arm: Mapping[str, int] | pd.Series | None) -> str:
-    """Patients per arm in words ("112 stent, 111 medical"), as this run shows counts: below k
-    hidden, and a second arm hidden with it where the arms add up to a shown total."""
+    """Patients per arm in words ("112 stent, 111 medical") of the cohort or of an analysis set drawn from it,
+    as this run shows counts: below k hidden, a second arm hidden with it where the arms add up to a shown
+    total, and an arm whose count among the cohort reads hidden (display.part_hidden)."""
     shield = state.protection()
     arms = pd.Series({} if by_arm is None else dict(by_arm), dtype=int).reindex(list(vocab.ARMS), fill_value=0)
-    hidden = shield.mask(arms.tolist())
-    return ", ".join(
-        f"{shield.count(int(n), h)} {vocab.ARMS[arm].lower()}" for (arm, n), h in zip(arms.items(), hidden, strict=True)
+    hidden = display.part_hidden(
+        arms.to_dict(), filter_panel.cohort_by_arm().to_dict() if shield.active else {}, shield
     )
+    return ", ".join(f"{shield.count(int(n), hidden[arm])} {vocab.ARMS[arm].lower()}" for arm, n in arms.items())
 
 
 def arm_ranges(counts: pd.DataFrame, per: str) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -36,8 +39,72 @@ SKIP_SCRIPT = """<script>
     event.preventDefault();
     first.focus();
   }, true);
+  // Each filter's help icon (?) is no Tab stop of its own (fourth review of issue 28: they doubled the Tab
+  // presses through the filters): the help is the control's accessible description (the hidden
+  // #cohort-filter-help, written by the filter panel), read with the control, and the "Explain the filters"
+  // toggle writes it under every filter. The icon still opens its tooltip on hover.
+  const describe = () => {
+    const texts = document.getElementById("cohort-filter-help");
+    if (!texts) return;
+    document.querySelectorAll('[data-testid="stSidebar"] [data-testid="stTooltipIcon"] button').forEach((icon) => {
+      if (icon.getAttribute("tabindex") !== "-1") icon.setAttribute("tabindex", "-1");
+      const label = (icon.getAttribute("aria-label") || "").replace(/^Help for /, "");
+      const text = [...texts.children].find((el) => el.dataset.label === label);
+      const box = icon.closest('[data-testid="stElementContainer"]');
+      if (!text || !box) return;
+      box.querySelectorAll(
+        'input:not([type="hidden"]), [role="slider"], [role="combobox"], [data-testid="stButtonGroup"] button'
+      ).forEach((control) => {
+        if (control !== icon && control.getAttribute("aria-describedby") !== text.id) {
+          control.setAttribute("aria-describedby", text.id);
+        }
+      });
+    });
+  };
+  let queued = false;
+  new MutationObserver(() => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => { queued = false; describe(); });
+  }).observe(document.body, {childList: true, subtree: true});
+  describe();
 })();
 </script>"""
+_HELPS = "_filter_help_texts"  # this run's (label, help) of the sidebar's filters, for the anchor's hidden texts
+EXPLAIN = "filter_help_shown"  # the "Explain the filters" toggle: each filter's help written under it
+
+
+def _help(label: str, text: str) -> str:
+    """A filter's help, kept for the accessible descriptions (help_block) and written under the filter while
+    "Explain the filters" is on; returned for the widget's own tooltip."""
+    st.session_state.setdefault(_HELPS, []).append((label, text))
+    return text
+
+
+def _explained(label: str) -> None:
+    """Under the filter just drawn: its help, while "Explain the filters" is on (keyboard users read it
+    there; the help icon is no Tab stop)."""
+    if st.session_state.get(EXPLAIN) and not state.presenting():
+        for name, text in reversed(st.session_state.get(_HELPS, [])):
+            if name == label:
+                st.caption(text)
+                return
+
+
+def plain_help(text: str) -> str:
+    """A help text's words without its Markdown (bold, italics, links, hard line breaks)."""
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"(?<!\w)_([^_]+)_(?!\w)", r"\1", text.replace("**", "").replace("*", ""))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def help_block(helps: list[tuple[str, str]]) -> str:
+    """The filters' help as hidden elements the script makes each control's accessible description."""
+    spans = "".join(
+        f'<span id="cohort-help-{i}" data-label="{html.escape(label)}">{html.escape(plain_help(text))}</span>'
+        for i, (label, text) in enumerate(helps)
+    )
+    return f'<div id="cohort-filter-help" hidden>{spans}</div>'
 
 
 COUNTS_HELP = (
@@ -56,8 +123,9 @@ def _multiselect(key: str, label: str, options: dict[str, str], help_text: str |
         names={v: options.get(v) or str(v) for v in options},  # the labels without their counts, which change
         format_func=lambda v: _with_count(options.get(v) or str(v), counts.get(v)),
         placeholder="All",
-        help=f"{help_text}  \n{COUNTS_HELP}" if help_text else COUNTS_HELP,
+        help=_help(label, f"{help_text}  \n{COUNTS_HELP}" if help_text else COUNTS_HELP),
     )
+    _explained(label)
 
 
 def _with_count(label: str, count: str | None) -> str:
@@ -128,9 +196,10 @@ def _more_controls(studies: pd.DataFrame) -> None:
         key="more_filters",
         format_func=lambda k: vocab.MORE_FILTERS[k].label,
         placeholder="Add a filter",
-        help=MORE_HELP,
+        help=_help("More filters", MORE_HELP),
         on_change=_more_chosen,
     )
+    _explained("More filters")
     keys = st.session_state["more_filters"]
     if not keys:
         return
@@ -198,15 +267,17 @@ def _range_control(spec: vocab.MoreFilter, low: int, high: int, missing: str) ->
     widget = f"more_range_{spec.key}"
     st.session_state[widget] = chosen
     words = f" {missing} patients have no value: a narrower range leaves them out." if missing else ""
+    label = f"{spec.label}, {spec.unit}" if spec.unit else spec.label
     st.slider(
-        f"{spec.label}, {spec.unit}" if spec.unit else spec.label,
+        label,
         low,
         high,
         key=widget,
         on_change=_range_changed,
         args=(spec.key, low, high),
-        help=spec.help + words,
+        help=_help(label, spec.help + words),
     )
+    _explained(label)
 
 
 SPREAD_WORDS = "Every patient in the data, not only the cohort's (the other filters do not narrow it), by"
@@ -272,11 +343,18 @@ def sidebar_filters(drawer: DeltaGenerator | None = None) -> CohortFilter:
             chips(cohort)
         return cohort
     with st.sidebar:
-        st.html(FILTERS_ANCHOR + SKIP_SCRIPT, unsafe_allow_javascript=True)
+        anchor = st.empty()  # the skip link's anchor, and the filters' help once they are drawn
         st.markdown("### Cohort")
         counts_box = st.container(key="cohort_counts")
+        st.session_state[_HELPS] = []
         _filter_controls(studies)
+        st.toggle(
+            "Explain the filters",
+            key=EXPLAIN,
+            help="Write each filter's help under it (what its help icon shows on hover).",
+        )
         st.button("Reset filters", on_click=_reset_filters, icon=":material/restart_alt:", key="reset_filters")
+        anchor.html(FILTERS_ANCHOR + help_block(st.session_state[_HELPS]) + SKIP_SCRIPT, unsafe_allow_javascript=True)
         saved_box = st.container()
     cohort = _parsed(studies)
     with counts_box:
@@ -303,8 +381,12 @@ def _filter_controls(studies: pd.DataFrame) -> None:
         "Ulcer at baseline",
         list(vocab.ULCER),
         format_func=lambda v: _with_count(ulcer_labels[v], counts["ulcer"].get(v)),
-        help="An open venous ulcer at the month-0 visit (CEAP C6); it puts the PTS band at severe.  \n" + COUNTS_HELP,
+        help=_help(
+            "Ulcer at baseline",
+            "An open venous ulcer at the month-0 visit (CEAP C6); it puts the PTS band at severe.  \n" + COUNTS_HELP,
+        ),
     )
+    _explained("Ulcer at baseline")
     _more_controls(studies)
 
 
@@ -318,6 +400,13 @@ def _parsed(studies: pd.DataFrame) -> CohortFilter:
 def cohort() -> CohortFilter:
     """The cohort of this run, parsed once by the filter panel."""
     return st.session_state.get(_COHORT, CohortFilter())
+
+
+def cohort_by_arm() -> pd.Series:
+    """The cohort's patients per arm, as its line and drawer count them (display.part_hidden: a count of
+    part of an arm whose count here reads hidden reads hidden too)."""
+    sizes = query("cohort_size_by_study_arm", cohort().as_params())
+    return sizes.groupby("arm").patients.sum().reindex(list(vocab.ARMS), fill_value=0)
 
 
 def _cohort_counts(chosen: CohortFilter) -> None:

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from pts_explorer import escape, vocab
+from pts_explorer import display, escape, vocab
 from pts_explorer.config import ANALYSIS_PAGES, PageSpec
 from pts_explorer.filters import CohortFilter
 from pts_explorer.settings import SETTINGS
@@ -117,18 +117,16 @@ def begin() -> None:
     st.session_state.pop(_SET, None)
 
 
-def analysis_set(
-    n_by_arm: Mapping[str, int] | pd.Series, studies: Iterable[str], who: str, hidden: Iterable[str] = ()
-) -> None:
+def analysis_set(n_by_arm: Mapping[str, int] | pd.Series, studies: Iterable[str], who: str) -> None:
     """Say which patients the page's slide shows, for the presenter line above it: its n per arm,
     the studies they come from (their designs name the comparison) and who they are, e.g. "with
     Villalta at baseline and month 6". A page whose numbers come from part of the cohort calls it
-    once the part is known; without it the line states the whole cohort. `hidden`: arms whose count
-    reads hidden whatever its size, where the cohort's count of that arm is hidden (the part would narrow
-    it down: third review of issue 28, finding 4, "n = 18 stent with a technically successful stent
+    once the part is known; without it the line states the whole cohort. An arm whose count among the
+    cohort reads hidden reads hidden here too (cohort_line, display.part_hidden: the part would narrow it
+    down: third review of issue 28, finding 4, "n = 18 stent with a technically successful stent
     procedure" beside a drawer of 21 patients with both arms hidden put medical at 1 to 3)."""
     counts = {arm: int(n_by_arm.get(arm, 0)) for arm in vocab.ARMS}
-    st.session_state[_SET] = (counts, sorted({str(s) for s in studies}), who, frozenset(hidden))
+    st.session_state[_SET] = (counts, sorted({str(s) for s in studies}), who, frozenset())
 
 
 @dataclass(frozen=True)
@@ -140,6 +138,7 @@ class Group:
     n_by_arm: Mapping[str, int]  # only the arms the slide compares
     studies: Sequence[str]  # the studies of the group's patients (their designs are the group's)
     hidden: bool = False  # its counts read hidden: with the others' they would give a hidden count away
+    hidden_arms: frozenset[str] = frozenset()  # arms whose n reads hidden whatever its size (display.line_hidden)
     about: str = ""  # Markdown: what the group is drawn from, on its own line (three or four groups)
 
 
@@ -151,15 +150,20 @@ def compared_groups(groups: Sequence[Group], who: str, about: str) -> None:
 
 
 def _arm_counts(
-    by_arm: pd.Series, arms: Sequence[str] = tuple(vocab.ARMS), forced: Collection[str] = frozenset()
+    by_arm: pd.Series,
+    arms: Sequence[str] = tuple(vocab.ARMS),
+    forced: Collection[str] = frozenset(),
+    cohort_by_arm: Mapping[str, int] | None = None,
 ) -> str:
+    """A line's n per arm: hidden below k or as the other's complement, where `forced`, and, for a part of the
+    cohort (`cohort_by_arm`: the cohort's n per arm, shown in its drawer), where the cohort's n of the arm is
+    hidden (display.part_hidden)."""
     shield = state.protection()
     by_arm = by_arm.reindex(list(arms), fill_value=0)
-    masked = shield.mask(by_arm.tolist())
-    hidden = [h or (shield.active and arm in forced) for arm, h in zip(by_arm.index, masked, strict=True)]
+    hidden = display.part_hidden(by_arm.to_dict(), cohort_by_arm or {}, shield, list(by_arm.index))
     return ", ".join(
-        f"{shield.count(int(n), h)} {vocab.ARMS[arm].lower()}"
-        for (arm, n), h in zip(by_arm.items(), hidden, strict=True)
+        f"{shield.count(int(n), hidden[arm] or (shield.active and arm in forced))} {vocab.ARMS[arm].lower()}"
+        for arm, n in by_arm.items()
     )
 
 
@@ -171,10 +175,11 @@ def cohort_line(line: Line, spec: PageSpec, cohort: CohortFilter) -> None:
         _groups_line(line, spec, *shown)
         return
     forced: Collection[str] = frozenset()
+    sizes = query("cohort_size_by_study_arm", cohort.as_params())
+    sizes = sizes[sizes.patients > 0]
+    cohort_by_arm = sizes.groupby("arm").patients.sum()
     if shown is None:
-        sizes = query("cohort_size_by_study_arm", cohort.as_params())
-        sizes = sizes[sizes.patients > 0]
-        by_arm = sizes.groupby("arm").patients.sum()
+        by_arm = cohort_by_arm
         kinds, who = set(sizes.design), ""
     else:
         counts, studies, who, forced = shown
@@ -185,7 +190,9 @@ def cohort_line(line: Line, spec: PageSpec, cohort: CohortFilter) -> None:
         who = f" {who}"
         if by_arm.sum() > 0:  # a one-arm set (patency: stented patients) names its arm, not "0 medical"
             by_arm = by_arm[by_arm > 0]
-    arms = _arm_counts(by_arm, list(by_arm.index) if shown is not None else tuple(vocab.ARMS), forced)
+    arms = _arm_counts(
+        by_arm, list(by_arm.index) if shown is not None else tuple(vocab.ARMS), forced, cohort_by_arm.to_dict()
+    )
     saved = cohorts.active()
     named = f"**{escape.markdown(saved.name)}**: " if saved else ""
     note = f"  \n{escape.markdown(saved.note)}" if saved and saved.note else ""
@@ -217,7 +224,7 @@ def _groups_line(line: Line, spec: PageSpec, groups: list[Group], who: str, abou
     alike = all(k == kinds[0] for k in kinds)  # one design for all: said once, so the line stays short
     parts = []
     for group, kind in zip(groups, kinds, strict=True):
-        arms = _arm_counts(pd.Series(dict(group.n_by_arm), dtype="int64"), list(group.n_by_arm))
+        arms = _arm_counts(pd.Series(dict(group.n_by_arm), dtype="int64"), list(group.n_by_arm), group.hidden_arms)
         if group.hidden:
             shield = state.protection()
             arms = ", ".join(f"{shield.label} {vocab.ARMS[arm].lower()}" for arm in group.n_by_arm)
@@ -227,7 +234,7 @@ def _groups_line(line: Line, spec: PageSpec, groups: list[Group], who: str, abou
         # (third review of issue 28, finding 3: one sentence of four groups wrapped to 8 lines on a slide)
         rows = []
         for group, kind in zip(groups, kinds, strict=True):
-            arms = _arm_counts(pd.Series(dict(group.n_by_arm), dtype="int64"), list(group.n_by_arm))
+            arms = _arm_counts(pd.Series(dict(group.n_by_arm), dtype="int64"), list(group.n_by_arm), group.hidden_arms)
             if group.hidden:
                 arms = ", ".join(f"{state.protection().label} {vocab.ARMS[arm].lower()}" for arm in group.n_by_arm)
             short = "" if alike else f", {'pooled' if len(kind) > 1 else _design(kind)}"

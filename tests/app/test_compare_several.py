@@ -128,7 +128,11 @@ def test_on_a_slide_the_line_states_each_cohorts_patients_and_design(app_on, dem
     ]
     # Third review of issue 28, finding 3: one sentence of four groups wrapped to 8 lines; now a short first
     # line, then under it, across the slide's width, one line per group with its n and what it is.
-    assert lines == [f"**Compare** · patients with a baseline Villalta total; each {kind} · {MARK}"]
+    # Fourth review: D, left out, is said on that first line, not in a notice box over the key chart (which
+    # then stood at 48% of a 720 px slide).
+    left_out = "Every patient of cohort D is also in another cohort, so **D only** holds none: left out"
+    assert lines == [f"**Compare** · patients with a baseline Villalta total; each {kind} · {left_out} · {MARK}"]
+    assert [i.value for i in at.info] == []
     rows = [m.value for m in at.markdown if m.value.startswith(groups[0])]
     assert rows == ["  \n".join(f"{group}: {words}" for group, words in zip(groups, named, strict=True))]
     assert not at.subheader and not at.metric  # on a slide: the key chart and its numbers, no empty headings

@@ -137,6 +137,46 @@ def test_the_sidebar_starts_with_the_cohort_and_a_skip_link_reaches_its_filters(
     assert path(sized_page) == "/"
 
 
+def _description(page: Page) -> str:
+    """The focused control's accessible description: the text of the elements its aria-describedby names."""
+    return page.evaluate(
+        """() => (document.activeElement.getAttribute('aria-describedby') || '').split(/\\s+/).filter(Boolean)
+            .map(id => document.getElementById(id).textContent).join(' ')"""
+    )
+
+
+def test_the_filters_take_one_tab_stop_each_and_their_help_is_their_description(server, page: Page):
+    # Fourth review of issue 28: each filter's help icon (?) was a Tab stop of its own, doubling the presses
+    # through the filters (Study, its help, Arm, its help, ...). From the skip link, Enter and three presses of
+    # Tab lead through the first four filters; each reads its help as its accessible description.
+    from pts_explorer import glossary
+    from pts_explorer.ui import filter_panel
+
+    def helps(tip: str) -> str:
+        return filter_panel.plain_help(f"{tip}  \n{filter_panel.COUNTS_HELP}")
+
+    expected = [
+        ("Study", helps(glossary.tip("randomized"))),
+        ("Arm", helps("Stent (with angioplasty), or medical management alone.")),
+        ("Obstruction site", helps(glossary.tip("obstruction_site"))),
+        ("Stenosis grade", helps(glossary.tip("stenosis_grade"))),
+    ]
+    open_page(page, server + "/overview")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert _focused(page) == ("stHtml", "A", "Skip to the cohort filters")
+    page.keyboard.press("Enter")
+    reached = [(_focused(page), _description(page))]
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        reached.append((_focused(page), _description(page)))
+    assert reached == [(("stMultiSelectTagsContainer", "INPUT", label), text) for label, text in expected]
+    # the help icons are still there for a pointer, out of the Tab order
+    icons = page.locator("[data-testid=stSidebar] [data-testid=stTooltipIcon] button")
+    assert icons.count() >= 4
+    assert {icons.nth(i).get_attribute("tabindex") for i in range(icons.count())} == {"-1"}
+
+
 # Issue 28, item 5 (first review, finding 6): the save-cohort form is whole, with no box of its own to scroll,
 # also when "More filters" make the sidebar long: a centre, a limb, five CEAP classes and six ranges.
 LONG_SIDEBAR = (

@@ -33,6 +33,24 @@ def test_every_page_in_presenter_mode_shows_its_key_chart_whole(server, sized_pa
         sized_page.screenshot(path=str(tmp_path / f"present_{spec.name}.png"))
 
 
+# Compare with four cohorts (issue 28, item 4): the slide's line holds a line per cohort, and D, all of whose
+# patients are in another cohort, is left out; the key chart stood at 349 of 720 px (48%), under a notice box.
+FOUR_COHORTS = "a=sub:high_grade_civ_cfv&b=sub:high_grade_other&c=sub:below_70&d=sub:open_ulcer&compare_arm=both"
+
+
+@pytest.mark.parametrize("sized_page", SIZES, indirect=True, ids=["1280x720", "1920x1080"])
+def test_a_four_cohort_slides_key_chart_is_half_the_slide_with_its_key_numbers(server, sized_page: Page):
+    height = sized_page.viewport_size["height"]
+    open_page(sized_page, f"{server}/compare?present=1&{FOUR_COHORTS}")
+    chart = sized_page.locator(".st-key-compare_chart").bounding_box()
+    assert chart is not None
+    assert chart["y"] >= 0 and chart["y"] + chart["height"] <= height, (chart, height)  # whole, no scrolling
+    assert chart["height"] >= 0.5 * height, (chart, height)
+    [numbers] = _boxes(sized_page, ".st-key-presenter_numbers p")  # the key numbers' line, under the chart
+    assert numbers["text"].strip() and numbers["bottom"] > numbers["y"], numbers
+    assert chart["y"] + chart["height"] <= numbers["y"] and numbers["bottom"] <= height, (chart, numbers, height)
+
+
 def test_next_keeps_presenter_mode_and_exit_returns_to_the_analyst_view(server, page: Page):
     open_page(page, f"{server}/overview?present=1&site=femoral")
     act_and_wait(page, lambda: page.get_by_role("link", name="Trajectories").click())
