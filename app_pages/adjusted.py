@@ -257,11 +257,14 @@ else:
         "does not describe."
     )
 
-balance = P.balance(score, weights)
+computed_balance = P.balance(score, weights)
+balance = shown.hide_small_smds(  # a category's SMD over arms of known size gives back its small cells
+    computed_balance, P.small_cell_smds(score, weights, shield.k if shield.active else 0, method == "matching")
+)
 worst = float(balance.smd_after.abs().max())
 small_registry = any(shield.too_few(int(n)) for n in analysed)
-if not P.balanced(balance) and not small_registry:
-    off = balance[balance.smd_after.abs() > P.BALANCE_TARGET]
+if not P.balanced(computed_balance) and not small_registry:
+    off = computed_balance[computed_balance.smd_after.abs() > P.BALANCE_TARGET]
     names = ", ".join(str(label) for label in off.label)
     st.warning(
         f"**Balance not reached**: after adjustment |SMD| is above {P.BALANCE_TARGET} for {names} (largest "
@@ -686,7 +689,7 @@ else:
         patients=data.arm.value_counts(),
     )
     ui.table(
-        shown.balance_table(balance, after),
+        shown.balance_table(balance, after, shield.label),
         key="adjusted_balance",
         title="Covariate balance before and after adjustment (|SMD|)",
     )

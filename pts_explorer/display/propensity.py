@@ -185,15 +185,31 @@ def smd_text(value: float) -> str:
     return f"{text} {SMD_FLAG}" if text != DASH and abs(value) > BALANCE_TARGET else text
 
 
-def balance_table(balance: pd.DataFrame, after: str) -> pd.DataFrame:
-    """Each covariate's |SMD| before and after adjustment (▲ above 0.1)."""
+def balance_table(balance: pd.DataFrame, after: str, hidden_label: str = "hidden") -> pd.DataFrame:
+    """Each covariate's |SMD| before and after adjustment (▲ above 0.1); where `balance` has hidden_before /
+    hidden_after (small-cell protection: hide_small_smds), that |SMD| reads hidden."""
+    gone_before = balance.get("hidden_before", pd.Series(False, index=balance.index))
+    gone_after = balance.get("hidden_after", pd.Series(False, index=balance.index))
     return pd.DataFrame(
         {
             "Covariate": list(balance.label),
-            "|SMD| before": [smd_text(v) for v in balance.smd_before],
-            f"|SMD| after ({after})": [smd_text(v) for v in balance.smd_after],
+            "|SMD| before": [
+                hidden_label if gone else smd_text(v) for v, gone in zip(balance.smd_before, gone_before, strict=True)
+            ],
+            f"|SMD| after ({after})": [
+                hidden_label if gone else smd_text(v) for v, gone in zip(balance.smd_after, gone_after, strict=True)
+            ],
         }
     )
+
+
+def hide_small_smds(balance: pd.DataFrame, hidden: pd.DataFrame) -> pd.DataFrame:
+    """`balance` (propensity.balance) whose |SMD|s that propensity.small_cell_smds marks are NaN (so not drawn on
+    the love plot nor in its largest), with hidden_before / hidden_after saying which."""
+    out = balance.merge(hidden.rename(columns={"before": "hidden_before", "after": "hidden_after"}), on="covariate")
+    out.loc[out.hidden_before, "smd_before"] = np.nan
+    out.loc[out.hidden_after, "smd_after"] = np.nan
+    return out
 
 
 def centre_words(pooled: tuple[str, ...], left_out: bool, markdown: bool = True) -> str:
