@@ -257,3 +257,16 @@ def test_venn_hidden_hides_the_pairs_first():
     # A the sidebar's: its pairs are in the drawer (Femoral (34)), so A's own count hides, and B∩C.
     hidden = display.venn_hidden(regions, SHIELD, apart=True, by_arm_shown=["A"])
     assert hidden == display.VennHidden(frozenset({frozenset("BC")}), frozenset({"A"}))
+
+
+def test_the_one_option_chosen_shows_the_cohorts_count(app_on, demo_db, protected):
+    # Fourth review of issue 28, finding 7: /overview?study=TRIAL&site=femoral&ulcer=no read "Without (hidden)"
+    # (the complement of With ulcer's 3), while the cohort's 31, the same patients, stood above it.
+    at = app_on(demo_db, {"study": ["TRIAL"], "site": ["femoral"], "ulcer": "no"})
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception, at.exception
+    [ulcer] = [w for w in at.get("button_group") if "Without" in " ".join(o.content for o in w.proto.options)]
+    assert [o.content for o in ulcer.proto.options] == ["With ulcer (hidden)", "Without (31)"]
+    [line] = [m.value for m in at.sidebar.markdown if m.value.endswith(" patients") and " of " in m.value]
+    assert line == "**31** of 2,640 patients"
+    assert at.multiselect(key="site").options[-1] == "Femoral (31)"  # chosen alone: the cohort's count too
