@@ -3,8 +3,12 @@ as chips and to the address, as the sidebar would; the page then counts the new 
 click should set is read off the chart as a person reads it (the bar's name and label and its value,
 the curve's name), never from the app's code."""
 
+import re
+
+import duckdb
 from playwright.sync_api import Page, expect
 
+from pts_explorer.config import DUCKDB_CONFIG
 from tests.browser.app_driver import act_and_wait, open_page, query
 
 # The place on screen of a bar (its trace's name and its category's label) or of a point past the start
@@ -142,7 +146,30 @@ FIND_COLUMN_IN_PANEL = """([key, name, label, panel]) => {
 
 
 def _patients(page: Page) -> str:
-    return page.get_by_test_id("stMetric").filter(has_text="Patients").get_by_test_id("stMetricValue").inner_text()
+    """The cohort's count, as the sidebar writes it ("**60** of 2,640 patients")."""
+    line = page.get_by_test_id("stSidebar").get_by_test_id("stMarkdownContainer").filter(has_text=COHORT_LINE)
+    return line.first.inner_text().split(" of ")[0].strip()
+
+
+COHORT_LINE = re.compile(r"^[\d,]+ of ([\d,]+|hidden) patients$")
+
+# The last point of a curve (its trace's name), where curves that start together have parted, on screen.
+LAST_POINT = """([key, name]) => {
+  const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+  for (let t = 0; t < gd.data.length; t++) {
+    const full = gd._fullData[t];
+    if (full.name !== name || full.mode !== 'lines+markers') continue;
+    const calc = gd.calcdata[t];
+    for (let i = calc.length - 1; i > 0; i--) {
+      if (!Number.isFinite(calc[i].y)) continue;
+      const xa = gd._fullLayout[full.xaxis.replace('x', 'xaxis')];
+      const ya = gd._fullLayout[full.yaxis.replace('y', 'yaxis')];
+      const box = gd.querySelector(`.nsewdrag[data-subplot="${full.xaxis}${full.yaxis}"]`).getBoundingClientRect();
+      return {x: box.left + xa.l2p(calc[i].x), y: box.top + ya.l2p(calc[i].y)};
+    }
+  }
+  return null;
+}"""
 
 
 def test_a_click_on_a_trajectory_band_bar_keeps_its_panels_study(server, page: Page):
@@ -151,12 +178,12 @@ def test_a_click_on_a_trajectory_band_bar_keeps_its_panels_study(server, page: P
     open_page(page, server + "/trajectories")
     bar = page.evaluate(FIND_COLUMN_IN_PANEL, ["band_chart", "Moderate (10-14)", "0", "Stent · TRIAL"])
     assert bar is not None, "no month-0 Moderate bar in the Stent · TRIAL panel"
-    assert bar["n"] == "60"
+    assert str(bar["n"]) == "60"
     act_and_wait(page, lambda: page.mouse.click(bar["x"], bar["y"]))
     assert query(page) == {"study": ["TRIAL"], "arm": ["stent"], "band": ["moderate"]}
     for chip in ("TRIAL ×", "Stent ×", "Moderate (10-14) ×"):
         expect(page.get_by_role("button", name=chip)).to_be_visible()
-    assert _patients(page) == bar["n"]  # the cohort is the bar that was clicked
+    assert _patients(page) == "60"  # the cohort is the bar that was clicked
 
 
 # The number at risk at time 0 of a survival chart's group (the text row under the curves named `name`).
@@ -167,13 +194,19 @@ AT_RISK = """([key, name]) => {
 }"""
 
 
-def test_a_click_on_a_stent_only_curve_filters_to_its_stent_patients(server, page: Page):
-    # Fourth review of issue 28, finding 6: on a stent-only endpoint the IVC curve (99 stent patients) gave
-    # site=ivc, a cohort of 137 of both arms.
+def test_a_click_on_a_stent_only_curve_filters_to_its_stent_patients(server, demo_db, page: Page):
+    # Fourth review of issue 28, finding 6: on a stent-only endpoint the IVC curve (of the IVC stent patients)
+    # gave site=ivc, a cohort of 137 of both arms.
+    with duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG) as con:
+        stent, both = con.execute(
+            "SELECT count(*) FILTER (WHERE arm = 'stent'), count(*) FROM patients WHERE obstruction_site = 'ivc'"
+        ).fetchone()
+    assert (stent, both) == (99, 137)
     open_page(page, server + "/durability?group=obstruction_site&endpoint=secondary_patency")
-    at_risk = page.evaluate(AT_RISK, ["km_chart", "IVC"])
-    assert at_risk == "99"
-    _click(page, "km_chart", "IVC")
+    at_risk = page.evaluate(AT_RISK, ["km_chart", "IVC"])  # those with a successful procedure, of the 99
+    end = page.evaluate(LAST_POINT, ["km_chart", "IVC"])
+    assert end is not None, "no IVC curve"
+    act_and_wait(page, lambda: page.mouse.click(end["x"], end["y"]))
     assert query(page) == {
         "group": ["obstruction_site"],
         "endpoint": ["secondary_patency"],
@@ -182,4 +215,5 @@ def test_a_click_on_a_stent_only_curve_filters_to_its_stent_patients(server, pag
     }
     expect(page.get_by_role("button", name="IVC ×")).to_be_visible()
     expect(page.get_by_role("button", name="Stent ×")).to_be_visible()
-    assert _patients(page) == at_risk
+    assert _patients(page) == "99"
+    assert page.evaluate(AT_RISK, ["km_chart", "IVC"]) == at_risk  # the same curve as was clicked
