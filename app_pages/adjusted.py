@@ -701,6 +701,12 @@ else:
         f"of the patients analysed; matched patients only for matching). {display.SMD_FLAG} |SMD| above "
         f"{P.BALANCE_TARGET}, the usual target. "
         + (
+            f"A category's |SMD| reads hidden where an arm has 1 to {shield.k - 1} patients at one of its levels: "
+            "with the arms' sizes it would give them back. "
+            if shield.active and (balance.hidden_before.any() or balance.hidden_after.any())
+            else ""
+        )
+        + (
             f"{shield.count(score.left_out)} registry patients left out for a missing covariate. "
             if score.left_out
             else ""
