@@ -283,10 +283,20 @@ else:
         "does not describe."
     )
 
-balance = P.balance(score, weights)
+computed_balance = P.balance(score, weights)
+balance = shown.hide_small_smds(  # a category's SMD over arms of known size gives back its small cells
+    computed_balance, P.small_cell_smds(score, weights, shield.k if shield.active else 0, method == "matching")
+)
 worst = float(balance.smd_after.abs().max())
+# the largest |SMD| after: hidden when one of them is (small-cell protection), never the largest of the rest
+worst_text = "hidden" if bool(balance.hidden_after.any()) else shown.smd_text(worst)
 small_registry = any(shield.too_few(int(n)) for n in analysed)
-balance_words = shown.balance_warning(balance, method, float(caliper), min(float(c) for c in vocab.PS_CALIPERS))
+balance_words = shown.balance_warning(  # the computed |SMD|s; a hidden one's value is not written
+    computed_balance.assign(hidden_after=balance.hidden_after.to_numpy()),
+    method,
+    float(caliper),
+    min(float(c) for c in vocab.PS_CALIPERS),
+)
 
 
 def context_notes() -> None:
@@ -439,7 +449,7 @@ else:
         "95% CI (robust)": ci,
         "E-value (CI bound)": f"{shown.evalue_text(evalues[0])} ({shown.evalue_text(evalues[1])})",
         "ESS, stent / medical": ess_text,
-        "Max |SMD| after": shown.smd_text(worst),
+        "Max |SMD| after": worst_text,
     }
     cols = [*st.columns(3), *st.columns(3)[:2]]  # two rows: a CI and the ESS need their width at 1280 px
     helps = [
@@ -775,11 +785,11 @@ else:
             f"After ({after})",
         ),
         "love_plot",
-        f"|SMD| of each covariate before and after adjustment; largest after {shown.smd_text(worst)}.",
+        f"|SMD| of each covariate before and after adjustment; largest after {worst_text}.",
         patients=data.arm.value_counts(),
     )
     ui.table(
-        shown.balance_table(balance, after),
+        shown.balance_table(balance, after, shield.label),
         key="adjusted_balance",
         title="Covariate balance before and after adjustment (|SMD|)",
     )
@@ -791,6 +801,12 @@ else:
         f"of the patients analysed; matched patients only for matching). {display.SMD_FLAG} |SMD| above "
         f"{P.BALANCE_TARGET}, the usual target. Every candidate covariate is shown, in the score or not: one left "
         "out of the score is not adjusted for, and its |SMD| after says how much imbalance that leaves. "
+        + (
+            f"A category's |SMD| reads hidden where an arm has 1 to {shield.k - 1} patients at one of its levels: "
+            "with the arms' sizes it would give them back. "
+            if shield.active and (balance.hidden_before.any() or balance.hidden_after.any())
+            else ""
+        )
         + (
             f"{shield.count(score.left_out)} registry patients left out for a missing covariate. "
             if score.left_out

@@ -36,6 +36,12 @@ arms = ["stent", "medical"] if arm_choice == "both" else [arm_choice]
 extra = ui.more_cohorts(current, c5, a, b)  # cohorts C and D: three or four cohorts side by side
 
 
+SMD_HIDDEN_WORDS = (
+    " A category's SMD reads hidden where one of its cells (or a cohort's column) is: with the cohorts' sizes it "
+    "would give the cells back."
+)
+
+
 def _named(choice: ui.CohortChoice) -> str:
     """A cohort in a few words, for the presenter line: the sidebar's filters, a named subgroup's
     label or a saved cohort's name."""
@@ -188,6 +194,18 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
         )
     several = compare.compare_several(ui.query, cohorts, arms, outcome.column, vocab.DEFAULT_THRESHOLD, apart=apart)
     labels = several.labels
+    # The sizes, the overlaps and each side's own patients are sums of the regions of the cohorts' Venn
+    # partition: hide what would give a region of 1..k-1 patients away (the patients in all three, ...).
+    venn = (
+        display.venn_hidden(
+            compare.venn_regions(ui.query, cohorts, arms),
+            shield,
+            apart,
+            by_arm_shown=[n for n, choice in chosen.items() if choice.ref == "current"],
+        )
+        if shield.active and several.shared
+        else display.VennHidden()
+    )
     if not ui.presenting():
         for col, name in zip(row, several.names, strict=False):
             col.metric(f"Cohort {name}", shield.count(several.sizes[name]), help=chosen[name].about())
@@ -198,7 +216,9 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
             return
         st.subheader("Patients in both cohorts, pairwise")
         ui.table(
-            display.overlap_table(several.overlaps, shield), key="several_overlaps", title="Patients in both cohorts"
+            display.hide_overlaps(display.overlap_table(several.overlaps, shield), shield, venn.pairs),
+            key="several_overlaps",
+            title="Patients in both cohorts",
         )
 
     empty = [n for n in several.names if not several.compared[n]]
@@ -247,7 +267,10 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
     # the sidebar's cohort, which a cohort of the sidebar's filters is part of): their results too.
     in_drawer = ui.cohort_by_arm().to_dict() if shield.active else {}
     hidden = display.line_hidden(
-        at_start, shield, cohort_by_arm={n: in_drawer for n in several.names if chosen[n].ref == "current"}
+        at_start,
+        shield,
+        hidden_sides=[n for n in several.names if n in venn.sides],
+        cohort_by_arm={n: in_drawer for n in several.names if chosen[n].ref == "current"},
     )
     ui.compared_groups(
         [
@@ -267,7 +290,10 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
     if not several.shared:
         shared_words = "No patient is in more than one cohort."
     elif apart:
-        own = ", ".join(f"**{labels[n]}** {shield.count(several.compared[n])}" for n in several.names)
+        own = ", ".join(
+            f"**{labels[n]}** {shield.count(several.compared[n], True if n in venn.sides else None)}"
+            for n in several.names
+        )
         shared_words = (
             "Patients in more than one cohort are left out of every cohort they are in: each result below is of "
             f"each cohort's own patients ({own} with a baseline value), so no patient counts twice."
@@ -334,6 +360,7 @@ if extra:  # three or four cohorts: each its own patients by default, estimates 
     ui.note(
         "Continuous: mean (SD); categorical: n (% of the cohort). Largest SMD: the largest standardized mean "
         f"difference between any two cohorts; {display.SMD_FLAG} above 0.1."
+        + (SMD_HIDDEN_WORDS if shield.active else "")
     )
     heading(f"Change in {outcome.label} from baseline, per cohort")
     ui.table(
@@ -566,6 +593,7 @@ ui.note(
     f"Continuous: mean (SD); categorical: n (% of the cohort). SMD: standardized mean difference, {labels['A']} vs "
     f"{labels['B']}; {display.SMD_FLAG} above 0.1."
     + (" The patients in both count on both sides, which makes the SMDs smaller." if counted else "")
+    + (SMD_HIDDEN_WORDS if shield.active else "")
 )
 
 st.subheader(f"Change in {outcome.label} from baseline: {labels['A']} minus {labels['B']}", help=glossary.tip("welch"))

@@ -184,7 +184,15 @@ marks = marks.sort_values("group", key=lambda g: g.map(groups.index), kind="stab
 ui.chart(
     drawn.annotate(
         charts.km_figure(
-            drawn.curves, drawn.risk, title, y_label, labels, click_field=vocab.GROUPING_FILTERS.get(group)
+            drawn.curves,
+            drawn.risk,
+            title,
+            y_label,
+            labels,
+            click_field=vocab.GROUPING_FILTERS.get(group),
+            # a stent-only endpoint's curve holds stent patients only: a click filters to them (fourth review of
+            # issue 28, finding 6: the IVC curve's 99 stent patients gave a cohort of 137, both arms)
+            click_also={"arm": "stent"} if population == "stent" else None,
         ),
         labels,
     ),

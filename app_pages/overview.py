@@ -60,6 +60,11 @@ st.caption(
     "Continuous: mean (SD); categorical: n (% of arm). SMD: standardized mean difference, stent vs medical "
     f"(Yang & Dalton; multi-level for categories); {display.SMD_FLAG} |SMD| above 0.1, a common flag for imbalance; "
     f"{display.DASH} not computable (fewer than 2 patients in an arm)."
+    + (
+        " A category's SMD reads hidden where one of its cells is: with the arms' sizes it would give the cells back."
+        if shield.active
+        else ""
+    )
 )
 ui.how_computed(
     "export_patients",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from itertools import combinations
 
 import numpy as np
 import pandas as pd
@@ -572,6 +573,30 @@ def overlap_matrix(query: Query, cohorts: dict[str, CohortFilter], arms: list[st
             overlaps.at[a, a], overlaps.at[b, b] = int(pair.in_a.sum()), int(pair.in_b.sum())
             overlaps.at[a, b] = overlaps.at[b, a] = int(pair.in_both.sum())
     return overlaps
+
+
+def venn_regions(query: Query, cohorts: dict[str, CohortFilter], arms: list[str]) -> pd.DataFrame:
+    """The regions of the cohorts' Venn partition, within `arms`: for each set of cohorts (a tuple of names,
+    in their order), per arm, the patients in each of them and in none of the others (region, arm, patients;
+    a row per region and chosen arm, 0 where none). The overlaps, the cohorts' sizes and each one's own
+    patients are sums of these; small-cell protection checks that none of them gives a small region away."""
+    names = list(cohorts)
+    chosen = {name: within_arms(c, arms) for name, c in cohorts.items()}
+    rows: list[dict[str, object]] = []
+    for size in range(1, len(names) + 1):
+        for region in combinations(names, size):
+            inside = chosen[region[0]]
+            for name in region[1:]:
+                inside = inside.intersect(chosen[name])
+            counts: dict[str, int] = dict.fromkeys(arms, 0)
+            if not inside.is_nobody:
+                side = Alone(inside, tuple(chosen[o] for o in names if o not in region))
+                found = side.run(query, "cohort_size_by_study_arm", {})
+                for arm, n in found.groupby("arm").patients.sum().items():
+                    if arm in counts:
+                        counts[str(arm)] = int(n)
+            rows.extend({"region": region, "arm": arm, "patients": n} for arm, n in counts.items())
+    return pd.DataFrame(rows, columns=["region", "arm", "patients"])
 
 
 def shares_patients(overlaps: pd.DataFrame) -> bool:

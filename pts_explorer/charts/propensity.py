@@ -126,8 +126,8 @@ def overlap_figure(scores: pd.DataFrame, bounds: tuple[float, float] | None = No
 def love_figure(balance: pd.DataFrame, after_label: str) -> go.Figure:
     """|SMD| of each covariate before (unweighted) and after weighting, the 0.1 target as a line.
 
-    balance: label, smd_before, smd_after (rows without a value are not drawn)."""
-    rows = balance.dropna(subset=["smd_before"]).iloc[::-1]
+    balance: label, smd_before, smd_after (a row without either value is not drawn; a missing one has no marker)."""
+    rows = balance.dropna(subset=["smd_before", "smd_after"], how="all").iloc[::-1]
     fig = _figure()
     for column, name, color, symbol in (
         ("smd_before", "Before (unweighted)", GROUP_COLORS[0], "circle-open"),

@@ -48,6 +48,7 @@ def km_figure(
     styles: dict[str, dict[str, str]] | None = None,
     y_max: float = 1.02,
     click_field: str | None = None,
+    click_also: dict[str, str] | None = None,
 ) -> go.Figure:
     """Kaplan-Meier step curves with 95% bands, and the number at risk under the plot.
 
@@ -82,7 +83,7 @@ def km_figure(
                 marker={"size": 6, "opacity": 0} if click_field else None,
                 name=name,
                 legendgroup=group,
-                meta={click_field: group} if click_field else None,
+                meta={**(click_also or {}), click_field: group} if click_field else None,
                 line={"color": color, "width": 2.5, "shape": "hv", "dash": style["dash"]},
                 customdata=np.stack([d.ci_low, d.ci_high], axis=-1),
                 hovertemplate=f"<b>{name}</b> {'day %{x:.0f}' if in_days else 'month %{x:.1f}'}: %{{y:.1%}} "

@@ -31,9 +31,18 @@ from pts_explorer.charts.style import (
 )
 from pts_explorer.vocab import Outcome
 
+POOLED = "All studies"  # the queries' study_group where the studies are pooled (not split by study)
+
 
 def _groups(frame: pd.DataFrame) -> list[str]:
-    return sorted(frame["study_group"].unique()) if not frame.empty else ["All studies"]
+    return sorted(frame["study_group"].unique()) if not frame.empty else [POOLED]
+
+
+def _click_meta(group: str, **fields: object) -> dict[str, object]:
+    """What a click on a trace of `group`'s panel filters to (ui.chart): its fields, and the panel's study where
+    the chart is split by study (fourth review of issue 28, finding 3: a click on the TRIAL panel's bar gave
+    the bar's arm and band over both studies, 559 patients, not the bar's 60)."""
+    return {**fields, **({"study": group} if group != POOLED else {})}
 
 
 def trajectory_figure(
@@ -84,7 +93,7 @@ def trajectory_figure(
                     name=vocab.ARMS[arm],
                     legendgroup=arm,
                     showlegend=col == 1,
-                    meta={"arm": arm},  # a click filters to the arm (ui.chart)
+                    meta=_click_meta(group, arm=arm),  # a click filters to the arm, and the panel's study
                     line={"color": ARM_COLORS[arm], "width": 3, "dash": ARM_DASHES[arm]},
                     marker={"size": 9, "symbol": ARM_MARKERS[arm]},
                     error_y={
@@ -244,8 +253,10 @@ def band_figure(shares: pd.DataFrame) -> go.Figure:
                         legendgroup=band,
                         showlegend=band not in in_legend,
                         customdata=text,
-                        # A click filters to the arm, and at month 0 to the baseline band (ui.chart).
-                        meta={"arm": arm, "band": [band if m == "0" and band in vocab.BANDS else None for m in x]},
+                        # A click filters to the arm (and the panel's study), at month 0 to its band (ui.chart).
+                        meta=_click_meta(
+                            group, arm=arm, band=[band if m == "0" and band in vocab.BANDS else None for m in x]
+                        ),
                         hovertemplate="month %{x}: %{y:.0f}% (n = %{customdata})<extra>"
                         + BAND_LABELS[band]
                         + "</extra>",

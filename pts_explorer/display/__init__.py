@@ -50,10 +50,12 @@ from pts_explorer.display.candidate import (
 from pts_explorer.display.compare import (
     DESIGN_WORDS,
     SIDES,
+    VennHidden,
     design_word,
     hide_arms,
     hide_change_rows,
     hide_difference_rows,
+    hide_overlaps,
     hide_side_columns,
     line_hidden,
     overlap_table,
@@ -64,6 +66,7 @@ from pts_explorer.display.compare import (
     several_table,
     side_name,
     sides_hidden,
+    venn_hidden,
 )
 from pts_explorer.display.designs import (
     TrajectoryMarks,
@@ -185,7 +188,10 @@ __all__ = [
     "pair_table",
     "several_change_table",
     "several_table",
+    "VennHidden",
+    "hide_overlaps",
     "overlap_table",
+    "venn_hidden",
     "ph_term_table",
     "pooled_designs",
     "visit_multiplicity_note",

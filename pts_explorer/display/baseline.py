@@ -34,9 +34,12 @@ def _hidden_levels(
 
 
 def table_one(cont: pd.DataFrame, cat: pd.DataFrame, shield: Protection = OFF) -> pd.DataFrame:
-    """Table 1 as shown: characteristic, stent, medical, smd (NaN where not computable) and
-    level (True for an indented category level). With small-cell protection, counts below k
-    show as <k and statistics of fewer than k patients are not shown."""
+    """Table 1 as shown: characteristic, stent, medical, smd (NaN where not computable or hidden),
+    smd_hidden and level (True for an indented category level). With small-cell protection, counts below k
+    show as hidden and statistics of fewer than k patients are not shown; nor is the SMD of a categorical
+    row any of whose cells is hidden: with the arms' sizes it is an equation on those cells (fourth review
+    of issue 28, finding 1: an SMD of 0.30 over arms of 16 and 15, with the sidebar's Right (6), could only
+    be 4 stent and 2 medical)."""
     rows = []
     for r in each_row(baseline.continuous_summary(cont)):
         rows.append(
@@ -45,6 +48,7 @@ def table_one(cont: pd.DataFrame, cat: pd.DataFrame, shield: Protection = OFF) -
                 "stent": _mean_sd(r.n_stent, r.mean_stent, r.sd_stent, shield),
                 "medical": _mean_sd(r.n_medical, r.mean_medical, r.sd_medical, shield),
                 "smd": np.nan if shield.too_few(r.n_stent) or shield.too_few(r.n_medical) else r.smd,
+                "smd_hidden": False,
                 "level": False,
             }
         )
@@ -55,8 +59,18 @@ def table_one(cont: pd.DataFrame, cat: pd.DataFrame, shield: Protection = OFF) -
     small_arm = any(shield.too_few(sizes.get(arm, 0)) for arm in ARMS)
     for variable, levels in summary.groupby("variable", sort=False):
         label = CATEGORICAL_LABELS[variable]
-        smd_value = np.nan if small_arm else levels.smd.iloc[0]
-        rows.append({"characteristic": f"{label}, n (%)", "stent": "", "medical": "", "smd": smd_value, "level": False})
+        any_hidden = any(any(hidden[(variable, level)].values()) for level in levels.level)
+        smd_value = np.nan if small_arm or any_hidden else levels.smd.iloc[0]
+        rows.append(
+            {
+                "characteristic": f"{label}, n (%)",
+                "stent": "",
+                "medical": "",
+                "smd": smd_value,
+                "smd_hidden": (any_hidden or small_arm) and bool(np.isfinite(levels.smd.iloc[0])),
+                "level": False,
+            }
+        )
         vocabulary = baseline.CATEGORICAL[variable] or {}
         for r in each_row(levels):
             cells = {}
@@ -69,6 +83,7 @@ def table_one(cont: pd.DataFrame, cat: pd.DataFrame, shield: Protection = OFF) -
                     "characteristic": f"    {vocab.label(vocabulary, r.level)}",
                     **cells,
                     "smd": float("nan"),
+                    "smd_hidden": False,
                     "level": True,
                 }
             )
@@ -92,7 +107,8 @@ def analysis_set_smds(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 def presented_table_one(cont: pd.DataFrame, cat: pd.DataFrame, shield: Protection = OFF) -> pd.DataFrame:
-    """Table 1 with its arm headers and flagged SMDs (blank on category levels)."""
+    """Table 1 with its arm headers and flagged SMDs (blank on category levels; hidden where a cell of the
+    row is)."""
     table = table_one(cont, cat, shield)
     header = arm_header(cont, shield)
     return pd.DataFrame(
@@ -100,7 +116,10 @@ def presented_table_one(cont: pd.DataFrame, cat: pd.DataFrame, shield: Protectio
             "Characteristic": table.characteristic,
             header["stent"]: table.stent,
             header["medical"]: table.medical,
-            "SMD": ["" if level else smd(v) for v, level in zip(table.smd, table.level, strict=True)],
+            "SMD": [
+                "" if level else shield.label if gone else smd(v)
+                for v, gone, level in zip(table.smd, table.smd_hidden, table.level, strict=True)
+            ],
         }
     )
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from pts_explorer import vocab
@@ -72,6 +74,9 @@ def hide_side_columns(table: pd.DataFrame, shield: Protection, columns: Collecti
     for column in columns:
         if column in out:
             out[column] = [shield.label if str(v) else v for v in out[column]]
+    smd_column = next((c for c in ("SMD", "Largest SMD") if c in out), None)
+    if smd_column and any(column in out for column in columns):  # an SMD against a hidden side gives it back
+        out[smd_column] = [shield.label if str(v) else v for v in out[smd_column]]
     return out
 
 
@@ -125,11 +130,41 @@ def hide_arms(table: pd.DataFrame, shield: Protection, hidden: Collection[tuple[
     return out
 
 
+def _level_cells_hidden(table: pd.DataFrame, shield: Protection, sides: Collection[str]) -> dict[tuple[int, str], bool]:
+    """Which level counts of a cohorts' Table 1 (rows: variable, level, n_<side>) to hide: each count of 1..k-1,
+    and, since a characteristic's levels add up to the side's size (shown), one more where a side's levels
+    would keep exactly one hidden (Protection.mask_frame). Keyed by (row position, side)."""
+    levels = table.reset_index(drop=True)
+    levels = levels[levels.level.notna()]
+    if not shield.active or levels.empty:
+        return {}
+    long = pd.concat(
+        [
+            pd.DataFrame({"row": levels.index, "variable": levels.variable, "side": side, "n": levels[f"n_{side}"]})
+            for side in sides
+        ],
+        ignore_index=True,
+    )
+    flags = shield.mask_frame(long, "n", [["variable", "side"]])
+    return {(int(r), str(side)): bool(f) for r, side, f in zip(long.row, long.side, flags, strict=True)}
+
+
+def _smd_hidden(table: pd.DataFrame, cells: dict[tuple[int, str], bool]) -> set[str]:
+    """The characteristics one of whose cells is hidden: their SMD is hidden too, since with the sides' sizes it
+    is an equation on the cells (fourth review of issue 28, finding 1: an SMD of 0.30 over groups of 16 and 15
+    could only be 4 and 2 or 12 and 13)."""
+    variables = table.reset_index(drop=True).variable
+    return {str(variables[row]) for (row, _), hide in cells.items() if hide}
+
+
 def pair_table(pair: pd.DataFrame, shield: Protection = OFF, labels: dict[str, str] = SIDES) -> pd.DataFrame:
-    """Table 1 of cohort A against cohort B, with the SMD between the cohorts."""
+    """Table 1 of cohort A against cohort B, with the SMD between the cohorts (hidden where a cell of the
+    characteristic is)."""
     col_a, col_b = side_name(labels, "A"), side_name(labels, "B")
+    cells_hidden = _level_cells_hidden(pair, shield, ("a", "b"))
+    smd_gone = _smd_hidden(pair, cells_hidden)
     rows = []
-    for r in each_row(pair):
+    for i, r in enumerate(each_row(pair.reset_index(drop=True))):
         if r.level is None and r.variable in CONTINUOUS_LABELS:
             rows.append(
                 {
@@ -145,7 +180,7 @@ def pair_table(pair: pd.DataFrame, shield: Protection = OFF, labels: dict[str, s
                     "Characteristic": f"{CATEGORICAL_LABELS[r.variable]}, n (%)",
                     col_a: "",
                     col_b: "",
-                    "SMD": smd(r.smd),
+                    "SMD": shield.label if r.variable in smd_gone else smd(r.smd),
                 }
             )
         else:
@@ -153,7 +188,7 @@ def pair_table(pair: pd.DataFrame, shield: Protection = OFF, labels: dict[str, s
             cells = {}
             for side, column in (("a", col_a), ("b", col_b)):
                 n, share = int(getattr(r, f"n_{side}")), getattr(r, f"share_{side}")
-                cells[column] = shield.label if shield.small(n) else _count_share(n, share)
+                cells[column] = shield.label if cells_hidden.get((i, side), False) else _count_share(n, share)
             rows.append({"Characteristic": f"    {vocab.label(vocabulary, r.level)}", **cells, "SMD": ""})
     return pd.DataFrame(rows, columns=["Characteristic", col_a, col_b, "SMD"])
 
@@ -237,11 +272,13 @@ def pair_responder_table(
 
 def several_table(table: pd.DataFrame, shield: Protection, labels: dict[str, str]) -> pd.DataFrame:
     """Table 1 of three or four cohorts (analytics.compare.table_one_several), a column per side, with the
-    largest SMD between any two sides."""
+    largest SMD between any two sides (hidden where a cell of the characteristic is)."""
     names = list(labels)
     columns = {name: side_name(labels, name) for name in names}
+    cells_hidden = _level_cells_hidden(table, shield, names)
+    smd_gone = _smd_hidden(table, cells_hidden)
     rows = []
-    for r in each_row(table):
+    for i, r in enumerate(each_row(table.reset_index(drop=True))):
         if r.level is None and r.variable in CONTINUOUS_LABELS:
             cells = {
                 columns[n]: _mean_sd(int(getattr(r, f"n_{n}")), getattr(r, f"mean_{n}"), getattr(r, f"sd_{n}"), shield)
@@ -252,15 +289,14 @@ def several_table(table: pd.DataFrame, shield: Protection, labels: dict[str, str
             )
         elif r.level is None:
             blank = dict.fromkeys(columns.values(), "")
-            rows.append(
-                {"Characteristic": f"{CATEGORICAL_LABELS[r.variable]}, n (%)", **blank, "Largest SMD": smd(r.smd)}
-            )
+            shown = shield.label if r.variable in smd_gone else smd(r.smd)
+            rows.append({"Characteristic": f"{CATEGORICAL_LABELS[r.variable]}, n (%)", **blank, "Largest SMD": shown})
         else:
             vocabulary = baseline.CATEGORICAL[r.variable] or {}
             cells = {}
             for n in names:
                 count, share = int(getattr(r, f"n_{n}")), getattr(r, f"share_{n}")
-                cells[columns[n]] = shield.label if shield.small(count) else _count_share(count, share)
+                cells[columns[n]] = shield.label if cells_hidden.get((i, n), False) else _count_share(count, share)
             rows.append({"Characteristic": f"    {vocab.label(vocabulary, r.level)}", **cells, "Largest SMD": ""})
     return pd.DataFrame(rows, columns=["Characteristic", *columns.values(), "Largest SMD"])
 
@@ -296,3 +332,120 @@ def overlap_table(overlaps: pd.DataFrame, shield: Protection) -> pd.DataFrame:
     shown.index = [f"Cohort {n}" for n in overlaps.index]
     shown.columns = [f"Cohort {n}" for n in overlaps.columns]
     return shown.rename_axis("Patients in both").reset_index()
+
+
+@dataclass(frozen=True)
+class VennHidden:
+    """What Compare hides of several cohorts' overlaps (venn_hidden): pairs of cohorts whose count in both reads
+    hidden in the matrix, and sides whose own patients ("A only") read hidden, with every count of them."""
+
+    pairs: frozenset[frozenset[str]] = frozenset()
+    sides: frozenset[str] = frozenset()
+
+
+def venn_hidden(
+    regions: pd.DataFrame,
+    shield: Protection,
+    apart: bool,
+    by_arm_shown: Collection[str] = (),
+    line: Collection[tuple[str, str]] = (),
+) -> VennHidden:
+    """Which overlaps (and, if that is not enough, which sides' own counts) to hide so that no region of the
+    cohorts' Venn partition (analytics.compare.venn_regions: region, arm, patients) of 1..k-1 patients, in an arm
+    or in all, is a linear combination of the counts shown: each cohort's size (the metrics, the matrix's
+    diagonal; never hidden here), per arm for the cohorts in `by_arm_shown` (the sidebar's, whose drawer shows
+    them; its option counts may also be its patients in another cohort, femoral_only's in Femoral (34), so its
+    pairs count as shown too), the patients in both of each pair (the matrix), and with `apart` each side's own
+    patients, in all and per arm (the line; `line` the (side, arm) pairs it already hides). A region the sizes
+    alone give away is left (nothing here can protect it). Fourth review of issue 28, finding 2:
+    A 240, A∩B 34, A∩C 39 and "A only 170" gave the 3 patients in A, B and C (170 − 240 + 34 + 39). The pairs
+    are hidden first, smallest first; a side's own counts only where hiding every pair still gives a region
+    away."""
+    if not shield.active or regions.empty:
+        return VennHidden()
+    cells = regions[regions.patients > 0].reset_index(drop=True)  # a reader may know a region is empty
+    if cells.empty:
+        return VennHidden()
+    names = sorted({n for region in regions.region for n in region})
+    arms = sorted(set(regions.arm))
+
+    def row(inside: Collection[str], arm: str | None = None, exact: bool = False) -> np.ndarray:
+        """The cells of the patients in every cohort of `inside` (exactly those, with `exact`), in `arm`."""
+        return np.array(
+            [
+                1.0 if (set(r) == set(inside) if exact else set(inside) <= set(r)) and arm in (None, a) else 0.0
+                for r, a in zip(cells.region, cells.arm, strict=True)
+            ]
+        )
+
+    fixed = [row([n]) for n in names]
+    fixed += [row([n], arm) for n in by_arm_shown for arm in arms]
+    values = cells.patients.to_numpy(dtype=float)
+    pairs = {frozenset((x, y)): row([x, y]) for i, x in enumerate(names) for y in names[i + 1 :]}
+    for pair, v in list(pairs.items()):  # the drawer may show the sidebar's cohort's patients in another
+        if pair & set(by_arm_shown) and not shield.small(float(v @ values)):  # (Femoral (34) beside femoral_only)
+            fixed.append(pairs.pop(pair))
+    own: dict[str, list[np.ndarray]] = {}
+    own_line: dict[str, list[bool]] = {}
+    if apart:
+        for n in names:
+            own[n] = [row([n], exact=True)] + [row([n], arm, exact=True) for arm in arms]
+            own_line[n] = [False] + [(n, arm) in line for arm in arms]
+    regions_seen = list(dict.fromkeys(cells.region))
+    targets = [row(key, exact=True) for key in regions_seen]
+    targets += [row(key, arm, exact=True) for key in regions_seen for arm in arms]
+    targets += list(pairs.values()) + [v for rows in own.values() for v in rows]
+    targets = [t for t in targets if 0 < float(t @ values) < shield.k]
+    hidden_pairs = {p for p, v in pairs.items() if shield.small(float(v @ values))}
+    hidden_sides: set[str] = set()
+
+    def shown() -> list[np.ndarray]:
+        out = list(fixed) + [v for p, v in pairs.items() if p not in hidden_pairs]
+        for n, rows in own.items():
+            if n not in hidden_sides:
+                out += [
+                    v for v, gone in zip(rows, own_line[n], strict=True) if not gone and not shield.small(v @ values)
+                ]
+        return out
+
+    def given_away(rows_shown: list[np.ndarray]) -> list[int]:
+        rows = np.array(rows_shown)
+        rank = np.linalg.matrix_rank(rows)
+        return [i for i, t in enumerate(targets) if np.linalg.matrix_rank(np.vstack([rows, t])) == rank]
+
+    beyond = set(given_away(fixed))  # given away by the sizes shown alone: nothing here can protect it
+
+    def leaks() -> int:
+        return len(set(given_away(shown())) - beyond)
+
+    while (now := leaks()) and (
+        open_pairs := sorted((float(v @ values), sorted(p)) for p, v in pairs.items() if p not in hidden_pairs)
+    ):
+        for _, names_of_pair in open_pairs:  # the smallest pair whose hiding protects a region; else the smallest
+            hidden_pairs.add(frozenset(names_of_pair))
+            if leaks() < now:
+                break
+            hidden_pairs.discard(frozenset(names_of_pair))
+        else:
+            hidden_pairs.add(frozenset(open_pairs[0][1]))
+    while (now := leaks()) and (
+        open_sides := sorted((float(own[n][0] @ values), n) for n in own if n not in hidden_sides)
+    ):
+        for _, side in open_sides:  # the smallest side whose hiding protects a region; else the smallest
+            hidden_sides.add(side)
+            if leaks() < now:
+                break
+            hidden_sides.discard(side)
+        else:
+            hidden_sides.add(open_sides[0][1])
+    return VennHidden(frozenset(hidden_pairs), frozenset(hidden_sides))
+
+
+def hide_overlaps(table: pd.DataFrame, shield: Protection, pairs: Collection[frozenset[str]]) -> pd.DataFrame:
+    """The overlaps matrix (overlap_table) whose cells of the `pairs` (venn_hidden) read hidden."""
+    out = table.copy()
+    for pair in pairs:
+        x, y = sorted(pair)
+        for r, c in ((x, y), (y, x)):
+            out.loc[out["Patients in both"] == f"Cohort {r}", f"Cohort {c}"] = shield.label
+    return out

@@ -246,28 +246,38 @@ def balance_label(label: str, in_score: bool) -> str:
     return label if in_score else f"{label} ({NOT_IN_SCORE})"
 
 
-def balance_table(balance: pd.DataFrame, after: str) -> pd.DataFrame:
+def balance_table(balance: pd.DataFrame, after: str, hidden_label: str = "hidden") -> pd.DataFrame:
     """Each candidate covariate's |SMD| before and after adjustment (▲ above 0.1), with whether the
-    score used it: one left out is not adjusted for, and its |SMD| after shows what that leaves."""
+    score used it: one left out is not adjusted for, and its |SMD| after shows what that leaves. Where
+    `balance` has hidden_before / hidden_after (small-cell protection: hide_small_smds), that |SMD| reads
+    hidden."""
+    gone_before = balance.get("hidden_before", pd.Series(False, index=balance.index))
+    gone_after = balance.get("hidden_after", pd.Series(False, index=balance.index))
     return pd.DataFrame(
         {
             "Covariate": list(balance.label),
             "In the score": ["yes" if used else "no" for used in balance.in_score],
-            "|SMD| before": [smd_text(v) for v in balance.smd_before],
-            f"|SMD| after ({after})": [smd_text(v) for v in balance.smd_after],
+            "|SMD| before": [
+                hidden_label if gone else smd_text(v) for v, gone in zip(balance.smd_before, gone_before, strict=True)
+            ],
+            f"|SMD| after ({after})": [
+                hidden_label if gone else smd_text(v) for v, gone in zip(balance.smd_after, gone_after, strict=True)
+            ],
         }
     )
 
 
 def balance_warning(balance: pd.DataFrame, method: str, caliper: float, narrowest_caliper: float) -> str | None:
     """The warning when a covariate's |SMD| after adjustment is above the target: each one named with
-    its |SMD| (those left out of the score marked), and what can help. None when all are within it."""
+    its |SMD| (those left out of the score marked; "(value hidden)" where hidden_after marks it), and what
+    can help. None when all are within it. `balance`: the computed |SMD|s, never NaN for a hidden one."""
     off = balance[balance.smd_after.abs() > BALANCE_TARGET]
     if off.empty:
         return None
+    gone = off.get("hidden_after", pd.Series(False, index=off.index))  # small-cell protection: the value hidden
     names = ", ".join(
-        f"{balance_label(str(label), bool(used))} {number(abs(float(v)), SMD_DECIMALS)}"
-        for label, used, v in zip(off.label, off.in_score, off.smd_after, strict=True)
+        f"{balance_label(str(label), bool(used))} {'(value hidden)' if hidden else number(abs(float(v)), SMD_DECIMALS)}"
+        for label, used, v, hidden in zip(off.label, off.in_score, off.smd_after, gone, strict=True)
     )
     left_out = off[~off.in_score.astype(bool)]
     remedies = ["add the covariates left out to the score"] if not left_out.empty else []
@@ -288,6 +298,15 @@ def balance_warning(balance: pd.DataFrame, method: str, caliper: float, narrowes
     if len(remedies) == 1:
         return f"{text} To reduce it: {remedies[0]}."
     return f"{text} To reduce it: {', '.join(remedies[:-1])} or {remedies[-1]}."
+
+
+def hide_small_smds(balance: pd.DataFrame, hidden: pd.DataFrame) -> pd.DataFrame:
+    """`balance` (propensity.balance) whose |SMD|s that propensity.small_cell_smds marks are NaN (so not drawn on
+    the love plot nor in its largest), with hidden_before / hidden_after saying which."""
+    out = balance.merge(hidden.rename(columns={"before": "hidden_before", "after": "hidden_after"}), on="covariate")
+    out.loc[out.hidden_before, "smd_before"] = np.nan
+    out.loc[out.hidden_after, "smd_after"] = np.nan
+    return out
 
 
 def centre_words(pooled: tuple[str, ...], left_out: bool, markdown: bool = True) -> str:

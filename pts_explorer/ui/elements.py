@@ -219,11 +219,14 @@ def _legend_buttons(key: str, entries: list[dict[str, str]]) -> None:
     curve or bar does (a click on the legend itself does nothing: it cannot be reported to the server)."""
     if not entries:
         return
+    # A filter every entry sets (the stent arm of a stent-only endpoint's curves) is not in the buttons' words,
+    # which read as the legend does.
+    shared = {f for f, v in entries[0].items() if all(e.get(f) == v for e in entries)}
     with st.container(key=f"{key}_legend_filters", horizontal=True, gap="small", vertical_alignment="center"):
         st.caption("Filter to a legend entry:", width="content")
         for n, filters in enumerate(entries):
             st.button(
-                _filter_words(filters),
+                _filter_words({f: v for f, v in filters.items() if f not in shared} or filters),
                 key=f"{key}_legend_{n}",
                 on_click=_set_filters,
                 args=(dict(filters),),

@@ -124,6 +124,11 @@ def _multiselect(key: str, label: str, options: dict[str, str], help_text: str |
         format_func=lambda v: _with_count(options.get(v) or str(v), counts.get(v)),
         placeholder="All",
         help=_help(label, f"{help_text}  \n{COUNTS_HELP}" if help_text else COUNTS_HELP),
+        # Typed letters match within a label ("TRI": TRIAL, not REGISTRY as the fuzzy default had it), and no
+        # "Select 2 matches" entry heads the list: Enter picks the first match, never every study (fourth
+        # review of issue 28, finding 5: "TRI" + Enter chose both studies, an unrestricted cohort).
+        filter_mode="contains",
+        select_all=False,
     )
     _explained(label)
 
@@ -157,7 +162,8 @@ def _shown(shield: privacy.Protection, values: list[str], by_value: dict, chosen
     lines of counts add up to a shown total: all the options of a filter (the cohort, when the
     filter chooses nothing) and the chosen ones (the cohort, always: a patient has one value). In
     neither may exactly one count be hidden, or the cohort's total less the others gives it away:
-    the smallest other count of the line is hidden too (as privacy.Protection.mask_table does)."""
+    the smallest other count of the line is hidden too (as privacy.Protection.mask_table does). Where one
+    option alone is chosen its count is the cohort's, shown beside the filters: it is shown (unless small)."""
     counts = [int(by_value.get(v, 0)) for v in values]
     hidden = shield.mask(counts)
     lines = [range(len(values)), [i for i, v in enumerate(values) if v in chosen]]
@@ -170,6 +176,9 @@ def _shown(shield: privacy.Protection, values: list[str], by_value: dict, chosen
             others = [(counts[i], i) for i in line if not hidden[i] and counts[i] > 0]
             if others:  # (none: the hidden one is the line's total, hidden itself as a small count)
                 hidden[min(others)[1]] = changed = True
+    if len(chosen) == 1 and chosen[0] in values:  # the one option chosen counts the cohort, whose count is shown:
+        i = values.index(chosen[0])  # showing it adds nothing a reader could subtract (fourth review of issue 28,
+        hidden[i] = hidden[i] and shield.small(counts[i])  # finding 7: "Without (hidden)" beside a cohort of 31)
     return {v: shield.count(n, h) for v, n, h in zip(values, counts, hidden, strict=True)}
 
 

@@ -70,10 +70,14 @@ def test_each_legend_entry_of_a_curve_chart_is_a_button_that_sets_its_filter(app
     )
     next(b for b in buttons if b.label == "Common iliac").click().run()
     assert not at.exception, at.exception
-    assert dict(at.query_params) == {"group": "obstruction_site", "site": "common_iliac"}
-    assert [b.label for b in at.button if (b.key or "").startswith("chip_")] == ["Common iliac ×"]
+    # Primary patency (the default) is a stent-only endpoint: the entry's curve holds its stent patients (the
+    # button reads as the legend does; every entry sets the stent arm).
+    assert dict(at.query_params) == {"group": "obstruction_site", "arm": "stent", "site": "common_iliac"}
+    assert [b.label for b in at.button if (b.key or "").startswith("chip_")] == ["Stent ×", "Common iliac ×"]
     # The sidebar's count is the clicked group's, counted here by hand.
-    patients = demo_con.execute("SELECT count(*) FROM patients WHERE obstruction_site = 'common_iliac'").fetchone()[0]
+    patients = demo_con.execute(
+        "SELECT count(*) FROM patients WHERE obstruction_site = 'common_iliac' AND arm = 'stent'"
+    ).fetchone()[0]
     shown = [m.value for m in at.sidebar.markdown if m.value.endswith("patients")]
     assert shown == [f"**{patients:,}** of 2,640 patients"]
 

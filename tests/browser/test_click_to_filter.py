@@ -3,8 +3,12 @@ as chips and to the address, as the sidebar would; the page then counts the new 
 click should set is read off the chart as a person reads it (the bar's name and label and its value,
 the curve's name), never from the app's code."""
 
+import re
+
+import duckdb
 from playwright.sync_api import Page, expect
 
+from pts_explorer.config import DUCKDB_CONFIG
 from tests.browser.app_driver import act_and_wait, open_page, query
 
 # The place on screen of a bar (its trace's name and its category's label) or of a point past the start
@@ -54,7 +58,8 @@ def test_a_click_on_an_overview_bar_filters_to_its_study_and_arm(server, page: P
 def test_a_click_on_a_sites_curve_filters_to_that_site(server, page: Page):
     open_page(page, server + "/durability?group=obstruction_site")
     _click(page, "km_chart", "Femoral")
-    assert query(page) == {"group": ["obstruction_site"], "site": ["femoral"]}
+    # Primary patency (the default) is a stent-only endpoint: its curves hold stent patients only.
+    assert query(page) == {"group": ["obstruction_site"], "arm": ["stent"], "site": ["femoral"]}
     expect(page.get_by_role("button", name="Femoral ×")).to_be_visible()
 
 
@@ -112,6 +117,103 @@ def test_a_legend_entrys_button_filters_to_its_curve(server, page: Page):
     assert names == entries
     assert entries == ["IVC", "Common iliac", "External iliac", "Common femoral", "Femoral"]
     act_and_wait(page, lambda: buttons.filter(has_text="External iliac").click())
-    assert query(page) == {"group": ["obstruction_site"], "site": ["external_iliac"]}
+    assert query(page) == {"group": ["obstruction_site"], "arm": ["stent"], "site": ["external_iliac"]}
     expect(page.get_by_role("button", name="External iliac ×")).to_be_visible()
     assert page.evaluate(LEGEND, "km_chart") == ["External iliac"]  # the chart now draws that group alone
+
+
+# A bar of a vertical bar chart split into titled panels (subplots numbered row by row, as their titles are):
+# the trace's name, the bar at category `label`, its hover's count (customdata), with its place on screen.
+FIND_COLUMN_IN_PANEL = """([key, name, label, panel]) => {
+  const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+  const titles = (gd._fullLayout.annotations || []).map(a => a.text);
+  const n = titles.indexOf(panel);
+  if (n < 0) return null;
+  const xaxis = n === 0 ? 'x' : `x${n + 1}`;
+  const layers = gd.querySelectorAll('.barlayer .trace');
+  for (let t = 0; t < gd.data.length; t++) {
+    const full = gd._fullData[t];
+    if (full.name !== name || full.xaxis !== xaxis) continue;
+    const i = full.x.indexOf(label);
+    if (i < 0) continue;
+    const bar = layers[full.index].querySelectorAll('.point')[i];
+    bar.scrollIntoView({block: 'center'});
+    const r = bar.getBoundingClientRect();
+    return {x: r.left + r.width / 2, y: r.top + Math.max(r.height, 4) / 2, n: gd.data[t].customdata[i], panels: titles};
+  }
+  return null;
+}"""
+
+
+def _patients(page: Page) -> str:
+    """The cohort's count, as the sidebar writes it ("**60** of 2,640 patients")."""
+    line = page.get_by_test_id("stSidebar").get_by_test_id("stMarkdownContainer").filter(has_text=COHORT_LINE)
+    return line.first.inner_text().split(" of ")[0].strip()
+
+
+COHORT_LINE = re.compile(r"^[\d,]+ of ([\d,]+|hidden) patients$")
+
+# The last point of a curve (its trace's name), where curves that start together have parted, on screen.
+LAST_POINT = """([key, name]) => {
+  const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+  for (let t = 0; t < gd.data.length; t++) {
+    const full = gd._fullData[t];
+    if (full.name !== name || full.mode !== 'lines+markers') continue;
+    const calc = gd.calcdata[t];
+    for (let i = calc.length - 1; i > 0; i--) {
+      if (!Number.isFinite(calc[i].y)) continue;
+      const xa = gd._fullLayout[full.xaxis.replace('x', 'xaxis')];
+      const ya = gd._fullLayout[full.yaxis.replace('y', 'yaxis')];
+      const box = gd.querySelector(`.nsewdrag[data-subplot="${full.xaxis}${full.yaxis}"]`).getBoundingClientRect();
+      return {x: box.left + xa.l2p(calc[i].x), y: box.top + ya.l2p(calc[i].y)};
+    }
+  }
+  return null;
+}"""
+
+
+def test_a_click_on_a_trajectory_band_bar_keeps_its_panels_study(server, page: Page):
+    # Fourth review of issue 28, finding 3: split by study (the default), a click on the TRIAL panel's Stent
+    # month-0 Moderate bar (n = 60) gave arm=stent&band=moderate, 559 patients of both studies.
+    open_page(page, server + "/trajectories")
+    bar = page.evaluate(FIND_COLUMN_IN_PANEL, ["band_chart", "Moderate (10-14)", "0", "Stent · TRIAL"])
+    assert bar is not None, "no month-0 Moderate bar in the Stent · TRIAL panel"
+    assert str(bar["n"]) == "60"
+    act_and_wait(page, lambda: page.mouse.click(bar["x"], bar["y"]))
+    assert query(page) == {"study": ["TRIAL"], "arm": ["stent"], "band": ["moderate"]}
+    for chip in ("TRIAL ×", "Stent ×", "Moderate (10-14) ×"):
+        expect(page.get_by_role("button", name=chip)).to_be_visible()
+    assert _patients(page) == "60"  # the cohort is the bar that was clicked
+
+
+# The number at risk at time 0 of a survival chart's group (the text row under the curves named `name`).
+AT_RISK = """([key, name]) => {
+  const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+  const row = gd.data.find(d => d.mode === 'text' && d.y && d.y[0] === name);
+  return row ? row.text[0] : null;
+}"""
+
+
+def test_a_click_on_a_stent_only_curve_filters_to_its_stent_patients(server, demo_db, page: Page):
+    # Fourth review of issue 28, finding 6: on a stent-only endpoint the IVC curve (of the IVC stent patients)
+    # gave site=ivc, a cohort of 137 of both arms.
+    with duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG) as con:
+        stent, both = con.execute(
+            "SELECT count(*) FILTER (WHERE arm = 'stent'), count(*) FROM patients WHERE obstruction_site = 'ivc'"
+        ).fetchone()
+    assert (stent, both) == (99, 137)
+    open_page(page, server + "/durability?group=obstruction_site&endpoint=secondary_patency")
+    at_risk = page.evaluate(AT_RISK, ["km_chart", "IVC"])  # those with a successful procedure, of the 99
+    end = page.evaluate(LAST_POINT, ["km_chart", "IVC"])
+    assert end is not None, "no IVC curve"
+    act_and_wait(page, lambda: page.mouse.click(end["x"], end["y"]))
+    assert query(page) == {
+        "group": ["obstruction_site"],
+        "endpoint": ["secondary_patency"],
+        "arm": ["stent"],
+        "site": ["ivc"],
+    }
+    expect(page.get_by_role("button", name="IVC ×")).to_be_visible()
+    expect(page.get_by_role("button", name="Stent ×")).to_be_visible()
+    assert _patients(page) == "99"
+    assert page.evaluate(AT_RISK, ["km_chart", "IVC"]) == at_risk  # the same curve as was clicked

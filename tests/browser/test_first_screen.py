@@ -99,6 +99,19 @@ def test_keyboard_alone_changes_a_filter_and_opens_another_page(server, page: Pa
     expect(page.get_by_role("heading", name="Symptom and outcome trajectories")).to_be_visible()
 
 
+def test_typing_part_of_a_study_and_enter_picks_that_study_alone(server, page: Page):
+    # Fourth review of issue 28, finding 5: "TRI" + Enter chose both studies, since the first entry of the list
+    # was "Select 2 matches" (REGISTRY fuzzy-matched "TRI"): an unrestricted cohort a keyboard user did not see.
+    open_page(page, server + "/overview")
+    _tab_to(page, "stMultiSelect", "INPUT", "Study")
+    page.keyboard.type("TRI")
+    options = page.get_by_role("option").all_inner_texts()
+    assert [o.split(" (")[0] for o in options] == ["TRIAL · randomized"]
+    act_and_wait(page, lambda: page.keyboard.press("Enter"))
+    page.keyboard.press("Escape")
+    assert query(page) == {"study": ["TRIAL"]}
+
+
 @pytest.mark.parametrize("sized_page", [(1440, 900), (1280, 720)], indirect=True, ids=["1440x900", "1280x720"])
 def test_the_sidebar_starts_with_the_cohort_and_a_skip_link_reaches_its_filters(server, sized_page: Page):
     # Issue 28, item 5: the cohort's count and its first filters are the sidebar's first thing, in the first
