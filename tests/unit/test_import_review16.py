@@ -4,10 +4,13 @@ whole counts compared."""
 
 from __future__ import annotations
 
+import csv
 import shutil
+import tomllib
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pyreadstat
 
 from pts_explorer.importer import Options, run_import
@@ -82,3 +85,239 @@ def test_the_assistant_offers_the_sas_encoding(tmp_path):
             0,
         )
     ]
+
+
+# --- finding 2: a REDCap arm choice with no contract value --------------------------------------------------------
+
+F2 = HERE / "f2_redcap_arm"
+
+
+def _redcap_records() -> list[dict[str, str]]:
+    (export,) = F2.glob("PTSREG_DATA_*.csv")
+    with export.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_unmapped_redcap_arm_choice_refuses_the_import(tmp_path):
+    records = _redcap_records()
+    conservative = [i + 2 for i, r in enumerate(records) if r["treatment"] == "2"]  # file lines (header is 1)
+    assert len(conservative) == 2
+    report = _run(F2 / "ptsreg_noarm.toml", sorted(F2.glob("*.csv")), tmp_path / "out.duckdb", check=True)
+    message = (
+        "choice 2 (Conservative) of 'treatment' has no value in patients.arm: the import is refused rather than "
+        'leave out every patient of this arm; map it in [values.arm] of a copy of the profile (e.g. "2" = "one of '
+        'stent, medical"), or leave the arm out on purpose with [population] exclude_arms = ["Conservative"]'
+    )
+    assert _errors(report) == [("redcap:unmapped", message)] * 2
+    errors = report.issues[report.issues.severity == "error"]
+    assert sorted(int(x) for x in errors.line) == conservative
+
+
+def test_exclude_arms_leaves_the_redcap_arm_out_counted(tmp_path):
+    profile = _with(F2 / "ptsreg_noarm.toml", tmp_path, '[population]\nexclude_arms = ["conservative"]', "[values.arm]")
+    out = tmp_path / "out.duckdb"
+    report = _run(profile, sorted(F2.glob("*.csv")), out)
+    assert _errors(report) == []
+    records = _redcap_records()
+    left_out = {r["record_id"] for r in records if r["treatment"] == "2"}
+    stent = sorted({r["record_id"] for r in records if r["treatment"] == "1"})
+    with duckdb.connect(str(out), read_only=True) as con:
+        assert con.execute("SELECT patient_id, arm FROM patients ORDER BY patient_id").fetchall() == [
+            (p, "stent") for p in stent
+        ]
+    steps = [f.records for f in report.funnel if f.step == "arm left out: [population] exclude_arms"]
+    assert steps == [sum(1 for r in records if r["record_id"] in left_out)]
+
+
+def test_mapped_redcap_arm_imports_every_patient(tmp_path):
+    out = tmp_path / "out.duckdb"
+    assert _errors(_run(F2 / "ptsreg.toml", sorted(F2.glob("*.csv")), out)) == []
+    arms = {"1": "stent", "2": "medical"}
+    expected = sorted({(r["record_id"], arms[r["treatment"]]) for r in _redcap_records() if r["treatment"]})
+    with duckdb.connect(str(out), read_only=True) as con:
+        assert con.execute("SELECT patient_id, arm FROM patients ORDER BY patient_id").fetchall() == expected
+
+
+# --- finding 3: a reintervention in both ADAE and ADPR -------------------------------------------------------------
+
+F3 = HERE / "f3_adam_twice"
+
+
+def test_a_reintervention_in_adae_and_adpr_on_one_day_is_imported_once(tmp_path):
+    profile = tomllib.loads((F3 / "pts201.toml").read_text(encoding="utf-8"))
+    adsl, _ = pyreadstat.read_xport(str(F3 / "adsl.xpt"))
+    adsl = adsl[(adsl.ITTFL == "Y") & ~adsl.TRT01P.isin(profile["population"]["exclude_arms"])]
+    start = dict(zip(adsl.USUBJID, pd.to_datetime(adsl.RANDDT), strict=True))
+
+    def records(name: str, term: str, values: str) -> list[tuple[str, int, bool]]:
+        frame, _ = pyreadstat.read_xport(str(F3 / f"{name}.xpt"), encoding="cp1252")
+        kept = frame[frame.USUBJID.isin(list(start)) & frame[term].map(profile["values"][values]).eq("reintervention")]
+        return [
+            (r.USUBJID, (pd.Timestamp(r.ASTDT) - start[r.USUBJID]).days, getattr(r, "AESER", "N") == "Y")
+            for r in kept.itertuples()
+        ]
+
+    ae, pr = records("adae", "AEDECOD", "event_type"), records("adpr", "PRDECOD", "pr_event")
+    twice = [p for p in pr if (p[0], p[1]) in {(a[0], a[1]) for a in ae}]
+    assert len(twice) == 1  # 1001's re-stenting, the same day in both; 1005's are a day apart (two records)
+    expected = sorted(ae + [p for p in pr if p not in twice])
+    out = tmp_path / "out.duckdb"
+    report = _run(_with(F3 / "pts201.toml", tmp_path, '[sas]\nencoding = "cp1252"'), sorted(F3.glob("*.xpt")), out)
+    assert _errors(report) == []
+    with duckdb.connect(str(out), read_only=True) as con:
+        got = con.execute(
+            "SELECT patient_id, event_day, serious FROM events WHERE event_type = 'reintervention' ORDER BY ALL"
+        ).fetchall()
+    assert got == expected
+    once = "procedure event also recorded in ADAE (imported once)"
+    assert [(f.file, f.records, f.loss) for f in report.funnel if f.step == once] == [("adpr.xpt", len(twice), False)]
+
+
+# --- finding 4: a required value blank in one record --------------------------------------------------------------
+
+F4 = HERE / "f4_missing"
+BLANK_TAIL = (
+    "The contract requires it for every {noun}: enter the value in the source (the importer never fills in a "
+    "missing value)."
+)
+
+
+def _blank_errors(report: ImportReport) -> list[tuple[str, str, object, str]]:
+    errors = report.issues[report.issues.severity == "error"]
+    return [(r.rule, r.file, None if pd.isna(r.line) else int(r.line), r.message) for r in errors.itertuples()]
+
+
+def _visit_groups(frame: pd.DataFrame, visit: str, code: str, item: str) -> tuple[list[tuple], list[tuple]]:
+    """(subject, visit) groups of Villalta records lacking `item`, and those holding it."""
+    groups = frame.groupby(["USUBJID", visit])[code].agg(set)
+    return sorted(k for k, v in groups.items() if item not in v), sorted(k for k, v in groups.items() if item in v)
+
+
+def test_adam_blank_item_names_its_dataset_subject_and_visit(tmp_path):
+    profile = tomllib.loads((F4 / "adam" / "pts201.toml").read_text(encoding="utf-8"))
+    adsl, _ = pyreadstat.read_xport(str(F4 / "adam" / "adsl.xpt"))
+    kept = adsl[(adsl.ITTFL == "Y") & ~adsl.TRT01P.isin(profile["population"]["exclude_arms"])].USUBJID
+    months = {float(k): v for k, v in profile["visits"]["AVISITN"].items() if v != ""}
+    vill, _ = pyreadstat.read_xport(str(F4 / "adam" / "adqsvill.xpt"))
+    vill = vill[vill.USUBJID.isin(list(kept)) & vill.AVISITN.isin(list(months)) & (vill.DTYPE != "LOCF")]
+    code = profile["paramcd"]["v_calf_pain"]
+    blank, held = _visit_groups(vill, "AVISITN", "PARAMCD", code)
+    assert len(blank) == 1
+    (subject, visit) = blank[0]
+    files = sorted(p for p in (F4 / "adam").iterdir() if p.suffix == ".xpt")
+    report = _run(F4 / "adam" / "pts201.toml", files, tmp_path / "out.duckdb", check=True)
+    assert _blank_errors(report) == [
+        (
+            "required:visits.v_calf_pain",
+            "adqsvill.xpt",
+            None,
+            f"visits.v_calf_pain has no value for 1 visit ({subject} month {months[visit]}): the source records "
+            f"PARAMCD = {code} ([paramcd] v_calf_pain) hold it for {len(held)} other visits, but no record or a "
+            "blank value for this one. " + BLANK_TAIL.format(noun="visit"),
+        )
+    ]
+
+
+def test_sdtm_blank_item_names_subject_and_visit(tmp_path):
+    qs, _ = pyreadstat.read_xport(str(F4 / "sdtm" / "qs.xpt"))
+    dm, _ = pyreadstat.read_xport(str(F4 / "sdtm" / "dm.xpt"))
+    qs = qs[qs.USUBJID.isin(list(dm[dm.ARM != "Screen Failure"].USUBJID)) & (qs.VISITNUM % 1 == 0)]
+    qs = qs[qs.QSCAT == "VILLALTA"]
+    blank, held = _visit_groups(qs, "VISITNUM", "QSTESTCD", "VILCALF")
+    assert len(blank) == 1
+    subject, visitnum = blank[0]
+    month = qs[visitnum == qs.VISITNUM].VISIT.iloc[0].removeprefix("MONTH ")
+    files = sorted(p for p in (F4 / "sdtm").iterdir() if p.suffix == ".xpt")
+    report = _run(F4 / "sdtm" / "pts302.toml", files, tmp_path / "out.duckdb", check=True)
+    assert [(r, f, m) for r, f, _, m in _blank_errors(report)] == [
+        (
+            "required:visits.v_calf_pain",
+            "qs.xpt",
+            f"visits.v_calf_pain has no value for 1 visit ({subject} month {month}): the source records "
+            f"QSTESTCD = VILCALF ([qs.testcd] v_calf_pain) hold it for {len(held)} other visits, but no record or a "
+            "blank value for this one. " + BLANK_TAIL.format(noun="visit"),
+        )
+    ]
+
+
+def _redcap_rows(folder: Path) -> list[dict[str, str]]:
+    (export,) = folder.glob("PTSREG_DATA_*.csv")
+    with export.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_redcap_blank_item_and_unticked_checkbox_name_the_record(tmp_path):
+    folder = F4 / "redcap"
+    profile = tomllib.loads((folder / "ptsreg.toml").read_text(encoding="utf-8"))
+    events = {k: v for k, v in profile["events"].items() if v != ""}
+    # a visit without a date is set aside (a warning of its own): it holds no value for the contract
+    visits = [
+        r
+        for r in _redcap_rows(folder)
+        if r["redcap_event_name"] in events and not r["redcap_repeat_instrument"] and r["visit_date"]
+    ]
+    blank = [r for r in visits if not r["vil_calfpain"]]
+    assert len(blank) == 1
+    (rows,) = [(i + 2, r) for i, r in enumerate(_redcap_rows(folder)) if r is blank[0] or r == blank[0]]
+    report = _run(folder / "ptsreg.toml", sorted(folder.glob("*.csv")), tmp_path / "out.duckdb", check=True)
+    (export,) = folder.glob("PTSREG_DATA_*.csv")
+    assert _blank_errors(report) == [
+        (
+            "required:visits.v_calf_pain",
+            export.name,
+            rows[0],
+            f"visits.v_calf_pain has no value for 1 visit ({rows[1]['record_id']} month "
+            f"{events[rows[1]['redcap_event_name']]}): the source column vil_calfpain ([fields] v_calf_pain) holds "
+            f"it for {len(visits) - 1} other visits, but a blank value (for a checkbox: no box ticked) for this one. "
+            + BLANK_TAIL.format(noun="visit"),
+        )
+    ]
+    folder = F4 / "redcap_no_segment"
+    records = [
+        r
+        for r in _redcap_rows(folder)
+        if r["redcap_event_name"] == "baseline_arm_1" and not r["redcap_repeat_instrument"]
+    ]
+    boxes = [c for c in records[0] if c.startswith("segments___") and c != "segments___99"]
+    unticked = [r["record_id"] for r in records if not any(r[c] == "1" for c in boxes)]
+    assert len(unticked) == 1
+    report = _run(folder / "ptsreg.toml", sorted(folder.glob("*.csv")), tmp_path / "out2.duckdb", check=True)
+    assert [m for _, _, _, m in _blank_errors(report)] == [
+        f"patients.obstruction_site has no value for 1 patient ({unticked[0]}): the source column segments ([fields] "
+        f"obstruction_site) holds it for {len(records) - 1} other patients, but a blank value (for a checkbox: no box "
+        "ticked) for this one. " + BLANK_TAIL.format(noun="patient")
+    ]
+
+
+# --- finding 5: errors named by their source, and no follow-on errors --------------------------------------------
+
+F5 = HERE / "f5_messages"
+
+
+def test_adam_event_without_a_date_and_subject_not_in_adsl_are_named_by_their_source(tmp_path):
+    adae, _ = pyreadstat.read_xport(str(F5 / "adam" / "adae.xpt"))
+    adsl, _ = pyreadstat.read_xport(str(F5 / "adam" / "adsl.xpt"))
+    vill, _ = pyreadstat.read_xport(str(F5 / "adam" / "adqsvill.xpt"))
+    undated = adae[adae.ASTDT.isna() & (adae.AEDECOD == "DEEP VEIN THROMBOSIS")]
+    assert len(undated) == 1
+    strangers = sorted(set(vill.USUBJID) - set(adsl.USUBJID))
+    assert len(strangers) == 1
+    files = sorted(p for p in (F5 / "adam").iterdir() if p.suffix == ".xpt")
+    report = _run(F5 / "adam" / "pts201.toml", files, tmp_path / "out.duckdb", check=True)
+    messages = sorted(set(m for _, m in _errors(report)))
+    assert messages == [
+        f"ASTDT ([ae] start_date) is blank for {undated.USUBJID.iloc[0]} (recurrent_dvt): the event's day counts "
+        "from it, and the contract requires a day for every event. Give the date in the source (ADaM: an imputed "
+        "ASTDT, as the analysis uses it), or name another date variable in [ae] start_date",
+        f"USUBJID {strangers[0]} is not in ADSL: the subject has records in this dataset but no ADSL record, so none "
+        "of them can be imported. Add the subject to ADSL, or remove its records from this dataset",
+    ]
+
+
+def test_redcap_unmapped_arm_2_events_are_one_error_without_follow_on_errors(tmp_path):
+    folder = F5 / "redcap_arms"
+    report = _run(folder / "ptsreg_arms_v1.toml", sorted(folder.glob("*.csv")), tmp_path / "out.duckdb", check=True)
+    rows = _redcap_rows(folder)
+    arm_2 = [r for r in rows if r["redcap_event_name"].endswith("_arm_2") and not r["redcap_repeat_instrument"]]
+    assert sorted({rule for rule, _ in _errors(report)}) == ["redcap:event_visits"]
+    assert len(_errors(report)) == len(arm_2)
