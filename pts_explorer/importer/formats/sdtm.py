@@ -213,6 +213,7 @@ PROFILE_KEYS: dict[str, tuple[str, ...]] = {
     "supp": SUPP_KEYS,
     "qualifiers": QUALIFIER_COLUMNS,
     "population": ("exclude_arms", "exclude_blank_reference_date", "flag_qnam"),
+    "sas": ("encoding",),  # the text encoding of .xpt and .sas7bdat files (readers.Reader)
     "values": (*VALUE_MAPS, *VISIT_COLUMNS),
     "dates": (
         "partial",
