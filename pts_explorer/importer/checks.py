@@ -833,7 +833,8 @@ def blank_in_some_records(con: duckdb.DuckDBPyConnection, profile: Profile) -> s
     present, with no subject or visit, and for ADaM the wrong dataset). Returns the rules it worded."""
     done: set[str] = set()
     for column, where in _mapped_from(profile).items():
-        for table in ("patients", "visits"):
+        # A patient's blank value in ADaM or SDTM has its own words (NO_ARM, NOT_ENROLLED, blank_qualifiers).
+        for table in ("patients", "visits") if profile.format == "redcap" else ("visits",):
             rule = f"required:{table}.{column}"
             rows = con.execute(
                 "SELECT record, count(*) OVER () FROM issues WHERE rule = $rule ORDER BY line, record LIMIT $n",
@@ -849,7 +850,8 @@ def blank_in_some_records(con: duckdb.DuckDBPyConnection, profile: Profile) -> s
             shown = ", ".join(_subject_visit(str(r[0])) for r in rows)
             more = f" and {blank - len(rows):,} more" if blank > len(rows) else ""
             source = f"source records {where}" if " = " in where else f"source column {where}"
-            what = "no record or a blank value" if " = " in where else "a blank value (for a checkbox: no box ticked)"
+            what = "no record or a blank value" if " = " in where else "a blank value"
+            what += " (for a checkbox: no box ticked)" if profile.format == "redcap" else ""
             message = (
                 f"{table}.{column} has no value for {counted(blank, noun)} ({shown}{more}): the {source} "
                 f"{'hold' if ' = ' in where else 'holds'} it for "
