@@ -321,3 +321,25 @@ def test_redcap_unmapped_arm_2_events_are_one_error_without_follow_on_errors(tmp
     arm_2 = [r for r in rows if r["redcap_event_name"].endswith("_arm_2") and not r["redcap_repeat_instrument"]]
     assert sorted({rule for rule, _ in _errors(report)}) == ["redcap:event_visits"]
     assert len(_errors(report)) == len(arm_2)
+
+
+# --- finding 7: a contract CSV's partial date completed ------------------------------------------------------------
+
+F7 = HERE / "f7_contract_partial"
+
+
+def test_a_contract_csvs_partial_date_completed_is_a_warning(tmp_path):
+    with (F7 / "patients.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    partial = [(i + 2, r["patient_id"], r["enrolled_on"]) for i, r in enumerate(rows) if len(r["enrolled_on"]) == 7]
+    assert len(partial) == 1
+    out = tmp_path / "out.duckdb"
+    report = _run(F7 / "vsr.toml", sorted(F7.glob("*.csv")), out)
+    assert _errors(report) == []
+    warned = report.issues[report.issues.rule == "partial:patients.enrolled_on"]
+    assert [(int(r.line), r.value, r.message) for r in warned.itertuples()] == [
+        (partial[0][0], partial[0][2], "partial date completed to the first day ([dates] partial)")
+    ]
+    with duckdb.connect(str(out), read_only=True) as con:
+        (day,) = con.execute("SELECT enrolled_on FROM patients WHERE patient_id = $p", {"p": partial[0][1]}).fetchone()
+    assert day.isoformat() == partial[0][2] + "-01"
