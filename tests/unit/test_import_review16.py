@@ -343,3 +343,34 @@ def test_a_contract_csvs_partial_date_completed_is_a_warning(tmp_path):
     with duckdb.connect(str(out), read_only=True) as con:
         (day,) = con.execute("SELECT enrolled_on FROM patients WHERE patient_id = $p", {"p": partial[0][1]}).fetchone()
     assert day.isoformat() == partial[0][2] + "-01"
+
+
+# --- finding 6: a partial QSDTC at a visit SV dates in full ------------------------------------------------------
+
+F6 = HERE / "f6_sdtm_partial_sv"
+
+
+def test_a_partial_qs_date_takes_the_full_date_sv_holds(tmp_path):
+    qs, _ = pyreadstat.read_xport(str(F6 / "qs.xpt"))
+    sv, _ = pyreadstat.read_xport(str(F6 / "sv.xpt"))
+    dm, _ = pyreadstat.read_xport(str(F6 / "dm.xpt"))
+    partial = qs[qs.QSDTC.str.fullmatch(r"\d{4}-\d{2}")][["USUBJID", "VISITNUM", "QSDTC"]].drop_duplicates()
+    assert len(partial) == 1
+    subject, visitnum = partial.USUBJID.iloc[0], partial.VISITNUM.iloc[0]
+    (full,) = sv[(subject == sv.USUBJID) & (visitnum == sv.VISITNUM)].SVSTDTC
+    (start,) = dm[subject == dm.USUBJID].RFSTDTC
+    records = int(((subject == qs.USUBJID) & (visitnum == qs.VISITNUM)).sum())
+    out = tmp_path / "out.duckdb"
+    report = _run(F6 / "pts302.toml", sorted(F6.glob("*.xpt")), out)
+    assert _errors(report) == []
+    month = int(qs[visitnum == qs.VISITNUM].VISIT.iloc[0].removeprefix("MONTH "))
+    with duckdb.connect(str(out), read_only=True) as con:
+        (day,) = con.execute(
+            "SELECT visit_day FROM visits WHERE patient_id = $p AND visit_month = $m", {"p": subject, "m": month}
+        ).fetchone()
+    assert day == (pd.Timestamp(full) - pd.Timestamp(start)).days
+    warned = report.issues[report.issues.rule == "sdtm:partial_date_from_sv.date"]
+    assert warned.message.tolist() == [
+        f"{records} partial QS.QSDTC ([qs] date) dates at a visit SV dates in full: the visit's SV.SVSTDTC ([sv] "
+        "date) is used (neither imputed nor refused)"
+    ]
