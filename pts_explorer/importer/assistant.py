@@ -388,9 +388,9 @@ LEAVE_OUT_ARM = "(leave its patients out: [population] exclude_arms)"
 
 def leaves_arms_out(profile: Profile, column: str) -> bool:
     """A source value of the arm with no contract value can leave its patients out: the format has a
-    [population] exclude_arms (ADaM, SDTM). REDCap has none: there a choice with no contract value is
-    skipped by the import (its patient is not imported, a warning)."""
-    return column == "arm" and "population" in profile.sections
+    [population] exclude_arms (ADaM, SDTM, and REDCap since review 16, finding 2: an arm choice with no
+    contract value is an error there too, never a patient skipped with a warning)."""
+    return column == "arm" and ("population" in profile.sections or profile.format == "redcap")
 
 
 def skippable(profile: Profile, column: str) -> bool:
@@ -399,7 +399,7 @@ def skippable(profile: Profile, column: str) -> bool:
     SDTM AE or PR term; an ADaM or SDTM patient's value the map does not hold is an error, so skipping
     it would fix nothing (the arm's patients can be left out instead: leaves_arms_out)."""
     patient = column in validation.contract().columns["patients"]
-    return not (profile.format in ("adam", "sdtm") and patient)
+    return not (profile.format in ("adam", "sdtm") and patient) and not (profile.format == "redcap" and column == "arm")
 
 
 def arms_left_out(profile: Profile, arms: list[str]) -> list[tuple[tuple[str, ...], Any]]:

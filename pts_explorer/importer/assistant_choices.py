@@ -92,7 +92,7 @@ def survey(profile: Profile, sources: list[Path]) -> Survey:
     try:
         issues = Issues(con)
         files = expand_zips(list(sources), scratch, issues)
-        reader = Reader(con, profile.csv, issues)
+        reader = Reader(con, profile.csv, issues, profile.sas_encoding)
         staged: list[Staged] = []
         for path in files:
             if path.suffix.lower() in SUFFIXES:
@@ -101,11 +101,13 @@ def survey(profile: Profile, sources: list[Path]) -> Survey:
                 except (duckdb.Error, OSError, ValueError):
                     continue
         columns = {s.name: tuple(s.columns) for s in staged}
+        if reader.sas_undecoded:  # review 16, finding 1: the encoding that reads them, offered (encoding_choices)
+            dialect["sas.encoding"] = tuple((name, "cp1252", 1) for name in reader.sas_undecoded)
         if profile.format == "redcap":
-            return Survey(columns, _redcap_values(con, staged, profile))
+            return Survey(columns, dialect | _redcap_values(con, staged, profile))
         if profile.format == "adam":
-            return Survey(columns, _adam_values(con, staged, profile))
-        return Survey(columns, _sdtm_values(con, staged, profile))
+            return Survey(columns, dialect | _adam_values(con, staged, profile))
+        return Survey(columns, dialect | _sdtm_values(con, staged, profile))
     finally:
         con.close()
         shutil.rmtree(scratch, ignore_errors=True)
@@ -192,7 +194,7 @@ def encoding_choices(profile: Profile, rules: list[str], found: Survey) -> list[
     chosen where its bytes 0x80-0x9F say so (review 15, finding 2: the page offered no encoding, and the
     advice latin-1 was a dead end for an Excel export from Western Windows)."""
     wrong = found.values.get("csv.encoding", ())
-    if "file:encoding" not in rules or not wrong:
+    if "file:encoding" not in rules:
         return []
     current = profile.csv.encoding.lower()
     offered = [e for e in ENCODINGS if e != current and not (current == "windows-1252" and e == "cp1252")]
@@ -207,7 +209,34 @@ def encoding_choices(profile: Profile, rules: list[str], found: Survey) -> list[
             tuple(Option(ENCODINGS[e], ((("csv", "encoding"), e),)) for e in offered),
             default=offered.index("cp1252") if c1 and "cp1252" in offered else None,
         )
+    ][: 1 if wrong else 0] + _sas_encoding_choice(profile, found)
+
+
+def _sas_encoding_choice(profile: Profile, found: Survey) -> list[Choice]:
+    """SAS files (.xpt, .sas7bdat) whose text is not in [sas] encoding (UTF-8 unless set): Windows-1252 offered
+    first, as SAS on Western Windows (wlatin1) writes it (review 16, finding 1)."""
+    wrong = found.values.get("sas.encoding", ())
+    if not wrong:
+        return []
+    current = (profile.sas_encoding or "utf-8").lower()
+    offered = [e for e in ("cp1252", "latin-1", "utf-8") if e != current]
+    files = ", ".join(name for name, _, _ in wrong)
+    return [
+        Choice(
+            "Reading the SAS files",
+            "sas_encoding",
+            f"[sas] encoding: {counted(len(wrong), 'SAS file')} not {current} text ({files})",
+            tuple(Option(SAS_ENCODINGS[e], ((("sas", "encoding"), e),)) for e in offered),
+            default=0 if "cp1252" in offered else None,
+        )
     ]
+
+
+SAS_ENCODINGS = {
+    "cp1252": "Windows-1252 (cp1252): SAS on Western Windows (wlatin1)",
+    "latin-1": "Latin-1 (ISO 8859-1): SAS on Unix (latin1)",
+    "utf-8": "UTF-8: SAS with encoding utf-8",
+}
 
 
 def csv_choices(profile: Profile, rules: list[str], found: Survey) -> list[Choice]:

@@ -344,6 +344,15 @@ def contract_rules(con: duckdb.DuckDBPyConnection, issues: Issues) -> None:
         "DELETE FROM issues AS i WHERE i.rule LIKE 'allowed:%' AND EXISTS (SELECT 1 FROM issues AS t WHERE "
         "t.rule = 'sdtm:values.' || split_part(i.rule, '.', 2) AND t.record = i.record)"
     )
+    # A REDCap record whose rows sit at events [events] does not map (a second arm's _arm_2 events) is that one
+    # error (redcap:event_visits): its patient, not imported, then lacks for its adverse events, and their days
+    # count from an enrolment never read; those are the same error again (review 16, finding 5).
+    con.execute(
+        "DELETE FROM issues AS i WHERE (i.rule LIKE 'reference:%.patient_id' OR i.rule = 'required:events.event_day')"
+        " AND EXISTS (SELECT 1 FROM issues AS t WHERE t.severity = 'error' AND t.rule = 'redcap:event_visits' AND "
+        "t.file = i.file AND t.record = split_part(i.record, ' / ', 1)) AND NOT EXISTS (SELECT 1 FROM patients AS p "
+        "WHERE p.patient_id = split_part(i.record, ' / ', 1))"
+    )
     # A column the source lacks is one error (the mapper's, naming its profile key), not one per empty value.
     con.execute(
         "DELETE FROM issues AS i WHERE i.rule LIKE 'required:%' AND EXISTS (SELECT 1 FROM absent_columns AS a WHERE "
@@ -753,7 +762,10 @@ def _reads_date(fmt: str, value: str) -> bool:
 def name_the_fix(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
     """Each value problem of a contract column the profile maps from a source column also names
     that column and the profile key that fixes it (the contract's rule alone names neither)."""
-    rules = [r for (r,) in con.execute("SELECT DISTINCT rule FROM issues").fetchall()]
+    done = blank_in_some_records(con, profile)
+    if profile.format == "adam":
+        adam_sources_named(con, profile)
+    rules = [r for (r,) in con.execute("SELECT DISTINCT rule FROM issues").fetchall() if r not in done]
     dates = {c.name for cols in validation.contract().columns.values() for c in cols.values() if c.type == "DATE"}
     for column, where in _mapped_from(profile).items():
         records = " = " in where  # a parameter or test code's records (ADaM [paramcd], SDTM [qs.testcd]): no column
@@ -809,6 +821,108 @@ def blank_qualifiers(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
                 "it) in a copy of the profile.",
             },
         )
+
+
+BLANK_SHOWN = 3  # the subjects (and visits) a blank required value's message lists
+
+
+def blank_in_some_records(con: duckdb.DuckDBPyConnection, profile: Profile) -> set[str]:
+    """A required value the profile maps, blank in some records but held in the others, says so: the source
+    (column or parameter code), the subjects and visits with the blank (the first few and their number), and the
+    way out (review 16, finding 4: "check that the profile names the source column" for a column named and
+    present, with no subject or visit, and for ADaM the wrong dataset). Returns the rules it worded."""
+    done: set[str] = set()
+    for column, where in _mapped_from(profile).items():
+        # A patient's blank value in ADaM or SDTM has its own words (NO_ARM, NOT_ENROLLED, blank_qualifiers).
+        for table in ("patients", "visits") if profile.format == "redcap" else ("visits",):
+            rule = f"required:{table}.{column}"
+            rows = con.execute(
+                "SELECT record, count(*) OVER () FROM issues WHERE rule = $rule ORDER BY line, record LIMIT $n",
+                {"rule": rule, "n": BLANK_SHOWN},
+            ).fetchall()
+            if not rows or column not in _typed_columns(con, table):
+                continue
+            (held,) = con.execute(f"SELECT count({column}) FROM {table}").fetchone() or (0,)
+            if not held:  # blank everywhere: the profile's mapping is the likelier fault (name_the_fix)
+                continue
+            blank = int(rows[0][1])
+            noun = "visit" if table == "visits" else "patient"
+            shown = ", ".join(_subject_visit(str(r[0])) for r in rows)
+            more = f" and {blank - len(rows):,} more" if blank > len(rows) else ""
+            source = f"source records {where}" if " = " in where else f"source column {where}"
+            what = "no record or a blank value" if " = " in where else "a blank value"
+            what += " (for a checkbox: no box ticked)" if profile.format == "redcap" else ""
+            message = (
+                f"{table}.{column} has no value for {counted(blank, noun)} ({shown}{more}): the {source} "
+                f"{'hold' if ' = ' in where else 'holds'} it for "
+                f"{counted(int(held), 'other ' + noun)}, but {what} for {'this one' if blank == 1 else 'these'}. The "
+                f"contract requires it for every {noun}: enter the value in the source (the importer never fills in "
+                "a missing value)."
+            )
+            con.execute("UPDATE issues SET message = $message WHERE rule = $rule", {"message": message, "rule": rule})
+            _blank_parameter_file(con, profile, where, rule)
+            done.add(rule)
+    return done
+
+
+def adam_sources_named(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
+    """ADaM errors worded by their source (review 16, finding 5): a subject of a dataset whose USUBJID ADSL lacks
+    is "not in ADSL" (it was "names a patient_id that is not in patients"), and an event with no day names its
+    start date variable, the key, the subject and the term (it named only events.event_day)."""
+    con.execute(
+        "UPDATE issues SET message = 'USUBJID ' || coalesce(value, '') || ' is not in ADSL: the subject has records "
+        "in this dataset but no ADSL record, so none of them can be imported. Add the subject to ADSL, or remove "
+        "its records from this dataset' WHERE rule LIKE 'reference:%.patient_id' AND rule <> $patients",
+        {"patients": "reference:patients.patient_id"},
+    )
+    pr = profile.section("datasets").get("adpr")
+    pr_names = ["adpr", *(pr.get("names", []) if isinstance(pr, dict) else [])]
+    for section, files in (("pr", [str(n).lower() for n in pr_names]), ("ae", None)):
+        start = str(profile.section(section).get("start_date") or "")
+        if not start:
+            continue
+        picked = "list_contains($files, lower(regexp_replace(file, $suffix, '')))"
+        before = f"{start} ([{section}] start_date) is blank for "
+        after = (
+            "): the event's day counts from it, and the contract requires a day for every event. Give the date in "
+            f"the source (ADaM: an imputed {start}, as the analysis uses it), or name another date variable in "
+            f"[{section}] start_date"
+        )
+        con.execute(
+            "UPDATE issues SET message = $before || split_part(record, ' / ', 1) || ' (' || split_part(record, ' / ', "
+            "2) || $after WHERE rule = 'required:events.event_day' AND NOT starts_with(message, $before) AND "
+            + (picked if files else "true"),
+            {"before": before, "after": after} | ({"files": files, "suffix": r"\.[^.]*$"} if files else {}),
+        )
+
+
+def _subject_visit(record: str) -> str:
+    """An issue's record as the message names it: "PTS-201-1006 month 6" for a visit's "PTS-201-1006 / 6"."""
+    subject, _, month = record.partition(" / ")
+    return f"{subject} month {month}" if month else subject
+
+
+def _blank_parameter_file(con: duckdb.DuckDBPyConnection, profile: Profile, where: str, rule: str) -> None:
+    """An ADaM parameter with no record for a visit is named at the dataset that holds that parameter's records
+    (ADQSVILL for a Villalta item), not at the visit's first dataset (adqsvcss.xpt for a missing VIL11)."""
+    code = re.match(r"PARAMCD = (\S+) ", where)
+    if profile.format != "adam" or code is None or not _has_table(con, "bds_read"):
+        return
+    (file,) = con.execute("SELECT min(_file) FROM bds_read WHERE paramcd = $code", {"code": code[1]}).fetchone() or (
+        None,
+    )
+    if file:
+        con.execute(
+            "UPDATE issues SET file = $file, line = NULL WHERE rule = $rule AND file <> $file",
+            {"file": file, "rule": rule},
+        )
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    (n,) = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = $name", {"name": name}).fetchone() or (
+        0,
+    )
+    return bool(n)
 
 
 def _mapped_from(profile: Profile) -> dict[str, str]:

@@ -175,7 +175,7 @@ def _stage(
     options: Options,
     progress: Progress,
 ) -> tuple[list[Staged], DatasetFacts]:
-    reader = Reader(con, profile.csv, issues)
+    reader = Reader(con, profile.csv, issues, profile.sas_encoding)
     staged: list[Staged] = []
     sidecar: dict[str, Any] = {}
     for path in files:

@@ -18,6 +18,9 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 # cp1252 (windows-1252): Excel's "Text" and "CSV" on Western Windows; DuckDB's CSV reader does not take it, so the
 # importer transcodes such a file to UTF-8 first (readers.Reader._transcoded).
 _ENCODINGS = ("utf-8", "latin-1", "utf-16", "cp1252", "windows-1252")
+# [sas] encoding: the text of SAS transport (.xpt) and .sas7bdat files, which pyreadstat reads as UTF-8 unless told
+# (a transport file does not say its encoding; SAS on Western Windows writes wlatin1, i.e. Windows-1252).
+SAS_ENCODINGS = ("utf-8", "latin-1", "cp1252", "windows-1252")
 
 
 class ProfileError(ValueError):
@@ -58,6 +61,12 @@ class Profile:
         """The source column a contract column comes from, checked as an identifier."""
         name = self.section(section).get(column)
         return identifier(name, f"[{section}] {column}") if name else None
+
+    @property
+    def sas_encoding(self) -> str | None:
+        """[sas] encoding: the encoding pyreadstat reads SAS files' text in; None: the file's own (UTF-8 for .xpt)."""
+        value = self.section("sas").get("encoding")
+        return str(value) if value else None
 
     @property
     def label(self) -> str:
@@ -130,6 +139,12 @@ def _parse(data: dict[str, Any], path: Path, formats: tuple[str, ...]) -> Profil
     )
     if dialect.encoding.lower() not in _ENCODINGS:
         raise ProfileError(f"{path.name}: [csv] encoding must be one of {', '.join(_ENCODINGS)}")
+    sas = data.get("sas", {})
+    if not isinstance(sas, dict) or str(sas.get("encoding", "utf-8")).lower() not in SAS_ENCODINGS:
+        raise ProfileError(
+            f'{path.name}: [sas] encoding (the text of .xpt and .sas7bdat files, e.g. "cp1252" for SAS on Windows) '
+            f"must be one of {', '.join(SAS_ENCODINGS)}"
+        )
     if any(len(c) != 1 for c in (dialect.delimiter, dialect.quote, dialect.escape, dialect.decimal_separator)):
         raise ProfileError(f"{path.name}: [csv] delimiter, quote, escape and decimal_separator are one character each")
     allowed = data.get("privacy", {}).get("allow_columns", [])

@@ -245,9 +245,13 @@ def _redcap_label_header(columns: list[str]) -> str:
 class Reader:
     """Stages source files into one DuckDB connection, collecting file-level issues."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, dialect: CsvDialect, issues: Issues):
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, dialect: CsvDialect, issues: Issues, sas_encoding: str | None = None
+    ):
         self.con = con
         self.dialect = dialect
+        self.sas_encoding = sas_encoding  # [sas] encoding: the text of .xpt and .sas7bdat files
+        self.sas_undecoded: list[str] = []  # the SAS files whose text [sas] encoding does not read (the assistant's)
         self.issues = issues
         self._count = 0
         self._path_of: dict[str, Path] = {}  # file name -> its path, for the messages that look at its bytes
@@ -763,13 +767,28 @@ class Reader:
                 )
             )
             return Staged(path.stem, path.name, "", [])
+        sas = path.suffix.lower() in SAS_SUFFIXES
+        encoding = ICONV_NAMES[self.sas_encoding.lower()] if sas and self.sas_encoding else None
         try:
-            _, meta = reader(str(path), metadataonly=True)
-            chunks = pyreadstat.read_file_in_chunks(reader, str(path), chunksize=CHUNK_ROWS)
+            _, meta = reader(str(path), metadataonly=True, encoding=encoding)
+            chunks = pyreadstat.read_file_in_chunks(reader, str(path), chunksize=CHUNK_ROWS, encoding=encoding)
             frames = (_as_text(frame) for frame, _ in chunks)
             staged = self._from_frames(frames, path.stem, path.name, list(meta.column_names), "row_number() OVER ()")
             member = str(getattr(meta, "table_name", "") or "")
             return replace(staged, aliases=(member,)) if member and member.lower() != path.stem.lower() else staged
+        except UnicodeDecodeError as exc:
+            if not sas:
+                self.issues.add(
+                    Issue.file_level("error", "file:parse", path.name, f"not a readable file: {_first(exc)}")
+                )
+            else:  # review 16, finding 1: a valid transport file in Windows-1252 was called "not a readable file"
+                self.sas_undecoded.append(path.name)
+                self.issues.add(
+                    Issue.file_level(
+                        "error", "file:encoding", path.name, sas_encoding_message(path, exc, encoding or "UTF-8")
+                    )
+                )
+            return Staged(path.stem, path.name, "", [])
         except Exception as exc:  # pyreadstat raises its own ReadstatError and others for a broken file
             self.issues.add(Issue.file_level("error", "file:parse", path.name, f"not a readable file: {_first(exc)}"))
             return Staged(path.stem, path.name, "", [])
@@ -844,6 +863,47 @@ def _cell(value: object) -> str | None:
     if pd.isna(value) if not isinstance(value, str | int | float) else False:
         return None
     return str(value)
+
+
+SAS_SUFFIXES = (".xpt", ".sas7bdat")
+# [sas] encoding as pyreadstat (iconv) names it
+ICONV_NAMES = {"utf-8": "UTF-8", "latin-1": "ISO-8859-1", "cp1252": "CP1252", "windows-1252": "CP1252"}
+
+
+def sas_text_columns(path: Path, encoding: str = "CP1252") -> list[str]:
+    """The text columns of a SAS file that hold a character beyond ASCII once read in `encoding` (the columns
+    a UTF-8 reading fails on), in the file's order; [] where even that reading fails."""
+    import pyreadstat
+
+    reader = pyreadstat.read_xport if path.suffix.lower() == ".xpt" else pyreadstat.read_sas7bdat
+    try:
+        frame, _ = reader(str(path), encoding=encoding)
+    except Exception:  # noqa: BLE001 - the message then names no column
+        return []
+    return [
+        str(c)
+        for c in frame.columns
+        if frame[c].dtype == object and frame[c].map(lambda v: isinstance(v, str) and not v.isascii()).any()
+    ]
+
+
+def sas_encoding_message(path: Path, exc: UnicodeDecodeError, tried: str) -> str:
+    """Why a SAS file's text does not read, and the [sas] encoding key that reads it: the byte, as the
+    Windows-1252 character it is, and the columns that hold such characters (review 16, finding 1)."""
+    data = exc.object if isinstance(exc.object, bytes | bytearray) else b""
+    byte = data[exc.start] if exc.start < len(data) else None
+    if byte is None:
+        shown = "a byte"
+    elif byte >= 0x80:
+        shown = f'byte 0x{byte:02X} is "{bytes([byte]).decode("cp1252", errors="replace")}" in Windows-1252'
+    else:
+        shown = f"byte 0x{byte:02X}"
+    columns = sas_text_columns(path)
+    where = f"the text of column{'s' if len(columns) > 1 else ''} {', '.join(columns)}" if columns else "its text"
+    return (
+        f"{where} is not {tried} text ({shown}, as SAS on Windows (wlatin1) writes it): "
+        'set [sas] encoding = "cp1252" in a copy of the profile'
+    )
 
 
 def _first(exc: BaseException) -> str:

@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from pts_explorer.config import PROJECT_ROOT
+from pts_explorer.importer.assistant import LEAVE_OUT_ARM
 from tests.app.import_page import checked, verdict
 from tests.app.test_import_sdtm_assistant import downloads  # noqa: F401 (a fixture)
 from tests.databases import cli_import, table_rows
@@ -468,6 +469,8 @@ CLASSIC_PICKS = {
     "assist_choice_redcap_visits_instrument": "visit (20 records)",
     "assist_choice_redcap_visits_month": "visit_month",
     "assist_choice_redcap_code_visit_month_99": "not a scheduled visit: its records are not imported",
+    # Review 16, finding 2: the arm "3, Other" refuses the import until it is mapped or left out on purpose.
+    "assist_value_arm:'3'": LEAVE_OUT_ARM,
 }
 
 

@@ -137,6 +137,21 @@ def _other(field: str, table: str, column: str, hint: str, what: str) -> tuple:
 ARM_OTHER = ("treatment", "patients", "arm", "one of stent, medical", "patient not imported (nor any of its rows)")
 
 
+def _arm_other_error() -> tuple:
+    """The "Other" arm choice: an error (review 16, finding 2: an unmapped arm choice refuses the import rather
+    than leave its patients out with a warning), naming the choice, the field, [values.arm] and exclude_arms."""
+    rule, file, line, code, _ = _other(*ARM_OTHER)
+    return (
+        rule,
+        file,
+        line,
+        code,
+        f"choice {code} (Other) of 'treatment' has no value in patients.arm: the import is refused rather than leave "
+        f'out every patient of this arm; map it in [values.arm] of a copy of the profile (e.g. "{code}" = "one of '
+        'stent, medical"), or leave the arm out on purpose with [population] exclude_arms = ["Other"]',
+    )
+
+
 def test_the_built_in_profile_names_the_missing_fields_the_classic_layout_the_codes_and_the_other_arm(tmp_path):
     """The reviewer's first check, with the built-in profile: the fields it names under other names
     are one error that says which checks wait; the classic layout, the Villalta radios coded 1-4 that
@@ -180,11 +195,12 @@ def test_the_built_in_profile_names_the_missing_fields_the_classic_layout_the_co
             "copy of profile 'redcap', or export the field; the export is checked without them; the adverse events "
             f"are read once [adverse_events] event_type names a field of the export; {LATER}",
         ),
+        _arm_other_error(),
         CLASSIC_ERRORS[1],
         tuple(m.format(visit_date="visit_date") if isinstance(m, str) else m for m in CLASSIC_ERRORS[0]),
         *(_villalta_codes(f, item) for f, item in villalta),
     ]
-    assert _issues(report, "warning", "redcap:unmapped") == [_other(*ARM_OTHER)]
+    assert _issues(report, "warning", "redcap:unmapped") == []
 
 
 def test_with_the_fields_named_the_dates_codes_classic_layout_and_other_choices_come_in_one_check(tmp_path):
@@ -223,6 +239,7 @@ def test_with_the_fields_named_the_dates_codes_classic_layout_and_other_choices_
         [
             tuple(m.format(visit_date="fu_date") if isinstance(m, str) else m for m in CLASSIC_ERRORS[0]),
             CLASSIC_ERRORS[1],
+            _arm_other_error(),
             *dates,
             *(_villalta_codes(f, item) for item, f in items.items()),
         ],
@@ -230,7 +247,6 @@ def test_with_the_fields_named_the_dates_codes_classic_layout_and_other_choices_
     )
     assert sorted(_issues(report, "warning", "redcap:unmapped")) == sorted(
         [
-            _other(*ARM_OTHER),
             _other("ceap", "patients", "ceap_c", "one of C3, C4a, C4b, C4c, C5, C6", ARM_OTHER[-1]),
             _other(
                 "ae_cat",
@@ -378,6 +394,7 @@ def test_a_checkbox_without_its_order_leaves_its_column_empty_and_the_rest_is_ch
     segments = _dictionary()["segments"]["select_choices_or_calculations"]
     codes = [c.split(",")[0].strip() for c in segments.split("|")]
     assert _issues(report, "error") == [
+        _arm_other_error(),
         (
             "redcap:checkbox",
             DICTIONARY,
@@ -387,12 +404,11 @@ def test_a_checkbox_without_its_order_leaves_its_column_empty_and_the_rest_is_ch
             "patients.obstruction_site, which holds one value: give the order that picks one ticked choice in "
             "[checkbox_order] obstruction_site = ['ivc', 'common_iliac', 'external_iliac', 'common_femoral', "
             "'femoral'] (the first ticked in that order is kept)",
-        )
+        ),
     ]
     ulcer = next(i for i, r in enumerate(_rows(CLASSIC / EXPORT), start=2) if r["ulcer"] == "9")
     assert sorted(_issues(report, "warning", "redcap:unmapped")) == sorted(
         [
-            _other(*ARM_OTHER),
             _other("ceap", "patients", "ceap_c", "one of C3, C4a, C4b, C4c, C5, C6", ARM_OTHER[-1]),
             _other(
                 "ae_cat",

@@ -174,6 +174,9 @@ ulcer_present = "ulcer"
 vcss = "vcss"
 compression_use = "compression"
 
+[population]      # the arm choice 3 (Other) is left out on purpose: an unmapped arm choice refuses the import
+exclude_arms = ["Other"]
+
 [adverse_events]
 instrument = "adverse_events"
 event_type = "ae_type"
@@ -518,15 +521,10 @@ def test_a_classic_project_with_a_repeating_visit_instrument_imports_faithfully(
     assert _issues(report) == {
         ("warning", "file:bom", "", "", ""),
         ("warning", "redcap:instrument", "", "", ""),
-        ("warning", "redcap:unmapped", "106", "treatment", "3"),
         ("warning", "redcap:unmapped", "104", "compression", "4"),
         ("warning", "redcap:unmapped", "104", "ae_type", "99"),
     }
     messages = dict(zip(report.issues["column"] + report.issues["rule"], report.issues["message"], strict=True))
-    assert messages["treatmentredcap:unmapped"] == (
-        "choice 3 (Other) of 'treatment' has no value in patients.arm: patient not imported (nor any of its rows); "
-        'map it in [values.arm] of a copy of the profile (e.g. "3" = "one of stent, medical")'
-    )
     assert messages["compressionredcap:unmapped"] == (
         "choice 4 (Other) of 'compression' has no value in visits.compression_use: value left empty; map it in "
         '[values.compression_use] of a copy of the profile (e.g. "4" = "one of none, intermittent, daily")'
@@ -540,7 +538,7 @@ def test_a_classic_project_with_a_repeating_visit_instrument_imports_faithfully(
     assert sorted(funnel) == sorted(
         [
             ("classic_export.csv", "repeating instrument medications not in the profile", 1, False),
-            ("classic_export.csv", "patient with an unmapped choice", patient_106, True),
+            ("classic_export.csv", "arm left out: [population] exclude_arms", patient_106, False),
             ("classic_export.csv", "adverse event with an unmapped choice", 1, False),
         ]
     )
@@ -821,30 +819,41 @@ def test_a_yes_no_radio_coded_1_2_is_read_by_its_labels_and_not_assessed_is_skip
     assert ("classic_export.csv", "visit with an unmapped choice", 1, True) in funnel
 
 
-def test_a_redcap_arm_left_out_of_arms_leaves_its_patients_out_with_a_warning_each(tmp_path, funnel):
+def test_a_redcap_arm_missing_from_arms_refuses_the_import_naming_it(tmp_path, funnel):
+    """An arm of the project's REDCap arms that [arms] does not map refuses the import, each of its patients an
+    error (it left them out with a warning: review 16, finding 2)."""
     profile = HEAD.format(name="long").split("[study]")[0] + LONG_PROFILE.replace('2 = "medical"\n', "")
+    files = {"long_export.csv": LONG_EXPORT, "long_dictionary.csv": LONG_DICTIONARY}
+    report, _out = _import(tmp_path, profile, files)
+    assert not report.imported
+    arm_2 = [r for r in _csv(LONG_EXPORT) if r["redcap_event_name"].endswith("_arm_2")]
+    assert {r["record_id"] for r in arm_2} == {"203", "204"}
+    errors = report.issues[report.issues.severity == "error"]
+    assert sorted(errors[["rule", "record", "value", "message"]].values.tolist()) == [
+        [
+            "redcap:unmapped",
+            rid,
+            "2",
+            "choice 2 (arm_2) of 'redcap_event_name' has no value in patients.arm: the import is refused rather than "
+            'leave out every patient of this arm; map it in [arms] of a copy of the profile (e.g. "2" = "one of '
+            'stent, medical"), or leave the arm out on purpose with [population] exclude_arms = ["arm_2"]',
+        ]
+        for rid in ("203", "204")
+    ]
+
+
+def test_a_redcap_arm_left_out_with_exclude_arms_leaves_its_patients_out_counted(tmp_path, funnel):
+    profile = HEAD.format(name="long").split("[study]")[0] + LONG_PROFILE.replace('2 = "medical"\n', "")
+    profile += '\n[population]\nexclude_arms = ["2"]\n'
     files = {"long_export.csv": LONG_EXPORT, "long_dictionary.csv": LONG_DICTIONARY}
     report, out = _import(tmp_path, profile, files)
     assert report.imported and report.errors == 0, report.text()
     arm_2 = [r for r in _csv(LONG_EXPORT) if r["redcap_event_name"].endswith("_arm_2")]
-    assert {r["record_id"] for r in arm_2} == {"203", "204"}
-    assert _table(out, "SELECT patient_id, arm FROM patients ORDER BY 1") == [("201", "stent"), ("202", "stent")]
-    assert _table(out, "SELECT DISTINCT patient_id FROM visits ORDER BY 1") == [("201",), ("202",)]
-    left_out = report.issues[report.issues.column == "redcap_event_name"]
-    event = "event not in the profile's [events] map: row not imported (add the event with its month to [events] "
-    assert sorted(left_out[["record", "value", "message"]].values.tolist()) == [
-        ["201", "unscheduled_arm_1", event + "of a copy of the profile)"],
-        *(
-            [
-                rid,
-                "2",
-                "choice 2 (arm_2) of 'redcap_event_name' has no value in patients.arm: patient not imported (nor "
-                'any of its rows); map it in [arms] of a copy of the profile (e.g. "2" = "one of stent, medical")',
-            ]
-            for rid in ("203", "204")
-        ),
-    ]
-    assert ("long_export.csv", "patient with an unmapped choice", len(arm_2), True) in funnel
+    stent = sorted({r["record_id"] for r in _csv(LONG_EXPORT) if r["redcap_event_name"].endswith("_arm_1")})
+    assert _table(out, "SELECT patient_id, arm FROM patients ORDER BY 1") == [(p, "stent") for p in stent]
+    assert _table(out, "SELECT DISTINCT patient_id FROM visits ORDER BY 1") == [(p,) for p in stent]
+    assert report.issues[report.issues.column == "redcap_event_name"].value.tolist() == ["unscheduled_arm_1"]
+    assert ("long_export.csv", "arm left out: [population] exclude_arms", len(arm_2), False) in funnel
 
 
 def test_a_longitudinal_profile_without_a_month_0_event_is_refused_with_the_events_found(tmp_path, funnel):
@@ -936,20 +945,20 @@ def test_a_value_map_left_out_is_refused_not_an_import_without_patients(tmp_path
 def test_the_report_shows_the_values_seen_per_field_not_mixed_across_fields(tmp_path, funnel):
     """One rule (a choice with no contract value) met in three fields of one export: one line per
     field, each with its own values and message (they were one line with '3, 4, 99' and the
-    message of one of them)."""
-    profile = HEAD.format(name="classic") + BY_MONTH_FIELD + CLASSIC_FIELDS
+    message of one of them). The arm's is an error (no arm left out): still one line of its own."""
+    profile = HEAD.format(name="classic") + BY_MONTH_FIELD + CLASSIC_FIELDS.replace('["Other"]', "[]")
     files = {"classic_export.csv": CLASSIC_EXPORT, "classic_dictionary.csv": CLASSIC_DICTIONARY}
     report, _out = _import(tmp_path, profile, files)
     frame = report.rule_frame()
     unmapped = frame[frame.Rule == "redcap:unmapped"][["File", "Field", "Count", "Values seen"]]
     assert [tuple(r) for r in unmapped.itertuples(index=False)] == [
+        ("classic_export.csv", "treatment", 1, "3"),
         ("classic_export.csv", "ae_type", 1, "99"),
         ("classic_export.csv", "compression", 1, "4"),
-        ("classic_export.csv", "treatment", 1, "3"),
     ]
     text = [line for line in report.text().splitlines() if "redcap:unmapped" in line]
     assert [line.rsplit("; values encountered ", 1)[1] for line in text] == [
+        "in treatment: 3",
         "in ae_type: 99",
         "in compression: 4",
-        "in treatment: 3",
     ]

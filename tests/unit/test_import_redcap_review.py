@@ -75,11 +75,13 @@ def test_an_optional_coded_field_without_a_value_map_is_refused_not_emptied(tmp_
     ]
 
 
-def _assist(profile_ref, report, fields, values, folder: Path) -> Path:
-    """The profile the assistant writes for these choices."""
+def _assist(profile_ref, report, fields, values, folder: Path, left_out: tuple[str, ...] = ()) -> Path:
+    """The profile the assistant writes for these choices (`left_out`: arm choices left out, as the page's
+    "leave its patients out" writes them)."""
     profile = load(profile_ref)
     path = folder / "assisted.toml"
-    path.write_text(assistant.dumps(assistant.edited(profile, fields, values)), encoding="utf-8")
+    writes = assistant.arms_left_out(profile, list(left_out))
+    path.write_text(assistant.dumps(assistant.edited(profile, fields, values, writes=writes)), encoding="utf-8")
     return path
 
 
@@ -126,7 +128,8 @@ def test_v4_project_the_assistant_offers_every_field_and_a_missing_optional_one_
     left_out = assistant.NOT_MAPPED
     choices |= {("fields", k): optional_choices.get(k, left_out) for k, f in missing.items() if not f.required}
     assert choices[("fields", "obstruction_site")] == "obst_site"
-    profile = _assist("redcap", report, choices, {}, tmp_path)
+    # treatment 3 (Other) left out on purpose: an arm choice with no value refuses the import (review 16)
+    profile = _assist("redcap", report, choices, {}, tmp_path, left_out=("3",))
     report, out = _import(tmp_path, profile, *files, check=False)
     assert report.imported, report.text()
     export = _rows("v4_records_raw.csv")
@@ -167,6 +170,8 @@ def _v4_profile(tmp_path: Path) -> Path:
         ('ulcer_present = "ulcer_present"', 'ulcer_present = "ulcer"'),
         ('vcss = "vcss"', 'vcss = "vcss_total"'),
         ('compression_use = "compression_use"', 'compression_use = "stockings"'),
+        # choice 3 (Other) left out on purpose: an unmapped arm choice refuses the import (review 16, finding 2)
+        ("exclude_arms = []", 'exclude_arms = ["Other"]'),
     ):
         assert old in text, old
         text = text.replace(old, new)
@@ -248,8 +253,11 @@ def test_a_refusal_for_choices_without_a_value_gets_value_choices_and_imports(tm
         tuple(stockings[c] for c in sorted(stockings)),
     )
     values["compression_use"] = {"0": "none", "1": "intermittent", "2": "daily"}
-    profile = _assist(str(mine), report, {}, values, tmp_path)
-    report, out = _import(tmp_path, profile, "records_raw_v2.csv", "dictionary.csv", check=False)
+    # 3 (Other) left out as the page's "leave its patients out" writes it (review 16, finding 2: not skipped unsaid)
+    leave_out = assistant.arms_left_out(load(str(mine)), ["3"])
+    path = tmp_path / "assisted.toml"
+    path.write_text(assistant.dumps(assistant.edited(load(str(mine)), {}, values, writes=leave_out)), encoding="utf-8")
+    report, out = _import(tmp_path, path, "records_raw_v2.csv", "dictionary.csv", check=False)
     assert report.imported, report.text()
     arm = {"1": "stent", "2": "medical"}
     want = sorted(

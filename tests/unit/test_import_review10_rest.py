@@ -307,9 +307,13 @@ def test_a_paramcd_is_named_as_the_records_it_selects_not_as_a_column(tmp_path):
     """New finding 10: with [bds] derived = "" (the reviewer's pts04_noderived.toml), PTS04-03's month-6 ULCER
     is missing; the message said "Source column ULCER ([paramcd] ulcer_present)", but ULCER is a PARAMCD value."""
     report = _run(FIXTURES / "review10" / "pts04_noderived.toml", sorted(ADAM04.glob("*.xpt")), tmp_path / "o.duckdb")
+    # Review 16, finding 4: ULCER is named and held at the other visits, so the message names the visit, not the
+    # profile (29: the fixture's other 30 scheduled visits of the population less this one).
     assert _messages(report, "required:visits.ulcer_present", "error") == [
-        "visits.ulcer_present is empty (NULL) where the contract requires a value. Source records PARAMCD = ULCER "
-        "([paramcd] ulcer_present): check that the profile names the parameter or test code whose records hold it."
+        "visits.ulcer_present has no value for 1 visit (PTS04-03 month 6): the source records PARAMCD = ULCER "
+        "([paramcd] ulcer_present) hold it for 29 other visits, but no record or a blank value for this one. The "
+        "contract requires it for every visit: enter the value in the source (the importer never fills in a missing "
+        "value)."
     ]
 
 

@@ -245,6 +245,9 @@ compression_use = ""
 1 = "stent"
 2 = "medical"
 
+[population]  # choice 99 (Other) left out on purpose: an unmapped arm choice refuses the import (review 16)
+exclude_arms = ["Other"]
+
 [dates]
 formats = ["%d%b%Y"]
 """
@@ -337,7 +340,10 @@ def test_redcap_without_a_centre_reports_every_other_problem_too_and_the_assista
     "3, Bilateral" limb and the "8, Other" adverse event; and the mapping assistant offered no choice
     for center_id (the built-in profile only comments the key)."""
     profile = _redcap_profile(
-        tmp_path, ('center_id = "site"\n', ""), ('[values.arm]\n1 = "stent"\n2 = "medical"\n', "")
+        tmp_path,
+        ('center_id = "site"\n', ""),
+        ('[values.arm]\n1 = "stent"\n2 = "medical"\n', ""),
+        ('exclude_arms = ["Other"]\n', "exclude_arms = []\n"),
     )
     report = _import(profile, REDCAP_SOURCES, tmp_path / "out.duckdb")
     assert not report.imported

@@ -813,7 +813,20 @@ class AdamMapper(Mapper):
             return
         select = {c: c for c in ("patient_id", "event_day", "event_type", "serious", "_file", "_line")}
         select["_death_source"] = "_death_source"  # ADSL's death date, an ADAE death: one death (checks.one_death)
-        self.create("events", select, f"FROM ({' UNION ALL '.join(parts)}) AS e", b)
+        # A reintervention both in ADAE and in ADPR (same subject, day and event) is one event: the ADPR record is
+        # counted, not imported twice, as SDTM's AE and PR (review 16, finding 3: two events, serious and not).
+        twice = (
+            "_death_source = 2 AND count(*) FILTER (WHERE _death_source = 1) OVER (PARTITION BY patient_id, "
+            "event_day, event_type) > 0"
+        )
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE adam_events AS SELECT *, {twice} AS _twice FROM "
+            f"({' UNION ALL '.join(parts)}) AS e",
+            b.params,
+        )
+        for file, n in self.con.execute("SELECT _file, count(*) FROM adam_events WHERE _twice GROUP BY 1").fetchall():
+            self.funnel.drop(str(file), "procedure event also recorded in ADAE (imported once)", int(n), loss=False)
+        self.create("events", select, "FROM adam_events WHERE NOT _twice", Bind())
 
     def _event_part(self, adsl: Staged, src: Staged, section: str, values: str, label: str, b: Bind) -> str | None:
         """The events of one dataset of records with a term and a start date (ADAE, ADPR): each term

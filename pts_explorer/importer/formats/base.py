@@ -347,7 +347,6 @@ class Mapper:
     def check_dates(self, src: Staged, variables: list[str | None]) -> None:
         """Source dates that are not dates: the days computed from them would silently be empty. A
         partial date is refused unless [dates] partial completes it, and then counted as a warning."""
-        partial = str(self.profile.section("dates").get("partial", "refuse"))
         refs = {v: ref for v in dict.fromkeys(filter(None, variables)) if (ref := src.ref(v)) is not None}
         # A value [csv] missing_values lists is no date to read ($missing: bound in every statement below).
         missing = {"missing": list(self.profile.csv.missing_values) or [""]}
@@ -379,14 +378,25 @@ class Mapper:
                 f"{unread.format(table=src.table, ref=ref)}",
                 b.params | missing,
             )
-            if partial != "refuse":
-                b = Bind()
-                self.con.execute(
-                    f"INSERT INTO issues SELECT 'warning', {b('partial:' + src.name + '.' + variable)}, _file, _line, "
-                    f"'', {b(variable)}, {ref}, {b(f'partial date completed to the {partial} day ([dates] partial)')} "
-                    f"FROM {src.table} WHERE {ref} IS NOT NULL AND {is_partial}",
-                    b.params,
-                )
+        self.warn_partial_dates(src, list(refs))
+
+    def warn_partial_dates(self, src: Staged, variables: list[str]) -> None:
+        """Each partial date [dates] partial completes ("2022-02" to the first day) is a warning naming the
+        variable, in every format (review 16, finding 7: a contract CSV's were completed silently)."""
+        partial = str(self.profile.section("dates").get("partial", "refuse"))
+        if partial == "refuse":
+            return
+        for variable in variables:
+            if (ref := src.ref(variable)) is None:
+                continue
+            b = Bind()
+            is_partial = f"(regexp_matches({ref}, '{_MONTH_ONLY}') OR regexp_matches({ref}, '{_YEAR_ONLY}'))"
+            self.con.execute(
+                f"INSERT INTO issues SELECT 'warning', {b('partial:' + src.name + '.' + variable)}, _file, _line, "
+                f"'', {b(variable)}, {ref}, {b(f'partial date completed to the {partial} day ([dates] partial)')} "
+                f"FROM {src.table} WHERE {ref} IS NOT NULL AND {is_partial}",
+                b.params,
+            )
 
     def require_columns(
         self, src: Staged, wanted: Mapping[str, str | None], what: str, section: str | None = None, later: str = ""

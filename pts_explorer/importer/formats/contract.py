@@ -99,6 +99,8 @@ class ContractMapper(Mapper):
                     1,
                 )
             )
+        dates = [c.name for c in validation.contract().columns[table].values() if c.type == "DATE" and src.has(c.name)]
+        self.warn_partial_dates(src, dates)
         select = {c: ref for c in columns if (ref := src.ref(c))}
         select |= {f"_given_{c}": ref for c in generated if (ref := src.ref(c))}
         select |= {"_file": "_file", "_line": "_line"}

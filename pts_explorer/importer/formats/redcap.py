@@ -125,6 +125,7 @@ PROFILE_KEYS: dict[str, tuple[str, ...] | None] = {
     "values": None,
     "dates": ("partial", "formats", "excel_serial"),
     "derive": ("ulcer_healed",),
+    "population": ("exclude_arms",),  # arm choices (code or label) left out on purpose (_excluded_arms)
 }
 
 
@@ -219,6 +220,7 @@ class RedcapMapper(Mapper):
     def run(self, facts: DatasetFacts) -> None:
         self.add_dataset_info(facts)
         self.refused = False
+        self.arm_left_out = 0  # rows of the patients [population] exclude_arms leaves out (_excluded_arms)
         self.missing_maps: set[tuple[str, str]] = set()  # (table, column) whose value map is missing
         self.lacking: set[str] = set()  # required [fields] keys whose field the export lacks (_require)
         self.miscoded: set[str] = set()  # contract columns whose codes are refused (_check_codes): left empty
@@ -1060,8 +1062,13 @@ class RedcapMapper(Mapper):
             if d.unmapped is None:
                 continue
             required = validation.contract().columns[table][d.column].not_null
-            what = WHAT_IS_SKIPPED[table] if required else "value left empty"
             key = d.key or f"[values.{d.column}]"
+            # An arm choice unmapped in a few records: an error each (review 16, finding 2); in most, the map is
+            # missing: one error (_most_unmapped) and each record's warning for the assistant, as any column's.
+            if (table, d.column) == ("patients", "arm") and not self._most_unmapped(table, d, where, b, rows, key):
+                self._refuse_unmapped_arm(d, where, b, rows)
+                continue
+            what = WHAT_IS_SKIPPED[table] if required else "value left empty"
             before = f' has no value in {table}.{d.column}: {what}; map it in {key} of a copy of the profile (e.g. "'
             after = f'" = "{_hint(table, d.column)}")'
             self._run(
@@ -1073,12 +1080,53 @@ class RedcapMapper(Mapper):
             )
             # A map missing for most rows is an error (each row's warning stays: the assistant offers
             # its values); a patient is then not set aside for it, so its other problems are reported too.
-            if table in ("patients", "visits", "procedures") and self._most_unmapped(
+            if (table, d.column) == ("patients", "arm"):
+                self.missing_maps.add((table, d.column))  # refused above (_most_unmapped)
+            elif table in ("patients", "visits", "procedures") and self._most_unmapped(
                 table, d, where, b, rows, key, required
             ):
                 self.missing_maps.add((table, d.column))
             elif table == "visits" and required:
                 self._visits_lost(d, decoded, where, b, rows, key)
+
+    ARM_REFUSED = (
+        " has no value in patients.arm: the import is refused rather than leave out every patient of this arm; "
+        'map it in {key} of a copy of the profile (e.g. "'
+    )
+
+    def _refuse_unmapped_arm(self, d: Decoded, where: str, b: Bind, rows: str) -> None:
+        """An arm choice with no contract value is an error for each record holding it, as ADaM's and SDTM's
+        unmapped arm values are (review 16, finding 2: "2, Conservative" unmapped dropped the whole comparator
+        arm, 2 of 5 patients, with only a warning). An arm left out on purpose is named in [population]
+        exclude_arms (_excluded_arms), as in ADaM and SDTM."""
+        refused = self.ARM_REFUSED.format(key=d.key or "[values.arm]")
+        after = (
+            f'" = "{_hint("patients", "arm")}"), or leave the arm out on purpose with [population] exclude_arms = ["'
+        )
+        self._run(
+            f"INSERT INTO issues SELECT 'error', 'redcap:unmapped', _file, _line, _id, {b(d.field)}, {d.shown}, "
+            f"'choice ' || {d.shown} || coalesce(' (' || {d.label} || ')', '') || {b(' of ' + repr(d.field))} || "
+            f"{b(refused)} || {d.shown} || {b(after)} || coalesce({d.label}, {d.shown}) || '\"]' "
+            f"FROM {rows} WHERE {where} AND {d.unmapped}",
+            b,
+        )
+
+    def _excluded_arms(self, rc: Staged, arm: Decoded, b: Bind) -> Decoded:
+        """[population] exclude_arms: the arm choices (code or label, any case) whose patients are left out on
+        purpose, with all their rows, counted in the funnel (the key ADaM and SDTM use). The arm as decoded for
+        the others, its unmapped condition no longer holding for the excluded."""
+        excluded = [str(a).strip().upper() for a in self.profile.section("population").get("exclude_arms", [])]
+        if not excluded or arm.unmapped is None:
+            return arm
+        hit = f"(list_contains({b(excluded)}, upper({arm.shown})) OR list_contains({b(excluded)}, upper({arm.label})))"
+        hit = f"coalesce({hit}, false)"
+        rows = f"_id IN (SELECT _id FROM rc WHERE _record AND {hit})"
+        self.arm_left_out = self._count(
+            f"{rows} AND NOT _skip AND NOT _unmapped_event AND NOT _other AND NOT _lent", b=b
+        )
+        self._run(f"UPDATE rc SET _skip = true WHERE {rows}", b)
+        self.funnel.drop(rc.file, "arm left out: [population] exclude_arms", self.arm_left_out, loss=False)
+        return replace(arm, unmapped=f"({arm.unmapped}) AND NOT {hit}")
 
     def _visits_lost(self, d: Decoded, decoded: list[Decoded], where: str, b: Bind, rows: str, key: str) -> None:
         """A visit whose required choice has no contract value (ulcer "9, Not assessed") is lost whole:
@@ -1253,13 +1301,14 @@ class RedcapMapper(Mapper):
             return
         self._center_disagrees(rc, f, decoded[-1], b)
         decoded = [self._months_since_dvt(rc, f, d) if d.column == "months_since_dvt" else d for d in decoded]
+        decoded = [self._excluded_arms(rc, d, b) if d.column == "arm" else d for d in decoded]
         self._warn_unmapped("patients", decoded, "_record", b)
         hard, _ = self._split("patients", decoded)
         self._run(f"UPDATE rc SET _skip = true WHERE _id IN (SELECT _id FROM rc WHERE _record AND ({hard}))", b)
         self.funnel.drop(
             rc.file,
             "patient with an unmapped choice",
-            self._count("_skip AND NOT _unmapped_event AND NOT _other AND NOT _lent"),
+            self._count("_skip AND NOT _unmapped_event AND NOT _other AND NOT _lent") - self.arm_left_out,
         )
         select = {d.column: d.expr for d in decoded}
         select |= {

@@ -213,6 +213,7 @@ PROFILE_KEYS: dict[str, tuple[str, ...]] = {
     "supp": SUPP_KEYS,
     "qualifiers": QUALIFIER_COLUMNS,
     "population": ("exclude_arms", "exclude_blank_reference_date", "flag_qnam"),
+    "sas": ("encoding",),  # the text encoding of .xpt and .sas7bdat files (readers.Reader)
     "values": (*VALUE_MAPS, *VISIT_COLUMNS),
     "dates": (
         "partial",
@@ -421,15 +422,19 @@ class SdtmMapper(Mapper):
         the importer's one date rule (formats.base.date_macro)."""
         return f"pts_date({expr})"
 
-    def _check_dates(self, role: str, key: str, table: str | None = None) -> None:
+    def _check_dates(self, role: str, key: str, table: str | None = None, full_elsewhere: str = "") -> None:
         """Dates that are not ISO 8601 are errors; partial ones are refused (errors) or imputed (one
-        warning with the count per file), as [dates] partial says."""
+        warning with the count per file), as [dates] partial says; a partial one `full_elsewhere` (SQL) says
+        another dataset dates fully (a QS record's visit in SV) is neither: that date is used."""
         if key not in self.names[role]:
             return
         table = table or f"sdtm_{role}"
         var = self._var(role, key)
         record = "subject" if role != "dm" else "patient_id"
         is_partial = f"(regexp_full_match({key}, '{MONTH}') OR regexp_full_match({key}, '{YEAR}'))"
+        if full_elsewhere:
+            self._sv_dated_partials(table, key, var, is_partial, full_elsewhere)
+            is_partial = f"({is_partial} AND NOT {full_elsewhere})"
         self._issues(
             ERROR,
             f"sdtm:date.{key}",
@@ -491,6 +496,29 @@ class SdtmMapper(Mapper):
                     str(example),
                     f'{counted(n, f"partial {var} date")} imputed by [dates] partial = "{self.partial}" '
                     f"({IMPUTED[self.partial]})",
+                )
+            )
+
+    def _sv_dated_partials(self, table: str, key: str, var: str, is_partial: str, full_elsewhere: str) -> None:
+        """Partial QS dates whose visit SV dates fully: SV's date is used, one warning per file (review 16, finding
+        6: "2022-04" was imputed to the 15th although SVSTDTC gave 2022-04-25)."""
+        rows = self.con.execute(
+            f"SELECT _file, count(*), string_agg(DISTINCT {key}, ', ' ORDER BY {key}) FROM {table} WHERE {key} IS "
+            f"NOT NULL AND {is_partial} AND {full_elsewhere} GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        sv = self._var("sv", "date") if "date" in self.names["sv"] else "SVSTDTC"
+        for file, n, example in rows:
+            self.issues.add(
+                Issue(
+                    WARNING,
+                    f"sdtm:partial_date_from_sv.{key}",
+                    str(file),
+                    None,
+                    "",
+                    self.names["qs"].get(key, key),
+                    str(example),
+                    f"{counted(n, f'partial {var} date')} at a visit SV dates in full: the visit's {sv} is used "
+                    "(neither imputed nor refused)",
                 )
             )
 
@@ -897,16 +925,26 @@ class SdtmMapper(Mapper):
             )
             retest = "refuse"
         self._qs_legs(suppqs)
+        # A partial QS date at a visit SV dates in full takes SV's date (review 16, finding 6).
+        sv_full = bool(sv) and "date" in self.names["sv"] and "visitnum" in self.names["sv"]
+        full_in_sv = (
+            "EXISTS (SELECT 1 FROM sdtm_sv AS s WHERE s.subject = sdtm_qs.subject AND try_cast(s.visitnum AS DOUBLE) = "
+            f"try_cast(sdtm_qs.visitnum AS DOUBLE) AND regexp_full_match(s.date, '{FULL}'))"
+            if sv_full
+            else ""
+        )
         for key in ("date",):
-            self._check_dates("qs", key)
+            self._check_dates("qs", key, full_elsewhere=full_in_sv)
         if sv:
             self._check_dates("sv", "date")
+            full = f"CASE WHEN regexp_full_match(date, '{FULL}') THEN {self._date('date')} END"
             sv_dates = (
-                f"LEFT JOIN (SELECT subject, try_cast(visitnum AS DOUBLE) AS vn, min({self._date('date')}) AS d "
-                "FROM sdtm_sv GROUP BY ALL) AS sv ON sv.subject = q.subject AND sv.vn = try_cast(q.visitnum AS DOUBLE)"
+                f"LEFT JOIN (SELECT subject, try_cast(visitnum AS DOUBLE) AS vn, min({self._date('date')}) AS d, "
+                f"min({full}) AS full_d FROM sdtm_sv GROUP BY ALL) AS sv ON sv.subject = q.subject AND "
+                "sv.vn = try_cast(q.visitnum AS DOUBLE)"
             )
         else:
-            sv_dates = "LEFT JOIN (SELECT NULL AS d) AS sv ON false"
+            sv_dates = "LEFT JOIN (SELECT NULL AS d, NULL AS full_d) AS sv ON false"
         chosen = self._qs_categories(codes)
         b = Bind()
         # The contract column of a record: its test code, and, for a code that occurs under several categories,
@@ -933,7 +971,8 @@ class SdtmMapper(Mapper):
             f"CREATE OR REPLACE TABLE sdtm_qsr AS SELECT *, {value} AS value, CASE WHEN baseline THEN 0 ELSE scheduled "
             f"END AS month FROM (SELECT q.*, {col} AS col, {CATEGORY_KEY.format(q='q.')} AS category_key, "
             f"{scheduled} AS scheduled, coalesce(upper(q.baseline_flag), "
-            f"'') = 'Y' AS baseline, coalesce({self._date('q.date')}, sv.d) AS on_date, "
+            f"'') = 'Y' AS baseline, CASE WHEN regexp_full_match(q.date, '{MONTH}|{YEAR}') AND sv.full_d IS NOT "
+            f"NULL THEN sv.full_d ELSE coalesce({self._date('q.date')}, sv.d) END AS on_date, "
             f"q.subject IN (SELECT patient_id FROM sdtm_left_out) AS left_out, l.leg, "
             "l.leg <> lower(p.limb_side) AS other_leg, p.limb_side AS index_limb, u.seq IS NOT NULL AS leg_unmapped "
             f"FROM sdtm_qs AS q {sv_dates} LEFT JOIN sdtm_qs_legs AS l ON l.subject = q.subject AND "
@@ -1387,12 +1426,21 @@ class SdtmMapper(Mapper):
     def _sv_funnel(self) -> None:
         """SV gives only the date of a QS record without its own (QSDTC): its other records are counted
         as not used, with the reason, never as kept."""
+        # SV's full date is used for a partial QS date too (review 16, finding 6): such an SV record is kept.
+        used_for_partial = (
+            f"regexp_full_match(q.date, '{MONTH}|{YEAR}') AND regexp_full_match(v.date, '{FULL}')"
+            if "date" in self.names["sv"]
+            else "false"
+        )
         self.con.execute(
             "CREATE OR REPLACE TABLE sdtm_svr AS SELECT v._file, CASE WHEN v.subject IN (SELECT patient_id FROM "
             "sdtm_left_out) THEN 1 WHEN NOT EXISTS (SELECT 1 FROM sdtm_qsr AS q WHERE q.step IS NULL AND q.subject = "
             "v.subject AND try_cast(q.visitnum AS DOUBLE) = try_cast(v.visitnum AS DOUBLE)) THEN 2 WHEN NOT EXISTS "
             "(SELECT 1 FROM sdtm_qsr AS q WHERE q.step IS NULL AND q.subject = v.subject AND try_cast(q.visitnum AS "
-            "DOUBLE) = try_cast(v.visitnum AS DOUBLE) AND nullif(trim(q.date), '') IS NULL) THEN 3 END AS step "
+            "DOUBLE) = try_cast(v.visitnum AS DOUBLE) AND (nullif(trim(q.date), '') IS NULL OR "
+            + used_for_partial
+            + ")) "
+            "THEN 3 END AS step "
             "FROM sdtm_sv AS v"
         )
         qs = self.labels["qs"]
