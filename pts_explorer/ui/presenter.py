@@ -258,7 +258,10 @@ def _groups_line(line: Line, spec: PageSpec, groups: list[Group], who: str, abou
 # the run (presenter_to_<n>) and says which is on screen (presenter_at_<n>_of_<count>); the listener
 # keeps the slide the presses lead to and, once the slide it last opened is drawn (the box says so, or
 # 20 s passed), opens that one directly, without drawing the slides between (review 9: one press of ten
-# at 1.5 s was lost, clicking a link of the slide being left, or none while the next was drawn). On a
+# at 1.5 s was lost, clicking a link of the slide being left, or none while the next was drawn). A press
+# made while a run goes on that the listener did not start (the speaker view moved the room) waits for
+# the run's end and counts from the slide then drawn: the box of the slide left stays until the run
+# draws the new one (review 27c, finding 1: 5 -> 2 for two ArrowLeft made as soon as 5 showed). On a
 # page that is not one of the slides (a slide skipped for showing nothing) the presses wait in turn.
 KEYS_SCRIPT = """<script>
 (() => {
@@ -267,11 +270,18 @@ KEYS_SCRIPT = """<script>
   const targets = {ArrowRight: "next", PageDown: "next", " ": "next", ArrowLeft: "previous", PageUp: "previous",
                    Home: "first", End: "last", Escape: "exit", f: "drawer"};
   let lead = null;  // the slide the presses lead to (a number), while it is not on screen
-  let queue = [];  // presses on a page that is not one of the slides: "next", "previous", ...
+  let queue = [];  // presses not yet counted (made during a run, or on a page not one of the slides): "next", ...
   // While a press is still to be carried out the page's root element says so (data-pts-pressing, no style
   // reads it): the browser tests wait for the page to be final (ui/screen.py), and it is not final yet.
   const pressing = () =>
     document.documentElement.toggleAttribute("data-pts-pressing", lead !== null || queue.length > 0);
+  const leads = (from, target, count) =>
+    ({next: Math.min(from + 1, count), previous: Math.max(from - 1, 1), first: 1, last: count})[target];
+  const running = () => {  // a run of the app is going on (or asked for)
+    const app = document.querySelector("[data-testid='stApp']");
+    const state = app ? app.dataset.testScriptState : "";
+    return state === "running" || state === "rerunRequested";
+  };
   let opened = null;  // {to, at}: the slide last opened by a click (a number, or the links then), and when
   let last = null;  // the place last seen: {here, count}
   const place = () => {
@@ -300,9 +310,7 @@ KEYS_SCRIPT = """<script>
     return true;
   };
   setInterval(() => {
-    const app = document.querySelector("[data-testid='stApp']");
-    const state = app ? app.dataset.testScriptState : "";
-    if (state === "running" || state === "rerunRequested") quiet = Date.now();
+    if (running()) quiet = Date.now();
     const at = place();
     if (at) last = at;
     const now = (at ? `${at.here} ` : "") + links();
@@ -318,6 +326,10 @@ KEYS_SCRIPT = """<script>
     }
     if (!settled()) return;
     opened = null;
+    if (lead === null && queue.length && at) {  // presses made while a run went on: from the slide now drawn
+      lead = queue.reduce((from, name) => leads(from, name, at.count), at.here);
+      queue = [];
+    }
     if (lead !== null) {
       if (at && at.here === lead) { lead = null; return; }
       if (!click(`.st-key-presenter_to_${lead} a`, lead)) lead = null;
@@ -372,9 +384,11 @@ KEYS_SCRIPT = """<script>
       return;
     }
     const at = place() || last;
-    if (!at || queue.length) { queue.push(target); pressing(); return; }
-    const from = lead !== null ? lead : at.here;
-    lead = {next: Math.min(from + 1, at.count), previous: Math.max(from - 1, 1), first: 1, last: at.count}[target];
+    // The slide on screen may not be the one the run going on draws (the speaker view moved the room: its
+    // line shows the new slide before the run draws the box that says so, review 27c, finding 1): a press
+    // made during a run, or with no box drawn, counts once the run is over, from the slide then drawn.
+    if (lead === null && (!place() || running() || queue.length)) { queue.push(target); pressing(); return; }
+    lead = leads(lead !== null ? lead : at.here, target, at.count);
     pressing();
   }, true);
 })();

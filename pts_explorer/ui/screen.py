@@ -160,6 +160,10 @@ def mount(spec: PageSpec | None) -> None:
     for this run and the next slides'."""
     if spec is None:
         _component(key=KEY, data={"chart": None, "laid": None, "active": False}, on_size_change=lambda: None)
+        # In the place of a slide's screen style (style only: the page's event container), so that leaving
+        # presenter mode takes it away before the page's charts are drawn: Streamlit's chart theme takes its
+        # type from the rem as the chart is drawn (review 27c, finding 3: 24 px titles at 1920x1080 after Escape).
+        st.html("<style>:root { --pts-scale: 1; }</style>")
         st.session_state.pop(_RUN, None)
         return
     store = _store()
