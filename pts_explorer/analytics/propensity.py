@@ -495,15 +495,21 @@ def small_cell_smds(score: Score, w: np.ndarray, k: int, weighted_is_count: bool
     (and after, where the weights are counts: 1:1 matching, `weighted_is_count`) is a function of its levels'
     counts per arm, which with the arms' sizes (shown) an SMD rounded to 3 decimals can give back; so where an
     arm has 1..k-1 patients at a level, that SMD is hidden (fourth review of issue 28, finding 1, as Table 1).
-    Rows: covariate, before, after (True: hidden)."""
+    Rows: covariate, before, after (True: hidden), one per row of balance() (a covariate left out of the score
+    too: its SMD is shown over the patients with a value; its levels are counted unpooled, which can only hide
+    more)."""
     stent = score.data.stent.to_numpy()
     rows = []
-    for cov in score.covariates:
+    extra = tuple(c for c in score.covariates if c not in COVARIATES)  # as balance(): the study when pooled
+    for cov in (*COVARIATES, *extra):
+        if cov not in score.data.columns:  # a score built without it (balance() reads the same columns)
+            continue
         hide_before = hide_after = False
         if k >= 2 and cov in CATEGORICAL:
+            known = score.data[cov].notna().to_numpy()
             text = score.data[cov].astype(str).to_numpy()
             for weights, which in ((np.ones(len(stent)), "before"), (w, "after")):
-                keep = weights > 0
+                keep = (weights > 0) & known
                 counts = pd.crosstab(text[keep], stent[keep]).to_numpy()
                 small = bool(((counts > 0) & (counts < k)).any())
                 if which == "before":

@@ -303,7 +303,9 @@ def balance_warning(balance: pd.DataFrame, method: str, caliper: float, narrowes
 def hide_small_smds(balance: pd.DataFrame, hidden: pd.DataFrame) -> pd.DataFrame:
     """`balance` (propensity.balance) whose |SMD|s that propensity.small_cell_smds marks are NaN (so not drawn on
     the love plot nor in its largest), with hidden_before / hidden_after saying which."""
-    out = balance.merge(hidden.rename(columns={"before": "hidden_before", "after": "hidden_after"}), on="covariate")
+    marks = hidden.rename(columns={"before": "hidden_before", "after": "hidden_after"})
+    out = balance.merge(marks, on="covariate", how="left", validate="one_to_one")
+    out[["hidden_before", "hidden_after"]] = out[["hidden_before", "hidden_after"]].fillna(False).astype(bool)
     out.loc[out.hidden_before, "smd_before"] = np.nan
     out.loc[out.hidden_after, "smd_after"] = np.nan
     return out

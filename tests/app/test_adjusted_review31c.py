@@ -1,4 +1,4 @@
-"""The third outside review of the Target trial page (issue 31, /work/rev31c/REPORT.md): each finding
+"""The third outside review of the Target trial page (issue 31, review 31c): each finding
 read off the page whole and recomputed here independently of the propensity core."""
 
 import html

@@ -133,14 +133,14 @@ def test_the_target_trials_balance_hides_a_categorys_smd_over_small_cells():
     ones = np.ones(80)
     balance = pd.DataFrame(
         [
-            {"covariate": "sex", "label": "Sex", "smd_before": 1.0, "smd_after": 0.0},
-            {"covariate": "age_years", "label": "Age", "smd_before": 0.5, "smd_after": 0.0},
+            {"covariate": "sex", "label": "Sex", "in_score": True, "smd_before": 1.0, "smd_after": 0.0},
+            {"covariate": "age_years", "label": "Age", "in_score": True, "smd_before": 0.5, "smd_after": 0.0},
         ]
     )
     for matching, after in ((False, "0.000"), (True, "hidden")):
         hidden = P.small_cell_smds(score, ones, K, matching)
         table = shown_ps.balance_table(shown_ps.hide_small_smds(balance, hidden), "after")
-        assert table.values.tolist() == [["Sex", "hidden", after], ["Age", "0.500 ▲", "0.000"]]
+        assert table.values.tolist() == [["Sex", "yes", "hidden", after], ["Age", "yes", "0.500 ▲", "0.000"]]
     hidden = P.small_cell_smds(score, ones, 0, True)  # protection off
     assert hidden[["before", "after"]].values.tolist() == [[False, False], [False, False]]
 

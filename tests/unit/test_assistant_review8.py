@@ -13,7 +13,8 @@ from pts_explorer.importer.formats import load
 
 def test_leaving_arms_out_adds_them_to_exclude_arms_keeping_the_profiles_own():
     adam, sdtm, redcap = load("adam"), load("sdtm"), load("redcap")
-    assert [assistant.leaves_arms_out(p, "arm") for p in (adam, sdtm, redcap)] == [True, True, False]
+    # REDCap too, since review 16: an unmapped arm choice refuses; [population] exclude_arms leaves one out
+    assert [assistant.leaves_arms_out(p, "arm") for p in (adam, sdtm, redcap)] == [True, True, True]
     assert assistant.leaves_arms_out(adam, "sex") is False
     # ADaM's built-in leaves no arm out; the values as the check quotes them (ADaM upper-cases them).
     assert assistant.arms_left_out(adam, ["STENT + CDT", "SCREEN FAILURE"]) == [
