@@ -213,15 +213,13 @@ else:
             st.error(escape.markdown(problem), icon=":material/error:")
     with right:
         if SIGN_IN:
-            st.caption(escape.markdown(f"Saved by {cohorts.sharing(picked.owner, picked.shared)}."))
-            st.toggle(
-                "Shared with the team",
-                value=picked.shared,
-                key=f"share_cohort_{picked.slug}",
-                on_change=_set_shared,
-                args=(picked.slug,),
-                help=cohorts.SHARED_HELP,
-                disabled=not space.who.may_change(picked.owner),
+            cohorts.sharing_control(
+                picked.owner,
+                picked.shared,
+                f"share_cohort_{picked.slug}",
+                _set_shared,
+                picked.slug,
+                space.who.may_change(picked.owner),
             )
         if st.button("Duplicate", icon=":material/content_copy:", key="duplicate_cohort"):
             try:

@@ -208,15 +208,13 @@ with st.container(horizontal=True, gap="small", vertical_alignment="center", key
         talk_slides.downloads(talk)
     with st.popover("Rename or delete", icon=":material/edit:", type="tertiary"):
         if auth.configured():
-            st.caption(escape.markdown(f"Saved by {cohorts.sharing(talk.owner, talk.shared)}."))
-            st.toggle(
-                "Shared with the team",
-                value=talk.shared,
-                key=f"share_talk_{talk.slug}",
-                on_change=_set_shared,
-                args=(talk.slug,),
-                help=cohorts.SHARED_HELP,
-                disabled=not space.who.may_change(talk.owner),
+            cohorts.sharing_control(
+                talk.owner,
+                talk.shared,
+                f"share_talk_{talk.slug}",
+                _set_shared,
+                talk.slug,
+                space.who.may_change(talk.owner),
             )
         title_key = f"talk_title_{talk.slug}"
         if st.session_state.get(f"_talk_title_was_{talk.slug}") != talk.title:

@@ -39,6 +39,21 @@ def sharing(owner: str, shared: bool) -> str:
     return f"{who}, {'shared with the team' if shared else 'private'}"
 
 
+def sharing_control(owner: str, shared: bool, key: str, on_change: Any, slug: str, may_change: bool) -> None:
+    """A saved item's owner in words and its "Shared with the team" switch (the Saved cohorts and Talks
+    pages, with sign-in): only its owner, or the manage_cohorts right, may switch it."""
+    st.caption(escape.markdown(f"Saved by {sharing(owner, shared)}."))
+    st.toggle(
+        "Shared with the team",
+        value=shared,
+        key=key,
+        on_change=on_change,
+        args=(slug,),
+        help=SHARED_HELP,
+        disabled=not may_change,
+    )
+
+
 PAGE = "cohorts"  # the Saved cohorts page's url_path: it says itself, once, that the workspace cannot be used
 
 
