@@ -472,13 +472,19 @@ class Workspace:
         """The saved cohort a link or a menu opens (None: no such cohort); Refused when it is another user's
         private cohort and this user lacks the manage_cohorts right."""
         saved = self.get(slug)
-        if saved is not None and not self.who.may_open(saved.owner, saved.shared):
-            raise Refused(
-                f"The saved cohort {slug} is private to another user: opening it needs the {MANAGE} right. "
-                "Ask its owner to share it with the team.",
-                f"opening private saved cohort {slug} ({whose(saved.owner)}) without the {MANAGE} right",
-            )
+        if saved is not None:
+            self._may_open("saved cohort", slug, saved.owner, saved.shared)
         return saved
+
+    def _may_open(self, kind: str, slug: str, owner: str, shared: bool) -> None:
+        """Refused when the item (a saved cohort or a talk) is another user's private one and this user lacks
+        the manage_cohorts right."""
+        if not self.who.may_open(owner, shared):
+            raise Refused(
+                f"The {kind} {slug} is private to another user: opening it needs the {MANAGE} right. "
+                "Ask its owner to share it with the team.",
+                f"opening private {kind} {slug} ({whose(owner)}) without the {MANAGE} right",
+            )
 
     def get(self, slug: str) -> SavedCohort | None:
         if not isinstance(slug, str) or not SLUG.fullmatch(slug) or not self.path.exists():
@@ -670,12 +676,8 @@ class Workspace:
         """The talk a link or a menu opens (None: no such talk); Refused when it is another user's private
         talk and this user lacks the manage_cohorts right."""
         found = self.talk(slug)
-        if found is not None and not self.who.may_open(found.owner, found.shared):
-            raise Refused(
-                f"The talk {slug} is private to another user: opening it needs the {MANAGE} right. "
-                "Ask its owner to share it with the team.",
-                f"opening private talk {slug} ({whose(found.owner)}) without the {MANAGE} right",
-            )
+        if found is not None:
+            self._may_open("talk", slug, found.owner, found.shared)
         return found
 
     def talk(self, slug: str) -> Talk | None:
