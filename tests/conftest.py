@@ -42,6 +42,24 @@ def pytest_collection_modifyitems(config, items):
     items[:] = [items[i] for i in order]
 
 
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` keeps each group of tests/tiers.py on one worker, whole and in order. pytest-xdist's
+    own loadgroup reads the group from an "@group" suffix its worker hook writes into each node id, which
+    pytest 9 no longer lets it write (the node id is read-only): every test was its own group, a module's
+    tests were spread over the workers (each building the module's fixtures) and ran in any order. This
+    scheduler asks tests/tiers.py for the group of each node id instead."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByGroup(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return group(nodeid) or nodeid
+
+    return ByGroup(config, log)
+
+
 _TIMES: dict[str, dict[str, float]] = {}  # scope -> its seconds and tests so far in this run (--record-durations)
 
 

@@ -295,12 +295,19 @@ KEYS_SCRIPT = """<script>
   let quiet = 0;  // since when no run is going on (a link clicked during a run, e.g. the one the drawer's
   // closing asks for, is lost to it)
   let closing = 0;  // when the drawer was last closed for a step
+  let waiting = 0;  // since when a press waits to be carried out
   const settled = () => {  // the slide last opened is drawn, its links with it, and held still for 0.3 s
-    const still = links() !== "" && Date.now() - since > 300 && Date.now() - quiet > 300;
+    // No run for 0.3 s; but the window's sharing status runs every second, and on a loaded machine a run of it
+    // may take most of that second: after 1 s of waiting, any moment with no run going will do.
+    const calm = !running() && (Date.now() - quiet > 300 || Date.now() - waiting > 1000);
+    const still = links() !== "" && Date.now() - since > 300 && calm;
     if (!opened || Date.now() - opened.at > 20000) return still;
     const at = place();
     const there = typeof opened.to === "number" ? at && at.here === opened.to : links() !== opened.to;
-    return there && still;
+    // A click on a slide's own link that changed nothing on the page in 3 s was lost (made as a run began):
+    // the listener clicks it again (the same slide: a second click never steps further).
+    const lost = typeof opened.to === "number" && Date.now() - opened.at > 3000 && since < opened.at;
+    return (there || lost) && still;
   };
   const click = (selector, to) => {
     const link = document.querySelector(selector);
@@ -309,6 +316,9 @@ KEYS_SCRIPT = """<script>
     link.click();
     return true;
   };
+  // where the listener stands, for a browser test's failure message
+  window.ptsPresenterState = () => ({lead, queue, opened, last, seen, since, quiet, now: Date.now(),
+    running: running(), place: place(), links: links()});
   setInterval(() => {
     if (running()) quiet = Date.now();
     const at = place();
@@ -316,7 +326,7 @@ KEYS_SCRIPT = """<script>
     const now = (at ? `${at.here} ` : "") + links();
     if (now !== seen) { seen = now; since = Date.now(); }
     pressing();
-    if (lead === null && !queue.length) return;
+    if (lead === null && !queue.length) { waiting = Date.now(); return; }
     // A step with the cohort drawer open closes it first: a click on a link would close it too, and the
     // run its closing asks for would take the place of the step's.
     if (document.querySelector("[data-testid='stPopoverBody']")) {

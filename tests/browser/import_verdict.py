@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 from playwright.sync_api import Page, expect
 
+from pts_explorer.config import DUCKDB_CONFIG
 from pts_explorer.importer import Options, run_import
 
 STARTS = {"rejected": "Rejected: ", "checked": "Checked: ", "imported": "Imported "}
@@ -41,7 +42,7 @@ def expect_verdict(
     counts = rf"\({_n(cli.errors, 'error')}, {_n(cli.warnings, 'warning')}, \d+\.\d s\)"
     if kind == "imported":
         assert cli.imported, cli.text()
-        with duckdb.connect(str(out), read_only=True) as con:
+        with duckdb.connect(str(out), read_only=True, config=DUCKDB_CONFIG) as con:
             (patients,) = con.execute("SELECT count(*) FROM patients").fetchone() or (0,)
         whole = (
             rf"Imported {_n(patients, 'patient')} into pts_outcomes\.duckdb {counts}\. Every page now shows the new "

@@ -18,6 +18,7 @@ with a deadline (never a sleep); the times are printed, and a slow switch fails 
 
 import time
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from pts_explorer.ui import following
@@ -80,7 +81,13 @@ def test_a_follower_lands_on_each_slide_the_presenter_steps_to_within_two_second
         for number, (page, settings, title) in enumerate(SLIDES[1:], start=2):
             start = time.monotonic()
             presenter.keyboard.press("ArrowRight")
-            presenter.wait_for_function(LANDED, arg=[f"/{page}", f"Slide {number} of 4: {title} · "], timeout=30_000)
+            landed_at = [f"/{page}", f"Slide {number} of 4: {title} · "]
+            try:
+                presenter.wait_for_function(LANDED, arg=landed_at, timeout=30_000)
+            except PlaywrightError:  # where the key listener stood (pts_explorer/ui/presenter.py), for the log
+                state = presenter.evaluate("() => JSON.stringify(window.ptsPresenterState())")
+                print("listener:", presenter.url, state)
+                raise
             own = time.monotonic() - start
             follower.wait_for_function("p => location.pathname === p", arg=f"/{page}", timeout=30_000)
             switched = time.monotonic() - start

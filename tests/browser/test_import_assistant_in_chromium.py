@@ -15,7 +15,7 @@ import duckdb
 import pytest
 from playwright.sync_api import Page, expect
 
-from pts_explorer.config import PROJECT_ROOT
+from pts_explorer.config import DUCKDB_CONFIG, PROJECT_ROOT
 from pts_explorer.importer import Options, run_import
 from tests.browser.app_driver import act_and_wait, choose, listed, open_page, selected, wait_idle
 from tests.browser.conftest import serving
@@ -103,7 +103,7 @@ def test_a_refused_redcap_project_becomes_an_import_by_choices_in_the_page(
     assert done.returncode == 0, done.stdout + done.stderr
     assert table_rows(out) == served
     assert len(served["patients"]) > 0
-    con = duckdb.connect(str(small_db), read_only=True)
+    con = duckdb.connect(str(small_db), read_only=True, config=DUCKDB_CONFIG)
     registry = con.execute(
         "SELECT patient_id, arm, sex FROM patients JOIN studies USING (study_id) WHERE design = 'observational' "
         "ORDER BY 1"
@@ -245,7 +245,7 @@ def test_a_refused_export_with_a_dvt_date_field_imports_by_the_choice_in_the_pag
     expect_verdict(page, "checked", downloaded, files, tmp_path, synthetic=True)
     act_and_wait(page, lambda: page.get_by_role("button", name="Import and replace").click(), timeout=240_000)
     expect_verdict(page, "imported", downloaded, files, tmp_path, synthetic=True)
-    with duckdb.connect(str(live_db), read_only=True) as con:
+    with duckdb.connect(str(live_db), read_only=True, config=DUCKDB_CONFIG) as con:
         months = con.execute("SELECT patient_id, months_since_dvt FROM patients ORDER BY 1").fetchall()
     assert months == dvt_months(files[0].read_text(encoding="utf-8"))
     served = table_rows(live_db)

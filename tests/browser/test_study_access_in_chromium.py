@@ -17,6 +17,7 @@ from oidc_provider_mock import User
 from playwright.sync_api import Page, expect
 
 from pts_explorer import audit, workspace
+from pts_explorer.config import DUCKDB_CONFIG
 from tests.browser.app_driver import act_and_wait, cohort_total, listed, open_page
 from tests.browser.test_sign_in_in_chromium import sign_in, signed_in_app
 
@@ -36,7 +37,7 @@ rights = ["admin"]
 
 
 def _count(db, where: str = "TRUE") -> int:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with duckdb.connect(str(db), read_only=True, config=DUCKDB_CONFIG) as con:
         return con.execute(f"SELECT count(*) FROM patients WHERE {where}").fetchone()[0]
 
 

@@ -4,13 +4,13 @@ the slide makes again for the screen the browser reports); `&slide=3` opened sli
 stays, `slide=3` opens slide 3, and a slide the talk does not have opens slide 1 with a notice.
 Addresses and texts compared whole."""
 
-import duckdb
 import pytest
 from playwright.sync_api import Page
 
 from pts_explorer.workspace import Workspace
 from tests.browser.app_driver import open_page, path, query
 from tests.browser.conftest import serving
+from tests.recount import by_arm
 
 SLIDES = [
     ("overview", {"site": ["femoral"]}, "Who they are"),
@@ -48,12 +48,9 @@ def test_the_short_link_opens_the_slide_it_names(talk_server, page: Page, demo_d
         "/safety",
         {"site": ["femoral"], "present": ["1"], "talk": [slug], "slide": ["3"]},
     )
-    with duckdb.connect(str(demo_db), read_only=True) as con:
-        n = dict(
-            con.execute("SELECT arm, count(*) FROM patients WHERE obstruction_site = 'femoral' GROUP BY arm").fetchall()
-        )
+    n = by_arm(demo_db, "obstruction_site = 'femoral'")  # counted again from the file (tests/recount.py)
     assert page.locator(LINE).inner_text() == (
-        f"Slide 3 of 3: Complications · Safety · Femoral · n = {n['stent']:,} stent, {n['medical']:,} medical · pooled "
+        f"Slide 3 of 3: Complications · Safety · Femoral · n = {n} · pooled "
         "randomized and observational · science synthetic data · small cells hidden (k = 5)"
     )
 

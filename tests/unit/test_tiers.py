@@ -52,6 +52,42 @@ def test_make_test_spreads_the_modules_over_the_workers_with_the_spark_tests_on_
     assert all((PROJECT_ROOT / path).is_file() for path in SPREAD)
 
 
+def test_under_loadgroup_each_module_runs_whole_on_one_worker_in_its_order():
+    """Run as `make test` runs (two workers, --dist loadgroup): every test of a module ran on one worker, in
+    the order collected. Under pytest 9, pytest-xdist's own loadgroup put each test in a group of its own
+    (its "@group" node-id suffix no longer takes), so a module's tests were spread over both workers and
+    ran out of order: a module whose tests build on each other (one server, one audit trail) failed in CI."""
+    modules = ["tests/unit/test_docs.py", "tests/unit/test_audit.py"]
+    ran = subprocess.run(
+        [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "--no-loadscope-reorder", "-v"]
+        + ["-p", "no:cacheprovider", *modules],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    collected = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *modules],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    ).stdout.splitlines()
+    workers: dict[str, set[str]] = {}
+    order: dict[str, list[str]] = {}
+    for line in ran.stdout.splitlines():  # "[gw1] [ 10%] PASSED tests/unit/test_docs.py::test_x "
+        parts = line.split(" PASSED ")
+        if len(parts) == 2 and line.startswith("[gw"):
+            nodeid = parts[1].strip()
+            module = nodeid.split("::")[0]
+            workers.setdefault(module, set()).add(line.split("]")[0] + "]")
+            order.setdefault(module, []).append(nodeid)
+    assert {module: len(found) for module, found in workers.items()} == {module: 1 for module in modules}, ran.stdout
+    for module in modules:
+        assert order[module] == [line for line in collected if line.startswith(module + "::")], ran.stdout
+
+
 def test_make_test_prints_where_the_time_goes():
     """CI runs `make test`: its log lists the 25 slowest test phases (setup, call and teardown)."""
     makefile = (PROJECT_ROOT / "Makefile").read_text()
