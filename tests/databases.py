@@ -11,6 +11,22 @@ import duckdb
 
 from pts_explorer.config import PROJECT_ROOT
 
+# The Villalta scale's 11 items in its published order (5 symptoms, 6 signs), as the contract names them
+# without their "v_": a form's items 1..11 are these, in this order. Written here by hand, not read from
+# pts_explorer.vocab, so an import test checks the importer against the scale, not against itself.
+VILLALTA_ORDER = (
+    "pain",
+    "cramps",
+    "heaviness",
+    "paresthesia",
+    "pruritus",
+    "edema",
+    "induration",
+    "hyperpigmentation",
+    "redness",
+    "ectasia",
+    "calf_pain",
+)
 CONTRACT_ROWS = ("patients", "visits", "procedures", "events")  # the tables that hold the patients' data
 
 

@@ -179,6 +179,24 @@ def asked_values(raw: Mapping[str, list[str]], key: str) -> list[str]:
     return [v for v in asked if isinstance(v, str)]
 
 
+def refused_compared(raw: Mapping[str, list[str]]) -> list[tuple[str, workspace.Refused]]:
+    """Compare's cohorts (a= .. d=, a saved cohort's slug or cohort:<slug>) that are another user's private
+    saved cohorts this user may not open (workspace.Refused): each with the key that names it."""
+    out = []
+    for ref in "abcd":
+        values = [v for v in raw.get(ref, []) if isinstance(v, str)]
+        slug = values[0].removeprefix("cohort:") if values else ""
+        if not settings.SLUG.fullmatch(slug):
+            continue
+        try:
+            store().opened(slug)
+        except workspace.Refused as problem:
+            out.append((ref, problem))
+        except workspace.WorkspaceError:  # an unreadable workspace: the page says so where it lists cohorts
+            continue
+    return out
+
+
 def refused(problem: workspace.WorkspaceError, page: str) -> None:
     """Record a change or an opening the workspace refused for want of the manage_cohorts right (Refused) as
     "denied"; any other problem (a name taken, a conflict) is not an attempt beyond the user's rights."""

@@ -87,6 +87,10 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
             if named := [s for s in refused if s in raw.get("study", [])]:  # a saved cohort's: its own notice
                 listed = ", ".join(f"'{escape.markdown(s)}'" for s in named)
                 state.notice(f"The address asks for Study {listed}, a study you may not see: it is left out.")
+        for ref, problem in auth.refused_compared(raw):  # Compare's b=<slug> of another user's private cohort
+            asked = auth.cohort_query({ref: raw[ref][:1]})
+            auth.record("denied", page=page.url_path or "home", cohort=asked, detail=problem.detail)
+            state.notice(f"Cohort {ref.upper()}: {problem}")
     auth.permissions_notice()  # a permissions file that cannot be used: said on every page
     changed_settings = st.container()
     failed = False

@@ -125,3 +125,30 @@ def test_another_users_private_talk_by_its_link_is_refused_and_recorded(app_on, 
         )
     ]
     assert Workspace(workspace_file).talk(shared.slug).owner == "bob@example.org"
+
+
+def test_another_users_private_cohort_compared_by_its_link_is_refused_and_recorded(
+    app_on, demo_db, workspace_file, tina
+):
+    """Compare's b=cohort:<slug> of Bob's private cohort: the same refusal and trail line as its cohort= link
+    (it was shown as "not a saved cohort here" and nothing was recorded)."""
+    private, shared = _bobs(workspace_file)
+    at = app_on(demo_db, {"a": shared.slug, "b": f"cohort:{private.slug}"})
+    at.switch_page("app_pages/compare.py").run()
+    assert not at.exception, at.exception
+    assert [i.value for i in at.info if "private" in i.value] == [
+        f"Cohort B: The saved cohort {private.slug} is private to another user: opening it needs the "
+        "manage_cohorts right. Ask its owner to share it with the team."
+    ]
+    assert at.selectbox(key="b").value not in (private.slug, f"cohort:{private.slug}")  # never compared
+    assert at.selectbox(key="a").value == shared.slug  # the shared one opens
+    assert _events(workspace_file) == [
+        (
+            "tina@example.org",
+            "denied",
+            "compare",
+            f"opening private saved cohort {private.slug} (saved by bob@example.org) without the manage_cohorts right",
+        )
+    ]
+    [line] = [e for e in audit.read(audit.path(workspace_file))[0] if e["action"] == "denied"]
+    assert line["cohort"] == f"b=cohort%3A{private.slug}"

@@ -19,23 +19,11 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 
 from pts_explorer.config import PROJECT_ROOT
 from tests.app.import_page import checked, verdict
-from tests.databases import cli_import, table_rows
+from tests.databases import VILLALTA_ORDER, cli_import, table_rows
 
 HERE = PROJECT_ROOT / "tests" / "fixtures" / "sdtm_assistant"
 FILES = sorted(HERE.glob("*.csv"))
-ITEMS = (
-    "pain",
-    "cramps",
-    "heaviness",
-    "paresthesia",
-    "pruritus",
-    "edema",
-    "induration",
-    "hyperpigmentation",
-    "redness",
-    "ectasia",
-    "calf_pain",
-)
+ITEMS = VILLALTA_ORDER
 # What a data manager who knows the study picks, by what each select box asks (its label's start).
 PICKS = {
     # The healing the visits show is left as it was (offered since review 9, finding 4d).

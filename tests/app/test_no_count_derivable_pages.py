@@ -22,6 +22,7 @@ import pytest
 from pts_explorer import vocab
 from pts_explorer.config import ANALYSIS_PAGES
 from pts_explorer.display.text import DASH
+from tests.app.test_no_count_derivable import COLUMNS, LABELS
 
 K = 5  # presenter mode hides counts 1..K-1
 COUNTED = re.compile(r"^(?P<name>.+) \((?P<count>[\d,]+|hidden)\)$")
@@ -48,26 +49,6 @@ ALONE = re.compile(
 )
 # Compare's default B: a 70%+ obstruction of the common iliac or common femoral vein (subgroups.toml).
 B_SITES, B_GRADES = ("common_iliac", "common_femoral"), ("70-99%", "occlusion")
-COLUMNS = {
-    "study": "study_id",
-    "arm": "arm",
-    "site": "obstruction_site",
-    "grade": "stenosis_grade",
-    "band": "baseline_band",
-    "sex": "sex",
-    "center": "center_id",
-    "limb": "limb_side",
-    "ceap": "ceap_c",
-}
-LABELS = {
-    "arm": vocab.ARMS,
-    "site": vocab.SITES,
-    "grade": vocab.GRADES,
-    "band": vocab.BANDS,
-    "sex": vocab.SEXES,
-    "limb": vocab.LIMB_SIDES,
-    "ceap": vocab.CEAP_CLASSES,
-}
 ARMS = ("stent", "medical")
 ACROSS = "across arms"  # the name of a slide count's patients of both arms (a part of neither, as the line says)
 ARM_N = re.compile(r"(?P<n>[\d,]+|hidden) (?P<arm>stent|medical)\b")

@@ -63,6 +63,15 @@ def share_talk(page: Page, server: str, slug: str) -> tuple[str, str]:
     return audience, speaker
 
 
+# Quick pages for a talk whose test is about the steps, not a model fit: (page, settings, title) each.
+QUICK_SLIDES = [
+    ("overview", {"site": ["femoral"]}, "Who they are"),
+    ("trajectories", {"site": ["femoral"], "outcome": ["vcss"]}, "VCSS over time"),
+    ("durability", {"site": ["femoral"], "endpoint": ["ulcer_healing"]}, "Ulcers heal"),
+    ("safety", {"site": ["femoral"], "period": ["any time"]}, "Complications"),
+    ("overview", {"site": ["common_iliac"]}, "Iliac patients"),
+]
+
 NOW_CAPTION = ".st-key-speaker_now [data-testid='stCaptionContainer']"  # the speaker view's "Now · Slide n of m"
 PRESENTER_LINE = ".st-key-presenter_words [data-testid='stMarkdownContainer']"  # "Slide n of m: <title> · ..."
 

@@ -1,14 +1,13 @@
 """The app itself on Spark (PTS_ENGINE=spark over the demo written as Parquet): Overview and
 Trajectories render in Chromium with the same numbers as the app on the DuckDB file."""
 
-import os
-
 import pytest
 from playwright.sync_api import Page
 
 from pts_explorer import parquet
 from tests.browser.app_driver import first_chart_data, open_page, wait_idle
 from tests.browser.conftest import serving
+from tests.unit.test_spark import require_spark
 
 # ms: the first visit starts Spark's JVM and plans every query. On a quiet machine that takes about
 # 30 s; with both cores busy (stress-ng --cpu 2 beside the suite) it took 204 s once, so the budget
@@ -28,14 +27,7 @@ def _shown(page: Page) -> dict:
 
 @pytest.fixture(scope="module")
 def spark_server(demo_db, tmp_path_factory):
-    from pts_explorer import spark
-
-    try:
-        spark.check_available()
-    except spark.SparkUnavailable as problem:
-        if os.environ.get("PTS_REQUIRE_SPARK"):
-            pytest.fail(str(problem))
-        pytest.skip(str(problem))
+    spark = require_spark()
     folder = tmp_path_factory.mktemp("spark") / "parquet"
     parquet.export(demo_db, folder)
     small_data = " ".join(f"{key}={value}" for key, value in spark.SMALL_DATA.items())

@@ -17,6 +17,7 @@ from playwright.sync_api import Page
 from tests.browser.app_driver import (
     NOW_CAPTION,
     PRESENTER_LINE,
+    QUICK_SLIDES,
     open_speaker_view,
     path,
     query,
@@ -25,13 +26,7 @@ from tests.browser.app_driver import (
 )
 
 TALK = "Five quick slides"  # served with its SLIDES by talk_server (app_driver)
-SLIDES = [  # quick pages: the test is about the steps, not a model fit
-    ("overview", {"site": ["femoral"]}, "Who they are"),
-    ("trajectories", {"site": ["femoral"], "outcome": ["vcss"]}, "VCSS over time"),
-    ("durability", {"site": ["femoral"], "endpoint": ["ulcer_healing"]}, "Ulcers heal"),
-    ("safety", {"site": ["femoral"], "period": ["any time"]}, "Complications"),
-    ("overview", {"site": ["common_iliac"]}, "Iliac patients"),
-]
+SLIDES = QUICK_SLIDES
 
 # Every text the first such caption or the presenter line showed, in order, with the time it first showed (Date.now:
 # one clock for both windows, on one machine).

@@ -12,6 +12,7 @@ view showed is a slide the presenter's window showed first, and the presenter en
 from tests.browser.app_driver import (
     NOW_CAPTION,
     PRESENTER_LINE,
+    QUICK_SLIDES,
     open_speaker_view,
     path,
     query,
@@ -20,12 +21,7 @@ from tests.browser.app_driver import (
 )
 
 TALK = "Four femoral slides"  # served with its SLIDES by talk_server (app_driver)
-SLIDES = [  # quick pages: the test is about the steps, not a model fit
-    ("overview", {"site": ["femoral"]}, "Who they are"),
-    ("trajectories", {"site": ["femoral"], "outcome": ["vcss"]}, "VCSS over time"),
-    ("durability", {"site": ["femoral"], "endpoint": ["ulcer_healing"]}, "Ulcers heal"),
-    ("safety", {"site": ["femoral"], "period": ["any time"]}, "Complications"),
-]
+SLIDES = QUICK_SLIDES[:4]
 
 # Every text a caption or the presenter line showed, in order, recorded as the page changes.
 RECORD = """(selector) => {

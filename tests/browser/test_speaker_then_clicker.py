@@ -16,6 +16,7 @@ from playwright.sync_api import Page
 from tests.browser.app_driver import (
     NOW_CAPTION,
     PRESENTER_LINE,
+    QUICK_SLIDES,
     open_speaker_view,
     path,
     query,
@@ -24,13 +25,7 @@ from tests.browser.app_driver import (
 )
 
 TALK = "Five slides for a clicker"  # served with its SLIDES by talk_server (app_driver)
-SLIDES = [  # quick pages: the test is about the steps, not a model fit
-    ("overview", {"site": ["femoral"]}, "Who they are"),
-    ("trajectories", {"site": ["femoral"], "outcome": ["vcss"]}, "VCSS over time"),
-    ("durability", {"site": ["femoral"], "endpoint": ["ulcer_healing"]}, "Ulcers heal"),
-    ("safety", {"site": ["femoral"], "period": ["any time"]}, "Complications"),
-    ("overview", {"site": ["common_iliac"]}, "Iliac patients"),
-]
+SLIDES = QUICK_SLIDES
 
 
 def _shows(presenter: Page, slide: int) -> None:

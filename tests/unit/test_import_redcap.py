@@ -16,20 +16,9 @@ import pytest
 
 from pts_explorer.importer import Options, run_import
 from pts_explorer.importer.issues import Funnel
+from tests.databases import VILLALTA_ORDER
 
-ITEMS = (
-    "pain",
-    "cramps",
-    "heaviness",
-    "paresthesia",
-    "pruritus",
-    "edema",
-    "induration",
-    "hyperpigmentation",
-    "redness",
-    "ectasia",
-    "calf_pain",
-)
+ITEMS = VILLALTA_ORDER
 
 # --- a classic project: one row per record, visits and adverse events as repeating instruments ----
 

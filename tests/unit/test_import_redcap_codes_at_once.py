@@ -18,24 +18,13 @@ import duckdb
 
 from pts_explorer.importer import Options, run_import
 from pts_explorer.importer.formats.base import LATER
+from tests.databases import VILLALTA_ORDER
 
 HERE = Path(__file__).resolve().parents[1] / "fixtures" / "redcap_classic_codes"
 EXPORT = HERE / "VenousClinic_DATA_2024-05-02_0931.csv"
 DICTIONARY = HERE / "VenousClinic_DataDictionary_2024-05-02.csv"
 PROFILE = HERE / "venous-clinic.toml"
-ITEMS = (
-    "pain",
-    "cramps",
-    "heaviness",
-    "paresthesia",
-    "pruritus",
-    "edema",
-    "induration",
-    "hyperpigmentation",
-    "redness",
-    "ectasia",
-    "calf_pain",
-)
+ITEMS = VILLALTA_ORDER
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

@@ -21,21 +21,10 @@ from pts_explorer.importer.formats import FORMATS, load
 from pts_explorer.importer.formats.base import DatasetFacts
 from pts_explorer.importer.issues import Issues
 from pts_explorer.importer.readers import Reader
+from tests.databases import VILLALTA_ORDER
 
 PILOT = PROJECT_ROOT / "tests" / "fixtures" / "cdiscpilot01"
-ITEMS = (
-    "v_pain",
-    "v_cramps",
-    "v_heaviness",
-    "v_paresthesia",
-    "v_pruritus",
-    "v_edema",
-    "v_induration",
-    "v_hyperpigmentation",
-    "v_redness",
-    "v_ectasia",
-    "v_calf_pain",
-)
+ITEMS = tuple(f"v_{item}" for item in VILLALTA_ORDER)
 CODES = ("VILPAIN", "VILCRAMP", "VILHEAVY", "VILPARES", "VILPRUR", "VILEDEMA", "VILINDUR", "VILHYPER", "VILRED")
 CODES += ("VILECTAS", "VILCALF")
 

@@ -78,8 +78,9 @@ PARAMETER_SETS = {
 }
 
 
-@pytest.fixture(scope="module")
-def engines(demo_db, tmp_path_factory):
+def require_spark():
+    """The pts_explorer.spark module when Spark can run here; else the test is skipped, or fails where
+    PTS_REQUIRE_SPARK says Spark must run (make test, CI)."""
     from pts_explorer import spark
 
     try:
@@ -88,6 +89,13 @@ def engines(demo_db, tmp_path_factory):
         if os.environ.get("PTS_REQUIRE_SPARK"):
             pytest.fail(str(problem))
         pytest.skip(str(problem))
+    return spark
+
+
+@pytest.fixture(scope="module")
+def engines(demo_db, tmp_path_factory):
+    """DuckDB on the demo file, and a Spark session on the same tables written as Parquet."""
+    spark = require_spark()
     folder = tmp_path_factory.mktemp("parquet") / "demo"
     parquet.export(demo_db, folder)
     duck = db.open_read_only(demo_db)

@@ -3,33 +3,15 @@ $allowed_studies of a user who sees the TRIAL study only, return on Spark exactl
 nothing of the REGISTRY study (its study id, its centres, its patients); a user who sees no study gets no
 row. One Spark session, a few statements: the whole parity run is tests/unit/test_spark.py."""
 
-import os
-
 import pandas as pd
-import pytest
 
-from pts_explorer import db, parquet
+from pts_explorer import db
+from tests.unit import test_spark
 from tests.unit.test_queries import SAMPLE_PARAMS
 from tests.unit.test_spark import _same
 
+engines = test_spark.engines  # the fixture: this module's own Spark session on the demo as Parquet
 STATEMENTS = ("studies", "centers", "export_patients")  # each names the study, its centres or its patients
-
-
-@pytest.fixture(scope="module")
-def engines(demo_db, tmp_path_factory):
-    from pts_explorer import spark
-
-    try:
-        spark.check_available()
-    except spark.SparkUnavailable as problem:
-        if os.environ.get("PTS_REQUIRE_SPARK"):
-            pytest.fail(str(problem))
-        pytest.skip(str(problem))
-    folder = tmp_path_factory.mktemp("parquet") / "demo"
-    parquet.export(demo_db, folder)
-    duck = db.open_read_only(demo_db)
-    yield duck, spark.connect(folder=folder, conf=spark.SMALL_DATA)
-    duck.close()
 
 
 def _registry_cells(frame: pd.DataFrame) -> list[str]:
