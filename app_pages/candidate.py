@@ -18,6 +18,9 @@ st.caption(
 profile, problems, per_arm = ui.candidate_profile()
 for problem in problems:
     st.warning(problem, icon=":material/error:")
+if profile.empty and ui.presenting():  # a slide saved without a profile: the room cannot type one
+    st.info("This slide shows no candidate: it was saved without a profile.", icon=":material/person_search:")
+    ui.stop()
 if profile.empty:
     st.info(
         "Enter what venography and the clinic show: every field is optional, and the address keeps the profile so "

@@ -61,11 +61,12 @@ def html(text: object) -> str:
 
 
 # The inline Markdown the app writes in its own sentences (Streamlit's flavour), for markdown_text:
-# a backslash escape, a code span, a badge or colour directive with its label, an icon, and the
-# emphasis markers (an underscore only at a word's edge: within a word it is a letter).
+# a backslash escape, a code span, a link (its words kept), a badge or colour directive with its label,
+# an icon, and the emphasis markers (an underscore only at a word's edge: within a word it is a letter).
 _MARKDOWN_TOKEN = re.compile(
     r"\\(?P<escaped>[!-/:-@\[-`{-~])"
     r"|`(?P<code>[^`]*)`"
+    r"|\[(?P<link>(?:\\.|[^\]\\])*)\]\([^)\s]*\)"
     r"|:[a-z]+(?:-badge|-background)?\[(?::material/[a-z0-9_]+: ?)?(?P<label>(?:\\.|[^\]\\])*)\]"
     r"|:material/[a-z0-9_]+: ?"
     r"|\*\*|\*|~~|(?<!\w)__?|__?(?!\w)"
@@ -75,7 +76,7 @@ _MARKDOWN_TOKEN = re.compile(
 def markdown_text(markdown: str) -> str:
     """The plain text a line of Streamlit Markdown reads as on the page, for a place that shows
     text (the HTML report, an image caption): emphasis, code marks, icons and directives drop
-    out, a badge or colour keeps its label, and a backslash escape (how markdown() above shows a
+    out, a link or a badge or colour keeps its words, and a backslash escape (how markdown() above shows a
     value of the data) gives back the character it shows. Only for the app's own sentences with
     values passed through markdown(); the result is text, to be escaped for where it goes."""
 
@@ -86,6 +87,8 @@ def markdown_text(markdown: str) -> str:
             return match["code"]
         if match["label"] is not None:
             return markdown_text(match["label"])
+        if match["link"] is not None:
+            return markdown_text(match["link"])
         return ""
 
     return _MARKDOWN_TOKEN.sub(token, markdown).replace(WORD_JOINER, "")

@@ -338,7 +338,12 @@ def two_cohorts(current: CohortFilter, column_a: Any, column_b: Any) -> tuple[Ch
             saved_on_other_data_notice(choice.saved)
         compared_study_notice(name, choice, known)
     if ref_a == ref_b:
-        st.info("Cohort A and cohort B are the same: choose another cohort for B.", icon=":material/compare_arrows:")
+        said = (  # on a slide nobody can choose: say what the room sees (review 27c, finding 10)
+            "This slide compares a cohort with itself (A and B are the same): there is nothing to compare."
+            if state.presenting()
+            else "Cohort A and cohort B are the same: choose another cohort for B."
+        )
+        st.info(said, icon=":material/compare_arrows:")
         state.stop()
     return a, b
 

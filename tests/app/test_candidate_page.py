@@ -69,6 +69,14 @@ def test_nothing_entered_shows_how_to_start(app_on, demo_db):
     assert not at.get("plotly_chart")
 
 
+def test_a_slide_without_a_profile_tells_the_room_so_not_how_to_fill_the_form(app_on, demo_db):
+    """Review 27c, finding 10: a talk's Candidate slide saved without a profile showed the room the analyst's
+    instructions (enter what venography shows, example links); on a slide nobody can type a profile."""
+    at = _candidate(app_on, demo_db, {"present": "1"})
+    assert [i.value for i in at.info] == ["This slide shows no candidate: it was saved without a profile."]
+    assert not at.get("plotly_chart")
+
+
 def test_an_impossible_profile_is_explained_and_left_out(app_on, demo_db):
     at = _candidate(app_on, demo_db, {"c_stenosis": "140", "c_age": "12", "c_site": "common_iliac"})
     warnings = " ".join(w.value for w in at.warning)

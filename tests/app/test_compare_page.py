@@ -408,3 +408,21 @@ def test_the_pooled_chart_marks_the_designs_at_each_visit(app_on, demo_db):
         f"observational at months {months('B', 'pooled')} (REGISTRY, TRIAL). Where the designs change from one visit "
         "to the next, a curve can step because other patients are measured there, not because time passed."
     )
+
+
+@pytest.mark.parametrize(
+    ("present", "said"),
+    [
+        ({}, "Cohort A and cohort B are the same: choose another cohort for B."),
+        (
+            {"present": "1"},
+            "This slide compares a cohort with itself (A and B are the same): there is nothing to compare.",
+        ),
+    ],
+)
+def test_a_compared_with_itself_says_so_to_the_analyst_and_to_the_room(app_on, demo_db, present, said):
+    """Review 27c, finding 10: a talk's Compare slide with A = B told the room to choose another cohort for B,
+    where no control is drawn."""
+    at = _compare_page(app_on, demo_db, {"a": "current", "b": "current", **present})
+    assert [i.value for i in at.info if "same" in i.value] == [said]
+    assert not at.get("plotly_chart")

@@ -140,10 +140,8 @@ def test_the_talks_page_names_a_slide_it_cannot_draw_and_offers_nothing(app_on, 
     why = at.session_state["_talk_export"][1]
     assert why == (
         "Slide 1 ('A <b>candidate</b>'): its page 'Candidate' draws no chart for this cohort and these settings: it "
-        "says 'Enter what venography and the clinic show: every field is optional, and the address keeps the profile "
-        "so the case can be shared. For example an [occluded common iliac vein with severe PTS](/candidate?c_site="
-        "common_iliac&c_stenosis=100&c_villalta=17&c_ulcer=yes&c_age=45&c_sex=female), or a [mild femoral stenosis "
-        "with mild PTS](/candidate?c_site=femoral&c_stenosis=40&c_villalta=7&c_age=58).'."
+        "says 'This slide shows no candidate: it was saved without a profile.'."  # as the room reads it (review 27c:
+        # it quoted the analyst's instructions, links in their Markdown)
     )
     assert [e.value for e in at.error] == [escape.markdown(why)]  # shown as text, not markup
     assert [b for b in at.get("download_button")] == []

@@ -67,3 +67,15 @@ def test_a_bare_address_in_the_data_is_not_a_link_and_reads_as_written():
         assert GFM_ADDRESS.search(text_node) is None and GFM_EMAIL.search(text_node) is None, value
         assert text_node.replace(escape.WORD_JOINER, "") == value  # the same characters, to the reader
         assert escape.markdown_text(f"Note: {shown}") == f"Note: {value}"
+
+
+def test_a_link_reads_as_its_words():
+    """Review 27c, finding 9: the talk's download refusal quoted the Candidate page's instructions with the raw
+    link syntax ("an [occluded common iliac vein ...](/candidate?c_site=...)")."""
+    said = (
+        "For example an [occluded common iliac vein with severe PTS](/candidate?c_site=common_iliac&c_ulcer=yes), "
+        "or a [mild *femoral* stenosis](/candidate?c_site=femoral)."
+    )
+    shown = "For example an occluded common iliac vein with severe PTS, or a mild femoral stenosis."
+    assert escape.markdown_text(said) == shown
+    assert escape.markdown_text(r"a value \[1\](x) of the data stays") == "a value [1](x) of the data stays"
