@@ -62,13 +62,15 @@ FOLLOWER_STYLE = (
     "<style>[data-testid='stElementToolbar'], .stPlotlyChart .modebar-container { display: none !important; }</style>"
 )
 # The presenter's Room in the slide's bottom right corner, out of the line's row (whose words would
-# wrap to one more line, pushing a key chart out of the first screen at 1280x720).
+# wrap to one more line, pushing a key chart out of the first screen at 1280x720). While its popover is
+# open no tooltip shows: the icon's, still under the pointer, covered Share to the room (review 27c, 4).
 CORNER = """<style>
 [data-testid="stLayoutWrapper"]:has(> .st-key-presenter_room), .st-key-presenter_room {
   position: fixed !important; right: 0.75rem; bottom: 0.5rem; z-index: 999990; width: auto !important;
 }
 .st-key-presenter_room { background: rgba(255, 255, 255, 0.92); border-radius: 0.5rem; padding: 0 0.4rem; }
 @media (prefers-color-scheme: dark) { .st-key-presenter_room { background: rgba(14, 17, 23, 0.92); } }
+body:has([data-testid="stPopoverBody"]) [role="tooltip"]:has([data-testid="stTooltipContent"]) { display: none !important; }
 </style>"""
 
 

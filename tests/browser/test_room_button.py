@@ -1,0 +1,30 @@
+"""Review 27c, finding 4: at 1920x1080 the Room icon's tooltip ("Room: share this presentation to the room; ...")
+opened over Share to the room and stayed while the pointer was on the icon: the first click on the button hit the
+tooltip (Playwright: "tooltip ... intercepts pointer events"). The presenter's first act in front of the room. With
+the popover open no tooltip shows: the pointer goes from the icon straight to the button, which takes the click."""
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.app_driver import QUICK_SLIDES, open_page
+
+TALK = "Two slides to share"  # served with its SLIDES by talk_server (app_driver)
+SLIDES = QUICK_SLIDES[:2]
+
+
+def test_share_to_the_room_takes_the_first_click_after_the_icon(talk_server, browser):
+    server, slug = talk_server
+    page: Page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    try:
+        open_page(page, f"{server}/talks?talk={slug}&present=1")
+        icon = page.locator(".st-key-share_room button").first
+        icon.hover()
+        tip = page.get_by_text("Room: share this presentation to the room", exact=False)
+        expect(tip).to_be_visible()  # the icon says what it is
+        icon.click()
+        share = page.get_by_test_id("stPopoverBody").get_by_role("button", name="Share to the room")
+        expect(share).to_be_visible()
+        expect(tip).to_be_hidden()  # the tooltip no longer covers the popover
+        share.click(timeout=5_000)  # the button itself takes the click (no force: Playwright checks what is hit)
+        expect(page.get_by_test_id("stPopoverBody").get_by_role("button", name="Stop sharing")).to_be_visible()
+    finally:
+        page.close()
