@@ -70,7 +70,9 @@ CORNER = """<style>
 }
 .st-key-presenter_room { background: rgba(255, 255, 255, 0.92); border-radius: 0.5rem; padding: 0 0.4rem; }
 @media (prefers-color-scheme: dark) { .st-key-presenter_room { background: rgba(14, 17, 23, 0.92); } }
-body:has([data-testid="stPopoverBody"]) [role="tooltip"]:has([data-testid="stTooltipContent"]) { display: none !important; }
+body:has([data-testid="stPopoverBody"]) [role="tooltip"]:has([data-testid="stTooltipContent"]) {
+  display: none !important;
+}
 </style>"""
 
 
