@@ -78,7 +78,10 @@ def _patency_chart(
     marks = drawn.read(survival.landmarks(fits, km))
     marks.loc[marks.at_risk.map(shield.too_few), ["estimate", "ci_low", "ci_high"]] = np.nan
     ui.chart(
-        drawn.annotate(charts.km_figure(drawn.curves, drawn.risk, title, "Primary patency", labels), labels),
+        drawn.annotate(
+            charts.km_figure(drawn.curves, drawn.risk, title, "Primary patency", labels, risk_rounded_to=drawn.k),
+            labels,
+        ),
         "compare_km",
         drawn.alt(display.summary_curves(marks, labels), labels),
         patients=", ".join(

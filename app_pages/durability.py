@@ -193,6 +193,7 @@ ui.chart(
             # a stent-only endpoint's curve holds stent patients only: a click filters to them (fourth review of
             # issue 28, finding 6: the IVC curve's 99 stent patients gave a cohort of 137, both arms)
             click_also={"arm": "stent"} if population == "stent" else None,
+            risk_rounded_to=drawn.k,
         ),
         labels,
     ),

@@ -69,6 +69,7 @@ else:
             styles={"stent_related": {"color": charts.ARM_COLORS["stent"], "dash": "dot", "symbol": "diamond"}},
             y_max=safety.axis_top(float(drawn.curves.ci_high.max()) if len(drawn.curves) else 0.0),
             click_field="arm",  # a click on an arm's curve filters to the arm
+            risk_rounded_to=drawn.k,
         )
         drawn.annotate(figure, safety.CURVES)
         marks = competing.at_day(curves, counts, 30) if within else competing.landmarks(curves, counts, years=(1, 5))

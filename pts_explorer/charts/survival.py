@@ -49,6 +49,7 @@ def km_figure(
     y_max: float = 1.02,
     click_field: str | None = None,
     click_also: dict[str, str] | None = None,
+    risk_rounded_to: int = 0,
 ) -> go.Figure:
     """Kaplan-Meier step curves with 95% bands, and the number at risk under the plot.
 
@@ -56,7 +57,9 @@ def km_figure(
     times (days) of counts at risk; x_title: the time axis's title (its origin), "Months" by
     default; styles: a group's colour, dash and symbol where group_style's would not do; y_max:
     the top of the y axis (a low cumulative incidence is drawn on an axis that shows it);
-    click_field: the cohort filter a group's value is (ui.chart's click_filters), e.g. "site".
+    click_field: the cohort filter a group's value is (ui.chart's click_filters), e.g. "site";
+    risk_rounded_to: k when small-cell protection rounded the numbers at risk to a multiple of k (the axis
+    says so: a room read 685 at month 0 under a line of 684 patients, review 27c, finding 6).
     """
     in_days = x_unit == "days"
     ordered = [g for g in (*ARM_ORDER, *labels) if g in set(risk.index)]
@@ -116,7 +119,8 @@ def km_figure(
     span = [-0.03 * end, end]  # room left of month 0 for its number at risk
     fig.update_xaxes(tickvals=ticks, range=span, row=1, col=1)  # the axis spans the follow-up
     axis = x_title or ("Days" if in_days else "Months")
-    fig.update_xaxes(title_text=f"{axis} (number at risk below)", tickvals=ticks, range=span, row=2, col=1)
+    below = f"number at risk below, rounded to {risk_rounded_to}" if risk_rounded_to >= 2 else "number at risk below"
+    fig.update_xaxes(title_text=f"{axis} ({below})", tickvals=ticks, range=span, row=2, col=1)
     # Two lines when long: the upper panel is short on a 1280x720 slide, and one line ran up into the legend.
     wrapped = y_label.replace(", ", ",<br>", 1) if len(y_label) > 24 else y_label
     fig.update_yaxes(title_text=wrapped, range=[0, y_max], tickformat=".0%", row=1, col=1)

@@ -323,3 +323,14 @@ def test_safety_subgroups_are_labelled_in_their_natural_order(app_on, demo_db):
     table = at.dataframe[0].value
     shown = list(table[table.Complication == "Major bleeding"].Subgroup)
     assert shown == ["<50%", "50-69%", "70-99%", "Occlusion"]  # not "50-69%, 70-99%, <50%, occlusion"
+
+
+def test_durability_under_protection_says_the_numbers_at_risk_are_rounded(app_on, demo_db):
+    """Review 27c, finding 6: a Durability slide's line said 684 medical patients and the row of numbers at risk
+    read 685 at month 0 (rounded to 5 under small-cell protection); the note saying so was below the slide's
+    first screen. The axis over the numbers now says they are rounded, and to what."""
+    at = _page(app_on, demo_db, "durability", {"site": ["common_iliac", "common_femoral"], "present": "1"})
+    figure = _figure(at)
+    assert figure["layout"]["xaxis2"]["title"]["text"] == "Months (number at risk below, rounded to 5)"
+    numbers = [int(n) for row in _at_risk(figure).values() for n in row if n]
+    assert numbers and all(n % 5 == 0 for n in numbers)
