@@ -58,9 +58,17 @@ WATCHDOG_SCRIPT = """<script>
 # their text (the line's larger type) is not clipped by the row.
 STYLE = "<style>.st-key-follow_status, .st-key-share_followers { min-height: 2rem; justify-content: center; }</style>"
 # A follower exports nothing: no table toolbar (its CSV download) and no chart modebar (its PNG download).
-FOLLOWER_STYLE = (
-    "<style>[data-testid='stElementToolbar'], .stPlotlyChart .modebar-container { display: none !important; }</style>"
-)
+# What a follower follows is one line of at most 20rem, a long talk title cut short with an ellipsis: it took
+# half the line's width at 1280x720, its second line cut through the glyphs, and the slide's line wrapped into
+# four (review 27c, finding 5). The watchdog's script takes no room in the line (it took 100-150 px).
+FOLLOWER_STYLE = """<style>
+[data-testid='stElementToolbar'], .stPlotlyChart .modebar-container { display: none !important; }
+.st-key-follow_status { max-width: 20rem; }
+.st-key-follow_status p { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; margin: 0; }
+.st-key-presenter_steps [data-testid="stElementContainer"]:has(> [data-testid="stHtml"] > script:only-child) {
+  display: none;
+}
+</style>"""
 # The presenter's Room in the slide's bottom right corner, out of the line's row (whose words would
 # wrap to one more line, pushing a key chart out of the first screen at 1280x720). While its popover is
 # open no tooltip shows: the icon's, still under the pointer, covered Share to the room (review 27c, 4).
