@@ -688,9 +688,13 @@ def date_formats_named(con: duckdb.DuckDBPyConnection, profile: Profile) -> None
     ).fetchall()
     for rule, values in rows:
         shown = ", ".join(values[:3]) + (", ..." if len(values) > 3 else "")
+        partial = [v for v in values if re.fullmatch(PARTIAL_ISO, v)]
+        whole = [v for v in values if v not in partial]
         fits = [f for f in DATE_FORMATS if f not in given and all(_reads_date(f, v) for v in values)]
         listed = ", ".join(f'"{f}"' for f in given)
-        if {"%d/%m/%Y", "%m/%d/%Y"} <= set(fits):
+        if partial:
+            hint = _partial_hint(values, whole, partial, given)
+        elif {"%d/%m/%Y", "%m/%d/%Y"} <= set(fits):
             hint = (
                 f' Both [dates] formats = [{listed + ", " if listed else ""}"%d/%m/%Y"] (day first) and '
                 f'["%m/%d/%Y"] (month first) read every one of its {counted(len(values), "date")} ({shown}): '
@@ -712,6 +716,48 @@ def date_formats_named(con: duckdb.DuckDBPyConnection, profile: Profile) -> None
             "WHERE rule = $rule AND message LIKE '%must be ' || $date || '%'",
             {"hint": hint, "rule": rule, "date": _TYPE_WORDS["date"]},
         )
+
+
+PARTIAL_ISO = r"\d{4}(-\d{2})?"  # a partial ISO 8601 date: "2022-02", "2022" ([dates] partial completes it)
+
+
+def _partial_hint(values: list[str], whole: list[str], partial: list[str], given: list[str]) -> str:
+    """The advice for a date column some of whose values are partial ISO dates ("2022-02"): the [dates] formats
+    entry that reads the most of the other values, then [dates] partial for the partial ones (review 17,
+    finding 7: a DATE9 column with one "2022-02" was told neither "%d%b%Y" nor [dates] partial)."""
+    listed = ", ".join(f'"{f}"' for f in given)
+    few = ", ".join(partial[:3]) + (", ..." if len(partial) > 3 else "")
+    one = len(partial) == 1
+    partial_part = (
+        f"{'is a partial date' if one else 'are partial dates'} (no day): complete {'it' if one else 'them'} in "
+        f'the source, or set [dates] partial = "first" (or "middle") to complete {"it" if one else "each"} and '
+        "count each as a warning"
+    )
+    if not whole:
+        every = f"{'Its' if one else 'All its'} {counted(len(values), 'date')}"
+        return f" {every} ({few}) {partial_part}, in a copy of the profile."
+    reads = {f: [v for v in whole if _reads_date(f, v)] for f in DATE_FORMATS if f not in given}
+    best = max(reads, key=lambda f: len(reads[f]))  # the first of the most-reading formats: DATE_FORMATS' order
+    read = reads[best]
+    if not read:
+        first = (
+            f" No [dates] formats entry reads its other {counted(len(whole), 'date')}: write them as ISO 8601 "
+            "(2021-12-09), or list the formats they are written in in [dates] formats."
+        )
+    else:
+        seen = ", ".join(read[:3]) + (", ..." if len(read) > 3 else "")
+        rest = len(whole) - len(read)
+        first = (
+            f' Set [dates] formats = [{listed + ", " if listed else ""}"{best}"]: it reads {len(read):,} of its '
+            f"{counted(len(values), 'date')} ({seen})"
+            + (
+                f"; list the formats the other {rest:,} not partial {'is' if rest == 1 else 'are'} written in too"
+                if rest
+                else ""
+            )
+            + "."
+        )
+    return f"{first} The other {len(partial):,} ({few}) {partial_part}. Both in a copy of the profile."
 
 
 ISO_DAY = r"\d{4}-\d{2}-\d{2}"
