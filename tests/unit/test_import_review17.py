@@ -5,7 +5,10 @@ from the importer; whole messages compared."""
 from __future__ import annotations
 
 import csv
+import tomllib
 from pathlib import Path
+
+import duckdb
 
 from pts_explorer.importer import Options, run_import
 from pts_explorer.importer.report import ImportReport
@@ -43,5 +46,58 @@ def test_a_date9_column_with_a_partial_date_is_told_the_format_and_the_partial_r
             f"4 dates ({', '.join(date9)}). The other 1 ({partial[0]}) is a partial date (no day): complete it in the "
             'source, or set [dates] partial = "first" (or "middle") to complete it and count each as a warning. Both '
             "in a copy of the profile.",
+        )
+    ]
+
+
+# --- finding 8: a REDCap site field absent while [study] center_id gives the one centre ---------------------------
+
+RC_ONE = HERE / "rc_one_centre"
+
+
+def test_an_absent_site_field_with_a_study_centre_says_where_the_centre_comes_from(tmp_path):
+    profile = tomllib.loads((RC_ONE / "clinic_v2.toml").read_text(encoding="utf-8"))
+    site, centre = profile["fields"]["center_id"], profile["study"]["center_id"]
+    with (RC_ONE / "VenousClinic_DATA_2026-12-07.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert site not in rows[0]
+    records = sorted({r["record_id"] for r in rows})
+    report = _run(RC_ONE / "clinic_v2.toml", sorted(RC_ONE.glob("*.csv")), tmp_path / "out.duckdb")
+    assert _issues(report, "redcap:center") == [
+        (
+            "warning",
+            f"the export lacks the site field {site!r} ([fields] center_id): every patient's centre is {centre!r}, "
+            "from [study] center_id. Set center_id to the site field's name in [fields] of a copy of profile "
+            f"'venous-clinic', or to \"\" there to say the project has none",
+        )
+    ]
+    columns = report.issues[report.issues.rule == "columns:VenousClinic_DATA_2026-12-07"]
+    assert list(columns.message) == []  # no "left empty" besides
+    with duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True) as con:
+        got = con.execute("SELECT patient_id, center_id FROM patients ORDER BY patient_id").fetchall()
+    assert got == [(r, centre) for r in records]
+
+
+# --- finding 8: a REDCap site dropdown's "Other" choice pools unrelated sites ---------------------------------------
+
+RC_OTHER = HERE / "rc_site_other"
+
+
+def test_a_site_fields_other_choice_is_warned_of_naming_the_choice_the_records_and_the_map(tmp_path):
+    with (RC_OTHER / "PTSREG_DataDictionary_2026-12-07.csv").open(encoding="utf-8") as f:
+        site = next(r for r in csv.reader(f) if r[0] == "site")
+    choices = dict(c.strip().split(", ", 1) for c in site[5].split("|"))
+    (code,) = [c for c, label in choices.items() if label == "Other"]
+    with (RC_OTHER / "PTSREG_DATA_2026-12-07_0120.csv").open(encoding="utf-8") as f:
+        records = [r["record_id"] for r in csv.DictReader(f) if r["site"] == code]
+    assert len(records) == 1
+    report = _run(RC_OTHER / "ptsreg.toml", sorted(RC_OTHER.glob("*.csv")), tmp_path / "out.duckdb")
+    assert _issues(report, "redcap:center_other") == [
+        (
+            "warning",
+            f"choice {code} (Other) of the site field 'site' is imported as a centre called 'Other' for 1 record "
+            f"({records[0]}): it may pool unrelated sites as one centre, which a by-centre analysis takes as one. "
+            "Where it holds one site, name it in [values.center_id] of a copy of the profile (e.g. "
+            f'"{code}" = "<the site>"); "{code}" = "" there leaves its patients out (each a warning)',
         )
     ]

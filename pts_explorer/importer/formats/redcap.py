@@ -136,6 +136,10 @@ def imports_procedure(profile: Profile, columns: list[str]) -> bool:
     return bool(date) and date.lower() in {c.lower() for c in columns}
 
 
+# A choice of a site field that names no site ("Other", "Other site", "Unknown", "Not applicable").
+CATCH_ALL = r"(others?|unknown|not known|not applicable|n/?a|missing|none)\b.*"
+
+
 def optional_keys(profile: Profile, columns: list[str]) -> set[str]:
     """The [fields] keys a project may leave out, given the export's columns: OPTIONAL_KEYS, the
     arm only when [arms] gives it, the centre only when [study] center_id or data access groups do,
@@ -434,6 +438,10 @@ class RedcapMapper(Mapper):
                 continue
             shown = f"{', '.join(gone)} (checkbox {field!r}, {key})" if found != [field] else f"{field!r} ({key})"
             section, name = key[1:].split("] ")
+            if section == "fields" and name == "center_id" and name in may_lack:
+                fields[name] = None  # the centre comes from [study] center_id or the data access groups
+                self._centre_elsewhere(export, shown)
+                continue
             if section == "fields" and name in may_lack:
                 optional.append(shown)
                 fields[name] = None  # imported without it: its contract column stays empty
@@ -484,6 +492,27 @@ class RedcapMapper(Mapper):
                     1,
                 )
             )
+
+    def _centre_elsewhere(self, export: Staged, shown: str) -> None:
+        """A site field ([fields] center_id) the export lacks while [study] center_id or the data access groups
+        give the centre (_center): the warning says where each patient's centre comes from (review 17, finding 8:
+        it said "left empty" while every patient had the study's centre)."""
+        fixed = self.profile.section("study").get("center_id")
+        source = (
+            f"every patient's centre is {str(fixed)!r}, from [study] center_id"
+            if fixed
+            else "each patient's centre is their data access group (redcap_data_access_group)"
+        )
+        self.issues.add(
+            Issue.file_level(
+                WARNING,
+                "redcap:center",
+                export.file,
+                f"the export lacks the site field {shown}: {source}. Set center_id to the site field's name in "
+                f'[fields] of a copy of profile {self.profile.name!r}, or to "" there to say the project has none',
+                1,
+            )
+        )
 
     def _why_procedure_details(self, missing: list[str], export: Staged) -> str:
         """Why the procedure's details are required (the index procedure is imported: [fields]
@@ -1271,6 +1300,38 @@ class RedcapMapper(Mapper):
                 )
             )
 
+    def _center_catch_all(self, rc: Staged, f: dict[str, str | None], center: Decoded, b: Bind) -> None:
+        """A site field's catch-all choice ("99, Other", "Unknown") that no [values.center_id] entry maps becomes a
+        centre of that name, pooling unrelated sites as one: a warning per record names the choice, how many
+        records hold it and the map that decides (review 17, finding 8: "Other" became a centre without a word,
+        while the "Other" segment was warned of)."""
+        field = f.get("center_id")
+        if not field or center.field != field:
+            return
+        values = self.profile.values("center_id")
+        codes = self.coded.get(field.lower(), {})
+        catch_all = {c: label for c, label in codes.items() if c not in values and label not in values}
+        catch_all = {c: label for c, label in catch_all.items() if re.fullmatch(CATCH_ALL, label.strip().lower())}
+        ref = _ref(rc, field)
+        for code, label in catch_all.items():
+            rows = self.con.execute(
+                f"SELECT _id, _file, _line FROM rc WHERE _record AND {ref} = $code ORDER BY _file, _line",
+                {"code": code},
+            ).fetchall()
+            if not rows:
+                continue
+            ids = ", ".join(str(r[0]) for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
+            message = (
+                f"choice {code} ({label}) of the site field {field!r} is imported as a centre called {label!r} for "
+                f"{counted(len(rows), 'record')} ({ids}): it may pool unrelated sites as one centre, which a by-centre "
+                f"analysis takes as one. Where it holds one site, name it in [values.center_id] of a copy of the "
+                f'profile (e.g. "{code}" = "<the site>"); "{code}" = "" there leaves its patients out (each a warning)'
+            )
+            for record, file, line in rows:
+                self.issues.add(
+                    Issue(WARNING, "redcap:center_other", file, int(line), str(record), field, code, message)
+                )
+
     def _arm(self, rc: Staged, f: dict[str, str | None], b: Bind) -> Decoded:
         """The arm: a field ([fields] arm), or the REDCap arm of the baseline event ([arms])."""
         arms = {str(k): str(v) for k, v in self.profile.section("arms").items()}
@@ -1300,6 +1361,7 @@ class RedcapMapper(Mapper):
         if self.refused:
             return
         self._center_disagrees(rc, f, decoded[-1], b)
+        self._center_catch_all(rc, f, decoded[-1], b)
         decoded = [self._months_since_dvt(rc, f, d) if d.column == "months_since_dvt" else d for d in decoded]
         decoded = [self._excluded_arms(rc, d, b) if d.column == "arm" else d for d in decoded]
         self._warn_unmapped("patients", decoded, "_record", b)
