@@ -411,7 +411,8 @@ def app_rules() -> list[Rule]:
             "patients",
             ("ceap_c",),
             WARNING,
-            "CEAP class C6 (open ulcer) that disagrees with the ulcer recorded at the month-0 visit",
+            "a CEAP class (ceap_c) that disagrees with the month-0 visit's ulcer: C6 (an open ulcer) without an "
+            "ulcer at month 0, or an ulcer at month 0 with another class",
             "(t.ceap_c = 'C6') <> b.ulcer_present",
             "JOIN visits AS b ON b.patient_id = t.patient_id AND b.visit_month = 0 ",
         ),

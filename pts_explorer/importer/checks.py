@@ -300,6 +300,14 @@ def contract_rules(con: duckdb.DuckDBPyConnection, issues: Issues) -> None:
             "randomised)' FROM as_treated AS t WHERE issues.rule = 'arm:events' AND split_part(issues.record, ' / ', "
             "1) = t.patient_id AND t.actual = 'stent'"
         )
+    # The CEAP class and the month-0 ulcer that disagree: the import says what the patient's record holds (review 17,
+    # finding 9: "CEAP class C6 (open ulcer) that disagrees ..." read as if a C4a patient were C6).
+    con.execute(
+        "UPDATE issues SET message = 'patient ' || split_part(record, ' / ', 1) || ': ' || CASE WHEN value = 'C6' "
+        "THEN 'ceap_c is C6 (an open ulcer), but no ulcer is recorded at the month-0 visit' ELSE 'ceap_c is ' || "
+        "value || ', but an open ulcer (CEAP C6) is recorded at the month-0 visit' END || ': imported as they are; "
+        "check the CEAP class and the month-0 ulcer in the source' WHERE rule = 'ceap:patients'"
+    )
     # A value that is not of its type (or a formula with no value) is empty after typing: report it once.
     con.execute(
         "DELETE FROM issues AS i WHERE i.rule LIKE 'required:%' AND EXISTS (SELECT 1 FROM issues AS t WHERE "

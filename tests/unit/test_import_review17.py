@@ -101,3 +101,26 @@ def test_a_site_fields_other_choice_is_warned_of_naming_the_choice_the_records_a
             f'"{code}" = "<the site>"); "{code}" = "" there leaves its patients out (each a warning)',
         )
     ]
+
+
+# --- finding 9: the CEAP warning says what the record holds ------------------------------------------------------
+
+
+def test_the_ceap_warning_names_the_record_its_class_and_the_month_0_ulcer(tmp_path):
+    with (RC_ONE / "VenousClinic_DataDictionary.csv").open(encoding="utf-8") as f:
+        ceap = next(r for r in csv.reader(f) if r[0] == "ceap")
+    labels = dict(c.strip().split(", ", 1) for c in ceap[5].split("|"))
+    with (RC_ONE / "VenousClinic_DATA_2026-12-07.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    classes = {r["record_id"]: labels[r["ceap"]] for r in rows if not r["redcap_repeat_instrument"]}
+    ulcer0 = {r["record_id"]: r["ulcer"] == "1" for r in rows if r["fu_visit"] == "1"}  # "1, Baseline"
+    disagree = sorted(p for p in classes if (classes[p] == "C6") != ulcer0[p])
+    assert disagree == ["102"] and classes["102"] != "C6" and ulcer0["102"]
+    report = _run(RC_ONE / "clinic_v2.toml", sorted(RC_ONE.glob("*.csv")), tmp_path / "out.duckdb", check=True)
+    assert _issues(report, "ceap:patients") == [
+        (
+            "warning",
+            f"patient 102: ceap_c is {classes['102']}, but an open ulcer (CEAP C6) is recorded at the month-0 visit: "
+            "imported as they are; check the CEAP class and the month-0 ulcer in the source",
+        )
+    ]
