@@ -9,6 +9,7 @@ import tomllib
 from pathlib import Path
 
 import duckdb
+import pyreadstat
 
 from pts_explorer.importer import Options, run_import
 from pts_explorer.importer.report import ImportReport
@@ -124,3 +125,29 @@ def test_the_ceap_warning_names_the_record_its_class_and_the_month_0_ulcer(tmp_p
             "imported as they are; check the CEAP class and the month-0 ulcer in the source",
         )
     ]
+
+
+# --- finding 9: ANL01FL blank everywhere, the sponsor's analysis flag ANL02FL --------------------------------------
+
+ANL02 = HERE / "adam_anl02"
+
+
+def test_a_blank_analysis_flag_points_to_the_flag_that_marks_the_analysis_records(tmp_path):
+    expected = []
+    for name in ("adqsvcss", "adqsvill"):
+        frame, _ = pyreadstat.read_xport(str(ANL02 / f"{name}.xpt"))
+        assert set(frame.ANL01FL.str.strip()) == {""}
+        flagged = int((frame.ANL02FL == "Y").sum())
+        assert 0 < flagged < len(frame)
+        expected.append(
+            (
+                "warning",
+                "no record has ANL01FL = 'Y', so the flag does not select records in this file; ANL02FL holds 'Y' on "
+                f'{flagged} of its {len(frame)} records: set [bds] analysis_flag = "ANL02FL" in a copy of the '
+                'profile if it marks the analysis records, or analysis_flag = "" to say the data have none',
+            )
+        )
+    report = _run(ANL02 / "pts201.toml", sorted(ANL02.glob("*.xpt")), tmp_path / "out.duckdb", check=True)
+    found = report.issues[report.issues.rule == "adam:analysis_flag"]
+    assert list(found.file) == ["adqsvcss.xpt", "adqsvill.xpt"]
+    assert _issues(report, "adam:analysis_flag") == expected

@@ -348,7 +348,7 @@ class AdamMapper(Mapper):
         union = " UNION ALL BY NAME ".join(sql for sql, _ in parts)
         params = {k: v for _, p in parts for k, v in p.items()}
         self.con.execute(f"CREATE OR REPLACE TABLE bds_read AS {union}", params)
-        self._bds_funnel(codes)
+        self._bds_funnel(codes, records)
         self._bds_problems(codes)
         b = Bind()
         enrolled = self.adsl(adsl, "enrolled_on")
@@ -485,7 +485,7 @@ class AdamMapper(Mapper):
             f"{p}_not_numbers": not_numbers,
         }
 
-    def _bds_funnel(self, codes: dict[str, str]) -> None:
+    def _bds_funnel(self, codes: dict[str, str], records: list[Staged]) -> None:
         """Each record's fate: the first rule that sets it aside, in this order: its subject is
         outside the population; its PARAMCD is not in [paramcd]; it is derived (DTYPE); it is not
         flagged for analysis (in a file that uses the flag at all; the flagged baseline is kept
@@ -499,13 +499,20 @@ class AdamMapper(Mapper):
             ).fetchall()
         ]
         for file in unused if analysis else []:
+            other = self._other_analysis_flags(next((r for r in records if r.file == file), None), analysis)
             self.issues.add(
                 Issue.file_level(
                     WARNING,
                     "adam:analysis_flag",
                     file,
-                    f"no record has {analysis} = 'Y', so the flag does not select records in this file (set "
-                    '[bds] analysis_flag = "" in a copy of the profile to say the data have none)',
+                    f"no record has {analysis} = 'Y', so the flag does not select records in this file"
+                    + (
+                        f"; {other[0]} holds 'Y' on {other[1]:,} of its {counted(other[2], 'record')}: set [bds] "
+                        f'analysis_flag = "{other[0]}" in a copy of the profile if it marks the analysis records, '
+                        'or analysis_flag = "" to say the data have none'
+                        if other
+                        else ' (set [bds] analysis_flag = "" in a copy of the profile to say the data have none)'
+                    ),
                 )
             )
         self.con.execute(
@@ -731,6 +738,22 @@ class AdamMapper(Mapper):
                 "is a number (each such record a warning)"
             )
             self.issues.add(Issue(ERROR, "adam:avalc", file, int(line), subject, "AVALC", str(avalc), message))
+
+    def _other_analysis_flags(self, src: Staged | None, analysis: str) -> tuple[str, int, int] | None:
+        """Another analysis flag of a BDS file whose own ([bds] analysis_flag) is never "Y": the first ANLzzFL
+        column holding "Y" on some records, with how many of how many (review 17, finding 9: a sponsor flagging
+        with ANL02FL was offered only analysis_flag = "")."""
+        if src is None:
+            return None
+        for column in sorted(c for c in src.columns if re.fullmatch(r"ANL\d\dFL", c.upper())):
+            if column.upper() == analysis.upper():
+                continue
+            flagged, total = self.con.execute(
+                f"SELECT count(*) FILTER ({_flag_is_y(src, column)}), count(*) FROM {src.table}"
+            ).fetchone() or (0, 0)
+            if flagged:
+                return column, int(flagged), int(total)
+        return None
 
     def _bds_problems(self, codes: dict[str, str]) -> None:
         """Conflicting duplicates, and items the contract needs but the data lack (a Villalta total
