@@ -151,3 +151,34 @@ def test_a_blank_analysis_flag_points_to_the_flag_that_marks_the_analysis_record
     found = report.issues[report.issues.rule == "adam:analysis_flag"]
     assert list(found.file) == ["adqsvcss.xpt", "adqsvill.xpt"]
     assert _issues(report, "adam:analysis_flag") == expected
+
+
+# --- finding 9: SDTM without SUPPDM DVTMON but with the DVT's date DVTDTC --------------------------------------------
+
+SDTM_DVT = HERE / "sdtm_dvtdtc"
+
+
+def test_sdtm_without_dvtmon_suggests_the_dvt_date_qualifier_it_holds(tmp_path):
+    supp, _ = pyreadstat.read_xport(str(SDTM_DVT / "suppdm.xpt"))
+    qnams = sorted(set(supp.QNAM))
+    assert "DVTMON" not in qnams and "DVTDTC" in qnams
+    report = _run("sdtm", sorted(SDTM_DVT.glob("*.xpt")), tmp_path / "out.duckdb", check=True)
+    assert _issues(report, "sdtm:qnam.months_since_dvt") == [
+        (
+            "error",
+            "SUPPDM has no record with QNAM = 'DVTMON' ([qualifiers] months_since_dvt, required by the contract); "
+            f"QNAMs found: {', '.join(qnams)}; DVTDTC reads as the DVT's date: set [qualifiers] dvt_date = "
+            '"DVTDTC" and months_since_dvt = "" in a copy of the profile to count whole months from it to the '
+            "reference date ([dm] enrolled_on); the values of a missing column are checked once it is named",
+        )
+    ]
+    # ... and those keys import the DVT's months (the profile the message asks for)
+    profile = tmp_path / "sdtm_dvt.toml"
+    profile.write_text(
+        '[profile]\nname = "sdtm-dvt"\nversion = 1\nformat = "sdtm"\nextends = "sdtm"\n\n'
+        '[qualifiers]\ndvt_date = "DVTDTC"\nmonths_since_dvt = ""\n',
+        encoding="utf-8",
+    )
+    again = _run(profile, sorted(SDTM_DVT.glob("*.xpt")), tmp_path / "out2.duckdb", check=True)
+    assert _issues(again, "sdtm:qnam.months_since_dvt") == []
+    assert _issues(again, "required:patients.months_since_dvt") == []

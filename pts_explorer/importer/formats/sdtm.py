@@ -726,7 +726,9 @@ class SdtmMapper(Mapper):
                         self._file("suppdm"),
                         f"{self.labels['suppdm']} has no record with QNAM = {source!r} ([qualifiers] {column}"
                         f"{', optional' if severity == WARNING else ', required by the contract'}); "
-                        f"QNAMs found: {found}" + (f"; {LATER}" if severity == ERROR else ""),
+                        f"QNAMs found: {found}"
+                        + (_dvt_date_hint(present) if column == "months_since_dvt" else "")
+                        + (f"; {LATER}" if severity == ERROR else ""),
                     )
                 )
         if pivots:
@@ -2308,3 +2310,15 @@ FORMAT = Format(
     write_example=write_sdtm,
     column_sections=("dm",),
 )
+
+
+def _dvt_date_hint(qnams: set[str]) -> str:
+    """Months since the DVT missing while SUPPDM holds a QNAM that reads as the DVT's date (DVTDTC): the keys that
+    count the months from it (review 17, finding 9: the error listed DVTDTC among the QNAMs, and no key)."""
+    dates = sorted(q for q in qnams if q and "DVT" in q.upper() and re.search(r"(DTC|DT|DAT|DATE)$", q.upper()))
+    if not dates:
+        return ""
+    return (
+        f'; {dates[0]} reads as the DVT\'s date: set [qualifiers] dvt_date = "{dates[0]}" and months_since_dvt = "" '
+        "in a copy of the profile to count whole months from it to the reference date ([dm] enrolled_on)"
+    )
