@@ -870,6 +870,7 @@ def dvt_options(
     return options
 
 
+DVT_WORDS = r"DVT|THROMB|VTE"  # a variable's name that speaks of the DVT (DVTDT, IDVTDT, THROMBDT, VTEDT)
 DVT_KEYS = ("months_since_dvt", "dvt_date")  # the [fields] keys the REDCap DVT choice stands for
 DVT_CHOICE = "redcap_dvt"
 
@@ -890,6 +891,9 @@ def dvt_choices(profile: Profile, found: Survey, rows: list[FieldRow], columns: 
     kinds = {f: k for f, k, _ in found.values["fields.kind"]}
     if section == "adsl":  # ADSL's variables only (the kinds are ADSL's)
         columns = [c for c in columns if c.upper() in kinds]
+        # A date variable is the DVT's date only when its name speaks of it (DVTDT, not DTHDT, LSTALVDT, PROCDT
+        # or TRTSDTM: review 17, finding 9); the others are offered neither as the date nor as months.
+        kinds = {f: "text" if k == "date" and not re.search(DVT_WORDS, f, re.I) else k for f, k in kinds.items()}
     present = {c.upper() for c in columns}
     if dvt.upper() in present and kinds.get(dvt.upper(), "date") == "date":
         return []  # whole months from the DVT date
@@ -1028,7 +1032,11 @@ def _by_kind(column: str, columns: tuple[str, ...], ranked: list[tuple[str, str]
         text = f"{code} {label}".lower()
         return any(w in text for w in foreign)
 
-    return sorted(ranked, key=lambda o: (not numbered(*o), other(*o)))
+    def ulcer(code: str, label: str) -> bool:  # VILULC, "Venous ulcer present": the ulcer, never an item
+        return column in VILLALTA_ITEMS and "ulc" in f"{code} {label}".lower()
+
+    kept = [o for o in ranked if not ulcer(*o)]  # review 17, finding 9: VILULC was offered for v_pruritus
+    return sorted(kept, key=lambda o: (not numbered(*o), other(*o)))
 
 
 NOT_A_VISIT = "not a scheduled visit: its records are not imported"

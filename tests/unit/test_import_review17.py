@@ -9,9 +9,12 @@ import tomllib
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pyreadstat
 
-from pts_explorer.importer import Options, run_import
+from pts_explorer.importer import Options, assistant, run_import
+from pts_explorer.importer.assistant_choices import dvt_choices, paramcd_choices, survey
+from pts_explorer.importer.formats import load
 from pts_explorer.importer.report import ImportReport
 
 HERE = Path(__file__).resolve().parents[1] / "fixtures" / "review17"
@@ -182,3 +185,43 @@ def test_sdtm_without_dvtmon_suggests_the_dvt_date_qualifier_it_holds(tmp_path):
     again = _run(profile, sorted(SDTM_DVT.glob("*.xpt")), tmp_path / "out2.duckdb", check=True)
     assert _issues(again, "sdtm:qnam.months_since_dvt") == []
     assert _issues(again, "required:patients.months_since_dvt") == []
+
+
+# --- finding 9: the ADaM assistant's candidates for the DVT's date and for the Villalta items -----------------------
+
+
+def _assistant(files: list[Path], tmp_path: Path):
+    profile = load("adam")
+    refused = _run("adam", files, tmp_path / "out.duckdb", check=True)
+    found = survey(profile, files)
+    rows = assistant.field_rows(profile, refused.source_columns)
+    columns = assistant.source_fields(profile, refused.source_columns)
+    return profile, found, rows, columns
+
+
+def test_the_adam_assistant_offers_as_the_dvt_date_only_a_variable_that_speaks_of_the_dvt(tmp_path):
+    files = sorted(ANL02.glob("*.xpt"))
+    adsl, _ = pyreadstat.read_xport(str(ANL02 / "adsl.xpt"))
+    dates = sorted(c for c in adsl.columns if pd.api.types.is_datetime64_any_dtype(adsl[c]) or c.endswith("DT"))
+    assert {"DVTDT", "DTHDT", "LSTALVDT", "PROCDT", "TRTSDTM"} <= set(dates)
+    assert "RANDDT" in dates  # ADSL's enrolment date (the built-in profile's [adsl] enrolled_on)
+    profile, found, rows, columns = _assistant(files, tmp_path)
+    (choice,) = dvt_choices(profile, found, rows, columns)
+    texts = [o.text for o in choice.options]
+    assert [t for t in texts if t.endswith("(whole months to RANDDT)")] == [
+        "DVTDT: the DVT's date (whole months to RANDDT)"
+    ]
+    assert not {"DTHDT", "LSTALVDT", "PROCDT", "TRTSDTM"} & {t.split(":")[0] for t in texts}
+
+
+def test_the_adam_assistant_never_offers_the_ulcer_parameter_for_a_villalta_item(tmp_path):
+    files = sorted(ANL02.glob("*.xpt"))
+    qs, _ = pyreadstat.read_xport(str(ANL02 / "adqsvill.xpt"))
+    params = dict(zip(qs.PARAMCD, qs.PARAM, strict=True))
+    (ulcer,) = [c for c, label in params.items() if "ulcer" in label.lower()]
+    profile, found, _, _ = _assistant(files, tmp_path)
+    offered = {c.key: [o.text.split(" (")[0] for o in c.options] for c in paramcd_choices(profile, found)}
+    for item in ("v_pruritus", "v_calf_pain"):
+        assert ulcer not in offered[f"adam_paramcd_{item}"]
+        assert sorted(offered[f"adam_paramcd_{item}"]) == sorted(c for c in params if c not in (ulcer, "VILTOT"))
+    assert offered["adam_paramcd_ulcer_present"][0] == ulcer
