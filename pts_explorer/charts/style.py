@@ -89,11 +89,15 @@ def group_style(group: str, i: int) -> dict[str, str]:
 def interval_phrase(low: pd.Series, name: str = "95% CI", n: pd.Series | None = None) -> str:
     """'and 95% CI' when any interval could be computed; otherwise say why none is drawn: fewer than 2
     patients where every mean has fewer (`n`, the patients behind each mean, or the smaller arm's for a
-    difference), else values with no spread (every patient's the same: a standard deviation of 0)."""
+    difference), zero variance where every mean has 2 or more (every patient's value the same: a standard
+    deviation of 0; review 17, finding 9: 3 patients an arm read "fewer than 2 patients"), else either."""
     if low.notna().any():
         return f"and {name}"
-    if n is not None and (pd.to_numeric(n, errors="coerce") >= 2).any():
-        return f"({name} not computable: fewer than 2 patients, or values with no spread)"
+    counts = pd.to_numeric(n, errors="coerce") if n is not None else None
+    if counts is not None and len(counts) and (counts >= 2).all():
+        return f"({name} not computable: zero variance, every patient's value the same)"
+    if counts is not None and (counts >= 2).any():
+        return f"({name} not computable: fewer than 2 patients, or zero variance)"
     return f"({name} not computable: fewer than 2 patients)"
 
 

@@ -373,15 +373,36 @@ def test_presenter_numbers_at_risk_are_tick_sized_unless_their_rows_would_touch(
 
 def test_no_interval_says_why_fewer_than_two_patients_or_no_spread():
     """Review rev23f: three patients an arm whose values are all alike read "not computable: fewer than 2
-    patients"; the reason there is that the values have no spread."""
+    patients"; the reason there is zero variance (review 17: said alone when every mean has 2 or more)."""
     alike = _trajectory_table().assign(n=3, sd=0.0, ci_low=np.nan, ci_high=np.nan)
     fig = charts.trajectory_figure(alike, VILLALTA, change=False)
     assert fig.layout.title.text == (
-        "Villalta total by arm: mean (95% CI not computable: fewer than 2 patients, or values with no spread) "
+        "Villalta total by arm: mean (95% CI not computable: zero variance, every patient's value the same) "
         "(lower is better)"
+    )
+    mixed = alike.assign(n=[1 if i == 0 else 3 for i in range(len(alike))])
+    fig = charts.trajectory_figure(mixed, VILLALTA, change=False)
+    assert fig.layout.title.text == (
+        "Villalta total by arm: mean (95% CI not computable: fewer than 2 patients, or zero variance) (lower is better)"
     )
     single = alike.assign(n=1)
     fig = charts.trajectory_figure(single, VILLALTA, change=False)
     assert fig.layout.title.text == (
         "Villalta total by arm: mean (95% CI not computable: fewer than 2 patients) (lower is better)"
+    )
+
+
+def test_welch_interval_of_arms_of_three_with_zero_variance_says_zero_variance():
+    """Review 17, finding 9: Trajectories' difference read "Welch 95% CI not computable: fewer than 2 patients"
+    with 3 patients an arm whose changes were all alike; the page's title takes the smaller arm's n."""
+    diff = pd.DataFrame({"visit_month": [6, 12], "ci_low": [np.nan, np.nan], "n_stent": [3, 3], "n_medical": [3, 3]})
+    smaller = diff[["n_stent", "n_medical"]].min(axis=1)
+    assert charts.interval_phrase(diff.ci_low, "Welch 95% CI", smaller) == (
+        "(Welch 95% CI not computable: zero variance, every patient's value the same)"
+    )
+    assert charts.interval_phrase(diff.ci_low, "Welch 95% CI", smaller.where(diff.visit_month == 6, 1)) == (
+        "(Welch 95% CI not computable: fewer than 2 patients, or zero variance)"
+    )
+    assert charts.interval_phrase(diff.ci_low, "Welch 95% CI", smaller * 0 + 1) == (
+        "(Welch 95% CI not computable: fewer than 2 patients)"
     )
