@@ -66,8 +66,10 @@ class Protection:
 
     def mask_table(self, table: Sequence[Sequence[float | int]], columns_add_up: bool = True) -> np.ndarray:
         """Which cells of a cross-table to hide, when each row (and, if columns_add_up, each column)
-        adds up to a total that is shown: no line may be left with exactly one hidden cell, unless
-        every other cell of it is zero (its total is then that cell: mask the margins too)."""
+        adds up to a total that is shown: no line may be left with exactly one hidden cell, nor with hidden
+        cells whose sum is 1 to k-1 (the total less the shown cells gives their sum: two hidden grades of 1 and 3
+        beside a shown total of 10 and shown 6 and 0 said 4 patients had one of them, review 28e), unless every
+        other cell of it is zero (its total is then that cell: mask the margins too)."""
         values = np.asarray(table, dtype=float)
         hidden = np.zeros(values.shape, dtype=bool)
         if not self.active or values.size == 0:
@@ -82,8 +84,8 @@ class Protection:
             for axis, index in lines:
                 cells = hidden[index, :] if axis == "row" else hidden[:, index]
                 line = values[index, :] if axis == "row" else values[:, index]
-                if cells.sum() != 1:
-                    continue
+                if cells.sum() != 1 and not 0 < line[cells].sum() < self.k:
+                    continue  # no hidden cell alone, nor hidden cells whose sum (the total less the rest) is small
                 candidates = [(line[i], i) for i in range(line.size) if not cells[i] and line[i] > 0]
                 if not candidates:
                     continue  # the other cells are zero: the hidden one equals the total, itself hidden
@@ -107,7 +109,8 @@ class Protection:
 
         Each entry of `lines` names the columns whose shared values make one additive line (e.g.
         ["study_id"]: the arms of a study add up to the study; []: all rows add up to one total).
-        A line whose total is shown must not keep exactly one hidden cell; a line whose total is
+        A line whose total is shown must not keep exactly one hidden cell, nor hidden cells whose sum is
+        1 to k-1 (the total less the shown cells is their sum); a line whose total is
         itself hidden (its key, for the first entry of `lines`, in `hidden_totals`) must keep at
         least one, or the visible cells would add up to it. `also` marks cells to hide besides.
         """
@@ -130,7 +133,10 @@ class Protection:
             for positions, total_hidden in specs:
                 cells, line = hidden[positions], values[positions]
                 open_cells = np.flatnonzero(~cells & (line > 0))
-                needs_one_more = cells.sum() == 0 if total_hidden else cells.sum() == 1
+                # a shown total gives the sum of the hidden cells: one alone, or a sum of 1 to k-1, is given away
+                needs_one_more = (
+                    cells.sum() == 0 if total_hidden else cells.sum() == 1 or 0 < line[cells].sum() < self.k
+                )
                 if needs_one_more and open_cells.size:
                     hidden[positions[open_cells[np.argmin(line[open_cells])]]] = True  # the smallest, first
                     changed = True

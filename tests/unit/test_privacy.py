@@ -28,6 +28,13 @@ def test_one_small_arm_hides_the_other_too():
     assert K5.mask([3, 2, 50]) == [True, True, False]  # two hidden already: neither is recoverable
 
 
+def test_hidden_cells_whose_sum_is_small_hide_one_more():
+    """Review 28e, finding 4: TRIAL + IVC, 10 patients, grade options <50% (0), 50-69% (6), 70-99% (hidden),
+    Occlusion (hidden): 10 - 6 - 0 = 4 patients had one of the two hidden grades, a count of 1 to 4."""
+    assert K5.mask([0, 6, 1, 3]) == [False, True, True, True]
+    assert K5.mask([0, 6, 2, 3]) == [False, False, True, True]  # their sum, 5, is no small count
+
+
 @settings(max_examples=examples(300))
 @given(
     st.lists(st.lists(counts, min_size=2, max_size=5), min_size=1, max_size=5).filter(
@@ -44,6 +51,8 @@ def test_no_line_of_a_table_keeps_exactly_one_hidden_cell(table):
         # cell, which the margins (masked by the same rule where shown) hide as well.
         if cells.sum() == 1:
             assert (line[~cells] == 0).all()
+        if (line[~cells] > 0).any():  # the total less the shown cells is the hidden cells' sum: never 1 to 4
+            assert not 0 < line[cells].sum() < 5
 
 
 @settings(max_examples=examples(200))
@@ -59,6 +68,8 @@ def test_long_format_lines_and_hidden_totals(rows):
             assert cells.any() or (values == 0).all()  # the visible cells must not add up to the hidden total
         elif cells.sum() == 1:
             assert (values[~cells] == 0).all()
+        if (variable, arm) not in secret and (values[~cells] > 0).any():
+            assert not 0 < values[cells].sum() < 5
 
 
 def test_statistics_of_small_groups_are_blanked_with_text_to_show():
