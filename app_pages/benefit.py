@@ -86,10 +86,8 @@ if by == COHORTS:  # two cohorts (as on Compare), made disjoint: a patient in bo
     a, b = ui.two_cohorts(cohort, groups_column, reference_column)
     relation = compare.relation_of(compare.overlap(ui.query, a.cohort, b.cohort, list(vocab.ARMS)))
     if relation == compare.SAME:
-        st.info(
-            "Cohorts A and B hold the same patients: there is nothing to compare. Choose another cohort for B.",
-            icon=":material/compare_arrows:",
-        )
+        same = "Cohorts A and B hold the same patients: there is nothing to compare."
+        st.info(same if ui.presenting() else f"{same} Choose another cohort for B.", icon=":material/compare_arrows:")
         ui.stop()
     levels = compare.side_labels(relation, apart=True)
     side_patients = compare.sides_of(a.cohort, b.cohort, relation, apart=True)

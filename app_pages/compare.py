@@ -452,10 +452,9 @@ if result.empty:
     ui.empty_cohort(compare.within_arms(a.cohort if not int(sizes.in_a.sum()) else b.cohort, arms))
     ui.stop()
 if relation == compare.SAME:
-    st.info(
-        f"Cohorts A and B hold the same {shield.count(shared)} patients in this arm choice: nothing to compare. "
-        "Choose another cohort for B.",
-        icon=":material/compare_arrows:",
+    same = f"Cohorts A and B hold the same {shield.count(shared)} patients in this arm choice: nothing to compare."
+    st.info(  # on a slide nobody can choose (review 27d, finding 3)
+        same if ui.presenting() else f"{same} Choose another cohort for B.", icon=":material/compare_arrows:"
     )
     ui.stop()
 

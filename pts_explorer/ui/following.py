@@ -56,7 +56,10 @@ WATCHDOG_SCRIPT = """<script>
 </script>"""
 # The followed status and the followers' count sit in the line's row of links: as tall as the links, so
 # their text (the line's larger type) is not clipped by the row.
-STYLE = "<style>.st-key-follow_status, .st-key-share_followers { min-height: 2rem; justify-content: center; }</style>"
+STYLE = (
+    "<style>.st-key-follow_status, .st-key-follow_notice, .st-key-share_followers { min-height: 2rem; "
+    "justify-content: center; }</style>"
+)
 # A follower exports nothing: no table toolbar (its CSV download) and no chart modebar (its PNG download).
 # What a follower follows is one line of at most 20rem, a long talk title cut short with an ellipsis: it took
 # half the line's width at 1280x720, its second line cut through the glyphs, and the slide's line wrapped into
@@ -64,6 +67,7 @@ STYLE = "<style>.st-key-follow_status, .st-key-share_followers { min-height: 2re
 FOLLOWER_STYLE = """<style>
 [data-testid='stElementToolbar'], .stPlotlyChart .modebar-container { display: none !important; }
 .st-key-follow_status { max-width: 20rem; }
+.st-key-follow_notice { max-width: 24rem; }
 .st-key-follow_status p { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; margin: 0; }
 .st-key-presenter_steps [data-testid="stElementContainer"]:has(> [data-testid="stHtml"] > script:only-child) {
   display: none;
@@ -211,7 +215,7 @@ def _follow() -> None:
         st.markdown(f":red-badge[:material/error: {escape.markdown(problem)}]", width="content")
         return
     if share is None:
-        with st.container(key="follow_status", width="content"):
+        with st.container(key="follow_notice", width="content"):
             st.markdown(
                 f":orange[:material/cast: No presenter shares under **{code}** here (ended a day ago, or on "
                 "another server)]",
@@ -223,12 +227,12 @@ def _follow() -> None:
         script, query = _address(share, follow=True)
         st.switch_page(script, query_params=query)
     now = time.time()
-    if share.presenter_gone(now, GONE_SECONDS):
+    if share.presenter_gone(now, GONE_SECONDS):  # a notice the follower must read whole: it wraps
         how = "stopped sharing" if share.ended else f"has not been heard from for {_ago(now - share.presenter_seen)}"
-        text = f":orange[:material/cast: The presenter {how}: this is the last slide shown]"
-    else:
-        text = f":material/cast: Following {_followed_title(share)}"
-    with st.container(key="follow_status", width="content"):
+        text, key = f":orange[:material/cast: The presenter {how}: this is the last slide shown]", "follow_notice"
+    else:  # one line, a long talk title cut short (FOLLOWER_STYLE)
+        text, key = f":material/cast: Following {_followed_title(share)}", "follow_status"
+    with st.container(key=key, width="content"):
         st.markdown(text, width="content")
 
 

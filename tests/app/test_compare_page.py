@@ -13,6 +13,7 @@ from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
 from pts_explorer import vocab
 from pts_explorer.filters import CohortFilter
+from tests.recount import by_arm
 from tests.unit.test_compare import _due, _primary_patency, _visits
 from tests.unit.test_trajectory_recompute import _pandas_cohort
 
@@ -426,3 +427,18 @@ def test_a_compared_with_itself_says_so_to_the_analyst_and_to_the_room(app_on, d
     at = _compare_page(app_on, demo_db, {"a": "current", "b": "current", **present})
     assert [i.value for i in at.info if "same" in i.value] == [said]
     assert not at.get("plotly_chart")
+
+
+@pytest.mark.parametrize("present", [{}, {"present": "1"}])
+def test_a_b_holding_the_same_patients_says_so_and_asks_for_a_choice_only_of_the_analyst(app_on, demo_db, present):
+    """Review 27d, finding 3: a slide whose A (the sidebar's Femoral) holds the same patients as B (the Femoral
+    obstruction subgroup) told the room to choose another cohort for B, where no control is drawn."""
+    query = {"site": "femoral", "a": "current", "b": "sub:femoral_only", "compare_arm": "both", **present}
+    at = _compare_page(app_on, demo_db, query)
+    n = sum(
+        int(part.split()[0].replace(",", "")) for part in by_arm(demo_db, "obstruction_site = 'femoral'").split(", ")
+    )
+    same = f"Cohorts A and B hold the same {n:,} patients in this arm choice: nothing to compare."
+    assert [i.value for i in at.info if "same" in i.value] == [
+        same if present else f"{same} Choose another cohort for B."
+    ]

@@ -60,3 +60,23 @@ def test_a_followers_line_at_1280_keeps_what_it_follows_to_one_line(talk_server,
     finally:
         presenter.close()
         follower.close()
+
+
+def test_a_followers_notice_that_the_presenter_stopped_is_read_whole(talk_server, browser):
+    """Review 27d, finding 6: the one-line cut for the talk's title also cut the notice a follower must read
+    ("The presenter has not been heard fr…"). A notice wraps; only what the window follows is cut."""
+    server, slug = talk_server
+    presenter: Page = browser.new_page(viewport={"width": 1280, "height": 720})
+    follower: Page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        link, _ = share_talk(presenter, server, slug)
+        open_page(follower, link)
+        presenter.locator(".st-key-share_room button").first.click()
+        presenter.get_by_test_id("stPopoverBody").get_by_role("button", name="Stop sharing").click()
+        notice = follower.locator(".st-key-follow_notice p")
+        expect(notice).to_have_text("cast The presenter stopped sharing: this is the last slide shown", timeout=30_000)
+        cut = notice.evaluate("(p) => p.scrollWidth > p.clientWidth || getComputedStyle(p).textOverflow === 'ellipsis'")
+        assert cut is False
+    finally:
+        presenter.close()
+        follower.close()
