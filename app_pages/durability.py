@@ -256,8 +256,9 @@ st.subheader(
 )
 ui.table(landmarks, key="landmark_table", title="Estimates at 1, 2, 5 and 10 years", note=dashes)
 few = f"fewer than {shield.k} patients are" if shield.active else "nobody is"
-tiny = f"not shown, a group has fewer than {shield.k} patients (small cells hidden)"  # its statistics are not shown
-test_clause = f" {test_name}: {tiny if hidden else display.p_clause(p)}." if compared else ""
+# a group not drawn (1 to k-1 patients or events): the test's p-value would give its count away
+tiny = f"not shown, a group has fewer than {shield.k} patients or events (small cells hidden)"
+test_clause = f" {test_name}: {tiny if drawn.hides_a_test() else display.p_clause(p)}." if compared else ""
 ui.note(f"{display.sentence(method)}; a dash where {few} still at risk.{test_clause}")
 ui.how_computed(
     "km_counts",
@@ -270,7 +271,7 @@ if not compared:
     ui.stop()  # one group: no hazard ratio to estimate, and no note about it
 hazard_heading = "Cause-specific hazard ratio (Cox)" if competing_risk else "Hazard ratio (Cox)"
 st.subheader(hazard_heading, help=glossary.tip("cox"))
-if hidden:  # a group of 1 to k-1 patients: no statistic of it, nor whether it has an event
+if drawn.hides_a_test():  # a group of 1 to k-1 patients or events: no statistic of it, nor whether it has an event
     st.info(f"Hazard ratio {tiny}.")
     ui.stop()
 data = ui.query("cox_data", params)

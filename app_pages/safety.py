@@ -85,7 +85,12 @@ else:
         curve_drawn = True
         shared = counts[counts.group_value.isin(list(vocab.ARMS))]
         p = competing.gray_test(shared)[2]
-        test = f" {competing.GRAY_METHOD}, Stent against Medical on these: {display.p_clause(p)}."
+        said = (  # a p-value beside a curve hidden for 1 to k-1 events gives its count away
+            f"not shown, an arm's curve has fewer than {shield.k} events (small cells hidden)"
+            if drawn.hides_a_test(vocab.ARMS)
+            else display.p_clause(p)
+        )
+        test = f" {competing.GRAY_METHOD}, Stent against Medical on these: {said}."
         test = test if shared.group_value.nunique() == 2 else ""
         st.caption(
             f"{display.sentence(competing.CIF_METHOD)}. {safety.CURVE_WINDOWS[period]} {safety.LIKE_WITH_LIKE}{test} "

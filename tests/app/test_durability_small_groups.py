@@ -77,7 +77,7 @@ def test_the_group_too_small_to_draw_is_named_and_its_estimates_hidden(app_on, d
     page = _open(app_on, demo_db, present=False)
     said = [c.value for c in page.caption] + [i.value for i in page.info]
     assert not [s for s in said if "p = " in s or "at least one event" in s], said
-    assert "Hazard ratio not shown, a group has fewer than 5 patients (small cells hidden)." in [
+    assert "Hazard ratio not shown, a group has fewer than 5 patients or events (small cells hidden)." in [
         i.value for i in page.info
     ]
     table = page.dataframe[0].value

@@ -334,3 +334,18 @@ def test_durability_under_protection_says_the_numbers_at_risk_are_rounded(app_on
     assert figure["layout"]["xaxis2"]["title"]["text"] == "Months (number at risk below, rounded to 5)"
     numbers = [int(n) for row in _at_risk(figure).values() for n in row if n]
     assert numbers and all(n % 5 == 0 for n in numbers)
+
+
+def test_safety_shows_no_grays_test_beside_an_arm_curve_hidden_for_few_events(app_on, demo_db):
+    """Review 28e, finding 1: /safety?study=TRIAL on a slide hid the stent curve (fewer than 5 events) and drew
+    the medical one at 0%, yet its caption said Gray's test p = 0.083: over arms of 120 with no medical event
+    that p could only come from 3 stent events. Under protection the test is not shown beside a hidden arm."""
+    at = _page(app_on, demo_db, "safety", {"study": "TRIAL", "present": "1"})
+    [note] = [c.value for c in at.caption if c.value.startswith("Small cells hidden: ")]
+    assert note.endswith(". Not drawn, fewer than 5 events: Stent: bleeding, DVT, PE, ulcer.")  # the review's case
+    [caption] = [c.value for c in at.caption if c.value.startswith("Cumulative incidence by Aalen-Johansen")]
+    clause = (
+        "Gray's K-sample test of cumulative incidence (rho = 0, as R cmprsk::cuminc), Stent against Medical on "
+        "these: not shown, an arm's curve has fewer than 5 events (small cells hidden)."
+    )
+    assert caption.split("or ulcer recurrence). ")[1].split(" The stent-related curve")[0] == clause
