@@ -220,7 +220,8 @@ class Protection:
     def notice(self) -> str:
         return (
             f"Counts from 1 to {self.k - 1} are *hidden*, and so are statistics of groups that small; where counts "
-            "add up to a total, a second count is hidden too, so none can be worked out by subtraction."
+            "add up to a total, a second count is hidden too, so none can be worked out by subtraction on this "
+            "page; counts written down from two cohorts or two pages can still be subtracted."
         )
 
 

@@ -113,7 +113,8 @@ def test_the_reports_words_hold_no_markdown(app_on, demo_db, reports, view):
     ]
     notice = (  # the small-cell notice, in the words the page shows (its emphasis read, not shown)
         "Counts from 1 to 4 are hidden, and so are statistics of groups that small; where counts add up to a "
-        "total, a second count is hidden too, so none can be worked out by subtraction."
+        "total, a second count is hidden too, so none can be worked out by subtraction on this page; counts "
+        "written down from two cohorts or two pages can still be subtracted."  # what it holds (review 28e)
     )
     assert notice in words
     for line in words:
