@@ -6,6 +6,9 @@ the popover open no tooltip shows: the pointer goes from the icon straight to th
 Finding 5: a follower's line at 1280x720: "Following <a long talk title>" took half the line's width, its second line
 cut through the glyphs, and the slide's line wrapped into 4-5 lines. It is now one line, cut with an ellipsis."""
 
+import contextlib
+from collections.abc import Iterator
+
 from playwright.sync_api import Page, expect
 
 from tests.browser.app_driver import PRESENTER_LINE, QUICK_SLIDES, open_page, share_talk, wait_idle
@@ -35,13 +38,23 @@ def test_share_to_the_room_takes_the_first_click_after_the_icon(talk_server, bro
         page.close()
 
 
-def test_a_followers_line_at_1280_keeps_what_it_follows_to_one_line(talk_server, browser):
+@contextlib.contextmanager
+def _shared_and_followed(talk_server, browser) -> Iterator[tuple[Page, Page]]:
+    """The talk shared by a presenter's window and followed by another, both at 1280x720."""
     server, slug = talk_server
     presenter: Page = browser.new_page(viewport={"width": 1280, "height": 720})
     follower: Page = browser.new_page(viewport={"width": 1280, "height": 720})
     try:
         link, _ = share_talk(presenter, server, slug)
         open_page(follower, link)
+        yield presenter, follower
+    finally:
+        presenter.close()
+        follower.close()
+
+
+def test_a_followers_line_at_1280_keeps_what_it_follows_to_one_line(talk_server, browser):
+    with _shared_and_followed(talk_server, browser) as (_, follower):
         status = follower.locator(".st-key-follow_status p")
         expect(status).to_have_text(f"cast Following {TALK}")  # the icon's name, then the whole title as text
         wait_idle(follower)
@@ -57,26 +70,15 @@ def test_a_followers_line_at_1280_keeps_what_it_follows_to_one_line(talk_server,
         )
         assert round(lines[0]) == 1, lines  # one line, cut short with an ellipsis
         assert round(lines[1]) <= 2, lines  # the slide's line in two lines (it wrapped into 4-5)
-    finally:
-        presenter.close()
-        follower.close()
 
 
 def test_a_followers_notice_that_the_presenter_stopped_is_read_whole(talk_server, browser):
     """Review 27d, finding 6: the one-line cut for the talk's title also cut the notice a follower must read
     ("The presenter has not been heard fr…"). A notice wraps; only what the window follows is cut."""
-    server, slug = talk_server
-    presenter: Page = browser.new_page(viewport={"width": 1280, "height": 720})
-    follower: Page = browser.new_page(viewport={"width": 1280, "height": 720})
-    try:
-        link, _ = share_talk(presenter, server, slug)
-        open_page(follower, link)
+    with _shared_and_followed(talk_server, browser) as (presenter, follower):
         presenter.locator(".st-key-share_room button").first.click()
         presenter.get_by_test_id("stPopoverBody").get_by_role("button", name="Stop sharing").click()
         notice = follower.locator(".st-key-follow_notice p")
         expect(notice).to_have_text("cast The presenter stopped sharing: this is the last slide shown", timeout=30_000)
         cut = notice.evaluate("(p) => p.scrollWidth > p.clientWidth || getComputedStyle(p).textOverflow === 'ellipsis'")
         assert cut is False
-    finally:
-        presenter.close()
-        follower.close()
