@@ -108,9 +108,14 @@ def test_every_test_module_that_starts_spark_is_in_the_spark_tier():
     starting = [
         p.relative_to(PROJECT_ROOT).as_posix()
         for p in TESTS.rglob("test_*.py")
-        if p != Path(__file__) and ("spark.check_available()" in p.read_text() or "import pyspark" in p.read_text())
+        if p != Path(__file__)
+        and any(
+            mark in p.read_text()
+            for mark in ("spark.check_available()", "import pyspark", "require_spark()", "test_spark.engines")
+        )
     ]
-    assert len(starting) >= 2  # the query comparison and the app on Spark in Chromium
+    # the query comparison, the study restriction on Spark (its fixture) and the app on Spark in Chromium
+    assert len(starting) >= 3, starting
     assert all("spark" in tiers(f"{path}::test") for path in starting), starting
 
 
