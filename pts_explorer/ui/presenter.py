@@ -299,14 +299,21 @@ KEYS_SCRIPT = """<script>
   const settled = () => {  // the slide last opened is drawn, its links with it, and held still for 0.3 s
     // No run for 0.3 s; but the window's sharing status runs every second, and on a loaded machine a run of it
     // may take most of that second: after 1 s of waiting, any moment with no run going will do.
-    const calm = !running() && (Date.now() - quiet > 300 || Date.now() - waiting > 1000);
+    // After 2.5 s a slide's own link (a lead) is clicked even while a run goes on: with the room following,
+    // the status runs may leave no gap at all on a loaded machine (a press waited 20 s); a click lost to a run
+    // is made again below. Presses still to be counted (the queue) wait for no run: they count from the slide
+    // the run draws.
+    const waited = Date.now() - waiting;
+    const calm = (!running() && (Date.now() - quiet > 300 || waited > 1000)) || (lead !== null && waited > 2500);
     const still = links() !== "" && Date.now() - since > 300 && calm;
     if (!opened || Date.now() - opened.at > 20000) return still;
     const at = place();
     const there = typeof opened.to === "number" ? at && at.here === opened.to : links() !== opened.to;
-    // A click on a slide's own link that changed nothing on the page in 3 s was lost (made as a run began):
-    // the listener clicks it again (the same slide: a second click never steps further).
-    const lost = typeof opened.to === "number" && Date.now() - opened.at > 3000 && since < opened.at;
+    // A click on a slide's own link that, 3 s on, changed nothing on the page or left it on its slide with
+    // no run for 1 s, was lost (made as a run began): the listener clicks it again (the same slide: a second
+    // click never steps further).
+    const lost = typeof opened.to === "number" && Date.now() - opened.at > 3000 &&
+      (since < opened.at || (!running() && Date.now() - quiet > 1000));
     return (there || lost) && still;
   };
   const click = (selector, to) => {
