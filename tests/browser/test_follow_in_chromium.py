@@ -153,7 +153,12 @@ def test_a_follower_whose_front_end_failed_reloads_itself_and_follows_on(talk_se
         assert len(loads) == 1  # it reloaded itself, once
         wait_idle(follower)
         presenter.keyboard.press("ArrowRight")
-        follower.wait_for_function(LANDED, arg=["/durability", f"Slide 3 of 4: {SLIDES[2][2]} · "], timeout=30_000)
+        try:
+            follower.wait_for_function(LANDED, arg=["/durability", f"Slide 3 of 4: {SLIDES[2][2]} · "], timeout=30_000)
+        except PlaywrightError:  # which window stopped: the presenter's (its key listener) or the follower's
+            state = presenter.evaluate("() => JSON.stringify(window.ptsPresenterState())")
+            print("presenter:", presenter.url, state, "follower:", follower.url)
+            raise
         _says(presenter, ".st-key-share_followers", "1 following")
     finally:
         presenter.context.close()
