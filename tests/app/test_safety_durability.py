@@ -11,6 +11,7 @@ import pytest
 from scipy import stats
 
 from pts_explorer.config import DUCKDB_CONFIG
+from pts_explorer.display.survival import CURVE_POLICY
 from pts_explorer.vocab import DAYS_PER_MONTH, DAYS_PER_YEAR
 from tests import handmade
 
@@ -342,7 +343,8 @@ def test_safety_shows_no_grays_test_beside_an_arm_curve_hidden_for_few_events(ap
     that p could only come from 3 stent events. Under protection the test is not shown beside a hidden arm."""
     at = _page(app_on, demo_db, "safety", {"study": "TRIAL", "present": "1"})
     [note] = [c.value for c in at.caption if c.value.startswith("Small cells hidden: ")]
-    assert note.endswith(". Not drawn, fewer than 5 events: Stent: bleeding, DVT, PE, ulcer.")  # the review's case
+    policy = CURVE_POLICY.format(k=5, k_1=4)  # the review's case: the stent curve not drawn for its few events
+    assert note == f"Small cells hidden: {policy}. Not drawn, fewer than 5 events: Stent: bleeding, DVT, PE, ulcer."
     [caption] = [c.value for c in at.caption if c.value.startswith("Cumulative incidence by Aalen-Johansen")]
     clause = (
         "Gray's K-sample test of cumulative incidence (rho = 0, as R cmprsk::cuminc), Stent against Medical on "
