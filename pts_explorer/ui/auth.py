@@ -13,13 +13,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import parse_qsl, quote, unquote, urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import pandas as pd
 import streamlit as st
 
 from pts_explorer import access, audit, config, escape, settings, workspace
 from pts_explorer.identity import LOCAL, Identity, from_claims
+from pts_explorer.ui import cookies
 
 # Who a session is before the provider signed them in: no user the permissions file can name.
 NOBODY = Identity(user="", name="Not signed in")
@@ -300,17 +301,9 @@ def remember_address(url_path: str, query: Mapping[str, list[str]]) -> None:
     query forgets an older one. Written by the page's JavaScript: Streamlit sets no cookie of its own."""
     address = url_path + ("?" + urlencode([(k, v) for k, vs in query.items() for v in vs]) if query else "")
     if not url_path and not query:
-        _write_cookie("", 0)
+        cookies.write(RETURN_COOKIE, "", 0)
     elif len(address) <= 2000:  # a cookie holds ~4 KB; a longer address is not kept (the home page opens)
-        _write_cookie(quote(address, safe=""), RETURN_SECONDS)
-
-
-def _write_cookie(value: str, seconds: int) -> None:
-    # value: percent-encoded (quote(safe="")), so it holds no quote, semicolon or space of its own
-    st.html(
-        f"<script>document.cookie = '{RETURN_COOKIE}={value}; path=/; max-age={seconds}; SameSite=Lax';</script>",
-        unsafe_allow_javascript=True,
-    )
+        cookies.write(RETURN_COOKIE, address, RETURN_SECONDS)
 
 
 def return_address(known: Mapping[str, object]) -> tuple[str, dict[str, list[str]]] | None:
@@ -321,10 +314,10 @@ def return_address(known: Mapping[str, object]) -> tuple[str, dict[str, list[str
     st.session_state[_RETURNED] = True
     if not configured() or not current_identity().signed_in:
         return None
-    raw = _return_cookie()
+    raw = cookies.read(RETURN_COOKIE)
     if not raw:
         return None
-    path, _, query = unquote(raw).partition("?")
+    path, _, query = raw.partition("?")
     if path not in known or path == "":
         return None
     asked: dict[str, list[str]] = {}
@@ -333,20 +326,14 @@ def return_address(known: Mapping[str, object]) -> tuple[str, dict[str, list[str
     return path, asked
 
 
-def _return_cookie() -> str:
-    """The asked address this browser keeps ("" without one; also where no browser sent cookies)."""
-    raw = st.context.cookies.get(RETURN_COOKIE)
-    return raw if isinstance(raw, str) else ""
-
-
 def forget_address() -> None:
     """On the first page of a signed-in session whose browser holds an asked address: remove it (it was opened,
     or it is not to be), so that a later visit of the home page stays there. Once per session."""
-    if st.session_state.get("_return_forgotten") or not _return_cookie():
+    if st.session_state.get("_return_forgotten") or not cookies.read(RETURN_COOKIE):
         return
     if configured() and current_identity().signed_in:
         st.session_state["_return_forgotten"] = True
-        _write_cookie("", 0)
+        cookies.write(RETURN_COOKIE, "", 0)
 
 
 def sign_in_screen() -> None:

@@ -27,7 +27,7 @@ from streamlit.delta_generator import DeltaGenerator
 from pts_explorer import escape, workspace
 from pts_explorer.config import ANALYSIS_PAGES, PageSpec
 from pts_explorer.settings import SETTINGS
-from pts_explorer.ui import notices, state, talks
+from pts_explorer.ui import cookies, notices, state, talks
 
 POLL_SECONDS = 1.0  # how often a follower (and the presenter's window) reads the store
 BEAT_SECONDS = 3.0  # how often a window writes its heartbeat (a follower counts for FOLLOWER_SECONDS)
@@ -39,6 +39,12 @@ _STEP = "_follow_step"  # the share's step this window shows
 _VIEWER = "_follow_viewer"  # this follower window's own random name (its heartbeat's key)
 _BEAT = "_follow_beat"  # when this window last wrote its heartbeat (time.monotonic)
 _DRAWN = "_follow_drawn"  # the run whose page drew this window's polling fragment last
+# The share this browser's presenter window started, kept in a cookie so that a reload of that window (F5, or the
+# talk's link opened again) shares on under the same audience link: a reload starts a new session, and the share's
+# secret lived only in the old one's state (review 27d, finding 2: the room was stranded, with no word of it).
+SHARE_COOKIE = "pts_sharing"
+_COOKIE_KEPT = "_share_cookie"  # the secret this session last wrote to the cookie
+_RESUMED = "_share_resume_tried"  # this session looked for a share to resume: once
 # A follower's window that Streamlit's front end gave up on reloads itself, at most once in 15 s.
 WATCHDOG_SCRIPT = """<script>
 (() => {
@@ -84,6 +90,9 @@ CORNER = """<style>
 @media (prefers-color-scheme: dark) { .st-key-presenter_room { background: rgba(14, 17, 23, 0.92); } }
 body:has([data-testid="stPopoverBody"]) [role="tooltip"]:has([data-testid="stTooltipContent"]) {
   display: none !important;
+}
+.st-key-presenter_room [data-testid="stElementContainer"]:has(> [data-testid="stHtml"] > script:only-child) {
+  display: none;
 }
 </style>"""
 
@@ -142,7 +151,10 @@ def followed_slide(page_path: str, query: Mapping[str, list[str]]) -> tuple[str,
     window opens it when the speaker view stepped, so a click on the slide never writes back the
     slide the speaker view left."""
     code = SETTINGS["follow"].parse(query.get("follow", []))
-    secret = st.session_state.get(_SHARING) if SETTINGS["present"].parse(query.get("present", [])) else None
+    presenting = bool(SETTINGS["present"].parse(query.get("present", [])))
+    if presenting and not code:
+        _resume(query)
+    secret = st.session_state.get(_SHARING) if presenting else None
     space = talks.store()
     try:
         share = space.share(str(code)) if code else (space.share_by_secret(secret) if secret else None)
@@ -155,6 +167,42 @@ def followed_slide(page_path: str, query: Mapping[str, list[str]]) -> tuple[str,
     if seen == share.step or (seen is None and _same_view(page_path, query, share)):
         return None
     return _address(share, follow=bool(code))
+
+
+def resumable(share: workspace.Share | None, query: Mapping[str, list[str]]) -> bool:
+    """Whether a presenter's window opening `query` shares on under `share` (its browser's last share): the
+    share goes on, and the window presents the same talk (or, like the share, none)."""
+    return share is not None and not share.ended and share.query.get("talk", []) == list(query.get("talk", []))
+
+
+def _resume(query: Mapping[str, list[str]]) -> None:
+    """On a presenter window's first run in presenter mode: share on under this browser's last share when it is
+    resumable (a reload of the sharing window; the talk's link opened again). The window then opens the room's
+    slide (followed_slide), and the room follows it as before, under the same audience link."""
+    if st.session_state.get(_SHARING) or st.session_state.get(_RESUMED):
+        return
+    st.session_state[_RESUMED] = True
+    secret = cookies.read(SHARE_COOKIE)
+    if not secret:
+        return
+    try:
+        share = talks.store().share_by_secret(secret)
+    except workspace.WorkspaceError:
+        return
+    if resumable(share, query):
+        st.session_state[_SHARING] = secret
+        st.session_state[_COOKIE_KEPT] = secret  # the cookie holds it already
+
+
+def _keep_cookie(share: workspace.Share | None) -> None:
+    """This window's share in its browser's cookie while it shares; removed once it stopped."""
+    kept = st.session_state.get(_COOKIE_KEPT)
+    if share is not None and kept != share.secret:
+        cookies.write(SHARE_COOKIE, share.secret, workspace.SHARE_KEEP_SECONDS)
+        st.session_state[_COOKIE_KEPT] = share.secret
+    elif share is None and kept:
+        cookies.write(SHARE_COOKIE, "", 0)
+        st.session_state.pop(_COOKIE_KEPT)
 
 
 def _ticked() -> bool:
@@ -336,6 +384,7 @@ def presenter_room(slot: DeltaGenerator) -> None:
     share = _write(spec, drawn=False)  # the slide is not drawn yet: the speaker view says "Going to"
     with slot:
         st.html(CORNER)
+        _keep_cookie(share)
         with st.popover(  # an icon alone: the line's row of links keeps its width (key chart whole at 1280x720)
             ":material/cast:",
             type="tertiary",

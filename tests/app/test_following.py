@@ -350,3 +350,23 @@ def test_speaker_presses_made_while_the_presenter_draws_each_move_the_room_and_n
     assert (share.query["slide"], share.arriving) == (["3"], False)
     speaker_view.run()
     assert speaker_view.caption[0].value == "Now · Slide 3 of 3"
+
+
+def test_a_reloaded_presenter_window_shares_on_only_where_the_share_goes_on_and_the_talk_is_the_same(workspace_file):
+    """following.resumable: the browser's last share (its cookie) is taken up by a presenter window of the same
+    talk (or of no talk, like the share), never after Stop sharing, never by a window presenting another talk."""
+    from pts_explorer.ui import following
+
+    space = workspace.Workspace(workspace_file)
+    talk = space.start_share("overview", {**FEMORAL, "talk": ["abcd2345"], "slide": ["2"]})
+    plain = space.start_share("overview", FEMORAL)
+    same = {"present": ["1"], "talk": ["abcd2345"], "slide": ["2"]}
+    assert following.resumable(talk, same)
+    assert following.resumable(talk, {**same, "slide": ["1"]})  # the talk's link opened again: its first slide
+    assert not following.resumable(talk, {**same, "talk": ["zzzz9999"]})
+    assert not following.resumable(talk, {"present": ["1"]})
+    assert following.resumable(plain, {"present": ["1"], "site": ["ivc"]})
+    assert not following.resumable(plain, same)
+    assert not following.resumable(None, same)
+    space.end_share(talk.secret)
+    assert not following.resumable(space.share_by_secret(talk.secret), same)

@@ -19,7 +19,7 @@ with a deadline (never a sleep); the times are printed, and a slow switch fails 
 import time
 
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from pts_explorer.ui import following
 from tests.browser.app_driver import open_page, path, query, share_talk, wait_idle, watched_page
@@ -163,3 +163,53 @@ def test_a_follower_whose_front_end_failed_reloads_itself_and_follows_on(talk_se
     finally:
         presenter.context.close()
         follower.context.close()
+
+
+def _room(page: Page):
+    """The presenter's Room popover, opened."""
+    page.locator(".st-key-share_room button").first.click()
+    return page.get_by_test_id("stPopoverBody")
+
+
+def test_a_presenter_who_reloads_shares_on_under_the_same_link(talk_server, browser):
+    """Review 27d, finding 2: a reload of the presenter's window (F5) ended sharing without a word: the
+    presenter came back with no followers' count, stepped on, and the room stayed on the old slide. The
+    window now shares on under the same audience link (its browser keeps the share); after Stop sharing a
+    reload does not share again."""
+    server, slug = talk_server
+    presenter, presenter_errors = watched_page(browser)
+    follower, _ = watched_page(browser)
+    try:
+        link, _ = share_talk(presenter, server, slug)
+        open_page(follower, link)
+        _says(presenter, ".st-key-share_followers", "1 following")
+        presenter.keyboard.press("ArrowRight")
+        follower.wait_for_function(LANDED, arg=["/trajectories", f"Slide 2 of 4: {SLIDES[1][2]} · "], timeout=30_000)
+        wait_idle(presenter)
+        before = (path(presenter), query(presenter))
+
+        presenter.reload()
+        presenter.wait_for_selector(".st-key-run_token", state="attached", timeout=60_000)
+        wait_idle(presenter)
+        assert (path(presenter), query(presenter)) == before
+        _says(presenter, ".st-key-share_followers", "1 following")
+        room = _room(presenter)
+        assert room.locator("[data-testid='stCode'] code").inner_text().strip() == link  # the same audience link
+        presenter.keyboard.press("Escape")
+        wait_idle(presenter)
+
+        presenter.keyboard.press("ArrowRight")
+        follower.wait_for_function(LANDED, arg=["/durability", f"Slide 3 of 4: {SLIDES[2][2]} · "], timeout=30_000)
+        _says(follower, ".st-key-follow_status", "Following Iliac stents, live")
+
+        _room(presenter).get_by_role("button", name="Stop sharing").click()
+        wait_idle(presenter)
+        presenter.reload()
+        presenter.wait_for_selector(".st-key-run_token", state="attached", timeout=60_000)
+        wait_idle(presenter)
+        assert presenter.locator(".st-key-share_followers").count() == 0
+        expect(_room(presenter).get_by_role("button", name="Share to the room")).to_be_visible()
+    finally:
+        presenter.context.close()
+        follower.context.close()
+    assert not presenter_errors, presenter_errors
