@@ -359,6 +359,15 @@ KEYS_SCRIPT = """<script>
   // box: the focus leaves it and its list closes, so a clicker's next key (ArrowRight, Space, ...) is the
   // slide's, and one Escape closes the drawer (review 27b: the box kept the focus with its list open, and
   // ArrowRight moved its caret, Space opened its list again, Escape only closed the list).
+  // The drawer F opened takes the focus (itself, not a field: a clicker's keys still step), so that Tab goes on
+  // to its first chip (review 27d, finding 5: the focus stayed on the page, a keyboard-only presenter could not
+  // reach the drawer).
+  const focusDrawer = (tries) => {
+    const body = document.querySelector("[data-testid='stPopoverBody']");
+    if (!body) { if (tries > 0) setTimeout(() => focusDrawer(tries - 1), 50); return; }
+    if (!body.hasAttribute("tabindex")) body.tabIndex = -1;
+    body.focus({ preventScroll: true });
+  };
   const drawerField = () => {
     const active = document.activeElement;
     return active && active.tagName === "INPUT" && active.closest("[data-testid='stPopoverBody']") ? active : null;
@@ -389,6 +398,7 @@ KEYS_SCRIPT = """<script>
       if (!button) return;
       event.preventDefault();
       button.click();
+      focusDrawer(40);
       return;
     }
     // Not on a slide (the analyst's view after Exit): the key is the page's. Between two slides the

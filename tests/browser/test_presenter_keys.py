@@ -102,3 +102,24 @@ def test_presses_faster_than_a_slide_is_drawn_each_count(server, page: Page):
     line = page.locator(".st-key-presenter_words [data-testid='stMarkdownContainer']").inner_text()
     title = next(p.title for p in ANALYSIS_PAGES if p.name == SHOWN[start + 2])
     assert line.startswith(f"{title} · "), line
+
+
+FOCUSED = """() => {
+  const now = document.activeElement;
+  return now && now.closest("[data-testid='stPopoverBody']") ? now.innerText.trim() : "";
+}"""
+
+
+def test_after_f_tab_reaches_the_drawers_first_chip_and_the_clicker_still_steps(server, page: Page):
+    """Review 27d, finding 5: after F the focus stayed on the page's body; a keyboard-only presenter could not
+    Tab into the drawer. The drawer takes the focus: Tab goes to its first chip, Enter removes that filter; a
+    clicker's ArrowRight still steps."""
+    open_page(page, f"{server}/trajectories?present=1&site=femoral&sex=female")
+    act_and_wait(page, lambda: page.keyboard.press("f"))
+    page.wait_for_function("() => document.activeElement?.dataset?.testid === 'stPopoverBody'", timeout=10_000)
+    page.keyboard.press("Tab")
+    assert page.evaluate(FOCUSED) == "Femoral ×"
+    act_and_wait(page, lambda: page.keyboard.press("Enter"))
+    assert (path(page), query(page)) == ("/trajectories", {"present": ["1"], "sex": ["female"]})
+    following = SHOWN[SHOWN.index("trajectories") + 1]
+    assert _press(page, "ArrowRight") == (f"/{following}", {"present": ["1"], "sex": ["female"]})
