@@ -163,10 +163,18 @@ def followed_slide(page_path: str, query: Mapping[str, list[str]]) -> tuple[str,
     if share is None:
         return None
     seen = st.session_state.get(_STEP)
-    st.session_state[_STEP] = share.step
-    if seen == share.step or (seen is None and _same_view(page_path, query, share)):
+    st.session_state[_STEP] = target = _room_step(share, follower=bool(code))
+    if seen == target or (seen is None and _same_view(page_path, query, share)):
         return None
     return _address(share, follow=bool(code))
+
+
+def _room_step(share: workspace.Share, follower: bool) -> int:
+    """The step a window follows: a follower's, the step the presenter's window has drawn (the room sees the
+    presenter's screen first: followers that opened the slide while the presenter's window drew it slowed that
+    drawing, all in one server process, and missed the cache it was filling: review 27d, finding 1); the
+    presenter's own window, the step stored (the speaker view's too, which it opens)."""
+    return share.shown if follower else share.step
 
 
 def resumable(share: workspace.Share | None, query: Mapping[str, list[str]]) -> bool:
@@ -270,8 +278,8 @@ def _follow() -> None:
                 width="content",
             )
         return
-    if _ticked() and st.session_state.get(_STEP) != share.step:
-        st.session_state[_STEP] = share.step
+    if _ticked() and st.session_state.get(_STEP) != _room_step(share, follower=True):
+        st.session_state[_STEP] = _room_step(share, follower=True)
         script, query = _address(share, follow=True)
         st.switch_page(script, query_params=query)
     now = time.time()
@@ -376,8 +384,8 @@ def talk_left() -> None:
 def presenter_room(slot: DeltaGenerator) -> None:
     """The presenter's part of the slide's line, before the page runs: Share to the room (the
     audience's link, the speaker view, stop sharing), and, while sharing, how many follow. The slide
-    is written to the store now, so the followers open it while the presenter's page is drawn
-    (presenter_settled writes it again if the page changed a setting)."""
+    is written to the store now (the speaker view says "Going to" it); the followers open it once the
+    presenter's page has drawn it (presenter_settled writes it again, drawn, with any setting the page changed)."""
     spec = page_named(str(st.session_state.get("_page", "")))
     if spec is None:  # a page without a chart (Saved cohorts) is not a slide: nothing to share
         return

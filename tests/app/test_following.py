@@ -56,7 +56,11 @@ def test_a_follower_opens_the_shared_slide_and_the_next_one_when_the_presenter_s
     assert _links(at) == {"Stop following": ("overview", {**FEMORAL, "present": ["0"]})}
     assert not {"presenter_drawer", "presenter_keys", "share_room", "export_menu", "add_to_talk"} & _keys(at)
 
-    space.move_share(share.secret, "trajectories", {**FEMORAL, "outcome": ["vcss"], "present": ["1"]})
+    trajectories = {**FEMORAL, "outcome": ["vcss"], "present": ["1"]}
+    space.move_share(share.secret, "trajectories", trajectories)  # the presenter's window starts drawing it
+    at.run()  # the window's next look at the store: the room waits for the presenter's screen (review 27d, 1)
+    assert _query(at) == {**FEMORAL, "present": ["1"], "follow": [share.code]}
+    space.move_share(share.secret, "trajectories", trajectories, drawn=True)  # ... and has drawn it
     at.run()  # the window's next look at the store (a second later in the browser)
     assert not at.exception, at.exception
     assert _query(at) == {**FEMORAL, "outcome": ["vcss"], "present": ["1"], "follow": [share.code]}
