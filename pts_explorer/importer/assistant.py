@@ -329,12 +329,37 @@ def other_kind(key: str, column: str) -> bool:
         return True
     if "villalta" not in mine and low in vocab.VILLALTA_ITEMS:
         return True
+    if names_another_item(key, column):
+        return True
     if "date" not in mine:
         return False
-    # A date named for another date field (enrol_date, death_dt for a visit's date) is that one's.
+    # A date named for another date field (enrol_date, death_dt for a visit's date, dvt_date for the
+    # procedure's) is that one's.
     own = set(SYNONYMS.get(key, ())) | {w for w in re.split(r"[_\W]+", key.lower()) if len(w) >= 3}
-    others = {w for k, words in SYNONYMS.items() if k != key for w in words if len(w) >= 4 and w not in own}
+    others = {
+        w for k, words in SYNONYMS.items() if k != key for w in words if (len(w) >= 4 or w == "dvt") and w not in own
+    }
     return any(w in low for w in others)
+
+
+# Each Villalta item's and the ulcer's own words (v_calf_pain: calf, pain; ulcer_present: ulcer).
+_ITEM_WORDS = {
+    item: {w for w in _tokens(item) if w not in ("present",)} for item in (*vocab.VILLALTA_ITEMS, "ulcer_present")
+}
+
+
+def names_another_item(key: str, column: str) -> bool:
+    """For a Villalta item (or the ulcer), the column names another item and not this one: vil_pares
+    for v_heaviness, ulcer for v_pruritus, vil_calfpain for v_pain (review 17, finding 9: an item's
+    candidates are the columns naming that item)."""
+    if key not in _ITEM_WORDS:
+        return False
+    tokens = [t for t in _tokens(column) if t not in ("vil", "villalta", "item")]
+
+    def names(item: str) -> bool:
+        return any(_shortened(t, w) for t in tokens for w in _ITEM_WORDS[item])
+
+    return not names(key) and any(names(item) for item in _ITEM_WORDS if item != key)
 
 
 def value_rows(issues: pd.DataFrame) -> list[ValueRow]:

@@ -596,6 +596,9 @@ def _redcap_values(con: duckdb.DuckDBPyConnection, staged: list[Staged], profile
         elif not wanted or any(k == "date" for _, k, _ in _field_kinds(con, export, dictionary, profile, wanted)[0]):
             wanted = list(export.columns)
         out["fields.kind"], out["fields.date_format"] = _field_kinds(con, export, dictionary, profile, wanted)
+        if dictionary is not None:  # the labels tell a DVT date field ("Date of the index DVT") from the others
+            labels = redcap.field_labels(con, dictionary)
+            out["fields.label"] = tuple((f.upper(), text, 0) for f, text in labels.items())
     return out
 
 
@@ -843,34 +846,65 @@ def dvt_options(
     kinds: dict[str, str],
     reference: str,
     formats: dict[str, list[str]] | None = None,
+    labels: dict[str, str] | None = None,
 ) -> list[Option]:
     """What may give months since the DVT, the same way for every format: each source (a QNAM, a
-    REDCap field; (name, label), best first) whose values are dates as the DVT's date, first (it is
-    named in `dvt_date` and the months key emptied: whole months from it to `reference`), then each
-    holding numbers, or nothing yet, as the months. `kinds`: NAME -> "date", "number" or "text";
-    `formats`: NAME -> the [dates] formats that read its dates, where the profile's do not."""
-    formats = formats or {}
-    options = [
-        Option(
-            f"{_shown(q, label)}: the DVT's date (whole months to {reference})",
+    REDCap field, an ADSL variable; (name, label), best first) whose values are dates and whose name
+    or label speaks of the DVT (dvt_named: DVTDT, "Date of the index DVT") as the DVT's date, first
+    (it is named in `dvt_date` and the months key emptied: whole months from it to `reference`), then
+    each holding numbers, or nothing yet, as the months; then any other date (a death, last-contact,
+    procedure or treatment date: PROCDT, last_contact), last and said to be no DVT date by its name,
+    so that a DVT date named otherwise stays reachable without standing beside the DVT's. `kinds`:
+    NAME -> "date", "number" or "text"; `formats`: NAME -> the [dates] formats that read its dates,
+    where the profile's do not; `labels`: NAME -> a label not shown (a REDCap field's) that may speak
+    of the DVT."""
+    formats, labels = formats or {}, labels or {}
+
+    def named(q: str, label: str) -> bool:
+        return dvt_named(q, f"{label} {labels.get(q.upper(), '')}")
+
+    def as_date(q: str, text: str) -> Option:
+        return Option(
+            text,
             (
                 ((section, "dvt_date"), q),
                 ((section, "months_since_dvt"), ""),
                 *(((("dates", "formats"), formats[q.upper()]),) if q.upper() in formats else ()),
             ),
         )
-        for q, label in ranked
-        if kinds.get(q.upper()) == "date"
+
+    dates = [(q, label) for q, label in ranked if kinds.get(q.upper()) == "date"]
+    options = [
+        as_date(q, f"{_shown(q, label)}: the DVT's date (whole months to {reference})")
+        for q, label in dates
+        if named(q, label)
     ]
     options += [
         Option(_shown(q, label), (((section, "months_since_dvt"), q),))
         for q, label in ranked
         if kinds.get(q.upper(), "number") == "number"
     ]
+    options += [
+        as_date(
+            q,
+            f"any other date: {_shown(q, label)}, whose name does not speak of the DVT, as the DVT's date "
+            f"(whole months to {reference})",
+        )
+        for q, label in dates
+        if not named(q, label)
+    ]
     return options
 
 
-DVT_WORDS = r"DVT|THROMB|VTE"  # a variable's name that speaks of the DVT (DVTDT, IDVTDT, THROMBDT, VTEDT)
+# A name or label that speaks of the DVT (DVTDT, IDVTDT, THROMBDT, VTEDT, "Date of the index DVT", "index event").
+DVT_WORDS = r"DVT|THROMB|VTE|CLOT|INDEX[ _]?EVENT"
+
+
+def dvt_named(name: str, label: str = "") -> bool:
+    """The source's name or label speaks of the DVT (not DTHDT, LSTALVDT, PROCDT, TRTSDTM, last_contact)."""
+    return bool(re.search(DVT_WORDS, f"{name} {label}", re.I))
+
+
 DVT_KEYS = ("months_since_dvt", "dvt_date")  # the [fields] keys the REDCap DVT choice stands for
 DVT_CHOICE = "redcap_dvt"
 
@@ -891,9 +925,6 @@ def dvt_choices(profile: Profile, found: Survey, rows: list[FieldRow], columns: 
     kinds = {f: k for f, k, _ in found.values["fields.kind"]}
     if section == "adsl":  # ADSL's variables only (the kinds are ADSL's)
         columns = [c for c in columns if c.upper() in kinds]
-        # A date variable is the DVT's date only when its name speaks of it (DVTDT, not DTHDT, LSTALVDT, PROCDT
-        # or TRTSDTM: review 17, finding 9); the others are offered neither as the date nor as months.
-        kinds = {f: "text" if k == "date" and not re.search(DVT_WORDS, f, re.I) else k for f, k in kinds.items()}
     present = {c.upper() for c in columns}
     if dvt.upper() in present and kinds.get(dvt.upper(), "date") == "date":
         return []  # whole months from the DVT date
@@ -919,7 +950,8 @@ def dvt_choices(profile: Profile, found: Survey, rows: list[FieldRow], columns: 
     formats = list(profile.section("dates").get("formats", []))
     read_by = {f: [*formats, style] for f, style, _ in found.values.get("fields.date_format", ())}
     reference = str(fields.get("enrolled_on") or "the enrolment date") if section == "adsl" else "the enrolment date"
-    options = dvt_options(section, ranked, kinds, reference, read_by)
+    labels = {f: text for f, text, _ in found.values.get("fields.label", ())}  # REDCap's field labels
+    options = dvt_options(section, ranked, kinds, reference, read_by, labels)
     if not options:
         options = [Option("(no field of the export holds dates or numbers: export the DVT's date, or the months)")]
     return [Choice("Months since the DVT", DVT_CHOICE, f"months_since_dvt (required): {note}", tuple(options))]

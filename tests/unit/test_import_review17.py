@@ -207,11 +207,13 @@ def test_the_adam_assistant_offers_as_the_dvt_date_only_a_variable_that_speaks_o
     assert "RANDDT" in dates  # ADSL's enrolment date (the built-in profile's [adsl] enrolled_on)
     profile, found, rows, columns = _assistant(files, tmp_path)
     (choice,) = dvt_choices(profile, found, rows, columns)
-    texts = [o.text for o in choice.options]
-    assert [t for t in texts if t.endswith("(whole months to RANDDT)")] == [
-        "DVTDT: the DVT's date (whole months to RANDDT)"
+    # DVTDT first; the death, last-alive, procedure and treatment dates only last, said to be no DVT date by name.
+    other = "whose name does not speak of the DVT, as the DVT's date (whole months to RANDDT)"
+    assert [o.text for o in choice.options] == [
+        "DVTDT: the DVT's date (whole months to RANDDT)",
+        *(f"any other date: {v}, {other}" for v in ("DTHDT", "LSTALVDT", "PROCDT", "TRTSDTM")),
     ]
-    assert not {"DTHDT", "LSTALVDT", "PROCDT", "TRTSDTM"} & {t.split(":")[0] for t in texts}
+    assert choice.options[0].writes == ((("adsl", "dvt_date"), "DVTDT"), (("adsl", "months_since_dvt"), ""))
 
 
 def test_the_adam_assistant_never_offers_the_ulcer_parameter_for_a_villalta_item(tmp_path):
@@ -225,3 +227,72 @@ def test_the_adam_assistant_never_offers_the_ulcer_parameter_for_a_villalta_item
         assert ulcer not in offered[f"adam_paramcd_{item}"]
         assert sorted(offered[f"adam_paramcd_{item}"]) == sorted(c for c in params if c not in (ulcer, "VILTOT"))
     assert offered["adam_paramcd_ulcer_present"][0] == ulcer
+
+
+# --- finding 9: the REDCap assistant's candidates (the reviewer's longitudinal PTSREG export, kept as written) -----
+
+RC_PTSREG = HERE / "rc_ptsreg"
+
+
+def _dictionary(folder: Path) -> list[dict[str, str]]:
+    with next(folder.glob("*DataDictionary*.csv")).open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _redcap_assistant(tmp_path: Path):
+    files = sorted(RC_PTSREG.glob("*.csv"))
+    profile = load("redcap")
+    refused = _run("redcap", files, tmp_path / "out.duckdb", check=True)
+    return profile, files, refused
+
+
+def test_the_redcap_assistant_offers_the_dvt_date_first_and_other_dates_last_as_no_dvt_date(tmp_path):
+    """Before: last_contact and proc_date were offered as "the DVT's date" beside dvt_date, before the months."""
+    dictionary = _dictionary(RC_PTSREG)
+    dates = [
+        r["Variable / Field Name"] for r in dictionary if r["Text Validation Type OR Show Slider Number"] == "date_ymd"
+    ]
+    labels = {r["Variable / Field Name"]: r["Field Label"] for r in dictionary}
+    assert labels["dvt_date"] == "Date of index DVT" and labels["proc_date"] == "Procedure date"
+    profile, files, refused = _redcap_assistant(tmp_path)
+    fields = profile.section("fields")
+    # The date fields no other key of the built-in profile reads (a visit's, an event's, a death's date are theirs).
+    free = [d for d in dates if d not in fields.values() and d not in profile.section("adverse_events").values()]
+    assert free == ["dvt_date", "proc_date", "last_contact"]
+    rows = assistant.field_rows(profile, refused.source_columns)
+    (choice,) = dvt_choices(
+        profile, survey(profile, files), rows, assistant.source_fields(profile, refused.source_columns)
+    )
+    texts = [o.text for o in choice.options]
+    to = "(whole months to the enrolment date)"
+    as_date = [o.text for o in choice.options if (("fields", "dvt_date"), o.writes[0][1]) == o.writes[0]]
+    assert as_date == [
+        f"dvt_date: the DVT's date {to}",
+        f"any other date: last_contact, whose name does not speak of the DVT, as the DVT's date {to}",
+        f"any other date: proc_date, whose name does not speak of the DVT, as the DVT's date {to}",
+    ]
+    # The DVT's date first, the months (number fields) next, the other dates last.
+    assert texts[0] == as_date[0] and texts[-2:] == as_date[1:]
+    assert all(o.writes == ((("fields", "months_since_dvt"), o.text),) for o in choice.options[1:-2])
+
+
+def test_the_redcap_assistant_offers_a_villalta_item_only_the_fields_naming_it(tmp_path):
+    """Before: vil_pares was offered for v_heaviness, v_pruritus and v_redness, dvt_date for the procedure's and
+    the last contact's dates. The others stay reachable, after the candidates (assistant.offered)."""
+    profile, _, refused = _redcap_assistant(tmp_path)
+    rows = {r.key: r for r in assistant.field_rows(profile, refused.source_columns) if not r.found}
+    assert {k: rows[k].candidates for k in ("v_heaviness", "v_pruritus", "v_redness", "v_calf_pain")} == {
+        "v_heaviness": ("vil_heavy",),
+        "v_pruritus": ("vil_prur",),
+        "v_redness": ("vil_red",),
+        "v_calf_pain": ("vil_calfpain",),
+    }
+    assert {k: rows[k].candidates for k in ("procedure_date", "last_contact_date", "ulcer_present")} == {
+        "procedure_date": ("proc_date",),
+        "last_contact_date": ("last_contact",),
+        "ulcer_present": ("ulcer",),
+    }
+    columns = assistant.source_fields(profile, refused.source_columns)
+    options = assistant.offered("v_heaviness", rows["v_heaviness"].candidates, columns)
+    assert sorted(options) == sorted(columns)
+    assert options.index("vil_pares") > options.index("record_id")  # another item's field among the last

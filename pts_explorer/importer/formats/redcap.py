@@ -51,6 +51,7 @@ DICTIONARY_FIRST_COLUMN = "Variable / Field Name"
 DICTIONARY_COLUMNS = {
     "name": (DICTIONARY_FIRST_COLUMN, "field_name"),
     "type": ("Field Type", "field_type"),
+    "label": ("Field Label", "field_label"),
     "choices": ("Choices, Calculations, OR Slider Labels", "select_choices_or_calculations"),
     "identifier": ("Identifier?", "identifier"),
     "validation": ("Text Validation Type OR Show Slider Number", "text_validation_type_or_show_slider_number"),
@@ -183,6 +184,15 @@ def is_dictionary(source: Staged) -> bool:
     """A data dictionary CSV (the Online Designer's download or the API's metadata export)."""
     first = source.columns[0] if source.columns else ""
     return first in DICTIONARY_COLUMNS["name"] and _column(source, "type") is not None
+
+
+def field_labels(con: duckdb.DuckDBPyConnection, dictionary: Staged) -> dict[str, str]:
+    """Each field (lower case) of the data dictionary -> its label ("Date of the index DVT")."""
+    name, label = _column(dictionary, "name"), _column(dictionary, "label")
+    if not (name and label):
+        return {}
+    rows = con.execute(f"SELECT lower(trim({name})), trim({label}) FROM {dictionary.table}").fetchall()
+    return {str(f): str(text) for f, text in rows if f and text}
 
 
 def date_fields(con: duckdb.DuckDBPyConnection, dictionary: Staged) -> dict[str, str]:
