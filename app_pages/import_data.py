@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pts_explorer import atomic, config, escape, importer, ui
+from pts_explorer import atomic, config, importer, ui
 from pts_explorer.importer import command
 from pts_explorer.importer.readers import SUFFIXES
 from pts_explorer.ui import importing
@@ -130,8 +130,7 @@ if (check or run) and uploads:
 if (shown := st.session_state.get("import_report")) is not None:
     if uploaded := st.session_state.get(importing.UPLOADED_PATH):
         st.info(
-            f"The profile uploaded with the files, **{escape.markdown(importing.profile_name(uploaded))}** (saved as "
-            f"{importing.profile_file(uploaded)}), was used; it is chosen in the Profile picker.",
+            importing.uploaded_notice(uploaded, st.session_state.get(importing.UPLOADED_NAME)),
             icon=":material/description:",
         )
     ui.import_report(shown)

@@ -82,6 +82,7 @@ def save_uploads(uploads: list[Any], folder: Path) -> list[Path]:
 
 UPLOADED_LINE = "import_uploaded_line"  # a profile uploaded with the files: its digest, and the edits that stand for it
 UPLOADED_PATH = "import_uploaded_profile"  # where the profile uploaded with the files of the report shown was saved
+UPLOADED_NAME = "import_uploaded_name"  # that profile's file name as uploaded (reg2_v1.toml)
 
 
 def uploaded_profile(sources: list[Path]) -> tuple[Path | None, list[Path], str | None]:
@@ -110,8 +111,27 @@ def uploaded_profile(sources: list[Path]) -> tuple[Path | None, list[Path], str 
             target = folder / f"{base}-{n}.toml"
         if not target.exists():
             atomic.write_atomically(target, functools.partial(_copy, path))
+        st.session_state[UPLOADED_NAME] = path.name
         return target, rest, digest
     return None, sources, None
+
+
+def uploaded_notice(saved: str, uploaded: str | None) -> str:
+    """What the page says of the profile uploaded with the files: its [profile] name, the file it was
+    saved as and, where that is not the name it was uploaded with (another profile held it), so, plainly
+    (review 17, finding 9: adam_round1.toml was saved as adam_round1-2.toml without a word)."""
+    name, file = escape.markdown(profile_name(saved)), profile_file(saved)
+    own = f"{assistant.stem(Path(uploaded).stem)}.toml" if uploaded else Path(saved).name
+    if own == Path(saved).name:
+        return (
+            f"The profile uploaded with the files, **{name}** (saved as {file}), was used; it is chosen in the "
+            "Profile picker."
+        )
+    return (
+        f"The profile uploaded with the files, **{name}**, was used; it is chosen in the Profile picker. "
+        f"`profiles/{own}` holds another profile already (an edit saved on this page, or another upload), so "
+        f"the upload was saved as {file}, not under its own name."
+    )
 
 
 def profile_for_check(picked: str, given: Path | None, digest: str | None) -> tuple[str, bool]:

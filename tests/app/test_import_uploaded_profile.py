@@ -85,3 +85,45 @@ def test_the_uploaded_profile_is_named_by_its_profile_name_and_every_check_of_it
     assert _errors(at.session_state["import_report"]) == ARM_OTHER
     assert at.selectbox(key="import_profile").value == str(saved)
     assert [i.value for i in at.info][0] == USED
+
+
+def test_an_uploaded_profile_whose_name_is_taken_is_saved_under_another_and_the_page_says_so(
+    app_on, small_db, tmp_path
+):
+    """Review 17, finding 9: adam_round1.toml was uploaded while profiles/adam_round1.toml held the edit saved from
+    it earlier; the upload was saved as adam_round1-2.toml and the page named that file without a word."""
+    served = _served(small_db, tmp_path)
+    folder = served.parent / "profiles"
+    folder.mkdir()
+    upload = FILES[-1].read_text(encoding="utf-8")
+    earlier = upload.replace("version = 5", "version = 6", 1)  # the edit saved from it on the page before
+    assert earlier != upload
+    (folder / "reg2_v1.toml").write_text(earlier, encoding="utf-8")
+    name = tomllib.loads(upload)["profile"]["name"]
+    at = app_on(served).run()
+    at.switch_page("app_pages/import_data.py").run()
+    at.radio(key="import_synthetic").set_value("Synthetic (simulated)")
+    at.file_uploader(key="import_files").set_value(
+        [(f.name, f.read_bytes(), "application/octet-stream") for f in FILES]
+    )
+    at.run()
+    _check(at)
+    saved = folder / "reg2_v1-2.toml"
+    assert saved.read_text(encoding="utf-8") == upload
+    assert (folder / "reg2_v1.toml").read_text(encoding="utf-8") == earlier  # the other profile is kept
+    assert at.selectbox(key="import_profile").value == str(saved)
+    assert at.session_state["import_report"].profile == f"{name} v5"
+    assert [i.value for i in at.info][0] == (
+        "The profile uploaded with the files, **redcap-PTSREG2\\_DATA\\_2024-06-01\\_0930**, was used; it is chosen "
+        "in the Profile picker. `profiles/reg2_v1.toml` holds another profile already (an edit saved on this page, "
+        "or another upload), so the upload was saved as `profiles/reg2_v1-2.toml`, not under its own name."
+    )
+    # The assistant's edit of it is saved under the name it was saved as, never over the other profile.
+    (save_as,) = [t for t in at.text_input if t.label == "Save as"]
+    assert save_as.value == "reg2_v1-2"
+    at.button(key="assist_save").click().run()
+    assert not at.exception, at.exception
+    edit = tomllib.loads(saved.read_text(encoding="utf-8"))["profile"]
+    assert (edit["name"], edit["version"]) == ("reg2_v1-2", 6)
+    assert (folder / "reg2_v1.toml").read_text(encoding="utf-8") == earlier
+    assert at.selectbox(key="import_profile").value == str(saved)
