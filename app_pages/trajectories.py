@@ -116,14 +116,18 @@ ui.end_of_slide()
 
 what = "Change from baseline" if change else "Measured"
 st.markdown(f"**{what} {outcome.label}** by arm and visit ({trajectories.CI_METHOD})")
-ui.table(display.trajectory_table(table, outcome, by_study, change), key="trajectory_table", note=ui.dash_note(shield))
+ui.table(
+    display.trajectory_table(table, outcome, by_study, change),
+    key="trajectory_table",
+    note=ui.dash_note(shield, display.not_computable_why(table.n, table.ci_low)),
+)
 
 st.subheader("Difference between arms in mean change from baseline", help=glossary.tip("welch"))
 if diff.empty:
     st.info("Both arms are needed for a difference: the cohort has only one arm, or no follow-up visits.")
 else:
     title = f"Difference in mean change of {outcome.label}: stent − medical " + charts.interval_phrase(
-        diff.ci_low, "Welch 95% CI", diff[["n_stent", "n_medical"]].min(axis=1)
+        diff.ci_low, "Welch 95% CI", diff[["n_stent", "n_medical"]].min(axis=1), diff.visit_month
     )
     figure = charts.arm_difference_figure(diff, "diff", outcome, title)
     compared = pd.concat(
@@ -141,7 +145,10 @@ else:
             f"chart above: {marks.words} Only a visit of randomized patients alone "
             "is a randomized comparison."
         )
-    ui.table(differences, key="difference_table", note=ui.dash_note(shield))
+    smaller = diff[["n_stent", "n_medical"]].min(axis=1)
+    ui.table(
+        differences, key="difference_table", note=ui.dash_note(shield, display.not_computable_why(smaller, diff.ci_low))
+    )
     ui.note(
         f"Stent minus medical; {trajectories.DIFF_METHOD}. Patients with a baseline value and "
         "that visit; unadjusted (adjusted estimates: Effects page)."

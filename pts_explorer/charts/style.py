@@ -86,19 +86,40 @@ def group_style(group: str, i: int) -> dict[str, str]:
     }
 
 
-def interval_phrase(low: pd.Series, name: str = "95% CI", n: pd.Series | None = None) -> str:
-    """'and 95% CI' when any interval could be computed; otherwise say why none is drawn: fewer than 2
-    patients where every mean has fewer (`n`, the patients behind each mean, or the smaller arm's for a
-    difference), zero variance where every mean has 2 or more (every patient's value the same: a standard
-    deviation of 0; review 17, finding 9: 3 patients an arm read "fewer than 2 patients"), else either."""
+ZERO_VARIANCE = "zero variance, every patient's value the same"
+
+
+def interval_phrase(
+    low: pd.Series, name: str = "95% CI", n: pd.Series | None = None, months: pd.Series | None = None
+) -> str:
+    """'and 95% CI' when any interval could be computed; otherwise say why none is drawn, each reason in
+    its own words: fewer than 2 patients where a mean has fewer (`n`, the patients behind each mean, or
+    the smaller arm's for a difference), zero variance where it has 2 or more (every patient's value the
+    same: a standard deviation of 0); where both happen, which visits each holds (`months`, each row's
+    visit month: "fewer than 2 patients at month 12; zero variance (...) at months 1, 3 and 6"), else that
+    some points have one and the others the other (review 17, finding 9: 3 patients an arm read "fewer
+    than 2 patients", then "fewer than 2 patients, or zero variance")."""
     if low.notna().any():
         return f"and {name}"
     counts = pd.to_numeric(n, errors="coerce") if n is not None else None
-    if counts is not None and len(counts) and (counts >= 2).all():
-        return f"({name} not computable: zero variance, every patient's value the same)"
-    if counts is not None and (counts >= 2).any():
-        return f"({name} not computable: fewer than 2 patients, or zero variance)"
-    return f"({name} not computable: fewer than 2 patients)"
+    if counts is None or not len(counts) or not (counts >= 2).any():
+        return f"({name} not computable: fewer than 2 patients)"
+    if (counts >= 2).all():
+        return f"({name} not computable: {ZERO_VARIANCE})"
+    enough = (counts >= 2).to_numpy()
+    if months is None:
+        return f"({name} not computable: fewer than 2 patients at some points, zero variance at the others)"
+    few, flat = (_months(months[mask]) for mask in (~enough, enough))
+    flat_words = "zero variance (every patient's value the same)"
+    return f"({name} not computable: fewer than 2 patients at {few}; {flat_words} at {flat})"
+
+
+def _months(months: pd.Series) -> str:
+    """'month 12', 'months 1, 3 and 6' (each month once, in order)."""
+    found = [f"{m:g}" for m in sorted({float(m) for m in months})]
+    if len(found) == 1:
+        return f"month {found[0]}"
+    return f"months {', '.join(found[:-1])} and {found[-1]}"
 
 
 def _rgba(hex_color: str, alpha: float) -> str:

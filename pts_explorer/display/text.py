@@ -125,6 +125,27 @@ def _count_share(n: int, share: float, with_share: bool = True) -> str:
 
 
 NOT_COMPUTABLE = "not computable (fewer than 2 patients, or no event)"
+
+
+def not_computable_why(counts: pd.Series, computed: pd.Series) -> str:
+    """A table's dashes explained by the reasons its rows hold, each in its own words, rather than
+    NOT_COMPUTABLE's either-or: of the rows whose statistic (`computed`: an interval's bound) is missing,
+    those with fewer than 2 patients (`counts`, the smaller arm's for a difference; a hidden count is
+    taken as fewer) and those with 2 or more, whose values have zero variance (review 17, finding 9: a
+    table of 3 patients an arm whose changes were alike read "fewer than 2 patients, or no event")."""
+    missing = computed.isna().to_numpy()
+    enough = (pd.to_numeric(counts, errors="coerce") >= 2).to_numpy()
+    reasons = [
+        words
+        for words, found in (
+            ("fewer than 2 patients", (missing & ~enough).any()),
+            ("zero variance: every patient's value the same", (missing & enough).any()),
+        )
+        if found
+    ]
+    return f"not computable ({'; '.join(reasons)})" if reasons else NOT_COMPUTABLE
+
+
 SMD_FLAG = "▲"  # |SMD| above 0.1
 
 

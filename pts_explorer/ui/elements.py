@@ -59,11 +59,13 @@ def table(
         st.caption(footnote)
 
 
-def dash_note(shield: privacy.Protection) -> str:
-    """The footnote of a table's dashes when small-cell protection may have made some."""
+def dash_note(shield: privacy.Protection, why: str = "") -> str:
+    """The footnote of a table's dashes when small-cell protection may have made some; `why` says why
+    the others are not computable (display.not_computable_why), else NOT_COMPUTABLE's either-or."""
+    why = why or display.NOT_COMPUTABLE
     if not shield.active:
-        return display.NOT_COMPUTABLE
-    return f"not shown: fewer than {shield.k} patients (small cells hidden), or {display.NOT_COMPUTABLE}"
+        return why
+    return f"not shown: fewer than {shield.k} patients (small cells hidden), or {why}"
 
 
 def arm_counts(by_arm: Mapping[str, int] | pd.Series | None) -> str:

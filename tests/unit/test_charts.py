@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-from pts_explorer import charts, vocab
+from pts_explorer import charts, display, vocab
 from pts_explorer.analytics import survival, trajectories
 from pts_explorer.charts import draft, style
 
@@ -383,7 +383,8 @@ def test_no_interval_says_why_fewer_than_two_patients_or_no_spread():
     mixed = alike.assign(n=[1 if i == 0 else 3 for i in range(len(alike))])
     fig = charts.trajectory_figure(mixed, VILLALTA, change=False)
     assert fig.layout.title.text == (
-        "Villalta total by arm: mean (95% CI not computable: fewer than 2 patients, or zero variance) (lower is better)"
+        "Villalta total by arm: mean (95% CI not computable: fewer than 2 patients at some points, zero variance at "
+        "the others) (lower is better)"
     )
     single = alike.assign(n=1)
     fig = charts.trajectory_figure(single, VILLALTA, change=False)
@@ -401,8 +402,33 @@ def test_welch_interval_of_arms_of_three_with_zero_variance_says_zero_variance()
         "(Welch 95% CI not computable: zero variance, every patient's value the same)"
     )
     assert charts.interval_phrase(diff.ci_low, "Welch 95% CI", smaller.where(diff.visit_month == 6, 1)) == (
-        "(Welch 95% CI not computable: fewer than 2 patients, or zero variance)"
+        "(Welch 95% CI not computable: fewer than 2 patients at some points, zero variance at the others)"
     )
     assert charts.interval_phrase(diff.ci_low, "Welch 95% CI", smaller * 0 + 1) == (
         "(Welch 95% CI not computable: fewer than 2 patients)"
     )
+
+
+def test_welch_interval_names_the_visits_of_each_reason_and_the_tables_dashes_say_the_reasons_they_hold():
+    """Review 17, finding 9, on the reviewer's ADaM trial: 3 patients an arm with alike changes at months 1, 3 and 6
+    (2 in the medical arm at month 6) and 1 medical patient at month 12; the title read "fewer than 2 patients, or
+    zero variance", the table's dashes "fewer than 2 patients, or no event" (no event is no reason here)."""
+    diff = pd.DataFrame(
+        {"visit_month": [1, 3, 6, 12], "ci_low": [np.nan] * 4, "n_stent": [3, 3, 3, 3], "n_medical": [3, 3, 2, 1]}
+    )
+    smaller = diff[["n_stent", "n_medical"]].min(axis=1)
+    assert charts.interval_phrase(diff.ci_low, "Welch 95% CI", smaller, diff.visit_month) == (
+        "(Welch 95% CI not computable: fewer than 2 patients at month 12; zero variance (every patient's value the "
+        "same) at months 1, 3 and 6)"
+    )
+    assert display.not_computable_why(smaller, diff.ci_low) == (
+        "not computable (fewer than 2 patients; zero variance: every patient's value the same)"
+    )
+    assert display.not_computable_why(smaller.where(diff.visit_month != 12, 3), diff.ci_low) == (
+        "not computable (zero variance: every patient's value the same)"
+    )
+    computed = diff.ci_low.where(diff.visit_month != 12, -1.0).where(diff.visit_month == 12, np.nan)
+    assert display.not_computable_why(smaller, computed) == (
+        "not computable (zero variance: every patient's value the same)"
+    )
+    assert display.not_computable_why(smaller, diff.ci_low.fillna(0.0)) == display.NOT_COMPUTABLE
