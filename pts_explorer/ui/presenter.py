@@ -208,7 +208,8 @@ def _data_badges() -> str:
     shield = state.protection()
     info = query("dataset_info").iloc[0]
     synthetic = " · :orange-badge[:material/science: synthetic data]" if bool(info.synthetic) else ""
-    protected = f" · small cells hidden (k = {shield.k})" if shield.active else ""
+    # "k = 5" kept on one line (non-breaking spaces): the line wrapped between "(k =" and "5)" at 1280x720
+    protected = f" · small cells hidden (k\u00a0=\u00a0{shield.k})" if shield.active else ""
     return synthetic + protected
 
 

@@ -48,7 +48,7 @@ def test_presenter_mode_shows_the_page_alone_in_large_type(app_on, demo_db, page
         )
     else:
         assert f"**{title}** · Common iliac, Femoral · n = " in line
-    assert "synthetic data" in line and "small cells hidden (k = 5)" in line
+    assert "synthetic data" in line and "small cells hidden (k\u00a0=\u00a05)" in line
     charts = at.get("plotly_chart")
     assert charts
     figure = json.loads(charts[0].proto.spec)

@@ -73,7 +73,7 @@ def test_each_slide_is_the_apps_slide_its_line_whole_and_its_key_chart(app_on, d
     iliac_later = by_arm(demo_db, f"{trial_iliac} and {SCORED.format('v.visit_month > 0')}")
     iliac_12 = by_arm(demo_db, f"{trial_iliac} and {SCORED.format('v.visit_month = 12')}")
     ulcer = by_arm(demo_db, OPEN_ULCER_AT_BASELINE)
-    mark = "synthetic data · small cells hidden (k = 5)"
+    mark = "synthetic data · small cells hidden (k\u00a0=\u00a05)"
     pooled = "pooled randomized and observational"
     assert [s.line for s in content.slides] == [
         f"Slide 1 of 3: Who is in it · Overview · Femoral · n = {femoral} · {pooled} · {mark}",
