@@ -4,6 +4,7 @@ tests/fixtures/review18: their hand-written .xpt files). Expected values are rea
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -134,3 +135,64 @@ def test_both_legs_in_qslat_unread_by_the_profile_are_refused_naming_qslat_and_t
                 "the index limb's records (patients.limb_side) are imported, the other leg's set aside",
             )
         ]
+
+
+# --- finding 4: RFSTDTC blank for the whole control arm of a device trial ------------------------------------------
+
+F4 = HERE / "F4_sdtm_control_arm_blank_RFSTDTC"
+
+
+def _iso(value: str) -> pd.Timestamp | None:
+    """The date an ISO 8601 --DTC value starts with, or None."""
+    return pd.Timestamp(value[:10]) if re.fullmatch(r"\d{4}-\d{2}-\d{2}(T.*)?", str(value)) else None
+
+
+def test_a_control_arm_without_rfstdtc_is_refused_naming_the_arm_and_the_dates_it_has(tmp_path):
+    """RFSTDTC is the stent's date, blank for the medical arm: the check passed, and the import held 3 stent patients
+    as a randomized trial, the medical arm lumped with the screen failures in one warning. Now an error names the
+    arm, its subjects, RFSTDTC and [population] exclude_blank_reference_date, and the DM date that fixes it as the
+    [dm] enrolled_on key (one never after RFSTDTC where a subject has both: RFENDTC is an end)."""
+    dm = _xpt(F4 / "dm.xpt")
+    dm["arm_to"] = dm.ARM.str.upper().map(BUILTIN["values"]["arm"])
+    undated = dm[dm.arm_to.notna() & (dm.RFSTDTC.str.strip() == "")]
+    assert set(undated.arm_to) == {"medical"} and set(dm[dm.RFSTDTC.str.strip() != ""].arm_to) == {"stent"}
+    named = {v.upper() for v in BUILTIN["dm"].values()}
+    candidates = [
+        c
+        for c in dm.columns
+        if c.endswith("DTC")
+        and c not in named
+        and all(_iso(v) for v in undated[c])
+        and all(_iso(v) <= _iso(s) for v, s in zip(dm[c], dm.RFSTDTC, strict=True) if _iso(v) and _iso(s))
+    ]
+    assert candidates == ["RFICDTC"]
+    supp = _xpt(F4 / "suppdm.xpt")
+    supp = supp[supp.USUBJID.isin(undated.USUBJID) & supp.QVAL.map(lambda v: _iso(v) is not None)]
+    qnams = sorted(q for q, g in supp.groupby("QNAM") if set(g.USUBJID) == set(undated.USUBJID))
+    assert qnams == ["RANDDTC"]
+    report = _run(F4 / "sdtm_st02.toml", sorted(F4.glob("*.xpt")), tmp_path / "out.duckdb", check=True)
+    assert not report.imported
+    found = report.issues[report.issues.rule == "sdtm:population_arm"]
+    assert list(zip(found.severity, found.file, found.record, found.value, found.message, strict=True)) == [
+        (
+            "error",
+            "dm.xpt",
+            ", ".join(sorted(undated.USUBJID)),
+            ", ".join(sorted(set(undated.ARM))),
+            f"the medical arm ({', '.join(sorted(set(undated.ARM)))} in DM.ARM ([dm] arm)) loses all its "
+            f"{len(undated)} subjects to [population] exclude_blank_reference_date: DM.RFSTDTC ([dm] enrolled_on) is "
+            "blank for them. Every study day counts from that date: set [dm] enrolled_on to a date these subjects "
+            "have (randomization or consent; in a device trial RFSTDTC, the first study treatment, is blank for the "
+            'control arm) in a copy of the profile. DM.RFICDTC ([dm] enrolled_on = "RFICDTC") holds a date for each '
+            f"of them; SUPPDM QNAM {qnams[0]} holds one too, which [dm] enrolled_on cannot read (it names a DM "
+            "variable). Or, if the arm is not to be imported, leave it out with [population] exclude_arms",
+        )
+    ]
+    # The key it names imports both arms, each subject's reference date RFICDTC.
+    out = tmp_path / "rficdtc.duckdb"
+    fixed = _run(F4 / "sdtm_st02_rficdtc.toml", sorted(F4.glob("*.xpt")), out)
+    assert fixed.imported
+    randomized = dm[dm.arm_to.notna()].sort_values("USUBJID")
+    with duckdb.connect(str(out), read_only=True) as con:
+        got = con.execute("SELECT patient_id, arm, CAST(enrolled_on AS VARCHAR) FROM patients ORDER BY 1").fetchall()
+    assert got == list(zip(randomized.USUBJID, randomized.arm_to, randomized.RFICDTC, strict=True))

@@ -674,6 +674,7 @@ class SdtmMapper(Mapper):
                     "datasets are not imported",
                 )
             )
+        self._arms_lost(reference)
         self.con.execute(
             "CREATE OR REPLACE TABLE sdtm_subjects AS SELECT * EXCLUDE (step) FROM sdtm_dm WHERE step IS NULL"
         )
@@ -684,6 +685,86 @@ class SdtmMapper(Mapper):
         self._unmapped("sdtm_subjects", "patient_id", "dm", "sex", "sex", "sex")
         for key in ("last_contact_date", "death_date"):
             self._check_dates("dm", key, "sdtm_subjects")
+
+    def _arms_lost(self, reference: str) -> None:
+        """The blank reference date losing a whole arm, or most subjects of the arms, is an error, never a warning
+        lumped with the screen failures (review 18, finding 4: a device trial's RFSTDTC, the stent's date, blank for
+        the whole medical arm; 3 stent patients imported as a randomized trial). One error per arm naming its
+        subjects, the variable and the key, and the DM dates these subjects have. (An arm [population] flag_qnam
+        leaves out is the profile's choice, said by the population warning.)"""
+        b = Bind()
+        rows = self.con.execute(
+            f"SELECT arm_to, string_agg(DISTINCT arm, ', ' ORDER BY arm), count(*), count(*) FILTER (WHERE step IS "
+            "NULL), list(patient_id ORDER BY patient_id) FILTER (WHERE step = 2), min(_file) FROM (SELECT *, "
+            f"{self._map('arm', 'arm', b)} AS arm_to FROM sdtm_dm) WHERE list_contains({b(vocabulary('arm'))}, "
+            "arm_to) AND coalesce(step, 0) <> 1 GROUP BY 1 ORDER BY 1",
+            b.params,
+        ).fetchall()
+        in_arms = sum(int(r[2]) for r in rows)
+        most = 2 * sum(len(r[4] or []) for r in rows) > in_arms  # most subjects of the arms left out
+        for arm, values, n, kept, undated, file in rows:
+            if not undated or (kept and not most):
+                continue
+            lost = f"all its {counted(int(n), 'subject')}" if not kept else f"{len(undated)} of its {int(n)} subjects"
+            shown = ", ".join(undated[:5]) + (f" and {len(undated) - 5} more" if len(undated) > 5 else "")
+            self.issues.add(
+                Issue(
+                    ERROR,
+                    "sdtm:population_arm",
+                    str(file),
+                    None,
+                    shown,
+                    self.names["dm"].get("arm", ""),
+                    str(values),
+                    f"the {arm} arm ({values} in {self._var('dm', 'arm')}) loses {lost} to [population] "
+                    f"exclude_blank_reference_date: {self._var('dm', 'enrolled_on')} is blank for them. Every study "
+                    "day counts from that date: set [dm] enrolled_on to a date these subjects have (randomization or "
+                    "consent; in a device trial RFSTDTC, the first study treatment, is blank for the control arm) in "
+                    f"a copy of the profile. {self._dated_instead(list(undated), reference)}. Or, if the arm is not "
+                    "to be imported, leave it out with [population] exclude_arms",
+                )
+            )
+
+    def _dated_instead(self, subjects: list[str], reference: str) -> str:
+        """What a message on subjects without the reference date says of the dates they have: the DM --DTC
+        variables (and SUPPDM QNAMs) holding a date for each of them, never after the reference date where a
+        subject has both (an end date is no start), each as the [dm] enrolled_on it would be."""
+        found: list[str] = []
+        taken = {v.upper() for v in self.names["dm"].values()}
+        for src in self.sources.get("dm", []):
+            subject = src.ref(self.names["dm"].get("patient_id", ""))
+            current = src.ref(reference)
+            if subject is None or current is None:
+                continue
+            for column in src.columns:
+                ref = src.ref(column)
+                if not column.upper().endswith("DTC") or column.upper() in taken or ref is None:
+                    continue
+                (ok,) = self.con.execute(
+                    f"SELECT count(*) FILTER (WHERE list_contains($subjects, {subject}) AND pts_date({ref}) IS NOT "
+                    f"NULL) = len($subjects) AND coalesce(bool_and(pts_date({ref}) <= pts_date({current})), true) "
+                    f"FROM {src.table}",
+                    {"subjects": subjects},
+                ).fetchone() or (False,)
+                if ok and column not in found:
+                    found.append(column)
+        qnams = [
+            str(r[0])
+            for r in self.con.execute(
+                "SELECT upper(qnam) FROM sdtm_suppdm WHERE list_contains($subjects, subject) AND pts_date(qval) IS NOT "
+                "NULL GROUP BY 1 HAVING count(DISTINCT subject) = len($subjects) ORDER BY 1",
+                {"subjects": subjects},
+            ).fetchall()
+        ]
+        dm, supp = self.labels["dm"], self.labels["suppdm"]
+        said = [f'{dm}.{c} ([dm] enrolled_on = "{c}")' for c in found]
+        text = f"{' and '.join(said)} {'holds' if len(said) == 1 else 'hold'} a date for each of them" if said else ""
+        if qnams:
+            text += (
+                f"{'; ' if text else ''}{supp} QNAM {', '.join(qnams)} {'holds' if len(qnams) == 1 else 'hold'} one "
+                f"too, which [dm] enrolled_on cannot read (it names a DM variable)"
+            )
+        return (text[0].upper() + text[1:]) if text else f"No {dm} date variable holds a date for each of them"
 
     def _qualifiers(self, suppdm: bool) -> tuple[dict[str, str], str]:
         """The select expressions of the [qualifiers] columns, and the joins they need."""
