@@ -196,3 +196,49 @@ def test_a_control_arm_without_rfstdtc_is_refused_naming_the_arm_and_the_dates_i
     with duckdb.connect(str(out), read_only=True) as con:
         got = con.execute("SELECT patient_id, arm, CAST(enrolled_on AS VARCHAR) FROM patients ORDER BY 1").fetchall()
     assert got == list(zip(randomized.USUBJID, randomized.arm_to, randomized.RFICDTC, strict=True))
+
+
+# --- finding 10: words in QSSTRESC for one subject's Villalta items --------------------------------------------------
+
+F10 = HERE / "F10_sdtm_labels_in_QSSTRESC"
+
+
+def test_words_in_qsstresc_are_one_message_per_test_code_with_the_count_and_first_records(tmp_path):
+    """PTS-ST02-002's Villalta items hold "Mild", "Severe"... in QSSTRESC, QSSTRESN blank: 55 error lines, one per
+    record, each with its own subject and visit. Now every record of a test code carries one message (the report
+    prints one line per code): the count of records and subjects, and the first three by line."""
+    qs = _xpt(F10 / "qs.xpt")
+    months = _visit_months(F10 / "sdtm_st02.toml")
+    words = qs[
+        qs.VISITNUM.isin(list(months))
+        & qs.QSSTRESN.isna()
+        & pd.to_numeric(qs.QSSTRESC, errors="coerce").isna()
+        & qs.QSTESTCD.map(CODES).isin(VILLALTA_ITEMS)
+    ]
+    assert len(words) == 55 and words.QSTESTCD.nunique() == 11
+    expected = []
+    for code, group in words.groupby("QSTESTCD"):
+        item = CODES[code]
+        group = group.sort_values("line")
+        where = [f"USUBJID {s}, VISIT {v}" for s, v in zip(group.USUBJID, group.VISIT, strict=True)]
+        n, subjects = len(group), group.USUBJID.nunique()
+        said = (
+            where[0]
+            if n == 1
+            else f"{n} records of {subjects} subject{'s' if subjects > 1 else ''}: {'; '.join(where[:3])}"
+            + (f" and {n - 3} more" if n > 3 else "")
+        )
+        message = (
+            f"visits.{item} must be a whole number in range ({said}). Source records QSTESTCD = {code} ([qs.testcd] "
+            f"{item}): check that it holds this, or give a [values.{item}] map."
+        )
+        expected += [
+            (f"type:visits.{item}", "qs.xpt", line, value, message)
+            for line, value in zip(group.line, group.QSSTRESC, strict=True)
+        ]
+    report = _run(F10 / "sdtm_st02.toml", sorted(F10.glob("*.xpt")), tmp_path / "out.duckdb", check=True)
+    found = report.issues[report.issues.rule.str.startswith("type:")]
+    assert sorted(zip(found.rule, found.file, found.line, found.value, found.message, strict=True)) == sorted(expected)
+    assert len({m for m in found.message}) == 11  # one message per test code
+    printed = [line for line in report.text().splitlines() if line.startswith("  ERROR: qs.xpt") and "type:" in line]
+    assert len(printed) == 11
