@@ -104,7 +104,7 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
             auth.unknown_studies_notice(data.served_studies())  # for the operator: ids the data do not hold
             _audit_centres(page, centres_asked)
             if presenting:
-                line = presenter.start_line()
+                line = presenter.start_line(spec)
                 filter_panel.sidebar_filters(line.drawer)
             else:
                 filter_panel.sidebar_filters()

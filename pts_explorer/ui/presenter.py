@@ -68,19 +68,36 @@ class Line:
     reads the cohort its controls set)."""
 
     words: DeltaGenerator
+    heading: DeltaGenerator  # in `words`: the slide's line, its page's title until the page has run
     steps: DeltaGenerator
     drawer: DeltaGenerator | None  # None in a follower's window: it changes nothing
     leave: DeltaGenerator
     room: DeltaGenerator  # sharing to the room (following): its link and followers, or what one follows
     below: DeltaGenerator | None = None  # under the line, the slide's whole width: three or four groups' lines
+    keys: DeltaGenerator | None = None  # the hidden links the clicker's keys click (None in a follower's window)
 
 
-def start_line() -> Line:
+def _heading(spec: PageSpec) -> str:
+    """The line's words while the page runs: the slide's place and title, its page's title; nothing of the
+    cohort, its n or design, which the page states once it has run. Without it the line of the slide being
+    left stood over the new slide's notice and chart while they were drawn (review 27e, finding 1: "n = 49
+    stent, 46 medical · randomized" over Safety's "Not a randomized comparison", up to 2.6 s under load)."""
+    shown = talks.presented()
+    if shown is None:
+        return f"**{spec.title}**"
+    return f"Slide {shown.position} of {len(shown.talk.slides)}: **{escape.markdown(shown.slide.title)}**"
+
+
+def start_line(spec: PageSpec) -> Line:
     """Lay out the line: words at the left, wrapping in the room the links leave; at the right, in
     one row (presenter.css keeps each label on one line, at 1280x720 as at 1920x1080), Previous and
-    Next, the cohort drawer (key F) and Exit."""
+    Next, the cohort drawer (key F) and Exit; and the hidden links of the keys, laid out here, before the
+    page, so that no element of the next page is drawn where they stood (review 27e, finding 1: a faded
+    block of "To slide 1 ... 5" links pushed the next slide's chart down while it was drawn)."""
     with st.container(key="presenter_line", horizontal=True, vertical_alignment="center", gap="small", wrap=False):
         words = st.container(width="stretch", key="presenter_words")
+        heading = words.empty()
+        heading.markdown(_heading(spec), width="stretch")
         with st.container(key="presenter_steps", horizontal=True, width="content", gap="small", wrap=False):
             # following.py: the presenter's Room sits in the slide's corner (out of this row: the line's words
             # keep their width); a follower's status sits in the row, which has no drawer or steps.
@@ -107,8 +124,9 @@ def start_line() -> Line:
                     on_change="rerun",  # its state says whether its controls can have been changed (state.begin_run)
                 )
             leave = st.container(width="content")
+            keys = None if state.following() else st.container(key="presenter_keys")  # presenter.css hides it
     below = st.container(key="presenter_below")  # the slide's whole width, not the room the links leave
-    return Line(words, steps, drawer, leave, room, below)
+    return Line(words, heading, steps, drawer, leave, room, below, keys)
 
 
 def begin() -> None:
@@ -484,6 +502,7 @@ def _places(spec: PageSpec, here: dict[str, list[str]], shown: talks.Presented |
 
 
 def _keys(
+    line: Line,
     spec: PageSpec,
     steps: dict[str, Step | None],
     leave: dict[str, list[str]],
@@ -492,7 +511,7 @@ def _keys(
     """The hidden links the keys click (presenter.css hides presenter_keys) and the key listener:
     first, previous, next, last and leave, and a link to every slide with the place of this one
     (presses faster than a slide is drawn open the slide they lead to: KEYS_SCRIPT)."""
-    with st.container(key="presenter_keys"):
+    with line.keys if line.keys is not None else st.container(key="presenter_keys"):
         for name, step in steps.items():
             if step is not None:
                 with st.container(key=f"presenter_key_{name}"):
@@ -547,8 +566,7 @@ def _draw_line(line: Line, spec: PageSpec, text: str, rows: str = "") -> None:
         text = f"Slide {shown.position} of {len(shown.talk.slides)}: {title} · {text}"
     _draw_rows(line, rows)
     if state.following():  # read-only: no steps, no keys; the way out leaves following too
-        with line.words:
-            st.markdown(text, width="stretch")
+        line.heading.markdown(text, width="stretch")
         with line.leave:
             st.page_link(
                 spec.script,
@@ -561,8 +579,7 @@ def _draw_line(line: Line, spec: PageSpec, text: str, rows: str = "") -> None:
     # on loses its query in the browser otherwise). Leaving presenter mode leaves the talk too.
     leave = {**{k: v for k, v in here.items() if k not in ("present", "talk", "slide")}, "present": ["0"]}
     st.session_state[LINE] = text + rows
-    with line.words:
-        st.markdown(text, width="stretch")
+    line.heading.markdown(text, width="stretch")
     with line.steps:
         for name, icon in (("previous", "arrow_back"), ("next", "arrow_forward")):
             if step := steps[name]:
@@ -575,6 +592,6 @@ def _draw_line(line: Line, spec: PageSpec, text: str, rows: str = "") -> None:
                 )
     with line.leave:
         st.page_link(spec.script, label="Exit presenter view", icon=":material/close_fullscreen:", query_params=leave)
-    _keys(spec, steps, leave, _places(spec, here, shown))
+    _keys(line, spec, steps, leave, _places(spec, here, shown))
     # Last: the slide is drawn (its chart above, this line), so the speaker view may say "Now" of it.
     following.presenter_settled(spec)
