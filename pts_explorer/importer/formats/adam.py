@@ -44,6 +44,38 @@ DERIVED_ONLY_STEP = "derived record, the only one flagged for analysis at its vi
 EVENT_SOURCES = {"adae": ("ae", "event_type", "ADAE"), "adpr": ("pr", "pr_event", "ADPR")}
 # [adtte] key that is no PARAMCD: the CNSR value that means an event (0, CDISC; 1, a sponsor coding it the other way).
 CNSR_EVENT = "cnsr_event"
+# section -> the keys an adam profile may set in it (None: any key, checked where it is read: [adtte]'s PARAMCDs); any
+# other section or key refuses the profile, naming it (profiles.check_keys; review 18, F3: a misspelt [populaton]
+# or `requires =` was silently ignored and imported a subject outside the ITT population).
+VISIT_KEYS = (*(c for c in contract_columns("visits") if c not in ("patient_id", "visit_month", "visit_day")),)
+PROFILE_KEYS: dict[str, tuple[str, ...] | None] = {
+    "sas": ("encoding",),
+    "datasets": ("adsl", "adqs", "advs", "adae", "adpr", "adtte"),
+    "population": ("require", "exclude_arms"),
+    "study": ("design", "visit_months", "description", "study_name"),
+    "dates": ("formats", "partial", "excel_serial"),
+    "adsl": (
+        *source_columns("patients"),
+        "arm_actual",
+        "dvt_date",
+        "death_date",
+        *source_columns("procedures", but=("patient_id",)),
+    ),
+    "values": (
+        *(c for c in contract_columns("patients") if c != "patient_id"),
+        *VISIT_KEYS,
+        "flag",
+        "event_type",
+        "pr_event",
+    ),
+    "bds": (*BDS_FLAGS, "early_baseline", "avalc_as_aval"),
+    "visits": ("AVISIT", "AVISITN"),
+    "paramcd": (*VISIT_KEYS, "villalta_total"),
+    "ae": ("term", "start_date", "serious"),
+    "pr": ("term", "start_date"),
+    "derive": ("ulcer_healed",),
+    "adtte": None,
+}
 
 
 def imports_procedure(profile: Profile | None, columns: list[str] | None = None) -> bool:

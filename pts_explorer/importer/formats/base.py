@@ -10,7 +10,6 @@ beside this one (contract, adam, redcap), its built-in profile beside that (<nam
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -22,7 +21,7 @@ import pandas as pd
 
 from pts_explorer import validation, vocab
 from pts_explorer.importer.issues import ERROR, WARNING, Funnel, Issue, Issues
-from pts_explorer.importer.profiles import Profile
+from pts_explorer.importer.profiles import KnownKeys, Profile, unknown_keys
 from pts_explorer.importer.readers import Staged
 
 TABLES = vocab.CONTRACT_TABLES
@@ -136,36 +135,13 @@ class Mapper:
         listed: Mapping[str, str] | None = None,
         more: str = "",
     ) -> None:
-        """A section or key a profile of this format does not read: one warning each, naming it and the
-        closest one (its own rule, so that a summary by rule shows each). keys: per section its keys, or
-        None for a section of any keys; listed: a section's keys in words where listing them would not
-        help; more: where to read further."""
-        for section, value in self.profile.sections.items():
-            if section not in keys:
-                near = difflib.get_close_matches(section, list(keys), n=1, cutoff=0.5)
-                hint = f" (did you mean [{near[0]}]?)" if near else ""
-                self._profile_key_warning(
-                    profile_kind, section, f"[{section}] is not a section of {profile_kind} profile: ignored{hint}"
-                )
-                continue
-            known = keys[section]
-            if known is None or not isinstance(value, dict):
-                continue  # a section of any keys, or not a table
-            for key in value:
-                if key not in known:
-                    near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.5)
-                    hint = f"did you mean {near[0]}? " if near else ""
-                    words = (listed or {}).get(section) or ", ".join(known)
-                    self._profile_key_warning(
-                        profile_kind,
-                        f"{section}.{key}",
-                        f"[{section}] {key} is not a key of [{section}] in {profile_kind} profile: ignored ({hint}its "
-                        f"keys: {words}{more})",
-                    )
-
-    def _profile_key_warning(self, profile_kind: str, where: str, message: str) -> None:
-        rule = f"{profile_kind.split()[-1]}:profile_key.{where}"
-        self.issues.add(Issue.file_level(WARNING, rule, self.profile.path.name, message))
+        """A section or key a profile of this format does not read: an error each, in the words of the loader's
+        check (profiles.unknown_keys), which refuses such a profile before any mapper runs (formats.load);
+        here for a profile read without that check."""
+        known = KnownKeys(profile_kind, keys, listed or {}, more)
+        for message in unknown_keys(self.profile.sections, known):
+            rule = f"{profile_kind.split()[-1]}:profile_key"
+            self.issues.add(Issue.file_level(ERROR, rule, self.profile.path.name, message))
 
     def absent(self, file: str | None, columns: Iterable[tuple[str, str]]) -> None:
         """Contract columns (table, column) left empty in the records of `file` (None: of any file)

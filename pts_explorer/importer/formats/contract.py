@@ -25,6 +25,15 @@ from pts_explorer.importer.issues import ERROR, WARNING, Issue
 from pts_explorer.importer.profiles import Profile
 from pts_explorer.importer.readers import Staged
 
+# section -> the keys a contract profile may set in it; any other section or key refuses the profile, naming it
+# (profiles.check_keys; review 18, F3: a misspelt [date] or a [datasets] section was silently ignored).
+PROFILE_KEYS: dict[str, tuple[str, ...] | None] = {
+    "tables": TABLES,
+    "dates": ("formats", "partial", "excel_serial"),
+    "derive": ("ulcer_healed",),
+    "sas": ("encoding",),
+}
+
 
 class ContractMapper(Mapper):
     """One source per table, contract column names; generated columns, if given, are compared."""
