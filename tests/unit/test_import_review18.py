@@ -241,3 +241,38 @@ def test_a_map_keyed_by_a_code_the_dictionary_lacks_applies_and_the_assistant_wr
         assert con.execute(
             "SELECT count(*) FROM events WHERE patient_id = ? AND event_type <> 'death'", [ae_row["record_id"]]
         ).fetchall() == [(len(ae_records),)]
+
+
+# --- F5: ADAE whose AESER is filled only when serious ("Y", blank otherwise) ----------------------------------------
+
+F5 = HERE / "F5"
+
+
+def test_a_blank_aeser_is_named_with_its_records_and_the_key_that_reads_it_as_not_serious(tmp_path):
+    adae, _ = pyreadstat.read_xport(str(F5 / "adae.xpt"))
+    terms = {k.upper() for k in load(F5 / "adam_pts_st01.toml").values("event_type")}
+    events = adae[adae.AEDECOD.str.upper().isin(terms)]
+    blank = events[events.AESER.str.strip() == ""]
+    assert len(blank) == 2
+    sources = sorted(F5.glob("*.xpt"))
+    report = _run(F5 / "adam_pts_st01.toml", sources, tmp_path / "out.duckdb", check=True)
+    assert report.errors == 1  # the generic "check that the profile names the source column" is gone
+    assert _issues(report, "adam:ae_serious_blank") == [
+        (
+            "error",
+            f"AESER ([ae] serious) is blank on {len(blank)} records of ADAE (subjects "
+            f"{', '.join(sorted(blank.USUBJID))}; "
+            f"terms {', '.join(sorted(blank.AEDECOD.str.upper()))}); the contract requires each event's seriousness. "
+            'If a blank AESER means not serious (it is filled only when serious, "Y"), set [values.serious] "" = '
+            '"false" in a copy of the profile; otherwise fill AESER in the source',
+        )
+    ]
+    profile = tmp_path / "blank_is_n.toml"
+    text = (F5 / "adam_pts_st01.toml").read_text(encoding="utf-8")
+    profile.write_text(text + '\n[values.serious]\n"" = "false"\n', encoding="utf-8")
+    out = tmp_path / "out.duckdb"
+    report = _run(profile, sources, out)
+    assert report.imported, report.text()
+    with duckdb.connect(str(out), read_only=True) as con:
+        got = con.execute("SELECT patient_id, serious FROM events WHERE event_type <> 'death' ORDER BY 1").fetchall()
+    assert got == sorted(zip(events.USUBJID, events.AESER == "Y", strict=True))
