@@ -276,3 +276,28 @@ def test_a_blank_aeser_is_named_with_its_records_and_the_key_that_reads_it_as_no
     with duckdb.connect(str(out), read_only=True) as con:
         got = con.execute("SELECT patient_id, serious FROM events WHERE event_type <> 'death' ORDER BY 1").fetchall()
     assert got == sorted(zip(events.USUBJID, events.AESER == "Y", strict=True))
+
+
+# --- F6: REDCap records without a data access group -----------------------------------------------------------------
+
+F6 = HERE / "F6"
+
+
+def test_records_without_a_data_access_group_are_named_with_the_column_and_the_keys(tmp_path):
+    rows = _export(F6)
+    groups: dict[str, set[str]] = {}
+    for row in rows:
+        groups.setdefault(row["record_id"], set()).add(row["redcap_data_access_group"].strip())
+    blank = sorted(r for r, g in groups.items() if g == {""})
+    assert blank == ["101", "102"]
+    report = _run("redcap", sorted(F6.glob("*.csv")), tmp_path / "out.duckdb", check=True)
+    assert _issues(report, "redcap:center_group") == [
+        (
+            "error",
+            f"records {', '.join(blank)} have no data access group (redcap_data_access_group is blank on all their "
+            "rows), which gives each patient's centre: assign them to a group in REDCap and export again, or read the "
+            'centre from a site field ([fields] center_id = "site"), or give one centre for every patient ([study] '
+            'center_id = "LEEDS"), in a copy of the profile',
+        )
+    ]
+    assert _issues(report, "required:patients.center_id") == []  # said once, by the error above

@@ -1321,6 +1321,7 @@ class RedcapMapper(Mapper):
         if fixed:
             return Decoded("center_id", "", b(str(fixed)))
         if rc.has("redcap_data_access_group"):
+            self._no_group(rc, str(f["patient_id"]))
             return Decoded("center_id", "redcap_data_access_group", _ref(rc, "redcap_data_access_group"))
         # An error, but the other fields are still checked (all problems at once): the centre is left empty.
         self.issues.add(
@@ -1335,6 +1336,34 @@ class RedcapMapper(Mapper):
         )
         self.absent(rc.file, [("patients", "center_id")])
         return Decoded("center_id", "", "NULL")
+
+    def _no_group(self, rc: Staged, record_id: str) -> None:
+        """Records whose rows have no data access group (created before the groups existed), when the groups give
+        the centres: one error naming the records, the column and the keys that give the centre otherwise (review
+        18, F6: "patients.center_id is empty" named no column, record or key)."""
+        record, group = _ref(rc, record_id), _ref(rc, "redcap_data_access_group")
+        row = self.con.execute(
+            f"SELECT list(id ORDER BY id), min(line) FROM (SELECT {record} AS id, min(_line) AS line FROM "
+            f"{rc.table} GROUP BY {record} HAVING bool_and(nullif(trim({group}), '') IS NULL))"
+        ).fetchone()
+        if not row or not row[0]:
+            return
+        records = [str(r) for r in row[0]]
+        self.absent(rc.file, [("patients", "center_id")])  # its empty values are this error's, not reported again
+        more = f" and {len(records) - 5} more" if len(records) > 5 else ""
+        self.issues.add(
+            Issue.file_level(
+                ERROR,
+                "redcap:center_group",
+                rc.file,
+                f"{'record' if len(records) == 1 else 'records'} {', '.join(records[:5])}{more} "
+                f"{'has' if len(records) == 1 else 'have'} no data access group (redcap_data_access_group is blank on "
+                "all their rows), which gives each patient's centre: assign them to a group in REDCap and export "
+                'again, or read the centre from a site field ([fields] center_id = "site"), or give one centre for '
+                'every patient ([study] center_id = "LEEDS"), in a copy of the profile',
+                int(row[1]),
+            )
+        )
 
     def _center_disagrees(self, rc: Staged, f: dict[str, str | None], center: Decoded, b: Bind) -> None:
         """A site field ([fields] center_id) and the data access group both in the export: a record whose site
