@@ -675,7 +675,8 @@ class RedcapMapper(Mapper):
         for table, column, field in named:
             codes = self.coded.get((field or "").lower())
             ref = export.ref(field) if field else None
-            if not codes or ref is None or self.kinds.get(str(field).lower()) == "checkbox":
+            # A column whose codes are refused (_check_codes) is checked once they are mapped, as its message says.
+            if not codes or ref is None or self.kinds.get(str(field).lower()) == "checkbox" or column in self.miscoded:
                 continue
             known = [*codes, *codes.values(), *self.profile.values(column)]
             rows = self.con.execute(
