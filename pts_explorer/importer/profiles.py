@@ -336,7 +336,16 @@ def _check_dates(profile: Profile) -> None:
 def _check_names(profile: Profile) -> None:
     """Every source column a profile names must be a plain identifier (it becomes quoted SQL); ""
     maps nothing (the contract column stays empty, or comes from elsewhere)."""
-    for section in ("tables", "adsl", "fields", "ae", "adverse_events"):
+    for section in ("adsl", "fields", "ae", "adverse_events"):
         for key, value in profile.section(section).items():
             if (section != "adverse_events" or key != "instrument") and value != "":
                 identifier(value, f"[{section}] {key}")
+    # [tables]: a file or sheet name as Excel and file systems allow it ("visits 2022"), or a list of them for a
+    # table split over several; never SQL (review 18, F7: a sheet name was refused as "not a plain column name").
+    for key, value in profile.section("tables").items():
+        names = value if isinstance(value, list) else [value]
+        if not names or not all(isinstance(n, str) and n.strip() for n in names):
+            raise ProfileError(
+                f'[tables] {key}: a file or sheet name (e.g. {key} = "{key} 2022"), or a list of them for a table '
+                f'split over several sheets or files (e.g. {key} = ["{key} 2022", "{key} 2023"]), not {value!r}'
+            )

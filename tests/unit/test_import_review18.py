@@ -8,6 +8,7 @@ import csv
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pyreadstat
 import pytest
 
@@ -17,6 +18,19 @@ from pts_explorer.importer.profiles import ProfileError
 from pts_explorer.importer.report import ImportReport
 
 HERE = Path(__file__).resolve().parents[1] / "fixtures" / "review18"
+VILLALTA_ITEMS = (
+    "v_pain",
+    "v_cramps",
+    "v_heaviness",
+    "v_paresthesia",
+    "v_pruritus",
+    "v_edema",
+    "v_induration",
+    "v_hyperpigmentation",
+    "v_redness",
+    "v_ectasia",
+    "v_calf_pain",
+)
 REFUSED = (
     "Correct or remove {} in the profile: a key the format does not read is refused, never ignored (a misspelt "
     "population filter or date format would change what is imported)"
@@ -301,3 +315,60 @@ def test_records_without_a_data_access_group_are_named_with_the_column_and_the_k
         )
     ]
     assert _issues(report, "required:patients.center_id") == []  # said once, by the error above
+
+
+# --- F7: contract workbooks: a sheet name with a space, a table split over two sheets -------------------------------
+
+F7 = HERE / "F7"
+BOOK = F7 / "PTS_Registry3_two_visit_sheets.xlsx"
+
+
+def _sheet(name: str) -> list[tuple]:
+    rows = list(openpyxl.load_workbook(BOOK, read_only=True)[name].iter_rows(values_only=True))
+    return [r for r in rows[1:] if any(v is not None for v in r)]
+
+
+def test_a_table_split_over_sheets_with_spaces_in_their_names_is_named_in_tables(tmp_path):
+    report = _run("contract", [BOOK], tmp_path / "out.duckdb", check=True)
+    sheets = sorted(openpyxl.load_workbook(BOOK, read_only=True).sheetnames)
+    assert _issues(report, "file:missing") == [
+        (
+            "error",
+            f"no file or sheet named 'visits' (table visits); it is required (tables found: {', '.join(sheets)}); "
+            "rename the sheet or file to 'visits', or name it in [tables] visits of a copy of the profile (a list "
+            'for a table split over several: visits = ["visits 2022", "visits 2023"])',
+        )
+    ]
+    unused = [
+        (
+            "warning",
+            f"not imported: no table of the profile names {name!r}; if it holds rows of a contract table, name it in "
+            f'[tables] of a copy of the profile (e.g. visits = "{name}", or a list of names for a table split over '
+            "sheets)",
+        )
+        for name in ("Notes", "visits 2022", "visits 2023")
+    ]
+    assert _issues(report, "file:unused") == unused
+    # visits = ["visits 2022", "visits 2023"]: both sheets' rows, each as the sheet holds it
+    out = tmp_path / "two.duckdb"
+    report = _run(F7 / "contract_two_sheets.toml", [BOOK], out)
+    assert report.imported, report.text()
+    expected = sorted((r[0], r[1], r[2], *r[3:14]) for r in [*_sheet("visits 2022"), *_sheet("visits 2023")])
+    items = ", ".join(VILLALTA_ITEMS)
+    with duckdb.connect(str(out), read_only=True) as con:
+        got = con.execute(f"SELECT patient_id, visit_month, visit_day, {items} FROM visits ORDER BY ALL").fetchall()
+    assert got == expected
+    assert _issues(report, "file:unused")[0] == unused[0]  # the Notes sheet only
+    # One sheet whose name has a space: a sheet name, never "not a plain column name"
+    assert load(F7 / "contract_sheet_space.toml").section("tables")["visits"] == "visits 2022"
+
+
+def test_tables_takes_names_or_lists_of_names_only(tmp_path):
+    profile = tmp_path / "bad.toml"
+    profile.write_text('[profile]\nversion = 1\nformat = "contract"\n[tables]\nvisits = 3\n', encoding="utf-8")
+    with pytest.raises(ProfileError) as raised:
+        load(profile)
+    assert str(raised.value) == (
+        '[tables] visits: a file or sheet name (e.g. visits = "visits 2022"), or a list of them for a table split '
+        'over several sheets or files (e.g. visits = ["visits 2022", "visits 2023"]), not 3'
+    )

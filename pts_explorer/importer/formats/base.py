@@ -218,22 +218,32 @@ class Mapper:
         funnel step, never a file that silently reads as "kept"."""
         if not self.used:
             return
+        # A contract profile names its sources in [tables] (review 18, F7: the warning named [datasets], which a
+        # contract profile does not have).
+        contract = self.profile.format == "contract"
+        key = "[tables]" if contract else "[datasets]"
         for src in self.staged:
             if src.file not in self.used:
-                self.funnel.drop(
-                    src.file, "not read: no role of the profile names it ([datasets])", src.rows, loss=False
+                self.funnel.drop(src.file, f"not read: no role of the profile names it ({key})", src.rows, loss=False)
+                fix = (
+                    "if it holds rows of a contract table, name it in [tables] of a copy of the profile (e.g. "
+                    f'visits = "{src.name}", or a list of names for a table split over sheets)'
+                    if contract
+                    else "if it holds data for the contract, add its name to a role in [datasets] of a copy of the "
+                    "profile"
                 )
                 self.issues.add(
                     Issue.file_level(
                         WARNING,
                         "file:unused",
                         src.file,
-                        f"not imported: no role of the profile names {src.name!r}; if it holds data for the "
-                        "contract, add its name to a role in [datasets] of a copy of the profile",
+                        f"not imported: no {'table' if contract else 'role'} of the profile names {src.name!r}; {fix}",
                     )
                 )
 
-    def find(self, name: str, required: bool, what: str) -> Staged | None:
+    def find(self, name: str, required: bool, what: str, fix: str = "") -> Staged | None:
+        """The source named `name` (a file's stem or a sheet); a required one absent is an error, `fix` saying
+        how to name it (a contract profile's [tables])."""
         found = [s for s in self.staged if s.name.lower() == name.lower()]
         self.used |= {s.file for s in found}
         if len(found) > 1:
@@ -246,7 +256,7 @@ class Mapper:
                     ERROR,
                     "file:missing",
                     name,
-                    f"no file or sheet named {name!r} ({what}); it is required (tables found: {seen})",
+                    f"no file or sheet named {name!r} ({what}); it is required (tables found: {seen}){fix}",
                 )
             )
         if found and required and not found[0].rows and what.startswith("table"):
