@@ -372,3 +372,22 @@ def test_tables_takes_names_or_lists_of_names_only(tmp_path):
         '[tables] visits: a file or sheet name (e.g. visits = "visits 2022"), or a list of them for a table split '
         'over several sheets or files (e.g. visits = ["visits 2022", "visits 2023"]), not 3'
     )
+
+
+# --- F8: a decimal comma typed as text in a workbook cell -----------------------------------------------------------
+
+F8 = HERE / "F8" / "PTS_Registry3_export_30Nov2026.xlsx"
+
+
+def test_a_decimal_comma_in_a_text_cell_names_decimal_separator(tmp_path):
+    rows = list(openpyxl.load_workbook(F8, read_only=True)["patients"].iter_rows(values_only=True))
+    header = next(r for r in rows if r and r[0] == "patient_id")
+    bmi = header.index("bmi")
+    comma = [r[bmi] for r in rows[rows.index(header) + 1 :] if isinstance(r[bmi], str) and "," in r[bmi]]
+    assert comma == ["27,5"]
+    report = _run("contract", [F8], tmp_path / "out.duckdb", check=True)
+    found = report.issues[(report.issues.rule == "type:patients.bmi") & (report.issues.value == comma[0])]
+    assert list(found.message) == [
+        'patients.bmi must be a number; it has a decimal comma: set [csv] decimal_separator = "," in a copy of the '
+        "profile (it reads text such as 27,5 in CSV files and workbook cells alike; number cells are unaffected)"
+    ]
