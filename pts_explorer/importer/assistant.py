@@ -62,6 +62,12 @@ UNFIXABLE = {
         'data (REDCap\'s Data Exports: "CSV / Microsoft Excel (raw data)"), with the same fields, and check that '
         "export with this profile; what it still lacks is then offered here."
     ),
+    "redcap:label_header": (
+        'No mapping can fix this export: its header holds REDCap\'s field labels ("Record ID", "Complete?") where '
+        "the variable names belong, and no profile key reads them. Export the records again with the variable names "
+        'as the header (REDCap\'s Data Exports: "CSV / Microsoft Excel (raw data)"), with the same fields, and check '
+        "that export with this profile; what it still lacks is then offered here."
+    ),
 }
 
 

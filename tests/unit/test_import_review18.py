@@ -391,3 +391,33 @@ def test_a_decimal_comma_in_a_text_cell_names_decimal_separator(tmp_path):
         'patients.bmi must be a number; it has a decimal comma: set [csv] decimal_separator = "," in a copy of the '
         "profile (it reads text such as 27,5 in CSV files and workbook cells alike; number cells are unaffected)"
     ]
+
+
+# --- F9: raw values under a header of field labels ------------------------------------------------------------------
+
+F9 = HERE / "F9"
+
+
+def test_a_labels_header_over_raw_values_is_said_of_the_header_only(tmp_path):
+    files = sorted(F9.glob("*.csv"))
+    export = next(f for f in files if "LABELS_HEADER" in f.name)
+    with export.open(encoding="utf-8-sig", newline="") as handle:
+        header, first = next(csv.reader(handle)), next(csv.reader(handle))
+    assert header[0] == "Record ID" and first[0].isdigit()  # raw values: the record id a number, not a label
+    choice = next(c for c in header if "(choice=" in c)
+    report = _run("redcap", files, tmp_path / "out.duckdb", check=True)
+    assert _issues(report, "redcap:label_header") == [
+        (
+            "error",
+            f"the header holds REDCap's field labels ('Record ID', 'Complete?', {choice!r}), not its variable names: "
+            "export the records again with the variable names as the header (REDCap's Data Exports: \"CSV / "
+            'Microsoft Excel (raw data)"), with the same fields; the records are read once the header holds the '
+            "variable names",
+        )
+    ]
+    assert assistant.unfixable(list(report.issues.rule)) == (
+        'No mapping can fix this export: its header holds REDCap\'s field labels ("Record ID", "Complete?") where '
+        "the variable names belong, and no profile key reads them. Export the records again with the variable names "
+        'as the header (REDCap\'s Data Exports: "CSV / Microsoft Excel (raw data)"), with the same fields, and check '
+        "that export with this profile; what it still lacks is then offered here."
+    )
