@@ -32,7 +32,7 @@ outcome_key = ui.control(
     help=glossary.outcome_tip(),
 )
 outcome = vocab.OUTCOMES[outcome_key]
-arms = ["stent", "medical"] if arm_choice == "both" else [arm_choice]
+arms = compare.arms_of(arm_choice)
 extra = ui.more_cohorts(current, c5, a, b)  # cohorts C and D: three or four cohorts side by side
 
 

@@ -181,6 +181,23 @@ drawn = display.shown_curves(curves, counts, risk, shield, incidence=competing_r
 marks = drawn.read(marks)
 marks.loc[marks.at_risk.map(shield.too_few), ["estimate", "ci_low", "ci_high"]] = np.nan
 marks = marks.sort_values("group", key=lambda g: g.map(groups.index), kind="stable").reset_index(drop=True)
+if population == "stent" and not ui.presenting():  # on a slide the line says who the curves hold
+    # A stent-only endpoint's curves hold the stent patients with a technically successful procedure, fewer
+    # than the cohort's stent patients the sidebar counts: said with both numbers beside the chart (a click on a
+    # curve of 130 at risk set a cohort of 136, fifth review of issue 28, finding 6).
+    held = int(by_arm.get("stent", 0))
+    stent_patients = int(designs[designs.arm == "stent"].patients.sum())  # the cohort's (in randomized studies)
+    if held < stent_patients:
+        curves_hold = "The curves hold" if compared else "The curve holds"
+        where = " in randomized studies" if randomized_only else ""
+        hidden_parts = shield.mask([held, stent_patients - held]) if shield.active else [False, False]
+        if any(hidden_parts) or "stent" in display.cohort_hidden_arms(ui.cohort_by_arm().to_dict(), shield):
+            ui.note(f"{curves_hold} only the stent patients{where} with a technically successful procedure.")
+        else:
+            ui.note(
+                f"{curves_hold} the {held:,} of this cohort's {stent_patients:,} stent patients{where} with a "
+                "technically successful procedure."
+            )
 ui.chart(
     drawn.annotate(
         charts.km_figure(

@@ -41,7 +41,9 @@ class ExportError(ValueError):
 class SlideContent:
     """One slide as presented: its place, title and notes, the page it shows, the presenter line as
     text, its key chart (a plotly figure as JSON) with the chart's one-line summary, and the key
-    numbers the slide writes under the chart, as text ("" on a page that writes none)."""
+    numbers the slide writes under the chart, as text ("" on a page that writes none). A slide whose
+    page draws no chart for its cohort and settings (Candidate saved without a profile) is a text
+    slide: no figure (""), and `said`, what its page shows the presenter instead, as text."""
 
     position: int
     title: str
@@ -51,6 +53,11 @@ class SlideContent:
     figure: str
     summary: str = ""
     numbers: str = ""
+    said: str = ""
+
+    @property
+    def text_only(self) -> bool:
+        return not self.figure
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,8 @@ p.line {{ margin: 0 0 6px; font-size: calc({LINE_PX}px * var(--scale, 1)); line-
 p.line .title {{ font-weight: 700; }}
 p.numbers {{ margin: 4px 0 6px; font-size: calc({LINE_PX}px * var(--scale, 1)); line-height: 1.35; }}
 .chart {{ flex: 1 1 auto; min-height: 0; }}
+.said {{ flex: 1 1 auto; min-height: 0; display: flex; align-items: center; justify-content: center; margin: 0;
+  padding: 0 8%; text-align: center; font-size: calc(28px * var(--scale, 1)); line-height: 1.35; color: #1f2328; }}
 footer {{ display: flex; gap: 16px; flex-wrap: wrap; font-size: 13px; color: #444; padding-top: 6px;
   border-top: 1px solid #d0d7de; }}
 footer .synthetic {{ color: #8a4b00; background: #fff1de; padding: 0 6px; border-radius: 4px; font-weight: 600; }}
@@ -116,7 +125,7 @@ body.print .modebar-container, body.print .keys {{ display: none; }}
 # notes bar laid over the slide covered the chart's axis title at 1280x720).
 # The listener is on the document in the capture phase, so a chart that has the focus keeps no key.
 # A slide's chart is drawn when the slide is first shown (a chart drawn while hidden has no size);
-# for print every slide is shown and drawn first.
+# for print every slide is shown and drawn first. A text slide (its page draws no chart) has nothing to draw.
 # Type grows with the window as on the app's slide (charts/presenter.py, README's table): every size is
 # multiplied by min(width / 1280, height / 720), kept between 1 and 3 (a printed page is 1280x720: 1).
 # The figures are the app's at 1280x720; each font's size (chart title 26, axis titles and legend 18,
@@ -181,6 +190,7 @@ SCRIPT = """
     const box = slides[i].querySelector(".chart");
     const s = scale();
     document.documentElement.style.setProperty("--scale", String(s));
+    if (!box) return;  // a text slide: its type follows --scale
     if (drawn.get(i) === s) { Plotly.Plots.resize(box); return; }
     drawn.set(i, s);
     try {
@@ -253,12 +263,17 @@ def talk_html(talk: TalkContent, exported_at: datetime | None = None, print_all:
     sections = []
     for slide in talk.slides:
         notes = html.escape(slide.notes) if slide.notes else "No speaker notes for this slide."
+        shown = (  # the key chart, or on a text slide what its page shows the presenter instead
+            f"<p class='said'>{html.escape(slide.said)}</p>"
+            if slide.text_only
+            else f"<div class='chart' role='img' aria-label='{html.escape(slide.summary)}'></div>"
+            f"<script type='application/json' class='figure'>{_json_in_script(slide.figure)}</script>"
+        )
         sections.append(
             f"<section class='slide' id='slide-{slide.position}' aria-label='Slide {slide.position} of {count}'"
             f"{'' if print_all or slide.position == 1 else ' hidden'}>"
             f"<p class='line'>{_line(slide, count)}</p>"
-            f"<div class='chart' role='img' aria-label='{html.escape(slide.summary)}'></div>"
-            f"<script type='application/json' class='figure'>{_json_in_script(slide.figure)}</script>"
+            + shown
             + (f"<p class='numbers'>{html.escape(slide.numbers)}</p>" if slide.numbers else "")
             + f"<footer><span class='talk'>{html.escape(talk.title)}</span>{mark}<span>{data}</span>"
             f"<span>Exported {made}</span><span class='keys'>→ next · ← previous · N notes</span></footer>"

@@ -10,7 +10,7 @@ from pts_explorer.config import DUCKDB_CONFIG
 
 # A patient with a Villalta total recorded at a visit matching the condition on `v`.
 SCORED = "exists (select 1 from visits v where v.patient_id = p.patient_id and v.villalta_total is not null and {})"
-MARK = ":orange-badge[:material/science: synthetic data] · small cells hidden (k = 5)"  # the demo, protected
+MARK = ":orange-badge[:material/science: synthetic data] · small cells hidden (k\u00a0=\u00a05)"  # the demo, protected
 OPEN_ULCER_AT_BASELINE = (
     "exists (select 1 from visits v where v.patient_id = p.patient_id and v.visit_month = 0 and v.ulcer_present)"
 )

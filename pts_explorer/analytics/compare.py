@@ -35,6 +35,11 @@ WITHOUT = "@cohort_without_b"  # a statement over one cohort's patients that the
 DISJOINT, B_IN_A, A_IN_B, OVERLAP, SAME = "disjoint", "b_in_a", "a_in_b", "overlap", "same"
 
 
+def arms_of(choice: str) -> list[str]:
+    """The arms Compare's arm choice (vocab.COMPARE_ARMS) compares within."""
+    return list(vocab.ARMS) if choice == "both" else [choice]
+
+
 def relation_of(sizes: pd.DataFrame) -> str:
     """DISJOINT, B_IN_A (every patient of B is in A, A holds more), A_IN_B, OVERLAP (some in both,
     each holds patients the other does not) or SAME (the same patients), from cohort_overlap rows."""

@@ -131,6 +131,20 @@ def _thicker(fig: go.Figure, scale: float) -> None:
             shape.line.width = shape.line.width * scale
 
 
+def _fit_axis_title(axis: Any, height: int, margin: Any, sizes: Sizes) -> None:
+    """A y axis title longer than its axis is tall, at the slide's type, in two lines (broken at its last comma):
+    above a row of design marks it ran down into the rows' labels ("Villalta total, points (0-33)" beside
+    "A without B" on a Compare slide at 1280x720 under a long line: review 27d, finding 7)."""
+    text = axis.title.text or ""
+    if "<br>" in text or ", " not in text:
+        return
+    low, high = axis.domain or (0, 1)
+    room = (high - low) * (height - (margin.t or 0) - (margin.b or 0))
+    if len(text) * sizes.font * 0.55 > room:  # 0.55 em: the mean width of a letter of the chart's type
+        head, _, tail = text.rpartition(", ")
+        axis.title.text = f"{head},<br>{tail}"
+
+
 def presenter_figure(fig: go.Figure, height: int = PRESENTER_HEIGHT, scale: float = 1.0) -> go.Figure:
     """A copy of `fig` for a projector: larger title, labels, ticks and legend (the sizes above at
     this screen's `scale`); title and legend re-placed in pixels for the larger type; `height` px
@@ -160,6 +174,8 @@ def presenter_figure(fig: go.Figure, height: int = PRESENTER_HEIGHT, scale: floa
         big.update_layout(legend2={"font": {"size": sizes.ticks}})
     big.update_xaxes(tickfont={"size": sizes.ticks}, title={"font": {"size": sizes.font}})
     big.update_yaxes(tickfont={"size": sizes.ticks}, title={"font": {"size": sizes.font}})
+    for axis in big.select_yaxes():
+        _fit_axis_title(axis, height, big.layout.margin, sizes)
     for axis in big.select_yaxes():  # one label per row (a forest plot): the rows must not overlap
         size = _row_font(axis, height, big.layout.margin, sizes)
         if size < sizes.ticks:

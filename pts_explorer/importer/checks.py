@@ -126,11 +126,11 @@ def type_tables(
                 continue
             what = _TYPE_WORDS.get(validation.type_family(columns[table][name].type), columns[table][name].type)
             # A mapper whose row gathers several records (an SDTM visit) says whose and which visit it is.
-            message = f"$message{i} || ' (' || r._where || ')'" if "_where" in raw else f"$message{i}"
+            where = f", r._where, CAST(r.{validation.ROW_KEYS[table][0]} AS VARCHAR)" if "_where" in raw else ""
             bad.append(
-                f"SELECT 'error', $rule{i}, {_located(raw, name, 'r')}, {_record(table, 'r')}, $column{i}, "
-                f"CAST(r.{name} AS VARCHAR), {message} FROM raw_{table} AS r WHERE r.{name} IS NOT NULL AND "
-                f"{expr} IS NULL"
+                f"SELECT 'error' AS severity, $rule{i} AS rule, {_located(raw, name, 'r')}, {_record(table, 'r')} AS "
+                f"record, $column{i} AS column_name, CAST(r.{name} AS VARCHAR) AS value, $message{i} AS message{where}"
+                f" FROM raw_{table} AS r WHERE r.{name} IS NOT NULL AND {expr} IS NULL"
             )
             params |= {
                 f"rule{i}": f"type:{table}.{name}",
@@ -138,7 +138,20 @@ def type_tables(
                 f"message{i}": f"{table}.{name} must be {what}",
             }
         if bad:  # one statement per table (one per column cost ~10 ms each)
-            con.execute(f"INSERT INTO issues {' UNION ALL '.join(bad)}", params)
+            union = " UNION ALL ".join(bad)
+            if "_where" in raw:  # one message per column and file: the record itself, or the count and first three
+                # (review 18, finding 10: 55 lines, one per SDTM record, for one subject's words in QSSTRESC)
+                union = (
+                    "SELECT severity, rule, f, l, record, column_name, value, message || ' (' || CASE WHEN n = 1 THEN "
+                    "_where ELSE n || ' records of ' || subjects || CASE WHEN subjects = 1 THEN ' subject' ELSE "
+                    "' subjects' END || ': ' || array_to_string(firsts[:3], '; ') || CASE WHEN n > 3 THEN ' and ' || "
+                    "(n - 3) || ' more' ELSE '' END END || ')' FROM (SELECT *, count(*) OVER w AS n, count(DISTINCT "
+                    "who) OVER w AS subjects, list(_where ORDER BY l, _where) OVER w AS firsts FROM "
+                    f"({union}) AS t(severity, rule, f, l, record, column_name, value, message, _where, who) WINDOW w "
+                    "AS "
+                    "(PARTITION BY rule, f))"
+                )
+            con.execute(f"INSERT INTO issues {union}", params)
             con.execute(
                 "UPDATE issues SET message = message || $hint WHERE rule LIKE 'type:' || $table || '.%' AND "
                 "list_contains($marks, upper(trim(value)))",

@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 
 from pts_explorer import access, config, derived, escape, subgroups, workspace
+from pts_explorer.analytics import compare as analytics_compare
 from pts_explorer.filters import CohortFilter
 from pts_explorer.rows import each_row
 from pts_explorer.settings import SETTINGS
@@ -141,6 +142,21 @@ def choices(current: CohortFilter) -> dict[str, Choice]:
     for saved in saved_cohorts():
         out[saved.slug] = Choice(saved.slug, f"Saved: {saved.name}", filter_of(saved.query, known), saved.note, saved)
     return out
+
+
+def same_patients(here: dict[str, list[str]]) -> bool:
+    """Whether Compare's cohorts A and B in the address `here` hold the same patients within its arm choice, where
+    the page shows nothing to compare: the same choice, or two definitions of one set of patients (the sidebar's
+    filters and the named subgroup they equal: review 27d, finding 3, a slide stepped to that said so)."""
+    ref_a, ref_b = (SETTINGS[key].parse(here.get(key, [])) for key in ("a", "b"))
+    if ref_a == ref_b:
+        return True
+    options = choices(filter_of(here))
+    if ref_a not in options or ref_b not in options:  # the page says which is unknown: a slide of its own
+        return False
+    arms = analytics_compare.arms_of(str(SETTINGS["compare_arm"].parse(here.get("compare_arm", []))))
+    sizes = analytics_compare.overlap(query, options[str(ref_a)].cohort, options[str(ref_b)].cohort, arms)
+    return analytics_compare.relation_of(sizes) == analytics_compare.SAME
 
 
 def other_data(saved: workspace.SavedCohort) -> bool:

@@ -142,11 +142,14 @@ def chart(
     recorder.add_chart(figure, key, summary, arms)
     if click_filters and not state.presenting():
         # A click on the legend would hide a curve (plotly's default) while the cohort, its count and chips
-        # stay the same: easily read as a filter (second review of issue 28, F3). The legend only names.
+        # stay the same: easily read as a filter (second review of issue 28, F3). It clicks the entry's button.
         figure.update_layout(legend={"itemclick": False, "itemdoubleclick": False})
         st.session_state[_CLICK_TARGETS + key] = targets
-        st.plotly_chart(figure, key=key, on_select=lambda: _clicked(key), selection_mode="points")
-        _legend_buttons(key, legend_targets(figure, targets))
+        entries = legend_targets(figure, targets)
+        drawn = go.Figure(figure)  # the recorded figure (the exports') carries no button numbers
+        drawn.update_layout(meta={LEGEND_BUTTONS: legend_buttons_of_traces(figure, targets, entries)})
+        st.plotly_chart(drawn, key=key, on_select=lambda: _clicked(key), selection_mode="points")
+        _legend_buttons(key, entries)
     else:
         st.plotly_chart(figure, key=key)
     title = figure.layout.title.text or ""
@@ -182,13 +185,9 @@ def _scalars(meta: Mapping[str, Any]) -> dict[str, str]:
     return {field: value for field, value in meta.items() if _filterable(field, value)}
 
 
-def legend_targets(figure: Any, targets: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """The filters each entry of a chart's legend stands for, in the legend's order: the filters every
-    trace of the entry's group (plotly's legendgroup, else the trace's name) names for the whole trace.
-    Streamlit's plotly selection events report points, a box or a lasso, never a legend click (issue 28
-    item 3): these are drawn as buttons under the chart instead. An entry whose traces differ (the bands
-    of Trajectories' second chart, drawn per arm) stands for no filter; fewer than two distinct entries
-    offer no choice, and none is given."""
+def _legend_groups(figure: Any, targets: list[dict[str, Any]]) -> list[tuple[list[int], dict[str, str]]]:
+    """The entries of a chart's legend, in the legend's order: the traces of each entry's group (plotly's
+    legendgroup, else the trace's name) and the filters every one of them names for the whole trace."""
     groups: dict[str, list[int]] = {}
     in_legend: list[str] = []
     for i, trace in enumerate(figure.data):
@@ -198,15 +197,39 @@ def legend_targets(figure: Any, targets: list[dict[str, Any]]) -> list[dict[str,
             in_legend.append(group)
     if figure.layout.showlegend is False:
         return []
-    found: list[dict[str, str]] = []
+    entries = []
     for group in in_legend:
         metas = [_scalars(targets[i]) for i in groups[group] if i < len(targets) and targets[i]]
-        if not metas:
-            continue
-        common = {field: value for field, value in metas[0].items() if all(m.get(field) == value for m in metas)}
+        first = metas[0] if metas else {}
+        entries.append((groups[group], {f: v for f, v in first.items() if all(m.get(f) == v for m in metas)}))
+    return entries
+
+
+def legend_targets(figure: Any, targets: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The filters each entry of a chart's legend stands for, in the legend's order: the filters every
+    trace of the entry's group (plotly's legendgroup, else the trace's name) names for the whole trace.
+    Streamlit's plotly selection events report points, a box or a lasso, never a legend click (issue 28
+    item 3): these are drawn as buttons under the chart, and a click on the legend clicks its entry's
+    (LEGEND_CLICKS). An entry whose traces differ (the bands of Trajectories' second chart, drawn per arm)
+    stands for no filter; fewer than two distinct entries offer no choice, and none is given."""
+    found: list[dict[str, str]] = []
+    for _, common in _legend_groups(figure, targets):
         if common and common not in found:
             found.append(common)
     return found if len(found) >= 2 else []
+
+
+def legend_buttons_of_traces(
+    figure: Any, targets: list[dict[str, Any]], entries: list[dict[str, str]]
+) -> list[int | None]:
+    """For each trace of the chart, the number of the legend button (`entries`, legend_targets) a click on
+    its legend entry clicks, or None where its entry has no button."""
+    found: list[int | None] = [None] * len(figure.data)
+    for traces, common in _legend_groups(figure, targets):
+        if common in entries:
+            for i in traces:
+                found[i] = entries.index(common)
+    return found
 
 
 def _filter_words(filters: Mapping[str, str]) -> str:
@@ -216,9 +239,49 @@ def _filter_words(filters: Mapping[str, str]) -> str:
     )
 
 
+# Where a clickable chart's figure (its layout's meta) tells the browser which button each trace's legend
+# entry clicks: a list with one button number (or null) per trace, in the traces' order.
+LEGEND_BUTTONS = "pts_legend_buttons"
+
+# Streamlit's chart events report no legend click, but plotly.js tells the chart (plotly_legendclick, also
+# with the legend's own click turned off): a click on a legend entry clicks that entry's button under the
+# chart (_legend_buttons), so both set the filters by one way, the button's. The listener goes on a chart
+# at the press that starts the click (pointerdown, before plotly's own mousedown), once per chart however
+# often it is drawn again; the second click of a double click is not a second press of the button. Added
+# once per browser tab (ui.frame, beside the skip links); without scripts the buttons stay.
+LEGEND_CLICKS = """<script>
+(() => {
+  if (window.ptsLegendClicks) return;
+  window.ptsLegendClicks = true;
+  const pressed = new WeakMap();  // chart -> when its legend was last clicked (ms)
+  const clicked = (event) => {
+    const gd = event.node && event.node.closest(".js-plotly-plot");
+    const box = gd && gd.closest('[class*="st-key-"]');
+    const key = box && [...box.classList].find((c) => c.startsWith("st-key-"));
+    const numbers = gd && gd.layout && gd.layout.meta && gd.layout.meta["%LEGEND_BUTTONS%"];
+    if (!key || !Array.isArray(numbers)) return;
+    const n = numbers[event.curveNumber];
+    if (n === null || n === undefined) return false;
+    const now = Date.now();
+    if (now - (pressed.get(gd) || 0) < 600) return false;
+    pressed.set(gd, now);
+    const button = document.querySelector(`.${key}_legend_${n} button`);
+    if (button) button.click();
+    return false;
+  };
+  document.addEventListener("pointerdown", (event) => {
+    const gd = event.target.closest && event.target.closest(".js-plotly-plot");
+    if (!gd || typeof gd.on !== "function") return;
+    gd.removeListener("plotly_legendclick", clicked);
+    gd.on("plotly_legendclick", clicked);
+  }, true);
+})();
+</script>""".replace("%LEGEND_BUTTONS%", LEGEND_BUTTONS)
+
+
 def _legend_buttons(key: str, entries: list[dict[str, str]]) -> None:
     """One button per legend entry, under its chart: a click sets that entry's filters, as a click on its
-    curve or bar does (a click on the legend itself does nothing: it cannot be reported to the server)."""
+    curve or bar does; a click on the entry in the legend clicks it (LEGEND_CLICKS)."""
     if not entries:
         return
     # A filter every entry sets (the stent arm of a stent-only endpoint's curves) is not in the buttons' words,

@@ -11,7 +11,7 @@ import streamlit as st
 
 from pts_explorer import atomic, config, db, escape
 from pts_explorer.config import PageSpec
-from pts_explorer.ui import auth, data, exporting, filter_panel, following, notices, presenter, screen, state
+from pts_explorer.ui import auth, data, elements, exporting, filter_panel, following, notices, presenter, screen, state
 
 STYLESHEET = Path(__file__).with_name("app.css")
 
@@ -70,7 +70,10 @@ def run(page: st.Page, sections: dict[str, list[st.Page]], spec: PageSpec) -> No
     if presenting:
         presenter.style()
     else:
-        st.sidebar.html(SKIP_LINKS if spec.needs_data else SKIP_TO_MENU)
+        # with the skip links: a click on a chart's legend clicks its entry's filter button (elements.LEGEND_CLICKS)
+        st.sidebar.html(
+            (SKIP_LINKS if spec.needs_data else SKIP_TO_MENU) + elements.LEGEND_CLICKS, unsafe_allow_javascript=True
+        )
         auth.sidebar_user()  # with sign-in configured: who is signed in, and sign-out
     menu = None  # the page menu's place in the sidebar: under the cohort
     notices.run_token()  # hidden; drawn before anything can stop the page (tests wait on it)

@@ -16,7 +16,6 @@ from streamlit.delta_generator import DeltaGenerator
 from pts_explorer import display, escape, vocab
 from pts_explorer.config import ANALYSIS_PAGES, PageSpec
 from pts_explorer.filters import CohortFilter
-from pts_explorer.settings import SETTINGS
 from pts_explorer.ui import cohorts, following, state, talks
 from pts_explorer.ui.data import query
 
@@ -43,7 +42,7 @@ def _shows_something(spec: PageSpec, here: dict[str, list[str]]) -> bool:
     if spec.example:  # it needs one of its example's keys (a profile field) to show anything
         return any(key in here for key in parse_qs(spec.example))
     if spec.name == "compare":  # read from `here`: the speaker view steps a slide shown in another window
-        return SETTINGS["a"].parse(here.get("a", [])) != SETTINGS["b"].parse(here.get("b", []))
+        return not cohorts.same_patients(here)
     return True
 
 
@@ -209,7 +208,8 @@ def _data_badges() -> str:
     shield = state.protection()
     info = query("dataset_info").iloc[0]
     synthetic = " · :orange-badge[:material/science: synthetic data]" if bool(info.synthetic) else ""
-    protected = f" · small cells hidden (k = {shield.k})" if shield.active else ""
+    # "k = 5" kept on one line (non-breaking spaces): the line wrapped between "(k =" and "5)" at 1280x720
+    protected = f" · small cells hidden (k\u00a0=\u00a0{shield.k})" if shield.active else ""
     return synthetic + protected
 
 

@@ -76,7 +76,7 @@ export default function (component) {
     const now = JSON.stringify(size);
     if (now !== seen) { seen = now; timer = setTimeout(measure, 300); return; }
     const moved = Object.keys(size).some((k) => size[k] !== null && !(Math.abs((laid[k] ?? -1e9) - size[k]) <= 2));
-    if (moved) { laid = {...laid, ...size}; setStateValue("size", size); } else final();
+    if (moved) { laid = {...laid, ...size}; setStateValue("size", {...size, page: data.page}); } else final();
   };
   const soon = () => { pending(); clearTimeout(timer); timer = setTimeout(measure, 250); };
   // A resize of the window, or of the page's content (a run drew it anew): measure once it is still.
@@ -136,13 +136,16 @@ def _ints(values: Any, *keys: str) -> dict[str, int] | None:
 
 
 def _taken(size: Any, page: str) -> None:
-    """Keep what the browser reported: the screen for every page, the key chart's place for this one."""
+    """Keep what the browser reported: the screen for every page, the key chart's place for the page it was
+    measured on. The component's last report outlives its page (one widget key on every page): the first run
+    of a slide opened again read the place measured on the slide before it as its own, and drew its key chart
+    64 px shorter at 1280x720, or cut its key numbers (review 27c, finding 8)."""
     if not isinstance(size, dict):
         return
     store = _store()
     if (screen := _ints(size, "width", "height")) and min(screen.values()) > 0:
         store["screen"] = screen
-    if (place := _ints(size, "top", "below")) is not None:
+    if size.get("page") == page and (place := _ints(size, "top", "below")) is not None:
         store[page] = store["last"] = place
 
 
@@ -169,7 +172,9 @@ def mount(spec: PageSpec | None) -> None:
     store = _store()
     laid = {**store.get("screen", {}), **store.get(spec.name, store.get("last", {}))}
     result = _component(
-        key=KEY, data={"chart": spec.key_chart, "laid": laid or None, "active": True}, on_size_change=_reported
+        key=KEY,
+        data={"chart": spec.key_chart, "page": spec.name, "laid": laid or None, "active": True},
+        on_size_change=_reported,
     )
     _taken(result.get("size"), spec.name)
     scale = Screen(**store.get("screen", {})).scale  # the scale this run draws the slide's charts at

@@ -2,7 +2,8 @@
 presents it, for those exports (pts_explorer.talk_export):
 the slide's page runs with the slide's settings in presenter mode (small cells hidden, the talk's
 place in the line), headless, and the slide is what that run drew: its key chart (the figure the
-presenter sees) and its presenter line, as text.
+presenter sees) and its presenter line, as text; a page that draws no chart for the slide (Candidate
+saved without a profile) gives a text slide: what it shows the presenter instead, in words.
 
 The pages are Streamlit scripts: their key chart and the analysis set the line states are computed
 in the page, interleaved with its controls (ten pages, each its own analysis). Rather than a second
@@ -28,6 +29,8 @@ from pts_explorer.config import PROJECT_ROOT
 
 _PREPARED = "_talk_export"  # (the talk's slides as prepared, the content or why not, when)
 TIMEOUT_SECONDS = 600  # a whole talk: a page's run takes 1-6 s on the 2-core machine, 200 slides at most
+# A text slide's words where its page drew no chart and said nothing instead.
+NO_CHART = "This slide's page draws no chart for its cohort and settings."
 
 
 def collect(slug: str) -> talk_export.TalkContent:
@@ -76,8 +79,9 @@ def _drawn_from(talk: workspace.Talk) -> tuple:
 
 def downloads(talk: workspace.Talk) -> None:
     """The talk's Download popover: Prepare draws every slide now (its page, on the data served now,
-    small cells hidden), then "Download as HTML" and "Download as PDF"; a slide that cannot be drawn
-    is named, with why, and nothing is offered."""
+    small cells hidden), then "Download as HTML" and "Download as PDF"; a slide whose page draws no chart
+    is exported as a text slide, and said so; a slide that cannot be drawn at all (its page gone or
+    failing) is named, with why, and nothing is offered."""
     with st.popover(
         "Download", icon=":material/download:", type="tertiary", help="The talk as one HTML file or as a PDF"
     ):
@@ -123,6 +127,17 @@ def downloads(talk: workspace.Talk) -> None:
             icon=":material/picture_as_pdf:",
         )
         st.caption(f"Drawn {made:%Y-%m-%d %H:%M} UTC, {len(content.slides)} slides.")
+        for slide in content.slides:
+            if slide.text_only:
+                st.info(text_slide_note(slide), icon=":material/notes:")
+
+
+def text_slide_note(slide: talk_export.SlideContent) -> str:
+    """What the Talks page says of a slide the downloads show as text (Markdown: the title is a user's)."""
+    return (
+        f"**Slide {slide.position} ({escape.markdown(slide.title)}) is a text slide**: its page draws no chart for "
+        "its cohort and settings, so the downloads show in words what the presenter sees there."
+    )
 
 
 def _slide(app: Any, talk: workspace.Talk, slide: workspace.Slide) -> talk_export.SlideContent | str:
@@ -147,12 +162,19 @@ def _slide(app: Any, talk: workspace.Talk, slide: workspace.Slide) -> talk_expor
         k: at.session_state[k] for k in (recorder.ITEMS, presenter.LINE, screen.NUMBERS_LINE) if k in at.session_state
     }
     key_chart = next((c for c in drawn.get(recorder.ITEMS, {}).get("charts", []) if c.key == spec.key_chart), None)
-    if key_chart is None:
-        said = [e.value for kind in (at.error, at.warning, at.info) for e in kind]
-        why = f": it says {escape.markdown_text(said[0])!r}" if said else ""
-        return f"{named}: its page {spec.title!r} draws no chart for this cohort and these settings{why}."
     if presenter.LINE not in drawn:
         return f"{named}: its page {spec.title!r} drew no presenter line (its cohort, n and design) for the slide."
+    if key_chart is None:  # a text slide: what the page shows the presenter instead (review 27d, finding 4)
+        said = [escape.markdown_text(e.value) for kind in (at.error, at.warning, at.info) for e in kind]
+        return talk_export.SlideContent(
+            position=slide.position,
+            title=slide.title,
+            notes=slide.notes,
+            page=spec.title,
+            line=escape.markdown_text(drawn[presenter.LINE]),
+            figure="",
+            said=" ".join(said) or NO_CHART,
+        )
     return talk_export.SlideContent(
         position=slide.position,
         title=slide.title,

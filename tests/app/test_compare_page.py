@@ -326,7 +326,7 @@ def test_presenter_line_states_the_two_groups_the_slide_compares(app_on, demo_db
         f"**Compare** · {groups[0]} against {groups[1]}{alike}, patients with a baseline Villalta total"
         + counted.format(shared=f"{shared:,}")
         + f" · **A**: the sidebar's filters ({sidebar}); **B**: {HIGH_GRADE_WORDS}"
-        " · :orange-badge[:material/science: synthetic data] · small cells hidden (k = 5)"
+        " · :orange-badge[:material/science: synthetic data] · small cells hidden (k\u00a0=\u00a05)"
     ]
 
 

@@ -38,7 +38,7 @@ def _keys(at) -> set[str]:
     return found
 
 
-BADGES = ":orange-badge[:material/science: synthetic data] · small cells hidden (k = 5)"
+BADGES = ":orange-badge[:material/science: synthetic data] · small cells hidden (k\u00a0=\u00a05)"
 
 
 def test_a_follower_opens_the_shared_slide_and_the_next_one_when_the_presenter_steps(app_on, demo_db, workspace_file):
@@ -110,7 +110,7 @@ def test_a_follower_hides_small_cells_even_where_the_operator_turned_them_off(
     assert not at.exception, at.exception
     assert _line(at) == (
         "**Overview** · TRIAL; IVC · n = hidden stent, hidden medical · randomized · "
-        ":orange-badge[:material/science: synthetic data] · small cells hidden (k = 5)"
+        ":orange-badge[:material/science: synthetic data] · small cells hidden (k\u00a0=\u00a05)"
     )
     shown = {m.label: m.value for m in at.metric}
     assert "4" not in shown.values() and "6" not in shown.values(), shown
@@ -348,7 +348,7 @@ def test_speaker_presses_made_while_the_presenter_draws_each_move_the_room_and_n
     assert _line(presenter) == (
         f"Slide 3 of 3: **{titles[2]}** · **Durability** · Femoral · n = 24 stent, 23 medical with an open ulcer at "
         "baseline · pooled randomized and observational · :orange-badge[:material/science: synthetic data] · small "
-        "cells hidden (k = 5)"
+        "cells hidden (k\u00a0=\u00a05)"
     )
     share = space.share(code)
     assert (share.query["slide"], share.arriving) == (["3"], False)

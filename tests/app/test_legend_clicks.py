@@ -101,3 +101,37 @@ def test_a_legend_whose_entries_are_not_filters_gets_no_buttons(app_on, demo_db,
         "durability": [],  # primary patency by arm: stent patients only, one curve
     }[page]
     assert labels == expected, (labels, offered)
+
+
+SITES = [0, 0, 0, None, 1, 1, 1, None, 2, 2, 2, None, 3, 3, 3, None, 4, 4, 4, None]  # band, band, curve, risk row
+BUTTONS_OF_TRACES = {  # page: {chart key: the button each trace's legend entry clicks, in the traces' order}
+    "durability": {"km_chart": SITES},
+    "overview": {"overview_sizes": [0, 1]},
+    # the stent-related curve is of no arm (a click on it sets nothing): no button
+    "safety": {
+        "complication_chart": [0, 0, 0, None, 1, 1, 1, None, None, None, None, None],
+        "complication_bars": [0, 1],
+    },
+    "trajectories": {"trajectory_chart": [0, 1, 0, 1], "band_chart": [None] * 16},  # a band at a visit: no filter
+}
+
+
+@pytest.mark.parametrize("page", list(BUTTONS_OF_TRACES))
+def test_each_trace_names_the_button_a_click_on_its_legend_entry_clicks(app_on, demo_db, page):
+    # Fifth review of issue 28, finding 6: a click on "Femoral" in the legend did nothing. The browser clicks the
+    # entry's button (ui.elements.LEGEND_CLICKS), told by the figure which one, for each trace.
+    at = app_on(demo_db, {"group": "obstruction_site"} if page == "durability" else {})
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, at.exception
+    drawn = {}
+    for el in at.get("plotly_chart"):
+        if list(el.proto.selection_mode):
+            figure = json.loads(el.proto.spec)
+            drawn[el.proto.id.rsplit("-", 1)[-1]] = figure["layout"]["meta"]["pts_legend_buttons"]  # $$ID-<hash>-<key>
+    assert drawn == BUTTONS_OF_TRACES[page]
+    if page == "durability":  # each curve's button reads as its legend entry
+        [figure] = [json.loads(el.proto.spec) for el in at.get("plotly_chart") if list(el.proto.selection_mode)]
+        labels = [b.label for b in at.button if (b.key or "").startswith("km_chart_legend_")]
+        named = [labels[n] if n is not None else None for n in drawn["km_chart"]]
+        entry = {t["legendgroup"]: t["name"] for t in figure["data"] if t.get("name") and t.get("legendgroup")}
+        assert named == [entry.get(t.get("legendgroup")) for t in figure["data"]]

@@ -48,7 +48,7 @@ def test_presenter_mode_shows_the_page_alone_in_large_type(app_on, demo_db, page
         )
     else:
         assert f"**{title}** · Common iliac, Femoral · n = " in line
-    assert "synthetic data" in line and "small cells hidden (k = 5)" in line
+    assert "synthetic data" in line and "small cells hidden (k\u00a0=\u00a05)" in line
     charts = at.get("plotly_chart")
     assert charts
     figure = json.loads(charts[0].proto.spec)
@@ -218,3 +218,22 @@ def _plain(value):
         return float(value)
     except (TypeError, ValueError):
         return str(value)
+
+
+def test_next_skips_a_compare_whose_cohorts_hold_the_same_patients_by_other_definitions(app_on, demo_db, demo_con):
+    """Review 27d, finding 3: the sidebar's filters (both studies named, 70%+ common iliac or common femoral) and
+    Compare's default B (the named subgroup of those patients) differ as choices but hold the same patients; Next
+    stepped to a Compare slide saying so. It steps past it (and past Candidate without a profile), as for A = B."""
+    filters = {
+        "study": ["TRIAL", "REGISTRY"],
+        "site": ["common_iliac", "common_femoral"],
+        "grade": ["70-99%", "occlusion"],
+    }
+    studies = {s for (s,) in demo_con.execute("SELECT study_id FROM studies").fetchall()}
+    assert studies == {"TRIAL", "REGISTRY"}  # every study: the same patients as the subgroup, which names none
+    at = _open(app_on, demo_db, "adjusted", {"present": "1", **filters})
+    links = {link.proto.label: link.proto.page for link in at.get("page_link")}
+    assert links["Durability"] == "durability" and "Compare" not in links
+    at = _open(app_on, demo_db, "adjusted", {"present": "1", **filters, "grade": ["occlusion"]})
+    links = {link.proto.label: link.proto.page for link in at.get("page_link")}
+    assert links["Compare"] == "compare"

@@ -17,7 +17,7 @@ def _line(at) -> str:
 
 
 DESIGNS = {("randomized",): "randomized", ("observational",): "observational"}
-BADGES = " · :orange-badge[:material/science: synthetic data] · small cells hidden (k = 5)"
+BADGES = " · :orange-badge[:material/science: synthetic data] · small cells hidden (k\u00a0=\u00a05)"
 
 
 def _counted(db, where: str, params: list) -> str:

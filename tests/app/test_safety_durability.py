@@ -351,3 +351,71 @@ def test_safety_shows_no_grays_test_beside_an_arm_curve_hidden_for_few_events(ap
         "these: not shown, an arm's curve has fewer than 5 events (small cells hidden)."
     )
     assert caption.split("or ulcer recurrence). ")[1].split(" The stent-related curve")[0] == clause
+
+
+def _stent_patients(con, where: str = "TRUE") -> tuple[int, int]:
+    """The cohort's stent patients and those of them with a technically successful procedure, counted here."""
+    return con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE pr.technical_success) FROM patients AS p "
+        f"LEFT JOIN procedures AS pr ON pr.patient_id = p.patient_id WHERE p.arm = 'stent' AND {where}"
+    ).fetchall()[0]  # read to its end: the module's cursor stays usable
+
+
+HOLDS = ("The curve holds ", "The curves hold ")
+
+
+@pytest.mark.parametrize(
+    ("query", "where", "curves"),
+    [
+        # a click on the Femoral curve (fifth review of issue 28, finding 6: 130 at risk, a cohort of 136)
+        (
+            {"study": "REGISTRY", "group": "obstruction_site", "arm": "stent", "site": "femoral"},
+            "p.study_id = 'REGISTRY' AND p.obstruction_site = 'femoral'",
+            "The curve holds",
+        ),
+        ({}, "TRUE", "The curve holds"),  # primary patency by arm: the stent arm's one curve, of both arms' cohort
+        ({"group": "obstruction_site"}, "TRUE", "The curves hold"),
+    ],
+)
+def test_durability_says_whom_a_stent_only_curve_holds_of_the_cohort(app_on, demo_db, demo_con, query, where, curves):
+    stent, successful = _stent_patients(demo_con, where)
+    assert successful < stent
+    at = _page(app_on, demo_db, "durability", query)
+    assert [c.value for c in at.caption if c.value.startswith(HOLDS)] == [
+        f"{curves} the {successful:,} of this cohort's {stent:,} stent patients with a technically successful "
+        "procedure."
+    ]
+    at_risk = _at_risk(_figure(at))
+    assert sum(int(row[0]) for row in at_risk.values()) == successful  # what the curves start with
+
+
+def test_durability_says_whom_the_curve_holds_of_the_randomized_patients(app_on, demo_db, demo_con):
+    stent, successful = _stent_patients(
+        demo_con, "p.study_id IN (SELECT study_id FROM studies WHERE design = 'randomized')"
+    )
+    at = _page(app_on, demo_db, "durability", {"randomized": "1"})
+    assert [c.value for c in at.caption if c.value.startswith(HOLDS)] == [
+        f"The curve holds the {successful:,} of this cohort's {stent:,} stent patients in randomized studies with a "
+        "technically successful procedure."
+    ]
+
+
+def test_durability_under_protection_says_whom_the_curve_holds_without_a_small_difference(
+    app_on, demo_db, demo_con, monkeypatch
+):
+    # TRIAL's femoral stent patients: 2 have no technically successful procedure, a count below k.
+    stent, successful = _stent_patients(demo_con, "p.study_id = 'TRIAL' AND p.obstruction_site = 'femoral'")
+    assert 0 < stent - successful < 5 <= successful
+    monkeypatch.setenv("PTS_PROTECT_SMALL_CELLS", "1")
+    monkeypatch.setenv("PTS_MIN_CELL_COUNT", "5")
+    at = _page(app_on, demo_db, "durability", {"study": "TRIAL", "arm": "stent", "site": "femoral"})
+    assert [c.value for c in at.caption if c.value.startswith(HOLDS)] == [
+        "The curve holds only the stent patients with a technically successful procedure."
+    ]
+
+
+def test_durability_says_nothing_of_the_sort_where_the_curve_holds_the_whole_cohort(app_on, demo_db, demo_con):
+    stent, successful = _stent_patients(demo_con, "p.study_id = 'TRIAL' AND p.obstruction_site = 'external_iliac'")
+    assert stent == successful
+    at = _page(app_on, demo_db, "durability", {"study": "TRIAL", "site": "external_iliac"})
+    assert [c.value for c in at.caption if c.value.startswith(HOLDS)] == []

@@ -1,9 +1,12 @@
 """A talk's export (#27 item 7) holds each slide as the app presents it: the slides are drawn by
 their own pages (pts_explorer.ui.talk_slides, in a process of its own), and each slide's line is
 the presenter line the app draws for that slide, whole; its chart is the page's key chart. A slide
-that cannot be drawn is named in the error with why, and no file is made."""
+whose page draws no chart is a text slide, what its page shows the presenter; a slide that cannot be
+drawn at all is named in the error with why, and no file is made."""
 
+import html
 import json
+import re
 import sqlite3
 
 import pytest
@@ -70,7 +73,7 @@ def test_each_slide_is_the_apps_slide_its_line_whole_and_its_key_chart(app_on, d
     iliac_later = by_arm(demo_db, f"{trial_iliac} and {SCORED.format('v.visit_month > 0')}")
     iliac_12 = by_arm(demo_db, f"{trial_iliac} and {SCORED.format('v.visit_month = 12')}")
     ulcer = by_arm(demo_db, OPEN_ULCER_AT_BASELINE)
-    mark = "synthetic data · small cells hidden (k = 5)"
+    mark = "synthetic data · small cells hidden (k\u00a0=\u00a05)"
     pooled = "pooled randomized and observational"
     assert [s.line for s in content.slides] == [
         f"Slide 1 of 3: Who is in it · Overview · Femoral · n = {femoral} · {pooled} · {mark}",
@@ -81,7 +84,7 @@ def test_each_slide_is_the_apps_slide_its_line_whole_and_its_key_chart(app_on, d
     ]
 
 
-def test_a_slide_that_cannot_be_drawn_is_named_with_why(app_on, demo_db, workspace_file, monkeypatch):
+def test_a_slide_that_cannot_be_drawn_is_named_with_why(demo_db, workspace_file, monkeypatch):
     monkeypatch.setenv("PTS_DB", str(demo_db))
     talk = _talk(workspace_file, [VIEWS[0], ("candidate", {}, "A candidate", "")])
     with sqlite3.connect(workspace_file) as con:  # a slide of a page a later version of the app dropped
@@ -90,14 +93,11 @@ def test_a_slide_that_cannot_be_drawn_is_named_with_why(app_on, demo_db, workspa
             "'Gone', '')",
             (talk.slug,),
         )
-    candidate = _presented(app_on, demo_db, workspace.Workspace(workspace_file).talk(talk.slug), 2)
-    said = escape.markdown_text([*candidate.error, *candidate.warning, *candidate.info][0].value)
     with pytest.raises(talk_export.ExportError) as refused:
         talk_slides.collect(talk.slug)
+    # The Candidate slide without a profile is a text slide (below); the slide of a page gone is refused.
     assert str(refused.value) == (
-        f"Slide 2 ('A candidate'): its page 'Candidate' draws no chart for this cohort and these settings: it says "
-        f"{said!r}. Slide 3 ('Gone') shows the page 'old_page', which this app no longer has: delete it, or add the "
-        "view again."
+        "Slide 3 ('Gone') shows the page 'old_page', which this app no longer has: delete it, or add the view again."
     )
 
 
@@ -130,18 +130,43 @@ def test_the_talks_page_prepares_the_downloads(app_on, demo_db, workspace_file, 
     assert "The talk changed after the downloads were prepared: prepare them again." in [i.value for i in at.info]
 
 
-def test_the_talks_page_names_a_slide_it_cannot_draw_and_offers_nothing(app_on, demo_db, workspace_file, monkeypatch):
+def test_a_slide_whose_page_draws_no_chart_is_exported_as_a_text_slide(app_on, demo_db, workspace_file, monkeypatch):
+    # Review 27d, finding 4: one Candidate slide saved without a profile refused the whole download ("Slide 4
+    # ('Patients like my candidate'): its page 'Candidate' draws no chart ... it says '...'."). The talk now
+    # exports whole, that slide in words: what the presenter sees on it.
     monkeypatch.setenv("PTS_DB", str(demo_db))
-    talk = _talk(workspace_file, [("candidate", {}, "A <b>candidate</b>", "")])
+    views = [VIEWS[0], ("candidate", {}, "Patients like <b>my</b> candidate", "No profile yet."), VIEWS[2]]
+    talk = _talk(workspace_file, views)
+    presented = _presented(app_on, demo_db, talk, 2)
+    said = [escape.markdown_text(e.value) for e in [*presented.error, *presented.warning, *presented.info]]
+    assert said == ["This slide shows no candidate: it was saved without a profile."]
+    [line] = [m.value for m in presented.markdown if m.value.startswith("Slide 2 of 3: ")]
     at = app_on(demo_db, {"talk": talk.slug})
     at.switch_page("app_pages/talks.py").run()
     at.button(key="talk_export_prepare").click().run()
     assert not at.exception, at.exception
-    why = at.session_state["_talk_export"][1]
-    assert why == (
-        "Slide 1 ('A <b>candidate</b>'): its page 'Candidate' draws no chart for this cohort and these settings: it "
-        "says 'This slide shows no candidate: it was saved without a profile.'."  # as the room reads it (review 27c:
-        # it quoted the analyst's instructions, links in their Markdown)
-    )
-    assert [e.value for e in at.error] == [escape.markdown(why)]  # shown as text, not markup
-    assert [b for b in at.get("download_button")] == []
+    assert [b.proto.label for b in at.get("download_button")] == ["Download as HTML", "Download as PDF"]
+    prepared = at.session_state["_talk_export"][1]
+    assert [(s.position, s.title, s.page, s.text_only) for s in prepared.slides] == [
+        (1, "Who is in it", "Overview", False),
+        (2, "Patients like <b>my</b> candidate", "Candidate", True),
+        (3, "Ulcers heal", "Durability", False),
+    ]
+    text_slide = prepared.slides[1]
+    assert (text_slide.line, text_slide.said, text_slide.figure) == (escape.markdown_text(line), said[0], "")
+    # The page says so, naming the slide (its title as text).
+    assert [i.value for i in at.info] == [
+        f"**Slide 2 ({escape.markdown(views[1][2])}) is a text slide**: its page draws no chart for its cohort and "
+        "settings, so the downloads show in words what the presenter sees there."
+    ]
+    assert [c.value for c in at.caption if c.value.startswith("Drawn ")] == [
+        f"Drawn {at.session_state['_talk_export'][2]:%Y-%m-%d %H:%M} UTC, 3 slides."
+    ]
+    # The HTML file: three slides, the second the page's words where the others have their chart.
+    page = talk_export.talk_html(prepared)
+    assert re.findall(r"<section class='slide' id='(slide-\d)'", page) == ["slide-1", "slide-2", "slide-3"]
+    assert [html.unescape(t) for t in re.findall(r"<p class='said'>(.*?)</p>", page)] == said
+    assert page.count("<div class='chart'") == 2
+    # The PDF: one page per slide, three.
+    pdf = talk_export.talk_pdf(prepared)
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == 3

@@ -9,7 +9,7 @@ import duckdb
 from playwright.sync_api import Page, expect
 
 from pts_explorer.config import DUCKDB_CONFIG
-from tests.browser.app_driver import act_and_wait, open_page, query
+from tests.browser.app_driver import act_and_wait, new_context, open_page, query
 
 # The place on screen of a bar (its trace's name and its category's label) or of a point past the start
 # of a curve (its trace's name), as plotly.js drew them, with the bar's length.
@@ -217,3 +217,51 @@ def test_a_click_on_a_stent_only_curve_filters_to_its_stent_patients(server, dem
     expect(page.get_by_role("button", name="Stent ×")).to_be_visible()
     assert _patients(page) == "99"
     assert page.evaluate(AT_RISK, ["km_chart", "IVC"]) == at_risk  # the same curve as was clicked
+
+
+# The place on screen of a legend entry whose text is `name`, as plotly.js drew it.
+LEGEND_ENTRY = """([key, name]) => {
+  const texts = [...document.querySelectorAll(`.st-key-${key} .js-plotly-plot .legend .traces .legendtext`)];
+  const text = texts.find((t) => t.textContent === name);
+  if (!text) return null;
+  const r = text.getBoundingClientRect();
+  return {x: r.left + r.width / 2, y: r.top + r.height / 2};
+}"""
+
+
+def test_a_click_on_a_legend_entry_sets_its_filter_and_says_whom_the_curve_holds(server, demo_db, browser):
+    # Fifth review of issue 28, finding 6: at 1440x900 a click on "Femoral" in the Durability chart's legend left
+    # the address as it was; the curve then clicked (130 at risk) gave a cohort of 136 that nothing explained.
+    with duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG) as con:
+        stent, successful = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE pr.technical_success) FROM patients AS p "
+            "LEFT JOIN procedures AS pr ON pr.patient_id = p.patient_id "
+            "WHERE p.study_id = 'REGISTRY' AND p.arm = 'stent' AND p.obstruction_site = 'femoral'"
+        ).fetchone()
+    assert (stent, successful) == (136, 130)
+    context = new_context(browser, viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    open_page(page, server + "/durability?study=REGISTRY&group=obstruction_site")
+    at_risk = page.evaluate(AT_RISK, ["km_chart", "Femoral"])
+    entry = page.evaluate(LEGEND_ENTRY, ["km_chart", "Femoral"])
+    assert entry is not None, "no Femoral entry in the legend"
+    act_and_wait(page, lambda: page.mouse.click(entry["x"], entry["y"]))
+    # Primary patency is a stent-only endpoint: the entry sets what a click on its curve sets.
+    assert query(page) == {
+        "study": ["REGISTRY"],
+        "group": ["obstruction_site"],
+        "arm": ["stent"],
+        "site": ["femoral"],
+    }
+    chips = page.locator(".st-key-active_filters").get_by_role("button").all_inner_texts()  # under the title
+    assert [c.strip() for c in chips] == ["REGISTRY ×", "Stent ×", "Femoral ×"]
+    assert _patients(page) == f"{stent:,}"
+    assert page.evaluate(LEGEND, "km_chart") == ["Femoral"]  # the chart now draws that group alone
+    assert page.evaluate(AT_RISK, ["km_chart", "Femoral"]) == at_risk == f"{successful:,}"
+    # Beside the chart, whom its curve holds of the cohort the sidebar counts.
+    said = page.get_by_test_id("stCaptionContainer").filter(has_text=re.compile(r"^The curves? holds? "))
+    assert said.all_inner_texts() == [
+        f"The curve holds the {successful:,} of this cohort's {stent:,} stent patients with a technically "
+        "successful procedure."
+    ]
+    context.close()

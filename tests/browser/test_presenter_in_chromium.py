@@ -209,3 +209,28 @@ def test_the_target_trials_ulcer_healing_matching_slide_is_whole_with_its_verdic
     warning = sized_page.get_by_test_id("stAlert").filter(has_text="Balance not reached")
     expect(warning).to_have_count(1)  # still on the slide, under the key numbers
     assert warning.bounding_box()["y"] > box["y"]
+
+
+LAYOUT = """() => {
+  const chart = document.querySelector(".st-key-km_chart").getBoundingClientRect();
+  const numbers = document.querySelector(".st-key-presenter_numbers").getBoundingClientRect();
+  return [Math.round(chart.top), Math.round(chart.bottom), Math.round(numbers.bottom)];
+}"""
+
+
+def test_a_slide_opened_again_is_laid_out_as_the_first_time(server, browser):
+    """Review 27c, finding 8: Durability at 1280x720 opened again (PageUp from the next slide) drew its key chart
+    to another height than the first time: the screen's last report, made on the slide before, was read as the
+    place of its key chart. The chart and its key numbers stand where they stood, whole, on the first screen."""
+    page = new_context(browser, viewport={"width": 1280, "height": 720}).new_page()
+    try:
+        open_page(page, f"{server}/durability?present=1&site=femoral")
+        first = page.evaluate(LAYOUT)
+        assert first[2] <= 720, first  # the key numbers in the first screen
+        act_and_wait(page, lambda: page.keyboard.press("PageDown"))
+        assert path(page) == "/safety"
+        act_and_wait(page, lambda: page.keyboard.press("PageUp"))
+        assert path(page) == "/durability"
+        assert page.evaluate(LAYOUT) == first
+    finally:
+        page.context.close()

@@ -214,3 +214,44 @@ def test_the_notes_take_their_own_room_and_cover_no_axis_title(browser, tmp_path
     page.keyboard.press("n")
     expect(notes_box).to_be_hidden()
     context.close()
+
+
+def test_a_text_slide_steps_like_the_others_its_words_scaled_with_the_window(browser, tmp_path):
+    """Review 27d, finding 4: a slide whose page draws no chart (Candidate saved without a profile) is
+    exported as a text slide. Opened from disk at 1920x1080 it steps in and out as a chart's slide does, shows
+    the page's words whole, in type scaled as the line's (28 px at 1280x720, times 1.5 here), with no script
+    error."""
+    import plotly.graph_objects as go
+
+    from pts_explorer import talk_export
+
+    figure = go.Figure(go.Bar(x=["Stent", "Medical"], y=[154, 200]))
+    words = "This slide shows no candidate: it was saved without a profile."
+    slides = (
+        talk_export.SlideContent(1, "Who", "", "Overview", "Slide 1 of 3: Who · Overview", figure.to_json()),
+        talk_export.SlideContent(
+            2, "A candidate", "Ask.", "Candidate", "Slide 2 of 3: A candidate · Candidate", "", said=words
+        ),
+        talk_export.SlideContent(3, "Again", "", "Overview", "Slide 3 of 3: Again · Overview", figure.to_json()),
+    )
+    file = tmp_path / "talk.html"
+    file.write_text(talk_export.talk_html(talk_export.TalkContent("Text", "Demo", "d.duckdb", True, slides)))
+    context = new_context(browser, viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(file.as_uri())
+    page.wait_for_selector("body[data-ready='1'] .chart .main-svg")
+    page.keyboard.press("ArrowRight")
+    said = page.locator("section.slide:not([hidden]) p.said")
+    expect(said).to_have_text(words)
+    assert said.evaluate("el => getComputedStyle(el).fontSize") == "42px"
+    page.keyboard.press("n")
+    expect(page.locator("section.slide:not([hidden]) .notes")).to_have_text("Speaker notes, slide 2: Ask.")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.body.dataset.slide") == "3"
+    expect(page.locator("section.slide:not([hidden]) .chart .main-svg").first).to_be_visible()
+    page.keyboard.press("ArrowLeft")
+    expect(said).to_be_visible()
+    assert not errors
+    context.close()

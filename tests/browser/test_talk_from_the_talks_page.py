@@ -20,7 +20,7 @@ SLIDES = [  # (page, settings, title)
 ]
 POOLED = "pooled randomized and observational"
 FILLS = 0.85  # of the room under what stands above the key chart, above the key numbers
-MARK = "science synthetic data · small cells hidden (k = 5)"  # the badge's icon is read as its name
+MARK = "science synthetic data · small cells hidden (k\u00a0=\u00a05)"  # the badge's icon is read as its name
 
 
 @pytest.fixture(scope="module")

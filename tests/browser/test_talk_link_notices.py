@@ -51,7 +51,7 @@ def test_the_short_link_opens_the_slide_it_names(talk_server, page: Page, demo_d
     n = by_arm(demo_db, "obstruction_site = 'femoral'")  # counted again from the file (tests/recount.py)
     assert page.locator(LINE).inner_text() == (
         f"Slide 3 of 3: Complications · Safety · Femoral · n = {n} · pooled "
-        "randomized and observational · science synthetic data · small cells hidden (k = 5)"
+        "randomized and observational · science synthetic data · small cells hidden (k\u00a0=\u00a05)"
     )
 
 

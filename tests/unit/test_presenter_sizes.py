@@ -62,3 +62,19 @@ def test_every_chart_has_the_stated_type_on_each_screen(screen):
         assert all(a.font.size >= ticks for a in big.layout.annotations), name
         texts = [t.textfont.size for t in big.data if getattr(t, "textfont", None) is not None and t.textfont.size]
         assert all(size >= smallest for size in texts), (name, texts)
+
+
+def test_a_long_y_title_over_a_short_axis_breaks_at_its_last_comma_on_a_slide():
+    """Review 27d, finding 7: above a row of design marks the y title ran down into the rows' labels on a Compare
+    slide at 1280x720. Longer than its axis is tall at the slide's type, it is drawn in two lines; else in one."""
+    from plotly.subplots import make_subplots
+
+    def slide(height: int) -> str:
+        fig = make_subplots(rows=2, cols=1, row_heights=[0.8, 0.2], shared_xaxes=True)
+        fig.add_scatter(x=[0, 6], y=[12, 8], row=1, col=1)
+        fig.add_scatter(x=[0, 6], y=["A without B", "B"], row=2, col=1)
+        fig.update_yaxes(title_text="Villalta total, points (0-33)", row=1, col=1)
+        return presenter.presenter_figure(fig, height=height).layout.yaxis.title.text
+
+    assert slide(360) == "Villalta total,<br>points (0-33)"
+    assert slide(900) == "Villalta total, points (0-33)"

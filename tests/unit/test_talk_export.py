@@ -185,3 +185,17 @@ def test_the_content_goes_through_json_unchanged():
     assert talk_export.TalkContent.from_dict(json.loads(json.dumps(talk.as_dict()))) == talk
     assert talk.stem == "pts_talk_talk_b_x_b_script_alert_1_script_quoted_single"
     assert talk_export.TalkContent(title="Été: «β»", dataset="", data_file="", synthetic=False).stem == "pts_talk_t"
+
+
+def test_a_text_slide_says_its_pages_words_as_text_where_the_others_have_a_chart():
+    # Review 27d, finding 4: a slide whose page draws no chart (Candidate saved without a profile) is a text slide.
+    talk = _talk()
+    words = f"This slide shows no candidate: {HOSTILE}."
+    text_slide = talk_export.SlideContent(2, "Candidate", "", "Candidate", talk.slides[1].line, "", said=words)
+    talk = talk_export.TalkContent(**{**talk.__dict__, "slides": (talk.slides[0], text_slide, talk.slides[2])})
+    page = _parsed(talk)
+    assert [a["id"] for tag, a in page.elements if tag == "section"] == ["slide-1", "slide-2", "slide-3"]
+    assert [t[2] for t in page.of_class("said")] == [words]  # as text: no element made of it
+    assert [a["aria-label"] for _, a, _ in page.of_class("chart")] == [f"Bars of {HOSTILE}"] * 2
+    assert [json.loads(t[2]) for t in page.of_class("figure")] == [json.loads(talk.slides[0].figure)] * 2
+    assert talk_export.TalkContent.from_dict(json.loads(json.dumps(talk.as_dict()))) == talk

@@ -66,6 +66,8 @@ LATEST = (
     "DESC NULLS LAST, _line DESC)"
 )
 SAME_TEST = "(PARTITION BY subject, month, col, category_key)"
+# A QS record's leg as QS writes it (QSLAT, read by [qs] laterality or not): two values are two legs.
+RAW_LEG = "upper(trim(coalesce(laterality, unread_lat)))"
 # A QS record's category: QSCAT, with " / QSSCAT" when that is given ([qs] category, subcategory); {q} the alias.
 CATEGORY_KEY = (
     "upper(trim(coalesce({q}category, ''))) || coalesce(' / ' || nullif(upper(trim({q}subcategory)), ''), '')"
@@ -281,6 +283,8 @@ class SdtmMapper(Mapper):
         self.labels: dict[str, str] = {}  # role -> the dataset name(s) the messages show
         self.unread: set[str] = set()  # roles with a dataset that lacks an essential variable (_gather)
         self.lacking: dict[str, set[str]] = {}  # role -> the other keys a dataset of it lacks (read as empty)
+        self.qs_leg_vars: dict[str, None] = {}  # the QS variables read as each record's leg ([qs] laterality)
+        self.qs_unread_leg_vars: dict[str, None] = {}  # QS's --LAT that [qs] laterality does not name
         usable = {role: self._gather(role) for role in ROLE_KEYS}
         if not usable["dm"]:
             for table in TABLES[1:]:
@@ -369,15 +373,38 @@ class SdtmMapper(Mapper):
             cols = ", ".join(
                 f"{src.ref(names[k]) if k in names and src.has(names[k]) else 'NULL'} AS {k}" for k in keys
             )
+            if role == "qs":
+                cols += self._qs_leg_variables(src)
             parts.append(f"SELECT {cols}, _file, _line FROM {src.table}")
         if not parts:
-            cols = ", ".join(f"NULL::VARCHAR AS {k}" for k in keys)
+            blank: tuple[str, ...] = ("laterality", "unread_lat") if role == "qs" else ()
+            cols = ", ".join(f"NULL::VARCHAR AS {k}" for k in (*keys, *blank))
             self.con.execute(
                 f"CREATE OR REPLACE TABLE sdtm_{role} AS SELECT {cols}, '' AS _file, 0::BIGINT AS _line LIMIT 0"
             )
             return False
         self.con.execute(f"CREATE OR REPLACE TABLE sdtm_{role} AS {' UNION ALL '.join(parts)}")
         return True
+
+    def _qs_leg_variables(self, src: Staged) -> str:
+        """The leg of a QS record written in QS itself (SDTM's --LAT, QSLAT; review 18, finding 1): the first
+        name of [qs] laterality that is a variable of `src` is read as its leg (column laterality); where none
+        is, QS's own --LAT variable (the prefix of [qs] test_code + LAT), if it has one, is kept as unread_lat,
+        so that two legs' records are never taken as retests of each other."""
+        given = self.profile.section("qs").get("laterality", [])
+        names = [str(q) for q in ([given] if isinstance(given, str) else given) if str(q).strip()]
+        read = next((n for n in names if src.has(n)), None)
+        if read:
+            self.qs_leg_vars.setdefault(read.upper(), None)
+        testcd = self.names["qs"].get("test_code", "")
+        standard = testcd[: -len("TESTCD")] + "LAT" if testcd.upper().endswith("TESTCD") else ""
+        unread = standard if not read and standard and src.has(standard) else None
+        if unread:
+            self.qs_unread_leg_vars.setdefault(unread.upper(), None)
+        return (
+            f", {src.ref(read) if read else 'NULL::VARCHAR'} AS laterality, "
+            f"{src.ref(unread) if unread else 'NULL::VARCHAR'} AS unread_lat"
+        )
 
     # --- messages and dates -----------------------------------------------------------------------
 
@@ -647,6 +674,7 @@ class SdtmMapper(Mapper):
                     "datasets are not imported",
                 )
             )
+        self._arms_lost(reference)
         self.con.execute(
             "CREATE OR REPLACE TABLE sdtm_subjects AS SELECT * EXCLUDE (step) FROM sdtm_dm WHERE step IS NULL"
         )
@@ -657,6 +685,86 @@ class SdtmMapper(Mapper):
         self._unmapped("sdtm_subjects", "patient_id", "dm", "sex", "sex", "sex")
         for key in ("last_contact_date", "death_date"):
             self._check_dates("dm", key, "sdtm_subjects")
+
+    def _arms_lost(self, reference: str) -> None:
+        """The blank reference date losing a whole arm, or most subjects of the arms, is an error, never a warning
+        lumped with the screen failures (review 18, finding 4: a device trial's RFSTDTC, the stent's date, blank for
+        the whole medical arm; 3 stent patients imported as a randomized trial). One error per arm naming its
+        subjects, the variable and the key, and the DM dates these subjects have. (An arm [population] flag_qnam
+        leaves out is the profile's choice, said by the population warning.)"""
+        b = Bind()
+        rows = self.con.execute(
+            f"SELECT arm_to, string_agg(DISTINCT arm, ', ' ORDER BY arm), count(*), count(*) FILTER (WHERE step IS "
+            "NULL), list(patient_id ORDER BY patient_id) FILTER (WHERE step = 2), min(_file) FROM (SELECT *, "
+            f"{self._map('arm', 'arm', b)} AS arm_to FROM sdtm_dm) WHERE list_contains({b(vocabulary('arm'))}, "
+            "arm_to) AND coalesce(step, 0) <> 1 GROUP BY 1 ORDER BY 1",
+            b.params,
+        ).fetchall()
+        in_arms = sum(int(r[2]) for r in rows)
+        most = 2 * sum(len(r[4] or []) for r in rows) > in_arms  # most subjects of the arms left out
+        for arm, values, n, kept, undated, file in rows:
+            if not undated or (kept and not most):
+                continue
+            lost = f"all its {counted(int(n), 'subject')}" if not kept else f"{len(undated)} of its {int(n)} subjects"
+            shown = ", ".join(undated[:5]) + (f" and {len(undated) - 5} more" if len(undated) > 5 else "")
+            self.issues.add(
+                Issue(
+                    ERROR,
+                    "sdtm:population_arm",
+                    str(file),
+                    None,
+                    shown,
+                    self.names["dm"].get("arm", ""),
+                    str(values),
+                    f"the {arm} arm ({values} in {self._var('dm', 'arm')}) loses {lost} to [population] "
+                    f"exclude_blank_reference_date: {self._var('dm', 'enrolled_on')} is blank for them. Every study "
+                    "day counts from that date: set [dm] enrolled_on to a date these subjects have (randomization or "
+                    "consent; in a device trial RFSTDTC, the first study treatment, is blank for the control arm) in "
+                    f"a copy of the profile. {self._dated_instead(list(undated), reference)}. Or, if the arm is not "
+                    "to be imported, leave it out with [population] exclude_arms",
+                )
+            )
+
+    def _dated_instead(self, subjects: list[str], reference: str) -> str:
+        """What a message on subjects without the reference date says of the dates they have: the DM --DTC
+        variables (and SUPPDM QNAMs) holding a date for each of them, never after the reference date where a
+        subject has both (an end date is no start), each as the [dm] enrolled_on it would be."""
+        found: list[str] = []
+        taken = {v.upper() for v in self.names["dm"].values()}
+        for src in self.sources.get("dm", []):
+            subject = src.ref(self.names["dm"].get("patient_id", ""))
+            current = src.ref(reference)
+            if subject is None or current is None:
+                continue
+            for column in src.columns:
+                ref = src.ref(column)
+                if not column.upper().endswith("DTC") or column.upper() in taken or ref is None:
+                    continue
+                (ok,) = self.con.execute(
+                    f"SELECT count(*) FILTER (WHERE list_contains($subjects, {subject}) AND pts_date({ref}) IS NOT "
+                    f"NULL) = len($subjects) AND coalesce(bool_and(pts_date({ref}) <= pts_date({current})), true) "
+                    f"FROM {src.table}",
+                    {"subjects": subjects},
+                ).fetchone() or (False,)
+                if ok and column not in found:
+                    found.append(column)
+        qnams = [
+            str(r[0])
+            for r in self.con.execute(
+                "SELECT upper(qnam) FROM sdtm_suppdm WHERE list_contains($subjects, subject) AND pts_date(qval) IS NOT "
+                "NULL GROUP BY 1 HAVING count(DISTINCT subject) = len($subjects) ORDER BY 1",
+                {"subjects": subjects},
+            ).fetchall()
+        ]
+        dm, supp = self.labels["dm"], self.labels["suppdm"]
+        said = [f'{dm}.{c} ([dm] enrolled_on = "{c}")' for c in found]
+        text = f"{' and '.join(said)} {'holds' if len(said) == 1 else 'hold'} a date for each of them" if said else ""
+        if qnams:
+            text += (
+                f"{'; ' if text else ''}{supp} QNAM {', '.join(qnams)} {'holds' if len(qnams) == 1 else 'hold'} one "
+                f"too, which [dm] enrolled_on cannot read (it names a DM variable)"
+            )
+        return (text[0].upper() + text[1:]) if text else f"No {dm} date variable holds a date for each of them"
 
     def _qualifiers(self, suppdm: bool) -> tuple[dict[str, str], str]:
         """The select expressions of the [qualifiers] columns, and the joins they need."""
@@ -949,6 +1057,9 @@ class SdtmMapper(Mapper):
             sv_dates = "LEFT JOIN (SELECT NULL AS d, NULL AS full_d) AS sv ON false"
         chosen = self._qs_categories(codes)
         b = Bind()
+        # The leg a QS variable ([qs] laterality: QSLAT) gives its record, through [values.limb_side]; else SUPPQS's.
+        mapped = f"lower({self._map('trim(q.laterality)', 'limb_side', b)})"
+        qs_leg = f"CASE WHEN {mapped} IN ('left', 'right') THEN {mapped} END"
         # The contract column of a record: its test code, and, for a code that occurs under several categories,
         # the category of its instrument ([qs] villalta_category, vcss_category: _qs_categories).
         whens = [
@@ -975,8 +1086,9 @@ class SdtmMapper(Mapper):
             f"{scheduled} AS scheduled, coalesce(upper(q.baseline_flag), "
             f"'') = 'Y' AS baseline, CASE WHEN regexp_full_match(q.date, '{MONTH}|{YEAR}') AND sv.full_d IS NOT "
             f"NULL THEN sv.full_d ELSE coalesce({self._date('q.date')}, sv.d) END AS on_date, "
-            f"q.subject IN (SELECT patient_id FROM sdtm_left_out) AS left_out, l.leg, "
-            "l.leg <> lower(p.limb_side) AS other_leg, p.limb_side AS index_limb, u.seq IS NOT NULL AS leg_unmapped "
+            f"q.subject IN (SELECT patient_id FROM sdtm_left_out) AS left_out, coalesce({qs_leg}, l.leg) AS leg, "
+            f"coalesce({qs_leg}, l.leg) <> lower(p.limb_side) AS other_leg, p.limb_side AS index_limb, "
+            f"u.seq IS NOT NULL OR (nullif(trim(q.laterality), '') IS NOT NULL AND {qs_leg} IS NULL) AS leg_unmapped "
             f"FROM sdtm_qs AS q {sv_dates} LEFT JOIN sdtm_qs_legs AS l ON l.subject = q.subject AND "
             "l.seq = try_cast(q.sequence AS DOUBLE) "
             "LEFT JOIN (SELECT DISTINCT subject, seq FROM sdtm_qs_unmapped_legs) AS u ON u.subject = q.subject AND "
@@ -1010,12 +1122,14 @@ class SdtmMapper(Mapper):
             ("retest: an earlier result at the same visit", False),
             ("visit with a required item not done ([qs] not_done)", True),
             ("the other leg: not the index limb (patients.limb_side; [qs] laterality)", False),
+            ("the other leg's record, which leg to import not known (an error)", True),
         ]
         self.con.execute(
             "CREATE OR REPLACE TABLE sdtm_qsr AS SELECT *, CASE WHEN left_out THEN 1 WHEN col IS NULL THEN 2 "
             "WHEN coalesce(upper(derived_flag), '') = 'Y' THEN 3 WHEN coalesce(other_leg, FALSE) THEN 10 "
             "WHEN value IS NULL THEN 4 WHEN month IS NULL THEN 5 END AS step FROM sdtm_qsr"
         )
+        self._qs_leg_values()
         self._other_legs()
         self.con.execute(
             "UPDATE sdtm_qsr AS r SET step = 6 WHERE step IS NULL AND NOT baseline AND month = 0 AND EXISTS (SELECT 1 "
@@ -1026,7 +1140,8 @@ class SdtmMapper(Mapper):
             f"{LATEST} AS kept_value, first({WHEN}) OVER {LATEST} AS kept_when, {WHEN} AS taken_when, "
             f"bool_or(leg_unmapped) OVER {SAME_TEST} AS legs_unmapped, min(leg) OVER {SAME_TEST} AS first_leg, "
             f"max(leg) OVER {SAME_TEST} AS last_leg, count(leg) OVER {SAME_TEST} = count(*) OVER {SAME_TEST} AS "
-            "all_legs FROM sdtm_qsr "
+            f"all_legs, min({RAW_LEG}) OVER {SAME_TEST} AS first_raw_leg, max({RAW_LEG}) OVER {SAME_TEST} AS "
+            "last_raw_leg FROM sdtm_qsr "
             "WHERE step IS NULL UNION ALL BY NAME SELECT * FROM sdtm_qsr WHERE step IS NOT NULL"
         )
         self.con.execute(
@@ -1034,6 +1149,10 @@ class SdtmMapper(Mapper):
             "value = kept_value) THEN 7 ELSE 8 END "
             "WHERE step IS NULL AND latest > 1"
         )
+        # Two legs' records are never retests of each other (review 18, finding 1: the other leg's, QS.QSLAT
+        # unread and 5 minutes later, replaced the index leg's as "the latest"): an error where the leg to keep
+        # is not known, whatever their times.
+        self._two_legs_results()
         # Two different results of one test at one visit taken at the same date and time are no retest: which
         # one to import cannot be told (review 11, N3: the two legs' Villalta, the leg only in SUPPQS, and the
         # contralateral leg's kept as "the latest" by file order). An error naming subject, visit, test and both.
@@ -1245,6 +1364,13 @@ class SdtmMapper(Mapper):
             f"FROM sdtm_qsr WHERE {same} AND legs_unmapped GROUP BY 1 ORDER BY 1"
         ).fetchall()
         qnams = ", ".join(self.unmapped_leg_qnams) or legs
+        unmapped = (
+            f"the QVAL of their leg qualifier {supp} QNAM {qnams} ([qs] laterality) is neither left nor right (the "
+            f"error on {supp}.QVAL)"
+            if qnams
+            else f"their leg, {self._leg_source()} ([qs] laterality), is neither left nor right (the error on "
+            f"{self._leg_source()})"
+        )
         for file, line, n, visits, n_visits in rows:
             self.issues.add(
                 Issue(
@@ -1256,9 +1382,8 @@ class SdtmMapper(Mapper):
                     self.names["qs"].get("subject", ""),
                     str(visits),
                     f"{counted(int(n), 'record')} at {counted(int(n_visits), 'visit')} give a second result of a "
-                    "test at the same date and time, and their leg cannot be told: the QVAL of their leg qualifier "
-                    f"{supp} QNAM {qnams} ([qs] laterality) is neither left nor right (the error on "
-                    f"{supp}.QVAL). Map its values in [values.limb_side] of a copy of the profile: the index limb's "
+                    f"test at the same date and time, and their leg cannot be told: {unmapped}. Map its values in "
+                    "[values.limb_side] of a copy of the profile: the index limb's "
                     "records are then imported, the other leg's set aside",
                 )
             )
@@ -1268,7 +1393,12 @@ class SdtmMapper(Mapper):
         )
         one_leg = f"{same} AND NOT legs_unmapped AND all_legs AND first_leg = last_leg"
         sequence = self.names["qs"].get("sequence", "QSSEQ")
-        if self.leg_qnams:  # the profile names a QNAM SUPPQS has: it gives these records no leg
+        if self.qs_leg_vars and not self.leg_qnams:  # the profile names a QS variable: blank in these records
+            advice = (
+                f"[qs] laterality names {self._leg_source()}, but it is blank in some of these records: if they "
+                "are the two legs, give each record's leg there; else keep one in the source"
+            )
+        elif self.leg_qnams:  # the profile names a QNAM SUPPQS has: it gives these records no leg
             advice = (
                 f"[qs] laterality names {supp} QNAM {legs}, but it gives no leg to some of these records (linked by "
                 f"IDVAR {sequence}, IDVARVAL the record's {sequence}): if they are the two legs, give each record's "
@@ -1291,13 +1421,13 @@ class SdtmMapper(Mapper):
         cases = [
             (
                 no_index,
-                f"They are the two legs ({supp} QNAM {legs}, [qs] laterality), but the subject's index limb "
+                f"They are the two legs ({self._leg_source()}, [qs] laterality), but the subject's index limb "
                 "(patients.limb_side) is not known (the error on patients.limb_side or its [qualifiers] QNAM says "
                 "why): once it is given, its leg's records are imported, the other leg's set aside",
             ),
             (
                 one_leg,
-                f"Both are of the same leg, as {supp} QNAM {legs} ([qs] laterality) says: keep one in the source",
+                f"Both are of the same leg, as {self._leg_source()} ([qs] laterality) says: keep one in the source",
             ),
             (
                 f"{same} AND NOT legs_unmapped AND NOT coalesce({no_index}, false) AND NOT coalesce({one_leg}, false)",
@@ -1308,6 +1438,105 @@ class SdtmMapper(Mapper):
             self._issues(
                 ERROR, "sdtm:same_time_results", "sdtm_qsr", record, "qs", "test_code", shown, what + way_out, where
             )
+
+    def _leg_source(self) -> str:
+        """Where the profile reads the legs from, as messages name it: QS.QSLAT, SUPPQS QNAM QSLAT, or both."""
+        found = [f"{self.labels['qs']}.{v}" for v in self.qs_leg_vars]
+        if self.leg_qnams:
+            found.append(f"{self.labels.get('suppqs', 'SUPPQS')} QNAM {'/'.join(self.leg_qnams)}")
+        return " and ".join(found)
+
+    def _qs_leg_values(self) -> None:
+        """A leg a QS variable of [qs] laterality (QSLAT) writes that [values.limb_side] does not make left or
+        right: one error per file and value, naming the variable, the records and the map (review 18, finding 1)."""
+        if not self.qs_leg_vars:
+            return
+        var = "/".join(self.qs_leg_vars)
+        where = "NOT left_out AND col IS NOT NULL AND nullif(trim(laterality), '') IS NOT NULL AND leg IS NULL"
+        rows = self.con.execute(
+            f"SELECT _file, trim(laterality) AS v, min(_line), count(*), count(DISTINCT subject), "
+            f"list(DISTINCT subject ORDER BY subject)[:3] FROM sdtm_qsr WHERE {where} GROUP BY 1, 2 ORDER BY 1, 2"
+        ).fetchall()
+        for file, value, line, n, n_subjects, first in rows:
+            more = f" and {n_subjects - len(first)} more" if n_subjects > len(first) else ""
+            self.issues.add(
+                Issue(
+                    ERROR,
+                    "sdtm:values.laterality",  # the assistant offers a [values.limb_side] box for each value
+                    str(file),
+                    int(line),
+                    f"{', '.join(first)}{more}",
+                    var,
+                    str(value),
+                    f"{self.labels['qs']}.{var} ([qs] laterality, the leg of each record) is neither left nor right "
+                    f"in {counted(int(n), 'record')} of {counted(int(n_subjects), 'subject')}: map the value in "
+                    "[values.limb_side] of a copy of the profile (it maps "
+                    f"{', '.join(self.profile.values('limb_side')) or 'nothing'}), or, if {var} is not the leg, "
+                    "leave it out of [qs] laterality",
+                )
+            )
+
+    def _two_legs_results(self) -> None:
+        """A second result of a test at one visit that is of the other leg (step 7 or 8 -> 11): never a retest. Where
+        the legs are read but the subject's index limb is not known, and the records are at different times (at
+        one time _same_time_results says it), or where QS has its --LAT variable (QSLAT) with two legs and
+        [qs] laterality does not name it: one error per file naming the records and the fix."""
+        given = ", ".join(self.laterality) or "none"
+        cases = [
+            (
+                "step IN (7, 8) AND NOT legs_unmapped AND first_leg <> last_leg AND taken_when IS DISTINCT FROM "
+                "kept_when",
+                lambda n, v, _legs: (
+                    f"{counted(n, 'record')} at {counted(v, 'visit')} are of the two legs ({self._leg_source()}, "
+                    "[qs] laterality) at different times, never a retest of each other, but the subject's index limb "
+                    "(patients.limb_side) is not known (the error on patients.limb_side or its [qualifiers] QNAM "
+                    "says why): once it is given, its leg's records are imported, the other leg's set aside"
+                ),
+            ),
+            (
+                "step IN (7, 8) AND unread_lat IS NOT NULL AND first_raw_leg <> last_raw_leg",
+                lambda n, v, legs: (
+                    f"{counted(n, 'record')} at {counted(v, 'visit')} are a second result of a test at one visit "
+                    f"with another {self.labels['qs']}.{'/'.join(self.qs_unread_leg_vars)} ({legs}): the two legs, "
+                    f"never a retest of each other. [qs] laterality (now {given}) does not name "
+                    f"{'/'.join(self.qs_unread_leg_vars)}: add it there in a copy of the profile (laterality = "
+                    f'["{next(iter(self.qs_unread_leg_vars), "")}"]), and the index limb\'s records '
+                    "(patients.limb_side) are imported, the other leg's set aside"
+                ),
+            ),
+            (
+                "step IN (7, 8) AND legs_unmapped AND laterality IS NOT NULL AND first_raw_leg <> last_raw_leg",
+                lambda n, v, legs: (
+                    f"{counted(n, 'record')} at {counted(v, 'visit')} are a second result of a test at one visit "
+                    f"with another {self._leg_source()} ({legs}): the two legs, never a retest of each other, but "
+                    "which is the index limb's cannot be told: a leg there is neither left nor right (the error on "
+                    f"{self._leg_source()}). Map it in [values.limb_side] of a copy of the profile: the index limb's "
+                    "records are then imported, the other leg's set aside"
+                ),
+            ),
+        ]
+        for where, message in cases:
+            rows = self.con.execute(
+                "SELECT _file, min(_line), count(*), count(DISTINCT subject || ' ' || coalesce(visitnum, visit, '')), "
+                "string_agg(DISTINCT subject || ' ' || coalesce(visit, 'VISITNUM ' || visitnum, ''), ', ' ORDER BY "
+                "subject || ' ' || coalesce(visit, 'VISITNUM ' || visitnum, '')), "
+                "array_to_string(list_sort(list_distinct(flatten(list([first_raw_leg, last_raw_leg])))), ' and ') "
+                f"FROM sdtm_qsr WHERE {where} GROUP BY 1 ORDER BY 1"
+            ).fetchall()
+            self.con.execute(f"UPDATE sdtm_qsr SET step = 11 WHERE {where}")
+            for file, line, n, visits, shown, legs in rows:
+                self.issues.add(
+                    Issue(
+                        ERROR,
+                        "sdtm:two_legs",
+                        str(file),
+                        int(line),
+                        "",
+                        self.names["qs"].get("subject", ""),
+                        str(shown),
+                        message(int(n), int(visits), str(legs or "")),
+                    )
+                )
 
     def _other_legs(self) -> None:
         """The records of the other leg than the index limb (step 10): one warning per file naming each
@@ -1329,8 +1558,8 @@ class SdtmMapper(Mapper):
                     self.names["qs"].get("subject", ""),
                     str(shown),
                     f"{counted(int(n), 'record')} at {counted(int(visits), 'visit')} of the leg that is not the "
-                    f"index limb (patients.limb_side), as {self.labels['suppqs']} QNAM "
-                    f"{'/'.join(self.leg_qnams)} ([qs] laterality) says: not imported, the index leg's are",
+                    f"index limb (patients.limb_side), as {self._leg_source()} ([qs] laterality) says: not "
+                    "imported, the index leg's are",
                 )
             )
 
