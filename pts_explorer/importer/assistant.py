@@ -62,6 +62,12 @@ UNFIXABLE = {
         'data (REDCap\'s Data Exports: "CSV / Microsoft Excel (raw data)"), with the same fields, and check that '
         "export with this profile; what it still lacks is then offered here."
     ),
+    "redcap:label_header": (
+        'No mapping can fix this export: its header holds REDCap\'s field labels ("Record ID", "Complete?") where '
+        "the variable names belong, and no profile key reads them. Export the records again with the variable names "
+        'as the header (REDCap\'s Data Exports: "CSV / Microsoft Excel (raw data)"), with the same fields, and check '
+        "that export with this profile; what it still lacks is then offered here."
+    ),
 }
 
 
@@ -375,7 +381,9 @@ def value_rows(issues: pd.DataFrame) -> list[ValueRow]:
     rule = issues["rule"].astype(str)
     kind = rule.str.partition(":")[0]
     sdtm_rule = rule.str.startswith("sdtm:values.") | (rule == "sdtm:ae_term")
-    chosen = (kind == "allowed") | (kind == "type") | rule.str.endswith(":unmapped") | sdtm_rule
+    # A REDCap code the data dictionary does not list (review 18, F2): mapped by [values.<column>] keyed by the code.
+    unlisted = rule == "redcap:not_in_dictionary"
+    chosen = (kind == "allowed") | (kind == "type") | rule.str.endswith(":unmapped") | sdtm_rule | unlisted
     legs: dict[str, dict[str, int]] = {}  # a SUPPQS leg code -> "SUPPQS QNAM QSLAT" -> its records
     for row in issues[chosen].itertuples():
         value = "" if pd.isna(row.value) else str(row.value)
@@ -387,7 +395,9 @@ def value_rows(issues: pd.DataFrame) -> list[ValueRow]:
             column = "event_type" if row.rule == "sdtm:ae_term" else str(row.rule).removeprefix("sdtm:values.")
             # A SUPPQS leg qualifier's QVAL (L, R) is read by [values.limb_side] (review 12, finding 3).
             column = SDTM_VALUE_MAPS.get(column, column)
-        if (hit := _UNMAPPED.match(str(row.message))) is not None:
+        if row.rule == "redcap:not_in_dictionary":
+            label = NOT_LISTED
+        elif (hit := _UNMAPPED.match(str(row.message))) is not None:
             if hit["code"] != value:
                 continue
             column, label = hit["column"], hit["label"] or ""
@@ -409,6 +419,9 @@ def value_rows(issues: pd.DataFrame) -> list[ValueRow]:
 SDTM_VALUE_MAPS = {"laterality": "limb_side"}
 
 LEAVE_OUT_ARM = "(leave its patients out: [population] exclude_arms)"
+# A source value's label when it is a REDCap code its data dictionary does not list: skipping it writes
+# `"<code>" = ""` (a code the map does not name is refused, never skipped).
+NOT_LISTED = redcap.NOT_LISTED
 
 
 def leaves_arms_out(profile: Profile, column: str) -> bool:
@@ -560,7 +573,8 @@ def edited(
     for (section, key), column in fields.items():
         data.setdefault(section, {})[key] = column
     for column, mapping in values.items():
-        data.setdefault("values", {}).setdefault(column, {}).update({k: v for k, v in mapping.items() if v})
+        # "" only for a code the dictionary does not list, skipped (value_rows: NOT_LISTED): the map must name it
+        data.setdefault("values", {}).setdefault(column, {}).update(mapping)
     for path, value in writes:
         table = data
         for part in path[:-1]:

@@ -162,6 +162,17 @@ def type_tables(
                     'profile (e.g. missing_values = ["NA", "."]): it is then read as empty',
                 },
             )
+            if decimal_separator == ".":  # a decimal comma typed as text ("27,5"; review 18, F8): name the key
+                con.execute(
+                    "UPDATE issues SET message = message || $hint WHERE rule LIKE 'type:' || $table || '.%' AND "
+                    "regexp_full_match(trim(value), '-?[0-9]+,[0-9]+')",
+                    {
+                        "table": table,
+                        "hint": '; it has a decimal comma: set [csv] decimal_separator = "," in a copy of the profile '
+                        "(it reads text such as 27,5 in CSV files and workbook cells alike; number cells are "
+                        "unaffected)",
+                    },
+                )
         given = [c for c in raw if c.startswith(("_given_", "_file_", "_line_")) or c in ("_records", DEATH_SOURCE)]
         generated = ", ".join(f"({expr}) AS {name}" for name, expr in generated_columns(table).items())
         con.execute(

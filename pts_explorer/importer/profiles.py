@@ -8,8 +8,10 @@ as an identifier checked here against a strict pattern and quoted.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,15 +75,84 @@ class Profile:
         return f"{self.name} v{self.version}"
 
 
+@dataclass(frozen=True)
+class KnownKeys:
+    """The sections and keys a format's profile may set, for the loader's check (check_keys): per section its
+    keys, or None for a section of any keys (event names, value maps' columns where any is read, PARAMCDs);
+    `kind` names the profile in a message ("an adam"); `listed`: a section's keys in words where listing
+    them would not help; `more`: where to read further; `instead`: another format's section -> this one's that
+    does its work (a contract profile's [tables] for [datasets]), named rather than the closest spelling."""
+
+    kind: str
+    sections: Mapping[str, tuple[str, ...] | None]
+    listed: Mapping[str, str] = field(default_factory=dict)
+    more: str = ""
+    instead: Mapping[str, str] = field(default_factory=dict)
+
+
+# The sections every format's profile has (the loader reads them itself).
+COMMON_KEYS: dict[str, tuple[str, ...] | None] = {
+    "profile": ("name", "version", "format", "description", "extends"),
+    "csv": (*CsvDialect.__dataclass_fields__,),
+    "privacy": ("allow_columns",),
+}
+
+
+def unknown_keys(data: Mapping[str, Any], known: KnownKeys) -> list[str]:
+    """Each section or key of a profile's tables that its format does not read, in words naming it and the
+    closest known one: the loader refuses them (check_keys), one implementation for every format."""
+    keys = {**COMMON_KEYS, **known.sections}
+    found = []
+    for section, value in data.items():
+        if section not in keys:
+            near = [known.instead[section]] if section in known.instead else []
+            near = near or difflib.get_close_matches(section, list(keys), n=1, cutoff=0.5)
+            hint = f" (did you mean [{near[0]}]?)" if near else ""
+            found.append(f"[{section}] is not a section of {known.kind} profile{hint}")
+            continue
+        allowed = keys[section]
+        if allowed is None or not isinstance(value, dict):
+            continue  # a section of any keys, or not a table
+        for key in value:
+            if key not in allowed:
+                near = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.5)
+                hint = f"did you mean {near[0]}? " if near else ""
+                words = known.listed.get(section) or ", ".join(allowed)
+                found.append(
+                    f"[{section}] {key} is not a key of [{section}] in {known.kind} profile ({hint}its keys: "
+                    f"{words}{known.more})"
+                )
+    return found
+
+
+def check_keys(data: Mapping[str, Any], path: Path, known: KnownKeys) -> None:
+    """A section or key the format does not read refuses the profile, naming each, the file and the closest
+    known key: never ignored, nor only warned of (review 18, F3: a misspelt [populaton] or `requires =`
+    imported a subject outside the ITT population)."""
+    if found := unknown_keys(data, known):
+        each = "it" if len(found) == 1 else "each"
+        raise ProfileError(
+            f"{path.name}: {'; '.join(found)}. Correct or remove {each} in the profile: a key the format does not "
+            "read is refused, never ignored (a misspelt population filter or date format would change what is "
+            "imported)"
+        )
+
+
 def identifier(name: object, where: str) -> str:
     if not isinstance(name, str) or not _IDENTIFIER.match(name):
         raise ProfileError(f"{where}: {name!r} is not a plain column name (letters, digits and _)")
     return name
 
 
-def read(path: Path, formats: tuple[str, ...], bases: dict[str, Path] | None = None) -> Profile:
+def read(
+    path: Path,
+    formats: tuple[str, ...],
+    bases: dict[str, Path] | None = None,
+    known: Mapping[str, KnownKeys] | None = None,
+) -> Profile:
     """A profile file, for one of these formats; with [profile] extends = "<built-in>", the keys it
-    does not set come from that built-in profile (`bases`: built-in name -> its file)."""
+    does not set come from that built-in profile (`bases`: built-in name -> its file). `known`: per
+    format the sections and keys its profile may set; any other refuses the profile (check_keys)."""
     data = _toml(path)
     base = data.get("profile", {}).get("extends")
     if base is not None:
@@ -94,7 +165,7 @@ def read(path: Path, formats: tuple[str, ...], bases: dict[str, Path] | None = N
         data = extend(parent, data)
         if data["profile"]["format"] != parent.get("profile", {}).get("format"):
             raise ProfileError(f"{path.name}: [profile] format differs from the format of {base!r}, which it extends")
-    return _parse(data, path, formats)
+    return _parse(data, path, formats, known or {})
 
 
 def _toml(path: Path) -> dict[str, Any]:
@@ -121,11 +192,13 @@ def extend(base: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _parse(data: dict[str, Any], path: Path, formats: tuple[str, ...]) -> Profile:
+def _parse(data: dict[str, Any], path: Path, formats: tuple[str, ...], known: Mapping[str, KnownKeys]) -> Profile:
     head = data.get("profile", {})
     fmt = head.get("format")
     if fmt not in formats:
         raise ProfileError(f"{path.name}: [profile] format must be one of {', '.join(formats)}, not {fmt!r}")
+    if fmt in known:
+        check_keys(data, path, known[fmt])
     version = head.get("version")
     if not isinstance(version, int) or version < 1:
         raise ProfileError(f"{path.name}: [profile] version must be a whole number of at least 1")
@@ -263,7 +336,16 @@ def _check_dates(profile: Profile) -> None:
 def _check_names(profile: Profile) -> None:
     """Every source column a profile names must be a plain identifier (it becomes quoted SQL); ""
     maps nothing (the contract column stays empty, or comes from elsewhere)."""
-    for section in ("tables", "adsl", "fields", "ae", "adverse_events"):
+    for section in ("adsl", "fields", "ae", "adverse_events"):
         for key, value in profile.section(section).items():
             if (section != "adverse_events" or key != "instrument") and value != "":
                 identifier(value, f"[{section}] {key}")
+    # [tables]: a file or sheet name as Excel and file systems allow it ("visits 2022"), or a list of them for a
+    # table split over several; never SQL (review 18, F7: a sheet name was refused as "not a plain column name").
+    for key, value in profile.section("tables").items():
+        names = value if isinstance(value, list) else [value]
+        if not names or not all(isinstance(n, str) and n.strip() for n in names):
+            raise ProfileError(
+                f'[tables] {key}: a file or sheet name (e.g. {key} = "{key} 2022"), or a list of them for a table '
+                f'split over several sheets or files (e.g. {key} = ["{key} 2022", "{key} 2023"]), not {value!r}'
+            )

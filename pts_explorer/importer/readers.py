@@ -573,15 +573,15 @@ class Reader:
             # REDCap's "CSV (labels)" export: label headers (its "Complete?" repeated per instrument) were refused
             # for a repeated name, and the assistant showed a box per field with nothing to offer (review 15,
             # finding 4). One error saying which export to take instead (assistant.UNFIXABLE: no choices).
+            # Said of the header only (review 18, F9: raw codes under a labels header were called a labels export).
             self.issues.add(
                 Issue.file_level(
                     "error",
-                    "redcap:labels",
+                    "redcap:label_header",
                     file,
-                    f"the header holds REDCap's field labels ({labels}), not its variable names: this is the "
-                    '"CSV / Microsoft Excel (labels)" export. Export the records again as raw data (REDCap\'s Data '
-                    'Exports: "CSV / Microsoft Excel (raw data)"), with the same fields; the values are checked once '
-                    "the export holds raw codes",
+                    f"the header holds REDCap's field labels ({labels}), not its variable names: export the records "
+                    "again with the variable names as the header (REDCap's Data Exports: \"CSV / Microsoft Excel (raw "
+                    'data)"), with the same fields; the records are read once the header holds the variable names',
                     line,
                 )
             )

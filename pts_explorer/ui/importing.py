@@ -421,6 +421,9 @@ def mapping_assistant(report: ImportReport, profile_ref: str, found: assistant_c
                 _kept(box, pick)
                 if pick == assistant.LEAVE_OUT_ARM:
                     left_out.append(value)
+                elif pick == UNMAPPED and label == assistant.NOT_LISTED:
+                    # A code the dictionary does not list is skipped only when the map names it (review 18, F2).
+                    chosen_values.setdefault(row.column, {})[value] = ""
                 elif pick is not None and pick != UNMAPPED:
                     chosen_values.setdefault(row.column, {})[value] = pick
         writes = assistant_choices.schedule(profile, _choices(choices)) + assistant.arms_left_out(profile, left_out)

@@ -15,11 +15,14 @@ FIXTURE = Path(__file__).parents[1] / "fixtures" / "reviewer_sdtm"
 def test_a_schedule_that_drops_every_follow_up_visit_is_refused_counting_records(tmp_path):
     sources = sorted(FIXTURE.glob("*.csv"))
     # The reviewer's profile, with the coded results named as the format asks now ([qs] coded_result and
-    # a value map for the ulcer's N/Y), so that the missing schedule is its one problem.
+    # a value map for the ulcer's N/Y) and without its keys the format does not read (refused since review 18),
+    # so that the missing schedule is its one problem.
     text = (FIXTURE / "profile_no_schedule.toml").read_text(encoding="utf-8")
     profile = tmp_path / "profile.toml"
     profile.write_text(
         text.replace('character_result = "QSSTRESC"', 'coded_result = "QSSTRESC"')
+        .replace('seq = "PRSEQ"\n', "")
+        .replace("bogus_key_xyz = 1\n", "")
         + '\n[values.ulcer_present]\nN = "false"\nY = "true"\n',
         encoding="utf-8",
     )

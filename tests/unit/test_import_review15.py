@@ -353,14 +353,14 @@ def test_a_redcap_labels_export_is_one_error_asking_for_the_raw_export_and_no_bo
     report = _run(profile, files, tmp_path / "out.duckdb")
     assert _errors(report) == [
         (
-            "redcap:labels",
+            "redcap:label_header",
             f"the header holds REDCap's field labels ('Record ID', 'Complete?', {choice!r}), not its variable names: "
-            'this is the "CSV / Microsoft Excel (labels)" export. Export the records again as raw data (REDCap\'s '
-            'Data Exports: "CSV / Microsoft Excel (raw data)"), with the same fields; the values are checked once the '
-            "export holds raw codes",
+            "export the records again with the variable names as the header (REDCap's Data Exports: \"CSV / "
+            'Microsoft Excel (raw data)"), with the same fields; the records are read once the header holds the '
+            "variable names",
         )
     ]
-    assert assistant.unfixable(list(report.issues.rule)) == assistant.UNFIXABLE["redcap:labels"]
+    assert assistant.unfixable(list(report.issues.rule)) == assistant.UNFIXABLE["redcap:label_header"]
 
 
 # --- Finding 3: ADTTE with CNSR coded 1 = event -----------------------------------------------------------------

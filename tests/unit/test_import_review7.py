@@ -303,30 +303,27 @@ def test_redcap_a_months_field_holding_dates_is_refused_naming_dvt_date(tmp_path
     ]
 
 
-def test_redcap_a_profile_key_the_format_does_not_read_is_a_warning(tmp_path):
+def test_redcap_a_profile_key_the_format_does_not_read_refuses_the_profile(tmp_path):
+    """Refused when the profile is loaded, as in every format (review 18, F3: never ignored, nor only warned of)."""
     profile = _redcap_profile(
         tmp_path,
         ('dvt_date = "dvt_date"', 'dvt_date = "dvt_date"\ndvt_day = "dvt_date"'),
         ("[dates]", "[date]"),
     )
     report = _import(profile, REDCAP_SOURCES, tmp_path / "out.duckdb")
-    assert _issues(report, "redcap:profile_key.*") == [
+    assert not report.imported
+    assert _issues(report, "*") == [
         (
             "registry.toml",
             None,
             "",
             "",
             "",
-            "[date] is not a section of a redcap profile: ignored (did you mean [dates]?)",
-        ),
-        (
-            "registry.toml",
-            None,
-            "",
-            "",
-            "",
-            "[fields] dvt_day is not a key of [fields] in a redcap profile: ignored (did you mean dvt_date? its "
-            "keys: the contract's columns and the date keys; see the README, Your own data)",
+            "registry.toml: [fields] dvt_day is not a key of [fields] in a redcap profile (did you mean dvt_date? its "
+            "keys: the contract's columns and the date keys; see the README, Your own data); [date] is not a section "
+            "of a redcap profile (did you mean [dates]?). Correct or remove each in the profile: a key the format "
+            "does not read is refused, never ignored (a misspelt population filter or date format would change what "
+            "is imported)",
         ),
     ]
 

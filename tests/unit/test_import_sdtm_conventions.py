@@ -93,7 +93,8 @@ PTS-STENT-01,DS,PTS-STENT-01-1003,1,COMPLETED,COMPLETED,DISPOSITION EVENT,2022-0
 """
 
 # What differs from the built-in sdtm profile, and nothing else (the reviewer's my_sdtm_a.toml, with
-# extends); [pr] seq and [study] bogus_key_xyz are keys the format does not read.
+# extends; its [pr] seq and [study] bogus_key_xyz, keys the format does not read, refuse it since review 18:
+# test_keys_the_format_does_not_read_refuse_the_profile_naming_key_section_and_file).
 PROFILE = """[profile]
 name = "pts-stent-01"
 version = 1
@@ -102,7 +103,6 @@ extends = "sdtm"
 
 [study]
 visit_months = [0, 1]
-bogus_key_xyz = 1
 
 [dm]
 last_contact_date = "RFENDTC"
@@ -144,7 +144,6 @@ vcss = "VCSSTOT"
 
 [pr]
 term = "PRTRT"
-seq = "PRSEQ"
 index_terms = ["VENOUS STENT PLACEMENT"]
 
 [values.pr_event]
@@ -395,26 +394,26 @@ def test_a_short_profile_extending_sdtm_imports_the_delivery_faithfully(tmp_path
         assert _rows(full, f"SELECT * FROM {table} ORDER BY ALL") == _rows(short, f"SELECT * FROM {table} ORDER BY ALL")
 
 
-def test_keys_the_format_does_not_read_are_warnings_naming_key_and_section(tmp_path):
-    report = _import(_profile(tmp_path), _write(tmp_path / "sdtm"), tmp_path / "out.duckdb")
-    assert _issues(report, "sdtm:profile_key.*") == [
+def test_keys_the_format_does_not_read_refuse_the_profile_naming_key_section_and_file(tmp_path):
+    """The reviewer's [pr] seq and [study] bogus_key_xyz: refused when the profile is loaded, as in every format
+    (review 18, F3: a misspelt key is never ignored, nor only warned of)."""
+    text = PROFILE.replace("visit_months = [0, 1]\n", "visit_months = [0, 1]\nbogus_key_xyz = 1\n").replace(
+        "[pr]\n", '[pr]\nseq = "PRSEQ"\n'
+    )
+    report = _import(_profile(tmp_path, text), _write(tmp_path / "sdtm"), tmp_path / "out.duckdb")
+    assert not report.imported
+    assert _issues(report, "*") == [
         (
             "my_sdtm.toml",
             None,
             "",
             "",
             "",
-            "[pr] seq is not a key of [pr] in an sdtm profile: ignored (did you mean sequence? its keys: subject, "
-            "term, start_date, sequence, index_terms, event_serious)",
-        ),
-        (
-            "my_sdtm.toml",
-            None,
-            "",
-            "",
-            "",
-            "[study] bogus_key_xyz is not a key of [study] in an sdtm profile: ignored (its keys: design, "
-            "visit_months, description, study_name)",
+            "my_sdtm.toml: [study] bogus_key_xyz is not a key of [study] in an sdtm profile (its keys: design, "
+            "visit_months, description, study_name); [pr] seq is not a key of [pr] in an sdtm profile (did you mean "
+            "sequence? its keys: subject, term, start_date, sequence, index_terms, event_serious). Correct or remove "
+            "each in the profile: a key the format does not read is refused, never ignored (a misspelt population "
+            "filter or date format would change what is imported)",
         ),
     ]
 
@@ -641,22 +640,26 @@ def test_extends_names_a_builtin_profile_of_the_same_format(tmp_path):
 
 
 def test_a_profile_that_names_no_character_result_variable_is_told_which(tmp_path):
-    """The reviewer's profile said character_result = "QSSTRESC" (not a key): the ulcer's Y/N then
-    has nowhere to come from, and the refusal says which key to set, beside the unknown key."""
+    """The reviewer's profile said character_result = "QSSTRESC" (not a key): refused when loaded, naming the
+    key it meant (review 18, F3); without either key the ulcer's Y/N has nowhere to come from, and the refusal
+    says which key to set."""
+    drop = ('coded_result = "QSSTRESC"', 'original_result = "QSORRES"')
     profile = _full(
-        tmp_path,
-        drop=('coded_result = "QSSTRESC"', 'original_result = "QSORRES"'),
-        **{"numeric_result =": 'numeric_result = "QSSTRESN"\ncharacter_result = "QSSTRESC"'},
+        tmp_path, drop=drop, **{"numeric_result =": 'numeric_result = "QSSTRESN"\ncharacter_result = "QSSTRESC"'}
     )
     report = _import(profile, _on_time(tmp_path / "sdtm"), tmp_path / "out.duckdb")
+    assert not report.imported
+    assert [i[5] for i in _issues(report, "*")] == [
+        "full.toml: [qs] character_result is not a key of [qs] in an sdtm profile (did you mean coded_result? its "
+        "keys: subject, test_code, numeric_result, coded_result, original_result, visitnum, visit, date, "
+        "baseline_flag, derived_flag, status, reason, sequence, category, subcategory, retest, early_baseline, "
+        "not_done, testcd, laterality, villalta_category, vcss_category). Correct or remove it in the profile: a key "
+        "the format does not read is refused, never ignored (a misspelt population filter or date format would "
+        "change what is imported)"
+    ]
+    report = _import(_full(tmp_path, drop=drop), _on_time(tmp_path / "sdtm"), tmp_path / "out.duckdb")
     assert not report.imported
     assert [i[5] for i in _issues(report, "sdtm:profile.coded_result")] == [
         "[qs] coded_result is not set: the character results of VILULCER, COMPRESS ([qs.testcd] ulcer_present, "
         "compression_use) are read from it (QSSTRESC); set it in a copy of the profile"
-    ]
-    assert [i[5] for i in _issues(report, "sdtm:profile_key.qs.character_result")] == [
-        "[qs] character_result is not a key of [qs] in an sdtm profile: ignored (did you mean coded_result? its "
-        "keys: subject, test_code, numeric_result, coded_result, original_result, visitnum, visit, date, "
-        "baseline_flag, derived_flag, status, reason, sequence, category, subcategory, retest, early_baseline, "
-        "not_done, testcd, laterality, villalta_category, vcss_category)"
     ]

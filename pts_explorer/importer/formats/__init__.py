@@ -11,9 +11,22 @@ from pathlib import Path
 
 from pts_explorer.importer.formats import adam, contract, redcap, sdtm
 from pts_explorer.importer.formats.base import Format
-from pts_explorer.importer.profiles import Profile, ProfileError, read
+from pts_explorer.importer.profiles import KnownKeys, Profile, ProfileError, read
 
 FORMATS: dict[str, Format] = {f.name: f for f in (contract.FORMAT, adam.FORMAT, redcap.FORMAT, sdtm.FORMAT)}
+# Per format the sections and keys its profile may set: any other refuses the profile when it is loaded, naming
+# it, the file and the closest known key (profiles.check_keys), the same way for every format.
+KNOWN_KEYS: dict[str, KnownKeys] = {
+    "contract": KnownKeys("a contract", contract.PROFILE_KEYS, instead={"datasets": "tables"}),
+    "adam": KnownKeys("an adam", adam.PROFILE_KEYS, instead={"tables": "datasets"}),
+    "redcap": KnownKeys(
+        "a redcap",
+        redcap.PROFILE_KEYS,
+        {"fields": "the contract's columns and the date keys"},
+        "; see the README, Your own data",
+    ),
+    "sdtm": KnownKeys("an sdtm", {**sdtm.PROFILE_KEYS}, instead={"tables": "datasets"}),
+}
 
 
 def builtin_names() -> list[str]:
@@ -36,7 +49,7 @@ def load(name_or_path: str | Path) -> Profile:
             raise ProfileError(f"no file {str(name_or_path)!r}{where}")
     elif not path.is_file():
         raise ProfileError(f"no profile {str(name_or_path)!r}: use one of {', '.join(builtin_names())} or a .toml path")
-    return read(path, tuple(FORMATS), {name: f.profile for name, f in FORMATS.items()})
+    return read(path, tuple(FORMATS), {name: f.profile for name, f in FORMATS.items()}, KNOWN_KEYS)
 
 
 __all__ = ["FORMATS", "Format", "builtin_names", "load"]

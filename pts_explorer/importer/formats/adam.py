@@ -44,6 +44,39 @@ DERIVED_ONLY_STEP = "derived record, the only one flagged for analysis at its vi
 EVENT_SOURCES = {"adae": ("ae", "event_type", "ADAE"), "adpr": ("pr", "pr_event", "ADPR")}
 # [adtte] key that is no PARAMCD: the CNSR value that means an event (0, CDISC; 1, a sponsor coding it the other way).
 CNSR_EVENT = "cnsr_event"
+# section -> the keys an adam profile may set in it (None: any key, checked where it is read: [adtte]'s PARAMCDs); any
+# other section or key refuses the profile, naming it (profiles.check_keys; review 18, F3: a misspelt [populaton]
+# or `requires =` was silently ignored and imported a subject outside the ITT population).
+VISIT_KEYS = (*(c for c in contract_columns("visits") if c not in ("patient_id", "visit_month", "visit_day")),)
+PROFILE_KEYS: dict[str, tuple[str, ...] | None] = {
+    "sas": ("encoding",),
+    "datasets": ("adsl", "adqs", "advs", "adae", "adpr", "adtte"),
+    "population": ("require", "exclude_arms"),
+    "study": ("design", "visit_months", "description", "study_name"),
+    "dates": ("formats", "partial", "excel_serial"),
+    "adsl": (
+        *source_columns("patients"),
+        "arm_actual",
+        "dvt_date",
+        "death_date",
+        *source_columns("procedures", but=("patient_id",)),
+    ),
+    "values": (
+        *(c for c in contract_columns("patients") if c != "patient_id"),
+        *VISIT_KEYS,
+        "flag",
+        "serious",
+        "event_type",
+        "pr_event",
+    ),
+    "bds": (*BDS_FLAGS, "early_baseline", "avalc_as_aval"),
+    "visits": ("AVISIT", "AVISITN"),
+    "paramcd": (*VISIT_KEYS, "villalta_total"),
+    "ae": ("term", "start_date", "serious"),
+    "pr": ("term", "start_date"),
+    "derive": ("ulcer_healed",),
+    "adtte": None,
+}
 
 
 def imports_procedure(profile: Profile | None, columns: list[str] | None = None) -> bool:
@@ -906,7 +939,15 @@ class AdamMapper(Mapper):
         self._pre_treatment(adsl, src, keys, event_day, terms, label)
         serious = "NULL" if "serious" in lacking else "'false'"  # named but absent: empty, never "not serious"
         if keys.get("serious"):
-            serious = self.mapped(_ref(src, keys["serious"]), "flag", b, self.profile.values("flag"), nocase=True)
+            # [values.serious]: the seriousness flag's own map over [values.flag], e.g. "" = "false" for an AESER
+            # filled only when serious (review 18, F5); "" is a blank value.
+            flags = self.profile.values("flag") | (self.profile.values("serious") if section == "ae" else {})
+            flag = _ref(src, keys["serious"])
+            if "" in flags:
+                flag = f"coalesce(trim({flag}), '')"
+            elif section == "ae":
+                self._blank_serious(src, keys["serious"], term, f"{in_adsl} AND NOT {left_out}", terms)
+            serious = self.mapped(flag, "flag", b, flags, nocase=True)
         return (
             f"SELECT {subject} AS patient_id, {event_day} AS event_day, "
             f"{self.mapped(f'upper({term})', values, b, terms)} AS event_type, {serious} AS serious, "
@@ -914,6 +955,35 @@ class AdamMapper(Mapper):
             f"JOIN {adsl.table} "
             f"ON {self.adsl(adsl, 'patient_id')} = {subject} WHERE list_contains({b(list(terms))}, upper({term})) "
             f"AND coalesce(({event_day}) >= 0, true)"
+        )
+
+    def _blank_serious(self, src: Staged, variable: str, term: str, imported: str, terms: dict[str, str]) -> None:
+        """ADAE events whose seriousness flag is blank: one error naming the variable, the records, subjects and
+        terms and the two ways out, the key that reads a blank as not serious or the value in the source (review
+        18, F5: "check that the profile names the source column" when it did: AESER filled only when serious)."""
+        flag = _ref(src, variable)
+        row = self.con.execute(
+            f"SELECT count(*), list(DISTINCT {_ref(src, 'USUBJID')} ORDER BY {_ref(src, 'USUBJID')}), "
+            f"list(DISTINCT upper({term}) ORDER BY upper({term})), min(_line) FROM {src.table} WHERE "
+            f"list_contains($terms, upper({term})) AND {imported} AND nullif(trim({flag}), '') IS NULL",
+            {"terms": list(terms)},
+        ).fetchone()
+        if not row or not row[0]:
+            return
+        n, subjects, named, line = int(row[0]), [str(x) for x in row[1]], [str(x) for x in row[2]], row[3]
+        self.absent(src.file, [("events", "serious")])  # its empty values are this error's, not reported again
+        more = f" and {len(subjects) - 5} more" if len(subjects) > 5 else ""
+        self.issues.add(
+            Issue.file_level(
+                ERROR,
+                "adam:ae_serious_blank",
+                src.file,
+                f"{variable} ([ae] serious) is blank on {counted(n, 'record')} of ADAE (subjects "
+                f"{', '.join(subjects[:5])}{more}; terms {', '.join(named)}); the contract requires each event's "
+                f'seriousness. If a blank {variable} means not serious (it is filled only when serious, "Y"), set '
+                f'[values.serious] "" = "false" in a copy of the profile; otherwise fill {variable} in the source',
+                int(line),
+            )
         )
 
     def _pre_treatment(

@@ -10,7 +10,6 @@ beside this one (contract, adam, redcap), its built-in profile beside that (<nam
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -22,7 +21,7 @@ import pandas as pd
 
 from pts_explorer import validation, vocab
 from pts_explorer.importer.issues import ERROR, WARNING, Funnel, Issue, Issues
-from pts_explorer.importer.profiles import Profile
+from pts_explorer.importer.profiles import KnownKeys, Profile, unknown_keys
 from pts_explorer.importer.readers import Staged
 
 TABLES = vocab.CONTRACT_TABLES
@@ -136,36 +135,13 @@ class Mapper:
         listed: Mapping[str, str] | None = None,
         more: str = "",
     ) -> None:
-        """A section or key a profile of this format does not read: one warning each, naming it and the
-        closest one (its own rule, so that a summary by rule shows each). keys: per section its keys, or
-        None for a section of any keys; listed: a section's keys in words where listing them would not
-        help; more: where to read further."""
-        for section, value in self.profile.sections.items():
-            if section not in keys:
-                near = difflib.get_close_matches(section, list(keys), n=1, cutoff=0.5)
-                hint = f" (did you mean [{near[0]}]?)" if near else ""
-                self._profile_key_warning(
-                    profile_kind, section, f"[{section}] is not a section of {profile_kind} profile: ignored{hint}"
-                )
-                continue
-            known = keys[section]
-            if known is None or not isinstance(value, dict):
-                continue  # a section of any keys, or not a table
-            for key in value:
-                if key not in known:
-                    near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.5)
-                    hint = f"did you mean {near[0]}? " if near else ""
-                    words = (listed or {}).get(section) or ", ".join(known)
-                    self._profile_key_warning(
-                        profile_kind,
-                        f"{section}.{key}",
-                        f"[{section}] {key} is not a key of [{section}] in {profile_kind} profile: ignored ({hint}its "
-                        f"keys: {words}{more})",
-                    )
-
-    def _profile_key_warning(self, profile_kind: str, where: str, message: str) -> None:
-        rule = f"{profile_kind.split()[-1]}:profile_key.{where}"
-        self.issues.add(Issue.file_level(WARNING, rule, self.profile.path.name, message))
+        """A section or key a profile of this format does not read: an error each, in the words of the loader's
+        check (profiles.unknown_keys), which refuses such a profile before any mapper runs (formats.load);
+        here for a profile read without that check."""
+        known = KnownKeys(profile_kind, keys, listed or {}, more)
+        for message in unknown_keys(self.profile.sections, known):
+            rule = f"{profile_kind.split()[-1]}:profile_key"
+            self.issues.add(Issue.file_level(ERROR, rule, self.profile.path.name, message))
 
     def absent(self, file: str | None, columns: Iterable[tuple[str, str]]) -> None:
         """Contract columns (table, column) left empty in the records of `file` (None: of any file)
@@ -242,22 +218,32 @@ class Mapper:
         funnel step, never a file that silently reads as "kept"."""
         if not self.used:
             return
+        # A contract profile names its sources in [tables] (review 18, F7: the warning named [datasets], which a
+        # contract profile does not have).
+        contract = self.profile.format == "contract"
+        key = "[tables]" if contract else "[datasets]"
         for src in self.staged:
             if src.file not in self.used:
-                self.funnel.drop(
-                    src.file, "not read: no role of the profile names it ([datasets])", src.rows, loss=False
+                self.funnel.drop(src.file, f"not read: no role of the profile names it ({key})", src.rows, loss=False)
+                fix = (
+                    "if it holds rows of a contract table, name it in [tables] of a copy of the profile (e.g. "
+                    f'visits = "{src.name}", or a list of names for a table split over sheets)'
+                    if contract
+                    else "if it holds data for the contract, add its name to a role in [datasets] of a copy of the "
+                    "profile"
                 )
                 self.issues.add(
                     Issue.file_level(
                         WARNING,
                         "file:unused",
                         src.file,
-                        f"not imported: no role of the profile names {src.name!r}; if it holds data for the "
-                        "contract, add its name to a role in [datasets] of a copy of the profile",
+                        f"not imported: no {'table' if contract else 'role'} of the profile names {src.name!r}; {fix}",
                     )
                 )
 
-    def find(self, name: str, required: bool, what: str) -> Staged | None:
+    def find(self, name: str, required: bool, what: str, fix: str = "") -> Staged | None:
+        """The source named `name` (a file's stem or a sheet); a required one absent is an error, `fix` saying
+        how to name it (a contract profile's [tables])."""
         found = [s for s in self.staged if s.name.lower() == name.lower()]
         self.used |= {s.file for s in found}
         if len(found) > 1:
@@ -270,7 +256,7 @@ class Mapper:
                     ERROR,
                     "file:missing",
                     name,
-                    f"no file or sheet named {name!r} ({what}); it is required (tables found: {seen})",
+                    f"no file or sheet named {name!r} ({what}); it is required (tables found: {seen}){fix}",
                 )
             )
         if found and required and not found[0].rows and what.startswith("table"):

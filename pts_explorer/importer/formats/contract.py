@@ -23,7 +23,16 @@ from pts_explorer.importer.formats.base import (
 )
 from pts_explorer.importer.issues import ERROR, WARNING, Issue
 from pts_explorer.importer.profiles import Profile
-from pts_explorer.importer.readers import Staged
+from pts_explorer.importer.readers import Staged, staged_name
+
+# section -> the keys a contract profile may set in it; any other section or key refuses the profile, naming it
+# (profiles.check_keys; review 18, F3: a misspelt [date] or a [datasets] section was silently ignored).
+PROFILE_KEYS: dict[str, tuple[str, ...] | None] = {
+    "tables": TABLES,
+    "dates": ("formats", "partial", "excel_serial"),
+    "derive": ("ulcer_healed",),
+    "sas": ("encoding",),
+}
 
 
 class ContractMapper(Mapper):
@@ -31,11 +40,22 @@ class ContractMapper(Mapper):
 
     def run(self, facts: DatasetFacts) -> None:
         names = self.profile.section("tables")
+        self.parts: dict[str, list[str]] = {}  # a table joined from several sheets or files -> their files
         for table in TABLES:
             required = table not in ("dataset_info", "procedures", "events")  # a cohort may have neither
-            src = self.find(str(names.get(table, table)), required, f"table {table}")
+            given = names.get(table, table)
+            wanted = [str(n) for n in given] if isinstance(given, list) else [str(given)]
+            # A sheet or file name as Excel and file systems allow it ("visits 2022"); several for a table split
+            # over sheets (review 18, F7), their rows read as one table.
+            fix = (
+                f"; rename the sheet or file to {table!r}, or name it in [tables] {table} of a copy of the profile "
+                f'(a list for a table split over several: {table} = ["{table} 2022", "{table} 2023"])'
+            )
+            found = [src for name in wanted if (src := self.find(name, required, f"table {table}", fix)) is not None]
+            src = self._joined(table, found) if len(found) > 1 else next(iter(found), None)
             if src is None:
-                if str(names.get(table, table)).lower() in self.unreadable:
+                unreadable = any(n.lower() in self.unreadable for n in wanted)
+                if unreadable:
                     # Its file could not be read (that error says why): the rows of the other tables that name its
                     # keys are not reported as naming keys it lacks (review 15, finding 2: 45 such errors).
                     self.absent(None, [(table, "*")])
@@ -43,12 +63,34 @@ class ContractMapper(Mapper):
                     self.add_dataset_info(facts)
                 else:
                     self.create_empty(table)
-                if table in ("procedures", "events") and str(names.get(table, table)).lower() not in self.unreadable:
+                if table in ("procedures", "events") and not unreadable:
                     self.issues.add(
                         Issue.file_level(WARNING, "file:missing", table, f"no {table} file: the {table} table is empty")
                     )
                 continue
             self._map_table(table, src)
+
+    def _joined(self, table: str, parts: list[Staged]) -> Staged:
+        """The rows of several sheets or files of one table as one source: their columns matched by name
+        (without case), a column one of them lacks empty in its rows; each row keeps its own file and line."""
+        names: list[str] = []  # every part's columns, in the order first seen
+        for c in (c for part in parts for c in part.columns):
+            if c.lower() not in {n.lower() for n in names}:
+                names.append(c)
+        selects = []
+        for part in parts:
+            cols = [f"{part.ref(c) or 'NULL::VARCHAR'} AS {staged_name(i)}" for i, c in enumerate(names)]
+            selects.append(f"SELECT {', '.join(cols)}, _file, _line FROM {part.table}")
+        joined = f"joined_{table}"
+        self.con.execute(f"CREATE OR REPLACE TABLE {joined} AS {' UNION ALL '.join(selects)}")
+        self.parts[joined] = [part.file for part in parts]
+        return Staged(
+            name=table,
+            file=", ".join(part.file for part in parts),
+            table=joined,
+            columns=names,
+            rows=sum(part.rows for part in parts),
+        )
 
     @staticmethod
     def _procedure_rule(table: str, src: Staged, missing: list[str]) -> str:
@@ -78,7 +120,8 @@ class ContractMapper(Mapper):
                     1,
                 )
             )
-            self.absent(src.file, [(table, c) for c in missing_required])
+            for file in self.parts.get(src.table, [src.file]):
+                self.absent(file, [(table, c) for c in missing_required])
         if missing_optional := [c for c in missing if c not in required]:
             self.issues.add(
                 Issue.file_level(

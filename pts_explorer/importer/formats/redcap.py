@@ -113,8 +113,8 @@ FIELD_KEYS = (
     "villalta_total",  # optional: the project's own total (a calc field), cross-checked against the items
 )
 # section -> the keys a redcap profile may set in it (None: any key: event names, arm numbers, value
-# maps, checked where they are read); a key not listed, or a section not listed, is a warning naming
-# it (a misspelt key would otherwise be silently ignored).
+# maps, checked where they are read); a key not listed, or a section not listed, refuses the profile
+# when it is loaded, naming it (formats.KNOWN_KEYS, profiles.check_keys).
 PROFILE_KEYS: dict[str, tuple[str, ...] | None] = {
     "study": ("study_id", "study_name", "design", "visit_months", "description", "center_id"),
     "events": None,
@@ -205,6 +205,10 @@ def date_fields(con: duckdb.DuckDBPyConnection, dictionary: Staged) -> dict[str,
     return {str(f): str(v) for f, v in rows if f and v and str(v).startswith(DATE_VALIDATIONS)}
 
 
+# The label a raw code the data dictionary does not list is shown with (a choice removed or renumbered mid-study).
+NOT_LISTED = "not in the data dictionary"
+SHOWN_RECORDS = 5  # records named in a message, then how many more
+
 WHAT_IS_SKIPPED = {
     "patients": "patient not imported (nor any of its rows)",
     "visits": "visit not imported",
@@ -238,9 +242,11 @@ class RedcapMapper(Mapper):
         self.missing_maps: set[tuple[str, str]] = set()  # (table, column) whose value map is missing
         self.lacking: set[str] = set()  # required [fields] keys whose field the export lacks (_require)
         self.miscoded: set[str] = set()  # contract columns whose codes are refused (_check_codes): left empty
+        # contract column -> raw codes of its field that the dictionary does not list and the profile does not map
+        # (_not_in_dictionary): refused, and read as empty (never as a value they may not mean)
+        self.unlisted: dict[str, list[str]] = {}
         # what waits for a profile key whose field the export lacks or which is not set ("visits" -> its keys)
         self.waiting: dict[str, list[str]] = {}
-        self._check_keys()
         try:
             fields = {k: self.profile.variable("fields", k) for k in self.profile.section("fields") if k in FIELD_KEYS}
             ae = self._names("adverse_events", ("event_type", "event_date", "serious"))
@@ -297,15 +303,6 @@ class RedcapMapper(Mapper):
     def _check_dates_of(self, export: Staged, fields: dict[str, str | None], ae: dict[str, str]) -> None:
         keys = ("enrolled_on", "last_contact_date", "death_date", "procedure_date", "visit_date", "dvt_date")
         self.check_dates(export, [fields.get(k) for k in keys] + [ae.get("event_date")])
-
-    def _check_keys(self) -> None:
-        """A section or key a redcap profile does not have: a warning naming it (and the closest key)."""
-        self.check_profile_keys(
-            PROFILE_KEYS,
-            "a redcap",
-            {"fields": "the contract's columns and the date keys"},
-            "; see the README, Your own data",
-        )
 
     def _empty(self) -> None:
         for table in TABLES[1:]:
@@ -633,8 +630,9 @@ class RedcapMapper(Mapper):
         label) onto the contract's value; without an entry a yes/no field gives true/false, a
         numeric column keeps the numeric code (a score item's code is its score), and any other
         column takes the label. A choice whose value the contract cannot hold is `unmapped`; a raw
-        value that is no choice of the dictionary passes unchanged, so the contract's checks name it.
-        Text fields pass through the value map."""
+        code the dictionary does not list is read only through [values.<column>] (a code "" maps is
+        skipped, as a choice with no contract value), any other is refused (_not_in_dictionary) and
+        read as empty. Text fields pass through the value map."""
         if not field:
             return Decoded(column, "", "NULL")
         if column in self.miscoded:  # its codes are refused (_check_codes): read once they are mapped
@@ -645,17 +643,88 @@ class RedcapMapper(Mapper):
         ref = _ref(src, field)
         if not codes:
             return Decoded(column, field, self.mapped(ref, column, b))
+        # The raw codes the dictionary does not list that the profile maps (choices removed mid-study; review 18, F2).
+        given = self.profile.values(column)
+        codes = codes | {k: NOT_LISTED for k in given if k not in codes and k not in codes.values()}
         targets = {code: self._target(table, column, field, code, label) for code, label in codes.items()}
         mapped = {code: value for code, value in targets.items() if value is not None}
         unmapped = [code for code, value in targets.items() if value is None]
         expr = ref
         if mapped:
             expr = f"coalesce(list_extract({b(list(mapped.values()))}, list_position({b(list(mapped))}, {ref})), {ref})"
+        if bad := self.unlisted.get(column):  # refused: empty, never the raw code read as a value
+            expr = f"CASE WHEN coalesce(list_contains({b(bad)}, {ref}), false) THEN NULL ELSE {expr} END"
         label = f"list_extract({b(list(codes.values()))}, list_position({b(list(codes))}, {ref}))"
         if not unmapped:
             return Decoded(column, field, expr)
         hit = f"coalesce(list_contains({b(unmapped)}, {ref}), false)"
         return Decoded(column, field, f"CASE WHEN {hit} THEN NULL ELSE {expr} END", hit, ref, label)
+
+    def _not_in_dictionary(
+        self, export: Staged, f: dict[str, str | None], ae: dict[str, str], visits: dict[str, str]
+    ) -> None:
+        """A value of a coded field that the data dictionary does not list (REDCap exports the current dictionary
+        only: a choice removed or renumbered mid-study leaves the old codes in the records) is refused, one error
+        per code naming the field, the code, the current choices and the records holding it, unless
+        [values.<column>] maps the code (review 18, F2: a Villalta item recoded 0-3 -> 1-4 was read shifted by
+        one, a technical success 0 as false, with no word). The column is then read as empty where it holds one."""
+        named = [(t, c, f.get(c)) for t in ("patients", "visits", "procedures") for c in contract_columns(t) if c in f]
+        named += [("events", c, ae.get(c)) for c in ("event_type", "serious")]
+        named.append(("visits", "visit_month", visits.get("month")))
+        record = _ref(export, str(f["patient_id"]))
+        for table, column, field in named:
+            codes = self.coded.get((field or "").lower())
+            ref = export.ref(field) if field else None
+            # A column whose codes are refused (_check_codes) is checked once they are mapped, as its message says.
+            if not codes or ref is None or self.kinds.get(str(field).lower()) == "checkbox" or column in self.miscoded:
+                continue
+            known = [*codes, *codes.values(), *self.profile.values(column)]
+            rows = self.con.execute(
+                f"SELECT {ref} AS code, list(DISTINCT {record} ORDER BY {record}), count(*), arg_min(_file, _line), "
+                f"min(_line) FROM {export.table} WHERE nullif({ref}, '') IS NOT NULL AND NOT list_contains($known, "
+                f"{ref}) GROUP BY 1 ORDER BY 1",
+                {"known": known},
+            ).fetchall()
+            if not rows:
+                continue
+            self.unlisted[column] = [str(r[0]) for r in rows]
+            self.absent(None, [(table, column)])  # its empty values are this error's, not reported again
+            choices = " | ".join(f"{c}, {lab}" for c, lab in codes.items())
+            hint = _hint(table, column)
+            for code, records, n, file, line in rows:
+                shown = ", ".join(str(r) for r in records[:SHOWN_RECORDS])
+                more = f" and {len(records) - SHOWN_RECORDS} more" if len(records) > SHOWN_RECORDS else ""
+                where = f"{counted(len(records), 'record')} ({shown}{more}; {counted(int(n), 'row')})"
+                if column in _villalta_items():
+                    fix = (
+                        "A score is never read from a code the choices do not list: if the item's codes were "
+                        "renumbered, its older records cannot be told from the newer; recode them in REDCap to the "
+                        f"current choices, or, if every record holding it means one score, map it in [values.{column}] "
+                        f'of a copy of the profile (e.g. "{code}" = 0)'
+                    )
+                else:
+                    what = WHAT_IS_SKIPPED[table] if validation.contract().columns[table][column].not_null else ""
+                    skip = f'; or to "" to skip it ({what})' if what else '; or to "" to leave the value empty'
+                    boolean = {"0": "false"}.get(code, "true") if "true or" in hint else code
+                    example = next(iter(_vocabulary(table, column) or ()), boolean)
+                    fix = (
+                        f'Map it in [values.{column}] of a copy of the profile to {hint} (e.g. "{code}" = '
+                        f'"{example}"){skip}; or correct the records or the dictionary in REDCap'
+                    )
+                self.issues.add(
+                    Issue(
+                        ERROR,
+                        "redcap:not_in_dictionary",
+                        str(file),
+                        int(line),
+                        str(records[0]),
+                        column,
+                        str(code),
+                        f"field {field!r} ({table}.{column}) holds the code {code!r}, which its data dictionary does "
+                        f"not list (its choices: {choices}), in {where}: were the choices changed during the study? "
+                        f"{fix}",
+                    )
+                )
 
     def _target(self, table: str, column: str, field: str, code: str, label: str) -> str | None:
         """The contract value of one choice, or None when the contract cannot hold it."""
@@ -796,6 +865,7 @@ class RedcapMapper(Mapper):
         months = [int(m) for m in study.get("visit_months", [0])]
         for column in (*_villalta_items(), "visit_month"):
             self._check_codes(column, visits.get("month") if column == "visit_month" else f.get(column), months)
+        self._not_in_dictionary(export, f, ae, visits)
         rid = _ref(export, f["patient_id"])
         longitudinal = export.has("redcap_event_name")
         instrument = export.ref("redcap_repeat_instrument")
@@ -1252,6 +1322,7 @@ class RedcapMapper(Mapper):
         if fixed:
             return Decoded("center_id", "", b(str(fixed)))
         if rc.has("redcap_data_access_group"):
+            self._no_group(rc, str(f["patient_id"]))
             return Decoded("center_id", "redcap_data_access_group", _ref(rc, "redcap_data_access_group"))
         # An error, but the other fields are still checked (all problems at once): the centre is left empty.
         self.issues.add(
@@ -1266,6 +1337,34 @@ class RedcapMapper(Mapper):
         )
         self.absent(rc.file, [("patients", "center_id")])
         return Decoded("center_id", "", "NULL")
+
+    def _no_group(self, rc: Staged, record_id: str) -> None:
+        """Records whose rows have no data access group (created before the groups existed), when the groups give
+        the centres: one error naming the records, the column and the keys that give the centre otherwise (review
+        18, F6: "patients.center_id is empty" named no column, record or key)."""
+        record, group = _ref(rc, record_id), _ref(rc, "redcap_data_access_group")
+        row = self.con.execute(
+            f"SELECT list(id ORDER BY id), min(line) FROM (SELECT {record} AS id, min(_line) AS line FROM "
+            f"{rc.table} GROUP BY {record} HAVING bool_and(nullif(trim({group}), '') IS NULL))"
+        ).fetchone()
+        if not row or not row[0]:
+            return
+        records = [str(r) for r in row[0]]
+        self.absent(rc.file, [("patients", "center_id")])  # its empty values are this error's, not reported again
+        more = f" and {len(records) - 5} more" if len(records) > 5 else ""
+        self.issues.add(
+            Issue.file_level(
+                ERROR,
+                "redcap:center_group",
+                rc.file,
+                f"{'record' if len(records) == 1 else 'records'} {', '.join(records[:5])}{more} "
+                f"{'has' if len(records) == 1 else 'have'} no data access group (redcap_data_access_group is blank on "
+                "all their rows), which gives each patient's centre: assign them to a group in REDCap and export "
+                'again, or read the centre from a site field ([fields] center_id = "site"), or give one centre for '
+                'every patient ([study] center_id = "LEEDS"), in a copy of the profile',
+                int(row[1]),
+            )
+        )
 
     def _center_disagrees(self, rc: Staged, f: dict[str, str | None], center: Decoded, b: Bind) -> None:
         """A site field ([fields] center_id) and the data access group both in the export: a record whose site
