@@ -123,3 +123,31 @@ def test_after_f_tab_reaches_the_drawers_first_chip_and_the_clicker_still_steps(
     assert (path(page), query(page)) == ("/trajectories", {"present": ["1"], "sex": ["female"]})
     following = SHOWN[SHOWN.index("trajectories") + 1]
     assert _press(page, "ArrowRight") == (f"/{following}", {"present": ["1"], "sex": ["female"]})
+
+
+# Every change of the page while a step is drawn: the new slide's key chart under the old slide's line, or a link
+# of the keys' hidden box shown, is written down (an observer in the page, so no moment between two polls is missed).
+WATCH = """([oldLine, newChart]) => {
+  window.ptsMixed = [];
+  const check = () => {
+    const words = document.querySelector(".st-key-presenter_words [data-testid='stMarkdownContainer']");
+    const line = words ? words.innerText : "";
+    if (document.querySelector(`.st-key-${newChart}`) && line.startsWith(oldLine)) window.ptsMixed.push("line: " + line);
+    for (const a of document.querySelectorAll("a")) {
+      const text = a.innerText.trim();
+      if (a.offsetParent !== null && /^(To |Leave presenter view|Next slide|Previous slide|First slide|Last slide)/.test(text))
+        window.ptsMixed.push("link: " + text);
+    }
+  };
+  new MutationObserver(check).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
+}"""
+
+
+def test_a_step_never_shows_the_old_slides_line_over_the_new_slide_nor_the_keys_links(server, page: Page):
+    """Review 27e, finding 1: for up to 2.6 s after a step the line of the slide being left stood over the new
+    slide's chart, and a faded block of the keys' hidden links ("To slide 1" ... "Leave presenter view") pushed the
+    chart down. Watched on every change of the page from the press until the new slide is final."""
+    open_page(page, f"{server}/overview?present=1&site=femoral")
+    page.evaluate(WATCH, ["Overview · ", "trajectory_chart"])
+    assert _press(page, "ArrowRight") == ("/trajectories", {"present": ["1"], "site": ["femoral"]})
+    assert page.evaluate("() => window.ptsMixed") == []
