@@ -10,8 +10,9 @@ test runs this alone took 0.8 to 3.2 s). The follower's switch to the slide's ad
 are measured the same way (its lag behind the presenter's landing: 0.4 to 1.1 s at load 13-16, 2.1 s
 once in CI under a full suite: the follower reads the store every second, then draws the slide, as
 slowly as the machine's load makes it). What following adds is asserted: the follower leaves for the
-presenter's slide within one reading of the store (plus a half second of slack) of the presenter's
-landing, since the presenter writes the slide before drawing it. The follower's drawing is the
+presenter's slide within one reading of the store (plus 1.5 s for that reading's run to start under load)
+of the presenter's landing, since the presenter's window marks the slide drawn as it lands (followers wait
+for that mark: review 27d, finding 1). The follower's drawing is the
 page's own cost, shared with the presenter's and bound by load, so it is printed, not asserted (the
 issue's "within ~2 s" is what the printed landings show on an idle machine). Landings are waited for
 with a deadline (never a sleep); the times are printed, and a slow switch fails with them."""
@@ -27,7 +28,10 @@ from tests.browser.app_driver import open_page, path, query, share_talk, wait_id
 # How each chart's download toolbars are displayed (plotly's modebar; Streamlit's toolbar, once hovered).
 TOOLBARS = """() => [...document.querySelectorAll(
   ".stPlotlyChart .modebar-container, [data-testid='stElementToolbar']")].map(e => getComputedStyle(e).display)"""
-SWITCHES_WITHIN = following.POLL_SECONDS + 0.5  # seconds after the presenter's slide landed: one reading of the store
+# Seconds after the presenter's slide landed: one reading of the store, and the follower's reading run, which
+# under load starts late (a follower opens a slide once the presenter's window has drawn it, review 27d: the
+# write that says so ends the presenter's run, as the slide lands; 1.64 s was seen at load 15).
+SWITCHES_WITHIN = following.POLL_SECONDS + 1.5
 TALK = "Iliac stents, live"  # served with its SLIDES by talk_server (app_driver)
 SLIDES = [  # (page, settings, title): quick pages, so the steps measure the following, not a model fit
     ("overview", {"site": ["femoral"]}, "Who they are"),
