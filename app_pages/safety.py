@@ -113,10 +113,11 @@ if "Subgroup" not in complications:  # on a slide: the two most frequent complic
     arm_columns = {
         c: [s for s in share_columns if c not in stent_only or s.split(":")[0] == vocab.ARMS["stent"]] for c in frequent
     }
+    # every arm's cell shown, even where one arm is named: a stent n beside a hidden medical one gives it away
     named = [
         c
         for c in frequent
-        if c in shown_rows.index and arm_columns[c] and all("%" in shown_rows.at[c, s] for s in arm_columns[c])
+        if c in shown_rows.index and arm_columns[c] and all("%" in shown_rows.at[c, s] for s in share_columns)
     ]
     ui.key_numbers(
         [
