@@ -252,9 +252,15 @@ years = [c for c in landmarks.columns if c.endswith(("year", "years"))]
 if len(landmarks) <= 2:  # on a slide: each group's estimates at 1, 2, 5 and 10 years
     ui.key_numbers(
         [
-            (f"{row[column]}: {when}" if i == 0 else when, row[when])
+            part
             for row in landmarks.to_dict("records")
-            for i, when in enumerate(years)
+            for part in (
+                # a group whose every estimate is hidden, in one part: said once, the line kept short (the two
+                # lines of four "hidden" took 30 px from the chart at 1280x720, its y title into its legend)
+                [(f"{row[column]}: {years[0].split()[0]} to {years[-1]}", shield.label)]
+                if len(years) > 1 and all(row[when] == shield.label for when in years)
+                else [(f"{row[column]}: {when}" if i == 0 else when, row[when]) for i, when in enumerate(years)]
+            )
         ]
     )
 elif "5 years" in years:  # more groups: each one's estimate at 5 years, on one line as far as a screen allows
