@@ -178,8 +178,12 @@ title = f"{label} {shown_as} ({method.split(',')[0]})" if compared else f"{label
 # Under protection coarsened so no count below k can be worked out (display.ShownCurves); the
 # estimates at landmarks are read off the curve as drawn.
 drawn = display.shown_curves(curves, counts, risk, shield, incidence=competing_risk)
+estimable = marks.estimate.notna() & (marks.at_risk > 0)  # the estimator's, before protection
 marks = drawn.read(marks)
 marks.loc[marks.at_risk.map(shield.too_few), ["estimate", "ci_low", "ci_high"]] = np.nan
+# An estimate protection took (fewer than k still at risk, or past where the coarsened curve stops) is said to
+# be hidden, not a dash (review 27e, finding 3: IVC stent at 5 years read "–" on a slide, 62.2% unprotected).
+marks["protected"] = estimable & marks.estimate.isna()
 marks = marks.sort_values("group", key=lambda g: g.map(groups.index), kind="stable").reset_index(drop=True)
 if population == "stent" and not ui.presenting():  # on a slide the line says who the curves hold
     # A stent-only endpoint's curves hold the stent patients with a technically successful procedure, fewer
@@ -226,8 +230,8 @@ hidden = set(drawn.few_patients)  # 1 to k-1 patients: no curve, and its estimat
 def cell(r: Any) -> str:
     """A landmark's estimate as the table and a slide's key numbers show it: with no event yet (an
     estimate of 0, or of 1 free of the event) the interval has no width and is not estimable."""
-    if str(r.group) in hidden:
-        return "hidden"
+    if str(r.group) in hidden or r.protected:
+        return shield.label
     if r.at_risk == 0 or pd.isna(r.estimate):
         return display.DASH
     if r.ci_low == r.ci_high:
@@ -244,18 +248,19 @@ if not competing_risk:
 table.index = [labels.get(g, g) for g in table.index]
 column = vocab.SURVIVAL_GROUPINGS[group]
 landmarks = table.rename_axis(column).reset_index()
-dashes = (  # under protection a dash is also where the drawn curve has stopped (display.ShownCurves)
-    f"not shown: fewer than {shield.k} patients still at risk, or past where the curve stops (small cells hidden)"
-    if shield.active
-    else None
-)
 years = [c for c in landmarks.columns if c.endswith(("year", "years"))]
 if len(landmarks) <= 2:  # on a slide: each group's estimates at 1, 2, 5 and 10 years
     ui.key_numbers(
         [
-            (f"{row[column]}: {when}" if i == 0 else when, row[when])
+            part
             for row in landmarks.to_dict("records")
-            for i, when in enumerate(years)
+            for part in (
+                # a group whose every estimate is hidden, in one part: said once, the line kept short (the two
+                # lines of four "hidden" took 30 px from the chart at 1280x720, its y title into its legend)
+                [(f"{row[column]}: {years[0].split()[0]} to {years[-1]}", shield.label)]
+                if len(years) > 1 and all(row[when] == shield.label for when in years)
+                else [(f"{row[column]}: {when}" if i == 0 else when, row[when]) for i, when in enumerate(years)]
+            )
         ]
     )
 elif "5 years" in years:  # more groups: each one's estimate at 5 years, on one line as far as a screen allows
@@ -271,7 +276,8 @@ ui.end_of_slide()
 st.subheader(
     "Estimates at 1, 2, 5 and 10 years", help=glossary.tip("aalen_johansen" if competing_risk else "kaplan_meier")
 )
-ui.table(landmarks, key="landmark_table", title="Estimates at 1, 2, 5 and 10 years", note=dashes)
+# its dashes are not computable alone: an estimate protection took reads hidden (above)
+ui.table(landmarks, key="landmark_table", title="Estimates at 1, 2, 5 and 10 years")
 few = f"fewer than {shield.k} patients are" if shield.active else "nobody is"
 # a group not drawn (1 to k-1 patients or events): the test's p-value would give its count away
 tiny = f"not shown, a group has fewer than {shield.k} patients or events (small cells hidden)"

@@ -83,11 +83,15 @@ else:
     ui.key_numbers(  # on a slide: the adjusted difference at the analysis visit, as the table shows it
         [
             part
-            for row in shown[shown["Visit (month)"] == month].to_dict("records")
+            for i, row in shown[shown["Visit (month)"] == month].iterrows()
+            for hidden in [bool(table.hidden[i])]  # protection took it: said hidden, not a dash (review 27e, 3)
             for part in (
-                (f"{row['Study']}, month {month}: difference", row[f"Difference, {outcome.change_unit}"]),
-                ("95% CI", row["95% CI"]),
-                ("p", row["p"]),
+                (
+                    f"{row['Study']}, month {month}: difference",
+                    display.said_hidden(row[f"Difference, {outcome.change_unit}"], hidden, shield),
+                ),
+                ("95% CI", display.said_hidden(row["95% CI"], hidden, shield)),
+                ("p", display.said_hidden(row["p"], hidden, shield)),
             )
         ]
     )

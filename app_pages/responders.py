@@ -76,12 +76,14 @@ if not comparison.empty:
     ui.key_numbers(  # on a slide: the analysis visit's responders per arm and their difference, as the table shows
         [
             part
-            for row in compared[compared["Visit (month)"] == month].to_dict("records")
+            for i, row in compared[compared["Visit (month)"] == month].iterrows()
+            for hidden in [bool(comparison.get("hidden", pd.Series(False, index=comparison.index))[i])]
             for part in (
                 (f"Month {month}: stent", row["Stent responders"]),
                 ("medical", row["Medical responders"]),
-                ("risk difference, % points", row["Risk difference, % points"]),
-                ("95% CI", row["95% CI (Newcombe)"]),
+                # protection took the difference: said hidden, not a dash (review 27e, finding 3)
+                ("risk difference, % points", display.said_hidden(row["Risk difference, % points"], hidden, shield)),
+                ("95% CI", display.said_hidden(row["95% CI (Newcombe)"], hidden, shield)),
             )
         ]
     )

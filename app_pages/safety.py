@@ -107,12 +107,23 @@ if "Subgroup" not in complications:  # on a slide: the two most frequent complic
     counted = rates[rates.period == period].groupby("event_type").patients_with.sum()
     frequent = [vocab.EVENT_LABELS[e] for e in counted.sort_values(ascending=False, kind="stable").index]
     shown_rows = complications.set_index("Complication")
-    named = [c for c in frequent if c in shown_rows.index and all("%" in shown_rows.at[c, s] for s in share_columns)]
+    # A complication that needs a stent or its procedure (the stent-related curve's) is the stent arm's only: its
+    # medical 0 is no comparison (review 27e, finding 7: "Stent thrombosis: ... medical 0 of 180 · 0.0%").
+    stent_only = {vocab.EVENT_LABELS[e] for e in vocab.STENT_COMPLICATIONS}
+    arm_columns = {
+        c: [s for s in share_columns if c not in stent_only or s.split(":")[0] == vocab.ARMS["stent"]] for c in frequent
+    }
+    # every arm's cell shown, even where one arm is named: a stent n beside a hidden medical one gives it away
+    named = [
+        c
+        for c in frequent
+        if c in shown_rows.index and arm_columns[c] and all("%" in shown_rows.at[c, s] for s in share_columns)
+    ]
     ui.key_numbers(
         [
             (f"{complication}: {column.split(':')[0].lower()}" if i == 0 else column.split(":")[0].lower(), cell)
             for complication in named[:2]
-            for i, column in enumerate(share_columns)
+            for i, column in enumerate(arm_columns[complication])
             for cell in [shown_rows.at[complication, column]]
         ]
     )

@@ -80,9 +80,17 @@ if not by_study and set(sizes.design[sizes.patients > 0]) >= {"randomized", "obs
     marks = display.trajectory_marks(per_study, design_of, table, shield, "n_change" if change else "n")
 table, strip, marks_note, described = marks.table, marks.strip, marks.note, marks.described
 ui.chart(
-    charts.trajectory_figure(table, outcome, change, sample, strip),
+    charts.trajectory_figure(
+        table,
+        outcome,
+        change,
+        sample,
+        strip,
+        # a panel of a study whose arms are too small is drawn empty: it says why (review 27e, finding 3)
+        hidden_note=f"Curves {shield.label}: fewer than {shield.k} patients in an arm" if shield.active else "",
+    ),
     "trajectory_chart",
-    display.summary_trajectory(table, outcome, change) + described,
+    display.summary_trajectory(table, outcome, change, shield) + described,
     patients=ui.arm_ranges(table, "visit"),  # the patients of each point (a study's, when split)
     click_filters=True,
 )
@@ -102,13 +110,14 @@ if not diff.empty:
             part
             for _, rows in differences.groupby(differences.get("Study", pd.Series("", index=differences.index)))
             for row in [rows.iloc[-1]]
+            for hidden in [bool(diff.hidden[rows.index[-1]])]  # protection took it: said hidden, not a dash
             for part in (
                 (
                     f"{row['Study'] + ', ' if 'Study' in row else ''}month {row['Visit (month)']}: "
                     "difference in mean change",
-                    row[f"Difference, {outcome.change_unit}"],
+                    display.said_hidden(row[f"Difference, {outcome.change_unit}"], hidden, shield),
                 ),
-                ("Welch 95% CI", row["Welch 95% CI"]),
+                ("Welch 95% CI", display.said_hidden(row["Welch 95% CI"], hidden, shield)),
             )
         ]
     )

@@ -91,15 +91,30 @@ def _row_font(axis: Any, height: int, margin: Any, sizes: Sizes) -> int:
     return max(sizes.min_row, min(sizes.ticks, int(0.8 * plot_px / rows)))
 
 
-def _text_row_font(fig: go.Figure, trace: Any, height: int, sizes: Sizes) -> int:
-    """The font size of a row of text drawn as a trace (Kaplan-Meier's numbers at risk, one row per
-    group in a band of the chart): the presenter's tick size, smaller only where the rows would
-    touch at this height."""
+def _text_row_room(fig: go.Figure, trace: Any, height: int) -> int:
+    """The largest font size at which the rows of text drawn as a trace (Kaplan-Meier's numbers at
+    risk, one row per group in a band of the chart) stay apart at this height."""
     key = "yaxis" + (trace.yaxis or "y").removeprefix("y")
     rows = {str(y) for t in fig.data if t.mode == "text" and (t.yaxis or "y") == (trace.yaxis or "y") for y in t.y}
     low, high = fig.layout[key].domain or (0, 1)
     plot_px = height - (fig.layout.margin.t or 0) - (fig.layout.margin.b or 0)
-    return max(sizes.min_row, min(sizes.ticks, int(0.8 * plot_px * (high - low) / max(len(rows), 1))))
+    return int(0.8 * plot_px * (high - low) / max(len(rows), 1))
+
+
+def _text_row_font(fig: go.Figure, trace: Any, height: int, sizes: Sizes) -> int:
+    """The font size of a row of text drawn as a trace: the presenter's tick size, smaller only
+    where the rows would touch at this height (never below the stated minimum)."""
+    return max(sizes.min_row, min(sizes.ticks, _text_row_room(fig, trace, height)))
+
+
+def rows_fit(fig: go.Figure, height: int, scale: float) -> bool:
+    """Whether `fig` drawn on a slide at this height keeps its rows of numbers drawn as text (a risk
+    table's groups) apart at the smallest type a row gets (MIN_ROW_FONT x scale): a key chart that
+    fills the room left above its key numbers then keeps them on the screen (review 27e, finding 2:
+    Safety's three rows at risk held its chart at 500 px and its key numbers below the fold)."""
+    big = presenter_figure(fig, height, scale)
+    texts = [t for t in big.data if t.type == "scatter" and t.mode == "text"]
+    return all(_text_row_room(big, t, height) >= Sizes(scale).min_row for t in texts)
 
 
 def text_rows(fig: go.Figure) -> int:

@@ -51,10 +51,13 @@ def trajectory_figure(
     change: bool,
     sample: pd.DataFrame | None = None,
     strip: pd.DataFrame | None = None,
+    hidden_note: str = "",
 ) -> go.Figure:
     """Mean with 95% CI by arm at each visit month; one panel per study group. With `strip` (one
     panel only: the studies pooled), a mark under the chart at each visit of the designs each
-    curve's patients come from (charts.designs), as Compare draws it.
+    curve's patients come from (charts.designs), as Compare draws it. A panel whose every point
+    small-cell protection hides (the table's `hidden`) carries `hidden_note` in its middle, so an
+    empty panel says why it is empty (review 27e, finding 3: the TRIAL's IVC panel drawn bare).
 
     table: output of analytics.trajectories.summary_table (optionally a `design` column: words
     for the hover); sample: trajectory_sample rows; strip: as add_design_strip takes it.
@@ -126,6 +129,17 @@ def trajectory_figure(
             )
         if strip is None:
             fig.update_xaxes(title_text="Month since enrollment", **visit_ticks(in_group.visit_month), row=1, col=col)
+        if hidden_note and _all_hidden(in_group):
+            axis = "" if col == 1 else str(col)
+            fig.add_annotation(
+                text=escape.plotly(hidden_note),
+                x=0.5,
+                y=0.5,
+                xref=f"x{axis} domain",
+                yref=f"y{axis} domain",
+                showarrow=False,
+                font={"size": 16},
+            )
     if strip is not None:
         add_design_strip(fig, strip, row=2)
         fig.update_xaxes(**visit_ticks(table.visit_month), row=1, col=1)
@@ -144,6 +158,12 @@ def trajectory_figure(
     if strip is not None:
         figure.update_layout(margin={"b": 50 + STRIP_LEGEND_PX})
     return figure.figure()
+
+
+def _all_hidden(in_group: pd.DataFrame) -> bool:
+    """Whether a panel's rows are there but small-cell protection hides every mean in them."""
+    hidden = in_group.get("hidden", pd.Series(False, index=in_group.index)).astype(bool)
+    return not in_group.empty and bool(hidden.any()) and bool(in_group["mean"].isna().all())
 
 
 def _add_individual_lines(fig: Draft, sample: pd.DataFrame, value_col: str, col: int) -> None:

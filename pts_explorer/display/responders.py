@@ -46,6 +46,7 @@ def protect_comparison(comparison: pd.DataFrame, shield: Protection) -> pd.DataF
         out[arm] = texts
     effects = ["risk_difference", "rd_ci_low", "rd_ci_high", "risk_ratio", "rr_ci_low", "rr_ci_high"]
     out.loc[hidden, effects] = np.nan
+    out["hidden"] = hidden  # where the effects went: a slide says them hidden (display.said_hidden)
     return out
 
 

@@ -127,6 +127,15 @@ def _count_share(n: int, share: float, with_share: bool = True) -> str:
 NOT_COMPUTABLE = "not computable (fewer than 2 patients, or no event)"
 
 
+def said_hidden(text: str, hidden: bool, shield: Protection) -> str:
+    """A statistic's cell as a slide says it aloud: where small-cell protection took its value (`hidden`),
+    its dash reads as the tables write a hidden count (Protection.label), since a result that protection
+    hides is said to be hidden, not "not computable" (README, Presenting; review 27e, finding 3: the
+    TRIAL's IVC difference read "–" on a slide). Any other text, a computed value or a dash of a result
+    not computable, stays as it is."""
+    return shield.label if hidden and text == DASH else text
+
+
 def not_computable_why(counts: pd.Series, computed: pd.Series) -> str:
     """A table's dashes explained by the reasons its rows hold, each in its own words, rather than
     NOT_COMPUTABLE's either-or: of the rows whose statistic (`computed`: an interval's bound) is missing,

@@ -6,8 +6,8 @@ import pandas as pd
 
 from pts_explorer import vocab
 from pts_explorer.analytics import trajectories
-from pts_explorer.display.text import _arms, _study, counts, format_p, interval, number
-from pts_explorer.privacy import Protection
+from pts_explorer.display.text import _arms, _study, counts, format_p, interval, number, said_hidden
+from pts_explorer.privacy import OFF, Protection
 from pts_explorer.rows import each_row
 
 
@@ -87,12 +87,19 @@ def difference_table(diff: pd.DataFrame, outcome: vocab.Outcome, with_study: boo
     )
 
 
-def summary_trajectory(table: pd.DataFrame, outcome: vocab.Outcome, change: bool = False) -> str:
-    """The chart in words: each group's mean (or mean change from baseline) at its last visit."""
+def summary_trajectory(
+    table: pd.DataFrame, outcome: vocab.Outcome, change: bool = False, shield: Protection | None = None
+) -> str:
+    """The chart in words: each group's mean (or mean change from baseline) at its last visit; a mean
+    that small-cell protection hides (the table's `hidden`, Protection.protect_stats) is said to be
+    hidden, as the tables write it, not a dash (review 27e, finding 3: "TRIAL month 24: stent –, medical –")."""
     parts = []
     for group, d in table.groupby("study_group", sort=True):
         last = d[d.visit_month == d.visit_month.max()]
-        means = {r.arm: number(r.mean, outcome.decimals) for r in each_row(last)}
+        means = {
+            r.arm: said_hidden(number(r.mean, outcome.decimals), bool(getattr(r, "hidden", False)), shield or OFF)
+            for r in each_row(last)
+        }
         parts.append(f"{group} month {int(d.visit_month.max())}: {_arms(means)}")
     what = f"Mean change from baseline in {outcome.label}" if change else f"Mean {outcome.label}"
     return f"{what} at the last visit: " + "; ".join(parts) + "."

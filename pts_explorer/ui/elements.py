@@ -128,7 +128,11 @@ def chart(
     key_chart = state.presenting() and screen.is_key_chart(key)
     if state.presenting():  # the key chart fills the slide; every chart's type scales with the screen
         shown_on = screen.current()
-        height = shown_on.chart_height(key_chart, charts.presenter.text_rows(figure))
+        height = shown_on.chart_height(
+            key_chart,
+            charts.presenter.text_rows(figure),
+            lambda h: charts.presenter.rows_fit(figure, h, shown_on.scale),  # its rows apart where it fills
+        )
         figure = charts.presenter_figure(figure, height, shown_on.scale)
     # What a click sets stays on the server: the traces' meta (values of the data, such as study ids) is
     # kept for the callback and taken out of the figure the browser and the exports get.

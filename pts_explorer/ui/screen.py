@@ -6,6 +6,7 @@ costs one more run of the page (and another on a resize)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,17 +109,20 @@ class Screen:
     def scale(self) -> float:
         return charts.screen_scale(self.width, self.height)
 
-    def chart_height(self, key_chart: bool, text_rows: int = 0) -> int:
+    def chart_height(self, key_chart: bool, text_rows: int = 0, rows_fit: Callable[[int], bool] | None = None) -> int:
         """A chart's height on this screen: the key chart fills the room left under what stands
         above it (once measured); any other chart is the 1280x720 height, scaled. A key chart with
-        more than two rows of numbers drawn in it (a risk table of five groups) keeps the 1280x720
-        height scaled where the screen has it under what stands above: its key numbers then give
-        way, below the fold, rather than its rows run together."""
+        more than two rows of numbers drawn in it (a risk table of five groups) fills it too where
+        its rows stay apart there at the smallest type a row gets (`rows_fit` of the height says
+        whether they do: charts.presenter.rows_fit), so its key numbers stay on the screen (review
+        27e, finding 2: Safety's three rows); where they would not, it keeps the 1280x720 height
+        scaled where the screen has it under what stands above: its key numbers then give way,
+        below the fold, rather than its rows run together."""
         plain = round(charts.PRESENTER_HEIGHT * self.scale)
         if not key_chart or self.top is None or self.below is None:
             return min(plain, max(round(charts.presenter.MIN_KEY_CHART * self.scale), self.height - 120))
         fills = charts.key_chart_height(self.height, self.top, self.below, self.scale)
-        if text_rows > 2:
+        if text_rows > 2 and not (rows_fit is not None and rows_fit(fills)):
             return max(fills, min(plain, self.height - self.top - round(16 * self.scale)))
         return fills
 

@@ -47,6 +47,18 @@ def test_a_screen_lays_out_1280x720_until_measured_and_then_fills():
     assert Screen(1920, 1080).chart_height(True) == round(1.5 * charts.PRESENTER_HEIGHT)  # its place unknown yet
 
 
+def test_a_key_chart_with_three_rows_fills_where_its_rows_stay_apart():
+    """Review 27e, finding 2: Safety's three rows of numbers at risk held its chart at 500 px at 1280x720 (the
+    key numbers below the fold); it fills the room above its key numbers where its rows fit there."""
+    measured = Screen(1280, 720, top=179, below=60)
+    fills = 720 - 179 - 60
+    asked: list[int] = []
+    assert measured.chart_height(True, 3, lambda h: asked.append(h) or True) == fills
+    assert asked == [fills]  # asked of the height it fills
+    assert measured.chart_height(True, 3, lambda h: False) == charts.PRESENTER_HEIGHT  # rows would touch: as before
+    assert measured.chart_height(True, 3) == charts.PRESENTER_HEIGHT  # nothing to ask: as before
+
+
 @pytest.mark.parametrize("screen", list(STATED), ids=[f"{w}x{h}" for w, h in STATED])
 def test_every_chart_has_the_stated_type_on_each_screen(screen):
     scale, title, font, ticks, smallest = STATED[screen]
