@@ -132,14 +132,16 @@ WATCH = """([oldLine, newChart]) => {
   const check = () => {
     const words = document.querySelector(".st-key-presenter_words [data-testid='stMarkdownContainer']");
     const line = words ? words.innerText : "";
-    if (document.querySelector(`.st-key-${newChart}`) && line.startsWith(oldLine)) window.ptsMixed.push("line: " + line);
+    const drawn = document.querySelector(`.st-key-${newChart}`);
+    if (drawn && line.startsWith(oldLine)) window.ptsMixed.push("line: " + line);
     for (const a of document.querySelectorAll("a")) {
       const text = a.innerText.trim();
-      if (a.offsetParent !== null && /^(To |Leave presenter view|Next slide|Previous slide|First slide|Last slide)/.test(text))
-        window.ptsMixed.push("link: " + text);
+      const key = /^(To |Leave presenter view|Next slide|Previous slide|First slide|Last slide)/;
+      if (a.offsetParent !== null && key.test(text)) window.ptsMixed.push("link: " + text);
     }
   };
-  new MutationObserver(check).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
+  const every = {subtree: true, childList: true, characterData: true, attributes: true};
+  new MutationObserver(check).observe(document.body, every);
 }"""
 
 
