@@ -45,6 +45,7 @@ _DRAWN = "_follow_drawn"  # the run whose page drew this window's polling fragme
 SHARE_COOKIE = "pts_sharing"
 _COOKIE_KEPT = "_share_cookie"  # the secret this session last wrote to the cookie
 _RESUMED = "_share_resume_tried"  # this session looked for a share to resume: once
+_STOPPED = "_share_stopped"  # the share this window stopped: Share to the room again reopens it, same link
 # A follower's window that Streamlit's front end gave up on reloads itself, at most once in 15 s.
 WATCHDOG_SCRIPT = """<script>
 (() => {
@@ -303,8 +304,15 @@ def stop_following_query(here: dict[str, list[str]]) -> dict[str, list[str]]:
 
 
 def _start(page: str) -> None:
+    """Share to the room: under a new link, or, after this window stopped sharing the same talk, under the link
+    the room has (review 27e, finding 4: Stop then Share gave a new link; the room stayed on "stopped sharing")."""
+    space, here = talks.store(), state.url_query()
     try:
-        share = talks.store().start_share(page, state.url_query())
+        stopped = space.share_by_secret(st.session_state.pop(_STOPPED, ""))
+        if stopped is not None and stopped.query.get("talk", []) == here.get("talk", []):
+            share = space.move_share(stopped.secret, page, here)  # going on again (ended no more), on this slide
+        else:
+            share = space.start_share(page, here)
     except workspace.WorkspaceError as problem:
         st.session_state["_share_problem"] = str(problem)
         return
@@ -317,6 +325,7 @@ def _stop() -> None:
     if secret:
         try:
             talks.store().end_share(secret)
+            st.session_state[_STOPPED] = secret
         except workspace.WorkspaceError as problem:
             st.session_state["_share_problem"] = str(problem)
 

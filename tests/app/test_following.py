@@ -139,6 +139,14 @@ def test_the_presenter_shares_to_the_room_and_counts_the_followers(app_on, demo_
     assert (share.page, share.query, share.step) == ("trajectories", {**FEMORAL, "present": ["1"]}, 2)
     at.button(key="share_stop").click().run()
     assert space.share(code).ended and space.share_by_secret(secret) == space.share(code)
+    # Shared again (a Stop by mistake: review 27e, finding 4): under the same link, going on, on this slide.
+    at.button(key="share_start").click().run()
+    assert not at.exception, at.exception
+    with space._connect() as con:
+        assert con.execute("SELECT code FROM shares").fetchall() == [(code,)]
+    share = space.share(code)
+    assert (share.ended, share.page, share.step) == (False, "trajectories", 2)
+    assert f"/?follow={code}" in [c.value for c in at.code]
 
 
 def test_the_speaker_view_shows_the_notes_and_the_next_slide_and_steps_for_the_room(app_on, demo_db, workspace_file):
