@@ -70,11 +70,14 @@ STYLE = (
 # A follower exports nothing: no table toolbar (its CSV download) and no chart modebar (its PNG download).
 # What a follower follows is one line of at most 20rem, a long talk title cut short with an ellipsis: it took
 # half the line's width at 1280x720, its second line cut through the glyphs, and the slide's line wrapped into
-# four (review 27c, finding 5). The watchdog's script takes no room in the line (it took 100-150 px).
+# four (review 27c, finding 5). The watchdog's script takes no room in the line (it took 100-150 px). A notice
+# in two lines is not cut by the row that holds it (its text reaches below its box: review 27e, finding 6).
 FOLLOWER_STYLE = """<style>
 [data-testid='stElementToolbar'], .stPlotlyChart .modebar-container { display: none !important; }
 .st-key-follow_status { max-width: 20rem; }
 .st-key-follow_notice { max-width: 24rem; }
+.st-key-presenter_steps:has(.st-key-follow_notice),
+.st-key-presenter_steps [data-testid="stHorizontalBlock"]:has(.st-key-follow_notice) { overflow: visible !important; }
 .st-key-follow_status p { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; margin: 0; }
 .st-key-presenter_steps [data-testid="stElementContainer"]:has(> [data-testid="stHtml"] > script:only-child) {
   display: none;
@@ -233,7 +236,7 @@ def _beat_due() -> bool:
 
 def _ago(seconds: float) -> str:
     seconds = max(0, int(seconds))
-    return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min"
+    return f"{seconds}\u00a0s" if seconds < 120 else f"{seconds // 60}\u00a0min"  # the number and its unit on one line
 
 
 def _followed_title(share: workspace.Share) -> str:
