@@ -85,7 +85,8 @@ def test_a_followers_notice_that_the_presenter_stopped_is_read_whole(talk_server
         # Its last line is not cut by the row that holds it (review 27e, finding 6: its second line cut in half):
         # the point just above its bottom, at its left, is the notice's own text.
         shown = notice.evaluate(
-            "(p) => { const r = p.getBoundingClientRect(); const at = document.elementFromPoint(r.left + 30, r.bottom - 8);"
+            "(p) => { const r = p.getBoundingClientRect();"
+            " const at = document.elementFromPoint(r.left + 30, r.bottom - 8);"
             " return [Math.round(r.height / parseFloat(getComputedStyle(p).lineHeight)), p.contains(at)]; }"
         )
         assert shown == [2, True], shown  # two lines, the second one shown
