@@ -132,7 +132,7 @@ def test_responders_give_no_hidden_denominator_away(app_on, demo_db, demo_con):
     key_line = next(line for line in _texts(at).split("\n") if line.startswith("Month 6"))
     assert key_line == (
         "Month 6\\: stent **hidden of hidden** · medical **hidden of hidden** · "
-        "risk difference, % points **–** · 95% CI **–**"
+        "risk difference, % points **hidden** · 95% CI **hidden**"  # hidden, not "not computable" (review 27e, 3)
     )
 
 
