@@ -20,6 +20,11 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
+def first_five(values: list[str]) -> str:
+    """The first five of `values` and how many more: "101, 102, 103, 104, 105 and 3 more"."""
+    return ", ".join(values[:5]) + (f" and {len(values) - 5} more" if len(values) > 5 else "")
+
+
 @dataclass(frozen=True)
 class Issue:
     severity: str

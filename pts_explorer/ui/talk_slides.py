@@ -15,6 +15,7 @@ Streamlit's runtime in its process, so it never runs inside the server: `collect
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -164,23 +165,18 @@ def _slide(app: Any, talk: workspace.Talk, slide: workspace.Slide) -> talk_expor
     key_chart = next((c for c in drawn.get(recorder.ITEMS, {}).get("charts", []) if c.key == spec.key_chart), None)
     if presenter.LINE not in drawn:
         return f"{named}: its page {spec.title!r} drew no presenter line (its cohort, n and design) for the slide."
-    if key_chart is None:  # a text slide: what the page shows the presenter instead (review 27d, finding 4)
-        said = [escape.markdown_text(e.value) for kind in (at.error, at.warning, at.info) for e in kind]
-        return talk_export.SlideContent(
-            position=slide.position,
-            title=slide.title,
-            notes=slide.notes,
-            page=spec.title,
-            line=escape.markdown_text(drawn[presenter.LINE]),
-            figure="",
-            said=" ".join(said) or NO_CHART,
-        )
-    return talk_export.SlideContent(
+    slide_of = functools.partial(
+        talk_export.SlideContent,
         position=slide.position,
         title=slide.title,
         notes=slide.notes,
         page=spec.title,
         line=escape.markdown_text(drawn[presenter.LINE]),
+    )
+    if key_chart is None:  # a text slide: what the page shows the presenter instead (review 27d, finding 4)
+        said = [escape.markdown_text(e.value) for kind in (at.error, at.warning, at.info) for e in kind]
+        return slide_of(figure="", said=" ".join(said) or NO_CHART)
+    return slide_of(
         numbers=escape.markdown_text(drawn.get(screen.NUMBERS_LINE) or ""),  # the line under the chart, as drawn
         figure=exports.for_export(key_chart.figure).to_json(),  # tick labels get the margin they need
         summary=key_chart.summary,

@@ -32,7 +32,7 @@ from pts_explorer.importer.formats.base import (
     source_columns,
     write_sidecar,
 )
-from pts_explorer.importer.issues import ERROR, WARNING, Issue, counted
+from pts_explorer.importer.issues import ERROR, WARNING, Issue, counted, first_five
 from pts_explorer.importer.profiles import Profile, identifier, month_of
 from pts_explorer.importer.readers import Staged
 
@@ -972,14 +972,13 @@ class AdamMapper(Mapper):
             return
         n, subjects, named, line = int(row[0]), [str(x) for x in row[1]], [str(x) for x in row[2]], row[3]
         self.absent(src.file, [("events", "serious")])  # its empty values are this error's, not reported again
-        more = f" and {len(subjects) - 5} more" if len(subjects) > 5 else ""
         self.issues.add(
             Issue.file_level(
                 ERROR,
                 "adam:ae_serious_blank",
                 src.file,
                 f"{variable} ([ae] serious) is blank on {counted(n, 'record')} of ADAE (subjects "
-                f"{', '.join(subjects[:5])}{more}; terms {', '.join(named)}); the contract requires each event's "
+                f"{first_five(subjects)}; terms {', '.join(named)}); the contract requires each event's "
                 f'seriousness. If a blank {variable} means not serious (it is filled only when serious, "Y"), set '
                 f'[values.serious] "" = "false" in a copy of the profile; otherwise fill {variable} in the source',
                 int(line),

@@ -40,7 +40,7 @@ from pts_explorer.importer.formats.base import (
     procedure_rule,
     write_sidecar,
 )
-from pts_explorer.importer.issues import ERROR, WARNING, Issue, counted
+from pts_explorer.importer.issues import ERROR, WARNING, Issue, counted, first_five
 from pts_explorer.importer.profiles import Profile, ProfileError, identifier
 from pts_explorer.importer.readers import Staged
 from pts_explorer.vocab import VILLALTA_ITEMS
@@ -1351,13 +1351,12 @@ class RedcapMapper(Mapper):
             return
         records = [str(r) for r in row[0]]
         self.absent(rc.file, [("patients", "center_id")])  # its empty values are this error's, not reported again
-        more = f" and {len(records) - 5} more" if len(records) > 5 else ""
         self.issues.add(
             Issue.file_level(
                 ERROR,
                 "redcap:center_group",
                 rc.file,
-                f"{'record' if len(records) == 1 else 'records'} {', '.join(records[:5])}{more} "
+                f"{'record' if len(records) == 1 else 'records'} {first_five(records)} "
                 f"{'has' if len(records) == 1 else 'have'} no data access group (redcap_data_access_group is blank on "
                 "all their rows), which gives each patient's centre: assign them to a group in REDCap and export "
                 'again, or read the centre from a site field ([fields] center_id = "site"), or give one centre for '

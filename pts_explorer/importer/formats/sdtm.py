@@ -34,7 +34,7 @@ from pts_explorer.importer.formats.base import (
     procedure_rule,
     write_sidecar,
 )
-from pts_explorer.importer.issues import ERROR, WARNING, Issue, counted
+from pts_explorer.importer.issues import ERROR, WARNING, Issue, counted, first_five
 from pts_explorer.importer.profiles import Profile
 from pts_explorer.importer.readers import Staged
 from pts_explorer.vocab import VILLALTA_ITEMS
@@ -706,7 +706,7 @@ class SdtmMapper(Mapper):
             if not undated or (kept and not most):
                 continue
             lost = f"all its {counted(int(n), 'subject')}" if not kept else f"{len(undated)} of its {int(n)} subjects"
-            shown = ", ".join(undated[:5]) + (f" and {len(undated) - 5} more" if len(undated) > 5 else "")
+            shown = first_five(undated)
             self.issues.add(
                 Issue(
                     ERROR,
